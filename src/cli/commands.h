@@ -1,0 +1,18 @@
+// The `sanso` command's subcommands: each registers itself on the CLI11 app and runs when chosen.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace sanso::cli {
+
+// Exit codes shared by every subcommand.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // the input is bad, a check failed, or an internal error
+inline constexpr int kExitUsage = 2;    // the command line itself is wrong
+
+// `sanso policy …`. The returned flag is set to the exit code once the subcommand has run.
+void register_policy_command(CLI::App& app, int& exit_code);
+
+}  // namespace sanso::cli

@@ -1,0 +1,290 @@
+// `sanso policy check|decide|test|explain|graph|rules`: the policy engine from the shell.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "core/clock.h"
+#include "policy/cases.h"
+#include "policy/check.h"
+#include "policy/decide.h"
+#include "policy/explain.h"
+#include "policy/load.h"
+
+namespace sanso::cli {
+namespace {
+
+using namespace sanso::policy;
+
+// Options every policy subcommand shares.
+struct CommonOptions {
+  std::string policy_path;
+  std::string today;  // YYYY-MM-DD; empty: the machine's date
+  std::string lang = "ja";
+};
+
+void add_common(CLI::App& cmd, CommonOptions& o) {
+  cmd.add_option("POLICY", o.policy_path, "policy file (TOML)")->required();
+  cmd.add_option("--today", o.today, "evaluate as of this date (YYYY-MM-DD); exceptions expire");
+  cmd.add_option("--lang", o.lang, "language of reasons and tables")->check(CLI::IsMember({"ja", "en"}));
+}
+
+Result<Date> today_of(const CommonOptions& o) {
+  if (o.today.empty()) return system_clock().today();
+  if (auto d = Date::parse(o.today)) return *d;
+  return make_error("cli.bad-date", "--today", "'" + o.today + "' is not a date like 2026-11-25");
+}
+
+void print_error(const Error& e) { std::fprintf(stderr, "sanso: %s\n", e.to_string().c_str()); }
+
+// Loads, checks and compiles; prints what went wrong and returns nullptr on failure.
+std::unique_ptr<CompiledPolicy> compiled_policy(const CommonOptions& o) {
+  auto today = today_of(o);
+  if (!today) {
+    print_error(today.error());
+    return nullptr;
+  }
+  auto policy = load_checked_policy(o.policy_path, *today);
+  if (!policy) {
+    print_error(policy.error());
+    return nullptr;
+  }
+  auto compiled = CompiledPolicy::compile(std::move(*policy), *today);
+  if (!compiled) {
+    print_error(compiled.error());
+    return nullptr;
+  }
+  return std::make_unique<CompiledPolicy>(std::move(*compiled));
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("cli.unreadable", path, "cannot open the file");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+Result<void> write_file(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return make_error("cli.unwritable", path, "cannot create the output file (does the directory exist?)");
+  out << content;
+  out.close();
+  if (!out) return make_error("cli.unwritable", path, "writing the output file failed (disk full?)");
+  return {};
+}
+
+int run_check(const CommonOptions& o, bool json) {
+  auto today = today_of(o);
+  if (!today) {
+    print_error(today.error());
+    return kExitUsage;
+  }
+  auto loaded = load_policy_file(o.policy_path);
+  if (!loaded) {
+    print_error(loaded.error());
+    return kExitFailure;
+  }
+  std::vector<Diagnostic> diagnostics = std::move(loaded->diagnostics);
+  if (loaded->policy && !has_errors(diagnostics)) {
+    auto more = check_policy(*loaded->policy, *today);
+    diagnostics.insert(diagnostics.end(), more.begin(), more.end());
+  }
+  sort_diagnostics(diagnostics);
+  std::size_t errors = 0, warnings = 0;
+  nlohmann::json out = nlohmann::json::array();
+  for (const Diagnostic& d : diagnostics) {
+    (d.severity == Severity::kError ? errors : warnings)++;
+    if (json) {
+      out.push_back({{"file", o.policy_path},
+                     {"line", d.loc.line},
+                     {"column", d.loc.column},
+                     {"severity", d.severity == Severity::kError ? "error" : "warning"},
+                     {"message", d.message},
+                     {"check", d.check_id}});
+    } else {
+      std::printf("%s\n", format(d, o.policy_path).c_str());
+    }
+  }
+  if (json) {
+    std::printf("%s\n", out.dump(2).c_str());
+  } else if (loaded->policy) {
+    const Policy& p = *loaded->policy;
+    std::printf("%s: %zu error(s), %zu warning(s); %zu zones, %zu systems, %zu assets, %zu rules (profile %s, scheme %s)\n",
+                o.policy_path.c_str(), errors, warnings, p.zones.size(), p.systems.size(), p.assets.size(), p.rules.size(),
+                std::string(to_string(p.profile)).c_str(), p.scheme.id.c_str());
+  } else {
+    std::printf("%s: %zu error(s)\n", o.policy_path.c_str(), errors);
+  }
+  return errors ? kExitFailure : kExitOk;
+}
+
+// Options of `policy decide`.
+struct DecideOptions {
+  std::string from, to, channel, confidentiality, role, asset;
+  bool json = false;
+};
+
+int run_decide(const CommonOptions& o, const DecideOptions& d) {
+  auto c = compiled_policy(o);
+  if (!c) return kExitFailure;
+  auto decision = c->decide(RequestNames{d.from, d.to, d.channel, d.confidentiality, d.role, d.asset});
+  if (!decision) {
+    print_error(decision.error());
+    return kExitUsage;
+  }
+  if (d.json) {
+    nlohmann::json j = {{"action", to_string(decision->action)},
+                        {"rule", decision->rule_id()},
+                        {"clause", decision->clause()},
+                        {"reason", decision->reason(o.lang)},
+                        {"default", decision->is_default}};
+    if (decision->action == Action::kApprove) j["approver"] = decision->approver();
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::string line = fmt::format("{} rule={} clause={} {}", to_string(decision->action), decision->rule_id(), decision->clause(),
+                                   decision->reason(o.lang));
+    if (decision->action == Action::kApprove) line += fmt::format(" (approver={})", decision->approver());
+    std::printf("%s\n", line.c_str());
+  }
+  return kExitOk;
+}
+
+int run_test(CommonOptions o, const std::string& cases_path) {
+  auto text = read_file(cases_path);
+  if (!text) {
+    print_error(text.error());
+    return kExitFailure;
+  }
+  CaseLoadResult loaded = load_cases(*text, cases_path);
+  for (const Diagnostic& d : loaded.diagnostics) std::printf("%s\n", format(d, cases_path).c_str());
+  if (!loaded.file || has_errors(loaded.diagnostics)) return kExitFailure;
+  if (o.today.empty() && loaded.file->today) o.today = loaded.file->today->to_string();
+  auto c = compiled_policy(o);
+  if (!c) return kExitFailure;
+  std::size_t passed = 0, failed = 0;
+  for (const CaseResult& r : run_cases(*c, loaded.file->cases)) {
+    if (r.passed) {
+      ++passed;
+      std::printf("PASS %s\n", r.test->name.c_str());
+    } else {
+      ++failed;
+      std::printf("FAIL %s (%s:%u): %s\n", r.test->name.c_str(), cases_path.c_str(), r.test->loc.line, r.detail.c_str());
+    }
+  }
+  std::printf("%zu passed, %zu failed\n", passed, failed);
+  return failed ? kExitFailure : kExitOk;
+}
+
+int run_explain(const CommonOptions& o, const std::string& format_name, bool cross_zone_only) {
+  auto c = compiled_policy(o);
+  if (!c) return kExitFailure;
+  auto cells = explain(*c);
+  const std::string out =
+      format_name == "json" ? render_explain_json(*c, cells, cross_zone_only) : render_explain_text(*c, cells, o.lang, cross_zone_only);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return kExitOk;
+}
+
+int run_graph(const CommonOptions& o, const std::string& output) {
+  auto c = compiled_policy(o);
+  if (!c) return kExitFailure;
+  if (auto w = write_file(output, render_zone_map_svg(*c, o.lang)); !w) {
+    print_error(w.error());
+    return kExitFailure;
+  }
+  std::printf("wrote %s\n", output.c_str());
+  return kExitOk;
+}
+
+// The rules in force, in precedence order, with the profile's built-in rules resolved: what the
+// engine really uses, for review and for other tools (the Cedar comparison reads it).
+int run_rules(const CommonOptions& o) {
+  auto c = compiled_policy(o);
+  if (!c) return kExitFailure;
+  const Policy& p = c->policy();
+  nlohmann::json rules = nlohmann::json::array();
+  for (const Rule* r : c->active_rules()) {
+    nlohmann::json channels = nlohmann::json::array();
+    for (Channel ch : r->channels) channels.push_back(to_string(ch));
+    rules.push_back({{"id", r->id},
+                     {"from", r->from},
+                     {"to", r->to},
+                     {"scope", r->scope == ZoneScope::kAny ? "any" : r->scope == ZoneScope::kCrossZone ? "cross_zone" : "same_zone"},
+                     {"channels", channels},
+                     {"min_confidentiality", r->min_confidentiality},
+                     {"max_confidentiality", r->max_confidentiality},
+                     {"roles", r->roles},
+                     {"action", to_string(r->action)},
+                     {"exception", r->exception.has_value()},
+                     {"clause", r->clause},
+                     {"origin", r->origin}});
+  }
+  nlohmann::json zones = nlohmann::json::array(), roles = nlohmann::json::array(), levels = nlohmann::json::array();
+  for (const Zone& z : p.zones) zones.push_back(z.id);
+  for (const Role& r : p.roles) roles.push_back(r.id);
+  for (const Level& l : p.scheme.confidentiality.levels) levels.push_back(l.id);
+  nlohmann::json out = {{"zones", zones}, {"roles", roles}, {"confidentiality_levels", levels}, {"rules", rules}};
+  std::printf("%s\n", out.dump(2).c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_policy_command(CLI::App& app, int& exit_code) {
+  CLI::App* policy = app.add_subcommand("policy", "check, query and explain the security policy");
+  policy->require_subcommand(1);
+
+  auto common = std::make_shared<CommonOptions>();
+
+  CLI::App* check = policy->add_subcommand("check", "static checks: references, separation of zones, classification, MFA");
+  add_common(*check, *common);
+  auto check_json = std::make_shared<bool>(false);
+  check->add_flag("--json", *check_json, "diagnostics as JSON");
+  check->callback([&exit_code, common, check_json] { exit_code = run_check(*common, *check_json); });
+
+  CLI::App* decide = policy->add_subcommand("decide", "may this flow happen? prints the action, rule, clause and reason");
+  add_common(*decide, *common);
+  auto d = std::make_shared<DecideOptions>();
+  decide->add_option("--from", d->from, "zone the information leaves")->required();
+  decide->add_option("--to", d->to, "zone it goes to")->required();
+  decide->add_option("--channel", d->channel, "mail, file, web, screen, removable_media or api")->required();
+  decide->add_option("--confidentiality", d->confidentiality, "confidentiality level (absent: treated as the highest)");
+  decide->add_option("--role", d->role, "role of the person asking");
+  decide->add_option("--asset", d->asset, "asset id; its classification is a floor");
+  decide->add_flag("--json", d->json, "one JSON object instead of a line");
+  decide->callback([&exit_code, common, d] { exit_code = run_decide(*common, *d); });
+
+  CLI::App* test = policy->add_subcommand("test", "run a table of expected decisions (a city's regression cases)");
+  add_common(*test, *common);
+  auto cases = std::make_shared<std::string>();
+  test->add_option("CASES", *cases, "cases file (TOML, [[cases]])")->required();
+  test->callback([&exit_code, common, cases] { exit_code = run_test(*common, *cases); });
+
+  CLI::App* ex = policy->add_subcommand("explain", "for every zone pair and channel: what happens and why");
+  add_common(*ex, *common);
+  auto fmt_name = std::make_shared<std::string>("text");
+  auto cross = std::make_shared<bool>(false);
+  ex->add_option("--format", *fmt_name, "text or json")->check(CLI::IsMember({"text", "json"}));
+  ex->add_flag("--cross-zone-only", *cross, "leave out flows inside one zone");
+  ex->callback([&exit_code, common, fmt_name, cross] { exit_code = run_explain(*common, *fmt_name, *cross); });
+
+  CLI::App* graph = policy->add_subcommand("graph", "draw the zone map as SVG");
+  add_common(*graph, *common);
+  auto output = std::make_shared<std::string>();
+  graph->add_option("-o,--output", *output, "SVG file to write")->required();
+  graph->callback([&exit_code, common, output] { exit_code = run_graph(*common, *output); });
+
+  CLI::App* rules = policy->add_subcommand("rules", "the rules in force, in precedence order, as JSON");
+  add_common(*rules, *common);
+  rules->callback([&exit_code, common] { exit_code = run_rules(*common); });
+}
+
+}  // namespace sanso::cli

@@ -1,0 +1,21 @@
+// Text helpers shared by everything that prints for people: terminal width of UTF-8 text
+// (East Asian wide characters take two columns) and padding to a column width.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace sanso {
+
+// Columns a terminal uses for this UTF-8 text: 2 for East Asian Wide/Fullwidth characters,
+// 0 for combining marks and controls, 1 otherwise. Invalid bytes count as one column each.
+std::size_t display_width(std::string_view utf8);
+
+// `utf8` followed by spaces up to `width` columns (unchanged when already wider).
+std::string pad_to_width(std::string_view utf8, std::size_t width);
+
+// True when `text` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
+bool is_valid_utf8(std::string_view text);
+
+}  // namespace sanso
