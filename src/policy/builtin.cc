@@ -129,7 +129,7 @@ reason_en = "Screen transfer to the terminal is a sanitized channel (2(13))"
 id = "profile.inet-lgwan-split"
 from = "internet"
 to = "lgwan"
-channels = ["web", "api", "removable_media"]
+channels = ["web", "removable_media"]
 action = "deny"
 clause = "6(3)②"
 reason = "LGWAN接続系とインターネット接続系の通信経路は分割する"
@@ -171,7 +171,33 @@ reason_en = "Information classified above the internet zone's ceiling does not l
 id = "profile.lgwan-inet-split"
 from = "lgwan"
 to = "internet"
-channels = ["web", "api", "screen", "removable_media"]
+channels = ["screen", "removable_media"]
+action = "deny"
+clause = "6(3)②"
+reason = "LGWAN接続系とインターネット接続系の通信経路は分割する"
+reason_en = "The paths between LGWAN and the internet zone are split"
+)toml";
+
+// Without α' cloud use, LGWAN terminals reach nothing on the internet directly.
+constexpr std::string_view kNoCloudRules = R"toml(
+[[rules]]
+id = "profile.lgwan-inet-web"
+from = "lgwan"
+to = "internet"
+channels = ["web", "api"]
+action = "deny"
+clause = "6(3)②"
+reason = "LGWAN接続系とインターネット接続系の通信経路は分割する（LGWAN端末からのインターネット直接利用は不可）"
+reason_en = "The paths between LGWAN and the internet zone are split (no direct internet use from LGWAN terminals)"
+)toml";
+
+// Without β's business terminals in the internet zone, nothing there calls LGWAN systems.
+constexpr std::string_view kNoInternetTerminalRules = R"toml(
+[[rules]]
+id = "profile.inet-lgwan-api"
+from = "internet"
+to = "lgwan"
+channels = ["api"]
 action = "deny"
 clause = "6(3)②"
 reason = "LGWAN接続系とインターネット接続系の通信経路は分割する"
@@ -190,6 +216,17 @@ approver = "security_manager"
 clause = "6(8)"
 reason = "α'モデル：LGWAN接続系端末からは承認済みの外部サービス（クラウドサービス）のみ利用可"
 reason_en = "α' model: LGWAN terminals may use approved cloud services only"
+
+[[rules]]
+id = "profile.lgwan-cloud-above-ceiling"
+from = "lgwan"
+to = "internet"
+channels = ["web", "api"]
+min_confidentiality = "@above_ceiling"
+action = "deny"
+clause = "6(2)"
+reason = "インターネット接続系で扱えない機密性の情報は外部サービスへ送らない"
+reason_en = "Information classified above the internet zone's ceiling is not sent to cloud services"
 )toml";
 
 constexpr std::string_view kBetaRules = R"toml(
@@ -222,9 +259,10 @@ std::string profile_toml(Profile profile) {
   }
   out += "required_roles = [\"security_manager\"]\n";
   out += kCommonRules;
-  if (profile == Profile::kAlphaPrime) out += kAlphaPrimeRules;
-  if (profile == Profile::kBeta || profile == Profile::kBetaPrime) out += kBetaRules;
-  if (profile == Profile::kBetaPrime) out += kAlphaPrimeRules;
+  const bool cloud = profile == Profile::kAlphaPrime || profile == Profile::kBetaPrime;
+  const bool internet_terminals = profile == Profile::kBeta || profile == Profile::kBetaPrime;
+  out += cloud ? kAlphaPrimeRules : kNoCloudRules;
+  out += internet_terminals ? kBetaRules : kNoInternetTerminalRules;
   return out;
 }
 

@@ -113,8 +113,8 @@ std::string render_explain_text(const CompiledPolicy& c, const std::vector<Expla
                                 bool cross_zone_only) {
   const bool en = lang == "en";
   std::vector<std::vector<std::string>> rows;
-  rows.push_back(en ? std::vector<std::string>{"From", "To", "Channel", "Action", "Applies to", "Rule", "Clause", "Reason"}
-                    : std::vector<std::string>{"送信元", "送信先", "経路", "判定", "対象", "ルール", "条項", "理由"});
+  rows.push_back(en ? std::vector<std::string>{"From", "To", "Channel", "Action", "Rule", "Clause", "Reason", "Applies to"}
+                    : std::vector<std::string>{"送信元", "送信先", "経路", "判定", "ルール", "条項", "理由", "対象"});
   for (const ExplainCell& cell : cells) {
     if (cross_zone_only && cell.from == cell.to) continue;
     for (const Outcome& o : cell.outcomes) {
@@ -126,7 +126,7 @@ std::string render_explain_text(const CompiledPolicy& c, const std::vector<Expla
         if (!en) action += "）";
       }
       rows.push_back({zone_name(c, cell.from, lang), zone_name(c, cell.to, lang), std::string(channel_label(cell.channel, lang)), action,
-                      condition(c, o, lang), o.rule->id, o.rule->clause, o.rule->reason.in(lang)});
+                      o.rule->id, o.rule->clause, o.rule->reason.in(lang), condition(c, o, lang)});
     }
   }
   std::vector<std::size_t> widths(rows[0].size(), 0);
@@ -227,7 +227,11 @@ std::string render_zone_map_svg(const CompiledPolicy& c, std::string_view lang) 
     max_systems = std::max(max_systems, n);
   }
   const int box_h = std::max(240, kHeader + static_cast<int>(max_systems) * (kSysH + 8) + 60);
-  const int arc_room = 40 + 34 * static_cast<int>(arrows.size());
+  int arcs_below = 0;
+  for (const Arrow& a : arrows) {
+    if (column[a.to] < column[a.from] - 1) ++arcs_below;
+  }
+  const int arc_room = 50 + 34 * arcs_below;
   const int width = kMargin * 2 + static_cast<int>(order.size()) * kColW + (static_cast<int>(order.size()) - 1) * kGap;
   const int height = kTop + box_h + arc_room + 120;
   auto col_x = [&](int z) { return kMargin + column[z] * (kColW + kGap); };
@@ -258,13 +262,11 @@ std::string render_zone_map_svg(const CompiledPolicy& c, std::string_view lang) 
                        escape_xml(zone.id), x, kTop, kColW, box_h, fill);
     svg += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"16\" font-weight=\"bold\" text-anchor=\"middle\">{}</text>\n", x + kColW / 2, kTop + 26,
                        escape_xml(zone.name.in(lang)));
-    std::string sub = zone.id;
-    if (!zone.controls.empty()) {
-      sub += " · ";
-      for (std::size_t i = 0; i < zone.controls.size(); ++i) sub += (i ? "," : "") + zone.controls[i];
-    }
-    svg += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#455a64\" text-anchor=\"middle\">{}</text>\n", x + kColW / 2, kTop + 44,
-                       escape_xml(sub));
+    std::string controls;
+    for (std::size_t i = 0; i < zone.controls.size(); ++i) controls += (i ? ", " : "") + zone.controls[i];
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#455a64\" text-anchor=\"middle\" textLength=\"{}\" lengthAdjust=\"spacingAndGlyphs\">{}</text>\n",
+                       x + kColW / 2, kTop + 44, std::min<std::size_t>(kColW - 16, 6 * (zone.id.size() + 3 + controls.size())),
+                       escape_xml(zone.id + (controls.empty() ? "" : " · " + controls)));
     int y = kTop + kHeader;
     for (const System& s : p.systems) {
       if (s.zone != zone.id) continue;
@@ -305,14 +307,14 @@ std::string render_zone_map_svg(const CompiledPolicy& c, std::string_view lang) 
     } else {
       const int x1 = col_x(a.from) + kColW / 2, x2 = col_x(a.to) + kColW / 2;
       if (forward) {
-        const int peak = kTop - 24 - 30 * above++;
+        const int peak = kTop - 30 - 32 * above++;
         path = fmt::format("M{},{} C{},{} {},{} {},{}", x1, kTop, x1, peak, x2, peak, x2, kTop);
-        ly = peak + 20;
+        ly = kTop + (peak - kTop) * 3 / 4 - 6;  // the curve's apex is 3/4 of the way to its control points
       } else {
         const int base = kTop + box_h;
-        const int peak = base + 40 + 34 * below++;
+        const int peak = base + 44 + 34 * below++;
         path = fmt::format("M{},{} C{},{} {},{} {},{}", x1, base, x1, peak, x2, peak, x2, base);
-        ly = peak - 4;
+        ly = base + (peak - base) * 3 / 4 + 16;
       }
       lx = (x1 + x2) / 2;
     }

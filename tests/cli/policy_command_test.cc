@@ -1,0 +1,150 @@
+// The `sanso policy` commands as an administrator runs them: real process, real files, exit codes.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+const std::string kExample = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/";
+
+struct CliRun {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+CliRun sanso(const std::string& args) {
+  const std::string cmd = std::string(SANSO_CLI) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return {-1, "popen failed"};
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST(PolicyCheck, CleanExampleExitsZero) {
+  CliRun r = sanso("policy check " + kExample + "policy.toml --today 2026-11-25");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("0 error(s), 0 warning(s)"), std::string::npos) << r.output;
+}
+
+TEST(PolicyCheck, ErrorsArePrintedWithPositionsAndExitOne) {
+  const std::string file = std::string(SANSO_SOURCE_DIR) + "/tests/data/policy/malformed/04-misspelt-key.toml";
+  CliRun r = sanso("policy check " + file);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find(file + ":12:1: error: unknown key 'max_confidentialty'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("[unknown-key]"), std::string::npos);
+  CliRun j = sanso("policy check --json " + file);
+  EXPECT_EQ(j.exit_code, 1);
+  auto parsed = nlohmann::json::parse(j.output);
+  ASSERT_FALSE(parsed.empty());
+  EXPECT_EQ(parsed[0]["line"], 12);
+  EXPECT_EQ(parsed[0]["check"], "unknown-key");
+}
+
+TEST(PolicyCheck, MissingFileExitsOne) {
+  CliRun r = sanso("policy check /nonexistent.toml");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("cannot open the policy file"), std::string::npos) << r.output;
+}
+
+TEST(PolicyDecide, PrintsActionRuleClauseReason) {
+  CliRun r = sanso("policy decide " + kExample + "policy.toml --from internet --to lgwan --channel mail --today 2026-11-25");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("sanitize rule=profile.inet-lgwan-mail clause=6(3)② インターネットメール", 0), 0u) << r.output;
+}
+
+TEST(PolicyDecide, JsonOutput) {
+  CliRun r = sanso("policy decide " + kExample +
+                "policy.toml --from mynumber --to internet --channel file --asset tax_ledger --json --lang en --today 2026-11-25");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["action"], "deny");
+  EXPECT_EQ(j["rule"], "profile.mynumber-egress");
+  EXPECT_EQ(j["clause"], "6(3)①");
+  EXPECT_EQ(j["default"], false);
+  EXPECT_EQ(j["reason"], "The Individual Number zone does not communicate with other zones");
+}
+
+TEST(PolicyDecide, UsageErrorsExitTwo) {
+  CliRun unknown = sanso("policy decide " + kExample + "policy.toml --from internet --to intranet --channel mail");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.output.find("unknown to zone 'intranet'"), std::string::npos) << unknown.output;
+  EXPECT_EQ(sanso("policy decide " + kExample + "policy.toml --from internet --channel mail").exit_code, 2);
+  EXPECT_EQ(sanso("policy decide " + kExample + "policy.toml --from a --to b --channel mail --lang fr").exit_code, 2);
+  EXPECT_EQ(sanso("policy nosuch").exit_code, 2);
+  EXPECT_EQ(sanso("").exit_code, 2);
+  EXPECT_EQ(sanso("policy decide " + kExample + "policy.toml --from internet --to lgwan --channel mail --today 2026-13-01").exit_code, 1);
+}
+
+TEST(PolicyDecide, BrokenPolicyRefusesToDecide) {
+  CliRun r = sanso("policy decide " + std::string(SANSO_SOURCE_DIR) + "/tests/data/policy/malformed/05-unknown-action.toml --from a --to b --channel mail");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("unknown action 'permit'"), std::string::npos) << r.output;
+}
+
+TEST(PolicyTest, ExampleCasesPass) {
+  CliRun r = sanso("policy test " + kExample + "policy.toml " + kExample + "policy-tests.toml");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(" passed, 0 failed"), std::string::npos) << r.output;
+}
+
+TEST(PolicyTest, FailingCaseExitsOne) {
+  const auto path = std::filesystem::temp_directory_path() / "sanso-cli-failing-cases.toml";
+  std::ofstream(path) << "today = 2026-11-25\n[[cases]]\nname = \"wrong\"\nfrom = \"internet\"\nto = \"lgwan\"\nchannel = \"mail\"\nexpect = \"allow\"\n";
+  CliRun r = sanso("policy test " + kExample + "policy.toml " + path.string());
+  std::filesystem::remove(path);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("FAIL wrong"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("0 passed, 1 failed"), std::string::npos);
+}
+
+TEST(PolicyExplain, JapaneseTableAndJson) {
+  CliRun r = sanso("policy explain " + kExample + "policy.toml --lang ja --today 2026-11-25");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("水俣市 通信判定表"), std::string::npos) << r.output.substr(0, 400);
+  CliRun j = sanso("policy explain " + kExample + "policy.toml --format json --cross-zone-only --today 2026-11-25");
+  EXPECT_EQ(j.exit_code, 0);
+  EXPECT_TRUE(nlohmann::json::parse(j.output).is_array());
+}
+
+TEST(PolicyGraph, WritesSvg) {
+  const auto path = std::filesystem::temp_directory_path() / "sanso-cli-zones.svg";
+  std::filesystem::remove(path);
+  CliRun r = sanso("policy graph " + kExample + "policy.toml -o " + path.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(std::filesystem::exists(path));
+  EXPECT_GT(std::filesystem::file_size(path), 1000u);
+  std::filesystem::remove(path);
+  EXPECT_EQ(sanso("policy graph " + kExample + "policy.toml -o /nonexistent/dir/z.svg").exit_code, 1);
+}
+
+TEST(PolicyRules, ListsRulesInForceAsJson) {
+  CliRun r = sanso("policy rules " + kExample + "policy.toml --today 2026-11-25");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["zones"].size(), 4u);
+  ASSERT_FALSE(j["rules"].empty());
+  EXPECT_EQ(j["rules"][0]["id"], "city.eltax-import");  // the exception comes first
+  // After the exception expires it is no longer in force.
+  CliRun later = sanso("policy rules " + kExample + "policy.toml --today 2027-04-01");
+  EXPECT_EQ(later.output.find("city.eltax-import"), std::string::npos);
+}
+
+TEST(Cli, HelpAndVersion) {
+  EXPECT_EQ(sanso("--help").exit_code, 0);
+  EXPECT_EQ(sanso("policy decide --help").exit_code, 0);
+  CliRun v = sanso("--version");
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_NE(v.output.find("sanso"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,33 @@
+#include "core/text.h"
+
+#include <gtest/gtest.h>
+
+namespace sanso {
+namespace {
+
+TEST(DisplayWidth, CountsEastAsianWideAsTwo) {
+  EXPECT_EQ(display_width("abc"), 3u);
+  EXPECT_EQ(display_width("LGWAN接続系"), 5u + 6u);
+  EXPECT_EQ(display_width("ｶﾅ"), 2u);  // half-width katakana are narrow
+  EXPECT_EQ(display_width("①㈱"), 3u);   // ① is ambiguous (narrow here), ㈱ wide
+  EXPECT_EQ(display_width(""), 0u);
+}
+
+TEST(DisplayWidth, InvalidBytesCountOneEach) { EXPECT_EQ(display_width("\xff\xfe"), 2u); }
+
+TEST(PadToWidth, PadsByColumnsNotBytes) {
+  EXPECT_EQ(pad_to_width("拒否", 6), "拒否  ");
+  EXPECT_EQ(pad_to_width("toolong", 3), "toolong");
+}
+
+TEST(Utf8, RejectsMalformedSequences) {
+  EXPECT_TRUE(is_valid_utf8("水俣市"));
+  EXPECT_TRUE(is_valid_utf8("\xEF\xBF\xBD"));  // U+FFFD itself is fine
+  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));     // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80")); // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xE6\xB0"));     // truncated
+  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // > U+10FFFF
+}
+
+}  // namespace
+}  // namespace sanso

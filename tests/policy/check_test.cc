@@ -1,0 +1,247 @@
+// Each static check with a policy that trips it and one that does not.
+#include "policy/check.h"
+
+#include <gtest/gtest.h>
+
+#include "fixtures.h"
+
+namespace sanso::policy {
+namespace {
+
+using testing::base_policy;
+using testing::diagnose;
+using testing::dump;
+using testing::find_check;
+using testing::has_check;
+
+std::string rule(std::string_view id, std::string_view from, std::string_view to, std::string_view action, std::string_view extra = "") {
+  return "\n[[rules]]\nid = \"" + std::string(id) + "\"\nfrom = " + std::string(from) + "\nto = " + std::string(to) + "\naction = \"" +
+         std::string(action) + "\"\nclause = \"6(3)\"\nreason = \"テスト\"\n" + std::string(extra) + "\n";
+}
+
+TEST(CheckPolicy, BasePolicyIsClean) {
+  const auto ds = diagnose(base_policy());
+  EXPECT_TRUE(ds.empty()) << dump(ds);
+}
+
+TEST(CheckPolicy, DuplicateIds) {
+  const auto bad = diagnose(base_policy() + "[[zones]]\nid = \"lgwan\"\nname = \"重複\"\n");
+  ASSERT_TRUE(has_check(bad, "duplicate-id")) << dump(bad);
+  EXPECT_NE(find_check(bad, "duplicate-id")->message.find("already used at line"), std::string::npos);
+  EXPECT_FALSE(has_check(diagnose(base_policy() + "[[zones]]\nid = \"dmz\"\nname = \"公開\"\n"), "duplicate-id"));
+}
+
+TEST(CheckPolicy, UnknownReferences) {
+  const auto bad = diagnose(base_policy() + rule("r", "\"lgwan\"", "\"lgwn\"", "deny", "roles = [\"boss\"]\nmax_confidentiality = \"4\""));
+  EXPECT_TRUE(has_check(bad, "unknown-zone")) << dump(bad);
+  EXPECT_TRUE(has_check(bad, "unknown-role"));
+  EXPECT_TRUE(has_check(bad, "unknown-level"));
+  EXPECT_NE(find_check(bad, "unknown-level")->message.find("1, 2, 3C, 3B, 3A"), std::string::npos);
+
+  const auto bad_asset = diagnose(base_policy() + R"t(
+[[systems]]
+id = "s"
+name = "システム"
+zone = "lgwan"
+body = "mayors"
+[[assets]]
+id = "a"
+name = "資産"
+system = "nosuch"
+confidentiality = "2"
+integrity = "3"
+availability = "1"
+)t");
+  EXPECT_TRUE(has_check(bad_asset, "unknown-body")) << dump(bad_asset);
+  EXPECT_TRUE(has_check(bad_asset, "unknown-system"));
+  EXPECT_TRUE(has_check(bad_asset, "unknown-level"));  // integrity 3 does not exist
+
+  const auto good = diagnose(base_policy() + rule("r", "\"lgwan\"", "\"lgwan\"", "deny", "roles = [\"staff\"]\nmax_confidentiality = \"3A\""));
+  EXPECT_TRUE(good.empty()) << dump(good);
+}
+
+TEST(CheckPolicy, MissingCanonicalZone) {
+  std::string text = base_policy();
+  text.replace(text.find("id = \"internet\""), 15, "id = \"web\"");
+  const auto bad = diagnose(text);
+  ASSERT_TRUE(has_check(bad, "missing-zone")) << dump(bad);
+  EXPECT_NE(find_check(bad, "missing-zone")->message.find("'internet'"), std::string::npos);
+}
+
+TEST(CheckPolicy, NothingMayLeaveMynumber) {
+  const auto bad = diagnose(base_policy() + rule("leak", "\"mynumber\"", "\"lgwan\"", "sanitize"));
+  ASSERT_TRUE(has_check(bad, "mynumber-egress")) << dump(bad);
+  const Diagnostic* d = find_check(bad, "mynumber-egress");
+  EXPECT_EQ(d->loc.line, 33u);  // the [[rules]] header
+  EXPECT_NE(d->message.find("6(3)①"), std::string::npos);
+
+  // A wildcard that includes mynumber counts too; a same-zone wildcard does not.
+  EXPECT_TRUE(has_check(diagnose(base_policy() + rule("w", "\"*\"", "\"*\"", "approve", "approver = \"staff\"")), "mynumber-egress"));
+  EXPECT_FALSE(has_check(diagnose(base_policy() + rule("w", "\"*\"", "\"*\"", "approve", "approver = \"staff\"\nscope = \"same_zone\"")),
+                         "mynumber-egress"));
+  // Deny is always fine.
+  EXPECT_FALSE(has_check(diagnose(base_policy() + rule("d", "\"mynumber\"", "\"*\"", "deny")), "mynumber-egress"));
+}
+
+TEST(CheckPolicy, MynumberExceptionOnlyWhileInForce) {
+  const std::string exception = "exception = { approved_by = \"security_manager\", expires = 2027-03-31 }";
+  const std::string text = base_policy() + rule("x", "\"mynumber\"", "\"lgwan\"", "approve", "approver = \"security_manager\"\n" + exception);
+  const auto in_force = diagnose(text, Date{2026, 11, 25});
+  EXPECT_FALSE(has_check(in_force, "mynumber-egress")) << dump(in_force);
+  EXPECT_TRUE(has_check(in_force, "mynumber-egress-exception", Severity::kWarning));
+
+  const auto expired = diagnose(text, Date{2027, 4, 1});
+  EXPECT_TRUE(has_check(expired, "mynumber-egress")) << dump(expired);
+  EXPECT_TRUE(has_check(expired, "exception-expired", Severity::kWarning));
+}
+
+TEST(CheckPolicy, LgwanInternetNeverPlainAllow) {
+  const auto bad = diagnose(base_policy() + rule("open", "\"internet\"", "\"lgwan\"", "allow", "channels = [\"web\"]"));
+  ASSERT_TRUE(has_check(bad, "lgwan-internet-allow")) << dump(bad);
+  EXPECT_NE(find_check(bad, "lgwan-internet-allow")->message.find("6(3)②"), std::string::npos);
+  const auto reverse = diagnose(base_policy() + rule("open", "[\"lgwan\"]", "\"*\"", "allow", "channels = [\"api\"]\nscope = \"cross_zone\""));
+  EXPECT_TRUE(has_check(reverse, "lgwan-internet-allow")) << dump(reverse);
+  const auto good = diagnose(base_policy() + rule("s", "\"internet\"", "\"lgwan\"", "sanitize", "channels = [\"api\"]"));
+  EXPECT_FALSE(has_check(good, "lgwan-internet-allow")) << dump(good);
+}
+
+TEST(CheckPolicy, ClassificationCeilingOfZone) {
+  const std::string asset = R"t(
+[[systems]]
+id = "mail"
+name = "インターネットメール"
+zone = "internet"
+[[assets]]
+id = "a"
+name = "資産"
+system = "mail"
+confidentiality = "LEVEL"
+integrity = "1"
+availability = "1"
+)t";
+  std::string high = asset;
+  high.replace(high.find("LEVEL"), 5, "3A");
+  const auto bad = diagnose(base_policy() + high);
+  ASSERT_TRUE(has_check(bad, "classification-ceiling")) << dump(bad);
+  EXPECT_NE(find_check(bad, "classification-ceiling")->message.find("自治体機密性3A"), std::string::npos);
+  std::string ok = asset;
+  ok.replace(ok.find("LEVEL"), 5, "2");
+  EXPECT_TRUE(diagnose(base_policy() + ok).empty()) << dump(diagnose(base_policy() + ok));
+}
+
+TEST(CheckPolicy, IndividualNumbersBelongInMynumber) {
+  const std::string asset = R"t(
+[[assets]]
+id = "a"
+name = "資産"
+zone = "ZONE"
+confidentiality = "3A"
+integrity = "2"
+availability = "2"
+categories = ["individual_number"]
+)t";
+  std::string bad = asset;
+  bad.replace(bad.find("ZONE"), 4, "lgwan");
+  EXPECT_TRUE(has_check(diagnose(base_policy() + bad), "individual-number-zone"));
+  std::string good = asset;
+  good.replace(good.find("ZONE"), 4, "mynumber");
+  EXPECT_FALSE(has_check(diagnose(base_policy() + good), "individual-number-zone"));
+}
+
+TEST(CheckPolicy, MynumberNeedsMfa) {
+  std::string no_mfa = base_policy();
+  no_mfa.replace(no_mfa.find("[\"mfa\", \"no_export\"]"), 20, "[\"no_export\"]");
+  const auto bad = diagnose(no_mfa + "[[systems]]\nid = \"juki\"\nname = \"住民記録\"\nzone = \"mynumber\"\n");
+  EXPECT_TRUE(has_check(bad, "mynumber-mfa")) << dump(bad);
+  EXPECT_TRUE(has_check(bad, "profile-requirement"));
+  // The system may carry its own MFA control (the zone still lacks the profile's requirement).
+  const auto sys_mfa = diagnose(no_mfa + "[[systems]]\nid = \"juki\"\nname = \"住民記録\"\nzone = \"mynumber\"\ncontrols = [\"mfa\"]\n");
+  EXPECT_FALSE(has_check(sys_mfa, "mynumber-mfa")) << dump(sys_mfa);
+
+  const auto role = diagnose(base_policy() + "[[roles]]\nid = \"clerk\"\nname = \"窓口\"\nzones = [\"mynumber\"]\n");
+  ASSERT_TRUE(has_check(role, "mynumber-mfa")) << dump(role);
+  EXPECT_EQ(find_check(role, "mynumber-mfa")->loc.line, 32u);  // the [[roles]] header
+  EXPECT_FALSE(has_check(diagnose(base_policy() + "[[roles]]\nid = \"clerk\"\nname = \"窓口\"\nmfa = true\nzones = [\"mynumber\"]\n"),
+                         "mynumber-mfa"));
+}
+
+TEST(CheckPolicy, ProfileRequirements) {
+  const auto beta_without_edr = diagnose(base_policy("beta"));
+  ASSERT_TRUE(has_check(beta_without_edr, "profile-requirement")) << dump(beta_without_edr);
+  EXPECT_NE(find_check(beta_without_edr, "profile-requirement")->message.find("'edr'"), std::string::npos);
+  EXPECT_TRUE(diagnose(base_policy("beta", "\"edr\"")).empty()) << dump(diagnose(base_policy("beta", "\"edr\"")));
+
+  std::string no_manager = base_policy();
+  no_manager.replace(no_manager.find("id = \"security_manager\""), 23, "id = \"manager\"");
+  EXPECT_TRUE(has_check(diagnose(no_manager), "profile-requirement"));
+}
+
+TEST(CheckPolicy, UnreachableRules) {
+  const auto bad = diagnose(base_policy() + rule("block", "\"lgwan\"", "\"lgwan\"", "deny", "channels = [\"mail\"]") +
+                            rule("open", "\"lgwan\"", "\"lgwan\"", "allow", "channels = [\"mail\"]\nroles = [\"staff\"]"));
+  ASSERT_TRUE(has_check(bad, "unreachable-rule", Severity::kWarning)) << dump(bad);
+  EXPECT_NE(find_check(bad, "unreachable-rule")->message.find("'block'"), std::string::npos);
+
+  // Covered by the profile's built-in rule: the profile denies web from internet to lgwan.
+  const auto covered = diagnose(base_policy() + rule("s", "\"internet\"", "\"lgwan\"", "sanitize", "channels = [\"web\"]"));
+  EXPECT_TRUE(has_check(covered, "unreachable-rule", Severity::kWarning)) << dump(covered);
+
+  const auto empty = diagnose(base_policy() + rule("e", "\"lgwan\"", "\"internet\"", "deny", "scope = \"same_zone\""));
+  EXPECT_TRUE(has_check(empty, "unreachable-rule", Severity::kWarning)) << dump(empty);
+
+  const auto good = diagnose(base_policy() + rule("block", "\"lgwan\"", "\"lgwan\"", "deny", "channels = [\"mail\"]\nmin_confidentiality = \"3A\"") +
+                             rule("open", "\"lgwan\"", "\"lgwan\"", "allow", "channels = [\"removable_media\"]\nroles = [\"staff\"]"));
+  EXPECT_TRUE(good.empty()) << dump(good);
+}
+
+TEST(CheckPolicy, RuleShapeErrors) {
+  EXPECT_TRUE(has_check(diagnose(base_policy() + rule("a", "\"lgwan\"", "\"lgwan\"", "approve", "channels = [\"removable_media\"]")),
+                        "missing-approver"));
+  EXPECT_TRUE(has_check(
+      diagnose(base_policy() + rule("a", "\"lgwan\"", "\"lgwan\"", "deny", "min_confidentiality = \"3A\"\nmax_confidentiality = \"1\"")),
+      "empty-range"));
+  EXPECT_TRUE(has_check(diagnose(base_policy() + rule("a", "\"lgwan\"", "\"lgwan\"", "deny", "approver = \"staff\"")), "approver-ignored",
+                        Severity::kWarning));
+  const auto dates = diagnose(base_policy() + rule("a", "\"lgwan\"", "\"lgwan\"", "deny",
+                                                   "exception = { approved_by = \"staff\", approved_on = 2027-01-01, expires = 2026-01-01 }"));
+  EXPECT_TRUE(has_check(dates, "exception-dates")) << dump(dates);
+}
+
+TEST(CheckPolicy, OutsourcingAndSocialMedia) {
+  const auto bad = diagnose(base_policy() + R"t(
+[[social_media]]
+id = "x"
+name = "公式X"
+zone = "internet"
+[[contractors]]
+id = "v"
+name = "保守事業者"
+contract_until = 2025-03-31
+)t");
+  EXPECT_TRUE(has_check(bad, "service-owner")) << dump(bad);
+  EXPECT_TRUE(has_check(bad, "contract-requirements", Severity::kWarning));
+  EXPECT_TRUE(has_check(bad, "contract-expired", Severity::kWarning));
+  const auto good = diagnose(base_policy() + R"t(
+[[social_media]]
+id = "x"
+name = "公式X"
+zone = "internet"
+responsible_person = "広報係長"
+[[contractors]]
+id = "v"
+name = "保守事業者"
+contract_until = 2029-03-31
+security_requirements = true
+)t");
+  EXPECT_TRUE(good.empty()) << dump(good);
+}
+
+TEST(CheckPolicy, LoadCheckedPolicyListsErrors) {
+  auto r = load_checked_policy(std::string(SANSO_SOURCE_DIR) + "/tests/data/policy/malformed/05-unknown-action.toml", testing::kToday);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "policy.invalid");
+  EXPECT_NE(r.error().message.find("05-unknown-action.toml:9:10: error: unknown action 'permit'"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace sanso::policy
