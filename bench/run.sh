@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `make bench`: Google Benchmark of the policy engine, then the same decisions in Cedar (cedar-wasm
+# on this machine's Node.js) in the same run, printed as ratios. Results land in out/bench/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+out=out/bench
+mkdir -p "$out"
+today=2026-11-25
+
+echo "== sanso decide() (Google Benchmark)"
+"$build/sanso_policy_bench" --benchmark_min_time=0.5 --benchmark_out="$out/policy.json" --benchmark_out_format=json
+
+echo
+echo "== Cedar (cedar-wasm) on the same rules and requests"
+cedar_dir=bench/compare/cedar
+if [ ! -d "$cedar_dir/node_modules/@cedar-policy/cedar-wasm" ]; then
+  (cd "$cedar_dir" && npm ci --no-audit --no-fund --loglevel=error) || {
+    echo "Cedar comparison skipped: npm could not install @cedar-policy/cedar-wasm"
+    exit 0
+  }
+fi
+"$build/sanso_bench_gen" policy 1000 "$out/gen-1000.toml"
+for name in example 1000; do
+  policy=examples/minamata/policy.toml
+  count=2000
+  if [ "$name" = 1000 ]; then policy="$out/gen-1000.toml"; count=300; fi
+  "$build/sanso" policy rules "$policy" --today "$today" > "$out/rules-$name.json"
+  "$build/sanso_bench_gen" requests "$policy" "$count" "$out/requests-$name.json"
+  node "$cedar_dir/run.js" "$out/rules-$name.json" "$out/requests-$name.json" > "$out/cedar-$name.json"
+done
+node "$cedar_dir/report.js" "$out/policy.json" "$out/cedar-example.json" "$out/cedar-1000.json" | tee "$out/summary.txt"
