@@ -1,6 +1,10 @@
 #include "policy/check.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -25,6 +29,7 @@ class Checker {
     mfa();
     profile_requirements();
     outsourcing();
+    networks();
     if (!has_errors(out_)) reachability();
     sort_diagnostics(out_);
     return std::move(out_);
@@ -303,6 +308,54 @@ class Checker {
       if (c.contract_until && *c.contract_until < today_) {
         warning(c.loc, "the contract of '" + c.id + "' ended on " + c.contract_until->to_string() + "; remove its access or renew it",
                 "contract-expired");
+      }
+    }
+  }
+
+  // Zone CIDRs are what flow monitoring (6(3)③) uses to place an address in a zone: each must
+  // parse, and no two zones may claim the same IPv4 addresses.
+  void networks() {
+    struct Range {
+      std::uint32_t first, last;
+      const Zone* zone;
+      std::string text;
+    };
+    std::vector<Range> ranges;
+    for (const Zone& z : p_.zones) {
+      for (const std::string& cidr : z.cidrs) {
+        const auto slash = cidr.find('/');
+        const std::string addr = cidr.substr(0, slash);
+        const std::string len_text = slash == std::string::npos ? "" : cidr.substr(slash + 1);
+        int len = -1;
+        if (!len_text.empty() && len_text.size() <= 3 && std::all_of(len_text.begin(), len_text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+          len = std::stoi(len_text);
+        }
+        in_addr v4{};
+        in6_addr v6{};
+        const bool is_v4 = inet_pton(AF_INET, addr.c_str(), &v4) == 1;
+        const bool is_v6 = !is_v4 && inet_pton(AF_INET6, addr.c_str(), &v6) == 1;
+        if ((!is_v4 && !is_v6) || len < 0 || len > (is_v4 ? 32 : 128)) {
+          error(z.loc, "zone '" + z.id + "' has an invalid network '" + cidr + "' (expected e.g. 10.20.0.0/16 or 2001:db8::/32)", "bad-cidr");
+          continue;
+        }
+        if (!is_v4) continue;
+        const std::uint32_t base = ntohl(v4.s_addr);
+        const std::uint32_t mask = len == 0 ? 0 : ~std::uint32_t{0} << (32 - len);
+        if (base & ~mask) {
+          warning(z.loc, "zone '" + z.id + "' network '" + cidr + "' has host bits set; it covers the whole /" + std::to_string(len), "cidr-host-bits");
+        }
+        ranges.push_back({base & mask, (base & mask) | ~mask, &z, cidr});
+      }
+    }
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+      for (std::size_t j = i + 1; j < ranges.size(); ++j) {
+        const Range& a = ranges[i];
+        const Range& b = ranges[j];
+        if (a.zone != b.zone && a.first <= b.last && b.first <= a.last) {
+          error(b.zone->loc, "zone '" + b.zone->id + "' network " + b.text + " overlaps " + a.text + " of zone '" + a.zone->id +
+                                 "'; an address must belong to one zone for monitoring (6(3)③)",
+                "cidr-overlap");
+        }
       }
     }
   }

@@ -236,6 +236,61 @@ security_requirements = true
   EXPECT_TRUE(good.empty()) << dump(good);
 }
 
+TEST(CheckPolicy, AssetZoneMustMatchItsSystem) {
+  const std::string text = base_policy() + R"t(
+[[systems]]
+id = "s"
+name = "財務会計"
+zone = "lgwan"
+[[assets]]
+id = "a"
+name = "予算"
+system = "s"
+zone = "ZONE"
+confidentiality = "2"
+integrity = "1"
+availability = "1"
+)t";
+  std::string bad = text;
+  bad.replace(bad.find("ZONE"), 4, "internet");
+  EXPECT_TRUE(has_check(diagnose(bad), "zone-mismatch")) << dump(diagnose(bad));
+  std::string good = text;
+  good.replace(good.find("ZONE"), 4, "lgwan");
+  EXPECT_TRUE(diagnose(good).empty()) << dump(diagnose(good));
+}
+
+TEST(CheckPolicy, IngressToMynumberIsWarnedUnlessAnException) {
+  const std::string r = rule("in", "\"lgwan\"", "\"mynumber\"", "approve", "approver = \"security_manager\"\nchannels = [\"file\"]");
+  EXPECT_TRUE(has_check(diagnose(base_policy() + r), "mynumber-ingress", Severity::kWarning));
+  const auto excepted = diagnose(base_policy() + r + "exception = { approved_by = \"security_manager\", expires = 2027-03-31 }\n");
+  EXPECT_FALSE(has_check(excepted, "mynumber-ingress", Severity::kWarning)) << dump(excepted);
+}
+
+TEST(CheckPolicy, BodiesOfClause4) {
+  std::string text = base_policy();
+  const std::string bodies = "[[bodies]]\nid = \"mayor\"\nname = \"市長部局\"\n";
+  text.erase(text.find(bodies), bodies.size());
+  EXPECT_TRUE(has_check(diagnose(text), "no-bodies", Severity::kWarning)) << dump(diagnose(text));
+  EXPECT_FALSE(has_check(diagnose(base_policy()), "no-bodies", Severity::kWarning));
+}
+
+TEST(CheckPolicy, ZoneNetworks) {
+  auto with_cidrs = [](std::string_view lgwan, std::string_view internet) {
+    std::string text = base_policy();
+    text.replace(text.find("name = \"LGWAN接続系\""), 0, "cidrs = [" + std::string(lgwan) + "]\n");
+    text.replace(text.find("name = \"インターネット接続系\""), 0, "cidrs = [" + std::string(internet) + "]\n");
+    return diagnose(text);
+  };
+  EXPECT_TRUE(with_cidrs("\"10.20.0.0/16\"", "\"10.30.0.0/16\", \"2001:db8::/32\"").empty());
+  EXPECT_TRUE(has_check(with_cidrs("\"10.20.0.0/33\"", "\"10.30.0.0/16\""), "bad-cidr"));
+  EXPECT_TRUE(has_check(with_cidrs("\"10.20.0.0\"", "\"10.30.0.0/16\""), "bad-cidr"));
+  EXPECT_TRUE(has_check(with_cidrs("\"10.20.0.300/24\"", "\"10.30.0.0/16\""), "bad-cidr"));
+  EXPECT_TRUE(has_check(with_cidrs("\"10.20.1.0/16\"", "\"10.30.0.0/16\""), "cidr-host-bits", Severity::kWarning));
+  const auto overlap = with_cidrs("\"10.0.0.0/8\"", "\"10.30.0.0/16\"");
+  ASSERT_TRUE(has_check(overlap, "cidr-overlap")) << dump(overlap);
+  EXPECT_NE(find_check(overlap, "cidr-overlap")->message.find("overlaps 10.0.0.0/8 of zone 'lgwan'"), std::string::npos);
+}
+
 TEST(CheckPolicy, LoadCheckedPolicyListsErrors) {
   auto r = load_checked_policy(std::string(SANSO_SOURCE_DIR) + "/tests/data/policy/malformed/05-unknown-action.toml", testing::kToday);
   ASSERT_FALSE(r);
