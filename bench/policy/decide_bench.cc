@@ -8,28 +8,16 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <new>
 
+#include "allocation_counter.h"
 #include "policy/check.h"
 #include "policy/generated_policy.h"
 #include "policy/load.h"
 
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -61,12 +49,12 @@ Fixture make_fixture(sanso::policy::LoadResult loaded) {
 void decide_mean(benchmark::State& state, const Fixture* f) {
   const std::size_t mask = f->requests.size() - 1;
   std::size_t i = 0;
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = sanso::testing::allocation_count();
   for (auto _ : state) {
     auto d = f->policy->decide(f->requests[i++ & mask]);
     benchmark::DoNotOptimize(d);
   }
-  state.counters["allocs_per_decision"] = static_cast<double>(g_allocations.load() - before) / static_cast<double>(state.iterations());
+  state.counters["allocs_per_decision"] = static_cast<double>(sanso::testing::allocation_count() - before) / static_cast<double>(state.iterations());
   state.counters["rules"] = static_cast<double>(f->policy->active_rules().size());
 }
 
@@ -93,12 +81,12 @@ void decide_latency(benchmark::State& state, const Fixture* f) {
 }
 
 void decide_by_name(benchmark::State& state, const Fixture* f) {
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = sanso::testing::allocation_count();
   for (auto _ : state) {
     auto d = f->policy->decide(sanso::policy::RequestNames{"internet", "lgwan", "mail", "2", "staff", ""});
     benchmark::DoNotOptimize(d);
   }
-  state.counters["allocs_per_decision"] = static_cast<double>(g_allocations.load() - before) / static_cast<double>(state.iterations());
+  state.counters["allocs_per_decision"] = static_cast<double>(sanso::testing::allocation_count() - before) / static_cast<double>(state.iterations());
 }
 
 void compile_policy(benchmark::State& state, const std::string* text) {

@@ -2,23 +2,10 @@
 // on the hot path is both a cost and a failure mode. Counted by replacing the global operator new.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 
+#include "allocation_counter.h"
 #include "fixtures.h"
 
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace sanso::policy {
 namespace {
@@ -28,12 +15,12 @@ TEST(DecideAllocations, NoneOnTheHotPath) {
   ASSERT_TRUE(loaded) << loaded.error().to_string();
   auto c = CompiledPolicy::compile(std::move(*loaded), testing::kToday);
   ASSERT_TRUE(c);
-  const std::size_t before_baseline = g_allocations.load();
+  const std::size_t before_baseline = sanso::testing::allocation_count();
   auto* probe = new int(1);  // proves the counter sees allocations
   delete probe;
-  ASSERT_EQ(g_allocations.load(), before_baseline + 1);
+  ASSERT_EQ(sanso::testing::allocation_count(), before_baseline + 1);
 
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = sanso::testing::allocation_count();
   int allowed = 0;
   for (int f = 0; f < c->zone_count(); ++f) {
     for (int t = 0; t < c->zone_count(); ++t) {
@@ -53,7 +40,7 @@ TEST(DecideAllocations, NoneOnTheHotPath) {
     ASSERT_TRUE(q);
     allowed += c->decide(*q).action == Action::kSanitize;
   }
-  EXPECT_EQ(g_allocations.load(), before);
+  EXPECT_EQ(sanso::testing::allocation_count(), before);
   EXPECT_GT(allowed, 0);
 }
 
