@@ -87,17 +87,12 @@ int run_check(const CommonOptions& o, bool json) {
     print_error(today.error());
     return kExitUsage;
   }
-  auto loaded = load_policy_file(o.policy_path);
+  auto loaded = load_and_check_policy_file(o.policy_path, *today);
   if (!loaded) {
     print_error(loaded.error());
     return kExitFailure;
   }
-  std::vector<Diagnostic> diagnostics = std::move(loaded->diagnostics);
-  if (loaded->policy && !has_errors(diagnostics)) {
-    auto more = check_policy(*loaded->policy, *today);
-    diagnostics.insert(diagnostics.end(), more.begin(), more.end());
-  }
-  sort_diagnostics(diagnostics);
+  const std::vector<Diagnostic>& diagnostics = loaded->diagnostics;
   std::size_t errors = 0, warnings = 0;
   nlohmann::json out = nlohmann::json::array();
   for (const Diagnostic& d : diagnostics) {

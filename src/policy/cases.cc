@@ -1,14 +1,12 @@
 #include "policy/cases.h"
 
-#define TOML_EXCEPTIONS 1
-#include <toml++/toml.h>
+#include "policy/internal/toml_source.h"
+
 
 namespace sanso::policy {
 namespace {
 
-SourceLoc loc_of(const toml::source_region& r) {
-  return SourceLoc{static_cast<std::uint32_t>(r.begin.line), static_cast<std::uint32_t>(r.begin.column)};
-}
+using internal::loc_of;
 
 }  // namespace
 

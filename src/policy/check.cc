@@ -381,24 +381,25 @@ class Checker {
       if (channels.empty()) {
         for (int i = 0; i < kChannelCount; ++i) channels.push_back(static_cast<Channel>(i));
       }
-      bool matched = false, fired = false;
+      bool matched = false;
       std::string winner;
-      for (const auto& [f, t] : pairs_of(r)) {
-        for (Channel ch : channels) {
-          for (int level = lo; level <= hi; ++level) {
-            for (int role : roles) {
-              Request q{*c.zone_index(f), *c.zone_index(t), ch, level, role};
-              matched = true;
-              Decision d = c.decide(q);
-              if (d.rule == *pos) fired = true;
-              else if (winner.empty()) winner = d.rule->id;
+      // True as soon as one request the rule matches is decided by the rule itself.
+      auto fires = [&] {
+        for (const auto& [f, t] : pairs_of(r)) {
+          for (Channel ch : channels) {
+            for (int level = lo; level <= hi; ++level) {
+              for (int role : roles) {
+                matched = true;
+                const Decision d = c.decide(Request{*c.zone_index(f), *c.zone_index(t), ch, level, role});
+                if (d.rule == *pos) return true;
+                if (winner.empty()) winner = d.rule->id;
+              }
             }
-            if (fired) break;
           }
-          if (fired) break;
         }
-        if (fired) break;
-      }
+        return false;
+      };
+      const bool fired = fires();
       if (!matched) {
         warning(r.loc, "rule '" + r.id + "' matches no request (check its from/to and scope)", "unreachable-rule");
       } else if (!fired) {
@@ -418,16 +419,35 @@ class Checker {
 
 std::vector<Diagnostic> check_policy(const Policy& policy, Date today) { return Checker(policy, today).run(); }
 
-Result<Policy> load_checked_policy(const std::string& path, Date today) {
-  LoadResult loaded = SANSO_TRY(load_policy_file(path));
-  std::vector<Diagnostic> diagnostics = std::move(loaded.diagnostics);
-  if (loaded.policy && !has_errors(diagnostics)) {
+namespace {
+
+void add_checks(LoadResult& loaded, Date today) {
+  if (loaded.policy && !has_errors(loaded.diagnostics)) {
     std::vector<Diagnostic> more = check_policy(*loaded.policy, today);
-    diagnostics.insert(diagnostics.end(), more.begin(), more.end());
+    loaded.diagnostics.insert(loaded.diagnostics.end(), more.begin(), more.end());
   }
-  if (!loaded.policy || has_errors(diagnostics)) {
+  sort_diagnostics(loaded.diagnostics);
+}
+
+}  // namespace
+
+LoadResult load_and_check_policy(std::string_view toml_text, std::string source_name, Date today) {
+  LoadResult loaded = load_policy(toml_text, std::move(source_name));
+  add_checks(loaded, today);
+  return loaded;
+}
+
+Result<LoadResult> load_and_check_policy_file(const std::string& path, Date today) {
+  LoadResult loaded = SANSO_TRY(load_policy_file(path));
+  add_checks(loaded, today);
+  return loaded;
+}
+
+Result<Policy> load_checked_policy(const std::string& path, Date today) {
+  LoadResult loaded = SANSO_TRY(load_and_check_policy_file(path, today));
+  if (!loaded.policy || has_errors(loaded.diagnostics)) {
     std::string message = "the policy has errors (run `sanso policy check` for details):";
-    for (const Diagnostic& d : diagnostics) {
+    for (const Diagnostic& d : loaded.diagnostics) {
       if (d.severity == Severity::kError) message += "\n  " + format(d, path);
     }
     return make_error("policy.invalid", path, message);

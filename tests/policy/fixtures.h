@@ -55,13 +55,7 @@ inline LoadResult load(const std::string& text) { return load_policy(text, "test
 
 // Load diagnostics plus check diagnostics (checks run only when loading succeeded).
 inline std::vector<Diagnostic> diagnose(const std::string& text, Date today = kToday) {
-  LoadResult r = load(text);
-  std::vector<Diagnostic> out = r.diagnostics;
-  if (r.policy && !has_errors(out)) {
-    auto more = check_policy(*r.policy, today);
-    out.insert(out.end(), more.begin(), more.end());
-  }
-  return out;
+  return load_and_check_policy(text, "test.toml", today).diagnostics;
 }
 
 inline bool has_check(const std::vector<Diagnostic>& ds, std::string_view id, Severity severity = Severity::kError) {
