@@ -32,7 +32,10 @@ struct CommonOptions {
 
 void add_common(CLI::App& cmd, CommonOptions& o) {
   cmd.add_option("POLICY", o.policy_path, "policy file (TOML)")->required();
-  cmd.add_option("--today", o.today, "evaluate as of this date (YYYY-MM-DD); exceptions expire");
+  cmd.add_option("--today", o.today, "evaluate as of this date (YYYY-MM-DD); exceptions expire")
+      ->check(CLI::Validator(
+          [](const std::string& text) { return Date::parse(text) ? std::string() : "'" + text + "' is not a date like 2026-11-25"; },
+          "DATE"));
   cmd.add_option("--lang", o.lang, "language of reasons and tables")->check(CLI::IsMember({"ja", "en"}));
 }
 

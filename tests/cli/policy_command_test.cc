@@ -82,7 +82,9 @@ TEST(PolicyDecide, UsageErrorsExitTwo) {
   EXPECT_EQ(sanso("policy decide " + kExample + "policy.toml --from a --to b --channel mail --lang fr").exit_code, 2);
   EXPECT_EQ(sanso("policy nosuch").exit_code, 2);
   EXPECT_EQ(sanso("").exit_code, 2);
-  EXPECT_EQ(sanso("policy decide " + kExample + "policy.toml --from internet --to lgwan --channel mail --today 2026-13-01").exit_code, 1);
+  // A bad --today is a usage error for every subcommand.
+  EXPECT_EQ(sanso("policy decide " + kExample + "policy.toml --from internet --to lgwan --channel mail --today 2026-13-01").exit_code, 2);
+  EXPECT_EQ(sanso("policy check " + kExample + "policy.toml --today 2026-02-30").exit_code, 2);
 }
 
 TEST(PolicyDecide, BrokenPolicyRefusesToDecide) {
