@@ -106,7 +106,9 @@ TEST(Merkle, RandomTreesProofsVerifyAndAlterationsFail) {
         bad.pop_back();
         EXPECT_FALSE(verify_inclusion(i, n, leaves[i], bad, root));
       }
-      if (n > 1) EXPECT_FALSE(verify_inclusion((i + 1) % n, n, leaves[i], proof, root));
+      if (n > 1) {
+        EXPECT_FALSE(verify_inclusion((i + 1) % n, n, leaves[i], proof, root));
+      }
     }
     for (std::uint64_t m = 1; m <= n; ++m) {
       const std::span<const Hash> old(leaves.data(), m);
@@ -123,7 +125,9 @@ TEST(Merkle, RandomTreesProofsVerifyAndAlterationsFail) {
       }
       Hash wrong = old_root;
       wrong[0] ^= 1;
-      if (m < n) EXPECT_FALSE(verify_consistency(m, n, proof, wrong, root));
+      if (m < n) {
+        EXPECT_FALSE(verify_consistency(m, n, proof, wrong, root));
+      }
     }
   }
 }

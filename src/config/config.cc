@@ -1,0 +1,236 @@
+#include "config/config.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#define TOML_EXCEPTIONS 1
+#include <toml++/toml.h>
+
+namespace sanso::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string where(std::string_view path, const toml::node& n) {
+  const auto& b = n.source().begin;
+  return std::string(path) + ":" + std::to_string(b.line) + ":" + std::to_string(b.column);
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view path) : path_(path) {}
+
+  Result<void> only_keys(const toml::table& t, std::string_view section,
+                         std::initializer_list<std::string_view> allowed) {
+    for (const auto& [key, node] : t) {
+      bool known = false;
+      for (auto a : allowed) known = known || key.str() == a;
+      if (!known) {
+        std::string list;
+        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        return make_error("config.unknown-key", where(path_, node),
+                          "unknown key '" + std::string(key.str()) + "' in " + std::string(section) +
+                              " (known: " + list + ")");
+      }
+    }
+    return ok();
+  }
+
+  Result<void> string(const toml::table& t, std::string_view key, std::string& out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return ok();
+    if (!n->is_string()) return wrong(*n, key, "a string");
+    out = n->as_string()->get();
+    return ok();
+  }
+
+  Result<void> integer(const toml::table& t, std::string_view key, std::int64_t& out, std::int64_t min) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return ok();
+    if (!n->is_integer()) return wrong(*n, key, "an integer");
+    std::int64_t v = n->as_integer()->get();
+    if (v < min) {
+      return make_error("config.value", where(path_, *n),
+                        "'" + std::string(key) + "' must be at least " + std::to_string(min));
+    }
+    out = v;
+    return ok();
+  }
+
+  Result<void> boolean(const toml::table& t, std::string_view key, bool& out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return ok();
+    if (!n->is_boolean()) return wrong(*n, key, "true or false");
+    out = n->as_boolean()->get();
+    return ok();
+  }
+
+  Result<void> strings(const toml::table& t, std::string_view key, std::vector<std::string>& out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return ok();
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return wrong(*n, key, "an array of strings");
+    out.clear();
+    for (const toml::node& item : *a) {
+      if (!item.is_string()) return wrong(item, key, "an array of strings");
+      out.push_back(item.as_string()->get());
+    }
+    return ok();
+  }
+
+  Result<const toml::table*> table(const toml::table& t, std::string_view key) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return static_cast<const toml::table*>(nullptr);
+    if (!n->is_table()) return wrong(*n, key, "a table");
+    return n->as_table();
+  }
+
+  Error wrong(const toml::node& n, std::string_view key, std::string_view expected) {
+    return make_error("config.type", where(path_, n), "'" + std::string(key) + "' must be " + std::string(expected));
+  }
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string absolute_from(const fs::path& base, const std::string& value) {
+  if (value.empty()) return value;
+  fs::path p(value);
+  if (p.is_relative()) p = base / p;
+  return p.lexically_normal().string();
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "sanso";
+  return buf;
+}
+
+}  // namespace
+
+int Retention::days_for(std::string_view verdict) const {
+  auto it = days_by_verdict.find(verdict);
+  return it == days_by_verdict.end() ? default_days : it->second;
+}
+
+const Operator* ServiceConfig::find_operator(std::string_view name) const {
+  for (const auto& o : operators) {
+    if (o.name == name) return &o;
+  }
+  return nullptr;
+}
+
+Result<ServiceConfig> parse_config(std::string_view text, std::string_view path) {
+  toml::table root;
+  try {
+    root = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    return make_error("config.toml-syntax", std::string(path) + ":" + std::to_string(b.line) + ":" + std::to_string(b.column),
+                      std::string(e.description()));
+  }
+  Reader r(path);
+  ServiceConfig c;
+  c.source = std::string(path);
+  fs::path config_dir = fs::absolute(fs::path(path)).parent_path();
+  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "listeners", "users"}));
+
+  const toml::table* service = SANSO_TRY(r.table(root, "service"));
+  if (service == nullptr) {
+    return make_error("config.missing", std::string(path), "[service] is required (at least data_dir and policy)");
+  }
+  SANSO_TRY(r.only_keys(*service, "[service]", {"node", "policy", "data_dir", "store", "key_file", "auto_migrate"}));
+  SANSO_TRY(r.string(*service, "node", c.node));
+  SANSO_TRY(r.string(*service, "policy", c.policy_file));
+  SANSO_TRY(r.string(*service, "data_dir", c.data_dir));
+  SANSO_TRY(r.string(*service, "store", c.store));
+  SANSO_TRY(r.string(*service, "key_file", c.key_file));
+  bool migrate_set = service->get("auto_migrate") != nullptr;
+  SANSO_TRY(r.boolean(*service, "auto_migrate", c.auto_migrate));
+  if (c.data_dir.empty()) return make_error("config.missing", std::string(path), "[service] data_dir is required");
+  if (c.policy_file.empty()) return make_error("config.missing", std::string(path), "[service] policy is required");
+  if (c.node.empty()) c.node = host_name();
+  c.data_dir = absolute_from(config_dir, c.data_dir);
+  c.policy_file = absolute_from(config_dir, c.policy_file);
+  c.key_file = absolute_from(c.data_dir, c.key_file.empty() ? "quarantine.key" : c.key_file);
+  // A shared PostgreSQL is changed deliberately (`sanso store migrate`), never by whichever node
+  // happens to start first with a newer binary.
+  bool postgres = c.store.starts_with("postgres");
+  if (!migrate_set) c.auto_migrate = !postgres;
+
+  if (const toml::table* q = SANSO_TRY(r.table(root, "quarantine"))) {
+    SANSO_TRY(r.only_keys(*q, "[quarantine]", {"retention_days", "approver_roles", "inspector_roles", "export_dir", "smtp_relay", "smtp_helo"}));
+    if (const toml::table* days = SANSO_TRY(r.table(*q, "retention_days"))) {
+      for (const auto& [key, node] : *days) {
+        if (!node.is_integer() || node.as_integer()->get() < 1) {
+          return make_error("config.value", where(path, node),
+                            "retention_days." + std::string(key.str()) + " must be a whole number of days, at least 1");
+        }
+        int v = static_cast<int>(node.as_integer()->get());
+        if (key.str() == "default") {
+          c.quarantine.retention.default_days = v;
+        } else {
+          c.quarantine.retention.days_by_verdict[std::string(key.str())] = v;
+        }
+      }
+    }
+    SANSO_TRY(r.strings(*q, "approver_roles", c.quarantine.approver_roles));
+    SANSO_TRY(r.strings(*q, "inspector_roles", c.quarantine.inspector_roles));
+    SANSO_TRY(r.string(*q, "export_dir", c.quarantine.export_dir));
+    SANSO_TRY(r.string(*q, "smtp_relay", c.quarantine.smtp_relay));
+    SANSO_TRY(r.string(*q, "smtp_helo", c.quarantine.smtp_helo));
+  }
+  if (c.quarantine.approver_roles.empty()) c.quarantine.approver_roles = {"security_manager"};
+  if (c.quarantine.inspector_roles.empty()) c.quarantine.inspector_roles = c.quarantine.approver_roles;
+  c.quarantine.export_dir = absolute_from(c.data_dir, c.quarantine.export_dir.empty() ? "exports" : c.quarantine.export_dir);
+
+  if (const toml::table* a = SANSO_TRY(r.table(root, "audit"))) {
+    SANSO_TRY(r.only_keys(*a, "[audit]", {"key_file", "origin", "checkpoint_every", "checkpoint_seconds"}));
+    SANSO_TRY(r.string(*a, "key_file", c.audit.key_file));
+    SANSO_TRY(r.string(*a, "origin", c.audit.origin));
+    SANSO_TRY(r.integer(*a, "checkpoint_every", c.audit.checkpoint_every, 1));
+    SANSO_TRY(r.integer(*a, "checkpoint_seconds", c.audit.checkpoint_seconds, 1));
+  }
+  c.audit.key_file = absolute_from(c.data_dir, c.audit.key_file.empty() ? "audit.key" : c.audit.key_file);
+
+  if (const toml::table* l = SANSO_TRY(r.table(root, "listeners"))) {
+    SANSO_TRY(r.only_keys(*l, "[listeners]", {"milter", "web"}));
+    SANSO_TRY(r.string(*l, "milter", c.listeners.milter));
+    SANSO_TRY(r.string(*l, "web", c.listeners.web));
+  }
+
+  if (const toml::node* users = root.get("users")) {
+    const toml::array* a = users->as_array();
+    if (a == nullptr) return r.wrong(*users, "users", "an array of tables ([[users]])");
+    for (const toml::node& item : *a) {
+      const toml::table* u = item.as_table();
+      if (u == nullptr) return r.wrong(item, "users", "an array of tables ([[users]])");
+      SANSO_TRY(r.only_keys(*u, "[[users]]", {"name", "display", "roles"}));
+      Operator op;
+      SANSO_TRY(r.string(*u, "name", op.name));
+      SANSO_TRY(r.string(*u, "display", op.display));
+      SANSO_TRY(r.strings(*u, "roles", op.roles));
+      if (op.name.empty()) return make_error("config.missing", where(path, item), "[[users]] needs a name");
+      if (c.find_operator(op.name) != nullptr) {
+        return make_error("config.duplicate", where(path, item), "user '" + op.name + "' is listed twice");
+      }
+      c.operators.push_back(std::move(op));
+    }
+  }
+  return c;
+}
+
+Result<ServiceConfig> load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("config.io", path, "cannot read the service configuration (give it with --config FILE)");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+}  // namespace sanso::config

@@ -1,0 +1,74 @@
+// config: the service configuration (`sanso.toml`) — where data lives, which store, which keys,
+// how long quarantined originals are kept, who operates the system, what listens where.
+// It is separate from the policy: the policy says what is allowed, this file says how this
+// installation runs. Relative paths are resolved when loading, so the rest of Sanso sees only
+// absolute ones.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace sanso::config {
+
+// A person who operates Sanso, and the policy roles they hold.
+struct Operator {
+  std::string name;     // login name, as given to --as
+  std::string display;  // e.g. "田中 情報政策係長"
+  std::vector<std::string> roles;
+};
+
+// How long originals are kept, per verdict, in days.
+struct Retention {
+  std::map<std::string, int, std::less<>> days_by_verdict;
+  int default_days = 180;
+  int days_for(std::string_view verdict) const;
+};
+
+struct QuarantineSettings {
+  Retention retention;
+  std::vector<std::string> approver_roles;   // may approve or deny a release (four-eyes)
+  std::vector<std::string> inspector_roles;  // may export an original for investigation
+  std::string export_dir;                    // released files go here unless -o is given
+  std::string smtp_relay;                    // host:port; released mail is re-injected here
+  std::string smtp_helo = "localhost";
+};
+
+struct AuditSettings {
+  std::string key_file;        // Ed25519 signing key (absolute)
+  std::string origin;          // checkpoint origin line; default: "<municipality id>/sanso/audit"
+  std::int64_t checkpoint_every = 1000;
+  std::int64_t checkpoint_seconds = 60;
+};
+
+struct Listeners {
+  std::string milter;
+  std::string web;
+};
+
+// The whole of sanso.toml, with every path absolute.
+struct ServiceConfig {
+  std::string source;      // the file it came from
+  std::string node;        // this node's name in audit records
+  std::string policy_file;
+  std::string data_dir;
+  std::string store = "sqlite";
+  std::string key_file;    // quarantine encryption key
+  bool auto_migrate = true;
+  QuarantineSettings quarantine;
+  AuditSettings audit;
+  Listeners listeners;
+  std::vector<Operator> operators;
+
+  const Operator* find_operator(std::string_view name) const;
+};
+
+// Parses sanso.toml text; `path` names it in errors and anchors relative paths.
+Result<ServiceConfig> parse_config(std::string_view text, std::string_view path);
+Result<ServiceConfig> load_config(const std::string& path);
+
+}  // namespace sanso::config

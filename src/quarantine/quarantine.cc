@@ -1,0 +1,599 @@
+#include "quarantine/quarantine.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "quarantine/internal/sealed_blob.h"
+
+namespace sanso::quarantine {
+namespace {
+
+namespace fs = std::filesystem;
+using store::Database;
+using store::Transaction;
+
+constexpr std::string_view kStates[] = {"held", "release_requested", "approved", "releasing", "released", "denied", "damaged"};
+
+std::optional<ItemState> parse_state(std::string_view s) {
+  for (std::size_t i = 0; i < std::size(kStates); ++i) {
+    if (kStates[i] == s) return static_cast<ItemState>(i);
+  }
+  return std::nullopt;
+}
+
+std::string join_lines(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : "\n") + s;
+  return out;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+// Crockford base32 without I, L, O, U: an id read aloud over the phone survives.
+std::string new_item_id(std::int64_t now) {
+  static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  std::time_t t = static_cast<std::time_t>(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char date[16];
+  std::strftime(date, sizeof date, "%Y%m%d", &tm);
+  unsigned char random[8];
+  randombytes_buf(random, sizeof random);
+  std::string id = "Q";
+  id += date;
+  id += '-';
+  for (unsigned char b : random) id += kAlphabet[b & 31];
+  return id;
+}
+
+constexpr const char* kItemColumns =
+    "id, sha256, size, origin_kind, message_id, envelope_from, envelope_to, subject, file_name, uploader, "
+    "verdict, reason, report, classification, received_at, expires_at, state, state_changed_at, damage";
+
+Item item_from(const store::Row& r) {
+  Item it;
+  it.id = r.text(0);
+  it.sha256 = r.text(1);
+  it.size = r.integer(2);
+  it.origin.kind = r.text(3) == "mail" ? Origin::Kind::kMail : Origin::Kind::kFile;
+  it.origin.message_id = r.text(4);
+  it.origin.envelope_from = r.text(5);
+  it.origin.envelope_to = split_lines(r.text(6));
+  it.origin.subject = r.text(7);
+  it.origin.file_name = r.text(8);
+  it.origin.uploader = r.text(9);
+  it.verdict = r.text(10);
+  it.reason = r.text(11);
+  it.report_json = r.text(12);
+  it.classification = r.text(13);
+  it.received_at = r.integer(14);
+  it.expires_at = r.integer(15);
+  it.state = parse_state(r.text(16)).value_or(ItemState::kDamaged);
+  it.state_changed_at = r.integer(17);
+  it.damage = r.text(18);
+  return it;
+}
+
+constexpr const char* kReleaseColumns =
+    "id, item_id, sha256, requested_by, reason, requested_at, decision, decided_by, decided_role, decision_note, "
+    "decided_at, released_by, released_to, released_at";
+
+ReleaseRequest release_from(const store::Row& r) {
+  ReleaseRequest q;
+  q.id = r.integer(0);
+  q.item_id = r.text(1);
+  q.sha256 = r.text(2);
+  q.requested_by = r.text(3);
+  q.reason = r.text(4);
+  q.requested_at = r.integer(5);
+  q.decision = r.text(6);
+  q.decided_by = r.text(7);
+  q.decided_role = r.text(8);
+  q.decision_note = r.text(9);
+  q.decided_at = r.integer(10);
+  q.released_by = r.text(11);
+  q.released_to = r.text(12);
+  q.released_at = r.integer(13);
+  return q;
+}
+
+Result<void> write_durably(const fs::path& path, std::string_view data) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return make_error("store.io", path.parent_path().string(), "cannot create the blob directory: " + ec.message());
+  unsigned char r[6];
+  randombytes_buf(r, sizeof r);
+  char suffix[16];
+  sodium_bin2hex(suffix, sizeof suffix, r, sizeof r);
+  fs::path tmp = path;
+  tmp += std::string(".tmp-") + suffix;
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(errno == ENOSPC ? "store.disk-full" : "store.io", tmp.string(), std::strerror(errno));
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return make_error(e == ENOSPC ? "store.disk-full" : "store.io", tmp.string(), std::string("write failed: ") + std::strerror(e));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    int e = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return make_error(e == ENOSPC ? "store.disk-full" : "store.io", tmp.string(), std::string("fsync failed: ") + std::strerror(e));
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return make_error("store.io", path.string(), std::string("rename failed: ") + std::strerror(e));
+  }
+  // The rename is durable only once the directory is.
+  int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    int rc = ::fsync(dir);
+    ::close(dir);
+    if (rc != 0) return make_error("store.io", path.parent_path().string(), std::string("fsync of directory failed: ") + std::strerror(errno));
+  }
+  return ok();
+}
+
+}  // namespace
+
+std::string_view to_string(ItemState state) { return kStates[static_cast<std::size_t>(state)]; }
+
+bool Actor::has_any_role(const std::vector<std::string>& wanted) const {
+  for (const auto& r : roles) {
+    if (std::find(wanted.begin(), wanted.end(), r) != wanted.end()) return true;
+  }
+  return false;
+}
+
+struct QuarantineStore::Impl {
+  std::unique_ptr<Database> db;
+  Options options;
+  internal::SealKey key;
+  bool blobs_in_db = false;
+
+  std::mutex db_mu;  // one connection: statements never interleave
+
+  // Group commit: callers queue their rows; one of them (the leader) commits the whole queue.
+  struct Pending {
+    Item item;
+    std::string sealed;  // for blobs kept in the database
+    Result<void> result;
+    bool done = false;
+  };
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::vector<Pending*> queue;
+  bool leader_active = false;
+
+  std::int64_t now() const {
+    const Clock& c = options.clock != nullptr ? *options.clock : system_clock();
+    return std::chrono::duration_cast<std::chrono::seconds>(c.now().time_since_epoch()).count();
+  }
+
+  fs::path blob_path(const std::string& sha) const {
+    return fs::path(options.blob_dir) / sha.substr(0, 2) / (sha + ".sealed");
+  }
+
+  Result<void> audit(const store::AuditEvent& e) {
+    if (options.audit == nullptr) return ok();
+    return options.audit->append(*db, e);
+  }
+
+  store::AuditEvent event(const std::string& actor, std::string action, const Item& item, std::string outcome) {
+    store::AuditEvent e;
+    e.time = now();
+    e.actor = actor;
+    e.action = std::move(action);
+    e.subject = item.id;
+    e.outcome = std::move(outcome);
+    e.input_sha256 = item.sha256;
+    return e;
+  }
+
+  Result<void> insert_item(const Pending& p) {
+    const Item& it = p.item;
+    if (blobs_in_db) {
+      SANSO_TRY(db->execute(
+          "INSERT INTO quarantine_blobs (sha256, size, sealed) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+          {it.sha256, it.size, store::Bytes{p.sealed}}));
+    }
+    SANSO_TRY(db->execute(
+        std::string("INSERT INTO quarantine_items (") + kItemColumns +
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {it.id, it.sha256, it.size, std::string(it.origin.kind == Origin::Kind::kMail ? "mail" : "file"),
+         it.origin.message_id, it.origin.envelope_from, join_lines(it.origin.envelope_to), it.origin.subject,
+         it.origin.file_name, it.origin.uploader, it.verdict, it.reason, it.report_json, it.classification,
+         it.received_at, it.expires_at, std::string(to_string(it.state)), it.state_changed_at, std::string()}));
+    auto e = event(options.node, "quarantine.store", it, it.verdict);
+    e.details = {{"origin", it.origin.kind == Origin::Kind::kMail ? "mail" : "file"},
+                 {"size", std::to_string(it.size)},
+                 {"reason", it.reason}};
+    if (!it.origin.message_id.empty()) e.details.emplace_back("message_id", it.origin.message_id);
+    if (!it.origin.file_name.empty()) e.details.emplace_back("file_name", it.origin.file_name);
+    return audit(e);
+  }
+
+  Result<void> commit_batch(const std::vector<Pending*>& batch) {
+    std::lock_guard lock(db_mu);
+    auto tx = SANSO_TRY(Transaction::begin(*db));
+    for (const Pending* p : batch) SANSO_TRY(insert_item(*p));
+    return tx.commit();
+  }
+
+  Result<void> commit_grouped(Pending& mine) {
+    std::unique_lock lock(queue_mu);
+    queue.push_back(&mine);
+    while (!mine.done) {
+      if (leader_active) {
+        queue_cv.wait(lock);
+        continue;
+      }
+      leader_active = true;
+      std::vector<Pending*> batch;
+      batch.swap(queue);
+      lock.unlock();
+      Result<void> result = commit_batch(batch);
+      if (!result && batch.size() > 1) {
+        // One bad row must not fail its neighbours: fall back to one transaction each.
+        for (Pending* p : batch) p->result = commit_batch({p});
+      } else {
+        for (Pending* p : batch) p->result = result;
+      }
+      lock.lock();
+      for (Pending* p : batch) p->done = true;
+      leader_active = false;
+      queue_cv.notify_all();
+    }
+    return mine.result;
+  }
+
+  Result<Item> load_item(const std::string& id) {
+    auto row = SANSO_TRY(db->query_one(std::string("SELECT ") + kItemColumns + " FROM quarantine_items WHERE id = ?", {id}));
+    if (!row) return make_error("quarantine.not-found", id, "no quarantined item has this id");
+    return item_from(*row);
+  }
+
+  Result<std::optional<ReleaseRequest>> open_request(const std::string& id) {
+    auto row = SANSO_TRY(db->query_one(std::string("SELECT ") + kReleaseColumns +
+                                           " FROM quarantine_releases WHERE item_id = ? ORDER BY id DESC LIMIT 1",
+                                       {id}));
+    if (!row) return std::optional<ReleaseRequest>{};
+    return std::optional<ReleaseRequest>{release_from(*row)};
+  }
+
+  Result<std::string> read_sealed(const Item& item) {
+    if (blobs_in_db) {
+      auto row = SANSO_TRY(db->query_one("SELECT sealed FROM quarantine_blobs WHERE sha256 = ?", {item.sha256}));
+      if (!row) return make_error("quarantine.damaged", item.id, "the encrypted original is missing from the store");
+      return row->bytes(0);
+    }
+    fs::path p = blob_path(item.sha256);
+    std::ifstream in(p, std::ios::binary);
+    if (!in) return make_error("quarantine.damaged", p.string(), "the encrypted original is missing from the data directory");
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  // Reads and authenticates the original; on failure marks the item damaged (visible in list).
+  Result<std::string> read_original(const Item& item) {
+    auto sealed = read_sealed(item);
+    Result<std::string> original = sealed ? internal::unseal(key, *sealed, item.sha256) : Result<std::string>(sealed.error());
+    if (original) return original;
+    Error e = original.error();
+    e.where = item.id;
+    auto tx = Transaction::begin(*db);
+    if (tx) {
+      (void)db->execute("UPDATE quarantine_items SET state = 'damaged', damage = ?, state_changed_at = ? WHERE id = ?",
+                        {e.message, now(), item.id});
+      (void)audit(event(options.node, "quarantine.damaged", item, e.message));
+      (void)tx->commit();
+    }
+    return e;
+  }
+
+  Result<void> set_state(const Item& item, ItemState from, ItemState to) {
+    auto changed = SANSO_TRY(db->execute(
+        "UPDATE quarantine_items SET state = ?, state_changed_at = ? WHERE id = ? AND state = ?",
+        {std::string(to_string(to)), now(), item.id, std::string(to_string(from))}));
+    if (changed != 1) {
+      return make_error("quarantine.conflict", item.id,
+                        "the item changed meanwhile (expected '" + std::string(to_string(from)) + "'); look at it again");
+    }
+    return ok();
+  }
+};
+
+QuarantineStore::QuarantineStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+QuarantineStore::~QuarantineStore() = default;
+
+store::Database& QuarantineStore::database() { return *impl_->db; }
+
+Result<std::unique_ptr<QuarantineStore>> QuarantineStore::open(std::unique_ptr<Database> db, Options options) {
+  auto impl = std::make_unique<Impl>();
+  impl->key = SANSO_TRY(internal::load_or_create_key(options.key_file));
+  impl->blobs_in_db = db->backend() == store::Backend::kPostgres;
+  if (!impl->blobs_in_db && options.blob_dir.empty()) {
+    return make_error("quarantine.config", "", "a SQLite store needs a blob directory");
+  }
+  impl->db = std::move(db);
+  impl->options = std::move(options);
+  return std::unique_ptr<QuarantineStore>(new QuarantineStore(std::move(impl)));
+}
+
+Result<Item> QuarantineStore::put(Submission s) {
+  Impl& m = *impl_;
+  if (s.verdict.empty()) return make_error("quarantine.input", "", "a quarantined item needs a verdict");
+  Impl::Pending p;
+  Item& it = p.item;
+  it.sha256 = internal::sha256_hex(s.original);
+  it.size = static_cast<std::int64_t>(s.original.size());
+  it.origin = std::move(s.origin);
+  it.verdict = std::move(s.verdict);
+  it.reason = std::move(s.reason);
+  it.report_json = std::move(s.report_json);
+  it.classification = std::move(s.classification);
+  it.received_at = m.now();
+  it.expires_at = it.received_at + std::int64_t{86400} * m.options.settings.retention.days_for(it.verdict);
+  it.state = ItemState::kHeld;
+  it.state_changed_at = it.received_at;
+  it.id = new_item_id(it.received_at);
+  std::string sealed = internal::seal(m.key, s.original, it.sha256);
+  if (m.blobs_in_db) {
+    p.sealed = std::move(sealed);
+  } else {
+    // Same content, same address: an existing blob of the right shape is reused; written before
+    // the record, so a record never points at a blob that is not durable.
+    fs::path path = m.blob_path(it.sha256);
+    std::error_code ec;
+    auto existing = fs::file_size(path, ec);
+    if (ec || existing != sealed.size()) {
+      SANSO_TRY(write_durably(path, sealed));
+    } else {
+      // purge() spares blobs touched recently, so this one survives until our record commits.
+      fs::last_write_time(path, fs::file_time_type::clock::now(), ec);
+    }
+  }
+  SANSO_TRY(m.commit_grouped(p));
+  return it;
+}
+
+Result<Item> QuarantineStore::get(const std::string& id) {
+  std::lock_guard lock(impl_->db_mu);
+  return impl_->load_item(id);
+}
+
+Result<std::vector<Item>> QuarantineStore::list(const ListFilter& filter) {
+  std::lock_guard lock(impl_->db_mu);
+  std::vector<store::Row> rows;
+  std::string sql = std::string("SELECT ") + kItemColumns + " FROM quarantine_items";
+  if (filter.state) {
+    rows = SANSO_TRY(impl_->db->query(sql + " WHERE state = ? ORDER BY received_at DESC, id LIMIT ?",
+                                      {std::string(to_string(*filter.state)), filter.limit}));
+  } else {
+    rows = SANSO_TRY(impl_->db->query(sql + " ORDER BY received_at DESC, id LIMIT ?", {filter.limit}));
+  }
+  std::vector<Item> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(item_from(r));
+  return out;
+}
+
+Result<std::vector<ReleaseRequest>> QuarantineStore::releases(const std::string& id) {
+  std::lock_guard lock(impl_->db_mu);
+  auto rows = SANSO_TRY(impl_->db->query(
+      std::string("SELECT ") + kReleaseColumns + " FROM quarantine_releases WHERE item_id = ? ORDER BY id", {id}));
+  std::vector<ReleaseRequest> out;
+  for (const auto& r : rows) out.push_back(release_from(r));
+  return out;
+}
+
+Result<std::string> QuarantineStore::export_original(const std::string& id, const Actor& actor) {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.db_mu);
+  Item item = SANSO_TRY(m.load_item(id));
+  if (!actor.has_any_role(m.options.settings.inspector_roles)) {
+    return make_error("quarantine.forbidden", id,
+                      "'" + actor.name + "' may not export originals: that needs one of the inspector roles in sanso.toml");
+  }
+  std::string original = SANSO_TRY(m.read_original(item));
+  auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  SANSO_TRY(m.audit(m.event(actor.name, "quarantine.export", item, "ok")));
+  SANSO_TRY(tx.commit());
+  return original;
+}
+
+Result<ReleaseRequest> QuarantineStore::request_release(const std::string& id, const Actor& actor,
+                                                         const std::string& reason) {
+  Impl& m = *impl_;
+  if (reason.empty()) return make_error("quarantine.input", id, "a release request needs a reason (--reason)");
+  std::lock_guard lock(m.db_mu);
+  auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  Item item = SANSO_TRY(m.load_item(id));
+  if (item.state != ItemState::kHeld && item.state != ItemState::kDenied) {
+    return make_error("quarantine.state", id,
+                      "a release can be requested only for a held or denied item; this one is '" +
+                          std::string(to_string(item.state)) + "'");
+  }
+  SANSO_TRY(m.set_state(item, item.state, ItemState::kReleaseRequested));
+  std::int64_t t = m.now();
+  SANSO_TRY(m.db->execute(
+      "INSERT INTO quarantine_releases (item_id, sha256, requested_by, reason, requested_at) VALUES (?, ?, ?, ?, ?)",
+      {item.id, item.sha256, actor.name, reason, t}));
+  auto e = m.event(actor.name, "quarantine.request-release", item, "requested");
+  e.details = {{"reason", reason}};
+  SANSO_TRY(m.audit(e));
+  auto request = SANSO_TRY(m.open_request(id));
+  SANSO_TRY(tx.commit());
+  return *request;
+}
+
+namespace {
+
+Result<ReleaseRequest> decide_release(auto& m, const std::string& id, const Actor& actor, const std::string& note,
+                                      bool approve) {
+  std::lock_guard lock(m.db_mu);
+  auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  Item item = SANSO_TRY(m.load_item(id));
+  if (item.state != ItemState::kReleaseRequested) {
+    return make_error("quarantine.state", id,
+                      "there is no open release request for this item (it is '" + std::string(to_string(item.state)) + "')");
+  }
+  auto request = SANSO_TRY(m.open_request(id));
+  if (!request) return make_error("quarantine.state", id, "the release request is missing");
+  const auto& roles = m.options.settings.approver_roles;
+  std::string role;
+  for (const auto& r : actor.roles) {
+    if (std::find(roles.begin(), roles.end(), r) != roles.end()) {
+      role = r;
+      break;
+    }
+  }
+  if (role.empty()) {
+    std::string list;
+    for (const auto& r : roles) list += (list.empty() ? "" : ", ") + r;
+    return make_error("quarantine.forbidden", id, "'" + actor.name + "' holds none of the approver roles (" + list + ")");
+  }
+  if (actor.name == request->requested_by) {
+    return make_error("quarantine.four-eyes", id,
+                      "'" + actor.name + "' requested this release and cannot also decide it (four-eyes principle)");
+  }
+  if (approve) {
+    // The request binds to the blob: approve only what was asked for, and only if it still reads back.
+    if (request->sha256 != item.sha256) {
+      return make_error("quarantine.changed", id, "the item changed after the request; it cannot be approved");
+    }
+    SANSO_TRY(m.read_original(item));
+  }
+  std::int64_t t = m.now();
+  SANSO_TRY(m.set_state(item, ItemState::kReleaseRequested, approve ? ItemState::kApproved : ItemState::kDenied));
+  SANSO_TRY(m.db->execute(
+      "UPDATE quarantine_releases SET decision = ?, decided_by = ?, decided_role = ?, decision_note = ?, decided_at = ? "
+      "WHERE id = ? AND decision = ''",
+      {std::string(approve ? "approved" : "denied"), actor.name, role, note, t, request->id}));
+  auto e = m.event(actor.name, approve ? "quarantine.approve" : "quarantine.deny", item, approve ? "approved" : "denied");
+  e.details = {{"role", role}, {"requested_by", request->requested_by}, {"note", note}};
+  SANSO_TRY(m.audit(e));
+  auto updated = SANSO_TRY(m.open_request(id));
+  SANSO_TRY(tx.commit());
+  return *updated;
+}
+
+}  // namespace
+
+Result<ReleaseRequest> QuarantineStore::approve(const std::string& id, const Actor& actor, const std::string& note) {
+  return decide_release(*impl_, id, actor, note, true);
+}
+
+Result<ReleaseRequest> QuarantineStore::deny(const std::string& id, const Actor& actor, const std::string& note) {
+  return decide_release(*impl_, id, actor, note, false);
+}
+
+Result<ReleaseRequest> QuarantineStore::release(const std::string& id, const Actor& actor, const Deliver& deliver) {
+  Impl& m = *impl_;
+  Item item;
+  std::string original;
+  {
+    std::lock_guard lock(m.db_mu);
+    auto tx = SANSO_TRY(Transaction::begin(*m.db));
+    item = SANSO_TRY(m.load_item(id));
+    if (item.state != ItemState::kApproved) {
+      return make_error("quarantine.state", id,
+                        "only an approved item can be released; this one is '" + std::string(to_string(item.state)) + "'");
+    }
+    // The conditional update is the claim: of two nodes releasing at once, one changes the row.
+    SANSO_TRY(m.set_state(item, ItemState::kApproved, ItemState::kReleasing));
+    SANSO_TRY(tx.commit());
+    auto read = m.read_original(item);
+    if (!read) return std::move(read).error();
+    original = std::move(read).value();
+  }
+  auto where = deliver(item, original);
+  std::lock_guard lock(m.db_mu);
+  auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  if (!where) {
+    SANSO_TRY(m.set_state(item, ItemState::kReleasing, ItemState::kApproved));
+    auto e = m.event(actor.name, "quarantine.release", item, "failed");
+    e.details = {{"error", where.error().to_string()}};
+    SANSO_TRY(m.audit(e));
+    SANSO_TRY(tx.commit());
+    return std::move(where).error();
+  }
+  SANSO_TRY(m.set_state(item, ItemState::kReleasing, ItemState::kReleased));
+  auto request = SANSO_TRY(m.open_request(id));
+  SANSO_TRY(m.db->execute("UPDATE quarantine_releases SET released_by = ?, released_to = ?, released_at = ? WHERE id = ?",
+                          {actor.name, *where, m.now(), request->id}));
+  auto e = m.event(actor.name, "quarantine.release", item, "released");
+  e.details = {{"to", *where}, {"approved_by", request->decided_by}};
+  SANSO_TRY(m.audit(e));
+  auto updated = SANSO_TRY(m.open_request(id));
+  SANSO_TRY(tx.commit());
+  return *updated;
+}
+
+Result<std::int64_t> QuarantineStore::purge(const Actor& actor) {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.db_mu);
+  auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  std::int64_t t = m.now();
+  auto rows = SANSO_TRY(m.db->query(std::string("SELECT ") + kItemColumns +
+                                        " FROM quarantine_items WHERE expires_at <= ? AND state <> 'releasing'",
+                                    {t}));
+  std::vector<std::string> unreferenced;
+  for (const auto& r : rows) {
+    Item item = item_from(r);
+    SANSO_TRY(m.db->execute("DELETE FROM quarantine_releases WHERE item_id = ?", {item.id}));
+    SANSO_TRY(m.db->execute("DELETE FROM quarantine_items WHERE id = ?", {item.id}));
+    SANSO_TRY(m.audit(m.event(actor.name, "quarantine.purge", item, "expired")));
+    auto still = SANSO_TRY(m.db->query_one("SELECT 1 FROM quarantine_items WHERE sha256 = ? LIMIT 1", {item.sha256}));
+    if (!still && std::find(unreferenced.begin(), unreferenced.end(), item.sha256) == unreferenced.end()) {
+      unreferenced.push_back(item.sha256);
+      if (m.blobs_in_db) SANSO_TRY(m.db->execute("DELETE FROM quarantine_blobs WHERE sha256 = ?", {item.sha256}));
+    }
+  }
+  SANSO_TRY(tx.commit());
+  // Files go only after the records are gone: a crash in between leaves an orphan, never a
+  // record without its original.
+  if (!m.blobs_in_db) {
+    constexpr auto kGrace = std::chrono::minutes(10);
+    for (const auto& sha : unreferenced) {
+      std::error_code ec;
+      fs::path path = m.blob_path(sha);
+      auto touched = fs::last_write_time(path, ec);
+      if (ec || fs::file_time_type::clock::now() - touched < kGrace) continue;  // a put() may be reusing it
+      auto again = SANSO_TRY(m.db->query_one("SELECT 1 FROM quarantine_items WHERE sha256 = ? LIMIT 1", {sha}));
+      if (!again) fs::remove(path, ec);
+    }
+  }
+  return static_cast<std::int64_t>(rows.size());
+}
+
+}  // namespace sanso::quarantine

@@ -1,0 +1,153 @@
+// quarantine: where every original that Sanso removed, blocked or rewrote is kept — encrypted,
+// content-addressed, for a retention period — and the only way back out: a release requested by
+// one person and approved by another who holds a role the configuration names (four-eyes).
+//
+// An item is acknowledged (put() returns) only after its blob and its record are durable; the
+// milter accepts a mail only then. Every action is an audit event committed in the same
+// transaction as the action itself.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "store/audit_sink.h"
+#include "store/database.h"
+
+namespace sanso::quarantine {
+
+// Where an original came from.
+struct Origin {
+  enum class Kind : std::uint8_t { kMail, kFile };
+  Kind kind = Kind::kFile;
+  // mail
+  std::string message_id;
+  std::string envelope_from;
+  std::vector<std::string> envelope_to;
+  std::string subject;
+  // file
+  std::string file_name;
+  std::string uploader;
+};
+
+// What a caller hands to put().
+struct Submission {
+  std::string original;        // the exact bytes, kept byte for byte
+  Origin origin;
+  std::string verdict;         // "sanitized", "removed", "blocked", "rejected", "held", …
+  std::string reason;          // one line for a person
+  std::string report_json = "[]";  // machine-readable findings
+  std::string classification;  // e.g. "機密性2", when known
+};
+
+enum class ItemState : std::uint8_t {
+  kHeld,              // kept; nobody asked for it
+  kReleaseRequested,  // someone asked, nobody decided yet
+  kApproved,          // approved, not yet released
+  kReleasing,         // one node is delivering it right now
+  kReleased,
+  kDenied,
+  kDamaged,           // the blob failed authentication on read
+};
+std::string_view to_string(ItemState state);
+
+struct Item {
+  std::string id;
+  std::string sha256;  // hex, of the original
+  std::int64_t size = 0;
+  Origin origin;
+  std::string verdict;
+  std::string reason;
+  std::string report_json;
+  std::string classification;
+  std::int64_t received_at = 0;  // Unix seconds
+  std::int64_t expires_at = 0;
+  ItemState state = ItemState::kHeld;
+  std::int64_t state_changed_at = 0;
+  std::string damage;
+};
+
+struct ReleaseRequest {
+  std::int64_t id = 0;
+  std::string item_id;
+  std::string sha256;
+  std::string requested_by;
+  std::string reason;
+  std::int64_t requested_at = 0;
+  std::string decision;  // "", "approved", "denied"
+  std::string decided_by;
+  std::string decided_role;
+  std::string decision_note;
+  std::int64_t decided_at = 0;
+  std::string released_by;
+  std::string released_to;
+  std::int64_t released_at = 0;
+};
+
+// The person acting, as the configuration knows them.
+struct Actor {
+  std::string name;
+  std::vector<std::string> roles;
+  bool has_any_role(const std::vector<std::string>& wanted) const;
+};
+
+struct ListFilter {
+  std::optional<ItemState> state;
+  std::int64_t limit = 100;
+};
+
+// Delivers an approved original (SMTP re-injection, a file export); returns where it went.
+using Deliver = std::function<Result<std::string>(const Item& item, const std::string& original)>;
+
+// The quarantine on one store. Thread-safe: concurrent put() calls share one commit (group
+// commit), so throughput grows with concurrency while every put() stays durable.
+class QuarantineStore {
+ public:
+  struct Options {
+    config::QuarantineSettings settings;
+    std::string blob_dir;   // SQLite: sealed blobs as files here; PostgreSQL keeps them in the database
+    std::string key_file;   // created with mode 0600 on first use
+    std::string node = "sanso";
+    const Clock* clock = nullptr;         // default: the system clock
+    store::AuditSink* audit = nullptr;    // default: no audit (tests only)
+  };
+
+  static Result<std::unique_ptr<QuarantineStore>> open(std::unique_ptr<store::Database> db, Options options);
+  ~QuarantineStore();
+
+  // Stores an original durably. Returns the new item (its id is what notices and reasons cite).
+  Result<Item> put(Submission submission);
+
+  Result<Item> get(const std::string& id);
+  Result<std::vector<Item>> list(const ListFilter& filter);
+  Result<std::vector<ReleaseRequest>> releases(const std::string& id);
+
+  // The original bytes, authenticated and checked against the item's hash; needs an inspector role.
+  // A blob that fails authentication marks the item damaged and returns "quarantine.damaged".
+  Result<std::string> export_original(const std::string& id, const Actor& actor);
+
+  Result<ReleaseRequest> request_release(const std::string& id, const Actor& actor, const std::string& reason);
+  Result<ReleaseRequest> approve(const std::string& id, const Actor& actor, const std::string& note);
+  Result<ReleaseRequest> deny(const std::string& id, const Actor& actor, const std::string& note);
+  // Claims the approved item (exactly one caller across every node wins), delivers it, and
+  // records where it went. A failed delivery returns the item to "approved".
+  Result<ReleaseRequest> release(const std::string& id, const Actor& actor, const Deliver& deliver);
+
+  // Deletes items past their expiry (not one being released) and blobs no item refers to.
+  Result<std::int64_t> purge(const Actor& actor);
+
+  store::Database& database();
+
+ private:
+  struct Impl;
+  explicit QuarantineStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sanso::quarantine

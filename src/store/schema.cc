@@ -1,0 +1,169 @@
+#include "store/schema.h"
+
+#include <chrono>
+#include <ctime>
+
+namespace sanso::store {
+namespace {
+
+struct Migration {
+  int version;
+  const char* description;
+  std::vector<const char*> scripts;  // portable SQL with {blob} and {serial_key} tokens
+};
+
+// Version 1: quarantine. Times are Unix seconds (UTC) in BIGINT so both backends agree exactly.
+constexpr const char* kQuarantineItems = R"sql(
+CREATE TABLE quarantine_items (
+  id TEXT PRIMARY KEY,
+  sha256 TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  origin_kind TEXT NOT NULL,
+  message_id TEXT NOT NULL DEFAULT '',
+  envelope_from TEXT NOT NULL DEFAULT '',
+  envelope_to TEXT NOT NULL DEFAULT '',
+  subject TEXT NOT NULL DEFAULT '',
+  file_name TEXT NOT NULL DEFAULT '',
+  uploader TEXT NOT NULL DEFAULT '',
+  verdict TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  report TEXT NOT NULL DEFAULT '[]',
+  classification TEXT NOT NULL DEFAULT '',
+  received_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  state_changed_at BIGINT NOT NULL,
+  damage TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX quarantine_items_received ON quarantine_items(received_at);
+CREATE INDEX quarantine_items_sha256 ON quarantine_items(sha256);
+CREATE INDEX quarantine_items_expires ON quarantine_items(expires_at);
+)sql";
+
+constexpr const char* kQuarantineTables = R"sql(
+CREATE TABLE quarantine_blobs (
+  sha256 TEXT PRIMARY KEY,
+  size BIGINT NOT NULL,
+  sealed {blob} NOT NULL
+);
+CREATE TABLE quarantine_releases (
+  id {serial_key},
+  item_id TEXT NOT NULL REFERENCES quarantine_items(id) ON DELETE CASCADE,
+  sha256 TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  requested_at BIGINT NOT NULL,
+  decision TEXT NOT NULL DEFAULT '',
+  decided_by TEXT NOT NULL DEFAULT '',
+  decided_role TEXT NOT NULL DEFAULT '',
+  decision_note TEXT NOT NULL DEFAULT '',
+  decided_at BIGINT NOT NULL DEFAULT 0,
+  released_by TEXT NOT NULL DEFAULT '',
+  released_to TEXT NOT NULL DEFAULT '',
+  released_at BIGINT NOT NULL DEFAULT 0
+);
+)sql";
+
+// The only two spellings the backends disagree on.
+std::string for_backend(std::string sql, Backend backend) {
+  const bool pg = backend == Backend::kPostgres;
+  const std::pair<std::string_view, std::string_view> words[] = {
+      {"{blob}", pg ? "BYTEA" : "BLOB"},
+      {"{serial_key}", pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"}};
+  for (const auto& [token, word] : words) {
+    for (auto at = sql.find(token); at != std::string::npos; at = sql.find(token, at + word.size())) {
+      sql.replace(at, token.size(), word);
+    }
+  }
+  return sql;
+}
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kAll = {
+      {1, "quarantine: items, encrypted blobs, release requests", {kQuarantineItems, kQuarantineTables}},
+  };
+  return kAll;
+}
+
+std::string iso_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Result<void> ensure_version_table(Database& db) {
+  return db.execute_script(
+      "CREATE TABLE IF NOT EXISTS sanso_schema (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+      "applied_at TEXT NOT NULL)");
+}
+
+}  // namespace
+
+Result<SchemaStatus> schema_status(Database& db) {
+  SANSO_TRY(ensure_version_table(db));
+  SchemaStatus status;
+  auto rows = SANSO_TRY(db.query("SELECT version, description, applied_at FROM sanso_schema ORDER BY version"));
+  for (const auto& row : rows) {
+    status.applied.push_back({static_cast<int>(row.integer(0)), row.text(1), row.text(2)});
+    status.current = std::max(status.current, static_cast<int>(row.integer(0)));
+  }
+  for (const auto& m : migrations()) {
+    status.latest = std::max(status.latest, m.version);
+    if (m.version > status.current) status.pending.push_back({m.version, m.description, ""});
+  }
+  return status;
+}
+
+namespace {
+
+constexpr std::int64_t kMigrationLock = 726354;
+
+Result<std::vector<SchemaVersion>> migrate_locked(Database& db) {
+  SANSO_TRY(ensure_version_table(db));
+  std::vector<SchemaVersion> applied;
+  for (const auto& m : migrations()) {
+    auto tx = SANSO_TRY(Transaction::begin(db));
+    auto done = SANSO_TRY(db.query_one("SELECT 1 FROM sanso_schema WHERE version = ?", {std::int64_t{m.version}}));
+    if (done) continue;
+    for (const char* script : m.scripts) SANSO_TRY(db.execute_script(for_backend(script, db.backend())));
+    std::string when = iso_now();
+    SANSO_TRY(db.execute("INSERT INTO sanso_schema (version, description, applied_at) VALUES (?, ?, ?)",
+                         {std::int64_t{m.version}, std::string(m.description), when}));
+    SANSO_TRY(tx.commit());
+    applied.push_back({m.version, m.description, when});
+  }
+  return applied;
+}
+
+}  // namespace
+
+Result<std::vector<SchemaVersion>> migrate(Database& db) {
+  if (db.backend() == Backend::kSqlite) return migrate_locked(db);  // BEGIN IMMEDIATE serializes
+  // PostgreSQL: one session lock around everything, even the version table's creation, which
+  // is not safe to race on.
+  SANSO_TRY(db.query("SELECT pg_advisory_lock(?)", {kMigrationLock}));
+  auto result = migrate_locked(db);
+  (void)db.query("SELECT pg_advisory_unlock(?)", {kMigrationLock});
+  return result;
+}
+
+Result<void> require_current_schema(Database& db) {
+  auto status = SANSO_TRY(schema_status(db));
+  if (status.current < status.latest) {
+    return make_error("store.schema-old", db.describe(),
+                      "the store's schema is at version " + std::to_string(status.current) + ", this Sanso needs " +
+                          std::to_string(status.latest) + ": run `sanso store migrate --config FILE`");
+  }
+  if (status.current > status.latest) {
+    return make_error("store.schema-new", db.describe(),
+                      "the store's schema is at version " + std::to_string(status.current) +
+                          ", newer than this Sanso understands (" + std::to_string(status.latest) +
+                          "): upgrade Sanso on this node");
+  }
+  return ok();
+}
+
+}  // namespace sanso::store

@@ -1,0 +1,190 @@
+// The embedded backend: one SQLite file in WAL mode with synchronous=FULL, so a commit that
+// returned is on disk (a power cut after it loses nothing).
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "store/internal/backends.h"
+
+namespace sanso::store::internal {
+namespace {
+
+class SqliteDatabase final : public Database {
+ public:
+  SqliteDatabase(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteDatabase() override { sqlite3_close_v2(db_); }
+
+  Backend backend() const override { return Backend::kSqlite; }
+  const std::string& describe() const override { return path_; }
+
+  Result<std::int64_t> execute(std::string_view sql, std::span<const Value> params) override {
+    auto stmt = SANSO_TRY(prepare(sql, params));
+    int rc;
+    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) return failure("execute", sql);
+    return static_cast<std::int64_t>(sqlite3_changes64(db_));
+  }
+
+  Result<std::vector<Row>> query(std::string_view sql, std::span<const Value> params) override {
+    auto stmt = SANSO_TRY(prepare(sql, params));
+    std::vector<Row> rows;
+    int rc;
+    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+      int n = sqlite3_column_count(stmt.get());
+      std::vector<Value> values;
+      values.reserve(static_cast<std::size_t>(n));
+      for (int i = 0; i < n; ++i) {
+        switch (sqlite3_column_type(stmt.get(), i)) {
+          case SQLITE_INTEGER:
+            values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt.get(), i)));
+            break;
+          case SQLITE_TEXT: {
+            const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), i));
+            values.emplace_back(std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt.get(), i))));
+            break;
+          }
+          case SQLITE_BLOB: {
+            const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt.get(), i));
+            std::size_t len = static_cast<std::size_t>(sqlite3_column_bytes(stmt.get(), i));
+            values.emplace_back(Bytes{p == nullptr ? std::string() : std::string(p, len)});
+            break;
+          }
+          case SQLITE_FLOAT:
+            values.emplace_back(static_cast<std::int64_t>(sqlite3_column_double(stmt.get(), i)));
+            break;
+          default:
+            values.emplace_back(std::monostate{});
+        }
+      }
+      rows.emplace_back(std::move(values));
+    }
+    if (rc != SQLITE_DONE) return failure("query", sql);
+    return rows;
+  }
+
+  Result<void> execute_script(std::string_view sql) override {
+    std::string text(sql);
+    char* message = nullptr;
+    if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      std::string m = message != nullptr ? message : "unknown error";
+      sqlite3_free(message);
+      return make_error(code_for(sqlite3_errcode(db_)), path_, "script failed: " + m);
+    }
+    return ok();
+  }
+
+  Result<void> begin() override { return simple("BEGIN IMMEDIATE"); }
+  Result<void> commit() override { return simple("COMMIT"); }
+  Result<void> rollback() override {
+    if (sqlite3_get_autocommit(db_) != 0) return ok();
+    return simple("ROLLBACK");
+  }
+
+ private:
+  struct StmtDeleter {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+  };
+  using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+
+  Result<Stmt> prepare(std::string_view sql, std::span<const Value> params) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+      return failure("prepare", sql);
+    }
+    Stmt stmt(raw);
+    int expected = sqlite3_bind_parameter_count(raw);
+    if (expected != static_cast<int>(params.size())) {
+      return make_error("store.bind", path_,
+                        "statement takes " + std::to_string(expected) + " parameters, got " +
+                            std::to_string(params.size()) + ": " + std::string(sql.substr(0, 80)));
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      int idx = static_cast<int>(i) + 1;
+      int rc = SQLITE_OK;
+      const Value& v = params[i];
+      if (const auto* n = std::get_if<std::int64_t>(&v)) {
+        rc = sqlite3_bind_int64(raw, idx, *n);
+      } else if (const auto* s = std::get_if<std::string>(&v)) {
+        rc = sqlite3_bind_text64(raw, idx, s->data(), s->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      } else if (const auto* b = std::get_if<Bytes>(&v)) {
+        rc = sqlite3_bind_blob64(raw, idx, b->data.data(), b->data.size(), SQLITE_TRANSIENT);
+      } else {
+        rc = sqlite3_bind_null(raw, idx);
+      }
+      if (rc != SQLITE_OK) return failure("bind", sql);
+    }
+    return stmt;
+  }
+
+  Result<void> simple(const char* sql) {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return failure(sql, sql);
+    return ok();
+  }
+
+  static std::string code_for(int rc) {
+    switch (rc & 0xff) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+        return "store.busy";
+      case SQLITE_FULL:
+        return "store.disk-full";
+      case SQLITE_IOERR:
+      case SQLITE_CANTOPEN:
+        return "store.io";
+      case SQLITE_CORRUPT:
+      case SQLITE_NOTADB:
+        return "store.corrupt";
+      case SQLITE_CONSTRAINT:
+        return "store.constraint";
+      case SQLITE_READONLY:
+        return "store.read-only";
+      default:
+        return "store.sqlite";
+    }
+  }
+
+  Error failure(std::string_view what, std::string_view sql) const {
+    std::string first_line(sql.substr(0, sql.find('\n')));
+    if (first_line.size() > 80) first_line = first_line.substr(0, 80) + "…";
+    return make_error(code_for(sqlite3_extended_errcode(db_)), path_,
+                      std::string(what) + " failed: " + sqlite3_errmsg(db_) + " (" + first_line + ")");
+  }
+
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
+  std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) {
+    return make_error("store.io", parent.string(), "cannot create the data directory: " + ec.message());
+  }
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    return make_error("store.io", path, "cannot open the SQLite store: " + message);
+  }
+  auto out = std::make_unique<SqliteDatabase>(db, path);
+  sqlite3_busy_timeout(db, 10000);
+  sqlite3_extended_result_codes(db, 1);
+  // WAL lets readers (the console, `quarantine list`) run beside the gateway's writes;
+  // synchronous=FULL makes every commit durable before it returns.
+  SANSO_TRY(out->execute_script(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  auto mode = SANSO_TRY(out->query_one("PRAGMA journal_mode"));
+  if (!mode || mode->text(0) != "wal") {
+    return make_error("store.io", path, "the SQLite store could not switch to WAL mode (is it on a network filesystem?)");
+  }
+  return std::unique_ptr<Database>(std::move(out));
+}
+
+}  // namespace sanso::store::internal

@@ -1,0 +1,215 @@
+#include "store/database.h"
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "store/schema.h"
+#include "support/test_store.h"
+
+namespace sanso::store {
+namespace {
+
+using sanso::testing::TestStore;
+
+TEST(StoreLocation, DefaultIsSqliteInDataDir) {
+  auto loc = parse_store_location("sqlite", "/var/lib/sanso");
+  ASSERT_TRUE(loc) << loc.error().to_string();
+  EXPECT_EQ(loc->backend, Backend::kSqlite);
+  EXPECT_EQ(loc->target, "/var/lib/sanso/sanso.db");
+  auto empty = parse_store_location("", "/d");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->target, "/d/sanso.db");
+}
+
+TEST(StoreLocation, SqlitePathsAndPostgresUrls) {
+  EXPECT_EQ(parse_store_location("sqlite:/srv/q.db", "/d")->target, "/srv/q.db");
+  EXPECT_EQ(parse_store_location("sqlite:sub/q.db", "/d")->target, "/d/sub/q.db");
+  auto pg = parse_store_location("postgresql://sanso@db.example/sanso", "/d");
+  ASSERT_TRUE(pg);
+  EXPECT_EQ(pg->backend, Backend::kPostgres);
+  EXPECT_EQ(pg->target, "postgresql://sanso@db.example/sanso");
+  EXPECT_EQ(parse_store_location("postgres://h/db", "/d")->backend, Backend::kPostgres);
+}
+
+TEST(StoreLocation, RejectsUnknownSchemes) {
+  auto bad = parse_store_location("mysql://h/db", "/d");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "config.store");
+  EXPECT_NE(bad.error().message.find("postgresql://"), std::string::npos);
+  EXPECT_FALSE(parse_store_location("sqlite:", "/d"));
+}
+
+TEST(StoreLocation, RedactsPasswords) {
+  EXPECT_EQ(redact_url("postgresql://sanso:s3cret@db/sanso"), "postgresql://sanso:***@db/sanso");
+  EXPECT_EQ(redact_url("postgresql://db/sanso?user=a&password=xyz&sslmode=require"),
+            "postgresql://db/sanso?user=a&password=***&sslmode=require");
+  EXPECT_EQ(redact_url("postgresql://sanso@db/sanso"), "postgresql://sanso@db/sanso");
+}
+
+TEST(StoreOpen, UnreachablePostgresIsUnavailable) {
+  auto db = open_database({Backend::kPostgres, "postgresql:///x?host=/nonexistent-sanso-dir&connect_timeout=2"});
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, "store.unavailable");
+  EXPECT_NE(db.error().message.find("cannot connect"), std::string::npos);
+}
+
+TEST(StoreOpen, SqliteInUnwritablePlaceIsAnIoError) {
+  auto db = open_database({Backend::kSqlite, "/proc/sanso-cannot-be-here/sanso.db"});
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, "store.io");
+}
+
+class StoreBackendTest : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(StoreBackendTest, MigratesOnceAndReportsStatus) {
+  TestStore t(GetParam());
+  auto db = t.open();
+  ASSERT_NE(db, nullptr);
+  auto before = require_current_schema(*db);
+  ASSERT_FALSE(before);
+  EXPECT_EQ(before.error().code, "store.schema-old");
+  EXPECT_NE(before.error().message.find("sanso store migrate"), std::string::npos);
+
+  auto status = schema_status(*db);
+  ASSERT_TRUE(status) << status.error().to_string();
+  EXPECT_EQ(status->current, 0);
+  EXPECT_GE(status->latest, 1);
+  EXPECT_EQ(static_cast<int>(status->pending.size()), status->latest);
+
+  auto applied = migrate(*db);
+  ASSERT_TRUE(applied) << applied.error().to_string();
+  EXPECT_EQ(static_cast<int>(applied->size()), status->latest);
+  auto again = migrate(*db);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty());
+  EXPECT_TRUE(require_current_schema(*db));
+  auto after = schema_status(*db);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->current, after->latest);
+  EXPECT_TRUE(after->pending.empty());
+  EXPECT_FALSE(after->applied.front().applied_at.empty());
+}
+
+TEST_P(StoreBackendTest, NewerSchemaThanTheBinaryIsRefused) {
+  TestStore t(GetParam());
+  auto db = t.open();
+  ASSERT_TRUE(migrate(*db));
+  ASSERT_TRUE(db->execute("INSERT INTO sanso_schema (version, description, applied_at) VALUES (?, ?, ?)",
+                          {std::int64_t{999}, std::string("future"), std::string("2030-01-01T00:00:00Z")}));
+  auto r = require_current_schema(*db);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "store.schema-new");
+}
+
+TEST_P(StoreBackendTest, ConcurrentMigrationsApplyEachVersionOnce) {
+  TestStore t(GetParam());
+  std::vector<std::thread> threads;
+  std::atomic<int> applied{0}, failed{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      auto db = open_database(t.location());
+      if (!db) {
+        ++failed;
+        return;
+      }
+      auto r = migrate(**db);
+      if (!r) {
+        ++failed;
+        return;
+      }
+      applied += static_cast<int>(r->size());
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failed.load(), 0);
+  auto db = t.open();
+  auto status = schema_status(*db);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(applied.load(), status->latest);
+  EXPECT_EQ(static_cast<int>(status->applied.size()), status->latest);
+}
+
+TEST_P(StoreBackendTest, ValuesRoundTripExactly) {
+  TestStore t(GetParam());
+  auto db = t.open();
+  ASSERT_TRUE(db->execute_script(GetParam() == Backend::kSqlite
+                                     ? "CREATE TABLE v (i BIGINT, s TEXT, b BLOB, n TEXT)"
+                                     : "CREATE TABLE v (i BIGINT, s TEXT, b BYTEA, n TEXT)"));
+  std::string binary("\0\x01\xff\x80 end?'\"", 11);
+  std::string text = "丸数字①㈱ 半角ｶﾅ 'quoted' ?";
+  auto n = db->execute("INSERT INTO v (i, s, b, n) VALUES (?, ?, ?, ?)",
+                       {std::int64_t{-9007199254740993LL}, text, Bytes{binary}, std::monostate{}});
+  ASSERT_TRUE(n) << n.error().to_string();
+  EXPECT_EQ(*n, 1);
+  auto row = db->query_one("SELECT i, s, b, n FROM v WHERE s = ?", {text});
+  ASSERT_TRUE(row) << row.error().to_string();
+  ASSERT_TRUE(row->has_value());
+  EXPECT_EQ((*row)->integer(0), -9007199254740993LL);
+  EXPECT_EQ((*row)->text(1), text);
+  EXPECT_EQ((*row)->bytes(2), binary);
+  EXPECT_TRUE((*row)->is_null(3));
+  auto none = db->query_one("SELECT i FROM v WHERE s = ?", {std::string("absent")});
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_P(StoreBackendTest, UncommittedTransactionRollsBack) {
+  TestStore t(GetParam());
+  auto db = t.open();
+  ASSERT_TRUE(db->execute_script("CREATE TABLE v (i BIGINT)"));
+  {
+    auto tx = Transaction::begin(*db);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(db->execute("INSERT INTO v (i) VALUES (?)", {std::int64_t{1}}));
+  }
+  {
+    auto tx = Transaction::begin(*db);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(db->execute("INSERT INTO v (i) VALUES (?)", {std::int64_t{2}}));
+    ASSERT_TRUE(tx->commit());
+  }
+  auto rows = db->query("SELECT i FROM v ORDER BY i");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].integer(0), 2);
+}
+
+TEST_P(StoreBackendTest, SqlErrorsNameTheStoreAndStatement) {
+  TestStore t(GetParam());
+  auto db = t.open();
+  auto r = db->query("SELECT * FROM no_such_table");
+  ASSERT_FALSE(r);
+  EXPECT_FALSE(r.error().where.empty());
+  EXPECT_NE(r.error().message.find("no_such_table"), std::string::npos);
+  ASSERT_TRUE(db->execute_script("CREATE TABLE u (k TEXT PRIMARY KEY)"));
+  ASSERT_TRUE(db->execute("INSERT INTO u (k) VALUES (?)", {std::string("a")}));
+  auto dup = db->execute("INSERT INTO u (k) VALUES (?)", {std::string("a")});
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, "store.constraint");
+  auto arity = db->execute("INSERT INTO u (k) VALUES (?)", {});
+  ASSERT_FALSE(arity);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreBackendTest, ::testing::ValuesIn(sanso::testing::test_backends()),
+                         sanso::testing::backend_name);
+
+TEST(StorePostgres, DroppedConnectionIsAnErrorThenReconnects) {
+  if (sanso::testing::test_backends().size() < 2) GTEST_SKIP() << "PostgreSQL left out (SANSO_TEST_NO_POSTGRES=1)";
+  TestStore t(Backend::kPostgres);
+  auto db = t.open();
+  auto pid = db->query_one("SELECT pg_backend_pid()");
+  ASSERT_TRUE(pid);
+  auto admin = open_database({Backend::kPostgres, sanso::testing::pg_admin_url()});
+  ASSERT_TRUE(admin);
+  ASSERT_TRUE((*admin)->query("SELECT pg_terminate_backend(?::int)", {(*pid)->text(0)}));
+  auto broken = db->query("SELECT 1");
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().code, "store.unavailable");
+  auto again = db->query_one("SELECT 41 + 1");
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_EQ((*again)->integer(0), 42);
+}
+
+}  // namespace
+}  // namespace sanso::store
