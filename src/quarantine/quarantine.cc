@@ -116,6 +116,10 @@ ReleaseRequest release_from(const store::Row& r) {
   return q;
 }
 
+std::string code_for_errno(int e) {
+  return (e == ENOSPC || e == EDQUOT || e == EFBIG) ? "store.disk-full" : "store.io";
+}
+
 Result<void> write_durably(const fs::path& path, std::string_view data) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
@@ -127,7 +131,7 @@ Result<void> write_durably(const fs::path& path, std::string_view data) {
   fs::path tmp = path;
   tmp += std::string(".tmp-") + suffix;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return make_error(errno == ENOSPC ? "store.disk-full" : "store.io", tmp.string(), std::strerror(errno));
+  if (fd < 0) return make_error(code_for_errno(errno), tmp.string(), std::strerror(errno));
   std::size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);
@@ -136,7 +140,7 @@ Result<void> write_durably(const fs::path& path, std::string_view data) {
       int e = errno;
       ::close(fd);
       ::unlink(tmp.c_str());
-      return make_error(e == ENOSPC ? "store.disk-full" : "store.io", tmp.string(), std::string("write failed: ") + std::strerror(e));
+      return make_error(code_for_errno(e), tmp.string(), std::string("write failed: ") + std::strerror(e));
     }
     done += static_cast<std::size_t>(n);
   }
@@ -144,7 +148,7 @@ Result<void> write_durably(const fs::path& path, std::string_view data) {
     int e = errno;
     ::close(fd);
     ::unlink(tmp.c_str());
-    return make_error(e == ENOSPC ? "store.disk-full" : "store.io", tmp.string(), std::string("fsync failed: ") + std::strerror(e));
+    return make_error(code_for_errno(e), tmp.string(), std::string("fsync failed: ") + std::strerror(e));
   }
   ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {

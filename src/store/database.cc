@@ -87,6 +87,11 @@ Result<std::unique_ptr<Database>> open_database(const StoreLocation& location) {
   return internal::open_sqlite(location.target);
 }
 
+bool is_temporary(const Error& error) {
+  return error.code == "store.unavailable" || error.code == "store.busy" || error.code == "store.disk-full" ||
+         error.code == "store.io";
+}
+
 std::string redact_url(std::string_view url) {
   std::string out(url);
   auto scheme = out.find("://");

@@ -108,6 +108,10 @@ Result<StoreLocation> parse_store_location(std::string_view setting, std::string
 // Opens (and for SQLite creates) the store. Does not migrate; see migrations.h.
 Result<std::unique_ptr<Database>> open_database(const StoreLocation& location);
 
+// True for failures that may pass by themselves (store down, busy, full, I/O): a gateway answers
+// them with a temporary failure (SMTP 4xx) so the sender retries, and nothing is lost.
+bool is_temporary(const Error& error);
+
 // The same URI with any password replaced by "***", for messages and logs.
 std::string redact_url(std::string_view url);
 
