@@ -10,6 +10,9 @@ packages=(
   clang-14 libclang-rt-14-dev            # fuzz preset (libFuzzer)
   # libraries (linked)
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libsodium-dev
+  libsqlite3-dev libpq-dev
+  # servers the tests run for real (each started privately by the test harness)
+  postgresql postfix
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

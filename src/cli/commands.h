@@ -14,5 +14,8 @@ inline constexpr int kExitUsage = 2;    // the command line itself is wrong
 
 // `sanso policy …`. The returned flag is set to the exit code once the subcommand has run.
 void register_policy_command(CLI::App& app, int& exit_code);
+// `sanso store …` and `sanso quarantine …`; both take --config FILE.
+void register_store_command(CLI::App& app, int& exit_code);
+void register_quarantine_command(CLI::App& app, int& exit_code);
 
 }  // namespace sanso::cli

@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = sanso::cli::kExitOk;
   sanso::cli::register_policy_command(app, exit_code);
+  sanso::cli::register_store_command(app, exit_code);
+  sanso::cli::register_quarantine_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

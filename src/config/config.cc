@@ -234,3 +234,25 @@ Result<ServiceConfig> load_config(const std::string& path) {
 }
 
 }  // namespace sanso::config
+
+#include "policy/policy.h"
+
+namespace sanso::config {
+
+Result<void> check_config_against_policy(const ServiceConfig& config, const policy::Policy& policy) {
+  auto known = [&](const std::string& role, const std::string& where) -> Result<void> {
+    if (policy.find_role(role) != nullptr) return ok();
+    std::string list;
+    for (const auto& r : policy.roles) list += (list.empty() ? "" : ", ") + r.id;
+    return make_error("config.unknown-role", config.source + ": " + where,
+                      "role '" + role + "' is not a role of the policy " + policy.source_name + " (roles: " + list + ")");
+  };
+  for (const auto& r : config.quarantine.approver_roles) SANSO_TRY(known(r, "[quarantine] approver_roles"));
+  for (const auto& r : config.quarantine.inspector_roles) SANSO_TRY(known(r, "[quarantine] inspector_roles"));
+  for (const auto& u : config.operators) {
+    for (const auto& r : u.roles) SANSO_TRY(known(r, "[[users]] " + u.name));
+  }
+  return ok();
+}
+
+}  // namespace sanso::config

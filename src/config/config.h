@@ -72,3 +72,15 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
 Result<ServiceConfig> load_config(const std::string& path);
 
 }  // namespace sanso::config
+
+namespace sanso::policy {
+struct Policy;
+}
+
+namespace sanso::config {
+
+// Every role the configuration names (approvers, inspectors, users' roles) must be a role of the
+// policy: a typo would otherwise lock everybody out of releases, or nobody.
+Result<void> check_config_against_policy(const ServiceConfig& config, const policy::Policy& policy);
+
+}  // namespace sanso::config

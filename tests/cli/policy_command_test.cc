@@ -10,25 +10,15 @@
 #include <fstream>
 #include <string>
 
+#include "support/cli_runner.h"
+
 namespace {
 
 const std::string kExample = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/";
 
-struct CliRun {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
+using sanso::testing::CliRun;
 
-CliRun sanso(const std::string& args) {
-  const std::string cmd = std::string(SANSO_CLI) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  std::string out;
-  std::array<char, 4096> buf;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+CliRun sanso(const std::string& args) { return sanso::testing::run_sanso(args); }
 
 TEST(PolicyCheck, CleanExampleExitsZero) {
   CliRun r = sanso("policy check " + kExample + "policy.toml --today 2026-11-25");

@@ -1,0 +1,48 @@
+// What every service subcommand (`store`, `quarantine`, `audit`) needs before it can act: the
+// configuration, the policy it names, an open and current store, and the person acting.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "core/result.h"
+#include "policy/policy.h"
+#include "quarantine/quarantine.h"
+#include "store/database.h"
+
+namespace CLI {
+class App;
+}
+
+namespace sanso::cli {
+
+struct ServiceOptions {
+  std::string config_path;  // --config; default $SANSO_CONFIG, then /etc/sanso/sanso.toml
+  std::string as;           // --as; default $SANSO_USER, $SUDO_USER, $USER
+};
+
+void add_service_options(CLI::App& cmd, ServiceOptions& o, bool needs_actor);
+
+struct Service {
+  config::ServiceConfig config;
+  policy::Policy policy;
+};
+
+// Loads sanso.toml and the policy it names, and checks they agree.
+Result<Service> load_service(const ServiceOptions& o);
+
+// Opens the store; migrates it when the configuration allows, else insists it is current.
+Result<std::unique_ptr<store::Database>> open_store(const config::ServiceConfig& config);
+
+Result<std::unique_ptr<quarantine::QuarantineStore>> open_quarantine(const Service& service);
+
+// The person acting, from --as or the environment, as the configuration's [[users]] know them.
+Result<quarantine::Actor> resolve_actor(const Service& service, const ServiceOptions& o);
+
+// "2026-11-25 22:10:05 +0900": local time, as the municipality reads it.
+std::string local_time(std::int64_t unix_seconds);
+
+void print_error(const Error& e);
+
+}  // namespace sanso::cli

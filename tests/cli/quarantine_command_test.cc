@@ -1,0 +1,138 @@
+// `sanso store` and `sanso quarantine` end to end: a real binary, a real store, a real SMTP relay.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/cli_runner.h"
+#include "support/smtp_sink.h"
+#include "support/test_store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using sanso::testing::run_sanso;
+
+class QuarantineCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sanso-cli-" + sanso::testing::random_hex(4));
+    fs::create_directories(dir_);
+    sink_ = std::make_unique<sanso::testing::SmtpSink>(dir_ / "sink");
+    std::ifstream in(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/sanso.toml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string cfg = text.str();
+    auto replace = [&](const std::string& from, const std::string& to) {
+      auto at = cfg.find(from);
+      ASSERT_NE(at, std::string::npos) << from;
+      cfg.replace(at, from.size(), to);
+    };
+    replace("policy = \"policy.toml\"", "policy = \"" + std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml\"");
+    replace("smtp_relay = \"127.0.0.1:10026\"", "smtp_relay = \"" + sink_->relay() + "\"");
+    std::ofstream(dir_ / "sanso.toml") << cfg;
+    config_ = " --config " + (dir_ / "sanso.toml").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  sanso::testing::CliRun q(const std::string& args) { return run_sanso("quarantine " + args + config_); }
+
+  fs::path dir_;
+  std::string config_;
+  std::unique_ptr<sanso::testing::SmtpSink> sink_;
+};
+
+TEST_F(QuarantineCli, StoreStatusAndMigrate) {
+  auto before = run_sanso("store status" + config_);
+  EXPECT_EQ(before.exit_code, 1) << before.output;
+  EXPECT_NE(before.output.find("未適用"), std::string::npos) << before.output;
+  auto m = run_sanso("store migrate" + config_);
+  EXPECT_EQ(m.exit_code, 0) << m.output;
+  EXPECT_NE(m.output.find("適用: version 1"), std::string::npos) << m.output;
+  auto again = run_sanso("store migrate" + config_);
+  EXPECT_NE(again.output.find("最新"), std::string::npos) << again.output;
+  auto j = run_sanso("store status --json" + config_);
+  ASSERT_EQ(j.exit_code, 0) << j.output;
+  auto parsed = nlohmann::json::parse(j.output);
+  EXPECT_EQ(parsed["backend"], "sqlite");
+  EXPECT_EQ(parsed["current"], parsed["latest"]);
+}
+
+TEST_F(QuarantineCli, MailIsReleasedThroughTheRelayByteForByteAfterFourEyes) {
+  std::string original = "From: sender@example.com\r\nTo: kikaku@city.minamata.lg.jp\r\nSubject: =?UTF-8?B?6KaL56mN5pu4?=\r\n\r\n添付あり ①㈱\r\n";
+  std::ofstream(dir_ / "m.eml", std::ios::binary) << original;
+  auto add = q("add " + (dir_ / "m.eml").string() +
+               " --mail --from sender@example.com --to kikaku@city.minamata.lg.jp --subject 見積書 --verdict removed --as kato");
+  ASSERT_EQ(add.exit_code, 0) << add.output;
+  std::string id = add.output.substr(0, add.output.find('\n'));
+  ASSERT_TRUE(id.starts_with("Q")) << add.output;
+
+  auto list = q("list");
+  EXPECT_NE(list.output.find(id), std::string::npos);
+  EXPECT_NE(list.output.find("見積書"), std::string::npos);
+  EXPECT_NE(list.output.find("保管中"), std::string::npos);
+
+  EXPECT_EQ(q("request-release " + id + " --reason 取引先確認済み --as sato").exit_code, 0);
+  auto self = q("approve " + id + " --as sato");
+  EXPECT_EQ(self.exit_code, 1);
+  auto unknown = q("approve " + id + " --as nobody");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.output.find("[[users]]"), std::string::npos) << unknown.output;
+  auto approved = q("approve " + id + " --as suzuki --note 電話で確認");
+  ASSERT_EQ(approved.exit_code, 0) << approved.output;
+  auto released = q("release " + id + " --as tanaka");
+  ASSERT_EQ(released.exit_code, 0) << released.output;
+  EXPECT_NE(released.output.find("smtp:" + sink_->relay()), std::string::npos) << released.output;
+
+  auto got = sink_->messages(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_NE(got[0].find("X-Rcpt-Args: <kikaku@city.minamata.lg.jp>"), std::string::npos) << got[0];
+  EXPECT_NE(got[0].find("X-Sanso-Released: id=" + id), std::string::npos);
+  std::string lf_original = original;
+  for (auto at = lf_original.find("\r\n"); at != std::string::npos; at = lf_original.find("\r\n", at)) lf_original.erase(at, 1);
+  EXPECT_NE(got[0].find(lf_original), std::string::npos) << got[0];  // smtp-sink stores LF line ends
+
+  auto show = q("show " + id + " --json");
+  ASSERT_EQ(show.exit_code, 0) << show.output;
+  auto j = nlohmann::json::parse(show.output);
+  EXPECT_EQ(j["state"], "released");
+  EXPECT_EQ(j["releases"][0]["requested_by"], "sato");
+  EXPECT_EQ(j["releases"][0]["decided_by"], "suzuki");
+  EXPECT_EQ(j["releases"][0]["decided_role"], "general_security_officer");
+  EXPECT_EQ(j["releases"][0]["released_by"], "tanaka");
+  EXPECT_EQ(q("release " + id + " --as tanaka").exit_code, 1);
+}
+
+TEST_F(QuarantineCli, ExportGivesTheOriginalOnlyToInspectors) {
+  std::string bytes("\x00\x01 binary \xff", 11);
+  std::ofstream(dir_ / "f.bin", std::ios::binary) << bytes;
+  auto add = q("add " + (dir_ / "f.bin").string() + " --as kato");
+  ASSERT_EQ(add.exit_code, 0) << add.output;
+  std::string id = add.output.substr(0, add.output.find('\n'));
+  EXPECT_EQ(q("export " + id + " -o " + (dir_ / "out").string() + " --as sato").exit_code, 1);
+  auto ok = q("export " + id + " -o " + (dir_ / "out").string() + " --as kato");
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  std::ifstream in(dir_ / "out", std::ios::binary);
+  std::string back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(back, bytes);
+  auto list = q("list --json");
+  auto j = nlohmann::json::parse(list.output);
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["origin"]["file_name"], "f.bin");
+  EXPECT_EQ(j[0]["origin"]["uploader"], "kato");
+  EXPECT_EQ(j[0]["verdict"], "held");
+}
+
+TEST_F(QuarantineCli, BadConfigAndUnknownIdsAreClearErrors) {
+  auto missing = run_sanso("quarantine list --config /nonexistent/sanso.toml");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("config.io"), std::string::npos) << missing.output;
+  auto unknown = q("show Q20990101-ABCDEFGH");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.output.find("quarantine.not-found"), std::string::npos) << unknown.output;
+  auto bad_state = q("list --state lost");
+  EXPECT_EQ(bad_state.exit_code, 2);
+}
+
+}  // namespace

@@ -1,0 +1,108 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include "core/clock.h"
+#include "policy/check.h"
+
+namespace sanso::config {
+namespace {
+
+const std::string kExample = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/";
+
+TEST(Config, MinimalFileGetsSafeDefaultsAndAbsolutePaths) {
+  auto c = parse_config("[service]\ndata_dir = \"data\"\npolicy = \"policy.toml\"\n", "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->data_dir, "/etc/sanso/data");
+  EXPECT_EQ(c->policy_file, "/etc/sanso/policy.toml");
+  EXPECT_EQ(c->key_file, "/etc/sanso/data/quarantine.key");
+  EXPECT_EQ(c->audit.key_file, "/etc/sanso/data/audit.key");
+  EXPECT_EQ(c->store, "sqlite");
+  EXPECT_TRUE(c->auto_migrate);
+  EXPECT_FALSE(c->node.empty());
+  EXPECT_EQ(c->quarantine.approver_roles, std::vector<std::string>{"security_manager"});
+  EXPECT_EQ(c->quarantine.inspector_roles, c->quarantine.approver_roles);
+  EXPECT_EQ(c->quarantine.retention.days_for("anything"), 180);
+}
+
+TEST(Config, PostgresWaitsForAnExplicitMigrationUnlessTold) {
+  auto pg = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\nstore = \"postgresql://db/sanso\"\n", "s.toml");
+  ASSERT_TRUE(pg);
+  EXPECT_FALSE(pg->auto_migrate);
+  auto told = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\nstore = \"postgresql://db/sanso\"\nauto_migrate = true\n", "s.toml");
+  ASSERT_TRUE(told);
+  EXPECT_TRUE(told->auto_migrate);
+}
+
+TEST(Config, RetentionPerVerdict) {
+  auto c = parse_config(
+      "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[quarantine]\nretention_days = { blocked = 365, default = 30 }\n", "s.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->quarantine.retention.days_for("blocked"), 365);
+  EXPECT_EQ(c->quarantine.retention.days_for("sanitized"), 30);
+}
+
+struct BadConfig {
+  const char* text;
+  const char* code;
+  const char* where;  // expected prefix of Error::where
+  const char* says;
+};
+
+class ConfigErrors : public ::testing::TestWithParam<BadConfig> {};
+
+TEST_P(ConfigErrors, SayWhatWhereAndWhy) {
+  auto c = parse_config(GetParam().text, "sanso.toml");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, GetParam().code) << c.error().to_string();
+  EXPECT_TRUE(c.error().where.starts_with(GetParam().where)) << c.error().to_string();
+  EXPECT_NE(c.error().message.find(GetParam().says), std::string::npos) << c.error().to_string();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ConfigErrors,
+    ::testing::Values(
+        BadConfig{"[service\n", "config.toml-syntax", "sanso.toml:1:", ""},
+        BadConfig{"[quarantine]\n", "config.missing", "sanso.toml", "[service] is required"},
+        BadConfig{"[service]\npolicy = \"p\"\n", "config.missing", "sanso.toml", "data_dir"},
+        BadConfig{"[service]\ndata_dir = \"d\"\npolicy = \"p\"\ndatadir = \"x\"\n", "config.unknown-key", "sanso.toml:4:", "'datadir'"},
+        BadConfig{"[service]\ndata_dir = 3\npolicy = \"p\"\n", "config.type", "sanso.toml:2:", "must be a string"},
+        BadConfig{"[service]\ndata_dir = \"d\"\npolicy = \"p\"\n[quarantine]\nretention_days = { blocked = 0 }\n",
+                  "config.value", "sanso.toml:5:", "at least 1"},
+        BadConfig{"[service]\ndata_dir = \"d\"\npolicy = \"p\"\n[audit]\ncheckpoint_every = 0\n", "config.value", "sanso.toml:5:",
+                  "at least 1"},
+        BadConfig{"[service]\ndata_dir = \"d\"\npolicy = \"p\"\n[[users]]\nname = \"a\"\n[[users]]\nname = \"a\"\n",
+                  "config.duplicate", "sanso.toml:", "listed twice"},
+        BadConfig{"[service]\ndata_dir = \"d\"\npolicy = \"p\"\n[[users]]\nroles = [\"staff\"]\n", "config.missing", "sanso.toml:",
+                  "needs a name"},
+        BadConfig{"[service]\ndata_dir = \"d\"\npolicy = \"p\"\nauto_migrate = \"yes\"\n", "config.type", "sanso.toml:4:",
+                  "true or false"}));
+
+TEST(Config, MissingFileSaysHowToGiveOne) {
+  auto c = load_config("/nonexistent/sanso.toml");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, "config.io");
+  EXPECT_NE(c.error().message.find("--config"), std::string::npos);
+}
+
+TEST(Config, ExampleLoadsAndAgreesWithItsPolicy) {
+  auto c = load_config(kExample + "sanso.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->node, "minamata-gw1");
+  EXPECT_EQ(c->policy_file, kExample + "policy.toml");
+  EXPECT_EQ(c->operators.size(), 4u);
+  ASSERT_NE(c->find_operator("tanaka"), nullptr);
+  EXPECT_EQ(c->find_operator("tanaka")->roles, std::vector<std::string>{"security_manager"});
+  auto policy = policy::load_checked_policy(c->policy_file, Date{2026, 11, 25});
+  ASSERT_TRUE(policy) << policy.error().to_string();
+  EXPECT_TRUE(check_config_against_policy(*c, *policy));
+  c->quarantine.approver_roles.push_back("securty_manager");
+  auto bad = check_config_against_policy(*c, *policy);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "config.unknown-role");
+  EXPECT_NE(bad.error().where.find("approver_roles"), std::string::npos);
+  EXPECT_NE(bad.error().message.find("'securty_manager'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sanso::config
