@@ -64,6 +64,36 @@ CREATE TABLE quarantine_releases (
 );
 )sql";
 
+// Version 2: the audit log (src/audit, docs/audit-format.md). Level-0 nodes are the entries'
+// leaf hashes; audit_nodes keeps every complete interior node, so proofs are O(log n) lookups.
+constexpr const char* kAuditTables = R"sql(
+CREATE TABLE audit_state (
+  id INTEGER PRIMARY KEY,
+  tree_size BIGINT NOT NULL,
+  root {blob} NOT NULL
+);
+CREATE TABLE audit_entries (
+  idx BIGINT PRIMARY KEY,
+  time BIGINT NOT NULL,
+  action TEXT NOT NULL,
+  record TEXT NOT NULL,
+  leaf_hash {blob} NOT NULL
+);
+CREATE INDEX audit_entries_time ON audit_entries(time);
+CREATE TABLE audit_nodes (
+  level INTEGER NOT NULL,
+  idx BIGINT NOT NULL,
+  hash {blob} NOT NULL,
+  PRIMARY KEY (level, idx)
+);
+CREATE TABLE audit_checkpoints (
+  tree_size BIGINT PRIMARY KEY,
+  root {blob} NOT NULL,
+  note TEXT NOT NULL,
+  signed_at BIGINT NOT NULL
+);
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -81,6 +111,7 @@ std::string for_backend(std::string sql, Backend backend) {
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> kAll = {
       {1, "quarantine: items, encrypted blobs, release requests", {kQuarantineItems, kQuarantineTables}},
+      {2, "audit log: entries, Merkle tree nodes, signed checkpoints", {kAuditTables}},
   };
   return kAll;
 }

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <map>
 #include <system_error>
 
 #include "store/internal/backends.h"
@@ -13,7 +14,10 @@ namespace {
 class SqliteDatabase final : public Database {
  public:
   SqliteDatabase(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  ~SqliteDatabase() override { sqlite3_close_v2(db_); }
+  ~SqliteDatabase() override {
+    cache_.clear();
+    sqlite3_close_v2(db_);
+  }
 
   Backend backend() const override { return Backend::kSqlite; }
   const std::string& describe() const override { return path_; }
@@ -86,12 +90,30 @@ class SqliteDatabase final : public Database {
   struct StmtDeleter {
     void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
   };
-  using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+  using Owned = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+  // A cached statement lent out for one call; reset (not finalized) when the call is done.
+  struct StmtReset {
+    void operator()(sqlite3_stmt* s) const {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
+  };
+  using Stmt = std::unique_ptr<sqlite3_stmt, StmtReset>;
 
+  // Statements are prepared once per connection: the audit log and the quarantine run the same
+  // few statements thousands of times a second.
   Result<Stmt> prepare(std::string_view sql, std::span<const Value> params) {
+    auto found = cache_.find(sql);
     sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
-      return failure("prepare", sql);
+    if (found != cache_.end()) {
+      raw = found->second.get();
+    } else {
+      if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw, nullptr) !=
+          SQLITE_OK) {
+        return failure("prepare", sql);
+      }
+      if (cache_.size() > 256) cache_.clear();
+      cache_.emplace(std::string(sql), Owned(raw));
     }
     Stmt stmt(raw);
     int expected = sqlite3_bind_parameter_count(raw);
@@ -154,6 +176,7 @@ class SqliteDatabase final : public Database {
 
   sqlite3* db_;
   std::string path_;
+  std::map<std::string, Owned, std::less<>> cache_;
 };
 
 }  // namespace
