@@ -23,13 +23,15 @@ using quarantine::ItemState;
 
 struct Session {
   Service service;
+  std::unique_ptr<audit::AuditLog> log;  // declared before the store: it outlives it
   std::unique_ptr<quarantine::QuarantineStore> store;
 };
 
 Result<Session> open_session(const ServiceOptions& o) {
   Session s;
   s.service = SANSO_TRY(load_service(o));
-  s.store = SANSO_TRY(open_quarantine(s.service));
+  s.log = SANSO_TRY(make_audit_log(s.service));
+  s.store = SANSO_TRY(open_quarantine(s.service, *s.log));
   return s;
 }
 
@@ -197,6 +199,7 @@ int run_add(const ServiceOptions& o, const AddOptions& a) {
   quarantine::Submission sub;
   sub.original = bytes.str();
   sub.verdict = a.verdict;
+  sub.submitted_by = actor->name;
   sub.reason = a.reason.empty() ? "手動で隔離 (" + actor->name + ")" : a.reason;
   if (a.mail) {
     sub.origin.kind = quarantine::Origin::Kind::kMail;

@@ -1,8 +1,16 @@
 #include "cli/service.h"
 
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
 #include <pwd.h>
+#include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +22,22 @@
 #include "store/schema.h"
 
 namespace sanso::cli {
+namespace {
+
+Result<std::string> file_sha256(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("cli.unreadable", path, "cannot read the file");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  std::string data = bytes.str();
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return std::string(hex);
+}
+
+}  // namespace
 
 void add_service_options(CLI::App& cmd, ServiceOptions& o, bool needs_actor) {
   cmd.add_option("--config", o.config_path, "service configuration (sanso.toml); default $SANSO_CONFIG or /etc/sanso/sanso.toml");
@@ -31,6 +55,7 @@ Result<Service> load_service(const ServiceOptions& o) {
   Service s;
   s.config = SANSO_TRY(config::load_config(path));
   s.policy = SANSO_TRY(policy::load_checked_policy(s.config.policy_file, system_clock().today()));
+  s.policy_sha256 = SANSO_TRY(file_sha256(s.config.policy_file));
   SANSO_TRY(config::check_config_against_policy(s.config, s.policy));
   return s;
 }
@@ -46,13 +71,56 @@ Result<std::unique_ptr<store::Database>> open_store(const config::ServiceConfig&
   return db;
 }
 
-Result<std::unique_ptr<quarantine::QuarantineStore>> open_quarantine(const Service& service) {
+Result<audit::SigningKey> load_audit_key(const Service& service, bool create) {
+  const std::string& path = service.config.audit.key_file;
+  std::ifstream in(path);
+  if (in) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      return make_error("audit.key", path, "the audit signing key is readable by other users; run chmod 600 on it");
+    }
+    std::string text;
+    std::getline(in, text);
+    auto key = audit::parse_signing_key(text);
+    if (!key) return Error{key.error().code, path, key.error().message};
+    return key;
+  }
+  if (!create) return make_error("audit.key", path, "no audit signing key; create one with `sanso audit keygen --config FILE`");
+  std::string name = service.config.audit.origin;
+  if (name.empty()) name = service.policy.municipality.id + "/sanso/audit";
+  auto key = SANSO_TRY(audit::generate_signing_key(name));
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error("audit.key", path, std::string("cannot create the audit signing key: ") + std::strerror(errno));
+  std::string text = audit::encode_signing_key(key) + "\n";
+  bool good = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!good) return make_error("audit.key", path, "cannot write the audit signing key");
+  std::ofstream(path + ".pub") << audit::encode_verifier_key(key.verifier) << "\n";
+  std::fprintf(stderr, "sanso: created the audit signing key %s; give auditors the verifier key in %s.pub\n", path.c_str(),
+               path.c_str());
+  return key;
+}
+
+Result<std::unique_ptr<audit::AuditLog>> make_audit_log(const Service& service) {
+  audit::LogOptions o;
+  o.node = service.config.node;
+  o.policy_sha256 = service.policy_sha256;
+  o.signing_key = SANSO_TRY(load_audit_key(service, true));
+  o.checkpoint_every = service.config.audit.checkpoint_every;
+  o.checkpoint_seconds = service.config.audit.checkpoint_seconds;
+  return std::make_unique<audit::AuditLog>(std::move(o));
+}
+
+Result<std::unique_ptr<quarantine::QuarantineStore>> open_quarantine(const Service& service, audit::AuditLog& log) {
   auto db = SANSO_TRY(open_store(service.config));
   quarantine::QuarantineStore::Options o;
   o.settings = service.config.quarantine;
   o.blob_dir = (std::filesystem::path(service.config.data_dir) / "quarantine").string();
   o.key_file = service.config.key_file;
   o.node = service.config.node;
+  o.audit = &log;
   return quarantine::QuarantineStore::open(std::move(db), std::move(o));
 }
 

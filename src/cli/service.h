@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "audit/log.h"
+#include "audit/note.h"
 #include "config/config.h"
 #include "core/result.h"
 #include "policy/policy.h"
@@ -27,6 +29,7 @@ void add_service_options(CLI::App& cmd, ServiceOptions& o, bool needs_actor);
 struct Service {
   config::ServiceConfig config;
   policy::Policy policy;
+  std::string policy_sha256;  // of the policy file's bytes, recorded in every audit record
 };
 
 // Loads sanso.toml and the policy it names, and checks they agree.
@@ -35,7 +38,13 @@ Result<Service> load_service(const ServiceOptions& o);
 // Opens the store; migrates it when the configuration allows, else insists it is current.
 Result<std::unique_ptr<store::Database>> open_store(const config::ServiceConfig& config);
 
-Result<std::unique_ptr<quarantine::QuarantineStore>> open_quarantine(const Service& service);
+// The audit signing key from [audit] key_file; created (mode 0600) when missing and `create`.
+Result<audit::SigningKey> load_audit_key(const Service& service, bool create);
+// The audit log every service action is recorded in, signing checkpoints as configured.
+Result<std::unique_ptr<audit::AuditLog>> make_audit_log(const Service& service);
+
+// The quarantine with its audit log; the log must outlive the store.
+Result<std::unique_ptr<quarantine::QuarantineStore>> open_quarantine(const Service& service, audit::AuditLog& log);
 
 // The person acting, from --as or the environment, as the configuration's [[users]] know them.
 Result<quarantine::Actor> resolve_actor(const Service& service, const ServiceOptions& o);

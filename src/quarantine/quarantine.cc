@@ -189,6 +189,7 @@ struct QuarantineStore::Impl {
   struct Pending {
     Item item;
     std::string sealed;  // for blobs kept in the database
+    std::string actor;
     Result<void> result;
     bool done = false;
   };
@@ -236,7 +237,7 @@ struct QuarantineStore::Impl {
          it.origin.message_id, it.origin.envelope_from, join_lines(it.origin.envelope_to), it.origin.subject,
          it.origin.file_name, it.origin.uploader, it.verdict, it.reason, it.report_json, it.classification,
          it.received_at, it.expires_at, std::string(to_string(it.state)), it.state_changed_at, std::string()}));
-    auto e = event(options.node, "quarantine.store", it, it.verdict);
+    auto e = event(p.actor.empty() ? options.node : p.actor, "quarantine.store", it, it.verdict);
     e.details = {{"origin", it.origin.kind == Origin::Kind::kMail ? "mail" : "file"},
                  {"size", std::to_string(it.size)},
                  {"reason", it.reason}};
@@ -370,6 +371,7 @@ Result<Item> QuarantineStore::put(Submission s) {
   it.state = ItemState::kHeld;
   it.state_changed_at = it.received_at;
   it.id = new_item_id(it.received_at);
+  p.actor = std::move(s.submitted_by);
   std::string sealed = internal::seal(m.key, s.original, it.sha256);
   if (m.blobs_in_db) {
     p.sealed = std::move(sealed);

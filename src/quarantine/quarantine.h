@@ -44,6 +44,7 @@ struct Submission {
   std::string reason;          // one line for a person
   std::string report_json = "[]";  // machine-readable findings
   std::string classification;  // e.g. "機密性2", when known
+  std::string submitted_by;    // the person who quarantined it by hand; empty: this node's service
 };
 
 enum class ItemState : std::uint8_t {

@@ -65,7 +65,7 @@ TEST_F(QuarantineCli, MailIsReleasedThroughTheRelayByteForByteAfterFourEyes) {
   auto add = q("add " + (dir_ / "m.eml").string() +
                " --mail --from sender@example.com --to kikaku@city.minamata.lg.jp --subject 見積書 --verdict removed --as kato");
   ASSERT_EQ(add.exit_code, 0) << add.output;
-  std::string id = add.output.substr(0, add.output.find('\n'));
+  std::string id = sanso::testing::last_line(add.output);
   ASSERT_TRUE(id.starts_with("Q")) << add.output;
 
   auto list = q("list");
@@ -109,7 +109,7 @@ TEST_F(QuarantineCli, ExportGivesTheOriginalOnlyToInspectors) {
   std::ofstream(dir_ / "f.bin", std::ios::binary) << bytes;
   auto add = q("add " + (dir_ / "f.bin").string() + " --as kato");
   ASSERT_EQ(add.exit_code, 0) << add.output;
-  std::string id = add.output.substr(0, add.output.find('\n'));
+  std::string id = sanso::testing::last_line(add.output);
   EXPECT_EQ(q("export " + id + " -o " + (dir_ / "out").string() + " --as sato").exit_code, 1);
   auto ok = q("export " + id + " -o " + (dir_ / "out").string() + " --as kato");
   ASSERT_EQ(ok.exit_code, 0) << ok.output;

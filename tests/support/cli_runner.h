@@ -25,4 +25,12 @@ inline CliRun run_sanso(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+// The last non-empty line of the output (e.g. the id `quarantine add` prints after any notices).
+inline std::string last_line(const std::string& output) {
+  std::string s = output;
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  auto nl = s.rfind('\n');
+  return nl == std::string::npos ? s : s.substr(nl + 1);
+}
+
 }  // namespace sanso::testing

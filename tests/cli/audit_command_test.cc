@@ -1,0 +1,136 @@
+// `sanso audit` end to end: quarantine actions land in the log, proofs verify independently,
+// and tampering with the database is reported with its kind and first bad index.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "audit/merkle.h"
+#include "store/database.h"
+#include "support/cli_runner.h"
+#include "support/test_store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using sanso::testing::run_sanso;
+
+class AuditCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sanso-audit-cli-" + sanso::testing::random_hex(4));
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "sanso.toml") << "[service]\nnode = \"gw-test\"\ndata_dir = \"data\"\npolicy = \"" << SANSO_SOURCE_DIR
+                                       << "/examples/minamata/policy.toml\"\n[audit]\ncheckpoint_every = 1000\n"
+                                          "checkpoint_seconds = 100000\n[[users]]\nname = \"tanaka\"\nroles = [\"security_manager\"]\n"
+                                          "[[users]]\nname = \"sato\"\nroles = [\"staff\"]\n";
+    config_ = " --config " + (dir_ / "sanso.toml").string();
+    std::ofstream(dir_ / "f.txt") << "suspicious";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  sanso::testing::CliRun sanso(const std::string& args) { return run_sanso(args + config_); }
+
+  // Five quarantine actions: store, request, approve, and two more stores.
+  void make_history() {
+    auto add = sanso("quarantine add " + (dir_ / "f.txt").string() + " --as tanaka");
+    ASSERT_EQ(add.exit_code, 0) << add.output;
+    std::string id = sanso::testing::last_line(add.output);
+    ASSERT_EQ(sanso("quarantine request-release " + id + " --reason r --as sato").exit_code, 0);
+    ASSERT_EQ(sanso("quarantine deny " + id + " --as tanaka").exit_code, 0);
+    ASSERT_EQ(sanso("quarantine add " + (dir_ / "f.txt").string() + " --as sato").exit_code, 0);
+    ASSERT_EQ(sanso("quarantine add " + (dir_ / "f.txt").string() + " --as sato").exit_code, 0);
+  }
+
+  std::unique_ptr<sanso::store::Database> db() {
+    return std::move(sanso::store::open_database({sanso::store::Backend::kSqlite, (dir_ / "data" / "sanso.db").string()})).value();
+  }
+
+  fs::path dir_;
+  std::string config_;
+};
+
+TEST_F(AuditCli, KeygenPrintsAVerifierKeyAndRefusesToOverwrite) {
+  auto k = sanso("audit keygen");
+  ASSERT_EQ(k.exit_code, 0) << k.output;
+  EXPECT_NE(k.output.find("minamata/sanso/audit+"), std::string::npos) << k.output;
+  auto again = sanso("audit keygen");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.output.find("--force"), std::string::npos);
+  auto pub = sanso("audit pubkey");
+  EXPECT_EQ(pub.exit_code, 0);
+  EXPECT_NE(k.output.find(pub.output.substr(0, pub.output.size() - 1)), std::string::npos);
+  EXPECT_EQ(fs::status(dir_ / "data" / "audit.key").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST_F(AuditCli, ProofsFromTheCliVerifyIndependently) {
+  make_history();
+  auto tail = sanso("audit tail -n 10");
+  EXPECT_NE(tail.output.find("quarantine.request-release"), std::string::npos) << tail.output;
+  EXPECT_NE(tail.output.find("quarantine.deny"), std::string::npos);
+  auto cp = sanso("audit checkpoint -o " + (dir_ / "cp.note").string());
+  ASSERT_EQ(cp.exit_code, 0) << cp.output;
+  for (int index = 0; index < 5; ++index) {
+    auto r = sanso("audit prove " + std::to_string(index) + " --json");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto j = nlohmann::json::parse(r.output);
+    EXPECT_EQ(j["tree_size"], 5);
+    auto leaf = sanso::audit::hash_from_base64(j["leaf_hash"].get<std::string>());
+    auto root = sanso::audit::hash_from_base64(j["root_hash"].get<std::string>());
+    ASSERT_TRUE(leaf && root);
+    EXPECT_EQ(*leaf, sanso::audit::leaf_hash(j["record"].get<std::string>()));
+    std::vector<sanso::audit::Hash> proof;
+    for (const auto& h : j["proof"]) proof.push_back(*sanso::audit::hash_from_base64(h.get<std::string>()));
+    EXPECT_TRUE(sanso::audit::verify_inclusion(static_cast<std::uint64_t>(index), 5, *leaf, proof, *root));
+    EXPECT_NE(j["checkpoint"].get<std::string>().find(j["root_hash"].get<std::string>()), std::string::npos);
+  }
+  EXPECT_EQ(sanso("audit prove 5").exit_code, 1);
+  auto v = sanso("audit verify --json --checkpoint " + (dir_ / "cp.note").string());
+  ASSERT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_EQ(nlohmann::json::parse(v.output)["entries"], 5);
+  ASSERT_EQ(sanso("quarantine add " + (dir_ / "f.txt").string() + " --as sato").exit_code, 0);
+  ASSERT_EQ(sanso("audit checkpoint").exit_code, 0);
+  auto c = sanso("audit consistency " + (dir_ / "cp.note").string() + " --json");
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  auto cj = nlohmann::json::parse(c.output);
+  EXPECT_EQ(cj["old_size"], 5);
+  EXPECT_EQ(cj["new_size"], 6);
+  EXPECT_EQ(cj["consistent"], true);
+}
+
+TEST_F(AuditCli, TamperingIsReportedWithItsKindAndIndex) {
+  make_history();
+  ASSERT_EQ(sanso("audit checkpoint -o " + (dir_ / "cp.note").string()).exit_code, 0);
+  ASSERT_TRUE(db()->execute("DELETE FROM audit_entries WHERE idx = 2"));
+  auto v = sanso("audit verify --json");
+  EXPECT_EQ(v.exit_code, 1);
+  auto j = nlohmann::json::parse(v.output);
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["problem"], "deleted");
+  EXPECT_EQ(j["first_bad_index"], 2);
+  auto text = sanso("audit verify");
+  EXPECT_NE(text.output.find("改ざんを検出しました: deleted (最初の不正エントリ #2)"), std::string::npos) << text.output;
+}
+
+TEST_F(AuditCli, ExportForAuditors) {
+  make_history();
+  auto jsonl = sanso("audit export --format jsonl --from 2000-01-01 --to 2100-01-01");
+  ASSERT_EQ(jsonl.exit_code, 0) << jsonl.output;
+  EXPECT_EQ(std::count(jsonl.output.begin(), jsonl.output.end(), '\n'), 5);
+  auto first = nlohmann::json::parse(jsonl.output.substr(0, jsonl.output.find('\n')));
+  EXPECT_EQ(first["action"], "quarantine.store");
+  EXPECT_EQ(first["actor"], "tanaka");
+  auto csv = sanso("audit export --format csv -o " + (dir_ / "a.csv").string());
+  ASSERT_EQ(csv.exit_code, 0) << csv.output;
+  std::ifstream in(dir_ / "a.csv", std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(content.starts_with("\xEF\xBB\xBFseq,time,node,actor,action")) << content.substr(0, 40);
+  EXPECT_EQ(std::count(content.begin(), content.end(), '\n'), 6);
+  auto none = sanso("audit export --from 2000-01-01 --to 2000-01-02");
+  EXPECT_EQ(none.exit_code, 0);
+  EXPECT_TRUE(none.output.empty()) << none.output;
+  EXPECT_EQ(sanso("audit export --from yesterday").exit_code, 1);
+}
+
+}  // namespace
