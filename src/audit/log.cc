@@ -1,8 +1,10 @@
 #include "audit/log.h"
 
 #include <bit>
+#include <charconv>
 #include <chrono>
 #include <ctime>
+#include <condition_variable>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
@@ -69,10 +71,13 @@ Result<Hash> node(Database& db, int level, std::uint64_t index) {
   return hash_of(*row, 0, "node");
 }
 
+// Where proofs get stored nodes from: the database, or a TreeSnapshot in memory.
+using NodeSource = std::function<Result<Hash>(int level, std::uint64_t index)>;
+
 // MTH(D[begin:end]); `begin` is always aligned to the largest power of two below the range.
-Result<Hash> subtree_hash(Database& db, std::uint64_t begin, std::uint64_t end) {
+Result<Hash> subtree_hash(const NodeSource& db, std::uint64_t begin, std::uint64_t end) {
   std::uint64_t n = end - begin;
-  if (std::has_single_bit(n) && begin % n == 0) return node(db, std::countr_zero(n), begin / n);
+  if (std::has_single_bit(n) && begin % n == 0) return db(std::countr_zero(n), begin / n);
   std::uint64_t k = largest_power_below(n);
   Hash left = SANSO_TRY(subtree_hash(db, begin, begin + k));
   Hash right = SANSO_TRY(subtree_hash(db, begin + k, end));
@@ -80,7 +85,7 @@ Result<Hash> subtree_hash(Database& db, std::uint64_t begin, std::uint64_t end) 
 }
 
 // RFC 9162 §2.1.3.1 PATH(m, D[begin:end]).
-Result<void> inclusion_path(Database& db, std::uint64_t m, std::uint64_t begin, std::uint64_t end, std::vector<Hash>& out) {
+Result<void> inclusion_path(const NodeSource& db, std::uint64_t m, std::uint64_t begin, std::uint64_t end, std::vector<Hash>& out) {
   std::uint64_t n = end - begin;
   if (n <= 1) return ok();
   std::uint64_t k = largest_power_below(n);
@@ -95,7 +100,7 @@ Result<void> inclusion_path(Database& db, std::uint64_t m, std::uint64_t begin, 
 }
 
 // RFC 9162 §2.1.4.1 SUBPROOF(m, D[begin:end], b).
-Result<void> consistency_path(Database& db, std::uint64_t m, std::uint64_t begin, std::uint64_t end, bool whole,
+Result<void> consistency_path(const NodeSource& db, std::uint64_t m, std::uint64_t begin, std::uint64_t end, bool whole,
                               std::vector<Hash>& out) {
   std::uint64_t n = end - begin;
   if (m == n) {
@@ -128,6 +133,26 @@ Result<SignedCheckpoint> checkpoint_from(const store::Row& row) {
     }
   }
   return c;
+}
+
+// The top-level "seq" of a canonical record without parsing all of it (verification reads a
+// million of them). In canonical JSON an unescaped `,"seq":` cannot occur inside a string, and
+// the only object-valued key, "details", sorts before "seq", so the last occurrence is the
+// top-level one. Anything unexpected falls back to a full parse.
+std::optional<std::uint64_t> record_seq(const std::string& record) {
+  auto at = record.rfind(",\"seq\":");
+  if (at != std::string::npos) {
+    const char* begin = record.data() + at + 7;
+    const char* end = record.data() + record.size();
+    std::uint64_t v = 0;
+    auto [p, ec] = std::from_chars(begin, end, v);
+    if (ec == std::errc() && p != begin && p < end && (*p == ',' || *p == '}')) return v;
+  }
+  auto parsed = nlohmann::json::parse(record, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("seq") || !parsed["seq"].is_number_unsigned()) {
+    return std::nullopt;
+  }
+  return parsed["seq"].get<std::uint64_t>();
 }
 
 struct TreeState {
@@ -323,7 +348,13 @@ Result<std::uint64_t> tree_size(Database& db) {
   return row ? static_cast<std::uint64_t>(row->integer(0)) : 0;
 }
 
-Result<InclusionProof> prove_inclusion(Database& db, std::uint64_t index, std::uint64_t size) {
+namespace {
+
+NodeSource from_database(Database& db) {
+  return [&db](int level, std::uint64_t index) { return node(db, level, index); };
+}
+
+Result<InclusionProof> inclusion(const NodeSource& source, std::uint64_t index, std::uint64_t size) {
   if (index >= size) {
     return make_error("audit.range", std::to_string(index),
                       "index " + std::to_string(index) + " is not in a tree of " + std::to_string(size) + " entries");
@@ -331,17 +362,117 @@ Result<InclusionProof> prove_inclusion(Database& db, std::uint64_t index, std::u
   InclusionProof p;
   p.index = index;
   p.tree_size = size;
-  p.leaf_hash = SANSO_TRY(node(db, 0, index));
-  SANSO_TRY(inclusion_path(db, index, 0, size, p.proof));
-  p.root_hash = SANSO_TRY(subtree_hash(db, 0, size));
+  p.leaf_hash = SANSO_TRY(source(0, index));
+  SANSO_TRY(inclusion_path(source, index, 0, size, p.proof));
+  p.root_hash = SANSO_TRY(subtree_hash(source, 0, size));
   return p;
+}
+
+}  // namespace
+
+Result<InclusionProof> prove_inclusion(Database& db, std::uint64_t index, std::uint64_t size) {
+  return inclusion(from_database(db), index, size);
+}
+
+Result<TreeSnapshot> TreeSnapshot::load(Database& db, std::uint64_t size) {
+  TreeSnapshot t;
+  t.size_ = size;
+  for (std::uint64_t count = size; count > 0; count >>= 1) t.levels_.emplace_back(count);
+  auto read = [&](const char* sql, int level) -> Result<void> {
+    std::vector<Hash>& v = t.levels_[static_cast<std::size_t>(level)];
+    for (std::int64_t from = 0; from < static_cast<std::int64_t>(v.size());) {
+      auto rows = level == 0 ? SANSO_TRY(db.query(sql, {from, static_cast<std::int64_t>(v.size())}))
+                             : SANSO_TRY(db.query(sql, {std::int64_t{level}, from, static_cast<std::int64_t>(v.size())}));
+      if (rows.empty()) break;
+      for (const auto& r : rows) {
+        auto i = static_cast<std::size_t>(r.integer(0));
+        if (i < v.size()) v[i] = SANSO_TRY(hash_of(r, 1, "audit tree"));
+        from = r.integer(0) + 1;
+      }
+    }
+    return ok();
+  };
+  if (size > 0) SANSO_TRY(read("SELECT idx, leaf_hash FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT 50000", 0));
+  for (int level = 1; level < static_cast<int>(t.levels_.size()); ++level) {
+    SANSO_TRY(read("SELECT idx, hash FROM audit_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx LIMIT 50000", level));
+  }
+  auto root = subtree_hash([&t](int level, std::uint64_t index) -> Result<Hash> { return t.levels_[static_cast<std::size_t>(level)][index]; },
+                           0, size);
+  t.root_ = size == 0 ? empty_root() : SANSO_TRY(root);
+  return t;
+}
+
+Result<InclusionProof> TreeSnapshot::prove(std::uint64_t index) const {
+  return inclusion([this](int level, std::uint64_t i) -> Result<Hash> { return levels_[static_cast<std::size_t>(level)][i]; }, index, size_);
+}
+
+struct AuditWriter::Queue {
+  std::unique_ptr<Database> db;
+  AuditLog* log;
+  struct Pending {
+    const store::AuditEvent* event;
+    Result<std::uint64_t> result = std::uint64_t{0};
+    bool done = false;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Pending*> waiting;
+  bool leader = false;
+
+  void commit(std::vector<Pending*>& batch) {
+    auto tx = store::Transaction::begin(*db);
+    Result<void> r = tx ? Result<void>() : Result<void>(tx.error());
+    std::vector<std::uint64_t> indexes;
+    for (Pending* p : batch) {
+      if (!r) break;
+      r = log->append(*db, *p->event);
+      if (r) {
+        auto size = tree_size(*db);
+        if (!size) r = size.error();
+        else indexes.push_back(*size - 1);
+      }
+    }
+    if (r && tx) r = tx->commit();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->result = r ? Result<std::uint64_t>(indexes[i]) : Result<std::uint64_t>(r.error());
+    }
+  }
+};
+
+AuditWriter::AuditWriter(std::unique_ptr<Database> db, AuditLog& log) : queue_(std::make_unique<Queue>()) {
+  queue_->db = std::move(db);
+  queue_->log = &log;
+}
+AuditWriter::~AuditWriter() = default;
+
+Result<std::uint64_t> AuditWriter::record(const store::AuditEvent& event) {
+  Queue& q = *queue_;
+  Queue::Pending mine{&event};
+  std::unique_lock lock(q.mu);
+  q.waiting.push_back(&mine);
+  while (!mine.done) {
+    if (q.leader) {
+      q.cv.wait(lock);
+      continue;
+    }
+    q.leader = true;
+    std::vector<Queue::Pending*> batch;
+    batch.swap(q.waiting);
+    lock.unlock();
+    q.commit(batch);
+    lock.lock();
+    for (auto* p : batch) p->done = true;
+    q.leader = false;
+    q.cv.notify_all();
+  }
+  return mine.result;
 }
 
 Result<std::vector<Hash>> prove_consistency(Database& db, std::uint64_t old_size, std::uint64_t new_size) {
   if (old_size > new_size) return make_error("audit.range", "", "the old tree is larger than the new one");
   std::vector<Hash> out;
   if (old_size == 0 || old_size == new_size) return out;
-  SANSO_TRY(consistency_path(db, old_size, 0, new_size, true, out));
+  SANSO_TRY(consistency_path(from_database(db), old_size, 0, new_size, true, out));
   return out;
 }
 
@@ -454,13 +585,10 @@ Result<VerifyReport> verify_log(Database& db, const VerifierKey& key, const std:
         return fail("deleted", size, "entries " + std::to_string(size) + "–" + std::to_string(idx - 1) + " are missing");
       }
       const std::string record = r.text(1);
-      auto parsed = nlohmann::json::parse(record, nullptr, false);
-      if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("seq") || !parsed["seq"].is_number_unsigned()) {
-        return fail("modified", idx, "entry " + std::to_string(idx) + " is not a well-formed record");
-      }
-      auto seq = parsed["seq"].get<std::uint64_t>();
-      if (seq != idx) {
-        return fail("reordered", idx, "entry " + std::to_string(idx) + " holds the record written as entry " + std::to_string(seq));
+      auto seq = record_seq(record);
+      if (!seq) return fail("modified", idx, "entry " + std::to_string(idx) + " is not a well-formed record");
+      if (*seq != idx) {
+        return fail("reordered", idx, "entry " + std::to_string(idx) + " holds the record written as entry " + std::to_string(*seq));
       }
       Hash leaf = leaf_hash(record);
       if (leaf != SANSO_TRY(hash_of(r, 2, "audit_entries"))) {

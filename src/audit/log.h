@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,6 +88,35 @@ class AuditLog final : public store::AuditSink {
  private:
   struct State;
   std::unique_ptr<State> state_;
+};
+
+// Records events from many threads through one connection with group commit: whoever finds
+// the queue idle commits everything queued meanwhile in one transaction. Each record() returns
+// once its event is durable, with the entry's index.
+class AuditWriter {
+ public:
+  AuditWriter(std::unique_ptr<store::Database> db, AuditLog& log);
+  ~AuditWriter();
+  Result<std::uint64_t> record(const store::AuditEvent& event);
+
+ private:
+  struct Queue;
+  std::unique_ptr<Queue> queue_;
+};
+
+// Every hash of a tree of one size, in memory, for serving many proofs (an API, an export of
+// proofs for every entry). 64 bytes per entry.
+class TreeSnapshot {
+ public:
+  static Result<TreeSnapshot> load(store::Database& db, std::uint64_t tree_size);
+  std::uint64_t size() const { return size_; }
+  const Hash& root() const { return root_; }
+  Result<InclusionProof> prove(std::uint64_t index) const;
+
+ private:
+  std::uint64_t size_ = 0;
+  Hash root_{};
+  std::vector<std::vector<Hash>> levels_;  // levels_[l][i]: node over leaves [i·2^l, (i+1)·2^l)
 };
 
 // Reading the log (no transaction needed; never writes).

@@ -2,6 +2,11 @@
 // tampering an administrator with database access could attempt.
 #include "audit/log.h"
 
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -202,6 +207,55 @@ TEST_P(AuditLogTest, RefusesToSignATreeThatContradictsTheLastCheckpoint) {
   auto appended = fresh.append_now(*db_, event(6));
   ASSERT_FALSE(appended);
   EXPECT_EQ(appended.error().code, "audit.damaged");
+}
+
+TEST_P(AuditLogTest, GroupCommitFromManyThreadsGivesEachEventOneIndex) {
+  AuditLog log(options(true));
+  AuditWriter writer(t_->open(), log);
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::vector<std::uint64_t> indexes;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 30; ++i) {
+        auto r = writer.record(event(t * 100 + i));
+        if (!r) {
+          ++failures;
+          continue;
+        }
+        std::lock_guard lock(mu);
+        indexes.push_back(*r);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::sort(indexes.begin(), indexes.end());
+  ASSERT_EQ(indexes.size(), 180u);
+  for (std::uint64_t i = 0; i < indexes.size(); ++i) EXPECT_EQ(indexes[i], i);
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << report.detail;
+  EXPECT_EQ(report.entries, 180u);
+}
+
+TEST_P(AuditLogTest, SnapshotProofsEqualStoredProofs) {
+  AuditLog log(options());
+  append(log, 0, 21);
+  auto snap = TreeSnapshot::load(*db_, 21);
+  ASSERT_TRUE(snap) << snap.error().to_string();
+  EXPECT_EQ(snap->root(), root_of(leaves()));
+  for (std::uint64_t i = 0; i < 21; ++i) {
+    auto a = snap->prove(i);
+    auto b = prove_inclusion(*db_, i, 21);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->proof, b->proof);
+    EXPECT_EQ(a->leaf_hash, b->leaf_hash);
+  }
+  EXPECT_FALSE(snap->prove(21));
+  auto older = TreeSnapshot::load(*db_, 13);
+  ASSERT_TRUE(older);
+  EXPECT_EQ(older->root(), root_of(std::span<const Hash>(leaves().data(), 13)));
 }
 
 // --- tampering -----------------------------------------------------------------------------
