@@ -162,11 +162,15 @@ struct TreeState {
 
 // Locks the tree for this transaction (SQLite's write lock is already held by BEGIN IMMEDIATE).
 Result<TreeState> lock_tree(Database& db) {
-  SANSO_TRY(db.execute("INSERT INTO audit_state (id, tree_size, root) VALUES (1, 0, ?) ON CONFLICT (id) DO NOTHING",
-                       {bytes_of(empty_root())}));
-  auto row = SANSO_TRY(db.query_one(db.backend() == store::Backend::kPostgres
-                                        ? "SELECT tree_size, root FROM audit_state WHERE id = 1 FOR UPDATE"
-                                        : "SELECT tree_size, root FROM audit_state WHERE id = 1"));
+  const char* select = db.backend() == store::Backend::kPostgres ? "SELECT tree_size, root FROM audit_state WHERE id = 1 FOR UPDATE"
+                                                                 : "SELECT tree_size, root FROM audit_state WHERE id = 1";
+  auto row = SANSO_TRY(db.query_one(select));
+  if (!row) {
+    // The first append ever; two nodes may race to create the row, hence ON CONFLICT.
+    SANSO_TRY(db.execute("INSERT INTO audit_state (id, tree_size, root) VALUES (1, 0, ?) ON CONFLICT (id) DO NOTHING",
+                         {bytes_of(empty_root())}));
+    row = SANSO_TRY(db.query_one(select));
+  }
   if (!row) return make_error("audit.damaged", "audit_state", "the tree state row is missing");
   return TreeState{static_cast<std::uint64_t>(row->integer(0)), SANSO_TRY(hash_of(*row, 1, "audit_state"))};
 }
@@ -273,50 +277,64 @@ AuditLog::AuditLog(LogOptions options) : state_(std::make_unique<State>()) { sta
 AuditLog::~AuditLog() = default;
 
 Result<void> AuditLog::append(Database& db, const store::AuditEvent& event) {
+  SANSO_TRY(append_batch(db, std::span<const store::AuditEvent>(&event, 1)));
+  return ok();
+}
+
+Result<std::uint64_t> AuditLog::append_batch(Database& db, std::span<const store::AuditEvent> events) {
   State& s = *state_;
   std::lock_guard lock(s.mu);
   TreeState t = SANSO_TRY(lock_tree(db));
   if (t.size != s.size || t.root != s.root) SANSO_TRY(s.load_frontier(db, t));
-  store::AuditEvent e = event;
-  if (e.time == 0) e.time = s.now();
-  std::string record = SANSO_TRY(make_record(e, t.size, s.options.node, s.options.policy_sha256));
-  Hash leaf = leaf_hash(record);
-  SANSO_TRY(db.execute("INSERT INTO audit_entries (idx, time, action, record, leaf_hash) VALUES (?, ?, ?, ?, ?)",
-                       {static_cast<std::int64_t>(t.size), e.time, e.action, record, bytes_of(leaf)}));
   std::array<Hash, 64> frontier = s.frontier;
-  Hash carry = leaf;
-  int level = 0;
-  while (((t.size >> level) & 1) != 0) {
-    carry = node_hash(frontier[static_cast<std::size_t>(level)], carry);
-    ++level;
-    SANSO_TRY(db.execute("INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)",
-                         {std::int64_t{level}, static_cast<std::int64_t>(t.size >> level), bytes_of(carry)}));
+  std::uint64_t size = t.size;
+  const std::int64_t now = s.now();
+  const bool signing = s.options.signing_key.has_value();
+  if (signing && s.last_signed_at < 0) {
+    auto prev = SANSO_TRY(latest_checkpoint(db));
+    s.last_signed_at = prev ? prev->signed_at : 0;
   }
-  frontier[static_cast<std::size_t>(level)] = carry;
-  TreeState next{t.size + 1, fold_root(frontier, t.size + 1)};
-  SANSO_TRY(db.execute("UPDATE audit_state SET tree_size = ?, root = ? WHERE id = 1",
-                       {static_cast<std::int64_t>(next.size), bytes_of(next.root)}));
-  s.frontier = frontier;
-  s.size = next.size;
-  s.root = next.root;
-  if (s.options.signing_key) {
-    if (s.last_signed_at < 0) {
-      auto prev = SANSO_TRY(latest_checkpoint(db));
-      s.last_signed_at = prev ? prev->signed_at : 0;
+  for (const store::AuditEvent& event : events) {
+    std::int64_t time = event.time == 0 ? now : event.time;
+    store::AuditEvent timed;
+    const store::AuditEvent* e = &event;
+    if (event.time == 0) {
+      timed = event;
+      timed.time = time;
+      e = &timed;
     }
-    bool due = static_cast<std::int64_t>(next.size) % s.options.checkpoint_every == 0 ||
-               s.now() - s.last_signed_at >= s.options.checkpoint_seconds;
-    if (due) SANSO_TRY(s.sign(db, *s.options.signing_key, next));
+    std::string record = SANSO_TRY(make_record(*e, size, s.options.node, s.options.policy_sha256));
+    Hash leaf = leaf_hash(record);
+    SANSO_TRY(db.execute("INSERT INTO audit_entries (idx, time, action, record, leaf_hash) VALUES (?, ?, ?, ?, ?)",
+                         {static_cast<std::int64_t>(size), time, e->action, record, bytes_of(leaf)}));
+    Hash carry = leaf;
+    int level = 0;
+    while (((size >> level) & 1) != 0) {
+      carry = node_hash(frontier[static_cast<std::size_t>(level)], carry);
+      ++level;
+      SANSO_TRY(db.execute("INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)",
+                           {std::int64_t{level}, static_cast<std::int64_t>(size >> level), bytes_of(carry)}));
+    }
+    frontier[static_cast<std::size_t>(level)] = carry;
+    ++size;
+    bool due = signing && (static_cast<std::int64_t>(size) % s.options.checkpoint_every == 0 ||
+                           (&event == &events.back() && now - s.last_signed_at >= s.options.checkpoint_seconds));
+    if (due) SANSO_TRY(s.sign(db, *s.options.signing_key, TreeState{size, fold_root(frontier, size)}));
   }
-  return ok();
+  Hash root = fold_root(frontier, size);
+  SANSO_TRY(db.execute("UPDATE audit_state SET tree_size = ?, root = ? WHERE id = 1",
+                       {static_cast<std::int64_t>(size), bytes_of(root)}));
+  s.frontier = frontier;
+  s.size = size;
+  s.root = root;
+  return t.size;
 }
 
 Result<std::uint64_t> AuditLog::append_now(Database& db, const store::AuditEvent& event) {
   auto tx = SANSO_TRY(store::Transaction::begin(db));
-  SANSO_TRY(append(db, event));
-  auto size = SANSO_TRY(tree_size(db));
+  auto index = SANSO_TRY(append_batch(db, std::span<const store::AuditEvent>(&event, 1)));
   SANSO_TRY(tx.commit());
-  return size - 1;
+  return index;
 }
 
 Result<SignedCheckpoint> AuditLog::checkpoint(Database& db, const SigningKey& key) {
@@ -419,22 +437,20 @@ struct AuditWriter::Queue {
   std::vector<Pending*> waiting;
   bool leader = false;
 
+  Result<std::uint64_t> commit_all(const std::vector<Pending*>& batch) {
+    std::vector<store::AuditEvent> events;
+    events.reserve(batch.size());
+    for (const Pending* p : batch) events.push_back(*p->event);
+    auto tx = SANSO_TRY(store::Transaction::begin(*db));
+    auto first = SANSO_TRY(log->append_batch(*db, events));
+    SANSO_TRY(tx.commit());
+    return first;
+  }
+
   void commit(std::vector<Pending*>& batch) {
-    auto tx = store::Transaction::begin(*db);
-    Result<void> r = tx ? Result<void>() : Result<void>(tx.error());
-    std::vector<std::uint64_t> indexes;
-    for (Pending* p : batch) {
-      if (!r) break;
-      r = log->append(*db, *p->event);
-      if (r) {
-        auto size = tree_size(*db);
-        if (!size) r = size.error();
-        else indexes.push_back(*size - 1);
-      }
-    }
-    if (r && tx) r = tx->commit();
+    auto first = commit_all(batch);
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->result = r ? Result<std::uint64_t>(indexes[i]) : Result<std::uint64_t>(r.error());
+      batch[i]->result = first ? Result<std::uint64_t>(*first + i) : Result<std::uint64_t>(first.error());
     }
   }
 };
@@ -540,20 +556,23 @@ Result<VerifyReport> verify_log(Database& db, const VerifierKey& key, const std:
 
   // Stored interior nodes, per level, to compare with the recomputed ones.
   std::vector<std::vector<std::optional<Hash>>> stored(64);
-  for (std::int64_t after = -1;;) {
-    auto rows = SANSO_TRY(db.query("SELECT level, idx, hash FROM audit_nodes WHERE level * 4294967296 + idx > ? "
-                                   "ORDER BY level, idx LIMIT 50000",
-                                   {after}));
-    if (rows.empty()) break;
-    for (const auto& r : rows) {
-      auto level = static_cast<std::size_t>(r.integer(0));
-      auto idx = static_cast<std::size_t>(r.integer(1));
-      if (level == 0 || level >= 64) continue;
-      auto& v = stored[level];
-      if (v.size() <= idx) v.resize(idx + 1);
-      v[idx] = SANSO_TRY(hash_of(r, 2, "audit_nodes"));
-      after = r.integer(0) * 4294967296LL + r.integer(1);
+  for (std::int64_t level = 1; level < 64; ++level) {
+    bool any = false;
+    for (std::int64_t from = 0;;) {
+      auto rows = SANSO_TRY(db.query("SELECT idx, hash FROM audit_nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT 50000",
+                                     {level, from}));
+      if (rows.empty()) break;
+      any = true;
+      auto& v = stored[static_cast<std::size_t>(level)];
+      for (const auto& r : rows) {
+        auto idx = static_cast<std::size_t>(r.integer(0));
+        if (idx > (std::size_t{1} << 40)) return fail("modified", std::nullopt, "a tree node has an impossible index");
+        if (v.size() <= idx) v.resize(idx + 1);
+        v[idx] = SANSO_TRY(hash_of(r, 1, "audit_nodes"));
+        from = r.integer(0) + 1;
+      }
     }
+    if (!any) break;
   }
 
   std::array<Hash, 64> frontier{};

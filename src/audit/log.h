@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,8 @@ class AuditLog final : public store::AuditSink {
 
   // Within the caller's open transaction on `db`.
   Result<void> append(store::Database& db, const store::AuditEvent& event) override;
+  // Several events in the caller's transaction, locking the tree once; returns the first index.
+  Result<std::uint64_t> append_batch(store::Database& db, std::span<const store::AuditEvent> events);
   // In a transaction of its own; returns the entry's index.
   Result<std::uint64_t> append_now(store::Database& db, const store::AuditEvent& event);
 
