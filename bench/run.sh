@@ -8,6 +8,17 @@ out=out/bench
 mkdir -p "$out"
 today=2026-11-25
 
+echo "== quarantine and audit log on SQLite and PostgreSQL (a private server, stopped afterwards)"
+pg_dir=/tmp/sanso-bench-pg-$$
+bash tests/support/pg-server.sh start "$pg_dir"
+trap 'bash tests/support/pg-server.sh stop "$pg_dir" >/dev/null 2>&1 || true' EXIT
+export SANSO_BENCH_PG_URL=$(cat "$pg_dir/url")
+"$build/sanso_quarantine_bench" --benchmark_out="$out/quarantine.json" --benchmark_out_format=json
+"$build/sanso_audit_bench" --benchmark_out="$out/audit.json" --benchmark_out_format=json
+bash tests/support/pg-server.sh stop "$pg_dir"
+node bench/store_report.js "$out/quarantine.json" "$out/audit.json" | tee "$out/store-summary.txt"
+
+echo
 echo "== sanso decide() (Google Benchmark)"
 "$build/sanso_policy_bench" --benchmark_min_time=0.5 --benchmark_out="$out/policy.json" --benchmark_out_format=json
 

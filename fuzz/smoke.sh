@@ -12,7 +12,7 @@ run() {
   local target=$1; shift
   mkdir -p "$scratch/$target"
   for seed in "$@"; do
-    find "$seed" -type f -exec cp {} "$scratch/$target/" \;
+    if [ -f "$seed" ]; then cp "$seed" "$scratch/$target/"; else find "$seed" -type f -exec cp {} "$scratch/$target/" \;; fi
   done
   echo "== $target: ${seconds}s over $(ls "$scratch/$target" | wc -l) seeds"
   "$build/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
@@ -26,4 +26,7 @@ run() {
 }
 
 run policy_load_fuzz fuzz/policy/corpus examples tests/data/policy
+run audit_note_fuzz fuzz/audit/corpus
+run config_parse_fuzz fuzz/config/corpus examples/minamata/sanso.toml
+run quarantine_unseal_fuzz fuzz/quarantine/corpus
 echo "fuzz-smoke: all targets ran clean"

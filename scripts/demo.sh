@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: what a municipal administrator tries first — check the example city's policy, ask
-# the engine a few questions, print the flow table an auditor reads, and draw the zone map.
+# the engine a few questions, print the flow table an auditor reads, draw the zone map; then keep
+# a suspicious mail in quarantine, release it with four-eyes approval through a real SMTP relay
+# (Postfix's smtp-sink), and prove to an auditor — offline — that the audit log was not altered,
+# and that altering it is caught. Everything runs on the embedded SQLite store under out/demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanso=${1:-build/sanso}
@@ -36,12 +39,83 @@ echo "  … full table: $out/flow-table.txt"
 step "5. ゾーン図 / zone map: sanso policy graph"
 "$sanso" policy graph "$policy" -o "$out/zones.svg"
 
+# --- quarantine and audit log ------------------------------------------------------------
+rm -rf "$out/data" "$out/sink" "$out/tampered"
+mkdir -p "$out/sink"
+relay_port=$(( 20000 + RANDOM % 20000 ))
+sink_pid=""
+if [ -x /usr/sbin/smtp-sink ]; then
+  chmod 777 "$out/sink"
+  if [ "$(id -u)" -eq 0 ]; then sink_user=(-u nobody); else sink_user=(); fi
+  /usr/sbin/smtp-sink "${sink_user[@]}" -d "$out/sink/%M." "127.0.0.1:$relay_port" 10 &
+  sink_pid=$!
+  trap '[ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null || true' EXIT
+fi
+# The example configuration, with its data kept under $out and the relay pointed at smtp-sink.
+sed -e "s|^policy = .*|policy = \"$(pwd)/$policy\"|" \
+    -e "s|^data_dir = .*|data_dir = \"data\"|" \
+    -e "s|^smtp_relay = .*|smtp_relay = \"127.0.0.1:$relay_port\"|" \
+    examples/minamata/sanso.toml > "$out/sanso.toml"
+cfg=(--config "$out/sanso.toml")
+
+step "6. ストアの準備 / the store: sanso store migrate && sanso store status"
+"$sanso" store migrate "${cfg[@]}"
+"$sanso" store status "${cfg[@]}"
+
+step "7. 不審メールの隔離 / quarantining a suspicious mail (the milter will do this; here by hand)"
+mail_id=$("$sanso" quarantine add examples/minamata/mail/invoice.eml --mail --verdict removed \
+  --reason "マクロ付き添付ファイル invoice.docm を削除" --from billing@sample-shoji.example \
+  --to kikaku@city.minamata.lg.jp --subject "【至急】請求書の送付（㈱サンプル商事）" \
+  --message-id "<20261125091200.4711@sample-shoji.example>" --as kato "${cfg[@]}" | tail -n 1)
+"$sanso" quarantine list "${cfg[@]}"
+
+step "8. 解放申請と承認 (四つの目の原則) / release request and four-eyes approval"
+echo "  tanaka (情報セキュリティ管理者) requests the original for the planning section:"
+"$sanso" quarantine request-release "$mail_id" --reason "取引先に電話で送信を確認済み" --as tanaka "${cfg[@]}"
+echo "  tanaka tries to approve their own request (refused: four eyes):"
+"$sanso" quarantine approve "$mail_id" --as tanaka "${cfg[@]}" || true
+echo "  sato (staff) tries to approve (refused: not an approver role):"
+"$sanso" quarantine approve "$mail_id" --as sato "${cfg[@]}" || true
+echo "  suzuki (統括情報セキュリティ責任者) approves:"
+"$sanso" quarantine approve "$mail_id" --note "送信元に確認済み" --as suzuki "${cfg[@]}"
+if [ -n "$sink_pid" ]; then
+  "$sanso" quarantine release "$mail_id" --as tanaka "${cfg[@]}"
+  sleep 0.5
+  echo "  delivered by the relay (smtp-sink), first lines:"
+  head -n 8 "$out"/sink/* | sed 's/^/    /'
+else
+  "$sanso" quarantine release "$mail_id" -o "$out/released.eml" --as tanaka "${cfg[@]}"
+fi
+"$sanso" quarantine show "$mail_id" "${cfg[@]}" | tail -n 1
+
+step "9. 監査ログ / the audit log: tail, checkpoint, proof, offline verification"
+"$sanso" audit tail "${cfg[@]}"
+"$sanso" audit checkpoint -o "$out/checkpoint.note" "${cfg[@]}"
+echo "  signed checkpoint ($out/checkpoint.note):"
+sed 's/^/    /' "$out/checkpoint.note"
+echo "  verifier key for auditors: $("$sanso" audit pubkey "${cfg[@]}")"
+"$sanso" audit prove 2 --json -o "$out/proof-2.json" "${cfg[@]}"
+echo "  inclusion proof of entry #2: $out/proof-2.json"
+"$sanso" audit verify --checkpoint "$out/checkpoint.note" "${cfg[@]}"
+
+step "10. 改ざんの検出 / tampering is caught: entry #2 deleted from a copy of the database"
+cp -r "$out/data" "$out/tampered"
+sed -e "s|^data_dir = .*|data_dir = \"tampered\"|" "$out/sanso.toml" > "$out/tampered.toml"
+if command -v sqlite3 >/dev/null; then
+  sqlite3 "$out/tampered/sanso.db" "DELETE FROM audit_entries WHERE idx = 2"
+  "$sanso" audit verify --checkpoint "$out/checkpoint.note" --config "$out/tampered.toml" || true
+fi
+
 cat <<MSG
 
 Done. Open these in a browser or editor:
   $(pwd)/$out/zones.svg        the zone map (zones, systems, allowed / sanitized / approval flows)
   $(pwd)/$out/flow-table.txt   what happens to every flow between zones, and the clause it rests on
   $(pwd)/$out/flow-table.json  the same for reports and other tools
-Try your own question:
+  $(pwd)/$out/checkpoint.note  a signed checkpoint of the audit log (C2SP signed note)
+  $(pwd)/$out/proof-2.json     an inclusion proof an auditor can check with any RFC 9162 tool
+Try your own:
   $sanso policy decide $policy --from internet --to lgwan --channel file --json
+  $sanso quarantine list --config $out/sanso.toml
+  $sanso audit export --format csv -o $out/audit.csv --config $out/sanso.toml
 MSG

@@ -13,6 +13,7 @@ packages=(
   libsqlite3-dev libpq-dev libssl-dev
   # servers the tests run for real (each started privately by the test harness)
   postgresql postfix
+  sqlite3                                # the demo tampers with a copy of the store to show detection
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

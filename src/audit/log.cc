@@ -601,7 +601,9 @@ Result<VerifyReport> verify_log(Database& db, const VerifierKey& key, const std:
     for (const auto& r : rows) {
       auto idx = static_cast<std::uint64_t>(r.integer(0));
       if (idx != size) {
-        return fail("deleted", size, "entries " + std::to_string(size) + "–" + std::to_string(idx - 1) + " are missing");
+        return fail("deleted", size,
+                    idx == size + 1 ? "entry " + std::to_string(size) + " is missing"
+                                    : "entries " + std::to_string(size) + "–" + std::to_string(idx - 1) + " are missing");
       }
       const std::string record = r.text(1);
       auto seq = record_seq(record);

@@ -59,6 +59,8 @@ TEST_P(ConfigErrors, SayWhatWhereAndWhy) {
   EXPECT_NE(c.error().message.find(GetParam().says), std::string::npos) << c.error().to_string();
 }
 
+void PrintTo(const BadConfig& c, std::ostream* os) { *os << c.code; }
+
 INSTANTIATE_TEST_SUITE_P(
     Cases, ConfigErrors,
     ::testing::Values(
