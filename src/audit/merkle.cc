@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include <bit>
 #include <cstdlib>
 #include <string>
 
@@ -185,6 +186,75 @@ Result<void> verify_consistency(std::uint64_t size1, std::uint64_t size2, std::s
   if (fr != root1) return proof_error("consistency-root", "the proof does not lead to the first root");
   if (sr != root2) return proof_error("consistency-root", "the proof does not lead to the second root");
   return {};
+}
+
+bool is_valid_subtree(std::uint64_t start, std::uint64_t end) {
+  if (start >= end || end - start > (std::uint64_t{1} << 62)) return false;  // no log is that large; bit_ceil would overflow
+  return start % std::bit_ceil(end - start) == 0;
+}
+
+Result<void> verify_subtree_inclusion(std::uint64_t index, std::uint64_t start, std::uint64_t end, const Hash& leaf,
+                                      std::span<const Hash> proof, const Hash& subtree_root) {
+  if (!is_valid_subtree(start, end)) {
+    return proof_error("bad-subtree", "[" + std::to_string(start) + ", " + std::to_string(end) + ") is not a subtree");
+  }
+  if (index < start || index >= end) return proof_error("bad-index", "the leaf is outside the subtree");
+  // An aligned subtree is a tree of its own: the ordinary proof of the relative position.
+  return verify_inclusion(index - start, end - start, leaf, proof, subtree_root);
+}
+
+Result<void> verify_subtree_consistency(std::uint64_t start, std::uint64_t end, std::uint64_t size, std::span<const Hash> proof,
+                                        const Hash& subtree_root, const Hash& root) {
+  if (start == end && end <= size) {
+    // The empty subtree is in every tree; its hash is the empty tree's and it needs no proof.
+    if (!proof.empty()) return proof_error("long-proof", "an empty subtree needs no proof");
+    if (subtree_root != root_of(std::span<const Hash>{})) return proof_error("mismatch", "an empty subtree's hash is SHA-256(\"\")");
+    return ok();
+  }
+  if (!is_valid_subtree(start, end) || end > size) {
+    return proof_error("bad-subtree", "[" + std::to_string(start) + ", " + std::to_string(end) + ") is not a subtree of " +
+                                          std::to_string(size) + " entries");
+  }
+  // Cursors on the subtree's first and last leaf and the tree's last leaf; shifting right
+  // climbs a level. Climb first through the levels that need no proof hash.
+  std::uint64_t first = start, last = end - 1, tree_last = size - 1;
+  auto climb = [&] {
+    first >>= 1;
+    last >>= 1;
+    tree_last >>= 1;
+  };
+  if (last == tree_last) {
+    while (first != last) climb();
+  } else {
+    while (first != last && lsb(last)) climb();
+  }
+  // `sub` rebuilds the subtree's hash, `whole` the root, from a common seed: the subtree's hash
+  // itself when it is one node by now, else the first proof hash.
+  Hash sub, whole;
+  std::size_t next = 0;
+  if (first == last) {
+    sub = whole = subtree_root;
+  } else {
+    if (proof.empty()) return proof_error("short-proof", "the proof is empty");
+    sub = whole = proof[next++];
+  }
+  for (; next < proof.size(); ++next) {
+    const Hash& p = proof[next];
+    if (tree_last == 0) return proof_error("long-proof", "more proof hashes than tree levels");
+    if (lsb(last) || last == tree_last) {
+      if (first < last) sub = node_hash(p, sub);
+      whole = node_hash(p, whole);
+      // On the ragged right edge the merged node is shorter than its sibling: skip its empty levels.
+      while (!lsb(last) && last != 0) climb();
+    } else {
+      whole = node_hash(whole, p);
+    }
+    climb();
+  }
+  if (tree_last != 0) return proof_error("short-proof", "fewer proof hashes than tree levels");
+  if (sub != subtree_root) return proof_error("mismatch", "the proof does not rebuild the subtree's hash");
+  if (whole != root) return proof_error("mismatch", "the proof does not rebuild the tree's root");
+  return ok();
 }
 
 Result<Hash> hash_from_base64(std::string_view text) {

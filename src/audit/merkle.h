@@ -36,6 +36,18 @@ Result<void> verify_consistency(std::uint64_t size1, std::uint64_t size2, std::s
                                 const Hash& root2);
 
 // Standard base64 (with padding) of 32 bytes → Hash; anything else is an error.
+// Subtrees [start, end) of a log (the Merkle Tree Certificates draft, §4.4): valid when
+// start < end and start is a multiple of the smallest power of two ≥ end − start, so the
+// subtree's hash is MTH(D[start:end]).
+bool is_valid_subtree(std::uint64_t start, std::uint64_t end);
+// Leaf `index` (absolute) is in the subtree [start, end) whose hash is `subtree_root`.
+Result<void> verify_subtree_inclusion(std::uint64_t index, std::uint64_t start, std::uint64_t end, const Hash& leaf,
+                                      std::span<const Hash> proof, const Hash& subtree_root);
+// The subtree [start, end) with hash `subtree_root` sits at those positions in the tree of
+// `size` entries whose root is `root`.
+Result<void> verify_subtree_consistency(std::uint64_t start, std::uint64_t end, std::uint64_t size, std::span<const Hash> proof,
+                                        const Hash& subtree_root, const Hash& root);
+
 Result<Hash> hash_from_base64(std::string_view text);
 std::string to_base64(const Hash& hash);
 
