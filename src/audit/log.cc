@@ -348,6 +348,33 @@ Result<SignedCheckpoint> AuditLog::checkpoint(Database& db, const SigningKey& ke
   return c;
 }
 
+Result<int> record_file_changes(Database& db, AuditLog& log, std::span<const TrackedFile> files, const std::string& actor) {
+  auto tx = SANSO_TRY(store::Transaction::begin(db));
+  int changed = 0;
+  for (const TrackedFile& f : files) {
+    auto row = SANSO_TRY(db.query_one("SELECT sha256, path FROM audit_tracked_files WHERE name = ?", {f.name}));
+    if (row && row->text(0) == f.sha256) continue;
+    store::AuditEvent e;
+    e.actor = actor;
+    e.action = f.name + ".change";
+    e.subject = f.path;
+    e.outcome = row ? "changed" : "first-seen";
+    e.input_sha256 = row ? row->text(0) : "";
+    e.output_sha256 = f.sha256;
+    if (row && row->text(1) != f.path) e.details = {{"previous_path", row->text(1)}};
+    SANSO_TRY(log.append(db, e));
+    std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(system_clock().now().time_since_epoch()).count();
+    if (row) {
+      SANSO_TRY(db.execute("UPDATE audit_tracked_files SET path = ?, sha256 = ?, seen_at = ? WHERE name = ?", {f.path, f.sha256, now, f.name}));
+    } else {
+      SANSO_TRY(db.execute("INSERT INTO audit_tracked_files (name, path, sha256, seen_at) VALUES (?, ?, ?, ?)", {f.name, f.path, f.sha256, now}));
+    }
+    ++changed;
+  }
+  SANSO_TRY(tx.commit());
+  return changed;
+}
+
 Result<std::optional<SignedCheckpoint>> latest_checkpoint(Database& db) {
   auto row = SANSO_TRY(db.query_one("SELECT tree_size, root, note, signed_at FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1"));
   if (!row) return std::optional<SignedCheckpoint>{};

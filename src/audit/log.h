@@ -122,6 +122,17 @@ class TreeSnapshot {
   std::vector<std::vector<Hash>> levels_;  // levels_[l][i]: node over leaves [i·2^l, (i+1)·2^l)
 };
 
+// A file whose every change is an audit event ("policy", "config").
+struct TrackedFile {
+  std::string name;
+  std::string path;
+  std::string sha256;  // hex, of its bytes now
+};
+
+// Records `<name>.change` (outcome "first-seen" or "changed", old and new hash) for each file
+// whose hash differs from the one last seen by any node; returns how many changed.
+Result<int> record_file_changes(store::Database& db, AuditLog& log, std::span<const TrackedFile> files, const std::string& actor);
+
 // Reading the log (no transaction needed; never writes).
 Result<std::optional<SignedCheckpoint>> latest_checkpoint(store::Database& db);
 Result<std::optional<SignedCheckpoint>> checkpoint_at(store::Database& db, std::uint64_t size);

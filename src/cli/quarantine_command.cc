@@ -32,6 +32,7 @@ Result<Session> open_session(const ServiceOptions& o) {
   s.service = SANSO_TRY(load_service(o));
   s.log = SANSO_TRY(make_audit_log(s.service));
   s.store = SANSO_TRY(open_quarantine(s.service, *s.log));
+  SANSO_TRY(record_setting_changes(s.service, s.store->database(), *s.log, s.service.config.node));
   return s;
 }
 

@@ -56,6 +56,7 @@ Result<Service> load_service(const ServiceOptions& o) {
   s.config = SANSO_TRY(config::load_config(path));
   s.policy = SANSO_TRY(policy::load_checked_policy(s.config.policy_file, system_clock().today()));
   s.policy_sha256 = SANSO_TRY(file_sha256(s.config.policy_file));
+  s.config_sha256 = SANSO_TRY(file_sha256(s.config.source));
   SANSO_TRY(config::check_config_against_policy(s.config, s.policy));
   return s;
 }
@@ -101,6 +102,14 @@ Result<audit::SigningKey> load_audit_key(const Service& service, bool create) {
   std::fprintf(stderr, "sanso: created the audit signing key %s; give auditors the verifier key in %s.pub\n", path.c_str(),
                path.c_str());
   return key;
+}
+
+Result<void> record_setting_changes(const Service& service, store::Database& db, audit::AuditLog& log, const std::string& actor) {
+  const audit::TrackedFile files[] = {
+      {"policy", std::filesystem::absolute(service.config.policy_file).string(), service.policy_sha256},
+      {"config", std::filesystem::absolute(service.config.source).lexically_normal().string(), service.config_sha256}};
+  SANSO_TRY(audit::record_file_changes(db, log, files, actor));
+  return ok();
 }
 
 Result<std::unique_ptr<audit::AuditLog>> make_audit_log(const Service& service) {

@@ -30,7 +30,11 @@ struct Service {
   config::ServiceConfig config;
   policy::Policy policy;
   std::string policy_sha256;  // of the policy file's bytes, recorded in every audit record
+  std::string config_sha256;
 };
+
+// Records in the audit log any change of the policy or of sanso.toml since a service last ran.
+Result<void> record_setting_changes(const Service& service, store::Database& db, audit::AuditLog& log, const std::string& actor);
 
 // Loads sanso.toml and the policy it names, and checks they agree.
 Result<Service> load_service(const ServiceOptions& o);

@@ -94,6 +94,16 @@ CREATE TABLE audit_checkpoints (
 );
 )sql";
 
+// Version 3: the last seen hash of each file whose change must be audited (policy, sanso.toml).
+constexpr const char* kTrackedFiles = R"sql(
+CREATE TABLE audit_tracked_files (
+  name TEXT PRIMARY KEY,
+  path TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  seen_at BIGINT NOT NULL
+);
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -112,6 +122,7 @@ const std::vector<Migration>& migrations() {
   static const std::vector<Migration> kAll = {
       {1, "quarantine: items, encrypted blobs, release requests", {kQuarantineItems, kQuarantineTables}},
       {2, "audit log: entries, Merkle tree nodes, signed checkpoints", {kAuditTables}},
+      {3, "audit log: policy and configuration files whose changes are recorded", {kTrackedFiles}},
   };
   return kAll;
 }
