@@ -103,14 +103,20 @@ TEST_P(QuarantineCrashTest, KilledWritersLoseNothingAcknowledgedAndShowNothingPa
       _exit(0);
     }
     close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 40000)(rng)));
+    std::string text;
+    char buf[4096];
+    ssize_t n;
+    // Most rounds kill a writer that is already acknowledging items (mid-stream, at a random
+    // point); every tenth kills it as early as it happens to be, opening the store included.
+    const bool mid_stream = round % 10 != 0;
+    while (mid_stream && text.find('\n') == std::string::npos && (n = read(fds[0], buf, sizeof buf)) > 0) {
+      text.append(buf, static_cast<std::size_t>(n));
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 20000)(rng)));
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status)) << "writer exited by itself with " << WEXITSTATUS(status) << " in round " << round;
-    std::string text;
-    char buf[4096];
-    ssize_t n;
     while ((n = read(fds[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
     close(fds[0]);
     std::istringstream lines(text);
@@ -137,7 +143,7 @@ TEST_P(QuarantineCrashTest, KilledWritersLoseNothingAcknowledgedAndShowNothingPa
       verified.insert(item.id);
     }
   }
-  EXPECT_GT(acknowledged.size(), static_cast<std::size_t>(kRounds));  // the kills landed mid-stream
+  EXPECT_GE(acknowledged.size(), static_cast<std::size_t>(kRounds * 9 / 10));  // the kills landed mid-stream
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, QuarantineCrashTest, ::testing::ValuesIn(sanso::testing::test_backends()),
