@@ -1,0 +1,23 @@
+// libFuzzer target: any bytes under any label decode to valid UTF-8 with every bad byte counted;
+// what comes out re-encodes as ISO-2022-JP and decodes again without a single replacement.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/text.h"
+#include "mime/charset.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace sanso::mime;
+  if (size < 1 || size > 64 * 1024) return 0;
+  static const char* kLabels[] = {"", "iso-2022-jp", "shift_jis", "euc-jp", "utf-8", "us-ascii", "koi8-r", "x-unknown"};
+  const char* label = kLabels[data[0] % (sizeof kLabels / sizeof kLabels[0])];
+  const std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
+  DecodedText d = decode_text(bytes, label);
+  if (!sanso::is_valid_utf8(d.utf8)) __builtin_trap();
+  std::string jis = encode_iso2022jp(d.utf8);
+  DecodedText again = decode_text(jis, "iso-2022-jp");
+  if (again.replaced != 0 || !sanso::is_valid_utf8(again.utf8)) __builtin_trap();
+  return 0;
+}

@@ -1,0 +1,452 @@
+#include "mime/charset.h"
+
+#include <iconv.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
+
+#include "core/text.h"
+
+namespace sanso::mime {
+namespace {
+
+constexpr char32_t kReplacement = 0xFFFD;
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+// Converts with iconv; each byte iconv refuses becomes one U+FFFD and is counted.
+std::string iconv_to_utf8(std::string_view in, const char* from, std::size_t& replaced) {
+  std::string out;
+  iconv_t cd = iconv_open("UTF-8", from);
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    // An unknown charset: keep ASCII, replace the rest.
+    for (char c : in) {
+      if (static_cast<unsigned char>(c) < 0x80) {
+        out += c;
+      } else {
+        append_utf8(out, kReplacement);
+        ++replaced;
+      }
+    }
+    return out;
+  }
+  out.reserve(in.size() * 3 / 2 + 16);
+  char* src = const_cast<char*>(in.data());
+  std::size_t left = in.size();
+  char buf[4096];
+  while (left > 0) {
+    char* dst = buf;
+    std::size_t room = sizeof buf;
+    std::size_t rc = iconv(cd, &src, &left, &dst, &room);
+    out.append(buf, static_cast<std::size_t>(dst - buf));
+    if (rc == static_cast<std::size_t>(-1)) {
+      if (errno == E2BIG) continue;
+      // EILSEQ or EINVAL (truncated sequence at the end): skip one byte.
+      append_utf8(out, kReplacement);
+      ++replaced;
+      ++src;
+      --left;
+      iconv(cd, nullptr, nullptr, nullptr, nullptr);
+    }
+  }
+  iconv_close(cd);
+  return out;
+}
+
+char32_t iconv_one(const char* from, const unsigned char* bytes, std::size_t n) {
+  iconv_t cd = iconv_open("UTF-32LE", from);
+  if (cd == reinterpret_cast<iconv_t>(-1)) return 0;
+  char* src = reinterpret_cast<char*>(const_cast<unsigned char*>(bytes));
+  std::size_t left = n;
+  unsigned char out[8] = {};
+  char* dst = reinterpret_cast<char*>(out);
+  std::size_t room = sizeof out;
+  std::size_t rc = iconv(cd, &src, &left, &dst, &room);
+  iconv_close(cd);
+  if (rc == static_cast<std::size_t>(-1) || left != 0 || room != 4) return 0;
+  return static_cast<char32_t>(out[0] | (out[1] << 8) | (out[2] << 16) | (out[3] << 24));
+}
+
+// JIS row/cell (0x21–0x7E each) → the Shift_JIS bytes CP932 uses for the same character.
+void jis_to_sjis(unsigned j1, unsigned j2, unsigned char out[2]) {
+  out[0] = static_cast<unsigned char>(((j1 + 1) >> 1) + (j1 <= 0x5E ? 0x70 : 0xB0));
+  if (j1 & 1) {
+    out[1] = static_cast<unsigned char>(j2 + (j2 >= 0x60 ? 0x20 : 0x1F));
+  } else {
+    out[1] = static_cast<unsigned char>(j2 + 0x7E);
+  }
+}
+
+// JIS X 0208 as CP932 sees it (NEC row 13, NEC-selected IBM rows 89–92), and JIS X 0212,
+// built once from glibc's CP932 and EUC-JP tables: glibc has no CP50220 of its own.
+struct JisTables {
+  std::array<char32_t, 94 * 94> jis0208{};
+  std::array<char32_t, 94 * 94> jis0212{};
+  std::unordered_map<char32_t, std::uint16_t> to_jis0208;
+
+  JisTables() {
+    for (unsigned j1 = 0x21; j1 <= 0x7E; ++j1) {
+      for (unsigned j2 = 0x21; j2 <= 0x7E; ++j2) {
+        unsigned char sjis[2];
+        jis_to_sjis(j1, j2, sjis);
+        char32_t c = iconv_one("CP932", sjis, 2);
+        std::size_t at = (j1 - 0x21) * 94 + (j2 - 0x21);
+        jis0208[at] = c;
+        // The first code wins: NEC row 13 before the IBM rows for their shared characters.
+        if (c != 0) to_jis0208.emplace(c, static_cast<std::uint16_t>((j1 << 8) | j2));
+        unsigned char euc[3] = {0x8F, static_cast<unsigned char>(j1 | 0x80), static_cast<unsigned char>(j2 | 0x80)};
+        jis0212[at] = iconv_one("EUC-JP", euc, 3);
+      }
+    }
+  }
+};
+
+const JisTables& tables() {
+  static const JisTables kTables;
+  return kTables;
+}
+
+bool has_8bit(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
+bool has_iso2022_escape(std::string_view s) {
+  return s.find("\x1B$B") != std::string_view::npos || s.find("\x1B$@") != std::string_view::npos ||
+         s.find("\x1B(I") != std::string_view::npos || s.find("\x1B$(D") != std::string_view::npos;
+}
+
+bool is_iso2022jp_family(std::string_view c) {
+  return c == "iso-2022-jp" || c == "iso-2022-jp-1" || c == "iso-2022-jp-2" || c == "iso-2022-jp-3" || c == "cp50220" ||
+         c == "cp50221" || c == "cp50222";
+}
+
+bool is_legacy_japanese(std::string_view c) { return c == "cp932" || c == "euc-jp-ms"; }
+
+std::string decode_iso2022jp(std::string_view in, std::size_t& replaced) {
+  enum class Mode { kAscii, kKana, kJis0208, kJis0212, kUnknown94x94 } mode = Mode::kAscii;
+  bool shift_out = false;
+  const JisTables& t = tables();
+  std::string out;
+  out.reserve(in.size() * 3 / 2);
+  auto bad = [&](std::size_t n) {
+    for (std::size_t k = 0; k < n; ++k) append_utf8(out, kReplacement);
+    replaced += n;
+  };
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    auto b = static_cast<unsigned char>(in[i]);
+    if (b == 0x1B) {
+      std::string_view rest = in.substr(i + 1);
+      auto take = [&](std::string_view seq, Mode m) {
+        if (!rest.starts_with(seq)) return false;
+        mode = m;
+        i += seq.size();
+        return true;
+      };
+      if (take("(B", Mode::kAscii) || take("(J", Mode::kAscii) || take("(H", Mode::kAscii) || take("(I", Mode::kKana) ||
+          take("$@", Mode::kJis0208) || take("$B", Mode::kJis0208) || take("$(B", Mode::kJis0208) ||
+          take("$(@", Mode::kJis0208) || take("$(D", Mode::kJis0212) || take("$A", Mode::kUnknown94x94) ||
+          take("$(C", Mode::kUnknown94x94) || take("$(Q", Mode::kJis0208) || take("$(O", Mode::kJis0208)) {
+        continue;
+      }
+      bad(1);  // an escape we do not know: the ESC itself is lost, the rest is read as it comes
+      continue;
+    }
+    if (b == 0x0E) {
+      shift_out = true;
+      continue;
+    }
+    if (b == 0x0F) {
+      shift_out = false;
+      continue;
+    }
+    if (b >= 0xA1 && b <= 0xDF) {  // raw 8-bit half-width katakana (CP50222-style senders)
+      append_utf8(out, 0xFF61 + (b - 0xA1));
+      continue;
+    }
+    if (b >= 0x80) {
+      bad(1);
+      continue;
+    }
+    if (b < 0x21 || b == 0x7F) {  // controls and space pass in every mode (line ends above all)
+      out += static_cast<char>(b);
+      continue;
+    }
+    if (shift_out || mode == Mode::kKana) {
+      if (b <= 0x5F) {
+        append_utf8(out, 0xFF61 + (b - 0x21));
+      } else {
+        bad(1);
+      }
+      continue;
+    }
+    if (mode == Mode::kAscii) {
+      out += static_cast<char>(b);
+      continue;
+    }
+    // A two-byte mode: the pair, or one replacement for a lone byte.
+    if (i + 1 >= in.size() || static_cast<unsigned char>(in[i + 1]) < 0x21 || static_cast<unsigned char>(in[i + 1]) > 0x7E) {
+      bad(1);
+      continue;
+    }
+    auto b2 = static_cast<unsigned char>(in[++i]);
+    std::size_t at = (b - 0x21) * 94 + (b2 - 0x21);
+    char32_t c = mode == Mode::kJis0208 ? t.jis0208[at] : mode == Mode::kJis0212 ? t.jis0212[at] : 0;
+    if (c == 0) {
+      bad(1);
+    } else {
+      append_utf8(out, c);
+    }
+  }
+  return out;
+}
+
+// Strict UTF-8 (via core) that also contains at least one multi-byte sequence.
+bool is_multibyte_utf8(std::string_view s) { return has_8bit(s) && is_valid_utf8(s); }
+
+// Length of the well-formed UTF-8 sequence at `s[i]` (Unicode Table 3-7), or 0.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto at = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  auto cont = [](unsigned b) { return b >= 0x80 && b <= 0xBF; };
+  unsigned b = at(0);
+  if (b < 0x80) return 1;
+  if (b >= 0xC2 && b <= 0xDF) return cont(at(1)) ? 2 : 0;
+  if (b >= 0xE0 && b <= 0xEF) {
+    unsigned lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
+    return at(1) >= lo && at(1) <= hi && cont(at(2)) ? 3 : 0;
+  }
+  if (b >= 0xF0 && b <= 0xF4) {
+    unsigned lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
+    return at(1) >= lo && at(1) <= hi && cont(at(2)) && cont(at(3)) ? 4 : 0;
+  }
+  return 0;
+}
+
+// UTF-8 as it is, each byte of an ill-formed sequence one counted U+FFFD (iconv would pass some).
+std::string decode_utf8_lenient(std::string_view in, std::size_t& replaced) {
+  if (is_valid_utf8(in)) return std::string(in);
+  std::string out;
+  out.reserve(in.size() + 16);
+  for (std::size_t i = 0; i < in.size();) {
+    std::size_t n = utf8_sequence(in, i);
+    if (n == 0) {
+      append_utf8(out, kReplacement);
+      ++replaced;
+      ++i;
+    } else {
+      out.append(in.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string canonical_charset(std::string_view label) {
+  std::string l;
+  for (char c : label) {
+    if (c == '"' || c == ' ' || c == '\t') continue;
+    l += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  static const std::pair<const char*, const char*> kAliases[] = {
+      {"shift_jis", "cp932"}, {"shift-jis", "cp932"}, {"sjis", "cp932"}, {"x-sjis", "cp932"}, {"ms_kanji", "cp932"},
+      {"windows-31j", "cp932"}, {"csshiftjis", "cp932"}, {"cswindows31j", "cp932"}, {"ms932", "cp932"}, {"x-ms-cp932", "cp932"},
+      {"euc-jp", "euc-jp-ms"}, {"eucjp", "euc-jp-ms"}, {"x-euc-jp", "euc-jp-ms"}, {"eucjp-ms", "euc-jp-ms"},
+      {"cseucpkdfmtjapanese", "euc-jp-ms"}, {"csiso2022jp", "iso-2022-jp"}, {"iso2022jp", "iso-2022-jp"},
+      {"utf8", "utf-8"}, {"unicode-1-1-utf-8", "utf-8"}, {"ascii", "us-ascii"}, {"ansi_x3.4-1968", "us-ascii"},
+      {"utf16", "utf-16"}, {"x-unknown", ""}, {"unknown-8bit", ""}};
+  for (const auto& [alias, canonical] : kAliases) {
+    if (l == alias) return canonical;
+  }
+  return l;
+}
+
+std::string detect_japanese(std::string_view bytes) {
+  if (!has_8bit(bytes)) return has_iso2022_escape(bytes) ? "iso-2022-jp" : "us-ascii";
+  if (is_valid_utf8(bytes)) return "utf-8";
+  std::size_t sjis_bad = 0, euc_bad = 0;
+  (void)iconv_to_utf8(bytes, "CP932", sjis_bad);
+  (void)iconv_to_utf8(bytes, "EUC-JP-MS", euc_bad);
+  std::size_t high = static_cast<std::size_t>(std::count_if(bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }));
+  std::size_t best = std::min(sjis_bad, euc_bad);
+  if (best * 10 > high) return "";  // more than one 8-bit byte in ten is garbage either way
+  if (sjis_bad != euc_bad) return sjis_bad < euc_bad ? "cp932" : "euc-jp-ms";
+  // Both decode cleanly: EUC-JP never uses lead bytes 0x81–0x9F (but for SS2/SS3 0x8E/0x8F).
+  for (char c : bytes) {
+    auto b = static_cast<unsigned char>(c);
+    if (b >= 0x81 && b <= 0x9F && b != 0x8E && b != 0x8F) return "cp932";
+  }
+  return "euc-jp-ms";
+}
+
+DecodedText decode_text(std::string_view bytes, std::string_view label) {
+  DecodedText d;
+  d.label = canonical_charset(label);
+  std::string as = d.label;
+  const bool eight = has_8bit(bytes);
+  if (is_iso2022jp_family(as) || as == "us-ascii") {
+    // 8-bit bytes other than raw half-width katakana mean the label is wrong.
+    bool only_kana = std::all_of(bytes.begin(), bytes.end(), [](char c) {
+      auto b = static_cast<unsigned char>(c);
+      return b < 0x80 || (b >= 0xA1 && b <= 0xDF);
+    });
+    if (eight && !(only_kana && has_iso2022_escape(bytes))) {
+      std::string detected = detect_japanese(bytes);
+      if (!detected.empty()) as = detected;
+    } else if (as == "us-ascii" && has_iso2022_escape(bytes)) {
+      as = "iso-2022-jp";
+    }
+  } else if (is_legacy_japanese(as)) {
+    if (is_multibyte_utf8(bytes)) {
+      as = "utf-8";
+    } else if (!eight && has_iso2022_escape(bytes)) {
+      as = "iso-2022-jp";
+    } else if (eight) {
+      std::string detected = detect_japanese(bytes);
+      if (!detected.empty() && detected != "utf-8") as = detected;  // cp932 ↔ euc-jp confusion
+    }
+  } else if (as == "utf-8") {
+    if (eight && !is_valid_utf8(bytes)) {
+      std::string detected = detect_japanese(bytes);
+      if (!detected.empty()) as = detected;
+    } else if (!eight && has_iso2022_escape(bytes)) {
+      as = "iso-2022-jp";
+    }
+  } else if (as.empty()) {
+    std::string detected = detect_japanese(bytes);
+    as = detected.empty() ? "utf-8" : detected;
+  }
+  if (as == "us-ascii" && !eight) as = d.label.empty() ? "us-ascii" : d.label;
+  if (is_iso2022jp_family(as)) {
+    d.decoded_as = "iso-2022-jp";
+    d.utf8 = decode_iso2022jp(bytes, d.replaced);
+  } else if (as == "utf-8" || as == "us-ascii") {
+    d.decoded_as = as;
+    d.utf8 = decode_utf8_lenient(bytes, d.replaced);
+  } else if (as == "cp932") {
+    d.decoded_as = "cp932";
+    d.utf8 = iconv_to_utf8(bytes, "CP932", d.replaced);
+  } else if (as == "euc-jp-ms") {
+    d.decoded_as = "euc-jp-ms";
+    d.utf8 = iconv_to_utf8(bytes, "EUC-JP-MS", d.replaced);
+  } else {
+    d.decoded_as = as;
+    std::string name = as;
+    std::transform(name.begin(), name.end(), name.begin(), [](char c) { return static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c); });
+    d.utf8 = iconv_to_utf8(bytes, name.c_str(), d.replaced);
+  }
+  d.mislabelled = !d.label.empty() && d.decoded_as != d.label && !(d.label == "us-ascii" && d.decoded_as == "us-ascii") &&
+                  !(is_iso2022jp_family(d.label) && d.decoded_as == "iso-2022-jp");
+  return d;
+}
+
+namespace {
+
+// Half-width katakana U+FF61–U+FF9F as their full-width forms (CP50220 does this on output).
+constexpr char32_t kFullWidthKana[] = {
+    0x3002, 0x300C, 0x300D, 0x3001, 0x30FB, 0x30F2, 0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9, 0x30E3, 0x30E5, 0x30E7, 0x30C3, 0x30FC,
+    0x30A2, 0x30A4, 0x30A6, 0x30A8, 0x30AA, 0x30AB, 0x30AD, 0x30AF, 0x30B1, 0x30B3, 0x30B5, 0x30B7, 0x30B9, 0x30BB, 0x30BD, 0x30BF,
+    0x30C1, 0x30C4, 0x30C6, 0x30C8, 0x30CA, 0x30CB, 0x30CC, 0x30CD, 0x30CE, 0x30CF, 0x30D2, 0x30D5, 0x30D8, 0x30DB, 0x30DE, 0x30DF,
+    0x30E0, 0x30E1, 0x30E2, 0x30E4, 0x30E6, 0x30E8, 0x30E9, 0x30EA, 0x30EB, 0x30EC, 0x30ED, 0x30EF, 0x30F3, 0x309B, 0x309C};
+
+std::vector<char32_t> code_points(std::string_view s) {
+  std::vector<char32_t> out;
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+    for (int k = 1; k < len && i + static_cast<std::size_t>(k) < s.size(); ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
+    }
+    out.push_back(cp);
+    i += static_cast<std::size_t>(len);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string encode_iso2022jp(std::string_view utf8, std::size_t* unmappable) {
+  std::size_t replaced = 0;
+  std::string valid = decode_utf8_lenient(utf8, replaced);
+  std::vector<char32_t> cps = code_points(valid);
+  const auto& map = tables().to_jis0208;
+  std::string out;
+  bool jis = false;
+  std::size_t missing = 0;
+  auto to_ascii = [&] {
+    if (jis) out += "\x1B(B";
+    jis = false;
+  };
+  auto put_jis = [&](std::uint16_t code) {
+    if (!jis) out += "\x1B$B";
+    jis = true;
+    out += static_cast<char>(code >> 8);
+    out += static_cast<char>(code & 0xFF);
+  };
+  for (std::size_t i = 0; i < cps.size(); ++i) {
+    char32_t c = cps[i];
+    if (c == 0x1B || c == 0x0E || c == 0x0F) {
+      // ESC, SO and SI would switch a reader's mode: never emitted raw.
+      ++missing;
+      put_jis(map.at(0x3013));
+      continue;
+    }
+    if (c < 0x80) {
+      to_ascii();
+      out += static_cast<char>(c);
+      continue;
+    }
+    if (c >= 0xFF61 && c <= 0xFF9F) {
+      c = kFullWidthKana[c - 0xFF61];
+      // A voiced or semi-voiced mark after it composes: ｶﾞ → ガ, ﾊﾟ → パ, ｳﾞ → ヴ.
+      if (i + 1 < cps.size() && (cps[i + 1] == 0xFF9E || cps[i + 1] == 0xFF9F)) {
+        bool semi = cps[i + 1] == 0xFF9F;
+        bool ka_to = c >= 0x30AB && c <= 0x30C8 && c != 0x30C3;
+        bool ha_ho = c >= 0x30CF && c <= 0x30DB && (c - 0x30CF) % 3 == 0;
+        if (!semi && (ka_to || ha_ho)) {
+          c += 1;
+          ++i;
+        } else if (semi && ha_ho) {
+          c += 2;
+          ++i;
+        } else if (!semi && c == 0x30A6) {
+          c = 0x30F4;
+          ++i;
+        }
+      }
+    }
+    auto it = map.find(c);
+    if (it == map.end()) {
+      ++missing;
+      put_jis(map.at(0x3013));
+    } else {
+      put_jis(it->second);
+    }
+  }
+  to_ascii();
+  if (unmappable != nullptr) *unmappable = missing + replaced;
+  return out;
+}
+
+}  // namespace sanso::mime

@@ -1,0 +1,44 @@
+// Japanese-first text decoding for mail: every byte becomes UTF-8 text or a counted U+FFFD,
+// never silently dropped and never mis-decoded because a label lies.
+//
+// ISO-2022-JP is decoded as its Microsoft superset CP50220/50221: JIS X 0208 with the NEC special
+// characters (①–⑳, Ⅰ–Ⅹ, ㈱, ㍻ …) and the NEC-selected IBM extensions (髙 …), half-width
+// katakana by `ESC ( I`, by SO/SI and as raw 8-bit bytes, and JIS X 0212 by `ESC $ ( D`.
+// Shift_JIS is decoded as CP932 and EUC-JP as eucJP-ms. A body labelled ISO-2022-JP that carries
+// 8-bit Shift_JIS or UTF-8 (common), or a Shift_JIS label on UTF-8 text, is detected and decoded
+// as what it is, and the report says so.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace sanso::mime {
+
+struct DecodedText {
+  std::string utf8;
+  std::string label;      // the charset as labelled, lower-case ("" when unlabelled)
+  std::string decoded_as; // what the bytes were decoded as: "iso-2022-jp", "cp932", "euc-jp-ms", "utf-8", …
+  std::size_t replaced = 0;  // undecodable bytes, each now one U+FFFD
+  bool mislabelled = false;  // the label was present but wrong
+};
+
+// Canonical name of a charset label ("Shift_JIS", "x-sjis", "windows-31j" → "cp932"; "csISO2022JP"
+// → "iso-2022-jp"; …), lower-case; unknown labels come back lower-cased as they are.
+std::string canonical_charset(std::string_view label);
+
+// Guesses a Japanese (or UTF-8) encoding from the bytes alone: "us-ascii", "iso-2022-jp",
+// "utf-8", "cp932", "euc-jp-ms"; "" when the bytes fit none.
+std::string detect_japanese(std::string_view bytes);
+
+// Decodes `bytes` labelled `label` (may be empty) to UTF-8.
+DecodedText decode_text(std::string_view bytes, std::string_view label);
+
+// Encodes UTF-8 text as ISO-2022-JP (CP50220: half-width katakana become full-width, NEC and IBM
+// extension characters kept) for mail clients that need it. Characters with no JIS code become
+// 〓 (U+3013, the geta mark) and are counted in `unmappable`.
+std::string encode_iso2022jp(std::string_view utf8, std::size_t* unmappable = nullptr);
+
+}  // namespace sanso::mime
