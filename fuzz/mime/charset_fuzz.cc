@@ -7,6 +7,7 @@
 
 #include "core/text.h"
 #include "mime/charset.h"
+#include "mime/header.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace sanso::mime;
@@ -19,5 +20,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string jis = encode_iso2022jp(d.utf8);
   DecodedText again = decode_text(jis, "iso-2022-jp");
   if (again.replaced != 0 || !sanso::is_valid_utf8(again.utf8)) __builtin_trap();
+  // The same bytes as a header value: decoded to valid UTF-8; what it decodes to survives
+  // encoding as RFC 2047 words and decoding again (ESC and controls aside).
+  HeaderText h = decode_header_text(bytes);
+  if (!sanso::is_valid_utf8(h.utf8)) __builtin_trap();
+  bool clean = true;
+  for (char c : h.utf8) clean = clean && static_cast<unsigned char>(c) >= 0x20 && c != 0x7F;
+  if (clean && h.utf8.find("=?") == std::string::npos) {
+    if (decode_header_text(encode_header_text(h.utf8, "utf-8")).utf8 != h.utf8) __builtin_trap();
+  }
   return 0;
 }

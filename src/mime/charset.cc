@@ -118,6 +118,16 @@ struct JisTables {
         jis0212[at] = iconv_one("EUC-JP", euc, 3);
       }
     }
+    // Seven JIS codes CP932 maps to other code points than JIS does (〜 as U+FF5E instead of
+    // U+301C, the "wave dash problem"). ISO-2022-JP text decodes to the JIS characters, as
+    // ISO-2022-JP-MS and eucJP-ms do; both forms encode back to the same code.
+    const std::pair<std::uint16_t, char32_t> kJisForms[] = {{0x2141, 0x301C}, {0x2142, 0x2016}, {0x213D, 0x2014},
+                                                            {0x215D, 0x2212}, {0x2171, 0x00A2}, {0x2172, 0x00A3},
+                                                            {0x224C, 0x00AC}};
+    for (const auto& [code, c] : kJisForms) {
+      jis0208[((code >> 8) - 0x21) * 94 + ((code & 0xFF) - 0x21)] = c;
+      to_jis0208.emplace(c, code);
+    }
   }
 };
 

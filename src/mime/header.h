@@ -1,0 +1,35 @@
+// Header text as Japanese mail really carries it: RFC 2047 encoded-words (B and Q) with adjacent
+// words of one charset joined at the byte level before decoding (mailers split multi-byte
+// characters across words), encoded-words without the surrounding spaces or inside quoted
+// strings, raw 8-bit CP932 or UTF-8, and RFC 2231 parameter continuations with charsets.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sanso::mime {
+
+struct HeaderText {
+  std::string utf8;
+  std::size_t replaced = 0;  // undecodable bytes, each one U+FFFD
+  bool raw_8bit = false;     // the header carried unencoded 8-bit bytes
+};
+
+// Decodes an unstructured header value (Subject, a display name), unfolding it first.
+HeaderText decode_header_text(std::string_view raw);
+
+// A MIME parameter (`filename`, `name`) from the parameters in the order they appeared, with
+// RFC 2231 continuations (`filename*0*=ISO-2022-JP''%1B%24B…`, `filename*1*=…`) joined and
+// decoded, and RFC 2047 words inside a plain value decoded too (a common violation).
+std::optional<HeaderText> decode_parameter(const std::vector<std::pair<std::string, std::string>>& params,
+                                           std::string_view name);
+
+// UTF-8 as RFC 2047 encoded-words (B) in `charset` ("utf-8" or "iso-2022-jp"), folded so that no
+// line exceeds 76 characters; ASCII-only text comes back unchanged.
+std::string encode_header_text(std::string_view utf8, std::string_view charset);
+
+}  // namespace sanso::mime
