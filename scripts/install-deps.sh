@@ -10,7 +10,7 @@ packages=(
   clang-14 libclang-rt-14-dev            # fuzz preset (libFuzzer)
   # libraries (linked)
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libsodium-dev
-  libsqlite3-dev libpq-dev libssl-dev
+  libsqlite3-dev libpq-dev libssl-dev libseccomp-dev libgmime-3.0-dev libxml2-dev
   # servers the tests run for real (each started privately by the test harness)
   postgresql postfix
   sqlite3                                # the demo tampers with a copy of the store to show detection
