@@ -29,5 +29,5 @@ run policy_load_fuzz fuzz/policy/corpus examples tests/data/policy
 run audit_note_fuzz fuzz/audit/corpus
 run config_parse_fuzz fuzz/config/corpus examples/minamata/sanso.toml
 run quarantine_unseal_fuzz fuzz/quarantine/corpus
-run mime_charset_fuzz fuzz/mime/corpus
+run mime_charset_fuzz fuzz/mime/corpus tests/data/mime/html
 echo "fuzz-smoke: all targets ran clean"

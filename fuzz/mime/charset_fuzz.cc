@@ -8,6 +8,7 @@
 #include "core/text.h"
 #include "mime/charset.h"
 #include "mime/header.h"
+#include "mime/html_text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace sanso::mime;
@@ -20,6 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string jis = encode_iso2022jp(d.utf8);
   DecodedText again = decode_text(jis, "iso-2022-jp");
   if (again.replaced != 0 || !sanso::is_valid_utf8(again.utf8)) __builtin_trap();
+  // The decoded text as HTML: always valid UTF-8 out, whatever the markup.
+  if (!sanso::is_valid_utf8(html_to_text(d.utf8).text)) __builtin_trap();
   // The same bytes as a header value: decoded to valid UTF-8; what it decodes to survives
   // encoding as RFC 2047 words and decoding again (ESC and controls aside).
   HeaderText h = decode_header_text(bytes);

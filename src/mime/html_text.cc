@@ -1,0 +1,458 @@
+#include "mime/html_text.h"
+
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "core/text.h"
+
+namespace sanso::mime {
+namespace {
+
+bool is(const xmlNode* n, const char* name) {
+  return n->name != nullptr && xmlStrcasecmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
+}
+
+bool is_any(const xmlNode* n, std::initializer_list<const char*> names) {
+  return std::any_of(names.begin(), names.end(), [&](const char* name) { return is(n, name); });
+}
+
+std::string attribute(const xmlNode* n, const char* name) {
+  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
+  if (v == nullptr) return {};
+  std::string out(reinterpret_cast<const char*>(v));
+  xmlFree(v);
+  return out;
+}
+
+std::string lower_no_space(std::string s) {
+  std::string out;
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  return out;
+}
+
+bool is_hidden(const xmlNode* n) {
+  if (xmlHasProp(n, reinterpret_cast<const xmlChar*>("hidden")) != nullptr) return true;
+  std::string style = lower_no_space(attribute(n, "style"));
+  return style.find("display:none") != std::string::npos || style.find("visibility:hidden") != std::string::npos;
+}
+
+bool is_wide(std::string_view s, bool last) {
+  if (s.empty()) return false;
+  std::size_t at = 0;
+  if (last) {
+    at = s.size() - 1;
+    while (at > 0 && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) --at;
+  }
+  std::size_t len = 1;
+  while (at + len < s.size() && (static_cast<unsigned char>(s[at + len]) & 0xC0) == 0x80) ++len;
+  return display_width(s.substr(at, len)) == 2;
+}
+
+std::string defang_url_impl(std::string_view url);
+
+// Bare URLs in running text are clickable in most mail clients too.
+std::string defang_text_urls(const std::string& s) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t at = std::string::npos;
+    for (const char* scheme : {"http://", "https://", "ftp://"}) {
+      std::size_t f = s.find(scheme, i);
+      if (f != std::string::npos && (at == std::string::npos || f < at)) at = f;
+    }
+    if (at == std::string::npos) break;
+    std::size_t end = at;
+    while (end < s.size() && static_cast<unsigned char>(s[end]) > 0x20 && static_cast<unsigned char>(s[end]) < 0x80 &&
+           s[end] != '"' && s[end] != '<' && s[end] != '>') {
+      ++end;
+    }
+    out += s.substr(i, at - i) + defang_url_impl(std::string_view(s).substr(at, end - at));
+    i = end;
+  }
+  return out + s.substr(std::min(i, s.size()));
+}
+
+// Builds the text line by line; prefixes (quotes, list indents) apply to every line begun.
+class Renderer {
+ public:
+  explicit Renderer(const HtmlTextOptions& o) : options_(o) {}
+
+  void text(std::string_view s) {
+    if (s.empty()) return;
+    if (line_.empty() && !started_line_) {
+      line_ = prefix();
+      started_line_ = true;
+    }
+    line_ += s;
+  }
+
+  // Inline text from the document: whitespace collapsed as a browser does.
+  void inline_text(std::string_view raw) {
+    std::string collapsed;
+    bool space = false, newline = false;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      char c = raw[i];
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+        space = true;
+        newline = newline || c == '\n' || c == '\r';
+        continue;
+      }
+      if (space) {
+        // A line break between two East Asian wide characters is no space (CSS Text 3).
+        std::string_view before = collapsed.empty() ? std::string_view(pending_tail_) : std::string_view(collapsed);
+        bool drop = newline && is_wide(before, true) && is_wide(raw.substr(i), false);
+        if (!drop && !(collapsed.empty() && at_line_start())) collapsed += ' ';
+        space = newline = false;
+      }
+      collapsed += c;
+    }
+    if (space && !(collapsed.empty() && at_line_start())) collapsed += ' ';
+    if (!collapsed.empty()) pending_tail_ = collapsed;
+    text(options_.defang_links ? defang_text_urls(collapsed) : collapsed);
+  }
+
+  // Ends the current line and makes sure `blank` empty lines separate what comes next.
+  void block(int blank) {
+    flush_line();
+    want_blank_ = std::max(want_blank_, blank);
+  }
+
+  void line_break() {
+    if (!started_line_) {
+      line_ = prefix();
+      started_line_ = true;
+    }
+    flush_line(true);
+  }
+
+  void push_prefix(std::string p) {
+    // Blank lines owed before the new prefix belong to the outside (no "> " on them).
+    if (!started_line_ && want_blank_ > 0 && !out_.empty()) {
+      std::string outside = prefix();
+      while (!outside.empty() && outside.back() == ' ') outside.pop_back();
+      for (; blank_run_ < want_blank_; ++blank_run_) out_ += outside + "\n";
+      want_blank_ = 0;
+    }
+    prefixes_.push_back(std::move(p));
+  }
+  void pop_prefix() { prefixes_.pop_back(); }
+
+  std::string finish() {
+    flush_line();
+    while (!out_.empty() && out_.back() == '\n') out_.pop_back();
+    return out_ + "\n";
+  }
+
+  const HtmlTextOptions& options() const { return options_; }
+
+ private:
+  bool at_line_start() const {
+    return !started_line_ || line_ == prefix() || (!line_.empty() && line_.back() == ' ');
+  }
+
+  std::string prefix() const {
+    std::string p;
+    for (const auto& s : prefixes_) p += s;
+    return p;
+  }
+
+  void flush_line(bool force = false) {
+    if (!started_line_ && !force) return;
+    while (!line_.empty() && line_.back() == ' ') line_.pop_back();
+    if (!out_.empty()) {
+      for (int k = 0; k < want_blank_ && blank_run_ < want_blank_; ++k) {
+        std::string p = prefix();
+        while (!p.empty() && p.back() == ' ') p.pop_back();
+        out_ += p + "\n";
+        ++blank_run_;
+      }
+    }
+    want_blank_ = 0;
+    out_ += line_ + "\n";
+    line_.clear();
+    started_line_ = false;
+    blank_run_ = 0;
+  }
+
+  const HtmlTextOptions& options_;
+  std::string out_;
+  std::string line_;
+  bool started_line_ = false;
+  int want_blank_ = 0;
+  int blank_run_ = 0;
+  std::vector<std::string> prefixes_;
+  std::string pending_tail_;
+};
+
+struct Walker {
+  Renderer& r;
+  HtmlText& result;
+  int list_depth = 0;
+
+  // Text of an element as one line (for table cells and link labels).
+  static std::string flat_text(const xmlNode* n) {
+    std::string out;
+    for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
+      if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+        out += reinterpret_cast<const char*>(c->content);
+      } else if (c->type == XML_ELEMENT_NODE && !is_any(c, {"script", "style", "template"}) && !is_hidden(c)) {
+        if (is(c, "img")) {
+          out += attribute(c, "alt");
+        } else {
+          out += " " + flat_text(c) + " ";
+        }
+      }
+    }
+    std::string collapsed;
+    bool space = false;
+    for (char ch : out) {
+      if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+        space = !collapsed.empty();
+        continue;
+      }
+      if (space) collapsed += ' ';
+      space = false;
+      collapsed += ch;
+    }
+    return collapsed;
+  }
+
+  void children(const xmlNode* n) {
+    for (const xmlNode* c = n->children; c != nullptr; c = c->next) node(c);
+  }
+
+  void node(const xmlNode* n) {
+    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+      r.inline_text(reinterpret_cast<const char*>(n->content));
+      return;
+    }
+    if (n->type != XML_ELEMENT_NODE) return;  // comments, processing instructions, DTDs
+    if (is_any(n, {"script", "style", "head", "template", "iframe", "object", "embed", "applet", "form", "input", "button",
+                   "select", "textarea", "svg", "math", "frameset", "frame", "noembed", "audio", "video", "canvas"}) ||
+        is_hidden(n)) {
+      ++result.dropped;
+      return;
+    }
+    const bool ja = r.options().lang != "en";
+    if (is(n, "br")) {
+      r.line_break();
+    } else if (is(n, "hr")) {
+      r.block(1);
+      r.text("----------------------------------------");
+      r.block(1);
+    } else if (is_any(n, {"h1", "h2", "h3", "h4", "h5", "h6"})) {
+      r.block(1);
+      std::string title = flat_text(n);
+      if (is(n, "h1") || is(n, "h2")) {
+        r.text(title);
+        r.block(0);
+        r.text(std::string(std::max<std::size_t>(display_width(title), 4), is(n, "h1") ? '=' : '-'));
+      } else {
+        r.text((ja ? "■ " : "# ") + title);
+      }
+      r.block(1);
+    } else if (is_any(n, {"ul", "ol", "dl"})) {
+      r.block(list_depth == 0 ? 1 : 0);
+      ++list_depth;
+      int number = 0;
+      for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && (is(c, "li") || is(c, "dt") || is(c, "dd"))) {
+          if (is_hidden(c)) {
+            ++result.dropped;
+            continue;
+          }
+          std::string marker = is(n, "ol") ? std::to_string(++number) + ". " : is(c, "dt") ? "" : is(c, "dd") ? "  " : (ja ? "・" : "* ");
+          // Nesting comes from the enclosing item's prefix: items align under its text.
+          r.block(0);
+          r.text(marker);
+          r.push_prefix(std::string(display_width(marker), ' '));
+          children(c);
+          r.pop_prefix();
+          r.block(0);
+        } else {
+          node(c);
+        }
+      }
+      --list_depth;
+      r.block(list_depth == 0 ? 1 : 0);
+    } else if (is(n, "blockquote")) {
+      r.block(1);
+      r.push_prefix("> ");
+      children(n);
+      r.block(0);
+      r.pop_prefix();
+      r.block(1);
+    } else if (is(n, "pre")) {
+      r.block(1);
+      std::string content = pre_text(n);
+      std::size_t start = 0;
+      while (start <= content.size()) {
+        auto nl = content.find('\n', start);
+        std::string line = content.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+        if (!line.empty()) r.text(line);
+        if (nl == std::string::npos) break;
+        r.line_break();
+        start = nl + 1;
+      }
+      r.block(1);
+    } else if (is(n, "table")) {
+      table(n);
+    } else if (is(n, "a")) {
+      std::string href = attribute(n, "href");
+      std::size_t before = result.links;
+      children(n);
+      if (!href.empty() && href[0] != '#' && result.links == before) {
+        std::string label = flat_text(n);
+        if (href.rfind("mailto:", 0) == 0) {
+          std::string address = href.substr(7, href.find('?') == std::string::npos ? std::string::npos : href.find('?') - 7);
+          if (label != address) r.text(" (" + address + ")");
+        } else if (label != href) {
+          // The target, readable: the label alone may lie about where the link goes.
+          r.text(" (" + (r.options().defang_links ? defang_url(href) : href) + ")");
+        }
+        ++result.links;
+      }
+    } else if (is(n, "img")) {
+      std::string alt = flat_text(n).empty() ? attribute(n, "alt") : flat_text(n);
+      r.text(alt.empty() ? (ja ? "[画像]" : "[image]") : (ja ? "[画像: " : "[image: ") + alt + "]");
+      ++result.images;
+    } else if (is_any(n, {"p", "div", "section", "article", "header", "footer", "address", "center", "main", "nav",
+                          "aside", "figure", "figcaption", "caption", "fieldset", "details", "summary", "body", "html"})) {
+      r.block(is_any(n, {"p", "section", "article"}) ? 1 : 0);
+      children(n);
+      r.block(is_any(n, {"p", "section", "article"}) ? 1 : 0);
+    } else if (is(n, "li") || is(n, "tr")) {  // stray ones outside their parents
+      r.block(0);
+      children(n);
+      r.block(0);
+    } else {
+      children(n);  // inline elements: span, b, i, em, strong, font, u, …
+    }
+  }
+
+  static std::string pre_text(const xmlNode* n) {
+    std::string out;
+    for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
+      if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) out += reinterpret_cast<const char*>(c->content);
+      else if (c->type == XML_ELEMENT_NODE && is(c, "br")) out += "\n";
+      else if (c->type == XML_ELEMENT_NODE && !is_any(c, {"script", "style"}) && !is_hidden(c)) out += pre_text(c);
+    }
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    if (!out.empty() && out.front() == '\n') out.erase(0, 1);
+    return out;
+  }
+
+  void collect_rows(const xmlNode* n, std::vector<std::vector<std::string>>& rows) {
+    for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
+      if (c->type != XML_ELEMENT_NODE || is_hidden(c)) continue;
+      if (is(c, "tr")) {
+        std::vector<std::string> cells;
+        for (const xmlNode* d = c->children; d != nullptr; d = d->next) {
+          if (d->type == XML_ELEMENT_NODE && (is(d, "td") || is(d, "th")) && !is_hidden(d)) {
+            cells.push_back(flat_text(d));
+            std::string span = attribute(d, "colspan");
+            int extra = span.empty() ? 0 : std::min(std::atoi(span.c_str()), 50) - 1;
+            for (int k = 0; k < extra; ++k) cells.emplace_back();
+          }
+        }
+        rows.push_back(std::move(cells));
+      } else if (is_any(c, {"thead", "tbody", "tfoot"})) {
+        collect_rows(c, rows);
+      }
+    }
+  }
+
+  void table(const xmlNode* n) {
+    std::vector<std::vector<std::string>> rows;
+    collect_rows(n, rows);
+    // A layout table (one column, or one row) reads better as paragraphs.
+    std::size_t columns = 0;
+    for (const auto& row : rows) columns = std::max(columns, row.size());
+    r.block(1);
+    if (columns <= 1 || rows.size() <= 1) {
+      for (const xmlNode* c = n->children; c != nullptr; c = c->next) node(c);
+      r.block(1);
+      return;
+    }
+    std::vector<std::size_t> width(columns, 0);
+    for (const auto& row : rows) {
+      for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], display_width(row[i]));
+    }
+    for (const auto& row : rows) {
+      std::string line;
+      for (std::size_t i = 0; i < columns; ++i) {
+        std::string cell = i < row.size() ? row[i] : "";
+        line += i + 1 < columns ? pad_to_width(cell, width[i]) + " | " : cell;
+      }
+      while (!line.empty() && line.back() == ' ') line.pop_back();
+      r.text(line);
+      r.block(0);
+    }
+    r.block(1);
+  }
+};
+
+}  // namespace
+
+std::string defang_url(std::string_view url) { return defang_url_impl(url); }
+
+namespace {
+
+std::string defang_url_impl(std::string_view url) {
+  std::string out(url);
+  for (auto [from, to] : {std::pair<const char*, const char*>{"https://", "hxxps://"}, {"http://", "hxxp://"}, {"ftp://", "fxp://"}}) {
+    if (out.size() >= std::strlen(from) && std::equal(from, from + std::strlen(from), out.begin(), [](char a, char b) {
+          return a == (b >= 'A' && b <= 'Z' ? b - 'A' + 'a' : b);
+        })) {
+      out.replace(0, std::strlen(from), to);
+      break;
+    }
+  }
+  // Dots of the host only: hxxps://example[.]com/path.html
+  std::size_t host_start = out.find("://");
+  host_start = host_start == std::string::npos ? 0 : host_start + 3;
+  std::size_t host_end = out.find_first_of("/?#", host_start);
+  if (host_end == std::string::npos) host_end = out.size();
+  std::string host = out.substr(host_start, host_end - host_start);
+  std::string defanged;
+  for (char c : host) defanged += c == '.' ? std::string("[.]") : std::string(1, c);
+  return out.substr(0, host_start) + defanged + out.substr(host_end);
+}
+
+}  // namespace
+
+HtmlText html_to_text(std::string_view html, const HtmlTextOptions& options) {
+  HtmlText result;
+  htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
+  if (ctxt == nullptr) {
+    result.text = "\n";
+    result.truncated = true;
+    return result;
+  }
+  // libxml2 stops at 256 levels of nesting (no HTML_PARSE_HUGE: its limits protect us); text
+  // beyond that is lost, which the caller must know.
+  htmlDocPtr doc = htmlCtxtReadMemory(ctxt, html.data(), static_cast<int>(std::min<std::size_t>(html.size(), INT32_MAX)), "mail.html",
+                                      "UTF-8", HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+  result.truncated = ctxt->errNo == XML_ERR_INTERNAL_ERROR || ctxt->errNo == XML_ERR_NO_MEMORY;
+  htmlFreeParserCtxt(ctxt);
+  if (doc == nullptr) {
+    result.text = "\n";
+    result.truncated = result.truncated || !html.empty();
+    return result;
+  }
+  Renderer r(options);
+  Walker w{r, result};
+  for (const xmlNode* n = doc->children; n != nullptr; n = n->next) w.node(n);
+  xmlFreeDoc(doc);
+  result.text = r.finish();
+  return result;
+}
+
+}  // namespace sanso::mime

@@ -1,0 +1,33 @@
+// HTML → plain text as a reader would see the page: paragraphs and line breaks, headings, lists
+// with markers, tables as aligned columns (East Asian width aware), quotes as "> ", links as
+// "text (URL)" (defanged on request: hxxps://example[.]com), images as [画像: alt]. Scripts,
+// styles, the head, comments, forms, embedded objects and hidden elements are dropped. A real
+// HTML parser (libxml2's, no network) reads the markup; no regular expressions.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace sanso::mime {
+
+struct HtmlTextOptions {
+  bool defang_links = true;
+  std::string lang = "ja";  // markers and labels: "ja" or "en"
+};
+
+struct HtmlText {
+  std::string text;
+  std::size_t links = 0;
+  std::size_t images = 0;
+  std::size_t dropped = 0;  // scripts, styles, forms, objects and hidden elements left out
+  bool truncated = false;   // the markup nests deeper than the parser follows: text may be missing
+};
+
+// `html` must already be UTF-8 (decode it with decode_text first).
+HtmlText html_to_text(std::string_view html, const HtmlTextOptions& options = {});
+
+// "https://example.com/x" → "hxxps://example[.]com/x": readable, not clickable.
+std::string defang_url(std::string_view url);
+
+}  // namespace sanso::mime

@@ -1,0 +1,74 @@
+#include "mime/html_text.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "core/text.h"
+
+namespace sanso::mime {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// tests/data/mime/html/<case>/{input.html, expected.txt}: the text a reader would see.
+TEST(HtmlText, GoldenCases) {
+  const fs::path dir = fs::path(SANSO_SOURCE_DIR) / "tests/data/mime/html";
+  int cases = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    SCOPED_TRACE(entry.path().filename().string());
+    EXPECT_EQ(html_to_text(read(entry.path() / "input.html")).text, read(entry.path() / "expected.txt"));
+    ++cases;
+  }
+  EXPECT_GE(cases, 4);
+}
+
+TEST(HtmlText, CountsWhatItReplacedOrDropped) {
+  auto r = html_to_text(read(fs::path(SANSO_SOURCE_DIR) / "tests/data/mime/html/hidden/input.html"));
+  EXPECT_EQ(r.dropped, 7u);  // the head (with its script), three hidden elements, iframe, object, form
+  EXPECT_FALSE(r.truncated);
+  EXPECT_EQ(r.text.find("このリンクを開け"), std::string::npos);
+  EXPECT_EQ(r.text.find("コメント"), std::string::npos);
+  EXPECT_EQ(r.text.find("evil"), std::string::npos);
+  auto links = html_to_text("<p><a href='https://a.example/x'>x</a> <img alt='図1'> <img src='y'></p>");
+  EXPECT_EQ(links.links, 1u);
+  EXPECT_EQ(links.images, 2u);
+  EXPECT_EQ(links.text, "x (hxxps://a[.]example/x) [画像: 図1] [画像]\n");
+}
+
+TEST(HtmlText, DefangingAndLanguageAreOptions) {
+  HtmlTextOptions plain;
+  plain.defang_links = false;
+  plain.lang = "en";
+  EXPECT_EQ(html_to_text("<ul><li><a href='https://a.example/'>site</a></li></ul><img alt='logo'>", plain).text,
+            "* site (https://a.example/)\n\n[image: logo]\n");
+  EXPECT_EQ(defang_url("HTTPS://Mail.City.example.jp/path.v1?a=b.c"), "hxxps://Mail[.]City[.]example[.]jp/path.v1?a=b.c");
+  EXPECT_EQ(defang_url("http://192.0.2.1:8080/"), "hxxp://192[.]0[.]2[.]1:8080/");
+}
+
+TEST(HtmlText, HostileMarkupNeverBreaksIt) {
+  std::string deep;
+  for (int i = 0; i < 5000; ++i) deep += "<div><blockquote>";
+  deep += "底";
+  auto r = html_to_text(deep);
+  EXPECT_TRUE(r.truncated);  // the caller holds such a message rather than lose its text
+  EXPECT_TRUE(is_valid_utf8(r.text));
+  EXPECT_EQ(html_to_text("").text, "\n");
+  EXPECT_EQ(html_to_text("<table><tr><td colspan=99999>x</td><td>y</td></tr><tr><td>a</td></tr></table>").text.find("y") !=
+                std::string::npos,
+            true);
+  std::string unclosed = "<p>始まり<b><i><table><tr><td>セル";
+  EXPECT_NE(html_to_text(unclosed).text.find("セル"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sanso::mime
