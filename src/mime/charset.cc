@@ -6,6 +6,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -34,10 +35,31 @@ void append_utf8(std::string& out, char32_t c) {
   }
 }
 
+// Converters stay open for the life of the process: opening one loads a gconv module from disk,
+// which a sandboxed parser may not do (prepare_charsets() opens the common ones beforehand).
+// One set per thread: an iconv_t carries conversion state.
+struct Converters {
+  std::unordered_map<std::string, iconv_t> open;
+  ~Converters() {
+    for (auto& [name, cd] : open) {
+      if (cd != reinterpret_cast<iconv_t>(-1)) iconv_close(cd);
+    }
+  }
+};
+
+iconv_t converter(const char* from) {
+  thread_local Converters converters;
+  auto it = converters.open.find(from);
+  if (it != converters.open.end()) return it->second;
+  iconv_t cd = iconv_open("UTF-8", from);
+  converters.open.emplace(from, cd);
+  return cd;
+}
+
 // Converts with iconv; each byte iconv refuses becomes one U+FFFD and is counted.
 std::string iconv_to_utf8(std::string_view in, const char* from, std::size_t& replaced) {
   std::string out;
-  iconv_t cd = iconv_open("UTF-8", from);
+  iconv_t cd = converter(from);
   if (cd == reinterpret_cast<iconv_t>(-1)) {
     // An unknown charset: keep ASCII, replace the rest.
     for (char c : in) {
@@ -69,7 +91,7 @@ std::string iconv_to_utf8(std::string_view in, const char* from, std::size_t& re
       iconv(cd, nullptr, nullptr, nullptr, nullptr);
     }
   }
-  iconv_close(cd);
+  iconv(cd, nullptr, nullptr, nullptr, nullptr);  // back to the initial state for the next caller
   return out;
 }
 
@@ -271,6 +293,15 @@ std::string decode_utf8_lenient(std::string_view in, std::size_t& replaced) {
 }
 
 }  // namespace
+
+void prepare_charsets() {
+  (void)tables();
+  for (const char* cs : {"CP932", "EUC-JP-MS", "EUC-JP", "ISO-8859-1", "ISO-8859-2", "ISO-8859-5", "ISO-8859-7", "ISO-8859-15",
+                         "WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1252", "KOI8-R", "KOI8-U", "BIG5", "GB18030", "GBK", "GB2312",
+                         "EUC-KR", "UTF-16", "UTF-16LE", "UTF-16BE", "ISO-2022-KR", "TIS-620", "WINDOWS-874"}) {
+    (void)converter(cs);
+  }
+}
 
 std::string canonical_charset(std::string_view label) {
   std::string l;

@@ -25,6 +25,10 @@ struct DecodedText {
   bool mislabelled = false;  // the label was present but wrong
 };
 
+// Loads the conversion tables and opens the converters for common charsets, so that decoding
+// needs no file access afterwards on this thread (call in the sandboxed child before its filter).
+void prepare_charsets();
+
 // Canonical name of a charset label ("Shift_JIS", "x-sjis", "windows-31j" → "cp932"; "csISO2022JP"
 // → "iso-2022-jp"; …), lower-case; unknown labels come back lower-cased as they are.
 std::string canonical_charset(std::string_view label);
