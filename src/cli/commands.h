@@ -17,6 +17,8 @@ void register_policy_command(CLI::App& app, int& exit_code);
 // `sanso store …` and `sanso quarantine …`; both take --config FILE.
 void register_store_command(CLI::App& app, int& exit_code);
 void register_quarantine_command(CLI::App& app, int& exit_code);
+// `sanso mail …`.
+void register_mail_command(CLI::App& app, int& exit_code);
 // `sanso audit …`.
 void register_audit_command(CLI::App& app, int& exit_code);
 

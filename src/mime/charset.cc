@@ -296,7 +296,9 @@ std::string decode_utf8_lenient(std::string_view in, std::size_t& replaced) {
 
 void prepare_charsets() {
   (void)tables();
-  for (const char* cs : {"CP932", "EUC-JP-MS", "EUC-JP", "ISO-8859-1", "ISO-8859-2", "ISO-8859-5", "ISO-8859-7", "ISO-8859-15",
+  // Also the ones GMime converts with itself (ISO-2022-JP family, Shift_JIS): glibc keeps a loaded
+  // gconv module for every later iconv_open, which then needs no file access.
+  for (const char* cs : {"CP932", "EUC-JP-MS", "EUC-JP", "ISO-2022-JP", "ISO-2022-JP-2", "ISO-2022-JP-3", "SHIFT_JIS", "ISO-8859-1", "ISO-8859-2", "ISO-8859-5", "ISO-8859-7", "ISO-8859-15",
                          "WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1252", "KOI8-R", "KOI8-U", "BIG5", "GB18030", "GBK", "GB2312",
                          "EUC-KR", "UTF-16", "UTF-16LE", "UTF-16BE", "ISO-2022-KR", "TIS-620", "WINDOWS-874"}) {
     (void)converter(cs);

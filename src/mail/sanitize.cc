@@ -1,0 +1,461 @@
+#include "mail/sanitize.h"
+
+#include <gmime/gmime.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+#include "core/text.h"
+#include "mime/charset.h"
+#include "mime/header.h"
+#include "mime/html_text.h"
+#include "sandbox/sandbox.h"
+
+namespace sanso::mail {
+namespace {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
+  return s;
+}
+
+std::string trim(std::string_view s) {
+  std::size_t b = 0, e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+// "attachment; filename*0*=…; filename*1=…" → ("attachment", parameters), quotes honoured.
+std::pair<std::string, Params> parse_header_params(std::string_view raw) {
+  std::string unfolded;
+  for (char c : raw) {
+    if (c != '\r' && c != '\n') unfolded += c;
+  }
+  std::vector<std::string> pieces;
+  std::string cur;
+  bool quoted = false;
+  for (std::size_t i = 0; i < unfolded.size(); ++i) {
+    char c = unfolded[i];
+    if (c == '"') quoted = !quoted;
+    if (c == '\\' && quoted && i + 1 < unfolded.size()) {
+      cur += unfolded[++i];
+      continue;
+    }
+    if (c == ';' && !quoted) {
+      pieces.push_back(cur);
+      cur.clear();
+      continue;
+    }
+    cur += c;
+  }
+  pieces.push_back(cur);
+  std::pair<std::string, Params> out;
+  out.first = lower(trim(pieces[0]));
+  for (std::size_t i = 1; i < pieces.size(); ++i) {
+    auto eq = pieces[i].find('=');
+    if (eq == std::string::npos) continue;
+    std::string value = trim(std::string_view(pieces[i]).substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    out.second.emplace_back(trim(std::string_view(pieces[i]).substr(0, eq)), value);
+  }
+  return out;
+}
+
+std::string raw_header(GMimeObject* obj, const char* name) {
+  GMimeHeaderList* list = g_mime_object_get_header_list(obj);
+  GMimeHeader* h = list != nullptr ? g_mime_header_list_get_header(list, name) : nullptr;
+  if (h == nullptr) return {};
+  const char* raw = g_mime_header_get_raw_value(h);
+  return raw != nullptr ? raw : "";
+}
+
+// NFC, without controls and bidi overrides (a "gpj.exe" shown as "exe.jpg"), flags for what changed.
+std::string clean_file_name(const std::string& name, std::vector<std::string>& flags) {
+  gchar* nfc = g_utf8_normalize(name.c_str(), -1, G_NORMALIZE_NFC);
+  std::string n = nfc != nullptr ? nfc : name;
+  g_free(nfc);
+  std::string out;
+  bool bidi = false, control = false;
+  for (std::size_t i = 0; i < n.size();) {
+    gunichar c = g_utf8_get_char_validated(n.c_str() + i, static_cast<gssize>(n.size() - i));
+    if (c == static_cast<gunichar>(-1) || c == static_cast<gunichar>(-2)) break;
+    std::size_t len = static_cast<std::size_t>(g_utf8_next_char(n.c_str() + i) - (n.c_str() + i));
+    if ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C) {
+      bidi = true;
+    } else if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0)) {
+      control = true;
+    } else {
+      out.append(n, i, len);
+    }
+    i += len;
+  }
+  if (bidi) flags.emplace_back("bidi-control");
+  if (control) flags.emplace_back("control-characters");
+  std::string low = lower(out);
+  static const char* kRisky[] = {".exe", ".scr", ".js", ".jse", ".vbs", ".vbe", ".bat", ".cmd", ".com", ".pif", ".lnk",
+                                 ".hta", ".ps1", ".jar", ".msi", ".wsf", ".cpl", ".iso", ".img"};
+  auto last = low.rfind('.');
+  if (last != std::string::npos && last > 0) {
+    auto prev = low.rfind('.', last - 1);
+    bool risky = std::any_of(std::begin(kRisky), std::end(kRisky), [&](const char* e) { return low.substr(last) == e; });
+    if (prev != std::string::npos && risky && last - prev >= 3 && last - prev <= 5) flags.emplace_back("double-extension");
+  }
+  return out;
+}
+
+std::string human_size(std::size_t n) {
+  char buf[32];
+  if (n < 1024) std::snprintf(buf, sizeof buf, "%zu B", n);
+  else if (n < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f KB", static_cast<double>(n) / 1024);
+  else std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(n) / (1024 * 1024));
+  return buf;
+}
+
+struct Walk {
+  Walk(const SanitizeOptions& o, SanitizePlan& p) : options(o), plan(p) {}
+  const SanitizeOptions& options;
+  SanitizePlan& plan;
+  int parts = 0;
+  bool limit_hit = false;
+  // Body candidates, first found wins within each kind.
+  std::string plain, html;
+  bool have_plain = false, have_html = false;
+  std::vector<std::size_t> plain_index, html_index;
+
+  std::string content_bytes(GMimePart* part) {
+    GMimeDataWrapper* w = g_mime_part_get_content(part);
+    if (w == nullptr) return {};
+    GMimeStream* s = g_mime_stream_mem_new();
+    g_mime_data_wrapper_write_to_stream(w, s);
+    GByteArray* a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+    std::string out(reinterpret_cast<const char*>(a->data), a->len);
+    g_object_unref(s);
+    return out;
+  }
+
+  void object(GMimeObject* obj, const std::string& path, int depth) {
+    if (++parts > options.max_parts) {
+      limit_hit = true;
+      plan.reason = "too many MIME parts (more than " + std::to_string(options.max_parts) + ")";
+      return;
+    }
+    if (depth > options.max_depth) {
+      limit_hit = true;
+      plan.reason = "MIME nesting deeper than " + std::to_string(options.max_depth);
+      return;
+    }
+    GMimeContentType* ct = g_mime_object_get_content_type(obj);
+    std::string type = ct != nullptr ? lower(std::string(g_mime_content_type_get_media_type(ct)) + "/" + g_mime_content_type_get_media_subtype(ct))
+                                     : "text/plain";
+    if (GMIME_IS_MULTIPART(obj)) {
+      int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+      for (int i = 0; i < n && !limit_hit; ++i) {
+        object(g_mime_multipart_get_part(GMIME_MULTIPART(obj), i), path.empty() ? std::to_string(i + 1) : path + "." + std::to_string(i + 1), depth + 1);
+      }
+      return;
+    }
+    PartReport r;
+    r.path = path.empty() ? "1" : path;
+    r.type = type;
+    if (GMIME_IS_MESSAGE_PART(obj)) {
+      // An attached message: removed whole for now; its original is in quarantine with the mail.
+      GMimeStream* s = g_mime_stream_mem_new();
+      GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+      if (inner != nullptr) g_mime_object_write_to_stream(GMIME_OBJECT(inner), nullptr, s);
+      r.size = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s))->len;
+      g_object_unref(s);
+      std::string subject;
+      if (inner != nullptr) subject = mime::decode_header_text(raw_header(GMIME_OBJECT(inner), "Subject")).utf8;
+      r.name = subject.empty() ? "(message)" : subject + ".eml";
+      r.action = "removed";
+      plan.parts.push_back(std::move(r));
+      return;
+    }
+    if (!GMIME_IS_PART(obj)) return;
+    auto [disposition, disp_params] = parse_header_params(raw_header(obj, "Content-Disposition"));
+    auto [ctype_value, ct_params] = parse_header_params(raw_header(obj, "Content-Type"));
+    auto name = mime::decode_parameter(disp_params, "filename");
+    if (!name) name = mime::decode_parameter(ct_params, "name");
+    if (name) {
+      r.name = clean_file_name(name->utf8, r.flags);
+      if (name->raw_8bit) r.flags.emplace_back("raw-8bit-name");
+    }
+    std::string bytes = content_bytes(GMIME_PART(obj));
+    r.size = bytes.size();
+    const char* charset = ct != nullptr ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
+    r.charset = charset != nullptr ? lower(charset) : "";
+    bool attachment = disposition == "attachment" || name.has_value();
+    if (!attachment && (type == "text/plain" || type == "text/html")) {
+      mime::DecodedText d = mime::decode_text(bytes, r.charset);
+      r.decoded_as = d.decoded_as;
+      if (d.mislabelled) r.flags.emplace_back("mislabelled-charset");
+      plan.replaced_characters += d.replaced;
+      bool empty = trim(d.utf8).empty();
+      if (type == "text/plain" && !have_plain && !empty) {
+        plain = std::move(d.utf8);
+        have_plain = true;
+        plain_index.push_back(plan.parts.size());
+      } else if (type == "text/html" && !have_html && !empty) {
+        html = std::move(d.utf8);
+        have_html = true;
+        html_index.push_back(plan.parts.size());
+      }
+      r.action = "skipped";  // decided below, once the body is chosen
+    } else if (type == "application/ms-tnef" || lower(r.name) == "winmail.dat") {
+      r.action = "removed";
+      r.flags.emplace_back("tnef");
+    } else {
+      r.action = "removed";
+    }
+    plan.parts.push_back(std::move(r));
+  }
+};
+
+std::string fold_ascii(const std::string& value) {
+  // Values here are ASCII already; keep their folding, but never a bare CR or LF.
+  std::string out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '\r') continue;
+    if (c == '\n') {
+      out += "\r\n";
+      if (i + 1 < value.size() && value[i + 1] != ' ' && value[i + 1] != '\t') out += ' ';
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+bool is_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+}  // namespace
+
+SanitizePlan sanitize_message(std::string_view raw, const SanitizeOptions& options) {
+  SanitizePlan plan;
+  if (raw.size() > options.max_message_bytes) {
+    plan.verdict = "held";
+    plan.reason = "the message is larger than " + std::to_string(options.max_message_bytes >> 20) + " MB";
+    return plan;
+  }
+  g_mime_init();
+  GMimeStream* stream = g_mime_stream_mem_new_with_buffer(raw.data(), raw.size());
+  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
+  GMimeMessage* message = g_mime_parser_construct_message(parser, nullptr);
+  g_object_unref(parser);
+  g_object_unref(stream);
+  if (message == nullptr) {
+    plan.verdict = "held";
+    plan.reason = "not a readable mail message";
+    return plan;
+  }
+  // Headers from the allow-list, decoded with our charset handling and re-encoded.
+  GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(message));
+  int count = list != nullptr ? g_mime_header_list_get_count(list) : 0;
+  for (int i = 0; i < count; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
+    std::string name = g_mime_header_get_name(h);
+    const char* raw_value = g_mime_header_get_raw_value(h);
+    std::string value = raw_value != nullptr ? raw_value : "";
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    auto kept = std::find_if(options.keep_headers.begin(), options.keep_headers.end(), [&](const std::string& k) { return lower(k) == lower(name); });
+    std::string lname = lower(name);
+    mime::HeaderText decoded = mime::decode_header_text(value);
+    if (lname == "subject") plan.subject = trim(decoded.utf8);
+    if (lname == "from") plan.from = trim(decoded.utf8);
+    if (lname == "message-id") plan.message_id = trim(value);
+    if (lname == "to" || lname == "cc") plan.to.push_back(trim(decoded.utf8));
+    if (kept == options.keep_headers.end()) continue;
+    std::string out;
+    if (lname == "subject") {
+      out = " " + mime::encode_header_text(trim(decoded.utf8), options.output_charset);
+    } else if (is_ascii(value)) {
+      out = value;
+    } else if (lname == "from" || lname == "to" || lname == "cc" || lname == "reply-to") {
+      // Raw 8-bit display names: re-encode the decoded list through GMime's address writer.
+      InternetAddressList* addresses = internet_address_list_parse(nullptr, decoded.utf8.c_str());
+      if (addresses != nullptr) {
+        char* encoded = internet_address_list_to_string(addresses, nullptr, TRUE);
+        out = std::string(" ") + (encoded != nullptr ? encoded : "");
+        g_free(encoded);
+        g_object_unref(addresses);
+      }
+      plan.warnings.push_back("raw 8-bit " + name + " header re-encoded");
+    } else {
+      plan.warnings.push_back("raw 8-bit " + name + " header dropped");
+      continue;
+    }
+    plan.headers.push_back({name, fold_ascii(out)});
+  }
+
+  Walk walk(options, plan);
+  GMimeObject* body = g_mime_message_get_mime_part(message);
+  if (body != nullptr) walk.object(body, "", 0);
+  g_object_unref(message);
+  if (walk.limit_hit) {
+    plan.verdict = "held";
+    return plan;
+  }
+  mime::HtmlTextOptions html_options;
+  html_options.defang_links = options.defang_links;
+  html_options.lang = options.lang;
+  bool converted = false;
+  if (walk.have_html && (options.prefer_html || !walk.have_plain)) {
+    mime::HtmlText t = mime::html_to_text(walk.html, html_options);
+    if (t.truncated) {
+      plan.verdict = "held";
+      plan.reason = "the HTML body nests too deeply to convert completely";
+      return plan;
+    }
+    plan.body = t.text;
+    plan.parts[walk.html_index[0]].action = "converted";
+    converted = true;
+  } else if (walk.have_plain) {
+    plan.body = walk.plain;
+    plan.parts[walk.plain_index[0]].action = "body";
+    if (walk.have_html) plan.parts[walk.html_index[0]].action = "removed";
+  }
+  for (auto& p : plan.parts) {
+    if (p.action == "skipped" && p.type == "text/html") p.action = "removed";
+  }
+  bool removed = std::any_of(plan.parts.begin(), plan.parts.end(), [](const PartReport& p) { return p.action == "removed"; });
+  plan.verdict = (converted || removed) ? "sanitized" : "clean";
+  if (plan.replaced_characters > 0) {
+    plan.warnings.push_back(std::to_string(plan.replaced_characters) + " undecodable byte(s) shown as U+FFFD");
+  }
+  return plan;
+}
+
+std::string render_message(const SanitizePlan& plan, const SanitizeOptions& options, std::string_view quarantine_id) {
+  const bool ja = options.lang != "en";
+  std::vector<const PartReport*> removed;
+  bool converted = false;
+  for (const auto& p : plan.parts) {
+    if (p.action == "removed") removed.push_back(&p);
+    converted = converted || p.action == "converted";
+  }
+  std::string id = quarantine_id.empty() ? (ja ? "(保存されていません)" : "(not stored)") : std::string(quarantine_id);
+  std::string notice;
+  const std::string rule(60, '-');
+  if (plan.verdict == "held") {
+    notice = ja ? "【Sanso 無害化のお知らせ】\nこのメールは安全にテキスト化できなかったため、本文を表示せず保留しました。\n理由: " + plan.reason +
+                      "\n原本は隔離されています。必要な場合は隔離ID " + id + " を添えて情報政策係に申請してください。\n"
+                : "[Sanso notice]\nThis message could not be converted safely and is withheld.\nReason: " + plan.reason +
+                      "\nThe original is quarantined; to request it, quote quarantine id " + id + ".\n";
+  } else if (plan.verdict == "sanitized") {
+    notice = ja ? "【Sanso 無害化のお知らせ】\nこのメールはインターネットから受信したため、安全のためテキスト形式に変換しました。\n"
+                : "[Sanso notice]\nThis message came from the internet and was converted to plain text for safety.\n";
+    if (converted) notice += ja ? "・HTML形式の本文をテキストに変換しました（リンクはクリックできない形で表示）\n" : "- The HTML body was converted to text (links shown, not clickable).\n";
+    if (!removed.empty()) {
+      notice += ja ? "・次の " + std::to_string(removed.size()) + " 件を削除しました:\n" : "- Removed " + std::to_string(removed.size()) + " part(s):\n";
+      for (const PartReport* p : removed) {
+        std::string name = p->name.empty() ? (p->type == "text/html" ? (ja ? "(HTML形式の本文)" : "(HTML body)") : "(" + p->type + ")") : p->name;
+        notice += "    " + name + "  [" + p->type + ", " + human_size(p->size) + "]";
+        for (const auto& f : p->flags) notice += " !" + f;
+        notice += "\n";
+      }
+    }
+    notice += ja ? "原本は隔離されています。必要な場合は隔離ID " + id + " を添えて情報政策係に申請してください。\n"
+                 : "The original is quarantined; to request it, quote quarantine id " + id + ".\n";
+  }
+  std::string body = notice.empty() ? plan.body : notice + rule + "\n\n" + plan.body;
+
+  std::string out;
+  for (const auto& h : plan.headers) out += h.name + ":" + (h.value.empty() || h.value[0] == ' ' ? "" : " ") + h.value + "\r\n";
+  std::string report = "parts=" + std::to_string(plan.parts.size()) + "; removed=" + std::to_string(removed.size()) +
+                       (converted ? "; html-to-text" : "") + (plan.replaced_characters ? "; replaced=" + std::to_string(plan.replaced_characters) : "");
+  out += "X-Sanso-Sanitized: " + plan.verdict + "; id=" + (quarantine_id.empty() ? std::string("none") : std::string(quarantine_id)) + "\r\n";
+  out += "X-Sanso-Report: " + report + "\r\n";
+  out += "MIME-Version: 1.0\r\n";
+  // CRLF line ends throughout the body.
+  std::string crlf;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r')) crlf += '\r';
+    crlf += body[i];
+  }
+  if (mime::canonical_charset(options.output_charset) == "iso-2022-jp") {
+    out += "Content-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n";
+    out += mime::encode_iso2022jp(crlf);
+  } else {
+    out += "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+    gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(crlf.data()), crlf.size());
+    std::string encoded = b64 != nullptr ? b64 : "";
+    g_free(b64);
+    for (std::size_t i = 0; i < encoded.size(); i += 76) out += encoded.substr(i, 76) + "\r\n";
+  }
+  return out;
+}
+
+std::string plan_to_json(const SanitizePlan& plan) {
+  nlohmann::json parts = nlohmann::json::array();
+  for (const auto& p : plan.parts) {
+    parts.push_back({{"path", p.path}, {"type", p.type}, {"charset", p.charset}, {"decoded_as", p.decoded_as}, {"size", p.size},
+                     {"name", p.name}, {"action", p.action}, {"flags", p.flags}});
+  }
+  nlohmann::json headers = nlohmann::json::array();
+  for (const auto& h : plan.headers) headers.push_back({h.name, h.value});
+  nlohmann::json j{{"verdict", plan.verdict}, {"reason", plan.reason}, {"headers", headers}, {"body", plan.body},
+                   {"parts", parts}, {"warnings", plan.warnings}, {"replaced_characters", plan.replaced_characters},
+                   {"subject", plan.subject}, {"from", plan.from}, {"message_id", plan.message_id}, {"to", plan.to}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<SanitizePlan> plan_from_json(std::string_view text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return make_error("mail.plan", "", "the sanitizer's answer is not valid JSON");
+  try {
+    SanitizePlan plan;
+    plan.verdict = j.at("verdict").get<std::string>();
+    plan.reason = j.at("reason").get<std::string>();
+    for (const auto& h : j.at("headers")) plan.headers.push_back({h.at(0).get<std::string>(), h.at(1).get<std::string>()});
+    plan.body = j.at("body").get<std::string>();
+    for (const auto& p : j.at("parts")) {
+      PartReport r;
+      r.path = p.at("path").get<std::string>();
+      r.type = p.at("type").get<std::string>();
+      r.charset = p.at("charset").get<std::string>();
+      r.decoded_as = p.at("decoded_as").get<std::string>();
+      r.size = p.at("size").get<std::size_t>();
+      r.name = p.at("name").get<std::string>();
+      r.action = p.at("action").get<std::string>();
+      r.flags = p.at("flags").get<std::vector<std::string>>();
+      plan.parts.push_back(std::move(r));
+    }
+    plan.warnings = j.at("warnings").get<std::vector<std::string>>();
+    plan.replaced_characters = j.at("replaced_characters").get<std::size_t>();
+    plan.subject = j.at("subject").get<std::string>();
+    plan.from = j.at("from").get<std::string>();
+    plan.message_id = j.at("message_id").get<std::string>();
+    plan.to = j.at("to").get<std::vector<std::string>>();
+    return plan;
+  } catch (const std::exception& e) {
+    return make_error("mail.plan", "", std::string("the sanitizer's answer is incomplete: ") + e.what());
+  }
+}
+
+SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& options) {
+  auto answer = sandbox::run(
+      [&options](std::string_view input) -> Result<std::string> { return plan_to_json(sanitize_message(input, options)); }, raw,
+      sandbox::Limits{}, [] {
+        g_mime_init();
+        mime::prepare_charsets();
+        (void)mime::html_to_text("<p>warm</p>");
+      });
+  Result<SanitizePlan> plan = answer ? plan_from_json(*answer) : Result<SanitizePlan>(answer.error());
+  if (plan) return std::move(plan).value();
+  // Fail closed: whatever happened in there, nothing of the message passes.
+  SanitizePlan held;
+  held.verdict = "held";
+  held.reason = plan.error().message + " [" + plan.error().code + "]";
+  return held;
+}
+
+}  // namespace sanso::mail

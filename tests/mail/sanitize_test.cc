@@ -1,0 +1,172 @@
+// The mail sanitizer end to end on real and hostile messages: every output is one text/plain
+// part (re-parsed with GMime to prove it), nothing HTML, no original attachment.
+#include "mail/sanitize.h"
+
+#include <gmime/gmime.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "mime/charset.h"
+
+namespace sanso::mail {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kCorpora = fs::path(SANSO_SHARED_DIR) / "corpora/mail";
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Re-parses an output message and checks its shape; returns the decoded body text.
+std::string check_output(const std::string& out, const std::string& charset = "utf-8") {
+  g_mime_init();
+  GMimeStream* stream = g_mime_stream_mem_new_with_buffer(out.data(), out.size());
+  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
+  GMimeMessage* m = g_mime_parser_construct_message(parser, nullptr);
+  g_object_unref(parser);
+  g_object_unref(stream);
+  EXPECT_NE(m, nullptr);
+  if (m == nullptr) return {};
+  GMimeObject* body = g_mime_message_get_mime_part(m);
+  EXPECT_TRUE(GMIME_IS_PART(body)) << "the output must be one single part";
+  std::string text;
+  if (GMIME_IS_PART(body)) {
+    GMimeContentType* ct = g_mime_object_get_content_type(body);
+    EXPECT_STREQ(g_mime_content_type_get_media_type(ct), "text");
+    EXPECT_STREQ(g_mime_content_type_get_media_subtype(ct), "plain");
+    EXPECT_EQ(g_mime_part_get_filename(GMIME_PART(body)), nullptr);
+    GMimeStream* s = g_mime_stream_mem_new();
+    g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(body)), s);
+    GByteArray* a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+    text = mime::decode_text(std::string(reinterpret_cast<char*>(a->data), a->len), charset).utf8;
+    g_object_unref(s);
+  }
+  EXPECT_NE(g_mime_object_get_header(GMIME_OBJECT(m), "X-Sanso-Sanitized"), nullptr);
+  g_object_unref(m);
+  return text;
+}
+
+TEST(MailSanitize, EveryCorpusMessageComesOutTextOnly) {
+  if (!fs::exists(kCorpora)) GTEST_SKIP() << "no corpora at " << kCorpora << " (../shared/corpora absent)";
+  int messages = 0, held = 0;
+  for (const auto& e : fs::recursive_directory_iterator(kCorpora)) {
+    if (!e.is_regular_file()) continue;
+    auto ext = e.path().extension();
+    if (ext != ".eml" && !(ext == ".txt" && e.path().parent_path().filename() == "mimekit-messages")) continue;
+    SCOPED_TRACE(e.path().string());
+    SanitizeOptions o;
+    SanitizePlan plan = sanitize_sandboxed(read(e.path()), o);
+    EXPECT_TRUE(plan.verdict == "clean" || plan.verdict == "sanitized" || plan.verdict == "held") << plan.verdict;
+    if (plan.verdict == "held") {
+      ++held;
+      ADD_FAILURE() << "held: " << plan.reason;
+    }
+    std::string text = check_output(render_message(plan, o, "Q20261125-TESTTEST"));
+    EXPECT_EQ(text.find("<html"), std::string::npos);
+    for (const auto& p : plan.parts) {
+      EXPECT_TRUE(p.action == "body" || p.action == "converted" || p.action == "removed" || p.action == "skipped") << p.action;
+    }
+    ++messages;
+  }
+  EXPECT_GT(messages, 40);
+  EXPECT_EQ(held, 0);
+}
+
+TEST(MailSanitize, AttachmentsAreRemovedAndListed) {
+  std::string raw = read(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/mail/invoice.eml");
+  SanitizeOptions o;
+  SanitizePlan plan = sanitize_sandboxed(raw, o);
+  EXPECT_EQ(plan.verdict, "sanitized");
+  ASSERT_EQ(plan.parts.size(), 2u);
+  EXPECT_EQ(plan.parts[1].action, "removed");
+  EXPECT_EQ(plan.parts[1].name, "invoice.docm");
+  EXPECT_EQ(plan.subject, "【至急】請求書の送付（㈱サンプル商事）");
+  std::string text = check_output(render_message(plan, o, "Q20261125-ABCDEFGH"));
+  EXPECT_NE(text.find("invoice.docm"), std::string::npos);
+  EXPECT_NE(text.find("Q20261125-ABCDEFGH"), std::string::npos);
+  EXPECT_NE(text.find("①金額 ②振込先"), std::string::npos);
+  EXPECT_EQ(text.find("PK"), std::string::npos);  // nothing of the attachment's bytes
+}
+
+TEST(MailSanitize, Iso2022jpRoundTripsWithNecCharacters) {
+  const std::string esc = "\x1B";
+  std::string body = esc + "$B-!-j" + esc + "(B ABC " + esc + "$BF|K\\8l" + esc + "(B\r\n";  // ①㈱ ABC 日本語
+  std::string raw = "From: a@example.jp\r\nTo: b@city.lg.jp\r\nSubject: =?ISO-2022-JP?B?GyRCLSEtahsoQg==?=\r\n"
+                    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n" + body;
+  SanitizeOptions o;
+  SanitizePlan plan = sanitize_sandboxed(raw, o);
+  EXPECT_EQ(plan.verdict, "clean");
+  EXPECT_EQ(plan.subject, "①㈱");
+  EXPECT_NE(check_output(render_message(plan, o, "")).find("①㈱ ABC 日本語"), std::string::npos);
+  o.output_charset = "iso-2022-jp";
+  std::string jis = render_message(plan, o, "");
+  EXPECT_NE(jis.find("charset=ISO-2022-JP"), std::string::npos);
+  EXPECT_NE(check_output(jis, "iso-2022-jp").find("①㈱ ABC 日本語"), std::string::npos);
+}
+
+TEST(MailSanitize, HtmlOnlyMailIsConvertedAndLinksDefanged) {
+  std::string raw = "From: a@example.com\r\nSubject: news\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"
+                    "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Click <a href=\"https://phish.example/login\">here</a></p>"
+                    "<script>steal()</script>\r\n--b--\r\n";
+  SanitizePlan plan = sanitize_sandboxed(raw, {});
+  EXPECT_EQ(plan.verdict, "sanitized");
+  std::string text = check_output(render_message(plan, {}, "Q1"));
+  EXPECT_NE(text.find("Click here (hxxps://phish[.]example/login)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("steal"), std::string::npos);
+  EXPECT_EQ(text.find("<"), std::string::npos);
+}
+
+TEST(MailSanitize, MislabelledBodyIsFlagged) {
+  std::string raw = "Subject: x\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x93\xfa\x96\x7b\x8c\xea\r\n";
+  SanitizePlan plan = sanitize_sandboxed(raw, {});
+  ASSERT_FALSE(plan.parts.empty());
+  EXPECT_EQ(plan.parts[0].decoded_as, "cp932");
+  EXPECT_NE(std::find(plan.parts[0].flags.begin(), plan.parts[0].flags.end(), "mislabelled-charset"), plan.parts[0].flags.end());
+  EXPECT_NE(plan.body.find("日本語"), std::string::npos);
+}
+
+TEST(MailSanitize, DangerousFileNamesAreFlagged) {
+  std::string raw = "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+                    "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=UTF-8''%E8%AB%8B%E6%B1%82%E6%9B%B8.pdf.exe\r\n\r\nMZ\r\n"
+                    "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"report\xE2\x80\xAE" "fdp.exe\"\r\n\r\nMZ\r\n--b--\r\n";
+  SanitizePlan plan = sanitize_sandboxed(raw, {});
+  ASSERT_EQ(plan.parts.size(), 3u);
+  EXPECT_EQ(plan.parts[1].name, "請求書.pdf.exe");
+  EXPECT_NE(std::find(plan.parts[1].flags.begin(), plan.parts[1].flags.end(), "double-extension"), plan.parts[1].flags.end());
+  EXPECT_EQ(plan.parts[2].name, "reportfdp.exe");
+  EXPECT_NE(std::find(plan.parts[2].flags.begin(), plan.parts[2].flags.end(), "bidi-control"), plan.parts[2].flags.end());
+}
+
+TEST(MailSanitize, HostileMessagesAreHeldOrSanitizedNeverPassed) {
+  std::string deep = "Subject: deep\r\nMIME-Version: 1.0\r\n";
+  for (int i = 0; i < 10000; ++i) deep += "Content-Type: multipart/mixed; boundary=b" + std::to_string(i) + "\r\n\r\n--b" + std::to_string(i) + "\r\n";
+  deep += "Content-Type: text/plain\r\n\r\nbottom\r\n";
+  SanitizePlan a = sanitize_sandboxed(deep, {});
+  EXPECT_EQ(a.verdict, "held") << a.reason;
+  std::string many = "Subject: many\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n";
+  for (int i = 0; i < 2000; ++i) many += "--b\r\nContent-Type: text/plain\r\n\r\n" + std::to_string(i) + "\r\n";
+  many += "--b--\r\n";
+  SanitizePlan b = sanitize_sandboxed(many, {});
+  EXPECT_EQ(b.verdict, "held");
+  EXPECT_NE(b.reason.find("too many"), std::string::npos);
+  for (const std::string& junk : {std::string("\0\0\0From: x\r\n\r\n\0body", 20), std::string("Content-Type: multipart/mixed\r\n\r\n--\r\n"),
+                                  std::string("Content-Transfer-Encoding: base64\r\n\r\n!!!!@@@@====\r\n"), std::string()}) {
+    SanitizePlan p = sanitize_sandboxed(junk, {});
+    std::string out = render_message(p, {}, "Q");
+    EXPECT_NE(out.find("X-Sanso-Sanitized:"), std::string::npos);
+  }
+  SanitizeOptions small;
+  small.max_message_bytes = 10;
+  EXPECT_EQ(sanitize_sandboxed("Subject: more than ten bytes\r\n\r\nx", small).verdict, "held");
+}
+
+}  // namespace
+}  // namespace sanso::mail
