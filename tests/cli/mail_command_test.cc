@@ -1,0 +1,96 @@
+// `sanso mail sanitize` end to end: output written only after the original is in quarantine, and
+// the decision in the audit log with the policy rule and clause it rests on.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "support/cli_runner.h"
+#include "support/test_store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using sanso::testing::run_sanso;
+
+class MailCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sanso-mail-cli-" + sanso::testing::random_hex(4));
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "sanso.toml") << "[service]\nnode = \"gw-test\"\ndata_dir = \"data\"\npolicy = \"" << SANSO_SOURCE_DIR
+                                       << "/examples/minamata/policy.toml\"\n[[users]]\nname = \"tanaka\"\nroles = [\"security_manager\"]\n";
+    config_ = " --config " + (dir_ / "sanso.toml").string();
+    invoice_ = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/mail/invoice.eml";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  fs::path dir_;
+  std::string config_;
+  std::string invoice_;
+};
+
+TEST_F(MailCli, WithoutConfigTheMessageIsSanitizedButNotStored) {
+  auto r = run_sanso("mail sanitize " + invoice_ + " -o " + (dir_ / "out.eml").string() + " --report " + (dir_ / "r.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("sanitized (parts 2, removed 1)"), std::string::npos) << r.output;
+  std::string out = read(dir_ / "out.eml");
+  EXPECT_NE(out.find("X-Sanso-Sanitized: sanitized; id=none"), std::string::npos);
+  EXPECT_NE(out.find("Content-Type: text/plain; charset=UTF-8"), std::string::npos);
+  EXPECT_EQ(out.find("multipart"), std::string::npos);
+  auto report = nlohmann::json::parse(read(dir_ / "r.json"));
+  EXPECT_EQ(report["verdict"], "sanitized");
+  EXPECT_EQ(report["parts"][1]["name"], "invoice.docm");
+  EXPECT_EQ(report["parts"][1]["action"], "removed");
+}
+
+TEST_F(MailCli, WithConfigTheOriginalIsQuarantinedAndTheDecisionAudited) {
+  auto r = run_sanso("mail sanitize " + invoice_ + " -o " + (dir_ / "out.eml").string() + " --charset iso-2022-jp" + config_);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string id = r.output.substr(r.output.find("quarantine id ") + 14);
+  id = id.substr(0, id.find('\n'));
+  ASSERT_TRUE(id.starts_with("Q")) << r.output;
+  std::string out = read(dir_ / "out.eml");
+  EXPECT_NE(out.find("X-Sanso-Sanitized: sanitized; id=" + id), std::string::npos);
+  EXPECT_NE(out.find("charset=ISO-2022-JP"), std::string::npos);
+  auto show = run_sanso("quarantine show " + id + " --json" + config_);
+  ASSERT_EQ(show.exit_code, 0) << show.output;
+  auto item = nlohmann::json::parse(show.output);
+  EXPECT_EQ(item["verdict"], "sanitized");
+  EXPECT_EQ(item["origin"]["subject"], "【至急】請求書の送付（㈱サンプル商事）");
+  EXPECT_EQ(item["origin"]["envelope_from"], "billing@sample-shoji.example");
+  auto exported = run_sanso("quarantine export " + id + " -o " + (dir_ / "orig.eml").string() + " --as tanaka" + config_);
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  EXPECT_EQ(read(dir_ / "orig.eml"), read(invoice_));  // byte for byte
+  auto log = run_sanso("audit export" + config_);
+  std::istringstream lines(log.output);
+  std::string line;
+  nlohmann::json decision;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j["action"] == "mail.sanitize") decision = j;
+  }
+  ASSERT_FALSE(decision.is_null()) << log.output;
+  EXPECT_EQ(decision["outcome"], "sanitized");
+  EXPECT_EQ(decision["rule"], "profile.inet-lgwan-mail");
+  EXPECT_EQ(decision["clause"], "6(3)②");
+  EXPECT_EQ(decision["details"]["quarantine_id"], id);
+  EXPECT_EQ(run_sanso("audit verify" + config_).exit_code, 0);
+}
+
+TEST_F(MailCli, NoOutputWhenTheOriginalCannotBeKept) {
+  std::ofstream(dir_ / "broken.toml") << "[service]\ndata_dir = \"/proc/sanso-cannot-write\"\npolicy = \"" << SANSO_SOURCE_DIR
+                                      << "/examples/minamata/policy.toml\"\n";
+  auto r = run_sanso("mail sanitize " + invoice_ + " -o " + (dir_ / "out.eml").string() + " --config " + (dir_ / "broken.toml").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_FALSE(fs::exists(dir_ / "out.eml"));
+}
+
+}  // namespace
