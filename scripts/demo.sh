@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: what a municipal administrator tries first — check the example city's policy, ask
-# the engine a few questions, print the flow table an auditor reads, draw the zone map; then keep
-# a suspicious mail in quarantine, release it with four-eyes approval through a real SMTP relay
+# the engine a few questions, print the flow table an auditor reads, draw the zone map; then make
+# an internet mail text-only (original kept in quarantine), release the original with four-eyes
+# approval through a real SMTP relay
 # (Postfix's smtp-sink), and prove to an auditor — offline — that the audit log was not altered,
 # and that altering it is caught. Everything runs on the embedded SQLite store under out/demo.
 set -euo pipefail
@@ -62,11 +63,16 @@ step "6. ストアの準備 / the store: sanso store migrate && sanso store stat
 "$sanso" store migrate "${cfg[@]}"
 "$sanso" store status "${cfg[@]}"
 
-step "7. 不審メールの隔離 / quarantining a suspicious mail (the milter will do this; here by hand)"
-mail_id=$("$sanso" quarantine add examples/minamata/mail/invoice.eml --mail --verdict removed \
-  --reason "マクロ付き添付ファイル invoice.docm を削除" --from billing@sample-shoji.example \
-  --to kikaku@city.minamata.lg.jp --subject "【至急】請求書の送付（㈱サンプル商事）" \
-  --message-id "<20261125091200.4711@sample-shoji.example>" --as kato "${cfg[@]}" | tail -n 1)
+step "7. メールの無害化 / 無害化 of an internet mail: sanso mail sanitize (parsed in the sandbox)"
+echo "  in:  examples/minamata/mail/invoice.eml (multipart, a macro-enabled .docm attached)"
+"$sanso" mail sanitize examples/minamata/mail/invoice.eml -o "$out/invoice.sanitized.eml" \
+  --report "$out/invoice.report.json" "${cfg[@]}" 2> "$out/sanitize.log"
+cat "$out/sanitize.log"
+mail_id=$(sed -n 's/.*quarantine id \(Q[0-9A-Z-]*\).*/\1/p' "$out/sanitize.log")
+echo "  out: $out/invoice.sanitized.eml — text only; what the LGWAN mailbox receives (decoded):"
+sed -n '1,/^$/p' "$out/invoice.sanitized.eml" | grep -E '^(X-Sanso|Content-Type|Subject)' | sed 's/^/    /'
+sed '1,/^\r\{0,1\}$/d' "$out/invoice.sanitized.eml" | tr -d '\r' | base64 -d | sed 's/\r$//; s/^/    /' | head -n 14
+echo "  the original is kept in quarantine as $mail_id:"
 "$sanso" quarantine list "${cfg[@]}"
 
 step "8. 解放申請と承認 (四つの目の原則) / release request and four-eyes approval"
@@ -94,8 +100,8 @@ step "9. 監査ログ / the audit log: tail, checkpoint, proof, offline verifica
 echo "  signed checkpoint ($out/checkpoint.note):"
 sed 's/^/    /' "$out/checkpoint.note"
 echo "  verifier key for auditors: $("$sanso" audit pubkey "${cfg[@]}")"
-"$sanso" audit prove 2 --json -o "$out/proof-2.json" "${cfg[@]}"
-echo "  inclusion proof of entry #2: $out/proof-2.json"
+"$sanso" audit prove 3 --json -o "$out/proof-3.json" "${cfg[@]}"
+echo "  inclusion proof of entry #3 (the mail.sanitize decision): $out/proof-3.json"
 "$sanso" audit verify --checkpoint "$out/checkpoint.note" "${cfg[@]}"
 
 step "10. 改ざんの検出 / tampering is caught: entry #2 deleted from a copy of the database"
@@ -113,7 +119,9 @@ Done. Open these in a browser or editor:
   $(pwd)/$out/flow-table.txt   what happens to every flow between zones, and the clause it rests on
   $(pwd)/$out/flow-table.json  the same for reports and other tools
   $(pwd)/$out/checkpoint.note  a signed checkpoint of the audit log (C2SP signed note)
-  $(pwd)/$out/proof-2.json     an inclusion proof an auditor can check with any RFC 9162 tool
+  $(pwd)/$out/invoice.sanitized.eml  the text-only mail as it reaches an LGWAN mailbox
+  $(pwd)/$out/invoice.report.json    every MIME part and what was done with it
+  $(pwd)/$out/proof-3.json     an inclusion proof an auditor can check with any RFC 9162 tool
 Try your own:
   $sanso policy decide $policy --from internet --to lgwan --channel file --json
   $sanso quarantine list --config $out/sanso.toml

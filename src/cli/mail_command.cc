@@ -78,6 +78,8 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
     auto opened = open_quarantine(*service, *log);
     if (!opened) return print_error(opened.error()), kExitFailure;
     store = std::move(*opened);
+    auto changes = record_setting_changes(*service, store->database(), *log, node);
+    if (!changes) return print_error(changes.error()), kExitFailure;
     auto c = policy::CompiledPolicy::compile(service->policy, system_clock().today());
     if (!c) return print_error(c.error()), kExitFailure;
     compiled.emplace(std::move(*c));
