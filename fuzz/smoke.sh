@@ -12,7 +12,9 @@ run() {
   local target=$1; shift
   mkdir -p "$scratch/$target"
   for seed in "$@"; do
-    if [ -f "$seed" ]; then cp "$seed" "$scratch/$target/"; else find "$seed" -type f -exec cp {} "$scratch/$target/" \;; fi
+    if [ -f "$seed" ]; then cp "$seed" "$scratch/$target/";
+    elif [ -d "$seed" ]; then find "$seed" -type f -exec cp {} "$scratch/$target/" \;;
+    else echo "   (seed $seed absent, skipped)"; fi
   done
   echo "== $target: ${seconds}s over $(ls "$scratch/$target" | wc -l) seeds"
   "$build/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
@@ -30,4 +32,5 @@ run audit_note_fuzz fuzz/audit/corpus
 run config_parse_fuzz fuzz/config/corpus examples/minamata/sanso.toml
 run quarantine_unseal_fuzz fuzz/quarantine/corpus
 run mime_charset_fuzz fuzz/mime/corpus tests/data/mime/html
+run mail_sanitize_fuzz examples/minamata/mail ${SANSO_SHARED:-../shared}/corpora/mail/mimekit-messages
 echo "fuzz-smoke: all targets ran clean"
