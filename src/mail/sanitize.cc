@@ -171,7 +171,7 @@ struct Walk {
       r.size = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s))->len;
       g_object_unref(s);
       std::string subject;
-      if (inner != nullptr) subject = mime::decode_header_text(raw_header(GMIME_OBJECT(inner), "Subject")).utf8;
+      if (inner != nullptr) subject = trim(mime::decode_header_text(raw_header(GMIME_OBJECT(inner), "Subject")).utf8);
       r.name = subject.empty() ? "(message)" : subject + ".eml";
       r.action = "removed";
       plan.parts.push_back(std::move(r));

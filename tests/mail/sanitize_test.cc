@@ -80,6 +80,31 @@ TEST(MailSanitize, EveryCorpusMessageComesOutTextOnly) {
   EXPECT_EQ(held, 0);
 }
 
+// tests/data/mail/<case>/input.eml → expected.txt (the body a recipient reads, notice included)
+// and expected.json (verdict, decoded subject and sender). SANSO_UPDATE_GOLDEN=1 rewrites them
+// for review.
+TEST(MailSanitize, GoldenCases) {
+  const fs::path dir = fs::path(SANSO_SOURCE_DIR) / "tests/data/mail";
+  const bool update = std::getenv("SANSO_UPDATE_GOLDEN") != nullptr;
+  int cases = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    SCOPED_TRACE(entry.path().filename().string());
+    SanitizeOptions o;
+    SanitizePlan plan = sanitize_sandboxed(read(entry.path() / "input.eml"), o);
+    std::string text = check_output(render_message(plan, o, "Q20261125-GOLDEN01"));
+    std::string facts = "{\"verdict\": \"" + plan.verdict + "\", \"subject\": \"" + plan.subject + "\", \"from\": \"" + plan.from + "\"}\n";
+    if (update) {
+      std::ofstream(entry.path() / "expected.txt", std::ios::binary) << text;
+      std::ofstream(entry.path() / "expected.json", std::ios::binary) << facts;
+    } else {
+      EXPECT_EQ(text, read(entry.path() / "expected.txt"));
+      EXPECT_EQ(facts, read(entry.path() / "expected.json"));
+    }
+    ++cases;
+  }
+  EXPECT_GE(cases, 5);
+}
+
 TEST(MailSanitize, AttachmentsAreRemovedAndListed) {
   std::string raw = read(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/mail/invoice.eml");
   SanitizeOptions o;
