@@ -19,6 +19,11 @@ bash tests/support/pg-server.sh stop "$pg_dir"
 node bench/store_report.js "$out/quarantine.json" "$out/audit.json" | tee "$out/store-summary.txt"
 
 echo
+echo "== mail 無害化 on a generated mix (10,000 messages) against GMime parse + serialize"
+"$build/sanso_mail_bench" --benchmark_out="$out/mail.json" --benchmark_out_format=json
+node bench/mail_report.js "$out/mail.json" | tee "$out/mail-summary.txt"
+
+echo
 echo "== sanso decide() (Google Benchmark)"
 "$build/sanso_policy_bench" --benchmark_min_time=0.5 --benchmark_out="$out/policy.json" --benchmark_out_format=json
 

@@ -3,6 +3,7 @@
 #include <gmime/gmime.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <ctime>
 
@@ -139,6 +140,35 @@ struct Walk {
     return out;
   }
 
+  // The decoded size of a part that is removed anyway, without materialising it: base64 is
+  // counted from its alphabet characters, other encodings are decoded into a counting sink.
+  static std::size_t decoded_size(GMimePart* part) {
+    GMimeDataWrapper* w = g_mime_part_get_content(part);
+    if (w == nullptr) return 0;
+    GMimeStream* raw = g_mime_data_wrapper_get_stream(w);
+    if (g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64 && raw != nullptr) {
+      static const auto kAlphabet = [] {
+        std::array<unsigned char, 256> t{};
+        for (unsigned char c : std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")) t[c] = 1;
+        return t;
+      }();
+      g_mime_stream_reset(raw);
+      std::size_t chars = 0;
+      char buf[65536];
+      gssize n;
+      while ((n = g_mime_stream_read(raw, buf, sizeof buf)) > 0) {
+        for (gssize i = 0; i < n; ++i) chars += kAlphabet[static_cast<unsigned char>(buf[i])];
+      }
+      g_mime_stream_reset(raw);
+      return chars * 6 / 8;
+    }
+    GMimeStream* sink = g_mime_stream_null_new();
+    g_mime_data_wrapper_write_to_stream(w, sink);
+    std::size_t size = GMIME_STREAM_NULL(sink)->written;
+    g_object_unref(sink);
+    return size;
+  }
+
   void object(GMimeObject* obj, const std::string& path, int depth) {
     if (++parts > options.max_parts) {
       limit_hit = true;
@@ -186,12 +216,13 @@ struct Walk {
       r.name = clean_file_name(name->utf8, r.flags);
       if (name->raw_8bit) r.flags.emplace_back("raw-8bit-name");
     }
-    std::string bytes = content_bytes(GMIME_PART(obj));
-    r.size = bytes.size();
     const char* charset = ct != nullptr ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
     r.charset = charset != nullptr ? lower(charset) : "";
     bool attachment = disposition == "attachment" || name.has_value();
-    if (!attachment && (type == "text/plain" || type == "text/html")) {
+    const bool candidate = !attachment && (type == "text/plain" || type == "text/html");
+    std::string bytes = candidate ? content_bytes(GMIME_PART(obj)) : std::string();
+    r.size = candidate ? bytes.size() : decoded_size(GMIME_PART(obj));
+    if (candidate) {
       mime::DecodedText d = mime::decode_text(bytes, r.charset);
       r.decoded_as = d.decoded_as;
       if (d.mislabelled) r.flags.emplace_back("mislabelled-charset");

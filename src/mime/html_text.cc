@@ -37,10 +37,17 @@ std::string lower_no_space(std::string s) {
   return out;
 }
 
+// Looks at the attributes in place: most elements have none, and this runs for every element.
 bool is_hidden(const xmlNode* n) {
-  if (xmlHasProp(n, reinterpret_cast<const xmlChar*>("hidden")) != nullptr) return true;
-  std::string style = lower_no_space(attribute(n, "style"));
-  return style.find("display:none") != std::string::npos || style.find("visibility:hidden") != std::string::npos;
+  for (const xmlAttr* a = n->properties; a != nullptr; a = a->next) {
+    if (a->name == nullptr) continue;
+    if (xmlStrcasecmp(a->name, reinterpret_cast<const xmlChar*>("hidden")) == 0) return true;
+    if (xmlStrcasecmp(a->name, reinterpret_cast<const xmlChar*>("style")) == 0) {
+      std::string style = lower_no_space(attribute(n, "style"));
+      if (style.find("display:none") != std::string::npos || style.find("visibility:hidden") != std::string::npos) return true;
+    }
+  }
+  return false;
 }
 
 bool is_wide(std::string_view s, bool last) {
@@ -430,7 +437,15 @@ std::string defang_url_impl(std::string_view url) {
 
 HtmlText html_to_text(std::string_view html, const HtmlTextOptions& options) {
   HtmlText result;
-  htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
+  // One parser context per thread, reset for every document (saves its dictionary and buffers).
+  struct Context {
+    htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
+    ~Context() {
+      if (ctxt != nullptr) htmlFreeParserCtxt(ctxt);
+    }
+  };
+  thread_local Context context;
+  htmlParserCtxtPtr ctxt = context.ctxt;
   if (ctxt == nullptr) {
     result.text = "\n";
     result.truncated = true;
@@ -441,7 +456,6 @@ HtmlText html_to_text(std::string_view html, const HtmlTextOptions& options) {
   htmlDocPtr doc = htmlCtxtReadMemory(ctxt, html.data(), static_cast<int>(std::min<std::size_t>(html.size(), INT32_MAX)), "mail.html",
                                       "UTF-8", HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
   result.truncated = ctxt->errNo == XML_ERR_INTERNAL_ERROR || ctxt->errNo == XML_ERR_NO_MEMORY;
-  htmlFreeParserCtxt(ctxt);
   if (doc == nullptr) {
     result.text = "\n";
     result.truncated = result.truncated || !html.empty();
