@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -23,11 +24,32 @@ struct SanitizeArgs {
   std::string input;
   std::string output;
   std::string report;
-  std::string charset = "utf-8";
-  std::string lang = "ja";
-  std::string prefer = "text";
+  // Unset: from [mail] in sanso.toml, else the defaults.
+  std::optional<std::string> charset;
+  std::optional<std::string> lang;
+  std::optional<std::string> prefer;
   bool no_defang = false;
 };
+
+mail::SanitizeOptions options_from(const config::MailSettings* m, const SanitizeArgs& a) {
+  mail::SanitizeOptions o;
+  if (m != nullptr) {
+    o.output_charset = m->output_charset;
+    o.prefer_html = m->prefer == "html";
+    o.defang_links = m->defang_links;
+    o.lang = m->lang;
+    if (!m->keep_headers.empty()) o.keep_headers = m->keep_headers;
+    o.max_message_bytes = static_cast<std::size_t>(m->max_message_mb) << 20;
+    o.max_depth = static_cast<int>(m->max_depth);
+    o.max_parts = static_cast<int>(m->max_parts);
+    o.contact = m->contact;
+  }
+  if (a.charset) o.output_charset = *a.charset;
+  if (a.lang) o.lang = *a.lang;
+  if (a.prefer) o.prefer_html = *a.prefer == "html";
+  if (a.no_defang) o.defang_links = false;
+  return o;
+}
 
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[crypto_hash_sha256_BYTES];
@@ -53,15 +75,17 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
   bytes << in.rdbuf();
   const std::string raw = bytes.str();
 
-  mail::SanitizeOptions options;
-  options.output_charset = a.charset;
-  options.lang = a.lang;
-  options.prefer_html = a.prefer == "html";
-  options.defang_links = !a.no_defang;
-  mail::SanitizePlan plan = mail::sanitize_sandboxed(raw, options);
-
   std::string quarantine_id;
   const bool stored = !o.config_path.empty() || std::getenv("SANSO_CONFIG") != nullptr;
+  std::optional<Service> service;
+  if (stored) {
+    auto loaded = load_service(o);
+    if (!loaded) return print_error(loaded.error()), kExitFailure;
+    service = std::move(*loaded);
+  }
+  const mail::SanitizeOptions options = options_from(service ? &service->config.mail : nullptr, a);
+  mail::SanitizePlan plan = mail::sanitize_sandboxed(raw, options);
+
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<quarantine::QuarantineStore> store;
   policy::Decision decision;
@@ -69,8 +93,6 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
   std::string node;
   if (stored) {
     // Fail closed: without a durable original there is no output.
-    auto service = load_service(o);
-    if (!service) return print_error(service.error()), kExitFailure;
     auto made = make_audit_log(*service);
     if (!made) return print_error(made.error()), kExitFailure;
     log = std::move(*made);
@@ -144,9 +166,11 @@ void register_mail_command(CLI::App& app, int& exit_code) {
   s->add_option("IN", a->input, "the message (RFC 5322)")->required()->check(CLI::ExistingFile);
   s->add_option("-o,--output", a->output, "the sanitized message")->required();
   s->add_option("--report", a->report, "write a JSON report of every part and what was done");
-  s->add_option("--charset", a->charset, "output charset")->check(CLI::IsMember({"utf-8", "iso-2022-jp"}));
-  s->add_option("--lang", a->lang, "language of the notice")->check(CLI::IsMember({"ja", "en"}));
-  s->add_option("--prefer", a->prefer, "which alternative becomes the body")->check(CLI::IsMember({"text", "html"}));
+  s->add_option("--charset", a->charset, "output charset (default: [mail] output_charset, else utf-8)")
+      ->check(CLI::IsMember({"utf-8", "iso-2022-jp"}));
+  s->add_option("--lang", a->lang, "language of the notice (default: [mail] lang, else ja)")->check(CLI::IsMember({"ja", "en"}));
+  s->add_option("--prefer", a->prefer, "which alternative becomes the body (default: [mail] prefer, else text)")
+      ->check(CLI::IsMember({"text", "html"}));
   s->add_flag("--no-defang", a->no_defang, "show link targets as they are (not hxxps://example[.]com)");
   s->add_option("--config", o->config_path, "keep the original in quarantine and audit the decision (sanso.toml)");
   s->callback([&exit_code, o, a] { exit_code = run_sanitize(*o, *a); });

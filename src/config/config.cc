@@ -138,7 +138,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   ServiceConfig c;
   c.source = std::string(path);
   fs::path config_dir = fs::absolute(fs::path(path)).parent_path();
-  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "listeners", "users"}));
+  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "listeners", "users"}));
 
   const toml::table* service = SANSO_TRY(r.table(root, "service"));
   if (service == nullptr) {
@@ -197,6 +197,31 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.integer(*a, "checkpoint_seconds", c.audit.checkpoint_seconds, 1));
   }
   c.audit.key_file = absolute_from(c.data_dir, c.audit.key_file.empty() ? "audit.key" : c.audit.key_file);
+
+  if (const toml::table* m = SANSO_TRY(r.table(root, "mail"))) {
+    SANSO_TRY(r.only_keys(*m, "[mail]", {"output_charset", "prefer", "defang_links", "lang", "keep_headers", "max_message_mb",
+                                          "max_depth", "max_parts", "contact"}));
+    SANSO_TRY(r.string(*m, "output_charset", c.mail.output_charset));
+    SANSO_TRY(r.string(*m, "prefer", c.mail.prefer));
+    SANSO_TRY(r.boolean(*m, "defang_links", c.mail.defang_links));
+    SANSO_TRY(r.string(*m, "lang", c.mail.lang));
+    SANSO_TRY(r.strings(*m, "keep_headers", c.mail.keep_headers));
+    SANSO_TRY(r.integer(*m, "max_message_mb", c.mail.max_message_mb, 1));
+    SANSO_TRY(r.integer(*m, "max_depth", c.mail.max_depth, 1));
+    SANSO_TRY(r.integer(*m, "max_parts", c.mail.max_parts, 1));
+    SANSO_TRY(r.string(*m, "contact", c.mail.contact));
+    auto one_of = [&](const std::string& value, const char* key, std::initializer_list<const char*> allowed) -> Result<void> {
+      for (const char* a : allowed) {
+        if (value == a) return ok();
+      }
+      std::string list;
+      for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      return make_error("config.value", where(path, *m->get(key)), std::string("'") + key + "' must be one of: " + list);
+    };
+    if (m->get("output_charset") != nullptr) SANSO_TRY(one_of(c.mail.output_charset, "output_charset", {"utf-8", "iso-2022-jp"}));
+    if (m->get("prefer") != nullptr) SANSO_TRY(one_of(c.mail.prefer, "prefer", {"text", "html"}));
+    if (m->get("lang") != nullptr) SANSO_TRY(one_of(c.mail.lang, "lang", {"ja", "en"}));
+  }
 
   if (const toml::table* l = SANSO_TRY(r.table(root, "listeners"))) {
     SANSO_TRY(r.only_keys(*l, "[listeners]", {"milter", "web"}));

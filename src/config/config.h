@@ -45,6 +45,19 @@ struct AuditSettings {
   std::int64_t checkpoint_seconds = 60;
 };
 
+// How internet mail is made text-only (src/mail); every key optional.
+struct MailSettings {
+  std::string output_charset = "utf-8";  // or "iso-2022-jp"
+  std::string prefer = "text";           // or "html"
+  bool defang_links = true;
+  std::string lang = "ja";
+  std::vector<std::string> keep_headers;  // empty: the sanitizer's default allow-list
+  std::int64_t max_message_mb = 50;
+  std::int64_t max_depth = 32;
+  std::int64_t max_parts = 1000;
+  std::string contact;                    // who to ask for an original, named in the notice
+};
+
 struct Listeners {
   std::string milter;
   std::string web;
@@ -61,6 +74,7 @@ struct ServiceConfig {
   bool auto_migrate = true;
   QuarantineSettings quarantine;
   AuditSettings audit;
+  MailSettings mail;
   Listeners listeners;
   std::vector<Operator> operators;
 

@@ -374,13 +374,14 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
     converted = converted || p.action == "converted";
   }
   std::string id = quarantine_id.empty() ? (ja ? "(保存されていません)" : "(not stored)") : std::string(quarantine_id);
+  const std::string contact = !options.contact.empty() ? options.contact : (ja ? "情報政策係" : "the IT security section");
   std::string notice;
   const std::string rule(60, '-');
   if (plan.verdict == "held") {
     notice = ja ? "【Sanso 無害化のお知らせ】\nこのメールは安全にテキスト化できなかったため、本文を表示せず保留しました。\n理由: " + plan.reason +
-                      "\n原本は隔離されています。必要な場合は隔離ID " + id + " を添えて情報政策係に申請してください。\n"
+                      "\n原本は隔離されています。必要な場合は隔離ID " + id + " を添えて" + contact + "に申請してください。\n"
                 : "[Sanso notice]\nThis message could not be converted safely and is withheld.\nReason: " + plan.reason +
-                      "\nThe original is quarantined; to request it, quote quarantine id " + id + ".\n";
+                      "\nThe original is quarantined; to request it, ask " + contact + " quoting quarantine id " + id + ".\n";
   } else if (plan.verdict == "sanitized") {
     notice = ja ? "【Sanso 無害化のお知らせ】\nこのメールはインターネットから受信したため、安全のためテキスト形式に変換しました。\n"
                 : "[Sanso notice]\nThis message came from the internet and was converted to plain text for safety.\n";
@@ -394,8 +395,8 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
         notice += "\n";
       }
     }
-    notice += ja ? "原本は隔離されています。必要な場合は隔離ID " + id + " を添えて情報政策係に申請してください。\n"
-                 : "The original is quarantined; to request it, quote quarantine id " + id + ".\n";
+    notice += ja ? "原本は隔離されています。必要な場合は隔離ID " + id + " を添えて" + contact + "に申請してください。\n"
+                 : "The original is quarantined; to request it, ask " + contact + " quoting quarantine id " + id + ".\n";
   }
   std::string body = notice.empty() ? plan.body : notice + rule + "\n\n" + plan.body;
 

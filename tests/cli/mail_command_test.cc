@@ -21,7 +21,8 @@ class MailCli : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("sanso-mail-cli-" + sanso::testing::random_hex(4));
     fs::create_directories(dir_);
     std::ofstream(dir_ / "sanso.toml") << "[service]\nnode = \"gw-test\"\ndata_dir = \"data\"\npolicy = \"" << SANSO_SOURCE_DIR
-                                       << "/examples/minamata/policy.toml\"\n[[users]]\nname = \"tanaka\"\nroles = [\"security_manager\"]\n";
+                                       << "/examples/minamata/policy.toml\"\n[mail]\ncontact = \"情報政策係（内線 2101）\"\nlang = \"en\"\n"
+                                          "[[users]]\nname = \"tanaka\"\nroles = [\"security_manager\"]\n";
     config_ = " --config " + (dir_ / "sanso.toml").string();
     invoice_ = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/mail/invoice.eml";
   }
@@ -60,6 +61,12 @@ TEST_F(MailCli, WithConfigTheOriginalIsQuarantinedAndTheDecisionAudited) {
   std::string out = read(dir_ / "out.eml");
   EXPECT_NE(out.find("X-Sanso-Sanitized: sanitized; id=" + id), std::string::npos);
   EXPECT_NE(out.find("charset=ISO-2022-JP"), std::string::npos);
+  auto lang = run_sanso("mail sanitize " + invoice_ + " -o " + (dir_ / "en.eml").string() + config_);
+  ASSERT_EQ(lang.exit_code, 0) << lang.output;
+  std::string en = read(dir_ / "en.eml");
+  EXPECT_NE(en.find("Content-Type: text/plain; charset=UTF-8"), std::string::npos);  // [mail] default charset
+  auto de = run_sanso("mail sanitize " + invoice_ + " -o " + (dir_ / "ja.eml").string() + " --lang ja" + config_);
+  ASSERT_EQ(de.exit_code, 0) << de.output;
   auto show = run_sanso("quarantine show " + id + " --json" + config_);
   ASSERT_EQ(show.exit_code, 0) << show.output;
   auto item = nlohmann::json::parse(show.output);
@@ -75,7 +82,7 @@ TEST_F(MailCli, WithConfigTheOriginalIsQuarantinedAndTheDecisionAudited) {
   nlohmann::json decision;
   while (std::getline(lines, line)) {
     auto j = nlohmann::json::parse(line);
-    if (j["action"] == "mail.sanitize") decision = j;
+    if (j["action"] == "mail.sanitize" && decision.is_null()) decision = j;  // the first run's
   }
   ASSERT_FALSE(decision.is_null()) << log.output;
   EXPECT_EQ(decision["outcome"], "sanitized");

@@ -80,6 +80,24 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"[service]\ndata_dir = \"d\"\npolicy = \"p\"\nauto_migrate = \"yes\"\n", "config.type", "sanso.toml:4:",
                   "true or false"}));
 
+TEST(Config, MailSettings) {
+  auto c = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\noutput_charset = \"iso-2022-jp\"\nprefer = \"html\"\n"
+                        "defang_links = false\nkeep_headers = [\"From\", \"Subject\"]\nmax_parts = 50\ncontact = \"情報政策係\"\n",
+                        "s.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->mail.output_charset, "iso-2022-jp");
+  EXPECT_EQ(c->mail.prefer, "html");
+  EXPECT_FALSE(c->mail.defang_links);
+  EXPECT_EQ(c->mail.keep_headers, (std::vector<std::string>{"From", "Subject"}));
+  EXPECT_EQ(c->mail.max_parts, 50);
+  EXPECT_EQ(c->mail.contact, "情報政策係");
+  auto bad = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\noutput_charset = \"shift_jis\"\n", "s.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "config.value");
+  EXPECT_EQ(bad.error().where, "s.toml:5:18");
+  EXPECT_NE(bad.error().message.find("utf-8, iso-2022-jp"), std::string::npos);
+}
+
 TEST(Config, MissingFileSaysHowToGiveOne) {
   auto c = load_config("/nonexistent/sanso.toml");
   ASSERT_FALSE(c);
