@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <sodium.h>
+
 #include "support/cli_runner.h"
 #include "support/test_store.h"
 
@@ -65,6 +67,15 @@ TEST_F(MailCli, WithConfigTheOriginalIsQuarantinedAndTheDecisionAudited) {
   ASSERT_EQ(lang.exit_code, 0) << lang.output;
   std::string en = read(dir_ / "en.eml");
   EXPECT_NE(en.find("Content-Type: text/plain; charset=UTF-8"), std::string::npos);  // [mail] default charset
+  std::string b64 = en.substr(en.find("\r\n\r\n") + 4);
+  std::string text(b64.size(), '\0');
+  std::size_t len = 0;
+  ASSERT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(text.data()), text.size(), b64.data(), b64.size(), "\r\n", &len, nullptr,
+                              sodium_base64_VARIANT_ORIGINAL),
+            0);
+  text.resize(len);
+  EXPECT_NE(text.find("[Sanso notice]"), std::string::npos) << text;                 // [mail] lang = "en"
+  EXPECT_NE(text.find("ask 情報政策係（内線 2101） quoting"), std::string::npos) << text;  // [mail] contact
   auto de = run_sanso("mail sanitize " + invoice_ + " -o " + (dir_ / "ja.eml").string() + " --lang ja" + config_);
   ASSERT_EQ(de.exit_code, 0) << de.output;
   auto show = run_sanso("quarantine show " + id + " --json" + config_);
