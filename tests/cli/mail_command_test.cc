@@ -103,6 +103,41 @@ TEST_F(MailCli, WithConfigTheOriginalIsQuarantinedAndTheDecisionAudited) {
   EXPECT_EQ(run_sanso("audit verify" + config_).exit_code, 0);
 }
 
+TEST_F(MailCli, BatchOverADirectoryAndAnMbox) {
+  fs::create_directories(dir_ / "in" / "cur");  // a Maildir: cur/ and new/ are read, tmp/ is not
+  fs::create_directories(dir_ / "in" / "tmp");
+  for (const auto& e : fs::directory_iterator(fs::path(SANSO_SOURCE_DIR) / "tests/data/mail")) {
+    fs::copy_file(e.path() / "input.eml", dir_ / "in" / "cur" / (e.path().filename().string() + ":2,S"));
+  }
+  fs::copy_file(dir_ / "in" / "cur" / "html-only-newsletter:2,S", dir_ / "in" / "tmp" / "being-delivered");
+  auto dir = run_sanso("mail sanitize --input " + (dir_ / "in").string() + " --output-dir " + (dir_ / "out").string() + config_);
+  ASSERT_EQ(dir.exit_code, 0) << dir.output;
+  EXPECT_NE(dir.output.find("sanitized           3"), std::string::npos) << dir.output;
+  EXPECT_NE(dir.output.find("clean               2"), std::string::npos) << dir.output;
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "out")) files += e.path().extension() == ".eml" ? 1 : 0;
+  EXPECT_EQ(files, 5);  // one output per message
+  auto items = nlohmann::json::parse(run_sanso("quarantine list --json --limit 1000" + config_).output);
+  EXPECT_EQ(static_cast<int>(items.size()), files);  // every original kept
+
+  std::ofstream(dir_ / "in.mbox") << "From a@b Wed Nov 25 00:00:00 2026\nSubject: one\n\nbody 1\n>From the start\n\n"
+                                     "From c@d Wed Nov 25 00:00:01 2026\nSubject: two\nContent-Type: text/html\n\n<p>two</p>\n";
+  auto mbox = run_sanso("mail sanitize --input " + (dir_ / "in.mbox").string() + " --output-dir " + (dir_ / "mbox").string() + config_);
+  ASSERT_EQ(mbox.exit_code, 0) << mbox.output;
+  EXPECT_TRUE(fs::exists(dir_ / "mbox" / "message-1.eml"));
+  EXPECT_TRUE(fs::exists(dir_ / "mbox" / "message-2.eml"));
+  auto list = nlohmann::json::parse(run_sanso("quarantine list --json --limit 1000" + config_).output);
+  bool unescaped = false;
+  for (const auto& it : list) {
+    if (it["origin"]["subject"] != "one") continue;
+    auto ex = run_sanso("quarantine export " + it["id"].get<std::string>() + " -o " + (dir_ / "one.eml").string() + " --as tanaka" + config_);
+    ASSERT_EQ(ex.exit_code, 0) << ex.output;
+    unescaped = read(dir_ / "one.eml").find("\nFrom the start\n") != std::string::npos;
+  }
+  EXPECT_TRUE(unescaped) << "the mbox '>From ' escape is undone in the kept original";
+  EXPECT_EQ(run_sanso("mail sanitize --input " + (dir_ / "in.mbox").string()).exit_code, 2);  // --output-dir missing
+}
+
 TEST_F(MailCli, NoOutputWhenTheOriginalCannotBeKept) {
   std::ofstream(dir_ / "broken.toml") << "[service]\ndata_dir = \"/proc/sanso-cannot-write\"\npolicy = \"" << SANSO_SOURCE_DIR
                                       << "/examples/minamata/policy.toml\"\n";
