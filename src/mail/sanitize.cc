@@ -119,11 +119,12 @@ std::string human_size(std::size_t n) {
 }
 
 struct Walk {
-  Walk(const SanitizeOptions& o, SanitizePlan& p) : options(o), plan(p) {}
+  Walk(const SanitizeOptions& o, SanitizePlan& p, int& part_count) : options(o), plan(p), parts(part_count) {}
   const SanitizeOptions& options;
   SanitizePlan& plan;
-  int parts = 0;
+  int& parts;  // across the message and every message attached to it
   bool limit_hit = false;
+  std::vector<std::string> attached;  // the text of each attached message, in order
   // Body candidates, first found wins within each kind.
   std::string plain, html;
   bool have_plain = false, have_html = false;
@@ -169,6 +170,27 @@ struct Walk {
     return size;
   }
 
+  // Picks the body among a message's candidates (text unless HTML is preferred or alone) and
+  // marks the parts; `w` is this walk or the walk of an attached message.
+  std::string choose_body(Walk& w, bool& converted, bool& truncated) {
+    mime::HtmlTextOptions html_options;
+    html_options.defang_links = options.defang_links;
+    html_options.lang = options.lang;
+    if (w.have_html && (options.prefer_html || !w.have_plain)) {
+      mime::HtmlText t = mime::html_to_text(w.html, html_options);
+      truncated = t.truncated;
+      plan.parts[w.html_index[0]].action = "converted";
+      converted = true;
+      return t.text;
+    }
+    if (w.have_plain) {
+      plan.parts[w.plain_index[0]].action = "body";
+      if (w.have_html) plan.parts[w.html_index[0]].action = "removed";
+      return w.plain;
+    }
+    return {};
+  }
+
   void object(GMimeObject* obj, const std::string& path, int depth) {
     if (++parts > options.max_parts) {
       limit_hit = true;
@@ -194,17 +216,34 @@ struct Walk {
     r.path = path.empty() ? "1" : path;
     r.type = type;
     if (GMIME_IS_MESSAGE_PART(obj)) {
-      // An attached message: removed whole for now; its original is in quarantine with the mail.
-      GMimeStream* s = g_mime_stream_mem_new();
+      // An attached message is sanitized like the mail itself; its text follows the body.
       GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-      if (inner != nullptr) g_mime_object_write_to_stream(GMIME_OBJECT(inner), nullptr, s);
-      r.size = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s))->len;
-      g_object_unref(s);
       std::string subject;
       if (inner != nullptr) subject = trim(mime::decode_header_text(raw_header(GMIME_OBJECT(inner), "Subject")).utf8);
       r.name = subject.empty() ? "(message)" : subject + ".eml";
-      r.action = "removed";
-      plan.parts.push_back(std::move(r));
+      r.action = "converted";
+      plan.parts.push_back(r);
+      if (inner == nullptr) return;
+      Walk sub(options, plan, parts);
+      if (GMimeObject* body = g_mime_message_get_mime_part(inner)) sub.object(body, r.path, depth + 1);
+      if (sub.limit_hit) {
+        limit_hit = true;
+        return;
+      }
+      bool converted = false, truncated = false;
+      std::string text = choose_body(sub, converted, truncated);
+      if (truncated) {
+        limit_hit = true;
+        plan.reason = "an attached message's HTML nests too deeply to convert completely";
+        return;
+      }
+      std::string head;
+      for (const char* h : {"From", "Date", "Subject"}) {
+        std::string v = trim(mime::decode_header_text(raw_header(GMIME_OBJECT(inner), h)).utf8);
+        if (!v.empty()) head += std::string(h) + ": " + v + "\n";
+      }
+      attached.push_back(head + "\n" + text);
+      for (auto& t : sub.attached) attached.push_back(std::move(t));
       return;
     }
     if (!GMIME_IS_PART(obj)) return;
@@ -327,7 +366,8 @@ SanitizePlan sanitize_message(std::string_view raw, const SanitizeOptions& optio
     plan.headers.push_back({name, fold_ascii(out)});
   }
 
-  Walk walk(options, plan);
+  int part_count = 0;
+  Walk walk(options, plan, part_count);
   GMimeObject* body = g_mime_message_get_mime_part(message);
   if (body != nullptr) walk.object(body, "", 0);
   g_object_unref(message);
@@ -335,25 +375,19 @@ SanitizePlan sanitize_message(std::string_view raw, const SanitizeOptions& optio
     plan.verdict = "held";
     return plan;
   }
-  mime::HtmlTextOptions html_options;
-  html_options.defang_links = options.defang_links;
-  html_options.lang = options.lang;
-  bool converted = false;
-  if (walk.have_html && (options.prefer_html || !walk.have_plain)) {
-    mime::HtmlText t = mime::html_to_text(walk.html, html_options);
-    if (t.truncated) {
-      plan.verdict = "held";
-      plan.reason = "the HTML body nests too deeply to convert completely";
-      return plan;
-    }
-    plan.body = t.text;
-    plan.parts[walk.html_index[0]].action = "converted";
-    converted = true;
-  } else if (walk.have_plain) {
-    plan.body = walk.plain;
-    plan.parts[walk.plain_index[0]].action = "body";
-    if (walk.have_html) plan.parts[walk.html_index[0]].action = "removed";
+  bool converted = false, truncated = false;
+  plan.body = walk.choose_body(walk, converted, truncated);
+  if (truncated) {
+    plan.verdict = "held";
+    plan.reason = "the HTML body nests too deeply to convert completely";
+    return plan;
   }
+  const bool ja = options.lang != "en";
+  for (const auto& text : walk.attached) {
+    plan.body += std::string(plan.body.empty() || plan.body.back() == '\n' ? "\n" : "\n\n") +
+                 (ja ? "----- 添付されたメール -----\n" : "----- attached message -----\n") + text;
+  }
+  converted = converted || !walk.attached.empty();
   for (auto& p : plan.parts) {
     if (p.action == "skipped" && p.type == "text/html") p.action = "removed";
   }
@@ -369,9 +403,11 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
   const bool ja = options.lang != "en";
   std::vector<const PartReport*> removed;
   bool converted = false;
+  std::size_t attached = 0;
   for (const auto& p : plan.parts) {
     if (p.action == "removed") removed.push_back(&p);
-    converted = converted || p.action == "converted";
+    converted = converted || (p.action == "converted" && p.type == "text/html");
+    attached += p.action == "converted" && p.type == "message/rfc822" ? 1 : 0;
   }
   std::string id = quarantine_id.empty() ? (ja ? "(保存されていません)" : "(not stored)") : std::string(quarantine_id);
   const std::string contact = !options.contact.empty() ? options.contact : (ja ? "情報政策係" : "the IT security section");
@@ -386,6 +422,10 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
     notice = ja ? "【Sanso 無害化のお知らせ】\nこのメールはインターネットから受信したため、安全のためテキスト形式に変換しました。\n"
                 : "[Sanso notice]\nThis message came from the internet and was converted to plain text for safety.\n";
     if (converted) notice += ja ? "・HTML形式の本文をテキストに変換しました（リンクはクリックできない形で表示）\n" : "- The HTML body was converted to text (links shown, not clickable).\n";
+    if (attached > 0) {
+      notice += ja ? "・添付されたメール " + std::to_string(attached) + " 通を同じように無害化し、本文の後に載せました\n"
+                   : "- " + std::to_string(attached) + " attached message(s) were sanitized the same way and follow the body.\n";
+    }
     if (!removed.empty()) {
       notice += ja ? "・次の " + std::to_string(removed.size()) + " 件を削除しました:\n" : "- Removed " + std::to_string(removed.size()) + " part(s):\n";
       for (const PartReport* p : removed) {
@@ -403,7 +443,7 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
   std::string out;
   for (const auto& h : plan.headers) out += h.name + ":" + (h.value.empty() || h.value[0] == ' ' ? "" : " ") + h.value + "\r\n";
   std::string report = "parts=" + std::to_string(plan.parts.size()) + "; removed=" + std::to_string(removed.size()) +
-                       (converted ? "; html-to-text" : "") + (plan.replaced_characters ? "; replaced=" + std::to_string(plan.replaced_characters) : "");
+                       (converted ? "; html-to-text" : "") + (attached > 0 ? "; attached-messages=" + std::to_string(attached) : "") + (plan.replaced_characters ? "; replaced=" + std::to_string(plan.replaced_characters) : "");
   out += "X-Sanso-Sanitized: " + plan.verdict + "; id=" + (quarantine_id.empty() ? std::string("none") : std::string(quarantine_id)) + "\r\n";
   out += "X-Sanso-Report: " + report + "\r\n";
   out += "MIME-Version: 1.0\r\n";

@@ -4,6 +4,7 @@
 
 #include <gmime/gmime.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -147,6 +148,31 @@ TEST(MailSanitize, HtmlOnlyMailIsConvertedAndLinksDefanged) {
   EXPECT_NE(text.find("Click here (hxxps://phish[.]example/login)"), std::string::npos) << text;
   EXPECT_EQ(text.find("steal"), std::string::npos);
   EXPECT_EQ(text.find("<"), std::string::npos);
+}
+
+TEST(MailSanitize, AttachedMessagesAreSanitizedRecursively) {
+  std::string inner = "From: inner@example.jp\r\nSubject: inner\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\n"
+                      "--i\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>内側の<b>HTML</b><script>x()</script></p>\r\n"
+                      "--i\r\nContent-Type: application/x-msdownload\r\nContent-Disposition: attachment; filename=setup.exe\r\n\r\nMZ\r\n--i--\r\n";
+  std::string raw = "From: outer@example.jp\r\nSubject: fwd\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n"
+                    "--o\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n転送します。\r\n--o\r\nContent-Type: message/rfc822\r\n\r\n" + inner +
+                    "\r\n--o--\r\n";
+  SanitizePlan plan = sanitize_sandboxed(raw, {});
+  EXPECT_EQ(plan.verdict, "sanitized");
+  std::vector<std::string> paths, actions;
+  for (const auto& p : plan.parts) {
+    paths.push_back(p.path);
+    actions.push_back(p.action);
+  }
+  EXPECT_EQ(paths, (std::vector<std::string>{"1", "2", "2.1", "2.2"}));
+  EXPECT_EQ(actions, (std::vector<std::string>{"body", "converted", "converted", "removed"}));
+  std::string text = check_output(render_message(plan, {}, "Q1"));
+  text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());
+  EXPECT_NE(text.find("転送します。"), std::string::npos);
+  EXPECT_NE(text.find("----- 添付されたメール -----\nFrom: inner@example.jp\nSubject: inner\n\n内側のHTML"), std::string::npos) << text;
+  EXPECT_NE(text.find("setup.exe"), std::string::npos);  // listed as removed
+  EXPECT_EQ(text.find("x()"), std::string::npos);
+  EXPECT_EQ(text.find("MZ"), std::string::npos);
 }
 
 TEST(MailSanitize, MislabelledBodyIsFlagged) {
