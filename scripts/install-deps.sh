@@ -11,6 +11,7 @@ packages=(
   # libraries (linked)
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libsodium-dev
   libsqlite3-dev libpq-dev libssl-dev libseccomp-dev libgmime-3.0-dev libxml2-dev
+  libuchardet-dev libytnef0-dev libkainjow-mustache-dev
   # servers the tests run for real (each started privately by the test harness)
   postgresql postfix
   sqlite3                                # the demo tampers with a copy of the store to show detection

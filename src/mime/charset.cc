@@ -1,6 +1,7 @@
 #include "mime/charset.h"
 
 #include <iconv.h>
+#include <uchardet/uchardet.h>
 
 #include <algorithm>
 #include <array>
@@ -342,6 +343,25 @@ std::string detect_japanese(std::string_view bytes) {
   return "euc-jp-ms";
 }
 
+namespace {
+
+// Unlabelled 8-bit text that is neither Japanese nor UTF-8 (Cyrillic, Chinese, Western European…):
+// uchardet's guess, canonical, or "" when it has none.
+std::string detect_other(std::string_view bytes) {
+  uchardet_t detector = uchardet_new();
+  if (detector == nullptr) return {};
+  std::string out;
+  if (uchardet_handle_data(detector, bytes.data(), bytes.size()) == 0) {
+    uchardet_data_end(detector);
+    const char* guess = uchardet_get_charset(detector);
+    if (guess != nullptr && *guess != '\0') out = canonical_charset(guess);
+  }
+  uchardet_delete(detector);
+  return out;
+}
+
+}  // namespace
+
 DecodedText decode_text(std::string_view bytes, std::string_view label) {
   DecodedText d;
   d.label = canonical_charset(label);
@@ -355,6 +375,7 @@ DecodedText decode_text(std::string_view bytes, std::string_view label) {
     });
     if (eight && !(only_kana && has_iso2022_escape(bytes))) {
       std::string detected = detect_japanese(bytes);
+      if (detected.empty() && as == "us-ascii") detected = detect_other(bytes);
       if (!detected.empty()) as = detected;
     } else if (as == "us-ascii" && has_iso2022_escape(bytes)) {
       as = "iso-2022-jp";
@@ -376,8 +397,13 @@ DecodedText decode_text(std::string_view bytes, std::string_view label) {
       as = "iso-2022-jp";
     }
   } else if (as.empty()) {
-    std::string detected = detect_japanese(bytes);
-    as = detected.empty() ? "utf-8" : detected;
+    // uchardet tells the language family; within the Japanese one our own detection decides
+    // (it knows CP932 from eucJP-ms better), elsewhere uchardet's answer stands.
+    std::string other = eight ? detect_other(bytes) : std::string();
+    bool japanese = other.empty() || other == "cp932" || other == "euc-jp-ms" || other == "iso-2022-jp" || other == "utf-8" ||
+                    other == "us-ascii";
+    std::string detected = japanese ? detect_japanese(bytes) : other;
+    as = detected.empty() ? (other.empty() ? "utf-8" : other) : detected;
   }
   if (as == "us-ascii" && !eight) as = d.label.empty() ? "us-ascii" : d.label;
   if (is_iso2022jp_family(as)) {

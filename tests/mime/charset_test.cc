@@ -120,6 +120,12 @@ TEST(Charset, OtherLabelledCharsetsStillDecode) {
   const std::string ru = read(kFilters / "cyrillic.utf-8.txt");
   EXPECT_EQ(decode_text(read(kFilters / "cyrillic.koi8-r.txt"), "koi8-r").utf8, ru);
   EXPECT_EQ(decode_text(read(kFilters / "cyrillic.cp1251.txt"), "windows-1251").utf8, ru);
+  // Unlabelled and not Japanese: uchardet's guess.
+  auto guessed = decode_text(read(kFilters / "cyrillic.koi8-r.txt"), "");
+  EXPECT_EQ(guessed.utf8, ru) << "detected as " << guessed.decoded_as;
+  auto french = decode_text(read(kFilters / "french-fable.cp1252.txt"), "");
+  EXPECT_EQ(french.replaced, 0u) << french.decoded_as;
+  EXPECT_NE(french.utf8.find("\xC3"), std::string::npos) << "accented letters decoded, as " << french.decoded_as;
   auto big5 = decode_text(read(kFilters / "chinese.big5.txt"), "big5");
   EXPECT_EQ(big5.replaced, 0u);
   EXPECT_FALSE(big5.mislabelled);
