@@ -345,6 +345,22 @@ std::string detect_japanese(std::string_view bytes) {
 
 namespace {
 
+// Real Japanese text has more kana and kanji than half-width katakana.
+bool reads_as_japanese(std::string_view utf8) {
+  std::size_t japanese = 0, halfwidth = 0;
+  for (std::size_t i = 0; i < utf8.size();) {
+    auto c = static_cast<unsigned char>(utf8[i]);
+    std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (len == 3 && i + 2 < utf8.size()) {
+      char32_t cp = ((c & 0x0F) << 12) | ((static_cast<unsigned char>(utf8[i + 1]) & 0x3F) << 6) | (static_cast<unsigned char>(utf8[i + 2]) & 0x3F);
+      if ((cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF01 && cp <= 0xFF5E)) ++japanese;
+      if (cp >= 0xFF61 && cp <= 0xFF9F) ++halfwidth;
+    }
+    i += len;
+  }
+  return japanese >= halfwidth;
+}
+
 // Unlabelled 8-bit text that is neither Japanese nor UTF-8 (Cyrillic, Chinese, Western European…):
 // uchardet's guess, canonical, or "" when it has none.
 std::string detect_other(std::string_view bytes) {
@@ -397,13 +413,19 @@ DecodedText decode_text(std::string_view bytes, std::string_view label) {
       as = "iso-2022-jp";
     }
   } else if (as.empty()) {
-    // uchardet tells the language family; within the Japanese one our own detection decides
-    // (it knows CP932 from eucJP-ms better), elsewhere uchardet's answer stands.
-    std::string other = eight ? detect_other(bytes) : std::string();
-    bool japanese = other.empty() || other == "cp932" || other == "euc-jp-ms" || other == "iso-2022-jp" || other == "utf-8" ||
-                    other == "us-ascii";
-    std::string detected = japanese ? detect_japanese(bytes) : other;
-    as = detected.empty() ? (other.empty() ? "utf-8" : other) : detected;
+    // Japanese first (even a short header decodes right); but Cyrillic or Latin bytes also
+    // "decode" as CP932, mostly into half-width katakana, and then uchardet's answer stands.
+    std::string detected = detect_japanese(bytes);
+    if (detected == "cp932" || detected == "euc-jp-ms") {
+      std::size_t ignored = 0;
+      if (!reads_as_japanese(iconv_to_utf8(bytes, detected == "cp932" ? "CP932" : "EUC-JP-MS", ignored))) {
+        std::string other = detect_other(bytes);
+        if (!other.empty() && other != "cp932" && other != "euc-jp-ms") detected = other;
+      }
+    } else if (detected.empty()) {
+      detected = detect_other(bytes);
+    }
+    as = detected.empty() ? "utf-8" : detected;
   }
   if (as == "us-ascii" && !eight) as = d.label.empty() ? "us-ascii" : d.label;
   if (is_iso2022jp_family(as)) {
