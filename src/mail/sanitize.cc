@@ -1,6 +1,9 @@
 #include "mail/sanitize.h"
 
 #include <gmime/gmime.h>
+extern "C" {  // libytnef's header has no C++ guards
+#include <ytnef.h>
+}
 
 #include <algorithm>
 #include <array>
@@ -116,6 +119,31 @@ std::string human_size(std::size_t n) {
   else if (n < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f KB", static_cast<double>(n) / 1024);
   else std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(n) / (1024 * 1024));
   return buf;
+}
+
+// The files packed in a TNEF blob (winmail.dat from Outlook): names (the long name when there
+// is one, decoded) and sizes. Unreadable TNEF gives none; the blob itself is removed either way.
+std::vector<std::pair<std::string, std::size_t>> tnef_members(std::string bytes) {
+  std::vector<std::pair<std::string, std::size_t>> out;
+  TNEFStruct tnef;
+  TNEFInitialize(&tnef);
+  if (TNEFParseMemory(reinterpret_cast<BYTE*>(bytes.data()), static_cast<long>(bytes.size()), &tnef) == 0) {
+    for (Attachment* a = tnef.starting_attach.next; a != nullptr; a = a->next) {
+      std::string name;
+      if (variableLength* wide = MAPIFindProperty(&a->MAPI, PROP_TAG(PT_UNICODE, 0x3707)); wide != MAPI_UNDEFINED && wide->size > 0) {
+        name = mime::decode_text(std::string_view(reinterpret_cast<char*>(wide->data), static_cast<std::size_t>(wide->size)), "utf-16le").utf8;
+      } else if (variableLength* longname = MAPIFindProperty(&a->MAPI, PROP_TAG(PT_STRING8, 0x3707));
+                 longname != MAPI_UNDEFINED && longname->size > 0) {
+        name = mime::decode_text(std::string_view(reinterpret_cast<char*>(longname->data), static_cast<std::size_t>(longname->size)), "").utf8;
+      } else if (a->Title.size > 0) {
+        name = mime::decode_text(std::string_view(reinterpret_cast<char*>(a->Title.data), static_cast<std::size_t>(a->Title.size)), "").utf8;
+      }
+      while (!name.empty() && name.back() == '\0') name.pop_back();
+      out.emplace_back(name, a->FileData.size > 0 ? static_cast<std::size_t>(a->FileData.size) : 0);
+    }
+  }
+  TNEFFree(&tnef);
+  return out;
 }
 
 struct Walk {
@@ -277,9 +305,25 @@ struct Walk {
         html_index.push_back(plan.parts.size());
       }
       r.action = "skipped";  // decided below, once the body is chosen
-    } else if (type == "application/ms-tnef" || lower(r.name) == "winmail.dat") {
+    } else if (type == "application/ms-tnef" || type == "application/vnd.ms-tnef" || lower(r.name) == "winmail.dat") {
+      // Outlook's container: removed, and each file in it listed so the recipient knows what came.
       r.action = "removed";
       r.flags.emplace_back("tnef");
+      auto members = tnef_members(content_bytes(GMIME_PART(obj)));
+      std::string base = r.path;
+      plan.parts.push_back(std::move(r));
+      int k = 0;
+      for (auto& [member, size] : members) {
+        PartReport m;
+        m.path = base + ".tnef." + std::to_string(++k);
+        m.type = "application/octet-stream";
+        m.name = clean_file_name(member, m.flags);
+        m.size = size;
+        m.action = "removed";
+        m.flags.emplace_back("from-tnef");
+        plan.parts.push_back(std::move(m));
+      }
+      return;
     } else {
       r.action = "removed";
     }

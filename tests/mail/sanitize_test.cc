@@ -175,6 +175,50 @@ TEST(MailSanitize, AttachedMessagesAreSanitizedRecursively) {
   EXPECT_EQ(text.find("MZ"), std::string::npos);
 }
 
+// A minimal TNEF blob (MS-OXTNEF): signature, key, then for each file an attachment-level
+// rendering attribute (which opens the attachment), its title and its data, each checksummed.
+std::string tnef_with(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::string out;
+  auto u32 = [&](std::uint32_t v) { for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff); };
+  auto u16 = [&](std::uint16_t v) { out += static_cast<char>(v & 0xff); out += static_cast<char>(v >> 8); };
+  auto attribute = [&](std::uint32_t id, const std::string& data) {
+    out += '\x02';  // attachment level
+    u32(id);
+    u32(static_cast<std::uint32_t>(data.size()));
+    out += data;
+    std::uint32_t sum = 0;
+    for (unsigned char c : data) sum += c;
+    u16(static_cast<std::uint16_t>(sum & 0xffff));
+  };
+  u32(0x223E9F78);
+  u16(0x0001);
+  for (const auto& [name, data] : files) {
+    attribute(0x00069002, std::string(14, '\0'));  // attAttachRenddata
+    attribute(0x00018010, name + std::string(1, '\0'));  // attAttachTitle
+    attribute(0x0006800F, data);  // attAttachData
+  }
+  return out;
+}
+
+TEST(MailSanitize, TnefMembersAreListed) {
+  gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(tnef_with({{"report.docx", "PK docx"}, {"\x8c\xa9\x90\xcf.xls", "xls!"}}).data()),
+                               tnef_with({{"report.docx", "PK docx"}, {"\x8c\xa9\x90\xcf.xls", "xls!"}}).size());
+  std::string raw = "Subject: outlook\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=t\r\n\r\n--t\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+                    "--t\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\nContent-Disposition: attachment; filename=winmail.dat\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n" + std::string(b64) + "\r\n--t--\r\n";
+  g_free(b64);
+  SanitizePlan plan = sanitize_sandboxed(raw, {});
+  ASSERT_EQ(plan.parts.size(), 4u) << plan_to_json(plan);
+  EXPECT_EQ(plan.parts[1].name, "winmail.dat");
+  EXPECT_EQ(plan.parts[2].name, "report.docx");
+  EXPECT_EQ(plan.parts[2].size, 7u);
+  EXPECT_EQ(plan.parts[3].name, "見積.xls");  // an 8-bit CP932 title, decoded
+  EXPECT_EQ(plan.parts[3].path, "2.tnef.2");
+  std::string text = check_output(render_message(plan, {}, "Q1"));
+  EXPECT_NE(text.find("report.docx"), std::string::npos);
+  EXPECT_NE(text.find("見積.xls"), std::string::npos);
+}
+
 TEST(MailSanitize, MislabelledBodyIsFlagged) {
   std::string raw = "Subject: x\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x93\xfa\x96\x7b\x8c\xea\r\n";
   SanitizePlan plan = sanitize_sandboxed(raw, {});
