@@ -258,6 +258,22 @@ TEST(MailSanitize, HostileMessagesAreHeldOrSanitizedNeverPassed) {
     std::string out = render_message(p, {}, "Q");
     EXPECT_NE(out.find("X-Sanso-Sanitized:"), std::string::npos);
   }
+  // A 50 MB header: over the size limit, held before any parsing.
+  std::string huge = "Subject: " + std::string(50u << 20, 'a') + "\r\n\r\nbody\r\n";
+  SanitizePlan h = sanitize_sandboxed(huge, {});
+  EXPECT_EQ(h.verdict, "held");
+  EXPECT_NE(h.reason.find("larger than 50 MB"), std::string::npos) << h.reason;
+  // A 10 MB header under the limit: parsed in the sandbox, the message still comes out as text.
+  std::string long_header = "X-Long: " + std::string(10u << 20, 'b') + "\r\nSubject: ok\r\n\r\nbody\r\n";
+  SanitizePlan l = sanitize_sandboxed(long_header, {});
+  EXPECT_NE(l.verdict, "");
+  EXPECT_EQ(render_message(l, {}, "Q").find(std::string(1000, 'b')), std::string::npos);  // not an allow-listed header
+  // 100,000 parts: held at the part limit.
+  std::string parts = "Subject: parts\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n";
+  for (int i = 0; i < 100000; ++i) parts += "--p\r\n\r\nx\r\n";
+  parts += "--p--\r\n";
+  SanitizePlan many_parts = sanitize_sandboxed(parts, {});
+  EXPECT_EQ(many_parts.verdict, "held");
   SanitizeOptions small;
   small.max_message_bytes = 10;
   EXPECT_EQ(sanitize_sandboxed("Subject: more than ten bytes\r\n\r\nx", small).verdict, "held");
