@@ -37,7 +37,7 @@ struct SanitizeArgs {
   bool no_defang = false;
 };
 
-mail::SanitizeOptions options_from(const config::MailSettings* m, const SanitizeArgs& a) {
+Result<mail::SanitizeOptions> options_from(const config::MailSettings* m, const SanitizeArgs& a) {
   mail::SanitizeOptions o;
   if (m != nullptr) {
     o.output_charset = m->output_charset;
@@ -49,6 +49,15 @@ mail::SanitizeOptions options_from(const config::MailSettings* m, const Sanitize
     o.max_depth = static_cast<int>(m->max_depth);
     o.max_parts = static_cast<int>(m->max_parts);
     o.contact = m->contact;
+    if (!m->notice_template.empty()) {
+      std::ifstream in(m->notice_template, std::ios::binary);
+      if (!in) return make_error("config.template", m->notice_template, "cannot read the notice template");
+      std::ostringstream text;
+      text << in.rdbuf();
+      o.notice_template = text.str();
+      auto valid = mail::check_notice_template(o.notice_template);
+      if (!valid) return Error{valid.error().code, m->notice_template, valid.error().message};
+    }
   }
   if (a.charset) o.output_charset = *a.charset;
   if (a.lang) o.lang = *a.lang;
@@ -92,7 +101,7 @@ struct Sanitizer {
   Result<void> open(const ServiceOptions& o, const SanitizeArgs& a) {
     const bool stored = !o.config_path.empty() || std::getenv("SANSO_CONFIG") != nullptr;
     if (stored) service = SANSO_TRY(load_service(o));
-    options = options_from(service ? &service->config.mail : nullptr, a);
+    options = SANSO_TRY(options_from(service ? &service->config.mail : nullptr, a));
     if (!service) return ok();
     log = SANSO_TRY(make_audit_log(*service));
     store = SANSO_TRY(open_quarantine(*service, *log));
@@ -160,7 +169,9 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
   bytes << in.rdbuf();
   Sanitizer sanitizer;
   if (auto opened = sanitizer.open(o, a); !opened) return print_error(opened.error()), kExitFailure;
+  const auto started = std::chrono::steady_clock::now();
   auto outcome = sanitizer.process(bytes.str());
+  const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   if (!outcome) return print_error(outcome.error()), kExitFailure;
   if (auto w = write_file(a.output, outcome->message); !w) return print_error(w.error()), kExitFailure;
   const mail::SanitizePlan& plan = outcome->plan;
@@ -168,6 +179,7 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
     auto j = nlohmann::json::parse(mail::plan_to_json(plan));
     j.erase("body");
     j["quarantine_id"] = outcome->quarantine_id;
+    j["elapsed_ms"] = static_cast<std::int64_t>(elapsed * 10) / 10.0;  // sandboxed parse, storage and audit
     std::ofstream(a.report) << j.dump(2) << "\n";
   }
   std::fprintf(stderr, "%s: %s (parts %zu, removed %zu%s)%s%s\n", a.input.c_str(), plan.verdict.c_str(), plan.parts.size(),

@@ -200,7 +200,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
 
   if (const toml::table* m = SANSO_TRY(r.table(root, "mail"))) {
     SANSO_TRY(r.only_keys(*m, "[mail]", {"output_charset", "prefer", "defang_links", "lang", "keep_headers", "max_message_mb",
-                                          "max_depth", "max_parts", "contact"}));
+                                          "max_depth", "max_parts", "contact", "notice_template"}));
     SANSO_TRY(r.string(*m, "output_charset", c.mail.output_charset));
     SANSO_TRY(r.string(*m, "prefer", c.mail.prefer));
     SANSO_TRY(r.boolean(*m, "defang_links", c.mail.defang_links));
@@ -210,6 +210,8 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.integer(*m, "max_depth", c.mail.max_depth, 1));
     SANSO_TRY(r.integer(*m, "max_parts", c.mail.max_parts, 1));
     SANSO_TRY(r.string(*m, "contact", c.mail.contact));
+    SANSO_TRY(r.string(*m, "notice_template", c.mail.notice_template));
+    c.mail.notice_template = absolute_from(config_dir, c.mail.notice_template);
     auto one_of = [&](const std::string& value, const char* key, std::initializer_list<const char*> allowed) -> Result<void> {
       for (const char* a : allowed) {
         if (value == a) return ok();

@@ -56,6 +56,7 @@ struct MailSettings {
   std::int64_t max_depth = 32;
   std::int64_t max_parts = 1000;
   std::string contact;                    // who to ask for an original, named in the notice
+  std::string notice_template;            // a Mustache file for the notice (absolute); empty: built in
 };
 
 struct Listeners {

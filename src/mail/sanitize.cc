@@ -10,6 +10,7 @@ extern "C" {  // libytnef's header has no C++ guards
 #include <cstdio>
 #include <ctime>
 
+#include <kainjow/mustache.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/text.h"
@@ -443,6 +444,59 @@ SanitizePlan sanitize_message(std::string_view raw, const SanitizeOptions& optio
   return plan;
 }
 
+namespace {
+
+kainjow::mustache::mustache text_template(const std::string& text) {
+  kainjow::mustache::mustache t(text);
+  t.set_custom_escape([](const std::string& s) { return s; });  // a text notice: nothing to escape
+  return t;
+}
+
+std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& options, std::string_view quarantine_id,
+                             const std::string& contact) {
+  using kainjow::mustache::data;
+  data d;
+  d.set("verdict", plan.verdict);
+  d.set("held", plan.verdict == "held" ? data::type::bool_true : data::type::bool_false);
+  d.set("sanitized", plan.verdict == "sanitized" ? data::type::bool_true : data::type::bool_false);
+  d.set("reason", plan.reason);
+  d.set("quarantine_id", quarantine_id.empty() ? std::string("-") : std::string(quarantine_id));
+  d.set("contact", contact);
+  bool html = false;
+  std::size_t attached = 0;
+  data removed{data::type::list};
+  std::size_t removed_count = 0;
+  for (const auto& p : plan.parts) {
+    html = html || (p.action == "converted" && p.type == "text/html");
+    attached += p.action == "converted" && p.type == "message/rfc822" ? 1 : 0;
+    if (p.action != "removed") continue;
+    data item;
+    item.set("name", p.name.empty() ? "(" + p.type + ")" : p.name);
+    item.set("type", p.type);
+    item.set("size", human_size(p.size));
+    std::string flags;
+    for (const auto& f : p.flags) flags += (flags.empty() ? "" : " ") + f;
+    item.set("flags", flags);
+    removed.push_back(item);
+    ++removed_count;
+  }
+  d.set("html_converted", html ? data::type::bool_true : data::type::bool_false);
+  d.set("attached_messages", std::to_string(attached));
+  d.set("removed_count", std::to_string(removed_count));
+  d.set("removed", removed);
+  std::string out = text_template(options.notice_template).render(d);
+  if (!out.empty() && out.back() != '\n') out += '\n';
+  return out;
+}
+
+}  // namespace
+
+Result<void> check_notice_template(const std::string& text) {
+  auto t = text_template(text);
+  if (!t.is_valid()) return make_error("config.template", "notice_template", t.error_message());
+  return ok();
+}
+
 std::string render_message(const SanitizePlan& plan, const SanitizeOptions& options, std::string_view quarantine_id) {
   const bool ja = options.lang != "en";
   std::vector<const PartReport*> removed;
@@ -482,6 +536,7 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
     notice += ja ? "原本は隔離されています。必要な場合は隔離ID " + id + " を添えて" + contact + "に申請してください。\n"
                  : "The original is quarantined; to request it, ask " + contact + " quoting quarantine id " + id + ".\n";
   }
+  if (!options.notice_template.empty() && plan.verdict != "clean") notice = templated_notice(plan, options, quarantine_id, contact);
   std::string body = notice.empty() ? plan.body : notice + rule + "\n\n" + plan.body;
 
   std::string out;

@@ -28,7 +28,14 @@ struct SanitizeOptions {
   int max_depth = 32;
   int max_parts = 1000;
   std::string contact;  // who to ask for an original ("情報政策係 (内線 1234)"); a default when empty
+  // A Mustache template for the notice (text, not HTML); empty: the built-in one. Variables:
+  // verdict, held, sanitized, reason, quarantine_id, contact, html_converted, attached_messages,
+  // removed_count, removed (list of name, type, size, flags).
+  std::string notice_template;
 };
+
+// Checks a notice template before it is used; the error names what is wrong.
+Result<void> check_notice_template(const std::string& text);
 
 // What happened to one MIME part.
 struct PartReport {

@@ -52,6 +52,8 @@ TEST_F(MailCli, WithoutConfigTheMessageIsSanitizedButNotStored) {
   EXPECT_EQ(report["verdict"], "sanitized");
   EXPECT_EQ(report["parts"][1]["name"], "invoice.docm");
   EXPECT_EQ(report["parts"][1]["action"], "removed");
+  EXPECT_GT(report["elapsed_ms"].get<double>(), 0.0);
+  EXPECT_EQ(report["parts"][0]["decoded_as"], "utf-8");
 }
 
 TEST_F(MailCli, WithConfigTheOriginalIsQuarantinedAndTheDecisionAudited) {

@@ -109,6 +109,7 @@ TEST(Config, ExampleLoadsAndAgreesWithItsPolicy) {
   auto c = load_config(kExample + "sanso.toml");
   ASSERT_TRUE(c) << c.error().to_string();
   EXPECT_EQ(c->node, "minamata-gw1");
+  EXPECT_EQ(c->mail.notice_template, kExample + "notice.ja.mustache");
   EXPECT_EQ(c->policy_file, kExample + "policy.toml");
   EXPECT_EQ(c->operators.size(), 4u);
   ASSERT_NE(c->find_operator("tanaka"), nullptr);

@@ -219,6 +219,23 @@ TEST(MailSanitize, TnefMembersAreListed) {
   EXPECT_NE(text.find("見積.xls"), std::string::npos);
 }
 
+TEST(MailSanitize, TheNoticeFollowsTheCitysTemplate) {
+  SanitizeOptions o;
+  o.contact = "情報政策係（内線 2101）";
+  o.notice_template = read(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/notice.ja.mustache");
+  ASSERT_TRUE(check_notice_template(o.notice_template));
+  SanitizePlan plan = sanitize_sandboxed(read(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/mail/invoice.eml"), o);
+  std::string text = check_output(render_message(plan, o, "Q20261125-TMPL0001"));
+  text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());
+  EXPECT_TRUE(text.starts_with("【水俣市 情報政策係より: メール無害化のお知らせ】\nインターネットから届いたメールのため")) << text;
+  EXPECT_NE(text.find("・削除: invoice.docm（application/vnd.ms-word.document.macroenabled.12、66 B）"), std::string::npos) << text;
+  EXPECT_NE(text.find("隔離ID Q20261125-TMPL0001 を添えて情報政策係（内線 2101）までご連絡ください。"), std::string::npos) << text;
+  EXPECT_NE(text.find("①金額 ②振込先"), std::string::npos);
+  auto bad = check_notice_template("{{#removed}}never closed");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "config.template");
+}
+
 TEST(MailSanitize, MislabelledBodyIsFlagged) {
   std::string raw = "Subject: x\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x93\xfa\x96\x7b\x8c\xea\r\n";
   SanitizePlan plan = sanitize_sandboxed(raw, {});
