@@ -56,6 +56,7 @@ fi
 sed -e "s|^policy = .*|policy = \"$(pwd)/$policy\"|" \
     -e "s|^data_dir = .*|data_dir = \"data\"|" \
     -e "s|^smtp_relay = .*|smtp_relay = \"127.0.0.1:$relay_port\"|" \
+    -e "s|^notice_template = \"\([^\"]*\)\"|notice_template = \"$(pwd)/examples/minamata/\1\"|" \
     examples/minamata/sanso.toml > "$out/sanso.toml"
 cfg=(--config "$out/sanso.toml")
 
