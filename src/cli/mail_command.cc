@@ -66,14 +66,6 @@ Result<mail::SanitizeOptions> options_from(const config::MailSettings* m, const 
   return o;
 }
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
-
 // "名前 <a@b.jp>" → "a@b.jp"; the bare address otherwise.
 std::string address_of(const std::string& s) {
   auto lt = s.rfind('<');

@@ -29,15 +29,18 @@ Result<std::string> file_sha256(const std::string& path) {
   if (!in) return make_error("cli.unreadable", path, "cannot read the file");
   std::ostringstream bytes;
   bytes << in.rdbuf();
-  std::string data = bytes.str();
+  return sha256_hex(bytes.str());
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
   char hex[crypto_hash_sha256_BYTES * 2 + 1];
   sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return std::string(hex);
+  return hex;
 }
-
-}  // namespace
 
 void add_service_options(CLI::App& cmd, ServiceOptions& o, bool needs_actor) {
   cmd.add_option("--config", o.config_path, "service configuration (sanso.toml); default $SANSO_CONFIG or /etc/sanso/sanso.toml");

@@ -58,4 +58,7 @@ std::string local_time(std::int64_t unix_seconds);
 
 void print_error(const Error& e);
 
+// Lower-case hex SHA-256, as audit records carry it.
+std::string sha256_hex(std::string_view data);
+
 }  // namespace sanso::cli
