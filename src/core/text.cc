@@ -1,8 +1,7 @@
 #include "core/text.h"
 
-#include <cstring>
-
 #include <cstdint>
+#include <cstring>
 
 namespace sanso {
 namespace {
@@ -72,38 +71,38 @@ std::string pad_to_width(std::string_view utf8, std::size_t width) {
   return out;
 }
 
-// Unicode Table 3-7 (no overlongs, no surrogates, nothing above U+10FFFF), with an ASCII fast
-// path: mail bodies and audit records are mostly ASCII and this runs over every one of them.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t at) {
+  auto byte = [&](std::size_t k) { return at + k < text.size() ? static_cast<unsigned char>(text[at + k]) : 0u; };
+  auto cont = [](unsigned b) { return b >= 0x80 && b <= 0xBF; };
+  const unsigned b = byte(0);
+  if (b < 0x80) return 1;
+  if (b >= 0xC2 && b <= 0xDF) return cont(byte(1)) ? 2 : 0;
+  if (b >= 0xE0 && b <= 0xEF) {
+    const unsigned lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
+    return byte(1) >= lo && byte(1) <= hi && cont(byte(2)) ? 3 : 0;
+  }
+  if (b >= 0xF0 && b <= 0xF4) {
+    const unsigned lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
+    return byte(1) >= lo && byte(1) <= hi && cont(byte(2)) && cont(byte(3)) ? 4 : 0;
+  }
+  return 0;
+}
+
+// With an ASCII fast path: mail bodies and audit records are mostly ASCII and this runs over
+// every one of them.
 bool is_valid_utf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  auto cont = [](unsigned char b) { return b >= 0x80 && b <= 0xBF; };
-  while (p < end) {
-    while (end - p >= 8) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (text.size() - i >= 8) {
       std::uint64_t v;
-      std::memcpy(&v, p, 8);
+      std::memcpy(&v, text.data() + i, 8);
       if ((v & 0x8080808080808080ULL) != 0) break;
-      p += 8;
+      i += 8;
     }
-    if (p >= end) break;
-    const unsigned char b = *p;
-    const std::ptrdiff_t left = end - p;
-    if (b < 0x80) {
-      ++p;
-    } else if (b >= 0xC2 && b <= 0xDF) {
-      if (left < 2 || !cont(p[1])) return false;
-      p += 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      const unsigned char lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
-      if (left < 3 || p[1] < lo || p[1] > hi || !cont(p[2])) return false;
-      p += 3;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      const unsigned char lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
-      if (left < 4 || p[1] < lo || p[1] > hi || !cont(p[2]) || !cont(p[3])) return false;
-      p += 4;
-    } else {
-      return false;
-    }
+    if (i >= text.size()) break;
+    const std::size_t n = utf8_sequence_length(text, i);
+    if (n == 0) return false;
+    i += n;
   }
   return true;
 }

@@ -256,31 +256,13 @@ std::string decode_iso2022jp(std::string_view in, std::size_t& replaced) {
 // Strict UTF-8 (via core) that also contains at least one multi-byte sequence.
 bool is_multibyte_utf8(std::string_view s) { return has_8bit(s) && is_valid_utf8(s); }
 
-// Length of the well-formed UTF-8 sequence at `s[i]` (Unicode Table 3-7), or 0.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  auto at = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
-  auto cont = [](unsigned b) { return b >= 0x80 && b <= 0xBF; };
-  unsigned b = at(0);
-  if (b < 0x80) return 1;
-  if (b >= 0xC2 && b <= 0xDF) return cont(at(1)) ? 2 : 0;
-  if (b >= 0xE0 && b <= 0xEF) {
-    unsigned lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
-    return at(1) >= lo && at(1) <= hi && cont(at(2)) ? 3 : 0;
-  }
-  if (b >= 0xF0 && b <= 0xF4) {
-    unsigned lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
-    return at(1) >= lo && at(1) <= hi && cont(at(2)) && cont(at(3)) ? 4 : 0;
-  }
-  return 0;
-}
-
 // UTF-8 as it is, each byte of an ill-formed sequence one counted U+FFFD (iconv would pass some).
 std::string decode_utf8_lenient(std::string_view in, std::size_t& replaced) {
   if (is_valid_utf8(in)) return std::string(in);
   std::string out;
   out.reserve(in.size() + 16);
   for (std::size_t i = 0; i < in.size();) {
-    std::size_t n = utf8_sequence(in, i);
+    std::size_t n = utf8_sequence_length(in, i);
     if (n == 0) {
       append_utf8(out, kReplacement);
       ++replaced;

@@ -27,6 +27,18 @@ TEST(Utf8, RejectsMalformedSequences) {
   EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80")); // surrogate
   EXPECT_FALSE(is_valid_utf8("\xE6\xB0"));     // truncated
   EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // > U+10FFFF
+  EXPECT_TRUE(is_valid_utf8("ASCII long enough for the eight-byte path, then 水俣"));
+  EXPECT_FALSE(is_valid_utf8("ASCII long enough for the eight-byte path, then \xFF"));
+}
+
+TEST(Utf8, SequenceLengths) {
+  const std::string_view s = "a\xC3\xA9\xE6\xB0\xB4\xF0\x9F\x98\x80\xC0\xAF\xE6\xB0";
+  EXPECT_EQ(utf8_sequence_length(s, 0), 1u);   // a
+  EXPECT_EQ(utf8_sequence_length(s, 1), 2u);   // é
+  EXPECT_EQ(utf8_sequence_length(s, 3), 3u);   // 水
+  EXPECT_EQ(utf8_sequence_length(s, 6), 4u);   // 😀
+  EXPECT_EQ(utf8_sequence_length(s, 10), 0u);  // overlong
+  EXPECT_EQ(utf8_sequence_length(s, 12), 0u);  // truncated at the end
 }
 
 }  // namespace
