@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/files.h"
+
 #include "mime/charset.h"
 
 namespace sanso::mail {
@@ -19,12 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path kCorpora = fs::path(SANSO_SHARED_DIR) / "corpora/mail";
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using sanso::testing::read_file;
 
 // Re-parses an output message and checks its shape; returns the decoded body text.
 std::string check_output(const std::string& out, const std::string& charset = "utf-8") {
@@ -64,7 +61,7 @@ TEST(MailSanitize, EveryCorpusMessageComesOutTextOnly) {
     if (ext != ".eml" && !(ext == ".txt" && e.path().parent_path().filename() == "mimekit-messages")) continue;
     SCOPED_TRACE(e.path().string());
     SanitizeOptions o;
-    SanitizePlan plan = sanitize_sandboxed(read(e.path()), o);
+    SanitizePlan plan = sanitize_sandboxed(read_file(e.path()), o);
     EXPECT_TRUE(plan.verdict == "clean" || plan.verdict == "sanitized" || plan.verdict == "held") << plan.verdict;
     if (plan.verdict == "held") {
       ++held;
@@ -91,15 +88,15 @@ TEST(MailSanitize, GoldenCases) {
   for (const auto& entry : fs::directory_iterator(dir)) {
     SCOPED_TRACE(entry.path().filename().string());
     SanitizeOptions o;
-    SanitizePlan plan = sanitize_sandboxed(read(entry.path() / "input.eml"), o);
+    SanitizePlan plan = sanitize_sandboxed(read_file(entry.path() / "input.eml"), o);
     std::string text = check_output(render_message(plan, o, "Q20261125-GOLDEN01"));
     std::string facts = "{\"verdict\": \"" + plan.verdict + "\", \"subject\": \"" + plan.subject + "\", \"from\": \"" + plan.from + "\"}\n";
     if (update) {
       std::ofstream(entry.path() / "expected.txt", std::ios::binary) << text;
       std::ofstream(entry.path() / "expected.json", std::ios::binary) << facts;
     } else {
-      EXPECT_EQ(text, read(entry.path() / "expected.txt"));
-      EXPECT_EQ(facts, read(entry.path() / "expected.json"));
+      EXPECT_EQ(text, read_file(entry.path() / "expected.txt"));
+      EXPECT_EQ(facts, read_file(entry.path() / "expected.json"));
     }
     ++cases;
   }
@@ -107,7 +104,7 @@ TEST(MailSanitize, GoldenCases) {
 }
 
 TEST(MailSanitize, AttachmentsAreRemovedAndListed) {
-  std::string raw = read(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/mail/invoice.eml");
+  std::string raw = read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/mail/invoice.eml");
   SanitizeOptions o;
   SanitizePlan plan = sanitize_sandboxed(raw, o);
   EXPECT_EQ(plan.verdict, "sanitized");
@@ -222,9 +219,9 @@ TEST(MailSanitize, TnefMembersAreListed) {
 TEST(MailSanitize, TheNoticeFollowsTheCitysTemplate) {
   SanitizeOptions o;
   o.contact = "情報政策係（内線 2101）";
-  o.notice_template = read(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/notice.ja.mustache");
+  o.notice_template = read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/notice.ja.mustache");
   ASSERT_TRUE(check_notice_template(o.notice_template));
-  SanitizePlan plan = sanitize_sandboxed(read(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/mail/invoice.eml"), o);
+  SanitizePlan plan = sanitize_sandboxed(read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/mail/invoice.eml"), o);
   std::string text = check_output(render_message(plan, o, "Q20261125-TMPL0001"));
   text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());
   EXPECT_TRUE(text.starts_with("【水俣市 情報政策係より: メール無害化のお知らせ】\nインターネットから届いたメールのため")) << text;

@@ -6,29 +6,26 @@
 
 #include <gtest/gtest.h>
 
+#include "support/files.h"
+
 namespace sanso::mime {
 namespace {
 
 namespace fs = std::filesystem;
 const fs::path kFilters = fs::path(SANSO_SHARED_DIR) / "corpora/mail/gmime-filters";
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using sanso::testing::read_file;
 
 const std::string kEsc = "\x1B";
 std::string jis(const std::string& pairs) { return kEsc + "$B" + pairs + kEsc + "(B"; }
 
 TEST(Charset, TheSameJapaneseTextInThreeEncodingsDecodesIdentically) {
   if (!fs::exists(kFilters)) GTEST_SKIP() << "no corpora at " << kFilters << " (../shared/corpora absent)";
-  const std::string utf8 = read(kFilters / "japanese.utf-8.txt");
+  const std::string utf8 = read_file(kFilters / "japanese.utf-8.txt");
   for (const auto& [file, label] : {std::pair{"japanese.iso-2022-jp.txt", "ISO-2022-JP"}, std::pair{"japanese.shift-jis.txt", "Shift_JIS"},
                                     std::pair{"japanese.utf-8.txt", "UTF-8"}}) {
     SCOPED_TRACE(file);
-    const std::string bytes = read(kFilters / file);
+    const std::string bytes = read_file(kFilters / file);
     auto labelled = decode_text(bytes, label);
     EXPECT_EQ(labelled.utf8, utf8);
     EXPECT_EQ(labelled.replaced, 0u);
@@ -117,16 +114,16 @@ TEST(Charset, LabelsAreCanonical) {
 
 TEST(Charset, OtherLabelledCharsetsStillDecode) {
   if (!fs::exists(kFilters)) GTEST_SKIP() << "no corpora";
-  const std::string ru = read(kFilters / "cyrillic.utf-8.txt");
-  EXPECT_EQ(decode_text(read(kFilters / "cyrillic.koi8-r.txt"), "koi8-r").utf8, ru);
-  EXPECT_EQ(decode_text(read(kFilters / "cyrillic.cp1251.txt"), "windows-1251").utf8, ru);
+  const std::string ru = read_file(kFilters / "cyrillic.utf-8.txt");
+  EXPECT_EQ(decode_text(read_file(kFilters / "cyrillic.koi8-r.txt"), "koi8-r").utf8, ru);
+  EXPECT_EQ(decode_text(read_file(kFilters / "cyrillic.cp1251.txt"), "windows-1251").utf8, ru);
   // Unlabelled and not Japanese: uchardet's guess.
-  auto guessed = decode_text(read(kFilters / "cyrillic.koi8-r.txt"), "");
+  auto guessed = decode_text(read_file(kFilters / "cyrillic.koi8-r.txt"), "");
   EXPECT_EQ(guessed.utf8, ru) << "detected as " << guessed.decoded_as;
-  auto french = decode_text(read(kFilters / "french-fable.cp1252.txt"), "");
+  auto french = decode_text(read_file(kFilters / "french-fable.cp1252.txt"), "");
   EXPECT_EQ(french.replaced, 0u) << french.decoded_as;
   EXPECT_NE(french.utf8.find("\xC3"), std::string::npos) << "accented letters decoded, as " << french.decoded_as;
-  auto big5 = decode_text(read(kFilters / "chinese.big5.txt"), "big5");
+  auto big5 = decode_text(read_file(kFilters / "chinese.big5.txt"), "big5");
   EXPECT_EQ(big5.replaced, 0u);
   EXPECT_FALSE(big5.mislabelled);
 }

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/files.h"
+
 #include "core/text.h"
 
 namespace sanso::mime {
@@ -13,12 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using sanso::testing::read_file;
 
 // tests/data/mime/html/<case>/{input.html, expected.txt}: the text a reader would see.
 TEST(HtmlText, GoldenCases) {
@@ -26,14 +23,14 @@ TEST(HtmlText, GoldenCases) {
   int cases = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     SCOPED_TRACE(entry.path().filename().string());
-    EXPECT_EQ(html_to_text(read(entry.path() / "input.html")).text, read(entry.path() / "expected.txt"));
+    EXPECT_EQ(html_to_text(read_file(entry.path() / "input.html")).text, read_file(entry.path() / "expected.txt"));
     ++cases;
   }
   EXPECT_GE(cases, 4);
 }
 
 TEST(HtmlText, CountsWhatItReplacedOrDropped) {
-  auto r = html_to_text(read(fs::path(SANSO_SOURCE_DIR) / "tests/data/mime/html/hidden/input.html"));
+  auto r = html_to_text(read_file(fs::path(SANSO_SOURCE_DIR) / "tests/data/mime/html/hidden/input.html"));
   EXPECT_EQ(r.dropped, 7u);  // the head (with its script), three hidden elements, iframe, object, form
   EXPECT_FALSE(r.truncated);
   EXPECT_EQ(r.text.find("このリンクを開け"), std::string::npos);
