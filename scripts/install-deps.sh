@@ -12,6 +12,8 @@ packages=(
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libsodium-dev
   libsqlite3-dev libpq-dev libssl-dev libseccomp-dev libgmime-3.0-dev libxml2-dev
   libuchardet-dev libytnef0-dev libkainjow-mustache-dev
+  libqpdf-dev libvips-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
+  qpdf                                   # `qpdf --check` on sanitized PDFs in the tests
   # servers the tests run for real (each started privately by the test harness)
   postgresql postfix
   sqlite3                                # the demo tampers with a copy of the store to show detection

@@ -138,7 +138,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   ServiceConfig c;
   c.source = std::string(path);
   fs::path config_dir = fs::absolute(fs::path(path)).parent_path();
-  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "listeners", "users"}));
+  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "users"}));
 
   const toml::table* service = SANSO_TRY(r.table(root, "service"));
   if (service == nullptr) {
@@ -223,6 +223,33 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     if (m->get("output_charset") != nullptr) SANSO_TRY(one_of(c.mail.output_charset, "output_charset", {"utf-8", "iso-2022-jp"}));
     if (m->get("prefer") != nullptr) SANSO_TRY(one_of(c.mail.prefer, "prefer", {"text", "html"}));
     if (m->get("lang") != nullptr) SANSO_TRY(one_of(c.mail.lang, "lang", {"ja", "en"}));
+  }
+
+  if (const toml::table* d = SANSO_TRY(r.table(root, "cdr"))) {
+    SANSO_TRY(r.only_keys(*d, "[cdr]", {"keep_hyperlinks", "remove_pdf_uri", "csv_bom", "extension_map", "max_depth", "max_members",
+                                         "max_expanded_mb", "max_ratio", "max_pixels", "max_file_mb", "timeout_seconds", "attachments"}));
+    SANSO_TRY(r.boolean(*d, "keep_hyperlinks", c.cdr.keep_hyperlinks));
+    SANSO_TRY(r.boolean(*d, "remove_pdf_uri", c.cdr.remove_pdf_uri));
+    SANSO_TRY(r.boolean(*d, "csv_bom", c.cdr.csv_bom));
+    SANSO_TRY(r.integer(*d, "max_depth", c.cdr.max_depth, 1));
+    SANSO_TRY(r.integer(*d, "max_members", c.cdr.max_members, 1));
+    SANSO_TRY(r.integer(*d, "max_expanded_mb", c.cdr.max_expanded_mb, 1));
+    SANSO_TRY(r.integer(*d, "max_ratio", c.cdr.max_ratio, 1));
+    SANSO_TRY(r.integer(*d, "max_pixels", c.cdr.max_pixels, 1));
+    SANSO_TRY(r.integer(*d, "max_file_mb", c.cdr.max_file_mb, 1));
+    SANSO_TRY(r.integer(*d, "timeout_seconds", c.cdr.timeout_seconds, 1));
+    SANSO_TRY(r.string(*d, "attachments", c.cdr.attachments));
+    if (c.cdr.attachments != "sanitize" && c.cdr.attachments != "remove") {
+      return make_error("config.value", where(path, *d->get("attachments")), "'attachments' must be one of: sanitize, remove");
+    }
+    if (const toml::table* m = SANSO_TRY(r.table(*d, "extension_map"))) {
+      for (const auto& [k, v] : *m) {
+        if (!v.is_string()) return r.wrong(v, "extension_map", "a string (the content type accepted under this extension, e.g. \"pdf\")");
+        std::string ext(k.str());
+        for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        c.cdr.extension_map[ext] = *v.value<std::string>();
+      }
+    }
   }
 
   if (const toml::table* l = SANSO_TRY(r.table(root, "listeners"))) {

@@ -59,6 +59,22 @@ struct MailSettings {
   std::string notice_template;            // a Mustache file for the notice (absolute); empty: built in
 };
 
+// How files are disarmed and rebuilt (src/cdr); every key optional.
+struct CdrSettings {
+  bool keep_hyperlinks = true;
+  bool remove_pdf_uri = false;
+  bool csv_bom = false;
+  std::map<std::string, std::string> extension_map;  // "dat" = "pdf": accepted despite the name
+  std::int64_t max_depth = 8;
+  std::int64_t max_members = 10000;
+  std::int64_t max_expanded_mb = 1024;
+  std::int64_t max_ratio = 200;
+  std::int64_t max_pixels = 100'000'000;
+  std::int64_t max_file_mb = 256;
+  std::int64_t timeout_seconds = 60;
+  std::string attachments = "sanitize";  // mail attachments: "sanitize" (CDR) or "remove"
+};
+
 struct Listeners {
   std::string milter;
   std::string web;
@@ -76,6 +92,7 @@ struct ServiceConfig {
   QuarantineSettings quarantine;
   AuditSettings audit;
   MailSettings mail;
+  CdrSettings cdr;
   Listeners listeners;
   std::vector<Operator> operators;
 

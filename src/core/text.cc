@@ -107,4 +107,20 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string file_extension(std::string_view path) {
+  auto slash = path.find_last_of("/\\");
+  if (slash != std::string_view::npos) path.remove_prefix(slash + 1);
+  auto dot = path.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return "";
+  return ascii_lower(path.substr(dot + 1));
+}
+
 }  // namespace sanso

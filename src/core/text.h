@@ -22,4 +22,11 @@ bool is_valid_utf8(std::string_view text);
 // the bytes there are not one.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t at);
 
+// `text` with ASCII letters lower-cased (names, labels, extensions; never locale-dependent).
+std::string ascii_lower(std::string_view text);
+
+// The extension of the last path component, lower-case and without the dot ("a/b.DOCX" → "docx");
+// "" when there is none or the name starts with its only dot (".profile").
+std::string file_extension(std::string_view path);
+
 }  // namespace sanso

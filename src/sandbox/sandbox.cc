@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -28,12 +30,24 @@ bool apply_filter() {
                          SCMP_SYS(newfstatat), SCMP_SYS(lseek),         SCMP_SYS(getpid),       SCMP_SYS(gettid),
                          SCMP_SYS(tgkill),     SCMP_SYS(sched_yield),   SCMP_SYS(getrusage),    SCMP_SYS(prlimit64),
                          // in-process only: GLib wakeups, sanitizer runtime probes
-                         SCMP_SYS(pipe2),      SCMP_SYS(pipe),          SCMP_SYS(eventfd2)};
+                         SCMP_SYS(pipe2),      SCMP_SYS(pipe),          SCMP_SYS(eventfd2),
+                         // threads of image and PDF libraries: compute only, same process
+                         SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(sched_getaffinity), SCMP_SYS(nanosleep),
+                         SCMP_SYS(clock_nanosleep), SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(getuid), SCMP_SYS(geteuid)};
   for (int sys : allowed) {
     if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sys, 0) != 0) {
       seccomp_release(ctx);
       return false;
     }
+  }
+  // A new thread, never a new process: clone only with CLONE_THREAD. clone3 passes its flags in
+  // memory the filter cannot read, so it fails with ENOSYS and glibc falls back to clone.
+  if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD)) != 0 ||
+      seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) != 0 ||
+      // Worker threads name themselves; no other prctl.
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME)) != 0) {
+    seccomp_release(ctx);
+    return false;
   }
   bool ok = seccomp_load(ctx) == 0;
   seccomp_release(ctx);

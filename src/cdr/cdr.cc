@@ -1,0 +1,275 @@
+#include "cdr/cdr.h"
+
+#include <nlohmann/json.hpp>
+
+#include <glib.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <exception>
+
+#include "cdr/internal/format.h"
+#include "core/text.h"
+#include "mime/charset.h"
+#include "sandbox/sandbox.h"
+
+namespace sanso::cdr {
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::clean: return "clean";
+    case Verdict::sanitized: return "sanitized";
+    case Verdict::blocked: return "blocked";
+  }
+  return "blocked";
+}
+
+namespace internal {
+
+Error blocked(std::string_view reason, std::string where, std::string message) {
+  return make_error("cdr." + std::string(reason), std::move(where), std::move(message));
+}
+
+Result<void> Context::charge(std::uint64_t bytes, std::string_view where) const {
+  expanded += bytes;
+  if (expanded > policy.max_expanded_bytes) {
+    return blocked("limit", prefix + std::string(where),
+                   "unpacking would exceed " + std::to_string(policy.max_expanded_bytes >> 20) + " MiB in all (a decompression bomb)");
+  }
+  return ok();
+}
+
+Context Context::nested(std::string_view member) const {
+  Context c{policy, findings, expanded, depth + 1, prefix + std::string(member) + "!"};
+  return c;
+}
+
+namespace {
+
+
+std::string base_name(std::string_view name) {
+  auto slash = name.find_last_of("/\\");
+  return std::string(slash == std::string_view::npos ? name : name.substr(slash + 1));
+}
+
+
+// Characters that make a name read differently from what it is (a right-to-left override that
+// shows "invoice<RLO>fdp.exe" as "invoiceexe.pdf").
+bool has_deceptive_characters(std::string_view name) {
+  static constexpr const char* kBidi[] = {"\u202A", "\u202B", "\u202C", "\u202D", "\u202E", "\u2066", "\u2067",
+                                          "\u2068", "\u2069", "\u200E", "\u200F", "\u061C"};
+  for (const char* b : kBidi) {
+    if (name.find(b) != std::string_view::npos) return true;
+  }
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7F) return true;
+  }
+  return false;
+}
+
+bool extension_fits(std::string_view ext, const Detected& d, const CdrPolicy& policy) {
+  if (ext.empty()) return true;
+  if (auto it = policy.extension_map.find(std::string(ext)); it != policy.extension_map.end()) {
+    return it->second == d.type || it->second == d.family;
+  }
+  std::string_view family = extension_family(ext);
+  if (family.empty() || family == d.family) return true;
+  if (d.family == "rtf" && (ext == "doc" || ext == "dot")) return true;  // Word saves RTF as .doc
+  if (family == "text" && (d.family == "html" || d.family == "office-xml")) return true;  // judged by content below
+  return false;
+}
+
+// The name a rebuilt file goes out under: its extension follows the output type when that changed.
+std::string output_name_for(std::string_view name, const Detected& d, const Rebuilt& r) {
+  std::string base = base_name(name);
+  if (base.empty()) base = "file";
+  if (r.type == d.type) return base;
+  std::string stem = base;
+  auto dot = stem.rfind('.');
+  if (dot != std::string::npos && dot > 0) stem.resize(dot);
+  if (d.family == "archive" && stem.size() > 4 && ascii_lower(stem.substr(stem.size() - 4)) == ".tar") stem.resize(stem.size() - 4);
+  std::string ext = r.type == "jpeg" ? "jpg" : r.type == "text" ? "txt" : r.type;
+  return stem + "." + ext;
+}
+
+}  // namespace
+
+Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, const Context& ctx, std::string* type_out) {
+  const std::string where = ctx.prefix.empty() ? std::string(name) : ctx.prefix.substr(0, ctx.prefix.size() - 1);
+  if (ctx.depth > ctx.policy.max_depth) {
+    return blocked("limit", where, "nested more than " + std::to_string(ctx.policy.max_depth) + " levels deep");
+  }
+  if (has_deceptive_characters(name)) {
+    return blocked("deceptive-name", where, "the name contains direction-changing or control characters that disguise its real extension");
+  }
+  const std::string ext = file_extension(name);
+  if (is_dangerous_extension(ext)) {
+    return blocked("executable", where, "files named ." + ext + " run as programs or scripts");
+  }
+  Detected d = detect(bytes, name, ctx);
+  if (type_out != nullptr) *type_out = d.type;
+  if (d.family == "executable") return blocked("executable", where, "the content is a program or script (" + d.type + ")");
+  if (d.type == "encrypted-ooxml") return blocked("encrypted", where, "the Office document is password-protected");
+  if (!extension_fits(ext, d, ctx.policy)) {
+    return blocked("extension-mismatch", where, "the name says ." + ext + " but the content is " + d.type);
+  }
+  if (d.family == "word" || d.family == "excel" || d.family == "powerpoint") {
+    if (d.type == "doc" || d.type == "xls" || d.type == "ppt") return sanitize_ole2(bytes, d.type, ctx);
+    return sanitize_ooxml(bytes, d.type, ctx);
+  }
+  if (d.family == "pdf") return sanitize_pdf(bytes, ctx);
+  if (d.family == "rtf") return sanitize_rtf(bytes, ctx);
+  if (d.family.rfind("odf-", 0) == 0) return sanitize_odf(bytes, d.type, ctx);
+  if (d.type == "svg") return sanitize_svg(bytes, ctx);
+  if (d.family == "image") return sanitize_image(bytes, d.type, ctx);
+  if (d.family == "text") return sanitize_text(bytes, d.type, ctx);
+  if (d.family == "html") return sanitize_html(bytes, ctx);
+  if (d.family == "archive") return sanitize_archive(bytes, d.type, ctx);
+  if (d.type == "sylk") return blocked("active-content", where, "SYLK spreadsheets can run Excel 4.0 macros and cannot be rebuilt safely");
+  if (d.type == "office-xml") return blocked("unsupported", where, "Office 2003 XML documents are not rebuilt; ask the sender for .docx/.xlsx or PDF");
+  if (d.family == "message") {
+    return blocked("unsupported", where, "a mail message saved as a file is not rebuilt; forward the message itself through the mail gateway");
+  }
+  if (d.family == "unknown") return blocked("unknown-type", where, "the content is not a type the engine knows");
+  return blocked("unsupported", where, "files of type " + d.type + " are not rebuilt");
+}
+
+}  // namespace internal
+
+CdrResult sanitize(std::string_view bytes, std::string_view name, const CdrPolicy& policy) {
+  CdrResult result;
+  if (bytes.size() > policy.max_input_bytes) {
+    result.reason = "limit";
+    result.message = std::string(name) + ": the file is larger than the limit of " + std::to_string(policy.max_input_bytes >> 20) + " MiB";
+    result.type = "unknown";
+    result.findings.push_back({"limit", std::string(name), "blocked"});
+    return result;
+  }
+  std::uint64_t expanded = 0;
+  internal::Context ctx{policy, result.findings, expanded, 0, ""};
+  std::string type;
+  Result<internal::Rebuilt> r = make_error("cdr.internal", std::string(name), "not run");
+  try {
+    r = internal::sanitize_any(bytes, name, ctx, &type);
+  } catch (const std::bad_alloc&) {
+    r = internal::blocked("limit", std::string(name), "the file needs more memory than allowed");
+  } catch (const std::exception& e) {
+    r = internal::blocked("malformed", std::string(name), std::string("the file could not be parsed: ") + e.what());
+  }
+  result.type = type.empty() ? "unknown" : type;
+  if (!r) {
+    const Error& e = r.error();
+    result.verdict = Verdict::blocked;
+    result.reason = e.code.rfind("cdr.", 0) == 0 ? e.code.substr(4) : "internal";
+    result.message = (e.where.empty() ? std::string(name) : e.where) + ": " + e.message;
+    std::string kind = result.reason;
+    for (char& c : kind) c = c == '-' ? '_' : c;
+    result.findings.push_back({kind, e.where.empty() ? std::string(name) : e.where, "blocked"});
+    return result;
+  }
+  internal::Detected d{result.type, ""};
+  result.output_name = internal::output_name_for(name, d, *r);
+  result.output = std::move(r->bytes);
+  result.verdict = result.findings.empty() ? Verdict::clean : Verdict::sanitized;
+  return result;
+}
+
+std::string result_to_json(const CdrResult& result) {
+  nlohmann::ordered_json j;
+  j["verdict"] = to_string(result.verdict);
+  j["type"] = result.type;
+  if (result.verdict == Verdict::blocked) {
+    j["reason"] = result.reason;
+    j["message"] = result.message;
+  } else {
+    j["output_name"] = result.output_name;
+    j["output_size"] = result.output.size();
+  }
+  auto& f = j["findings"] = nlohmann::ordered_json::array();
+  for (const auto& x : result.findings) f.push_back({{"kind", x.kind}, {"location", x.location}, {"action", x.action}});
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string encode_result(const CdrResult& result) {
+  std::string json = result_to_json(result);
+  std::string out;
+  out.reserve(8 + json.size() + result.output.size());
+  std::uint64_t n = json.size();
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
+  out += json;
+  out += result.output;
+  return out;
+}
+
+Result<CdrResult> decode_result(std::string_view encoded) {
+  if (encoded.size() < 8) return make_error("cdr.internal", "", "the engine's answer is truncated");
+  std::uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n |= static_cast<std::uint64_t>(static_cast<unsigned char>(encoded[i])) << (8 * i);
+  if (n > encoded.size() - 8) return make_error("cdr.internal", "", "the engine's answer is truncated");
+  auto j = nlohmann::json::parse(encoded.substr(8, n), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return make_error("cdr.internal", "", "the engine's answer is not JSON");
+  CdrResult r;
+  std::string verdict = j.value("verdict", "blocked");
+  r.verdict = verdict == "clean" ? Verdict::clean : verdict == "sanitized" ? Verdict::sanitized : Verdict::blocked;
+  r.type = j.value("type", "unknown");
+  r.reason = j.value("reason", "");
+  r.message = j.value("message", "");
+  r.output_name = j.value("output_name", "");
+  if (j.contains("findings") && j["findings"].is_array()) {
+    for (const auto& f : j["findings"]) r.findings.push_back({f.value("kind", ""), f.value("location", ""), f.value("action", "")});
+  }
+  r.output = std::string(encoded.substr(8 + n));
+  if (r.verdict != Verdict::blocked && r.output.size() != j.value("output_size", std::size_t{0})) {
+    return make_error("cdr.internal", "", "the engine's answer lost output bytes");
+  }
+  return r;
+}
+
+void prepare_sandbox() {
+  // Libraries that read configuration lazily (time zone for zip timestamps and OLE2 dates,
+  // charset tables, image loaders) do it now, before the filter forbids opening files.
+  // A fixed zone: glibc and GLib then never look at /etc/localtime again (outputs carry fixed
+  // timestamps anyway).
+  setenv("TZ", "UTC", 1);
+  tzset();
+  GTimeZone* zone = g_time_zone_new_local();
+  g_time_zone_unref(zone);
+  mime::prepare_charsets();
+  internal::prepare_images();
+}
+
+namespace {
+CdrResult blocked_result(std::string_view name, std::string reason, std::string message) {
+  CdrResult r;
+  r.type = "unknown";
+  r.reason = std::move(reason);
+  r.message = std::string(name) + ": " + message;
+  std::string kind = r.reason;
+  for (char& c : kind) c = c == '-' ? '_' : c;
+  r.findings.push_back({kind, std::string(name), "blocked"});
+  return r;
+}
+}  // namespace
+
+CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, const CdrPolicy& policy) {
+  sandbox::Limits limits;
+  limits.timeout = std::chrono::milliseconds(60000);
+  limits.memory_bytes = std::size_t{3} << 30;
+  limits.output_bytes = policy.max_input_bytes * 4 + (std::size_t{1} << 20);
+  std::string file_name(name);
+  auto work = [&](std::string_view input) -> Result<std::string> { return encode_result(sanitize(input, file_name, policy)); };
+  auto out = sandbox::run(work, bytes, limits, &prepare_sandbox);
+  if (!out) {
+    const Error& e = out.error();
+    if (e.code == "sandbox.timeout") return blocked_result(name, "timeout", e.message);
+    if (e.code == "sandbox.crash") return blocked_result(name, "sandbox-violation", e.message);
+    if (e.code == "sandbox.memory" || e.code == "sandbox.output-too-large") return blocked_result(name, "limit", e.message);
+    return blocked_result(name, "internal", e.to_string());
+  }
+  auto decoded = decode_result(*out);
+  if (!decoded) return blocked_result(name, "internal", decoded.error().message);
+  return std::move(decoded).value();
+}
+
+}  // namespace sanso::cdr

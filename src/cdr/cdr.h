@@ -1,0 +1,82 @@
+// cdr: content disarm and reconstruction (無害化 of files, clauses 6(3)② and 6(6)). One file from
+// the internet zone in; a rebuilt file with its active content removed, or a `blocked` verdict
+// with a reason, out. The type is taken from the bytes, never from the name alone; anything the
+// engine cannot rebuild with confidence is blocked — the engine fails closed.
+//
+// sanitize() is pure and must only ever run on untrusted bytes inside the sandbox:
+// sanitize_sandboxed() does that, and turns a crash, a forbidden system call or a timeout into
+// `blocked`.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace sanso::cdr {
+
+enum class Verdict { clean, sanitized, blocked };
+std::string_view to_string(Verdict verdict);
+
+// One thing the engine found and what it did about it: machine-readable, described in words by
+// describe().
+struct Finding {
+  std::string kind;      // "vba_macro", "pdf_javascript", "external_relationship", …
+  std::string location;  // "word/vbaProject.bin", "object 12", "docs/a.docx!word/document.xml"
+  std::string action;    // "removed", "neutralised", "converted", "blocked"
+};
+
+// A sentence on a finding kind for a person, in Japanese ("ja") or English.
+std::string describe(std::string_view kind, std::string_view lang);
+
+// What the engine may do; from the service configuration's [cdr] table.
+struct CdrPolicy {
+  bool keep_hyperlinks = true;    // Office hyperlinks stay clickable; false: text only
+  bool remove_pdf_uri = false;    // PDF /URI actions removed too
+  bool csv_bom = false;           // CSV/TSV output starts with a UTF-8 BOM (for Excel)
+  // Extension → content type the policy accepts under it ("dat" → "pdf"): an exception to
+  // blocking names that contradict the content.
+  std::map<std::string, std::string> extension_map;
+  // Limits against bombs; exceeding one blocks the whole input ("limit").
+  int max_depth = 8;                                      // nested archives/packages
+  std::size_t max_members = 10000;                        // entries of one archive or package
+  std::uint64_t max_expanded_bytes = std::uint64_t{1} << 30;  // everything unpacked from one input
+  std::uint64_t max_ratio = 200;                          // expanded : compressed, per member
+  std::uint64_t max_pixels = 100'000'000;                 // per image
+  std::size_t max_input_bytes = std::size_t{256} << 20;
+};
+
+struct CdrResult {
+  Verdict verdict = Verdict::blocked;
+  std::string type;     // detected content type: "docx", "pdf", "png", "zip", "pe", "unknown", …
+  std::string reason;   // for blocked: "encrypted", "executable", "unknown-type", "extension-mismatch",
+                        // "active-content", "limit", "malformed", "unsupported", "deceptive-name",
+                        // "sandbox-violation", "timeout", "internal"
+  std::string message;  // for blocked: the detail, in English, with the location
+  std::string output;   // the rebuilt file (empty when blocked)
+  std::string output_name;
+  std::vector<Finding> findings;
+};
+
+// Sanitizes one file. `name` is the name it arrived under (may be empty).
+CdrResult sanitize(std::string_view bytes, std::string_view name, const CdrPolicy& policy);
+
+// The same, in a sandboxed child process; a crash, timeout or forbidden system call there is a
+// `blocked` result ("sandbox-violation", "timeout"), never a passed file.
+CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, const CdrPolicy& policy);
+
+// Loads libraries and tables a sandboxed child needs before its system-call filter applies.
+void prepare_sandbox();
+
+// The result without its output bytes, as the JSON of the report and the audit record.
+std::string result_to_json(const CdrResult& result);
+
+// How a result crosses the sandbox boundary: the JSON above, then the output bytes.
+std::string encode_result(const CdrResult& result);
+Result<CdrResult> decode_result(std::string_view encoded);
+
+}  // namespace sanso::cdr

@@ -1,0 +1,204 @@
+// Images: decoded and encoded again with libvips, so metadata (EXIF, XMP, IPTC), trailing data and
+// polyglot payloads do not survive — only pixels cross. The pixel count is checked from the header
+// before anything is decoded. SVG is checked for script and external references and, when clean,
+// rendered to PNG: no SVG reaches LGWAN as markup.
+#include <pugixml.hpp>
+#include <vips/vips.h>
+
+#include <cstring>
+#include <memory>
+
+#include "cdr/internal/format.h"
+
+namespace sanso::cdr::internal {
+namespace {
+
+struct ImageRef {
+  VipsImage* image = nullptr;
+  ~ImageRef() {
+    if (image != nullptr) g_object_unref(image);
+  }
+};
+
+std::string vips_failure() {
+  std::string e = vips_error_buffer();
+  vips_error_clear();
+  while (!e.empty() && (e.back() == '\n' || e.back() == ' ')) e.pop_back();
+  return e;
+}
+
+// Bytes after the image's end marker: appended archives, scripts, a second file.
+bool has_trailing_data(std::string_view b, std::string_view type) {
+  if (type == "jpeg") {
+    auto end = b.rfind("\xFF\xD9");
+    if (end == std::string_view::npos) return false;
+    std::string_view rest = b.substr(end + 2);
+    return rest.find_first_not_of(std::string_view("\0\r\n ", 4)) != std::string_view::npos;
+  }
+  if (type == "png") {
+    auto end = b.rfind("IEND");
+    return end != std::string_view::npos && end + 8 < b.size();
+  }
+  return false;
+}
+
+Result<std::string> save(VipsImage* image, std::string_view type, std::string* out_type) {
+  void* buf = nullptr;
+  std::size_t len = 0;
+  int rc = -1;
+  *out_type = std::string(type);
+  if (type == "jpeg") {
+    rc = vips_jpegsave_buffer(image, &buf, &len, "Q", 92, "strip", TRUE, nullptr);
+  } else if (type == "webp") {
+    rc = vips_webpsave_buffer(image, &buf, &len, "Q", 92, "strip", TRUE, nullptr);
+  } else if (type == "tiff") {
+    rc = vips_tiffsave_buffer(image, &buf, &len, "compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE, "strip", TRUE, nullptr);
+  } else if (type == "gif") {
+    rc = vips_gifsave_buffer(image, &buf, &len, "strip", TRUE, nullptr);
+  }
+  if (rc != 0) {  // png, bmp (libvips has no BMP writer) and anything whose own writer failed
+    vips_error_clear();
+    *out_type = "png";
+    rc = vips_pngsave_buffer(image, &buf, &len, "strip", TRUE, "compression", 6, nullptr);
+  }
+  if (rc != 0) return make_error("cdr.malformed", "", "the image cannot be encoded: " + vips_failure());
+  std::string out(static_cast<const char*>(buf), len);
+  g_free(buf);
+  return out;
+}
+
+bool has_metadata(VipsImage* image) {
+  for (const char* field : {"exif-data", "xmp-data", "iptc-data", "gif-comment", "png-comment-0-Comment", "jpeg-comment"}) {
+    if (vips_image_get_typeof(image, field) != 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void prepare_images() {
+  static bool done = false;
+  if (done) return;
+  done = true;
+  if (VIPS_INIT("sanso") != 0) return;
+  vips_concurrency_set(1);
+  vips_cache_set_max(0);
+  vips_block_untrusted_set(TRUE);  // loaders libvips itself does not trust with hostile input
+  // librsvg counts as untrusted; SVG reaches it only after the markup check, inside the sandbox.
+  vips_operation_block_set("VipsForeignLoadSvg", FALSE);
+  // Loaders initialise lazily (librsvg reads its locale files, fontconfig its configuration and
+  // the fonts it picks): one small render of each now, while the process may still open files.
+  static const char kWarmSvg[] =
+      "<svg xmlns='http://www.w3.org/2000/svg' width='8' height='8'><rect width='8' height='8' fill='red'/>"
+      "<text x='0' y='8' font-family='sans-serif' font-size='8'>Aあ</text></svg>";
+  VipsImage* warm = nullptr;
+  if (vips_svgload_buffer(const_cast<char*>(kWarmSvg), sizeof kWarmSvg - 1, &warm, nullptr) == 0) {
+    for (const char* type : {"png", "jpeg", "gif", "webp", "tiff"}) {
+      void* buf = nullptr;
+      std::size_t len = 0;
+      int rc = std::string_view(type) == "png"    ? vips_pngsave_buffer(warm, &buf, &len, nullptr)
+               : std::string_view(type) == "jpeg" ? vips_jpegsave_buffer(warm, &buf, &len, nullptr)
+               : std::string_view(type) == "gif"  ? vips_gifsave_buffer(warm, &buf, &len, nullptr)
+               : std::string_view(type) == "webp" ? vips_webpsave_buffer(warm, &buf, &len, nullptr)
+                                                  : vips_tiffsave_buffer(warm, &buf, &len, nullptr);
+      if (rc == 0) {
+        VipsImage* back = vips_image_new_from_buffer(buf, len, "", nullptr);
+        if (back != nullptr) {
+          double avg = 0;
+          vips_avg(back, &avg, nullptr);
+          g_object_unref(back);
+        }
+        g_free(buf);
+      }
+    }
+    g_object_unref(warm);
+  }
+  vips_error_clear();
+}
+
+Result<Rebuilt> sanitize_image(std::string_view bytes, std::string_view type, const Context& ctx) {
+  prepare_images();
+  const std::string where = ctx.prefix.empty() ? std::string("image") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
+  ImageRef header;
+  // Header only: nothing is decoded until the pixels are asked for.
+  header.image = vips_image_new_from_buffer(bytes.data(), bytes.size(), type == "gif" ? "[n=-1]" : "", "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                            VIPS_FAIL_ON_ERROR, nullptr);
+  if (header.image == nullptr) return blocked("malformed", where, "the image cannot be decoded: " + vips_failure());
+  const std::uint64_t pixels = static_cast<std::uint64_t>(vips_image_get_width(header.image)) * static_cast<std::uint64_t>(vips_image_get_height(header.image));
+  if (pixels > ctx.policy.max_pixels) {
+    return blocked("limit", where,
+                   "the image is " + std::to_string(vips_image_get_width(header.image)) + " × " + std::to_string(vips_image_get_height(header.image)) +
+                       " pixels, more than the limit of " + std::to_string(ctx.policy.max_pixels) + " (a decompression bomb)");
+  }
+  if (has_metadata(header.image)) ctx.add("image_metadata", "", "removed");
+  if (has_trailing_data(bytes, type)) ctx.add("trailing_data", "", "removed");
+  std::string out_type;
+  auto out = save(header.image, type, &out_type);
+  if (!out) return blocked("malformed", where, out.error().message);
+  if (out_type != type) ctx.add("image_converted", std::string(type) + " → " + out_type, "converted");
+  return Rebuilt{std::move(out).value(), out_type};
+}
+
+Result<Rebuilt> sanitize_svg(std::string_view bytes, const Context& ctx) {
+  prepare_images();
+  const std::string where = ctx.prefix.empty() ? std::string("image") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
+  pugi::xml_document doc;
+  auto parsed = doc.load_buffer(bytes.data(), bytes.size(), pugi::parse_default | pugi::parse_doctype);
+  if (!parsed) return blocked("malformed", where, std::string("the SVG is not well-formed XML: ") + parsed.description());
+  for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling()) {
+    if (n.type() == pugi::node_doctype && std::string_view(n.value()).find("ENTITY") != std::string_view::npos) {
+      return blocked("active-content", where, "the SVG declares XML entities (entity expansion or external entities)");
+    }
+  }
+  struct Walker : pugi::xml_tree_walker {
+    std::string problem;
+    bool for_each(pugi::xml_node& node) override {
+      if (node.type() != pugi::node_element) return true;
+      std::string name = node.name();
+      auto colon = name.find(':');
+      std::string local = colon == std::string::npos ? name : name.substr(colon + 1);
+      for (char& c : local) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (local == "script" || local == "foreignobject" || local == "iframe" || local == "embed" || local == "object" || local == "handler" ||
+          local == "listener") {
+        problem = "the SVG contains <" + name + ">";
+        return false;
+      }
+      for (pugi::xml_attribute a : node.attributes()) {
+        std::string an = a.name();
+        for (char& c : an) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (an.rfind("on", 0) == 0) {
+          problem = "the SVG has an event handler (" + std::string(a.name()) + ")";
+          return false;
+        }
+        if (an == "href" || an == "xlink:href" || an == "src" || (an.size() > 5 && an.substr(an.size() - 5) == ":href")) {
+          std::string_view v = a.value();
+          while (!v.empty() && (v.front() == ' ' || v.front() == '\t' || v.front() == '\n')) v.remove_prefix(1);
+          if (!(v.rfind("#", 0) == 0 || v.rfind("data:image/png", 0) == 0 || v.rfind("data:image/jpeg", 0) == 0 || v.rfind("data:image/gif", 0) == 0)) {
+            problem = "the SVG refers to something outside itself (" + std::string(a.value()).substr(0, 80) + ")";
+            return false;
+          }
+        }
+        if (std::string_view(a.value()).find("url(") != std::string_view::npos && std::string_view(a.value()).find("url(#") == std::string_view::npos) {
+          problem = "the SVG loads a resource through url()";
+          return false;
+        }
+      }
+      return true;
+    }
+  } walker;
+  doc.traverse(walker);
+  if (!walker.problem.empty()) return blocked("active-content", where, walker.problem);
+  ImageRef image;
+  if (vips_svgload_buffer(const_cast<char*>(bytes.data()), bytes.size(), &image.image, "access", VIPS_ACCESS_SEQUENTIAL, nullptr) != 0) {
+    return blocked("malformed", where, "the SVG cannot be rendered: " + vips_failure());
+  }
+  std::uint64_t pixels = static_cast<std::uint64_t>(vips_image_get_width(image.image)) * static_cast<std::uint64_t>(vips_image_get_height(image.image));
+  if (pixels > ctx.policy.max_pixels) return blocked("limit", where, "the SVG renders to more pixels than the limit");
+  std::string out_type;
+  auto out = save(image.image, "png", &out_type);
+  if (!out) return blocked("malformed", where, out.error().message);
+  ctx.add("svg_rasterized", "", "converted");
+  return Rebuilt{std::move(out).value(), "png"};
+}
+
+}  // namespace sanso::cdr::internal

@@ -1,0 +1,76 @@
+// Shared between the engine's dispatcher and its per-format rebuilders. Not for use outside cdr.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cdr/cdr.h"
+#include "core/result.h"
+
+namespace sanso::cdr::internal {
+
+// The state of one sanitize() call, shared by nested members: findings, the unpacking budget.
+struct Context {
+  const CdrPolicy& policy;
+  std::vector<Finding>& findings;
+  std::uint64_t& expanded;  // bytes unpacked so far from the top-level input
+  int depth = 0;
+  std::string prefix;       // "outer.zip!" for members of an archive
+
+  void add(std::string kind, std::string location, std::string action) const {
+    findings.push_back({std::move(kind), prefix + location, std::move(action)});
+  }
+  // Counts `bytes` more unpacked; an error ("cdr.limit") once the input's budget is spent.
+  Result<void> charge(std::uint64_t bytes, std::string_view where) const;
+  // A context for a member one level down (archives, embedded packages).
+  Context nested(std::string_view member) const;
+};
+
+// A blocked outcome travels as an Error whose code is "cdr.<reason>".
+Error blocked(std::string_view reason, std::string where, std::string message);
+
+// A rebuilt file: its bytes and its (possibly changed) type, e.g. docm → docx.
+struct Rebuilt {
+  std::string bytes;
+  std::string type;
+};
+
+// What a file is, from its bytes (and, only to tell CSV from text, its name).
+struct Detected {
+  std::string type;    // "docx", "pdf", "pe", "zip", "text", "csv", "unknown", …
+  std::string family;  // "word", "excel", "pdf", "image", "archive", "text", "executable", …
+};
+Detected detect(std::string_view bytes, std::string_view name, const Context& ctx);
+// The family an extension ("docx", lower-case, no dot) promises; "" when it promises nothing.
+std::string_view extension_family(std::string_view extension);
+// Extensions blocked whatever the content: executables, scripts, shortcuts, disk images.
+bool is_dangerous_extension(std::string_view extension);
+
+// Full sanitize of a member or the top-level input, with its type detected and checked.
+Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, const Context& ctx, std::string* type_out = nullptr);
+
+// Per format. Each removes what it must, records findings and returns the rebuilt bytes, or an
+// Error "cdr.<reason>" to block.
+Result<Rebuilt> sanitize_ooxml(std::string_view bytes, std::string_view type, const Context& ctx);
+Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, const Context& ctx);
+Result<Rebuilt> sanitize_pdf(std::string_view bytes, const Context& ctx);
+Result<Rebuilt> sanitize_rtf(std::string_view bytes, const Context& ctx);
+Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, const Context& ctx);
+Result<Rebuilt> sanitize_image(std::string_view bytes, std::string_view type, const Context& ctx);
+Result<Rebuilt> sanitize_svg(std::string_view bytes, const Context& ctx);
+Result<Rebuilt> sanitize_text(std::string_view bytes, std::string_view type, const Context& ctx);
+Result<Rebuilt> sanitize_html(std::string_view bytes, const Context& ctx);
+Result<Rebuilt> sanitize_archive(std::string_view bytes, std::string_view type, const Context& ctx);
+
+// A Word field instruction that runs or fetches something ("DDEAUTO …", "INCLUDETEXT …"): its
+// finding kind ("dde_field", "remote_field"), or "" when harmless. Shared by OOXML and RTF.
+std::string dangerous_field_kind(std::string_view instruction);
+
+// OLE2 (compound file) inspection, shared by detection and the legacy-Office check.
+std::string ole2_kind(std::string_view bytes);  // "doc", "xls", "ppt", "msg", "encrypted-ooxml", "ole2"
+void prepare_images();  // libvips initialisation, before a sandbox filter applies
+
+}  // namespace sanso::cdr::internal

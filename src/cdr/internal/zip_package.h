@@ -1,0 +1,59 @@
+// Zip containers (OOXML, ODF, plain zip) read from and written to memory with libzip, with the
+// engine's limits applied while reading: member count, compression ratio, the unpacking budget.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cdr/internal/format.h"
+
+namespace sanso::cdr::internal {
+
+struct ZipEntry {
+  std::string name;          // as stored (raw bytes; UTF-8 for OOXML and ODF)
+  std::uint64_t size = 0;    // declared uncompressed size
+  std::uint64_t compressed = 0;
+  std::uint64_t index = 0;
+  bool encrypted = false;
+  bool directory = false;
+};
+
+// A zip archive opened over bytes the caller keeps alive.
+class ZipReader {
+ public:
+  static Result<std::unique_ptr<ZipReader>> open(std::string_view bytes, const Context& ctx);
+  ~ZipReader();
+  ZipReader(const ZipReader&) = delete;
+  ZipReader& operator=(const ZipReader&) = delete;
+
+  const std::vector<ZipEntry>& entries() const { return entries_; }
+  const ZipEntry* find(std::string_view name) const;
+  // The member's bytes; blocks ("cdr.limit") beyond its declared size, the ratio or the budget.
+  Result<std::string> read(const ZipEntry& entry, const Context& ctx) const;
+
+ private:
+  ZipReader() = default;
+  struct State;
+  std::unique_ptr<State> state_;
+  std::vector<ZipEntry> entries_;
+};
+
+// Builds a zip in memory: deflate level 6 (zlib's default) with fixed timestamps, so the same
+// content always gives the same bytes.
+class ZipWriter {
+ public:
+  void add(std::string name, std::string bytes, bool compress = true);
+  Result<std::string> finish();
+
+ private:
+  struct Member {
+    std::string name, bytes;
+    bool compress;
+  };
+  std::vector<Member> members_;
+};
+
+}  // namespace sanso::cdr::internal

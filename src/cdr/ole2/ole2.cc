@@ -1,0 +1,202 @@
+// Legacy Office (OLE2 compound files: doc/xls/ppt) read with libgsf. These cannot be rebuilt
+// safely in place, so the engine inspects them: VBA projects, Excel 4.0 macro sheets, embedded
+// objects (ObjectPool, Ole10Native packages, PowerPoint ExOleObjStg) and encryption block the
+// file; a file with none of these passes unchanged.
+#include <gsf/gsf-infile-msole.h>
+#include <gsf/gsf-infile.h>
+#include <gsf/gsf-input-memory.h>
+#include <gsf/gsf-input.h>
+#include <gsf/gsf-utils.h>
+
+#include <cstring>
+#include <functional>
+#include <memory>
+
+#include "cdr/internal/format.h"
+
+namespace sanso::cdr::internal {
+namespace {
+
+struct GObjectRef {
+  gpointer p = nullptr;
+  explicit GObjectRef(gpointer x) : p(x) {}
+  ~GObjectRef() {
+    if (p != nullptr) g_object_unref(p);
+  }
+  GObjectRef(const GObjectRef&) = delete;
+  GObjectRef& operator=(const GObjectRef&) = delete;
+};
+
+struct Stream {
+  std::string path;  // "Macros/VBA/dir", "WordDocument"
+  GsfInput* input;
+};
+
+// Every storage and stream, depth-first; `visit` sees each with its full path. Limits the walk.
+class CompoundFile {
+ public:
+  explicit CompoundFile(std::string_view bytes) {
+    input_ = gsf_input_memory_new(reinterpret_cast<const guint8*>(bytes.data()), static_cast<gsf_off_t>(bytes.size()), FALSE);
+    if (input_ != nullptr) {
+      GError* err = nullptr;
+      root_ = gsf_infile_msole_new(input_, &err);
+      if (err != nullptr) g_error_free(err);
+    }
+  }
+  ~CompoundFile() {
+    for (GsfInput* c : children_) g_object_unref(c);
+    if (root_ != nullptr) g_object_unref(root_);
+    if (input_ != nullptr) g_object_unref(input_);
+  }
+  bool ok() const { return root_ != nullptr; }
+
+  std::vector<Stream> entries(std::size_t limit) {
+    std::vector<Stream> out;
+    walk(root_, "", out, limit, 0);
+    return out;
+  }
+
+  // A stream's bytes, at most `max`.
+  static std::string read(GsfInput* in, std::size_t max) {
+    gsf_off_t size = gsf_input_size(in);
+    if (size <= 0) return {};
+    std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(size), max);
+    std::string out(n, '\0');
+    if (gsf_input_seek(in, 0, G_SEEK_SET) || gsf_input_read(in, n, reinterpret_cast<guint8*>(out.data())) == nullptr) return {};
+    return out;
+  }
+
+ private:
+  void walk(GsfInfile* dir, const std::string& prefix, std::vector<Stream>& out, std::size_t limit, int depth) {
+    if (dir == nullptr || depth > 16) return;
+    int n = gsf_infile_num_children(dir);
+    for (int i = 0; i < n && out.size() < limit; ++i) {
+      GsfInput* child = gsf_infile_child_by_index(dir, i);
+      if (child == nullptr) continue;
+      children_.push_back(child);
+      const char* name = gsf_infile_name_by_index(dir, i);
+      std::string path = prefix + (name != nullptr ? name : "?");
+      out.push_back({path, child});
+      if (GSF_IS_INFILE(child) && gsf_infile_num_children(GSF_INFILE(child)) >= 0) walk(GSF_INFILE(child), path + "/", out, limit, depth + 1);
+    }
+  }
+
+  GsfInput* input_ = nullptr;
+  GsfInfile* root_ = nullptr;
+  std::vector<GsfInput*> children_;
+};
+
+std::string leaf(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::uint16_t u16(std::string_view b, std::size_t at) {
+  return static_cast<std::uint16_t>(static_cast<unsigned char>(b[at]) | (static_cast<unsigned char>(b[at + 1]) << 8));
+}
+std::uint32_t u32(std::string_view b, std::size_t at) { return u16(b, at) | (static_cast<std::uint32_t>(u16(b, at + 2)) << 16); }
+
+// BIFF records of an Excel workbook stream: macro sheets (BOUNDSHEET type 1) and FILEPASS.
+void inspect_workbook(std::string_view wb, bool& macro_sheet, bool& encrypted) {
+  for (std::size_t at = 0; at + 4 <= wb.size();) {
+    std::uint16_t type = u16(wb, at), len = u16(wb, at + 2);
+    std::size_t data = at + 4;
+    if (data + len > wb.size()) break;
+    if (type == 0x002F) encrypted = true;                        // FILEPASS
+    if (type == 0x0085 && len >= 6 && wb[data + 5] == 0x01) macro_sheet = true;  // BOUNDSHEET, dt = macro sheet
+    at = data + len;
+  }
+}
+
+// PowerPoint records: VBAInfoContainer (0x03FF), ExOleObjStg (0x1011), CryptSession10 (0x2F14).
+void inspect_powerpoint(std::string_view doc, bool& vba, bool& ole, bool& encrypted) {
+  std::function<void(std::size_t, std::size_t, int)> walk = [&](std::size_t from, std::size_t to, int depth) {
+    for (std::size_t at = from; at + 8 <= to;) {
+      std::uint16_t ver_inst = u16(doc, at), type = u16(doc, at + 2);
+      std::uint32_t len = u32(doc, at + 4);
+      std::size_t data = at + 8;
+      if (len > to - data) return;
+      if (type == 0x03FF) vba = true;
+      if (type == 0x1011) ole = true;
+      if (type == 0x2F14) encrypted = true;
+      if ((ver_inst & 0x000F) == 0x000F && depth < 32) walk(data, data + len, depth + 1);
+      at = data + len;
+    }
+  };
+  walk(0, doc.size(), 0);
+}
+
+}  // namespace
+
+std::string ole2_kind(std::string_view bytes) {
+  CompoundFile cf(bytes);
+  if (!cf.ok()) return "ole2";
+  bool info = false, package = false, word = false, excel = false, ppt = false, msg = false;
+  for (const auto& e : cf.entries(4096)) {
+    const std::string& p = e.path;
+    if (p == "EncryptionInfo") info = true;
+    if (p == "EncryptedPackage") package = true;
+    if (p == "WordDocument") word = true;
+    if (p == "Workbook" || p == "Book") excel = true;
+    if (p == "PowerPoint Document") ppt = true;
+    if (p.rfind("__substg1.0_", 0) == 0 || p == "__properties_version1.0") msg = true;
+  }
+  if (info && package) return "encrypted-ooxml";
+  if (msg) return "msg";
+  if (word) return "doc";
+  if (excel) return "xls";
+  if (ppt) return "ppt";
+  return "ole2";
+}
+
+Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, const Context& ctx) {
+  const std::string where = ctx.prefix.empty() ? std::string("document") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
+  CompoundFile cf(bytes);
+  if (!cf.ok()) return blocked("malformed", where, "the OLE2 compound file cannot be read");
+  std::vector<Finding> found;
+  bool encrypted = false;
+  auto entries = cf.entries(ctx.policy.max_members + 1);
+  if (entries.size() > ctx.policy.max_members) return blocked("limit", where, "the compound file has more streams than the limit");
+  for (const auto& e : entries) {
+    std::string name = leaf(e.path);
+    if (name == "Macros" || name == "_VBA_PROJECT_CUR" || name == "VBA" || name == "_VBA_PROJECT") {
+      if (found.empty() || found.back().kind != "vba_macro") found.push_back({"vba_macro", e.path, "blocked"});
+    }
+    if (name == "ObjectPool" && GSF_IS_INFILE(e.input) && gsf_infile_num_children(GSF_INFILE(e.input)) > 0) found.push_back({"ole_object", e.path, "blocked"});
+    if (name == "\x01Ole10Native") found.push_back({"ole_object", e.path, "blocked"});
+    if (e.path.rfind("MBD", 0) == 0 && e.path.find('/') == std::string::npos) found.push_back({"ole_object", e.path, "blocked"});
+    if (name == "EncryptedSummary") encrypted = true;
+    if (e.path == "WordDocument") {
+      std::string fib = CompoundFile::read(e.input, 32);
+      if (fib.size() >= 12 && (u16(fib, 0x0A) & 0x0100) != 0) encrypted = true;  // FIB fEncrypted
+    }
+    if (e.path == "Workbook" || e.path == "Book") {
+      std::string wb = CompoundFile::read(e.input, ctx.policy.max_input_bytes);
+      SANSO_TRY(ctx.charge(wb.size(), e.path));
+      bool macro_sheet = false;
+      inspect_workbook(wb, macro_sheet, encrypted);
+      if (macro_sheet) found.push_back({"excel4_macro", e.path, "blocked"});
+    }
+    if (e.path == "PowerPoint Document") {
+      std::string doc = CompoundFile::read(e.input, ctx.policy.max_input_bytes);
+      SANSO_TRY(ctx.charge(doc.size(), e.path));
+      bool vba = false, ole = false;
+      inspect_powerpoint(doc, vba, ole, encrypted);
+      if (vba) found.push_back({"vba_macro", e.path, "blocked"});
+      if (ole) found.push_back({"ole_object", e.path, "blocked"});
+    }
+  }
+  if (encrypted) return blocked("encrypted", where, "the " + std::string(type) + " document is password-protected");
+  if (!found.empty()) {
+    std::string what;
+    for (const auto& f : found) {
+      ctx.add(f.kind, f.location, f.action);
+      if (what.find(f.kind) == std::string::npos) what += (what.empty() ? "" : ", ") + f.kind;
+    }
+    return blocked("active-content", where,
+                   "the legacy " + std::string(type) + " file contains " + what + "; legacy Office files are not rebuilt — ask for .docx/.xlsx/.pptx or PDF");
+  }
+  return Rebuilt{std::string(bytes), std::string(type)};
+}
+
+}  // namespace sanso::cdr::internal

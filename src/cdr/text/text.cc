@@ -1,0 +1,163 @@
+// Text, CSV/TSV, XML and HTML files. Text becomes UTF-8 (Japanese encodings detected, undecodable
+// bytes counted as U+FFFD, NULs removed); CSV/TSV cells that a spreadsheet would run as a formula
+// get a leading apostrophe; HTML with active content is blocked, other HTML becomes text.
+#include <algorithm>
+#include <cctype>
+
+#include "cdr/internal/format.h"
+#include "core/text.h"
+#include "mime/charset.h"
+#include "mime/html_text.h"
+
+namespace sanso::cdr::internal {
+namespace {
+
+
+// UTF-8 without BOM and NULs; findings for what changed.
+std::string to_utf8(std::string_view bytes, const Context& ctx) {
+  mime::DecodedText d = mime::decode_text(bytes, "");
+  std::string text = std::move(d.utf8);
+  if (d.decoded_as != "utf-8" && d.decoded_as != "us-ascii" && !d.decoded_as.empty()) ctx.add("charset_converted", d.decoded_as + " → utf-8", "converted");
+  if (d.replaced > 0) ctx.add("undecodable_bytes", std::to_string(d.replaced) + " bytes", "converted");
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+  std::size_t nuls = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\0'));
+  if (nuls > 0) {
+    text.erase(std::remove(text.begin(), text.end(), '\0'), text.end());
+    ctx.add("nul_bytes", std::to_string(nuls) + " bytes", "removed");
+  }
+  return text;
+}
+
+bool is_number(std::string_view s) {
+  if (s.empty()) return false;
+  std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  bool digit = false;
+  for (; i < s.size(); ++i) {
+    if (std::isdigit(static_cast<unsigned char>(s[i]))) {
+      digit = true;
+    } else if (s[i] != '.' && s[i] != ',') {
+      return false;
+    }
+  }
+  return digit;
+}
+
+// A cell a spreadsheet would evaluate: = + - @ or a leading tab / CR (OWASP "CSV injection");
+// plain signed numbers stay numbers.
+bool is_formula(std::string_view cell) {
+  if (cell.empty()) return false;
+  char c = cell[0];
+  if (c == '=' || c == '@' || c == '\t' || c == '\r') return true;
+  if (c == '+' || c == '-') return !is_number(cell);
+  return false;
+}
+
+std::string neutralise_cells(std::string_view text, char sep, const Context& ctx) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  std::size_t row = 1, col = 1, hits = 0;
+  std::string first;
+  std::size_t i = 0;
+  while (i <= text.size()) {
+    // One field starts at i.
+    if (i < text.size() && text[i] == '"') {
+      std::size_t j = i + 1;
+      std::string value;
+      while (j < text.size()) {
+        if (text[j] == '"') {
+          if (j + 1 < text.size() && text[j + 1] == '"') {
+            value += '"';
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        value += text[j++];
+      }
+      if (is_formula(value)) {
+        out += "\"'";
+        out.append(text.substr(i + 1, j - i - 1));
+        ++hits;
+        if (first.empty()) first = "row " + std::to_string(row) + " column " + std::to_string(col);
+      } else {
+        out.append(text.substr(i, j - i));
+      }
+      i = j;  // at the closing quote (or the end); copy up to the separator
+      std::size_t k = i;
+      while (k < text.size() && text[k] != sep && text[k] != '\n') ++k;
+      out.append(text.substr(i, k - i));
+      i = k;
+    } else {
+      std::size_t k = i;
+      while (k < text.size() && text[k] != sep && text[k] != '\n') ++k;
+      std::string_view cell = text.substr(i, k - i);
+      if (is_formula(cell)) {
+        out += '\'';
+        ++hits;
+        if (first.empty()) first = "row " + std::to_string(row) + " column " + std::to_string(col);
+      }
+      out.append(cell);
+      i = k;
+    }
+    if (i >= text.size()) break;
+    out += text[i];
+    if (text[i] == '\n') {
+      ++row;
+      col = 1;
+    } else {
+      ++col;
+    }
+    ++i;
+  }
+  if (hits > 0) ctx.add("formula_injection", first + (hits > 1 ? " and " + std::to_string(hits - 1) + " more cells" : ""), "neutralised");
+  return out;
+}
+
+}  // namespace
+
+Result<Rebuilt> sanitize_text(std::string_view bytes, std::string_view type, const Context& ctx) {
+  const std::string where = ctx.prefix.empty() ? std::string("text") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
+  std::string text = to_utf8(bytes, ctx);
+  if (type == "xml") {
+    std::string head = ascii_lower(std::string_view(text).substr(0, 65536));
+    if (head.find("<!entity") != std::string::npos) {
+      return blocked("active-content", where, "the XML declares entities (entity expansion or external entities)");
+    }
+  }
+  if (type == "csv" || type == "tsv") {
+    text = neutralise_cells(text, type == "csv" ? ',' : '\t', ctx);
+    if (ctx.policy.csv_bom) text.insert(0, "\xEF\xBB\xBF");
+  }
+  return Rebuilt{std::move(text), std::string(type)};
+}
+
+Result<Rebuilt> sanitize_html(std::string_view bytes, const Context& ctx) {
+  const std::string where = ctx.prefix.empty() ? std::string("html") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
+  std::vector<Finding> scratch;
+  std::uint64_t none = 0;
+  Context quiet{ctx.policy, scratch, none, ctx.depth, ctx.prefix};
+  std::string text = to_utf8(bytes, quiet);
+  std::string l = ascii_lower(text);
+  for (const char* active : {"<script", "javascript:", "vbscript:", "<iframe", "<object", "<embed", "<applet", "<form", "<hta:", "http-equiv=\"refresh",
+                             "http-equiv=refresh", "<base ", "<meta http-equiv='refresh"}) {
+    if (l.find(active) != std::string::npos) return blocked("active-content", where, std::string("the HTML contains ") + active);
+  }
+  // Event handlers: an attribute " on…=" inside a tag.
+  for (std::size_t p = l.find(" on"); p != std::string::npos; p = l.find(" on", p + 3)) {
+    std::size_t q = p + 3;
+    while (q < l.size() && std::isalpha(static_cast<unsigned char>(l[q]))) ++q;
+    while (q < l.size() && l[q] == ' ') ++q;
+    if (q < l.size() && l[q] == '=' && q > p + 3) {
+      auto lt = l.rfind('<', p), gt = l.rfind('>', p);
+      if (lt != std::string::npos && (gt == std::string::npos || gt < lt)) {
+        return blocked("active-content", where, "the HTML has an event handler (" + text.substr(p + 1, q - p - 1) + ")");
+      }
+    }
+  }
+  mime::HtmlTextOptions options;
+  auto converted = mime::html_to_text(text, options);
+  ctx.add("html_converted", "", "converted");
+  return Rebuilt{std::move(converted.text), "text"};
+}
+
+}  // namespace sanso::cdr::internal

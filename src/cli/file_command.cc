@@ -1,0 +1,262 @@
+// `sanso file sanitize IN... -o OUTDIR`: files from the internet zone disarmed and rebuilt by the
+// CDR engine in the sandbox, as the transfer service will do it. With --config each original is
+// kept in quarantine before any output is written, and each verdict is an audit record with the
+// policy rule and clause for internet → LGWAN file transfer.
+#include <CLI/CLI.hpp>
+#include <sodium.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cdr/cdr.h"
+#include "cli/commands.h"
+#include "cli/service.h"
+#include "core/clock.h"
+#include "policy/decide.h"
+
+namespace sanso::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct FileArgs {
+  std::vector<std::string> inputs;
+  std::string output_dir;
+  std::string report;
+  std::string lang = "ja";
+};
+
+struct Input {
+  fs::path path;
+  std::string relative;  // where its output goes under OUTDIR
+};
+
+// Files and directories (recursively, in name order) → the files to sanitize.
+Result<std::vector<Input>> collect(const std::vector<std::string>& args) {
+  std::vector<Input> out;
+  for (const auto& a : args) {
+    std::error_code ec;
+    fs::path p(a);
+    if (fs::is_directory(p, ec)) {
+      std::vector<fs::path> files;
+      for (const auto& e : fs::recursive_directory_iterator(p, fs::directory_options::skip_permission_denied, ec)) {
+        if (e.is_regular_file(ec) && !e.is_symlink(ec)) files.push_back(e.path());
+      }
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) out.push_back({f, (p.filename() / fs::relative(f, p)).string()});
+    } else if (fs::is_regular_file(p, ec)) {
+      out.push_back({p, p.filename().string()});
+    } else {
+      return make_error("cli.unreadable", a, "no such file or directory");
+    }
+  }
+  return out;
+}
+
+cdr::CdrPolicy policy_from(const config::CdrSettings* s) {
+  cdr::CdrPolicy p;
+  if (s == nullptr) return p;
+  p.keep_hyperlinks = s->keep_hyperlinks;
+  p.remove_pdf_uri = s->remove_pdf_uri;
+  p.csv_bom = s->csv_bom;
+  p.extension_map = s->extension_map;
+  p.max_depth = static_cast<int>(s->max_depth);
+  p.max_members = static_cast<std::size_t>(s->max_members);
+  p.max_expanded_bytes = static_cast<std::uint64_t>(s->max_expanded_mb) << 20;
+  p.max_ratio = static_cast<std::uint64_t>(s->max_ratio);
+  p.max_pixels = static_cast<std::uint64_t>(s->max_pixels);
+  p.max_input_bytes = static_cast<std::size_t>(s->max_file_mb) << 20;
+  return p;
+}
+
+// A path nothing is written at yet: "a.docx" from a.docm must not overwrite the a.docx beside it.
+fs::path unused_path(const fs::path& wanted) {
+  std::error_code ec;
+  if (!fs::exists(wanted, ec)) return wanted;
+  for (int n = 2;; ++n) {
+    fs::path p = wanted.parent_path() / (wanted.stem().string() + " (" + std::to_string(n) + ")" + wanted.extension().string());
+    if (!fs::exists(p, ec)) return p;
+  }
+}
+
+Result<void> write_file(const fs::path& path, const std::string& content) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << content;
+  file.close();
+  if (!file) return make_error("cli.unwritable", path.string(), "cannot write the sanitized file");
+  return ok();
+}
+
+int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
+  if (sodium_init() < 0) return kExitFailure;
+  auto inputs = collect(a.inputs);
+  if (!inputs) return print_error(inputs.error()), kExitUsage;
+
+  std::optional<Service> service;
+  std::unique_ptr<audit::AuditLog> log;
+  std::unique_ptr<quarantine::QuarantineStore> store;
+  policy::Decision decision;
+  std::optional<policy::CompiledPolicy> compiled;
+  std::string actor = "file";
+  const bool stored = !o.config_path.empty() || std::getenv("SANSO_CONFIG") != nullptr;
+  if (stored) {
+    auto s = load_service(o);
+    if (!s) return print_error(s.error()), kExitFailure;
+    service.emplace(std::move(s).value());
+    auto l = make_audit_log(*service);
+    if (!l) return print_error(l.error()), kExitFailure;
+    log = std::move(l).value();
+    auto q = open_quarantine(*service, *log);
+    if (!q) return print_error(q.error()), kExitFailure;
+    store = std::move(q).value();
+    if (auto rec = record_setting_changes(*service, store->database(), *log, service->config.node); !rec) return print_error(rec.error()), kExitFailure;
+    auto c = policy::CompiledPolicy::compile(service->policy, system_clock().today());
+    if (!c) return print_error(c.error()), kExitFailure;
+    compiled.emplace(std::move(c).value());
+    auto d = compiled->decide(policy::RequestNames{"internet", "lgwan", "file", "", "", ""});
+    if (!d) return print_error(d.error()), kExitFailure;
+    decision = *d;
+    if (auto who = resolve_actor(*service, o)) actor = who->name;
+  }
+  const cdr::CdrPolicy policy = policy_from(service ? &service->config.cdr : nullptr);
+
+  std::map<std::string, int> verdicts, kinds;
+  std::size_t failed = 0, bytes = 0;
+  nlohmann::ordered_json report = nlohmann::ordered_json::array();
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < inputs->size(); ++i) {
+    const Input& in = (*inputs)[i];
+    std::ifstream f(in.path, std::ios::binary);
+    std::ostringstream content;
+    content << f.rdbuf();
+    if (!f) {
+      ++failed;
+      print_error(make_error("cli.unreadable", in.path.string(), "cannot read the file"));
+      continue;
+    }
+    const std::string original = content.str();
+    bytes += original.size();
+    const std::string name = in.path.filename().string();
+    cdr::CdrResult r = cdr::sanitize_sandboxed(original, name, policy);
+    const std::string verdict(cdr::to_string(r.verdict));
+    std::string quarantine_id;
+    // Fail closed: the original is durable before any output exists.
+    if (store) {
+      quarantine::Submission s;
+      s.original = original;
+      s.origin.kind = quarantine::Origin::Kind::kFile;
+      s.origin.file_name = in.relative;
+      s.origin.uploader = actor;
+      s.verdict = verdict;
+      s.reason = r.verdict == cdr::Verdict::blocked ? r.reason + ": " + r.message : "無害化 (" + std::to_string(r.findings.size()) + " findings)";
+      s.report_json = cdr::result_to_json(r);
+      auto put = store->put(std::move(s));
+      if (!put) {
+        ++failed;
+        print_error(Error{put.error().code, in.path.string(), put.error().message});
+        continue;
+      }
+      quarantine_id = put->id;
+    }
+    std::string output_path;
+    if (r.verdict != cdr::Verdict::blocked) {
+      fs::path target = unused_path(fs::path(a.output_dir) / fs::path(in.relative).parent_path() / r.output_name);
+      if (auto w = write_file(target, r.output); !w) {
+        ++failed;
+        print_error(w.error());
+        continue;
+      }
+      output_path = target.string();
+    }
+    if (store) {
+      store::AuditEvent e;
+      e.actor = actor;
+      e.action = "file.sanitize";
+      e.subject = in.relative;
+      e.outcome = verdict;
+      e.rule_id = decision.rule != nullptr ? decision.rule->id : "";
+      e.clause = decision.rule != nullptr ? decision.rule->clause : "";
+      e.input_sha256 = sha256_hex(original);
+      e.output_sha256 = r.verdict == cdr::Verdict::blocked ? "" : sha256_hex(r.output);
+      e.details = {{"quarantine_id", quarantine_id}, {"type", r.type}, {"reason", r.reason}, {"findings", std::to_string(r.findings.size())}};
+      if (auto appended = log->append_now(store->database(), e); !appended) {
+        ++failed;
+        print_error(appended.error());
+        continue;
+      }
+    }
+    ++verdicts[verdict];
+    for (const auto& fnd : r.findings) ++kinds[fnd.kind];
+    auto j = nlohmann::ordered_json::parse(cdr::result_to_json(r));
+    nlohmann::ordered_json entry;
+    entry["input"] = in.path.string();
+    entry["output"] = output_path;
+    for (auto& [k, v] : j.items()) entry[k] = v;
+    for (auto& fnd : entry["findings"]) fnd["description"] = cdr::describe(fnd["kind"].get<std::string>(), a.lang);
+    if (!quarantine_id.empty()) entry["quarantine_id"] = quarantine_id;
+    report.push_back(std::move(entry));
+    if (tty) {
+      const int width = 30;
+      int filled = static_cast<int>((i + 1) * width / inputs->size());
+      std::fprintf(stderr, "\r[%s%s] %zu/%zu %-40.40s", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                   std::string(static_cast<std::size_t>(width - filled), '.').c_str(), i + 1, inputs->size(), name.c_str());
+      std::fflush(stderr);
+    } else {
+      std::fprintf(stderr, "%s: %s%s\n", in.relative.c_str(), verdict.c_str(), r.verdict == cdr::Verdict::blocked ? (" (" + r.reason + ")").c_str() : "");
+    }
+  }
+  if (tty) std::fprintf(stderr, "\n");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!a.report.empty()) {
+    std::ofstream out(a.report);
+    out << report.dump(2) << "\n";
+    if (!out) {
+      print_error(make_error("cli.unwritable", a.report, "cannot write the report"));
+      ++failed;
+    }
+  }
+  const bool ja = a.lang == "ja";
+  std::printf("%-14s %8s\n", ja ? "判定" : "verdict", ja ? "件数" : "files");
+  for (const char* v : {"clean", "sanitized", "blocked"}) std::printf("%-14s %8d\n", v, verdicts[v]);
+  if (failed > 0) std::printf("%-14s %8zu\n", "failed", failed);
+  if (!kinds.empty()) {
+    std::printf("\n%-24s %6s  %s\n", ja ? "検出内容" : "finding", ja ? "件数" : "count", ja ? "説明" : "description");
+    std::vector<std::pair<std::string, int>> sorted(kinds.begin(), kinds.end());
+    std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
+    for (const auto& [k, n] : sorted) std::printf("%-24s %6d  %s\n", k.c_str(), n, cdr::describe(k, a.lang).c_str());
+  }
+  std::printf(ja ? "\n%zu ファイル %.1f MB を %.1f 秒で処理\n" : "\n%zu files, %.1f MB in %.1f s\n", inputs->size(), static_cast<double>(bytes) / 1048576.0, seconds);
+  return failed == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+void register_file_command(CLI::App& app, int& exit_code) {
+  CLI::App* file = app.add_subcommand("file", "無害化 of files (CDR: disarm and rebuild)");
+  file->require_subcommand(1);
+  auto o = std::make_shared<ServiceOptions>();
+  auto a = std::make_shared<FileArgs>();
+  CLI::App* s = file->add_subcommand("sanitize", "disarm and rebuild files; blocked files get no output");
+  s->add_option("IN", a->inputs, "files or directories (recursively)")->required();
+  s->add_option("-o,--output-dir", a->output_dir, "where the rebuilt files go")->required();
+  s->add_option("--report", a->report, "write a JSON report: verdict, type, findings per file");
+  s->add_option("--lang", a->lang, "language of the descriptions (ja, en)")->check(CLI::IsMember({"ja", "en"}));
+  s->add_option("--config", o->config_path, "keep originals in quarantine and audit each verdict (sanso.toml)");
+  s->add_option("--as", o->as, "who is transferring the files (default: $SANSO_USER, $SUDO_USER, $USER)");
+  s->callback([&exit_code, o, a] { exit_code = run_file_sanitize(*o, *a); });
+}
+
+}  // namespace sanso::cli
