@@ -76,6 +76,8 @@ bool extension_fits(std::string_view ext, const Detected& d, const CdrPolicy& po
   std::string_view family = extension_family(ext);
   if (family.empty() || family == d.family) return true;
   if (d.family == "rtf" && (ext == "doc" || ext == "dot")) return true;  // Word saves RTF as .doc
+  // A package whose main part we do not know is judged by the rebuild (malformed or not).
+  if (d.family == "ooxml" && (family == "word" || family == "excel" || family == "powerpoint")) return true;
   if (family == "text" && (d.family == "html" || d.family == "office-xml")) return true;  // judged by content below
   return false;
 }
@@ -88,7 +90,7 @@ std::string output_name_for(std::string_view name, const Detected& d, const Rebu
   std::string stem = base;
   auto dot = stem.rfind('.');
   if (dot != std::string::npos && dot > 0) stem.resize(dot);
-  if (d.family == "archive" && stem.size() > 4 && ascii_lower(stem.substr(stem.size() - 4)) == ".tar") stem.resize(stem.size() - 4);
+  if (r.type == "zip" && stem.size() > 4 && ascii_lower(stem.substr(stem.size() - 4)) == ".tar") stem.resize(stem.size() - 4);
   std::string ext = r.type == "jpeg" ? "jpg" : r.type == "text" ? "txt" : r.type;
   return stem + "." + ext;
 }
@@ -114,7 +116,7 @@ Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, cons
   if (!extension_fits(ext, d, ctx.policy)) {
     return blocked("extension-mismatch", where, "the name says ." + ext + " but the content is " + d.type);
   }
-  if (d.family == "word" || d.family == "excel" || d.family == "powerpoint") {
+  if (d.family == "word" || d.family == "excel" || d.family == "powerpoint" || d.family == "ooxml") {
     if (d.type == "doc" || d.type == "xls" || d.type == "ppt") return sanitize_ole2(bytes, d.type, ctx);
     return sanitize_ooxml(bytes, d.type, ctx);
   }
@@ -122,6 +124,11 @@ Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, cons
   if (d.family == "rtf") return sanitize_rtf(bytes, ctx);
   if (d.family.rfind("odf-", 0) == 0) return sanitize_odf(bytes, d.type, ctx);
   if (d.type == "svg") return sanitize_svg(bytes, ctx);
+  if (d.type == "bmp") {
+    // libvips has no BMP loader of its own, and ImageMagick's loads coders from disk at run time,
+    // which the sandbox forbids.
+    return blocked("unsupported", where, "BMP images are not rebuilt; ask for PNG or JPEG");
+  }
   if (d.family == "image") return sanitize_image(bytes, d.type, ctx);
   if (d.family == "text") return sanitize_text(bytes, d.type, ctx);
   if (d.family == "html") return sanitize_html(bytes, ctx);
@@ -252,14 +259,14 @@ CdrResult blocked_result(std::string_view name, std::string reason, std::string 
 }
 }  // namespace
 
-CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, const CdrPolicy& policy) {
+CdrResult run_sandboxed(const SandboxedWork& work, std::string_view bytes, std::string_view name, std::chrono::milliseconds timeout,
+                        std::size_t max_output_bytes) {
   sandbox::Limits limits;
-  limits.timeout = std::chrono::milliseconds(60000);
+  limits.timeout = timeout;
   limits.memory_bytes = std::size_t{3} << 30;
-  limits.output_bytes = policy.max_input_bytes * 4 + (std::size_t{1} << 20);
-  std::string file_name(name);
-  auto work = [&](std::string_view input) -> Result<std::string> { return encode_result(sanitize(input, file_name, policy)); };
-  auto out = sandbox::run(work, bytes, limits, &prepare_sandbox);
+  limits.output_bytes = max_output_bytes;
+  auto run = [&](std::string_view input) -> Result<std::string> { return encode_result(work(input)); };
+  auto out = sandbox::run(run, bytes, limits, &prepare_sandbox);
   if (!out) {
     const Error& e = out.error();
     if (e.code == "sandbox.timeout") return blocked_result(name, "timeout", e.message);
@@ -270,6 +277,12 @@ CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, cons
   auto decoded = decode_result(*out);
   if (!decoded) return blocked_result(name, "internal", decoded.error().message);
   return std::move(decoded).value();
+}
+
+CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, const CdrPolicy& policy) {
+  std::string file_name(name);
+  return run_sandboxed([&](std::string_view input) { return sanitize(input, file_name, policy); }, bytes, name, policy.timeout,
+                       policy.max_input_bytes * 4 + (std::size_t{1} << 20));
 }
 
 }  // namespace sanso::cdr

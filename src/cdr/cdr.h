@@ -8,7 +8,9 @@
 // `blocked`.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -48,6 +50,7 @@ struct CdrPolicy {
   std::uint64_t max_ratio = 200;                          // expanded : compressed, per member
   std::uint64_t max_pixels = 100'000'000;                 // per image
   std::size_t max_input_bytes = std::size_t{256} << 20;
+  std::chrono::milliseconds timeout{60000};  // wall clock per file, in the sandbox
 };
 
 struct CdrResult {
@@ -68,6 +71,12 @@ CdrResult sanitize(std::string_view bytes, std::string_view name, const CdrPolic
 // The same, in a sandboxed child process; a crash, timeout or forbidden system call there is a
 // `blocked` result ("sandbox-violation", "timeout"), never a passed file.
 CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, const CdrPolicy& policy);
+
+// The sandbox around sanitize() with the work replaceable: tests prove with it that a worker that
+// misbehaves (opens a file, connects, executes a program, loops) ends `blocked`, never passed.
+using SandboxedWork = std::function<CdrResult(std::string_view bytes)>;
+CdrResult run_sandboxed(const SandboxedWork& work, std::string_view bytes, std::string_view name, std::chrono::milliseconds timeout,
+                        std::size_t max_output_bytes);
 
 // Loads libraries and tables a sandboxed child needs before its system-call filter applies.
 void prepare_sandbox();

@@ -76,6 +76,7 @@ cdr::CdrPolicy policy_from(const config::CdrSettings* s) {
   p.max_ratio = static_cast<std::uint64_t>(s->max_ratio);
   p.max_pixels = static_cast<std::uint64_t>(s->max_pixels);
   p.max_input_bytes = static_cast<std::size_t>(s->max_file_mb) << 20;
+  p.timeout = std::chrono::seconds(s->timeout_seconds);
   return p;
 }
 

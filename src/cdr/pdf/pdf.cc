@@ -71,8 +71,8 @@ class PdfDisarmer {
     strip_key(root, "/Collection", "pdf_embedded_file", "catalog");  // portfolios
     // Triggers first, while every action still shows what it is; then the actions themselves.
     std::vector<QPDFObjectHandle> all = pdf_.getAllObjects();
-    for (QPDFObjectHandle& obj : all) visit(obj);
-    for (QPDFObjectHandle& obj : all) neutralise_action(obj);
+    for (QPDFObjectHandle& obj : all) walk(obj, [this](QPDFObjectHandle h) { visit(h); });
+    for (QPDFObjectHandle& obj : all) walk(obj, [this](QPDFObjectHandle h) { neutralise_action(h); });
   }
 
  private:
@@ -80,6 +80,23 @@ class PdfDisarmer {
     if (dict.isDictionary() && dict.hasKey(key)) {
       dict.removeKey(key);
       ctx_.add(kind, where + " " + key, "removed");
+    }
+  }
+
+  // Calls `f` on an indirect object and on every direct dictionary inside it (an annotation's
+  // inline /A, an action's inline /Next), depth-first.
+  template <typename F>
+  void walk(QPDFObjectHandle obj, const F& f, int depth = 0) {
+    if (depth > 64) return;
+    f(obj);
+    QPDFObjectHandle dict = obj.isStream() ? obj.getDict() : obj;
+    auto child = [&](QPDFObjectHandle v) {
+      if (!v.isIndirect() && (v.isDictionary() || v.isArray())) walk(v, f, depth + 1);
+    };
+    if (dict.isDictionary()) {
+      for (const std::string& k : dict.getKeys()) child(dict.getKey(k));
+    } else if (dict.isArray()) {
+      for (int i = 0; i < dict.getArrayNItems(); ++i) child(dict.getArrayItem(i));
     }
   }
 
@@ -94,12 +111,12 @@ class PdfDisarmer {
     }
     if (dict.hasKey("/Next")) {
       QPDFObjectHandle next = dict.getKey("/Next");
-      bool bad = !dangerous_action(next, ctx_.policy).empty();
+      std::string kind = dangerous_action(next, ctx_.policy);
       if (next.isArray()) {
-        for (int i = 0; i < next.getArrayNItems(); ++i) bad = bad || !dangerous_action(next.getArrayItem(i), ctx_.policy).empty();
+        for (int i = 0; i < next.getArrayNItems() && kind.empty(); ++i) kind = dangerous_action(next.getArrayItem(i), ctx_.policy);
       }
-      if (bad) {
-        ctx_.add("pdf_javascript", where + " /Next", "removed");
+      if (!kind.empty()) {
+        ctx_.add(kind, where + " /Next", "removed");
         dict.removeKey("/Next");
       }
     }

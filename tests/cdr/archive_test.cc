@@ -1,0 +1,173 @@
+// Archives: members sanitized recursively and rebuilt as zip; bombs (ratio, overlapping entries,
+// depth, member count), encryption (PPAP), unsafe paths and Japanese member names.
+#include <gtest/gtest.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <zip.h>
+
+#include "cdr/fixtures.h"
+
+namespace sanso::cdr {
+namespace {
+
+using fixtures::kinds;
+using fixtures::make_zip;
+using fixtures::raw_zip;
+using fixtures::unzip;
+
+// An archive written by libarchive in `format` ("7zip", "gnutar", …) with an optional filter.
+std::string libarchive_pack(const char* format, const char* filter, const std::vector<std::pair<std::string, std::string>>& files) {
+  archive* a = archive_write_new();
+  archive_write_set_format_by_name(a, format);
+  if (filter != nullptr) archive_write_add_filter_by_name(a, filter);
+  std::string out(std::size_t{4} << 20, '\0');
+  size_t used = 0;
+  archive_write_open_memory(a, out.data(), out.size(), &used);
+  for (const auto& [name, data] : files) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, name.c_str());
+    archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_write_header(a, e);
+    archive_write_data(a, data.data(), data.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  out.resize(used);
+  return out;
+}
+
+TEST(CdrArchive, MembersAreSanitizedAndBlockedOnesLeftOut) {
+  std::string csv = "氏名,金額\n山田,=1+2\n";
+  std::string zip = make_zip({{"資料/一覧.csv", csv}, {"資料/setup.exe", "MZ\x90\x00 program"}, {"readme.txt", "hello"}});
+  CdrResult r = sanitize(zip, "資料.zip", {});
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  auto k = kinds(r);
+  EXPECT_TRUE(k.count("formula_injection"));
+  EXPECT_TRUE(k.count("executable"));
+  auto members = unzip(r.output);
+  EXPECT_EQ(members.size(), 2u);
+  EXPECT_FALSE(members.count("資料/setup.exe"));
+  EXPECT_EQ(members["資料/一覧.csv"], "氏名,金額\n山田,'=1+2\n");
+  bool located = false;
+  for (const auto& f : r.findings) located = located || (f.kind == "formula_injection" && f.location.rfind("資料/一覧.csv!", 0) == 0);
+  EXPECT_TRUE(located) << "findings inside members name the member";
+}
+
+TEST(CdrArchive, CompressionRatioBombIsBlocked) {
+  std::string zip = raw_zip({{"zeros.txt", std::string(std::size_t{50} << 20, '0'), true}});
+  CdrResult r = sanitize(zip, "bomb.zip", {});
+  EXPECT_EQ(r.verdict, Verdict::blocked);
+  EXPECT_EQ(r.reason, "limit");
+}
+
+TEST(CdrArchive, OverlappingEntriesBombIsBlocked) {
+  // 200 directory entries share one 1 MiB deflated member: 200 MiB from a few kilobytes.
+  std::string zip = raw_zip({{"kernel.txt", std::string(std::size_t{1} << 20, 'A'), true}}, 200);
+  CdrResult r = sanitize(zip, "overlap.zip", {});
+  EXPECT_EQ(r.verdict, Verdict::blocked) << "verdict " << to_string(r.verdict);
+  EXPECT_TRUE(r.reason == "limit" || r.reason == "malformed") << r.reason;
+}
+
+TEST(CdrArchive, NestingFiftyDeepIsBlocked) {
+  std::string inner = "deep";
+  for (int i = 0; i < 50; ++i) inner = make_zip({{"level" + std::to_string(i) + (i == 0 ? ".txt" : ".zip"), inner}});
+  CdrResult r = sanitize(inner, "deep.zip", {});
+  EXPECT_EQ(r.verdict, Verdict::blocked);
+  EXPECT_EQ(r.reason, "limit");
+}
+
+TEST(CdrArchive, TenThousandMembersAreHandledAndOneMoreThanTheLimitIsBlocked) {
+  fixtures::Parts parts;
+  for (int i = 0; i < 10000; ++i) parts.push_back({"f" + std::to_string(i) + ".txt", "x"});
+  std::string zip = make_zip(parts);
+  CdrResult ok = sanitize(zip, "many.zip", {});
+  EXPECT_EQ(ok.verdict, Verdict::clean) << ok.message;
+  CdrPolicy tight;
+  tight.max_members = 9999;
+  CdrResult over = sanitize(zip, "many.zip", tight);
+  EXPECT_EQ(over.verdict, Verdict::blocked);
+  EXPECT_EQ(over.reason, "limit");
+}
+
+TEST(CdrArchive, EncryptedZipIsBlockedAsEncrypted) {
+  zip_error_t err;
+  zip_error_init(&err);
+  zip_source_t* target = zip_source_buffer_create(nullptr, 0, 0, &err);
+  zip_source_keep(target);
+  zip_t* z = zip_open_from_source(target, ZIP_TRUNCATE, &err);
+  ASSERT_NE(z, nullptr);
+  static const char kSecret[] = "個人情報";
+  zip_int64_t idx = zip_file_add(z, "secret.txt", zip_source_buffer(z, kSecret, sizeof kSecret - 1, 0), 0);
+  ASSERT_EQ(zip_file_set_encryption(z, static_cast<zip_uint64_t>(idx), ZIP_EM_AES_256, "password"), 0);
+  ASSERT_EQ(zip_close(z), 0);
+  zip_stat_t st;
+  zip_source_stat(target, &st);
+  std::string bytes(st.size, '\0');
+  zip_source_open(target);
+  zip_source_read(target, bytes.data(), st.size);
+  zip_source_close(target);
+  zip_source_free(target);
+  CdrResult r = sanitize(bytes, "PPAP.zip", {});
+  EXPECT_EQ(r.verdict, Verdict::blocked);
+  EXPECT_EQ(r.reason, "encrypted");
+}
+
+TEST(CdrArchive, Cp932NamesBecomeUtf8AndUnsafePathsAreCorrected) {
+  // "報告書.txt" in CP932, stored without the UTF-8 flag as Japanese Windows writes it.
+  std::string cp932_name = "\x95\xF1\x8D\x90\x8F\x91.txt";
+  std::string zip = raw_zip({{cp932_name, "内容"}, {"../../etc/evil.txt", "x"}, {"C:\\Windows\\a.txt", "y"}, {"名簿.txt", "z", false, true}});
+  CdrResult r = sanitize(zip, "報告.zip", {});
+  ASSERT_NE(r.verdict, Verdict::blocked) << r.message;
+  auto members = unzip(r.output);
+  EXPECT_TRUE(members.count("報告書.txt"));
+  EXPECT_TRUE(members.count("etc/evil.txt"));
+  EXPECT_TRUE(members.count("Windows/a.txt"));
+  EXPECT_TRUE(members.count("名簿.txt"));
+  EXPECT_TRUE(kinds(r).count("unsafe_path"));
+}
+
+TEST(CdrArchive, SevenZipTarGzAndLzhAreRebuiltAsZip) {
+  std::string seven = libarchive_pack("7zip", nullptr, {{"a.txt", "alpha"}, {"b.csv", "=cmd"}});
+  CdrResult r7 = sanitize(seven, "files.7z", {});
+  ASSERT_EQ(r7.verdict, Verdict::sanitized) << r7.message;
+  EXPECT_EQ(r7.output_name, "files.zip");
+  EXPECT_EQ(unzip(r7.output)["b.csv"], "'=cmd");
+
+  std::string tgz = libarchive_pack("gnutar", "gzip", {{"dir/a.txt", "alpha"}});
+  CdrResult rt = sanitize(tgz, "files.tar.gz", {});
+  ASSERT_EQ(rt.verdict, Verdict::sanitized) << rt.message;
+  EXPECT_EQ(rt.output_name, "files.zip");
+  EXPECT_EQ(unzip(rt.output)["dir/a.txt"], "alpha");
+
+  // LZH level 0, method -lh0- (stored): the format Japanese users still send.
+  std::string data = "LZH の中身";
+  std::string name = "memo.txt";
+  fixtures::Bytes h;
+  h.raw("-lh0-").u32(data.size()).u32(data.size()).u32(0x5A210000).raw(std::string(1, '\x20')).raw(std::string(1, '\0'));
+  h.raw(std::string(1, static_cast<char>(name.size()))).raw(name);
+  unsigned crc = 0;
+  for (unsigned char c : data) {
+    crc ^= c;
+    for (int i = 0; i < 8; ++i) crc = (crc & 1) ? (crc >> 1) ^ 0xA001 : crc >> 1;
+  }
+  h.u16(crc);
+  unsigned char sum = 0;
+  for (unsigned char c : h.s) sum = static_cast<unsigned char>(sum + c);
+  std::string lzh = std::string(1, static_cast<char>(h.s.size())) + std::string(1, static_cast<char>(sum)) + h.s + data + std::string(1, '\0');
+  CdrResult rl = sanitize(lzh, "memo.lzh", {});
+  ASSERT_EQ(rl.verdict, Verdict::sanitized) << rl.message;
+  EXPECT_EQ(unzip(rl.output)["memo.txt"], data);
+}
+
+TEST(CdrArchive, ArchiveOfOnlyBlockedMembersIsBlocked) {
+  CdrResult r = sanitize(make_zip({{"invoice.pdf.exe", "MZ"}}), "invoice.zip", {});
+  EXPECT_EQ(r.verdict, Verdict::blocked);
+  EXPECT_EQ(r.reason, "executable");
+}
+
+}  // namespace
+}  // namespace sanso::cdr

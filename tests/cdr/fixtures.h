@@ -1,0 +1,117 @@
+// Builders for the CDR tests' generated inputs: packages from parts, hand-made zips whose
+// directory lies (bombs, CP932 names), and readers for checking what came out.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <pugixml.hpp>
+#include <zlib.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cdr/cdr.h"
+#include "cdr/internal/format.h"
+#include "cdr/internal/zip_package.h"
+
+namespace sanso::cdr::fixtures {
+
+using Parts = std::vector<std::pair<std::string, std::string>>;
+
+inline std::string make_zip(const Parts& parts) {
+  internal::ZipWriter w;
+  for (const auto& [name, bytes] : parts) w.add(name, bytes);
+  auto out = w.finish();
+  EXPECT_TRUE(out.has_value());
+  return out.has_value() ? *out : std::string();
+}
+
+// The members of a zip, name → bytes (empty map when it does not open).
+inline std::map<std::string, std::string> unzip(const std::string& bytes) {
+  std::map<std::string, std::string> out;
+  std::vector<Finding> f;
+  std::uint64_t budget = 0;
+  static const CdrPolicy policy;
+  internal::Context ctx{policy, f, budget, 0, ""};
+  auto zip = internal::ZipReader::open(bytes, ctx);
+  if (!zip) return out;
+  for (const auto& e : (*zip)->entries()) {
+    auto data = (*zip)->read(e, ctx);
+    if (data) out[e.name] = *data;
+  }
+  return out;
+}
+
+inline std::set<std::string> kinds(const CdrResult& r) {
+  std::set<std::string> out;
+  for (const auto& f : r.findings) out.insert(f.kind);
+  return out;
+}
+
+// A little-endian writer for hand-made zip structures.
+struct Bytes {
+  std::string s;
+  Bytes& u16(unsigned v) {
+    s.push_back(static_cast<char>(v & 0xFF));
+    s.push_back(static_cast<char>((v >> 8) & 0xFF));
+    return *this;
+  }
+  Bytes& u32(unsigned long v) {
+    u16(v & 0xFFFF);
+    u16((v >> 16) & 0xFFFF);
+    return *this;
+  }
+  Bytes& raw(const std::string& x) {
+    s += x;
+    return *this;
+  }
+};
+
+inline std::string deflate_raw(const std::string& data) {
+  z_stream z{};
+  deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, data.size()) + 16, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+struct RawMember {
+  std::string name;  // raw bytes, as stored
+  std::string data;
+  bool deflate = false;
+  bool utf8_flag = false;
+};
+
+// A zip written by hand: `copies` central-directory entries per member all point at the same
+// local entry (the overlapping-entry bomb when copies > 1).
+inline std::string raw_zip(const std::vector<RawMember>& members, int copies = 1) {
+  Bytes out, central;
+  unsigned entries = 0;
+  for (const auto& m : members) {
+    const unsigned long offset = out.s.size();
+    const std::string stored = m.deflate ? deflate_raw(m.data) : m.data;
+    const unsigned long crc = crc32(0, reinterpret_cast<const Bytef*>(m.data.data()), static_cast<uInt>(m.data.size()));
+    const unsigned flags = m.utf8_flag ? 0x0800 : 0;
+    const unsigned method = m.deflate ? 8 : 0;
+    out.u32(0x04034b50).u16(20).u16(flags).u16(method).u16(0).u16(0x21).u32(crc).u32(stored.size()).u32(m.data.size()).u16(m.name.size()).u16(0).raw(m.name).raw(stored);
+    for (int c = 0; c < copies; ++c) {
+      std::string name = copies == 1 ? m.name : m.name + std::to_string(c);
+      central.u32(0x02014b50).u16(20).u16(20).u16(flags).u16(method).u16(0).u16(0x21).u32(crc).u32(stored.size()).u32(m.data.size());
+      central.u16(name.size()).u16(0).u16(0).u16(0).u16(0).u32(0).u32(offset).raw(name);
+      ++entries;
+    }
+  }
+  const unsigned long cd_offset = out.s.size();
+  out.raw(central.s);
+  out.u32(0x06054b50).u16(0).u16(0).u16(entries).u16(entries).u32(central.s.size()).u32(cd_offset).u16(0);
+  return out.s;
+}
+
+}  // namespace sanso::cdr::fixtures
