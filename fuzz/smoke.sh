@@ -33,4 +33,9 @@ run config_parse_fuzz fuzz/config/corpus examples/minamata/sanso.toml
 run quarantine_unseal_fuzz fuzz/quarantine/corpus
 run mime_charset_fuzz fuzz/mime/corpus tests/data/mime/html
 run mail_sanitize_fuzz examples/minamata/mail ${SANSO_SHARED:-../shared}/corpora/mail/mimekit-messages
+# The CDR engine: every format's rebuilder for a shorter run each, over our seeds and the public files.
+cdr_seconds=${SANSO_CDR_FUZZ_SECONDS:-8}
+for format in file ooxml odf pdf rtf ole2 image text archive; do
+  seconds=$cdr_seconds run cdr_${format}_fuzz fuzz/cdr/corpus ${SANSO_SHARED:-../shared}/corpora/files
+done
 echo "fuzz-smoke: all targets ran clean"

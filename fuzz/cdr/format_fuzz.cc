@@ -1,0 +1,52 @@
+// libFuzzer targets for the CDR engine, one per format: SANSO_CDR_FORMAT picks the rebuilder
+// ("ooxml", "odf", "pdf", "rtf", "ole2", "image", "text", "archive") or "file" for the whole engine
+// with type detection. In-process here; the service runs the engine in the sandbox. Invariants:
+// only "cdr.*" errors (no stray failure kinds), a blocked file never has output, and a rebuilt
+// package or PDF is never empty.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cdr/cdr.h"
+#include "cdr/internal/format.h"
+
+#ifndef SANSO_CDR_FORMAT
+#error "define SANSO_CDR_FORMAT"
+#endif
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace sanso::cdr;
+  if (size > 1024 * 1024) return 0;
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  CdrPolicy policy;
+  policy.max_expanded_bytes = std::uint64_t{64} << 20;  // keep each run small
+  policy.max_pixels = 4'000'000;
+  const std::string_view format = SANSO_CDR_FORMAT;
+  if (format == "file") {
+    CdrResult r = sanitize(bytes, "input", policy);
+    if (r.verdict == Verdict::blocked && !r.output.empty()) __builtin_trap();
+    if (r.verdict == Verdict::blocked && r.reason.empty()) __builtin_trap();
+    auto back = decode_result(encode_result(r));
+    if (!back || back->output != r.output || back->verdict != r.verdict) __builtin_trap();
+    return 0;
+  }
+  std::vector<Finding> findings;
+  std::uint64_t expanded = 0;
+  internal::Context ctx{policy, findings, expanded, 0, ""};
+  sanso::Result<internal::Rebuilt> r = sanso::make_error("cdr.internal", "", "unset");
+  if (format == "ooxml") r = internal::sanitize_ooxml(bytes, "docx", ctx);
+  if (format == "odf") r = internal::sanitize_odf(bytes, "odt", ctx);
+  if (format == "pdf") r = internal::sanitize_pdf(bytes, ctx);
+  if (format == "rtf") r = internal::sanitize_rtf(bytes, ctx);
+  if (format == "ole2") r = internal::sanitize_ole2(bytes, "doc", ctx);
+  if (format == "image") r = internal::sanitize_image(bytes, size > 0 && data[0] == 0x89 ? "png" : "jpeg", ctx);
+  if (format == "text") r = internal::sanitize_text(bytes, "csv", ctx);
+  if (format == "archive") r = internal::sanitize_archive(bytes, size > 1 && data[0] == 'P' ? "zip" : "7z", ctx);
+  if (!r) {
+    if (r.error().code.rfind("cdr.", 0) != 0) __builtin_trap();
+    return 0;
+  }
+  if (format != "text" && format != "ole2" && r->bytes.empty()) __builtin_trap();
+  return 0;
+}
