@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: what a municipal administrator tries first — check the example city's policy, ask
 # the engine a few questions, print the flow table an auditor reads, draw the zone map; then make
-# an internet mail text-only (original kept in quarantine), release the original with four-eyes
+# an internet mail text-only with its attachment rebuilt (original kept in quarantine), disarm and
+# rebuild a folder of hostile files (CDR), release the original with four-eyes
 # approval through a real SMTP relay
 # (Postfix's smtp-sink), and prove to an auditor — offline — that the audit log was not altered,
 # and that altering it is caught. Everything runs on the embedded SQLite store under out/demo.
@@ -65,18 +66,30 @@ step "6. ストアの準備 / the store: sanso store migrate && sanso store stat
 "$sanso" store status "${cfg[@]}"
 
 step "7. メールの無害化 / 無害化 of an internet mail: sanso mail sanitize (parsed in the sandbox)"
-echo "  in:  examples/minamata/mail/invoice.eml (multipart, a macro-enabled .docm attached)"
+echo "  in:  examples/minamata/mail/invoice.eml (multipart; invoice.docm attached: VBA, a remote template, a DDE field)"
 "$sanso" mail sanitize examples/minamata/mail/invoice.eml -o "$out/invoice.sanitized.eml" \
   --report "$out/invoice.report.json" "${cfg[@]}" 2> "$out/sanitize.log"
 cat "$out/sanitize.log"
 mail_id=$(sed -n 's/.*quarantine id \(Q[0-9A-Z-]*\).*/\1/p' "$out/sanitize.log")
-echo "  out: $out/invoice.sanitized.eml — text only; what the LGWAN mailbox receives (decoded):"
-sed -n '1,/^$/p' "$out/invoice.sanitized.eml" | grep -E '^(X-Sanso|Content-Type|Subject)' | sed 's/^/    /'
-sed '1,/^\r\{0,1\}$/d' "$out/invoice.sanitized.eml" | tr -d '\r' | base64 -d | sed 's/\r$//; s/^/    /' | head -n 14
+echo "  out: $out/invoice.sanitized.eml — text body, the attachment rebuilt; what the LGWAN mailbox receives:"
+tr -d '\r' < "$out/invoice.sanitized.eml" | grep -E '^(X-Sanso|Content-Type|Subject| filename)' | sed 's/^/    /'
+# The first base64 block is the text part: the notice and the body.
+tr -d '\r' < "$out/invoice.sanitized.eml" | awk '/^Content-Transfer-Encoding: base64/{on=1; next} on && /^$/ {if (seen) exit; next} on && /^--/ {exit} on {print; seen=1}' \
+  | base64 -d | sed 's/\r$//; s/^/    /' | head -n 14
 echo "  the original is kept in quarantine as $mail_id:"
 "$sanso" quarantine list "${cfg[@]}"
 
-step "8. 解放申請と承認 (四つの目の原則) / release request and four-eyes approval"
+step "8. ファイルの無害化 (CDR) / 無害化 of files: sanso file sanitize (each file parsed in the sandbox)"
+echo "  in:  examples/minamata/files — a .docm with VBA, a PDF with JavaScript, a CP932 CSV with formulas,"
+echo "       a program renamed 請求書.pdf, and a zip of them"
+"$sanso" file sanitize examples/minamata/files -o "$out/files" --report "$out/files.report.json" --as kato "${cfg[@]}" \
+  > "$out/files.summary" 2> "$out/files.log"
+sed 's/^/    /' "$out/files.log"
+sed 's/^/    /' "$out/files.summary"
+echo "  rebuilt files (blocked ones have none; every original is in quarantine):"
+(cd "$out/files" && find . -type f | sort | sed 's/^/    /')
+
+step "9. 解放申請と承認 (四つの目の原則) / release request and four-eyes approval"
 echo "  tanaka (情報セキュリティ管理者) requests the original for the planning section:"
 "$sanso" quarantine request-release "$mail_id" --reason "取引先に電話で送信を確認済み" --as tanaka "${cfg[@]}"
 echo "  tanaka tries to approve their own request (refused: four eyes):"
@@ -95,7 +108,7 @@ else
 fi
 "$sanso" quarantine show "$mail_id" "${cfg[@]}" | tail -n 1
 
-step "9. 監査ログ / the audit log: tail, checkpoint, proof, offline verification"
+step "10. 監査ログ / the audit log: tail, checkpoint, proof, offline verification"
 "$sanso" audit tail "${cfg[@]}"
 "$sanso" audit checkpoint -o "$out/checkpoint.note" "${cfg[@]}"
 echo "  signed checkpoint ($out/checkpoint.note):"
@@ -105,7 +118,7 @@ echo "  verifier key for auditors: $("$sanso" audit pubkey "${cfg[@]}")"
 echo "  inclusion proof of entry #3 (the mail.sanitize decision): $out/proof-3.json"
 "$sanso" audit verify --checkpoint "$out/checkpoint.note" "${cfg[@]}"
 
-step "10. 改ざんの検出 / tampering is caught: entry #2 deleted from a copy of the database"
+step "11. 改ざんの検出 / tampering is caught: entry #2 deleted from a copy of the database"
 cp -r "$out/data" "$out/tampered"
 sed -e "s|^data_dir = .*|data_dir = \"tampered\"|" "$out/sanso.toml" > "$out/tampered.toml"
 if command -v sqlite3 >/dev/null; then
@@ -122,6 +135,7 @@ Done. Open these in a browser or editor:
   $(pwd)/$out/checkpoint.note  a signed checkpoint of the audit log (C2SP signed note)
   $(pwd)/$out/invoice.sanitized.eml  the text-only mail as it reaches an LGWAN mailbox
   $(pwd)/$out/invoice.report.json    every MIME part and what was done with it
+  $(pwd)/$out/files/                 the rebuilt files; $out/files.report.json says what was removed and why
   $(pwd)/$out/proof-3.json     an inclusion proof an auditor can check with any RFC 9162 tool
 Try your own:
   $sanso policy decide $policy --from internet --to lgwan --channel file --json

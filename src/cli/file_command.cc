@@ -22,6 +22,7 @@
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "core/clock.h"
+#include "core/text.h"
 #include "policy/decide.h"
 
 namespace sanso::cli {
@@ -61,23 +62,6 @@ Result<std::vector<Input>> collect(const std::vector<std::string>& args) {
     }
   }
   return out;
-}
-
-cdr::CdrPolicy policy_from(const config::CdrSettings* s) {
-  cdr::CdrPolicy p;
-  if (s == nullptr) return p;
-  p.keep_hyperlinks = s->keep_hyperlinks;
-  p.remove_pdf_uri = s->remove_pdf_uri;
-  p.csv_bom = s->csv_bom;
-  p.extension_map = s->extension_map;
-  p.max_depth = static_cast<int>(s->max_depth);
-  p.max_members = static_cast<std::size_t>(s->max_members);
-  p.max_expanded_bytes = static_cast<std::uint64_t>(s->max_expanded_mb) << 20;
-  p.max_ratio = static_cast<std::uint64_t>(s->max_ratio);
-  p.max_pixels = static_cast<std::uint64_t>(s->max_pixels);
-  p.max_input_bytes = static_cast<std::size_t>(s->max_file_mb) << 20;
-  p.timeout = std::chrono::seconds(s->timeout_seconds);
-  return p;
 }
 
 // A path nothing is written at yet: "a.docx" from a.docm must not overwrite the a.docx beside it.
@@ -131,7 +115,7 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     decision = *d;
     if (auto who = resolve_actor(*service, o)) actor = who->name;
   }
-  const cdr::CdrPolicy policy = policy_from(service ? &service->config.cdr : nullptr);
+  const cdr::CdrPolicy policy = service ? cdr_policy_from(service->config.cdr) : cdr::CdrPolicy{};
 
   std::map<std::string, int> verdicts, kinds;
   std::size_t failed = 0, bytes = 0;
@@ -230,14 +214,16 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     }
   }
   const bool ja = a.lang == "ja";
-  std::printf("%-14s %8s\n", ja ? "判定" : "verdict", ja ? "件数" : "files");
-  for (const char* v : {"clean", "sanitized", "blocked"}) std::printf("%-14s %8d\n", v, verdicts[v]);
-  if (failed > 0) std::printf("%-14s %8zu\n", "failed", failed);
+  // Columns by display width: Japanese headings take two columns a character.
+  auto right = [](const std::string& h, std::size_t w) { return std::string(w > display_width(h) ? w - display_width(h) : 0, ' ') + h; };
+  std::printf("%s %s\n", pad_to_width(ja ? "判定" : "verdict", 14).c_str(), right(ja ? "件数" : "files", 8).c_str());
+  for (const char* v : {"clean", "sanitized", "blocked"}) std::printf("%s %8d\n", pad_to_width(v, 14).c_str(), verdicts[v]);
+  if (failed > 0) std::printf("%s %8zu\n", pad_to_width("failed", 14).c_str(), failed);
   if (!kinds.empty()) {
-    std::printf("\n%-24s %6s  %s\n", ja ? "検出内容" : "finding", ja ? "件数" : "count", ja ? "説明" : "description");
+    std::printf("\n%s %s  %s\n", pad_to_width(ja ? "検出内容" : "finding", 24).c_str(), right(ja ? "件数" : "count", 6).c_str(), ja ? "説明" : "description");
     std::vector<std::pair<std::string, int>> sorted(kinds.begin(), kinds.end());
     std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
-    for (const auto& [k, n] : sorted) std::printf("%-24s %6d  %s\n", k.c_str(), n, cdr::describe(k, a.lang).c_str());
+    for (const auto& [k, n] : sorted) std::printf("%s %6d  %s\n", pad_to_width(k, 24).c_str(), n, cdr::describe(k, a.lang).c_str());
   }
   std::printf(ja ? "\n%zu ファイル %.1f MB を %.1f 秒で処理\n" : "\n%zu files, %.1f MB in %.1f s\n", inputs->size(), static_cast<double>(bytes) / 1048576.0, seconds);
   return failed == 0 ? kExitOk : kExitFailure;

@@ -34,12 +34,18 @@ struct SanitizeArgs {
   std::optional<std::string> charset;
   std::optional<std::string> lang;
   std::optional<std::string> prefer;
+  std::optional<std::string> attachments;
   bool no_defang = false;
 };
 
-Result<mail::SanitizeOptions> options_from(const config::MailSettings* m, const SanitizeArgs& a) {
+Result<mail::SanitizeOptions> options_from(const config::MailSettings* m, const config::CdrSettings* cdr, const SanitizeArgs& a) {
   mail::SanitizeOptions o;
+  if (cdr != nullptr) {
+    o.attachment_action = cdr->attachments;
+    o.cdr = cdr_policy_from(*cdr);
+  }
   if (m != nullptr) {
+    o.attachment_rules = m->attachment_actions;
     o.output_charset = m->output_charset;
     o.prefer_html = m->prefer == "html";
     o.defang_links = m->defang_links;
@@ -63,6 +69,7 @@ Result<mail::SanitizeOptions> options_from(const config::MailSettings* m, const 
   if (a.lang) o.lang = *a.lang;
   if (a.prefer) o.prefer_html = *a.prefer == "html";
   if (a.no_defang) o.defang_links = false;
+  if (a.attachments) o.attachment_action = *a.attachments;
   return o;
 }
 
@@ -93,7 +100,7 @@ struct Sanitizer {
   Result<void> open(const ServiceOptions& o, const SanitizeArgs& a) {
     const bool stored = !o.config_path.empty() || std::getenv("SANSO_CONFIG") != nullptr;
     if (stored) service = SANSO_TRY(load_service(o));
-    options = SANSO_TRY(options_from(service ? &service->config.mail : nullptr, a));
+    options = SANSO_TRY(options_from(service ? &service->config.mail : nullptr, service ? &service->config.cdr : nullptr, a));
     if (!service) return ok();
     log = SANSO_TRY(make_audit_log(*service));
     store = SANSO_TRY(open_quarantine(*service, *log));
@@ -301,6 +308,8 @@ void register_mail_command(CLI::App& app, int& exit_code) {
   s->add_option("--lang", a->lang, "language of the notice (default: [mail] lang, else ja)")->check(CLI::IsMember({"ja", "en"}));
   s->add_option("--prefer", a->prefer, "which alternative becomes the body (default: [mail] prefer, else text)")
       ->check(CLI::IsMember({"text", "html"}));
+  s->add_option("--attachments", a->attachments, "what happens to attachments (default: [cdr] attachments, else remove)")
+      ->check(CLI::IsMember({"remove", "sanitize", "reject"}));
   s->add_flag("--no-defang", a->no_defang, "show link targets as they are (not hxxps://example[.]com)");
   s->add_option("--config", o->config_path, "keep the original in quarantine and audit the decision (sanso.toml)");
   s->callback([&exit_code, o, a, batch, output_dir] {

@@ -1,5 +1,7 @@
 #include "cli/service.h"
 
+#include <chrono>
+
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <pwd.h>
@@ -160,6 +162,22 @@ std::string local_time(std::int64_t unix_seconds) {
   char buf[40];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z", &tm);
   return buf;
+}
+
+cdr::CdrPolicy cdr_policy_from(const config::CdrSettings& s) {
+  cdr::CdrPolicy p;
+  p.keep_hyperlinks = s.keep_hyperlinks;
+  p.remove_pdf_uri = s.remove_pdf_uri;
+  p.csv_bom = s.csv_bom;
+  p.extension_map = s.extension_map;
+  p.max_depth = static_cast<int>(s.max_depth);
+  p.max_members = static_cast<std::size_t>(s.max_members);
+  p.max_expanded_bytes = static_cast<std::uint64_t>(s.max_expanded_mb) << 20;
+  p.max_ratio = static_cast<std::uint64_t>(s.max_ratio);
+  p.max_pixels = static_cast<std::uint64_t>(s.max_pixels);
+  p.max_input_bytes = static_cast<std::size_t>(s.max_file_mb) << 20;
+  p.timeout = std::chrono::seconds(s.timeout_seconds);
+  return p;
 }
 
 }  // namespace sanso::cli

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "audit/log.h"
+#include "cdr/cdr.h"
 #include "audit/note.h"
 #include "config/config.h"
 #include "core/result.h"
@@ -57,6 +58,9 @@ Result<quarantine::Actor> resolve_actor(const Service& service, const ServiceOpt
 std::string local_time(std::int64_t unix_seconds);
 
 void print_error(const Error& e);
+
+// The CDR engine's policy from [cdr] in sanso.toml.
+cdr::CdrPolicy cdr_policy_from(const config::CdrSettings& settings);
 
 // Lower-case hex SHA-256, as audit records carry it.
 std::string sha256_hex(std::string_view data);

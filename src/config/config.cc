@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "core/text.h"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -8,6 +10,8 @@
 
 #define TOML_EXCEPTIONS 1
 #include <toml++/toml.h>
+
+#include "core/text.h"
 
 namespace sanso::config {
 namespace {
@@ -200,7 +204,16 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
 
   if (const toml::table* m = SANSO_TRY(r.table(root, "mail"))) {
     SANSO_TRY(r.only_keys(*m, "[mail]", {"output_charset", "prefer", "defang_links", "lang", "keep_headers", "max_message_mb",
-                                          "max_depth", "max_parts", "contact", "notice_template"}));
+                                          "max_depth", "max_parts", "contact", "notice_template", "attachment_actions"}));
+    if (const toml::table* rules = SANSO_TRY(r.table(*m, "attachment_actions"))) {
+      for (const auto& [k, v] : *rules) {
+        const std::string* action = v.as_string() != nullptr ? &v.as_string()->get() : nullptr;
+        if (action == nullptr || (*action != "remove" && *action != "sanitize" && *action != "reject")) {
+          return make_error("config.value", where(path, v), "attachment_actions." + std::string(k.str()) + " must be one of: remove, sanitize, reject");
+        }
+        c.mail.attachment_actions[ascii_lower(k.str())] = *action;
+      }
+    }
     SANSO_TRY(r.string(*m, "output_charset", c.mail.output_charset));
     SANSO_TRY(r.string(*m, "prefer", c.mail.prefer));
     SANSO_TRY(r.boolean(*m, "defang_links", c.mail.defang_links));

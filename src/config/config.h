@@ -57,6 +57,9 @@ struct MailSettings {
   std::int64_t max_parts = 1000;
   std::string contact;                    // who to ask for an original, named in the notice
   std::string notice_template;            // a Mustache file for the notice (absolute); empty: built in
+  // Per file extension or content type: "remove", "sanitize" or "reject" (hold the message); the
+  // default for the rest is [cdr] attachments.
+  std::map<std::string, std::string> attachment_actions;
 };
 
 // How files are disarmed and rebuilt (src/cdr); every key optional.

@@ -147,6 +147,16 @@ std::vector<std::pair<std::string, std::size_t>> tnef_members(std::string bytes)
   return out;
 }
 
+// The action for an attachment: a rule for its extension, then for its CDR content type (when
+// known), then the default.
+std::string attachment_action_for(const std::string& name, const std::string& type, const SanitizeOptions& options) {
+  if (auto it = options.attachment_rules.find(file_extension(name)); it != options.attachment_rules.end()) return it->second;
+  if (!type.empty()) {
+    if (auto it = options.attachment_rules.find(type); it != options.attachment_rules.end()) return it->second;
+  }
+  return options.attachment_action;
+}
+
 struct Walk {
   Walk(const SanitizeOptions& o, SanitizePlan& p, int& part_count) : options(o), plan(p), parts(part_count) {}
   const SanitizeOptions& options;
@@ -325,8 +335,20 @@ struct Walk {
         plan.parts.push_back(std::move(m));
       }
       return;
+    } else if (!attachment) {
+      r.action = "removed";  // inline parts (images of multipart/related, …) are not attachments
     } else {
-      r.action = "removed";
+      std::string action = attachment_action_for(r.name, "", options);
+      if (action == "reject") {
+        r.action = "rejected";
+      } else if (action == "sanitize") {
+        r.action = "pending";
+        std::string content = content_bytes(GMIME_PART(obj));
+        r.size = content.size();
+        plan.pending.emplace_back(plan.parts.size(), std::move(content));
+      } else {
+        r.action = "removed";
+      }
     }
     plan.parts.push_back(std::move(r));
   }
@@ -354,7 +376,7 @@ bool is_ascii(std::string_view s) {
 
 }  // namespace
 
-SanitizePlan sanitize_message(std::string_view raw, const SanitizeOptions& options) {
+SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) {
   SanitizePlan plan;
   if (raw.size() > options.max_message_bytes) {
     plan.verdict = "held";
@@ -436,12 +458,91 @@ SanitizePlan sanitize_message(std::string_view raw, const SanitizeOptions& optio
   for (auto& p : plan.parts) {
     if (p.action == "skipped" && p.type == "text/html") p.action = "removed";
   }
-  bool removed = std::any_of(plan.parts.begin(), plan.parts.end(), [](const PartReport& p) { return p.action == "removed"; });
+  bool removed = std::any_of(plan.parts.begin(), plan.parts.end(), [](const PartReport& p) { return p.action == "removed" || p.action == "pending"; });
   plan.verdict = (converted || removed) ? "sanitized" : "clean";
+  for (const auto& p : plan.parts) {
+    if (p.action != "rejected") continue;
+    plan.verdict = "held";
+    plan.reason = (options.lang != "en" ? "添付ファイル " + p.name + " はポリシーにより受け付けられません"
+                                        : "the attachment " + p.name + " is not accepted by policy");
+    plan.pending.clear();
+    break;
+  }
   if (plan.replaced_characters > 0) {
     plan.warnings.push_back(std::to_string(plan.replaced_characters) + " undecodable byte(s) shown as U+FFFD");
   }
   return plan;
+}
+
+SanitizePlan sanitize_message(std::string_view raw, const SanitizeOptions& options) {
+  SanitizePlan plan = plan_message(raw, options);
+  finish_attachments(plan, options, [&options](std::string_view bytes, std::string_view name) { return cdr::sanitize(bytes, name, options.cdr); });
+  return plan;
+}
+
+namespace {
+
+// "blocked:extension-mismatch" → "extension_mismatch", the finding kind describe() knows.
+std::string blocked_kind(const std::string& flag) {
+  std::string k = flag.substr(8);
+  std::replace(k.begin(), k.end(), '-', '_');
+  return k;
+}
+
+// The media type a rebuilt file goes out as, from its name.
+std::string content_type_for(const std::string& name) {
+  static const std::map<std::string, std::string> kTypes = {
+      {"pdf", "application/pdf"}, {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+      {"dotx", "application/vnd.openxmlformats-officedocument.wordprocessingml.template"},
+      {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+      {"xltx", "application/vnd.openxmlformats-officedocument.spreadsheetml.template"}, {"xlsb", "application/vnd.ms-excel.sheet.binary.macroEnabled.12"},
+      {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+      {"ppsx", "application/vnd.openxmlformats-officedocument.presentationml.slideshow"},
+      {"potx", "application/vnd.openxmlformats-officedocument.presentationml.template"}, {"doc", "application/msword"},
+      {"xls", "application/vnd.ms-excel"}, {"ppt", "application/vnd.ms-powerpoint"}, {"rtf", "application/rtf"},
+      {"odt", "application/vnd.oasis.opendocument.text"}, {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
+      {"odp", "application/vnd.oasis.opendocument.presentation"}, {"png", "image/png"}, {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"},
+      {"gif", "image/gif"}, {"webp", "image/webp"}, {"tif", "image/tiff"}, {"tiff", "image/tiff"}, {"zip", "application/zip"},
+      {"txt", "text/plain; charset=UTF-8"}, {"csv", "text/csv; charset=UTF-8"}, {"tsv", "text/tab-separated-values; charset=UTF-8"}};
+  auto it = kTypes.find(file_extension(name));
+  return it == kTypes.end() ? "application/octet-stream" : it->second;
+}
+
+}  // namespace
+
+void finish_attachments(SanitizePlan& plan, const SanitizeOptions& options, const AttachmentSanitizer& engine) {
+  const bool ja = options.lang != "en";
+  for (auto& [index, bytes] : plan.pending) {
+    if (index >= plan.parts.size()) continue;
+    PartReport& part = plan.parts[index];
+    cdr::CdrResult r = engine(bytes, part.name);
+    std::string action = r.verdict == cdr::Verdict::blocked ? "sanitize" : attachment_action_for(part.name, r.type, options);
+    if (action == "reject") {
+      part.action = "rejected";
+      plan.verdict = "held";
+      plan.reason = ja ? "添付ファイル " + part.name + " (" + r.type + ") はポリシーにより受け付けられません"
+                       : "the attachment " + part.name + " (" + r.type + ") is not accepted by policy";
+      continue;
+    }
+    if (r.verdict == cdr::Verdict::blocked || action == "remove") {
+      part.action = "removed";
+      if (r.verdict == cdr::Verdict::blocked) part.flags.push_back("blocked:" + r.reason);
+      continue;
+    }
+    part.action = "sanitized";
+    for (const auto& f : r.findings) {
+      if (std::find(part.flags.begin(), part.flags.end(), f.kind) == part.flags.end()) part.flags.push_back(f.kind);
+    }
+    SanitizedAttachment a;
+    a.part = index;
+    a.name = r.output_name.empty() ? part.name : r.output_name;
+    a.content_type = content_type_for(a.name);
+    a.bytes = std::move(r.output);
+    a.findings = std::move(r.findings);
+    plan.attachments.push_back(std::move(a));
+  }
+  plan.pending.clear();
+  if (plan.verdict == "held") plan.attachments.clear();  // a held message carries nothing
 }
 
 namespace {
@@ -484,6 +585,21 @@ std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& op
   d.set("attached_messages", std::to_string(attached));
   d.set("removed_count", std::to_string(removed_count));
   d.set("removed", removed);
+  data sanitized_list{data::type::list};
+  for (const auto& a : plan.attachments) {
+    data item;
+    item.set("name", a.name);
+    item.set("size", human_size(a.bytes.size()));
+    std::string what;
+    for (const auto& f : a.findings) {
+      std::string w = cdr::describe(f.kind, options.lang);
+      if (what.find(w) == std::string::npos) what += (what.empty() ? "" : ", ") + w;
+    }
+    item.set("findings", what);
+    sanitized_list.push_back(item);
+  }
+  d.set("sanitized_count", std::to_string(plan.attachments.size()));
+  d.set("sanitized_attachments", sanitized_list);
   std::string out = text_template(options.notice_template).render(d);
   if (!out.empty() && out.back() != '\n') out += '\n';
   return out;
@@ -524,12 +640,32 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
       notice += ja ? "・添付されたメール " + std::to_string(attached) + " 通を同じように無害化し、本文の後に載せました\n"
                    : "- " + std::to_string(attached) + " attached message(s) were sanitized the same way and follow the body.\n";
     }
+    if (!plan.attachments.empty()) {
+      notice += ja ? "・次の " + std::to_string(plan.attachments.size()) + " 件の添付ファイルを無害化して添付しました:\n"
+                   : "- " + std::to_string(plan.attachments.size()) + " attachment(s) were rebuilt without active content and are attached:\n";
+      for (const auto& a : plan.attachments) {
+        notice += "    " + a.name + "  [" + human_size(a.bytes.size()) + "]";
+        std::vector<std::string> kinds;
+        for (const auto& f : a.findings) {
+          std::string d = cdr::describe(f.kind, options.lang);
+          if (std::find(kinds.begin(), kinds.end(), d) == kinds.end()) kinds.push_back(d);
+        }
+        if (!kinds.empty()) {
+          notice += ja ? " 除去・変換: " : " removed/converted: ";
+          for (std::size_t i = 0; i < kinds.size(); ++i) notice += (i ? ja ? "、" : ", " : "") + kinds[i];
+        }
+        notice += "\n";
+      }
+    }
     if (!removed.empty()) {
       notice += ja ? "・次の " + std::to_string(removed.size()) + " 件を削除しました:\n" : "- Removed " + std::to_string(removed.size()) + " part(s):\n";
       for (const PartReport* p : removed) {
         std::string name = p->name.empty() ? (p->type == "text/html" ? (ja ? "(HTML形式の本文)" : "(HTML body)") : "(" + p->type + ")") : p->name;
         notice += "    " + name + "  [" + p->type + ", " + human_size(p->size) + "]";
-        for (const auto& f : p->flags) notice += " !" + f;
+        for (const auto& f : p->flags) {
+          // "blocked:encrypted" → why the engine refused it, in words.
+          notice += f.rfind("blocked:", 0) == 0 ? (ja ? " 理由: " : " reason: ") + cdr::describe(blocked_kind(f), options.lang) : " !" + f;
+        }
         notice += "\n";
       }
     }
@@ -542,10 +678,18 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
   std::string out;
   for (const auto& h : plan.headers) out += h.name + ":" + (h.value.empty() || h.value[0] == ' ' ? "" : " ") + h.value + "\r\n";
   std::string report = "parts=" + std::to_string(plan.parts.size()) + "; removed=" + std::to_string(removed.size()) +
+                       (plan.attachments.empty() ? "" : "; sanitized-attachments=" + std::to_string(plan.attachments.size())) +
                        (converted ? "; html-to-text" : "") + (attached > 0 ? "; attached-messages=" + std::to_string(attached) : "") + (plan.replaced_characters ? "; replaced=" + std::to_string(plan.replaced_characters) : "");
   out += "X-Sanso-Sanitized: " + plan.verdict + "; id=" + (quarantine_id.empty() ? std::string("none") : std::string(quarantine_id)) + "\r\n";
   out += "X-Sanso-Report: " + report + "\r\n";
   out += "MIME-Version: 1.0\r\n";
+  std::string boundary;
+  if (!plan.attachments.empty()) {
+    // A boundary that cannot occur in base64 or in the headers above.
+    boundary = "=_sanso_" + std::to_string(plan.attachments.size()) + "_" + std::to_string(plan.body.size()) + "_" + std::to_string(plan.parts.size());
+    out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
+    out += "This is a multi-part message in MIME format.\r\n--" + boundary + "\r\n";
+  }
   // CRLF line ends throughout the body.
   std::string crlf;
   for (std::size_t i = 0; i < body.size(); ++i) {
@@ -562,10 +706,54 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
     g_free(b64);
     for (std::size_t i = 0; i < encoded.size(); i += 76) out += encoded.substr(i, 76) + "\r\n";
   }
+  for (const auto& a : plan.attachments) {
+    // RFC 2231 for modern clients, RFC 2047 in name= for the ones Japanese offices still use.
+    std::string ext_value = "UTF-8''";
+    for (unsigned char c : a.name) {
+      if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
+        ext_value += static_cast<char>(c);
+      } else {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, "%%%02X", c);
+        ext_value += hex;
+      }
+    }
+    std::string encoded_name = mime::encode_header_text(a.name, options.output_charset);
+    std::string quoted;
+    for (char c : encoded_name) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      if (c != '\r' && c != '\n') quoted += c;
+    }
+    out += "\r\n--" + boundary + "\r\n";
+    out += "Content-Type: " + a.content_type + ";\r\n name=\"" + quoted + "\"\r\n";
+    out += "Content-Disposition: attachment;\r\n filename*=" + ext_value + "\r\n";
+    out += "Content-Transfer-Encoding: base64\r\n\r\n";
+    gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(a.bytes.data()), a.bytes.size());
+    std::string encoded = b64 != nullptr ? b64 : "";
+    g_free(b64);
+    for (std::size_t i = 0; i < encoded.size(); i += 76) out += encoded.substr(i, 76) + "\r\n";
+  }
+  if (!boundary.empty()) out += "\r\n--" + boundary + "--\r\n";
   return out;
 }
 
-std::string plan_to_json(const SanitizePlan& plan) {
+namespace {
+std::string to_base64(const std::string& bytes) {
+  gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(bytes.data()), bytes.size());
+  std::string out = b64 != nullptr ? b64 : "";
+  g_free(b64);
+  return out;
+}
+std::string from_base64(const std::string& text) {
+  gsize n = 0;
+  guchar* raw = g_base64_decode(text.c_str(), &n);
+  std::string out(reinterpret_cast<const char*>(raw), n);
+  g_free(raw);
+  return out;
+}
+}  // namespace
+
+std::string plan_to_json(const SanitizePlan& plan, bool with_bytes) {
   nlohmann::json parts = nlohmann::json::array();
   for (const auto& p : plan.parts) {
     parts.push_back({{"path", p.path}, {"type", p.type}, {"charset", p.charset}, {"decoded_as", p.decoded_as}, {"size", p.size},
@@ -573,9 +761,23 @@ std::string plan_to_json(const SanitizePlan& plan) {
   }
   nlohmann::json headers = nlohmann::json::array();
   for (const auto& h : plan.headers) headers.push_back({h.name, h.value});
+  nlohmann::json attachments = nlohmann::json::array();
+  for (const auto& a : plan.attachments) {
+    nlohmann::json findings = nlohmann::json::array();
+    for (const auto& f : a.findings) findings.push_back({{"kind", f.kind}, {"location", f.location}, {"action", f.action}});
+    nlohmann::json item{{"part", a.part}, {"name", a.name}, {"content_type", a.content_type}, {"size", a.bytes.size()}, {"findings", findings}};
+    if (with_bytes) item["bytes"] = to_base64(a.bytes);
+    attachments.push_back(std::move(item));
+  }
   nlohmann::json j{{"verdict", plan.verdict}, {"reason", plan.reason}, {"headers", headers}, {"body", plan.body},
                    {"parts", parts}, {"warnings", plan.warnings}, {"replaced_characters", plan.replaced_characters},
-                   {"subject", plan.subject}, {"from", plan.from}, {"message_id", plan.message_id}, {"to", plan.to}};
+                   {"subject", plan.subject}, {"from", plan.from}, {"message_id", plan.message_id}, {"to", plan.to},
+                   {"attachments", attachments}};
+  if (with_bytes) {
+    nlohmann::json pending = nlohmann::json::array();
+    for (const auto& [index, bytes] : plan.pending) pending.push_back({{"part", index}, {"bytes", to_base64(bytes)}});
+    j["pending"] = pending;
+  }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -606,6 +808,24 @@ Result<SanitizePlan> plan_from_json(std::string_view text) {
     plan.from = j.at("from").get<std::string>();
     plan.message_id = j.at("message_id").get<std::string>();
     plan.to = j.at("to").get<std::vector<std::string>>();
+    if (j.contains("attachments")) {
+      for (const auto& a : j.at("attachments")) {
+        SanitizedAttachment out;
+        out.part = a.at("part").get<std::size_t>();
+        out.name = a.at("name").get<std::string>();
+        out.content_type = a.at("content_type").get<std::string>();
+        if (a.contains("bytes")) out.bytes = from_base64(a.at("bytes").get<std::string>());
+        for (const auto& f : a.at("findings")) out.findings.push_back({f.at("kind").get<std::string>(), f.at("location").get<std::string>(), f.at("action").get<std::string>()});
+        plan.attachments.push_back(std::move(out));
+      }
+    }
+    if (j.contains("pending")) {
+      for (const auto& p : j.at("pending")) {
+        std::size_t index = p.at("part").get<std::size_t>();
+        if (index >= plan.parts.size()) return make_error("mail.plan", "", "the sanitizer's answer names a part that does not exist");
+        plan.pending.emplace_back(index, from_base64(p.at("bytes").get<std::string>()));
+      }
+    }
     return plan;
   } catch (const std::exception& e) {
     return make_error("mail.plan", "", std::string("the sanitizer's answer is incomplete: ") + e.what());
@@ -613,15 +833,20 @@ Result<SanitizePlan> plan_from_json(std::string_view text) {
 }
 
 SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& options) {
+  // Two sandboxes: the message is parsed in one; each attachment is rebuilt by the CDR engine in
+  // its own, so a hostile file cannot reach the message's text or another attachment.
   auto answer = sandbox::run(
-      [&options](std::string_view input) -> Result<std::string> { return plan_to_json(sanitize_message(input, options)); }, raw,
+      [&options](std::string_view input) -> Result<std::string> { return plan_to_json(plan_message(input, options), true); }, raw,
       sandbox::Limits{}, [] {
         g_mime_init();
         mime::prepare_charsets();
         (void)mime::html_to_text("<p>warm</p>");
       });
   Result<SanitizePlan> plan = answer ? plan_from_json(*answer) : Result<SanitizePlan>(answer.error());
-  if (plan) return std::move(plan).value();
+  if (plan) {
+    finish_attachments(*plan, options, [&options](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(bytes, name, options.cdr); });
+    return std::move(plan).value();
+  }
   // Fail closed: whatever happened in there, nothing of the message passes.
   SanitizePlan held;
   held.verdict = "held";

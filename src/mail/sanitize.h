@@ -1,17 +1,21 @@
 // The mail side of 無害化 (clauses 2(13), 6(3)②): one internet mail in, one text-only mail out —
 // the body as plain text (HTML converted as a reader would see it), headers kept from an
-// allow-list and re-encoded correctly, every attachment removed and listed in a notice at the top
-// with the quarantine id to ask for the original. Never HTML, never an original attachment.
+// allow-list and re-encoded correctly, each attachment rebuilt by the CDR engine or removed (per
+// policy), listed in a notice at the top with the quarantine id to ask for the original. Never
+// HTML, never an original attachment.
 //
 // sanitize_message() is pure (bytes in, a plan out) and runs in the sandbox; render_message()
 // turns the plan into bytes once the original is safely in quarantine and its id is known.
 #pragma once
 
 #include <cstddef>
+#include <map>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cdr/cdr.h"
 #include "core/result.h"
 
 namespace sanso::mail {
@@ -30,8 +34,15 @@ struct SanitizeOptions {
   std::string contact;  // who to ask for an original ("情報政策係 (内線 1234)"); a default when empty
   // A Mustache template for the notice (text, not HTML); empty: the built-in one. Variables:
   // verdict, held, sanitized, reason, quarantine_id, contact, html_converted, attached_messages,
-  // removed_count, removed (list of name, type, size, flags).
+  // removed_count, removed (list of name, type, size, flags), sanitized_count,
+  // sanitized_attachments (list of name, size, findings).
   std::string notice_template;
+  // What happens to attachments: "remove" (original to quarantine, listed), "sanitize" (rebuilt
+  // by the CDR engine and attached; blocked files removed), "reject" (the whole message held).
+  std::string attachment_action = "remove";
+  // Exceptions by file extension or CDR content type ("zip" → "remove", "exe" → "reject").
+  std::map<std::string, std::string> attachment_rules;
+  cdr::CdrPolicy cdr;
 };
 
 // Checks a notice template before it is used; the error names what is wrong.
@@ -45,8 +56,17 @@ struct PartReport {
   std::string decoded_as;  // what its text was decoded as
   std::size_t size = 0;    // decoded bytes
   std::string name;        // file name, decoded
-  std::string action;      // "body", "converted", "removed", "skipped"
+  std::string action;      // "body", "converted", "removed", "sanitized", "rejected", "skipped"
   std::vector<std::string> flags;  // "mislabelled-charset", "double-extension", "bidi-control", …
+};
+
+// An attachment as it goes out: rebuilt by the CDR engine.
+struct SanitizedAttachment {
+  std::size_t part = 0;  // index into SanitizePlan::parts
+  std::string name;      // the output name (docm → docx)
+  std::string content_type;
+  std::string bytes;
+  std::vector<cdr::Finding> findings;
 };
 
 struct Header {
@@ -66,16 +86,31 @@ struct SanitizePlan {
   // Decoded envelope-ish facts, for the quarantine record and the audit log.
   std::string subject, from, message_id;
   std::vector<std::string> to;
+  std::vector<SanitizedAttachment> attachments;
+  // Attachments waiting for the CDR engine: part index and original bytes. Filled by the parse,
+  // emptied by finish_attachments().
+  std::vector<std::pair<std::size_t, std::string>> pending;
 };
 
+// Parses and sanitizes in-process; attachments go through cdr::sanitize in this process too (for
+// tests and fuzzing — the service uses sanitize_sandboxed).
 SanitizePlan sanitize_message(std::string_view raw, const SanitizeOptions& options);
+
+// The parse alone: attachments to rebuild are left in `pending`.
+SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options);
+
+// Runs each pending attachment through `cdr` (a sandboxed or in-process engine): rebuilt ones are
+// attached, blocked ones removed with the reason; a rule may instead hold the whole message.
+using AttachmentSanitizer = std::function<cdr::CdrResult(std::string_view bytes, std::string_view name)>;
+void finish_attachments(SanitizePlan& plan, const SanitizeOptions& options, const AttachmentSanitizer& cdr);
 
 // The output message: kept headers, X-Sanso-Sanitized / X-Sanso-Report, one text/plain part with
 // the notice (listing what was removed and the quarantine id) above the body.
 std::string render_message(const SanitizePlan& plan, const SanitizeOptions& options, std::string_view quarantine_id);
 
-// The plan as JSON (the report, and how it crosses the sandbox boundary) and back.
-std::string plan_to_json(const SanitizePlan& plan);
+// The plan as JSON (the report, and how it crosses the sandbox boundary) and back; attachment
+// bytes only when asked for (the boundary), never in reports.
+std::string plan_to_json(const SanitizePlan& plan, bool with_bytes = false);
 Result<SanitizePlan> plan_from_json(std::string_view json);
 
 // Runs sanitize_message in the sandbox; a crash, hang or excess there becomes a "held" plan.

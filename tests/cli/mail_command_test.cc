@@ -69,7 +69,11 @@ TEST_F(MailCli, WithConfigTheOriginalIsQuarantinedAndTheDecisionAudited) {
   ASSERT_EQ(lang.exit_code, 0) << lang.output;
   std::string en = read(dir_ / "en.eml");
   EXPECT_NE(en.find("Content-Type: text/plain; charset=UTF-8"), std::string::npos);  // [mail] default charset
-  std::string b64 = en.substr(en.find("\r\n\r\n") + 4);
+  // The text part: the first base64 block (the message is multipart once the attachment is rebuilt).
+  const std::string marker = "Content-Transfer-Encoding: base64\r\n\r\n";
+  std::string b64 = en.substr(en.find(marker) + marker.size());
+  b64 = b64.substr(0, b64.find("\r\n\r\n"));
+  b64 = b64.substr(0, b64.find("\r\n--"));
   std::string text(b64.size(), '\0');
   std::size_t len = 0;
   ASSERT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(text.data()), text.size(), b64.data(), b64.size(), "\r\n", &len, nullptr,

@@ -98,6 +98,32 @@ TEST(Config, MailSettings) {
   EXPECT_NE(bad.error().message.find("utf-8, iso-2022-jp"), std::string::npos);
 }
 
+TEST(Config, CdrSettingsAndAttachmentRules) {
+  auto c = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nattachment_actions = { EXE = \"reject\", zip = \"remove\" }\n"
+                        "[cdr]\nattachments = \"remove\"\nkeep_hyperlinks = false\ncsv_bom = true\nmax_ratio = 50\ntimeout_seconds = 5\n"
+                        "extension_map = { dat = \"pdf\" }\n",
+                        "s.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->mail.attachment_actions.at("exe"), "reject");
+  EXPECT_EQ(c->mail.attachment_actions.at("zip"), "remove");
+  EXPECT_EQ(c->cdr.attachments, "remove");
+  EXPECT_FALSE(c->cdr.keep_hyperlinks);
+  EXPECT_TRUE(c->cdr.csv_bom);
+  EXPECT_EQ(c->cdr.max_ratio, 50);
+  EXPECT_EQ(c->cdr.timeout_seconds, 5);
+  EXPECT_EQ(c->cdr.extension_map.at("dat"), "pdf");
+  auto bad_action = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nattachment_actions = { exe = \"delete\" }\n", "s.toml");
+  ASSERT_FALSE(bad_action);
+  EXPECT_EQ(bad_action.error().code, "config.value");
+  EXPECT_NE(bad_action.error().message.find("remove, sanitize, reject"), std::string::npos);
+  auto bad_key = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[cdr]\nmax_ratios = 5\n", "s.toml");
+  ASSERT_FALSE(bad_key);
+  EXPECT_EQ(bad_key.error().code, "config.unknown-key");
+  auto bad_mode = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[cdr]\nattachments = \"keep\"\n", "s.toml");
+  ASSERT_FALSE(bad_mode);
+  EXPECT_EQ(bad_mode.error().where, "s.toml:5:15");
+}
+
 TEST(Config, MissingFileSaysHowToGiveOne) {
   auto c = load_config("/nonexistent/sanso.toml");
   ASSERT_FALSE(c);

@@ -24,13 +24,19 @@ const fs::path kCorpora = fs::path(SANSO_SHARED_DIR) / "corpora/mail";
 using sanso::testing::read_file;
 
 // Re-parses an output message and checks its shape; returns the decoded body text.
-std::string check_output(const std::string& out, const std::string& charset = "utf-8") {
+// An output message parsed back with GMime (nullptr when it does not parse).
+GMimeMessage* parse_output(const std::string& out) {
   g_mime_init();
   GMimeStream* stream = g_mime_stream_mem_new_with_buffer(out.data(), out.size());
   GMimeParser* parser = g_mime_parser_new_with_stream(stream);
   GMimeMessage* m = g_mime_parser_construct_message(parser, nullptr);
   g_object_unref(parser);
   g_object_unref(stream);
+  return m;
+}
+
+std::string check_output(const std::string& out, const std::string& charset = "utf-8") {
+  GMimeMessage* m = parse_output(out);
   EXPECT_NE(m, nullptr);
   if (m == nullptr) return {};
   GMimeObject* body = g_mime_message_get_mime_part(m);
@@ -225,7 +231,7 @@ TEST(MailSanitize, TheNoticeFollowsTheCitysTemplate) {
   std::string text = check_output(render_message(plan, o, "Q20261125-TMPL0001"));
   text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());
   EXPECT_TRUE(text.starts_with("【水俣市 情報政策係より: メール無害化のお知らせ】\nインターネットから届いたメールのため")) << text;
-  EXPECT_NE(text.find("・削除: invoice.docm（application/vnd.ms-word.document.macroenabled.12、66 B）"), std::string::npos) << text;
+  EXPECT_NE(text.find("・削除: invoice.docm（application/vnd.ms-word.document.macroenabled.12、2.3 KB）"), std::string::npos) << text;
   EXPECT_NE(text.find("隔離ID Q20261125-TMPL0001 を添えて情報政策係（内線 2101）までご連絡ください。"), std::string::npos) << text;
   EXPECT_NE(text.find("①金額 ②振込先"), std::string::npos);
   auto bad = check_notice_template("{{#removed}}never closed");
@@ -291,6 +297,133 @@ TEST(MailSanitize, HostileMessagesAreHeldOrSanitizedNeverPassed) {
   SanitizeOptions small;
   small.max_message_bytes = 10;
   EXPECT_EQ(sanitize_sandboxed("Subject: more than ten bytes\r\n\r\nx", small).verdict, "held");
+}
+
+}  // namespace
+}  // namespace sanso::mail
+
+namespace sanso::mail {
+namespace {
+
+// The parts of a multipart output: (content type, decoded file name, decoded bytes).
+struct OutPart {
+  std::string type, name, bytes;
+};
+std::vector<OutPart> output_parts(const std::string& out) {
+  std::vector<OutPart> parts;
+  GMimeMessage* m = parse_output(out);
+  if (m == nullptr) return parts;
+  GMimeObject* body = g_mime_message_get_mime_part(m);
+  if (GMIME_IS_MULTIPART(body)) {
+    for (int i = 0; i < g_mime_multipart_get_count(GMIME_MULTIPART(body)); ++i) {
+      GMimeObject* p = g_mime_multipart_get_part(GMIME_MULTIPART(body), i);
+      if (!GMIME_IS_PART(p)) continue;
+      OutPart o;
+      GMimeContentType* ct = g_mime_object_get_content_type(p);
+      o.type = std::string(g_mime_content_type_get_media_type(ct)) + "/" + g_mime_content_type_get_media_subtype(ct);
+      const char* fn = g_mime_part_get_filename(GMIME_PART(p));
+      o.name = fn != nullptr ? fn : "";
+      GMimeStream* s = g_mime_stream_mem_new();
+      g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(p)), s);
+      GByteArray* a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+      o.bytes.assign(reinterpret_cast<char*>(a->data), a->len);
+      g_object_unref(s);
+      parts.push_back(std::move(o));
+    }
+  }
+  g_object_unref(m);
+  return parts;
+}
+
+std::string with_attachment(const std::string& encoded_name_param, const std::string& bytes) {
+  gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(bytes.data()), bytes.size());
+  std::string out = "From: a@example.com\r\nTo: b@city.minamata.lg.jp\r\nSubject: files\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                    "--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文です\r\n--b\r\nContent-Type: application/octet-stream\r\n"
+                    "Content-Disposition: attachment; " + encoded_name_param + "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n--b--\r\n";
+  g_free(b64);
+  return out;
+}
+
+TEST(MailAttachments, AMacroDocumentIsRebuiltAndAttachedWithItsJapaneseName) {
+  SanitizeOptions o;
+  o.attachment_action = "sanitize";
+  std::string docm = read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/files/見積書.docm");
+  // RFC 2231, as modern clients send it.
+  std::string raw = with_attachment("filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.docm", docm);
+  SanitizePlan plan = sanitize_sandboxed(raw, o);
+  ASSERT_EQ(plan.verdict, "sanitized") << plan.reason;
+  ASSERT_EQ(plan.attachments.size(), 1u);
+  EXPECT_EQ(plan.attachments[0].name, "見積書.docx");
+  std::string out = render_message(plan, o, "Q20261126-ATTACH01");
+  auto parts = output_parts(out);
+  ASSERT_EQ(parts.size(), 2u) << out.substr(0, 2000);
+  EXPECT_EQ(parts[0].type, "text/plain");
+  EXPECT_EQ(parts[1].name, "見積書.docx");
+  EXPECT_EQ(parts[1].type, "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+  EXPECT_EQ(parts[1].bytes, plan.attachments[0].bytes);
+  EXPECT_EQ(parts[1].bytes.find("vbaProject"), std::string::npos);
+  std::string notice = mime::decode_text(parts[0].bytes, "utf-8").utf8;
+  EXPECT_NE(notice.find("無害化して添付しました"), std::string::npos) << notice;
+  EXPECT_NE(notice.find("見積書.docx"), std::string::npos);
+  EXPECT_NE(notice.find("VBA マクロ"), std::string::npos);
+  EXPECT_NE(out.find("X-Sanso-Report: parts=2; removed=0; sanitized-attachments=1"), std::string::npos);
+  // The same with an RFC 2047 name in ISO-2022-JP, as older Japanese clients send it; the
+  // output's own name encoding follows the output charset.
+  SanitizeOptions jis = o;
+  jis.output_charset = "iso-2022-jp";
+  SanitizePlan old = sanitize_sandboxed(with_attachment("filename=\"=?ISO-2022-JP?B?GyRCOCtAUT1xGyhC?=.docm\"", docm), jis);
+  ASSERT_EQ(old.attachments.size(), 1u) << old.reason;
+  auto old_parts = output_parts(render_message(old, jis, "Q1"));
+  ASSERT_EQ(old_parts.size(), 2u);
+  EXPECT_EQ(old_parts[1].name, "見積書.docx");
+}
+
+TEST(MailAttachments, BlockedFilesAreRemovedWithTheReasonAndRulesApply) {
+  SanitizeOptions o;
+  o.attachment_action = "sanitize";
+  SanitizePlan exe = sanitize_sandboxed(with_attachment("filename=\"invoice.pdf\"", "MZ\x90\x00 program"), o);
+  ASSERT_EQ(exe.verdict, "sanitized");
+  EXPECT_TRUE(exe.attachments.empty());
+  ASSERT_EQ(exe.parts.size(), 2u);
+  EXPECT_EQ(exe.parts[1].action, "removed");
+  EXPECT_NE(std::find(exe.parts[1].flags.begin(), exe.parts[1].flags.end(), "blocked:executable"), exe.parts[1].flags.end());
+  std::string text = check_output(render_message(exe, o, "Q1"));  // nothing attached: one text part
+  EXPECT_NE(text.find("理由: 実行ファイル・スクリプト"), std::string::npos) << text;
+
+  SanitizeOptions strict = o;
+  strict.attachment_rules["zip"] = "reject";
+  SanitizePlan held = sanitize_sandboxed(with_attachment("filename=\"a.zip\"", "PK\x05\x06" + std::string(18, '\0')), strict);
+  EXPECT_EQ(held.verdict, "held");
+  EXPECT_NE(held.reason.find("a.zip"), std::string::npos);
+  EXPECT_TRUE(held.attachments.empty());
+
+  SanitizeOptions by_type = o;
+  by_type.attachment_rules["csv"] = "remove";
+  SanitizePlan removed = sanitize_sandboxed(with_attachment("filename=\"data.txt\"", "a,b\n"), by_type);
+  EXPECT_EQ(removed.attachments.size(), 1u) << "the rule is for csv content, this is text";
+  by_type.attachment_rules["text"] = "remove";
+  SanitizePlan by_content = sanitize_sandboxed(with_attachment("filename=\"data.txt\"", "a,b\n"), by_type);
+  EXPECT_TRUE(by_content.attachments.empty()) << "a rule by content type applies after detection";
+  EXPECT_EQ(by_content.parts[1].action, "removed");
+}
+
+TEST(MailAttachments, TheDefaultRemovesAndThePlanCrossesTheSandboxWithItsBytes) {
+  std::string raw = with_attachment("filename=\"a.csv\"", "=1+2\n");
+  SanitizePlan removed = sanitize_sandboxed(raw, {});
+  EXPECT_TRUE(removed.attachments.empty());
+  EXPECT_EQ(removed.parts[1].action, "removed");
+  SanitizeOptions o;
+  o.attachment_action = "sanitize";
+  SanitizePlan parsed = plan_message(raw, o);
+  ASSERT_EQ(parsed.pending.size(), 1u);
+  auto back = plan_from_json(plan_to_json(parsed, true));
+  ASSERT_TRUE(back.has_value());
+  ASSERT_EQ(back->pending.size(), 1u);
+  EXPECT_EQ(back->pending[0].second, "=1+2\n");
+  EXPECT_EQ(plan_to_json(parsed).find("PTErMgo"), std::string::npos) << "reports carry no attachment bytes";
+  SanitizePlan done = sanitize_message(raw, o);
+  ASSERT_EQ(done.attachments.size(), 1u);
+  EXPECT_EQ(done.attachments[0].bytes, "'=1+2\n");
 }
 
 }  // namespace

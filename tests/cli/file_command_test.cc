@@ -1,0 +1,108 @@
+// `sanso file sanitize` end to end: rebuilt files written, blocked ones not, a report, and with
+// --config every original in quarantine and every verdict in the audit log with its clause.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/cli_runner.h"
+#include "support/files.h"
+#include "support/test_store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using sanso::testing::read_file;
+using sanso::testing::run_sanso;
+
+class FileCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sanso-file-cli-" + sanso::testing::random_hex(4));
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "sanso.toml") << "[service]\nnode = \"gw-test\"\ndata_dir = \"data\"\npolicy = \"" << SANSO_SOURCE_DIR
+                                       << "/examples/minamata/policy.toml\"\n[quarantine]\ninspector_roles = [\"system_admin\"]\n[cdr]\ncsv_bom = true\n"
+                                          "[[users]]\nname = \"kato\"\nroles = [\"system_admin\"]\n";
+    config_ = " --config " + (dir_ / "sanso.toml").string();
+    files_ = fs::path(SANSO_SOURCE_DIR) / "examples/minamata/files";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+  std::string config_;
+  fs::path files_;
+};
+
+TEST_F(FileCli, RebuildsWhatItCanBlocksTheRestAndReports) {
+  auto r = run_sanso("file sanitize " + files_.string() + " -o " + (dir_ / "out").string() + " --report " + (dir_ / "r.json").string() + " --lang en");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("sanitized             4"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("blocked               1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("vba_macro"), std::string::npos);
+  const fs::path out = dir_ / "out" / "files";
+  EXPECT_TRUE(fs::exists(out / "見積書.docx"));
+  EXPECT_FALSE(fs::exists(out / "見積書.docm"));
+  EXPECT_FALSE(fs::exists(out / "請求書.pdf")) << "a blocked file has no output";
+  EXPECT_EQ(read_file(out / "名簿.csv").rfind("氏名,所属,連絡先", 0), 0u) << "CP932 became UTF-8 (no BOM without --config)";
+  auto report = nlohmann::json::parse(read_file(dir_ / "r.json"));
+  ASSERT_EQ(report.size(), 5u);
+  bool blocked = false;
+  for (const auto& f : report) {
+    if (f["verdict"] != "blocked") continue;
+    blocked = true;
+    EXPECT_EQ(f["reason"], "executable");
+    EXPECT_EQ(f["output"], "");
+    EXPECT_EQ(f["findings"][0]["description"], "program or script");
+  }
+  EXPECT_TRUE(blocked);
+}
+
+TEST_F(FileCli, WithConfigOriginalsAreQuarantinedAndVerdictsAudited) {
+  auto r = run_sanso("file sanitize " + files_.string() + " -o " + (dir_ / "out").string() + " --as kato" + config_);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(read_file(dir_ / "out" / "files" / "名簿.csv").rfind("\xEF\xBB\xBF", 0), 0u) << "[cdr] csv_bom applies";
+  auto items = nlohmann::json::parse(run_sanso("quarantine list --json" + config_).output);
+  ASSERT_EQ(items.size(), 5u);
+  std::string blocked_id;
+  for (const auto& it : items) {
+    if (it["verdict"] == "blocked") blocked_id = it["id"];
+  }
+  ASSERT_FALSE(blocked_id.empty());
+  auto exported = run_sanso("quarantine export " + blocked_id + " -o " + (dir_ / "orig.bin").string() + " --as kato" + config_);
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  EXPECT_EQ(read_file(dir_ / "orig.bin"), read_file(files_ / "請求書.pdf")) << "the blocked original, byte for byte";
+  auto log = run_sanso("audit export" + config_);
+  int decisions = 0;
+  std::istringstream lines(log.output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j["action"] != "file.sanitize") continue;
+    ++decisions;
+    EXPECT_EQ(j["actor"], "kato");
+    EXPECT_FALSE(j["clause"].get<std::string>().empty()) << line;
+    EXPECT_FALSE(j["details"]["quarantine_id"].get<std::string>().empty());
+    EXPECT_EQ(j["input_sha256"].get<std::string>().size(), 64u);
+  }
+  EXPECT_EQ(decisions, 5);
+  EXPECT_EQ(run_sanso("audit verify" + config_).exit_code, 0);
+}
+
+TEST_F(FileCli, UsageErrorsExitTwo) {
+  EXPECT_EQ(run_sanso("file sanitize " + files_.string()).exit_code, 2) << "no -o";
+  EXPECT_EQ(run_sanso("file sanitize /nonexistent/x -o " + (dir_ / "o").string()).exit_code, 2);
+  auto bad = run_sanso("file sanitize " + files_.string() + " -o " + (dir_ / "o").string() + " --lang fr");
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
+TEST_F(FileCli, NothingIsOverwritten) {
+  fs::create_directories(dir_ / "in");
+  fs::copy_file(files_ / "見積書.docm", dir_ / "in" / "a.docm");
+  fs::copy_file(files_ / "見積書.docm", dir_ / "in" / "a.docx");  // same content under the macro-free name
+  auto r = run_sanso("file sanitize " + (dir_ / "in").string() + " -o " + (dir_ / "out").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "in" / "a.docx"));
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "in" / "a (2).docx"));
+}
+
+}  // namespace
