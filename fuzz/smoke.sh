@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 build=${1:-build-fuzz}
 seconds=${SANSO_FUZZ_SECONDS:-20}
 scratch=$(mktemp -d)
+# Third-party one-time allocations (fontconfig, reached by SVG rendering) are not leaks of ours.
+export LSAN_OPTIONS=suppressions=$(pwd)/tests/support/lsan.supp
 trap 'rm -rf "$scratch"' EXIT
 
 run() {

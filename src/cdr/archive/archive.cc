@@ -70,6 +70,12 @@ Result<std::vector<Member>> read_zip(std::string_view bytes, const Context& ctx)
   return out;
 }
 
+// libarchive's message for the last error; it has none for some failures.
+std::string la_error(archive* a) {
+  const char* e = archive_error_string(a);
+  return e != nullptr ? e : "unknown error";
+}
+
 Result<std::vector<Member>> read_other(std::string_view bytes, std::string_view type, const Context& ctx) {
   const std::string where = ctx.prefix.empty() ? std::string("archive") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
   std::unique_ptr<archive, int (*)(archive*)> a(archive_read_new(), archive_read_free);
@@ -78,7 +84,7 @@ Result<std::vector<Member>> read_other(std::string_view bytes, std::string_view 
   const bool single = type == "gzip" || type == "bzip2" || type == "xz";
   if (single) archive_read_support_format_raw(a.get());
   if (archive_read_open_memory(a.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
-    return blocked("malformed", where, std::string("the archive cannot be read: ") + archive_error_string(a.get()));
+    return blocked("malformed", where, "the archive cannot be read: " + la_error(a.get()));
   }
   std::vector<Member> out;
   const std::uint64_t ratio_cap = std::max<std::uint64_t>(std::uint64_t{1} << 20, bytes.size() * ctx.policy.max_ratio);
@@ -87,7 +93,7 @@ Result<std::vector<Member>> read_other(std::string_view bytes, std::string_view 
   while (true) {
     int rc = archive_read_next_header(a.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
-    if (rc < ARCHIVE_WARN) return blocked("malformed", where, std::string("the archive is damaged: ") + archive_error_string(a.get()));
+    if (rc < ARCHIVE_WARN) return blocked("malformed", where, "the archive is damaged: " + la_error(a.get()));
     if (out.size() >= ctx.policy.max_members) {
       return blocked("limit", where, "the archive has more members than the limit of " + std::to_string(ctx.policy.max_members));
     }
@@ -107,7 +113,7 @@ Result<std::vector<Member>> read_other(std::string_view bytes, std::string_view 
       la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
       if (n == 0) break;
       if (n < 0) {
-        std::string why = archive_error_string(a.get()) != nullptr ? archive_error_string(a.get()) : "unknown error";
+        std::string why = la_error(a.get());
         if (why.find("ncrypt") != std::string::npos || why.find("assphrase") != std::string::npos) {
           return blocked("encrypted", where + "!" + name, "the archive is encrypted (password-protected)");
         }

@@ -66,7 +66,8 @@ std::string resolve_target(std::string_view base_dir, std::string_view target) {
   std::string decoded;
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (out[i] == '%' && i + 2 < out.size() && std::isxdigit(static_cast<unsigned char>(out[i + 1])) && std::isxdigit(static_cast<unsigned char>(out[i + 2]))) {
-      decoded.push_back(static_cast<char>(std::stoi(out.substr(i + 1, 2), nullptr, 16)));
+      auto hex = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10; };
+      decoded.push_back(static_cast<char>(hex(out[i + 1]) * 16 + hex(out[i + 2])));
       i += 2;
     } else {
       decoded.push_back(out[i]);

@@ -87,6 +87,8 @@ std::string destination(std::string_view s, std::size_t open) {
 // Index after a group's destination word: its content starts there.
 std::size_t after_destination(std::string_view s, std::size_t open) { return read_word(s, destination_start(s, open)).end; }
 
+int hex_value(char c) { return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10; }
+
 // Visible text of a group, control words dropped: enough to read a field instruction.
 std::string plain_text(std::string_view s) {
   std::string out;
@@ -98,7 +100,10 @@ std::string plain_text(std::string_view s) {
         continue;
       }
       if (i + 1 < s.size() && s[i + 1] == '\'' && i + 3 < s.size()) {
-        out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 2, 2)), nullptr, 16) & 0xFF));
+        // \'hh: one byte in hex; anything else after \' is dropped, as Word does.
+        if (std::isxdigit(static_cast<unsigned char>(s[i + 2])) && std::isxdigit(static_cast<unsigned char>(s[i + 3]))) {
+          out.push_back(static_cast<char>(hex_value(s[i + 2]) * 16 + hex_value(s[i + 3])));
+        }
         i += 4;
         continue;
       }
