@@ -257,16 +257,9 @@ CdrResult blocked_result(std::string_view name, std::string reason, std::string 
   r.findings.push_back({kind, std::string(name), "blocked"});
   return r;
 }
-}  // namespace
 
-CdrResult run_sandboxed(const SandboxedWork& work, std::string_view bytes, std::string_view name, std::chrono::milliseconds timeout,
-                        std::size_t max_output_bytes) {
-  sandbox::Limits limits;
-  limits.timeout = timeout;
-  limits.memory_bytes = std::size_t{3} << 30;
-  limits.output_bytes = max_output_bytes;
-  auto run = [&](std::string_view input) -> Result<std::string> { return encode_result(work(input)); };
-  auto out = sandbox::run(run, bytes, limits, &prepare_sandbox);
+// A sandbox's answer (or its failure) as the engine's result: fail closed.
+CdrResult from_sandbox(Result<std::string> out, std::string_view name) {
   if (!out) {
     const Error& e = out.error();
     if (e.code == "sandbox.timeout") return blocked_result(name, "timeout", e.message);
@@ -277,6 +270,58 @@ CdrResult run_sandboxed(const SandboxedWork& work, std::string_view bytes, std::
   auto decoded = decode_result(*out);
   if (!decoded) return blocked_result(name, "internal", decoded.error().message);
   return std::move(decoded).value();
+}
+
+sandbox::Limits limits_for(std::chrono::milliseconds timeout, std::size_t max_output_bytes) {
+  sandbox::Limits limits;
+  limits.timeout = timeout;
+  limits.memory_bytes = std::size_t{3} << 30;
+  limits.output_bytes = max_output_bytes;
+  return limits;
+}
+
+}  // namespace
+
+CdrResult run_sandboxed(const SandboxedWork& work, std::string_view bytes, std::string_view name, std::chrono::milliseconds timeout,
+                        std::size_t max_output_bytes) {
+  auto run = [&](std::string_view input) -> Result<std::string> { return encode_result(work(input)); };
+  return from_sandbox(sandbox::run(run, bytes, limits_for(timeout, max_output_bytes), &prepare_sandbox), name);
+}
+
+struct SanitizerPool::State {
+  std::unique_ptr<sandbox::WorkerPool> pool;
+};
+
+SanitizerPool::~SanitizerPool() = default;
+
+Result<std::unique_ptr<SanitizerPool>> SanitizerPool::create(const CdrPolicy& policy, std::size_t workers, std::size_t jobs_per_worker) {
+  // A job is the name's length (4 bytes), the name, then the file.
+  auto work = [policy](std::string_view job) -> Result<std::string> {
+    if (job.size() < 4) return make_error("cdr.internal", "", "a malformed job reached the worker");
+    std::size_t n = 0;
+    for (int i = 0; i < 4; ++i) n |= static_cast<std::size_t>(static_cast<unsigned char>(job[i])) << (8 * i);
+    if (n > job.size() - 4) return make_error("cdr.internal", "", "a malformed job reached the worker");
+    return encode_result(cdr::sanitize(job.substr(4 + n), job.substr(4, n), policy));
+  };
+  sandbox::WorkerPool::Options options;
+  options.workers = workers;
+  options.jobs_per_worker = jobs_per_worker;
+  options.limits = limits_for(policy.timeout, policy.max_input_bytes * 4 + (std::size_t{1} << 20));
+  auto pool = sandbox::WorkerPool::create(work, &prepare_sandbox, options);
+  if (!pool) return std::move(pool).error();
+  std::unique_ptr<SanitizerPool> out(new SanitizerPool());
+  out->state_ = std::make_unique<State>();
+  out->state_->pool = std::move(pool).value();
+  return out;
+}
+
+CdrResult SanitizerPool::sanitize(std::string_view bytes, std::string_view name) {
+  std::string job;
+  job.reserve(4 + name.size() + bytes.size());
+  for (int i = 0; i < 4; ++i) job.push_back(static_cast<char>((name.size() >> (8 * i)) & 0xFF));
+  job.append(name);
+  job.append(bytes);
+  return from_sandbox(state_->pool->run(job), name);
 }
 
 CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, const CdrPolicy& policy) {

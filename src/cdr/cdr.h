@@ -13,6 +13,7 @@
 #include <functional>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +78,21 @@ CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, cons
 using SandboxedWork = std::function<CdrResult(std::string_view bytes)>;
 CdrResult run_sandboxed(const SandboxedWork& work, std::string_view bytes, std::string_view name, std::chrono::milliseconds timeout,
                         std::size_t max_output_bytes);
+
+// Sandboxed engine workers kept for many files under one policy (a batch, the gateway): a file
+// costs a round trip to a ready worker instead of a fork and library set-up. Crashes, timeouts
+// and violations end as `blocked`, as with sanitize_sandboxed.
+class SanitizerPool {
+ public:
+  static Result<std::unique_ptr<SanitizerPool>> create(const CdrPolicy& policy, std::size_t workers = 1, std::size_t jobs_per_worker = 100);
+  ~SanitizerPool();
+  CdrResult sanitize(std::string_view bytes, std::string_view name);
+
+ private:
+  SanitizerPool() = default;
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // Loads libraries and tables a sandboxed child needs before its system-call filter applies.
 void prepare_sandbox();

@@ -117,6 +117,11 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   }
   const cdr::CdrPolicy policy = service ? cdr_policy_from(service->config.cdr) : cdr::CdrPolicy{};
 
+  // One ready sandboxed worker serves the whole batch, recycled every 100 files.
+  auto pool_or = cdr::SanitizerPool::create(policy);
+  if (!pool_or) return print_error(pool_or.error()), kExitFailure;
+  auto pool = std::move(pool_or).value();
+
   std::map<std::string, int> verdicts, kinds;
   std::size_t failed = 0, bytes = 0;
   nlohmann::ordered_json report = nlohmann::ordered_json::array();
@@ -135,7 +140,7 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     const std::string original = content.str();
     bytes += original.size();
     const std::string name = in.path.filename().string();
-    cdr::CdrResult r = cdr::sanitize_sandboxed(original, name, policy);
+    cdr::CdrResult r = pool->sanitize(original, name);
     const std::string verdict(cdr::to_string(r.verdict));
     std::string quarantine_id;
     // Fail closed: the original is durable before any output exists.

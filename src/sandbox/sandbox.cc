@@ -7,13 +7,19 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <condition_variable>
+#include <cstdint>
 #include <exception>
+#include <mutex>
+#include <vector>
 
 namespace sanso::sandbox {
 namespace {
@@ -66,9 +72,53 @@ bool write_all(int fd, const void* data, std::size_t size) {
   return true;
 }
 
-// Child → parent: one status byte ('V' value, 'E' error), then for an error the code, where and
+// Limits, set-up and the filter, in that order, in a fresh child; false when the filter failed.
+bool harden(const Limits& limits, const Prepare& prepare, std::uint64_t cpu_seconds);
+
+// One job's answer: a status byte ('V' value, 'E' error), then for an error the code, where and
 // message separated by NUL, for a value the bytes.
+std::string answer(const Work& work, std::string_view input) {
+  try {
+    Result<std::string> r = work(input);
+    if (r) return "V" + std::move(r).value();
+    const Error& e = r.error();
+    return "E" + e.code + std::string(1, '\0') + e.where + std::string(1, '\0') + e.message;
+  } catch (const std::bad_alloc&) {
+    return std::string("E") + "sandbox.memory" + std::string(1, '\0') + std::string(1, '\0') + "the input needs more memory than the sandbox allows";
+  } catch (const std::exception& e) {
+    return std::string("E") + "sandbox.exception" + std::string(1, '\0') + std::string(1, '\0') + e.what();
+  }
+}
+
+// The answer as a Result for the caller.
+Result<std::string> decode_answer(std::string_view out) {
+  if (out.empty()) return make_error("sandbox.crash", "", "the parser's answer was empty");
+  if (out[0] == 'V') return std::string(out.substr(1));
+  std::string_view rest = out.substr(1);
+  auto a = rest.find('\0');
+  auto b = a == std::string_view::npos ? a : rest.find('\0', a + 1);
+  if (b == std::string_view::npos) return make_error("sandbox.crash", "", "the parser's answer was malformed");
+  return make_error(std::string(rest.substr(0, a)), std::string(rest.substr(a + 1, b - a - 1)), std::string(rest.substr(b + 1)));
+}
+
+// How a child that gave no proper answer ended, as an error.
+Error exit_error(int status) {
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    std::string why = sig == SIGSYS ? "it attempted a forbidden system call" : sig == SIGXCPU ? "it used too much CPU" : std::string("signal ") + strsignal(sig);
+    return make_error("sandbox.crash", "", "the parser was stopped: " + why);
+  }
+  return make_error("sandbox.crash", "", "the parser exited abnormally (status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+}
+
 [[noreturn]] void child(int fd, const Work& work, std::string_view input, const Limits& limits, const Prepare& prepare) {
+  if (!harden(limits, prepare, static_cast<std::uint64_t>(limits.timeout.count() / 1000 + 1))) _exit(70);
+  std::string out = answer(work, input);
+  // _exit, not exit: no atexit handlers (leak checkers, stdio) run under the filter.
+  _exit(write_all(fd, out.data(), out.size()) ? 0 : 71);
+}
+
+bool harden(const Limits& limits, const Prepare& prepare, std::uint64_t cpu_seconds) {
   // The limit is on growth: what the process maps already (a lot under AddressSanitizer, whose
   // shadow memory is reserved up front) plus the allowance.
   std::size_t mapped = 0;
@@ -79,29 +129,15 @@ bool write_all(int fd, const void* data, std::size_t size) {
   }
   rlimit mem{mapped + limits.memory_bytes, mapped + limits.memory_bytes};
   setrlimit(RLIMIT_AS, &mem);
-  rlim_t cpu = static_cast<rlim_t>(limits.timeout.count() / 1000 + 1);
+  rlim_t cpu = static_cast<rlim_t>(cpu_seconds);
   rlimit cpu_limit{cpu, cpu + 1};
   setrlimit(RLIMIT_CPU, &cpu_limit);
   rlimit no_files{0, 0};
   setrlimit(RLIMIT_FSIZE, &no_files);
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
   if (prepare) prepare();
-  if (!apply_filter()) _exit(70);
-  std::string out;
-  try {
-    Result<std::string> r = work(input);
-    if (r) {
-      out = "V" + std::move(r).value();
-    } else {
-      const Error& e = r.error();
-      out = "E" + e.code + std::string(1, '\0') + e.where + std::string(1, '\0') + e.message;
-    }
-  } catch (const std::bad_alloc&) {
-    out = std::string("E") + "sandbox.memory" + std::string(1, '\0') + std::string(1, '\0') + "the input needs more memory than the sandbox allows";
-  } catch (const std::exception& e) {
-    out = std::string("E") + "sandbox.exception" + std::string(1, '\0') + std::string(1, '\0') + e.what();
-  }
-  // _exit, not exit: no atexit handlers (leak checkers, stdio) run under the filter.
-  _exit(write_all(fd, out.data(), out.size()) ? 0 : 71);
+  return apply_filter();
 }
 
 }  // namespace
@@ -156,20 +192,235 @@ Result<std::string> run(const Work& work, std::string_view input, const Limits& 
     return make_error("sandbox.timeout", "", "the parser did not finish within " + std::to_string(limits.timeout.count()) + " ms");
   }
   if (too_large) return make_error("sandbox.output-too-large", "", "the parser's output exceeded the limit");
-  if (WIFSIGNALED(status)) {
-    int sig = WTERMSIG(status);
-    std::string why = sig == SIGSYS ? "it attempted a forbidden system call" : sig == SIGXCPU ? "it used too much CPU" : std::string("signal ") + strsignal(sig);
-    return make_error("sandbox.crash", "", "the parser was stopped: " + why);
+  if (WIFSIGNALED(status) || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.empty()) return exit_error(status);
+  return decode_answer(out);
+}
+
+// --- the pool ------------------------------------------------------------------------------
+
+namespace {
+
+struct Worker {
+  pid_t pid = -1;
+  int fd = -1;           // our end of the socketpair
+  std::size_t jobs = 0;  // done by this process
+  bool busy = false;
+};
+
+bool read_exact(int fd, char* p, std::size_t n, std::chrono::steady_clock::time_point deadline, bool& timed_out) {
+  while (n > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) {
+      timed_out = true;
+      return false;
+    }
+    pollfd pfd{fd, POLLIN, 0};
+    int rc = ::poll(&pfd, 1, static_cast<int>(left));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc == 0) {
+      timed_out = true;
+      return false;
+    }
+    ssize_t got = ::read(fd, p, n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    p += got;
+    n -= static_cast<std::size_t>(got);
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.empty()) {
-    return make_error("sandbox.crash", "", "the parser exited abnormally (status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+  return true;
+}
+
+bool read_frame_blocking(int fd, std::string& out) {
+  char len[8];
+  std::size_t have = 0;
+  while (have < 8) {
+    ssize_t n = ::read(fd, len + have, 8 - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    have += static_cast<std::size_t>(n);
   }
-  if (out[0] == 'V') return out.substr(1);
-  std::string_view rest = std::string_view(out).substr(1);
-  auto a = rest.find('\0');
-  auto b = a == std::string_view::npos ? a : rest.find('\0', a + 1);
-  if (b == std::string_view::npos) return make_error("sandbox.crash", "", "the parser's answer was malformed");
-  return make_error(std::string(rest.substr(0, a)), std::string(rest.substr(a + 1, b - a - 1)), std::string(rest.substr(b + 1)));
+  std::uint64_t size = 0;
+  for (int i = 0; i < 8; ++i) size |= static_cast<std::uint64_t>(static_cast<unsigned char>(len[i])) << (8 * i);
+  out.resize(static_cast<std::size_t>(size));
+  have = 0;
+  while (have < size) {
+    ssize_t n = ::read(fd, out.data() + have, static_cast<std::size_t>(size) - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    have += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// send() with MSG_NOSIGNAL: a worker that died mid-job gives EPIPE here, not SIGPIPE to the service.
+bool send_all(int fd, const char* p, std::size_t n) {
+  while (n > 0) {
+    ssize_t sent = ::send(fd, p, n, MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent <= 0) return false;
+    p += sent;
+    n -= static_cast<std::size_t>(sent);
+  }
+  return true;
+}
+
+// A length-prefixed frame. Workers write with write() (their filter has no send()); the parent
+// sends without SIGPIPE.
+bool write_frame(int fd, std::string_view payload, bool from_worker) {
+  char len[8];
+  std::uint64_t size = payload.size();
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<char>((size >> (8 * i)) & 0xFF);
+  if (from_worker) return write_all(fd, len, 8) && write_all(fd, payload.data(), payload.size());
+  return send_all(fd, len, 8) && send_all(fd, payload.data(), payload.size());
+}
+
+}  // namespace
+
+struct WorkerPool::State {
+  Work work;
+  Prepare prepare;
+  Options options;
+  std::mutex mutex;
+  std::condition_variable idle;
+  std::vector<Worker> workers;
+
+  // A new worker process: hardened once, then serving jobs until its socket closes.
+  Result<void> spawn(Worker& w) {
+    int fds[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+      return make_error("sandbox.unavailable", "", std::string("socketpair: ") + std::strerror(errno));
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+      int e = errno;
+      ::close(fds[0]);
+      ::close(fds[1]);
+      return make_error("sandbox.unavailable", "", std::string("fork: ") + std::strerror(e));
+    }
+    if (pid == 0) {
+      ::close(fds[0]);
+      // Other workers' sockets were inherited; this worker must not hold them open.
+      for (const Worker& other : workers) {
+        if (other.fd >= 0) ::close(other.fd);
+      }
+      const auto per_job = static_cast<std::uint64_t>(options.limits.timeout.count() / 1000 + 1);
+      if (!harden(options.limits, prepare, per_job * options.jobs_per_worker)) _exit(70);
+      std::string input;
+      while (read_frame_blocking(fds[1], input)) {
+        if (!write_frame(fds[1], answer(work, input), true)) break;
+      }
+      _exit(0);
+    }
+    ::close(fds[1]);
+    w.pid = pid;
+    w.fd = fds[0];
+    w.jobs = 0;
+    return ok();
+  }
+
+  // Ends a worker; returns how it ended (for the error of a job it was running).
+  int reap(Worker& w, bool kill_it) {
+    if (w.fd >= 0) ::close(w.fd);
+    w.fd = -1;
+    int status = 0;
+    if (w.pid > 0) {
+      if (kill_it) ::kill(w.pid, SIGKILL);
+      while (waitpid(w.pid, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+    w.pid = -1;
+    return status;
+  }
+};
+
+Result<std::unique_ptr<WorkerPool>> WorkerPool::create(Work work, Prepare prepare, Options options) {
+  std::unique_ptr<WorkerPool> pool(new WorkerPool());
+  pool->state_ = std::make_unique<State>();
+  State& st = *pool->state_;
+  st.work = std::move(work);
+  st.prepare = std::move(prepare);
+  st.options = options;
+  st.options.workers = std::max<std::size_t>(1, options.workers);
+  st.options.jobs_per_worker = std::max<std::size_t>(1, options.jobs_per_worker);
+  st.workers.resize(st.options.workers);
+  for (Worker& w : st.workers) SANSO_TRY(st.spawn(w));
+  return pool;
+}
+
+WorkerPool::~WorkerPool() {
+  if (!state_) return;
+  for (Worker& w : state_->workers) {
+    if (w.pid > 0) state_->reap(w, false);  // closing its socket ends a worker's loop
+  }
+}
+
+Result<std::string> WorkerPool::run(std::string_view input) {
+  State& st = *state_;
+  Worker* w = nullptr;
+  {
+    std::unique_lock lock(st.mutex);
+    st.idle.wait(lock, [&] {
+      for (Worker& x : st.workers) {
+        if (!x.busy) return true;
+      }
+      return false;
+    });
+    for (Worker& x : st.workers) {
+      if (!x.busy) {
+        w = &x;
+        break;
+      }
+    }
+    w->busy = true;
+    // Recycled after its quota, or replaced after a failure: a fresh process for this job.
+    if (w->pid > 0 && w->jobs >= st.options.jobs_per_worker) st.reap(*w, false);
+    if (w->pid <= 0) {
+      if (auto spawned = st.spawn(*w); !spawned) {
+        w->busy = false;
+        st.idle.notify_one();
+        return spawned.error();
+      }
+    }
+  }
+  auto release = [&](bool dead, int* status) {
+    std::lock_guard lock(st.mutex);
+    if (dead) {
+      int s = st.reap(*w, true);
+      if (status != nullptr) *status = s;
+    }
+    w->busy = false;
+    st.idle.notify_one();
+  };
+  ++w->jobs;
+  const auto deadline = std::chrono::steady_clock::now() + st.options.limits.timeout;
+  if (!write_frame(w->fd, input, false)) {
+    int status = 0;
+    release(true, &status);
+    return exit_error(status);
+  }
+  char len[8];
+  bool timed_out = false;
+  if (!read_exact(w->fd, len, 8, deadline, timed_out)) {
+    int status = 0;
+    release(true, &status);
+    if (timed_out) return make_error("sandbox.timeout", "", "the parser did not finish within " + std::to_string(st.options.limits.timeout.count()) + " ms");
+    return exit_error(status);
+  }
+  std::uint64_t size = 0;
+  for (int i = 0; i < 8; ++i) size |= static_cast<std::uint64_t>(static_cast<unsigned char>(len[i])) << (8 * i);
+  if (size > st.options.limits.output_bytes + 1) {
+    release(true, nullptr);
+    return make_error("sandbox.output-too-large", "", "the parser's output exceeded the limit");
+  }
+  std::string out(static_cast<std::size_t>(size), '\0');
+  if (!read_exact(w->fd, out.data(), out.size(), deadline, timed_out)) {
+    int status = 0;
+    release(true, &status);
+    if (timed_out) return make_error("sandbox.timeout", "", "the parser did not finish within " + std::to_string(st.options.limits.timeout.count()) + " ms");
+    return exit_error(status);
+  }
+  release(false, nullptr);
+  return decode_answer(out);
 }
 
 }  // namespace sanso::sandbox

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -29,5 +30,31 @@ using Prepare = std::function<void()>;
 // including a forbidden system call), "sandbox.output-too-large", "sandbox.unavailable" (fork
 // failed: a temporary condition), or the work's own Error.
 Result<std::string> run(const Work& work, std::string_view input, const Limits& limits = {}, const Prepare& prepare = {});
+
+// Pre-forked sandboxed workers that each run many jobs of one fixed Work: the fork, library
+// set-up and filter are paid once per worker, not per job. A worker that crashes, hangs (killed
+// at the job's timeout) or breaks the filter ends only its own job; a fresh worker takes its place.
+// Workers are recycled after `jobs_per_worker` jobs so that state one input leaves behind
+// (memory, caches) is short-lived. Safe to call run() from several threads.
+class WorkerPool {
+ public:
+  struct Options {
+    std::size_t workers = 1;
+    std::size_t jobs_per_worker = 100;
+    Limits limits;
+  };
+  static Result<std::unique_ptr<WorkerPool>> create(Work work, Prepare prepare, Options options);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Same errors as sandbox::run.
+  Result<std::string> run(std::string_view input);
+
+ private:
+  WorkerPool() = default;
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace sanso::sandbox

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <thread>
 #include <vector>
@@ -79,6 +80,89 @@ TEST(Sandbox, OutputIsLimited) {
   auto r = run([](std::string_view) -> Result<std::string> { return std::string(1 << 20, 'y'); }, "x", limits);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "sandbox.output-too-large");
+}
+
+}  // namespace
+}  // namespace sanso::sandbox
+
+namespace sanso::sandbox {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A worker's answer names its process, so reuse and replacement can be seen.
+Result<std::string> pid_echo(std::string_view in) {
+  if (in == "crash") std::raise(SIGSEGV);
+  if (in == "open") (void)::open("/etc/passwd", O_RDONLY);
+  if (in == "hang") {
+    volatile unsigned long n = 0;
+    while (true) n = n + 1;
+  }
+  if (in == "error") return make_error("test.bad", "here", "refused");
+  return std::to_string(::getpid()) + ":" + std::string(in);
+}
+
+std::string pid_of(const Result<std::string>& r) { return r ? r->substr(0, r->find(':')) : ""; }
+
+TEST(WorkerPool, WorkersAreReusedAndRecycledAfterTheirQuota) {
+  WorkerPool::Options o;
+  o.workers = 1;
+  o.jobs_per_worker = 3;
+  auto pool = WorkerPool::create(pid_echo, {}, o);
+  ASSERT_TRUE(pool) << pool.error().to_string();
+  auto a = (*pool)->run("a"), b = (*pool)->run("b"), c = (*pool)->run("c"), d = (*pool)->run("d");
+  ASSERT_TRUE(a && b && c && d);
+  EXPECT_EQ(a->substr(a->find(':')), ":a");
+  EXPECT_EQ(pid_of(a), pid_of(b));
+  EXPECT_EQ(pid_of(a), pid_of(c));
+  EXPECT_NE(pid_of(c), pid_of(d)) << "recycled after 3 jobs";
+  EXPECT_NE(pid_of(a), std::to_string(::getpid()));
+  auto err = (*pool)->run("error");
+  ASSERT_FALSE(err);
+  EXPECT_EQ(err.error().code, "test.bad");
+  EXPECT_EQ(err.error().where, "here");
+}
+
+TEST(WorkerPool, ACrashAViolationAndAHangEndOnlyTheirJob) {
+  WorkerPool::Options o;
+  o.workers = 1;
+  o.limits.timeout = 1s;
+  auto pool = WorkerPool::create(pid_echo, {}, o);
+  ASSERT_TRUE(pool);
+  auto before = (*pool)->run("x");
+  auto crash = (*pool)->run("crash");
+  ASSERT_FALSE(crash);
+  EXPECT_EQ(crash.error().code, "sandbox.crash");
+  auto after = (*pool)->run("y");
+  ASSERT_TRUE(after) << after.error().to_string();
+  EXPECT_NE(pid_of(before), pid_of(after)) << "a fresh worker replaced the crashed one";
+  auto open = (*pool)->run("open");
+  ASSERT_FALSE(open);
+  EXPECT_NE(open.error().message.find("forbidden system call"), std::string::npos);
+  auto hang = (*pool)->run("hang");
+  ASSERT_FALSE(hang);
+  EXPECT_EQ(hang.error().code, "sandbox.timeout");
+  EXPECT_TRUE((*pool)->run("z").has_value());
+}
+
+TEST(WorkerPool, ServesSeveralThreadsAtOnce) {
+  WorkerPool::Options o;
+  o.workers = 2;
+  auto pool = WorkerPool::create(pid_echo, {}, o);
+  ASSERT_TRUE(pool);
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        std::string in = std::to_string(t) + "-" + std::to_string(i);
+        auto r = (*pool)->run(in);
+        if (r && r->substr(r->find(':') + 1) == in) ++good;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(good.load(), 80);
 }
 
 }  // namespace
