@@ -140,11 +140,8 @@ bool harden(const Limits& limits, const Prepare& prepare, std::uint64_t cpu_seco
   return apply_filter();
 }
 
-}  // namespace
-
-Result<std::string> run(const Work& work, std::string_view input, const Limits& limits, const Prepare& prepare) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return make_error("sandbox.unavailable", "", std::string("pipe: ") + std::strerror(errno));
+// fork(), closing the channel's two ends again when it fails.
+Result<pid_t> fork_with(int fds[2]) {
   pid_t pid = fork();
   if (pid < 0) {
     int e = errno;
@@ -152,6 +149,15 @@ Result<std::string> run(const Work& work, std::string_view input, const Limits& 
     ::close(fds[1]);
     return make_error("sandbox.unavailable", "", std::string("fork: ") + std::strerror(e));
   }
+  return pid;
+}
+
+}  // namespace
+
+Result<std::string> run(const Work& work, std::string_view input, const Limits& limits, const Prepare& prepare) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return make_error("sandbox.unavailable", "", std::string("pipe: ") + std::strerror(errno));
+  pid_t pid = SANSO_TRY(fork_with(fds));
   if (pid == 0) {
     ::close(fds[0]);
     child(fds[1], work, input, limits, prepare);
@@ -290,13 +296,7 @@ struct WorkerPool::State {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
       return make_error("sandbox.unavailable", "", std::string("socketpair: ") + std::strerror(errno));
     }
-    pid_t pid = fork();
-    if (pid < 0) {
-      int e = errno;
-      ::close(fds[0]);
-      ::close(fds[1]);
-      return make_error("sandbox.unavailable", "", std::string("fork: ") + std::strerror(e));
-    }
+    pid_t pid = SANSO_TRY(fork_with(fds));
     if (pid == 0) {
       ::close(fds[0]);
       // Other workers' sockets were inherited; this worker must not hold them open.
