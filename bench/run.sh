@@ -24,6 +24,12 @@ echo "== mail 無害化 on a generated mix (10,000 messages) against GMime parse
 node bench/mail_report.js "$out/mail.json" | tee "$out/mail-summary.txt"
 
 echo
+echo "== CDR per format against its floor (libzip, qpdf, libvips), and the sandbox's cost per file"
+"$build/sanso_cdr_bench" --benchmark_out="$out/cdr.json" --benchmark_out_format=json
+node bench/cdr_report.js "$out/cdr.json" | tee "$out/cdr-summary.txt"
+bash bench/cdr/libreoffice.sh "$build" "$out" | tee -a "$out/cdr-summary.txt"
+
+echo
 echo "== sanso decide() (Google Benchmark)"
 "$build/sanso_policy_bench" --benchmark_min_time=0.5 --benchmark_out="$out/policy.json" --benchmark_out_format=json
 

@@ -14,6 +14,7 @@ packages=(
   libuchardet-dev libytnef0-dev libkainjow-mustache-dev
   libqpdf-dev libvips-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
   qpdf                                   # `qpdf --check` on sanitized PDFs in the tests
+  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui  # rebuilt Office files must open (tests, a separate process)
   # servers the tests run for real (each started privately by the test harness)
   postgresql postfix
   sqlite3                                # the demo tampers with a copy of the store to show detection
