@@ -34,7 +34,7 @@ run audit_note_fuzz fuzz/audit/corpus
 run config_parse_fuzz fuzz/config/corpus examples/minamata/sanso.toml
 run quarantine_unseal_fuzz fuzz/quarantine/corpus
 run mime_charset_fuzz fuzz/mime/corpus tests/data/mime/html
-run mail_sanitize_fuzz examples/minamata/mail ${SANSO_SHARED:-../shared}/corpora/mail/mimekit-messages
+run mail_sanitize_fuzz examples/minamata/mail fuzz/mail/corpus ${SANSO_SHARED:-../shared}/corpora/mail/mimekit-messages
 # The CDR engine: every format's rebuilder for a shorter run each, over our seeds and the public files.
 cdr_seconds=${SANSO_CDR_FUZZ_SECONDS:-8}
 for format in file ooxml odf pdf rtf ole2 image text archive; do

@@ -73,6 +73,11 @@ CdrResult sanitize(std::string_view bytes, std::string_view name, const CdrPolic
 // `blocked` result ("sandbox-violation", "timeout"), never a passed file.
 CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, const CdrPolicy& policy);
 
+// The readable text of a file, for content checks (個人番号 in an outgoing attachment): text and
+// CSV decoded, HTML as text, OOXML/ODF text runs from their XML; "" for anything else. Like
+// sanitize(), only ever run on untrusted bytes inside the sandbox.
+std::string extract_text(std::string_view bytes, std::string_view name);
+
 // The sandbox around sanitize() with the work replaceable: tests prove with it that a worker that
 // misbehaves (opens a file, connects, executes a program, loops) ends `blocked`, never passed.
 using SandboxedWork = std::function<CdrResult(std::string_view bytes)>;

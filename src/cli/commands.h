@@ -21,6 +21,8 @@ void register_quarantine_command(CLI::App& app, int& exit_code);
 void register_mail_command(CLI::App& app, int& exit_code);
 // `sanso file …`.
 void register_file_command(CLI::App& app, int& exit_code);
+// `sanso milter`.
+void register_milter_command(CLI::App& app, int& exit_code);
 // `sanso audit …`.
 void register_audit_command(CLI::App& app, int& exit_code);
 

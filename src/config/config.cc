@@ -204,7 +204,14 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
 
   if (const toml::table* m = SANSO_TRY(r.table(root, "mail"))) {
     SANSO_TRY(r.only_keys(*m, "[mail]", {"output_charset", "prefer", "defang_links", "lang", "keep_headers", "max_message_mb",
-                                          "max_depth", "max_parts", "contact", "notice_template", "attachment_actions"}));
+                                          "max_depth", "max_parts", "contact", "notice_template", "attachment_actions",
+                                          "unmarked_classification", "identifier_action", "strict_on_auth_failure"}));
+    SANSO_TRY(r.string(*m, "unmarked_classification", c.mail.unmarked_classification));
+    SANSO_TRY(r.string(*m, "identifier_action", c.mail.identifier_action));
+    SANSO_TRY(r.boolean(*m, "strict_on_auth_failure", c.mail.strict_on_auth_failure));
+    if (c.mail.identifier_action != "hold" && c.mail.identifier_action != "reject") {
+      return make_error("config.value", where(path, *m->get("identifier_action")), "'identifier_action' must be one of: hold, reject");
+    }
     if (const toml::table* rules = SANSO_TRY(r.table(*m, "attachment_actions"))) {
       for (const auto& [k, v] : *rules) {
         const std::string* action = v.as_string() != nullptr ? &v.as_string()->get() : nullptr;
@@ -318,6 +325,11 @@ Result<void> check_config_against_policy(const ServiceConfig& config, const poli
   for (const auto& r : config.quarantine.inspector_roles) SANSO_TRY(known(r, "[quarantine] inspector_roles"));
   for (const auto& u : config.operators) {
     for (const auto& r : u.roles) SANSO_TRY(known(r, "[[users]] " + u.name));
+  }
+  if (!policy.scheme.confidentiality.rank_of(config.mail.unmarked_classification)) {
+    return make_error("config.unknown-level", config.source + ": [mail] unmarked_classification",
+                      "'" + config.mail.unmarked_classification + "' is not a confidentiality level of the policy (levels: " +
+                          policy.scheme.confidentiality.ids_joined() + ")");
   }
   return ok();
 }

@@ -60,6 +60,11 @@ struct MailSettings {
   // Per file extension or content type: "remove", "sanitize" or "reject" (hold the message); the
   // default for the rest is [cdr] attachments.
   std::map<std::string, std::string> attachment_actions;
+  // The gateway (sanso milter): outgoing mail nobody marked with a classification is taken as
+  // this level; 個人番号/法人番号 found in outgoing mail: "hold" (for approval) or "reject".
+  std::string unmarked_classification = "1";
+  std::string identifier_action = "hold";
+  bool strict_on_auth_failure = true;  // SPF/DKIM/DMARC failure: attachments removed, not rebuilt
 };
 
 // How files are disarmed and rebuilt (src/cdr); every key optional.

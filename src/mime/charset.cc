@@ -58,6 +58,8 @@ iconv_t converter(const char* from) {
 }
 
 // Converts with iconv; each byte iconv refuses becomes one U+FFFD and is counted.
+std::string decode_utf8_lenient(std::string_view in, std::size_t& replaced);
+
 std::string iconv_to_utf8(std::string_view in, const char* from, std::size_t& replaced) {
   std::string out;
   iconv_t cd = converter(from);
@@ -93,6 +95,9 @@ std::string iconv_to_utf8(std::string_view in, const char* from, std::size_t& re
     }
   }
   iconv(cd, nullptr, nullptr, nullptr, nullptr);  // back to the initial state for the next caller
+  // glibc's converters can emit sequences beyond U+10FFFF (its UTF-8 reader accepts them, and a
+  // mangled label such as "utf\xE38" reaches it as UTF-8): never let them out as "UTF-8".
+  if (!is_valid_utf8(out)) out = decode_utf8_lenient(out, replaced);
   return out;
 }
 

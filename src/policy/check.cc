@@ -30,6 +30,7 @@ class Checker {
     profile_requirements();
     outsourcing();
     networks();
+    mail_domains();
     if (!has_errors(out_)) reachability();
     sort_diagnostics(out_);
     return std::move(out_);
@@ -355,6 +356,26 @@ class Checker {
           error(b.zone->loc, "zone '" + b.zone->id + "' network " + b.text + " overlaps " + a.text + " of zone '" + a.zone->id +
                                  "'; an address must belong to one zone for monitoring (6(3)③)",
                 "cidr-overlap");
+        }
+      }
+    }
+  }
+
+  // Mail domains place a sender or recipient in a zone (the mail gateway's direction): each must
+  // look like a domain, and no domain may belong to two zones.
+  void mail_domains() {
+    std::map<std::string, const Zone*> owner;
+    for (const Zone& z : p_.zones) {
+      for (const std::string& d : z.mail_domains) {
+        bool ok = !d.empty() && d.size() <= 253 && d.front() != '.' && d.back() != '.' && d.find("..") == std::string::npos && d.find('.') != std::string::npos;
+        for (char c : d) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.');
+        if (!ok) {
+          error(z.loc, "zone '" + z.id + "' has an invalid mail domain '" + d + "' (expected e.g. city.minamata.lg.jp)", "bad-mail-domain");
+          continue;
+        }
+        auto [it, fresh] = owner.emplace(d, &z);
+        if (!fresh && it->second != &z) {
+          error(z.loc, "mail domain '" + d + "' is claimed by zones '" + it->second->id + "' and '" + z.id + "'; mail must have one direction", "mail-domain-overlap");
         }
       }
     }

@@ -410,11 +410,15 @@ void read_document(const toml::table& doc, Policy& p, std::vector<Diagnostic>& d
     p.bodies.push_back({r.string(*t, "id", "a body", true), r.label(*t, "a body", true), loc_of(t->source())});
   }
   for (const toml::table* t : r.tables(doc, "zones")) {
-    r.only_keys(*t, "a zone", {"id", "name", "name_en", "cidrs", "controls", "max_confidentiality"});
+    r.only_keys(*t, "a zone", {"id", "name", "name_en", "cidrs", "mail_domains", "controls", "max_confidentiality"});
     Zone z;
     z.id = r.string(*t, "id", "a zone", true);
     z.name = r.label(*t, "a zone", true);
     z.cidrs = r.strings(*t, "cidrs");
+    z.mail_domains = r.strings(*t, "mail_domains");
+    for (auto& d : z.mail_domains) {
+      for (char& c : d) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
     z.controls = r.strings(*t, "controls");
     z.max_confidentiality = r.string(*t, "max_confidentiality", "a zone", false);
     z.loc = loc_of(t->source());

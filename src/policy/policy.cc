@@ -62,6 +62,25 @@ bool Zone::has_control(std::string_view control) const {
 }
 
 const Zone* Policy::find_zone(std::string_view id) const { return find_by_id(zones, id); }
+
+const Zone* Policy::zone_of_mail_domain(std::string_view domain) const {
+  std::string d(domain);
+  for (char& c : d) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  while (!d.empty() && d.back() == '.') d.pop_back();
+  const Zone* best = nullptr;
+  std::size_t best_len = 0;
+  for (const Zone& z : zones) {
+    for (const std::string& m : z.mail_domains) {
+      const bool same = d == m;
+      const bool child = d.size() > m.size() && d.compare(d.size() - m.size(), m.size(), m) == 0 && d[d.size() - m.size() - 1] == '.';
+      if ((same || child) && m.size() > best_len) {
+        best = &z;
+        best_len = m.size();
+      }
+    }
+  }
+  return best;
+}
 const Role* Policy::find_role(std::string_view id) const { return find_by_id(roles, id); }
 const System* Policy::find_system(std::string_view id) const { return find_by_id(systems, id); }
 const Asset* Policy::find_asset(std::string_view id) const { return find_by_id(assets, id); }

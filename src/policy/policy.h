@@ -86,6 +86,7 @@ struct Zone {
   std::string id;
   Label name;
   std::vector<std::string> cidrs;
+  std::vector<std::string> mail_domains;  // lower-case; a domain covers its subdomains
   std::vector<std::string> controls;   // e.g. "mfa", "no_export", "edr"
   std::string max_confidentiality;     // empty: no ceiling (or the scheme's internet ceiling)
   SourceLoc loc;
@@ -212,6 +213,9 @@ struct Policy {
   std::vector<ExternalService> services;
 
   const Zone* find_zone(std::string_view id) const;
+  // The zone whose mail_domains hold this domain or a parent of it (the longest wins); nullptr for
+  // any other domain, which the mail gateway treats as the internet.
+  const Zone* zone_of_mail_domain(std::string_view domain) const;
   const Role* find_role(std::string_view id) const;
   const System* find_system(std::string_view id) const;
   const Asset* find_asset(std::string_view id) const;

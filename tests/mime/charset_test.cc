@@ -1,4 +1,5 @@
 #include "mime/charset.h"
+#include "core/text.h"
 
 #include <filesystem>
 #include <fstream>
@@ -126,6 +127,21 @@ TEST(Charset, OtherLabelledCharsetsStillDecode) {
   auto big5 = decode_text(read_file(kFilters / "chinese.big5.txt"), "big5");
   EXPECT_EQ(big5.replaced, 0u);
   EXPECT_FALSE(big5.mislabelled);
+}
+
+}  // namespace
+}  // namespace sanso::mime
+
+namespace sanso::mime {
+namespace {
+
+TEST(Charset, AMangledLabelNeverYieldsInvalidUtf8) {
+  // Found by fuzzing: "utf\xE3" "8" reaches glibc's permissive UTF-8 reader, which passes F4 A1 …
+  // (beyond U+10FFFF) through.
+  DecodedText d = decode_text("ok \xF4\xA1\x82\xA9 end", "utf\xE3" "8");
+  EXPECT_TRUE(is_valid_utf8(d.utf8)) << d.utf8;
+  EXPECT_GT(d.replaced, 0u);
+  EXPECT_NE(d.utf8.find("ok "), std::string::npos);
 }
 
 }  // namespace

@@ -291,6 +291,26 @@ TEST(CheckPolicy, ZoneNetworks) {
   EXPECT_NE(find_check(overlap, "cidr-overlap")->message.find("overlaps 10.0.0.0/8 of zone 'lgwan'"), std::string::npos);
 }
 
+TEST(CheckPolicy, MailDomainsPlaceMailInOneZone) {
+  auto with_domains = [](std::string_view lgwan, std::string_view internet) {
+    std::string text = base_policy();
+    text.replace(text.find("name = \"LGWAN接続系\""), 0, "mail_domains = [" + std::string(lgwan) + "]\n");
+    text.replace(text.find("name = \"インターネット接続系\""), 0, "mail_domains = [" + std::string(internet) + "]\n");
+    return text;
+  };
+  EXPECT_TRUE(diagnose(with_domains("\"City.Test.LG.JP\"", "\"partner.example\"")).empty());
+  EXPECT_TRUE(has_check(diagnose(with_domains("\"city test\"", "")), "bad-mail-domain"));
+  EXPECT_TRUE(has_check(diagnose(with_domains("\"a.example\"", "\"a.example\"")), "mail-domain-overlap"));
+  LoadResult r = testing::load(with_domains("\"city.test.lg.jp\"", ""));
+  ASSERT_TRUE(r.policy);
+  const Policy& p = *r.policy;
+  ASSERT_NE(p.zone_of_mail_domain("CITY.test.lg.jp"), nullptr);
+  EXPECT_EQ(p.zone_of_mail_domain("city.test.lg.jp")->id, "lgwan");
+  EXPECT_EQ(p.zone_of_mail_domain("soumu.city.test.lg.jp")->id, "lgwan") << "subdomains belong to the zone";
+  EXPECT_EQ(p.zone_of_mail_domain("evilcity.test.lg.jp"), nullptr) << "a suffix that is not a parent domain";
+  EXPECT_EQ(p.zone_of_mail_domain("gmail.com"), nullptr);
+}
+
 TEST(CheckPolicy, LoadCheckedPolicyListsErrors) {
   auto r = load_checked_policy(std::string(SANSO_SOURCE_DIR) + "/tests/data/policy/malformed/05-unknown-action.toml", testing::kToday);
   ASSERT_FALSE(r);

@@ -1,0 +1,83 @@
+// `sanso milter --config sanso.toml [--listen unix:PATH|inet:PORT@HOST]`: the mail gateway as a
+// Postfix milter (docs/postfix.md). Runs until SIGTERM; every decision is audited.
+#include <CLI/CLI.hpp>
+#include <sodium.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/service.h"
+#include "core/clock.h"
+#include "mail/milter/gateway.h"
+#include "mail/milter/milter.h"
+#include "policy/decide.h"
+
+namespace sanso::cli {
+namespace {
+
+int run(const ServiceOptions& o, const std::string& listen_arg) {
+  if (sodium_init() < 0) return kExitFailure;
+  auto service = load_service(o);
+  if (!service) return print_error(service.error()), kExitFailure;
+  auto log = make_audit_log(*service);
+  if (!log) return print_error(log.error()), kExitFailure;
+  auto store = open_quarantine(*service, **log);
+  if (!store) return print_error(store.error()), kExitFailure;
+  if (auto rec = record_setting_changes(*service, (*store)->database(), **log, service->config.node); !rec) return print_error(rec.error()), kExitFailure;
+  auto compiled = policy::CompiledPolicy::compile(service->policy, system_clock().today());
+  if (!compiled) return print_error(compiled.error()), kExitFailure;
+
+  const config::ServiceConfig& c = service->config;
+  mail::GatewaySettings settings;
+  settings.node = c.node;
+  settings.lang = c.mail.lang;
+  settings.unmarked_level = c.mail.unmarked_classification;
+  settings.identifier_action = c.mail.identifier_action;
+  settings.strict_on_auth_failure = c.mail.strict_on_auth_failure;
+  mail::SanitizeOptions& s = settings.sanitize;
+  s.output_charset = c.mail.output_charset;
+  s.prefer_html = c.mail.prefer == "html";
+  s.defang_links = c.mail.defang_links;
+  s.lang = c.mail.lang;
+  if (!c.mail.keep_headers.empty()) s.keep_headers = c.mail.keep_headers;
+  s.max_message_bytes = static_cast<std::size_t>(c.mail.max_message_mb) << 20;
+  s.max_depth = static_cast<int>(c.mail.max_depth);
+  s.max_parts = static_cast<int>(c.mail.max_parts);
+  s.contact = c.mail.contact;
+  s.attachment_action = c.cdr.attachments;
+  s.attachment_rules = c.mail.attachment_actions;
+  s.cdr = cdr_policy_from(c.cdr);
+  if (!c.mail.notice_template.empty()) {
+    std::ifstream in(c.mail.notice_template, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) return print_error(make_error("config.template", c.mail.notice_template, "cannot read the notice template")), kExitFailure;
+    s.notice_template = text.str();
+  }
+
+  mail::MailGateway gateway(service->policy, *compiled, **store, **log, settings);
+  mail::MilterOptions options;
+  options.listen = !listen_arg.empty() ? listen_arg : c.listeners.milter;
+  if (options.listen.empty()) {
+    print_error(make_error("cli.usage", "sanso milter", "no socket: give --listen or set [listeners] milter in sanso.toml"));
+    return kExitUsage;
+  }
+  std::fprintf(stderr, "sanso milter: listening on %s (node %s, policy %s)\n", options.listen.c_str(), c.node.c_str(), c.policy_file.c_str());
+  if (auto r = mail::run_milter(gateway, options); !r) return print_error(r.error()), kExitFailure;
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_milter_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<ServiceOptions>();
+  auto listen = std::make_shared<std::string>();
+  CLI::App* m = app.add_subcommand("milter", "the mail gateway for Postfix: 無害化 inbound, checks outbound (docs/postfix.md)");
+  m->add_option("--config", o->config_path, "sanso.toml (default: $SANSO_CONFIG, then /etc/sanso/sanso.toml)");
+  m->add_option("--listen", *listen, "unix:/path or inet:port@host (default: [listeners] milter)");
+  m->callback([&exit_code, o, listen] { exit_code = run(*o, *listen); });
+}
+
+}  // namespace sanso::cli

@@ -1,0 +1,30 @@
+// Japanese identification numbers in outgoing text: 個人番号 (My Number, 12 digits) and 法人番号
+// (corporate number, 13 digits), recognised only when the check digit is right, so that order
+// numbers and phone numbers of the same length do not stop mail. Reports carry masked numbers
+// only: the audit log must never become a store of 個人番号.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sanso::mail {
+
+// 12 ASCII digits whose last is the check digit of the first 11 (番号法施行令 8条).
+bool is_individual_number(std::string_view digits);
+// 13 ASCII digits whose first is the check digit of the other 12 (法人番号の指定等に関する省令 2条).
+bool is_corporate_number(std::string_view digits);
+
+struct NumberMatch {
+  std::string kind;    // "individual_number" or "corporate_number"
+  std::string masked;  // "********9018": only the last four digits
+  std::size_t offset = 0;  // byte offset in the text
+};
+
+// Every valid number in UTF-8 text: contiguous digits or groups split by one space or hyphen
+// ("1234 5678 9018", "1234-5678-9018"), full-width digits (０–９) too, not part of a longer
+// run of digits.
+std::vector<NumberMatch> find_identification_numbers(std::string_view text);
+
+}  // namespace sanso::mail

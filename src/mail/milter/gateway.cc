@@ -1,0 +1,283 @@
+#include "mail/milter/gateway.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <exception>
+#include <set>
+
+#include "audit/log.h"
+#include "core/text.h"
+#include "mail/outbound.h"
+#include "policy/decide.h"
+#include "policy/policy.h"
+#include "quarantine/quarantine.h"
+
+namespace sanso::mail {
+namespace {
+
+std::string domain_of(std::string_view address) {
+  auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : ascii_lower(address.substr(at + 1));
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char h[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(h, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : h) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+std::string action_name(policy::Action a) {
+  switch (a) {
+    case policy::Action::kAllow: return "allow";
+    case policy::Action::kSanitize: return "sanitize";
+    case policy::Action::kApprove: return "approve";
+    case policy::Action::kDeny: return "deny";
+  }
+  return "deny";
+}
+
+// SMTP replies must be ASCII and one line: the Japanese reason goes to the audit log and the
+// quarantine record; the reply names the rule and the clause.
+std::string reply_text(std::string_view code, std::string_view what, const GatewayVerdict& v) {
+  std::string out = std::string(code) + " " + std::string(what);
+  if (!v.rule.empty()) out += " (policy rule " + v.rule + ", clause " + v.clause + ")";
+  if (!v.quarantine_id.empty()) out += "; quarantine id " + v.quarantine_id;
+  // Circled numbers of clause references (6(3)①) become (1); anything else non-ASCII becomes '?'.
+  std::string ascii;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(out[i]);
+    if (c == 0xE2 && i + 2 < out.size() && static_cast<unsigned char>(out[i + 1]) == 0x91) {
+      const unsigned char n = static_cast<unsigned char>(out[i + 2]);
+      if (n >= 0xA0 && n <= 0xB3) {  // ① U+2460 … ⑳ U+2473
+        ascii += "(" + std::to_string(n - 0xA0 + 1) + ")";
+        i += 2;
+        continue;
+      }
+    }
+    if (c >= 0x80) {
+      while (i + 1 < out.size() && (static_cast<unsigned char>(out[i + 1]) & 0xC0) == 0x80) ++i;
+      ascii.push_back('?');
+    } else {
+      ascii.push_back(c == '\r' || c == '\n' ? ' ' : static_cast<char>(c));
+    }
+  }
+  return ascii;
+}
+
+// A temporary failure: the sender retries later, nothing is lost; the error goes to the audit log.
+GatewayVerdict tempfail(GatewayVerdict v, const std::string& what, const Error& e) {
+  v.action = GatewayVerdict::Action::kTempfail;
+  v.outcome = "tempfail";
+  v.reply = reply_text("4.3.0", what + " (" + e.code + "); try again later", v);
+  v.details = {{"error", e.to_string()}};
+  return v;
+}
+
+}  // namespace
+
+bool authentication_failed(std::string_view raw) {
+  std::string head = ascii_lower(raw.substr(0, raw.find("\r\n\r\n") == std::string_view::npos ? std::min<std::size_t>(raw.size(), 65536) : raw.find("\r\n\r\n")));
+  for (std::size_t at = head.find("authentication-results:"); at != std::string::npos; at = head.find("authentication-results:", at + 1)) {
+    std::size_t end = at;
+    // The header with its folded continuation lines.
+    while ((end = head.find('\n', end + 1)) != std::string::npos && end + 1 < head.size() && (head[end + 1] == ' ' || head[end + 1] == '\t')) {
+    }
+    std::string value = head.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    for (const char* bad : {"spf=fail", "spf=softfail", "dkim=fail", "dmarc=fail", "spf=permerror", "dkim=permerror", "dmarc=permerror"}) {
+      if (value.find(bad) != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+MailGateway::MailGateway(const policy::Policy& policy, const policy::CompiledPolicy& compiled, quarantine::QuarantineStore& store, audit::AuditLog& log,
+                         GatewaySettings settings)
+    : policy_(policy), compiled_(compiled), store_(store), log_(log), settings_(std::move(settings)) {}
+
+GatewayVerdict MailGateway::process(const Envelope& envelope, std::string_view raw) {
+  try {
+    GatewayVerdict v = decide(envelope, raw);
+    // Every decision is in the audit log before Postfix hears it; a log that cannot be written
+    // stops mail (temporarily) rather than letting it pass unrecorded.
+    if (auto logged = audit(envelope, raw, v); !logged) {
+      GatewayVerdict failed;
+      failed.action = GatewayVerdict::Action::kTempfail;
+      failed.outcome = "tempfail";
+      failed.reply = reply_text("4.3.0", "the audit log could not be written (" + logged.error().code + "); try again later", failed);
+      return failed;
+    }
+    return v;
+  } catch (const std::exception& e) {
+    GatewayVerdict v;
+    v.action = GatewayVerdict::Action::kTempfail;
+    v.outcome = "tempfail";
+    v.reply = reply_text("4.3.0", std::string("temporary failure in the mail gateway, try again later: ") + e.what(), v);
+    return v;
+  }
+}
+
+GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view raw) {
+  GatewayVerdict v;
+  const policy::Zone* from_zone = policy_.zone_of_mail_domain(domain_of(envelope.sender));
+  const std::string from = from_zone != nullptr ? from_zone->id : "internet";
+  std::set<std::string> to;
+  for (const auto& r : envelope.recipients) {
+    const policy::Zone* z = policy_.zone_of_mail_domain(domain_of(r));
+    to.insert(z != nullptr ? z->id : "internet");
+  }
+  if (to.empty()) to.insert("internet");
+  // The strictest decision over every recipient zone; a deny anywhere (the mynumber zone talks to
+  // nobody) rejects the message for all.
+  policy::Decision strictest;
+  bool first = true;
+  std::string strictest_to;
+  for (const auto& z : to) {
+    if (from == "lgwan" && z == "internet") continue;  // decided on the classification below
+    auto d = compiled_.decide(policy::RequestNames{from, z, "mail", "", "", ""});
+    if (!d) return tempfail(v, "the mail policy could not decide", d.error());
+    if (first || static_cast<int>(d->action) > static_cast<int>(strictest.action)) {
+      strictest = *d;
+      strictest_to = z;
+      first = false;
+    }
+  }
+  if (!first) {
+    v.direction = from + "→" + strictest_to;
+    v.rule = std::string(strictest.rule_id());
+    v.clause = std::string(strictest.clause());
+  }
+  if (!first && strictest.action == policy::Action::kDeny) {
+    v.action = GatewayVerdict::Action::kReject;
+    v.outcome = "rejected";
+    v.reply = reply_text("5.7.1", "mail between these zones is not allowed", v);
+    v.details = {{"reason", std::string(strictest.reason(settings_.lang))}};
+    return v;
+  }
+  if (from == "lgwan" && to.count("internet")) return outbound(envelope, raw, v);
+  if (from == "internet" && to.count("lgwan")) return inbound(envelope, raw, v);
+  v.action = GatewayVerdict::Action::kAccept;
+  v.outcome = "accepted";
+  v.details = {{"policy_action", first ? "none" : action_name(strictest.action)}};
+  return v;
+}
+
+GatewayVerdict MailGateway::inbound(const Envelope& envelope, std::string_view raw, GatewayVerdict v) {
+  SanitizeOptions options = settings_.sanitize;
+  const bool risky = authentication_failed(raw);
+  if (risky && settings_.strict_on_auth_failure) options.attachment_action = "remove";
+  SanitizePlan plan = sanitize_sandboxed(raw, options);
+  // The original is durable before anything is answered; without it, a temporary failure.
+  quarantine::Submission s;
+  s.original = std::string(raw);
+  s.origin.kind = quarantine::Origin::Kind::kMail;
+  s.origin.message_id = plan.message_id;
+  s.origin.envelope_from = envelope.sender;
+  s.origin.envelope_to = envelope.recipients;
+  s.origin.subject = plan.subject;
+  s.verdict = plan.verdict;
+  s.reason = plan.verdict == "held" ? plan.reason : "無害化 (" + std::to_string(plan.parts.size()) + " parts)";
+  s.report_json = plan_to_json(plan);
+  auto item = store_.put(std::move(s));
+  if (!item) return tempfail(v, "the original could not be stored", item.error());
+  v.quarantine_id = item->id;
+  v.message = render_message(plan, options, v.quarantine_id);
+  v.action = GatewayVerdict::Action::kReplace;
+  v.outcome = plan.verdict;
+  v.details = {{"quarantine_id", v.quarantine_id}, {"sender_risk", risky ? "authentication-failed" : "none"}, {"attachments", std::to_string(plan.attachments.size())}};
+  return v;
+}
+
+GatewayVerdict MailGateway::outbound(const Envelope& envelope, std::string_view raw, GatewayVerdict v) {
+  std::vector<std::string> levels;
+  for (const auto& l : policy_.scheme.confidentiality.levels) levels.push_back(l.id);
+  OutboundScan scan = scan_outbound_sandboxed(raw, levels);
+  if (!scan.error.empty()) {
+    // Outgoing mail that cannot be read cannot be checked: hold it, never pass it unchecked.
+    return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "");
+  }
+  const std::string level = scan.classification.empty() ? settings_.unmarked_level : scan.classification;
+  auto d = compiled_.decide(policy::RequestNames{"lgwan", "internet", "mail", level, "", ""});
+  if (!d) return tempfail(v, "the mail policy could not decide", d.error());
+  v.direction = "lgwan→internet";
+  v.rule = std::string(d->rule_id());
+  v.clause = std::string(d->clause());
+  if (d->action == policy::Action::kDeny) {
+    v.action = GatewayVerdict::Action::kReject;
+    v.outcome = "rejected";
+    v.reply = reply_text("5.7.1", "confidentiality " + level + " may not leave LGWAN by mail", v);
+    v.details = {{"classification", level}, {"reason", std::string(d->reason(settings_.lang))}};
+    return v;
+  }
+  if (!scan.identifiers.empty()) {
+    std::string found;
+    for (const auto& f : scan.identifiers) {
+      found += (found.empty() ? "" : ", ") + std::string(f.kind == "individual_number" ? "個人番号" : "法人番号") + " " + f.masked + " (" + f.where + ")";
+    }
+    // The clause for identification numbers: the outbound inspection rule of the policy.
+    if (settings_.identifier_action == "reject") {
+      v.action = GatewayVerdict::Action::kReject;
+      v.outcome = "rejected";
+      v.reply = reply_text("5.7.1", "the message contains an identification number (My Number / corporate number)", v);
+      v.details = {{"classification", level}, {"identifiers", found}};
+      return v;
+    }
+    return hold(envelope, raw, v, "個人番号・法人番号を検出: " + found, level);
+  }
+  if (d->action == policy::Action::kApprove) {
+    return hold(envelope, raw, v, "承認が必要 (" + std::string(d->reason(settings_.lang)) + ")", level);
+  }
+  v.action = GatewayVerdict::Action::kAccept;
+  v.outcome = "accepted";
+  v.details = {{"classification", level}, {"attachments", std::to_string(scan.attachments.size())}};
+  return v;
+}
+
+GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification) {
+  quarantine::Submission s;
+  s.original = std::string(raw);
+  s.origin.kind = quarantine::Origin::Kind::kMail;
+  s.origin.envelope_from = envelope.sender;
+  s.origin.envelope_to = envelope.recipients;
+  s.verdict = "held";
+  s.reason = why;
+  s.classification = classification.empty() ? "" : "機密性" + classification;
+  auto item = store_.put(std::move(s));
+  if (!item) return tempfail(v, "the message could not be held", item.error());
+  v.quarantine_id = item->id;
+  v.action = GatewayVerdict::Action::kHold;
+  v.outcome = "held";
+  v.reply = reply_text("5.7.1", "held for approval", v);
+  v.details = {{"quarantine_id", v.quarantine_id}, {"reason", why}, {"classification", classification}};
+  return v;
+}
+
+Result<void> MailGateway::audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v) {
+  store::AuditEvent e;
+  e.actor = "milter@" + settings_.node;
+  e.action = "mail.gateway";
+  e.subject = envelope.queue_id.empty() ? envelope.sender : envelope.queue_id;
+  e.outcome = v.outcome;
+  e.rule_id = v.rule;
+  e.clause = v.clause;
+  e.input_sha256 = sha256_hex(raw);
+  e.output_sha256 = v.message.empty() ? "" : sha256_hex(v.message);
+  e.details = v.details;
+  e.details.insert(e.details.begin(), {"direction", v.direction});
+  e.details.insert(e.details.begin() + 1, {"sender", envelope.sender});
+  std::string rcpts;
+  for (const auto& r : envelope.recipients) rcpts += (rcpts.empty() ? "" : ",") + r;
+  e.details.insert(e.details.begin() + 2, {"recipients", rcpts});
+  std::lock_guard lock(audit_mutex_);
+  auto appended = log_.append_now(store_.database(), e);
+  if (!appended) return std::move(appended).error();
+  return ok();
+}
+
+}  // namespace sanso::mail

@@ -1,0 +1,83 @@
+// The mail gateway's decisions (issue #7), apart from the milter protocol so they can be tested and
+// reused: one message with its envelope in, what Postfix must do with it out. Direction comes from
+// the policy's zone mail domains; every decision rests on a policy rule and clause and is appended
+// to the audit log; an original is in quarantine before a sanitized copy or a hold is answered;
+// any failure is a temporary failure, so the sender retries and nothing is lost.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mail/sanitize.h"
+
+namespace sanso::policy {
+struct Policy;
+class CompiledPolicy;
+}  // namespace sanso::policy
+namespace sanso::quarantine {
+class QuarantineStore;
+}
+namespace sanso::audit {
+class AuditLog;
+}
+
+namespace sanso::mail {
+
+struct Envelope {
+  std::string client;   // "mail.example.net [203.0.113.5]"
+  std::string sender;   // MAIL FROM address without <>; empty for bounces
+  std::vector<std::string> recipients;
+  std::string queue_id;
+};
+
+struct GatewaySettings {
+  SanitizeOptions sanitize;                // inbound internet → LGWAN
+  std::string unmarked_level = "1";        // the classification of outgoing mail nobody marked
+  std::string identifier_action = "hold";  // 個人番号/法人番号 in outgoing mail: "hold" or "reject"
+  bool strict_on_auth_failure = true;      // SPF/DKIM/DMARC failure: attachments removed, not rebuilt
+  std::string node = "sanso";
+  std::string lang = "ja";
+};
+
+struct GatewayVerdict {
+  enum class Action { kAccept, kReplace, kReject, kTempfail, kHold };
+  Action action = Action::kTempfail;
+  std::string reply;              // kReject / kTempfail: "5.7.1 …" or "4.3.0 …"
+  std::string message;            // kReplace: the new message, headers and body
+  std::string quarantine_id;
+  std::string direction;          // "internet→lgwan"
+  std::string rule, clause;
+  std::string outcome;            // as audited: "sanitized", "rejected", "held", "accepted", "tempfail"
+  std::vector<std::pair<std::string, std::string>> details;  // for the audit record
+};
+
+class MailGateway {
+ public:
+  MailGateway(const policy::Policy& policy, const policy::CompiledPolicy& compiled, quarantine::QuarantineStore& store, audit::AuditLog& log,
+              GatewaySettings settings);
+  // Thread-safe: the milter calls it from one thread per connection.
+  GatewayVerdict process(const Envelope& envelope, std::string_view raw);
+
+ private:
+  GatewayVerdict decide(const Envelope& envelope, std::string_view raw);
+  GatewayVerdict inbound(const Envelope& envelope, std::string_view raw, GatewayVerdict v);
+  GatewayVerdict outbound(const Envelope& envelope, std::string_view raw, GatewayVerdict v);
+  // Stores the original and answers with a hold (discarded here, released after approval).
+  GatewayVerdict hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification);
+  Result<void> audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v);
+
+  const policy::Policy& policy_;
+  const policy::CompiledPolicy& compiled_;
+  quarantine::QuarantineStore& store_;
+  audit::AuditLog& log_;
+  GatewaySettings settings_;
+  std::mutex audit_mutex_;
+};
+
+// "Sender Risk": SPF, DKIM or DMARC failed in an Authentication-Results header of the message.
+bool authentication_failed(std::string_view raw);
+
+}  // namespace sanso::mail

@@ -1,0 +1,211 @@
+#include "mail/milter/milter.h"
+
+#include <libmilter/mfapi.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mail/milter/gateway.h"
+
+namespace sanso::mail {
+namespace {
+
+MailGateway* g_gateway = nullptr;
+
+// One SMTP connection's state; a connection may carry several messages.
+struct Session {
+  Envelope envelope;
+  std::string client;
+  std::string raw;
+  std::vector<std::string> header_names;  // in order, for deleting them on replace
+  void reset() {
+    envelope = Envelope{};
+    envelope.client = client;
+    raw.clear();
+    header_names.clear();
+  }
+};
+
+Session* session(SMFICTX* ctx) { return static_cast<Session*>(smfi_getpriv(ctx)); }
+
+std::string strip_brackets(const char* address) {
+  std::string a = address != nullptr ? address : "";
+  if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = a.substr(1, a.size() - 2);
+  return a;
+}
+
+// Header values come with bare LF between folded lines; the message we rebuild uses CRLF.
+std::string crlf(std::string_view value) {
+  std::string out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r')) out += '\r';
+    out += value[i];
+  }
+  return out;
+}
+
+sfsistat on_connect(SMFICTX* ctx, char* host, _SOCK_ADDR*) {
+  auto* s = new Session();
+  s->client = host != nullptr ? host : "";
+  s->reset();
+  smfi_setpriv(ctx, s);
+  return SMFIS_CONTINUE;
+}
+
+sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
+  Session* s = session(ctx);
+  if (s == nullptr) return SMFIS_TEMPFAIL;
+  s->reset();
+  s->envelope.sender = strip_brackets(argv != nullptr ? argv[0] : nullptr);
+  return SMFIS_CONTINUE;
+}
+
+sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
+  Session* s = session(ctx);
+  if (s == nullptr) return SMFIS_TEMPFAIL;
+  s->envelope.recipients.push_back(strip_brackets(argv != nullptr ? argv[0] : nullptr));
+  return SMFIS_CONTINUE;
+}
+
+sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
+  Session* s = session(ctx);
+  if (s == nullptr) return SMFIS_TEMPFAIL;
+  s->raw += std::string(name) + ": " + crlf(value != nullptr ? value : "") + "\r\n";
+  s->header_names.emplace_back(name);
+  return SMFIS_CONTINUE;
+}
+
+sfsistat on_eoh(SMFICTX* ctx) {
+  Session* s = session(ctx);
+  if (s == nullptr) return SMFIS_TEMPFAIL;
+  s->raw += "\r\n";
+  return SMFIS_CONTINUE;
+}
+
+sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t len) {
+  Session* s = session(ctx);
+  if (s == nullptr) return SMFIS_TEMPFAIL;
+  s->raw.append(reinterpret_cast<const char*>(chunk), len);
+  return SMFIS_CONTINUE;
+}
+
+// Replaces every header and the body with those of `message`.
+bool replace_message(SMFICTX* ctx, Session& s, const std::string& message) {
+  std::map<std::string, int> count;
+  for (const auto& n : s.header_names) ++count[n];
+  for (const auto& [name, n] : count) {
+    for (int i = n; i >= 1; --i) {
+      if (smfi_chgheader(ctx, const_cast<char*>(name.c_str()), i, nullptr) != MI_SUCCESS) return false;
+    }
+  }
+  const auto split = message.find("\r\n\r\n");
+  if (split == std::string::npos) return false;
+  std::string head = message.substr(0, split + 2);
+  std::string body = message.substr(split + 4);
+  // Header lines, with folded continuation lines kept inside the value (LF-separated for Postfix).
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::size_t at = 0;
+  while (at < head.size()) {
+    std::size_t end = head.find("\r\n", at);
+    std::string line = head.substr(at, end - at);
+    at = end + 2;
+    if (!line.empty() && (line[0] == ' ' || line[0] == '\t') && !headers.empty()) {
+      headers.back().second += "\n" + line;
+      continue;
+    }
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string value = line.substr(colon + 1);
+    if (!value.empty() && value[0] == ' ') value.erase(0, 1);
+    headers.emplace_back(line.substr(0, colon), value);
+  }
+  for (auto& [name, value] : headers) {
+    if (smfi_addheader(ctx, const_cast<char*>(name.c_str()), const_cast<char*>(value.c_str())) != MI_SUCCESS) return false;
+  }
+  return smfi_replacebody(ctx, reinterpret_cast<unsigned char*>(body.data()), static_cast<int>(body.size())) == MI_SUCCESS;
+}
+
+sfsistat on_eom(SMFICTX* ctx) {
+  Session* s = session(ctx);
+  if (s == nullptr || g_gateway == nullptr) return SMFIS_TEMPFAIL;
+  const char* qid = smfi_getsymval(ctx, const_cast<char*>("i"));
+  s->envelope.queue_id = qid != nullptr ? qid : "";
+  GatewayVerdict v = g_gateway->process(s->envelope, s->raw);
+  auto reply = [&](const char* code, const char* fallback) {
+    std::string text = v.reply.empty() ? fallback : v.reply;
+    std::string xcode = text.substr(0, text.find(' '));
+    std::string rest = text.find(' ') == std::string::npos ? text : text.substr(text.find(' ') + 1);
+    // '%' is special in libmilter replies.
+    std::string safe;
+    for (char c : rest) safe += c == '%' ? std::string("%%") : std::string(1, c);
+    smfi_setreply(ctx, const_cast<char*>(code), const_cast<char*>(xcode.c_str()), const_cast<char*>(safe.c_str()));
+  };
+  sfsistat status = SMFIS_TEMPFAIL;
+  switch (v.action) {
+    case GatewayVerdict::Action::kAccept: status = SMFIS_CONTINUE; break;
+    case GatewayVerdict::Action::kReplace:
+      if (replace_message(ctx, *s, v.message)) {
+        status = SMFIS_CONTINUE;
+      } else {
+        reply("451", "4.3.0 the sanitized message could not be handed back; try again later");
+        status = SMFIS_TEMPFAIL;
+      }
+      break;
+    case GatewayVerdict::Action::kReject:
+      reply("550", "5.7.1 rejected by policy");
+      status = SMFIS_REJECT;
+      break;
+    case GatewayVerdict::Action::kHold: status = SMFIS_DISCARD; break;  // kept in quarantine until approved
+    case GatewayVerdict::Action::kTempfail:
+      reply("451", "4.3.0 temporary failure; try again later");
+      status = SMFIS_TEMPFAIL;
+      break;
+  }
+  s->reset();
+  return status;
+}
+
+sfsistat on_abort(SMFICTX* ctx) {
+  if (Session* s = session(ctx)) s->reset();
+  return SMFIS_CONTINUE;
+}
+
+sfsistat on_close(SMFICTX* ctx) {
+  delete session(ctx);
+  smfi_setpriv(ctx, nullptr);
+  return SMFIS_CONTINUE;
+}
+
+}  // namespace
+
+Result<void> run_milter(MailGateway& gateway, const MilterOptions& options) {
+  g_gateway = &gateway;
+  static char name[] = "sanso";
+  smfiDesc desc{};
+  desc.xxfi_name = name;
+  desc.xxfi_version = SMFI_VERSION;
+  desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY;
+  desc.xxfi_connect = on_connect;
+  desc.xxfi_envfrom = on_envfrom;
+  desc.xxfi_envrcpt = on_envrcpt;
+  desc.xxfi_header = on_header;
+  desc.xxfi_eoh = on_eoh;
+  desc.xxfi_body = on_body;
+  desc.xxfi_eom = on_eom;
+  desc.xxfi_abort = on_abort;
+  desc.xxfi_close = on_close;
+  if (smfi_setconn(const_cast<char*>(options.listen.c_str())) != MI_SUCCESS) {
+    return make_error("milter.listen", options.listen, "not a milter socket address (unix:/path or inet:port@host)");
+  }
+  smfi_settimeout(options.timeout_seconds);
+  if (smfi_register(desc) != MI_SUCCESS) return make_error("milter.register", "", "libmilter refused the filter description");
+  // Remove a stale Unix socket of an earlier run; fail now if the address cannot be bound.
+  if (smfi_opensocket(1) != MI_SUCCESS) return make_error("milter.listen", options.listen, "cannot listen on this address (in use, or no permission)");
+  if (smfi_main() != MI_SUCCESS) return make_error("milter.main", options.listen, "the milter stopped with an error");
+  return ok();
+}
+
+}  // namespace sanso::mail

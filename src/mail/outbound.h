@@ -1,0 +1,35 @@
+// The checks on mail leaving LGWAN for the internet (clause 6(2), 6(3)②): the classification the
+// sender marked (a subject tag such as 【機密性2】 or an X-Classification header), and 個人番号 /
+// 法人番号 in the body, the subject or the text of any attachment. Parsing runs in the sandbox.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace sanso::mail {
+
+struct OutboundFinding {
+  std::string kind;    // "individual_number", "corporate_number"
+  std::string masked;  // last four digits only
+  std::string where;   // "subject", "body", or the attachment's name
+};
+
+struct OutboundScan {
+  std::string subject, from, message_id;
+  std::string classification;  // the marked level ("2", "3B"); "" when unmarked
+  std::vector<OutboundFinding> identifiers;
+  std::vector<std::string> attachments;
+  std::string error;  // set when the message could not be read (the gateway fails closed)
+};
+
+// `levels` are the confidentiality levels of the policy's scheme ("1", "2", "3C", …).
+OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels);
+OutboundScan scan_outbound_sandboxed(std::string_view raw, const std::vector<std::string>& levels);
+
+std::string scan_to_json(const OutboundScan& scan);
+Result<OutboundScan> scan_from_json(std::string_view json);
+
+}  // namespace sanso::mail

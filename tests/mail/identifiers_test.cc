@@ -1,0 +1,36 @@
+// 個人番号 and 法人番号: check digits per the statutes, found in running Japanese text however they
+// are written, never reported in full.
+#include "mail/identifiers.h"
+
+#include <gtest/gtest.h>
+
+namespace sanso::mail {
+namespace {
+
+TEST(Identifiers, CheckDigitsFollowTheStatutes) {
+  // Computed by the formula of 番号法施行令 8条 (P(n)·Q(n), mod 11).
+  for (const char* valid : {"123456789018", "000000000000", "987654321093", "111111111118", "202104015559"}) EXPECT_TRUE(is_individual_number(valid)) << valid;
+  for (const char* invalid : {"123456789017", "123456789019", "98765432109", "1234567890180", "12345678901a"}) EXPECT_FALSE(is_individual_number(invalid)) << invalid;
+  // 国税庁's own 法人番号, published.
+  EXPECT_TRUE(is_corporate_number("7000012050002"));
+  EXPECT_FALSE(is_corporate_number("6000012050002"));
+  EXPECT_FALSE(is_corporate_number("700001205000"));
+}
+
+TEST(Identifiers, FoundInTextInEveryUsualSpellingAndMasked) {
+  auto m = find_identification_numbers("山田様の個人番号は 1234 5678 9018 です。法人番号：7000012050002");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].kind, "individual_number");
+  EXPECT_EQ(m[0].masked, "********9018");
+  EXPECT_EQ(m[1].kind, "corporate_number");
+  EXPECT_EQ(m[1].masked, "*********0002");
+  EXPECT_EQ(find_identification_numbers("番号 1234-5678-9018").size(), 1u);
+  EXPECT_EQ(find_identification_numbers("番号１２３４５６７８９０１８").size(), 1u) << "full-width digits";
+  EXPECT_EQ(find_identification_numbers("注文 123456789017 件").size(), 0u) << "wrong check digit";
+  EXPECT_EQ(find_identification_numbers("口座 91234567890181 番").size(), 0u) << "part of a longer number";
+  EXPECT_EQ(find_identification_numbers("電話 0966-63-1111").size(), 0u);
+  EXPECT_TRUE(find_identification_numbers("").empty());
+}
+
+}  // namespace
+}  // namespace sanso::mail

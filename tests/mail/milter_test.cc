@@ -1,0 +1,262 @@
+// The gateway against real Postfix: a private instance (tests/support/postfix-instance.sh) hands
+// every message to `sanso milter` and relays what it accepts to smtp-sink. Needs root and the
+// postfix package (both given by `make check`); skipped otherwise, with a message.
+#include <gtest/gtest.h>
+#include <gmime/gmime.h>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "mail/smtp_client.h"
+#include "mime/charset.h"
+#include "support/cli_runner.h"
+#include "support/files.h"
+#include "support/smtp_sink.h"
+#include "support/test_store.h"
+
+namespace sanso::mail {
+namespace {
+
+namespace fs = std::filesystem;
+using sanso::testing::read_file;
+using sanso::testing::run_sanso;
+
+// The decoded text/plain part and the names of the attachments of a delivered message.
+struct Delivered {
+  std::string text;
+  std::vector<std::string> attachments;
+};
+
+Delivered parse(const std::string& raw) {
+  Delivered d;
+  g_mime_init();
+  GMimeStream* stream = g_mime_stream_mem_new_with_buffer(raw.data(), raw.size());
+  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
+  GMimeMessage* m = g_mime_parser_construct_message(parser, nullptr);
+  g_object_unref(parser);
+  g_object_unref(stream);
+  if (m == nullptr) return d;
+  GMimePartIter* it = g_mime_part_iter_new(GMIME_OBJECT(m));
+  do {
+    GMimeObject* p = g_mime_part_iter_get_current(it);
+    if (p == nullptr || !GMIME_IS_PART(p)) continue;
+    const char* fn = g_mime_part_get_filename(GMIME_PART(p));
+    if (fn != nullptr) {
+      d.attachments.emplace_back(fn);
+      continue;
+    }
+    GMimeStream* s = g_mime_stream_mem_new();
+    g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(p)), s);
+    GByteArray* a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+    GMimeContentType* ct = g_mime_object_get_content_type(p);
+    const char* cs = g_mime_content_type_get_parameter(ct, "charset");
+    d.text += mime::decode_text(std::string(reinterpret_cast<char*>(a->data), a->len), cs != nullptr ? cs : "").utf8;
+    g_object_unref(s);
+  } while (g_mime_part_iter_next(it));
+  g_mime_part_iter_free(it);
+  g_object_unref(m);
+  return d;
+}
+
+class MilterPostfix : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "the Postfix instance needs root";
+    if (!fs::exists("/usr/sbin/postfix") || !fs::exists("/usr/sbin/smtp-sink")) GTEST_SKIP() << "Postfix is not installed (scripts/install-deps.sh installs it)";
+    dir_ = fs::temp_directory_path() / ("sanso-milter-" + sanso::testing::random_hex(4));
+    fs::create_directories(dir_);
+    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+    sink_ = std::make_unique<sanso::testing::SmtpSink>(dir_ / "sink");
+    std::ofstream(dir_ / "sanso.toml") << "[service]\nnode = \"gw-test\"\ndata_dir = \"data\"\npolicy = \"" << SANSO_SOURCE_DIR
+                                       << "/examples/minamata/policy.toml\"\n[mail]\nlang = \"ja\"\n[cdr]\nattachments = \"sanitize\"\n"
+                                          "[quarantine]\ninspector_roles = [\"system_admin\"]\n[[users]]\nname = \"kato\"\nroles = [\"system_admin\"]\n";
+    config_ = " --config " + (dir_ / "sanso.toml").string();
+    milter_port_ = sanso::testing::free_tcp_port();
+    start_milter();
+    smtp_port_ = sanso::testing::free_tcp_port();
+    const std::string start = "bash " + std::string(SANSO_SOURCE_DIR) + "/tests/support/postfix-instance.sh start " + (dir_ / "postfix").string() + " " +
+                              std::to_string(smtp_port_) + " inet:127.0.0.1:" + std::to_string(milter_port_) + " " +
+                              sink_->relay().substr(sink_->relay().find(':') + 1);
+    ASSERT_EQ(std::system(start.c_str()), 0) << "the private Postfix did not start";
+    postfix_started_ = true;
+  }
+  void TearDown() override {
+    if (postfix_started_) (void)std::system(("bash " + std::string(SANSO_SOURCE_DIR) + "/tests/support/postfix-instance.sh stop " + (dir_ / "postfix").string()).c_str());
+    stop_milter();
+    sink_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  void start_milter() {
+    const std::string listen = "inet:" + std::to_string(milter_port_) + "@127.0.0.1";
+    milter_ = fork();
+    if (milter_ == 0) {
+      const std::string config = (dir_ / "sanso.toml").string();
+      const std::string log = (dir_ / "milter.log").string();
+      FILE* f = std::freopen(log.c_str(), "a", stderr);
+      (void)f;
+      execl(SANSO_CLI, SANSO_CLI, "milter", "--config", config.c_str(), "--listen", listen.c_str(), nullptr);
+      _exit(127);
+    }
+    for (int i = 0; i < 200; ++i) {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(static_cast<uint16_t>(milter_port_));
+      bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+      ::close(fd);
+      if (up) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL() << "sanso milter did not listen: " << read_file(dir_ / "milter.log");
+  }
+  void stop_milter(int sig = SIGTERM) {
+    if (milter_ <= 0) return;
+    kill(milter_, sig);
+    waitpid(milter_, nullptr, 0);
+    milter_ = -1;
+  }
+
+  Result<std::string> send(const std::string& from, const std::string& to, const std::string& message) {
+    SmtpOptions o;
+    o.relay = "127.0.0.1:" + std::to_string(smtp_port_);
+    o.timeout = std::chrono::seconds(60);
+    return send_mail(o, SmtpEnvelope{from, {to}}, message);
+  }
+
+  // The delivered messages addressed to `rcpt`, once `count` of them arrived (or after `wait`).
+  std::vector<std::string> delivered_to(const std::string& rcpt, std::size_t count, std::chrono::milliseconds wait = std::chrono::seconds(15)) {
+    std::vector<std::string> out;
+    for (int i = 0; i < wait.count() / 100; ++i) {
+      out.clear();
+      for (auto& m : sink_->messages(0)) {
+        if (m.find("X-Rcpt-Args: <" + rcpt + ">") != std::string::npos) out.push_back(m);
+      }
+      if (out.size() >= count) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return out;
+  }
+
+  nlohmann::json quarantine() { return nlohmann::json::parse(run_sanso("quarantine list --json --limit 1000" + config_).output); }
+
+  fs::path dir_;
+  std::unique_ptr<sanso::testing::SmtpSink> sink_;
+  std::string config_;
+  int milter_port_ = 0, smtp_port_ = 0;
+  pid_t milter_ = -1;
+  bool postfix_started_ = false;
+};
+
+TEST_F(MilterPostfix, InboundHtmlArrivesAsTextAndTheAttachmentRebuiltWithTheOriginalKept) {
+  std::string html = "From: news@example.net\r\nTo: kikaku@city.minamata.lg.jp\r\nSubject: news\r\nMIME-Version: 1.0\r\n"
+                     "Content-Type: text/html; charset=UTF-8\r\n\r\n<html><body><h1>お知らせ</h1><p>本文 <a href=\"https://example.net/\">link</a></p>"
+                     "<script>x()</script></body></html>\r\n";
+  ASSERT_TRUE(send("news@example.net", "kikaku@city.minamata.lg.jp", html).has_value());
+  const std::string invoice = read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/mail/invoice.eml");
+  ASSERT_TRUE(send("billing@sample-shoji.example", "keiri@city.minamata.lg.jp", invoice).has_value());
+
+  auto news = delivered_to("kikaku@city.minamata.lg.jp", 1);
+  ASSERT_EQ(news.size(), 1u);
+  EXPECT_NE(news[0].find("X-Sanso-Sanitized: sanitized"), std::string::npos);
+  EXPECT_EQ(news[0].find("<html"), std::string::npos);
+  EXPECT_EQ(news[0].find("text/html"), std::string::npos);
+  Delivered d = parse(news[0]);
+  EXPECT_NE(d.text.find("無害化"), std::string::npos) << d.text;
+  EXPECT_NE(d.text.find("お知らせ"), std::string::npos);
+  EXPECT_EQ(d.text.find("x()"), std::string::npos);
+
+  auto bill = delivered_to("keiri@city.minamata.lg.jp", 1);
+  ASSERT_EQ(bill.size(), 1u);
+  Delivered b = parse(bill[0]);
+  ASSERT_EQ(b.attachments.size(), 1u);
+  EXPECT_EQ(b.attachments[0], "invoice.docx");
+  EXPECT_NE(b.text.find("VBA"), std::string::npos) << b.text;
+
+  // The original, as Postfix handed it over, is in quarantine: the body byte for byte.
+  std::string id;
+  for (const auto& it : quarantine()) {
+    if (it["origin"]["envelope_from"] == "billing@sample-shoji.example") id = it["id"];
+  }
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(run_sanso("quarantine export " + id + " -o " + (dir_ / "orig.eml").string() + " --as kato" + config_).exit_code, 0);
+  const std::string kept = read_file(dir_ / "orig.eml");
+  const std::string body = invoice.substr(invoice.find("\r\n\r\n") + 4);
+  ASSERT_GE(kept.size(), body.size());
+  EXPECT_EQ(kept.substr(kept.size() - body.size()), body);
+  EXPECT_NE(bill[0].find("X-Sanso-Sanitized: sanitized; id=" + id), std::string::npos);
+}
+
+TEST_F(MilterPostfix, Iso2022jpArrivesWithNecCharactersIntact) {
+  // 「①㈱水俣」 in ISO-2022-JP (CP50220: ① 0x2D21, ㈱ 0x2D6A, 水 0x3F65, 俣 0x4B73).
+  std::string msg = "From: a@example.net\r\nTo: soumu@city.minamata.lg.jp\r\nSubject: jis\r\nMIME-Version: 1.0\r\n"
+                    "Content-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
+                    "\x1B$B-!-j?eKs\x1B(B\r\n";
+  ASSERT_TRUE(send("a@example.net", "soumu@city.minamata.lg.jp", msg).has_value());
+  auto got = delivered_to("soumu@city.minamata.lg.jp", 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_NE(parse(got[0]).text.find("①㈱水俣"), std::string::npos) << parse(got[0]).text;
+}
+
+TEST_F(MilterPostfix, OutboundMyNumberIsHeldAWrongCheckDigitPassesTheMynumberZoneIsRejected) {
+  auto held = send("tanaka@city.minamata.lg.jp", "partner@example.com",
+                   "From: tanaka@city.minamata.lg.jp\r\nTo: partner@example.com\r\nSubject: list\r\n\r\n番号 1234 5678 9018\r\n");
+  ASSERT_TRUE(held.has_value()) << held.error().to_string();  // accepted, then held by the gateway
+  auto passed = send("tanaka@city.minamata.lg.jp", "other@example.com",
+                     "From: tanaka@city.minamata.lg.jp\r\nTo: other@example.com\r\nSubject: order\r\n\r\n注文番号 1234 5678 9017\r\n");
+  ASSERT_TRUE(passed.has_value()) << passed.error().to_string();
+  EXPECT_EQ(delivered_to("other@example.com", 1).size(), 1u);
+  // The other message was delivered already, so Postfix has had time to deliver this one too.
+  EXPECT_TRUE(delivered_to("partner@example.com", 1, std::chrono::seconds(2)).empty()) << "a held message must not be delivered";
+  bool in_quarantine = false;
+  for (const auto& it : quarantine()) {
+    if (it["verdict"] == "held" && it["origin"]["envelope_to"][0] == "partner@example.com") {
+      in_quarantine = true;
+      EXPECT_NE(it["reason"].get<std::string>().find("********9018"), std::string::npos) << it.dump();
+      EXPECT_EQ(it["reason"].get<std::string>().find("123456789018"), std::string::npos) << "never the full number";
+    }
+  }
+  EXPECT_TRUE(in_quarantine);
+
+  auto rejected = send("tanaka@city.minamata.lg.jp", "staff@mynumber.city.minamata.lg.jp", "Subject: x\r\n\r\nhello\r\n");
+  ASSERT_FALSE(rejected.has_value());
+  EXPECT_EQ(rejected.error().code, "smtp.rejected");
+  EXPECT_NE(rejected.error().message.find("6(3)(1)"), std::string::npos) << rejected.error().message;
+
+  // Every decision is in the audit log with its rule and clause.
+  auto log = run_sanso("audit export" + config_);
+  int decisions = 0;
+  std::istringstream lines(log.output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j["action"] != "mail.gateway") continue;
+    ++decisions;
+    EXPECT_FALSE(j["clause"].get<std::string>().empty()) << line;
+  }
+  EXPECT_EQ(decisions, 3);
+}
+
+TEST_F(MilterPostfix, AMilterDownTempfailsAndAfterARestartTheMessageIsDeliveredOnce) {
+  stop_milter(SIGKILL);
+  const std::string msg = "From: a@example.net\r\nTo: jinji@city.minamata.lg.jp\r\nSubject: retry\r\n\r\nonce\r\n";
+  auto first = send("a@example.net", "jinji@city.minamata.lg.jp", msg);
+  ASSERT_FALSE(first.has_value()) << "Postfix must not pass mail while the milter is down";
+  EXPECT_EQ(first.error().code, "smtp.unavailable") << first.error().message;  // 4xx: the sender retries
+  start_milter();
+  auto second = send("a@example.net", "jinji@city.minamata.lg.jp", msg);
+  ASSERT_TRUE(second.has_value()) << second.error().to_string();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(delivered_to("jinji@city.minamata.lg.jp", 2, std::chrono::seconds(2)).size(), 1u) << "delivered exactly once";
+}
+
+}  // namespace
+}  // namespace sanso::mail
