@@ -119,6 +119,15 @@ TEST(Config, CdrSettingsAndAttachmentRules) {
   auto bad_key = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[cdr]\nmax_ratios = 5\n", "s.toml");
   ASSERT_FALSE(bad_key);
   EXPECT_EQ(bad_key.error().code, "config.unknown-key");
+  auto gateway = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nunmarked_classification = \"2\"\nidentifier_action = \"reject\"\n"
+                              "strict_on_auth_failure = false\n", "s.toml");
+  ASSERT_TRUE(gateway) << gateway.error().to_string();
+  EXPECT_EQ(gateway->mail.unmarked_classification, "2");
+  EXPECT_EQ(gateway->mail.identifier_action, "reject");
+  EXPECT_FALSE(gateway->mail.strict_on_auth_failure);
+  auto bad_identifier = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nidentifier_action = \"drop\"\n", "s.toml");
+  ASSERT_FALSE(bad_identifier);
+  EXPECT_NE(bad_identifier.error().message.find("hold, reject"), std::string::npos);
   auto bad_mode = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[cdr]\nattachments = \"keep\"\n", "s.toml");
   ASSERT_FALSE(bad_mode);
   EXPECT_EQ(bad_mode.error().where, "s.toml:5:15");

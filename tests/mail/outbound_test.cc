@@ -1,0 +1,66 @@
+// The outbound checks without Postfix: classification marks as Japanese offices write them,
+// identification numbers in the body and in attachments, and the authentication verdicts that
+// make inbound handling stricter.
+#include "mail/outbound.h"
+
+#include <gmime/gmime.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "mail/milter/gateway.h"
+#include "support/files.h"
+
+namespace sanso::mail {
+namespace {
+
+const std::vector<std::string> kLevels = {"1", "2", "3C", "3B", "3A"};
+
+std::string with_attachment(const std::string& subject, const std::string& name, const std::string& bytes) {
+  gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(bytes.data()), bytes.size());
+  std::string out = "From: tanaka@city.minamata.lg.jp\r\nTo: p@example.com\r\nSubject: " + subject +
+                    "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文\r\n"
+                    "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"" + name +
+                    "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n--b--\r\n";
+  g_free(b64);
+  return out;
+}
+
+TEST(Outbound, ClassificationMarksAsTheyAreWritten) {
+  auto subject = [](const std::string& s) { return scan_outbound("Subject: " + s + "\r\n\r\nx\r\n", kLevels).classification; };
+  EXPECT_EQ(subject("=?UTF-8?B?44CQ5qmf5a+G5oCnMuOAkeS6iOeul+ahiA==?="), "2");  // 【機密性2】予算案
+  EXPECT_EQ(subject("=?UTF-8?B?W+apn+WvhuaAp++8k++8ol0g5ZCN57C/?="), "3B");      // [機密性３Ｂ] 名簿 (full-width)
+  EXPECT_EQ(subject("no mark"), "");
+  EXPECT_EQ(scan_outbound("Subject: x\r\nX-Classification: 3A\r\n\r\nx\r\n", kLevels).classification, "3A");
+}
+
+TEST(Outbound, NumbersInTheBodyAndInAttachmentsAreFoundMasked) {
+  auto body = scan_outbound("Subject: x\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n個人番号 1234-5678-9018\r\n", kLevels);
+  ASSERT_EQ(body.identifiers.size(), 1u);
+  EXPECT_EQ(body.identifiers[0].where, "body");
+  EXPECT_EQ(body.identifiers[0].masked, "********9018");
+  // A CP932 CSV, as Excel on Japanese Windows saves it.
+  auto csv = scan_outbound(with_attachment("list", "名簿.csv", "\x8e\x81\x96\xbc,\x94\xd4\x8d\x86\r\n\x8eR\x93\x63,123456789018\r\n"), kLevels);
+  ASSERT_EQ(csv.identifiers.size(), 1u);
+  EXPECT_EQ(csv.identifiers[0].where, "名簿.csv");
+  // The text of a Word document.
+  std::string docx = sanso::testing::read_file(std::filesystem::path(SANSO_SOURCE_DIR) / "examples/minamata/files/見積書.docm");
+  auto word = scan_outbound(with_attachment("quote", "見積書.docm", docx), kLevels);
+  EXPECT_TRUE(word.identifiers.empty()) << "an amount is not an identification number";
+  EXPECT_EQ(word.attachments.size(), 1u);
+  auto clean = scan_outbound("Subject: x\r\n\r\n注文 123456789017\r\n", kLevels);
+  EXPECT_TRUE(clean.identifiers.empty());
+  auto round = scan_from_json(scan_to_json(csv));
+  ASSERT_TRUE(round.has_value());
+  EXPECT_EQ(round->identifiers[0].masked, csv.identifiers[0].masked);
+}
+
+TEST(Outbound, AuthenticationFailuresAreSeen) {
+  EXPECT_TRUE(authentication_failed("Authentication-Results: mx.city.minamata.lg.jp;\r\n spf=pass smtp.mailfrom=a.example;\r\n dkim=fail header.d=a.example\r\n\r\nbody"));
+  EXPECT_TRUE(authentication_failed("Authentication-Results: mx; dmarc=fail header.from=a.example\r\n\r\n"));
+  EXPECT_FALSE(authentication_failed("Authentication-Results: mx; spf=pass; dkim=pass; dmarc=pass\r\n\r\nspf=fail in the body\r\n"));
+  EXPECT_FALSE(authentication_failed("Subject: none\r\n\r\n"));
+}
+
+}  // namespace
+}  // namespace sanso::mail
