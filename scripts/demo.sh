@@ -89,7 +89,63 @@ sed 's/^/    /' "$out/files.summary"
 echo "  rebuilt files (blocked ones have none; every original is in quarantine):"
 (cd "$out/files" && find . -type f | sort | sed 's/^/    /')
 
-step "9. 解放申請と承認 (四つの目の原則) / release request and four-eyes approval"
+step "9. メールゲートウェイ / the mail gateway: a private Postfix with sanso milter"
+# A minimal SMTP client over bash's /dev/tcp: prints the server's last reply to DATA (or the refusal).
+smtp_send() {  # port from to file
+  local port=$1 from=$2 to=$3 file=$4 line reply
+  exec 3<>"/dev/tcp/127.0.0.1/$port"
+  read_reply() { while IFS= read -r -u 3 line; do reply=${line%$'\r'}; [[ ${reply:3:1} == "-" ]] || break; done; }
+  read_reply
+  printf 'EHLO demo.example\r\n' >&3; read_reply
+  printf 'MAIL FROM:<%s>\r\n' "$from" >&3; read_reply
+  printf 'RCPT TO:<%s>\r\n' "$to" >&3; read_reply
+  if [[ $reply == 250* ]]; then
+    printf 'DATA\r\n' >&3; read_reply
+    sed -e 's/\r$//' -e 's/^\./../' -e 's/$/\r/' "$file" >&3
+    printf '.\r\n' >&3; read_reply
+  fi
+  printf 'QUIT\r\n' >&3
+  exec 3<&- 3>&-
+  echo "$reply"
+}
+if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/postfix ] && [ -n "$sink_pid" ]; then
+  gw_smtp=$(( 20000 + RANDOM % 20000 )); gw_milter=$(( gw_smtp + 1 ))
+  "$sanso" milter "${cfg[@]}" --listen "inet:$gw_milter@127.0.0.1" 2> "$out/milter.log" &
+  milter_pid=$!
+  cleanup_gateway() {
+    kill "$milter_pid" 2>/dev/null || true
+    bash tests/support/postfix-instance.sh stop "$(pwd)/$out/postfix" 2>/dev/null || true
+    [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null || true
+  }
+  trap cleanup_gateway EXIT
+  sleep 1
+  rm -rf "$out/postfix"
+  bash tests/support/postfix-instance.sh start "$(pwd)/$out/postfix" "$gw_smtp" "inet:127.0.0.1:$gw_milter" "$relay_port"
+  echo "  Postfix on 127.0.0.1:$gw_smtp → sanso milter → smtp-sink; the policy's mail domains give the direction"
+  printf 'From: tanaka@city.minamata.lg.jp\nTo: partner@example.com\nSubject: =?UTF-8?B?5ZCN57C/44Gu6YCB5LuY?=\nContent-Type: text/plain; charset=UTF-8\n\n個人番号 1234 5678 9018 の方の件です。\n' > "$out/outbound-mynumber.eml"
+  printf 'From: tanaka@city.minamata.lg.jp\nTo: staff@mynumber.city.minamata.lg.jp\nSubject: test\n\nhello\n' > "$out/to-mynumber.eml"
+  echo "  inbound  internet → LGWAN  invoice.eml:             $(smtp_send "$gw_smtp" billing@sample-shoji.example keiri@city.minamata.lg.jp examples/minamata/mail/invoice.eml)"
+  echo "  outbound LGWAN → internet  a 個人番号 in the body:   $(smtp_send "$gw_smtp" tanaka@city.minamata.lg.jp partner@example.com "$out/outbound-mynumber.eml") (accepted, then held)"
+  echo "  LGWAN → マイナンバー利用事務系:                       $(smtp_send "$gw_smtp" tanaka@city.minamata.lg.jp staff@mynumber.city.minamata.lg.jp "$out/to-mynumber.eml")"
+  sleep 2
+  delivered=$(grep -l "X-Rcpt-Args: <keiri@city.minamata.lg.jp>" "$out"/sink/* 2>/dev/null | head -n 1)
+  if [ -n "$delivered" ]; then
+    echo "  what keiri@ received (headers):"
+    tr -d '\r' < "$delivered" | grep -E '^(X-Sanso|Subject|Content-Type| filename)' | sed 's/^/    /'
+  fi
+  echo "  the gateway's decisions in the audit log and the held message in quarantine:"
+  "$sanso" audit tail -n 3 "${cfg[@]}" | sed "s/^/    /"
+  "$sanso" quarantine list "${cfg[@]}" | grep -E "held|ID" | sed 's/^/    /'
+  bash tests/support/postfix-instance.sh stop "$(pwd)/$out/postfix"
+  kill "$milter_pid" 2>/dev/null || true
+  wait "$milter_pid" 2>/dev/null || true
+  trap '[ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null || true' EXIT
+  rm -f "$out"/sink/*   # the release below shows only its own delivery
+else
+  echo "  skipped: the private Postfix needs root and the postfix package (scripts/install-deps.sh)"
+fi
+
+step "10. 解放申請と承認 (四つの目の原則) / release request and four-eyes approval"
 echo "  tanaka (情報セキュリティ管理者) requests the original for the planning section:"
 "$sanso" quarantine request-release "$mail_id" --reason "取引先に電話で送信を確認済み" --as tanaka "${cfg[@]}"
 echo "  tanaka tries to approve their own request (refused: four eyes):"
@@ -108,7 +164,7 @@ else
 fi
 "$sanso" quarantine show "$mail_id" "${cfg[@]}" | tail -n 1
 
-step "10. 監査ログ / the audit log: tail, checkpoint, proof, offline verification"
+step "11. 監査ログ / the audit log: tail, checkpoint, proof, offline verification"
 "$sanso" audit tail "${cfg[@]}"
 "$sanso" audit checkpoint -o "$out/checkpoint.note" "${cfg[@]}"
 echo "  signed checkpoint ($out/checkpoint.note):"
@@ -118,7 +174,7 @@ echo "  verifier key for auditors: $("$sanso" audit pubkey "${cfg[@]}")"
 echo "  inclusion proof of entry #3 (the mail.sanitize decision): $out/proof-3.json"
 "$sanso" audit verify --checkpoint "$out/checkpoint.note" "${cfg[@]}"
 
-step "11. 改ざんの検出 / tampering is caught: entry #2 deleted from a copy of the database"
+step "12. 改ざんの検出 / tampering is caught: entry #2 deleted from a copy of the database"
 cp -r "$out/data" "$out/tampered"
 sed -e "s|^data_dir = .*|data_dir = \"tampered\"|" "$out/sanso.toml" > "$out/tampered.toml"
 if command -v sqlite3 >/dev/null; then
