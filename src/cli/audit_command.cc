@@ -15,6 +15,7 @@
 #include "audit/log.h"
 #include "cli/commands.h"
 #include "cli/service.h"
+#include "core/text.h"
 #include "core/clock.h"
 
 namespace sanso::cli {
@@ -297,8 +298,9 @@ int run_export(const ServiceOptions& o, const std::string& from, const std::stri
 void print_entry(const audit::Entry& e) {
   auto j = nlohmann::json::parse(e.record, nullptr, false);
   auto field = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
-  std::printf("#%-7llu %s  %-26s %-14s %-22s %s\n", static_cast<unsigned long long>(e.index), local_time(e.time).c_str(),
-              field("action").c_str(), field("actor").c_str(), field("subject").c_str(), field("outcome").c_str());
+  // Columns by display width: subjects are often Japanese file names.
+  std::printf("#%-7llu %s  %s %s %s %s\n", static_cast<unsigned long long>(e.index), local_time(e.time).c_str(), pad_to_width(field("action"), 26).c_str(),
+              pad_to_width(field("actor"), 19).c_str(), pad_to_width(field("subject"), 24).c_str(), field("outcome").c_str());
 }
 
 int run_tail(const ServiceOptions& o, std::uint64_t count, bool follow) {

@@ -200,7 +200,7 @@ GatewayVerdict MailGateway::outbound(const Envelope& envelope, std::string_view 
   OutboundScan scan = scan_outbound_sandboxed(raw, levels);
   if (!scan.error.empty()) {
     // Outgoing mail that cannot be read cannot be checked: hold it, never pass it unchecked.
-    return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "");
+    return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "", "", "");
   }
   const std::string level = scan.classification.empty() ? settings_.unmarked_level : scan.classification;
   auto d = compiled_.decide(policy::RequestNames{"lgwan", "internet", "mail", level, "", ""});
@@ -228,10 +228,10 @@ GatewayVerdict MailGateway::outbound(const Envelope& envelope, std::string_view 
       v.details = {{"classification", level}, {"identifiers", found}};
       return v;
     }
-    return hold(envelope, raw, v, "個人番号・法人番号を検出: " + found, level);
+    return hold(envelope, raw, v, "個人番号・法人番号を検出: " + found, level, scan.subject, scan.message_id);
   }
   if (d->action == policy::Action::kApprove) {
-    return hold(envelope, raw, v, "承認が必要 (" + std::string(d->reason(settings_.lang)) + ")", level);
+    return hold(envelope, raw, v, "承認が必要 (" + std::string(d->reason(settings_.lang)) + ")", level, scan.subject, scan.message_id);
   }
   v.action = GatewayVerdict::Action::kAccept;
   v.outcome = "accepted";
@@ -239,10 +239,13 @@ GatewayVerdict MailGateway::outbound(const Envelope& envelope, std::string_view 
   return v;
 }
 
-GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification) {
+GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification,
+                                 const std::string& subject, const std::string& message_id) {
   quarantine::Submission s;
   s.original = std::string(raw);
   s.origin.kind = quarantine::Origin::Kind::kMail;
+  s.origin.subject = subject;
+  s.origin.message_id = message_id;
   s.origin.envelope_from = envelope.sender;
   s.origin.envelope_to = envelope.recipients;
   s.verdict = "held";

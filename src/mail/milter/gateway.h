@@ -66,7 +66,8 @@ class MailGateway {
   GatewayVerdict inbound(const Envelope& envelope, std::string_view raw, GatewayVerdict v);
   GatewayVerdict outbound(const Envelope& envelope, std::string_view raw, GatewayVerdict v);
   // Stores the original and answers with a hold (discarded here, released after approval).
-  GatewayVerdict hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification);
+  GatewayVerdict hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification,
+                      const std::string& subject, const std::string& message_id);
   Result<void> audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v);
 
   const policy::Policy& policy_;
