@@ -75,6 +75,7 @@ constexpr Description kDescriptions[] = {
     {"timeout", "解析が時間内に終わらないファイル", "parsing did not finish in time"},
     {"internal", "内部エラー（安全のため止めました）", "internal error (held to be safe)"},
     {"virus", "ウイルス検知", "virus detected"},
+    {"policy", "ポリシーで認められていない受け渡し", "a transfer the policy does not allow"},
 };
 
 }  // namespace

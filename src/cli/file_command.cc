@@ -23,6 +23,7 @@
 #include "cli/service.h"
 #include "core/clock.h"
 #include "core/text.h"
+#include "policy/check.h"
 #include "policy/decide.h"
 
 namespace sanso::cli {
@@ -35,6 +36,7 @@ struct FileArgs {
   std::string output_dir;
   std::string report;
   std::string lang = "ja";
+  std::string policy_path;  // --policy: decide with this policy without a service configuration
 };
 
 struct Input {
@@ -95,7 +97,23 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   policy::Decision decision;
   std::optional<policy::CompiledPolicy> compiled;
   std::string actor = "file";
-  const bool stored = !o.config_path.empty() || std::getenv("SANSO_CONFIG") != nullptr;
+  const bool stored = !o.config_path.empty() || (std::getenv("SANSO_CONFIG") != nullptr && a.policy_path.empty());
+  if (stored && !a.policy_path.empty()) {
+    print_error(make_error("cli.usage", "--policy", "give --policy or --config, not both: the configuration names its policy"));
+    return kExitUsage;
+  }
+  std::optional<policy::Policy> own_policy;
+  if (!a.policy_path.empty()) {
+    auto p = policy::load_checked_policy(a.policy_path, system_clock().today());
+    if (!p) return print_error(p.error()), kExitFailure;
+    own_policy.emplace(std::move(p).value());
+    auto c = policy::CompiledPolicy::compile(*own_policy, system_clock().today());
+    if (!c) return print_error(c.error()), kExitFailure;
+    compiled.emplace(std::move(c).value());
+    auto d = compiled->decide(policy::RequestNames{"internet", "lgwan", "file", "", "", ""});
+    if (!d) return print_error(d.error()), kExitFailure;
+    decision = *d;
+  }
   if (stored) {
     auto s = load_service(o);
     if (!s) return print_error(s.error()), kExitFailure;
@@ -141,6 +159,14 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     bytes += original.size();
     const std::string name = in.path.filename().string();
     cdr::CdrResult r = pool->sanitize(original, name);
+    if (decision.rule != nullptr && decision.action == policy::Action::kDeny) {
+      // The policy lets no file from the internet into LGWAN: blocked whatever the engine found.
+      r.verdict = cdr::Verdict::blocked;
+      r.reason = "policy";
+      r.message = in.relative + ": policy rule " + std::string(decision.rule_id()) + " (" + std::string(decision.clause()) + ") does not allow files into LGWAN";
+      r.output.clear();
+      r.findings.push_back({"policy", in.relative, "blocked"});
+    }
     const std::string verdict(cdr::to_string(r.verdict));
     std::string quarantine_id;
     // Fail closed: the original is durable before any output exists.
@@ -197,6 +223,10 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     for (auto& [k, v] : j.items()) entry[k] = v;
     for (auto& fnd : entry["findings"]) fnd["description"] = cdr::describe(fnd["kind"].get<std::string>(), a.lang);
     if (!quarantine_id.empty()) entry["quarantine_id"] = quarantine_id;
+    if (decision.rule != nullptr) {
+      entry["rule"] = std::string(decision.rule_id());
+      entry["clause"] = std::string(decision.clause());
+    }
     report.push_back(std::move(entry));
     if (tty) {
       const int width = 30;
@@ -248,6 +278,8 @@ void register_file_command(CLI::App& app, int& exit_code) {
   s->add_option("--lang", a->lang, "language of the descriptions (ja, en)")->check(CLI::IsMember({"ja", "en"}));
   s->add_option("--config", o->config_path, "keep originals in quarantine and audit each verdict (sanso.toml)");
   s->add_option("--as", o->as, "who is transferring the files (default: $SANSO_USER, $SUDO_USER, $USER)");
+  s->add_option("--policy", a->policy_path, "the policy to decide with when there is no --config (its rule and clause go in the report)")
+      ->check(CLI::ExistingFile);
   s->callback([&exit_code, o, a] { exit_code = run_file_sanitize(*o, *a); });
 }
 

@@ -21,6 +21,7 @@
 #include "cli/service.h"
 #include "core/clock.h"
 #include "mail/sanitize.h"
+#include "policy/check.h"
 #include "policy/decide.h"
 
 namespace sanso::cli {
@@ -35,6 +36,7 @@ struct SanitizeArgs {
   std::optional<std::string> lang;
   std::optional<std::string> prefer;
   std::optional<std::string> attachments;
+  std::string policy_path;  // --policy: decide with this policy without a service configuration
   bool no_defang = false;
 };
 
@@ -88,6 +90,7 @@ struct Sanitizer {
   std::optional<Service> service;
   std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<quarantine::QuarantineStore> store;
+  std::optional<policy::Policy> own_policy;  // from --policy
   std::optional<policy::CompiledPolicy> compiled;
   policy::Decision decision;
 
@@ -98,9 +101,17 @@ struct Sanitizer {
   };
 
   Result<void> open(const ServiceOptions& o, const SanitizeArgs& a) {
-    const bool stored = !o.config_path.empty() || std::getenv("SANSO_CONFIG") != nullptr;
+    const bool stored = !o.config_path.empty() || (std::getenv("SANSO_CONFIG") != nullptr && a.policy_path.empty());
+    if (stored && !a.policy_path.empty()) {
+      return make_error("cli.usage", "--policy", "give --policy or --config, not both: the configuration names its policy");
+    }
     if (stored) service = SANSO_TRY(load_service(o));
     options = SANSO_TRY(options_from(service ? &service->config.mail : nullptr, service ? &service->config.cdr : nullptr, a));
+    if (!a.policy_path.empty()) {
+      own_policy.emplace(SANSO_TRY(policy::load_checked_policy(a.policy_path, system_clock().today())));
+      compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(*own_policy, system_clock().today())));
+      decision = SANSO_TRY(compiled->decide(policy::RequestNames{"internet", "lgwan", "mail", "", "", ""}));
+    }
     if (!service) return ok();
     log = SANSO_TRY(make_audit_log(*service));
     store = SANSO_TRY(open_quarantine(*service, *log));
@@ -114,6 +125,12 @@ struct Sanitizer {
   Result<Outcome> process(const std::string& raw) {
     Outcome out;
     out.plan = mail::sanitize_sandboxed(raw, options);
+    if (decision.rule != nullptr && decision.action == policy::Action::kDeny) {
+      // The policy does not let internet mail into LGWAN at all: nothing of it passes.
+      out.plan.verdict = "held";
+      out.plan.reason = "policy rule " + std::string(decision.rule_id()) + " (" + std::string(decision.clause()) + "): " + std::string(decision.reason(options.lang));
+      out.plan.attachments.clear();
+    }
     const mail::SanitizePlan& plan = out.plan;
     if (store) {
       quarantine::Submission s;
@@ -178,6 +195,10 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
     auto j = nlohmann::json::parse(mail::plan_to_json(plan));
     j.erase("body");
     j["quarantine_id"] = outcome->quarantine_id;
+    if (sanitizer.decision.rule != nullptr) {
+      j["rule"] = std::string(sanitizer.decision.rule_id());
+      j["clause"] = std::string(sanitizer.decision.clause());
+    }
     j["elapsed_ms"] = static_cast<std::int64_t>(elapsed * 10) / 10.0;  // sandboxed parse, storage and audit
     std::ofstream(a.report) << j.dump(2) << "\n";
   }
@@ -312,6 +333,8 @@ void register_mail_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"remove", "sanitize", "reject"}));
   s->add_flag("--no-defang", a->no_defang, "show link targets as they are (not hxxps://example[.]com)");
   s->add_option("--config", o->config_path, "keep the original in quarantine and audit the decision (sanso.toml)");
+  s->add_option("--policy", a->policy_path, "the policy to decide with when there is no --config (its rule and clause go in the report)")
+      ->check(CLI::ExistingFile);
   s->callback([&exit_code, o, a, batch, output_dir] {
     if (!batch->empty()) {
       SanitizeArgs many = *a;

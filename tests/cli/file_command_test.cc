@@ -88,6 +88,29 @@ TEST_F(FileCli, WithConfigOriginalsAreQuarantinedAndVerdictsAudited) {
   EXPECT_EQ(run_sanso("audit verify" + config_).exit_code, 0);
 }
 
+TEST_F(FileCli, APolicyThatDeniesFilesBlocksEveryOneWithItsRuleAndClause) {
+  std::string policy = read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/policy.toml") +
+                       "\n[[rules]]\nid = \"city.no-internet-files\"\nfrom = \"internet\"\nto = \"lgwan\"\nchannels = [\"file\"]\naction = \"deny\"\n"
+                       "clause = \"6(3)②\"\nreason = \"インターネットからのファイルは受け取らない\"\n";
+  std::ofstream(dir_ / "deny.toml") << policy;
+  auto r = run_sanso("file sanitize " + (files_ / "名簿.csv").string() + " -o " + (dir_ / "out").string() + " --report " + (dir_ / "r.json").string() +
+                     " --policy " + (dir_ / "deny.toml").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto report = nlohmann::json::parse(read_file(dir_ / "r.json"));
+  EXPECT_EQ(report[0]["verdict"], "blocked");
+  EXPECT_EQ(report[0]["reason"], "policy");
+  EXPECT_EQ(report[0]["rule"], "city.no-internet-files");
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "名簿.csv"));
+  auto allowed = run_sanso("file sanitize " + (files_ / "名簿.csv").string() + " -o " + (dir_ / "out2").string() + " --report " + (dir_ / "r2.json").string() +
+                           " --policy " + std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml");
+  ASSERT_EQ(allowed.exit_code, 0) << allowed.output;
+  auto report2 = nlohmann::json::parse(read_file(dir_ / "r2.json"));
+  EXPECT_EQ(report2[0]["rule"], "profile.inet-lgwan-file");
+  EXPECT_EQ(report2[0]["clause"], "6(3)②");
+  EXPECT_EQ(run_sanso("file sanitize " + files_.string() + " -o " + (dir_ / "o3").string() + " --policy " + (dir_ / "deny.toml").string() + config_).exit_code, 2)
+      << "--policy and --config together";
+}
+
 TEST_F(FileCli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_sanso("file sanitize " + files_.string()).exit_code, 2) << "no -o";
   EXPECT_EQ(run_sanso("file sanitize /nonexistent/x -o " + (dir_ / "o").string()).exit_code, 2);

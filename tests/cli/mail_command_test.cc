@@ -109,6 +109,28 @@ TEST_F(MailCli, WithConfigTheOriginalIsQuarantinedAndTheDecisionAudited) {
   EXPECT_EQ(run_sanso("audit verify" + config_).exit_code, 0);
 }
 
+TEST_F(MailCli, WithAPolicyTheReportCarriesTheRuleAndADenyHoldsTheMessage) {
+  auto r = run_sanso("mail sanitize " + invoice_ + " -o " + (dir_ / "p.eml").string() + " --report " + (dir_ / "p.json").string() + " --policy " +
+                     std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto report = nlohmann::json::parse(read(dir_ / "p.json"));
+  EXPECT_EQ(report["rule"], "profile.inet-lgwan-mail");
+  EXPECT_EQ(report["clause"], "6(3)②");
+  std::ofstream(dir_ / "deny.toml") << read(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/policy.toml")
+                                    << "\n[[rules]]\nid = \"city.no-internet-mail\"\nfrom = \"internet\"\nto = \"lgwan\"\nchannels = [\"mail\"]\n"
+                                       "action = \"deny\"\nclause = \"6(3)②\"\nreason = \"受信停止中\"\n";
+  auto denied = run_sanso("mail sanitize " + invoice_ + " -o " + (dir_ / "d.eml").string() + " --report " + (dir_ / "d.json").string() + " --policy " +
+                          (dir_ / "deny.toml").string());
+  ASSERT_EQ(denied.exit_code, 0) << denied.output;
+  auto held = nlohmann::json::parse(read(dir_ / "d.json"));
+  EXPECT_EQ(held["verdict"], "held");
+  EXPECT_NE(held["reason"].get<std::string>().find("city.no-internet-mail"), std::string::npos);
+  const std::string out = read(dir_ / "d.eml");
+  EXPECT_NE(out.find("X-Sanso-Sanitized: held"), std::string::npos);
+  EXPECT_EQ(out.find("multipart"), std::string::npos) << "nothing of a denied message passes, attachments included";
+  EXPECT_TRUE(held["body"].is_null() || held["parts"].size() > 0);
+}
+
 TEST_F(MailCli, BatchOverADirectoryAndAnMbox) {
   fs::create_directories(dir_ / "in" / "cur");  // a Maildir: cur/ and new/ are read, tmp/ is not
   fs::create_directories(dir_ / "in" / "tmp");
