@@ -13,8 +13,10 @@ packages=(
   libsqlite3-dev libpq-dev libssl-dev libseccomp-dev libgmime-3.0-dev libxml2-dev
   libuchardet-dev libytnef0-dev libkainjow-mustache-dev
   libqpdf-dev libvips-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
+  libmilter-dev                          # the Postfix milter
   qpdf                                   # `qpdf --check` on sanitized PDFs in the tests
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui  # rebuilt Office files must open (tests, a separate process)
+  clamav-daemon                          # optional antivirus: the tests run a private clamd with a test signature
   # servers the tests run for real (each started privately by the test harness)
   postgresql postfix
   sqlite3                                # the demo tampers with a copy of the store to show detection

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cdr/cdr.h"
+#include "cdr/clamd.h"
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "core/clock.h"
@@ -135,6 +136,12 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   }
   const cdr::CdrPolicy policy = service ? cdr_policy_from(service->config.cdr) : cdr::CdrPolicy{};
 
+  // The antivirus, when configured, must answer before anything is processed.
+  const std::string clamd = service ? service->config.cdr.clamd : std::string();
+  if (!clamd.empty()) {
+    if (auto pong = cdr::clamd_ping(clamd); !pong) return print_error(pong.error()), kExitFailure;
+  }
+
   // One ready sandboxed worker serves the whole batch, recycled every 100 files.
   auto pool_or = cdr::SanitizerPool::create(policy);
   if (!pool_or) return print_error(pool_or.error()), kExitFailure;
@@ -158,7 +165,7 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     const std::string original = content.str();
     bytes += original.size();
     const std::string name = in.path.filename().string();
-    cdr::CdrResult r = pool->sanitize(original, name);
+    cdr::CdrResult r = cdr::with_antivirus(clamd, original, name, [&] { return pool->sanitize(original, name); });
     if (decision.rule != nullptr && decision.action == policy::Action::kDeny) {
       // The policy lets no file from the internet into LGWAN: blocked whatever the engine found.
       r.verdict = cdr::Verdict::blocked;

@@ -45,6 +45,7 @@ Result<mail::SanitizeOptions> options_from(const config::MailSettings* m, const 
   if (cdr != nullptr) {
     o.attachment_action = cdr->attachments;
     o.cdr = cdr_policy_from(*cdr);
+    o.clamd = cdr->clamd;
   }
   if (m != nullptr) {
     o.attachment_rules = m->attachment_actions;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cdr/clamd.h"
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "core/clock.h"
@@ -49,6 +50,10 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
   s.attachment_action = c.cdr.attachments;
   s.attachment_rules = c.mail.attachment_actions;
   s.cdr = cdr_policy_from(c.cdr);
+  s.clamd = c.cdr.clamd;
+  if (!s.clamd.empty()) {
+    if (auto pong = cdr::clamd_ping(s.clamd); !pong) return print_error(pong.error()), kExitFailure;
+  }
   if (!c.mail.notice_template.empty()) {
     std::ifstream in(c.mail.notice_template, std::ios::binary);
     std::ostringstream text;

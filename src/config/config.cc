@@ -247,7 +247,8 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
 
   if (const toml::table* d = SANSO_TRY(r.table(root, "cdr"))) {
     SANSO_TRY(r.only_keys(*d, "[cdr]", {"keep_hyperlinks", "remove_pdf_uri", "csv_bom", "extension_map", "max_depth", "max_members",
-                                         "max_expanded_mb", "max_ratio", "max_pixels", "max_file_mb", "timeout_seconds", "attachments"}));
+                                         "max_expanded_mb", "max_ratio", "max_pixels", "max_file_mb", "timeout_seconds", "attachments", "clamd"}));
+    SANSO_TRY(r.string(*d, "clamd", c.cdr.clamd));
     SANSO_TRY(r.boolean(*d, "keep_hyperlinks", c.cdr.keep_hyperlinks));
     SANSO_TRY(r.boolean(*d, "remove_pdf_uri", c.cdr.remove_pdf_uri));
     SANSO_TRY(r.boolean(*d, "csv_bom", c.cdr.csv_bom));

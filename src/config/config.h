@@ -81,6 +81,7 @@ struct CdrSettings {
   std::int64_t max_file_mb = 256;
   std::int64_t timeout_seconds = 60;
   std::string attachments = "sanitize";  // mail attachments: "sanitize" (CDR) or "remove"
+  std::string clamd;                     // "unix:/run/clamav/clamd.ctl" or "tcp:host:port"; empty: no antivirus scan
 };
 
 struct Listeners {

@@ -13,6 +13,7 @@ extern "C" {  // libytnef's header has no C++ guards
 #include <kainjow/mustache.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cdr/clamd.h"
 #include "core/text.h"
 #include "mime/charset.h"
 #include "mime/header.h"
@@ -844,7 +845,9 @@ SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& opt
       });
   Result<SanitizePlan> plan = answer ? plan_from_json(*answer) : Result<SanitizePlan>(answer.error());
   if (plan) {
-    finish_attachments(*plan, options, [&options](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(bytes, name, options.cdr); });
+    finish_attachments(*plan, options, [&options](std::string_view bytes, std::string_view name) {
+      return cdr::with_antivirus(options.clamd, bytes, name, [&] { return cdr::sanitize_sandboxed(bytes, name, options.cdr); });
+    });
     return std::move(plan).value();
   }
   // Fail closed: whatever happened in there, nothing of the message passes.

@@ -43,6 +43,7 @@ struct SanitizeOptions {
   // Exceptions by file extension or CDR content type ("zip" → "remove", "exe" → "reject").
   std::map<std::string, std::string> attachment_rules;
   cdr::CdrPolicy cdr;
+  std::string clamd;  // when set, every attachment and its rebuilt form are scanned (cdr/clamd.h)
 };
 
 // Checks a notice template before it is used; the error names what is wrong.

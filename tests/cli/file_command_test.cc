@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/clamd_server.h"
 #include "support/cli_runner.h"
 #include "support/files.h"
 #include "support/test_store.h"
@@ -109,6 +110,37 @@ TEST_F(FileCli, APolicyThatDeniesFilesBlocksEveryOneWithItsRuleAndClause) {
   EXPECT_EQ(report2[0]["clause"], "6(3)②");
   EXPECT_EQ(run_sanso("file sanitize " + files_.string() + " -o " + (dir_ / "o3").string() + " --policy " + (dir_ / "deny.toml").string() + config_).exit_code, 2)
       << "--policy and --config together";
+}
+
+TEST_F(FileCli, WithClamdAVirusIsBlockedAndAMissingClamdStopsTheRun) {
+  fs::create_directories(dir_ / "in");
+  std::ofstream(dir_ / "in" / "clean.txt") << "hello\n";
+  std::ofstream(dir_ / "in" / "bad.txt") << "x " << sanso::testing::kTestVirus << "\n";
+  auto with_clamd = [&](const std::string& address) {
+    std::string text = read_file(dir_ / "sanso.toml");
+    text.replace(text.find("[cdr]\n"), 6, "[cdr]\nclamd = \"" + address + "\"\n");
+    return text;
+  };
+  std::ofstream(dir_ / "absent.toml") << with_clamd("unix:" + (dir_ / "none.sock").string());
+  auto absent = run_sanso("file sanitize " + (dir_ / "in").string() + " -o " + (dir_ / "o1").string() + " --config " + (dir_ / "absent.toml").string());
+  EXPECT_EQ(absent.exit_code, 1);
+  EXPECT_NE(absent.output.find("not reachable"), std::string::npos) << absent.output;
+  EXPECT_FALSE(fs::exists(dir_ / "o1")) << "nothing is processed without the configured antivirus";
+
+  sanso::testing::ClamdServer clamd(dir_ / "clamd");
+  if (!clamd.available()) GTEST_SKIP() << "clamd is not installed";
+  std::ofstream(dir_ / "av.toml") << with_clamd(clamd.address());
+  auto r = run_sanso("file sanitize " + (dir_ / "in").string() + " -o " + (dir_ / "o2").string() + " --report " + (dir_ / "r.json").string() +
+                     " --config " + (dir_ / "av.toml").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(dir_ / "o2" / "in" / "clean.txt"));
+  EXPECT_FALSE(fs::exists(dir_ / "o2" / "in" / "bad.txt"));
+  for (const auto& f : nlohmann::json::parse(read_file(dir_ / "r.json"))) {
+    if (f["input"].get<std::string>().ends_with("bad.txt")) {
+      EXPECT_EQ(f["reason"], "virus");
+      EXPECT_EQ(f["findings"][0]["location"], "SansoTestSignature.UNOFFICIAL");
+    }
+  }
 }
 
 TEST_F(FileCli, UsageErrorsExitTwo) {
