@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/io.h"
+
 namespace sanso::cdr {
 namespace {
 
@@ -49,16 +51,6 @@ Result<void> connect_to(std::string_view address, Connection& c) {
   return ok();
 }
 
-bool send_all(int fd, const char* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t sent = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent <= 0) return false;
-    p += sent;
-    n -= static_cast<std::size_t>(sent);
-  }
-  return true;
-}
 
 // clamd's NUL-terminated answer.
 Result<std::string> read_reply(int fd, std::chrono::seconds timeout, std::string_view address) {

@@ -21,6 +21,8 @@
 #include <mutex>
 #include <vector>
 
+#include "core/io.h"
+
 namespace sanso::sandbox {
 namespace {
 
@@ -258,17 +260,6 @@ bool read_frame_blocking(int fd, std::string& out) {
   return true;
 }
 
-// send() with MSG_NOSIGNAL: a worker that died mid-job gives EPIPE here, not SIGPIPE to the service.
-bool send_all(int fd, const char* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t sent = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent <= 0) return false;
-    p += sent;
-    n -= static_cast<std::size_t>(sent);
-  }
-  return true;
-}
 
 // A length-prefixed frame. Workers write with write() (their filter has no send()); the parent
 // sends without SIGPIPE.
