@@ -37,6 +37,7 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
   settings.unmarked_level = c.mail.unmarked_classification;
   settings.identifier_action = c.mail.identifier_action;
   settings.strict_on_auth_failure = c.mail.strict_on_auth_failure;
+  settings.strict_for_first_time_senders = c.mail.strict_for_first_time_senders;
   mail::SanitizeOptions& s = settings.sanitize;
   s.output_charset = c.mail.output_charset;
   s.prefer_html = c.mail.prefer == "html";

@@ -205,7 +205,9 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   if (const toml::table* m = SANSO_TRY(r.table(root, "mail"))) {
     SANSO_TRY(r.only_keys(*m, "[mail]", {"output_charset", "prefer", "defang_links", "lang", "keep_headers", "max_message_mb",
                                           "max_depth", "max_parts", "contact", "notice_template", "attachment_actions",
-                                          "unmarked_classification", "identifier_action", "strict_on_auth_failure"}));
+                                          "unmarked_classification", "identifier_action", "strict_on_auth_failure",
+                                          "strict_for_first_time_senders"}));
+    SANSO_TRY(r.boolean(*m, "strict_for_first_time_senders", c.mail.strict_for_first_time_senders));
     SANSO_TRY(r.string(*m, "unmarked_classification", c.mail.unmarked_classification));
     SANSO_TRY(r.string(*m, "identifier_action", c.mail.identifier_action));
     SANSO_TRY(r.boolean(*m, "strict_on_auth_failure", c.mail.strict_on_auth_failure));

@@ -65,6 +65,7 @@ struct MailSettings {
   std::string unmarked_classification = "1";
   std::string identifier_action = "hold";
   bool strict_on_auth_failure = true;  // SPF/DKIM/DMARC failure: attachments removed, not rebuilt
+  bool strict_for_first_time_senders = true;  // a sender the gateway never delivered from: the same
 };
 
 // How files are disarmed and rebuilt (src/cdr); every key optional.

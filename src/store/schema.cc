@@ -104,6 +104,17 @@ CREATE TABLE audit_tracked_files (
 );
 )sql";
 
+// Version 4: senders the mail gateway has delivered from, so a first-time sender can be handled
+// more strictly.
+constexpr const char* kMailSenders = R"sql(
+CREATE TABLE mail_senders (
+  address TEXT PRIMARY KEY,
+  first_seen BIGINT NOT NULL,
+  last_seen BIGINT NOT NULL,
+  messages BIGINT NOT NULL
+);
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -123,6 +134,7 @@ const std::vector<Migration>& migrations() {
       {1, "quarantine: items, encrypted blobs, release requests", {kQuarantineItems, kQuarantineTables}},
       {2, "audit log: entries, Merkle tree nodes, signed checkpoints", {kAuditTables}},
       {3, "audit log: policy and configuration files whose changes are recorded", {kTrackedFiles}},
+      {4, "mail gateway: senders seen before", {kMailSenders}},
   };
   return kAll;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <ctime>
 #include <set>
 
 #include "audit/log.h"
@@ -12,6 +13,7 @@
 #include "policy/decide.h"
 #include "policy/policy.h"
 #include "quarantine/quarantine.h"
+#include "store/database.h"
 
 namespace sanso::mail {
 namespace {
@@ -170,8 +172,12 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
 
 GatewayVerdict MailGateway::inbound(const Envelope& envelope, std::string_view raw, GatewayVerdict v) {
   SanitizeOptions options = settings_.sanitize;
-  const bool risky = authentication_failed(raw);
-  if (risky && settings_.strict_on_auth_failure) options.attachment_action = "remove";
+  const bool auth_failed = authentication_failed(raw);
+  auto known = seen_before(ascii_lower(envelope.sender));
+  if (!known) return tempfail(v, "the sender history could not be read", known.error());
+  const bool first_time = !*known && !envelope.sender.empty();
+  if ((auth_failed && settings_.strict_on_auth_failure) || (first_time && settings_.strict_for_first_time_senders)) options.attachment_action = "remove";
+  const std::string risk = auth_failed ? "authentication-failed" : first_time ? "first-time-sender" : "none";
   SanitizePlan plan = sanitize_sandboxed(raw, options);
   // The original is durable before anything is answered; without it, a temporary failure.
   quarantine::Submission s;
@@ -190,7 +196,7 @@ GatewayVerdict MailGateway::inbound(const Envelope& envelope, std::string_view r
   v.message = render_message(plan, options, v.quarantine_id);
   v.action = GatewayVerdict::Action::kReplace;
   v.outcome = plan.verdict;
-  v.details = {{"quarantine_id", v.quarantine_id}, {"sender_risk", risky ? "authentication-failed" : "none"}, {"attachments", std::to_string(plan.attachments.size())}};
+  v.details = {{"quarantine_id", v.quarantine_id}, {"sender_risk", risk}, {"attachments", std::to_string(plan.attachments.size())}};
   return v;
 }
 
@@ -259,6 +265,23 @@ GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw,
   v.reply = reply_text("5.7.1", "held for approval", v);
   v.details = {{"quarantine_id", v.quarantine_id}, {"reason", why}, {"classification", classification}};
   return v;
+}
+
+Result<bool> MailGateway::seen_before(const std::string& sender) {
+  if (sender.empty()) return true;  // bounces have no sender to know
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  std::lock_guard lock(audit_mutex_);  // one store handle for the gateway's own tables
+  store::Database& db = store_.database();
+  auto row = db.query_one("SELECT messages FROM mail_senders WHERE address = ?", {sender});
+  if (!row) return std::move(row).error();
+  if (*row) {
+    auto updated = db.execute("UPDATE mail_senders SET last_seen = ?, messages = messages + 1 WHERE address = ?", {now, sender});
+    if (!updated) return std::move(updated).error();
+    return true;
+  }
+  auto inserted = db.execute("INSERT INTO mail_senders (address, first_seen, last_seen, messages) VALUES (?, ?, ?, 1)", {sender, now, now});
+  if (!inserted) return std::move(inserted).error();
+  return false;
 }
 
 Result<void> MailGateway::audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v) {

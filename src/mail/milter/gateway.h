@@ -38,6 +38,7 @@ struct GatewaySettings {
   std::string unmarked_level = "1";        // the classification of outgoing mail nobody marked
   std::string identifier_action = "hold";  // 個人番号/法人番号 in outgoing mail: "hold" or "reject"
   bool strict_on_auth_failure = true;      // SPF/DKIM/DMARC failure: attachments removed, not rebuilt
+  bool strict_for_first_time_senders = true;  // a sender never delivered from before: the same
   std::string node = "sanso";
   std::string lang = "ja";
 };
@@ -69,6 +70,8 @@ class MailGateway {
   GatewayVerdict hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification,
                       const std::string& subject, const std::string& message_id);
   Result<void> audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v);
+  // Whether mail from this address was delivered before; counts this message either way.
+  Result<bool> seen_before(const std::string& sender);
 
   const policy::Policy& policy_;
   const policy::CompiledPolicy& compiled_;
