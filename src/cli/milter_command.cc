@@ -64,6 +64,8 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
   }
 
   mail::MailGateway gateway(service->policy, *compiled, **store, **log, settings);
+  // Workers first, while this process has one thread: libmilter starts one per connection.
+  if (auto started = gateway.start_workers(2); !started) return print_error(started.error()), kExitFailure;
   mail::MilterOptions options;
   options.listen = !listen_arg.empty() ? listen_arg : c.listeners.milter;
   if (options.listen.empty()) {

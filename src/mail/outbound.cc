@@ -113,23 +113,59 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
   }
 }
 
-OutboundScan scan_outbound_sandboxed(std::string_view raw, const std::vector<std::string>& levels) {
+namespace {
+
+void prepare_scan_sandbox() {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  g_mime_init();
+  mime::prepare_charsets();
+  (void)mime::html_to_text("<p>warm</p>");
+}
+
+sandbox::Limits scan_limits() {
   sandbox::Limits limits;
   limits.timeout = std::chrono::seconds(60);
   limits.memory_bytes = std::size_t{2} << 30;
-  auto answer = sandbox::run([&levels](std::string_view in) -> Result<std::string> { return scan_to_json(scan_outbound(in, levels)); }, raw, limits,
-                             [] {
-                               setenv("TZ", "UTC", 1);
-                               tzset();
-                               g_mime_init();
-                               mime::prepare_charsets();
-                               (void)mime::html_to_text("<p>warm</p>");
-                             });
+  return limits;
+}
+
+// Fail closed: a scan that did not come back is an error the gateway holds the message for.
+OutboundScan from_answer(Result<std::string> answer) {
   Result<OutboundScan> scan = answer ? scan_from_json(*answer) : Result<OutboundScan>(answer.error());
   if (scan) return std::move(scan).value();
   OutboundScan failed;
   failed.error = scan.error().message + " [" + scan.error().code + "]";
   return failed;
 }
+
+}  // namespace
+
+OutboundScan scan_outbound_sandboxed(std::string_view raw, const std::vector<std::string>& levels) {
+  return from_answer(sandbox::run([&levels](std::string_view in) -> Result<std::string> { return scan_to_json(scan_outbound(in, levels)); }, raw,
+                                  scan_limits(), &prepare_scan_sandbox));
+}
+
+struct OutboundWorkers::State {
+  std::unique_ptr<sandbox::WorkerPool> pool;
+};
+
+OutboundWorkers::~OutboundWorkers() = default;
+
+Result<std::unique_ptr<OutboundWorkers>> OutboundWorkers::create(const std::vector<std::string>& levels, std::size_t workers) {
+  sandbox::WorkerPool::Options o;
+  o.workers = workers;
+  o.jobs_per_worker = 200;
+  o.limits = scan_limits();
+  auto pool = sandbox::WorkerPool::create([levels](std::string_view in) -> Result<std::string> { return scan_to_json(scan_outbound(in, levels)); },
+                                          &prepare_scan_sandbox, o);
+  if (!pool) return std::move(pool).error();
+  std::unique_ptr<OutboundWorkers> out(new OutboundWorkers());
+  out->state_ = std::make_unique<State>();
+  out->state_->pool = std::move(pool).value();
+  return out;
+}
+
+OutboundScan OutboundWorkers::scan(std::string_view raw) { return from_answer(state_->pool->run(raw)); }
 
 }  // namespace sanso::mail

@@ -3,6 +3,7 @@
 // 法人番号 in the body, the subject or the text of any attachment. Parsing runs in the sandbox.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,19 @@ struct OutboundScan {
 // `levels` are the confidentiality levels of the policy's scheme ("1", "2", "3C", …).
 OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels);
 OutboundScan scan_outbound_sandboxed(std::string_view raw, const std::vector<std::string>& levels);
+
+// Ready sandboxed workers for the outbound checks of a service (the gateway): no fork per message.
+class OutboundWorkers {
+ public:
+  static Result<std::unique_ptr<OutboundWorkers>> create(const std::vector<std::string>& levels, std::size_t workers = 2);
+  ~OutboundWorkers();
+  OutboundScan scan(std::string_view raw);
+
+ private:
+  OutboundWorkers() = default;
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 std::string scan_to_json(const OutboundScan& scan);
 Result<OutboundScan> scan_from_json(std::string_view json);

@@ -833,28 +833,90 @@ Result<SanitizePlan> plan_from_json(std::string_view text) {
   }
 }
 
+namespace {
+
+void prepare_mail_sandbox() {
+  g_mime_init();
+  mime::prepare_charsets();
+  (void)mime::html_to_text("<p>warm</p>");
+}
+
+// Fail closed: whatever happened in the sandbox, nothing of the message passes.
+SanitizePlan held_for(const Error& e) {
+  SanitizePlan held;
+  held.verdict = "held";
+  held.reason = e.message + " [" + e.code + "]";
+  return held;
+}
+
+}  // namespace
+
 SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& options) {
   // Two sandboxes: the message is parsed in one; each attachment is rebuilt by the CDR engine in
   // its own, so a hostile file cannot reach the message's text or another attachment.
   auto answer = sandbox::run(
       [&options](std::string_view input) -> Result<std::string> { return plan_to_json(plan_message(input, options), true); }, raw,
-      sandbox::Limits{}, [] {
-        g_mime_init();
-        mime::prepare_charsets();
-        (void)mime::html_to_text("<p>warm</p>");
-      });
+      sandbox::Limits{}, &prepare_mail_sandbox);
   Result<SanitizePlan> plan = answer ? plan_from_json(*answer) : Result<SanitizePlan>(answer.error());
-  if (plan) {
-    finish_attachments(*plan, options, [&options](std::string_view bytes, std::string_view name) {
-      return cdr::with_antivirus(options.clamd, bytes, name, [&] { return cdr::sanitize_sandboxed(bytes, name, options.cdr); });
-    });
-    return std::move(plan).value();
+  if (!plan) return held_for(plan.error());
+  finish_attachments(*plan, options, [&options](std::string_view bytes, std::string_view name) {
+    return cdr::with_antivirus(options.clamd, bytes, name, [&] { return cdr::sanitize_sandboxed(bytes, name, options.cdr); });
+  });
+  return std::move(plan).value();
+}
+
+struct MailWorkers::State {
+  std::unique_ptr<sandbox::WorkerPool> parse;
+  std::unique_ptr<cdr::SanitizerPool> rebuild;
+};
+
+MailWorkers::~MailWorkers() = default;
+
+Result<std::unique_ptr<MailWorkers>> MailWorkers::create(const SanitizeOptions& options, std::size_t workers) {
+  // The parse keeps every attachment's bytes; sanitize() applies the per-message choice after.
+  SanitizeOptions parse_options = options;
+  parse_options.attachment_action = "sanitize";
+  parse_options.attachment_rules.clear();
+  sandbox::WorkerPool::Options o;
+  o.workers = workers;
+  o.jobs_per_worker = 200;
+  auto parse = sandbox::WorkerPool::create(
+      [parse_options](std::string_view input) -> Result<std::string> { return plan_to_json(plan_message(input, parse_options), true); },
+      &prepare_mail_sandbox, o);
+  if (!parse) return std::move(parse).error();
+  auto rebuild = cdr::SanitizerPool::create(options.cdr, workers);
+  if (!rebuild) return std::move(rebuild).error();
+  std::unique_ptr<MailWorkers> out(new MailWorkers());
+  out->state_ = std::make_unique<State>();
+  out->state_->parse = std::move(parse).value();
+  out->state_->rebuild = std::move(rebuild).value();
+  return out;
+}
+
+SanitizePlan MailWorkers::sanitize(std::string_view raw, const SanitizeOptions& options) {
+  auto answer = state_->parse->run(raw);
+  Result<SanitizePlan> plan = answer ? plan_from_json(*answer) : Result<SanitizePlan>(answer.error());
+  if (!plan) return held_for(plan.error());
+  // What the parse left pending by extension: removed or rejected here, as plan_message would have.
+  std::vector<std::pair<std::size_t, std::string>> keep;
+  for (auto& [index, bytes] : plan->pending) {
+    PartReport& part = plan->parts[index];
+    const std::string action = attachment_action_for(part.name, "", options);
+    if (action == "sanitize") {
+      keep.emplace_back(index, std::move(bytes));
+    } else if (action == "reject") {
+      part.action = "rejected";
+      plan->verdict = "held";
+      plan->reason = options.lang != "en" ? "添付ファイル " + part.name + " はポリシーにより受け付けられません" : "the attachment " + part.name + " is not accepted by policy";
+    } else {
+      part.action = "removed";
+    }
   }
-  // Fail closed: whatever happened in there, nothing of the message passes.
-  SanitizePlan held;
-  held.verdict = "held";
-  held.reason = plan.error().message + " [" + plan.error().code + "]";
-  return held;
+  plan->pending = plan->verdict == "held" ? decltype(keep){} : std::move(keep);
+  finish_attachments(*plan, options, [&](std::string_view bytes, std::string_view name) {
+    return cdr::with_antivirus(options.clamd, bytes, name, [&] { return state_->rebuild->sanitize(bytes, name); });
+  });
+  return std::move(plan).value();
 }
 
 }  // namespace sanso::mail

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -116,5 +117,23 @@ Result<SanitizePlan> plan_from_json(std::string_view json);
 
 // Runs sanitize_message in the sandbox; a crash, hang or excess there becomes a "held" plan.
 SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& options);
+
+// Ready sandboxed workers for a service that sanitizes many messages (the gateway): the message
+// parse and each attachment's rebuild run in pre-forked, recycled workers instead of a fork each
+// — created before the service starts its threads. The result is the same as
+// sanitize_sandboxed(raw, options).
+class MailWorkers {
+ public:
+  static Result<std::unique_ptr<MailWorkers>> create(const SanitizeOptions& options, std::size_t workers = 2);
+  ~MailWorkers();
+  // `options` may differ from the ones given to create() in what happens to attachments
+  // (attachment_action, attachment_rules), e.g. stricter for a risky sender.
+  SanitizePlan sanitize(std::string_view raw, const SanitizeOptions& options);
+
+ private:
+  MailWorkers() = default;
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace sanso::mail

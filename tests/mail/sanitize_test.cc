@@ -407,6 +407,33 @@ TEST(MailAttachments, BlockedFilesAreRemovedWithTheReasonAndRulesApply) {
   EXPECT_EQ(by_content.parts[1].action, "removed");
 }
 
+TEST(MailAttachments, ReadyWorkersGiveTheSamePlansAsAForkEach) {
+  SanitizeOptions o;
+  o.attachment_action = "sanitize";
+  auto workers = MailWorkers::create(o, 1);
+  ASSERT_TRUE(workers.has_value()) << workers.error().to_string();
+  std::string docm = read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/files/見積書.docm");
+  std::string raw = with_attachment("filename=\"q.docm\"", docm);
+  SanitizePlan forked = sanitize_sandboxed(raw, o);
+  SanitizePlan pooled = (*workers)->sanitize(raw, o);
+  EXPECT_EQ(pooled.verdict, forked.verdict);
+  ASSERT_EQ(pooled.attachments.size(), 1u);
+  EXPECT_EQ(pooled.attachments[0].name, "q.docx");
+  EXPECT_EQ(pooled.attachments[0].bytes, forked.attachments.at(0).bytes);
+  EXPECT_EQ(pooled.body, forked.body);
+  // A stricter choice per message (a risky sender), and a rule that holds the message.
+  SanitizeOptions strict = o;
+  strict.attachment_action = "remove";
+  SanitizePlan removed = (*workers)->sanitize(raw, strict);
+  EXPECT_TRUE(removed.attachments.empty());
+  EXPECT_EQ(removed.parts.at(1).action, "removed");
+  SanitizeOptions rule = o;
+  rule.attachment_rules["docm"] = "reject";
+  EXPECT_EQ((*workers)->sanitize(raw, rule).verdict, "held");
+  const std::string garbage = "not a message at all\x01";
+  EXPECT_EQ((*workers)->sanitize(garbage, o).verdict, sanitize_sandboxed(garbage, o).verdict);
+}
+
 TEST(MailAttachments, TheDefaultRemovesAndThePlanCrossesTheSandboxWithItsBytes) {
   std::string raw = with_attachment("filename=\"a.csv\"", "=1+2\n");
   SanitizePlan removed = sanitize_sandboxed(raw, {});

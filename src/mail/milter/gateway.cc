@@ -103,6 +103,14 @@ MailGateway::MailGateway(const policy::Policy& policy, const policy::CompiledPol
                          GatewaySettings settings)
     : policy_(policy), compiled_(compiled), store_(store), log_(log), settings_(std::move(settings)) {}
 
+Result<void> MailGateway::start_workers(std::size_t workers) {
+  std::vector<std::string> levels;
+  for (const auto& l : policy_.scheme.confidentiality.levels) levels.push_back(l.id);
+  inbound_workers_ = SANSO_TRY(MailWorkers::create(settings_.sanitize, workers));
+  outbound_workers_ = SANSO_TRY(OutboundWorkers::create(levels, workers));
+  return ok();
+}
+
 GatewayVerdict MailGateway::process(const Envelope& envelope, std::string_view raw) {
   try {
     GatewayVerdict v = decide(envelope, raw);
@@ -178,7 +186,7 @@ GatewayVerdict MailGateway::inbound(const Envelope& envelope, std::string_view r
   const bool first_time = !*known && !envelope.sender.empty();
   if ((auth_failed && settings_.strict_on_auth_failure) || (first_time && settings_.strict_for_first_time_senders)) options.attachment_action = "remove";
   const std::string risk = auth_failed ? "authentication-failed" : first_time ? "first-time-sender" : "none";
-  SanitizePlan plan = sanitize_sandboxed(raw, options);
+  SanitizePlan plan = inbound_workers_ ? inbound_workers_->sanitize(raw, options) : sanitize_sandboxed(raw, options);
   // The original is durable before anything is answered; without it, a temporary failure.
   quarantine::Submission s;
   s.original = std::string(raw);
@@ -203,7 +211,7 @@ GatewayVerdict MailGateway::inbound(const Envelope& envelope, std::string_view r
 GatewayVerdict MailGateway::outbound(const Envelope& envelope, std::string_view raw, GatewayVerdict v) {
   std::vector<std::string> levels;
   for (const auto& l : policy_.scheme.confidentiality.levels) levels.push_back(l.id);
-  OutboundScan scan = scan_outbound_sandboxed(raw, levels);
+  OutboundScan scan = outbound_workers_ ? outbound_workers_->scan(raw) : scan_outbound_sandboxed(raw, levels);
   if (!scan.error.empty()) {
     // Outgoing mail that cannot be read cannot be checked: hold it, never pass it unchecked.
     return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "", "", "");

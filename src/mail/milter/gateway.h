@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mail/outbound.h"
 #include "mail/sanitize.h"
 
 namespace sanso::policy {
@@ -59,6 +60,9 @@ class MailGateway {
  public:
   MailGateway(const policy::Policy& policy, const policy::CompiledPolicy& compiled, quarantine::QuarantineStore& store, audit::AuditLog& log,
               GatewaySettings settings);
+  // Starts ready sandboxed workers for parsing and rebuilding (call before serving, while the
+  // process has one thread); without it every message forks its own sandboxes.
+  Result<void> start_workers(std::size_t workers);
   // Thread-safe: the milter calls it from one thread per connection.
   GatewayVerdict process(const Envelope& envelope, std::string_view raw);
 
@@ -79,6 +83,8 @@ class MailGateway {
   audit::AuditLog& log_;
   GatewaySettings settings_;
   std::mutex audit_mutex_;
+  std::unique_ptr<MailWorkers> inbound_workers_;
+  std::unique_ptr<OutboundWorkers> outbound_workers_;
 };
 
 // "Sender Risk": SPF, DKIM or DMARC failed in an Authentication-Results header of the message.
