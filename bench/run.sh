@@ -30,6 +30,10 @@ node bench/cdr_report.js "$out/cdr.json" | tee "$out/cdr-summary.txt"
 bash bench/cdr/libreoffice.sh "$build" "$out" | tee -a "$out/cdr-summary.txt"
 
 echo
+echo "== the mail gateway under load: Postfix + sanso milter, 10,000 messages from 50 SMTP clients"
+bash bench/mail-gateway/run.sh "$build" "$out" 10000 50
+
+echo
 echo "== sanso decide() (Google Benchmark)"
 "$build/sanso_policy_bench" --benchmark_min_time=0.5 --benchmark_out="$out/policy.json" --benchmark_out_format=json
 

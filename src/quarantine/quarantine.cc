@@ -342,6 +342,11 @@ QuarantineStore::~QuarantineStore() = default;
 
 store::Database& QuarantineStore::database() { return *impl_->db; }
 
+Result<void> QuarantineStore::with_database(const std::function<Result<void>(store::Database&)>& work) {
+  std::lock_guard lock(impl_->db_mu);
+  return work(*impl_->db);
+}
+
 Result<std::unique_ptr<QuarantineStore>> QuarantineStore::open(std::unique_ptr<Database> db, Options options) {
   auto impl = std::make_unique<Impl>();
   impl->key = SANSO_TRY(internal::load_or_create_key(options.key_file));

@@ -144,6 +144,9 @@ class QuarantineStore {
   Result<std::int64_t> purge(const Actor& actor);
 
   store::Database& database();
+  // Runs `work` on the store's connection with no statement of this store interleaving: how a
+  // multi-threaded service (the milter) writes its own records on the same connection.
+  Result<void> with_database(const std::function<Result<void>(store::Database&)>& work);
 
  private:
   struct Impl;

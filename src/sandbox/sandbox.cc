@@ -142,6 +142,20 @@ bool harden(const Limits& limits, const Prepare& prepare, std::uint64_t cpu_seco
   return apply_filter();
 }
 
+// In a fresh child: every descriptor but stdin/out/err and `keep` closed. A worker must not hold
+// copies of the parent's sockets — another pool's channels (which would then never see EOF) or a
+// service's client connections (which would then never close).
+void close_other_fds(int keep) {
+  const int lo = 3;
+  if (keep > lo) ::close_range(lo, static_cast<unsigned>(keep - 1), 0);
+  if (::close_range(static_cast<unsigned>(std::max(keep + 1, lo)), ~0U, 0) == 0) return;
+  // Kernels before 5.9: close them one by one.
+  long max = sysconf(_SC_OPEN_MAX);
+  for (long fd = lo; fd < std::min<long>(max > 0 ? max : 65536, 65536); ++fd) {
+    if (fd != keep) ::close(static_cast<int>(fd));
+  }
+}
+
 // fork(), closing the channel's two ends again when it fails.
 Result<pid_t> fork_with(int fds[2]) {
   pid_t pid = fork();
@@ -161,7 +175,7 @@ Result<std::string> run(const Work& work, std::string_view input, const Limits& 
   if (pipe2(fds, O_CLOEXEC) != 0) return make_error("sandbox.unavailable", "", std::string("pipe: ") + std::strerror(errno));
   pid_t pid = SANSO_TRY(fork_with(fds));
   if (pid == 0) {
-    ::close(fds[0]);
+    close_other_fds(fds[1]);
     child(fds[1], work, input, limits, prepare);
   }
   ::close(fds[1]);
@@ -289,11 +303,7 @@ struct WorkerPool::State {
     }
     pid_t pid = SANSO_TRY(fork_with(fds));
     if (pid == 0) {
-      ::close(fds[0]);
-      // Other workers' sockets were inherited; this worker must not hold them open.
-      for (const Worker& other : workers) {
-        if (other.fd >= 0) ::close(other.fd);
-      }
+      close_other_fds(fds[1]);
       const auto per_job = static_cast<std::uint64_t>(options.limits.timeout.count() / 1000 + 1);
       if (!harden(options.limits, prepare, per_job * options.jobs_per_worker)) _exit(70);
       std::string input;
@@ -364,7 +374,7 @@ Result<std::string> WorkerPool::run(std::string_view input) {
     }
     w->busy = true;
     // Recycled after its quota, or replaced after a failure: a fresh process for this job.
-    if (w->pid > 0 && w->jobs >= st.options.jobs_per_worker) st.reap(*w, false);
+    if (w->pid > 0 && w->jobs >= st.options.jobs_per_worker) st.reap(*w, true);  // idle between jobs: nothing to lose
     if (w->pid <= 0) {
       if (auto spawned = st.spawn(*w); !spawned) {
         w->busy = false;

@@ -278,18 +278,18 @@ GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw,
 Result<bool> MailGateway::seen_before(const std::string& sender) {
   if (sender.empty()) return true;  // bounces have no sender to know
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-  std::lock_guard lock(audit_mutex_);  // one store handle for the gateway's own tables
-  store::Database& db = store_.database();
-  auto row = db.query_one("SELECT messages FROM mail_senders WHERE address = ?", {sender});
-  if (!row) return std::move(row).error();
-  if (*row) {
-    auto updated = db.execute("UPDATE mail_senders SET last_seen = ?, messages = messages + 1 WHERE address = ?", {now, sender});
-    if (!updated) return std::move(updated).error();
-    return true;
-  }
-  auto inserted = db.execute("INSERT INTO mail_senders (address, first_seen, last_seen, messages) VALUES (?, ?, ?, 1)", {sender, now, now});
-  if (!inserted) return std::move(inserted).error();
-  return false;
+  bool seen = false;
+  SANSO_TRY(store_.with_database([&](store::Database& db) -> Result<void> {
+    auto row = SANSO_TRY(db.query_one("SELECT messages FROM mail_senders WHERE address = ?", {sender}));
+    seen = row.has_value();
+    if (seen) {
+      SANSO_TRY(db.execute("UPDATE mail_senders SET last_seen = ?, messages = messages + 1 WHERE address = ?", {now, sender}));
+    } else {
+      SANSO_TRY(db.execute("INSERT INTO mail_senders (address, first_seen, last_seen, messages) VALUES (?, ?, ?, 1)", {sender, now, now}));
+    }
+    return ok();
+  }));
+  return seen;
 }
 
 Result<void> MailGateway::audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v) {
@@ -308,10 +308,11 @@ Result<void> MailGateway::audit(const Envelope& envelope, std::string_view raw, 
   std::string rcpts;
   for (const auto& r : envelope.recipients) rcpts += (rcpts.empty() ? "" : ",") + r;
   e.details.insert(e.details.begin() + 2, {"recipients", rcpts});
-  std::lock_guard lock(audit_mutex_);
-  auto appended = log_.append_now(store_.database(), e);
-  if (!appended) return std::move(appended).error();
-  return ok();
+  // The quarantine's connection, under its lock: puts on other threads never interleave.
+  return store_.with_database([&](store::Database& db) -> Result<void> {
+    SANSO_TRY(log_.append_now(db, e));
+    return ok();
+  });
 }
 
 }  // namespace sanso::mail

@@ -82,7 +82,6 @@ class MailGateway {
   quarantine::QuarantineStore& store_;
   audit::AuditLog& log_;
   GatewaySettings settings_;
-  std::mutex audit_mutex_;
   std::unique_ptr<MailWorkers> inbound_workers_;
   std::unique_ptr<OutboundWorkers> outbound_workers_;
 };
