@@ -1,6 +1,7 @@
 #include "sandbox/sandbox.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -163,6 +164,35 @@ TEST(WorkerPool, ServesSeveralThreadsAtOnce) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(good.load(), 80);
+}
+
+}  // namespace
+}  // namespace sanso::sandbox
+
+namespace sanso::sandbox {
+namespace {
+
+// A child must not hold the parent's descriptors: a worker that kept another pool's channel or a
+// service's client connection open would stop it from ever closing (it deadlocked the milter).
+TEST(Sandbox, ChildrenHoldNoneOfTheParentsDescriptors) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  const int inherited = sv[1];
+  auto leak = [inherited](std::string_view) -> Result<std::string> {
+    ssize_t n = ::write(inherited, "x", 1);  // succeeds only if the descriptor came along
+    return std::string(n == 1 ? "wrote" : "closed");
+  };
+  auto once = run(leak, "");
+  ASSERT_TRUE(once) << once.error().to_string();
+  EXPECT_EQ(*once, "closed");
+  WorkerPool::Options o;
+  auto pool = WorkerPool::create(leak, {}, o);
+  ASSERT_TRUE(pool);
+  auto pooled = (*pool)->run("");
+  ASSERT_TRUE(pooled);
+  EXPECT_EQ(*pooled, "closed");
+  ::close(sv[0]);
+  ::close(sv[1]);
 }
 
 }  // namespace
