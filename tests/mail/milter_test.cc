@@ -215,7 +215,7 @@ TEST_F(MilterPostfix, Iso2022jpArrivesWithNecCharactersIntact) {
   EXPECT_NE(parse(got[0]).text.find("①㈱水俣"), std::string::npos) << parse(got[0]).text;
 }
 
-TEST_F(MilterPostfix, OutboundMyNumberIsHeldAWrongCheckDigitPassesTheMynumberZoneIsRejected) {
+TEST_F(MilterPostfix, OutboundMyNumberIsHeldAWrongCheckDigitPassesTheMynumberZoneIsRefusedBothWays) {
   auto held = send("tanaka@city.minamata.lg.jp", "partner@example.com",
                    "From: tanaka@city.minamata.lg.jp\r\nTo: partner@example.com\r\nSubject: list\r\n\r\n番号 1234 5678 9018\r\n");
   ASSERT_TRUE(held.has_value()) << held.error().to_string();  // accepted, then held by the gateway
@@ -240,6 +240,10 @@ TEST_F(MilterPostfix, OutboundMyNumberIsHeldAWrongCheckDigitPassesTheMynumberZon
   EXPECT_EQ(rejected.error().code, "smtp.rejected");
   EXPECT_NE(rejected.error().message.find("6(3)(1)"), std::string::npos) << rejected.error().message;
 
+  auto from_mynumber = send("staff@mynumber.city.minamata.lg.jp", "tanaka@city.minamata.lg.jp", "Subject: x\r\n\r\nhello\r\n");
+  ASSERT_FALSE(from_mynumber.has_value()) << "the mynumber zone sends to nobody";
+  EXPECT_NE(from_mynumber.error().message.find("6(3)(1)"), std::string::npos) << from_mynumber.error().message;
+
   // Every decision is in the audit log with its rule and clause.
   auto log = run_sanso("audit export" + config_);
   int decisions = 0;
@@ -251,7 +255,7 @@ TEST_F(MilterPostfix, OutboundMyNumberIsHeldAWrongCheckDigitPassesTheMynumberZon
     ++decisions;
     EXPECT_FALSE(j["clause"].get<std::string>().empty()) << line;
   }
-  EXPECT_EQ(decisions, 3);
+  EXPECT_EQ(decisions, 4);
 }
 
 TEST_F(MilterPostfix, AMilterDownTempfailsAndAfterARestartTheMessageIsDeliveredOnce) {
