@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,10 +95,16 @@ class MilterPostfix : public ::testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
 
-  void start_milter() {
+  // `file_limit`: RLIMIT_FSIZE for the milter, to stand in for a full disk.
+  void start_milter(rlim_t file_limit = RLIM_INFINITY) {
     const std::string listen = "inet:" + std::to_string(milter_port_) + "@127.0.0.1";
     milter_ = fork();
     if (milter_ == 0) {
+      if (file_limit != RLIM_INFINITY) {
+        signal(SIGXFSZ, SIG_IGN);
+        rlimit limit{file_limit, file_limit};
+        setrlimit(RLIMIT_FSIZE, &limit);
+      }
       const std::string config = (dir_ / "sanso.toml").string();
       const std::string log = (dir_ / "milter.log").string();
       FILE* f = std::freopen(log.c_str(), "a", stderr);
@@ -256,6 +263,22 @@ TEST_F(MilterPostfix, OutboundMyNumberIsHeldAWrongCheckDigitPassesTheMynumberZon
     EXPECT_FALSE(j["clause"].get<std::string>().empty()) << line;
   }
   EXPECT_EQ(decisions, 4);
+}
+
+TEST_F(MilterPostfix, AnOriginalThatCannotBeKeptTempfailsAndNothingIsDelivered) {
+  stop_milter();
+  start_milter(1 << 20);  // files may not grow beyond 1 MiB: "the disk is full"
+  std::string big = "From: a@example.net\r\nTo: kaikei@city.minamata.lg.jp\r\nSubject: big\r\nContent-Type: text/plain\r\n\r\n";
+  for (int i = 0; i < 40000; ++i) big += "0123456789012345678901234567890123456789012345678901234567890123456789\r\n";
+  auto refused = send("a@example.net", "kaikei@city.minamata.lg.jp", big);
+  ASSERT_FALSE(refused.has_value()) << "accepted without a kept original";
+  EXPECT_EQ(refused.error().code, "smtp.unavailable") << refused.error().message;  // 4xx: the sender keeps it and retries
+  EXPECT_NE(refused.error().message.find("4.3.0"), std::string::npos) << refused.error().message;
+  auto small = send("a@example.net", "kaikei@city.minamata.lg.jp", "From: a@example.net\r\nSubject: small\r\n\r\nfits\r\n");
+  ASSERT_TRUE(small.has_value()) << small.error().to_string();
+  auto got = delivered_to("kaikei@city.minamata.lg.jp", 2, std::chrono::seconds(5));
+  ASSERT_EQ(got.size(), 1u) << "only the message whose original was kept";
+  EXPECT_NE(got[0].find("X-Sanso-Sanitized"), std::string::npos);
 }
 
 TEST_F(MilterPostfix, AMilterDownTempfailsAndAfterARestartTheMessageIsDeliveredOnce) {
