@@ -5,12 +5,16 @@
 #include <vips/vips.h>
 #include <zlib.h>
 
+#include <filesystem>
+
 #include "cdr/fixtures.h"
+#include "support/files.h"
 
 namespace sanso::cdr {
 namespace {
 
 using fixtures::kinds;
+namespace fs = std::filesystem;
 
 CdrResult run(std::string_view bytes, std::string_view name, const CdrPolicy& policy = {}) { return sanitize(bytes, name, policy); }
 
@@ -101,6 +105,15 @@ TEST(CdrImage, AHugePixelCountIsBlockedBeforeDecoding) {
   CdrResult r = run(png, "bomb.png");
   EXPECT_EQ(r.verdict, Verdict::blocked);
   EXPECT_EQ(r.reason, "limit");
+}
+
+TEST(CdrImage, AChunkLongerThanTheFileIsMalformedNotA2GiBAllocation) {
+  // Found by fuzzing: libpng allocates a chunk's declared length before reading it.
+  std::string png = sanso::testing::read_file(fs::path(SANSO_SOURCE_DIR) / "fuzz/cdr/corpus/oom-png-chunk-length.png");
+  ASSERT_FALSE(png.empty());
+  CdrResult r = run(png, "a.png");
+  EXPECT_EQ(r.verdict, Verdict::blocked);
+  EXPECT_EQ(r.reason, "malformed");
 }
 
 TEST(CdrImage, BmpIsUnsupportedAndGarbageIsMalformed) {

@@ -5,6 +5,7 @@
 #include <pugixml.hpp>
 #include <vips/vips.h>
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
@@ -40,6 +41,21 @@ bool has_trailing_data(std::string_view b, std::string_view type) {
     return end != std::string_view::npos && end + 8 < b.size();
   }
   return false;
+}
+
+// PNG chunk lengths must fit in the file: libpng allocates a chunk's declared length before it
+// reads it, so a 200-byte file could make it ask for 2 GiB (found by fuzzing).
+bool png_chunks_fit(std::string_view b) {
+  std::size_t at = 8;
+  while (at + 12 <= b.size()) {
+    const std::uint32_t len = (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) << 24) |
+                              (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 16) |
+                              (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 2])) << 8) | static_cast<unsigned char>(b[at + 3]);
+    if (len > b.size() - at - 12) return false;
+    if (b.substr(at + 4, 4) == "IEND") return true;
+    at += 12 + len;
+  }
+  return at == b.size() || at + 12 > b.size();  // a truncated tail is libpng's to judge
 }
 
 Result<std::string> save(VipsImage* image, std::string_view type, std::string* out_type) {
@@ -119,6 +135,7 @@ void prepare_images() {
 Result<Rebuilt> sanitize_image(std::string_view bytes, std::string_view type, const Context& ctx) {
   prepare_images();
   const std::string where = ctx.prefix.empty() ? std::string("image") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
+  if (type == "png" && !png_chunks_fit(bytes)) return blocked("malformed", where, "a PNG chunk claims to be longer than the file");
   ImageRef header;
   // Header only: nothing is decoded until the pixels are asked for.
   header.image = vips_image_new_from_buffer(bytes.data(), bytes.size(), type == "gif" ? "[n=-1]" : "", "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
