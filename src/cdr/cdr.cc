@@ -27,6 +27,8 @@ std::string_view to_string(Verdict verdict) {
 
 namespace internal {
 
+std::string reason_of(const Error& e) { return e.code.rfind("cdr.", 0) == 0 ? e.code.substr(4) : "internal"; }
+
 Error blocked(std::string_view reason, std::string where, std::string message) {
   return make_error("cdr." + std::string(reason), std::move(where), std::move(message));
 }
@@ -168,11 +170,9 @@ CdrResult sanitize(std::string_view bytes, std::string_view name, const CdrPolic
   if (!r) {
     const Error& e = r.error();
     result.verdict = Verdict::blocked;
-    result.reason = e.code.rfind("cdr.", 0) == 0 ? e.code.substr(4) : "internal";
+    result.reason = internal::reason_of(e);
     result.message = (e.where.empty() ? std::string(name) : e.where) + ": " + e.message;
-    std::string kind = result.reason;
-    for (char& c : kind) c = c == '-' ? '_' : c;
-    result.findings.push_back({kind, e.where.empty() ? std::string(name) : e.where, "blocked"});
+    result.findings.push_back({finding_kind_of(result.reason), e.where.empty() ? std::string(name) : e.where, "blocked"});
     return result;
   }
   internal::Detected d{result.type, ""};
@@ -252,9 +252,7 @@ CdrResult blocked_result(std::string_view name, std::string reason, std::string 
   r.type = "unknown";
   r.reason = std::move(reason);
   r.message = std::string(name) + ": " + message;
-  std::string kind = r.reason;
-  for (char& c : kind) c = c == '-' ? '_' : c;
-  r.findings.push_back({kind, std::string(name), "blocked"});
+  r.findings.push_back({finding_kind_of(r.reason), std::string(name), "blocked"});
   return r;
 }
 

@@ -33,6 +33,9 @@ struct Finding {
   std::string action;    // "removed", "neutralised", "converted", "blocked"
 };
 
+// The finding kind that records a blocked reason: "extension-mismatch" → "extension_mismatch".
+std::string finding_kind_of(std::string_view reason);
+
 // A sentence on a finding kind for a person, in Japanese ("ja") or English.
 std::string describe(std::string_view kind, std::string_view lang);
 

@@ -80,6 +80,12 @@ constexpr Description kDescriptions[] = {
 
 }  // namespace
 
+std::string finding_kind_of(std::string_view reason) {
+  std::string kind(reason);
+  for (char& c : kind) c = c == '-' ? '_' : c;
+  return kind;
+}
+
 std::string describe(std::string_view kind, std::string_view lang) {
   for (const auto& d : kDescriptions) {
     if (kind == d.kind) return lang == "ja" ? d.ja : d.en;

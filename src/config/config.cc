@@ -1,7 +1,5 @@
 #include "config/config.h"
 
-#include "core/text.h"
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -268,9 +266,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     if (const toml::table* m = SANSO_TRY(r.table(*d, "extension_map"))) {
       for (const auto& [k, v] : *m) {
         if (!v.is_string()) return r.wrong(v, "extension_map", "a string (the content type accepted under this extension, e.g. \"pdf\")");
-        std::string ext(k.str());
-        for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        c.cdr.extension_map[ext] = *v.value<std::string>();
+        c.cdr.extension_map[ascii_lower(k.str())] = *v.value<std::string>();
       }
     }
   }

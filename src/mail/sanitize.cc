@@ -25,11 +25,6 @@ namespace {
 
 using Params = std::vector<std::pair<std::string, std::string>>;
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
-  return s;
-}
-
 std::string trim(std::string_view s) {
   std::size_t b = 0, e = s.size();
   while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
@@ -62,7 +57,7 @@ std::pair<std::string, Params> parse_header_params(std::string_view raw) {
   }
   pieces.push_back(cur);
   std::pair<std::string, Params> out;
-  out.first = lower(trim(pieces[0]));
+  out.first = ascii_lower(trim(pieces[0]));
   for (std::size_t i = 1; i < pieces.size(); ++i) {
     auto eq = pieces[i].find('=');
     if (eq == std::string::npos) continue;
@@ -103,7 +98,7 @@ std::string clean_file_name(const std::string& name, std::vector<std::string>& f
   }
   if (bidi) flags.emplace_back("bidi-control");
   if (control) flags.emplace_back("control-characters");
-  std::string low = lower(out);
+  std::string low = ascii_lower(out);
   static const char* kRisky[] = {".exe", ".scr", ".js", ".jse", ".vbs", ".vbe", ".bat", ".cmd", ".com", ".pif", ".lnk",
                                  ".hta", ".ps1", ".jar", ".msi", ".wsf", ".cpl", ".iso", ".img"};
   auto last = low.rfind('.');
@@ -243,7 +238,7 @@ struct Walk {
       return;
     }
     GMimeContentType* ct = g_mime_object_get_content_type(obj);
-    std::string type = ct != nullptr ? lower(std::string(g_mime_content_type_get_media_type(ct)) + "/" + g_mime_content_type_get_media_subtype(ct))
+    std::string type = ct != nullptr ? ascii_lower(std::string(g_mime_content_type_get_media_type(ct)) + "/" + g_mime_content_type_get_media_subtype(ct))
                                      : "text/plain";
     if (GMIME_IS_MULTIPART(obj)) {
       int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
@@ -296,7 +291,7 @@ struct Walk {
       if (name->raw_8bit) r.flags.emplace_back("raw-8bit-name");
     }
     const char* charset = ct != nullptr ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
-    r.charset = charset != nullptr ? lower(charset) : "";
+    r.charset = charset != nullptr ? ascii_lower(charset) : "";
     bool attachment = disposition == "attachment" || name.has_value();
     const bool candidate = !attachment && (type == "text/plain" || type == "text/html");
     std::string bytes = candidate ? content_bytes(GMIME_PART(obj)) : std::string();
@@ -317,7 +312,7 @@ struct Walk {
         html_index.push_back(plan.parts.size());
       }
       r.action = "skipped";  // decided below, once the body is chosen
-    } else if (type == "application/ms-tnef" || type == "application/vnd.ms-tnef" || lower(r.name) == "winmail.dat") {
+    } else if (type == "application/ms-tnef" || type == "application/vnd.ms-tnef" || ascii_lower(r.name) == "winmail.dat") {
       // Outlook's container: removed, and each file in it listed so the recipient knows what came.
       r.action = "removed";
       r.flags.emplace_back("tnef");
@@ -404,8 +399,8 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
     const char* raw_value = g_mime_header_get_raw_value(h);
     std::string value = raw_value != nullptr ? raw_value : "";
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-    auto kept = std::find_if(options.keep_headers.begin(), options.keep_headers.end(), [&](const std::string& k) { return lower(k) == lower(name); });
-    std::string lname = lower(name);
+    auto kept = std::find_if(options.keep_headers.begin(), options.keep_headers.end(), [&](const std::string& k) { return ascii_lower(k) == ascii_lower(name); });
+    std::string lname = ascii_lower(name);
     mime::HeaderText decoded = mime::decode_header_text(value);
     if (lname == "subject") plan.subject = trim(decoded.utf8);
     if (lname == "from") plan.from = trim(decoded.utf8);
@@ -482,13 +477,6 @@ SanitizePlan sanitize_message(std::string_view raw, const SanitizeOptions& optio
 }
 
 namespace {
-
-// "blocked:extension-mismatch" → "extension_mismatch", the finding kind describe() knows.
-std::string blocked_kind(const std::string& flag) {
-  std::string k = flag.substr(8);
-  std::replace(k.begin(), k.end(), '-', '_');
-  return k;
-}
 
 // The media type a rebuilt file goes out as, from its name.
 std::string content_type_for(const std::string& name) {
@@ -665,7 +653,7 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
         notice += "    " + name + "  [" + p->type + ", " + human_size(p->size) + "]";
         for (const auto& f : p->flags) {
           // "blocked:encrypted" → why the engine refused it, in words.
-          notice += f.rfind("blocked:", 0) == 0 ? (ja ? " 理由: " : " reason: ") + cdr::describe(blocked_kind(f), options.lang) : " !" + f;
+          notice += f.rfind("blocked:", 0) == 0 ? (ja ? " 理由: " : " reason: ") + cdr::describe(cdr::finding_kind_of(std::string_view(f).substr(8)), options.lang) : " !" + f;
         }
         notice += "\n";
       }

@@ -2,6 +2,8 @@
 // structs. Every problem becomes a Diagnostic with the position of the offending key or value.
 #include "policy/load.h"
 
+#include "core/text.h"
+
 #include <fstream>
 #include <initializer_list>
 #include <set>
@@ -416,9 +418,7 @@ void read_document(const toml::table& doc, Policy& p, std::vector<Diagnostic>& d
     z.name = r.label(*t, "a zone", true);
     z.cidrs = r.strings(*t, "cidrs");
     z.mail_domains = r.strings(*t, "mail_domains");
-    for (auto& d : z.mail_domains) {
-      for (char& c : d) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    }
+    for (auto& d : z.mail_domains) d = ascii_lower(d);
     z.controls = r.strings(*t, "controls");
     z.max_confidentiality = r.string(*t, "max_confidentiality", "a zone", false);
     z.loc = loc_of(t->source());

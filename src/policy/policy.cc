@@ -1,5 +1,7 @@
 #include "policy/policy.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 #include <array>
 
@@ -64,8 +66,7 @@ bool Zone::has_control(std::string_view control) const {
 const Zone* Policy::find_zone(std::string_view id) const { return find_by_id(zones, id); }
 
 const Zone* Policy::zone_of_mail_domain(std::string_view domain) const {
-  std::string d(domain);
-  for (char& c : d) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  std::string d = ascii_lower(domain);
   while (!d.empty() && d.back() == '.') d.pop_back();
   const Zone* best = nullptr;
   std::size_t best_len = 0;

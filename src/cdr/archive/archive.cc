@@ -150,12 +150,10 @@ Result<Rebuilt> sanitize_archive(std::string_view bytes, std::string_view type, 
     auto r = sanitize_any(m.data, m.name, inner, &member_type);
     if (!r) {
       const Error& e = r.error();
-      std::string reason = e.code.rfind("cdr.", 0) == 0 ? e.code.substr(4) : "internal";
+      std::string reason = reason_of(e);
       if (reason == "encrypted" || reason == "limit" || reason == "internal") return std::move(r).error();
       if (first_reason.empty()) first_reason = reason;
-      std::string kind = reason;
-      for (char& c : kind) c = c == '-' ? '_' : c;
-      ctx.add(kind, m.name, "removed");
+      ctx.add(finding_kind_of(reason), m.name, "removed");
       continue;
     }
     std::string name = m.name;

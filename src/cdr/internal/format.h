@@ -32,6 +32,9 @@ struct Context {
 // A blocked outcome travels as an Error whose code is "cdr.<reason>".
 Error blocked(std::string_view reason, std::string where, std::string message);
 
+// The reason an Error from a rebuilder blocks for: the part after "cdr.", else "internal".
+std::string reason_of(const Error& e);
+
 // A rebuilt file: its bytes and its (possibly changed) type, e.g. docm → docx.
 struct Rebuilt {
   std::string bytes;
