@@ -126,11 +126,6 @@ Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, cons
   if (d.family == "rtf") return sanitize_rtf(bytes, ctx);
   if (d.family.rfind("odf-", 0) == 0) return sanitize_odf(bytes, d.type, ctx);
   if (d.type == "svg") return sanitize_svg(bytes, ctx);
-  if (d.type == "bmp") {
-    // libvips has no BMP loader of its own, and ImageMagick's loads coders from disk at run time,
-    // which the sandbox forbids.
-    return blocked("unsupported", where, "BMP images are not rebuilt; ask for PNG or JPEG");
-  }
   if (d.family == "image") return sanitize_image(bytes, d.type, ctx);
   if (d.family == "text") return sanitize_text(bytes, d.type, ctx);
   if (d.family == "html") return sanitize_html(bytes, ctx);

@@ -116,14 +116,39 @@ TEST(CdrImage, AChunkLongerThanTheFileIsMalformedNotA2GiBAllocation) {
   EXPECT_EQ(r.reason, "malformed");
 }
 
-TEST(CdrImage, BmpIsUnsupportedAndGarbageIsMalformed) {
-  // A 2 × 2, 24-bit BMP.
+TEST(CdrImage, BmpIsRebuiltAsPngAndGarbageIsMalformed) {
+  // A 2 × 2, 24-bit BMP, bottom-up rows padded to four bytes, with 6 bytes appended after it.
   fixtures::Bytes b;
   b.raw("BM").u32(54 + 16).u32(0).u32(54).u32(40).u32(2).u32(2).u16(1).u16(24).u32(0).u32(16).u32(2835).u32(2835).u32(0).u32(0);
-  b.raw(std::string(16, '\x7F'));
+  b.raw(std::string("\x00\x00\xFF\x00\xFF\x00\x00\x00", 8)).raw(std::string("\xFF\x00\x00\xFF\xFF\xFF\x00\x00", 8));
   CdrResult r = run(b.s, "scan.bmp");
-  EXPECT_EQ(r.verdict, Verdict::blocked);
-  EXPECT_EQ(r.reason, "unsupported");
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  EXPECT_EQ(r.output_name, "scan.png");
+  EXPECT_EQ(kinds(r), std::set<std::string>{"image_converted"});
+  VipsImage* png = vips_image_new_from_buffer(r.output.data(), r.output.size(), "", nullptr);
+  ASSERT_NE(png, nullptr);
+  EXPECT_EQ(vips_image_get_width(png), 2);
+  EXPECT_EQ(vips_image_get_height(png), 2);
+  double top_left[4] = {};
+  double* pixel = nullptr;
+  int bands = 0;
+  ASSERT_EQ(vips_getpoint(png, &pixel, &bands, 0, 0, nullptr), 0);
+  for (int i = 0; i < bands && i < 4; ++i) top_left[i] = pixel[i];
+  g_free(pixel);
+  g_object_unref(png);
+  EXPECT_EQ(top_left[0], 0);  // the top row is stored last: blue, then white
+  EXPECT_EQ(top_left[2], 255);
+  EXPECT_EQ(run(b.s, "scan.bmp").output, r.output);  // the same bytes every time
+
+  // The header's size is judged before ImageMagick reads a pixel: 100,000 × 100,000.
+  fixtures::Bytes bomb;
+  bomb.raw("BM").u32(54 + 16).u32(0).u32(54).u32(40).u32(100000).u32(100000).u16(1).u16(24).u32(0).u32(16).u32(2835).u32(2835).u32(0).u32(0);
+  bomb.raw(std::string(16, '\0'));
+  EXPECT_EQ(run(bomb.s, "bomb.bmp").reason, "limit");
+  fixtures::Bytes truncated;
+  truncated.raw("BM").u32(54 + 4000).u32(0).u32(54).u32(40).u32(40).u32(40).u16(1).u16(24).u32(0).u32(4000).u32(0).u32(0).u32(0).u32(0);
+  EXPECT_EQ(run(truncated.s, "cut.bmp").reason, "malformed");
+
   CdrResult broken = run("\xFF\xD8\xFF\xE0 not really a jpeg", "a.jpg");
   EXPECT_EQ(broken.verdict, Verdict::blocked);
   EXPECT_EQ(broken.reason, "malformed");

@@ -40,6 +40,18 @@ TEST(CdrSandbox, SameVerdictAsInProcess) {
   EXPECT_EQ(sanitize_sandboxed(zip, "z.zip", {}).output, sanitize(zip, "z.zip", {}).output);
 }
 
+TEST(CdrSandbox, BmpIsDecodedInTheBoxWithoutOpeningAFile) {
+  // ImageMagick's BMP coder is loaded before the filter applies. The boxed run goes first: libvips
+  // keeps its worker threads, so a process that has decoded images itself cannot fork workers that
+  // decode (services never do; each test runs in its own process under ctest).
+  fixtures::Bytes bmp;
+  bmp.raw("BM").u32(54 + 16).u32(0).u32(54).u32(40).u32(2).u32(2).u16(1).u16(24).u32(0).u32(16).u32(2835).u32(2835).u32(0).u32(0);
+  bmp.raw(std::string(16, '\x40'));
+  CdrResult boxed_bmp = sanitize_sandboxed(bmp.s, "scan.bmp", {});
+  ASSERT_EQ(boxed_bmp.verdict, Verdict::sanitized) << boxed_bmp.message;
+  EXPECT_EQ(boxed_bmp.output, sanitize(bmp.s, "scan.bmp", {}).output);
+}
+
 TEST(CdrSandbox, ConnectExecAndOpenAreViolations) {
   CdrResult connect = misbehave([] {
     int s = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -1,11 +1,13 @@
 // Images: decoded and encoded again with libvips, so metadata (EXIF, XMP, IPTC), trailing data and
 // polyglot payloads do not survive — only pixels cross. The pixel count is checked from the header
 // before anything is decoded. SVG is checked for script and external references and, when clean,
-// rendered to PNG: no SVG reaches LGWAN as markup.
+// rendered to PNG: no SVG reaches LGWAN as markup. BMP, which libvips reads only through
+// ImageMagick, is decoded by ImageMagick's BMP coder alone and re-encoded as PNG.
 #include <pugixml.hpp>
 #include <vips/vips.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -58,6 +60,28 @@ bool png_chunks_fit(std::string_view b) {
   return at == b.size() || at + 12 > b.size();  // a truncated tail is libpng's to judge
 }
 
+// ImageMagick reads the whole BMP into memory before libvips sees a header, so the pixel limit is
+// checked on the header's own width and height first (BITMAPCOREHEADER has 16-bit ones).
+bool bmp_fits(std::string_view b, std::uint64_t max_pixels) {
+  if (b.size() < 26) return false;
+  auto u32 = [&](std::size_t at) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) | (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 8) |
+           (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 2])) << 16) | (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 3])) << 24);
+  };
+  const std::uint32_t header_size = u32(14);
+  std::uint64_t w = 0, h = 0;
+  if (header_size == 12) {
+    w = u32(18) & 0xFFFF;
+    h = (u32(18) >> 16) & 0xFFFF;
+  } else {
+    w = u32(18);
+    const auto sh = static_cast<std::int32_t>(u32(22));
+    h = sh < 0 ? static_cast<std::uint64_t>(-static_cast<std::int64_t>(sh)) : static_cast<std::uint64_t>(sh);
+    if (static_cast<std::int32_t>(w) < 0) return false;
+  }
+  return w * h <= max_pixels;
+}
+
 Result<std::string> save(VipsImage* image, std::string_view type, std::string* out_type) {
   void* buf = nullptr;
   std::size_t len = 0;
@@ -90,12 +114,26 @@ bool has_metadata(VipsImage* image) {
   return false;
 }
 
+// ImageMagick is untrusted in libvips as a whole; its BMP coder is the one part used, and only
+// for bytes already identified as BMP by their header.
+VipsImage* decode_bmp(std::string_view bytes) {
+  if (bytes.size() < 26 || bytes.substr(0, 2) != "BM") return nullptr;
+  vips_operation_block_set("VipsForeignLoadMagickBuffer", FALSE);
+  VipsImage* image = nullptr;
+  const int rc = vips_magickload_buffer(const_cast<char*>(bytes.data()), bytes.size(), &image, nullptr);
+  vips_operation_block_set("VipsForeignLoadMagickBuffer", TRUE);
+  return rc == 0 ? image : nullptr;
+}
+
 }  // namespace
 
 void prepare_images() {
   static bool done = false;
   if (done) return;
   done = true;
+  // ImageMagick's OpenMP pool would not survive the fork into a sandbox worker (a child waits for
+  // threads that are not there): one thread, like libvips below.
+  ::setenv("MAGICK_THREAD_LIMIT", "1", 1);
   if (VIPS_INIT("sanso") != 0) return;
   vips_concurrency_set(1);
   vips_cache_set_max(0);
@@ -129,6 +167,18 @@ void prepare_images() {
     }
     g_object_unref(warm);
   }
+  // ImageMagick loads its configuration and each coder from disk on first use, which the sandbox
+  // forbids: decode one BMP now so the BMP coder is resident. The loader stays blocked except
+  // around the BMP call itself, so no other format ever reaches ImageMagick.
+  static const unsigned char kWarmBmp[] = {'B', 'M', 58, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 24, 0,
+                                           0,   0,   0,  0, 0, 0, 4, 0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                           0,   0,   0xFF, 0};
+  VipsImage* bmp = decode_bmp(std::string_view(reinterpret_cast<const char*>(kWarmBmp), sizeof kWarmBmp));
+  if (bmp != nullptr) {
+    double avg = 0;
+    vips_avg(bmp, &avg, nullptr);
+    g_object_unref(bmp);
+  }
   vips_error_clear();
 }
 
@@ -138,8 +188,13 @@ Result<Rebuilt> sanitize_image(std::string_view bytes, std::string_view type, co
   if (type == "png" && !png_chunks_fit(bytes)) return blocked("malformed", where, "a PNG chunk claims to be longer than the file");
   ImageRef header;
   // Header only: nothing is decoded until the pixels are asked for.
-  header.image = vips_image_new_from_buffer(bytes.data(), bytes.size(), type == "gif" ? "[n=-1]" : "", "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+  if (type == "bmp") {
+    if (!bmp_fits(bytes, ctx.policy.max_pixels)) return blocked("limit", where, "the BMP header declares more pixels than the limit (a decompression bomb)");
+    header.image = decode_bmp(bytes);
+  } else {
+    header.image = vips_image_new_from_buffer(bytes.data(), bytes.size(), type == "gif" ? "[n=-1]" : "", "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
                                             VIPS_FAIL_ON_ERROR, nullptr);
+  }
   if (header.image == nullptr) return blocked("malformed", where, "the image cannot be decoded: " + vips_failure());
   const std::uint64_t pixels = static_cast<std::uint64_t>(vips_image_get_width(header.image)) * static_cast<std::uint64_t>(vips_image_get_height(header.image));
   if (pixels > ctx.policy.max_pixels) {
