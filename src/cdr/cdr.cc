@@ -9,6 +9,7 @@
 #include <ctime>
 #include <exception>
 
+#include "cdr/internal/convert.h"
 #include "cdr/internal/format.h"
 #include "core/text.h"
 #include "mime/charset.h"
@@ -141,7 +142,9 @@ Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, cons
 
 }  // namespace internal
 
-CdrResult sanitize(std::string_view bytes, std::string_view name, const CdrPolicy& policy) {
+namespace internal {
+
+CdrResult sanitize_pass(std::string_view bytes, std::string_view name, const CdrPolicy& policy) {
   CdrResult result;
   if (bytes.size() > policy.max_input_bytes) {
     result.reason = "limit";
@@ -168,13 +171,32 @@ CdrResult sanitize(std::string_view bytes, std::string_view name, const CdrPolic
     result.reason = internal::reason_of(e);
     result.message = (e.where.empty() ? std::string(name) : e.where) + ": " + e.message;
     result.findings.push_back({finding_kind_of(result.reason), e.where.empty() ? std::string(name) : e.where, "blocked"});
+    result.conversion = internal::conversion_for(result, policy);
     return result;
   }
   internal::Detected d{result.type, ""};
   result.output_name = internal::output_name_for(name, d, *r);
   result.output = std::move(r->bytes);
   result.verdict = result.findings.empty() ? Verdict::clean : Verdict::sanitized;
+  result.conversion = internal::conversion_for(result, policy);
   return result;
+}
+
+}  // namespace internal
+
+CdrResult sanitize(std::string_view bytes, std::string_view name, const CdrPolicy& policy) {
+  CdrResult r = internal::sanitize_pass(bytes, name, policy);
+  if (r.conversion.empty()) return r;
+  // The converters run outside any sandbox this may be in: only the sandboxed entry points can
+  // finish the job, and nothing half-done passes.
+  r.conversion.clear();
+  r.verdict = Verdict::blocked;
+  r.output.clear();
+  r.output_name.clear();
+  r.reason = "unsupported";
+  r.message = std::string(name) + ": the policy wants this file converted (rasterize or convert_legacy), which only the sandboxed engine does";
+  r.findings.push_back({"unsupported", std::string(name), "blocked"});
+  return r;
 }
 
 std::string result_to_json(const CdrResult& result) {
@@ -195,6 +217,10 @@ std::string result_to_json(const CdrResult& result) {
 
 std::string encode_result(const CdrResult& result) {
   std::string json = result_to_json(result);
+  if (!result.conversion.empty()) {  // a fixed word, see internal::conversion_for
+    json.pop_back();
+    json += ",\"conversion\":\"" + result.conversion + "\"}";
+  }
   std::string out;
   out.reserve(8 + json.size() + result.output.size());
   std::uint64_t n = json.size();
@@ -218,6 +244,7 @@ Result<CdrResult> decode_result(std::string_view encoded) {
   r.reason = j.value("reason", "");
   r.message = j.value("message", "");
   r.output_name = j.value("output_name", "");
+  r.conversion = j.value("conversion", "");
   if (j.contains("findings") && j["findings"].is_array()) {
     for (const auto& f : j["findings"]) r.findings.push_back({f.value("kind", ""), f.value("location", ""), f.value("action", "")});
   }
@@ -281,46 +308,95 @@ CdrResult run_sandboxed(const SandboxedWork& work, std::string_view bytes, std::
   return from_sandbox(sandbox::run(run, bytes, limits_for(timeout, max_output_bytes), &prepare_sandbox), name);
 }
 
+namespace {
+
+// One job for an engine worker: its kind ('S' sanitize a file, 'P' bind page images into a PDF),
+// the name's length (4 bytes), the name, then the payload.
+std::string make_job(char kind, std::string_view name, std::string_view payload) {
+  std::string job;
+  job.reserve(5 + name.size() + payload.size());
+  job.push_back(kind);
+  for (int i = 0; i < 4; ++i) job.push_back(static_cast<char>((name.size() >> (8 * i)) & 0xFF));
+  job.append(name);
+  job.append(payload);
+  return job;
+}
+
+CdrResult do_job(std::string_view job, const CdrPolicy& policy) {
+  CdrResult bad;
+  bad.reason = "internal";
+  bad.message = "a malformed job reached the worker";
+  if (job.size() < 5) return bad;
+  std::size_t n = 0;
+  for (int i = 0; i < 4; ++i) n |= static_cast<std::size_t>(static_cast<unsigned char>(job[1 + i])) << (8 * i);
+  if (n > job.size() - 5) return bad;
+  std::string_view name = job.substr(5, n), payload = job.substr(5 + n);
+  if (job[0] == 'S') return internal::sanitize_pass(payload, name, policy);
+  if (job[0] != 'P') return bad;
+  std::vector<std::string_view> pages;
+  if (!internal::unpack_pages(payload, pages)) return bad;
+  std::vector<Finding> findings;
+  std::uint64_t expanded = 0;
+  internal::Context ctx{policy, findings, expanded, 0, ""};
+  CdrResult r;
+  r.type = "pdf";
+  auto pdf = internal::assemble_page_images(pages, ctx);
+  if (!pdf) {
+    r.reason = internal::reason_of(pdf.error());
+    r.message = pdf.error().where + ": " + pdf.error().message;
+    r.findings.push_back({finding_kind_of(r.reason), pdf.error().where, "blocked"});
+    return r;
+  }
+  r.verdict = Verdict::sanitized;
+  r.output = std::move(pdf->bytes);
+  r.output_name = std::string(name);
+  return r;
+}
+
+std::size_t max_output_for(const CdrPolicy& policy) { return policy.max_input_bytes * 4 + (std::size_t{1} << 20); }
+
+}  // namespace
+
 struct SanitizerPool::State {
   std::unique_ptr<sandbox::WorkerPool> pool;
+  CdrPolicy policy;
 };
 
 SanitizerPool::~SanitizerPool() = default;
 
 Result<std::unique_ptr<SanitizerPool>> SanitizerPool::create(const CdrPolicy& policy, std::size_t workers, std::size_t jobs_per_worker) {
-  // A job is the name's length (4 bytes), the name, then the file.
-  auto work = [policy](std::string_view job) -> Result<std::string> {
-    if (job.size() < 4) return make_error("cdr.internal", "", "a malformed job reached the worker");
-    std::size_t n = 0;
-    for (int i = 0; i < 4; ++i) n |= static_cast<std::size_t>(static_cast<unsigned char>(job[i])) << (8 * i);
-    if (n > job.size() - 4) return make_error("cdr.internal", "", "a malformed job reached the worker");
-    return encode_result(cdr::sanitize(job.substr(4 + n), job.substr(4, n), policy));
-  };
+  auto work = [policy](std::string_view job) -> Result<std::string> { return encode_result(do_job(job, policy)); };
   sandbox::WorkerPool::Options options;
   options.workers = workers;
   options.jobs_per_worker = jobs_per_worker;
-  options.limits = limits_for(policy.timeout, policy.max_input_bytes * 4 + (std::size_t{1} << 20));
+  options.limits = limits_for(policy.timeout, max_output_for(policy));
   auto pool = sandbox::WorkerPool::create(work, &prepare_sandbox, options);
   if (!pool) return std::move(pool).error();
   std::unique_ptr<SanitizerPool> out(new SanitizerPool());
   out->state_ = std::make_unique<State>();
   out->state_->pool = std::move(pool).value();
+  out->state_->policy = policy;
   return out;
 }
 
 CdrResult SanitizerPool::sanitize(std::string_view bytes, std::string_view name) {
-  std::string job;
-  job.reserve(4 + name.size() + bytes.size());
-  for (int i = 0; i < 4; ++i) job.push_back(static_cast<char>((name.size() >> (8 * i)) & 0xFF));
-  job.append(name);
-  job.append(bytes);
-  return from_sandbox(state_->pool->run(job), name);
+  auto call = [&](char kind, std::string_view job_name, std::string_view payload) {
+    return from_sandbox(state_->pool->run(make_job(kind, job_name, payload)), job_name);
+  };
+  CdrResult r = call('S', name, bytes);
+  if (!r.conversion.empty()) r = internal::finish_conversion(std::move(r), bytes, name, state_->policy, call);
+  return r;
 }
 
 CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, const CdrPolicy& policy) {
-  std::string file_name(name);
-  return run_sandboxed([&](std::string_view input) { return sanitize(input, file_name, policy); }, bytes, name, policy.timeout,
-                       policy.max_input_bytes * 4 + (std::size_t{1} << 20));
+  auto call = [&](char kind, std::string_view job_name, std::string_view payload) {
+    const std::string job = make_job(kind, job_name, payload);
+    auto run = [&](std::string_view input) -> Result<std::string> { return encode_result(do_job(input, policy)); };
+    return from_sandbox(sandbox::run(run, job, limits_for(policy.timeout, max_output_for(policy)), &prepare_sandbox), job_name);
+  };
+  CdrResult r = call('S', name, bytes);
+  if (!r.conversion.empty()) r = internal::finish_conversion(std::move(r), bytes, name, policy, call);
+  return r;
 }
 
 }  // namespace sanso::cdr

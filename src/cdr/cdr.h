@@ -55,6 +55,15 @@ struct CdrPolicy {
   std::uint64_t max_pixels = 100'000'000;                 // per image
   std::size_t max_input_bytes = std::size_t{256} << 20;
   std::chrono::milliseconds timeout{60000};  // wall clock per file, in the sandbox
+  // Stricter handling through an outside converter (LibreOffice, pdftoppm), run in the converter
+  // sandbox (sandbox/converter.h) by sanitize_sandboxed and SanitizerPool — never by sanitize().
+  bool rasterize = false;       // [cdr] mode = "rasterize": Office and PDF become a PDF of page images
+  bool convert_legacy = false;  // doc/xls/ppt → docx/xlsx/pptx through LibreOffice, then rebuilt
+  int max_pages = 200;          // rasterize: more pages block the file ("limit")
+  int dpi = 150;                // rasterize: rendering resolution
+  std::string libreoffice = "/usr/lib/libreoffice/program/soffice.bin";
+  std::string pdftoppm = "/usr/bin/pdftoppm";
+  std::chrono::milliseconds converter_timeout{180000};
 };
 
 struct CdrResult {
@@ -67,6 +76,10 @@ struct CdrResult {
   std::string output;   // the rebuilt file (empty when blocked)
   std::string output_name;
   std::vector<Finding> findings;
+  // Set by sanitize() when the policy wants the file through a converter next ("docx", "xlsx",
+  // "pptx" for legacy conversion, "pages" for rasterizing); the sandboxed entry points act on it
+  // and clear it. Never part of a report.
+  std::string conversion;
 };
 
 // Sanitizes one file. `name` is the name it arrived under (may be empty).
@@ -101,6 +114,10 @@ class SanitizerPool {
   struct State;
   std::unique_ptr<State> state_;
 };
+
+// Whether the converters the policy needs (LibreOffice, pdftoppm) are installed and the converter
+// sandbox is available; services check this at start-up, as they do clamd.
+Result<void> check_converters(const CdrPolicy& policy);
 
 // Loads libraries and tables a sandboxed child needs before its system-call filter applies.
 void prepare_sandbox();

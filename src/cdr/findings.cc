@@ -54,6 +54,8 @@ constexpr Description kDescriptions[] = {
     {"trailing_data", "ファイル末尾の余分なデータ", "data after the end of the file"},
     {"image_converted", "画像を別の形式に変換", "image converted to another format"},
     {"svg_rasterized", "SVG を画像 (PNG) に変換", "SVG rendered as PNG"},
+    {"legacy_converted", "旧形式の Office 文書を新形式 (OOXML) に変換", "legacy Office file converted to OOXML"},
+    {"rasterized", "ページを画像化した PDF に変換（最も厳格な無害化）", "pages rendered as images in a new PDF (the strictest mode)"},
     {"html_converted", "HTML をテキストに変換", "HTML converted to text"},
     {"formula_injection", "数式として実行されるセル（先頭に ' を付けました）", "cells a spreadsheet would run as formulas (prefixed with ')"},
     {"nul_bytes", "NUL 文字", "NUL characters"},

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <pugixml.hpp>
+#include <zip.h>
 
 #include <unistd.h>
 
@@ -253,6 +254,47 @@ TEST(CdrCorpus, EveryFileGetsItsExpectedVerdictAndOutputsAreCleanAndValid) {
     expect_well_formed(r, rel);
   }
   EXPECT_EQ(seen, std::size(kExpected)) << "table rows whose file is missing from the corpus";
+}
+
+// oletools ships its Word 97–2003 DDE samples inside zips locked with its published password
+// ("infected-test"), so no scanner trips over them. Opened here, each must be blocked for its
+// DDE field, read from the document text through the piece table (8-bit and UTF-16 pieces).
+std::string unlock_sample(const fs::path& zip_path) {
+  const std::string bytes = sanso::testing::read_file(zip_path);
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* src = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+  zip_t* za = src != nullptr ? zip_open_from_source(src, ZIP_RDONLY, &error) : nullptr;
+  zip_error_fini(&error);
+  if (za == nullptr) return {};
+  std::string out;
+  if (zip_file_t* f = zip_fopen_index_encrypted(za, 0, 0, "infected-test")) {
+    char buf[8192];
+    zip_int64_t n;
+    while ((n = zip_fread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    zip_fclose(f);
+  }
+  zip_close(za);
+  return out;
+}
+
+TEST(CdrCorpus, LegacyWordDdeSamplesAreBlockedForTheirDdeField) {
+  if (!fs::exists(kCorpus)) GTEST_SKIP() << "no public test files at " << kCorpus << " (../shared/corpora absent)";
+  for (const char* name : {"dde-test-from-office2003.doc.zip", "dde-test-from-office2016.doc.zip", "dde-test-from-office2013-utf_16le-korean.doc.zip"}) {
+    const std::string doc = unlock_sample(kCorpus / "oletools/msodde" / name);
+    ASSERT_GT(doc.size(), 512u) << name << ": the sample did not unlock";
+    CdrResult r = sanitize(doc, "dde.doc", {});
+    EXPECT_EQ(r.verdict, Verdict::blocked) << name;
+    EXPECT_EQ(r.reason, "active-content") << name << ": " << r.message;
+    bool dde = false;
+    for (const auto& f : r.findings) dde = dde || f.kind == "dde_field";
+    EXPECT_TRUE(dde) << name << ": " << r.message;
+  }
+  // The clean Word 97 sample of the same suite has fields too (none DDE): it passes unchanged.
+  const std::string clean = sanso::testing::read_file(kCorpus / "oletools/msodde/harmless-clean.doc");
+  CdrResult r = sanitize(clean, "harmless-clean.doc", {});
+  EXPECT_EQ(r.verdict, Verdict::clean) << r.message;
+  EXPECT_EQ(r.output, clean);
 }
 
 }  // namespace

@@ -68,6 +68,10 @@ Result<Rebuilt> sanitize_text(std::string_view bytes, std::string_view type, con
 Result<Rebuilt> sanitize_html(std::string_view bytes, const Context& ctx);
 Result<Rebuilt> sanitize_archive(std::string_view bytes, std::string_view type, const Context& ctx);
 
+// Rasterize mode: rendered page images (any format libvips reads) re-encoded and bound into a
+// PDF of one image per page at the policy's resolution.
+Result<Rebuilt> assemble_page_images(const std::vector<std::string_view>& images, const Context& ctx);
+
 // A Word field instruction that runs or fetches something ("DDEAUTO …", "INCLUDETEXT …"): its
 // finding kind ("dde_field", "remote_field"), or "" when harmless. Shared by OOXML and RTF.
 std::string dangerous_field_kind(std::string_view instruction);

@@ -1,7 +1,7 @@
 // Legacy Office (OLE2 compound files: doc/xls/ppt) read with libgsf. These cannot be rebuilt
 // safely in place, so the engine inspects them: VBA projects, Excel 4.0 macro sheets, embedded
-// objects (ObjectPool, Ole10Native packages, PowerPoint ExOleObjStg) and encryption block the
-// file; a file with none of these passes unchanged.
+// objects (ObjectPool, Ole10Native packages, PowerPoint ExOleObjStg), DDE and remote-include
+// fields in Word text, and encryption block the file; a file with none of these passes unchanged.
 #include <gsf/gsf-infile-msole.h>
 #include <gsf/gsf-infile.h>
 #include <gsf/gsf-input-memory.h>
@@ -126,6 +126,81 @@ void inspect_powerpoint(std::string_view doc, bool& vba, bool& ole, bool& encryp
   walk(0, doc.size(), 0);
 }
 
+// The document text of a Word 97–2003 file, from the piece table (the Clx in the table stream the
+// FIB names): pieces are either 8-bit (Windows-1252, stored at fc/2) or UTF-16LE. Field codes live
+// in this text between 0x13 (begin), 0x14 (separator) and 0x15 (end). Text is kept as UTF-16 code
+// units narrowed to bytes where ASCII — enough to read field instructions, which are ASCII words.
+std::string word_text(std::string_view doc, std::string_view table, std::size_t max_chars) {
+  if (doc.size() < 36) return {};
+  const std::size_t csw = u16(doc, 32);
+  const std::size_t at_cslw = 34 + csw * 2;
+  if (at_cslw + 2 > doc.size()) return {};
+  const std::size_t cslw = u16(doc, at_cslw);
+  const std::size_t at_fclcb = at_cslw + 2 + cslw * 4 + 2;
+  const std::size_t count = at_cslw + 2 + cslw * 4 + 2 <= doc.size() ? u16(doc, at_cslw + 2 + cslw * 4) : 0;
+  if (count <= 33 || at_fclcb + 34 * 8 > doc.size()) return {};
+  const std::uint32_t fc_clx = u32(doc, at_fclcb + 33 * 8), lcb_clx = u32(doc, at_fclcb + 33 * 8 + 4);
+  if (lcb_clx == 0 || fc_clx > table.size() || lcb_clx > table.size() - fc_clx) return {};
+  std::string_view clx = table.substr(fc_clx, lcb_clx);
+  std::size_t at = 0;
+  while (at < clx.size() && clx[at] == 0x01) {  // Prc: formatting, skipped
+    if (at + 3 > clx.size()) return {};
+    at += 3 + static_cast<std::int16_t>(u16(clx, at + 1));
+  }
+  if (at + 5 > clx.size() || clx[at] != 0x02) return {};
+  const std::uint32_t lcb = u32(clx, at + 1);
+  if (lcb > clx.size() - at - 5 || lcb < 4) return {};
+  std::string_view plc = clx.substr(at + 5, lcb);
+  const std::size_t pieces = (plc.size() - 4) / 12;  // n+1 CPs of 4 bytes and n Pcds of 8
+  std::string text;
+  for (std::size_t i = 0; i < pieces && text.size() < max_chars; ++i) {
+    const std::uint32_t cp0 = u32(plc, i * 4), cp1 = u32(plc, (i + 1) * 4);
+    if (cp1 <= cp0) continue;
+    const std::uint32_t fc_raw = u32(plc, (pieces + 1) * 4 + i * 8 + 2);
+    const bool compressed = (fc_raw & 0x40000000u) != 0;
+    const std::size_t chars = std::min<std::size_t>(cp1 - cp0, max_chars - text.size());
+    const std::size_t start = compressed ? (fc_raw & 0x3FFFFFFFu) / 2 : (fc_raw & 0x3FFFFFFFu);
+    const std::size_t bytes = compressed ? chars : chars * 2;
+    if (start > doc.size() || bytes > doc.size() - start) continue;
+    for (std::size_t c = 0; c < chars; ++c) {
+      const unsigned unit = compressed ? static_cast<unsigned char>(doc[start + c]) : u16(doc, start + 2 * c);
+      text.push_back(unit < 0x80 ? static_cast<char>(unit) : '?');
+    }
+  }
+  return text;
+}
+
+// DDE and remote-include fields (DDEAUTO, INCLUDETEXT http://…) in the document text, nested or not.
+std::vector<std::string> dangerous_fields(std::string_view text) {
+  std::vector<std::string> kinds;
+  struct Open {
+    std::string instruction;
+    bool in_instruction = true;
+  };
+  std::vector<Open> stack;
+  auto judge = [&](Open& f) {
+    if (!f.in_instruction) return;
+    f.in_instruction = false;
+    if (std::string kind = dangerous_field_kind(f.instruction); !kind.empty()) kinds.push_back(kind);
+  };
+  for (char c : text) {
+    if (c == 0x13) {
+      if (stack.size() < 64) stack.push_back({});
+    } else if (c == 0x14) {
+      if (!stack.empty()) judge(stack.back());
+    } else if (c == 0x15) {
+      if (!stack.empty()) {
+        judge(stack.back());
+        stack.pop_back();
+      }
+    } else if (!stack.empty() && stack.back().in_instruction && stack.back().instruction.size() < 4096) {
+      stack.back().instruction.push_back(c);
+    }
+  }
+  for (auto& f : stack) judge(f);
+  return kinds;
+}
+
 }  // namespace
 
 std::string ole2_kind(std::string_view bytes) {
@@ -167,8 +242,20 @@ Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, con
     if (e.path.rfind("MBD", 0) == 0 && e.path.find('/') == std::string::npos) found.push_back({"ole_object", e.path, "blocked"});
     if (name == "EncryptedSummary") encrypted = true;
     if (e.path == "WordDocument") {
-      std::string fib = CompoundFile::read(e.input, 32);
-      if (fib.size() >= 12 && (u16(fib, 0x0A) & 0x0100) != 0) encrypted = true;  // FIB fEncrypted
+      std::string doc = CompoundFile::read(e.input, ctx.policy.max_input_bytes);
+      SANSO_TRY(ctx.charge(doc.size(), e.path));
+      if (doc.size() >= 12 && (u16(doc, 0x0A) & 0x0100) != 0) encrypted = true;  // FIB fEncrypted
+      if (!encrypted && doc.size() >= 12) {
+        const char* table_name = (u16(doc, 0x0A) & 0x0200) != 0 ? "1Table" : "0Table";  // FIB fWhichTblStm
+        for (const auto& t : entries) {
+          if (t.path != table_name) continue;
+          std::string table = CompoundFile::read(t.input, ctx.policy.max_input_bytes);
+          SANSO_TRY(ctx.charge(table.size(), t.path));
+          for (const auto& kind : dangerous_fields(word_text(doc, table, 64u << 20))) {
+            if (found.empty() || found.back().kind != kind) found.push_back({kind, "WordDocument", "blocked"});
+          }
+        }
+      }
     }
     if (e.path == "Workbook" || e.path == "Book") {
       std::string wb = CompoundFile::read(e.input, ctx.policy.max_input_bytes);

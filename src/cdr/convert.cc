@@ -1,0 +1,275 @@
+// Legacy conversion and rasterize mode: the engine's stricter paths through LibreOffice and
+// pdftoppm. The converters never see bytes a worker has not looked at first (types, encryption and
+// executables are decided by the first pass) and their output is never passed on without a second
+// pass in a worker: a converted document is rebuilt like any other, rendered pages are re-encoded.
+#include "cdr/internal/convert.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cdr/internal/format.h"
+#include "core/text.h"
+#include "sandbox/converter.h"
+
+namespace sanso::cdr {
+namespace internal {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_legacy(std::string_view type) { return type == "doc" || type == "xls" || type == "ppt"; }
+
+bool is_document(std::string_view type) {
+  std::string_view family = extension_family(type);
+  return family == "word" || family == "excel" || family == "powerpoint" || family == "rtf" || family == "pdf" || family.rfind("odf-", 0) == 0;
+}
+
+// A private, empty directory for one conversion, removed with everything in it.
+struct Scratch {
+  fs::path dir;
+  Scratch() {
+    std::string tmpl = (fs::temp_directory_path() / "sanso-convert-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) != nullptr) dir = tmpl;
+  }
+  ~Scratch() {
+    std::error_code ec;
+    if (!dir.empty()) fs::remove_all(dir, ec);
+  }
+};
+
+bool write_file(const fs::path& p, std::string_view bytes) {
+  std::ofstream out(p, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return static_cast<bool>(out);
+}
+
+std::string read_file(const fs::path& p, std::size_t max) {
+  std::ifstream in(p, std::ios::binary);
+  std::string s;
+  if (!in) return s;
+  std::error_code ec;
+  const auto size = fs::file_size(p, ec);
+  if (ec || size > max) return s;
+  s.resize(size);
+  in.read(s.data(), static_cast<std::streamsize>(size));
+  return s;
+}
+
+CdrResult blocked_as(CdrResult r, std::string reason, std::string message) {
+  r.verdict = Verdict::blocked;
+  r.output.clear();
+  r.output_name.clear();
+  r.conversion.clear();
+  r.reason = std::move(reason);
+  r.message = std::move(message);
+  r.findings.push_back({finding_kind_of(r.reason), "", "blocked"});
+  return r;
+}
+
+// The last line the converter printed: what a person needs when a conversion fails.
+std::string last_words(const std::string& log) {
+  std::string s = log;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  auto nl = s.rfind('\n');
+  s = nl == std::string::npos ? s : s.substr(nl + 1);
+  return s.empty() ? "no message" : s.substr(0, 300);
+}
+
+sandbox::ConverterJob job_for(const CdrPolicy& policy, const Scratch& s, std::vector<std::string> argv) {
+  sandbox::ConverterJob job;
+  job.argv = std::move(argv);
+  job.work_dir = s.dir.string();
+  job.timeout = policy.converter_timeout;
+  job.file_bytes = std::max<std::size_t>(policy.max_input_bytes * 4, std::size_t{64} << 20);
+  return job;
+}
+
+// LibreOffice headless: `in` (inside the scratch directory) to `filter`'s format in out/. A fresh
+// profile per file, so nothing one document does survives into the next; a fresh profile makes
+// soffice.bin ask for one restart (exit 81), which is what its launcher script would do.
+Result<fs::path> libreoffice_convert(const CdrPolicy& policy, const Scratch& s, const fs::path& in, const std::string& to) {
+  const fs::path program(policy.libreoffice);
+  sandbox::ConverterJob job = job_for(policy, s,
+                                      {policy.libreoffice, "--headless", "--norestore", "--nologo", "--nolockcheck", "--nodefault",
+                                       "-env:UserInstallation=file://" + (s.dir / "profile").string(),
+                                       "-env:UNO_SHARED_PACKAGES_CACHE=file://" + (s.dir / "shared").string(), "--convert-to", to, "--outdir",
+                                       (s.dir / "out").string(), in.string()});
+  // Its installation: program/ and share/ under one root, plus /etc/libreoffice.
+  job.read_paths = {program.parent_path().parent_path().string(), "/etc/libreoffice"};
+  job.socket_dirs = {"/tmp"};
+  sandbox::ConverterOutcome outcome;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto r = sandbox::run_converter(job);
+    if (!r) return std::move(r).error();
+    outcome = *r;
+    if (outcome.exit_code != 81) break;
+  }
+  std::string ext = to.substr(0, to.find(':'));
+  fs::path out = s.dir / "out" / (in.stem().string() + "." + ext);
+  if (outcome.exit_code != 0 || !fs::exists(out)) {
+    return make_error("cdr.malformed", "libreoffice", "LibreOffice could not convert the file (exit " + std::to_string(outcome.exit_code) + "): " + last_words(outcome.log));
+  }
+  return out;
+}
+
+CdrResult convert_legacy(CdrResult first, const std::string& target, std::string_view original, std::string_view name, const CdrPolicy& policy,
+                         const WorkerCall& worker) {
+  Scratch s;
+  if (s.dir.empty()) return blocked_as(std::move(first), "internal", std::string(name) + ": no scratch directory for the conversion");
+  const fs::path in = s.dir / ("document." + first.type);
+  if (!write_file(in, original)) return blocked_as(std::move(first), "internal", std::string(name) + ": cannot write the scratch copy");
+  auto out = libreoffice_convert(policy, s, in, target);
+  if (!out) {
+    const bool sandbox_error = out.error().code.rfind("sandbox.", 0) == 0;
+    return blocked_as(std::move(first), sandbox_error ? (out.error().code == "sandbox.timeout" ? "timeout" : "internal") : "malformed",
+                      std::string(name) + ": " + out.error().message);
+  }
+  const std::string converted = read_file(*out, policy.max_input_bytes);
+  if (converted.empty()) return blocked_as(std::move(first), "limit", std::string(name) + ": the converted file is empty or larger than the limit");
+  std::string stem(name);
+  if (auto slash = stem.find_last_of("/\\"); slash != std::string::npos) stem = stem.substr(slash + 1);
+  if (auto dot = stem.rfind('.'); dot != std::string::npos && dot > 0) stem.resize(dot);
+  if (stem.empty()) stem = "document";
+  CdrResult second = worker('S', stem + "." + target, converted);
+  if (second.verdict == Verdict::blocked) {
+    second.type = first.type;
+    second.message = std::string(name) + " (converted to ." + target + "): " + second.message;
+    return second;
+  }
+  // What the legacy file carried is gone with the old format; the rebuild says what else it did.
+  std::vector<Finding> findings;
+  for (auto f : first.findings) {
+    if (f.kind == "active_content") continue;
+    f.action = "removed";
+    findings.push_back(std::move(f));
+  }
+  findings.push_back({"legacy_converted", first.type + " → " + target, "converted"});
+  for (auto& f : second.findings) findings.push_back(std::move(f));
+  second.findings = std::move(findings);
+  second.type = first.type;
+  second.verdict = Verdict::sanitized;
+  return second;
+}
+
+CdrResult rasterize(CdrResult first, std::string_view original, std::string_view name, const CdrPolicy& policy, const WorkerCall& worker) {
+  Scratch s;
+  if (s.dir.empty()) return blocked_as(std::move(first), "internal", std::string(name) + ": no scratch directory for the conversion");
+  // The rebuilt file when there is one: the renderer never meets what the rebuild removed.
+  const bool rebuilt = first.verdict != Verdict::blocked && !first.output.empty();
+  const std::string ext = rebuilt ? file_extension(first.output_name) : first.type;
+  const fs::path in = s.dir / ("document." + (ext.empty() ? first.type : ext));
+  if (!write_file(in, rebuilt ? std::string_view(first.output) : original)) {
+    return blocked_as(std::move(first), "internal", std::string(name) + ": cannot write the scratch copy");
+  }
+  fs::path pdf = in;
+  if (first.type != "pdf") {
+    auto out = libreoffice_convert(policy, s, in, "pdf");
+    if (!out) return blocked_as(std::move(first), out.error().code == "sandbox.timeout" ? "timeout" : "malformed", std::string(name) + ": " + out.error().message);
+    pdf = *out;
+  }
+  fs::create_directories(s.dir / "pages");
+  // One page more than allowed is rendered, to tell "at the limit" from "over it".
+  sandbox::ConverterJob job = job_for(policy, s,
+                                      {policy.pdftoppm, "-r", std::to_string(policy.dpi), "-png", "-f", "1", "-l", std::to_string(policy.max_pages + 1),
+                                       pdf.string(), (s.dir / "pages" / "page").string()});
+  auto rendered = sandbox::run_converter(job);
+  if (!rendered) return blocked_as(std::move(first), rendered.error().code == "sandbox.timeout" ? "timeout" : "internal", std::string(name) + ": " + rendered.error().message);
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(s.dir / "pages")) files.push_back(e.path());
+  std::sort(files.begin(), files.end());  // page-01.png … : pdftoppm pads the numbers to one width
+  if (rendered->exit_code != 0 || files.empty()) {
+    return blocked_as(std::move(first), "malformed", std::string(name) + ": the pages could not be rendered: " + last_words(rendered->log));
+  }
+  if (files.size() > static_cast<std::size_t>(policy.max_pages)) {
+    return blocked_as(std::move(first), "limit", std::string(name) + ": more than " + std::to_string(policy.max_pages) + " pages (the rasterize limit)");
+  }
+  std::vector<std::string> pages;
+  for (const auto& f : files) {
+    pages.push_back(read_file(f, std::size_t{512} << 20));
+    if (pages.back().empty()) return blocked_as(std::move(first), "limit", std::string(name) + ": a rendered page is empty or too large");
+  }
+  CdrResult second = worker('P', name, pack_pages(pages));
+  if (second.verdict == Verdict::blocked) {
+    second.type = first.type;
+    second.message = std::string(name) + " (rasterized): " + second.message;
+    return second;
+  }
+  std::vector<Finding> findings;
+  for (auto f : first.findings) {
+    if (f.kind == "active_content") continue;
+    f.action = "removed";
+    findings.push_back(std::move(f));
+  }
+  findings.push_back({"rasterized", std::to_string(pages.size()) + (pages.size() == 1 ? " page" : " pages"), "converted"});
+  second.findings = std::move(findings);
+  second.type = first.type;
+  second.verdict = Verdict::sanitized;
+  std::string stem(name);
+  if (auto slash = stem.find_last_of("/\\"); slash != std::string::npos) stem = stem.substr(slash + 1);
+  if (auto dot = stem.rfind('.'); dot != std::string::npos && dot > 0) stem.resize(dot);
+  second.output_name = (stem.empty() ? std::string("document") : stem) + ".pdf";
+  return second;
+}
+
+}  // namespace
+
+std::string conversion_for(const CdrResult& result, const CdrPolicy& policy) {
+  // Legacy files blocked for their macros or objects are converted (the macros do not survive);
+  // encrypted, malformed or oversized ones stay blocked.
+  const bool usable = result.verdict != Verdict::blocked || (is_legacy(result.type) && result.reason == "active-content");
+  if (!usable) return "";
+  if (policy.rasterize && is_document(result.type)) return "pages";
+  if (policy.convert_legacy && is_legacy(result.type)) return result.type == "doc" ? "docx" : result.type == "xls" ? "xlsx" : "pptx";
+  return "";
+}
+
+std::string pack_pages(const std::vector<std::string>& pages) {
+  std::string out;
+  for (const auto& p : pages) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((static_cast<std::uint64_t>(p.size()) >> (8 * i)) & 0xFF));
+    out += p;
+  }
+  return out;
+}
+
+bool unpack_pages(std::string_view payload, std::vector<std::string_view>& pages) {
+  while (!payload.empty()) {
+    if (payload.size() < 8) return false;
+    std::uint64_t n = 0;
+    for (int i = 0; i < 8; ++i) n |= static_cast<std::uint64_t>(static_cast<unsigned char>(payload[i])) << (8 * i);
+    if (n > payload.size() - 8) return false;
+    pages.push_back(payload.substr(8, n));
+    payload.remove_prefix(8 + n);
+  }
+  return true;
+}
+
+CdrResult finish_conversion(CdrResult first, std::string_view original, std::string_view name, const CdrPolicy& policy, const WorkerCall& worker) {
+  const std::string conversion = first.conversion;
+  first.conversion.clear();
+  if (conversion == "pages") return rasterize(std::move(first), original, name, policy, worker);
+  if (conversion == "docx" || conversion == "xlsx" || conversion == "pptx") return convert_legacy(std::move(first), conversion, original, name, policy, worker);
+  return blocked_as(std::move(first), "internal", std::string(name) + ": unknown conversion '" + conversion + "'");
+}
+
+}  // namespace internal
+
+Result<void> check_converters(const CdrPolicy& policy) {
+  if (!policy.rasterize && !policy.convert_legacy) return ok();
+  SANSO_TRY(sandbox::converter_sandbox_available());
+  auto executable = [](const std::string& path, const char* what, const char* package) -> Result<void> {
+    if (path.empty() || path[0] != '/' || ::access(path.c_str(), X_OK) != 0) {
+      return make_error("cdr.converter", path, std::string(what) + " is not installed here (Debian package " + package + ")");
+    }
+    return ok();
+  };
+  SANSO_TRY(executable(policy.libreoffice, "LibreOffice", "libreoffice-writer-nogui, -calc-nogui, -impress-nogui"));
+  if (policy.rasterize) SANSO_TRY(executable(policy.pdftoppm, "pdftoppm", "poppler-utils"));
+  return ok();
+}
+
+}  // namespace sanso::cdr

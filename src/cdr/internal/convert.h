@@ -1,0 +1,32 @@
+// The converter step between two sandboxed engine passes (legacy conversion, rasterize mode).
+// Not for use outside cdr.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "cdr/cdr.h"
+
+namespace sanso::cdr::internal {
+
+// One more job for a sandboxed engine worker: 'S' sanitizes `payload` as a file called `name`;
+// 'P' binds the page images packed in `payload` (pack_pages) into a PDF.
+using WorkerCall = std::function<CdrResult(char kind, std::string_view name, std::string_view payload)>;
+
+// Runs the converter `first.conversion` asks for on the file (its rebuilt output, or the original
+// when there is none), outside the worker, then the second pass in a worker; the result of the
+// whole. Any failure blocks the file, with the converter's words in the message.
+CdrResult finish_conversion(CdrResult first, std::string_view original, std::string_view name, const CdrPolicy& policy, const WorkerCall& worker);
+
+// Page images as one payload (each 8-byte little-endian length, then the bytes), and back.
+std::string pack_pages(const std::vector<std::string>& pages);
+bool unpack_pages(std::string_view payload, std::vector<std::string_view>& pages);
+
+// sanitize() without the conversion step: the first pass, with `conversion` set when one is due.
+CdrResult sanitize_pass(std::string_view bytes, std::string_view name, const CdrPolicy& policy);
+
+// The conversion sanitize() asks for under `policy`: "docx"/"xlsx"/"pptx", "pages" or "".
+std::string conversion_for(const CdrResult& result, const CdrPolicy& policy);
+
+}  // namespace sanso::cdr::internal
