@@ -39,7 +39,7 @@ run mail_sanitize_fuzz examples/minamata/mail fuzz/mail/corpus ${SANSO_SHARED:-.
 cdr_seconds=${SANSO_CDR_FUZZ_SECONDS:-8}
 # Full stacks on allocation, so that the suppression of libgsf's own leak (lsan.supp) can match:
 # libgsf has no frame pointers and a fast unwind stops at GLib.
-for format in file ooxml odf pdf rtf ole2 image text archive; do
+for format in file ooxml odf pdf rtf ole2 image text archive pages; do
   ASAN_OPTIONS=fast_unwind_on_malloc=0 seconds=$cdr_seconds run cdr_${format}_fuzz fuzz/cdr/corpus ${SANSO_SHARED:-../shared}/corpora/files
 done
 echo "fuzz-smoke: all targets ran clean"

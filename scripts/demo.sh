@@ -88,6 +88,17 @@ sed 's/^/    /' "$out/files.log"
 sed 's/^/    /' "$out/files.summary"
 echo "  rebuilt files (blocked ones have none; every original is in quarantine):"
 (cd "$out/files" && find . -type f | sort | sed 's/^/    /')
+echo "  the strictest mode, --rasterize: the PDF and the Word file become PDFs of page images"
+echo "  (LibreOffice and pdftoppm run in the converter sandbox: Landlock, no network, no exec, as nobody):"
+if "$sanso" file sanitize examples/minamata/files/説明会のご案内.pdf examples/minamata/files/見積書.docm --rasterize \
+     -o "$out/files-rasterized" --lang en > "$out/files-rasterized.summary" 2> "$out/files-rasterized.log"; then
+  sed 's/^/    /' "$out/files-rasterized.log"
+  (cd "$out/files-rasterized" && for f in *.pdf; do
+     echo "    → $f: $(qpdf --show-npages "$f") page(s), $(grep -a -o /DCTDecode "$f" | wc -l) page image(s), $(grep -a -o -E '/(Font|JavaScript|URI|OpenAction)' "$f" | wc -l) fonts/scripts/links/actions"
+   done)
+else
+  echo "    (skipped: $(tail -n 1 "$out/files-rasterized.log"))"
+fi
 
 step "9. メールゲートウェイ / the mail gateway: a private Postfix with sanso milter"
 # A minimal SMTP client over bash's /dev/tcp: prints the server's last reply to DATA (or the refusal).

@@ -15,7 +15,10 @@ packages=(
   libqpdf-dev libvips-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
   libmilter-dev                          # the Postfix milter
   qpdf                                   # `qpdf --check` on sanitized PDFs in the tests
-  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui  # rebuilt Office files must open (tests, a separate process)
+  # converters run as separate, sandboxed processes (never linked): legacy conversion, rasterize
+  # mode, and the tests' proof that rebuilt Office files still open
+  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui poppler-utils
+  libmagickcore-6.q16-6                  # ImageMagick's BMP coder, which libvips loads for BMP images
   clamav-daemon                          # optional antivirus: the tests run a private clamd with a test signature
   # servers the tests run for real (each started privately by the test harness)
   postgresql postfix

@@ -1,5 +1,5 @@
 // libFuzzer targets for the CDR engine, one per format: SANSO_CDR_FORMAT picks the rebuilder
-// ("ooxml", "odf", "pdf", "rtf", "ole2", "image", "text", "archive") or "file" for the whole engine
+// ("ooxml", "odf", "pdf", "rtf", "ole2", "image", "text", "archive", "pages") or "file" for the whole engine
 // with type detection. In-process here; the service runs the engine in the sandbox. Invariants:
 // only "cdr.*" errors (no stray failure kinds), a blocked file never has output, and a rebuilt
 // package or PDF is never empty.
@@ -42,6 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (format == "ole2") r = internal::sanitize_ole2(bytes, "doc", ctx);
   if (format == "image") r = internal::sanitize_image(bytes, size > 0 && data[0] == 0x89 ? "png" : size > 0 && data[0] == 'B' ? "bmp" : "jpeg", ctx);
   if (format == "text") r = internal::sanitize_text(bytes, "csv", ctx);
+  if (format == "pages") r = internal::assemble_page_images({bytes}, ctx);  // a rendered page, as rasterize mode binds it
   if (format == "archive") r = internal::sanitize_archive(bytes, size > 1 && data[0] == 'P' ? "zip" : "7z", ctx);
   if (!r) {
     if (r.error().code.rfind("cdr.", 0) != 0) __builtin_trap();

@@ -79,6 +79,28 @@ std::string last_words(const std::string& log) {
   return s.empty() ? "no message" : s.substr(0, 300);
 }
 
+// The name without directories and extension: the converted file's name is built on it.
+std::string stem_of(std::string_view name) {
+  std::string stem(name);
+  if (auto slash = stem.find_last_of("/\\"); slash != std::string::npos) stem = stem.substr(slash + 1);
+  if (auto dot = stem.rfind('.'); dot != std::string::npos && dot > 0) stem.resize(dot);
+  return stem.empty() ? std::string("document") : stem;
+}
+
+// The findings of both passes: what the first found is gone with the conversion ("removed"), then
+// the conversion itself, then what the second pass did.
+std::vector<Finding> merged_findings(const CdrResult& first, Finding conversion, std::vector<Finding> second) {
+  std::vector<Finding> out;
+  for (auto f : first.findings) {
+    if (f.kind == "active_content") continue;  // the first pass's verdict, not a finding of its own
+    f.action = "removed";
+    out.push_back(std::move(f));
+  }
+  out.push_back(std::move(conversion));
+  for (auto& f : second) out.push_back(std::move(f));
+  return out;
+}
+
 sandbox::ConverterJob job_for(const CdrPolicy& policy, const Scratch& s, std::vector<std::string> argv) {
   sandbox::ConverterJob job;
   job.argv = std::move(argv);
@@ -130,26 +152,13 @@ CdrResult convert_legacy(CdrResult first, const std::string& target, std::string
   }
   const std::string converted = read_file(*out, policy.max_input_bytes);
   if (converted.empty()) return blocked_as(std::move(first), "limit", std::string(name) + ": the converted file is empty or larger than the limit");
-  std::string stem(name);
-  if (auto slash = stem.find_last_of("/\\"); slash != std::string::npos) stem = stem.substr(slash + 1);
-  if (auto dot = stem.rfind('.'); dot != std::string::npos && dot > 0) stem.resize(dot);
-  if (stem.empty()) stem = "document";
-  CdrResult second = worker('S', stem + "." + target, converted);
+  CdrResult second = worker('S', stem_of(name) + "." + target, converted);
   if (second.verdict == Verdict::blocked) {
     second.type = first.type;
     second.message = std::string(name) + " (converted to ." + target + "): " + second.message;
     return second;
   }
-  // What the legacy file carried is gone with the old format; the rebuild says what else it did.
-  std::vector<Finding> findings;
-  for (auto f : first.findings) {
-    if (f.kind == "active_content") continue;
-    f.action = "removed";
-    findings.push_back(std::move(f));
-  }
-  findings.push_back({"legacy_converted", first.type + " → " + target, "converted"});
-  for (auto& f : second.findings) findings.push_back(std::move(f));
-  second.findings = std::move(findings);
+  second.findings = merged_findings(first, {"legacy_converted", first.type + " → " + target, "converted"}, std::move(second.findings));
   second.type = first.type;
   second.verdict = Verdict::sanitized;
   return second;
@@ -198,20 +207,10 @@ CdrResult rasterize(CdrResult first, std::string_view original, std::string_view
     second.message = std::string(name) + " (rasterized): " + second.message;
     return second;
   }
-  std::vector<Finding> findings;
-  for (auto f : first.findings) {
-    if (f.kind == "active_content") continue;
-    f.action = "removed";
-    findings.push_back(std::move(f));
-  }
-  findings.push_back({"rasterized", std::to_string(pages.size()) + (pages.size() == 1 ? " page" : " pages"), "converted"});
-  second.findings = std::move(findings);
+  second.findings = merged_findings(first, {"rasterized", std::to_string(pages.size()) + (pages.size() == 1 ? " page" : " pages"), "converted"}, {});
   second.type = first.type;
   second.verdict = Verdict::sanitized;
-  std::string stem(name);
-  if (auto slash = stem.find_last_of("/\\"); slash != std::string::npos) stem = stem.substr(slash + 1);
-  if (auto dot = stem.rfind('.'); dot != std::string::npos && dot > 0) stem.resize(dot);
-  second.output_name = (stem.empty() ? std::string("document") : stem) + ".pdf";
+  second.output_name = stem_of(name) + ".pdf";
   return second;
 }
 

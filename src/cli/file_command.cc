@@ -37,6 +37,8 @@ struct FileArgs {
   std::string output_dir;
   std::string report;
   std::string lang = "ja";
+  bool rasterize = false;       // overrides [cdr] mode for this run
+  bool convert_legacy = false;
   std::string policy_path;  // --policy: decide with this policy without a service configuration
 };
 
@@ -134,7 +136,11 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     decision = *d;
     if (auto who = resolve_actor(*service, o)) actor = who->name;
   }
-  const cdr::CdrPolicy policy = service ? cdr_policy_from(service->config.cdr) : cdr::CdrPolicy{};
+  cdr::CdrPolicy policy = service ? cdr_policy_from(service->config.cdr) : cdr::CdrPolicy{};
+  policy.rasterize = policy.rasterize || a.rasterize;
+  policy.convert_legacy = policy.convert_legacy || a.convert_legacy;
+  // The converters the policy needs must be there before anything is processed, like clamd.
+  if (auto ready = cdr::check_converters(policy); !ready) return print_error(ready.error()), kExitFailure;
 
   // The antivirus, when configured, must answer before anything is processed.
   const std::string clamd = service ? service->config.cdr.clamd : std::string();
@@ -282,6 +288,8 @@ void register_file_command(CLI::App& app, int& exit_code) {
   s->add_option("IN", a->inputs, "files or directories (recursively)")->required();
   s->add_option("-o,--output-dir", a->output_dir, "where the rebuilt files go")->required();
   s->add_option("--report", a->report, "write a JSON report: verdict, type, findings per file");
+  s->add_flag("--rasterize", a->rasterize, "Office and PDF files become a PDF of page images (the strictest mode)");
+  s->add_flag("--convert-legacy", a->convert_legacy, "convert doc/xls/ppt to docx/xlsx/pptx with LibreOffice, then rebuild them");
   s->add_option("--lang", a->lang, "language of the descriptions (ja, en)")->check(CLI::IsMember({"ja", "en"}));
   s->add_option("--config", o->config_path, "keep originals in quarantine and audit each verdict (sanso.toml)");
   s->add_option("--as", o->as, "who is transferring the files (default: $SANSO_USER, $SUDO_USER, $USER)");

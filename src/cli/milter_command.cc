@@ -55,6 +55,7 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
   if (!s.clamd.empty()) {
     if (auto pong = cdr::clamd_ping(s.clamd); !pong) return print_error(pong.error()), kExitFailure;
   }
+  if (auto ready = cdr::check_converters(s.cdr); !ready) return print_error(ready.error()), kExitFailure;
   if (!c.mail.notice_template.empty()) {
     std::ifstream in(c.mail.notice_template, std::ios::binary);
     std::ostringstream text;

@@ -177,6 +177,13 @@ cdr::CdrPolicy cdr_policy_from(const config::CdrSettings& s) {
   p.max_pixels = static_cast<std::uint64_t>(s.max_pixels);
   p.max_input_bytes = static_cast<std::size_t>(s.max_file_mb) << 20;
   p.timeout = std::chrono::seconds(s.timeout_seconds);
+  p.rasterize = s.mode == "rasterize";
+  p.convert_legacy = s.convert_legacy;
+  p.max_pages = static_cast<int>(s.max_pages);
+  p.dpi = static_cast<int>(s.dpi);
+  p.libreoffice = s.libreoffice;
+  p.pdftoppm = s.pdftoppm;
+  p.converter_timeout = std::chrono::seconds(s.converter_timeout_seconds);
   return p;
 }
 

@@ -247,7 +247,8 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
 
   if (const toml::table* d = SANSO_TRY(r.table(root, "cdr"))) {
     SANSO_TRY(r.only_keys(*d, "[cdr]", {"keep_hyperlinks", "remove_pdf_uri", "csv_bom", "extension_map", "max_depth", "max_members",
-                                         "max_expanded_mb", "max_ratio", "max_pixels", "max_file_mb", "timeout_seconds", "attachments", "clamd"}));
+                                         "max_expanded_mb", "max_ratio", "max_pixels", "max_file_mb", "timeout_seconds", "attachments", "clamd",
+                                         "mode", "convert_legacy", "max_pages", "dpi", "libreoffice", "pdftoppm", "converter_timeout_seconds"}));
     SANSO_TRY(r.string(*d, "clamd", c.cdr.clamd));
     SANSO_TRY(r.boolean(*d, "keep_hyperlinks", c.cdr.keep_hyperlinks));
     SANSO_TRY(r.boolean(*d, "remove_pdf_uri", c.cdr.remove_pdf_uri));
@@ -259,6 +260,17 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.integer(*d, "max_pixels", c.cdr.max_pixels, 1));
     SANSO_TRY(r.integer(*d, "max_file_mb", c.cdr.max_file_mb, 1));
     SANSO_TRY(r.integer(*d, "timeout_seconds", c.cdr.timeout_seconds, 1));
+    SANSO_TRY(r.string(*d, "mode", c.cdr.mode));
+    if (c.cdr.mode != "rebuild" && c.cdr.mode != "rasterize") {
+      return make_error("config.value", where(path, *d->get("mode")), "'mode' must be one of: rebuild, rasterize");
+    }
+    SANSO_TRY(r.boolean(*d, "convert_legacy", c.cdr.convert_legacy));
+    SANSO_TRY(r.integer(*d, "max_pages", c.cdr.max_pages, 1));
+    SANSO_TRY(r.integer(*d, "dpi", c.cdr.dpi, 36));
+    if (c.cdr.dpi > 600) return make_error("config.value", where(path, *d->get("dpi")), "'dpi' must be at most 600 (pages become huge images)");
+    SANSO_TRY(r.string(*d, "libreoffice", c.cdr.libreoffice));
+    SANSO_TRY(r.string(*d, "pdftoppm", c.cdr.pdftoppm));
+    SANSO_TRY(r.integer(*d, "converter_timeout_seconds", c.cdr.converter_timeout_seconds, 1));
     SANSO_TRY(r.string(*d, "attachments", c.cdr.attachments));
     if (c.cdr.attachments != "sanitize" && c.cdr.attachments != "remove") {
       return make_error("config.value", where(path, *d->get("attachments")), "'attachments' must be one of: sanitize, remove");

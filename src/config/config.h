@@ -83,6 +83,13 @@ struct CdrSettings {
   std::int64_t timeout_seconds = 60;
   std::string attachments = "sanitize";  // mail attachments: "sanitize" (CDR) or "remove"
   std::string clamd;                     // "unix:/run/clamav/clamd.ctl" or "tcp:host:port"; empty: no antivirus scan
+  std::string mode = "rebuild";          // "rebuild" or "rasterize" (Office/PDF → PDF of page images)
+  bool convert_legacy = false;           // doc/xls/ppt → OOXML through LibreOffice, then rebuilt
+  std::int64_t max_pages = 200;          // rasterize
+  std::int64_t dpi = 150;                // rasterize
+  std::string libreoffice = "/usr/lib/libreoffice/program/soffice.bin";
+  std::string pdftoppm = "/usr/bin/pdftoppm";
+  std::int64_t converter_timeout_seconds = 180;
 };
 
 struct Listeners {

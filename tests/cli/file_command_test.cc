@@ -143,6 +143,30 @@ TEST_F(FileCli, WithClamdAVirusIsBlockedAndAMissingClamdStopsTheRun) {
   }
 }
 
+TEST_F(FileCli, RasterizeTurnsDocumentsIntoPageImagesAndAMissingConverterStopsTheRun) {
+  std::string text = read_file(dir_ / "sanso.toml");
+  text.replace(text.find("[cdr]\n"), 6, "[cdr]\nmode = \"rasterize\"\npdftoppm = \"/nonexistent/pdftoppm\"\n");
+  std::ofstream(dir_ / "nopdftoppm.toml") << text;
+  auto missing = run_sanso("file sanitize " + files_.string() + " -o " + (dir_ / "o1").string() + " --config " + (dir_ / "nopdftoppm.toml").string());
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("pdftoppm"), std::string::npos) << missing.output;
+  EXPECT_FALSE(fs::exists(dir_ / "o1")) << "nothing is processed without the converter the policy needs";
+
+  auto r = run_sanso("file sanitize " + (files_ / "説明会のご案内.pdf").string() + " " + (files_ / "名簿.csv").string() + " --rasterize -o " +
+                     (dir_ / "o2").string() + " --report " + (dir_ / "r.json").string() + " --lang en");
+  if (r.exit_code == 1 && r.output.find("Landlock") != std::string::npos) GTEST_SKIP() << r.output;
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string pdf = read_file(dir_ / "o2" / "説明会のご案内.pdf");
+  EXPECT_NE(pdf.find("/DCTDecode"), std::string::npos);
+  EXPECT_EQ(pdf.find("/JavaScript"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir_ / "o2" / "名簿.csv")) << "not a document: rebuilt as usual";
+  bool rasterized = false;
+  for (const auto& f : nlohmann::json::parse(read_file(dir_ / "r.json"))) {
+    for (const auto& finding : f["findings"]) rasterized = rasterized || finding["kind"] == "rasterized";
+  }
+  EXPECT_TRUE(rasterized);
+}
+
 TEST_F(FileCli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_sanso("file sanitize " + files_.string()).exit_code, 2) << "no -o";
   EXPECT_EQ(run_sanso("file sanitize /nonexistent/x -o " + (dir_ / "o").string()).exit_code, 2);

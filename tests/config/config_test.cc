@@ -131,6 +131,20 @@ TEST(Config, CdrSettingsAndAttachmentRules) {
   auto bad_mode = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[cdr]\nattachments = \"keep\"\n", "s.toml");
   ASSERT_FALSE(bad_mode);
   EXPECT_EQ(bad_mode.error().where, "s.toml:5:15");
+  auto strict = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[cdr]\nmode = \"rasterize\"\nconvert_legacy = true\nmax_pages = 20\ndpi = 100\n"
+                             "libreoffice = \"/opt/lo/program/soffice.bin\"\n", "s.toml");
+  ASSERT_TRUE(strict) << strict.error().to_string();
+  EXPECT_EQ(strict->cdr.mode, "rasterize");
+  EXPECT_TRUE(strict->cdr.convert_legacy);
+  EXPECT_EQ(strict->cdr.max_pages, 20);
+  EXPECT_EQ(strict->cdr.dpi, 100);
+  EXPECT_EQ(strict->cdr.libreoffice, "/opt/lo/program/soffice.bin");
+  auto pixels = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[cdr]\nmode = \"pixels\"\n", "s.toml");
+  ASSERT_FALSE(pixels);
+  EXPECT_NE(pixels.error().message.find("rebuild, rasterize"), std::string::npos);
+  auto sharp = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[cdr]\ndpi = 1200\n", "s.toml");
+  ASSERT_FALSE(sharp);
+  EXPECT_EQ(sharp.error().where, "s.toml:5:7");
 }
 
 TEST(Config, MissingFileSaysHowToGiveOne) {
