@@ -38,6 +38,15 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
   settings.identifier_action = c.mail.identifier_action;
   settings.strict_on_auth_failure = c.mail.strict_on_auth_failure;
   settings.strict_for_first_time_senders = c.mail.strict_for_first_time_senders;
+  settings.notice_relay = c.quarantine.smtp_relay;  // the milter-free listener releases go through too
+  settings.notice_helo = c.quarantine.smtp_helo;
+  settings.contact = c.mail.contact;
+  settings.notice_from = c.mail.notice_from;
+  if (settings.notice_from.empty()) {
+    for (const auto& z : service->policy.zones) {
+      if (z.id == "lgwan" && !z.mail_domains.empty()) settings.notice_from = "postmaster@" + z.mail_domains.front();
+    }
+  }
   mail::SanitizeOptions& s = settings.sanitize;
   s.output_charset = c.mail.output_charset;
   s.prefer_html = c.mail.prefer == "html";

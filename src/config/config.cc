@@ -202,7 +202,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
 
   if (const toml::table* m = SANSO_TRY(r.table(root, "mail"))) {
     SANSO_TRY(r.only_keys(*m, "[mail]", {"output_charset", "prefer", "defang_links", "lang", "keep_headers", "max_message_mb",
-                                          "max_depth", "max_parts", "contact", "notice_template", "attachment_actions",
+                                          "max_depth", "max_parts", "contact", "notice_from", "notice_template", "attachment_actions",
                                           "unmarked_classification", "identifier_action", "strict_on_auth_failure",
                                           "strict_for_first_time_senders"}));
     SANSO_TRY(r.boolean(*m, "strict_for_first_time_senders", c.mail.strict_for_first_time_senders));
@@ -230,6 +230,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.integer(*m, "max_depth", c.mail.max_depth, 1));
     SANSO_TRY(r.integer(*m, "max_parts", c.mail.max_parts, 1));
     SANSO_TRY(r.string(*m, "contact", c.mail.contact));
+    SANSO_TRY(r.string(*m, "notice_from", c.mail.notice_from));
     SANSO_TRY(r.string(*m, "notice_template", c.mail.notice_template));
     c.mail.notice_template = absolute_from(config_dir, c.mail.notice_template);
     auto one_of = [&](const std::string& value, const char* key, std::initializer_list<const char*> allowed) -> Result<void> {

@@ -56,6 +56,7 @@ struct MailSettings {
   std::int64_t max_depth = 32;
   std::int64_t max_parts = 1000;
   std::string contact;                    // who to ask for an original, named in the notice
+  std::string notice_from;                // From of the gateway's notices to senders of held mail; default postmaster@ the LGWAN mail domain
   std::string notice_template;            // a Mustache file for the notice (absolute); empty: built in
   // Per file extension or content type: "remove", "sanitize" or "reject" (hold the message); the
   // default for the rest is [cdr] attachments.

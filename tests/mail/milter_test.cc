@@ -5,7 +5,9 @@
 #include <gmime/gmime.h>
 #include <nlohmann/json.hpp>
 
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,19 +74,21 @@ class MilterPostfix : public ::testing::Test {
     if (geteuid() != 0) GTEST_SKIP() << "the Postfix instance needs root";
     if (!fs::exists("/usr/sbin/postfix") || !fs::exists("/usr/sbin/smtp-sink")) GTEST_SKIP() << "Postfix is not installed (scripts/install-deps.sh installs it)";
     dir_ = fs::temp_directory_path() / ("sanso-milter-" + sanso::testing::random_hex(4));
+    reinject_port_ = sanso::testing::free_tcp_port();
     fs::create_directories(dir_);
     fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
     sink_ = std::make_unique<sanso::testing::SmtpSink>(dir_ / "sink");
     std::ofstream(dir_ / "sanso.toml") << "[service]\nnode = \"gw-test\"\ndata_dir = \"data\"\npolicy = \"" << SANSO_SOURCE_DIR
                                        << "/examples/minamata/policy.toml\"\n[mail]\nlang = \"ja\"\n[cdr]\nattachments = \"sanitize\"\n"
-                                          "[quarantine]\ninspector_roles = [\"system_admin\"]\n[[users]]\nname = \"kato\"\nroles = [\"system_admin\"]\n";
+                                          "[quarantine]\ninspector_roles = [\"system_admin\"]\nsmtp_relay = \"127.0.0.1:" << reinject_port_ << "\"\n"
+                                          "[[users]]\nname = \"kato\"\nroles = [\"system_admin\"]\n";
     config_ = " --config " + (dir_ / "sanso.toml").string();
     milter_port_ = sanso::testing::free_tcp_port();
     start_milter();
     smtp_port_ = sanso::testing::free_tcp_port();
     const std::string start = "bash " + std::string(SANSO_SOURCE_DIR) + "/tests/support/postfix-instance.sh start " + (dir_ / "postfix").string() + " " +
                               std::to_string(smtp_port_) + " inet:127.0.0.1:" + std::to_string(milter_port_) + " " +
-                              sink_->relay().substr(sink_->relay().find(':') + 1);
+                              sink_->relay().substr(sink_->relay().find(':') + 1) + " " + std::to_string(reinject_port_);
     ASSERT_EQ(std::system(start.c_str()), 0) << "the private Postfix did not start";
     postfix_started_ = true;
   }
@@ -158,7 +162,7 @@ class MilterPostfix : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<sanso::testing::SmtpSink> sink_;
   std::string config_;
-  int milter_port_ = 0, smtp_port_ = 0;
+  int milter_port_ = 0, smtp_port_ = 0, reinject_port_ = 0;
   pid_t milter_ = -1;
   bool postfix_started_ = false;
 };
@@ -241,6 +245,19 @@ TEST_F(MilterPostfix, OutboundMyNumberIsHeldAWrongCheckDigitPassesTheMynumberZon
     }
   }
   EXPECT_TRUE(in_quarantine);
+  // The sender hears of it: a notice from the gateway with the reason and the quarantine id,
+  // through the milter-free listener, from the null sender; never the full number.
+  auto notices = delivered_to("tanaka@city.minamata.lg.jp", 1);
+  ASSERT_EQ(notices.size(), 1u) << "the sender of held mail gets one notice";
+  EXPECT_NE(notices[0].find("X-Sanso-Held: "), std::string::npos);
+  EXPECT_NE(notices[0].find("X-Mail-Args: <>"), std::string::npos) << notices[0].substr(0, 600);
+  const Delivered notice = parse(notices[0]);
+  EXPECT_NE(notice.text.find("保留"), std::string::npos) << notice.text;
+  EXPECT_NE(notice.text.find("********9018"), std::string::npos) << notice.text;
+  EXPECT_EQ(notice.text.find("123456789018"), std::string::npos);
+  for (const auto& it : quarantine()) {
+    if (it["verdict"] == "held") EXPECT_NE(notice.text.find(it["id"].get<std::string>()), std::string::npos) << notice.text;
+  }
 
   auto rejected = send("tanaka@city.minamata.lg.jp", "staff@mynumber.city.minamata.lg.jp", "Subject: x\r\n\r\nhello\r\n");
   ASSERT_FALSE(rejected.has_value());
@@ -292,6 +309,77 @@ TEST_F(MilterPostfix, AMilterDownTempfailsAndAfterARestartTheMessageIsDeliveredO
   ASSERT_TRUE(second.has_value()) << second.error().to_string();
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_EQ(delivered_to("jinji@city.minamata.lg.jp", 2, std::chrono::seconds(2)).size(), 1u) << "delivered exactly once";
+}
+
+// One SMTP session driven line by line, to stop half-way through DATA.
+class RawSmtp {
+ public:
+  explicit RawSmtp(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    timeval tv{60, 0};
+    if (fd_ >= 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~RawSmtp() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool connected() const { return fd_ >= 0; }
+  void send(const std::string& s) { (void)::send(fd_, s.data(), s.size(), MSG_NOSIGNAL); }
+  // The last line of the server's next (possibly multi-line) reply.
+  std::string reply() {
+    std::string line;
+    while (true) {
+      line.clear();
+      char c;
+      while (::recv(fd_, &c, 1, 0) == 1 && c != '\n') line += c;
+      if (line.size() < 4 || line[3] != '-') return line;
+    }
+  }
+  std::string command(const std::string& s) {
+    send(s + "\r\n");
+    return reply();
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+TEST_F(MilterPostfix, AMilterKilledMidMessageTempfailsAndTheRetryIsDeliveredOnce) {
+  const std::string to = "zeimu@city.minamata.lg.jp";
+  RawSmtp smtp(smtp_port_);
+  ASSERT_TRUE(smtp.connected());
+  ASSERT_EQ(smtp.reply().substr(0, 3), "220");
+  ASSERT_EQ(smtp.command("EHLO client.example.net").substr(0, 3), "250");
+  ASSERT_EQ(smtp.command("MAIL FROM:<a@example.net>").substr(0, 3), "250");  // the milter has seen the sender…
+  ASSERT_EQ(smtp.command("RCPT TO:<" + to + ">").substr(0, 3), "250");        // …and the recipient
+  ASSERT_EQ(smtp.command("DATA").substr(0, 3), "354");
+  const std::string headers = "From: a@example.net\r\nTo: " + to + "\r\nSubject: =?UTF-8?B?57SN56iO6YCa55+l?=\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n";
+  const std::string body = "half of the body\r\n";
+  smtp.send(headers + body);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  stop_milter(SIGKILL);  // the gateway dies in the middle of this message
+  smtp.send("the other half\r\n.\r\n");
+  const std::string answer = smtp.reply();
+  EXPECT_EQ(answer.substr(0, 1), "4") << "Postfix must not take the message without the gateway: " << answer;
+  smtp.command("QUIT");
+  EXPECT_TRUE(delivered_to(to, 1, std::chrono::seconds(2)).empty()) << "nothing was delivered unsanitized";
+
+  // The sender retries once the gateway is back: delivered exactly once, sanitized.
+  start_milter();
+  auto retry = send("a@example.net", to, headers + body + "the other half\r\n");
+  ASSERT_TRUE(retry.has_value()) << retry.error().to_string();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  auto got = delivered_to(to, 2, std::chrono::seconds(2));
+  ASSERT_EQ(got.size(), 1u) << "delivered exactly once";
+  EXPECT_NE(got[0].find("X-Sanso-Sanitized"), std::string::npos);
+  EXPECT_NE(parse(got[0]).text.find("the other half"), std::string::npos);
 }
 
 }  // namespace

@@ -42,6 +42,13 @@ struct GatewaySettings {
   bool strict_for_first_time_senders = true;  // a sender never delivered from before: the same
   std::string node = "sanso";
   std::string lang = "ja";
+  // Held outgoing mail: its sender is told (the message was accepted by SMTP and would otherwise
+  // vanish from their view) through this milter-free re-injection listener, from `notice_from`.
+  // Empty relay: no notice. Internet senders are never sent one (no backscatter).
+  std::string notice_relay;
+  std::string notice_helo = "localhost";
+  std::string notice_from;   // "postmaster@city.example.lg.jp"
+  std::string contact;       // who to ask, in the notice ([mail] contact)
 };
 
 struct GatewayVerdict {
@@ -74,6 +81,8 @@ class MailGateway {
   GatewayVerdict hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification,
                       const std::string& subject, const std::string& message_id);
   Result<void> audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v);
+  // Tells the sender of held outgoing mail what happened, why, and its quarantine id.
+  Result<void> notify_held(const Envelope& envelope, const GatewayVerdict& v);
   // Whether mail from this address was delivered before; counts this message either way.
   Result<bool> seen_before(const std::string& sender);
 
