@@ -42,7 +42,7 @@ step "5. ゾーン図 / zone map: sanso policy graph"
 "$sanso" policy graph "$policy" -o "$out/zones.svg"
 
 # --- quarantine and audit log ------------------------------------------------------------
-rm -rf "$out/data" "$out/sink" "$out/tampered"
+rm -rf "$out/data" "$out/sink" "$out/tampered" "$out/files" "$out/files-rasterized"
 mkdir -p "$out/sink"
 relay_port=$(( 20000 + RANDOM % 20000 ))
 sink_pid=""
@@ -143,6 +143,11 @@ if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/postfix ] && [ -n "$sink_pid" ]; then
   if [ -n "$delivered" ]; then
     echo "  what keiri@ received (headers):"
     tr -d '\r' < "$delivered" | grep -E '^(X-Sanso|Subject|Content-Type| filename)' | sed 's/^/    /'
+  fi
+  notice=$(grep -l "X-Rcpt-Args: <tanaka@city.minamata.lg.jp>" "$out"/sink/* 2>/dev/null | head -n 1)
+  if [ -n "$notice" ]; then
+    echo "  what tanaka@ (the sender of the held mail) received from the gateway:"
+    tr -d '\r' < "$notice" | sed -n '/^$/,$p' | base64 -d 2>/dev/null | sed -n '1,9p' | sed 's/^/    /'
   fi
   echo "  the gateway's decisions in the audit log and the held message in quarantine:"
   "$sanso" audit tail -n 3 "${cfg[@]}" | sed "s/^/    /"
