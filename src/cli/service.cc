@@ -36,13 +36,6 @@ Result<std::string> file_sha256(const std::string& path) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
 
 void add_service_options(CLI::App& cmd, ServiceOptions& o, bool needs_actor) {
   cmd.add_option("--config", o.config_path, "service configuration (sanso.toml); default $SANSO_CONFIG or /etc/sanso/sanso.toml");

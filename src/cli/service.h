@@ -9,6 +9,7 @@
 #include "cdr/cdr.h"
 #include "audit/note.h"
 #include "config/config.h"
+#include "core/digest.h"
 #include "core/result.h"
 #include "policy/policy.h"
 #include "quarantine/quarantine.h"
@@ -63,6 +64,5 @@ void print_error(const Error& e);
 cdr::CdrPolicy cdr_policy_from(const config::CdrSettings& settings);
 
 // Lower-case hex SHA-256, as audit records carry it.
-std::string sha256_hex(std::string_view data);
 
 }  // namespace sanso::cli

@@ -190,6 +190,7 @@ struct QuarantineStore::Impl {
     Item item;
     std::string sealed;  // for blobs kept in the database
     std::string actor;
+    std::function<Result<void>(store::Database&, const Item&)> with_item;
     Result<void> result;
     bool done = false;
   };
@@ -225,7 +226,7 @@ struct QuarantineStore::Impl {
 
   Result<void> insert_item(const Pending& p) {
     const Item& it = p.item;
-    if (blobs_in_db) {
+    if (!p.sealed.empty()) {
       SANSO_TRY(db->execute(
           "INSERT INTO quarantine_blobs (sha256, size, sealed) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
           {it.sha256, it.size, store::Bytes{p.sealed}}));
@@ -243,7 +244,9 @@ struct QuarantineStore::Impl {
                  {"reason", it.reason}};
     if (!it.origin.message_id.empty()) e.details.emplace_back("message_id", it.origin.message_id);
     if (!it.origin.file_name.empty()) e.details.emplace_back("file_name", it.origin.file_name);
-    return audit(e);
+    SANSO_TRY(audit(e));
+    if (p.with_item) SANSO_TRY(p.with_item(*db, it));
+    return ok();
   }
 
   Result<void> commit_batch(const std::vector<Pending*>& batch) {
@@ -295,11 +298,10 @@ struct QuarantineStore::Impl {
   }
 
   Result<std::string> read_sealed(const Item& item) {
-    if (blobs_in_db) {
-      auto row = SANSO_TRY(db->query_one("SELECT sealed FROM quarantine_blobs WHERE sha256 = ?", {item.sha256}));
-      if (!row) return make_error("quarantine.damaged", item.id, "the encrypted original is missing from the store");
-      return row->bytes(0);
-    }
+    // In the database (PostgreSQL always, SQLite for small originals), else a file.
+    auto row = SANSO_TRY(db->query_one("SELECT sealed FROM quarantine_blobs WHERE sha256 = ?", {item.sha256}));
+    if (row) return row->bytes(0);
+    if (blobs_in_db) return make_error("quarantine.damaged", item.id, "the encrypted original is missing from the store");
     fs::path p = blob_path(item.sha256);
     std::ifstream in(p, std::ios::binary);
     if (!in) return make_error("quarantine.damaged", p.string(), "the encrypted original is missing from the data directory");
@@ -342,6 +344,8 @@ QuarantineStore::~QuarantineStore() = default;
 
 store::Database& QuarantineStore::database() { return *impl_->db; }
 
+std::string QuarantineStore::reserve_id() const { return new_item_id(impl_->now()); }
+
 Result<void> QuarantineStore::with_database(const std::function<Result<void>(store::Database&)>& work) {
   std::lock_guard lock(impl_->db_mu);
   return work(*impl_->db);
@@ -375,11 +379,15 @@ Result<Item> QuarantineStore::put(Submission s) {
   it.expires_at = it.received_at + std::int64_t{86400} * m.options.settings.retention.days_for(it.verdict);
   it.state = ItemState::kHeld;
   it.state_changed_at = it.received_at;
-  it.id = new_item_id(it.received_at);
+  if (!s.id.empty() && (s.id.size() != 18 || s.id[0] != 'Q' || s.id[9] != '-')) {
+    return make_error("quarantine.input", s.id, "not an id from reserve_id()");
+  }
+  it.id = s.id.empty() ? new_item_id(it.received_at) : std::move(s.id);
   p.actor = std::move(s.submitted_by);
+  p.with_item = std::move(s.with_item);
   std::string sealed = internal::seal(m.key, s.original, it.sha256);
-  if (m.blobs_in_db) {
-    p.sealed = std::move(sealed);
+  if (m.blobs_in_db || sealed.size() <= m.options.inline_blob_bytes) {
+    p.sealed = std::move(sealed);  // written with the record, in its transaction
   } else {
     // Same content, same address: an existing blob of the right shape is reused; written before
     // the record, so a record never points at a blob that is not durable.
@@ -587,7 +595,7 @@ Result<std::int64_t> QuarantineStore::purge(const Actor& actor) {
     auto still = SANSO_TRY(m.db->query_one("SELECT 1 FROM quarantine_items WHERE sha256 = ? LIMIT 1", {item.sha256}));
     if (!still && std::find(unreferenced.begin(), unreferenced.end(), item.sha256) == unreferenced.end()) {
       unreferenced.push_back(item.sha256);
-      if (m.blobs_in_db) SANSO_TRY(m.db->execute("DELETE FROM quarantine_blobs WHERE sha256 = ?", {item.sha256}));
+      SANSO_TRY(m.db->execute("DELETE FROM quarantine_blobs WHERE sha256 = ?", {item.sha256}));
     }
   }
   SANSO_TRY(tx.commit());

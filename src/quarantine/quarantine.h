@@ -37,7 +37,10 @@ struct Origin {
 };
 
 // What a caller hands to put().
+struct Item;
+
 struct Submission {
+  std::string id;              // from reserve_id() when the caller must cite it first; else made by put()
   std::string original;        // the exact bytes, kept byte for byte
   Origin origin;
   std::string verdict;         // "sanitized", "removed", "blocked", "rejected", "held", …
@@ -45,6 +48,10 @@ struct Submission {
   std::string report_json = "[]";  // machine-readable findings
   std::string classification;  // e.g. "機密性2", when known
   std::string submitted_by;    // the person who quarantined it by hand; empty: this node's service
+  // More writes that must commit with the item, atomically, inside its transaction (the mail
+  // gateway's own audit record and sender history): one durable commit for all of them, shared
+  // with whatever other puts are grouped with it. A failure fails the put.
+  std::function<Result<void>(store::Database&, const Item&)> with_item;
 };
 
 enum class ItemState : std::uint8_t {
@@ -112,7 +119,10 @@ class QuarantineStore {
  public:
   struct Options {
     config::QuarantineSettings settings;
-    std::string blob_dir;   // SQLite: sealed blobs as files here; PostgreSQL keeps them in the database
+    std::string blob_dir;   // SQLite: sealed blobs larger than inline_blob_bytes as files here
+    // SQLite: originals up to this size (sealed) are kept in the database, committed with their
+    // record — no file to create and sync per mail. PostgreSQL keeps every blob in the database.
+    std::size_t inline_blob_bytes = std::size_t{1} << 20;
     std::string key_file;   // created with mode 0600 on first use
     std::string node = "sanso";
     const Clock* clock = nullptr;         // default: the system clock
@@ -124,6 +134,9 @@ class QuarantineStore {
 
   // Stores an original durably. Returns the new item (its id is what notices and reasons cite).
   Result<Item> put(Submission submission);
+  // An id for a put() still to come, for a caller that must write it into what it answers with
+  // (the gateway's rebuilt mail names the id of its original) before the original is stored.
+  std::string reserve_id() const;
 
   Result<Item> get(const std::string& id);
   Result<std::vector<Item>> list(const ListFilter& filter);

@@ -21,13 +21,6 @@ Result<void> init_sodium() {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
 
 Result<SealKey> load_or_create_key(const std::string& path) {
   SANSO_TRY(init_sodium());

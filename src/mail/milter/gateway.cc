@@ -8,6 +8,7 @@
 #include <set>
 
 #include "audit/log.h"
+#include "core/digest.h"
 #include "core/text.h"
 #include "mail/smtp_client.h"
 #include "mime/header.h"
@@ -25,17 +26,6 @@ std::string domain_of(std::string_view address) {
   return at == std::string_view::npos ? std::string() : ascii_lower(address.substr(at + 1));
 }
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char h[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(h, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : h) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
 
 std::string action_name(policy::Action a) {
   switch (a) {
@@ -136,7 +126,7 @@ GatewayVerdict MailGateway::process(const Envelope& envelope, std::string_view r
     }
     // Every decision is in the audit log before Postfix hears it; a log that cannot be written
     // stops mail (temporarily) rather than letting it pass unrecorded.
-    if (auto logged = audit(envelope, raw, v); !logged) {
+    if (auto logged = v.audited ? Result<void>(ok()) : audit(envelope, raw, v); !logged) {
       GatewayVerdict failed;
       failed.action = GatewayVerdict::Action::kTempfail;
       failed.outcome = "tempfail";
@@ -207,8 +197,17 @@ GatewayVerdict MailGateway::inbound(const Envelope& envelope, std::string_view r
   if ((auth_failed && settings_.strict_on_auth_failure) || (first_time && settings_.strict_for_first_time_senders)) options.attachment_action = "remove";
   const std::string risk = auth_failed ? "authentication-failed" : first_time ? "first-time-sender" : "none";
   SanitizePlan plan = inbound_workers_ ? inbound_workers_->sanitize(raw, options) : sanitize_sandboxed(raw, options);
-  // The original is durable before anything is answered; without it, a temporary failure.
+  // The original is durable before anything is answered; without it, a temporary failure. Its
+  // record, this decision's audit record and the sender's count commit together, in one
+  // transaction grouped with other connections' (one disk sync for many messages).
+  const std::string id = store_.reserve_id();
+  v.quarantine_id = id;
+  v.message = render_message(plan, options, id);
+  v.action = GatewayVerdict::Action::kReplace;
+  v.outcome = plan.verdict;
+  v.details = {{"quarantine_id", id}, {"sender_risk", risk}, {"attachments", std::to_string(plan.attachments.size())}};
   quarantine::Submission s;
+  s.id = id;
   s.original = std::string(raw);
   s.origin.kind = quarantine::Origin::Kind::kMail;
   s.origin.message_id = plan.message_id;
@@ -218,13 +217,14 @@ GatewayVerdict MailGateway::inbound(const Envelope& envelope, std::string_view r
   s.verdict = plan.verdict;
   s.reason = plan.verdict == "held" ? plan.reason : "無害化 (" + std::to_string(plan.parts.size()) + " parts)";
   s.report_json = plan_to_json(plan);
+  const std::string sender = ascii_lower(envelope.sender);
+  s.with_item = [&](store::Database& db, const quarantine::Item& item) -> Result<void> {
+    SANSO_TRY(count_sender(db, sender));
+    return log_.append(db, audit_event(envelope, v, item.sha256));
+  };
   auto item = store_.put(std::move(s));
   if (!item) return tempfail(v, "the original could not be stored", item.error());
-  v.quarantine_id = item->id;
-  v.message = render_message(plan, options, v.quarantine_id);
-  v.action = GatewayVerdict::Action::kReplace;
-  v.outcome = plan.verdict;
-  v.details = {{"quarantine_id", v.quarantine_id}, {"sender_risk", risk}, {"attachments", std::to_string(plan.attachments.size())}};
+  v.audited = true;
   return v;
 }
 
@@ -337,22 +337,25 @@ Result<void> MailGateway::notify_held(const Envelope& envelope, const GatewayVer
 
 Result<bool> MailGateway::seen_before(const std::string& sender) {
   if (sender.empty()) return true;  // bounces have no sender to know
-  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
   bool seen = false;
   SANSO_TRY(store_.with_database([&](store::Database& db) -> Result<void> {
     auto row = SANSO_TRY(db.query_one("SELECT messages FROM mail_senders WHERE address = ?", {sender}));
     seen = row.has_value();
-    if (seen) {
-      SANSO_TRY(db.execute("UPDATE mail_senders SET last_seen = ?, messages = messages + 1 WHERE address = ?", {now, sender}));
-    } else {
-      SANSO_TRY(db.execute("INSERT INTO mail_senders (address, first_seen, last_seen, messages) VALUES (?, ?, ?, 1)", {sender, now, now}));
-    }
     return ok();
   }));
   return seen;
 }
 
-Result<void> MailGateway::audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v) {
+Result<void> MailGateway::count_sender(store::Database& db, const std::string& sender) {
+  if (sender.empty()) return ok();
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  SANSO_TRY(db.execute("INSERT INTO mail_senders (address, first_seen, last_seen, messages) VALUES (?, ?, ?, 1) "
+                       "ON CONFLICT (address) DO UPDATE SET last_seen = excluded.last_seen, messages = mail_senders.messages + 1",
+                       {sender, now, now}));
+  return ok();
+}
+
+store::AuditEvent MailGateway::audit_event(const Envelope& envelope, const GatewayVerdict& v, std::string input_sha256) const {
   store::AuditEvent e;
   e.actor = "milter@" + settings_.node;
   e.action = "mail.gateway";
@@ -360,7 +363,7 @@ Result<void> MailGateway::audit(const Envelope& envelope, std::string_view raw, 
   e.outcome = v.outcome;
   e.rule_id = v.rule;
   e.clause = v.clause;
-  e.input_sha256 = sha256_hex(raw);
+  e.input_sha256 = std::move(input_sha256);
   e.output_sha256 = v.message.empty() ? "" : sha256_hex(v.message);
   e.details = v.details;
   e.details.insert(e.details.begin(), {"direction", v.direction});
@@ -368,6 +371,11 @@ Result<void> MailGateway::audit(const Envelope& envelope, std::string_view raw, 
   std::string rcpts;
   for (const auto& r : envelope.recipients) rcpts += (rcpts.empty() ? "" : ",") + r;
   e.details.insert(e.details.begin() + 2, {"recipients", rcpts});
+  return e;
+}
+
+Result<void> MailGateway::audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v) {
+  const store::AuditEvent e = audit_event(envelope, v, sha256_hex(raw));
   // The quarantine's connection, under its lock: puts on other threads never interleave.
   return store_.with_database([&](store::Database& db) -> Result<void> {
     SANSO_TRY(log_.append_now(db, e));

@@ -21,6 +21,10 @@ class CompiledPolicy;
 namespace sanso::quarantine {
 class QuarantineStore;
 }
+namespace sanso::store {
+class Database;
+struct AuditEvent;
+}
 namespace sanso::audit {
 class AuditLog;
 }
@@ -60,6 +64,7 @@ struct GatewayVerdict {
   std::string direction;          // "internet→lgwan"
   std::string rule, clause;
   std::string outcome;            // as audited: "sanitized", "rejected", "held", "accepted", "tempfail"
+  bool audited = false;           // its record was committed with the quarantined original
   std::vector<std::pair<std::string, std::string>> details;  // for the audit record
 };
 
@@ -81,10 +86,13 @@ class MailGateway {
   GatewayVerdict hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification,
                       const std::string& subject, const std::string& message_id);
   Result<void> audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v);
+  store::AuditEvent audit_event(const Envelope& envelope, const GatewayVerdict& v, std::string input_sha256) const;
   // Tells the sender of held outgoing mail what happened, why, and its quarantine id.
   Result<void> notify_held(const Envelope& envelope, const GatewayVerdict& v);
-  // Whether mail from this address was delivered before; counts this message either way.
+  // Whether mail from this address was delivered before (a read; the count is kept by
+  // count_sender, in the transaction that keeps the message).
   Result<bool> seen_before(const std::string& sender);
+  static Result<void> count_sender(store::Database& db, const std::string& sender);
 
   const policy::Policy& policy_;
   const policy::CompiledPolicy& compiled_;

@@ -21,6 +21,9 @@ struct Session {
   std::string client;
   std::string raw;
   std::vector<std::string> header_names;  // in order, for deleting them on replace
+  unsigned long no_reply = 0;             // the SMFIP_NR_* steps the MTA agreed not to wait for
+  // A step's answer: none at all when the MTA agreed not to wait for one (a round trip saved).
+  sfsistat answer(sfsistat status, unsigned long step) const { return (no_reply & step) != 0 ? SMFIS_NOREPLY : status; }
   void reset() {
     envelope = Envelope{};
     envelope.client = client;
@@ -47,12 +50,34 @@ std::string crlf(std::string_view value) {
   return out;
 }
 
-sfsistat on_connect(SMFICTX* ctx, char* host, _SOCK_ADDR*) {
+// Everything up to the end of the message only collects it: the MTA need not wait for an answer
+// to each step, nor send the steps Sanso does not use. Halves the milter's reads and writes.
+constexpr unsigned long kNoReplySteps = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
+constexpr unsigned long kSkippedSteps = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+
+sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, unsigned long, unsigned long, unsigned long* want_actions,
+                      unsigned long* want_steps, unsigned long* f2, unsigned long* f3) {
+  constexpr unsigned long kActions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY;
+  if ((actions & kActions) != kActions) return SMFIS_REJECT;  // an MTA that cannot let us rewrite mail
   auto* s = new Session();
+  s->no_reply = steps & kNoReplySteps;
+  smfi_setpriv(ctx, s);
+  *want_actions = kActions;
+  *want_steps = steps & (kNoReplySteps | kSkippedSteps);
+  *f2 = 0;
+  *f3 = 0;
+  return SMFIS_CONTINUE;
+}
+
+sfsistat on_connect(SMFICTX* ctx, char* host, _SOCK_ADDR*) {
+  Session* s = session(ctx);
+  if (s == nullptr) {  // an MTA that did not negotiate
+    s = new Session();
+    smfi_setpriv(ctx, s);
+  }
   s->client = host != nullptr ? host : "";
   s->reset();
-  smfi_setpriv(ctx, s);
-  return SMFIS_CONTINUE;
+  return s->answer(SMFIS_CONTINUE, SMFIP_NR_CONN);
 }
 
 sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
@@ -60,14 +85,14 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
   if (s == nullptr) return SMFIS_TEMPFAIL;
   s->reset();
   s->envelope.sender = strip_brackets(argv != nullptr ? argv[0] : nullptr);
-  return SMFIS_CONTINUE;
+  return s->answer(SMFIS_CONTINUE, SMFIP_NR_MAIL);
 }
 
 sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
   Session* s = session(ctx);
   if (s == nullptr) return SMFIS_TEMPFAIL;
   s->envelope.recipients.push_back(strip_brackets(argv != nullptr ? argv[0] : nullptr));
-  return SMFIS_CONTINUE;
+  return s->answer(SMFIS_CONTINUE, SMFIP_NR_RCPT);
 }
 
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
@@ -75,21 +100,21 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
   if (s == nullptr) return SMFIS_TEMPFAIL;
   s->raw += std::string(name) + ": " + crlf(value != nullptr ? value : "") + "\r\n";
   s->header_names.emplace_back(name);
-  return SMFIS_CONTINUE;
+  return s->answer(SMFIS_CONTINUE, SMFIP_NR_HDR);
 }
 
 sfsistat on_eoh(SMFICTX* ctx) {
   Session* s = session(ctx);
   if (s == nullptr) return SMFIS_TEMPFAIL;
   s->raw += "\r\n";
-  return SMFIS_CONTINUE;
+  return s->answer(SMFIS_CONTINUE, SMFIP_NR_EOH);
 }
 
 sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t len) {
   Session* s = session(ctx);
   if (s == nullptr) return SMFIS_TEMPFAIL;
   s->raw.append(reinterpret_cast<const char*>(chunk), len);
-  return SMFIS_CONTINUE;
+  return s->answer(SMFIS_CONTINUE, SMFIP_NR_BODY);
 }
 
 // Replaces every header and the body with those of `message`.
@@ -197,6 +222,7 @@ Result<void> run_milter(MailGateway& gateway, const MilterOptions& options) {
   desc.xxfi_eom = on_eom;
   desc.xxfi_abort = on_abort;
   desc.xxfi_close = on_close;
+  desc.xxfi_negotiate = on_negotiate;
   if (smfi_setconn(const_cast<char*>(options.listen.c_str())) != MI_SUCCESS) {
     return make_error("milter.listen", options.listen, "not a milter socket address (unix:/path or inet:port@host)");
   }

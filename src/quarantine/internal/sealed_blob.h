@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/digest.h"
 #include "core/result.h"
 
 namespace sanso::quarantine::internal {
@@ -23,7 +24,7 @@ struct SealKey {
 // that others can read, or of the wrong size, is an error.
 Result<SealKey> load_or_create_key(const std::string& path);
 
-std::string sha256_hex(std::string_view data);
+using sanso::sha256_hex;  // core/digest.h
 std::string seal(const SealKey& key, std::string_view original, std::string_view sha256);
 // The original, or an error saying what failed (wrong magic, authentication, truncation).
 Result<std::string> unseal(const SealKey& key, std::string_view sealed, std::string_view sha256);
