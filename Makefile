@@ -31,6 +31,7 @@ check: asan
 	$(MAKE) --no-print-directory fuzz-smoke
 
 bench: release
+	@bash scripts/install-deps.sh --bench
 	bash bench/run.sh build
 
 fuzz-smoke: fuzz-build

@@ -32,6 +32,13 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
 
+# python3 drives the gateway benchmark's SMTP clients; with --bench, MIMEDefang for its comparison
+# (libnet-dns-perl, which the package forgets to depend on: without it its workers die silently).
+packages+=(python3)
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(mimedefang libnet-dns-perl)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

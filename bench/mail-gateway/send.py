@@ -58,6 +58,8 @@ def message(seq: int) -> tuple[str, str, bytes]:
 
 
 counts = {"accepted": 0, "tempfail": 0, "rejected": 0, "errors": 0}
+KINDS = ("newsletter", "japanese-text", "japanese-attachment")
+tempfail_by_kind = {k: 0 for k in KINDS}
 lock = threading.Lock()
 next_seq = [0]
 
@@ -93,6 +95,8 @@ def client() -> None:
             conn = None
         with lock:
             counts[outcome] += 1
+            if outcome in ("tempfail", "errors"):
+                tempfail_by_kind[KINDS[seq % 3]] += 1
     if conn is not None:
         try:
             conn.quit()
@@ -105,4 +109,5 @@ for t in threads:
     t.start()
 for t in threads:
     t.join()
+counts["tempfail_by_kind"] = tempfail_by_kind
 print(json.dumps(counts))
