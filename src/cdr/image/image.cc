@@ -45,20 +45,6 @@ bool has_trailing_data(std::string_view b, std::string_view type) {
   return false;
 }
 
-// PNG chunk lengths must fit in the file: libpng allocates a chunk's declared length before it
-// reads it, so a 200-byte file could make it ask for 2 GiB (found by fuzzing).
-bool png_chunks_fit(std::string_view b) {
-  std::size_t at = 8;
-  while (at + 12 <= b.size()) {
-    const std::uint32_t len = (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) << 24) |
-                              (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 16) |
-                              (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 2])) << 8) | static_cast<unsigned char>(b[at + 3]);
-    if (len > b.size() - at - 12) return false;
-    if (b.substr(at + 4, 4) == "IEND") return true;
-    at += 12 + len;
-  }
-  return at == b.size() || at + 12 > b.size();  // a truncated tail is libpng's to judge
-}
 
 // ImageMagick reads the whole BMP into memory before libvips sees a header, so the pixel limit is
 // checked on the header's own width and height first (BITMAPCOREHEADER has 16-bit ones).
@@ -126,6 +112,21 @@ VipsImage* decode_bmp(std::string_view bytes) {
 }
 
 }  // namespace
+
+// PNG chunk lengths must fit in the file: libpng allocates a chunk's declared length before it
+// reads it, so a 200-byte file could make it ask for 2 GiB (found by fuzzing).
+bool png_chunks_fit(std::string_view b) {
+  std::size_t at = 8;
+  while (at + 12 <= b.size()) {
+    const std::uint32_t len = (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) << 24) |
+                              (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 16) |
+                              (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 2])) << 8) | static_cast<unsigned char>(b[at + 3]);
+    if (len > b.size() - at - 12) return false;
+    if (b.substr(at + 4, 4) == "IEND") return true;
+    at += 12 + len;
+  }
+  return at == b.size() || at + 12 > b.size();  // a truncated tail is libpng's to judge
+}
 
 void prepare_images() {
   static bool done = false;

@@ -79,5 +79,8 @@ std::string dangerous_field_kind(std::string_view instruction);
 // OLE2 (compound file) inspection, shared by detection and the legacy-Office check.
 std::string ole2_kind(std::string_view bytes);  // "doc", "xls", "ppt", "msg", "encrypted-ooxml", "ole2"
 void prepare_images();  // libvips initialisation, before a sandbox filter applies
+// Whether every PNG chunk's declared length fits in the file: libpng allocates a chunk's length
+// before reading it (a 200-byte file could ask for 2 GiB).
+bool png_chunks_fit(std::string_view png);
 
 }  // namespace sanso::cdr::internal

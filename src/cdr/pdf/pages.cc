@@ -22,6 +22,7 @@ struct Page {
 
 Result<Page> reencode(std::string_view image, std::size_t index, const CdrPolicy& policy) {
   const std::string where = "page " + std::to_string(index + 1);
+  if (image.substr(0, 8) == "\x89PNG\r\n\x1A\n" && !png_chunks_fit(image)) return blocked("malformed", where, "a PNG chunk claims to be longer than the file");
   VipsImage* in = vips_image_new_from_buffer(image.data(), image.size(), "", "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
   if (in == nullptr) {
     vips_error_clear();
