@@ -70,6 +70,27 @@ class Reader {
     return ok();
   }
 
+  // A table of strings keyed by a lower-cased name (`exe = "reject"`); with `allowed`, each value
+  // must be one of them, otherwise any string (`what` says what it means).
+  Result<void> keyed_strings(const toml::table& t, std::string_view key, std::map<std::string, std::string>& out, std::string_view what,
+                             std::initializer_list<const char*> allowed = {}) {
+    const toml::table* m = SANSO_TRY(table(t, key));
+    if (m == nullptr) return ok();
+    for (const auto& [k, v] : *m) {
+      const std::string* value = v.as_string() != nullptr ? &v.as_string()->get() : nullptr;
+      if (value == nullptr && allowed.size() == 0) return wrong(v, key, what);
+      bool fits = allowed.size() == 0;
+      std::string list;
+      for (const char* a : allowed) {
+        fits = fits || (value != nullptr && *value == a);
+        list += (list.empty() ? "" : ", ") + std::string(a);
+      }
+      if (!fits) return make_error("config.value", where(path_, v), std::string(key) + "." + std::string(k.str()) + " must be one of: " + list);
+      out[ascii_lower(k.str())] = *value;
+    }
+    return ok();
+  }
+
   Result<void> strings(const toml::table& t, std::string_view key, std::vector<std::string>& out) {
     const toml::node* n = t.get(key);
     if (n == nullptr) return ok();
@@ -212,15 +233,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     if (c.mail.identifier_action != "hold" && c.mail.identifier_action != "reject") {
       return make_error("config.value", where(path, *m->get("identifier_action")), "'identifier_action' must be one of: hold, reject");
     }
-    if (const toml::table* rules = SANSO_TRY(r.table(*m, "attachment_actions"))) {
-      for (const auto& [k, v] : *rules) {
-        const std::string* action = v.as_string() != nullptr ? &v.as_string()->get() : nullptr;
-        if (action == nullptr || (*action != "remove" && *action != "sanitize" && *action != "reject")) {
-          return make_error("config.value", where(path, v), "attachment_actions." + std::string(k.str()) + " must be one of: remove, sanitize, reject");
-        }
-        c.mail.attachment_actions[ascii_lower(k.str())] = *action;
-      }
-    }
+    SANSO_TRY(r.keyed_strings(*m, "attachment_actions", c.mail.attachment_actions, "", {"remove", "sanitize", "reject"}));
     SANSO_TRY(r.string(*m, "output_charset", c.mail.output_charset));
     SANSO_TRY(r.string(*m, "prefer", c.mail.prefer));
     SANSO_TRY(r.boolean(*m, "defang_links", c.mail.defang_links));
@@ -276,12 +289,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     if (c.cdr.attachments != "sanitize" && c.cdr.attachments != "remove") {
       return make_error("config.value", where(path, *d->get("attachments")), "'attachments' must be one of: sanitize, remove");
     }
-    if (const toml::table* m = SANSO_TRY(r.table(*d, "extension_map"))) {
-      for (const auto& [k, v] : *m) {
-        if (!v.is_string()) return r.wrong(v, "extension_map", "a string (the content type accepted under this extension, e.g. \"pdf\")");
-        c.cdr.extension_map[ascii_lower(k.str())] = *v.value<std::string>();
-      }
-    }
+    SANSO_TRY(r.keyed_strings(*d, "extension_map", c.cdr.extension_map, "a string (the content type accepted under this extension, e.g. \"pdf\")"));
   }
 
   if (const toml::table* l = SANSO_TRY(r.table(root, "listeners"))) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/audit_records.h"
 #include "support/clamd_server.h"
 #include "support/cli_runner.h"
 #include "support/files.h"
@@ -72,20 +73,14 @@ TEST_F(FileCli, WithConfigOriginalsAreQuarantinedAndVerdictsAudited) {
   auto exported = run_sanso("quarantine export " + blocked_id + " -o " + (dir_ / "orig.bin").string() + " --as kato" + config_);
   ASSERT_EQ(exported.exit_code, 0) << exported.output;
   EXPECT_EQ(read_file(dir_ / "orig.bin"), read_file(files_ / "請求書.pdf")) << "the blocked original, byte for byte";
-  auto log = run_sanso("audit export" + config_);
-  int decisions = 0;
-  std::istringstream lines(log.output);
-  std::string line;
-  while (std::getline(lines, line)) {
-    auto j = nlohmann::json::parse(line);
-    if (j["action"] != "file.sanitize") continue;
-    ++decisions;
+  const auto decisions = sanso::testing::exported_audit_records(config_, "file.sanitize");
+  for (const auto& j : decisions) {
     EXPECT_EQ(j["actor"], "kato");
-    EXPECT_FALSE(j["clause"].get<std::string>().empty()) << line;
+    EXPECT_FALSE(j["clause"].get<std::string>().empty()) << j.dump();
     EXPECT_FALSE(j["details"]["quarantine_id"].get<std::string>().empty());
     EXPECT_EQ(j["input_sha256"].get<std::string>().size(), 64u);
   }
-  EXPECT_EQ(decisions, 5);
+  EXPECT_EQ(decisions.size(), 5u);
   EXPECT_EQ(run_sanso("audit verify" + config_).exit_code, 0);
 }
 

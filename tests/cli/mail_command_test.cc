@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "support/audit_records.h"
 #include "support/cli_runner.h"
 #include "support/test_store.h"
 
@@ -93,15 +94,9 @@ TEST_F(MailCli, WithConfigTheOriginalIsQuarantinedAndTheDecisionAudited) {
   auto exported = run_sanso("quarantine export " + id + " -o " + (dir_ / "orig.eml").string() + " --as tanaka" + config_);
   ASSERT_EQ(exported.exit_code, 0) << exported.output;
   EXPECT_EQ(read(dir_ / "orig.eml"), read(invoice_));  // byte for byte
-  auto log = run_sanso("audit export" + config_);
-  std::istringstream lines(log.output);
-  std::string line;
-  nlohmann::json decision;
-  while (std::getline(lines, line)) {
-    auto j = nlohmann::json::parse(line);
-    if (j["action"] == "mail.sanitize" && decision.is_null()) decision = j;  // the first run's
-  }
-  ASSERT_FALSE(decision.is_null()) << log.output;
+  const auto decisions = sanso::testing::exported_audit_records(config_, "mail.sanitize");
+  ASSERT_FALSE(decisions.empty());
+  const nlohmann::json& decision = decisions.front();  // the first run's
   EXPECT_EQ(decision["outcome"], "sanitized");
   EXPECT_EQ(decision["rule"], "profile.inet-lgwan-mail");
   EXPECT_EQ(decision["clause"], "6(3)②");
