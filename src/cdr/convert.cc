@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
@@ -20,6 +23,43 @@ namespace internal {
 namespace {
 
 namespace fs = std::filesystem;
+
+// At most one conversion per core at a time, process-wide: a LibreOffice instance takes hundreds
+// of MB, and fifty milter connections must not start fifty. Others wait their turn (the milter's
+// own timeout, if it comes first, tempfails the message: nothing passes unconverted).
+class ConversionSlots {
+ public:
+  class Held {
+   public:
+    explicit Held(ConversionSlots& s) : slots_(s) {
+      std::unique_lock lock(slots_.mu_);
+      slots_.cv_.wait(lock, [&] { return slots_.free_ > 0; });
+      --slots_.free_;
+    }
+    ~Held() {
+      {
+        std::lock_guard lock(slots_.mu_);
+        ++slots_.free_;
+      }
+      slots_.cv_.notify_one();
+    }
+    Held(const Held&) = delete;
+    Held& operator=(const Held&) = delete;
+
+   private:
+    ConversionSlots& slots_;
+  };
+  static ConversionSlots& instance() {
+    static ConversionSlots slots(std::max(1u, std::thread::hardware_concurrency()));
+    return slots;
+  }
+
+ private:
+  explicit ConversionSlots(unsigned n) : free_(n) {}
+  std::mutex mu_;
+  std::condition_variable cv_;
+  unsigned free_;
+};
 
 bool is_legacy(std::string_view type) { return type == "doc" || type == "xls" || type == "ppt"; }
 
@@ -248,6 +288,7 @@ bool unpack_pages(std::string_view payload, std::vector<std::string_view>& pages
 }
 
 CdrResult finish_conversion(CdrResult first, std::string_view original, std::string_view name, const CdrPolicy& policy, const WorkerCall& worker) {
+  ConversionSlots::Held slot(ConversionSlots::instance());
   const std::string conversion = first.conversion;
   first.conversion.clear();
   if (conversion == "pages") return rasterize(std::move(first), original, name, policy, worker);

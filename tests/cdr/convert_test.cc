@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "cdr/cdr.h"
 #include "cdr/fixtures.h"
@@ -143,6 +144,23 @@ TEST_F(CdrConvert, ThePoolConvertsToo) {
   CdrResult r = (*pool)->sanitize(pdf, "説明会のご案内.pdf");
   ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
   EXPECT_TRUE(kinds(r).count("rasterized"));
+}
+
+TEST_F(CdrConvert, ConcurrentCallersTakeTurnsAndAllFinish) {
+  // More callers than conversion slots (one per core): each waits its turn, none is lost.
+  const std::string pdf = sanso::testing::read_file(kExamples / "説明会のご案内.pdf");
+  CdrPolicy policy;
+  policy.rasterize = true;
+  std::vector<CdrResult> results(5);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = sanitize_sandboxed(pdf, "doc" + std::to_string(i) + ".pdf", policy); });
+  }
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    EXPECT_EQ(results[i].verdict, Verdict::sanitized) << i << ": " << results[i].message;
+    EXPECT_EQ(results[i].output_name, "doc" + std::to_string(i) + ".pdf");
+  }
 }
 
 TEST(CdrConverters, AMissingConverterIsAClearStartUpError) {
