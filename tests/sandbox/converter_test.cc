@@ -3,6 +3,8 @@
 // outlive its timeout.
 #include <gtest/gtest.h>
 
+#include <grp.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -95,6 +97,33 @@ TEST_F(ConverterBox, AConverterThatHangsIsKilledWithItsChildren) {
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, "sandbox.timeout");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+}
+
+TEST_F(ConverterBox, WorksTheSameForAServiceThatIsNotRoot) {
+  // sanso-milter.service runs as user sanso: the box is then built without privileges (a user
+  // namespace for the network one), and must confine just as well.
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to become another user for the test";
+  Scratch s;
+  ASSERT_EQ(::chown(s.dir.c_str(), 65534, 65534), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) _exit(10);
+    auto wrote = run_converter(shell(s, "echo converted > out.txt"));
+    if (!wrote || wrote->exit_code != 0) _exit(11);
+    auto read = run_converter(shell(s, "cat /etc/hostname"));
+    if (!read || read->exit_code == 0 || read->log.find("Permission denied") == std::string::npos) _exit(12);
+    ConverterJob tcp = shell(s, "");
+    tcp.argv = {"/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/25 && echo connected || echo refused"};
+    auto net = run_converter(tcp);
+    if (!net || net->log.find("refused") == std::string::npos) _exit(13);
+    _exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: could not drop privileges; 11: no output; 12: read outside the box; 13: socket not refused";
+  EXPECT_TRUE(fs::exists(s.dir / "out.txt"));
 }
 
 TEST(ConverterJobs, ARelativeProgramPathIsRefused) {
