@@ -46,6 +46,8 @@ Result<mail::SanitizeOptions> options_from(const config::MailSettings* m, const 
     o.attachment_action = cdr->attachments;
     o.cdr = cdr_policy_from(*cdr);
     o.clamd = cdr->clamd;
+    // Attachments the policy wants converted need their converters, as the file command does.
+    if (o.attachment_action == "sanitize") SANSO_TRY(cdr::check_converters(o.cdr));
   }
   if (m != nullptr) {
     o.attachment_rules = m->attachment_actions;
