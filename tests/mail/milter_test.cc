@@ -22,6 +22,7 @@
 #include "support/audit_records.h"
 #include "support/cli_runner.h"
 #include "support/files.h"
+#include "support/gmime_message.h"
 #include "support/smtp_sink.h"
 #include "support/test_store.h"
 
@@ -40,12 +41,7 @@ struct Delivered {
 
 Delivered parse(const std::string& raw) {
   Delivered d;
-  g_mime_init();
-  GMimeStream* stream = g_mime_stream_mem_new_with_buffer(raw.data(), raw.size());
-  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
-  GMimeMessage* m = g_mime_parser_construct_message(parser, nullptr);
-  g_object_unref(parser);
-  g_object_unref(stream);
+  GMimeMessage* m = sanso::testing::parse_message(raw);
   if (m == nullptr) return d;
   GMimePartIter* it = g_mime_part_iter_new(GMIME_OBJECT(m));
   do {
@@ -56,13 +52,7 @@ Delivered parse(const std::string& raw) {
       d.attachments.emplace_back(fn);
       continue;
     }
-    GMimeStream* s = g_mime_stream_mem_new();
-    g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(p)), s);
-    GByteArray* a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
-    GMimeContentType* ct = g_mime_object_get_content_type(p);
-    const char* cs = g_mime_content_type_get_parameter(ct, "charset");
-    d.text += mime::decode_text(std::string(reinterpret_cast<char*>(a->data), a->len), cs != nullptr ? cs : "").utf8;
-    g_object_unref(s);
+    d.text += sanso::testing::part_text(p);
   } while (g_mime_part_iter_next(it));
   g_mime_part_iter_free(it);
   g_object_unref(m);

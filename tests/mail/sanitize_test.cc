@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "support/files.h"
+#include "support/gmime_message.h"
 
 #include "mime/charset.h"
 
@@ -24,19 +25,8 @@ const fs::path kCorpora = fs::path(SANSO_SHARED_DIR) / "corpora/mail";
 using sanso::testing::read_file;
 
 // Re-parses an output message and checks its shape; returns the decoded body text.
-// An output message parsed back with GMime (nullptr when it does not parse).
-GMimeMessage* parse_output(const std::string& out) {
-  g_mime_init();
-  GMimeStream* stream = g_mime_stream_mem_new_with_buffer(out.data(), out.size());
-  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
-  GMimeMessage* m = g_mime_parser_construct_message(parser, nullptr);
-  g_object_unref(parser);
-  g_object_unref(stream);
-  return m;
-}
-
 std::string check_output(const std::string& out, const std::string& charset = "utf-8") {
-  GMimeMessage* m = parse_output(out);
+  GMimeMessage* m = sanso::testing::parse_message(out);
   EXPECT_NE(m, nullptr);
   if (m == nullptr) return {};
   GMimeObject* body = g_mime_message_get_mime_part(m);
@@ -47,11 +37,7 @@ std::string check_output(const std::string& out, const std::string& charset = "u
     EXPECT_STREQ(g_mime_content_type_get_media_type(ct), "text");
     EXPECT_STREQ(g_mime_content_type_get_media_subtype(ct), "plain");
     EXPECT_EQ(g_mime_part_get_filename(GMIME_PART(body)), nullptr);
-    GMimeStream* s = g_mime_stream_mem_new();
-    g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(body)), s);
-    GByteArray* a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
-    text = mime::decode_text(std::string(reinterpret_cast<char*>(a->data), a->len), charset).utf8;
-    g_object_unref(s);
+    text = sanso::testing::part_text(body, charset);
   }
   EXPECT_NE(g_mime_object_get_header(GMIME_OBJECT(m), "X-Sanso-Sanitized"), nullptr);
   g_object_unref(m);
@@ -311,7 +297,7 @@ struct OutPart {
 };
 std::vector<OutPart> output_parts(const std::string& out) {
   std::vector<OutPart> parts;
-  GMimeMessage* m = parse_output(out);
+  GMimeMessage* m = sanso::testing::parse_message(out);
   if (m == nullptr) return parts;
   GMimeObject* body = g_mime_message_get_mime_part(m);
   if (GMIME_IS_MULTIPART(body)) {
