@@ -2,7 +2,10 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/filter.h>
 #include <linux/landlock.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <poll.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -19,6 +22,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 namespace sanso::sandbox {
 namespace {
@@ -94,9 +98,13 @@ bool confine_files(const ConverterJob& job, long abi) {
 // Default allow — a converter is a whole application — with the dangerous edges refused: internet
 // sockets and any exec but the one about to happen fail; calls that administer the kernel or
 // reach into other processes kill it.
-bool apply_converter_filter(const char* program) {
+// Compiled in the parent, loaded in the child: the child between fork and exec then allocates
+// nothing (a forked child of a threaded process must not touch an allocator another thread may
+// have held at the fork; glibc's copes, sanitizer runtimes do not).
+std::vector<sock_filter> compile_converter_filter(const char* program) {
+  std::vector<sock_filter> out;
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-  if (ctx == nullptr) return false;
+  if (ctx == nullptr) return out;
   bool ok = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX)) == 0 &&
             seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(execve), 1, SCMP_A0(SCMP_CMP_NE, reinterpret_cast<scmp_datum_t>(program))) == 0 &&
             seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(execveat), 0) == 0 &&
@@ -111,9 +119,17 @@ bool apply_converter_filter(const char* program) {
                         SCMP_SYS(quotactl),      SCMP_SYS(settimeofday),     SCMP_SYS(clock_settime),     SCMP_SYS(adjtimex),
                         SCMP_SYS(syslog),        SCMP_SYS(fanotify_init),    SCMP_SYS(vhangup)};
   for (int sys : killed) ok = ok && seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, sys, 0) == 0;
-  ok = ok && seccomp_load(ctx) == 0;
+  int fd = ok ? static_cast<int>(::memfd_create("sanso-seccomp", MFD_CLOEXEC)) : -1;
+  if (fd >= 0 && seccomp_export_bpf(ctx, fd) == 0) {
+    const off_t size = ::lseek(fd, 0, SEEK_END);
+    if (size > 0 && size % static_cast<off_t>(sizeof(sock_filter)) == 0) {
+      out.resize(static_cast<std::size_t>(size) / sizeof(sock_filter));
+      if (::pread(fd, out.data(), static_cast<std::size_t>(size), 0) != size) out.clear();
+    }
+  }
+  if (fd >= 0) ::close(fd);
   seccomp_release(ctx);
-  return ok;
+  return out;
 }
 
 void limit(int resource, rlim_t value) {
@@ -121,7 +137,7 @@ void limit(int resource, rlim_t value) {
   setrlimit(resource, &r);
 }
 
-[[noreturn]] void converter_child(const ConverterJob& job, int log_fd, long abi, char* const* argv, char* const* envp) {
+[[noreturn]] void converter_child(const ConverterJob& job, int log_fd, long abi, char* const* argv, char* const* envp, const sock_fprog& filter) {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ::dup2(::open("/dev/null", O_RDONLY | O_CLOEXEC), 0);
@@ -137,7 +153,7 @@ void limit(int resource, rlim_t value) {
   }
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(122);
   if (!confine_files(job, abi)) _exit(123);
-  if (!apply_converter_filter(argv[0])) _exit(124);
+  if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter, 0, 0) != 0) _exit(124);
   // Limits last: this process may still map far more than the converter will (sanitizer shadow
   // memory in test builds), and building the filter allocates.
   limit(RLIMIT_AS, job.memory_bytes);
@@ -188,6 +204,10 @@ Result<ConverterOutcome> run_converter(const ConverterJob& job) {
   for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
+  std::vector<sock_filter> filter = compile_converter_filter(argv[0]);
+  if (filter.empty()) return make_error("sandbox.unavailable", "seccomp", "the converter's system-call filter could not be built");
+  const sock_fprog program{static_cast<unsigned short>(filter.size()), filter.data()};
+
   int log[2];
   if (::pipe2(log, O_CLOEXEC) != 0) return make_error("sandbox.unavailable", "", std::string("pipe: ") + std::strerror(errno));
   pid_t pid = ::fork();
@@ -197,7 +217,7 @@ Result<ConverterOutcome> run_converter(const ConverterJob& job) {
     ::close(log[1]);
     return make_error("sandbox.unavailable", "", std::string("fork: ") + std::strerror(e));
   }
-  if (pid == 0) converter_child(job, log[1], abi, argv.data(), envp.data());
+  if (pid == 0) converter_child(job, log[1], abi, argv.data(), envp.data(), program);
   ::close(log[1]);
   ::setpgid(pid, pid);  // also from this side, so the kill below never misses the group
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));

@@ -147,14 +147,17 @@ TEST_F(CdrConvert, ThePoolConvertsToo) {
 }
 
 TEST_F(CdrConvert, ConcurrentCallersTakeTurnsAndAllFinish) {
-  // More callers than conversion slots (one per core): each waits its turn, none is lost.
+  // As the milter does: workers started first, then more connection threads than conversion
+  // slots (one per core) share them; each waits its turn, none is lost.
   const std::string pdf = sanso::testing::read_file(kExamples / "説明会のご案内.pdf");
   CdrPolicy policy;
   policy.rasterize = true;
+  auto pool = SanitizerPool::create(policy, 2);
+  ASSERT_TRUE(pool.has_value()) << pool.error().to_string();
   std::vector<CdrResult> results(5);
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < results.size(); ++i) {
-    threads.emplace_back([&, i] { results[i] = sanitize_sandboxed(pdf, "doc" + std::to_string(i) + ".pdf", policy); });
+    threads.emplace_back([&, i] { results[i] = (*pool)->sanitize(pdf, "doc" + std::to_string(i) + ".pdf"); });
   }
   for (auto& t : threads) t.join();
   for (std::size_t i = 0; i < results.size(); ++i) {
