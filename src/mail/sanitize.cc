@@ -18,6 +18,7 @@ extern "C" {  // libytnef's header has no C++ guards
 #include "mime/charset.h"
 #include "mime/header.h"
 #include "mime/html_text.h"
+#include "mime/transfer.h"
 #include "sandbox/sandbox.h"
 
 namespace sanso::mail {
@@ -679,21 +680,13 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
     out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
     out += "This is a multi-part message in MIME format.\r\n--" + boundary + "\r\n";
   }
-  // CRLF line ends throughout the body.
-  std::string crlf;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r')) crlf += '\r';
-    crlf += body[i];
-  }
+  const std::string crlf = mime::to_crlf(body);  // CRLF line ends throughout the body
   if (mime::canonical_charset(options.output_charset) == "iso-2022-jp") {
     out += "Content-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n";
     out += mime::encode_iso2022jp(crlf);
   } else {
     out += "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
-    gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(crlf.data()), crlf.size());
-    std::string encoded = b64 != nullptr ? b64 : "";
-    g_free(b64);
-    for (std::size_t i = 0; i < encoded.size(); i += 76) out += encoded.substr(i, 76) + "\r\n";
+    out += mime::encode_base64_lines(crlf);
   }
   for (const auto& a : plan.attachments) {
     // RFC 2231 for modern clients, RFC 2047 in name= for the ones Japanese offices still use.
@@ -717,10 +710,7 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
     out += "Content-Type: " + a.content_type + ";\r\n name=\"" + quoted + "\"\r\n";
     out += "Content-Disposition: attachment;\r\n filename*=" + ext_value + "\r\n";
     out += "Content-Transfer-Encoding: base64\r\n\r\n";
-    gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(a.bytes.data()), a.bytes.size());
-    std::string encoded = b64 != nullptr ? b64 : "";
-    g_free(b64);
-    for (std::size_t i = 0; i < encoded.size(); i += 76) out += encoded.substr(i, 76) + "\r\n";
+    out += mime::encode_base64_lines(a.bytes);
   }
   if (!boundary.empty()) out += "\r\n--" + boundary + "--\r\n";
   return out;

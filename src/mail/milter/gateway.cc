@@ -1,6 +1,5 @@
 #include "mail/milter/gateway.h"
 
-#include <sodium.h>
 
 #include <algorithm>
 #include <exception>
@@ -12,6 +11,7 @@
 #include "core/text.h"
 #include "mail/smtp_client.h"
 #include "mime/header.h"
+#include "mime/transfer.h"
 #include "mail/outbound.h"
 #include "policy/decide.h"
 #include "policy/policy.h"
@@ -39,19 +39,6 @@ std::string action_name(policy::Action a) {
 
 // SMTP replies must be ASCII and one line: the Japanese reason goes to the audit log and the
 // quarantine record; the reply names the rule and the clause.
-// Text in its canonical form (CRLF line ends), base64 with padding.
-std::string base64_text(std::string_view text) {
-  std::string crlf;
-  for (char c : text) {
-    if (c == '\n') crlf += '\r';
-    crlf += c;
-  }
-  std::string out(sodium_base64_encoded_len(crlf.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(crlf.data()), crlf.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
-}
-
 std::string reply_text(std::string_view code, std::string_view what, const GatewayVerdict& v) {
   std::string out = std::string(code) + " " + std::string(what);
   if (!v.rule.empty()) out += " (policy rule " + v.rule + ", clause " + v.clause + ")";
@@ -119,11 +106,6 @@ Result<void> MailGateway::start_workers(std::size_t workers) {
 GatewayVerdict MailGateway::process(const Envelope& envelope, std::string_view raw) {
   try {
     GatewayVerdict v = decide(envelope, raw);
-    if (v.action == GatewayVerdict::Action::kHold && v.direction == "lgwan→internet" && !envelope.sender.empty() && !settings_.notice_relay.empty()) {
-      // The message is safe in quarantine whatever happens to the notice; a failed one is recorded.
-      auto told = notify_held(envelope, v);
-      v.details.emplace_back("notice", told ? "sent to " + envelope.sender : "failed: " + told.error().to_string());
-    }
     // Every decision is in the audit log before Postfix hears it; a log that cannot be written
     // stops mail (temporarily) rather than letting it pass unrecorded.
     if (auto logged = v.audited ? Result<void>(ok()) : audit(envelope, raw, v); !logged) {
@@ -292,16 +274,15 @@ GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw,
   v.outcome = "held";
   v.reply = reply_text("5.7.1", "held for approval", v);
   v.details = {{"quarantine_id", v.quarantine_id}, {"reason", why}, {"classification", classification}};
+  if (!envelope.sender.empty() && !settings_.notice_relay.empty()) {
+    // The message is safe in quarantine whatever happens to the notice; a failed one is recorded.
+    auto told = notify_held(envelope, v, why, subject);
+    v.details.emplace_back("notice", told ? "sent to " + envelope.sender : "failed: " + told.error().to_string());
+  }
   return v;
 }
 
-Result<void> MailGateway::notify_held(const Envelope& envelope, const GatewayVerdict& v) {
-  std::string reason, subject;
-  for (const auto& [k, val] : v.details) {
-    if (k == "reason") reason = val;
-  }
-  auto held = store_.get(v.quarantine_id);
-  if (held) subject = held->origin.subject;
+Result<void> MailGateway::notify_held(const Envelope& envelope, const GatewayVerdict& v, const std::string& reason, const std::string& subject) {
   std::string to;
   for (const auto& r : envelope.recipients) to += (to.empty() ? "" : ", ") + r;
   std::string body =
@@ -326,8 +307,7 @@ Result<void> MailGateway::notify_held(const Envelope& envelope, const GatewayVer
                         "MIME-Version: 1.0\r\n"
                         "Content-Type: text/plain; charset=UTF-8\r\n"
                         "Content-Transfer-Encoding: base64\r\n\r\n";
-  const std::string encoded = base64_text(body);
-  for (std::size_t i = 0; i < encoded.size(); i += 76) message += encoded.substr(i, 76) + "\r\n";
+  message += mime::encode_base64_lines(mime::to_crlf(body));
   SmtpOptions smtp{settings_.notice_relay, settings_.notice_helo};
   smtp.timeout = std::chrono::seconds(10);
   // The null sender, as for a delivery report: a notice is never answered or bounced back.

@@ -88,7 +88,7 @@ class MailGateway {
   Result<void> audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v);
   store::AuditEvent audit_event(const Envelope& envelope, const GatewayVerdict& v, std::string input_sha256) const;
   // Tells the sender of held outgoing mail what happened, why, and its quarantine id.
-  Result<void> notify_held(const Envelope& envelope, const GatewayVerdict& v);
+  Result<void> notify_held(const Envelope& envelope, const GatewayVerdict& v, const std::string& reason, const std::string& subject);
   // Whether mail from this address was delivered before (a read; the count is kept by
   // count_sender, in the transaction that keeps the message).
   Result<bool> seen_before(const std::string& sender);

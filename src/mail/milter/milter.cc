@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mail/milter/gateway.h"
+#include "mime/transfer.h"
 
 namespace sanso::mail {
 namespace {
@@ -38,16 +39,6 @@ std::string strip_brackets(const char* address) {
   std::string a = address != nullptr ? address : "";
   if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = a.substr(1, a.size() - 2);
   return a;
-}
-
-// Header values come with bare LF between folded lines; the message we rebuild uses CRLF.
-std::string crlf(std::string_view value) {
-  std::string out;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r')) out += '\r';
-    out += value[i];
-  }
-  return out;
 }
 
 // Everything up to the end of the message only collects it: the MTA need not wait for an answer
@@ -98,7 +89,8 @@ sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
   Session* s = session(ctx);
   if (s == nullptr) return SMFIS_TEMPFAIL;
-  s->raw += std::string(name) + ": " + crlf(value != nullptr ? value : "") + "\r\n";
+  // Folded header values come with bare LF between their lines; the message we rebuild uses CRLF.
+  s->raw += std::string(name) + ": " + mime::to_crlf(value != nullptr ? value : "") + "\r\n";
   s->header_names.emplace_back(name);
   return s->answer(SMFIS_CONTINUE, SMFIP_NR_HDR);
 }
