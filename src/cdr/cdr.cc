@@ -28,7 +28,21 @@ std::string_view to_string(Verdict verdict) {
 
 namespace internal {
 
-std::string reason_of(const Error& e) { return e.code.rfind("cdr.", 0) == 0 ? e.code.substr(4) : "internal"; }
+std::string reason_of(const Error& e) {
+  if (e.code.rfind("cdr.", 0) == 0) return e.code.substr(4);
+  if (e.code == "sandbox.timeout") return "timeout";
+  if (e.code == "sandbox.crash") return "sandbox-violation";
+  if (e.code == "sandbox.memory" || e.code == "sandbox.output-too-large") return "limit";
+  return "internal";
+}
+
+void block_with(CdrResult& result, const Error& e, std::string_view name) {
+  const std::string where = e.where.empty() ? std::string(name) : e.where;
+  result.verdict = Verdict::blocked;
+  result.reason = reason_of(e);
+  result.message = where + ": " + e.message;
+  result.findings.push_back({finding_kind_of(result.reason), where, "blocked"});
+}
 
 Error blocked(std::string_view reason, std::string where, std::string message) {
   return make_error("cdr." + std::string(reason), std::move(where), std::move(message));
@@ -140,10 +154,6 @@ Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, cons
   return blocked("unsupported", where, "files of type " + d.type + " are not rebuilt");
 }
 
-}  // namespace internal
-
-namespace internal {
-
 CdrResult sanitize_pass(std::string_view bytes, std::string_view name, const CdrPolicy& policy) {
   CdrResult result;
   if (bytes.size() > policy.max_input_bytes) {
@@ -166,11 +176,7 @@ CdrResult sanitize_pass(std::string_view bytes, std::string_view name, const Cdr
   }
   result.type = type.empty() ? "unknown" : type;
   if (!r) {
-    const Error& e = r.error();
-    result.verdict = Verdict::blocked;
-    result.reason = internal::reason_of(e);
-    result.message = (e.where.empty() ? std::string(name) : e.where) + ": " + e.message;
-    result.findings.push_back({finding_kind_of(result.reason), e.where.empty() ? std::string(name) : e.where, "blocked"});
+    block_with(result, r.error(), name);
     result.conversion = internal::conversion_for(result, policy);
     return result;
   }
@@ -282,10 +288,8 @@ CdrResult blocked_result(std::string_view name, std::string reason, std::string 
 CdrResult from_sandbox(Result<std::string> out, std::string_view name) {
   if (!out) {
     const Error& e = out.error();
-    if (e.code == "sandbox.timeout") return blocked_result(name, "timeout", e.message);
-    if (e.code == "sandbox.crash") return blocked_result(name, "sandbox-violation", e.message);
-    if (e.code == "sandbox.memory" || e.code == "sandbox.output-too-large") return blocked_result(name, "limit", e.message);
-    return blocked_result(name, "internal", e.to_string());
+    const std::string reason = internal::reason_of(e);
+    return blocked_result(name, reason, reason == "internal" ? e.to_string() : e.message);
   }
   auto decoded = decode_result(*out);
   if (!decoded) return blocked_result(name, "internal", decoded.error().message);
@@ -342,9 +346,7 @@ CdrResult do_job(std::string_view job, const CdrPolicy& policy) {
   r.type = "pdf";
   auto pdf = internal::assemble_page_images(pages, ctx);
   if (!pdf) {
-    r.reason = internal::reason_of(pdf.error());
-    r.message = pdf.error().where + ": " + pdf.error().message;
-    r.findings.push_back({finding_kind_of(r.reason), pdf.error().where, "blocked"});
+    internal::block_with(r, pdf.error(), name);
     return r;
   }
   r.verdict = Verdict::sanitized;

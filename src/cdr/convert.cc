@@ -185,11 +185,7 @@ CdrResult convert_legacy(CdrResult first, const std::string& target, std::string
   const fs::path in = s.dir / ("document." + first.type);
   if (!write_file(in, original)) return blocked_as(std::move(first), "internal", std::string(name) + ": cannot write the scratch copy");
   auto out = libreoffice_convert(policy, s, in, target);
-  if (!out) {
-    const bool sandbox_error = out.error().code.rfind("sandbox.", 0) == 0;
-    return blocked_as(std::move(first), sandbox_error ? (out.error().code == "sandbox.timeout" ? "timeout" : "internal") : "malformed",
-                      std::string(name) + ": " + out.error().message);
-  }
+  if (!out) return blocked_as(std::move(first), reason_of(out.error()), std::string(name) + ": " + out.error().message);
   const std::string converted = read_file(*out, policy.max_input_bytes);
   if (converted.empty()) return blocked_as(std::move(first), "limit", std::string(name) + ": the converted file is empty or larger than the limit");
   CdrResult second = worker('S', stem_of(name) + "." + target, converted);
@@ -217,7 +213,7 @@ CdrResult rasterize(CdrResult first, std::string_view original, std::string_view
   fs::path pdf = in;
   if (first.type != "pdf") {
     auto out = libreoffice_convert(policy, s, in, "pdf");
-    if (!out) return blocked_as(std::move(first), out.error().code == "sandbox.timeout" ? "timeout" : "malformed", std::string(name) + ": " + out.error().message);
+    if (!out) return blocked_as(std::move(first), reason_of(out.error()), std::string(name) + ": " + out.error().message);
     pdf = *out;
   }
   fs::create_directories(s.dir / "pages");
@@ -226,7 +222,7 @@ CdrResult rasterize(CdrResult first, std::string_view original, std::string_view
                                       {policy.pdftoppm, "-r", std::to_string(policy.dpi), "-png", "-f", "1", "-l", std::to_string(policy.max_pages + 1),
                                        pdf.string(), (s.dir / "pages" / "page").string()});
   auto rendered = sandbox::run_converter(job);
-  if (!rendered) return blocked_as(std::move(first), rendered.error().code == "sandbox.timeout" ? "timeout" : "internal", std::string(name) + ": " + rendered.error().message);
+  if (!rendered) return blocked_as(std::move(first), reason_of(rendered.error()), std::string(name) + ": " + rendered.error().message);
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(s.dir / "pages")) files.push_back(e.path());
   std::sort(files.begin(), files.end());  // page-01.png … : pdftoppm pads the numbers to one width

@@ -32,8 +32,11 @@ struct Context {
 // A blocked outcome travels as an Error whose code is "cdr.<reason>".
 Error blocked(std::string_view reason, std::string where, std::string message);
 
-// The reason an Error from a rebuilder blocks for: the part after "cdr.", else "internal".
+// The reason an Error blocks for: the part after "cdr." for a rebuilder's, the matching reason for
+// a sandbox's ("timeout", "sandbox-violation", "limit"), else "internal".
 std::string reason_of(const Error& e);
+// Makes `result` a blocked one for this error, located at its `where` (else `name`).
+void block_with(CdrResult& result, const Error& e, std::string_view name);
 
 // A rebuilt file: its bytes and its (possibly changed) type, e.g. docm → docx.
 struct Rebuilt {

@@ -135,9 +135,9 @@ std::string word_text(std::string_view doc, std::string_view table, std::size_t 
   const std::size_t csw = u16(doc, 32);
   const std::size_t at_cslw = 34 + csw * 2;
   if (at_cslw + 2 > doc.size()) return {};
-  const std::size_t cslw = u16(doc, at_cslw);
-  const std::size_t at_fclcb = at_cslw + 2 + cslw * 4 + 2;
-  const std::size_t count = at_cslw + 2 + cslw * 4 + 2 <= doc.size() ? u16(doc, at_cslw + 2 + cslw * 4) : 0;
+  const std::size_t at_count = at_cslw + 2 + u16(doc, at_cslw) * std::size_t{4};  // cbRgFcLcb, after fibRgLw
+  if (at_count + 2 > doc.size()) return {};
+  const std::size_t count = u16(doc, at_count), at_fclcb = at_count + 2;
   if (count <= 33 || at_fclcb + 34 * 8 > doc.size()) return {};
   const std::uint32_t fc_clx = u32(doc, at_fclcb + 33 * 8), lcb_clx = u32(doc, at_fclcb + 33 * 8 + 4);
   if (lcb_clx == 0 || fc_clx > table.size() || lcb_clx > table.size() - fc_clx) return {};
