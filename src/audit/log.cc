@@ -1,5 +1,6 @@
 #include "audit/log.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <chrono>
@@ -542,6 +543,36 @@ Result<std::vector<Entry>> last_entries(Database& db, std::uint64_t count) {
       "ORDER BY idx",
       {static_cast<std::int64_t>(count)}));
   return entries_from(rows);
+}
+
+Result<std::vector<Entry>> find_entries(Database& db, const EntryQuery& q) {
+  // The actor lives inside the record, so rows are read in batches until enough match; the
+  // scan is bounded so that a rare actor on a huge log still answers promptly.
+  constexpr std::int64_t kBatch = 500;
+  constexpr std::size_t kMaxScanned = 200'000;
+  std::vector<Entry> out;
+  std::uint64_t before = q.before;
+  std::size_t scanned = 0;
+  const auto prefix_len = static_cast<std::int64_t>(q.action_prefix.size());
+  while (out.size() < q.limit && scanned < kMaxScanned) {
+    auto upper = static_cast<std::int64_t>(std::min<std::uint64_t>(before, static_cast<std::uint64_t>(INT64_MAX)));
+    auto rows = SANSO_TRY(db.query(
+        "SELECT idx, time, action, record FROM audit_entries WHERE idx < ? AND substr(action, 1, ?) = ? ORDER BY idx DESC LIMIT ?",
+        {upper, prefix_len, q.action_prefix, q.actor.empty() ? static_cast<std::int64_t>(q.limit - out.size()) : kBatch}));
+    if (rows.empty()) break;
+    for (auto& e : SANSO_TRY(entries_from(rows))) {
+      before = e.index;
+      if (!q.actor.empty()) {
+        auto j = nlohmann::json::parse(e.record, nullptr, false);
+        if (!j.is_object() || j.value("actor", "") != q.actor) continue;
+      }
+      out.push_back(std::move(e));
+      if (out.size() == q.limit) break;
+    }
+    scanned += rows.size();
+    if (q.actor.empty()) break;
+  }
+  return out;
 }
 
 Result<VerifyReport> verify_log(Database& db, const VerifierKey& key, const std::optional<std::string>& saved_note) {

@@ -142,6 +142,15 @@ Result<std::vector<Hash>> prove_consistency(store::Database& db, std::uint64_t o
 Result<std::vector<Entry>> read_entries(store::Database& db, std::int64_t from_time, std::int64_t to_time);
 Result<std::vector<Entry>> last_entries(store::Database& db, std::uint64_t count);
 
+// What a person browsing the log asks for (the web console); answered newest first.
+struct EntryQuery {
+  std::uint64_t before = UINT64_MAX;  // only entries with a smaller index
+  std::string action_prefix;          // "console." finds every sign-in and sign-out
+  std::string actor;                  // exact; empty: anyone
+  std::size_t limit = 100;
+};
+Result<std::vector<Entry>> find_entries(store::Database& db, const EntryQuery& query);
+
 // Recomputes the whole tree from the records and checks every stored node, every checkpoint's
 // signature and root, and (when given) a checkpoint the auditor saved earlier.
 Result<VerifyReport> verify_log(store::Database& db, const VerifierKey& key, const std::optional<std::string>& saved_note);

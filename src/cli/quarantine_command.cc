@@ -12,7 +12,6 @@
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "core/text.h"
-#include "mail/smtp_client.h"
 
 namespace sanso::cli {
 namespace {
@@ -20,21 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using quarantine::Item;
 using quarantine::ItemState;
-
-struct Session {
-  Service service;
-  std::unique_ptr<audit::AuditLog> log;  // declared before the store: it outlives it
-  std::unique_ptr<quarantine::QuarantineStore> store;
-};
-
-Result<Session> open_session(const ServiceOptions& o) {
-  Session s;
-  s.service = SANSO_TRY(load_service(o));
-  s.log = SANSO_TRY(make_audit_log(s.service));
-  s.store = SANSO_TRY(open_quarantine(s.service, *s.log));
-  SANSO_TRY(record_setting_changes(s.service, s.store->database(), *s.log, s.service.config.node));
-  return s;
-}
 
 std::string_view state_ja(ItemState s) {
   switch (s) {
@@ -97,19 +81,12 @@ nlohmann::json to_json(const quarantine::ReleaseRequest& r) {
           {"released_at", r.released_at}};
 }
 
-std::optional<ItemState> parse_state(const std::string& s) {
-  for (int i = 0; i <= static_cast<int>(ItemState::kDamaged); ++i) {
-    if (quarantine::to_string(static_cast<ItemState>(i)) == s) return static_cast<ItemState>(i);
-  }
-  return std::nullopt;
-}
-
 int run_list(const ServiceOptions& o, const std::string& state, std::int64_t limit, bool json) {
-  auto s = open_session(o);
+  auto s = open_quarantine_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
   quarantine::ListFilter filter;
   filter.limit = limit;
-  if (!state.empty()) filter.state = parse_state(state);
+  if (!state.empty()) filter.state = quarantine::parse_state(state);
   auto items = s->store->list(filter);
   if (!items) return print_error(items.error()), kExitFailure;
   if (json) {
@@ -133,7 +110,7 @@ int run_list(const ServiceOptions& o, const std::string& state, std::int64_t lim
 }
 
 int run_show(const ServiceOptions& o, const std::string& id, bool json) {
-  auto s = open_session(o);
+  auto s = open_quarantine_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
   auto item = s->store->get(id);
   if (!item) return print_error(item.error()), kExitFailure;
@@ -189,7 +166,7 @@ struct AddOptions {
 };
 
 int run_add(const ServiceOptions& o, const AddOptions& a) {
-  auto s = open_session(o);
+  auto s = open_quarantine_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
   auto actor = resolve_actor(s->service, o);
   if (!actor) return print_error(actor.error()), kExitFailure;
@@ -220,7 +197,7 @@ int run_add(const ServiceOptions& o, const AddOptions& a) {
 }
 
 int run_export(const ServiceOptions& o, const std::string& id, const std::string& output) {
-  auto s = open_session(o);
+  auto s = open_quarantine_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
   auto actor = resolve_actor(s->service, o);
   if (!actor) return print_error(actor.error()), kExitFailure;
@@ -237,7 +214,7 @@ int run_export(const ServiceOptions& o, const std::string& id, const std::string
 enum class Decision { kRequest, kApprove, kDeny };
 
 int run_decision(const ServiceOptions& o, Decision d, const std::string& id, const std::string& text) {
-  auto s = open_session(o);
+  auto s = open_quarantine_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
   auto actor = resolve_actor(s->service, o);
   if (!actor) return print_error(actor.error()), kExitFailure;
@@ -251,37 +228,11 @@ int run_decision(const ServiceOptions& o, Decision d, const std::string& id, con
 }
 
 int run_release(const ServiceOptions& o, const std::string& id, const std::string& output) {
-  auto s = open_session(o);
+  auto s = open_quarantine_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
   auto actor = resolve_actor(s->service, o);
   if (!actor) return print_error(actor.error()), kExitFailure;
-  const auto& settings = s->service.config.quarantine;
-  quarantine::Deliver deliver = [&](const Item& it, const std::string& original) -> Result<std::string> {
-    bool as_mail = output.empty() && it.origin.kind == quarantine::Origin::Kind::kMail;
-    if (as_mail) {
-      if (settings.smtp_relay.empty()) {
-        return make_error("config.missing", s->service.config.source,
-                          "[quarantine] smtp_relay is not set: give -o FILE to export the mail instead");
-      }
-      // A trace header tells the recipient (and the gateway) what this is; the original follows unchanged.
-      std::string header = "X-Sanso-Released: id=" + it.id + "; by=" + actor->name + "\r\n";
-      mail::SmtpOptions smtp{settings.smtp_relay, settings.smtp_helo};
-      auto reply = SANSO_TRY(mail::send_mail(smtp, {it.origin.envelope_from, it.origin.envelope_to}, header + original));
-      return "smtp:" + settings.smtp_relay + " (" + reply + ")";
-    }
-    fs::path path = output;
-    if (path.empty()) {
-      std::string name = it.origin.file_name.empty() ? "original.eml" : fs::path(it.origin.file_name).filename().string();
-      path = fs::path(settings.export_dir) / (it.id + "-" + name);
-    }
-    std::error_code ec;
-    if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(original.data(), static_cast<std::streamsize>(original.size()));
-    out.close();
-    if (!out) return make_error("cli.unwritable", path.string(), "cannot write the released file");
-    return "file:" + path.string();
-  };
+  auto deliver = release_delivery(s->service, actor->name, output);
   auto r = s->store->release(id, *actor, deliver);
   if (!r) return print_error(r.error()), kExitFailure;
   std::printf("%s: 解放しました → %s\n", id.c_str(), r->released_to.c_str());
@@ -289,7 +240,7 @@ int run_release(const ServiceOptions& o, const std::string& id, const std::strin
 }
 
 int run_purge(const ServiceOptions& o) {
-  auto s = open_session(o);
+  auto s = open_quarantine_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
   auto actor = resolve_actor(s->service, o);
   if (!actor) return print_error(actor.error()), kExitFailure;

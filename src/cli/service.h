@@ -52,13 +52,24 @@ Result<std::unique_ptr<audit::AuditLog>> make_audit_log(const Service& service);
 // The quarantine with its audit log; the log must outlive the store.
 Result<std::unique_ptr<quarantine::QuarantineStore>> open_quarantine(const Service& service, audit::AuditLog& log);
 
+// A service, its audit log and its quarantine, opened together by the commands that act on the
+// quarantine; any change of the policy or sanso.toml is recorded on the way.
+struct QuarantineSession {
+  Service service;
+  std::unique_ptr<audit::AuditLog> log;  // declared before the store: it outlives it
+  std::unique_ptr<quarantine::QuarantineStore> store;
+};
+Result<QuarantineSession> open_quarantine_session(const ServiceOptions& o);
+
 // The person acting, from --as or the environment, as the configuration's [[users]] know them.
 Result<quarantine::Actor> resolve_actor(const Service& service, const ServiceOptions& o);
 
-// "2026-11-25 22:10:05 +0900": local time, as the municipality reads it.
-std::string local_time(std::int64_t unix_seconds);
-
 void print_error(const Error& e);
+
+// How an approved original leaves the quarantine on `actor`'s behalf: mail is re-sent through
+// [quarantine] smtp_relay; files, or anything when `output` is given, are written to `output` or
+// into export_dir. Shared by `sanso quarantine release` and the web console.
+quarantine::Deliver release_delivery(const Service& service, const std::string& actor, const std::string& output);
 
 // The CDR engine's policy from [cdr] in sanso.toml.
 cdr::CdrPolicy cdr_policy_from(const config::CdrSettings& settings);

@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <algorithm>
 #include <unistd.h>
 
 #include <filesystem>
@@ -161,7 +162,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   ServiceConfig c;
   c.source = std::string(path);
   fs::path config_dir = fs::absolute(fs::path(path)).parent_path();
-  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "users"}));
+  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "users"}));
 
   const toml::table* service = SANSO_TRY(r.table(root, "service"));
   if (service == nullptr) {
@@ -298,6 +299,24 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.string(*l, "web", c.listeners.web));
   }
 
+  if (const toml::table* w = SANSO_TRY(r.table(root, "web"))) {
+    SANSO_TRY(r.only_keys(*w, "[web]", {"tls_cert", "tls_key", "roles", "session_idle_minutes", "session_max_hours", "max_failures",
+                                         "lockout_minutes", "min_password_length"}));
+    SANSO_TRY(r.string(*w, "tls_cert", c.web.tls_cert));
+    SANSO_TRY(r.string(*w, "tls_key", c.web.tls_key));
+    if (c.web.tls_cert.empty() != c.web.tls_key.empty()) {
+      return make_error("config.value", std::string(path) + ": [web]", "give both 'tls_cert' and 'tls_key', or neither");
+    }
+    c.web.tls_cert = absolute_from(config_dir, c.web.tls_cert);
+    c.web.tls_key = absolute_from(config_dir, c.web.tls_key);
+    SANSO_TRY(r.strings(*w, "roles", c.web.roles));
+    SANSO_TRY(r.integer(*w, "session_idle_minutes", c.web.session_idle_minutes, 1));
+    SANSO_TRY(r.integer(*w, "session_max_hours", c.web.session_max_hours, 1));
+    SANSO_TRY(r.integer(*w, "max_failures", c.web.max_failures, 1));
+    SANSO_TRY(r.integer(*w, "lockout_minutes", c.web.lockout_minutes, 1));
+    SANSO_TRY(r.integer(*w, "min_password_length", c.web.min_password_length, 8));
+  }
+
   if (const toml::node* users = root.get("users")) {
     const toml::array* a = users->as_array();
     if (a == nullptr) return r.wrong(*users, "users", "an array of tables ([[users]])");
@@ -314,6 +333,12 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
         return make_error("config.duplicate", where(path, item), "user '" + op.name + "' is listed twice");
       }
       c.operators.push_back(std::move(op));
+    }
+  }
+  if (c.web.roles.empty()) {
+    c.web.roles = c.quarantine.approver_roles;
+    for (const auto& role : c.quarantine.inspector_roles) {
+      if (std::find(c.web.roles.begin(), c.web.roles.end(), role) == c.web.roles.end()) c.web.roles.push_back(role);
     }
   }
   return c;
@@ -343,6 +368,7 @@ Result<void> check_config_against_policy(const ServiceConfig& config, const poli
   };
   for (const auto& r : config.quarantine.approver_roles) SANSO_TRY(known(r, "[quarantine] approver_roles"));
   for (const auto& r : config.quarantine.inspector_roles) SANSO_TRY(known(r, "[quarantine] inspector_roles"));
+  for (const auto& r : config.web.roles) SANSO_TRY(known(r, "[web] roles"));
   for (const auto& u : config.operators) {
     for (const auto& r : u.roles) SANSO_TRY(known(r, "[[users]] " + u.name));
   }

@@ -95,7 +95,20 @@ struct CdrSettings {
 
 struct Listeners {
   std::string milter;
-  std::string web;
+  std::string web;  // host:port of the web console (`sanso web`)
+};
+
+// The web console (src/web): who may sign in, and how sign-ins and sessions are limited.
+struct WebSettings {
+  std::string tls_cert;  // PEM (absolute); with tls_key, the console speaks HTTPS
+  std::string tls_key;
+  // Roles that may sign in; empty: the quarantine's approver and inspector roles.
+  std::vector<std::string> roles;
+  std::int64_t session_idle_minutes = 30;
+  std::int64_t session_max_hours = 12;
+  std::int64_t max_failures = 5;      // consecutive failed sign-ins before the account is locked
+  std::int64_t lockout_minutes = 15;
+  std::int64_t min_password_length = 12;
 };
 
 // The whole of sanso.toml, with every path absolute.
@@ -112,6 +125,7 @@ struct ServiceConfig {
   MailSettings mail;
   CdrSettings cdr;
   Listeners listeners;
+  WebSettings web;
   std::vector<Operator> operators;
 
   const Operator* find_operator(std::string_view name) const;

@@ -82,4 +82,13 @@ const Clock& system_clock() {
   return clock;
 }
 
+std::string local_time(std::int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z", &tm);
+  return buf;
+}
+
 }  // namespace sanso

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <compare>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,5 +52,8 @@ class FixedClock final : public Clock {
 };
 
 const Clock& system_clock();
+
+// "2026-11-25 22:10:05 +0900": a Unix time in the machine's time zone, as the municipality reads it.
+std::string local_time(std::int64_t unix_seconds);
 
 }  // namespace sanso

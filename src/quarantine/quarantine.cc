@@ -25,13 +25,6 @@ using store::Transaction;
 
 constexpr std::string_view kStates[] = {"held", "release_requested", "approved", "releasing", "released", "denied", "damaged"};
 
-std::optional<ItemState> parse_state(std::string_view s) {
-  for (std::size_t i = 0; i < std::size(kStates); ++i) {
-    if (kStates[i] == s) return static_cast<ItemState>(i);
-  }
-  return std::nullopt;
-}
-
 std::string join_lines(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : "\n") + s;
@@ -169,6 +162,20 @@ Result<void> write_durably(const fs::path& path, std::string_view data) {
 }  // namespace
 
 std::string_view to_string(ItemState state) { return kStates[static_cast<std::size_t>(state)]; }
+
+std::optional<ItemState> parse_state(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kStates); ++i) {
+    if (kStates[i] == name) return static_cast<ItemState>(i);
+  }
+  return std::nullopt;
+}
+
+std::span<const ItemState> all_states() {
+  static constexpr ItemState kAll[] = {ItemState::kHeld,     ItemState::kReleaseRequested, ItemState::kApproved, ItemState::kReleasing,
+                                       ItemState::kReleased, ItemState::kDenied,           ItemState::kDamaged};
+  static_assert(std::size(kAll) == std::size(kStates));
+  return kAll;
+}
 
 bool Actor::has_any_role(const std::vector<std::string>& wanted) const {
   for (const auto& r : roles) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,9 @@ enum class ItemState : std::uint8_t {
   kDamaged,           // the blob failed authentication on read
 };
 std::string_view to_string(ItemState state);
+std::optional<ItemState> parse_state(std::string_view name);
+// Every state, in the order above.
+std::span<const ItemState> all_states();
 
 struct Item {
   std::string id;

@@ -115,6 +115,28 @@ CREATE TABLE mail_senders (
 );
 )sql";
 
+// Version 5: the web console. Passwords are Argon2id hashes (libsodium's encoded form); a session
+// is kept under the SHA-256 of its token, so the table alone cannot be used to sign in.
+constexpr const char* kConsoleTables = R"sql(
+CREATE TABLE console_accounts (
+  name TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  changed_at BIGINT NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0,
+  locked_until BIGINT NOT NULL DEFAULT 0,
+  last_login BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE console_sessions (
+  token_sha256 TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  csrf TEXT NOT NULL,
+  source TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_seen BIGINT NOT NULL
+);
+CREATE INDEX console_sessions_name ON console_sessions(name);
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -135,6 +157,7 @@ const std::vector<Migration>& migrations() {
       {2, "audit log: entries, Merkle tree nodes, signed checkpoints", {kAuditTables}},
       {3, "audit log: policy and configuration files whose changes are recorded", {kTrackedFiles}},
       {4, "mail gateway: senders seen before", {kMailSenders}},
+      {5, "web console: passwords and sessions", {kConsoleTables}},
   };
   return kAll;
 }

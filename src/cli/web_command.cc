@@ -1,0 +1,169 @@
+// `sanso web --config FILE [--listen HOST:PORT]`: the web console (docs/web.md), until SIGTERM.
+// `sanso user list|passwd|unlock`: the console accounts of the people in [[users]].
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/service.h"
+#include "web/accounts.h"
+#include "web/console.h"
+
+namespace sanso::cli {
+namespace {
+
+// The quarantine session and the console accounts, which must close first (they use its log).
+struct ConsoleSession {
+  QuarantineSession base;
+  std::unique_ptr<web::ConsoleAccounts> accounts;
+};
+
+Result<ConsoleSession> open_console_session(const ServiceOptions& o) {
+  ConsoleSession s{SANSO_TRY(open_quarantine_session(o)), nullptr};
+  auto db = SANSO_TRY(open_store(s.base.service.config));
+  s.accounts = std::make_unique<web::ConsoleAccounts>(std::move(db), s.base.service.config,
+                                                      web::account_rules_from(s.base.service.config), *s.base.log);
+  return s;
+}
+
+// A password from the terminal without echo, or one line of standard input when piped.
+Result<std::string> read_password(const char* prompt) {
+  std::string line;
+  if (::isatty(STDIN_FILENO) == 0) {
+    if (!std::getline(std::cin, line)) return make_error("cli.input", "stdin", "no password on standard input");
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+  }
+  termios old{};
+  ::tcgetattr(STDIN_FILENO, &old);
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  std::fprintf(stderr, "%s", prompt);
+  bool got = static_cast<bool>(std::getline(std::cin, line));
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  std::fprintf(stderr, "\n");
+  if (!got) return make_error("cli.input", "terminal", "no password given");
+  return line;
+}
+
+int run_web(const ServiceOptions& o, const std::string& listen_arg) {
+  // SIGTERM/SIGINT are taken by a waiting thread, so blocked before any thread starts.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto s = open_console_session(o);
+  if (!s) return print_error(s.error()), kExitFailure;
+  const config::ServiceConfig& c = s->base.service.config;
+  std::string listen = !listen_arg.empty() ? listen_arg : c.listeners.web;
+  auto options = web::console_address(listen);
+  if (!options) return print_error(options.error()), kExitUsage;
+  options->tls_cert = c.web.tls_cert;
+  options->tls_key = c.web.tls_key;
+  options->municipality = s->base.service.policy.municipality.name.ja;
+  options->node = c.node;
+  const Service& service = s->base.service;
+  web::ConsoleServices services{*s->accounts, *s->base.store, c,
+                                [&service](const quarantine::Item& item, const std::string& original, const quarantine::Actor& actor) {
+                                  return release_delivery(service, actor.name, "")(item, original);
+                                }};
+  auto console = web::Console::start(*options, services);
+  if (!console) return print_error(console.error()), kExitFailure;
+  std::fprintf(stderr, "sanso web: console at %s://%s:%d/ (node %s)\n", (*console)->tls() ? "https" : "http",
+               options->host.c_str(), (*console)->port(), c.node.c_str());
+  std::thread stopper([&console, stop_signals] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    (*console)->stop();
+  });
+  (*console)->wait();
+  // The console stopped by itself (it cannot, short of an error): let the signal thread go.
+  pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
+  std::fprintf(stderr, "sanso web: stopped\n");
+  return kExitOk;
+}
+
+int run_passwd(const ServiceOptions& o, const std::string& name) {
+  auto s = open_console_session(o);
+  if (!s) return print_error(s.error()), kExitFailure;
+  auto actor = resolve_actor(s->base.service, o);
+  if (!actor) return print_error(actor.error()), kExitFailure;
+  auto password = read_password(("New console password for " + name + ": ").c_str());
+  if (!password) return print_error(password.error()), kExitFailure;
+  if (::isatty(STDIN_FILENO) != 0) {
+    auto again = read_password("Again: ");
+    if (!again) return print_error(again.error()), kExitFailure;
+    if (*again != *password) return print_error(make_error("cli.input", name, "the two passwords differ")), kExitFailure;
+  }
+  if (auto r = s->accounts->set_password(name, *password, actor->name); !r) return print_error(r.error()), kExitFailure;
+  std::printf("%s: コンソールのパスワードを設定しました（ロック解除、既存のセッションは終了）。\n", name.c_str());
+  return kExitOk;
+}
+
+int run_unlock(const ServiceOptions& o, const std::string& name) {
+  auto s = open_console_session(o);
+  if (!s) return print_error(s.error()), kExitFailure;
+  auto actor = resolve_actor(s->base.service, o);
+  if (!actor) return print_error(actor.error()), kExitFailure;
+  if (auto r = s->accounts->unlock(name, actor->name); !r) return print_error(r.error()), kExitFailure;
+  std::printf("%s: ロックを解除しました。\n", name.c_str());
+  return kExitOk;
+}
+
+int run_list(const ServiceOptions& o) {
+  auto s = open_console_session(o);
+  if (!s) return print_error(s.error()), kExitFailure;
+  auto accounts = s->accounts->list();
+  if (!accounts) return print_error(accounts.error()), kExitFailure;
+  std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(system_clock().now().time_since_epoch()).count();
+  for (const auto& a : *accounts) {
+    std::string roles;
+    for (const auto& r : a.roles) roles += (roles.empty() ? "" : ",") + r;
+    std::string state = !a.may_sign_in     ? "コンソール権限なし"
+                        : !a.has_password  ? "パスワード未設定"
+                        : a.locked_until > now ? "ロック中 (" + local_time(a.locked_until) + " まで)"
+                                               : "利用可";
+    std::printf("%-12s %-40s %-36s %s", a.name.c_str(), a.display.c_str(), roles.c_str(), state.c_str());
+    if (a.last_login != 0) std::printf("  前回サインイン %s", local_time(a.last_login).c_str());
+    if (a.open_sessions != 0) std::printf("  セッション %lld", static_cast<long long>(a.open_sessions));
+    std::printf("\n");
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_web_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<ServiceOptions>();
+  auto listen = std::make_shared<std::string>();
+  CLI::App* w = app.add_subcommand("web", "the web console: quarantine review and release, audit log (docs/web.md)");
+  add_service_options(*w, *o, false);
+  w->add_option("--listen", *listen, "host:port (default: [listeners] web)");
+  w->callback([&exit_code, o, listen] { exit_code = run_web(*o, *listen); });
+
+  auto name = std::make_shared<std::string>();
+  CLI::App* u = app.add_subcommand("user", "console accounts of the people in [[users]]: passwords, locks");
+  u->require_subcommand(1);
+  CLI::App* list = u->add_subcommand("list", "who may sign in, who has a password, who is locked");
+  add_service_options(*list, *o, false);
+  list->callback([&exit_code, o] { exit_code = run_list(*o); });
+  CLI::App* passwd = u->add_subcommand("passwd", "set a console password (prompted, or one line on stdin)");
+  add_service_options(*passwd, *o, true);
+  passwd->add_option("NAME", *name, "a [[users]] name")->required();
+  passwd->callback([&exit_code, o, name] { exit_code = run_passwd(*o, *name); });
+  CLI::App* unlock = u->add_subcommand("unlock", "lift a lock after too many failed sign-ins");
+  add_service_options(*unlock, *o, true);
+  unlock->add_option("NAME", *name, "a [[users]] name")->required();
+  unlock->callback([&exit_code, o, name] { exit_code = run_unlock(*o, *name); });
+}
+
+}  // namespace sanso::cli

@@ -1,0 +1,355 @@
+#include "web/accounts.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+
+#include "audit/log.h"
+#include "config/config.h"
+#include "core/digest.h"
+#include "core/text.h"
+#include "store/database.h"
+
+namespace sanso::web {
+namespace {
+
+using store::Database;
+using store::Transaction;
+
+constexpr const char* kRule = "console.authentication";
+constexpr const char* kClause = "6(6)";  // 技術的セキュリティ: アクセス制御、不正アクセス対策
+constexpr std::size_t kMaxPasswordBytes = 1024;
+constexpr std::int64_t kLastSeenResolution = 60;  // seconds; fewer writes on busy pages
+
+std::string random_token() {
+  unsigned char bytes[32];
+  randombytes_buf(bytes, sizeof bytes);
+  char out[sodium_base64_ENCODED_LEN(sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  sodium_bin2base64(out, sizeof out, bytes, sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return out;
+}
+
+bool holds_any(const std::vector<std::string>& roles, const std::vector<std::string>& wanted) {
+  return std::any_of(roles.begin(), roles.end(),
+                     [&](const std::string& r) { return std::find(wanted.begin(), wanted.end(), r) != wanted.end(); });
+}
+
+std::size_t code_points(std::string_view utf8) {
+  return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+}  // namespace
+
+AccountRules account_rules_from(const config::ServiceConfig& config) {
+  AccountRules r;
+  r.roles = config.web.roles;
+  r.session_idle_seconds = config.web.session_idle_minutes * 60;
+  r.session_max_seconds = config.web.session_max_hours * 3600;
+  r.max_failures = config.web.max_failures;
+  r.lockout_seconds = config.web.lockout_minutes * 60;
+  r.min_password_length = static_cast<std::size_t>(config.web.min_password_length);
+  return r;
+}
+
+struct ConsoleAccounts::Impl {
+  std::unique_ptr<Database> db;
+  std::mutex mu;  // guards db
+  std::vector<config::Operator> operators;
+  AccountRules rules;
+  audit::AuditLog& log;
+  const Clock& clock;
+  // Checked against when the name is unknown, so that a miss costs as long as a wrong password.
+  std::string decoy_hash;
+
+  Impl(std::unique_ptr<Database> d, const config::ServiceConfig& config, AccountRules r, audit::AuditLog& l, const Clock& c)
+      : db(std::move(d)), operators(config.operators), rules(std::move(r)), log(l), clock(c) {}
+
+  std::int64_t now() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+  }
+
+  const config::Operator* find(const std::string& name) const {
+    for (const auto& op : operators) {
+      if (op.name == name) return &op;
+    }
+    return nullptr;
+  }
+
+  store::AuditEvent event(const std::string& actor, const char* action, const std::string& subject, const char* outcome) const {
+    store::AuditEvent e;
+    e.time = now();
+    e.actor = actor;
+    e.action = action;
+    e.subject = subject;
+    e.outcome = outcome;
+    e.rule_id = kRule;
+    e.clause = kClause;
+    return e;
+  }
+
+  Result<std::string> hash(const std::string& password) const {
+    char out[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(out, password.data(), password.size(), rules.argon2_ops, rules.argon2_memory) != 0) {
+      return make_error("web.hash", "", "not enough memory to hash the password (Argon2id)");
+    }
+    return std::string(out);
+  }
+
+  Result<void> check_strength(const std::string& name, const std::string& password) const {
+    if (!is_valid_utf8(password) || password.find('\0') != std::string::npos) {
+      return make_error("web.password", name, "the password is not valid UTF-8 text");
+    }
+    if (password.size() > kMaxPasswordBytes) {
+      return make_error("web.password", name, "the password is longer than " + std::to_string(kMaxPasswordBytes) + " bytes");
+    }
+    if (code_points(password) < rules.min_password_length) {
+      return make_error("web.password", name,
+                        "the password must have at least " + std::to_string(rules.min_password_length) +
+                            " characters ([web] min_password_length)");
+    }
+    if (ascii_lower(password).find(ascii_lower(name)) != std::string::npos) {
+      return make_error("web.password", name, "the password must not contain the user name");
+    }
+    return ok();
+  }
+
+  // Within a transaction: replaces the hash, clears failures and the lock, ends sessions but `keep`.
+  Result<void> store_hash(const std::string& name, const std::string& hash, const std::string& keep_session) {
+    std::int64_t t = now();
+    auto changed = SANSO_TRY(db->execute(
+        "UPDATE console_accounts SET password_hash = ?, changed_at = ?, failures = 0, locked_until = 0 WHERE name = ?",
+        {hash, t, name}));
+    if (changed == 0) {
+      SANSO_TRY(db->execute("INSERT INTO console_accounts (name, password_hash, changed_at) VALUES (?, ?, ?)", {name, hash, t}));
+    }
+    SANSO_TRY(db->execute("DELETE FROM console_sessions WHERE name = ? AND token_sha256 <> ?", {name, keep_session}));
+    return ok();
+  }
+
+  Session make_session(const config::Operator& op, const std::string& token_sha256, const std::string& csrf,
+                       std::int64_t created) const {
+    return Session{op.name, op.display, op.roles, token_sha256.substr(0, 16), csrf, created};
+  }
+
+  Result<void> end_session(const std::string& token_sha256, const std::string& name, const char* outcome,
+                           const std::string& source) {
+    auto tx = SANSO_TRY(Transaction::begin(*db));
+    auto gone = SANSO_TRY(db->execute("DELETE FROM console_sessions WHERE token_sha256 = ?", {token_sha256}));
+    if (gone == 0) return ok();  // another request ended it first
+    auto e = event(name, "console.sign-out", name, outcome);
+    e.details = {{"session", token_sha256.substr(0, 16)}, {"source", source}};
+    SANSO_TRY(log.append(*db, e));
+    return tx.commit();
+  }
+};
+
+ConsoleAccounts::ConsoleAccounts(std::unique_ptr<Database> db, const config::ServiceConfig& config, AccountRules rules,
+                                 audit::AuditLog& log, const Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(db), config, std::move(rules), log, clock)) {
+  if (sodium_init() < 0) std::abort();  // libsodium cannot start without a working RNG: nothing is safe then
+  auto decoy = impl_->hash(random_token());
+  if (decoy) impl_->decoy_hash = *decoy;
+}
+
+ConsoleAccounts::~ConsoleAccounts() = default;
+
+Result<void> ConsoleAccounts::set_password(const std::string& name, const std::string& password, const std::string& actor) {
+  Impl& m = *impl_;
+  const config::Operator* op = m.find(name);
+  if (op == nullptr) {
+    return make_error("web.unknown-user", name, "'" + name + "' is not listed in [[users]] of sanso.toml; add them there first");
+  }
+  SANSO_TRY(m.check_strength(name, password));
+  std::string hash = SANSO_TRY(m.hash(password));
+  std::lock_guard lock(m.mu);
+  auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  SANSO_TRY(m.store_hash(name, hash, ""));
+  auto e = m.event(actor, "account.set-password", name, "ok");
+  e.details = {{"may_sign_in", holds_any(op->roles, m.rules.roles) ? "yes" : "no"}};
+  SANSO_TRY(m.log.append(*m.db, e));
+  return tx.commit();
+}
+
+Result<void> ConsoleAccounts::change_password(const Session& session, const std::string& current, const std::string& password,
+                                              const std::string& source) {
+  Impl& m = *impl_;
+  std::string stored;
+  {
+    std::lock_guard lock(m.mu);
+    auto row = SANSO_TRY(m.db->query_one("SELECT password_hash FROM console_accounts WHERE name = ?", {session.name}));
+    if (!row) return make_error("web.unknown-user", session.name, "the account has no password");
+    stored = row->text(0);
+  }
+  auto refuse = [&](const Error& why) -> Result<void> {
+    std::lock_guard lock(m.mu);
+    auto e = m.event(session.name, "account.change-password", session.name, "refused");
+    e.details = {{"reason", why.code == "web.password" ? "weak-password" : "bad-password"}, {"source", source}};
+    SANSO_TRY(m.log.append_now(*m.db, e));
+    return why;
+  };
+  if (crypto_pwhash_str_verify(stored.c_str(), current.data(), current.size()) != 0) {
+    return refuse(make_error("web.bad-password", session.name, "the current password is wrong"));
+  }
+  if (auto strong = m.check_strength(session.name, password); !strong) return refuse(strong.error());
+  if (password == current) return refuse(make_error("web.password", session.name, "the new password is the current one"));
+  std::string hash = SANSO_TRY(m.hash(password));
+  std::lock_guard lock(m.mu);
+  auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  auto keep = SANSO_TRY(m.db->query_one("SELECT token_sha256 FROM console_sessions WHERE name = ? AND csrf = ?",
+                                        {session.name, session.csrf}));
+  SANSO_TRY(m.store_hash(session.name, hash, keep ? keep->text(0) : ""));
+  auto e = m.event(session.name, "account.change-password", session.name, "ok");
+  e.details = {{"session", session.id}, {"source", source}};
+  SANSO_TRY(m.log.append(*m.db, e));
+  return tx.commit();
+}
+
+Result<void> ConsoleAccounts::unlock(const std::string& name, const std::string& actor) {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.mu);
+  auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  auto changed = SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0, locked_until = 0 WHERE name = ?", {name}));
+  if (changed == 0) return make_error("web.unknown-user", name, "'" + name + "' has no console password yet");
+  SANSO_TRY(m.log.append(*m.db, m.event(actor, "account.unlock", name, "ok")));
+  return tx.commit();
+}
+
+Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::string& password, const std::string& source) {
+  Impl& m = *impl_;
+  const config::Operator* op = name.size() <= 256 ? m.find(name) : nullptr;
+  std::string stored;
+  std::int64_t locked_until = 0;
+  if (op != nullptr) {
+    std::lock_guard lock(m.mu);
+    auto row = SANSO_TRY(m.db->query_one("SELECT password_hash, locked_until FROM console_accounts WHERE name = ?", {name}));
+    if (row) {
+      stored = row->text(0);
+      locked_until = row->integer(1);
+    }
+  }
+  const std::int64_t t = m.now();
+  std::string reason;
+  if (op == nullptr) {
+    reason = "unknown-user";
+  } else if (stored.empty()) {
+    reason = "no-password";
+  } else if (locked_until > t) {
+    reason = "locked";
+  } else if (!holds_any(op->roles, m.rules.roles)) {
+    reason = "not-allowed";
+  }
+  // Every refusal costs one Argon2id verification, so its timing tells nothing either.
+  const std::string& against = reason.empty() ? stored : m.decoy_hash;
+  bool good = crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0 && reason.empty();
+  if (!good && reason.empty()) reason = "bad-password";
+
+  std::lock_guard lock(m.mu);
+  auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  SignIn result;
+  if (good) {
+    std::string token = random_token();
+    std::string token_sha256 = sha256_hex(token);
+    std::string csrf = random_token();
+    SANSO_TRY(m.db->execute(
+        "INSERT INTO console_sessions (token_sha256, name, csrf, source, created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?)",
+        {token_sha256, name, csrf, source, t, t}));
+    SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0, locked_until = 0, last_login = ? WHERE name = ?", {t, name}));
+    auto e = m.event(name, "console.sign-in", name, "ok");
+    e.details = {{"session", token_sha256.substr(0, 16)}, {"source", source}};
+    SANSO_TRY(m.log.append(*m.db, e));
+    result.session = m.make_session(*op, token_sha256, csrf, t);
+    result.token = std::move(token);
+  } else {
+    result.reason = reason;
+    const char* outcome = "failed";
+    std::vector<std::pair<std::string, std::string>> details = {{"reason", reason}, {"source", source}};
+    if (reason == "bad-password") {
+      SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures + 1 WHERE name = ?", {name}));
+      auto row = SANSO_TRY(m.db->query_one("SELECT failures FROM console_accounts WHERE name = ?", {name}));
+      std::int64_t failures = row ? row->integer(0) : 0;
+      details.emplace_back("failures", std::to_string(failures));
+      if (failures >= m.rules.max_failures) {
+        SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0, locked_until = ? WHERE name = ?",
+                                {t + m.rules.lockout_seconds, name}));
+        outcome = "locked-out";
+        details.emplace_back("locked_until", std::to_string(t + m.rules.lockout_seconds));
+      }
+    }
+    // A name that is not an account is recorded by its hash only: people type passwords there.
+    std::string who = op != nullptr ? name : "unknown";
+    std::string subject = op != nullptr ? name : "sha256:" + sha256_hex(name).substr(0, 16);
+    auto e = m.event(who, "console.sign-in", subject, outcome);
+    e.details = std::move(details);
+    SANSO_TRY(m.log.append(*m.db, e));
+  }
+  SANSO_TRY(tx.commit());
+  return result;
+}
+
+Result<std::optional<Session>> ConsoleAccounts::session(const std::string& token, const std::string& source) {
+  Impl& m = *impl_;
+  if (token.empty() || token.size() > 128) return std::optional<Session>{};
+  std::string token_sha256 = sha256_hex(token);
+  std::lock_guard lock(m.mu);
+  auto row = SANSO_TRY(m.db->query_one(
+      "SELECT name, csrf, created_at, last_seen FROM console_sessions WHERE token_sha256 = ?", {token_sha256}));
+  if (!row) return std::optional<Session>{};
+  std::string name = row->text(0);
+  const std::int64_t t = m.now();
+  const config::Operator* op = m.find(name);
+  const char* ended = nullptr;
+  if (op == nullptr || !holds_any(op->roles, m.rules.roles)) {
+    ended = "revoked";  // removed from sanso.toml, or no longer holds a console role
+  } else if (t - row->integer(2) >= m.rules.session_max_seconds) {
+    ended = "expired";
+  } else if (t - row->integer(3) >= m.rules.session_idle_seconds) {
+    ended = "idle";
+  }
+  if (ended != nullptr) {
+    SANSO_TRY(m.end_session(token_sha256, name, ended, source));
+    return std::optional<Session>{};
+  }
+  if (t - row->integer(3) >= kLastSeenResolution) {
+    SANSO_TRY(m.db->execute("UPDATE console_sessions SET last_seen = ? WHERE token_sha256 = ?", {t, token_sha256}));
+  }
+  return std::optional<Session>{m.make_session(*op, token_sha256, row->text(1), row->integer(2))};
+}
+
+Result<void> ConsoleAccounts::sign_out(const std::string& token, const std::string& source) {
+  Impl& m = *impl_;
+  std::string token_sha256 = sha256_hex(token);
+  std::lock_guard lock(m.mu);
+  auto row = SANSO_TRY(m.db->query_one("SELECT name FROM console_sessions WHERE token_sha256 = ?", {token_sha256}));
+  if (!row) return ok();
+  return m.end_session(token_sha256, row->text(0), "ok", source);
+}
+
+Result<std::vector<AccountStatus>> ConsoleAccounts::list() {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.mu);
+  std::vector<AccountStatus> out;
+  for (const auto& op : m.operators) {
+    AccountStatus s;
+    s.name = op.name;
+    s.display = op.display;
+    s.roles = op.roles;
+    s.may_sign_in = holds_any(op.roles, m.rules.roles);
+    auto row = SANSO_TRY(m.db->query_one(
+        "SELECT changed_at, failures, locked_until, last_login FROM console_accounts WHERE name = ?", {op.name}));
+    if (row) {
+      s.has_password = true;
+      s.password_changed_at = row->integer(0);
+      s.failures = row->integer(1);
+      s.locked_until = row->integer(2);
+      s.last_login = row->integer(3);
+    }
+    auto sessions = SANSO_TRY(m.db->query_one("SELECT COUNT(*) FROM console_sessions WHERE name = ?", {op.name}));
+    s.open_sessions = sessions ? sessions->integer(0) : 0;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace sanso::web

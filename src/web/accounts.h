@@ -1,0 +1,110 @@
+// Console accounts: the passwords and sessions of the people who sign in to the web console, and
+// an audit record of every sign-in, failure, lockout, sign-out and password change (6(6):
+// アクセス制御, 不正アクセス対策).
+//
+// Who a person is and which roles they hold stay in sanso.toml ([[users]]); the store keeps only
+// what changes at run time: an Argon2id password hash, consecutive failures, a lock, sessions.
+// A person removed from sanso.toml, or no longer holding a console role, cannot sign in and
+// their open sessions stop working at the next request.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace sanso::config {
+struct ServiceConfig;
+}
+namespace sanso::store {
+class Database;
+}
+namespace sanso::audit {
+class AuditLog;
+}
+
+namespace sanso::web {
+
+// The limits of [web], in seconds, plus the Argon2id cost of new password hashes.
+struct AccountRules {
+  std::vector<std::string> roles;  // roles that may sign in
+  std::int64_t session_idle_seconds = 30 * 60;
+  std::int64_t session_max_seconds = 12 * 3600;
+  std::int64_t max_failures = 5;
+  std::int64_t lockout_seconds = 15 * 60;
+  std::size_t min_password_length = 12;
+  // Argon2id cost of new hashes: libsodium's "interactive" (2 passes over 64 MiB, above OWASP's
+  // minimum); tests lower it. A hash keeps its own cost, so a change applies to passwords set later.
+  unsigned long long argon2_ops = 2;
+  std::size_t argon2_memory = 64u << 20;
+};
+AccountRules account_rules_from(const config::ServiceConfig& config);
+
+// A signed-in person's session, as every request finds it.
+struct Session {
+  std::string name;
+  std::string display;
+  std::vector<std::string> roles;
+  std::string id;    // 16 hex digits of the token's hash: names the session in audit records
+  std::string csrf;  // the token every form of this session must carry back
+  std::int64_t created_at = 0;
+};
+
+// What a sign-in attempt came to. The console shows every failure the same way, so that a
+// stranger cannot learn which names exist or are locked; the audit record has the real reason.
+struct SignIn {
+  std::optional<Session> session;
+  std::string token;   // the cookie value; only when session is set
+  std::string reason;  // failure: "bad-password", "unknown-user", "no-password", "not-allowed", "locked"
+};
+
+// One account as `sanso user list` shows it.
+struct AccountStatus {
+  std::string name;
+  std::string display;
+  std::vector<std::string> roles;
+  bool may_sign_in = false;  // holds a console role
+  bool has_password = false;
+  std::int64_t password_changed_at = 0;
+  std::int64_t failures = 0;
+  std::int64_t locked_until = 0;
+  std::int64_t last_login = 0;
+  std::int64_t open_sessions = 0;
+};
+
+// The console's accounts on one store connection of their own. Thread-safe; password hashing
+// runs outside the connection's lock, so one slow sign-in does not hold up other requests.
+class ConsoleAccounts {
+ public:
+  ConsoleAccounts(std::unique_ptr<store::Database> db, const config::ServiceConfig& config, AccountRules rules,
+                  audit::AuditLog& log, const Clock& clock = system_clock());
+  ~ConsoleAccounts();
+  ConsoleAccounts(const ConsoleAccounts&) = delete;
+  ConsoleAccounts& operator=(const ConsoleAccounts&) = delete;
+
+  // Sets a person's password (an administrator, `sanso user passwd`), clears any lock and ends
+  // their open sessions.
+  Result<void> set_password(const std::string& name, const std::string& password, const std::string& actor);
+  // The person themself, with their current password; their other sessions end.
+  Result<void> change_password(const Session& session, const std::string& current, const std::string& password,
+                               const std::string& source);
+  Result<void> unlock(const std::string& name, const std::string& actor);
+
+  // `source` is the client's address, for the audit record.
+  Result<SignIn> sign_in(const std::string& name, const std::string& password, const std::string& source);
+  // The session a cookie names, if it is open; an expired one is ended and recorded.
+  Result<std::optional<Session>> session(const std::string& token, const std::string& source);
+  Result<void> sign_out(const std::string& token, const std::string& source);
+
+  Result<std::vector<AccountStatus>> list();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sanso::web

@@ -1,0 +1,70 @@
+// The web console (`sanso web`): where the people of 情報政策係 sign in to see what the gateway
+// kept in quarantine, request, approve, deny and carry out releases (four-eyes), and read the
+// audit log — in Japanese, with English available. Every sign-in and every action is recorded
+// in the audit log by the component that performs it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "quarantine/quarantine.h"
+
+namespace sanso::config {
+struct ServiceConfig;
+}
+
+namespace sanso::web {
+
+class ConsoleAccounts;
+
+// Where the console listens and what it shows in its title bar.
+struct ConsoleOptions {
+  std::string host = "127.0.0.1";
+  int port = 8443;            // 0: any free port (tests)
+  std::string tls_cert;       // PEM files; both empty: plain HTTP, allowed on loopback only
+  std::string tls_key;
+  std::string municipality;   // e.g. "水俣市"
+  std::string node;
+  std::size_t audit_page = 100;  // entries per page of the audit log view
+};
+
+// Delivers an approved original on behalf of the person who pressed "release".
+using ReleaseDelivery = std::function<Result<std::string>(const quarantine::Item& item, const std::string& original,
+                                                          const quarantine::Actor& actor)>;
+
+// What the console acts through; all must outlive it.
+struct ConsoleServices {
+  ConsoleAccounts& accounts;
+  quarantine::QuarantineStore& quarantine;  // also the connection the audit log is read through
+  const config::ServiceConfig& config;
+  ReleaseDelivery deliver;
+};
+
+// "host:port" ([listeners] web); a bare port means 127.0.0.1.
+Result<ConsoleOptions> console_address(const std::string& listen);
+
+// A running console: it serves from its own threads until stopped or destroyed.
+class Console {
+ public:
+  // Binds the address (so a taken port is an error here, not later) and starts serving.
+  static Result<std::unique_ptr<Console>> start(ConsoleOptions options, ConsoleServices services);
+  ~Console();
+  Console(const Console&) = delete;
+  Console& operator=(const Console&) = delete;
+
+  int port() const;    // the bound port, useful when 0 was asked for
+  bool tls() const;
+  void stop();
+  // Blocks until stop() is called (from a signal handler's thread, say).
+  void wait();
+
+ private:
+  struct Impl;
+  explicit Console(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sanso::web
