@@ -188,6 +188,7 @@ struct Console::Impl {
   httplib::Server::Handler signed_in(Page page, bool post) {
     return [this, page = std::move(page), post](const httplib::Request& req, httplib::Response& res) {
       Lang lang = lang_of(req);
+      if (!fields_are_text(req)) return send_error(req, res, nullptr, lang, 400, "err_bad_request");
       auto session = services.accounts.session(cookie(req, kSessionCookie), req.remote_addr);
       if (!session) {
         log::error("web: reading a session: " + session.error().to_string());
@@ -219,6 +220,7 @@ struct Console::Impl {
   void login(const httplib::Request& req, httplib::Response& res) {
     Lang lang = lang_of(req);
     if (!same_origin(req)) return send_error(req, res, nullptr, lang, 403, "err_csrf");
+    if (!fields_are_text(req)) return send_error(req, res, nullptr, lang, 400, "err_bad_request");
     std::string name = field(req, "name");
     auto result = services.accounts.sign_in(name, field(req, "password"), req.remote_addr);
     if (!result) {
@@ -491,12 +493,11 @@ struct Console::Impl {
     s.set_read_timeout(10, 0);
     s.set_write_timeout(30, 0);
     s.set_keep_alive_max_count(100);
-    s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (!fields_are_text(req)) {
-        send_error(req, res, nullptr, lang_of(req), 400, "err_bad_request");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      return httplib::Server::HandlerResponse::Unhandled;
+    // Only SO_REUSEADDR: the library's default SO_REUSEPORT would let a second console start
+    // on a taken port and silently share its connections.
+    s.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
     s.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
       // Pages of personal data: never cached, framed, or allowed to load anything from elsewhere.
@@ -528,6 +529,10 @@ struct Console::Impl {
     });
     s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
     s.Get("/lang", [](const httplib::Request& req, httplib::Response& res) {
+      if (!fields_are_text(req)) {
+        res.status = 400;  // the error handler explains
+        return;
+      }
       std::string to = field(req, "to") == "en" ? "en" : "ja";
       res.set_header("Set-Cookie", std::string(kLangCookie) + "=" + to + "; Path=/; SameSite=Strict; Max-Age=31536000");
       res.status = 303;

@@ -1,0 +1,276 @@
+#include "web/accounts.h"
+
+#include <gtest/gtest.h>
+
+#include "core/digest.h"
+#include "web/web_fixture.h"
+
+namespace sanso::web {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::AccountsHarness;
+using testing::detail;
+using testing::records;
+
+constexpr const char* kGood = "水俣の海は青い-2026";
+constexpr const char* kOther = "another long secret";
+
+class AccountsTest : public ::testing::TestWithParam<store::Backend> {
+ protected:
+  void SetUp() override {
+    h_ = std::make_unique<AccountsHarness>(GetParam());
+    ASSERT_NE(h_->accounts_, nullptr);
+    ASSERT_TRUE(accounts().set_password("tanaka", kGood, "kato"));
+  }
+  ConsoleAccounts& accounts() { return *h_->accounts_; }
+  store::Database& db() { return *h_->reader_; }
+
+  std::unique_ptr<AccountsHarness> h_;
+};
+
+TEST_P(AccountsTest, SignInOpensASessionAndIsRecorded) {
+  auto in = accounts().sign_in("tanaka", kGood, "192.0.2.10");
+  ASSERT_TRUE(in) << in.error().to_string();
+  ASSERT_TRUE(in->session.has_value()) << in->reason;
+  EXPECT_EQ(in->session->display, "田中 情報政策係長");
+  EXPECT_FALSE(in->session->csrf.empty());
+
+  auto found = accounts().session(in->token, "192.0.2.10");
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->name, "tanaka");
+  EXPECT_EQ((*found)->csrf, in->session->csrf);
+
+  auto set = records(db(), "account.set-password");
+  ASSERT_EQ(set.size(), 1u);
+  EXPECT_EQ(set[0]["actor"], "kato");
+  EXPECT_EQ(set[0]["subject"], "tanaka");
+  auto signins = records(db(), "console.sign-in");
+  ASSERT_EQ(signins.size(), 1u);
+  EXPECT_EQ(signins[0]["actor"], "tanaka");
+  EXPECT_EQ(signins[0]["outcome"], "ok");
+  EXPECT_EQ(signins[0]["clause"], "6(6)");
+  EXPECT_EQ(signins[0]["rule"], "console.authentication");
+  EXPECT_EQ(detail(signins[0], "source"), "192.0.2.10");
+  EXPECT_EQ(detail(signins[0], "session"), in->session->id);
+}
+
+TEST_P(AccountsTest, StoresOnlyAnArgon2idHashAndTheTokensHash) {
+  auto in = accounts().sign_in("tanaka", kGood, "127.0.0.1");
+  ASSERT_TRUE(in && in->session);
+  auto account = db().query_one("SELECT password_hash FROM console_accounts WHERE name = 'tanaka'");
+  ASSERT_TRUE(account && account->has_value());
+  EXPECT_EQ((*account)->text(0).rfind("$argon2id$", 0), 0u) << (*account)->text(0);
+  EXPECT_EQ((*account)->text(0).find(kGood), std::string::npos);
+  auto session = db().query_one("SELECT token_sha256 FROM console_sessions WHERE name = 'tanaka'");
+  ASSERT_TRUE(session && session->has_value());
+  EXPECT_EQ((*session)->text(0), sha256_hex(in->token));
+  // The table alone signs nobody in: its key is not a token.
+  auto stolen = accounts().session((*session)->text(0), "127.0.0.1");
+  ASSERT_TRUE(stolen);
+  EXPECT_FALSE(stolen->has_value());
+}
+
+TEST_P(AccountsTest, RepeatedFailuresLockTheAccountForAWhile) {
+  for (int i = 1; i <= 5; ++i) {
+    auto in = accounts().sign_in("tanaka", "wrong password", "198.51.100.7");
+    ASSERT_TRUE(in);
+    EXPECT_FALSE(in->session.has_value());
+    EXPECT_EQ(in->reason, "bad-password");
+  }
+  auto failures = records(db(), "console.sign-in");
+  ASSERT_EQ(failures.size(), 5u);
+  EXPECT_EQ(failures[0]["outcome"], "failed");
+  EXPECT_EQ(detail(failures[0], "failures"), "1");
+  EXPECT_EQ(failures[4]["outcome"], "locked-out");
+  EXPECT_FALSE(detail(failures[4], "locked_until").empty());
+
+  // Locked: even the right password is refused, and that is recorded too.
+  auto locked = accounts().sign_in("tanaka", kGood, "198.51.100.7");
+  ASSERT_TRUE(locked);
+  EXPECT_FALSE(locked->session.has_value());
+  EXPECT_EQ(locked->reason, "locked");
+  EXPECT_EQ(detail(records(db(), "console.sign-in").back(), "reason"), "locked");
+
+  h_->clock_.advance(16min);  // [web] lockout_minutes = 15
+  auto later = accounts().sign_in("tanaka", kGood, "198.51.100.7");
+  ASSERT_TRUE(later);
+  EXPECT_TRUE(later->session.has_value()) << later->reason;
+}
+
+TEST_P(AccountsTest, ASuccessResetsTheFailureCount) {
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(accounts().sign_in("tanaka", "wrong password", "x"));
+  ASSERT_TRUE(accounts().sign_in("tanaka", kGood, "x")->session);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(accounts().sign_in("tanaka", "wrong password", "x"));
+  auto in = accounts().sign_in("tanaka", kGood, "x");
+  ASSERT_TRUE(in);
+  EXPECT_TRUE(in->session.has_value()) << in->reason;
+}
+
+TEST_P(AccountsTest, AnUnknownNameIsRecordedByItsHashOnly) {
+  // People type their password into the name field; the log must not keep it.
+  const std::string typed = "Tanaka2026!secret";
+  auto in = accounts().sign_in(typed, "whatever", "203.0.113.5");
+  ASSERT_TRUE(in);
+  EXPECT_FALSE(in->session.has_value());
+  EXPECT_EQ(in->reason, "unknown-user");
+  auto r = records(db(), "console.sign-in");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0]["actor"], "unknown");
+  EXPECT_EQ(r[0]["subject"], "sha256:" + sha256_hex(typed).substr(0, 16));
+  EXPECT_EQ(r[0].dump().find(typed), std::string::npos);
+}
+
+TEST_P(AccountsTest, PeopleWithoutAConsoleRoleOrPasswordCannotSignIn) {
+  ASSERT_TRUE(accounts().set_password("sato", "税務課のパスワードは長めに", "kato"));
+  auto staff = accounts().sign_in("sato", "税務課のパスワードは長めに", "x");
+  ASSERT_TRUE(staff);
+  EXPECT_FALSE(staff->session.has_value());
+  EXPECT_EQ(staff->reason, "not-allowed");
+  auto nopass = accounts().sign_in("suzuki", "", "x");
+  ASSERT_TRUE(nopass);
+  EXPECT_FALSE(nopass->session.has_value());
+  EXPECT_EQ(nopass->reason, "no-password");
+}
+
+TEST_P(AccountsTest, IdleAndOverlongSessionsEndAndAreRecorded) {
+  auto idle = accounts().sign_in("tanaka", kGood, "x");
+  ASSERT_TRUE(idle && idle->session);
+  h_->clock_.advance(31min);  // [web] session_idle_minutes = 30
+  auto gone = accounts().session(idle->token, "x");
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone->has_value());
+  auto ends = records(db(), "console.sign-out");
+  ASSERT_EQ(ends.size(), 1u);
+  EXPECT_EQ(ends[0]["outcome"], "idle");
+
+  // In use every 20 minutes, a session still ends after session_max_hours = 12.
+  auto busy = accounts().sign_in("tanaka", kGood, "x");
+  ASSERT_TRUE(busy && busy->session);
+  int alive_checks = 0;
+  for (;;) {
+    h_->clock_.advance(20min);
+    auto s = accounts().session(busy->token, "x");
+    ASSERT_TRUE(s);
+    if (!s->has_value()) break;
+    ++alive_checks;
+  }
+  EXPECT_EQ(alive_checks, 12 * 3 - 1);
+  EXPECT_EQ(records(db(), "console.sign-out").back()["outcome"], "expired");
+}
+
+TEST_P(AccountsTest, SignOutEndsTheSession) {
+  auto in = accounts().sign_in("tanaka", kGood, "x");
+  ASSERT_TRUE(in && in->session);
+  ASSERT_TRUE(accounts().sign_out(in->token, "192.0.2.1"));
+  auto s = accounts().session(in->token, "x");
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->has_value());
+  auto out = records(db(), "console.sign-out");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0]["outcome"], "ok");
+  EXPECT_EQ(detail(out[0], "session"), in->session->id);
+  ASSERT_TRUE(accounts().sign_out(in->token, "x"));  // twice: nothing more happens
+  EXPECT_EQ(records(db(), "console.sign-out").size(), 1u);
+}
+
+TEST_P(AccountsTest, WeakOrMalformedPasswordsAreRefusedWithAReason) {
+  struct Case {
+    std::string password;
+    const char* says;
+  };
+  const Case cases[] = {{"short", "at least 12"},
+                        {"tanaka-tanaka-tanaka", "user name"},
+                        {std::string("valid prefix \xff\xfe rest"), "UTF-8"},
+                        {std::string("with a nul \0 inside it", 22), "UTF-8"},
+                        {std::string(2000, 'x'), "longer than"}};
+  for (const auto& c : cases) {
+    auto r = accounts().set_password("tanaka", c.password, "kato");
+    ASSERT_FALSE(r) << c.password;
+    EXPECT_EQ(r.error().code, "web.password");
+    EXPECT_NE(r.error().message.find(c.says), std::string::npos) << r.error().message;
+  }
+  // Twelve characters, not bytes: six kanji are not enough.
+  EXPECT_FALSE(accounts().set_password("tanaka", "情報政策係長", "kato"));
+  auto unknown = accounts().set_password("yamada", kOther, "kato");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, "web.unknown-user");
+  // The old password still works: nothing was changed by the refusals.
+  EXPECT_TRUE(accounts().sign_in("tanaka", kGood, "x")->session.has_value());
+}
+
+TEST_P(AccountsTest, ChangingThePasswordEndsTheOtherSessions) {
+  auto a = accounts().sign_in("tanaka", kGood, "pc-a");
+  auto b = accounts().sign_in("tanaka", kGood, "pc-b");
+  ASSERT_TRUE(a && a->session && b && b->session);
+
+  auto wrong = accounts().change_password(*a->session, "not my password", kOther, "pc-a");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, "web.bad-password");
+  auto weak = accounts().change_password(*a->session, kGood, "short", "pc-a");
+  ASSERT_FALSE(weak);
+  EXPECT_EQ(weak.error().code, "web.password");
+  auto refused = records(db(), "account.change-password");
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_EQ(refused[0]["outcome"], "refused");
+  EXPECT_EQ(detail(refused[0], "reason"), "bad-password");
+  EXPECT_EQ(detail(refused[1], "reason"), "weak-password");
+
+  ASSERT_TRUE(accounts().change_password(*a->session, kGood, kOther, "pc-a"));
+  EXPECT_TRUE(accounts().session(a->token, "pc-a")->has_value());
+  EXPECT_FALSE(accounts().session(b->token, "pc-b")->has_value());
+  EXPECT_FALSE(accounts().sign_in("tanaka", kGood, "x")->session.has_value());
+  EXPECT_TRUE(accounts().sign_in("tanaka", kOther, "x")->session.has_value());
+  EXPECT_EQ(records(db(), "account.change-password").back()["outcome"], "ok");
+}
+
+TEST_P(AccountsTest, AnAdministratorsResetAndUnlockLiftTheLock) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(accounts().sign_in("tanaka", "wrong password", "x"));
+  EXPECT_EQ(accounts().sign_in("tanaka", kGood, "x")->reason, "locked");
+  ASSERT_TRUE(accounts().unlock("tanaka", "kato"));
+  EXPECT_TRUE(accounts().sign_in("tanaka", kGood, "x")->session.has_value());
+  auto unlocks = records(db(), "account.unlock");
+  ASSERT_EQ(unlocks.size(), 1u);
+  EXPECT_EQ(unlocks[0]["actor"], "kato");
+  EXPECT_FALSE(accounts().unlock("suzuki", "kato"));  // no password yet: nothing to unlock
+
+  auto s = accounts().sign_in("tanaka", kGood, "x");
+  ASSERT_TRUE(s && s->session);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(accounts().sign_in("tanaka", "wrong password", "x"));
+  ASSERT_TRUE(accounts().set_password("tanaka", kOther, "kato"));
+  EXPECT_FALSE(accounts().session(s->token, "x")->has_value());  // a reset ends every session
+  EXPECT_TRUE(accounts().sign_in("tanaka", kOther, "x")->session.has_value());
+}
+
+TEST_P(AccountsTest, SessionsEndWhenThePersonLosesTheConsoleRole) {
+  auto in = accounts().sign_in("tanaka", kGood, "x");
+  ASSERT_TRUE(in && in->session);
+  config::ServiceConfig demoted = h_->config_;
+  demoted.operators[0].roles = {"staff"};
+  auto after = h_->make_accounts(demoted);
+  auto s = after->session(in->token, "x");
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->has_value());
+  EXPECT_EQ(records(db(), "console.sign-out").back()["outcome"], "revoked");
+}
+
+TEST_P(AccountsTest, ListShowsWhoMaySignInAndWhoIsLocked) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(accounts().sign_in("tanaka", "wrong password", "x"));
+  auto list = accounts().list();
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 4u);
+  EXPECT_EQ((*list)[0].name, "tanaka");
+  EXPECT_TRUE((*list)[0].has_password);
+  EXPECT_GT((*list)[0].locked_until, 0);
+  EXPECT_EQ((*list)[1].name, "suzuki");
+  EXPECT_FALSE((*list)[1].has_password);
+  EXPECT_TRUE((*list)[1].may_sign_in);
+  EXPECT_FALSE((*list)[2].may_sign_in);  // sato: staff
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AccountsTest, ::testing::ValuesIn(sanso::testing::test_backends()),
+                         sanso::testing::backend_name);
+
+}  // namespace
+}  // namespace sanso::web

@@ -1,0 +1,462 @@
+#include "web/console.h"
+
+#include <httplib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+
+#include <gtest/gtest.h>
+
+#include "web/web_fixture.h"
+
+namespace sanso::web {
+namespace {
+
+using quarantine::ItemState;
+using testing::detail;
+using testing::records;
+
+constexpr const char* kTanaka = "section chief's passphrase";
+constexpr const char* kSuzuki = "director's passphrase";
+constexpr const char* kKato = "admin's passphrase!";
+
+// A browser's memory of one person: their session cookie and the form token of the last page.
+struct Visitor {
+  std::string cookie;
+  std::string csrf;
+};
+
+std::string form_token(const std::string& html) {
+  std::smatch m;
+  static const std::regex kCsrf(R"re(name="csrf" value="([^"]+)")re");
+  return std::regex_search(html, m, kCsrf) ? m[1].str() : std::string();
+}
+
+class ConsoleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    h_ = std::make_unique<testing::AccountsHarness>(store::Backend::kSqlite);
+    ASSERT_NE(h_->accounts_, nullptr);
+    for (auto [name, pw] : {std::pair{"tanaka", kTanaka}, {"suzuki", kSuzuki}, {"kato", kKato}}) {
+      ASSERT_TRUE(h_->accounts_->set_password(name, pw, "test")) << name;
+    }
+    quarantine::QuarantineStore::Options o;
+    o.settings = h_->config_.quarantine;
+    o.blob_dir = (h_->store_.dir() / "blobs").string();
+    o.key_file = (h_->store_.dir() / "quarantine.key").string();
+    o.audit = h_->log_.get();
+    o.node = "gw-test";
+    auto q = quarantine::QuarantineStore::open(h_->store_.open(), o);
+    ASSERT_TRUE(q) << q.error().to_string();
+    quarantine_ = std::move(q).value();
+    start();
+  }
+
+  void start(ConsoleOptions options = {}) {
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.municipality = "水俣市";
+    options.node = "gw-test";
+    ConsoleServices services{*h_->accounts_, *quarantine_, h_->config_,
+                             [this](const quarantine::Item& item, const std::string& original, const quarantine::Actor& actor) -> Result<std::string> {
+                               if (fail_delivery_) return make_error("smtp.refused", "relay", "550 relay refused");
+                               delivered_.push_back(item.id + " by " + actor.name + ": " + original);
+                               return std::string("test:delivered");
+                             }};
+    auto console = Console::start(options, services);
+    ASSERT_TRUE(console) << console.error().to_string();
+    console_ = std::move(console).value();
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", console_->port());
+  }
+
+  std::string held_item(const std::string& body = "Subject: 見積書\r\n\r\n本文\r\n") {
+    quarantine::Submission s;
+    s.original = body;
+    s.origin.kind = quarantine::Origin::Kind::kMail;
+    s.origin.envelope_from = "vendor@example.com";
+    s.origin.envelope_to = {"kikaku@city.minamata.lg.jp"};
+    s.origin.subject = "【見積】①号案件";
+    s.verdict = "held";
+    s.reason = "実行ファイルの添付";
+    auto item = quarantine_->put(std::move(s));
+    EXPECT_TRUE(item) << item.error().to_string();
+    return item ? item->id : std::string();
+  }
+
+  httplib::Headers headers(const Visitor& v) const {
+    httplib::Headers h;
+    if (!v.cookie.empty()) h.emplace("Cookie", v.cookie);
+    return h;
+  }
+
+  Visitor sign_in(const std::string& name, const std::string& password) {
+    auto res = client_->Post("/login", httplib::Params{{"name", name}, {"password", password}});
+    EXPECT_TRUE(res);
+    Visitor v;
+    if (!res) return v;
+    EXPECT_EQ(res->status, 303) << res->body;
+    std::string set = res->get_header_value("Set-Cookie");
+    v.cookie = set.substr(0, set.find(';'));
+    v.csrf = form_token(get(v, "/")->body);
+    return v;
+  }
+
+  httplib::Result get(const Visitor& v, const std::string& path) { return client_->Get(path, headers(v)); }
+
+  httplib::Result post(const Visitor& v, const std::string& path, httplib::Params params, bool with_token = true) {
+    if (with_token) params.emplace("csrf", v.csrf);
+    return client_->Post(path, headers(v), params);
+  }
+
+  ItemState state_of(const std::string& id) { return quarantine_->get(id)->state; }
+
+  std::unique_ptr<testing::AccountsHarness> h_;
+  std::unique_ptr<quarantine::QuarantineStore> quarantine_;
+  std::unique_ptr<Console> console_;
+  std::unique_ptr<httplib::Client> client_;
+  std::vector<std::string> delivered_;
+  bool fail_delivery_ = false;
+};
+
+TEST_F(ConsoleTest, SignInPageIsJapaneseFirstWithEnglishOnRequest) {
+  auto ja = client_->Get("/login");
+  ASSERT_TRUE(ja);
+  EXPECT_EQ(ja->status, 200);
+  EXPECT_NE(ja->body.find("<html lang=\"ja\">"), std::string::npos);
+  EXPECT_NE(ja->body.find("サインイン"), std::string::npos);
+  EXPECT_NE(ja->body.find("水俣市"), std::string::npos);
+  auto en = client_->Get("/login", {{"Accept-Language", "en-US,en;q=0.8"}});
+  ASSERT_TRUE(en);
+  EXPECT_NE(en->body.find("<html lang=\"en\">"), std::string::npos);
+  EXPECT_NE(en->body.find("Sign in"), std::string::npos);
+  auto chosen = client_->Get("/login", {{"Accept-Language", "en-US"}, {"Cookie", "sanso_lang=ja"}});
+  ASSERT_TRUE(chosen);
+  EXPECT_NE(chosen->body.find("<html lang=\"ja\">"), std::string::npos);
+}
+
+TEST_F(ConsoleTest, EveryPageButSignInNeedsASession) {
+  std::string id = held_item();
+  for (const std::string& path : std::vector<std::string>{"/", "/quarantine", "/quarantine/" + id, "/quarantine/" + id + "/original", "/audit", "/account"}) {
+    auto res = client_->Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 303) << path;
+    EXPECT_EQ(res->get_header_value("Location").rfind("/login", 0), 0u) << path;
+  }
+  auto forged = client_->Post("/quarantine/" + id + "/request", {{"Cookie", "sanso_session=forged"}},
+                              httplib::Params{{"reason", "x"}, {"csrf", "x"}});
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 303);
+  EXPECT_EQ(state_of(id), ItemState::kHeld);
+}
+
+TEST_F(ConsoleTest, SignInSetsAHardenedCookieAndRecordsTheLogin) {
+  auto res = client_->Post("/login", httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 303);
+  std::string cookie = res->get_header_value("Set-Cookie");
+  EXPECT_EQ(cookie.rfind("sanso_session=", 0), 0u);
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_EQ(cookie.find("Secure"), std::string::npos);  // plain HTTP on loopback
+  EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store");
+  EXPECT_NE(res->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
+
+  auto logins = records(*h_->reader_, "console.sign-in");
+  ASSERT_EQ(logins.size(), 1u);
+  EXPECT_EQ(logins[0]["outcome"], "ok");
+  EXPECT_EQ(detail(logins[0], "source"), "127.0.0.1");
+}
+
+TEST_F(ConsoleTest, FailuresLookTheSameWhateverTheReason) {
+  auto wrong = client_->Post("/login", httplib::Params{{"name", "tanaka"}, {"password", "nope"}});
+  auto unknown = client_->Post("/login", httplib::Params{{"name", "yamada"}, {"password", "nope"}});
+  auto staff = client_->Post("/login", httplib::Params{{"name", "sato"}, {"password", "nope"}});
+  ASSERT_TRUE(wrong && unknown && staff);
+  for (const auto* r : {&wrong, &unknown, &staff}) {
+    EXPECT_EQ((*r)->status, 401);
+    EXPECT_TRUE((*r)->get_header_value("Set-Cookie").empty());
+    EXPECT_NE((*r)->body.find("ユーザー名かパスワードが正しくないか"), std::string::npos);
+  }
+  auto strip = [](std::string body) { return std::regex_replace(body, std::regex(R"re(value="[a-z]*")re"), ""); };
+  EXPECT_EQ(strip(wrong->body), strip(unknown->body));
+  EXPECT_EQ(strip(wrong->body), strip(staff->body));
+  auto logins = records(*h_->reader_, "console.sign-in");
+  ASSERT_EQ(logins.size(), 3u);
+  EXPECT_EQ(detail(logins[0], "reason"), "bad-password");
+  EXPECT_EQ(detail(logins[1], "reason"), "unknown-user");
+  EXPECT_EQ(detail(logins[2], "reason"), "no-password");
+}
+
+TEST_F(ConsoleTest, FormsWithoutTheSessionsTokenOrFromAnotherSiteChangeNothing) {
+  std::string id = held_item();
+  Visitor tanaka = sign_in("tanaka", kTanaka);
+  auto missing = post(tanaka, "/quarantine/" + id + "/request", {{"reason", "need it"}}, false);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 403);
+  Visitor other = sign_in("kato", kKato);
+  auto foreign = post(tanaka, "/quarantine/" + id + "/request", {{"reason", "need it"}, {"csrf", other.csrf}}, false);
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 403);
+  httplib::Headers cross = headers(tanaka);
+  cross.emplace("Origin", "https://evil.example");
+  auto cross_site = client_->Post("/quarantine/" + id + "/request", cross, httplib::Params{{"reason", "x"}, {"csrf", tanaka.csrf}});
+  ASSERT_TRUE(cross_site);
+  EXPECT_EQ(cross_site->status, 403);
+  auto cross_login = client_->Post("/login", {{"Origin", "https://evil.example"}}, httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
+  ASSERT_TRUE(cross_login);
+  EXPECT_EQ(cross_login->status, 403);
+  EXPECT_EQ(state_of(id), ItemState::kHeld);
+  EXPECT_TRUE(records(*h_->reader_, "quarantine.request-release").empty());
+}
+
+TEST_F(ConsoleTest, ReleaseTakesARequestAndAnotherPersonsApproval) {
+  std::string id = held_item("Subject: x\r\n\r\noriginal bytes\r\n");
+  Visitor tanaka = sign_in("tanaka", kTanaka);
+  auto page = get(tanaka, "/quarantine/" + id);
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("【見積】①号案件"), std::string::npos);
+  EXPECT_NE(page->body.find("id=\"request-form\""), std::string::npos);
+
+  auto requested = post(tanaka, "/quarantine/" + id + "/request", {{"reason", "契約に必要なため"}});
+  ASSERT_TRUE(requested);
+  EXPECT_EQ(requested->status, 303);
+  EXPECT_EQ(state_of(id), ItemState::kReleaseRequested);
+  auto after = get(tanaka, requested->get_header_value("Location"));
+  EXPECT_NE(after->body.find("解放を申請しました"), std::string::npos);
+  EXPECT_EQ(after->body.find("id=\"decide-form\""), std::string::npos);  // not for the requester
+
+  auto self = post(tanaka, "/quarantine/" + id + "/decide", {{"decision", "approve"}});
+  ASSERT_TRUE(self);
+  EXPECT_EQ(self->status, 403);
+  EXPECT_NE(self->body.find("二者確認"), std::string::npos);
+  EXPECT_EQ(state_of(id), ItemState::kReleaseRequested);
+
+  Visitor kato = sign_in("kato", kKato);  // system_admin: not an approver
+  auto not_approver = post(kato, "/quarantine/" + id + "/decide", {{"decision", "approve"}});
+  ASSERT_TRUE(not_approver);
+  EXPECT_EQ(not_approver->status, 403);
+
+  Visitor suzuki = sign_in("suzuki", kSuzuki);
+  auto decide_page = get(suzuki, "/quarantine/" + id);
+  EXPECT_NE(decide_page->body.find("id=\"decide-form\""), std::string::npos);
+  auto approved = post(suzuki, "/quarantine/" + id + "/decide", {{"decision", "approve"}, {"note", "確認済み"}});
+  ASSERT_TRUE(approved);
+  EXPECT_EQ(approved->status, 303);
+  EXPECT_EQ(state_of(id), ItemState::kApproved);
+
+  fail_delivery_ = true;
+  auto failed = post(suzuki, "/quarantine/" + id + "/release", {});
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->status, 502);
+  EXPECT_NE(failed->body.find("550 relay refused"), std::string::npos);
+  EXPECT_EQ(state_of(id), ItemState::kApproved);
+
+  fail_delivery_ = false;
+  auto released = post(suzuki, "/quarantine/" + id + "/release", {});
+  ASSERT_TRUE(released);
+  EXPECT_EQ(released->status, 303);
+  EXPECT_EQ(state_of(id), ItemState::kReleased);
+  ASSERT_EQ(delivered_.size(), 1u);
+  EXPECT_EQ(delivered_[0], id + " by suzuki: Subject: x\r\n\r\noriginal bytes\r\n");
+
+  EXPECT_EQ(records(*h_->reader_, "quarantine.request-release")[0]["actor"], "tanaka");
+  EXPECT_EQ(records(*h_->reader_, "quarantine.approve")[0]["actor"], "suzuki");
+  EXPECT_EQ(records(*h_->reader_, "quarantine.release").back()["actor"], "suzuki");
+}
+
+TEST_F(ConsoleTest, OnlyInspectorsDownloadOriginalsAndTheDownloadIsRecorded) {
+  std::string id = held_item("Subject: evidence\r\n\r\n<script>alert(1)</script>\r\n");
+  Visitor suzuki = sign_in("suzuki", kSuzuki);  // approver, not inspector
+  auto refused = get(suzuki, "/quarantine/" + id + "/original");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  Visitor kato = sign_in("kato", kKato);
+  auto got = get(kato, "/quarantine/" + id + "/original");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->body, "Subject: evidence\r\n\r\n<script>alert(1)</script>\r\n");
+  EXPECT_EQ(got->get_header_value("Content-Type"), "application/octet-stream");
+  EXPECT_NE(got->get_header_value("Content-Disposition").find("attachment"), std::string::npos);
+  auto exports = records(*h_->reader_, "quarantine.export");
+  ASSERT_EQ(exports.size(), 1u);
+  EXPECT_EQ(exports[0]["actor"], "kato");
+}
+
+TEST_F(ConsoleTest, WhatResidentsWroteIsEscapedNotRendered) {
+  quarantine::Submission s;
+  s.original = "x";
+  s.origin.kind = quarantine::Origin::Kind::kMail;
+  s.origin.envelope_from = "a@example.com";
+  s.origin.subject = "<img src=x onerror=alert(1)>\"'&";
+  s.verdict = "held";
+  auto item = quarantine_->put(std::move(s));
+  ASSERT_TRUE(item);
+  Visitor tanaka = sign_in("tanaka", kTanaka);
+  for (const std::string& path : std::vector<std::string>{"/quarantine", "/quarantine/" + item->id}) {
+    auto page = get(tanaka, path);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->body.find("<img src=x"), std::string::npos) << path;
+    EXPECT_NE(page->body.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos) << path;
+  }
+}
+
+TEST_F(ConsoleTest, TheAuditViewShowsSignInsAndFiltersByPersonAndAction) {
+  Visitor tanaka = sign_in("tanaka", kTanaka);
+  (void)client_->Post("/login", httplib::Params{{"name", "suzuki"}, {"password", "wrong"}});
+  auto page = get(tanaka, "/audit?action=console.sign-in");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("bad-password"), std::string::npos);
+  EXPECT_EQ(page->body.find("account.set-password"), std::string::npos);
+  auto mine = get(tanaka, "/audit?actor=suzuki");
+  ASSERT_TRUE(mine);
+  EXPECT_EQ(mine->body.find("<td>tanaka</td>"), std::string::npos);
+  EXPECT_NE(mine->body.find("<td>suzuki</td>"), std::string::npos);
+  auto bad = get(tanaka, "/audit?before=12abc");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+}
+
+TEST_F(ConsoleTest, TheAuditViewPagesBackwards) {
+  console_.reset();
+  ConsoleOptions small;
+  small.audit_page = 2;
+  start(small);
+  Visitor tanaka = sign_in("tanaka", kTanaka);  // entries 0–2: three passwords set; 3: this sign-in
+  auto first = get(tanaka, "/audit");
+  ASSERT_TRUE(first);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(first->body, m, std::regex(R"re(href="/audit\?before=(\d+))re"))) << first->body;
+  EXPECT_EQ(m[1].str(), "2");
+  auto older = get(tanaka, "/audit?before=2");
+  ASSERT_TRUE(older);
+  EXPECT_NE(older->body.find("<td>1</td>"), std::string::npos);
+  EXPECT_NE(older->body.find("<td>0</td>"), std::string::npos);
+  EXPECT_EQ(older->body.find("<td>3</td>"), std::string::npos);
+}
+
+TEST_F(ConsoleTest, SignOutEndsTheSessionForGood) {
+  Visitor tanaka = sign_in("tanaka", kTanaka);
+  auto out = post(tanaka, "/logout", {});
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 303);
+  EXPECT_NE(out->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  auto again = get(tanaka, "/");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 303);  // the old cookie no longer opens anything
+  auto outs = records(*h_->reader_, "console.sign-out");
+  ASSERT_EQ(outs.size(), 1u);
+  EXPECT_EQ(outs[0]["actor"], "tanaka");
+  EXPECT_EQ(outs[0]["outcome"], "ok");
+}
+
+TEST_F(ConsoleTest, ChangingOnesOwnPassword) {
+  Visitor tanaka = sign_in("tanaka", kTanaka);
+  auto differ = post(tanaka, "/account/password", {{"current", kTanaka}, {"password", "new long password"}, {"repeat", "other long password"}});
+  ASSERT_TRUE(differ);
+  EXPECT_EQ(differ->status, 400);
+  auto weak = post(tanaka, "/account/password", {{"current", kTanaka}, {"password", "short"}, {"repeat", "short"}});
+  ASSERT_TRUE(weak);
+  EXPECT_EQ(weak->status, 400);
+  EXPECT_NE(weak->body.find("12"), std::string::npos);
+  auto changed = post(tanaka, "/account/password", {{"current", kTanaka}, {"password", "new long password"}, {"repeat", "new long password"}});
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->status, 200);
+  EXPECT_NE(changed->body.find("パスワードを変更しました"), std::string::npos);
+  EXPECT_EQ(get(tanaka, "/")->status, 200);  // this session goes on
+  EXPECT_EQ(sign_in("tanaka", "new long password").cookie.empty(), false);
+}
+
+TEST_F(ConsoleTest, HostileRequestsGetClearRefusals) {
+  Visitor tanaka = sign_in("tanaka", kTanaka);
+  std::string id = held_item();
+  // Not UTF-8.
+  auto latin1 = client_->Post("/quarantine/" + id + "/request", headers(tanaka),
+                              "csrf=" + tanaka.csrf + "&reason=%FF%FE", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(latin1);
+  EXPECT_EQ(latin1->status, 400);
+  // Larger than any form.
+  auto huge = client_->Post("/login", std::string(200 * 1024, 'a'), "application/x-www-form-urlencoded");
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->status, 413);
+  // Unknown item and paths.
+  EXPECT_EQ(get(tanaka, "/quarantine/Q-none")->status, 404);
+  EXPECT_EQ(get(tanaka, "/quarantine/..%2F..%2Fetc")->status, 404);
+  EXPECT_EQ(get(tanaka, "/nowhere")->status, 404);
+  EXPECT_EQ(get(tanaka, "/quarantine?state=everything")->status, 400);
+  // The language switch goes back only to this site.
+  for (std::string back : {"//evil.example/", "https://evil.example/", "/\\evil.example"}) {
+    auto r = client_->Get("/lang?to=en&back=" + httplib::detail::encode_query_param(back));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->get_header_value("Location"), "/") << back;
+  }
+  EXPECT_EQ(state_of(id), ItemState::kHeld);
+}
+
+TEST_F(ConsoleTest, ListeningBeyondThisMachineNeedsTls) {
+  ConsoleOptions open;
+  open.host = "0.0.0.0";
+  open.port = 0;
+  ConsoleServices services{*h_->accounts_, *quarantine_, h_->config_, nullptr};
+  auto refused = Console::start(open, services);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "web.tls");
+
+  ConsoleOptions taken;
+  taken.host = "127.0.0.1";
+  taken.port = console_->port();
+  auto busy = Console::start(taken, services);
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code, "web.listen");
+
+  ConsoleOptions broken;
+  broken.host = "0.0.0.0";
+  broken.port = 0;
+  broken.tls_cert = "/nonexistent/cert.pem";
+  broken.tls_key = "/nonexistent/key.pem";
+  auto no_cert = Console::start(broken, services);
+  ASSERT_FALSE(no_cert);
+  EXPECT_EQ(no_cert.error().code, "web.tls");
+}
+
+TEST_F(ConsoleTest, OverTlsTheCookieIsSecure) {
+  std::filesystem::path dir = h_->store_.dir();
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " + (dir / "key.pem").string() +
+                    " -out " + (dir / "cert.pem").string() + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl (the command) is needed for this test";
+  ConsoleOptions tls;
+  tls.host = "127.0.0.1";
+  tls.port = 0;
+  tls.tls_cert = (dir / "cert.pem").string();
+  tls.tls_key = (dir / "key.pem").string();
+  ConsoleServices services{*h_->accounts_, *quarantine_, h_->config_, nullptr};
+  auto console = Console::start(tls, services);
+  ASSERT_TRUE(console) << console.error().to_string();
+  EXPECT_TRUE((*console)->tls());
+  httplib::SSLClient client("127.0.0.1", (*console)->port());
+  client.enable_server_certificate_verification(false);
+  auto res = client.Post("/login", httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 303);
+  EXPECT_NE(res->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
+}
+
+TEST(ConsoleAddress, ParsesHostAndPort) {
+  auto a = console_address("127.0.0.1:8443");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "127.0.0.1");
+  EXPECT_EQ(a->port, 8443);
+  auto v6 = console_address("[::1]:9000");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  auto bare = console_address("8443");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->host, "127.0.0.1");
+  for (const char* bad : {"", "host:", "host:99999", "host:80x", ":80", "-1"}) {
+    EXPECT_FALSE(console_address(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace sanso::web

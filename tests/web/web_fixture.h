@@ -1,0 +1,104 @@
+// What the console tests share: a store with the audit log, the four people of the example city,
+// a clock moved by hand, and console accounts with a cheap Argon2id cost.
+#pragma once
+
+#include <sodium.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include "audit/log.h"
+#include "config/config.h"
+#include "store/schema.h"
+#include "support/test_store.h"
+#include "web/accounts.h"
+
+namespace sanso::web::testing {
+
+// A clock the test moves by hand (sessions and locks last minutes to hours).
+class HandClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override { return t_; }
+  Date today() const override { return Date{2026, 11, 26}; }
+  void advance(std::chrono::seconds s) { t_ += s; }
+
+ private:
+  std::chrono::system_clock::time_point t_ = std::chrono::system_clock::from_time_t(1795700000);
+};
+
+inline config::ServiceConfig city_config() {
+  config::ServiceConfig c;
+  c.source = "test/sanso.toml";
+  c.node = "gw-test";
+  c.operators = {{"tanaka", "田中 情報政策係長", {"security_manager"}},
+                 {"suzuki", "鈴木 総務部長", {"general_security_officer"}},
+                 {"sato", "佐藤 税務課", {"staff"}},
+                 {"kato", "加藤 システム管理者", {"system_admin"}}};
+  c.quarantine.approver_roles = {"security_manager", "general_security_officer"};
+  c.quarantine.inspector_roles = {"security_manager", "system_admin"};
+  c.web.roles = {"security_manager", "general_security_officer", "system_admin"};
+  return c;
+}
+
+inline AccountRules cheap_rules(const config::ServiceConfig& c) {
+  AccountRules r = account_rules_from(c);
+  r.argon2_ops = crypto_pwhash_OPSLIMIT_MIN;
+  r.argon2_memory = crypto_pwhash_MEMLIMIT_MIN;
+  return r;
+}
+
+// The audit records with `action`, oldest first, as parsed JSON.
+inline std::vector<nlohmann::json> records(store::Database& db, const std::string& action) {
+  std::vector<nlohmann::json> out;
+  auto entries = audit::read_entries(db, 0, INT64_MAX);
+  EXPECT_TRUE(entries) << entries.error().to_string();
+  if (!entries) return out;
+  for (const auto& e : *entries) {
+    if (e.action == action) out.push_back(nlohmann::json::parse(e.record));
+  }
+  return out;
+}
+
+inline std::string detail(const nlohmann::json& record, const std::string& key) {
+  const auto& d = record["details"];
+  return d.contains(key) ? d[key].get<std::string>() : std::string();
+}
+
+// A migrated store, its audit log and the console accounts over a connection of their own.
+class AccountsHarness {
+ public:
+  explicit AccountsHarness(store::Backend backend, config::ServiceConfig config = city_config())
+      : store_(backend), config_(std::move(config)) {
+    reader_ = store_.open();
+    if (reader_ == nullptr) return;
+    EXPECT_TRUE(store::migrate(*reader_));
+    audit::LogOptions o;
+    o.node = "gw-test";
+    o.policy_sha256 = std::string(64, '0');
+    o.clock = &clock_;
+    log_ = std::make_unique<audit::AuditLog>(std::move(o));
+    accounts_ = make_accounts(config_);
+  }
+
+  std::unique_ptr<ConsoleAccounts> make_accounts(const config::ServiceConfig& config, AccountRules rules) {
+    return std::make_unique<ConsoleAccounts>(store_.open(), config, std::move(rules), *log_, clock_);
+  }
+  std::unique_ptr<ConsoleAccounts> make_accounts(const config::ServiceConfig& config) {
+    return make_accounts(config, cheap_rules(config));
+  }
+
+  sanso::testing::TestStore store_;
+  config::ServiceConfig config_;
+  HandClock clock_;
+  std::unique_ptr<store::Database> reader_;  // for the tests' own queries
+  std::unique_ptr<audit::AuditLog> log_;
+  std::unique_ptr<ConsoleAccounts> accounts_;
+};
+
+}  // namespace sanso::web::testing
