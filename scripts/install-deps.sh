@@ -14,6 +14,7 @@ packages=(
   libuchardet-dev libytnef0-dev libkainjow-mustache-dev
   libqpdf-dev libvips-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
   libmilter-dev                          # the Postfix milter
+  libcpp-httplib-dev                     # the web console (HTTP/HTTPS server)
   qpdf                                   # `qpdf --check` on sanitized PDFs in the tests
   # converters run as separate, sandboxed processes (never linked): legacy conversion, rasterize
   # mode, and the tests' proof that rebuilt Office files still open
@@ -25,8 +26,10 @@ packages=(
   sqlite3                                # the demo tampers with a copy of the store to show detection
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  chromium                               # the console's browser test (driven by playwright-core from npm)
+  openssl                                # the console's TLS test makes a throwaway certificate
 )
-# Node.js and npm run the Cedar comparison under bench/ only; a machine that already has a
+# Node.js and npm run the console's browser test and the Cedar comparison under bench/; a machine that already has a
 # node (e.g. from another repository) keeps it.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)

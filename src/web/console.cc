@@ -504,7 +504,9 @@ struct Console::Impl {
       res.set_header("Cache-Control", "no-store");
       res.set_header("X-Content-Type-Options", "nosniff");
       res.set_header("X-Frame-Options", "DENY");
-      res.set_header("Referrer-Policy", "no-referrer");
+      // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with our
+      // own forms, and the same-origin check needs the real one.
+      res.set_header("Referrer-Policy", "same-origin");
       res.set_header("Content-Security-Policy",
                      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     });
@@ -527,6 +529,7 @@ struct Console::Impl {
     s.Get("/static/console.css", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(std::string(console_css()), "text/css; charset=utf-8");
     });
+    s.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
     s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
     s.Get("/lang", [](const httplib::Request& req, httplib::Response& res) {
       if (!fields_are_text(req)) {

@@ -172,6 +172,49 @@ TEST(Config, ExampleLoadsAndAgreesWithItsPolicy) {
   EXPECT_EQ(bad.error().code, "config.unknown-role");
   EXPECT_NE(bad.error().where.find("approver_roles"), std::string::npos);
   EXPECT_NE(bad.error().message.find("'securty_manager'"), std::string::npos);
+  c->quarantine.approver_roles.pop_back();
+  c->web.roles = {"securty_manager"};
+  auto web = check_config_against_policy(*c, *policy);
+  ASSERT_FALSE(web);
+  EXPECT_NE(web.error().where.find("[web] roles"), std::string::npos);
+}
+
+TEST(Config, WebConsoleSettings) {
+  const std::string base = "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n"
+                           "[quarantine]\napprover_roles = [\"security_manager\"]\ninspector_roles = [\"system_admin\"]\n";
+  auto defaults = parse_config(base, "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(defaults) << defaults.error().to_string();
+  // Who may sign in by default: whoever decides releases or inspects originals.
+  EXPECT_EQ(defaults->web.roles, (std::vector<std::string>{"security_manager", "system_admin"}));
+  EXPECT_EQ(defaults->web.session_idle_minutes, 30);
+  EXPECT_EQ(defaults->web.max_failures, 5);
+  EXPECT_EQ(defaults->web.min_password_length, 12);
+  EXPECT_TRUE(defaults->web.tls_cert.empty());
+
+  auto set = parse_config(base + "[web]\ntls_cert = \"tls/console.crt\"\ntls_key = \"tls/console.key\"\nroles = [\"security_manager\"]\n"
+                                 "session_idle_minutes = 10\nsession_max_hours = 8\nmax_failures = 3\nlockout_minutes = 60\n"
+                                 "min_password_length = 16\n",
+                          "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(set) << set.error().to_string();
+  EXPECT_EQ(set->web.tls_cert, "/etc/sanso/tls/console.crt");
+  EXPECT_EQ(set->web.tls_key, "/etc/sanso/tls/console.key");
+  EXPECT_EQ(set->web.roles, std::vector<std::string>{"security_manager"});
+  EXPECT_EQ(set->web.session_idle_minutes, 10);
+  EXPECT_EQ(set->web.session_max_hours, 8);
+  EXPECT_EQ(set->web.max_failures, 3);
+  EXPECT_EQ(set->web.lockout_minutes, 60);
+  EXPECT_EQ(set->web.min_password_length, 16);
+
+  struct Bad {
+    const char* text;
+    const char* says;
+  };
+  for (const Bad& b : {Bad{"[web]\ntls_cert = \"c.pem\"\n", "tls_key"}, Bad{"[web]\nmin_password_length = 4\n", "min_password_length"},
+                       Bad{"[web]\nmax_failures = 0\n", "max_failures"}, Bad{"[web]\npassword = \"x\"\n", "password"}}) {
+    auto r = parse_config(base + b.text, "s.toml");
+    ASSERT_FALSE(r) << b.text;
+    EXPECT_NE((r.error().where + r.error().message).find(b.says), std::string::npos) << r.error().to_string();
+  }
 }
 
 }  // namespace

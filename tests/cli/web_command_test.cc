@@ -1,0 +1,177 @@
+// `sanso user` and `sanso web` end to end: the real binary on a copy of the example city.
+#include <fcntl.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "support/audit_records.h"
+#include "support/cli_runner.h"
+#include "support/test_store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using sanso::testing::exported_audit_records;
+using sanso::testing::run_sanso;
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+class WebCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sanso-web-" + sanso::testing::random_hex(4));
+    fs::create_directories(dir_);
+    std::ifstream in(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/sanso.toml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string cfg = text.str();
+    const std::string from = "policy = \"policy.toml\"";
+    cfg.replace(cfg.find(from), from.size(), "policy = \"" + std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml\"");
+    std::ofstream(dir_ / "sanso.toml") << cfg;
+    config_ = " --config " + (dir_ / "sanso.toml").string();
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    fs::remove_all(dir_);
+  }
+
+  sanso::testing::CliRun passwd(const std::string& name, const std::string& password) {
+    std::ofstream(dir_ / "pw") << password << "\n";
+    return run_sanso("user passwd " + name + " --as kato" + config_ + " < " + (dir_ / "pw").string());
+  }
+
+  // Starts `sanso web` in the background and waits until it answers.
+  void start_web(int port) {
+    pid_ = ::fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      std::string log = (dir_ / "web.log").string();
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      std::string cfg = (dir_ / "sanso.toml").string();
+      std::string listen = "127.0.0.1:" + std::to_string(port);
+      ::execl(SANSO_CLI, "sanso", "web", "--config", cfg.c_str(), "--listen", listen.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    httplib::Client c("127.0.0.1", port);
+    for (int i = 0; i < 300; ++i) {
+      if (auto r = c.Get("/healthz"); r && r->status == 200) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL() << "sanso web did not answer: " << web_log();
+  }
+
+  std::string web_log() {
+    std::ifstream in(dir_ / "web.log");
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  fs::path dir_;
+  std::string config_;
+  pid_t pid_ = -1;
+};
+
+TEST_F(WebCli, PasswordsAreSetFromStandardInputAndListed) {
+  auto set = passwd("tanaka", "水俣市の情報政策係が管理します");
+  EXPECT_EQ(set.exit_code, 0) << set.output;
+  EXPECT_NE(set.output.find("パスワードを設定しました"), std::string::npos) << set.output;
+  auto weak = passwd("suzuki", "short");
+  EXPECT_EQ(weak.exit_code, 1);
+  EXPECT_NE(weak.output.find("at least 12 characters"), std::string::npos) << weak.output;
+  auto unknown = passwd("yamada", "a long enough password");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.output.find("[[users]]"), std::string::npos) << unknown.output;
+
+  auto list = run_sanso("user list" + config_);
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  std::istringstream lines(list.output);
+  std::string line;
+  std::map<std::string, std::string> by_name;
+  while (std::getline(lines, line)) by_name[line.substr(0, line.find(' '))] = line;
+  EXPECT_NE(by_name["tanaka"].find("利用可"), std::string::npos) << list.output;
+  EXPECT_NE(by_name["suzuki"].find("パスワード未設定"), std::string::npos) << list.output;
+  EXPECT_NE(by_name["sato"].find("コンソール権限なし"), std::string::npos) << list.output;
+
+  auto records = exported_audit_records(config_, "account.set-password");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["actor"], "kato");
+  EXPECT_EQ(records[0]["subject"], "tanaka");
+}
+
+TEST_F(WebCli, TheConsoleServesSignInsThatLandInTheAuditLogAndStopsOnSigterm) {
+  ASSERT_EQ(passwd("tanaka", "水俣市の情報政策係が管理します").exit_code, 0);
+  int port = free_port();
+  start_web(port);
+  httplib::Client c("127.0.0.1", port);
+  for (int i = 0; i < 5; ++i) {
+    auto bad = c.Post("/login", httplib::Params{{"name", "tanaka"}, {"password", "guess " + std::to_string(i)}});
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->status, 401);
+  }
+  auto locked = c.Post("/login", httplib::Params{{"name", "tanaka"}, {"password", "水俣市の情報政策係が管理します"}});
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->status, 401);
+
+  auto list = run_sanso("user list" + config_);
+  EXPECT_NE(list.output.find("ロック中"), std::string::npos) << list.output;
+  auto unlock = run_sanso("user unlock tanaka --as kato" + config_);
+  EXPECT_EQ(unlock.exit_code, 0) << unlock.output;
+  auto good = c.Post("/login", httplib::Params{{"name", "tanaka"}, {"password", "水俣市の情報政策係が管理します"}});
+  ASSERT_TRUE(good);
+  EXPECT_EQ(good->status, 303);
+
+  ASSERT_EQ(::kill(pid_, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid_, &status, 0), pid_);
+  pid_ = -1;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << web_log();
+  EXPECT_NE(web_log().find("stopped"), std::string::npos) << web_log();
+
+  auto signins = exported_audit_records(config_, "console.sign-in");
+  ASSERT_EQ(signins.size(), 7u);
+  EXPECT_EQ(signins[4]["outcome"], "locked-out");
+  EXPECT_EQ(signins[5]["details"]["reason"], "locked");
+  EXPECT_EQ(signins[6]["outcome"], "ok");
+  EXPECT_EQ(exported_audit_records(config_, "account.unlock").size(), 1u);
+  auto verify = run_sanso("audit verify" + config_);
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+}
+
+TEST_F(WebCli, RefusesToServeTheNetworkWithoutTls) {
+  auto r = run_sanso("web --listen 0.0.0.0:" + std::to_string(free_port()) + config_);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("tls_cert"), std::string::npos) << r.output;
+  auto bad = run_sanso("web --listen nowhere" + config_);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("host:port"), std::string::npos) << bad.output;
+}
+
+}  // namespace
