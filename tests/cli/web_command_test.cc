@@ -18,6 +18,7 @@
 
 #include "support/audit_records.h"
 #include "support/cli_runner.h"
+#include "support/smtp_sink.h"
 #include "support/test_store.h"
 
 namespace {
@@ -25,18 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using sanso::testing::exported_audit_records;
 using sanso::testing::run_sanso;
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 class WebCli : public ::testing::Test {
  protected:
@@ -128,7 +117,7 @@ TEST_F(WebCli, PasswordsAreSetFromStandardInputAndListed) {
 
 TEST_F(WebCli, TheConsoleServesSignInsThatLandInTheAuditLogAndStopsOnSigterm) {
   ASSERT_EQ(passwd("tanaka", "水俣市の情報政策係が管理します").exit_code, 0);
-  int port = free_port();
+  int port = sanso::testing::free_tcp_port();
   start_web(port);
   httplib::Client c("127.0.0.1", port);
   for (int i = 0; i < 5; ++i) {
@@ -166,7 +155,7 @@ TEST_F(WebCli, TheConsoleServesSignInsThatLandInTheAuditLogAndStopsOnSigterm) {
 }
 
 TEST_F(WebCli, RefusesToServeTheNetworkWithoutTls) {
-  auto r = run_sanso("web --listen 0.0.0.0:" + std::to_string(free_port()) + config_);
+  auto r = run_sanso("web --listen 0.0.0.0:" + std::to_string(sanso::testing::free_tcp_port()) + config_);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("tls_cert"), std::string::npos) << r.output;
   auto bad = run_sanso("web --listen nowhere" + config_);
