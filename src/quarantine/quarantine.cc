@@ -220,6 +220,16 @@ struct QuarantineStore::Impl {
     return options.audit->append(*db, e);
   }
 
+  // A refused attempt is evidence too (threat 3(1): 内部不正): it is recorded in the open
+  // transaction `tx`, which is committed, and the refusal is returned.
+  Error refused(Transaction& tx, const std::string& actor, std::string action, const Item& item, Error why) {
+    auto e = event(actor, std::move(action), item, "refused");
+    e.details = {{"reason", why.code}};
+    if (auto recorded = audit(e); !recorded) return std::move(recorded).error();
+    if (auto committed = tx.commit(); !committed) return std::move(committed).error();
+    return why;
+  }
+
   store::AuditEvent event(const std::string& actor, std::string action, const Item& item, std::string outcome) {
     store::AuditEvent e;
     e.time = now();
@@ -447,8 +457,10 @@ Result<std::string> QuarantineStore::export_original(const std::string& id, cons
   std::lock_guard lock(m.db_mu);
   Item item = SANSO_TRY(m.load_item(id));
   if (!actor.has_any_role(m.options.settings.inspector_roles)) {
-    return make_error("quarantine.forbidden", id,
-                      "'" + actor.name + "' may not export originals: that needs one of the inspector roles in sanso.toml");
+    auto tx = SANSO_TRY(Transaction::begin(*m.db));
+    return m.refused(tx, actor.name, "quarantine.export", item,
+                     make_error("quarantine.forbidden", id,
+                                "'" + actor.name + "' may not export originals: that needs one of the inspector roles in sanso.toml"));
   }
   std::string original = SANSO_TRY(m.read_original(item));
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
@@ -506,11 +518,13 @@ Result<ReleaseRequest> decide_release(auto& m, const std::string& id, const Acto
   if (role.empty()) {
     std::string list;
     for (const auto& r : roles) list += (list.empty() ? "" : ", ") + r;
-    return make_error("quarantine.forbidden", id, "'" + actor.name + "' holds none of the approver roles (" + list + ")");
+    return m.refused(tx, actor.name, approve ? "quarantine.approve" : "quarantine.deny", item,
+                     make_error("quarantine.forbidden", id, "'" + actor.name + "' holds none of the approver roles (" + list + ")"));
   }
   if (actor.name == request->requested_by) {
-    return make_error("quarantine.four-eyes", id,
-                      "'" + actor.name + "' requested this release and cannot also decide it (four-eyes principle)");
+    return m.refused(tx, actor.name, approve ? "quarantine.approve" : "quarantine.deny", item,
+                     make_error("quarantine.four-eyes", id,
+                                "'" + actor.name + "' requested this release and cannot also decide it (four-eyes principle)"));
   }
   if (approve) {
     // The request binds to the blob: approve only what was asked for, and only if it still reads back.

@@ -234,8 +234,14 @@ TEST_P(QuarantineTest, ExportNeedsAnInspectorRoleAndIsAudited) {
   ASSERT_FALSE(denied);
   EXPECT_EQ(denied.error().code, "quarantine.forbidden");
   ASSERT_TRUE(store_->export_original(item->id, admin_));
+  // The refused attempt is recorded too, as evidence.
   auto actions = audit_actions(store_->database());
-  EXPECT_EQ(actions, (std::vector<std::string>{"quarantine.store", "quarantine.export"}));
+  EXPECT_EQ(actions, (std::vector<std::string>{"quarantine.store", "quarantine.export", "quarantine.export"}));
+  auto by = store_->database().query("SELECT actor FROM test_audit WHERE action = 'quarantine.export' ORDER BY seq");
+  ASSERT_TRUE(by);
+  ASSERT_EQ(by->size(), 2u);
+  EXPECT_EQ((*by)[0].text(0), staff_.name);
+  EXPECT_EQ((*by)[1].text(0), admin_.name);
 }
 
 TEST_P(QuarantineTest, ReleaseNeedsFourEyesAndAnApproverRole) {
@@ -278,8 +284,16 @@ TEST_P(QuarantineTest, ReleaseNeedsFourEyesAndAnApproverRole) {
   auto twice = store_->release(item->id, staff_, [](const Item&, const std::string&) -> Result<std::string> { return std::string("x"); });
   ASSERT_FALSE(twice);
   EXPECT_EQ(twice.error().code, "quarantine.state");
+  // The two refused decisions (four-eyes, no approver role) are on record before the real one.
   EXPECT_EQ(audit_actions(store_->database()),
-            (std::vector<std::string>{"quarantine.store", "quarantine.request-release", "quarantine.approve", "quarantine.release"}));
+            (std::vector<std::string>{"quarantine.store", "quarantine.request-release", "quarantine.approve", "quarantine.approve",
+                                      "quarantine.approve", "quarantine.release"}));
+  auto deciders = store_->database().query("SELECT actor FROM test_audit WHERE action = 'quarantine.approve' ORDER BY seq");
+  ASSERT_TRUE(deciders);
+  ASSERT_EQ(deciders->size(), 3u);
+  EXPECT_EQ((*deciders)[0].text(0), "tanaka");
+  EXPECT_EQ((*deciders)[1].text(0), "kato");
+  EXPECT_EQ((*deciders)[2].text(0), "suzuki");
 }
 
 TEST_P(QuarantineTest, DeniedItemsStayAndCanBeAskedForAgain) {

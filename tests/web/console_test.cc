@@ -271,7 +271,15 @@ TEST_F(ConsoleTest, ReleaseTakesARequestAndAnotherPersonsApproval) {
   EXPECT_EQ(delivered_[0], id + " by suzuki: Subject: x\r\n\r\noriginal bytes\r\n");
 
   EXPECT_EQ(records(*h_->reader_, "quarantine.request-release")[0]["actor"], "tanaka");
-  EXPECT_EQ(records(*h_->reader_, "quarantine.approve")[0]["actor"], "suzuki");
+  auto decisions = records(*h_->reader_, "quarantine.approve");
+  ASSERT_EQ(decisions.size(), 3u);  // two refused attempts are evidence too
+  EXPECT_EQ(decisions[0]["actor"], "tanaka");
+  EXPECT_EQ(decisions[0]["outcome"], "refused");
+  EXPECT_EQ(detail(decisions[0], "reason"), "quarantine.four-eyes");
+  EXPECT_EQ(decisions[1]["actor"], "kato");
+  EXPECT_EQ(detail(decisions[1], "reason"), "quarantine.forbidden");
+  EXPECT_EQ(decisions[2]["actor"], "suzuki");
+  EXPECT_EQ(decisions[2]["outcome"], "approved");
   EXPECT_EQ(records(*h_->reader_, "quarantine.release").back()["actor"], "suzuki");
 }
 
@@ -289,8 +297,11 @@ TEST_F(ConsoleTest, OnlyInspectorsDownloadOriginalsAndTheDownloadIsRecorded) {
   EXPECT_EQ(got->get_header_value("Content-Type"), "application/octet-stream");
   EXPECT_NE(got->get_header_value("Content-Disposition").find("attachment"), std::string::npos);
   auto exports = records(*h_->reader_, "quarantine.export");
-  ASSERT_EQ(exports.size(), 1u);
-  EXPECT_EQ(exports[0]["actor"], "kato");
+  ASSERT_EQ(exports.size(), 2u);
+  EXPECT_EQ(exports[0]["actor"], "suzuki");
+  EXPECT_EQ(exports[0]["outcome"], "refused");
+  EXPECT_EQ(exports[1]["actor"], "kato");
+  EXPECT_EQ(exports[1]["outcome"], "ok");
 }
 
 TEST_F(ConsoleTest, WhatResidentsWroteIsEscapedNotRendered) {
