@@ -4,7 +4,7 @@
 # an internet mail text-only with its attachment rebuilt (original kept in quarantine), disarm and
 # rebuild a folder of hostile files (CDR), release the original with four-eyes
 # approval through a real SMTP relay
-# (Postfix's smtp-sink), and prove to an auditor — offline — that the audit log was not altered,
+# (Postfix's smtp-sink), sign in to the web console (every sign-in audited), and prove to an auditor — offline — that the audit log was not altered,
 # and that altering it is caught. Everything runs on the embedded SQLite store under out/demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -180,7 +180,38 @@ else
 fi
 "$sanso" quarantine show "$mail_id" "${cfg[@]}" | tail -n 1
 
-step "11. 監査ログ / the audit log: tail, checkpoint, proof, offline verification"
+step "11. 管理コンソール / the web console: sanso user passwd, sanso web (sign-ins are audited, 6(6))"
+echo "  console passwords for tanaka and suzuki (Argon2id in the store; [[users]] in sanso.toml say who holds which role):"
+echo "情報政策係長のデモ用パスワード" | "$sanso" user passwd tanaka --as kato "${cfg[@]}"
+echo "総務部長のデモ用パスワードです" | "$sanso" user passwd suzuki --as kato "${cfg[@]}"
+"$sanso" user list "${cfg[@]}" | sed 's/^/    /'
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+"$sanso" web --listen "127.0.0.1:$port" "${cfg[@]}" 2> "$out/web.log" &
+web_pid=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+console="http://127.0.0.1:$port"
+echo "  a wrong password (HTTP $(curl -s -o /dev/null -w '%{http_code}' -d 'name=tanaka&password=guess' "$console/login"); the page does not say why, the audit log does)"
+jar="$out/console.cookies"
+rm -f "$jar"
+curl -s -c "$jar" -o /dev/null --data-urlencode name=tanaka --data-urlencode "password=情報政策係長のデモ用パスワード" "$console/login"
+echo "  signed in as tanaka; the overview page says:"
+curl -s -b "$jar" "$console/" | python3 -c '
+import html, re, sys
+page = sys.stdin.read()
+heads = [html.unescape(h) for h in re.findall(r"<th><a [^>]*>([^<]*)</a></th>", page)]
+counts = re.findall(r"<td id=\"count-[a-z_]+\">(\d+)</td>", page)
+print("    隔離保管: " + ", ".join(f"{h} {c}" for h, c in zip(heads, counts)))
+size = re.search(r"id=\"tree-size\">(\d+)<", page)
+print("    監査ログの記録件数: " + (size.group(1) if size else "?"))'
+echo "  its audit page, filtered to console.* (newest first):"
+curl -s -b "$jar" "$console/audit?action=console." | python3 -c '
+import html, re, sys
+for row in re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td><td><small>([^<]*)</small>", sys.stdin.read()):
+    print("    #%s %s %-8s %-16s %-10s 条項 %s  %s" % tuple(html.unescape(x) for x in row))'
+kill "$web_pid"; wait "$web_pid" 2>/dev/null || true
+echo "  (run it yourself: $sanso web --config $out/sanso.toml, then open http://127.0.0.1:8443/ in a browser)"
+
+step "12. 監査ログ / the audit log: tail, checkpoint, proof, offline verification"
 "$sanso" audit tail "${cfg[@]}"
 "$sanso" audit checkpoint -o "$out/checkpoint.note" "${cfg[@]}"
 echo "  signed checkpoint ($out/checkpoint.note):"
@@ -190,7 +221,7 @@ echo "  verifier key for auditors: $("$sanso" audit pubkey "${cfg[@]}")"
 echo "  inclusion proof of entry #3 (the mail.sanitize decision): $out/proof-3.json"
 "$sanso" audit verify --checkpoint "$out/checkpoint.note" "${cfg[@]}"
 
-step "12. 改ざんの検出 / tampering is caught: entry #2 deleted from a copy of the database"
+step "13. 改ざんの検出 / tampering is caught: entry #2 deleted from a copy of the database"
 cp -r "$out/data" "$out/tampered"
 sed -e "s|^data_dir = .*|data_dir = \"tampered\"|" "$out/sanso.toml" > "$out/tampered.toml"
 if command -v sqlite3 >/dev/null; then
@@ -212,5 +243,6 @@ Done. Open these in a browser or editor:
 Try your own:
   $sanso policy decide $policy --from internet --to lgwan --channel file --json
   $sanso quarantine list --config $out/sanso.toml
+  $sanso web --config $out/sanso.toml      # then http://127.0.0.1:8443/ (tanaka / 情報政策係長のデモ用パスワード)
   $sanso audit export --format csv -o $out/audit.csv --config $out/sanso.toml
 MSG

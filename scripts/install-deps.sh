@@ -24,6 +24,7 @@ packages=(
   # servers the tests run for real (each started privately by the test harness)
   postgresql postfix
   sqlite3                                # the demo tampers with a copy of the store to show detection
+  curl                                   # the demo signs in to the web console
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium                               # the console's browser test (driven by playwright-core from npm)

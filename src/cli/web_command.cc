@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/service.h"
+#include "core/text.h"
 #include "web/accounts.h"
 #include "web/console.h"
 
@@ -132,7 +133,8 @@ int run_list(const ServiceOptions& o) {
                         : !a.has_password  ? "パスワード未設定"
                         : a.locked_until > now ? "ロック中 (" + local_time(a.locked_until) + " まで)"
                                                : "利用可";
-    std::printf("%-12s %-40s %-36s %s", a.name.c_str(), a.display.c_str(), roles.c_str(), state.c_str());
+    std::printf("%s %s %s %s", pad_to_width(a.name, 10).c_str(), pad_to_width(a.display, 44).c_str(), pad_to_width(roles, 26).c_str(),
+                state.c_str());
     if (a.last_login != 0) std::printf("  前回サインイン %s", local_time(a.last_login).c_str());
     if (a.open_sessions != 0) std::printf("  セッション %lld", static_cast<long long>(a.open_sessions));
     std::printf("\n");
