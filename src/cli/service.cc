@@ -155,7 +155,13 @@ Result<quarantine::Actor> resolve_actor(const Service& service, const ServiceOpt
     return make_error("cli.unknown-user", service.config.source,
                       "'" + name + "' is not listed in [[users]]; add them with their policy roles, or act with --as NAME");
   }
-  return quarantine::Actor{op->name, op->roles};
+  // --as names a person; the record also keeps which operating-system account ran the command,
+  // so that a claim to be someone else stands out in an audit.
+  std::string os_user = std::to_string(geteuid());
+  if (passwd* pw = getpwuid(geteuid())) os_user = pw->pw_name;
+  std::string via = "os user " + os_user;
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && os_user != sudo) via += std::string(" (sudo by ") + sudo + ")";
+  return quarantine::Actor{op->name, op->roles, via};
 }
 
 quarantine::Deliver release_delivery(const Service& service, const std::string& actor, const std::string& output) {

@@ -222,12 +222,19 @@ struct QuarantineStore::Impl {
 
   // A refused attempt is evidence too (threat 3(1): 内部不正): it is recorded in the open
   // transaction `tx`, which is committed, and the refusal is returned.
-  Error refused(Transaction& tx, const std::string& actor, std::string action, const Item& item, Error why) {
+  Error refused(Transaction& tx, const Actor& actor, std::string action, const Item& item, Error why) {
     auto e = event(actor, std::move(action), item, "refused");
-    e.details = {{"reason", why.code}};
+    e.details.emplace_back("reason", why.code);
     if (auto recorded = audit(e); !recorded) return std::move(recorded).error();
     if (auto committed = tx.commit(); !committed) return std::move(committed).error();
     return why;
+  }
+
+  // An action of a person: the record also says how they proved who they are.
+  store::AuditEvent event(const Actor& actor, std::string action, const Item& item, std::string outcome) {
+    auto e = event(actor.name, std::move(action), item, std::move(outcome));
+    if (!actor.via.empty()) e.details.emplace_back("via", actor.via);
+    return e;
   }
 
   store::AuditEvent event(const std::string& actor, std::string action, const Item& item, std::string outcome) {
@@ -458,13 +465,13 @@ Result<std::string> QuarantineStore::export_original(const std::string& id, cons
   Item item = SANSO_TRY(m.load_item(id));
   if (!actor.has_any_role(m.options.settings.inspector_roles)) {
     auto tx = SANSO_TRY(Transaction::begin(*m.db));
-    return m.refused(tx, actor.name, "quarantine.export", item,
+    return m.refused(tx, actor, "quarantine.export", item,
                      make_error("quarantine.forbidden", id,
                                 "'" + actor.name + "' may not export originals: that needs one of the inspector roles in sanso.toml"));
   }
   std::string original = SANSO_TRY(m.read_original(item));
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
-  SANSO_TRY(m.audit(m.event(actor.name, "quarantine.export", item, "ok")));
+  SANSO_TRY(m.audit(m.event(actor, "quarantine.export", item, "ok")));
   SANSO_TRY(tx.commit());
   return original;
 }
@@ -486,8 +493,8 @@ Result<ReleaseRequest> QuarantineStore::request_release(const std::string& id, c
   SANSO_TRY(m.db->execute(
       "INSERT INTO quarantine_releases (item_id, sha256, requested_by, reason, requested_at) VALUES (?, ?, ?, ?, ?)",
       {item.id, item.sha256, actor.name, reason, t}));
-  auto e = m.event(actor.name, "quarantine.request-release", item, "requested");
-  e.details = {{"reason", reason}};
+  auto e = m.event(actor, "quarantine.request-release", item, "requested");
+  e.details.insert(e.details.end(), {{"reason", reason}});
   SANSO_TRY(m.audit(e));
   auto request = SANSO_TRY(m.open_request(id));
   SANSO_TRY(tx.commit());
@@ -518,11 +525,11 @@ Result<ReleaseRequest> decide_release(auto& m, const std::string& id, const Acto
   if (role.empty()) {
     std::string list;
     for (const auto& r : roles) list += (list.empty() ? "" : ", ") + r;
-    return m.refused(tx, actor.name, approve ? "quarantine.approve" : "quarantine.deny", item,
+    return m.refused(tx, actor, approve ? "quarantine.approve" : "quarantine.deny", item,
                      make_error("quarantine.forbidden", id, "'" + actor.name + "' holds none of the approver roles (" + list + ")"));
   }
   if (actor.name == request->requested_by) {
-    return m.refused(tx, actor.name, approve ? "quarantine.approve" : "quarantine.deny", item,
+    return m.refused(tx, actor, approve ? "quarantine.approve" : "quarantine.deny", item,
                      make_error("quarantine.four-eyes", id,
                                 "'" + actor.name + "' requested this release and cannot also decide it (four-eyes principle)"));
   }
@@ -539,8 +546,8 @@ Result<ReleaseRequest> decide_release(auto& m, const std::string& id, const Acto
       "UPDATE quarantine_releases SET decision = ?, decided_by = ?, decided_role = ?, decision_note = ?, decided_at = ? "
       "WHERE id = ? AND decision = ''",
       {std::string(approve ? "approved" : "denied"), actor.name, role, note, t, request->id}));
-  auto e = m.event(actor.name, approve ? "quarantine.approve" : "quarantine.deny", item, approve ? "approved" : "denied");
-  e.details = {{"role", role}, {"requested_by", request->requested_by}, {"note", note}};
+  auto e = m.event(actor, approve ? "quarantine.approve" : "quarantine.deny", item, approve ? "approved" : "denied");
+  e.details.insert(e.details.end(), {{"role", role}, {"requested_by", request->requested_by}, {"note", note}});
   SANSO_TRY(m.audit(e));
   auto updated = SANSO_TRY(m.open_request(id));
   SANSO_TRY(tx.commit());
@@ -581,8 +588,8 @@ Result<ReleaseRequest> QuarantineStore::release(const std::string& id, const Act
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
   if (!where) {
     SANSO_TRY(m.set_state(item, ItemState::kReleasing, ItemState::kApproved));
-    auto e = m.event(actor.name, "quarantine.release", item, "failed");
-    e.details = {{"error", where.error().to_string()}};
+    auto e = m.event(actor, "quarantine.release", item, "failed");
+    e.details.emplace_back("error", where.error().to_string());
     SANSO_TRY(m.audit(e));
     SANSO_TRY(tx.commit());
     return std::move(where).error();
@@ -591,8 +598,8 @@ Result<ReleaseRequest> QuarantineStore::release(const std::string& id, const Act
   auto request = SANSO_TRY(m.open_request(id));
   SANSO_TRY(m.db->execute("UPDATE quarantine_releases SET released_by = ?, released_to = ?, released_at = ? WHERE id = ?",
                           {actor.name, *where, m.now(), request->id}));
-  auto e = m.event(actor.name, "quarantine.release", item, "released");
-  e.details = {{"to", *where}, {"approved_by", request->decided_by}};
+  auto e = m.event(actor, "quarantine.release", item, "released");
+  e.details.insert(e.details.end(), {{"to", *where}, {"approved_by", request->decided_by}});
   SANSO_TRY(m.audit(e));
   auto updated = SANSO_TRY(m.open_request(id));
   SANSO_TRY(tx.commit());
@@ -612,7 +619,7 @@ Result<std::int64_t> QuarantineStore::purge(const Actor& actor) {
     Item item = item_from(r);
     SANSO_TRY(m.db->execute("DELETE FROM quarantine_releases WHERE item_id = ?", {item.id}));
     SANSO_TRY(m.db->execute("DELETE FROM quarantine_items WHERE id = ?", {item.id}));
-    SANSO_TRY(m.audit(m.event(actor.name, "quarantine.purge", item, "expired")));
+    SANSO_TRY(m.audit(m.event(actor, "quarantine.purge", item, "expired")));
     auto still = SANSO_TRY(m.db->query_one("SELECT 1 FROM quarantine_items WHERE sha256 = ? LIMIT 1", {item.sha256}));
     if (!still && std::find(unreferenced.begin(), unreferenced.end(), item.sha256) == unreferenced.end()) {
       unreferenced.push_back(item.sha256);

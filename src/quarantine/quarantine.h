@@ -106,6 +106,9 @@ struct ReleaseRequest {
 struct Actor {
   std::string name;
   std::vector<std::string> roles;
+  // How they proved who they are, recorded with each of their actions: "console session
+  // 1a2b3c4d5e6f7a8b from 192.0.2.10", "os user root (sudo by kato)".
+  std::string via;
   bool has_any_role(const std::vector<std::string>& wanted) const;
 };
 

@@ -37,7 +37,7 @@ struct Context {
   Session session;
   Lang lang = Lang::kJa;
   std::string source;
-  Actor actor() const { return Actor{session.name, session.roles}; }
+  Actor actor() const { return Actor{session.name, session.roles, "console session " + session.id + " from " + source}; }
 };
 
 std::string cookie(const httplib::Request& req, std::string_view name) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/audit_records.h"
 #include "support/cli_runner.h"
 #include "support/smtp_sink.h"
 #include "support/test_store.h"
@@ -102,6 +103,14 @@ TEST_F(QuarantineCli, MailIsReleasedThroughTheRelayByteForByteAfterFourEyes) {
   EXPECT_EQ(j["releases"][0]["decided_role"], "general_security_officer");
   EXPECT_EQ(j["releases"][0]["released_by"], "tanaka");
   EXPECT_EQ(q("release " + id + " --as tanaka").exit_code, 1);
+
+  // Each record names the operating-system account that ran the command as well as the --as name.
+  auto approvals = sanso::testing::exported_audit_records(config_, "quarantine.approve");
+  ASSERT_EQ(approvals.size(), 2u);  // sato's refused attempt, then suzuki's approval
+  EXPECT_EQ(approvals[0]["outcome"], "refused");
+  EXPECT_EQ(approvals[1]["actor"], "suzuki");
+  std::string via = approvals[1]["details"]["via"];
+  EXPECT_EQ(via.rfind("os user ", 0), 0u) << via;
 }
 
 TEST_F(QuarantineCli, ExportGivesTheOriginalOnlyToInspectors) {

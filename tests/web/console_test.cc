@@ -280,6 +280,10 @@ TEST_F(ConsoleTest, ReleaseTakesARequestAndAnotherPersonsApproval) {
   EXPECT_EQ(detail(decisions[1], "reason"), "quarantine.forbidden");
   EXPECT_EQ(decisions[2]["actor"], "suzuki");
   EXPECT_EQ(decisions[2]["outcome"], "approved");
+  // Each action names the session it came from, which names its sign-in.
+  auto suzuki_in = records(*h_->reader_, "console.sign-in").back();
+  EXPECT_EQ(suzuki_in["actor"], "suzuki");
+  EXPECT_EQ(detail(decisions[2], "via"), "console session " + detail(suzuki_in, "session") + " from 127.0.0.1");
   EXPECT_EQ(records(*h_->reader_, "quarantine.release").back()["actor"], "suzuki");
 }
 
