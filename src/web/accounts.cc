@@ -133,6 +133,23 @@ struct ConsoleAccounts::Impl {
     return Session{op.name, op.display, op.roles, token_sha256.substr(0, 16), csrf, created};
   }
 
+  // Within a transaction: ends the sessions nobody came back to, so that every session in the
+  // log has an end and the table does not grow. Bounded per call; the next sign-in does more.
+  Result<void> end_abandoned_sessions(std::int64_t t) {
+    auto rows = SANSO_TRY(db->query(
+        "SELECT token_sha256, name, created_at, last_seen, source FROM console_sessions WHERE last_seen <= ? OR created_at <= ? "
+        "LIMIT 100",
+        {t - rules.session_idle_seconds, t - rules.session_max_seconds}));
+    for (const auto& r : rows) {
+      SANSO_TRY(db->execute("DELETE FROM console_sessions WHERE token_sha256 = ?", {r.text(0)}));
+      bool overlong = t - r.integer(2) >= rules.session_max_seconds;
+      auto e = event(r.text(1), "console.sign-out", r.text(1), overlong ? "expired" : "idle");
+      e.details = {{"session", r.text(0).substr(0, 16)}, {"source", r.text(4)}, {"last_seen", std::to_string(r.integer(3))}};
+      SANSO_TRY(log.append(*db, e));
+    }
+    return ok();
+  }
+
   Result<void> end_session(const std::string& token_sha256, const std::string& name, const char* outcome,
                            const std::string& source) {
     auto tx = SANSO_TRY(Transaction::begin(*db));
@@ -247,6 +264,7 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
 
   std::lock_guard lock(m.mu);
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  SANSO_TRY(m.end_abandoned_sessions(t));
   SignIn result;
   if (good) {
     std::string token = random_token();

@@ -160,6 +160,25 @@ TEST_P(AccountsTest, IdleAndOverlongSessionsEndAndAreRecorded) {
   EXPECT_EQ(records(db(), "console.sign-out").back()["outcome"], "expired");
 }
 
+TEST_P(AccountsTest, AbandonedSessionsAreEndedAndRecordedAtTheNextSignIn) {
+  auto left = accounts().sign_in("tanaka", kGood, "pc-left-on");
+  ASSERT_TRUE(left && left->session);
+  h_->clock_.advance(2h);  // nobody came back to it
+  ASSERT_TRUE(accounts().set_password("suzuki", kOther, "kato"));
+  auto other = accounts().sign_in("suzuki", kOther, "pc-2");
+  ASSERT_TRUE(other && other->session);
+  auto ends = records(db(), "console.sign-out");
+  ASSERT_EQ(ends.size(), 1u);
+  EXPECT_EQ(ends[0]["actor"], "tanaka");
+  EXPECT_EQ(ends[0]["outcome"], "idle");
+  EXPECT_EQ(detail(ends[0], "session"), left->session->id);
+  EXPECT_EQ(detail(ends[0], "source"), "pc-left-on");
+  auto rows = db().query("SELECT name FROM console_sessions");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].text(0), "suzuki");
+}
+
 TEST_P(AccountsTest, SignOutEndsTheSession) {
   auto in = accounts().sign_in("tanaka", kGood, "x");
   ASSERT_TRUE(in && in->session);
