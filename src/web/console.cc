@@ -490,7 +490,7 @@ struct Console::Impl {
   void routes() {
     httplib::Server& s = *server;
     s.set_payload_max_length(kMaxBody);
-    s.set_read_timeout(10, 0);
+    s.set_read_timeout(options.read_timeout_ms / 1000, (options.read_timeout_ms % 1000) * 1000);
     s.set_write_timeout(30, 0);
     s.set_keep_alive_max_count(100);
     // Only SO_REUSEADDR: the library's default SO_REUSEPORT would let a second console start

@@ -29,6 +29,7 @@ struct ConsoleOptions {
   std::string municipality;   // e.g. "水俣市"
   std::string node;
   std::size_t audit_page = 100;  // entries per page of the audit log view
+  int read_timeout_ms = 10000;   // a client that sends nothing for this long is dropped
 };
 
 // Delivers an approved original on behalf of the person who pressed "release".

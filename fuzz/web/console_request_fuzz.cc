@@ -1,0 +1,158 @@
+// libFuzzer target: arbitrary bytes sent to a running console as an HTTP request, over a real
+// socket. "$SESSION", "$CSRF" and "$ITEM" in the input become a signed-in person's cookie value,
+// their form token and a quarantined item's id, so that the fuzzer reaches past the sign-in.
+// Whatever arrives, the console keeps answering, never reflects markup unescaped, and never
+// releases an item without the second person's approval.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "audit/log.h"
+#include "config/config.h"
+#include "store/database.h"
+#include "store/schema.h"
+#include "web/accounts.h"
+#include "web/console.h"
+
+namespace {
+
+using namespace sanso;
+
+struct Rig {
+  std::filesystem::path dir;
+  config::ServiceConfig config;
+  std::unique_ptr<audit::AuditLog> log;
+  std::unique_ptr<quarantine::QuarantineStore> quarantine;
+  std::unique_ptr<web::ConsoleAccounts> accounts;
+  std::unique_ptr<web::Console> console;
+  std::string token, csrf, item;
+  int released_without_approval = 0;
+};
+
+std::unique_ptr<store::Database> open_db(const std::filesystem::path& dir) {
+  auto db = store::open_database({store::Backend::kSqlite, (dir / "sanso.db").string()});
+  if (!db) __builtin_trap();
+  return std::move(db).value();
+}
+
+Rig& rig() {
+  static Rig* r = [] {
+    auto* r = new Rig;
+    r->dir = std::filesystem::temp_directory_path() / ("sanso-web-fuzz-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(r->dir);
+    std::filesystem::create_directories(r->dir);
+    auto db = open_db(r->dir);
+    if (!store::migrate(*db)) __builtin_trap();
+    r->config.operators = {{"tanaka", "田中", {"security_manager"}}, {"suzuki", "鈴木", {"security_manager"}}};
+    r->config.quarantine.approver_roles = {"security_manager"};
+    r->config.quarantine.inspector_roles = {"security_manager"};
+    r->config.web.roles = {"security_manager"};
+    audit::LogOptions lo;
+    lo.node = "fuzz";
+    lo.policy_sha256 = std::string(64, '0');
+    r->log = std::make_unique<audit::AuditLog>(std::move(lo));
+    quarantine::QuarantineStore::Options qo;
+    qo.settings = r->config.quarantine;
+    qo.blob_dir = (r->dir / "blobs").string();
+    qo.key_file = (r->dir / "quarantine.key").string();
+    qo.audit = r->log.get();
+    auto q = quarantine::QuarantineStore::open(std::move(db), qo);
+    if (!q) __builtin_trap();
+    r->quarantine = std::move(q).value();
+    web::AccountRules rules = web::account_rules_from(r->config);
+    rules.argon2_ops = 1;          // libsodium's minimum: the fuzzer signs in often
+    rules.argon2_memory = 8192;
+    rules.max_failures = 1000000;  // the fuzzer's own guesses must not lock the account it uses
+    r->accounts = std::make_unique<web::ConsoleAccounts>(open_db(r->dir), r->config, rules, *r->log);
+    if (!r->accounts->set_password("tanaka", "fuzzing passphrase", "fuzz")) __builtin_trap();
+    auto in = r->accounts->sign_in("tanaka", "fuzzing passphrase", "fuzz");
+    if (!in || !in->session) __builtin_trap();
+    r->token = in->token;
+    r->csrf = in->session->csrf;
+    quarantine::Submission s;
+    s.original = "Subject: x\r\n\r\nbody\r\n";
+    s.origin.kind = quarantine::Origin::Kind::kFile;
+    s.origin.file_name = "a.txt";
+    s.verdict = "blocked";
+    auto item = r->quarantine->put(std::move(s));
+    if (!item) __builtin_trap();
+    r->item = item->id;
+    web::ConsoleOptions o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.read_timeout_ms = 100;  // an incomplete request is given up on quickly
+    web::ConsoleServices services{*r->accounts, *r->quarantine, r->config,
+                                  [r](const quarantine::Item&, const std::string&, const quarantine::Actor&) -> Result<std::string> {
+                                    ++r->released_without_approval;  // only suzuki could approve, and nobody signs in as suzuki
+                                    return std::string("fuzz");
+                                  }};
+    auto console = web::Console::start(o, services);
+    if (!console) __builtin_trap();
+    r->console = std::move(console).value();
+    return r;
+  }();
+  return *r;
+}
+
+void replace_all(std::string& s, const std::string& from, const std::string& to) {
+  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+}
+
+// Whether `answer` holds a whole response (the console always sends a Content-Length).
+bool complete(const std::string& answer) {
+  auto end = answer.find("\r\n\r\n");
+  if (end == std::string::npos) return false;
+  auto at = answer.find("Content-Length: ");
+  if (at == std::string::npos || at > end) return true;
+  return answer.size() - (end + 4) >= std::stoul(answer.substr(at + 16, 20));
+}
+
+// Sends one request and reads one answer, or nothing when the console drops the connection.
+std::string exchange(int port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) __builtin_trap();  // the console stopped listening
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the console may answer (413, 400) and close before reading it all
+    sent += static_cast<std::size_t>(n);
+  }
+  // Not shutdown(SHUT_WR): a console that sees the peer gone does not answer at all.
+  std::string answer;
+  char buf[8192];
+  for (ssize_t n; !complete(answer) && (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return answer;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size > 32 * 1024) return 0;
+  Rig& r = rig();
+  std::string request(reinterpret_cast<const char*>(data), size);
+  replace_all(request, "$SESSION", r.token);
+  replace_all(request, "$CSRF", r.csrf);
+  replace_all(request, "$ITEM", r.item);
+  std::string answer = exchange(r.console->port(), request);
+  // The pages have no scripts of their own: one in an answer is input reflected unescaped.
+  if (answer.find("<script") != std::string::npos || answer.find("<img") != std::string::npos) __builtin_trap();
+  if (r.released_without_approval != 0) __builtin_trap();
+  // Still serving.
+  std::string health = exchange(r.console->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  if (health.find("200 OK") == std::string::npos) __builtin_trap();
+  return 0;
+}
