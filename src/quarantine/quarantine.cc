@@ -450,6 +450,14 @@ Result<std::vector<Item>> QuarantineStore::list(const ListFilter& filter) {
   return out;
 }
 
+Result<std::map<ItemState, std::int64_t>> QuarantineStore::count_by_state() {
+  std::lock_guard lock(impl_->db_mu);
+  auto rows = SANSO_TRY(impl_->db->query("SELECT state, COUNT(*) FROM quarantine_items GROUP BY state"));
+  std::map<ItemState, std::int64_t> out;
+  for (const auto& r : rows) out[parse_state(r.text(0)).value_or(ItemState::kDamaged)] += r.integer(1);
+  return out;
+}
+
 Result<std::vector<ReleaseRequest>> QuarantineStore::releases(const std::string& id) {
   std::lock_guard lock(impl_->db_mu);
   auto rows = SANSO_TRY(impl_->db->query(

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -147,7 +148,10 @@ class QuarantineStore {
 
   Result<Item> get(const std::string& id);
   Result<std::vector<Item>> list(const ListFilter& filter);
+  // Oldest first: the last one is the current request.
   Result<std::vector<ReleaseRequest>> releases(const std::string& id);
+  // How many items are in each state (states with none are absent).
+  Result<std::map<ItemState, std::int64_t>> count_by_state();
 
   // The original bytes, authenticated and checked against the item's hash; needs an inspector role.
   // A blob that fails authentication marks the item damaged and returns "quarantine.damaged".

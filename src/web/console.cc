@@ -195,9 +195,10 @@ struct Console::Impl {
         return send_error(req, res, nullptr, lang, 500, "err_internal");
       }
       if (!*session) {
-        if (!cookie(req, kSessionCookie).empty()) res.set_header("Set-Cookie", session_cookie("", 0));
-        std::string next = post ? "/" : local_path(req.target);
-        return redirect(res, "/login?ended=1&next=" + httplib::detail::encode_query_param(next));
+        std::string next = "next=" + httplib::detail::encode_query_param(post ? "/" : local_path(req.target));
+        if (cookie(req, kSessionCookie).empty()) return redirect(res, "/login?" + next);
+        res.set_header("Set-Cookie", session_cookie("", 0));  // a session that ended: forget it
+        return redirect(res, "/login?ended=1&" + next);
       }
       Context ctx{std::move(**session), lang, req.remote_addr};
       if (post && (!same_origin(req) || !equal_tokens(field(req, "csrf"), ctx.session.csrf))) {
@@ -214,7 +215,7 @@ struct Console::Impl {
     json f = frame(req, wording(lang, "sign_in"), nullptr);
     if (req.has_param("ended")) f["notice"] = wording(lang, "session_ended");
     if (req.has_param("out")) f["notice"] = wording(lang, "signed_out");
-    send_page(res, 200, lang, f, render_page("login", lang, json::object()));
+    send_page(res, 200, lang, f, render_page("login", lang, {{"next", local_path(field(req, "next"))}}));
   }
 
   void login(const httplib::Request& req, httplib::Response& res) {
@@ -230,7 +231,8 @@ struct Console::Impl {
     if (!result->session) {
       json f = frame(req, wording(lang, "sign_in"), nullptr);
       f["error"] = wording(lang, "sign_in_failed");
-      return send_page(res, 401, lang, f, render_page("login", lang, {{"name", name.size() <= 64 ? name : ""}}));
+      return send_page(res, 401, lang, f,
+                       render_page("login", lang, {{"name", name.size() <= 64 ? name : ""}, {"next", local_path(field(req, "next"))}}));
     }
     res.set_header("Set-Cookie", session_cookie(result->token, -1));
     std::string next = local_path(field(req, "next"));
@@ -245,15 +247,13 @@ struct Console::Impl {
   }
 
   void dashboard(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+    auto by_state = services.quarantine.count_by_state();
+    if (!by_state) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
     json counts = json::array();
     for (ItemState st : quarantine::all_states()) {
       std::string s(quarantine::to_string(st));
-      quarantine::ListFilter filter;
-      filter.state = st;
-      filter.limit = 100000;
-      auto items = services.quarantine.list(filter);
-      if (!items) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
-      counts.push_back({{"state", s}, {"label", state_label(ctx.lang, s)}, {"count", std::to_string(items->size())}});
+      auto n = by_state->find(st);
+      counts.push_back({{"state", s}, {"label", state_label(ctx.lang, s)}, {"count", std::to_string(n == by_state->end() ? 0 : n->second)}});
     }
     quarantine::ListFilter awaiting_filter;
     awaiting_filter.state = ItemState::kReleaseRequested;
@@ -262,7 +262,7 @@ struct Console::Impl {
     json awaiting = json::array();
     for (const auto& it : *awaiting_items) {
       auto history = services.quarantine.releases(it.id);
-      std::string reason = history && !history->empty() ? history->front().reason : "";
+      std::string reason = history && !history->empty() ? history->back().reason : "";
       awaiting.push_back({{"id", it.id}, {"received", local_time(it.received_at)}, {"what", what_of(it)}, {"reason", reason}});
     }
     std::uint64_t size = 0;
@@ -335,7 +335,7 @@ struct Console::Impl {
     std::string findings;
     if (auto report = json::parse(it.report_json, nullptr, false); report.is_array() && !report.empty()) findings = report.dump(2);
     Actor actor = ctx.actor();
-    bool requester = !history->empty() && history->front().requested_by == ctx.session.name;
+    bool requester = !history->empty() && history->back().requested_by == ctx.session.name;
     json values = {{"id", it.id},
                    {"csrf", ctx.session.csrf},
                    {"state_label", state_label(ctx.lang, quarantine::to_string(it.state))},

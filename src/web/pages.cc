@@ -207,6 +207,7 @@ constexpr const char* kFrame = R"html(<!DOCTYPE html>
 const std::map<std::string, std::string, std::less<>>& pages() {
   static const std::map<std::string, std::string, std::less<>> kPages = {
       {"login", R"html(<form method="post" action="/login" class="card" id="sign-in">
+  <input type="hidden" name="next" value="{{next}}">
   <label>{{t.user_name}} <input name="name" autocomplete="username" required autofocus value="{{name}}"></label>
   <label>{{t.password}} <input name="password" type="password" autocomplete="current-password" required></label>
   <button type="submit">{{t.sign_in}}</button>

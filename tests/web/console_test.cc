@@ -150,6 +150,56 @@ TEST_F(ConsoleTest, EveryPageButSignInNeedsASession) {
   EXPECT_EQ(state_of(id), ItemState::kHeld);
 }
 
+TEST_F(ConsoleTest, SignInReturnsToThePageAskedFor) {
+  std::string id = held_item();
+  auto first = client_->Get("/quarantine/" + id);
+  ASSERT_TRUE(first);
+  std::string to_login = first->get_header_value("Location");
+  EXPECT_EQ(to_login, "/login?next=/quarantine/" + id);  // no "session ended" on a first visit
+  auto page = client_->Get(to_login);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->body.find("セッションが終了しました"), std::string::npos);
+  auto in = client_->Post("/login", httplib::Params{{"name", "tanaka"}, {"password", kTanaka}, {"next", "/quarantine/" + id}});
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->get_header_value("Location"), "/quarantine/" + id);
+  auto away = client_->Post("/login", httplib::Params{{"name", "tanaka"}, {"password", kTanaka}, {"next", "//evil.example/"}});
+  ASSERT_TRUE(away);
+  EXPECT_EQ(away->get_header_value("Location"), "/");
+
+  auto stale = client_->Get("/", {{"Cookie", "sanso_session=ended-long-ago"}});
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->get_header_value("Location").rfind("/login?ended=1", 0), 0u);
+  EXPECT_NE(stale->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+}
+
+TEST_F(ConsoleTest, TheOverviewCountsItemsAndListsWhatAwaitsADecision) {
+  std::string a = held_item();
+  std::string b = held_item("Subject: b\r\n\r\nb\r\n");
+  held_item("Subject: c\r\n\r\nc\r\n");
+  Visitor tanaka = sign_in("tanaka", kTanaka);
+  ASSERT_EQ(post(tanaka, "/quarantine/" + b + "/request", {{"reason", "必要"}})->status, 303);
+  auto page = get(tanaka, "/");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("<td id=\"count-held\">2</td>"), std::string::npos) << page->body;
+  EXPECT_NE(page->body.find("<td id=\"count-release_requested\">1</td>"), std::string::npos);
+  EXPECT_NE(page->body.find("<td id=\"count-released\">0</td>"), std::string::npos);
+  EXPECT_NE(page->body.find("href=\"/quarantine/" + b + "\""), std::string::npos);
+  EXPECT_EQ(page->body.find("href=\"/quarantine/" + a + "\""), std::string::npos);
+}
+
+TEST_F(ConsoleTest, AfterADenialTheNewRequesterIsTheOneWhoCannotDecide) {
+  std::string id = held_item();
+  Visitor tanaka = sign_in("tanaka", kTanaka);
+  Visitor suzuki = sign_in("suzuki", kSuzuki);
+  ASSERT_EQ(post(tanaka, "/quarantine/" + id + "/request", {{"reason", "一回目"}})->status, 303);
+  ASSERT_EQ(post(suzuki, "/quarantine/" + id + "/decide", {{"decision", "deny"}, {"note", "不要"}})->status, 303);
+  ASSERT_EQ(post(suzuki, "/quarantine/" + id + "/request", {{"reason", "二回目"}})->status, 303);
+  EXPECT_EQ(get(suzuki, "/quarantine/" + id)->body.find("id=\"decide-form\""), std::string::npos);
+  EXPECT_NE(get(tanaka, "/quarantine/" + id)->body.find("id=\"decide-form\""), std::string::npos);
+  EXPECT_EQ(post(tanaka, "/quarantine/" + id + "/decide", {{"decision", "approve"}})->status, 303);
+  EXPECT_EQ(state_of(id), ItemState::kApproved);
+}
+
 TEST_F(ConsoleTest, SignInSetsAHardenedCookieAndRecordsTheLogin) {
   auto res = client_->Post("/login", httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
   ASSERT_TRUE(res);
