@@ -104,15 +104,20 @@ std::string output_name_for(std::string_view name, const Detected& d, const Rebu
   std::string base = base_name(name);
   if (base.empty()) base = "file";
   if (r.type == d.type) return base;
-  std::string stem = base;
-  auto dot = stem.rfind('.');
-  if (dot != std::string::npos && dot > 0) stem.resize(dot);
-  if (r.type == "zip" && stem.size() > 4 && ascii_lower(stem.substr(stem.size() - 4)) == ".tar") stem.resize(stem.size() - 4);
-  std::string ext = r.type == "jpeg" ? "jpg" : r.type == "text" ? "txt" : r.type;
-  return stem + "." + ext;
+  std::string out = renamed(name, r.type == "jpeg" ? "jpg" : r.type == "text" ? "txt" : r.type);
+  // "x.tar.gz" rebuilt as a zip is "x.zip", not "x.tar.zip".
+  if (r.type == "zip" && out.size() > 8 && ascii_lower(out.substr(out.size() - 8)) == ".tar.zip") out.erase(out.size() - 8, 4);
+  return out;
 }
 
 }  // namespace
+
+std::string renamed(std::string_view name, std::string_view extension) {
+  std::string stem = base_name(name);
+  if (auto dot = stem.rfind('.'); dot != std::string::npos && dot > 0) stem.resize(dot);
+  if (stem.empty()) stem = "file";
+  return stem + "." + std::string(extension);
+}
 
 Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, const Context& ctx, std::string* type_out) {
   const std::string where = ctx.prefix.empty() ? std::string(name) : ctx.prefix.substr(0, ctx.prefix.size() - 1);

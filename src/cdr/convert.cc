@@ -120,13 +120,6 @@ std::string last_words(const std::string& log) {
 }
 
 // The name without directories and extension: the converted file's name is built on it.
-std::string stem_of(std::string_view name) {
-  std::string stem(name);
-  if (auto slash = stem.find_last_of("/\\"); slash != std::string::npos) stem = stem.substr(slash + 1);
-  if (auto dot = stem.rfind('.'); dot != std::string::npos && dot > 0) stem.resize(dot);
-  return stem.empty() ? std::string("document") : stem;
-}
-
 // The findings of both passes: what the first found is gone with the conversion ("removed"), then
 // the conversion itself, then what the second pass did.
 std::vector<Finding> merged_findings(const CdrResult& first, Finding conversion, std::vector<Finding> second) {
@@ -188,7 +181,7 @@ CdrResult convert_legacy(CdrResult first, const std::string& target, std::string
   if (!out) return blocked_as(std::move(first), reason_of(out.error()), std::string(name) + ": " + out.error().message);
   const std::string converted = read_file(*out, policy.max_input_bytes);
   if (converted.empty()) return blocked_as(std::move(first), "limit", std::string(name) + ": the converted file is empty or larger than the limit");
-  CdrResult second = worker('S', stem_of(name) + "." + target, converted);
+  CdrResult second = worker('S', renamed(name, target), converted);
   if (second.verdict == Verdict::blocked) {
     second.type = first.type;
     second.message = std::string(name) + " (converted to ." + target + "): " + second.message;
@@ -246,7 +239,7 @@ CdrResult rasterize(CdrResult first, std::string_view original, std::string_view
   second.findings = merged_findings(first, {"rasterized", std::to_string(pages.size()) + (pages.size() == 1 ? " page" : " pages"), "converted"}, {});
   second.type = first.type;
   second.verdict = Verdict::sanitized;
-  second.output_name = stem_of(name) + ".pdf";
+  second.output_name = renamed(name, "pdf");
   return second;
 }
 

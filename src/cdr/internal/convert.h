@@ -29,4 +29,7 @@ CdrResult sanitize_pass(std::string_view bytes, std::string_view name, const Cdr
 // The conversion sanitize() asks for under `policy`: "docx"/"xlsx"/"pptx", "pages" or "".
 std::string conversion_for(const CdrResult& result, const CdrPolicy& policy);
 
+// The file's name without its folder and with `extension` in place of its own ("file" when it has none).
+std::string renamed(std::string_view name, std::string_view extension);
+
 }  // namespace sanso::cdr::internal
