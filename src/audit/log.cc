@@ -284,8 +284,10 @@ Result<void> AuditLog::append(Database& db, const store::AuditEvent& event) {
 
 Result<std::uint64_t> AuditLog::append_batch(Database& db, std::span<const store::AuditEvent> events) {
   State& s = *state_;
-  std::lock_guard lock(s.mu);
+  // The store's lock on the tree first, then the cache's mutex: a transaction of another
+  // connection that appended and will append again holds the tree, and must find the mutex free.
   TreeState t = SANSO_TRY(lock_tree(db));
+  std::lock_guard lock(s.mu);
   if (t.size != s.size || t.root != s.root) SANSO_TRY(s.load_frontier(db, t));
   std::array<Hash, 64> frontier = s.frontier;
   std::uint64_t size = t.size;
@@ -340,9 +342,9 @@ Result<std::uint64_t> AuditLog::append_now(Database& db, const store::AuditEvent
 
 Result<SignedCheckpoint> AuditLog::checkpoint(Database& db, const SigningKey& key) {
   State& s = *state_;
-  std::lock_guard lock(s.mu);
   auto tx = SANSO_TRY(store::Transaction::begin(db));
   TreeState t = SANSO_TRY(lock_tree(db));
+  std::lock_guard lock(s.mu);  // after the tree's lock, as in append_batch
   if (t.size == 0) return make_error("audit.empty", "", "the log is empty; nothing to sign yet");
   SignedCheckpoint c = SANSO_TRY(s.sign(db, key, t));
   SANSO_TRY(tx.commit());

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include <future>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -151,6 +152,32 @@ TEST_P(AuditLogTest, TwoWritersOnOneStoreShareOneTree) {
     EXPECT_EQ(*r, static_cast<std::uint64_t>(i));
   }
   EXPECT_EQ(root_of(leaves()), verify().root);
+  EXPECT_TRUE(verify().ok());
+}
+
+TEST_P(AuditLogTest, OneLogOnTwoConnectionsOfOneProcessNeverDeadlocks) {
+  // The console's accounts and its quarantine append through one log on two connections; a
+  // transaction that appends twice must not wait on the log while the other holds the tree.
+  AuditLog log(options());
+  auto other = t_->open();
+  std::promise<void> first_appended;
+  auto twice = std::async(std::launch::async, [&]() -> Result<void> {
+    auto tx = SANSO_TRY(store::Transaction::begin(*db_));
+    SANSO_TRY(log.append(*db_, event(0)));
+    first_appended.set_value();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the other writer now waits for the tree
+    SANSO_TRY(log.append(*db_, event(1)));
+    return tx.commit();
+  });
+  first_appended.get_future().wait();
+  auto once = std::async(std::launch::async, [&] { return log.append_now(*other, event(2)); });
+  ASSERT_EQ(twice.wait_for(std::chrono::seconds(20)), std::future_status::ready) << "deadlock";
+  ASSERT_EQ(once.wait_for(std::chrono::seconds(20)), std::future_status::ready) << "deadlock";
+  auto a = twice.get();
+  EXPECT_TRUE(a) << a.error().to_string();
+  auto b = once.get();
+  ASSERT_TRUE(b) << b.error().to_string();
+  EXPECT_EQ(*b, 2u);
   EXPECT_TRUE(verify().ok());
 }
 
