@@ -33,10 +33,10 @@ std::string form_token(const std::string& html) {
   return std::regex_search(html, m, kCsrf) ? m[1].str() : std::string();
 }
 
-class ConsoleTest : public ::testing::Test {
+class ConsoleTest : public ::testing::TestWithParam<store::Backend> {
  protected:
   void SetUp() override {
-    h_ = std::make_unique<testing::AccountsHarness>(store::Backend::kSqlite);
+    h_ = std::make_unique<testing::AccountsHarness>(GetParam());
     ASSERT_NE(h_->accounts_, nullptr);
     for (auto [name, pw] : {std::pair{"tanaka", kTanaka}, {"suzuki", kSuzuki}, {"kato", kKato}}) {
       ASSERT_TRUE(h_->accounts_->set_password(name, pw, "test")) << name;
@@ -119,7 +119,7 @@ class ConsoleTest : public ::testing::Test {
   bool fail_delivery_ = false;
 };
 
-TEST_F(ConsoleTest, SignInPageIsJapaneseFirstWithEnglishOnRequest) {
+TEST_P(ConsoleTest, SignInPageIsJapaneseFirstWithEnglishOnRequest) {
   auto ja = client_->Get("/login");
   ASSERT_TRUE(ja);
   EXPECT_EQ(ja->status, 200);
@@ -135,7 +135,7 @@ TEST_F(ConsoleTest, SignInPageIsJapaneseFirstWithEnglishOnRequest) {
   EXPECT_NE(chosen->body.find("<html lang=\"ja\">"), std::string::npos);
 }
 
-TEST_F(ConsoleTest, EveryPageButSignInNeedsASession) {
+TEST_P(ConsoleTest, EveryPageButSignInNeedsASession) {
   std::string id = held_item();
   for (const std::string& path : std::vector<std::string>{"/", "/quarantine", "/quarantine/" + id, "/quarantine/" + id + "/original", "/audit", "/account"}) {
     auto res = client_->Get(path);
@@ -150,7 +150,7 @@ TEST_F(ConsoleTest, EveryPageButSignInNeedsASession) {
   EXPECT_EQ(state_of(id), ItemState::kHeld);
 }
 
-TEST_F(ConsoleTest, SignInReturnsToThePageAskedFor) {
+TEST_P(ConsoleTest, SignInReturnsToThePageAskedFor) {
   std::string id = held_item();
   auto first = client_->Get("/quarantine/" + id);
   ASSERT_TRUE(first);
@@ -172,7 +172,7 @@ TEST_F(ConsoleTest, SignInReturnsToThePageAskedFor) {
   EXPECT_NE(stale->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
 }
 
-TEST_F(ConsoleTest, TheOverviewCountsItemsAndListsWhatAwaitsADecision) {
+TEST_P(ConsoleTest, TheOverviewCountsItemsAndListsWhatAwaitsADecision) {
   std::string a = held_item();
   std::string b = held_item("Subject: b\r\n\r\nb\r\n");
   held_item("Subject: c\r\n\r\nc\r\n");
@@ -187,7 +187,7 @@ TEST_F(ConsoleTest, TheOverviewCountsItemsAndListsWhatAwaitsADecision) {
   EXPECT_EQ(page->body.find("href=\"/quarantine/" + a + "\""), std::string::npos);
 }
 
-TEST_F(ConsoleTest, AfterADenialTheNewRequesterIsTheOneWhoCannotDecide) {
+TEST_P(ConsoleTest, AfterADenialTheNewRequesterIsTheOneWhoCannotDecide) {
   std::string id = held_item();
   Visitor tanaka = sign_in("tanaka", kTanaka);
   Visitor suzuki = sign_in("suzuki", kSuzuki);
@@ -200,7 +200,7 @@ TEST_F(ConsoleTest, AfterADenialTheNewRequesterIsTheOneWhoCannotDecide) {
   EXPECT_EQ(state_of(id), ItemState::kApproved);
 }
 
-TEST_F(ConsoleTest, SignInSetsAHardenedCookieAndRecordsTheLogin) {
+TEST_P(ConsoleTest, SignInSetsAHardenedCookieAndRecordsTheLogin) {
   auto res = client_->Post("/login", httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 303);
@@ -218,7 +218,7 @@ TEST_F(ConsoleTest, SignInSetsAHardenedCookieAndRecordsTheLogin) {
   EXPECT_EQ(detail(logins[0], "source"), "127.0.0.1");
 }
 
-TEST_F(ConsoleTest, FailuresLookTheSameWhateverTheReason) {
+TEST_P(ConsoleTest, FailuresLookTheSameWhateverTheReason) {
   auto wrong = client_->Post("/login", httplib::Params{{"name", "tanaka"}, {"password", "nope"}});
   auto unknown = client_->Post("/login", httplib::Params{{"name", "yamada"}, {"password", "nope"}});
   auto staff = client_->Post("/login", httplib::Params{{"name", "sato"}, {"password", "nope"}});
@@ -238,7 +238,7 @@ TEST_F(ConsoleTest, FailuresLookTheSameWhateverTheReason) {
   EXPECT_EQ(detail(logins[2], "reason"), "no-password");
 }
 
-TEST_F(ConsoleTest, FormsWithoutTheSessionsTokenOrFromAnotherSiteChangeNothing) {
+TEST_P(ConsoleTest, FormsWithoutTheSessionsTokenOrFromAnotherSiteChangeNothing) {
   std::string id = held_item();
   Visitor tanaka = sign_in("tanaka", kTanaka);
   auto missing = post(tanaka, "/quarantine/" + id + "/request", {{"reason", "need it"}}, false);
@@ -270,7 +270,7 @@ TEST_F(ConsoleTest, FormsWithoutTheSessionsTokenOrFromAnotherSiteChangeNothing) 
   EXPECT_TRUE(records(*h_->reader_, "quarantine.request-release").empty());
 }
 
-TEST_F(ConsoleTest, ReleaseTakesARequestAndAnotherPersonsApproval) {
+TEST_P(ConsoleTest, ReleaseTakesARequestAndAnotherPersonsApproval) {
   std::string id = held_item("Subject: x\r\n\r\noriginal bytes\r\n");
   Visitor tanaka = sign_in("tanaka", kTanaka);
   auto page = get(tanaka, "/quarantine/" + id);
@@ -337,7 +337,7 @@ TEST_F(ConsoleTest, ReleaseTakesARequestAndAnotherPersonsApproval) {
   EXPECT_EQ(records(*h_->reader_, "quarantine.release").back()["actor"], "suzuki");
 }
 
-TEST_F(ConsoleTest, OnlyInspectorsDownloadOriginalsAndTheDownloadIsRecorded) {
+TEST_P(ConsoleTest, OnlyInspectorsDownloadOriginalsAndTheDownloadIsRecorded) {
   std::string id = held_item("Subject: evidence\r\n\r\n<script>alert(1)</script>\r\n");
   Visitor suzuki = sign_in("suzuki", kSuzuki);  // approver, not inspector
   auto refused = get(suzuki, "/quarantine/" + id + "/original");
@@ -358,7 +358,7 @@ TEST_F(ConsoleTest, OnlyInspectorsDownloadOriginalsAndTheDownloadIsRecorded) {
   EXPECT_EQ(exports[1]["outcome"], "ok");
 }
 
-TEST_F(ConsoleTest, WhatResidentsWroteIsEscapedNotRendered) {
+TEST_P(ConsoleTest, WhatResidentsWroteIsEscapedNotRendered) {
   quarantine::Submission s;
   s.original = "x";
   s.origin.kind = quarantine::Origin::Kind::kMail;
@@ -376,7 +376,7 @@ TEST_F(ConsoleTest, WhatResidentsWroteIsEscapedNotRendered) {
   }
 }
 
-TEST_F(ConsoleTest, TheAuditViewShowsSignInsAndFiltersByPersonAndAction) {
+TEST_P(ConsoleTest, TheAuditViewShowsSignInsAndFiltersByPersonAndAction) {
   Visitor tanaka = sign_in("tanaka", kTanaka);
   (void)client_->Post("/login", httplib::Params{{"name", "suzuki"}, {"password", "wrong"}});
   auto page = get(tanaka, "/audit?action=console.sign-in");
@@ -393,7 +393,7 @@ TEST_F(ConsoleTest, TheAuditViewShowsSignInsAndFiltersByPersonAndAction) {
   EXPECT_EQ(bad->status, 400);
 }
 
-TEST_F(ConsoleTest, TheAuditViewPagesBackwards) {
+TEST_P(ConsoleTest, TheAuditViewPagesBackwards) {
   console_.reset();
   ConsoleOptions small;
   small.audit_page = 2;
@@ -411,7 +411,7 @@ TEST_F(ConsoleTest, TheAuditViewPagesBackwards) {
   EXPECT_EQ(older->body.find("<td>3</td>"), std::string::npos);
 }
 
-TEST_F(ConsoleTest, SignOutEndsTheSessionForGood) {
+TEST_P(ConsoleTest, SignOutEndsTheSessionForGood) {
   Visitor tanaka = sign_in("tanaka", kTanaka);
   auto out = post(tanaka, "/logout", {});
   ASSERT_TRUE(out);
@@ -426,7 +426,7 @@ TEST_F(ConsoleTest, SignOutEndsTheSessionForGood) {
   EXPECT_EQ(outs[0]["outcome"], "ok");
 }
 
-TEST_F(ConsoleTest, ChangingOnesOwnPassword) {
+TEST_P(ConsoleTest, ChangingOnesOwnPassword) {
   Visitor tanaka = sign_in("tanaka", kTanaka);
   auto differ = post(tanaka, "/account/password", {{"current", kTanaka}, {"password", "new long password"}, {"repeat", "other long password"}});
   ASSERT_TRUE(differ);
@@ -443,7 +443,7 @@ TEST_F(ConsoleTest, ChangingOnesOwnPassword) {
   EXPECT_EQ(sign_in("tanaka", "new long password").cookie.empty(), false);
 }
 
-TEST_F(ConsoleTest, HostileRequestsGetClearRefusals) {
+TEST_P(ConsoleTest, HostileRequestsGetClearRefusals) {
   Visitor tanaka = sign_in("tanaka", kTanaka);
   std::string id = held_item();
   // Not UTF-8.
@@ -469,7 +469,7 @@ TEST_F(ConsoleTest, HostileRequestsGetClearRefusals) {
   EXPECT_EQ(state_of(id), ItemState::kHeld);
 }
 
-TEST_F(ConsoleTest, ListeningBeyondThisMachineNeedsTls) {
+TEST_P(ConsoleTest, ListeningBeyondThisMachineNeedsTls) {
   ConsoleOptions open;
   open.host = "0.0.0.0";
   open.port = 0;
@@ -495,7 +495,7 @@ TEST_F(ConsoleTest, ListeningBeyondThisMachineNeedsTls) {
   EXPECT_EQ(no_cert.error().code, "web.tls");
 }
 
-TEST_F(ConsoleTest, OverTlsTheCookieIsSecure) {
+TEST_P(ConsoleTest, OverTlsTheCookieIsSecure) {
   std::filesystem::path dir = h_->store_.dir();
   std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " + (dir / "key.pem").string() +
                     " -out " + (dir / "cert.pem").string() + " >/dev/null 2>&1";
@@ -516,6 +516,8 @@ TEST_F(ConsoleTest, OverTlsTheCookieIsSecure) {
   EXPECT_EQ(res->status, 303);
   EXPECT_NE(res->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ConsoleTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);
 
 TEST(ConsoleAddress, ParsesHostAndPort) {
   auto a = console_address("127.0.0.1:8443");
