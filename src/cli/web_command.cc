@@ -120,6 +120,17 @@ int run_unlock(const ServiceOptions& o, const std::string& name) {
   return kExitOk;
 }
 
+int run_end_sessions(const ServiceOptions& o, const std::string& name) {
+  auto s = open_console_session(o);
+  if (!s) return print_error(s.error()), kExitFailure;
+  auto actor = resolve_actor(s->base.service, o);
+  if (!actor) return print_error(actor.error()), kExitFailure;
+  auto n = s->accounts->end_sessions(name, actor->name);
+  if (!n) return print_error(n.error()), kExitFailure;
+  std::printf("%s: セッションを %lld 件終了しました。\n", name.c_str(), static_cast<long long>(*n));
+  return kExitOk;
+}
+
 int run_list(const ServiceOptions& o) {
   auto s = open_console_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
@@ -166,6 +177,10 @@ void register_web_command(CLI::App& app, int& exit_code) {
   add_service_options(*unlock, *o, true);
   unlock->add_option("NAME", *name, "a [[users]] name")->required();
   unlock->callback([&exit_code, o, name] { exit_code = run_unlock(*o, *name); });
+  CLI::App* end = u->add_subcommand("sign-out", "end every open console session of a person (a lost or shared device)");
+  add_service_options(*end, *o, true);
+  end->add_option("NAME", *name, "a [[users]] name")->required();
+  end->callback([&exit_code, o, name] { exit_code = run_end_sessions(*o, *name); });
 }
 
 }  // namespace sanso::cli

@@ -233,6 +233,21 @@ Result<void> ConsoleAccounts::unlock(const std::string& name, const std::string&
   return tx.commit();
 }
 
+Result<std::int64_t> ConsoleAccounts::end_sessions(const std::string& name, const std::string& actor) {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.mu);
+  auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  auto rows = SANSO_TRY(m.db->query("SELECT token_sha256, source FROM console_sessions WHERE name = ?", {name}));
+  for (const auto& r : rows) {
+    SANSO_TRY(m.db->execute("DELETE FROM console_sessions WHERE token_sha256 = ?", {r.text(0)}));
+    auto e = m.event(actor, "console.sign-out", name, "ended-by-administrator");
+    e.details = {{"session", r.text(0).substr(0, 16)}, {"source", r.text(1)}};
+    SANSO_TRY(m.log.append(*m.db, e));
+  }
+  SANSO_TRY(tx.commit());
+  return static_cast<std::int64_t>(rows.size());
+}
+
 Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::string& password, const std::string& source) {
   Impl& m = *impl_;
   const config::Operator* op = name.size() <= 256 ? m.find(name) : nullptr;

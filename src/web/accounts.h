@@ -93,6 +93,8 @@ class ConsoleAccounts {
   Result<void> change_password(const Session& session, const std::string& current, const std::string& password,
                                const std::string& source);
   Result<void> unlock(const std::string& name, const std::string& actor);
+  // Ends every open session of a person (a lost or shared device); returns how many.
+  Result<std::int64_t> end_sessions(const std::string& name, const std::string& actor);
 
   // `source` is the client's address, for the audit record.
   Result<SignIn> sign_in(const std::string& name, const std::string& password, const std::string& source);

@@ -136,6 +136,13 @@ TEST_F(WebCli, TheConsoleServesSignInsThatLandInTheAuditLogAndStopsOnSigterm) {
   auto good = c.Post("/login", httplib::Params{{"name", "tanaka"}, {"password", "水俣市の情報政策係が管理します"}});
   ASSERT_TRUE(good);
   EXPECT_EQ(good->status, 303);
+  std::string cookie = good->get_header_value("Set-Cookie");
+  cookie = cookie.substr(0, cookie.find(';'));
+  EXPECT_EQ(c.Get("/", {{"Cookie", cookie}})->status, 200);
+  auto ended = run_sanso("user sign-out tanaka --as kato" + config_);
+  EXPECT_EQ(ended.exit_code, 0) << ended.output;
+  EXPECT_NE(ended.output.find("1 件"), std::string::npos) << ended.output;
+  EXPECT_EQ(c.Get("/", {{"Cookie", cookie}})->status, 303);  // the running console sees it at once
 
   ASSERT_EQ(::kill(pid_, SIGTERM), 0);
   int status = 0;

@@ -179,6 +179,23 @@ TEST_P(AccountsTest, AbandonedSessionsAreEndedAndRecordedAtTheNextSignIn) {
   EXPECT_EQ((*rows)[0].text(0), "suzuki");
 }
 
+TEST_P(AccountsTest, AnAdministratorCanEndSomeonesSessions) {
+  auto a = accounts().sign_in("tanaka", kGood, "pc-a");
+  auto b = accounts().sign_in("tanaka", kGood, "tablet");
+  ASSERT_TRUE(a && a->session && b && b->session);
+  auto n = accounts().end_sessions("tanaka", "kato");
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 2);
+  EXPECT_FALSE(accounts().session(a->token, "pc-a")->has_value());
+  EXPECT_FALSE(accounts().session(b->token, "tablet")->has_value());
+  auto ends = records(db(), "console.sign-out");
+  ASSERT_EQ(ends.size(), 2u);
+  EXPECT_EQ(ends[0]["actor"], "kato");
+  EXPECT_EQ(ends[0]["subject"], "tanaka");
+  EXPECT_EQ(ends[0]["outcome"], "ended-by-administrator");
+  EXPECT_EQ(*accounts().end_sessions("tanaka", "kato"), 0);
+}
+
 TEST_P(AccountsTest, SignOutEndsTheSession) {
   auto in = accounts().sign_in("tanaka", kGood, "x");
   ASSERT_TRUE(in && in->session);
