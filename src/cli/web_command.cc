@@ -14,6 +14,7 @@
 #include "core/text.h"
 #include "web/accounts.h"
 #include "web/console.h"
+#include "web/totp.h"
 
 namespace sanso::cli {
 namespace {
@@ -131,6 +132,25 @@ int run_end_sessions(const ServiceOptions& o, const std::string& name) {
   return kExitOk;
 }
 
+int run_second_factor(const ServiceOptions& o, const std::string& name, bool remove) {
+  auto s = open_console_session(o);
+  if (!s) return print_error(s.error()), kExitFailure;
+  auto actor = resolve_actor(s->base.service, o);
+  if (!actor) return print_error(actor.error()), kExitFailure;
+  if (remove) {
+    if (auto r = s->accounts->remove_second_factor(name, actor->name); !r) return print_error(r.error()), kExitFailure;
+    std::printf("%s: 二要素認証を解除しました。\n", name.c_str());
+    return kExitOk;
+  }
+  auto secret = s->accounts->enroll_second_factor(name, actor->name);
+  if (!secret) return print_error(secret.error()), kExitFailure;
+  std::string issuer = "Sanso " + s->base.service.policy.municipality.name.ja;
+  std::printf("%s: 二要素認証を設定しました。認証アプリに次の鍵を登録してください（本人にだけ渡すこと）:\n", name.c_str());
+  std::printf("  鍵 (base32): %s\n", web::base32_encode(*secret).c_str());
+  std::printf("  %s\n", web::totp_uri(issuer, name, *secret).c_str());
+  return kExitOk;
+}
+
 int run_list(const ServiceOptions& o) {
   auto s = open_console_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
@@ -146,6 +166,7 @@ int run_list(const ServiceOptions& o) {
                                                : "利用可";
     std::printf("%s %s %s %s", pad_to_width(a.name, 10).c_str(), pad_to_width(a.display, 44).c_str(), pad_to_width(roles, 26).c_str(),
                 state.c_str());
+    if (a.has_second_factor) std::printf("  二要素");
     if (a.last_login != 0) std::printf("  前回サインイン %s", local_time(a.last_login).c_str());
     if (a.open_sessions != 0) std::printf("  セッション %lld", static_cast<long long>(a.open_sessions));
     std::printf("\n");
@@ -177,6 +198,12 @@ void register_web_command(CLI::App& app, int& exit_code) {
   add_service_options(*unlock, *o, true);
   unlock->add_option("NAME", *name, "a [[users]] name")->required();
   unlock->callback([&exit_code, o, name] { exit_code = run_unlock(*o, *name); });
+  auto remove = std::make_shared<bool>(false);
+  CLI::App* totp = u->add_subcommand("second-factor", "give a person a one-time-code key (TOTP) for their authenticator app");
+  add_service_options(*totp, *o, true);
+  totp->add_option("NAME", *name, "a [[users]] name")->required();
+  totp->add_flag("--remove", *remove, "take the second factor away again");
+  totp->callback([&exit_code, o, name, remove] { exit_code = run_second_factor(*o, *name, *remove); });
   CLI::App* end = u->add_subcommand("sign-out", "end every open console session of a person (a lost or shared device)");
   add_service_options(*end, *o, true);
   end->add_option("NAME", *name, "a [[users]] name")->required();

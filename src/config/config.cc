@@ -301,7 +301,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
 
   if (const toml::table* w = SANSO_TRY(r.table(root, "web"))) {
     SANSO_TRY(r.only_keys(*w, "[web]", {"tls_cert", "tls_key", "roles", "session_idle_minutes", "session_max_hours", "max_failures",
-                                         "lockout_minutes", "min_password_length"}));
+                                         "lockout_minutes", "min_password_length", "require_second_factor"}));
     SANSO_TRY(r.string(*w, "tls_cert", c.web.tls_cert));
     SANSO_TRY(r.string(*w, "tls_key", c.web.tls_key));
     if (c.web.tls_cert.empty() != c.web.tls_key.empty()) {
@@ -315,6 +315,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.integer(*w, "max_failures", c.web.max_failures, 1));
     SANSO_TRY(r.integer(*w, "lockout_minutes", c.web.lockout_minutes, 1));
     SANSO_TRY(r.integer(*w, "min_password_length", c.web.min_password_length, 8));
+    SANSO_TRY(r.boolean(*w, "require_second_factor", c.web.require_second_factor));
   }
 
   if (const toml::node* users = root.get("users")) {

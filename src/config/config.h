@@ -109,6 +109,7 @@ struct WebSettings {
   std::int64_t max_failures = 5;      // consecutive failed sign-ins before the account is locked
   std::int64_t lockout_minutes = 15;
   std::int64_t min_password_length = 12;
+  bool require_second_factor = false;  // true: no sign-in without a one-time code (TOTP)
 };
 
 // The whole of sanso.toml, with every path absolute.

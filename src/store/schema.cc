@@ -137,6 +137,13 @@ CREATE TABLE console_sessions (
 CREATE INDEX console_sessions_name ON console_sessions(name);
 )sql";
 
+// Version 6: the console's optional second factor (TOTP). The secret is kept base32, as an
+// authenticator app was given it; the last step used refuses a code seen before.
+constexpr const char* kConsoleSecondFactor = R"sql(
+ALTER TABLE console_accounts ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE console_accounts ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -158,6 +165,7 @@ const std::vector<Migration>& migrations() {
       {3, "audit log: policy and configuration files whose changes are recorded", {kTrackedFiles}},
       {4, "mail gateway: senders seen before", {kMailSenders}},
       {5, "web console: passwords and sessions", {kConsoleTables}},
+      {6, "web console: one-time codes as a second factor", {kConsoleSecondFactor}},
   };
   return kAll;
 }

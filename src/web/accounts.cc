@@ -11,6 +11,7 @@
 #include "core/digest.h"
 #include "core/text.h"
 #include "store/database.h"
+#include "web/totp.h"
 
 namespace sanso::web {
 namespace {
@@ -22,6 +23,19 @@ constexpr const char* kRule = "console.authentication";
 constexpr const char* kClause = "6(6)";  // 技術的セキュリティ: アクセス制御、不正アクセス対策
 constexpr std::size_t kMaxPasswordBytes = 1024;
 constexpr std::int64_t kLastSeenResolution = 60;  // seconds; fewer writes on busy pages
+constexpr std::int64_t kTotpStep = 30;
+
+// The step of a valid, unused code: this step or one either side (clocks drift), after `last_used`.
+std::optional<std::int64_t> matching_step(const std::string& secret, const std::string& code, std::int64_t now, std::int64_t last_used) {
+  if (code.size() != 6) return std::nullopt;
+  const std::int64_t step = now / kTotpStep;
+  for (std::int64_t s : {step - 1, step, step + 1}) {
+    if (s <= last_used || s < 0) continue;
+    std::string expected = totp_code(secret, static_cast<std::uint64_t>(s));
+    if (sodium_memcmp(expected.data(), code.data(), 6) == 0) return s;
+  }
+  return std::nullopt;
+}
 
 std::string random_token() {
   unsigned char bytes[32];
@@ -50,6 +64,7 @@ AccountRules account_rules_from(const config::ServiceConfig& config) {
   r.max_failures = config.web.max_failures;
   r.lockout_seconds = config.web.lockout_minutes * 60;
   r.min_password_length = static_cast<std::size_t>(config.web.min_password_length);
+  r.require_second_factor = config.web.require_second_factor;
   return r;
 }
 
@@ -150,6 +165,21 @@ struct ConsoleAccounts::Impl {
     return ok();
   }
 
+  // An administrator's change to an account (`update` ends with "WHERE name = ?") and its
+  // record, in one transaction.
+  Result<void> administer(const std::string& name, const std::string& actor, const char* action, std::string_view update,
+                          std::vector<store::Value> params) {
+    std::lock_guard lock(mu);
+    auto tx = SANSO_TRY(Transaction::begin(*db));
+    params.emplace_back(name);
+    auto changed = SANSO_TRY(db->execute(update, params));
+    if (changed == 0) {
+      return make_error("web.unknown-user", name, "'" + name + "' has no console password yet: set one first with `sanso user passwd`");
+    }
+    SANSO_TRY(log.append(*db, event(actor, action, name, "ok")));
+    return tx.commit();
+  }
+
   Result<void> end_session(const std::string& token_sha256, const std::string& name, const char* outcome,
                            const std::string& source) {
     auto tx = SANSO_TRY(Transaction::begin(*db));
@@ -224,13 +254,19 @@ Result<void> ConsoleAccounts::change_password(const Session& session, const std:
 }
 
 Result<void> ConsoleAccounts::unlock(const std::string& name, const std::string& actor) {
-  Impl& m = *impl_;
-  std::lock_guard lock(m.mu);
-  auto tx = SANSO_TRY(Transaction::begin(*m.db));
-  auto changed = SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0, locked_until = 0 WHERE name = ?", {name}));
-  if (changed == 0) return make_error("web.unknown-user", name, "'" + name + "' has no console password yet");
-  SANSO_TRY(m.log.append(*m.db, m.event(actor, "account.unlock", name, "ok")));
-  return tx.commit();
+  return impl_->administer(name, actor, "account.unlock", "UPDATE console_accounts SET failures = 0, locked_until = 0 WHERE name = ?", {});
+}
+
+Result<std::string> ConsoleAccounts::enroll_second_factor(const std::string& name, const std::string& actor) {
+  std::string secret = new_totp_secret();
+  SANSO_TRY(impl_->administer(name, actor, "account.enroll-second-factor",
+                              "UPDATE console_accounts SET totp_secret = ?, totp_last_step = 0 WHERE name = ?", {base32_encode(secret)}));
+  return secret;
+}
+
+Result<void> ConsoleAccounts::remove_second_factor(const std::string& name, const std::string& actor) {
+  return impl_->administer(name, actor, "account.remove-second-factor",
+                           "UPDATE console_accounts SET totp_secret = '', totp_last_step = 0 WHERE name = ?", {});
 }
 
 Result<std::int64_t> ConsoleAccounts::end_sessions(const std::string& name, const std::string& actor) {
@@ -248,17 +284,20 @@ Result<std::int64_t> ConsoleAccounts::end_sessions(const std::string& name, cons
   return static_cast<std::int64_t>(rows.size());
 }
 
-Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::string& password, const std::string& source) {
+Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::string& password, const std::string& source,
+                                        const std::string& code) {
   Impl& m = *impl_;
   const config::Operator* op = name.size() <= 256 ? m.find(name) : nullptr;
   std::string stored;
+  std::string totp_secret;
   std::int64_t locked_until = 0;
   if (op != nullptr) {
     std::lock_guard lock(m.mu);
-    auto row = SANSO_TRY(m.db->query_one("SELECT password_hash, locked_until FROM console_accounts WHERE name = ?", {name}));
+    auto row = SANSO_TRY(m.db->query_one("SELECT password_hash, locked_until, totp_secret FROM console_accounts WHERE name = ?", {name}));
     if (row) {
       stored = row->text(0);
       locked_until = row->integer(1);
+      totp_secret = base32_decode(row->text(2)).value_or("");
     }
   }
   const std::int64_t t = m.now();
@@ -276,9 +315,25 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
   const std::string& against = reason.empty() ? stored : m.decoy_hash;
   bool good = crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0 && reason.empty();
   if (!good && reason.empty()) reason = "bad-password";
+  if (good && totp_secret.empty() && m.rules.require_second_factor) {
+    good = false;
+    reason = "no-second-factor";
+  }
 
   std::lock_guard lock(m.mu);
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  if (good && !totp_secret.empty()) {
+    // The code is checked under the lock, against the last step used as it is now: a code
+    // accepted once, by any request, is never accepted again.
+    auto last = SANSO_TRY(m.db->query_one("SELECT totp_last_step FROM console_accounts WHERE name = ?", {name}));
+    auto step = matching_step(totp_secret, code, t, last ? last->integer(0) : 0);
+    if (step) {
+      SANSO_TRY(m.db->execute("UPDATE console_accounts SET totp_last_step = ? WHERE name = ?", {*step, name}));
+    } else {
+      good = false;
+      reason = "bad-code";
+    }
+  }
   SANSO_TRY(m.end_abandoned_sessions(t));
   SignIn result;
   if (good) {
@@ -290,7 +345,7 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
         {token_sha256, name, csrf, source, t, t}));
     SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0, locked_until = 0, last_login = ? WHERE name = ?", {t, name}));
     auto e = m.event(name, "console.sign-in", name, "ok");
-    e.details = {{"session", token_sha256.substr(0, 16)}, {"source", source}};
+    e.details = {{"session", token_sha256.substr(0, 16)}, {"source", source}, {"factors", totp_secret.empty() ? "password" : "password+totp"}};
     SANSO_TRY(m.log.append(*m.db, e));
     result.session = m.make_session(*op, token_sha256, csrf, t);
     result.token = std::move(token);
@@ -298,7 +353,7 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     result.reason = reason;
     const char* outcome = "failed";
     std::vector<std::pair<std::string, std::string>> details = {{"reason", reason}, {"source", source}};
-    if (reason == "bad-password") {
+    if (reason == "bad-password" || reason == "bad-code") {
       SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures + 1 WHERE name = ?", {name}));
       auto row = SANSO_TRY(m.db->query_one("SELECT failures FROM console_accounts WHERE name = ?", {name}));
       std::int64_t failures = row ? row->integer(0) : 0;
@@ -370,9 +425,10 @@ Result<std::vector<AccountStatus>> ConsoleAccounts::list() {
     s.roles = op.roles;
     s.may_sign_in = holds_any(op.roles, m.rules.roles);
     auto row = SANSO_TRY(m.db->query_one(
-        "SELECT changed_at, failures, locked_until, last_login FROM console_accounts WHERE name = ?", {op.name}));
+        "SELECT changed_at, failures, locked_until, last_login, totp_secret FROM console_accounts WHERE name = ?", {op.name}));
     if (row) {
       s.has_password = true;
+      s.has_second_factor = !row->text(4).empty();
       s.password_changed_at = row->integer(0);
       s.failures = row->integer(1);
       s.locked_until = row->integer(2);

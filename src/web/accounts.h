@@ -37,6 +37,7 @@ struct AccountRules {
   std::int64_t max_failures = 5;
   std::int64_t lockout_seconds = 15 * 60;
   std::size_t min_password_length = 12;
+  bool require_second_factor = false;
   // Argon2id cost of new hashes: libsodium's "interactive" (2 passes over 64 MiB, above OWASP's
   // minimum); tests lower it. A hash keeps its own cost, so a change applies to passwords set later.
   unsigned long long argon2_ops = 2;
@@ -59,7 +60,9 @@ struct Session {
 struct SignIn {
   std::optional<Session> session;
   std::string token;   // the cookie value; only when session is set
-  std::string reason;  // failure: "bad-password", "unknown-user", "no-password", "not-allowed", "locked"
+  // failure: "bad-password", "bad-code", "unknown-user", "no-password", "not-allowed", "locked",
+  // "no-second-factor" (required but not set up)
+  std::string reason;
 };
 
 // One account as `sanso user list` shows it.
@@ -69,6 +72,7 @@ struct AccountStatus {
   std::vector<std::string> roles;
   bool may_sign_in = false;  // holds a console role
   bool has_password = false;
+  bool has_second_factor = false;
   std::int64_t password_changed_at = 0;
   std::int64_t failures = 0;
   std::int64_t locked_until = 0;
@@ -93,11 +97,17 @@ class ConsoleAccounts {
   Result<void> change_password(const Session& session, const std::string& current, const std::string& password,
                                const std::string& source);
   Result<void> unlock(const std::string& name, const std::string& actor);
+  // Gives a person a new TOTP secret (raw bytes, for their authenticator app); from then on a
+  // sign-in needs a code. Needs a password first.
+  Result<std::string> enroll_second_factor(const std::string& name, const std::string& actor);
+  Result<void> remove_second_factor(const std::string& name, const std::string& actor);
   // Ends every open session of a person (a lost or shared device); returns how many.
   Result<std::int64_t> end_sessions(const std::string& name, const std::string& actor);
 
-  // `source` is the client's address, for the audit record.
-  Result<SignIn> sign_in(const std::string& name, const std::string& password, const std::string& source);
+  // `source` is the client's address, for the audit record; `code` the one-time code, for
+  // people with a second factor (each code is accepted once).
+  Result<SignIn> sign_in(const std::string& name, const std::string& password, const std::string& source,
+                         const std::string& code = {});
   // The session a cookie names, if it is open; an expired one is ended and recorded.
   Result<std::optional<Session>> session(const std::string& token, const std::string& source);
   Result<void> sign_out(const std::string& token, const std::string& source);

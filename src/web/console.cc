@@ -223,7 +223,7 @@ struct Console::Impl {
     if (!same_origin(req)) return send_error(req, res, nullptr, lang, 403, "err_csrf");
     if (!fields_are_text(req)) return send_error(req, res, nullptr, lang, 400, "err_bad_request");
     std::string name = field(req, "name");
-    auto result = services.accounts.sign_in(name, field(req, "password"), req.remote_addr);
+    auto result = services.accounts.sign_in(name, field(req, "password"), req.remote_addr, field(req, "code"));
     if (!result) {
       log::error("web: sign-in: " + result.error().to_string());
       return send_error(req, res, nullptr, lang, 500, "err_internal");

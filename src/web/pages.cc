@@ -26,12 +26,13 @@ const std::map<std::string, std::pair<std::string, std::string>, std::less<>>& w
       {"sign_in", {"サインイン", "Sign in"}},
       {"user_name", {"ユーザー名", "User name"}},
       {"password", {"パスワード", "Password"}},
+      {"code", {"確認コード（二要素認証を設定した人のみ、6桁）", "One-time code (only if you set up a second factor; 6 digits)"}},
       {"sign_in_note",
        {"この画面の操作はすべて監査ログに記録されます（情報セキュリティ基本方針 6(6)・6(9)）。",
         "Everything done here is recorded in the audit log (basic policy 6(6), 6(9))."}},
       {"sign_in_failed",
-       {"ユーザー名かパスワードが正しくないか、アカウントが一時的にロックされています。",
-        "Wrong user name or password, or the account is locked for a while."}},
+       {"ユーザー名・パスワード・確認コードのいずれかが正しくないか、アカウントが一時的にロックされています。",
+        "Wrong user name, password or one-time code, or the account is locked for a while."}},
       {"signed_out", {"サインアウトしました。", "You have signed out."}},
       {"session_ended", {"セッションが終了しました。もう一度サインインしてください。", "Your session has ended; please sign in again."}},
       {"state_all", {"すべて", "All"}},
@@ -210,6 +211,7 @@ const std::map<std::string, std::string, std::less<>>& pages() {
   <input type="hidden" name="next" value="{{next}}">
   <label>{{t.user_name}} <input name="name" autocomplete="username" required autofocus value="{{name}}"></label>
   <label>{{t.password}} <input name="password" type="password" autocomplete="current-password" required></label>
+  <label>{{t.code}} <input name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6"></label>
   <button type="submit">{{t.sign_in}}</button>
 </form>
 <p class="hint">{{t.sign_in_note}}</p>

@@ -109,6 +109,15 @@ TEST_F(WebCli, PasswordsAreSetFromStandardInputAndListed) {
   EXPECT_NE(by_name["suzuki"].find("パスワード未設定"), std::string::npos) << list.output;
   EXPECT_NE(by_name["sato"].find("コンソール権限なし"), std::string::npos) << list.output;
 
+  auto second = run_sanso("user second-factor tanaka --as kato" + config_);
+  EXPECT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("otpauth://totp/Sanso%20"), std::string::npos) << second.output;
+  EXPECT_NE(run_sanso("user list" + config_).output.find("二要素"), std::string::npos);
+  EXPECT_EQ(run_sanso("user second-factor suzuki --as kato" + config_).exit_code, 1);  // no password yet
+  auto removed = run_sanso("user second-factor tanaka --remove --as kato" + config_);
+  EXPECT_EQ(removed.exit_code, 0) << removed.output;
+  EXPECT_EQ(run_sanso("user list" + config_).output.find("二要素"), std::string::npos);
+
   auto records = exported_audit_records(config_, "account.set-password");
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0]["actor"], "kato");

@@ -193,7 +193,7 @@ TEST(Config, WebConsoleSettings) {
 
   auto set = parse_config(base + "[web]\ntls_cert = \"tls/console.crt\"\ntls_key = \"tls/console.key\"\nroles = [\"security_manager\"]\n"
                                  "session_idle_minutes = 10\nsession_max_hours = 8\nmax_failures = 3\nlockout_minutes = 60\n"
-                                 "min_password_length = 16\n",
+                                 "min_password_length = 16\nrequire_second_factor = true\n",
                           "/etc/sanso/sanso.toml");
   ASSERT_TRUE(set) << set.error().to_string();
   EXPECT_EQ(set->web.tls_cert, "/etc/sanso/tls/console.crt");
@@ -204,6 +204,8 @@ TEST(Config, WebConsoleSettings) {
   EXPECT_EQ(set->web.max_failures, 3);
   EXPECT_EQ(set->web.lockout_minutes, 60);
   EXPECT_EQ(set->web.min_password_length, 16);
+  EXPECT_TRUE(set->web.require_second_factor);
+  EXPECT_FALSE(defaults->web.require_second_factor);
 
   struct Bad {
     const char* text;

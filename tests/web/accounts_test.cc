@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/digest.h"
+#include "web/totp.h"
 #include "web/web_fixture.h"
 
 namespace sanso::web {
@@ -194,6 +195,60 @@ TEST_P(AccountsTest, AnAdministratorCanEndSomeonesSessions) {
   EXPECT_EQ(ends[0]["subject"], "tanaka");
   EXPECT_EQ(ends[0]["outcome"], "ended-by-administrator");
   EXPECT_EQ(*accounts().end_sessions("tanaka", "kato"), 0);
+}
+
+TEST_P(AccountsTest, ASecondFactorNeedsAFreshCodeEachTime) {
+  auto secret = accounts().enroll_second_factor("tanaka", "kato");
+  ASSERT_TRUE(secret) << secret.error().to_string();
+  auto now = [&] { return std::chrono::duration_cast<std::chrono::seconds>(h_->clock_.now().time_since_epoch()).count(); };
+  auto code_at = [&](std::int64_t t) { return totp_code(*secret, static_cast<std::uint64_t>(t / 30)); };
+
+  auto without = accounts().sign_in("tanaka", kGood, "x");
+  ASSERT_TRUE(without);
+  EXPECT_FALSE(without->session.has_value());
+  EXPECT_EQ(without->reason, "bad-code");
+  std::string code = code_at(now());
+  auto wrong_password = accounts().sign_in("tanaka", "not it", "x", code);
+  EXPECT_EQ(wrong_password->reason, "bad-password");
+  auto with = accounts().sign_in("tanaka", kGood, "x", code);
+  ASSERT_TRUE(with);
+  ASSERT_TRUE(with->session.has_value()) << with->reason;
+  EXPECT_EQ(detail(records(db(), "console.sign-in").back(), "factors"), "password+totp");
+  // The same code again (read over a shoulder, or replayed) is refused, even within its 30 seconds.
+  EXPECT_EQ(accounts().sign_in("tanaka", kGood, "x", code)->reason, "bad-code");
+  h_->clock_.advance(30s);
+  EXPECT_TRUE(accounts().sign_in("tanaka", kGood, "x", code_at(now()))->session.has_value());
+  // A code from the previous step is still taken (clocks drift), one from long ago is not.
+  h_->clock_.advance(30s);
+  EXPECT_EQ(accounts().sign_in("tanaka", kGood, "x", code_at(now() - 600))->reason, "bad-code");
+  EXPECT_EQ(accounts().sign_in("tanaka", kGood, "x", "12345")->reason, "bad-code");
+  // Wrong codes count towards the lock like wrong passwords.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(accounts().sign_in("tanaka", kGood, "x", "000000"));  // failures 3, 4, 5
+  EXPECT_EQ(accounts().sign_in("tanaka", kGood, "x", code_at(now()))->reason, "locked");
+  EXPECT_EQ(records(db(), "account.enroll-second-factor").size(), 1u);
+  auto listed = accounts().list();
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE((*listed)[0].has_second_factor);
+
+  ASSERT_TRUE(accounts().unlock("tanaka", "kato"));
+  ASSERT_TRUE(accounts().remove_second_factor("tanaka", "kato"));
+  EXPECT_TRUE(accounts().sign_in("tanaka", kGood, "x")->session.has_value());
+  EXPECT_EQ(records(db(), "account.remove-second-factor")[0]["actor"], "kato");
+  EXPECT_FALSE(accounts().enroll_second_factor("suzuki", "kato"));  // no password yet
+}
+
+TEST_P(AccountsTest, WhenRequiredNobodySignsInWithoutASecondFactor) {
+  config::ServiceConfig strict = h_->config_;
+  strict.web.require_second_factor = true;
+  auto accounts = h_->make_accounts(strict);
+  auto in = accounts->sign_in("tanaka", kGood, "x");
+  ASSERT_TRUE(in);
+  EXPECT_FALSE(in->session.has_value());
+  EXPECT_EQ(in->reason, "no-second-factor");
+  auto secret = accounts->enroll_second_factor("tanaka", "kato");
+  ASSERT_TRUE(secret);
+  auto t = std::chrono::duration_cast<std::chrono::seconds>(h_->clock_.now().time_since_epoch()).count();
+  EXPECT_TRUE(accounts->sign_in("tanaka", kGood, "x", totp_code(*secret, static_cast<std::uint64_t>(t / 30)))->session.has_value());
 }
 
 TEST_P(AccountsTest, SignOutEndsTheSession) {

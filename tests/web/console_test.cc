@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "web/totp.h"
 #include "web/web_fixture.h"
 
 namespace sanso::web {
@@ -200,6 +201,22 @@ TEST_P(ConsoleTest, AfterADenialTheNewRequesterIsTheOneWhoCannotDecide) {
   EXPECT_EQ(state_of(id), ItemState::kApproved);
 }
 
+TEST_P(ConsoleTest, TheSignInFormTakesAOneTimeCode) {
+  auto secret = h_->accounts_->enroll_second_factor("tanaka", "kato");
+  ASSERT_TRUE(secret);
+  auto no_code = client_->Post("/login", httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
+  ASSERT_TRUE(no_code);
+  EXPECT_EQ(no_code->status, 401);
+  auto t = std::chrono::duration_cast<std::chrono::seconds>(h_->clock_.now().time_since_epoch()).count();
+  auto with = client_->Post("/login", httplib::Params{{"name", "tanaka"}, {"password", kTanaka},
+                                                      {"code", totp_code(*secret, static_cast<std::uint64_t>(t / 30))}});
+  ASSERT_TRUE(with);
+  EXPECT_EQ(with->status, 303);
+  auto logins = records(*h_->reader_, "console.sign-in");
+  EXPECT_EQ(detail(logins.at(logins.size() - 2), "reason"), "bad-code");
+  EXPECT_EQ(detail(logins.back(), "factors"), "password+totp");
+}
+
 TEST_P(ConsoleTest, SignInSetsAHardenedCookieAndRecordsTheLogin) {
   auto res = client_->Post("/login", httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
   ASSERT_TRUE(res);
@@ -226,7 +243,7 @@ TEST_P(ConsoleTest, FailuresLookTheSameWhateverTheReason) {
   for (const auto* r : {&wrong, &unknown, &staff}) {
     EXPECT_EQ((*r)->status, 401);
     EXPECT_TRUE((*r)->get_header_value("Set-Cookie").empty());
-    EXPECT_NE((*r)->body.find("ユーザー名かパスワードが正しくないか"), std::string::npos);
+    EXPECT_NE((*r)->body.find("いずれかが正しくないか"), std::string::npos);
   }
   auto strip = [](std::string body) { return std::regex_replace(body, std::regex(R"re(value="[a-z]*")re"), ""); };
   EXPECT_EQ(strip(wrong->body), strip(unknown->body));

@@ -54,7 +54,7 @@ function auditActions(action) {
 test('a wrong password is refused in Japanese, and recorded', async () => {
   const { context, page } = await person();
   await signIn(page, 'tanaka', 'これは違うパスワードです');
-  assert.match(await page.locator('[role=alert]').innerText(), /ユーザー名かパスワードが正しくないか/);
+  assert.match(await page.locator('[role=alert]').innerText(), /いずれかが正しくないか/);
   assert.equal(await page.locator('html').getAttribute('lang'), 'ja');
   const failures = auditActions('console.sign-in').filter((r) => r.outcome === 'failed');
   assert.equal(failures.length, 1);
