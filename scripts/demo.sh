@@ -203,6 +203,16 @@ counts = re.findall(r"<td id=\"count-[a-z_]+\">(\d+)</td>", page)
 print("    隔離保管: " + ", ".join(f"{h} {c}" for h, c in zip(heads, counts)))
 size = re.search(r"id=\"tree-size\">(\d+)<", page)
 print("    監査ログの記録件数: " + (size.group(1) if size else "?"))'
+echo "  suzuki gets a second factor (a TOTP key for an authenticator app) and signs in with password + code:"
+key=$("$sanso" user second-factor suzuki --as kato "${cfg[@]}" | sed -n 's/^  鍵 (base32): //p')
+code=$(python3 -c '
+import base64, hmac, struct, sys, time
+key = base64.b32decode(sys.argv[1] + "=" * (-len(sys.argv[1]) % 8))
+mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), "sha1").digest()
+o = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$key")
+echo "    (the code an authenticator app shows now: $code) → HTTP $(curl -s -o /dev/null -w '%{http_code}' --data-urlencode name=suzuki \
+  --data-urlencode "password=総務部長のデモ用パスワードです" --data-urlencode "code=$code" "$console/login")"
 echo "  its audit page, filtered to console.* (newest first):"
 curl -s -b "$jar" "$console/audit?action=console." | python3 -c '
 import html, re, sys
