@@ -51,6 +51,7 @@ const std::map<std::string, std::pair<std::string, std::string>, std::less<>>& w
       {"from", {"差出人", "From"}},
       {"to", {"宛先", "To"}},
       {"subject", {"件名", "Subject"}},
+      {"target", {"対象", "Subject"}},
       {"file_name", {"ファイル名", "File name"}},
       {"uploader", {"持ち込んだ人", "Uploaded by"}},
       {"verdict", {"判定", "Verdict"}},
@@ -287,7 +288,7 @@ const std::map<std::string, std::string, std::less<>>& pages() {
 </form>
 <p>{{t.tree_size}}: <span id="tree-size">{{tree_size}}</span></p>
 {{^entries}}<p>{{t.no_entries}}</p>{{/entries}}
-{{#has_entries}}<table id="entries"><tr><th>{{t.index}}</th><th>{{t.time}}</th><th>{{t.actor}}</th><th>{{t.action}}</th><th>{{t.subject}}</th><th>{{t.outcome}}</th><th>{{t.clause}}</th><th>{{t.detail}}</th></tr>
+{{#has_entries}}<table id="entries"><tr><th>{{t.index}}</th><th>{{t.time}}</th><th>{{t.actor}}</th><th>{{t.action}}</th><th>{{t.target}}</th><th>{{t.outcome}}</th><th>{{t.clause}}</th><th>{{t.detail}}</th></tr>
 {{#entries}}<tr><td>{{index}}</td><td>{{time}}</td><td>{{actor}}</td><td>{{action}}</td><td>{{subject}}</td><td>{{outcome}}</td><td>{{clause}}</td><td><small>{{details}}</small></td></tr>
 {{/entries}}</table>{{/has_entries}}
 {{#older}}<p><a href="/audit?before={{older}}&amp;action={{action}}&amp;actor={{actor}}">{{t.older}}</a></p>{{/older}}
@@ -363,6 +364,7 @@ table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #f5f7fa; }
 .counts td { font-size: 1.3rem; text-align: center; }
+#entries td:nth-child(-n+4), #entries td:nth-child(6), #entries td:nth-child(7) { white-space: nowrap; }
 .card { display: grid; gap: .6rem; max-width: 34rem; padding: 1rem; border: 1px solid var(--line); border-radius: 6px; margin: 1rem 0; }
 .card label { display: grid; gap: .2rem; }
 input, textarea, button { font: inherit; padding: .35rem .5rem; }
