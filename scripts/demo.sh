@@ -12,6 +12,7 @@ sanso=${1:-build/sanso}
 out=${2:-out/demo}
 policy=examples/minamata/policy.toml
 mkdir -p "$out"
+abs=$(cd "$out" && pwd)  # $out may be relative (the default) or absolute
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -125,13 +126,13 @@ if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/postfix ] && [ -n "$sink_pid" ]; then
   milter_pid=$!
   cleanup_gateway() {
     kill "$milter_pid" 2>/dev/null || true
-    bash tests/support/postfix-instance.sh stop "$(pwd)/$out/postfix" 2>/dev/null || true
+    bash tests/support/postfix-instance.sh stop "$abs/postfix" 2>/dev/null || true
     [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null || true
   }
   trap cleanup_gateway EXIT
   sleep 1
   rm -rf "$out/postfix"
-  bash tests/support/postfix-instance.sh start "$(pwd)/$out/postfix" "$gw_smtp" "inet:127.0.0.1:$gw_milter" "$relay_port"
+  bash tests/support/postfix-instance.sh start "$abs/postfix" "$gw_smtp" "inet:127.0.0.1:$gw_milter" "$relay_port"
   echo "  Postfix on 127.0.0.1:$gw_smtp → sanso milter → smtp-sink; the policy's mail domains give the direction"
   printf 'From: tanaka@city.minamata.lg.jp\nTo: partner@example.com\nSubject: =?UTF-8?B?5ZCN57C/44Gu6YCB5LuY?=\nContent-Type: text/plain; charset=UTF-8\n\n個人番号 1234 5678 9018 の方の件です。\n' > "$out/outbound-mynumber.eml"
   printf 'From: tanaka@city.minamata.lg.jp\nTo: staff@mynumber.city.minamata.lg.jp\nSubject: test\n\nhello\n' > "$out/to-mynumber.eml"
@@ -152,7 +153,7 @@ if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/postfix ] && [ -n "$sink_pid" ]; then
   echo "  the gateway's decisions in the audit log and the held message in quarantine:"
   "$sanso" audit tail -n 3 "${cfg[@]}" | sed "s/^/    /"
   "$sanso" quarantine list "${cfg[@]}" | grep -E "held|ID" | sed 's/^/    /'
-  bash tests/support/postfix-instance.sh stop "$(pwd)/$out/postfix"
+  bash tests/support/postfix-instance.sh stop "$abs/postfix"
   kill "$milter_pid" 2>/dev/null || true
   wait "$milter_pid" 2>/dev/null || true
   trap '[ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null || true' EXIT
@@ -242,14 +243,14 @@ fi
 cat <<MSG
 
 Done. Open these in a browser or editor:
-  $(pwd)/$out/zones.svg        the zone map (zones, systems, allowed / sanitized / approval flows)
-  $(pwd)/$out/flow-table.txt   what happens to every flow between zones, and the clause it rests on
-  $(pwd)/$out/flow-table.json  the same for reports and other tools
-  $(pwd)/$out/checkpoint.note  a signed checkpoint of the audit log (C2SP signed note)
-  $(pwd)/$out/invoice.sanitized.eml  the text-only mail as it reaches an LGWAN mailbox
-  $(pwd)/$out/invoice.report.json    every MIME part and what was done with it
-  $(pwd)/$out/files/                 the rebuilt files; $out/files.report.json says what was removed and why
-  $(pwd)/$out/proof-3.json     an inclusion proof an auditor can check with any RFC 9162 tool
+  $abs/zones.svg        the zone map (zones, systems, allowed / sanitized / approval flows)
+  $abs/flow-table.txt   what happens to every flow between zones, and the clause it rests on
+  $abs/flow-table.json  the same for reports and other tools
+  $abs/checkpoint.note  a signed checkpoint of the audit log (C2SP signed note)
+  $abs/invoice.sanitized.eml  the text-only mail as it reaches an LGWAN mailbox
+  $abs/invoice.report.json    every MIME part and what was done with it
+  $abs/files/                 the rebuilt files; $out/files.report.json says what was removed and why
+  $abs/proof-3.json     an inclusion proof an auditor can check with any RFC 9162 tool
 Try your own:
   $sanso policy decide $policy --from internet --to lgwan --channel file --json
   $sanso quarantine list --config $out/sanso.toml
