@@ -33,19 +33,6 @@ std::string_view state_ja(ItemState s) {
   return "?";
 }
 
-std::string label_of(const Item& it) {
-  if (it.origin.kind == quarantine::Origin::Kind::kMail) return it.origin.subject.empty() ? it.origin.message_id : it.origin.subject;
-  return it.origin.file_name;
-}
-
-std::string human_size(std::int64_t n) {
-  char buf[32];
-  if (n < 1024) std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(n));
-  else if (n < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(n) / 1024);
-  else std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(n) / (1024 * 1024));
-  return buf;
-}
-
 nlohmann::json to_json(const Item& it) {
   nlohmann::json origin{{"kind", it.origin.kind == quarantine::Origin::Kind::kMail ? "mail" : "file"}};
   if (it.origin.kind == quarantine::Origin::Kind::kMail) {
@@ -104,7 +91,7 @@ int run_list(const ServiceOptions& o, const std::string& state, std::int64_t lim
   for (const auto& it : *items) {
     std::printf("%s%s%s%s%s%s\n", pad_to_width(it.id, 20).c_str(), pad_to_width(local_time(it.received_at), 27).c_str(),
                 pad_to_width(state_ja(it.state), 12).c_str(), pad_to_width(it.verdict, 11).c_str(),
-                pad_to_width(human_size(it.size), 11).c_str(), label_of(it).c_str());
+                pad_to_width(human_size(static_cast<std::uint64_t>(it.size)), 11).c_str(), quarantine::label_of(it).c_str());
   }
   return kExitOk;
 }
@@ -135,7 +122,7 @@ int run_show(const ServiceOptions& o, const std::string& id, bool json) {
   } else {
     std::printf("種別:       ファイル\nファイル名: %s\n提出者:     %s\n", it.origin.file_name.c_str(), it.origin.uploader.c_str());
   }
-  std::printf("サイズ:     %s (%lld bytes)\nSHA-256:    %s\n受信:       %s\n保管期限:   %s\n", human_size(it.size).c_str(),
+  std::printf("サイズ:     %s (%lld bytes)\nSHA-256:    %s\n受信:       %s\n保管期限:   %s\n", human_size(static_cast<std::uint64_t>(it.size)).c_str(),
               static_cast<long long>(it.size), it.sha256.c_str(), local_time(it.received_at).c_str(),
               local_time(it.expires_at).c_str());
   if (!it.classification.empty()) std::printf("格付:       %s\n", it.classification.c_str());

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -94,61 +95,60 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
   return kExitOk;
 }
 
-int run_passwd(const ServiceOptions& o, const std::string& name) {
+// An administrator's command on a console account: opens everything, finds who is acting, runs
+// `act`, and turns its error into a message and an exit code.
+int administer(const ServiceOptions& o, const std::function<Result<void>(ConsoleSession&, const std::string& actor)>& act) {
   auto s = open_console_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
   auto actor = resolve_actor(s->base.service, o);
   if (!actor) return print_error(actor.error()), kExitFailure;
-  auto password = read_password(("New console password for " + name + ": ").c_str());
-  if (!password) return print_error(password.error()), kExitFailure;
-  if (::isatty(STDIN_FILENO) != 0) {
-    auto again = read_password("Again: ");
-    if (!again) return print_error(again.error()), kExitFailure;
-    if (*again != *password) return print_error(make_error("cli.input", name, "the two passwords differ")), kExitFailure;
-  }
-  if (auto r = s->accounts->set_password(name, *password, actor->name); !r) return print_error(r.error()), kExitFailure;
-  std::printf("%s: コンソールのパスワードを設定しました（ロック解除、既存のセッションは終了）。\n", name.c_str());
+  if (auto r = act(*s, actor->name); !r) return print_error(r.error()), kExitFailure;
   return kExitOk;
+}
+
+int run_passwd(const ServiceOptions& o, const std::string& name) {
+  return administer(o, [&](ConsoleSession& s, const std::string& actor) -> Result<void> {
+    std::string password = SANSO_TRY(read_password(("New console password for " + name + ": ").c_str()));
+    if (::isatty(STDIN_FILENO) != 0) {
+      std::string again = SANSO_TRY(read_password("Again: "));
+      if (again != password) return make_error("cli.input", name, "the two passwords differ");
+    }
+    SANSO_TRY(s.accounts->set_password(name, password, actor));
+    std::printf("%s: コンソールのパスワードを設定しました（ロック解除、既存のセッションは終了）。\n", name.c_str());
+    return ok();
+  });
 }
 
 int run_unlock(const ServiceOptions& o, const std::string& name) {
-  auto s = open_console_session(o);
-  if (!s) return print_error(s.error()), kExitFailure;
-  auto actor = resolve_actor(s->base.service, o);
-  if (!actor) return print_error(actor.error()), kExitFailure;
-  if (auto r = s->accounts->unlock(name, actor->name); !r) return print_error(r.error()), kExitFailure;
-  std::printf("%s: ロックを解除しました。\n", name.c_str());
-  return kExitOk;
+  return administer(o, [&](ConsoleSession& s, const std::string& actor) -> Result<void> {
+    SANSO_TRY(s.accounts->unlock(name, actor));
+    std::printf("%s: ロックを解除しました。\n", name.c_str());
+    return ok();
+  });
 }
 
 int run_end_sessions(const ServiceOptions& o, const std::string& name) {
-  auto s = open_console_session(o);
-  if (!s) return print_error(s.error()), kExitFailure;
-  auto actor = resolve_actor(s->base.service, o);
-  if (!actor) return print_error(actor.error()), kExitFailure;
-  auto n = s->accounts->end_sessions(name, actor->name);
-  if (!n) return print_error(n.error()), kExitFailure;
-  std::printf("%s: セッションを %lld 件終了しました。\n", name.c_str(), static_cast<long long>(*n));
-  return kExitOk;
+  return administer(o, [&](ConsoleSession& s, const std::string& actor) -> Result<void> {
+    std::int64_t n = SANSO_TRY(s.accounts->end_sessions(name, actor));
+    std::printf("%s: セッションを %lld 件終了しました。\n", name.c_str(), static_cast<long long>(n));
+    return ok();
+  });
 }
 
 int run_second_factor(const ServiceOptions& o, const std::string& name, bool remove) {
-  auto s = open_console_session(o);
-  if (!s) return print_error(s.error()), kExitFailure;
-  auto actor = resolve_actor(s->base.service, o);
-  if (!actor) return print_error(actor.error()), kExitFailure;
-  if (remove) {
-    if (auto r = s->accounts->remove_second_factor(name, actor->name); !r) return print_error(r.error()), kExitFailure;
-    std::printf("%s: 二要素認証を解除しました。\n", name.c_str());
-    return kExitOk;
-  }
-  auto secret = s->accounts->enroll_second_factor(name, actor->name);
-  if (!secret) return print_error(secret.error()), kExitFailure;
-  std::string issuer = "Sanso " + s->base.service.policy.municipality.name.ja;
-  std::printf("%s: 二要素認証を設定しました。認証アプリに次の鍵を登録してください（本人にだけ渡すこと）:\n", name.c_str());
-  std::printf("  鍵 (base32): %s\n", web::base32_encode(*secret).c_str());
-  std::printf("  %s\n", web::totp_uri(issuer, name, *secret).c_str());
-  return kExitOk;
+  return administer(o, [&](ConsoleSession& s, const std::string& actor) -> Result<void> {
+    if (remove) {
+      SANSO_TRY(s.accounts->remove_second_factor(name, actor));
+      std::printf("%s: 二要素認証を解除しました。\n", name.c_str());
+      return ok();
+    }
+    std::string secret = SANSO_TRY(s.accounts->enroll_second_factor(name, actor));
+    std::string issuer = "Sanso " + s.base.service.policy.municipality.name.ja;
+    std::printf("%s: 二要素認証を設定しました。認証アプリに次の鍵を登録してください（本人にだけ渡すこと）:\n", name.c_str());
+    std::printf("  鍵 (base32): %s\n", web::base32_encode(secret).c_str());
+    std::printf("  %s\n", web::totp_uri(issuer, name, secret).c_str());
+    return ok();
+  });
 }
 
 int run_list(const ServiceOptions& o) {

@@ -1,6 +1,7 @@
 #include "core/text.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 namespace sanso {
@@ -121,6 +122,14 @@ std::string file_extension(std::string_view path) {
   auto dot = path.rfind('.');
   if (dot == std::string_view::npos || dot == 0) return "";
   return ascii_lower(path.substr(dot + 1));
+}
+
+std::string human_size(std::uint64_t n) {
+  char buf[32];
+  if (n < 1024) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
+  else if (n < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(n) / 1024);
+  else std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(n) / (1024 * 1024));
+  return buf;
 }
 
 }  // namespace sanso

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,9 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t at);
 
 // `text` with ASCII letters lower-cased (names, labels, extensions; never locale-dependent).
 std::string ascii_lower(std::string_view text);
+
+// A size as people read it in a list: "512 B", "3.4 KiB", "12.0 MiB".
+std::string human_size(std::uint64_t bytes);
 
 // The extension of the last path component, lower-case and without the dot ("a/b.DOCX" → "docx");
 // "" when there is none or the name starts with its only dot (".profile").

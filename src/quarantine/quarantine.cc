@@ -163,6 +163,11 @@ Result<void> write_durably(const fs::path& path, std::string_view data) {
 
 std::string_view to_string(ItemState state) { return kStates[static_cast<std::size_t>(state)]; }
 
+std::string label_of(const Item& it) {
+  if (it.origin.kind == Origin::Kind::kMail) return it.origin.subject.empty() ? it.origin.message_id : it.origin.subject;
+  return it.origin.file_name;
+}
+
 std::optional<ItemState> parse_state(std::string_view name) {
   for (std::size_t i = 0; i < std::size(kStates); ++i) {
     if (kStates[i] == name) return static_cast<ItemState>(i);

@@ -86,6 +86,10 @@ struct Item {
   std::string damage;
 };
 
+// What a list of items shows for one: the mail's subject (its Message-ID when it has none), or
+// the file's name.
+std::string label_of(const Item& item);
+
 struct ReleaseRequest {
   std::int64_t id = 0;
   std::string item_id;

@@ -156,13 +156,24 @@ struct ConsoleAccounts::Impl {
         "LIMIT 100",
         {t - rules.session_idle_seconds, t - rules.session_max_seconds}));
     for (const auto& r : rows) {
-      SANSO_TRY(db->execute("DELETE FROM console_sessions WHERE token_sha256 = ?", {r.text(0)}));
       bool overlong = t - r.integer(2) >= rules.session_max_seconds;
-      auto e = event(r.text(1), "console.sign-out", r.text(1), overlong ? "expired" : "idle");
-      e.details = {{"session", r.text(0).substr(0, 16)}, {"source", r.text(4)}, {"last_seen", std::to_string(r.integer(3))}};
-      SANSO_TRY(log.append(*db, e));
+      SANSO_TRY(close_session(r.text(0), r.text(1), r.text(1), overlong ? "expired" : "idle", r.text(4),
+                              {{"last_seen", std::to_string(r.integer(3))}}));
     }
     return ok();
+  }
+
+  // Within a transaction: ends one session and records it; `actor` is who ended it (the person,
+  // or an administrator). False when another request ended it first.
+  Result<bool> close_session(const std::string& token_sha256, const std::string& name, const std::string& actor, const char* outcome,
+                             const std::string& source, std::vector<std::pair<std::string, std::string>> more = {}) {
+    auto gone = SANSO_TRY(db->execute("DELETE FROM console_sessions WHERE token_sha256 = ?", {token_sha256}));
+    if (gone == 0) return false;
+    auto e = event(actor, "console.sign-out", name, outcome);
+    e.details = {{"session", token_sha256.substr(0, 16)}, {"source", source}};
+    e.details.insert(e.details.end(), more.begin(), more.end());
+    SANSO_TRY(log.append(*db, e));
+    return true;
   }
 
   // An administrator's change to an account (`update` ends with "WHERE name = ?") and its
@@ -183,11 +194,7 @@ struct ConsoleAccounts::Impl {
   Result<void> end_session(const std::string& token_sha256, const std::string& name, const char* outcome,
                            const std::string& source) {
     auto tx = SANSO_TRY(Transaction::begin(*db));
-    auto gone = SANSO_TRY(db->execute("DELETE FROM console_sessions WHERE token_sha256 = ?", {token_sha256}));
-    if (gone == 0) return ok();  // another request ended it first
-    auto e = event(name, "console.sign-out", name, outcome);
-    e.details = {{"session", token_sha256.substr(0, 16)}, {"source", source}};
-    SANSO_TRY(log.append(*db, e));
+    if (!SANSO_TRY(close_session(token_sha256, name, name, outcome, source))) return ok();  // another request ended it first
     return tx.commit();
   }
 };
@@ -274,14 +281,10 @@ Result<std::int64_t> ConsoleAccounts::end_sessions(const std::string& name, cons
   std::lock_guard lock(m.mu);
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
   auto rows = SANSO_TRY(m.db->query("SELECT token_sha256, source FROM console_sessions WHERE name = ?", {name}));
-  for (const auto& r : rows) {
-    SANSO_TRY(m.db->execute("DELETE FROM console_sessions WHERE token_sha256 = ?", {r.text(0)}));
-    auto e = m.event(actor, "console.sign-out", name, "ended-by-administrator");
-    e.details = {{"session", r.text(0).substr(0, 16)}, {"source", r.text(1)}};
-    SANSO_TRY(m.log.append(*m.db, e));
-  }
+  std::int64_t ended = 0;
+  for (const auto& r : rows) ended += SANSO_TRY(m.close_session(r.text(0), name, actor, "ended-by-administrator", r.text(1))) ? 1 : 0;
   SANSO_TRY(tx.commit());
-  return static_cast<std::int64_t>(rows.size());
+  return ended;
 }
 
 Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::string& password, const std::string& source,

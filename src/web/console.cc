@@ -86,17 +86,6 @@ bool equal_tokens(const std::string& a, const std::string& b) {
 
 std::string state_label(Lang lang, std::string_view state) { return wording(lang, "state_" + std::string(state)); }
 
-std::string human_size(std::int64_t n) {
-  if (n < 1024) return std::to_string(n) + " B";
-  if (n < 1024 * 1024) return std::to_string(n / 1024) + " KiB";
-  return std::to_string(n / (1024 * 1024)) + " MiB";
-}
-
-std::string what_of(const Item& it) {
-  if (it.origin.kind == quarantine::Origin::Kind::kMail) return it.origin.subject.empty() ? it.origin.envelope_from : it.origin.subject;
-  return it.origin.file_name;
-}
-
 std::string joined(const std::vector<std::string>& v, const char* sep) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
@@ -154,9 +143,9 @@ struct Console::Impl {
   }
 
   void send_error(const httplib::Request& req, httplib::Response& res, const Context* ctx, Lang lang, int status,
-                  const std::string& key, const std::string& detail = {}) const {
+                  const std::string& key) const {
     json f = frame(req, wording(lang, key), ctx);
-    f["error"] = detail.empty() ? wording(lang, key) : wording(lang, key) + " (" + detail + ")";
+    f["error"] = wording(lang, key);
     send_page(res, status, lang, f, render_page("message", lang, json::object()));
   }
 
@@ -189,14 +178,15 @@ struct Console::Impl {
     return [this, page = std::move(page), post](const httplib::Request& req, httplib::Response& res) {
       Lang lang = lang_of(req);
       if (!fields_are_text(req)) return send_error(req, res, nullptr, lang, 400, "err_bad_request");
-      auto session = services.accounts.session(cookie(req, kSessionCookie), req.remote_addr);
+      const std::string token = cookie(req, kSessionCookie);
+      auto session = services.accounts.session(token, req.remote_addr);
       if (!session) {
         log::error("web: reading a session: " + session.error().to_string());
         return send_error(req, res, nullptr, lang, 500, "err_internal");
       }
       if (!*session) {
         std::string next = "next=" + httplib::detail::encode_query_param(post ? "/" : local_path(req.target));
-        if (cookie(req, kSessionCookie).empty()) return redirect(res, "/login?" + next);
+        if (token.empty()) return redirect(res, "/login?" + next);
         res.set_header("Set-Cookie", session_cookie("", 0));  // a session that ended: forget it
         return redirect(res, "/login?ended=1&" + next);
       }
@@ -263,7 +253,7 @@ struct Console::Impl {
     for (const auto& it : *awaiting_items) {
       auto history = services.quarantine.releases(it.id);
       std::string reason = history && !history->empty() ? history->back().reason : "";
-      awaiting.push_back({{"id", it.id}, {"received", local_time(it.received_at)}, {"what", what_of(it)}, {"reason", reason}});
+      awaiting.push_back({{"id", it.id}, {"received", local_time(it.received_at)}, {"what", quarantine::label_of(it)}, {"reason", reason}});
     }
     std::uint64_t size = 0;
     std::optional<audit::SignedCheckpoint> checkpoint;
@@ -301,7 +291,7 @@ struct Console::Impl {
       rows.push_back({{"id", it.id},
                       {"received", local_time(it.received_at)},
                       {"kind", wording(ctx.lang, mail ? "kind_mail" : "kind_file")},
-                      {"what", what_of(it)},
+                      {"what", quarantine::label_of(it)},
                       {"verdict", it.verdict},
                       {"reason", it.reason},
                       {"state_label", state_label(ctx.lang, quarantine::to_string(it.state))}});
@@ -351,7 +341,7 @@ struct Console::Impl {
                    {"verdict", it.verdict},
                    {"reason", it.reason},
                    {"classification", it.classification.empty() ? json() : json(it.classification)},
-                   {"size", human_size(it.size)},
+                   {"size", human_size(static_cast<std::uint64_t>(it.size))},
                    {"sha256", it.sha256},
                    {"expires", local_time(it.expires_at)},
                    {"findings", findings},

@@ -18,6 +18,7 @@
 
 #include "support/audit_records.h"
 #include "support/cli_runner.h"
+#include "support/files.h"
 #include "support/smtp_sink.h"
 #include "support/test_store.h"
 
@@ -25,6 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using sanso::testing::exported_audit_records;
+using sanso::testing::read_file;
 using sanso::testing::run_sanso;
 
 class WebCli : public ::testing::Test {
@@ -32,10 +34,7 @@ class WebCli : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("sanso-web-" + sanso::testing::random_hex(4));
     fs::create_directories(dir_);
-    std::ifstream in(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/sanso.toml");
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string cfg = text.str();
+    std::string cfg = read_file(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/sanso.toml");
     const std::string from = "policy = \"policy.toml\"";
     cfg.replace(cfg.find(from), from.size(), "policy = \"" + std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml\"");
     std::ofstream(dir_ / "sanso.toml") << cfg;
@@ -76,12 +75,7 @@ class WebCli : public ::testing::Test {
     FAIL() << "sanso web did not answer: " << web_log();
   }
 
-  std::string web_log() {
-    std::ifstream in(dir_ / "web.log");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string web_log() { return read_file(dir_ / "web.log"); }
 
   fs::path dir_;
   std::string config_;

@@ -41,5 +41,13 @@ TEST(Utf8, SequenceLengths) {
   EXPECT_EQ(utf8_sequence_length(s, 12), 0u);  // truncated at the end
 }
 
+TEST(Text, HumanSizeInBinaryUnits) {
+  EXPECT_EQ(human_size(0), "0 B");
+  EXPECT_EQ(human_size(1023), "1023 B");
+  EXPECT_EQ(human_size(1024), "1.0 KiB");
+  EXPECT_EQ(human_size(3 * 1024 + 512), "3.5 KiB");
+  EXPECT_EQ(human_size(12u << 20), "12.0 MiB");
+}
+
 }  // namespace
 }  // namespace sanso
