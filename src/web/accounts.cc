@@ -130,8 +130,9 @@ struct ConsoleAccounts::Impl {
     return ok();
   }
 
-  // Within a transaction: replaces the hash, clears failures and the lock, ends sessions but `keep`.
-  Result<void> store_hash(const std::string& name, const std::string& hash, const std::string& keep_session) {
+  // Within a transaction: replaces the hash, clears failures and the lock, ends (and records)
+  // every session of the person but `keep_session`; `actor` is who changed the password.
+  Result<void> store_hash(const std::string& name, const std::string& hash, const std::string& keep_session, const std::string& actor) {
     std::int64_t t = now();
     auto changed = SANSO_TRY(db->execute(
         "UPDATE console_accounts SET password_hash = ?, changed_at = ?, failures = 0, locked_until = 0 WHERE name = ?",
@@ -139,7 +140,9 @@ struct ConsoleAccounts::Impl {
     if (changed == 0) {
       SANSO_TRY(db->execute("INSERT INTO console_accounts (name, password_hash, changed_at) VALUES (?, ?, ?)", {name, hash, t}));
     }
-    SANSO_TRY(db->execute("DELETE FROM console_sessions WHERE name = ? AND token_sha256 <> ?", {name, keep_session}));
+    auto others = SANSO_TRY(db->query("SELECT token_sha256, source FROM console_sessions WHERE name = ? AND token_sha256 <> ?",
+                                      {name, keep_session}));
+    for (const auto& r : others) SANSO_TRY(close_session(r.text(0), name, actor, "password-changed", r.text(1)));
     return ok();
   }
 
@@ -219,7 +222,7 @@ Result<void> ConsoleAccounts::set_password(const std::string& name, const std::s
   std::string hash = SANSO_TRY(m.hash(password));
   std::lock_guard lock(m.mu);
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
-  SANSO_TRY(m.store_hash(name, hash, ""));
+  SANSO_TRY(m.store_hash(name, hash, "", actor));
   auto e = m.event(actor, "account.set-password", name, "ok");
   e.details = {{"may_sign_in", holds_any(op->roles, m.rules.roles) ? "yes" : "no"}};
   SANSO_TRY(m.log.append(*m.db, e));
@@ -253,7 +256,7 @@ Result<void> ConsoleAccounts::change_password(const Session& session, const std:
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
   auto keep = SANSO_TRY(m.db->query_one("SELECT token_sha256 FROM console_sessions WHERE name = ? AND csrf = ?",
                                         {session.name, session.csrf}));
-  SANSO_TRY(m.store_hash(session.name, hash, keep ? keep->text(0) : ""));
+  SANSO_TRY(m.store_hash(session.name, hash, keep ? keep->text(0) : "", session.name));
   auto e = m.event(session.name, "account.change-password", session.name, "ok");
   e.details = {{"session", session.id}, {"source", source}};
   SANSO_TRY(m.log.append(*m.db, e));

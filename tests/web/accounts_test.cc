@@ -311,6 +311,12 @@ TEST_P(AccountsTest, ChangingThePasswordEndsTheOtherSessions) {
   ASSERT_TRUE(accounts().change_password(*a->session, kGood, kOther, "pc-a"));
   EXPECT_TRUE(accounts().session(a->token, "pc-a")->has_value());
   EXPECT_FALSE(accounts().session(b->token, "pc-b")->has_value());
+  // The session it ended is on record too: every session in the log has an end.
+  auto ended = records(db(), "console.sign-out");
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0]["outcome"], "password-changed");
+  EXPECT_EQ(detail(ended[0], "session"), b->session->id);
+  EXPECT_EQ(detail(ended[0], "source"), "pc-b");
   EXPECT_FALSE(accounts().sign_in("tanaka", kGood, "x")->session.has_value());
   EXPECT_TRUE(accounts().sign_in("tanaka", kOther, "x")->session.has_value());
   EXPECT_EQ(records(db(), "account.change-password").back()["outcome"], "ok");
@@ -331,6 +337,8 @@ TEST_P(AccountsTest, AnAdministratorsResetAndUnlockLiftTheLock) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(accounts().sign_in("tanaka", "wrong password", "x"));
   ASSERT_TRUE(accounts().set_password("tanaka", kOther, "kato"));
   EXPECT_FALSE(accounts().session(s->token, "x")->has_value());  // a reset ends every session
+  EXPECT_EQ(records(db(), "console.sign-out").back()["actor"], "kato");
+  EXPECT_EQ(records(db(), "console.sign-out").back()["outcome"], "password-changed");
   EXPECT_TRUE(accounts().sign_in("tanaka", kOther, "x")->session.has_value());
 }
 
