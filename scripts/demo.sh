@@ -59,6 +59,7 @@ sed -e "s|^policy = .*|policy = \"$(pwd)/$policy\"|" \
     -e "s|^data_dir = .*|data_dir = \"data\"|" \
     -e "s|^smtp_relay = .*|smtp_relay = \"127.0.0.1:$relay_port\"|" \
     -e "s|^notice_template = \"\([^\"]*\)\"|notice_template = \"$(pwd)/examples/minamata/\1\"|" \
+    -e "s|^# listener_zones = .*|listener_zones = { LGWAN = \"lgwan\" }   # the demo Postfix's second listener|" \
     examples/minamata/sanso.toml > "$out/sanso.toml"
 cfg=(--config "$out/sanso.toml")
 
@@ -121,7 +122,7 @@ smtp_send() {  # port from to file
   echo "$reply"
 }
 if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/postfix ] && [ -n "$sink_pid" ]; then
-  gw_smtp=$(( 20000 + RANDOM % 20000 )); gw_milter=$(( gw_smtp + 1 ))
+  gw_smtp=$(( 20000 + RANDOM % 20000 )); gw_milter=$(( gw_smtp + 1 )); gw_lgwan=$(( gw_smtp + 2 ))
   "$sanso" milter "${cfg[@]}" --listen "inet:$gw_milter@127.0.0.1" 2> "$out/milter.log" &
   milter_pid=$!
   cleanup_gateway() {
@@ -132,13 +133,15 @@ if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/postfix ] && [ -n "$sink_pid" ]; then
   trap cleanup_gateway EXIT
   sleep 1
   rm -rf "$out/postfix"
-  bash tests/support/postfix-instance.sh start "$abs/postfix" "$gw_smtp" "inet:127.0.0.1:$gw_milter" "$relay_port"
-  echo "  Postfix on 127.0.0.1:$gw_smtp → sanso milter → smtp-sink; the policy's mail domains give the direction"
+  bash tests/support/postfix-instance.sh start "$abs/postfix" "$gw_smtp" "inet:127.0.0.1:$gw_milter" "$relay_port" "" "$gw_lgwan"
+  echo "  Postfix → sanso milter → smtp-sink. 127.0.0.1:$gw_smtp stands for the internet listener, 127.0.0.1:$gw_lgwan for the"
+  echo "  LGWAN mail servers' (listener_zones = { LGWAN = \"lgwan\" }): the network gives the source zone, the recipients' domains the destination"
   printf 'From: tanaka@city.minamata.lg.jp\nTo: partner@example.com\nSubject: =?UTF-8?B?5ZCN57C/44Gu6YCB5LuY?=\nContent-Type: text/plain; charset=UTF-8\n\n個人番号 1234 5678 9018 の方の件です。\n' > "$out/outbound-mynumber.eml"
   printf 'From: tanaka@city.minamata.lg.jp\nTo: staff@mynumber.city.minamata.lg.jp\nSubject: test\n\nhello\n' > "$out/to-mynumber.eml"
   echo "  inbound  internet → LGWAN  invoice.eml:             $(smtp_send "$gw_smtp" billing@sample-shoji.example keiri@city.minamata.lg.jp examples/minamata/mail/invoice.eml)"
-  echo "  outbound LGWAN → internet  a 個人番号 in the body:   $(smtp_send "$gw_smtp" tanaka@city.minamata.lg.jp partner@example.com "$out/outbound-mynumber.eml") (accepted, then held)"
-  echo "  LGWAN → マイナンバー利用事務系:                       $(smtp_send "$gw_smtp" tanaka@city.minamata.lg.jp staff@mynumber.city.minamata.lg.jp "$out/to-mynumber.eml")"
+  echo "  internet client claiming a city sender (forged):    $(smtp_send "$gw_smtp" tanaka@city.minamata.lg.jp keiri@city.minamata.lg.jp "$out/to-mynumber.eml")"
+  echo "  outbound LGWAN → internet  a 個人番号 in the body:   $(smtp_send "$gw_lgwan" tanaka@city.minamata.lg.jp partner@example.com "$out/outbound-mynumber.eml") (accepted, then held)"
+  echo "  LGWAN → マイナンバー利用事務系:                       $(smtp_send "$gw_lgwan" tanaka@city.minamata.lg.jp staff@mynumber.city.minamata.lg.jp "$out/to-mynumber.eml")"
   sleep 2
   delivered=$(grep -l "X-Rcpt-Args: <keiri@city.minamata.lg.jp>" "$out"/sink/* 2>/dev/null | head -n 1)
   if [ -n "$delivered" ]; then
@@ -151,7 +154,7 @@ if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/postfix ] && [ -n "$sink_pid" ]; then
     tr -d '\r' < "$notice" | sed -n '/^$/,$p' | base64 -d 2>/dev/null | sed -n '1,9p' | sed 's/^/    /'
   fi
   echo "  the gateway's decisions in the audit log and the held message in quarantine:"
-  "$sanso" audit tail -n 3 "${cfg[@]}" | sed "s/^/    /"
+  "$sanso" audit tail -n 5 "${cfg[@]}" | sed "s/^/    /"
   "$sanso" quarantine list "${cfg[@]}" | grep -E "held|ID" | sed 's/^/    /'
   bash tests/support/postfix-instance.sh stop "$abs/postfix"
   kill "$milter_pid" 2>/dev/null || true

@@ -172,13 +172,16 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     bytes += original.size();
     const std::string name = in.path.filename().string();
     cdr::CdrResult r = cdr::with_antivirus(clamd, original, name, [&] { return pool->sanitize(original, name); });
-    if (decision.rule != nullptr && decision.action == policy::Action::kDeny) {
-      // The policy lets no file from the internet into LGWAN: blocked whatever the engine found.
+    if (decision.rule != nullptr && (decision.action == policy::Action::kDeny || decision.action == policy::Action::kApprove)) {
+      // The policy lets no file from the internet into LGWAN, or only with an approval: no output
+      // whatever the engine found; the original waits in quarantine for the four-eyes release.
+      const bool approval = decision.action == policy::Action::kApprove;
       r.verdict = cdr::Verdict::blocked;
-      r.reason = "policy";
-      r.message = in.relative + ": policy rule " + std::string(decision.rule_id()) + " (" + std::string(decision.clause()) + ") does not allow files into LGWAN";
+      r.reason = approval ? "policy-approval" : "policy";
+      r.message = in.relative + ": policy rule " + std::string(decision.rule_id()) + " (" + std::string(decision.clause()) + ") " +
+                  (approval ? "needs the approval of " + std::string(decision.approver()) + " before files enter LGWAN" : "does not allow files into LGWAN");
       r.output.clear();
-      r.findings.push_back({"policy", in.relative, "blocked"});
+      r.findings.push_back({"policy", in.relative, approval ? "held for approval" : "blocked"});
     }
     const std::string verdict(cdr::to_string(r.verdict));
     std::string quarantine_id;

@@ -128,8 +128,9 @@ struct Sanitizer {
   Result<Outcome> process(const std::string& raw) {
     Outcome out;
     out.plan = mail::sanitize_sandboxed(raw, options);
-    if (decision.rule != nullptr && decision.action == policy::Action::kDeny) {
-      // The policy does not let internet mail into LGWAN at all: nothing of it passes.
+    if (decision.rule != nullptr && (decision.action == policy::Action::kDeny || decision.action == policy::Action::kApprove)) {
+      // The policy does not let internet mail into LGWAN at all, or only with an approval: nothing
+      // of it passes; the original waits in quarantine.
       out.plan.verdict = "held";
       out.plan.reason = "policy rule " + std::string(decision.rule_id()) + " (" + std::string(decision.clause()) + "): " + std::string(decision.reason(options.lang));
       out.plan.attachments.clear();

@@ -38,6 +38,14 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
   settings.identifier_action = c.mail.identifier_action;
   settings.strict_on_auth_failure = c.mail.strict_on_auth_failure;
   settings.strict_for_first_time_senders = c.mail.strict_for_first_time_senders;
+  settings.outside_city_sender = c.mail.outside_city_sender;
+  for (const auto& [listener, zone] : c.mail.listener_zones) {
+    if (service->policy.find_zone(zone) == nullptr) {
+      return print_error(make_error("config.value", c.source, "[mail] listener_zones." + listener + " names zone '" + zone + "', which the policy does not have")),
+             kExitFailure;
+    }
+  }
+  settings.listener_zones = c.mail.listener_zones;
   settings.notice_relay = c.quarantine.smtp_relay;  // the milter-free listener releases go through too
   settings.notice_helo = c.quarantine.smtp_helo;
   settings.contact = c.mail.contact;

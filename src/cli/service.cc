@@ -129,7 +129,10 @@ Result<std::unique_ptr<quarantine::QuarantineStore>> open_quarantine(const Servi
   o.key_file = service.config.key_file;
   o.node = service.config.node;
   o.audit = &log;
-  return quarantine::QuarantineStore::open(std::move(db), std::move(o));
+  auto store = SANSO_TRY(quarantine::QuarantineStore::open(std::move(db), std::move(o)));
+  // A release a dead process left half-done is resolved before anything else looks at the items.
+  if (auto recovered = store->recover_interrupted_releases(); !recovered) return std::move(recovered).error();
+  return store;
 }
 
 Result<QuarantineSession> open_quarantine_session(const ServiceOptions& o) {

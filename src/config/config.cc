@@ -226,7 +226,12 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.only_keys(*m, "[mail]", {"output_charset", "prefer", "defang_links", "lang", "keep_headers", "max_message_mb",
                                           "max_depth", "max_parts", "contact", "notice_from", "notice_template", "attachment_actions",
                                           "unmarked_classification", "identifier_action", "strict_on_auth_failure",
-                                          "strict_for_first_time_senders"}));
+                                          "strict_for_first_time_senders", "listener_zones", "outside_city_sender"}));
+    SANSO_TRY(r.keyed_strings(*m, "listener_zones", c.mail.listener_zones, "a zone id (listener name = \"lgwan\")"));
+    SANSO_TRY(r.string(*m, "outside_city_sender", c.mail.outside_city_sender));
+    if (c.mail.outside_city_sender != "reject" && c.mail.outside_city_sender != "internet") {
+      return make_error("config.value", where(path, *m->get("outside_city_sender")), "'outside_city_sender' must be one of: reject, internet");
+    }
     SANSO_TRY(r.boolean(*m, "strict_for_first_time_senders", c.mail.strict_for_first_time_senders));
     SANSO_TRY(r.string(*m, "unmarked_classification", c.mail.unmarked_classification));
     SANSO_TRY(r.string(*m, "identifier_action", c.mail.identifier_action));

@@ -67,6 +67,11 @@ struct MailSettings {
   std::string identifier_action = "hold";
   bool strict_on_auth_failure = true;  // SPF/DKIM/DMARC failure: attachments removed, not rebuilt
   bool strict_for_first_time_senders = true;  // a sender the gateway never delivered from: the same
+  // Where mail comes from is decided by the network (docs/postfix.md): the client's address against
+  // the zones' cidrs, or the Postfix listener ({daemon_name}) mapped here to a zone id.
+  std::map<std::string, std::string> listener_zones;
+  // An internet client claiming a city mail domain: "reject" (refused) or "internet" (handled as internet mail).
+  std::string outside_city_sender = "reject";
 };
 
 // How files are disarmed and rebuilt (src/cdr); every key optional.

@@ -216,6 +216,10 @@ struct Policy {
   // The zone whose mail_domains hold this domain or a parent of it (the longest wins); nullptr for
   // any other domain, which the mail gateway treats as the internet.
   const Zone* zone_of_mail_domain(std::string_view domain) const;
+  // The zone whose cidrs hold this IPv4 or IPv6 address (the longest prefix wins; an IPv4-mapped
+  // IPv6 address counts as its IPv4 address); nullptr for an address in no zone or one that does
+  // not parse, which every caller treats as the internet.
+  const Zone* zone_of_address(std::string_view address) const;
   const Role* find_role(std::string_view id) const;
   const System* find_system(std::string_view id) const;
   const Asset* find_asset(std::string_view id) const;

@@ -577,10 +577,45 @@ Result<ReleaseRequest> QuarantineStore::deny(const std::string& id, const Actor&
   return decide_release(*impl_, id, actor, note, false);
 }
 
+namespace {
+
+// The start time of a process (clock ticks since boot, /proc/PID/stat field 22): with the pid, it
+// names one process, so a pid reused after a crash is not taken for the claimant.
+std::string process_start(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  const auto close = stat.rfind(')');  // the command name may hold spaces and parentheses
+  if (close == std::string::npos) return "";
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  for (int i = 3; i <= 22 && fields >> f; ++i) {
+    if (i == 22) return f;
+  }
+  return "";
+}
+
+std::string this_claimant(const std::string& node) {
+  const pid_t pid = getpid();
+  return node + " pid " + std::to_string(pid) + " start " + process_start(pid);
+}
+
+// Whether the claimant of a release on this node still runs.
+bool claimant_alive(const std::string& claimed_by, const std::string& node) {
+  std::istringstream in(claimed_by.substr(node.size()));
+  std::string pid_word, start_word, start;
+  long pid = 0;
+  if (!(in >> pid_word >> pid >> start_word >> start) || pid <= 0) return false;
+  return process_start(static_cast<pid_t>(pid)) == start;
+}
+
+}  // namespace
+
 Result<ReleaseRequest> QuarantineStore::release(const std::string& id, const Actor& actor, const Deliver& deliver) {
   Impl& m = *impl_;
   Item item;
   std::string original;
+  std::int64_t request_id = 0;
   {
     std::lock_guard lock(m.db_mu);
     auto tx = SANSO_TRY(Transaction::begin(*m.db));
@@ -591,6 +626,11 @@ Result<ReleaseRequest> QuarantineStore::release(const std::string& id, const Act
     }
     // The conditional update is the claim: of two nodes releasing at once, one changes the row.
     SANSO_TRY(m.set_state(item, ItemState::kApproved, ItemState::kReleasing));
+    auto request = SANSO_TRY(m.open_request(id));
+    if (!request) return make_error("quarantine.state", id, "the approved item has no release request");
+    request_id = request->id;
+    SANSO_TRY(m.db->execute("UPDATE quarantine_releases SET claimed_by = ?, claimed_at = ?, released_to = '' WHERE id = ?",
+                            {this_claimant(m.options.node), m.now(), request_id}));
     SANSO_TRY(tx.commit());
     auto read = m.read_original(item);
     if (!read) return std::move(read).error();
@@ -598,6 +638,11 @@ Result<ReleaseRequest> QuarantineStore::release(const std::string& id, const Act
   }
   auto where = deliver(item, original);
   std::lock_guard lock(m.db_mu);
+  if (where) {
+    // The relay's answer, durable the moment it came: if this process dies before the release is
+    // recorded, the next start knows the message went out and does not offer it again.
+    SANSO_TRY(m.db->execute("UPDATE quarantine_releases SET released_to = ? WHERE id = ?", {*where, request_id}));
+  }
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
   if (!where) {
     SANSO_TRY(m.set_state(item, ItemState::kReleasing, ItemState::kApproved));
@@ -617,6 +662,45 @@ Result<ReleaseRequest> QuarantineStore::release(const std::string& id, const Act
   auto updated = SANSO_TRY(m.open_request(id));
   SANSO_TRY(tx.commit());
   return *updated;
+}
+
+Result<int> QuarantineStore::recover_interrupted_releases(std::chrono::seconds other_nodes_after) {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.db_mu);
+  auto rows = SANSO_TRY(m.db->query(std::string("SELECT ") + kItemColumns + " FROM quarantine_items WHERE state = 'releasing'"));
+  int resolved = 0;
+  for (const auto& row : rows) {
+    const Item item = item_from(row);
+    auto tx = SANSO_TRY(Transaction::begin(*m.db));
+    auto request = SANSO_TRY(m.open_request(item.id));
+    auto claim = SANSO_TRY(m.db->query_one("SELECT claimed_by, claimed_at FROM quarantine_releases WHERE id = ?",
+                                            {request ? request->id : std::int64_t{-1}}));
+    const std::string claimed_by = claim ? claim->text(0) : "";
+    const std::int64_t claimed_at = claim ? claim->integer(1) : item.state_changed_at;
+    const std::string mine = m.options.node + " pid ";
+    if (claimed_by.rfind(mine, 0) == 0) {
+      if (claimant_alive(claimed_by, m.options.node)) continue;  // still delivering
+    } else if (m.now() - claimed_at < other_nodes_after.count()) {
+      continue;  // another node's (or an unnamed) claim: wait until it is certainly stale
+    }
+    const bool handed_off = request && !request->released_to.empty();
+    store::AuditEvent e = m.event(m.options.node, "quarantine.release", item, handed_off ? "released" : "interrupted");
+    e.details.emplace_back("recovered", "the releasing process (" + (claimed_by.empty() ? std::string("unknown") : claimed_by) + ") ended before recording the result");
+    if (handed_off) {
+      SANSO_TRY(m.set_state(item, ItemState::kReleasing, ItemState::kReleased));
+      SANSO_TRY(m.db->execute("UPDATE quarantine_releases SET released_by = CASE WHEN released_by = '' THEN ? ELSE released_by END, released_at = ? WHERE id = ?",
+                              {std::string("recovered by ") + m.options.node, m.now(), request->id}));
+      e.details.insert(e.details.end(), {{"to", request->released_to}, {"approved_by", request->decided_by}});
+    } else {
+      SANSO_TRY(m.set_state(item, ItemState::kReleasing, ItemState::kApproved));
+      e.details.emplace_back("note", "whether the relay received it is unknown: look for 'X-Sanso-Released: id=" + item.id +
+                                         "' at the recipient or in the relay's log before releasing it again");
+    }
+    SANSO_TRY(m.audit(e));
+    SANSO_TRY(tx.commit());
+    ++resolved;
+  }
+  return resolved;
 }
 
 Result<std::int64_t> QuarantineStore::purge(const Actor& actor) {

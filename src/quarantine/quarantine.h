@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -164,9 +165,17 @@ class QuarantineStore {
   Result<ReleaseRequest> request_release(const std::string& id, const Actor& actor, const std::string& reason);
   Result<ReleaseRequest> approve(const std::string& id, const Actor& actor, const std::string& note);
   Result<ReleaseRequest> deny(const std::string& id, const Actor& actor, const std::string& note);
-  // Claims the approved item (exactly one caller across every node wins), delivers it, and
-  // records where it went. A failed delivery returns the item to "approved".
+  // Claims the approved item (exactly one caller across every node wins, and the claim names this
+  // node and process), delivers it, records the relay's answer at once, then where it went. A
+  // failed delivery returns the item to "approved".
   Result<ReleaseRequest> release(const std::string& id, const Actor& actor, const Deliver& deliver);
+  // Resolves releases whose process died mid-way (kill -9, power loss): an item still "releasing"
+  // whose claimant is gone — a process of this node that no longer runs, or a claim of another
+  // node older than `other_nodes_after` — becomes "released" when the relay's answer was recorded
+  // before the death, else "approved" again (whether the relay got it is then unknown: the record
+  // says to look for its X-Sanso-Released id before releasing it again). Each is audited; returns
+  // how many were resolved. Services and the CLI call it when they open the quarantine.
+  Result<int> recover_interrupted_releases(std::chrono::seconds other_nodes_after = std::chrono::minutes(30));
 
   // Deletes items past their expiry (not one being released) and blobs no item refers to.
   Result<std::int64_t> purge(const Actor& actor);

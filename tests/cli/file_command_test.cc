@@ -107,6 +107,23 @@ TEST_F(FileCli, APolicyThatDeniesFilesBlocksEveryOneWithItsRuleAndClause) {
       << "--policy and --config together";
 }
 
+TEST_F(FileCli, APolicyThatNeedsApprovalWithholdsTheOutputUntilTheRelease) {
+  // "approve" once rebuilt and delivered the file as if it said "sanitize".
+  std::string policy = read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/policy.toml") +
+                       "\n[[rules]]\nid = \"city.files-need-approval\"\nfrom = \"internet\"\nto = \"lgwan\"\nchannels = [\"file\"]\naction = \"approve\"\n"
+                       "approver = \"security_manager\"\nclause = \"6(3)②\"\nreason = \"インターネットからのファイルは承認を要する\"\n";
+  std::ofstream(dir_ / "approve.toml") << policy;
+  auto r = run_sanso("file sanitize " + (files_ / "名簿.csv").string() + " -o " + (dir_ / "out").string() + " --report " + (dir_ / "r.json").string() +
+                     " --policy " + (dir_ / "approve.toml").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto report = nlohmann::json::parse(read_file(dir_ / "r.json"));
+  EXPECT_EQ(report[0]["verdict"], "blocked");
+  EXPECT_EQ(report[0]["reason"], "policy-approval");
+  EXPECT_EQ(report[0]["rule"], "city.files-need-approval");
+  EXPECT_NE(report[0]["message"].get<std::string>().find("security_manager"), std::string::npos) << report.dump();
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "名簿.csv"));
+}
+
 TEST_F(FileCli, WithClamdAVirusIsBlockedAndAMissingClamdStopsTheRun) {
   fs::create_directories(dir_ / "in");
   std::ofstream(dir_ / "in" / "clean.txt") << "hello\n";

@@ -66,11 +66,12 @@ class MilterPostfix : public ::testing::Test {
     if (!fs::exists("/usr/sbin/postfix") || !fs::exists("/usr/sbin/smtp-sink")) GTEST_SKIP() << "Postfix is not installed (scripts/install-deps.sh installs it)";
     dir_ = fs::temp_directory_path() / ("sanso-milter-" + sanso::testing::random_hex(4));
     reinject_port_ = sanso::testing::free_tcp_port();
+    lgwan_port_ = sanso::testing::free_tcp_port();
     fs::create_directories(dir_);
     fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
     sink_ = std::make_unique<sanso::testing::SmtpSink>(dir_ / "sink");
     std::ofstream(dir_ / "sanso.toml") << "[service]\nnode = \"gw-test\"\ndata_dir = \"data\"\npolicy = \"" << SANSO_SOURCE_DIR
-                                       << "/examples/minamata/policy.toml\"\n[mail]\nlang = \"ja\"\n[cdr]\nattachments = \"sanitize\"\n"
+                                       << "/examples/minamata/policy.toml\"\n[mail]\nlang = \"ja\"\nlistener_zones = { LGWAN = \"lgwan\" }\n[cdr]\nattachments = \"sanitize\"\n"
                                           "[quarantine]\ninspector_roles = [\"system_admin\"]\nsmtp_relay = \"127.0.0.1:" << reinject_port_ << "\"\n"
                                           "[[users]]\nname = \"kato\"\nroles = [\"system_admin\"]\n";
     config_ = " --config " + (dir_ / "sanso.toml").string();
@@ -79,7 +80,8 @@ class MilterPostfix : public ::testing::Test {
     smtp_port_ = sanso::testing::free_tcp_port();
     const std::string start = "bash " + std::string(SANSO_SOURCE_DIR) + "/tests/support/postfix-instance.sh start " + (dir_ / "postfix").string() + " " +
                               std::to_string(smtp_port_) + " inet:127.0.0.1:" + std::to_string(milter_port_) + " " +
-                              sink_->relay().substr(sink_->relay().find(':') + 1) + " " + std::to_string(reinject_port_);
+                              sink_->relay().substr(sink_->relay().find(':') + 1) + " " + std::to_string(reinject_port_) + " " +
+                              std::to_string(lgwan_port_);
     ASSERT_EQ(std::system(start.c_str()), 0) << "the private Postfix did not start";
     postfix_started_ = true;
   }
@@ -127,9 +129,15 @@ class MilterPostfix : public ::testing::Test {
     milter_ = -1;
   }
 
-  Result<std::string> send(const std::string& from, const std::string& to, const std::string& message) {
+  // Through the internet-facing listener (the client's address is in no zone: the internet).
+  Result<std::string> send(const std::string& from, const std::string& to, const std::string& message) { return send_to(smtp_port_, from, to, message); }
+  // Through the listener of the LGWAN mail servers.
+  Result<std::string> send_from_lgwan(const std::string& from, const std::string& to, const std::string& message) {
+    return send_to(lgwan_port_, from, to, message);
+  }
+  Result<std::string> send_to(int port, const std::string& from, const std::string& to, const std::string& message) {
     SmtpOptions o;
-    o.relay = "127.0.0.1:" + std::to_string(smtp_port_);
+    o.relay = "127.0.0.1:" + std::to_string(port);
     o.timeout = std::chrono::seconds(60);
     return send_mail(o, SmtpEnvelope{from, {to}}, message);
   }
@@ -153,7 +161,7 @@ class MilterPostfix : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<sanso::testing::SmtpSink> sink_;
   std::string config_;
-  int milter_port_ = 0, smtp_port_ = 0, reinject_port_ = 0;
+  int milter_port_ = 0, smtp_port_ = 0, reinject_port_ = 0, lgwan_port_ = 0;
   pid_t milter_ = -1;
   bool postfix_started_ = false;
 };
@@ -218,10 +226,10 @@ TEST_F(MilterPostfix, Iso2022jpArrivesWithNecCharactersIntact) {
 }
 
 TEST_F(MilterPostfix, OutboundMyNumberIsHeldAWrongCheckDigitPassesTheMynumberZoneIsRefusedBothWays) {
-  auto held = send("tanaka@city.minamata.lg.jp", "partner@example.com",
+  auto held = send_from_lgwan("tanaka@city.minamata.lg.jp", "partner@example.com",
                    "From: tanaka@city.minamata.lg.jp\r\nTo: partner@example.com\r\nSubject: list\r\n\r\n番号 1234 5678 9018\r\n");
   ASSERT_TRUE(held.has_value()) << held.error().to_string();  // accepted, then held by the gateway
-  auto passed = send("tanaka@city.minamata.lg.jp", "other@example.com",
+  auto passed = send_from_lgwan("tanaka@city.minamata.lg.jp", "other@example.com",
                      "From: tanaka@city.minamata.lg.jp\r\nTo: other@example.com\r\nSubject: order\r\n\r\n注文番号 1234 5678 9017\r\n");
   ASSERT_TRUE(passed.has_value()) << passed.error().to_string();
   EXPECT_EQ(delivered_to("other@example.com", 1).size(), 1u);
@@ -250,12 +258,13 @@ TEST_F(MilterPostfix, OutboundMyNumberIsHeldAWrongCheckDigitPassesTheMynumberZon
     if (it["verdict"] == "held") EXPECT_NE(notice.text.find(it["id"].get<std::string>()), std::string::npos) << notice.text;
   }
 
-  auto rejected = send("tanaka@city.minamata.lg.jp", "staff@mynumber.city.minamata.lg.jp", "Subject: x\r\n\r\nhello\r\n");
+  auto rejected = send_from_lgwan("tanaka@city.minamata.lg.jp", "staff@mynumber.city.minamata.lg.jp", "Subject: x\r\n\r\nhello\r\n");
   ASSERT_FALSE(rejected.has_value());
   EXPECT_EQ(rejected.error().code, "smtp.rejected");
   EXPECT_NE(rejected.error().message.find("6(3)(1)"), std::string::npos) << rejected.error().message;
 
-  auto from_mynumber = send("staff@mynumber.city.minamata.lg.jp", "tanaka@city.minamata.lg.jp", "Subject: x\r\n\r\nhello\r\n");
+  // A mynumber sender on the LGWAN listener is a claim the network contradicts.
+  auto from_mynumber = send_from_lgwan("staff@mynumber.city.minamata.lg.jp", "tanaka@city.minamata.lg.jp", "Subject: x\r\n\r\nhello\r\n");
   ASSERT_FALSE(from_mynumber.has_value()) << "the mynumber zone sends to nobody";
   EXPECT_NE(from_mynumber.error().message.find("6(3)(1)"), std::string::npos) << from_mynumber.error().message;
 
@@ -263,9 +272,36 @@ TEST_F(MilterPostfix, OutboundMyNumberIsHeldAWrongCheckDigitPassesTheMynumberZon
   const auto decisions = sanso::testing::exported_audit_records(config_, "mail.gateway");
   for (const auto& j : decisions) EXPECT_FALSE(j["clause"].get<std::string>().empty()) << j.dump();
   EXPECT_EQ(decisions.size(), 4u);
-  for (const auto& j : decisions) {
-    if (j["outcome"] == "held") EXPECT_NE(j["details"].dump().find("sent to tanaka@city.minamata.lg.jp"), std::string::npos) << j.dump();
-  }
+  // The notice went out after the hold was committed, and is recorded on its own.
+  const auto notices_sent = sanso::testing::exported_audit_records(config_, "mail.notice");
+  ASSERT_EQ(notices_sent.size(), 1u);
+  EXPECT_EQ(notices_sent[0]["outcome"], "sent");
+  EXPECT_NE(notices_sent[0]["details"].dump().find("tanaka@city.minamata.lg.jp"), std::string::npos) << notices_sent[0].dump();
+}
+
+TEST_F(MilterPostfix, AnInternetClientClaimingACitySenderIsRefusedAndTheSameMailFromLgwanIsInspected) {
+  // The envelope sender is a claim: on the internet listener, a city address with an HTML body
+  // and an executable was once delivered as LGWAN-internal mail, unchanged.
+  const std::string forged = "From: boss@city.minamata.lg.jp\r\nTo: kaikei@city.minamata.lg.jp\r\nSubject: urgent\r\nMIME-Version: 1.0\r\n"
+                             "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<b>pay</b>\r\n"
+                             "--b\r\nContent-Type: application/octet-stream; name=pay.exe\r\nContent-Disposition: attachment; filename=pay.exe\r\n\r\nMZ\x90\r\n--b--\r\n";
+  auto refused = send("boss@city.minamata.lg.jp", "kaikei@city.minamata.lg.jp", forged);
+  ASSERT_FALSE(refused.has_value()) << "a forged city sender from outside was accepted";
+  EXPECT_EQ(refused.error().code, "smtp.rejected") << refused.error().message;  // 5xx, not retried
+  EXPECT_NE(refused.error().message.find("5.7.1"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("6(3)(2)"), std::string::npos) << refused.error().message;
+  // From LGWAN the same mail is LGWAN-internal: passed as it is.
+  ASSERT_TRUE(send_from_lgwan("boss@city.minamata.lg.jp", "kaikei@city.minamata.lg.jp", forged).has_value());
+  auto got = delivered_to("kaikei@city.minamata.lg.jp", 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].find("X-Sanso-Sanitized"), std::string::npos);
+  const auto records = sanso::testing::exported_audit_records(config_, "mail.gateway");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0]["outcome"], "refused");
+  EXPECT_EQ(records[0]["rule"], "gateway.forged-city-sender");
+  EXPECT_NE(records[0]["details"].dump().find("127.0.0.1"), std::string::npos) << "the network fact is recorded: " << records[0].dump();
+  EXPECT_EQ(records[1]["outcome"], "accepted");
+  EXPECT_NE(records[1]["details"].dump().find("listener LGWAN"), std::string::npos) << records[1].dump();
 }
 
 TEST_F(MilterPostfix, AnOriginalThatCannotBeKeptTempfailsAndNothingIsDelivered) {

@@ -311,6 +311,26 @@ TEST(CheckPolicy, MailDomainsPlaceMailInOneZone) {
   EXPECT_EQ(p.zone_of_mail_domain("gmail.com"), nullptr);
 }
 
+TEST(CheckPolicy, AddressesArePlacedInZonesByTheirLongestNetwork) {
+  std::string text = base_policy();
+  text.replace(text.find("name = \"LGWAN接続系\""), 0, "cidrs = [\"10.20.0.0/16\", \"2001:db8:20::/48\"]\n");
+  text.replace(text.find("name = \"インターネット接続系\""), 0, "cidrs = [\"10.0.0.0/8\"]\n");
+  LoadResult r = testing::load(text);
+  ASSERT_TRUE(r.policy);
+  const Policy& p = *r.policy;
+  ASSERT_NE(p.zone_of_address("10.20.3.4"), nullptr);
+  EXPECT_EQ(p.zone_of_address("10.20.3.4")->id, "lgwan") << "the longer prefix wins over 10.0.0.0/8";
+  EXPECT_EQ(p.zone_of_address("10.21.0.1")->id, "internet");
+  EXPECT_EQ(p.zone_of_address("::ffff:10.20.3.4")->id, "lgwan") << "an IPv4-mapped address is its IPv4 address";
+  EXPECT_EQ(p.zone_of_address("2001:db8:20:1::5")->id, "lgwan");
+  EXPECT_EQ(p.zone_of_address("2001:db8:21::5"), nullptr);
+  EXPECT_EQ(p.zone_of_address("192.0.2.1"), nullptr);
+  EXPECT_EQ(p.zone_of_address(""), nullptr);
+  EXPECT_EQ(p.zone_of_address("10.20.3.4 "), nullptr) << "what does not parse is in no zone";
+  EXPECT_EQ(p.zone_of_address("010.020.003.004"), nullptr);
+  EXPECT_EQ(p.zone_of_address("10.20.3"), nullptr);
+}
+
 TEST(CheckPolicy, LoadCheckedPolicyListsErrors) {
   auto r = load_checked_policy(std::string(SANSO_SOURCE_DIR) + "/tests/data/policy/malformed/05-unknown-action.toml", testing::kToday);
   ASSERT_FALSE(r);

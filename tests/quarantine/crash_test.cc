@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <random>
 #include <set>
@@ -15,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "audit/log.h"
 #include "quarantine/quarantine.h"
 #include "store/schema.h"
 #include "support/test_store.h"
@@ -144,6 +146,134 @@ TEST_P(QuarantineCrashTest, KilledWritersLoseNothingAcknowledgedAndShowNothingPa
     }
   }
   EXPECT_GE(acknowledged.size(), static_cast<std::size_t>(kRounds * 9 / 10));  // the kills landed mid-stream
+}
+
+// An approved item, for the release tests.
+std::string approved_item(QuarantineStore& q) {
+  auto item = q.put(blocked("Subject: held\r\n\r\nkeep me\r\n", "release test"));
+  EXPECT_TRUE(item) << item.error().to_string();
+  if (!item) return "";
+  const Actor tanaka{"tanaka", {"staff"}, "test"};
+  const Actor suzuki{"suzuki", {"security_manager"}, "test"};
+  EXPECT_TRUE(q.request_release(item->id, tanaka, "needed"));
+  auto approved = q.approve(item->id, suzuki, "ok");
+  EXPECT_TRUE(approved) << approved.error().to_string();
+  return item->id;
+}
+
+// Each process its own log object over the one store, as the CLI and the services have.
+audit::AuditLog& release_log() {
+  static audit::AuditLog log(audit::LogOptions{"gw1", "", nullptr, std::nullopt, 1000, 60});
+  return log;
+}
+
+Result<std::unique_ptr<QuarantineStore>> open_releasing_quarantine(const TestStore& t) {
+  auto db = store::open_database(t.location());
+  if (!db) return std::move(db).error();
+  QuarantineStore::Options o;
+  o.settings.approver_roles = {"security_manager"};
+  o.settings.inspector_roles = {"security_manager"};
+  o.blob_dir = (t.dir() / "blobs").string();
+  o.key_file = (t.dir() / "quarantine.key").string();
+  o.node = "gw1";
+  o.audit = &release_log();
+  return QuarantineStore::open(std::move(db).value(), o);
+}
+
+// Runs a release in a child process that dies (or gives up) at the step `deliver` chooses.
+void release_in_child(const TestStore& t, const std::string& id, const Deliver& deliver) {
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto q = open_releasing_quarantine(t);
+    if (!q) _exit(3);
+    (void)(*q)->release(id, Actor{"suzuki", {"security_manager"}, "test"}, deliver);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+}
+
+std::vector<std::string> release_outcomes(QuarantineStore& q, const std::string& id) {
+  std::vector<std::string> out;
+  auto rows = q.database().query("SELECT record FROM audit_entries WHERE action = 'quarantine.release' ORDER BY idx");
+  if (!rows) return out;
+  for (const auto& r : *rows) {
+    const std::string rec = r.text(0);
+    if (rec.find(id) == std::string::npos) continue;
+    const auto at = rec.find("\"outcome\":\"");
+    out.push_back(rec.substr(at + 11, rec.find('"', at + 11) - at - 11));
+  }
+  return out;
+}
+
+TEST_P(QuarantineCrashTest, AReleaseKilledAtEachStepIsResolvedAtTheNextStart) {
+  auto q = open_releasing_quarantine(*t_);
+  ASSERT_TRUE(q) << q.error().to_string();
+
+  // 1. Killed while the relay is receiving the message: nothing was recorded as handed off, so
+  //    the item goes back to approved (and can be released again), with the reason recorded.
+  const std::string a = approved_item(**q);
+  release_in_child(*t_, a, [](const Item&, const std::string&) -> Result<std::string> {
+    kill(getpid(), SIGKILL);
+    return std::string("never");
+  });
+  ASSERT_EQ((*q)->get(a)->state, ItemState::kReleasing) << "the dead release left its claim";
+  auto recovered = (*q)->recover_interrupted_releases();
+  ASSERT_TRUE(recovered) << recovered.error().to_string();
+  EXPECT_EQ(*recovered, 1);
+  EXPECT_EQ((*q)->get(a)->state, ItemState::kApproved);
+  EXPECT_EQ(release_outcomes(**q, a), std::vector<std::string>{"interrupted"});
+  auto again = (*q)->release(a, Actor{"suzuki", {"security_manager"}, "test"},
+                             [](const Item&, const std::string&) -> Result<std::string> { return std::string("smtp:relay (250 queued as B)"); });
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_EQ((*q)->get(a)->state, ItemState::kReleased);
+
+  // 2. Killed after the relay accepted it and its answer was recorded, before the release was:
+  //    the database refuses the last write here, and the process ends.
+  const std::string b = approved_item(**q);
+  auto& db = (*q)->database();
+  if (GetParam() == store::Backend::kSqlite) {
+    ASSERT_TRUE(db.execute_script("CREATE TRIGGER stop_release BEFORE UPDATE OF state ON quarantine_items WHEN NEW.state = 'released' "
+                                  "BEGIN SELECT RAISE(ABORT, 'injected'); END;"));
+  } else {
+    ASSERT_TRUE(db.execute_script("CREATE FUNCTION stop_release() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$ LANGUAGE plpgsql;"
+                                  "CREATE TRIGGER stop_release BEFORE UPDATE ON quarantine_items FOR EACH ROW WHEN (NEW.state = 'released') "
+                                  "EXECUTE FUNCTION stop_release();"));
+  }
+  release_in_child(*t_, b, [](const Item&, const std::string&) -> Result<std::string> { return std::string("smtp:relay (250 queued as C)"); });
+  ASSERT_TRUE(db.execute_script("DROP TRIGGER stop_release" + std::string(GetParam() == store::Backend::kSqlite ? "" : " ON quarantine_items")));
+  ASSERT_EQ((*q)->get(b)->state, ItemState::kReleasing);
+  recovered = (*q)->recover_interrupted_releases();
+  ASSERT_TRUE(recovered) << recovered.error().to_string();
+  EXPECT_EQ(*recovered, 1);
+  EXPECT_EQ((*q)->get(b)->state, ItemState::kReleased) << "it was delivered: never offered again";
+  auto requests = (*q)->releases(b);
+  ASSERT_TRUE(requests);
+  EXPECT_EQ(requests->back().released_to, "smtp:relay (250 queued as C)");
+  EXPECT_EQ(release_outcomes(**q, b), std::vector<std::string>{"released"});
+
+  // 3. A release still running in a live process is left alone, and so is another node's fresh
+  //    claim; an old claim of another node is resolved.
+  const std::string c = approved_item(**q);
+  int seen_while_running = -1;
+  auto other = open_releasing_quarantine(*t_);
+  ASSERT_TRUE(other);
+  auto done = (*q)->release(c, Actor{"suzuki", {"security_manager"}, "test"}, [&](const Item&, const std::string&) -> Result<std::string> {
+    auto r = (*other)->recover_interrupted_releases();
+    seen_while_running = r ? *r : -2;
+    return std::string("file:/tmp/x");
+  });
+  ASSERT_TRUE(done) << done.error().to_string();
+  EXPECT_EQ(seen_while_running, 0) << "a live release must not be taken back";
+  const std::string d = approved_item(**q);
+  ASSERT_TRUE(db.execute("UPDATE quarantine_items SET state = 'releasing' WHERE id = ?", {d}));
+  ASSERT_TRUE(db.execute("UPDATE quarantine_releases SET claimed_by = 'gw2 pid 1 start 1', claimed_at = ? WHERE item_id = ?",
+                         {static_cast<std::int64_t>(std::time(nullptr)), d}));
+  EXPECT_EQ(*(*q)->recover_interrupted_releases(), 0);
+  EXPECT_EQ((*q)->get(d)->state, ItemState::kReleasing);
+  EXPECT_EQ(*(*q)->recover_interrupted_releases(std::chrono::seconds(0)), 1);
+  EXPECT_EQ((*q)->get(d)->state, ItemState::kApproved);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, QuarantineCrashTest, ::testing::ValuesIn(sanso::testing::test_backends()),

@@ -2,9 +2,11 @@
 # A private Postfix instance for the gateway tests: its own config, queue and log under DIR,
 # listening on 127.0.0.1:SMTP_PORT, every message through the milter at MILTER (inet:port@host),
 # relaying everything (the city's domain included) to smtp-sink on 127.0.0.1:SINK_PORT.
-#   postfix-instance.sh start DIR SMTP_PORT MILTER SINK_PORT [REINJECT_PORT]
+#   postfix-instance.sh start DIR SMTP_PORT MILTER SINK_PORT [REINJECT_PORT [LGWAN_PORT]]
 # REINJECT_PORT: a second listener without the milter, for mail the gateway itself sends (releases,
-# notices), as docs/postfix.md sets up.
+# notices), as docs/postfix.md sets up. LGWAN_PORT: a listener for the LGWAN mail servers, named
+# LGWAN to the milter ({daemon_name}), which the test's sanso.toml maps to the lgwan zone; the
+# first listener stands for the internet.
 #   postfix-instance.sh stop DIR
 # Needs root (Postfix drops to its own user) and Debian's postfix package.
 set -euo pipefail
@@ -12,7 +14,7 @@ cmd=$1
 dir=$2
 case "$cmd" in
 start)
-  smtp_port=$3 milter=$4 sink_port=$5 reinject_port=${6:-}
+  smtp_port=$3 milter=$4 sink_port=$5 reinject_port=${6:-} lgwan_port=${7:-}
   mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/sink"
   cat > "$dir/etc/main.cf" <<CF
 compatibility_level = 3.6
@@ -53,6 +55,7 @@ CF
   cat > "$dir/etc/master.cf" <<CF
 127.0.0.1:$smtp_port inet n - n - - smtpd
 ${reinject_port:+127.0.0.1:$reinject_port inet n - n - - smtpd -o smtpd_milters= -o non_smtpd_milters=}
+${lgwan_port:+127.0.0.1:$lgwan_port inet n - n - - smtpd -o milter_macro_daemon_name=LGWAN}
 pickup    unix n - n 60 1 pickup
 cleanup   unix n - n - 0 cleanup
 qmgr      unix n - n 300 1 qmgr

@@ -8,6 +8,7 @@
 
 #include "audit/log.h"
 #include "core/digest.h"
+#include "core/log.h"
 #include "core/text.h"
 #include "mail/smtp_client.h"
 #include "mime/header.h"
@@ -26,16 +27,6 @@ std::string domain_of(std::string_view address) {
   return at == std::string_view::npos ? std::string() : ascii_lower(address.substr(at + 1));
 }
 
-
-std::string action_name(policy::Action a) {
-  switch (a) {
-    case policy::Action::kAllow: return "allow";
-    case policy::Action::kSanitize: return "sanitize";
-    case policy::Action::kApprove: return "approve";
-    case policy::Action::kDeny: return "deny";
-  }
-  return "deny";
-}
 
 // SMTP replies must be ASCII and one line: the Japanese reason goes to the audit log and the
 // quarantine record; the reply names the rule and the clause.
@@ -70,7 +61,7 @@ GatewayVerdict tempfail(GatewayVerdict v, const std::string& what, const Error& 
   v.action = GatewayVerdict::Action::kTempfail;
   v.outcome = "tempfail";
   v.reply = reply_text("4.3.0", what + " (" + e.code + "); try again later", v);
-  v.details = {{"error", e.to_string()}};
+  v.details.emplace_back("error", e.to_string());
   return v;
 }
 
@@ -125,55 +116,162 @@ GatewayVerdict MailGateway::process(const Envelope& envelope, std::string_view r
   }
 }
 
+MailGateway::Source MailGateway::source_of(const Envelope& envelope) const {
+  Source src;
+  const policy::Zone* by_address = envelope.client_address.empty() ? nullptr : policy_.zone_of_address(envelope.client_address);
+  const std::string address = envelope.client_address.empty() ? "unknown" : envelope.client_address;
+  // Listener names compare case-insensitively, as sanso.toml's keys are read.
+  auto listener = envelope.daemon_name.empty() ? settings_.listener_zones.end() : settings_.listener_zones.find(ascii_lower(envelope.daemon_name));
+  if (listener != settings_.listener_zones.end()) {
+    // The administrator says who this listener serves. An address that the policy places in
+    // another zone contradicts that (a listener reachable from where it should not be): refuse.
+    if (by_address != nullptr && by_address->id != listener->second) {
+      src.refusal = "client address " + address + " is in zone " + by_address->id + " but arrived on listener " + envelope.daemon_name +
+                    " of zone " + listener->second;
+    }
+    src.zone = listener->second;
+    src.basis = "listener " + envelope.daemon_name + " of zone " + listener->second + " (client address " + address + ")";
+    return src;
+  }
+  if (by_address != nullptr) {
+    src.zone = by_address->id;
+    src.basis = "client address " + address + " in zone " + by_address->id;
+    return src;
+  }
+  // An address in no zone, or none at all, is the internet: never more trusted than that.
+  src.zone = std::string(policy::kZoneInternet);
+  src.basis = "client address " + address + " in no zone of the policy";
+  return src;
+}
+
 GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view raw) {
   GatewayVerdict v;
-  const policy::Zone* from_zone = policy_.zone_of_mail_domain(domain_of(envelope.sender));
-  const std::string from = from_zone != nullptr ? from_zone->id : "internet";
+  const Source source = source_of(envelope);
+  const std::string& from = source.zone;
+  v.details = {{"source", source.basis}};
+  if (!source.refusal.empty()) {
+    v.direction = from + "→?";
+    v.rule = "gateway.source-zone";
+    v.clause = "6(3)";
+    v.action = GatewayVerdict::Action::kReject;
+    v.outcome = "refused";
+    v.reply = reply_text("5.7.1", "the client's network does not match the listener it used", v);
+    v.details.emplace_back("reason", source.refusal);
+    return v;
+  }
+  // The envelope sender is a claim. A client claiming the mail domain of a zone its network is not
+  // in is forging it — from outside the city, or from one city zone posing as another.
+  const policy::Zone* claimed = policy_.zone_of_mail_domain(domain_of(envelope.sender));
+  if (claimed != nullptr && claimed->id != from) {
+    v.details.emplace_back("claimed_sender_zone", claimed->id);
+    const bool outside = from == policy::kZoneInternet;
+    if (!(outside && settings_.outside_city_sender == "internet")) {
+      auto d = compiled_.decide(policy::RequestNames{from, claimed->id, "mail", "", "", ""});
+      if (!d) return tempfail(v, "the mail policy could not decide", d.error());
+      v.direction = from + "→" + claimed->id;
+      v.rule = "gateway.forged-city-sender";
+      v.clause = std::string(d->clause());
+      v.action = GatewayVerdict::Action::kReject;
+      v.outcome = "refused";
+      v.reply = reply_text("5.7.1", outside ? "a city sender address from a client outside the city's networks is refused"
+                                            : "the sender address belongs to another zone than the client's network",
+                           v);
+      v.details.emplace_back("reason", "送信者アドレスのドメイン（" + domain_of(envelope.sender) + "、" + claimed->id + "）が送信元のネットワーク（" +
+                                           source.basis + "）と一致しない");
+      return v;
+    }
+  }
   std::set<std::string> to;
   for (const auto& r : envelope.recipients) {
     const policy::Zone* z = policy_.zone_of_mail_domain(domain_of(r));
-    to.insert(z != nullptr ? z->id : "internet");
+    to.insert(z != nullptr ? z->id : std::string(policy::kZoneInternet));
   }
-  if (to.empty()) to.insert("internet");
-  // The strictest decision over every recipient zone; a deny anywhere (the mynumber zone talks to
-  // nobody) rejects the message for all.
+  if (to.empty()) to.insert(std::string(policy::kZoneInternet));
+  // Mail from a city zone to the internet is inspected first: its classification mark decides
+  // which rule applies, and identification numbers hold it.
+  const bool leaves_city = from != policy::kZoneInternet && to.count(std::string(policy::kZoneInternet)) != 0;
+  OutboundScan scan;
+  std::string level;
+  if (leaves_city) {
+    std::vector<std::string> levels;
+    for (const auto& l : policy_.scheme.confidentiality.levels) levels.push_back(l.id);
+    scan = outbound_workers_ ? outbound_workers_->scan(raw) : scan_outbound_sandboxed(raw, levels);
+    if (!scan.error.empty()) {
+      // Outgoing mail that cannot be read cannot be checked: hold it, never pass it unchecked.
+      v.direction = from + "→internet";
+      return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "", "", "", true);
+    }
+    level = scan.classification.empty() ? settings_.unmarked_level : scan.classification;
+    v.details.emplace_back("classification", level);
+  }
+  // The strictest decision over every recipient zone decides for the whole message (a milter
+  // cannot answer per recipient); a deny anywhere — the mynumber zone talks to nobody — refuses it.
   policy::Decision strictest;
   bool first = true;
+  bool needs_sanitizing = false;  // a sanitize rule on a pair other than city → internet (inspection)
   std::string strictest_to;
   for (const auto& z : to) {
-    if (from == "lgwan" && z == "internet") continue;  // decided on the classification below
-    auto d = compiled_.decide(policy::RequestNames{from, z, "mail", "", "", ""});
+    auto d = compiled_.decide(policy::RequestNames{from, z, "mail", level, "", ""});
     if (!d) return tempfail(v, "the mail policy could not decide", d.error());
+    if (d->action == policy::Action::kSanitize && !(leaves_city && z == policy::kZoneInternet)) needs_sanitizing = true;
     if (first || static_cast<int>(d->action) > static_cast<int>(strictest.action)) {
       strictest = *d;
       strictest_to = z;
       first = false;
     }
   }
-  if (!first) {
-    v.direction = from + "→" + strictest_to;
-    v.rule = std::string(strictest.rule_id());
-    v.clause = std::string(strictest.clause());
+  v.direction = from + "→" + strictest_to;
+  v.rule = std::string(strictest.rule_id());
+  v.clause = std::string(strictest.clause());
+  v.details.emplace_back("policy_action", std::string(policy::to_string(strictest.action)));
+  const bool city_sender = from != policy::kZoneInternet;
+  switch (strictest.action) {
+    case policy::Action::kDeny:
+      v.action = GatewayVerdict::Action::kReject;
+      v.outcome = "rejected";
+      v.reply = reply_text("5.7.1", leaves_city && strictest_to == policy::kZoneInternet ? "confidentiality " + level + " may not leave by mail"
+                                                                                           : "mail between these zones is not allowed",
+                           v);
+      v.details.emplace_back("reason", std::string(strictest.reason(settings_.lang)));
+      return v;
+    case policy::Action::kApprove:
+    case policy::Action::kSanitize:
+    case policy::Action::kAllow:
+      break;
   }
-  if (!first && strictest.action == policy::Action::kDeny) {
-    v.action = GatewayVerdict::Action::kReject;
-    v.outcome = "rejected";
-    v.reply = reply_text("5.7.1", "mail between these zones is not allowed", v);
-    v.details = {{"reason", std::string(strictest.reason(settings_.lang))}};
-    return v;
+  if (leaves_city && !scan.identifiers.empty()) {
+    std::string found;
+    for (const auto& f : scan.identifiers) {
+      found += (found.empty() ? "" : ", ") + std::string(f.kind == "individual_number" ? "個人番号" : "法人番号") + " " + f.masked + " (" + f.where + ")";
+    }
+    if (settings_.identifier_action == "reject") {
+      v.action = GatewayVerdict::Action::kReject;
+      v.outcome = "rejected";
+      v.reply = reply_text("5.7.1", "the message contains an identification number (My Number / corporate number)", v);
+      v.details.emplace_back("identifiers", found);
+      return v;
+    }
+    return hold(envelope, raw, v, "個人番号・法人番号を検出: " + found, level, scan.subject, scan.message_id, city_sender);
   }
-  if (from == "lgwan" && to.count("internet")) return outbound(envelope, raw, v);
-  if (from == "internet" && to.count("lgwan")) return inbound(envelope, raw, v);
+  if (strictest.action == policy::Action::kApprove) {
+    v.details.emplace_back("approver_role", std::string(strictest.approver()));
+    std::string why = "承認が必要 (" + std::string(strictest.reason(settings_.lang)) + ")";
+    if (!strictest.approver().empty()) why += " 承認者: " + std::string(strictest.approver());
+    return hold(envelope, raw, v, why, level, scan.subject, scan.message_id, city_sender);
+  }
+  if (needs_sanitizing) return sanitize(envelope, raw, v, from == policy::kZoneInternet);
   v.action = GatewayVerdict::Action::kAccept;
   v.outcome = "accepted";
-  v.details = {{"policy_action", first ? "none" : action_name(strictest.action)}};
+  if (leaves_city) v.details.emplace_back("attachments", std::to_string(scan.attachments.size()));
   return v;
 }
 
-GatewayVerdict MailGateway::inbound(const Envelope& envelope, std::string_view raw, GatewayVerdict v) {
+GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view raw, GatewayVerdict v, bool from_internet) {
   SanitizeOptions options = settings_.sanitize;
   const bool auth_failed = authentication_failed(raw);
-  auto known = seen_before(ascii_lower(envelope.sender));
+  const std::string sender = ascii_lower(envelope.sender);
+  // The sender history is about internet correspondents; a city zone's sender is not "new".
+  auto known = from_internet ? seen_before(sender) : Result<bool>(true);
   if (!known) return tempfail(v, "the sender history could not be read", known.error());
   const bool first_time = !*known && !envelope.sender.empty();
   if ((auth_failed && settings_.strict_on_auth_failure) || (first_time && settings_.strict_for_first_time_senders)) options.attachment_action = "remove";
@@ -187,7 +285,7 @@ GatewayVerdict MailGateway::inbound(const Envelope& envelope, std::string_view r
   v.message = render_message(plan, options, id);
   v.action = GatewayVerdict::Action::kReplace;
   v.outcome = plan.verdict;
-  v.details = {{"quarantine_id", id}, {"sender_risk", risk}, {"attachments", std::to_string(plan.attachments.size())}};
+  v.details.insert(v.details.end(), {{"quarantine_id", id}, {"sender_risk", risk}, {"attachments", std::to_string(plan.attachments.size())}});
   quarantine::Submission s;
   s.id = id;
   s.original = std::string(raw);
@@ -199,9 +297,8 @@ GatewayVerdict MailGateway::inbound(const Envelope& envelope, std::string_view r
   s.verdict = plan.verdict;
   s.reason = plan.verdict == "held" ? plan.reason : "無害化 (" + std::to_string(plan.parts.size()) + " parts)";
   s.report_json = plan_to_json(plan);
-  const std::string sender = ascii_lower(envelope.sender);
   s.with_item = [&](store::Database& db, const quarantine::Item& item) -> Result<void> {
-    SANSO_TRY(count_sender(db, sender));
+    if (from_internet) SANSO_TRY(count_sender(db, sender));
     return log_.append(db, audit_event(envelope, v, item.sha256));
   };
   auto item = store_.put(std::move(s));
@@ -210,54 +307,17 @@ GatewayVerdict MailGateway::inbound(const Envelope& envelope, std::string_view r
   return v;
 }
 
-GatewayVerdict MailGateway::outbound(const Envelope& envelope, std::string_view raw, GatewayVerdict v) {
-  std::vector<std::string> levels;
-  for (const auto& l : policy_.scheme.confidentiality.levels) levels.push_back(l.id);
-  OutboundScan scan = outbound_workers_ ? outbound_workers_->scan(raw) : scan_outbound_sandboxed(raw, levels);
-  if (!scan.error.empty()) {
-    // Outgoing mail that cannot be read cannot be checked: hold it, never pass it unchecked.
-    return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "", "", "");
-  }
-  const std::string level = scan.classification.empty() ? settings_.unmarked_level : scan.classification;
-  auto d = compiled_.decide(policy::RequestNames{"lgwan", "internet", "mail", level, "", ""});
-  if (!d) return tempfail(v, "the mail policy could not decide", d.error());
-  v.direction = "lgwan→internet";
-  v.rule = std::string(d->rule_id());
-  v.clause = std::string(d->clause());
-  if (d->action == policy::Action::kDeny) {
-    v.action = GatewayVerdict::Action::kReject;
-    v.outcome = "rejected";
-    v.reply = reply_text("5.7.1", "confidentiality " + level + " may not leave LGWAN by mail", v);
-    v.details = {{"classification", level}, {"reason", std::string(d->reason(settings_.lang))}};
-    return v;
-  }
-  if (!scan.identifiers.empty()) {
-    std::string found;
-    for (const auto& f : scan.identifiers) {
-      found += (found.empty() ? "" : ", ") + std::string(f.kind == "individual_number" ? "個人番号" : "法人番号") + " " + f.masked + " (" + f.where + ")";
-    }
-    // The clause for identification numbers: the outbound inspection rule of the policy.
-    if (settings_.identifier_action == "reject") {
-      v.action = GatewayVerdict::Action::kReject;
-      v.outcome = "rejected";
-      v.reply = reply_text("5.7.1", "the message contains an identification number (My Number / corporate number)", v);
-      v.details = {{"classification", level}, {"identifiers", found}};
-      return v;
-    }
-    return hold(envelope, raw, v, "個人番号・法人番号を検出: " + found, level, scan.subject, scan.message_id);
-  }
-  if (d->action == policy::Action::kApprove) {
-    return hold(envelope, raw, v, "承認が必要 (" + std::string(d->reason(settings_.lang)) + ")", level, scan.subject, scan.message_id);
-  }
-  v.action = GatewayVerdict::Action::kAccept;
-  v.outcome = "accepted";
-  v.details = {{"classification", level}, {"attachments", std::to_string(scan.attachments.size())}};
-  return v;
-}
-
 GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification,
-                                 const std::string& subject, const std::string& message_id) {
+                                 const std::string& subject, const std::string& message_id, bool notify_sender) {
+  const std::string id = store_.reserve_id();
+  v.quarantine_id = id;
+  v.action = GatewayVerdict::Action::kHold;
+  v.outcome = "held";
+  v.reply = reply_text("5.7.1", "held for approval", v);
+  v.details.insert(v.details.end(), {{"quarantine_id", id}, {"reason", why}});
+  if (!classification.empty()) v.details.emplace_back("classification", classification);
   quarantine::Submission s;
+  s.id = id;
   s.original = std::string(raw);
   s.origin.kind = quarantine::Origin::Kind::kMail;
   s.origin.subject = subject;
@@ -267,26 +327,25 @@ GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw,
   s.verdict = "held";
   s.reason = why;
   s.classification = classification.empty() ? "" : "機密性" + classification;
+  // One transaction: an audit write that fails leaves no item behind, so Postfix's retry holds
+  // the message once.
+  s.with_item = [&](store::Database& db, const quarantine::Item& item) -> Result<void> { return log_.append(db, audit_event(envelope, v, item.sha256)); };
   auto item = store_.put(std::move(s));
-  if (!item) return tempfail(v, "the message could not be held", item.error());
-  v.quarantine_id = item->id;
-  v.action = GatewayVerdict::Action::kHold;
-  v.outcome = "held";
-  v.reply = reply_text("5.7.1", "held for approval", v);
-  v.details = {{"quarantine_id", v.quarantine_id}, {"reason", why}, {"classification", classification}};
-  if (!envelope.sender.empty() && !settings_.notice_relay.empty()) {
-    // The message is safe in quarantine whatever happens to the notice; a failed one is recorded.
-    auto told = notify_held(envelope, v, why, subject);
-    v.details.emplace_back("notice", told ? "sent to " + envelope.sender : "failed: " + told.error().to_string());
+  if (!item) {
+    v.quarantine_id.clear();
+    return tempfail(v, "the message could not be held", item.error());
   }
+  v.audited = true;
+  // Internet senders are never told (no backscatter to forged addresses).
+  if (notify_sender && !envelope.sender.empty() && !settings_.notice_relay.empty()) notify_held(envelope, v, why, subject);
   return v;
 }
 
-Result<void> MailGateway::notify_held(const Envelope& envelope, const GatewayVerdict& v, const std::string& reason, const std::string& subject) {
+void MailGateway::notify_held(const Envelope& envelope, const GatewayVerdict& v, const std::string& reason, const std::string& subject) {
   std::string to;
   for (const auto& r : envelope.recipients) to += (to.empty() ? "" : ", ") + r;
   std::string body =
-      "送信されたメールは、外部へ出る前の確認で保留され、まだ相手に届いていません。\n"
+      "送信されたメールは、確認のため保留され、まだ相手に届いていません。\n"
       "承認者が内容を確認し、許可した場合にのみ送信されます（情報セキュリティポリシー " + v.clause + "）。\n\n"
       "  件名: " + subject + "\n"
       "  宛先: " + to + "\n"
@@ -295,7 +354,7 @@ Result<void> MailGateway::notify_held(const Envelope& envelope, const GatewayVer
       "  保留番号: " + v.quarantine_id + "\n";
   if (!settings_.contact.empty()) body += "\n問い合わせ先: " + settings_.contact + "\n";
   body +=
-      "\n-- \nYour message was held by the mail gateway before leaving LGWAN and has not been delivered.\n"
+      "\n-- \nYour message was held by the mail gateway and has not been delivered.\n"
       "It is sent only if an approver allows it. Reason: " + reason + "; policy rule " + v.rule + ", clause " + v.clause +
       "; quarantine id " + v.quarantine_id + ".\n";
   const std::string from = settings_.notice_from.empty() ? "postmaster" : settings_.notice_from;
@@ -311,8 +370,19 @@ Result<void> MailGateway::notify_held(const Envelope& envelope, const GatewayVer
   SmtpOptions smtp{settings_.notice_relay, settings_.notice_helo};
   smtp.timeout = std::chrono::seconds(10);
   // The null sender, as for a delivery report: a notice is never answered or bounced back.
-  SANSO_TRY(send_mail(smtp, SmtpEnvelope{"", {envelope.sender}}, message));
-  return ok();
+  auto sent = send_mail(smtp, SmtpEnvelope{"", {envelope.sender}}, message);
+  // The message is safe in quarantine whatever happens to the notice; the attempt is recorded.
+  store::AuditEvent e;
+  e.actor = "milter@" + settings_.node;
+  e.action = "mail.notice";
+  e.subject = v.quarantine_id;
+  e.outcome = sent ? "sent" : "failed";
+  e.rule_id = v.rule;
+  e.clause = v.clause;
+  e.details = {{"to", envelope.sender}, {"quarantine_id", v.quarantine_id}};
+  if (!sent) e.details.emplace_back("error", sent.error().to_string());
+  auto logged = append(e);
+  if (!logged) log::error("mail gateway: the notice for " + v.quarantine_id + " could not be recorded in the audit log: " + logged.error().to_string());
 }
 
 Result<bool> MailGateway::seen_before(const std::string& sender) {
@@ -351,11 +421,15 @@ store::AuditEvent MailGateway::audit_event(const Envelope& envelope, const Gatew
   std::string rcpts;
   for (const auto& r : envelope.recipients) rcpts += (rcpts.empty() ? "" : ",") + r;
   e.details.insert(e.details.begin() + 2, {"recipients", rcpts});
+  if (!envelope.client.empty()) e.details.emplace_back("client", envelope.client);
   return e;
 }
 
 Result<void> MailGateway::audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v) {
-  const store::AuditEvent e = audit_event(envelope, v, sha256_hex(raw));
+  return append(audit_event(envelope, v, sha256_hex(raw)));
+}
+
+Result<void> MailGateway::append(const store::AuditEvent& e) {
   // The quarantine's connection, under its lock: puts on other threads never interleave.
   return store_.with_database([&](store::Database& db) -> Result<void> {
     SANSO_TRY(log_.append_now(db, e));

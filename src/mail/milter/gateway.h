@@ -1,10 +1,15 @@
 // The mail gateway's decisions (issue #7), apart from the milter protocol so they can be tested and
-// reused: one message with its envelope in, what Postfix must do with it out. Direction comes from
-// the policy's zone mail domains; every decision rests on a policy rule and clause and is appended
-// to the audit log; an original is in quarantine before a sanitized copy or a hold is answered;
-// any failure is a temporary failure, so the sender retries and nothing is lost.
+// reused: one message with its envelope in, what Postfix must do with it out. The source zone comes
+// from the network — the SMTP client's address against the policy's zone cidrs, or the Postfix
+// listener it arrived on where the administrator maps one — never from the envelope sender, which
+// is only a claim checked against it; the destination zones come from the recipients' domains.
+// Every decision rests on a policy rule and clause, is enforced as it says (deny → refused,
+// approve → held, sanitize → sanitized or inspected, allow → passed) and is appended to the audit
+// log; an original is in quarantine before a sanitized copy or a hold is answered; any failure is a
+// temporary failure, so the sender retries and nothing is lost.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,14 +37,22 @@ class AuditLog;
 namespace sanso::mail {
 
 struct Envelope {
-  std::string client;   // "mail.example.net [203.0.113.5]"
+  std::string client;          // the client's host name as the MTA resolved it ("mail.example.net"), for the record only
+  std::string client_address;  // the SMTP client's IP address from the MTA's connection ("203.0.113.5"); empty: unknown
+  std::string daemon_name;     // Postfix's {daemon_name} (milter_macro_daemon_name) of the listener; empty: none
   std::string sender;   // MAIL FROM address without <>; empty for bounces
   std::vector<std::string> recipients;
   std::string queue_id;
 };
 
 struct GatewaySettings {
-  SanitizeOptions sanitize;                // inbound internet → LGWAN
+  SanitizeOptions sanitize;                // mail the policy says to sanitize (internet → LGWAN)
+  // Postfix listeners by {daemon_name} → the zone whose clients they serve ([mail] listener_zones),
+  // for LGWAN mail that reaches the gateway through a relay whose address is in no zone.
+  std::map<std::string, std::string> listener_zones;
+  // A client outside the city's zones that claims a city mail domain as its envelope sender:
+  // "reject" (550 5.7.1, recorded as refused) or "internet" (handled as the internet mail it is).
+  std::string outside_city_sender = "reject";
   std::string unmarked_level = "1";        // the classification of outgoing mail nobody marked
   std::string identifier_action = "hold";  // 個人番号/法人番号 in outgoing mail: "hold" or "reject"
   bool strict_on_auth_failure = true;      // SPF/DKIM/DMARC failure: attachments removed, not rebuilt
@@ -63,7 +76,7 @@ struct GatewayVerdict {
   std::string quarantine_id;
   std::string direction;          // "internet→lgwan"
   std::string rule, clause;
-  std::string outcome;            // as audited: "sanitized", "rejected", "held", "accepted", "tempfail"
+  std::string outcome;            // as audited: "sanitized", "rejected", "refused", "held", "accepted", "tempfail"
   bool audited = false;           // its record was committed with the quarantined original
   std::vector<std::pair<std::string, std::string>> details;  // for the audit record
 };
@@ -79,16 +92,27 @@ class MailGateway {
   GatewayVerdict process(const Envelope& envelope, std::string_view raw);
 
  private:
+  // Where the message comes from, by the network: a zone id, and how it was found.
+  struct Source {
+    std::string zone;
+    std::string basis;    // "address 10.20.1.5 in zone lgwan (10.20.0.0/16)", for the record
+    std::string refusal;  // non-empty: the network facts contradict each other; refuse
+  };
+  Source source_of(const Envelope& envelope) const;
   GatewayVerdict decide(const Envelope& envelope, std::string_view raw);
-  GatewayVerdict inbound(const Envelope& envelope, std::string_view raw, GatewayVerdict v);
-  GatewayVerdict outbound(const Envelope& envelope, std::string_view raw, GatewayVerdict v);
-  // Stores the original and answers with a hold (discarded here, released after approval).
+  // 無害化: text-only mail with rebuilt attachments, the original kept.
+  GatewayVerdict sanitize(const Envelope& envelope, std::string_view raw, GatewayVerdict v, bool from_internet);
+  // Stores the original and answers with a hold (discarded here, released after approval). The
+  // item, its audit record and the sender's count commit together; the sender of city mail is told
+  // only after that commit, so a retried message is never held or announced twice.
   GatewayVerdict hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification,
-                      const std::string& subject, const std::string& message_id);
+                      const std::string& subject, const std::string& message_id, bool notify_sender);
   Result<void> audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v);
+  Result<void> append(const store::AuditEvent& event);
   store::AuditEvent audit_event(const Envelope& envelope, const GatewayVerdict& v, std::string input_sha256) const;
-  // Tells the sender of held outgoing mail what happened, why, and its quarantine id.
-  Result<void> notify_held(const Envelope& envelope, const GatewayVerdict& v, const std::string& reason, const std::string& subject);
+  // Tells the sender of held city mail what happened, why, and its quarantine id; the attempt is
+  // recorded (mail.notice) after the fact.
+  void notify_held(const Envelope& envelope, const GatewayVerdict& v, const std::string& reason, const std::string& subject);
   // Whether mail from this address was delivered before (a read; the count is kept by
   // count_sender, in the transaction that keeps the message).
   Result<bool> seen_before(const std::string& sender);

@@ -2,6 +2,9 @@
 
 #include <libmilter/mfapi.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cstring>
 #include <map>
 #include <memory>
@@ -19,7 +22,7 @@ MailGateway* g_gateway = nullptr;
 // One SMTP connection's state; a connection may carry several messages.
 struct Session {
   Envelope envelope;
-  std::string client;
+  std::string client, client_address, daemon_name;
   std::string raw;
   std::vector<std::string> header_names;  // in order, for deleting them on replace
   unsigned long no_reply = 0;             // the SMFIP_NR_* steps the MTA agreed not to wait for
@@ -28,6 +31,8 @@ struct Session {
   void reset() {
     envelope = Envelope{};
     envelope.client = client;
+    envelope.client_address = client_address;
+    envelope.daemon_name = daemon_name;
     raw.clear();
     header_names.clear();
   }
@@ -60,13 +65,30 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, 
   return SMFIS_CONTINUE;
 }
 
-sfsistat on_connect(SMFICTX* ctx, char* host, _SOCK_ADDR*) {
+// The client's address as the MTA saw the TCP connection: the fact the source zone rests on.
+// Anything but an IPv4/IPv6 socket (a local submission) gives none, which counts as the internet.
+std::string address_of(const _SOCK_ADDR* a) {
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (a == nullptr) return "";
+  if (a->sa_family == AF_INET) {
+    if (inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(a)->sin_addr, text, sizeof text) != nullptr) return text;
+  } else if (a->sa_family == AF_INET6) {
+    if (inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(a)->sin6_addr, text, sizeof text) != nullptr) return text;
+  }
+  return "";
+}
+
+sfsistat on_connect(SMFICTX* ctx, char* host, _SOCK_ADDR* address) {
   Session* s = session(ctx);
   if (s == nullptr) {  // an MTA that did not negotiate
     s = new Session();
     smfi_setpriv(ctx, s);
   }
   s->client = host != nullptr ? host : "";
+  s->client_address = address_of(address);
+  // Postfix's milter_macro_daemon_name of the listener (sent with the connect macros by default).
+  const char* daemon = smfi_getsymval(ctx, const_cast<char*>("{daemon_name}"));
+  s->daemon_name = daemon != nullptr ? daemon : "";
   s->reset();
   return s->answer(SMFIS_CONTINUE, SMFIP_NR_CONN);
 }

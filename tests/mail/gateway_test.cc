@@ -1,0 +1,270 @@
+// The gateway's decisions without Postfix: an envelope with the client's address and listener as
+// the milter hands them over, the example city's policy, a real store and audit log. Beside the
+// real-Postfix tests (milter_test.cc), these reach every zone pair and every way a network fact
+// and a claim can disagree.
+#include "mail/milter/gateway.h"
+
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "audit/log.h"
+#include "core/clock.h"
+#include "policy/decide.h"
+#include "policy/load.h"
+#include "quarantine/quarantine.h"
+#include "store/database.h"
+#include "store/schema.h"
+#include "support/smtp_sink.h"
+#include "support/test_store.h"
+
+namespace sanso::mail {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kPlain = "From: someone\r\nSubject: hello\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nhello\r\n";
+
+class GatewayDecisions : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto loaded = policy::load_policy_file(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml");
+    ASSERT_TRUE(loaded && loaded->policy) << "the example policy did not load";
+    policy_ = std::make_unique<policy::Policy>(*loaded->policy);
+    auto compiled = policy::CompiledPolicy::compile(*policy_, system_clock().today());
+    ASSERT_TRUE(compiled) << compiled.error().to_string();
+    compiled_ = std::make_unique<policy::CompiledPolicy>(std::move(compiled).value());
+    store_dir_ = std::make_unique<sanso::testing::TestStore>(store::Backend::kSqlite);
+    open_gateway(GatewaySettings{});
+  }
+
+  void open_gateway(GatewaySettings settings) {
+    gateway_.reset();
+    quarantine_.reset();
+    log_.reset();
+    auto db = store_dir_->open();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(store::migrate(*db));
+    audit::LogOptions lo;
+    lo.node = "gw-test";
+    log_ = std::make_unique<audit::AuditLog>(lo);
+    quarantine::QuarantineStore::Options o;
+    o.settings.retention.default_days = 30;
+    o.blob_dir = (store_dir_->dir() / "blobs").string();
+    o.key_file = (store_dir_->dir() / "quarantine.key").string();
+    o.audit = log_.get();
+    auto q = quarantine::QuarantineStore::open(std::move(db), o);
+    ASSERT_TRUE(q) << q.error().to_string();
+    quarantine_ = std::move(q).value();
+    settings.node = "gw-test";
+    settings.sanitize.lang = "ja";
+    gateway_ = std::make_unique<MailGateway>(*policy_, *compiled_, *quarantine_, *log_, settings);
+  }
+
+  GatewayVerdict run(const std::string& address, const std::string& sender, const std::string& rcpt, const std::string& raw = kPlain,
+                     const std::string& daemon = "") {
+    Envelope e;
+    e.client_address = address;
+    e.daemon_name = daemon;
+    e.sender = sender;
+    e.recipients = {rcpt};
+    return gateway_->process(e, raw);
+  }
+
+  std::int64_t count(const std::string& sql) {
+    auto row = quarantine_->database().query_one(sql);
+    EXPECT_TRUE(row && row->has_value());
+    return row && row->has_value() ? (*row)->integer(0) : -1;
+  }
+
+  std::unique_ptr<policy::Policy> policy_;
+  std::unique_ptr<policy::CompiledPolicy> compiled_;
+  std::unique_ptr<sanso::testing::TestStore> store_dir_;
+  std::unique_ptr<audit::AuditLog> log_;
+  std::unique_ptr<quarantine::QuarantineStore> quarantine_;
+  std::unique_ptr<MailGateway> gateway_;
+};
+
+// An address inside the zone's first IPv4 network ("10.20.0.0/16" → "10.20.0.5").
+std::string address_in(const policy::Zone& z) {
+  for (const auto& cidr : z.cidrs) {
+    const std::string net = cidr.substr(0, cidr.find('/'));
+    if (net.find(':') != std::string::npos) continue;
+    return net.substr(0, net.rfind('.') + 1) + "5";
+  }
+  return "";
+}
+
+TEST_F(GatewayDecisions, EveryZonePairIsEnforcedAsThePolicyDecides) {
+  struct Source {
+    std::string zone, address, sender;
+  };
+  std::vector<Source> sources;
+  std::vector<std::pair<std::string, std::string>> destinations;  // zone, recipient
+  for (const auto& z : policy_->zones) {
+    const std::string sender = z.mail_domains.empty() ? "someone@example.org" : "staff@" + z.mail_domains.front();
+    if (!address_in(z).empty()) sources.push_back({z.id, address_in(z), sender});
+    if (!z.mail_domains.empty()) destinations.emplace_back(z.id, "user@" + z.mail_domains.front());
+  }
+  sources.push_back({"internet", "203.0.113.7", "someone@example.org"});  // an address in no zone
+  sources.push_back({"internet", "", "someone@example.org"});             // no address at all
+  destinations.emplace_back("internet", "someone@example.net");
+  ASSERT_GE(sources.size(), 5u);
+  ASSERT_GE(destinations.size(), 3u);
+
+  std::set<std::string> seen_actions;
+  for (const auto& src : sources) {
+    for (const auto& [to, rcpt] : destinations) {
+      SCOPED_TRACE(src.zone + " (" + src.address + ") → " + to);
+      const bool leaves_city = src.zone != "internet" && to == "internet";
+      auto d = compiled_->decide(policy::RequestNames{src.zone, to, "mail", leaves_city ? "1" : "", "", ""});
+      ASSERT_TRUE(d);
+      const GatewayVerdict v = run(src.address, src.sender, rcpt);
+      EXPECT_EQ(v.rule, d->rule_id());
+      EXPECT_EQ(v.clause, d->clause());
+      EXPECT_EQ(v.direction, src.zone + "→" + to);
+      seen_actions.insert(std::string(policy::to_string(d->action)));
+      switch (d->action) {
+        case policy::Action::kDeny:
+          EXPECT_EQ(v.action, GatewayVerdict::Action::kReject);
+          EXPECT_EQ(v.reply.substr(0, 5), "5.7.1");
+          break;
+        case policy::Action::kApprove:
+          EXPECT_EQ(v.action, GatewayVerdict::Action::kHold);
+          EXPECT_FALSE(v.quarantine_id.empty());
+          break;
+        case policy::Action::kSanitize:
+          // Toward the internet "sanitize" is the outbound inspection; anywhere else, 無害化.
+          EXPECT_EQ(v.action, leaves_city ? GatewayVerdict::Action::kAccept : GatewayVerdict::Action::kReplace);
+          if (!leaves_city) EXPECT_NE(v.message.find("X-Sanso-Sanitized"), std::string::npos);
+          break;
+        case policy::Action::kAllow:
+          EXPECT_EQ(v.action, GatewayVerdict::Action::kAccept);
+          break;
+      }
+    }
+  }
+  // The example policy exercises allow, sanitize and deny among these pairs.
+  EXPECT_TRUE(seen_actions.count("allow") && seen_actions.count("sanitize") && seen_actions.count("deny"));
+  // Fixed points of the example city, whatever the table above derives.
+  EXPECT_EQ(run("203.0.113.7", "a@example.net", "kikaku@city.minamata.lg.jp").action, GatewayVerdict::Action::kReplace);
+  EXPECT_EQ(run("10.20.1.9", "tanaka@city.minamata.lg.jp", "kikaku@city.minamata.lg.jp").action, GatewayVerdict::Action::kAccept);
+  EXPECT_EQ(run("10.20.1.9", "tanaka@city.minamata.lg.jp", "x@mynumber.city.minamata.lg.jp").action, GatewayVerdict::Action::kReject);
+  EXPECT_EQ(run("10.10.1.9", "staff@mynumber.city.minamata.lg.jp", "kikaku@city.minamata.lg.jp").action, GatewayVerdict::Action::kReject);
+}
+
+TEST_F(GatewayDecisions, ApprovalRulesHoldTheMessageForTheNamedRole) {
+  // 【機密性2】 leaving LGWAN: the city's rule asks the security manager's approval.
+  const std::string marked = "From: tanaka@city.minamata.lg.jp\r\nSubject: =?UTF-8?B?44CQ5qmf5a+G5oCnMuOAkeS6iOeul+ahiA==?=\r\n\r\nbudget\r\n";
+  const GatewayVerdict v = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", marked);
+  EXPECT_EQ(v.action, GatewayVerdict::Action::kHold);
+  EXPECT_EQ(v.rule, "city.lgwan-inet-mail-confidential");
+  bool named = false;
+  for (const auto& [k, val] : v.details) named = named || (k == "approver_role" && val == "security_manager");
+  EXPECT_TRUE(named);
+  auto item = quarantine_->get(v.quarantine_id);
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->state, quarantine::ItemState::kHeld);
+  EXPECT_EQ(item->classification, "機密性2");
+}
+
+TEST_F(GatewayDecisions, TheSourceZoneComesFromTheNetworkNotTheEnvelopeSender) {
+  const std::string html_exe = "From: boss@city.minamata.lg.jp\r\nSubject: pay\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                               "--b\r\nContent-Type: text/html\r\n\r\n<b>pay now</b>\r\n--b\r\nContent-Type: application/octet-stream\r\n"
+                               "Content-Disposition: attachment; filename=pay.exe\r\n\r\nMZ\r\n--b--\r\n";
+  // Once delivered unchanged as LGWAN → LGWAN mail.
+  GatewayVerdict forged = run("203.0.113.7", "boss@city.minamata.lg.jp", "kaikei@city.minamata.lg.jp", html_exe);
+  EXPECT_EQ(forged.action, GatewayVerdict::Action::kReject);
+  EXPECT_EQ(forged.outcome, "refused");
+  EXPECT_EQ(forged.rule, "gateway.forged-city-sender");
+  EXPECT_EQ(forged.clause, "6(3)②");
+  EXPECT_EQ(forged.reply.substr(0, 5), "5.7.1");
+  EXPECT_NE(forged.reply.find("6(3)(2)"), std::string::npos) << forged.reply;
+  // IPv4-mapped IPv6 is the same address, and an upper-case domain the same domain.
+  EXPECT_EQ(run("::ffff:203.0.113.7", "boss@CITY.Minamata.LG.JP", "kaikei@city.minamata.lg.jp", html_exe).outcome, "refused");
+  // No address (a local submission) is no trust either.
+  EXPECT_EQ(run("", "boss@city.minamata.lg.jp", "kaikei@city.minamata.lg.jp", html_exe).outcome, "refused");
+  // A city zone posing as another: an LGWAN host claiming the mynumber domain.
+  EXPECT_EQ(run("10.20.0.8", "x@mynumber.city.minamata.lg.jp", "kaikei@city.minamata.lg.jp").outcome, "refused");
+  // The same message from an LGWAN address, or over IPv4-mapped IPv6 from one, is internal mail.
+  EXPECT_EQ(run("10.20.0.8", "boss@city.minamata.lg.jp", "kaikei@city.minamata.lg.jp", html_exe).action, GatewayVerdict::Action::kAccept);
+  EXPECT_EQ(run("::ffff:10.20.0.8", "boss@city.minamata.lg.jp", "kaikei@city.minamata.lg.jp", html_exe).action, GatewayVerdict::Action::kAccept);
+  // Refusals are recorded with the network fact they rest on.
+  auto rows = quarantine_->database().query("SELECT record FROM audit_entries ORDER BY idx");
+  ASSERT_TRUE(rows) << rows.error().to_string();
+  int refused = 0;
+  for (const auto& r : *rows) {
+    const std::string rec = r.text(0);
+    if (rec.find("\"outcome\":\"refused\"") == std::string::npos) continue;
+    ++refused;
+    EXPECT_NE(rec.find("client address"), std::string::npos) << rec;
+  }
+  EXPECT_EQ(refused, 4);
+}
+
+TEST_F(GatewayDecisions, AForgedCitySenderCanBeHandledAsInternetMailInstead) {
+  GatewaySettings s;
+  s.outside_city_sender = "internet";
+  open_gateway(s);
+  const GatewayVerdict v = run("203.0.113.7", "boss@city.minamata.lg.jp", "kaikei@city.minamata.lg.jp");
+  EXPECT_EQ(v.action, GatewayVerdict::Action::kReplace) << "sanitized as the internet mail it is";
+  EXPECT_EQ(v.direction, "internet→lgwan");
+  bool claimed = false;
+  for (const auto& [k, val] : v.details) claimed = claimed || (k == "claimed_sender_zone" && val == "lgwan");
+  EXPECT_TRUE(claimed);
+}
+
+TEST_F(GatewayDecisions, AMappedListenerGivesTheZoneAndAContradictingAddressIsRefused) {
+  GatewaySettings s;
+  s.listener_zones = {{"lgwan", "lgwan"}};
+  open_gateway(s);
+  // A relay whose address is in no zone, on the LGWAN listener (names compare case-insensitively).
+  EXPECT_EQ(run("127.0.0.1", "tanaka@city.minamata.lg.jp", "kikaku@city.minamata.lg.jp", kPlain, "LGWAN").action, GatewayVerdict::Action::kAccept);
+  // The same sender on another listener is an internet client claiming a city domain.
+  EXPECT_EQ(run("127.0.0.1", "tanaka@city.minamata.lg.jp", "kikaku@city.minamata.lg.jp", kPlain, "internet-in").outcome, "refused");
+  // An address of the internet zone's segment reaching the LGWAN listener: the facts disagree.
+  const GatewayVerdict odd = run("10.30.2.2", "tanaka@city.minamata.lg.jp", "kikaku@city.minamata.lg.jp", kPlain, "LGWAN");
+  EXPECT_EQ(odd.outcome, "refused");
+  EXPECT_EQ(odd.rule, "gateway.source-zone");
+}
+
+TEST_F(GatewayDecisions, AHoldWhoseAuditWriteFailsLeavesNothingAndTheRetryHoldsAndNotifiesOnce) {
+  if (!fs::exists("/usr/sbin/smtp-sink")) GTEST_SKIP() << "Postfix's smtp-sink is not installed (scripts/install-deps.sh installs it)";
+  sanso::testing::SmtpSink sink(store_dir_->dir() / "sink");
+  GatewaySettings s;
+  s.notice_relay = sink.relay();
+  s.notice_from = "postmaster@city.minamata.lg.jp";
+  open_gateway(s);
+  auto& db = quarantine_->database();
+  // The audit log's table refuses writes while the flag is set: a failing disk or database.
+  ASSERT_TRUE(db.execute_script("CREATE TABLE fail_audit (x INTEGER); INSERT INTO fail_audit VALUES (1);"
+                                "CREATE TRIGGER fail_audit_entries BEFORE INSERT ON audit_entries WHEN (SELECT COUNT(*) FROM fail_audit) > 0 "
+                                "BEGIN SELECT RAISE(ABORT, 'injected audit failure'); END;"));
+  const std::string marked = "From: tanaka@city.minamata.lg.jp\r\nSubject: =?UTF-8?B?44CQ5qmf5a+G5oCnMuOAkeS6iOeul+ahiA==?=\r\n\r\nbudget\r\n";
+  const GatewayVerdict first = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", marked);
+  EXPECT_EQ(first.action, GatewayVerdict::Action::kTempfail) << "Postfix keeps the message and retries";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0) << "no item without its audit record";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(sink.messages(0).empty()) << "no notice for a hold that did not happen";
+
+  ASSERT_TRUE(db.execute_script("DELETE FROM fail_audit"));
+  const GatewayVerdict retry = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", marked);
+  EXPECT_EQ(retry.action, GatewayVerdict::Action::kHold);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+  std::vector<std::string> notices;
+  for (int i = 0; i < 50 && notices.empty(); ++i) {
+    notices = sink.messages(0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(notices.size(), 1u) << "one notice, after the retry";
+  EXPECT_NE(notices[0].find("X-Sanso-Held: " + retry.quarantine_id), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.gateway'"), 1) << "one decision: the failed one left no trace";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.notice'"), 1);
+}
+
+}  // namespace
+}  // namespace sanso::mail
