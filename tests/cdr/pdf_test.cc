@@ -266,7 +266,8 @@ TEST(CdrPdf, OnlyHarmlessActionTypesStay) {
   for (const char* kept : {"/NextPage", "/OpenAction", "/GoTo"}) EXPECT_NE(r.output.find(kept), std::string::npos) << kept;
   EXPECT_EQ(remnants(r), std::vector<std::string>{});
 
-  for (const char* open : {"<< /S /URI /URI (https://tracker.example/open) >>", "<< /S /GoTo /D [3 0 R /Fit] /Next << /S /Named /N /Print >> >>", "(a string)"}) {
+  for (const char* open : {"<< /S /URI /URI (https://tracker.example/open) >>", "<< /S /GoTo /D [3 0 R /Fit] /Next << /S /Named /N /Print >> >>",
+                           "<< /S /GoTo /D [3 0 R /Fit] /JS (app.alert\\(1\\)) >>", "(a string)"}) {
     CdrResult o = sanitize(pdf({std::string("<< /Type /Catalog /Pages 2 0 R /OpenAction ") + open + " >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                                 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"}),
                            "a.pdf", {});
@@ -299,6 +300,32 @@ TEST(CdrPdf, TrailerOrphansNameTreesAndExternalStreams) {
     EXPECT_EQ(r.output.find(gone), std::string::npos) << gone;
   }
   EXPECT_NE(r.output.find("/Dests"), std::string::npos);
+  EXPECT_EQ(remnants(r), std::vector<std::string>{});
+}
+
+// A damaged cross-reference table (one entry points at the wrong place) makes qpdf rebuild the
+// table by scanning the file, which finds an object the table never listed: it is visited too.
+TEST(CdrPdf, ObjectsFoundByRepairingTheCrossReferenceTableAreVisited) {
+  std::string out = "%PDF-1.7\n";
+  std::vector<std::size_t> at;
+  const std::vector<std::string> bodies = {"<< /Type /Catalog /Pages 2 0 R /Extra 5 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                           "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] /Annots [4 0 R] >>",
+                                           "<< /Type /Annot /Subtype /Link /Rect [0 0 1 1] /A 5 0 R >>", "<< /S /JavaScript /JS (hidden_js\\(\\)) >>"};
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    at.push_back(out.size());
+    out += std::to_string(i + 1) + " 0 obj\n" + bodies[i] + "\nendobj\n";
+  }
+  const std::size_t xref = out.size();
+  out += "xref\n0 5\n0000000000 65535 f \n";  // object 5 is not listed; object 4's offset is wrong
+  for (std::size_t i = 0; i < 4; ++i) {
+    char line[32];
+    std::snprintf(line, sizeof line, "%010zu 00000 n \n", i == 3 ? std::size_t{3} : at[i]);
+    out += line;
+  }
+  out += "trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+  CdrResult r = sanitize(out, "damaged.pdf", {});
+  ASSERT_NE(r.verdict, Verdict::blocked) << r.message;
+  EXPECT_EQ(r.output.find("hidden_js"), std::string::npos);
   EXPECT_EQ(remnants(r), std::vector<std::string>{});
 }
 

@@ -94,7 +94,7 @@ std::string disallowed_action(QPDFObjectHandle action, const CdrPolicy& policy) 
 // action with nothing chained after it. Anything else runs or fetches something on opening.
 bool harmless_open_action(QPDFObjectHandle value) {
   if (value.isArray()) return true;
-  return value.isDictionary() && is_name(value, "/S", "/GoTo") && !value.hasKey("/Next") && !value.hasKey("/JS");
+  return value.isDictionary() && is_name(value, "/S", "/GoTo") && !value.hasKey("/Next");
 }
 
 // Keys that go whatever their value, with the finding they make; none of them is needed to show
@@ -136,16 +136,25 @@ class PdfDisarmer {
 
   void run() {
     // The object table, not a walk from the root: an object nothing seems to reference can still
-    // be reached (a key this code does not follow, a reference repaired by the viewer).
-    std::vector<QPDFObjectHandle> all = pdf_.getAllObjects();
-    for (QPDFObjectHandle& obj : all) {
-      std::string kind = condemned_kind(obj.isStream() ? obj.getDict() : obj, ctx_.policy);
-      if (kind.empty()) continue;
-      condemned_.emplace(obj.getObjGen(), kind);
-      ctx_.add(kind, where_of(obj), "removed");
-    }
-    for (QPDFObjectHandle& obj : all) {
-      if (condemned_.count(obj.getObjGen()) == 0) scrub(obj, where_of(obj));
+    // be reached (a key this code does not follow, a reference repaired by the viewer). Reading
+    // an object can add to the table (qpdf rebuilds a damaged cross-reference table by scanning
+    // the file), so the table is read again until it holds nothing unvisited.
+    std::set<QPDFObjGen> visited;
+    for (;;) {
+      std::vector<QPDFObjectHandle> fresh;
+      for (QPDFObjectHandle& obj : pdf_.getAllObjects()) {
+        if (visited.insert(obj.getObjGen()).second) fresh.push_back(obj);
+      }
+      if (fresh.empty()) break;
+      for (QPDFObjectHandle& obj : fresh) {
+        std::string kind = condemned_kind(obj.isStream() ? obj.getDict() : obj, ctx_.policy);
+        if (kind.empty()) continue;
+        condemned_.emplace(obj.getObjGen(), kind);
+        ctx_.add(kind, where_of(obj), "removed");
+      }
+      for (QPDFObjectHandle& obj : fresh) {
+        if (condemned_.count(obj.getObjGen()) == 0) scrub(obj, where_of(obj));
+      }
     }
     QPDFObjectHandle trailer = pdf_.getTrailer();
     scrub(trailer, "trailer");
@@ -189,7 +198,9 @@ class PdfDisarmer {
   // The finding kind if the value under `key` must go with its key; kSilently for a reference to a
   // condemned object (reported as that object).
   std::string removed_value_kind(const std::string& key, QPDFObjectHandle value) {
-    if (key == "/OpenAction") return is_condemned(value) || !harmless_open_action(value) ? "pdf_open_action" : "";
+    if (key == "/OpenAction") {
+      return is_condemned(value) || !condemned_kind(value, ctx_.policy).empty() || !harmless_open_action(value) ? "pdf_open_action" : "";
+    }
     if (is_condemned(value)) return kSilently;
     if (key == "/A" || key == "/PA" || (key == "/Next" && value.isDictionary())) return disallowed_action(value, ctx_.policy);
     return value.isIndirect() ? "" : condemned_kind(value, ctx_.policy);
