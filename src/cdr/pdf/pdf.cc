@@ -135,6 +135,13 @@ class PdfDisarmer {
   PdfDisarmer(QPDF& pdf, const Context& ctx) : pdf_(pdf), ctx_(ctx) {}
 
   void run() {
+    QPDFObjectHandle trailer = pdf_.getTrailer();
+    scrub(trailer, "trailer");  // first: anything it reads joins the object table walked below
+    // The writer copies the trailer's keys; only the document and its metadata hang from the
+    // output's (the writer makes /Size and /ID, and drops /Encrypt).
+    for (const std::string& key : trailer.getKeys()) {
+      if (key != "/Root" && key != "/Info" && key != "/Size" && key != "/ID" && key != "/Encrypt") trailer.removeKey(key);
+    }
     // The object table, not a walk from the root: an object nothing seems to reference can still
     // be reached (a key this code does not follow, a reference repaired by the viewer). Reading
     // an object can add to the table (qpdf rebuilds a damaged cross-reference table by scanning
@@ -155,13 +162,6 @@ class PdfDisarmer {
       for (QPDFObjectHandle& obj : fresh) {
         if (condemned_.count(obj.getObjGen()) == 0) scrub(obj, where_of(obj));
       }
-    }
-    QPDFObjectHandle trailer = pdf_.getTrailer();
-    scrub(trailer, "trailer");
-    // The writer copies the trailer's keys; only the document and its metadata hang from the
-    // output's (the writer makes /Size and /ID, and drops /Encrypt).
-    for (const std::string& key : trailer.getKeys()) {
-      if (key != "/Root" && key != "/Info" && key != "/Size" && key != "/ID" && key != "/Encrypt") trailer.removeKey(key);
     }
     // A condemned object becomes null, which the format reads as absent: any reference left in a
     // place no rule covers points at nothing.
