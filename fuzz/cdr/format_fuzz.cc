@@ -1,8 +1,9 @@
 // libFuzzer targets for the CDR engine, one per format: SANSO_CDR_FORMAT picks the rebuilder
 // ("ooxml", "odf", "pdf", "rtf", "ole2", "image", "text", "archive", "pages") or "file" for the whole engine
 // with type detection. In-process here; the service runs the engine in the sandbox. Invariants:
-// only "cdr.*" errors (no stray failure kinds), a blocked file never has output, and a rebuilt
-// package or PDF is never empty.
+// only "cdr.*" errors (no stray failure kinds), a blocked file never has output, a rebuilt
+// package or PDF is never empty, and a rebuilt PDF read again by a second reader
+// (pdf_active_content: qpdf, every object) has no script, dangerous action or embedded file left.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -29,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (r.verdict == Verdict::blocked && r.reason.empty()) __builtin_trap();
     auto back = decode_result(encode_result(r));
     if (!back || back->output != r.output || back->verdict != r.verdict) __builtin_trap();
+    if (r.verdict != Verdict::blocked && r.type == "pdf" && !internal::pdf_active_content(r.output).empty()) __builtin_trap();
     return 0;
   }
   std::vector<Finding> findings;
@@ -49,5 +51,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   if (format != "text" && format != "ole2" && r->bytes.empty()) __builtin_trap();
+  if (format == "pdf" && !internal::pdf_active_content(r->bytes).empty()) __builtin_trap();
   return 0;
 }

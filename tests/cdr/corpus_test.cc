@@ -169,7 +169,7 @@ const Expected kExpected[] = {
     {"pdfjs/annotation-button-widget.pdf", "sanitized", "", "pdf_javascript pdf_xfa"},
     {"pdfjs/annotation-fileattachment.pdf", "sanitized", "", "pdf_file_attachment"},
     {"pdfjs/annotation-link-text-popup.pdf", "clean", "", ""},
-    {"pdfjs/attachment.pdf", "sanitized", "", "pdf_embedded_file pdf_open_action"},
+    {"pdfjs/attachment.pdf", "sanitized", "", "pdf_embedded_file"},  // its /OpenAction is a jump to page 1: kept
     {"pdfjs/auth-event-ef-open.pdf", "blocked", "encrypted", ""},
     {"pdfjs/doc_actions.pdf", "sanitized", "", "pdf_additional_actions pdf_javascript"},
     {"pdfjs/encrypted-attachment.pdf", "blocked", "encrypted", ""},

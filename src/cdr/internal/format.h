@@ -63,6 +63,10 @@ Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, cons
 Result<Rebuilt> sanitize_ooxml(std::string_view bytes, std::string_view type, const Context& ctx);
 Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, const Context& ctx);
 Result<Rebuilt> sanitize_pdf(std::string_view bytes, const Context& ctx);
+// A second reader for PDF outputs (tests, the fuzz oracle): every remnant of JavaScript,
+// dangerous actions, additional-action triggers, embedded or associated files and XFA in any
+// object of `pdf`, each as "object N: what"; empty when there is none.
+std::vector<std::string> pdf_active_content(std::string_view pdf);
 Result<Rebuilt> sanitize_rtf(std::string_view bytes, const Context& ctx);
 Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, const Context& ctx);
 Result<Rebuilt> sanitize_image(std::string_view bytes, std::string_view type, const Context& ctx);

@@ -1,9 +1,18 @@
-// PDF with qpdf: every object of the current revision is visited (object streams and incremental
-// updates are resolved by qpdf, hex-escaped names such as /J#61vaScript are normalised by its
-// parser); actions that run code, launch programs, submit or import data or open other files are
-// removed with the triggers that reach them (/OpenAction, /AA, /A, /Next), as are JavaScript and
-// embedded files in the name trees, XFA forms, file-attachment and rich-media annotations. The
-// file is written again from the reachable objects only, so earlier revisions and orphaned
+// PDF with qpdf: every object in the file's object table is visited, reachable or not (object
+// streams and incremental updates are resolved by qpdf, hex-escaped names such as /J#61vaScript are
+// normalised by its parser), and inside each object every nested dictionary and array, however
+// deep: a work list, not a recursion with a depth limit, so a hostile /Next chain, /Kids tree or
+// array nesting cannot hide anything below a cut-off. What must not reach the output goes
+// wherever it hangs:
+// - actions that run code, launch programs, submit or import data, open other files or play
+//   media (recognised by their content anywhere); in an action position (/A, /PA, /Next) only the
+//   action types this engine knows to be harmless stay;
+// - the triggers that run actions unasked (/AA; an /OpenAction other than a jump in the file);
+// - every path to a file's bytes: /EF and /RF of file specifications, PDF 2.0 associated files
+//   (/AF) on any object, embedded-file streams, portfolios, streams read from external files;
+// - name dictionaries keep only the trees that hold no code or files; XFA forms; annotations that
+//   carry files, media or 3D.
+// The file is written again from the reachable objects only, so earlier revisions and orphaned
 // objects are gone. Streams pass through without being decoded, so a compression bomb is never
 // expanded here.
 #define POINTERHOLDER_TRANSITION 4  // qpdf 11: std::shared_ptr everywhere
@@ -12,6 +21,7 @@
 #include <qpdf/QPDFObjectHandle.hh>
 #include <qpdf/QPDFWriter.hh>
 
+#include <map>
 #include <set>
 
 #include "cdr/internal/format.h"
@@ -23,30 +33,100 @@ std::string where_of(QPDFObjectHandle& h) {
   return h.isIndirect() ? "object " + std::to_string(h.getObjectID()) : "inline object";
 }
 
-// The finding kind of an action dictionary that must go, or "".
-std::string dangerous_action(QPDFObjectHandle action, const CdrPolicy& policy) {
-  if (!action.isDictionary()) return "";
-  QPDFObjectHandle s = action.getKey("/S");
-  if (action.hasKey("/JS")) return "pdf_javascript";
+bool is_name(QPDFObjectHandle dict, const char* key, const char* name) {
+  QPDFObjectHandle v = dict.getKey(key);
+  return v.isName() && v.getName() == name;
+}
+
+// Web and mail links are what a reader expects to follow; anything else (file:, UNC paths,
+// javascript:, a relative path resolved against a base) opens something on the reader's machine.
+bool is_web_link(QPDFObjectHandle action) {
+  QPDFObjectHandle uri = action.getKey("/URI");
+  std::string u = uri.isString() ? uri.getUTF8Value() : "";
+  std::string l;
+  for (char c : u.substr(0, 16)) l.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return l.rfind("http://", 0) == 0 || l.rfind("https://", 0) == 0 || l.rfind("mailto:", 0) == 0;
+}
+
+// The finding kind of a dictionary that must not reach the output wherever it hangs: an action
+// that runs code, launches, submits, imports, opens another file or plays media, a link the
+// policy does not allow, an embedded file stream. "" for anything else. Recognised by content,
+// since such a dictionary can hang from keys no viewer documents (and viewers still run it).
+std::string condemned_kind(QPDFObjectHandle dict, const CdrPolicy& policy) {
+  if (!dict.isDictionary()) return "";
+  if (is_name(dict, "/Type", "/EmbeddedFile")) return "pdf_embedded_file";
+  if (dict.hasKey("/JS")) return "pdf_javascript";
+  QPDFObjectHandle s = dict.getKey("/S");
   if (!s.isName()) return "";
-  std::string name = s.getName();
-  if (name == "/JavaScript") return "pdf_javascript";
+  const std::string name = s.getName();
+  if (name == "/JavaScript" || name == "/ECMAScript") return "pdf_javascript";
   if (name == "/Launch") return "pdf_launch";
   if (name == "/SubmitForm") return "pdf_submit_form";
   if (name == "/ImportData") return "pdf_import_data";
   if (name == "/GoToR") return "pdf_remote_goto";
   if (name == "/GoToE") return "pdf_embedded_goto";
-  if (name == "/RichMediaExecute") return "pdf_rich_media";
+  if (name == "/Thread" && dict.hasKey("/F")) return "pdf_remote_goto";  // a thread in another file
+  if (name == "/RichMediaExecute" || name == "/Rendition" || name == "/Movie" || name == "/Sound") return "pdf_rich_media";
   if (name == "/GoTo3DView") return "pdf_3d";
-  if (name == "/Rendition" || name == "/Movie" || name == "/Sound") return "pdf_rich_media";
-  if (name == "/URI") {
-    if (policy.remove_pdf_uri) return "pdf_uri";
-    QPDFObjectHandle uri = action.getKey("/URI");
-    std::string u = uri.isString() ? uri.getUTF8Value() : "";
-    std::string l;
-    for (char c : u.substr(0, 16)) l.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    if (l.rfind("http://", 0) != 0 && l.rfind("https://", 0) != 0 && l.rfind("mailto:", 0) != 0) return "pdf_uri";
+  if (name == "/URI" && (policy.remove_pdf_uri || !is_web_link(dict))) return "pdf_uri";
+  if (name == "/Named") {
+    // The four page moves of ISO 32000 §12.6.4.11; viewers map other names to menu commands
+    // (save, print, attach, open another file).
+    static const std::set<std::string> kPageMoves = {"/NextPage", "/PrevPage", "/FirstPage", "/LastPage"};
+    QPDFObjectHandle n = dict.getKey("/N");
+    if (!n.isName() || kPageMoves.count(n.getName()) == 0) return "pdf_named_action";
   }
+  return "";
+}
+
+// The finding kind of a value in an action position (/A, /PA, /Next) that must go: besides what
+// condemned_kind() finds, any action type not on the list of harmless ones, so a type this engine
+// has never heard of (or a viewer's private extension) does not pass.
+std::string disallowed_action(QPDFObjectHandle action, const CdrPolicy& policy) {
+  std::string kind = condemned_kind(action, policy);
+  if (!kind.empty() || !action.isDictionary()) return kind;
+  static const std::set<std::string> kHarmless = {"/GoTo", "/GoToDp", "/Thread", "/URI", "/Named", "/Hide", "/SetOCGState", "/Trans", "/ResetForm"};
+  QPDFObjectHandle s = action.getKey("/S");
+  return s.isName() && kHarmless.count(s.getName()) == 0 ? "pdf_unknown_action" : "";
+}
+
+// An /OpenAction stays only as a jump within the document: an explicit destination, or a GoTo
+// action with nothing chained after it. Anything else runs or fetches something on opening.
+bool harmless_open_action(QPDFObjectHandle value) {
+  if (value.isArray()) return true;
+  return value.isDictionary() && is_name(value, "/S", "/GoTo") && !value.hasKey("/Next");
+}
+
+// Keys that go whatever their value, with the finding they make; none of them is needed to show
+// the document.
+const char* removed_key_kind(const std::string& key, bool stream_dictionary) {
+  if (key == "/AA") return "pdf_additional_actions";
+  if (key == "/AF") return "pdf_associated_file";
+  if (key == "/EF" || key == "/RF" || key == "/Collection") return "pdf_embedded_file";
+  if (key == "/XFA") return "pdf_xfa";
+  if (stream_dictionary && (key == "/F" || key == "/FFilter" || key == "/FDecodeParms")) return "pdf_external_stream";
+  return nullptr;
+}
+
+// The name trees a name dictionary keeps: destinations, appearances, page templates, web-capture
+// ids. /JavaScript, /EmbeddedFiles, /AlternatePresentations, /Renditions and unknown trees go.
+std::string removed_name_tree_kind(const std::string& key) {
+  static const std::set<std::string> kKept = {"/Dests", "/AP", "/Pages", "/Templates", "/IDS", "/URLS"};
+  if (kKept.count(key)) return "";
+  if (key == "/JavaScript") return "pdf_javascript";
+  if (key == "/EmbeddedFiles") return "pdf_embedded_file";
+  if (key == "/AlternatePresentations" || key == "/Renditions") return "pdf_rich_media";
+  return "pdf_name_tree";
+}
+
+std::string annotation_kind(QPDFObjectHandle annotation) {
+  if (!annotation.isDictionary()) return "";
+  QPDFObjectHandle sub = annotation.getKey("/Subtype");
+  if (!sub.isName()) return "";
+  const std::string st = sub.getName();
+  if (st == "/FileAttachment") return "pdf_file_attachment";
+  if (st == "/RichMedia" || st == "/Movie" || st == "/Sound" || st == "/Screen") return "pdf_rich_media";
+  if (st == "/3D") return "pdf_3d";
   return "";
 }
 
@@ -55,116 +135,152 @@ class PdfDisarmer {
   PdfDisarmer(QPDF& pdf, const Context& ctx) : pdf_(pdf), ctx_(ctx) {}
 
   void run() {
-    QPDFObjectHandle root = pdf_.getRoot();
-    strip_key(root, "/OpenAction", "pdf_open_action", "catalog");
-    if (root.hasKey("/Names")) {
-      QPDFObjectHandle names = root.getKey("/Names");
-      if (names.isDictionary()) {
-        strip_key(names, "/JavaScript", "pdf_javascript", "catalog /Names");
-        strip_key(names, "/EmbeddedFiles", "pdf_embedded_file", "catalog /Names");
+    QPDFObjectHandle trailer = pdf_.getTrailer();
+    scrub(trailer, "trailer");  // first: anything it reads joins the object table walked below
+    // The writer copies the trailer's keys; only the document and its metadata hang from the
+    // output's (the writer makes /Size and /ID, and drops /Encrypt).
+    for (const std::string& key : trailer.getKeys()) {
+      if (key != "/Root" && key != "/Info" && key != "/Size" && key != "/ID" && key != "/Encrypt") trailer.removeKey(key);
+    }
+    // The object table, not a walk from the root: an object nothing seems to reference can still
+    // be reached (a key this code does not follow, a reference repaired by the viewer). Reading
+    // an object can add to the table (qpdf rebuilds a damaged cross-reference table by scanning
+    // the file), so the table is read again until it holds nothing unvisited.
+    std::set<QPDFObjGen> visited;
+    for (;;) {
+      std::vector<QPDFObjectHandle> fresh;
+      for (QPDFObjectHandle& obj : pdf_.getAllObjects()) {
+        if (visited.insert(obj.getObjGen()).second) fresh.push_back(obj);
+      }
+      if (fresh.empty()) break;
+      for (QPDFObjectHandle& obj : fresh) {
+        std::string kind = condemned_kind(obj.isStream() ? obj.getDict() : obj, ctx_.policy);
+        if (kind.empty()) continue;
+        condemned_.emplace(obj.getObjGen(), kind);
+        ctx_.add(kind, where_of(obj), "removed");
+      }
+      for (QPDFObjectHandle& obj : fresh) {
+        if (condemned_.count(obj.getObjGen()) == 0) scrub(obj, where_of(obj));
       }
     }
-    if (root.hasKey("/AcroForm")) {
-      QPDFObjectHandle form = root.getKey("/AcroForm");
-      if (form.isDictionary()) strip_key(form, "/XFA", "pdf_xfa", "catalog /AcroForm");
-    }
-    strip_key(root, "/Collection", "pdf_embedded_file", "catalog");  // portfolios
-    // Triggers first, while every action still shows what it is; then the actions themselves.
-    std::vector<QPDFObjectHandle> all = pdf_.getAllObjects();
-    for (QPDFObjectHandle& obj : all) walk(obj, [this](QPDFObjectHandle h) { visit(h); });
-    for (QPDFObjectHandle& obj : all) walk(obj, [this](QPDFObjectHandle h) { neutralise_action(h); });
+    // A condemned object becomes null, which the format reads as absent: any reference left in a
+    // place no rule covers points at nothing.
+    for (const auto& [og, kind] : condemned_) pdf_.replaceObject(og, QPDFObjectHandle::newNull());
   }
 
  private:
-  void strip_key(QPDFObjectHandle dict, const std::string& key, const std::string& kind, const std::string& where) {
-    if (dict.isDictionary() && dict.hasKey(key)) {
-      dict.removeKey(key);
-      ctx_.add(kind, where + " " + key, "removed");
+  struct Pending {
+    QPDFObjectHandle container;  // a dictionary or array inside `root`
+    std::string root;            // "object 12", "trailer"
+    std::string where;           // "object 12 /A /Next [3]"
+    bool stream_dictionary;
+    bool next_array;  // the array of a /Next: an action list
+  };
+
+  void scrub(QPDFObjectHandle obj, const std::string& where) {
+    std::vector<Pending> todo;
+    todo.push_back({obj.isStream() ? obj.getDict() : obj, where, where, obj.isStream(), false});
+    while (!todo.empty()) {
+      Pending p = std::move(todo.back());
+      todo.pop_back();
+      if (p.container.isDictionary()) scrub_dictionary(p, todo);
+      if (p.container.isArray()) scrub_array(p, todo);
     }
   }
 
-  // Calls `f` on an indirect object and on every direct dictionary inside it (an annotation's
-  // inline /A, an action's inline /Next), depth-first.
-  template <typename F>
-  void walk(QPDFObjectHandle obj, const F& f, int depth = 0) {
-    if (depth > 64) return;
-    f(obj);
-    QPDFObjectHandle dict = obj.isStream() ? obj.getDict() : obj;
-    auto child = [&](QPDFObjectHandle v) {
-      if (!v.isIndirect() && (v.isDictionary() || v.isArray())) walk(v, f, depth + 1);
-    };
-    if (dict.isDictionary()) {
-      for (const std::string& k : dict.getKeys()) child(dict.getKey(k));
-    } else if (dict.isArray()) {
-      for (int i = 0; i < dict.getArrayNItems(); ++i) child(dict.getArrayItem(i));
+  // Where a child is, shortened in a deep nest so a finding stays readable.
+  static std::string path(const Pending& p, const std::string& step) { return (p.where.size() < 120 ? p.where : p.root + " …") + " " + step; }
+
+  static constexpr const char* kSilently = "-";
+
+  bool is_condemned(QPDFObjectHandle& value) const { return value.isIndirect() && condemned_.count(value.getObjGen()) > 0; }
+
+  // The finding kind if the value under `key` must go with its key; kSilently for a reference to a
+  // condemned object (reported as that object).
+  std::string removed_value_kind(const std::string& key, QPDFObjectHandle value) {
+    if (key == "/OpenAction") {
+      return is_condemned(value) || !condemned_kind(value, ctx_.policy).empty() || !harmless_open_action(value) ? "pdf_open_action" : "";
     }
+    if (is_condemned(value)) return kSilently;
+    if (key == "/A" || key == "/PA" || (key == "/Next" && value.isDictionary())) return disallowed_action(value, ctx_.policy);
+    return value.isIndirect() ? "" : condemned_kind(value, ctx_.policy);
   }
 
-  void visit(QPDFObjectHandle obj) {
-    QPDFObjectHandle dict = obj.isStream() ? obj.getDict() : obj;
-    if (!dict.isDictionary()) return;
-    std::string where = where_of(obj);
-    strip_key(dict, "/AA", "pdf_additional_actions", where);
-    if (dict.hasKey("/A") && !dangerous_action(dict.getKey("/A"), ctx_.policy).empty()) {
-      ctx_.add(dangerous_action(dict.getKey("/A"), ctx_.policy), where + " /A", "removed");
-      dict.removeKey("/A");
-    }
-    if (dict.hasKey("/Next")) {
-      QPDFObjectHandle next = dict.getKey("/Next");
-      std::string kind = dangerous_action(next, ctx_.policy);
-      if (next.isArray()) {
-        for (int i = 0; i < next.getArrayNItems() && kind.empty(); ++i) kind = dangerous_action(next.getArrayItem(i), ctx_.policy);
-      }
+  void scrub_dictionary(const Pending& p, std::vector<Pending>& todo) {
+    QPDFObjectHandle dict = p.container;
+    for (const std::string& key : dict.getKeys()) {
+      QPDFObjectHandle value = dict.getKey(key);
+      const std::string at = path(p, key);
+      const char* fixed = removed_key_kind(key, p.stream_dictionary);
+      std::string kind = fixed != nullptr ? fixed : removed_value_kind(key, value);
       if (!kind.empty()) {
-        ctx_.add(kind, where + " /Next", "removed");
-        dict.removeKey("/Next");
+        dict.removeKey(key);
+        if (kind != kSilently) ctx_.add(kind, at, "removed");
+        continue;
       }
-    }
-    // Annotations that carry files, media or 3D leave the page.
-    if (dict.hasKey("/Annots")) {
-      QPDFObjectHandle annots = dict.getKey("/Annots");
-      if (annots.isArray()) {
-        for (int i = annots.getArrayNItems() - 1; i >= 0; --i) {
-          QPDFObjectHandle a = annots.getArrayItem(i);
-          if (!a.isDictionary()) continue;
-          QPDFObjectHandle sub = a.getKey("/Subtype");
-          if (!sub.isName()) continue;
-          std::string st = sub.getName();
-          std::string kind = st == "/FileAttachment" ? "pdf_file_attachment"
-                             : (st == "/RichMedia" || st == "/Movie" || st == "/Sound" || st == "/Screen") ? "pdf_rich_media"
-                             : st == "/3D"                                                                  ? "pdf_3d"
-                                                                                                            : "";
-          if (!kind.empty()) {
-            ctx_.add(kind, where_of(a), "removed");
-            annots.eraseItem(i);
-          }
-        }
+      if (key == "/Names") filter_name_dictionary(value, at);
+      if (key == "/Annots") filter_annotations(value, at);
+      if (key == "/Next" && value.isArray()) {
+        todo.push_back({value, p.root, at, false, true});  // an indirect one too: its items are actions
+      } else if (!value.isIndirect() && (value.isDictionary() || value.isArray())) {
+        todo.push_back({value, p.root, at, false, false});
       }
-    }
-    QPDFObjectHandle type = dict.getKey("/Type");
-    if (type.isName() && type.getName() == "/EmbeddedFile" && obj.isStream()) {
-      // Unreachable once the name tree and annotations are gone; emptied in case a field still
-      // points at it.
-      obj.replaceStreamData("", QPDFObjectHandle::newNull(), QPDFObjectHandle::newNull());
     }
   }
 
-  // An action still referenced from somewhere we did not cut (a name tree, a field) becomes a
-  // named action no viewer knows, which viewers ignore.
-  void neutralise_action(QPDFObjectHandle obj) {
-    QPDFObjectHandle dict = obj.isStream() ? obj.getDict() : obj;
-    std::string kind = dangerous_action(dict, ctx_.policy);
-    if (kind.empty()) return;
-    for (const std::string& k : dict.getKeys()) {
-      if (k != "/Type") dict.removeKey(k);
+  void scrub_array(const Pending& p, std::vector<Pending>& todo) {
+    QPDFObjectHandle array = p.container;
+    std::vector<QPDFObjectHandle> items = array.getArrayAsVector();
+    std::vector<QPDFObjectHandle> kept;  // rebuilt in one pass: erasing one by one is quadratic
+    kept.reserve(items.size());
+    bool changed = false;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      QPDFObjectHandle& item = items[i];
+      const std::string at = path(p, "[" + std::to_string(i) + "]");
+      std::string kind = is_condemned(item) ? kSilently : p.next_array ? disallowed_action(item, ctx_.policy) : item.isIndirect() ? "" : condemned_kind(item, ctx_.policy);
+      if (!kind.empty()) {
+        // An action list simply gets shorter; elsewhere (a name tree's key/value pairs) the slot
+        // stays, as null, so the array keeps its shape.
+        if (!p.next_array) kept.push_back(QPDFObjectHandle::newNull());
+        changed = true;
+        if (kind != kSilently) ctx_.add(kind, at, "removed");
+        continue;
+      }
+      kept.push_back(item);
+      if (!item.isIndirect() && (item.isDictionary() || item.isArray())) todo.push_back({item, p.root, at, false, false});
     }
-    dict.replaceKey("/S", QPDFObjectHandle::newName("/Named"));
-    dict.replaceKey("/N", QPDFObjectHandle::newName("/SansoRemoved"));
-    ctx_.add(kind, where_of(obj), "neutralised");
+    if (changed) array.setArrayFromVector(kept);
+  }
+
+  void filter_name_dictionary(QPDFObjectHandle names, const std::string& at) {
+    if (!names.isDictionary()) return;  // a name tree node's /Names is an array: scrubbed as one
+    for (const std::string& key : names.getKeys()) {
+      std::string kind = removed_name_tree_kind(key);
+      if (kind.empty()) continue;
+      names.removeKey(key);
+      ctx_.add(kind, at + " " + key, "removed");
+    }
+  }
+
+  // Annotations that carry files, media or 3D leave the page.
+  void filter_annotations(QPDFObjectHandle annots, const std::string& at) {
+    if (!annots.isArray()) return;
+    std::vector<QPDFObjectHandle> items = annots.getArrayAsVector();
+    std::vector<QPDFObjectHandle> kept;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      std::string kind = annotation_kind(items[i]);
+      if (kind.empty()) {
+        kept.push_back(items[i]);
+      } else {
+        ctx_.add(kind, items[i].isIndirect() ? where_of(items[i]) : at + " [" + std::to_string(i) + "]", "removed");
+      }
+    }
+    if (kept.size() != items.size()) annots.setArrayFromVector(kept);
   }
 
   QPDF& pdf_;
   const Context& ctx_;
+  std::map<QPDFObjGen, std::string> condemned_;
 };
 
 }  // namespace
@@ -184,6 +300,9 @@ Result<Rebuilt> sanitize_pdf(std::string_view bytes, const Context& ctx) {
   try {
     if (pdf.isEncrypted()) ctx.add("pdf_encryption_removed", "trailer /Encrypt", "removed");
     PdfDisarmer(pdf, ctx).run();
+    if (!pdf.getTrailer().getKey("/Root").isDictionary()) {
+      return blocked("active-content", where, "the PDF's document catalog is itself an action or an embedded file: nothing of the document would remain");
+    }
     QPDFWriter writer(pdf);
     writer.setOutputMemory();
     writer.setPreserveEncryption(false);
