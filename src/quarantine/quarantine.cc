@@ -1,6 +1,7 @@
 #include "quarantine/quarantine.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sodium.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "core/log.h"
 #include "quarantine/internal/sealed_blob.h"
 
 namespace sanso::quarantine {
@@ -60,7 +62,7 @@ std::string new_item_id(std::int64_t now) {
 
 constexpr const char* kItemColumns =
     "id, sha256, size, origin_kind, message_id, envelope_from, envelope_to, subject, file_name, uploader, "
-    "verdict, reason, report, classification, received_at, expires_at, state, state_changed_at, damage";
+    "verdict, reason, report, classification, received_at, expires_at, state, state_changed_at, damage, approver_role";
 
 Item item_from(const store::Row& r) {
   Item it;
@@ -83,6 +85,7 @@ Item item_from(const store::Row& r) {
   it.state = parse_state(r.text(16)).value_or(ItemState::kDamaged);
   it.state_changed_at = r.integer(17);
   it.damage = r.text(18);
+  it.approver_role = r.text(19);
   return it;
 }
 
@@ -262,17 +265,18 @@ struct QuarantineStore::Impl {
     }
     SANSO_TRY(db->execute(
         std::string("INSERT INTO quarantine_items (") + kItemColumns +
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         {it.id, it.sha256, it.size, std::string(it.origin.kind == Origin::Kind::kMail ? "mail" : "file"),
          it.origin.message_id, it.origin.envelope_from, join_lines(it.origin.envelope_to), it.origin.subject,
          it.origin.file_name, it.origin.uploader, it.verdict, it.reason, it.report_json, it.classification,
-         it.received_at, it.expires_at, std::string(to_string(it.state)), it.state_changed_at, std::string()}));
+         it.received_at, it.expires_at, std::string(to_string(it.state)), it.state_changed_at, std::string(), it.approver_role}));
     auto e = event(p.actor.empty() ? options.node : p.actor, "quarantine.store", it, it.verdict);
     e.details = {{"origin", it.origin.kind == Origin::Kind::kMail ? "mail" : "file"},
                  {"size", std::to_string(it.size)},
                  {"reason", it.reason}};
     if (!it.origin.message_id.empty()) e.details.emplace_back("message_id", it.origin.message_id);
     if (!it.origin.file_name.empty()) e.details.emplace_back("file_name", it.origin.file_name);
+    if (!it.approver_role.empty()) e.details.emplace_back("approver_role", it.approver_role);
     SANSO_TRY(audit(e));
     if (p.with_item) SANSO_TRY(p.with_item(*db, it));
     return ok();
@@ -404,6 +408,7 @@ Result<Item> QuarantineStore::put(Submission s) {
   it.reason = std::move(s.reason);
   it.report_json = std::move(s.report_json);
   it.classification = std::move(s.classification);
+  it.approver_role = std::move(s.approver_role);
   it.received_at = m.now();
   it.expires_at = it.received_at + std::int64_t{86400} * m.options.settings.retention.days_for(it.verdict);
   it.state = ItemState::kHeld;
@@ -527,7 +532,9 @@ Result<ReleaseRequest> decide_release(auto& m, const std::string& id, const Acto
   }
   auto request = SANSO_TRY(m.open_request(id));
   if (!request) return make_error("quarantine.state", id, "the release request is missing");
-  const auto& roles = m.options.settings.approver_roles;
+  // The role the policy rule named for this item decides it; otherwise any approver role.
+  const std::vector<std::string> named{item.approver_role};
+  const auto& roles = item.approver_role.empty() ? m.options.settings.approver_roles : named;
   std::string role;
   for (const auto& r : actor.roles) {
     if (std::find(roles.begin(), roles.end(), r) != roles.end()) {
@@ -539,7 +546,9 @@ Result<ReleaseRequest> decide_release(auto& m, const std::string& id, const Acto
     std::string list;
     for (const auto& r : roles) list += (list.empty() ? "" : ", ") + r;
     return m.refused(tx, actor, approve ? "quarantine.approve" : "quarantine.deny", item,
-                     make_error("quarantine.forbidden", id, "'" + actor.name + "' holds none of the approver roles (" + list + ")"));
+                     make_error("quarantine.forbidden", id,
+                                "'" + actor.name + "' holds none of the approver roles (" + list + ")" +
+                                    (item.approver_role.empty() ? "" : ": the policy rule that held this item names its approver")));
   }
   if (actor.name == request->requested_by) {
     return m.refused(tx, actor, approve ? "quarantine.approve" : "quarantine.deny", item,
@@ -595,18 +604,45 @@ std::string process_start(pid_t pid) {
   return "";
 }
 
-std::string this_claimant(const std::string& node) {
-  const pid_t pid = getpid();
-  return node + " pid " + std::to_string(pid) + " start " + process_start(pid);
+std::string first_line(const char* path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
 }
 
-// Whether the claimant of a release on this node still runs.
-bool claimant_alive(const std::string& claimed_by, const std::string& node) {
-  std::istringstream in(claimed_by.substr(node.size()));
-  std::string pid_word, start_word, start;
+// This machine and boot: a claim made under another boot died with it; a claim of another
+// machine (two nodes of one PostgreSQL store, perhaps with one node name) cannot be checked here.
+std::string this_host() {
+  static const std::string host = first_line("/etc/machine-id") + "/" + first_line("/proc/sys/kernel/random/boot_id");
+  return host;
+}
+
+// "<node> host <machine-id>/<boot-id> pid <pid> start <ticks>"
+std::string this_claimant(const std::string& node) {
+  const pid_t pid = getpid();
+  return node + " host " + this_host() + " pid " + std::to_string(pid) + " start " + process_start(pid);
+}
+
+enum class Claimant { kAlive, kDead, kUnknown };
+
+Claimant claimant_state(const std::string& claimed_by) {
+  const auto at = claimed_by.find(" host ");
+  if (at == std::string::npos) return Claimant::kUnknown;
+  std::istringstream in(claimed_by.substr(at + 6));
+  std::string host, pid_word, start_word, start;
   long pid = 0;
-  if (!(in >> pid_word >> pid >> start_word >> start) || pid <= 0) return false;
-  return process_start(static_cast<pid_t>(pid)) == start;
+  if (!(in >> host >> pid_word >> pid >> start_word) || pid <= 0) return Claimant::kUnknown;
+  std::getline(in >> std::ws, start);
+  const std::string machine = host.substr(0, host.find('/'));
+  const std::string here = this_host();
+  if (machine.empty() || machine != here.substr(0, here.find('/'))) return Claimant::kUnknown;
+  if (host != here) return Claimant::kDead;  // made before this machine's last boot
+  // kill(pid, 0) sees processes that /proc may hide (hidepid) or that belong to another user.
+  if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return Claimant::kDead;
+  const std::string now_start = process_start(static_cast<pid_t>(pid));
+  if (!now_start.empty() && !start.empty() && now_start != start) return Claimant::kDead;  // the pid was reused
+  return Claimant::kAlive;
 }
 
 }  // namespace
@@ -664,41 +700,53 @@ Result<ReleaseRequest> QuarantineStore::release(const std::string& id, const Act
   return *updated;
 }
 
-Result<int> QuarantineStore::recover_interrupted_releases(std::chrono::seconds other_nodes_after) {
+Result<int> QuarantineStore::recover_interrupted_releases(std::chrono::seconds other_hosts_after) {
   Impl& m = *impl_;
   std::lock_guard lock(m.db_mu);
   auto rows = SANSO_TRY(m.db->query(std::string("SELECT ") + kItemColumns + " FROM quarantine_items WHERE state = 'releasing'"));
   int resolved = 0;
   for (const auto& row : rows) {
     const Item item = item_from(row);
-    auto tx = SANSO_TRY(Transaction::begin(*m.db));
-    auto request = SANSO_TRY(m.open_request(item.id));
-    auto claim = SANSO_TRY(m.db->query_one("SELECT claimed_by, claimed_at FROM quarantine_releases WHERE id = ?",
-                                            {request ? request->id : std::int64_t{-1}}));
-    const std::string claimed_by = claim ? claim->text(0) : "";
-    const std::int64_t claimed_at = claim ? claim->integer(1) : item.state_changed_at;
-    const std::string mine = m.options.node + " pid ";
-    if (claimed_by.rfind(mine, 0) == 0) {
-      if (claimant_alive(claimed_by, m.options.node)) continue;  // still delivering
-    } else if (m.now() - claimed_at < other_nodes_after.count()) {
-      continue;  // another node's (or an unnamed) claim: wait until it is certainly stale
+    auto one = [&]() -> Result<bool> {
+      auto tx = SANSO_TRY(Transaction::begin(*m.db));
+      auto request = SANSO_TRY(m.open_request(item.id));
+      auto claim = SANSO_TRY(m.db->query_one("SELECT claimed_by, claimed_at FROM quarantine_releases WHERE id = ?",
+                                              {request ? request->id : std::int64_t{-1}}));
+      const std::string claimed_by = claim ? claim->text(0) : "";
+      // A claim from before schema version 7 has no time of its own: the item's state change is it.
+      const std::int64_t claimed_at = claim && claim->integer(1) > 0 ? claim->integer(1) : item.state_changed_at;
+      switch (claimant_state(claimed_by)) {
+        case Claimant::kAlive: return false;  // still delivering
+        case Claimant::kDead: break;
+        case Claimant::kUnknown:
+          if (m.now() - claimed_at < other_hosts_after.count()) return false;  // not certainly stale yet
+          break;
+      }
+      const bool handed_off = request && !request->released_to.empty();
+      store::AuditEvent e = m.event(m.options.node, "quarantine.release", item, handed_off ? "released" : "interrupted");
+      e.details.emplace_back("recovered", "the releasing process (" + (claimed_by.empty() ? std::string("unknown") : claimed_by) +
+                                              ") ended before recording the result");
+      if (handed_off) {
+        SANSO_TRY(m.set_state(item, ItemState::kReleasing, ItemState::kReleased));
+        SANSO_TRY(m.db->execute("UPDATE quarantine_releases SET released_by = CASE WHEN released_by = '' THEN ? ELSE released_by END, released_at = ? WHERE id = ?",
+                                {std::string("recovered by ") + m.options.node, m.now(), request->id}));
+        e.details.insert(e.details.end(), {{"to", request->released_to}, {"approved_by", request->decided_by}});
+      } else {
+        SANSO_TRY(m.set_state(item, ItemState::kReleasing, ItemState::kApproved));
+        e.details.emplace_back("note", "whether the relay received it is unknown: look for 'X-Sanso-Released: id=" + item.id +
+                                           "' at the recipient or in the relay's log before releasing it again");
+      }
+      SANSO_TRY(m.audit(e));
+      SANSO_TRY(tx.commit());
+      return true;
+    };
+    auto done = one();
+    if (done && *done) ++resolved;
+    // Another process resolving or finishing the same item at once wins; anything else is said,
+    // and the next start tries again — recovery never stops a service from starting.
+    if (!done && done.error().code != "quarantine.conflict") {
+      log::warn("quarantine: the interrupted release of " + item.id + " could not be resolved now: " + done.error().to_string());
     }
-    const bool handed_off = request && !request->released_to.empty();
-    store::AuditEvent e = m.event(m.options.node, "quarantine.release", item, handed_off ? "released" : "interrupted");
-    e.details.emplace_back("recovered", "the releasing process (" + (claimed_by.empty() ? std::string("unknown") : claimed_by) + ") ended before recording the result");
-    if (handed_off) {
-      SANSO_TRY(m.set_state(item, ItemState::kReleasing, ItemState::kReleased));
-      SANSO_TRY(m.db->execute("UPDATE quarantine_releases SET released_by = CASE WHEN released_by = '' THEN ? ELSE released_by END, released_at = ? WHERE id = ?",
-                              {std::string("recovered by ") + m.options.node, m.now(), request->id}));
-      e.details.insert(e.details.end(), {{"to", request->released_to}, {"approved_by", request->decided_by}});
-    } else {
-      SANSO_TRY(m.set_state(item, ItemState::kReleasing, ItemState::kApproved));
-      e.details.emplace_back("note", "whether the relay received it is unknown: look for 'X-Sanso-Released: id=" + item.id +
-                                         "' at the recipient or in the relay's log before releasing it again");
-    }
-    SANSO_TRY(m.audit(e));
-    SANSO_TRY(tx.commit());
-    ++resolved;
   }
   return resolved;
 }

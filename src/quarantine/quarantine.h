@@ -50,6 +50,7 @@ struct Submission {
   std::string reason;          // one line for a person
   std::string report_json = "[]";  // machine-readable findings
   std::string classification;  // e.g. "機密性2", when known
+  std::string approver_role;   // the role the policy rule names to decide its release; empty: any approver role
   std::string submitted_by;    // the person who quarantined it by hand; empty: this node's service
   // More writes that must commit with the item, atomically, inside its transaction (the mail
   // gateway's own audit record and sender history): one durable commit for all of them, shared
@@ -80,6 +81,7 @@ struct Item {
   std::string reason;
   std::string report_json;
   std::string classification;
+  std::string approver_role;     // empty: any of [quarantine] approver_roles decides
   std::int64_t received_at = 0;  // Unix seconds
   std::int64_t expires_at = 0;
   ItemState state = ItemState::kHeld;
@@ -170,12 +172,14 @@ class QuarantineStore {
   // failed delivery returns the item to "approved".
   Result<ReleaseRequest> release(const std::string& id, const Actor& actor, const Deliver& deliver);
   // Resolves releases whose process died mid-way (kill -9, power loss): an item still "releasing"
-  // whose claimant is gone — a process of this node that no longer runs, or a claim of another
-  // node older than `other_nodes_after` — becomes "released" when the relay's answer was recorded
-  // before the death, else "approved" again (whether the relay got it is then unknown: the record
-  // says to look for its X-Sanso-Released id before releasing it again). Each is audited; returns
-  // how many were resolved. Services and the CLI call it when they open the quarantine.
-  Result<int> recover_interrupted_releases(std::chrono::seconds other_nodes_after = std::chrono::minutes(30));
+  // whose claimant is gone — a process of this machine that no longer runs or ran before its last
+  // boot, or a claim made on another machine longer than `other_hosts_after` ago — becomes
+  // "released" when the relay's answer was recorded before the death, else "approved" again
+  // (whether the relay got it is then unknown: the record says to look for its X-Sanso-Released
+  // id before releasing it again). Each is audited; an item that cannot be resolved now is logged
+  // and left for the next start. Returns how many were resolved. Services and the CLI call it
+  // when they open the quarantine.
+  Result<int> recover_interrupted_releases(std::chrono::seconds other_hosts_after = std::chrono::minutes(30));
 
   // Deletes items past their expiry (not one being released) and blobs no item refers to.
   Result<std::int64_t> purge(const Actor& actor);

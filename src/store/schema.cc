@@ -144,12 +144,14 @@ ALTER TABLE console_accounts ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
 ALTER TABLE console_accounts ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;
 )sql";
 
-// Version 7: who is delivering a release right now (node, process and its start time), and the
-// relay's answer recorded the moment it came, so a release interrupted by a dead process is
-// resolved at the next start (delivered, or back to approved) instead of staying "releasing".
+// Version 7: who is delivering a release right now (machine, boot, node, process and its start
+// time), and the relay's answer recorded the moment it came, so a release interrupted by a dead
+// process is resolved at the next start (delivered, or back to approved) instead of staying
+// "releasing"; and the role a policy rule names as the approver of a held item.
 constexpr const char* kReleaseClaims = R"sql(
 ALTER TABLE quarantine_releases ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE quarantine_releases ADD COLUMN claimed_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE quarantine_items ADD COLUMN approver_role TEXT NOT NULL DEFAULT '';
 )sql";
 
 // The only two spellings the backends disagree on.
@@ -174,7 +176,7 @@ const std::vector<Migration>& migrations() {
       {4, "mail gateway: senders seen before", {kMailSenders}},
       {5, "web console: passwords and sessions", {kConsoleTables}},
       {6, "web console: one-time codes as a second factor", {kConsoleSecondFactor}},
-      {7, "quarantine: release claims, for resolving interrupted releases", {kReleaseClaims}},
+      {7, "quarantine: release claims for resolving interrupted releases; the approver role a rule names", {kReleaseClaims}},
   };
   return kAll;
 }

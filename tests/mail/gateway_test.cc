@@ -8,6 +8,8 @@
 #include <sodium.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <set>
 #include <thread>
@@ -32,13 +34,22 @@ const char* kPlain = "From: someone\r\nSubject: hello\r\nMIME-Version: 1.0\r\nCo
 class GatewayDecisions : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto loaded = policy::load_policy_file(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml");
-    ASSERT_TRUE(loaded && loaded->policy) << "the example policy did not load";
-    policy_ = std::make_unique<policy::Policy>(*loaded->policy);
+    store_dir_ = std::make_unique<sanso::testing::TestStore>(store::Backend::kSqlite);
+    use_policy("");
+  }
+
+  // The example city's policy with `extra_rules` (TOML) added.
+  void use_policy(const std::string& extra_rules) {
+    std::ifstream in(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml");
+    std::stringstream text;
+    text << in.rdbuf() << "\n" << extra_rules;
+    auto loaded = policy::load_policy(text.str(), "policy.toml");
+    ASSERT_TRUE(loaded.policy) << "the example policy did not load";
+    gateway_.reset();
+    policy_ = std::make_unique<policy::Policy>(*loaded.policy);
     auto compiled = policy::CompiledPolicy::compile(*policy_, system_clock().today());
     ASSERT_TRUE(compiled) << compiled.error().to_string();
     compiled_ = std::make_unique<policy::CompiledPolicy>(std::move(compiled).value());
-    store_dir_ = std::make_unique<sanso::testing::TestStore>(store::Backend::kSqlite);
     open_gateway(GatewaySettings{});
   }
 
@@ -54,6 +65,7 @@ class GatewayDecisions : public ::testing::Test {
     log_ = std::make_unique<audit::AuditLog>(lo);
     quarantine::QuarantineStore::Options o;
     o.settings.retention.default_days = 30;
+    o.settings.approver_roles = {"security_manager", "general_security_officer"};
     o.blob_dir = (store_dir_->dir() / "blobs").string();
     o.key_file = (store_dir_->dir() / "quarantine.key").string();
     o.audit = log_.get();
@@ -170,6 +182,50 @@ TEST_F(GatewayDecisions, ApprovalRulesHoldTheMessageForTheNamedRole) {
   ASSERT_TRUE(item) << item.error().to_string();
   EXPECT_EQ(item->state, quarantine::ItemState::kHeld);
   EXPECT_EQ(item->classification, "機密性2");
+  EXPECT_EQ(item->approver_role, "security_manager");
+  // Only the role the rule names decides it, not every approver role of sanso.toml.
+  ASSERT_TRUE(quarantine_->request_release(v.quarantine_id, quarantine::Actor{"tanaka", {"staff"}, "test"}, "needed"));
+  auto other_role = quarantine_->approve(v.quarantine_id, quarantine::Actor{"sato", {"general_security_officer"}, "test"}, "ok");
+  ASSERT_FALSE(other_role);
+  EXPECT_EQ(other_role.error().code, "quarantine.forbidden");
+  EXPECT_TRUE(quarantine_->approve(v.quarantine_id, quarantine::Actor{"suzuki", {"security_manager"}, "test"}, "ok"));
+}
+
+TEST_F(GatewayDecisions, RecipientsPostfixWouldRerouteAreRefused) {
+  // allow_percent_hack / swap_bangpath turn these into internet mail after the milter saw an
+  // LGWAN recipient (lgwan → lgwan: no inspection at all); a literal may be delivered locally.
+  for (const std::string rcpt : {"x%evil.example@city.minamata.lg.jp", "evil.example!x@city.minamata.lg.jp", "\"x@evil.example\"@city.minamata.lg.jp",
+                                 "root@[10.20.0.1]"}) {
+    SCOPED_TRACE(rcpt);
+    const GatewayVerdict v = run("10.20.1.9", "tanaka@city.minamata.lg.jp", rcpt, "Subject: list\r\n\r\n番号 1234 5678 9018\r\n");
+    EXPECT_EQ(v.action, GatewayVerdict::Action::kReject);
+    EXPECT_EQ(v.rule, "gateway.recipient-routing");
+  }
+  EXPECT_EQ(run("10.20.1.9", "tanaka@city.minamata.lg.jp", "kikaku@city.minamata.lg.jp").action, GatewayVerdict::Action::kAccept);
+}
+
+TEST_F(GatewayDecisions, AHeldMessageForRecipientsThatAlsoNeedSanitizingIsRefused) {
+  // The DMZ's mail: sanitized into LGWAN, approved out to the internet. To both at once, a release
+  // of the held original would hand the LGWAN recipient what it may only get sanitized.
+  use_policy("[[rules]]\nid = \"city.dmz-lgwan-mail\"\nfrom = \"dmz\"\nto = \"lgwan\"\nchannels = [\"mail\"]\naction = \"sanitize\"\nclause = \"6(3)②\"\n"
+             "reason = \"DMZ mail is sanitized\"\n"
+             "[[rules]]\nid = \"city.dmz-inet-mail\"\nfrom = \"dmz\"\nto = \"internet\"\nchannels = [\"mail\"]\naction = \"approve\"\napprover = \"system_admin\"\n"
+             "clause = \"6(3)②\"\nreason = \"DMZ mail out needs approval\"\n");
+  EXPECT_EQ(run("192.0.2.5", "web@example.org", "kikaku@city.minamata.lg.jp").action, GatewayVerdict::Action::kReplace);
+  EXPECT_EQ(run("192.0.2.5", "web@example.org", "partner@example.com").action, GatewayVerdict::Action::kHold);
+  Envelope both;
+  both.client_address = "192.0.2.5";
+  both.sender = "web@example.org";
+  both.recipients = {"kikaku@city.minamata.lg.jp", "partner@example.com"};
+  const GatewayVerdict mixed = gateway_->process(both, kPlain);
+  EXPECT_EQ(mixed.action, GatewayVerdict::Action::kReject);
+  EXPECT_EQ(mixed.outcome, "refused");
+  EXPECT_EQ(mixed.rule, "city.dmz-inet-mail");
+  Envelope e;
+  e.client_address = "10.20.1.9";
+  e.sender = "tanaka@city.minamata.lg.jp";
+  e.recipients = {"x@mynumber.city.minamata.lg.jp", "partner@example.com"};
+  EXPECT_EQ(gateway_->process(e, "Subject: a\r\n\r\nb\r\n").action, GatewayVerdict::Action::kReject) << "a deny anywhere refuses all";
 }
 
 TEST_F(GatewayDecisions, TheSourceZoneComesFromTheNetworkNotTheEnvelopeSender) {
@@ -264,6 +320,23 @@ TEST_F(GatewayDecisions, AHoldWhoseAuditWriteFailsLeavesNothingAndTheRetryHoldsA
   EXPECT_NE(notices[0].find("X-Sanso-Held: " + retry.quarantine_id), std::string::npos);
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.gateway'"), 1) << "one decision: the failed one left no trace";
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.notice'"), 1);
+  // A city client can name any envelope sender: a notice (with the subject and recipients) goes
+  // only to an address of the client's own zone, never out of the city without an approval.
+  const std::string numbered = "From: x@evil.example\r\nSubject: 1234 5678 9018\r\n\r\nlist\r\n";
+  const GatewayVerdict outside = run("10.20.3.4", "drop@evil.example", "partner@example.com", numbered);
+  EXPECT_EQ(outside.action, GatewayVerdict::Action::kHold);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(sink.messages(0).size(), 1u) << "no notice to an address outside the sender's zone";
+  // And a subject carrying a 個人番号 is not repeated in the notice.
+  const GatewayVerdict own = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", numbered);
+  EXPECT_EQ(own.action, GatewayVerdict::Action::kHold);
+  std::vector<std::string> all;
+  for (int i = 0; i < 50 && all.size() < 2; ++i) {
+    all = sink.messages(0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(all.size(), 2u);
+  for (const auto& m : all) EXPECT_EQ(m.find("9018"), std::string::npos) << "the notice repeats the number";
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -274,6 +275,15 @@ TEST_P(QuarantineCrashTest, AReleaseKilledAtEachStepIsResolvedAtTheNextStart) {
   EXPECT_EQ((*q)->get(d)->state, ItemState::kReleasing);
   EXPECT_EQ(*(*q)->recover_interrupted_releases(std::chrono::seconds(0)), 1);
   EXPECT_EQ((*q)->get(d)->state, ItemState::kApproved);
+
+  // 4. A claim of this machine made before its last boot died with that boot.
+  const std::string f = approved_item(**q);
+  std::string machine;
+  std::getline(std::ifstream("/etc/machine-id"), machine);
+  ASSERT_TRUE(db.execute("UPDATE quarantine_items SET state = 'releasing' WHERE id = ?", {f}));
+  ASSERT_TRUE(db.execute("UPDATE quarantine_releases SET claimed_by = ?, claimed_at = ? WHERE item_id = ?",
+                         {"gw1 host " + machine + "/00000000-0000-0000-0000-000000000000 pid 1 start 1", static_cast<std::int64_t>(std::time(nullptr)), f}));
+  EXPECT_EQ(*(*q)->recover_interrupted_releases(), machine.empty() ? 0 : 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, QuarantineCrashTest, ::testing::ValuesIn(sanso::testing::test_backends()),

@@ -10,6 +10,7 @@
 #include "core/digest.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "mail/identifiers.h"
 #include "mail/smtp_client.h"
 #include "mime/header.h"
 #include "mime/transfer.h"
@@ -116,6 +117,28 @@ GatewayVerdict MailGateway::process(const Envelope& envelope, std::string_view r
   }
 }
 
+namespace {
+
+bool is_loopback(std::string_view address) {
+  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
+}
+
+// Why a recipient cannot be placed in a zone by its domain, or "" when it can. Postfix rewrites
+// some addresses after the milter has decided — "x%evil.example@city…" (allow_percent_hack),
+// "evil.example!x@city…" (swap_bangpath), an address literal delivered locally and forwarded —
+// so the domain the gateway sees would not be where the mail goes.
+std::string unroutable(std::string_view rcpt) {
+  const auto at = rcpt.rfind('@');
+  if (at == std::string_view::npos) return "no domain";
+  const std::string_view local = rcpt.substr(0, at);
+  const std::string_view domain = rcpt.substr(at + 1);
+  if (local.find_first_of("%!@") != std::string_view::npos) return "routing characters (% ! @) in the local part";
+  if (!domain.empty() && domain.front() == '[') return "an address literal";
+  return "";
+}
+
+}  // namespace
+
 MailGateway::Source MailGateway::source_of(const Envelope& envelope) const {
   Source src;
   const policy::Zone* by_address = envelope.client_address.empty() ? nullptr : policy_.zone_of_address(envelope.client_address);
@@ -123,11 +146,13 @@ MailGateway::Source MailGateway::source_of(const Envelope& envelope) const {
   // Listener names compare case-insensitively, as sanso.toml's keys are read.
   auto listener = envelope.daemon_name.empty() ? settings_.listener_zones.end() : settings_.listener_zones.find(ascii_lower(envelope.daemon_name));
   if (listener != settings_.listener_zones.end()) {
-    // The administrator says who this listener serves. An address that the policy places in
-    // another zone contradicts that (a listener reachable from where it should not be): refuse.
-    if (by_address != nullptr && by_address->id != listener->second) {
-      src.refusal = "client address " + address + " is in zone " + by_address->id + " but arrived on listener " + envelope.daemon_name +
-                    " of zone " + listener->second;
+    // A mapped listener vouches only for clients the network already places in its zone, or for
+    // this host itself (a local relay or content filter re-injecting): a listener bound to the
+    // wrong interface, or mapped under Postfix's default name, must not lift internet clients.
+    const bool agrees = (by_address != nullptr && by_address->id == listener->second) || (by_address == nullptr && is_loopback(envelope.client_address));
+    if (!agrees) {
+      src.refusal = "client address " + address + " is in " + (by_address != nullptr ? "zone " + by_address->id : std::string("no zone")) +
+                    " but arrived on listener " + envelope.daemon_name + " of zone " + listener->second;
     }
     src.zone = listener->second;
     src.basis = "listener " + envelope.daemon_name + " of zone " + listener->second + " (client address " + address + ")";
@@ -149,15 +174,18 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   const Source source = source_of(envelope);
   const std::string& from = source.zone;
   v.details = {{"source", source.basis}};
-  if (!source.refusal.empty()) {
-    v.direction = from + "→?";
-    v.rule = "gateway.source-zone";
-    v.clause = "6(3)";
+  auto refuse = [&](std::string rule, std::string clause, const std::string& what, std::string reason) {
+    v.rule = std::move(rule);
+    v.clause = std::move(clause);
     v.action = GatewayVerdict::Action::kReject;
     v.outcome = "refused";
-    v.reply = reply_text("5.7.1", "the client's network does not match the listener it used", v);
-    v.details.emplace_back("reason", source.refusal);
+    v.reply = reply_text("5.7.1", what, v);
+    v.details.emplace_back("reason", std::move(reason));
     return v;
+  };
+  if (!source.refusal.empty()) {
+    v.direction = from + "→?";
+    return refuse("gateway.source-zone", "6(3)", "the client's network does not match the listener it used", source.refusal);
   }
   // The envelope sender is a claim. A client claiming the mail domain of a zone its network is not
   // in is forging it — from outside the city, or from one city zone posing as another.
@@ -169,26 +197,26 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
       auto d = compiled_.decide(policy::RequestNames{from, claimed->id, "mail", "", "", ""});
       if (!d) return tempfail(v, "the mail policy could not decide", d.error());
       v.direction = from + "→" + claimed->id;
-      v.rule = "gateway.forged-city-sender";
-      v.clause = std::string(d->clause());
-      v.action = GatewayVerdict::Action::kReject;
-      v.outcome = "refused";
-      v.reply = reply_text("5.7.1", outside ? "a city sender address from a client outside the city's networks is refused"
-                                            : "the sender address belongs to another zone than the client's network",
-                           v);
-      v.details.emplace_back("reason", "送信者アドレスのドメイン（" + domain_of(envelope.sender) + "、" + claimed->id + "）が送信元のネットワーク（" +
-                                           source.basis + "）と一致しない");
-      return v;
+      return refuse("gateway.forged-city-sender", std::string(d->clause()),
+                    outside ? "a city sender address from a client outside the city's networks is refused"
+                            : "the sender address belongs to another zone than the client's network",
+                    "送信者アドレスのドメイン（" + domain_of(envelope.sender) + "、" + claimed->id + "）が送信元のネットワーク（" + source.basis + "）と一致しない");
     }
   }
   std::set<std::string> to;
   for (const auto& r : envelope.recipients) {
+    if (const std::string why = unroutable(r); !why.empty()) {
+      v.direction = from + "→?";
+      return refuse("gateway.recipient-routing", "6(3)", "recipient addresses with " + why + " are refused",
+                    "宛先 " + r + " は配送先を確定できない（" + why + "）");
+    }
     const policy::Zone* z = policy_.zone_of_mail_domain(domain_of(r));
     to.insert(z != nullptr ? z->id : std::string(policy::kZoneInternet));
   }
   if (to.empty()) to.insert(std::string(policy::kZoneInternet));
   // Mail from a city zone to the internet is inspected first: its classification mark decides
-  // which rule applies, and identification numbers hold it.
+  // which rule applies, and identification numbers hold it. Mail that cannot be read is taken at
+  // the highest level (an unknown level decides as the highest).
   const bool leaves_city = from != policy::kZoneInternet && to.count(std::string(policy::kZoneInternet)) != 0;
   OutboundScan scan;
   std::string level;
@@ -196,13 +224,8 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
     std::vector<std::string> levels;
     for (const auto& l : policy_.scheme.confidentiality.levels) levels.push_back(l.id);
     scan = outbound_workers_ ? outbound_workers_->scan(raw) : scan_outbound_sandboxed(raw, levels);
-    if (!scan.error.empty()) {
-      // Outgoing mail that cannot be read cannot be checked: hold it, never pass it unchecked.
-      v.direction = from + "→internet";
-      return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "", "", "", true);
-    }
-    level = scan.classification.empty() ? settings_.unmarked_level : scan.classification;
-    v.details.emplace_back("classification", level);
+    if (scan.error.empty()) level = scan.classification.empty() ? settings_.unmarked_level : scan.classification;
+    v.details.emplace_back("classification", scan.error.empty() ? level : "unreadable");
   }
   // The strictest decision over every recipient zone decides for the whole message (a milter
   // cannot answer per recipient); a deny anywhere — the mynumber zone talks to nobody — refuses it.
@@ -224,20 +247,28 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   v.rule = std::string(strictest.rule_id());
   v.clause = std::string(strictest.clause());
   v.details.emplace_back("policy_action", std::string(policy::to_string(strictest.action)));
-  const bool city_sender = from != policy::kZoneInternet;
-  switch (strictest.action) {
-    case policy::Action::kDeny:
-      v.action = GatewayVerdict::Action::kReject;
-      v.outcome = "rejected";
-      v.reply = reply_text("5.7.1", leaves_city && strictest_to == policy::kZoneInternet ? "confidentiality " + level + " may not leave by mail"
-                                                                                           : "mail between these zones is not allowed",
-                           v);
-      v.details.emplace_back("reason", std::string(strictest.reason(settings_.lang)));
-      return v;
-    case policy::Action::kApprove:
-    case policy::Action::kSanitize:
-    case policy::Action::kAllow:
-      break;
+  if (strictest.action == policy::Action::kDeny) {
+    v.action = GatewayVerdict::Action::kReject;
+    v.outcome = "rejected";
+    v.reply = reply_text("5.7.1", leaves_city && strictest_to == policy::kZoneInternet ? "confidentiality " + (level.empty() ? std::string("(unreadable)") : level) + " may not leave by mail"
+                                                                                         : "mail between these zones is not allowed",
+                         v);
+    v.details.emplace_back("reason", std::string(strictest.reason(settings_.lang)));
+    return v;
+  }
+  // A held original is released as it is, to every recipient: it must not reach one whose zone
+  // gets only sanitized mail. The sender splits such a message (a rare mix).
+  const bool would_hold = strictest.action == policy::Action::kApprove || (leaves_city && (!scan.error.empty() || !scan.identifiers.empty()));
+  if (would_hold && needs_sanitizing) {
+    return refuse(v.rule, v.clause, "recipients whose zones need approval and sanitizing cannot share one message; send them separately",
+                  "承認を要する宛先と無害化を要する宛先が同じメールにある");
+  }
+  // Only the sender's own zone hears of a hold: a city client can name any envelope sender, and a
+  // notice to an outside address would carry the subject and recipients out without approval.
+  const bool notify_sender = from != policy::kZoneInternet && claimed != nullptr && claimed->id == from;
+  if (leaves_city && !scan.error.empty()) {
+    // Outgoing mail that cannot be read cannot be checked: hold it, never pass it unchecked.
+    return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "", "", "", notify_sender);
   }
   if (leaves_city && !scan.identifiers.empty()) {
     std::string found;
@@ -251,13 +282,13 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
       v.details.emplace_back("identifiers", found);
       return v;
     }
-    return hold(envelope, raw, v, "個人番号・法人番号を検出: " + found, level, scan.subject, scan.message_id, city_sender);
+    return hold(envelope, raw, v, "個人番号・法人番号を検出: " + found, level, scan.subject, scan.message_id, notify_sender);
   }
   if (strictest.action == policy::Action::kApprove) {
     v.details.emplace_back("approver_role", std::string(strictest.approver()));
     std::string why = "承認が必要 (" + std::string(strictest.reason(settings_.lang)) + ")";
     if (!strictest.approver().empty()) why += " 承認者: " + std::string(strictest.approver());
-    return hold(envelope, raw, v, why, level, scan.subject, scan.message_id, city_sender);
+    return hold(envelope, raw, v, why, level, scan.subject, scan.message_id, notify_sender, std::string(strictest.approver()));
   }
   if (needs_sanitizing) return sanitize(envelope, raw, v, from == policy::kZoneInternet);
   v.action = GatewayVerdict::Action::kAccept;
@@ -308,14 +339,14 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
 }
 
 GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification,
-                                 const std::string& subject, const std::string& message_id, bool notify_sender) {
+                                 const std::string& subject, const std::string& message_id, bool notify_sender, const std::string& approver_role) {
   const std::string id = store_.reserve_id();
+  GatewayVerdict before = v;  // what a failed hold reports: no quarantine id that does not exist
   v.quarantine_id = id;
   v.action = GatewayVerdict::Action::kHold;
   v.outcome = "held";
   v.reply = reply_text("5.7.1", "held for approval", v);
   v.details.insert(v.details.end(), {{"quarantine_id", id}, {"reason", why}});
-  if (!classification.empty()) v.details.emplace_back("classification", classification);
   quarantine::Submission s;
   s.id = id;
   s.original = std::string(raw);
@@ -327,14 +358,12 @@ GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw,
   s.verdict = "held";
   s.reason = why;
   s.classification = classification.empty() ? "" : "機密性" + classification;
+  s.approver_role = approver_role;
   // One transaction: an audit write that fails leaves no item behind, so Postfix's retry holds
   // the message once.
   s.with_item = [&](store::Database& db, const quarantine::Item& item) -> Result<void> { return log_.append(db, audit_event(envelope, v, item.sha256)); };
   auto item = store_.put(std::move(s));
-  if (!item) {
-    v.quarantine_id.clear();
-    return tempfail(v, "the message could not be held", item.error());
-  }
+  if (!item) return tempfail(before, "the message could not be held", item.error());
   v.audited = true;
   // Internet senders are never told (no backscatter to forged addresses).
   if (notify_sender && !envelope.sender.empty() && !settings_.notice_relay.empty()) notify_held(envelope, v, why, subject);
@@ -344,10 +373,12 @@ GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw,
 void MailGateway::notify_held(const Envelope& envelope, const GatewayVerdict& v, const std::string& reason, const std::string& subject) {
   std::string to;
   for (const auto& r : envelope.recipients) to += (to.empty() ? "" : ", ") + r;
+  // A subject that carries a 個人番号 is not repeated: notices are not where numbers travel.
+  const std::string shown_subject = find_identification_numbers(subject).empty() ? subject : "（番号を含むため省略 / withheld: it contains an identification number）";
   std::string body =
       "送信されたメールは、確認のため保留され、まだ相手に届いていません。\n"
       "承認者が内容を確認し、許可した場合にのみ送信されます（情報セキュリティポリシー " + v.clause + "）。\n\n"
-      "  件名: " + subject + "\n"
+      "  件名: " + shown_subject + "\n"
       "  宛先: " + to + "\n"
       "  理由: " + reason + "\n"
       "  規則: " + v.rule + "（" + v.clause + "）\n"
@@ -360,7 +391,7 @@ void MailGateway::notify_held(const Envelope& envelope, const GatewayVerdict& v,
   const std::string from = settings_.notice_from.empty() ? "postmaster" : settings_.notice_from;
   std::string message = "From: " + mime::encode_header_text("Sanso メールゲートウェイ", "utf-8") + " <" + from + ">\r\n" +
                         "To: <" + envelope.sender + ">\r\n" +
-                        "Subject: " + mime::encode_header_text("【保留】送信メールを承認待ちにしました: " + subject, "utf-8") + "\r\n" +
+                        "Subject: " + mime::encode_header_text("【保留】送信メールを承認待ちにしました: " + shown_subject, "utf-8") + "\r\n" +
                         "Auto-Submitted: auto-replied\r\n"
                         "X-Sanso-Held: " + v.quarantine_id + "\r\n"
                         "MIME-Version: 1.0\r\n"

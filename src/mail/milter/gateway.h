@@ -102,11 +102,12 @@ class MailGateway {
   GatewayVerdict decide(const Envelope& envelope, std::string_view raw);
   // 無害化: text-only mail with rebuilt attachments, the original kept.
   GatewayVerdict sanitize(const Envelope& envelope, std::string_view raw, GatewayVerdict v, bool from_internet);
-  // Stores the original and answers with a hold (discarded here, released after approval). The
-  // item, its audit record and the sender's count commit together; the sender of city mail is told
-  // only after that commit, so a retried message is never held or announced twice.
+  // Stores the original and answers with a hold (discarded here, released after approval, by
+  // `approver_role` when the rule names one). The item and its audit record commit together; the
+  // sender is told only after that commit, so an audit write that fails and Postfix's retry do not
+  // hold or announce the message twice.
   GatewayVerdict hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification,
-                      const std::string& subject, const std::string& message_id, bool notify_sender);
+                      const std::string& subject, const std::string& message_id, bool notify_sender, const std::string& approver_role = "");
   Result<void> audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v);
   Result<void> append(const store::AuditEvent& event);
   store::AuditEvent audit_event(const Envelope& envelope, const GatewayVerdict& v, std::string input_sha256) const;
