@@ -476,7 +476,7 @@ class PackageRebuild {
       return false;
     }
     const RelRule* rule = rule_for(r.type);
-    r.part = resolve_target(folder_of(source.empty() ? "" : parts_[source].name), r.target);
+    r.part = part_key(resolve_target(folder_of(source.empty() ? "" : parts_[source].name), r.target));
     auto target = r.part.empty() ? parts_.end() : parts_.find(r.part);
     if (rule == nullptr || rule->from_package_root != source.empty()) {
       if (target != parts_.end() && !target->second.accounted) {

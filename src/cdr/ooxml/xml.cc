@@ -147,16 +147,16 @@ class Canonicaliser {
   }
 
   // The URI a prefix is bound to here; nullopt when unbound.
-  std::optional<std::string_view> resolve(std::string_view prefix) const {
-    if (prefix == "xml") return kNsXml;
+  std::optional<std::string> resolve(std::string_view prefix) const {
+    if (prefix == "xml") return std::string(kNsXml);
     for (auto it = scope_.rbegin(); it != scope_.rend(); ++it) {
-      if (it->prefix == prefix) return std::string_view(it->uri);
+      if (it->prefix == prefix) return it->uri;
     }
-    if (prefix.empty()) return std::string_view();
+    if (prefix.empty()) return std::string();
     return std::nullopt;
   }
 
-  Result<std::string_view> resolve_or_block(std::string_view prefix, std::string_view name) const {
+  Result<std::string> resolve_or_block(std::string_view prefix, std::string_view name) const {
     auto uri = resolve(prefix);
     if (!uri) return blocked("malformed", ctx_.prefix + where_, "the prefix of <" + std::string(name) + "> is not bound to a namespace");
     return *uri;
@@ -196,9 +196,9 @@ class Canonicaliser {
     if (depth > kMaxDepth) return blocked("malformed", ctx_.prefix + where_, "elements nested more than " + std::to_string(kMaxDepth) + " deep");
     const std::size_t mark = declare(in);
     auto [prefix, local] = split_qname(in.name());
-    Result<std::string_view> uri_or = resolve_or_block(prefix, in.name());
+    Result<std::string> uri_or = resolve_or_block(prefix, in.name());
     if (!uri_or) return std::move(uri_or).error();
-    const std::string_view uri = *uri_or;
+    const std::string uri = *uri_or;
     Result<void> result = ok();
     if (is_root && uri.empty() && allow_unqualified_root_) {
       unqualified_root_ = true;
@@ -281,7 +281,10 @@ class Canonicaliser {
         if (local == "Ignorable") {
           bool all_known = false;
           std::string list = canonical_prefix_list(a.value(), &all_known);
-          if (!list.empty()) out.append_attribute("mc:Ignorable").set_value(list.c_str());
+          if (!list.empty()) {
+            used_.insert(std::string(kNsMarkupCompatibility));
+            out.append_attribute("mc:Ignorable").set_value(list.c_str());
+          }
         }
         continue;
       }
