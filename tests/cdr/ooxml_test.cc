@@ -659,7 +659,7 @@ TEST(CdrOoxmlPackage, AmbiguousMemberNamesBlock) {
 TEST(CdrOoxmlPackage, OnlyWebAndMailHyperlinksStay) {
   Package p = word(R"(<w:p><w:hyperlink r:id="rIdA"><w:r><w:t>a</w:t></w:r></w:hyperlink><w:hyperlink r:id="rIdB"><w:r><w:t>b</w:t></w:r></w:hyperlink>)"
                    R"(<w:hyperlink r:id="rIdC"><w:r><w:t>c</w:t></w:r></w:hyperlink><w:hyperlink r:id="rIdD"><w:r><w:t>d</w:t></w:r></w:hyperlink>)"
-                   R"(<w:hyperlink r:id="rIdE"><w:r><w:t>e</w:t></w:r></w:hyperlink><w:r><w:drawing><a:blip r:link="rIdF"/></w:drawing></w:r></w:p>)");
+                   R"(<w:hyperlink r:id="rIdE"><w:r><w:t>e</w:t></w:r></w:hyperlink><w:r><w:drawing><a:blip r:link="rIdF"/></w:drawing></w:r><w:r><w:drawing><a:blip r:embed="rIdA"/></w:drawing></w:r></w:p>)");
   p.rels["word/document.xml"].push_back({"rIdA", "hyperlink", "https://www.city.minamata.lg.jp/", true});
   p.rels["word/document.xml"].push_back({"rIdB", "hyperlink", "mailto:soumu@city.example.jp", true});
   p.rels["word/document.xml"].push_back({"rIdC", "hyperlink", "file://attacker/share/x.exe", true});
@@ -674,6 +674,8 @@ TEST(CdrOoxmlPackage, OnlyWebAndMailHyperlinksStay) {
   EXPECT_NE(rels.find("mailto:"), std::string::npos);
   for (const char* gone : {"file:", "attacker", "search-ms"}) EXPECT_EQ(rels.find(gone), std::string::npos) << gone;
   EXPECT_EQ(parts["word/document.xml"].find("rIdF"), std::string::npos);
+  EXPECT_NE(parts["word/document.xml"].find(R"(<w:hyperlink r:id="rIdA")"), std::string::npos);
+  EXPECT_EQ(parts["word/document.xml"].find(R"(r:embed="rIdA")"), std::string::npos) << "a picture naming a web link would be fetched";
   expect_safe_package(r.output, "docx");
 }
 

@@ -270,9 +270,13 @@ bool is_external_formula(std::string_view text) {
 
 bool is_reference_attribute(std::string_view name) { return starts_with(name, "r:") || name == "o:relid"; }
 
+bool is_hyperlink_element(std::string_view name) {
+  return name == "w:hyperlink" || name == "a:hlinkClick" || name == "a:hlinkHover" || name == "a:hlinkMouseOver" || name == "hyperlink";
+}
+
 class Walker {
  public:
-  Walker(const std::set<std::string>& kept_ids, const std::string& where, const Context& ctx) : kept_ids_(kept_ids), where_(where), ctx_(ctx) {}
+  Walker(const KeptReferences& kept, const std::string& where, const Context& ctx) : kept_(kept), where_(where), ctx_(ctx) {}
 
   void children(pugi::xml_node parent) {
     for (pugi::xml_node c = parent.first_child(); c;) {
@@ -316,7 +320,7 @@ class Walker {
     for (pugi::xml_attribute a = n.first_attribute(); a;) {
       pugi::xml_attribute next = a.next_attribute();
       std::string_view an = a.name();
-      if (is_reference_attribute(an) && !kept_ids_.count(a.value())) {
+      if (is_reference_attribute(an) && !kept_.internal.count(a.value()) && !(kept_.hyperlinks.count(a.value()) && is_hyperlink_element(name))) {
         n.remove_attribute(a);
         cut = true;
       } else if (starts_with(name, "v:") && (an == "src" || an == "o:href")) {
@@ -333,7 +337,7 @@ class Walker {
     return true;
   }
 
-  const std::set<std::string>& kept_ids_;
+  const KeptReferences& kept_;
   const std::string& where_;
   const Context& ctx_;
 };
@@ -345,10 +349,10 @@ bool is_safe_link_target(std::string_view target) {
   return starts_with(t, "http://") || starts_with(t, "https://") || starts_with(t, "mailto:");
 }
 
-Result<void> disarm_part(pugi::xml_document& doc, const std::set<std::string>& kept_ids, const std::string& where, const Context& ctx) {
+Result<void> disarm_part(pugi::xml_document& doc, const KeptReferences& kept, const std::string& where, const Context& ctx) {
   pugi::xml_node root = doc.document_element();
   if (!root) return ok();
-  Walker(kept_ids, where, ctx).children(root);
+  Walker(kept, where, ctx).children(root);
   SANSO_TRY(judge_complex_fields(doc, where, ctx));
   judge_simple_fields(doc, where, ctx);
   return ok();

@@ -14,8 +14,15 @@
 
 namespace sanso::cdr::internal::ooxml {
 
-// `kept_ids`: the ids of the part's relationships that survived; any other reference is cut.
-Result<void> disarm_part(pugi::xml_document& doc, const std::set<std::string>& kept_ids, const std::string& where, const Context& ctx);
+// The ids of a part's relationships that survived: internal ones, and external hyperlinks.
+struct KeptReferences {
+  std::set<std::string> internal;
+  std::set<std::string> hyperlinks;
+};
+
+// Any reference not kept is cut; a hyperlink's id is kept only where a hyperlink may stand (a
+// picture naming it would be fetched from the web when the document opens).
+Result<void> disarm_part(pugi::xml_document& doc, const KeptReferences& kept, const std::string& where, const Context& ctx);
 
 // Whether an external target is one a kept hyperlink may point at (http, https, mailto).
 bool is_safe_link_target(std::string_view target);

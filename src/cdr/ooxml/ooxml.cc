@@ -575,9 +575,9 @@ class PackageRebuild {
       Part& p = parts_[key];
       if (p.spec == nullptr || p.dropped || p.xml.root_local.empty()) continue;
       std::erase_if(p.rels, [&](const Relationship& r) { return !kept(r); });
-      std::set<std::string> ids;
-      for (const auto& r : p.rels) ids.insert(r.id);
-      SANSO_TRY(ooxml::disarm_part(p.xml.doc, ids, p.name, ctx_));
+      ooxml::KeptReferences refs;
+      for (const auto& r : p.rels) (r.external ? refs.hyperlinks : refs.internal).insert(r.id);
+      SANSO_TRY(ooxml::disarm_part(p.xml.doc, refs, p.name, ctx_));
       p.out_bytes = ooxml::write_part(p.xml.doc);
     }
     return ok();
