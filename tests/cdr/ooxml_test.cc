@@ -700,7 +700,9 @@ TEST(CdrOoxmlFields, NestedFieldsAndHyperlinkTargetsAreJudged) {
                            field(" HYPERLINK \\l \"x\" \"search-ms:query=x\" ", "", "", "R-SEARCH") +
                            field(" MACROBUTTON AutoOpen click ", "", "", "R-MACRO") +
                            field(" HYPERLINK \"https://www.city.minamata.lg.jp/\" ", "", "", "R-WEB") +
-                           field(" IF 1 = 1 ", "PAGE", " \"yes\" \"no\" ", "R-IF") + field(" PAGE ", "", "", "R-PAGE");
+                           field(" IF 1 = 1 ", "PAGE", " \"yes\" \"no\" ", "R-IF") + field(" PAGE ", "", "", "R-PAGE") +
+                           R"(<w:p><w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="F"/><w:entryMacro w:val="AutoRun"/></w:ffData></w:fldChar></w:r>)"
+                           R"(<w:r><w:instrText> FORMTEXT </w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>)";
   Package p = word(body);
   CdrResult r = sanitize(p.zip(), p.name, {});
   ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
@@ -710,7 +712,8 @@ TEST(CdrOoxmlFields, NestedFieldsAndHyperlinkTargetsAreJudged) {
   EXPECT_EQ(counts["external_relationship"], 3);
   EXPECT_EQ(counts["field"], 1);
   const std::string doc = unzip(r.output)["word/document.xml"];
-  for (const char* gone : {"AUTO", "DDE", "file:", "attacker", "search-ms", "MACROBUTTON"}) EXPECT_EQ(doc.find(gone), std::string::npos) << gone;
+  for (const char* gone : {"AUTO", "DDE", "file:", "attacker", "search-ms", "MACROBUTTON", "entryMacro"}) EXPECT_EQ(doc.find(gone), std::string::npos) << gone;
+  EXPECT_NE(doc.find("FORMTEXT"), std::string::npos) << "a form field stays, without its macro";
   for (const char* kept : {"R-QUOTE", "R-COMPUTED-LINK", "R-FILE", "R-UNC", "R-SEARCH", "R-MACRO", "R-WEB", "R-IF", "R-PAGE", "https://www.city.minamata.lg.jp/", "IF 1 = 1", " PAGE "}) {
     EXPECT_NE(doc.find(kept), std::string::npos) << kept;
   }

@@ -46,6 +46,8 @@ constexpr Removed kRemovedElements[] = {
     {"w:objectEmbed", "ole_object"},
     {"w:objectLink", "ole_object"},
     {"w:subDoc", "sub_document"},
+    {"w:entryMacro", "vba_macro"},  // a form field's macro to run on entry or exit
+    {"w:exitMacro", "vba_macro"},
     {"w:saveThroughXslt", "external_relationship"},
     {"w:embedRegular", ""},
     {"w:embedBold", ""},
