@@ -399,8 +399,17 @@ void expect_safe_package(const std::string& bytes, const std::string& label) {
           EXPECT_TRUE(t.rfind("http://", 0) == 0 || t.rfind("https://", 0) == 0 || t.rfind("mailto:", 0) == 0) << label << ": " << target;
           continue;
         }
+        std::string decoded;
+        for (std::size_t i = 0; i < target.size(); ++i) {
+          if (target[i] == '%' && i + 2 < target.size()) {
+            decoded.push_back(static_cast<char>(std::stoi(target.substr(i + 1, 2), nullptr, 16)));
+            i += 2;
+          } else {
+            decoded.push_back(target[i]);
+          }
+        }
         std::vector<std::string> segs;
-        std::stringstream ss(target[0] == '/' ? target.substr(1) : dir + target);
+        std::stringstream ss(decoded[0] == '/' ? decoded.substr(1) : dir + decoded);
         for (std::string s; std::getline(ss, s, '/');) {
           if (s == "..") {
             if (!segs.empty()) segs.pop_back();
@@ -729,12 +738,17 @@ TEST(CdrOoxmlPackage, PartNamesCompareWithoutCase) {
   p.rels[""].push_back({"rId2", "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties", "DocProps/Core.XML"});
   p.part("docProps/core.xml") = R"(<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:t="http://purl.org/dc/terms/" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><dc:title>見積</dc:title><t:created i:type="t:W3CDTF">2026-01-01T00:00:00Z</t:created></cp:coreProperties>)";
   p.overrides.emplace_back("docProps/core.xml", "application/vnd.openxmlformats-package.core-properties+xml");
+  // A picture whose name has a space and Japanese: the target names it percent-encoded.
+  p.rels["word/document.xml"].push_back({"rIdP", "image", "Media/%E5%9B%B3%201.PNG"});
+  p.part("word/media/図 1.png") = tiny_png();
   CdrResult r = sanitize(p.zip(), p.name, {});
   ASSERT_EQ(r.verdict, Verdict::clean) << r.message << (r.findings.empty() ? "" : " " + r.findings[0].kind + " " + r.findings[0].location);
   auto parts = unzip(r.output);
   ASSERT_TRUE(parts.count("docProps/core.xml"));
   EXPECT_NE(parts["docProps/core.xml"].find(R"(xsi:type="dcterms:W3CDTF")"), std::string::npos) << "a QName value follows the prefix rename";
   EXPECT_NE(parts["word/document.xml"].find("xmlns:mc="), std::string::npos) << "mc:Ignorable's own namespace is declared";
+  EXPECT_TRUE(parts.count("word/media/図 1.png"));
+  EXPECT_NE(parts["word/_rels/document.xml.rels"].find(R"(Target="media/%E5%9B%B3%201.png")"), std::string::npos) << parts["word/_rels/document.xml.rels"];
   expect_safe_package(r.output, "docx");
   CdrResult again = sanitize(r.output, p.name, {});
   EXPECT_EQ(again.verdict, Verdict::clean) << (again.findings.empty() ? again.message : again.findings[0].kind + " " + again.findings[0].location);

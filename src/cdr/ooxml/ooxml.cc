@@ -305,7 +305,19 @@ std::string relative_target(std::string_view from_folder, std::string_view to) {
   std::string out;
   for (std::size_t i = common; i < from.size(); ++i) out += "../";
   for (std::size_t i = common; i < dest.size(); ++i) out += dest[i] + (i + 1 < dest.size() ? "/" : "");
-  return out;
+  // A target is a URI: spaces, '%' and non-ASCII bytes (UTF-8 names) are percent-encoded.
+  std::string encoded;
+  for (unsigned char c : out) {
+    if (c <= 0x20 || c >= 0x7F || c == '%' || c == '"' || c == '<' || c == '>' || c == '`' || c == '{' || c == '}' || c == '|' || c == '^') {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      encoded += '%';
+      encoded += kHex[c >> 4];
+      encoded += kHex[c & 0xF];
+    } else {
+      encoded += static_cast<char>(c);
+    }
+  }
+  return encoded;
 }
 
 std::uint32_t le32(std::string_view b, std::size_t at) {
