@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "cdr/cdr.h"
+#include "cdr/fixtures.h"
 #include "support/files.h"
 
 namespace sanso::cdr {
@@ -80,6 +81,60 @@ TEST(CdrLibreOffice, RebuiltPdfsStillOpen) {
     EXPECT_TRUE(fs::exists(png) && fs::file_size(png) > 100) << tried[i] << " did not open in LibreOffice after rebuilding";
   }
   fs::remove_all(dir);
+}
+
+// A second reader of what the rebuild lets through: LibreOffice imports a hostile docx (fields and
+// an OLE object under an unusual WordprocessingML prefix, an altChunk, a VBA project) after
+// rebuilding, and its flat ODF export has no DDE, field instruction, object or macro left.
+TEST(CdrLibreOffice, ARebuiltHostileDocxImportsWithoutFieldsObjectsOrMacros) {
+  if (std::system("command -v soffice >/dev/null 2>&1") != 0) GTEST_SKIP() << "LibreOffice (soffice) is not installed";
+  const std::string rels_ns = "http://schemas.openxmlformats.org/package/2006/relationships";
+  const std::string r = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/";
+  const std::string types =
+      R"(<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>)"
+      R"(<Default Extension="bin" ContentType="application/vnd.openxmlformats-officedocument.oleObject"/><Default Extension="htm" ContentType="text/html"/>)"
+      R"(<Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/>)"
+      R"(<Override PartName="/word/vbaProject.bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>)";
+  const std::string root = "<Relationships xmlns=\"" + rels_ns + "\"><Relationship Id=\"rId1\" Type=\"" + r + "officeDocument\" Target=\"word/document.xml\"/></Relationships>";
+  const std::string doc_rels = "<Relationships xmlns=\"" + rels_ns + "\"><Relationship Id=\"rIdO\" Type=\"" + r + "oleObject\" Target=\"embeddings/oleObject1.bin\"/>" +
+                               "<Relationship Id=\"rIdA\" Type=\"" + r + "aFChunk\" Target=\"chunk.htm\"/>" +
+                               "<Relationship Id=\"rIdV\" Type=\"http://schemas.microsoft.com/office/2006/relationships/vbaProject\" Target=\"vbaProject.bin\"/></Relationships>";
+  const std::string document =
+      R"(<q:document xmlns:q="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:z="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:k="urn:schemas-microsoft-com:office:office" xmlns:v="urn:schemas-microsoft-com:vml"><q:body>)"
+      R"(<q:p><q:r><q:t>見積書</q:t></q:r></q:p>)"
+      R"(<q:p><q:r><q:fldChar q:fldCharType="begin"/></q:r><q:r><q:instrText xml:space="preserve">DDEAUTO c:\\windows\\system32\\cmd.exe "/k calc"</q:instrText></q:r><q:r><q:fldChar q:fldCharType="separate"/></q:r><q:r><q:t>DDE-RESULT</q:t></q:r><q:r><q:fldChar q:fldCharType="end"/></q:r></q:p>)"
+      R"(<q:p><q:fldSimple q:instr=" INCLUDEPICTURE &quot;http://attacker.example/a.png&quot; \d "><q:r><q:t>PIC-RESULT</q:t></q:r></q:fldSimple></q:p>)"
+      R"(<q:p><q:fldSimple q:instr=" HYPERLINK &quot;file:///C:/Windows/System32/calc.exe&quot; "><q:r><q:t>LINK-RESULT</q:t></q:r></q:fldSimple></q:p>)"
+      R"(<q:p><q:r><q:object><v:shape id="o1" style="width:10pt;height:10pt"/><k:OLEObject Type="Embed" ProgID="Package" ShapeID="o1" z:id="rIdO"/></q:object></q:r></q:p>)"
+      R"(<q:altChunk z:id="rIdA"/></q:body></q:document>)";
+  const std::string hostile = fixtures::make_zip({{"[Content_Types].xml", types},
+                                                  {"_rels/.rels", root},
+                                                  {"word/document.xml", document},
+                                                  {"word/_rels/document.xml.rels", doc_rels},
+                                                  {"word/embeddings/oleObject1.bin", std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) + std::string(504, '\0')},
+                                                  {"word/chunk.htm", "<html><body><p>ALTCHUNK-TEXT</p></body></html>"},
+                                                  {"word/vbaProject.bin", std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8)}});
+  CdrResult rebuilt = sanitize(hostile, "見積書.docm", {});
+  ASSERT_EQ(rebuilt.verdict, Verdict::sanitized) << rebuilt.message;
+
+  const fs::path dir = fs::temp_directory_path() / ("sanso-lo-hostile-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "in");
+  std::ofstream(dir / "in" / "h.docx", std::ios::binary) << rebuilt.output;
+  const std::string cmd = "soffice --headless --norestore -env:UserInstallation=file://" + (dir / "profile").string() + " --convert-to fodt --outdir '" +
+                          (dir / "out").string() + "' '" + (dir / "in" / "h.docx").string() + "' >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const fs::path fodt = dir / "out" / "h.fodt";
+  ASSERT_TRUE(fs::exists(fodt)) << "LibreOffice did not open the rebuilt file";
+  std::string flat = sanso::testing::read_file(fodt);
+  fs::remove_all(dir);
+  for (char& c : flat) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_NE(flat.find("見積書"), std::string::npos) << "the text came through";
+  EXPECT_NE(flat.find("dde-result"), std::string::npos) << "a removed field's result stays as text";
+  for (const char* gone : {"dde-connection", "dde-source", "ddeauto", "cmd.exe", "includepicture", "attacker.example", "calc.exe", "file:///", "draw:object",
+                           "office:binary-data", "ooo:module", "script:event-listener", "text:execute-macro", "altchunk-text"}) {
+    const auto at = flat.find(gone);
+    EXPECT_EQ(at, std::string::npos) << gone << " in: " << flat.substr(at == std::string::npos ? 0 : (at > 80 ? at - 80 : 0), 600);
+  }
 }
 
 }  // namespace

@@ -1,112 +1,191 @@
-// OOXML (docx/xlsx/pptx and their macro-enabled and template forms): the package is rebuilt part
-// by part. Parts that carry code or reach outside the file are dropped, relationships to them
-// and external relationships are removed, the references to removed relationships are cut from
-// the XML that held them, dangerous fields are emptied, and [Content_Types].xml is rewritten so
-// the file still opens — as the macro-free type when it was macro-enabled.
+// OOXML (docx/xlsx/pptx and their macro-enabled and template forms) rebuilt from what is known
+// good (ECMA-376 Part 2, OPC): starting at the package's root relationships, a part is kept only
+// when it is reached by a relationship type we allow, has the content type that relationship
+// type requires, and its content is what that type says — XML parts parse (namespaces resolved)
+// with the root element the type names and are written again; pictures are decoded and encoded
+// again. Every other part, relationship and content-type entry is dropped and reported; the
+// package's [Content_Types].xml and relationship parts are written anew. What cannot be parsed
+// is not passed: the file is blocked as malformed.
 #include <pugixml.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "cdr/internal/format.h"
-#include "core/text.h"
 #include "cdr/internal/zip_package.h"
+#include "cdr/ooxml/disarm.h"
+#include "cdr/ooxml/xml.h"
+#include "core/text.h"
 
 namespace sanso::cdr::internal {
 namespace {
 
-constexpr std::string_view kRelNs = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+using ooxml::XmlPart;
 
+constexpr std::string_view kRelTypes = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/";
+constexpr std::string_view kRelsContentType = "application/vnd.openxmlformats-package.relationships+xml";
+constexpr std::string_view kOfficeDocument = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument";
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+bool ends_with(std::string_view s, std::string_view suffix) { return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix; }
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+// What a kept part may hold: an XML part with this root element, or a picture.
+struct PartSpec {
+  std::string_view content_type;
+  std::string_view root_ns;     // "" for a picture
+  std::string_view root_local;  // for a picture: the type detect() must find ("png", "emf", …)
+};
+
+constexpr std::string_view kW = ooxml::kNsWordMain, kX = ooxml::kNsSheetMain, kP = ooxml::kNsSlideMain, kA = ooxml::kNsDrawingMain;
+constexpr std::string_view kChart = "http://schemas.openxmlformats.org/drawingml/2006/chart";
+constexpr std::string_view kDiagram = "http://schemas.openxmlformats.org/drawingml/2006/diagram";
+
+constexpr PartSpec kPictures[] = {
+    {"image/png", "", "png"},   {"image/jpeg", "", "jpeg"}, {"image/jpg", "", "jpeg"}, {"image/gif", "", "gif"},   {"image/bmp", "", "bmp"},
+    {"image/tiff", "", "tiff"}, {"image/x-emf", "", "emf"}, {"image/emf", "", "emf"},  {"image/x-wmf", "", "wmf"}, {"image/wmf", "", "wmf"},
+};
+
+// A relationship type we follow, where it may start, and what its target must be.
+struct RelRule {
+  std::string_view type;
+  bool from_package_root;
+  std::vector<PartSpec> targets;  // empty: pictures
+};
+
+const std::vector<RelRule>& rel_rules() {
+  static const std::vector<RelRule> kRules = [&] {
+    std::vector<RelRule> r;
+    auto add = [&](std::string_view type, bool root, std::vector<PartSpec> targets) { r.push_back({type, root, std::move(targets)}); };
+    add(kOfficeDocument, true,
+        {{"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml", kW, "document"},
+         {"application/vnd.ms-word.document.macroenabled.main+xml", kW, "document"},
+         {"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml", kW, "document"},
+         {"application/vnd.ms-word.template.macroenabledtemplate.main+xml", kW, "document"},
+         {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", kX, "workbook"},
+         {"application/vnd.ms-excel.sheet.macroenabled.main+xml", kX, "workbook"},
+         {"application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml", kX, "workbook"},
+         {"application/vnd.ms-excel.template.macroenabled.main+xml", kX, "workbook"},
+         {"application/vnd.ms-excel.addin.macroenabled.main+xml", kX, "workbook"},
+         {"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", kP, "presentation"},
+         {"application/vnd.ms-powerpoint.presentation.macroenabled.main+xml", kP, "presentation"},
+         {"application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml", kP, "presentation"},
+         {"application/vnd.ms-powerpoint.slideshow.macroenabled.main+xml", kP, "presentation"},
+         {"application/vnd.openxmlformats-officedocument.presentationml.template.main+xml", kP, "presentation"},
+         {"application/vnd.ms-powerpoint.template.macroenabled.main+xml", kP, "presentation"},
+         {"application/vnd.ms-powerpoint.addin.macroenabled.main+xml", kP, "presentation"}});
+    add("http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties", true,
+        {{"application/vnd.openxmlformats-package.core-properties+xml", "http://schemas.openxmlformats.org/package/2006/metadata/core-properties", "coreProperties"}});
+    add("http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties", true,
+        {{"application/vnd.openxmlformats-officedocument.extended-properties+xml", "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties", "Properties"}});
+    add("http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties", true,
+        {{"application/vnd.openxmlformats-officedocument.custom-properties+xml", "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties", "Properties"}});
+    add("http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail", true, {});
+    add("http://schemas.openxmlformats.org/officeDocument/2006/relationships/image", false, {});
+    const std::string_view wml = "application/vnd.openxmlformats-officedocument.wordprocessingml.";
+    const std::string_view sml = "application/vnd.openxmlformats-officedocument.spreadsheetml.";
+    const std::string_view pml = "application/vnd.openxmlformats-officedocument.presentationml.";
+    const std::string_view dml = "application/vnd.openxmlformats-officedocument.drawingml.";
+    // Content types are built from these stems once and kept for the program's life.
+    static std::deque<std::string> names;
+    auto ct = [&](std::string_view stem, std::string_view rest) -> std::string_view { return names.emplace_back(std::string(stem) + std::string(rest)); };
+    auto rel = [&](std::string_view suffix) -> std::string_view { return names.emplace_back(std::string(kRelTypes) + std::string(suffix)); };
+    add(rel("styles"), false, {{ct(wml, "styles+xml"), kW, "styles"}, {ct(sml, "styles+xml"), kX, "styleSheet"}});
+    add(rel("settings"), false, {{ct(wml, "settings+xml"), kW, "settings"}});
+    add(rel("webSettings"), false, {{ct(wml, "webSettings+xml"), kW, "webSettings"}});
+    add(rel("fontTable"), false, {{ct(wml, "fontTable+xml"), kW, "fonts"}});
+    add(rel("numbering"), false, {{ct(wml, "numbering+xml"), kW, "numbering"}});
+    add(rel("footnotes"), false, {{ct(wml, "footnotes+xml"), kW, "footnotes"}});
+    add(rel("endnotes"), false, {{ct(wml, "endnotes+xml"), kW, "endnotes"}});
+    add(rel("header"), false, {{ct(wml, "header+xml"), kW, "hdr"}});
+    add(rel("footer"), false, {{ct(wml, "footer+xml"), kW, "ftr"}});
+    add(rel("glossaryDocument"), false, {{ct(wml, "document.glossary+xml"), kW, "glossaryDocument"}});
+    add(rel("comments"), false, {{ct(wml, "comments+xml"), kW, "comments"}, {ct(sml, "comments+xml"), kX, "comments"}, {ct(pml, "comments+xml"), kP, "cmLst"}});
+    add("http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects", false, {{"application/vnd.ms-word.stylesWithEffects+xml", kW, "styles"}});
+    add("http://schemas.microsoft.com/office/2011/relationships/people", false, {{ct(wml, "people+xml"), "http://schemas.microsoft.com/office/word/2012/wordml", "people"}});
+    add("http://schemas.microsoft.com/office/2011/relationships/commentsExtended", false,
+        {{ct(wml, "commentsExtended+xml"), "http://schemas.microsoft.com/office/word/2012/wordml", "commentsEx"}});
+    add("http://schemas.microsoft.com/office/2016/09/relationships/commentsIds", false,
+        {{ct(wml, "commentsIds+xml"), "http://schemas.microsoft.com/office/word/2016/wordml/cid", "commentsIds"}});
+    add(rel("theme"), false, {{"application/vnd.openxmlformats-officedocument.theme+xml", kA, "theme"}});
+    add(rel("themeOverride"), false, {{"application/vnd.openxmlformats-officedocument.themeOverride+xml", kA, "themeOverride"}});
+    add(rel("worksheet"), false, {{ct(sml, "worksheet+xml"), kX, "worksheet"}});
+    add(rel("chartsheet"), false, {{ct(sml, "chartsheet+xml"), kX, "chartsheet"}});
+    add(rel("sharedStrings"), false, {{ct(sml, "sharedStrings+xml"), kX, "sst"}});
+    add(rel("calcChain"), false, {{ct(sml, "calcChain+xml"), kX, "calcChain"}});
+    add(rel("table"), false, {{ct(sml, "table+xml"), kX, "table"}});
+    add(rel("pivotTable"), false, {{ct(sml, "pivotTable+xml"), kX, "pivotTableDefinition"}});
+    add(rel("pivotCacheDefinition"), false, {{ct(sml, "pivotCacheDefinition+xml"), kX, "pivotCacheDefinition"}});
+    add(rel("pivotCacheRecords"), false, {{ct(sml, "pivotCacheRecords+xml"), kX, "pivotCacheRecords"}});
+    add(rel("drawing"), false, {{"application/vnd.openxmlformats-officedocument.drawing+xml", "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing", "wsDr"}});
+    add(rel("vmlDrawing"), false, {{"application/vnd.openxmlformats-officedocument.vmlDrawing", "", "xml"}});
+    add(rel("chart"), false, {{ct(dml, "chart+xml"), kChart, "chartSpace"}});
+    add(rel("chartUserShapes"), false, {{ct(dml, "chartshapes+xml"), kChart, "userShapes"}});
+    add("http://schemas.microsoft.com/office/2011/relationships/chartStyle", false,
+        {{"application/vnd.ms-office.chartstyle+xml", "http://schemas.microsoft.com/office/drawing/2012/chartStyle", "chartStyle"}});
+    add("http://schemas.microsoft.com/office/2011/relationships/chartColorStyle", false,
+        {{"application/vnd.ms-office.chartcolorstyle+xml", "http://schemas.microsoft.com/office/drawing/2012/chartStyle", "colorStyle"}});
+    add(rel("diagramData"), false, {{ct(dml, "diagramData+xml"), kDiagram, "dataModel"}});
+    add(rel("diagramLayout"), false, {{ct(dml, "diagramLayout+xml"), kDiagram, "layoutDef"}});
+    add(rel("diagramQuickStyle"), false, {{ct(dml, "diagramStyle+xml"), kDiagram, "styleDef"}});
+    add(rel("diagramColors"), false, {{ct(dml, "diagramColors+xml"), kDiagram, "colorsDef"}});
+    add("http://schemas.microsoft.com/office/2007/relationships/diagramDrawing", false,
+        {{"application/vnd.ms-office.drawingml.diagramDrawing+xml", "http://schemas.microsoft.com/office/drawing/2008/diagram", "drawing"}});
+    add(rel("slide"), false, {{ct(pml, "slide+xml"), kP, "sld"}});
+    add(rel("slideLayout"), false, {{ct(pml, "slideLayout+xml"), kP, "sldLayout"}});
+    add(rel("slideMaster"), false, {{ct(pml, "slideMaster+xml"), kP, "sldMaster"}});
+    add(rel("notesSlide"), false, {{ct(pml, "notesSlide+xml"), kP, "notes"}});
+    add(rel("notesMaster"), false, {{ct(pml, "notesMaster+xml"), kP, "notesMaster"}});
+    add(rel("handoutMaster"), false, {{ct(pml, "handoutMaster+xml"), kP, "handoutMaster"}});
+    add(rel("presProps"), false, {{ct(pml, "presProps+xml"), kP, "presentationPr"}});
+    add(rel("viewProps"), false, {{ct(pml, "viewProps+xml"), kP, "viewPr"}});
+    add(rel("tableStyles"), false, {{ct(pml, "tableStyles+xml"), kA, "tblStyleLst"}});
+    add(rel("tags"), false, {{ct(pml, "tags+xml"), kP, "tagLst"}});
+    add(rel("commentAuthors"), false, {{ct(pml, "commentAuthors+xml"), kP, "cmAuthorLst"}});
+    return r;
+  }();
+  return kRules;
 }
 
-bool contains(std::string_view s, std::string_view needle) { return s.find(needle) != std::string_view::npos; }
+const RelRule* rule_for(std::string_view type) {
+  for (const auto& r : rel_rules()) {
+    if (r.type == type) return &r;
+  }
+  return nullptr;
+}
 
-// What a part is, when it must go: the finding kind, or "" to keep it.
-std::string removable_kind(std::string_view name, std::string_view content_type) {
-  std::string n = ascii_lower(name), ct = ascii_lower(content_type);
-  if (ends_with(n, "vbaproject.bin") || ends_with(n, "vbadata.xml") || ct == "application/vnd.ms-office.vbaproject" ||
-      ct == "application/vnd.ms-word.vbadata+xml" || ends_with(n, "attachedtoolbars.bin") || ends_with(n, "keymapcustomizations.xml")) {
+// The finding for a relationship type we do not follow.
+std::string kind_of_relationship(std::string_view type) {
+  std::string t = ascii_lower(type);
+  auto last = t.substr(t.rfind('/') + 1);
+  if (last == "vbaproject" || last == "wordvbadata" || last == "keymapcustomizations" || last == "attachedtoolbars" || last == "vbaprojectsignature" ||
+      last == "vbaprojectsignatureagile" || last == "vbaprojectsignaturev3") {
     return "vba_macro";
   }
-  if (contains(n, "/macrosheets/") || contains(ct, "macrosheet") || contains(ct, "dialogsheet") || contains(n, "/dialogsheets/")) return "excel4_macro";
-  if (contains(n, "/activex/") || contains(ct, "activex")) return "activex";
-  if (contains(n, "/embeddings/") || ct == "application/vnd.openxmlformats-officedocument.oleobject" || contains(ct, "oleobject")) return "ole_object";
-  if (n.rfind("customui/", 0) == 0 || contains(ct, "ui.extensibility") || contains(n, "/customui")) return "custom_ui";
-  if (ends_with(n, "/connections.xml") || contains(ct, "connections+xml") || ends_with(n, "connections.bin")) return "data_connection";
-  if (contains(n, "/querytables/") || contains(ct, "querytable")) return "query_table";
-  if (contains(n, "/externallinks/") || contains(ct, "externallink")) return "external_link";
-  if (n.rfind("_xmlsignatures/", 0) == 0 || contains(ct, "digital-signature")) return "digital_signature";
-  return "";
+  if (last == "xlmacrosheet" || last == "xlintlmacrosheet" || last == "dialogsheet" || last == "macrosheet") return "excel4_macro";
+  if (last == "control" || last == "activexcontrolbinary") return "activex";
+  if (last == "oleobject" || last == "package") return "ole_object";
+  if (last == "extensibility" || ends_with(t, "/ui/extensibility") || starts_with(last, "ui")) return "custom_ui";
+  if (last == "connections") return "data_connection";
+  if (last == "querytable") return "query_table";
+  if (last == "externallink" || last == "externallinkpath" || last == "volatiledependencies") return "external_link";
+  if (t.find("digital-signature") != std::string::npos) return "digital_signature";
+  if (last == "attachedtemplate") return "external_template";
+  if (last == "afchunk") return "alt_chunk";
+  if (last == "webextension" || last == "webextensiontaskpanes") return "web_extension";
+  if (last == "mailmergesource" || last == "mailmergeheadersource" || last == "recipientdata") return "mail_merge";
+  if (last == "font") return "embedded_font";
+  if (last == "customxml" || last == "customxmlprops") return "custom_xml";
+  if (last == "printersettings") return "printer_settings";
+  if (last == "video" || last == "audio" || last == "media") return "media";
+  if (last == "subdocument" || last == "frame") return "sub_document";
+  if (last == "hyperlink") return "hyperlink";
+  return "unknown_relationship";
 }
 
-// Part name a relationship target resolves to, from the folder of its source part.
-std::string resolve_target(std::string_view base_dir, std::string_view target) {
-  std::string t(target);
-  if (auto hash = t.find('#'); hash != std::string::npos) t.resize(hash);
-  std::vector<std::string> parts;
-  std::string path = !t.empty() && t[0] == '/' ? t.substr(1) : std::string(base_dir) + t;
-  std::stringstream ss(path);
-  std::string seg;
-  while (std::getline(ss, seg, '/')) {
-    if (seg.empty() || seg == ".") continue;
-    if (seg == "..") {
-      if (!parts.empty()) parts.pop_back();
-      continue;
-    }
-    parts.push_back(seg);
-  }
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;
-  // Targets are URIs: %-escapes name the same part.
-  std::string decoded;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (out[i] == '%' && i + 2 < out.size() && std::isxdigit(static_cast<unsigned char>(out[i + 1])) && std::isxdigit(static_cast<unsigned char>(out[i + 2]))) {
-      auto hex = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10; };
-      decoded.push_back(static_cast<char>(hex(out[i + 1]) * 16 + hex(out[i + 2])));
-      i += 2;
-    } else {
-      decoded.push_back(out[i]);
-    }
-  }
-  return ascii_lower(decoded);
-}
-
-// "word/_rels/document.xml.rels" → source "word/document.xml", folder "word/".
-std::pair<std::string, std::string> rels_source(std::string_view rels) {
-  auto pos = rels.rfind("_rels/");
-  std::string dir(rels.substr(0, pos));
-  std::string file(rels.substr(pos + 6));
-  if (ends_with(file, ".rels")) file.resize(file.size() - 5);
-  return {dir + file, dir};
-}
-
-std::string save(const pugi::xml_document& doc) {
-  std::ostringstream out;
-  doc.save(out, "", pugi::format_raw, pugi::encoding_utf8);
-  return out.str();
-}
-
-Result<void> load(pugi::xml_document& doc, const std::string& bytes, const std::string& where, const Context& ctx) {
-  pugi::xml_parse_result r = doc.load_buffer(bytes.data(), bytes.size(), pugi::parse_default | pugi::parse_declaration | pugi::parse_doctype);
-  if (!r) return blocked("malformed", ctx.prefix + where, std::string("the XML is not well-formed: ") + r.description() + " at byte " + std::to_string(r.offset));
-  // OOXML never uses a DTD; one here is an entity-expansion or external-entity attack.
-  for (pugi::xml_node n = doc.first_child(); n;) {
-    pugi::xml_node next = n.next_sibling();
-    if (n.type() == pugi::node_doctype) {
-      ctx.add("xml_dtd", where, "removed");
-      doc.remove_child(n);
-    }
-    n = next;
-  }
-  return ok();
-}
-
-// The macro-free content type for a macro-enabled main part, and the type name it gives.
+// The macro-free content type for a macro-enabled main part, and the file type it makes.
 std::pair<std::string, std::string> macro_free(std::string_view content_type) {
   static const std::map<std::string, std::pair<std::string, std::string>> kMap = {
       {"application/vnd.ms-word.document.macroenabled.main+xml", {"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml", "docx"}},
@@ -118,307 +197,483 @@ std::pair<std::string, std::string> macro_free(std::string_view content_type) {
       {"application/vnd.ms-powerpoint.slideshow.macroenabled.main+xml", {"application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml", "ppsx"}},
       {"application/vnd.ms-powerpoint.template.macroenabled.main+xml", {"application/vnd.openxmlformats-officedocument.presentationml.template.main+xml", "potx"}},
       {"application/vnd.ms-powerpoint.addin.macroenabled.main+xml", {"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", "pptx"}},
+      {"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml", {"", "docx"}},
+      {"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml", {"", "dotx"}},
+      {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", {"", "xlsx"}},
+      {"application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml", {"", "xltx"}},
+      {"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", {"", "pptx"}},
+      {"application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml", {"", "ppsx"}},
+      {"application/vnd.openxmlformats-officedocument.presentationml.template.main+xml", {"", "potx"}},
   };
   auto it = kMap.find(ascii_lower(content_type));
   return it == kMap.end() ? std::pair<std::string, std::string>{} : it->second;
 }
 
-}  // namespace
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+int hex_value(char c) { return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10; }
+bool is_unreserved(unsigned char c) { return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~'; }
 
-std::string dangerous_field_kind(std::string_view instruction) {
-  std::string s = ascii_lower(instruction);
-  auto b = s.find_first_not_of(" \t\r\n\\");
-  if (b == std::string::npos) return "";
-  auto e = s.find_first_of(" \t\r\n\"\\", b);
-  std::string word = s.substr(b, e == std::string::npos ? std::string::npos : e - b);
-  if (word == "dde" || word == "ddeauto") return "dde_field";
-  if (word == "includetext" || word == "includepicture" || word == "include" || word == "import" || word == "link") return "remote_field";
+// Why a zip member name is not a valid part name (ECMA-376 Part 2 §6.2.2), or "" when it is.
+// Office and other readers map these spellings onto other names; a package using them is
+// ambiguous, so it is refused rather than guessed at.
+std::string bad_part_name(std::string_view name) {
+  if (name.empty()) return "an empty name";
+  if (name.find('\\') != std::string_view::npos) return "a backslash in the name";
+  if (name.front() == '/') return "an absolute name";
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7F) return "a control character in the name";
+  }
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    std::size_t end = name.find('/', start);
+    std::string_view seg = name.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (seg.empty()) return "an empty path segment";
+    if (seg == "." || seg == "..") return "a '.' or '..' segment";
+    if (seg.back() == '.') return "a segment ending in '.'";
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  for (std::size_t i = 0; i + 2 < name.size(); ++i) {
+    if (name[i] != '%') continue;
+    if (!is_hex(name[i + 1]) || !is_hex(name[i + 2])) return "a bad percent escape";
+    const auto c = static_cast<unsigned char>(hex_value(name[i + 1]) * 16 + hex_value(name[i + 2]));
+    if (c == '/' || c == '\\' || is_unreserved(c)) return "a percent escape of '/', '\\' or an unreserved character";
+  }
   return "";
 }
 
-namespace {
+// Part names compare case-insensitively (ASCII, as Office does).
+std::string part_key(std::string_view name) { return ascii_lower(name); }
 
-// Empties the instructions of DDE and remote-include fields in a WordprocessingML part; the
-// cached result stays as plain text. Returns whether anything changed.
-bool neutralise_fields(pugi::xml_document& doc, const std::string& where, const Context& ctx) {
-  bool changed = false;
-  for (pugi::xpath_node xn : doc.select_nodes("//*[local-name()='fldSimple']")) {
-    pugi::xml_node n = xn.node();
-    pugi::xml_attribute instr = n.attribute("w:instr");
-    if (!instr) continue;
-    if (std::string kind = dangerous_field_kind(instr.value()); !kind.empty()) {
-      ctx.add(kind, where, "neutralised");
-      instr.set_value("");
-      changed = true;
+std::string folder_of(std::string_view part) {
+  auto slash = part.rfind('/');
+  return slash == std::string_view::npos ? std::string() : std::string(part.substr(0, slash + 1));
+}
+
+// "word/document.xml" → "word/_rels/document.xml.rels"; the package root ("") → "_rels/.rels".
+std::string rels_part_of(std::string_view part) {
+  auto slash = part.rfind('/');
+  std::string dir = slash == std::string_view::npos ? std::string() : std::string(part.substr(0, slash + 1));
+  std::string file(slash == std::string_view::npos ? part : part.substr(slash + 1));
+  return dir + "_rels/" + file + ".rels";
+}
+
+// The part an internal target names, from the folder of its source; "" when it names none
+// validly (an escape of '/', a query or fragment, a climb above the root).
+std::string resolve_target(std::string_view source_folder, std::string_view target) {
+  if (target.empty() || target.find_first_of("?#\\") != std::string_view::npos) return "";
+  std::string decoded;
+  for (std::size_t i = 0; i < target.size(); ++i) {
+    if (target[i] == '%') {
+      if (i + 2 >= target.size() || !is_hex(target[i + 1]) || !is_hex(target[i + 2])) return "";
+      const char c = static_cast<char>(hex_value(target[i + 1]) * 16 + hex_value(target[i + 2]));
+      if (c == '/' || c == '\\' || c == '\0') return "";
+      decoded.push_back(c);
+      i += 2;
+    } else {
+      decoded.push_back(target[i]);
     }
   }
-  // Complex fields: begin … instrText … separate … result … end, possibly nested, the
-  // instruction split over runs.
-  struct Open {
-    std::vector<pugi::xml_node> instr;
-    std::string text;
-    bool in_instruction = true;
-  };
-  std::vector<Open> stack;
-  auto close_instruction = [&](Open& f) {
-    if (!f.in_instruction) return;
-    f.in_instruction = false;
-    if (std::string kind = dangerous_field_kind(f.text); !kind.empty()) {
-      ctx.add(kind, where, "neutralised");
-      for (auto& n : f.instr) n.text().set("");
-      changed = true;
-    }
-  };
-  for (pugi::xpath_node xn : doc.select_nodes("//*[local-name()='fldChar' or local-name()='instrText']")) {
-    pugi::xml_node n = xn.node();
-    std::string_view name = n.name();
-    if (ends_with(name, "instrText")) {
-      if (!stack.empty() && stack.back().in_instruction) {
-        stack.back().instr.push_back(n);
-        stack.back().text += n.text().get();
-      }
+  std::string path = decoded.front() == '/' ? decoded.substr(1) : std::string(source_folder) + decoded;
+  std::vector<std::string> segments;
+  std::stringstream ss(path);
+  std::string seg;
+  while (std::getline(ss, seg, '/')) {
+    if (seg.empty() || seg == ".") continue;
+    if (seg == "..") {
+      if (segments.empty()) return "";
+      segments.pop_back();
       continue;
     }
-    std::string_view type = n.attribute("w:fldCharType").value();
-    if (type == "begin") {
-      stack.push_back({});
-    } else if (type == "separate") {
-      if (!stack.empty()) close_instruction(stack.back());
-    } else if (type == "end") {
-      if (!stack.empty()) {
-        close_instruction(stack.back());
-        stack.pop_back();
-      }
-    }
+    segments.push_back(seg);
   }
-  for (auto& f : stack) close_instruction(f);  // unterminated fields are judged too
-  return changed;
+  std::string out;
+  for (const auto& s : segments) out += (out.empty() ? "" : "/") + s;
+  return out;
 }
 
-// Drops cell formulas that refer to external workbooks or DDE ("[1]Sheet!A1", "cmd|'…'!A0");
-// the cached values stay.
-bool neutralise_external_formulas(pugi::xml_document& doc, const std::string& where, const Context& ctx) {
-  bool changed = false;
-  for (pugi::xpath_node xn : doc.select_nodes("//*[local-name()='f']")) {
-    pugi::xml_node f = xn.node();
-    std::string text = f.text().get();
-    bool external = false;
-    for (std::size_t i = 0; i + 2 < text.size(); ++i) {
-      if (text[i] == '[' && std::isdigit(static_cast<unsigned char>(text[i + 1]))) external = true;
-    }
-    if (text.find('|') != std::string::npos) external = true;
-    if (external) {
-      ctx.add("external_formula", where, "removed");
-      f.parent().remove_child(f);
-      changed = true;
+// `to` relative to the folder `from_folder`, as a relationship target.
+std::string relative_target(std::string_view from_folder, std::string_view to) {
+  std::vector<std::string> from, dest;
+  std::stringstream a{std::string(from_folder)}, b{std::string(to)};
+  for (std::string s; std::getline(a, s, '/');) {
+    if (!s.empty()) from.push_back(s);
+  }
+  for (std::string s; std::getline(b, s, '/');) dest.push_back(s);
+  std::size_t common = 0;
+  while (common < from.size() && common + 1 < dest.size() && from[common] == dest[common]) ++common;
+  std::string out;
+  for (std::size_t i = common; i < from.size(); ++i) out += "../";
+  for (std::size_t i = common; i < dest.size(); ++i) out += dest[i] + (i + 1 < dest.size() ? "/" : "");
+  // A target is a URI: spaces, '%' and non-ASCII bytes (UTF-8 names) are percent-encoded.
+  std::string encoded;
+  for (unsigned char c : out) {
+    if (c <= 0x20 || c >= 0x7F || c == '%' || c == '"' || c == '<' || c == '>' || c == '`' || c == '{' || c == '}' || c == '|' || c == '^') {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      encoded += '%';
+      encoded += kHex[c >> 4];
+      encoded += kHex[c & 0xF];
+    } else {
+      encoded += static_cast<char>(c);
     }
   }
-  return changed;
+  return encoded;
 }
 
-// Removes attributes in the relationships namespace whose value is a removed relationship id.
-bool cut_references(pugi::xml_document& doc, const std::set<std::string>& ids) {
-  std::set<std::string> prefixes;
-  bool changed = false;
-  struct Walker : pugi::xml_tree_walker {
-    std::set<std::string>* prefixes;
-    const std::set<std::string>* ids;
-    bool* changed;
-    bool for_each(pugi::xml_node& node) override {
-      if (node.type() != pugi::node_element) return true;
-      for (pugi::xml_attribute a = node.first_attribute(); a; a = a.next_attribute()) {
-        std::string_view an = a.name();
-        if (an.rfind("xmlns:", 0) == 0 && a.value() == kRelNs) prefixes->insert(std::string(an.substr(6)) + ":");
-      }
-      for (pugi::xml_attribute a = node.first_attribute(); a;) {
-        pugi::xml_attribute next = a.next_attribute();
-        std::string_view an = a.name();
-        auto colon = an.find(':');
-        if (colon != std::string_view::npos && prefixes->count(std::string(an.substr(0, colon + 1))) && ids->count(a.value())) {
-          node.remove_attribute(a);
-          *changed = true;
+std::uint32_t le32(std::string_view b, std::size_t at) {
+  return static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) | static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 8 |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 2])) << 16 | static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 3])) << 24;
+}
+
+// Windows metafiles cannot be rebuilt here; they are kept only when they are what they claim:
+// an EMF header record (type 1, " EMF" signature), a WMF header (placeable or plain).
+bool is_metafile(std::string_view b, std::string_view type) {
+  if (type == "emf") return b.size() >= 88 && le32(b, 0) == 1 && b.substr(40, 4) == " EMF";
+  if (b.size() >= 22 && le32(b, 0) == 0x9AC6CDD7u) return true;
+  return b.size() >= 18 && (b[0] == 1 || b[0] == 2) && b[1] == 0 && b[2] == 9 && b[3] == 0;
+}
+
+bool is_xml(const PartSpec& spec) { return !spec.root_ns.empty() || spec.root_local == "xml"; }
+
+struct Relationship {
+  std::string id, type, target;
+  bool external = false;
+  std::string part;  // the resolved target part's key, for internal ones
+};
+
+struct Part {
+  std::string name;  // as stored
+  std::string bytes;
+  std::string content_type;  // declared
+  const PartSpec* spec = nullptr;  // what it was reached as; null until reached
+  bool dropped = false;
+  bool accounted = false;  // reached, or reported when its relationship was dropped
+  std::vector<Relationship> rels;
+  XmlPart xml;
+  std::string out_content_type;
+  std::string out_bytes;
+};
+
+class PackageRebuild {
+ public:
+  PackageRebuild(std::string_view type, const Context& ctx) : detected_type_(type), ctx_(ctx) {}
+
+  Result<Rebuilt> run(std::string_view bytes) {
+    SANSO_TRY(read_members(bytes));
+    SANSO_TRY(read_content_types());
+    SANSO_TRY(walk_graph());
+    SANSO_TRY(check_parts());
+    SANSO_TRY(disarm_parts());
+    report_orphans();
+    return write();
+  }
+
+ private:
+  Error malformed(const std::string& where, const std::string& why) const { return blocked("malformed", ctx_.prefix + where, why); }
+
+  Result<void> read_members(std::string_view bytes) {
+    auto reader_or = ZipReader::open(bytes, ctx_);
+    if (!reader_or) return std::move(reader_or).error();
+    const ZipReader& zip = **reader_or;
+    for (const auto& e : zip.entries()) {
+      if (e.encrypted) return blocked("encrypted", ctx_.prefix + e.name, "the package has an encrypted member");
+      if (e.directory) continue;
+      if (std::string why = bad_part_name(e.name); !why.empty()) return malformed(e.name, "the member name is not a valid part name: " + why);
+      auto bytes_or = zip.read(e, ctx_);
+      if (!bytes_or) return std::move(bytes_or).error();
+      std::string key = part_key(e.name);
+      if (parts_.count(key)) return malformed(e.name, "two parts share this name when case is ignored (an ambiguous package)");
+      order_.push_back(key);
+      Part& p = parts_[key];
+      p.name = e.name;
+      p.bytes = std::move(bytes_or).value();
+    }
+    return ok();
+  }
+
+  Result<void> read_content_types() {
+    auto it = parts_.find("[content_types].xml");
+    if (it == parts_.end()) return malformed("[Content_Types].xml", "the package has no content types");
+    it->second.accounted = true;
+    XmlPart types;
+    SANSO_TRY(ooxml::read_part(it->second.bytes, it->second.name, ctx_, types));
+    if (types.root_ns != ooxml::kNsContentTypes || types.root_local != "Types") return malformed(it->second.name, "the root element is not <Types>");
+    std::map<std::string, std::string> defaults;
+    for (pugi::xml_node n : types.doc.document_element().children()) {
+      std::string_view name = n.name();
+      if (name == "Default") {
+        std::string ext = ascii_lower(n.attribute("Extension").value());
+        std::string type = n.attribute("ContentType").value();
+        if (auto [d, fresh] = defaults.emplace(ext, type); !fresh && ascii_lower(d->second) != ascii_lower(type)) {
+          return malformed(it->second.name, "two Default entries give the extension '" + ext + "' different content types");
         }
-        a = next;
+      } else if (name == "Override") {
+        std::string part = n.attribute("PartName").value();
+        if (part.empty() || part.front() != '/') return malformed(it->second.name, "an Override names '" + part + "', not an absolute part name");
+        if (std::string why = bad_part_name(part.substr(1)); !why.empty()) return malformed(it->second.name, "an Override names '" + part + "': " + why);
+        std::string type = n.attribute("ContentType").value();
+        if (auto [o, fresh] = overrides_.emplace(part_key(part.substr(1)), type); !fresh && ascii_lower(o->second) != ascii_lower(type)) {
+          return malformed(it->second.name, "two Override entries give " + part + " different content types");
+        }
       }
-      return true;
     }
-  } walker;
-  walker.prefixes = &prefixes;
-  walker.ids = &ids;
-  walker.changed = &changed;
-  doc.traverse(walker);
-  return changed;
-}
+    for (auto& [key, p] : parts_) {
+      if (auto o = overrides_.find(key); o != overrides_.end()) {
+        p.content_type = ascii_lower(o->second);
+      } else if (auto dot = key.rfind('.'); dot != std::string::npos && key.find('/', dot) == std::string::npos) {
+        if (auto d = defaults.find(key.substr(dot + 1)); d != defaults.end()) p.content_type = ascii_lower(d->second);
+      }
+    }
+    return ok();
+  }
 
-std::string kind_of_external(std::string_view type) {
-  std::string t = ascii_lower(type);
-  if (ends_with(t, "/attachedtemplate")) return "external_template";
-  if (ends_with(t, "/oleobject")) return "ole_object";
-  if (ends_with(t, "/externallinkpath") || ends_with(t, "/externallink")) return "external_link";
-  return "external_relationship";
-}
+  // Reads a relationship part; "" source for the package root.
+  Result<std::vector<Relationship>> read_relationships(const std::string& source) {
+    std::vector<Relationship> out;
+    auto it = parts_.find(part_key(rels_part_of(source)));
+    if (it == parts_.end()) return out;
+    Part& rp = it->second;
+    rp.accounted = true;
+    if (rp.content_type != kRelsContentType) return malformed(rp.name, "the relationship part's content type is '" + rp.content_type + "'");
+    XmlPart rels;
+    SANSO_TRY(ooxml::read_part(rp.bytes, rp.name, ctx_, rels));
+    if (rels.root_ns != ooxml::kNsPackageRels || rels.root_local != "Relationships") return malformed(rp.name, "the root element is not <Relationships>");
+    std::set<std::string> ids;
+    for (pugi::xml_node n : rels.doc.document_element().children("Relationship")) {
+      Relationship r{n.attribute("Id").value(), n.attribute("Type").value(), n.attribute("Target").value(), false, ""};
+      std::string mode = n.attribute("TargetMode").value();
+      if (mode != "" && mode != "Internal" && mode != "External") return malformed(rp.name + "#" + r.id, "TargetMode is '" + mode + "'");
+      r.external = mode == "External";
+      if (r.id.empty() || !ids.insert(r.id).second) return malformed(rp.name + "#" + r.id, "relationship ids must be present and unique");
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  // From the package root, follows the relationships we allow to the parts they may reach.
+  Result<void> walk_graph() {
+    std::deque<std::string> queue{""};
+    std::set<std::string> visited{""};
+    while (!queue.empty()) {
+      std::string source = queue.front();
+      queue.pop_front();
+      auto rels_or = read_relationships(source.empty() ? "" : parts_[source].name);
+      if (!rels_or) return std::move(rels_or).error();
+      const std::string where = source.empty() ? "_rels/.rels" : rels_part_of(parts_[source].name);
+      std::vector<Relationship> kept;
+      for (auto& r : *rels_or) {
+        if (!follow(source, r, where)) continue;
+        if (!r.external && visited.insert(r.part).second && is_xml(*parts_[r.part].spec)) queue.push_back(r.part);
+        kept.push_back(std::move(r));
+      }
+      if (source.empty()) root_rels_ = std::move(kept);
+      else parts_[source].rels = std::move(kept);
+    }
+    const auto mains = std::count_if(root_rels_.begin(), root_rels_.end(), [](const Relationship& r) { return r.type == kOfficeDocument; });
+    if (mains > 1) return malformed("_rels/.rels", "the package has more than one main document (an ambiguous package)");
+    if (mains == 0) return malformed("_rels/.rels", "the package has no main document of a type this engine rebuilds (docx, xlsx, pptx and their macro and template forms)");
+    return ok();
+  }
+
+  // Whether relationship `r` of `source` stays; when it goes, the reason is reported.
+  bool follow(const std::string& source, Relationship& r, const std::string& where) {
+    const std::string at = where + "#" + r.id;
+    if (r.external) {
+      const bool hyperlink = r.type == std::string(kRelTypes) + "hyperlink";
+      if (hyperlink && ctx_.policy.keep_hyperlinks && ooxml::is_safe_link_target(r.target)) return true;
+      std::string kind = hyperlink && !ctx_.policy.keep_hyperlinks ? "hyperlink" : kind_of_relationship(r.type);
+      if (kind == "hyperlink" && ctx_.policy.keep_hyperlinks) kind = "external_relationship";  // a file:, UNC or other scheme
+      if (kind == "unknown_relationship" || (kind == "ole_object" && starts_with(ascii_lower(r.target), "mhtml:"))) kind = "external_relationship";
+      ctx_.add(kind, at, "removed");
+      return false;
+    }
+    const RelRule* rule = rule_for(r.type);
+    r.part = part_key(resolve_target(folder_of(source.empty() ? "" : parts_[source].name), r.target));
+    auto target = r.part.empty() ? parts_.end() : parts_.find(r.part);
+    if (rule == nullptr || rule->from_package_root != source.empty()) {
+      if (target != parts_.end() && !target->second.accounted) {
+        target->second.accounted = true;
+        ctx_.add(kind_of_relationship(r.type), target->second.name, "removed");
+      } else if (target == parts_.end()) {
+        ctx_.add(kind_of_relationship(r.type), at, "removed");
+      }
+      return false;
+    }
+    if (target == parts_.end()) {
+      if (r.type == kOfficeDocument) return false;  // reported as a missing main document
+      ctx_.add("missing_part", at, "removed");
+      return false;
+    }
+    Part& p = target->second;
+    const PartSpec* spec = nullptr;
+    if (rule->targets.empty()) {
+      for (const auto& pic : kPictures) {
+        if (p.content_type == ascii_lower(pic.content_type)) spec = &pic;
+      }
+    } else {
+      for (const auto& t : rule->targets) {
+        if (p.content_type == ascii_lower(t.content_type)) spec = &t;
+      }
+    }
+    if (spec == nullptr || (p.spec != nullptr && p.spec != spec && p.spec->root_local != spec->root_local)) {
+      if (r.type == kOfficeDocument) return false;
+      ctx_.add("part_type_mismatch", p.name, "removed");
+      p.accounted = true;
+      return false;
+    }
+    p.spec = spec;
+    p.accounted = true;
+    return true;
+  }
+
+  // Every reached part is read as what it was reached as.
+  Result<void> check_parts() {
+    for (const auto& key : order_) {
+      Part& p = parts_[key];
+      if (p.spec == nullptr) continue;
+      if (is_xml(*p.spec)) {
+        const bool vml = p.spec->root_ns.empty();
+        SANSO_TRY(ooxml::read_part(p.bytes, p.name, ctx_, p.xml, vml));
+        if (p.xml.root_ns != p.spec->root_ns || p.xml.root_local != p.spec->root_local) {
+          return malformed(p.name, "declared as " + p.content_type + " but its root element is " + (p.xml.root_ns.empty() ? "" : "{" + p.xml.root_ns + "}") +
+                                       p.xml.root_local + ", not " + (vml ? "" : "{" + std::string(p.spec->root_ns) + "}") + std::string(p.spec->root_local));
+        }
+        p.out_content_type = p.spec->content_type;
+        continue;
+      }
+      SANSO_TRY(check_picture(p));
+    }
+    return ok();
+  }
+
+  // A picture is kept only when its bytes are the picture type it is declared as; raster
+  // pictures are decoded and encoded again, metafiles checked by their header.
+  Result<void> check_picture(Part& p) {
+    const std::string_view want = p.spec->root_local;
+    if (want == "emf" || want == "wmf") {
+      if (!is_metafile(p.bytes, want)) return drop_mismatch(p);
+      p.out_bytes = p.bytes;
+      p.out_content_type = p.spec->content_type;
+      return ok();
+    }
+    Detected d = detect(p.bytes, p.name, ctx_);
+    if (d.type != want) return drop_mismatch(p);
+    Context nested = ctx_.nested(p.name);
+    auto rebuilt = sanitize_image(p.bytes, d.type, nested);
+    // A picture that does not decode is not one; a limit (a pixel bomb) blocks the file.
+    if (!rebuilt && reason_of(rebuilt.error()) == "malformed") return drop_mismatch(p);
+    if (!rebuilt) return std::move(rebuilt).error();
+    p.out_bytes = std::move(rebuilt->bytes);
+    p.out_content_type = rebuilt->type == d.type ? std::string(p.spec->content_type) : "image/" + rebuilt->type;
+    return ok();
+  }
+
+  Result<void> drop_mismatch(Part& p) {
+    ctx_.add("part_type_mismatch", p.name, "removed");
+    p.dropped = true;
+    return ok();
+  }
+
+  bool kept(const Relationship& r) const {
+    if (r.external) return true;
+    auto it = parts_.find(r.part);
+    return it != parts_.end() && !it->second.dropped && it->second.spec != nullptr;
+  }
+
+  // The content rules, with each part's references cut to the relationships that stayed.
+  Result<void> disarm_parts() {
+    std::erase_if(root_rels_, [&](const Relationship& r) { return !kept(r); });
+    for (const auto& key : order_) {
+      Part& p = parts_[key];
+      if (p.spec == nullptr || p.dropped || p.xml.root_local.empty()) continue;
+      std::erase_if(p.rels, [&](const Relationship& r) { return !kept(r); });
+      ooxml::KeptReferences refs;
+      for (const auto& r : p.rels) (r.external ? refs.hyperlinks : refs.internal).insert(r.id);
+      SANSO_TRY(ooxml::disarm_part(p.xml.doc, refs, p.name, ctx_));
+      p.out_bytes = ooxml::write_part(p.xml.doc);
+    }
+    return ok();
+  }
+
+  void report_orphans() {
+    for (const auto& key : order_) {
+      Part& p = parts_[key];
+      if (p.accounted) continue;
+      // A relationship part of a part that was itself dropped or never reached goes with it.
+      if (auto pos = key.rfind("_rels/"); pos != std::string::npos && ends_with(key, ".rels")) {
+        std::string source = key.substr(0, pos) + key.substr(pos + 6, key.size() - pos - 6 - 5);
+        if (parts_.count(source)) continue;  // goes with its source part, kept or reported
+      }
+      ctx_.add("orphan_part", p.name, "removed");
+    }
+  }
+
+  std::string write_relationships(const std::string& source, const std::vector<Relationship>& rels) {
+    pugi::xml_document doc;
+    pugi::xml_node root = doc.append_child("Relationships");
+    root.append_attribute("xmlns").set_value(std::string(ooxml::kNsPackageRels).c_str());
+    const std::string folder = folder_of(source);
+    for (const auto& r : rels) {
+      pugi::xml_node n = root.append_child("Relationship");
+      n.append_attribute("Id").set_value(r.id.c_str());
+      n.append_attribute("Type").set_value(r.type.c_str());
+      n.append_attribute("Target").set_value(r.external ? r.target.c_str() : relative_target(folder, parts_[r.part].name).c_str());
+      if (r.external) n.append_attribute("TargetMode").set_value("External");
+    }
+    return ooxml::write_part(doc);
+  }
+
+  Result<Rebuilt> write() {
+    std::string out_type(detected_type_);
+    pugi::xml_document types;
+    pugi::xml_node root = types.append_child("Types");
+    root.append_attribute("xmlns").set_value(std::string(ooxml::kNsContentTypes).c_str());
+    pugi::xml_node rels_default = root.append_child("Default");
+    rels_default.append_attribute("Extension").set_value("rels");
+    rels_default.append_attribute("ContentType").set_value(std::string(kRelsContentType).c_str());
+    std::vector<std::pair<std::string, std::string>> members;
+    members.emplace_back("_rels/.rels", write_relationships("", root_rels_));
+    for (const auto& r : root_rels_) {
+      if (r.type != kOfficeDocument) continue;
+      Part& main = parts_[r.part];
+      auto [free_type, free_name] = macro_free(main.content_type);
+      if (!free_type.empty()) {
+        ctx_.add("macro_enabled_type", main.name, "converted");
+        main.out_content_type = free_type;
+      }
+      if (auto [_, name] = macro_free(main.out_content_type); !name.empty()) out_type = name;
+    }
+    for (const auto& key : order_) {
+      Part& p = parts_[key];
+      if (p.spec == nullptr || p.dropped) continue;
+      pugi::xml_node o = root.append_child("Override");
+      o.append_attribute("PartName").set_value(("/" + p.name).c_str());
+      o.append_attribute("ContentType").set_value(p.out_content_type.c_str());
+      members.emplace_back(p.name, std::move(p.out_bytes));
+      if (!p.rels.empty()) members.emplace_back(rels_part_of(p.name), write_relationships(p.name, p.rels));
+    }
+    ZipWriter writer;
+    writer.add("[Content_Types].xml", ooxml::write_part(types));
+    for (auto& [name, bytes] : members) writer.add(std::move(name), std::move(bytes));
+    auto out = writer.finish();
+    if (!out) return std::move(out).error();
+    return Rebuilt{std::move(out).value(), out_type};
+  }
+
+  std::string detected_type_;
+  const Context& ctx_;
+  std::map<std::string, Part> parts_;  // by part_key
+  std::vector<std::string> order_;     // keys in the input's member order
+  std::map<std::string, std::string> overrides_;
+  std::vector<Relationship> root_rels_;
+};
 
 }  // namespace
 
 Result<Rebuilt> sanitize_ooxml(std::string_view bytes, std::string_view type, const Context& ctx) {
-  auto reader_or = ZipReader::open(bytes, ctx);
-  if (!reader_or) return std::move(reader_or).error();
-  const ZipReader& zip = **reader_or;
-  std::map<std::string, std::string> data;  // lower-case name → bytes, for the parts we read
-  std::map<std::string, std::string> names;  // lower-case → as stored
-  for (const auto& e : zip.entries()) {
-    if (e.encrypted) return blocked("encrypted", ctx.prefix + e.name, "the package has an encrypted member");
-    if (e.directory) continue;
-    auto bytes_or = zip.read(e, ctx);
-    if (!bytes_or) return std::move(bytes_or).error();
-    std::string key = ascii_lower(e.name);
-    if (names.count(key)) return blocked("malformed", ctx.prefix + e.name, "two parts share this name (an ambiguous package)");
-    names[key] = e.name;
-    data[key] = std::move(bytes_or).value();
-  }
-  auto ct_it = data.find("[content_types].xml");
-  if (ct_it == data.end()) return blocked("malformed", ctx.prefix + "[Content_Types].xml", "the package has no content types");
-  pugi::xml_document types;
-  SANSO_TRY(load(types, ct_it->second, "[Content_Types].xml", ctx));
-  std::map<std::string, std::string> override_type;  // part (lower, no leading /) → content type
-  std::map<std::string, std::string> default_type;   // extension → content type
-  for (pugi::xml_node n : types.document_element().children()) {
-    std::string_view nn = n.name();
-    if (ends_with(nn, "Override")) {
-      std::string part = ascii_lower(n.attribute("PartName").value());
-      if (!part.empty() && part[0] == '/') part.erase(0, 1);
-      override_type[part] = n.attribute("ContentType").value();
-    } else if (ends_with(nn, "Default")) {
-      default_type[ascii_lower(n.attribute("Extension").value())] = n.attribute("ContentType").value();
-    }
-  }
-  auto content_type_of = [&](const std::string& part) -> std::string {
-    if (auto it = override_type.find(part); it != override_type.end()) return it->second;
-    auto dot = part.rfind('.');
-    if (dot != std::string::npos) {
-      if (auto it = default_type.find(part.substr(dot + 1)); it != default_type.end()) return it->second;
-    }
-    return "";
-  };
-
-  // 1. Parts that go.
-  std::set<std::string> removed;
-  for (const auto& [key, bytes_] : data) {
-    if (key == "[content_types].xml" || ends_with(key, ".rels")) continue;
-    if (std::string kind = removable_kind(key, content_type_of(key)); !kind.empty()) {
-      ctx.add(kind, names[key], "removed");
-      removed.insert(key);
-    }
-  }
-  // Relationships of removed parts go with them.
-  for (const auto& key : std::set<std::string>(removed)) {
-    auto slash = key.rfind('/');
-    std::string rels = (slash == std::string::npos ? std::string() : key.substr(0, slash + 1)) + "_rels/" +
-                       (slash == std::string::npos ? key : key.substr(slash + 1)) + ".rels";
-    if (data.count(rels)) removed.insert(rels);
-  }
-
-  // 2. Relationships: external ones (except hyperlinks the policy keeps) and those pointing at
-  // removed parts are dropped; the ids are cut from the source part.
-  std::map<std::string, std::set<std::string>> cut_ids;  // source part → removed ids
-  std::map<std::string, std::string> rewritten;          // part → new bytes
-  for (auto& [key, bytes_] : data) {
-    if (!ends_with(key, ".rels") || removed.count(key)) continue;
-    pugi::xml_document rels;
-    SANSO_TRY(load(rels, bytes_, names[key], ctx));
-    auto [source, dir] = rels_source(key);
-    bool changed = false;
-    for (pugi::xml_node r = rels.document_element().first_child(); r;) {
-      pugi::xml_node next = r.next_sibling();
-      std::string rel_type = r.attribute("Type").value();
-      std::string target = r.attribute("Target").value();
-      bool external = ascii_lower(r.attribute("TargetMode").value()) == "external";
-      bool hyperlink = ends_with(ascii_lower(rel_type), "/hyperlink");
-      std::string kind;
-      if (external && !(hyperlink && ctx.policy.keep_hyperlinks)) {
-        kind = hyperlink ? "hyperlink" : kind_of_external(rel_type);
-        std::string scheme = ascii_lower(target.substr(0, std::min<std::size_t>(target.size(), 7)));
-        if (scheme.rfind("mhtml:", 0) == 0 || scheme.rfind("ms-", 0) == 0) kind = "external_relationship";
-      } else if (external && hyperlink) {
-        // A kept hyperlink must be a web or mail link: anything else (file:, \\server, ms-…) goes.
-        std::string t = ascii_lower(target);
-        if (t.rfind("http://", 0) != 0 && t.rfind("https://", 0) != 0 && t.rfind("mailto:", 0) != 0) kind = "external_relationship";
-      } else if (!external) {
-        std::string part = resolve_target(dir, target);
-        if (removed.count(part)) kind = "relationship";
-        std::string lt = ascii_lower(rel_type);
-        if (ends_with(lt, "/ui/extensibility") || ends_with(lt, "/ui/extensibility2")) {
-          kind = "relationship";
-        }
-      }
-      if (!kind.empty()) {
-        if (kind != "relationship") ctx.add(kind, names[key] + "#" + r.attribute("Id").value(), "removed");
-        cut_ids[source].insert(r.attribute("Id").value());
-        rels.document_element().remove_child(r);
-        changed = true;
-      }
-      r = next;
-    }
-    if (changed) rewritten[key] = save(rels);
-  }
-
-  // 3. The XML of the parts: cut dangling references, empty dangerous fields, drop external
-  // formulas once external links are gone.
-  const bool links_removed = std::any_of(removed.begin(), removed.end(), [](const std::string& k) { return contains(k, "externallinks/"); });
-  for (auto& [key, bytes_] : data) {
-    if (removed.count(key) || rewritten.count(key) || !(ends_with(key, ".xml") || ends_with(key, ".vml"))) continue;
-    if (key == "[content_types].xml") continue;
-    auto cut = cut_ids.find(key);
-    const bool word = key.rfind("word/", 0) == 0 && (contains(bytes_, "instrText") || contains(bytes_, "fldSimple"));
-    const bool sheet = links_removed && key.rfind("xl/worksheets/", 0) == 0;
-    const bool dtd = contains(bytes_, "<!DOCTYPE") || contains(bytes_, "<!ENTITY");
-    if (cut == cut_ids.end() && !word && !sheet && !dtd) continue;
-    pugi::xml_document doc;
-    SANSO_TRY(load(doc, bytes_, names[key], ctx));
-    bool changed = dtd;
-    if (cut != cut_ids.end()) changed |= cut_references(doc, cut->second);
-    if (word) changed |= neutralise_fields(doc, names[key], ctx);
-    if (sheet) changed |= neutralise_external_formulas(doc, names[key], ctx);
-    if (changed) rewritten[key] = save(doc);
-  }
-
-  // 4. Content types: no entries for removed parts; the macro-free main type.
-  std::string out_type(type);
-  {
-    bool changed = false;
-    pugi::xml_node root = types.document_element();
-    for (pugi::xml_node n = root.first_child(); n;) {
-      pugi::xml_node next = n.next_sibling();
-      if (ends_with(n.name(), "Override")) {
-        std::string part = ascii_lower(n.attribute("PartName").value());
-        if (!part.empty() && part[0] == '/') part.erase(0, 1);
-        if (removed.count(part)) {
-          root.remove_child(n);
-          changed = true;
-        } else if (auto [free_type, free_name] = macro_free(n.attribute("ContentType").value()); !free_type.empty()) {
-          n.attribute("ContentType").set_value(free_type.c_str());
-          ctx.add("macro_enabled_type", names[part].empty() ? part : names[part], "converted");
-          out_type = free_name;
-          changed = true;
-        }
-      }
-      n = next;
-    }
-    if (changed || contains(ct_it->second, "<!DOCTYPE")) rewritten["[content_types].xml"] = save(types);
-  }
-
-  // 5. The package again, [Content_Types].xml first, the rest in their original order.
-  ZipWriter writer;
-  writer.add(names["[content_types].xml"], rewritten.count("[content_types].xml") ? rewritten["[content_types].xml"] : data["[content_types].xml"]);
-  for (const auto& e : zip.entries()) {
-    std::string key = ascii_lower(e.name);
-    if (e.directory || key == "[content_types].xml" || removed.count(key)) continue;
-    auto it = rewritten.find(key);
-    writer.add(e.name, it != rewritten.end() ? std::move(it->second) : std::move(data[key]));
-  }
-  auto out = writer.finish();
-  if (!out) return std::move(out).error();
-  return Rebuilt{std::move(out).value(), out_type};
+  if (type == "xlsb") return blocked("unsupported", ctx.prefix, "binary Excel workbooks (.xlsb) are not rebuilt; ask the sender for .xlsx");
+  PackageRebuild rebuild(type, ctx);
+  return rebuild.run(bytes);
 }
 
 }  // namespace sanso::cdr::internal
