@@ -54,7 +54,9 @@ std::vector<std::string> header_list(const httplib::Request& req, const char* na
 
 // Header text for an audit record: bounded, and never invalid UTF-8 (which JSON cannot carry).
 std::string recordable(const std::string& text) {
-  std::string cut = text.substr(0, 200);
+  std::size_t end = std::min<std::size_t>(text.size(), 200);
+  while (end < text.size() && end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // not mid-character
+  std::string cut = text.substr(0, end);
   return is_valid_utf8(cut) ? cut : "(not UTF-8)";
 }
 
@@ -247,7 +249,7 @@ struct Console::Impl {
     std::vector<std::pair<std::string, std::string>> more;
     if (ctx != nullptr) more.emplace_back("session", ctx->session.id);
     if (req.has_header("Origin")) more.emplace_back("origin", recordable(req.get_header_value("Origin")));
-    auto r = services.accounts.record_refused_request(ctx != nullptr ? ctx->session.name : "unknown", req.method, req.path, reason,
+    auto r = services.accounts.record_refused_request(ctx != nullptr ? ctx->session.name : "unknown", req.method, recordable(req.path), reason,
                                                       client_address(req), std::move(more));
     if (!r) {
       log::error("web: recording a refused form: " + r.error().to_string());
