@@ -111,6 +111,7 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
 
   auto s = open_console_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
+  if (auto ready = s->accounts->prepare_sign_ins(); !ready) return print_error(ready.error()), kExitFailure;
   const config::ServiceConfig& c = s->base.service.config;
   std::string listen = !listen_arg.empty() ? listen_arg : c.listeners.web;
   auto options = web::console_address(listen);

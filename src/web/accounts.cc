@@ -89,11 +89,23 @@ struct ConsoleAccounts::Impl {
   // Checked against when the name is unknown, so that a miss costs as long as a wrong password.
   std::string decoy_hash;
   // Names mistyped at sign-in are recorded by their HMAC under this key: a plain hash of a
-  // password typed into the name field could be found again by guessing.
-  std::array<unsigned char, 32> name_key{};
+  // password typed into the name field could be found again by guessing. Read (or created) only
+  // where sign-ins happen, so that an administrator's `sanso user` as root does not create a file
+  // the console's own user cannot read.
+  std::string name_key_file;
+  std::optional<std::array<unsigned char, 32>> name_key;
 
   Impl(std::unique_ptr<Database> d, const config::ServiceConfig& config, AccountRules r, audit::AuditLog& l, const Clock& c)
       : db(std::move(d)), operators(config.operators), rules(std::move(r)), log(l), clock(c) {}
+
+  // Under mu.
+  Result<void> load_name_key() {
+    if (name_key) return ok();
+    auto key = quarantine::internal::load_or_create_key(name_key_file);
+    if (!key) return Error{"web.key", key.error().where, key.error().message};
+    name_key = key->bytes;
+    return ok();
+  }
 
   std::int64_t now() const {
     return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
@@ -107,10 +119,12 @@ struct ConsoleAccounts::Impl {
     return nullptr;
   }
 
-  std::string name_digest(const std::string& name) const {
+  // Under mu.
+  Result<std::string> name_digest(const std::string& name) {
+    SANSO_TRY(load_name_key());
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
     crypto_auth_hmacsha256_state st;
-    crypto_auth_hmacsha256_init(&st, name_key.data(), name_key.size());
+    crypto_auth_hmacsha256_init(&st, name_key->data(), name_key->size());
     crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(name.data()), name.size());
     crypto_auth_hmacsha256_final(&st, mac);
     char hex[2 * 8 + 1];
@@ -281,14 +295,17 @@ Result<std::unique_ptr<ConsoleAccounts>> ConsoleAccounts::open(std::unique_ptr<D
     return make_error("web.config", config.source, "no data directory: the console keeps its name key there ([service] data_dir)");
   }
   auto impl = std::make_unique<Impl>(std::move(db), config, std::move(rules), log, clock);
-  auto key = quarantine::internal::load_or_create_key((std::filesystem::path(config.data_dir) / "console-names.key").string());
-  if (!key) return Error{"web.key", key.error().where, key.error().message};
-  impl->name_key = key->bytes;
+  impl->name_key_file = (std::filesystem::path(config.data_dir) / "console-names.key").string();
   impl->decoy_hash = SANSO_TRY(impl->hash(random_token()));
   return std::unique_ptr<ConsoleAccounts>(new ConsoleAccounts(std::move(impl)));
 }
 
 ConsoleAccounts::~ConsoleAccounts() = default;
+
+Result<void> ConsoleAccounts::prepare_sign_ins() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->load_name_key();
+}
 
 Result<std::int64_t> ConsoleAccounts::reload(const config::ServiceConfig& config, AccountRules rules) {
   Impl& m = *impl_;
@@ -532,7 +549,8 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     }
     // A name that is not an account is recorded by a keyed hash only: people type passwords there.
     std::string who = op ? name : "unknown";
-    std::string subject = op ? name : m.name_digest(name);
+    std::string subject = name;
+    if (!op) subject = SANSO_TRY(m.name_digest(name));
     auto e = m.event(who, "console.sign-in", subject, outcome);
     e.details = std::move(details);
     SANSO_TRY(m.log.append(*m.db, e));

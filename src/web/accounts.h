@@ -89,13 +89,16 @@ struct AccountStatus {
 // runs outside the connection's lock, so one slow sign-in does not hold up other requests.
 class ConsoleAccounts {
  public:
-  // Also reads (or creates, mode 0600) the key that names mistyped sign-in names in the audit log
-  // (console-names.key in the data directory).
   static Result<std::unique_ptr<ConsoleAccounts>> open(std::unique_ptr<store::Database> db, const config::ServiceConfig& config,
                                                        AccountRules rules, audit::AuditLog& log, const Clock& clock = system_clock());
   ~ConsoleAccounts();
   ConsoleAccounts(const ConsoleAccounts&) = delete;
   ConsoleAccounts& operator=(const ConsoleAccounts&) = delete;
+
+  // Reads (or creates, mode 0600) the key under which names mistyped at sign-in are recorded
+  // (console-names.key in the data directory); the first such sign-in would otherwise. `sanso
+  // web` calls it at start, so that a key it cannot read stops it there.
+  Result<void> prepare_sign_ins();
 
   // Takes a changed sanso.toml: who exists, their roles and the rules. Sessions of people removed
   // or no longer holding a console role end at once (recorded as "revoked"); returns how many.

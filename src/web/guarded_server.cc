@@ -155,7 +155,6 @@ Result<TlsContext> load_tls_context(const std::string& cert_file, const std::str
 GuardedServer::GuardedServer(ConnectionLimits limits, TlsContext tls) : limits_(std::move(limits)), tls_(std::move(tls)) {
   const std::size_t threads = limits_.threads;
   new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  set_keep_alive_max_count(limits_.keep_alive_requests);
 }
 
 bool GuardedServer::widen_backlog() { return svr_sock_ != INVALID_SOCKET && ::listen(svr_sock_, limits_.backlog) == 0; }
