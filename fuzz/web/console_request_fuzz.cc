@@ -54,6 +54,7 @@ Rig& rig() {
     r->config.quarantine.approver_roles = {"security_manager"};
     r->config.quarantine.inspector_roles = {"security_manager"};
     r->config.web.roles = {"security_manager"};
+    r->config.web.admin_roles = {"security_manager"};
     audit::LogOptions lo;
     lo.node = "fuzz";
     lo.policy_sha256 = std::string(64, '0');
@@ -70,8 +71,11 @@ Rig& rig() {
     rules.argon2_ops = 1;          // libsodium's minimum: the fuzzer signs in often
     rules.argon2_memory = 8192;
     rules.max_failures = 1000000;  // the fuzzer's own guesses must not lock the account it uses
-    r->accounts = std::make_unique<web::ConsoleAccounts>(open_db(r->dir), r->config, rules, *r->log);
-    if (!r->accounts->set_password("tanaka", "fuzzing passphrase", "fuzz")) __builtin_trap();
+    r->config.data_dir = r->dir.string();
+    auto accounts = web::ConsoleAccounts::open(open_db(r->dir), r->config, rules, *r->log);
+    if (!accounts) __builtin_trap();
+    r->accounts = std::move(accounts).value();
+    if (!r->accounts->set_password("tanaka", "fuzzing passphrase", quarantine::Actor{"tanaka", {"security_manager"}, "fuzz"})) __builtin_trap();
     auto in = r->accounts->sign_in("tanaka", "fuzzing passphrase", "fuzz");
     if (!in || !in->session) __builtin_trap();
     r->token = in->token;

@@ -2,6 +2,7 @@
 // `sanso user list|passwd|unlock`: the console accounts of the people in [[users]].
 #include <CLI/CLI.hpp>
 #include <signal.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -29,8 +30,8 @@ struct ConsoleSession {
 Result<ConsoleSession> open_console_session(const ServiceOptions& o) {
   ConsoleSession s{SANSO_TRY(open_quarantine_session(o)), nullptr};
   auto db = SANSO_TRY(open_store(s.base.service.config));
-  s.accounts = std::make_unique<web::ConsoleAccounts>(std::move(db), s.base.service.config,
-                                                      web::account_rules_from(s.base.service.config), *s.base.log);
+  s.accounts = SANSO_TRY(web::ConsoleAccounts::open(std::move(db), s.base.service.config,
+                                                    web::account_rules_from(s.base.service.config), *s.base.log));
   return s;
 }
 
@@ -55,22 +56,70 @@ Result<std::string> read_password(const char* prompt) {
   return line;
 }
 
+// What identifies a version of sanso.toml on disk: a save, or a new file moved into place.
+struct FileStamp {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  off_t size = -1;
+  timespec mtime{};
+  static FileStamp of(const std::string& path) {
+    FileStamp f;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return f;
+    f.dev = st.st_dev;
+    f.ino = st.st_ino;
+    f.size = st.st_size;
+    f.mtime = st.st_mtim;
+    return f;
+  }
+  bool operator==(const FileStamp& o) const {
+    return dev == o.dev && ino == o.ino && size == o.size && mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+  }
+};
+
+// A changed sanso.toml (or SIGHUP): who may sign in, with which roles, takes effect at once, and
+// the sessions of people who lost their console role end. A file that does not load is reported
+// and the running settings are kept.
+void reload_people(const ServiceOptions& o, ConsoleSession& s) {
+  auto fresh = load_service(o);
+  if (!fresh) {
+    std::fprintf(stderr, "sanso web: sanso.toml not reloaded, the running settings stay: %s\n", fresh.error().to_string().c_str());
+    return;
+  }
+  auto recorded = s.base.store->with_database([&](store::Database& db) {
+    return record_setting_changes(*fresh, db, *s.base.log, fresh->config.node);
+  });
+  if (!recorded) std::fprintf(stderr, "sanso web: recording the change of sanso.toml: %s\n", recorded.error().to_string().c_str());
+  auto ended = s.accounts->reload(fresh->config, web::account_rules_from(fresh->config));
+  if (!ended) {
+    std::fprintf(stderr, "sanso web: applying the reloaded sanso.toml: %s\n", ended.error().to_string().c_str());
+    return;
+  }
+  std::fprintf(stderr, "sanso web: reloaded sanso.toml (%lld session(s) of people who lost console access ended)\n",
+               static_cast<long long>(*ended));
+}
+
 int run_web(const ServiceOptions& o, const std::string& listen_arg) {
-  // SIGTERM/SIGINT are taken by a waiting thread, so blocked before any thread starts.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // SIGTERM/SIGINT (stop) and SIGHUP (reload) are taken by a waiting thread, so blocked before
+  // any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto s = open_console_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
+  if (auto ready = s->accounts->prepare_sign_ins(); !ready) return print_error(ready.error()), kExitFailure;
   const config::ServiceConfig& c = s->base.service.config;
   std::string listen = !listen_arg.empty() ? listen_arg : c.listeners.web;
   auto options = web::console_address(listen);
   if (!options) return print_error(options.error()), kExitUsage;
   options->tls_cert = c.web.tls_cert;
   options->tls_key = c.web.tls_key;
+  options->public_origin = c.web.public_origin;
+  options->trusted_proxies = c.web.trusted_proxies;
   options->municipality = s->base.service.policy.municipality.name.ja;
   options->node = c.node;
   const Service& service = s->base.service;
@@ -82,9 +131,19 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
   if (!console) return print_error(console.error()), kExitFailure;
   std::fprintf(stderr, "sanso web: console at %s://%s:%d/ (node %s)\n", (*console)->tls() ? "https" : "http",
                options->host.c_str(), (*console)->port(), c.node.c_str());
-  std::thread stopper([&console, stop_signals] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+  const std::string config_file = c.source;
+  std::thread stopper([&console, &s, &o, signals, config_file] {
+    FileStamp seen = FileStamp::of(config_file);
+    for (;;) {
+      timespec every{2, 0};
+      int sig = sigtimedwait(&signals, nullptr, &every);
+      if (sig == SIGTERM || sig == SIGINT) break;
+      FileStamp now = FileStamp::of(config_file);
+      if (sig == SIGHUP || !(now == seen)) {
+        seen = now;
+        reload_people(o, *s);
+      }
+    }
     (*console)->stop();
   });
   (*console)->wait();
@@ -97,17 +156,17 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
 
 // An administrator's command on a console account: opens everything, finds who is acting, runs
 // `act`, and turns its error into a message and an exit code.
-int administer(const ServiceOptions& o, const std::function<Result<void>(ConsoleSession&, const std::string& actor)>& act) {
+int administer(const ServiceOptions& o, const std::function<Result<void>(ConsoleSession&, const quarantine::Actor& actor)>& act) {
   auto s = open_console_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
   auto actor = resolve_actor(s->base.service, o);
   if (!actor) return print_error(actor.error()), kExitFailure;
-  if (auto r = act(*s, actor->name); !r) return print_error(r.error()), kExitFailure;
+  if (auto r = act(*s, *actor); !r) return print_error(r.error()), kExitFailure;
   return kExitOk;
 }
 
 int run_passwd(const ServiceOptions& o, const std::string& name) {
-  return administer(o, [&](ConsoleSession& s, const std::string& actor) -> Result<void> {
+  return administer(o, [&](ConsoleSession& s, const quarantine::Actor& actor) -> Result<void> {
     std::string password = SANSO_TRY(read_password(("New console password for " + name + ": ").c_str()));
     if (::isatty(STDIN_FILENO) != 0) {
       std::string again = SANSO_TRY(read_password("Again: "));
@@ -120,7 +179,7 @@ int run_passwd(const ServiceOptions& o, const std::string& name) {
 }
 
 int run_unlock(const ServiceOptions& o, const std::string& name) {
-  return administer(o, [&](ConsoleSession& s, const std::string& actor) -> Result<void> {
+  return administer(o, [&](ConsoleSession& s, const quarantine::Actor& actor) -> Result<void> {
     SANSO_TRY(s.accounts->unlock(name, actor));
     std::printf("%s: ロックを解除しました。\n", name.c_str());
     return ok();
@@ -128,7 +187,7 @@ int run_unlock(const ServiceOptions& o, const std::string& name) {
 }
 
 int run_end_sessions(const ServiceOptions& o, const std::string& name) {
-  return administer(o, [&](ConsoleSession& s, const std::string& actor) -> Result<void> {
+  return administer(o, [&](ConsoleSession& s, const quarantine::Actor& actor) -> Result<void> {
     std::int64_t n = SANSO_TRY(s.accounts->end_sessions(name, actor));
     std::printf("%s: セッションを %lld 件終了しました。\n", name.c_str(), static_cast<long long>(n));
     return ok();
@@ -136,7 +195,7 @@ int run_end_sessions(const ServiceOptions& o, const std::string& name) {
 }
 
 int run_second_factor(const ServiceOptions& o, const std::string& name, bool remove) {
-  return administer(o, [&](ConsoleSession& s, const std::string& actor) -> Result<void> {
+  return administer(o, [&](ConsoleSession& s, const quarantine::Actor& actor) -> Result<void> {
     if (remove) {
       SANSO_TRY(s.accounts->remove_second_factor(name, actor));
       std::printf("%s: 二要素認証を解除しました。\n", name.c_str());

@@ -1,8 +1,12 @@
 #include "config/config.h"
 
-#include <algorithm>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -306,7 +310,8 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
 
   if (const toml::table* w = SANSO_TRY(r.table(root, "web"))) {
     SANSO_TRY(r.only_keys(*w, "[web]", {"tls_cert", "tls_key", "roles", "session_idle_minutes", "session_max_hours", "max_failures",
-                                         "lockout_minutes", "min_password_length", "require_second_factor"}));
+                                         "lockout_minutes", "min_password_length", "require_second_factor", "admin_roles",
+                                         "public_origin", "trusted_proxies"}));
     SANSO_TRY(r.string(*w, "tls_cert", c.web.tls_cert));
     SANSO_TRY(r.string(*w, "tls_key", c.web.tls_key));
     if (c.web.tls_cert.empty() != c.web.tls_key.empty()) {
@@ -321,6 +326,22 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.integer(*w, "lockout_minutes", c.web.lockout_minutes, 1));
     SANSO_TRY(r.integer(*w, "min_password_length", c.web.min_password_length, 8));
     SANSO_TRY(r.boolean(*w, "require_second_factor", c.web.require_second_factor));
+    SANSO_TRY(r.strings(*w, "admin_roles", c.web.admin_roles));
+    SANSO_TRY(r.string(*w, "public_origin", c.web.public_origin));
+    if (!c.web.public_origin.empty() && !is_web_origin(c.web.public_origin)) {
+      return make_error("config.value", where(path, *w->get("public_origin")),
+                        "'public_origin' must be scheme://host[:port] as browsers send it in Origin, e.g. "
+                        "\"https://console.city.example.lg.jp\" (no path, no trailing slash)");
+    }
+    SANSO_TRY(r.strings(*w, "trusted_proxies", c.web.trusted_proxies));
+    for (auto& proxy : c.web.trusted_proxies) {
+      auto address = canonical_ip(proxy);
+      if (!address) {
+        return make_error("config.value", where(path, *w->get("trusted_proxies")),
+                          "'" + proxy + "' in 'trusted_proxies' is not an IP address (give each proxy's address, e.g. \"127.0.0.1\")");
+      }
+      proxy = *address;
+    }
   }
 
   if (const toml::node* users = root.get("users")) {
@@ -341,6 +362,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
       c.operators.push_back(std::move(op));
     }
   }
+  if (c.web.admin_roles.empty()) c.web.admin_roles = c.quarantine.inspector_roles;
   if (c.web.roles.empty()) {
     c.web.roles = c.quarantine.approver_roles;
     for (const auto& role : c.quarantine.inspector_roles) {
@@ -348,6 +370,38 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     }
   }
   return c;
+}
+
+std::optional<std::string> canonical_ip(std::string_view text) {
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  const std::string input(text);
+  char out[INET6_ADDRSTRLEN];
+  in_addr v4{};
+  if (::inet_pton(AF_INET, input.c_str(), &v4) == 1) return std::string(::inet_ntop(AF_INET, &v4, out, sizeof out));
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, input.c_str(), &v6) != 1) return std::nullopt;
+  if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+    std::memcpy(&v4, &v6.s6_addr[12], 4);
+    return std::string(::inet_ntop(AF_INET, &v4, out, sizeof out));
+  }
+  return std::string(::inet_ntop(AF_INET6, &v6, out, sizeof out));
+}
+
+bool is_web_origin(std::string_view origin) {
+  std::string_view rest;
+  if (origin.rfind("https://", 0) == 0) {
+    rest = origin.substr(8);
+  } else if (origin.rfind("http://", 0) == 0) {
+    rest = origin.substr(7);
+  } else {
+    return false;
+  }
+  // A host name, an IPv4 address or a bracketed IPv6 one, and an optional port: nothing that
+  // could carry a path, credentials, a query or whitespace.
+  if (rest.empty() || rest.size() > 255) return false;
+  return std::all_of(rest.begin(), rest.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+  }) && rest.front() != ':' && rest.front() != '.';
 }
 
 Result<ServiceConfig> load_config(const std::string& path) {
@@ -375,6 +429,7 @@ Result<void> check_config_against_policy(const ServiceConfig& config, const poli
   for (const auto& r : config.quarantine.approver_roles) SANSO_TRY(known(r, "[quarantine] approver_roles"));
   for (const auto& r : config.quarantine.inspector_roles) SANSO_TRY(known(r, "[quarantine] inspector_roles"));
   for (const auto& r : config.web.roles) SANSO_TRY(known(r, "[web] roles"));
+  for (const auto& r : config.web.admin_roles) SANSO_TRY(known(r, "[web] admin_roles"));
   for (const auto& u : config.operators) {
     for (const auto& r : u.roles) SANSO_TRY(known(r, "[[users]] " + u.name));
   }

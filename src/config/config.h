@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,6 +110,15 @@ struct WebSettings {
   std::string tls_key;
   // Roles that may sign in; empty: the quarantine's approver and inspector roles.
   std::vector<std::string> roles;
+  // Roles that may administer console accounts (passwords, locks, second factors, sessions);
+  // empty: the quarantine's inspector roles, the people already trusted with originals.
+  std::vector<std::string> admin_roles;
+  // The console's address as browsers see it behind a TLS reverse proxy ("https://host[:port]",
+  // no path): forms must come from there, and cookies are Secure when it is https.
+  std::string public_origin;
+  // Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; the
+  // headers are ignored from everyone else.
+  std::vector<std::string> trusted_proxies;
   std::int64_t session_idle_minutes = 30;
   std::int64_t session_max_hours = 12;
   std::int64_t max_failures = 5;      // consecutive failed sign-ins before the account is locked
@@ -136,6 +146,14 @@ struct ServiceConfig {
 
   const Operator* find_operator(std::string_view name) const;
 };
+
+// An IP address in its canonical text form ("::ffff:192.0.2.1" and "192.0.2.1" alike give
+// "192.0.2.1"); nullopt when `text` is not an address. For [web] trusted_proxies and the addresses
+// the console compares with them.
+std::optional<std::string> canonical_ip(std::string_view text);
+
+// True for "scheme://host[:port]" with scheme http or https, as a browser sends it in Origin.
+bool is_web_origin(std::string_view origin);
 
 // Parses sanso.toml text; `path` names it in errors and anchors relative paths.
 Result<ServiceConfig> parse_config(std::string_view text, std::string_view path);

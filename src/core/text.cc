@@ -53,7 +53,41 @@ bool is_zero_width(char32_t c) {
          (c >= 0xFE00 && c <= 0xFE0F);
 }
 
+// Characters that hide or reorder text: controls, bidi controls (UAX #9), zero-width and other
+// default-ignorable format characters, separators that break a line where none is expected.
+bool is_deceptive(char32_t c) {
+  return c < 0x20 || (c >= 0x7F && c < 0xA0) || c == 0xAD || c == 0x034F || c == 0x061C || c == 0x115F || c == 0x1160 ||
+         (c >= 0x17B4 && c <= 0x17B5) || c == 0x180E || (c >= 0x200B && c <= 0x200F) || (c >= 0x2028 && c <= 0x202E) ||
+         (c >= 0x2060 && c <= 0x206F) || c == 0x3164 || c == 0xFEFF || c == 0xFFA0 || (c >= 0xFFF0 && c <= 0xFFFB) ||
+         (c >= 0x1BCA0 && c <= 0x1BCA3) || (c >= 0x1D173 && c <= 0x1D17A) || (c >= 0xE0000 && c <= 0xE0FFF);
+}
+
 }  // namespace
+
+std::string visible_text(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  for (std::size_t i = 0; i < utf8.size();) {
+    const std::size_t n = utf8_sequence_length(utf8, i);
+    char marker[16];
+    if (n == 0) {
+      std::snprintf(marker, sizeof marker, "<0x%02X>", static_cast<unsigned char>(utf8[i]));
+      out += marker;
+      ++i;
+      continue;
+    }
+    char32_t cp;
+    decode_one(utf8, i, cp);
+    if (is_deceptive(cp)) {
+      std::snprintf(marker, sizeof marker, "<U+%04X>", static_cast<unsigned>(cp));
+      out += marker;
+    } else {
+      out.append(utf8.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
 
 std::size_t display_width(std::string_view utf8) {
   std::size_t width = 0;

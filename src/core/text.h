@@ -23,6 +23,14 @@ bool is_valid_utf8(std::string_view text);
 // the bytes there are not one.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t at);
 
+// `utf8` as it may be shown to people: characters that are invisible or change how the text
+// around them reads — controls (C0, DEL, C1), bidirectional overrides, embeddings, isolates and
+// marks, zero-width and other format characters, line and paragraph separators — become visible
+// markers such as "<U+202E>", and bytes that are not UTF-8 become "<0xFF>". A subject
+// "請求書<U+202E>fdp.exe" can then no longer pass for "請求書exe.pdf", nor escape sequences
+// recolour a terminal. Everything else is kept as it was.
+std::string visible_text(std::string_view utf8);
+
 // `text` with ASCII letters lower-cased (names, labels, extensions; never locale-dependent).
 std::string ascii_lower(std::string_view text);
 

@@ -3,13 +3,17 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <filesystem>
+#include <functional>
 #include <mutex>
 
 #include "audit/log.h"
 #include "config/config.h"
 #include "core/digest.h"
 #include "core/text.h"
+#include "quarantine/internal/sealed_blob.h"
 #include "store/database.h"
 #include "web/totp.h"
 
@@ -45,6 +49,12 @@ std::string random_token() {
   return out;
 }
 
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out.empty() ? "none set" : out;
+}
+
 bool holds_any(const std::vector<std::string>& roles, const std::vector<std::string>& wanted) {
   return std::any_of(roles.begin(), roles.end(),
                      [&](const std::string& r) { return std::find(wanted.begin(), wanted.end(), r) != wanted.end(); });
@@ -59,6 +69,7 @@ std::size_t code_points(std::string_view utf8) {
 AccountRules account_rules_from(const config::ServiceConfig& config) {
   AccountRules r;
   r.roles = config.web.roles;
+  r.admin_roles = config.web.admin_roles;
   r.session_idle_seconds = config.web.session_idle_minutes * 60;
   r.session_max_seconds = config.web.session_max_hours * 3600;
   r.max_failures = config.web.max_failures;
@@ -70,26 +81,96 @@ AccountRules account_rules_from(const config::ServiceConfig& config) {
 
 struct ConsoleAccounts::Impl {
   std::unique_ptr<Database> db;
-  std::mutex mu;  // guards db
+  std::mutex mu;  // guards db, operators and rules (a reload replaces them)
   std::vector<config::Operator> operators;
   AccountRules rules;
   audit::AuditLog& log;
   const Clock& clock;
   // Checked against when the name is unknown, so that a miss costs as long as a wrong password.
   std::string decoy_hash;
+  // Names mistyped at sign-in are recorded by their HMAC under this key: a plain hash of a
+  // password typed into the name field could be found again by guessing. Read (or created) only
+  // where sign-ins happen, so that an administrator's `sanso user` as root does not create a file
+  // the console's own user cannot read.
+  std::string name_key_file;
+  std::optional<std::array<unsigned char, 32>> name_key;
 
   Impl(std::unique_ptr<Database> d, const config::ServiceConfig& config, AccountRules r, audit::AuditLog& l, const Clock& c)
       : db(std::move(d)), operators(config.operators), rules(std::move(r)), log(l), clock(c) {}
+
+  // Under mu.
+  Result<void> load_name_key() {
+    if (name_key) return ok();
+    auto key = quarantine::internal::load_or_create_key(name_key_file);
+    if (!key) return Error{"web.key", key.error().where, key.error().message};
+    name_key = key->bytes;
+    return ok();
+  }
 
   std::int64_t now() const {
     return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
   }
 
+  // Under mu.
   const config::Operator* find(const std::string& name) const {
     for (const auto& op : operators) {
       if (op.name == name) return &op;
     }
     return nullptr;
+  }
+
+  // Under mu.
+  Result<std::string> name_digest(const std::string& name) {
+    SANSO_TRY(load_name_key());
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, name_key->data(), name_key->size());
+    crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(name.data()), name.size());
+    crypto_auth_hmacsha256_final(&st, mac);
+    char hex[2 * 8 + 1];
+    sodium_bin2hex(hex, sizeof hex, mac, 8);
+    return std::string("hmac:") + hex;
+  }
+
+  // Within a transaction: takes one attempt for `name` before its password is checked, so that
+  // simultaneous attempts cannot all be checked before the first failure is counted. Returns the
+  // count of failures with this one, or nullopt when the account is locked or as many attempts
+  // as max_failures allows are already counted.
+  Result<std::optional<std::int64_t>> reserve_attempt(const std::string& name, std::int64_t t) {
+    auto taken = SANSO_TRY(db->execute(
+        "UPDATE console_accounts SET failures = failures + 1 WHERE name = ? AND locked_until <= ? AND failures < ?",
+        {name, t, rules.max_failures}));
+    if (taken == 0) return std::optional<std::int64_t>{};
+    auto row = SANSO_TRY(db->query_one("SELECT failures FROM console_accounts WHERE name = ?", {name}));
+    return std::optional<std::int64_t>{row ? row->integer(0) : rules.max_failures};
+  }
+
+  // Within a transaction, after a reserved attempt failed: locks the account when the failures
+  // reached max_failures. Returns the end of the lock, or 0.
+  Result<std::int64_t> settle_failure(const std::string& name, std::int64_t t) {
+    const std::int64_t until = t + rules.lockout_seconds;
+    auto locked = SANSO_TRY(db->execute("UPDATE console_accounts SET failures = 0, locked_until = ? WHERE name = ? AND failures >= ?",
+                                        {until, name, rules.max_failures}));
+    return locked != 0 ? until : 0;
+  }
+
+  // A refused administration is evidence too: recorded, and the refusal returned.
+  Result<void> check_administrator(const quarantine::Actor& actor, const char* action, const std::string& name) {
+    if (holds_any(actor.roles, rules.admin_roles)) return ok();
+    Error why = make_error("web.forbidden", name,
+                           "'" + actor.name + "' may not administer console accounts: that needs one of [web] admin_roles (" +
+                               joined(rules.admin_roles) + ")");
+    auto e = event(actor.name, action, name, "refused");
+    e.details = {{"reason", why.code}};
+    if (!actor.via.empty()) e.details.emplace_back("via", actor.via);
+    SANSO_TRY(log.append_now(*db, e));
+    return why;
+  }
+
+  store::AuditEvent admin_event(const quarantine::Actor& actor, const char* action, const std::string& subject) const {
+    auto e = event(actor.name, action, subject, "ok");
+    if (!actor.via.empty()) e.details.emplace_back("via", actor.via);
+    return e;
   }
 
   store::AuditEvent event(const std::string& actor, const char* action, const std::string& subject, const char* outcome) const {
@@ -181,16 +262,19 @@ struct ConsoleAccounts::Impl {
 
   // An administrator's change to an account (`update` ends with "WHERE name = ?") and its
   // record, in one transaction.
-  Result<void> administer(const std::string& name, const std::string& actor, const char* action, std::string_view update,
-                          std::vector<store::Value> params) {
+  // `before` runs in the transaction first (e.g. to end sessions the change makes unsafe).
+  Result<void> administer(const std::string& name, const quarantine::Actor& actor, const char* action, std::string_view update,
+                          std::vector<store::Value> params, const std::function<Result<void>()>& before = {}) {
     std::lock_guard lock(mu);
+    SANSO_TRY(check_administrator(actor, action, name));
     auto tx = SANSO_TRY(Transaction::begin(*db));
+    if (before) SANSO_TRY(before());
     params.emplace_back(name);
     auto changed = SANSO_TRY(db->execute(update, params));
     if (changed == 0) {
       return make_error("web.unknown-user", name, "'" + name + "' has no console password yet: set one first with `sanso user passwd`");
     }
-    SANSO_TRY(log.append(*db, event(actor, action, name, "ok")));
+    SANSO_TRY(log.append(*db, admin_event(actor, action, name)));
     return tx.commit();
   }
 
@@ -202,29 +286,62 @@ struct ConsoleAccounts::Impl {
   }
 };
 
-ConsoleAccounts::ConsoleAccounts(std::unique_ptr<Database> db, const config::ServiceConfig& config, AccountRules rules,
-                                 audit::AuditLog& log, const Clock& clock)
-    : impl_(std::make_unique<Impl>(std::move(db), config, std::move(rules), log, clock)) {
+ConsoleAccounts::ConsoleAccounts(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<ConsoleAccounts>> ConsoleAccounts::open(std::unique_ptr<Database> db, const config::ServiceConfig& config,
+                                                               AccountRules rules, audit::AuditLog& log, const Clock& clock) {
   if (sodium_init() < 0) std::abort();  // libsodium cannot start without a working RNG: nothing is safe then
-  auto decoy = impl_->hash(random_token());
-  if (decoy) impl_->decoy_hash = *decoy;
+  if (config.data_dir.empty()) {
+    return make_error("web.config", config.source, "no data directory: the console keeps its name key there ([service] data_dir)");
+  }
+  auto impl = std::make_unique<Impl>(std::move(db), config, std::move(rules), log, clock);
+  impl->name_key_file = (std::filesystem::path(config.data_dir) / "console-names.key").string();
+  impl->decoy_hash = SANSO_TRY(impl->hash(random_token()));
+  return std::unique_ptr<ConsoleAccounts>(new ConsoleAccounts(std::move(impl)));
 }
 
 ConsoleAccounts::~ConsoleAccounts() = default;
 
-Result<void> ConsoleAccounts::set_password(const std::string& name, const std::string& password, const std::string& actor) {
+Result<void> ConsoleAccounts::prepare_sign_ins() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->load_name_key();
+}
+
+Result<std::int64_t> ConsoleAccounts::reload(const config::ServiceConfig& config, AccountRules rules) {
   Impl& m = *impl_;
-  const config::Operator* op = m.find(name);
-  if (op == nullptr) {
-    return make_error("web.unknown-user", name, "'" + name + "' is not listed in [[users]] of sanso.toml; add them there first");
+  std::lock_guard lock(m.mu);
+  m.operators = config.operators;
+  m.rules = std::move(rules);
+  auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  auto rows = SANSO_TRY(m.db->query("SELECT token_sha256, name, source FROM console_sessions"));
+  std::int64_t ended = 0;
+  for (const auto& r : rows) {
+    const config::Operator* op = m.find(r.text(1));
+    if (op != nullptr && holds_any(op->roles, m.rules.roles)) continue;
+    if (SANSO_TRY(m.close_session(r.text(0), r.text(1), r.text(1), "revoked", r.text(2), {{"by", "sanso.toml reloaded"}}))) ++ended;
+  }
+  SANSO_TRY(tx.commit());
+  return ended;
+}
+
+Result<void> ConsoleAccounts::set_password(const std::string& name, const std::string& password, const quarantine::Actor& actor) {
+  Impl& m = *impl_;
+  {
+    std::lock_guard lock(m.mu);
+    SANSO_TRY(m.check_administrator(actor, "account.set-password", name));
+    if (m.find(name) == nullptr) {
+      return make_error("web.unknown-user", name, "'" + name + "' is not listed in [[users]] of sanso.toml; add them there first");
+    }
   }
   SANSO_TRY(m.check_strength(name, password));
   std::string hash = SANSO_TRY(m.hash(password));
   std::lock_guard lock(m.mu);
+  const config::Operator* op = m.find(name);
+  if (op == nullptr) return make_error("web.unknown-user", name, "'" + name + "' was removed from sanso.toml meanwhile");
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
-  SANSO_TRY(m.store_hash(name, hash, "", actor));
-  auto e = m.event(actor, "account.set-password", name, "ok");
-  e.details = {{"may_sign_in", holds_any(op->roles, m.rules.roles) ? "yes" : "no"}};
+  SANSO_TRY(m.store_hash(name, hash, "", actor.name));
+  auto e = m.admin_event(actor, "account.set-password", name);
+  e.details.emplace_back("may_sign_in", holds_any(op->roles, m.rules.roles) ? "yes" : "no");
   SANSO_TRY(m.log.append(*m.db, e));
   return tx.commit();
 }
@@ -232,25 +349,56 @@ Result<void> ConsoleAccounts::set_password(const std::string& name, const std::s
 Result<void> ConsoleAccounts::change_password(const Session& session, const std::string& current, const std::string& password,
                                               const std::string& source) {
   Impl& m = *impl_;
-  std::string stored;
-  {
-    std::lock_guard lock(m.mu);
-    auto row = SANSO_TRY(m.db->query_one("SELECT password_hash FROM console_accounts WHERE name = ?", {session.name}));
-    if (!row) return make_error("web.unknown-user", session.name, "the account has no password");
-    stored = row->text(0);
-  }
-  auto refuse = [&](const Error& why) -> Result<void> {
+  auto refuse = [&](const Error& why, const char* reason, std::vector<std::pair<std::string, std::string>> more = {}) -> Result<void> {
     std::lock_guard lock(m.mu);
     auto e = m.event(session.name, "account.change-password", session.name, "refused");
-    e.details = {{"reason", why.code == "web.password" ? "weak-password" : "bad-password"}, {"source", source}};
+    e.details = {{"reason", reason}, {"source", source}, {"session", session.id}};
+    e.details.insert(e.details.end(), more.begin(), more.end());
     SANSO_TRY(m.log.append_now(*m.db, e));
     return why;
   };
-  if (crypto_pwhash_str_verify(stored.c_str(), current.data(), current.size()) != 0) {
-    return refuse(make_error("web.bad-password", session.name, "the current password is wrong"));
+  const std::int64_t t = m.now();
+  std::string stored;
+  std::optional<std::int64_t> failures;
+  {
+    // The attempt is counted before the check, as a sign-in's is: guessing the password from a
+    // session left open is no faster than at the sign-in page.
+    std::lock_guard lock(m.mu);
+    auto tx = SANSO_TRY(Transaction::begin(*m.db));
+    auto row = SANSO_TRY(m.db->query_one("SELECT password_hash FROM console_accounts WHERE name = ?", {session.name}));
+    if (!row) return make_error("web.unknown-user", session.name, "the account has no password");
+    stored = row->text(0);
+    failures = SANSO_TRY(m.reserve_attempt(session.name, t));
+    SANSO_TRY(tx.commit());
   }
-  if (auto strong = m.check_strength(session.name, password); !strong) return refuse(strong.error());
-  if (password == current) return refuse(make_error("web.password", session.name, "the new password is the current one"));
+  if (!failures) {
+    return refuse(make_error("web.locked", session.name, "the account is locked after too many wrong passwords; try again later"), "locked");
+  }
+  if (crypto_pwhash_str_verify(stored.c_str(), current.data(), current.size()) != 0) {
+    std::int64_t locked_until = 0;
+    {
+      std::lock_guard lock(m.mu);
+      auto tx = SANSO_TRY(Transaction::begin(*m.db));
+      locked_until = SANSO_TRY(m.settle_failure(session.name, t));
+      if (locked_until != 0) {
+        // Someone guessing from an open session loses it along with the account.
+        auto token = SANSO_TRY(m.db->query_one("SELECT token_sha256, source FROM console_sessions WHERE name = ? AND csrf = ?",
+                                               {session.name, session.csrf}));
+        if (token) SANSO_TRY(m.close_session(token->text(0), session.name, session.name, "locked-out", token->text(1)));
+      }
+      SANSO_TRY(tx.commit());
+    }
+    std::vector<std::pair<std::string, std::string>> more = {{"failures", std::to_string(*failures)}};
+    if (locked_until != 0) more.emplace_back("locked_until", std::to_string(locked_until));
+    return refuse(make_error(locked_until != 0 ? "web.locked" : "web.bad-password", session.name, "the current password is wrong"),
+                  "bad-password", std::move(more));
+  }
+  {
+    std::lock_guard lock(m.mu);
+    SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0 WHERE name = ?", {session.name}));
+  }
+  if (auto strong = m.check_strength(session.name, password); !strong) return refuse(strong.error(), "weak-password");
+  if (password == current) return refuse(make_error("web.password", session.name, "the new password is the current one"), "weak-password");
   std::string hash = SANSO_TRY(m.hash(password));
   std::lock_guard lock(m.mu);
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
@@ -263,29 +411,44 @@ Result<void> ConsoleAccounts::change_password(const Session& session, const std:
   return tx.commit();
 }
 
-Result<void> ConsoleAccounts::unlock(const std::string& name, const std::string& actor) {
+Result<void> ConsoleAccounts::unlock(const std::string& name, const quarantine::Actor& actor) {
   return impl_->administer(name, actor, "account.unlock", "UPDATE console_accounts SET failures = 0, locked_until = 0 WHERE name = ?", {});
 }
 
-Result<std::string> ConsoleAccounts::enroll_second_factor(const std::string& name, const std::string& actor) {
+Result<std::string> ConsoleAccounts::enroll_second_factor(const std::string& name, const quarantine::Actor& actor) {
+  Impl& m = *impl_;
   std::string secret = new_totp_secret();
-  SANSO_TRY(impl_->administer(name, actor, "account.enroll-second-factor",
-                              "UPDATE console_accounts SET totp_secret = ?, totp_last_step = 0 WHERE name = ?", {base32_encode(secret)}));
+  // A session opened with the password alone must not outlive the promise that a sign-in needs a
+  // code. Without a factor before, every open session is such a one; with one, a sign-in could
+  // not have skipped it.
+  auto end_password_only = [&]() -> Result<void> {
+    auto had = SANSO_TRY(m.db->query_one("SELECT totp_secret FROM console_accounts WHERE name = ?", {name}));
+    if (!had || !had->text(0).empty()) return ok();
+    auto rows = SANSO_TRY(m.db->query("SELECT token_sha256, source FROM console_sessions WHERE name = ?", {name}));
+    for (const auto& r : rows) SANSO_TRY(m.close_session(r.text(0), name, actor.name, "second-factor-enrolled", r.text(1)));
+    return ok();
+  };
+  SANSO_TRY(m.administer(name, actor, "account.enroll-second-factor",
+                         "UPDATE console_accounts SET totp_secret = ?, totp_last_step = 0 WHERE name = ?", {base32_encode(secret)},
+                         end_password_only));
   return secret;
 }
 
-Result<void> ConsoleAccounts::remove_second_factor(const std::string& name, const std::string& actor) {
+Result<void> ConsoleAccounts::remove_second_factor(const std::string& name, const quarantine::Actor& actor) {
   return impl_->administer(name, actor, "account.remove-second-factor",
                            "UPDATE console_accounts SET totp_secret = '', totp_last_step = 0 WHERE name = ?", {});
 }
 
-Result<std::int64_t> ConsoleAccounts::end_sessions(const std::string& name, const std::string& actor) {
+Result<std::int64_t> ConsoleAccounts::end_sessions(const std::string& name, const quarantine::Actor& actor) {
   Impl& m = *impl_;
   std::lock_guard lock(m.mu);
+  SANSO_TRY(m.check_administrator(actor, "account.end-sessions", name));
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
   auto rows = SANSO_TRY(m.db->query("SELECT token_sha256, source FROM console_sessions WHERE name = ?", {name}));
   std::int64_t ended = 0;
-  for (const auto& r : rows) ended += SANSO_TRY(m.close_session(r.text(0), name, actor, "ended-by-administrator", r.text(1))) ? 1 : 0;
+  for (const auto& r : rows) {
+    ended += SANSO_TRY(m.close_session(r.text(0), name, actor.name, "ended-by-administrator", r.text(1))) ? 1 : 0;
+  }
   SANSO_TRY(tx.commit());
   return ended;
 }
@@ -293,33 +456,48 @@ Result<std::int64_t> ConsoleAccounts::end_sessions(const std::string& name, cons
 Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::string& password, const std::string& source,
                                         const std::string& code) {
   Impl& m = *impl_;
-  const config::Operator* op = name.size() <= 256 ? m.find(name) : nullptr;
+  const std::int64_t t = m.now();
+  std::optional<config::Operator> op;
   std::string stored;
   std::string totp_secret;
-  std::int64_t locked_until = 0;
-  if (op != nullptr) {
-    std::lock_guard lock(m.mu);
-    auto row = SANSO_TRY(m.db->query_one("SELECT password_hash, locked_until, totp_secret FROM console_accounts WHERE name = ?", {name}));
-    if (row) {
-      stored = row->text(0);
-      locked_until = row->integer(1);
-      totp_secret = base32_decode(row->text(2)).value_or("");
-    }
-  }
-  const std::int64_t t = m.now();
   std::string reason;
-  if (op == nullptr) {
-    reason = "unknown-user";
-  } else if (stored.empty()) {
-    reason = "no-password";
-  } else if (locked_until > t) {
-    reason = "locked";
-  } else if (!holds_any(op->roles, m.rules.roles)) {
-    reason = "not-allowed";
+  std::int64_t failures = 0;
+  {
+    std::lock_guard lock(m.mu);
+    if (const config::Operator* found = name.size() <= 256 ? m.find(name) : nullptr) op = *found;
+    std::int64_t locked_until = 0;
+    auto tx = SANSO_TRY(Transaction::begin(*m.db));
+    if (op) {
+      auto row = SANSO_TRY(m.db->query_one("SELECT password_hash, locked_until, totp_secret FROM console_accounts WHERE name = ?", {name}));
+      if (row) {
+        stored = row->text(0);
+        locked_until = row->integer(1);
+        totp_secret = base32_decode(row->text(2)).value_or("");
+      }
+    }
+    if (!op) {
+      reason = "unknown-user";
+    } else if (stored.empty()) {
+      reason = "no-password";
+    } else if (locked_until > t) {
+      reason = "locked";
+    } else if (!holds_any(op->roles, m.rules.roles)) {
+      reason = "not-allowed";
+    } else {
+      // Counted before the check: of simultaneous attempts, no more than max_failures are checked.
+      auto reserved = SANSO_TRY(m.reserve_attempt(name, t));
+      if (reserved) {
+        failures = *reserved;
+      } else {
+        reason = "concurrent-attempts";
+      }
+    }
+    SANSO_TRY(tx.commit());
   }
   // Every refusal costs one Argon2id verification, so its timing tells nothing either.
   const std::string& against = reason.empty() ? stored : m.decoy_hash;
   bool good = crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0 && reason.empty();
+  const bool checked = reason.empty();
   if (!good && reason.empty()) reason = "bad-password";
   if (good && totp_secret.empty() && m.rules.require_second_factor) {
     good = false;
@@ -360,20 +538,19 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     const char* outcome = "failed";
     std::vector<std::pair<std::string, std::string>> details = {{"reason", reason}, {"source", source}};
     if (reason == "bad-password" || reason == "bad-code") {
-      SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures + 1 WHERE name = ?", {name}));
-      auto row = SANSO_TRY(m.db->query_one("SELECT failures FROM console_accounts WHERE name = ?", {name}));
-      std::int64_t failures = row ? row->integer(0) : 0;
       details.emplace_back("failures", std::to_string(failures));
-      if (failures >= m.rules.max_failures) {
-        SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0, locked_until = ? WHERE name = ?",
-                                {t + m.rules.lockout_seconds, name}));
+      if (std::int64_t until = SANSO_TRY(m.settle_failure(name, t)); until != 0) {
         outcome = "locked-out";
-        details.emplace_back("locked_until", std::to_string(t + m.rules.lockout_seconds));
+        details.emplace_back("locked_until", std::to_string(until));
       }
+    } else if (checked) {
+      // The right password without a required second factor: not a guess, so not counted.
+      SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures - 1 WHERE name = ? AND failures > 0", {name}));
     }
-    // A name that is not an account is recorded by its hash only: people type passwords there.
-    std::string who = op != nullptr ? name : "unknown";
-    std::string subject = op != nullptr ? name : "sha256:" + sha256_hex(name).substr(0, 16);
+    // A name that is not an account is recorded by a keyed hash only: people type passwords there.
+    std::string who = op ? name : "unknown";
+    std::string subject = name;
+    if (!op) subject = SANSO_TRY(m.name_digest(name));
     auto e = m.event(who, "console.sign-in", subject, outcome);
     e.details = std::move(details);
     SANSO_TRY(m.log.append(*m.db, e));
@@ -418,6 +595,18 @@ Result<void> ConsoleAccounts::sign_out(const std::string& token, const std::stri
   auto row = SANSO_TRY(m.db->query_one("SELECT name FROM console_sessions WHERE token_sha256 = ?", {token_sha256}));
   if (!row) return ok();
   return m.end_session(token_sha256, row->text(0), "ok", source);
+}
+
+Result<void> ConsoleAccounts::record_refused_request(const std::string& actor, const std::string& method, const std::string& path,
+                                                     const std::string& reason, const std::string& source,
+                                                     std::vector<std::pair<std::string, std::string>> more) {
+  Impl& m = *impl_;
+  auto e = m.event(actor, "console.request", path.substr(0, 200), "refused");
+  e.details = {{"reason", reason}, {"method", method.substr(0, 16)}, {"source", source}};
+  e.details.insert(e.details.end(), more.begin(), more.end());
+  std::lock_guard lock(m.mu);
+  SANSO_TRY(m.log.append_now(*m.db, e));
+  return ok();
 }
 
 Result<std::vector<AccountStatus>> ConsoleAccounts::list() {

@@ -4,8 +4,10 @@
 //
 // Who a person is and which roles they hold stay in sanso.toml ([[users]]); the store keeps only
 // what changes at run time: an Argon2id password hash, consecutive failures, a lock, sessions.
-// A person removed from sanso.toml, or no longer holding a console role, cannot sign in and
-// their open sessions stop working at the next request.
+// A person removed from sanso.toml, or no longer holding a console role, cannot sign in; a
+// reload of sanso.toml ends their open sessions at once (and any request would end them too).
+// Administering accounts needs one of [web] admin_roles; a refusal is recorded like the
+// quarantine's (outcome "refused").
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "quarantine/quarantine.h"
 
 namespace sanso::config {
 struct ServiceConfig;
@@ -31,7 +34,8 @@ namespace sanso::web {
 
 // The limits of [web], in seconds, plus the Argon2id cost of new password hashes.
 struct AccountRules {
-  std::vector<std::string> roles;  // roles that may sign in
+  std::vector<std::string> roles;        // roles that may sign in
+  std::vector<std::string> admin_roles;  // roles that may administer accounts
   std::int64_t session_idle_seconds = 30 * 60;
   std::int64_t session_max_seconds = 12 * 3600;
   std::int64_t max_failures = 5;
@@ -61,7 +65,8 @@ struct SignIn {
   std::optional<Session> session;
   std::string token;   // the cookie value; only when session is set
   // failure: "bad-password", "bad-code", "unknown-user", "no-password", "not-allowed", "locked",
-  // "no-second-factor" (required but not set up)
+  // "no-second-factor" (required but not set up), "concurrent-attempts" (as many attempts as
+  // max_failures allows are being checked right now)
   std::string reason;
 };
 
@@ -84,25 +89,38 @@ struct AccountStatus {
 // runs outside the connection's lock, so one slow sign-in does not hold up other requests.
 class ConsoleAccounts {
  public:
-  ConsoleAccounts(std::unique_ptr<store::Database> db, const config::ServiceConfig& config, AccountRules rules,
-                  audit::AuditLog& log, const Clock& clock = system_clock());
+  static Result<std::unique_ptr<ConsoleAccounts>> open(std::unique_ptr<store::Database> db, const config::ServiceConfig& config,
+                                                       AccountRules rules, audit::AuditLog& log, const Clock& clock = system_clock());
   ~ConsoleAccounts();
   ConsoleAccounts(const ConsoleAccounts&) = delete;
   ConsoleAccounts& operator=(const ConsoleAccounts&) = delete;
 
-  // Sets a person's password (an administrator, `sanso user passwd`), clears any lock and ends
-  // their open sessions.
-  Result<void> set_password(const std::string& name, const std::string& password, const std::string& actor);
-  // The person themself, with their current password; their other sessions end.
+  // Reads (or creates, mode 0600) the key under which names mistyped at sign-in are recorded
+  // (console-names.key in the data directory); the first such sign-in would otherwise. `sanso
+  // web` calls it at start, so that a key it cannot read stops it there.
+  Result<void> prepare_sign_ins();
+
+  // Takes a changed sanso.toml: who exists, their roles and the rules. Sessions of people removed
+  // or no longer holding a console role end at once (recorded as "revoked"); returns how many.
+  Result<std::int64_t> reload(const config::ServiceConfig& config, AccountRules rules);
+
+  // The administration below needs `actor` to hold one of [web] admin_roles; otherwise the
+  // attempt is recorded as refused and "web.forbidden" returned.
+
+  // Sets a person's password (`sanso user passwd`), clears any lock and ends their open sessions.
+  Result<void> set_password(const std::string& name, const std::string& password, const quarantine::Actor& actor);
+  // The person themself, with their current password; their other sessions end. A wrong current
+  // password counts towards the lock like a failed sign-in; the lock it sets ends the session.
   Result<void> change_password(const Session& session, const std::string& current, const std::string& password,
                                const std::string& source);
-  Result<void> unlock(const std::string& name, const std::string& actor);
+  Result<void> unlock(const std::string& name, const quarantine::Actor& actor);
   // Gives a person a new TOTP secret (raw bytes, for their authenticator app); from then on a
-  // sign-in needs a code. Needs a password first.
-  Result<std::string> enroll_second_factor(const std::string& name, const std::string& actor);
-  Result<void> remove_second_factor(const std::string& name, const std::string& actor);
+  // sign-in needs a code. Needs a password first. Sessions opened without a second factor end
+  // (recorded as "second-factor-enrolled").
+  Result<std::string> enroll_second_factor(const std::string& name, const quarantine::Actor& actor);
+  Result<void> remove_second_factor(const std::string& name, const quarantine::Actor& actor);
   // Ends every open session of a person (a lost or shared device); returns how many.
-  Result<std::int64_t> end_sessions(const std::string& name, const std::string& actor);
+  Result<std::int64_t> end_sessions(const std::string& name, const quarantine::Actor& actor);
 
   // `source` is the client's address, for the audit record; `code` the one-time code, for
   // people with a second factor (each code is accepted once).
@@ -112,10 +130,17 @@ class ConsoleAccounts {
   Result<std::optional<Session>> session(const std::string& token, const std::string& source);
   Result<void> sign_out(const std::string& token, const std::string& source);
 
+  // Records a request the console refused before acting (a missing or wrong form token, another
+  // site's Origin): `actor` is the signed-in person or "unknown", `reason` e.g. "csrf-token".
+  Result<void> record_refused_request(const std::string& actor, const std::string& method, const std::string& path,
+                                      const std::string& reason, const std::string& source,
+                                      std::vector<std::pair<std::string, std::string>> more = {});
+
   Result<std::vector<AccountStatus>> list();
 
  private:
   struct Impl;
+  explicit ConsoleAccounts(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "web/accounts.h"
+#include "web/guarded_server.h"
 #include "web/pages.h"
 
 namespace sanso::web {
@@ -31,6 +32,33 @@ constexpr const char* kSessionCookie = "sanso_session";
 constexpr const char* kLangCookie = "sanso_lang";
 constexpr std::size_t kMaxBody = 64 * 1024;  // forms only: a reason or a note, never a file
 constexpr std::size_t kMaxField = 4000;
+
+// Every value of a comma-separated header, in order, over all its lines (a proxy appends to
+// what it received).
+std::vector<std::string> header_list(const httplib::Request& req, const char* name) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0, n = req.get_header_value_count(name); i < n; ++i) {
+    const std::string value = req.get_header_value(name, i);
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      out.emplace_back(item);
+    }
+  }
+  return out;
+}
+
+// Header text for an audit record: bounded, and never invalid UTF-8 (which JSON cannot carry).
+std::string recordable(const std::string& text) {
+  std::size_t end = std::min<std::size_t>(text.size(), 200);
+  while (end < text.size() && end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // not mid-character
+  std::string cut = text.substr(0, end);
+  return is_valid_utf8(cut) ? cut : "(not UTF-8)";
+}
 
 // What every page of a signed-in person knows.
 struct Context {
@@ -67,17 +95,30 @@ std::string field(const httplib::Request& req, const char* key) {
   return req.has_param(key) ? req.get_param_value(key) : std::string();
 }
 
+// A field of the form in the body only: the form token must never be taken from the address,
+// where it would leak into logs, history and Referer headers.
+std::string form_field(const httplib::Request& req, const char* key) {
+  std::string type = ascii_lower(req.get_header_value("Content-Type"));
+  if (type.substr(0, type.find(';')) != "application/x-www-form-urlencoded") return {};
+  httplib::Params params;
+  httplib::detail::parse_query_text(req.body, params);
+  auto found = params.find(key);
+  return found != params.end() && params.count(key) == 1 ? found->second : std::string();
+}
+
 bool fields_are_text(const httplib::Request& req) {
   return std::all_of(req.params.begin(), req.params.end(), [](const auto& kv) {
     return kv.first.size() <= 64 && kv.second.size() <= kMaxField && is_valid_utf8(kv.first) && is_valid_utf8(kv.second);
   });
 }
 
-// A local path to return to after a language switch or sign-in: never another site.
+// A local path to return to after a language switch or sign-in: never another site. Only a plain
+// path of visible ASCII: browsers drop tabs and newlines from a Location and read "\\" as "/",
+// so "/\t/evil.example" or "/\\evil.example" would lead away; "//" anywhere is refused too.
 std::string local_path(const std::string& p) {
-  if (p.empty() || p[0] != '/' || (p.size() > 1 && (p[1] == '/' || p[1] == '\\'))) return "/";
-  if (p.find_first_of("\r\n") != std::string::npos || p.size() > 512) return "/";
-  return p;
+  if (p.empty() || p[0] != '/' || p.size() > 512 || p.find("//") != std::string::npos) return "/";
+  bool plain = std::all_of(p.begin(), p.end(), [](char c) { return c > ' ' && c < 0x7f && c != '\\'; });
+  return plain ? p : "/";
 }
 
 bool equal_tokens(const std::string& a, const std::string& b) {
@@ -118,7 +159,7 @@ int error_status(const Error& e) {
 struct Console::Impl {
   ConsoleOptions options;
   ConsoleServices services;
-  std::unique_ptr<httplib::Server> server;
+  std::unique_ptr<GuardedServer> server;
   std::thread thread;
   int port = 0;
   std::mutex mu;
@@ -128,6 +169,37 @@ struct Console::Impl {
   Impl(ConsoleOptions o, ConsoleServices s) : options(std::move(o)), services(std::move(s)) {}
 
   bool secure() const { return !options.tls_cert.empty(); }
+
+  bool trusted_proxy(const std::string& address) const {
+    return std::find(options.trusted_proxies.begin(), options.trusted_proxies.end(), address) != options.trusted_proxies.end();
+  }
+
+  std::string peer(const httplib::Request& req) const { return config::canonical_ip(req.remote_addr).value_or(req.remote_addr); }
+
+  // The browser's address: the peer's, unless the peer is a trusted proxy; then the nearest
+  // address in X-Forwarded-For that is not one (addresses further left were written by the
+  // client, or proxies nobody vouches for, and prove nothing).
+  std::string client_address(const httplib::Request& req) const {
+    std::string address = peer(req);
+    if (!trusted_proxy(address)) return address;
+    auto hops = header_list(req, "X-Forwarded-For");
+    for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
+      auto ip = config::canonical_ip(*hop);
+      if (!ip) return address;  // a hop we cannot read: stop at the last one we can vouch for
+      address = *ip;
+      if (!trusted_proxy(address)) return address;
+    }
+    return address;
+  }
+
+  // Whether the browser spoke HTTPS: to this console, or to a trusted proxy that says so.
+  bool browser_used_tls(const httplib::Request& req) const {
+    if (secure()) return true;
+    if (!trusted_proxy(peer(req))) return false;
+    auto proto = header_list(req, "X-Forwarded-Proto");
+    if (!proto.empty()) return ascii_lower(proto.back()) == "https";
+    return options.public_origin.rfind("https://", 0) == 0;
+  }
 
   // ---- responses ----
 
@@ -154,20 +226,36 @@ struct Console::Impl {
     res.set_header("Location", to);
   }
 
-  std::string session_cookie(const std::string& value, std::int64_t max_age) const {
+  std::string session_cookie(const httplib::Request& req, const std::string& value, std::int64_t max_age) const {
     std::string c = std::string(kSessionCookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict";
-    if (secure()) c += "; Secure";
+    if (browser_used_tls(req)) c += "; Secure";
     if (max_age >= 0) c += "; Max-Age=" + std::to_string(max_age);
     return c;
   }
 
   // A state-changing request must come from one of our own pages: an Origin, when the browser
-  // sends one, names this console.
+  // sends one, names this console — as [web] public_origin, or as the browser reached it.
   bool same_origin(const httplib::Request& req) const {
+    if (req.get_header_value_count("Origin") > 1) return false;
     std::string origin = req.get_header_value("Origin");
     if (origin.empty()) return true;
-    std::string expected = std::string(secure() ? "https://" : "http://") + req.get_header_value("Host");
+    if (!options.public_origin.empty() && origin == options.public_origin) return true;
+    std::string expected = std::string(browser_used_tls(req) ? "https://" : "http://") + req.get_header_value("Host");
     return origin == expected;
+  }
+
+  // A refused form is evidence (someone's page tried to act for a signed-in person): recorded.
+  void refuse_form(const httplib::Request& req, httplib::Response& res, const Context* ctx, Lang lang, const char* reason) {
+    std::vector<std::pair<std::string, std::string>> more;
+    if (ctx != nullptr) more.emplace_back("session", ctx->session.id);
+    if (req.has_header("Origin")) more.emplace_back("origin", recordable(req.get_header_value("Origin")));
+    auto r = services.accounts.record_refused_request(ctx != nullptr ? ctx->session.name : "unknown", req.method, recordable(req.path), reason,
+                                                      client_address(req), std::move(more));
+    if (!r) {
+      log::error("web: recording a refused form: " + r.error().to_string());
+      return send_error(req, res, ctx, lang, 500, "err_internal");
+    }
+    send_error(req, res, ctx, lang, 403, "err_csrf");
   }
 
   // ---- the signed-in part ----
@@ -179,7 +267,8 @@ struct Console::Impl {
       Lang lang = lang_of(req);
       if (!fields_are_text(req)) return send_error(req, res, nullptr, lang, 400, "err_bad_request");
       const std::string token = cookie(req, kSessionCookie);
-      auto session = services.accounts.session(token, req.remote_addr);
+      const std::string source = client_address(req);
+      auto session = services.accounts.session(token, source);
       if (!session) {
         log::error("web: reading a session: " + session.error().to_string());
         return send_error(req, res, nullptr, lang, 500, "err_internal");
@@ -187,13 +276,12 @@ struct Console::Impl {
       if (!*session) {
         std::string next = "next=" + httplib::detail::encode_query_param(post ? "/" : local_path(req.target));
         if (token.empty()) return redirect(res, "/login?" + next);
-        res.set_header("Set-Cookie", session_cookie("", 0));  // a session that ended: forget it
+        res.set_header("Set-Cookie", session_cookie(req, "", 0));  // a session that ended: forget it
         return redirect(res, "/login?ended=1&" + next);
       }
-      Context ctx{std::move(**session), lang, req.remote_addr};
-      if (post && (!same_origin(req) || !equal_tokens(field(req, "csrf"), ctx.session.csrf))) {
-        return send_error(req, res, &ctx, lang, 403, "err_csrf");
-      }
+      Context ctx{std::move(**session), lang, source};
+      if (post && !same_origin(req)) return refuse_form(req, res, &ctx, lang, "cross-origin");
+      if (post && !equal_tokens(form_field(req, "csrf"), ctx.session.csrf)) return refuse_form(req, res, &ctx, lang, "csrf-token");
       page(req, res, ctx);
     };
   }
@@ -210,10 +298,10 @@ struct Console::Impl {
 
   void login(const httplib::Request& req, httplib::Response& res) {
     Lang lang = lang_of(req);
-    if (!same_origin(req)) return send_error(req, res, nullptr, lang, 403, "err_csrf");
+    if (!same_origin(req)) return refuse_form(req, res, nullptr, lang, "cross-origin");
     if (!fields_are_text(req)) return send_error(req, res, nullptr, lang, 400, "err_bad_request");
-    std::string name = field(req, "name");
-    auto result = services.accounts.sign_in(name, field(req, "password"), req.remote_addr, field(req, "code"));
+    std::string name = form_field(req, "name");
+    auto result = services.accounts.sign_in(name, form_field(req, "password"), client_address(req), form_field(req, "code"));
     if (!result) {
       log::error("web: sign-in: " + result.error().to_string());
       return send_error(req, res, nullptr, lang, 500, "err_internal");
@@ -224,15 +312,15 @@ struct Console::Impl {
       return send_page(res, 401, lang, f,
                        render_page("login", lang, {{"name", name.size() <= 64 ? name : ""}, {"next", local_path(field(req, "next"))}}));
     }
-    res.set_header("Set-Cookie", session_cookie(result->token, -1));
+    res.set_header("Set-Cookie", session_cookie(req, result->token, -1));
     std::string next = local_path(field(req, "next"));
     redirect(res, next == "/login" ? "/" : next);
   }
 
   void logout(const httplib::Request& req, httplib::Response& res, const Context&) {
-    auto r = services.accounts.sign_out(cookie(req, kSessionCookie), req.remote_addr);
+    auto r = services.accounts.sign_out(cookie(req, kSessionCookie), client_address(req));
     if (!r) log::error("web: sign-out: " + r.error().to_string());
-    res.set_header("Set-Cookie", session_cookie("", 0));
+    res.set_header("Set-Cookie", session_cookie(req, "", 0));
     redirect(res, "/login?out=1");
   }
 
@@ -253,7 +341,7 @@ struct Console::Impl {
     for (const auto& it : *awaiting_items) {
       auto history = services.quarantine.releases(it.id);
       std::string reason = history && !history->empty() ? history->back().reason : "";
-      awaiting.push_back({{"id", it.id}, {"received", local_time(it.received_at)}, {"what", quarantine::label_of(it)}, {"reason", reason}});
+      awaiting.push_back({{"id", it.id}, {"received", local_time(it.received_at)}, {"what", visible_text(quarantine::label_of(it))}, {"reason", visible_text(reason)}});
     }
     std::uint64_t size = 0;
     std::optional<audit::SignedCheckpoint> checkpoint;
@@ -291,9 +379,9 @@ struct Console::Impl {
       rows.push_back({{"id", it.id},
                       {"received", local_time(it.received_at)},
                       {"kind", wording(ctx.lang, mail ? "kind_mail" : "kind_file")},
-                      {"what", quarantine::label_of(it)},
-                      {"verdict", it.verdict},
-                      {"reason", it.reason},
+                      {"what", visible_text(quarantine::label_of(it))},
+                      {"verdict", visible_text(it.verdict)},
+                      {"reason", visible_text(it.reason)},
                       {"state_label", state_label(ctx.lang, quarantine::to_string(it.state))}});
     }
     json values = {{"filters", filters}, {"items", rows}, {"has_items", !rows.empty()}};
@@ -311,19 +399,28 @@ struct Console::Impl {
     bool mail = it.origin.kind == quarantine::Origin::Kind::kMail;
     json rows = json::array();
     for (const auto& r : *history) {
-      rows.push_back({{"requested_by", r.requested_by},
+      rows.push_back({{"requested_by", visible_text(r.requested_by)},
                       {"requested_at", local_time(r.requested_at)},
-                      {"reason", r.reason},
+                      {"reason", visible_text(r.reason)},
                       {"decision", r.decision.empty() ? "" : wording(ctx.lang, r.decision == "approved" ? "state_approved" : "state_denied")},
-                      {"decided_by", r.decided_by},
+                      {"decided_by", visible_text(r.decided_by)},
                       {"decided_at", r.decided_at != 0 ? local_time(r.decided_at) : ""},
-                      {"note", r.decision_note},
-                      {"released_by", r.released_by},
+                      {"note", visible_text(r.decision_note)},
+                      {"released_by", visible_text(r.released_by)},
                       {"released_at", r.released_at != 0 ? local_time(r.released_at) : ""},
-                      {"released_to", r.released_to}});
+                      {"released_to", visible_text(r.released_to)}});
     }
     std::string findings;
-    if (auto report = json::parse(it.report_json, nullptr, false); report.is_array() && !report.empty()) findings = report.dump(2);
+    if (auto report = json::parse(it.report_json, nullptr, false); report.is_array() && !report.empty()) {
+      // Line by line: the layout's line breaks stay, whatever the findings quote is neutralised.
+      std::string dumped = report.dump(2, ' ', false, json::error_handler_t::replace);
+      for (std::size_t start = 0; start <= dumped.size();) {
+        std::size_t end = std::min(dumped.find('\n', start), dumped.size());
+        findings += visible_text(std::string_view(dumped).substr(start, end - start));
+        if (end < dumped.size()) findings += '\n';
+        start = end + 1;
+      }
+    }
     Actor actor = ctx.actor();
     bool requester = !history->empty() && history->back().requested_by == ctx.session.name;
     json values = {{"id", it.id},
@@ -332,15 +429,15 @@ struct Console::Impl {
                    {"kind", wording(ctx.lang, mail ? "kind_mail" : "kind_file")},
                    {"mail", mail},
                    {"file", !mail},
-                   {"from", it.origin.envelope_from},
-                   {"to", joined(it.origin.envelope_to, ", ")},
-                   {"subject", it.origin.subject},
-                   {"file_name", it.origin.file_name},
-                   {"uploader", it.origin.uploader},
+                   {"from", visible_text(it.origin.envelope_from)},
+                   {"to", visible_text(joined(it.origin.envelope_to, ", "))},
+                   {"subject", visible_text(it.origin.subject)},
+                   {"file_name", visible_text(it.origin.file_name)},
+                   {"uploader", visible_text(it.origin.uploader)},
                    {"received", local_time(it.received_at)},
-                   {"verdict", it.verdict},
-                   {"reason", it.reason},
-                   {"classification", it.classification.empty() ? json() : json(it.classification)},
+                   {"verdict", visible_text(it.verdict)},
+                   {"reason", visible_text(it.reason)},
+                   {"classification", it.classification.empty() ? json() : json(visible_text(it.classification))},
                    {"size", human_size(static_cast<std::uint64_t>(it.size))},
                    {"sha256", it.sha256},
                    {"expires", local_time(it.expires_at)},
@@ -357,7 +454,7 @@ struct Console::Impl {
     int status = 200;
     if (failure) {
       status = error_status(*failure);
-      f["error"] = wording(ctx.lang, error_key(*failure)) + " (" + failure->message + ")";
+      f["error"] = wording(ctx.lang, error_key(*failure)) + " (" + visible_text(failure->message) + ")";
     }
     send_page(res, status, ctx.lang, f, render_page("item", ctx.lang, values));
   }
@@ -435,12 +532,12 @@ struct Console::Impl {
       }
       rows.push_back({{"index", std::to_string(e.index)},
                       {"time", local_time(e.time)},
-                      {"actor", r.value("actor", "")},
-                      {"action", e.action},
-                      {"subject", r.value("subject", "")},
-                      {"outcome", r.value("outcome", "")},
-                      {"clause", r.value("clause", "")},
-                      {"details", details}});
+                      {"actor", visible_text(r.value("actor", ""))},
+                      {"action", visible_text(e.action)},
+                      {"subject", visible_text(r.value("subject", ""))},
+                      {"outcome", visible_text(r.value("outcome", ""))},
+                      {"clause", visible_text(r.value("clause", ""))},
+                      {"details", visible_text(details)}});
     }
     json values = {{"entries", rows}, {"has_entries", !rows.empty()}, {"tree_size", std::to_string(size)}, {"action", q.action_prefix}, {"actor", q.actor}};
     if (entries.size() == q.limit && entries.back().index > 0) values["older"] = std::to_string(entries.back().index);
@@ -467,7 +564,9 @@ struct Console::Impl {
     if (password != field(req, "repeat")) return account_page(req, res, ctx, "", wording(ctx.lang, "passwords_differ"), 400);
     auto r = services.accounts.change_password(ctx.session, field(req, "current"), password, ctx.source);
     if (!r) {
-      if (r.error().code == "web.bad-password") return account_page(req, res, ctx, "", wording(ctx.lang, "password_wrong"), 400);
+      if (r.error().code == "web.bad-password" || r.error().code == "web.locked") {
+        return account_page(req, res, ctx, "", wording(ctx.lang, "password_wrong"), 400);
+      }
       if (r.error().code == "web.password") return account_page(req, res, ctx, "", wording(ctx.lang, "password_weak") + r.error().message, 400);
       log::error("web: changing a password: " + r.error().to_string());
       return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
@@ -480,9 +579,6 @@ struct Console::Impl {
   void routes() {
     httplib::Server& s = *server;
     s.set_payload_max_length(kMaxBody);
-    s.set_read_timeout(options.read_timeout_ms / 1000, (options.read_timeout_ms % 1000) * 1000);
-    s.set_write_timeout(30, 0);
-    s.set_keep_alive_max_count(100);
     // Only SO_REUSEADDR: the library's default SO_REUSEPORT would let a second console start
     // on a taken port and silently share its connections.
     s.set_socket_options([](socket_t sock) {
@@ -592,17 +688,19 @@ Result<std::unique_ptr<Console>> Console::start(ConsoleOptions options, ConsoleS
                       "the console listens beyond this machine, so it needs [web] tls_cert and tls_key (or listen on 127.0.0.1 "
                       "behind a TLS reverse proxy)");
   }
-  if (o.tls_cert.empty()) {
-    impl->server = std::make_unique<httplib::Server>();
-  } else {
-    auto tls = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
-    if (!tls->is_valid()) {
-      return make_error("web.tls", o.tls_cert, "cannot load the TLS certificate and key ([web] tls_cert, tls_key): check both are PEM and match");
-    }
-    impl->server = std::move(tls);
-  }
+  TlsContext tls;
+  if (!o.tls_cert.empty()) tls = SANSO_TRY(load_tls_context(o.tls_cert, o.tls_key));
+  ConnectionLimits limits;
+  limits.request = std::chrono::milliseconds(o.request_timeout_ms);
+  limits.read = std::chrono::milliseconds(o.read_timeout_ms);
+  limits.per_address = static_cast<std::size_t>(std::max(1, o.max_connections_per_address));
+  limits.threads = static_cast<std::size_t>(std::max(2, o.threads));
+  limits.backlog = o.listen_backlog;
+  limits.exempt = o.trusted_proxies;
+  impl->server = std::make_unique<GuardedServer>(std::move(limits), std::move(tls));
   impl->routes();
   int port = o.port == 0 ? impl->server->bind_to_any_port(o.host) : (impl->server->bind_to_port(o.host, o.port) ? o.port : -1);
+  if (port >= 0 && !impl->server->widen_backlog()) port = -1;
   if (port < 0) {
     return make_error("web.listen", o.host + ":" + std::to_string(o.port),
                       "cannot listen there: the port is taken, the address is not this machine's, or it needs privileges");

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "quarantine/quarantine.h"
@@ -30,6 +31,16 @@ struct ConsoleOptions {
   std::string node;
   std::size_t audit_page = 100;  // entries per page of the audit log view
   int read_timeout_ms = 10000;   // a client that sends nothing for this long is dropped
+  // A request's line, headers and body must all arrive within this, however steadily they trickle
+  // in; a TLS handshake too. Slow clients cannot hold the console's threads.
+  int request_timeout_ms = 15000;
+  int max_connections_per_address = 8;  // open connections from one address (trusted proxies exempt)
+  int threads = 32;                     // connections served at once
+  int listen_backlog = 128;             // connections the kernel queues before they are served
+  // [web] public_origin: forms are also accepted from there ("https://console.city.example.lg.jp").
+  std::string public_origin;
+  // [web] trusted_proxies, canonical: only their X-Forwarded-For and -Proto are believed.
+  std::vector<std::string> trusted_proxies;
 };
 
 // Delivers an approved original on behalf of the person who pressed "release".

@@ -164,6 +164,69 @@ TEST_F(WebCli, TheConsoleServesSignInsThatLandInTheAuditLogAndStopsOnSigterm) {
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
 }
 
+TEST_F(WebCli, AccountsAreAdministeredOnlyByAdministrators) {
+  ASSERT_EQ(passwd("tanaka", "水俣市の情報政策係が管理します").exit_code, 0);
+  std::ofstream(dir_ / "pw") << "a password chosen by staff\n";
+  auto passwd_by_staff = run_sanso("user passwd tanaka --as sato" + config_ + " < " + (dir_ / "pw").string());
+  EXPECT_EQ(passwd_by_staff.exit_code, 1);
+  EXPECT_NE(passwd_by_staff.output.find("admin_roles"), std::string::npos) << passwd_by_staff.output;
+  EXPECT_EQ(run_sanso("user unlock tanaka --as sato" + config_).exit_code, 1);
+  EXPECT_EQ(run_sanso("user second-factor tanaka --as sato" + config_).exit_code, 1);
+  EXPECT_EQ(run_sanso("user second-factor tanaka --remove --as sato" + config_).exit_code, 1);
+  EXPECT_EQ(run_sanso("user sign-out tanaka --as sato" + config_).exit_code, 1);
+  // An approver who signs in to the console is not thereby an administrator.
+  EXPECT_EQ(run_sanso("user unlock tanaka --as suzuki" + config_).exit_code, 1);
+
+  auto set = exported_audit_records(config_, "account.set-password");
+  ASSERT_EQ(set.size(), 2u);
+  EXPECT_EQ(set[1]["actor"], "sato");
+  EXPECT_EQ(set[1]["outcome"], "refused");
+  EXPECT_EQ(set[1]["details"]["reason"], "web.forbidden");
+  EXPECT_NE(set[1]["details"]["via"].get<std::string>().find("os user"), std::string::npos);
+  auto unlocks = exported_audit_records(config_, "account.unlock");
+  ASSERT_EQ(unlocks.size(), 2u);
+  EXPECT_EQ(unlocks[1]["actor"], "suzuki");
+  EXPECT_EQ(unlocks[1]["outcome"], "refused");
+  EXPECT_EQ(exported_audit_records(config_, "account.remove-second-factor").size(), 1u);
+  // Nothing changed: no second factor was given.
+  EXPECT_EQ(run_sanso("user list" + config_).output.find("二要素"), std::string::npos);
+}
+
+TEST_F(WebCli, ARunningConsoleEndsTheSessionsOfSomeoneWhoLostTheirRoleAtOnce) {
+  ASSERT_EQ(passwd("tanaka", "水俣市の情報政策係が管理します").exit_code, 0);
+  int port = sanso::testing::free_tcp_port();
+  start_web(port);
+  httplib::Client c("127.0.0.1", port);
+  auto in = c.Post("/login", httplib::Params{{"name", "tanaka"}, {"password", "水俣市の情報政策係が管理します"}});
+  ASSERT_TRUE(in);
+  ASSERT_EQ(in->status, 303);
+  std::string cookie = in->get_header_value("Set-Cookie");
+  cookie = cookie.substr(0, cookie.find(';'));
+  ASSERT_EQ(c.Get("/", {{"Cookie", cookie}})->status, 200);
+
+  std::string cfg = read_file(dir_ / "sanso.toml");
+  const std::string role = "display = \"田中 情報政策係長\"\nroles = [\"security_manager\"]";
+  ASSERT_NE(cfg.find(role), std::string::npos);
+  cfg.replace(cfg.find(role), role.size(), "display = \"田中 情報政策係長\"\nroles = [\"staff\"]");
+  std::ofstream(dir_ / "sanso.toml") << cfg;
+  ASSERT_EQ(::kill(pid_, SIGHUP), 0);
+  // Ended and recorded by the reload itself: tanaka's browser has not asked for anything.
+  std::vector<nlohmann::json> ended;
+  for (int i = 0; i < 100 && ended.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (const auto& r : exported_audit_records(config_, "console.sign-out")) {
+      if (r["outcome"] == "revoked") ended.push_back(r);
+    }
+  }
+  ASSERT_EQ(ended.size(), 1u) << web_log();
+  EXPECT_EQ(ended[0]["subject"], "tanaka");
+  EXPECT_NE(web_log().find("reloaded sanso.toml"), std::string::npos) << web_log();
+  EXPECT_EQ(c.Get("/", {{"Cookie", cookie}})->status, 303);
+  auto again = c.Post("/login", httplib::Params{{"name", "tanaka"}, {"password", "水俣市の情報政策係が管理します"}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 401);
+}
+
 TEST_F(WebCli, RefusesToServeTheNetworkWithoutTls) {
   auto r = run_sanso("web --listen 0.0.0.0:" + std::to_string(sanso::testing::free_tcp_port()) + config_);
   EXPECT_EQ(r.exit_code, 1);

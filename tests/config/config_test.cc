@@ -190,10 +190,15 @@ TEST(Config, WebConsoleSettings) {
   EXPECT_EQ(defaults->web.max_failures, 5);
   EXPECT_EQ(defaults->web.min_password_length, 12);
   EXPECT_TRUE(defaults->web.tls_cert.empty());
+  // Who administers accounts by default: those already trusted with originals.
+  EXPECT_EQ(defaults->web.admin_roles, std::vector<std::string>{"system_admin"});
+  EXPECT_TRUE(defaults->web.public_origin.empty());
+  EXPECT_TRUE(defaults->web.trusted_proxies.empty());
 
   auto set = parse_config(base + "[web]\ntls_cert = \"tls/console.crt\"\ntls_key = \"tls/console.key\"\nroles = [\"security_manager\"]\n"
                                  "session_idle_minutes = 10\nsession_max_hours = 8\nmax_failures = 3\nlockout_minutes = 60\n"
-                                 "min_password_length = 16\nrequire_second_factor = true\n",
+                                 "min_password_length = 16\nrequire_second_factor = true\nadmin_roles = [\"security_manager\"]\n"
+                                 "public_origin = \"https://console.city.example.lg.jp:8443\"\ntrusted_proxies = [\"10.0.0.5\", \"::ffff:127.0.0.1\", \"2001:DB8::1\"]\n",
                           "/etc/sanso/sanso.toml");
   ASSERT_TRUE(set) << set.error().to_string();
   EXPECT_EQ(set->web.tls_cert, "/etc/sanso/tls/console.crt");
@@ -206,13 +211,22 @@ TEST(Config, WebConsoleSettings) {
   EXPECT_EQ(set->web.min_password_length, 16);
   EXPECT_TRUE(set->web.require_second_factor);
   EXPECT_FALSE(defaults->web.require_second_factor);
+  EXPECT_EQ(set->web.admin_roles, std::vector<std::string>{"security_manager"});
+  EXPECT_EQ(set->web.public_origin, "https://console.city.example.lg.jp:8443");
+  // Canonical, so that the console compares like with like.
+  EXPECT_EQ(set->web.trusted_proxies, (std::vector<std::string>{"10.0.0.5", "127.0.0.1", "2001:db8::1"}));
 
   struct Bad {
     const char* text;
     const char* says;
   };
   for (const Bad& b : {Bad{"[web]\ntls_cert = \"c.pem\"\n", "tls_key"}, Bad{"[web]\nmin_password_length = 4\n", "min_password_length"},
-                       Bad{"[web]\nmax_failures = 0\n", "max_failures"}, Bad{"[web]\npassword = \"x\"\n", "password"}}) {
+                       Bad{"[web]\nmax_failures = 0\n", "max_failures"}, Bad{"[web]\npassword = \"x\"\n", "password"},
+                       Bad{"[web]\npublic_origin = \"https://console.example/\"\n", "public_origin"},
+                       Bad{"[web]\npublic_origin = \"console.example\"\n", "public_origin"},
+                       Bad{"[web]\npublic_origin = \"https://user@console.example\"\n", "public_origin"},
+                       Bad{"[web]\ntrusted_proxies = [\"10.0.0.0/8\"]\n", "trusted_proxies"},
+                       Bad{"[web]\ntrusted_proxies = [\"proxy.example\"]\n", "trusted_proxies"}}) {
     auto r = parse_config(base + b.text, "s.toml");
     ASSERT_FALSE(r) << b.text;
     EXPECT_NE((r.error().where + r.error().message).find(b.says), std::string::npos) << r.error().to_string();

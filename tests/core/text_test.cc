@@ -41,6 +41,20 @@ TEST(Utf8, SequenceLengths) {
   EXPECT_EQ(utf8_sequence_length(s, 12), 0u);  // truncated at the end
 }
 
+TEST(Text, VisibleTextShowsWhatWouldHideOrReorderText) {
+  // A right-to-left override makes "請求書\u202Efdp.exe" read as "請求書exe.pdf".
+  EXPECT_EQ(visible_text("請求書\u202Efdp.exe"), "請求書<U+202E>fdp.exe");
+  EXPECT_EQ(visible_text("a\u2066b\u2069c\u200Fd\u061Ce"), "a<U+2066>b<U+2069>c<U+200F>d<U+061C>e");
+  EXPECT_EQ(visible_text("zero\u200Bwidth\uFEFF"), "zero<U+200B>width<U+FEFF>");
+  EXPECT_EQ(visible_text("\x1b[31mred\r\n\t\x7f"), "<U+001B>[31mred<U+000D><U+000A><U+0009><U+007F>");
+  EXPECT_EQ(visible_text("c1\u0085 line\u2028"), "c1<U+0085> line<U+2028>");
+  EXPECT_EQ(visible_text("tag\U000E0041"), "tag<U+E0041>");
+  EXPECT_EQ(visible_text(std::string("nul\0x", 5)), "nul<U+0000>x");
+  EXPECT_EQ(visible_text("bad \xFF\xC0\xAF"), "bad <0xFF><0xC0><0xAF>");
+  // Ordinary text of any script, and emoji, are untouched.
+  EXPECT_EQ(visible_text("【見積】①号案件 — café 😀 مرحبا"), "【見積】①号案件 — café 😀 مرحبا");
+}
+
 TEST(Text, HumanSizeInBinaryUnits) {
   EXPECT_EQ(human_size(0), "0 B");
   EXPECT_EQ(human_size(1023), "1023 B");

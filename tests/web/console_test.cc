@@ -1,6 +1,13 @@
 #include "web/console.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include <cstdlib>
 #include <filesystem>
@@ -28,6 +35,49 @@ struct Visitor {
   std::string csrf;
 };
 
+// A raw TCP connection to the console from `source`, one of the loopback addresses (127/8), so
+// that a test can be two different clients on one machine.
+int connect_from(const char* source, int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &local.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  timeval limit{5, 0};  // no test waits for ever
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Reads until the console closes the connection (or 5 s pass); what it sent.
+std::string read_to_end(int fd) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+// True when the console has closed `fd` (end of stream or reset) within 5 s.
+bool closed_by_console(int fd) {
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) return true;
+    if (n < 0) return false;  // timed out
+  }
+}
+
 std::string form_token(const std::string& html) {
   std::smatch m;
   static const std::regex kCsrf(R"re(name="csrf" value="([^"]+)")re");
@@ -40,7 +90,7 @@ class ConsoleTest : public ::testing::TestWithParam<store::Backend> {
     h_ = std::make_unique<testing::AccountsHarness>(GetParam());
     ASSERT_NE(h_->accounts_, nullptr);
     for (auto [name, pw] : {std::pair{"tanaka", kTanaka}, {"suzuki", kSuzuki}, {"kato", kKato}}) {
-      ASSERT_TRUE(h_->accounts_->set_password(name, pw, "test")) << name;
+      ASSERT_TRUE(h_->accounts_->set_password(name, pw, testing::as("kato"))) << name;
     }
     quarantine::QuarantineStore::Options o;
     o.settings = h_->config_.quarantine;
@@ -202,7 +252,7 @@ TEST_P(ConsoleTest, AfterADenialTheNewRequesterIsTheOneWhoCannotDecide) {
 }
 
 TEST_P(ConsoleTest, TheSignInFormTakesAOneTimeCode) {
-  auto secret = h_->accounts_->enroll_second_factor("tanaka", "kato");
+  auto secret = h_->accounts_->enroll_second_factor("tanaka", testing::as("kato"));
   ASSERT_TRUE(secret);
   auto no_code = client_->Post("/login", httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
   ASSERT_TRUE(no_code);
@@ -285,6 +335,80 @@ TEST_P(ConsoleTest, FormsWithoutTheSessionsTokenOrFromAnotherSiteChangeNothing) 
   EXPECT_EQ(own_login->get_header_value("Referrer-Policy"), "same-origin");
   EXPECT_EQ(state_of(id), ItemState::kHeld);
   EXPECT_TRUE(records(*h_->reader_, "quarantine.request-release").empty());
+  // Each refusal is evidence, with who was signed in and why.
+  auto refused = records(*h_->reader_, "console.request");
+  ASSERT_EQ(refused.size(), 5u);
+  EXPECT_EQ(refused[0]["actor"], "tanaka");
+  EXPECT_EQ(refused[0]["outcome"], "refused");
+  EXPECT_EQ(refused[0]["subject"], "/quarantine/" + id + "/request");
+  EXPECT_EQ(detail(refused[0], "reason"), "csrf-token");
+  EXPECT_EQ(detail(refused[0], "session"), detail(records(*h_->reader_, "console.sign-in")[0], "session"));
+  EXPECT_EQ(detail(refused[1], "reason"), "csrf-token");
+  EXPECT_EQ(detail(refused[2], "reason"), "cross-origin");
+  EXPECT_EQ(detail(refused[2], "origin"), "https://evil.example");
+  EXPECT_EQ(refused[3]["actor"], "unknown");
+  EXPECT_EQ(refused[3]["subject"], "/login");
+  EXPECT_EQ(detail(refused[4], "origin"), "null");
+}
+
+TEST_P(ConsoleTest, TheFormTokenCountsOnlyInTheFormBody) {
+  std::string id = held_item();
+  Visitor tanaka = sign_in("tanaka", kTanaka);
+  // In the address it would leak into logs and history; there it is not accepted.
+  auto in_query = client_->Post("/quarantine/" + id + "/request?csrf=" + tanaka.csrf, headers(tanaka),
+                                httplib::Params{{"reason", "need it"}});
+  ASSERT_TRUE(in_query);
+  EXPECT_EQ(in_query->status, 403);
+  auto twice = client_->Post("/quarantine/" + id + "/request", headers(tanaka),
+                             "reason=x&csrf=" + tanaka.csrf + "&csrf=other", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->status, 403);
+  EXPECT_EQ(state_of(id), ItemState::kHeld);
+  EXPECT_EQ(detail(records(*h_->reader_, "console.request").back(), "reason"), "csrf-token");
+  EXPECT_EQ(post(tanaka, "/quarantine/" + id + "/request", {{"reason", "need it"}})->status, 303);
+}
+
+TEST_P(ConsoleTest, BehindATrustedTlsProxyFormsWorkAndOnlyTheProxysWordCounts) {
+  console_.reset();
+  ConsoleOptions proxied;
+  proxied.public_origin = "https://console.city.example.lg.jp";
+  proxied.trusted_proxies = {"127.0.0.1"};
+  start(proxied);
+  httplib::Headers via_proxy = {{"Origin", "https://console.city.example.lg.jp"},
+                                {"X-Forwarded-For", "198.51.100.66, 203.0.113.9"},
+                                {"X-Forwarded-Proto", "https"}};
+  auto in = client_->Post("/login", via_proxy, httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->status, 303) << in->body;
+  EXPECT_NE(in->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
+  // The browser's address is the one the proxy saw, not whatever the client wrote before it.
+  EXPECT_EQ(detail(records(*h_->reader_, "console.sign-in").back(), "source"), "203.0.113.9");
+  std::string set = in->get_header_value("Set-Cookie");
+  Visitor tanaka{set.substr(0, set.find(';')), ""};
+  httplib::Headers page_headers = headers(tanaka);
+  page_headers.emplace("X-Forwarded-Proto", "https");
+  tanaka.csrf = form_token(client_->Get("/", page_headers)->body);
+  std::string id = held_item();
+  httplib::Headers form = headers(tanaka);
+  form.insert(via_proxy.begin(), via_proxy.end());
+  auto requested = client_->Post("/quarantine/" + id + "/request", form, httplib::Params{{"reason", "x"}, {"csrf", tanaka.csrf}});
+  ASSERT_TRUE(requested);
+  EXPECT_EQ(requested->status, 303) << requested->body;
+  EXPECT_EQ(state_of(id), ItemState::kReleaseRequested);
+  EXPECT_NE(detail(records(*h_->reader_, "quarantine.request-release").back(), "via").find("from 203.0.113.9"), std::string::npos);
+
+  // The same headers from a peer nobody trusts prove nothing.
+  console_.reset();
+  start();
+  auto direct = client_->Post("/login", via_proxy, httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
+  ASSERT_TRUE(direct);
+  EXPECT_EQ(direct->status, 403);  // that origin is not this console's
+  httplib::Headers spoofed = {{"X-Forwarded-For", "203.0.113.9"}, {"X-Forwarded-Proto", "https"}};
+  auto plain = client_->Post("/login", spoofed, httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 303);
+  EXPECT_EQ(plain->get_header_value("Set-Cookie").find("Secure"), std::string::npos);
+  EXPECT_EQ(detail(records(*h_->reader_, "console.sign-in").back(), "source"), "127.0.0.1");
 }
 
 TEST_P(ConsoleTest, ReleaseTakesARequestAndAnotherPersonsApproval) {
@@ -477,13 +601,68 @@ TEST_P(ConsoleTest, HostileRequestsGetClearRefusals) {
   EXPECT_EQ(get(tanaka, "/quarantine/..%2F..%2Fetc")->status, 404);
   EXPECT_EQ(get(tanaka, "/nowhere")->status, 404);
   EXPECT_EQ(get(tanaka, "/quarantine?state=everything")->status, 400);
-  // The language switch goes back only to this site.
-  for (std::string back : {"//evil.example/", "https://evil.example/", "/\\evil.example"}) {
+  // The language switch and the sign-in go back only to this site: browsers drop tabs and
+  // newlines from a Location and read a backslash as a slash.
+  for (std::string back : {"//evil.example/", "https://evil.example/", "/\\evil.example", "/\t/evil.example", "/\n/evil.example",
+                           "/x/..//evil.example", "/\x01/evil", "/a\\b", "/\x7f", "/ space", "/日本"}) {
     auto r = client_->Get("/lang?to=en&back=" + httplib::detail::encode_query_param(back));
     ASSERT_TRUE(r);
     EXPECT_EQ(r->get_header_value("Location"), "/") << back;
+    auto in = client_->Post("/login", httplib::Params{{"name", "tanaka"}, {"password", kTanaka}, {"next", back}});
+    ASSERT_TRUE(in);
+    EXPECT_EQ(in->get_header_value("Location"), "/") << back;
   }
+  auto plain = client_->Get("/lang?to=en&back=" + httplib::detail::encode_query_param("/quarantine?state=held"));
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->get_header_value("Location"), "/quarantine?state=held");
   EXPECT_EQ(state_of(id), ItemState::kHeld);
+}
+
+TEST_P(ConsoleTest, SlowClientsDoNotKeepOthersWaiting) {
+  console_.reset();
+  ConsoleOptions small;
+  small.threads = 4;
+  small.max_connections_per_address = 3;
+  small.request_timeout_ms = 1500;
+  small.read_timeout_ms = 1000;
+  start(small);
+  const int port = console_->port();
+  const auto began = std::chrono::steady_clock::now();
+  // Eight clients on one address, each sending another header line every 300 ms: never silent
+  // long enough for the read timeout, and more of them than the console has threads.
+  std::vector<int> slow;
+  for (int i = 0; i < 8; ++i) {
+    int fd = connect_from("127.0.0.1", port);
+    ASSERT_GE(fd, 0);
+    ASSERT_GT(::send(fd, "GET / HTTP/1.1\r\n", 16, MSG_NOSIGNAL), 0);
+    slow.push_back(fd);
+  }
+  std::atomic<bool> stop{false};
+  std::thread trickle([&] {
+    while (!stop) {
+      for (int fd : slow) (void)::send(fd, "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+  });
+  // Someone else is served meanwhile, promptly and again and again.
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    int fd = connect_from("127.0.0.2", port);
+    ASSERT_GE(fd, 0);
+    const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+    std::string reply = read_to_end(fd);
+    ::close(fd);
+    EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << "attempt " << i << ": " << reply;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1000)) << "attempt " << i;
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  // And the slow ones are cut off once their time is up, however steadily they trickle.
+  for (int fd : slow) EXPECT_TRUE(closed_by_console(fd));
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::milliseconds(4500));
+  stop = true;
+  trickle.join();
+  for (int fd : slow) ::close(fd);
 }
 
 TEST_P(ConsoleTest, ListeningBeyondThisMachineNeedsTls) {
@@ -520,6 +699,7 @@ TEST_P(ConsoleTest, OverTlsTheCookieIsSecure) {
   ConsoleOptions tls;
   tls.host = "127.0.0.1";
   tls.port = 0;
+  tls.request_timeout_ms = 1000;
   tls.tls_cert = (dir / "cert.pem").string();
   tls.tls_key = (dir / "key.pem").string();
   ConsoleServices services{*h_->accounts_, *quarantine_, h_->config_, nullptr};
@@ -532,6 +712,37 @@ TEST_P(ConsoleTest, OverTlsTheCookieIsSecure) {
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   EXPECT_EQ(res->status, 303);
   EXPECT_NE(res->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
+  // A connection that never starts its handshake is let go when the request's time is up.
+  const auto t0 = std::chrono::steady_clock::now();
+  int silent = connect_from("127.0.0.1", (*console)->port());
+  ASSERT_GE(silent, 0);
+  EXPECT_TRUE(closed_by_console(silent));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(3000));
+  ::close(silent);
+}
+
+TEST_P(ConsoleTest, BidiAndControlCharactersAreShownAsVisibleMarkers) {
+  quarantine::Submission s;
+  s.original = "x";
+  s.origin.kind = quarantine::Origin::Kind::kMail;
+  s.origin.envelope_from = "a\x1b[31m@example.com";
+  s.origin.subject = "請求書\u202Efdp.exe";  // shows as "請求書exe.pdf" when the override is obeyed
+  s.verdict = "held";
+  s.reason = "zero\u200Bwidth";
+  auto item = quarantine_->put(std::move(s));
+  ASSERT_TRUE(item);
+  Visitor tanaka = sign_in("tanaka", kTanaka);
+  for (const std::string& path : std::vector<std::string>{"/", "/quarantine", "/quarantine/" + item->id, "/audit"}) {
+    auto page = get(tanaka, path);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->body.find("\u202E"), std::string::npos) << path;
+    EXPECT_EQ(page->body.find("\x1b"), std::string::npos) << path;
+    EXPECT_EQ(page->body.find("\u200B"), std::string::npos) << path;
+  }
+  auto page = get(tanaka, "/quarantine/" + item->id);
+  EXPECT_NE(page->body.find("請求書&lt;U+202E&gt;fdp.exe"), std::string::npos);
+  EXPECT_NE(page->body.find("a&lt;U+001B&gt;[31m@example.com"), std::string::npos);
+  EXPECT_NE(page->body.find("zero&lt;U+200B&gt;width"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ConsoleTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);

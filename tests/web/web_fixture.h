@@ -43,7 +43,16 @@ inline config::ServiceConfig city_config() {
   c.quarantine.approver_roles = {"security_manager", "general_security_officer"};
   c.quarantine.inspector_roles = {"security_manager", "system_admin"};
   c.web.roles = {"security_manager", "general_security_officer", "system_admin"};
+  c.web.admin_roles = {"security_manager", "system_admin"};
   return c;
+}
+
+// One of the city's people acting on the accounts, with their roles from city_config().
+inline quarantine::Actor as(const std::string& name) {
+  for (const auto& op : city_config().operators) {
+    if (op.name == name) return quarantine::Actor{op.name, op.roles, "test"};
+  }
+  return quarantine::Actor{name, {}, "test"};
 }
 
 inline AccountRules cheap_rules(const config::ServiceConfig& c) {
@@ -75,6 +84,7 @@ class AccountsHarness {
  public:
   explicit AccountsHarness(store::Backend backend, config::ServiceConfig config = city_config())
       : store_(backend), config_(std::move(config)) {
+    if (config_.data_dir.empty()) config_.data_dir = store_.dir().string();
     reader_ = store_.open();
     if (reader_ == nullptr) return;
     EXPECT_TRUE(store::migrate(*reader_));
@@ -87,7 +97,9 @@ class AccountsHarness {
   }
 
   std::unique_ptr<ConsoleAccounts> make_accounts(const config::ServiceConfig& config, AccountRules rules) {
-    return std::make_unique<ConsoleAccounts>(store_.open(), config, std::move(rules), *log_, clock_);
+    auto accounts = ConsoleAccounts::open(store_.open(), config, std::move(rules), *log_, clock_);
+    EXPECT_TRUE(accounts) << accounts.error().to_string();
+    return accounts ? std::move(accounts).value() : nullptr;
   }
   std::unique_ptr<ConsoleAccounts> make_accounts(const config::ServiceConfig& config) {
     return make_accounts(config, cheap_rules(config));
