@@ -144,6 +144,23 @@ ALTER TABLE console_accounts ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
 ALTER TABLE console_accounts ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;
 )sql";
 
+// Version 7: which operating-system account asked for a release, so that its approval cannot
+// come from the same account under another name.
+constexpr const char* kReleaseRequestAccount = R"sql(
+ALTER TABLE quarantine_releases ADD COLUMN requested_account TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Version 8: the store's own identity. The same id is kept outside the store, in the data
+// directory (store.id), so that a store deleted or replaced under a running installation is
+// noticed instead of silently started afresh.
+constexpr const char* kStoreIdentity = R"sql(
+CREATE TABLE sanso_store_identity (
+  slot INTEGER PRIMARY KEY CHECK (slot = 1),
+  id TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -166,6 +183,8 @@ const std::vector<Migration>& migrations() {
       {4, "mail gateway: senders seen before", {kMailSenders}},
       {5, "web console: passwords and sessions", {kConsoleTables}},
       {6, "web console: one-time codes as a second factor", {kConsoleSecondFactor}},
+      {7, "quarantine: the operating-system account of each release request", {kReleaseRequestAccount}},
+      {8, "store: its identity, also kept in the data directory", {kStoreIdentity}},
   };
   return kAll;
 }
