@@ -207,9 +207,14 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
 // opened the export in LibreOffice.
 TEST_F(AuditCli, CsvExportNeutralisesCellsASpreadsheetWouldRun) {
   fs::create_directories(dir_ / "in");
-  const std::string hostile[] = {"=HYPERLINK(\"http://evil.example/\",\"x\").txt", "@SUM(1+1).txt", "-2+3.txt", "+cmd.txt"};
-  for (const auto& name : hostile) std::ofstream(dir_ / "in" / name) << "plain text";
-  auto r = sanso("file sanitize '" + (dir_ / "in").string() + "' -o '" + (dir_ / "out").string() + "' --as tanaka");
+  // (A file name cannot hold '/', so the link has no scheme; LibreOffice follows it all the same.)
+  const std::string hostile[] = {"=HYPERLINK(\"evil.example\",\"x\").txt", "@SUM(1+1).txt", "-2+3.txt", "+cmd.txt", "＝1+1.txt"};
+  std::string inputs;  // each file by itself: its record's subject is then its bare name
+  for (const auto& name : hostile) {
+    std::ofstream(dir_ / "in" / name) << "plain text";
+    inputs += " '" + (dir_ / "in" / name).string() + "'";
+  }
+  auto r = sanso("file sanitize" + inputs + " -o '" + (dir_ / "out").string() + "' --as tanaka");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto csv = sanso("audit export --format csv --no-bom");
   ASSERT_EQ(csv.exit_code, 0) << csv.output;
