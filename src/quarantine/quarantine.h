@@ -113,7 +113,7 @@ struct Actor {
   std::string name;
   std::vector<std::string> roles;
   // How they proved who they are, recorded with each of their actions: "console session
-  // 1a2b3c4d5e6f7a8b from 192.0.2.10", "os user root (sudo by kato)".
+  // 1a2b3c4d5e6f7a8b from 192.0.2.10", "os user root (uid 0); sudo by uid 1003 (kato), pid 4242".
   std::string via;
   // The operating-system account behind a command-line action, as the kernel knows it ("uid
   // 1000"); "" for the console, where the session is the proof. A release is not approved from
