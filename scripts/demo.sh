@@ -172,9 +172,20 @@ echo "  tanaka tries to approve their own request (refused: four eyes):"
 "$sanso" quarantine approve "$mail_id" --as tanaka "${cfg[@]}" || true
 echo "  sato (staff) tries to approve (refused: not an approver role):"
 "$sanso" quarantine approve "$mail_id" --as sato "${cfg[@]}" || true
-echo "  suzuki (統括情報セキュリティ責任者) approves:"
-"$sanso" quarantine approve "$mail_id" --note "送信元に確認済み" --as suzuki "${cfg[@]}"
-if [ -n "$sink_pid" ]; then
+echo "  suzuki approves from the same shell (refused: one operating-system account is one person, whatever --as says):"
+"$sanso" quarantine approve "$mail_id" --as suzuki "${cfg[@]}" || true
+echo "  suzuki (統括情報セキュリティ責任者) approves from an account of her own (uid 1001 here, standing in for her login):"
+login_uid=$(cat /proc/self/loginuid 2>/dev/null || echo 4294967295)
+approved=
+if [ "$(id -u)" -eq 0 ] && [ "$login_uid" = 4294967295 ] && command -v setpriv >/dev/null; then
+  setpriv --ruid=1001 "$sanso" quarantine approve "$mail_id" --note "送信元に確認済み" --as suzuki "${cfg[@]}"
+  approved=1
+else
+  echo "  (skipped, and the release with it: standing in for a second account needs root in a session without a login uid)"
+fi
+if [ -z "$approved" ]; then
+  :
+elif [ -n "$sink_pid" ]; then
   "$sanso" quarantine release "$mail_id" --as tanaka "${cfg[@]}"
   sleep 0.5
   echo "  delivered by the relay (smtp-sink), first lines:"

@@ -299,12 +299,15 @@ Result<std::uint64_t> AuditLog::append_batch(Database& db, std::span<const store
   }
   for (const store::AuditEvent& event : events) {
     std::int64_t time = event.time == 0 ? now : event.time;
-    store::AuditEvent timed;
+    store::AuditEvent completed;
     const store::AuditEvent* e = &event;
-    if (event.time == 0) {
-      timed = event;
-      timed.time = time;
-      e = &timed;
+    bool add_via = !s.options.via.empty() &&
+                   std::none_of(event.details.begin(), event.details.end(), [](const auto& d) { return d.first == "via"; });
+    if (event.time == 0 || add_via) {
+      completed = event;
+      completed.time = time;
+      if (add_via) completed.details.emplace_back("via", s.options.via);
+      e = &completed;
     }
     std::string record = SANSO_TRY(make_record(*e, size, s.options.node, s.options.policy_sha256));
     Hash leaf = leaf_hash(record);

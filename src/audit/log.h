@@ -28,6 +28,10 @@ inline constexpr std::size_t kMaxRecordBytes = 64 * 1024;
 struct LogOptions {
   std::string node;            // this node's name, in every record
   std::string policy_sha256;   // hex; the policy file in force
+  // How the process writing was started, for a record that does not say how its actor proved who
+  // they are (a command-line action: "os user root (uid 0); login uid 1000 (tanaka)"). Empty in
+  // services, whose records name their own actor.
+  std::string via;
   const Clock* clock = nullptr;
   // Checkpoints are signed during appends when due (every N entries or T seconds) if a key is set.
   std::optional<SigningKey> signing_key;

@@ -15,6 +15,7 @@
 #include "audit/log.h"
 #include "cli/commands.h"
 #include "cli/service.h"
+#include "core/private_file.h"
 #include "core/text.h"
 #include "core/clock.h"
 
@@ -29,10 +30,10 @@ struct Opened {
   std::unique_ptr<store::Database> db;
 };
 
-Result<Opened> open_log(const ServiceOptions& o) {
+Result<Opened> open_log(const ServiceOptions& o, bool check_checkpoint = true) {
   Opened out;
   out.service = SANSO_TRY(load_service(o));
-  out.db = SANSO_TRY(open_store(out.service.config));
+  out.db = SANSO_TRY(open_store(out.service.config, check_checkpoint));
   return out;
 }
 
@@ -49,10 +50,10 @@ Result<void> emit(const std::string& text, const std::string& output) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return ok();
   }
-  std::ofstream out(output, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return make_error("cli.unwritable", output, "cannot write the file");
+  // Records name people, addresses and subjects: an export is as private as the store.
+  if (auto written = write_private_file(output, text); !written) {
+    return make_error("cli.unwritable", output, "cannot write the file: " + written.error().message);
+  }
   return ok();
 }
 
@@ -117,6 +118,10 @@ int run_checkpoint(const ServiceOptions& o, const std::string& output) {
   if (!log) return fail(log.error());
   auto c = (*log)->checkpoint(*opened->db, *key);
   if (!c) return fail(c.error());
+  // The data directory keeps the newest checkpoint at once, not only at the next command.
+  auto location = store::parse_store_location(opened->service.config.store, opened->service.config.data_dir);
+  if (!location) return fail(location.error());
+  if (auto saved = guard_store_checkpoint(*opened->db, opened->service.config, *location); !saved) return fail(saved.error());
   auto written = emit(c->note, output);
   return written ? kExitOk : fail(written.error());
 }
@@ -201,19 +206,33 @@ int run_consistency(const ServiceOptions& o, const std::string& old_file, bool j
 }
 
 int run_verify(const ServiceOptions& o, const std::string& checkpoint_file, bool json, const std::string& pubkey) {
-  auto opened = open_log(o);
+  auto opened = open_log(o, false);
   if (!opened) return fail(opened.error());
   auto key = verifier_key(opened->service, pubkey);
   if (!key) return fail(key.error());
+  // The auditor's own checkpoint, else the one this installation saved beside the store: a log
+  // that is shorter than, or forked from, what was once signed is not complete.
+  const std::string config_checkpoint = store_checkpoint_file(opened->service.config);
+  std::string saved_file = !checkpoint_file.empty() ? checkpoint_file : std::filesystem::exists(config_checkpoint) ? config_checkpoint : "";
   std::optional<std::string> saved;
-  if (!checkpoint_file.empty()) {
-    auto text = read_text(checkpoint_file);
+  if (!saved_file.empty()) {
+    auto text = read_text(saved_file);
     if (!text) return fail(text.error());
     saved = *text;
   }
   auto started = std::chrono::steady_clock::now();
   auto report = audit::verify_log(*opened->db, *key, saved);
   if (!report) return fail(report.error());
+  if (report->ok() && !checkpoint_file.empty()) {
+    // The auditor's checkpoint held; the one saved here must hold too.
+    auto location = store::parse_store_location(opened->service.config.store, opened->service.config.data_dir);
+    auto guarded = location ? guard_store_checkpoint(*opened->db, opened->service.config, *location) : Result<void>(location.error());
+    if (!guarded && guarded.error().code != "store.rolled-back" && guarded.error().code != "store.forked") return fail(guarded.error());
+    if (!guarded) {
+      report->problem = guarded.error().code == "store.rolled-back" ? "rolled-back" : "forked";
+      report->detail = guarded.error().message;
+    }
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (json) {
     nlohmann::json j{{"ok", report->ok()},
@@ -253,7 +272,10 @@ std::optional<std::int64_t> parse_time(const std::string& text) {
   return static_cast<std::int64_t>(std::mktime(&tm));
 }
 
-std::string csv_field(const std::string& s) {
+// One CSV cell. Records carry text from outside (a Message-ID, a subject, a file name): a cell a
+// spreadsheet would evaluate gets a leading apostrophe, as the CDR does for CSV files.
+std::string csv_field(const std::string& value) {
+  std::string s = is_spreadsheet_formula(value) ? "'" + value : value;
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);

@@ -295,7 +295,7 @@ void register_file_command(CLI::App& app, int& exit_code) {
   s->add_flag("--convert-legacy", a->convert_legacy, "convert doc/xls/ppt to docx/xlsx/pptx with LibreOffice, then rebuild them");
   s->add_option("--lang", a->lang, "language of the descriptions (ja, en)")->check(CLI::IsMember({"ja", "en"}));
   s->add_option("--config", o->config_path, "keep originals in quarantine and audit each verdict (sanso.toml)");
-  s->add_option("--as", o->as, "who is transferring the files (default: $SANSO_USER, $SUDO_USER, $USER)");
+  s->add_option("--as", o->as, "who is transferring the files (default: $SANSO_USER, then your login's account name)");
   s->add_option("--policy", a->policy_path, "the policy to decide with when there is no --config (its rule and clause go in the report)")
       ->check(CLI::ExistingFile);
   s->callback([&exit_code, o, a] { exit_code = run_file_sanitize(*o, *a); });

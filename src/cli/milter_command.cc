@@ -1,6 +1,7 @@
 // `sanso milter --config sanso.toml [--listen unix:PATH|inet:PORT@HOST]`: the mail gateway as a
 // Postfix milter (docs/postfix.md). Runs until SIGTERM; every decision is audited.
 #include <CLI/CLI.hpp>
+#include <libmilter/mfapi.h>
 #include <sodium.h>
 
 #include <cstdio>
@@ -91,8 +92,9 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
     return kExitUsage;
   }
   std::fprintf(stderr, "sanso milter: listening on %s (node %s, policy %s)\n", options.listen.c_str(), c.node.c_str(), c.policy_file.c_str());
+  StoreWatch watch(c, [] { smfi_stop(); });
   if (auto r = mail::run_milter(gateway, options); !r) return print_error(r.error()), kExitFailure;
-  return kExitOk;
+  return watch.lost() ? kExitFailure : kExitOk;
 }
 
 }  // namespace
@@ -103,6 +105,7 @@ void register_milter_command(CLI::App& app, int& exit_code) {
   CLI::App* m = app.add_subcommand("milter", "the mail gateway for Postfix: 無害化 inbound, checks outbound (docs/postfix.md)");
   m->add_option("--config", o->config_path, "sanso.toml (default: $SANSO_CONFIG, then /etc/sanso/sanso.toml)");
   m->add_option("--listen", *listen, "unix:/path or inet:port@host (default: [listeners] milter)");
+  o->service_daemon = true;
   m->callback([&exit_code, o, listen] { exit_code = run(*o, *listen); });
 }
 

@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/service.h"
+#include "core/private_file.h"
 #include "core/text.h"
 
 namespace sanso::cli {
@@ -190,10 +191,9 @@ int run_export(const ServiceOptions& o, const std::string& id, const std::string
   if (!actor) return print_error(actor.error()), kExitFailure;
   auto original = s->store->export_original(id, *actor);
   if (!original) return print_error(original.error()), kExitFailure;
-  std::ofstream out(output, std::ios::binary | std::ios::trunc);
-  out.write(original->data(), static_cast<std::streamsize>(original->size()));
-  out.close();
-  if (!out) return print_error(make_error("cli.unwritable", output, "cannot write the original")), kExitFailure;
+  if (auto written = write_private_file(output, *original); !written) {
+    return print_error(make_error("cli.unwritable", output, "cannot write the original: " + written.error().message)), kExitFailure;
+  }
   std::fprintf(stderr, "%s: 原本 %zu bytes を %s に書き出しました (監査ログに記録)\n", id.c_str(), original->size(), output.c_str());
   return kExitOk;
 }

@@ -4,12 +4,16 @@
 
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
-#include <pwd.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <cerrno>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -20,6 +24,8 @@
 #include <filesystem>
 
 #include "core/clock.h"
+#include "core/os_identity.h"
+#include "core/private_file.h"
 #include "mail/smtp_client.h"
 #include "policy/check.h"
 #include "store/schema.h"
@@ -40,7 +46,11 @@ Result<std::string> file_sha256(const std::string& path) {
 
 void add_service_options(CLI::App& cmd, ServiceOptions& o, bool needs_actor) {
   cmd.add_option("--config", o.config_path, "service configuration (sanso.toml); default $SANSO_CONFIG or /etc/sanso/sanso.toml");
-  if (needs_actor) cmd.add_option("--as", o.as, "who is acting (a [[users]] name in sanso.toml); default $SANSO_USER, $SUDO_USER, $USER");
+  if (needs_actor) {
+    cmd.add_option("--as", o.as,
+                   "who is acting (a [[users]] name in sanso.toml); default $SANSO_USER, then your login's account name. "
+                   "The record also keeps the operating-system account, which --as cannot change");
+  }
 }
 
 void print_error(const Error& e) { std::fprintf(stderr, "sanso: %s\n", e.to_string().c_str()); }
@@ -57,18 +67,72 @@ Result<Service> load_service(const ServiceOptions& o) {
   s.policy_sha256 = SANSO_TRY(file_sha256(s.config.policy_file));
   s.config_sha256 = SANSO_TRY(file_sha256(s.config.source));
   SANSO_TRY(config::check_config_against_policy(s.config, s.policy));
+  if (!o.service_daemon) s.via = os_identity_of_this_process().via();
   return s;
 }
 
-Result<std::unique_ptr<store::Database>> open_store(const config::ServiceConfig& config) {
+Result<std::unique_ptr<store::Database>> open_store(const config::ServiceConfig& config, bool check_checkpoint) {
   auto location = SANSO_TRY(store::parse_store_location(config.store, config.data_dir));
+  SANSO_TRY(refuse_missing_store(config, location));
   auto db = SANSO_TRY(store::open_database(location));
   if (config.auto_migrate) {
     SANSO_TRY(store::migrate(*db));
   } else {
     SANSO_TRY(store::require_current_schema(*db));
   }
+  SANSO_TRY(guard_store_identity(*db, config, location));
+  if (check_checkpoint) SANSO_TRY(guard_store_checkpoint(*db, config, location));
   return db;
+}
+
+struct StoreWatch::State {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ending = false;
+  std::optional<Error> lost;
+  std::thread thread;
+};
+
+StoreWatch::StoreWatch(const config::ServiceConfig& config, std::function<void()> stop) : state_(std::make_unique<State>()) {
+  auto location = store::parse_store_location(config.store, config.data_dir);
+  if (!location || location->backend != store::Backend::kSqlite) return;
+  struct stat first {};
+  if (::stat(location->target.c_str(), &first) != 0) return;
+  state_->thread = std::thread([state = state_.get(), path = location->target, first, stop = std::move(stop)] {
+    // Signals stay with the threads that wait for them (libmilter's, the console's).
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    std::unique_lock lock(state->mu);
+    while (!state->cv.wait_for(lock, std::chrono::seconds(2), [state] { return state->ending; })) {
+      struct stat now {};
+      bool gone = ::stat(path.c_str(), &now) != 0;
+      if (!gone && now.st_dev == first.st_dev && now.st_ino == first.st_ino) continue;
+      state->lost = make_error("store.replaced", path,
+                               gone ? "the store's file was removed while the service ran; it stops rather than write into a file no one "
+                                      "can open again. Restore the store (docs/operations.md), then start the service"
+                                    : "the store's file was replaced while the service ran; it stops. Find out why (docs/operations.md)");
+      print_error(*state->lost);
+      lock.unlock();
+      stop();
+      return;
+    }
+  });
+}
+
+StoreWatch::~StoreWatch() {
+  if (!state_->thread.joinable()) return;
+  {
+    std::lock_guard lock(state_->mu);
+    state_->ending = true;
+  }
+  state_->cv.notify_all();
+  state_->thread.join();
+}
+
+std::optional<Error> StoreWatch::lost() const {
+  std::lock_guard lock(state_->mu);
+  return state_->lost;
 }
 
 Result<audit::SigningKey> load_audit_key(const Service& service, bool create) {
@@ -89,15 +153,16 @@ Result<audit::SigningKey> load_audit_key(const Service& service, bool create) {
   std::string name = service.config.audit.origin;
   if (name.empty()) name = service.policy.municipality.id + "/sanso/audit";
   auto key = SANSO_TRY(audit::generate_signing_key(name));
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  SANSO_TRY(create_private_directories(std::filesystem::path(path).parent_path().string()));
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return make_error("audit.key", path, std::string("cannot create the audit signing key: ") + std::strerror(errno));
   std::string text = audit::encode_signing_key(key) + "\n";
   bool good = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!good) return make_error("audit.key", path, "cannot write the audit signing key");
-  std::ofstream(path + ".pub") << audit::encode_verifier_key(key.verifier) << "\n";
+  // Public by nature, but private like everything in the data directory: it goes to auditors
+  // by hand (`sanso audit pubkey`).
+  SANSO_TRY(write_private_file(path + ".pub", audit::encode_verifier_key(key.verifier) + "\n"));
   std::fprintf(stderr, "sanso: created the audit signing key %s; give auditors the verifier key in %s.pub\n", path.c_str(),
                path.c_str());
   return key;
@@ -115,6 +180,7 @@ Result<std::unique_ptr<audit::AuditLog>> make_audit_log(const Service& service) 
   audit::LogOptions o;
   o.node = service.config.node;
   o.policy_sha256 = service.policy_sha256;
+  o.via = service.via;
   o.signing_key = SANSO_TRY(load_audit_key(service, true));
   o.checkpoint_every = service.config.audit.checkpoint_every;
   o.checkpoint_seconds = service.config.audit.checkpoint_seconds;
@@ -145,26 +211,20 @@ Result<QuarantineSession> open_quarantine_session(const ServiceOptions& o) {
 }
 
 Result<quarantine::Actor> resolve_actor(const Service& service, const ServiceOptions& o) {
+  // Names are claims (--as, $SANSO_USER); the kernel's account is not, and goes with every
+  // record, so that a claim to be someone else stands out and one account cannot be two people.
+  OsIdentity os = os_identity_of_this_process();
   std::string name = o.as;
-  for (const char* var : {"SANSO_USER", "SUDO_USER", "USER"}) {
-    if (!name.empty()) break;
-    if (const char* v = std::getenv(var)) name = v;
-  }
   if (name.empty()) {
-    if (passwd* pw = getpwuid(getuid())) name = pw->pw_name;
+    if (const char* v = std::getenv("SANSO_USER")) name = v;
   }
+  if (name.empty()) name = user_name_of(os.person_uid());
   const config::Operator* op = service.config.find_operator(name);
   if (op == nullptr) {
     return make_error("cli.unknown-user", service.config.source,
                       "'" + name + "' is not listed in [[users]]; add them with their policy roles, or act with --as NAME");
   }
-  // --as names a person; the record also keeps which operating-system account ran the command,
-  // so that a claim to be someone else stands out in an audit.
-  std::string os_user = std::to_string(geteuid());
-  if (passwd* pw = getpwuid(geteuid())) os_user = pw->pw_name;
-  std::string via = "os user " + os_user;
-  if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && os_user != sudo) via += std::string(" (sudo by ") + sudo + ")";
-  return quarantine::Actor{op->name, op->roles, via};
+  return quarantine::Actor{op->name, op->roles, os.via(), os.account()};
 }
 
 quarantine::Deliver release_delivery(const Service& service, const std::string& actor, const std::string& output) {
@@ -187,12 +247,10 @@ quarantine::Deliver release_delivery(const Service& service, const std::string& 
       std::string name = it.origin.file_name.empty() ? "original.eml" : fs::path(it.origin.file_name).filename().string();
       path = fs::path(settings.export_dir) / (it.id + "-" + name);
     }
-    std::error_code ec;
-    if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(original.data(), static_cast<std::streamsize>(original.size()));
-    out.close();
-    if (!out) return make_error("cli.unwritable", path.string(), "cannot write the released file");
+    if (path.has_parent_path()) SANSO_TRY(create_private_directories(path.parent_path().string()));
+    if (auto written = write_private_file(path.string(), original); !written) {
+      return make_error("cli.unwritable", path.string(), "cannot write the released file: " + written.error().message);
+    }
     return "file:" + path.string();
   };
 }

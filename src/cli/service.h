@@ -2,7 +2,9 @@
 // configuration, the policy it names, an open and current store, and the person acting.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "audit/log.h"
@@ -23,7 +25,10 @@ namespace sanso::cli {
 
 struct ServiceOptions {
   std::string config_path;  // --config; default $SANSO_CONFIG, then /etc/sanso/sanso.toml
-  std::string as;           // --as; default $SANSO_USER, $SUDO_USER, $USER
+  std::string as;           // --as; default $SANSO_USER, then the operating-system account's name
+  // A long-running service (milter, web console): its records name their own actors, so they do
+  // not carry the operating-system identity of whoever started it.
+  bool service_daemon = false;
 };
 
 void add_service_options(CLI::App& cmd, ServiceOptions& o, bool needs_actor);
@@ -33,6 +38,9 @@ struct Service {
   policy::Policy policy;
   std::string policy_sha256;  // of the policy file's bytes, recorded in every audit record
   std::string config_sha256;
+  // Who runs this command as the kernel knows it (core/os_identity.h); every record it writes
+  // carries `via`. Empty for a service daemon.
+  std::string via;
 };
 
 // Records in the audit log any change of the policy or of sanso.toml since a service last ran.
@@ -41,8 +49,47 @@ Result<void> record_setting_changes(const Service& service, store::Database& db,
 // Loads sanso.toml and the policy it names, and checks they agree.
 Result<Service> load_service(const ServiceOptions& o);
 
-// Opens the store; migrates it when the configuration allows, else insists it is current.
-Result<std::unique_ptr<store::Database>> open_store(const config::ServiceConfig& config);
+// Opens the store; migrates it when the configuration allows, else insists it is current; and
+// makes sure it is the store this installation has been using (store_guard.cc).
+// `check_checkpoint` false leaves the saved checkpoint to the caller (`sanso audit verify`, which
+// reports what differs in detail).
+Result<std::unique_ptr<store::Database>> open_store(const config::ServiceConfig& config, bool check_checkpoint = true);
+
+// store_guard.cc: a store is never started afresh where one existed. data_dir/store.id names the
+// store used here (the store keeps the same id); data_dir/audit-checkpoint the latest signed
+// checkpoint seen here.
+// The id in store.id; none before a store was first used here.
+Result<std::optional<std::string>> read_store_marker(const config::ServiceConfig& config);
+// "store.missing" when store.id exists but the SQLite file does not: nothing is created in its place.
+Result<void> refuse_missing_store(const config::ServiceConfig& config, const store::StoreLocation& location);
+// "store.replaced" when the store's id differs from store.id, or it has none; on first use,
+// gives the store an id and writes store.id.
+Result<void> guard_store_identity(store::Database& db, const config::ServiceConfig& config, const store::StoreLocation& location);
+// "store.rolled-back" or "store.forked" when the audit log does not extend the saved checkpoint
+// (RFC 9162 consistency proof); otherwise saves the store's latest checkpoint there.
+Result<void> guard_store_checkpoint(store::Database& db, const config::ServiceConfig& config, const store::StoreLocation& location);
+// The checkpoint saved in the data directory, when there is one.
+Result<std::optional<audit::Checkpoint>> read_saved_checkpoint(const config::ServiceConfig& config);
+std::string store_marker_file(const config::ServiceConfig& config);
+std::string store_checkpoint_file(const config::ServiceConfig& config);
+
+// Watches the SQLite file of a long-running service (milter, web console). Removed or replaced
+// while open, the store takes no more writes (store.replaced, checked per transaction); the
+// watch also notices it between transactions, prints why, and calls `stop` so that the service
+// ends with that error instead of answering every request with a failure.
+class StoreWatch {
+ public:
+  StoreWatch(const config::ServiceConfig& config, std::function<void()> stop);
+  ~StoreWatch();
+  StoreWatch(const StoreWatch&) = delete;
+  StoreWatch& operator=(const StoreWatch&) = delete;
+  // The reason the service was stopped; nullopt while the store is in place.
+  std::optional<Error> lost() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // The audit signing key from [audit] key_file; created (mode 0600) when missing and `create`.
 Result<audit::SigningKey> load_audit_key(const Service& service, bool create);
@@ -61,7 +108,8 @@ struct QuarantineSession {
 };
 Result<QuarantineSession> open_quarantine_session(const ServiceOptions& o);
 
-// The person acting, from --as or the environment, as the configuration's [[users]] know them.
+// The person acting, from --as ($SANSO_USER, else the name of the operating-system account), as
+// the configuration's [[users]] know them, with the kernel's account of who runs the command.
 Result<quarantine::Actor> resolve_actor(const Service& service, const ServiceOptions& o);
 
 void print_error(const Error& e);

@@ -1,7 +1,9 @@
-// `sanso store migrate|status`: the schema of the store, changed only deliberately.
+// `sanso store init|migrate|status`: the store itself and its schema, changed only deliberately.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
@@ -15,7 +17,72 @@ namespace {
 Result<std::unique_ptr<store::Database>> open_unmigrated(const ServiceOptions& o) {
   auto service = SANSO_TRY(load_service(o));
   auto location = SANSO_TRY(store::parse_store_location(service.config.store, service.config.data_dir));
+  SANSO_TRY(refuse_missing_store(service.config, location));
   return store::open_database(location);
+}
+
+bool is_lost_store(const Error& e) {
+  return e.code == "store.missing" || e.code == "store.replaced" || e.code == "store.rolled-back" || e.code == "store.forked";
+}
+
+// Begins a new store where the data directory knew another: the old store.id and checkpoint are
+// kept beside it under a dated name, and the new log's first word is the restart, naming both.
+Result<std::string> reinitialise(const Service& service, const Error& why) {
+  namespace fs = std::filesystem;
+  const config::ServiceConfig& c = service.config;
+  auto old_id = read_store_marker(c);
+  auto old_checkpoint = read_saved_checkpoint(c);
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  std::vector<std::string> kept;
+  for (const std::string& file : {store_marker_file(c), store_checkpoint_file(c)}) {
+    std::error_code ec;
+    if (!fs::exists(file, ec)) continue;
+    std::string to = file + ".replaced-" + stamp;
+    fs::rename(file, to, ec);
+    if (ec) return make_error("store.io", file, "cannot set it aside: " + ec.message());
+    kept.push_back(to);
+  }
+  auto log = SANSO_TRY(make_audit_log(service));
+  auto db = SANSO_TRY(open_store(c));
+  auto id = SANSO_TRY(read_store_marker(c));
+  store::AuditEvent e;
+  e.actor = service.config.node;
+  e.action = "store.init";
+  e.subject = id.value_or("");
+  e.outcome = "replaced";
+  e.details = {{"reason", why.code}, {"previous_store", old_id && *old_id ? **old_id : std::string("unknown")}};
+  if (old_checkpoint && *old_checkpoint) {
+    e.details.emplace_back("previous_checkpoint", std::to_string((*old_checkpoint)->size) + " " + audit::to_base64((*old_checkpoint)->root));
+  }
+  std::string kept_as;
+  for (const auto& k : kept) kept_as += (kept_as.empty() ? "" : ", ") + k;
+  if (!kept_as.empty()) e.details.emplace_back("kept_as", kept_as);
+  SANSO_TRY(log->append_now(*db, e));
+  return id.value_or("");
+}
+
+int run_init(const ServiceOptions& o, bool force) {
+  auto service = load_service(o);
+  if (!service) return print_error(service.error()), kExitFailure;
+  auto db = open_store(service->config);
+  if (db) {
+    auto id = read_store_marker(service->config);
+    std::printf("ストアは使用中です: %s (id %s)\n", (*db)->describe().c_str(), id && *id ? (*id)->c_str() : "?");
+    return kExitOk;
+  }
+  if (!is_lost_store(db.error()) || !force) {
+    print_error(db.error());
+    return kExitFailure;
+  }
+  auto id = reinitialise(*service, db.error());
+  if (!id) return print_error(id.error()), kExitFailure;
+  std::printf("新しいストアを開始しました (id %s)。以前のストアの id とチェックポイントは data_dir に残し、監査ログに store.init として記録しました。\n",
+              id->c_str());
+  return kExitOk;
 }
 
 int run_migrate(const ServiceOptions& o) {
@@ -58,9 +125,16 @@ int run_status(const ServiceOptions& o, bool json) {
 }  // namespace
 
 void register_store_command(CLI::App& app, int& exit_code) {
-  CLI::App* store = app.add_subcommand("store", "the database: schema version and migrations");
+  CLI::App* store = app.add_subcommand("store", "the database: its identity, schema version and migrations");
   store->require_subcommand(1);
   auto o = std::make_shared<ServiceOptions>();
+  CLI::App* init = store->add_subcommand("init", "create the store on first use; with --force, begin a new one where a lost one was");
+  add_service_options(*init, *o, false);
+  auto force = std::make_shared<bool>(false);
+  init->add_flag("--force", *force,
+                 "the store is missing, replaced or rolled back and cannot be restored: begin a new one here (recorded; "
+                 "the old id and checkpoint are kept)");
+  init->callback([&exit_code, o, force] { exit_code = run_init(*o, *force); });
   CLI::App* migrate = store->add_subcommand("migrate", "apply pending schema versions (each all-or-nothing)");
   add_service_options(*migrate, *o, false);
   migrate->callback([&exit_code, o] { exit_code = run_migrate(*o); });

@@ -131,6 +131,7 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
   if (!console) return print_error(console.error()), kExitFailure;
   std::fprintf(stderr, "sanso web: console at %s://%s:%d/ (node %s)\n", (*console)->tls() ? "https" : "http",
                options->host.c_str(), (*console)->port(), c.node.c_str());
+  StoreWatch watch(c, [&console] { (*console)->stop(); });
   const std::string config_file = c.source;
   std::thread stopper([&console, &s, &o, signals, config_file] {
     FileStamp seen = FileStamp::of(config_file);
@@ -151,7 +152,7 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
   pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();
   std::fprintf(stderr, "sanso web: stopped\n");
-  return kExitOk;
+  return watch.lost() ? kExitFailure : kExitOk;
 }
 
 // An administrator's command on a console account: opens everything, finds who is acting, runs
@@ -241,7 +242,10 @@ void register_web_command(CLI::App& app, int& exit_code) {
   CLI::App* w = app.add_subcommand("web", "the web console: quarantine review and release, audit log (docs/web.md)");
   add_service_options(*w, *o, false);
   w->add_option("--listen", *listen, "host:port (default: [listeners] web)");
-  w->callback([&exit_code, o, listen] { exit_code = run_web(*o, *listen); });
+  w->callback([&exit_code, o, listen] {
+    o->service_daemon = true;
+    exit_code = run_web(*o, *listen);
+  });
 
   auto name = std::make_shared<std::string>();
   CLI::App* u = app.add_subcommand("user", "console accounts of the people in [[users]]: passwords, locks");

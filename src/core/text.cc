@@ -158,6 +158,40 @@ std::string file_extension(std::string_view path) {
   return ascii_lower(path.substr(dot + 1));
 }
 
+namespace {
+
+// Digits with at most a sign in front and '.' or ',' between them: what a spreadsheet reads as a
+// number, never as a formula.
+bool is_plain_number(std::string_view s) {
+  std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  bool digit = false;
+  for (; i < s.size(); ++i) {
+    if (s[i] >= '0' && s[i] <= '9') {
+      digit = true;
+    } else if (s[i] != '.' && s[i] != ',') {
+      return false;
+    }
+  }
+  return digit;
+}
+
+}  // namespace
+
+bool is_spreadsheet_formula(std::string_view cell) {
+  if (cell.empty()) return false;
+  char c = cell[0];
+  if (c == '=' || c == '@' || c == '\t' || c == '\r') return true;
+  if (c == '+' || c == '-') return !is_plain_number(cell);
+  // The full-width forms (U+FF1D ＝, U+FF20 ＠, U+FF0B ＋, U+FF0D －), which Japanese input
+  // produces and spreadsheets may take for the ASCII ones (OWASP lists them too).
+  if (cell.starts_with("\xEF\xBC\x9D") || cell.starts_with("\xEF\xBC\xA0")) return true;
+  if (cell.starts_with("\xEF\xBC\x8B") || cell.starts_with("\xEF\xBC\x8D")) {
+    std::string_view rest = cell.substr(3);
+    return rest.empty() || !is_plain_number(rest) || rest[0] == '+' || rest[0] == '-';
+  }
+  return false;
+}
+
 std::string human_size(std::uint64_t n) {
   char buf[32];
   if (n < 1024) std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));

@@ -41,4 +41,10 @@ std::string human_size(std::uint64_t bytes);
 // "" when there is none or the name starts with its only dot (".profile").
 std::string file_extension(std::string_view path);
 
+// True when a spreadsheet opening this cell of a CSV/TSV file would evaluate it (OWASP "CSV
+// injection"): it starts with = @ a tab or a CR, or with + or - and is not a plain signed
+// number ("-12.5" stays a number); the full-width ＝ ＠ ＋ － count as well. Whoever writes
+// such a cell prefixes it with an apostrophe.
+bool is_spreadsheet_formula(std::string_view cell);
+
 }  // namespace sanso

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "core/log.h"
+#include "core/private_file.h"
 #include "quarantine/internal/sealed_blob.h"
 
 namespace sanso::quarantine {
@@ -91,7 +92,7 @@ Item item_from(const store::Row& r) {
 
 constexpr const char* kReleaseColumns =
     "id, item_id, sha256, requested_by, reason, requested_at, decision, decided_by, decided_role, decision_note, "
-    "decided_at, released_by, released_to, released_at";
+    "decided_at, released_by, released_to, released_at, requested_account";
 
 ReleaseRequest release_from(const store::Row& r) {
   ReleaseRequest q;
@@ -109,6 +110,7 @@ ReleaseRequest release_from(const store::Row& r) {
   q.released_by = r.text(11);
   q.released_to = r.text(12);
   q.released_at = r.integer(13);
+  q.requested_account = r.text(14);
   return q;
 }
 
@@ -117,9 +119,9 @@ std::string code_for_errno(int e) {
 }
 
 Result<void> write_durably(const fs::path& path, std::string_view data) {
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  if (ec) return make_error("store.io", path.parent_path().string(), "cannot create the blob directory: " + ec.message());
+  if (auto made = create_private_directories(path.parent_path().string()); !made) {
+    return make_error("store.io", path.parent_path().string(), "cannot create the blob directory: " + made.error().message);
+  }
   unsigned char r[6];
   randombytes_buf(r, sizeof r);
   char suffix[16];
@@ -509,8 +511,8 @@ Result<ReleaseRequest> QuarantineStore::request_release(const std::string& id, c
   SANSO_TRY(m.set_state(item, item.state, ItemState::kReleaseRequested));
   std::int64_t t = m.now();
   SANSO_TRY(m.db->execute(
-      "INSERT INTO quarantine_releases (item_id, sha256, requested_by, reason, requested_at) VALUES (?, ?, ?, ?, ?)",
-      {item.id, item.sha256, actor.name, reason, t}));
+      "INSERT INTO quarantine_releases (item_id, sha256, requested_by, reason, requested_at, requested_account) VALUES (?, ?, ?, ?, ?, ?)",
+      {item.id, item.sha256, actor.name, reason, t, actor.account}));
   auto e = m.event(actor, "quarantine.request-release", item, "requested");
   e.details.insert(e.details.end(), {{"reason", reason}});
   SANSO_TRY(m.audit(e));
@@ -554,6 +556,14 @@ Result<ReleaseRequest> decide_release(auto& m, const std::string& id, const Acto
     return m.refused(tx, actor, approve ? "quarantine.approve" : "quarantine.deny", item,
                      make_error("quarantine.four-eyes", id,
                                 "'" + actor.name + "' requested this release and cannot also decide it (four-eyes principle)"));
+  }
+  // Two names typed into one shell are one person: the kernel's account decides (threat 3(1)).
+  if (approve && !actor.account.empty() && actor.account == request->requested_account) {
+    return m.refused(tx, actor, "quarantine.approve", item,
+                     make_error("quarantine.same-account", id,
+                                "'" + actor.name + "' approves from the operating-system account (" + actor.account +
+                                    ") that requested this release as '" + request->requested_by +
+                                    "'; four-eyes needs each person on their own account (log in as yourself, then sudo)"));
   }
   if (approve) {
     // The request binds to the blob: approve only what was asked for, and only if it still reads back.

@@ -98,6 +98,7 @@ struct ReleaseRequest {
   std::string item_id;
   std::string sha256;
   std::string requested_by;
+  std::string requested_account;  // the requester's operating-system account ("uid 1000"); "" from the console
   std::string reason;
   std::int64_t requested_at = 0;
   std::string decision;  // "", "approved", "denied"
@@ -115,8 +116,12 @@ struct Actor {
   std::string name;
   std::vector<std::string> roles;
   // How they proved who they are, recorded with each of their actions: "console session
-  // 1a2b3c4d5e6f7a8b from 192.0.2.10", "os user root (sudo by kato)".
+  // 1a2b3c4d5e6f7a8b from 192.0.2.10", "os user root (uid 0); sudo by uid 1003 (kato), pid 4242".
   std::string via;
+  // The operating-system account behind a command-line action, as the kernel knows it ("uid
+  // 1000"); "" for the console, where the session is the proof. A release is not approved from
+  // the account that requested it, whatever names were given.
+  std::string account = {};
   bool has_any_role(const std::vector<std::string>& wanted) const;
 };
 

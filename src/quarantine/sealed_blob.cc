@@ -1,3 +1,4 @@
+#include "core/private_file.h"
 #include "quarantine/internal/sealed_blob.h"
 
 #include <fcntl.h>
@@ -27,9 +28,7 @@ Result<SealKey> load_or_create_key(const std::string& path) {
   SealKey key;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) {
-    std::error_code ec;
-    auto parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    SANSO_TRY(create_private_directories(std::filesystem::path(path).parent_path().string()));
     crypto_secretstream_xchacha20poly1305_keygen(key.bytes.data());
     std::string tmp = path + ".new";
     int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

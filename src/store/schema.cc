@@ -147,11 +147,25 @@ ALTER TABLE console_accounts ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0
 // Version 7: who is delivering a release right now (machine, boot, node, process and its start
 // time), and the relay's answer recorded the moment it came, so a release interrupted by a dead
 // process is resolved at the next start (delivered, or back to approved) instead of staying
-// "releasing"; and the role a policy rule names as the approver of a held item.
+// "releasing"; the role a policy rule names as the approver of a held item; and which
+// operating-system account asked for a release, so that its approval cannot come from the same
+// account under another name.
 constexpr const char* kReleaseClaims = R"sql(
 ALTER TABLE quarantine_releases ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE quarantine_releases ADD COLUMN claimed_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE quarantine_items ADD COLUMN approver_role TEXT NOT NULL DEFAULT '';
+ALTER TABLE quarantine_releases ADD COLUMN requested_account TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Version 8: the store's own identity. The same id is kept outside the store, in the data
+// directory (store.id), so that a store deleted or replaced under a running installation is
+// noticed instead of silently started afresh.
+constexpr const char* kStoreIdentity = R"sql(
+CREATE TABLE sanso_store_identity (
+  slot INTEGER PRIMARY KEY CHECK (slot = 1),
+  id TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
 )sql";
 
 // The only two spellings the backends disagree on.
@@ -176,7 +190,8 @@ const std::vector<Migration>& migrations() {
       {4, "mail gateway: senders seen before", {kMailSenders}},
       {5, "web console: passwords and sessions", {kConsoleTables}},
       {6, "web console: one-time codes as a second factor", {kConsoleSecondFactor}},
-      {7, "quarantine: release claims for resolving interrupted releases; the approver role a rule names", {kReleaseClaims}},
+      {7, "quarantine: release claims, the approver role a rule names, the account that asked for a release", {kReleaseClaims}},
+      {8, "store: its identity, also kept in the data directory", {kStoreIdentity}},
   };
   return kAll;
 }

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "audit/merkle.h"
@@ -166,6 +167,69 @@ TEST_F(AuditCli, ExportForAuditors) {
   EXPECT_EQ(none.exit_code, 0);
   EXPECT_TRUE(none.output.empty()) << none.output;
   EXPECT_EQ(sanso("audit export --from yesterday").exit_code, 1);
+}
+
+// RFC 4180 rows, quoted fields unquoted.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1);
+  std::string cell;
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        cell += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cell += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().push_back(std::move(cell));
+      cell.clear();
+    } else if (c == '\n') {
+      rows.back().push_back(std::move(cell));
+      cell.clear();
+      rows.emplace_back();
+    } else if (c != '\r') {
+      cell += c;
+    }
+  }
+  if (!cell.empty()) rows.back().push_back(std::move(cell));
+  if (rows.back().empty()) rows.pop_back();
+  return rows;
+}
+
+// A file name (or a Message-ID) such as =HYPERLINK(…) became a live formula when an auditor
+// opened the export in LibreOffice.
+TEST_F(AuditCli, CsvExportNeutralisesCellsASpreadsheetWouldRun) {
+  fs::create_directories(dir_ / "in");
+  // (A file name cannot hold '/', so the link has no scheme; LibreOffice follows it all the same.)
+  const std::string hostile[] = {"=HYPERLINK(\"evil.example\",\"x\").txt", "@SUM(1+1).txt", "-2+3.txt", "+cmd.txt", "＝1+1.txt"};
+  std::string inputs;  // each file by itself: its record's subject is then its bare name
+  for (const auto& name : hostile) {
+    std::ofstream(dir_ / "in" / name) << "plain text";
+    inputs += " '" + (dir_ / "in" / name).string() + "'";
+  }
+  auto r = sanso("file sanitize" + inputs + " -o '" + (dir_ / "out").string() + "' --as tanaka");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto csv = sanso("audit export --format csv --no-bom");
+  ASSERT_EQ(csv.exit_code, 0) << csv.output;
+  auto rows = parse_csv(csv.output);
+  std::set<std::string> cells;
+  for (const auto& row : rows) {
+    for (const auto& cell : row) {
+      cells.insert(cell);
+      if (cell.empty()) continue;
+      bool plain_number = cell.find_first_not_of("+-0123456789.,") == std::string::npos && cell.find_first_of("0123456789") != std::string::npos;
+      EXPECT_FALSE(cell[0] == '=' || cell[0] == '@' || cell[0] == '\t' || cell[0] == '\r' || ((cell[0] == '+' || cell[0] == '-') && !plain_number))
+          << "a spreadsheet would run: " << cell;
+    }
+  }
+  for (const auto& name : hostile) EXPECT_TRUE(cells.count("'" + name)) << name << " is missing, or not marked as text";
 }
 
 }  // namespace

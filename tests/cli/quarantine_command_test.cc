@@ -80,7 +80,11 @@ TEST_F(QuarantineCli, MailIsReleasedThroughTheRelayByteForByteAfterFourEyes) {
   auto unknown = q("approve " + id + " --as nobody");
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.output.find("[[users]]"), std::string::npos) << unknown.output;
-  auto approved = q("approve " + id + " --as suzuki --note 電話で確認");
+  // suzuki approves from an operating-system account of her own: one account is one person.
+  std::string why;
+  std::string suzukis_account = sanso::testing::other_account_prefix(1001, &why);
+  if (suzukis_account.empty()) GTEST_SKIP() << why;
+  auto approved = run_sanso("quarantine approve " + id + " --as suzuki --note 電話で確認" + config_, suzukis_account);
   ASSERT_EQ(approved.exit_code, 0) << approved.output;
   auto released = q("release " + id + " --as tanaka");
   ASSERT_EQ(released.exit_code, 0) << released.output;
@@ -111,6 +115,52 @@ TEST_F(QuarantineCli, MailIsReleasedThroughTheRelayByteForByteAfterFourEyes) {
   EXPECT_EQ(approvals[1]["actor"], "suzuki");
   std::string via = approvals[1]["details"]["via"];
   EXPECT_EQ(via.rfind("os user ", 0), 0u) << via;
+}
+
+// Two names typed into one root shell are one person: the kernel's account decides, whatever
+// --as and $SUDO_USER say, and the refusal is on record with both claims.
+TEST_F(QuarantineCli, OneAccountCannotRequestAndApproveWhateverTheEnvironmentSays) {
+  std::ofstream(dir_ / "m.eml", std::ios::binary) << "From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n";
+  auto add = q("add " + (dir_ / "m.eml").string() + " --mail --from a@example.com --to kikaku@city.minamata.lg.jp --as kato");
+  ASSERT_EQ(add.exit_code, 0) << add.output;
+  std::string id = sanso::testing::last_line(add.output);
+  auto request = run_sanso("quarantine request-release " + id + " --reason 確認済み --as tanaka" + config_, "SUDO_USER=tanaka SUDO_UID=1000 ");
+  ASSERT_EQ(request.exit_code, 0) << request.output;
+  auto approve = run_sanso("quarantine approve " + id + " --as suzuki" + config_, "SUDO_USER=suzuki SUDO_UID=1001 ");
+  EXPECT_EQ(approve.exit_code, 1) << approve.output;
+  EXPECT_NE(approve.output.find("quarantine.same-account"), std::string::npos) << approve.output;
+  EXPECT_EQ(nlohmann::json::parse(q("show " + id + " --json").output)["state"], "release_requested");
+
+  auto approvals = sanso::testing::exported_audit_records(config_, "quarantine.approve");
+  ASSERT_EQ(approvals.size(), 1u);
+  EXPECT_EQ(approvals[0]["outcome"], "refused");
+  EXPECT_EQ(approvals[0]["details"]["reason"], "quarantine.same-account");
+  std::string via = approvals[0]["details"]["via"];
+  EXPECT_NE(via.find("unverified SUDO_USER=suzuki SUDO_UID=1001"), std::string::npos) << via;
+  auto requests = sanso::testing::exported_audit_records(config_, "quarantine.request-release");
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_NE(requests[0]["details"]["via"].get<std::string>().find("unverified SUDO_USER=tanaka"), std::string::npos);
+  // Every record of every command says which account ran it, a manual quarantine too.
+  auto stored = sanso::testing::exported_audit_records(config_, "quarantine.store");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0]["details"]["via"].get<std::string>().rfind("os user ", 0), 0u) << stored[0].dump();
+
+  std::string why;
+  std::string other = sanso::testing::other_account_prefix(1001, &why);
+  if (other.empty()) GTEST_SKIP() << why;
+  auto approved = run_sanso("quarantine approve " + id + " --as suzuki" + config_, other);
+  EXPECT_EQ(approved.exit_code, 0) << approved.output;
+}
+
+// `sanso user …` changes a console account: its record says which account ran the command.
+TEST_F(QuarantineCli, AccountCommandsRecordTheOperatingSystemAccount) {
+  std::ofstream(dir_ / "pw") << "水俣市の情報政策係が管理します\n";
+  auto set = run_sanso("user passwd tanaka --as kato" + config_ + " < " + (dir_ / "pw").string());
+  ASSERT_EQ(set.exit_code, 0) << set.output;
+  auto records = sanso::testing::exported_audit_records(config_, "account.set-password");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["actor"], "kato");
+  EXPECT_EQ(records[0]["details"]["via"].get<std::string>().rfind("os user ", 0), 0u) << records[0].dump();
 }
 
 TEST_F(QuarantineCli, ExportGivesTheOriginalOnlyToInspectors) {

@@ -63,5 +63,12 @@ TEST(Text, HumanSizeInBinaryUnits) {
   EXPECT_EQ(human_size(12u << 20), "12.0 MiB");
 }
 
+TEST(SpreadsheetFormula, LeadingOperatorsAreFormulasPlainNumbersAreNot) {
+  for (const char* formula : {"=1+1", "=HYPERLINK(\"http://x\",\"y\")", "@SUM(A1)", "+cmd|' /C calc'!A0", "-2+3", "\tx", "\rx", "-", "+", "＝1+1", "＠SUM(A1)", "＋cmd", "－2+3"}) {
+    EXPECT_TRUE(is_spreadsheet_formula(formula)) << formula;
+  }
+  for (const char* text : {"", "seq", "-12.5", "+81", "1,000", "a=b", "－12", "水俣 =1"}) EXPECT_FALSE(is_spreadsheet_formula(text)) << text;
+}
+
 }  // namespace
 }  // namespace sanso

@@ -296,6 +296,32 @@ TEST_P(QuarantineTest, ReleaseNeedsFourEyesAndAnApproverRole) {
   EXPECT_EQ((*deciders)[2].text(0), "suzuki");
 }
 
+TEST_P(QuarantineTest, OneOperatingSystemAccountCannotBothRequestAndApprove) {
+  auto item = store_->put(mail_submission("original mail"));
+  ASSERT_TRUE(item);
+  Actor requester = manager_;
+  requester.account = "uid 0";
+  ASSERT_TRUE(store_->request_release(item->id, requester, "取引先確認済み"));
+  EXPECT_EQ(store_->releases(item->id)->back().requested_account, "uid 0");
+
+  // Another name from the same account is the same person, however it was typed.
+  Actor same_account = manager2_;
+  same_account.account = "uid 0";
+  auto refused = store_->approve(item->id, same_account, "ok");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "quarantine.same-account");
+  EXPECT_NE(refused.error().message.find("uid 0"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(store_->get(item->id)->state, ItemState::kReleaseRequested);
+  EXPECT_EQ(audit_actions(store_->database()).back(), "quarantine.approve");  // the refusal is on record
+
+  // Approval from another account goes through.
+  Actor other_account = manager2_;
+  other_account.account = "uid 1001";
+  auto approved = store_->approve(item->id, other_account, "確認済み");
+  ASSERT_TRUE(approved) << approved.error().to_string();
+  EXPECT_EQ(approved->decided_by, "suzuki");
+}
+
 TEST_P(QuarantineTest, DeniedItemsStayAndCanBeAskedForAgain) {
   auto item = store_->put(mail_submission("m"));
   ASSERT_TRUE(store_->request_release(item->id, staff_, "必要"));

@@ -1,5 +1,8 @@
 #include "store/database.h"
 
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -61,6 +64,67 @@ TEST(StoreOpen, SqliteInUnwritablePlaceIsAnIoError) {
 }
 
 class StoreBackendTest : public ::testing::TestWithParam<Backend> {};
+
+// Restores the umask a test changed, however it ends.
+struct UmaskFor {
+  explicit UmaskFor(mode_t m) : old(::umask(m)) {}
+  ~UmaskFor() { ::umask(old); }
+  mode_t old;
+};
+
+mode_t mode_of(const std::filesystem::path& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 ? (st.st_mode & 0777) : 0;
+}
+
+// The store holds password hashes and second-factor secrets: nobody but its owner reads it, nor
+// its WAL and shared memory, whatever the umask (SQLite on its own makes the file 0644).
+TEST(StoreSqlite, FilesArePrivateWhateverTheUmask) {
+  auto dir = std::filesystem::temp_directory_path() / ("sanso-private-" + sanso::testing::random_hex(4));
+  UmaskFor lax(022);
+  {
+    auto db = open_database({Backend::kSqlite, (dir / "data" / "sanso.db").string()});
+    ASSERT_TRUE(db) << db.error().to_string();
+    ASSERT_TRUE(migrate(**db));
+    EXPECT_EQ(mode_of(dir / "data"), 0700u);
+    EXPECT_EQ(mode_of(dir / "data" / "sanso.db"), 0600u);
+    EXPECT_EQ(mode_of(dir / "data" / "sanso.db-wal"), 0600u);
+    EXPECT_EQ(mode_of(dir / "data" / "sanso.db-shm"), 0600u);
+  }
+  // A store an older version left readable is narrowed when opened.
+  ::chmod((dir / "data" / "sanso.db").c_str(), 0644);
+  ASSERT_TRUE(open_database({Backend::kSqlite, (dir / "data" / "sanso.db").string()}));
+  EXPECT_EQ(mode_of(dir / "data" / "sanso.db"), 0600u);
+  std::filesystem::remove_all(dir);
+}
+
+// Deleted or replaced under a running service, the store is not written to again: the next
+// write transaction fails, and not as a temporary failure that would be retried forever.
+TEST(StoreSqlite, AFileRemovedOrReplacedWhileOpenRefusesWrites) {
+  auto dir = std::filesystem::temp_directory_path() / ("sanso-replaced-" + sanso::testing::random_hex(4));
+  auto path = dir / "sanso.db";
+  auto db = open_database({Backend::kSqlite, path.string()});
+  ASSERT_TRUE(db) << db.error().to_string();
+  ASSERT_TRUE((*db)->execute("CREATE TABLE t (v INTEGER)"));
+  ASSERT_TRUE((*db)->begin());
+  ASSERT_TRUE((*db)->commit());
+
+  std::filesystem::remove(path);
+  auto removed = (*db)->begin();
+  ASSERT_FALSE(removed);
+  EXPECT_EQ(removed.error().code, "store.replaced");
+  EXPECT_FALSE(is_temporary(removed.error()));
+
+  // A different file under the same name is no better.
+  auto other = open_database({Backend::kSqlite, (dir / "other.db").string()});
+  ASSERT_TRUE(other);
+  std::filesystem::rename(dir / "other.db", path);
+  auto replaced = (*db)->begin();
+  ASSERT_FALSE(replaced);
+  EXPECT_EQ(replaced.error().code, "store.replaced");
+  EXPECT_NE(replaced.error().message.find("replaced"), std::string::npos) << replaced.error().message;
+  std::filesystem::remove_all(dir);
+}
 
 TEST_P(StoreBackendTest, MigratesOnceAndReportsStatus) {
   TestStore t(GetParam());

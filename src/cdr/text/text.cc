@@ -28,30 +28,6 @@ std::string to_utf8(std::string_view bytes, const Context& ctx) {
   return text;
 }
 
-bool is_number(std::string_view s) {
-  if (s.empty()) return false;
-  std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  bool digit = false;
-  for (; i < s.size(); ++i) {
-    if (std::isdigit(static_cast<unsigned char>(s[i]))) {
-      digit = true;
-    } else if (s[i] != '.' && s[i] != ',') {
-      return false;
-    }
-  }
-  return digit;
-}
-
-// A cell a spreadsheet would evaluate: = + - @ or a leading tab / CR (OWASP "CSV injection");
-// plain signed numbers stay numbers.
-bool is_formula(std::string_view cell) {
-  if (cell.empty()) return false;
-  char c = cell[0];
-  if (c == '=' || c == '@' || c == '\t' || c == '\r') return true;
-  if (c == '+' || c == '-') return !is_number(cell);
-  return false;
-}
-
 std::string neutralise_cells(std::string_view text, char sep, const Context& ctx) {
   std::string out;
   out.reserve(text.size() + 16);
@@ -74,7 +50,7 @@ std::string neutralise_cells(std::string_view text, char sep, const Context& ctx
         }
         value += text[j++];
       }
-      if (is_formula(value)) {
+      if (is_spreadsheet_formula(value)) {
         out += "\"'";
         out.append(text.substr(i + 1, j - i - 1));
         ++hits;
@@ -91,7 +67,7 @@ std::string neutralise_cells(std::string_view text, char sep, const Context& ctx
       std::size_t k = i;
       while (k < text.size() && text[k] != sep && text[k] != '\n') ++k;
       std::string_view cell = text.substr(i, k - i);
-      if (is_formula(cell)) {
+      if (is_spreadsheet_formula(cell)) {
         out += '\'';
         ++hits;
         if (first.empty()) first = "row " + std::to_string(row) + " column " + std::to_string(col);

@@ -1,11 +1,18 @@
 // The embedded backend: one SQLite file in WAL mode with synchronous=FULL, so a commit that
 // returned is on disk (a power cut after it loses nothing).
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <map>
 #include <system_error>
 
+#include "core/private_file.h"
 #include "store/internal/backends.h"
 
 namespace sanso::store::internal {
@@ -13,7 +20,8 @@ namespace {
 
 class SqliteDatabase final : public Database {
  public:
-  SqliteDatabase(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  SqliteDatabase(sqlite3* db, std::string path, dev_t device, ino_t inode)
+      : db_(db), path_(std::move(path)), device_(device), inode_(inode) {}
   ~SqliteDatabase() override {
     cache_.clear();
     sqlite3_close_v2(db_);
@@ -79,7 +87,23 @@ class SqliteDatabase final : public Database {
     return ok();
   }
 
-  Result<void> begin() override { return simple("BEGIN IMMEDIATE"); }
+  // A service holds its store for weeks. Deleted or replaced under it, SQLite would go on writing
+  // to a file no one can open again: every write transaction first checks the path still names
+  // the file opened, and fails closed (not a temporary error) when it does not.
+  Result<void> begin() override {
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) != 0) {
+      return make_error("store.replaced", path_,
+                        std::string("the store's file was removed while Sanso had it open (") + std::strerror(errno) +
+                            "); nothing more is written to it. Stop the service, restore the file, and start it again");
+    }
+    if (st.st_dev != device_ || st.st_ino != inode_) {
+      return make_error("store.replaced", path_,
+                        "the store's file was replaced while Sanso had it open (inode " + std::to_string(inode_) + ", now " +
+                            std::to_string(st.st_ino) + "); nothing more is written to it. Stop the service and find out why");
+    }
+    return simple("BEGIN IMMEDIATE");
+  }
   Result<void> commit() override { return simple("COMMIT"); }
   Result<void> rollback() override {
     if (sqlite3_get_autocommit(db_) != 0) return ok();
@@ -176,18 +200,28 @@ class SqliteDatabase final : public Database {
 
   sqlite3* db_;
   std::string path_;
+  dev_t device_;
+  ino_t inode_;
   std::map<std::string, Owned, std::less<>> cache_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
-  std::error_code ec;
   auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  if (ec) {
-    return make_error("store.io", parent.string(), "cannot create the data directory: " + ec.message());
+  if (auto made = create_private_directories(parent.string()); !made) {
+    return make_error("store.io", parent.string(), "cannot create the data directory: " + made.error().message);
   }
+  // The store holds password hashes and second-factor secrets. SQLite would create the file 0644
+  // (it sets that mode past the umask); created here 0600, its WAL and shared-memory files
+  // follow it. A store left wider by an older version is narrowed.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    return make_error("store.io", path, std::string("cannot create the SQLite store: ") + std::strerror(errno));
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) SANSO_TRY(make_private(path + suffix));
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -196,7 +230,12 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
     sqlite3_close_v2(db);
     return make_error("store.io", path, "cannot open the SQLite store: " + message);
   }
-  auto out = std::make_unique<SqliteDatabase>(db, path);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    sqlite3_close_v2(db);
+    return make_error("store.io", path, std::string("cannot stat the SQLite store: ") + std::strerror(errno));
+  }
+  auto out = std::make_unique<SqliteDatabase>(db, path, st.st_dev, st.st_ino);
   sqlite3_busy_timeout(db, 10000);
   sqlite3_extended_result_codes(db, 1);
   // WAL lets readers (the console, `quarantine list`) run beside the gateway's writes;

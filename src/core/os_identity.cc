@@ -1,0 +1,160 @@
+#include "core/os_identity.h"
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string_view>
+#include <vector>
+
+namespace sanso {
+namespace {
+
+constexpr std::uint32_t kUnsetLoginUid = 4294967295u;
+// Deeper than any real chain of shells, tmux and sudo; a loop in a hostile /proc ends here.
+constexpr int kMaxAncestors = 64;
+
+std::optional<std::uint32_t> parse_uid(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  std::uint32_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+std::string read_small_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text(4096, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return text;
+}
+
+struct ProcessStatus {
+  int parent_pid = 0;
+  std::uint32_t real_uid = 0;
+};
+
+// "PPid:\t123" and "Uid:\treal\teffective\tsaved\tfs" from /proc/<pid>/status.
+std::optional<ProcessStatus> read_status(const std::string& proc, int pid) {
+  std::istringstream lines(read_small_file(proc + "/" + std::to_string(pid) + "/status"));
+  ProcessStatus s;
+  bool have_parent = false, have_uid = false;
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::string_view l(line);
+    if (l.starts_with("PPid:")) {
+      std::string_view v = l.substr(5);
+      while (!v.empty() && (v.front() == '\t' || v.front() == ' ')) v.remove_prefix(1);
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), s.parent_pid);
+      have_parent = ec == std::errc();
+    } else if (l.starts_with("Uid:")) {
+      std::string_view v = l.substr(4);
+      while (!v.empty() && (v.front() == '\t' || v.front() == ' ')) v.remove_prefix(1);
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), s.real_uid);
+      have_uid = ec == std::errc();
+    }
+  }
+  if (!have_parent || !have_uid) return std::nullopt;
+  return s;
+}
+
+// The process runs a sudo binary as installed: named sudo, owned by root, set-uid, and writable
+// by nobody else. stat() through /proc/<pid>/exe reaches the file actually executed, even when
+// a different file now has its name.
+bool runs_sudo(const std::string& proc, int pid) {
+  std::string exe = proc + "/" + std::to_string(pid) + "/exe";
+  char target[4096];
+  ssize_t n = ::readlink(exe.c_str(), target, sizeof target - 1);
+  if (n <= 0) return false;
+  std::string_view path(target, static_cast<std::size_t>(n));
+  auto slash = path.rfind('/');
+  if (path.substr(slash == std::string_view::npos ? 0 : slash + 1) != "sudo") return false;
+  struct stat st {};
+  if (::stat(exe.c_str(), &st) != 0) return false;
+  return S_ISREG(st.st_mode) && st.st_uid == 0 && (st.st_mode & S_ISUID) != 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+std::string named(std::uint32_t uid) {
+  std::string name = user_name_of(uid);
+  return name.empty() ? "uid " + std::to_string(uid) : name;
+}
+
+// Environment text as evidence: bounded, printable.
+std::string quoted_claim(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 64)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+  return out;
+}
+
+}  // namespace
+
+std::string user_name_of(std::uint32_t uid) {
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  if (::getpwuid_r(uid, &pw, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) return "";
+  return found->pw_name;
+}
+
+std::uint32_t OsIdentity::person_uid() const {
+  if (login_uid) return *login_uid;
+  if (sudo_uid) return *sudo_uid;
+  return real_uid;
+}
+
+std::string OsIdentity::account() const { return "uid " + std::to_string(person_uid()); }
+
+std::string OsIdentity::via() const {
+  std::string out = "os user " + named(real_uid) + " (uid " + std::to_string(real_uid) + ")";
+  if (login_uid) out += "; login uid " + std::to_string(*login_uid) + " (" + named(*login_uid) + ")";
+  if (sudo_uid) out += "; sudo by uid " + std::to_string(*sudo_uid) + " (" + named(*sudo_uid) + "), pid " + std::to_string(sudo_pid);
+  if (!unverified_sudo_claim.empty()) out += "; unverified " + unverified_sudo_claim;
+  return out;
+}
+
+OsIdentity read_os_identity(const OsIdentitySources& src) {
+  OsIdentity id;
+  id.real_uid = src.real_uid;
+  if (auto login = parse_uid(read_small_file(src.proc + "/self/loginuid")); login && *login != kUnsetLoginUid) id.login_uid = login;
+
+  if (src.sudo_uid_env || src.sudo_user_env) {
+    // The claim holds only when a real sudo is among our ancestors and the process that started
+    // it (or sudo itself, before it became root) ran with the claimed real uid.
+    std::optional<std::uint32_t> claimed = src.sudo_uid_env ? parse_uid(*src.sudo_uid_env) : std::nullopt;
+    int pid = src.parent_pid;
+    for (int depth = 0; claimed && pid > 1 && depth < kMaxAncestors; ++depth) {
+      auto status = read_status(src.proc, pid);
+      if (!status) break;
+      if (runs_sudo(src.proc, pid)) {
+        auto invoker = read_status(src.proc, status->parent_pid);
+        if (status->real_uid == *claimed || (invoker && invoker->real_uid == *claimed)) {
+          id.sudo_uid = claimed;
+          id.sudo_pid = pid;
+        }
+        break;
+      }
+      pid = status->parent_pid;
+    }
+    if (!id.sudo_uid) {
+      if (src.sudo_user_env) id.unverified_sudo_claim += "SUDO_USER=" + quoted_claim(*src.sudo_user_env);
+      if (src.sudo_uid_env) id.unverified_sudo_claim += (id.unverified_sudo_claim.empty() ? "" : " ") + std::string("SUDO_UID=") + quoted_claim(*src.sudo_uid_env);
+    }
+  }
+  return id;
+}
+
+OsIdentity os_identity_of_this_process() {
+  OsIdentitySources src;
+  src.real_uid = ::getuid();
+  src.parent_pid = ::getppid();
+  if (const char* v = std::getenv("SUDO_UID")) src.sudo_uid_env = v;
+  if (const char* v = std::getenv("SUDO_USER")) src.sudo_user_env = v;
+  return read_os_identity(src);
+}
+
+}  // namespace sanso

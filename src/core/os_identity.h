@@ -1,0 +1,50 @@
+// Who runs this process, as the kernel knows it — never as the environment claims. $SUDO_USER,
+// $USER and --as are words anyone can type; the real uid, the login uid the kernel keeps for the
+// session (pam_loginuid), and the real uid of whoever started a sudo found among this process's
+// ancestors are not. Four-eyes checks compare `person_uid()`; audit records carry `via()`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace sanso {
+
+struct OsIdentity {
+  std::uint32_t real_uid = 0;
+  // /proc/self/loginuid when a login set it (unset is 4294967295): the account someone logged in
+  // with, kept by the kernel across su and sudo.
+  std::optional<std::uint32_t> login_uid;
+  // The real uid of the process that started the nearest sudo ancestor, when that matches
+  // $SUDO_UID: who typed `sudo`.
+  std::optional<std::uint32_t> sudo_uid;
+  int sudo_pid = 0;
+  // $SUDO_UID/$SUDO_USER as given, when the process chain does not bear them out: kept as
+  // evidence of the claim, never believed.
+  std::string unverified_sudo_claim;
+
+  // The person behind the process: the login uid, else the verified sudo user, else the real uid.
+  std::uint32_t person_uid() const;
+  // "uid 1000": what two actions must not share to count as two people.
+  std::string account() const;
+  // For audit records: "os user root (uid 0); login uid 1000 (tanaka); sudo by uid 1000 (tanaka), pid 4242".
+  std::string via() const;
+};
+
+// Where the identity is read from; tests point `proc` at a tree of their own.
+struct OsIdentitySources {
+  std::string proc = "/proc";
+  std::uint32_t real_uid = 0;
+  int parent_pid = 0;
+  std::optional<std::string> sudo_uid_env;   // $SUDO_UID
+  std::optional<std::string> sudo_user_env;  // $SUDO_USER
+};
+
+OsIdentity read_os_identity(const OsIdentitySources& sources);
+// This process: getuid(), getppid(), /proc and the environment.
+OsIdentity os_identity_of_this_process();
+
+// The account name of a uid from the passwd database; "" when it has none.
+std::string user_name_of(std::uint32_t uid);
+
+}  // namespace sanso
