@@ -92,7 +92,7 @@ int run_list(const ServiceOptions& o, const std::string& state, std::int64_t lim
   for (const auto& it : *items) {
     std::printf("%s%s%s%s%s%s\n", pad_to_width(it.id, 20).c_str(), pad_to_width(local_time(it.received_at), 27).c_str(),
                 pad_to_width(state_ja(it.state), 12).c_str(), pad_to_width(it.verdict, 11).c_str(),
-                pad_to_width(human_size(static_cast<std::uint64_t>(it.size)), 11).c_str(), quarantine::label_of(it).c_str());
+                pad_to_width(human_size(static_cast<std::uint64_t>(it.size)), 11).c_str(), visible_text(quarantine::label_of(it)).c_str());
   }
   return kExitOk;
 }
@@ -114,14 +114,16 @@ int run_show(const ServiceOptions& o, const std::string& id, bool json) {
   const Item& it = *item;
   std::printf("ID:         %s\n状態:       %s (%s)\n判定:       %s\n理由:       %s\n", it.id.c_str(),
               std::string(state_ja(it.state)).c_str(), std::string(quarantine::to_string(it.state)).c_str(),
-              it.verdict.c_str(), it.reason.c_str());
+              it.verdict.c_str(), visible_text(it.reason).c_str());
+  // Whatever a sender wrote is shown with control and bidi characters as visible markers: a
+  // terminal must not be steered, nor a name reordered to look like another.
   if (it.origin.kind == quarantine::Origin::Kind::kMail) {
     std::string to;
     for (const auto& r : it.origin.envelope_to) to += (to.empty() ? "" : ", ") + r;
-    std::printf("種別:       メール\n件名:       %s\nMessage-ID: %s\n送信者:     %s\n宛先:       %s\n", it.origin.subject.c_str(),
-                it.origin.message_id.c_str(), it.origin.envelope_from.c_str(), to.c_str());
+    std::printf("種別:       メール\n件名:       %s\nMessage-ID: %s\n送信者:     %s\n宛先:       %s\n", visible_text(it.origin.subject).c_str(),
+                visible_text(it.origin.message_id).c_str(), visible_text(it.origin.envelope_from).c_str(), visible_text(to).c_str());
   } else {
-    std::printf("種別:       ファイル\nファイル名: %s\n提出者:     %s\n", it.origin.file_name.c_str(), it.origin.uploader.c_str());
+    std::printf("種別:       ファイル\nファイル名: %s\n提出者:     %s\n", visible_text(it.origin.file_name).c_str(), visible_text(it.origin.uploader).c_str());
   }
   std::printf("サイズ:     %s (%lld bytes)\nSHA-256:    %s\n受信:       %s\n保管期限:   %s\n", human_size(static_cast<std::uint64_t>(it.size)).c_str(),
               static_cast<long long>(it.size), it.sha256.c_str(), local_time(it.received_at).c_str(),

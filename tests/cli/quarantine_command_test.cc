@@ -163,6 +163,21 @@ TEST_F(QuarantineCli, AccountCommandsRecordTheOperatingSystemAccount) {
   EXPECT_EQ(records[0]["details"]["via"].get<std::string>().rfind("os user ", 0), 0u) << records[0].dump();
 }
 
+TEST_F(QuarantineCli, BidiAndControlCharactersInWhatSendersWroteAreShownAsMarkers) {
+  // "請求書<RLO>fdp.exe" reads as 請求書exe.pdf; an ESC sequence recolours the terminal.
+  std::ofstream(dir_ / "m.eml", std::ios::binary) << "Subject: x\r\n\r\nbody\r\n";
+  auto add = q("add " + (dir_ / "m.eml").string() + " --mail --from 'a\x1b[31m@example.com' --to kikaku@city.minamata.lg.jp --subject '請求書\u202Efdp.exe' --as kato");
+  ASSERT_EQ(add.exit_code, 0) << add.output;
+  const std::string id = sanso::testing::last_line(add.output);
+  for (const std::string& out : {q("list").output, q("show " + id).output}) {
+    EXPECT_EQ(out.find("\xE2\x80\xAE"), std::string::npos) << "a raw right-to-left override reached the terminal";
+    EXPECT_NE(out.find("<U+202E>fdp.exe"), std::string::npos) << out;
+  }
+  const std::string shown = q("show " + id).output;
+  EXPECT_EQ(shown.find('\x1b'), std::string::npos) << "a raw escape reached the terminal";
+  EXPECT_NE(shown.find("<U+001B>"), std::string::npos) << shown;
+}
+
 TEST_F(QuarantineCli, ExportGivesTheOriginalOnlyToInspectors) {
   std::string bytes("\x00\x01 binary \xff", 11);
   std::ofstream(dir_ / "f.bin", std::ios::binary) << bytes;
