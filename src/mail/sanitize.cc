@@ -635,7 +635,9 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
     }
     std::vector<std::string> flags;
     mime::HeaderText decoded = mime::decode_header_text(value);
-    const std::string text = trim(strip_controls(decoded.utf8, false, flags));
+    std::string unfolded = decoded.utf8;  // folding white space is no control character
+    std::replace_if(unfolded.begin(), unfolded.end(), [](char c) { return c == '\r' || c == '\n' || c == '\t'; }, ' ');
+    const std::string text = trim(strip_controls(unfolded, false, flags));
     for (const auto& f : flags) plan.warnings.push_back(name + " header: " + f + " removed");
     if (lname == "subject") plan.subject = text;
     if (lname == "from") plan.from = text;
@@ -883,26 +885,38 @@ std::string text_entity(const std::string& text, const SanitizeOptions& options)
   return "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" + mime::encode_base64_lines(crlf);
 }
 
-// A rebuilt attachment, headers and base64 body.
+// A rebuilt attachment, headers and base64 body. Its name goes out twice, for modern clients and
+// for the ones Japanese offices still use: RFC 2231 (`filename*0*=UTF-8''…`, continued in pieces
+// of at most 60 octets) and RFC 2047 in name= (folded between encoded words), so that no header
+// line comes near the 998-octet limit however long the name.
 std::string attachment_entity(const SanitizedAttachment& a, const SanitizeOptions& options) {
-  // RFC 2231 for modern clients, RFC 2047 in name= for the ones Japanese offices still use.
-  std::string ext_value = "UTF-8''";
+  std::vector<std::string> pieces(1, "UTF-8''");
   for (unsigned char c : a.name) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
-      ext_value += static_cast<char>(c);
-    } else {
+    std::string encoded(1, static_cast<char>(c));
+    if (!(std::isalnum(c) || c == '.' || c == '-' || c == '_')) {
       char hex[4];
       std::snprintf(hex, sizeof hex, "%%%02X", c);
-      ext_value += hex;
+      encoded = hex;
     }
+    if (pieces.back().size() + encoded.size() > 60) pieces.emplace_back();
+    pieces.back() += encoded;
   }
-  std::string encoded_name = mime::encode_header_text(a.name, options.output_charset);
+  std::string disposition = "Content-Disposition: attachment";
+  for (std::size_t i = 0; i < pieces.size(); ++i) disposition += ";\r\n filename*" + std::to_string(i) + "*=" + pieces[i];
   std::string quoted;
-  for (char c : encoded_name) {
+  const std::string encoded_name = mime::encode_header_text(a.name, options.output_charset);
+  for (std::size_t i = 0; i < encoded_name.size(); ++i) {
+    const char c = encoded_name[i];
+    if (c == '\r' && encoded_name.compare(i, 3, "\r\n ") == 0) {
+      quoted += "\r\n ";  // the encoder's folding, legal inside a quoted string
+      i += 2;
+      continue;
+    }
+    if (c == '\r' || c == '\n') continue;
     if (c == '"' || c == '\\') quoted += '\\';
-    if (c != '\r' && c != '\n') quoted += c;
+    quoted += c;
   }
-  return "Content-Type: " + a.content_type + ";\r\n name=\"" + quoted + "\"\r\n" + "Content-Disposition: attachment;\r\n filename*=" + ext_value +
+  return "Content-Type: " + a.content_type + ";\r\n name=\"" + quoted + "\"\r\n" + disposition +
          "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + mime::encode_base64_lines(a.bytes);
 }
 

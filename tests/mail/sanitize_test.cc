@@ -568,8 +568,10 @@ class HostileMail {
         break;
       }
       case 3: {
-        const char* names[] = {"data.txt", "表.csv", "--=_sanso_x.txt", "evil.exe", "a\"b.txt"};
-        std::string name = names[pick(5)];
+        std::string long_name;
+        for (int k = 0; k < 120; ++k) long_name += "長い名前";
+        const std::string names[] = {"data.txt", "表.csv", "--=_sanso_x.txt", "evil.exe", "a\"b.txt", long_name + ".txt"};
+        std::string name = names[pick(6)];
         headers = "Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=UTF-8''" + percent(name) + "\r\n";
         body = encoded(text(), headers);
         break;
@@ -706,6 +708,13 @@ TEST(MailOutput, EveryReaderFindsExactlyTheReportedParts) {
       const std::string out = render_message(plan, o, "Q20261204-PROPERTY");
       const std::string label = "input " + std::to_string(i) + " " + o.output_charset + (o.prefer_html ? " html " : " text ") + o.attachment_action;
       EXPECT_EQ(describe(output_entities(out)), describe(expected_entities(plan))) << label << "\n" << out.substr(0, 4000);
+      std::size_t longest = 0;
+      for (std::size_t at = 0, next; at < out.size(); at = next + 1) {
+        next = out.find('\n', at);
+        if (next == std::string::npos) next = out.size();
+        longest = std::max(longest, next - at);
+      }
+      EXPECT_LE(longest, 999u) << label << ": RFC 5322 allows 998 octets and CRLF";
       with_attachments += plan.attachments.empty() ? 0 : 1;
       files.push_back(dir / (std::to_string(files.size()) + ".eml"));
       std::ofstream(files.back(), std::ios::binary) << out;
@@ -962,6 +971,7 @@ TEST(MailHeaders, EveryHeaderIsFoldedWithinTheLineLimits) {
   SanitizePlan plan = sanitize_sandboxed(raw, {});
   EXPECT_TRUE(header_values(plan, "Received").empty()) << "a 1200-octet word cannot be folded";
   EXPECT_TRUE(has_warning(plan, "Received header dropped"));
+  EXPECT_FALSE(has_warning(plan, "control-characters")) << "folding white space is no control character";
   ASSERT_EQ(header_values(plan, "References").size(), 1u);
   const std::string out = render_message(plan, {}, "Q1");
   const std::string head = out.substr(0, out.find("\r\n\r\n") + 2);
