@@ -813,6 +813,10 @@ void finish_attachments(SanitizePlan& plan, const SanitizeOptions& options, cons
 
 namespace {
 
+// What the sender chose (file names, a held message's reason that quotes them) as the notice
+// shows it: no more clickable than the body.
+std::string shown(const std::string& text, const SanitizeOptions& options) { return options.defang_links ? mime::defang_links(text) : text; }
+
 kainjow::mustache::mustache text_template(const std::string& text) {
   kainjow::mustache::mustache t(text);
   t.set_custom_escape([](const std::string& s) { return s; });  // a text notice: nothing to escape
@@ -826,7 +830,7 @@ std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& op
   d.set("verdict", plan.verdict);
   d.set("held", plan.verdict == "held" ? data::type::bool_true : data::type::bool_false);
   d.set("sanitized", plan.verdict == "sanitized" ? data::type::bool_true : data::type::bool_false);
-  d.set("reason", plan.reason);
+  d.set("reason", shown(plan.reason, options));
   d.set("quarantine_id", quarantine_id.empty() ? std::string("-") : std::string(quarantine_id));
   d.set("contact", contact);
   bool html = false;
@@ -838,7 +842,7 @@ std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& op
     attached += p.action == "converted" && p.type == "message/rfc822" ? 1 : 0;
     if (p.action != "removed") continue;
     data item;
-    item.set("name", p.name.empty() ? "(" + p.type + ")" : p.name);
+    item.set("name", p.name.empty() ? "(" + p.type + ")" : shown(p.name, options));
     item.set("type", p.type);
     item.set("size", human_size(p.size));
     std::string flags;
@@ -854,7 +858,7 @@ std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& op
   data sanitized_list{data::type::list};
   for (const auto& a : plan.attachments) {
     data item;
-    item.set("name", a.name);
+    item.set("name", shown(a.name, options));
     item.set("size", human_size(a.bytes.size()));
     std::string what;
     for (const auto& f : a.findings) {
@@ -943,9 +947,9 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
   std::string notice;
   const std::string rule(60, '-');
   if (plan.verdict == "held") {
-    notice = ja ? "【Sanso 無害化のお知らせ】\nこのメールは安全にテキスト化できなかったため、本文を表示せず保留しました。\n理由: " + plan.reason +
+    notice = ja ? "【Sanso 無害化のお知らせ】\nこのメールは安全にテキスト化できなかったため、本文を表示せず保留しました。\n理由: " + shown(plan.reason, options) +
                       "\n原本は隔離されています。必要な場合は隔離ID " + id + " を添えて" + contact + "に申請してください。\n"
-                : "[Sanso notice]\nThis message could not be converted safely and is withheld.\nReason: " + plan.reason +
+                : "[Sanso notice]\nThis message could not be converted safely and is withheld.\nReason: " + shown(plan.reason, options) +
                       "\nThe original is quarantined; to request it, ask " + contact + " quoting quarantine id " + id + ".\n";
   } else if (plan.verdict == "sanitized") {
     notice = ja ? "【Sanso 無害化のお知らせ】\nこのメールはインターネットから受信したため、安全のためテキスト形式に変換しました。\n"
@@ -968,7 +972,7 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
       notice += ja ? "・次の " + std::to_string(plan.attachments.size()) + " 件の添付ファイルを無害化して添付しました:\n"
                    : "- " + std::to_string(plan.attachments.size()) + " attachment(s) were rebuilt without active content and are attached:\n";
       for (const auto& a : plan.attachments) {
-        notice += "    " + a.name + "  [" + human_size(a.bytes.size()) + "]";
+        notice += "    " + shown(a.name, options) + "  [" + human_size(a.bytes.size()) + "]";
         std::vector<std::string> kinds;
         for (const auto& f : a.findings) {
           std::string d = cdr::describe(f.kind, options.lang);
@@ -984,7 +988,7 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
     if (!removed.empty()) {
       notice += ja ? "・次の " + std::to_string(removed.size()) + " 件を削除しました:\n" : "- Removed " + std::to_string(removed.size()) + " part(s):\n";
       for (const PartReport* p : removed) {
-        std::string name = p->name.empty() ? (p->type == "text/html" ? (ja ? "(HTML形式の本文)" : "(HTML body)") : "(" + p->type + ")") : p->name;
+        std::string name = p->name.empty() ? (p->type == "text/html" ? (ja ? "(HTML形式の本文)" : "(HTML body)") : "(" + p->type + ")") : shown(p->name, options);
         notice += "    " + name + "  [" + p->type + ", " + human_size(p->size) + "]";
         for (const auto& f : p->flags) {
           // "blocked:encrypted" → why the engine refused it, in words.

@@ -1006,6 +1006,11 @@ TEST(MailBody, LinksAreDefangedInTheFinalTextOnce) {
   SanitizeOptions keep;
   keep.defang_links = false;
   EXPECT_NE(sanitize_sandboxed(raw, keep).body.find("HTTPS://bank.example/login"), std::string::npos);
+  // A file name the sender chose is listed in the notice: no more clickable there than in the body.
+  SanitizePlan named = sanitize_sandboxed(with_attachment("filename=\"https://evil.example/a.exe\"", "MZ"), {});
+  const std::string notice = check_output(render_message(named, {}, "Q1"));
+  EXPECT_NE(notice.find("hxxps://evil[.]example/a.exe"), std::string::npos) << notice;
+  EXPECT_EQ(notice.find("https://evil.example"), std::string::npos) << notice;
 }
 
 }  // namespace
