@@ -1,6 +1,9 @@
 // libFuzzer target: the mail sanitizer on arbitrary bytes (in-process here; the service runs it in
-// the sandbox). Every input gives a plan, and the rendered output is one text/plain part with the
-// X-Sanso-Sanitized header, whatever the message was.
+// the sandbox). Every input gives a plan, and the rendered output holds exactly the entities the
+// plan reports as GMime reads them back (the text part, and each rebuilt attachment), with the
+// X-Sanso-Sanitized header, whatever the message was. The whole input is the message; its last
+// byte and its size choose the output mode (charset, HTML preference, what happens to
+// attachments, links, language), so seed messages spread over every mode.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,15 +14,21 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace sanso::mail;
-  if (size > 256 * 1024) return 0;
+  if (size == 0 || size > 256 * 1024) return 0;
+  const auto mode = static_cast<std::uint8_t>(data[size - 1] ^ size);
   const std::string_view raw(reinterpret_cast<const char*>(data), size);
   SanitizeOptions options;
   options.max_parts = 200;
+  options.output_charset = (mode & 1) != 0 ? "iso-2022-jp" : "utf-8";
+  options.prefer_html = (mode & 2) != 0;
+  options.attachment_action = (mode & 4) != 0 ? "sanitize" : "remove";
+  options.defang_links = (mode & 8) == 0;
+  options.lang = (mode & 16) != 0 ? "en" : "ja";
   SanitizePlan plan = sanitize_message(raw, options);
   if (plan.verdict != "clean" && plan.verdict != "sanitized" && plan.verdict != "held") __builtin_trap();
   if (!sanso::is_valid_utf8(plan.body)) __builtin_trap();
   std::string out = render_message(plan, options, "Q20261125-FUZZ0000");
-  if (out.find("\r\nContent-Type: text/plain; charset=UTF-8\r\n") == std::string::npos) __builtin_trap();
+  if (output_entities(out) != expected_entities(plan)) __builtin_trap();
   if (out.find("X-Sanso-Sanitized: " + plan.verdict) == std::string::npos) __builtin_trap();
   // No header may smuggle a line break that starts a new header or the body.
   std::string_view head(out.data(), out.find("\r\n\r\n"));

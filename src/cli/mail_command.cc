@@ -60,6 +60,7 @@ Result<mail::SanitizeOptions> options_from(const config::MailSettings* m, const 
     o.max_depth = static_cast<int>(m->max_depth);
     o.max_parts = static_cast<int>(m->max_parts);
     o.contact = m->contact;
+    o.on_parser_critical = m->on_parser_critical;
     if (!m->notice_template.empty()) {
       std::ifstream in(m->notice_template, std::ios::binary);
       if (!in) return make_error("config.template", m->notice_template, "cannot read the notice template");

@@ -66,6 +66,7 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
   s.max_depth = static_cast<int>(c.mail.max_depth);
   s.max_parts = static_cast<int>(c.mail.max_parts);
   s.contact = c.mail.contact;
+  s.on_parser_critical = c.mail.on_parser_critical;
   s.attachment_action = c.cdr.attachments;
   s.attachment_rules = c.mail.attachment_actions;
   s.cdr = cdr_policy_from(c.cdr);

@@ -230,7 +230,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.only_keys(*m, "[mail]", {"output_charset", "prefer", "defang_links", "lang", "keep_headers", "max_message_mb",
                                           "max_depth", "max_parts", "contact", "notice_from", "notice_template", "attachment_actions",
                                           "unmarked_classification", "identifier_action", "strict_on_auth_failure",
-                                          "strict_for_first_time_senders", "listener_zones", "outside_city_sender"}));
+                                          "strict_for_first_time_senders", "listener_zones", "outside_city_sender", "on_parser_critical"}));
     SANSO_TRY(r.keyed_strings(*m, "listener_zones", c.mail.listener_zones, "a zone id (listener name = \"lgwan\")"));
     SANSO_TRY(r.string(*m, "outside_city_sender", c.mail.outside_city_sender));
     if (c.mail.outside_city_sender != "reject" && c.mail.outside_city_sender != "internet") {
@@ -255,6 +255,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.string(*m, "contact", c.mail.contact));
     SANSO_TRY(r.string(*m, "notice_from", c.mail.notice_from));
     SANSO_TRY(r.string(*m, "notice_template", c.mail.notice_template));
+    SANSO_TRY(r.string(*m, "on_parser_critical", c.mail.on_parser_critical));
     c.mail.notice_template = absolute_from(config_dir, c.mail.notice_template);
     auto one_of = [&](const std::string& value, const char* key, std::initializer_list<const char*> allowed) -> Result<void> {
       for (const char* a : allowed) {
@@ -267,6 +268,9 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     if (m->get("output_charset") != nullptr) SANSO_TRY(one_of(c.mail.output_charset, "output_charset", {"utf-8", "iso-2022-jp"}));
     if (m->get("prefer") != nullptr) SANSO_TRY(one_of(c.mail.prefer, "prefer", {"text", "html"}));
     if (m->get("lang") != nullptr) SANSO_TRY(one_of(c.mail.lang, "lang", {"ja", "en"}));
+    if (m->get("on_parser_critical") != nullptr) {
+      SANSO_TRY(one_of(c.mail.on_parser_critical, "on_parser_critical", {"remove-attachments", "hold", "sanitize"}));
+    }
   }
 
   if (const toml::table* d = SANSO_TRY(r.table(root, "cdr"))) {

@@ -59,6 +59,9 @@ struct MailSettings {
   std::string contact;                    // who to ask for an original, named in the notice
   std::string notice_from;                // From of the gateway's notices to senders of held mail; default postmaster@ the LGWAN mail domain
   std::string notice_template;            // a Mustache file for the notice (absolute); empty: built in
+  // A message whose MIME structure other software may read differently (GMime's critical parser
+  // findings): "remove-attachments" (none passes, not even rebuilt), "hold" or "sanitize" (flagged only).
+  std::string on_parser_critical = "remove-attachments";
   // Per file extension or content type: "remove", "sanitize" or "reject" (hold the message); the
   // default for the rest is [cdr] attachments.
   std::map<std::string, std::string> attachment_actions;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <functional>
@@ -28,7 +29,7 @@ struct SanitizeOptions {
   std::string lang = "ja";
   std::vector<std::string> keep_headers = {"From",       "To",         "Cc",       "Reply-To",    "Date",
                                            "Subject",    "Message-ID", "In-Reply-To", "References", "Received",
-                                           "Return-Path", "Authentication-Results"};
+                                           "Return-Path"};  // Authentication-Results never: whoever sent the mail wrote it
   std::size_t max_message_bytes = std::size_t{50} << 20;
   int max_depth = 32;
   int max_parts = 1000;
@@ -45,6 +46,11 @@ struct SanitizeOptions {
   std::map<std::string, std::string> attachment_rules;
   cdr::CdrPolicy cdr;
   std::string clamd;  // when set, every attachment and its rebuilt form are scanned (cdr/clamd.h)
+  // What a critical parser finding (structure other software may read differently, see
+  // ParserFinding) does to the message: "remove-attachments" (no attachment passes, not even
+  // rebuilt; the notice says why), "hold" (the whole message held) or "sanitize" (recorded and
+  // flagged in the notice only). Any other value is taken as "remove-attachments".
+  std::string on_parser_critical = "remove-attachments";
 };
 
 // Checks a notice template before it is used; the error names what is wrong.
@@ -71,6 +77,20 @@ struct SanitizedAttachment {
   std::vector<cdr::Finding> findings;
 };
 
+// An anomaly the MIME parser (GMime) met in the message: duplicated or conflicting headers and
+// parameters, a multipart without its boundary, a truncated message, … Critical ones are those
+// where other software (a mail client, another filter) may see a different structure than we do.
+struct ParserFinding {
+  std::string severity;     // "warning" or "critical" (GMIME_WARN_* / GMIME_CRIT_*)
+  std::string kind;         // "conflicting-header", "multipart-without-boundary", …
+  std::string item;         // the header or parameter concerned, printable ASCII, at most 80 characters
+  std::int64_t offset = -1;  // byte offset of the first occurrence in the message; -1 when unknown
+  std::size_t count = 1;    // occurrences of this kind and item
+};
+
+// The parser finding kinds in words (ja or en), for the notice.
+std::string describe_parser_finding(const std::string& kind, const std::string& lang);
+
 struct Header {
   std::string name;
   std::string value;  // ready to write: ASCII, folded, RFC 2047 where needed
@@ -84,6 +104,7 @@ struct SanitizePlan {
   std::string body;     // UTF-8 text, without the notice
   std::vector<PartReport> parts;
   std::vector<std::string> warnings;
+  std::vector<ParserFinding> parser_findings;  // distinct (kind, item), at most 100
   std::size_t replaced_characters = 0;
   // Decoded envelope-ish facts, for the quarantine record and the audit log.
   std::string subject, from, message_id;
@@ -109,6 +130,23 @@ void finish_attachments(SanitizePlan& plan, const SanitizeOptions& options, cons
 // The output message: kept headers, X-Sanso-Sanitized / X-Sanso-Report, one text/plain part with
 // the notice (listing what was removed and the quarantine id) above the body.
 std::string render_message(const SanitizePlan& plan, const SanitizeOptions& options, std::string_view quarantine_id);
+
+// One MIME entity of a message as a reader's parser finds it, in depth-first order, multiparts
+// and attached messages included: how tests and the fuzz target prove that an output holds
+// exactly what its plan reports and nothing else.
+struct OutputEntity {
+  std::string type;    // "multipart/mixed", "text/plain", … (lower-case, without parameters)
+  std::string name;    // the file name, decoded; "" when it has none
+  std::string sha256;  // of the transfer-decoded content of a named entity; "" otherwise
+  bool operator==(const OutputEntity&) const = default;
+};
+
+// The entities GMime finds in `message`; empty when it does not parse as a message.
+std::vector<OutputEntity> output_entities(std::string_view message);
+
+// The entities render_message writes for `plan`: the text part, and each rebuilt attachment
+// under one multipart/mixed when there are any.
+std::vector<OutputEntity> expected_entities(const SanitizePlan& plan);
 
 // The plan as JSON (the report, and how it crosses the sandbox boundary) and back; attachment
 // bytes only when asked for (the boundary), never in reports.

@@ -65,26 +65,7 @@ bool is_wide(std::string_view s, bool last) {
 std::string defang_url_impl(std::string_view url);
 
 // Bare URLs in running text are clickable in most mail clients too.
-std::string defang_text_urls(const std::string& s) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    std::size_t at = std::string::npos;
-    for (const char* scheme : {"http://", "https://", "ftp://"}) {
-      std::size_t f = s.find(scheme, i);
-      if (f != std::string::npos && (at == std::string::npos || f < at)) at = f;
-    }
-    if (at == std::string::npos) break;
-    std::size_t end = at;
-    while (end < s.size() && static_cast<unsigned char>(s[end]) > 0x20 && static_cast<unsigned char>(s[end]) < 0x80 &&
-           s[end] != '"' && s[end] != '<' && s[end] != '>') {
-      ++end;
-    }
-    out += s.substr(i, at - i) + defang_url_impl(std::string_view(s).substr(at, end - at));
-    i = end;
-  }
-  return out + s.substr(std::min(i, s.size()));
-}
+std::string defang_text_urls(const std::string& s) { return defang_links(s); }
 
 // Builds the text line by line; prefixes (quotes, list indents) apply to every line begun.
 class Renderer {
@@ -409,6 +390,83 @@ struct Walker {
 }  // namespace
 
 std::string defang_url(std::string_view url) { return defang_url_impl(url); }
+
+namespace {
+
+// What a URL may consist of as clients find it in text: printable ASCII but quotes and brackets.
+bool url_char(char c) {
+  const auto b = static_cast<unsigned char>(c);
+  return b > 0x20 && b < 0x7F && c != '"' && c != '<' && c != '>' && c != '`';
+}
+
+bool scheme_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+}
+
+// Where a link could not start: inside a word or a longer run of URL characters.
+bool continues_word(std::string_view t, std::size_t i) { return i > 0 && (scheme_char(t[i - 1]) || t[i - 1] == '\\' || t[i - 1] == '/'); }
+
+// Schemes clients open without "//".
+bool opaque_scheme(const std::string& scheme) {
+  static constexpr std::string_view kSchemes[] = {"mailto", "javascript", "vbscript", "data",   "file", "tel",   "callto", "sip",
+                                                  "sips",   "sms",        "news",     "nntp",   "irc",  "jar",   "view-source", "search-ms",
+                                                  "about",  "blob",       "webcal",   "skype",  "im",   "xmpp"};
+  return scheme.starts_with("ms-") || std::find(std::begin(kSchemes), std::end(kSchemes), scheme) != std::end(kSchemes);
+}
+
+// The host from `from` (to the first of / ? # \ or the end of the URL characters) with its dots
+// as [.], then the rest of the URL as it is; `at` moves past the URL.
+std::string defanged_rest(std::string_view t, std::size_t from, std::size_t& at) {
+  std::string out;
+  std::size_t i = from;
+  for (; i < t.size() && url_char(t[i]) && t[i] != '/' && t[i] != '?' && t[i] != '#' && t[i] != '\\'; ++i) {
+    if (t[i] == '.') out += "[.]";
+    else out += t[i];
+  }
+  const std::size_t rest = i;
+  while (i < t.size() && url_char(t[i])) ++i;
+  out.append(t.substr(rest, i - rest));
+  at = i;
+  return out;
+}
+
+}  // namespace
+
+std::string defang_links(std::string_view t) {
+  std::string out;
+  out.reserve(t.size() + t.size() / 16);
+  for (std::size_t i = 0; i < t.size();) {
+    if (!continues_word(t, i)) {
+      std::size_t j = i;
+      while (j < t.size() && j - i <= 32 && scheme_char(t[j])) ++j;
+      const bool letter_first = j > i && ((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z'));
+      if (letter_first && j < t.size() && t[j] == ':') {
+        const std::string scheme = ascii_lower(t.substr(i, j - i));
+        if (t.substr(j + 1, 2) == "//") {
+          out += scheme == "http" ? "hxxp://" : scheme == "https" ? "hxxps://" : scheme == "ftp" ? "fxp://" : std::string(t.substr(i, j - i)) + "[:]//";
+          out += defanged_rest(t, j + 3, i);
+          continue;
+        }
+        if (opaque_scheme(scheme) && j + 1 < t.size() && url_char(t[j + 1])) {
+          out += std::string(t.substr(i, j - i)) + "[:]";
+          out += defanged_rest(t, j + 1, i);
+          continue;
+        }
+      }
+      if (t.size() - i > 4 && ascii_lower(t.substr(i, 4)) == "www." && url_char(t[i + 4])) {
+        out += defanged_rest(t, i, i);
+        continue;
+      }
+      if (t.size() - i > 2 && t[i] == '\\' && t[i + 1] == '\\' && url_char(t[i + 2]) && t[i + 2] != '\\') {
+        out += "[\\\\]";
+        out += defanged_rest(t, i + 2, i);
+        continue;
+      }
+    }
+    out += t[i++];
+  }
+  return out;
+}
 
 namespace {
 

@@ -30,4 +30,11 @@ HtmlText html_to_text(std::string_view html, const HtmlTextOptions& options = {}
 // "https://example.com/x" → "hxxps://example[.]com/x": readable, not clickable.
 std::string defang_url(std::string_view url);
 
+// `text` with every link a mail client would make clickable made readable but not clickable, in
+// one pass, case-insensitively: any `scheme://` (http, https and ftp as hxxp, hxxps and fxp, others
+// as `scheme[:]//`), the schemes clients open without `//` (mailto:, javascript:, file:, ms-…:
+// → `mailto[:]…`), UNC paths (`\\host\share` → `[\\]host\share`) and bare `www.` hosts; the dots of
+// each host as `[.]`. Text that is no link is left as it is.
+std::string defang_links(std::string_view text);
+
 }  // namespace sanso::mime

@@ -98,6 +98,19 @@ TEST(Config, MailSettings) {
   EXPECT_NE(bad.error().message.find("utf-8, iso-2022-jp"), std::string::npos);
 }
 
+TEST(Config, WhatACriticalParserFindingDoes) {
+  auto defaults = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\n", "s.toml");
+  ASSERT_TRUE(defaults) << defaults.error().to_string();
+  EXPECT_EQ(defaults->mail.on_parser_critical, "remove-attachments");
+  auto hold = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\non_parser_critical = \"hold\"\n", "s.toml");
+  ASSERT_TRUE(hold) << hold.error().to_string();
+  EXPECT_EQ(hold->mail.on_parser_critical, "hold");
+  auto bad = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\non_parser_critical = \"ignore\"\n", "s.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "config.value");
+  EXPECT_NE(bad.error().message.find("remove-attachments, hold, sanitize"), std::string::npos) << bad.error().message;
+}
+
 TEST(Config, CdrSettingsAndAttachmentRules) {
   auto c = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nattachment_actions = { EXE = \"reject\", zip = \"remove\" }\n"
                         "[cdr]\nattachments = \"remove\"\nkeep_hyperlinks = false\ncsv_bom = true\nmax_ratio = 50\ntimeout_seconds = 5\n"

@@ -4,17 +4,24 @@
 
 #include <gmime/gmime.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "core/text.h"
 #include "support/files.h"
 #include "support/gmime_message.h"
 
 #include "mime/charset.h"
+#include "mime/transfer.h"
 
 namespace sanso::mail {
 namespace {
@@ -437,6 +444,573 @@ TEST(MailAttachments, TheDefaultRemovesAndThePlanCrossesTheSandboxWithItsBytes) 
   SanitizePlan done = sanitize_message(raw, o);
   ASSERT_EQ(done.attachments.size(), 1u);
   EXPECT_EQ(done.attachments[0].bytes, "'=1+2\n");
+}
+
+}  // namespace
+}  // namespace sanso::mail
+
+// The output as other software reads it: whatever the input, a reader's parser must find exactly
+// the parts the plan reports — no more (a part smuggled in by text that looks like a boundary), no
+// fewer.
+namespace sanso::mail {
+namespace {
+
+// The entities Python's email package finds in each file, under compat32 and default policies.
+struct PythonView {
+  std::vector<OutputEntity> compat32, modern;
+};
+std::vector<PythonView> python_entities(const std::vector<fs::path>& files) {
+  std::vector<PythonView> out;
+  const std::string script = (fs::path(SANSO_SOURCE_DIR) / "tests/mail/output_entities.py").string();
+  for (std::size_t at = 0; at < files.size(); at += 200) {  // a bounded command line
+    std::string command = "python3 '" + script + "'";
+    for (std::size_t i = at; i < std::min(files.size(), at + 200); ++i) command += " '" + files[i].string() + "'";
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return out;
+    std::string text;
+    char buf[65536];
+    for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) text.append(buf, n);
+    if (pclose(pipe) != 0) return out;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      auto j = nlohmann::json::parse(line);
+      auto read = [](const nlohmann::json& list) {
+        std::vector<OutputEntity> v;
+        for (const auto& e : list) v.push_back({e.at(0).get<std::string>(), e.at(1).get<std::string>(), e.at(2).get<std::string>()});
+        return v;
+      };
+      out.push_back({read(j.at("compat32")), read(j.at("default"))});
+    }
+  }
+  return out;
+}
+
+std::string describe(const std::vector<OutputEntity>& entities) {
+  std::string s;
+  for (const auto& e : entities) s += "[" + e.type + " '" + e.name + "' " + e.sha256.substr(0, 8) + "] ";
+  return s;
+}
+
+// Hostile messages from a seeded generator: nested multiparts whose text carries lines that look
+// like boundaries (ours, old predictable ones, the input's own), part headers, uuencode and
+// escape sequences, in UTF-8 and ISO-2022-JP, 7bit, base64 and quoted-printable, with
+// attachments the CDR engine rebuilds (txt, csv) and ones it blocks or that are removed.
+class HostileMail {
+ public:
+  explicit HostileMail(unsigned seed) : rng_(seed) {}
+
+  std::string message() {
+    std::string m = "From: =?UTF-8?B?5pys5paH?= <a@example.jp>\r\nTo: b@city.lg.jp\r\nSubject: test " + std::to_string(pick(100000)) + "\r\nMIME-Version: 1.0\r\n";
+    return m + entity(0);
+  }
+
+ private:
+  std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
+
+  std::string token() {
+    static const char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    std::string t;
+    for (std::size_t i = 0, n = 4 + pick(30); i < n; ++i) t += kChars[pick(36)];
+    return t;
+  }
+
+  std::string line() {
+    switch (pick(16)) {
+      case 0: return "--=_sanso_1_" + std::to_string(pick(1000)) + "_" + std::to_string(pick(6));
+      case 1: return "--=_sanso_" + token();
+      case 2: return boundaries_.empty() ? "--" : "--" + boundaries_[pick(boundaries_.size())] + (pick(2) ? "--" : "");
+      case 3: return "Content-Type: application/x-msdownload; name=evil.exe";
+      case 4: return "Content-Disposition: attachment; filename=\"evil.exe\"";
+      case 5: return "Content-Type: message/rfc822";
+      case 6: return "";
+      case 7: return "begin 644 evil.exe";
+      case 8: return std::string(800 + pick(600), 'x');
+      case 9: return "日本語の本文です。①㈱";
+      case 10: return "<a href=\"https://phish.example/\">here</a><script>x()</script>";
+      case 11: return "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+      case 12: return "\x1b$B";
+      case 13: return ".";
+      default: return "text " + token();
+    }
+  }
+
+  std::string text() {
+    std::string t;
+    for (std::size_t i = 0, n = 1 + pick(12); i < n; ++i) t += line() + "\r\n";
+    return t;
+  }
+
+  std::string encoded(const std::string& bytes, std::string& headers) {
+    switch (pick(3)) {
+      case 0: {
+        headers += "Content-Transfer-Encoding: base64\r\n";
+        return mime::encode_base64_lines(bytes);
+      }
+      case 1: headers += "Content-Transfer-Encoding: quoted-printable\r\n"; return bytes;
+      default: return bytes;
+    }
+  }
+
+  std::string leaf() {
+    std::string headers, body;
+    switch (pick(6)) {
+      case 0:
+      case 1: {
+        const bool jis = pick(2) == 0;
+        std::string t = text();
+        headers = std::string("Content-Type: text/plain; charset=") + (jis ? "ISO-2022-JP" : "UTF-8") + "\r\n";
+        body = encoded(jis ? mime::encode_iso2022jp(t) : t, headers);
+        break;
+      }
+      case 2: {
+        headers = "Content-Type: text/html; charset=UTF-8\r\n";
+        body = encoded("<html><body><p>" + text() + "</p></body></html>\r\n", headers);
+        break;
+      }
+      case 3: {
+        std::string long_name;
+        for (int k = 0; k < 120; ++k) long_name += "長い名前";
+        const std::string names[] = {"data.txt", "表.csv", "--=_sanso_x.txt", "evil.exe", "a\"b.txt", long_name + ".txt"};
+        std::string name = names[pick(6)];
+        headers = "Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=UTF-8''" + percent(name) + "\r\n";
+        body = encoded(text(), headers);
+        break;
+      }
+      case 4: {
+        headers = "Content-Type: message/rfc822\r\n";
+        body = "Subject: inner\r\nMIME-Version: 1.0\r\n" + (pick(2) ? entity(3) : "Content-Type: text/plain\r\n\r\n" + text());
+        break;
+      }
+      default: {
+        headers = "Content-Type: application/x-msdownload\r\nContent-Disposition: attachment; filename=setup.exe\r\n";
+        body = encoded("MZ\x90" + text(), headers);
+      }
+    }
+    return headers + "\r\n" + body;
+  }
+
+  std::string entity(int depth) {
+    if (depth >= 3 || pick(3) == 0) return leaf();
+    const std::string b = pick(4) == 0 ? "=_sanso_" + token() : token();
+    boundaries_.push_back(b);
+    const char* kinds[] = {"mixed", "alternative", "related"};
+    std::string out = std::string("Content-Type: multipart/") + kinds[pick(3)] + "; boundary=\"" + b + "\"\r\n\r\n" + (pick(2) ? text() : "");
+    for (std::size_t i = 0, n = 1 + pick(4); i < n; ++i) out += "--" + b + "\r\n" + entity(depth + 1) + "\r\n";
+    return out + "--" + b + "--\r\n" + (pick(2) ? text() : "");
+  }
+
+  static std::string percent(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += std::isalnum(c) || c == '.' ? std::string(1, static_cast<char>(c)) : std::string(hex);
+    }
+    return out;
+  }
+
+  std::mt19937 rng_;
+  std::vector<std::string> boundaries_;
+};
+
+// Byte-level damage, as a fuzzer does it: flips, cuts, repeats, stray line breaks and dashes.
+std::string mutate(std::string m, std::mt19937& rng) {
+  auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+  for (std::size_t k = 0, n = 1 + pick(6); k < n && !m.empty(); ++k) {
+    const std::size_t at = pick(m.size());
+    switch (pick(5)) {
+      case 0: m[at] = static_cast<char>(pick(256)); break;
+      case 1: m.erase(at, pick(64)); break;
+      case 2: m.insert(at, m.substr(at, pick(128))); break;
+      case 3: m.insert(at, "\r\n"); break;
+      default: m.insert(at, "\r\n--"); break;
+    }
+  }
+  return m;
+}
+
+std::vector<SanitizeOptions> output_modes() {
+  std::vector<SanitizeOptions> modes;
+  for (const char* charset : {"utf-8", "iso-2022-jp"}) {
+    for (bool html : {false, true}) {
+      for (const char* action : {"remove", "sanitize"}) {
+        SanitizeOptions o;
+        o.output_charset = charset;
+        o.prefer_html = html;
+        o.attachment_action = action;
+        modes.push_back(o);
+      }
+    }
+  }
+  return modes;
+}
+
+// Issue #14: with ISO-2022-JP output the body went out as 7bit text under a boundary made of
+// sizes (=_sanso_<attachments>_<body bytes>_<parts>), so a body line naming it ended the text
+// part and what followed — here an evil.exe — became a part of its own.
+TEST(MailOutput, ABodyLineCannotEndTheTextPart) {
+  SanitizeOptions o;
+  o.output_charset = "iso-2022-jp";
+  o.attachment_action = "sanitize";
+  auto message = [](const std::string& size) {
+    const std::string boundary = "=_sanso_1_" + size + "_2";
+    const std::string body = "Please see the file.\r\n--" + boundary + "\r\nContent-Type: application/x-msdownload\r\n"
+                             "Content-Disposition: attachment; filename=\"evil.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA\r\n"
+                             "--" + boundary + "\r\nContent-Type: text/plain\r\n\r\n";
+    return "From: a@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           "--b\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + body + "\r\n--b\r\nContent-Type: text/plain\r\n"
+           "Content-Disposition: attachment; filename=\"data.txt\"\r\n\r\nplain data\r\n--b--\r\n";
+  };
+  // The body's size is what the old boundary was made of: measured once, then written in.
+  const std::size_t size = sanitize_message(message("000"), o).body.size();
+  ASSERT_GE(size, 100u);
+  ASSERT_LT(size, 1000u);
+  SanitizePlan plan = sanitize_message(message(std::to_string(size)), o);
+  ASSERT_EQ(plan.verdict, "sanitized") << plan.reason;
+  ASSERT_EQ(plan.attachments.size(), 1u);
+  const std::string out = render_message(plan, o, "Q1");
+  EXPECT_EQ(describe(output_entities(out)), describe(expected_entities(plan))) << out;
+  for (const auto& e : output_entities(out)) EXPECT_NE(e.name, "evil.exe");
+  // Two renderings of the same plan choose different boundaries: nothing to predict.
+  auto boundary_of = [](const std::string& m) { auto at = m.find("boundary=\""); return m.substr(at, m.find('"', at + 10) - at); };
+  EXPECT_NE(boundary_of(out), boundary_of(render_message(plan, o, "Q1")));
+}
+
+// A body line longer than RFC 5322 allows cannot go out as 7bit: such ISO-2022-JP text is base64.
+TEST(MailOutput, LongLinesInIso2022jpGoOutAsBase64) {
+  SanitizeOptions o;
+  o.output_charset = "iso-2022-jp";
+  SanitizePlan plan = sanitize_message("Subject: x\r\n\r\n" + std::string(3000, 'a') + "\r\n", o);
+  const std::string out = render_message(plan, o, "Q1");
+  EXPECT_NE(out.find("charset=ISO-2022-JP\r\nContent-Transfer-Encoding: base64"), std::string::npos);
+  EXPECT_NE(check_output(out, "iso-2022-jp").find(std::string(3000, 'a')), std::string::npos);
+}
+
+// The property: for generated and damaged hostile input, in every output mode, GMime and Python's
+// email (compat32 and default policies) find exactly the entities the plan reports.
+TEST(MailOutput, EveryReaderFindsExactlyTheReportedParts) {
+  const fs::path dir = fs::temp_directory_path() / ("sanso-output-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::mt19937 damage(14);
+  std::vector<std::string> inputs;
+  for (unsigned seed = 1; seed <= 60; ++seed) {
+    std::string m = HostileMail(seed).message();
+    inputs.push_back(mutate(m, damage));
+    inputs.push_back(std::move(m));
+  }
+  std::vector<fs::path> files;
+  std::vector<std::vector<OutputEntity>> expected;
+  std::vector<std::string> labels;
+  std::size_t with_attachments = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    for (const auto& o : output_modes()) {
+      SanitizePlan plan = sanitize_message(inputs[i], o);
+      const std::string out = render_message(plan, o, "Q20261204-PROPERTY");
+      const std::string label = "input " + std::to_string(i) + " " + o.output_charset + (o.prefer_html ? " html " : " text ") + o.attachment_action;
+      EXPECT_EQ(describe(output_entities(out)), describe(expected_entities(plan))) << label << "\n" << out.substr(0, 4000);
+      std::size_t longest = 0;
+      for (std::size_t at = 0, next; at < out.size(); at = next + 1) {
+        next = out.find('\n', at);
+        if (next == std::string::npos) next = out.size();
+        longest = std::max(longest, next - at);
+      }
+      EXPECT_LE(longest, 999u) << label << ": RFC 5322 allows 998 octets and CRLF";
+      with_attachments += plan.attachments.empty() ? 0 : 1;
+      files.push_back(dir / (std::to_string(files.size()) + ".eml"));
+      std::ofstream(files.back(), std::ios::binary) << out;
+      expected.push_back(expected_entities(plan));
+      labels.push_back(label);
+    }
+  }
+  EXPECT_GT(with_attachments, 50u) << "the generator must produce rebuilt attachments";
+  const auto python = python_entities(files);
+  ASSERT_EQ(python.size(), files.size()) << "python3 tests/mail/output_entities.py did not read every output";
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    EXPECT_EQ(describe(python[i].compat32), describe(expected[i])) << labels[i] << " (compat32) " << files[i];
+    EXPECT_EQ(describe(python[i].modern), describe(expected[i])) << labels[i] << " (default) " << files[i];
+  }
+  if (!HasFailure()) fs::remove_all(dir);
+}
+
+// Issue #14: GMime's parser warnings become graded findings in the report, and a critical one
+// (a structure other software may read differently) gets the stricter handling configured.
+
+const ParserFinding* finding(const SanitizePlan& plan, const std::string& kind) {
+  for (const auto& f : plan.parser_findings) {
+    if (f.kind == kind) return &f;
+  }
+  return nullptr;
+}
+
+TEST(MailParserFindings, EachAnomalyIsAGradedFindingInTheReport) {
+  std::string deep = "From: a@example.com\r\nMIME-Version: 1.0\r\n";
+  for (int i = 0; i < 1200; ++i) deep += "Content-Type: multipart/mixed; boundary=b" + std::to_string(i) + "\r\n\r\n--b" + std::to_string(i) + "\r\n";
+  deep += "Content-Type: text/plain\r\n\r\nbottom\r\n";
+  const std::string head = "From: a@example.com\r\nMIME-Version: 1.0\r\n";
+  struct Case {
+    std::string kind, severity, item, raw;
+  };
+  const std::vector<Case> cases = {
+      {"duplicated-header", "warning", "Subject", head + "Subject: x\r\nSubject: x\r\n\r\nbody\r\n"},
+      {"conflicting-header", "critical", "Content-Type", head + "Content-Type: text/plain\r\nContent-Type: text/html\r\n\r\nbody\r\n"},
+      {"duplicated-parameter", "warning", "charset", head + "Content-Type: text/plain; charset=utf-8; charset=utf-8\r\n\r\nbody\r\n"},
+      {"conflicting-parameter", "critical", "boundary", head + "Content-Type: multipart/mixed; boundary=a; boundary=b\r\n\r\n--a\r\n\r\nx\r\n--a--\r\n"},
+      {"invalid-content-type", "warning", "garbage", head + "Content-Type: garbage\r\n\r\nbody\r\n"},
+      {"truncated-message", "warning", "", head + "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\nx\r\n"},
+      {"invalid-header-name", "critical", "X?Y: x", head + "X\x01Y: x\r\n\r\nbody\r\n"},
+      {"multipart-without-boundary", "critical", "mixed", head + "Content-Type: multipart/mixed\r\n\r\n--a\r\n\r\nx\r\n--a--\r\n"},
+      {"invalid-parameter", "warning", "charset", head + "Content-Type: text/plain; charset\r\n\r\nbody\r\n"},
+      {"invalid-address-list", "warning", "\"unterminated", head + "To: <<<@>>>, \"unterminated\r\n\r\nbody\r\n"},
+      {"part-without-content", "warning", "",
+       head + "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\nContent-Type: text/plain\r\n--a\r\nContent-Type: text/plain\r\n\r\nx\r\n--a--\r\n"},
+      {"part-without-headers-or-content", "critical", "",
+       head + "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n--a\r\nContent-Type: text/plain\r\n\r\nx\r\n--a--\r\n"},
+      {"unencoded-8bit-header", "warning", "To", head + "To: \xE5\xB1\xB1\xE7\x94\xB0 <b@city.lg.jp>\r\n\r\nbody\r\n"},
+      {"nesting-overflow", "critical", "", deep},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.kind);
+    SanitizePlan plan = sanitize_sandboxed(c.raw, {});  // across the sandbox boundary, as the gateway gets it
+    const ParserFinding* f = finding(plan, c.kind);
+    ASSERT_NE(f, nullptr) << plan_to_json(plan);
+    EXPECT_EQ(f->severity, c.severity);
+    EXPECT_EQ(f->item, c.item);
+    EXPECT_NE(plan_to_json(plan).find("\"kind\":\"" + c.kind + "\""), std::string::npos) << "the report (and so the audit record) names it";
+    const std::string out = render_message(plan, {}, "Q1");
+    if (c.severity == "critical") {
+      EXPECT_NE(plan.verdict, "clean");
+      EXPECT_NE(out.find("; parser-critical"), std::string::npos);
+      if (plan.verdict == "sanitized") {
+        EXPECT_NE(check_output(out).find("他のソフトウェアが異なって解釈しうる"), std::string::npos);
+      }
+    } else {
+      EXPECT_EQ(out.find("; parser-critical"), std::string::npos);
+      EXPECT_EQ(check_output(out).find("他のソフトウェアが異なって解釈しうる"), std::string::npos);
+    }
+  }
+  // A thousand identical findings are one, counted.
+  SanitizePlan plan = sanitize_sandboxed(deep, {});
+  ASSERT_NE(finding(plan, "truncated-message"), nullptr);
+  EXPECT_GE(finding(plan, "truncated-message")->count, 1000u);
+  EXPECT_LE(plan.parser_findings.size(), 100u);
+}
+
+// An attachment named twice: GMime (and Python) take data.txt, other readers data.exe, so what
+// a recipient's client saves is not what was checked. What happens is configured.
+TEST(MailParserFindings, ACriticalFindingGetsTheConfiguredHandling) {
+  const std::string raw = "From: a@example.com\r\nSubject: two names\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n"
+                          "--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n本文\r\n--a\r\nContent-Type: text/plain\r\n"
+                          "Content-Disposition: attachment; filename=\"data.txt\"; filename=\"data.exe\"\r\n\r\nplain data\r\n--a--\r\n";
+  SanitizeOptions o;
+  o.attachment_action = "sanitize";
+  SanitizePlan removed = sanitize_sandboxed(raw, o);  // the default: remove-attachments
+  ASSERT_NE(finding(removed, "conflicting-parameter"), nullptr);
+  EXPECT_EQ(removed.verdict, "sanitized");
+  EXPECT_TRUE(removed.attachments.empty());
+  ASSERT_EQ(removed.parts.size(), 2u);
+  EXPECT_EQ(removed.parts[1].action, "removed");
+  EXPECT_NE(std::find(removed.parts[1].flags.begin(), removed.parts[1].flags.end(), "parser-critical"), removed.parts[1].flags.end());
+  std::string text = check_output(render_message(removed, o, "Q1"));
+  EXPECT_NE(text.find("値の食い違う重複パラメーター (filename)"), std::string::npos) << text;
+  EXPECT_NE(text.find("無害化せずすべて削除しました"), std::string::npos) << text;
+
+  SanitizeOptions hold = o;
+  hold.on_parser_critical = "hold";
+  SanitizePlan held = sanitize_sandboxed(raw, hold);
+  EXPECT_EQ(held.verdict, "held");
+  EXPECT_NE(held.reason.find("値の食い違う重複パラメーター (filename)"), std::string::npos) << held.reason;
+  EXPECT_TRUE(held.attachments.empty());
+
+  SanitizeOptions flag_only = o;
+  flag_only.on_parser_critical = "sanitize";
+  flag_only.lang = "en";
+  SanitizePlan kept = sanitize_sandboxed(raw, flag_only);
+  EXPECT_EQ(kept.verdict, "sanitized");
+  // The usual handling: Sanso reads the later name, data.exe, and the engine blocks it by that.
+  ASSERT_EQ(kept.parts.size(), 2u);
+  EXPECT_EQ(kept.parts[1].name, "data.exe");
+  EXPECT_EQ(kept.parts[1].flags, (std::vector<std::string>{"blocked:executable"}));
+  text = check_output(render_message(kept, flag_only, "Q1"));
+  EXPECT_NE(text.find("anomalies that other software may read differently: conflicting copies of a header parameter (filename)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("every attachment was removed"), std::string::npos) << text;
+
+  // The ready workers apply the same handling.
+  auto workers = MailWorkers::create(o, 1);
+  ASSERT_TRUE(workers.has_value()) << workers.error().to_string();
+  EXPECT_TRUE((*workers)->sanitize(raw, o).attachments.empty());
+  EXPECT_EQ((*workers)->sanitize(raw, hold).verdict, "held");
+}
+
+// Issue #22: control bytes and bidi controls in bodies. A bare CR lets a later line overwrite an
+// earlier one on a screen ("Total: 100" shown as "Total: 999"); ESC starts terminal sequences;
+// U+202E reverses what follows it.
+
+TEST(MailBody, ControlAndBidiCharactersAreNormalisedOrRemoved) {
+  const std::string text = "Total: 100\rTotal: 999\r\nA" + std::string(1, '\0') + "B\x1b[31mred\x07" "bell\x08\x08x \xE2\x80\xAEtxt.exe\xC2\x85!\r\n";
+  SanitizePlan plan = sanitize_sandboxed("Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text, {});
+  EXPECT_NE(plan.body.find("Total: 100\nTotal: 999\nAB[31mredbellx txt.exe!\n"), std::string::npos) << plan.body;
+  for (const std::string& bad : {std::string(1, '\0'), std::string("\r"), std::string("\x1b"), std::string("\x07"), std::string("\x08"),
+                                std::string("\xE2\x80\xAE"), std::string("\xC2\x85")}) {
+    EXPECT_EQ(plan.body.find(bad), std::string::npos);
+  }
+  ASSERT_FALSE(plan.parts.empty());
+  EXPECT_NE(std::find(plan.parts[0].flags.begin(), plan.parts[0].flags.end(), "control-characters"), plan.parts[0].flags.end());
+  EXPECT_NE(std::find(plan.parts[0].flags.begin(), plan.parts[0].flags.end(), "bidi-control"), plan.parts[0].flags.end());
+  EXPECT_EQ(plan.verdict, "clean") << "what was removed is reported, the message is still plain text";
+  EXPECT_NE(check_output(render_message(plan, {}, "Q1")).find("Total: 100\r\nTotal: 999"), std::string::npos);
+
+  // Characters an HTML body only gets from entities are removed from the converted text too.
+  SanitizePlan html = sanitize_sandboxed("Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>left&#x202E;right&#27;[2J&#8;end</p>\r\n", {});
+  EXPECT_EQ(html.body.find("\xE2\x80\xAE"), std::string::npos) << html.body;
+  EXPECT_EQ(html.body.find('\x1b'), std::string::npos);
+  EXPECT_EQ(html.body.find('\x08'), std::string::npos);
+  EXPECT_NE(html.body.find("leftright"), std::string::npos) << html.body;
+  EXPECT_NE(std::find(html.warnings.begin(), html.warnings.end(), "body: bidi-control removed"), html.warnings.end());
+}
+
+// Issue #22: a file written into the text (uuencode, BinHex, yEnc) is one a client shows as an
+// attachment; it is removed as one, listed in the notice, with a line where it was.
+
+TEST(MailBody, FilesEmbeddedInTheTextAreRemovedAndListed) {
+  const std::string uu = "begin 644 setup.exe\r\n"
+                         "M35J0``,````$````__\\``+@`````````0```````````````````````````\r\n"
+                         "`\r\nend\r\n";
+  const std::string yenc = "=ybegin line=128 size=4 name=invoice.pdf.exe\r\n\x77\x84\xBA\x2A\r\n=yend size=4\r\n";
+  const std::string raw = "From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nPlease run:\r\n" + uu +
+                          "and this:\r\n" + yenc + "Regards\r\n";
+  SanitizePlan plan = sanitize_sandboxed(raw, {});
+  EXPECT_EQ(plan.verdict, "sanitized");
+  EXPECT_EQ(plan.body.find("begin 644"), std::string::npos) << plan.body;
+  EXPECT_EQ(plan.body.find("M35J0"), std::string::npos);
+  EXPECT_EQ(plan.body.find("=ybegin"), std::string::npos);
+  EXPECT_NE(plan.body.find("Please run:\n[本文に埋め込まれたファイル setup.exe (uuencode) を削除しました]\nand this:\n"), std::string::npos) << plan.body;
+  EXPECT_NE(plan.body.find("Regards"), std::string::npos);
+  ASSERT_EQ(plan.parts.size(), 3u) << plan_to_json(plan);
+  EXPECT_EQ(plan.parts[1].path, "body.uuencode.1");
+  EXPECT_EQ(plan.parts[1].name, "setup.exe");
+  EXPECT_EQ(plan.parts[1].action, "removed");
+  EXPECT_EQ(plan.parts[2].name, "invoice.pdf.exe");
+  EXPECT_EQ(plan.parts[2].flags, (std::vector<std::string>{"yenc", "double-extension"}));
+  const std::string text = check_output(render_message(plan, {}, "Q1"));
+  EXPECT_NE(text.find("setup.exe  [application/octet-stream"), std::string::npos) << text;
+  EXPECT_NE(text.find("!uuencode"), std::string::npos);
+}
+
+// Issue #22: headers. Every kept header is written anew — one of each singleton, decoded values
+// without controls, folded within RFC 5322's limits — and a sender's Authentication-Results never
+// passes for the gateway's own.
+
+std::vector<std::string> header_values(const SanitizePlan& plan, const std::string& name) {
+  std::vector<std::string> out;
+  for (const auto& h : plan.headers) {
+    if (ascii_lower(h.name) == ascii_lower(name)) out.push_back(h.value);
+  }
+  return out;
+}
+
+bool has_warning(const SanitizePlan& plan, const std::string& text) {
+  return std::any_of(plan.warnings.begin(), plan.warnings.end(), [&](const std::string& w) { return w.find(text) != std::string::npos; });
+}
+
+TEST(MailHeaders, ForgedAuthenticationResultsNeverPass) {
+  const std::string raw = "Authentication-Results: city.lg.jp; spf=pass smtp.mailfrom=bank.example; dkim=pass header.d=bank.example\r\n"
+                          "ARC-Authentication-Results: i=1; city.lg.jp; dmarc=pass\r\nFrom: a@bank.example\r\nSubject: x\r\n\r\nbody\r\n";
+  SanitizeOptions o;
+  o.keep_headers.push_back("Authentication-Results");  // even when configured
+  o.keep_headers.push_back("ARC-Authentication-Results");
+  SanitizePlan plan = sanitize_sandboxed(raw, o);
+  EXPECT_TRUE(header_values(plan, "Authentication-Results").empty());
+  EXPECT_TRUE(header_values(plan, "ARC-Authentication-Results").empty());
+  EXPECT_TRUE(has_warning(plan, "incoming Authentication-Results header removed"));
+  EXPECT_EQ(render_message(plan, o, "Q1").find("spf=pass"), std::string::npos);
+}
+
+TEST(MailHeaders, OneOfEachSingletonFromItsFirstOccurrence) {
+  const std::string raw = "From: boss@city.lg.jp\r\nFrom: attacker@evil.example\r\nSubject: first\r\nSubject: second\r\n"
+                          "Date: Tue, 1 Dec 2026 10:00:00 +0900\r\nDate: Wed, 2 Dec 2026 10:00:00 +0900\r\n\r\nbody\r\n";
+  SanitizePlan plan = sanitize_sandboxed(raw, {});
+  ASSERT_EQ(header_values(plan, "From").size(), 1u);
+  EXPECT_NE(header_values(plan, "From")[0].find("boss@city.lg.jp"), std::string::npos);
+  EXPECT_EQ(plan.from, "boss@city.lg.jp");
+  ASSERT_EQ(header_values(plan, "Subject").size(), 1u);
+  EXPECT_EQ(plan.subject, "first");
+  ASSERT_EQ(header_values(plan, "Date").size(), 1u);
+  EXPECT_NE(header_values(plan, "Date")[0].find("1 Dec 2026"), std::string::npos) << header_values(plan, "Date")[0];
+  EXPECT_TRUE(has_warning(plan, "second From header dropped"));
+  const std::string out = render_message(plan, {}, "Q1");
+  EXPECT_EQ(out.find("attacker@evil.example"), std::string::npos);
+  EXPECT_EQ(out.find("second"), std::string::npos);
+}
+
+TEST(MailHeaders, ControlsAndBidiOverridesAreStrippedFromDecodedValues) {
+  // Subject "請求書<U+202E>fdp.exe" and a display name with ESC and U+202E, all RFC 2047 encoded;
+  // a Date with a NUL in it.
+  const std::string raw = "From: =?UTF-8?B?57eP5YuZ6KqyG1szMW3igK4=?= <a@example.jp>\r\nSubject: =?UTF-8?B?6KuL5rGC5pu44oCuZmRwLmV4ZQ==?=\r\n"
+                          "Date: Tue, 1 Dec 2026 10:00:00 +0900" + std::string(1, '\0') + "x\r\n\r\nbody\r\n";
+  SanitizePlan plan = sanitize_sandboxed(raw, {});
+  EXPECT_EQ(plan.subject, "請求書fdp.exe");
+  EXPECT_EQ(plan.from, "総務課[31m <a@example.jp>");
+  EXPECT_TRUE(has_warning(plan, "Subject header: bidi-control removed"));
+  EXPECT_TRUE(has_warning(plan, "From header: control-characters removed"));
+  ASSERT_EQ(header_values(plan, "From").size(), 1u);
+  GMimeMessage* m = sanso::testing::parse_message(render_message(plan, {}, "Q1"));
+  ASSERT_NE(m, nullptr);
+  InternetAddressList* from = g_mime_message_get_from(m);
+  ASSERT_EQ(internet_address_list_length(from), 1);
+  EXPECT_STREQ(internet_address_get_name(internet_address_list_get_address(from, 0)), "総務課[31m");
+  EXPECT_STREQ(g_mime_message_get_subject(m), "請求書fdp.exe");
+  g_object_unref(m);
+}
+
+TEST(MailHeaders, EveryHeaderIsFoldedWithinTheLineLimits) {
+  std::string references = "References:";
+  for (int i = 0; i < 100; ++i) references += " <" + std::to_string(i) + ".abcdefghijklmnop@mail.example.jp>";
+  const std::string raw = references + "\r\nReceived: from x by y; " + std::string(1200, 'r') +
+                          "\r\nMessage-ID: <id@example.jp>\r\nSubject: " + std::string(300, 'a') + " " + std::string(50, 'b') +
+                          "\r\nIn-Reply-To: <a@b>\r\n \r\n <c@d>\r\n\r\nbody\r\n";
+  SanitizePlan plan = sanitize_sandboxed(raw, {});
+  EXPECT_TRUE(header_values(plan, "Received").empty()) << "a 1200-octet word cannot be folded";
+  EXPECT_TRUE(has_warning(plan, "Received header dropped"));
+  EXPECT_FALSE(has_warning(plan, "control-characters")) << "folding white space is no control character";
+  ASSERT_EQ(header_values(plan, "References").size(), 1u);
+  const std::string out = render_message(plan, {}, "Q1");
+  const std::string head = out.substr(0, out.find("\r\n\r\n") + 2);
+  std::size_t longest = 0;
+  for (std::size_t at = 0, next; at < head.size(); at = next + 2) {
+    next = head.find("\r\n", at);
+    const std::string line = head.substr(at, next - at);
+    longest = std::max(longest, line.size());
+    EXPECT_FALSE(line.find_first_not_of(" \t") == std::string::npos) << "a line of white space alone ends the header for some readers";
+  }
+  EXPECT_LE(longest, 998u);
+  GMimeMessage* m = sanso::testing::parse_message(out);
+  ASSERT_NE(m, nullptr);
+  EXPECT_NE(std::string(g_mime_object_get_header(GMIME_OBJECT(m), "References")).find("<99.abcdefghijklmnop@mail.example.jp>"), std::string::npos);
+  EXPECT_EQ(std::string(g_mime_message_get_subject(m)), std::string(300, 'a') + " " + std::string(50, 'b'));
+  g_object_unref(m);
+}
+
+// Issue #22: links are defanged in the final text whatever part they came from — the plain body
+// had none defanged before, and an HTML body's bare text only lower-case http(s)/ftp.
+
+TEST(MailBody, LinksAreDefangedInTheFinalTextOnce) {
+  const std::string raw = "Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                          "Log in at HTTPS://bank.example/login or www.bank-login.example, files on \\\\nas.evil.example\\share\r\n";
+  SanitizePlan plan = sanitize_sandboxed(raw, {});
+  EXPECT_NE(plan.body.find("Log in at hxxps://bank[.]example/login or www[.]bank-login[.]example, files on [\\\\]nas[.]evil[.]example\\share"),
+            std::string::npos) << plan.body;
+  SanitizePlan html = sanitize_sandboxed("Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+                                         "<p>Go <a href=\"https://phish.example/a\">HTTP://PHISH.example</a></p>\r\n", {});
+  EXPECT_NE(html.body.find("Go hxxp://PHISH[.]example (hxxps://phish[.]example/a)"), std::string::npos) << html.body;
+  EXPECT_EQ(html.body.find("[[.]]"), std::string::npos) << "defanged twice";
+  SanitizeOptions keep;
+  keep.defang_links = false;
+  EXPECT_NE(sanitize_sandboxed(raw, keep).body.find("HTTPS://bank.example/login"), std::string::npos);
+  // A file name the sender chose is listed in the notice: no more clickable there than in the body.
+  SanitizePlan named = sanitize_sandboxed(with_attachment("filename=\"https://evil.example/a.exe\"", "MZ"), {});
+  const std::string notice = check_output(render_message(named, {}, "Q1"));
+  EXPECT_NE(notice.find("hxxps://evil[.]example/a.exe"), std::string::npos) << notice;
+  EXPECT_EQ(notice.find("https://evil.example"), std::string::npos) << notice;
 }
 
 }  // namespace

@@ -52,6 +52,23 @@ TEST(HtmlText, DefangingAndLanguageAreOptions) {
   EXPECT_EQ(defang_url("http://192.0.2.1:8080/"), "hxxp://192[.]0[.]2[.]1:8080/");
 }
 
+// Issue #22: every link a client would make clickable, whatever its case or scheme, UNC paths
+// and bare www. hosts included; nothing else touched.
+TEST(DefangLinks, EveryClickableFormIsDefangedInOnePass) {
+  EXPECT_EQ(defang_links("see HTTPS://Phish.Example/login and http://a.b/c"), "see hxxps://Phish[.]Example/login and hxxp://a[.]b/c");
+  EXPECT_EQ(defang_links("FTP://files.example/x ftp://y.example"), "fxp://files[.]example/x fxp://y[.]example");
+  EXPECT_EQ(defang_links("smb://nas.city.lg.jp/share file:///C:/evil.exe"), "smb[:]//nas[.]city[.]lg[.]jp/share file[:]///C:/evil.exe");
+  EXPECT_EQ(defang_links("mailto:boss@bank.example JavaScript:alert(1) ms-msdt:/id x"),
+            "mailto[:]boss@bank[.]example JavaScript[:]alert(1) ms-msdt[:]/id x");
+  EXPECT_EQ(defang_links("open \\\\evil.example\\share\\a.lnk now"), "open [\\\\]evil[.]example\\share\\a.lnk now");
+  EXPECT_EQ(defang_links("Visit WWW.Bank-Login.example/path.html."), "Visit WWW[.]Bank-Login[.]example/path.html.");
+  EXPECT_EQ(defang_links("日本語www.example.jp（リンク）"), "日本語www[.]example[.]jp（リンク）");
+  EXPECT_EQ(defang_links("(https://a.example/x)"), "(hxxps://a[.]example/x)");
+  // Not links: left as they are.
+  EXPECT_EQ(defang_links("Re: 10:30 at the office. note:x a.b.c wwwx.example"), "Re: 10:30 at the office. note:x a.b.c wwwx.example");
+  EXPECT_EQ(defang_links(""), "");
+}
+
 TEST(HtmlText, HostileMarkupNeverBreaksIt) {
   std::string deep;
   for (int i = 0; i < 5000; ++i) deep += "<div><blockquote>";
