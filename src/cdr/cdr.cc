@@ -117,7 +117,7 @@ bool extension_fits(std::string_view ext, const Detected& d, const CdrPolicy& po
   if (d.family == "rtf" && (ext == "doc" || ext == "dot")) return true;  // Word saves RTF as .doc
   // A package whose main part we do not know is judged by the rebuild (malformed or not).
   if (d.family == "ooxml" && (family == "word" || family == "excel" || family == "powerpoint")) return true;
-  if (family == "text" && (d.family == "html" || d.family == "office-xml")) return true;  // judged by content below
+  if (family == "text" && (d.family == "html" || d.family == "office-xml" || d.family == "xml-active")) return true;  // judged by content below
   return false;
 }
 

@@ -240,6 +240,46 @@ TEST(CdrText, CsvFormulaCellsAreNeutralisedAndNumbersKept) {
   EXPECT_EQ(run("a\t=cmd\n", "x.tsv").output, "a\t'=cmd\n");
 }
 
+// UTF-16 LE with its BOM, as Excel saves SpreadsheetML.
+std::string utf16le(const std::string& ascii) {
+  std::string out("\xFF\xFE", 2);
+  for (char c : ascii) out += std::string{c, '\0'};
+  return out;
+}
+
+TEST(CdrText, MarkupIsFoundWhereverItIsAndWhateverItsPrefixOrEncoding) {
+  const std::string padding(8192, ' ');
+  struct Case {
+    std::string bytes;
+    const char* name;
+    const char* reason;
+  };
+  const Case cases[] = {
+      // Excel opens this .xml as a workbook (with DDE formulas and all): it is not plain text.
+      {utf16le("<?xml version=\"1.0\"?><?mso-application progid=\"Excel.Sheet\"?><Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">"
+               "<Worksheet><Table><Row><Cell ss:Formula=\"=cmd|' /C calc'!A0\"/></Row></Table></Worksheet></Workbook>"),
+       "data.xml", "unsupported"},
+      {"notes\n" + padding + "<office:document xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\"><office:scripts/></office:document>", "a.txt",
+       "unsupported"},
+      {"plain words\n" + padding + "<HTA:APPLICATION/><script>new ActiveXObject('WScript.Shell').Run('calc')</script>", "readme.txt", "active-content"},
+      {padding + "<package><job><script language=\"JScript\">WScript.Echo(1)</script></job></package>", "list.txt", "active-content"},
+      {"<?xml version='1.0'?><x:html xmlns:x='http://www.w3.org/1999/xhtml'><x:body><x:script>steal()</x:script></x:body></x:html>", "page.xml",
+       "active-content"},
+      {"<q:svg xmlns:q='http://www.w3.org/2000/svg'><q:script>alert(1)</q:script></q:svg>", "logo.svg", "active-content"},
+      {"<?xml version='1.0'?><?xml-stylesheet type='text/xsl' href='http://evil.example/x.xsl'?><doc/>", "a.xml", "active-content"},
+      {"<r xmlns:xsl='http://www.w3.org/1999/XSL/Transform'><xsl:template match='/'/></r>", "b.xml", "active-content"},
+  };
+  for (const auto& c : cases) {
+    CdrResult r = run(c.bytes, c.name);
+    EXPECT_EQ(r.verdict, Verdict::blocked) << c.name << ": " << c.bytes.substr(0, 80);
+    EXPECT_EQ(r.reason, c.reason) << c.name << ": " << r.message;
+  }
+  // Ordinary text and XML stay what they are.
+  EXPECT_EQ(run("見積の件、了解しました。\n", "memo.txt").verdict, Verdict::clean);
+  EXPECT_EQ(run("<?xml version='1.0'?><list><item>1</item></list>", "list.xml").verdict, Verdict::clean);
+  EXPECT_NE(run(utf16le("hello\r\n"), "hello.txt").verdict, Verdict::blocked);
+}
+
 TEST(CdrText, CsvDialectIsReadAsExcelReadsIt) {
   // Excel ends rows at a lone CR too: the formula after it starts a row.
   EXPECT_EQ(run("a,b\r=cmd|' /C calc'!A0,x\r", "x.csv").output, "a,b\r'=cmd|' /C calc'!A0,x\r");
