@@ -531,6 +531,65 @@ TEST(CdrRtf, LibreOfficeFindsNothingActiveInTheRebuiltRtf) {
   fs::remove_all(dir);
 }
 
+// An ODF text whose office, script, drawing and text namespaces are bound to other prefixes:
+// inline Basic run by a load event, an OLE object, an execute-macro field. The rebuild matched
+// "office:scripts" and "draw:object" by their usual spelling and passed all of it as clean.
+std::string odt_with_prefixes() {
+  const std::string content =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<o:document-content xmlns:o=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:s=\"urn:oasis:names:tc:opendocument:xmlns:script:1.0\""
+      " xmlns:t=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" xmlns:d=\"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0\""
+      " xmlns:l=\"http://www.w3.org/1999/xlink\" o:version=\"1.3\">"
+      "<o:scripts><o:script s:language=\"ooo:Basic\"><o:event-listeners><s:event-listener s:language=\"ooo:script\" s:event-name=\"dom:load\""
+      " l:href=\"vnd.sun.star.script:Standard.Module1.Main?language=Basic&amp;location=document\" l:type=\"simple\"/></o:event-listeners>"
+      "</o:script></o:scripts>"
+      "<o:body><o:text><t:p>SAFE text <t:execute-macro t:name=\"Standard.Module1.Main\">click</t:execute-macro></t:p>"
+      "<t:p><d:frame><d:object-ole l:href=\"./Object 1\"/></d:frame></t:p></o:text></o:body></o:document-content>";
+  const std::string manifest =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><m:manifest xmlns:m=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" m:version=\"1.3\">"
+      "<m:file-entry m:full-path=\"/\" m:media-type=\"application/vnd.oasis.opendocument.text\"/>"
+      "<m:file-entry m:full-path=\"content.xml\" m:media-type=\"text/xml\"/>"
+      "<m:file-entry m:full-path=\"Basic/Standard/Module1.xml\" m:media-type=\"text/xml\"/></m:manifest>";
+  internal::ZipWriter w;
+  w.add("mimetype", "application/vnd.oasis.opendocument.text", false);
+  w.add("META-INF/manifest.xml", manifest);
+  w.add("content.xml", content);
+  w.add("Basic/Standard/Module1.xml", "<script:module>Sub Main : Shell(\"calc\") : End Sub</script:module>");
+  auto out = w.finish();
+  return out ? *out : std::string();
+}
+
+TEST(CdrOdf, ScriptsObjectsAndMacroFieldsAreFoundByNamespaceNotPrefix) {
+  CdrResult r = run(odt_with_prefixes(), "通知.odt");
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  EXPECT_TRUE(kinds(r).count("odf_script"));
+  EXPECT_TRUE(kinds(r).count("odf_object"));
+  EXPECT_TRUE(kinds(r).count("odf_macro"));
+  auto parts = fixtures::unzip(r.output);
+  ASSERT_TRUE(parts.count("content.xml"));
+  for (const char* gone : {"Module1", "dom:load", "execute-macro", "object-ole", "o:scripts"}) {
+    EXPECT_EQ(parts["content.xml"].find(gone), std::string::npos) << gone << " in " << parts["content.xml"];
+  }
+  EXPECT_NE(parts["content.xml"].find("SAFE text"), std::string::npos);
+  EXPECT_FALSE(parts.count("Basic/Standard/Module1.xml"));
+  EXPECT_EQ(parts["META-INF/manifest.xml"].find("Basic/"), std::string::npos) << "the manifest lists only what remains, whatever its prefix";
+  EXPECT_EQ(run(r.output, "通知.odt").verdict, Verdict::clean);
+
+  // LibreOffice, the second reader, imports no script, event, object or macro field from it.
+  if (std::system("command -v soffice >/dev/null 2>&1") != 0) GTEST_SKIP() << "LibreOffice (soffice) is not installed";
+  const fs::path dir = fs::temp_directory_path() / ("sanso-odf-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "rebuilt.odt", std::ios::binary) << r.output;
+  const std::string cmd = "soffice --headless --norestore -env:UserInstallation=file://" + (dir / "profile").string() + " --convert-to fodt --outdir '" +
+                          (dir / "out").string() + "' '" + (dir / "rebuilt.odt").string() + "' >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const std::string fodt = sanso::testing::read_file(dir / "out" / "rebuilt.fodt");
+  ASSERT_FALSE(fodt.empty());
+  EXPECT_NE(fodt.find("SAFE text"), std::string::npos);
+  for (const char* active : {"event-listener", "Module1", "dom:load", "execute-macro", "draw:object"}) EXPECT_EQ(fodt.find(active), std::string::npos) << active;
+  fs::remove_all(dir);
+}
+
 TEST(CdrResultFormat, EncodedResultsRoundTripAndTruncationIsAnError) {
   CdrResult r = run("a,=b\n", "x.csv");
   std::string encoded = encode_result(r);
