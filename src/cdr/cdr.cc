@@ -330,7 +330,9 @@ namespace {
 // for colour, /etc/localtime for the time stamp): system calls the worker's filter kills it for.
 // A library warning about a hostile file (libpng on a photo's odd ICC profile) must not turn
 // into a sandbox violation, so inside workers a message is one plain write to stderr.
-GLogWriterOutput write_plainly(GLogLevelFlags, const GLogField* fields, gsize n_fields, gpointer) {
+GLogWriterOutput write_plainly(GLogLevelFlags level, const GLogField* fields, gsize n_fields, gpointer) {
+  // As GLib's own writer does without G_MESSAGES_DEBUG: info and debug messages are not shown.
+  if ((level & (G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG)) != 0) return G_LOG_WRITER_HANDLED;
   std::string line = "sanso-cdr worker";
   for (gsize i = 0; i < n_fields; ++i) {
     const std::string_view key = fields[i].key;

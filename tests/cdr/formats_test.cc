@@ -400,9 +400,16 @@ std::pair<std::string, std::string> word_streams(const std::string& text) {
   return {doc.s, clx.s};
 }
 
+// The engine's own reading of legacy files (conversion, the default, comes after it).
+CdrResult inspect(const std::string& bytes, std::string_view name) {
+  CdrPolicy policy;
+  policy.convert_legacy = false;
+  return run(bytes, name, policy);
+}
+
 TEST(CdrLegacyOffice, StorageNamesCompareCaseInsensitively) {
   const auto [word, table] = word_streams("Hello\r");
-  EXPECT_EQ(run(compound_file({{"WordDocument", word}, {"1Table", table}}), "a.doc").verdict, Verdict::clean);
+  EXPECT_EQ(inspect(compound_file({{"WordDocument", word}, {"1Table", table}}), "a.doc").verdict, Verdict::clean);
   const std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> hostile = {
       {"a.doc", {{"WordDocument", word}, {"1Table", table}, {"macros/vba/dir", "x"}, {"macros/PROJECT", "ID=\"{0}\""}}},
       {"b.doc", {{"WordDocument", word}, {"1Table", table}, {"objectpool/_1234/\x01ole10native", "payload"}}},
@@ -410,7 +417,7 @@ TEST(CdrLegacyOffice, StorageNamesCompareCaseInsensitively) {
       {"d.xls", {{"Workbook", std::string("\x09\x08\x00\x00", 4)}, {"mbd0001/contents", "payload"}}},
   };
   for (const auto& [name, streams] : hostile) {
-    CdrResult r = run(compound_file(streams), name);
+    CdrResult r = inspect(compound_file(streams), name);
     EXPECT_EQ(r.verdict, Verdict::blocked) << name;
     EXPECT_EQ(r.reason, "active-content") << name;
   }
@@ -419,26 +426,44 @@ TEST(CdrLegacyOffice, StorageNamesCompareCaseInsensitively) {
 TEST(CdrLegacyOffice, DdeLinksInXlsAndDdeBuiltByNestedQuoteInDocAreFound) {
   fixtures::Bytes clean_book, dde_book;
   clean_book.u16(0x0809).u16(4).u32(0).u16(0x01AE).u16(4).u16(1).u16(0x0401).u16(0x000A).u16(0);  // BOF, SUPBOOK (self), EOF
-  EXPECT_EQ(run(compound_file({{"Workbook", clean_book.s}}), "a.xls").verdict, Verdict::clean);
+  EXPECT_EQ(inspect(compound_file({{"Workbook", clean_book.s}}), "a.xls").verdict, Verdict::clean);
   // SUPBOOK of a DDE server ("cmd" \x03 "/c calc") and its EXTERNNAME with fOleLink.
   const std::string server = std::string("\x00", 1) + "cmd\x03/c calc";
   dde_book.u16(0x0809).u16(4).u32(0).u16(0x01AE).u16(static_cast<unsigned>(4 + server.size())).u16(0).u16(static_cast<unsigned>(server.size() - 1)).raw(server);
   dde_book.u16(0x0023).u16(8).u16(0x0010).u32(0).u16(0).u16(0x000A).u16(0);
-  CdrResult xls = run(compound_file({{"Workbook", dde_book.s}}), "dde.xls");
+  CdrResult xls = inspect(compound_file({{"Workbook", dde_book.s}}), "dde.xls");
   EXPECT_EQ(xls.verdict, Verdict::blocked);
   EXPECT_TRUE(kinds(xls).count("external_link"));
 
   const auto [plain_word, plain_table] = word_streams("Page \x13PAGE\x14 1\x15\r");
-  EXPECT_EQ(run(compound_file({{"WordDocument", plain_word}, {"1Table", plain_table}}), "a.doc").verdict, Verdict::clean);
+  EXPECT_EQ(inspect(compound_file({{"WordDocument", plain_word}, {"1Table", plain_table}}), "a.doc").verdict, Verdict::clean);
   // { {QUOTE 68 68 69 65 85 84 79} c:\\windows\\system32\\cmd.exe "/k calc" }: Word updates the
   // inner field and runs the DDEAUTO it spells.
   const auto [word, table] = word_streams("\x13 \x13QUOTE 68 68 69 65 85 84 79\x15 c:\\windows\\system32\\cmd.exe \"/k calc\" \x14\x15\r");
-  CdrResult doc = run(compound_file({{"WordDocument", word}, {"1Table", table}}), "quote.doc");
+  CdrResult doc = inspect(compound_file({{"WordDocument", word}, {"1Table", table}}), "quote.doc");
   EXPECT_EQ(doc.verdict, Verdict::blocked);
   EXPECT_TRUE(kinds(doc).count("dde_field"));
   // A keyword computed by a nested field of any kind cannot be judged before Word runs it.
   const auto [if_word, if_table] = word_streams("\x13\x13IF 1 = 1 \"DDE\" \"\"\x14\x15 cmd \x14\x15\r");
-  EXPECT_TRUE(kinds(run(compound_file({{"WordDocument", if_word}, {"1Table", if_table}}), "if.doc")).count("dde_field"));
+  EXPECT_TRUE(kinds(inspect(compound_file({{"WordDocument", if_word}, {"1Table", if_table}}), "if.doc")).count("dde_field"));
+}
+
+// Binary Office is converted by default; where the converter is missing, legacy files are
+// blocked with the reason, clean or not — never passed as they came.
+TEST(CdrLegacyOffice, ConvertedByDefaultAndBlockedWithoutTheConverter) {
+  EXPECT_TRUE(CdrPolicy{}.convert_legacy);
+  const auto [word, table] = word_streams("Hello\r");
+  const std::string doc = compound_file({{"WordDocument", word}, {"1Table", table}});
+  CdrPolicy missing;
+  missing.libreoffice = "/nonexistent/soffice.bin";
+  EXPECT_TRUE(check_converters(missing).has_value()) << "legacy conversion alone is no start-up requirement";
+  CdrResult r = sanitize_sandboxed(doc, "minutes.doc", missing);
+  EXPECT_EQ(r.verdict, Verdict::blocked);
+  EXPECT_EQ(r.reason, "unsupported");
+  EXPECT_NE(r.message.find("LibreOffice"), std::string::npos) << r.message;
+  EXPECT_TRUE(r.output.empty());
+  // In-process, where no converter may run, the same file is not passed either.
+  EXPECT_EQ(run(doc, "minutes.doc").verdict, Verdict::blocked);
 }
 
 // Hostile RTF where the destination is not where a fixed-position scanner looks: each hides
