@@ -63,10 +63,6 @@ std::string_view namespace_of(pugi::xml_node n, std::string_view qname, bool att
   return "";
 }
 
-bool is(pugi::xml_node n, std::string_view ns, std::string_view local) {
-  return local_of(n.name()) == local && namespace_of(n, n.name(), false) == ns;
-}
-
 // The attribute `ns`:`local` of `n`, under whatever prefix it has.
 pugi::xml_attribute attribute_of(pugi::xml_node n, std::string_view ns, std::string_view local) {
   for (pugi::xml_attribute a : n.attributes()) {
