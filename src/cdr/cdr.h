@@ -72,7 +72,7 @@ struct CdrPolicy {
 struct CdrResult {
   Verdict verdict = Verdict::blocked;
   std::string type;     // detected content type: "docx", "pdf", "png", "zip", "pe", "unknown", …
-  std::string reason;   // for blocked: "encrypted", "executable", "unknown-type", "extension-mismatch",
+  std::string reason;   // for blocked: "encrypted", "executable", "unknown-type", "extension-mismatch", "extension-not-allowed",
                         // "active-content", "limit", "malformed", "unsupported", "deceptive-name",
                         // "sandbox-violation", "timeout", "internal"
   std::string message;  // for blocked: the detail, in English, with the location
