@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -70,6 +72,26 @@ std::string base_name(std::string_view name) {
   return std::string(slash == std::string_view::npos ? name : name.substr(slash + 1));
 }
 
+// The file name as it will exist on Windows (see delivered_name), without its folder.
+std::string delivered_name(std::string_view name) { return windows_file_name(base_name(name)); }
+
+// CON, PRN, AUX, NUL, COM1–9, LPT1–9 open a device whatever extension follows ("nul.txt",
+// "con .tar.gz"): such a name never becomes the file it claims to be.
+bool is_reserved_device_name(std::string_view file) {
+  std::string stem = ascii_lower(file.substr(0, file.find('.')));
+  while (!stem.empty() && stem.back() == ' ') stem.pop_back();
+  if (stem == "con" || stem == "prn" || stem == "aux" || stem == "nul") return true;
+  return stem.size() == 4 && (stem.rfind("com", 0) == 0 || stem.rfind("lpt", 0) == 0) && stem[3] >= '1' && stem[3] <= '9';
+}
+
+// Positive selection of names: an extension the engine knows what to expect of (the table in
+// detect.cc) or one the policy maps to a content type. Anything else — .rdp, .searchConnector-ms,
+// .appinstaller, .ics, an extension made up yesterday — may mean something to some program on
+// the receiving desk, so it is not delivered, whatever the bytes look like.
+bool extension_allowed(std::string_view ext, const CdrPolicy& policy) {
+  return ext.empty() || !extension_family(ext).empty() || policy.extension_map.count(std::string(ext)) > 0;
+}
+
 
 // Characters that make a name read differently from what it is (a right-to-left override that
 // shows "invoice<RLO>fdp.exe" as "invoiceexe.pdf").
@@ -95,13 +117,13 @@ bool extension_fits(std::string_view ext, const Detected& d, const CdrPolicy& po
   if (d.family == "rtf" && (ext == "doc" || ext == "dot")) return true;  // Word saves RTF as .doc
   // A package whose main part we do not know is judged by the rebuild (malformed or not).
   if (d.family == "ooxml" && (family == "word" || family == "excel" || family == "powerpoint")) return true;
-  if (family == "text" && (d.family == "html" || d.family == "office-xml")) return true;  // judged by content below
+  if (family == "text" && (d.family == "html" || d.family == "office-xml" || d.family == "xml-active")) return true;  // judged by content below
   return false;
 }
 
 // The name a rebuilt file goes out under: its extension follows the output type when that changed.
 std::string output_name_for(std::string_view name, const Detected& d, const Rebuilt& r) {
-  std::string base = base_name(name);
+  std::string base = delivered_name(name);
   if (base.empty()) base = "file";
   if (r.type == d.type) return base;
   std::string out = renamed(name, r.type == "jpeg" ? "jpg" : r.type == "text" ? "txt" : r.type);
@@ -112,32 +134,25 @@ std::string output_name_for(std::string_view name, const Detected& d, const Rebu
 
 }  // namespace
 
+std::string windows_file_name(std::string_view segment) {
+  // "name:stream" and "name::$DATA" address an NTFS stream of "name": the file is "name".
+  if (auto colon = segment.find(':'); colon != std::string_view::npos) segment = segment.substr(0, colon);
+  // The Win32 layer removes trailing periods and spaces: "x.vbs. ." is opened as "x.vbs".
+  while (!segment.empty() && (segment.back() == '.' || segment.back() == ' ')) segment.remove_suffix(1);
+  return std::string(segment);
+}
+
 std::string renamed(std::string_view name, std::string_view extension) {
-  std::string stem = base_name(name);
+  std::string stem = delivered_name(name);
   if (auto dot = stem.rfind('.'); dot != std::string::npos && dot > 0) stem.resize(dot);
   if (stem.empty()) stem = "file";
   return stem + "." + std::string(extension);
 }
 
-Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, const Context& ctx, std::string* type_out) {
-  const std::string where = ctx.prefix.empty() ? std::string(name) : ctx.prefix.substr(0, ctx.prefix.size() - 1);
-  if (ctx.depth > ctx.policy.max_depth) {
-    return blocked("limit", where, "nested more than " + std::to_string(ctx.policy.max_depth) + " levels deep");
-  }
-  if (has_deceptive_characters(name)) {
-    return blocked("deceptive-name", where, "the name contains direction-changing or control characters that disguise its real extension");
-  }
-  const std::string ext = file_extension(name);
-  if (is_dangerous_extension(ext)) {
-    return blocked("executable", where, "files named ." + ext + " run as programs or scripts");
-  }
-  Detected d = detect(bytes, name, ctx);
-  if (type_out != nullptr) *type_out = d.type;
-  if (d.family == "executable") return blocked("executable", where, "the content is a program or script (" + d.type + ")");
-  if (d.type == "encrypted-ooxml") return blocked("encrypted", where, "the Office document is password-protected");
-  if (!extension_fits(ext, d, ctx.policy)) {
-    return blocked("extension-mismatch", where, "the name says ." + ext + " but the content is " + d.type);
-  }
+namespace {
+
+// The rebuilder for a detected type (the checks on names and types have been made).
+Result<Rebuilt> rebuild(std::string_view bytes, const Detected& d, const std::string& where, const Context& ctx) {
   if (d.family == "word" || d.family == "excel" || d.family == "powerpoint" || d.family == "ooxml") {
     if (d.type == "doc" || d.type == "xls" || d.type == "ppt") return sanitize_ole2(bytes, d.type, ctx);
     return sanitize_ooxml(bytes, d.type, ctx);
@@ -151,13 +166,56 @@ Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, cons
   if (d.family == "html") return sanitize_html(bytes, ctx);
   if (d.family == "archive") return sanitize_archive(bytes, d.type, ctx);
   if (d.type == "sylk") return blocked("active-content", where, "SYLK spreadsheets can run Excel 4.0 macros and cannot be rebuilt safely");
-  if (d.type == "office-xml") return blocked("unsupported", where, "Office 2003 XML documents are not rebuilt; ask the sender for .docx/.xlsx or PDF");
+  if (d.type == "flat-odf") return blocked("unsupported", where, "flat OpenDocument XML is not rebuilt; ask the sender for .odt/.ods or PDF");
+  if (d.family == "office-xml") return blocked("unsupported", where, "Office 2003 XML documents are not rebuilt; ask the sender for .docx/.xlsx or PDF");
+  if (d.family == "xml-active") return blocked("active-content", where, "the XML is or loads an XSLT stylesheet, which can run script when opened");
   if (d.family == "message") {
     return blocked("unsupported", where, "a mail message saved as a file is not rebuilt; forward the message itself through the mail gateway");
   }
   if (d.family == "unknown") return blocked("unknown-type", where, "the content is not a type the engine knows");
   return blocked("unsupported", where, "files of type " + d.type + " are not rebuilt");
 }
+
+}  // namespace
+
+Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, const Context& ctx, std::string* type_out) {
+  const std::string where = ctx.prefix.empty() ? std::string(name) : ctx.prefix.substr(0, ctx.prefix.size() - 1);
+  if (ctx.depth > ctx.policy.max_depth) {
+    return blocked("limit", where, "nested more than " + std::to_string(ctx.policy.max_depth) + " levels deep");
+  }
+  if (has_deceptive_characters(name)) {
+    return blocked("deceptive-name", where, "the name contains direction-changing or control characters that disguise its real extension");
+  }
+  // Every decision about the name is made on the name Windows will use.
+  const std::string file = delivered_name(name);
+  if (file != base_name(name)) ctx.add("windows_name", base_name(name) + " → " + file, "converted");
+  if (is_reserved_device_name(file)) {
+    return blocked("deceptive-name", where, "\"" + file + "\" is a Windows device name; the file would never be written under it");
+  }
+  const std::string ext = file_extension(file);
+  if (is_dangerous_extension(ext)) {
+    return blocked("executable", where, "files named ." + ext + " run as programs or scripts, or open connections");
+  }
+  Detected d = detect(bytes, file, ctx);
+  if (type_out != nullptr) *type_out = d.type;
+  if (d.family == "executable") return blocked("executable", where, "the content is a program or script (" + d.type + ")");
+  if (d.type == "encrypted-ooxml") return blocked("encrypted", where, "the Office document is password-protected");
+  if (!extension_allowed(ext, ctx.policy)) {
+    return blocked("extension-not-allowed", where,
+                   "." + ext + " is not a type the policy delivers (known types, or [cdr] extension_map for others)");
+  }
+  if (!extension_fits(ext, d, ctx.policy)) {
+    return blocked("extension-mismatch", where, "the name says ." + ext + " but the content is " + d.type);
+  }
+  auto rebuilt = rebuild(bytes, d, where, ctx);
+  // Nothing out of something is a failure to read, never a clean file: a gzip of zeros that
+  // libarchive takes for an empty tar, a text of nothing but NULs, HTML that is all markup.
+  if (rebuilt && rebuilt->bytes.empty() && !bytes.empty()) {
+    return blocked("malformed", where, "rebuilding the " + d.type + " left nothing of a " + std::to_string(bytes.size()) + "-byte file");
+  }
+  return rebuilt;
+}
+
 
 CdrResult sanitize_pass(std::string_view bytes, std::string_view name, const CdrPolicy& policy) {
   CdrResult result;
@@ -266,7 +324,35 @@ Result<CdrResult> decode_result(std::string_view encoded) {
   return r;
 }
 
+namespace {
+
+// GLib's default log writer probes stderr before it writes (getpeername for journald, an ioctl
+// for colour, /etc/localtime for the time stamp): system calls the worker's filter kills it for.
+// A library warning about a hostile file (libpng on a photo's odd ICC profile) must not turn
+// into a sandbox violation, so inside workers a message is one plain write to stderr.
+GLogWriterOutput write_plainly(GLogLevelFlags level, const GLogField* fields, gsize n_fields, gpointer) {
+  // As GLib's own writer does without G_MESSAGES_DEBUG: info and debug messages are not shown.
+  if ((level & (G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG)) != 0) return G_LOG_WRITER_HANDLED;
+  std::string line = "sanso-cdr worker";
+  for (gsize i = 0; i < n_fields; ++i) {
+    const std::string_view key = fields[i].key;
+    if ((key != "GLIB_DOMAIN" && key != "MESSAGE") || fields[i].length != -1 || fields[i].value == nullptr) continue;
+    line += ": ";
+    line += static_cast<const char*>(fields[i].value);
+  }
+  line += '\n';
+  [[maybe_unused]] auto written = ::write(STDERR_FILENO, line.data(), line.size());
+  return G_LOG_WRITER_HANDLED;  // a fatal level still aborts the worker afterwards (GLib does that)
+}
+
+}  // namespace
+
 void prepare_sandbox() {
+  static bool log_writer_set = false;  // GLib allows one writer per process (a fork inherits it)
+  if (!log_writer_set) {
+    g_log_set_writer_func(&write_plainly, nullptr, nullptr);
+    log_writer_set = true;
+  }
   // Libraries that read configuration lazily (time zone for zip timestamps and OLE2 dates,
   // charset tables, image loaders) do it now, before the filter forbids opening files.
   // A fixed zone: glibc and GLib then never look at /etc/localtime again (outputs carry fixed

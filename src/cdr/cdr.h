@@ -58,7 +58,10 @@ struct CdrPolicy {
   // Stricter handling through an outside converter (LibreOffice, pdftoppm), run in the converter
   // sandbox (sandbox/converter.h) by sanitize_sandboxed and SanitizerPool — never by sanitize().
   bool rasterize = false;       // [cdr] mode = "rasterize": Office and PDF become a PDF of page images
-  bool convert_legacy = false;  // doc/xls/ppt → docx/xlsx/pptx through LibreOffice, then rebuilt
+  // doc/xls/ppt → docx/xlsx/pptx through LibreOffice, then rebuilt. On by default: binary Office
+  // cannot be rebuilt field by field, so without the converter (LibreOffice and the converter
+  // sandbox) legacy files are blocked ("unsupported"), never passed as they came.
+  bool convert_legacy = true;
   int max_pages = 200;          // rasterize: more pages block the file ("limit")
   int dpi = 150;                // rasterize: rendering resolution
   std::string libreoffice = "/usr/lib/libreoffice/program/soffice.bin";
@@ -69,7 +72,7 @@ struct CdrPolicy {
 struct CdrResult {
   Verdict verdict = Verdict::blocked;
   std::string type;     // detected content type: "docx", "pdf", "png", "zip", "pe", "unknown", …
-  std::string reason;   // for blocked: "encrypted", "executable", "unknown-type", "extension-mismatch",
+  std::string reason;   // for blocked: "encrypted", "executable", "unknown-type", "extension-mismatch", "extension-not-allowed",
                         // "active-content", "limit", "malformed", "unsupported", "deceptive-name",
                         // "sandbox-violation", "timeout", "internal"
   std::string message;  // for blocked: the detail, in English, with the location
@@ -115,8 +118,9 @@ class SanitizerPool {
   std::unique_ptr<State> state_;
 };
 
-// Whether the converters the policy needs (LibreOffice, pdftoppm) are installed and the converter
-// sandbox is available; services check this at start-up, as they do clamd.
+// Whether the converters rasterize mode needs (LibreOffice, pdftoppm) are installed and the
+// converter sandbox is available; services check this at start-up, as they do clamd. Legacy
+// conversion is not checked here: without its converter each legacy file is blocked.
 Result<void> check_converters(const CdrPolicy& policy);
 
 // Loads libraries and tables a sandboxed child needs before its system-call filter applies.

@@ -61,6 +61,18 @@ class ConversionSlots {
   unsigned free_;
 };
 
+Result<void> executable(const std::string& path, const char* what, const char* package) {
+  if (path.empty() || path[0] != '/' || ::access(path.c_str(), X_OK) != 0) {
+    return make_error("cdr.converter", path, std::string(what) + " is not installed here (Debian package " + package + ")");
+  }
+  return ok();
+}
+
+Result<void> legacy_converter_ready(const CdrPolicy& policy) {
+  SANSO_TRY(sandbox::converter_sandbox_available());
+  return executable(policy.libreoffice, "LibreOffice", "libreoffice-writer-nogui, -calc-nogui, -impress-nogui");
+}
+
 bool is_legacy(std::string_view type) { return type == "doc" || type == "xls" || type == "ppt"; }
 
 bool is_document(std::string_view type) {
@@ -173,6 +185,13 @@ Result<fs::path> libreoffice_convert(const CdrPolicy& policy, const Scratch& s, 
 
 CdrResult convert_legacy(CdrResult first, const std::string& target, std::string_view original, std::string_view name, const CdrPolicy& policy,
                          const WorkerCall& worker) {
+  // Without the converter a legacy file is blocked, whatever the first pass thought of it: its
+  // binary records cannot be rebuilt here, only inspected.
+  if (auto ready = legacy_converter_ready(policy); !ready) {
+    return blocked_as(std::move(first), "unsupported",
+                      std::string(name) + ": legacy Office files are delivered only converted to ." + target + ", and the converter is not available here (" +
+                          ready.error().message + "); ask the sender for .docx/.xlsx/.pptx or PDF");
+  }
   Scratch s;
   if (s.dir.empty()) return blocked_as(std::move(first), "internal", std::string(name) + ": no scratch directory for the conversion");
   const fs::path in = s.dir / ("document." + first.type);
@@ -288,16 +307,12 @@ CdrResult finish_conversion(CdrResult first, std::string_view original, std::str
 }  // namespace internal
 
 Result<void> check_converters(const CdrPolicy& policy) {
-  if (!policy.rasterize && !policy.convert_legacy) return ok();
-  SANSO_TRY(sandbox::converter_sandbox_available());
-  auto executable = [](const std::string& path, const char* what, const char* package) -> Result<void> {
-    if (path.empty() || path[0] != '/' || ::access(path.c_str(), X_OK) != 0) {
-      return make_error("cdr.converter", path, std::string(what) + " is not installed here (Debian package " + package + ")");
-    }
-    return ok();
-  };
-  SANSO_TRY(executable(policy.libreoffice, "LibreOffice", "libreoffice-writer-nogui, -calc-nogui, -impress-nogui"));
-  if (policy.rasterize) SANSO_TRY(executable(policy.pdftoppm, "pdftoppm", "poppler-utils"));
+  // Legacy conversion (on by default) needs nothing at start-up: without its converter, legacy
+  // files are blocked one by one with the reason. Rasterize mode is chosen on purpose and
+  // applies to every document, so its converters must be there before anything is processed.
+  if (!policy.rasterize) return ok();
+  SANSO_TRY(internal::legacy_converter_ready(policy));
+  SANSO_TRY(internal::executable(policy.pdftoppm, "pdftoppm", "poppler-utils"));
   return ok();
 }
 

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstring>
+#include <initializer_list>
 
 #include "cdr/internal/format.h"
 #include "core/text.h"
@@ -100,7 +102,7 @@ Detected detect_zip(std::string_view bytes, const Context& ctx) {
 }
 
 bool looks_binary(std::string_view b) {
-  if (starts(b, "\xFF\xFE") || starts(b, "\xFE\xFF")) return false;  // UTF-16 with BOM
+  if (starts(b, "\xFF\xFE") || starts(b, "\xFE\xFF") || starts(b, std::string_view("\0\0\xFE\xFF", 4))) return false;  // UTF-16/32 with BOM
   std::size_t probe = std::min<std::size_t>(b.size(), 65536);
   std::size_t controls = 0;
   for (std::size_t i = 0; i < probe; ++i) {
@@ -111,29 +113,54 @@ bool looks_binary(std::string_view b) {
   return controls * 100 > probe;  // more than 1 % odd control bytes: not text
 }
 
-// Text whose first markup says what it is.
+// The local name of the first element ("" when there is none): after the XML declaration,
+// processing instructions, comments and the doctype.
+std::string root_element(std::string_view lower) {
+  for (std::size_t lt = lower.find('<'); lt != std::string_view::npos; lt = lower.find('<', lt + 1)) {
+    if (lower.compare(lt, 4, "<!--") == 0) {
+      const auto close = lower.find("-->", lt + 4);
+      if (close == std::string_view::npos) return "";
+      lt = close;
+      continue;
+    }
+    if (lt + 1 < lower.size() && (lower[lt + 1] == '?' || lower[lt + 1] == '!')) continue;
+    std::size_t end = lt + 1;
+    while (end < lower.size() && (std::isalnum(static_cast<unsigned char>(lower[end])) || lower[end] == ':' || lower[end] == '-' || lower[end] == '_')) ++end;
+    std::string_view qname = lower.substr(lt + 1, end - lt - 1);
+    const auto colon = qname.rfind(':');
+    return std::string(colon == std::string_view::npos ? qname : qname.substr(colon + 1));
+  }
+  return "";
+}
+
+// Text whose markup says what it is, wherever in the file it is: a flat ODF or an HTA after a
+// few KiB of padding is still what Office or mshta will open.
 Detected detect_text(std::string_view b, std::string_view name) {
-  std::string_view t = b;
-  if (starts(t, "\xEF\xBB\xBF")) t.remove_prefix(3);
+  const std::string all = ascii_lower(sniffable_text(b));
+  std::string_view t = all;
   while (!t.empty() && (t.front() == ' ' || t.front() == '\t' || t.front() == '\r' || t.front() == '\n')) t.remove_prefix(1);
-  std::string head = ascii_lower(t.substr(0, 4096));
+  const std::string_view head = t.substr(0, 4096);
   if (starts(head, "id;p") || starts(head, "id;")) return {"sylk", "spreadsheet-active"};
   if (starts(head, "mime-version:") && head.find("multipart/related") != std::string::npos) return {"mht", "web-archive"};
   for (const char* h : {"from:", "received:", "return-path:", "mime-version:", "message-id:", "date:", "subject:", "to:"}) {
     if (starts(head, h)) return {"email", "message"};
   }
-  if (starts(head, "<")) {
-    if (head.find("<?mso-application") != std::string::npos || head.find("urn:schemas-microsoft-com:office:") != std::string::npos ||
-        head.find("schemas.microsoft.com/office/word/2003") != std::string::npos) {
-      return {"office-xml", "office-xml"};
-    }
-    if (head.find("<svg") != std::string::npos) return {"svg", "image"};
-    if (head.find("<!doctype html") != std::string::npos || head.find("<html") != std::string::npos || head.find("<head") != std::string::npos ||
-        head.find("<body") != std::string::npos || head.find("<script") != std::string::npos || head.find("<hta:") != std::string::npos) {
-      return {"html", "html"};
-    }
-    if (starts(head, "<?xml")) return {"xml", "text"};
+  auto has = [&](std::string_view marker) { return all.find(marker) != std::string::npos; };
+  if (has("<?mso-application") || has("urn:schemas-microsoft-com:office:") || has("schemas.microsoft.com/office/word/2003")) {
+    return {"office-xml", "office-xml"};
   }
+  if (has("urn:oasis:names:tc:opendocument:xmlns:office:")) return {"flat-odf", "office-xml"};
+  // XSLT runs script in the reader (msxsl:script); a stylesheet instruction fetches one.
+  if (has("http://www.w3.org/1999/xsl/transform") || has("urn:schemas-microsoft-com:xslt") || has("<?xml-stylesheet")) return {"xslt", "xml-active"};
+  // The root element decides first (an HTML page may hold inline SVG); then markup anywhere.
+  const std::string root = root_element(all);
+  if (root == "svg") return {"svg", "image"};
+  if (root != "html" && (has("http://www.w3.org/2000/svg") || has_tag_named(all, {"svg"}))) return {"svg", "image"};
+  if (has("http://www.w3.org/1999/xhtml") || has("<!doctype html") || has("<hta:") ||
+      has_tag_named(all, {"html", "head", "body", "script", "iframe", "frameset", "object", "embed", "applet", "job", "component", "scriptlet"})) {
+    return {"html", "html"};
+  }
+  if (starts(head, "<?xml")) return {"xml", "text"};
   std::string ext = file_extension(name);
   if (ext == "csv") return {"csv", "text"};
   if (ext == "tsv" || ext == "tab") return {"tsv", "text"};
@@ -141,6 +168,47 @@ Detected detect_text(std::string_view b, std::string_view name) {
 }
 
 }  // namespace
+
+// Whether `lower` has a start tag whose local name (after any prefix: "<x:html" is html when x is
+// bound to XHTML, and a prefix is only an alias) is one of `names`.
+bool has_tag_named(std::string_view lower, std::initializer_list<std::string_view> names) {
+  for (std::size_t lt = lower.find('<'); lt != std::string_view::npos; lt = lower.find('<', lt + 1)) {
+    std::size_t end = lt + 1;
+    while (end < lower.size() && (std::isalnum(static_cast<unsigned char>(lower[end])) || lower[end] == ':' || lower[end] == '-' || lower[end] == '_' ||
+                                  lower[end] == '.')) {
+      ++end;
+    }
+    std::string_view qname = lower.substr(lt + 1, end - lt - 1);
+    const auto colon = qname.rfind(':');
+    const std::string_view local = colon == std::string_view::npos ? qname : qname.substr(colon + 1);
+    for (std::string_view n : names) {
+      if (local == n) return true;
+    }
+  }
+  return false;
+}
+
+std::string sniffable_text(std::string_view b) {
+  auto unit_text = [&](std::size_t skip, std::size_t width, bool big_endian) {
+    std::string out;
+    out.reserve((b.size() - skip) / width);
+    for (std::size_t at = skip; at + width <= b.size(); at += width) {
+      std::uint32_t unit = 0;
+      for (std::size_t i = 0; i < width; ++i) {
+        const std::uint32_t byte = static_cast<unsigned char>(b[at + (big_endian ? i : width - 1 - i)]);
+        unit = (unit << 8) | byte;
+      }
+      out.push_back(unit < 0x80 ? static_cast<char>(unit) : '?');  // markup is ASCII; the rest only has to stay in place
+    }
+    return out;
+  };
+  if (starts(b, std::string_view("\xFF\xFE\0\0", 4))) return unit_text(4, 4, false);
+  if (starts(b, std::string_view("\0\0\xFE\xFF", 4))) return unit_text(4, 4, true);
+  if (starts(b, "\xFF\xFE")) return unit_text(2, 2, false);
+  if (starts(b, "\xFE\xFF")) return unit_text(2, 2, true);
+  if (starts(b, "\xEF\xBB\xBF")) return std::string(b.substr(3));
+  return std::string(b);
+}
 
 std::string_view extension_family(std::string_view extension) {
   struct Row {
@@ -162,7 +230,10 @@ std::string_view extension_family(std::string_view extension) {
       {"txt", "text"}, {"csv", "text"}, {"tsv", "text"}, {"tab", "text"}, {"log", "text"}, {"md", "text"}, {"xml", "text"},
       {"json", "text"}, {"ini", "text"}, {"conf", "text"}, {"cfg", "text"}, {"yaml", "text"}, {"yml", "text"},
       {"htm", "html"}, {"html", "html"}, {"xhtml", "html"}, {"xps", "xps"}, {"oxps", "xps"}, {"epub", "ebook"},
-      {"msg", "message"}, {"eml", "message"}, {"slk", "spreadsheet-active"}, {"mht", "web-archive"}, {"mhtml", "web-archive"},
+      {"msg", "message"}, {"eml", "message"},
+      // Media: recognised, judged by content, not rebuilt ("unsupported" says so, not the name).
+      {"ogg", "media"}, {"oga", "media"}, {"mp3", "media"}, {"mp4", "media"}, {"m4a", "media"}, {"mov", "media"}, {"wav", "media"},
+      {"avi", "media"}, {"flac", "media"}, {"mkv", "media"}, {"webm", "media"}, {"wma", "media"}, {"wmv", "media"}, {"slk", "spreadsheet-active"}, {"mht", "web-archive"}, {"mhtml", "web-archive"},
   };
   for (const auto& r : kRows) {
     if (extension == r.ext) return r.family;
@@ -177,7 +248,14 @@ bool is_dangerous_extension(std::string_view extension) {
       "onepkg", "chm", "hlp", "application", "gadget", "msc", "appx", "appxbundle", "msix", "msixbundle", "appref-ms",
       "settingcontent-ms", "library-ms", "search-ms", "xll", "sys", "drv", "ocx", "apk", "app", "dmg", "pkg", "deb", "rpm", "elf",
       "bin", "run", "py", "pyw", "pl", "rb", "php", "desktop", "website", "cer", "crt", "der", "ins", "isp", "sct", "shb", "shs",
-      "vb", "ws", "xbap", "hme", "jnlp", "iqy", "slk", "svgz", "mht", "mhtml", "xnk", "theme", "themepack", "diagcab"};
+      "vb", "ws", "xbap", "hme", "jnlp", "iqy", "slk", "svgz", "mht", "mhtml", "xnk", "theme", "themepack", "diagcab",
+      // They reach out when opened: a remote desktop session, a search connector or query to a
+      // server, an app installer URL, a Windows Sandbox configuration that maps folders and runs
+      // a command, PowerShell console files, XSLT with script blocks, server-side includes.
+      "rdp", "searchconnector-ms", "rqy", "dqy", "appinstaller", "wsb", "psc1", "psc2", "xsl", "xslt", "shtml", "shtm", "stm", "xht",
+      "msh", "msh1", "msh2", "mshxml", "msh1xml", "msh2xml", "ps2", "ps2xml", "ade", "adp", "mda", "mdb", "mde", "accde", "mam", "maq",
+      "mar", "mat", "mav", "maw", "mcf", "msu", "ppkg", "pssc", "grp", "ms-appinstaller", "oxt", "vsto", "vsix", "wiz", "ksh",
+      "csh", "bash", "zsh", "fish", "command", "tool", "workflow", "scpt", "scptd", "applescript", "action"};
   for (const char* d : kDangerous) {
     if (extension == d) return true;
   }

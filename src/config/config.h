@@ -94,7 +94,7 @@ struct CdrSettings {
   std::string attachments = "sanitize";  // mail attachments: "sanitize" (CDR) or "remove"
   std::string clamd;                     // "unix:/run/clamav/clamd.ctl" or "tcp:host:port"; empty: no antivirus scan
   std::string mode = "rebuild";          // "rebuild" or "rasterize" (Office/PDF → PDF of page images)
-  bool convert_legacy = false;           // doc/xls/ppt → OOXML through LibreOffice, then rebuilt
+  bool convert_legacy = true;            // doc/xls/ppt → OOXML through LibreOffice, then rebuilt (else blocked)
   std::int64_t max_pages = 200;          // rasterize
   std::int64_t dpi = 150;                // rasterize
   std::string libreoffice = "/usr/lib/libreoffice/program/soffice.bin";

@@ -5,6 +5,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <zip.h>
+#include <zlib.h>
 
 #include "cdr/fixtures.h"
 
@@ -55,6 +56,44 @@ TEST(CdrArchive, MembersAreSanitizedAndBlockedOnesLeftOut) {
   bool located = false;
   for (const auto& f : r.findings) located = located || (f.kind == "formula_injection" && f.location.rfind("資料/一覧.csv!", 0) == 0);
   EXPECT_TRUE(located) << "findings inside members name the member";
+}
+
+// A gzip of zeros: libarchive reads the zeros as an empty tar (a zero block ends a tar), so
+// nothing came out, and an empty zip was delivered as "sanitized".
+std::string gzip_of_zeros(std::size_t megabytes) {
+  z_stream z{};
+  deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
+  std::string zeros(std::size_t{1} << 20, '\0'), out, buf(std::size_t{1} << 16, '\0');
+  for (std::size_t i = 0; i <= megabytes; ++i) {
+    z.next_in = reinterpret_cast<Bytef*>(zeros.data());
+    z.avail_in = i < megabytes ? static_cast<uInt>(zeros.size()) : 0;
+    const int flush = i < megabytes ? Z_NO_FLUSH : Z_FINISH;
+    do {
+      z.next_out = reinterpret_cast<Bytef*>(buf.data());
+      z.avail_out = static_cast<uInt>(buf.size());
+      deflate(&z, flush);
+      out.append(buf.data(), buf.size() - z.avail_out);
+    } while (z.avail_out == 0);
+  }
+  deflateEnd(&z);
+  return out;
+}
+
+TEST(CdrArchive, NothingOutOfSomethingIsAnErrorNotAnEmptyZip) {
+  for (std::size_t mb : {std::size_t{1}, std::size_t{300}}) {
+    const std::string gz = gzip_of_zeros(mb);
+    CdrResult r = sanitize(gz, "zeros.gz", {});
+    EXPECT_EQ(r.verdict, Verdict::blocked) << mb << " MiB";
+    EXPECT_TRUE(r.reason == "malformed" || r.reason == "limit") << r.reason;
+    EXPECT_TRUE(r.output.empty());
+  }
+  // An archive of no files, or of nothing but links, delivers nothing either.
+  EXPECT_EQ(sanitize(std::string("PK\x05\x06", 4) + std::string(18, '\0'), "empty.zip", {}).verdict, Verdict::blocked);
+  EXPECT_EQ(sanitize(libarchive_pack("gnutar", nullptr, {}), "empty.tar", {}).verdict, Verdict::blocked);
+  // HTML that is all markup: converted to text, nothing is left.
+  CdrResult markup = sanitize("<html><head><title></title></head><body><!-- nothing --></body></html>", "a.html", {});
+  EXPECT_EQ(markup.verdict, Verdict::blocked);
+  EXPECT_EQ(markup.reason, "malformed");
 }
 
 TEST(CdrArchive, CompressionRatioBombIsBlocked) {

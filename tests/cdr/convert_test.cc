@@ -55,9 +55,10 @@ TEST_F(CdrConvert, ALegacyWordFileBecomesARebuiltDocxWithItsText) {
   const std::string doc = make_doc("議事録 ① 第３回 ｶﾅ\n");
   ASSERT_FALSE(doc.empty()) << "LibreOffice did not make the test .doc";
   CdrPolicy policy;
-  EXPECT_EQ(sanitize_sandboxed(doc, "minutes.doc", policy).verdict, Verdict::clean);  // default: passed as it is
+  policy.convert_legacy = false;
+  EXPECT_EQ(sanitize_sandboxed(doc, "minutes.doc", policy).verdict, Verdict::clean);  // inspected only: passed as it is
 
-  policy.convert_legacy = true;
+  policy.convert_legacy = true;  // the default
   CdrResult r = sanitize_sandboxed(doc, "minutes.doc", policy);
   ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
   EXPECT_EQ(r.type, "doc");
@@ -84,8 +85,9 @@ TEST_F(CdrConvert, ALegacyFileWithADdeFieldIsConvertedAndTheFieldNeutralised) {
   const std::string doc = sanso::testing::read_file(dir / "dde-test-from-office2003.doc");
   fs::remove_all(dir);
   CdrPolicy policy;
+  policy.convert_legacy = false;
   EXPECT_EQ(sanitize_sandboxed(doc, "dde.doc", policy).reason, "active-content");
-  policy.convert_legacy = true;
+  policy.convert_legacy = true;  // the default
   CdrResult r = sanitize_sandboxed(doc, "dde.doc", policy);
   ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
   EXPECT_EQ(r.output_name, "dde.docx");
@@ -168,9 +170,9 @@ TEST_F(CdrConvert, ConcurrentCallersTakeTurnsAndAllFinish) {
 
 TEST(CdrConverters, AMissingConverterIsAClearStartUpError) {
   CdrPolicy policy;
-  EXPECT_TRUE(check_converters(policy).has_value());  // nothing to convert, nothing to check
-  policy.convert_legacy = true;
   policy.libreoffice = "/nonexistent/soffice.bin";
+  EXPECT_TRUE(check_converters(policy).has_value());  // legacy conversion blocks file by file instead
+  policy.rasterize = true;
   auto r = check_converters(policy);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("LibreOffice"), std::string::npos) << r.error().message;

@@ -114,4 +114,45 @@ inline std::string raw_zip(const std::vector<RawMember>& members, int copies = 1
   return out.s;
 }
 
+// A PNG written by hand (no image library in the test process: see sandbox_test.cc): w × h RGB
+// pixels of one colour, with an iCCP chunk carrying `icc_profile` when it is not empty.
+inline std::string png_chunk(const std::string& type, const std::string& data) {
+  auto be32 = [](unsigned long v) { return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)}; };
+  const std::string body = type + data;
+  return be32(data.size()) + body + be32(crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
+}
+
+inline std::string zlib_compress(const std::string& data) {
+  uLongf n = compressBound(static_cast<uLong>(data.size()));
+  std::string out(n, '\0');
+  compress2(reinterpret_cast<Bytef*>(out.data()), &n, reinterpret_cast<const Bytef*>(data.data()), static_cast<uLong>(data.size()), 6);
+  out.resize(n);
+  return out;
+}
+
+inline std::string rgb_png(unsigned w, unsigned h, unsigned char r, unsigned char g, unsigned char b, const std::string& icc_profile = "") {
+  std::string ihdr{static_cast<char>(w >> 24), static_cast<char>(w >> 16), static_cast<char>(w >> 8), static_cast<char>(w),
+                   static_cast<char>(h >> 24), static_cast<char>(h >> 16), static_cast<char>(h >> 8), static_cast<char>(h), 8, 2, 0, 0, 0};
+  std::string rows;
+  for (unsigned y = 0; y < h; ++y) {
+    rows.push_back('\0');  // filter: none
+    for (unsigned x = 0; x < w; ++x) rows += std::string{static_cast<char>(r), static_cast<char>(g), static_cast<char>(b)};
+  }
+  std::string png = std::string("\x89PNG\r\n\x1A\n", 8) + png_chunk("IHDR", ihdr);
+  if (!icc_profile.empty()) png += png_chunk("iCCP", std::string("Camera RGB\0\0", 12) + zlib_compress(icc_profile));
+  return png + png_chunk("IDAT", zlib_compress(rows)) + png_chunk("IEND", "");
+}
+
+// The chunk types of a PNG, in order.
+inline std::vector<std::string> png_chunk_types(const std::string& png) {
+  std::vector<std::string> types;
+  for (std::size_t at = 8; at + 12 <= png.size();) {
+    const std::size_t len = (static_cast<std::size_t>(static_cast<unsigned char>(png[at])) << 24) | (static_cast<std::size_t>(static_cast<unsigned char>(png[at + 1])) << 16) |
+                            (static_cast<std::size_t>(static_cast<unsigned char>(png[at + 2])) << 8) | static_cast<unsigned char>(png[at + 3]);
+    types.push_back(png.substr(at + 4, 4));
+    at += 12 + len;
+  }
+  return types;
+}
+
 }  // namespace sanso::cdr::fixtures

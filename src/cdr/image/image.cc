@@ -205,8 +205,22 @@ Result<Rebuilt> sanitize_image(std::string_view bytes, std::string_view type, co
   }
   if (has_metadata(header.image)) ctx.add("image_metadata", "", "removed");
   if (has_trailing_data(bytes, type)) ctx.add("trailing_data", "", "removed");
+  // The output carries no ICC profile (strip), so the colours a profile described are converted
+  // to sRGB first, which is what a viewer assumes without one. A profile lcms cannot use goes
+  // without conversion: the pixels stay, the profile does not.
+  ImageRef converted;
+  VipsImage* rendered = header.image;
+  if (vips_image_get_typeof(header.image, VIPS_META_ICC_NAME) != 0) {
+    if (vips_icc_transform(header.image, &converted.image, "srgb", "embedded", TRUE, "intent", VIPS_INTENT_RELATIVE, nullptr) == 0) {
+      rendered = converted.image;
+      ctx.add("icc_profile", "→ sRGB", "converted");
+    } else {
+      vips_error_clear();
+      ctx.add("icc_profile", "", "removed");
+    }
+  }
   std::string out_type;
-  auto out = save(header.image, type, &out_type);
+  auto out = save(rendered, type, &out_type);
   if (!out) return blocked("malformed", where, out.error().message);
   if (out_type != type) ctx.add("image_converted", std::string(type) + " → " + out_type, "converted");
   return Rebuilt{std::move(out).value(), out_type};

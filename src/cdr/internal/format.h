@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,10 +51,19 @@ struct Detected {
   std::string family;  // "word", "excel", "pdf", "image", "archive", "text", "executable", …
 };
 Detected detect(std::string_view bytes, std::string_view name, const Context& ctx);
+// Text as markup sniffing needs it: UTF-16 and UTF-32 (by their BOM) narrowed to ASCII with
+// '?' for everything else, a UTF-8 BOM dropped; other bytes as they are.
+std::string sniffable_text(std::string_view bytes);
+// Whether lower-case markup has a start tag whose local name is one of `names`, whatever its
+// prefix ("<x:script" is a script when x is bound to XHTML: a prefix is only an alias).
+bool has_tag_named(std::string_view lower, std::initializer_list<std::string_view> names);
 // The family an extension ("docx", lower-case, no dot) promises; "" when it promises nothing.
 std::string_view extension_family(std::string_view extension);
 // Extensions blocked whatever the content: executables, scripts, shortcuts, disk images.
 bool is_dangerous_extension(std::string_view extension);
+// One path segment as Windows will name the file: an NTFS stream suffix (":stream", "::$DATA")
+// and trailing periods and spaces removed ("x.vbs." → "x.vbs"). Types are judged on this name.
+std::string windows_file_name(std::string_view segment);
 
 // Full sanitize of a member or the top-level input, with its type detected and checked.
 Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, const Context& ctx, std::string* type_out = nullptr);
@@ -82,6 +92,10 @@ Result<Rebuilt> assemble_page_images(const std::vector<std::string_view>& images
 // A Word field instruction that runs or fetches something ("DDEAUTO …", "INCLUDETEXT …"): its
 // finding kind ("dde_field", "remote_field"), or "" when harmless. Shared by OOXML and RTF.
 std::string dangerous_field_kind(std::string_view instruction);
+// What a field nested in another field's instruction contributes to it when Word updates fields:
+// QUOTE's argument ("QUOTE 68 68 69" gives "DDE", QUOTE "x" gives x), any other field its last
+// result. Shared by Word binary and RTF.
+std::string nested_field_value(const std::string& instruction, const std::string& result);
 
 // OLE2 (compound file) inspection, shared by detection and the legacy-Office check.
 std::string ole2_kind(std::string_view bytes);  // "doc", "xls", "ppt", "msg", "encrypted-ooxml", "ole2"

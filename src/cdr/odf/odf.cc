@@ -1,9 +1,11 @@
 // OpenDocument (odt/ods/odp/odg): Basic macro libraries, scripts and embedded objects are dropped
-// from the package; script event listeners, macro and script links, DDE connections, linked
-// sections and table sources, and external images are removed from the XML; the manifest lists
-// only what remains; mimetype stays the first, stored member.
+// from the package; inline scripts, script event listeners, execute-macro fields, macro and
+// script links, DDE connections, linked sections and table sources, and external images are
+// removed from the XML, matched by namespace URI and local name (prefixes are only aliases); the
+// manifest lists only what remains; mimetype stays the first, stored member.
 #include <pugixml.hpp>
 
+#include <initializer_list>
 #include <set>
 #include <sstream>
 
@@ -30,6 +32,45 @@ std::string save(const pugi::xml_document& doc) {
   return out.str();
 }
 
+// ODF namespaces. A prefix is only an alias ("s:event-listener" is a script event listener when
+// s is bound to the script namespace), so elements and attributes are matched by namespace URI
+// and local name, never by their prefixed spelling.
+constexpr std::string_view kOfficeNs = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
+constexpr std::string_view kScriptNs = "urn:oasis:names:tc:opendocument:xmlns:script:1.0";
+constexpr std::string_view kDrawNs = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0";
+constexpr std::string_view kTextNs = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
+constexpr std::string_view kTableNs = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
+constexpr std::string_view kPresentationNs = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0";
+constexpr std::string_view kManifestNs = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0";
+constexpr std::string_view kXlinkNs = "http://www.w3.org/1999/xlink";
+
+std::string_view local_of(std::string_view qname) {
+  const auto colon = qname.find(':');
+  return colon == std::string_view::npos ? qname : qname.substr(colon + 1);
+}
+
+// The namespace URI of a name used on `n` (an element's own name, or one of its attributes'):
+// the nearest xmlns declaration of its prefix. An unprefixed attribute has no namespace.
+std::string_view namespace_of(pugi::xml_node n, std::string_view qname, bool attribute) {
+  const auto colon = qname.find(':');
+  if (colon == std::string_view::npos && attribute) return "";
+  const std::string decl = colon == std::string_view::npos ? std::string("xmlns") : "xmlns:" + std::string(qname.substr(0, colon));
+  if (decl == "xmlns:xml") return "http://www.w3.org/XML/1998/namespace";
+  for (pugi::xml_node p = n; p; p = p.parent()) {
+    if (p.type() != pugi::node_element) continue;
+    if (pugi::xml_attribute a = p.attribute(decl.c_str())) return a.value();
+  }
+  return "";
+}
+
+// The attribute `ns`:`local` of `n`, under whatever prefix it has.
+pugi::xml_attribute attribute_of(pugi::xml_node n, std::string_view ns, std::string_view local) {
+  for (pugi::xml_attribute a : n.attributes()) {
+    if (local_of(a.name()) == local && namespace_of(n, a.name(), true) == ns) return a;
+  }
+  return {};
+}
+
 // Removes active and linking elements from one ODF XML part. Returns whether it changed.
 bool clean_part(pugi::xml_document& doc, const std::string& where, const Context& ctx) {
   bool changed = false;
@@ -40,18 +81,26 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
     std::vector<std::pair<pugi::xml_attribute, pugi::xml_node>> attrs;
     bool for_each(pugi::xml_node& n) override {
       if (n.type() != pugi::node_element) return true;
-      std::string_view name = n.name();
-      if (name == "office:scripts" || name == "office:event-listeners" || name == "script:event-listener" || name == "presentation:event-listener") {
+      const std::string_view ns = namespace_of(n, n.name(), false);
+      const std::string_view name = local_of(n.name());
+      auto in = [&](std::string_view want_ns, std::initializer_list<std::string_view> locals) {
+        if (ns != want_ns) return false;
+        for (std::string_view l : locals) {
+          if (name == l) return true;
+        }
+        return false;
+      };
+      if (in(kOfficeNs, {"scripts", "event-listeners"}) || in(kScriptNs, {"event-listener"}) || in(kPresentationNs, {"event-listener"}) ||
+          in(kTextNs, {"execute-macro"})) {
         drop->push_back({n, "odf_script"});
-      } else if (name == "draw:object" || name == "draw:object-ole" || name == "draw:plugin" || name == "draw:applet") {
+      } else if (in(kDrawNs, {"object", "object-ole", "plugin", "applet"})) {
         drop->push_back({n, "odf_object"});
-      } else if (name == "text:dde-connection-decls" || name == "table:dde-links" || name == "office:dde-source" || name == "text:dde-connection" ||
-                 name == "table:dde-link") {
+      } else if (in(kTextNs, {"dde-connection-decls", "dde-connection"}) || in(kTableNs, {"dde-links", "dde-link"}) || in(kOfficeNs, {"dde-source"})) {
         drop->push_back({n, "dde_field"});
-      } else if (name == "text:section-source" || name == "table:table-source" || name == "table:cell-range-source") {
+      } else if (in(kTextNs, {"section-source"}) || in(kTableNs, {"table-source", "cell-range-source"})) {
         drop->push_back({n, "remote_field"});
       } else {
-        pugi::xml_attribute href = n.attribute("xlink:href");
+        pugi::xml_attribute href = attribute_of(n, kXlinkNs, "href");
         if (href) {
           std::string v = ascii_lower(href.value());
           bool script = starts(v, "vnd.sun.star.script:") || starts(v, "macro:") || starts(v, "javascript:") || starts(v, "vnd.sun.star.basic:");
@@ -59,7 +108,7 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
           bool local = !script && v.find(':') == std::string::npos && !starts(v, "/") && !starts(v, "\\\\");
           if (script) {
             drop->push_back({n, "odf_script"});
-          } else if (name == "text:a" || name == "draw:a") {
+          } else if (in(kTextNs, {"a"}) || in(kDrawNs, {"a"})) {
             if (!(web && ctx->policy.keep_hyperlinks) && !local) attrs.push_back({href, n});
           } else if (!local) {
             drop->push_back({n, "external_relationship"});
@@ -125,7 +174,7 @@ Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, cons
       pugi::xml_node root = doc.document_element();
       for (pugi::xml_node n = root.first_child(); n;) {
         pugi::xml_node next = n.next_sibling();
-        std::string path = n.attribute("manifest:full-path").value();
+        std::string path = attribute_of(n, kManifestNs, "full-path").value();
         for (const auto& d : removed_dirs) {
           if (starts(path, d) || path + "/" == d) {
             root.remove_child(n);
@@ -142,9 +191,8 @@ Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, cons
       if (data.find("<!DOCTYPE") != std::string::npos || data.find("<!ENTITY") != std::string::npos) {
         return blocked("active-content", ctx.prefix + name, "the XML declares a DTD (entity expansion or external entities)");
       }
-      bool relevant = data.find("script") != std::string::npos || data.find("draw:object") != std::string::npos || data.find("xlink:href") != std::string::npos ||
-                      data.find("dde") != std::string::npos || data.find("-source") != std::string::npos;
-      if (!relevant) continue;
+      // Every XML part is read: a prefix-based shortcut ("draw:object" in the text) misses the
+      // same element under another prefix.
       pugi::xml_document doc;
       auto parsed = doc.load_buffer(data.data(), data.size());
       if (!parsed) return blocked("malformed", ctx.prefix + name, std::string("the XML is not well-formed: ") + parsed.description());

@@ -8,11 +8,13 @@
 #include <gsf/gsf-input.h>
 #include <gsf/gsf-utils.h>
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <memory>
 
 #include "cdr/internal/format.h"
+#include "core/text.h"
 
 namespace sanso::cdr::internal {
 namespace {
@@ -170,35 +172,101 @@ std::string word_text(std::string_view doc, std::string_view table, std::size_t 
   return text;
 }
 
-// DDE and remote-include fields (DDEAUTO, INCLUDETEXT http://…) in the document text, nested or not.
+}  // namespace
+
+std::string nested_field_value(const std::string& instruction, const std::string& result) {
+  std::string_view s = instruction;
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  if (s.size() < 5 || ascii_lower(s.substr(0, 5)) != "quote") return result;
+  s.remove_prefix(5);
+  std::string out;
+  bool codes = false;
+  unsigned value = 0;
+  bool in_number = false;
+  for (char c : s) {
+    if (c >= '0' && c <= '9') {
+      value = std::min(value * 10 + static_cast<unsigned>(c - '0'), 0xFFFFu);
+      in_number = codes = true;
+    } else {
+      if (in_number) out.push_back(value < 0x80 ? static_cast<char>(value) : '?');
+      in_number = false;
+      value = 0;
+      if (c != ' ' && c != '\t' && c != '"') out.push_back(c);  // QUOTE "text": the text
+    }
+  }
+  if (in_number) out.push_back(value < 0x80 ? static_cast<char>(value) : '?');
+  return codes || !out.empty() ? out : result;
+}
+
+namespace {
+
+// DDE and remote-include fields (DDEAUTO, INCLUDETEXT http://…) in the document text, nested or
+// not. A nested field's value joins the instruction around it, as when Word updates fields, so
+// { {QUOTE 68 68 69 65 85 84 79} cmd.exe } is judged as the DDEAUTO it becomes; a field whose
+// very keyword is computed by a nested field cannot be judged before it runs and counts as DDE.
 std::vector<std::string> dangerous_fields(std::string_view text) {
   std::vector<std::string> kinds;
   struct Open {
-    std::string instruction;
+    std::string instruction, result;
     bool in_instruction = true;
+    bool keyword_computed = false;
   };
   std::vector<Open> stack;
   auto judge = [&](Open& f) {
     if (!f.in_instruction) return;
     f.in_instruction = false;
-    if (std::string kind = dangerous_field_kind(f.instruction); !kind.empty()) kinds.push_back(kind);
+    if (std::string kind = dangerous_field_kind(f.instruction); !kind.empty()) {
+      kinds.push_back(kind);
+    } else if (f.keyword_computed) {
+      kinds.push_back("dde_field");
+    }
   };
   for (char c : text) {
     if (c == 0x13) {
+      if (!stack.empty() && stack.back().in_instruction &&
+          stack.back().instruction.find_first_not_of(" \t\r\n\\") == std::string::npos) {
+        stack.back().keyword_computed = true;
+      }
       if (stack.size() < 64) stack.push_back({});
     } else if (c == 0x14) {
       if (!stack.empty()) judge(stack.back());
     } else if (c == 0x15) {
       if (!stack.empty()) {
         judge(stack.back());
+        Open done = std::move(stack.back());
         stack.pop_back();
+        if (!stack.empty()) {
+          Open& outer = stack.back();
+          std::string& into = outer.in_instruction ? outer.instruction : outer.result;
+          if (into.size() < 4096) into += nested_field_value(done.instruction, done.result);
+        }
       }
-    } else if (!stack.empty() && stack.back().in_instruction && stack.back().instruction.size() < 4096) {
-      stack.back().instruction.push_back(c);
+    } else if (!stack.empty()) {
+      std::string& into = stack.back().in_instruction ? stack.back().instruction : stack.back().result;
+      if (into.size() < 4096) into.push_back(c);
     }
   }
   for (auto& f : stack) judge(f);
   return kinds;
+}
+
+// Excel's links to other workbooks and DDE servers ([MS-XLS] SUPBOOK 0x01AE, EXTERNNAME 0x0023):
+// a SUPBOOK that is neither the workbook itself (cch 0x0401) nor an add-in function table
+// (0x3A01) names another file or a DDE/OLE server; an EXTERNNAME flagged OLE, OLE link or
+// advise (fOle, fOleLink, fWantAdvise) is a live DDE/OLE link.
+bool has_external_links(std::string_view wb) {
+  for (std::size_t at = 0; at + 4 <= wb.size();) {
+    const std::uint16_t type = u16(wb, at), len = u16(wb, at + 2);
+    const std::size_t data = at + 4;
+    if (data + len > wb.size()) break;
+    if (type == 0x01AE && len >= 4) {
+      const std::uint16_t cch = u16(wb, data + 2);
+      if (cch != 0x0401 && cch != 0x3A01) return true;
+    }
+    if (type == 0x0023 && len >= 2 && (u16(wb, data) & 0x001A) != 0) return true;
+    at = data + len;
+  }
+  return false;
 }
 
 }  // namespace
@@ -208,12 +276,12 @@ std::string ole2_kind(std::string_view bytes) {
   if (!cf.ok()) return "ole2";
   bool info = false, package = false, word = false, excel = false, ppt = false, msg = false;
   for (const auto& e : cf.entries(4096)) {
-    const std::string& p = e.path;
-    if (p == "EncryptionInfo") info = true;
-    if (p == "EncryptedPackage") package = true;
-    if (p == "WordDocument") word = true;
-    if (p == "Workbook" || p == "Book") excel = true;
-    if (p == "PowerPoint Document") ppt = true;
+    const std::string p = ascii_lower(e.path);  // [MS-CFB] names compare case-insensitively
+    if (p == "encryptioninfo") info = true;
+    if (p == "encryptedpackage") package = true;
+    if (p == "worddocument") word = true;
+    if (p == "workbook" || p == "book") excel = true;
+    if (p == "powerpoint document") ppt = true;
     if (p.rfind("__substg1.0_", 0) == 0 || p == "__properties_version1.0") msg = true;
   }
   if (info && package) return "encrypted-ooxml";
@@ -232,39 +300,48 @@ Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, con
   bool encrypted = false;
   auto entries = cf.entries(ctx.policy.max_members + 1);
   if (entries.size() > ctx.policy.max_members) return blocked("limit", where, "the compound file has more streams than the limit");
+  // [MS-CFB] compares directory entry names case-insensitively, and so does Office: "macros/vba"
+  // or "OBJECTPOOL" is the same storage as "Macros/VBA" or "ObjectPool".
+  auto stream_named = [&](std::string_view path) -> const Stream* {
+    for (const auto& t : entries) {
+      if (ascii_lower(t.path) == path) return &t;
+    }
+    return nullptr;
+  };
   for (const auto& e : entries) {
-    std::string name = leaf(e.path);
-    if (name == "Macros" || name == "_VBA_PROJECT_CUR" || name == "VBA" || name == "_VBA_PROJECT") {
+    const std::string path = ascii_lower(e.path);
+    const std::string name = leaf(path);
+    if (name == "macros" || name == "_vba_project_cur" || name == "vba" || name == "_vba_project" || name == "vba_project") {
       if (found.empty() || found.back().kind != "vba_macro") found.push_back({"vba_macro", e.path, "blocked"});
     }
-    if (name == "ObjectPool" && GSF_IS_INFILE(e.input) && gsf_infile_num_children(GSF_INFILE(e.input)) > 0) found.push_back({"ole_object", e.path, "blocked"});
-    if (name == "\x01Ole10Native") found.push_back({"ole_object", e.path, "blocked"});
-    if (e.path.rfind("MBD", 0) == 0 && e.path.find('/') == std::string::npos) found.push_back({"ole_object", e.path, "blocked"});
-    if (name == "EncryptedSummary") encrypted = true;
-    if (e.path == "WordDocument") {
+    if (name == "objectpool" && GSF_IS_INFILE(e.input) && gsf_infile_num_children(GSF_INFILE(e.input)) > 0) found.push_back({"ole_object", e.path, "blocked"});
+    if (name == "\x01ole10native") found.push_back({"ole_object", e.path, "blocked"});
+    if (path.rfind("mbd", 0) == 0 && path.find('/') == std::string::npos) found.push_back({"ole_object", e.path, "blocked"});
+    if (name == "encryptedsummary") encrypted = true;
+    if (path == "worddocument") {
       std::string doc = CompoundFile::read(e.input, ctx.policy.max_input_bytes);
       SANSO_TRY(ctx.charge(doc.size(), e.path));
       if (doc.size() >= 12 && (u16(doc, 0x0A) & 0x0100) != 0) encrypted = true;  // FIB fEncrypted
       if (!encrypted && doc.size() >= 12) {
-        const char* table_name = (u16(doc, 0x0A) & 0x0200) != 0 ? "1Table" : "0Table";  // FIB fWhichTblStm
-        for (const auto& t : entries) {
-          if (t.path != table_name) continue;
-          std::string table = CompoundFile::read(t.input, ctx.policy.max_input_bytes);
-          SANSO_TRY(ctx.charge(table.size(), t.path));
+        const char* table_name = (u16(doc, 0x0A) & 0x0200) != 0 ? "1table" : "0table";  // FIB fWhichTblStm
+        if (const Stream* t = stream_named(table_name); t != nullptr) {
+          std::string table = CompoundFile::read(t->input, ctx.policy.max_input_bytes);
+          SANSO_TRY(ctx.charge(table.size(), t->path));
           for (const auto& kind : dangerous_fields(word_text(doc, table, 64u << 20))) {
-            if (found.empty() || found.back().kind != kind) found.push_back({kind, "WordDocument", "blocked"});
+            if (found.empty() || found.back().kind != kind) found.push_back({kind, e.path, "blocked"});
           }
         }
       }
     }
-    if (e.path == "Workbook" || e.path == "Book") {
+    if (path == "workbook" || path == "book") {
       std::string wb = CompoundFile::read(e.input, ctx.policy.max_input_bytes);
       SANSO_TRY(ctx.charge(wb.size(), e.path));
       bool macro_sheet = false;
       inspect_workbook(wb, macro_sheet, encrypted);
       if (macro_sheet) found.push_back({"excel4_macro", e.path, "blocked"});
+      if (has_external_links(wb)) found.push_back({"external_link", e.path, "blocked"});
     }
-    if (e.path == "PowerPoint Document") {
+    if (path == "powerpoint document") {
       std::string doc = CompoundFile::read(e.input, ctx.policy.max_input_bytes);
       SANSO_TRY(ctx.charge(doc.size(), e.path));
       bool vba = false, ole = false;

@@ -28,6 +28,16 @@ std::string to_utf8(std::string_view bytes, const Context& ctx) {
   return text;
 }
 
+// The delimiter Excel will split on: a first line "sep=X" sets it, whatever the extension says.
+char delimiter_of(std::string_view text, char fallback) {
+  if (text.size() >= 5 && ascii_lower(text.substr(0, 4)) == "sep=" && text[4] != '\r' && text[4] != '\n') {
+    if (text.size() == 5 || text[5] == '\r' || text[5] == '\n') return text[4];
+  }
+  return fallback;
+}
+
+bool is_line_end(char c) { return c == '\n' || c == '\r'; }  // Excel ends a row at CR, LF or CRLF
+
 std::string neutralise_cells(std::string_view text, char sep, const Context& ctx) {
   std::string out;
   out.reserve(text.size() + 16);
@@ -60,12 +70,12 @@ std::string neutralise_cells(std::string_view text, char sep, const Context& ctx
       }
       i = j;  // at the closing quote (or the end); copy up to the separator
       std::size_t k = i;
-      while (k < text.size() && text[k] != sep && text[k] != '\n') ++k;
+      while (k < text.size() && text[k] != sep && !is_line_end(text[k])) ++k;
       out.append(text.substr(i, k - i));
       i = k;
     } else {
       std::size_t k = i;
-      while (k < text.size() && text[k] != sep && text[k] != '\n') ++k;
+      while (k < text.size() && text[k] != sep && !is_line_end(text[k])) ++k;
       std::string_view cell = text.substr(i, k - i);
       if (is_spreadsheet_formula(cell)) {
         out += '\'';
@@ -77,7 +87,8 @@ std::string neutralise_cells(std::string_view text, char sep, const Context& ctx
     }
     if (i >= text.size()) break;
     out += text[i];
-    if (text[i] == '\n') {
+    if (is_line_end(text[i])) {
+      if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') out += text[++i];
       ++row;
       col = 1;
     } else {
@@ -95,13 +106,13 @@ Result<Rebuilt> sanitize_text(std::string_view bytes, std::string_view type, con
   const std::string where = ctx.prefix.empty() ? std::string("text") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
   std::string text = to_utf8(bytes, ctx);
   if (type == "xml") {
-    std::string head = ascii_lower(std::string_view(text).substr(0, 65536));
-    if (head.find("<!entity") != std::string::npos) {
+    const std::string all = ascii_lower(sniffable_text(bytes));
+    if (all.find("<!entity") != std::string::npos || text.find("<!ENTITY") != std::string::npos) {
       return blocked("active-content", where, "the XML declares entities (entity expansion or external entities)");
     }
   }
   if (type == "csv" || type == "tsv") {
-    text = neutralise_cells(text, type == "csv" ? ',' : '\t', ctx);
+    text = neutralise_cells(text, delimiter_of(text, type == "csv" ? ',' : '\t'), ctx);
     if (ctx.policy.csv_bom) text.insert(0, "\xEF\xBB\xBF");
   }
   return Rebuilt{std::move(text), std::string(type)};
@@ -118,6 +129,10 @@ Result<Rebuilt> sanitize_html(std::string_view bytes, const Context& ctx) {
                              "http-equiv=refresh", "<base ", "<meta http-equiv='refresh"}) {
     if (l.find(active) != std::string::npos) return blocked("active-content", where, std::string("the HTML contains ") + active);
   }
+  // The same elements under any prefix (XHTML bound to "x:" runs <x:script> all the same).
+  if (has_tag_named(l, {"script", "iframe", "object", "embed", "applet", "form", "frame", "frameset", "base"})) {
+    return blocked("active-content", where, "the HTML contains a script, frame, object or form element");
+  }
   // Event handlers: an attribute " on…=" inside a tag.
   for (std::size_t p = l.find(" on"); p != std::string::npos; p = l.find(" on", p + 3)) {
     std::size_t q = p + 3;
@@ -132,6 +147,9 @@ Result<Rebuilt> sanitize_html(std::string_view bytes, const Context& ctx) {
   }
   mime::HtmlTextOptions options;
   auto converted = mime::html_to_text(text, options);
+  if (converted.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return blocked("malformed", where, "the HTML has no text to deliver once its markup is removed");
+  }
   ctx.add("html_converted", "", "converted");
   return Rebuilt{std::move(converted.text), "text"};
 }
