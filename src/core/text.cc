@@ -153,6 +153,10 @@ std::string ascii_lower(std::string_view text) {
 std::string file_extension(std::string_view path) {
   auto slash = path.find_last_of("/\\");
   if (slash != std::string_view::npos) path.remove_prefix(slash + 1);
+  // As Windows names the file: "x.ps1::$DATA" and "x.exe:zone" are streams of "x.ps1" / "x.exe",
+  // and trailing periods and spaces are dropped ("x.vbs. " is "x.vbs").
+  if (auto colon = path.find(':'); colon != std::string_view::npos) path = path.substr(0, colon);
+  while (!path.empty() && (path.back() == '.' || path.back() == ' ')) path.remove_suffix(1);
   auto dot = path.rfind('.');
   if (dot == std::string_view::npos || dot == 0) return "";
   return ascii_lower(path.substr(dot + 1));

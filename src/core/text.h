@@ -37,8 +37,10 @@ std::string ascii_lower(std::string_view text);
 // A size as people read it in a list: "512 B", "3.4 KiB", "12.0 MiB".
 std::string human_size(std::uint64_t bytes);
 
-// The extension of the last path component, lower-case and without the dot ("a/b.DOCX" → "docx");
-// "" when there is none or the name starts with its only dot (".profile").
+// The extension of the last path component as Windows will name the file, lower-case and without
+// the dot ("a/b.DOCX" → "docx", "x.exe." and "x.exe::$DATA" → "exe"); "" when there is none or the
+// name starts with its only dot (".profile"). Rules by extension must not be sidestepped by a
+// spelling Windows ignores.
 std::string file_extension(std::string_view path);
 
 // True when a spreadsheet opening this cell of a CSV/TSV file would evaluate it (OWASP "CSV

@@ -70,5 +70,16 @@ TEST(SpreadsheetFormula, LeadingOperatorsAreFormulasPlainNumbersAreNot) {
   for (const char* text : {"", "seq", "-12.5", "+81", "1,000", "a=b", "－12", "水俣 =1"}) EXPECT_FALSE(is_spreadsheet_formula(text)) << text;
 }
 
+TEST(FileExtension, IsTheExtensionWindowsWillSee) {
+  EXPECT_EQ(file_extension("a/b.DOCX"), "docx");
+  EXPECT_EQ(file_extension("請求書.exe."), "exe");
+  EXPECT_EQ(file_extension("x.cmd "), "cmd");
+  EXPECT_EQ(file_extension("x.vbs. . "), "vbs");
+  EXPECT_EQ(file_extension("x.ps1::$DATA"), "ps1");
+  EXPECT_EQ(file_extension("dir\\x.exe:Zone.Identifier"), "exe");
+  EXPECT_EQ(file_extension(".profile"), "");
+  EXPECT_EQ(file_extension("noext"), "");
+}
+
 }  // namespace
 }  // namespace sanso

@@ -389,6 +389,11 @@ TEST(MailAttachments, BlockedFilesAreRemovedWithTheReasonAndRulesApply) {
   EXPECT_EQ(held.verdict, "held");
   EXPECT_NE(held.reason.find("a.zip"), std::string::npos);
   EXPECT_TRUE(held.attachments.empty());
+  // A name Windows saves as a.zip is a.zip to the rule too.
+  for (const char* name : {"a.zip.", "a.zip ", "a.zip::$DATA"}) {
+    SanitizePlan spelled = sanitize_sandboxed(with_attachment("filename=\"" + std::string(name) + "\"", "PK\x05\x06" + std::string(18, '\0')), strict);
+    EXPECT_EQ(spelled.verdict, "held") << name;
+  }
 
   SanitizeOptions by_type = o;
   by_type.attachment_rules["csv"] = "remove";
