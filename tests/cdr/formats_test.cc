@@ -1,6 +1,7 @@
 // Detection, names, images, text/CSV/HTML/XML and RTF: one test per rule, hostile inputs beside
 // the ordinary ones.
 #include <gtest/gtest.h>
+#include <pugixml.hpp>
 
 #include <gsf/gsf-outfile-msole.h>
 #include <gsf/gsf-outfile.h>
@@ -582,6 +583,74 @@ std::string odt_with_prefixes() {
   w.add("Basic/Standard/Module1.xml", "<script:module>Sub Main : Shell(\"calc\") : End Sub</script:module>");
   auto out = w.finish();
   return out ? *out : std::string();
+}
+
+// An ODF package whose parts are not what the manifest says, or that the manifest does not list:
+// they were copied through byte for byte (only XML mentioning a few words was even read).
+std::string odt_with_parts(const std::string& content, const std::vector<std::pair<std::string, std::string>>& extra, const std::string& extra_manifest) {
+  const std::string manifest =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.3\">"
+      "<manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"application/vnd.oasis.opendocument.text\"/>"
+      "<manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/>" +
+      extra_manifest + "</manifest:manifest>";
+  internal::ZipWriter w;
+  w.add("mimetype", "application/vnd.oasis.opendocument.text", false);
+  w.add("META-INF/manifest.xml", manifest);
+  w.add("content.xml", content);
+  for (const auto& [name, bytes] : extra) w.add(name, bytes);
+  auto out = w.finish();
+  return out ? *out : std::string();
+}
+
+const char* kPlainOdtContent =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\""
+    " xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:version=\"1.3\"><office:body><office:text><text:p>本文</text:p>"
+    "</office:text></office:body></office:document-content>";
+
+TEST(CdrOdf, PartsAreKeptOnlyWhenTheManifestAccountsForThemAndTheyAreWhatItSays) {
+  const std::string exe = "MZ\x90\x00\x03\x00\x00\x00 This program cannot be run in DOS mode";
+  const std::string png = fixtures::rgb_png(4, 4, 10, 20, 30);
+  CdrResult r = run(odt_with_parts(kPlainOdtContent,
+                                   {{"Pictures/photo.png", png}, {"Pictures/evil.png", exe}, {"evil.exe", exe}, {"layout-cache", exe}},
+                                   "<manifest:file-entry manifest:full-path=\"Pictures/photo.png\" manifest:media-type=\"image/png\"/>"
+                                   "<manifest:file-entry manifest:full-path=\"Pictures/evil.png\" manifest:media-type=\"image/png\"/>"
+                                   "<manifest:file-entry manifest:full-path=\"layout-cache\" manifest:media-type=\"application/binary\"/>"),
+                    "報告.odt");
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  EXPECT_TRUE(kinds(r).count("part_type_mismatch"));
+  EXPECT_TRUE(kinds(r).count("orphan_part"));
+  EXPECT_TRUE(kinds(r).count("unsupported_part"));
+  // A second reader: every member of the output is the manifest, mimetype, XML that parses, or a
+  // PNG; the manifest lists exactly the parts there are.
+  auto parts = fixtures::unzip(r.output);
+  EXPECT_TRUE(parts.count("Pictures/photo.png"));
+  for (const char* gone : {"Pictures/evil.png", "evil.exe", "layout-cache"}) EXPECT_FALSE(parts.count(gone)) << gone;
+  for (const auto& [name, bytes] : parts) {
+    EXPECT_EQ(bytes.find("This program cannot"), std::string::npos) << name;
+    if (name == "mimetype") continue;
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".png") {
+      EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << name;
+      continue;
+    }
+    pugi::xml_document doc;
+    EXPECT_TRUE(doc.load_buffer(bytes.data(), bytes.size())) << name << " is not XML";
+  }
+  const std::string& manifest = parts["META-INF/manifest.xml"];
+  EXPECT_NE(manifest.find("Pictures/photo.png"), std::string::npos);
+  for (const char* gone : {"evil.png", "layout-cache"}) EXPECT_EQ(manifest.find(gone), std::string::npos) << gone;
+
+  // A part declared as XML that is not XML blocks the file; a package without a manifest too.
+  CdrResult torrent = run(odt_with_parts("d8:announce35:udp://tracker.example:1337/announce4:infod4:name5:a.exee", {}, ""), "報告.odt");
+  EXPECT_EQ(torrent.verdict, Verdict::blocked);
+  EXPECT_EQ(torrent.reason, "malformed");
+  internal::ZipWriter w;
+  w.add("mimetype", "application/vnd.oasis.opendocument.text", false);
+  w.add("content.xml", kPlainOdtContent);
+  auto bare = w.finish();
+  ASSERT_TRUE(bare);
+  CdrResult no_manifest = run(*bare, "報告.odt");
+  EXPECT_EQ(no_manifest.verdict, Verdict::blocked);
+  EXPECT_EQ(no_manifest.reason, "malformed");
 }
 
 TEST(CdrOdf, ScriptsObjectsAndMacroFieldsAreFoundByNamespaceNotPrefix) {

@@ -6,6 +6,7 @@
 #include <pugixml.hpp>
 
 #include <initializer_list>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -17,6 +18,7 @@ namespace sanso::cdr::internal {
 namespace {
 
 bool starts(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool ends_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(s.size() - p.size()) == p; }
 
 
 std::string removable(std::string_view name) {
@@ -140,8 +142,47 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
   return changed;
 }
 
+// What the manifest says a part is: "text/xml", "image/png", … ("" when it does not say).
+using MediaTypes = std::map<std::string, std::string>;
+
+bool is_xml_media(std::string_view media, std::string_view name) {
+  return media == "text/xml" || media == "application/xml" || media == "application/rdf+xml" || ends_with(media, "+xml") ||
+         (media.empty() && (ends_with(name, ".xml") || ends_with(name, ".rdf")));
+}
+
+// A part that is neither the manifest nor XML: kept only when it is a picture whose bytes are the
+// picture type the manifest declares, rebuilt as pictures are; anything else (embedded binaries,
+// layout caches, unknown media) cannot be checked and is not passed. Returns the media type to
+// list, or "" when the part is dropped.
+Result<std::string> rebuild_binary_part(const std::string& name, std::string& data, const std::string& media, const Context& ctx) {
+  const std::string declared = media.rfind("image/", 0) == 0 ? media.substr(6) : "";
+  if (declared.empty()) {
+    ctx.add("unsupported_part", name, "removed");
+    return std::string();
+  }
+  Detected d = detect(data, name, ctx);
+  const bool same = d.type == declared || (declared == "jpg" && d.type == "jpeg") || (declared == "svg+xml" && d.type == "svg");
+  if (d.family != "image" || !same) {
+    ctx.add("part_type_mismatch", name, "removed");
+    return std::string();
+  }
+  Context nested = ctx.nested(name);
+  auto rebuilt = d.type == "svg" ? sanitize_svg(data, nested) : sanitize_image(data, d.type, nested);
+  if (!rebuilt && reason_of(rebuilt.error()) == "malformed") {  // a picture that does not decode is not one
+    ctx.add("part_type_mismatch", name, "removed");
+    return std::string();
+  }
+  if (!rebuilt) return std::move(rebuilt).error();
+  data = std::move(rebuilt->bytes);
+  return "image/" + rebuilt->type;
+}
+
 }  // namespace
 
+// The package is rebuilt from what its manifest accounts for: a part the manifest does not list
+// is dropped (orphan_part), every XML part is parsed and cleaned (or the file is malformed), a
+// picture must be the picture it is declared as, and any other binary is dropped; the manifest is
+// written again listing only what remains.
 Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, const Context& ctx) {
   auto reader_or = ZipReader::open(bytes, ctx);
   if (!reader_or) return std::move(reader_or).error();
@@ -150,6 +191,8 @@ Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, cons
   ZipWriter writer;
   std::string mimetype;
   std::vector<std::pair<std::string, std::string>> parts;
+  std::string manifest_bytes;
+  bool has_manifest = false;
   for (const auto& e : zip.entries()) {
     if (e.directory) continue;
     if (std::string kind = removable(e.name); !kind.empty()) {
@@ -163,44 +206,77 @@ Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, cons
       mimetype = std::move(data).value();
       continue;
     }
-    parts.push_back({e.name, std::move(data).value()});
-  }
-  for (auto& [name, data] : parts) {
-    if (name == "META-INF/manifest.xml") {
-      pugi::xml_document doc;
-      if (!doc.load_buffer(data.data(), data.size())) return blocked("malformed", ctx.prefix + name, "the manifest is not well-formed XML");
-      if (doc.select_node("//*[local-name()='encryption-data']")) return blocked("encrypted", ctx.prefix + name, "the document is password-protected");
-      bool changed = false;
-      pugi::xml_node root = doc.document_element();
-      for (pugi::xml_node n = root.first_child(); n;) {
-        pugi::xml_node next = n.next_sibling();
-        std::string path = attribute_of(n, kManifestNs, "full-path").value();
-        for (const auto& d : removed_dirs) {
-          if (starts(path, d) || path + "/" == d) {
-            root.remove_child(n);
-            changed = true;
-            break;
-          }
-        }
-        n = next;
-      }
-      if (changed) data = save(doc);
+    if (e.name == "META-INF/manifest.xml") {
+      manifest_bytes = std::move(data).value();
+      has_manifest = true;
       continue;
     }
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".xml") == 0) {
+    parts.push_back({e.name, std::move(data).value()});
+  }
+  if (!has_manifest) return blocked("malformed", ctx.prefix + "META-INF/manifest.xml", "the package has no manifest: nothing says what its parts are");
+  pugi::xml_document manifest;
+  if (!manifest.load_buffer(manifest_bytes.data(), manifest_bytes.size())) {
+    return blocked("malformed", ctx.prefix + "META-INF/manifest.xml", "the manifest is not well-formed XML");
+  }
+  if (manifest.select_node("//*[local-name()='encryption-data']")) {
+    return blocked("encrypted", ctx.prefix + "META-INF/manifest.xml", "the document is password-protected");
+  }
+  pugi::xml_node root = manifest.document_element();
+  MediaTypes media;
+  for (pugi::xml_node n : root.children()) {
+    if (n.type() != pugi::node_element || namespace_of(n, n.name(), false) != kManifestNs || local_of(n.name()) != "file-entry") continue;
+    std::string path = attribute_of(n, kManifestNs, "full-path").value();
+    if (!path.empty() && path.front() == '/') path.erase(0, 1);
+    media[path] = attribute_of(n, kManifestNs, "media-type").value();
+  }
+  std::set<std::string> kept{"mimetype", "META-INF/manifest.xml"};
+  std::map<std::string, std::string> retyped;
+  std::vector<std::pair<std::string, std::string>> out_parts;
+  for (auto& [name, data] : parts) {
+    auto listed = media.find(name);
+    if (listed == media.end()) {
+      ctx.add("orphan_part", name, "removed");
+      continue;
+    }
+    if (is_xml_media(listed->second, name)) {
       if (data.find("<!DOCTYPE") != std::string::npos || data.find("<!ENTITY") != std::string::npos) {
         return blocked("active-content", ctx.prefix + name, "the XML declares a DTD (entity expansion or external entities)");
       }
       // Every XML part is read: a prefix-based shortcut ("draw:object" in the text) misses the
-      // same element under another prefix.
+      // same element under another prefix, and a part that is not XML at all is not passed.
       pugi::xml_document doc;
       auto parsed = doc.load_buffer(data.data(), data.size());
       if (!parsed) return blocked("malformed", ctx.prefix + name, std::string("the XML is not well-formed: ") + parsed.description());
       if (clean_part(doc, name, ctx)) data = save(doc);
+    } else {
+      const std::string now = SANSO_TRY(rebuild_binary_part(name, data, listed->second, ctx));
+      if (now.empty()) continue;
+      if (now != listed->second) retyped[name] = now;
     }
+    kept.insert(name);
+    out_parts.push_back({name, std::move(data)});
+  }
+  // The manifest lists the package root, the folders that remain and every part kept.
+  for (pugi::xml_node n = root.first_child(); n;) {
+    pugi::xml_node next = n.next_sibling();
+    if (n.type() == pugi::node_element) {
+      std::string path = attribute_of(n, kManifestNs, "full-path").value();
+      if (!path.empty() && path.front() == '/' && path.size() > 1) path.erase(0, 1);
+      bool keep = path == "/" || kept.count(path) != 0;
+      if (!keep && !path.empty() && path.back() == '/') {
+        for (const auto& k : kept) keep = keep || starts(k, path);
+      }
+      if (!keep) {
+        root.remove_child(n);
+      } else if (auto r = retyped.find(path); r != retyped.end()) {
+        attribute_of(n, kManifestNs, "media-type").set_value(r->second.c_str());
+      }
+    }
+    n = next;
   }
   if (!mimetype.empty()) writer.add("mimetype", mimetype, false);
-  for (auto& [name, data] : parts) writer.add(name, std::move(data));
+  writer.add("META-INF/manifest.xml", save(manifest));
+  for (auto& [name, data] : out_parts) writer.add(name, std::move(data));
   auto out = writer.finish();
   if (!out) return std::move(out).error();
   return Rebuilt{std::move(out).value(), std::string(type)};
