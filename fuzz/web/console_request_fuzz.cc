@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -144,9 +145,26 @@ std::string exchange(int port, const std::string& request) {
 
 }  // namespace
 
+// The console is stopped, its handlers finished, before the process's statics are destroyed: bytes
+// an input pipelined after its request are still being answered when the run ends, and a page
+// rendered then would read the console's wording after its destruction. Registered once a page
+// has been rendered, so that it runs before the destructors of everything rendering constructs.
+void stop_console_at_exit() {
+  static const bool registered = [] {
+    (void)exchange(rig().console->port(), "GET /login HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::atexit([] {
+      rig().console->stop();
+      rig().console->wait();
+    });
+    return true;
+  }();
+  (void)registered;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > 32 * 1024) return 0;
   Rig& r = rig();
+  stop_console_at_exit();
   std::string request(reinterpret_cast<const char*>(data), size);
   replace_all(request, "$SESSION", r.token);
   replace_all(request, "$CSRF", r.csrf);
