@@ -598,12 +598,17 @@ Result<ReleaseRequest> QuarantineStore::deny(const std::string& id, const Actor&
 
 namespace {
 
+std::string first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
 // The start time of a process (clock ticks since boot, /proc/PID/stat field 22): with the pid, it
 // names one process, so a pid reused after a crash is not taken for the claimant.
 std::string process_start(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  std::getline(in, stat);
+  const std::string stat = first_line("/proc/" + std::to_string(pid) + "/stat");
   const auto close = stat.rfind(')');  // the command name may hold spaces and parentheses
   if (close == std::string::npos) return "";
   std::istringstream fields(stat.substr(close + 2));
@@ -612,13 +617,6 @@ std::string process_start(pid_t pid) {
     if (i == 22) return f;
   }
   return "";
-}
-
-std::string first_line(const char* path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
 }
 
 // This machine and boot: a claim made under another boot died with it; a claim of another
