@@ -24,6 +24,7 @@
 #include "cli/service.h"
 #include "core/clock.h"
 #include "core/text.h"
+#include "intake/intake.h"
 #include "policy/check.h"
 #include "policy/decide.h"
 
@@ -89,61 +90,60 @@ Result<void> write_file(const fs::path& path, const std::string& content) {
   return ok();
 }
 
+// What one run needs open: with --config the service's store, log and policy; with --policy that
+// policy alone; otherwise nothing but the engine.
+struct FileRun {
+  std::optional<Service> service;
+  std::unique_ptr<audit::AuditLog> log;
+  std::unique_ptr<quarantine::QuarantineStore> store;
+  std::optional<policy::Policy> own_policy;
+  std::optional<policy::CompiledPolicy> compiled;
+  std::string actor = "file";
+
+  Result<void> open(const ServiceOptions& o, const FileArgs& a) {
+    const bool stored = !o.config_path.empty() || (std::getenv("SANSO_CONFIG") != nullptr && a.policy_path.empty());
+    if (stored && !a.policy_path.empty()) {
+      return make_error("cli.usage", "--policy", "give --policy or --config, not both: the configuration names its policy");
+    }
+    if (!a.policy_path.empty()) {
+      own_policy.emplace(SANSO_TRY(policy::load_checked_policy(a.policy_path, system_clock().today())));
+      compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(*own_policy, system_clock().today())));
+    }
+    if (!stored) return ok();
+    service.emplace(SANSO_TRY(load_service(o)));
+    log = SANSO_TRY(make_audit_log(*service));
+    store = SANSO_TRY(open_quarantine(*service, *log));
+    SANSO_TRY(record_setting_changes(*service, store->database(), *log, service->config.node));
+    compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(service->policy, system_clock().today())));
+    if (auto who = resolve_actor(*service, o)) actor = who->name;
+    return ok();
+  }
+};
+
 int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   if (sodium_init() < 0) return kExitFailure;
   auto inputs = collect(a.inputs);
   if (!inputs) return print_error(inputs.error()), kExitUsage;
 
-  std::optional<Service> service;
-  std::unique_ptr<audit::AuditLog> log;
-  std::unique_ptr<quarantine::QuarantineStore> store;
-  policy::Decision decision;
-  std::optional<policy::CompiledPolicy> compiled;
-  std::string actor = "file";
-  const bool stored = !o.config_path.empty() || (std::getenv("SANSO_CONFIG") != nullptr && a.policy_path.empty());
-  if (stored && !a.policy_path.empty()) {
-    print_error(make_error("cli.usage", "--policy", "give --policy or --config, not both: the configuration names its policy"));
-    return kExitUsage;
+  FileRun run;
+  if (auto opened = run.open(o, a); !opened) {
+    print_error(opened.error());
+    return opened.error().code == "cli.usage" ? kExitUsage : kExitFailure;
   }
-  std::optional<policy::Policy> own_policy;
-  if (!a.policy_path.empty()) {
-    auto p = policy::load_checked_policy(a.policy_path, system_clock().today());
-    if (!p) return print_error(p.error()), kExitFailure;
-    own_policy.emplace(std::move(p).value());
-    auto c = policy::CompiledPolicy::compile(*own_policy, system_clock().today());
-    if (!c) return print_error(c.error()), kExitFailure;
-    compiled.emplace(std::move(c).value());
-    auto d = compiled->decide(policy::RequestNames{"internet", "lgwan", "file", "", "", ""});
-    if (!d) return print_error(d.error()), kExitFailure;
-    decision = *d;
-  }
-  if (stored) {
-    auto s = load_service(o);
-    if (!s) return print_error(s.error()), kExitFailure;
-    service.emplace(std::move(s).value());
-    auto l = make_audit_log(*service);
-    if (!l) return print_error(l.error()), kExitFailure;
-    log = std::move(l).value();
-    auto q = open_quarantine(*service, *log);
-    if (!q) return print_error(q.error()), kExitFailure;
-    store = std::move(q).value();
-    if (auto rec = record_setting_changes(*service, store->database(), *log, service->config.node); !rec) return print_error(rec.error()), kExitFailure;
-    auto c = policy::CompiledPolicy::compile(service->policy, system_clock().today());
-    if (!c) return print_error(c.error()), kExitFailure;
-    compiled.emplace(std::move(c).value());
-    auto d = compiled->decide(policy::RequestNames{"internet", "lgwan", "file", "", "", ""});
-    if (!d) return print_error(d.error()), kExitFailure;
-    decision = *d;
-    if (auto who = resolve_actor(*service, o)) actor = who->name;
-  }
-  cdr::CdrPolicy policy = service ? cdr_policy_from(service->config.cdr) : cdr::CdrPolicy{};
+  intake::Intake intake(run.compiled ? &*run.compiled : nullptr, run.store.get(), run.log.get());
+  const intake::Route route{std::string(policy::kZoneInternet), "lgwan", run.actor};
+  // Every file of the run is decided alike; a policy that cannot decide stops the run before any.
+  auto ruling = intake.rule(route, "file");
+  if (!ruling) return print_error(ruling.error()), kExitFailure;
+
+  cdr::CdrPolicy policy = run.service ? cdr_policy_from(run.service->config.cdr) : cdr::CdrPolicy{};
   policy.rasterize = policy.rasterize || a.rasterize;
   policy.convert_legacy = policy.convert_legacy || a.convert_legacy;
   // The converters the policy needs must be there before anything is processed, like clamd.
   if (auto ready = cdr::check_converters(policy); !ready) return print_error(ready.error()), kExitFailure;
 
   // The antivirus, when configured, must answer before anything is processed.
-  const std::string clamd = service ? service->config.cdr.clamd : std::string();
+  const std::string clamd = run.service ? run.service->config.cdr.clamd : std::string();
   if (!clamd.empty()) {
     if (auto pong = cdr::clamd_ping(clamd); !pong) return print_error(pong.error()), kExitFailure;
   }
@@ -152,6 +152,9 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   auto pool_or = cdr::SanitizerPool::create(policy);
   if (!pool_or) return print_error(pool_or.error()), kExitFailure;
   auto pool = std::move(pool_or).value();
+  const intake::FileSanitizer sanitize = [&](std::string_view bytes, std::string_view name) {
+    return cdr::with_antivirus(clamd, bytes, name, [&] { return pool->sanitize(bytes, name); });
+  };
 
   std::map<std::string, int> verdicts, kinds;
   std::size_t failed = 0, bytes = 0;
@@ -171,38 +174,16 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     const std::string original = content.str();
     bytes += original.size();
     const std::string name = in.path.filename().string();
-    cdr::CdrResult r = cdr::with_antivirus(clamd, original, name, [&] { return pool->sanitize(original, name); });
-    if (decision.rule != nullptr && (decision.action == policy::Action::kDeny || decision.action == policy::Action::kApprove)) {
-      // The policy lets no file from the internet into LGWAN, or only with an approval: no output
-      // whatever the engine found; the original waits in quarantine for the four-eyes release.
-      const bool approval = decision.action == policy::Action::kApprove;
-      r.verdict = cdr::Verdict::blocked;
-      r.reason = approval ? "policy-approval" : "policy";
-      r.message = in.relative + ": policy rule " + std::string(decision.rule_id()) + " (" + std::string(decision.clause()) + ") " +
-                  (approval ? "needs the approval of " + std::string(decision.approver()) + " before files enter LGWAN" : "does not allow files into LGWAN");
-      r.output.clear();
-      r.findings.push_back({"policy", in.relative, approval ? "held for approval" : "blocked"});
+    // Fail closed: the original and its record are durable before any output exists.
+    auto taken = intake.take_file(intake::FileItem{original, in.relative, route}, sanitize);
+    if (!taken) {
+      ++failed;
+      print_error(Error{taken.error().code, in.path.string(), taken.error().message});
+      continue;
     }
+    const cdr::CdrResult& r = taken->result;
     const std::string verdict(cdr::to_string(r.verdict));
-    std::string quarantine_id;
-    // Fail closed: the original is durable before any output exists.
-    if (store) {
-      quarantine::Submission s;
-      s.original = original;
-      s.origin.kind = quarantine::Origin::Kind::kFile;
-      s.origin.file_name = in.relative;
-      s.origin.uploader = actor;
-      s.verdict = verdict;
-      s.reason = r.verdict == cdr::Verdict::blocked ? r.reason + ": " + r.message : "無害化 (" + std::to_string(r.findings.size()) + " findings)";
-      s.report_json = cdr::result_to_json(r);
-      auto put = store->put(std::move(s));
-      if (!put) {
-        ++failed;
-        print_error(Error{put.error().code, in.path.string(), put.error().message});
-        continue;
-      }
-      quarantine_id = put->id;
-    }
+    const std::string& quarantine_id = taken->quarantine_id;
     std::string output_path;
     if (r.verdict != cdr::Verdict::blocked) {
       fs::path target = unused_path(fs::path(a.output_dir) / fs::path(in.relative).parent_path() / r.output_name);
@@ -213,23 +194,6 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
       }
       output_path = target.string();
     }
-    if (store) {
-      store::AuditEvent e;
-      e.actor = actor;
-      e.action = "file.sanitize";
-      e.subject = in.relative;
-      e.outcome = verdict;
-      e.rule_id = decision.rule != nullptr ? decision.rule->id : "";
-      e.clause = decision.rule != nullptr ? decision.rule->clause : "";
-      e.input_sha256 = sha256_hex(original);
-      e.output_sha256 = r.verdict == cdr::Verdict::blocked ? "" : sha256_hex(r.output);
-      e.details = {{"quarantine_id", quarantine_id}, {"type", r.type}, {"reason", r.reason}, {"findings", std::to_string(r.findings.size())}};
-      if (auto appended = log->append_now(store->database(), e); !appended) {
-        ++failed;
-        print_error(appended.error());
-        continue;
-      }
-    }
     ++verdicts[verdict];
     for (const auto& fnd : r.findings) ++kinds[fnd.kind];
     auto j = nlohmann::ordered_json::parse(cdr::result_to_json(r));
@@ -239,9 +203,9 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     for (auto& [k, v] : j.items()) entry[k] = v;
     for (auto& fnd : entry["findings"]) fnd["description"] = cdr::describe(fnd["kind"].get<std::string>(), a.lang);
     if (!quarantine_id.empty()) entry["quarantine_id"] = quarantine_id;
-    if (decision.rule != nullptr) {
-      entry["rule"] = std::string(decision.rule_id());
-      entry["clause"] = std::string(decision.clause());
+    if (taken->ruling) {
+      entry["rule"] = std::string(taken->ruling->rule_id());
+      entry["clause"] = std::string(taken->ruling->clause());
     }
     report.push_back(std::move(entry));
     if (tty) {

@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "core/clock.h"
+#include "intake/intake.h"
 #include "mail/sanitize.h"
 #include "policy/check.h"
 #include "policy/decide.h"
@@ -79,16 +80,8 @@ Result<mail::SanitizeOptions> options_from(const config::MailSettings* m, const 
   return o;
 }
 
-// "名前 <a@b.jp>" → "a@b.jp"; the bare address otherwise.
-std::string address_of(const std::string& s) {
-  auto lt = s.rfind('<');
-  auto gt = s.rfind('>');
-  if (lt != std::string::npos && gt != std::string::npos && gt > lt) return s.substr(lt + 1, gt - lt - 1);
-  return s;
-}
-
-// Everything one run shares: the options and, with --config, the store, the log and the policy's
-// decision for internet → LGWAN mail.
+// Everything one run shares: the options and, with --config, the store, the log and the policy
+// that decides internet → LGWAN mail; each message goes through the one intake pipeline.
 struct Sanitizer {
   mail::SanitizeOptions options;
   std::optional<Service> service;
@@ -96,15 +89,14 @@ struct Sanitizer {
   std::unique_ptr<quarantine::QuarantineStore> store;
   std::optional<policy::Policy> own_policy;  // from --policy
   std::optional<policy::CompiledPolicy> compiled;
-  policy::Decision decision;
+  std::optional<intake::Intake> intake;
+  std::optional<policy::Decision> decision;  // every message of a run is decided alike
+  intake::Route route;
+  // A batch runs its messages through ready sandboxed workers, as the gateway does; one message
+  // gets a sandbox of its own.
+  std::unique_ptr<mail::MailWorkers> workers;
 
-  struct Outcome {
-    mail::SanitizePlan plan;
-    std::string message;
-    std::string quarantine_id;
-  };
-
-  Result<void> open(const ServiceOptions& o, const SanitizeArgs& a) {
+  Result<void> open(const ServiceOptions& o, const SanitizeArgs& a, bool batch) {
     const bool stored = !o.config_path.empty() || (std::getenv("SANSO_CONFIG") != nullptr && a.policy_path.empty());
     if (stored && !a.policy_path.empty()) {
       return make_error("cli.usage", "--policy", "give --policy or --config, not both: the configuration names its policy");
@@ -114,57 +106,29 @@ struct Sanitizer {
     if (!a.policy_path.empty()) {
       own_policy.emplace(SANSO_TRY(policy::load_checked_policy(a.policy_path, system_clock().today())));
       compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(*own_policy, system_clock().today())));
-      decision = SANSO_TRY(compiled->decide(policy::RequestNames{"internet", "lgwan", "mail", "", "", ""}));
     }
-    if (!service) return ok();
-    log = SANSO_TRY(make_audit_log(*service));
-    store = SANSO_TRY(open_quarantine(*service, *log));
-    SANSO_TRY(record_setting_changes(*service, store->database(), *log, service->config.node));
-    compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(service->policy, system_clock().today())));
-    decision = SANSO_TRY(compiled->decide(policy::RequestNames{"internet", "lgwan", "mail", "", "", ""}));
+    if (service) {
+      log = SANSO_TRY(make_audit_log(*service));
+      store = SANSO_TRY(open_quarantine(*service, *log));
+      SANSO_TRY(record_setting_changes(*service, store->database(), *log, service->config.node));
+      compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(service->policy, system_clock().today())));
+    }
+    route = intake::Route{std::string(policy::kZoneInternet), "lgwan", service ? "mail@" + service->config.node : "mail"};
+    intake.emplace(compiled ? &*compiled : nullptr, store.get(), log.get());
+    decision = SANSO_TRY(intake->rule(route, "mail"));
+    if (batch) workers = SANSO_TRY(mail::MailWorkers::create(options, 2));
     return ok();
   }
 
-  // Fail closed: without a durable original (when one is asked for) there is no output.
-  Result<Outcome> process(const std::string& raw) {
-    Outcome out;
-    out.plan = mail::sanitize_sandboxed(raw, options);
-    if (decision.rule != nullptr && (decision.action == policy::Action::kDeny || decision.action == policy::Action::kApprove)) {
-      // The policy does not let internet mail into LGWAN at all, or only with an approval: nothing
-      // of it passes; the original waits in quarantine.
-      out.plan.verdict = "held";
-      out.plan.reason = "policy rule " + std::string(decision.rule_id()) + " (" + std::string(decision.clause()) + "): " + std::string(decision.reason(options.lang));
-      out.plan.attachments.clear();
-    }
-    const mail::SanitizePlan& plan = out.plan;
-    if (store) {
-      quarantine::Submission s;
-      s.original = raw;
-      s.origin.kind = quarantine::Origin::Kind::kMail;
-      s.origin.message_id = plan.message_id;
-      s.origin.envelope_from = address_of(plan.from);
-      for (const auto& to : plan.to) s.origin.envelope_to.push_back(address_of(to));
-      s.origin.subject = plan.subject;
-      s.verdict = plan.verdict;
-      s.reason = plan.verdict == "held" ? plan.reason : "無害化 (" + std::to_string(plan.parts.size()) + " parts)";
-      s.report_json = mail::plan_to_json(plan);
-      out.quarantine_id = SANSO_TRY(store->put(std::move(s))).id;
-    }
-    out.message = mail::render_message(plan, options, out.quarantine_id);
-    if (store) {
-      store::AuditEvent e;
-      e.actor = "mail@" + service->config.node;
-      e.action = "mail.sanitize";
-      e.subject = plan.message_id.empty() ? out.quarantine_id : plan.message_id;
-      e.outcome = plan.verdict;
-      e.rule_id = decision.rule != nullptr ? decision.rule->id : "";
-      e.clause = decision.rule != nullptr ? decision.rule->clause : "";
-      e.input_sha256 = sha256_hex(raw);
-      e.output_sha256 = sha256_hex(out.message);
-      e.details = {{"quarantine_id", out.quarantine_id}};
-      SANSO_TRY(log->append_now(store->database(), e));
-    }
-    return out;
+  // Fail closed: without a durable original and its record (when asked for) there is no output.
+  Result<intake::MailOutcome> process(const std::string& raw) {
+    intake::MailItem item;
+    item.raw = raw;
+    item.route = route;
+    item.options = options;
+    return intake->take_mail(item, decision, [&](std::string_view bytes, const mail::SanitizeOptions& opts) {
+      return workers ? workers->sanitize(bytes, opts) : mail::sanitize_sandboxed(bytes, opts);
+    });
   }
 };
 
@@ -189,7 +153,7 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
   std::ostringstream bytes;
   bytes << in.rdbuf();
   Sanitizer sanitizer;
-  if (auto opened = sanitizer.open(o, a); !opened) return print_error(opened.error()), kExitFailure;
+  if (auto opened = sanitizer.open(o, a, false); !opened) return print_error(opened.error()), kExitFailure;
   const auto started = std::chrono::steady_clock::now();
   auto outcome = sanitizer.process(bytes.str());
   const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
@@ -200,9 +164,9 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
     auto j = nlohmann::json::parse(mail::plan_to_json(plan));
     j.erase("body");
     j["quarantine_id"] = outcome->quarantine_id;
-    if (sanitizer.decision.rule != nullptr) {
-      j["rule"] = std::string(sanitizer.decision.rule_id());
-      j["clause"] = std::string(sanitizer.decision.clause());
+    if (sanitizer.decision) {
+      j["rule"] = std::string(sanitizer.decision->rule_id());
+      j["clause"] = std::string(sanitizer.decision->clause());
     }
     j["elapsed_ms"] = static_cast<std::int64_t>(elapsed * 10) / 10.0;  // sandboxed parse, storage and audit
     std::ofstream(a.report) << j.dump(2) << "\n";
@@ -268,7 +232,7 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
   fs::create_directories(output_dir, ec);
   if (ec) return print_error(make_error("cli.unwritable", output_dir, ec.message())), kExitFailure;
   Sanitizer sanitizer;
-  if (auto opened = sanitizer.open(o, a); !opened) return print_error(opened.error()), kExitFailure;
+  if (auto opened = sanitizer.open(o, a, true); !opened) return print_error(opened.error()), kExitFailure;
   std::map<std::string, int> verdicts;
   std::size_t removed = 0, warnings = 0, bytes = 0, failed = 0;
   const auto start = std::chrono::steady_clock::now();

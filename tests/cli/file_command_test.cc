@@ -9,6 +9,7 @@
 #include "support/audit_records.h"
 #include "support/clamd_server.h"
 #include "support/cli_runner.h"
+#include "support/failing_audit.h"
 #include "support/files.h"
 #include "support/test_store.h"
 
@@ -177,6 +178,21 @@ TEST_F(FileCli, RasterizeTurnsDocumentsIntoPageImagesAndAMissingConverterStopsTh
     for (const auto& finding : f["findings"]) rasterized = rasterized || finding["kind"] == "rasterized";
   }
   EXPECT_TRUE(rasterized);
+}
+
+TEST_F(FileCli, AFileWhoseAuditRecordCannotBeWrittenIsNeitherKeptNorWritten) {
+  // The original and its audit record stand or fall together (docs/errors.md): once, the record
+  // was written in a second transaction, so a failing audit write left an item nobody audited
+  // and a rebuilt file on disk.
+  ASSERT_EQ(run_sanso("file sanitize " + (files_ / "名簿.csv").string() + " -o " + (dir_ / "first").string() + " --as kato" + config_).exit_code, 0);
+  const fs::path db = dir_ / "data" / "sanso.db";
+  ASSERT_EQ(sanso::testing::count_rows(db, "quarantine_items"), 1);
+  sanso::testing::make_audit_writes_fail(db);
+  auto r = run_sanso("file sanitize " + (files_ / "見積書.docm").string() + " -o " + (dir_ / "out").string() + " --as kato" + config_);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("injected audit failure"), std::string::npos) << r.output;
+  EXPECT_EQ(sanso::testing::count_rows(db, "quarantine_items"), 1) << "no item without its record";
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "見積書.docx")) << "no output without a durable original and record";
 }
 
 TEST_F(FileCli, UsageErrorsExitTwo) {

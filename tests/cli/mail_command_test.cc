@@ -11,6 +11,7 @@
 
 #include "support/audit_records.h"
 #include "support/cli_runner.h"
+#include "support/failing_audit.h"
 #include "support/test_store.h"
 
 namespace {
@@ -158,6 +159,26 @@ TEST_F(MailCli, BatchOverADirectoryAndAnMbox) {
   }
   EXPECT_TRUE(unescaped) << "the mbox '>From ' escape is undone in the kept original";
   EXPECT_EQ(run_sanso("mail sanitize --input " + (dir_ / "in.mbox").string()).exit_code, 2);  // --output-dir missing
+}
+
+TEST_F(MailCli, AMessageWhoseAuditRecordCannotBeWrittenIsNeitherKeptNorWritten) {
+  // One transaction for the original and its record: a failing audit write once left a kept
+  // original that the log never mentioned.
+  ASSERT_EQ(run_sanso("mail sanitize " + invoice_ + " -o " + (dir_ / "first.eml").string() + config_).exit_code, 0);
+  const fs::path db = dir_ / "data" / "sanso.db";
+  ASSERT_EQ(sanso::testing::count_rows(db, "quarantine_items"), 1);
+  sanso::testing::make_audit_writes_fail(db);
+  auto r = run_sanso("mail sanitize " + invoice_ + " -o " + (dir_ / "out.eml").string() + config_);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(sanso::testing::count_rows(db, "quarantine_items"), 1) << "no item without its record";
+  EXPECT_FALSE(fs::exists(dir_ / "out.eml"));
+  // A batch says which message failed and writes none of them.
+  fs::create_directories(dir_ / "in");
+  fs::copy_file(invoice_, dir_ / "in" / "a.eml");
+  auto batch = run_sanso("mail sanitize --input " + (dir_ / "in").string() + " --output-dir " + (dir_ / "outdir").string() + config_);
+  EXPECT_EQ(batch.exit_code, 1) << batch.output;
+  EXPECT_EQ(sanso::testing::count_rows(db, "quarantine_items"), 1);
+  EXPECT_FALSE(fs::exists(dir_ / "outdir" / "a.eml"));
 }
 
 TEST_F(MailCli, NoOutputWhenTheOriginalCannotBeKept) {

@@ -21,6 +21,8 @@
 #include "quarantine/quarantine.h"
 #include "store/database.h"
 #include "store/schema.h"
+#include "support/example_policy.h"
+#include "support/failing_audit.h"
 #include "support/smtp_sink.h"
 #include "support/test_store.h"
 
@@ -40,16 +42,11 @@ class GatewayDecisions : public ::testing::Test {
 
   // The example city's policy with `extra_rules` (TOML) added.
   void use_policy(const std::string& extra_rules) {
-    std::ifstream in(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml");
-    std::stringstream text;
-    text << in.rdbuf() << "\n" << extra_rules;
-    auto loaded = policy::load_policy(text.str(), "policy.toml");
-    ASSERT_TRUE(loaded.policy) << "the example policy did not load";
     gateway_.reset();
-    policy_ = std::make_unique<policy::Policy>(*loaded.policy);
-    auto compiled = policy::CompiledPolicy::compile(*policy_, system_clock().today());
-    ASSERT_TRUE(compiled) << compiled.error().to_string();
-    compiled_ = std::make_unique<policy::CompiledPolicy>(std::move(compiled).value());
+    auto example = sanso::testing::example_policy(extra_rules);
+    ASSERT_NE(example.compiled, nullptr);
+    policy_ = std::move(example.policy);
+    compiled_ = std::move(example.compiled);
     open_gateway(GatewaySettings{});
   }
 
@@ -297,9 +294,7 @@ TEST_F(GatewayDecisions, AHoldWhoseAuditWriteFailsLeavesNothingAndTheRetryHoldsA
   open_gateway(s);
   auto& db = quarantine_->database();
   // The audit log's table refuses writes while the flag is set: a failing disk or database.
-  ASSERT_TRUE(db.execute_script("CREATE TABLE fail_audit (x INTEGER); INSERT INTO fail_audit VALUES (1);"
-                                "CREATE TRIGGER fail_audit_entries BEFORE INSERT ON audit_entries WHEN (SELECT COUNT(*) FROM fail_audit) > 0 "
-                                "BEGIN SELECT RAISE(ABORT, 'injected audit failure'); END;"));
+  sanso::testing::make_audit_writes_fail(db);
   const std::string marked = "From: tanaka@city.minamata.lg.jp\r\nSubject: =?UTF-8?B?44CQ5qmf5a+G5oCnMuOAkeS6iOeul+ahiA==?=\r\n\r\nbudget\r\n";
   const GatewayVerdict first = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", marked);
   EXPECT_EQ(first.action, GatewayVerdict::Action::kTempfail) << "Postfix keeps the message and retries";

@@ -10,6 +10,7 @@
 #include "core/digest.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "intake/intake.h"
 #include "mail/identifiers.h"
 #include "mail/smtp_client.h"
 #include "mime/header.h"
@@ -85,7 +86,7 @@ bool authentication_failed(std::string_view raw) {
 
 MailGateway::MailGateway(const policy::Policy& policy, const policy::CompiledPolicy& compiled, quarantine::QuarantineStore& store, audit::AuditLog& log,
                          GatewaySettings settings)
-    : policy_(policy), compiled_(compiled), store_(store), log_(log), settings_(std::move(settings)) {}
+    : policy_(policy), compiled_(compiled), store_(store), log_(log), settings_(std::move(settings)), intake_(&compiled, &store, &log) {}
 
 Result<void> MailGateway::start_workers(std::size_t workers) {
   std::vector<std::string> levels;
@@ -290,14 +291,16 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
     if (!strictest.approver().empty()) why += " 承認者: " + std::string(strictest.approver());
     return hold(envelope, raw, v, why, level, scan.subject, scan.message_id, notify_sender, std::string(strictest.approver()));
   }
-  if (needs_sanitizing) return sanitize(envelope, raw, v, from == policy::kZoneInternet);
+  if (needs_sanitizing) return sanitize(envelope, raw, v, from, strictest_to, strictest);
   v.action = GatewayVerdict::Action::kAccept;
   v.outcome = "accepted";
   if (leaves_city) v.details.emplace_back("attachments", std::to_string(scan.attachments.size()));
   return v;
 }
 
-GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view raw, GatewayVerdict v, bool from_internet) {
+GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& from, const std::string& to,
+                                     const policy::Decision& ruling) {
+  const bool from_internet = from == policy::kZoneInternet;
   SanitizeOptions options = settings_.sanitize;
   const bool auth_failed = authentication_failed(raw);
   const std::string sender = ascii_lower(envelope.sender);
@@ -307,33 +310,31 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
   const bool first_time = !*known && !envelope.sender.empty();
   if ((auth_failed && settings_.strict_on_auth_failure) || (first_time && settings_.strict_for_first_time_senders)) options.attachment_action = "remove";
   const std::string risk = auth_failed ? "authentication-failed" : first_time ? "first-time-sender" : "none";
-  SanitizePlan plan = inbound_workers_ ? inbound_workers_->sanitize(raw, options) : sanitize_sandboxed(raw, options);
   // The original is durable before anything is answered; without it, a temporary failure. Its
   // record, this decision's audit record and the sender's count commit together, in one
   // transaction grouped with other connections' (one disk sync for many messages).
-  const std::string id = store_.reserve_id();
-  v.quarantine_id = id;
-  v.message = render_message(plan, options, id);
-  v.action = GatewayVerdict::Action::kReplace;
-  v.outcome = plan.verdict;
-  v.details.insert(v.details.end(), {{"quarantine_id", id}, {"sender_risk", risk}, {"attachments", std::to_string(plan.attachments.size())}});
-  quarantine::Submission s;
-  s.id = id;
-  s.original = std::string(raw);
-  s.origin.kind = quarantine::Origin::Kind::kMail;
-  s.origin.message_id = plan.message_id;
-  s.origin.envelope_from = envelope.sender;
-  s.origin.envelope_to = envelope.recipients;
-  s.origin.subject = plan.subject;
-  s.verdict = plan.verdict;
-  s.reason = plan.verdict == "held" ? plan.reason : "無害化 (" + std::to_string(plan.parts.size()) + " parts)";
-  s.report_json = plan_to_json(plan);
-  s.with_item = [&](store::Database& db, const quarantine::Item& item) -> Result<void> {
-    if (from_internet) SANSO_TRY(count_sender(db, sender));
-    return log_.append(db, audit_event(envelope, v, item.sha256));
+  auto sanitized = [&](GatewayVerdict w, const intake::MailOutcome& out) {
+    w.quarantine_id = out.quarantine_id;
+    w.message = out.message;
+    w.action = GatewayVerdict::Action::kReplace;
+    w.outcome = out.plan.verdict;
+    w.details.insert(w.details.end(), {{"quarantine_id", out.quarantine_id}, {"sender_risk", risk}, {"attachments", std::to_string(out.plan.attachments.size())}});
+    return w;
   };
-  auto item = store_.put(std::move(s));
-  if (!item) return tempfail(v, "the original could not be stored", item.error());
+  intake::MailItem item;
+  item.raw = std::string(raw);
+  item.route = intake::Route{from, to, "milter@" + settings_.node};
+  item.options = std::move(options);
+  item.envelope_from = envelope.sender;
+  item.envelope_to = envelope.recipients;
+  item.record = [&](const intake::MailOutcome& out, const std::string& input_sha256) { return audit_event(envelope, sanitized(v, out), input_sha256); };
+  item.with_item = [&](store::Database& db) -> Result<void> { return from_internet ? count_sender(db, sender) : Result<void>(ok()); };
+  // The rule was decided over every recipient zone: the strictest said sanitize.
+  auto taken = intake_.take_mail(item, ruling, [&](std::string_view bytes, const SanitizeOptions& opts) {
+    return inbound_workers_ ? inbound_workers_->sanitize(bytes, opts) : sanitize_sandboxed(bytes, opts);
+  });
+  if (!taken) return tempfail(v, "the original could not be stored", taken.error());
+  v = sanitized(std::move(v), *taken);
   v.audited = true;
   return v;
 }

@@ -16,11 +16,13 @@
 #include <string_view>
 #include <vector>
 
+#include "intake/intake.h"
 #include "mail/outbound.h"
 #include "mail/sanitize.h"
 
 namespace sanso::policy {
 struct Policy;
+struct Decision;
 class CompiledPolicy;
 }  // namespace sanso::policy
 namespace sanso::quarantine {
@@ -101,7 +103,8 @@ class MailGateway {
   Source source_of(const Envelope& envelope) const;
   GatewayVerdict decide(const Envelope& envelope, std::string_view raw);
   // 無害化: text-only mail with rebuilt attachments, the original kept.
-  GatewayVerdict sanitize(const Envelope& envelope, std::string_view raw, GatewayVerdict v, bool from_internet);
+  GatewayVerdict sanitize(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& from, const std::string& to,
+                          const policy::Decision& ruling);
   // Stores the original and answers with a hold (discarded here, released after approval, by
   // `approver_role` when the rule names one). The item and its audit record commit together; the
   // sender is told only after that commit, so an audit write that fails and Postfix's retry do not
@@ -124,6 +127,7 @@ class MailGateway {
   quarantine::QuarantineStore& store_;
   audit::AuditLog& log_;
   GatewaySettings settings_;
+  intake::Intake intake_;
   std::unique_ptr<MailWorkers> inbound_workers_;
   std::unique_ptr<OutboundWorkers> outbound_workers_;
 };

@@ -1,0 +1,156 @@
+#include "intake/intake.h"
+
+#include "audit/log.h"
+#include "core/digest.h"
+#include "quarantine/quarantine.h"
+#include "store/database.h"
+
+namespace sanso::intake {
+namespace {
+
+bool stops(const std::optional<policy::Decision>& ruling) {
+  return ruling && (ruling->action == policy::Action::kDeny || ruling->action == policy::Action::kApprove);
+}
+
+// The part of a path the engine may see: the name decides the type checks, the folders are the
+// owner's business.
+std::string_view base_name(std::string_view path) {
+  const auto slash = path.find_last_of("/\\");
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+void rest_on(store::AuditEvent& e, const std::optional<policy::Decision>& ruling) {
+  e.rule_id = ruling ? std::string(ruling->rule_id()) : "";
+  e.clause = ruling ? std::string(ruling->clause()) : "";
+}
+
+}  // namespace
+
+std::string address_of(std::string_view s) {
+  const auto lt = s.rfind('<');
+  const auto gt = s.rfind('>');
+  if (lt != std::string_view::npos && gt != std::string_view::npos && gt > lt) return std::string(s.substr(lt + 1, gt - lt - 1));
+  return std::string(s);
+}
+
+Intake::Intake(const policy::CompiledPolicy* policy, quarantine::QuarantineStore* store, audit::AuditLog* log)
+    : policy_(policy), store_(log != nullptr ? store : nullptr), log_(store != nullptr ? log : nullptr) {}
+
+Result<std::optional<policy::Decision>> Intake::rule(const Route& route, std::string_view channel) const {
+  if (policy_ == nullptr) return std::optional<policy::Decision>();
+  return std::optional<policy::Decision>(SANSO_TRY(policy_->decide(policy::RequestNames{route.from_zone, route.to_zone, std::string(channel), "", "", ""})));
+}
+
+Result<FileOutcome> Intake::take_file(const FileItem& item, const FileSanitizer& sanitize) {
+  FileOutcome out;
+  out.ruling = SANSO_TRY(rule(item.route, "file"));
+  out.result = sanitize(item.bytes, base_name(item.name));
+  if (stops(out.ruling)) {
+    // The policy lets no such file through, or only with an approval: no output whatever the
+    // engine found; the original waits in quarantine for the four-eyes release.
+    const policy::Decision& d = *out.ruling;
+    const bool approval = d.action == policy::Action::kApprove;
+    cdr::CdrResult& r = out.result;
+    r.verdict = cdr::Verdict::blocked;
+    r.reason = approval ? "policy-approval" : "policy";
+    r.message = item.name + ": policy rule " + std::string(d.rule_id()) + " (" + std::string(d.clause()) + ") " +
+                (approval ? "needs the approval of " + std::string(d.approver()) + " before files enter " + item.route.to_zone
+                          : "does not allow files into " + item.route.to_zone);
+    r.output.clear();
+    r.findings.push_back({"policy", item.name, approval ? "held for approval" : "blocked"});
+  }
+  if (store_ == nullptr) return out;
+
+  const cdr::CdrResult& r = out.result;
+  const std::string verdict(cdr::to_string(r.verdict));
+  quarantine::Submission s;
+  s.id = store_->reserve_id();
+  s.original = item.bytes;
+  s.origin.kind = quarantine::Origin::Kind::kFile;
+  s.origin.file_name = item.name;
+  s.origin.uploader = item.route.actor;
+  s.verdict = verdict;
+  s.reason = r.verdict == cdr::Verdict::blocked ? r.reason + ": " + r.message : "無害化 (" + std::to_string(r.findings.size()) + " findings)";
+  s.report_json = cdr::result_to_json(r);
+  if (out.ruling && out.ruling->action == policy::Action::kApprove) s.approver_role = std::string(out.ruling->approver());
+
+  store::AuditEvent e;
+  e.actor = item.route.actor;
+  e.action = "file.sanitize";
+  e.subject = item.name;
+  e.outcome = verdict;
+  rest_on(e, out.ruling);
+  e.input_sha256 = sha256_hex(item.bytes);
+  e.output_sha256 = r.verdict == cdr::Verdict::blocked ? "" : sha256_hex(r.output);
+  e.details = {{"quarantine_id", s.id}, {"type", r.type}, {"reason", r.reason}, {"findings", std::to_string(r.findings.size())}};
+  // The original and its record stand or fall together: no record of an item that is not kept,
+  // no item kept without its record.
+  s.with_item = [&](store::Database& db, const quarantine::Item&) { return log_->append(db, e); };
+  out.quarantine_id = SANSO_TRY(store_->put(std::move(s))).id;
+  return out;
+}
+
+Result<MailOutcome> Intake::take_mail(const MailItem& item, const MailSanitizer& sanitize) {
+  return take_mail(item, SANSO_TRY(rule(item.route, "mail")), sanitize);
+}
+
+Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<policy::Decision>& ruling, const MailSanitizer& sanitize) {
+  MailOutcome out;
+  out.ruling = ruling;
+  out.plan = sanitize(item.raw, item.options);
+  if (stops(ruling)) {
+    // Nothing of the mail passes; the original waits in quarantine.
+    out.plan.verdict = "held";
+    out.plan.reason = "policy rule " + std::string(ruling->rule_id()) + " (" + std::string(ruling->clause()) + "): " + std::string(ruling->reason(item.options.lang));
+    out.plan.attachments.clear();
+  }
+  if (store_ == nullptr) {
+    out.message = mail::render_message(out.plan, item.options, "");
+    return out;
+  }
+  // The rebuilt mail names its original's id, so the id comes before the original is stored.
+  out.quarantine_id = store_->reserve_id();
+  out.message = mail::render_message(out.plan, item.options, out.quarantine_id);
+
+  const mail::SanitizePlan& plan = out.plan;
+  quarantine::Submission s;
+  s.id = out.quarantine_id;
+  s.original = item.raw;
+  s.origin.kind = quarantine::Origin::Kind::kMail;
+  s.origin.message_id = plan.message_id;
+  s.origin.subject = plan.subject;
+  if (!item.envelope_from.empty() || !item.envelope_to.empty()) {
+    s.origin.envelope_from = item.envelope_from;
+    s.origin.envelope_to = item.envelope_to;
+  } else {
+    s.origin.envelope_from = address_of(plan.from);
+    for (const auto& to : plan.to) s.origin.envelope_to.push_back(address_of(to));
+  }
+  s.verdict = plan.verdict;
+  s.reason = plan.verdict == "held" ? plan.reason : "無害化 (" + std::to_string(plan.parts.size()) + " parts)";
+  s.report_json = mail::plan_to_json(plan);
+  if (ruling && ruling->action == policy::Action::kApprove) s.approver_role = std::string(ruling->approver());
+
+  const std::string input_sha256 = sha256_hex(item.raw);
+  store::AuditEvent e;
+  if (item.record) {
+    e = item.record(out, input_sha256);
+  } else {
+    e.actor = item.route.actor;
+    e.action = "mail.sanitize";
+    e.subject = plan.message_id.empty() ? out.quarantine_id : plan.message_id;
+    e.outcome = plan.verdict;
+    rest_on(e, ruling);
+    e.input_sha256 = input_sha256;
+    e.output_sha256 = sha256_hex(out.message);
+    e.details = {{"quarantine_id", out.quarantine_id}};
+  }
+  s.with_item = [&](store::Database& db, const quarantine::Item&) -> Result<void> {
+    if (item.with_item) SANSO_TRY(item.with_item(db));
+    return log_->append(db, e);
+  };
+  SANSO_TRY(store_->put(std::move(s)));
+  return out;
+}
+
+}  // namespace sanso::intake

@@ -1,0 +1,104 @@
+// intake: the one way an item from another zone enters — a mail or a file, where it comes from
+// and where it goes, who hands it in. The policy decides; the sanitizer (an engine, run through
+// whatever sandboxed executor the caller has ready) disarms it; and the original, its audit record
+// and any writes the caller adds are committed in ONE transaction, before the caller may hand
+// anything on. The milter, `sanso mail sanitize`, `sanso file sanitize`, and later the transfer and
+// ICAP services, all take items through here: each only parses its own protocol and answers.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cdr/cdr.h"
+#include "core/result.h"
+#include "mail/sanitize.h"
+#include "policy/decide.h"
+#include "store/audit_sink.h"
+
+namespace sanso::audit {
+class AuditLog;
+}
+namespace sanso::quarantine {
+class QuarantineStore;
+}
+namespace sanso::store {
+class Database;
+}
+
+namespace sanso::intake {
+
+// Where an item goes and who hands it in.
+struct Route {
+  std::string from_zone;  // a zone id of the policy ("internet")
+  std::string to_zone;    // ("lgwan")
+  std::string actor;      // as the audit log names them: a person, or "milter@node"
+};
+
+// The engines, as the caller runs them (a ready pool, or a sandbox per item).
+using FileSanitizer = std::function<cdr::CdrResult(std::string_view bytes, std::string_view name)>;
+using MailSanitizer = std::function<mail::SanitizePlan(std::string_view raw, const mail::SanitizeOptions& options)>;
+
+struct FileItem {
+  std::string bytes;
+  std::string name;  // as its owner knows it ("報告/2026.xlsx"); the engine sees the file name
+  Route route;
+};
+
+struct FileOutcome {
+  cdr::CdrResult result;                   // blocked, with no output, when the policy denies or holds
+  std::optional<policy::Decision> ruling;  // none without a policy
+  std::string quarantine_id;               // empty when nothing is kept (no store)
+};
+
+struct MailOutcome {
+  mail::SanitizePlan plan;  // held, with no attachment, when the policy denies or holds
+  std::string message;      // the rebuilt mail, naming quarantine_id
+  std::optional<policy::Decision> ruling;
+  std::string quarantine_id;
+};
+
+struct MailItem {
+  std::string raw;
+  Route route;
+  mail::SanitizeOptions options;
+  // The SMTP envelope when there is one; empty: the From and To headers, as far as they go.
+  std::string envelope_from;
+  std::vector<std::string> envelope_to;
+  // The caller's own audit record for the outcome (the gateway's carries its network facts);
+  // unset: a `mail.sanitize` record. `input_sha256` is the original's.
+  std::function<store::AuditEvent(const MailOutcome& outcome, const std::string& input_sha256)> record;
+  // More writes that must stand or fall with the item (the gateway's sender history).
+  std::function<Result<void>(store::Database& db)> with_item;
+};
+
+class Intake {
+ public:
+  // `policy` null: no rule decides (a dry run with the engine's own judgement). `store` and `log`
+  // null: nothing is kept or recorded (no --config); both or neither.
+  Intake(const policy::CompiledPolicy* policy, quarantine::QuarantineStore* store, audit::AuditLog* log);
+
+  // What the policy says of `channel` on this route; nullopt without a policy.
+  Result<std::optional<policy::Decision>> rule(const Route& route, std::string_view channel) const;
+
+  // Asks the policy for the route, then takes the item under that ruling.
+  Result<FileOutcome> take_file(const FileItem& item, const FileSanitizer& sanitize);
+  Result<MailOutcome> take_mail(const MailItem& item, const MailSanitizer& sanitize);
+  // Under a ruling the caller made (the gateway decides once over all recipients' zones).
+  Result<MailOutcome> take_mail(const MailItem& item, const std::optional<policy::Decision>& ruling, const MailSanitizer& sanitize);
+
+  bool keeps_originals() const { return store_ != nullptr; }
+
+ private:
+  const policy::CompiledPolicy* policy_;
+  quarantine::QuarantineStore* store_;
+  audit::AuditLog* log_;
+};
+
+// "名前 <a@b.jp>" → "a@b.jp"; the bare address otherwise.
+std::string address_of(std::string_view mailbox);
+
+}  // namespace sanso::intake
