@@ -24,6 +24,10 @@ echo "== mail 無害化 on a generated mix (10,000 messages) against GMime parse
 node bench/mail_report.js "$out/mail.json" | tee "$out/mail-summary.txt"
 
 echo
+echo "== sanso mail sanitize --input (the batch: workers, quarantine, audit) against a Python email peer"
+bash bench/mail-batch/run.sh "$build" "$out" 600
+
+echo
 echo "== CDR per format against its floor (libzip, qpdf, libvips), and the sandbox's cost per file"
 "$build/sanso_cdr_bench" --benchmark_out="$out/cdr.json" --benchmark_out_format=json
 node bench/cdr_report.js "$out/cdr.json" | tee "$out/cdr-summary.txt"
