@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -80,6 +83,9 @@ Result<mail::SanitizeOptions> options_from(const config::MailSettings* m, const 
   return o;
 }
 
+// Sandboxed workers (and threads feeding them) of a batch run.
+constexpr std::size_t kBatchWorkers = 2;
+
 // Everything one run shares: the options and, with --config, the store, the log and the policy
 // that decides internet → LGWAN mail; each message goes through the one intake pipeline.
 struct Sanitizer {
@@ -116,7 +122,7 @@ struct Sanitizer {
     route = intake::Route{std::string(policy::kZoneInternet), "lgwan", service ? "mail@" + service->config.node : "mail"};
     intake.emplace(compiled ? &*compiled : nullptr, store.get(), log.get());
     decision = SANSO_TRY(intake->rule(route, "mail"));
-    if (batch) workers = SANSO_TRY(mail::MailWorkers::create(options, 2));
+    if (batch) workers = SANSO_TRY(mail::MailWorkers::create(options, kBatchWorkers));
     return ok();
   }
 
@@ -234,34 +240,46 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
   Sanitizer sanitizer;
   if (auto opened = sanitizer.open(o, a, true); !opened) return print_error(opened.error()), kExitFailure;
   std::map<std::string, int> verdicts;
-  std::size_t removed = 0, warnings = 0, bytes = 0, failed = 0;
+  std::size_t removed = 0, warnings = 0, bytes = 0, failed = 0, done = 0;
   const auto start = std::chrono::steady_clock::now();
   const bool tty = isatty(STDERR_FILENO) != 0;
-  for (std::size_t i = 0; i < messages->size(); ++i) {
-    const auto& [name, raw] = (*messages)[i];
-    bytes += raw.size();
-    auto outcome = sanitizer.process(raw);
-    if (!outcome) {
+  // As many messages in flight as there are sandboxed workers: each thread waits on its worker
+  // and on the store, and the store groups concurrent puts into one durable commit.
+  std::mutex mutex;
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < messages->size();) {
+      const auto& [name, raw] = (*messages)[i];
+      auto outcome = sanitizer.process(raw);
+      std::string file = name;
+      std::replace(file.begin(), file.end(), '/', '_');
+      if (!file.ends_with(".eml")) file += ".eml";
       // Fail closed for this message: no output; the run goes on and says so at the end.
-      ++failed;
-      print_error(Error{outcome.error().code, name, outcome.error().message});
-      continue;
+      Result<void> written = outcome ? write_file((fs::path(output_dir) / file).string(), outcome->message) : Result<void>(outcome.error());
+      std::lock_guard lock(mutex);
+      bytes += raw.size();
+      ++done;
+      if (!outcome) {
+        ++failed;
+        print_error(Error{outcome.error().code, name, outcome.error().message});
+        continue;
+      }
+      ++verdicts[outcome->plan.verdict];
+      removed += removed_count(outcome->plan);
+      warnings += outcome->plan.warnings.size();
+      if (!written) {
+        ++failed;
+        print_error(written.error());
+      }
+      if (tty && (done % 10 == 0 || done == messages->size())) {
+        std::fprintf(stderr, "\r[%zu/%zu] %s", done, messages->size(), outcome->plan.verdict.c_str());
+        std::fflush(stderr);
+      }
     }
-    ++verdicts[outcome->plan.verdict];
-    removed += removed_count(outcome->plan);
-    warnings += outcome->plan.warnings.size();
-    std::string file = name;
-    std::replace(file.begin(), file.end(), '/', '_');
-    if (!file.ends_with(".eml")) file += ".eml";
-    if (auto w = write_file((fs::path(output_dir) / file).string(), outcome->message); !w) {
-      ++failed;
-      print_error(w.error());
-    }
-    if (tty && (i % 10 == 9 || i + 1 == messages->size())) {
-      std::fprintf(stderr, "\r[%zu/%zu] %s", i + 1, messages->size(), outcome->plan.verdict.c_str());
-      std::fflush(stderr);
-    }
-  }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < kBatchWorkers; ++t) threads.emplace_back(work);
+  for (auto& t : threads) t.join();
   if (tty) std::fprintf(stderr, "\n");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%-12s %8s\n", "判定", "件数");
