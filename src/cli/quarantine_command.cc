@@ -21,19 +21,6 @@ namespace fs = std::filesystem;
 using quarantine::Item;
 using quarantine::ItemState;
 
-std::string_view state_ja(ItemState s) {
-  switch (s) {
-    case ItemState::kHeld: return "保管中";
-    case ItemState::kReleaseRequested: return "解放申請中";
-    case ItemState::kApproved: return "承認済み";
-    case ItemState::kReleasing: return "解放処理中";
-    case ItemState::kReleased: return "解放済み";
-    case ItemState::kDenied: return "却下";
-    case ItemState::kDamaged: return "破損";
-  }
-  return "?";
-}
-
 nlohmann::json to_json(const Item& it) {
   nlohmann::json origin{{"kind", it.origin.kind == quarantine::Origin::Kind::kMail ? "mail" : "file"}};
   if (it.origin.kind == quarantine::Origin::Kind::kMail) {
@@ -91,7 +78,7 @@ int run_list(const ServiceOptions& o, const std::string& state, std::int64_t lim
               pad_to_width("状態", 12).c_str(), pad_to_width("判定", 11).c_str(), pad_to_width("サイズ", 11).c_str());
   for (const auto& it : *items) {
     std::printf("%s%s%s%s%s%s\n", pad_to_width(it.id, 20).c_str(), pad_to_width(local_time(it.received_at), 27).c_str(),
-                pad_to_width(state_ja(it.state), 12).c_str(), pad_to_width(it.verdict, 11).c_str(),
+                pad_to_width(quarantine::state_label(it.state, "ja"), 12).c_str(), pad_to_width(it.verdict, 11).c_str(),
                 pad_to_width(human_size(static_cast<std::uint64_t>(it.size)), 11).c_str(), visible_text(quarantine::label_of(it)).c_str());
   }
   return kExitOk;
@@ -113,7 +100,7 @@ int run_show(const ServiceOptions& o, const std::string& id, bool json) {
   }
   const Item& it = *item;
   std::printf("ID:         %s\n状態:       %s (%s)\n判定:       %s\n理由:       %s\n", it.id.c_str(),
-              std::string(state_ja(it.state)).c_str(), std::string(quarantine::to_string(it.state)).c_str(),
+              std::string(quarantine::state_label(it.state, "ja")).c_str(), std::string(quarantine::to_string(it.state)).c_str(),
               it.verdict.c_str(), visible_text(it.reason).c_str());
   // Whatever a sender wrote is shown with control and bidi characters as visible markers: a
   // terminal must not be steered, nor a name reordered to look like another.

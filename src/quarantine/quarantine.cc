@@ -173,6 +173,13 @@ std::string label_of(const Item& it) {
   return it.origin.file_name;
 }
 
+std::string_view state_label(ItemState state, std::string_view lang) {
+  static constexpr std::string_view kJa[] = {"保留中", "解放申請中", "承認済み", "解放処理中", "解放済み", "却下", "破損"};
+  static constexpr std::string_view kEn[] = {"Held", "Release requested", "Approved", "Releasing", "Released", "Denied", "Damaged"};
+  static_assert(std::size(kJa) == std::size(kStates) && std::size(kEn) == std::size(kStates));
+  return (lang == "en" ? kEn : kJa)[static_cast<std::size_t>(state)];
+}
+
 std::optional<ItemState> parse_state(std::string_view name) {
   for (std::size_t i = 0; i < std::size(kStates); ++i) {
     if (kStates[i] == name) return static_cast<ItemState>(i);

@@ -69,6 +69,9 @@ enum class ItemState : std::uint8_t {
 };
 std::string_view to_string(ItemState state);
 std::optional<ItemState> parse_state(std::string_view name);
+// The state in words, for people: "ja" (保留中, …) or "en" (Held, …). The CLI and the console
+// say the same.
+std::string_view state_label(ItemState state, std::string_view lang);
 // Every state, in the order above.
 std::span<const ItemState> all_states();
 

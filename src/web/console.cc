@@ -125,7 +125,11 @@ bool equal_tokens(const std::string& a, const std::string& b) {
   return !a.empty() && a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string state_label(Lang lang, std::string_view state) { return wording(lang, "state_" + std::string(state)); }
+// The quarantine's own words for its states, so the console and the CLI say the same.
+std::string state_label(Lang lang, std::string_view state) {
+  const auto parsed = quarantine::parse_state(state);
+  return parsed ? std::string(quarantine::state_label(*parsed, lang == Lang::kEn ? "en" : "ja")) : std::string(state);
+}
 
 std::string joined(const std::vector<std::string>& v, const char* sep) {
   std::string out;
@@ -402,7 +406,7 @@ struct Console::Impl {
       rows.push_back({{"requested_by", visible_text(r.requested_by)},
                       {"requested_at", local_time(r.requested_at)},
                       {"reason", visible_text(r.reason)},
-                      {"decision", r.decision.empty() ? "" : wording(ctx.lang, r.decision == "approved" ? "state_approved" : "state_denied")},
+                      {"decision", r.decision.empty() ? "" : state_label(ctx.lang, r.decision == "approved" ? "approved" : "denied")},
                       {"decided_by", visible_text(r.decided_by)},
                       {"decided_at", r.decided_at != 0 ? local_time(r.decided_at) : ""},
                       {"note", visible_text(r.decision_note)},

@@ -72,7 +72,7 @@ TEST_F(QuarantineCli, MailIsReleasedThroughTheRelayByteForByteAfterFourEyes) {
   auto list = q("list");
   EXPECT_NE(list.output.find(id), std::string::npos);
   EXPECT_NE(list.output.find("見積書"), std::string::npos);
-  EXPECT_NE(list.output.find("保管中"), std::string::npos);
+  EXPECT_NE(list.output.find("保留中"), std::string::npos) << "the console's word for it too";
 
   EXPECT_EQ(q("request-release " + id + " --reason 取引先確認済み --as sato").exit_code, 0);
   auto self = q("approve " + id + " --as sato");
