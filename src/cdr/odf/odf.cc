@@ -152,7 +152,9 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
         }
         return false;
       };
-      if (in(kOfficeNs, {"scripts", "script", "event-listeners"}) || ns == kScriptNs || in(kPresentationNs, {"event-listener"}) ||
+      if (in(kOfficeNs, {"scripts", "event-listeners"}) && !n.find_child([](pugi::xml_node c) { return c.type() == pugi::node_element; })) {
+        drop->push_back({n, ""});  // the empty container LibreOffice writes in every document: nothing to report
+      } else if (in(kOfficeNs, {"scripts", "script", "event-listeners"}) || ns == kScriptNs || in(kPresentationNs, {"event-listener"}) ||
           in(kTextNs, {"execute-macro"})) {
         drop->push_back({n, "odf_script"});
       } else if (in(kDrawNs, {"object", "object-ole", "plugin", "applet"})) {
@@ -195,7 +197,7 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
       for (auto& [other, k] : drop) inside = inside || (other == p && other != node);
     }
     if (inside) continue;
-    ctx.add(kind, where, "removed");
+    if (!kind.empty()) ctx.add(kind, where, "removed");
     node.parent().remove_child(node);
     changed = true;
   }
