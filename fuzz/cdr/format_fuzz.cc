@@ -2,8 +2,11 @@
 // ("ooxml", "odf", "pdf", "rtf", "ole2", "image", "text", "archive", "pages") or "file" for the whole engine
 // with type detection. In-process here; the service runs the engine in the sandbox. Invariants:
 // only "cdr.*" errors (no stray failure kinds), a blocked file never has output, a rebuilt
-// package or PDF is never empty, and a rebuilt PDF read again by a second reader
-// (pdf_active_content: qpdf, every object) has no script, dangerous action or embedded file left.
+// package or PDF is never empty, and a rebuilt output read again by a second reader has nothing
+// active left: a PDF (pdf_active_content: qpdf, every object) no script, dangerous action or
+// embedded file; an OOXML or ODF package (package_active_content) no macro, script, OLE object,
+// control, external or remote reference or forbidden field; an RTF (rtf_active_content) no
+// object, template, linked picture or forbidden field.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -15,6 +18,17 @@
 #ifndef SANSO_CDR_FORMAT
 #error "define SANSO_CDR_FORMAT"
 #endif
+
+namespace {
+// The output types rebuilt as Office or ODF packages.
+bool is_package(std::string_view type) {
+  for (std::string_view t : {"docx", "docm", "dotx", "dotm", "xlsx", "xlsm", "xltx", "xltm", "xlam", "pptx", "pptm", "ppsx", "ppsm", "potx", "potm", "ppam",
+                             "odt", "ods", "odp", "odg", "ott", "ots", "otp", "otg"}) {
+    if (type == t) return true;
+  }
+  return false;
+}
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace sanso::cdr;
@@ -31,6 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto back = decode_result(encode_result(r));
     if (!back || back->output != r.output || back->verdict != r.verdict) __builtin_trap();
     if (r.verdict != Verdict::blocked && r.type == "pdf" && !internal::pdf_active_content(r.output).empty()) __builtin_trap();
+    if (r.verdict != Verdict::blocked && is_package(r.type) && !internal::package_active_content(r.output).empty()) __builtin_trap();
+    if (r.verdict != Verdict::blocked && r.type == "rtf" && !internal::rtf_active_content(r.output).empty()) __builtin_trap();
     return 0;
   }
   std::vector<Finding> findings;
@@ -52,5 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (format != "text" && format != "ole2" && r->bytes.empty()) __builtin_trap();
   if (format == "pdf" && !internal::pdf_active_content(r->bytes).empty()) __builtin_trap();
+  if ((format == "ooxml" || format == "odf") && !internal::package_active_content(r->bytes).empty()) __builtin_trap();
+  if (format == "rtf" && !internal::rtf_active_content(r->bytes).empty()) __builtin_trap();
   return 0;
 }

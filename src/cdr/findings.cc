@@ -36,6 +36,7 @@ constexpr Description kDescriptions[] = {
     {"unsupported_part", "中身を確かめられない部品（画像でもXMLでもないもの）", "package part whose content cannot be checked (neither a picture nor XML)"},
     {"missing_part", "存在しない部品への参照", "relationship to a part that does not exist"},
     {"unknown_relationship", "許可されていない種類の部品・参照", "part or relationship of a type not allowed"},
+    {"misplaced_relationship", "その部品からは許可されていない種類の参照", "relationship of a type this kind of part may not hold"},
     {"unknown_xml", "未知の名前空間の XML 要素・属性", "XML elements or attributes in unknown namespaces"},
     {"alt_chunk", "文書に取り込まれる別ファイル (altChunk)", "imported document chunk (altChunk)"},
     {"mail_merge", "差し込み印刷のデータ接続", "mail-merge data source"},

@@ -6,7 +6,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -93,6 +95,83 @@ TEST_F(CdrConvert, ALegacyFileWithADdeFieldIsConvertedAndTheFieldNeutralised) {
   EXPECT_EQ(r.output_name, "dde.docx");
   EXPECT_TRUE(kinds(r).count("dde_field"));
   EXPECT_EQ(sanitize(r.output, r.output_name, {}).verdict, Verdict::clean);
+}
+
+// A compound-file reader written for this test, apart from the engine's (libgsf): the names of
+// every directory entry in the file ([MS-CFB] §2.6), reachable from the root or not, in ASCII
+// lower case. Empty when `bytes` is not a compound file.
+std::vector<std::string> compound_file_names(const std::string& bytes) {
+  auto u16 = [&](std::size_t at) { return at + 2 <= bytes.size() ? static_cast<unsigned>(static_cast<unsigned char>(bytes[at]) | static_cast<unsigned char>(bytes[at + 1]) << 8) : 0u; };
+  auto u32 = [&](std::size_t at) { return at + 4 <= bytes.size() ? static_cast<std::uint32_t>(u16(at) | u16(at + 2) << 16) : 0xFFFFFFFFu; };
+  if (bytes.size() < 512 || bytes.compare(0, 8, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") != 0) return {};
+  const unsigned shift = u16(0x1E);
+  if (shift != 9 && shift != 12) return {};
+  const std::size_t sector = std::size_t{1} << shift;
+  auto offset = [&](std::uint32_t n) { return (static_cast<std::size_t>(n) + 1) * sector; };
+  // The FAT sectors: 109 in the header, the rest in the DIFAT chain.
+  std::vector<std::uint32_t> fat_sectors;
+  for (std::size_t i = 0; i < 109; ++i) {
+    if (std::uint32_t s = u32(0x4C + 4 * i); s < 0xFFFFFFFAu) fat_sectors.push_back(s);
+  }
+  for (std::uint32_t d = u32(0x44), hops = 0; d < 0xFFFFFFFAu && hops < 10000; ++hops) {
+    for (std::size_t i = 0; i + 1 < sector / 4; ++i) {
+      if (std::uint32_t s = u32(offset(d) + 4 * i); s < 0xFFFFFFFAu) fat_sectors.push_back(s);
+    }
+    d = u32(offset(d) + sector - 4);
+  }
+  auto next = [&](std::uint32_t s) -> std::uint32_t {
+    const std::size_t per = sector / 4;
+    if (s / per >= fat_sectors.size()) return 0xFFFFFFFEu;
+    return u32(offset(fat_sectors[s / per]) + 4 * (s % per));
+  };
+  std::vector<std::string> names;
+  std::set<std::uint32_t> seen;
+  for (std::uint32_t s = u32(0x30); s < 0xFFFFFFFAu && seen.insert(s).second; s = next(s)) {
+    for (std::size_t e = 0; e < sector / 128; ++e) {
+      const std::size_t at = offset(s) + e * 128;
+      if (at + 128 > bytes.size()) break;
+      const unsigned type = static_cast<unsigned char>(bytes[at + 0x42]);
+      if (type == 0) continue;  // unused entry
+      std::string name;
+      for (std::size_t i = 0; i + 2 <= std::min<unsigned>(u16(at + 0x40), 64) && u16(at + i) != 0; i += 2) {
+        name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(u16(at + i) & 0xFF))));
+      }
+      names.push_back(name);
+    }
+  }
+  return names;
+}
+
+bool is_vba_storage(const std::string& name) {
+  return name == "vba" || name == "_vba_project_cur" || name == "_vba_project" || name == "macros" || name == "project" || name == "projectwm" || name == "dir";
+}
+
+// #21: a legacy Word file carrying a VBA project (its storages spelled in lower case, as Office
+// accepts them) is converted and rebuilt; an independent compound-file walk of every member of
+// the output finds no VBA storage, where the same walk finds it in the input.
+TEST_F(CdrConvert, NoVbaStorageSurvivesInAConvertedLegacyFile) {
+  const std::string plain = make_doc("SAFE 議事録\n");
+  ASSERT_FALSE(plain.empty()) << "LibreOffice did not make the test .doc";
+  auto streams = fixtures::compound_file_streams(plain);
+  ASSERT_FALSE(streams.empty());
+  streams.push_back({"macros/vba/dir", std::string("\x01\x10\x00\x00\x00\x00", 6)});
+  streams.push_back({"macros/vba/ThisDocument", "Attribute VB_Name = \"ThisDocument\"\r\nSub AutoOpen()\r\nShell \"calc\"\r\nEnd Sub\r\n"});
+  streams.push_back({"macros/PROJECT", "ID=\"{00000000-0000-0000-0000-000000000000}\"\r\nDocument=ThisDocument/&H00000000\r\n"});
+  const std::string doc = fixtures::compound_file(streams);
+  const auto in_names = compound_file_names(doc);
+  ASSERT_TRUE(std::any_of(in_names.begin(), in_names.end(), is_vba_storage)) << "the walker must see the VBA project in the input";
+  CdrResult r = sanitize_sandboxed(doc, "minutes.doc", {});
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.reason << ": " << r.message;
+  EXPECT_EQ(r.output_name, "minutes.docx");
+  const auto parts = fixtures::unzip(r.output);
+  ASSERT_FALSE(parts.empty());
+  for (const auto& [name, bytes] : parts) {
+    for (const auto& entry : compound_file_names(bytes)) EXPECT_FALSE(is_vba_storage(entry)) << name << " holds " << entry;
+    EXPECT_NE(bytes.compare(0, 4, "\xD0\xCF\x11\xE0"), 0) << name << " is a compound file";
+  }
+  EXPECT_NE(extract_text(r.output, r.output_name).find("SAFE"), std::string::npos);
+  const auto left = internal::package_active_content(r.output);
+  EXPECT_TRUE(left.empty()) << left.front();
 }
 
 TEST_F(CdrConvert, RasterizeTurnsAPdfIntoOneImagePerPage) {

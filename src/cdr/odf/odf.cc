@@ -1,8 +1,10 @@
 // OpenDocument (odt/ods/odp/odg): Basic macro libraries, scripts and embedded objects are dropped
-// from the package; inline scripts, script event listeners, execute-macro fields, macro and
-// script links, DDE connections, linked sections and table sources, and external images are
-// removed from the XML, matched by namespace URI and local name (prefixes are only aliases); the
-// manifest lists only what remains; mimetype stays the first, stored member.
+// from the package; every XML part is read with namespaces resolved and written again with one
+// standard prefix per namespace on the ODF 1.3 / LibreOffice list — elements and attributes in any
+// other namespace (xforms, DOM events, vendor extensions) go; inline scripts, script event
+// listeners, execute-macro fields, macro and script links, DDE connections, linked sections and
+// table sources, and external images are removed; the manifest lists only what remains; mimetype
+// stays the first, stored member.
 #include <pugixml.hpp>
 
 #include <initializer_list>
@@ -13,6 +15,8 @@
 #include "cdr/internal/format.h"
 #include "core/text.h"
 #include "cdr/internal/zip_package.h"
+#include "cdr/ooxml/disarm.h"
+#include "cdr/ooxml/xml.h"
 
 namespace sanso::cdr::internal {
 namespace {
@@ -45,6 +49,63 @@ constexpr std::string_view kTableNs = "urn:oasis:names:tc:opendocument:xmlns:tab
 constexpr std::string_view kPresentationNs = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0";
 constexpr std::string_view kManifestNs = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0";
 constexpr std::string_view kXlinkNs = "http://www.w3.org/1999/xlink";
+
+// The namespaces an ODF document's XML may use (ODF 1.3 Part 3 and the extensions LibreOffice
+// writes), each with the prefix the specification and LibreOffice use. Not listed, so dropped:
+// XForms (submissions reach servers), DOM events, XML Schema, the database and report
+// vocabularies. The OpenOffice.org script and formula namespaces (ooo, ooow, oooc) and the
+// formula grammars are for attribute values only ("oooc:=SUM([.A1])"), never names.
+constexpr ooxml::KnownNamespace kOdfNamespaces[] = {
+    {kOfficeNs, "office"},
+    {"urn:oasis:names:tc:opendocument:xmlns:style:1.0", "style"},
+    {kTextNs, "text"},
+    {kTableNs, "table"},
+    {kDrawNs, "draw"},
+    {"urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0", "fo"},
+    {kXlinkNs, "xlink"},
+    {"http://purl.org/dc/elements/1.1/", "dc"},
+    {"urn:oasis:names:tc:opendocument:xmlns:meta:1.0", "meta"},
+    {"urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0", "number"},
+    {"urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0", "svg"},
+    {"urn:oasis:names:tc:opendocument:xmlns:chart:1.0", "chart"},
+    {"urn:oasis:names:tc:opendocument:xmlns:dr3d:1.0", "dr3d"},
+    {"http://www.w3.org/1998/Math/MathML", "math"},
+    {"urn:oasis:names:tc:opendocument:xmlns:form:1.0", "form"},
+    {kScriptNs, "script"},  // read so that its elements are found and reported; none is kept
+    {kPresentationNs, "presentation"},
+    {"urn:oasis:names:tc:opendocument:xmlns:config:1.0", "config"},
+    {"urn:oasis:names:tc:opendocument:xmlns:animation:1.0", "anim"},
+    {"urn:oasis:names:tc:opendocument:xmlns:smil-compatible:1.0", "smil"},
+    {kManifestNs, "manifest"},
+    {"http://www.w3.org/1999/xhtml", "xhtml"},  // RDFa attributes (xhtml:about, xhtml:property)
+    {"http://www.w3.org/2003/g/data-view#", "grddl"},
+    {"http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdf"},
+    {"http://docs.oasis-open.org/ns/office/1.2/meta/pkg#", "pkg"},
+    {"http://docs.oasis-open.org/ns/office/1.2/meta/odf#", "odf"},
+    {"http://www.w3.org/TR/css3-text/", "css3t"},
+    {"urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0", "loext"},
+    {"urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0", "calcext"},
+    {"http://openoffice.org/2009/office", "officeooo"},
+    {"http://openoffice.org/2009/table", "tableooo"},
+    {"http://openoffice.org/2010/draw", "drawooo"},
+    {"urn:openoffice:names:experimental:ooo-ms-interop:xmlns:field:1.0", "field"},
+    {"urn:openoffice:names:experimental:ooxml-odf-interop:xmlns:form:1.0", "formx"},
+    {"urn:oasis:names:tc:opendocument:xmlns:of:1.2", "of", false},
+    {"http://openoffice.org/2004/office", "ooo", false},
+    {"http://openoffice.org/2004/writer", "ooow", false},
+    {"http://openoffice.org/2004/calc", "oooc", false},
+    {"http://schemas.microsoft.com/office/excel/formula", "msoxl", false},
+};
+
+// Attributes whose value starts with a namespace prefix, which follows the rename.
+constexpr std::pair<std::string_view, std::string_view> kOdfQNameValued[] = {
+    {kTableNs, "formula"}, {kTextNs, "formula"}, {kTableNs, "condition"}, {kTextNs, "condition"}, {"urn:oasis:names:tc:opendocument:xmlns:chart:1.0", "class"},
+};
+
+const ooxml::Dialect& odf_dialect() {
+  static const ooxml::Dialect kOdf{kOdfNamespaces, false, {}, kOdfQNameValued};
+  return kOdf;
+}
 
 std::string_view local_of(std::string_view qname) {
   const auto colon = qname.find(':');
@@ -92,7 +153,9 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
         }
         return false;
       };
-      if (in(kOfficeNs, {"scripts", "event-listeners"}) || in(kScriptNs, {"event-listener"}) || in(kPresentationNs, {"event-listener"}) ||
+      if (in(kOfficeNs, {"scripts", "event-listeners"}) && !n.find_child([](pugi::xml_node c) { return c.type() == pugi::node_element; })) {
+        drop->push_back({n, ""});  // the empty container LibreOffice writes in every document: nothing to report
+      } else if (in(kOfficeNs, {"scripts", "script", "event-listeners"}) || ns == kScriptNs || in(kPresentationNs, {"event-listener"}) ||
           in(kTextNs, {"execute-macro"})) {
         drop->push_back({n, "odf_script"});
       } else if (in(kDrawNs, {"object", "object-ole", "plugin", "applet"})) {
@@ -123,6 +186,23 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
   walker.drop = &drop;
   walker.ctx = &ctx;
   doc.traverse(walker);
+  // Spreadsheet and text formulas that reach outside the document (WEBSERVICE, DDE, RTD, or a
+  // reference into another file, "['file:///x.ods'#$Sheet1.A1]") lose the formula and keep the
+  // value last computed.
+  std::vector<std::pair<pugi::xml_node, pugi::xml_attribute>> formulas;
+  for (pugi::xpath_node xn : doc.select_nodes("//*[@table:formula or @text:formula]")) {
+    for (pugi::xml_attribute a : xn.node().attributes()) {
+      const std::string_view an = a.name();
+      if (an != "table:formula" && an != "text:formula") continue;
+      const std::string_view v = a.value();
+      if (ooxml::is_external_formula(v) || v.find("'#") != std::string_view::npos) formulas.push_back({xn.node(), a});
+    }
+  }
+  for (auto& [node, attr] : formulas) {
+    ctx.add("external_formula", where, "removed");
+    node.remove_attribute(attr);
+    changed = true;
+  }
   for (auto& [attr, node] : walker.attrs) {
     ctx.add("hyperlink", where, "removed");
     node.remove_attribute(attr);
@@ -135,7 +215,7 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
       for (auto& [other, k] : drop) inside = inside || (other == p && other != node);
     }
     if (inside) continue;
-    ctx.add(kind, where, "removed");
+    if (!kind.empty()) ctx.add(kind, where, "removed");
     node.parent().remove_child(node);
     changed = true;
   }
@@ -221,7 +301,10 @@ Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, cons
   if (manifest.select_node("//*[local-name()='encryption-data']")) {
     return blocked("encrypted", ctx.prefix + "META-INF/manifest.xml", "the document is password-protected");
   }
-  pugi::xml_node root = manifest.document_element();
+  // Read again like every other part: the manifest written is in the standard prefixes too.
+  ooxml::XmlPart canonical_manifest;
+  SANSO_TRY(ooxml::read_part(manifest_bytes, "META-INF/manifest.xml", ctx, canonical_manifest, odf_dialect()));
+  pugi::xml_node root = canonical_manifest.doc.document_element();
   MediaTypes media;
   for (pugi::xml_node n : root.children()) {
     if (n.type() != pugi::node_element || namespace_of(n, n.name(), false) != kManifestNs || local_of(n.name()) != "file-entry") continue;
@@ -242,12 +325,14 @@ Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, cons
       if (data.find("<!DOCTYPE") != std::string::npos || data.find("<!ENTITY") != std::string::npos) {
         return blocked("active-content", ctx.prefix + name, "the XML declares a DTD (entity expansion or external entities)");
       }
-      // Every XML part is read: a prefix-based shortcut ("draw:object" in the text) misses the
-      // same element under another prefix, and a part that is not XML at all is not passed.
-      pugi::xml_document doc;
-      auto parsed = doc.load_buffer(data.data(), data.size());
-      if (!parsed) return blocked("malformed", ctx.prefix + name, std::string("the XML is not well-formed: ") + parsed.description());
-      if (clean_part(doc, name, ctx)) data = save(doc);
+      // Every XML part is read and written again with namespaces resolved: a prefix-based
+      // shortcut ("draw:object" in the text) misses the same element under another prefix, a
+      // prefix rebound inside the document would mean one thing to us and another to the
+      // office suite, and a part that is not XML at all is not passed.
+      ooxml::XmlPart part;
+      SANSO_TRY(ooxml::read_part(data, name, ctx, part, odf_dialect()));
+      clean_part(part.doc, name, ctx);
+      data = save(part.doc);
     } else {
       const std::string now = SANSO_TRY(rebuild_binary_part(name, data, listed->second, ctx));
       if (now.empty()) continue;
@@ -275,7 +360,7 @@ Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, cons
     n = next;
   }
   if (!mimetype.empty()) writer.add("mimetype", mimetype, false);
-  writer.add("META-INF/manifest.xml", save(manifest));
+  writer.add("META-INF/manifest.xml", save(canonical_manifest.doc));
   for (auto& [name, data] : out_parts) writer.add(name, std::move(data));
   auto out = writer.finish();
   if (!out) return std::move(out).error();

@@ -245,13 +245,13 @@ void judge_simple_fields(pugi::xml_document& doc, const std::string& where, cons
 }
 
 // Worksheet functions that reach outside the workbook: a COM real-time-data server, a web
-// service, a DLL entry point.
-constexpr std::string_view kOutsideFunctions[] = {"RTD", "WEBSERVICE", "CALL", "REGISTER.ID", "REGISTER", "EXEC"};
+// service, a DLL entry point, a DDE server (LibreOffice Calc's DDE function).
+constexpr std::string_view kOutsideFunctions[] = {"RTD", "WEBSERVICE", "CALL", "REGISTER.ID", "REGISTER", "EXEC", "DDE"};
 
 bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; }
 
-// A formula that refers to another workbook ("[1]Sheet!A1"), a DDE server ("cmd|'…'!A0") or
-// calls a function that reaches outside (RTD, WEBSERVICE, CALL, REGISTER.ID).
+}  // namespace
+
 bool is_external_formula(std::string_view text) {
   for (std::size_t i = 0; i + 1 < text.size(); ++i) {
     if (text[i] == '[' && std::isdigit(static_cast<unsigned char>(text[i + 1]))) return true;
@@ -269,6 +269,8 @@ bool is_external_formula(std::string_view text) {
   }
   return false;
 }
+
+namespace {
 
 bool is_reference_attribute(std::string_view name) { return starts_with(name, "r:") || name == "o:relid"; }
 

@@ -27,4 +27,9 @@ Result<void> disarm_part(pugi::xml_document& doc, const KeptReferences& kept, co
 // Whether an external target is one a kept hyperlink may point at (http, https, mailto).
 bool is_safe_link_target(std::string_view target);
 
+// A formula that refers to another workbook ("[1]Sheet!A1"), a DDE server ("cmd|'…'!A0") or
+// calls a function that reaches outside (RTD, WEBSERVICE, CALL, REGISTER.ID, DDE). Also used for
+// ODF spreadsheet formulas (odf/odf.cc).
+bool is_external_formula(std::string_view text);
+
 }  // namespace sanso::cdr::internal::ooxml

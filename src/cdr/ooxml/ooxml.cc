@@ -48,18 +48,18 @@ constexpr PartSpec kPictures[] = {
     {"image/tiff", "", "tiff"}, {"image/x-emf", "", "emf"}, {"image/emf", "", "emf"},  {"image/x-wmf", "", "wmf"}, {"image/wmf", "", "wmf"},
 };
 
-// A relationship type we follow, where it may start, and what its target must be.
+// A relationship type we follow and what its target must be. Where it may start is in
+// allowed_from(): the part types that may hold it.
 struct RelRule {
   std::string_view type;
-  bool from_package_root;
   std::vector<PartSpec> targets;  // empty: pictures
 };
 
 const std::vector<RelRule>& rel_rules() {
   static const std::vector<RelRule> kRules = [&] {
     std::vector<RelRule> r;
-    auto add = [&](std::string_view type, bool root, std::vector<PartSpec> targets) { r.push_back({type, root, std::move(targets)}); };
-    add(kOfficeDocument, true,
+    auto add = [&](std::string_view type, std::vector<PartSpec> targets) { r.push_back({type, std::move(targets)}); };
+    add(kOfficeDocument,
         {{"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml", kW, "document"},
          {"application/vnd.ms-word.document.macroenabled.main+xml", kW, "document"},
          {"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml", kW, "document"},
@@ -76,14 +76,14 @@ const std::vector<RelRule>& rel_rules() {
          {"application/vnd.openxmlformats-officedocument.presentationml.template.main+xml", kP, "presentation"},
          {"application/vnd.ms-powerpoint.template.macroenabled.main+xml", kP, "presentation"},
          {"application/vnd.ms-powerpoint.addin.macroenabled.main+xml", kP, "presentation"}});
-    add("http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties", true,
+    add("http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties",
         {{"application/vnd.openxmlformats-package.core-properties+xml", "http://schemas.openxmlformats.org/package/2006/metadata/core-properties", "coreProperties"}});
-    add("http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties", true,
+    add("http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties",
         {{"application/vnd.openxmlformats-officedocument.extended-properties+xml", "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties", "Properties"}});
-    add("http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties", true,
+    add("http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties",
         {{"application/vnd.openxmlformats-officedocument.custom-properties+xml", "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties", "Properties"}});
-    add("http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail", true, {});
-    add("http://schemas.openxmlformats.org/officeDocument/2006/relationships/image", false, {});
+    add("http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail", {});
+    add("http://schemas.openxmlformats.org/officeDocument/2006/relationships/image", {});
     const std::string_view wml = "application/vnd.openxmlformats-officedocument.wordprocessingml.";
     const std::string_view sml = "application/vnd.openxmlformats-officedocument.spreadsheetml.";
     const std::string_view pml = "application/vnd.openxmlformats-officedocument.presentationml.";
@@ -92,58 +92,58 @@ const std::vector<RelRule>& rel_rules() {
     static std::deque<std::string> names;
     auto ct = [&](std::string_view stem, std::string_view rest) -> std::string_view { return names.emplace_back(std::string(stem) + std::string(rest)); };
     auto rel = [&](std::string_view suffix) -> std::string_view { return names.emplace_back(std::string(kRelTypes) + std::string(suffix)); };
-    add(rel("styles"), false, {{ct(wml, "styles+xml"), kW, "styles"}, {ct(sml, "styles+xml"), kX, "styleSheet"}});
-    add(rel("settings"), false, {{ct(wml, "settings+xml"), kW, "settings"}});
-    add(rel("webSettings"), false, {{ct(wml, "webSettings+xml"), kW, "webSettings"}});
-    add(rel("fontTable"), false, {{ct(wml, "fontTable+xml"), kW, "fonts"}});
-    add(rel("numbering"), false, {{ct(wml, "numbering+xml"), kW, "numbering"}});
-    add(rel("footnotes"), false, {{ct(wml, "footnotes+xml"), kW, "footnotes"}});
-    add(rel("endnotes"), false, {{ct(wml, "endnotes+xml"), kW, "endnotes"}});
-    add(rel("header"), false, {{ct(wml, "header+xml"), kW, "hdr"}});
-    add(rel("footer"), false, {{ct(wml, "footer+xml"), kW, "ftr"}});
-    add(rel("glossaryDocument"), false, {{ct(wml, "document.glossary+xml"), kW, "glossaryDocument"}});
-    add(rel("comments"), false, {{ct(wml, "comments+xml"), kW, "comments"}, {ct(sml, "comments+xml"), kX, "comments"}, {ct(pml, "comments+xml"), kP, "cmLst"}});
-    add("http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects", false, {{"application/vnd.ms-word.stylesWithEffects+xml", kW, "styles"}});
-    add("http://schemas.microsoft.com/office/2011/relationships/people", false, {{ct(wml, "people+xml"), "http://schemas.microsoft.com/office/word/2012/wordml", "people"}});
-    add("http://schemas.microsoft.com/office/2011/relationships/commentsExtended", false,
+    add(rel("styles"), {{ct(wml, "styles+xml"), kW, "styles"}, {ct(sml, "styles+xml"), kX, "styleSheet"}});
+    add(rel("settings"), {{ct(wml, "settings+xml"), kW, "settings"}});
+    add(rel("webSettings"), {{ct(wml, "webSettings+xml"), kW, "webSettings"}});
+    add(rel("fontTable"), {{ct(wml, "fontTable+xml"), kW, "fonts"}});
+    add(rel("numbering"), {{ct(wml, "numbering+xml"), kW, "numbering"}});
+    add(rel("footnotes"), {{ct(wml, "footnotes+xml"), kW, "footnotes"}});
+    add(rel("endnotes"), {{ct(wml, "endnotes+xml"), kW, "endnotes"}});
+    add(rel("header"), {{ct(wml, "header+xml"), kW, "hdr"}});
+    add(rel("footer"), {{ct(wml, "footer+xml"), kW, "ftr"}});
+    add(rel("glossaryDocument"), {{ct(wml, "document.glossary+xml"), kW, "glossaryDocument"}});
+    add(rel("comments"), {{ct(wml, "comments+xml"), kW, "comments"}, {ct(sml, "comments+xml"), kX, "comments"}, {ct(pml, "comments+xml"), kP, "cmLst"}});
+    add("http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects", {{"application/vnd.ms-word.stylesWithEffects+xml", kW, "styles"}});
+    add("http://schemas.microsoft.com/office/2011/relationships/people", {{ct(wml, "people+xml"), "http://schemas.microsoft.com/office/word/2012/wordml", "people"}});
+    add("http://schemas.microsoft.com/office/2011/relationships/commentsExtended",
         {{ct(wml, "commentsExtended+xml"), "http://schemas.microsoft.com/office/word/2012/wordml", "commentsEx"}});
-    add("http://schemas.microsoft.com/office/2016/09/relationships/commentsIds", false,
+    add("http://schemas.microsoft.com/office/2016/09/relationships/commentsIds",
         {{ct(wml, "commentsIds+xml"), "http://schemas.microsoft.com/office/word/2016/wordml/cid", "commentsIds"}});
-    add(rel("theme"), false, {{"application/vnd.openxmlformats-officedocument.theme+xml", kA, "theme"}});
-    add(rel("themeOverride"), false, {{"application/vnd.openxmlformats-officedocument.themeOverride+xml", kA, "themeOverride"}});
-    add(rel("worksheet"), false, {{ct(sml, "worksheet+xml"), kX, "worksheet"}});
-    add(rel("chartsheet"), false, {{ct(sml, "chartsheet+xml"), kX, "chartsheet"}});
-    add(rel("sharedStrings"), false, {{ct(sml, "sharedStrings+xml"), kX, "sst"}});
-    add(rel("calcChain"), false, {{ct(sml, "calcChain+xml"), kX, "calcChain"}});
-    add(rel("table"), false, {{ct(sml, "table+xml"), kX, "table"}});
-    add(rel("pivotTable"), false, {{ct(sml, "pivotTable+xml"), kX, "pivotTableDefinition"}});
-    add(rel("pivotCacheDefinition"), false, {{ct(sml, "pivotCacheDefinition+xml"), kX, "pivotCacheDefinition"}});
-    add(rel("pivotCacheRecords"), false, {{ct(sml, "pivotCacheRecords+xml"), kX, "pivotCacheRecords"}});
-    add(rel("drawing"), false, {{"application/vnd.openxmlformats-officedocument.drawing+xml", "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing", "wsDr"}});
-    add(rel("vmlDrawing"), false, {{"application/vnd.openxmlformats-officedocument.vmlDrawing", "", "xml"}});
-    add(rel("chart"), false, {{ct(dml, "chart+xml"), kChart, "chartSpace"}});
-    add(rel("chartUserShapes"), false, {{ct(dml, "chartshapes+xml"), kChart, "userShapes"}});
-    add("http://schemas.microsoft.com/office/2011/relationships/chartStyle", false,
+    add(rel("theme"), {{"application/vnd.openxmlformats-officedocument.theme+xml", kA, "theme"}});
+    add(rel("themeOverride"), {{"application/vnd.openxmlformats-officedocument.themeOverride+xml", kA, "themeOverride"}});
+    add(rel("worksheet"), {{ct(sml, "worksheet+xml"), kX, "worksheet"}});
+    add(rel("chartsheet"), {{ct(sml, "chartsheet+xml"), kX, "chartsheet"}});
+    add(rel("sharedStrings"), {{ct(sml, "sharedStrings+xml"), kX, "sst"}});
+    add(rel("calcChain"), {{ct(sml, "calcChain+xml"), kX, "calcChain"}});
+    add(rel("table"), {{ct(sml, "table+xml"), kX, "table"}});
+    add(rel("pivotTable"), {{ct(sml, "pivotTable+xml"), kX, "pivotTableDefinition"}});
+    add(rel("pivotCacheDefinition"), {{ct(sml, "pivotCacheDefinition+xml"), kX, "pivotCacheDefinition"}});
+    add(rel("pivotCacheRecords"), {{ct(sml, "pivotCacheRecords+xml"), kX, "pivotCacheRecords"}});
+    add(rel("drawing"), {{"application/vnd.openxmlformats-officedocument.drawing+xml", "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing", "wsDr"}});
+    add(rel("vmlDrawing"), {{"application/vnd.openxmlformats-officedocument.vmlDrawing", "", "xml"}});
+    add(rel("chart"), {{ct(dml, "chart+xml"), kChart, "chartSpace"}});
+    add(rel("chartUserShapes"), {{ct(dml, "chartshapes+xml"), kChart, "userShapes"}});
+    add("http://schemas.microsoft.com/office/2011/relationships/chartStyle",
         {{"application/vnd.ms-office.chartstyle+xml", "http://schemas.microsoft.com/office/drawing/2012/chartStyle", "chartStyle"}});
-    add("http://schemas.microsoft.com/office/2011/relationships/chartColorStyle", false,
+    add("http://schemas.microsoft.com/office/2011/relationships/chartColorStyle",
         {{"application/vnd.ms-office.chartcolorstyle+xml", "http://schemas.microsoft.com/office/drawing/2012/chartStyle", "colorStyle"}});
-    add(rel("diagramData"), false, {{ct(dml, "diagramData+xml"), kDiagram, "dataModel"}});
-    add(rel("diagramLayout"), false, {{ct(dml, "diagramLayout+xml"), kDiagram, "layoutDef"}});
-    add(rel("diagramQuickStyle"), false, {{ct(dml, "diagramStyle+xml"), kDiagram, "styleDef"}});
-    add(rel("diagramColors"), false, {{ct(dml, "diagramColors+xml"), kDiagram, "colorsDef"}});
-    add("http://schemas.microsoft.com/office/2007/relationships/diagramDrawing", false,
+    add(rel("diagramData"), {{ct(dml, "diagramData+xml"), kDiagram, "dataModel"}});
+    add(rel("diagramLayout"), {{ct(dml, "diagramLayout+xml"), kDiagram, "layoutDef"}});
+    add(rel("diagramQuickStyle"), {{ct(dml, "diagramStyle+xml"), kDiagram, "styleDef"}});
+    add(rel("diagramColors"), {{ct(dml, "diagramColors+xml"), kDiagram, "colorsDef"}});
+    add("http://schemas.microsoft.com/office/2007/relationships/diagramDrawing",
         {{"application/vnd.ms-office.drawingml.diagramDrawing+xml", "http://schemas.microsoft.com/office/drawing/2008/diagram", "drawing"}});
-    add(rel("slide"), false, {{ct(pml, "slide+xml"), kP, "sld"}});
-    add(rel("slideLayout"), false, {{ct(pml, "slideLayout+xml"), kP, "sldLayout"}});
-    add(rel("slideMaster"), false, {{ct(pml, "slideMaster+xml"), kP, "sldMaster"}});
-    add(rel("notesSlide"), false, {{ct(pml, "notesSlide+xml"), kP, "notes"}});
-    add(rel("notesMaster"), false, {{ct(pml, "notesMaster+xml"), kP, "notesMaster"}});
-    add(rel("handoutMaster"), false, {{ct(pml, "handoutMaster+xml"), kP, "handoutMaster"}});
-    add(rel("presProps"), false, {{ct(pml, "presProps+xml"), kP, "presentationPr"}});
-    add(rel("viewProps"), false, {{ct(pml, "viewProps+xml"), kP, "viewPr"}});
-    add(rel("tableStyles"), false, {{ct(pml, "tableStyles+xml"), kA, "tblStyleLst"}});
-    add(rel("tags"), false, {{ct(pml, "tags+xml"), kP, "tagLst"}});
-    add(rel("commentAuthors"), false, {{ct(pml, "commentAuthors+xml"), kP, "cmAuthorLst"}});
+    add(rel("slide"), {{ct(pml, "slide+xml"), kP, "sld"}});
+    add(rel("slideLayout"), {{ct(pml, "slideLayout+xml"), kP, "sldLayout"}});
+    add(rel("slideMaster"), {{ct(pml, "slideMaster+xml"), kP, "sldMaster"}});
+    add(rel("notesSlide"), {{ct(pml, "notesSlide+xml"), kP, "notes"}});
+    add(rel("notesMaster"), {{ct(pml, "notesMaster+xml"), kP, "notesMaster"}});
+    add(rel("handoutMaster"), {{ct(pml, "handoutMaster+xml"), kP, "handoutMaster"}});
+    add(rel("presProps"), {{ct(pml, "presProps+xml"), kP, "presentationPr"}});
+    add(rel("viewProps"), {{ct(pml, "viewProps+xml"), kP, "viewPr"}});
+    add(rel("tableStyles"), {{ct(pml, "tableStyles+xml"), kA, "tblStyleLst"}});
+    add(rel("tags"), {{ct(pml, "tags+xml"), kP, "tagLst"}});
+    add(rel("commentAuthors"), {{ct(pml, "commentAuthors+xml"), kP, "cmAuthorLst"}});
     return r;
   }();
   return kRules;
@@ -154,6 +154,106 @@ const RelRule* rule_for(std::string_view type) {
     if (r.type == type) return &r;
   }
   return nullptr;
+}
+
+// Which relationship types a part of each type may hold (ECMA-376 Part 1, each part's "Source
+// Relationship"; Microsoft's extensions as Office writes them). A type allowed somewhere is not
+// allowed everywhere: a header reaching a VML drawing or a worksheet, a settings part reaching a
+// header, a picture with relationships of its own — none is what a reader expects there, so none
+// is followed. Sources are named by their root element ({namespace, local name}); the package
+// root is {"", ""} and legacy VML (no namespace) is {"", "xml"}.
+struct SourceRule {
+  std::string_view ns, local;
+  std::vector<std::string_view> types;  // a suffix of kRelTypes, or a whole type URI
+};
+
+const std::vector<SourceRule>& source_rules() {
+  static const std::vector<SourceRule> kRules = [] {
+    constexpr std::string_view kDsp = "http://schemas.microsoft.com/office/drawing/2008/diagram";
+    constexpr std::string_view kW12 = "http://schemas.microsoft.com/office/word/2012/wordml";
+    constexpr std::string_view kCid = "http://schemas.microsoft.com/office/word/2016/wordml/cid";
+    constexpr std::string_view kXdr = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing";
+    constexpr std::string_view kChartStyle = "http://schemas.microsoft.com/office/drawing/2012/chartStyle";
+    const std::string_view diagram_drawing = "http://schemas.microsoft.com/office/2007/relationships/diagramDrawing";
+    // What any part showing drawings may reach: pictures, charts, SmartArt and web links.
+    const std::vector<std::string_view> drawings = {"image", "chart", "diagramData", "diagramLayout", "diagramQuickStyle", "diagramColors", diagram_drawing, "hyperlink"};
+    auto with = [&](std::vector<std::string_view> more) {
+      more.insert(more.end(), drawings.begin(), drawings.end());
+      return more;
+    };
+    const std::vector<std::string_view> word_main = {"styles", "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects", "settings", "webSettings",
+                                                     "fontTable", "numbering", "footnotes", "endnotes", "header", "footer", "comments",
+                                                     "http://schemas.microsoft.com/office/2011/relationships/people",
+                                                     "http://schemas.microsoft.com/office/2011/relationships/commentsExtended",
+                                                     "http://schemas.microsoft.com/office/2016/09/relationships/commentsIds", "theme"};
+    std::vector<std::string_view> document = with(word_main);
+    document.push_back("glossaryDocument");
+    return std::vector<SourceRule>{
+        {"", "",
+         {kOfficeDocument, "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties", "extended-properties", "custom-properties",
+          "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"}},
+        // WordprocessingML
+        {kW, "document", document},
+        {kW, "glossaryDocument", with(word_main)},
+        {kW, "hdr", drawings},
+        {kW, "ftr", drawings},
+        {kW, "footnotes", drawings},
+        {kW, "endnotes", drawings},
+        {kW, "comments", drawings},
+        {kW, "numbering", {"image"}},  // picture bullets
+        {kW, "styles", {}},
+        {kW, "settings", {}},
+        {kW, "webSettings", {}},
+        {kW, "fonts", {}},
+        {kW12, "people", {}},
+        {kW12, "commentsEx", {}},
+        {kCid, "commentsIds", {}},
+        // SpreadsheetML
+        {kX, "workbook", {"worksheet", "chartsheet", "styles", "sharedStrings", "calcChain", "theme", "pivotCacheDefinition"}},
+        {kX, "worksheet", {"drawing", "vmlDrawing", "comments", "table", "pivotTable", "image", "hyperlink"}},
+        {kX, "chartsheet", {"drawing", "vmlDrawing"}},
+        {kX, "pivotTableDefinition", {"pivotCacheDefinition"}},
+        {kX, "pivotCacheDefinition", {"pivotCacheRecords"}},
+        {kXdr, "wsDr", drawings},
+        {"", "xml", {"image", "hyperlink"}},  // legacy VML: comment boxes, header pictures
+        // DrawingML parts
+        {kA, "theme", {"image"}},
+        {kA, "themeOverride", {"image"}},
+        {kChart, "chartSpace",
+         {"chartUserShapes", "http://schemas.microsoft.com/office/2011/relationships/chartStyle", "http://schemas.microsoft.com/office/2011/relationships/chartColorStyle",
+          "themeOverride", "image"}},
+        {kChart, "userShapes", {"image", "hyperlink"}},
+        {kChartStyle, "chartStyle", {}},
+        {kChartStyle, "colorStyle", {}},
+        {kDiagram, "dataModel", {"image", "hyperlink"}},
+        {kDiagram, "layoutDef", {"image"}},
+        {kDsp, "drawing", {"image", "hyperlink"}},
+        // PresentationML
+        {kP, "presentation",
+         {"slide", "slideMaster", "notesMaster", "handoutMaster", "presProps", "viewProps", "tableStyles", "theme", "commentAuthors", "tags"}},
+        {kP, "sld", with({"slideLayout", "notesSlide", "comments", "tags", "vmlDrawing", "slide"})},
+        {kP, "sldLayout", with({"slideMaster", "tags", "vmlDrawing"})},
+        {kP, "sldMaster", with({"slideLayout", "theme", "tags", "vmlDrawing"})},
+        {kP, "notes", with({"notesMaster", "slide"})},
+        {kP, "notesMaster", with({"theme", "tags"})},
+        {kP, "handoutMaster", with({"theme", "tags"})},
+    };
+  }();
+  return kRules;
+}
+
+// Whether a part reached as `source` (nullptr: the package root) may hold a relationship of `type`.
+bool allowed_from(const PartSpec* source, std::string_view type) {
+  const std::string_view ns = source == nullptr ? "" : source->root_ns;
+  const std::string_view local = source == nullptr ? "" : source->root_local;
+  for (const auto& s : source_rules()) {
+    if (s.ns != ns || s.local != local) continue;
+    for (std::string_view t : s.types) {
+      if (t == type || (t.find(':') == std::string_view::npos && type.size() == kRelTypes.size() + t.size() && starts_with(type, kRelTypes) && ends_with(type, t))) return true;
+    }
+    return false;
+  }
+  return false;  // a part type not listed holds no relationships we follow
 }
 
 // The finding for a relationship type we do not follow.
@@ -233,17 +333,51 @@ std::string bad_part_name(std::string_view name) {
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
-  for (std::size_t i = 0; i + 2 < name.size(); ++i) {
+  for (std::size_t i = 0; i < name.size(); ++i) {
     if (name[i] != '%') continue;
-    if (!is_hex(name[i + 1]) || !is_hex(name[i + 2])) return "a bad percent escape";
+    if (i + 2 >= name.size() || !is_hex(name[i + 1]) || !is_hex(name[i + 2])) return "a bad percent escape";
     const auto c = static_cast<unsigned char>(hex_value(name[i + 1]) * 16 + hex_value(name[i + 2]));
-    if (c == '/' || c == '\\' || is_unreserved(c)) return "a percent escape of '/', '\\' or an unreserved character";
+    // An escaped '%' would make the name mean something else when decoded twice.
+    if (c == '/' || c == '\\' || c == '%' || c == 0 || is_unreserved(c)) return "a percent escape of '/', '\\', '%', NUL or an unreserved character";
   }
   return "";
 }
 
-// Part names compare case-insensitively (ASCII, as Office does).
-std::string part_key(std::string_view name) { return ascii_lower(name); }
+// A valid part name (bad_part_name() found nothing) with its percent escapes decoded: OPC names
+// a part by the URI, so "xl/%E3%81%82.xml" and "xl/あ.xml" are the same part and must meet
+// the same content-type entry and the same checks.
+std::string decoded_part_name(std::string_view name) {
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '%' && i + 2 < name.size()) {
+      out.push_back(static_cast<char>(hex_value(name[i + 1]) * 16 + hex_value(name[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(name[i]);
+    }
+  }
+  return out;
+}
+
+// A decoded part name as a key: part names compare case-insensitively (ASCII, as OPC does).
+std::string part_key(std::string_view decoded_name) { return ascii_lower(decoded_name); }
+
+// A decoded part name written as a URI (relationship targets, content-type overrides): spaces,
+// '%', non-ASCII bytes (UTF-8 names) and characters a URI may not hold are percent-encoded.
+std::string uri_encoded(std::string_view path) {
+  std::string encoded;
+  for (unsigned char c : path) {
+    if (c <= 0x20 || c >= 0x7F || c == '%' || c == '"' || c == '<' || c == '>' || c == '`' || c == '{' || c == '}' || c == '|' || c == '^') {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      encoded += '%';
+      encoded += kHex[c >> 4];
+      encoded += kHex[c & 0xF];
+    } else {
+      encoded += static_cast<char>(c);
+    }
+  }
+  return encoded;
+}
 
 std::string folder_of(std::string_view part) {
   auto slash = part.rfind('/');
@@ -267,7 +401,7 @@ std::string resolve_target(std::string_view source_folder, std::string_view targ
     if (target[i] == '%') {
       if (i + 2 >= target.size() || !is_hex(target[i + 1]) || !is_hex(target[i + 2])) return "";
       const char c = static_cast<char>(hex_value(target[i + 1]) * 16 + hex_value(target[i + 2]));
-      if (c == '/' || c == '\\' || c == '\0') return "";
+      if (c == '/' || c == '\\' || c == '\0' || c == '%') return "";
       decoded.push_back(c);
       i += 2;
     } else {
@@ -305,19 +439,7 @@ std::string relative_target(std::string_view from_folder, std::string_view to) {
   std::string out;
   for (std::size_t i = common; i < from.size(); ++i) out += "../";
   for (std::size_t i = common; i < dest.size(); ++i) out += dest[i] + (i + 1 < dest.size() ? "/" : "");
-  // A target is a URI: spaces, '%' and non-ASCII bytes (UTF-8 names) are percent-encoded.
-  std::string encoded;
-  for (unsigned char c : out) {
-    if (c <= 0x20 || c >= 0x7F || c == '%' || c == '"' || c == '<' || c == '>' || c == '`' || c == '{' || c == '}' || c == '|' || c == '^') {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      encoded += '%';
-      encoded += kHex[c >> 4];
-      encoded += kHex[c & 0xF];
-    } else {
-      encoded += static_cast<char>(c);
-    }
-  }
-  return encoded;
+  return uri_encoded(out);
 }
 
 std::uint32_t le32(std::string_view b, std::size_t at) {
@@ -381,11 +503,12 @@ class PackageRebuild {
       if (std::string why = bad_part_name(e.name); !why.empty()) return malformed(e.name, "the member name is not a valid part name: " + why);
       auto bytes_or = zip.read(e, ctx_);
       if (!bytes_or) return std::move(bytes_or).error();
-      std::string key = part_key(e.name);
-      if (parts_.count(key)) return malformed(e.name, "two parts share this name when case is ignored (an ambiguous package)");
+      const std::string name = decoded_part_name(e.name);
+      std::string key = part_key(name);
+      if (parts_.count(key)) return malformed(e.name, "two parts share this name when case and percent-encoding are ignored (an ambiguous package)");
       order_.push_back(key);
       Part& p = parts_[key];
-      p.name = e.name;
+      p.name = name;
       p.bytes = std::move(bytes_or).value();
     }
     return ok();
@@ -412,7 +535,7 @@ class PackageRebuild {
         if (part.empty() || part.front() != '/') return malformed(it->second.name, "an Override names '" + part + "', not an absolute part name");
         if (std::string why = bad_part_name(part.substr(1)); !why.empty()) return malformed(it->second.name, "an Override names '" + part + "': " + why);
         std::string type = n.attribute("ContentType").value();
-        if (auto [o, fresh] = overrides_.emplace(part_key(part.substr(1)), type); !fresh && ascii_lower(o->second) != ascii_lower(type)) {
+        if (auto [o, fresh] = overrides_.emplace(part_key(decoded_part_name(part.substr(1))), type); !fresh && ascii_lower(o->second) != ascii_lower(type)) {
           return malformed(it->second.name, "two Override entries give " + part + " different content types");
         }
       }
@@ -490,7 +613,14 @@ class PackageRebuild {
     const RelRule* rule = rule_for(r.type);
     r.part = part_key(resolve_target(folder_of(source.empty() ? "" : parts_[source].name), r.target));
     auto target = r.part.empty() ? parts_.end() : parts_.find(r.part);
-    if (rule == nullptr || rule->from_package_root != source.empty()) {
+    const bool placed = rule != nullptr && allowed_from(source.empty() ? nullptr : parts_[source].spec, r.type);
+    if (!placed) {
+      // A type we follow elsewhere but not from this kind of part: the relationship goes; its
+      // target stays only if an allowed relationship reaches it too (else it is an orphan).
+      if (rule != nullptr) {
+        ctx_.add("misplaced_relationship", at, "removed");
+        return false;
+      }
       if (target != parts_.end() && !target->second.accounted) {
         target->second.accounted = true;
         ctx_.add(kind_of_relationship(r.type), target->second.name, "removed");
@@ -602,7 +732,11 @@ class PackageRebuild {
       // A relationship part of a part that was itself dropped or never reached goes with it.
       if (auto pos = key.rfind("_rels/"); pos != std::string::npos && ends_with(key, ".rels")) {
         std::string source = key.substr(0, pos) + key.substr(pos + 6, key.size() - pos - 6 - 5);
-        if (parts_.count(source)) continue;  // goes with its source part, kept or reported
+        if (auto src = parts_.find(source); src != parts_.end()) {
+          // A picture has no relationships: a relationship part beside a kept one is reported.
+          if (src->second.spec != nullptr && !src->second.dropped && !is_xml(*src->second.spec)) ctx_.add("misplaced_relationship", p.name, "removed");
+          continue;  // otherwise it goes with its source part, kept or reported
+        }
       }
       ctx_.add("orphan_part", p.name, "removed");
     }
@@ -647,7 +781,7 @@ class PackageRebuild {
       Part& p = parts_[key];
       if (p.spec == nullptr || p.dropped) continue;
       pugi::xml_node o = root.append_child("Override");
-      o.append_attribute("PartName").set_value(("/" + p.name).c_str());
+      o.append_attribute("PartName").set_value(("/" + uri_encoded(p.name)).c_str());
       o.append_attribute("ContentType").set_value(p.out_content_type.c_str());
       members.emplace_back(p.name, std::move(p.out_bytes));
       if (!p.rels.empty()) members.emplace_back(rels_part_of(p.name), write_relationships(p.name, p.rels));

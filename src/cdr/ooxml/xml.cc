@@ -1,5 +1,7 @@
 #include "cdr/ooxml/xml.h"
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <optional>
 #include <set>
@@ -8,11 +10,6 @@
 
 namespace sanso::cdr::internal::ooxml {
 namespace {
-
-struct KnownNamespace {
-  std::string_view uri;
-  const char* prefix;
-};
 
 // The namespaces of ECMA-376 (transitional) and the Microsoft extensions Office writes in
 // ordinary documents. Anything else — the Word VBA/keymap namespace (wne), add-in and vendor
@@ -111,7 +108,7 @@ std::vector<std::string> words(std::string_view s) {
 
 class Canonicaliser {
  public:
-  Canonicaliser(const std::string& where, const Context& ctx) : where_(where), ctx_(ctx) {}
+  Canonicaliser(const std::string& where, const Context& ctx, const Dialect& dialect) : where_(where), ctx_(ctx), dialect_(dialect) {}
 
   Result<void> run(const pugi::xml_document& in, XmlPart& out, bool allow_unqualified_root) {
     pugi::xml_node root = in.document_element();
@@ -127,7 +124,7 @@ class Canonicaliser {
     out.root_local = std::string(split_qname(root.name()).second);
     // Declarations for every namespace the part uses, on its root, before its own attributes.
     for (auto it = used_.rbegin(); it != used_.rend(); ++it) {
-      const char* prefix = canonical_prefix(*it);
+      const char* prefix = prefix_of(*it);
       std::string attr = *prefix == '\0' ? "xmlns" : "xmlns:" + std::string(prefix);
       written.prepend_attribute(attr.c_str()).set_value(it->c_str());
     }
@@ -136,6 +133,15 @@ class Canonicaliser {
   }
 
  private:
+  // The prefix `uri` is written with, or nullptr when this dialect does not keep it;
+  // `as_name`: for an element or attribute name (not a value).
+  const char* prefix_of(std::string_view uri, bool as_name = false) const {
+    for (const auto& k : dialect_.known) {
+      if (k.uri == uri) return as_name && !k.names ? nullptr : k.prefix;
+    }
+    return nullptr;
+  }
+
   struct Binding {
     std::string prefix, uri;
   };
@@ -169,7 +175,7 @@ class Canonicaliser {
 
   // The canonical form of a prefixed name, or "" when its namespace is not kept.
   std::string canonical(std::string_view uri, std::string_view local) {
-    const char* prefix = canonical_prefix(uri);
+    const char* prefix = prefix_of(uri, true);
     if (prefix == nullptr) return "";
     // Without a prefix, the default namespace: only one namespace per part may be written so,
     // and a part with an unqualified root has none.
@@ -186,7 +192,7 @@ class Canonicaliser {
     *all_known = true;
     for (const auto& p : words(value)) {
       auto uri = resolve(p);
-      const char* prefix = uri ? canonical_prefix(*uri) : nullptr;
+      const char* prefix = uri ? prefix_of(*uri) : nullptr;
       if (prefix == nullptr || *prefix == '\0') {
         *all_known = false;
         continue;
@@ -209,13 +215,13 @@ class Canonicaliser {
       unqualified_root_ = true;
       root_ns_.clear();
       result = contents(in, parent_out.append_child(std::string(local).c_str()), depth);
-    } else if (uri == kNsMarkupCompatibility) {
+    } else if (uri == kNsMarkupCompatibility && dialect_.markup_compatibility) {
       if (local == "AlternateContent" && !is_root) result = alternate_content(in, parent_out, depth);
       else dropped_ = true;
     } else if (std::string name = canonical(uri, local); !name.empty()) {
       if (is_root) root_ns_ = std::string(uri);
       pugi::xml_node out = parent_out.append_child(name.c_str());
-      attributes(in, out, uri == kNsWordMain);
+      attributes(in, out, !dialect_.qualified_attributes_only.empty() && uri == dialect_.qualified_attributes_only);
       result = contents(in, out, depth);
     } else {
       dropped_ = true;
@@ -280,7 +286,7 @@ class Canonicaliser {
         out.append_attribute(("xml:" + std::string(local)).c_str()).set_value(a.value());
         continue;
       }
-      if (*uri == kNsMarkupCompatibility) {
+      if (*uri == kNsMarkupCompatibility && dialect_.markup_compatibility) {
         // Only Ignorable is kept (naming known namespaces): content needing the others
         // (ProcessContent, MustUnderstand) is in namespaces we have dropped.
         if (local == "Ignorable") {
@@ -293,7 +299,7 @@ class Canonicaliser {
         }
         continue;
       }
-      const char* attr_prefix = canonical_prefix(*uri);
+      const char* attr_prefix = prefix_of(*uri, true);
       if (attr_prefix == nullptr || *attr_prefix == '\0') {
         dropped_ = true;  // unknown, or a namespace written as the default one: no prefix to qualify with
         continue;
@@ -301,17 +307,27 @@ class Canonicaliser {
       used_.insert(std::string(*uri));
       const std::string qualified = std::string(attr_prefix) + ":" + std::string(local);
       std::string value = a.value();
-      if (*uri == kNsXsi && local == "type") value = qname_value(value);
+      if ((*uri == kNsXsi && local == "type") || is_qname_valued(*uri, local)) value = qname_value(value);
       out.append_attribute(qualified.c_str()).set_value(value.c_str());
     }
+  }
+
+  bool is_qname_valued(std::string_view uri, std::string_view local) const {
+    for (const auto& [ns, name] : dialect_.qname_valued) {
+      if (ns == uri && name == local) return true;
+    }
+    return false;
   }
 
   // xsi:type="dcterms:W3CDTF" names a type by prefix: the prefix follows the rename.
   std::string qname_value(const std::string& value) {
     auto [prefix, local] = split_qname(value);
-    if (prefix.empty()) return value;
+    // Only an NCName before the colon is a prefix: "=SUM([.A1:.B2])" has none.
+    const bool ncname = !prefix.empty() && !std::isdigit(static_cast<unsigned char>(prefix[0])) && prefix[0] != '-' && prefix[0] != '.' &&
+                        std::all_of(prefix.begin(), prefix.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; });
+    if (!ncname) return value;
     auto uri = resolve(prefix);
-    const char* canonical_p = uri ? canonical_prefix(*uri) : nullptr;
+    const char* canonical_p = uri ? prefix_of(*uri) : nullptr;
     if (canonical_p == nullptr || *canonical_p == '\0') return std::string(local);
     used_.insert(std::string(*uri));
     return std::string(canonical_p) + ":" + std::string(local);
@@ -331,6 +347,7 @@ class Canonicaliser {
 
   const std::string& where_;
   const Context& ctx_;
+  const Dialect& dialect_;
   std::vector<Binding> scope_;
   std::set<std::string> used_;
   std::string default_ns_;
@@ -349,13 +366,22 @@ const char* canonical_prefix(std::string_view uri) {
   return nullptr;
 }
 
+const Dialect& ooxml_dialect() {
+  static const Dialect kOoxml{kKnown, true, kNsWordMain, {}};
+  return kOoxml;
+}
+
 Result<void> read_part(std::string_view bytes, const std::string& where, const Context& ctx, XmlPart& out, bool allow_unqualified_root) {
+  return read_part(bytes, where, ctx, out, ooxml_dialect(), allow_unqualified_root);
+}
+
+Result<void> read_part(std::string_view bytes, const std::string& where, const Context& ctx, XmlPart& out, const Dialect& dialect, bool allow_unqualified_root) {
   pugi::xml_document in;
   // Whitespace-only text is content in OOXML (<w:t xml:space="preserve"> </w:t>). Entities other
   // than the five predefined ones are never expanded by pugixml: a DTD cannot define any.
   pugi::xml_parse_result r = in.load_buffer(bytes.data(), bytes.size(), pugi::parse_default | pugi::parse_ws_pcdata | pugi::parse_doctype);
   if (!r) return blocked("malformed", ctx.prefix + where, std::string("the XML is not well-formed: ") + r.description() + " at byte " + std::to_string(r.offset));
-  Canonicaliser c(where, ctx);
+  Canonicaliser c(where, ctx, dialect);
   return c.run(in, out, allow_unqualified_root);
 }
 
