@@ -229,10 +229,37 @@ struct Rule {
   std::size_t order = 0;
 };
 
-// Media a mail client shows on screen: anything but a query for print only.
-bool applies_on_screen(std::string_view prelude) {
-  std::string p = ascii_lower(std::string(prelude));
-  return !(p.find("print") != std::string::npos && p.find("screen") == std::string::npos && p.find("all") == std::string::npos);
+std::optional<double> parse_length(std::string_view v, double em, std::optional<double> percent_of = std::nullopt);
+
+// Whether a media query list applies to the reader this text stands for: a desktop mail client
+// on screen, 1024 px wide, in light mode. Print-only and dark-mode rules do not apply (a
+// dark-mode rule applied alone would make dark text on a light page look hidden); width queries
+// are evaluated; a feature not known here applies.
+bool media_applies(std::string_view list) {
+  constexpr double kViewportPx = 1024;
+  std::string all = ascii_lower(std::string(list));
+  std::size_t start = 0;
+  while (start <= all.size()) {
+    std::size_t comma = all.find(',', start);
+    std::string q = all.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? all.size() + 1 : comma + 1;
+    bool applies = true;
+    if (q.find("print") != std::string::npos || q.find("speech") != std::string::npos) applies = false;
+    if (q.find("prefers-color-scheme") != std::string::npos && q.find("dark") != std::string::npos) applies = false;
+    for (const auto& [feature, is_max] : {std::pair<std::string_view, bool>{"max-width", true}, {"min-width", false},
+                                          {"max-device-width", true}, {"min-device-width", false}}) {
+      for (auto at = q.find(feature); at != std::string::npos; at = q.find(feature, at + 1)) {
+        if (at > 0 && (q[at - 1] == '-' || std::isalpha(static_cast<unsigned char>(q[at - 1])))) continue;  // max-device-width ≠ device-width
+        auto colon = q.find(':', at);
+        if (colon == std::string::npos) continue;
+        auto px = parse_length(q.substr(colon + 1, q.find(')', colon) - colon - 1), 16);
+        if (px && (is_max ? kViewportPx > *px : kViewportPx < *px)) applies = false;
+      }
+    }
+    if (q.find("not ") != std::string::npos) applies = !applies;
+    if (applies) return true;
+  }
+  return false;
 }
 
 void parse_sheet(std::string_view css, std::vector<Rule>& rules, int nesting = 0) {
@@ -261,7 +288,7 @@ void parse_sheet(std::string_view css, std::vector<Rule>& rules, int nesting = 0
     while (p.starts_with("<!--") || p.starts_with("-->")) p = trim_view(p.substr(p.starts_with("<!--") ? 4 : 3));
     if (p.starts_with('@')) {
       std::string at = ascii_lower(std::string(p.substr(0, p.find_first_of(" \t\r\n({"))));
-      if ((at == "@media" && applies_on_screen(p.substr(6))) || at == "@supports" || at == "@document") {
+      if ((at == "@media" && media_applies(p.substr(6))) || at == "@supports" || at == "@document") {
         if (nesting < 8) parse_sheet(block, rules, nesting + 1);
       }
       continue;
@@ -490,7 +517,7 @@ double contrast(const Rgba& a, const Rgba& b) {
 
 // A length in CSS px; `em` is the font size em and % refer to (nullopt: a percentage of an
 // unknown size, auto, calc(), …). Unitless numbers are px, as quirks mode reads them.
-std::optional<double> parse_length(std::string_view v, double em, std::optional<double> percent_of = std::nullopt) {
+std::optional<double> parse_length(std::string_view v, double em, std::optional<double> percent_of) {
   v = trim_view(v);
   std::string s(v);
   const char* p = s.c_str();
@@ -618,7 +645,7 @@ struct HtmlStyle::Impl {
       stack.insert(stack.end(), kids.rbegin(), kids.rend());
     }
     for (const xmlNode* s : order) {
-      if (has_attr(s, "media") && !applies_on_screen(attr(s, "media"))) continue;
+      if (has_attr(s, "media") && !media_applies(attr(s, "media"))) continue;
       xmlChar* text = xmlNodeGetContent(s);
       if (text == nullptr) continue;
       parse_sheet(reinterpret_cast<const char*>(text), rules);
@@ -755,9 +782,9 @@ struct HtmlStyle::Impl {
     }
     if (c.opacity < kInvisibleOpacity && c.removed.empty()) c.removed = "opacity:0";
     if (std::string v = get("font-size"); !v.empty()) {
-      if (auto px = parse_font_size(v, parent.font_px)) c.font_px = std::max(0.0, *px);
+      if (auto px = parse_font_size(v, parent.font_px); px && *px >= 0) c.font_px = *px;  // negative: invalid, ignored
     } else if (std::string f = get("font"); !f.empty()) {
-      if (auto px = font_shorthand_size(f, parent.font_px)) c.font_px = std::max(0.0, *px);
+      if (auto px = font_shorthand_size(f, parent.font_px); px && *px >= 0) c.font_px = *px;
     }
     if (std::string v = get("color"); !v.empty() && v != "inherit" && v != "currentcolor") {
       if (auto colour = parse_colour(v, presentational(values, "color"))) {

@@ -2,7 +2,8 @@
 // reader can see an element's text. A phishing lure hides text the filter reads but the reader
 // does not (or shows text the filter drops), so the converter must see what a mail client shows.
 //
-// Read: every <style> block (rules inside @media and @supports too, but not print-only media),
+// Read: every <style> block (rules inside @media and @supports too; media are evaluated for a
+// 1024 px wide screen in light mode: print-only, dark-mode and narrow-screen rules do not apply),
 // selectors of type, .class, #id, * and their compounds with the combinators ' ', '>', '+' and
 // '~' (a selector with attribute or pseudo-class parts is not evaluated), inline style attributes,
 // the presentational attributes (bgcolor, background, <font color/size>, <body text>, hidden).
