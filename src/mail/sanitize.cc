@@ -836,6 +836,10 @@ kainjow::mustache::mustache text_template(const std::string& text) {
   return t;
 }
 
+bool any_part_flagged(const SanitizePlan& plan, const char* flag) {
+  return std::any_of(plan.parts.begin(), plan.parts.end(), [&](const PartReport& p) { return std::find(p.flags.begin(), p.flags.end(), flag) != p.flags.end(); });
+}
+
 std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& options, std::string_view quarantine_id,
                              const std::string& contact) {
   using kainjow::mustache::data;
@@ -865,6 +869,8 @@ std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& op
     ++removed_count;
   }
   d.set("html_converted", html ? data::type::bool_true : data::type::bool_false);
+  d.set("hidden_text", any_part_flagged(plan, "hidden-text") ? data::type::bool_true : data::type::bool_false);
+  d.set("text_cut", any_part_flagged(plan, "text-size-limit") ? data::type::bool_true : data::type::bool_false);
   d.set("attached_messages", std::to_string(attached));
   d.set("removed_count", std::to_string(removed_count));
   d.set("removed", removed);
@@ -968,14 +974,11 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
     notice = ja ? "【Sanso 無害化のお知らせ】\nこのメールはインターネットから受信したため、安全のためテキスト形式に変換しました。\n"
                 : "[Sanso notice]\nThis message came from the internet and was converted to plain text for safety.\n";
     if (converted) notice += ja ? "・HTML形式の本文をテキストに変換しました（リンクはクリックできない形で表示）\n" : "- The HTML body was converted to text (links shown, not clickable).\n";
-    auto flagged = [&](const char* flag) {
-      return std::any_of(plan.parts.begin(), plan.parts.end(), [&](const PartReport& p) { return std::find(p.flags.begin(), p.flags.end(), flag) != p.flags.end(); });
-    };
-    if (flagged("hidden-text")) {
+    if (any_part_flagged(plan, "hidden-text")) {
       notice += ja ? "・HTMLの中で読み手に見えないよう隠された文字を削除しました（フィッシングで使われる手口です）\n"
                    : "- Text hidden from the reader in the HTML was removed (a technique used in phishing).\n";
     }
-    if (flagged("text-size-limit")) {
+    if (any_part_flagged(plan, "text-size-limit")) {
       notice += ja ? "・変換した本文が大きすぎるため途中で打ち切りました（原本は隔離されています）\n"
                    : "- The converted text was too large and is cut off (the original is quarantined).\n";
     }

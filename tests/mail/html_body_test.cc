@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "mail/sanitize.h"
+#include "support/files.h"
 #include "support/gmime_message.h"
 
 namespace sanso::mail {
@@ -53,7 +54,13 @@ TEST(MailHtmlBody, HiddenTextIsRemovedAndTheNoticeSaysSo) {
   en.lang = "en";
   EXPECT_NE(shown(plan, en).find("Text hidden from the reader"), std::string::npos);
 
+  // The city's own wording has the same line.
+  SanitizeOptions city;
+  city.notice_template = sanso::testing::read_file(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/notice.ja.mustache");
+  EXPECT_NE(shown(plan, city).find("見えないよう隠された文字を削除しました"), std::string::npos);
+
   SanitizePlan plain = sanitize_sandboxed(html_mail("<p>nothing hidden</p>"), {});
+  EXPECT_EQ(shown(plain, city).find("隠された文字"), std::string::npos);
   EXPECT_FALSE(has_flag(plain, "hidden-text"));
   EXPECT_EQ(shown(plain, ja).find("隠された文字"), std::string::npos);
 }
