@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -589,7 +590,7 @@ std::optional<double> legacy_font_size(std::string_view v) {
 }
 
 struct Computed {
-  std::string removed;     // why the element is not shown at all ("" when it is)
+  const char* removed = nullptr;  // why the element is not shown at all (nullptr when it is)
   bool invisible = false;  // visibility:hidden, inherited, and undone by visibility:visible
   double font_px = 16;
   Rgba colour{0, 0, 0, 1};
@@ -620,29 +621,27 @@ struct Winner {
 struct HtmlStyle::Impl {
   std::vector<Rule> rules;
   std::unordered_map<std::string, std::vector<std::size_t>> by_key;  // "#id", ".class", "tag", "*"
-  std::unordered_map<const xmlNode*, Computed> computed;
+  // Each element's computed style is an index into `computed` (plus one), kept in the node's
+  // _private field, which libxml2 leaves to the application: an element with no style of its own
+  // shares its parent's entry, so plain markup costs neither memory nor a lookup.
+  std::vector<Computed> computed{Computed{}};  // [0]: what the document root inherits
   // Selector matching for the whole document (well under a second); a stylesheet built to take longer
   // is evaluated no further.
   std::size_t match_steps_left = 2'000'000;
 
   explicit Impl(const xmlDoc* doc) {
-    std::vector<const xmlNode*> stack;
-    if (doc != nullptr) {
-      for (const xmlNode* n = doc->children; n != nullptr; n = n->next) stack.push_back(n);
-    }
     // Every <style>, wherever it is (clients apply those in the body too), in document order.
     std::vector<const xmlNode*> order;
-    while (!stack.empty()) {
-      const xmlNode* n = stack.back();
-      stack.pop_back();
-      if (n->type != XML_ELEMENT_NODE) continue;
-      if (tag_of(n) == "style") {
-        order.push_back(n);
+    const xmlNode* n = doc != nullptr ? doc->children : nullptr;
+    while (n != nullptr) {
+      const bool element = n->type == XML_ELEMENT_NODE;
+      if (element && xmlStrcasecmp(n->name, reinterpret_cast<const xmlChar*>("style")) == 0) order.push_back(n);
+      else if (element && n->children != nullptr) {
+        n = n->children;
         continue;
       }
-      std::vector<const xmlNode*> kids;
-      for (const xmlNode* c = n->children; c != nullptr; c = c->next) kids.push_back(c);
-      stack.insert(stack.end(), kids.rbegin(), kids.rend());
+      while (n != nullptr && n->next == nullptr) n = n->parent != nullptr && n->parent->type != XML_DOCUMENT_NODE && n->parent->type != XML_HTML_DOCUMENT_NODE ? n->parent : nullptr;
+      if (n != nullptr) n = n->next;
     }
     for (const xmlNode* s : order) {
       if (has_attr(s, "media") && !media_applies(attr(s, "media"))) continue;
@@ -736,20 +735,26 @@ struct HtmlStyle::Impl {
     return out;
   }
 
+  static std::size_t index_of(const xmlNode* n) { return reinterpret_cast<std::uintptr_t>(n->_private); }
+
   const Computed& compute(const xmlNode* n) {
-    auto found = computed.find(n);
-    if (found != computed.end()) return found->second;
+    if (index_of(n) != 0) return computed[index_of(n) - 1];
     // Ancestors first, iteratively (the tree may be deep).
-    std::vector<const xmlNode*> chain;
-    for (const xmlNode* p = n; p != nullptr && p->type == XML_ELEMENT_NODE && !computed.contains(p); p = p->parent) chain.push_back(p);
+    std::vector<xmlNode*> chain;
+    for (xmlNode* p = const_cast<xmlNode*>(n); p != nullptr && p->type == XML_ELEMENT_NODE && index_of(p) == 0; p = p->parent) chain.push_back(p);
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-      const xmlNode* e = *it;
+      xmlNode* e = *it;
       const xmlNode* parent = element_parent(e);
-      Computed base;
-      if (parent != nullptr) base = computed.at(parent);
-      computed.emplace(e, derive(e, base));
+      const std::size_t base = parent != nullptr ? index_of(parent) - 1 : 0;
+      std::size_t mine = base;
+      if (computed[base].removed == nullptr && styled(e)) {
+        Computed c = derive(e, computed[base]);
+        computed.push_back(std::move(c));
+        mine = computed.size() - 1;
+      }
+      e->_private = reinterpret_cast<void*>(static_cast<std::uintptr_t>(mine + 1));
     }
-    return computed.at(n);
+    return computed[index_of(n) - 1];
   }
 
   // Whether the value of `property` came from an HTML attribute (legacy colours: "fff").
@@ -760,12 +765,7 @@ struct HtmlStyle::Impl {
 
   Computed derive(const xmlNode* n, const Computed& parent) {
     Computed c = parent;
-    c.removed.clear();
-    if (!parent.removed.empty()) {
-      c.removed = parent.removed;
-      return c;
-    }
-    if (!styled(n)) return c;  // most elements: nothing of their own, all inherited
+    if (parent.removed != nullptr) return c;
     auto values = cascade(n);
     auto get = [&](const char* property) -> std::string {
       auto it = values.find(property);
@@ -780,7 +780,7 @@ struct HtmlStyle::Impl {
       double o = std::strtod(v.c_str(), &end);
       if (end != v.c_str() && std::isfinite(o)) c.opacity *= std::clamp(*end == '%' ? o / 100 : o, 0.0, 1.0);
     }
-    if (c.opacity < kInvisibleOpacity && c.removed.empty()) c.removed = "opacity:0";
+    if (c.opacity < kInvisibleOpacity && c.removed == nullptr) c.removed = "opacity:0";
     if (std::string v = get("font-size"); !v.empty()) {
       if (auto px = parse_font_size(v, parent.font_px); px && *px >= 0) c.font_px = *px;  // negative: invalid, ignored
     } else if (std::string f = get("font"); !f.empty()) {
@@ -822,13 +822,13 @@ struct HtmlStyle::Impl {
       c.backdrop = over(*painted, parent.backdrop);
       if (painted->a >= 1 && image.empty() && shorthand.find("url(") == std::string::npos) c.backdrop_known = true;
     }
-    if (c.removed.empty()) c.removed = geometry(values, c.font_px);
+    if (c.removed == nullptr) c.removed = geometry(values, c.font_px);
     c.text_hidden = text_hidden(c);
     return c;
   }
 
   // Off the page, clipped to nothing or scaled away.
-  static std::string geometry(std::unordered_map<std::string, Winner>& values, double em) {
+  static const char* geometry(std::unordered_map<std::string, Winner>& values, double em) {
     auto get = [&](const char* property) -> std::string {
       auto it = values.find(property);
       return it == values.end() ? std::string() : it->second.value;
@@ -863,9 +863,9 @@ struct HtmlStyle::Impl {
     }
     auto hidden_overflow = [](const std::string& v) { return v.find("hidden") != std::string::npos || v.find("clip") != std::string::npos; };
     if (hidden_overflow(get("overflow")) || hidden_overflow(get("overflow-x")) || hidden_overflow(get("overflow-y"))) {
-      for (const char* size : {"height", "max-height", "width", "max-width"}) {
+      for (const auto& [size, why] : {std::pair{"height", "height:0"}, {"max-height", "max-height:0"}, {"width", "width:0"}, {"max-width", "max-width:0"}}) {
         auto px = parse_length(get(size), em);
-        if (px && *px <= kCollapsedPx) return std::string(size) + ":0";
+        if (px && *px <= kCollapsedPx) return why;
       }
     }
     if (std::string clip = get("clip"); clip.starts_with("rect(") && (position == "absolute" || position == "fixed")) {
@@ -887,7 +887,7 @@ struct HtmlStyle::Impl {
         if (px && *px <= kOffScreenPx) return "off-screen";
       }
     }
-    return {};
+    return nullptr;
   }
 };
 
@@ -898,7 +898,7 @@ Visibility HtmlStyle::visibility(const xmlNode* n) {
   Visibility v;
   if (n == nullptr || n->type != XML_ELEMENT_NODE) return v;
   const Computed& c = impl_->compute(n);
-  v.removed = c.removed;
+  if (c.removed != nullptr) v.removed = c.removed;
   if (c.text_hidden != nullptr) v.text = c.text_hidden;
   return v;
 }
