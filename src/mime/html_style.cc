@@ -148,11 +148,60 @@ std::vector<Declaration> parse_declarations(std::string_view block) {
   return out;
 }
 
+struct Compound;
+
+// [name], [name=value], [name~=value], ^= $= *= |= (values compared without case: quirks mode).
+struct AttributeTest {
+  std::string name;
+  char op = 0;  // 0: present; '=', '~', '^', '$', '*', '|'
+  std::string value;
+};
+
+// The structural pseudo-classes: an+b counts among element siblings (of the same type for
+// -of-type), from the end for -last-.
+struct Position {
+  int a = 0, b = 1;
+  bool from_end = false;
+  bool of_type = false;
+};
+
 struct Compound {
   std::string tag;  // lower-case; "" for any
   std::string id;   // lower-case
   std::vector<std::string> classes;
+  std::vector<AttributeTest> attributes;
+  std::vector<Position> positions;
+  std::vector<Compound> nots;  // :not(…): none of these may match
 };
+
+// "odd", "even", "3", "2n+1", "-n+3", "n" as a and b; nullopt when it is none of them.
+std::optional<std::pair<int, int>> parse_nth(std::string_view text) {
+  std::string t;
+  for (char c : text) {
+    if (!is_space(c)) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (t == "odd") return std::pair{2, 1};
+  if (t == "even") return std::pair{2, 0};
+  auto number = [](std::string_view s, int& out) {
+    if (s.empty() || s.size() > 6) return false;
+    std::size_t k = s[0] == '+' || s[0] == '-' ? 1 : 0;
+    if (k == s.size()) return false;
+    for (std::size_t j = k; j < s.size(); ++j) {
+      if (!std::isdigit(static_cast<unsigned char>(s[j]))) return false;
+    }
+    out = std::atoi(std::string(s).c_str());
+    return true;
+  };
+  auto n = t.find('n');
+  int a = 0, b = 0;
+  if (n == std::string::npos) return number(t, b) ? std::optional(std::pair{0, b}) : std::nullopt;
+  std::string_view head = std::string_view(t).substr(0, n), tail = std::string_view(t).substr(n + 1);
+  if (head.empty() || head == "+") a = 1;
+  else if (head == "-") a = -1;
+  else if (!number(head, a)) return std::nullopt;
+  if (!tail.empty() && !number(tail, b)) return std::nullopt;
+  return std::pair{a, b};
+}
 
 struct Selector {
   std::vector<Compound> compounds;  // left to right
@@ -160,7 +209,7 @@ struct Selector {
   std::tuple<int, int, int> specificity;
 };
 
-std::optional<Selector> parse_selector(std::string_view text) {
+std::optional<Selector> parse_selector(std::string_view text, int nesting = 0) {
   Selector sel;
   int ids = 0, classes = 0, tags = 0;
   std::size_t i = 0;
@@ -200,9 +249,84 @@ std::optional<Selector> parse_selector(std::string_view text) {
       ++tags;
       any = true;
     }
-    while (i < text.size() && (text[i] == '.' || text[i] == '#')) {
+    while (i < text.size() && (text[i] == '.' || text[i] == '#' || text[i] == '[' || text[i] == ':')) {
       const char kind = text[i++];
       std::string name;
+      if (kind == '[') {
+        AttributeTest test;
+        while (i < text.size() && is_space(text[i])) ++i;
+        if (!ident(test.name)) return std::nullopt;
+        while (i < text.size() && is_space(text[i])) ++i;
+        if (i < text.size() && std::string_view("~^$*|").find(text[i]) != std::string_view::npos && i + 1 < text.size() && text[i + 1] == '=') {
+          test.op = text[i];
+          i += 2;
+        } else if (i < text.size() && text[i] == '=') {
+          test.op = '=';
+          ++i;
+        }
+        if (test.op != 0) {
+          while (i < text.size() && is_space(text[i])) ++i;
+          if (i < text.size() && (text[i] == '"' || text[i] == '\'')) {
+            const char quote = text[i++];
+            auto end = text.find(quote, i);
+            if (end == std::string_view::npos) return std::nullopt;
+            test.value = ascii_lower(std::string(text.substr(i, end - i)));
+            i = end + 1;
+          } else if (!ident(test.value)) {
+            return std::nullopt;
+          }
+          while (i < text.size() && is_space(text[i])) ++i;
+          if (i < text.size() && (text[i] == 'i' || text[i] == 'I' || text[i] == 's' || text[i] == 'S')) ++i;
+          while (i < text.size() && is_space(text[i])) ++i;
+        }
+        if (i >= text.size() || text[i] != ']') return std::nullopt;
+        ++i;
+        c.attributes.push_back(std::move(test));
+        ++classes;
+        any = true;
+        continue;
+      }
+      if (kind == ':') {
+        // A pseudo-element (::before) or a state (:hover) never hides the element's own text at rest.
+        if (!ident(name)) return std::nullopt;
+        std::string argument;
+        if (i < text.size() && text[i] == '(') {
+          auto close = text.find(')', i);
+          if (close == std::string_view::npos) return std::nullopt;
+          argument = std::string(text.substr(i + 1, close - i - 1));
+          i = close + 1;
+        }
+        ++classes;
+        any = true;
+        if (name == "first-child" || name == "last-child" || name == "first-of-type" || name == "last-of-type") {
+          c.positions.push_back({0, 1, name.starts_with("last"), name.ends_with("of-type")});
+        } else if (name == "only-child" || name == "only-of-type") {
+          const bool of_type = name == "only-of-type";
+          c.positions.push_back({0, 1, false, of_type});
+          c.positions.push_back({0, 1, true, of_type});
+        } else if (name == "nth-child" || name == "nth-last-child" || name == "nth-of-type" || name == "nth-last-of-type") {
+          auto ab = parse_nth(argument);
+          if (!ab) return std::nullopt;
+          c.positions.push_back({ab->first, ab->second, name.find("last") != std::string::npos, name.ends_with("of-type")});
+        } else if (name == "not" && nesting == 0) {
+          // Each selector of the list a single compound (the selectors level 3 form, and more).
+          std::vector<std::string> parts(1);
+          for (char ch : argument) {
+            if (ch == ',') parts.emplace_back();
+            else parts.back() += ch;
+          }
+          for (const auto& part : parts) {
+            auto inner = parse_selector(part, nesting + 1);
+            if (!inner || inner->compounds.size() != 1) return std::nullopt;
+            c.nots.push_back(std::move(inner->compounds.front()));
+          }
+        } else if (name == "root") {
+          c.tag = c.tag.empty() || c.tag == "html" ? "html" : "-none-";
+        } else {
+          return std::nullopt;  // states, pseudo-elements and the rest: the rule is not evaluated
+        }
+        continue;
+      }
       if (!ident(name)) return std::nullopt;
       if (kind == '.') {
         c.classes.push_back(std::move(name));
@@ -213,7 +337,7 @@ std::optional<Selector> parse_selector(std::string_view text) {
       }
       any = true;
     }
-    // Attribute selectors, pseudo-classes and anything else: not evaluated.
+    // Anything else: not evaluated.
     if (!any || (i < text.size() && !is_space(text[i]) && text[i] != '>' && text[i] != '+' && text[i] != '~')) return std::nullopt;
     if (!sel.compounds.empty()) sel.combinators.push_back(pending == 0 ? ' ' : pending);
     pending = 0;
@@ -334,8 +458,58 @@ bool has_attr(const xmlNode* n, const char* name) {
 std::string tag_of(const xmlNode* n) { return n->name != nullptr ? ascii_lower(reinterpret_cast<const char*>(n->name)) : ""; }
 
 // Mail HTML mostly has no doctype: quirks mode, where class and id match without case.
-bool matches(const Compound& c, const xmlNode* n) {
+const xmlNode* element_before(const xmlNode* n);
+const xmlNode* element_after(const xmlNode* n);
+
+bool attribute_matches(const AttributeTest& t, const xmlNode* n) {
+  if (!has_attr(n, t.name.c_str())) return false;
+  if (t.op == 0) return true;
+  const std::string v = ascii_lower(attr(n, t.name.c_str()));
+  switch (t.op) {
+    case '=': return v == t.value;
+    case '^': return !t.value.empty() && v.starts_with(t.value);
+    case '$': return !t.value.empty() && v.ends_with(t.value);
+    case '*': return !t.value.empty() && v.find(t.value) != std::string::npos;
+    case '|': return v == t.value || v.starts_with(t.value + "-");
+    case '~': {
+      std::string_view rest(v);
+      while (!rest.empty()) {
+        rest = trim_view(rest);
+        auto end = static_cast<std::size_t>(std::find_if(rest.begin(), rest.end(), is_space) - rest.begin());
+        if (!t.value.empty() && rest.substr(0, end) == t.value) return true;
+        rest.remove_prefix(end);
+      }
+      return false;
+    }
+    default: return false;
+  }
+}
+
+// Siblings are counted up to a bound, each one a step of the document's matching budget.
+bool position_matches(const Position& p, const xmlNode* n, std::size_t& steps) {
+  long index = 1;
+  const std::string tag = p.of_type ? tag_of(n) : std::string();
+  for (const xmlNode* s = p.from_end ? element_after(n) : element_before(n); s != nullptr && index < 100000;
+       s = p.from_end ? element_after(s) : element_before(s)) {
+    if (!p.of_type || tag_of(s) == tag) ++index;
+    if (++steps > kMaxMatchSteps) return false;
+  }
+  if (p.a == 0) return index == p.b;
+  const long diff = index - p.b;
+  return diff % p.a == 0 && diff / p.a >= 0;
+}
+
+bool matches(const Compound& c, const xmlNode* n, std::size_t& steps) {
   if (n == nullptr || n->type != XML_ELEMENT_NODE) return false;
+  for (const auto& t : c.attributes) {
+    if (!attribute_matches(t, n)) return false;
+  }
+  for (const auto& p : c.positions) {
+    if (!position_matches(p, n, steps)) return false;
+  }
+  for (const auto& other : c.nots) {
+    if (matches(other, n, steps)) return false;
+  }
   if (!c.tag.empty() && tag_of(n) != c.tag) return false;
   if (!c.id.empty() && ascii_lower(attr(n, "id")) != c.id) return false;
   if (!c.classes.empty()) {
@@ -367,10 +541,17 @@ const xmlNode* element_before(const xmlNode* n) {
   return nullptr;
 }
 
+const xmlNode* element_after(const xmlNode* n) {
+  for (const xmlNode* p = n->next; p != nullptr; p = p->next) {
+    if (p->type == XML_ELEMENT_NODE) return p;
+  }
+  return nullptr;
+}
+
 // Right to left, with backtracking bounded by `steps`.
 bool matches_from(const Selector& s, std::size_t k, const xmlNode* n, std::size_t& steps) {
   if (++steps > kMaxMatchSteps) return false;
-  if (!matches(s.compounds[k], n)) return false;
+  if (!matches(s.compounds[k], n, steps)) return false;
   if (k == 0) return true;
   const char comb = s.combinators[k - 1];
   if (comb == '>') return matches_from(s, k - 1, element_parent(n), steps);

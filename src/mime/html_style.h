@@ -4,8 +4,10 @@
 //
 // Read: every <style> block (rules inside @media and @supports too; media are evaluated for a
 // 1024 px wide screen in light mode: print-only, dark-mode and narrow-screen rules do not apply),
-// selectors of type, .class, #id, * and their compounds with the combinators ' ', '>', '+' and
-// '~' (a selector with attribute or pseudo-class parts is not evaluated), inline style attributes,
+// selectors of type, .class, #id, *, attributes ([a], = ~= ^= $= *= |=), the structural
+// pseudo-classes (:first-child, :nth-child(an+b), …-of-type, :only-child, :root) and :not() in
+// compounds with the combinators ' ', '>', '+' and '~' (a selector with a state or pseudo-element
+// such as :hover or ::before does not apply to text at rest and is not evaluated), inline styles,
 // the presentational attributes (bgcolor, background, <font color/size>, <body text>, hidden).
 // Declarations are parsed as CSS does: comments, escapes, quoted strings, case and !important;
 // the cascade orders them by importance, inline style, specificity and order; font size, colour,
