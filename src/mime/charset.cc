@@ -24,9 +24,9 @@ namespace {
 
 constexpr char32_t kReplacement = 0xFFFD;
 
-// Converters stay open for the life of the process: opening one loads a gconv module from disk,
-// which a sandboxed parser may not do (prepare_charsets() opens the common ones beforehand).
-// One set per thread: an iconv_t carries conversion state.
+// Converters stay open for the life of the thread. Opening one needs no file access only when its
+// gconv module is already loaded, which preload_charsets() sees to for every module before a
+// sandbox's filter closes. One set per thread: an iconv_t carries conversion state.
 struct Converters {
   std::unordered_map<std::string, iconv_t> open;
   ~Converters() {
