@@ -19,6 +19,9 @@ std::string pad_to_width(std::string_view utf8, std::size_t width);
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
 bool is_valid_utf8(std::string_view text);
 
+// `c` appended to `out` as UTF-8 (the caller keeps it a scalar value ≤ U+10FFFF).
+void append_utf8(std::string& out, char32_t c);
+
 // Length of the well-formed UTF-8 sequence starting at `text[at]` (Unicode Table 3-7), or 0 when
 // the bytes there are not one.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t at);

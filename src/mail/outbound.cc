@@ -142,6 +142,7 @@ OutboundScan from_answer(Result<std::string> answer) {
 }  // namespace
 
 OutboundScan scan_outbound_sandboxed(std::string_view raw, const std::vector<std::string>& levels) {
+  mime::preload_charsets();  // once per process; the sandboxed child inherits the converters
   return from_answer(sandbox::run([&levels](std::string_view in) -> Result<std::string> { return scan_to_json(scan_outbound(in, levels)); }, raw,
                                   scan_limits(), &prepare_scan_sandbox));
 }
@@ -153,6 +154,7 @@ struct OutboundWorkers::State {
 OutboundWorkers::~OutboundWorkers() = default;
 
 Result<std::unique_ptr<OutboundWorkers>> OutboundWorkers::create(const std::vector<std::string>& levels, std::size_t workers) {
+  mime::preload_charsets();  // once per process; every pre-forked worker inherits the converters
   sandbox::WorkerPool::Options o;
   o.workers = workers;
   o.jobs_per_worker = 200;

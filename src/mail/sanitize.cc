@@ -251,7 +251,19 @@ struct Walk {
     if (w.have_html && (options.prefer_html || !w.have_plain)) {
       mime::HtmlText t = mime::html_to_text(w.html, html_options);
       truncated = t.truncated;
-      plan.parts[w.html_index[0]].action = "converted";
+      PartReport& part = plan.parts[w.html_index[0]];
+      part.action = "converted";
+      if (t.hidden > 0) {
+        // Text the reader never saw, kept out of the output: a lure or filter bait hides there.
+        part.flags.emplace_back("hidden-text");
+        std::string why;
+        for (const auto& b : t.hidden_because) why += (why.empty() ? "" : ", ") + b;
+        plan.warnings.push_back("body: " + std::to_string(t.hidden) + " piece(s) of text hidden by the HTML removed (" + why + ")");
+      }
+      if (t.size_limited) {
+        part.flags.emplace_back("text-size-limit");
+        plan.warnings.push_back("body: the text converted from HTML was cut off at its size limit");
+      }
       converted = true;
       return t.text;
     }
@@ -337,6 +349,7 @@ struct Walk {
       mime::DecodedText d = mime::decode_text(bytes, r.charset);
       r.decoded_as = d.decoded_as;
       if (d.mislabelled) r.flags.emplace_back("mislabelled-charset");
+      if (d.unknown_charset) r.flags.emplace_back("unknown-charset");
       plan.replaced_characters += d.replaced;
       d.utf8 = strip_controls(d.utf8, true, r.flags);
       bool empty = trim(d.utf8).empty();
@@ -823,6 +836,10 @@ kainjow::mustache::mustache text_template(const std::string& text) {
   return t;
 }
 
+bool any_part_flagged(const SanitizePlan& plan, const char* flag) {
+  return std::any_of(plan.parts.begin(), plan.parts.end(), [&](const PartReport& p) { return std::find(p.flags.begin(), p.flags.end(), flag) != p.flags.end(); });
+}
+
 std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& options, std::string_view quarantine_id,
                              const std::string& contact) {
   using kainjow::mustache::data;
@@ -852,6 +869,8 @@ std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& op
     ++removed_count;
   }
   d.set("html_converted", html ? data::type::bool_true : data::type::bool_false);
+  d.set("hidden_text", any_part_flagged(plan, "hidden-text") ? data::type::bool_true : data::type::bool_false);
+  d.set("text_cut", any_part_flagged(plan, "text-size-limit") ? data::type::bool_true : data::type::bool_false);
   d.set("attached_messages", std::to_string(attached));
   d.set("removed_count", std::to_string(removed_count));
   d.set("removed", removed);
@@ -955,6 +974,14 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
     notice = ja ? "【Sanso 無害化のお知らせ】\nこのメールはインターネットから受信したため、安全のためテキスト形式に変換しました。\n"
                 : "[Sanso notice]\nThis message came from the internet and was converted to plain text for safety.\n";
     if (converted) notice += ja ? "・HTML形式の本文をテキストに変換しました（リンクはクリックできない形で表示）\n" : "- The HTML body was converted to text (links shown, not clickable).\n";
+    if (any_part_flagged(plan, "hidden-text")) {
+      notice += ja ? "・HTMLの中で読み手に見えないよう隠された文字を削除しました（フィッシングで使われる手口です）\n"
+                   : "- Text hidden from the reader in the HTML was removed (a technique used in phishing).\n";
+    }
+    if (any_part_flagged(plan, "text-size-limit")) {
+      notice += ja ? "・変換した本文が大きすぎるため途中で打ち切りました（原本は隔離されています）\n"
+                   : "- The converted text was too large and is cut off (the original is quarantined).\n";
+    }
     if (has_critical(plan)) {
       const bool removed_all = std::any_of(plan.parts.begin(), plan.parts.end(), [](const PartReport& p) {
         return std::find(p.flags.begin(), p.flags.end(), "parser-critical") != p.flags.end();
@@ -1203,6 +1230,7 @@ SanitizePlan held_for(const Error& e) {
 }  // namespace
 
 SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& options) {
+  mime::preload_charsets();  // once per process; every sandboxed child inherits the converters
   // Two sandboxes: the message is parsed in one; each attachment is rebuilt by the CDR engine in
   // its own, so a hostile file cannot reach the message's text or another attachment.
   auto answer = sandbox::run(
@@ -1225,6 +1253,7 @@ MailWorkers::~MailWorkers() = default;
 
 Result<std::unique_ptr<MailWorkers>> MailWorkers::create(const SanitizeOptions& options, std::size_t workers) {
   // The parse keeps every attachment's bytes; sanitize() applies the per-message choice after.
+  mime::preload_charsets();  // once per process; every pre-forked worker inherits the converters
   SanitizeOptions parse_options = options;
   parse_options.attachment_action = "sanitize";
   parse_options.attachment_rules.clear();

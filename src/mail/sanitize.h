@@ -35,7 +35,8 @@ struct SanitizeOptions {
   int max_parts = 1000;
   std::string contact;  // who to ask for an original ("情報政策係 (内線 1234)"); a default when empty
   // A Mustache template for the notice (text, not HTML); empty: the built-in one. Variables:
-  // verdict, held, sanitized, reason, quarantine_id, contact, html_converted, attached_messages,
+  // verdict, held, sanitized, reason, quarantine_id, contact, html_converted, hidden_text (text
+  // hidden from the reader was removed), text_cut (the converted text was cut), attached_messages,
   // removed_count, removed (list of name, type, size, flags), sanitized_count,
   // sanitized_attachments (list of name, size, findings).
   std::string notice_template;

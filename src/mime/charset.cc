@@ -1,13 +1,19 @@
 #include "mime/charset.h"
 
+#include <dirent.h>
 #include <iconv.h>
+#include <link.h>
 #include <uchardet/uchardet.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <mutex>
+#include <set>
+#include <sstream>
 #include <unordered_map>
 #include <vector>
 
@@ -18,27 +24,9 @@ namespace {
 
 constexpr char32_t kReplacement = 0xFFFD;
 
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
-// Converters stay open for the life of the process: opening one loads a gconv module from disk,
-// which a sandboxed parser may not do (prepare_charsets() opens the common ones beforehand).
-// One set per thread: an iconv_t carries conversion state.
+// Converters stay open for the life of the thread. Opening one needs no file access only when its
+// gconv module is already loaded, which preload_charsets() sees to for every module before a
+// sandbox's filter closes. One set per thread: an iconv_t carries conversion state.
 struct Converters {
   std::unordered_map<std::string, iconv_t> open;
   ~Converters() {
@@ -62,9 +50,9 @@ std::string decode_utf8_lenient(std::string_view in, std::size_t& replaced);
 
 std::string iconv_to_utf8(std::string_view in, const char* from, std::size_t& replaced) {
   std::string out;
-  iconv_t cd = converter(from);
+  iconv_t cd = from != nullptr ? converter(from) : reinterpret_cast<iconv_t>(-1);
   if (cd == reinterpret_cast<iconv_t>(-1)) {
-    // An unknown charset: keep ASCII, replace the rest.
+    // An unknown charset (`from` null): keep ASCII, replace the rest.
     for (char c : in) {
       if (static_cast<unsigned char>(c) < 0x80) {
         out += c;
@@ -282,10 +270,92 @@ std::string decode_utf8_lenient(std::string_view in, std::size_t& replaced) {
 
 }  // namespace
 
+namespace {
+
+// Where glibc keeps its gconv modules: the directories of GCONV_PATH, then the one the module of a
+// charset glibc always ships was loaded from (its built-in default, which no API reports).
+std::vector<std::string> gconv_directories() {
+  std::vector<std::string> dirs;
+  if (const char* env = std::getenv("GCONV_PATH")) {
+    std::string_view rest(env);
+    while (!rest.empty()) {
+      const auto colon = rest.find(':');
+      if (colon != 0) dirs.emplace_back(rest.substr(0, colon));
+      if (colon == std::string_view::npos) break;
+      rest.remove_prefix(colon + 1);
+    }
+  }
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* out) {
+        std::string_view name = info->dlpi_name != nullptr ? info->dlpi_name : "";
+        constexpr std::string_view kProbe = "/ISO8859-2.so";
+        if (name.ends_with(kProbe)) static_cast<std::vector<std::string>*>(out)->emplace_back(name.substr(0, name.size() - kProbe.size()));
+        return 0;
+      },
+      &dirs);
+  return dirs;
+}
+
+// Every charset named by a module line of glibc's gconv configuration ("module FROM TO FILE COST",
+// in gconv-modules and gconv-modules.d/*.conf); INTERNAL is glibc's own UCS-4.
+std::set<std::string> gconv_charsets(const std::vector<std::string>& dirs) {
+  std::vector<std::string> files;
+  for (const auto& dir : dirs) {
+    files.push_back(dir + "/gconv-modules");
+    if (DIR* d = opendir((dir + "/gconv-modules.d").c_str())) {
+      while (const dirent* e = readdir(d)) {
+        std::string_view n = e->d_name;
+        if (n.ends_with(".conf")) files.push_back(dir + "/gconv-modules.d/" + std::string(n));
+      }
+      closedir(d);
+    }
+  }
+  std::set<std::string> names;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+      line = line.substr(0, line.find('#'));
+      std::istringstream words(line);
+      std::string keyword, from, to;
+      if (!(words >> keyword >> from >> to) || keyword != "module") continue;
+      for (std::string name : {from, to}) {
+        while (!name.empty() && name.back() == '/') name.pop_back();
+        if (!name.empty() && name != "INTERNAL") names.insert(name);
+      }
+    }
+  }
+  return names;
+}
+
+// Decoders that stay loaded for the life of the process: glibc unloads a gconv module once no
+// converter uses it, and loading one again (open, mmap) is what the sandbox's filter forbids.
+std::size_t load_every_gconv_module() {
+  static auto& keep = *new std::vector<iconv_t>;  // never destroyed: the converters outlive every static
+  auto open = [](const char* name) {
+    iconv_t cd = iconv_open("UTF-8", name);
+    if (cd != reinterpret_cast<iconv_t>(-1)) keep.push_back(cd);
+  };
+  open("ISO-8859-2");  // also tells gconv_directories() where the modules are
+  for (const auto& name : gconv_charsets(gconv_directories())) open(name.c_str());
+  return keep.size();
+}
+
+}  // namespace
+
+std::size_t preload_charsets() {
+  static std::once_flag once;
+  static std::size_t loaded = 0;
+  std::call_once(once, [] {
+    loaded = load_every_gconv_module();
+    (void)tables();
+  });
+  return loaded;
+}
+
 void prepare_charsets() {
-  (void)tables();
-  // Also the ones GMime converts with itself (ISO-2022-JP family, Shift_JIS): glibc keeps a loaded
-  // gconv module for every later iconv_open, which then needs no file access.
+  (void)preload_charsets();
+  // This thread's converters for the common charsets, opened before the first message needs them.
   for (const char* cs : {"CP932", "EUC-JP-MS", "EUC-JP", "ISO-2022-JP", "ISO-2022-JP-2", "ISO-2022-JP-3", "SHIFT_JIS", "ISO-8859-1", "ISO-8859-2", "ISO-8859-5", "ISO-8859-7", "ISO-8859-15",
                          "WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1252", "KOI8-R", "KOI8-U", "BIG5", "GB18030", "GBK", "GB2312",
                          "EUC-KR", "UTF-16", "UTF-16LE", "UTF-16BE", "ISO-2022-KR", "TIS-620", "WINDOWS-874"}) {
@@ -363,6 +433,43 @@ std::string detect_other(std::string_view bytes) {
   return out;
 }
 
+// What unlabelled bytes are. Japanese first (even a short header decodes right); but Cyrillic or
+// Latin bytes also "decode" as CP932, mostly into half-width katakana, and then uchardet's answer
+// stands.
+std::string detect_unlabelled(std::string_view bytes) {
+  std::string detected = detect_japanese(bytes);
+  if (detected == "cp932" || detected == "euc-jp-ms") {
+    std::size_t ignored = 0;
+    if (!reads_as_japanese(iconv_to_utf8(bytes, detected == "cp932" ? "CP932" : "EUC-JP-MS", ignored))) {
+      std::string other = detect_other(bytes);
+      if (!other.empty() && other != "cp932" && other != "euc-jp-ms") detected = other;
+    }
+  } else if (detected.empty()) {
+    detected = detect_other(bytes);
+  }
+  return detected.empty() ? "utf-8" : detected;
+}
+
+// A label only ever reaches iconv_open as a plain name: letters, digits and . _ : + - ( ), at most
+// 64 of them (glibc's longest is 30). Anything else ("X//TRANSLIT", paths, controls) is unknown.
+bool plausible_charset_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' || c == '+' ||
+           c == '-' || c == '(' || c == ')';
+  });
+}
+
+std::string upper(std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(), [](char c) { return static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c); });
+  return name;
+}
+
+// Whether `canonical` (a lower-case label) is decoded here or by one of glibc's converters.
+bool iconv_knows(const std::string& canonical) {
+  if (is_iso2022jp_family(canonical) || is_legacy_japanese(canonical) || canonical == "utf-8" || canonical == "us-ascii") return true;
+  return plausible_charset_name(canonical) && converter(upper(canonical).c_str()) != reinterpret_cast<iconv_t>(-1);
+}
+
 }  // namespace
 
 DecodedText decode_text(std::string_view bytes, std::string_view label) {
@@ -400,21 +507,13 @@ DecodedText decode_text(std::string_view bytes, std::string_view label) {
       as = "iso-2022-jp";
     }
   } else if (as.empty()) {
-    // Japanese first (even a short header decodes right); but Cyrillic or Latin bytes also
-    // "decode" as CP932, mostly into half-width katakana, and then uchardet's answer stands.
-    std::string detected = detect_japanese(bytes);
-    if (detected == "cp932" || detected == "euc-jp-ms") {
-      std::size_t ignored = 0;
-      if (!reads_as_japanese(iconv_to_utf8(bytes, detected == "cp932" ? "CP932" : "EUC-JP-MS", ignored))) {
-        std::string other = detect_other(bytes);
-        if (!other.empty() && other != "cp932" && other != "euc-jp-ms") detected = other;
-      }
-    } else if (detected.empty()) {
-      detected = detect_other(bytes);
-    }
-    as = detected.empty() ? "utf-8" : detected;
+    as = detect_unlabelled(bytes);
+  } else if (!iconv_knows(as)) {
+    // A label no converter reads: the bytes are read as if unlabelled, and the report says so.
+    d.unknown_charset = true;
+    as = detect_unlabelled(bytes);
   }
-  if (as == "us-ascii" && !eight) as = d.label.empty() ? "us-ascii" : d.label;
+  if (as == "us-ascii" && !eight && !d.unknown_charset) as = d.label.empty() ? "us-ascii" : d.label;
   if (is_iso2022jp_family(as)) {
     d.decoded_as = "iso-2022-jp";
     d.utf8 = decode_iso2022jp(bytes, d.replaced);
@@ -429,11 +528,9 @@ DecodedText decode_text(std::string_view bytes, std::string_view label) {
     d.utf8 = iconv_to_utf8(bytes, "EUC-JP-MS", d.replaced);
   } else {
     d.decoded_as = as;
-    std::string name = as;
-    std::transform(name.begin(), name.end(), name.begin(), [](char c) { return static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c); });
-    d.utf8 = iconv_to_utf8(bytes, name.c_str(), d.replaced);
+    d.utf8 = iconv_to_utf8(bytes, plausible_charset_name(as) ? upper(as).c_str() : nullptr, d.replaced);
   }
-  d.mislabelled = !d.label.empty() && d.decoded_as != d.label && !(d.label == "us-ascii" && d.decoded_as == "us-ascii") &&
+  d.mislabelled = !d.unknown_charset && !d.label.empty() && d.decoded_as != d.label && !(d.label == "us-ascii" && d.decoded_as == "us-ascii") &&
                   !(is_iso2022jp_family(d.label) && d.decoded_as == "iso-2022-jp");
   return d;
 }

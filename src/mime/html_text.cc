@@ -4,10 +4,14 @@
 #include <libxml/tree.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <unordered_set>
 #include <vector>
 
 #include "core/text.h"
+#include "mime/html_style.h"
 
 namespace sanso::mime {
 namespace {
@@ -28,27 +32,41 @@ std::string attribute(const xmlNode* n, const char* name) {
   return out;
 }
 
-std::string lower_no_space(std::string s) {
-  std::string out;
-  for (char c : s) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-    out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+bool blank(const char* text) {
+  for (const char* p = text; p != nullptr && *p != '\0'; ++p) {
+    if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != '\f') return false;
   }
-  return out;
+  return true;
 }
 
-// Looks at the attributes in place: most elements have none, and this runs for every element.
-bool is_hidden(const xmlNode* n) {
-  for (const xmlAttr* a = n->properties; a != nullptr; a = a->next) {
-    if (a->name == nullptr) continue;
-    if (xmlStrcasecmp(a->name, reinterpret_cast<const xmlChar*>("hidden")) == 0) return true;
-    if (xmlStrcasecmp(a->name, reinterpret_cast<const xmlChar*>("style")) == 0) {
-      std::string style = lower_no_space(attribute(n, "style"));
-      if (style.find("display:none") != std::string::npos || style.find("visibility:hidden") != std::string::npos) return true;
-    }
+// Whether `n` or anything in it is text a reader could have read, had it been shown.
+bool has_text(const xmlNode* n) {
+  std::vector<const xmlNode*> stack{n};
+  while (!stack.empty()) {
+    const xmlNode* c = stack.back();
+    stack.pop_back();
+    if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && !blank(reinterpret_cast<const char*>(c->content))) return true;
+    if (c->type == XML_ELEMENT_NODE && is(c, "img") && !attribute(c, "alt").empty()) return true;
+    if (c->type != XML_ELEMENT_NODE || is_any(c, {"script", "style", "template"})) continue;
+    for (const xmlNode* k = c->children; k != nullptr; k = k->next) stack.push_back(k);
   }
   return false;
 }
+
+// An HTML colspan as browsers read it: digits after optional space, 1 to 1000.
+std::size_t span_of(const std::string& value) {
+  const char* p = value.c_str();
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f') ++p;
+  if (*p < '0' || *p > '9') return 1;
+  errno = 0;
+  unsigned long long n = std::strtoull(p, nullptr, 10);
+  if (errno == ERANGE || n > 1000) return 1000;
+  return n == 0 ? 1 : static_cast<std::size_t>(n);
+}
+
+// Beyond this many columns a table cannot be aligned legibly (nor cheaply): it is read as
+// paragraphs instead.
+constexpr std::size_t kMaxTableColumns = 64;
 
 bool is_wide(std::string_view s, bool last) {
   if (s.empty()) return false;
@@ -70,10 +88,17 @@ std::string defang_text_urls(const std::string& s) { return defang_links(s); }
 // Builds the text line by line; prefixes (quotes, list indents) apply to every line begun.
 class Renderer {
  public:
-  explicit Renderer(const HtmlTextOptions& o) : options_(o) {}
+  Renderer(const HtmlTextOptions& o, std::size_t limit) : options_(o), limit_(limit) {}
+
+  // The text reached its limit: nothing more is added.
+  bool full() const { return full_; }
 
   void text(std::string_view s) {
-    if (s.empty()) return;
+    if (s.empty() || full_) return;
+    if (out_.size() + line_.size() + s.size() > limit_) {
+      full_ = true;
+      return;
+    }
     if (line_.empty() && !started_line_) {
       line_ = prefix();
       started_line_ = true;
@@ -134,6 +159,14 @@ class Renderer {
 
   std::string finish() {
     flush_line();
+    if (full_) {
+      // Cut at the last whole line within the limit, then say so where the text stops.
+      out_.resize(std::min(out_.size(), limit_));
+      auto nl = out_.rfind('\n');
+      out_.resize(nl == std::string::npos ? 0 : nl + 1);
+      out_ += options_.lang != "en" ? "\n[Sanso: 変換した本文が大きすぎるため、ここで打ち切りました。以降は表示されません（原本は隔離されています）]\n"
+                                    : "\n[Sanso: the converted text grew too large and is cut off here; the rest is not shown (the original is quarantined)]\n";
+    }
     while (!out_.empty() && out_.back() == '\n') out_.pop_back();
     return out_ + "\n";
   }
@@ -153,6 +186,11 @@ class Renderer {
 
   void flush_line(bool force = false) {
     if (!started_line_ && !force) return;
+    if (full_) {
+      line_.clear();
+      started_line_ = false;
+      return;
+    }
     while (!line_.empty() && line_.back() == ' ') line_.pop_back();
     if (!out_.empty()) {
       for (int k = 0; k < want_blank_ && blank_run_ < want_blank_; ++k) {
@@ -167,9 +205,12 @@ class Renderer {
     line_.clear();
     started_line_ = false;
     blank_run_ = 0;
+    if (out_.size() > limit_) full_ = true;
   }
 
   const HtmlTextOptions& options_;
+  const std::size_t limit_;
+  bool full_ = false;
   std::string out_;
   std::string line_;
   bool started_line_ = false;
@@ -182,22 +223,40 @@ class Renderer {
 struct Walker {
   Renderer& r;
   HtmlText& result;
+  HtmlStyle& style;
   int list_depth = 0;
+  std::unordered_set<const xmlNode*> counted;  // hidden pieces already counted (text is read twice for labels)
+
+  void count_hidden(const xmlNode* n, const std::string& why) {
+    if (!counted.insert(n).second) return;
+    ++result.hidden;
+    if (std::find(result.hidden_because.begin(), result.hidden_because.end(), why) == result.hidden_because.end()) {
+      result.hidden_because.push_back(why);
+    }
+  }
+
+  // An element a reader does not see at all (display:none, off-screen, …); counted as hidden
+  // text when there was text in it.
+  bool removed(const xmlNode* n) {
+    Visibility v = style.visibility(n);
+    if (v.removed.empty()) return false;
+    if (has_text(n)) count_hidden(n, v.removed);
+    return true;
+  }
+
+  // A text node whose element shows no text (font-size:0, white on white, visibility:hidden).
+  bool hidden_text(const xmlNode* t) {
+    if (t->parent == nullptr || t->parent->type != XML_ELEMENT_NODE || blank(reinterpret_cast<const char*>(t->content))) return false;
+    Visibility v = style.visibility(t->parent);
+    if (v.text.empty()) return false;
+    count_hidden(t, v.text);
+    return true;
+  }
 
   // Text of an element as one line (for table cells and link labels).
-  static std::string flat_text(const xmlNode* n) {
+  std::string flat_text(const xmlNode* n) {
     std::string out;
-    for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
-      if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-        out += reinterpret_cast<const char*>(c->content);
-      } else if (c->type == XML_ELEMENT_NODE && !is_any(c, {"script", "style", "template"}) && !is_hidden(c)) {
-        if (is(c, "img")) {
-          out += attribute(c, "alt");
-        } else {
-          out += " " + flat_text(c) + " ";
-        }
-      }
-    }
+    flat_text_into(n, out);
     std::string collapsed;
     bool space = false;
     for (char ch : out) {
@@ -212,19 +271,36 @@ struct Walker {
     return collapsed;
   }
 
+  void flat_text_into(const xmlNode* n, std::string& out) {
+    for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
+      if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+        if (!hidden_text(c)) out += reinterpret_cast<const char*>(c->content);
+      } else if (c->type == XML_ELEMENT_NODE && !is_any(c, {"script", "style", "template"}) && !removed(c)) {
+        if (is(c, "img")) {
+          out += attribute(c, "alt");
+        } else {
+          out += ' ';
+          flat_text_into(c, out);
+          out += ' ';
+        }
+      }
+    }
+  }
+
   void children(const xmlNode* n) {
     for (const xmlNode* c = n->children; c != nullptr; c = c->next) node(c);
   }
 
   void node(const xmlNode* n) {
+    if (r.full()) return;
     if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-      r.inline_text(reinterpret_cast<const char*>(n->content));
+      if (!hidden_text(n)) r.inline_text(reinterpret_cast<const char*>(n->content));
       return;
     }
     if (n->type != XML_ELEMENT_NODE) return;  // comments, processing instructions, DTDs
     if (is_any(n, {"script", "style", "head", "template", "iframe", "object", "embed", "applet", "form", "input", "button",
                    "select", "textarea", "svg", "math", "frameset", "frame", "noembed", "audio", "video", "canvas"}) ||
-        is_hidden(n)) {
+        removed(n)) {
       ++result.dropped;
       return;
     }
@@ -252,7 +328,7 @@ struct Walker {
       int number = 0;
       for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
         if (c->type == XML_ELEMENT_NODE && (is(c, "li") || is(c, "dt") || is(c, "dd"))) {
-          if (is_hidden(c)) {
+          if (removed(c)) {
             ++result.dropped;
             continue;
           }
@@ -308,7 +384,7 @@ struct Walker {
         ++result.links;
       }
     } else if (is(n, "img")) {
-      std::string alt = flat_text(n).empty() ? attribute(n, "alt") : flat_text(n);
+      std::string alt = attribute(n, "alt");
       r.text(alt.empty() ? (ja ? "[画像]" : "[image]") : (ja ? "[画像: " : "[image: ") + alt + "]");
       ++result.images;
     } else if (is_any(n, {"p", "div", "section", "article", "header", "footer", "address", "center", "main", "nav",
@@ -325,59 +401,93 @@ struct Walker {
     }
   }
 
-  static std::string pre_text(const xmlNode* n) {
+  std::string pre_text(const xmlNode* n) {
     std::string out;
-    for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
-      if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) out += reinterpret_cast<const char*>(c->content);
-      else if (c->type == XML_ELEMENT_NODE && is(c, "br")) out += "\n";
-      else if (c->type == XML_ELEMENT_NODE && !is_any(c, {"script", "style"}) && !is_hidden(c)) out += pre_text(c);
-    }
+    pre_text_into(n, out);
     while (!out.empty() && out.back() == '\n') out.pop_back();
     if (!out.empty() && out.front() == '\n') out.erase(0, 1);
     return out;
   }
 
-  void collect_rows(const xmlNode* n, std::vector<std::vector<std::string>>& rows) {
+  void pre_text_into(const xmlNode* n, std::string& out) {
     for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
-      if (c->type != XML_ELEMENT_NODE || is_hidden(c)) continue;
-      if (is(c, "tr")) {
-        std::vector<std::string> cells;
-        for (const xmlNode* d = c->children; d != nullptr; d = d->next) {
-          if (d->type == XML_ELEMENT_NODE && (is(d, "td") || is(d, "th")) && !is_hidden(d)) {
-            cells.push_back(flat_text(d));
-            std::string span = attribute(d, "colspan");
-            int extra = span.empty() ? 0 : std::min(std::atoi(span.c_str()), 50) - 1;
-            for (int k = 0; k < extra; ++k) cells.emplace_back();
-          }
-        }
-        rows.push_back(std::move(cells));
-      } else if (is_any(c, {"thead", "tbody", "tfoot"})) {
-        collect_rows(c, rows);
+      if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+        if (!hidden_text(c)) out += reinterpret_cast<const char*>(c->content);
+      } else if (c->type == XML_ELEMENT_NODE && is(c, "br")) {
+        out += "\n";
+      } else if (c->type == XML_ELEMENT_NODE && !is_any(c, {"script", "style"}) && !removed(c)) {
+        pre_text_into(c, out);
       }
     }
   }
 
+  // A table cell: its text, and the columns it spans (only the first holds the text).
+  struct Cell {
+    std::string text;
+    std::size_t span = 1;
+  };
+
+  // The rows of a table, or false when a row spans more columns than can be aligned.
+  bool collect_rows(const xmlNode* n, std::vector<std::vector<Cell>>& rows) {
+    for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
+      if (c->type != XML_ELEMENT_NODE || removed(c)) continue;
+      if (is(c, "tr")) {
+        std::vector<Cell> cells;
+        std::size_t columns = 0;
+        for (const xmlNode* d = c->children; d != nullptr; d = d->next) {
+          if (d->type == XML_ELEMENT_NODE && (is(d, "td") || is(d, "th")) && !removed(d)) {
+            columns += span_of(attribute(d, "colspan"));
+            if (columns > kMaxTableColumns) return false;
+            cells.push_back({flat_text(d), span_of(attribute(d, "colspan"))});
+          }
+        }
+        rows.push_back(std::move(cells));
+      } else if (is_any(c, {"thead", "tbody", "tfoot"})) {
+        if (!collect_rows(c, rows)) return false;
+      }
+    }
+    return true;
+  }
+
   void table(const xmlNode* n) {
-    std::vector<std::vector<std::string>> rows;
-    collect_rows(n, rows);
-    // A layout table (one column, or one row) reads better as paragraphs.
+    std::vector<std::vector<Cell>> rows;
+    const bool aligned = collect_rows(n, rows);
+    // A layout table (one column, or one row) reads better as paragraphs, and so does one too
+    // wide to align.
     std::size_t columns = 0;
-    for (const auto& row : rows) columns = std::max(columns, row.size());
+    for (const auto& row : rows) {
+      std::size_t in_row = 0;
+      for (const auto& cell : row) in_row += cell.span;
+      columns = std::max(columns, in_row);
+    }
     r.block(1);
-    if (columns <= 1 || rows.size() <= 1) {
-      for (const xmlNode* c = n->children; c != nullptr; c = c->next) node(c);
+    if (!aligned || columns <= 1 || rows.size() <= 1) {
+      for (const xmlNode* c = n->children; c != nullptr && !r.full(); c = c->next) {
+        node(c);
+        if (!aligned) r.block(0);
+      }
       r.block(1);
       return;
     }
     std::vector<std::size_t> width(columns, 0);
     for (const auto& row : rows) {
-      for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], display_width(row[i]));
+      std::size_t at = 0;
+      for (const auto& cell : row) {
+        width[at] = std::max(width[at], display_width(cell.text));
+        at += cell.span;
+      }
     }
     for (const auto& row : rows) {
+      if (r.full()) break;
       std::string line;
-      for (std::size_t i = 0; i < columns; ++i) {
-        std::string cell = i < row.size() ? row[i] : "";
-        line += i + 1 < columns ? pad_to_width(cell, width[i]) + " | " : cell;
+      std::size_t at = 0;
+      for (std::size_t k = 0; k < row.size() || at < columns; ++k) {
+        const std::string& cell = k < row.size() ? row[k].text : std::string();
+        const std::size_t span = k < row.size() ? row[k].span : 1;
+        for (std::size_t s = 0; s < span && at < columns; ++s, ++at) {
+          const std::string& shown = s == 0 ? cell : std::string();
+          line += at + 1 < columns ? pad_to_width(shown, width[at]) + " | " : shown;
+        }
       }
       while (!line.empty() && line.back() == ' ') line.pop_back();
       r.text(line);
@@ -519,10 +629,14 @@ HtmlText html_to_text(std::string_view html, const HtmlTextOptions& options) {
     result.truncated = result.truncated || !html.empty();
     return result;
   }
-  Renderer r(options);
-  Walker w{r, result};
-  for (const xmlNode* n = doc->children; n != nullptr; n = n->next) w.node(n);
+  Renderer r(options, std::min(options.max_text_bytes, (std::size_t{1} << 20) + 4 * html.size()));
+  {
+    HtmlStyle style(doc);
+    Walker w{r, result, style, 0, {}};
+    for (const xmlNode* n = doc->children; n != nullptr; n = n->next) w.node(n);
+  }
   xmlFreeDoc(doc);
+  result.size_limited = r.full();
   result.text = r.finish();
   return result;
 }

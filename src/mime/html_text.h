@@ -1,19 +1,23 @@
 // HTML → plain text as a reader would see the page: paragraphs and line breaks, headings, lists
 // with markers, tables as aligned columns (East Asian width aware), quotes as "> ", links as
 // "text (URL)" (defanged on request: hxxps://example[.]com), images as [画像: alt]. Scripts,
-// styles, the head, comments, forms, embedded objects and hidden elements are dropped. A real
+// styles, the head, comments, forms, embedded objects and what CSS hides are dropped. A real
 // HTML parser (libxml2's, no network) reads the markup; no regular expressions.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sanso::mime {
 
 struct HtmlTextOptions {
   bool defang_links = true;
   std::string lang = "ja";  // markers and labels: "ja" or "en"
+  // The text may grow to 1 MiB plus 4 times the HTML, and never beyond 16 MiB: markup that
+  // multiplies (colspan, deep quotes and lists repeat their padding on every line) is cut there.
+  std::size_t max_text_bytes = 16 << 20;
 };
 
 struct HtmlText {
@@ -22,6 +26,12 @@ struct HtmlText {
   std::size_t images = 0;
   std::size_t dropped = 0;  // scripts, styles, forms, objects and hidden elements left out
   bool truncated = false;   // the markup nests deeper than the parser follows: text may be missing
+  // Text a reader would not see (html_style.h) left out: how many pieces, and why, e.g.
+  // {"font-size:0", "same-colour"}. Elements hidden with no text in them are not counted.
+  std::size_t hidden = 0;
+  std::vector<std::string> hidden_because;
+  // The text reached its size limit and ends with a line that says so; the rest is not shown.
+  bool size_limited = false;
 };
 
 // `html` must already be UTF-8 (decode it with decode_text first).

@@ -135,13 +135,31 @@ TEST(Charset, OtherLabelledCharsetsStillDecode) {
 namespace sanso::mime {
 namespace {
 
+TEST(Charset, AnUnknownLabelIsReportedAndReadAsUnlabelled) {
+  for (const char* label : {"x-no-such-charset", "utf-8//IGNORE", "iso-8859-1/../x", "cp932\x01"}) {
+    SCOPED_TRACE(label);
+    DecodedText d = decode_text("Hello \xE4\xB8\x96\xE7\x95\x8C", label);
+    EXPECT_TRUE(d.unknown_charset);
+    EXPECT_FALSE(d.mislabelled);
+    EXPECT_EQ(d.utf8, "Hello 世界");
+  }
+  DecodedText known = decode_text("+ZeVnLIqe-", "UTF-7");
+  EXPECT_FALSE(known.unknown_charset);
+  EXPECT_EQ(known.utf8, "日本語");
+}
+
 TEST(Charset, AMangledLabelNeverYieldsInvalidUtf8) {
   // Found by fuzzing: "utf\xE3" "8" reaches glibc's permissive UTF-8 reader, which passes F4 A1 …
   // (beyond U+10FFFF) through.
+  // Such a label is no charset name: unknown, and the bytes read as if unlabelled.
   DecodedText d = decode_text("ok \xF4\xA1\x82\xA9 end", "utf\xE3" "8");
   EXPECT_TRUE(is_valid_utf8(d.utf8)) << d.utf8;
-  EXPECT_GT(d.replaced, 0u);
+  EXPECT_TRUE(d.unknown_charset);
   EXPECT_NE(d.utf8.find("ok "), std::string::npos);
+  // And glibc's reader itself, reached under its own name, still never passes them.
+  DecodedText utf = decode_text("ok \xF4\xA1\x82\xA9 end", "ISO-IR-193");  // glibc: UTF-8
+  EXPECT_GT(utf.replaced, 0u);
+  EXPECT_TRUE(is_valid_utf8(utf.utf8)) << utf.utf8;
 }
 
 }  // namespace

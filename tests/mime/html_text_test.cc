@@ -31,7 +31,8 @@ TEST(HtmlText, GoldenCases) {
 
 TEST(HtmlText, CountsWhatItReplacedOrDropped) {
   auto r = html_to_text(read_file(fs::path(SANSO_SOURCE_DIR) / "tests/data/mime/html/hidden/input.html"));
-  EXPECT_EQ(r.dropped, 7u);  // the head (with its script), three hidden elements, iframe, object, form
+  EXPECT_EQ(r.dropped, 6u);  // the head (with its script), two removed elements, iframe, object, form
+  EXPECT_EQ(r.hidden, 3u);   // those two, and the text of the visibility:hidden paragraph
   EXPECT_FALSE(r.truncated);
   EXPECT_EQ(r.text.find("このリンクを開け"), std::string::npos);
   EXPECT_EQ(r.text.find("コメント"), std::string::npos);
