@@ -209,8 +209,7 @@ std::string attachment_action_for(const std::string& name, const std::string& ty
 // Structure that readers can take apart differently (issue #22): parser findings of our own,
 // beside GMime's codes, and each holds the message — choosing one reading would let a part one
 // reader sees (an .exe) past the rules checked on another reading.
-constexpr int kGMimeCodes = 1000;          // GMime's own codes are below
-constexpr int kAmbiguousBoundary = 1001;    // boundary="b " : trimmed by Python, kept by GMime
+constexpr int kAmbiguousBoundary = 1001;    // GMime's own codes are below 1000    // boundary="b " : trimmed by Python, kept by GMime
 constexpr int kDuplicateBoundary = 1002;    // boundary=a; boundary=b : first or last
 constexpr int kPartOutsideBoundaries = 1003;  // "--b" + headers in a preamble or epilogue
 constexpr int kBoundaryPrefix = 1004;       // "--b" also begins "--bb", a nested delimiter
@@ -293,6 +292,11 @@ struct Walk {
     // is none, from the system's randomness — a system call the sandbox forbids.
     const char* declared = g_mime_object_get_content_type_parameter(obj, "boundary");
     const std::string boundary = declared != nullptr ? declared : "";
+    if (boundary.empty()) {
+      // Where its parts are is anyone's guess: GMime finds none, a lenient client takes the first
+      // "--" line for the boundary.
+      ambiguities.emplace_back(GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY, g_mime_content_type_get_media_subtype(g_mime_object_get_content_type(obj)));
+    }
     std::vector<std::string> all;  // a multipart without a boundary has none to confuse
     for (const auto& outer : boundaries) {
       if (outer.empty()) continue;
@@ -886,10 +890,14 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
     // Held whatever on_parser_critical says: there is no one message here to sanitize, and the
     // reading we would pick may not be the one the recipient's client picks.
     const bool ja = options.lang != "en";
+    std::vector<std::string> kinds;  // of the ambiguities found
+    for (const auto& k : kParserKinds) {
+      if (std::any_of(walk.ambiguities.begin(), walk.ambiguities.end(), [&](const auto& a) { return a.first == k.code; })) kinds.emplace_back(k.kind);
+    }
     std::string what;
     for (const auto& f : plan.parser_findings) {
-      const bool structural = std::any_of(std::begin(kParserKinds), std::end(kParserKinds), [&](const ParserKind& k) { return k.code > kGMimeCodes && f.kind == k.kind; });
-      if (structural) what += (what.empty() ? "" : ja ? "、" : ", ") + describe_parser_finding(f.kind, options.lang) + (f.item.empty() ? "" : " (" + f.item + ")");
+      if (std::find(kinds.begin(), kinds.end(), f.kind) == kinds.end()) continue;
+      what += (what.empty() ? "" : ja ? "、" : ", ") + describe_parser_finding(f.kind, options.lang) + (f.item.empty() ? "" : " (" + f.item + ")");
     }
     plan.verdict = "held";
     plan.reason = (ja ? "メールの構造が読み手によって異なって解釈されうるため、どちらの読み方も採らず保留しました: "

@@ -87,6 +87,9 @@ std::vector<Differential> differentials() {
            "--b\r\nContent-Type: application/octet-stream; name=\"invoice.txt\";\r\n name=\"invoice.exe\"\r\n\r\nMZ\r\n--b--\r\n"},
       {"two Content-Type headers on the message", "ambiguous-part-header",
        kHead + "Content-Type: text/plain\r\n" + mixed + "boundary=b\r\n\r\n--b\r\n" + kText + "--b\r\n" + kExe + "--b--\r\n"},
+      // GMime finds no part; a lenient client takes "--b" for the boundary.
+      {"a multipart without a boundary", "multipart-without-boundary",
+       kHead + mixed + "charset=utf-8\r\n\r\n--b\r\n" + kText + "--b\r\n" + kExe + "--b--\r\n"},
       {"a differential inside an attached message", "part-outside-boundaries",
        kHead + mixed + "boundary=outer\r\n\r\n--outer\r\n" + kText + "--outer\r\nContent-Type: message/rfc822\r\n\r\n" + kHead + mixed +
            "boundary=b\r\n\r\n--b\r\n" + kText + "--b--\r\n--b\r\n" + kExe + "--b--\r\n--outer--\r\n"},
