@@ -13,3 +13,8 @@ console.log(`sanso sanitize (engine, in-process, one core): ${per(sanitize)}`);
 console.log(`sanso sanitize, one sandboxed child per message: ${per(sandboxed)}`);
 const ratio = floor && sanitize ? floor.items_per_second / sanitize.items_per_second : NaN;
 console.log(`${ratio <= 2.5 ? 'PASS' : 'FAIL'}  sanitize time / floor time: ×${ratio.toFixed(2)} (target ≤ 2.5)`);
+const many = find('BM_ManyAttachments');
+if (many) {
+  console.log(`one message, ${many.name.split('/')[1]} small attachments: a sandboxed child per file ${many.per_file_s.toFixed(2)} s, ` +
+              `in batches ${many.batched_s.toFixed(2)} s — ×${many.speedup.toFixed(1)} faster`);
+}

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/text.h"
+#include "mail/attachment_batches.h"
 #include "mail/sanitize.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -35,6 +36,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t at = head.find('\n'); at != std::string_view::npos; at = head.find('\n', at + 1)) {
     if (at == 0 || head[at - 1] != '\r') __builtin_trap();
   }
+  // A held message carries nothing; every part of a passed one is accounted for (issue #22: no
+  // part dropped without a line) — only a text part with no text in it may stay "skipped".
+  if (plan.verdict == "held" && !plan.attachments.empty()) __builtin_trap();
+  for (const auto& p : plan.parts) {
+    if (plan.verdict != "held" && p.action == "skipped" && p.type != "text/plain" && p.type != "text/html") __builtin_trap();
+    if (plan.verdict != "held" && p.action == "pending") __builtin_trap();
+  }
+  // The batch framing read back from arbitrary bytes (what a compromised child could answer).
+  (void)decode_batch_answer(raw, mode % 4);
   auto round = plan_from_json(plan_to_json(plan));
   if (!round || round->verdict != plan.verdict || round->body != plan.body) __builtin_trap();
   return 0;

@@ -268,6 +268,8 @@ CdrResult sanitize(std::string_view bytes, std::string_view name, const CdrPolic
   return r;
 }
 
+CdrResult sanitize_first_pass(std::string_view bytes, std::string_view name, const CdrPolicy& policy) { return internal::sanitize_pass(bytes, name, policy); }
+
 std::string result_to_json(const CdrResult& result) {
   nlohmann::ordered_json j;
   j["verdict"] = to_string(result.verdict);

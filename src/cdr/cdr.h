@@ -92,6 +92,12 @@ CdrResult sanitize(std::string_view bytes, std::string_view name, const CdrPolic
 // `blocked` result ("sandbox-violation", "timeout"), never a passed file.
 CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, const CdrPolicy& policy);
 
+// sanitize() as a sandboxed child that rebuilds many files runs it (mail/attachment_batches.h):
+// a file the policy wants through a converter comes back with `conversion` set instead of
+// blocked, for the caller to finish with sanitize_sandboxed or SanitizerPool::sanitize (which
+// redo this pass first). Only ever run on untrusted bytes inside the sandbox.
+CdrResult sanitize_first_pass(std::string_view bytes, std::string_view name, const CdrPolicy& policy);
+
 // The readable text of a file, for content checks (個人番号 in an outgoing attachment): text and
 // CSV decoded, HTML as text, OOXML/ODF text runs from their XML; "" for anything else. Like
 // sanitize(), only ever run on untrusted bytes inside the sandbox.

@@ -36,8 +36,10 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-// "attachment; filename*0*=…; filename*1=…" → ("attachment", parameters), quotes honoured.
-std::pair<std::string, Params> parse_header_params(std::string_view raw) {
+// A header value's parameter pieces as written, split at the semicolons outside quotes: the
+// first is the value itself ("attachment"), the rest "name=value" with their quotes, escapes and
+// the white space around them — what structure checks need to see.
+std::vector<std::string> split_params(std::string_view raw) {
   std::string unfolded;
   for (char c : raw) {
     if (c != '\r' && c != '\n') unfolded += c;
@@ -49,6 +51,7 @@ std::pair<std::string, Params> parse_header_params(std::string_view raw) {
     char c = unfolded[i];
     if (c == '"') quoted = !quoted;
     if (c == '\\' && quoted && i + 1 < unfolded.size()) {
+      cur += c;
       cur += unfolded[++i];
       continue;
     }
@@ -60,14 +63,27 @@ std::pair<std::string, Params> parse_header_params(std::string_view raw) {
     cur += c;
   }
   pieces.push_back(cur);
+  return pieces;
+}
+
+// "attachment; filename*0*=…; filename*1=…" → ("attachment", parameters), quotes honoured.
+std::pair<std::string, Params> parse_header_params(std::string_view raw) {
+  const std::vector<std::string> pieces = split_params(raw);
   std::pair<std::string, Params> out;
   out.first = ascii_lower(trim(pieces[0]));
   for (std::size_t i = 1; i < pieces.size(); ++i) {
     auto eq = pieces[i].find('=');
     if (eq == std::string::npos) continue;
     std::string value = trim(std::string_view(pieces[i]).substr(eq + 1));
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-    out.second.emplace_back(trim(std::string_view(pieces[i]).substr(0, eq)), value);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      std::string unescaped;  // escapes count inside quotes only
+      for (std::size_t k = 1; k + 1 < value.size(); ++k) {
+        if (value[k] == '\\' && k + 2 < value.size()) ++k;
+        unescaped += value[k];
+      }
+      value = std::move(unescaped);
+    }
+    out.second.emplace_back(trim(std::string_view(pieces[i]).substr(0, eq)), std::move(value));
   }
   return out;
 }
@@ -190,6 +206,37 @@ std::string attachment_action_for(const std::string& name, const std::string& ty
   return options.attachment_action;
 }
 
+// Structure that readers can take apart differently (issue #22): parser findings of our own,
+// beside GMime's codes, and each holds the message — choosing one reading would let a part one
+// reader sees (an .exe) past the rules checked on another reading.
+constexpr int kAmbiguousBoundary = 1001;    // GMime's own codes are below 1000    // boundary="b " : trimmed by Python, kept by GMime
+constexpr int kDuplicateBoundary = 1002;    // boundary=a; boundary=b : first or last
+constexpr int kPartOutsideBoundaries = 1003;  // "--b" + headers in a preamble or epilogue
+constexpr int kBoundaryPrefix = 1004;       // "--b" also begins "--bb", a nested delimiter
+constexpr int kAmbiguousPartHeader = 1005;  // two Content-Type (GMime: last, Python: first), a parameter twice
+
+// A line that starts a MIME part: "--" and anything, then a header block that declares content.
+bool starts_part(std::string_view text, std::size_t line_end) {
+  std::size_t at = line_end;
+  while (at < text.size()) {
+    std::size_t next = text.find('\n', at);
+    std::string_view line = text.substr(at, next == std::string_view::npos ? std::string_view::npos : next - at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) return false;  // the end of a header block
+    const std::string lower = ascii_lower(line.substr(0, 40));
+    for (const char* h : {"content-type", "content-disposition", "content-transfer-encoding"}) {
+      const std::string_view name(h);
+      if (lower.compare(0, name.size(), name) != 0) continue;
+      std::size_t k = name.size();
+      while (k < lower.size() && (lower[k] == ' ' || lower[k] == '\t')) ++k;
+      if (k < lower.size() && lower[k] == ':') return true;
+    }
+    if (next == std::string_view::npos) return false;
+    at = next + 1;
+  }
+  return false;
+}
+
 struct Walk {
   Walk(const SanitizeOptions& o, SanitizePlan& p, int& part_count) : options(o), plan(p), parts(part_count) {}
   const SanitizeOptions& options;
@@ -197,10 +244,122 @@ struct Walk {
   int& parts;  // across the message and every message attached to it
   bool limit_hit = false;
   std::vector<std::string> attached;  // the text of each attached message, in order
-  // Body candidates, first found wins within each kind.
-  std::string plain, html;
-  bool have_plain = false, have_html = false;
-  std::vector<std::size_t> plain_index, html_index;
+  // Body candidates, first found wins within each kind; `alternative` is the path of the
+  // nearest multipart/alternative around a candidate ("" for none): a text part in the same one
+  // as the body is another rendering of it, any other is more content.
+  struct Candidate {
+    std::size_t index;
+    std::string text;
+    std::string alternative;
+  };
+  std::vector<Candidate> plains, htmls;
+  std::string alternative;  // of the part being walked
+  // Boundaries of the multiparts around the part being walked, outermost first (attached
+  // messages included: their lines are inside the outer parts too).
+  std::vector<std::string> boundaries;
+  // Where readers may disagree: (code, item), for plan_message to record and hold.
+  std::vector<std::pair<int, std::string>> ambiguities;
+
+  // Duplicate structural headers and parameters, the boundary's spelling, its relation to the
+  // boundaries around it, and parts hidden outside the boundaries.
+  void check_structure(GMimeObject* obj) {
+    GMimeHeaderList* list = g_mime_object_get_header_list(obj);
+    const int count = list != nullptr ? g_mime_header_list_get_count(list) : 0;
+    for (const char* wanted : {"Content-Type", "Content-Transfer-Encoding", "Content-Disposition"}) {
+      std::vector<std::string> values;
+      for (int i = 0; i < count; ++i) {
+        GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
+        if (ascii_lower(g_mime_header_get_name(h)) != ascii_lower(wanted)) continue;
+        const char* raw = g_mime_header_get_raw_value(h);
+        values.emplace_back(raw != nullptr ? raw : "");
+      }
+      std::vector<std::string> normal;
+      for (const auto& v : values) {
+        std::string words;  // unfolded, white space collapsed, case folded
+        for (char c : trim(v)) {
+          const bool space = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+          if (!space) words += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          else if (!words.empty() && words.back() != ' ') words += ' ';
+        }
+        if (std::find(normal.begin(), normal.end(), words) == normal.end()) normal.push_back(words);
+      }
+      if (normal.size() > 1) ambiguities.emplace_back(kAmbiguousPartHeader, wanted);
+      if (std::string_view(wanted) == "Content-Transfer-Encoding") continue;
+      for (const auto& v : values) check_parameters(wanted, v);
+    }
+    if (!GMIME_IS_MULTIPART(obj)) return;
+    // The parameter, not g_mime_multipart_get_boundary(): that one makes up a boundary when there
+    // is none, from the system's randomness — a system call the sandbox forbids.
+    const char* declared = g_mime_object_get_content_type_parameter(obj, "boundary");
+    const std::string boundary = declared != nullptr ? declared : "";
+    if (boundary.empty()) {
+      // Where its parts are is anyone's guess: GMime finds none, a lenient client takes the first
+      // "--" line for the boundary.
+      ambiguities.emplace_back(GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY, g_mime_content_type_get_media_subtype(g_mime_object_get_content_type(obj)));
+    }
+    std::vector<std::string> all;  // a multipart without a boundary has none to confuse
+    for (const auto& outer : boundaries) {
+      if (outer.empty()) continue;
+      if (!boundary.empty() && (outer.starts_with(boundary) || boundary.starts_with(outer))) ambiguities.emplace_back(kBoundaryPrefix, boundary);
+      all.push_back(outer);
+    }
+    if (!boundary.empty()) all.push_back(boundary);
+    for (const char* text : {g_mime_multipart_get_prologue(GMIME_MULTIPART(obj)), g_mime_multipart_get_epilogue(GMIME_MULTIPART(obj))}) {
+      if (text == nullptr) continue;
+      const std::string_view t(text);
+      for (std::size_t at = 0; at < t.size();) {
+        std::size_t end = t.find('\n', at);
+        end = end == std::string_view::npos ? t.size() : end;
+        const std::string_view line = t.substr(at, end - at);
+        if (line.starts_with("--")) {
+          const bool delimiter = std::any_of(all.begin(), all.end(), [&](const std::string& b) { return line.substr(2).starts_with(b); });
+          if (delimiter || starts_part(t, std::min(end + 1, t.size()))) {
+            ambiguities.emplace_back(kPartOutsideBoundaries, std::string(trim(line.substr(0, 80))));
+            break;
+          }
+        }
+        at = end + 1;
+      }
+    }
+  }
+
+  // One header's parameters: one that occurs twice with different values (GMime reads the one,
+  // another reader the other), and a boundary written twice or with white space at its ends.
+  void check_parameters(const char* header, const std::string& raw) {
+    const std::vector<std::string> pieces = split_params(raw);
+    std::vector<std::pair<std::string, std::string>> seen;  // exact lower-case name, value as written
+    std::size_t boundaries_given = 0;
+    for (std::size_t i = 1; i < pieces.size(); ++i) {
+      const auto eq = pieces[i].find('=');
+      if (eq == std::string::npos) continue;
+      const std::string name = ascii_lower(trim(std::string_view(pieces[i]).substr(0, eq)));
+      const std::string_view written = std::string_view(pieces[i]).substr(eq + 1);
+      const std::string value = trim(written);
+      if (!name.starts_with("boundary")) {  // a boundary given twice is a finding of its own, below
+        for (const auto& [other, other_value] : seen) {
+          if (other == name && other_value != value) ambiguities.emplace_back(kAmbiguousPartHeader, std::string(header) + " " + name);
+        }
+        seen.emplace_back(name, value);
+        continue;
+      }
+      ++boundaries_given;
+      // Quoted: white space inside the quotes at either end. Unquoted: any white space after
+      // the token — one reader ends the value there, another takes it up to the semicolon.
+      std::size_t lead = 0;
+      while (lead < written.size() && (written[lead] == ' ' || written[lead] == '\t')) ++lead;
+      const std::string_view v = written.substr(lead);
+      bool spaced;
+      if (v.starts_with('"')) {
+        const auto close = v.find('"', 1);
+        const std::string_view inside = v.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
+        spaced = !inside.empty() && (inside.front() == ' ' || inside.front() == '\t' || inside.back() == ' ' || inside.back() == '\t');
+      } else {
+        spaced = v.find_first_of(" \t") != std::string_view::npos;
+      }
+      if (spaced) ambiguities.emplace_back(kAmbiguousBoundary, value);
+    }
+    if (boundaries_given > 1) ambiguities.emplace_back(kDuplicateBoundary, header);
+  }
 
   std::string content_bytes(GMimePart* part) {
     GMimeDataWrapper* w = g_mime_part_get_content(part);
@@ -243,15 +402,21 @@ struct Walk {
   }
 
   // Picks the body among a message's candidates (text unless HTML is preferred or alone) and
-  // marks the parts; `w` is this walk or the walk of an attached message.
+  // marks the parts; `w` is this walk or the walk of an attached message. Nothing goes silently:
+  // another rendering of the body (the other part of its multipart/alternative) is removed and
+  // listed; any further text/plain part is more content, kept after the body under a separator
+  // (a second inline text part, text around an inline picture); any further HTML is listed.
   std::string choose_body(Walk& w, bool& converted, bool& truncated) {
     mime::HtmlTextOptions html_options;
     html_options.defang_links = false;  // once, over the final text (plan_message)
     html_options.lang = options.lang;
-    if (w.have_html && (options.prefer_html || !w.have_plain)) {
-      mime::HtmlText t = mime::html_to_text(w.html, html_options);
+    std::string body;
+    const Candidate* chosen = nullptr;
+    if (!w.htmls.empty() && (options.prefer_html || w.plains.empty())) {
+      chosen = &w.htmls[0];
+      mime::HtmlText t = mime::html_to_text(chosen->text, html_options);
       truncated = t.truncated;
-      PartReport& part = plan.parts[w.html_index[0]];
+      PartReport& part = plan.parts[chosen->index];
       part.action = "converted";
       if (t.hidden > 0) {
         // Text the reader never saw, kept out of the output: a lure or filter bait hides there.
@@ -265,14 +430,28 @@ struct Walk {
         plan.warnings.push_back("body: the text converted from HTML was cut off at its size limit");
       }
       converted = true;
-      return t.text;
+      body = std::move(t.text);
+    } else if (!w.plains.empty()) {
+      chosen = &w.plains[0];
+      plan.parts[chosen->index].action = "body";
+      body = chosen->text;
     }
-    if (w.have_plain) {
-      plan.parts[w.plain_index[0]].action = "body";
-      if (w.have_html) plan.parts[w.html_index[0]].action = "removed";
-      return w.plain;
+    if (chosen == nullptr) return body;
+    const auto rendering_of_body = [&](const Candidate& c) { return !c.alternative.empty() && c.alternative == chosen->alternative; };
+    for (const auto& c : w.htmls) {
+      if (&c != chosen) plan.parts[c.index].action = "removed";
     }
-    return {};
+    for (const auto& c : w.plains) {
+      if (&c == chosen) continue;
+      if (rendering_of_body(c)) {
+        plan.parts[c.index].action = "removed";
+        continue;
+      }
+      plan.parts[c.index].action = "body";
+      body += std::string(body.empty() || body.back() == '\n' ? "\n" : "\n\n") +
+              (options.lang != "en" ? "----- 本文の続き (" : "----- more text (") + plan.parts[c.index].path + ") -----\n" + c.text;
+    }
+    return body;
   }
 
   void object(GMimeObject* obj, const std::string& path, int depth) {
@@ -289,11 +468,18 @@ struct Walk {
     GMimeContentType* ct = g_mime_object_get_content_type(obj);
     std::string type = ct != nullptr ? ascii_lower(std::string(g_mime_content_type_get_media_type(ct)) + "/" + g_mime_content_type_get_media_subtype(ct))
                                      : "text/plain";
+    check_structure(obj);
     if (GMIME_IS_MULTIPART(obj)) {
+      const std::string outer_alternative = alternative;
+      if (type == "multipart/alternative") alternative = path.empty() ? "1" : path;
+      const char* boundary = g_mime_object_get_content_type_parameter(obj, "boundary");
+      boundaries.emplace_back(boundary != nullptr ? boundary : "");
       int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
       for (int i = 0; i < n && !limit_hit; ++i) {
         object(g_mime_multipart_get_part(GMIME_MULTIPART(obj), i), path.empty() ? std::to_string(i + 1) : path + "." + std::to_string(i + 1), depth + 1);
       }
+      boundaries.pop_back();
+      alternative = outer_alternative;
       return;
     }
     PartReport r;
@@ -309,7 +495,9 @@ struct Walk {
       plan.parts.push_back(r);
       if (inner == nullptr) return;
       Walk sub(options, plan, parts);
+      sub.boundaries = boundaries;
       if (GMimeObject* body = g_mime_message_get_mime_part(inner)) sub.object(body, r.path, depth + 1);
+      for (auto& a : sub.ambiguities) ambiguities.push_back(std::move(a));
       if (sub.limit_hit) {
         limit_hit = true;
         return;
@@ -353,16 +541,8 @@ struct Walk {
       plan.replaced_characters += d.replaced;
       d.utf8 = strip_controls(d.utf8, true, r.flags);
       bool empty = trim(d.utf8).empty();
-      if (type == "text/plain" && !have_plain && !empty) {
-        plain = std::move(d.utf8);
-        have_plain = true;
-        plain_index.push_back(plan.parts.size());
-      } else if (type == "text/html" && !have_html && !empty) {
-        html = std::move(d.utf8);
-        have_html = true;
-        html_index.push_back(plan.parts.size());
-      }
-      r.action = "skipped";  // decided below, once the body is chosen
+      if (!empty) (type == "text/plain" ? plains : htmls).push_back({plan.parts.size(), std::move(d.utf8), alternative});
+      r.action = "skipped";  // decided below, once the body is chosen; an empty one stays skipped
     } else if (type == "application/ms-tnef" || type == "application/vnd.ms-tnef" || ascii_lower(r.name) == "winmail.dat") {
       // Outlook's container: removed, and each file in it listed so the recipient knows what came.
       r.action = "removed";
@@ -428,6 +608,11 @@ constexpr ParserKind kParserKinds[] = {
     {GMIME_CRIT_NESTING_OVERFLOW, "nesting-overflow", true, "MIME の入れ子が深すぎる", "MIME nesting beyond the parser's limit"},
     {GMIME_WARN_PART_WITHOUT_CONTENT, "part-without-content", false, "内容のない部品", "a part without content"},
     {GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT, "part-without-headers-or-content", true, "ヘッダーも内容もない部品", "a part without headers or content"},
+    {kAmbiguousBoundary, "ambiguous-boundary", true, "前後に空白のある境界 (boundary)", "a boundary with white space at an end"},
+    {kDuplicateBoundary, "duplicate-boundary", true, "複数の境界 (boundary) 指定", "more than one boundary parameter"},
+    {kPartOutsideBoundaries, "part-outside-boundaries", true, "境界の外 (前文・後文) に置かれた MIME 部品", "a MIME part outside the boundaries (preamble or epilogue)"},
+    {kBoundaryPrefix, "boundary-prefix", true, "外側の境界と先頭が一致する境界", "a boundary that begins another one around it"},
+    {kAmbiguousPartHeader, "ambiguous-part-header", true, "値の食い違う構造ヘッダー・パラメーター (Content-Type などが2つ)", "conflicting structural headers or parameters (two Content-Type, …)"},
 };
 
 constexpr std::size_t kMaxParserFindings = 100;
@@ -712,7 +897,27 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
   GMimeObject* body = g_mime_message_get_mime_part(message);
   if (body != nullptr) walk.object(body, "", 0);
   g_object_unref(message);
+  for (const auto& [code, item] : walk.ambiguities) sink.add(-1, code, item.c_str());
   if (sink.dropped > 0) plan.warnings.push_back(std::to_string(sink.dropped) + " further parser finding(s) not listed");
+  if (!walk.ambiguities.empty() && !walk.limit_hit) {
+    // Held whatever on_parser_critical says: there is no one message here to sanitize, and the
+    // reading we would pick may not be the one the recipient's client picks.
+    const bool ja = options.lang != "en";
+    std::vector<std::string> kinds;  // of the ambiguities found
+    for (const auto& k : kParserKinds) {
+      if (std::any_of(walk.ambiguities.begin(), walk.ambiguities.end(), [&](const auto& a) { return a.first == k.code; })) kinds.emplace_back(k.kind);
+    }
+    std::string what;
+    for (const auto& f : plan.parser_findings) {
+      if (std::find(kinds.begin(), kinds.end(), f.kind) == kinds.end()) continue;
+      what += (what.empty() ? "" : ja ? "、" : ", ") + describe_parser_finding(f.kind, options.lang) + (f.item.empty() ? "" : " (" + f.item + ")");
+    }
+    plan.verdict = "held";
+    plan.reason = (ja ? "メールの構造が読み手によって異なって解釈されうるため、どちらの読み方も採らず保留しました: "
+                      : "the message's structure can be read differently by different readers, so neither reading is passed on: ") + what;
+    plan.pending.clear();
+    return plan;
+  }
   if (walk.limit_hit) {
     plan.verdict = "held";
     return plan;
@@ -761,7 +966,11 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
 
 SanitizePlan sanitize_message(std::string_view raw, const SanitizeOptions& options) {
   SanitizePlan plan = plan_message(raw, options);
-  finish_attachments(plan, options, [&options](std::string_view bytes, std::string_view name) { return cdr::sanitize(bytes, name, options.cdr); });
+  finish_attachments(plan, options, [&options](const std::vector<AttachmentInput>& inputs) {
+    std::vector<cdr::CdrResult> out;
+    for (const auto& in : inputs) out.push_back(cdr::sanitize(in.bytes, in.name, options.cdr));
+    return out;
+  });
   return plan;
 }
 
@@ -791,10 +1000,20 @@ std::string content_type_for(const std::string& name) {
 void finish_attachments(SanitizePlan& plan, const SanitizeOptions& options, const AttachmentSanitizer& engine) {
   apply_parser_critical(plan, options);
   const bool ja = options.lang != "en";
-  for (auto& [index, bytes] : plan.pending) {
-    if (index >= plan.parts.size()) continue;
+  std::erase_if(plan.pending, [&](const auto& p) { return p.first >= plan.parts.size(); });
+  std::vector<AttachmentInput> inputs;
+  for (const auto& [index, bytes] : plan.pending) inputs.push_back({bytes, plan.parts[index].name});
+  std::vector<cdr::CdrResult> results = inputs.empty() ? std::vector<cdr::CdrResult>{} : engine(inputs);
+  while (results.size() < inputs.size()) {  // an engine that answers for fewer files blocks the rest
+    cdr::CdrResult unanswered;
+    unanswered.reason = "internal";
+    unanswered.message = "the engine gave no result for this file";
+    results.push_back(std::move(unanswered));
+  }
+  for (std::size_t k = 0; k < plan.pending.size(); ++k) {
+    const std::size_t index = plan.pending[k].first;
     PartReport& part = plan.parts[index];
-    cdr::CdrResult r = engine(bytes, part.name);
+    cdr::CdrResult& r = results[k];
     std::string action = r.verdict == cdr::Verdict::blocked ? "sanitize" : attachment_action_for(part.name, r.type, options);
     if (action == "reject") {
       part.action = "rejected";
@@ -1219,6 +1438,16 @@ void prepare_mail_sandbox() {
   (void)mime::html_to_text("<p>warm</p>");
 }
 
+// The sandbox around one batch of attachments: the engine's memory allowance, one file's time
+// (a batch that needs more is run again file by file, each with its own), the output of a batch.
+sandbox::Limits batch_sandbox_limits(const cdr::CdrPolicy& policy, const BatchLimits& batch) {
+  sandbox::Limits limits;
+  limits.timeout = policy.timeout;
+  limits.memory_bytes = std::size_t{3} << 30;
+  limits.output_bytes = batch_output_limit(batch);
+  return limits;
+}
+
 // Fail closed: whatever happened in the sandbox, nothing of the message passes.
 SanitizePlan held_for(const Error& e) {
   SanitizePlan held;
@@ -1231,22 +1460,32 @@ SanitizePlan held_for(const Error& e) {
 
 SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& options) {
   mime::preload_charsets();  // once per process; every sandboxed child inherits the converters
-  // Two sandboxes: the message is parsed in one; each attachment is rebuilt by the CDR engine in
-  // its own, so a hostile file cannot reach the message's text or another attachment.
+  // The message is parsed in one sandbox; its attachments are rebuilt by the CDR engine in others,
+  // so a hostile file cannot reach the message's text. Attachments of the same message may share
+  // one (a batch): whoever sent one sent them all, and two messages never share a batch.
   auto answer = sandbox::run(
       [&options](std::string_view input) -> Result<std::string> { return plan_to_json(plan_message(input, options), true); }, raw,
       sandbox::Limits{}, &prepare_mail_sandbox);
   Result<SanitizePlan> plan = answer ? plan_from_json(*answer) : Result<SanitizePlan>(answer.error());
   if (!plan) return held_for(plan.error());
-  finish_attachments(*plan, options, [&options](std::string_view bytes, std::string_view name) {
-    return cdr::with_antivirus(options.clamd, bytes, name, [&] { return cdr::sanitize_sandboxed(bytes, name, options.cdr); });
+  // A file that needs more than a batch gives, or whose batch fails, gets a child of its own.
+  finish_attachments(*plan, options, [&options](const std::vector<AttachmentInput>& inputs) {
+    const BatchLimits limits;
+    const sandbox::Limits batch_limits = batch_sandbox_limits(options.cdr, limits);
+    return rebuild_in_batches(
+        inputs, options.clamd,
+        [&](std::string_view job) {
+          return sandbox::run([&](std::string_view in) { return rebuild_batch(in, options.cdr); }, job, batch_limits, &cdr::prepare_sandbox);
+        },
+        [&](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(bytes, name, options.cdr); }, limits);
   });
   return std::move(plan).value();
 }
 
 struct MailWorkers::State {
   std::unique_ptr<sandbox::WorkerPool> parse;
-  std::unique_ptr<cdr::SanitizerPool> rebuild;
+  std::unique_ptr<sandbox::WorkerPool> rebuild_batches;
+  std::unique_ptr<cdr::SanitizerPool> rebuild;  // one file alone: a failed batch's files, conversions
 };
 
 MailWorkers::~MailWorkers() = default;
@@ -1266,9 +1505,17 @@ Result<std::unique_ptr<MailWorkers>> MailWorkers::create(const SanitizeOptions& 
   if (!parse) return std::move(parse).error();
   auto rebuild = cdr::SanitizerPool::create(options.cdr, workers);
   if (!rebuild) return std::move(rebuild).error();
+  sandbox::WorkerPool::Options batch_options;
+  batch_options.workers = workers;
+  batch_options.jobs_per_worker = 10;  // up to 640 files: what a worker keeps from one is short-lived
+  batch_options.limits = batch_sandbox_limits(options.cdr, BatchLimits{});
+  auto batches = sandbox::WorkerPool::create([policy = options.cdr](std::string_view job) { return rebuild_batch(job, policy); },
+                                             &cdr::prepare_sandbox, batch_options);
+  if (!batches) return std::move(batches).error();
   std::unique_ptr<MailWorkers> out(new MailWorkers());
   out->state_ = std::make_unique<State>();
   out->state_->parse = std::move(parse).value();
+  out->state_->rebuild_batches = std::move(batches).value();
   out->state_->rebuild = std::move(rebuild).value();
   return out;
 }
@@ -1293,8 +1540,10 @@ SanitizePlan MailWorkers::sanitize(std::string_view raw, const SanitizeOptions& 
     }
   }
   plan->pending = plan->verdict == "held" ? decltype(keep){} : std::move(keep);
-  finish_attachments(*plan, options, [&](std::string_view bytes, std::string_view name) {
-    return cdr::with_antivirus(options.clamd, bytes, name, [&] { return state_->rebuild->sanitize(bytes, name); });
+  finish_attachments(*plan, options, [&](const std::vector<AttachmentInput>& inputs) {
+    return rebuild_in_batches(
+        inputs, options.clamd, [&](std::string_view job) { return state_->rebuild_batches->run(job); },
+        [&](std::string_view bytes, std::string_view name) { return state_->rebuild->sanitize(bytes, name); });
   });
   return std::move(plan).value();
 }

@@ -19,6 +19,7 @@
 
 #include "cdr/cdr.h"
 #include "core/result.h"
+#include "mail/attachment_batches.h"
 
 namespace sanso::mail {
 
@@ -123,9 +124,11 @@ SanitizePlan sanitize_message(std::string_view raw, const SanitizeOptions& optio
 // The parse alone: attachments to rebuild are left in `pending`.
 SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options);
 
-// Runs each pending attachment through `cdr` (a sandboxed or in-process engine): rebuilt ones are
-// attached, blocked ones removed with the reason; a rule may instead hold the whole message.
-using AttachmentSanitizer = std::function<cdr::CdrResult(std::string_view bytes, std::string_view name)>;
+// Runs the pending attachments through `cdr` (a sandboxed or in-process engine), all of them in
+// one call so that the engine can batch them (attachment_batches.h): rebuilt ones are attached,
+// blocked ones removed with the reason; a rule may instead hold the whole message. The engine
+// answers one result per input, in order.
+using AttachmentSanitizer = std::function<std::vector<cdr::CdrResult>(const std::vector<AttachmentInput>& inputs)>;
 void finish_attachments(SanitizePlan& plan, const SanitizeOptions& options, const AttachmentSanitizer& cdr);
 
 // The output message: kept headers, X-Sanso-Sanitized / X-Sanso-Report, one text/plain part with
@@ -158,8 +161,8 @@ Result<SanitizePlan> plan_from_json(std::string_view json);
 SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& options);
 
 // Ready sandboxed workers for a service that sanitizes many messages (the gateway): the message
-// parse and each attachment's rebuild run in pre-forked, recycled workers instead of a fork each
-// — created before the service starts its threads. The result is the same as
+// parse and the attachments' rebuilds (in batches) run in pre-forked, recycled workers instead of
+// a fork each — created before the service starts its threads. The result is the same as
 // sanitize_sandboxed(raw, options).
 class MailWorkers {
  public:

@@ -698,7 +698,10 @@ TEST(MailOutput, EveryReaderFindsExactlyTheReportedParts) {
   fs::create_directories(dir);
   std::mt19937 damage(14);
   std::vector<std::string> inputs;
-  for (unsigned seed = 1; seed <= 60; ++seed) {
+  // About half of these are held, their structure ambiguous (a boundary line in a text closes a
+  // multipart early, and the parts after it are outside the boundaries: issue #22); enough seeds
+  // that the rest still bring attachments.
+  for (unsigned seed = 1; seed <= 100; ++seed) {
     std::string m = HostileMail(seed).message();
     inputs.push_back(mutate(m, damage));
     inputs.push_back(std::move(m));
@@ -727,7 +730,7 @@ TEST(MailOutput, EveryReaderFindsExactlyTheReportedParts) {
       labels.push_back(label);
     }
   }
-  EXPECT_GT(with_attachments, 50u) << "the generator must produce rebuilt attachments";
+  EXPECT_GT(with_attachments, 30u) << "the generator must produce rebuilt attachments";
   const auto python = python_entities(files);
   ASSERT_EQ(python.size(), files.size()) << "python3 tests/mail/output_entities.py did not read every output";
   for (std::size_t i = 0; i < files.size(); ++i) {
@@ -800,30 +803,32 @@ TEST(MailParserFindings, EachAnomalyIsAGradedFindingInTheReport) {
   EXPECT_LE(plan.parser_findings.size(), 100u);
 }
 
-// An attachment named twice: GMime (and Python) take data.txt, other readers data.exe, so what
-// a recipient's client saves is not what was checked. What happens is configured.
+// A header name no parser should accept in an attachment's header block: one reader may end the
+// headers there, another skip the line, so what a recipient's client saves may not be what was
+// checked. What happens is configured. (An attachment named twice — data.txt and data.exe — is
+// held whatever is configured: MailStructure.*.)
 TEST(MailParserFindings, ACriticalFindingGetsTheConfiguredHandling) {
-  const std::string raw = "From: a@example.com\r\nSubject: two names\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n"
+  const std::string raw = "From: a@example.com\r\nSubject: bad header\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n"
                           "--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n本文\r\n--a\r\nContent-Type: text/plain\r\n"
-                          "Content-Disposition: attachment; filename=\"data.txt\"; filename=\"data.exe\"\r\n\r\nplain data\r\n--a--\r\n";
+                          "Content-Disposition: attachment; filename=\"data.exe\"\r\nX\x01Y: x\r\n\r\nplain data\r\n--a--\r\n";
   SanitizeOptions o;
   o.attachment_action = "sanitize";
   SanitizePlan removed = sanitize_sandboxed(raw, o);  // the default: remove-attachments
-  ASSERT_NE(finding(removed, "conflicting-parameter"), nullptr);
+  ASSERT_NE(finding(removed, "invalid-header-name"), nullptr) << plan_to_json(removed);
   EXPECT_EQ(removed.verdict, "sanitized");
   EXPECT_TRUE(removed.attachments.empty());
   ASSERT_EQ(removed.parts.size(), 2u);
   EXPECT_EQ(removed.parts[1].action, "removed");
   EXPECT_NE(std::find(removed.parts[1].flags.begin(), removed.parts[1].flags.end(), "parser-critical"), removed.parts[1].flags.end());
   std::string text = check_output(render_message(removed, o, "Q1"));
-  EXPECT_NE(text.find("値の食い違う重複パラメーター (filename)"), std::string::npos) << text;
+  EXPECT_NE(text.find("不正なヘッダー名 (X?Y: x)"), std::string::npos) << text;
   EXPECT_NE(text.find("無害化せずすべて削除しました"), std::string::npos) << text;
 
   SanitizeOptions hold = o;
   hold.on_parser_critical = "hold";
   SanitizePlan held = sanitize_sandboxed(raw, hold);
   EXPECT_EQ(held.verdict, "held");
-  EXPECT_NE(held.reason.find("値の食い違う重複パラメーター (filename)"), std::string::npos) << held.reason;
+  EXPECT_NE(held.reason.find("不正なヘッダー名 (X?Y: x)"), std::string::npos) << held.reason;
   EXPECT_TRUE(held.attachments.empty());
 
   SanitizeOptions flag_only = o;
@@ -831,12 +836,12 @@ TEST(MailParserFindings, ACriticalFindingGetsTheConfiguredHandling) {
   flag_only.lang = "en";
   SanitizePlan kept = sanitize_sandboxed(raw, flag_only);
   EXPECT_EQ(kept.verdict, "sanitized");
-  // The usual handling: Sanso reads the later name, data.exe, and the engine blocks it by that.
+  // The usual handling: the engine blocks data.exe by its name.
   ASSERT_EQ(kept.parts.size(), 2u);
   EXPECT_EQ(kept.parts[1].name, "data.exe");
   EXPECT_EQ(kept.parts[1].flags, (std::vector<std::string>{"blocked:executable"}));
   text = check_output(render_message(kept, flag_only, "Q1"));
-  EXPECT_NE(text.find("anomalies that other software may read differently: conflicting copies of a header parameter (filename)"), std::string::npos) << text;
+  EXPECT_NE(text.find("anomalies that other software may read differently: an invalid header name (X?Y: x)"), std::string::npos) << text;
   EXPECT_EQ(text.find("every attachment was removed"), std::string::npos) << text;
 
   // The ready workers apply the same handling.
