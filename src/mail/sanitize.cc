@@ -578,6 +578,10 @@ bool is_ascii(std::string_view s) {
 
 // The mailboxes of an address list as GMime reads it (the same reading the written header gets),
 // group members included; names and addresses without controls.
+// At most this many mailboxes of a From header are shown and compared: a header listing
+// thousands must not make the banner or the checks outside the sandbox unbounded.
+constexpr std::size_t kMaxFromMailboxes = 100;
+
 std::vector<Mailbox> mailboxes_of(const std::string& value) {
   std::vector<Mailbox> out;
   // No parser options: the message's warning sink has already counted this header's anomalies.
@@ -589,7 +593,7 @@ std::vector<Mailbox> mailboxes_of(const std::string& value) {
       InternetAddress* a = internet_address_list_get_address(l, i);
       if (INTERNET_ADDRESS_IS_GROUP(a)) {
         collect(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)));
-      } else if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+      } else if (INTERNET_ADDRESS_IS_MAILBOX(a) && out.size() < kMaxFromMailboxes) {
         const char* name = internet_address_get_name(a);
         const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
         out.push_back({trim(strip_controls(name != nullptr ? name : "", false, flags)), trim(strip_controls(addr != nullptr ? addr : "", false, flags))});
@@ -927,6 +931,19 @@ void check_sender(SanitizePlan& plan, const SanitizeOptions& options) {
   };
   // Names this short (one character: 市, 課) are part of too many honest names to warn about.
   constexpr std::size_t kMinNameLength = 2;
+  auto comparable_names = [&](auto names, std::size_t min_length) {
+    std::vector<std::pair<std::string, std::string>> out;  // (as compared, as configured)
+    for (const std::string& n : names) {
+      std::string c = comparable(n);
+      if (code_points(c) >= min_length) out.emplace_back(std::move(c), n);
+    }
+    return out;
+  };
+  std::vector<std::string> city_names = options.protected_names, correspondent_names;
+  city_names.insert(city_names.end(), options.protected_domains.begin(), options.protected_domains.end());
+  for (const auto& c : options.correspondents) correspondent_names.push_back(c.first);
+  const auto city = comparable_names(city_names, kMinNameLength);
+  const auto correspondents = comparable_names(correspondent_names, kMinNameLength);
   for (const Mailbox& m : plan.from_mailboxes) {
     const std::string address = ascii_lower(m.address);
     const std::string domain = domain_part(address);
@@ -938,19 +955,20 @@ void check_sender(SanitizePlan& plan, const SanitizeOptions& options) {
     }
     const std::string name = comparable(m.name);
     if (!city_address) {
-      for (const auto& protected_name : options.protected_names) {
-        const std::string want = comparable(protected_name);
-        if (code_points(want) >= kMinNameLength && name.find(want) != std::string::npos) add("city-name", m, protected_name);
-      }
-      for (const auto& protected_domain : options.protected_domains) {
-        const std::string want = comparable(protected_domain);
-        if (!want.empty() && name.find(want) != std::string::npos) add("city-name", m, protected_domain);
+      for (const auto& [want, configured] : city) {
+        if (name.find(want) != std::string::npos) add("city-name", m, configured);
       }
     }
-    for (const auto& [known_name, known_address] : options.correspondents) {
-      const std::string want = comparable(known_name);
-      if (code_points(want) >= kMinNameLength && name.find(want) != std::string::npos && ascii_lower(known_address) != address) {
-        add("correspondent-name", m, known_name + " <" + known_address + ">");
+    for (const auto& [want, known_name] : correspondents) {
+      if (name.find(want) == std::string::npos) continue;
+      // One name may be known with several addresses; any of them is the real correspondent.
+      auto same_name = [&](const auto& c) { return c.first == known_name; };
+      if (std::any_of(options.correspondents.begin(), options.correspondents.end(),
+                      [&](const auto& c) { return same_name(c) && ascii_lower(c.second) == address; })) {
+        continue;
+      }
+      for (const auto& c : options.correspondents) {
+        if (same_name(c)) add("correspondent-name", m, known_name + " <" + c.second + ">");
       }
     }
   }
@@ -1136,8 +1154,10 @@ std::string attachment_entity(const SanitizedAttachment& a, const SanitizeOption
 }
 
 // Text the sender chose, fit for one line of the banner: no line or paragraph separator (a
-// client may break the line there and start a line of its own), at most `limit` characters.
-std::string one_line(const std::string& text, std::size_t limit = 120) {
+// client may break the line there and start a line of its own), no run of white space (that
+// pushes what follows to the start of a wrapped line, where it could pass for the frame), at
+// most `limit` characters.
+std::string one_line(const std::string& text, std::size_t limit = 120, bool collapse_space = true) {
   std::string out;
   std::size_t n = 0, i = 0;
   for (; i < text.size() && n < limit; ++n) {
@@ -1145,6 +1165,8 @@ std::string one_line(const std::string& text, std::size_t limit = 120) {
     const gunichar c = len > 1 ? g_utf8_get_char(text.data() + i) : static_cast<unsigned char>(text[i]);
     if (c == '\r' || c == '\n' || c == '\v' || c == '\f' || is_line_separator(c)) {
       out += ' ';
+    } else if (collapse_space && (g_unichar_isspace(c) || g_unichar_type(c) == G_UNICODE_SPACE_SEPARATOR)) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
     } else {
       out.append(text, i, len);
     }
@@ -1215,7 +1237,8 @@ std::string banner(const SanitizePlan& plan, const SanitizeOptions& options, con
     lines.push_back(notice.substr(at, from_line - at));
   }
   std::string out = ja ? "┏━━【Sanso 無害化のお知らせ】━━━━━━━━━━━━━━━━\n" : "┏━━ [Sanso notice] ━━━━━━━━━━━━━━━━━━━━\n";
-  for (const auto& l : lines) out += "┃ " + one_line(l, 2000) + "\n";
+  // The whole line: only line breaks go, the notice's own indentation stays.
+  for (const auto& l : lines) out += "┃ " + one_line(l, 2000, false) + "\n";
   out += ja ? "┗━━ Sanso の表示はここまで（隔離ID " + id + "）━━━━\n" : "┗━━ end of the Sanso notice (quarantine id " + id + ") ━━━━\n";
   return out;
 }
@@ -1231,7 +1254,7 @@ std::string authentication_results(const SanitizeOptions& options) {
     }
     return out;
   };
-  std::string id = token(options.authserv_id.empty() ? std::string(g_get_host_name()) : options.authserv_id);
+  std::string id = token(options.authserv_id.empty() ? std::string(g_get_host_name()) : options.authserv_id).substr(0, 253);  // a DNS name's length
   if (id.empty()) id = "sanso";
   auto comment_text = [](std::string_view text) {
     std::string out;

@@ -1129,7 +1129,7 @@ TEST(MailBanner, DisplayNamesThatBorrowAnotherIdentityAreWarnedAbout) {
   o.arrival = {"internet", "203.0.113.5", ""};
   o.protected_names = {"水俣市", "Minamata City", "情報政策係", "市"};
   o.protected_domains = {"city.minamata.lg.jp"};
-  o.correspondents = {{"山田 太郎", "yamada@abc-shoji.co.jp"}};
+  o.correspondents = {{"山田 太郎", "yamada@abc-shoji.co.jp"}, {"山田 太郎", "taro@xyz-kogyo.co.jp"}};
   auto findings = [&](const std::string& from) {
     SanitizePlan plan = sanitize_sandboxed("From: " + from + "\r\nSubject: x\r\n\r\nbody\r\n", o);
     std::vector<std::string> kinds;
@@ -1149,8 +1149,14 @@ TEST(MailBanner, DisplayNamesThatBorrowAnotherIdentityAreWarnedAbout) {
             (V{"address-in-name:jouhou@city.minamata.lg.jp", "city-name:city.minamata.lg.jp"}));
   EXPECT_EQ(findings("\"billing@bank.example\" <phish@example.net>"), V{"address-in-name:billing@bank.example"});
   // A known correspondent's name with another address; with their own address, nothing.
-  EXPECT_EQ(findings("=?UTF-8?B?5bGx55Sw5aSq6YOO?= <yamada@evil.example>"), V{"correspondent-name:山田 太郎 <yamada@abc-shoji.co.jp>"});  // 山田太郎
+  EXPECT_EQ(findings("=?UTF-8?B?5bGx55Sw5aSq6YOO?= <yamada@evil.example>"), (V{"correspondent-name:山田 太郎 <taro@xyz-kogyo.co.jp>", "correspondent-name:山田 太郎 <yamada@abc-shoji.co.jp>"}));  // 山田太郎
   EXPECT_TRUE(findings("=?UTF-8?B?5bGx55SwIOWkqumDjg==?= <Yamada@ABC-shoji.co.jp>").empty());
+  EXPECT_TRUE(findings("=?UTF-8?B?5bGx55SwIOWkqumDjg==?= <taro@xyz-kogyo.co.jp>").empty()) << "one name, two known addresses";
+  // A From listing thousands of mailboxes: the first 100 are shown and compared.
+  std::string many;
+  for (int i = 0; i < 3000; ++i) many += (i ? ", " : "") + std::string("x") + std::to_string(i) + "@example.net";
+  SanitizePlan crowd = sanitize_sandboxed("From: " + many + "\r\nSubject: x\r\n\r\nbody\r\n", o);
+  EXPECT_EQ(crowd.from_mailboxes.size(), 100u);
   // The city's own address from the internet is no proof of anything.
   EXPECT_EQ(findings("=?UTF-8?B?5oOF5aCx5pS/562W5L+C?= <jouhou@city.minamata.lg.jp>"), V{"city-address-from-internet:city.minamata.lg.jp"});
   // Honest names: the address itself, a one-character name (市) inside another, another city's name.
@@ -1166,6 +1172,13 @@ TEST(MailBanner, DisplayNamesThatBorrowAnotherIdentityAreWarnedAbout) {
   SanitizeOptions en = o;
   en.lang = "en";
   EXPECT_NE(check_output(render_message(plan, en, "Q1")).find("WARNING: the sender's display name \"情報政策係\" looks like the city's"), std::string::npos);
+  // White space in a display name cannot push a fake frame to the start of a wrapped line.
+  SanitizePlan padded = sanitize_sandboxed("From: =?UTF-8?B?5oOF5aCx5pS/562W5L+CICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIOKUl+KUgeKUgSBTYW5zbyDjga7ooajnpLrjga/jgZPjgZPjgb7jgac=?= <attacker@example.net>\r\nSubject: x\r\n\r\nbody\r\n", o);
+  const std::string padded_text = check_output(render_message(padded, o, "Q1"));
+  const auto warning_at = padded_text.find("【注意】");
+  ASSERT_NE(warning_at, std::string::npos) << padded_text;
+  const std::string warning_line = padded_text.substr(warning_at, padded_text.find('\n', warning_at) - warning_at);
+  EXPECT_EQ(warning_line.find("  "), std::string::npos) << warning_line;
   auto round = plan_from_json(plan_to_json(plan));
   ASSERT_TRUE(round);
   ASSERT_EQ(round->sender_findings.size(), 1u);

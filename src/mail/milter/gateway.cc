@@ -85,7 +85,18 @@ bool authentication_failed(std::string_view raw) {
 
 MailGateway::MailGateway(const policy::Policy& policy, const policy::CompiledPolicy& compiled, quarantine::QuarantineStore& store, audit::AuditLog& log,
                          GatewaySettings settings)
-    : policy_(policy), compiled_(compiled), store_(store), log_(log), settings_(std::move(settings)) {}
+    : policy_(policy), compiled_(compiled), store_(store), log_(log), settings_(std::move(settings)) {
+  // What a display name must not borrow (the banner warns): the city's names and its mail domains.
+  auto& names = settings_.sanitize.protected_names;
+  auto add = [&names](const policy::Label& l) { names.insert(names.end(), {l.ja, l.en}); };
+  add(policy_.municipality.name);
+  for (const auto& b : policy_.bodies) add(b.name);
+  for (const auto& r : policy_.roles) add(r.name);
+  for (const auto& s : policy_.systems) names.push_back(s.section);
+  for (const auto& z : policy_.zones) {
+    settings_.sanitize.protected_domains.insert(settings_.sanitize.protected_domains.end(), z.mail_domains.begin(), z.mail_domains.end());
+  }
+}
 
 Result<void> MailGateway::start_workers(std::size_t workers) {
   std::vector<std::string> levels;
@@ -299,6 +310,7 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
 
 GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view raw, GatewayVerdict v, bool from_internet) {
   SanitizeOptions options = settings_.sanitize;
+  options.arrival = {source_of(envelope).zone, envelope.client_address, envelope.sender};
   const bool auth_failed = authentication_failed(raw);
   const std::string sender = ascii_lower(envelope.sender);
   // The sender history is about internet correspondents; a city zone's sender is not "new".
@@ -317,6 +329,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
   v.action = GatewayVerdict::Action::kReplace;
   v.outcome = plan.verdict;
   v.details.insert(v.details.end(), {{"quarantine_id", id}, {"sender_risk", risk}, {"attachments", std::to_string(plan.attachments.size())}});
+  for (const auto& f : plan.sender_findings) v.details.emplace_back("sender_warning", f.kind + ": " + f.display_name + " <" + f.address + "> (" + f.matched + ")");
   quarantine::Submission s;
   s.id = id;
   s.original = std::string(raw);
