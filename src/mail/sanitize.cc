@@ -576,12 +576,12 @@ bool is_ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-// The mailboxes of an address list as GMime reads it (the same reading the written header gets),
-// group members included; names and addresses without controls.
 // At most this many mailboxes of a From header are shown and compared: a header listing
 // thousands must not make the banner or the checks outside the sandbox unbounded.
 constexpr std::size_t kMaxFromMailboxes = 100;
 
+// The first mailboxes of an address list as GMime reads it (the same reading the written header
+// gets), group members included; names and addresses without controls.
 std::vector<Mailbox> mailboxes_of(const std::string& value) {
   std::vector<Mailbox> out;
   // No parser options: the message's warning sink has already counted this header's anomalies.
