@@ -67,6 +67,8 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
   s.max_parts = static_cast<int>(c.mail.max_parts);
   s.contact = c.mail.contact;
   s.on_parser_critical = c.mail.on_parser_critical;
+  s.authserv_id = c.mail.authserv_id;
+  s.correspondents.assign(c.mail.correspondents.begin(), c.mail.correspondents.end());
   s.attachment_action = c.cdr.attachments;
   s.attachment_rules = c.mail.attachment_actions;
   s.cdr = cdr_policy_from(c.cdr);

@@ -230,7 +230,23 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.only_keys(*m, "[mail]", {"output_charset", "prefer", "defang_links", "lang", "keep_headers", "max_message_mb",
                                           "max_depth", "max_parts", "contact", "notice_from", "notice_template", "attachment_actions",
                                           "unmarked_classification", "identifier_action", "strict_on_auth_failure",
-                                          "strict_for_first_time_senders", "listener_zones", "outside_city_sender", "on_parser_critical"}));
+                                          "strict_for_first_time_senders", "listener_zones", "outside_city_sender", "on_parser_critical",
+                                          "authserv_id", "correspondents"}));
+    SANSO_TRY(r.string(*m, "authserv_id", c.mail.authserv_id));
+    // A host name or domain (RFC 8601 2.5): it is written into a header as it is.
+    if (!std::all_of(c.mail.authserv_id.begin(), c.mail.authserv_id.end(),
+                     [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == '_'; }) ||
+        c.mail.authserv_id.size() > 253) {
+      return make_error("config.value", where(path, *m->get("authserv_id")),
+                        "'authserv_id' must be a host name (letters, digits, '.', '-', '_'; at most 253 characters)");
+    }
+    SANSO_TRY(r.keyed_strings(*m, "correspondents", c.mail.correspondents, "an address (display name = \"a@example.jp\")"));
+    for (const auto& [name, address] : c.mail.correspondents) {
+      if (address.find('@') == std::string::npos || address.find_first_of(" \t\r\n<>") != std::string::npos) {
+        return make_error("config.value", where(path, *m->get("correspondents")),
+                          "[mail] correspondents: '" + name + "' = '" + address + "' is not an e-mail address");
+      }
+    }
     SANSO_TRY(r.keyed_strings(*m, "listener_zones", c.mail.listener_zones, "a zone id (listener name = \"lgwan\")"));
     SANSO_TRY(r.string(*m, "outside_city_sender", c.mail.outside_city_sender));
     if (c.mail.outside_city_sender != "reject" && c.mail.outside_city_sender != "internet") {

@@ -76,6 +76,11 @@ struct MailSettings {
   std::map<std::string, std::string> listener_zones;
   // An internet client claiming a city mail domain: "reject" (refused) or "internet" (handled as internet mail).
   std::string outside_city_sender = "reject";
+  // The authserv-id of Sanso's Authentication-Results header (RFC 8601); empty: the host name.
+  std::string authserv_id;
+  // Known correspondents, display name → address: the same name from another address is warned
+  // about in the banner.
+  std::map<std::string, std::string> correspondents;
 };
 
 // How files are disarmed and rebuilt (src/cdr); every key optional.

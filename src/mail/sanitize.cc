@@ -774,6 +774,137 @@ bool is_ascii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
+// At most this many mailboxes of a From header are shown and compared: a header listing
+// thousands must not make the banner or the checks outside the sandbox unbounded.
+constexpr std::size_t kMaxFromMailboxes = 100;
+
+// The first mailboxes of an address list as GMime reads it (the same reading the written header
+// gets), group members included; names and addresses without controls.
+std::vector<Mailbox> mailboxes_of(const std::string& value) {
+  std::vector<Mailbox> out;
+  // No parser options: the message's warning sink has already counted this header's anomalies.
+  InternetAddressList* addresses = internet_address_list_parse(nullptr, value.c_str());
+  if (addresses == nullptr) return out;
+  std::vector<std::string> flags;
+  std::function<void(InternetAddressList*)> collect = [&](InternetAddressList* l) {
+    for (int i = 0; i < internet_address_list_length(l); ++i) {
+      InternetAddress* a = internet_address_list_get_address(l, i);
+      if (INTERNET_ADDRESS_IS_GROUP(a)) {
+        collect(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)));
+      } else if (INTERNET_ADDRESS_IS_MAILBOX(a) && out.size() < kMaxFromMailboxes) {
+        const char* name = internet_address_get_name(a);
+        const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+        out.push_back({trim(strip_controls(name != nullptr ? name : "", false, flags)), trim(strip_controls(addr != nullptr ? addr : "", false, flags))});
+      }
+    }
+  };
+  collect(addresses);
+  g_object_unref(addresses);
+  return out;
+}
+
+// Line and paragraph separators: a reader's client may start a new line at them.
+bool is_line_separator(gunichar c) { return c == 0x2028 || c == 0x2029; }
+
+// Letters of other scripts that look like Latin ones ("ѕаnѕо", "сity"), as the Latin letter.
+gunichar latin_lookalike(gunichar c) {
+  static const std::pair<gunichar, char> kLookalikes[] = {
+      {0x0430, 'a'}, {0x0435, 'e'}, {0x043E, 'o'}, {0x0440, 'p'}, {0x0441, 'c'}, {0x0455, 's'}, {0x0445, 'x'}, {0x0443, 'y'},
+      {0x0456, 'i'}, {0x0458, 'j'}, {0x0501, 'd'}, {0x04CF, 'l'}, {0x043A, 'k'}, {0x043D, 'h'}, {0x0442, 't'}, {0x0432, 'b'},
+      {0x043C, 'm'}, {0x03BF, 'o'}, {0x03B1, 'a'}, {0x03BD, 'v'}, {0x03B9, 'i'}, {0x03BA, 'k'}, {0x03C1, 'p'}, {0x03C4, 't'},
+      {0x03C5, 'u'}, {0x03C7, 'x'}, {0x0131, 'i'}, {0x0261, 'g'}, {0x1D0F, 'o'}, {0x0251, 'a'}};
+  for (const auto& [from, to] : kLookalikes) {
+    if (c == from) return static_cast<gunichar>(to);
+  }
+  return c;
+}
+
+// Text as a reader compares it: NFKC (full-width and half-width forms as one), case folded, other
+// scripts' Latin look-alikes as Latin, without white space, invisible format characters and the
+// separators a name is written with or without (・ - _).
+std::string comparable(std::string_view text) {
+  gchar* valid = g_utf8_make_valid(text.data(), static_cast<gssize>(text.size()));
+  gchar* nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
+  g_free(valid);
+  if (nfkc == nullptr) return {};
+  gchar* folded = g_utf8_casefold(nfkc, -1);
+  g_free(nfkc);
+  std::string out;
+  for (const gchar* p = folded; *p != '\0'; p = g_utf8_next_char(p)) {
+    const gunichar c = latin_lookalike(g_utf8_get_char(p));
+    const GUnicodeType type = g_unichar_type(c);
+    if (g_unichar_isspace(c) || is_line_separator(c) || type == G_UNICODE_FORMAT || type == G_UNICODE_CONTROL || type == G_UNICODE_SPACE_SEPARATOR) continue;
+    if (c == 0x30FB || c == 0xFF65 || c == 0x00B7 || c == '-' || c == '_' || (c >= 0x2010 && c <= 0x2015) || c == 0x2212) continue;
+    char buf[6];
+    out.append(buf, static_cast<std::size_t>(g_unichar_to_utf8(c, buf)));
+  }
+  g_free(folded);
+  return out;
+}
+
+// Characters a line of the banner could be imitated with: its frame (box drawing) and what looks
+// like it (block elements, vertical bars of every width and script).
+bool looks_like_banner_frame(gunichar c) {
+  return (c >= 0x2500 && c <= 0x259F) || c == '|' || c == 0x2223 || c == 0x23B8 || c == 0x23B9 || (c >= 0x2758 && c <= 0x275A) ||
+         c == 0x4E28 || c == 0x01C0 || c == 0x05C0 || c == 0x2016 || c == 0x2225 || c == 0x239C || c == 0x239F || c == 0x23A2 || c == 0x23A5 ||
+         c == 0x23AA || c == 0x23AE;
+}
+
+// Whether a body line could be taken for a line of Sanso's banner: it begins (after white space
+// and invisible characters, NFKC applied) with the banner's frame or a look-alike, or it names
+// Sanso at all, however spaced, widened or spelled with look-alike letters.
+bool imitates_banner(std::string_view line) {
+  gchar* valid = g_utf8_make_valid(line.data(), static_cast<gssize>(line.size()));
+  gchar* nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
+  g_free(valid);
+  if (nfkc == nullptr) return false;
+  bool frame = false;
+  for (const gchar* p = nfkc; *p != '\0'; p = g_utf8_next_char(p)) {
+    const gunichar c = g_utf8_get_char(p);
+    const GUnicodeType type = g_unichar_type(c);
+    if (g_unichar_isspace(c) || type == G_UNICODE_FORMAT || type == G_UNICODE_CONTROL || type == G_UNICODE_SPACE_SEPARATOR) continue;
+    frame = looks_like_banner_frame(c);
+    break;
+  }
+  g_free(nfkc);
+  return frame || comparable(line).find("sanso") != std::string::npos;
+}
+
+// Only the banner speaks for Sanso: a body line that could be read as part of it is shown quoted
+// ("> "), so that a reader sees it as the sender's text. Line and paragraph separators become line
+// ends first, as a client may show them.
+void quote_banner_lookalikes(SanitizePlan& plan) {
+  std::string body;
+  body.reserve(plan.body.size());
+  for (std::size_t i = 0; i < plan.body.size();) {
+    const std::size_t len = utf8_sequence_length(plan.body, i);
+    if (len == 3 && is_line_separator(g_utf8_get_char(plan.body.data() + i))) {
+      body += '\n';
+    } else {
+      body.append(plan.body, i, len == 0 ? 1 : len);
+    }
+    i += len == 0 ? 1 : len;
+  }
+  std::string out;
+  out.reserve(body.size());
+  std::size_t quoted = 0;
+  for (std::size_t at = 0; at <= body.size();) {
+    std::size_t end = body.find('\n', at);
+    if (end == std::string::npos) end = body.size();
+    const std::string_view line(body.data() + at, end - at);
+    if (imitates_banner(line)) {
+      out += "> ";
+      ++quoted;
+    }
+    out += line;
+    if (end < body.size()) out += '\n';
+    at = end + 1;
+  }
+  plan.body = std::move(out);
+  plan.banner_lookalike_lines = quoted;
+  if (quoted > 0) plan.warnings.push_back("body: " + std::to_string(quoted) + " line(s) imitating the Sanso banner quoted");
+}
+
 }  // namespace
 
 std::string describe_parser_finding(const std::string& kind, const std::string& lang) {
@@ -838,7 +969,11 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
     const std::string text = trim(strip_controls(unfolded, false, flags));
     for (const auto& f : flags) plan.warnings.push_back(name + " header: " + f + " removed");
     if (lname == "subject") plan.subject = text;
-    if (lname == "from") plan.from = text;
+    if (lname == "from") {
+      plan.from = text;
+      // The addresses the banner shows: read from the form the output header is written from.
+      plan.from_mailboxes = mailboxes_of(is_ascii(value) ? mime::with_utf8_encoded_words(value) : text);
+    }
     if (lname == "message-id") plan.message_id = trim(value);
     if (lname == "to" || lname == "cc") plan.to.push_back(text);
     auto kept = std::find_if(options.keep_headers.begin(), options.keep_headers.end(), [&](const std::string& k) { return ascii_lower(k) == lname; });
@@ -847,20 +982,17 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
     if (lname == "subject") {
       out = mime::encode_header_text(text, options.output_charset);
     } else if (lname == "from" || lname == "to" || lname == "cc" || lname == "reply-to" || lname == "sender") {
-      // ASCII without controls in its decoded form stays as written (its encoded words may be
-      // CP50220, which only our decoder reads right). Otherwise the list is written anew through
-      // GMime's address writer, display names without controls: parsed from the ASCII form (GMime
-      // decodes the encoded words within their quoting), or from our decoding of raw 8-bit.
+      // Written anew through GMime's address writer from the decoded value, display names without
+      // controls: the structure parsed from the ASCII form, its encoded-words first replaced by
+      // UTF-8 ones of our decoding (GMime's decoder garbles CP50220's ㈱), or from our decoding of
+      // raw 8-bit.
       if (!is_ascii(value)) {
         sink.add(-1, GMIME_WARN_UNENCODED_8BIT_HEADER, name.c_str());
         plan.warnings.push_back("raw 8-bit " + name + " header re-encoded");
       }
-      if (is_ascii(value) && flags.empty()) {
-        std::vector<std::string> raw_flags;
-        out = strip_controls(value, true, raw_flags);  // line breaks are folding here
-      } else {
-        out = rewrite_addresses(is_ascii(value) ? value : text, parser_options.get(), plan.warnings);
-      }
+      // The message parse has already reported the ASCII form's anomalies; not twice.
+      out = is_ascii(value) ? rewrite_addresses(mime::with_utf8_encoded_words(value), nullptr, plan.warnings)
+                            : rewrite_addresses(text, parser_options.get(), plan.warnings);
       if (out.empty()) {
         plan.warnings.push_back(name + " header dropped: no address in it");
         continue;
@@ -944,6 +1076,7 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
   // Links in one pass over the final text: the plain body, the converted HTML (hrefs included),
   // attached messages alike, and nothing defanged twice.
   if (options.defang_links) plan.body = mime::defang_links(plan.body);
+  quote_banner_lookalikes(plan);
   for (auto& p : plan.parts) {
     if (p.action == "skipped" && p.type == "text/html") p.action = "removed";
   }
@@ -964,6 +1097,101 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
   return plan;
 }
 
+namespace {
+
+std::size_t code_points(const std::string& utf8) { return static_cast<std::size_t>(g_utf8_strlen(utf8.c_str(), static_cast<gssize>(utf8.size()))); }
+
+// The e-mail addresses written in a display name ("市役所 jouhou＠city.example.lg.jp"), lower-case,
+// full-width forms read as ASCII.
+std::vector<std::string> addresses_in(const std::string& name) {
+  gchar* valid = g_utf8_make_valid(name.c_str(), static_cast<gssize>(name.size()));
+  gchar* nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
+  g_free(valid);
+  const std::string text = ascii_lower(nfkc != nullptr ? nfkc : "");
+  g_free(nfkc);
+  auto local_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || std::string_view(".!#$%&'*+/=?^_`{|}~-").find(c) != std::string_view::npos; };
+  auto domain_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'; };
+  std::vector<std::string> out;
+  for (std::size_t at = text.find('@'); at != std::string::npos; at = text.find('@', at + 1)) {
+    std::size_t b = at, e = at + 1;
+    while (b > 0 && local_char(text[b - 1])) --b;
+    while (e < text.size() && domain_char(text[e])) ++e;
+    std::string local = text.substr(b, at - b), domain = text.substr(at + 1, e - at - 1);
+    while (!local.empty() && local.front() == '.') local.erase(0, 1);
+    while (!domain.empty() && (domain.back() == '.' || domain.back() == '-')) domain.pop_back();
+    if (local.empty() || domain.find('.') == std::string::npos) continue;
+    out.push_back(local + "@" + domain);
+  }
+  return out;
+}
+
+std::string domain_part(const std::string& address) {
+  const auto at = address.rfind('@');
+  return at == std::string::npos ? std::string() : ascii_lower(address.substr(at + 1));
+}
+
+bool in_domains(const std::string& domain, const std::vector<std::string>& domains) {
+  return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) {
+    const std::string want = ascii_lower(d);
+    return !want.empty() && (domain == want || (domain.size() > want.size() && domain.ends_with("." + want)));
+  });
+}
+
+}  // namespace
+
+void check_sender(SanitizePlan& plan, const SanitizeOptions& options) {
+  plan.sender_findings.clear();
+  auto add = [&](const char* kind, const Mailbox& m, const std::string& matched) {
+    for (const auto& f : plan.sender_findings) {
+      if (f.kind == kind && f.address == m.address && f.matched == matched) return;
+    }
+    plan.sender_findings.push_back({kind, m.name, m.address, matched});
+  };
+  // Names this short (one character: 市, 課) are part of too many honest names to warn about.
+  constexpr std::size_t kMinNameLength = 2;
+  auto comparable_names = [&](auto names, std::size_t min_length) {
+    std::vector<std::pair<std::string, std::string>> out;  // (as compared, as configured)
+    for (const std::string& n : names) {
+      std::string c = comparable(n);
+      if (code_points(c) >= min_length) out.emplace_back(std::move(c), n);
+    }
+    return out;
+  };
+  std::vector<std::string> city_names = options.protected_names, correspondent_names;
+  city_names.insert(city_names.end(), options.protected_domains.begin(), options.protected_domains.end());
+  for (const auto& c : options.correspondents) correspondent_names.push_back(c.first);
+  const auto city = comparable_names(city_names, kMinNameLength);
+  const auto correspondents = comparable_names(correspondent_names, kMinNameLength);
+  for (const Mailbox& m : plan.from_mailboxes) {
+    const std::string address = ascii_lower(m.address);
+    const std::string domain = domain_part(address);
+    const bool city_address = in_domains(domain, options.protected_domains);
+    if (city_address && options.arrival.source_zone == "internet") add("city-address-from-internet", m, domain);
+    if (m.name.empty()) continue;
+    for (const auto& shown_address : addresses_in(m.name)) {
+      if (shown_address != address) add("address-in-name", m, shown_address);
+    }
+    const std::string name = comparable(m.name);
+    if (!city_address) {
+      for (const auto& [want, configured] : city) {
+        if (name.find(want) != std::string::npos) add("city-name", m, configured);
+      }
+    }
+    for (const auto& [want, known_name] : correspondents) {
+      if (name.find(want) == std::string::npos) continue;
+      // One name may be known with several addresses; any of them is the real correspondent.
+      auto same_name = [&](const auto& c) { return c.first == known_name; };
+      if (std::any_of(options.correspondents.begin(), options.correspondents.end(),
+                      [&](const auto& c) { return same_name(c) && ascii_lower(c.second) == address; })) {
+        continue;
+      }
+      for (const auto& c : options.correspondents) {
+        if (same_name(c)) add("correspondent-name", m, known_name + " <" + c.second + ">");
+      }
+    }
+  }
+}
+
 SanitizePlan sanitize_message(std::string_view raw, const SanitizeOptions& options) {
   SanitizePlan plan = plan_message(raw, options);
   finish_attachments(plan, options, [&options](const std::vector<AttachmentInput>& inputs) {
@@ -971,6 +1199,7 @@ SanitizePlan sanitize_message(std::string_view raw, const SanitizeOptions& optio
     for (const auto& in : inputs) out.push_back(cdr::sanitize(in.bytes, in.name, options.cdr));
     return out;
   });
+  check_sender(plan, options);
   return plan;
 }
 
@@ -1162,6 +1391,130 @@ std::string attachment_entity(const SanitizedAttachment& a, const SanitizeOption
          "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + mime::encode_base64_lines(a.bytes);
 }
 
+// Text the sender chose, fit for one line of the banner: no line or paragraph separator (a
+// client may break the line there and start a line of its own), no run of white space (that
+// pushes what follows to the start of a wrapped line, where it could pass for the frame), at
+// most `limit` characters.
+std::string one_line(const std::string& text, std::size_t limit = 120, bool collapse_space = true) {
+  std::string out;
+  std::size_t n = 0, i = 0;
+  for (; i < text.size() && n < limit; ++n) {
+    const std::size_t len = std::max<std::size_t>(1, utf8_sequence_length(text, i));
+    const gunichar c = len > 1 ? g_utf8_get_char(text.data() + i) : static_cast<unsigned char>(text[i]);
+    if (c == '\r' || c == '\n' || c == '\v' || c == '\f' || is_line_separator(c)) {
+      out += ' ';
+    } else if (collapse_space && (g_unichar_isspace(c) || g_unichar_type(c) == G_UNICODE_SPACE_SEPARATOR)) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out.append(text, i, len);
+    }
+    i += len;
+  }
+  if (i < text.size()) out += "…";
+  return out;
+}
+
+// The zone a message came from, in words.
+std::string zone_in_words(const std::string& zone, bool ja) {
+  if (zone == "internet") return ja ? "インターネット" : "the internet";
+  return ja ? "ゾーン「" + zone + "」" : "zone " + zone;
+}
+
+// What a sender finding means, in the reader's language.
+std::string sender_warning(const SenderFinding& f, const SanitizeOptions& options) {
+  const bool ja = options.lang != "en";
+  const std::string name = shown(one_line(f.display_name), options), address = shown(one_line(f.address), options), matched = shown(one_line(f.matched), options);
+  if (f.kind == "address-in-name") {
+    return ja ? "【注意】差出人の表示名「" + name + "」には別のアドレス " + matched + " が書かれていますが、実際の差出人は " + address + " です。"
+              : "WARNING: the sender's display name \"" + name + "\" shows another address, " + matched + "; the real sender is " + address + ".";
+  }
+  if (f.kind == "city-name") {
+    return ja ? "【注意】差出人の表示名「" + name + "」は市の名称「" + matched + "」に似ていますが、実際の差出人は市外のアドレス " + address + " です。"
+              : "WARNING: the sender's display name \"" + name + "\" looks like the city's \"" + matched + "\", but the real sender is " + address + ", outside the city.";
+  }
+  if (f.kind == "correspondent-name") {
+    return ja ? "【注意】差出人の表示名「" + name + "」は既知の相手 " + matched + " と同じ名前ですが、実際の差出人は別のアドレス " + address + " です。"
+              : "WARNING: the sender's display name \"" + name + "\" is that of a known correspondent, " + matched + ", but the real sender is another address, " + address + ".";
+  }
+  if (f.kind == "city-address-from-internet") {
+    return ja ? "【注意】差出人アドレス " + address + " は市のドメインですが、このメールはインターネットから届きました。市からのメールではない可能性があります。"
+              : "WARNING: the sender address " + address + " is the city's, but this message came from the internet; it may not be from the city.";
+  }
+  return (ja ? "【注意】差出人の表示に問題があります: " : "WARNING: the sender's display may mislead: ") + f.kind;
+}
+
+// The banner at the top of the text, whatever the verdict: nothing of the message comes before it.
+// Every line of it begins with the frame "┃" and it closes with the quarantine id, which the
+// sender cannot know; body lines that could be taken for it were quoted by the parse. It shows
+// the real sender — the From addresses, not the display names, and the envelope sender where it
+// differs — and warns when a display name borrows another identity.
+std::string banner(const SanitizePlan& plan, const SanitizeOptions& options, const std::string& notice, const std::string& id) {
+  const bool ja = options.lang != "en";
+  std::vector<std::string> lines;
+  if (!options.arrival.source_zone.empty()) {
+    lines.push_back(ja ? "このメールは" + zone_in_words(options.arrival.source_zone, true) + "から受信しました。"
+                       : "This message came from " + zone_in_words(options.arrival.source_zone, false) + ".");
+  }
+  std::string from;
+  for (const auto& m : plan.from_mailboxes) from += (from.empty() ? "" : ", ") + shown(one_line(m.address), options);
+  if (from.empty()) from = plan.verdict == "held" ? (ja ? "(不明)" : "(unknown)") : (ja ? "(From ヘッダーにアドレスがありません)" : "(no address in the From header)");
+  lines.push_back((ja ? "差出人アドレス (From): " : "Sender address (From): ") + from);
+  const std::string envelope = options.arrival.envelope_sender;
+  const bool same = std::any_of(plan.from_mailboxes.begin(), plan.from_mailboxes.end(),
+                                [&](const Mailbox& m) { return ascii_lower(m.address) == ascii_lower(envelope); });
+  if (!envelope.empty() && !same) lines.push_back((ja ? "送信元アドレス (エンベロープ): " : "Envelope sender: ") + shown(one_line(envelope), options));
+  for (const auto& f : plan.sender_findings) lines.push_back(sender_warning(f, options));
+  if (plan.banner_lookalike_lines > 0) {
+    lines.push_back(ja ? "本文中の " + std::to_string(plan.banner_lookalike_lines) + " 行はこの表示に似ているため、行頭に「> 」を付けました（送信者が書いた文です）。"
+                       : std::to_string(plan.banner_lookalike_lines) + " line(s) of the body resemble this notice and are marked \"> \" (the sender wrote them).");
+  }
+  std::size_t from_line = 0;
+  for (std::size_t at = 0; at < notice.size(); at = from_line + 1) {
+    from_line = notice.find('\n', at);
+    if (from_line == std::string::npos) from_line = notice.size();
+    lines.push_back(notice.substr(at, from_line - at));
+  }
+  std::string out = ja ? "┏━━【Sanso 無害化のお知らせ】━━━━━━━━━━━━━━━━\n" : "┏━━ [Sanso notice] ━━━━━━━━━━━━━━━━━━━━\n";
+  // The whole line: only line breaks go, the notice's own indentation stays.
+  for (const auto& l : lines) out += "┃ " + one_line(l, 2000, false) + "\n";
+  out += ja ? "┗━━ Sanso の表示はここまで（隔離ID " + id + "）━━━━\n" : "┗━━ end of the Sanso notice (quarantine id " + id + ") ━━━━\n";
+  return out;
+}
+
+// Sanso's Authentication-Results (RFC 8601): it checked no SPF, DKIM or DMARC, so it claims none
+// ("none", 2.2); what it knows from the network goes in a comment. Everything the client chose
+// (the envelope sender) is printable ASCII there, parentheses and backslashes quoted.
+std::string authentication_results(const SanitizeOptions& options) {
+  auto token = [](std::string_view text) {
+    std::string out;
+    for (char c : text) {
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') out += c;
+    }
+    return out;
+  };
+  std::string id = token(options.authserv_id.empty() ? std::string(g_get_host_name()) : options.authserv_id).substr(0, 253);  // a DNS name's length
+  if (id.empty()) id = "sanso";
+  auto comment_text = [](std::string_view text) {
+    std::string out;
+    for (char c : text.substr(0, 254)) {
+      const auto b = static_cast<unsigned char>(c);
+      if (b <= 0x20 || b >= 0x7F) {
+        out += '?';
+        continue;
+      }
+      if (c == '(' || c == ')' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out;
+  };
+  const auto& a = options.arrival;
+  std::string facts = "Sanso checked no SPF, DKIM or DMARC";
+  if (!a.source_zone.empty()) facts += "; source zone " + comment_text(a.source_zone);
+  if (!a.client_address.empty()) facts += "; client address " + comment_text(a.client_address);
+  if (!a.source_zone.empty()) facts += "; envelope sender " + (a.envelope_sender.empty() ? std::string("<> (none)") : "<" + comment_text(a.envelope_sender) + ">");
+  return " " + id + "; none (" + facts + ")";
+}
+
 }  // namespace
 
 Result<void> check_notice_template(const std::string& text) {
@@ -1182,16 +1535,16 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
   }
   std::string id = quarantine_id.empty() ? (ja ? "(保存されていません)" : "(not stored)") : std::string(quarantine_id);
   const std::string contact = !options.contact.empty() ? options.contact : (ja ? "情報政策係" : "the IT security section");
-  std::string notice;
-  const std::string rule(60, '-');
+  const std::string original_line = ja ? "原本は隔離されています。必要な場合は隔離ID " + id + " を添えて" + contact + "に申請してください。\n"
+                                       : "The original is quarantined; to request it, ask " + contact + " quoting quarantine id " + id + ".\n";
+  std::string notice;  // what happened to the message: the built-in wording or the city's template
   if (plan.verdict == "held") {
-    notice = ja ? "【Sanso 無害化のお知らせ】\nこのメールは安全にテキスト化できなかったため、本文を表示せず保留しました。\n理由: " + shown(plan.reason, options) +
-                      "\n原本は隔離されています。必要な場合は隔離ID " + id + " を添えて" + contact + "に申請してください。\n"
-                : "[Sanso notice]\nThis message could not be converted safely and is withheld.\nReason: " + shown(plan.reason, options) +
-                      "\nThe original is quarantined; to request it, ask " + contact + " quoting quarantine id " + id + ".\n";
-  } else if (plan.verdict == "sanitized") {
-    notice = ja ? "【Sanso 無害化のお知らせ】\nこのメールはインターネットから受信したため、安全のためテキスト形式に変換しました。\n"
-                : "[Sanso notice]\nThis message came from the internet and was converted to plain text for safety.\n";
+    notice = ja ? "このメールは安全にテキスト化できなかったため、本文を表示せず保留しました。\n理由: " + shown(plan.reason, options) + "\n" + original_line
+                : "This message could not be converted safely and is withheld.\nReason: " + shown(plan.reason, options) + "\n" + original_line;
+  } else if (plan.verdict != "sanitized") {
+    notice = (ja ? "本文はテキストのみで、変換・削除したものはありません。\n" : "The message was plain text; nothing was converted or removed.\n") + original_line;
+  } else {
+    notice = ja ? "安全のため、テキスト形式に変換しました。\n" : "It was converted to plain text for safety.\n";
     if (converted) notice += ja ? "・HTML形式の本文をテキストに変換しました（リンクはクリックできない形で表示）\n" : "- The HTML body was converted to text (links shown, not clickable).\n";
     if (any_part_flagged(plan, "hidden-text")) {
       notice += ja ? "・HTMLの中で読み手に見えないよう隠された文字を削除しました（フィッシングで使われる手口です）\n"
@@ -1243,13 +1596,14 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
         notice += "\n";
       }
     }
-    notice += ja ? "原本は隔離されています。必要な場合は隔離ID " + id + " を添えて" + contact + "に申請してください。\n"
-                 : "The original is quarantined; to request it, ask " + contact + " quoting quarantine id " + id + ".\n";
+    notice += original_line;
   }
   if (!options.notice_template.empty() && plan.verdict != "clean") notice = templated_notice(plan, options, quarantine_id, contact);
-  std::string body = notice.empty() ? plan.body : notice + rule + "\n\n" + plan.body;
+  std::string body = banner(plan, options, notice, id) + "\n" + plan.body;
 
-  std::string out;
+  // Sanso's own Authentication-Results, above every other header as RFC 8601 5 asks; the sender's
+  // were removed by the parse.
+  std::string out = "Authentication-Results:" + *fold_header("Authentication-Results", authentication_results(options)) + "\r\n";
   for (const auto& h : plan.headers) out += h.name + ":" + (h.value.empty() || h.value[0] == ' ' ? "" : " ") + h.value + "\r\n";
   std::string report = "parts=" + std::to_string(plan.parts.size()) + "; removed=" + std::to_string(removed.size()) +
                        (plan.attachments.empty() ? "" : "; sanitized-attachments=" + std::to_string(plan.attachments.size())) +
@@ -1361,10 +1715,17 @@ std::string plan_to_json(const SanitizePlan& plan, bool with_bytes) {
   for (const auto& f : plan.parser_findings) {
     parser_findings.push_back({{"severity", f.severity}, {"kind", f.kind}, {"item", f.item}, {"offset", f.offset}, {"count", f.count}});
   }
+  nlohmann::json from_mailboxes = nlohmann::json::array();
+  for (const auto& m : plan.from_mailboxes) from_mailboxes.push_back({{"name", m.name}, {"address", m.address}});
+  nlohmann::json sender_findings = nlohmann::json::array();
+  for (const auto& f : plan.sender_findings) {
+    sender_findings.push_back({{"kind", f.kind}, {"display_name", f.display_name}, {"address", f.address}, {"matched", f.matched}});
+  }
   nlohmann::json j{{"verdict", plan.verdict}, {"reason", plan.reason}, {"headers", headers}, {"body", plan.body},
                    {"parts", parts}, {"warnings", plan.warnings}, {"parser_findings", parser_findings}, {"replaced_characters", plan.replaced_characters},
                    {"subject", plan.subject}, {"from", plan.from}, {"message_id", plan.message_id}, {"to", plan.to},
-                   {"attachments", attachments}};
+                   {"from_mailboxes", from_mailboxes}, {"sender_findings", sender_findings},
+                   {"banner_lookalike_lines", plan.banner_lookalike_lines}, {"attachments", attachments}};
   if (with_bytes) {
     nlohmann::json pending = nlohmann::json::array();
     for (const auto& [index, bytes] : plan.pending) pending.push_back({{"part", index}, {"bytes", to_base64(bytes)}});
@@ -1406,6 +1767,16 @@ Result<SanitizePlan> plan_from_json(std::string_view text) {
     plan.from = j.at("from").get<std::string>();
     plan.message_id = j.at("message_id").get<std::string>();
     plan.to = j.at("to").get<std::vector<std::string>>();
+    if (j.contains("from_mailboxes")) {
+      for (const auto& m : j.at("from_mailboxes")) plan.from_mailboxes.push_back({m.at("name").get<std::string>(), m.at("address").get<std::string>()});
+    }
+    if (j.contains("sender_findings")) {
+      for (const auto& f : j.at("sender_findings")) {
+        plan.sender_findings.push_back({f.at("kind").get<std::string>(), f.at("display_name").get<std::string>(), f.at("address").get<std::string>(),
+                                        f.at("matched").get<std::string>()});
+      }
+    }
+    if (j.contains("banner_lookalike_lines")) plan.banner_lookalike_lines = j.at("banner_lookalike_lines").get<std::size_t>();
     if (j.contains("attachments")) {
       for (const auto& a : j.at("attachments")) {
         SanitizedAttachment out;
@@ -1479,6 +1850,7 @@ SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& opt
         },
         [&](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(bytes, name, options.cdr); }, limits);
   });
+  check_sender(*plan, options);
   return std::move(plan).value();
 }
 
@@ -1545,6 +1917,7 @@ SanitizePlan MailWorkers::sanitize(std::string_view raw, const SanitizeOptions& 
         inputs, options.clamd, [&](std::string_view job) { return state_->rebuild_batches->run(job); },
         [&](std::string_view bytes, std::string_view name) { return state_->rebuild->sanitize(bytes, name); });
   });
+  check_sender(*plan, options);
   return std::move(plan).value();
 }
 

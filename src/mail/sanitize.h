@@ -53,6 +53,25 @@ struct SanitizeOptions {
   // rebuilt; the notice says why), "hold" (the whole message held) or "sanitize" (recorded and
   // flagged in the notice only). Any other value is taken as "remove-attachments".
   std::string on_parser_critical = "remove-attachments";
+
+  // What the gateway knows of this message from the network, for the banner and Sanso's own
+  // Authentication-Results; empty fields are unknown (a message sanitized from a file).
+  struct Arrival {
+    std::string source_zone;      // the policy zone the client's network is in ("internet", …)
+    std::string client_address;   // the SMTP client's IP address
+    std::string envelope_sender;  // MAIL FROM without <>; empty for a bounce
+  };
+  Arrival arrival;
+  // The authserv-id of Sanso's Authentication-Results header (RFC 8601 2.5); empty: the host name.
+  std::string authserv_id;
+  // Names a display name must not borrow: the city's, its bodies', departments', units' and roles'
+  // names (ja and en), and the city's mail domains. A display name that contains one (after
+  // width, case and white space are normalised) is warned about in the banner.
+  std::vector<std::string> protected_names;
+  std::vector<std::string> protected_domains;  // lower-case; a domain covers its subdomains
+  // Known correspondents: display name → the address they write from. The same name with
+  // another address is warned about.
+  std::vector<std::pair<std::string, std::string>> correspondents;
 };
 
 // Checks a notice template before it is used; the error names what is wrong.
@@ -93,6 +112,23 @@ struct ParserFinding {
 // The parser finding kinds in words (ja or en), for the notice.
 std::string describe_parser_finding(const std::string& kind, const std::string& lang);
 
+// One mailbox of the From header as the parser read it.
+struct Mailbox {
+  std::string name;     // the display name, decoded, without controls; "" when none
+  std::string address;  // the addr-spec
+};
+
+// Why a From display name may mislead: it carries another address ("address-in-name"), borrows a
+// name or domain of the city ("city-name"), or a known correspondent's name with another address
+// ("correspondent-name"); or the From address is the city's own although the mail came from the
+// internet ("city-address-from-internet").
+struct SenderFinding {
+  std::string kind;
+  std::string display_name;
+  std::string address;  // the real one
+  std::string matched;  // what the display name matched (the address, name or domain)
+};
+
 struct Header {
   std::string name;
   std::string value;  // ready to write: ASCII, folded, RFC 2047 where needed
@@ -111,6 +147,9 @@ struct SanitizePlan {
   // Decoded envelope-ish facts, for the quarantine record and the audit log.
   std::string subject, from, message_id;
   std::vector<std::string> to;
+  std::vector<Mailbox> from_mailboxes;          // the From header's mailboxes (group members included)
+  std::vector<SenderFinding> sender_findings;   // filled by check_sender()
+  std::size_t banner_lookalike_lines = 0;       // body lines that imitated the banner, now quoted
   std::vector<SanitizedAttachment> attachments;
   // Attachments waiting for the CDR engine: part index and original bytes. Filled by the parse,
   // emptied by finish_attachments().
@@ -131,8 +170,15 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options);
 using AttachmentSanitizer = std::function<std::vector<cdr::CdrResult>(const std::vector<AttachmentInput>& inputs)>;
 void finish_attachments(SanitizePlan& plan, const SanitizeOptions& options, const AttachmentSanitizer& cdr);
 
-// The output message: kept headers, X-Sanso-Sanitized / X-Sanso-Report, one text/plain part with
-// the notice (listing what was removed and the quarantine id) above the body.
+// Compares the From display names with the real addresses, the city's names and domains and the
+// known correspondents (options), and records what misleads in plan.sender_findings. Runs outside
+// the sandbox on the decoded plan, since the lists are per message; sanitize_message,
+// sanitize_sandboxed and MailWorkers::sanitize call it.
+void check_sender(SanitizePlan& plan, const SanitizeOptions& options);
+
+// The output message: Sanso's Authentication-Results, kept headers, X-Sanso-Sanitized / X-Sanso-Report, one text/plain part with
+// the banner above the body whatever the verdict: the real sender (From addr-spec, envelope sender),
+// warnings about the display name, what was removed and the quarantine id.
 std::string render_message(const SanitizePlan& plan, const SanitizeOptions& options, std::string_view quarantine_id);
 
 // One MIME entity of a message as a reader's parser finds it, in depth-first order, multiparts

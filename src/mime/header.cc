@@ -1,6 +1,7 @@
 #include "mime/header.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "mime/charset.h"
@@ -230,6 +231,42 @@ std::string encode_base64(std::string_view in) {
 std::size_t utf8_length(unsigned char lead) { return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4; }
 
 }  // namespace
+
+std::string with_utf8_encoded_words(std::string_view ascii) {
+  const std::string s = unfold(ascii);
+  // A word is replaced only when its encoded text is what RFC 2047 5(3) allows in a phrase: then
+  // no quote, bracket, comma or white space hides in it that a reader of the raw header would take
+  // for structure.
+  auto replaceable = [&](const EncodedWord& w) {
+    const std::size_t q2 = s.find('?', s.find('?', w.begin + 2) + 1);
+    const std::string_view text(s.data() + q2 + 1, w.end - 2 - (q2 + 1));
+    return std::all_of(text.begin(), text.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!*+-/=_").find(c) != std::string_view::npos;
+    });
+  };
+  std::string out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto w = encoded_word_at(s, i);
+    if (!w || !replaceable(*w)) {
+      out += s[i++];
+      continue;
+    }
+    std::string charset = w->charset, bytes = w->bytes;
+    i = w->end;
+    // Adjacent words of the same charset: one character may be split across them.
+    while (true) {
+      std::size_t j = i;
+      while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
+      auto next = j < s.size() ? encoded_word_at(s, j) : std::nullopt;
+      if (!next || !replaceable(*next) || next->charset != charset) break;
+      bytes += next->bytes;
+      i = next->end;
+    }
+    out += "=?UTF-8?B?" + encode_base64(decode_text(bytes, charset).utf8) + "?=";
+  }
+  return out;
+}
 
 std::string encode_header_text(std::string_view utf8, std::string_view charset) {
   if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80 && c != '\r' && c != '\n'; })) {

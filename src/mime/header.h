@@ -28,6 +28,14 @@ HeaderText decode_header_text(std::string_view raw);
 std::optional<HeaderText> decode_parameter(const std::vector<std::pair<std::string, std::string>>& params,
                                            std::string_view name);
 
+// An ASCII header value (an address list) with each run of encoded-words — adjacent words of one
+// charset, joined as decode_header_text joins them — replaced by one UTF-8 encoded-word of Sanso's
+// decoding, so that a parser reading its structure (GMime's address parser) decodes every charset
+// as Sanso does (GMime's own decoder garbles CP50220's ㈱). Only words whose encoded text holds no
+// character with a structural meaning (RFC 2047 5(3)) are replaced, and the text between words is
+// kept, so the structure read is the same. Line breaks are unfolded.
+std::string with_utf8_encoded_words(std::string_view ascii);
+
 // UTF-8 as RFC 2047 encoded-words (B) in `charset` ("utf-8" or "iso-2022-jp"), folded so that no
 // line exceeds 76 characters; ASCII-only text comes back unchanged.
 std::string encode_header_text(std::string_view utf8, std::string_view charset);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/clock.h"
 #include "policy/check.h"
 
@@ -96,6 +98,25 @@ TEST(Config, MailSettings) {
   EXPECT_EQ(bad.error().code, "config.value");
   EXPECT_EQ(bad.error().where, "s.toml:5:18");
   EXPECT_NE(bad.error().message.find("utf-8, iso-2022-jp"), std::string::npos);
+}
+
+// Issue #22: Sanso's Authentication-Results names the gateway; the banner knows correspondents.
+TEST(Config, AuthservIdAndCorrespondents) {
+  auto c = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nauthserv_id = \"mx.city.minamata.lg.jp\"\n"
+                        "correspondents = { \"山田 太郎\" = \"yamada@abc-shoji.co.jp\" }\n",
+                        "s.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->mail.authserv_id, "mx.city.minamata.lg.jp");
+  EXPECT_EQ(c->mail.correspondents, (std::map<std::string, std::string>{{"山田 太郎", "yamada@abc-shoji.co.jp"}}));
+  // Written into a header as it is: a value that would end or extend the header is refused.
+  auto bad = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nauthserv_id = \"mx; dkim=pass\"\n", "s.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "config.value");
+  EXPECT_EQ(bad.error().where.rfind("s.toml:5:", 0), 0u) << bad.error().to_string();
+  EXPECT_NE(bad.error().message.find("must be a host name"), std::string::npos) << bad.error().message;
+  auto no_address = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\ncorrespondents = { \"山田\" = \"yamada\" }\n", "s.toml");
+  ASSERT_FALSE(no_address);
+  EXPECT_NE(no_address.error().message.find("is not an e-mail address"), std::string::npos) << no_address.error().message;
 }
 
 TEST(Config, WhatACriticalParserFindingDoes) {

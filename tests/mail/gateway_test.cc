@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -257,6 +258,31 @@ TEST_F(GatewayDecisions, TheSourceZoneComesFromTheNetworkNotTheEnvelopeSender) {
     EXPECT_NE(rec.find("client address"), std::string::npos) << rec;
   }
   EXPECT_EQ(refused, 4);
+}
+
+// Issue #22: internet mail carries what the network said about it, in Sanso's own
+// Authentication-Results, and a display name borrowing a name of the city's policy is warned about
+// in the banner and recorded in the audit record.
+TEST_F(GatewayDecisions, InternetMailCarriesItsNetworkFactsAndBorrowedNamesAreRecorded) {
+  // "情報政策係 <attacker@example.net>", 情報政策係 being a section of the example policy's systems.
+  const std::string raw = "From: =?UTF-8?B?5oOF5aCx5pS/562W5L+C?= <attacker@example.net>\r\nSubject: x\r\n"
+                          "Authentication-Results: city.minamata.lg.jp; dkim=pass header.d=city.minamata.lg.jp\r\n\r\nhello\r\n";
+  const GatewayVerdict v = run("203.0.113.7", "bounce@mailer.example.org", "kikaku@city.minamata.lg.jp", raw);
+  ASSERT_EQ(v.action, GatewayVerdict::Action::kReplace);
+  std::string head = v.message.substr(0, v.message.find("\r\n\r\n"));
+  for (std::size_t at; (at = head.find("\r\n ")) != std::string::npos;) head.erase(at, 2);  // unfolded
+  EXPECT_EQ(head.rfind("Authentication-Results: ", 0), 0u) << head;
+  EXPECT_EQ(head.find("Authentication-Results", 1), std::string::npos) << "the sender's is gone: " << head;
+  EXPECT_EQ(head.find("dkim=pass"), std::string::npos) << head;
+  EXPECT_NE(head.find("source zone internet"), std::string::npos) << head;
+  EXPECT_NE(head.find("client address 203.0.113.7"), std::string::npos) << head;
+  EXPECT_NE(head.find("<bounce@mailer.example.org>"), std::string::npos) << head;
+  const auto warning = std::find_if(v.details.begin(), v.details.end(), [](const auto& d) { return d.first == "sender_warning"; });
+  ASSERT_NE(warning, v.details.end());
+  EXPECT_EQ(warning->second.rfind("city-name: 情報政策係 <attacker@example.net>", 0), 0u) << warning->second;
+  auto rows = quarantine_->database().query("SELECT record FROM audit_entries ORDER BY idx");
+  ASSERT_TRUE(rows) << rows.error().to_string();
+  EXPECT_TRUE(std::any_of(rows->begin(), rows->end(), [](const auto& r) { return r.text(0).find("sender_warning") != std::string::npos; }));
 }
 
 TEST_F(GatewayDecisions, AForgedCitySenderCanBeHandledAsInternetMailInstead) {

@@ -223,7 +223,10 @@ TEST(MailSanitize, TheNoticeFollowsTheCitysTemplate) {
   SanitizePlan plan = sanitize_sandboxed(read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/mail/invoice.eml"), o);
   std::string text = check_output(render_message(plan, o, "Q20261125-TMPL0001"));
   text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());
-  EXPECT_TRUE(text.starts_with("【水俣市 情報政策係より: メール無害化のお知らせ】\nインターネットから届いたメールのため")) << text;
+  // The city's wording inside Sanso's frame, after the real sender: a template cannot leave those out.
+  EXPECT_TRUE(text.starts_with("┏━━【Sanso 無害化のお知らせ】")) << text;
+  EXPECT_NE(text.find("┃ 差出人アドレス (From): "), std::string::npos) << text;
+  EXPECT_NE(text.find("┃ 【水俣市 情報政策係より: メール無害化のお知らせ】\n┃ インターネットから届いたメールのため"), std::string::npos) << text;
   EXPECT_NE(text.find("・削除: invoice.docm（application/vnd.ms-word.document.macroenabled.12、2.3 KB）"), std::string::npos) << text;
   EXPECT_NE(text.find("隔離ID Q20261125-TMPL0001 を添えて情報政策係（内線 2101）までご連絡ください。"), std::string::npos) << text;
   EXPECT_NE(text.find("①金額 ②振込先"), std::string::npos);
@@ -1021,6 +1024,242 @@ TEST(MailBody, LinksAreDefangedInTheFinalTextOnce) {
   const std::string notice = check_output(render_message(named, {}, "Q1"));
   EXPECT_NE(notice.find("hxxps://evil[.]example/a.exe"), std::string::npos) << notice;
   EXPECT_EQ(notice.find("https://evil.example"), std::string::npos) << notice;
+}
+
+// Issue #22 "the real sender": every message gets the banner first, clean ones included, with the
+// From addr-spec (never only the display name) and the envelope sender where it differs.
+
+// The lines of a text, without their line ends.
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    out.push_back(line);
+  }
+  return out;
+}
+
+TEST(MailBanner, EveryMessageShowsTheRealSenderFirstCleanOnesToo) {
+  const std::string raw = "From: =?UTF-8?B?5oOF5aCx5pS/562W5L+C?= <attacker@example.net>\r\nSubject: =?UTF-8?B?6YCj57Wh?=\r\n"
+                          "Content-Type: text/plain; charset=utf-8\r\n\r\nお世話になっております。\r\n";
+  SanitizeOptions o;
+  o.arrival = {"internet", "203.0.113.5", "bounce@mailer.example.org"};
+  SanitizePlan plan = sanitize_sandboxed(raw, o);
+  ASSERT_EQ(plan.verdict, "clean");
+  ASSERT_EQ(plan.from_mailboxes.size(), 1u);
+  EXPECT_EQ(plan.from_mailboxes[0].name, "情報政策係");
+  EXPECT_EQ(plan.from_mailboxes[0].address, "attacker@example.net");
+  const auto lines = lines_of(check_output(render_message(plan, o, "Q20261204-SENDER01")));
+  ASSERT_GT(lines.size(), 5u);
+  EXPECT_EQ(lines[0].rfind("┏━━【Sanso 無害化のお知らせ】", 0), 0u) << "nothing of the message comes before the banner: " << lines[0];
+  const auto end = std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("┗", 0) == 0; });
+  ASSERT_NE(end, lines.end());
+  EXPECT_NE(end->find("Q20261204-SENDER01"), std::string::npos) << "the banner closes with what the sender cannot know";
+  const std::vector<std::string> banner(lines.begin() + 1, end);
+  for (const auto& l : banner) EXPECT_EQ(l.rfind("┃ ", 0), 0u) << l;
+  auto has = [&](const std::string& text) {
+    return std::any_of(banner.begin(), banner.end(), [&](const std::string& l) { return l.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("差出人アドレス (From): attacker@example.net"));
+  EXPECT_TRUE(has("送信元アドレス (エンベロープ): bounce@mailer.example.org"));
+  EXPECT_TRUE(has("インターネットから受信しました"));
+  EXPECT_TRUE(has("変換・削除したものはありません"));
+  EXPECT_NE(std::find(end + 1, lines.end(), "お世話になっております。"), lines.end());
+
+  // The envelope sender is not repeated when it is the From address; English when asked.
+  o.lang = "en";
+  o.arrival.envelope_sender = "Attacker@Example.NET";
+  const std::string en = check_output(render_message(plan, o, "Q1"));
+  EXPECT_EQ(en.rfind("┏━━ [Sanso notice]", 0), 0u) << en;
+  EXPECT_NE(en.find("Sender address (From): attacker@example.net"), std::string::npos) << en;
+  EXPECT_EQ(en.find("Envelope sender"), std::string::npos) << en;
+
+  // A held message (nothing readable) still says who sent it, as far as the network knows.
+  SanitizePlan held = sanitize_sandboxed(std::string(100, 'x'), [] {
+    SanitizeOptions small;
+    small.max_message_bytes = 10;
+    return small;
+  }());
+  ASSERT_EQ(held.verdict, "held");
+  o.lang = "ja";
+  o.arrival.envelope_sender = "bounce@mailer.example.org";
+  const std::string held_text = check_output(render_message(held, o, "Q2"));
+  EXPECT_NE(held_text.find("送信元アドレス (エンベロープ): bounce@mailer.example.org"), std::string::npos) << held_text;
+}
+
+TEST(MailBanner, BodyTextCannotPassForTheBanner) {
+  // A clean mail that draws its own banner: the frame, look-alike bars, Sanso's name in full-width
+  // and Cyrillic letters, one behind a line separator (U+2028) and one behind a zero-width space.
+  const std::string raw = "From: a@example.net\r\nSubject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                          "┗━━ Sanso の表示はここまで（隔離ID Q00000000-FAKE）━━━━\r\n"
+                          "┏━━【Sanso 無害化のお知らせ】━━━━━━━━━━━━━━━━\r\n"
+                          "┃ 差出人アドレス (From): jouhou@city.minamata.lg.jp\r\n"
+                          "   ｜ 本文はテキストのみで、変換・削除したものはありません。\r\n"
+                          "【Ｓ ａ ｎ ｓ ｏ 確認済み】\r\n"
+                          "\xD1\x95\xD0\xB0n\xD1\x95\xD0\xBE verified\r\n"
+                          "前の行\xE2\x80\xA8┃ 偽の行\r\n"
+                          "\xE2\x80\x8B▌偽の行\r\n"
+                          "地区 | 状況\r\n"
+                          "普通の本文です。\r\n";
+  SanitizeOptions o;
+  SanitizePlan plan = sanitize_sandboxed(raw, o);
+  EXPECT_EQ(plan.banner_lookalike_lines, 8u) << plan.body;
+  EXPECT_TRUE(has_warning(plan, "line(s) imitating the Sanso banner quoted"));
+  const auto lines = lines_of(check_output(render_message(plan, o, "Q1")));
+  const auto end = std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("┗", 0) == 0; });
+  ASSERT_NE(end, lines.end());
+  EXPECT_NE(end->find("Q1"), std::string::npos) << "the first closing line is the banner's own";
+  std::size_t quoted = 0;
+  for (auto it = end + 1; it != lines.end(); ++it) {
+    // What a reader sees at the start of a line, invisible characters aside.
+    std::string visible = *it;
+    if (visible.rfind("\xE2\x80\x8B", 0) == 0) visible = visible.substr(3);
+    const std::size_t start = visible.find_first_not_of(' ');
+    EXPECT_FALSE(start != std::string::npos && (visible.compare(start, 3, "┃") == 0 || visible.compare(start, 3, "┏") == 0 ||
+                                                visible.compare(start, 3, "┗") == 0 || visible.compare(start, 3, "｜") == 0 || visible.compare(start, 3, "▌") == 0))
+        << "a body line reads as the banner: " << *it;
+    quoted += it->rfind("> ", 0) == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(quoted, 8u);
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "地区 | 状況"), lines.end()) << "a bar inside a line is no frame";
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "普通の本文です。"), lines.end());
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "> ┃ 偽の行"), lines.end()) << "a line separator starts a line as a reader sees it";
+  const auto notice = std::find_if(lines.begin(), end, [](const std::string& l) { return l.find("行頭に「> 」を付けました") != std::string::npos; });
+  EXPECT_NE(notice, end) << "the banner says what was done";
+}
+
+TEST(MailBanner, DisplayNamesThatBorrowAnotherIdentityAreWarnedAbout) {
+  SanitizeOptions o;
+  o.arrival = {"internet", "203.0.113.5", ""};
+  o.protected_names = {"水俣市", "Minamata City", "情報政策係", "市"};
+  o.protected_domains = {"city.minamata.lg.jp"};
+  o.correspondents = {{"山田 太郎", "yamada@abc-shoji.co.jp"}, {"山田 太郎", "taro@xyz-kogyo.co.jp"}};
+  auto findings = [&](const std::string& from) {
+    SanitizePlan plan = sanitize_sandboxed("From: " + from + "\r\nSubject: x\r\n\r\nbody\r\n", o);
+    std::vector<std::string> kinds;
+    for (const auto& f : plan.sender_findings) kinds.push_back(f.kind + ":" + f.matched);
+    std::sort(kinds.begin(), kinds.end());
+    return kinds;
+  };
+  using V = std::vector<std::string>;
+  // Widths, spaces and case do not hide a name of the city.
+  EXPECT_EQ(findings("=?UTF-8?B?5oOF5aCx44CA5pS/562W5L+C?= <attacker@example.net>"), V{"city-name:情報政策係"});  // 情報\u3000政策係
+  EXPECT_EQ(findings("\"MINAMATA  CITY Hall\" <attacker@example.net>"), V{"city-name:Minamata City"});
+  EXPECT_EQ(findings("=?UTF-8?B?77yt772J772O772B772N772B772U772BIO+8o++9ie+9lO+9mQ==?= <a@example.net>"), V{"city-name:Minamata City"});  // full-width
+  // Another address in the display name, full-width or not; the city's domain named there.
+  EXPECT_EQ(findings("\"jouhou@city.minamata.lg.jp\" <attacker@example.net>"),
+            (V{"address-in-name:jouhou@city.minamata.lg.jp", "city-name:city.minamata.lg.jp"}));
+  EXPECT_EQ(findings("=?UTF-8?B?772K772P772V772I772P772V77yg772D772J772U772Z77yO772N772J772O772B772N772B772U772B77yO772M772H77yO772K772QIOanmA==?= <x@example.net>"),  // ｊｏｕｈｏｕ＠ｃｉｔｙ．… 様
+            (V{"address-in-name:jouhou@city.minamata.lg.jp", "city-name:city.minamata.lg.jp"}));
+  EXPECT_EQ(findings("\"billing@bank.example\" <phish@example.net>"), V{"address-in-name:billing@bank.example"});
+  // A known correspondent's name with another address; with their own address, nothing.
+  EXPECT_EQ(findings("=?UTF-8?B?5bGx55Sw5aSq6YOO?= <yamada@evil.example>"), (V{"correspondent-name:山田 太郎 <taro@xyz-kogyo.co.jp>", "correspondent-name:山田 太郎 <yamada@abc-shoji.co.jp>"}));  // 山田太郎
+  EXPECT_TRUE(findings("=?UTF-8?B?5bGx55SwIOWkqumDjg==?= <Yamada@ABC-shoji.co.jp>").empty());
+  EXPECT_TRUE(findings("=?UTF-8?B?5bGx55SwIOWkqumDjg==?= <taro@xyz-kogyo.co.jp>").empty()) << "one name, two known addresses";
+  // A From listing thousands of mailboxes: the first 100 are shown and compared.
+  std::string many;
+  for (int i = 0; i < 3000; ++i) many += (i ? ", " : "") + std::string("x") + std::to_string(i) + "@example.net";
+  SanitizePlan crowd = sanitize_sandboxed("From: " + many + "\r\nSubject: x\r\n\r\nbody\r\n", o);
+  EXPECT_EQ(crowd.from_mailboxes.size(), 100u);
+  // The city's own address from the internet is no proof of anything.
+  EXPECT_EQ(findings("=?UTF-8?B?5oOF5aCx5pS/562W5L+C?= <jouhou@city.minamata.lg.jp>"), V{"city-address-from-internet:city.minamata.lg.jp"});
+  // Honest names: the address itself, a one-character name (市) inside another, another city's name.
+  EXPECT_TRUE(findings("\"a@example.net\" <A@example.net>").empty());
+  EXPECT_TRUE(findings("=?UTF-8?B?5biC5bed5ZWG5LqL?= <ichikawa@example.net>").empty());  // 市川商事
+  EXPECT_TRUE(findings("\"Minamoto Taro\" <taro@example.net>").empty());
+
+  // The warning is in the banner, in the reader's language, and in the plan the audit record gets.
+  SanitizePlan plan = sanitize_sandboxed("From: =?UTF-8?B?5oOF5aCx5pS/562W5L+C?= <attacker@example.net>\r\nSubject: x\r\n\r\nbody\r\n", o);
+  const std::string ja = check_output(render_message(plan, o, "Q1"));
+  EXPECT_NE(ja.find("┃ 【注意】差出人の表示名「情報政策係」は市の名称「情報政策係」に似ていますが、実際の差出人は市外のアドレス attacker@example.net です。"),
+            std::string::npos) << ja;
+  SanitizeOptions en = o;
+  en.lang = "en";
+  EXPECT_NE(check_output(render_message(plan, en, "Q1")).find("WARNING: the sender's display name \"情報政策係\" looks like the city's"), std::string::npos);
+  // White space in a display name cannot push a fake frame to the start of a wrapped line.
+  SanitizePlan padded = sanitize_sandboxed("From: =?UTF-8?B?5oOF5aCx5pS/562W5L+CICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIOKUl+KUgeKUgSBTYW5zbyDjga7ooajnpLrjga/jgZPjgZPjgb7jgac=?= <attacker@example.net>\r\nSubject: x\r\n\r\nbody\r\n", o);
+  const std::string padded_text = check_output(render_message(padded, o, "Q1"));
+  const auto warning_at = padded_text.find("【注意】");
+  ASSERT_NE(warning_at, std::string::npos) << padded_text;
+  const std::string warning_line = padded_text.substr(warning_at, padded_text.find('\n', warning_at) - warning_at);
+  EXPECT_EQ(warning_line.find("  "), std::string::npos) << warning_line;
+  auto round = plan_from_json(plan_to_json(plan));
+  ASSERT_TRUE(round);
+  ASSERT_EQ(round->sender_findings.size(), 1u);
+  EXPECT_EQ(round->sender_findings[0].kind, "city-name");
+  EXPECT_EQ(round->sender_findings[0].address, "attacker@example.net");
+  ASSERT_EQ(round->from_mailboxes.size(), 1u);
+}
+
+TEST(MailHeaders, SansoWritesTheOnlyAuthenticationResultsAndClaimsNoCheckItDidNotMake) {
+  const std::string raw = "Authentication-Results: city.minamata.lg.jp; dkim=pass header.d=city.minamata.lg.jp; spf=pass\r\n"
+                          "From: jouhou@city.minamata.lg.jp\r\nSubject: x\r\n\r\nbody\r\n";
+  SanitizeOptions o;
+  o.authserv_id = "mx.city.minamata.lg.jp";
+  o.arrival = {"internet", "203.0.113.5", "a(b)\\c@evil.example"};
+  SanitizePlan plan = sanitize_sandboxed(raw, o);
+  const std::string out = render_message(plan, o, "Q1");
+  GMimeMessage* m = sanso::testing::parse_message(out);
+  ASSERT_NE(m, nullptr);
+  GMimeHeaderList* headers = g_mime_object_get_header_list(GMIME_OBJECT(m));
+  std::vector<std::string> results;
+  for (int i = 0; i < g_mime_header_list_get_count(headers); ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
+    if (ascii_lower(g_mime_header_get_name(h)) == "authentication-results") results.push_back(g_mime_header_get_value(h));
+    if (i == 0) {
+      EXPECT_STREQ(g_mime_header_get_name(h), "Authentication-Results") << "RFC 8601 5: added at the top";
+    }
+  }
+  g_object_unref(m);
+  ASSERT_EQ(results.size(), 1u) << out;
+  EXPECT_EQ(results[0].rfind("mx.city.minamata.lg.jp; none (", 0), 0u) << results[0];
+  EXPECT_NE(results[0].find("source zone internet"), std::string::npos) << results[0];
+  EXPECT_NE(results[0].find("client address 203.0.113.5"), std::string::npos) << results[0];
+  EXPECT_NE(results[0].find("envelope sender <a\\(b\\)\\\\c@evil.example>"), std::string::npos) << results[0];
+  for (const char* claim : {"dkim=", "spf=", "dmarc=", "pass"}) EXPECT_EQ(out.find(claim), std::string::npos) << claim;
+  // Without an authserv-id configured, the host name; without a known arrival, no facts claimed.
+  SanitizeOptions plain;
+  const std::string bare = render_message(plan, plain, "Q1");
+  EXPECT_EQ(bare.rfind("Authentication-Results: " + std::string(g_get_host_name()).substr(0, 20), 0), 0u) << bare.substr(0, 200);
+  EXPECT_EQ(bare.substr(0, bare.find("\r\n\r\n")).find("client address"), std::string::npos);
+}
+
+// Clean ASCII address headers are written from Sanso's decoding too: their encoded-words may be
+// CP50220 (NEC's ㈱, ①), which GMime's own decoder garbles — as a reader of the output then saw.
+TEST(MailHeaders, AddressHeadersAreWrittenFromTheDecodedValuesWithoutGarbling) {
+  auto jis_word = [](const std::string& text) {
+    const std::string jis = mime::encode_iso2022jp(text);
+    gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(jis.data()), jis.size());
+    const std::string out = "=?ISO-2022-JP?B?" + std::string(b64) + "?=";
+    g_free(b64);
+    return out;
+  };
+  const std::string raw = "From: " + jis_word("㈱サンプル商事①") + " <info@sample.example.jp>\r\n"
+                          "To: " + jis_word("髙橋") + " <takahashi@city.example.lg.jp>, plain@example.jp\r\n"
+                          "Cc: =?utf-8?q?Sato=2C_=3Cboss=40city=2Eexample=2Elg=2Ejp=3E?= <ok@example.jp>\r\nSubject: x\r\n\r\nbody\r\n";
+  SanitizePlan plan = sanitize_sandboxed(raw, {});
+  ASSERT_EQ(plan.from_mailboxes.size(), 1u);
+  EXPECT_EQ(plan.from_mailboxes[0].name, "㈱サンプル商事①");
+  const std::string out = render_message(plan, {}, "Q1");
+  const std::string head = out.substr(0, out.find("\r\n\r\n"));
+  EXPECT_TRUE(std::all_of(head.begin(), head.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) << head;
+  GMimeMessage* m = sanso::testing::parse_message(out);
+  ASSERT_NE(m, nullptr);
+  InternetAddressList* from = g_mime_message_get_from(m);
+  ASSERT_EQ(internet_address_list_length(from), 1);
+  EXPECT_STREQ(internet_address_get_name(internet_address_list_get_address(from, 0)), "㈱サンプル商事①");
+  EXPECT_STREQ(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(internet_address_list_get_address(from, 0))), "info@sample.example.jp");
+  InternetAddressList* to = g_mime_message_get_addresses(m, GMIME_ADDRESS_TYPE_TO);
+  ASSERT_EQ(internet_address_list_length(to), 2);
+  EXPECT_STREQ(internet_address_get_name(internet_address_list_get_address(to, 0)), "髙橋");
+  // What an encoded-word decodes to is a display name, never structure: a comma and brackets in
+  // it make no second mailbox.
+  InternetAddressList* cc = g_mime_message_get_addresses(m, GMIME_ADDRESS_TYPE_CC);
+  ASSERT_EQ(internet_address_list_length(cc), 1);
+  EXPECT_STREQ(internet_address_get_name(internet_address_list_get_address(cc, 0)), "Sato, <boss@city.example.lg.jp>");
+  EXPECT_STREQ(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(internet_address_list_get_address(cc, 0))), "ok@example.jp");
+  g_object_unref(m);
 }
 
 }  // namespace

@@ -86,7 +86,18 @@ bool authentication_failed(std::string_view raw) {
 
 MailGateway::MailGateway(const policy::Policy& policy, const policy::CompiledPolicy& compiled, quarantine::QuarantineStore& store, audit::AuditLog& log,
                          GatewaySettings settings)
-    : policy_(policy), compiled_(compiled), store_(store), log_(log), settings_(std::move(settings)), intake_(&compiled, &store, &log) {}
+    : policy_(policy), compiled_(compiled), store_(store), log_(log), settings_(std::move(settings)), intake_(&compiled, &store, &log) {
+  // What a display name must not borrow (the banner warns): the city's names and its mail domains.
+  auto& names = settings_.sanitize.protected_names;
+  auto add = [&names](const policy::Label& l) { names.insert(names.end(), {l.ja, l.en}); };
+  add(policy_.municipality.name);
+  for (const auto& b : policy_.bodies) add(b.name);
+  for (const auto& r : policy_.roles) add(r.name);
+  for (const auto& s : policy_.systems) names.push_back(s.section);
+  for (const auto& z : policy_.zones) {
+    settings_.sanitize.protected_domains.insert(settings_.sanitize.protected_domains.end(), z.mail_domains.begin(), z.mail_domains.end());
+  }
+}
 
 Result<void> MailGateway::start_workers(std::size_t workers) {
   std::vector<std::string> levels;
@@ -302,6 +313,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
                                      const policy::Decision& ruling) {
   const bool from_internet = from == policy::kZoneInternet;
   SanitizeOptions options = settings_.sanitize;
+  options.arrival = {source_of(envelope).zone, envelope.client_address, envelope.sender};
   const bool auth_failed = authentication_failed(raw);
   const std::string sender = ascii_lower(envelope.sender);
   // The sender history is about internet correspondents; a city zone's sender is not "new".
@@ -319,6 +331,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
     w.action = GatewayVerdict::Action::kReplace;
     w.outcome = out.plan.verdict;
     w.details.insert(w.details.end(), {{"quarantine_id", out.quarantine_id}, {"sender_risk", risk}, {"attachments", std::to_string(out.plan.attachments.size())}});
+    for (const auto& f : out.plan.sender_findings) w.details.emplace_back("sender_warning", f.kind + ": " + f.display_name + " <" + f.address + "> (" + f.matched + ")");
     return w;
   };
   intake::MailItem item;
