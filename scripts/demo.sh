@@ -75,11 +75,24 @@ cat "$out/sanitize.log"
 mail_id=$(sed -n 's/.*quarantine id \(Q[0-9A-Z-]*\).*/\1/p' "$out/sanitize.log")
 echo "  out: $out/invoice.sanitized.eml — text body, the attachment rebuilt; what the LGWAN mailbox receives:"
 tr -d '\r' < "$out/invoice.sanitized.eml" | grep -E '^(X-Sanso|Content-Type|Subject| filename)' | sed 's/^/    /'
-# The first base64 block is the text part: the notice and the body.
-tr -d '\r' < "$out/invoice.sanitized.eml" | awk '/^Content-Transfer-Encoding: base64/{on=1; next} on && /^$/ {if (seen) exit; next} on && /^--/ {exit} on {print; seen=1}' \
-  | base64 -d | sed 's/\r$//; s/^/    /' | head -n 14
+# The first base64 block is the text part: the notice and the body. (Every filter reads all its
+# input: under pipefail, one that stops early kills the writer before it with SIGPIPE.)
+tr -d '\r' < "$out/invoice.sanitized.eml" | awk 'done {next} /^Content-Transfer-Encoding: base64/{on=1; next} on && /^$/ {if (seen) done=1; next} on && /^--/ {done=1; next} on {print; seen=1}' \
+  | base64 -d | sed 's/\r$//; s/^/    /' | sed -n '1,16p'
 echo "  the original is kept in quarantine as $mail_id:"
 "$sanso" quarantine list "${cfg[@]}"
+
+step "7b. なりすましと構造の食い違い / a borrowed identity and a structure readers disagree on"
+echo "  in:  examples/minamata/mail/password-reset.eml — the display name borrows 情報政策係 and a city address,"
+echo "       a forged Authentication-Results claims dkim=pass, and the HTML hides a lure (display:none, font-size:0)"
+"$sanso" mail sanitize examples/minamata/mail/password-reset.eml -o "$out/password-reset.sanitized.eml" "${cfg[@]}" 2> "$out/phish.log"
+cat "$out/phish.log"
+echo "  what the reader sees first — Sanso's banner with the real sender and the warning, then the body:"
+tr -d '\r' < "$out/password-reset.sanitized.eml" | grep -E '^Authentication-Results' | sed 's/^/    /'
+tr -d '\r' < "$out/password-reset.sanitized.eml" | awk 'done {next} /^Content-Transfer-Encoding: base64/{on=1; next} on && /^$/ {if (seen) done=1; next} on && /^--/ {done=1; next} on {print; seen=1}' \
+  | base64 -d | sed 's/\r$//; s/^/    /' | sed -n '1,18p'
+echo "  in:  examples/minamata/mail/split-boundary.eml — boundary=\"part \" (a trailing space): GMime and other readers split it differently"
+"$sanso" mail sanitize examples/minamata/mail/split-boundary.eml -o "$out/split-boundary.sanitized.eml" "${cfg[@]}" 2>&1 | sed 's/^/    /'
 
 step "8. ファイルの無害化 (CDR) / 無害化 of files: sanso file sanitize (each file parsed in the sandbox)"
 echo "  in:  examples/minamata/files — a .docm with VBA, a PDF with JavaScript, a CP932 CSV with formulas,"

@@ -44,37 +44,8 @@ struct SanitizeArgs {
   bool no_defang = false;
 };
 
-Result<mail::SanitizeOptions> options_from(const config::MailSettings* m, const config::CdrSettings* cdr, const SanitizeArgs& a) {
-  mail::SanitizeOptions o;
-  if (cdr != nullptr) {
-    o.attachment_action = cdr->attachments;
-    o.cdr = cdr_policy_from(*cdr);
-    o.clamd = cdr->clamd;
-    // Attachments the policy wants converted need their converters, as the file command does.
-    if (o.attachment_action == "sanitize") SANSO_TRY(cdr::check_converters(o.cdr));
-  }
-  if (m != nullptr) {
-    o.attachment_rules = m->attachment_actions;
-    o.output_charset = m->output_charset;
-    o.prefer_html = m->prefer == "html";
-    o.defang_links = m->defang_links;
-    o.lang = m->lang;
-    if (!m->keep_headers.empty()) o.keep_headers = m->keep_headers;
-    o.max_message_bytes = static_cast<std::size_t>(m->max_message_mb) << 20;
-    o.max_depth = static_cast<int>(m->max_depth);
-    o.max_parts = static_cast<int>(m->max_parts);
-    o.contact = m->contact;
-    o.on_parser_critical = m->on_parser_critical;
-    if (!m->notice_template.empty()) {
-      std::ifstream in(m->notice_template, std::ios::binary);
-      if (!in) return make_error("config.template", m->notice_template, "cannot read the notice template");
-      std::ostringstream text;
-      text << in.rdbuf();
-      o.notice_template = text.str();
-      auto valid = mail::check_notice_template(o.notice_template);
-      if (!valid) return Error{valid.error().code, m->notice_template, valid.error().message};
-    }
-  }
+Result<mail::SanitizeOptions> options_from(const config::ServiceConfig* config, const SanitizeArgs& a) {
+  mail::SanitizeOptions o = SANSO_TRY(sanitize_options_from(config));
   if (a.charset) o.output_charset = *a.charset;
   if (a.lang) o.lang = *a.lang;
   if (a.prefer) o.prefer_html = *a.prefer == "html";
@@ -108,7 +79,7 @@ struct Sanitizer {
       return make_error("cli.usage", "--policy", "give --policy or --config, not both: the configuration names its policy");
     }
     if (stored) service = SANSO_TRY(load_service(o));
-    options = SANSO_TRY(options_from(service ? &service->config.mail : nullptr, service ? &service->config.cdr : nullptr, a));
+    options = SANSO_TRY(options_from(service ? &service->config : nullptr, a));
     if (!a.policy_path.empty()) {
       own_policy.emplace(SANSO_TRY(policy::load_checked_policy(a.policy_path, system_clock().today())));
       compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(*own_policy, system_clock().today())));
@@ -119,6 +90,8 @@ struct Sanitizer {
       SANSO_TRY(record_setting_changes(*service, store->database(), *log, service->config.node));
       compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(service->policy, system_clock().today())));
     }
+    // A display name that borrows the city's names is warned about, as at the gateway.
+    if (const policy::Policy* p = service ? &service->policy : own_policy ? &*own_policy : nullptr) intake::protect_city_identity(*p, options);
     route = intake::Route{std::string(policy::kZoneInternet), "lgwan", service ? "mail@" + service->config.node : "mail"};
     intake.emplace(compiled ? &*compiled : nullptr, store.get(), log.get());
     decision = SANSO_TRY(intake->rule(route, "mail"));

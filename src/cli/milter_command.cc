@@ -56,34 +56,15 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
       if (z.id == "lgwan" && !z.mail_domains.empty()) settings.notice_from = "postmaster@" + z.mail_domains.front();
     }
   }
-  mail::SanitizeOptions& s = settings.sanitize;
-  s.output_charset = c.mail.output_charset;
-  s.prefer_html = c.mail.prefer == "html";
-  s.defang_links = c.mail.defang_links;
-  s.lang = c.mail.lang;
-  if (!c.mail.keep_headers.empty()) s.keep_headers = c.mail.keep_headers;
-  s.max_message_bytes = static_cast<std::size_t>(c.mail.max_message_mb) << 20;
-  s.max_depth = static_cast<int>(c.mail.max_depth);
-  s.max_parts = static_cast<int>(c.mail.max_parts);
-  s.contact = c.mail.contact;
-  s.on_parser_critical = c.mail.on_parser_critical;
-  s.authserv_id = c.mail.authserv_id;
-  s.correspondents.assign(c.mail.correspondents.begin(), c.mail.correspondents.end());
-  s.attachment_action = c.cdr.attachments;
-  s.attachment_rules = c.mail.attachment_actions;
-  s.cdr = cdr_policy_from(c.cdr);
-  s.clamd = c.cdr.clamd;
+  auto sanitize_options = sanitize_options_from(&c);
+  if (!sanitize_options) return print_error(sanitize_options.error()), kExitFailure;
+  settings.sanitize = std::move(sanitize_options).value();
+  // The antivirus and the converters must answer before the first message, not on it.
+  const mail::SanitizeOptions& s = settings.sanitize;
   if (!s.clamd.empty()) {
     if (auto pong = cdr::clamd_ping(s.clamd); !pong) return print_error(pong.error()), kExitFailure;
   }
   if (auto ready = cdr::check_converters(s.cdr); !ready) return print_error(ready.error()), kExitFailure;
-  if (!c.mail.notice_template.empty()) {
-    std::ifstream in(c.mail.notice_template, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) return print_error(make_error("config.template", c.mail.notice_template, "cannot read the notice template")), kExitFailure;
-    s.notice_template = text.str();
-  }
 
   mail::MailGateway gateway(service->policy, *compiled, **store, **log, settings);
   // Workers first, while this process has one thread: libmilter starts one per connection.

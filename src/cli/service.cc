@@ -278,4 +278,38 @@ cdr::CdrPolicy cdr_policy_from(const config::CdrSettings& s) {
   return p;
 }
 
+Result<mail::SanitizeOptions> sanitize_options_from(const config::ServiceConfig* c) {
+  mail::SanitizeOptions o;
+  if (c == nullptr) return o;
+  o.attachment_action = c->cdr.attachments;
+  o.cdr = cdr_policy_from(c->cdr);
+  o.clamd = c->cdr.clamd;
+  // Attachments the policy wants converted need their converters, as the file command does.
+  if (o.attachment_action == "sanitize") SANSO_TRY(cdr::check_converters(o.cdr));
+  const config::MailSettings& m = c->mail;
+  o.attachment_rules = m.attachment_actions;
+  o.output_charset = m.output_charset;
+  o.prefer_html = m.prefer == "html";
+  o.defang_links = m.defang_links;
+  o.lang = m.lang;
+  if (!m.keep_headers.empty()) o.keep_headers = m.keep_headers;
+  o.max_message_bytes = static_cast<std::size_t>(m.max_message_mb) << 20;
+  o.max_depth = static_cast<int>(m.max_depth);
+  o.max_parts = static_cast<int>(m.max_parts);
+  o.contact = m.contact;
+  o.on_parser_critical = m.on_parser_critical;
+  o.authserv_id = m.authserv_id;
+  o.correspondents.assign(m.correspondents.begin(), m.correspondents.end());
+  if (!m.notice_template.empty()) {
+    std::ifstream in(m.notice_template, std::ios::binary);
+    if (!in) return make_error("config.template", m.notice_template, "cannot read the notice template");
+    std::ostringstream text;
+    text << in.rdbuf();
+    o.notice_template = text.str();
+    auto valid = mail::check_notice_template(o.notice_template);
+    if (!valid) return Error{valid.error().code, m.notice_template, valid.error().message};
+  }
+  return o;
+}
+
 }  // namespace sanso::cli

@@ -9,6 +9,7 @@
 
 #include "audit/log.h"
 #include "cdr/cdr.h"
+#include "mail/sanitize.h"
 #include "audit/note.h"
 #include "config/config.h"
 #include "core/digest.h"
@@ -121,6 +122,12 @@ quarantine::Deliver release_delivery(const Service& service, const std::string& 
 
 // The CDR engine's policy from [cdr] in sanso.toml.
 cdr::CdrPolicy cdr_policy_from(const config::CdrSettings& settings);
+
+// The mail sanitizer's options from [mail] and [cdr] (the notice template read and checked; the
+// converters attachments need must be installed), one reading for the milter and the CLI; the
+// defaults without a configuration. The city's identity (intake::protect_city_identity) comes
+// from the policy.
+Result<mail::SanitizeOptions> sanitize_options_from(const config::ServiceConfig* config);
 
 // Lower-case hex SHA-256, as audit records carry it.
 

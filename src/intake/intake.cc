@@ -1,6 +1,7 @@
 #include "intake/intake.h"
 
 #include "audit/log.h"
+#include "policy/policy.h"
 #include "core/digest.h"
 #include "quarantine/quarantine.h"
 #include "store/database.h"
@@ -31,6 +32,16 @@ std::string address_of(std::string_view s) {
   const auto gt = s.rfind('>');
   if (lt != std::string_view::npos && gt != std::string_view::npos && gt > lt) return std::string(s.substr(lt + 1, gt - lt - 1));
   return std::string(s);
+}
+
+void protect_city_identity(const policy::Policy& policy, mail::SanitizeOptions& options) {
+  auto& names = options.protected_names;
+  auto add = [&names](const policy::Label& l) { names.insert(names.end(), {l.ja, l.en}); };
+  add(policy.municipality.name);
+  for (const auto& b : policy.bodies) add(b.name);
+  for (const auto& r : policy.roles) add(r.name);
+  for (const auto& s : policy.systems) names.push_back(s.section);
+  for (const auto& z : policy.zones) options.protected_domains.insert(options.protected_domains.end(), z.mail_domains.begin(), z.mail_domains.end());
 }
 
 Intake::Intake(const policy::CompiledPolicy* policy, quarantine::QuarantineStore* store, audit::AuditLog* log)

@@ -98,6 +98,10 @@ class Intake {
   audit::AuditLog* log_;
 };
 
+// What a mail's display name must not borrow (the banner warns): the municipality's, bodies' and
+// roles' names in both languages, the systems' sections, and every zone's mail domains.
+void protect_city_identity(const policy::Policy& policy, mail::SanitizeOptions& options);
+
 // "名前 <a@b.jp>" → "a@b.jp"; the bare address otherwise.
 std::string address_of(std::string_view mailbox);
 

@@ -87,16 +87,7 @@ bool authentication_failed(std::string_view raw) {
 MailGateway::MailGateway(const policy::Policy& policy, const policy::CompiledPolicy& compiled, quarantine::QuarantineStore& store, audit::AuditLog& log,
                          GatewaySettings settings)
     : policy_(policy), compiled_(compiled), store_(store), log_(log), settings_(std::move(settings)), intake_(&compiled, &store, &log) {
-  // What a display name must not borrow (the banner warns): the city's names and its mail domains.
-  auto& names = settings_.sanitize.protected_names;
-  auto add = [&names](const policy::Label& l) { names.insert(names.end(), {l.ja, l.en}); };
-  add(policy_.municipality.name);
-  for (const auto& b : policy_.bodies) add(b.name);
-  for (const auto& r : policy_.roles) add(r.name);
-  for (const auto& s : policy_.systems) names.push_back(s.section);
-  for (const auto& z : policy_.zones) {
-    settings_.sanitize.protected_domains.insert(settings_.sanitize.protected_domains.end(), z.mail_domains.begin(), z.mail_domains.end());
-  }
+  intake::protect_city_identity(policy_, settings_.sanitize);
 }
 
 Result<void> MailGateway::start_workers(std::size_t workers) {
