@@ -285,6 +285,19 @@ TEST_F(GatewayDecisions, InternetMailCarriesItsNetworkFactsAndBorrowedNamesAreRe
   EXPECT_TRUE(std::any_of(rows->begin(), rows->end(), [](const auto& r) { return r.text(0).find("sender_warning") != std::string::npos; }));
 }
 
+TEST_F(GatewayDecisions, TheSenderHistoryKeepsTheInjectedClocksTime) {
+  // Whether a sender is new decides how strictly its attachments are treated: its times come from
+  // the service's clock, as every other time does, so they can be tested and replayed.
+  const FixedClock clock(Date{2031, 3, 14});
+  GatewaySettings s;
+  s.clock = &clock;
+  open_gateway(s);
+  ASSERT_EQ(run("203.0.113.7", "vendor@example.net", "kikaku@city.minamata.lg.jp").action, GatewayVerdict::Action::kReplace);
+  const std::int64_t expected = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+  EXPECT_EQ(count("SELECT first_seen FROM mail_senders WHERE address = 'vendor@example.net'"), expected);
+  EXPECT_EQ(count("SELECT last_seen FROM mail_senders WHERE address = 'vendor@example.net'"), expected);
+}
+
 TEST_F(GatewayDecisions, AForgedCitySenderCanBeHandledAsInternetMailInstead) {
   GatewaySettings s;
   s.outside_city_sender = "internet";

@@ -1146,6 +1146,8 @@ TEST(MailBanner, DisplayNamesThatBorrowAnotherIdentityAreWarnedAbout) {
   // Widths, spaces and case do not hide a name of the city.
   EXPECT_EQ(findings("=?UTF-8?B?5oOF5aCx44CA5pS/562W5L+C?= <attacker@example.net>"), V{"city-name:情報政策係"});  // 情報\u3000政策係
   EXPECT_EQ(findings("\"MINAMATA  CITY Hall\" <attacker@example.net>"), V{"city-name:Minamata City"});
+  EXPECT_EQ(findings("=?UTF-8?B?5rC05L+j5biCIOaDheWgseaUv+etluS/gg==?= <attacker@example.net>"), V{"city-name:水俣市, 情報政策係"})
+      << "one warning for every name it borrows";
   EXPECT_EQ(findings("=?UTF-8?B?77yt772J772O772B772N772B772U772BIO+8o++9ie+9lO+9mQ==?= <a@example.net>"), V{"city-name:Minamata City"});  // full-width
   // Another address in the display name, full-width or not; the city's domain named there.
   EXPECT_EQ(findings("\"jouhou@city.minamata.lg.jp\" <attacker@example.net>"),

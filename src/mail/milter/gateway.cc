@@ -3,7 +3,7 @@
 
 #include <algorithm>
 #include <exception>
-#include <ctime>
+#include <chrono>
 #include <set>
 
 #include "audit/log.h"
@@ -432,9 +432,10 @@ Result<bool> MailGateway::seen_before(const std::string& sender) {
   return seen;
 }
 
-Result<void> MailGateway::count_sender(store::Database& db, const std::string& sender) {
+Result<void> MailGateway::count_sender(store::Database& db, const std::string& sender) const {
   if (sender.empty()) return ok();
-  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  const Clock& clock = settings_.clock != nullptr ? *settings_.clock : system_clock();
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
   SANSO_TRY(db.execute("INSERT INTO mail_senders (address, first_seen, last_seen, messages) VALUES (?, ?, ?, 1) "
                        "ON CONFLICT (address) DO UPDATE SET last_seen = excluded.last_seen, messages = mail_senders.messages + 1",
                        {sender, now, now}));

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "intake/intake.h"
 #include "mail/outbound.h"
 #include "mail/sanitize.h"
@@ -61,6 +62,7 @@ struct GatewaySettings {
   bool strict_for_first_time_senders = true;  // a sender never delivered from before: the same
   std::string node = "sanso";
   std::string lang = "ja";
+  const Clock* clock = nullptr;  // when senders were first and last seen; default: the system clock
   // Held outgoing mail: its sender is told (the message was accepted by SMTP and would otherwise
   // vanish from their view) through this milter-free re-injection listener, from `notice_from`.
   // Empty relay: no notice. Internet senders are never sent one (no backscatter).
@@ -120,7 +122,7 @@ class MailGateway {
   // Whether mail from this address was delivered before (a read; the count is kept by
   // count_sender, in the transaction that keeps the message).
   Result<bool> seen_before(const std::string& sender);
-  static Result<void> count_sender(store::Database& db, const std::string& sender);
+  Result<void> count_sender(store::Database& db, const std::string& sender) const;
 
   const policy::Policy& policy_;
   const policy::CompiledPolicy& compiled_;
