@@ -1183,7 +1183,10 @@ void check_sender(SanitizePlan& plan, const SanitizeOptions& options) {
       }
       if (!borrowed.empty()) add("city-name", m, borrowed);
     }
-    for (const auto& [want, known_name] : correspondents) {
+    for (const auto& correspondent : correspondents) {
+      // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+      const std::string& want = correspondent.first;
+      const std::string& known_name = correspondent.second;
       if (name.find(want) == std::string::npos) continue;
       // One name may be known with several addresses; any of them is the real correspondent.
       auto same_name = [&](const auto& c) { return c.first == known_name; };

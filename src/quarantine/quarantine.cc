@@ -486,6 +486,30 @@ Result<std::vector<ReleaseRequest>> QuarantineStore::releases(const std::string&
   return out;
 }
 
+namespace {
+
+// The roles that may decide an item's release: the one its policy rule named, else any approver
+// role of the configuration.
+std::vector<std::string> deciding_roles(const Item& item, const config::QuarantineSettings& settings) {
+  return item.approver_role.empty() ? settings.approver_roles : std::vector<std::string>{item.approver_role};
+}
+
+}  // namespace
+
+Result<QuarantineStore::AllowedActions> QuarantineStore::allowed_actions(const std::string& id, const Actor& actor) {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.db_mu);
+  const Item item = SANSO_TRY(m.load_item(id));
+  const auto request = SANSO_TRY(m.open_request(id));
+  AllowedActions a;
+  a.request_release = item.state == ItemState::kHeld || item.state == ItemState::kDenied;
+  a.decide = item.state == ItemState::kReleaseRequested && request && actor.has_any_role(deciding_roles(item, m.options.settings)) &&
+             actor.name != request->requested_by;
+  a.release = item.state == ItemState::kApproved;
+  a.export_original = actor.has_any_role(m.options.settings.inspector_roles) && item.state != ItemState::kDamaged;
+  return a;
+}
+
 Result<std::string> QuarantineStore::export_original(const std::string& id, const Actor& actor) {
   Impl& m = *impl_;
   std::lock_guard lock(m.db_mu);
@@ -542,8 +566,7 @@ Result<ReleaseRequest> decide_release(auto& m, const std::string& id, const Acto
   auto request = SANSO_TRY(m.open_request(id));
   if (!request) return make_error("quarantine.state", id, "the release request is missing");
   // The role the policy rule named for this item decides it; otherwise any approver role.
-  const std::vector<std::string> named{item.approver_role};
-  const auto& roles = item.approver_role.empty() ? m.options.settings.approver_roles : named;
+  const std::vector<std::string> roles = deciding_roles(item, m.options.settings);
   std::string role;
   for (const auto& r : actor.roles) {
     if (std::find(roles.begin(), roles.end(), r) != roles.end()) {

@@ -168,6 +168,17 @@ class QuarantineStore {
   // How many items are in each state (states with none are absent).
   Result<std::map<ItemState, std::int64_t>> count_by_state();
 
+  // What `actor` may do with the item now, by the rules the actions themselves enforce (its state,
+  // the approver role its rule names or the configured ones, four-eyes, inspector roles): what a
+  // console offers, so that it never recomputes them. The actions still check for themselves.
+  struct AllowedActions {
+    bool request_release = false;
+    bool decide = false;  // approve or deny
+    bool release = false;
+    bool export_original = false;
+  };
+  Result<AllowedActions> allowed_actions(const std::string& id, const Actor& actor);
+
   // The original bytes, authenticated and checked against the item's hash; needs an inspector role.
   // A blob that fails authentication marks the item damaged and returns "quarantine.damaged".
   Result<std::string> export_original(const std::string& id, const Actor& actor);

@@ -399,7 +399,6 @@ struct Console::Impl {
     auto history = services.quarantine.releases(id);
     if (!history) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
     const Item& it = *item;
-    const auto& qs = services.config.quarantine;
     bool mail = it.origin.kind == quarantine::Origin::Kind::kMail;
     json rows = json::array();
     for (const auto& r : *history) {
@@ -425,8 +424,9 @@ struct Console::Impl {
         start = end + 1;
       }
     }
-    Actor actor = ctx.actor();
-    bool requester = !history->empty() && history->back().requested_by == ctx.session.name;
+    // What the person may do is the quarantine's answer, not a second copy of its rules here.
+    auto allowed = services.quarantine.allowed_actions(it.id, ctx.actor());
+    if (!allowed) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
     json values = {{"id", it.id},
                    {"csrf", ctx.session.csrf},
                    {"state_label", state_label(ctx.lang, quarantine::to_string(it.state))},
@@ -449,10 +449,10 @@ struct Console::Impl {
                    {"has_findings", !findings.empty()},
                    {"history", rows},
                    {"has_history", !rows.empty()},
-                   {"can_request", it.state == ItemState::kHeld || it.state == ItemState::kDenied},
-                   {"can_decide", it.state == ItemState::kReleaseRequested && actor.has_any_role(qs.approver_roles) && !requester},
-                   {"can_release", it.state == ItemState::kApproved},
-                   {"can_download", actor.has_any_role(qs.inspector_roles) && it.state != ItemState::kDamaged}};
+                   {"can_request", allowed->request_release},
+                   {"can_decide", allowed->decide},
+                   {"can_release", allowed->release},
+                   {"can_download", allowed->export_original}};
     json f = frame(req, wording(ctx.lang, "id") + " " + it.id, &ctx);
     if (!notice.empty()) f["notice"] = notice;
     int status = 200;

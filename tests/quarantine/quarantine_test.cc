@@ -244,6 +244,45 @@ TEST_P(QuarantineTest, ExportNeedsAnInspectorRoleAndIsAudited) {
   EXPECT_EQ((*by)[1].text(0), admin_.name);
 }
 
+TEST_P(QuarantineTest, AllowedActionsAreWhatTheActionsThemselvesAccept) {
+  // The console offers what allowed_actions says; it used to recompute the rules and offered the
+  // decision to any approver role even where the item's rule named another.
+  auto s = mail_submission("held for the named role");
+  s.approver_role = "general_security_officer";
+  auto item = store_->put(std::move(s));
+  ASSERT_TRUE(item) << item.error().to_string();
+  const Actor officer = person("yamada", {"general_security_officer"});
+  auto held = store_->allowed_actions(item->id, staff_);
+  ASSERT_TRUE(held) << held.error().to_string();
+  EXPECT_TRUE(held->request_release);
+  EXPECT_FALSE(held->decide);
+  EXPECT_FALSE(held->release);
+  EXPECT_FALSE(held->export_original) << "staff hold no inspector role";
+  EXPECT_TRUE(store_->allowed_actions(item->id, admin_)->export_original);
+
+  ASSERT_TRUE(store_->request_release(item->id, staff_, "業務で必要"));
+  auto manager = store_->allowed_actions(item->id, manager_);
+  ASSERT_TRUE(manager);
+  EXPECT_FALSE(manager->decide) << "an approver role, but not the one the item's rule names";
+  EXPECT_FALSE(store_->approve(item->id, manager_, "ok")) << "and the action agrees";
+  EXPECT_FALSE(manager->request_release);
+  EXPECT_TRUE(store_->allowed_actions(item->id, officer)->decide);
+  ASSERT_TRUE(store_->approve(item->id, officer, "確認済み"));
+  auto approved = store_->allowed_actions(item->id, staff_);
+  ASSERT_TRUE(approved);
+  EXPECT_TRUE(approved->release);
+  EXPECT_FALSE(approved->decide);
+  EXPECT_FALSE(store_->allowed_actions("Q20990101-NOSUCH00", staff_)) << "an unknown id is an error, not an empty answer";
+}
+
+TEST_P(QuarantineTest, AllowedActionsKeepFourEyes) {
+  auto item = store_->put(mail_submission("four eyes"));
+  ASSERT_TRUE(item);
+  ASSERT_TRUE(store_->request_release(item->id, manager_, "取引先からの見積書"));
+  EXPECT_FALSE(store_->allowed_actions(item->id, manager_)->decide) << "the requester does not decide";
+  EXPECT_TRUE(store_->allowed_actions(item->id, manager2_)->decide);
+}
+
 TEST_P(QuarantineTest, ReleaseNeedsFourEyesAndAnApproverRole) {
   auto item = store_->put(mail_submission("original mail"));
   ASSERT_TRUE(item);
