@@ -1125,11 +1125,6 @@ std::vector<std::string> addresses_in(const std::string& name) {
   return out;
 }
 
-std::string domain_part(const std::string& address) {
-  const auto at = address.rfind('@');
-  return at == std::string::npos ? std::string() : ascii_lower(address.substr(at + 1));
-}
-
 bool in_domains(const std::string& domain, const std::vector<std::string>& domains) {
   return std::any_of(domains.begin(), domains.end(), [&](const std::string& d) {
     const std::string want = ascii_lower(d);
@@ -1164,7 +1159,7 @@ void check_sender(SanitizePlan& plan, const SanitizeOptions& options) {
   const auto correspondents = comparable_names(correspondent_names, kMinNameLength);
   for (const Mailbox& m : plan.from_mailboxes) {
     const std::string address = ascii_lower(m.address);
-    const std::string domain = domain_part(address);
+    const std::string domain = mime::address_domain(address);
     const bool city_address = in_domains(domain, options.protected_domains);
     if (city_address && options.arrival.source_zone == "internet") add("city-address-from-internet", m, domain);
     if (m.name.empty()) continue;

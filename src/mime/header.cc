@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 
+#include "core/text.h"
 #include "mime/charset.h"
 
 namespace sanso::mime {
@@ -296,6 +297,11 @@ std::string encode_header_text(std::string_view utf8, std::string_view charset) 
   std::string out;
   for (std::size_t k = 0; k < words.size(); ++k) out += (k == 0 ? "" : "\r\n ") + words[k];
   return out;
+}
+
+std::string address_domain(std::string_view address) {
+  const auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string() : ascii_lower(address.substr(at + 1));
 }
 
 }  // namespace sanso::mime

@@ -36,6 +36,10 @@ std::optional<HeaderText> decode_parameter(const std::vector<std::pair<std::stri
 // kept, so the structure read is the same. Line breaks are unfolded.
 std::string with_utf8_encoded_words(std::string_view ascii);
 
+// The domain of an address ("Tanaka@City.Example.LG.JP" → "city.example.lg.jp"), lower-case:
+// what follows its last '@'; "" when there is none.
+std::string address_domain(std::string_view address);
+
 // UTF-8 as RFC 2047 encoded-words (B) in `charset` ("utf-8" or "iso-2022-jp"), folded so that no
 // line exceeds 76 characters; ASCII-only text comes back unchanged.
 std::string encode_header_text(std::string_view utf8, std::string_view charset);

@@ -24,11 +24,6 @@
 namespace sanso::mail {
 namespace {
 
-std::string domain_of(std::string_view address) {
-  auto at = address.rfind('@');
-  return at == std::string_view::npos ? std::string() : ascii_lower(address.substr(at + 1));
-}
-
 
 // SMTP replies must be ASCII and one line: the Japanese reason goes to the audit log and the
 // quarantine record; the reply names the rule and the clause.
@@ -192,7 +187,7 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   }
   // The envelope sender is a claim. A client claiming the mail domain of a zone its network is not
   // in is forging it — from outside the city, or from one city zone posing as another.
-  const policy::Zone* claimed = policy_.zone_of_mail_domain(domain_of(envelope.sender));
+  const policy::Zone* claimed = policy_.zone_of_mail_domain(mime::address_domain(envelope.sender));
   if (claimed != nullptr && claimed->id != from) {
     v.details.emplace_back("claimed_sender_zone", claimed->id);
     const bool outside = from == policy::kZoneInternet;
@@ -203,7 +198,7 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
       return refuse("gateway.forged-city-sender", std::string(d->clause()),
                     outside ? "a city sender address from a client outside the city's networks is refused"
                             : "the sender address belongs to another zone than the client's network",
-                    "送信者アドレスのドメイン（" + domain_of(envelope.sender) + "、" + claimed->id + "）が送信元のネットワーク（" + source.basis + "）と一致しない");
+                    "送信者アドレスのドメイン（" + mime::address_domain(envelope.sender) + "、" + claimed->id + "）が送信元のネットワーク（" + source.basis + "）と一致しない");
     }
   }
   std::set<std::string> to;
@@ -213,7 +208,7 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
       return refuse("gateway.recipient-routing", "6(3)", "recipient addresses with " + why + " are refused",
                     "宛先 " + r + " は配送先を確定できない（" + why + "）");
     }
-    const policy::Zone* z = policy_.zone_of_mail_domain(domain_of(r));
+    const policy::Zone* z = policy_.zone_of_mail_domain(mime::address_domain(r));
     to.insert(z != nullptr ? z->id : std::string(policy::kZoneInternet));
   }
   if (to.empty()) to.insert(std::string(policy::kZoneInternet));
@@ -326,7 +321,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
     return w;
   };
   intake::MailItem item;
-  item.raw = std::string(raw);
+  item.raw = raw;
   item.route = intake::Route{from, to, "milter@" + settings_.node};
   item.options = std::move(options);
   item.envelope_from = envelope.sender;
