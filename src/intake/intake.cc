@@ -76,7 +76,7 @@ Result<FileOutcome> Intake::take_file(const FileItem& item, const FileSanitizer&
   const std::string verdict(cdr::to_string(r.verdict));
   quarantine::Submission s;
   s.id = store_->reserve_id();
-  s.original = item.bytes;
+  s.original = std::string(item.bytes);
   s.origin.kind = quarantine::Origin::Kind::kFile;
   s.origin.file_name = item.name;
   s.origin.uploader = item.route.actor;
@@ -126,7 +126,7 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
   const mail::SanitizePlan& plan = out.plan;
   quarantine::Submission s;
   s.id = out.quarantine_id;
-  s.original = item.raw;
+  s.original = std::string(item.raw);
   s.origin.kind = quarantine::Origin::Kind::kMail;
   s.origin.message_id = plan.message_id;
   s.origin.subject = plan.subject;

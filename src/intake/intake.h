@@ -43,7 +43,7 @@ using FileSanitizer = std::function<cdr::CdrResult(std::string_view bytes, std::
 using MailSanitizer = std::function<mail::SanitizePlan(std::string_view raw, const mail::SanitizeOptions& options)>;
 
 struct FileItem {
-  std::string bytes;
+  std::string_view bytes;  // the caller's, alive for the call: kept once, as the quarantine's copy
   std::string name;  // as its owner knows it ("報告/2026.xlsx"); the engine sees the file name
   Route route;
 };
@@ -62,7 +62,7 @@ struct MailOutcome {
 };
 
 struct MailItem {
-  std::string raw;
+  std::string_view raw;  // the caller's, alive for the call
   Route route;
   mail::SanitizeOptions options;
   // The SMTP envelope when there is one; empty: the From and To headers, as far as they go.
