@@ -1,0 +1,138 @@
+#include "mail/sanitize.h"
+
+#include <gmime/gmime.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/text.h"
+#include "mail/internal/message_text.h"
+
+namespace sanso::mail::internal {
+
+std::string trim(std::string_view s) {
+  std::size_t b = 0, e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+// Bidi embeddings, overrides, isolates and marks: they reorder what a reader sees ("gpj.exe"
+// shown as "exe.jpg", a link's visible text reversed).
+bool is_bidi_control(gunichar c) {
+  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C;
+}
+
+// C0 and C1 controls and DEL.
+bool is_control(gunichar c) { return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0); }
+
+void add_flag(std::vector<std::string>& flags, const char* flag) {
+  if (std::find(flags.begin(), flags.end(), flag) == flags.end()) flags.emplace_back(flag);
+}
+
+// Text without what would change how it shows: C0/C1 controls (NUL, ESC, BEL, BS, …) and bidi
+// controls removed. With `lines` (a body), tab and LF stay and CRLF and bare CR become LF — a bare
+// CR lets a later line overwrite an earlier one on a terminal or in a log; without (a file name),
+// they go too. Bytes that are not UTF-8 (callers pass decoded text) become U+FFFD, never dropped.
+// Flags say what was found.
+std::string strip_controls(std::string_view text, bool lines, std::vector<std::string>& flags) {
+  std::string out;
+  out.reserve(text.size());
+  bool control = false, bidi = false;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t len = utf8_sequence_length(text, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    const gunichar c = g_utf8_get_char(text.data() + i);
+    if (lines && c == '\r') {
+      out += '\n';
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      else control = true;
+    } else if (lines && (c == '\n' || c == '\t')) {
+      out += static_cast<char>(c);
+    } else if (is_control(c)) {
+      control = true;
+    } else if (is_bidi_control(c)) {
+      bidi = true;
+    } else {
+      out.append(text, i, len);
+    }
+    i += len;
+  }
+  if (bidi) add_flag(flags, "bidi-control");
+  if (control) add_flag(flags, "control-characters");
+  return out;
+}
+
+// NFC, without controls and bidi overrides (a "gpj.exe" shown as "exe.jpg"), flags for what changed.
+std::string clean_file_name(const std::string& name, std::vector<std::string>& flags) {
+  gchar* nfc = g_utf8_normalize(name.c_str(), -1, G_NORMALIZE_NFC);
+  std::string out = strip_controls(nfc != nullptr ? std::string_view(nfc) : std::string_view(name), false, flags);
+  g_free(nfc);
+  std::string low = ascii_lower(out);
+  static const char* kRisky[] = {".exe", ".scr", ".js", ".jse", ".vbs", ".vbe", ".bat", ".cmd", ".com", ".pif", ".lnk",
+                                 ".hta", ".ps1", ".jar", ".msi", ".wsf", ".cpl", ".iso", ".img"};
+  auto last = low.rfind('.');
+  if (last != std::string::npos && last > 0) {
+    auto prev = low.rfind('.', last - 1);
+    bool risky = std::any_of(std::begin(kRisky), std::end(kRisky), [&](const char* e) { return low.substr(last) == e; });
+    if (prev != std::string::npos && risky && last - prev >= 3 && last - prev <= 5) flags.emplace_back("double-extension");
+  }
+  return out;
+}
+
+std::string human_size(std::size_t n) {
+  char buf[32];
+  if (n < 1024) std::snprintf(buf, sizeof buf, "%zu B", n);
+  else if (n < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f KB", static_cast<double>(n) / 1024);
+  else std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(n) / (1024 * 1024));
+  return buf;
+}
+
+bool is_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// Line and paragraph separators: a reader's client may start a new line at them.
+bool is_line_separator(gunichar c) { return c == 0x2028 || c == 0x2029; }
+
+// Letters of other scripts that look like Latin ones ("ѕаnѕо", "сity"), as the Latin letter.
+gunichar latin_lookalike(gunichar c) {
+  static const std::pair<gunichar, char> kLookalikes[] = {
+      {0x0430, 'a'}, {0x0435, 'e'}, {0x043E, 'o'}, {0x0440, 'p'}, {0x0441, 'c'}, {0x0455, 's'}, {0x0445, 'x'}, {0x0443, 'y'},
+      {0x0456, 'i'}, {0x0458, 'j'}, {0x0501, 'd'}, {0x04CF, 'l'}, {0x043A, 'k'}, {0x043D, 'h'}, {0x0442, 't'}, {0x0432, 'b'},
+      {0x043C, 'm'}, {0x03BF, 'o'}, {0x03B1, 'a'}, {0x03BD, 'v'}, {0x03B9, 'i'}, {0x03BA, 'k'}, {0x03C1, 'p'}, {0x03C4, 't'},
+      {0x03C5, 'u'}, {0x03C7, 'x'}, {0x0131, 'i'}, {0x0261, 'g'}, {0x1D0F, 'o'}, {0x0251, 'a'}};
+  for (const auto& [from, to] : kLookalikes) {
+    if (c == from) return static_cast<gunichar>(to);
+  }
+  return c;
+}
+
+// Text as a reader compares it: NFKC (full-width and half-width forms as one), case folded, other
+// scripts' Latin look-alikes as Latin, without white space, invisible format characters and the
+// separators a name is written with or without (・ - _).
+std::string comparable(std::string_view text) {
+  gchar* valid = g_utf8_make_valid(text.data(), static_cast<gssize>(text.size()));
+  gchar* nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
+  g_free(valid);
+  if (nfkc == nullptr) return {};
+  gchar* folded = g_utf8_casefold(nfkc, -1);
+  g_free(nfkc);
+  std::string out;
+  for (const gchar* p = folded; *p != '\0'; p = g_utf8_next_char(p)) {
+    const gunichar c = latin_lookalike(g_utf8_get_char(p));
+    const GUnicodeType type = g_unichar_type(c);
+    if (g_unichar_isspace(c) || is_line_separator(c) || type == G_UNICODE_FORMAT || type == G_UNICODE_CONTROL || type == G_UNICODE_SPACE_SEPARATOR) continue;
+    if (c == 0x30FB || c == 0xFF65 || c == 0x00B7 || c == '-' || c == '_' || (c >= 0x2010 && c <= 0x2015) || c == 0x2212) continue;
+    char buf[6];
+    out.append(buf, static_cast<std::size_t>(g_unichar_to_utf8(c, buf)));
+  }
+  g_free(folded);
+  return out;
+}
+
+}  // namespace sanso::mail::internal

@@ -1,0 +1,133 @@
+#include "mail/sanitize.h"
+
+#include <glib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "mime/charset.h"
+
+namespace sanso::mail {
+
+namespace {
+std::string to_base64(const std::string& bytes) {
+  gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(bytes.data()), bytes.size());
+  std::string out = b64 != nullptr ? b64 : "";
+  g_free(b64);
+  return out;
+}
+std::string from_base64(const std::string& text) {
+  gsize n = 0;
+  guchar* raw = g_base64_decode(text.c_str(), &n);
+  std::string out(reinterpret_cast<const char*>(raw), n);
+  g_free(raw);
+  return out;
+}
+}  // namespace
+
+std::string plan_to_json(const SanitizePlan& plan, bool with_bytes) {
+  nlohmann::json parts = nlohmann::json::array();
+  for (const auto& p : plan.parts) {
+    parts.push_back({{"path", p.path}, {"type", p.type}, {"charset", p.charset}, {"decoded_as", p.decoded_as}, {"size", p.size},
+                     {"name", p.name}, {"action", p.action}, {"flags", p.flags}});
+  }
+  nlohmann::json headers = nlohmann::json::array();
+  for (const auto& h : plan.headers) headers.push_back({h.name, h.value});
+  nlohmann::json attachments = nlohmann::json::array();
+  for (const auto& a : plan.attachments) {
+    nlohmann::json findings = nlohmann::json::array();
+    for (const auto& f : a.findings) findings.push_back({{"kind", f.kind}, {"location", f.location}, {"action", f.action}});
+    nlohmann::json item{{"part", a.part}, {"name", a.name}, {"content_type", a.content_type}, {"size", a.bytes.size()}, {"findings", findings}};
+    if (with_bytes) item["bytes"] = to_base64(a.bytes);
+    attachments.push_back(std::move(item));
+  }
+  nlohmann::json parser_findings = nlohmann::json::array();
+  for (const auto& f : plan.parser_findings) {
+    parser_findings.push_back({{"severity", f.severity}, {"kind", f.kind}, {"item", f.item}, {"offset", f.offset}, {"count", f.count}});
+  }
+  nlohmann::json from_mailboxes = nlohmann::json::array();
+  for (const auto& m : plan.from_mailboxes) from_mailboxes.push_back({{"name", m.name}, {"address", m.address}});
+  nlohmann::json sender_findings = nlohmann::json::array();
+  for (const auto& f : plan.sender_findings) {
+    sender_findings.push_back({{"kind", f.kind}, {"display_name", f.display_name}, {"address", f.address}, {"matched", f.matched}});
+  }
+  nlohmann::json j{{"verdict", plan.verdict}, {"reason", plan.reason}, {"headers", headers}, {"body", plan.body},
+                   {"parts", parts}, {"warnings", plan.warnings}, {"parser_findings", parser_findings}, {"replaced_characters", plan.replaced_characters},
+                   {"subject", plan.subject}, {"from", plan.from}, {"message_id", plan.message_id}, {"to", plan.to},
+                   {"from_mailboxes", from_mailboxes}, {"sender_findings", sender_findings},
+                   {"banner_lookalike_lines", plan.banner_lookalike_lines}, {"attachments", attachments}};
+  if (with_bytes) {
+    nlohmann::json pending = nlohmann::json::array();
+    for (const auto& [index, bytes] : plan.pending) pending.push_back({{"part", index}, {"bytes", to_base64(bytes)}});
+    j["pending"] = pending;
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<SanitizePlan> plan_from_json(std::string_view text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return make_error("mail.plan", "", "the sanitizer's answer is not valid JSON");
+  try {
+    SanitizePlan plan;
+    plan.verdict = j.at("verdict").get<std::string>();
+    plan.reason = j.at("reason").get<std::string>();
+    for (const auto& h : j.at("headers")) plan.headers.push_back({h.at(0).get<std::string>(), h.at(1).get<std::string>()});
+    plan.body = j.at("body").get<std::string>();
+    for (const auto& p : j.at("parts")) {
+      PartReport r;
+      r.path = p.at("path").get<std::string>();
+      r.type = p.at("type").get<std::string>();
+      r.charset = p.at("charset").get<std::string>();
+      r.decoded_as = p.at("decoded_as").get<std::string>();
+      r.size = p.at("size").get<std::size_t>();
+      r.name = p.at("name").get<std::string>();
+      r.action = p.at("action").get<std::string>();
+      r.flags = p.at("flags").get<std::vector<std::string>>();
+      plan.parts.push_back(std::move(r));
+    }
+    plan.warnings = j.at("warnings").get<std::vector<std::string>>();
+    if (j.contains("parser_findings")) {
+      for (const auto& f : j.at("parser_findings")) {
+        plan.parser_findings.push_back({f.at("severity").get<std::string>(), f.at("kind").get<std::string>(), f.at("item").get<std::string>(),
+                                        f.at("offset").get<std::int64_t>(), f.at("count").get<std::size_t>()});
+      }
+    }
+    plan.replaced_characters = j.at("replaced_characters").get<std::size_t>();
+    plan.subject = j.at("subject").get<std::string>();
+    plan.from = j.at("from").get<std::string>();
+    plan.message_id = j.at("message_id").get<std::string>();
+    plan.to = j.at("to").get<std::vector<std::string>>();
+    if (j.contains("from_mailboxes")) {
+      for (const auto& m : j.at("from_mailboxes")) plan.from_mailboxes.push_back({m.at("name").get<std::string>(), m.at("address").get<std::string>()});
+    }
+    if (j.contains("sender_findings")) {
+      for (const auto& f : j.at("sender_findings")) {
+        plan.sender_findings.push_back({f.at("kind").get<std::string>(), f.at("display_name").get<std::string>(), f.at("address").get<std::string>(),
+                                        f.at("matched").get<std::string>()});
+      }
+    }
+    if (j.contains("banner_lookalike_lines")) plan.banner_lookalike_lines = j.at("banner_lookalike_lines").get<std::size_t>();
+    if (j.contains("attachments")) {
+      for (const auto& a : j.at("attachments")) {
+        SanitizedAttachment out;
+        out.part = a.at("part").get<std::size_t>();
+        out.name = a.at("name").get<std::string>();
+        out.content_type = a.at("content_type").get<std::string>();
+        if (a.contains("bytes")) out.bytes = from_base64(a.at("bytes").get<std::string>());
+        for (const auto& f : a.at("findings")) out.findings.push_back({f.at("kind").get<std::string>(), f.at("location").get<std::string>(), f.at("action").get<std::string>()});
+        plan.attachments.push_back(std::move(out));
+      }
+    }
+    if (j.contains("pending")) {
+      for (const auto& p : j.at("pending")) {
+        std::size_t index = p.at("part").get<std::size_t>();
+        if (index >= plan.parts.size()) return make_error("mail.plan", "", "the sanitizer's answer names a part that does not exist");
+        plan.pending.emplace_back(index, from_base64(p.at("bytes").get<std::string>()));
+      }
+    }
+    return plan;
+  } catch (const std::exception& e) {
+    return make_error("mail.plan", "", std::string("the sanitizer's answer is incomplete: ") + e.what());
+  }
+}
+
+}  // namespace sanso::mail
