@@ -113,8 +113,8 @@ gunichar latin_lookalike(gunichar c) {
 }
 
 // Text as a reader compares it: NFKC (full-width and half-width forms as one), case folded, other
-// scripts' Latin look-alikes as Latin, without white space, invisible format characters and the
-// separators a name is written with or without (・ - _).
+// scripts' Latin look-alikes as Latin, without white space, invisible format characters, combining
+// marks left over and the separators a name is written with or without (・ - _).
 std::string comparable(std::string_view text) {
   gchar* valid = g_utf8_make_valid(text.data(), static_cast<gssize>(text.size()));
   gchar* nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
@@ -127,6 +127,9 @@ std::string comparable(std::string_view text) {
     const gunichar c = latin_lookalike(g_utf8_get_char(p));
     const GUnicodeType type = g_unichar_type(c);
     if (g_unichar_isspace(c) || is_line_separator(c) || type == G_UNICODE_FORMAT || type == G_UNICODE_CONTROL || type == G_UNICODE_SPACE_SEPARATOR) continue;
+    // Marks NFKC could not compose (a U+0301 after 策, a variation selector) draw on or beside a
+    // letter a reader still reads as the same name.
+    if (type == G_UNICODE_NON_SPACING_MARK || type == G_UNICODE_ENCLOSING_MARK) continue;
     if (c == 0x30FB || c == 0xFF65 || c == 0x00B7 || c == '-' || c == '_' || (c >= 0x2010 && c <= 0x2015) || c == 0x2212) continue;
     char buf[6];
     out.append(buf, static_cast<std::size_t>(g_unichar_to_utf8(c, buf)));

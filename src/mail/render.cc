@@ -183,6 +183,10 @@ std::string sender_warning(const SenderFinding& f, const SanitizeOptions& option
     return ja ? "【注意】差出人の表示名「" + name + "」は既知の相手 " + matched + " と同じ名前ですが、実際の差出人は別のアドレス " + address + " です。"
               : "WARNING: the sender's display name \"" + name + "\" is that of a known correspondent, " + matched + ", but the real sender is another address, " + address + ".";
   }
+  if (f.kind == "lookalike-domain") {
+    return ja ? "【注意】差出人アドレス " + address + " のドメインは「" + matched + "」に似ていますが、別のドメインです。なりすましの可能性があります。"
+              : "WARNING: the sender address " + address + " has a domain that looks like \"" + matched + "\" but is another one; it may be an impersonation.";
+  }
   if (f.kind == "city-address-from-internet") {
     return ja ? "【注意】差出人アドレス " + address + " は市のドメインですが、このメールはインターネットから届きました。市からのメールではない可能性があります。"
               : "WARNING: the sender address " + address + " is the city's, but this message came from the internet; it may not be from the city.";

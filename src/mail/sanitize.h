@@ -121,7 +121,8 @@ struct Mailbox {
 // Why a From display name may mislead: it carries another address ("address-in-name"), borrows a
 // name or domain of the city ("city-name"), or a known correspondent's name with another address
 // ("correspondent-name"); or the From address is the city's own although the mail came from the
-// internet ("city-address-from-internet").
+// internet ("city-address-from-internet"), or its domain imitates the city's or a correspondent's
+// ("lookalike-domain": city.rninamata.lg.jp, an IDN in Cyrillic, city.minamata.lg.jp.example.net).
 struct SenderFinding {
   std::string kind;
   std::string display_name;

@@ -48,6 +48,60 @@ bool in_domains(const std::string& domain, const std::vector<std::string>& domai
   });
 }
 
+// A domain as a reader tells domains apart at a glance: IDNA labels shown as Unicode, then
+// comparable() (look-alike letters, widths, case, '-' gone), the dots gone, and the shapes that
+// pass for one another in a mail client's font read as one (0/o, 1/l/i, rn/m, vv/w).
+std::string domain_skeleton(const std::string& domain) {
+  std::string shown = domain;
+  if (gchar* unicode = g_hostname_to_unicode(domain.c_str()); unicode != nullptr) {
+    shown = unicode;
+    g_free(unicode);
+  }
+  std::string c = comparable(shown), out;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    const char ch = c[i];
+    if (ch == '.') continue;
+    if (ch == '0') out += 'o';
+    else if (ch == '1' || ch == 'i' || ch == '|') out += 'l';
+    else if (ch == 'r' && i + 1 < c.size() && c[i + 1] == 'n') out += 'm', ++i;
+    else if (ch == 'v' && i + 1 < c.size() && c[i + 1] == 'v') out += 'w', ++i;
+    else out += ch;
+  }
+  return out;
+}
+
+// Damerau–Levenshtein distance, stopping early: only "at most one edit" matters here.
+bool within_one_edit(std::string_view a, std::string_view b) {
+  if (a.size() > b.size()) std::swap(a, b);
+  if (b.size() - a.size() > 1) return false;
+  std::size_t i = 0;
+  while (i < a.size() && a[i] == b[i]) ++i;
+  if (i == a.size()) return true;  // equal, or one appended
+  if (a.size() == b.size()) {
+    if (a.substr(i + 1) == b.substr(i + 1)) return true;  // one replaced
+    return i + 1 < a.size() && a[i] == b[i + 1] && a[i + 1] == b[i] && a.substr(i + 2) == b.substr(i + 2);  // two swapped
+  }
+  return a.substr(i) == b.substr(i + 1);  // one inserted
+}
+
+// The protected domain `domain` imitates, or "" when none: the same skeleton, one edit away from
+// it (long domains only: short ones are one edit from too many honest ones), or the protected
+// domain written as the first labels of another ("city.minamata.lg.jp.example.net").
+std::string imitated_domain(const std::string& domain, const std::vector<std::string>& protected_domains) {
+  if (domain.empty()) return {};
+  const std::string skeleton = domain_skeleton(domain);
+  for (const auto& p : protected_domains) {
+    const std::string want = ascii_lower(p);
+    if (want.empty() || domain == want || domain.ends_with("." + want)) continue;  // the domain itself
+    if (domain.starts_with(want + ".")) return p;
+    const std::string want_skeleton = domain_skeleton(want);
+    if (skeleton == want_skeleton) return p;
+    constexpr std::size_t kMinLengthForOneEdit = 8;
+    if (want_skeleton.size() >= kMinLengthForOneEdit && within_one_edit(skeleton, want_skeleton)) return p;
+  }
+  return {};
+}
+
 }  // namespace
 
 void check_sender(SanitizePlan& plan, const SanitizeOptions& options) {
@@ -73,11 +127,25 @@ void check_sender(SanitizePlan& plan, const SanitizeOptions& options) {
   for (const auto& c : options.correspondents) correspondent_names.push_back(c.first);
   const auto city = comparable_names(city_names, kMinNameLength);
   const auto correspondents = comparable_names(correspondent_names, kMinNameLength);
+  // Business e-mail compromise writes from a domain one letter off a supplier's.
+  std::vector<std::string> correspondent_domains;
+  for (const auto& c : options.correspondents) {
+    if (std::string d = mime::address_domain(ascii_lower(c.second)); !d.empty()) correspondent_domains.push_back(std::move(d));
+  }
+  auto known_domain = [&](const std::string& d) {
+    return std::find(correspondent_domains.begin(), correspondent_domains.end(), d) != correspondent_domains.end() || in_domains(d, options.protected_domains);
+  };
   for (const Mailbox& m : plan.from_mailboxes) {
     const std::string address = ascii_lower(m.address);
     const std::string domain = mime::address_domain(address);
     const bool city_address = in_domains(domain, options.protected_domains);
     if (city_address && options.arrival.source_zone == "internet") add("city-address-from-internet", m, domain);
+    if (!city_address) {
+      if (std::string imitated = imitated_domain(domain, options.protected_domains); !imitated.empty()) add("lookalike-domain", m, imitated);
+    }
+    if (!known_domain(domain)) {
+      if (std::string imitated = imitated_domain(domain, correspondent_domains); !imitated.empty()) add("lookalike-domain", m, imitated);
+    }
     if (m.name.empty()) continue;
     for (const auto& shown_address : addresses_in(m.name)) {
       if (shown_address != address) add("address-in-name", m, shown_address);

@@ -1166,6 +1166,20 @@ TEST(MailBanner, DisplayNamesThatBorrowAnotherIdentityAreWarnedAbout) {
   EXPECT_EQ(crowd.from_mailboxes.size(), 100u);
   // The city's own address from the internet is no proof of anything.
   EXPECT_EQ(findings("=?UTF-8?B?5oOF5aCx5pS/562W5L+C?= <jouhou@city.minamata.lg.jp>"), V{"city-address-from-internet:city.minamata.lg.jp"});
+  // A combining mark NFKC cannot compose (情報政策\u0301係) does not hide the name.
+  EXPECT_EQ(findings("=?UTF-8?B?5oOF5aCx5pS/562WzIHkv4I=?= <attacker@example.net>"), V{"city-name:情報政策係"});
+  // Domains that imitate the city's or a correspondent's: shapes read alike, one edit, IDN in
+  // Cyrillic, the city's domain as the first labels of another.
+  EXPECT_EQ(findings("<jouhou@city.rninamata.lg.jp>"), V{"lookalike-domain:city.minamata.lg.jp"});
+  EXPECT_EQ(findings("<jouhou@c1ty.minamata.lg.jp>"), V{"lookalike-domain:city.minamata.lg.jp"});
+  EXPECT_EQ(findings("<jouhou@city.minamta.lg.jp>"), V{"lookalike-domain:city.minamata.lg.jp"});
+  EXPECT_EQ(findings("<jouhou@city.minamata.lg.jp.example.net>"), V{"lookalike-domain:city.minamata.lg.jp"});
+  EXPECT_EQ(findings("<jouhou@xn--ity-3ed.minamata.lg.jp>"), V{"lookalike-domain:city.minamata.lg.jp"});  // сity, Cyrillic с
+  EXPECT_EQ(findings("<keiri@abc-sh0ji.co.jp>"), V{"lookalike-domain:abc-shoji.co.jp"});
+  EXPECT_TRUE(findings("<keiri@abc-shoji.co.jp>").empty()) << "the correspondent's own domain";
+  EXPECT_TRUE(findings("<soumu@city.minamata.lg.jp>").size() == 1u) << "the city's own domain is only the internet-arrival warning";
+  EXPECT_TRUE(findings("<info@city.minami.example>").empty()) << "another domain, more than one edit away";
+  EXPECT_TRUE(findings("<a@xyz.jp>").empty());
   // Honest names: the address itself, a one-character name (市) inside another, another city's name.
   EXPECT_TRUE(findings("\"a@example.net\" <A@example.net>").empty());
   EXPECT_TRUE(findings("=?UTF-8?B?5biC5bed5ZWG5LqL?= <ichikawa@example.net>").empty());  // 市川商事
