@@ -1,4 +1,4 @@
-// `sanso policy check|decide|test|explain|graph|rules`: the policy engine from the shell.
+// `sanso policy check|decide|test|explain|graph|rules|diff`: the policy engine from the shell.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -15,6 +15,7 @@
 #include "policy/cases.h"
 #include "policy/check.h"
 #include "policy/decide.h"
+#include "policy/diff.h"
 #include "policy/explain.h"
 #include "policy/load.h"
 
@@ -234,6 +235,21 @@ int run_rules(const CommonOptions& o) {
   return kExitOk;
 }
 
+// What changes from OLD to NEW, decision by decision (clause 8's review). Both are compiled as of
+// the same date, so an exception's expiry shows only when it really differs between the files.
+int run_diff(const CommonOptions& o, const std::string& new_path, bool json, bool exit_code_on_change) {
+  auto before = compiled_policy(o);
+  if (!before) return kExitFailure;
+  CommonOptions other = o;
+  other.policy_path = new_path;
+  auto after = compiled_policy(other);
+  if (!after) return kExitFailure;
+  const PolicyDiff d = diff_policies(*before, *after);
+  const std::string out = json ? render_diff_json(d, *before, *after) : render_diff_text(d, *before, *after, o.lang);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return exit_code_on_change && !d.empty() ? kExitFailure : kExitOk;
+}
+
 }  // namespace
 
 void register_policy_command(CLI::App& app, int& exit_code) {
@@ -279,6 +295,16 @@ void register_policy_command(CLI::App& app, int& exit_code) {
   auto output = std::make_shared<std::string>();
   graph->add_option("-o,--output", *output, "SVG file to write")->required();
   graph->callback([&exit_code, common, output] { exit_code = run_graph(*common, *output); });
+
+  CLI::App* diff = policy->add_subcommand("diff", "what a new policy changes: every decision that differs from the old one, in words");
+  add_common(*diff, *common);
+  auto diff_new = std::make_shared<std::string>();
+  auto diff_json = std::make_shared<bool>(false);
+  auto diff_exit = std::make_shared<bool>(false);
+  diff->add_option("NEW", *diff_new, "the new policy file (TOML); POLICY is the old one")->required();
+  diff->add_flag("--json", *diff_json, "the changes as JSON");
+  diff->add_flag("--exit-code", *diff_exit, "exit 1 when anything differs (for scripts), 0 when nothing does");
+  diff->callback([&exit_code, common, diff_new, diff_json, diff_exit] { exit_code = run_diff(*common, *diff_new, *diff_json, *diff_exit); });
 
   CLI::App* rules = policy->add_subcommand("rules", "the rules in force, in precedence order, as JSON");
   add_common(*rules, *common);

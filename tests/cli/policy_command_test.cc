@@ -3,11 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "support/cli_runner.h"
@@ -129,6 +131,42 @@ TEST(PolicyRules, ListsRulesInForceAsJson) {
   // After the exception expires it is no longer in force.
   CliRun later = sanso("policy rules " + kExample + "policy.toml --today 2027-04-01");
   EXPECT_EQ(later.output.find("city.eltax-import"), std::string::npos);
+}
+
+TEST(PolicyDiff, SaysWhichDecisionsANewPolicyChangesAndExitsOneWhenAskedTo) {
+  const auto dir = std::filesystem::temp_directory_path() / ("sanso-cli-diff-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ifstream in(kExample + "policy.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto newer = dir / "new.toml";
+  std::ofstream(newer) << text << R"(
+[[rules]]
+id = "city.no-inbound-files"
+from = "internet"
+to = "lgwan"
+channels = ["file"]
+action = "deny"
+clause = "6(3)②"
+reason = "ファイル取込の停止"
+)";
+  const std::string old_file = kExample + "policy.toml";
+  CliRun same = sanso("policy diff " + old_file + " " + old_file + " --exit-code --today 2026-11-25");
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_NE(same.output.find("違いはありません"), std::string::npos) << same.output;
+  CliRun text_run = sanso("policy diff " + old_file + " " + newer.string() + " --exit-code --today 2026-11-25");
+  EXPECT_EQ(text_run.exit_code, 1);
+  EXPECT_NE(text_run.output.find("インターネット接続系→LGWAN接続系 ファイル: 無害化 → 拒否（すべて）"), std::string::npos) << text_run.output;
+  CliRun json = sanso("policy diff " + old_file + " " + newer.string() + " --json --today 2026-11-25");
+  EXPECT_EQ(json.exit_code, 0) << "without --exit-code a difference is a success";
+  auto j = nlohmann::json::parse(json.output);
+  ASSERT_EQ(j["decisions"].size(), 1u) << json.output;
+  EXPECT_EQ(j["decisions"][0]["after"]["rule"], "city.no-inbound-files");
+  // A broken new policy is an error, not "no change".
+  std::ofstream(dir / "broken.toml") << "[[rules]]\nid = 1\n";
+  CliRun broken = sanso("policy diff " + old_file + " " + (dir / "broken.toml").string() + " --exit-code");
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.output.find("broken.toml"), std::string::npos) << broken.output;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Cli, HelpAndVersion) {
