@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: what a municipal administrator tries first — check the example city's policy, ask
-# the engine a few questions, print the flow table an auditor reads, draw the zone map; then make
+# the engine a few questions, print the flow table an auditor reads, draw the zone map, review a
+# draft revision decision by decision; then make
 # an internet mail text-only with its attachment rebuilt (original kept in quarantine), disarm and
 # rebuild a folder of hostile files (CDR), release the original with four-eyes
 # approval through a real SMTP relay
@@ -41,6 +42,24 @@ echo "  … full table: $out/flow-table.txt"
 
 step "5. ゾーン図 / zone map: sanso policy graph"
 "$sanso" policy graph "$policy" -o "$out/zones.svg"
+
+step "5b. ポリシー改定の確認 (8) / reviewing a revision: sanso policy diff OLD NEW"
+echo "  a draft revision adds one rule: confidentiality-2 files no longer leave LGWAN, even with approval."
+echo "  What changes is computed from the decisions both policies make, not from the text:"
+cp "$policy" "$out/policy-draft.toml"
+cat >> "$out/policy-draft.toml" <<'TOML'
+
+[[rules]]
+id = "city.lgwan-inet-file-level2"
+from = "lgwan"
+to = "internet"
+channels = ["file"]
+min_confidentiality = "2"
+action = "deny"
+clause = "6(2)"
+reason = "機密性2以上のファイルはインターネット接続系へ持ち出さない（改定案）"
+TOML
+"$sanso" policy diff "$policy" "$out/policy-draft.toml" --lang ja
 
 # --- quarantine and audit log ------------------------------------------------------------
 rm -rf "$out/data" "$out/sink" "$out/tampered" "$out/files" "$out/files-rasterized"
