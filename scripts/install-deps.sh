@@ -15,6 +15,7 @@ packages=(
   libqpdf-dev libvips-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
   libmilter-dev                          # the Postfix milter
   libcpp-httplib-dev                     # the web console (HTTP/HTTPS server)
+  libldap2-dev                           # directory sign-in (LDAP / Active Directory)
   qpdf                                   # `qpdf --check` on sanitized PDFs in the tests
   # converters run as separate, sandboxed processes (never linked): legacy conversion, rasterize
   # mode, and the tests' proof that rebuilt Office files still open
@@ -23,6 +24,7 @@ packages=(
   clamav-daemon                          # optional antivirus: the tests run a private clamd with a test signature
   # servers the tests run for real (each started privately by the test harness)
   postgresql postfix
+  slapd ldap-utils                       # the directory tests' private OpenLDAP server
   sqlite3                                # the demo tampers with a copy of the store to show detection
   curl                                   # the demo signs in to the web console
   # tests and benchmarks

@@ -1,0 +1,285 @@
+#include "directory/directory.h"
+
+#include <ldap.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <set>
+
+namespace sanso::directory {
+namespace {
+
+constexpr std::size_t kMaxNameBytes = 256;
+constexpr std::size_t kMaxPasswordBytes = 1024;
+constexpr std::size_t kMaxGroups = 1000;  // a person in more is a directory we do not understand
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string replace_user(const std::string& pattern, const std::string& value) {
+  std::string out = pattern;
+  for (std::size_t at = out.find("{user}"); at != std::string::npos; at = out.find("{user}", at + value.size())) out.replace(at, 6, value);
+  return out;
+}
+
+struct LdapCloser {
+  void operator()(LDAP* ld) const { ldap_unbind_ext_s(ld, nullptr, nullptr); }
+};
+using Connection = std::unique_ptr<LDAP, LdapCloser>;
+
+struct MessageFree {
+  void operator()(LDAPMessage* m) const { ldap_msgfree(m); }
+};
+using Message = std::unique_ptr<LDAPMessage, MessageFree>;
+
+std::string diagnostic(LDAP* ld) {
+  char* text = nullptr;
+  ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &text);
+  std::string out = text != nullptr ? text : "";
+  ldap_memfree(text);
+  return out;
+}
+
+Error ldap_error(const Settings& s, const char* what, int rc, LDAP* ld) {
+  std::string detail = ldap_err2string(rc);
+  if (const std::string d = ld != nullptr ? diagnostic(ld) : ""; !d.empty()) detail += " (" + d + ")";
+  return make_error("directory.unavailable", s.uri, std::string(what) + " failed: " + detail);
+}
+
+bool loopback_or_local(const std::string& uri) {
+  LDAPURLDesc* url = nullptr;
+  if (ldap_url_parse(uri.c_str(), &url) != LDAP_URL_SUCCESS) return false;
+  const std::string scheme = url->lud_scheme != nullptr ? ascii_lower(url->lud_scheme) : "";
+  const std::string host = url->lud_host != nullptr ? ascii_lower(url->lud_host) : "";
+  ldap_free_urldesc(url);
+  return scheme == "ldapi" || host == "127.0.0.1" || host == "::1" || host == "localhost";
+}
+
+Result<void> check_settings(const Settings& s) {
+  auto bad = [&](const std::string& why) { return make_error("directory.bad-settings", "[directory]", why); };
+  if (s.uri.empty()) return bad("no uri: set uri = \"ldaps://your-dc.example\"");
+  const std::string lower = ascii_lower(s.uri);
+  if (s.bind_template.find("{user}") == std::string::npos) return bad("bind_template must contain {user}, e.g. \"uid={user},ou=people,dc=city,dc=example\"");
+  if (s.user_filter.find("{user}") == std::string::npos) return bad("user_filter must contain {user}, e.g. \"(sAMAccountName={user})\"");
+  if (s.base_dn.empty()) return bad("no base_dn: where people's entries are searched for");
+  if (s.transport == Transport::kLdaps && !lower.starts_with("ldaps://")) return bad("transport ldaps needs an ldaps:// uri");
+  if (s.transport == Transport::kStartTls && !lower.starts_with("ldap://")) return bad("transport starttls needs an ldap:// uri");
+  if (s.transport == Transport::kNone && !loopback_or_local(s.uri)) {
+    return bad("transport none would send passwords in clear; it is allowed only for ldapi:// and loopback addresses");
+  }
+  return {};
+}
+
+Result<Connection> connect(const Settings& s) {
+  LDAP* raw = nullptr;
+  if (int rc = ldap_initialize(&raw, s.uri.c_str()); rc != LDAP_SUCCESS) {
+    return make_error("directory.bad-settings", s.uri, std::string("not a usable LDAP uri: ") + ldap_err2string(rc));
+  }
+  Connection ld(raw);
+  const int version = LDAP_VERSION3;
+  ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
+  ldap_set_option(ld.get(), LDAP_OPT_REFERRALS, LDAP_OPT_OFF);  // a referral could send the password elsewhere
+  timeval tv{static_cast<time_t>(s.timeout.count() / 1000), static_cast<suseconds_t>((s.timeout.count() % 1000) * 1000)};
+  ldap_set_option(ld.get(), LDAP_OPT_NETWORK_TIMEOUT, &tv);
+  ldap_set_option(ld.get(), LDAP_OPT_TIMEOUT, &tv);
+  if (s.transport != Transport::kNone) {
+    const int hard = LDAP_OPT_X_TLS_HARD;
+    ldap_set_option(ld.get(), LDAP_OPT_X_TLS_REQUIRE_CERT, &hard);
+    if (!s.ca_file.empty()) ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CACERTFILE, s.ca_file.c_str());
+    const int is_server = 0;
+    if (int rc = ldap_set_option(ld.get(), LDAP_OPT_X_TLS_NEWCTX, &is_server); rc != LDAP_OPT_SUCCESS) {
+      return make_error("directory.bad-settings", s.ca_file, "cannot set up TLS with this CA file (is it a readable PEM?)");
+    }
+    if (s.transport == Transport::kStartTls) {
+      if (int rc = ldap_start_tls_s(ld.get(), nullptr, nullptr); rc != LDAP_SUCCESS) return ldap_error(s, "StartTLS", rc, ld.get());
+    }
+  }
+  return ld;
+}
+
+std::vector<std::string> values(LDAP* ld, LDAPMessage* entry, const char* attribute) {
+  std::vector<std::string> out;
+  berval** vals = ldap_get_values_len(ld, entry, attribute);
+  if (vals == nullptr) return out;
+  for (int i = 0; vals[i] != nullptr; ++i) out.emplace_back(vals[i]->bv_val, vals[i]->bv_len);
+  ldap_value_free_len(vals);
+  return out;
+}
+
+std::string first(const std::vector<std::string>& v) { return v.empty() ? "" : v.front(); }
+
+Result<Message> search(const Settings& s, LDAP* ld, const std::string& base, const std::string& filter, std::vector<const char*> attributes) {
+  attributes.push_back(nullptr);
+  timeval tv{static_cast<time_t>(s.timeout.count() / 1000), static_cast<suseconds_t>((s.timeout.count() % 1000) * 1000)};
+  LDAPMessage* result = nullptr;
+  const int rc = ldap_search_ext_s(ld, base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(), const_cast<char**>(attributes.data()), 0, nullptr, nullptr,
+                                   &tv, static_cast<int>(kMaxGroups) + 1, &result);
+  Message owned(result);
+  if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) return ldap_error(s, "searching", rc, ld);
+  return owned;
+}
+
+// Active Directory puts why a bind failed in the diagnostic text: "data 533" (disabled), "775"
+// (locked out), "701" (account expired), "532"/"773" (password expired / must change).
+bool ad_says_disabled(const std::string& diagnostic_text) {
+  for (const char* code : {"data 533", "data 775", "data 701", "data 532", "data 773"}) {
+    if (diagnostic_text.find(code) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool entry_disabled(LDAP* ld, LDAPMessage* entry) {
+  const std::string uac = first(values(ld, entry, "userAccountControl"));
+  if (!uac.empty()) {
+    char* end = nullptr;
+    const unsigned long flags = std::strtoul(uac.c_str(), &end, 10);
+    if (end != nullptr && *end == '\0' && (flags & 0x2UL) != 0) return true;  // ACCOUNTDISABLE
+  }
+  if (!values(ld, entry, "pwdAccountLockedTime").empty()) return true;
+  return ascii_lower(first(values(ld, entry, "nsAccountLock"))) == "true";
+}
+
+// Groups holding any of `members`, one search a level, followed until no new group appears.
+Result<std::vector<std::string>> nested_groups(const Settings& s, LDAP* ld, const std::string& person_dn, std::vector<std::string> direct) {
+  std::set<std::string> seen;
+  std::vector<std::string> out;
+  std::vector<std::string> frontier{person_dn};
+  auto add = [&](const std::string& dn, std::vector<std::string>& next) {
+    const std::string n = normalize_dn(dn);
+    if (seen.insert(n).second) {
+      out.push_back(n);
+      next.push_back(dn);
+    }
+  };
+  std::vector<std::string> next;
+  for (const auto& g : direct) add(g, next);
+  frontier.insert(frontier.end(), next.begin(), next.end());
+  const std::string base = s.group_base.empty() ? s.base_dn : s.group_base;
+  for (int depth = 0; depth < s.max_group_depth && !frontier.empty(); ++depth) {
+    std::string filter = "(|";
+    for (const auto& m : frontier) filter += "(member=" + escape_filter_value(m) + ")(uniqueMember=" + escape_filter_value(m) + ")";
+    filter += ")";
+    Message result = SANSO_TRY(search(s, ld, base, filter, {"1.1"}));
+    std::vector<std::string> found;
+    for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e != nullptr; e = ldap_next_entry(ld, e)) {
+      char* dn = ldap_get_dn(ld, e);
+      if (dn != nullptr) add(dn, found);
+      ldap_memfree(dn);
+    }
+    if (out.size() > kMaxGroups) return make_error("directory.unavailable", person_dn, "more than " + std::to_string(kMaxGroups) + " groups: refusing to guess");
+    frontier = std::move(found);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string escape_filter_value(std::string_view value) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (const char c : value) {
+    const auto b = static_cast<unsigned char>(c);
+    if (c == '*' || c == '(' || c == ')' || c == '\\' || b == 0) {
+      out += '\\';
+      out += hex[b >> 4];
+      out += hex[b & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string escape_dn_value(std::string_view value) {
+  std::string out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    const bool edge_space = c == ' ' && (i == 0 || i + 1 == value.size());
+    if (c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' || c == ';' || c == '=' || edge_space || (c == '#' && i == 0)) {
+      out += '\\';
+      out += c;
+    } else if (c == '\0') {
+      out += "\\00";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string normalize_dn(std::string_view dn) {
+  const std::string in(dn);
+  char* normal = nullptr;
+  if (ldap_dn_normalize(in.c_str(), LDAP_DN_FORMAT_LDAP, &normal, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS || normal == nullptr) return ascii_lower(dn);
+  std::string out = ascii_lower(normal);
+  ldap_memfree(normal);
+  return out;
+}
+
+Result<Person> sign_in(const Settings& s, std::string_view name, std::string_view password) {
+  auto refused = [&](const std::string& why) { return make_error("directory.bad-credentials", std::string(name.substr(0, 64)), why); };
+  if (name.empty() || name.size() > kMaxNameBytes) return refused("a sign-in name of 1 to 256 bytes is needed");
+  if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; })) {
+    return refused("the sign-in name contains control characters");
+  }
+  // An empty password makes a simple bind "unauthenticated" (RFC 4513 5.1.2), which many
+  // directories answer with success: never send one.
+  if (password.empty()) return refused("the password is empty");
+  if (password.size() > kMaxPasswordBytes || password.find('\0') != std::string_view::npos) return refused("the password is not one a directory accepts");
+  SANSO_TRY(check_settings(s));
+  Connection ld = SANSO_TRY(connect(s));
+
+  const std::string user(name);
+  const bool dn_form = s.bind_template.find('=') != std::string::npos;
+  const std::string bind_name = replace_user(s.bind_template, dn_form ? escape_dn_value(user) : user);
+  berval credential{static_cast<ber_len_t>(password.size()), const_cast<char*>(password.data())};
+  const int rc = ldap_sasl_bind_s(ld.get(), bind_name.c_str(), LDAP_SASL_SIMPLE, &credential, nullptr, nullptr, nullptr);
+  if (rc == LDAP_INVALID_CREDENTIALS) {
+    if (ad_says_disabled(diagnostic(ld.get()))) return make_error("directory.disabled", user, "the directory says this account is disabled, locked or expired");
+    return refused("the directory did not accept this name and password");
+  }
+  if (rc == LDAP_INAPPROPRIATE_AUTH || rc == LDAP_UNWILLING_TO_PERFORM) {
+    return make_error("directory.disabled", user, std::string("the directory refused the sign-in: ") + ldap_err2string(rc));
+  }
+  if (rc != LDAP_SUCCESS) return ldap_error(s, "binding", rc, ld.get());
+
+  Message found = SANSO_TRY(search(s, ld.get(), s.base_dn, replace_user(s.user_filter, escape_filter_value(user)),
+                                   {"displayName", "cn", "memberOf", "userAccountControl", "pwdAccountLockedTime", "nsAccountLock"}));
+  const int count = ldap_count_entries(ld.get(), found.get());
+  if (count == 0) return make_error("directory.no-entry", user, "signed in, but no entry matches user_filter under base_dn: check the settings");
+  if (count > 1) return make_error("directory.ambiguous", user, "more than one entry matches user_filter: refusing to guess which is this person");
+  LDAPMessage* entry = ldap_first_entry(ld.get(), found.get());
+  Person p;
+  p.name = user;
+  if (char* dn = ldap_get_dn(ld.get(), entry); dn != nullptr) {
+    p.dn = dn;
+    ldap_memfree(dn);
+  }
+  // The entry read must be the one that signed in: a filter that matches someone else's entry
+  // must not lend their groups.
+  if (dn_form && normalize_dn(p.dn) != normalize_dn(bind_name)) {
+    return make_error("directory.ambiguous", user, "the entry user_filter finds (" + p.dn + ") is not the one that signed in");
+  }
+  if (entry_disabled(ld.get(), entry)) return make_error("directory.disabled", user, "the account is disabled or locked in the directory");
+  p.display_name = first(values(ld.get(), entry, "displayName"));
+  if (p.display_name.empty()) p.display_name = first(values(ld.get(), entry, "cn"));
+  p.groups = SANSO_TRY(nested_groups(s, ld.get(), p.dn, values(ld.get(), entry, "memberOf")));
+  for (const auto& mapping : s.groups) {
+    if (std::find(p.groups.begin(), p.groups.end(), normalize_dn(mapping.dn)) == p.groups.end()) continue;
+    for (const auto& role : mapping.roles) {
+      if (std::find(p.roles.begin(), p.roles.end(), role) == p.roles.end()) p.roles.push_back(role);
+    }
+    if (mapping.zone.empty() || mapping.zone == p.zone) continue;
+    // Groups that place one person on both sides leave no side to act from: refuse, not pick.
+    if (!p.zone.empty()) return make_error("directory.ambiguous", user, "groups place this person in both zone " + p.zone + " and zone " + mapping.zone);
+    p.zone = mapping.zone;
+  }
+  return p;
+}
+
+}  // namespace sanso::directory

@@ -1,0 +1,70 @@
+// directory: who a person is, from the city's directory (LDAP / Active Directory) — sign-in by
+// binding as the person, their groups (nested ones included) and the policy roles those groups
+// map to. The console and the transfer service ask it; local accounts stay for emergencies, so a
+// directory that is down is an error of its own ("directory.unavailable"), not a refusal.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace sanso::directory {
+
+// How a connection is protected. A password never crosses the network in clear: `kNone` is
+// accepted only for ldapi:// (a local socket) and loopback addresses (docs/directory.md).
+enum class Transport { kStartTls, kLdaps, kNone };
+
+// A directory group and what membership in it grants.
+struct GroupMapping {
+  std::string dn;                  // the group's DN (compared normalised, case-insensitively)
+  std::vector<std::string> roles;  // policy role ids
+  std::string zone;                // the side its members act from ("internet", "lgwan"), or ""
+};
+
+struct Settings {
+  std::string uri;                     // ldaps://dc1.city.local, ldap://ldap.city.local:389
+  Transport transport = Transport::kStartTls;
+  std::string ca_file;                 // PEM of the CA that signed the directory's certificate
+  // How the person binds: a DN or a user principal name with "{user}" where their sign-in name
+  // goes, escaped as the form requires ("uid={user},ou=people,dc=city,dc=example", "{user}@city.local").
+  std::string bind_template;
+  std::string base_dn;                 // where their entry is searched for
+  std::string user_filter = "(uid={user})";  // AD: "(sAMAccountName={user})"
+  std::string group_base;              // where groups are searched for; empty: base_dn
+  std::vector<GroupMapping> groups;
+  std::chrono::milliseconds timeout{5000};
+  int max_group_depth = 8;             // nested groups followed this deep (AD nests freely)
+};
+
+// Who signed in.
+struct Person {
+  std::string name;          // as they typed it
+  std::string dn;            // their entry
+  std::string display_name;  // displayName, else cn; may be empty
+  std::vector<std::string> groups;  // normalised DNs, direct and nested
+  std::vector<std::string> roles;   // from `groups` through the mappings, without repeats
+  std::string zone;                 // the zone the mapped groups name ("" for none; two differ: an error)
+};
+
+// Binds as `name` with `password` and reads who they are. Errors:
+//   "directory.bad-credentials"  the name or password is wrong, or the password is empty (an empty
+//                                password would be an unauthenticated bind that "succeeds");
+//   "directory.disabled"         the account is disabled or locked (AD userAccountControl, the
+//                                password policy's pwdAccountLockedTime, nsAccountLock);
+//   "directory.unavailable"      the directory cannot be reached, refused TLS, or timed out;
+//   "directory.bad-settings"     the settings cannot work (cleartext to a remote host, no template).
+Result<Person> sign_in(const Settings& settings, std::string_view name, std::string_view password);
+
+// RFC 4515 and RFC 4514 escaping of a value put into a filter or a DN: what keeps a sign-in name
+// like "*)(uid=*" a name.
+std::string escape_filter_value(std::string_view value);
+std::string escape_dn_value(std::string_view value);
+
+// A DN in one spelling (RFC 4514, case folded) so that "CN=Jouhou, OU=Groups" and
+// "cn=jouhou,ou=groups" compare equal; the input unchanged (lower-cased) when it does not parse.
+std::string normalize_dn(std::string_view dn);
+
+}  // namespace sanso::directory

@@ -1,0 +1,217 @@
+// Sign-in against a real OpenLDAP server the test starts (tests/support/slapd_server.h): binding
+// as the person over StartTLS and LDAPS, nested groups to roles, disabled accounts, hostile names,
+// an untrusted certificate and the directory down.
+#include "directory/directory.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "support/slapd_server.h"
+
+namespace sanso::directory {
+namespace {
+
+using sanso::testing::SlapdServer;
+
+const char* kEntries = R"(dn: dc=city,dc=example
+objectClass: dcObject
+objectClass: organization
+dc: city
+o: Minamata City
+
+dn: ou=people,dc=city,dc=example
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=groups,dc=city,dc=example
+objectClass: organizationalUnit
+ou: groups
+
+dn: uid=tanaka,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+uid: tanaka
+cn: Tanaka Ichiro
+sn: Tanaka
+displayName:: 55Sw5LitIOS4gOmDjg==
+userPassword: tanaka-pass
+
+dn: uid=suzuki,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+uid: suzuki
+cn: Suzuki Hanako
+sn: Suzuki
+userPassword: suzuki-pass
+
+dn: uid=yamada,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+uid: yamada
+cn: Yamada Taro
+sn: Yamada
+userPassword: yamada-pass
+pwdAccountLockedTime: 000001010000Z
+
+dn: uid=both,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+uid: both
+cn: Both Sides
+sn: Both
+userPassword: both-pass
+
+dn: cn=jouhou,ou=groups,dc=city,dc=example
+objectClass: groupOfNames
+cn: jouhou
+member: uid=tanaka,ou=people,dc=city,dc=example
+member: uid=both,ou=people,dc=city,dc=example
+
+dn: cn=security-managers,ou=groups,dc=city,dc=example
+objectClass: groupOfNames
+cn: security-managers
+member: cn=jouhou,ou=groups,dc=city,dc=example
+
+dn: cn=internet-desk,ou=groups,dc=city,dc=example
+objectClass: groupOfNames
+cn: internet-desk
+member: uid=suzuki,ou=people,dc=city,dc=example
+member: uid=both,ou=people,dc=city,dc=example
+
+dn: cn=loop-a,ou=groups,dc=city,dc=example
+objectClass: groupOfNames
+cn: loop-a
+member: cn=loop-b,ou=groups,dc=city,dc=example
+member: uid=suzuki,ou=people,dc=city,dc=example
+
+dn: cn=loop-b,ou=groups,dc=city,dc=example
+objectClass: groupOfNames
+cn: loop-b
+member: cn=loop-a,ou=groups,dc=city,dc=example
+)";
+
+class DirectorySignIn : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = std::make_unique<SlapdServer>("/tmp/sanso-slapd-" + std::to_string(::getpid()), kEntries);
+  }
+  static void TearDownTestSuite() { server_.reset(); }
+  void SetUp() override {
+    if (!server_->available()) GTEST_SKIP() << "slapd or openssl is not installed (scripts/install-deps.sh installs them), or slapd did not start";
+  }
+  Settings settings() const {
+    Settings s;
+    s.uri = server_->ldap_uri();
+    s.transport = Transport::kStartTls;
+    s.ca_file = server_->ca_file();
+    s.bind_template = "uid={user},ou=people,dc=city,dc=example";
+    s.base_dn = "dc=city,dc=example";
+    s.user_filter = "(uid={user})";
+    // Mapped by DN as an administrator might write it: other case, spaces after the commas.
+    s.groups = {{"CN=Security-Managers, OU=Groups, DC=city, DC=example", {"security_manager"}, "lgwan"},
+                {"cn=jouhou,ou=groups,dc=city,dc=example", {"staff"}, ""},
+                {"cn=internet-desk,ou=groups,dc=city,dc=example", {"staff"}, "internet"}};
+    return s;
+  }
+  static std::unique_ptr<SlapdServer> server_;
+};
+std::unique_ptr<SlapdServer> DirectorySignIn::server_;
+
+bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+TEST_F(DirectorySignIn, APersonSignsInOverStartTlsWithNestedGroupsMappedToRoles) {
+  auto p = sign_in(settings(), "tanaka", "tanaka-pass");
+  ASSERT_TRUE(p) << p.error().to_string();
+  EXPECT_EQ(p->dn, "uid=tanaka,ou=people,dc=city,dc=example");
+  EXPECT_EQ(p->display_name, "田中 一郎");
+  EXPECT_TRUE(has(p->groups, "cn=jouhou,ou=groups,dc=city,dc=example"));
+  EXPECT_TRUE(has(p->groups, "cn=security-managers,ou=groups,dc=city,dc=example")) << "a group of a group counts";
+  EXPECT_EQ(p->roles, (std::vector<std::string>{"security_manager", "staff"}));
+  EXPECT_EQ(p->zone, "lgwan");
+}
+
+TEST_F(DirectorySignIn, LdapsWorksAndGroupLoopsEnd) {
+  Settings s = settings();
+  s.uri = server_->ldaps_uri();
+  s.transport = Transport::kLdaps;
+  auto p = sign_in(s, "suzuki", "suzuki-pass");
+  ASSERT_TRUE(p) << p.error().to_string();
+  EXPECT_EQ(p->roles, std::vector<std::string>{"staff"});
+  EXPECT_EQ(p->zone, "internet");
+  EXPECT_TRUE(has(p->groups, "cn=loop-a,ou=groups,dc=city,dc=example"));
+  EXPECT_TRUE(has(p->groups, "cn=loop-b,ou=groups,dc=city,dc=example"));
+}
+
+TEST_F(DirectorySignIn, WrongPasswordsEmptyPasswordsAndDisabledAccountsAreRefused) {
+  auto wrong = sign_in(settings(), "tanaka", "guess");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, "directory.bad-credentials");
+  // An empty password would be an unauthenticated bind, which slapd answers with success.
+  auto empty = sign_in(settings(), "tanaka", "");
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().code, "directory.bad-credentials");
+  auto nobody = sign_in(settings(), "nobody", "x");
+  ASSERT_FALSE(nobody);
+  EXPECT_EQ(nobody.error().code, "directory.bad-credentials");
+  auto locked = sign_in(settings(), "yamada", "yamada-pass");
+  ASSERT_FALSE(locked);
+  EXPECT_TRUE(locked.error().code == "directory.disabled" || locked.error().code == "directory.bad-credentials") << locked.error().to_string();
+}
+
+TEST_F(DirectorySignIn, HostileNamesStayNames) {
+  for (const char* name : {"*", "tanaka)(uid=*", "tanaka,ou=people", "uid=tanaka,ou=people,dc=city,dc=example", "tanaka\\2a", " tanaka", "tan\naka"}) {
+    auto p = sign_in(settings(), name, "tanaka-pass");
+    EXPECT_FALSE(p) << "'" << name << "' signed in as " << (p ? p->dn : "");
+  }
+  EXPECT_EQ(escape_filter_value("*)(uid=*"), "\\2a\\29\\28uid=\\2a");
+  EXPECT_EQ(escape_dn_value("a,b=c+d\"e\\f<g>h;i"), "a\\,b\\=c\\+d\\\"e\\\\f\\<g\\>h\\;i");
+  EXPECT_EQ(escape_dn_value("#x "), "\\#x\\ ");
+}
+
+TEST_F(DirectorySignIn, GroupsThatPlaceAPersonOnBothSidesAreRefused) {
+  auto both = sign_in(settings(), "both", "both-pass");
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().code, "directory.ambiguous");
+}
+
+TEST_F(DirectorySignIn, AnUntrustedCertificateOrCleartextToARemoteHostIsRefused) {
+  Settings other_ca = settings();
+  other_ca.ca_file = server_->other_ca_file();
+  auto p = sign_in(other_ca, "tanaka", "tanaka-pass");
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code, "directory.unavailable") << p.error().to_string();
+  Settings clear = settings();
+  clear.uri = "ldap://192.0.2.10";
+  clear.transport = Transport::kNone;
+  auto c = sign_in(clear, "tanaka", "tanaka-pass");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, "directory.bad-settings");
+  Settings mismatch = settings();
+  mismatch.transport = Transport::kLdaps;  // with an ldap:// uri
+  EXPECT_EQ(sign_in(mismatch, "tanaka", "tanaka-pass").error().code, "directory.bad-settings");
+}
+
+TEST_F(DirectorySignIn, AFilterThatFindsAnotherEntryLendsNoGroups) {
+  Settings s = settings();
+  s.user_filter = "(|(uid={user})(uid=suzuki))";  // a careless filter: two entries
+  EXPECT_EQ(sign_in(s, "tanaka", "tanaka-pass").error().code, "directory.ambiguous");
+  s.user_filter = "(&(uid=suzuki)(cn=*{user}*))";  // finds suzuki when tanaka signs in
+  auto p = sign_in(s, "tanaka", "tanaka-pass");
+  EXPECT_FALSE(p);
+}
+
+TEST_F(DirectorySignIn, TheDirectoryDownIsUnavailableNotARefusal) {
+  SlapdServer down("/tmp/sanso-slapd-down-" + std::to_string(::getpid()), kEntries);
+  if (!down.available()) GTEST_SKIP() << "a second slapd did not start";
+  Settings s = settings();
+  s.uri = down.ldap_uri();
+  s.ca_file = down.ca_file();
+  s.timeout = std::chrono::milliseconds(2000);
+  ASSERT_TRUE(sign_in(s, "tanaka", "tanaka-pass"));
+  down.stop();
+  auto p = sign_in(s, "tanaka", "tanaka-pass");
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code, "directory.unavailable") << p.error().to_string();
+}
+
+}  // namespace
+}  // namespace sanso::directory
