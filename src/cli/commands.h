@@ -27,5 +27,7 @@ void register_milter_command(CLI::App& app, int& exit_code);
 void register_audit_command(CLI::App& app, int& exit_code);
 // `sanso web` and `sanso user …`.
 void register_web_command(CLI::App& app, int& exit_code);
+// `sanso directory test`.
+void register_directory_command(CLI::App& app, int& exit_code);
 
 }  // namespace sanso::cli

@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/service.h"
+#include "cli/terminal.h"
 #include "core/text.h"
 #include "web/accounts.h"
 #include "web/console.h"
@@ -33,27 +34,6 @@ Result<ConsoleSession> open_console_session(const ServiceOptions& o) {
   s.accounts = SANSO_TRY(web::ConsoleAccounts::open(std::move(db), s.base.service.config,
                                                     web::account_rules_from(s.base.service.config), *s.base.log));
   return s;
-}
-
-// A password from the terminal without echo, or one line of standard input when piped.
-Result<std::string> read_password(const char* prompt) {
-  std::string line;
-  if (::isatty(STDIN_FILENO) == 0) {
-    if (!std::getline(std::cin, line)) return make_error("cli.input", "stdin", "no password on standard input");
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    return line;
-  }
-  termios old{};
-  ::tcgetattr(STDIN_FILENO, &old);
-  termios quiet = old;
-  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  std::fprintf(stderr, "%s", prompt);
-  bool got = static_cast<bool>(std::getline(std::cin, line));
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
-  std::fprintf(stderr, "\n");
-  if (!got) return make_error("cli.input", "terminal", "no password given");
-  return line;
 }
 
 // What identifies a version of sanso.toml on disk: a save, or a new file moved into place.

@@ -166,7 +166,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   ServiceConfig c;
   c.source = std::string(path);
   fs::path config_dir = fs::absolute(fs::path(path)).parent_path();
-  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "users"}));
+  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "directory", "users"}));
 
   const toml::table* service = SANSO_TRY(r.table(root, "service"));
   if (service == nullptr) {
@@ -364,6 +364,48 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     }
   }
 
+  if (const toml::table* d = SANSO_TRY(r.table(root, "directory"))) {
+    SANSO_TRY(r.only_keys(*d, "[directory]", {"uri", "transport", "ca_file", "bind_template", "base_dn", "user_filter", "group_base",
+                                               "timeout_seconds", "max_group_depth", "groups"}));
+    DirectorySettings& ds = c.directory;
+    SANSO_TRY(r.string(*d, "uri", ds.uri));
+    SANSO_TRY(r.string(*d, "transport", ds.transport));
+    if (ds.transport != "starttls" && ds.transport != "ldaps" && ds.transport != "none") {
+      return make_error("config.value", where(path, *d->get("transport")), "'transport' must be \"starttls\", \"ldaps\" or \"none\"");
+    }
+    SANSO_TRY(r.string(*d, "ca_file", ds.ca_file));
+    ds.ca_file = absolute_from(config_dir, ds.ca_file);
+    SANSO_TRY(r.string(*d, "bind_template", ds.bind_template));
+    SANSO_TRY(r.string(*d, "base_dn", ds.base_dn));
+    SANSO_TRY(r.string(*d, "user_filter", ds.user_filter));
+    SANSO_TRY(r.string(*d, "group_base", ds.group_base));
+    SANSO_TRY(r.integer(*d, "timeout_seconds", ds.timeout_seconds, 1));
+    SANSO_TRY(r.integer(*d, "max_group_depth", ds.max_group_depth, 0));
+    if (!ds.uri.empty()) {
+      if (ds.bind_template.empty() || ds.base_dn.empty()) {
+        return make_error("config.missing", where(path, *d), "[directory] with a uri needs 'bind_template' and 'base_dn'");
+      }
+      if (ds.bind_template.find("{user}") == std::string::npos || ds.user_filter.find("{user}") == std::string::npos) {
+        return make_error("config.value", where(path, *d), "[directory] 'bind_template' and 'user_filter' must contain {user}");
+      }
+    }
+    if (const toml::node* groups = d->get("groups")) {
+      const toml::array* a = groups->as_array();
+      if (a == nullptr) return r.wrong(*groups, "groups", "an array of tables ([[directory.groups]])");
+      for (const toml::node& item : *a) {
+        const toml::table* g = item.as_table();
+        if (g == nullptr) return r.wrong(item, "groups", "an array of tables ([[directory.groups]])");
+        SANSO_TRY(r.only_keys(*g, "[[directory.groups]]", {"dn", "roles", "zone"}));
+        DirectoryGroup group;
+        SANSO_TRY(r.string(*g, "dn", group.dn));
+        SANSO_TRY(r.strings(*g, "roles", group.roles));
+        SANSO_TRY(r.string(*g, "zone", group.zone));
+        if (group.dn.empty()) return make_error("config.missing", where(path, item), "[[directory.groups]] needs a dn");
+        ds.groups.push_back(std::move(group));
+      }
+    }
+  }
+
   if (const toml::node* users = root.get("users")) {
     const toml::array* a = users->as_array();
     if (a == nullptr) return r.wrong(*users, "users", "an array of tables ([[users]])");
@@ -452,6 +494,12 @@ Result<void> check_config_against_policy(const ServiceConfig& config, const poli
   for (const auto& r : config.web.admin_roles) SANSO_TRY(known(r, "[web] admin_roles"));
   for (const auto& u : config.operators) {
     for (const auto& r : u.roles) SANSO_TRY(known(r, "[[users]] " + u.name));
+  }
+  for (const auto& g : config.directory.groups) {
+    for (const auto& r : g.roles) SANSO_TRY(known(r, "[[directory.groups]] " + g.dn));
+    if (!g.zone.empty() && policy.find_zone(g.zone) == nullptr) {
+      return make_error("config.unknown-zone", config.source + ": [[directory.groups]] " + g.dn, "zone '" + g.zone + "' is not a zone of the policy");
+    }
   }
   if (!policy.scheme.confidentiality.rank_of(config.mail.unmarked_classification)) {
     return make_error("config.unknown-level", config.source + ": [mail] unmarked_classification",

@@ -211,6 +211,46 @@ TEST(Config, ExampleLoadsAndAgreesWithItsPolicy) {
   auto web = check_config_against_policy(*c, *policy);
   ASSERT_FALSE(web);
   EXPECT_NE(web.error().where.find("[web] roles"), std::string::npos);
+  c->web.roles.clear();
+  c->directory.groups = {{"cn=x,dc=city", {"staff"}, "lgwn"}};
+  auto zone = check_config_against_policy(*c, *policy);
+  ASSERT_FALSE(zone);
+  EXPECT_EQ(zone.error().code, "config.unknown-zone");
+  c->directory.groups = {{"cn=x,dc=city", {"stafff"}, "lgwan"}};
+  auto group_role = check_config_against_policy(*c, *policy);
+  ASSERT_FALSE(group_role);
+  EXPECT_NE(group_role.error().where.find("[[directory.groups]] cn=x,dc=city"), std::string::npos);
+}
+
+TEST(Config, DirectorySettingsAndTheirMistakes) {
+  const std::string base = "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n";
+  auto none = parse_config(base, "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->directory.uri.empty()) << "no directory unless configured";
+  auto set = parse_config(base + "[directory]\nuri = \"ldaps://dc1.city.local\"\ntransport = \"ldaps\"\nca_file = \"tls/ad-ca.pem\"\n"
+                                 "bind_template = \"{user}@city.local\"\nbase_dn = \"dc=city,dc=local\"\nuser_filter = \"(sAMAccountName={user})\"\n"
+                                 "timeout_seconds = 3\n[[directory.groups]]\ndn = \"cn=jouhou,ou=groups,dc=city,dc=local\"\nroles = [\"security_manager\"]\nzone = \"lgwan\"\n",
+                          "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(set) << set.error().to_string();
+  EXPECT_EQ(set->directory.ca_file, "/etc/sanso/tls/ad-ca.pem");
+  EXPECT_EQ(set->directory.transport, "ldaps");
+  EXPECT_EQ(set->directory.timeout_seconds, 3);
+  ASSERT_EQ(set->directory.groups.size(), 1u);
+  EXPECT_EQ(set->directory.groups[0].roles, std::vector<std::string>{"security_manager"});
+  EXPECT_EQ(set->directory.groups[0].zone, "lgwan");
+  struct Bad {
+    const char* text;
+    const char* says;
+  };
+  for (const Bad& b : {Bad{"[directory]\nuri = \"ldap://x\"\ntransport = \"plain\"\n", "transport"},
+                       Bad{"[directory]\nuri = \"ldap://x\"\nbase_dn = \"dc=x\"\n", "bind_template"},
+                       Bad{"[directory]\nuri = \"ldap://x\"\nbind_template = \"uid=admin,dc=x\"\nbase_dn = \"dc=x\"\n", "{user}"},
+                       Bad{"[directory]\nbind_password = \"x\"\n", "bind_password"},
+                       Bad{"[[directory.groups]]\nroles = [\"staff\"]\n", "dn"}}) {
+    auto c = parse_config(base + b.text, "/etc/sanso/sanso.toml");
+    ASSERT_FALSE(c) << b.text;
+    EXPECT_NE(c.error().to_string().find(b.says), std::string::npos) << c.error().to_string();
+  }
 }
 
 TEST(Config, WebConsoleSettings) {

@@ -16,83 +16,11 @@ namespace {
 
 using sanso::testing::SlapdServer;
 
-const char* kEntries = R"(dn: dc=city,dc=example
-objectClass: dcObject
-objectClass: organization
-dc: city
-o: Minamata City
-
-dn: ou=people,dc=city,dc=example
-objectClass: organizationalUnit
-ou: people
-
-dn: ou=groups,dc=city,dc=example
-objectClass: organizationalUnit
-ou: groups
-
-dn: uid=tanaka,ou=people,dc=city,dc=example
-objectClass: inetOrgPerson
-uid: tanaka
-cn: Tanaka Ichiro
-sn: Tanaka
-displayName:: 55Sw5LitIOS4gOmDjg==
-userPassword: tanaka-pass
-
-dn: uid=suzuki,ou=people,dc=city,dc=example
-objectClass: inetOrgPerson
-uid: suzuki
-cn: Suzuki Hanako
-sn: Suzuki
-userPassword: suzuki-pass
-
-dn: uid=yamada,ou=people,dc=city,dc=example
-objectClass: inetOrgPerson
-uid: yamada
-cn: Yamada Taro
-sn: Yamada
-userPassword: yamada-pass
-pwdAccountLockedTime: 000001010000Z
-
-dn: uid=both,ou=people,dc=city,dc=example
-objectClass: inetOrgPerson
-uid: both
-cn: Both Sides
-sn: Both
-userPassword: both-pass
-
-dn: cn=jouhou,ou=groups,dc=city,dc=example
-objectClass: groupOfNames
-cn: jouhou
-member: uid=tanaka,ou=people,dc=city,dc=example
-member: uid=both,ou=people,dc=city,dc=example
-
-dn: cn=security-managers,ou=groups,dc=city,dc=example
-objectClass: groupOfNames
-cn: security-managers
-member: cn=jouhou,ou=groups,dc=city,dc=example
-
-dn: cn=internet-desk,ou=groups,dc=city,dc=example
-objectClass: groupOfNames
-cn: internet-desk
-member: uid=suzuki,ou=people,dc=city,dc=example
-member: uid=both,ou=people,dc=city,dc=example
-
-dn: cn=loop-a,ou=groups,dc=city,dc=example
-objectClass: groupOfNames
-cn: loop-a
-member: cn=loop-b,ou=groups,dc=city,dc=example
-member: uid=suzuki,ou=people,dc=city,dc=example
-
-dn: cn=loop-b,ou=groups,dc=city,dc=example
-objectClass: groupOfNames
-cn: loop-b
-member: cn=loop-a,ou=groups,dc=city,dc=example
-)";
 
 class DirectorySignIn : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = std::make_unique<SlapdServer>("/tmp/sanso-slapd-" + std::to_string(::getpid()), kEntries);
+    server_ = std::make_unique<SlapdServer>("/tmp/sanso-slapd-" + std::to_string(::getpid()), sanso::testing::kCityDirectory);
   }
   static void TearDownTestSuite() { server_.reset(); }
   void SetUp() override {
@@ -200,7 +128,7 @@ TEST_F(DirectorySignIn, AFilterThatFindsAnotherEntryLendsNoGroups) {
 }
 
 TEST_F(DirectorySignIn, TheDirectoryDownIsUnavailableNotARefusal) {
-  SlapdServer down("/tmp/sanso-slapd-down-" + std::to_string(::getpid()), kEntries);
+  SlapdServer down("/tmp/sanso-slapd-down-" + std::to_string(::getpid()), sanso::testing::kCityDirectory);
   if (!down.available()) GTEST_SKIP() << "a second slapd did not start";
   Settings s = settings();
   s.uri = down.ldap_uri();

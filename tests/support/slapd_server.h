@@ -20,6 +20,81 @@
 
 namespace sanso::testing {
 
+// A small city directory: tanaka in 情報政策係 (jouhou), nested in security-managers; suzuki at
+// the internet desk; yamada locked; "both" in groups of both sides; loop-a and loop-b hold each other.
+inline constexpr const char* kCityDirectory = R"(dn: dc=city,dc=example
+objectClass: dcObject
+objectClass: organization
+dc: city
+o: Minamata City
+
+dn: ou=people,dc=city,dc=example
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=groups,dc=city,dc=example
+objectClass: organizationalUnit
+ou: groups
+
+dn: uid=tanaka,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+uid: tanaka
+cn: Tanaka Ichiro
+sn: Tanaka
+displayName:: 55Sw5LitIOS4gOmDjg==
+userPassword: tanaka-pass
+
+dn: uid=suzuki,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+uid: suzuki
+cn: Suzuki Hanako
+sn: Suzuki
+userPassword: suzuki-pass
+
+dn: uid=yamada,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+uid: yamada
+cn: Yamada Taro
+sn: Yamada
+userPassword: yamada-pass
+pwdAccountLockedTime: 000001010000Z
+
+dn: uid=both,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+uid: both
+cn: Both Sides
+sn: Both
+userPassword: both-pass
+
+dn: cn=jouhou,ou=groups,dc=city,dc=example
+objectClass: groupOfNames
+cn: jouhou
+member: uid=tanaka,ou=people,dc=city,dc=example
+member: uid=both,ou=people,dc=city,dc=example
+
+dn: cn=security-managers,ou=groups,dc=city,dc=example
+objectClass: groupOfNames
+cn: security-managers
+member: cn=jouhou,ou=groups,dc=city,dc=example
+
+dn: cn=internet-desk,ou=groups,dc=city,dc=example
+objectClass: groupOfNames
+cn: internet-desk
+member: uid=suzuki,ou=people,dc=city,dc=example
+member: uid=both,ou=people,dc=city,dc=example
+
+dn: cn=loop-a,ou=groups,dc=city,dc=example
+objectClass: groupOfNames
+cn: loop-a
+member: cn=loop-b,ou=groups,dc=city,dc=example
+member: uid=suzuki,ou=people,dc=city,dc=example
+
+dn: cn=loop-b,ou=groups,dc=city,dc=example
+objectClass: groupOfNames
+cn: loop-b
+member: cn=loop-a,ou=groups,dc=city,dc=example
+)";
+
 class SlapdServer {
  public:
   static constexpr const char* kSuffix = "dc=city,dc=example";
