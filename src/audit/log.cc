@@ -5,7 +5,6 @@
 #include <charconv>
 #include <chrono>
 #include <ctime>
-#include <condition_variable>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
@@ -343,6 +342,15 @@ Result<std::uint64_t> AuditLog::append_now(Database& db, const store::AuditEvent
   return index;
 }
 
+Result<std::uint64_t> AuditLog::record(store::SharedDatabase& db, const store::AuditEvent& event) {
+  std::uint64_t index = 0;
+  SANSO_TRY(db.commit([&](Database& connection) -> Result<void> {
+    index = SANSO_TRY(append_batch(connection, std::span<const store::AuditEvent>(&event, 1)));
+    return ok();
+  }));
+  return index;
+}
+
 Result<SignedCheckpoint> AuditLog::checkpoint(Database& db, const SigningKey& key) {
   State& s = *state_;
   auto tx = SANSO_TRY(store::Transaction::begin(db));
@@ -455,66 +463,6 @@ Result<TreeSnapshot> TreeSnapshot::load(Database& db, std::uint64_t size) {
 
 Result<InclusionProof> TreeSnapshot::prove(std::uint64_t index) const {
   return inclusion([this](int level, std::uint64_t i) -> Result<Hash> { return levels_[static_cast<std::size_t>(level)][i]; }, index, size_);
-}
-
-struct AuditWriter::Queue {
-  std::unique_ptr<Database> db;
-  AuditLog* log;
-  struct Pending {
-    const store::AuditEvent* event;
-    Result<std::uint64_t> result = std::uint64_t{0};
-    bool done = false;
-  };
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<Pending*> waiting;
-  bool leader = false;
-
-  Result<std::uint64_t> commit_all(const std::vector<Pending*>& batch) {
-    std::vector<store::AuditEvent> events;
-    events.reserve(batch.size());
-    for (const Pending* p : batch) events.push_back(*p->event);
-    auto tx = SANSO_TRY(store::Transaction::begin(*db));
-    auto first = SANSO_TRY(log->append_batch(*db, events));
-    SANSO_TRY(tx.commit());
-    return first;
-  }
-
-  void commit(std::vector<Pending*>& batch) {
-    auto first = commit_all(batch);
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->result = first ? Result<std::uint64_t>(*first + i) : Result<std::uint64_t>(first.error());
-    }
-  }
-};
-
-AuditWriter::AuditWriter(std::unique_ptr<Database> db, AuditLog& log) : queue_(std::make_unique<Queue>()) {
-  queue_->db = std::move(db);
-  queue_->log = &log;
-}
-AuditWriter::~AuditWriter() = default;
-
-Result<std::uint64_t> AuditWriter::record(const store::AuditEvent& event) {
-  Queue& q = *queue_;
-  Queue::Pending mine{&event};
-  std::unique_lock lock(q.mu);
-  q.waiting.push_back(&mine);
-  while (!mine.done) {
-    if (q.leader) {
-      q.cv.wait(lock);
-      continue;
-    }
-    q.leader = true;
-    std::vector<Queue::Pending*> batch;
-    batch.swap(q.waiting);
-    lock.unlock();
-    q.commit(batch);
-    lock.lock();
-    for (auto* p : batch) p->done = true;
-    q.leader = false;
-    q.cv.notify_all();
-  }
-  return mine.result;
 }
 
 Result<std::vector<Hash>> prove_consistency(Database& db, std::uint64_t old_size, std::uint64_t new_size) {

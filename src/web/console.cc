@@ -349,11 +349,12 @@ struct Console::Impl {
     }
     std::uint64_t size = 0;
     std::optional<audit::SignedCheckpoint> checkpoint;
-    auto read = services.quarantine.with_database([&](store::Database& db) -> Result<void> {
-      size = SANSO_TRY(audit::tree_size(db));
-      checkpoint = SANSO_TRY(audit::latest_checkpoint(db));
+    auto read = [&]() -> Result<void> {
+      auto db = services.store.use();
+      size = SANSO_TRY(audit::tree_size(*db));
+      checkpoint = SANSO_TRY(audit::latest_checkpoint(*db));
       return ok();
-    });
+    }();
     if (!read) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
     json values = {{"counts", counts}, {"awaiting", awaiting}, {"has_awaiting", !awaiting.empty()}, {"tree_size", std::to_string(size)}};
     if (checkpoint) {
@@ -520,11 +521,12 @@ struct Console::Impl {
     }
     std::vector<audit::Entry> entries;
     std::uint64_t size = 0;
-    auto read = services.quarantine.with_database([&](store::Database& db) -> Result<void> {
-      entries = SANSO_TRY(audit::find_entries(db, q));
-      size = SANSO_TRY(audit::tree_size(db));
+    auto read = [&]() -> Result<void> {
+      auto db = services.store.use();
+      entries = SANSO_TRY(audit::find_entries(*db, q));
+      size = SANSO_TRY(audit::tree_size(*db));
       return ok();
-    });
+    }();
     if (!read) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
     json rows = json::array();
     for (const auto& e : entries) {

@@ -17,6 +17,7 @@
 #include "store/schema.h"
 #include "support/example_policy.h"
 #include "support/failing_audit.h"
+#include "support/open_quarantine.h"
 #include "support/test_store.h"
 
 namespace sanso::intake {
@@ -41,7 +42,7 @@ class IntakeTest : public ::testing::Test {
     o.blob_dir = (store_dir_->dir() / "blobs").string();
     o.key_file = (store_dir_->dir() / "quarantine.key").string();
     o.audit = log_.get();
-    auto q = quarantine::QuarantineStore::open(std::move(db), o);
+    auto q = sanso::testing::OpenQuarantine::open(std::move(db), o);
     ASSERT_TRUE(q) << q.error().to_string();
     store_ = std::move(q).value();
     use_policy("");
@@ -56,7 +57,7 @@ class IntakeTest : public ::testing::Test {
   }
 
   std::int64_t count(const std::string& sql) {
-    auto row = store_->database().query_one(sql);
+    auto row = store_.database().query_one(sql);
     return row && row->has_value() ? (*row)->integer(0) : -1;
   }
 
@@ -66,13 +67,13 @@ class IntakeTest : public ::testing::Test {
   const Route route_{"internet", "lgwan", "kato"};
   std::unique_ptr<sanso::testing::TestStore> store_dir_;
   std::unique_ptr<audit::AuditLog> log_;
-  std::unique_ptr<quarantine::QuarantineStore> store_;
+  sanso::testing::OpenQuarantine store_;
   std::unique_ptr<policy::Policy> policy_;
   std::unique_ptr<policy::CompiledPolicy> compiled_;
 };
 
 TEST_F(IntakeTest, AFileIsRebuiltKeptAndRecordedWithTheRuleItRestsOn) {
-  Intake intake(compiled_.get(), store_.get(), log_.get());
+  Intake intake(compiled_.get(), &*store_, log_.get());
   auto out = intake.take_file(FileItem{"氏名,所属\n田中,企画\n", "2026/名簿.csv", route_}, engine);
   ASSERT_TRUE(out) << out.error().to_string();
   EXPECT_NE(out->result.verdict, cdr::Verdict::blocked);
@@ -88,7 +89,7 @@ TEST_F(IntakeTest, AFileIsRebuiltKeptAndRecordedWithTheRuleItRestsOn) {
 TEST_F(IntakeTest, ARuleThatNeedsApprovalBlocksTheOutputAndNamesItsApprover) {
   use_policy("[[rules]]\nid = \"city.files-need-approval\"\nfrom = \"internet\"\nto = \"lgwan\"\nchannels = [\"file\", \"mail\"]\naction = \"approve\"\n"
              "approver = \"security_manager\"\nclause = \"6(3)②\"\nreason = \"承認を要する\"\n");
-  Intake intake(compiled_.get(), store_.get(), log_.get());
+  Intake intake(compiled_.get(), &*store_, log_.get());
   auto file = intake.take_file(FileItem{"plain text\n", "memo.txt", route_}, engine);
   ASSERT_TRUE(file) << file.error().to_string();
   EXPECT_EQ(file->result.verdict, cdr::Verdict::blocked);
@@ -113,7 +114,7 @@ TEST_F(IntakeTest, ARuleThatNeedsApprovalBlocksTheOutputAndNamesItsApprover) {
 }
 
 TEST_F(IntakeTest, AnItemStandsOrFallsWithItsRecordAndTheCallersWrites) {
-  Intake intake(compiled_.get(), store_.get(), log_.get());
+  Intake intake(compiled_.get(), &*store_, log_.get());
   MailItem m;
   m.raw = kMail;
   m.route = route_;
@@ -124,7 +125,7 @@ TEST_F(IntakeTest, AnItemStandsOrFallsWithItsRecordAndTheCallersWrites) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.sanitize'"), 0);
 
-  sanso::testing::make_audit_writes_fail(store_->database());
+  sanso::testing::make_audit_writes_fail(store_.database());
   auto file = intake.take_file(FileItem{"x\n", "x.txt", route_}, engine);
   ASSERT_FALSE(file);
   EXPECT_NE(file.error().to_string().find("injected audit failure"), std::string::npos) << file.error().to_string();
@@ -140,7 +141,7 @@ TEST_F(IntakeTest, WithoutAStoreNothingIsKeptAndWithoutAPolicyNoRuleDecides) {
   EXPECT_TRUE(out->quarantine_id.empty());
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
   // A store without its log would keep originals nobody records: it counts as no store.
-  Intake half(compiled_.get(), store_.get(), nullptr);
+  Intake half(compiled_.get(), &*store_, nullptr);
   EXPECT_FALSE(half.keeps_originals());
   // A route the policy does not know is an error that names it, not a guess.
   Intake ruled(compiled_.get(), nullptr, nullptr);
