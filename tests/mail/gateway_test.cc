@@ -388,6 +388,68 @@ std::string detail_of(const GatewayVerdict& v, const std::string& key) {
   return "";
 }
 
+TEST_F(GatewayDecisions, InboundMailIsSanitizedAndItsOriginalKeptWithTheDecision) {
+  const std::string raw = "From: vendor@example.net\r\nSubject: quote\r\nMessage-ID: <q1@example.net>\r\nMIME-Version: 1.0\r\n"
+                          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>see <a href=\"http://x.example\">here</a></p>\r\n"
+                          "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=run.exe\r\n\r\nMZ\r\n--b--\r\n";
+  const GatewayVerdict v = run("203.0.113.7", "vendor@example.net", "kikaku@city.minamata.lg.jp", raw);
+  ASSERT_EQ(v.action, GatewayVerdict::Action::kReplace) << v.reply;
+  EXPECT_EQ(v.direction, "internet→lgwan");
+  EXPECT_TRUE(v.audited) << "recorded with the original, in one transaction";
+  EXPECT_NE(v.message.find(v.quarantine_id), std::string::npos) << "the rebuilt mail names where its original is";
+  EXPECT_EQ(detail_of(v, "sender_risk"), "first-time-sender");
+  auto item = quarantine_->get(v.quarantine_id);
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->origin.envelope_from, "vendor@example.net");
+  EXPECT_EQ(item->sha256, sha256_hex(raw)) << "the original as it came";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.gateway' AND record LIKE '%" + v.quarantine_id + "%'"), 1);
+  EXPECT_EQ(count("SELECT messages FROM mail_senders WHERE address = 'vendor@example.net'"), 1);
+  // The next message from the same sender is no longer a first-time sender's.
+  EXPECT_EQ(detail_of(run("203.0.113.7", "vendor@example.net", "kikaku@city.minamata.lg.jp", raw), "sender_risk"), "none");
+}
+
+TEST_F(GatewayDecisions, OutgoingMailWithAnIndividualNumberIsHeldAndTheNumberMasked) {
+  const std::string raw = "From: tanaka@city.minamata.lg.jp\r\nSubject: list\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"
+                          "山田様の個人番号は 1234 5678 9018 です。\r\n";
+  const GatewayVerdict v = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", raw);
+  ASSERT_EQ(v.action, GatewayVerdict::Action::kHold) << v.reply;
+  EXPECT_EQ(v.reply.substr(0, 5), "5.7.1");
+  EXPECT_NE(v.reply.find(v.quarantine_id), std::string::npos);
+  const std::string reason = detail_of(v, "reason");
+  EXPECT_NE(reason.find("個人番号"), std::string::npos) << reason;
+  EXPECT_EQ(reason.find("1234 5678 9018"), std::string::npos) << "the number itself is not repeated: " << reason;
+  auto item = quarantine_->get(v.quarantine_id);
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->verdict, "held");
+  EXPECT_EQ(item->state, quarantine::ItemState::kHeld);
+  EXPECT_EQ(item->reason.find("1234 5678 9018"), std::string::npos) << item->reason;
+  // With [mail] identifier_action = "reject" it is refused instead, and nothing is kept.
+  GatewaySettings s;
+  s.identifier_action = "reject";
+  open_gateway(s);
+  const GatewayVerdict rejected = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", raw + "again\r\n");
+  EXPECT_EQ(rejected.action, GatewayVerdict::Action::kReject);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+}
+
+TEST_F(GatewayDecisions, AStoreThatFailsIsATemporaryFailureAndNothingPasses) {
+  sanso::testing::make_audit_writes_fail(quarantine_.database());
+  const std::string html = "From: vendor@example.net\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n<b>hi</b>\r\n";
+  const GatewayVerdict inbound = run("203.0.113.7", "vendor@example.net", "kikaku@city.minamata.lg.jp", html);
+  EXPECT_EQ(inbound.action, GatewayVerdict::Action::kTempfail);
+  EXPECT_EQ(inbound.reply.substr(0, 5), "4.3.0") << inbound.reply;
+  EXPECT_TRUE(inbound.message.empty()) << "no sanitized copy without its kept original";
+  const std::string marked = "From: tanaka@city.minamata.lg.jp\r\nSubject: =?UTF-8?B?44CQ5qmf5a+G5oCnMuOAkeS6iOeul+ahiA==?=\r\n\r\nbudget\r\n";
+  EXPECT_EQ(run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", marked).action, GatewayVerdict::Action::kTempfail);
+  // A decision that keeps nothing still needs its record: without the log, it waits too.
+  EXPECT_EQ(run("10.20.1.9", "tanaka@city.minamata.lg.jp", "kikaku@city.minamata.lg.jp").action, GatewayVerdict::Action::kTempfail);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM mail_senders"), 0) << "a message not kept is not counted";
+  ASSERT_TRUE(quarantine_.database().execute_script("DELETE FROM fail_audit"));
+  EXPECT_EQ(run("203.0.113.7", "vendor@example.net", "kikaku@city.minamata.lg.jp", html).action, GatewayVerdict::Action::kReplace)
+      << "the retry goes through once the store is back";
+}
+
 // Issue #16: Postfix's retry of a hold whose answer was lost (the milter died after the commit,
 // the connection dropped) must not keep the message twice nor tell its sender twice. Each attempt
 // reaches the milter with Postfix's own Received: line and a new queue id.
