@@ -165,8 +165,8 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
 }
 
 Result<HeldOutcome> Intake::hold_mail(const HeldMail& item) {
-  if (store_ == nullptr) return make_error("intake.no-store", item.route.actor, "holding a mail needs the quarantine and the audit log");
-  if (!item.record) return make_error("intake.input", item.route.actor, "a held mail needs the caller's audit record of its decision");
+  if (store_ == nullptr) return make_error("intake.no-store", item.actor, "holding a mail needs the quarantine and the audit log");
+  if (!item.record) return make_error("intake.input", item.actor, "a held mail needs the caller's audit record of its decision");
   // A retry of what is already held (the answer to the first attempt was lost): kept once. Two
   // retries committing at once cannot both keep it: the retry key is unique in the store.
   if (auto held = SANSO_TRY(store_->find_retry(item.retry_key))) return HeldOutcome{held->id, true};

@@ -78,7 +78,7 @@ struct MailItem {
 // A mail kept whole until a person approves it (the gateway's holds): nothing of it passes on.
 struct HeldMail {
   std::string_view raw;  // the caller's, alive for the call
-  Route route;
+  std::string actor;     // who holds it, as the audit log names them ("milter@node")
   std::string envelope_from;
   std::vector<std::string> envelope_to;
   std::string subject;

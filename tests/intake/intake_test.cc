@@ -150,5 +150,64 @@ TEST_F(IntakeTest, WithoutAStoreNothingIsKeptAndWithoutAPolicyNoRuleDecides) {
   EXPECT_NE(unknown.error().to_string().find("nowhere"), std::string::npos) << unknown.error().to_string();
 }
 
+TEST_F(IntakeTest, AHeldMailIsKeptWithItsRecordOnceHoweverOftenItIsRetried) {
+  Intake intake(compiled_.get(), &*store_, log_.get());
+  HeldMail m;
+  m.raw = kMail;
+  m.actor = "milter@gw-test";
+  m.reason = "承認が必要";
+  m.approver_role = "security_manager";
+  m.retry_key = "delivery-1";
+  int counted = 0;
+  m.with_item = [&counted](store::Database&) -> Result<void> {
+    ++counted;
+    return ok();
+  };
+  m.record = [](const std::string& id, const std::string& input_sha256) {
+    store::AuditEvent e;
+    e.actor = "milter@gw-test";
+    e.action = "mail.gateway";
+    e.subject = id;
+    e.outcome = "held";
+    e.input_sha256 = input_sha256;
+    return e;
+  };
+  auto first = intake.hold_mail(m);
+  ASSERT_TRUE(first) << first.error().to_string();
+  EXPECT_FALSE(first->repeated);
+  auto item = store_->get(first->quarantine_id);
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->verdict, "held");
+  EXPECT_EQ(item->approver_role, "security_manager");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.gateway' AND record LIKE '%" + first->quarantine_id + "%'"), 1);
+  // The same delivery again: the same item, nothing kept, recorded or written a second time.
+  auto again = intake.hold_mail(m);
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_TRUE(again->repeated);
+  EXPECT_EQ(again->quarantine_id, first->quarantine_id);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.gateway'"), 1);
+  EXPECT_EQ(counted, 1);
+  // Another delivery is another item; one whose record fails is not kept at all.
+  m.retry_key = "delivery-2";
+  sanso::testing::make_audit_writes_fail(store_.database());
+  auto failed = intake.hold_mail(m);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+  ASSERT_TRUE(store_.database().execute_script("DELETE FROM fail_audit"));
+  auto second = intake.hold_mail(m);
+  ASSERT_TRUE(second) << second.error().to_string();
+  EXPECT_FALSE(second->repeated);
+  EXPECT_NE(second->quarantine_id, first->quarantine_id);
+  // Holding needs the caller's record of its decision, and a store.
+  m.record = nullptr;
+  m.retry_key = "delivery-3";
+  auto unrecorded = intake.hold_mail(m);
+  ASSERT_FALSE(unrecorded);
+  EXPECT_EQ(unrecorded.error().code, "intake.input");
+  Intake bare(nullptr, nullptr, nullptr);
+  EXPECT_EQ(bare.hold_mail(m).error().code, "intake.no-store");
+}
+
 }  // namespace
 }  // namespace sanso::intake

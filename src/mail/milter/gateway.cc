@@ -379,7 +379,7 @@ GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw,
   };
   intake::HeldMail item;
   item.raw = raw;
-  item.route = intake::Route{"", "", "milter@" + settings_.node};
+  item.actor = "milter@" + settings_.node;
   item.envelope_from = envelope.sender;
   item.envelope_to = envelope.recipients;
   item.subject = subject;
