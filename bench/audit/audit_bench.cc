@@ -51,7 +51,7 @@ audit::LogOptions options() {
 // --- appends --------------------------------------------------------------------------------
 
 std::unique_ptr<audit::AuditLog> g_log;
-std::unique_ptr<audit::AuditWriter> g_writer;
+std::unique_ptr<store::SharedDatabase> g_writer;
 bench::BenchStore g_store;
 std::atomic<std::uint64_t> g_n{0};
 
@@ -63,7 +63,7 @@ void BM_AuditAppend(benchmark::State& state, store::Backend backend) {
     g_store = bench::BenchStore::create(backend);
     if (g_store.ok()) {
       g_log = std::make_unique<audit::AuditLog>(options());
-      g_writer = std::make_unique<audit::AuditWriter>(std::move(store::open_database(g_store.location)).value(), *g_log);
+      g_writer = std::make_unique<store::SharedDatabase>(std::move(store::open_database(g_store.location)).value());
     }
   }
   for (auto _ : state) {
@@ -71,7 +71,7 @@ void BM_AuditAppend(benchmark::State& state, store::Backend backend) {
       state.SkipWithError("store not available (PostgreSQL: run through bench/run.sh)");
       break;
     }
-    auto r = g_writer->record(event(g_n.fetch_add(1)));
+    auto r = g_log->record(*g_writer, event(g_n.fetch_add(1)));
     if (!r) {
       state.SkipWithError(r.error().to_string().c_str());
       break;

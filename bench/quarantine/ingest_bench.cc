@@ -14,11 +14,13 @@
 
 #include "bench_store.h"
 #include "quarantine/quarantine.h"
+#include "store/shared_database.h"
 
 namespace {
 
 using namespace sanso;
 
+std::unique_ptr<store::SharedDatabase> g_db;  // declared first: the store uses it
 std::unique_ptr<quarantine::QuarantineStore> g_store;
 bench::BenchStore g_location;
 std::atomic<std::uint64_t> g_counter{0};
@@ -33,13 +35,15 @@ void BM_QuarantinePut(benchmark::State& state, store::Backend backend) {
   const auto size = static_cast<std::size_t>(state.range(0));
   if (state.thread_index() == 0) {
     g_store.reset();
+    g_db.reset();
     g_location.remove();
     g_location = bench::BenchStore::create(backend);
     if (g_location.ok()) {
       quarantine::QuarantineStore::Options o;
       o.blob_dir = (g_location.dir / "blobs").string();
       o.key_file = (g_location.dir / "quarantine.key").string();
-      auto q = quarantine::QuarantineStore::open(std::move(store::open_database(g_location.location)).value(), o);
+      g_db = std::make_unique<store::SharedDatabase>(std::move(store::open_database(g_location.location)).value());
+      auto q = quarantine::QuarantineStore::open(*g_db, o);
       if (q) g_store = std::move(*q);
     }
   }
@@ -107,6 +111,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   g_store.reset();
+  g_db.reset();
   g_location.remove();
   benchmark::Shutdown();
   return 0;

@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "store/database.h"
 #include "store/schema.h"
+#include "store/shared_database.h"
 #include "web/accounts.h"
 #include "web/console.h"
 
@@ -30,6 +31,7 @@ struct Rig {
   std::filesystem::path dir;
   config::ServiceConfig config;
   std::unique_ptr<audit::AuditLog> log;
+  std::unique_ptr<store::SharedDatabase> db;  // the service's connection
   std::unique_ptr<quarantine::QuarantineStore> quarantine;
   std::unique_ptr<web::ConsoleAccounts> accounts;
   std::unique_ptr<web::Console> console;
@@ -65,7 +67,8 @@ Rig& rig() {
     qo.blob_dir = (r->dir / "blobs").string();
     qo.key_file = (r->dir / "quarantine.key").string();
     qo.audit = r->log.get();
-    auto q = quarantine::QuarantineStore::open(std::move(db), qo);
+    r->db = std::make_unique<store::SharedDatabase>(std::move(db));
+    auto q = quarantine::QuarantineStore::open(*r->db, qo);
     if (!q) __builtin_trap();
     r->quarantine = std::move(q).value();
     web::AccountRules rules = web::account_rules_from(r->config);
@@ -73,7 +76,7 @@ Rig& rig() {
     rules.argon2_memory = 8192;
     rules.max_failures = 1000000;  // the fuzzer's own guesses must not lock the account it uses
     r->config.data_dir = r->dir.string();
-    auto accounts = web::ConsoleAccounts::open(open_db(r->dir), r->config, rules, *r->log);
+    auto accounts = web::ConsoleAccounts::open(*r->db, r->config, rules, *r->log);
     if (!accounts) __builtin_trap();
     r->accounts = std::move(accounts).value();
     if (!r->accounts->set_password("tanaka", "fuzzing passphrase", quarantine::Actor{"tanaka", {"security_manager"}, "fuzz"})) __builtin_trap();
@@ -93,7 +96,7 @@ Rig& rig() {
     o.host = "127.0.0.1";
     o.port = 0;
     o.read_timeout_ms = 100;  // an incomplete request is given up on quickly
-    web::ConsoleServices services{*r->accounts, *r->quarantine, r->config,
+    web::ConsoleServices services{*r->accounts, *r->quarantine, *r->db, r->config,
                                   [r](const quarantine::Item&, const std::string&, const quarantine::Actor&) -> Result<std::string> {
                                     ++r->released_without_approval;  // only suzuki could approve, and nobody signs in as suzuki
                                     return std::string("fuzz");

@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "store/audit_sink.h"
 #include "store/database.h"
+#include "store/shared_database.h"
 
 namespace sanso::audit {
 
@@ -87,6 +88,10 @@ class AuditLog final : public store::AuditSink {
   Result<std::uint64_t> append_batch(store::Database& db, std::span<const store::AuditEvent> events);
   // In a transaction of its own; returns the entry's index.
   Result<std::uint64_t> append_now(store::Database& db, const store::AuditEvent& event);
+  // On a service's shared connection, in its group commit: from many threads, events (and the
+  // quarantine's puts) queued at one moment share one transaction. Returns once the event is
+  // durable, with the entry's index.
+  Result<std::uint64_t> record(store::SharedDatabase& db, const store::AuditEvent& event);
 
   // Signs the current tree if it grew since the last checkpoint (after checking the two are
   // consistent); returns the latest checkpoint either way.
@@ -95,20 +100,6 @@ class AuditLog final : public store::AuditSink {
  private:
   struct State;
   std::unique_ptr<State> state_;
-};
-
-// Records events from many threads through one connection with group commit: whoever finds
-// the queue idle commits everything queued meanwhile in one transaction. Each record() returns
-// once its event is durable, with the entry's index.
-class AuditWriter {
- public:
-  AuditWriter(std::unique_ptr<store::Database> db, AuditLog& log);
-  ~AuditWriter();
-  Result<std::uint64_t> record(const store::AuditEvent& event);
-
- private:
-  struct Queue;
-  std::unique_ptr<Queue> queue_;
 };
 
 // Every hash of a tree of one size, in memory, for serving many proofs (an API, an export of

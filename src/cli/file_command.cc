@@ -93,9 +93,8 @@ Result<void> write_file(const fs::path& path, const std::string& content) {
 // What one run needs open: with --config the service's store, log and policy; with --policy that
 // policy alone; otherwise nothing but the engine.
 struct FileRun {
-  std::optional<Service> service;
-  std::unique_ptr<audit::AuditLog> log;
-  std::unique_ptr<quarantine::QuarantineStore> store;
+  std::optional<QuarantineSession> session;  // with a configuration: the store, audit log and quarantine
+  const Service* service = nullptr;
   std::optional<policy::Policy> own_policy;
   std::optional<policy::CompiledPolicy> compiled;
   std::string actor = "file";
@@ -110,10 +109,8 @@ struct FileRun {
       compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(*own_policy, system_clock().today())));
     }
     if (!stored) return ok();
-    service.emplace(SANSO_TRY(load_service(o)));
-    log = SANSO_TRY(make_audit_log(*service));
-    store = SANSO_TRY(open_quarantine(*service, *log));
-    SANSO_TRY(record_setting_changes(*service, store->database(), *log, service->config.node));
+    session.emplace(SANSO_TRY(open_quarantine_session(o)));
+    service = &session->service;
     compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(service->policy, system_clock().today())));
     if (auto who = resolve_actor(*service, o)) actor = who->name;
     return ok();
@@ -130,7 +127,8 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     print_error(opened.error());
     return opened.error().code == "cli.usage" ? kExitUsage : kExitFailure;
   }
-  intake::Intake intake(run.compiled ? &*run.compiled : nullptr, run.store.get(), run.log.get());
+  intake::Intake intake(run.compiled ? &*run.compiled : nullptr, run.session ? run.session->store.get() : nullptr,
+                        run.session ? run.session->log.get() : nullptr);
   const intake::Route route{std::string(policy::kZoneInternet), "lgwan", run.actor};
   // Every file of the run is decided alike; a policy that cannot decide stops the run before any.
   auto ruling = intake.rule(route, "file");

@@ -61,9 +61,8 @@ constexpr std::size_t kBatchWorkers = 2;
 // that decides internet → LGWAN mail; each message goes through the one intake pipeline.
 struct Sanitizer {
   mail::SanitizeOptions options;
-  std::optional<Service> service;
-  std::unique_ptr<audit::AuditLog> log;
-  std::unique_ptr<quarantine::QuarantineStore> store;
+  std::optional<QuarantineSession> session;  // with a configuration: the store, audit log and quarantine
+  const Service* service = nullptr;
   std::optional<policy::Policy> own_policy;  // from --policy
   std::optional<policy::CompiledPolicy> compiled;
   std::optional<intake::Intake> intake;
@@ -78,22 +77,22 @@ struct Sanitizer {
     if (stored && !a.policy_path.empty()) {
       return make_error("cli.usage", "--policy", "give --policy or --config, not both: the configuration names its policy");
     }
-    if (stored) service = SANSO_TRY(load_service(o));
-    options = SANSO_TRY(options_from(service ? &service->config : nullptr, a));
+    std::optional<Service> loaded;
+    if (stored) loaded = SANSO_TRY(load_service(o));
+    options = SANSO_TRY(options_from(loaded ? &loaded->config : nullptr, a));
     if (!a.policy_path.empty()) {
       own_policy.emplace(SANSO_TRY(policy::load_checked_policy(a.policy_path, system_clock().today())));
       compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(*own_policy, system_clock().today())));
     }
-    if (service) {
-      log = SANSO_TRY(make_audit_log(*service));
-      store = SANSO_TRY(open_quarantine(*service, *log));
-      SANSO_TRY(record_setting_changes(*service, store->database(), *log, service->config.node));
+    if (loaded) {
+      session.emplace(SANSO_TRY(open_quarantine_session(std::move(*loaded))));
+      service = &session->service;
       compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(service->policy, system_clock().today())));
     }
     // A display name that borrows the city's names is warned about, as at the gateway.
     if (const policy::Policy* p = service ? &service->policy : own_policy ? &*own_policy : nullptr) intake::protect_city_identity(*p, options);
     route = intake::Route{std::string(policy::kZoneInternet), "lgwan", service ? "mail@" + service->config.node : "mail"};
-    intake.emplace(compiled ? &*compiled : nullptr, store.get(), log.get());
+    intake.emplace(compiled ? &*compiled : nullptr, session ? session->store.get() : nullptr, session ? session->log.get() : nullptr);
     decision = SANSO_TRY(intake->rule(route, "mail"));
     if (batch) workers = SANSO_TRY(mail::MailWorkers::create(options, kBatchWorkers));
     return ok();

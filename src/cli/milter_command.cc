@@ -21,13 +21,9 @@ namespace {
 
 int run(const ServiceOptions& o, const std::string& listen_arg) {
   if (sodium_init() < 0) return kExitFailure;
-  auto service = load_service(o);
-  if (!service) return print_error(service.error()), kExitFailure;
-  auto log = make_audit_log(*service);
-  if (!log) return print_error(log.error()), kExitFailure;
-  auto store = open_quarantine(*service, **log);
-  if (!store) return print_error(store.error()), kExitFailure;
-  if (auto rec = record_setting_changes(*service, (*store)->database(), **log, service->config.node); !rec) return print_error(rec.error()), kExitFailure;
+  auto session = open_quarantine_session(o);
+  if (!session) return print_error(session.error()), kExitFailure;
+  const Service* service = &session->service;
   auto compiled = policy::CompiledPolicy::compile(service->policy, system_clock().today());
   if (!compiled) return print_error(compiled.error()), kExitFailure;
 
@@ -66,7 +62,7 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
   }
   if (auto ready = cdr::check_converters(s.cdr); !ready) return print_error(ready.error()), kExitFailure;
 
-  mail::MailGateway gateway(service->policy, *compiled, **store, **log, settings);
+  mail::MailGateway gateway(service->policy, *compiled, *session->store, *session->log, *session->db, settings);
   // Workers first, while this process has one thread: libmilter starts one per connection.
   if (auto started = gateway.start_workers(2); !started) return print_error(started.error()), kExitFailure;
   mail::MilterOptions options;

@@ -168,11 +168,12 @@ Result<audit::SigningKey> load_audit_key(const Service& service, bool create) {
   return key;
 }
 
-Result<void> record_setting_changes(const Service& service, store::Database& db, audit::AuditLog& log, const std::string& actor) {
+Result<void> record_setting_changes(const Service& service, store::SharedDatabase& db, audit::AuditLog& log, const std::string& actor) {
   const audit::TrackedFile files[] = {
       {"policy", std::filesystem::absolute(service.config.policy_file).string(), service.policy_sha256},
       {"config", std::filesystem::absolute(service.config.source).lexically_normal().string(), service.config_sha256}};
-  SANSO_TRY(audit::record_file_changes(db, log, files, actor));
+  auto connection = db.use();
+  SANSO_TRY(audit::record_file_changes(*connection, log, files, actor));
   return ok();
 }
 
@@ -187,28 +188,24 @@ Result<std::unique_ptr<audit::AuditLog>> make_audit_log(const Service& service) 
   return std::make_unique<audit::AuditLog>(std::move(o));
 }
 
-Result<std::unique_ptr<quarantine::QuarantineStore>> open_quarantine(const Service& service, audit::AuditLog& log) {
-  auto db = SANSO_TRY(open_store(service.config));
-  quarantine::QuarantineStore::Options o;
-  o.settings = service.config.quarantine;
-  o.blob_dir = (std::filesystem::path(service.config.data_dir) / "quarantine").string();
-  o.key_file = service.config.key_file;
-  o.node = service.config.node;
-  o.audit = &log;
-  auto store = SANSO_TRY(quarantine::QuarantineStore::open(std::move(db), std::move(o)));
-  // A release a dead process left half-done is resolved before anything else looks at the items.
-  if (auto recovered = store->recover_interrupted_releases(); !recovered) return std::move(recovered).error();
-  return store;
-}
-
-Result<QuarantineSession> open_quarantine_session(const ServiceOptions& o) {
+Result<QuarantineSession> open_quarantine_session(Service service) {
   QuarantineSession s;
-  s.service = SANSO_TRY(load_service(o));
+  s.service = std::move(service);
   s.log = SANSO_TRY(make_audit_log(s.service));
-  s.store = SANSO_TRY(open_quarantine(s.service, *s.log));
-  SANSO_TRY(record_setting_changes(s.service, s.store->database(), *s.log, s.service.config.node));
+  s.db = std::make_unique<store::SharedDatabase>(SANSO_TRY(open_store(s.service.config)));
+  quarantine::QuarantineStore::Options o;
+  o.settings = s.service.config.quarantine;
+  o.blob_dir = (std::filesystem::path(s.service.config.data_dir) / "quarantine").string();
+  o.key_file = s.service.config.key_file;
+  o.node = s.service.config.node;
+  o.audit = s.log.get();
+  s.store = SANSO_TRY(quarantine::QuarantineStore::open(*s.db, std::move(o)));
+  if (auto recovered = s.store->recover_interrupted_releases(); !recovered) return std::move(recovered).error();
+  SANSO_TRY(record_setting_changes(s.service, *s.db, *s.log, s.service.config.node));
   return s;
 }
+
+Result<QuarantineSession> open_quarantine_session(const ServiceOptions& o) { return open_quarantine_session(SANSO_TRY(load_service(o))); }
 
 Result<quarantine::Actor> resolve_actor(const Service& service, const ServiceOptions& o) {
   // Names are claims (--as, $SANSO_USER); the kernel's account is not, and goes with every

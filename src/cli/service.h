@@ -17,6 +17,7 @@
 #include "policy/policy.h"
 #include "quarantine/quarantine.h"
 #include "store/database.h"
+#include "store/shared_database.h"
 
 namespace CLI {
 class App;
@@ -45,7 +46,7 @@ struct Service {
 };
 
 // Records in the audit log any change of the policy or of sanso.toml since a service last ran.
-Result<void> record_setting_changes(const Service& service, store::Database& db, audit::AuditLog& log, const std::string& actor);
+Result<void> record_setting_changes(const Service& service, store::SharedDatabase& db, audit::AuditLog& log, const std::string& actor);
 
 // Loads sanso.toml and the policy it names, and checks they agree.
 Result<Service> load_service(const ServiceOptions& o);
@@ -97,17 +98,19 @@ Result<audit::SigningKey> load_audit_key(const Service& service, bool create);
 // The audit log every service action is recorded in, signing checkpoints as configured.
 Result<std::unique_ptr<audit::AuditLog>> make_audit_log(const Service& service);
 
-// The quarantine with its audit log; the log must outlive the store.
-Result<std::unique_ptr<quarantine::QuarantineStore>> open_quarantine(const Service& service, audit::AuditLog& log);
-
-// A service, its audit log and its quarantine, opened together by the commands that act on the
-// quarantine; any change of the policy or sanso.toml is recorded on the way.
+// What a service keeps open while it runs: the one connection to the store that all its parts
+// share (the quarantine, the audit log, the gateway's sender history, the console accounts), the
+// audit log and the quarantine — declared in that order, each outliving what uses it. Any change
+// of the policy or sanso.toml is recorded on the way; a release a dead process left half-done is
+// resolved before anything else looks at the items.
 struct QuarantineSession {
   Service service;
-  std::unique_ptr<audit::AuditLog> log;  // declared before the store: it outlives it
+  std::unique_ptr<store::SharedDatabase> db;
+  std::unique_ptr<audit::AuditLog> log;
   std::unique_ptr<quarantine::QuarantineStore> store;
 };
 Result<QuarantineSession> open_quarantine_session(const ServiceOptions& o);
+Result<QuarantineSession> open_quarantine_session(Service service);
 
 // The person acting, from --as ($SANSO_USER, else the name of the operating-system account), as
 // the configuration's [[users]] know them, with the kernel's account of who runs the command.

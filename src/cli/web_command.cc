@@ -22,7 +22,8 @@
 namespace sanso::cli {
 namespace {
 
-// The quarantine session and the console accounts, which must close first (they use its log).
+// The quarantine session and the console accounts, which must close first (they use its
+// connection and its log).
 struct ConsoleSession {
   QuarantineSession base;
   std::unique_ptr<web::ConsoleAccounts> accounts;
@@ -30,8 +31,7 @@ struct ConsoleSession {
 
 Result<ConsoleSession> open_console_session(const ServiceOptions& o) {
   ConsoleSession s{SANSO_TRY(open_quarantine_session(o)), nullptr};
-  auto db = SANSO_TRY(open_store(s.base.service.config));
-  s.accounts = SANSO_TRY(web::ConsoleAccounts::open(std::move(db), s.base.service.config,
+  s.accounts = SANSO_TRY(web::ConsoleAccounts::open(*s.base.db, s.base.service.config,
                                                     web::account_rules_from(s.base.service.config), *s.base.log));
   return s;
 }
@@ -66,9 +66,7 @@ void reload_people(const ServiceOptions& o, ConsoleSession& s) {
     std::fprintf(stderr, "sanso web: sanso.toml not reloaded, the running settings stay: %s\n", fresh.error().to_string().c_str());
     return;
   }
-  auto recorded = s.base.store->with_database([&](store::Database& db) {
-    return record_setting_changes(*fresh, db, *s.base.log, fresh->config.node);
-  });
+  auto recorded = record_setting_changes(*fresh, *s.base.db, *s.base.log, fresh->config.node);
   if (!recorded) std::fprintf(stderr, "sanso web: recording the change of sanso.toml: %s\n", recorded.error().to_string().c_str());
   auto ended = s.accounts->reload(fresh->config, web::account_rules_from(fresh->config));
   if (!ended) {
@@ -103,7 +101,7 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
   options->municipality = s->base.service.policy.municipality.name.ja;
   options->node = c.node;
   const Service& service = s->base.service;
-  web::ConsoleServices services{*s->accounts, *s->base.store, c,
+  web::ConsoleServices services{*s->accounts, *s->base.store, *s->base.db, c,
                                 [&service](const quarantine::Item& item, const std::string& original, const quarantine::Actor& actor) {
                                   return release_delivery(service, actor.name, "")(item, original);
                                 }};

@@ -164,4 +164,33 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
   return out;
 }
 
+Result<HeldOutcome> Intake::hold_mail(const HeldMail& item) {
+  if (store_ == nullptr) return make_error("intake.no-store", item.actor, "holding a mail needs the quarantine and the audit log");
+  if (!item.record) return make_error("intake.input", item.actor, "a held mail needs the caller's audit record of its decision");
+  // A retry of what is already held (the answer to the first attempt was lost): kept once. Two
+  // retries committing at once cannot both keep it: the retry key is unique in the store.
+  if (auto held = SANSO_TRY(store_->find_retry(item.retry_key))) return HeldOutcome{held->id, true};
+  quarantine::Submission s;
+  s.id = store_->reserve_id();
+  s.original = std::string(item.raw);
+  s.origin.kind = quarantine::Origin::Kind::kMail;
+  s.origin.subject = item.subject;
+  s.origin.message_id = item.message_id;
+  s.origin.envelope_from = item.envelope_from;
+  s.origin.envelope_to = item.envelope_to;
+  s.verdict = "held";
+  s.reason = item.reason;
+  s.classification = item.classification;
+  s.approver_role = item.approver_role;
+  s.retry_key = item.retry_key;
+  const std::string id = s.id;
+  // An audit write that fails leaves no item behind: the sender's retry holds the mail once.
+  s.with_item = [&](store::Database& db, const quarantine::Item& kept) -> Result<void> {
+    if (item.with_item) SANSO_TRY(item.with_item(db));
+    return log_->append(db, item.record(kept.id, kept.sha256));
+  };
+  SANSO_TRY(store_->put(std::move(s)));
+  return HeldOutcome{id, false};
+}
+
 }  // namespace sanso::intake

@@ -75,6 +75,33 @@ struct MailItem {
   std::function<Result<void>(store::Database& db)> with_item;
 };
 
+// A mail kept whole until a person approves it (the gateway's holds): nothing of it passes on.
+struct HeldMail {
+  std::string_view raw;  // the caller's, alive for the call
+  std::string actor;     // who holds it, as the audit log names them ("milter@node")
+  std::string envelope_from;
+  std::vector<std::string> envelope_to;
+  std::string subject;
+  std::string message_id;
+  std::string reason;          // one line for a person
+  std::string classification;  // "機密性2"; empty when unknown
+  std::string approver_role;   // the role the rule names to decide its release; empty: any approver role
+  // Names this delivery however often it is retried (quarantine::Submission::retry_key).
+  std::string retry_key;
+  // The caller's audit record for the hold (required: the decision is the caller's), given the
+  // id the mail is kept under and the original's digest.
+  std::function<store::AuditEvent(const std::string& quarantine_id, const std::string& input_sha256)> record;
+  // More writes that must stand or fall with the item.
+  std::function<Result<void>(store::Database& db)> with_item;
+};
+
+struct HeldOutcome {
+  std::string quarantine_id;
+  // A retry of a delivery already held: nothing new was kept, and nothing recorded (the caller
+  // records its decision, and tells nobody a second time).
+  bool repeated = false;
+};
+
 class Intake {
  public:
   // `policy` null: no rule decides (a dry run with the engine's own judgement). `store` and `log`
@@ -89,6 +116,10 @@ class Intake {
   Result<MailOutcome> take_mail(const MailItem& item, const MailSanitizer& sanitize);
   // Under a ruling the caller made (the gateway decides once over all recipients' zones).
   Result<MailOutcome> take_mail(const MailItem& item, const std::optional<policy::Decision>& ruling, const MailSanitizer& sanitize);
+
+  // Keeps the mail, its audit record and the caller's writes in one transaction; returns once
+  // they are durable, and only then may the caller answer or tell anyone. Needs a store.
+  Result<HeldOutcome> hold_mail(const HeldMail& item);
 
   bool keeps_originals() const { return store_ != nullptr; }
 

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/private_file.h"
 #include "quarantine/internal/sealed_blob.h"
+#include "store/shared_database.h"
 
 namespace sanso::quarantine {
 namespace {
@@ -202,26 +203,22 @@ bool Actor::has_any_role(const std::vector<std::string>& wanted) const {
 }
 
 struct QuarantineStore::Impl {
-  std::unique_ptr<Database> db;
+  Database* db = nullptr;
   Options options;
   internal::SealKey key;
   bool blobs_in_db = false;
 
-  std::mutex db_mu;  // one connection: statements never interleave
+  // The service's connection (`db` is it), touched only under `shared->use()` or inside the work
+  // of `shared->commit()`.
+  store::SharedDatabase* shared = nullptr;
 
-  // Group commit: callers queue their rows; one of them (the leader) commits the whole queue.
   struct Pending {
     Item item;
     std::string sealed;  // for blobs kept in the database
     std::string actor;
+    std::string retry_key;
     std::function<Result<void>(store::Database&, const Item&)> with_item;
-    Result<void> result;
-    bool done = false;
   };
-  std::mutex queue_mu;
-  std::condition_variable queue_cv;
-  std::vector<Pending*> queue;
-  bool leader_active = false;
 
   std::int64_t now() const {
     const Clock& c = options.clock != nullptr ? *options.clock : system_clock();
@@ -272,13 +269,15 @@ struct QuarantineStore::Impl {
           "INSERT INTO quarantine_blobs (sha256, size, sealed) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
           {it.sha256, it.size, store::Bytes{p.sealed}}));
     }
+    // retry_key has a unique index: a second put of one delivery fails here (store.constraint),
+    // so retries committing at once keep the message once.
     SANSO_TRY(db->execute(
         std::string("INSERT INTO quarantine_items (") + kItemColumns +
-            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ", retry_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         {it.id, it.sha256, it.size, std::string(it.origin.kind == Origin::Kind::kMail ? "mail" : "file"),
          it.origin.message_id, it.origin.envelope_from, join_lines(it.origin.envelope_to), it.origin.subject,
          it.origin.file_name, it.origin.uploader, it.verdict, it.reason, it.report_json, it.classification,
-         it.received_at, it.expires_at, std::string(to_string(it.state)), it.state_changed_at, std::string(), it.approver_role}));
+         it.received_at, it.expires_at, std::string(to_string(it.state)), it.state_changed_at, std::string(), it.approver_role, p.retry_key}));
     auto e = event(p.actor.empty() ? options.node : p.actor, "quarantine.store", it, it.verdict);
     e.details = {{"origin", it.origin.kind == Origin::Kind::kMail ? "mail" : "file"},
                  {"size", std::to_string(it.size)},
@@ -289,40 +288,6 @@ struct QuarantineStore::Impl {
     SANSO_TRY(audit(e));
     if (p.with_item) SANSO_TRY(p.with_item(*db, it));
     return ok();
-  }
-
-  Result<void> commit_batch(const std::vector<Pending*>& batch) {
-    std::lock_guard lock(db_mu);
-    auto tx = SANSO_TRY(Transaction::begin(*db));
-    for (const Pending* p : batch) SANSO_TRY(insert_item(*p));
-    return tx.commit();
-  }
-
-  Result<void> commit_grouped(Pending& mine) {
-    std::unique_lock lock(queue_mu);
-    queue.push_back(&mine);
-    while (!mine.done) {
-      if (leader_active) {
-        queue_cv.wait(lock);
-        continue;
-      }
-      leader_active = true;
-      std::vector<Pending*> batch;
-      batch.swap(queue);
-      lock.unlock();
-      Result<void> result = commit_batch(batch);
-      if (!result && batch.size() > 1) {
-        // One bad row must not fail its neighbours: fall back to one transaction each.
-        for (Pending* p : batch) p->result = commit_batch({p});
-      } else {
-        for (Pending* p : batch) p->result = result;
-      }
-      lock.lock();
-      for (Pending* p : batch) p->done = true;
-      leader_active = false;
-      queue_cv.notify_all();
-    }
-    return mine.result;
   }
 
   Result<Item> load_item(const std::string& id) {
@@ -384,23 +349,17 @@ struct QuarantineStore::Impl {
 QuarantineStore::QuarantineStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 QuarantineStore::~QuarantineStore() = default;
 
-store::Database& QuarantineStore::database() { return *impl_->db; }
-
 std::string QuarantineStore::reserve_id() const { return new_item_id(impl_->now()); }
 
-Result<void> QuarantineStore::with_database(const std::function<Result<void>(store::Database&)>& work) {
-  std::lock_guard lock(impl_->db_mu);
-  return work(*impl_->db);
-}
-
-Result<std::unique_ptr<QuarantineStore>> QuarantineStore::open(std::unique_ptr<Database> db, Options options) {
+Result<std::unique_ptr<QuarantineStore>> QuarantineStore::open(store::SharedDatabase& db, Options options) {
   auto impl = std::make_unique<Impl>();
   impl->key = SANSO_TRY(internal::load_or_create_key(options.key_file));
-  impl->blobs_in_db = db->backend() == store::Backend::kPostgres;
+  impl->blobs_in_db = db.backend() == store::Backend::kPostgres;
   if (!impl->blobs_in_db && options.blob_dir.empty()) {
     return make_error("quarantine.config", "", "a SQLite store needs a blob directory");
   }
-  impl->db = std::move(db);
+  impl->shared = &db;
+  impl->db = &db.use().db;
   impl->options = std::move(options);
   return std::unique_ptr<QuarantineStore>(new QuarantineStore(std::move(impl)));
 }
@@ -427,6 +386,7 @@ Result<Item> QuarantineStore::put(Submission s) {
   }
   it.id = s.id.empty() ? new_item_id(it.received_at) : std::move(s.id);
   p.actor = std::move(s.submitted_by);
+  p.retry_key = std::move(s.retry_key);
   p.with_item = std::move(s.with_item);
   std::string sealed = internal::seal(m.key, s.original, it.sha256);
   if (m.blobs_in_db || sealed.size() <= m.options.inline_blob_bytes) {
@@ -444,17 +404,27 @@ Result<Item> QuarantineStore::put(Submission s) {
       fs::last_write_time(path, fs::file_time_type::clock::now(), ec);
     }
   }
-  SANSO_TRY(m.commit_grouped(p));
+  // One durable commit shared with the other puts and audit records of this moment; the item's
+  // record, its audit record and the caller's writes are in it together.
+  SANSO_TRY(m.shared->commit([&](Database&) { return m.insert_item(p); }));
   return it;
 }
 
+Result<std::optional<Item>> QuarantineStore::find_retry(const std::string& retry_key) {
+  if (retry_key.empty()) return std::optional<Item>();
+  auto lock = impl_->shared->use();
+  auto row = SANSO_TRY(impl_->db->query_one(std::string("SELECT ") + kItemColumns + " FROM quarantine_items WHERE retry_key = ?", {retry_key}));
+  if (!row) return std::optional<Item>();
+  return std::optional<Item>(item_from(*row));
+}
+
 Result<Item> QuarantineStore::get(const std::string& id) {
-  std::lock_guard lock(impl_->db_mu);
+  auto lock = impl_->shared->use();
   return impl_->load_item(id);
 }
 
 Result<std::vector<Item>> QuarantineStore::list(const ListFilter& filter) {
-  std::lock_guard lock(impl_->db_mu);
+  auto lock = impl_->shared->use();
   std::vector<store::Row> rows;
   std::string sql = std::string("SELECT ") + kItemColumns + " FROM quarantine_items";
   if (filter.state) {
@@ -470,7 +440,7 @@ Result<std::vector<Item>> QuarantineStore::list(const ListFilter& filter) {
 }
 
 Result<std::map<ItemState, std::int64_t>> QuarantineStore::count_by_state() {
-  std::lock_guard lock(impl_->db_mu);
+  auto lock = impl_->shared->use();
   auto rows = SANSO_TRY(impl_->db->query("SELECT state, COUNT(*) FROM quarantine_items GROUP BY state"));
   std::map<ItemState, std::int64_t> out;
   for (const auto& r : rows) out[parse_state(r.text(0)).value_or(ItemState::kDamaged)] += r.integer(1);
@@ -478,7 +448,7 @@ Result<std::map<ItemState, std::int64_t>> QuarantineStore::count_by_state() {
 }
 
 Result<std::vector<ReleaseRequest>> QuarantineStore::releases(const std::string& id) {
-  std::lock_guard lock(impl_->db_mu);
+  auto lock = impl_->shared->use();
   auto rows = SANSO_TRY(impl_->db->query(
       std::string("SELECT ") + kReleaseColumns + " FROM quarantine_releases WHERE item_id = ? ORDER BY id", {id}));
   std::vector<ReleaseRequest> out;
@@ -498,7 +468,7 @@ std::vector<std::string> deciding_roles(const Item& item, const config::Quaranti
 
 Result<QuarantineStore::AllowedActions> QuarantineStore::allowed_actions(const std::string& id, const Actor& actor) {
   Impl& m = *impl_;
-  std::lock_guard lock(m.db_mu);
+  auto lock = m.shared->use();
   const Item item = SANSO_TRY(m.load_item(id));
   const auto request = SANSO_TRY(m.open_request(id));
   AllowedActions a;
@@ -512,7 +482,7 @@ Result<QuarantineStore::AllowedActions> QuarantineStore::allowed_actions(const s
 
 Result<std::string> QuarantineStore::export_original(const std::string& id, const Actor& actor) {
   Impl& m = *impl_;
-  std::lock_guard lock(m.db_mu);
+  auto lock = m.shared->use();
   Item item = SANSO_TRY(m.load_item(id));
   if (!actor.has_any_role(m.options.settings.inspector_roles)) {
     auto tx = SANSO_TRY(Transaction::begin(*m.db));
@@ -531,7 +501,7 @@ Result<ReleaseRequest> QuarantineStore::request_release(const std::string& id, c
                                                          const std::string& reason) {
   Impl& m = *impl_;
   if (reason.empty()) return make_error("quarantine.input", id, "a release request needs a reason (--reason)");
-  std::lock_guard lock(m.db_mu);
+  auto lock = m.shared->use();
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
   Item item = SANSO_TRY(m.load_item(id));
   if (item.state != ItemState::kHeld && item.state != ItemState::kDenied) {
@@ -556,7 +526,7 @@ namespace {
 
 Result<ReleaseRequest> decide_release(auto& m, const std::string& id, const Actor& actor, const std::string& note,
                                       bool approve) {
-  std::lock_guard lock(m.db_mu);
+  auto lock = m.shared->use();
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
   Item item = SANSO_TRY(m.load_item(id));
   if (item.state != ItemState::kReleaseRequested) {
@@ -691,7 +661,7 @@ Result<ReleaseRequest> QuarantineStore::release(const std::string& id, const Act
   std::string original;
   std::int64_t request_id = 0;
   {
-    std::lock_guard lock(m.db_mu);
+    auto lock = m.shared->use();
     auto tx = SANSO_TRY(Transaction::begin(*m.db));
     item = SANSO_TRY(m.load_item(id));
     if (item.state != ItemState::kApproved) {
@@ -711,7 +681,7 @@ Result<ReleaseRequest> QuarantineStore::release(const std::string& id, const Act
     original = std::move(read).value();
   }
   auto where = deliver(item, original);
-  std::lock_guard lock(m.db_mu);
+  auto lock = m.shared->use();
   if (where) {
     // The relay's answer, durable the moment it came: if this process dies before the release is
     // recorded, the next start knows the message went out and does not offer it again.
@@ -740,7 +710,7 @@ Result<ReleaseRequest> QuarantineStore::release(const std::string& id, const Act
 
 Result<int> QuarantineStore::recover_interrupted_releases(std::chrono::seconds other_hosts_after) {
   Impl& m = *impl_;
-  std::lock_guard lock(m.db_mu);
+  auto lock = m.shared->use();
   auto rows = SANSO_TRY(m.db->query(std::string("SELECT ") + kItemColumns + " FROM quarantine_items WHERE state = 'releasing'"));
   int resolved = 0;
   for (const auto& row : rows) {
@@ -791,7 +761,7 @@ Result<int> QuarantineStore::recover_interrupted_releases(std::chrono::seconds o
 
 Result<std::int64_t> QuarantineStore::purge(const Actor& actor) {
   Impl& m = *impl_;
-  std::lock_guard lock(m.db_mu);
+  auto lock = m.shared->use();
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
   std::int64_t t = m.now();
   auto rows = SANSO_TRY(m.db->query(std::string("SELECT ") + kItemColumns +

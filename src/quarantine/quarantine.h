@@ -22,6 +22,7 @@
 #include "core/result.h"
 #include "store/audit_sink.h"
 #include "store/database.h"
+#include "store/shared_database.h"
 
 namespace sanso::quarantine {
 
@@ -52,6 +53,9 @@ struct Submission {
   std::string classification;  // e.g. "機密性2", when known
   std::string approver_role;   // the role the policy rule names to decide its release; empty: any approver role
   std::string submitted_by;    // the person who quarantined it by hand; empty: this node's service
+  // What names this delivery however often it is retried (the mail gateway's digest of envelope
+  // and message): a second put with a key already kept fails, so a retry is kept once. Empty: none.
+  std::string retry_key;
   // More writes that must commit with the item, atomically, inside its transaction (the mail
   // gateway's own audit record and sender history): one durable commit for all of them, shared
   // with whatever other puts are grouped with it. A failure fails the put.
@@ -136,8 +140,9 @@ struct ListFilter {
 // Delivers an approved original (SMTP re-injection, a file export); returns where it went.
 using Deliver = std::function<Result<std::string>(const Item& item, const std::string& original)>;
 
-// The quarantine on one store. Thread-safe: concurrent put() calls share one commit (group
-// commit), so throughput grows with concurrency while every put() stays durable.
+// The quarantine on the service's connection. Thread-safe: concurrent put() calls share one
+// commit (the connection's group commit, with the other writes of the service), so throughput
+// grows with concurrency while every put() stays durable.
 class QuarantineStore {
  public:
   struct Options {
@@ -152,7 +157,8 @@ class QuarantineStore {
     store::AuditSink* audit = nullptr;    // default: no audit (tests only)
   };
 
-  static Result<std::unique_ptr<QuarantineStore>> open(std::unique_ptr<store::Database> db, Options options);
+  // On the service's connection, which must outlive the store.
+  static Result<std::unique_ptr<QuarantineStore>> open(store::SharedDatabase& db, Options options);
   ~QuarantineStore();
 
   // Stores an original durably. Returns the new item (its id is what notices and reasons cite).
@@ -162,6 +168,8 @@ class QuarantineStore {
   std::string reserve_id() const;
 
   Result<Item> get(const std::string& id);
+  // The item kept for a delivery with this retry key (Submission::retry_key), if there is one.
+  Result<std::optional<Item>> find_retry(const std::string& retry_key);
   Result<std::vector<Item>> list(const ListFilter& filter);
   // Oldest first: the last one is the current request.
   Result<std::vector<ReleaseRequest>> releases(const std::string& id);
@@ -202,11 +210,6 @@ class QuarantineStore {
 
   // Deletes items past their expiry (not one being released) and blobs no item refers to.
   Result<std::int64_t> purge(const Actor& actor);
-
-  store::Database& database();
-  // Runs `work` on the store's connection with no statement of this store interleaving: how a
-  // multi-threaded service (the milter) writes its own records on the same connection.
-  Result<void> with_database(const std::function<Result<void>(store::Database&)>& work);
 
  private:
   struct Impl;

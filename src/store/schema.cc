@@ -168,6 +168,14 @@ CREATE TABLE sanso_store_identity (
 );
 )sql";
 
+// Version 9: what names a delivery however often it is retried (the mail gateway's digest of the
+// envelope and the message), so that a retried hold keeps the message once and its sender is told
+// once. Unique where set: two retries committing at once cannot both keep it.
+constexpr const char* kRetryKeys = R"sql(
+ALTER TABLE quarantine_items ADD COLUMN retry_key TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX quarantine_items_retry_key ON quarantine_items (retry_key) WHERE retry_key <> '';
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -192,6 +200,7 @@ const std::vector<Migration>& migrations() {
       {6, "web console: one-time codes as a second factor", {kConsoleSecondFactor}},
       {7, "quarantine: release claims, the approver role a rule names, the account that asked for a release", {kReleaseClaims}},
       {8, "store: its identity, also kept in the data directory", {kStoreIdentity}},
+      {9, "quarantine: the retry key of a delivery, kept once however often it is retried", {kRetryKeys}},
   };
   return kAll;
 }

@@ -15,6 +15,7 @@
 #include "core/text.h"
 #include "quarantine/internal/sealed_blob.h"
 #include "store/database.h"
+#include "store/shared_database.h"
 #include "web/totp.h"
 
 namespace sanso::web {
@@ -80,8 +81,17 @@ AccountRules account_rules_from(const config::ServiceConfig& config) {
 }
 
 struct ConsoleAccounts::Impl {
-  std::unique_ptr<Database> db;
-  std::mutex mu;  // guards db, operators and rules (a reload replaces them)
+  // The service's connection (`db` is it): used only under a Lock.
+  store::SharedDatabase* shared = nullptr;
+  Database* db = nullptr;
+  std::mutex mu;  // guards operators and rules (a reload replaces them), and the use of db
+  // The accounts' own state, then the service's connection: always taken in this order, and the
+  // connection's lock is never held while waiting for mu.
+  struct Lock {
+    std::lock_guard<std::mutex> own;
+    store::SharedDatabase::Use connection;
+    explicit Lock(Impl& m) : own(m.mu), connection(m.shared->use()) {}
+  };
   std::vector<config::Operator> operators;
   AccountRules rules;
   audit::AuditLog& log;
@@ -95,8 +105,8 @@ struct ConsoleAccounts::Impl {
   std::string name_key_file;
   std::optional<std::array<unsigned char, 32>> name_key;
 
-  Impl(std::unique_ptr<Database> d, const config::ServiceConfig& config, AccountRules r, audit::AuditLog& l, const Clock& c)
-      : db(std::move(d)), operators(config.operators), rules(std::move(r)), log(l), clock(c) {}
+  Impl(store::SharedDatabase& d, const config::ServiceConfig& config, AccountRules r, audit::AuditLog& l, const Clock& c)
+      : shared(&d), db(&d.use().db), operators(config.operators), rules(std::move(r)), log(l), clock(c) {}
 
   // Under mu.
   Result<void> load_name_key() {
@@ -265,7 +275,7 @@ struct ConsoleAccounts::Impl {
   // `before` runs in the transaction first (e.g. to end sessions the change makes unsafe).
   Result<void> administer(const std::string& name, const quarantine::Actor& actor, const char* action, std::string_view update,
                           std::vector<store::Value> params, const std::function<Result<void>()>& before = {}) {
-    std::lock_guard lock(mu);
+    Lock lock(*this);
     SANSO_TRY(check_administrator(actor, action, name));
     auto tx = SANSO_TRY(Transaction::begin(*db));
     if (before) SANSO_TRY(before());
@@ -288,13 +298,13 @@ struct ConsoleAccounts::Impl {
 
 ConsoleAccounts::ConsoleAccounts(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Result<std::unique_ptr<ConsoleAccounts>> ConsoleAccounts::open(std::unique_ptr<Database> db, const config::ServiceConfig& config,
+Result<std::unique_ptr<ConsoleAccounts>> ConsoleAccounts::open(store::SharedDatabase& db, const config::ServiceConfig& config,
                                                                AccountRules rules, audit::AuditLog& log, const Clock& clock) {
   if (sodium_init() < 0) std::abort();  // libsodium cannot start without a working RNG: nothing is safe then
   if (config.data_dir.empty()) {
     return make_error("web.config", config.source, "no data directory: the console keeps its name key there ([service] data_dir)");
   }
-  auto impl = std::make_unique<Impl>(std::move(db), config, std::move(rules), log, clock);
+  auto impl = std::make_unique<Impl>(db, config, std::move(rules), log, clock);
   impl->name_key_file = (std::filesystem::path(config.data_dir) / "console-names.key").string();
   impl->decoy_hash = SANSO_TRY(impl->hash(random_token()));
   return std::unique_ptr<ConsoleAccounts>(new ConsoleAccounts(std::move(impl)));
@@ -303,13 +313,13 @@ Result<std::unique_ptr<ConsoleAccounts>> ConsoleAccounts::open(std::unique_ptr<D
 ConsoleAccounts::~ConsoleAccounts() = default;
 
 Result<void> ConsoleAccounts::prepare_sign_ins() {
-  std::lock_guard lock(impl_->mu);
+  Impl::Lock lock(*impl_);
   return impl_->load_name_key();
 }
 
 Result<std::int64_t> ConsoleAccounts::reload(const config::ServiceConfig& config, AccountRules rules) {
   Impl& m = *impl_;
-  std::lock_guard lock(m.mu);
+  Impl::Lock lock(m);
   m.operators = config.operators;
   m.rules = std::move(rules);
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
@@ -327,7 +337,7 @@ Result<std::int64_t> ConsoleAccounts::reload(const config::ServiceConfig& config
 Result<void> ConsoleAccounts::set_password(const std::string& name, const std::string& password, const quarantine::Actor& actor) {
   Impl& m = *impl_;
   {
-    std::lock_guard lock(m.mu);
+    Impl::Lock lock(m);
     SANSO_TRY(m.check_administrator(actor, "account.set-password", name));
     if (m.find(name) == nullptr) {
       return make_error("web.unknown-user", name, "'" + name + "' is not listed in [[users]] of sanso.toml; add them there first");
@@ -335,7 +345,7 @@ Result<void> ConsoleAccounts::set_password(const std::string& name, const std::s
   }
   SANSO_TRY(m.check_strength(name, password));
   std::string hash = SANSO_TRY(m.hash(password));
-  std::lock_guard lock(m.mu);
+  Impl::Lock lock(m);
   const config::Operator* op = m.find(name);
   if (op == nullptr) return make_error("web.unknown-user", name, "'" + name + "' was removed from sanso.toml meanwhile");
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
@@ -350,7 +360,7 @@ Result<void> ConsoleAccounts::change_password(const Session& session, const std:
                                               const std::string& source) {
   Impl& m = *impl_;
   auto refuse = [&](const Error& why, const char* reason, std::vector<std::pair<std::string, std::string>> more = {}) -> Result<void> {
-    std::lock_guard lock(m.mu);
+    Impl::Lock lock(m);
     auto e = m.event(session.name, "account.change-password", session.name, "refused");
     e.details = {{"reason", reason}, {"source", source}, {"session", session.id}};
     e.details.insert(e.details.end(), more.begin(), more.end());
@@ -363,7 +373,7 @@ Result<void> ConsoleAccounts::change_password(const Session& session, const std:
   {
     // The attempt is counted before the check, as a sign-in's is: guessing the password from a
     // session left open is no faster than at the sign-in page.
-    std::lock_guard lock(m.mu);
+    Impl::Lock lock(m);
     auto tx = SANSO_TRY(Transaction::begin(*m.db));
     auto row = SANSO_TRY(m.db->query_one("SELECT password_hash FROM console_accounts WHERE name = ?", {session.name}));
     if (!row) return make_error("web.unknown-user", session.name, "the account has no password");
@@ -377,7 +387,7 @@ Result<void> ConsoleAccounts::change_password(const Session& session, const std:
   if (crypto_pwhash_str_verify(stored.c_str(), current.data(), current.size()) != 0) {
     std::int64_t locked_until = 0;
     {
-      std::lock_guard lock(m.mu);
+      Impl::Lock lock(m);
       auto tx = SANSO_TRY(Transaction::begin(*m.db));
       locked_until = SANSO_TRY(m.settle_failure(session.name, t));
       if (locked_until != 0) {
@@ -394,13 +404,13 @@ Result<void> ConsoleAccounts::change_password(const Session& session, const std:
                   "bad-password", std::move(more));
   }
   {
-    std::lock_guard lock(m.mu);
+    Impl::Lock lock(m);
     SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0 WHERE name = ?", {session.name}));
   }
   if (auto strong = m.check_strength(session.name, password); !strong) return refuse(strong.error(), "weak-password");
   if (password == current) return refuse(make_error("web.password", session.name, "the new password is the current one"), "weak-password");
   std::string hash = SANSO_TRY(m.hash(password));
-  std::lock_guard lock(m.mu);
+  Impl::Lock lock(m);
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
   auto keep = SANSO_TRY(m.db->query_one("SELECT token_sha256 FROM console_sessions WHERE name = ? AND csrf = ?",
                                         {session.name, session.csrf}));
@@ -441,7 +451,7 @@ Result<void> ConsoleAccounts::remove_second_factor(const std::string& name, cons
 
 Result<std::int64_t> ConsoleAccounts::end_sessions(const std::string& name, const quarantine::Actor& actor) {
   Impl& m = *impl_;
-  std::lock_guard lock(m.mu);
+  Impl::Lock lock(m);
   SANSO_TRY(m.check_administrator(actor, "account.end-sessions", name));
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
   auto rows = SANSO_TRY(m.db->query("SELECT token_sha256, source FROM console_sessions WHERE name = ?", {name}));
@@ -463,7 +473,7 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
   std::string reason;
   std::int64_t failures = 0;
   {
-    std::lock_guard lock(m.mu);
+    Impl::Lock lock(m);
     if (const config::Operator* found = name.size() <= 256 ? m.find(name) : nullptr) op = *found;
     std::int64_t locked_until = 0;
     auto tx = SANSO_TRY(Transaction::begin(*m.db));
@@ -504,7 +514,7 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     reason = "no-second-factor";
   }
 
-  std::lock_guard lock(m.mu);
+  Impl::Lock lock(m);
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
   if (good && !totp_secret.empty()) {
     // The code is checked under the lock, against the last step used as it is now: a code
@@ -563,7 +573,7 @@ Result<std::optional<Session>> ConsoleAccounts::session(const std::string& token
   Impl& m = *impl_;
   if (token.empty() || token.size() > 128) return std::optional<Session>{};
   std::string token_sha256 = sha256_hex(token);
-  std::lock_guard lock(m.mu);
+  Impl::Lock lock(m);
   auto row = SANSO_TRY(m.db->query_one(
       "SELECT name, csrf, created_at, last_seen FROM console_sessions WHERE token_sha256 = ?", {token_sha256}));
   if (!row) return std::optional<Session>{};
@@ -591,7 +601,7 @@ Result<std::optional<Session>> ConsoleAccounts::session(const std::string& token
 Result<void> ConsoleAccounts::sign_out(const std::string& token, const std::string& source) {
   Impl& m = *impl_;
   std::string token_sha256 = sha256_hex(token);
-  std::lock_guard lock(m.mu);
+  Impl::Lock lock(m);
   auto row = SANSO_TRY(m.db->query_one("SELECT name FROM console_sessions WHERE token_sha256 = ?", {token_sha256}));
   if (!row) return ok();
   return m.end_session(token_sha256, row->text(0), "ok", source);
@@ -604,14 +614,14 @@ Result<void> ConsoleAccounts::record_refused_request(const std::string& actor, c
   auto e = m.event(actor, "console.request", path.substr(0, 200), "refused");
   e.details = {{"reason", reason}, {"method", method.substr(0, 16)}, {"source", source}};
   e.details.insert(e.details.end(), more.begin(), more.end());
-  std::lock_guard lock(m.mu);
+  Impl::Lock lock(m);
   SANSO_TRY(m.log.append_now(*m.db, e));
   return ok();
 }
 
 Result<std::vector<AccountStatus>> ConsoleAccounts::list() {
   Impl& m = *impl_;
-  std::lock_guard lock(m.mu);
+  Impl::Lock lock(m);
   std::vector<AccountStatus> out;
   for (const auto& op : m.operators) {
     AccountStatus s;

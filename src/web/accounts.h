@@ -25,6 +25,7 @@ struct ServiceConfig;
 }
 namespace sanso::store {
 class Database;
+class SharedDatabase;
 }
 namespace sanso::audit {
 class AuditLog;
@@ -85,11 +86,11 @@ struct AccountStatus {
   std::int64_t open_sessions = 0;
 };
 
-// The console's accounts on one store connection of their own. Thread-safe; password hashing
-// runs outside the connection's lock, so one slow sign-in does not hold up other requests.
+// The console's accounts on the service's connection. Thread-safe; password hashing runs outside
+// the connection's lock, so one slow sign-in does not hold up other requests.
 class ConsoleAccounts {
  public:
-  static Result<std::unique_ptr<ConsoleAccounts>> open(std::unique_ptr<store::Database> db, const config::ServiceConfig& config,
+  static Result<std::unique_ptr<ConsoleAccounts>> open(store::SharedDatabase& db, const config::ServiceConfig& config,
                                                        AccountRules rules, audit::AuditLog& log, const Clock& clock = system_clock());
   ~ConsoleAccounts();
   ConsoleAccounts(const ConsoleAccounts&) = delete;

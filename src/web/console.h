@@ -12,6 +12,7 @@
 
 #include "core/result.h"
 #include "quarantine/quarantine.h"
+#include "store/shared_database.h"
 
 namespace sanso::config {
 struct ServiceConfig;
@@ -50,7 +51,8 @@ using ReleaseDelivery = std::function<Result<std::string>(const quarantine::Item
 // What the console acts through; all must outlive it.
 struct ConsoleServices {
   ConsoleAccounts& accounts;
-  quarantine::QuarantineStore& quarantine;  // also the connection the audit log is read through
+  quarantine::QuarantineStore& quarantine;
+  store::SharedDatabase& store;  // the service's connection: the audit log is read on it
   const config::ServiceConfig& config;
   ReleaseDelivery deliver;
 };

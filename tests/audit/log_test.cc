@@ -238,7 +238,7 @@ TEST_P(AuditLogTest, RefusesToSignATreeThatContradictsTheLastCheckpoint) {
 
 TEST_P(AuditLogTest, GroupCommitFromManyThreadsGivesEachEventOneIndex) {
   AuditLog log(options(true));
-  AuditWriter writer(t_->open(), log);
+  store::SharedDatabase writer(t_->open());
   std::vector<std::thread> threads;
   std::mutex mu;
   std::vector<std::uint64_t> indexes;
@@ -246,7 +246,7 @@ TEST_P(AuditLogTest, GroupCommitFromManyThreadsGivesEachEventOneIndex) {
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 30; ++i) {
-        auto r = writer.record(event(t * 100 + i));
+        auto r = log.record(writer, event(t * 100 + i));
         if (!r) {
           ++failures;
           continue;

@@ -17,6 +17,7 @@
 #include "store/schema.h"
 #include "support/example_policy.h"
 #include "support/failing_audit.h"
+#include "support/open_quarantine.h"
 #include "support/test_store.h"
 
 namespace sanso::intake {
@@ -41,7 +42,7 @@ class IntakeTest : public ::testing::Test {
     o.blob_dir = (store_dir_->dir() / "blobs").string();
     o.key_file = (store_dir_->dir() / "quarantine.key").string();
     o.audit = log_.get();
-    auto q = quarantine::QuarantineStore::open(std::move(db), o);
+    auto q = sanso::testing::OpenQuarantine::open(std::move(db), o);
     ASSERT_TRUE(q) << q.error().to_string();
     store_ = std::move(q).value();
     use_policy("");
@@ -56,7 +57,7 @@ class IntakeTest : public ::testing::Test {
   }
 
   std::int64_t count(const std::string& sql) {
-    auto row = store_->database().query_one(sql);
+    auto row = store_.database().query_one(sql);
     return row && row->has_value() ? (*row)->integer(0) : -1;
   }
 
@@ -66,13 +67,13 @@ class IntakeTest : public ::testing::Test {
   const Route route_{"internet", "lgwan", "kato"};
   std::unique_ptr<sanso::testing::TestStore> store_dir_;
   std::unique_ptr<audit::AuditLog> log_;
-  std::unique_ptr<quarantine::QuarantineStore> store_;
+  sanso::testing::OpenQuarantine store_;
   std::unique_ptr<policy::Policy> policy_;
   std::unique_ptr<policy::CompiledPolicy> compiled_;
 };
 
 TEST_F(IntakeTest, AFileIsRebuiltKeptAndRecordedWithTheRuleItRestsOn) {
-  Intake intake(compiled_.get(), store_.get(), log_.get());
+  Intake intake(compiled_.get(), &*store_, log_.get());
   auto out = intake.take_file(FileItem{"氏名,所属\n田中,企画\n", "2026/名簿.csv", route_}, engine);
   ASSERT_TRUE(out) << out.error().to_string();
   EXPECT_NE(out->result.verdict, cdr::Verdict::blocked);
@@ -88,7 +89,7 @@ TEST_F(IntakeTest, AFileIsRebuiltKeptAndRecordedWithTheRuleItRestsOn) {
 TEST_F(IntakeTest, ARuleThatNeedsApprovalBlocksTheOutputAndNamesItsApprover) {
   use_policy("[[rules]]\nid = \"city.files-need-approval\"\nfrom = \"internet\"\nto = \"lgwan\"\nchannels = [\"file\", \"mail\"]\naction = \"approve\"\n"
              "approver = \"security_manager\"\nclause = \"6(3)②\"\nreason = \"承認を要する\"\n");
-  Intake intake(compiled_.get(), store_.get(), log_.get());
+  Intake intake(compiled_.get(), &*store_, log_.get());
   auto file = intake.take_file(FileItem{"plain text\n", "memo.txt", route_}, engine);
   ASSERT_TRUE(file) << file.error().to_string();
   EXPECT_EQ(file->result.verdict, cdr::Verdict::blocked);
@@ -113,7 +114,7 @@ TEST_F(IntakeTest, ARuleThatNeedsApprovalBlocksTheOutputAndNamesItsApprover) {
 }
 
 TEST_F(IntakeTest, AnItemStandsOrFallsWithItsRecordAndTheCallersWrites) {
-  Intake intake(compiled_.get(), store_.get(), log_.get());
+  Intake intake(compiled_.get(), &*store_, log_.get());
   MailItem m;
   m.raw = kMail;
   m.route = route_;
@@ -124,7 +125,7 @@ TEST_F(IntakeTest, AnItemStandsOrFallsWithItsRecordAndTheCallersWrites) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.sanitize'"), 0);
 
-  sanso::testing::make_audit_writes_fail(store_->database());
+  sanso::testing::make_audit_writes_fail(store_.database());
   auto file = intake.take_file(FileItem{"x\n", "x.txt", route_}, engine);
   ASSERT_FALSE(file);
   EXPECT_NE(file.error().to_string().find("injected audit failure"), std::string::npos) << file.error().to_string();
@@ -140,13 +141,72 @@ TEST_F(IntakeTest, WithoutAStoreNothingIsKeptAndWithoutAPolicyNoRuleDecides) {
   EXPECT_TRUE(out->quarantine_id.empty());
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
   // A store without its log would keep originals nobody records: it counts as no store.
-  Intake half(compiled_.get(), store_.get(), nullptr);
+  Intake half(compiled_.get(), &*store_, nullptr);
   EXPECT_FALSE(half.keeps_originals());
   // A route the policy does not know is an error that names it, not a guess.
   Intake ruled(compiled_.get(), nullptr, nullptr);
   auto unknown = ruled.take_file(FileItem{"x\n", "x.txt", Route{"internet", "nowhere", "kato"}}, engine);
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().to_string().find("nowhere"), std::string::npos) << unknown.error().to_string();
+}
+
+TEST_F(IntakeTest, AHeldMailIsKeptWithItsRecordOnceHoweverOftenItIsRetried) {
+  Intake intake(compiled_.get(), &*store_, log_.get());
+  HeldMail m;
+  m.raw = kMail;
+  m.actor = "milter@gw-test";
+  m.reason = "承認が必要";
+  m.approver_role = "security_manager";
+  m.retry_key = "delivery-1";
+  int counted = 0;
+  m.with_item = [&counted](store::Database&) -> Result<void> {
+    ++counted;
+    return ok();
+  };
+  m.record = [](const std::string& id, const std::string& input_sha256) {
+    store::AuditEvent e;
+    e.actor = "milter@gw-test";
+    e.action = "mail.gateway";
+    e.subject = id;
+    e.outcome = "held";
+    e.input_sha256 = input_sha256;
+    return e;
+  };
+  auto first = intake.hold_mail(m);
+  ASSERT_TRUE(first) << first.error().to_string();
+  EXPECT_FALSE(first->repeated);
+  auto item = store_->get(first->quarantine_id);
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->verdict, "held");
+  EXPECT_EQ(item->approver_role, "security_manager");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.gateway' AND record LIKE '%" + first->quarantine_id + "%'"), 1);
+  // The same delivery again: the same item, nothing kept, recorded or written a second time.
+  auto again = intake.hold_mail(m);
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_TRUE(again->repeated);
+  EXPECT_EQ(again->quarantine_id, first->quarantine_id);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.gateway'"), 1);
+  EXPECT_EQ(counted, 1);
+  // Another delivery is another item; one whose record fails is not kept at all.
+  m.retry_key = "delivery-2";
+  sanso::testing::make_audit_writes_fail(store_.database());
+  auto failed = intake.hold_mail(m);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+  ASSERT_TRUE(store_.database().execute_script("DELETE FROM fail_audit"));
+  auto second = intake.hold_mail(m);
+  ASSERT_TRUE(second) << second.error().to_string();
+  EXPECT_FALSE(second->repeated);
+  EXPECT_NE(second->quarantine_id, first->quarantine_id);
+  // Holding needs the caller's record of its decision, and a store.
+  m.record = nullptr;
+  m.retry_key = "delivery-3";
+  auto unrecorded = intake.hold_mail(m);
+  ASSERT_FALSE(unrecorded);
+  EXPECT_EQ(unrecorded.error().code, "intake.input");
+  Intake bare(nullptr, nullptr, nullptr);
+  EXPECT_EQ(bare.hold_mail(m).error().code, "intake.no-store");
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 
 #include "audit/log.h"
 #include "core/clock.h"
+#include "core/digest.h"
 #include "policy/decide.h"
 #include "policy/load.h"
 #include "quarantine/quarantine.h"
@@ -25,6 +26,7 @@
 #include "support/example_policy.h"
 #include "support/failing_audit.h"
 #include "support/smtp_sink.h"
+#include "support/open_quarantine.h"
 #include "support/test_store.h"
 
 namespace sanso::mail {
@@ -67,12 +69,20 @@ class GatewayDecisions : public ::testing::Test {
     o.blob_dir = (store_dir_->dir() / "blobs").string();
     o.key_file = (store_dir_->dir() / "quarantine.key").string();
     o.audit = log_.get();
-    auto q = quarantine::QuarantineStore::open(std::move(db), o);
+    auto q = sanso::testing::OpenQuarantine::open(std::move(db), o);
     ASSERT_TRUE(q) << q.error().to_string();
     quarantine_ = std::move(q).value();
     settings.node = "gw-test";
     settings.sanitize.lang = "ja";
-    gateway_ = std::make_unique<MailGateway>(*policy_, *compiled_, *quarantine_, *log_, settings);
+    gateway_ = std::make_unique<MailGateway>(*policy_, *compiled_, *quarantine_, *log_, quarantine_.shared(), settings);
+  }
+
+  // Held mail's senders are told through Postfix's smtp-sink.
+  void open_gateway_telling_senders(const sanso::testing::SmtpSink& sink) {
+    GatewaySettings s;
+    s.notice_relay = sink.relay();
+    s.notice_from = "postmaster@city.minamata.lg.jp";
+    open_gateway(s);
   }
 
   GatewayVerdict run(const std::string& address, const std::string& sender, const std::string& rcpt, const std::string& raw = kPlain,
@@ -86,7 +96,7 @@ class GatewayDecisions : public ::testing::Test {
   }
 
   std::int64_t count(const std::string& sql) {
-    auto row = quarantine_->database().query_one(sql);
+    auto row = quarantine_.database().query_one(sql);
     EXPECT_TRUE(row && row->has_value());
     return row && row->has_value() ? (*row)->integer(0) : -1;
   }
@@ -95,7 +105,7 @@ class GatewayDecisions : public ::testing::Test {
   std::unique_ptr<policy::CompiledPolicy> compiled_;
   std::unique_ptr<sanso::testing::TestStore> store_dir_;
   std::unique_ptr<audit::AuditLog> log_;
-  std::unique_ptr<quarantine::QuarantineStore> quarantine_;
+  sanso::testing::OpenQuarantine quarantine_;
   std::unique_ptr<MailGateway> gateway_;
 };
 
@@ -248,7 +258,7 @@ TEST_F(GatewayDecisions, TheSourceZoneComesFromTheNetworkNotTheEnvelopeSender) {
   EXPECT_EQ(run("10.20.0.8", "boss@city.minamata.lg.jp", "kaikei@city.minamata.lg.jp", html_exe).action, GatewayVerdict::Action::kAccept);
   EXPECT_EQ(run("::ffff:10.20.0.8", "boss@city.minamata.lg.jp", "kaikei@city.minamata.lg.jp", html_exe).action, GatewayVerdict::Action::kAccept);
   // Refusals are recorded with the network fact they rest on.
-  auto rows = quarantine_->database().query("SELECT record FROM audit_entries ORDER BY idx");
+  auto rows = quarantine_.database().query("SELECT record FROM audit_entries ORDER BY idx");
   ASSERT_TRUE(rows) << rows.error().to_string();
   int refused = 0;
   for (const auto& r : *rows) {
@@ -280,7 +290,7 @@ TEST_F(GatewayDecisions, InternetMailCarriesItsNetworkFactsAndBorrowedNamesAreRe
   const auto warning = std::find_if(v.details.begin(), v.details.end(), [](const auto& d) { return d.first == "sender_warning"; });
   ASSERT_NE(warning, v.details.end());
   EXPECT_EQ(warning->second.rfind("city-name: 情報政策係 <attacker@example.net>", 0), 0u) << warning->second;
-  auto rows = quarantine_->database().query("SELECT record FROM audit_entries ORDER BY idx");
+  auto rows = quarantine_.database().query("SELECT record FROM audit_entries ORDER BY idx");
   ASSERT_TRUE(rows) << rows.error().to_string();
   EXPECT_TRUE(std::any_of(rows->begin(), rows->end(), [](const auto& r) { return r.text(0).find("sender_warning") != std::string::npos; }));
 }
@@ -327,11 +337,8 @@ TEST_F(GatewayDecisions, AMappedListenerGivesTheZoneAndAContradictingAddressIsRe
 TEST_F(GatewayDecisions, AHoldWhoseAuditWriteFailsLeavesNothingAndTheRetryHoldsAndNotifiesOnce) {
   if (!fs::exists("/usr/sbin/smtp-sink")) GTEST_SKIP() << "Postfix's smtp-sink is not installed (scripts/install-deps.sh installs it)";
   sanso::testing::SmtpSink sink(store_dir_->dir() / "sink");
-  GatewaySettings s;
-  s.notice_relay = sink.relay();
-  s.notice_from = "postmaster@city.minamata.lg.jp";
-  open_gateway(s);
-  auto& db = quarantine_->database();
+  open_gateway_telling_senders(sink);
+  auto& db = quarantine_.database();
   // The audit log's table refuses writes while the flag is set: a failing disk or database.
   sanso::testing::make_audit_writes_fail(db);
   const std::string marked = "From: tanaka@city.minamata.lg.jp\r\nSubject: =?UTF-8?B?44CQ5qmf5a+G5oCnMuOAkeS6iOeul+ahiA==?=\r\n\r\nbudget\r\n";
@@ -371,6 +378,135 @@ TEST_F(GatewayDecisions, AHoldWhoseAuditWriteFailsLeavesNothingAndTheRetryHoldsA
   }
   ASSERT_EQ(all.size(), 2u);
   for (const auto& m : all) EXPECT_EQ(m.find("9018"), std::string::npos) << "the notice repeats the number";
+}
+
+// The detail of a verdict, or "" when it has none.
+std::string detail_of(const GatewayVerdict& v, const std::string& key) {
+  for (const auto& [k, val] : v.details) {
+    if (k == key) return val;
+  }
+  return "";
+}
+
+TEST_F(GatewayDecisions, InboundMailIsSanitizedAndItsOriginalKeptWithTheDecision) {
+  const std::string raw = "From: vendor@example.net\r\nSubject: quote\r\nMessage-ID: <q1@example.net>\r\nMIME-Version: 1.0\r\n"
+                          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>see <a href=\"http://x.example\">here</a></p>\r\n"
+                          "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=run.exe\r\n\r\nMZ\r\n--b--\r\n";
+  const GatewayVerdict v = run("203.0.113.7", "vendor@example.net", "kikaku@city.minamata.lg.jp", raw);
+  ASSERT_EQ(v.action, GatewayVerdict::Action::kReplace) << v.reply;
+  EXPECT_EQ(v.direction, "internet→lgwan");
+  EXPECT_TRUE(v.audited) << "recorded with the original, in one transaction";
+  EXPECT_NE(v.message.find(v.quarantine_id), std::string::npos) << "the rebuilt mail names where its original is";
+  EXPECT_EQ(detail_of(v, "sender_risk"), "first-time-sender");
+  auto item = quarantine_->get(v.quarantine_id);
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->origin.envelope_from, "vendor@example.net");
+  EXPECT_EQ(item->sha256, sha256_hex(raw)) << "the original as it came";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.gateway' AND record LIKE '%" + v.quarantine_id + "%'"), 1);
+  EXPECT_EQ(count("SELECT messages FROM mail_senders WHERE address = 'vendor@example.net'"), 1);
+  // The next message from the same sender is no longer a first-time sender's.
+  EXPECT_EQ(detail_of(run("203.0.113.7", "vendor@example.net", "kikaku@city.minamata.lg.jp", raw), "sender_risk"), "none");
+}
+
+TEST_F(GatewayDecisions, OutgoingMailWithAnIndividualNumberIsHeldAndTheNumberMasked) {
+  const std::string raw = "From: tanaka@city.minamata.lg.jp\r\nSubject: list\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"
+                          "山田様の個人番号は 1234 5678 9018 です。\r\n";
+  const GatewayVerdict v = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", raw);
+  ASSERT_EQ(v.action, GatewayVerdict::Action::kHold) << v.reply;
+  EXPECT_EQ(v.reply.substr(0, 5), "5.7.1");
+  EXPECT_NE(v.reply.find(v.quarantine_id), std::string::npos);
+  const std::string reason = detail_of(v, "reason");
+  EXPECT_NE(reason.find("個人番号"), std::string::npos) << reason;
+  EXPECT_EQ(reason.find("1234 5678 9018"), std::string::npos) << "the number itself is not repeated: " << reason;
+  auto item = quarantine_->get(v.quarantine_id);
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->verdict, "held");
+  EXPECT_EQ(item->state, quarantine::ItemState::kHeld);
+  EXPECT_EQ(item->reason.find("1234 5678 9018"), std::string::npos) << item->reason;
+  // With [mail] identifier_action = "reject" it is refused instead, and nothing is kept.
+  GatewaySettings s;
+  s.identifier_action = "reject";
+  open_gateway(s);
+  const GatewayVerdict rejected = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", raw + "again\r\n");
+  EXPECT_EQ(rejected.action, GatewayVerdict::Action::kReject);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+}
+
+TEST_F(GatewayDecisions, AStoreThatFailsIsATemporaryFailureAndNothingPasses) {
+  sanso::testing::make_audit_writes_fail(quarantine_.database());
+  const std::string html = "From: vendor@example.net\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n<b>hi</b>\r\n";
+  const GatewayVerdict inbound = run("203.0.113.7", "vendor@example.net", "kikaku@city.minamata.lg.jp", html);
+  EXPECT_EQ(inbound.action, GatewayVerdict::Action::kTempfail);
+  EXPECT_EQ(inbound.reply.substr(0, 5), "4.3.0") << inbound.reply;
+  EXPECT_TRUE(inbound.message.empty()) << "no sanitized copy without its kept original";
+  const std::string marked = "From: tanaka@city.minamata.lg.jp\r\nSubject: =?UTF-8?B?44CQ5qmf5a+G5oCnMuOAkeS6iOeul+ahiA==?=\r\n\r\nbudget\r\n";
+  EXPECT_EQ(run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", marked).action, GatewayVerdict::Action::kTempfail);
+  // A decision that keeps nothing still needs its record: without the log, it waits too.
+  EXPECT_EQ(run("10.20.1.9", "tanaka@city.minamata.lg.jp", "kikaku@city.minamata.lg.jp").action, GatewayVerdict::Action::kTempfail);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM mail_senders"), 0) << "a message not kept is not counted";
+  ASSERT_TRUE(quarantine_.database().execute_script("DELETE FROM fail_audit"));
+  EXPECT_EQ(run("203.0.113.7", "vendor@example.net", "kikaku@city.minamata.lg.jp", html).action, GatewayVerdict::Action::kReplace)
+      << "the retry goes through once the store is back";
+}
+
+// Issue #16: Postfix's retry of a hold whose answer was lost (the milter died after the commit,
+// the connection dropped) must not keep the message twice nor tell its sender twice. Each attempt
+// reaches the milter with Postfix's own Received: line and a new queue id.
+TEST_F(GatewayDecisions, ARetriedHoldIsKeptAndAnnouncedOnce) {
+  if (!fs::exists("/usr/sbin/smtp-sink")) GTEST_SKIP() << "Postfix's smtp-sink is not installed (scripts/install-deps.sh installs it)";
+  sanso::testing::SmtpSink sink(store_dir_->dir() / "sink");
+  open_gateway_telling_senders(sink);
+  const std::string message = "From: tanaka@city.minamata.lg.jp\r\nSubject: =?UTF-8?B?44CQ5qmf5a+G5oCnMuOAkeS6iOeul+ahiA==?=\r\n"
+                              "Message-ID: <budget-1@city.minamata.lg.jp>\r\n\r\nbudget\r\n";
+  auto attempt = [&](const std::string& queue_id) {
+    Envelope e;
+    e.client_address = "10.20.3.4";
+    e.sender = "tanaka@city.minamata.lg.jp";
+    e.recipients = {"partner@example.com"};
+    e.queue_id = queue_id;
+    const std::string received = "Received: from pc12.city.minamata.lg.jp (pc12 [10.20.3.4])\r\n\tby gw1 (Postfix) with ESMTP id " + queue_id +
+                                 "\r\n\tfor <partner@example.com>; Sat,  5 Dec 2026 09:00:00 +0900 (JST)\r\n";
+    return gateway_->process(e, received + message);
+  };
+  auto notices = [&](std::size_t at_least) {
+    std::vector<std::string> got;
+    for (int i = 0; i < 30 && got.size() < at_least; ++i) {
+      got = sink.messages(0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return sink.messages(0);
+  };
+  // 1. The audit log cannot be written: nothing is held, nobody is told, Postfix retries.
+  sanso::testing::make_audit_writes_fail(quarantine_.database());
+  EXPECT_EQ(attempt("4QmA1").action, GatewayVerdict::Action::kTempfail);
+  ASSERT_TRUE(quarantine_.database().execute_script("DELETE FROM fail_audit"));
+  // 2. The retry is held and announced.
+  const GatewayVerdict held = attempt("4QmB2");
+  ASSERT_EQ(held.action, GatewayVerdict::Action::kHold) << held.reply;
+  ASSERT_EQ(notices(1).size(), 1u);
+  // 3. Its answer was lost; Postfix tries again: the same hold, no second item, no second notice.
+  const GatewayVerdict again = attempt("4QmC3");
+  EXPECT_EQ(again.action, GatewayVerdict::Action::kHold);
+  EXPECT_EQ(again.quarantine_id, held.quarantine_id);
+  EXPECT_NE(detail_of(again, "retry").find(held.quarantine_id), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+  EXPECT_EQ(notices(2).size(), 1u) << "the sender is told once";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.notice'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.gateway' AND record LIKE '%\"outcome\":\"held\"%'"), 2)
+      << "every decision is recorded, the retry as one";
+  // A new mail with the same subject (a person sending again: a new Message-ID) is held anew.
+  std::string resent = message;
+  resent.replace(resent.find("budget-1"), 8, "budget-2");
+  Envelope e;
+  e.client_address = "10.20.3.4";
+  e.sender = "tanaka@city.minamata.lg.jp";
+  e.recipients = {"partner@example.com"};
+  const GatewayVerdict other = gateway_->process(e, resent);
+  EXPECT_EQ(other.action, GatewayVerdict::Action::kHold);
+  EXPECT_NE(other.quarantine_id, held.quarantine_id);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 2);
 }
 
 }  // namespace

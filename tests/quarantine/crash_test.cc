@@ -20,6 +20,7 @@
 #include "audit/log.h"
 #include "quarantine/quarantine.h"
 #include "store/schema.h"
+#include "support/open_quarantine.h"
 #include "support/test_store.h"
 
 namespace sanso::quarantine {
@@ -27,14 +28,14 @@ namespace {
 
 using sanso::testing::TestStore;
 
-Result<std::unique_ptr<QuarantineStore>> open_quarantine(const TestStore& t) {
+Result<sanso::testing::OpenQuarantine> open_quarantine(const TestStore& t) {
   auto db = store::open_database(t.location());
   if (!db) return std::move(db).error();
   QuarantineStore::Options o;
   o.settings.inspector_roles = {"security_manager"};
   o.blob_dir = (t.dir() / "blobs").string();
   o.key_file = (t.dir() / "quarantine.key").string();
-  return QuarantineStore::open(std::move(db).value(), o);
+  return sanso::testing::OpenQuarantine::open(std::move(db).value(), o);
 }
 
 std::unique_ptr<TestStore> migrated_store(store::Backend backend) {
@@ -60,7 +61,7 @@ const Actor kInspector{"auditor", {"security_manager"}};
 class QuarantineCrashTest : public ::testing::TestWithParam<store::Backend> {
  protected:
   void SetUp() override { t_ = migrated_store(GetParam()); }
-  Result<std::unique_ptr<QuarantineStore>> open_store() { return open_quarantine(*t_); }
+  Result<sanso::testing::OpenQuarantine> open_store() { return open_quarantine(*t_); }
 
   static std::string content(int round, int thread, int i) {
     // Sizes vary from a few bytes to several chunks, so kills land inside every kind of write.
@@ -172,7 +173,7 @@ audit::AuditLog& release_log() {
   return log;
 }
 
-Result<std::unique_ptr<QuarantineStore>> open_releasing_quarantine(const TestStore& t) {
+Result<sanso::testing::OpenQuarantine> open_releasing_quarantine(const TestStore& t) {
   auto db = store::open_database(t.location());
   if (!db) return std::move(db).error();
   QuarantineStore::Options o;
@@ -182,7 +183,7 @@ Result<std::unique_ptr<QuarantineStore>> open_releasing_quarantine(const TestSto
   o.key_file = (t.dir() / "quarantine.key").string();
   o.node = "gw1";
   o.audit = &release_log();
-  return QuarantineStore::open(std::move(db).value(), o);
+  return sanso::testing::OpenQuarantine::open(std::move(db).value(), o);
 }
 
 // Runs a release in a child process that dies (or gives up) at the step `deliver` chooses.
@@ -199,7 +200,7 @@ void release_in_child(const TestStore& t, const std::string& id, const Deliver& 
   waitpid(pid, &status, 0);
 }
 
-std::vector<std::string> release_outcomes(QuarantineStore& q, const std::string& id) {
+std::vector<std::string> release_outcomes(sanso::testing::OpenQuarantine& q, const std::string& id) {
   std::vector<std::string> out;
   auto rows = q.database().query("SELECT record FROM audit_entries WHERE action = 'quarantine.release' ORDER BY idx");
   if (!rows) return out;
@@ -228,7 +229,7 @@ TEST_P(QuarantineCrashTest, AReleaseKilledAtEachStepIsResolvedAtTheNextStart) {
   ASSERT_TRUE(recovered) << recovered.error().to_string();
   EXPECT_EQ(*recovered, 1);
   EXPECT_EQ((*q)->get(a)->state, ItemState::kApproved);
-  EXPECT_EQ(release_outcomes(**q, a), std::vector<std::string>{"interrupted"});
+  EXPECT_EQ(release_outcomes(*q, a), std::vector<std::string>{"interrupted"});
   auto again = (*q)->release(a, Actor{"suzuki", {"security_manager"}, "test"},
                              [](const Item&, const std::string&) -> Result<std::string> { return std::string("smtp:relay (250 queued as B)"); });
   ASSERT_TRUE(again) << again.error().to_string();
@@ -237,7 +238,7 @@ TEST_P(QuarantineCrashTest, AReleaseKilledAtEachStepIsResolvedAtTheNextStart) {
   // 2. Killed after the relay accepted it and its answer was recorded, before the release was:
   //    the database refuses the last write here, and the process ends.
   const std::string b = approved_item(**q);
-  auto& db = (*q)->database();
+  auto& db = q->database();
   if (GetParam() == store::Backend::kSqlite) {
     ASSERT_TRUE(db.execute_script("CREATE TRIGGER stop_release BEFORE UPDATE OF state ON quarantine_items WHEN NEW.state = 'released' "
                                   "BEGIN SELECT RAISE(ABORT, 'injected'); END;"));
@@ -256,7 +257,7 @@ TEST_P(QuarantineCrashTest, AReleaseKilledAtEachStepIsResolvedAtTheNextStart) {
   auto requests = (*q)->releases(b);
   ASSERT_TRUE(requests);
   EXPECT_EQ(requests->back().released_to, "smtp:relay (250 queued as C)");
-  EXPECT_EQ(release_outcomes(**q, b), std::vector<std::string>{"released"});
+  EXPECT_EQ(release_outcomes(*q, b), std::vector<std::string>{"released"});
 
   // 3. A release still running in a live process is left alone, and so is another node's fresh
   //    claim; an old claim of another node is resolved.
@@ -335,7 +336,7 @@ TEST(QuarantineFailure, PostgresConnectionLossIsATemporaryErrorThenRecovers) {
   auto t = migrated_store(store::Backend::kPostgres);
   auto q = open_quarantine(*t);
   ASSERT_TRUE(q);
-  auto pid = (*q)->database().query_one("SELECT pg_backend_pid()");
+  auto pid = q->database().query_one("SELECT pg_backend_pid()");
   ASSERT_TRUE(pid);
   auto admin = store::open_database({store::Backend::kPostgres, sanso::testing::pg_admin_url()});
   ASSERT_TRUE(admin);

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "store/schema.h"
+#include "support/open_quarantine.h"
 #include "support/test_store.h"
 
 namespace sanso::quarantine {
@@ -77,7 +78,7 @@ class QuarantineTest : public ::testing::TestWithParam<store::Backend> {
     ASSERT_NE(store_, nullptr);
   }
 
-  std::unique_ptr<QuarantineStore> open_store() {
+  sanso::testing::OpenQuarantine open_store() {
     auto db = t_->open();
     if (db == nullptr) return nullptr;
     EXPECT_TRUE(store::migrate(*db));
@@ -94,7 +95,7 @@ class QuarantineTest : public ::testing::TestWithParam<store::Backend> {
     o.clock = &clock_;
     o.audit = &sink_;
     o.node = "gw-test";
-    auto q = QuarantineStore::open(std::move(db), o);
+    auto q = sanso::testing::OpenQuarantine::open(std::move(db), o);
     if (!q) {
       ADD_FAILURE() << q.error().to_string();
       return nullptr;
@@ -105,7 +106,7 @@ class QuarantineTest : public ::testing::TestWithParam<store::Backend> {
   // Flips one bit of the stored ciphertext, wherever it is kept: in the database (PostgreSQL;
   // SQLite for small originals) or in its file (SQLite, large originals).
   void flip_a_bit(const Item& item) {
-    auto& db = store_->database();
+    auto& db = store_.database();
     auto row = db.query_one("SELECT sealed FROM quarantine_blobs WHERE sha256 = ?", {item.sha256});
     ASSERT_TRUE(row);
     if (row->has_value()) {
@@ -135,7 +136,7 @@ class QuarantineTest : public ::testing::TestWithParam<store::Backend> {
   SteppingClock clock_;
   RecordingSink sink_;
   std::unique_ptr<TestStore> t_;
-  std::unique_ptr<QuarantineStore> store_;
+  sanso::testing::OpenQuarantine store_;
   Actor staff_ = person("sato", {"staff"});
   Actor manager_ = person("tanaka", {"security_manager"});
   Actor manager2_ = person("suzuki", {"security_manager"});
@@ -194,7 +195,7 @@ TEST_P(QuarantineTest, KeyFileIsPrivateAndAnOpenKeyIsRefused) {
   QuarantineStore::Options o;
   o.blob_dir = (t_->dir() / "blobs").string();
   o.key_file = key.string();
-  auto q = QuarantineStore::open(std::move(db), o);
+  auto q = sanso::testing::OpenQuarantine::open(std::move(db), o);
   ASSERT_FALSE(q);
   EXPECT_EQ(q.error().code, "quarantine.key");
   EXPECT_NE(q.error().message.find("chmod 600"), std::string::npos);
@@ -206,7 +207,7 @@ TEST_P(QuarantineTest, SameContentIsStoredOnce) {
   ASSERT_TRUE(a && b);
   EXPECT_NE(a->id, b->id);
   EXPECT_EQ(a->sha256, b->sha256);
-  auto n = store_->database().query_one("SELECT COUNT(*) FROM quarantine_blobs");
+  auto n = store_.database().query_one("SELECT COUNT(*) FROM quarantine_blobs");
   ASSERT_TRUE(n);
   EXPECT_EQ((*n)->integer(0), 1);
   EXPECT_EQ(blob_files(), 0) << "a small original is kept with its record, not as a file";
@@ -235,9 +236,9 @@ TEST_P(QuarantineTest, ExportNeedsAnInspectorRoleAndIsAudited) {
   EXPECT_EQ(denied.error().code, "quarantine.forbidden");
   ASSERT_TRUE(store_->export_original(item->id, admin_));
   // The refused attempt is recorded too, as evidence.
-  auto actions = audit_actions(store_->database());
+  auto actions = audit_actions(store_.database());
   EXPECT_EQ(actions, (std::vector<std::string>{"quarantine.store", "quarantine.export", "quarantine.export"}));
-  auto by = store_->database().query("SELECT actor FROM test_audit WHERE action = 'quarantine.export' ORDER BY seq");
+  auto by = store_.database().query("SELECT actor FROM test_audit WHERE action = 'quarantine.export' ORDER BY seq");
   ASSERT_TRUE(by);
   ASSERT_EQ(by->size(), 2u);
   EXPECT_EQ((*by)[0].text(0), staff_.name);
@@ -324,10 +325,10 @@ TEST_P(QuarantineTest, ReleaseNeedsFourEyesAndAnApproverRole) {
   ASSERT_FALSE(twice);
   EXPECT_EQ(twice.error().code, "quarantine.state");
   // The two refused decisions (four-eyes, no approver role) are on record before the real one.
-  EXPECT_EQ(audit_actions(store_->database()),
+  EXPECT_EQ(audit_actions(store_.database()),
             (std::vector<std::string>{"quarantine.store", "quarantine.request-release", "quarantine.approve", "quarantine.approve",
                                       "quarantine.approve", "quarantine.release"}));
-  auto deciders = store_->database().query("SELECT actor FROM test_audit WHERE action = 'quarantine.approve' ORDER BY seq");
+  auto deciders = store_.database().query("SELECT actor FROM test_audit WHERE action = 'quarantine.approve' ORDER BY seq");
   ASSERT_TRUE(deciders);
   ASSERT_EQ(deciders->size(), 3u);
   EXPECT_EQ((*deciders)[0].text(0), "tanaka");
@@ -351,7 +352,7 @@ TEST_P(QuarantineTest, OneOperatingSystemAccountCannotBothRequestAndApprove) {
   EXPECT_EQ(refused.error().code, "quarantine.same-account");
   EXPECT_NE(refused.error().message.find("uid 0"), std::string::npos) << refused.error().message;
   EXPECT_EQ(store_->get(item->id)->state, ItemState::kReleaseRequested);
-  EXPECT_EQ(audit_actions(store_->database()).back(), "quarantine.approve");  // the refusal is on record
+  EXPECT_EQ(audit_actions(store_.database()).back(), "quarantine.approve");  // the refusal is on record
 
   // Approval from another account goes through.
   Actor other_account = manager2_;
@@ -446,7 +447,7 @@ TEST_P(QuarantineTest, PurgeDeletesOnlyExpiredItems) {
   EXPECT_FALSE(store_->get(short_lived->id));
   EXPECT_TRUE(store_->get(long_lived->id));
   EXPECT_EQ(*store_->export_original(long_lived->id, manager_), "a year");
-  auto actions = audit_actions(store_->database());
+  auto actions = audit_actions(store_.database());
   EXPECT_EQ(std::count(actions.begin(), actions.end(), "quarantine.purge"), 1);
 }
 

@@ -2,12 +2,15 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "store/schema.h"
+#include "store/shared_database.h"
 #include "support/test_store.h"
 
 namespace sanso::store {
@@ -237,6 +240,41 @@ TEST_P(StoreBackendTest, UncommittedTransactionRollsBack) {
   ASSERT_TRUE(rows);
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].integer(0), 2);
+}
+
+// The service's one connection: writes of many threads share commits, and one work that fails
+// does not take the others of its commit with it (each then runs alone).
+TEST_P(StoreBackendTest, SharedCommitsKeepEveryGoodWriteAndNoFailedOne) {
+  TestStore t(GetParam());
+  auto setup = t.open();
+  ASSERT_NE(setup, nullptr);
+  ASSERT_TRUE(setup->execute_script("CREATE TABLE v (i BIGINT PRIMARY KEY)"));
+  SharedDatabase shared(t.open());
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int th = 0; th < 4; ++th) {
+    threads.emplace_back([&, th] {
+      for (int i = 0; i < 25; ++i) {
+        const std::int64_t n = th * 100 + i;
+        // Every fifth work writes its row and then fails: nothing of it may remain.
+        auto r = shared.commit([&](Database& db) -> Result<void> {
+          SANSO_TRY(db.execute("INSERT INTO v (i) VALUES (?)", {n}));
+          if (i % 5 == 4) return make_error("test.refused", std::to_string(n), "this work fails after its write");
+          return ok();
+        });
+        if (!r) ++failures;
+        if (!r && r.error().code != "test.refused") ADD_FAILURE() << r.error().to_string();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 4 * 5);
+  auto count = shared.use()->query_one("SELECT COUNT(*) FROM v");
+  ASSERT_TRUE(count && count->has_value());
+  EXPECT_EQ((*count)->integer(0), 4 * 20);
+  auto failed = shared.use()->query_one("SELECT COUNT(*) FROM v WHERE i % 5 = 4");
+  ASSERT_TRUE(failed && failed->has_value());
+  EXPECT_EQ((*failed)->integer(0), 0);
 }
 
 TEST_P(StoreBackendTest, SqlErrorsNameTheStoreAndStatement) {

@@ -98,7 +98,7 @@ class ConsoleTest : public ::testing::TestWithParam<store::Backend> {
     o.key_file = (h_->store_.dir() / "quarantine.key").string();
     o.audit = h_->log_.get();
     o.node = "gw-test";
-    auto q = quarantine::QuarantineStore::open(h_->store_.open(), o);
+    auto q = quarantine::QuarantineStore::open(*h_->shared_, o);
     ASSERT_TRUE(q) << q.error().to_string();
     quarantine_ = std::move(q).value();
     start();
@@ -109,7 +109,7 @@ class ConsoleTest : public ::testing::TestWithParam<store::Backend> {
     options.port = 0;
     options.municipality = "水俣市";
     options.node = "gw-test";
-    ConsoleServices services{*h_->accounts_, *quarantine_, h_->config_,
+    ConsoleServices services{*h_->accounts_, *quarantine_, *h_->shared_, h_->config_,
                              [this](const quarantine::Item& item, const std::string& original, const quarantine::Actor& actor) -> Result<std::string> {
                                if (fail_delivery_) return make_error("smtp.refused", "relay", "550 relay refused");
                                delivered_.push_back(item.id + " by " + actor.name + ": " + original);
@@ -669,7 +669,7 @@ TEST_P(ConsoleTest, ListeningBeyondThisMachineNeedsTls) {
   ConsoleOptions open;
   open.host = "0.0.0.0";
   open.port = 0;
-  ConsoleServices services{*h_->accounts_, *quarantine_, h_->config_, nullptr};
+  ConsoleServices services{*h_->accounts_, *quarantine_, *h_->shared_, h_->config_, nullptr};
   auto refused = Console::start(open, services);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, "web.tls");
@@ -702,7 +702,7 @@ TEST_P(ConsoleTest, OverTlsTheCookieIsSecure) {
   tls.request_timeout_ms = 1000;
   tls.tls_cert = (dir / "cert.pem").string();
   tls.tls_key = (dir / "key.pem").string();
-  ConsoleServices services{*h_->accounts_, *quarantine_, h_->config_, nullptr};
+  ConsoleServices services{*h_->accounts_, *quarantine_, *h_->shared_, h_->config_, nullptr};
   auto console = Console::start(tls, services);
   ASSERT_TRUE(console) << console.error().to_string();
   EXPECT_TRUE((*console)->tls());

@@ -16,6 +16,7 @@
 #include "audit/log.h"
 #include "config/config.h"
 #include "store/schema.h"
+#include "store/shared_database.h"
 #include "support/test_store.h"
 #include "web/accounts.h"
 
@@ -79,7 +80,7 @@ inline std::string detail(const nlohmann::json& record, const std::string& key) 
   return d.contains(key) ? d[key].get<std::string>() : std::string();
 }
 
-// A migrated store, its audit log and the console accounts over a connection of their own.
+// A migrated store, its audit log and the console accounts on the service's shared connection.
 class AccountsHarness {
  public:
   explicit AccountsHarness(store::Backend backend, config::ServiceConfig config = city_config())
@@ -93,11 +94,12 @@ class AccountsHarness {
     o.policy_sha256 = std::string(64, '0');
     o.clock = &clock_;
     log_ = std::make_unique<audit::AuditLog>(std::move(o));
+    shared_ = std::make_unique<store::SharedDatabase>(store_.open());
     accounts_ = make_accounts(config_);
   }
 
   std::unique_ptr<ConsoleAccounts> make_accounts(const config::ServiceConfig& config, AccountRules rules) {
-    auto accounts = ConsoleAccounts::open(store_.open(), config, std::move(rules), *log_, clock_);
+    auto accounts = ConsoleAccounts::open(*shared_, config, std::move(rules), *log_, clock_);
     EXPECT_TRUE(accounts) << accounts.error().to_string();
     return accounts ? std::move(accounts).value() : nullptr;
   }
@@ -110,6 +112,7 @@ class AccountsHarness {
   HandClock clock_;
   std::unique_ptr<store::Database> reader_;  // for the tests' own queries
   std::unique_ptr<audit::AuditLog> log_;
+  std::unique_ptr<store::SharedDatabase> shared_;  // the service's connection
   std::unique_ptr<ConsoleAccounts> accounts_;
 };
 

@@ -20,6 +20,7 @@
 #include "policy/policy.h"
 #include "quarantine/quarantine.h"
 #include "store/database.h"
+#include "store/shared_database.h"
 
 namespace sanso::mail {
 namespace {
@@ -62,6 +63,26 @@ GatewayVerdict tempfail(GatewayVerdict v, const std::string& what, const Error& 
   return v;
 }
 
+// What names one delivery however often the client retries it: the envelope, and the message
+// without the trace headers each attempt gets anew (Postfix hands the milter its own Received:
+// line, with a new queue id, first). A person who sends a mail again sends a new Message-ID and
+// Date, so two different mails never share a key.
+std::string retry_key(const Envelope& envelope, std::string_view raw) {
+  std::size_t at = 0;
+  while (raw.size() - at >= 9 && ascii_lower(raw.substr(at, 9)) == "received:") {
+    std::size_t end = raw.find("\r\n", at);
+    while (end != std::string_view::npos && end + 2 < raw.size() && (raw[end + 2] == ' ' || raw[end + 2] == '\t')) end = raw.find("\r\n", end + 2);
+    if (end == std::string_view::npos) break;
+    at = end + 2;
+  }
+  std::vector<std::string> recipients;
+  for (const auto& r : envelope.recipients) recipients.push_back(ascii_lower(r));
+  std::sort(recipients.begin(), recipients.end());
+  std::string key = "sanso-retry-1\n" + ascii_lower(envelope.sender) + "\n";
+  for (const auto& r : recipients) key += r + "\n";
+  return sha256_hex(key + sha256_hex(raw.substr(at)));
+}
+
 }  // namespace
 
 bool authentication_failed(std::string_view raw) {
@@ -80,8 +101,15 @@ bool authentication_failed(std::string_view raw) {
 }
 
 MailGateway::MailGateway(const policy::Policy& policy, const policy::CompiledPolicy& compiled, quarantine::QuarantineStore& store, audit::AuditLog& log,
-                         GatewaySettings settings)
-    : policy_(policy), compiled_(compiled), store_(store), log_(log), settings_(std::move(settings)), intake_(&compiled, &store, &log) {
+                         store::SharedDatabase& db, GatewaySettings settings)
+    : policy_(policy),
+      compiled_(compiled),
+      store_(store),
+      log_(log),
+      db_(db),
+      settings_(std::move(settings)),
+      senders_(db, settings_.clock != nullptr ? *settings_.clock : system_clock()),
+      intake_(&compiled, &store, &log) {
   intake::protect_city_identity(policy_, settings_.sanitize);
 }
 
@@ -303,7 +331,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
   const bool auth_failed = authentication_failed(raw);
   const std::string sender = ascii_lower(envelope.sender);
   // The sender history is about internet correspondents; a city zone's sender is not "new".
-  auto known = from_internet ? seen_before(sender) : Result<bool>(true);
+  auto known = from_internet ? senders_.seen_before(sender) : Result<bool>(true);
   if (!known) return tempfail(v, "the sender history could not be read", known.error());
   const bool first_time = !*known && !envelope.sender.empty();
   if ((auth_failed && settings_.strict_on_auth_failure) || (first_time && settings_.strict_for_first_time_senders)) options.attachment_action = "remove";
@@ -327,7 +355,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
   item.envelope_from = envelope.sender;
   item.envelope_to = envelope.recipients;
   item.record = [&](const intake::MailOutcome& out, const std::string& input_sha256) { return audit_event(envelope, sanitized(v, out), input_sha256); };
-  item.with_item = [&](store::Database& db) -> Result<void> { return from_internet ? count_sender(db, sender) : Result<void>(ok()); };
+  item.with_item = [&](store::Database& db) -> Result<void> { return from_internet ? senders_.count(db, sender) : Result<void>(ok()); };
   // The rule was decided over every recipient zone: the strictest said sanitize.
   auto taken = intake_.take_mail(item, ruling, [&](std::string_view bytes, const SanitizeOptions& opts) {
     return inbound_workers_ ? inbound_workers_->sanitize(bytes, opts) : sanitize_sandboxed(bytes, opts);
@@ -340,30 +368,36 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
 
 GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification,
                                  const std::string& subject, const std::string& message_id, bool notify_sender, const std::string& approver_role) {
-  const std::string id = store_.reserve_id();
   GatewayVerdict before = v;  // what a failed hold reports: no quarantine id that does not exist
-  v.quarantine_id = id;
-  v.action = GatewayVerdict::Action::kHold;
-  v.outcome = "held";
-  v.reply = reply_text("5.7.1", "held for approval", v);
-  v.details.insert(v.details.end(), {{"quarantine_id", id}, {"reason", why}});
-  quarantine::Submission s;
-  s.id = id;
-  s.original = std::string(raw);
-  s.origin.kind = quarantine::Origin::Kind::kMail;
-  s.origin.subject = subject;
-  s.origin.message_id = message_id;
-  s.origin.envelope_from = envelope.sender;
-  s.origin.envelope_to = envelope.recipients;
-  s.verdict = "held";
-  s.reason = why;
-  s.classification = classification.empty() ? "" : "機密性" + classification;
-  s.approver_role = approver_role;
-  // One transaction: an audit write that fails leaves no item behind, so Postfix's retry holds
-  // the message once.
-  s.with_item = [&](store::Database& db, const quarantine::Item& item) -> Result<void> { return log_.append(db, audit_event(envelope, v, item.sha256)); };
-  auto item = store_.put(std::move(s));
-  if (!item) return tempfail(before, "the message could not be held", item.error());
+  auto held = [&](GatewayVerdict w, const std::string& id) {
+    w.quarantine_id = id;
+    w.action = GatewayVerdict::Action::kHold;
+    w.outcome = "held";
+    w.reply = reply_text("5.7.1", "held for approval", w);
+    w.details.insert(w.details.end(), {{"quarantine_id", id}, {"reason", why}});
+    return w;
+  };
+  intake::HeldMail item;
+  item.raw = raw;
+  item.actor = "milter@" + settings_.node;
+  item.envelope_from = envelope.sender;
+  item.envelope_to = envelope.recipients;
+  item.subject = subject;
+  item.message_id = message_id;
+  item.reason = why;
+  item.classification = classification.empty() ? "" : "機密性" + classification;
+  item.approver_role = approver_role;
+  item.retry_key = retry_key(envelope, raw);
+  item.record = [&](const std::string& id, const std::string& input_sha256) { return audit_event(envelope, held(v, id), input_sha256); };
+  auto taken = intake_.hold_mail(item);
+  if (!taken) return tempfail(before, "the message could not be held", taken.error());
+  v = held(std::move(v), taken->quarantine_id);
+  if (taken->repeated) {
+    // The first attempt's answer was lost; its hold and its notice stand. This decision is
+    // recorded by process() like any other.
+    v.details.emplace_back("retry", "already held as " + taken->quarantine_id + "; not kept or announced again");
+    return v;
+  }
   v.audited = true;
   // Internet senders are never told (no backscatter to forged addresses).
   if (notify_sender && !envelope.sender.empty() && !settings_.notice_relay.empty()) notify_held(envelope, v, why, subject);
@@ -416,27 +450,6 @@ void MailGateway::notify_held(const Envelope& envelope, const GatewayVerdict& v,
   if (!logged) log::error("mail gateway: the notice for " + v.quarantine_id + " could not be recorded in the audit log: " + logged.error().to_string());
 }
 
-Result<bool> MailGateway::seen_before(const std::string& sender) {
-  if (sender.empty()) return true;  // bounces have no sender to know
-  bool seen = false;
-  SANSO_TRY(store_.with_database([&](store::Database& db) -> Result<void> {
-    auto row = SANSO_TRY(db.query_one("SELECT messages FROM mail_senders WHERE address = ?", {sender}));
-    seen = row.has_value();
-    return ok();
-  }));
-  return seen;
-}
-
-Result<void> MailGateway::count_sender(store::Database& db, const std::string& sender) const {
-  if (sender.empty()) return ok();
-  const Clock& clock = settings_.clock != nullptr ? *settings_.clock : system_clock();
-  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
-  SANSO_TRY(db.execute("INSERT INTO mail_senders (address, first_seen, last_seen, messages) VALUES (?, ?, ?, 1) "
-                       "ON CONFLICT (address) DO UPDATE SET last_seen = excluded.last_seen, messages = mail_senders.messages + 1",
-                       {sender, now, now}));
-  return ok();
-}
-
 store::AuditEvent MailGateway::audit_event(const Envelope& envelope, const GatewayVerdict& v, std::string input_sha256) const {
   store::AuditEvent e;
   e.actor = "milter@" + settings_.node;
@@ -462,11 +475,9 @@ Result<void> MailGateway::audit(const Envelope& envelope, std::string_view raw, 
 }
 
 Result<void> MailGateway::append(const store::AuditEvent& e) {
-  // The quarantine's connection, under its lock: puts on other threads never interleave.
-  return store_.with_database([&](store::Database& db) -> Result<void> {
-    SANSO_TRY(log_.append_now(db, e));
-    return ok();
-  });
+  // In the service's group commit, with the puts of other connections' messages.
+  SANSO_TRY(log_.record(db_, e));
+  return ok();
 }
 
 }  // namespace sanso::mail

@@ -18,6 +18,7 @@
 
 #include "core/clock.h"
 #include "intake/intake.h"
+#include "mail/milter/sender_history.h"
 #include "mail/outbound.h"
 #include "mail/sanitize.h"
 
@@ -31,6 +32,7 @@ class QuarantineStore;
 }
 namespace sanso::store {
 class Database;
+class SharedDatabase;
 struct AuditEvent;
 }
 namespace sanso::audit {
@@ -87,8 +89,9 @@ struct GatewayVerdict {
 
 class MailGateway {
  public:
+  // All on the service's connection `db`; each must outlive the gateway.
   MailGateway(const policy::Policy& policy, const policy::CompiledPolicy& compiled, quarantine::QuarantineStore& store, audit::AuditLog& log,
-              GatewaySettings settings);
+              store::SharedDatabase& db, GatewaySettings settings);
   // Starts ready sandboxed workers for parsing and rebuilding (call before serving, while the
   // process has one thread); without it every message forks its own sandboxes.
   Result<void> start_workers(std::size_t workers);
@@ -107,10 +110,10 @@ class MailGateway {
   // 無害化: text-only mail with rebuilt attachments, the original kept.
   GatewayVerdict sanitize(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& from, const std::string& to,
                           const policy::Decision& ruling);
-  // Stores the original and answers with a hold (discarded here, released after approval, by
-  // `approver_role` when the rule names one). The item and its audit record commit together; the
-  // sender is told only after that commit, so an audit write that fails and Postfix's retry do not
-  // hold or announce the message twice.
+  // Stores the original through the intake and answers with a hold (discarded here, released after
+  // approval, by `approver_role` when the rule names one). The item and its audit record commit
+  // together; the sender is told only after that commit; a retry of a delivery already held (the
+  // first answer was lost) is answered with the same item and told nobody again.
   GatewayVerdict hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification,
                       const std::string& subject, const std::string& message_id, bool notify_sender, const std::string& approver_role = "");
   Result<void> audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v);
@@ -119,16 +122,14 @@ class MailGateway {
   // Tells the sender of held city mail what happened, why, and its quarantine id; the attempt is
   // recorded (mail.notice) after the fact.
   void notify_held(const Envelope& envelope, const GatewayVerdict& v, const std::string& reason, const std::string& subject);
-  // Whether mail from this address was delivered before (a read; the count is kept by
-  // count_sender, in the transaction that keeps the message).
-  Result<bool> seen_before(const std::string& sender);
-  Result<void> count_sender(store::Database& db, const std::string& sender) const;
 
   const policy::Policy& policy_;
   const policy::CompiledPolicy& compiled_;
   quarantine::QuarantineStore& store_;
   audit::AuditLog& log_;
+  store::SharedDatabase& db_;
   GatewaySettings settings_;
+  SenderHistory senders_;
   intake::Intake intake_;
   std::unique_ptr<MailWorkers> inbound_workers_;
   std::unique_ptr<OutboundWorkers> outbound_workers_;

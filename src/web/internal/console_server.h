@@ -1,0 +1,114 @@
+// The console's server, shared by its two halves: the HTTP plumbing (console.cc: addresses,
+// responses, sessions, forms, routes) and the page handlers (console_pages.cc). Private to
+// src/web.
+#pragma once
+
+#include <httplib.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "web/accounts.h"
+#include "web/console.h"
+#include "web/guarded_server.h"
+#include "web/pages.h"
+
+namespace sanso::web {
+namespace internal {
+
+inline constexpr const char* kSessionCookie = "sanso_session";
+inline constexpr const char* kLangCookie = "sanso_lang";
+inline constexpr std::size_t kMaxBody = 64 * 1024;  // forms only: a reason or a note, never a file
+inline constexpr std::size_t kMaxField = 4000;
+
+// What every page of a signed-in person knows.
+struct Context {
+  Session session;
+  Lang lang = Lang::kJa;
+  std::string source;
+  quarantine::Actor actor() const { return quarantine::Actor{session.name, session.roles, "console session " + session.id + " from " + source}; }
+};
+
+std::string cookie(const httplib::Request& req, std::string_view name);
+Lang lang_of(const httplib::Request& req);
+// A form or query field; "" when absent. Invalid UTF-8 was refused before any handler ran.
+std::string field(const httplib::Request& req, const char* key);
+// A field of the form in the body only: the form token must never be taken from the address,
+// where it would leak into logs, history and Referer headers.
+std::string form_field(const httplib::Request& req, const char* key);
+bool fields_are_text(const httplib::Request& req);
+// A local path to return to after a language switch or sign-in: never another site. Only a plain
+// path of visible ASCII: browsers drop tabs and newlines from a Location and read "\\" as "/",
+// so "/\t/evil.example" or "/\\evil.example" would lead away; "//" anywhere is refused too.
+std::string local_path(const std::string& p);
+
+}  // namespace internal
+
+struct Console::Impl {
+  ConsoleOptions options;
+  ConsoleServices services;
+  std::unique_ptr<GuardedServer> server;
+  std::thread thread;
+  int port = 0;
+  std::mutex mu;
+  std::condition_variable stopped_cv;
+  bool stopped = false;
+
+  Impl(ConsoleOptions o, ConsoleServices s) : options(std::move(o)), services(std::move(s)) {}
+
+  using Page = std::function<void(const httplib::Request&, httplib::Response&, const internal::Context&)>;
+
+  // ---- HTTP: addresses, responses, sessions and forms (console.cc) ----
+
+  bool secure() const;
+  bool trusted_proxy(const std::string& address) const;
+  std::string peer(const httplib::Request& req) const;
+  // The browser's address: the peer's, unless the peer is a trusted proxy; then the nearest
+  // address in X-Forwarded-For that is not one (addresses further left were written by the
+  // client, or proxies nobody vouches for, and prove nothing).
+  std::string client_address(const httplib::Request& req) const;
+  // Whether the browser spoke HTTPS: to this console, or to a trusted proxy that says so.
+  bool browser_used_tls(const httplib::Request& req) const;
+  nlohmann::json frame(const httplib::Request& req, const std::string& title, const internal::Context* ctx) const;
+  void send_page(httplib::Response& res, int status, Lang lang, nlohmann::json frame_values, const std::string& content) const;
+  void send_error(const httplib::Request& req, httplib::Response& res, const internal::Context* ctx, Lang lang, int status,
+                  const std::string& key) const;
+  void redirect(httplib::Response& res, const std::string& to) const;
+  std::string session_cookie(const httplib::Request& req, const std::string& value, std::int64_t max_age) const;
+  // A state-changing request must come from one of our own pages: an Origin, when the browser
+  // sends one, names this console — as [web] public_origin, or as the browser reached it.
+  bool same_origin(const httplib::Request& req) const;
+  // A refused form is evidence (someone's page tried to act for a signed-in person): recorded.
+  void refuse_form(const httplib::Request& req, httplib::Response& res, const internal::Context* ctx, Lang lang, const char* reason);
+  httplib::Server::Handler signed_in(Page page, bool post);
+  void routes();
+
+  // ---- pages (console_pages.cc) ----
+
+  void login_page(const httplib::Request& req, httplib::Response& res);
+  void login(const httplib::Request& req, httplib::Response& res);
+  void logout(const httplib::Request& req, httplib::Response& res, const internal::Context&);
+  void dashboard(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void quarantine_list(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void item_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& id,
+                 const std::string& notice, const std::optional<Error>& failure);
+  // After a successful action: back to the item (post/redirect/get), with what happened.
+  void acted(httplib::Response& res, const std::string& id, const char* done);
+  void item_action(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& action);
+  void download(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void audit_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void account_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& notice,
+                    const std::string& error, int status);
+  void change_password(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+};
+
+}  // namespace sanso::web
