@@ -25,6 +25,7 @@ packages=(
   postgresql postfix
   sqlite3                                # the demo tampers with a copy of the store to show detection
   curl                                   # the demo signs in to the web console
+  softflowd nftables iproute2            # the flow monitor's network-namespace test: a real exporter and packet logging
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium                               # the console's browser test (driven by playwright-core from npm)

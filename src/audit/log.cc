@@ -32,15 +32,6 @@ const Hash& empty_root() {
   return kEmpty;
 }
 
-std::string iso_utc(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::uint64_t largest_power_below(std::uint64_t n) { return std::bit_floor(n - 1); }  // n ≥ 2
 
 // MTH of a frontier: the complete subtrees of a tree of `size` leaves, smallest first.
