@@ -136,15 +136,12 @@ void Detector::raise(Rule rule, const Flow& flow, ZoneIndex src_zone, ZoneIndex 
 }
 
 void Detector::volume(const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, std::uint32_t file, std::uint64_t line) {
-  auto it = hosts_.find(flow.src);
-  if (it == hosts_.end()) {
-    if (hosts_.size() >= settings_.max_tracked_hosts) {
-      ++stats_.hosts_untracked;
-      return;
-    }
-    it = hosts_.emplace(flow.src, HostVolume{}).first;
+  HostVolume* found = host(flow.src);
+  if (found == nullptr) {
+    ++stats_.hosts_untracked;
+    return;
   }
-  HostVolume& h = it->second;
+  HostVolume& h = *found;
   const std::int64_t bucket = flow.time - (flow.time % settings_.volume_bucket_seconds + settings_.volume_bucket_seconds) % settings_.volume_bucket_seconds;
   if (bucket > h.bucket) {
     if (h.bucket != INT64_MIN) {
@@ -167,6 +164,37 @@ void Detector::volume(const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, 
     std::snprintf(detail, sizeof detail, "%llu bytes in %llds from %.0f bytes per bucket (baseline)", static_cast<unsigned long long>(h.bytes),
                   static_cast<long long>(settings_.volume_bucket_seconds), h.baseline);
     raise(Rule::kVolume, flow, src_zone, dst_zone, file, line, flow.src, static_cast<Address128>(bucket), 0, 0, detail);
+  }
+}
+
+Detector::HostVolume* Detector::host(Address128 address) {
+  if (host_slots_.empty()) host_slots_.resize(1024);
+  for (;;) {
+    const std::size_t mask = host_slots_.size() - 1;
+    std::size_t i = KeyHash{}(address) & mask;
+    while (host_slots_[i].used) {
+      if (host_slots_[i].address == address) return &host_slots_[i].volume;
+      i = (i + 1) & mask;
+    }
+    if (host_count_ >= settings_.max_tracked_hosts) return nullptr;
+    if ((host_count_ + 1) * 2 <= host_slots_.size()) {
+      HostSlot& slot = host_slots_[i];
+      slot.used = true;
+      slot.address = address;
+      slot.volume = HostVolume{};
+      ++host_count_;
+      return &slot.volume;
+    }
+    // Half full: double, and look again.
+    std::vector<HostSlot> old(host_slots_.size() * 2);
+    old.swap(host_slots_);
+    const std::size_t new_mask = host_slots_.size() - 1;
+    for (const HostSlot& s : old) {
+      if (!s.used) continue;
+      std::size_t j = KeyHash{}(s.address) & new_mask;
+      while (host_slots_[j].used) j = (j + 1) & new_mask;
+      host_slots_[j] = s;
+    }
   }
 }
 

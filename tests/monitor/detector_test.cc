@@ -184,6 +184,21 @@ TEST(MonitorDetector, VolumeFarAboveTheHostsOwnBaseline) {
   flows.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + 5 * 3600 + 1, 2000)); // 56,000: over
   flows.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + 5 * 3600 + 2, 9000)); // same bucket: once
   EXPECT_EQ(h.run(flows), V{"volume"});
+  // The host table grows, and stops at its limit: hosts beyond it are counted, not tracked.
+  DetectorSettings capped = s;
+  capped.max_tracked_hosts = 3000;
+  Harness many(capped);
+  std::vector<Flow> spread;
+  for (int i = 0; i < 5000; ++i) {
+    Flow f = flow("2001:db8:30::", "2001:db8:30::1:1", 445, kProtoTcp, t0, 100);
+    f.src += static_cast<Address128>(i + 1);  // 5000 hosts of the internet zone
+    spread.push_back(f);
+  }
+  for (int round = 0; round < 2; ++round) {
+    std::uint64_t line = 0;
+    for (const Flow& f : spread) many.detector.observe(f, 0, ++line);
+  }
+  EXPECT_EQ(many.detector.stats().hosts_untracked, 2u * 2000u);
   // A new host has no baseline yet, however much it sends.
   Harness fresh(s);
   EXPECT_EQ(fresh.run({flow("198.51.100.40", "198.51.100.21", 445, kProtoTcp, t0, 1ull << 40)}), V{});
