@@ -14,6 +14,7 @@ packages=(
   libuchardet-dev libytnef0-dev libkainjow-mustache-dev
   libqpdf-dev libvips-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
   libmilter-dev                          # the Postfix milter
+  zlib1g-dev                             # gzip-compressed flow logs (src/monitor)
   libcpp-httplib-dev                     # the web console (HTTP/HTTPS server)
   qpdf                                   # `qpdf --check` on sanitized PDFs in the tests
   # converters run as separate, sandboxed processes (never linked): legacy conversion, rasterize
