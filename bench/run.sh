@@ -8,6 +8,11 @@ out=out/bench
 mkdir -p "$out"
 today=2026-11-25
 
+echo "== flow monitor: 10M Zeek conn.log and FortiGate lines against wc -l and an awk prefix check (ratios)"
+monitor_dir=$(mktemp -d /tmp/sanso-bench-monitor.XXXXXX)
+"$build/sanso_monitor_bench" "${SANSO_MONITOR_LINES:-10000000}" "$monitor_dir" | tee "$out/monitor-summary.txt"
+rm -rf "$monitor_dir"
+
 echo "== quarantine and audit log on SQLite and PostgreSQL (a private server, stopped afterwards)"
 pg_dir=/tmp/sanso-bench-pg-$$
 bash tests/support/pg-server.sh start "$pg_dir"

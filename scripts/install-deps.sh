@@ -14,6 +14,7 @@ packages=(
   libuchardet-dev libytnef0-dev libkainjow-mustache-dev
   libqpdf-dev libvips-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
   libmilter-dev                          # the Postfix milter
+  zlib1g-dev                             # gzip-compressed flow logs (src/monitor)
   libcpp-httplib-dev                     # the web console (HTTP/HTTPS server)
   libldap2-dev                           # directory sign-in (LDAP / Active Directory)
   qpdf                                   # `qpdf --check` on sanitized PDFs in the tests
@@ -27,6 +28,7 @@ packages=(
   slapd ldap-utils                       # the directory tests' private OpenLDAP server
   sqlite3                                # the demo tampers with a copy of the store to show detection
   curl                                   # the demo signs in to the web console
+  softflowd nftables iproute2            # the flow monitor's network-namespace test: a real exporter and packet logging
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium                               # the console's browser test (driven by playwright-core from npm)

@@ -1,25 +1,12 @@
 // The canonical record of an event (RFC 8785; docs/audit-format.md).
 #include "audit/log.h"
 
-#include <ctime>
-
 #include <nlohmann/json.hpp>
 
 #include "audit/canonical_json.h"
+#include "core/clock.h"
 
 namespace sanso::audit {
-namespace {
-
-std::string iso_utc(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
 
 Result<std::string> make_record(const store::AuditEvent& e, std::uint64_t index, const std::string& node,
                                 const std::string& policy_sha256) {

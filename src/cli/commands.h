@@ -25,6 +25,8 @@ void register_file_command(CLI::App& app, int& exit_code);
 void register_milter_command(CLI::App& app, int& exit_code);
 // `sanso audit …`.
 void register_audit_command(CLI::App& app, int& exit_code);
+// `sanso monitor scan|listen`.
+void register_monitor_command(CLI::App& app, int& exit_code);
 // `sanso web` and `sanso user …`.
 void register_web_command(CLI::App& app, int& exit_code);
 // `sanso directory test`.

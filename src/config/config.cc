@@ -166,7 +166,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   ServiceConfig c;
   c.source = std::string(path);
   fs::path config_dir = fs::absolute(fs::path(path)).parent_path();
-  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "directory", "users"}));
+  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "directory", "users", "monitor"}));
 
   const toml::table* service = SANSO_TRY(r.table(root, "service"));
   if (service == nullptr) {
@@ -320,6 +320,25 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
       return make_error("config.value", where(path, *d->get("attachments")), "'attachments' must be one of: sanitize, remove");
     }
     SANSO_TRY(r.keyed_strings(*d, "extension_map", c.cdr.extension_map, "a string (the content type accepted under this extension, e.g. \"pdf\")"));
+  }
+
+  if (const toml::table* m = SANSO_TRY(r.table(root, "monitor"))) {
+    SANSO_TRY(r.only_keys(*m, "[monitor]", {"indicator_files", "window_seconds", "volume_bucket_seconds", "volume_factor", "volume_min_mb",
+                                             "csv_columns", "syslog_udp", "syslog_tcp", "ipfix_udp", "syslog_format"}));
+    SANSO_TRY(r.strings(*m, "indicator_files", c.monitor.indicator_files));
+    for (auto& f : c.monitor.indicator_files) f = absolute_from(config_dir, f);
+    SANSO_TRY(r.integer(*m, "window_seconds", c.monitor.window_seconds, 1));
+    SANSO_TRY(r.integer(*m, "volume_bucket_seconds", c.monitor.volume_bucket_seconds, 60));
+    SANSO_TRY(r.integer(*m, "volume_factor", c.monitor.volume_factor, 2));
+    SANSO_TRY(r.integer(*m, "volume_min_mb", c.monitor.volume_min_mb, 0));
+    SANSO_TRY(r.string(*m, "csv_columns", c.monitor.csv_columns));
+    SANSO_TRY(r.string(*m, "syslog_udp", c.monitor.syslog_udp));
+    SANSO_TRY(r.string(*m, "syslog_tcp", c.monitor.syslog_tcp));
+    SANSO_TRY(r.string(*m, "ipfix_udp", c.monitor.ipfix_udp));
+    SANSO_TRY(r.string(*m, "syslog_format", c.monitor.syslog_format));
+    if (c.monitor.syslog_format != "syslog" && c.monitor.syslog_format != "fortigate" && c.monitor.syslog_format != "paloalto") {
+      return make_error("config.value", where(path, *m->get("syslog_format")), "'syslog_format' must be one of: syslog, fortigate, paloalto");
+    }
   }
 
   if (const toml::table* l = SANSO_TRY(r.table(root, "listeners"))) {

@@ -153,6 +153,21 @@ struct DirectorySettings {
   std::int64_t max_group_depth = 8;
   std::vector<DirectoryGroup> groups;
 };
+// Flow monitoring (src/monitor, `sanso monitor`); every key optional.
+struct MonitorSettings {
+  std::vector<std::string> indicator_files;  // IP/CIDR lists (absolute); reloaded when they change
+  std::int64_t window_seconds = 3600;        // the same finding within this is counted, not repeated
+  std::int64_t volume_bucket_seconds = 3600;
+  std::int64_t volume_factor = 10;           // a host sending this many times its baseline ...
+  std::int64_t volume_min_mb = 100;          // ... and at least this much in a bucket
+  std::string csv_columns;                   // the generic CSV's column map, e.g. "src=source,dst=dest,dport=port"
+  // `sanso monitor listen`: "host:port" each; empty: that collector is off.
+  std::string syslog_udp;
+  std::string syslog_tcp;
+  std::string ipfix_udp;                     // NetFlow v5/v9 and IPFIX
+  std::string syslog_format = "syslog";      // what the syslog collectors carry: syslog (iptables/nftables), fortigate, paloalto
+};
+
 // The whole of sanso.toml, with every path absolute.
 struct ServiceConfig {
   std::string source;      // the file it came from
@@ -169,6 +184,7 @@ struct ServiceConfig {
   Listeners listeners;
   WebSettings web;
   DirectorySettings directory;
+  MonitorSettings monitor;
   std::vector<Operator> operators;
 
   const Operator* find_operator(std::string_view name) const;

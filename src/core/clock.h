@@ -55,5 +55,7 @@ const Clock& system_clock();
 
 // "2026-11-25 22:10:05 +0900": a Unix time in the machine's time zone, as the municipality reads it.
 std::string local_time(std::int64_t unix_seconds);
+// "2026-11-30T00:53:20Z": UTC, as audit records and the flow monitor write times.
+std::string iso_utc(std::int64_t unix_seconds);
 
 }  // namespace sanso

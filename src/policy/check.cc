@@ -1,8 +1,5 @@
 #include "policy/check.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -11,6 +8,7 @@
 
 #include "policy/decide.h"
 #include "policy/load.h"
+#include "policy/network.h"
 
 namespace sanso::policy {
 namespace {
@@ -30,6 +28,7 @@ class Checker {
     profile_requirements();
     outsourcing();
     networks();
+    endpoints();
     mail_domains();
     if (!has_errors(out_)) reachability();
     sort_diagnostics(out_);
@@ -62,6 +61,7 @@ class Checker {
     unique_ids(p_.rules, "rule");
     unique_ids(p_.contractors, "contractor");
     unique_ids(p_.services, "external service");
+    unique_ids(p_.endpoints, "endpoint");
   }
 
   void canonical_zones() {
@@ -314,49 +314,88 @@ class Checker {
   }
 
   // Zone CIDRs are what flow monitoring (6(3)③) uses to place an address in a zone: each must
-  // parse, and no two zones may claim the same IPv4 addresses.
+  // parse, and no two zones may claim the same address, IPv4 or IPv6.
   void networks() {
-    struct Range {
-      std::uint32_t first, last;
-      const Zone* zone;
-      std::string text;
-    };
-    std::vector<Range> ranges;
     for (const Zone& z : p_.zones) {
-      for (const std::string& cidr : z.cidrs) {
-        const auto slash = cidr.find('/');
-        const std::string addr = cidr.substr(0, slash);
-        const std::string len_text = slash == std::string::npos ? "" : cidr.substr(slash + 1);
-        int len = -1;
-        if (!len_text.empty() && len_text.size() <= 3 && std::all_of(len_text.begin(), len_text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-          len = std::stoi(len_text);
-        }
-        in_addr v4{};
-        in6_addr v6{};
-        const bool is_v4 = inet_pton(AF_INET, addr.c_str(), &v4) == 1;
-        const bool is_v6 = !is_v4 && inet_pton(AF_INET6, addr.c_str(), &v6) == 1;
-        if ((!is_v4 && !is_v6) || len < 0 || len > (is_v4 ? 32 : 128)) {
-          error(z.loc, "zone '" + z.id + "' has an invalid network '" + cidr + "' (expected e.g. 10.20.0.0/16 or 2001:db8::/32)", "bad-cidr");
+      for (const std::string& text : z.cidrs) {
+        const auto cidr = parse_cidr(text);
+        if (!cidr || text.find('/') == std::string::npos) {
+          error(z.loc, "zone '" + z.id + "' has an invalid network '" + text + "' (expected e.g. 10.20.0.0/16 or 2001:db8::/32)", "bad-cidr");
           continue;
         }
-        if (!is_v4) continue;
-        const std::uint32_t base = ntohl(v4.s_addr);
-        const std::uint32_t mask = len == 0 ? 0 : ~std::uint32_t{0} << (32 - len);
-        if (base & ~mask) {
-          warning(z.loc, "zone '" + z.id + "' network '" + cidr + "' has host bits set; it covers the whole /" + std::to_string(len), "cidr-host-bits");
+        if (cidr->host_bits_set) {
+          warning(z.loc, "zone '" + z.id + "' network '" + text + "' has host bits set; it covers the whole /" + text.substr(text.find('/') + 1),
+                  "cidr-host-bits");
         }
-        ranges.push_back({base & mask, (base & mask) | ~mask, &z, cidr});
+        zone_networks_.push_back({*cidr, &z, text});
       }
     }
-    for (std::size_t i = 0; i < ranges.size(); ++i) {
-      for (std::size_t j = i + 1; j < ranges.size(); ++j) {
-        const Range& a = ranges[i];
-        const Range& b = ranges[j];
-        if (a.zone != b.zone && a.first <= b.last && b.first <= a.last) {
+    for (std::size_t i = 0; i < zone_networks_.size(); ++i) {
+      for (std::size_t j = i + 1; j < zone_networks_.size(); ++j) {
+        const ZoneNetwork& a = zone_networks_[i];
+        const ZoneNetwork& b = zone_networks_[j];
+        if (a.zone != b.zone && a.cidr.overlaps(b.cidr)) {
           error(b.zone->loc, "zone '" + b.zone->id + "' network " + b.text + " overlaps " + a.text + " of zone '" + a.zone->id +
                                  "'; an address must belong to one zone for monitoring (6(3)③)",
                 "cidr-overlap");
         }
+      }
+    }
+    for (const std::string& text : p_.city_ranges) {
+      if (auto cidr = parse_cidr(text); cidr && text.find('/') != std::string::npos) {
+        city_ranges_.push_back(*cidr);
+      } else {
+        error(p_.city_ranges_loc, "[network] city_ranges has an invalid network '" + text + "' (expected e.g. 10.0.0.0/8)", "bad-cidr");
+      }
+    }
+  }
+
+  // Sanctioned endpoints are the only way across 6(3)② the flow monitor accepts: each must say
+  // where it stands, and stand there.
+  void endpoints() {
+    for (const Endpoint& e : p_.endpoints) {
+      const std::string owner = "endpoint '" + e.id + "'";
+      zone_ref(e.zone, e.loc, owner, false);
+      for (const std::string& z : e.from) zone_ref(z, e.loc, owner + " (from)", false);
+      const auto cidr = parse_cidr(e.address);
+      if (!cidr) {
+        error(e.loc, owner + " has an invalid address '" + e.address + "' (expected an address such as 10.30.0.25, or a network such as 10.30.1.0/28)",
+              "bad-endpoint-address");
+        continue;
+      }
+      if (e.protocol == "icmp" && !e.ports.empty()) warning(e.loc, owner + " is ICMP but lists ports; ICMP has none, so it matches nothing", "endpoint-ports");
+      // Every zone that claims part of the endpoint's addresses; only its own zone may.
+      const ZoneNetwork* other = nullptr;
+      bool own_overlaps = false, own_contains = false;
+      for (const ZoneNetwork& n : zone_networks_) {
+        if (!n.cidr.overlaps(*cidr)) continue;
+        if (n.zone->id != e.zone) {
+          if (other == nullptr) other = &n;
+        } else {
+          own_overlaps = true;
+          own_contains = own_contains || (n.cidr.first() <= cidr->first() && cidr->last() <= n.cidr.last());
+        }
+      }
+      if (other != nullptr) {
+        error(e.loc, owner + " is declared in zone '" + e.zone + "' but " + e.address + " lies (at least partly) in zone '" + other->zone->id +
+                         "' (" + other->text + ")",
+              "endpoint-zone-mismatch");
+      } else if (own_overlaps && !own_contains) {
+        warning(e.loc, owner + " network " + e.address + " lies only partly in zone '" + e.zone + "'; the rest is placed elsewhere by the flow monitor",
+                "endpoint-outside-zones");
+      } else if (!own_overlaps) {
+        const bool in_city = std::any_of(city_ranges_.begin(), city_ranges_.end(), [&](const Cidr& c) { return c.overlaps(*cidr); });
+        if (e.zone != kZoneInternet || in_city) {
+          warning(e.loc, owner + " address " + e.address + " lies outside every zone's networks" +
+                             (in_city ? " but inside the city's ranges" : "") + "; the flow monitor places it in " +
+                             (in_city ? "no zone" : "the internet") + ", not in '" + e.zone + "' (6(3)③)",
+                  "endpoint-outside-zones");
+        }
+      }
+      const bool serves_mynumber = std::find(e.from.begin(), e.from.end(), kZoneMynumber) != e.from.end();
+      if (serves_mynumber || e.zone == kZoneMynumber) {
+        warning(e.loc, owner + " lets flows cross the boundary of the mynumber zone; clause 6(3)① keeps マイナンバー利用事務系 apart in principle",
+                "mynumber-endpoint");
       }
     }
   }
@@ -431,9 +470,17 @@ class Checker {
     }
   }
 
+  struct ZoneNetwork {
+    Cidr cidr;
+    const Zone* zone;
+    std::string text;
+  };
+
   const Policy& p_;
   Date today_;
   std::vector<Diagnostic> out_;
+  std::vector<ZoneNetwork> zone_networks_;
+  std::vector<Cidr> city_ranges_;
 };
 
 }  // namespace

@@ -287,6 +287,42 @@ Rule read_rule(Reader& r, const toml::table& t, std::string origin) {
   return rule;
 }
 
+Endpoint read_endpoint(Reader& r, const toml::table& t) {
+  constexpr std::string_view kWhat = "an endpoint";
+  r.only_keys(t, kWhat, {"id", "name", "name_en", "role", "zone", "address", "ports", "protocol", "from", "clause"});
+  Endpoint e;
+  e.loc = loc_of(t.source());
+  e.id = r.string(t, "id", kWhat, true);
+  e.name = r.label(t, kWhat, true);
+  e.role = r.string(t, "role", kWhat, true);
+  e.zone = r.string(t, "zone", kWhat, true);
+  e.address = r.string(t, "address", kWhat, true);
+  e.clause = r.string(t, "clause", kWhat, false);
+  e.from = r.strings(t, "from");
+  if (t.contains("protocol")) e.protocol = r.string(t, "protocol", kWhat, true);
+  if (e.protocol != "tcp" && e.protocol != "udp" && e.protocol != "icmp" && e.protocol != "any") {
+    r.error(loc_of(t.get("protocol")->source()), "endpoint '" + e.id + "' has protocol '" + e.protocol + "' (known: tcp, udp, icmp, any)", "bad-value");
+  }
+  // A port, or a list of ports; each 1..65535. A port outside that range would silently match nothing.
+  if (const toml::node* n = t.get("ports")) {
+    auto add = [&](const toml::node& item) {
+      const auto* i = item.as_integer();
+      if (i == nullptr || i->get() < 1 || i->get() > 65535) {
+        r.error(loc_of(item.source()), "endpoint '" + e.id + "' ports must be integers 1..65535", "bad-value");
+        return;
+      }
+      e.ports.push_back(static_cast<std::uint16_t>(i->get()));
+    };
+    if (const toml::array* a = n->as_array()) {
+      for (const toml::node& item : *a) add(item);
+      if (a->empty()) r.error(loc_of(n->source()), "endpoint '" + e.id + "' has an empty ports list; leave ports out for every port", "bad-value");
+    } else {
+      add(*n);
+    }
+  }
+  return e;
+}
+
 std::string level_above(const Scale& scale, std::string_view id) {
   auto rank = scale.rank_of(id);
   if (!rank || *rank + 1 >= static_cast<int>(scale.levels.size())) return {};
@@ -349,7 +385,7 @@ void read_document(const toml::table& doc, Policy& p, std::vector<Diagnostic>& d
   Reader r(diagnostics);
   r.only_keys(doc, "the policy file",
               {"municipality", "classification", "profile", "defaults", "bodies", "zones", "roles", "systems", "assets", "rules",
-               "contractors", "cloud_services", "social_media"});
+               "contractors", "cloud_services", "social_media", "network", "endpoints"});
 
   if (const toml::table* m = r.table(doc, "municipality")) {
     r.only_keys(*m, "[municipality]", {"id", "name", "name_en", "document"});
@@ -493,6 +529,12 @@ void read_document(const toml::table& doc, Policy& p, std::vector<Diagnostic>& d
       p.services.push_back(std::move(s));
     }
   }
+  if (const toml::table* n = r.table(doc, "network")) {
+    r.only_keys(*n, "[network]", {"city_ranges"});
+    p.city_ranges = r.strings(*n, "city_ranges");
+    p.city_ranges_loc = loc_of(n->source());
+  }
+  for (const toml::table* t : r.tables(doc, "endpoints")) p.endpoints.push_back(read_endpoint(r, *t));
   if (builtin_rules) add_profile_defaults(p, diagnostics);
 }
 

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "policy/diagnostic.h"
+#include "policy/network.h"
 
 namespace sanso::policy {
 namespace {
@@ -33,34 +34,6 @@ const T* find_by_id(const std::vector<T>& items, std::string_view id) {
     if (item.id == id) return &item;
   }
   return nullptr;
-}
-
-// An address as 16 bytes, IPv4 as ::ffff:a.b.c.d, so that one comparison serves both families
-// and a mapped address cannot be used to slip past an IPv4 network.
-std::optional<std::array<unsigned char, 16>> address_bytes(std::string_view text, bool* v4 = nullptr) {
-  std::string t(text);
-  if (auto pct = t.find('%'); pct != std::string::npos) t.resize(pct);  // fe80::1%eth0
-  std::array<unsigned char, 16> out{};
-  in_addr a4{};
-  if (inet_pton(AF_INET, t.c_str(), &a4) == 1) {
-    out[10] = out[11] = 0xff;
-    std::memcpy(out.data() + 12, &a4, 4);
-    if (v4 != nullptr) *v4 = true;
-    return out;
-  }
-  in6_addr a6{};
-  if (inet_pton(AF_INET6, t.c_str(), &a6) != 1) return std::nullopt;
-  std::memcpy(out.data(), &a6, 16);
-  if (v4 != nullptr) *v4 = false;
-  return out;
-}
-
-bool prefix_equal(const std::array<unsigned char, 16>& a, const std::array<unsigned char, 16>& b, int bits) {
-  for (int i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
-    const unsigned char mask = bits >= 8 ? 0xff : static_cast<unsigned char>(0xff << (8 - bits));
-    if ((a[i] & mask) != (b[i] & mask)) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -97,27 +70,16 @@ bool Zone::has_control(std::string_view control) const {
 const Zone* Policy::find_zone(std::string_view id) const { return find_by_id(zones, id); }
 
 const Zone* Policy::zone_of_address(std::string_view address) const {
-  const auto addr = address_bytes(address);
+  const auto addr = parse_ip(address);
   if (!addr) return nullptr;
   const Zone* best = nullptr;
   int best_bits = -1;
   for (const Zone& z : zones) {
-    for (const std::string& cidr : z.cidrs) {
-      const auto slash = cidr.find('/');
-      bool v4 = false;
-      const auto net = address_bytes(std::string_view(cidr).substr(0, slash), &v4);
-      if (!net) continue;  // the static checks report it
-      int bits = v4 ? 32 : 128;
-      if (slash != std::string::npos) {
-        const std::string len = cidr.substr(slash + 1);
-        if (len.empty() || len.size() > 3 || !std::all_of(len.begin(), len.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
-        bits = std::stoi(len);
-        if (bits > (v4 ? 32 : 128)) continue;
-      }
-      if (v4) bits += 96;
-      if (bits > best_bits && prefix_equal(*addr, *net, bits)) {
+    for (const std::string& text : z.cidrs) {
+      const auto cidr = parse_cidr(text);  // one that does not parse: the static checks report it
+      if (cidr && cidr->bits > best_bits && cidr->contains(addr->value)) {
         best = &z;
-        best_bits = bits;
+        best_bits = cidr->bits;
       }
     }
   }
@@ -145,6 +107,7 @@ const Role* Policy::find_role(std::string_view id) const { return find_by_id(rol
 const System* Policy::find_system(std::string_view id) const { return find_by_id(systems, id); }
 const Asset* Policy::find_asset(std::string_view id) const { return find_by_id(assets, id); }
 const Body* Policy::find_body(std::string_view id) const { return find_by_id(bodies, id); }
+const Endpoint* Policy::find_endpoint(std::string_view id) const { return find_by_id(endpoints, id); }
 
 std::string_view Policy::zone_of(const Asset& asset) const {
   if (!asset.zone.empty()) return asset.zone;

@@ -181,6 +181,25 @@ struct ExternalService {
   SourceLoc loc;
 };
 
+// A sanctioned endpoint: a server that flows between zones may reach (the 無害化 gateway, the
+// re-injection relay, LGWAN-ASP, the prefecture's security-cloud proxy, DNS, NTP). The flow
+// monitor (src/monitor) lets an LGWAN ↔ internet flow pass only when its destination is one of
+// these, from a zone the endpoint serves (6(3)②).
+struct Endpoint {
+  std::string id;
+  Label name;
+  std::string role;                // e.g. "sanitizing_gateway", "relay", "lgwan_asp", "security_cloud", "dns", "ntp"
+  std::string zone;                // the zone it stands in
+  std::string address;             // an address or a network (a pool of servers)
+  std::vector<std::uint16_t> ports;  // empty: every port
+  std::string protocol = "tcp";    // "tcp", "udp", "icmp" or "any"
+  // Zones whose hosts may use it; empty: every zone but mynumber, which must be named to be
+  // served (6(3)①: the static checks warn when it is).
+  std::vector<std::string> from;
+  std::string clause;              // e.g. "6(3)②"
+  SourceLoc loc;
+};
+
 // What the model profile demands of the policy beyond its rules.
 struct ProfileRequirements {
   // (zone id, control) pairs, e.g. ("internet", "edr") under β.
@@ -211,6 +230,11 @@ struct Policy {
   std::vector<Rule> rules;
   std::vector<Contractor> contractors;
   std::vector<ExternalService> services;
+  std::vector<Endpoint> endpoints;
+  // The city's own address ranges ([network] city_ranges): an address inside them that no zone
+  // holds is an unknown device to the flow monitor; outside them, an address is the internet.
+  std::vector<std::string> city_ranges;
+  SourceLoc city_ranges_loc;
 
   const Zone* find_zone(std::string_view id) const;
   // The zone whose mail_domains hold this domain or a parent of it (the longest wins); nullptr for
@@ -224,6 +248,7 @@ struct Policy {
   const System* find_system(std::string_view id) const;
   const Asset* find_asset(std::string_view id) const;
   const Body* find_body(std::string_view id) const;
+  const Endpoint* find_endpoint(std::string_view id) const;
   // The zone an asset lives in: its own, else its system's; empty when neither is known.
   std::string_view zone_of(const Asset& asset) const;
   // The ceiling on confidentiality for a zone (its own, or the scheme's internet ceiling).

@@ -176,6 +176,34 @@ ALTER TABLE quarantine_items ADD COLUMN retry_key TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX quarantine_items_retry_key ON quarantine_items (retry_key) WHERE retry_key <> '';
 )sql";
 
+// Version 10: findings of the flow monitor (src/monitor, `sanso monitor listen`). A finding is
+// written when it opens, so a collector that restarts adopts it instead of raising it again;
+// several collectors on one PostgreSQL share the table. `state` is "open" until a person
+// acknowledges it.
+constexpr const char* kMonitorFindings = R"sql(
+CREATE TABLE monitor_findings (
+  id {serial_key},
+  rule TEXT NOT NULL,
+  clause TEXT NOT NULL,
+  src TEXT NOT NULL,
+  dst TEXT NOT NULL,
+  dport BIGINT NOT NULL,
+  proto TEXT NOT NULL,
+  src_zone TEXT NOT NULL,
+  dst_zone TEXT NOT NULL,
+  first_seen BIGINT NOT NULL,
+  last_seen BIGINT NOT NULL,
+  count BIGINT NOT NULL,
+  source TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '',
+  node TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'open',
+  acknowledged_by TEXT NOT NULL DEFAULT '',
+  acknowledged_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX monitor_findings_key ON monitor_findings(rule, src, dst, dport, proto, last_seen);
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -201,6 +229,7 @@ const std::vector<Migration>& migrations() {
       {7, "quarantine: release claims, the approver role a rule names, the account that asked for a release", {kReleaseClaims}},
       {8, "store: its identity, also kept in the data directory", {kStoreIdentity}},
       {9, "quarantine: the retry key of a delivery, kept once however often it is retried", {kRetryKeys}},
+      {10, "flow monitor: findings, kept across collector restarts", {kMonitorFindings}},
   };
   return kAll;
 }

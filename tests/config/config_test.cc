@@ -27,6 +27,22 @@ TEST(Config, MinimalFileGetsSafeDefaultsAndAbsolutePaths) {
   EXPECT_EQ(c->quarantine.retention.days_for("anything"), 180);
 }
 
+TEST(Config, MonitorSettings) {
+  const std::string base = "[service]\ndata_dir = \"data\"\npolicy = \"policy.toml\"\n";
+  auto c = parse_config(base + "[monitor]\nindicator_files = [\"lists/c2.txt\"]\nwindow_seconds = 600\nsyslog_udp = \"127.0.0.1:5514\"\n"
+                               "ipfix_udp = \"127.0.0.1:4739\"\nsyslog_format = \"fortigate\"\n",
+                        "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->monitor.indicator_files, std::vector<std::string>{"/etc/sanso/lists/c2.txt"});
+  EXPECT_EQ(c->monitor.window_seconds, 600);
+  EXPECT_EQ(c->monitor.syslog_udp, "127.0.0.1:5514");
+  EXPECT_EQ(c->monitor.syslog_format, "fortigate");
+  EXPECT_EQ(c->monitor.volume_factor, 10);
+  EXPECT_FALSE(parse_config(base + "[monitor]\nwindow_seconds = 0\n", "/etc/sanso/sanso.toml"));
+  EXPECT_FALSE(parse_config(base + "[monitor]\nsyslog_format = \"cisco\"\n", "/etc/sanso/sanso.toml"));
+  EXPECT_FALSE(parse_config(base + "[monitor]\nindicators = []\n", "/etc/sanso/sanso.toml"));
+}
+
 TEST(Config, PostgresWaitsForAnExplicitMigrationUnlessTold) {
   auto pg = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\nstore = \"postgresql://db/sanso\"\n", "s.toml");
   ASSERT_TRUE(pg);

@@ -291,6 +291,84 @@ TEST(CheckPolicy, ZoneNetworks) {
   EXPECT_NE(find_check(overlap, "cidr-overlap")->message.find("overlaps 10.0.0.0/8 of zone 'lgwan'"), std::string::npos);
 }
 
+TEST(CheckPolicy, ZoneNetworksOverlapInIpv6Too) {
+  std::string text = base_policy();
+  text.replace(text.find("name = \"LGWAN接続系\""), 0, "cidrs = [\"2001:db8:20::/48\"]\n");
+  text.replace(text.find("name = \"インターネット接続系\""), 0, "cidrs = [\"2001:db8::/32\"]\n");
+  const auto overlap = diagnose(text);
+  ASSERT_TRUE(has_check(overlap, "cidr-overlap")) << dump(overlap);
+  // An IPv4-mapped IPv6 network is the IPv4 network: writing it the other way round is no way out.
+  std::string mapped = base_policy();
+  mapped.replace(mapped.find("name = \"LGWAN接続系\""), 0, "cidrs = [\"10.20.0.0/16\"]\n");
+  mapped.replace(mapped.find("name = \"インターネット接続系\""), 0, "cidrs = [\"::ffff:10.20.5.0/120\"]\n");
+  EXPECT_TRUE(has_check(diagnose(mapped), "cidr-overlap")) << dump(diagnose(mapped));
+}
+
+// A policy with zone networks, city ranges and `extra` appended (endpoints).
+std::string with_address_plan(std::string_view extra) {
+  std::string text = base_policy();
+  text.replace(text.find("name = \"マイナンバー利用事務系\""), 0, "cidrs = [\"10.10.0.0/16\"]\n");
+  text.replace(text.find("name = \"LGWAN接続系\""), 0, "cidrs = [\"10.20.0.0/16\"]\n");
+  text.replace(text.find("name = \"インターネット接続系\""), 0, "cidrs = [\"10.30.0.0/16\", \"2001:db8:30::/48\"]\n");
+  return text + "\n[network]\ncity_ranges = [\"10.0.0.0/8\", \"2001:db8::/32\"]\n" + std::string(extra);
+}
+
+std::string endpoint(std::string_view id, std::string_view zone, std::string_view address, std::string_view extra = "") {
+  return "\n[[endpoints]]\nid = \"" + std::string(id) + "\"\nname = \"無害化\"\nrole = \"sanitizing_gateway\"\nzone = \"" + std::string(zone) +
+         "\"\naddress = \"" + std::string(address) + "\"\nports = [25]\n" + std::string(extra) + "\n";
+}
+
+TEST(CheckPolicy, SanctionedEndpoints) {
+  const auto good = diagnose(with_address_plan(endpoint("gw", "internet", "10.30.0.25") + endpoint("proxy", "internet", "203.0.113.8") +
+                                               endpoint("v6", "internet", "2001:db8:30::25")));
+  EXPECT_TRUE(good.empty()) << dump(good);
+
+  const auto mismatch = diagnose(with_address_plan(endpoint("gw", "lgwan", "10.30.0.25")));
+  ASSERT_TRUE(has_check(mismatch, "endpoint-zone-mismatch")) << dump(mismatch);
+  EXPECT_NE(find_check(mismatch, "endpoint-zone-mismatch")->message.find("lies (at least partly) in zone 'internet'"), std::string::npos);
+  EXPECT_TRUE(has_check(diagnose(with_address_plan(endpoint("pool", "internet", "10.0.0.0/9"))), "endpoint-zone-mismatch"));
+
+  // Inside the city's ranges but in no zone: the monitor could not place it where the policy says.
+  const auto outside = diagnose(with_address_plan(endpoint("gw", "internet", "10.99.0.25")));
+  ASSERT_TRUE(has_check(outside, "endpoint-outside-zones", Severity::kWarning)) << dump(outside);
+  EXPECT_TRUE(has_check(diagnose(with_address_plan(endpoint("asp", "lgwan", "198.51.100.7"))), "endpoint-outside-zones", Severity::kWarning));
+
+  EXPECT_TRUE(has_check(diagnose(with_address_plan(endpoint("gw", "internet", "10.30.0.300"))), "bad-endpoint-address"));
+  EXPECT_TRUE(has_check(diagnose(with_address_plan(endpoint("gw", "internt", "10.30.0.25"))), "unknown-zone"));
+  EXPECT_TRUE(has_check(diagnose(with_address_plan(endpoint("gw", "internet", "10.30.0.25") + endpoint("gw", "internet", "10.30.0.26"))),
+                        "duplicate-id"));
+  EXPECT_TRUE(has_check(diagnose(with_address_plan(endpoint("gw", "internet", "10.30.0.25", "from = [\"mynumber\"]"))), "mynumber-endpoint",
+                        Severity::kWarning));
+  EXPECT_TRUE(has_check(diagnose(with_address_plan("[network]\n")), "toml-syntax"));  // a second [network] table
+  std::string bad_range = with_address_plan("");
+  bad_range.replace(bad_range.find("\"10.0.0.0/8\""), 12, "\"10.0.0.0/x\"");
+  EXPECT_TRUE(has_check(diagnose(bad_range), "bad-cidr")) << dump(diagnose(bad_range));
+}
+
+TEST(LoadPolicy, EndpointFieldsAreChecked) {
+  std::string text = with_address_plan(endpoint("gw", "internet", "10.30.0.25"));
+  const std::string port_line = "ports = [25]";
+  auto with = [&](std::string_view replacement) {
+    std::string t = text;
+    t.replace(t.find(port_line), port_line.size(), replacement);
+    return diagnose(t);
+  };
+  EXPECT_TRUE(has_check(with("ports = [0]"), "bad-value"));
+  EXPECT_TRUE(has_check(with("ports = [65536]"), "bad-value"));
+  EXPECT_TRUE(has_check(with("ports = []"), "bad-value"));
+  EXPECT_TRUE(has_check(with("ports = 25\nprotocol = \"sctp\""), "bad-value"));
+  EXPECT_TRUE(has_check(with("port = 25"), "unknown-key"));
+  std::string full = text;
+  full.replace(full.find(port_line), port_line.size(), "ports = [25, 587]\nprotocol = \"udp\"\nfrom = [\"lgwan\"]");
+  const auto loaded = testing::load(full);
+  ASSERT_TRUE(loaded.policy);
+  ASSERT_EQ(loaded.policy->endpoints.size(), 1u);
+  EXPECT_EQ(loaded.policy->endpoints[0].ports, (std::vector<std::uint16_t>{25, 587}));
+  EXPECT_EQ(loaded.policy->endpoints[0].protocol, "udp");
+  EXPECT_EQ(loaded.policy->endpoints[0].from, std::vector<std::string>{"lgwan"});
+  EXPECT_EQ(loaded.policy->city_ranges.size(), 2u);
+}
+
 TEST(CheckPolicy, MailDomainsPlaceMailInOneZone) {
   auto with_domains = [](std::string_view lgwan, std::string_view internet) {
     std::string text = base_policy();

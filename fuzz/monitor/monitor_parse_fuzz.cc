@@ -1,0 +1,55 @@
+// libFuzzer target: the flow monitor's parsers on arbitrary bytes. The first byte picks the
+// format (or sniffing, or the NetFlow/IPFIX decoder); the rest is a log (gzip or not) or a
+// datagram. Every line is a flow, skipped or malformed — never a crash, never a read past the end;
+// every line is accounted for.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "monitor/netflow.h"
+#include "monitor/parsers.h"
+#include "monitor/line_reader.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace sanso::monitor;
+  if (size < 1 || size > 1 << 20) return 0;
+  const std::uint8_t selector = data[0] % 8;
+  const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
+  if (selector == 7) {
+    // Two datagrams from one exporter: templates from the first apply to the second.
+    NetflowDecoder decoder;
+    std::vector<Flow> flows;
+    const std::size_t half = body.size() / 2;
+    decoder.decode(std::span(data + 1, half), 1, flows);
+    decoder.decode(std::span(data + 1 + half, body.size() - half), 1, flows);
+    return 0;
+  }
+  Format format = static_cast<Format>(selector);  // 0 is auto
+  auto reader = LineReader::over(body, "fuzz");
+  if (format == Format::kAuto) {
+    auto head = reader->peek(64 * 1024);
+    if (!head) return 0;
+    auto sniffed = sniff_format(*head);
+    if (!sniffed) return 0;
+    format = *sniffed;
+  }
+  ParserContext context;
+  context.now = 1796000000;
+  auto parsed = parse_csv_columns("src=2,dst=3,dport=4,proto=5,time=1,bytes=6");
+  if (parsed) context.csv = *parsed;
+  auto parser = FlowParser::make(format, context);
+  std::string_view line;
+  Flow flow;
+  std::uint64_t lines = 0;
+  for (;;) {
+    auto next = reader->next(line);
+    if (!next || *next == LineReader::Next::kEnd) break;
+    ++lines;
+    if (reader->line_number() != lines) __builtin_trap();
+    if (*next == LineReader::Next::kTooLong) continue;
+    if (line.size() > kMaxLineBytes || line.find('\n') != std::string_view::npos) __builtin_trap();
+    parser->parse(line, flow);
+  }
+  return 0;
+}

@@ -1,0 +1,392 @@
+// `sanso monitor scan FILE... --config C [--format F] [--json]`: the network's own flow logs
+// checked against the policy's zones (6(3)③). A summary table (flows, zone pairs, findings per
+// rule) and the findings; with --json one object per finding per line. Exit 1 when any finding
+// of a deny kind is present, or a log could not be read to its end: usable from cron.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <map>
+
+#include "cli/commands.h"
+#include "cli/service.h"
+#include "core/clock.h"
+#include "core/text.h"
+#include "monitor/collector.h"
+#include "monitor/detector.h"
+#include "monitor/finding_store.h"
+#include "monitor/scan.h"
+#include "policy/check.h"
+
+namespace sanso::cli {
+namespace {
+
+using monitor::Finding;
+
+struct ScanArgs {
+  std::vector<std::string> files;
+  std::string policy_path;
+  std::string format = "auto";
+  bool json = false;
+  std::string lang = "ja";
+  std::vector<std::string> indicators;
+  std::string csv_columns;
+  std::int64_t window_seconds = 0;  // 0: [monitor] window_seconds
+};
+
+
+std::int64_t now_seconds() { return std::chrono::duration_cast<std::chrono::seconds>(system_clock().now().time_since_epoch()).count(); }
+
+nlohmann::json finding_json(const Finding& f, const monitor::AddressPlan& plan, const std::string& file, std::string_view lang) {
+  const monitor::RuleInfo& r = monitor::info(f.rule);
+  char proto_buf[4];
+  nlohmann::json j;
+  j["kind"] = r.kind;
+  j["rule"] = r.id;
+  j["clause"] = r.clause;
+  j["severity"] = r.deny ? "deny" : "warn";
+  j["src"] = policy::format_ip(f.src);
+  j["src_zone"] = plan.name(f.src_zone);
+  j["dst"] = policy::format_ip(f.dst);
+  j["dst_zone"] = plan.name(f.dst_zone);
+  j["dport"] = f.dport;
+  j["proto"] = monitor::protocol_name(f.proto, proto_buf);
+  j["first_seen"] = iso_utc(f.first_seen);
+  j["last_seen"] = iso_utc(f.last_seen);
+  j["count"] = f.count;
+  j["bytes"] = f.bytes;
+  j["file"] = file;
+  j["line"] = f.line;
+  if (!f.detail.empty()) j["detail"] = f.detail;
+  j["description"] = lang == "en" ? r.en : r.ja;
+  return j;
+}
+
+monitor::DetectorSettings detector_settings(const config::MonitorSettings& m) {
+  monitor::DetectorSettings s;
+  s.window_seconds = m.window_seconds;
+  s.volume_bucket_seconds = m.volume_bucket_seconds;
+  s.volume_factor = static_cast<double>(m.volume_factor);
+  s.volume_min_bytes = static_cast<std::uint64_t>(m.volume_min_mb) << 20;
+  return s;
+}
+
+// Audit records for findings, appended in batches (one transaction each) as they come.
+class FindingRecorder {
+ public:
+  FindingRecorder(store::Database& db, audit::AuditLog& log) : db_(db), log_(log) {}
+  Result<void> add(store::AuditEvent e) {
+    pending_.push_back(std::move(e));
+    if (pending_.size() >= 500) return flush();
+    return ok();
+  }
+  Result<void> flush() {
+    if (pending_.empty()) return ok();
+    auto tx = SANSO_TRY(store::Transaction::begin(db_));
+    SANSO_TRY(log_.append_batch(db_, pending_));
+    SANSO_TRY(tx.commit());
+    recorded_ += pending_.size();
+    pending_.clear();
+    return ok();
+  }
+  std::size_t recorded() const { return recorded_; }
+
+ private:
+  store::Database& db_;
+  audit::AuditLog& log_;
+  std::vector<store::AuditEvent> pending_;
+  std::size_t recorded_ = 0;
+};
+
+void print_summary(const ScanArgs& a, const std::vector<monitor::FileReport>& reports, const monitor::Detector& detector,
+                   const std::vector<Finding>& shown, std::uint64_t not_shown, const std::vector<std::string>& files, std::FILE* out) {
+  const bool ja = a.lang == "ja";
+  const monitor::AddressPlan& plan = detector.plan();
+  const monitor::DetectorStats& st = detector.stats();
+  std::fprintf(out, "%s\n", ja ? "■ 通信ログの検査（6(3)③）" : "■ Flow-log scan (6(3)③)");
+  for (const monitor::FileReport& r : reports) {
+    std::fprintf(out, "  %s [%s]: %s %llu, %s %llu, %s %llu, %s %llu\n", r.name.c_str(), std::string(monitor::to_string(r.format)).c_str(),
+                 ja ? "行" : "lines", static_cast<unsigned long long>(r.lines), ja ? "フロー" : "flows", static_cast<unsigned long long>(r.flows),
+                 ja ? "対象外" : "other", static_cast<unsigned long long>(r.skipped), ja ? "不正な行" : "malformed",
+                 static_cast<unsigned long long>(r.malformed));
+    for (const auto& [line, why] : r.first_malformed) {
+      std::fprintf(out, "    %s:%llu: %s\n", r.name.c_str(), static_cast<unsigned long long>(line), why.c_str());
+    }
+    if (r.malformed > r.first_malformed.size()) {
+      std::fprintf(out, "    %s %llu\n", ja ? "…ほか" : "… and", static_cast<unsigned long long>(r.malformed - r.first_malformed.size()));
+    }
+    if (r.stopped) std::fprintf(out, "    %s %s\n", ja ? "読み取り中断:" : "stopped:", r.stopped->to_string().c_str());
+  }
+  std::fprintf(out, "\n%s %llu\n", ja ? "フロー総数" : "flows read", static_cast<unsigned long long>(st.flows));
+  std::fprintf(out, "%s\n", ja ? "領域の組（送信元 → 宛先）" : "zone pairs (source → destination)");
+  const std::size_t n = plan.place_count();
+  for (std::size_t s = 0; s < n; ++s) {
+    for (std::size_t d = 0; d < n; ++d) {
+      const std::uint64_t count = st.pairs[s * n + d];
+      if (count == 0) continue;
+      const std::string pair = std::string(plan.name(static_cast<monitor::ZoneIndex>(s))) + " → " + std::string(plan.name(static_cast<monitor::ZoneIndex>(d)));
+      std::fprintf(out, "  %s %12llu\n", pad_to_width(pair, 36).c_str(), static_cast<unsigned long long>(count));
+    }
+  }
+  std::fprintf(out, "%s\n", ja ? "検知（規則ごと：件数／該当フロー数）" : "findings per rule (findings / flows)");
+  for (int i = 0; i < monitor::kRuleCount; ++i) {
+    const monitor::RuleInfo& r = monitor::info(static_cast<monitor::Rule>(i));
+    std::fprintf(out, "  %s %-7s %-5s %8llu / %-10llu %s\n", pad_to_width(r.id, 18).c_str(), std::string(r.clause).c_str(), r.deny ? "deny" : "warn",
+                 static_cast<unsigned long long>(st.findings[i]), static_cast<unsigned long long>(st.occurrences[i]),
+                 std::string(ja ? r.ja : r.en).c_str());
+  }
+  if (!shown.empty()) std::fprintf(out, "\n%s\n", ja ? "検知一覧" : "findings");
+  for (const Finding& f : shown) {
+    const monitor::RuleInfo& r = monitor::info(f.rule);
+    char proto_buf[4];
+    std::fprintf(out, "  %s %s %s %s(%s) → %s(%s):%u/%s ×%llu  %s:%llu%s%s\n", iso_utc(f.first_seen).c_str(), r.deny ? "deny" : "warn",
+                 std::string(r.id).c_str(), policy::format_ip(f.src).c_str(), std::string(plan.name(f.src_zone)).c_str(),
+                 policy::format_ip(f.dst).c_str(), std::string(plan.name(f.dst_zone)).c_str(), f.dport,
+                 std::string(monitor::protocol_name(f.proto, proto_buf)).c_str(), static_cast<unsigned long long>(f.count),
+                 files[f.file].c_str(), static_cast<unsigned long long>(f.line), f.detail.empty() ? "" : "  ", f.detail.c_str());
+  }
+  if (not_shown > 0) std::fprintf(out, "  %s %llu (--json)\n", ja ? "…ほか" : "… and", static_cast<unsigned long long>(not_shown));
+  if (st.hosts_untracked > 0) {
+    std::fprintf(out, "%s %llu\n", ja ? "通信量の基準を持てなかった端末のフロー" : "flows of hosts beyond the volume table", static_cast<unsigned long long>(st.hosts_untracked));
+  }
+}
+
+int run_scan(const ServiceOptions& o, const ScanArgs& a) {
+  const bool stored = !o.config_path.empty() || (std::getenv("SANSO_CONFIG") != nullptr && a.policy_path.empty());
+  if (stored && !a.policy_path.empty()) {
+    print_error(make_error("cli.usage", "--policy", "give --policy or --config, not both: the configuration names its policy"));
+    return kExitUsage;
+  }
+  if (!stored && a.policy_path.empty()) {
+    print_error(make_error("cli.usage", "sanso monitor scan", "give --config (findings are audited) or --policy (a dry run without a store)"));
+    return kExitUsage;
+  }
+  auto format = monitor::parse_format(a.format);
+  if (!format) {
+    print_error(make_error("cli.usage", "--format", "unknown format '" + a.format + "' (auto, zeek, zeek-json, syslog, fortigate, paloalto, csv)"));
+    return kExitUsage;
+  }
+  std::optional<Service> service;
+  std::optional<policy::Policy> own_policy;
+  std::unique_ptr<audit::AuditLog> log;
+  std::unique_ptr<store::Database> db;
+  config::MonitorSettings settings;
+  if (stored) {
+    if (sodium_init() < 0) return kExitFailure;
+    auto s = load_service(o);
+    if (!s) return print_error(s.error()), kExitFailure;
+    service.emplace(std::move(*s));
+    settings = service->config.monitor;
+    auto opened = open_store(service->config);
+    if (!opened) return print_error(opened.error()), kExitFailure;
+    db = std::move(*opened);
+    auto l = make_audit_log(*service);
+    if (!l) return print_error(l.error()), kExitFailure;
+    log = std::move(*l);
+    if (auto rec = record_setting_changes(*service, *db, *log, "monitor@" + service->config.node); !rec) return print_error(rec.error()), kExitFailure;
+  } else {
+    auto p = policy::load_checked_policy(a.policy_path, system_clock().today());
+    if (!p) return print_error(p.error()), kExitFailure;
+    own_policy.emplace(std::move(*p));
+  }
+  const policy::Policy& policy = service ? service->policy : *own_policy;
+  auto plan = monitor::AddressPlan::build(policy);
+  if (!plan) return print_error(plan.error()), kExitFailure;
+
+  std::vector<std::string> lists = settings.indicator_files;
+  lists.insert(lists.end(), a.indicators.begin(), a.indicators.end());
+  auto indicators = monitor::IndicatorSet::load(lists);
+  if (!indicators) return print_error(indicators.error()), kExitFailure;
+  for (const auto& p : indicators->problems()) std::fprintf(stderr, "sanso monitor: %s:%llu: warning: %s (line ignored)\n", p.file.c_str(), static_cast<unsigned long long>(p.line), p.message.c_str());
+
+  monitor::ParserContext context;
+  context.now = now_seconds();
+  const std::string columns = !a.csv_columns.empty() ? a.csv_columns : settings.csv_columns;
+  if (!columns.empty()) {
+    auto c = monitor::parse_csv_columns(columns);
+    if (!c) return print_error(c.error()), kExitUsage;
+    context.csv = *c;
+  }
+  monitor::DetectorSettings ds = detector_settings(settings);
+  if (a.window_seconds > 0) ds.window_seconds = a.window_seconds;
+
+  std::vector<std::string> files;
+  std::vector<Finding> shown;
+  std::uint64_t not_shown = 0;
+  bool deny = false;
+  std::optional<FindingRecorder> recorder;
+  if (db) recorder.emplace(*db, *log);
+  std::optional<Error> record_error;
+  const std::string actor = service ? "monitor@" + service->config.node : "monitor";
+  monitor::Detector detector(*plan, &*indicators, ds, [&](const Finding& f) {
+    deny = deny || monitor::info(f.rule).deny;
+    if (a.json) {
+      std::printf("%s\n", finding_json(f, *plan, files[f.file], a.lang).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    } else if (shown.size() < 1000) {
+      shown.push_back(f);
+    } else {
+      ++not_shown;
+    }
+    if (recorder && !record_error) {
+      if (auto r = recorder->add(monitor::finding_event(f, *plan, files[f.file] + ":" + std::to_string(f.line), actor, now_seconds())); !r) record_error = r.error();
+    }
+  });
+
+  std::vector<monitor::FileReport> reports;
+  bool unreadable = false;
+  for (const std::string& path : a.files) {
+    files.push_back(path == "-" ? "(stdin)" : path);
+    auto reloaded = indicators->reload_if_changed();
+    if (!reloaded) std::fprintf(stderr, "sanso monitor: %s (the previous lists stay in force)\n", reloaded.error().to_string().c_str());
+    auto reader = monitor::LineReader::open_file(path);
+    if (!reader) {
+      print_error(reader.error());
+      unreadable = true;
+      continue;
+    }
+    auto report = monitor::scan_stream(**reader, *format, context, detector, static_cast<std::uint32_t>(files.size() - 1));
+    if (!report) {
+      print_error(report.error());
+      unreadable = true;
+      continue;
+    }
+    if (report->stopped) {
+      print_error(*report->stopped);
+      unreadable = true;
+    }
+    reports.push_back(std::move(*report));
+  }
+  detector.flush();
+  if (recorder && !record_error) {
+    if (auto r = recorder->flush(); !r) record_error = r.error();
+  }
+  std::fflush(stdout);
+  print_summary(a, reports, detector, shown, not_shown, files, a.json ? stderr : stdout);
+  if (record_error) {
+    // Findings that could not be recorded must not pass as recorded: fail.
+    print_error(*record_error);
+    return kExitFailure;
+  }
+  if (recorder) std::fprintf(a.json ? stderr : stdout, "%s %zu\n", a.lang == "ja" ? "監査ログに記録した検知" : "findings recorded in the audit log", recorder->recorded());
+  return deny || unreadable ? kExitFailure : kExitOk;
+}
+
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+// `sanso monitor listen --config C`: the [monitor] collectors as a service. Every finding is
+// stored (monitor_findings) and audited when it opens; a restart adopts open findings instead of
+// raising them again. Findings are printed as JSON lines on stdout (the journal) as they close.
+int run_listen(const ServiceOptions& o) {
+  if (sodium_init() < 0) return kExitFailure;
+  auto service = load_service(o);
+  if (!service) return print_error(service.error()), kExitFailure;
+  const config::MonitorSettings& m = service->config.monitor;
+  auto db = open_store(service->config);
+  if (!db) return print_error(db.error()), kExitFailure;
+  auto log = make_audit_log(*service);
+  if (!log) return print_error(log.error()), kExitFailure;
+  const std::string actor = "monitor@" + service->config.node;
+  if (auto rec = record_setting_changes(*service, **db, **log, actor); !rec) return print_error(rec.error()), kExitFailure;
+  auto plan = monitor::AddressPlan::build(service->policy);
+  if (!plan) return print_error(plan.error()), kExitFailure;
+  auto indicators = monitor::IndicatorSet::load(m.indicator_files);
+  if (!indicators) return print_error(indicators.error()), kExitFailure;
+
+  monitor::CollectorOptions options;
+  options.syslog_udp = m.syslog_udp;
+  options.syslog_tcp = m.syslog_tcp;
+  options.ipfix_udp = m.ipfix_udp;
+  options.syslog_format = *monitor::parse_format(m.syslog_format);
+  options.context.now = now_seconds();
+  auto collector = monitor::Collector::open(options);
+  if (!collector) return print_error(collector.error()), kExitFailure;
+
+  monitor::FindingStore findings(**db, **log, *plan, service->config.node, actor, m.window_seconds);
+  const std::vector<std::string> listeners = monitor::Collector::listener_names();
+  std::vector<std::string> sources = listeners;
+  bool store_failed = false;
+  monitor::Detector detector(*plan, &*indicators, detector_settings(m), [&](const Finding& f) {
+    Finding total = f;
+    total.count += f.stored_count;
+    std::printf("%s\n", finding_json(total, *plan, sources[f.file], "en").dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::fflush(stdout);
+    if (auto r = findings.closed(f); !r) {
+      print_error(r.error());
+      store_failed = true;
+    }
+  });
+  detector.set_on_open([&](Finding& f) {
+    const std::string source = sources[f.file] + " #" + std::to_string(f.line);
+    if (auto r = findings.opened(f, source, now_seconds()); !r) {
+      // Not stored: it must not vanish. The journal keeps it, and the service stops so that
+      // systemd restarts it against a store that answers.
+      std::fprintf(stderr, "sanso monitor: could not store finding %s: %s\n", finding_json(f, *plan, source, "en").dump().c_str(), r.error().to_string().c_str());
+      store_failed = true;
+    }
+  });
+
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  std::fprintf(stderr, "sanso monitor listen: syslog/udp %u, syslog/tcp %u, netflow/udp %u (node %s)\n", (*collector)->syslog_udp_port(),
+               (*collector)->syslog_tcp_port(), (*collector)->ipfix_udp_port(), service->config.node.c_str());
+  std::fflush(stderr);
+  std::atomic<bool>& stop = g_stop;
+  auto ran = (*collector)->run(
+      stop, [&](const monitor::Flow& flow, monitor::FlowSource from) {
+        detector.observe(flow, from.listener, from.sequence);
+        if (store_failed) stop.store(true);
+      },
+      [](const std::string& problem) { std::fprintf(stderr, "sanso monitor: %s\n", problem.c_str()); },
+      [&] {
+        detector.expire();
+        if (auto reloaded = indicators->reload_if_changed(); !reloaded) {
+          std::fprintf(stderr, "sanso monitor: %s (the previous lists stay in force)\n", reloaded.error().to_string().c_str());
+        }
+        if (store_failed) stop.store(true);
+      });
+  detector.flush();
+  const monitor::CollectorStats& st = (*collector)->stats();
+  std::fprintf(stderr, "sanso monitor listen: stopped; %llu flows, %llu malformed, %llu records before their template, %llu findings adopted from earlier runs\n",
+               static_cast<unsigned long long>(st.flows), static_cast<unsigned long long>(st.malformed),
+               static_cast<unsigned long long>(st.records_without_template), static_cast<unsigned long long>(findings.adopted()));
+  if (!ran) return print_error(ran.error()), kExitFailure;
+  return store_failed ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
+void register_monitor_command(CLI::App& app, int& exit_code) {
+  CLI::App* m = app.add_subcommand("monitor", "check the network's flow logs against the zone separation (6(3)③, docs/monitor.md)");
+  m->require_subcommand(1);
+
+  auto o = std::make_shared<ServiceOptions>();
+  auto a = std::make_shared<ScanArgs>();
+  CLI::App* scan = m->add_subcommand("scan", "read flow logs (Zeek, syslog firewall logs, FortiGate, Palo Alto, CSV; gzip or not) and report findings");
+  scan->add_option("files", a->files, "log files; - for standard input")->required();
+  scan->add_option("--config", o->config_path, "sanso.toml: its policy, [monitor] settings, and the store findings are audited in");
+  scan->add_option("--policy", a->policy_path, "a policy file instead of --config: nothing is recorded");
+  scan->add_option("--format", a->format, "auto, zeek, zeek-json, syslog, fortigate, paloalto, csv (default: auto, per file)");
+  scan->add_flag("--json", a->json, "one JSON object per finding per line on stdout (the summary goes to stderr)");
+  scan->add_option("--lang", a->lang, "language of the summary (ja, en)")->check(CLI::IsMember({"ja", "en"}));
+  scan->add_option("--indicators", a->indicators, "an IP/CIDR list, in addition to [monitor] indicator_files");
+  scan->add_option("--csv-columns", a->csv_columns, "for --format csv: e.g. src=source,dst=dest,dport=port,proto=proto,time=ts,bytes=sent");
+  scan->add_option("--window", a->window_seconds, "seconds within which a repeated finding is counted, not repeated");
+  scan->callback([&exit_code, o, a] { exit_code = run_scan(*o, *a); });
+
+  auto lo = std::make_shared<ServiceOptions>();
+  CLI::App* listen = m->add_subcommand("listen", "the [monitor] collectors as a service: syslog (UDP, TCP) and NetFlow v5/v9/IPFIX (UDP)");
+  listen->add_option("--config", lo->config_path, "sanso.toml (default: $SANSO_CONFIG, then /etc/sanso/sanso.toml)");
+  lo->service_daemon = true;
+  listen->callback([&exit_code, lo] { exit_code = run_listen(*lo); });
+}
+
+}  // namespace sanso::cli

@@ -1,0 +1,67 @@
+// The listeners of `sanso monitor listen`: syslog over UDP and TCP (one message a datagram, or
+// newline-framed on TCP) carrying firewall logs, and NetFlow v5/v9 + IPFIX over UDP. One thread,
+// one poll loop; every message that is not a flow is counted, never fatal.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "monitor/netflow.h"
+#include "monitor/parsers.h"
+
+namespace sanso::monitor {
+
+struct CollectorOptions {
+  std::string syslog_udp;  // "host:port" ("[::1]:514", "0.0.0.0:5514"); empty: off
+  std::string syslog_tcp;
+  std::string ipfix_udp;
+  Format syslog_format = Format::kSyslog;
+  ParserContext context;
+};
+
+struct CollectorStats {
+  std::uint64_t syslog_messages = 0;
+  std::uint64_t ipfix_datagrams = 0;
+  std::uint64_t flows = 0;
+  std::uint64_t malformed = 0;  // messages or datagram parts rejected
+  std::uint64_t records_without_template = 0;
+};
+
+// Where a flow came from: 0 syslog/UDP, 1 syslog/TCP, 2 NetFlow/IPFIX; and the message's number.
+struct FlowSource {
+  std::uint32_t listener = 0;
+  std::uint64_t sequence = 0;
+};
+
+class Collector {
+ public:
+  using OnFlow = std::function<void(const Flow&, FlowSource)>;
+  using OnProblem = std::function<void(const std::string&)>;
+
+  // Binds every configured listener; an Error names the one that could not be bound.
+  static Result<std::unique_ptr<Collector>> open(const CollectorOptions& options);
+  ~Collector();
+
+  // Until `stop` is set: reads, parses, and hands each flow over. `tick` runs about once a second.
+  Result<void> run(const std::atomic<bool>& stop, const OnFlow& on_flow, const OnProblem& on_problem, const std::function<void()>& tick);
+
+  // The ports actually bound (a listener given port 0 gets one from the kernel); 0 when off.
+  std::uint16_t syslog_udp_port() const;
+  std::uint16_t syslog_tcp_port() const;
+  std::uint16_t ipfix_udp_port() const;
+  const CollectorStats& stats() const { return stats_; }
+  static std::vector<std::string> listener_names() { return {"syslog/udp", "syslog/tcp", "netflow/udp"}; }
+
+ private:
+  struct State;
+  explicit Collector(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+  CollectorStats stats_;
+};
+
+}  // namespace sanso::monitor

@@ -1,0 +1,138 @@
+// The checks every flow goes through, and the findings they raise: each names its rule and the
+// policy clause, is deduplicated in a time window (first seen, last seen, count), and is handed
+// to the caller when its window closes (or at flush), so memory stays bounded however long the
+// stream is.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "monitor/address_plan.h"
+#include "monitor/flow.h"
+#include "monitor/indicators.h"
+
+namespace sanso::monitor {
+
+enum class Rule : std::uint8_t { kMynumberEgress, kMynumberIngress, kLgwanInternet, kUnzonedAddress, kIndicator, kVolume };
+inline constexpr int kRuleCount = 6;
+
+struct RuleInfo {
+  std::string_view id;        // "mynumber-egress"
+  std::string_view kind;      // "separation", "unknown-device", "indicator", "volume"
+  std::string_view clause;    // "6(3)①"
+  bool deny;                  // a breach (exit 1 from `sanso monitor scan`), not only a warning
+  std::string_view ja;
+  std::string_view en;
+};
+const RuleInfo& info(Rule rule);
+
+struct Finding {
+  Rule rule = Rule::kMynumberEgress;
+  Address128 src = 0;
+  Address128 dst = 0;
+  std::uint16_t dport = 0;
+  std::uint8_t proto = kProtoUnknown;
+  ZoneIndex src_zone = 0;
+  ZoneIndex dst_zone = 0;
+  std::int64_t first_seen = 0;
+  std::int64_t last_seen = 0;
+  std::uint64_t count = 0;
+  std::uint64_t bytes = 0;
+  std::uint32_t file = 0;  // the caller's index of the input it was first seen in
+  std::uint64_t line = 0;  // and the line (or datagram) there
+  std::string detail;      // the indicator list; the volume against the baseline
+  // Set by an Open hook that keeps findings in a store: the row, and the count already there.
+  std::int64_t store_id = 0;
+  std::uint64_t stored_count = 0;
+};
+
+struct DetectorSettings {
+  std::int64_t window_seconds = 3600;       // the same finding within this is counted, not repeated
+  std::int64_t volume_bucket_seconds = 3600;
+  double volume_factor = 10.0;              // a bucket this many times the host's baseline ...
+  std::uint64_t volume_min_bytes = 100ull << 20;  // ... and at least this many bytes
+  int volume_min_history = 3;               // buckets seen before a host has a baseline
+  std::size_t max_open_findings = 100000;
+  std::size_t max_tracked_hosts = 1u << 20;
+};
+
+struct DetectorStats {
+  std::uint64_t flows = 0;
+  std::vector<std::uint64_t> pairs;  // [src place * place_count + dst place]
+  std::array<std::uint64_t, kRuleCount> findings{};     // findings handed out, per rule
+  std::array<std::uint64_t, kRuleCount> occurrences{};  // flows that raised them
+  std::uint64_t hosts_untracked = 0;  // internal hosts beyond max_tracked_hosts (no volume baseline)
+};
+
+class Detector {
+ public:
+  using Emit = std::function<void(const Finding&)>;
+  Detector(const AddressPlan& plan, const IndicatorSet* indicators, DetectorSettings settings, Emit emit);
+
+  void observe(const Flow& flow, std::uint32_t file, std::uint64_t line);
+  // Hands out every open finding (end of input, or shutdown).
+  void flush();
+  // Hands out the findings whose window has closed by the latest flow's time (a collector's tick).
+  void expire() { sweep(false); }
+  const DetectorStats& stats() const { return stats_; }
+  const AddressPlan& plan() const { return plan_; }
+  void set_indicators(const IndicatorSet* indicators) { indicators_ = indicators; }
+  // Called when a finding opens (its first flow in a window), before any more flows count: a
+  // collector persists it there, or adopts the same finding a previous run already stored.
+  using Open = std::function<void(Finding&)>;
+  void set_on_open(Open on_open) { on_open_ = std::move(on_open); }
+
+ private:
+  struct Key {
+    Address128 a, b;
+    std::uint16_t port;
+    std::uint8_t proto;
+    Rule rule;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const;
+    std::size_t operator()(Address128 a) const;
+  };
+  struct HostVolume {
+    std::int64_t bucket = INT64_MIN;  // start of the current bucket
+    std::uint64_t bytes = 0;          // in the current bucket
+    double baseline = 0;              // mean bytes per active bucket (exponentially weighted)
+    std::uint32_t history = 0;        // buckets folded into the baseline
+    bool flagged = false;             // the current bucket already raised a finding
+  };
+
+  // The host's volume record, created when new; nullptr beyond max_tracked_hosts.
+  HostVolume* host(Address128 address);
+  void raise(Rule rule, const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, std::uint32_t file, std::uint64_t line,
+             Address128 key_a, Address128 key_b, std::uint16_t key_port, std::uint8_t key_proto, std::string_view detail = {});
+  void volume(const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, std::uint32_t file, std::uint64_t line);
+  void sweep(bool everything);
+  void hand_out(Finding& f);
+
+  const AddressPlan& plan_;
+  const IndicatorSet* indicators_;
+  DetectorSettings settings_;
+  Emit emit_;
+  Open on_open_;
+  DetectorStats stats_;
+  std::unordered_map<Key, Finding, KeyHash> open_;
+  // Open addressing with linear probing: one flat array, looked up for nearly every flow, where a
+  // node-based map spent a third of the scan's time in cache misses.
+  struct HostSlot {
+    Address128 address = 0;
+    HostVolume volume;
+    bool used = false;
+  };
+  std::vector<HostSlot> host_slots_;
+  std::size_t host_count_ = 0;
+  std::int64_t latest_ = INT64_MIN;
+  std::uint64_t since_sweep_ = 0;
+};
+
+}  // namespace sanso::monitor

@@ -1,0 +1,828 @@
+#include "monitor/parsers.h"
+
+#include <array>
+#include <cstring>
+
+namespace sanso::monitor {
+namespace {
+
+using policy::parse_ip;
+using policy::parse_ipv4;
+using policy::ipv4_mapped;
+
+constexpr std::array<std::string_view, 7> kFormatNames = {"auto", "zeek", "zeek-json", "syslog", "fortigate", "paloalto", "csv"};
+
+// Digits only, no sign, no overflow past `max`; nullopt otherwise.
+std::optional<std::uint64_t> parse_uint(std::string_view text, std::uint64_t max = UINT64_MAX) {
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
+    if (v > (max - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+  auto v = parse_uint(text, 65535);
+  if (!v) return std::nullopt;
+  return static_cast<std::uint16_t>(*v);
+}
+
+// A byte count that may be absent ("-", "(empty)", "", JSON null): 0 then.
+std::optional<std::uint64_t> parse_bytes(std::string_view text) {
+  if (text.empty() || text == "-" || text == "(empty)" || text == "null") return std::uint64_t{0};
+  return parse_uint(text);
+}
+
+// IPv4 by hand (the common case), anything else through parse_ip.
+std::optional<Address128> parse_address(std::string_view text) {
+  if (auto v4 = parse_ipv4(text)) return ipv4_mapped(*v4);
+  if (text.find(':') == std::string_view::npos) return std::nullopt;
+  if (auto ip = parse_ip(text)) return ip->value;
+  return std::nullopt;
+}
+
+// "1591367999.305988" or "1591367999" → whole seconds. Times before 1970 or after 9999 are refused.
+std::optional<std::int64_t> parse_epoch(std::string_view text) {
+  const auto dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  if (dot != std::string_view::npos) {
+    const std::string_view frac = text.substr(dot + 1);
+    if (frac.empty() || frac.size() > 9 || !parse_uint(frac)) return std::nullopt;
+  }
+  auto v = parse_uint(whole, 253402300799);  // 9999-12-31T23:59:59Z
+  if (!v) return std::nullopt;
+  return static_cast<std::int64_t>(*v);
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+LineResult malformed(const char* why) { return {Verdict::kMalformed, why}; }
+constexpr LineResult kFlowOk{Verdict::kFlow, ""};
+constexpr LineResult kSkipped{Verdict::kSkip, ""};
+
+// ---- Zeek conn.log, TSV with its #fields header --------------------------------------------
+
+class ZeekTsvParser final : public FlowParser {
+ public:
+  LineResult parse(std::string_view line, Flow& out) override {
+    if (line.empty()) return kSkipped;
+    if (line.front() == '#') return header(line);
+    if (!have_fields_) return malformed("a data line before the #fields header");
+    std::array<std::string_view, kWanted> got{};
+    std::size_t field = 0;
+    // Hand-rolled split with memchr: only up to the last column we need, no allocation.
+    const char* p = line.data();
+    const char* const end = line.data() + line.size();
+    while (field <= last_needed_) {
+      const auto* sep = static_cast<const char*>(std::memchr(p, separator_, static_cast<std::size_t>(end - p)));
+      const char* stop = sep == nullptr ? end : sep;
+      const int slot = slot_of_[field];
+      if (slot >= 0) got[slot] = std::string_view(p, static_cast<std::size_t>(stop - p));
+      ++field;
+      if (sep == nullptr) break;
+      p = sep + 1;
+    }
+    if (field <= last_needed_) return malformed("fewer columns than the #fields header names");
+    auto ts = parse_epoch(got[kTs]);
+    if (!ts) return malformed("ts is not a Unix time");
+    auto src = parse_address(got[kSrc]);
+    auto dst = parse_address(got[kDst]);
+    if (!src || !dst) return malformed("id.orig_h or id.resp_h is not an IP address");
+    auto sport = parse_port(got[kSport]);
+    auto dport = parse_port(got[kDport]);
+    if (!sport || !dport) return malformed("id.orig_p or id.resp_p is not a port");
+    const std::string_view proto = got[kProto];
+    out.proto = proto == "tcp" ? kProtoTcp : proto == "udp" ? kProtoUdp : proto == "icmp" ? kProtoIcmp : parse_protocol(proto);
+    auto bytes = slot_of_bytes_ ? parse_bytes(got[kBytes]) : std::optional<std::uint64_t>{0};
+    if (!bytes) return malformed("orig_bytes is not a number");
+    out.time = *ts;
+    out.src = *src;
+    out.dst = *dst;
+    out.sport = *sport;
+    out.dport = *dport;
+    out.bytes = *bytes;
+    return kFlowOk;
+  }
+
+ private:
+  enum Slot { kTs, kSrc, kSport, kDst, kDport, kProto, kBytes, kWanted };
+
+  LineResult header(std::string_view line) {
+    if (line.starts_with("#separator ")) {
+      const std::string_view sep = line.substr(11);
+      if (sep == "\\x09") {
+        separator_ = '\t';
+      } else if (sep.size() == 4 && sep.starts_with("\\x")) {
+        auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+        const int hi = hex(sep[2]), lo = hex(sep[3]);
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return malformed("#separator is not a \\xNN byte");
+        separator_ = static_cast<char>(hi * 16 + lo);
+      } else if (sep.size() == 1) {
+        separator_ = sep[0];
+      } else {
+        return malformed("#separator is not a \\xNN byte");
+      }
+      return kSkipped;
+    }
+    if (!line.starts_with("#fields")) return kSkipped;  // #path, #types, #open, #close, ...
+    slot_of_.clear();
+    have_fields_ = false;
+    slot_of_bytes_ = false;
+    std::array<bool, kWanted> seen{};
+    std::size_t field = 0, start = 8;
+    if (line.size() < 8 || line[7] != separator_) return malformed("#fields without columns");
+    for (std::size_t i = start; i <= line.size(); ++i) {
+      if (i == line.size() || line[i] == separator_) {
+        const std::string_view name = line.substr(start, i - start);
+        int slot = -1;
+        if (name == "ts") slot = kTs;
+        else if (name == "id.orig_h") slot = kSrc;
+        else if (name == "id.orig_p") slot = kSport;
+        else if (name == "id.resp_h") slot = kDst;
+        else if (name == "id.resp_p") slot = kDport;
+        else if (name == "proto") slot = kProto;
+        else if (name == "orig_bytes") slot = kBytes;
+        if (slot >= 0 && seen[slot]) slot = -1;  // a repeated name: the first one counts
+        if (slot >= 0) {
+          seen[slot] = true;
+          last_needed_ = field;
+        }
+        slot_of_.push_back(slot);
+        ++field;
+        start = i + 1;
+        if (slot_of_.size() > 4096) return malformed("#fields names more than 4096 columns");
+      }
+    }
+    for (int s = kTs; s < kBytes; ++s) {
+      if (!seen[s]) return malformed("#fields lacks one of ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p, proto");
+    }
+    slot_of_bytes_ = seen[kBytes];
+    last_needed_ = 0;
+    for (std::size_t i = 0; i < slot_of_.size(); ++i) {
+      if (slot_of_[i] >= 0) last_needed_ = i;
+    }
+    have_fields_ = true;
+    return kSkipped;
+  }
+
+  char separator_ = '\t';
+  bool have_fields_ = false;
+  bool slot_of_bytes_ = false;
+  std::vector<int> slot_of_;  // per column: its slot, or -1
+  std::size_t last_needed_ = 0;
+};
+
+// ---- A flat JSON object, scanned without building it ---------------------------------------
+
+// Calls `on(key, value)` for every top-level member: strings without their quotes (escapes left
+// as written), numbers, true/false/null as written; nested objects and arrays are skipped. False
+// when the text is not one well-formed object.
+template <typename On>
+bool scan_json_object(std::string_view s, On&& on) {
+  std::size_t i = 0;
+  auto ws = [&] {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) ++i;
+  };
+  auto string = [&](std::string_view& out) {
+    if (i >= s.size() || s[i] != '"') return false;
+    const std::size_t start = ++i;
+    while (i < s.size() && s[i] != '"') {
+      if (static_cast<unsigned char>(s[i]) < 0x20) return false;
+      if (s[i] == '\\') {
+        if (++i >= s.size()) return false;
+      }
+      ++i;
+    }
+    if (i >= s.size()) return false;
+    out = s.substr(start, i - start);
+    ++i;
+    return true;
+  };
+  // A nested value: brackets counted (depth bounded by the line length), strings respected.
+  auto skip_nested = [&] {
+    std::size_t depth = 0;
+    do {
+      if (i >= s.size()) return false;
+      const char c = s[i];
+      if (c == '"') {
+        std::string_view ignored;
+        if (!string(ignored)) return false;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') {
+        if (depth == 0) return false;
+        --depth;
+      }
+      ++i;
+    } while (depth > 0);
+    return true;
+  };
+  ws();
+  if (i >= s.size() || s[i] != '{') return false;
+  ++i;
+  ws();
+  if (i < s.size() && s[i] == '}') {
+    ++i;
+    ws();
+    return i == s.size();
+  }
+  for (;;) {
+    ws();
+    std::string_view key, value;
+    if (!string(key)) return false;
+    ws();
+    if (i >= s.size() || s[i] != ':') return false;
+    ++i;
+    ws();
+    if (i >= s.size()) return false;
+    if (s[i] == '"') {
+      if (!string(value)) return false;
+      on(key, value, true);
+    } else if (s[i] == '{' || s[i] == '[') {
+      if (!skip_nested()) return false;
+    } else {
+      const std::size_t start = i;
+      while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ' ' && s[i] != '\t') ++i;
+      value = s.substr(start, i - start);
+      if (value.empty()) return false;
+      on(key, value, false);
+    }
+    ws();
+    if (i >= s.size()) return false;
+    if (s[i] == ',') {
+      ++i;
+      continue;
+    }
+    if (s[i] != '}') return false;
+    ++i;
+    ws();
+    return i == s.size();
+  }
+}
+
+class ZeekJsonParser final : public FlowParser {
+ public:
+  LineResult parse(std::string_view line, Flow& out) override {
+    if (trim(line).empty()) return kSkipped;
+    std::string_view ts, src, dst, sport, dport, proto, bytes, path;
+    bool ts_string = false;
+    const bool ok = scan_json_object(line, [&](std::string_view k, std::string_view v, bool is_string) {
+      if (k == "ts") {
+        ts = v;
+        ts_string = is_string;
+      } else if (k == "id.orig_h") {
+        src = v;
+      } else if (k == "id.resp_h") {
+        dst = v;
+      } else if (k == "id.orig_p") {
+        sport = v;
+      } else if (k == "id.resp_p") {
+        dport = v;
+      } else if (k == "proto") {
+        proto = v;
+      } else if (k == "orig_bytes") {
+        bytes = v;
+      } else if (k == "_path") {
+        path = v;
+      }
+    });
+    if (!ok) return malformed("not one well-formed JSON object");
+    if (!path.empty() && path != "conn") return kSkipped;  // another Zeek log on the same stream
+    auto time = ts_string ? parse_iso_time(ts) : parse_epoch(ts);
+    if (!time) return malformed("ts is neither a Unix time nor an ISO 8601 time");
+    auto s = parse_address(src);
+    auto d = parse_address(dst);
+    if (!s || !d) return malformed("id.orig_h or id.resp_h is missing or not an IP address");
+    auto sp = parse_port(sport);
+    auto dp = parse_port(dport);
+    if (!sp || !dp) return malformed("id.orig_p or id.resp_p is missing or not a port");
+    auto b = parse_bytes(bytes);
+    if (!b) return malformed("orig_bytes is not a number");
+    out = Flow{*time, *s, *d, *sp, *dp, parse_protocol(proto), *b};
+    return kFlowOk;
+  }
+};
+
+// ---- key=value tokens (iptables/nftables LOG, FortiGate) -----------------------------------
+
+// Calls `on(key, value)` for each `key=value` token; values may be "quoted" (FortiGate) with
+// backslash escapes left as written. Tokens without '=' are passed over.
+template <typename On>
+void scan_key_values(std::string_view s, On&& on) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    const std::size_t key_start = i;
+    while (i < s.size() && s[i] != '=' && s[i] != ' ') ++i;
+    if (i >= s.size() || s[i] == ' ') continue;
+    const std::string_view key = s.substr(key_start, i - key_start);
+    ++i;  // '='
+    std::string_view value;
+    if (i < s.size() && s[i] == '"') {
+      const std::size_t start = ++i;
+      while (i < s.size() && s[i] != '"') {
+        if (s[i] == '\\' && i + 1 < s.size()) ++i;
+        ++i;
+      }
+      value = s.substr(start, std::min(i, s.size()) - start);
+      if (i < s.size()) ++i;
+    } else {
+      const std::size_t start = i;
+      while (i < s.size() && s[i] != ' ') ++i;
+      value = s.substr(start, i - start);
+    }
+    on(key, value);
+  }
+}
+
+constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+// "<PRI>" of a syslog message; the rest after it. Accepts no PRI (a file written by rsyslog).
+std::string_view strip_pri(std::string_view line) {
+  if (line.size() >= 3 && line[0] == '<') {
+    const auto close = line.find('>');
+    if (close != std::string_view::npos && close <= 4 && parse_uint(line.substr(1, close - 1), 191)) return line.substr(close + 1);
+  }
+  return line;
+}
+
+// The timestamp at the head of a syslog message (RFC 5424 or 3164), and the text after the
+// header's host name; nullopt when the head is neither.
+struct SyslogHead {
+  std::optional<std::int64_t> time;
+  std::string_view message;
+};
+
+SyslogHead split_syslog(std::string_view line, std::int64_t now) {
+  SyslogHead head{std::nullopt, line};
+  std::string_view rest = strip_pri(line);
+  // RFC 5424: VERSION SP TIMESTAMP SP HOST SP APP SP PROCID SP MSGID SP SD [SP MSG]
+  if (rest.size() > 2 && rest[0] >= '1' && rest[0] <= '9' && rest[1] == ' ') {
+    rest.remove_prefix(2);
+    const auto sp = rest.find(' ');
+    head.time = parse_iso_time(rest.substr(0, sp));
+    head.message = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+    return head;
+  }
+  // RFC 3164: "Mmm dd hh:mm:ss HOST MSG" (day space-padded); or an ISO time (rsyslog's high-precision format).
+  if (rest.size() >= 16 && rest[3] == ' ' && rest[6] == ' ' && rest[9] == ':' && rest[12] == ':') {
+    unsigned month = 0;
+    for (unsigned m = 0; m < 12; ++m) {
+      if (rest.substr(0, 3) == kMonths[m]) month = m + 1;
+    }
+    const auto day = parse_uint(trim(rest.substr(4, 2)), 31);
+    const auto hh = parse_uint(rest.substr(7, 2), 23), mm = parse_uint(rest.substr(10, 2), 59), ss = parse_uint(rest.substr(13, 2), 60);
+    if (month != 0 && day && *day >= 1 && hh && mm && ss) {
+      std::int64_t year = 1970 + now / 31556952;
+      std::int64_t t = 0;
+      for (int attempt = 0; attempt < 3; ++attempt, --year) {
+        t = days_from_civil(year + 1, month, static_cast<unsigned>(*day)) * 86400 + static_cast<std::int64_t>(*hh * 3600 + *mm * 60 + *ss);
+        if (t <= now + 86400) break;
+      }
+      head.time = t;
+    }
+    rest.remove_prefix(std::min<std::size_t>(16, rest.size()));
+    head.message = rest;
+    return head;
+  }
+  const auto sp = rest.find(' ');
+  if (auto t = parse_iso_time(rest.substr(0, sp))) {
+    head.time = t;
+    head.message = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+  }
+  return head;
+}
+
+// iptables / nftables `log` lines: "... IN=eth0 OUT=eth1 SRC=a DST=b LEN=60 ... PROTO=TCP SPT=1 DPT=2 ..."
+// in a syslog message or a kernel-log record (/dev/kmsg: "6,1234,5678,-;..."). Other messages
+// on the stream are skipped.
+class SyslogParser final : public FlowParser {
+ public:
+  explicit SyslogParser(std::int64_t now) : now_(now) {}
+  LineResult parse(std::string_view line, Flow& out) override {
+    if (trim(line).empty()) return kSkipped;
+    if (line.find("SRC=") == std::string_view::npos) return kSkipped;  // not a packet log
+    std::optional<std::int64_t> time;
+    std::string_view message = line;
+    const auto semi = line.find(';');
+    if (line[0] >= '0' && line[0] <= '9' && semi != std::string_view::npos && semi < 64) {
+      message = line.substr(semi + 1);  // /dev/kmsg: the kernel's clock is no wall time
+      time = now_;
+    } else {
+      SyslogHead head = split_syslog(line, now_);
+      time = head.time;
+      message = head.message;
+    }
+    std::string_view src, dst, proto, spt, dpt, len;
+    scan_key_values(message, [&](std::string_view k, std::string_view v) {
+      if (k == "SRC") src = v;
+      else if (k == "DST") dst = v;
+      else if (k == "PROTO") proto = v;
+      else if (k == "SPT") spt = v;
+      else if (k == "DPT") dpt = v;
+      else if (k == "LEN") len = v;
+    });
+    if (!time) return malformed("the syslog header has no time this parser reads (RFC 3164 or 5424)");
+    auto s = parse_address(src);
+    auto d = parse_address(dst);
+    if (!s || !d) return malformed("SRC or DST is not an IP address");
+    Flow f;
+    f.time = *time;
+    f.src = *s;
+    f.dst = *d;
+    f.proto = parse_protocol(proto);
+    if (!spt.empty() || !dpt.empty()) {
+      auto sp = parse_port(spt);
+      auto dp = parse_port(dpt);
+      if (!sp || !dp) return malformed("SPT or DPT is not a port");
+      f.sport = *sp;
+      f.dport = *dp;
+    }
+    f.bytes = parse_uint(len).value_or(0);
+    out = f;
+    return kFlowOk;
+  }
+
+ private:
+  std::int64_t now_;
+};
+
+// FortiGate traffic logs: key=value, values often quoted; over syslog or as written to disk.
+class FortigateParser final : public FlowParser {
+ public:
+  LineResult parse(std::string_view line, Flow& out) override {
+    if (trim(line).empty()) return kSkipped;
+    std::string_view type, src, dst, sport, dport, proto, sent, date, time, eventtime, tz;
+    scan_key_values(strip_pri(line), [&](std::string_view k, std::string_view v) {
+      if (k == "type") type = v;
+      else if (k == "srcip") src = v;
+      else if (k == "dstip") dst = v;
+      else if (k == "srcport") sport = v;
+      else if (k == "dstport") dport = v;
+      else if (k == "proto") proto = v;
+      else if (k == "sentbyte") sent = v;
+      else if (k == "date") date = v;
+      else if (k == "time") time = v;
+      else if (k == "eventtime") eventtime = v;
+      else if (k == "tz") tz = v;
+    });
+    if (type.empty() && src.empty()) return kSkipped;
+    if (type != "traffic") return kSkipped;  // event, utm, ...: not flows
+    std::optional<std::int64_t> t;
+    if (!eventtime.empty()) {
+      // Seconds, or nanoseconds (FortiOS 6.2+: 19 digits); microseconds on some builds.
+      auto v = parse_uint(eventtime);
+      if (v) {
+        std::uint64_t secs = *v;
+        while (secs > 253402300799ULL) secs /= 1000;
+        t = static_cast<std::int64_t>(secs);
+      }
+    }
+    if (!t && !date.empty() && !time.empty()) {
+      std::string stamp;
+      stamp.reserve(40);
+      stamp.append(date).append("T").append(time);
+      // tz="+0900" → "+09:00"
+      if (tz.size() == 5 && (tz[0] == '+' || tz[0] == '-')) stamp.append(tz.substr(0, 3)).append(":").append(tz.substr(3));
+      t = parse_iso_time(stamp);
+    }
+    if (!t) return malformed("neither eventtime nor date and time give the flow's time");
+    auto s = parse_address(src);
+    auto d = parse_address(dst);
+    if (!s || !d) return malformed("srcip or dstip is not an IP address");
+    auto sp = sport.empty() ? std::optional<std::uint16_t>{0} : parse_port(sport);
+    auto dp = dport.empty() ? std::optional<std::uint16_t>{0} : parse_port(dport);
+    if (!sp || !dp) return malformed("srcport or dstport is not a port");
+    auto b = parse_bytes(sent);
+    if (!b) return malformed("sentbyte is not a number");
+    out = Flow{*t, *s, *d, *sp, *dp, parse_protocol(proto), *b};
+    return kFlowOk;
+  }
+};
+
+// Splits one CSV record (RFC 4180 quoting) into at most `max` fields; false when quoting is broken.
+bool split_csv(std::string_view line, char sep, std::vector<std::string_view>& fields, std::size_t max) {
+  fields.clear();
+  std::size_t i = 0;
+  while (fields.size() < max) {
+    if (i < line.size() && line[i] == '"') {
+      const std::size_t start = ++i;
+      while (i < line.size()) {
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            i += 2;
+            continue;
+          }
+          break;
+        }
+        ++i;
+      }
+      if (i >= line.size()) return false;
+      fields.push_back(line.substr(start, i - start));  // doubled quotes left doubled: no field we read has them
+      ++i;
+      if (i < line.size() && line[i] != sep) return false;
+    } else {
+      const std::size_t start = i;
+      while (i < line.size() && line[i] != sep) ++i;
+      fields.push_back(line.substr(start, i - start));
+    }
+    if (i >= line.size()) break;
+    ++i;  // separator
+    if (i == line.size()) {
+      fields.push_back({});
+      break;
+    }
+  }
+  return true;
+}
+
+// Palo Alto Networks traffic logs (PAN-OS syslog CSV), optionally behind a syslog header.
+class PaloAltoParser final : public FlowParser {
+ public:
+  LineResult parse(std::string_view line, Flow& out) override {
+    if (trim(line).empty()) return kSkipped;
+    std::string_view csv = line;
+    if (line[0] == '<') {
+      // The CSV starts at the word before the first comma (the header's words hold none).
+      const auto comma = line.find(',');
+      if (comma == std::string_view::npos) return kSkipped;
+      const auto space = line.rfind(' ', comma);
+      csv = line.substr(space == std::string_view::npos ? 0 : space + 1);
+    }
+    if (!split_csv(csv, ',', fields_, 40)) return malformed("broken CSV quoting");
+    if (fields_.size() < 4) return malformed("fewer than 4 CSV fields: not a PAN-OS log");
+    if (fields_[3] != "TRAFFIC") return kSkipped;  // THREAT, SYSTEM, CONFIG, ...
+    if (fields_.size() < 33) return malformed("a TRAFFIC log with fewer than 33 fields");
+    auto t = parse_iso_time(fields_[1]);
+    if (!t) return malformed("receive time is not a time");
+    auto s = parse_address(fields_[7]);
+    auto d = parse_address(fields_[8]);
+    if (!s || !d) return malformed("source or destination address is not an IP address");
+    auto sp = parse_port(fields_[24]);
+    auto dp = parse_port(fields_[25]);
+    if (!sp || !dp) return malformed("source or destination port is not a port");
+    auto b = parse_bytes(fields_[32]);
+    if (!b) return malformed("bytes sent is not a number");
+    out = Flow{*t, *s, *d, *sp, *dp, parse_protocol(fields_[29]), *b};
+    return kFlowOk;
+  }
+
+ private:
+  std::vector<std::string_view> fields_;  // reused: no allocation per line once grown
+};
+
+class CsvParser final : public FlowParser {
+ public:
+  explicit CsvParser(CsvColumns columns) : c_(std::move(columns)) {
+    by_name_ = !c_.src.name.empty();
+    for (const CsvColumns::Field* f : all()) max_index_ = std::max(max_index_, f->index);
+  }
+
+  LineResult parse(std::string_view line, Flow& out) override {
+    if (trim(line).empty()) return kSkipped;
+    if (by_name_ && !have_header_) return header(line);
+    if (!split_csv(line, c_.separator, fields_, static_cast<std::size_t>(max_index_) + 1)) return malformed("broken CSV quoting");
+    if (fields_.size() <= static_cast<std::size_t>(max_index_)) return malformed("fewer columns than the column map needs");
+    auto field = [&](const CsvColumns::Field& f) { return f.index < 0 ? std::string_view() : trim(fields_[f.index]); };
+    auto s = parse_address(field(c_.src));
+    auto d = parse_address(field(c_.dst));
+    if (!s || !d) {
+      // A header line in front of numbered columns: the first line only.
+      if (!by_name_ && !seen_data_) {
+        seen_data_ = true;
+        return kSkipped;
+      }
+      return malformed("src or dst is not an IP address");
+    }
+    seen_data_ = true;
+    std::optional<std::int64_t> t = std::int64_t{0};
+    if (c_.time.index >= 0) {
+      const std::string_view text = field(c_.time);
+      t = parse_epoch(text);
+      if (!t) t = parse_iso_time(text);
+      if (!t) return malformed("time is neither a Unix time nor an ISO 8601 time");
+    }
+    auto sp = c_.sport.index < 0 ? std::optional<std::uint16_t>{0} : parse_port(field(c_.sport));
+    auto dp = c_.dport.index < 0 ? std::optional<std::uint16_t>{0} : parse_port(field(c_.dport));
+    if (!sp || !dp) return malformed("sport or dport is not a port");
+    auto b = c_.bytes.index < 0 ? std::optional<std::uint64_t>{0} : parse_bytes(field(c_.bytes));
+    if (!b) return malformed("bytes is not a number");
+    out = Flow{*t, *s, *d, *sp, *dp, c_.proto.index < 0 ? kProtoUnknown : parse_protocol(field(c_.proto)), *b};
+    return kFlowOk;
+  }
+
+ private:
+  std::array<CsvColumns::Field*, 7> all() { return {&c_.time, &c_.src, &c_.dst, &c_.sport, &c_.dport, &c_.proto, &c_.bytes}; }
+
+  LineResult header(std::string_view line) {
+    if (!split_csv(line, c_.separator, fields_, 1024)) return malformed("broken CSV quoting in the header");
+    for (CsvColumns::Field* f : all()) {
+      if (f->name.empty()) continue;
+      f->index = -1;
+      for (std::size_t i = 0; i < fields_.size(); ++i) {
+        if (trim(fields_[i]) == f->name) f->index = static_cast<int>(i);
+      }
+      if (f->index < 0) return malformed("the header lacks a column the column map names");
+      max_index_ = std::max(max_index_, f->index);
+    }
+    have_header_ = true;
+    return kSkipped;
+  }
+
+  CsvColumns c_;
+  bool by_name_ = false;
+  bool have_header_ = false;
+  bool seen_data_ = false;
+  int max_index_ = -1;
+  std::vector<std::string_view> fields_;
+};
+
+}  // namespace
+
+std::string_view protocol_name(std::uint8_t proto, char (&buf)[4]) {
+  switch (proto) {
+    case kProtoTcp: return "tcp";
+    case kProtoUdp: return "udp";
+    case kProtoIcmp: return "icmp";
+    case kProtoIcmp6: return "icmp6";
+    case kProtoUnknown: return "unknown";
+    default: break;
+  }
+  int n = 0;
+  if (proto >= 100) buf[n++] = static_cast<char>('0' + proto / 100);
+  if (proto >= 10) buf[n++] = static_cast<char>('0' + proto / 10 % 10);
+  buf[n++] = static_cast<char>('0' + proto % 10);
+  return std::string_view(buf, static_cast<std::size_t>(n));
+}
+
+std::uint8_t parse_protocol(std::string_view t) {
+  auto is = [&](std::string_view word) {
+    if (t.size() != word.size()) return false;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      if ((t[i] | 0x20) != word[i]) return false;
+    }
+    return true;
+  };
+  if (is("tcp")) return kProtoTcp;
+  if (is("udp")) return kProtoUdp;
+  if (is("icmp")) return kProtoIcmp;
+  if (is("icmpv6") || is("icmp6") || is("ipv6-icmp")) return kProtoIcmp6;
+  if (auto n = parse_uint(t, 254)) return static_cast<std::uint8_t>(*n);
+  return kProtoUnknown;
+}
+
+std::string_view to_string(Format f) { return kFormatNames[static_cast<int>(f)]; }
+
+std::optional<Format> parse_format(std::string_view text) {
+  for (std::size_t i = 0; i < kFormatNames.size(); ++i) {
+    if (kFormatNames[i] == text) return static_cast<Format>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<Format> sniff_format(std::string_view head) {
+  // The first non-empty line decides; FortiGate and PAN-OS markers may sit behind a syslog header.
+  std::string_view line = head;
+  while (!line.empty()) {
+    const auto nl = line.find('\n');
+    const std::string_view first = trim(line.substr(0, nl));
+    if (!first.empty()) {
+      line = first;
+      break;
+    }
+    if (nl == std::string_view::npos) return std::nullopt;
+    line.remove_prefix(nl + 1);
+  }
+  if (line.empty()) return std::nullopt;
+  if (line.starts_with("#separator") || line.starts_with("#fields") || line.starts_with("#path")) return Format::kZeek;
+  if (line.front() == '{') return Format::kZeekJson;
+  if (line.find("type=\"traffic\"") != std::string_view::npos || line.find("type=traffic") != std::string_view::npos ||
+      (line.find("srcip=") != std::string_view::npos && line.find("dstip=") != std::string_view::npos)) {
+    return Format::kFortigate;
+  }
+  if (line.find(",TRAFFIC,") != std::string_view::npos || line.find(",THREAT,") != std::string_view::npos) return Format::kPaloAlto;
+  if (line.find("SRC=") != std::string_view::npos && line.find("DST=") != std::string_view::npos) return Format::kSyslog;
+  if (line.front() == '<') return Format::kSyslog;  // a syslog stream whose first message is not a packet log
+  const CsvColumns d = default_csv_columns();
+  if (line.find(',') != std::string_view::npos && line.find(d.src.name) != std::string_view::npos && line.find(d.dst.name) != std::string_view::npos) {
+    return Format::kCsv;
+  }
+  return std::nullopt;
+}
+
+CsvColumns default_csv_columns() {
+  CsvColumns c;
+  c.time.name = "time";
+  c.src.name = "src";
+  c.dst.name = "dst";
+  c.sport.name = "sport";
+  c.dport.name = "dport";
+  c.proto.name = "proto";
+  c.bytes.name = "bytes";
+  return c;
+}
+
+Result<CsvColumns> parse_csv_columns(std::string_view spec) {
+  CsvColumns c;
+  bool named = false, numbered = false;
+  while (!spec.empty()) {
+    const auto comma = spec.find(',');
+    const std::string_view item = trim(spec.substr(0, comma));
+    spec = comma == std::string_view::npos ? std::string_view() : spec.substr(comma + 1);
+    if (item.empty()) continue;
+    const auto eq = item.find('=');
+    if (eq == std::string_view::npos) return make_error("monitor.csv-columns", std::string(item), "expected field=column, e.g. src=source_ip or src=2");
+    const std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
+    CsvColumns::Field* f = key == "time" ? &c.time : key == "src" ? &c.src : key == "dst" ? &c.dst : key == "sport" ? &c.sport
+                         : key == "dport" ? &c.dport : key == "proto" ? &c.proto : key == "bytes" ? &c.bytes : nullptr;
+    if (f == nullptr) {
+      if (key == "separator" && value == "tab") {
+        c.separator = '\t';
+        continue;
+      }
+      if (key == "separator" && value.size() == 1) {
+        c.separator = value[0];
+        continue;
+      }
+      return make_error("monitor.csv-columns", std::string(item), "unknown field (known: time, src, dst, sport, dport, proto, bytes, separator)");
+    }
+    if (value.empty()) return make_error("monitor.csv-columns", std::string(item), "no column given");
+    if (auto n = parse_uint(value, 1024)) {
+      if (*n == 0) return make_error("monitor.csv-columns", std::string(item), "column numbers start at 1");
+      f->index = static_cast<int>(*n - 1);
+      numbered = true;
+    } else {
+      f->name = std::string(value);
+      named = true;
+    }
+  }
+  if (named && numbered) return make_error("monitor.csv-columns", "", "give every column by header name or every one by number, not a mix");
+  if (c.src.index < 0 && c.src.name.empty()) return make_error("monitor.csv-columns", "", "the column map must name src");
+  if (c.dst.index < 0 && c.dst.name.empty()) return make_error("monitor.csv-columns", "", "the column map must name dst");
+  return c;
+}
+
+std::unique_ptr<FlowParser> FlowParser::make(Format format, const ParserContext& context) {
+  switch (format) {
+    case Format::kZeek: return std::make_unique<ZeekTsvParser>();
+    case Format::kZeekJson: return std::make_unique<ZeekJsonParser>();
+    case Format::kSyslog: return std::make_unique<SyslogParser>(context.now);
+    case Format::kFortigate: return std::make_unique<FortigateParser>();
+    case Format::kPaloAlto: return std::make_unique<PaloAltoParser>();
+    case Format::kCsv: return std::make_unique<CsvParser>(context.csv);
+    case Format::kAuto: break;
+  }
+  return nullptr;
+}
+
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  // Howard Hinnant's algorithm.
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+std::optional<std::int64_t> parse_iso_time(std::string_view t) {
+  // YYYY-MM-DD[T| ]hh:mm:ss[.frac][Z|±hh:mm|±hhmm]
+  if (t.size() < 19 || t.size() > 40) return std::nullopt;
+  const char ds = t[4];
+  if ((ds != '-' && ds != '/') || t[7] != ds || (t[10] != 'T' && t[10] != ' ') || t[13] != ':' || t[16] != ':') return std::nullopt;
+  auto y = parse_uint(t.substr(0, 4)), mo = parse_uint(t.substr(5, 2)), d = parse_uint(t.substr(8, 2));
+  auto h = parse_uint(t.substr(11, 2)), mi = parse_uint(t.substr(14, 2)), s = parse_uint(t.substr(17, 2));
+  if (!y || !mo || !d || !h || !mi || !s || *y < 1970 || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 || *s > 60) return std::nullopt;
+  std::string_view rest = t.substr(19);
+  if (!rest.empty() && rest[0] == '.') {
+    std::size_t i = 1;
+    while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') ++i;
+    if (i == 1) return std::nullopt;
+    rest.remove_prefix(i);
+  }
+  std::int64_t offset = 0;
+  if (rest == "Z" || rest.empty()) {
+    // UTC (or, without a zone, taken as UTC)
+  } else if ((rest[0] == '+' || rest[0] == '-') && (rest.size() == 6 || rest.size() == 5)) {
+    const std::string_view hh = rest.substr(1, 2), mm = rest.size() == 6 ? rest.substr(4, 2) : rest.substr(3, 2);
+    if (rest.size() == 6 && rest[3] != ':') return std::nullopt;
+    auto oh = parse_uint(hh, 23), om = parse_uint(mm, 59);
+    if (!oh || !om) return std::nullopt;
+    offset = static_cast<std::int64_t>(*oh * 3600 + *om * 60) * (rest[0] == '+' ? 1 : -1);
+  } else {
+    return std::nullopt;
+  }
+  return days_from_civil(static_cast<std::int64_t>(*y), static_cast<unsigned>(*mo), static_cast<unsigned>(*d)) * 86400 +
+         static_cast<std::int64_t>(*h * 3600 + *mi * 60 + *s) - offset;
+}
+
+}  // namespace sanso::monitor

@@ -1,0 +1,70 @@
+// Log formats → Flow. One parser per format, each a line at a time over a view into the reader's
+// buffer (no allocation per line), each robust to whatever the line holds: a line that is not a
+// flow of its format is kSkip (a header, a comment, another message on the same syslog stream) or
+// kMalformed with a reason; neither stops the stream.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "monitor/flow.h"
+
+namespace sanso::monitor {
+
+enum class Format : std::uint8_t { kAuto, kZeek, kZeekJson, kSyslog, kFortigate, kPaloAlto, kCsv };
+
+std::string_view to_string(Format format);  // "auto", "zeek", "zeek-json", "syslog", "fortigate", "paloalto", "csv"
+std::optional<Format> parse_format(std::string_view text);
+// The format of a log from its first bytes; nullopt when none fits (the caller asks for --format).
+std::optional<Format> sniff_format(std::string_view head);
+
+enum class Verdict : std::uint8_t { kFlow, kSkip, kMalformed };
+
+struct LineResult {
+  Verdict verdict = Verdict::kSkip;
+  const char* reason = "";  // for kMalformed: why, in English (static)
+};
+
+// Which column holds which field in a generic CSV: 0-based indices, or -1 when absent. Given by
+// names (the first line is then a header naming the columns) or by 1-based numbers.
+struct CsvColumns {
+  struct Field {
+    std::string name;  // header name; empty when given by number
+    int index = -1;
+  };
+  Field time, src, dst, sport, dport, proto, bytes;
+  char separator = ',';
+};
+
+// "src=source_ip,dst=dest_ip,dport=dest_port,proto=protocol,time=ts,bytes=sent" (header names)
+// or "src=2,dst=3,dport=5" (1-based column numbers); src and dst are required.
+Result<CsvColumns> parse_csv_columns(std::string_view spec);
+// The default map: a header with columns named time, src, dst, sport, dport, proto, bytes.
+CsvColumns default_csv_columns();
+
+struct ParserContext {
+  // Now, Unix seconds: syslog RFC 3164 timestamps carry no year; the year is the one that puts
+  // the time nearest before now.
+  std::int64_t now = 0;
+  CsvColumns csv = default_csv_columns();
+};
+
+class FlowParser {
+ public:
+  virtual ~FlowParser() = default;
+  virtual LineResult parse(std::string_view line, Flow& out) = 0;
+  static std::unique_ptr<FlowParser> make(Format format, const ParserContext& context);
+};
+
+// Helpers shared with the collectors (NetFlow timestamps, syslog over the network).
+// Days since 1970-01-01 of a proleptic Gregorian date.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
+// "2026-12-05T01:02:03[.fff][Z|±hh:mm]" or with a space or "/" as in "2026/12/05 01:02:03"; nullopt otherwise.
+std::optional<std::int64_t> parse_iso_time(std::string_view text);
+
+}  // namespace sanso::monitor

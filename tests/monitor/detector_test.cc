@@ -1,0 +1,208 @@
+// The detector's rules one by one, on flows built here against the documentation-range policy.
+#include "monitor/detector.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "monitor_fixtures.h"
+
+namespace sanso::monitor {
+namespace {
+
+Flow flow(const char* src, const char* dst, std::uint16_t dport, std::uint8_t proto = kProtoTcp, std::int64_t time = 1796000000, std::uint64_t bytes = 0) {
+  Flow f;
+  f.time = time;
+  f.src = policy::parse_ip(src)->value;
+  f.dst = policy::parse_ip(dst)->value;
+  f.sport = 40000;
+  f.dport = dport;
+  f.proto = proto;
+  f.bytes = bytes;
+  return f;
+}
+
+struct Harness {
+  policy::Policy policy = testing::test_policy();
+  AddressPlan plan = *AddressPlan::build(policy);
+  std::vector<Finding> findings;
+  Detector detector;
+  explicit Harness(DetectorSettings settings = {}, const IndicatorSet* indicators = nullptr)
+      : detector(plan, indicators, settings, [this](const Finding& f) { findings.push_back(f); }) {}
+  std::vector<std::string> run(const std::vector<Flow>& flows) {
+    std::uint64_t line = 0;
+    for (const Flow& f : flows) detector.observe(f, 0, ++line);
+    detector.flush();
+    std::vector<std::string> out;
+    for (const Finding& f : findings) out.emplace_back(info(f.rule).id);
+    findings.clear();
+    return out;
+  }
+};
+
+using V = std::vector<std::string>;
+
+TEST(MonitorDetector, AddressPlanPlacesAddresses) {
+  Harness h;
+  const AddressPlan& p = h.plan;
+  auto at = [&](const char* a) { return std::string(p.name(p.zone_of(policy::parse_ip(a)->value))); };
+  EXPECT_EQ(at("192.0.2.1"), "mynumber");
+  EXPECT_EQ(at("192.0.2.200"), "(unzoned)");
+  EXPECT_EQ(at("198.51.100.7"), "lgwan");
+  EXPECT_EQ(at("2001:db8:30::1"), "internet");
+  EXPECT_EQ(at("2001:db8:31::1"), "(unzoned)");
+  EXPECT_EQ(at("100.64.1.1"), "(external)");
+  EXPECT_EQ(at("::ffff:192.0.2.1"), "mynumber");
+  EXPECT_EQ(at("224.0.0.251"), "(local)");
+  EXPECT_EQ(at("ff02::1"), "(local)");
+  EXPECT_EQ(at("255.255.255.255"), "(local)");
+}
+
+TEST(MonitorDetector, SeparationOfTheMynumberZone) {
+  Harness h;
+  EXPECT_EQ(h.run({flow("192.0.2.10", "100.64.1.1", 443)}), V{"mynumber-egress"});
+  EXPECT_EQ(h.run({flow("192.0.2.10", "198.51.100.20", 445)}), V{"mynumber-egress"});
+  EXPECT_EQ(h.run({flow("192.0.2.10", "203.0.113.25", 443)}), V{"mynumber-egress"});  // the endpoint serves lgwan only
+  EXPECT_EQ(h.run({flow("198.51.100.20", "192.0.2.10", 22)}), V{"mynumber-ingress"});
+  EXPECT_EQ(h.run({flow("192.0.2.10", "192.0.2.11", 445), flow("192.0.2.10", "224.0.0.251", 5353, kProtoUdp),
+                   flow("192.0.2.10", "255.255.255.255", 67, kProtoUdp)}),
+            V{});
+  EXPECT_EQ(h.run({flow("192.0.2.10", "192.0.2.200", 445)}), (V{"mynumber-egress", "unzoned-address"}));
+}
+
+TEST(MonitorDetector, LgwanMeetsTheInternetOnlyAtSanctionedEndpoints) {
+  Harness h;
+  EXPECT_EQ(h.run({flow("198.51.100.20", "203.0.113.25", 443)}), V{});
+  EXPECT_EQ(h.run({flow("198.51.100.20", "203.0.113.25", 22)}), V{"lgwan-internet"});            // another port
+  EXPECT_EQ(h.run({flow("198.51.100.20", "203.0.113.25", 443, kProtoUdp)}), V{"lgwan-internet"}); // another protocol
+  EXPECT_EQ(h.run({flow("198.51.100.20", "100.64.1.1", 443)}), V{"lgwan-internet"});               // beyond the city
+  EXPECT_EQ(h.run({flow("203.0.113.25", "198.51.100.20", 443)}), V{"lgwan-internet"});             // from the endpoint, not to it
+  EXPECT_EQ(h.run({flow("203.0.113.9", "203.0.113.25", 443)}), V{});                              // internet to internet
+  EXPECT_EQ(h.run({flow("198.51.100.20", "198.51.100.21", 443)}), V{});
+}
+
+TEST(MonitorDetector, TheReplyHalfOfASanctionedNetflowRecordIsSanctioned) {
+  Harness h;
+  Flow reply = flow("203.0.113.25", "198.51.100.20", 40000);
+  reply.sport = 443;
+  EXPECT_EQ(h.run({reply}), V{"lgwan-internet"});  // a connection log names the opener: this one opened it
+  reply.unidirectional = true;
+  EXPECT_EQ(h.run({reply}), V{});
+  reply.sport = 22;  // not the endpoint's port
+  EXPECT_EQ(h.run({reply}), V{"lgwan-internet"});
+  Flow to_mynumber = flow("203.0.113.25", "192.0.2.10", 40000);
+  to_mynumber.sport = 443;
+  to_mynumber.unidirectional = true;  // the endpoint does not serve mynumber
+  EXPECT_EQ(h.run({to_mynumber}), V{"mynumber-ingress"});
+}
+
+TEST(MonitorDetector, FindingsAreDeduplicatedInTheirWindow) {
+  DetectorSettings s;
+  s.window_seconds = 600;
+  Harness h(s);
+  std::vector<Flow> flows;
+  for (int i = 0; i < 10; ++i) flows.push_back(flow("192.0.2.10", "100.64.1.1", 443, kProtoTcp, 1796000000 + i * 60));
+  flows.push_back(flow("192.0.2.10", "100.64.1.1", 443, kProtoTcp, 1796000000 + 9 * 60 + 601));  // after the window: anew
+  flows.push_back(flow("192.0.2.10", "100.64.1.1", 80));                                          // another port: its own
+  std::uint64_t line = 0;
+  for (const Flow& f : flows) h.detector.observe(f, 0, ++line);
+  h.detector.flush();
+  ASSERT_EQ(h.findings.size(), 3u);
+  const Finding& first = h.findings[0];
+  EXPECT_EQ(first.count, 10u);
+  EXPECT_EQ(first.first_seen, 1796000000);
+  EXPECT_EQ(first.last_seen, 1796000000 + 540);
+  EXPECT_EQ(first.line, 1u);
+  EXPECT_EQ(h.detector.stats().occurrences[static_cast<int>(Rule::kMynumberEgress)], 12u);
+}
+
+TEST(MonitorDetector, ManyDistinctFindingsAreHandedOutEarlyNotHeld) {
+  DetectorSettings s;
+  s.max_open_findings = 100;
+  Harness h(s);
+  std::uint64_t handed_before_end = 0;
+  for (int i = 0; i < 5000; ++i) {
+    h.detector.observe(flow("192.0.2.10", "100.64.1.1", static_cast<std::uint16_t>(i + 1)), 0, i + 1);
+    if (i == 4999) handed_before_end = h.findings.size();
+  }
+  EXPECT_GE(handed_before_end, 4800u);
+  h.detector.flush();
+  EXPECT_EQ(h.findings.size(), 5000u);
+}
+
+TEST(MonitorDetector, UnknownDevicesOncePerAddress) {
+  Harness h;
+  auto got = h.run({flow("192.0.2.200", "198.51.100.20", 80), flow("192.0.2.200", "198.51.100.21", 81), flow("198.51.100.20", "192.0.2.201", 82)});
+  EXPECT_EQ(got, (V{"unzoned-address", "unzoned-address"}));
+}
+
+TEST(MonitorDetector, IndicatorListsAndTheirReload) {
+  const auto dir = std::filesystem::temp_directory_path() / ("sanso-indicators-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string list = (dir / "bad.txt").string();
+  std::ofstream(list) << "# 通報されたアドレス\n100.64.9.9\n100.65.0.0/16  # C2 range\nnot-an-address\n\n";
+  auto set = IndicatorSet::load({list});
+  ASSERT_TRUE(set) << set.error().to_string();
+  EXPECT_EQ(set->entries(), 2u);
+  ASSERT_EQ(set->problems().size(), 1u);
+  EXPECT_EQ(set->problems()[0].line, 4u);
+  Harness h({}, &*set);
+  EXPECT_EQ(h.run({flow("198.51.100.20", "100.65.3.3", 443)}), (V{"lgwan-internet", "indicator"}));
+  EXPECT_EQ(h.run({flow("203.0.113.9", "100.64.9.9", 443)}), V{"indicator"});
+  EXPECT_EQ(h.run({flow("100.64.9.9", "203.0.113.9", 443)}), V{"indicator"});
+  EXPECT_EQ(h.run({flow("203.0.113.9", "100.64.9.10", 443)}), V{});
+
+  std::ofstream(list) << "100.64.9.10\n";
+  std::filesystem::last_write_time(list, std::filesystem::last_write_time(list) + std::chrono::seconds(5));
+  auto reloaded = set->reload_if_changed();
+  ASSERT_TRUE(reloaded);
+  EXPECT_TRUE(*reloaded);
+  EXPECT_EQ(h.run({flow("203.0.113.9", "100.64.9.10", 443)}), V{"indicator"});
+  EXPECT_FALSE(*set->reload_if_changed());
+
+  std::filesystem::remove(list);  // gone: the last lists stay in force
+  EXPECT_FALSE(set->reload_if_changed());
+  EXPECT_EQ(h.run({flow("203.0.113.9", "100.64.9.10", 443)}), V{"indicator"});
+  std::filesystem::remove_all(dir);
+  EXPECT_FALSE(IndicatorSet::load({list}));
+}
+
+TEST(MonitorDetector, VolumeFarAboveTheHostsOwnBaseline) {
+  DetectorSettings s;
+  s.volume_bucket_seconds = 3600;
+  s.volume_min_bytes = 1000;
+  s.volume_factor = 10;
+  Harness h(s);
+  std::vector<Flow> flows;
+  const std::int64_t t0 = 1795996800;  // an hour boundary
+  for (int hour = 0; hour < 5; ++hour) flows.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + hour * 3600, 5000));
+  // An ordinary hour for another host with a big, steady habit: no finding.
+  for (int hour = 0; hour < 6; ++hour) flows.push_back(flow("198.51.100.30", "198.51.100.21", 445, kProtoTcp, t0 + hour * 3600, 900000));
+  flows.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + 5 * 3600, 49000));   // 54,000: ≤ 10× 5,000
+  flows.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + 5 * 3600 + 1, 2000)); // 56,000: over
+  flows.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + 5 * 3600 + 2, 9000)); // same bucket: once
+  EXPECT_EQ(h.run(flows), V{"volume"});
+  // The host table grows, and stops at its limit: hosts beyond it are counted, not tracked.
+  DetectorSettings capped = s;
+  capped.max_tracked_hosts = 3000;
+  Harness many(capped);
+  std::vector<Flow> spread;
+  for (int i = 0; i < 5000; ++i) {
+    Flow f = flow("2001:db8:30::", "2001:db8:30::1:1", 445, kProtoTcp, t0, 100);
+    f.src += static_cast<Address128>(i + 1);  // 5000 hosts of the internet zone
+    spread.push_back(f);
+  }
+  for (int round = 0; round < 2; ++round) {
+    std::uint64_t line = 0;
+    for (const Flow& f : spread) many.detector.observe(f, 0, ++line);
+  }
+  EXPECT_EQ(many.detector.stats().hosts_untracked, 2u * 2000u);
+  // A new host has no baseline yet, however much it sends.
+  Harness fresh(s);
+  EXPECT_EQ(fresh.run({flow("198.51.100.40", "198.51.100.21", 445, kProtoTcp, t0, 1ull << 40)}), V{});
+}
+
+}  // namespace
+}  // namespace sanso::monitor

@@ -1,0 +1,288 @@
+// Every log format with a known violation and known-good flows, built here; and hostile input:
+// lines of 1 MB, invalid UTF-8, truncated gzip, broken headers, a flood of one flow.
+#include "monitor/parsers.h"
+
+#include <gtest/gtest.h>
+
+#include "monitor_fixtures.h"
+
+namespace sanso::monitor {
+namespace {
+
+using testing::gzip;
+using testing::scan_text;
+
+// The same four flows in each format: a mynumber host reaching the internet (6(3)①), an LGWAN
+// terminal on the sanctioned screen-transfer server (fine), an LGWAN terminal reaching an
+// internet-zone host directly (6(3)②), and LGWAN to LGWAN (fine).
+const std::vector<std::string> kExpected = {"mynumber-egress", "lgwan-internet"};
+
+std::string zeek_tsv() {
+  return "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n#open\t2026-12-05-01-00-00\n"
+         "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\n"
+         "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\n"
+         "1796000000.123456\tC1\t192.0.2.10\t50000\t100.64.1.1\t443\ttcp\tssl\t1.0\t1000\t2000\tSF\n"
+         "1796000001.000000\tC2\t198.51.100.20\t50001\t203.0.113.25\t443\ttcp\tssl\t1.0\t1000\t2000\tSF\n"
+         "1796000002.000000\tC3\t198.51.100.20\t50002\t203.0.113.26\t443\ttcp\tssl\t1.0\t-\t-\tS0\n"
+         "1796000003.000000\tC4\t198.51.100.20\t50003\t198.51.100.21\t445\ttcp\t-\t1.0\t10\t10\tSF\n"
+         "#close\t2026-12-05-02-00-00\n";
+}
+
+TEST(MonitorParsers, ZeekTsv) {
+  auto out = scan_text(zeek_tsv());
+  ASSERT_EQ(out.reports.size(), 1u);
+  EXPECT_EQ(out.reports[0].format, Format::kZeek);
+  EXPECT_EQ(out.reports[0].flows, 4u);
+  EXPECT_EQ(out.reports[0].malformed, 0u);
+  EXPECT_EQ(out.rules(), kExpected);
+  EXPECT_EQ(out.findings[0].first_seen, 1796000000);
+  EXPECT_EQ(out.findings[0].line, 9u);
+  EXPECT_EQ(policy::format_ip(out.findings[0].src), "192.0.2.10");
+  EXPECT_EQ(out.findings[0].dport, 443);
+  EXPECT_EQ(out.findings[0].proto, kProtoTcp);
+}
+
+TEST(MonitorParsers, ZeekTsvColumnsInAnotherOrderAndIpv6) {
+  const std::string log =
+      "#fields\tproto\tid.resp_p\tid.resp_h\tid.orig_p\tid.orig_h\tts\n"
+      "udp\t53\t3fff::53\t5353\t192.0.2.11\t1796000000\n"
+      "tcp\t22\t192.0.2.12\t40000\t2001:db8:30::9\t1796000001.5\n";
+  auto out = scan_text(log);
+  EXPECT_EQ(out.reports[0].flows, 2u);
+  EXPECT_EQ(out.rules(), (std::vector<std::string>{"mynumber-egress", "mynumber-ingress"}));
+  EXPECT_EQ(policy::format_ip(out.findings[0].dst), "3fff::53");
+  EXPECT_EQ(out.findings[0].proto, kProtoUdp);
+}
+
+TEST(MonitorParsers, ZeekTsvBadLinesAreCountedWithTheirNumbers) {
+  const std::string log =
+      "1796000000\tC0\t192.0.2.10\t1\t100.64.1.1\t443\ttcp\n"  // before #fields
+      "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n"
+      "1796000000\tC1\t192.0.2.10\t1\t100.64.1.1\n"               // too few columns
+      "1796000000\tC1\t192.0.2.300\t1\t100.64.1.1\t443\ttcp\n"    // bad address
+      "1796000000\tC1\t192.0.2.10\t70000\t100.64.1.1\t443\ttcp\n" // bad port
+      "-1\tC1\t192.0.2.10\t1\t100.64.1.1\t443\ttcp\n"             // bad time
+      "1796000000\tC1\t\xff\xfe\x80\t1\t100.64.1.1\t443\ttcp\n"   // invalid UTF-8
+      "1796000000\tC1\t192.0.2.10\t1\t100.64.1.1\t443\ttcp\n";    // good
+  auto out = scan_text(log, Format::kZeek);
+  const FileReport& r = out.reports[0];
+  EXPECT_EQ(r.flows, 1u);
+  EXPECT_EQ(r.malformed, 6u);
+  ASSERT_EQ(r.first_malformed.size(), 6u);
+  EXPECT_EQ(r.first_malformed[0].first, 1u);
+  EXPECT_EQ(r.first_malformed[0].second, "a data line before the #fields header");
+  EXPECT_EQ(r.first_malformed[1].first, 3u);
+  EXPECT_EQ(r.first_malformed[5].first, 7u);
+  EXPECT_EQ(out.rules(), std::vector<std::string>{"mynumber-egress"});
+
+  auto missing = scan_text("#fields\tts\tid.orig_h\tid.resp_h\n1\t192.0.2.1\t100.64.1.1\n", Format::kZeek);
+  EXPECT_EQ(missing.reports[0].malformed, 2u);  // the header itself, then the line it could not describe
+}
+
+TEST(MonitorParsers, ZeekJson) {
+  const std::string log =
+      R"({"ts":1796000000.12,"uid":"C1","id.orig_h":"192.0.2.10","id.orig_p":50000,"id.resp_h":"100.64.1.1","id.resp_p":443,"proto":"tcp","orig_bytes":10,"tags":["a",{"b":"}"}]})"
+      "\n"
+      R"({"_path":"conn","ts":"2026-11-30T00:53:21.000000Z","id.orig_h":"198.51.100.20","id.orig_p":50001,"id.resp_h":"203.0.113.25","id.resp_p":443,"proto":"tcp"})"
+      "\n"
+      R"({"ts":1796000002,"id.orig_h":"198.51.100.20","id.orig_p":50002,"id.resp_h":"203.0.113.26","id.resp_p":443,"proto":"tcp","orig_bytes":null})"
+      "\n"
+      R"({"_path":"dns","ts":1796000003,"id.orig_h":"192.0.2.10","id.orig_p":1,"id.resp_h":"100.64.1.1","id.resp_p":53,"proto":"udp"})"
+      "\n"
+      R"({"ts":1796000003,"id.orig_h":"198.51.100.20","id.orig_p":50003,"id.resp_h":"198.51.100.21","id.resp_p":445,"proto":"tcp"})"
+      "\n"
+      R"({"ts":1796000004,"id.orig_h":"198.51.100.20")"
+      "\n"
+      R"({"ts":1796000004,"id.orig_h":"198.51.100.20","id.orig_p":1,"id.resp_h":"198.51.100.21","id.resp_p":1,"proto":"tcp"} trailing)"
+      "\n"
+      "{\"ts\":1796000004,\"id.orig_h\":\"\xc3\x28\",\"id.orig_p\":1,\"id.resp_h\":\"1.2.3.4\",\"id.resp_p\":1,\"proto\":\"tcp\"}\n"
+      + std::string(100000, '[') + "\n";
+  auto out = scan_text(log);
+  EXPECT_EQ(out.reports[0].format, Format::kZeekJson);
+  EXPECT_EQ(out.reports[0].flows, 4u);
+  EXPECT_EQ(out.reports[0].skipped, 1u);   // the dns.log record
+  EXPECT_EQ(out.reports[0].malformed, 4u); // truncated, trailing text, not an address, 100 KB of brackets (too long)
+  EXPECT_EQ(out.rules(), kExpected);
+}
+
+TEST(MonitorParsers, SyslogNftablesAndIptables) {
+  const std::string log =
+      "<4>Nov 30 00:53:20 fw1 kernel: [1234.5] sanso-fwd IN=veth0 OUT=veth1 MAC=00:11 SRC=192.0.2.10 DST=100.64.1.1 LEN=60 TOS=0x00 "
+      "PREC=0x00 TTL=63 ID=1 DF PROTO=TCP SPT=50000 DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0\n"
+      "<4>1 2026-11-30T09:53:21+09:00 fw1 kernel - - - IN=veth0 OUT=veth1 SRC=198.51.100.20 DST=203.0.113.25 LEN=60 PROTO=TCP SPT=50001 DPT=443\n"
+      "Nov 30 00:53:22 fw1 kernel: IN=veth0 OUT=veth1 SRC=198.51.100.20 DST=203.0.113.26 LEN=60 PROTO=TCP SPT=50002 DPT=443\n"
+      "<30>Nov 30 00:53:22 fw1 systemd[1]: Started something.\n"
+      "6,1234,5678,-;sanso IN=veth0 OUT= SRC=198.51.100.20 DST=198.51.100.21 LEN=84 PROTO=ICMP TYPE=8 CODE=0 ID=1 SEQ=1\n"
+      "<4>Nov 30 00:53:23 fw1 kernel: IN=veth0 SRC=198.51.100.999 DST=1.2.3.4 PROTO=TCP SPT=1 DPT=2\n"
+      "<4>Nov 30 00:53:23 fw1 kernel: IN=veth0 SRC=198.51.100.1 DST=1.2.3.4 PROTO=TCP SPT=1 DPT=99999\n"
+      "<4>garbage SRC=198.51.100.1 DST=1.2.3.4\n";
+  auto out = scan_text(log);
+  const FileReport& r = out.reports[0];
+  EXPECT_EQ(r.format, Format::kSyslog);
+  EXPECT_EQ(r.flows, 4u);
+  EXPECT_EQ(r.skipped, 1u);
+  EXPECT_EQ(r.malformed, 3u);
+  EXPECT_EQ(out.rules(), kExpected);
+  // RFC 3164 has no year: the one that puts the time just before now (2026-11-30).
+  EXPECT_EQ(out.findings[0].first_seen, 1796000000);
+  EXPECT_EQ(out.findings[1].first_seen, 1796000002);
+}
+
+TEST(MonitorParsers, Fortigate) {
+  const std::string log =
+      "<189>date=2026-11-30 time=09:53:20 devname=\"FGT-city\" devid=\"FG100F\" eventtime=1796000000123456789 tz=\"+0900\" logid=\"0000000013\" "
+      "type=\"traffic\" subtype=\"forward\" level=\"notice\" srcip=192.0.2.10 srcport=50000 srcintf=\"port1\" dstip=100.64.1.1 dstport=443 "
+      "dstintf=\"wan1\" proto=6 action=\"accept\" sentbyte=1000 rcvdbyte=2000 msg=\"a \\\"quoted\\\" value\"\n"
+      "date=2026-11-30 time=09:53:21 tz=\"+0900\" type=\"traffic\" subtype=\"forward\" srcip=198.51.100.20 srcport=50001 dstip=203.0.113.25 dstport=443 proto=6 sentbyte=1\n"
+      "date=2026-11-30 time=09:53:22 tz=\"+0900\" type=\"traffic\" srcip=198.51.100.20 srcport=50002 dstip=203.0.113.26 dstport=443 proto=6\n"
+      "date=2026-11-30 time=09:53:22 type=\"event\" subtype=\"system\" msg=\"admin login\"\n"
+      "date=2026-11-30 time=09:53:23 tz=\"+0900\" type=\"traffic\" srcip=198.51.100.20 srcport=50003 dstip=198.51.100.21 dstport=445 proto=6\n"
+      "date=2026-11-30 type=\"traffic\" srcip=198.51.100.20 dstip=198.51.100.21\n"
+      "date=2026-11-30 time=09:53:23 type=\"traffic\" srcip=198.51.100.20 dstip=x dstport=1 proto=6\n"
+      "type=\"traffic\" srcip=\"198.51.100.20\n";
+  auto out = scan_text(log);
+  const FileReport& r = out.reports[0];
+  EXPECT_EQ(r.format, Format::kFortigate);
+  EXPECT_EQ(r.flows, 4u);
+  EXPECT_EQ(r.skipped, 1u);
+  EXPECT_EQ(r.malformed, 3u);
+  EXPECT_EQ(out.rules(), kExpected);
+  EXPECT_EQ(out.findings[0].first_seen, 1796000000);  // eventtime in nanoseconds
+  EXPECT_EQ(out.findings[1].first_seen, 1796000002);  // date, time and tz
+}
+
+std::string paloalto(std::string_view src, std::string_view dst, std::string_view sport, std::string_view dport, std::string_view time = "2026/11/30 00:53:20") {
+  std::string t(time);
+  return "<14>Nov 30 00:53:20 pa-fw 1," + t + ",012801000000,TRAFFIC,end,2561," + t + "," + std::string(src) + "," + std::string(dst) +
+         ",0.0.0.0,0.0.0.0,allow-web,,,ssl,vsys1,trust,untrust,ethernet1/1,ethernet1/2,Log-Fwd,2026/11/30 00:53:20,12345,1," + std::string(sport) +
+         "," + std::string(dport) + ",0,0,0x400019,tcp,allow,3000,1000,2000,10,2026/11/28 08:53:10,10,any,0,123,0x0,192.0.2.0-192.0.2.255,United States,0,5,5,tcp-fin\n";
+}
+
+TEST(MonitorParsers, PaloAlto) {
+  const std::string log = paloalto("192.0.2.10", "100.64.1.1", "50000", "443") + paloalto("198.51.100.20", "203.0.113.25", "50001", "443") +
+                          paloalto("198.51.100.20", "203.0.113.26", "50002", "443", "2026/11/30 00:53:22") +
+                          "1,2026/11/30 00:53:22,012801000000,THREAT,url,2561,2026/11/30 00:53:22,198.51.100.20,100.64.1.1\n" +
+                          paloalto("198.51.100.20", "198.51.100.21", "50003", "445") + "1,2026/11/30 00:53:22,0128,TRAFFIC,end,1,x,y\n" +
+                          "1,\"2026/11/28,TRAFFIC\n";
+  auto out = scan_text(log);
+  const FileReport& r = out.reports[0];
+  EXPECT_EQ(r.format, Format::kPaloAlto);
+  EXPECT_EQ(r.flows, 4u);
+  EXPECT_EQ(r.skipped, 1u);
+  EXPECT_EQ(r.malformed, 2u);
+  EXPECT_EQ(out.rules(), kExpected);
+  EXPECT_EQ(out.findings[0].bytes, 1000u);  // bytes sent
+}
+
+TEST(MonitorParsers, CsvWithAColumnMap) {
+  const std::string log =
+      "when,from,to,port,protocol,sent\n"
+      "2026-11-30T00:53:20Z,192.0.2.10,100.64.1.1,443,tcp,5\n"
+      "1796000001,198.51.100.20,203.0.113.25,443,tcp,5\n"
+      "1796000002,\"198.51.100.20\",203.0.113.26,443,6,5\n"
+      "1796000003,198.51.100.20,198.51.100.21,445,tcp,5\n"
+      "1796000003,198.51.100.20\n"
+      "yesterday,198.51.100.20,198.51.100.21,445,tcp,5\n";
+  auto columns = parse_csv_columns("time=when,src=from,dst=to,dport=port,proto=protocol,bytes=sent");
+  ASSERT_TRUE(columns) << columns.error().to_string();
+  ParserContext context;
+  context.csv = *columns;
+  auto out = scan_text(log, Format::kCsv, context);
+  EXPECT_EQ(out.reports[0].flows, 4u);
+  EXPECT_EQ(out.reports[0].malformed, 2u);
+  EXPECT_EQ(out.rules(), kExpected);
+
+  auto numbered = parse_csv_columns("src=2,dst=3,dport=4,proto=5,time=1");
+  ASSERT_TRUE(numbered);
+  context.csv = *numbered;
+  auto out2 = scan_text(log, Format::kCsv, context);
+  EXPECT_EQ(out2.reports[0].flows, 4u);
+  EXPECT_EQ(out2.reports[0].skipped, 1u);  // the header in front of numbered columns
+  EXPECT_EQ(out2.rules(), kExpected);
+
+  EXPECT_FALSE(parse_csv_columns("src=2,dst=to"));
+  EXPECT_FALSE(parse_csv_columns("dst=3"));
+  EXPECT_FALSE(parse_csv_columns("src=0,dst=1"));
+  EXPECT_FALSE(parse_csv_columns("source=1,dst=2"));
+}
+
+TEST(MonitorParsers, SniffsEachFormat) {
+  EXPECT_EQ(sniff_format(zeek_tsv()), Format::kZeek);
+  EXPECT_EQ(sniff_format("\n\n{\"ts\":1}"), Format::kZeekJson);
+  EXPECT_EQ(sniff_format(paloalto("192.0.2.1", "192.0.2.2", "1", "2")), Format::kPaloAlto);
+  EXPECT_EQ(sniff_format("date=2026-11-28 time=1:2:3 type=\"traffic\" srcip=1.2.3.4"), Format::kFortigate);
+  EXPECT_EQ(sniff_format("<4>Nov 30 00:53:20 fw kernel: IN=a SRC=1.2.3.4 DST=1.2.3.5"), Format::kSyslog);
+  EXPECT_EQ(sniff_format("time,src,dst,dport\n"), Format::kCsv);
+  EXPECT_EQ(sniff_format("hello world\n"), std::nullopt);
+  EXPECT_EQ(sniff_format(""), std::nullopt);
+  auto reader = LineReader::over("hello world\n", "x.log");
+  static const policy::Policy policy = testing::test_policy();
+  auto plan = AddressPlan::build(policy);
+  Detector detector(*plan, nullptr, {}, nullptr);
+  auto r = scan_stream(*reader, Format::kAuto, {}, detector, 0);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "monitor.format-unknown");
+}
+
+TEST(MonitorParsers, GzipIsReadTransparentlyAndTruncationIsReported) {
+  const std::string text = zeek_tsv();
+  auto out = scan_text(gzip(text) + gzip(text));  // two members, as concatenated rotations
+  EXPECT_EQ(out.reports[0].flows, 8u);
+  EXPECT_FALSE(out.reports[0].stopped);
+  EXPECT_EQ(out.rules(), kExpected);  // the repeats are counted, not repeated
+  EXPECT_EQ(out.findings[0].count, 2u);
+
+  const std::string whole = gzip(text);
+  auto cut = scan_text(whole.substr(0, whole.size() - 12), Format::kZeek);
+  ASSERT_TRUE(cut.reports[0].stopped);
+  EXPECT_EQ(cut.reports[0].stopped->code, "monitor.gzip-truncated");
+
+  std::string corrupt = whole;
+  corrupt[corrupt.size() / 2] ^= 0x55;
+  corrupt[corrupt.size() / 2 + 1] ^= 0x55;
+  auto bad = scan_text(corrupt, Format::kZeek);
+  ASSERT_TRUE(bad.reports[0].stopped);
+  EXPECT_NE(bad.reports[0].stopped->code.find("monitor.gzip"), std::string::npos);
+}
+
+TEST(MonitorParsers, OneMegabyteLinesAreSkippedWholeAndCounted) {
+  // The long line holds what would parse as a flow if it were cut at the buffer's edge.
+  std::string filler(1 << 20, 'A');
+  const std::string flow_line = "1796000000\tC1\t192.0.2.10\t1\t100.64.1.1\t443\ttcp\n";
+  const std::string log = "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n" + filler + "\n" + filler + flow_line + flow_line +
+                          std::string(3 << 20, 'B');  // a last line without end
+  auto out = scan_text(log, Format::kZeek);
+  const FileReport& r = out.reports[0];
+  EXPECT_EQ(r.lines, 5u);
+  EXPECT_EQ(r.flows, 1u);
+  EXPECT_EQ(r.malformed, 3u);
+  ASSERT_EQ(r.first_malformed.size(), 3u);
+  EXPECT_EQ(r.first_malformed[0].first, 2u);
+  EXPECT_EQ(r.first_malformed[1].first, 3u);
+  EXPECT_EQ(r.first_malformed[2].first, 5u);
+  EXPECT_EQ(out.findings.size(), 1u);
+  EXPECT_EQ(out.findings[0].line, 4u);
+}
+
+TEST(MonitorParsers, AFloodOfOneFlowIsOneFinding) {
+  std::string log = "#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n";
+  for (int i = 0; i < 200000; ++i) log += std::to_string(1796000000 + i / 100) + "\t192.0.2.10\t1\t100.64.1.1\t443\ttcp\n";
+  auto out = scan_text(log, Format::kZeek);
+  ASSERT_EQ(out.findings.size(), 1u);
+  EXPECT_EQ(out.findings[0].count, 200000u);
+  EXPECT_EQ(out.findings[0].first_seen, 1796000000);
+  EXPECT_EQ(out.findings[0].last_seen, 1796000000 + 1999);
+}
+
+TEST(MonitorParsers, Times) {
+  EXPECT_EQ(parse_iso_time("2026-11-30T00:53:20Z"), 1796000000);
+  EXPECT_EQ(parse_iso_time("2026-11-30T09:53:20+09:00"), 1796000000);
+  EXPECT_EQ(parse_iso_time("2026-11-30 09:53:20.5+0900"), 1796000000);
+  EXPECT_EQ(parse_iso_time("2026/11/30 00:53:20"), 1796000000);
+  for (const char* bad : {"2026-13-30T00:53:20Z", "2026-11-30T00:53:20+9", "2026-11-30", "1969-12-31T23:59:59Z", "2026-11-30T00:53:20.Z", "x026-11-28T08:53:20Z"}) {
+    EXPECT_FALSE(parse_iso_time(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace sanso::monitor
