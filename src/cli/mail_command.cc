@@ -289,8 +289,14 @@ void register_mail_command(CLI::App& app, int& exit_code) {
   s->add_option("--lang", a->lang, "language of the notice (default: [mail] lang, else ja)")->check(CLI::IsMember({"ja", "en"}));
   s->add_option("--prefer", a->prefer, "which alternative becomes the body (default: [mail] prefer, else text)")
       ->check(CLI::IsMember({"text", "html"}));
-  s->add_option("--attachments", a->attachments,
-                 "what happens to attachments: " + mail::attachment_action_names() + " (default: [cdr] attachments, else remove)");
+  // A bad word is a usage error (exit 2) with the vocabulary's message.
+  s->add_option("--attachments", a->attachments, "what happens to attachments (default: [cdr] attachments, else remove)")
+      ->check(CLI::Validator(
+          [](std::string& word) {
+            auto action = mail::parse_attachment_action(word, "--attachments");
+            return action ? std::string() : action.error().message;
+          },
+          mail::attachment_action_names()));
   s->add_flag("--no-defang", a->no_defang, "show link targets as they are (not hxxps://example[.]com)");
   s->add_option("--config", o->config_path, "keep the original in quarantine and audit the decision (sanso.toml)");
   s->add_option("--policy", a->policy_path, "the policy to decide with when there is no --config (its rule and clause go in the report)")

@@ -128,7 +128,7 @@ int run_show(const ServiceOptions& o, const std::string& id, bool json) {
   for (const auto& r : *history) {
     std::printf("解放申請 #%lld: %s が %s に申請「%s」", static_cast<long long>(r.id), r.requested_by.c_str(),
                 local_time(r.requested_at).c_str(), r.reason.c_str());
-    if (!r.decision.empty()) {
+    if (r.decision != quarantine::ReleaseDecision::kNone) {
       std::printf(" → %s が%s (%s)%s%s", r.decided_by.c_str(), std::string(quarantine::decision_label(r.decision, "ja")).c_str(), r.decided_role.c_str(),
                   r.decision_note.empty() ? "" : " 「", r.decision_note.empty() ? "" : (r.decision_note + "」").c_str());
     }
