@@ -44,7 +44,7 @@ void expect_every_file_judged(const SanitizePlan& plan, int count) {
   }
   const auto exe = std::find_if(plan.parts.begin(), plan.parts.end(), [](const PartReport& p) { return p.name == "invoice.pdf"; });
   ASSERT_NE(exe, plan.parts.end());
-  EXPECT_EQ(exe->action, "removed");
+  EXPECT_EQ(exe->action, PartAction::kRemoved);
   EXPECT_NE(std::find(exe->flags.begin(), exe->flags.end(), "blocked:executable"), exe->flags.end());
 }
 
