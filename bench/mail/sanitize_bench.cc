@@ -108,7 +108,7 @@ void BM_SanitizeSandboxed(benchmark::State& state) {
   for (auto _ : state) {
     for (int i = 0; i < n; ++i) {
       auto plan = sanso::mail::sanitize_sandboxed(corpus()[static_cast<std::size_t>(i) % corpus().size()], o);
-      if (plan.verdict == "held") state.SkipWithError(plan.reason.c_str());
+      if (plan.verdict == sanso::mail::Verdict::kHeld) state.SkipWithError(plan.reason.c_str());
       benchmark::DoNotOptimize(sanso::mail::render_message(plan, o, "Q20261125-BENCH000"));
     }
   }
@@ -129,7 +129,7 @@ void BM_ManyAttachments(benchmark::State& state) {
   }
   raw += "--b--\r\n";
   sanso::mail::SanitizeOptions o;
-  o.attachment_action = "sanitize";
+  o.attachment_action = sanso::mail::AttachmentAction::kSanitize;
   auto rebuild = [&](const sanso::mail::BatchLimits& limits) {
     sanso::mail::SanitizePlan plan = sanso::mail::plan_message(raw, o);
     sanso::sandbox::Limits sandbox_limits;

@@ -22,15 +22,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.max_parts = 200;
   options.output_charset = (mode & 1) != 0 ? "iso-2022-jp" : "utf-8";
   options.prefer_html = (mode & 2) != 0;
-  options.attachment_action = (mode & 4) != 0 ? "sanitize" : "remove";
+  options.attachment_action = (mode & 4) != 0 ? AttachmentAction::kSanitize : AttachmentAction::kRemove;
   options.defang_links = (mode & 8) == 0;
   options.lang = (mode & 16) != 0 ? "en" : "ja";
   SanitizePlan plan = sanitize_message(raw, options);
-  if (plan.verdict != "clean" && plan.verdict != "sanitized" && plan.verdict != "held") __builtin_trap();
+  if (plan.verdict != Verdict::kClean && plan.verdict != Verdict::kSanitized && plan.verdict != Verdict::kHeld) __builtin_trap();
   if (!sanso::is_valid_utf8(plan.body)) __builtin_trap();
   std::string out = render_message(plan, options, "Q20261125-FUZZ0000");
   if (output_entities(out) != expected_entities(plan)) __builtin_trap();
-  if (out.find("X-Sanso-Sanitized: " + plan.verdict) == std::string::npos) __builtin_trap();
+  if (out.find("X-Sanso-Sanitized: " + std::string(to_string(plan.verdict))) == std::string::npos) __builtin_trap();
   // No header may smuggle a line break that starts a new header or the body.
   std::string_view head(out.data(), out.find("\r\n\r\n"));
   for (std::size_t at = head.find('\n'); at != std::string_view::npos; at = head.find('\n', at + 1)) {
@@ -38,10 +38,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   // A held message carries nothing; every part of a passed one is accounted for (issue #22: no
   // part dropped without a line) — only a text part with no text in it may stay "skipped".
-  if (plan.verdict == "held" && !plan.attachments.empty()) __builtin_trap();
+  if (plan.verdict == Verdict::kHeld && !plan.attachments.empty()) __builtin_trap();
   for (const auto& p : plan.parts) {
-    if (plan.verdict != "held" && p.action == "skipped" && p.type != "text/plain" && p.type != "text/html") __builtin_trap();
-    if (plan.verdict != "held" && p.action == "pending") __builtin_trap();
+    if (plan.verdict != Verdict::kHeld && p.action == PartAction::kSkipped && p.type != "text/plain" && p.type != "text/html") __builtin_trap();
+    if (plan.verdict != Verdict::kHeld && p.action == PartAction::kPending) __builtin_trap();
   }
   // The batch framing read back from arbitrary bytes (what a compromised child could answer).
   (void)decode_batch_answer(raw, mode % 4);

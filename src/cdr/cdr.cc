@@ -19,15 +19,6 @@
 
 namespace sanso::cdr {
 
-std::string_view to_string(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::clean: return "clean";
-    case Verdict::sanitized: return "sanitized";
-    case Verdict::blocked: return "blocked";
-  }
-  return "blocked";
-}
-
 namespace internal {
 
 std::string reason_of(const Error& e) {
@@ -43,7 +34,7 @@ void block_with(CdrResult& result, const Error& e, std::string_view name) {
   result.verdict = Verdict::blocked;
   result.reason = reason_of(e);
   result.message = where + ": " + e.message;
-  result.findings.push_back({finding_kind_of(result.reason), where, "blocked"});
+  result.findings.push_back({finding_kind_of(result.reason), where, FindingAction::kBlocked});
 }
 
 Error blocked(std::string_view reason, std::string where, std::string message) {
@@ -89,7 +80,7 @@ bool is_reserved_device_name(std::string_view file) {
 // .appinstaller, .ics, an extension made up yesterday — may mean something to some program on
 // the receiving desk, so it is not delivered, whatever the bytes look like.
 bool extension_allowed(std::string_view ext, const CdrPolicy& policy) {
-  return ext.empty() || !extension_family(ext).empty() || policy.extension_map.count(std::string(ext)) > 0;
+  return ext.empty() || extension_family(ext) != Family::kNone || policy.extension_map.count(std::string(ext)) > 0;
 }
 
 
@@ -110,14 +101,14 @@ bool has_deceptive_characters(std::string_view name) {
 bool extension_fits(std::string_view ext, const Detected& d, const CdrPolicy& policy) {
   if (ext.empty()) return true;
   if (auto it = policy.extension_map.find(std::string(ext)); it != policy.extension_map.end()) {
-    return it->second == d.type || it->second == d.family;
+    return it->second == d.type || it->second == to_string(d.family);
   }
-  std::string_view family = extension_family(ext);
-  if (family.empty() || family == d.family) return true;
-  if (d.family == "rtf" && (ext == "doc" || ext == "dot")) return true;  // Word saves RTF as .doc
+  const Family family = extension_family(ext);
+  if (family == Family::kNone || family == d.family) return true;
+  if (d.family == Family::kRtf && (ext == "doc" || ext == "dot")) return true;  // Word saves RTF as .doc
   // A package whose main part we do not know is judged by the rebuild (malformed or not).
-  if (d.family == "ooxml" && (family == "word" || family == "excel" || family == "powerpoint")) return true;
-  if (family == "text" && (d.family == "html" || d.family == "office-xml" || d.family == "xml-active")) return true;  // judged by content below
+  if (d.family == Family::kOoxml && is_ooxml(family)) return true;
+  if (family == Family::kText && (d.family == Family::kHtml || d.family == Family::kOfficeXml || d.family == Family::kXmlActive)) return true;  // judged by content below
   return false;
 }
 
@@ -153,26 +144,26 @@ namespace {
 
 // The rebuilder for a detected type (the checks on names and types have been made).
 Result<Rebuilt> rebuild(std::string_view bytes, const Detected& d, const std::string& where, const Context& ctx) {
-  if (d.family == "word" || d.family == "excel" || d.family == "powerpoint" || d.family == "ooxml") {
+  if (is_ooxml(d.family)) {
     if (d.type == "doc" || d.type == "xls" || d.type == "ppt") return sanitize_ole2(bytes, d.type, ctx);
     return sanitize_ooxml(bytes, d.type, ctx);
   }
-  if (d.family == "pdf") return sanitize_pdf(bytes, ctx);
-  if (d.family == "rtf") return sanitize_rtf(bytes, ctx);
-  if (d.family.rfind("odf-", 0) == 0) return sanitize_odf(bytes, d.type, ctx);
+  if (d.family == Family::kPdf) return sanitize_pdf(bytes, ctx);
+  if (d.family == Family::kRtf) return sanitize_rtf(bytes, ctx);
+  if (is_odf(d.family)) return sanitize_odf(bytes, d.type, ctx);
   if (d.type == "svg") return sanitize_svg(bytes, ctx);
-  if (d.family == "image") return sanitize_image(bytes, d.type, ctx);
-  if (d.family == "text") return sanitize_text(bytes, d.type, ctx);
-  if (d.family == "html") return sanitize_html(bytes, ctx);
-  if (d.family == "archive") return sanitize_archive(bytes, d.type, ctx);
+  if (d.family == Family::kImage) return sanitize_image(bytes, d.type, ctx);
+  if (d.family == Family::kText) return sanitize_text(bytes, d.type, ctx);
+  if (d.family == Family::kHtml) return sanitize_html(bytes, ctx);
+  if (d.family == Family::kArchive) return sanitize_archive(bytes, d.type, ctx);
   if (d.type == "sylk") return blocked("active-content", where, "SYLK spreadsheets can run Excel 4.0 macros and cannot be rebuilt safely");
   if (d.type == "flat-odf") return blocked("unsupported", where, "flat OpenDocument XML is not rebuilt; ask the sender for .odt/.ods or PDF");
-  if (d.family == "office-xml") return blocked("unsupported", where, "Office 2003 XML documents are not rebuilt; ask the sender for .docx/.xlsx or PDF");
-  if (d.family == "xml-active") return blocked("active-content", where, "the XML is or loads an XSLT stylesheet, which can run script when opened");
-  if (d.family == "message") {
+  if (d.family == Family::kOfficeXml) return blocked("unsupported", where, "Office 2003 XML documents are not rebuilt; ask the sender for .docx/.xlsx or PDF");
+  if (d.family == Family::kXmlActive) return blocked("active-content", where, "the XML is or loads an XSLT stylesheet, which can run script when opened");
+  if (d.family == Family::kMessage) {
     return blocked("unsupported", where, "a mail message saved as a file is not rebuilt; forward the message itself through the mail gateway");
   }
-  if (d.family == "unknown") return blocked("unknown-type", where, "the content is not a type the engine knows");
+  if (d.family == Family::kUnknown) return blocked("unknown-type", where, "the content is not a type the engine knows");
   return blocked("unsupported", where, "files of type " + d.type + " are not rebuilt");
 }
 
@@ -188,7 +179,7 @@ Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, cons
   }
   // Every decision about the name is made on the name Windows will use.
   const std::string file = delivered_name(name);
-  if (file != base_name(name)) ctx.add("windows_name", base_name(name) + " → " + file, "converted");
+  if (file != base_name(name)) ctx.add("windows_name", base_name(name) + " → " + file, FindingAction::kConverted);
   if (is_reserved_device_name(file)) {
     return blocked("deceptive-name", where, "\"" + file + "\" is a Windows device name; the file would never be written under it");
   }
@@ -198,7 +189,7 @@ Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, cons
   }
   Detected d = detect(bytes, file, ctx);
   if (type_out != nullptr) *type_out = d.type;
-  if (d.family == "executable") return blocked("executable", where, "the content is a program or script (" + d.type + ")");
+  if (d.family == Family::kExecutable) return blocked("executable", where, "the content is a program or script (" + d.type + ")");
   if (d.type == "encrypted-ooxml") return blocked("encrypted", where, "the Office document is password-protected");
   if (!extension_allowed(ext, ctx.policy)) {
     return blocked("extension-not-allowed", where,
@@ -223,7 +214,7 @@ CdrResult sanitize_pass(std::string_view bytes, std::string_view name, const Cdr
     result.reason = "limit";
     result.message = std::string(name) + ": the file is larger than the limit of " + std::to_string(policy.max_input_bytes >> 20) + " MiB";
     result.type = "unknown";
-    result.findings.push_back({"limit", std::string(name), "blocked"});
+    result.findings.push_back({"limit", std::string(name), FindingAction::kBlocked});
     return result;
   }
   std::uint64_t expanded = 0;
@@ -243,7 +234,7 @@ CdrResult sanitize_pass(std::string_view bytes, std::string_view name, const Cdr
     result.conversion = internal::conversion_for(result, policy);
     return result;
   }
-  internal::Detected d{result.type, ""};
+  internal::Detected d{result.type, internal::Family::kNone};
   result.output_name = internal::output_name_for(name, d, *r);
   result.output = std::move(r->bytes);
   result.verdict = result.findings.empty() ? Verdict::clean : Verdict::sanitized;
@@ -264,7 +255,7 @@ CdrResult sanitize(std::string_view bytes, std::string_view name, const CdrPolic
   r.output_name.clear();
   r.reason = "unsupported";
   r.message = std::string(name) + ": the policy wants this file converted (rasterize or convert_legacy), which only the sandboxed engine does";
-  r.findings.push_back({"unsupported", std::string(name), "blocked"});
+  r.findings.push_back({"unsupported", std::string(name), FindingAction::kBlocked});
   return r;
 }
 
@@ -282,7 +273,9 @@ std::string result_to_json(const CdrResult& result) {
     j["output_size"] = result.output.size();
   }
   auto& f = j["findings"] = nlohmann::ordered_json::array();
-  for (const auto& x : result.findings) f.push_back({{"kind", x.kind}, {"location", x.location}, {"action", x.action}});
+  for (const auto& x : result.findings) {
+    f.push_back({{"kind", x.kind}, {"location", x.location}, {"action", to_string(x.action)}, {"severity", to_string(severity_of(x.kind))}});
+  }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -309,15 +302,21 @@ Result<CdrResult> decode_result(std::string_view encoded) {
   auto j = nlohmann::json::parse(encoded.substr(8, n), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return make_error("cdr.internal", "", "the engine's answer is not JSON");
   CdrResult r;
-  std::string verdict = j.value("verdict", "blocked");
-  r.verdict = verdict == "clean" ? Verdict::clean : verdict == "sanitized" ? Verdict::sanitized : Verdict::blocked;
+  // A word the engine does not write is a broken answer, never read as some verdict.
+  auto verdict = parse_verdict(j.value("verdict", ""), "the engine's answer: verdict");
+  if (!verdict) return make_error("cdr.internal", verdict.error().where, verdict.error().message);
+  r.verdict = *verdict;
   r.type = j.value("type", "unknown");
   r.reason = j.value("reason", "");
   r.message = j.value("message", "");
   r.output_name = j.value("output_name", "");
   r.conversion = j.value("conversion", "");
   if (j.contains("findings") && j["findings"].is_array()) {
-    for (const auto& f : j["findings"]) r.findings.push_back({f.value("kind", ""), f.value("location", ""), f.value("action", "")});
+    for (const auto& f : j["findings"]) {
+      auto action = parse_finding_action(f.value("action", ""), "the engine's answer: findings[" + std::to_string(r.findings.size()) + "].action");
+      if (!action) return make_error("cdr.internal", action.error().where, action.error().message);
+      r.findings.push_back({f.value("kind", ""), f.value("location", ""), *action});
+    }
   }
   r.output = std::string(encoded.substr(8 + n));
   if (r.verdict != Verdict::blocked && r.output.size() != j.value("output_size", std::size_t{0})) {
@@ -373,7 +372,7 @@ CdrResult blocked_result(std::string_view name, std::string reason, std::string 
   r.type = "unknown";
   r.reason = std::move(reason);
   r.message = std::string(name) + ": " + message;
-  r.findings.push_back({finding_kind_of(r.reason), std::string(name), "blocked"});
+  r.findings.push_back({finding_kind_of(r.reason), std::string(name), FindingAction::kBlocked});
   return r;
 }
 

@@ -19,18 +19,30 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/vocabulary.h"
 
 namespace sanso::cdr {
 
 enum class Verdict { clean, sanitized, blocked };
-std::string_view to_string(Verdict verdict);
+std::string_view to_string(Verdict verdict);  // "clean", "sanitized", "blocked"
+std::string_view label(Verdict verdict, std::string_view lang);
+Result<Verdict> parse_verdict(std::string_view text, std::string_view where);
+
+// What was done about a finding: the thing is gone ("removed"), kept but made inert
+// ("neutralised": a formula prefixed, a field's result text kept), the file became another form
+// ("converted"), the whole file was stopped ("blocked"), or the policy keeps it until someone
+// approves ("held for approval", written by the intake).
+enum class FindingAction : std::uint8_t { kRemoved, kNeutralised, kConverted, kBlocked, kHeldForApproval };
+std::string_view to_string(FindingAction action);  // "removed", …, "blocked", "held for approval"
+std::string_view label(FindingAction action, std::string_view lang);
+Result<FindingAction> parse_finding_action(std::string_view text, std::string_view where);
 
 // One thing the engine found and what it did about it: machine-readable, described in words by
-// describe().
+// describe(), graded by severity_of().
 struct Finding {
-  std::string kind;      // "vba_macro", "pdf_javascript", "external_relationship", …
+  std::string kind;      // "vba_macro", "pdf_javascript", "external_relationship", … (findings.cc)
   std::string location;  // "word/vbaProject.bin", "object 12", "docs/a.docx!word/document.xml"
-  std::string action;    // "removed", "neutralised", "converted", "blocked"
+  FindingAction action = FindingAction::kRemoved;
 };
 
 // The finding kind that records a blocked reason: "extension-mismatch" → "extension_mismatch".
@@ -38,6 +50,14 @@ std::string finding_kind_of(std::string_view reason);
 
 // A sentence on a finding kind for a person, in Japanese ("ja") or English.
 std::string describe(std::string_view kind, std::string_view lang);
+
+// How serious a finding kind is (the table in src/cdr/README.md); critical for a kind the table
+// does not know, so that a new finding is never shown as harmless by omission.
+FindingSeverity severity_of(std::string_view kind);
+
+// Every finding kind the engine knows, in the order of its table: for the documentation's table
+// and the test that keeps the two in step.
+std::vector<std::string_view> finding_kinds();
 
 // What the engine may do; from the service configuration's [cdr] table.
 struct CdrPolicy {

@@ -119,7 +119,7 @@ CdrResult with_antivirus(std::string_view address, std::string_view bytes, std::
     r.type = "unknown";
     r.reason = std::move(reason);
     r.message = std::string(name) + ": " + message;
-    r.findings.push_back({std::move(kind), std::move(location), "blocked"});
+    r.findings.push_back({std::move(kind), std::move(location), FindingAction::kBlocked});
     return r;
   };
   auto before = clamd_scan(address, bytes);

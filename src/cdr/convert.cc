@@ -76,8 +76,9 @@ Result<void> legacy_converter_ready(const CdrPolicy& policy) {
 bool is_legacy(std::string_view type) { return type == "doc" || type == "xls" || type == "ppt"; }
 
 bool is_document(std::string_view type) {
-  std::string_view family = extension_family(type);
-  return family == "word" || family == "excel" || family == "powerpoint" || family == "rtf" || family == "pdf" || family.rfind("odf-", 0) == 0;
+  const Family family = extension_family(type);
+  return family == Family::kWord || family == Family::kExcel || family == Family::kPowerpoint || family == Family::kRtf || family == Family::kPdf ||
+         is_odf(family);
 }
 
 // A private, empty directory for one conversion, removed with everything in it.
@@ -118,7 +119,7 @@ CdrResult blocked_as(CdrResult r, std::string reason, std::string message) {
   r.conversion.clear();
   r.reason = std::move(reason);
   r.message = std::move(message);
-  r.findings.push_back({finding_kind_of(r.reason), "", "blocked"});
+  r.findings.push_back({finding_kind_of(r.reason), "", FindingAction::kBlocked});
   return r;
 }
 
@@ -138,7 +139,7 @@ std::vector<Finding> merged_findings(const CdrResult& first, Finding conversion,
   std::vector<Finding> out;
   for (auto f : first.findings) {
     if (f.kind == "active_content") continue;  // the first pass's verdict, not a finding of its own
-    f.action = "removed";
+    f.action = FindingAction::kRemoved;
     out.push_back(std::move(f));
   }
   out.push_back(std::move(conversion));
@@ -206,7 +207,7 @@ CdrResult convert_legacy(CdrResult first, const std::string& target, std::string
     second.message = std::string(name) + " (converted to ." + target + "): " + second.message;
     return second;
   }
-  second.findings = merged_findings(first, {"legacy_converted", first.type + " → " + target, "converted"}, std::move(second.findings));
+  second.findings = merged_findings(first, {"legacy_converted", first.type + " → " + target, FindingAction::kConverted}, std::move(second.findings));
   second.type = first.type;
   second.verdict = Verdict::sanitized;
   return second;
@@ -255,7 +256,7 @@ CdrResult rasterize(CdrResult first, std::string_view original, std::string_view
     second.message = std::string(name) + " (rasterized): " + second.message;
     return second;
   }
-  second.findings = merged_findings(first, {"rasterized", std::to_string(pages.size()) + (pages.size() == 1 ? " page" : " pages"), "converted"}, {});
+  second.findings = merged_findings(first, {"rasterized", std::to_string(pages.size()) + (pages.size() == 1 ? " page" : " pages"), FindingAction::kConverted}, {});
   second.type = first.type;
   second.verdict = Verdict::sanitized;
   second.output_name = renamed(name, "pdf");

@@ -25,33 +25,33 @@ bool starts(std::string_view b, std::string_view magic, std::size_t at = 0) {
 struct MainType {
   const char* content_type;
   const char* type;
-  const char* family;
+  Family family;
 };
 constexpr std::array<MainType, 19> kOoxmlMain{{
-    {"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml", "docx", "word"},
-    {"application/vnd.ms-word.document.macroenabled.main+xml", "docm", "word"},
-    {"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml", "dotx", "word"},
-    {"application/vnd.ms-word.template.macroenabledtemplate.main+xml", "dotm", "word"},
-    {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", "xlsx", "excel"},
-    {"application/vnd.ms-excel.sheet.macroenabled.main+xml", "xlsm", "excel"},
-    {"application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml", "xltx", "excel"},
-    {"application/vnd.ms-excel.template.macroenabled.main+xml", "xltm", "excel"},
-    {"application/vnd.ms-excel.addin.macroenabled.main+xml", "xlam", "excel"},
-    {"application/vnd.ms-excel.sheet.binary.macroenabled.main", "xlsb", "excel"},
-    {"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", "pptx", "powerpoint"},
-    {"application/vnd.ms-powerpoint.presentation.macroenabled.main+xml", "pptm", "powerpoint"},
-    {"application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml", "ppsx", "powerpoint"},
-    {"application/vnd.ms-powerpoint.slideshow.macroenabled.main+xml", "ppsm", "powerpoint"},
-    {"application/vnd.openxmlformats-officedocument.presentationml.template.main+xml", "potx", "powerpoint"},
-    {"application/vnd.ms-powerpoint.template.macroenabled.main+xml", "potm", "powerpoint"},
-    {"application/vnd.ms-powerpoint.addin.macroenabled.main+xml", "ppam", "powerpoint"},
-    {"application/vnd.ms-package.xps-fixeddocumentsequence+xml", "xps", "xps"},
-    {"application/vnd.ms-xpsdocument", "xps", "xps"},
+    {"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml", "docx", Family::kWord},
+    {"application/vnd.ms-word.document.macroenabled.main+xml", "docm", Family::kWord},
+    {"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml", "dotx", Family::kWord},
+    {"application/vnd.ms-word.template.macroenabledtemplate.main+xml", "dotm", Family::kWord},
+    {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", "xlsx", Family::kExcel},
+    {"application/vnd.ms-excel.sheet.macroenabled.main+xml", "xlsm", Family::kExcel},
+    {"application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml", "xltx", Family::kExcel},
+    {"application/vnd.ms-excel.template.macroenabled.main+xml", "xltm", Family::kExcel},
+    {"application/vnd.ms-excel.addin.macroenabled.main+xml", "xlam", Family::kExcel},
+    {"application/vnd.ms-excel.sheet.binary.macroenabled.main", "xlsb", Family::kExcel},
+    {"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", "pptx", Family::kPowerpoint},
+    {"application/vnd.ms-powerpoint.presentation.macroenabled.main+xml", "pptm", Family::kPowerpoint},
+    {"application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml", "ppsx", Family::kPowerpoint},
+    {"application/vnd.ms-powerpoint.slideshow.macroenabled.main+xml", "ppsm", Family::kPowerpoint},
+    {"application/vnd.openxmlformats-officedocument.presentationml.template.main+xml", "potx", Family::kPowerpoint},
+    {"application/vnd.ms-powerpoint.template.macroenabled.main+xml", "potm", Family::kPowerpoint},
+    {"application/vnd.ms-powerpoint.addin.macroenabled.main+xml", "ppam", Family::kPowerpoint},
+    {"application/vnd.ms-package.xps-fixeddocumentsequence+xml", "xps", Family::kXps},
+    {"application/vnd.ms-xpsdocument", "xps", Family::kXps},
 }};
 
 Detected detect_zip(std::string_view bytes, const Context& ctx) {
   auto reader = ZipReader::open(bytes, ctx);
-  if (!reader) return {"zip", "archive"};  // the archive rebuilder reports what is wrong
+  if (!reader) return {"zip", Family::kArchive};  // the archive rebuilder reports what is wrong
   const ZipReader& zip = **reader;
   if (const ZipEntry* types = zip.find("[Content_Types].xml"); types != nullptr && types->size < (std::uint64_t{8} << 20)) {
     std::uint64_t scratch = 0;
@@ -69,7 +69,7 @@ Detected detect_zip(std::string_view bytes, const Context& ctx) {
         }
       }
     }
-    return {"ooxml", "ooxml"};  // a package whose main part we do not know
+    return {"ooxml", Family::kOoxml};  // a package whose main part we do not know
   }
   if (const ZipEntry* mt = zip.find("mimetype"); mt != nullptr && mt->size < 256) {
     std::uint64_t scratch = 0;
@@ -77,28 +77,33 @@ Detected detect_zip(std::string_view bytes, const Context& ctx) {
     Context probe{ctx.policy, ignored, scratch, ctx.depth, ctx.prefix};
     auto m = zip.read(*mt, probe);
     if (m) {
-      static constexpr std::array<std::array<const char*, 3>, 8> kOdf{{
-          {"application/vnd.oasis.opendocument.text", "odt", "odf-text"},
-          {"application/vnd.oasis.opendocument.text-template", "ott", "odf-text"},
-          {"application/vnd.oasis.opendocument.spreadsheet", "ods", "odf-spreadsheet"},
-          {"application/vnd.oasis.opendocument.spreadsheet-template", "ots", "odf-spreadsheet"},
-          {"application/vnd.oasis.opendocument.presentation", "odp", "odf-presentation"},
-          {"application/vnd.oasis.opendocument.presentation-template", "otp", "odf-presentation"},
-          {"application/vnd.oasis.opendocument.graphics", "odg", "odf-graphics"},
-          {"application/epub+zip", "epub", "ebook"},
+      struct OdfType {
+        const char* media_type;
+        const char* type;
+        Family family;
+      };
+      static constexpr std::array<OdfType, 8> kOdf{{
+          {"application/vnd.oasis.opendocument.text", "odt", Family::kOdfText},
+          {"application/vnd.oasis.opendocument.text-template", "ott", Family::kOdfText},
+          {"application/vnd.oasis.opendocument.spreadsheet", "ods", Family::kOdfSpreadsheet},
+          {"application/vnd.oasis.opendocument.spreadsheet-template", "ots", Family::kOdfSpreadsheet},
+          {"application/vnd.oasis.opendocument.presentation", "odp", Family::kOdfPresentation},
+          {"application/vnd.oasis.opendocument.presentation-template", "otp", Family::kOdfPresentation},
+          {"application/vnd.oasis.opendocument.graphics", "odg", Family::kOdfGraphics},
+          {"application/epub+zip", "epub", Family::kEbook},
       }};
       for (const auto& o : kOdf) {
-        if (*m == o[0]) return {o[1], o[2]};
+        if (*m == o.media_type) return {o.type, o.family};
       }
     }
   }
-  if (zip.find("AndroidManifest.xml") != nullptr || zip.find("classes.dex") != nullptr) return {"apk", "executable"};
+  if (zip.find("AndroidManifest.xml") != nullptr || zip.find("classes.dex") != nullptr) return {"apk", Family::kExecutable};
   if (zip.find("META-INF/MANIFEST.MF") != nullptr) {
     for (const auto& e : zip.entries()) {
-      if (e.name.size() > 6 && e.name.compare(e.name.size() - 6, 6, ".class") == 0) return {"jar", "executable"};
+      if (e.name.size() > 6 && e.name.compare(e.name.size() - 6, 6, ".class") == 0) return {"jar", Family::kExecutable};
     }
   }
-  return {"zip", "archive"};
+  return {"zip", Family::kArchive};
 }
 
 bool looks_binary(std::string_view b) {
@@ -140,31 +145,31 @@ Detected detect_text(std::string_view b, std::string_view name) {
   std::string_view t = all;
   while (!t.empty() && (t.front() == ' ' || t.front() == '\t' || t.front() == '\r' || t.front() == '\n')) t.remove_prefix(1);
   const std::string_view head = t.substr(0, 4096);
-  if (starts(head, "id;p") || starts(head, "id;")) return {"sylk", "spreadsheet-active"};
-  if (starts(head, "mime-version:") && head.find("multipart/related") != std::string::npos) return {"mht", "web-archive"};
+  if (starts(head, "id;p") || starts(head, "id;")) return {"sylk", Family::kSpreadsheetActive};
+  if (starts(head, "mime-version:") && head.find("multipart/related") != std::string::npos) return {"mht", Family::kWebArchive};
   for (const char* h : {"from:", "received:", "return-path:", "mime-version:", "message-id:", "date:", "subject:", "to:"}) {
-    if (starts(head, h)) return {"email", "message"};
+    if (starts(head, h)) return {"email", Family::kMessage};
   }
   auto has = [&](std::string_view marker) { return all.find(marker) != std::string::npos; };
   if (has("<?mso-application") || has("urn:schemas-microsoft-com:office:") || has("schemas.microsoft.com/office/word/2003")) {
-    return {"office-xml", "office-xml"};
+    return {"office-xml", Family::kOfficeXml};
   }
-  if (has("urn:oasis:names:tc:opendocument:xmlns:office:")) return {"flat-odf", "office-xml"};
+  if (has("urn:oasis:names:tc:opendocument:xmlns:office:")) return {"flat-odf", Family::kOfficeXml};
   // XSLT runs script in the reader (msxsl:script); a stylesheet instruction fetches one.
-  if (has("http://www.w3.org/1999/xsl/transform") || has("urn:schemas-microsoft-com:xslt") || has("<?xml-stylesheet")) return {"xslt", "xml-active"};
+  if (has("http://www.w3.org/1999/xsl/transform") || has("urn:schemas-microsoft-com:xslt") || has("<?xml-stylesheet")) return {"xslt", Family::kXmlActive};
   // The root element decides first (an HTML page may hold inline SVG); then markup anywhere.
   const std::string root = root_element(all);
-  if (root == "svg") return {"svg", "image"};
-  if (root != "html" && (has("http://www.w3.org/2000/svg") || has_tag_named(all, {"svg"}))) return {"svg", "image"};
+  if (root == "svg") return {"svg", Family::kImage};
+  if (root != "html" && (has("http://www.w3.org/2000/svg") || has_tag_named(all, {"svg"}))) return {"svg", Family::kImage};
   if (has("http://www.w3.org/1999/xhtml") || has("<!doctype html") || has("<hta:") ||
       has_tag_named(all, {"html", "head", "body", "script", "iframe", "frameset", "object", "embed", "applet", "job", "component", "scriptlet"})) {
-    return {"html", "html"};
+    return {"html", Family::kHtml};
   }
-  if (starts(head, "<?xml")) return {"xml", "text"};
+  if (starts(head, "<?xml")) return {"xml", Family::kText};
   std::string ext = file_extension(name);
-  if (ext == "csv") return {"csv", "text"};
-  if (ext == "tsv" || ext == "tab") return {"tsv", "text"};
-  return {"text", "text"};
+  if (ext == "csv") return {"csv", Family::kText};
+  if (ext == "tsv" || ext == "tab") return {"tsv", Family::kText};
+  return {"text", Family::kText};
 }
 
 }  // namespace
@@ -210,35 +215,35 @@ std::string sniffable_text(std::string_view b) {
   return std::string(b);
 }
 
-std::string_view extension_family(std::string_view extension) {
+Family extension_family(std::string_view extension) {
   struct Row {
     const char* ext;
-    const char* family;
+    Family family;
   };
   static constexpr Row kRows[] = {
-      {"doc", "word"}, {"dot", "word"}, {"docx", "word"}, {"docm", "word"}, {"dotx", "word"}, {"dotm", "word"}, {"wbk", "word"},
-      {"xls", "excel"}, {"xlt", "excel"}, {"xla", "excel"}, {"xlsx", "excel"}, {"xlsm", "excel"}, {"xlsb", "excel"}, {"xltx", "excel"},
-      {"xltm", "excel"}, {"xlam", "excel"}, {"ppt", "powerpoint"}, {"pps", "powerpoint"}, {"pot", "powerpoint"}, {"pptx", "powerpoint"},
-      {"pptm", "powerpoint"}, {"ppsx", "powerpoint"}, {"ppsm", "powerpoint"}, {"potx", "powerpoint"}, {"potm", "powerpoint"},
-      {"ppam", "powerpoint"}, {"rtf", "rtf"}, {"pdf", "pdf"}, {"odt", "odf-text"}, {"ott", "odf-text"}, {"ods", "odf-spreadsheet"},
-      {"ots", "odf-spreadsheet"}, {"odp", "odf-presentation"}, {"otp", "odf-presentation"}, {"odg", "odf-graphics"},
-      {"jpg", "image"}, {"jpeg", "image"}, {"jpe", "image"}, {"jfif", "image"}, {"png", "image"}, {"gif", "image"}, {"bmp", "image"},
-      {"dib", "image"}, {"tif", "image"}, {"tiff", "image"}, {"webp", "image"}, {"svg", "image"},
-      {"zip", "archive"}, {"lzh", "archive"}, {"lha", "archive"}, {"7z", "archive"}, {"rar", "archive"}, {"tar", "archive"},
-      {"tgz", "archive"}, {"gz", "archive"}, {"bz2", "archive"}, {"tbz", "archive"}, {"tbz2", "archive"}, {"xz", "archive"},
-      {"txz", "archive"}, {"cab", "archive"},
-      {"txt", "text"}, {"csv", "text"}, {"tsv", "text"}, {"tab", "text"}, {"log", "text"}, {"md", "text"}, {"xml", "text"},
-      {"json", "text"}, {"ini", "text"}, {"conf", "text"}, {"cfg", "text"}, {"yaml", "text"}, {"yml", "text"},
-      {"htm", "html"}, {"html", "html"}, {"xhtml", "html"}, {"xps", "xps"}, {"oxps", "xps"}, {"epub", "ebook"},
-      {"msg", "message"}, {"eml", "message"},
+      {"doc", Family::kWord}, {"dot", Family::kWord}, {"docx", Family::kWord}, {"docm", Family::kWord}, {"dotx", Family::kWord}, {"dotm", Family::kWord}, {"wbk", Family::kWord},
+      {"xls", Family::kExcel}, {"xlt", Family::kExcel}, {"xla", Family::kExcel}, {"xlsx", Family::kExcel}, {"xlsm", Family::kExcel}, {"xlsb", Family::kExcel}, {"xltx", Family::kExcel},
+      {"xltm", Family::kExcel}, {"xlam", Family::kExcel}, {"ppt", Family::kPowerpoint}, {"pps", Family::kPowerpoint}, {"pot", Family::kPowerpoint}, {"pptx", Family::kPowerpoint},
+      {"pptm", Family::kPowerpoint}, {"ppsx", Family::kPowerpoint}, {"ppsm", Family::kPowerpoint}, {"potx", Family::kPowerpoint}, {"potm", Family::kPowerpoint},
+      {"ppam", Family::kPowerpoint}, {"rtf", Family::kRtf}, {"pdf", Family::kPdf}, {"odt", Family::kOdfText}, {"ott", Family::kOdfText}, {"ods", Family::kOdfSpreadsheet},
+      {"ots", Family::kOdfSpreadsheet}, {"odp", Family::kOdfPresentation}, {"otp", Family::kOdfPresentation}, {"odg", Family::kOdfGraphics},
+      {"jpg", Family::kImage}, {"jpeg", Family::kImage}, {"jpe", Family::kImage}, {"jfif", Family::kImage}, {"png", Family::kImage}, {"gif", Family::kImage}, {"bmp", Family::kImage},
+      {"dib", Family::kImage}, {"tif", Family::kImage}, {"tiff", Family::kImage}, {"webp", Family::kImage}, {"svg", Family::kImage},
+      {"zip", Family::kArchive}, {"lzh", Family::kArchive}, {"lha", Family::kArchive}, {"7z", Family::kArchive}, {"rar", Family::kArchive}, {"tar", Family::kArchive},
+      {"tgz", Family::kArchive}, {"gz", Family::kArchive}, {"bz2", Family::kArchive}, {"tbz", Family::kArchive}, {"tbz2", Family::kArchive}, {"xz", Family::kArchive},
+      {"txz", Family::kArchive}, {"cab", Family::kArchive},
+      {"txt", Family::kText}, {"csv", Family::kText}, {"tsv", Family::kText}, {"tab", Family::kText}, {"log", Family::kText}, {"md", Family::kText}, {"xml", Family::kText},
+      {"json", Family::kText}, {"ini", Family::kText}, {"conf", Family::kText}, {"cfg", Family::kText}, {"yaml", Family::kText}, {"yml", Family::kText},
+      {"htm", Family::kHtml}, {"html", Family::kHtml}, {"xhtml", Family::kHtml}, {"xps", Family::kXps}, {"oxps", Family::kXps}, {"epub", Family::kEbook},
+      {"msg", Family::kMessage}, {"eml", Family::kMessage},
       // Media: recognised, judged by content, not rebuilt ("unsupported" says so, not the name).
-      {"ogg", "media"}, {"oga", "media"}, {"mp3", "media"}, {"mp4", "media"}, {"m4a", "media"}, {"mov", "media"}, {"wav", "media"},
-      {"avi", "media"}, {"flac", "media"}, {"mkv", "media"}, {"webm", "media"}, {"wma", "media"}, {"wmv", "media"}, {"slk", "spreadsheet-active"}, {"mht", "web-archive"}, {"mhtml", "web-archive"},
+      {"ogg", Family::kMedia}, {"oga", Family::kMedia}, {"mp3", Family::kMedia}, {"mp4", Family::kMedia}, {"m4a", Family::kMedia}, {"mov", Family::kMedia}, {"wav", Family::kMedia},
+      {"avi", Family::kMedia}, {"flac", Family::kMedia}, {"mkv", Family::kMedia}, {"webm", Family::kMedia}, {"wma", Family::kMedia}, {"wmv", Family::kMedia}, {"slk", Family::kSpreadsheetActive}, {"mht", Family::kWebArchive}, {"mhtml", Family::kWebArchive},
   };
   for (const auto& r : kRows) {
     if (extension == r.ext) return r.family;
   }
-  return "";
+  return Family::kNone;
 }
 
 bool is_dangerous_extension(std::string_view extension) {
@@ -262,57 +267,98 @@ bool is_dangerous_extension(std::string_view extension) {
   return false;
 }
 
+namespace {
+// Indexed by Family's values.
+constexpr std::string_view kFamilyNames[] = {
+    "",
+    "word",
+    "excel",
+    "powerpoint",
+    "ooxml",
+    "odf-text",
+    "odf-spreadsheet",
+    "odf-presentation",
+    "odf-graphics",
+    "pdf",
+    "rtf",
+    "image",
+    "text",
+    "html",
+    "archive",
+    "xps",
+    "ebook",
+    "message",
+    "media",
+    "spreadsheet-active",
+    "web-archive",
+    "office-xml",
+    "xml-active",
+    "ole2",
+    "executable",
+    "unknown",
+};
+static_assert(std::size(kFamilyNames) == static_cast<std::size_t>(Family::kUnknown) + 1);
+}  // namespace
+
+std::string_view to_string(Family family) { return kFamilyNames[static_cast<std::size_t>(family)]; }
+bool is_odf(Family f) { return f == Family::kOdfText || f == Family::kOdfSpreadsheet || f == Family::kOdfPresentation || f == Family::kOdfGraphics; }
+bool is_ooxml(Family f) { return f == Family::kWord || f == Family::kExcel || f == Family::kPowerpoint || f == Family::kOoxml; }
+
 Detected detect(std::string_view b, std::string_view name, const Context& ctx) {
-  if (b.empty()) return {"empty", "text"};
+  if (b.empty()) return {"empty", Family::kText};
   // Executables and things Windows runs.
-  if (starts(b, "MZ")) return {"pe", "executable"};
-  if (starts(b, "\x7F" "ELF")) return {"elf", "executable"};
+  if (starts(b, "MZ")) return {"pe", Family::kExecutable};
+  if (starts(b, "\x7F" "ELF")) return {"elf", Family::kExecutable};
   if (starts(b, "\xFE\xED\xFA\xCE") || starts(b, "\xFE\xED\xFA\xCF") || starts(b, "\xCE\xFA\xED\xFE") || starts(b, "\xCF\xFA\xED\xFE") ||
       starts(b, "\xCA\xFE\xBA\xBE")) {
-    return {"macho", "executable"};
+    return {"macho", Family::kExecutable};
   }
-  if (starts(b, std::string_view("\x4C\x00\x00\x00\x01\x14\x02\x00", 8))) return {"lnk", "executable"};
-  if (starts(b, "#!")) return {"script", "executable"};
-  if (starts(b, "ITSF")) return {"chm", "executable"};
-  if (starts(b, "\xE4\x52\x5C\x7B\x8C\xD8\xA7\x4D\xAE\xB1\x53\x78\xD0\x29\x96\xD3")) return {"onenote", "executable"};
+  if (starts(b, std::string_view("\x4C\x00\x00\x00\x01\x14\x02\x00", 8))) return {"lnk", Family::kExecutable};
+  if (starts(b, "#!")) return {"script", Family::kExecutable};
+  if (starts(b, "ITSF")) return {"chm", Family::kExecutable};
+  if (starts(b, "\xE4\x52\x5C\x7B\x8C\xD8\xA7\x4D\xAE\xB1\x53\x78\xD0\x29\x96\xD3")) return {"onenote", Family::kExecutable};
   if (starts(b, "CD001", 0x8001) || starts(b, "CD001", 0x8801) || starts(b, "CD001", 0x9001) || starts(b, "BEA01", 0x8001)) {
-    return {"iso", "executable"};
+    return {"iso", Family::kExecutable};
   }
-  if (starts(b, "conectix") || starts(b, "vhdxfile") || starts(b, "KDMV")) return {"disk-image", "executable"};
-  if (starts(b, "dex\n")) return {"dex", "executable"};
-  if (starts(b, std::string_view("\0asm", 4))) return {"wasm", "executable"};
+  if (starts(b, "conectix") || starts(b, "vhdxfile") || starts(b, "KDMV")) return {"disk-image", Family::kExecutable};
+  if (starts(b, "dex\n")) return {"dex", Family::kExecutable};
+  if (starts(b, std::string_view("\0asm", 4))) return {"wasm", Family::kExecutable};
   // Documents.
-  if (b.substr(0, 1024).find("%PDF-") != std::string_view::npos) return {"pdf", "pdf"};
-  if (starts(b, "{\\rt")) return {"rtf", "rtf"};  // Word opens "{\rt" as RTF, whatever follows
+  if (b.substr(0, 1024).find("%PDF-") != std::string_view::npos) return {"pdf", Family::kPdf};
+  if (starts(b, "{\\rt")) return {"rtf", Family::kRtf};  // Word opens "{\rt" as RTF, whatever follows
   if (starts(b, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")) {
     std::string kind = ole2_kind(b);
-    std::string_view family = kind == "doc" ? "word" : kind == "xls" ? "excel" : kind == "ppt" ? "powerpoint" : kind == "msg" ? "message" : "ole2";
-    return {kind, std::string(family)};
+    const Family family = kind == "doc"   ? Family::kWord
+                          : kind == "xls" ? Family::kExcel
+                          : kind == "ppt" ? Family::kPowerpoint
+                          : kind == "msg" ? Family::kMessage
+                                          : Family::kOle2;
+    return {kind, family};
   }
   if (starts(b, "PK\x03\x04") || starts(b, "PK\x05\x06") || starts(b, "PK\x07\x08")) return detect_zip(b, ctx);
   // Images.
-  if (starts(b, "\xFF\xD8\xFF")) return {"jpeg", "image"};
-  if (starts(b, "\x89PNG\r\n\x1A\n")) return {"png", "image"};
-  if (starts(b, "GIF87a") || starts(b, "GIF89a")) return {"gif", "image"};
-  if (starts(b, "BM") && b.size() > 26) return {"bmp", "image"};
-  if (starts(b, std::string_view("II*\0", 4)) || starts(b, std::string_view("MM\0*", 4))) return {"tiff", "image"};
-  if (starts(b, "RIFF") && starts(b, "WEBP", 8)) return {"webp", "image"};
+  if (starts(b, "\xFF\xD8\xFF")) return {"jpeg", Family::kImage};
+  if (starts(b, "\x89PNG\r\n\x1A\n")) return {"png", Family::kImage};
+  if (starts(b, "GIF87a") || starts(b, "GIF89a")) return {"gif", Family::kImage};
+  if (starts(b, "BM") && b.size() > 26) return {"bmp", Family::kImage};
+  if (starts(b, std::string_view("II*\0", 4)) || starts(b, std::string_view("MM\0*", 4))) return {"tiff", Family::kImage};
+  if (starts(b, "RIFF") && starts(b, "WEBP", 8)) return {"webp", Family::kImage};
   // Archives.
-  if (starts(b, "Rar!\x1A\x07")) return {"rar", "archive"};
-  if (starts(b, "7z\xBC\xAF\x27\x1C")) return {"7z", "archive"};
-  if (starts(b, "\x1F\x8B")) return {"gzip", "archive"};
-  if (starts(b, "BZh")) return {"bzip2", "archive"};
-  if (starts(b, std::string_view("\xFD" "7zXZ\0", 6))) return {"xz", "archive"};
-  if (starts(b, "MSCF")) return {"cab", "archive"};
-  if (starts(b, "ustar", 257)) return {"tar", "archive"};
-  if (b.size() > 7 && b[2] == '-' && b[6] == '-' && (starts(b, "lh", 3) || starts(b, "lz", 3))) return {"lzh", "archive"};
+  if (starts(b, "Rar!\x1A\x07")) return {"rar", Family::kArchive};
+  if (starts(b, "7z\xBC\xAF\x27\x1C")) return {"7z", Family::kArchive};
+  if (starts(b, "\x1F\x8B")) return {"gzip", Family::kArchive};
+  if (starts(b, "BZh")) return {"bzip2", Family::kArchive};
+  if (starts(b, std::string_view("\xFD" "7zXZ\0", 6))) return {"xz", Family::kArchive};
+  if (starts(b, "MSCF")) return {"cab", Family::kArchive};
+  if (starts(b, "ustar", 257)) return {"tar", Family::kArchive};
+  if (b.size() > 7 && b[2] == '-' && b[6] == '-' && (starts(b, "lh", 3) || starts(b, "lz", 3))) return {"lzh", Family::kArchive};
   // Media we recognise but do not rebuild.
   if (starts(b, "OggS") || starts(b, "ftyp", 4) || starts(b, "ID3") || starts(b, "fLaC") || starts(b, "\x1A\x45\xDF\xA3") ||
       (starts(b, "RIFF") && (starts(b, "WAVE", 8) || starts(b, "AVI ", 8)))) {
-    return {"media", "media"};
+    return {"media", Family::kMedia};
   }
   if (!looks_binary(b)) return detect_text(b, name);
-  return {"unknown", "unknown"};
+  return {"unknown", Family::kUnknown};
 }
 
 }  // namespace sanso::cdr::internal

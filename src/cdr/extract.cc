@@ -36,10 +36,10 @@ std::string extract_text(std::string_view bytes, std::string_view name) {
   std::uint64_t expanded = 0;
   internal::Context ctx{policy, findings, expanded, 0, ""};
   internal::Detected d = internal::detect(bytes, name, ctx);
-  if (d.family == "text") return mime::decode_text(bytes, "").utf8;
-  if (d.family == "html") return mime::html_to_text(mime::decode_text(bytes, "").utf8).text;
-  const bool ooxml = d.family == "word" || d.family == "excel" || d.family == "powerpoint" || d.family == "ooxml";
-  const bool odf = d.family.rfind("odf-", 0) == 0;
+  if (d.family == internal::Family::kText) return mime::decode_text(bytes, "").utf8;
+  if (d.family == internal::Family::kHtml) return mime::html_to_text(mime::decode_text(bytes, "").utf8).text;
+  const bool ooxml = internal::is_ooxml(d.family);
+  const bool odf = internal::is_odf(d.family);
   if (!ooxml && !odf) return "";
   auto zip = internal::ZipReader::open(bytes, ctx);
   if (!zip) return "";

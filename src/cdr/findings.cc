@@ -6,113 +6,156 @@
 namespace sanso::cdr {
 namespace {
 
+// Severity, as GMime grades its parser warnings: critical for content that acts or hides a
+// program (macros, scripts, launch and open actions, embedded objects and files, remote templates,
+// disguised or encrypted files, bombs), warning for a reference outward or a structure the
+// rebuild dropped, info for a routine change of the rebuild. The table is in src/cdr/README.md.
 struct Description {
   const char* kind;
   const char* ja;
   const char* en;
+  FindingSeverity severity;
 };
 
 constexpr Description kDescriptions[] = {
-    {"vba_macro", "VBA マクロ", "VBA macro project"},
-    {"excel4_macro", "Excel 4.0 マクロシート", "Excel 4.0 macro sheet"},
-    {"activex", "ActiveX コントロール", "ActiveX control"},
-    {"ole_object", "埋め込み OLE オブジェクト", "embedded OLE object or package"},
-    {"external_relationship", "外部への参照", "reference to an external resource"},
-    {"external_template", "外部テンプレートの参照", "remote template reference"},
-    {"external_link", "外部ブックへのリンク・DDE リンク", "link to an external workbook or DDE link"},
-    {"external_formula", "外部参照の数式（値は残します）", "formula referring to another workbook (value kept)"},
-    {"dde_field", "DDE フィールド", "DDE field"},
-    {"remote_field", "外部の内容を取り込むフィールド", "field that includes external content"},
-    {"custom_ui", "リボンのカスタマイズ（マクロ呼び出し）", "custom ribbon UI with macro callbacks"},
-    {"data_connection", "外部データ接続", "external data connection"},
-    {"query_table", "Web クエリ・クエリテーブル", "query table"},
-    {"digital_signature", "デジタル署名（内容変更により無効になるため削除）", "digital signature (invalid after rebuilding)"},
-    {"hyperlink", "ハイパーリンク（文字は残します）", "hyperlink (text kept)"},
-    {"relationship", "削除した部品への参照", "reference to a removed part"},
-    {"macro_enabled_type", "マクロ有効形式をマクロなしの形式に変換", "macro-enabled type converted to the macro-free type"},
-    {"xml_dtd", "XML の DTD 宣言（エンティティ展開攻撃）", "XML DTD (entity expansion)"},
-    {"orphan_part", "どこからも参照されていない部品", "package part no relationship or manifest entry accounts for"},
-    {"part_type_mismatch", "宣言された種類と中身が一致しない部品", "part whose content is not its declared type"},
-    {"unsupported_part", "中身を確かめられない部品（画像でもXMLでもないもの）", "package part whose content cannot be checked (neither a picture nor XML)"},
-    {"missing_part", "存在しない部品への参照", "relationship to a part that does not exist"},
-    {"unknown_relationship", "許可されていない種類の部品・参照", "part or relationship of a type not allowed"},
-    {"misplaced_relationship", "その部品からは許可されていない種類の参照", "relationship of a type this kind of part may not hold"},
-    {"unknown_xml", "未知の名前空間の XML 要素・属性", "XML elements or attributes in unknown namespaces"},
-    {"alt_chunk", "文書に取り込まれる別ファイル (altChunk)", "imported document chunk (altChunk)"},
-    {"mail_merge", "差し込み印刷のデータ接続", "mail-merge data source"},
-    {"web_extension", "Office アドイン（Web 拡張）", "Office add-in (web extension)"},
-    {"embedded_font", "埋め込みフォント", "embedded font"},
-    {"custom_xml", "カスタム XML データ", "custom XML data"},
-    {"printer_settings", "プリンター設定", "printer settings"},
-    {"media", "音声・動画", "audio or video"},
-    {"sub_document", "サブ文書・フレームの参照", "subdocument or frame reference"},
-    {"field", "許可されていないフィールド（結果の文字は残します）", "field of a type not allowed (result text kept)"},
-    {"computed_field", "他のフィールドで組み立てられるフィールド（結果の文字は残します）", "field whose instruction is built by nested fields (result text kept)"},
-    {"ppaction", "プログラム・マクロを起動する動作設定", "PowerPoint action that runs a program or macro"},
-    {"pdf_javascript", "PDF の JavaScript", "PDF JavaScript"},
-    {"pdf_open_action", "PDF を開いたときの自動動作", "PDF open action"},
-    {"pdf_additional_actions", "PDF の自動実行トリガー (/AA)", "PDF additional-action triggers (/AA)"},
-    {"pdf_launch", "PDF からのプログラム起動", "PDF launch action"},
-    {"pdf_submit_form", "PDF フォームの外部送信", "PDF form submission"},
-    {"pdf_import_data", "PDF フォームへのデータ取り込み", "PDF data import"},
-    {"pdf_remote_goto", "他のファイルを開く PDF リンク", "PDF link to another file"},
-    {"pdf_embedded_goto", "埋め込みファイルへの PDF リンク", "PDF link into an embedded file"},
-    {"pdf_rich_media", "PDF のマルチメディア", "PDF rich media"},
-    {"pdf_3d", "PDF の 3D コンテンツ", "PDF 3D content"},
-    {"pdf_xfa", "PDF の XFA フォーム", "PDF XFA form"},
-    {"pdf_embedded_file", "PDF の埋め込みファイル", "PDF embedded file"},
-    {"pdf_file_attachment", "PDF の添付ファイル注釈", "PDF file-attachment annotation"},
-    {"pdf_uri", "PDF の URL リンク", "PDF URI link"},
-    {"pdf_associated_file", "PDF 2.0 の関連ファイル (/AF)", "PDF 2.0 associated file (/AF)"},
-    {"pdf_named_action", "PDF のメニュー操作（頁の移動以外）", "PDF named action other than a page move"},
-    {"pdf_unknown_action", "PDF の未知の種類の動作", "PDF action of an unknown type"},
-    {"pdf_name_tree", "PDF の未知の名前ツリー", "PDF name tree of an unknown kind"},
-    {"pdf_external_stream", "外部ファイルから読むストリーム", "PDF stream read from an external file"},
-    {"pdf_encryption_removed", "空パスワードの PDF 暗号化を解除", "PDF encryption with an empty password removed"},
-    {"rtf_object", "RTF の埋め込みオブジェクト", "RTF embedded object"},
-    {"rtf_field", "不明または動的な RTF フィールド（結果の文字は残します）", "RTF field the engine does not know as harmless (its result text kept)"},
-    {"odf_macro", "Basic マクロ", "Basic macro library"},
-    {"odf_script", "スクリプト・イベント", "script or event listener"},
-    {"odf_object", "埋め込みオブジェクト", "embedded object"},
-    {"image_metadata", "画像のメタデータ（撮影情報など）", "image metadata (EXIF, XMP, IPTC)"},
-    {"icc_profile", "画像の色プロファイル（ICC、色は sRGB に変換）", "image colour profile (ICC; colours converted to sRGB)"},
-    {"trailing_data", "ファイル末尾の余分なデータ", "data after the end of the file"},
-    {"image_converted", "画像を別の形式に変換", "image converted to another format"},
-    {"svg_rasterized", "SVG を画像 (PNG) に変換", "SVG rendered as PNG"},
-    {"legacy_converted", "旧形式の Office 文書を新形式 (OOXML) に変換", "legacy Office file converted to OOXML"},
-    {"rasterized", "ページを画像化した PDF に変換（最も厳格な無害化）", "pages rendered as images in a new PDF (the strictest mode)"},
-    {"html_converted", "HTML をテキストに変換", "HTML converted to text"},
-    {"formula_injection", "数式として実行されるセル（先頭に ' を付けました）", "cells a spreadsheet would run as formulas (prefixed with ')"},
-    {"nul_bytes", "NUL 文字", "NUL characters"},
-    {"charset_converted", "文字コードを UTF-8 に変換", "text converted to UTF-8"},
-    {"undecodable_bytes", "読めないバイト（〓ではなく U+FFFD に置換）", "undecodable bytes (replaced with U+FFFD)"},
-    {"unsafe_path", "危険なファイルパス（修正しました）", "unsafe member path (corrected)"},
-    {"archive_link", "アーカイブ内のリンク・特殊ファイル", "link or special file in an archive"},
-    {"archive_converted", "アーカイブを zip に作り直し", "archive rebuilt as zip"},
-    {"encrypted", "パスワード付き（暗号化）ファイル", "password-protected (encrypted) file"},
-    {"executable", "実行ファイル・スクリプト", "program or script"},
-    {"unknown_type", "種類を判別できないファイル", "file of unknown type"},
-    {"extension_mismatch", "拡張子と中身が一致しないファイル", "file whose extension contradicts its content"},
-    {"extension_not_allowed", "ポリシーで受け渡しを認めていない種類（拡張子）のファイル", "file type (extension) the policy does not deliver"},
-    {"windows_name", "Windows が無視する名前の末尾（点・空白・ストリーム指定）を除去", "trailing dots, spaces or NTFS stream suffix Windows ignores removed from the name"},
-    {"active_content", "除去できない有害な可能性のある内容", "active content that cannot be removed"},
-    {"unsupported", "無害化に対応していない形式", "format the engine does not rebuild"},
-    {"deceptive_name", "拡張子を偽装するファイル名", "file name disguising its extension"},
-    {"limit", "上限を超えるファイル（圧縮爆弾など）", "file beyond a limit (e.g. a decompression bomb)"},
-    {"malformed", "壊れているか解析できないファイル", "damaged or unparseable file"},
-    {"sandbox_violation", "解析中に禁止された動作（サンドボックス違反）", "forbidden action during parsing (sandbox violation)"},
-    {"timeout", "解析が時間内に終わらないファイル", "parsing did not finish in time"},
-    {"internal", "内部エラー（安全のため止めました）", "internal error (held to be safe)"},
-    {"virus", "ウイルス検知", "virus detected"},
-    {"policy", "ポリシーで認められていない受け渡し", "a transfer the policy does not allow"},
+    {"vba_macro", "VBA マクロ", "VBA macro project", FindingSeverity::kCritical},
+    {"excel4_macro", "Excel 4.0 マクロシート", "Excel 4.0 macro sheet", FindingSeverity::kCritical},
+    {"activex", "ActiveX コントロール", "ActiveX control", FindingSeverity::kCritical},
+    {"ole_object", "埋め込み OLE オブジェクト", "embedded OLE object or package", FindingSeverity::kCritical},
+    {"external_relationship", "外部への参照", "reference to an external resource", FindingSeverity::kWarning},
+    {"external_template", "外部テンプレートの参照", "remote template reference", FindingSeverity::kCritical},
+    {"external_link", "外部ブックへのリンク・DDE リンク", "link to an external workbook or DDE link", FindingSeverity::kWarning},
+    {"external_formula", "外部参照の数式（値は残します）", "formula referring to another workbook (value kept)", FindingSeverity::kWarning},
+    {"dde_field", "DDE フィールド", "DDE field", FindingSeverity::kCritical},
+    {"remote_field", "外部の内容を取り込むフィールド", "field that includes external content", FindingSeverity::kCritical},
+    {"custom_ui", "リボンのカスタマイズ（マクロ呼び出し）", "custom ribbon UI with macro callbacks", FindingSeverity::kCritical},
+    {"data_connection", "外部データ接続", "external data connection", FindingSeverity::kWarning},
+    {"query_table", "Web クエリ・クエリテーブル", "query table", FindingSeverity::kWarning},
+    {"digital_signature", "デジタル署名（内容変更により無効になるため削除）", "digital signature (invalid after rebuilding)", FindingSeverity::kInfo},
+    {"hyperlink", "ハイパーリンク（文字は残します）", "hyperlink (text kept)", FindingSeverity::kInfo},
+    {"relationship", "削除した部品への参照", "reference to a removed part", FindingSeverity::kInfo},
+    {"macro_enabled_type", "マクロ有効形式をマクロなしの形式に変換", "macro-enabled type converted to the macro-free type", FindingSeverity::kInfo},
+    {"xml_dtd", "XML の DTD 宣言（エンティティ展開攻撃）", "XML DTD (entity expansion)", FindingSeverity::kCritical},
+    {"orphan_part", "どこからも参照されていない部品", "package part no relationship or manifest entry accounts for", FindingSeverity::kWarning},
+    {"part_type_mismatch", "宣言された種類と中身が一致しない部品", "part whose content is not its declared type", FindingSeverity::kWarning},
+    {"unsupported_part", "中身を確かめられない部品（画像でもXMLでもないもの）", "package part whose content cannot be checked (neither a picture nor XML)", FindingSeverity::kWarning},
+    {"missing_part", "存在しない部品への参照", "relationship to a part that does not exist", FindingSeverity::kWarning},
+    {"unknown_relationship", "許可されていない種類の部品・参照", "part or relationship of a type not allowed", FindingSeverity::kWarning},
+    {"misplaced_relationship", "その部品からは許可されていない種類の参照", "relationship of a type this kind of part may not hold", FindingSeverity::kWarning},
+    {"unknown_xml", "未知の名前空間の XML 要素・属性", "XML elements or attributes in unknown namespaces", FindingSeverity::kWarning},
+    {"alt_chunk", "文書に取り込まれる別ファイル (altChunk)", "imported document chunk (altChunk)", FindingSeverity::kCritical},
+    {"mail_merge", "差し込み印刷のデータ接続", "mail-merge data source", FindingSeverity::kWarning},
+    {"web_extension", "Office アドイン（Web 拡張）", "Office add-in (web extension)", FindingSeverity::kCritical},
+    {"embedded_font", "埋め込みフォント", "embedded font", FindingSeverity::kInfo},
+    {"custom_xml", "カスタム XML データ", "custom XML data", FindingSeverity::kInfo},
+    {"printer_settings", "プリンター設定", "printer settings", FindingSeverity::kInfo},
+    {"media", "音声・動画", "audio or video", FindingSeverity::kInfo},
+    {"sub_document", "サブ文書・フレームの参照", "subdocument or frame reference", FindingSeverity::kWarning},
+    {"field", "許可されていないフィールド（結果の文字は残します）", "field of a type not allowed (result text kept)", FindingSeverity::kWarning},
+    {"computed_field", "他のフィールドで組み立てられるフィールド（結果の文字は残します）", "field whose instruction is built by nested fields (result text kept)", FindingSeverity::kCritical},
+    {"ppaction", "プログラム・マクロを起動する動作設定", "PowerPoint action that runs a program or macro", FindingSeverity::kCritical},
+    {"pdf_javascript", "PDF の JavaScript", "PDF JavaScript", FindingSeverity::kCritical},
+    {"pdf_open_action", "PDF を開いたときの自動動作", "PDF open action", FindingSeverity::kCritical},
+    {"pdf_additional_actions", "PDF の自動実行トリガー (/AA)", "PDF additional-action triggers (/AA)", FindingSeverity::kCritical},
+    {"pdf_launch", "PDF からのプログラム起動", "PDF launch action", FindingSeverity::kCritical},
+    {"pdf_submit_form", "PDF フォームの外部送信", "PDF form submission", FindingSeverity::kWarning},
+    {"pdf_import_data", "PDF フォームへのデータ取り込み", "PDF data import", FindingSeverity::kWarning},
+    {"pdf_remote_goto", "他のファイルを開く PDF リンク", "PDF link to another file", FindingSeverity::kWarning},
+    {"pdf_embedded_goto", "埋め込みファイルへの PDF リンク", "PDF link into an embedded file", FindingSeverity::kWarning},
+    {"pdf_rich_media", "PDF のマルチメディア", "PDF rich media", FindingSeverity::kWarning},
+    {"pdf_3d", "PDF の 3D コンテンツ", "PDF 3D content", FindingSeverity::kWarning},
+    {"pdf_xfa", "PDF の XFA フォーム", "PDF XFA form", FindingSeverity::kCritical},
+    {"pdf_embedded_file", "PDF の埋め込みファイル", "PDF embedded file", FindingSeverity::kCritical},
+    {"pdf_file_attachment", "PDF の添付ファイル注釈", "PDF file-attachment annotation", FindingSeverity::kCritical},
+    {"pdf_uri", "PDF の URL リンク", "PDF URI link", FindingSeverity::kInfo},
+    {"pdf_associated_file", "PDF 2.0 の関連ファイル (/AF)", "PDF 2.0 associated file (/AF)", FindingSeverity::kCritical},
+    {"pdf_named_action", "PDF のメニュー操作（頁の移動以外）", "PDF named action other than a page move", FindingSeverity::kWarning},
+    {"pdf_unknown_action", "PDF の未知の種類の動作", "PDF action of an unknown type", FindingSeverity::kCritical},
+    {"pdf_name_tree", "PDF の未知の名前ツリー", "PDF name tree of an unknown kind", FindingSeverity::kWarning},
+    {"pdf_external_stream", "外部ファイルから読むストリーム", "PDF stream read from an external file", FindingSeverity::kCritical},
+    {"pdf_encryption_removed", "空パスワードの PDF 暗号化を解除", "PDF encryption with an empty password removed", FindingSeverity::kInfo},
+    {"rtf_object", "RTF の埋め込みオブジェクト", "RTF embedded object", FindingSeverity::kCritical},
+    {"rtf_field", "不明または動的な RTF フィールド（結果の文字は残します）", "RTF field the engine does not know as harmless (its result text kept)", FindingSeverity::kWarning},
+    {"odf_macro", "Basic マクロ", "Basic macro library", FindingSeverity::kCritical},
+    {"odf_script", "スクリプト・イベント", "script or event listener", FindingSeverity::kCritical},
+    {"odf_object", "埋め込みオブジェクト", "embedded object", FindingSeverity::kCritical},
+    {"image_metadata", "画像のメタデータ（撮影情報など）", "image metadata (EXIF, XMP, IPTC)", FindingSeverity::kInfo},
+    {"icc_profile", "画像の色プロファイル（ICC、色は sRGB に変換）", "image colour profile (ICC; colours converted to sRGB)", FindingSeverity::kInfo},
+    {"trailing_data", "ファイル末尾の余分なデータ", "data after the end of the file", FindingSeverity::kWarning},
+    {"image_converted", "画像を別の形式に変換", "image converted to another format", FindingSeverity::kInfo},
+    {"svg_rasterized", "SVG を画像 (PNG) に変換", "SVG rendered as PNG", FindingSeverity::kInfo},
+    {"legacy_converted", "旧形式の Office 文書を新形式 (OOXML) に変換", "legacy Office file converted to OOXML", FindingSeverity::kInfo},
+    {"rasterized", "ページを画像化した PDF に変換（最も厳格な無害化）", "pages rendered as images in a new PDF (the strictest mode)", FindingSeverity::kInfo},
+    {"html_converted", "HTML をテキストに変換", "HTML converted to text", FindingSeverity::kInfo},
+    {"formula_injection", "数式として実行されるセル（先頭に ' を付けました）", "cells a spreadsheet would run as formulas (prefixed with ')", FindingSeverity::kCritical},
+    {"nul_bytes", "NUL 文字", "NUL characters", FindingSeverity::kWarning},
+    {"charset_converted", "文字コードを UTF-8 に変換", "text converted to UTF-8", FindingSeverity::kInfo},
+    {"undecodable_bytes", "読めないバイト（〓ではなく U+FFFD に置換）", "undecodable bytes (replaced with U+FFFD)", FindingSeverity::kWarning},
+    {"unsafe_path", "危険なファイルパス（修正しました）", "unsafe member path (corrected)", FindingSeverity::kWarning},
+    {"archive_link", "アーカイブ内のリンク・特殊ファイル", "link or special file in an archive", FindingSeverity::kWarning},
+    {"archive_converted", "アーカイブを zip に作り直し", "archive rebuilt as zip", FindingSeverity::kInfo},
+    {"encrypted", "パスワード付き（暗号化）ファイル", "password-protected (encrypted) file", FindingSeverity::kCritical},
+    {"executable", "実行ファイル・スクリプト", "program or script", FindingSeverity::kCritical},
+    {"unknown_type", "種類を判別できないファイル", "file of unknown type", FindingSeverity::kWarning},
+    {"extension_mismatch", "拡張子と中身が一致しないファイル", "file whose extension contradicts its content", FindingSeverity::kCritical},
+    {"extension_not_allowed", "ポリシーで受け渡しを認めていない種類（拡張子）のファイル", "file type (extension) the policy does not deliver", FindingSeverity::kWarning},
+    {"windows_name", "Windows が無視する名前の末尾（点・空白・ストリーム指定）を除去", "trailing dots, spaces or NTFS stream suffix Windows ignores removed from the name", FindingSeverity::kInfo},
+    {"active_content", "除去できない有害な可能性のある内容", "active content that cannot be removed", FindingSeverity::kCritical},
+    {"unsupported", "無害化に対応していない形式", "format the engine does not rebuild", FindingSeverity::kWarning},
+    {"deceptive_name", "拡張子を偽装するファイル名", "file name disguising its extension", FindingSeverity::kCritical},
+    {"limit", "上限を超えるファイル（圧縮爆弾など）", "file beyond a limit (e.g. a decompression bomb)", FindingSeverity::kCritical},
+    {"malformed", "壊れているか解析できないファイル", "damaged or unparseable file", FindingSeverity::kWarning},
+    {"sandbox_violation", "解析中に禁止された動作（サンドボックス違反）", "forbidden action during parsing (sandbox violation)", FindingSeverity::kCritical},
+    {"timeout", "解析が時間内に終わらないファイル", "parsing did not finish in time", FindingSeverity::kWarning},
+    {"internal", "内部エラー（安全のため止めました）", "internal error (held to be safe)", FindingSeverity::kWarning},
+    {"virus", "ウイルス検知", "virus detected", FindingSeverity::kCritical},
+    {"policy", "ポリシーで認められていない受け渡し", "a transfer the policy does not allow", FindingSeverity::kWarning},
 };
 
+// In the order of the enumerators.
+constexpr Vocabulary<Verdict, 3> kVerdicts{{{
+                                               {"clean", "変更なし", "clean"},
+                                               {"sanitized", "無害化済み", "sanitized"},
+                                               {"blocked", "遮断", "blocked"},
+                                           }},
+                                           "a CDR verdict",
+                                           "cdr.value"};
+constexpr Vocabulary<FindingAction, 5> kFindingActions{{{
+                                                           {"removed", "削除", "removed"},
+                                                           {"neutralised", "無効化", "neutralised"},
+                                                           {"converted", "変換", "converted"},
+                                                           {"blocked", "遮断", "blocked"},
+                                                           {"held for approval", "承認待ちで保留", "held for approval"},
+                                                       }},
+                                                       "a finding action",
+                                                       "cdr.value"};
+
 }  // namespace
+
+std::string_view to_string(Verdict v) { return kVerdicts.name(v); }
+std::string_view label(Verdict v, std::string_view lang) { return kVerdicts.label(v, lang); }
+Result<Verdict> parse_verdict(std::string_view text, std::string_view where) { return kVerdicts.parse(text, where); }
+std::string_view to_string(FindingAction a) { return kFindingActions.name(a); }
+std::string_view label(FindingAction a, std::string_view lang) { return kFindingActions.label(a, lang); }
+Result<FindingAction> parse_finding_action(std::string_view text, std::string_view where) { return kFindingActions.parse(text, where); }
 
 std::string finding_kind_of(std::string_view reason) {
   std::string kind(reason);
   for (char& c : kind) c = c == '-' ? '_' : c;
   return kind;
+}
+
+std::vector<std::string_view> finding_kinds() {
+  std::vector<std::string_view> out;
+  for (const auto& d : kDescriptions) out.emplace_back(d.kind);
+  return out;
+}
+
+FindingSeverity severity_of(std::string_view kind) {
+  for (const auto& d : kDescriptions) {
+    if (kind == d.kind) return d.severity;
+  }
+  return FindingSeverity::kCritical;
 }
 
 std::string describe(std::string_view kind, std::string_view lang) {

@@ -50,7 +50,7 @@ Result<mail::SanitizeOptions> options_from(const config::ServiceConfig* config, 
   if (a.lang) o.lang = *a.lang;
   if (a.prefer) o.prefer_html = *a.prefer == "html";
   if (a.no_defang) o.defang_links = false;
-  if (a.attachments) o.attachment_action = *a.attachments;
+  if (a.attachments) o.attachment_action = SANSO_TRY(mail::parse_attachment_action(*a.attachments, "--attachments"));
   return o;
 }
 
@@ -112,7 +112,7 @@ struct Sanitizer {
 
 std::size_t removed_count(const mail::SanitizePlan& plan) {
   std::size_t removed = 0;
-  for (const auto& p : plan.parts) removed += p.action == "removed" ? 1 : 0;
+  for (const auto& p : plan.parts) removed += p.action == mail::PartAction::kRemoved ? 1 : 0;
   return removed;
 }
 
@@ -149,7 +149,7 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
     j["elapsed_ms"] = static_cast<std::int64_t>(elapsed * 10) / 10.0;  // sandboxed parse, storage and audit
     std::ofstream(a.report) << j.dump(2) << "\n";
   }
-  std::fprintf(stderr, "%s: %s (parts %zu, removed %zu%s)%s%s\n", a.input.c_str(), plan.verdict.c_str(), plan.parts.size(),
+  std::fprintf(stderr, "%s: %s (parts %zu, removed %zu%s)%s%s\n", a.input.c_str(), std::string(mail::to_string(plan.verdict)).c_str(), plan.parts.size(),
                removed_count(plan), plan.reason.empty() ? "" : (", " + plan.reason).c_str(),
                outcome->quarantine_id.empty() ? "" : " quarantine id ", outcome->quarantine_id.c_str());
   return kExitOk;
@@ -236,7 +236,7 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
         print_error(Error{outcome.error().code, name, outcome.error().message});
         continue;
       }
-      ++verdicts[outcome->plan.verdict];
+      ++verdicts[std::string(mail::to_string(outcome->plan.verdict))];
       removed += removed_count(outcome->plan);
       warnings += outcome->plan.warnings.size();
       if (!written) {
@@ -244,7 +244,7 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
         print_error(written.error());
       }
       if (tty && (done % 10 == 0 || done == messages->size())) {
-        std::fprintf(stderr, "\r[%zu/%zu] %s", done, messages->size(), outcome->plan.verdict.c_str());
+        std::fprintf(stderr, "\r[%zu/%zu] %s", done, messages->size(), std::string(mail::to_string(outcome->plan.verdict)).c_str());
         std::fflush(stderr);
       }
     }
@@ -288,8 +288,14 @@ void register_mail_command(CLI::App& app, int& exit_code) {
   s->add_option("--lang", a->lang, "language of the notice (default: [mail] lang, else ja)")->check(CLI::IsMember({"ja", "en"}));
   s->add_option("--prefer", a->prefer, "which alternative becomes the body (default: [mail] prefer, else text)")
       ->check(CLI::IsMember({"text", "html"}));
+  // A bad word is a usage error (exit 2) with the vocabulary's message.
   s->add_option("--attachments", a->attachments, "what happens to attachments (default: [cdr] attachments, else remove)")
-      ->check(CLI::IsMember({"remove", "sanitize", "reject"}));
+      ->check(CLI::Validator(
+          [](std::string& word) {
+            auto action = mail::parse_attachment_action(word, "--attachments");
+            return action ? std::string() : action.error().message;
+          },
+          mail::attachment_action_names()));
   s->add_flag("--no-defang", a->no_defang, "show link targets as they are (not hxxps://example[.]com)");
   s->add_option("--config", o->config_path, "keep the original in quarantine and audit the decision (sanso.toml)");
   s->add_option("--policy", a->policy_path, "the policy to decide with when there is no --config (its rule and clause go in the report)")

@@ -56,6 +56,13 @@ nlohmann::json to_json(const quarantine::ReleaseRequest& r) {
           {"released_at", r.released_at}};
 }
 
+// The states' names as the quarantine spells them: --state accepts exactly these.
+std::vector<std::string> state_names() {
+  std::vector<std::string> out;
+  for (quarantine::ItemState s : quarantine::all_states()) out.emplace_back(quarantine::to_string(s));
+  return out;
+}
+
 int run_list(const ServiceOptions& o, const std::string& state, std::int64_t limit, bool json) {
   auto s = open_quarantine_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
@@ -121,8 +128,8 @@ int run_show(const ServiceOptions& o, const std::string& id, bool json) {
   for (const auto& r : *history) {
     std::printf("解放申請 #%lld: %s が %s に申請「%s」", static_cast<long long>(r.id), r.requested_by.c_str(),
                 local_time(r.requested_at).c_str(), r.reason.c_str());
-    if (!r.decision.empty()) {
-      std::printf(" → %s が%s (%s)%s%s", r.decided_by.c_str(), r.decision == "approved" ? "承認" : "却下", r.decided_role.c_str(),
+    if (r.decision != quarantine::ReleaseDecision::kNone) {
+      std::printf(" → %s が%s (%s)%s%s", r.decided_by.c_str(), std::string(quarantine::decision_label(r.decision, "ja")).c_str(), r.decided_role.c_str(),
                   r.decision_note.empty() ? "" : " 「", r.decision_note.empty() ? "" : (r.decision_note + "」").c_str());
     }
     if (r.released_at != 0) std::printf(" → %s が解放: %s", r.released_by.c_str(), r.released_to.c_str());
@@ -242,7 +249,7 @@ void register_quarantine_command(CLI::App& app, int& exit_code) {
   auto state = std::make_shared<std::string>();
   auto limit = std::make_shared<std::int64_t>(100);
   list->add_option("--state", *state, "only items in this state")
-      ->check(CLI::IsMember({"held", "release_requested", "approved", "releasing", "released", "denied", "damaged"}));
+      ->check(CLI::IsMember(state_names()));
   list->add_option("--limit", *limit, "at most this many")->check(CLI::PositiveNumber);
   list->add_flag("--json", *json, "machine-readable output");
   list->callback([&exit_code, o, state, limit, json] { exit_code = run_list(*o, *state, *limit, *json); });

@@ -282,7 +282,7 @@ Result<mail::SanitizeOptions> sanitize_options_from(const config::ServiceConfig*
   o.cdr = cdr_policy_from(c->cdr);
   o.clamd = c->cdr.clamd;
   // Attachments the policy wants converted need their converters, as the file command does.
-  if (o.attachment_action == "sanitize") SANSO_TRY(cdr::check_converters(o.cdr));
+  if (o.attachment_action == mail::AttachmentAction::kSanitize) SANSO_TRY(cdr::check_converters(o.cdr));
   const config::MailSettings& m = c->mail;
   o.attachment_rules = m.attachment_actions;
   o.output_charset = m.output_charset;

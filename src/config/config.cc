@@ -26,6 +26,14 @@ std::string where(std::string_view path, const toml::node& n) {
   return std::string(path) + ":" + std::to_string(b.line) + ":" + std::to_string(b.column);
 }
 
+// A vocabulary's parse error as this file's: code config.value, the key named.
+template <typename E>
+Result<E> as_config_value(Result<E> parsed, std::string_view key) {
+  if (parsed) return parsed;
+  const Error& e = parsed.error();
+  return make_error("config.value", e.where, "'" + std::string(key) + "': " + e.message);
+}
+
 class Reader {
  public:
   explicit Reader(std::string_view path) : path_(path) {}
@@ -75,23 +83,37 @@ class Reader {
     return ok();
   }
 
-  // A table of strings keyed by a lower-cased name (`exe = "reject"`); with `allowed`, each value
-  // must be one of them, otherwise any string (`what` says what it means).
-  Result<void> keyed_strings(const toml::table& t, std::string_view key, std::map<std::string, std::string>& out, std::string_view what,
-                             std::initializer_list<const char*> allowed = {}) {
+  // A table of strings keyed by a lower-cased name (`dat = "pdf"`); `what` says what a value means.
+  Result<void> keyed_strings(const toml::table& t, std::string_view key, std::map<std::string, std::string>& out, std::string_view what) {
     const toml::table* m = SANSO_TRY(table(t, key));
     if (m == nullptr) return ok();
     for (const auto& [k, v] : *m) {
-      const std::string* value = v.as_string() != nullptr ? &v.as_string()->get() : nullptr;
-      if (value == nullptr && allowed.size() == 0) return wrong(v, key, what);
-      bool fits = allowed.size() == 0;
-      std::string list;
-      for (const char* a : allowed) {
-        fits = fits || (value != nullptr && *value == a);
-        list += (list.empty() ? "" : ", ") + std::string(a);
-      }
-      if (!fits) return make_error("config.value", where(path_, v), std::string(key) + "." + std::string(k.str()) + " must be one of: " + list);
-      out[ascii_lower(k.str())] = *value;
+      if (v.as_string() == nullptr) return wrong(v, key, what);
+      out[ascii_lower(k.str())] = v.as_string()->get();
+    }
+    return ok();
+  }
+
+  // A word of a closed set, turned into its enum here once (`parse`, e.g. mail::parse_attachment_action);
+  // any other value is a config error at the key.
+  template <typename E, typename Parse>
+  Result<void> word(const toml::table& t, std::string_view key, E& out, Parse parse) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return ok();
+    if (!n->is_string()) return wrong(*n, key, "a string");
+    out = SANSO_TRY(as_config_value(parse(n->as_string()->get(), where(path_, *n)), key));
+    return ok();
+  }
+
+  // The same for a table of words keyed by a lower-cased name (`exe = "reject"`).
+  template <typename E, typename Parse>
+  Result<void> keyed_words(const toml::table& t, std::string_view key, std::map<std::string, E, std::less<>>& out, Parse parse) {
+    const toml::table* m = SANSO_TRY(table(t, key));
+    if (m == nullptr) return ok();
+    for (const auto& [k, v] : *m) {
+      if (!v.is_string()) return wrong(v, key, "a table of strings");
+      const std::string entry = std::string(key) + "." + std::string(k.str());
+      out[ascii_lower(k.str())] = SANSO_TRY(as_config_value(parse(v.as_string()->get(), where(path_, v)), entry));
     }
     return ok();
   }
@@ -259,7 +281,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     if (c.mail.identifier_action != "hold" && c.mail.identifier_action != "reject") {
       return make_error("config.value", where(path, *m->get("identifier_action")), "'identifier_action' must be one of: hold, reject");
     }
-    SANSO_TRY(r.keyed_strings(*m, "attachment_actions", c.mail.attachment_actions, "", {"remove", "sanitize", "reject"}));
+    SANSO_TRY(r.keyed_words(*m, "attachment_actions", c.mail.attachment_actions, mail::parse_attachment_action));
     SANSO_TRY(r.string(*m, "output_charset", c.mail.output_charset));
     SANSO_TRY(r.string(*m, "prefer", c.mail.prefer));
     SANSO_TRY(r.boolean(*m, "defang_links", c.mail.defang_links));
@@ -271,7 +293,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.string(*m, "contact", c.mail.contact));
     SANSO_TRY(r.string(*m, "notice_from", c.mail.notice_from));
     SANSO_TRY(r.string(*m, "notice_template", c.mail.notice_template));
-    SANSO_TRY(r.string(*m, "on_parser_critical", c.mail.on_parser_critical));
+    SANSO_TRY(r.word(*m, "on_parser_critical", c.mail.on_parser_critical, mail::parse_parser_critical_action));
     c.mail.notice_template = absolute_from(config_dir, c.mail.notice_template);
     auto one_of = [&](const std::string& value, const char* key, std::initializer_list<const char*> allowed) -> Result<void> {
       for (const char* a : allowed) {
@@ -284,9 +306,6 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     if (m->get("output_charset") != nullptr) SANSO_TRY(one_of(c.mail.output_charset, "output_charset", {"utf-8", "iso-2022-jp"}));
     if (m->get("prefer") != nullptr) SANSO_TRY(one_of(c.mail.prefer, "prefer", {"text", "html"}));
     if (m->get("lang") != nullptr) SANSO_TRY(one_of(c.mail.lang, "lang", {"ja", "en"}));
-    if (m->get("on_parser_critical") != nullptr) {
-      SANSO_TRY(one_of(c.mail.on_parser_critical, "on_parser_critical", {"remove-attachments", "hold", "sanitize"}));
-    }
   }
 
   if (const toml::table* d = SANSO_TRY(r.table(root, "cdr"))) {
@@ -315,8 +334,9 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.string(*d, "libreoffice", c.cdr.libreoffice));
     SANSO_TRY(r.string(*d, "pdftoppm", c.cdr.pdftoppm));
     SANSO_TRY(r.integer(*d, "converter_timeout_seconds", c.cdr.converter_timeout_seconds, 1));
-    SANSO_TRY(r.string(*d, "attachments", c.cdr.attachments));
-    if (c.cdr.attachments != "sanitize" && c.cdr.attachments != "remove") {
+    SANSO_TRY(r.word(*d, "attachments", c.cdr.attachments, mail::parse_attachment_action));
+    // "reject" is a per-type exception ([mail] attachment_actions), not a default: it would hold every mail with an attachment.
+    if (c.cdr.attachments == mail::AttachmentAction::kReject) {
       return make_error("config.value", where(path, *d->get("attachments")), "'attachments' must be one of: sanitize, remove");
     }
     SANSO_TRY(r.keyed_strings(*d, "extension_map", c.cdr.extension_map, "a string (the content type accepted under this extension, e.g. \"pdf\")"));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "mail/vocabulary.h"
 
 namespace sanso::config {
 
@@ -61,10 +62,10 @@ struct MailSettings {
   std::string notice_template;            // a Mustache file for the notice (absolute); empty: built in
   // A message whose MIME structure other software may read differently (GMime's critical parser
   // findings): "remove-attachments" (none passes, not even rebuilt), "hold" or "sanitize" (flagged only).
-  std::string on_parser_critical = "remove-attachments";
+  mail::ParserCriticalAction on_parser_critical = mail::ParserCriticalAction::kRemoveAttachments;
   // Per file extension or content type: "remove", "sanitize" or "reject" (hold the message); the
   // default for the rest is [cdr] attachments.
-  std::map<std::string, std::string> attachment_actions;
+  std::map<std::string, mail::AttachmentAction, std::less<>> attachment_actions;
   // The gateway (sanso milter): outgoing mail nobody marked with a classification is taken as
   // this level; 個人番号/法人番号 found in outgoing mail: "hold" (for approval) or "reject".
   std::string unmarked_classification = "1";
@@ -96,7 +97,7 @@ struct CdrSettings {
   std::int64_t max_pixels = 100'000'000;
   std::int64_t max_file_mb = 256;
   std::int64_t timeout_seconds = 60;
-  std::string attachments = "sanitize";  // mail attachments: "sanitize" (CDR) or "remove"
+  mail::AttachmentAction attachments = mail::AttachmentAction::kSanitize;  // mail attachments: sanitize (CDR) or remove
   std::string clamd;                     // "unix:/run/clamav/clamd.ctl" or "tcp:host:port"; empty: no antivirus scan
   std::string mode = "rebuild";          // "rebuild" or "rasterize" (Office/PDF → PDF of page images)
   bool convert_legacy = true;            // doc/xls/ppt → OOXML through LibreOffice, then rebuilt (else blocked)

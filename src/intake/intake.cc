@@ -68,7 +68,7 @@ Result<FileOutcome> Intake::take_file(const FileItem& item, const FileSanitizer&
                 (approval ? "needs the approval of " + std::string(d.approver()) + " before files enter " + item.route.to_zone
                           : "does not allow files into " + item.route.to_zone);
     r.output.clear();
-    r.findings.push_back({"policy", item.name, approval ? "held for approval" : "blocked"});
+    r.findings.push_back({"policy", item.name, approval ? cdr::FindingAction::kHeldForApproval : cdr::FindingAction::kBlocked});
   }
   if (store_ == nullptr) return out;
 
@@ -111,7 +111,7 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
   out.plan = sanitize(item.raw, item.options);
   if (stops(ruling)) {
     // Nothing of the mail passes; the original waits in quarantine.
-    out.plan.verdict = "held";
+    out.plan.verdict = mail::Verdict::kHeld;
     out.plan.reason = "policy rule " + std::string(ruling->rule_id()) + " (" + std::string(ruling->clause()) + "): " + std::string(ruling->reason(item.options.lang));
     out.plan.attachments.clear();
   }
@@ -137,8 +137,8 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
     s.origin.envelope_from = address_of(plan.from);
     for (const auto& to : plan.to) s.origin.envelope_to.push_back(address_of(to));
   }
-  s.verdict = plan.verdict;
-  s.reason = plan.verdict == "held" ? plan.reason : "無害化 (" + std::to_string(plan.parts.size()) + " parts)";
+  s.verdict = std::string(mail::to_string(plan.verdict));
+  s.reason = plan.verdict == mail::Verdict::kHeld ? plan.reason : "無害化 (" + std::to_string(plan.parts.size()) + " parts)";
   s.report_json = mail::plan_to_json(plan);
   if (ruling && ruling->action == policy::Action::kApprove) s.approver_role = std::string(ruling->approver());
 
@@ -150,7 +150,7 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
     e.actor = item.route.actor;
     e.action = "mail.sanitize";
     e.subject = plan.message_id.empty() ? out.quarantine_id : plan.message_id;
-    e.outcome = plan.verdict;
+    e.outcome = std::string(mail::to_string(plan.verdict));
     rest_on(e, ruling);
     e.input_sha256 = input_sha256;
     e.output_sha256 = sha256_hex(out.message);

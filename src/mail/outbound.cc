@@ -54,13 +54,13 @@ void add_matches(std::vector<OutboundFinding>& out, std::string_view text, const
 OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels) {
   OutboundScan scan;
   SanitizeOptions options;
-  options.attachment_action = "sanitize";  // keeps the attachments' bytes in the plan
+  options.attachment_action = AttachmentAction::kSanitize;  // keeps the attachments' bytes in the plan
   options.keep_headers.push_back("X-Classification");
   SanitizePlan plan = plan_message(raw, options);
   scan.subject = plan.subject;
   scan.from = plan.from;
   scan.message_id = plan.message_id;
-  if (plan.verdict == "held" && plan.parts.empty()) {
+  if (plan.verdict == Verdict::kHeld && plan.parts.empty()) {
     scan.error = plan.reason;
     return scan;
   }
@@ -82,7 +82,7 @@ OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>&
     add_matches(scan.identifiers, cdr::extract_text(bytes, name), name);
   }
   for (const auto& p : plan.parts) {
-    if (p.action == "removed" && !p.name.empty()) scan.attachments.push_back(p.name);
+    if (p.action == PartAction::kRemoved && !p.name.empty()) scan.attachments.push_back(p.name);
   }
   return scan;
 }

@@ -56,7 +56,7 @@ void ParserFindingSink::add(std::int64_t offset, int code, const char* item) {
   f.offset = offset;
   const auto* known = std::find_if(std::begin(kParserKinds), std::end(kParserKinds), [&](const ParserKind& k) { return k.code == code; });
   f.kind = parser_finding_kind(code);
-  f.severity = known != std::end(kParserKinds) && !known->critical ? "warning" : "critical";
+  f.severity = known != std::end(kParserKinds) && !known->critical ? FindingSeverity::kWarning : FindingSeverity::kCritical;
   for (const char* c = item; c != nullptr && *c != '\0' && f.item.size() < 80; ++c) {
     const auto b = static_cast<unsigned char>(*c);
     f.item += b >= 0x20 && b < 0x7F ? static_cast<char>(b) : '?';
@@ -80,7 +80,7 @@ void ParserFindingSink::on_warning(gint64 offset, GMimeParserWarning code, const
 }
 
 bool has_critical(const SanitizePlan& plan) {
-  return std::any_of(plan.parser_findings.begin(), plan.parser_findings.end(), [](const ParserFinding& f) { return f.severity == "critical"; });
+  return std::any_of(plan.parser_findings.begin(), plan.parser_findings.end(), [](const ParserFinding& f) { return f.severity == FindingSeverity::kCritical; });
 }
 
 // "conflicting-header (Content-Type), multipart-without-boundary (mixed)": the critical findings
@@ -88,7 +88,7 @@ bool has_critical(const SanitizePlan& plan) {
 std::string critical_findings_text(const SanitizePlan& plan, const std::string& lang) {
   std::string out;
   for (const auto& f : plan.parser_findings) {
-    if (f.severity != "critical") continue;
+    if (f.severity != FindingSeverity::kCritical) continue;
     out += (out.empty() ? "" : lang != "en" ? "、" : ", ") + describe_parser_finding(f.kind, lang) + (f.item.empty() ? "" : " (" + f.item + ")");
   }
   return out;
@@ -96,10 +96,10 @@ std::string critical_findings_text(const SanitizePlan& plan, const std::string& 
 
 // The stricter handling of a message with critical parser findings (options.on_parser_critical).
 void apply_parser_critical(SanitizePlan& plan, const SanitizeOptions& options) {
-  if (!has_critical(plan) || plan.verdict == "held" || options.on_parser_critical == "sanitize") return;
+  if (!has_critical(plan) || plan.verdict == Verdict::kHeld || options.on_parser_critical == ParserCriticalAction::kSanitize) return;
   const bool ja = options.lang != "en";
-  if (options.on_parser_critical == "hold") {
-    plan.verdict = "held";
+  if (options.on_parser_critical == ParserCriticalAction::kHold) {
+    plan.verdict = Verdict::kHeld;
     plan.reason = (ja ? "メールの構造に、他のソフトウェアが異なって解釈しうる異常があります: " : "the message's structure has anomalies other software may read differently: ") +
                   critical_findings_text(plan, options.lang);
     plan.pending.clear();
@@ -107,7 +107,7 @@ void apply_parser_critical(SanitizePlan& plan, const SanitizeOptions& options) {
   }
   for (auto& [index, bytes] : plan.pending) {
     if (index >= plan.parts.size()) continue;
-    plan.parts[index].action = "removed";
+    plan.parts[index].action = PartAction::kRemoved;
     plan.parts[index].flags.emplace_back("parser-critical");
   }
   plan.pending.clear();

@@ -22,27 +22,33 @@ std::string from_base64(const std::string& text) {
   g_free(raw);
   return out;
 }
+// A bad word in the sandbox's answer is the same failure as any other broken answer ("mail.plan").
+template <typename T>
+Result<T> as_plan_error(Result<T> parsed) {
+  if (parsed) return parsed;
+  return make_error("mail.plan", parsed.error().where, "the sanitizer's answer is broken: " + parsed.error().message);
+}
 }  // namespace
 
 std::string plan_to_json(const SanitizePlan& plan, bool with_bytes) {
   nlohmann::json parts = nlohmann::json::array();
   for (const auto& p : plan.parts) {
     parts.push_back({{"path", p.path}, {"type", p.type}, {"charset", p.charset}, {"decoded_as", p.decoded_as}, {"size", p.size},
-                     {"name", p.name}, {"action", p.action}, {"flags", p.flags}});
+                     {"name", p.name}, {"action", to_string(p.action)}, {"flags", p.flags}});
   }
   nlohmann::json headers = nlohmann::json::array();
   for (const auto& h : plan.headers) headers.push_back({h.name, h.value});
   nlohmann::json attachments = nlohmann::json::array();
   for (const auto& a : plan.attachments) {
     nlohmann::json findings = nlohmann::json::array();
-    for (const auto& f : a.findings) findings.push_back({{"kind", f.kind}, {"location", f.location}, {"action", f.action}});
+    for (const auto& f : a.findings) findings.push_back({{"kind", f.kind}, {"location", f.location}, {"action", cdr::to_string(f.action)}, {"severity", to_string(cdr::severity_of(f.kind))}});
     nlohmann::json item{{"part", a.part}, {"name", a.name}, {"content_type", a.content_type}, {"size", a.bytes.size()}, {"findings", findings}};
     if (with_bytes) item["bytes"] = to_base64(a.bytes);
     attachments.push_back(std::move(item));
   }
   nlohmann::json parser_findings = nlohmann::json::array();
   for (const auto& f : plan.parser_findings) {
-    parser_findings.push_back({{"severity", f.severity}, {"kind", f.kind}, {"item", f.item}, {"offset", f.offset}, {"count", f.count}});
+    parser_findings.push_back({{"severity", to_string(f.severity)}, {"kind", f.kind}, {"item", f.item}, {"offset", f.offset}, {"count", f.count}});
   }
   nlohmann::json from_mailboxes = nlohmann::json::array();
   for (const auto& m : plan.from_mailboxes) from_mailboxes.push_back({{"name", m.name}, {"address", m.address}});
@@ -50,7 +56,7 @@ std::string plan_to_json(const SanitizePlan& plan, bool with_bytes) {
   for (const auto& f : plan.sender_findings) {
     sender_findings.push_back({{"kind", f.kind}, {"display_name", f.display_name}, {"address", f.address}, {"matched", f.matched}});
   }
-  nlohmann::json j{{"verdict", plan.verdict}, {"reason", plan.reason}, {"headers", headers}, {"body", plan.body},
+  nlohmann::json j{{"verdict", to_string(plan.verdict)}, {"reason", plan.reason}, {"headers", headers}, {"body", plan.body},
                    {"parts", parts}, {"warnings", plan.warnings}, {"parser_findings", parser_findings}, {"replaced_characters", plan.replaced_characters},
                    {"subject", plan.subject}, {"from", plan.from}, {"message_id", plan.message_id}, {"to", plan.to},
                    {"from_mailboxes", from_mailboxes}, {"sender_findings", sender_findings},
@@ -68,7 +74,8 @@ Result<SanitizePlan> plan_from_json(std::string_view text) {
   if (j.is_discarded() || !j.is_object()) return make_error("mail.plan", "", "the sanitizer's answer is not valid JSON");
   try {
     SanitizePlan plan;
-    plan.verdict = j.at("verdict").get<std::string>();
+    // An unknown word is a broken answer, never a guess: the caller holds the message.
+    plan.verdict = SANSO_TRY(as_plan_error(parse_verdict(j.at("verdict").get<std::string>(), "plan JSON verdict")));
     plan.reason = j.at("reason").get<std::string>();
     for (const auto& h : j.at("headers")) plan.headers.push_back({h.at(0).get<std::string>(), h.at(1).get<std::string>()});
     plan.body = j.at("body").get<std::string>();
@@ -80,14 +87,16 @@ Result<SanitizePlan> plan_from_json(std::string_view text) {
       r.decoded_as = p.at("decoded_as").get<std::string>();
       r.size = p.at("size").get<std::size_t>();
       r.name = p.at("name").get<std::string>();
-      r.action = p.at("action").get<std::string>();
+      r.action = SANSO_TRY(as_plan_error(parse_part_action(p.at("action").get<std::string>(), "plan JSON parts[" + std::to_string(plan.parts.size()) + "].action")));
       r.flags = p.at("flags").get<std::vector<std::string>>();
       plan.parts.push_back(std::move(r));
     }
     plan.warnings = j.at("warnings").get<std::vector<std::string>>();
     if (j.contains("parser_findings")) {
       for (const auto& f : j.at("parser_findings")) {
-        plan.parser_findings.push_back({f.at("severity").get<std::string>(), f.at("kind").get<std::string>(), f.at("item").get<std::string>(),
+        const FindingSeverity severity =
+            SANSO_TRY(as_plan_error(parse_finding_severity(f.at("severity").get<std::string>(), "plan JSON parser_findings[].severity")));
+        plan.parser_findings.push_back({severity, f.at("kind").get<std::string>(), f.at("item").get<std::string>(),
                                         f.at("offset").get<std::int64_t>(), f.at("count").get<std::size_t>()});
       }
     }
@@ -113,7 +122,10 @@ Result<SanitizePlan> plan_from_json(std::string_view text) {
         out.name = a.at("name").get<std::string>();
         out.content_type = a.at("content_type").get<std::string>();
         if (a.contains("bytes")) out.bytes = from_base64(a.at("bytes").get<std::string>());
-        for (const auto& f : a.at("findings")) out.findings.push_back({f.at("kind").get<std::string>(), f.at("location").get<std::string>(), f.at("action").get<std::string>()});
+        for (const auto& f : a.at("findings")) {
+          const cdr::FindingAction action = SANSO_TRY(as_plan_error(cdr::parse_finding_action(f.at("action").get<std::string>(), "plan JSON attachments[].findings[].action")));
+          out.findings.push_back({f.at("kind").get<std::string>(), f.at("location").get<std::string>(), action});
+        }
         plan.attachments.push_back(std::move(out));
       }
     }

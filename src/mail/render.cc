@@ -35,13 +35,25 @@ bool any_part_flagged(const SanitizePlan& plan, const char* flag) {
   return std::any_of(plan.parts.begin(), plan.parts.end(), [&](const PartReport& p) { return std::find(p.flags.begin(), p.flags.end(), flag) != p.flags.end(); });
 }
 
+// What the engine found in a rebuilt attachment, each kind once, in words with its severity:
+// "VBA マクロ（重大）", "image metadata (EXIF, XMP, IPTC) (info)".
+std::vector<std::string> finding_words(const SanitizedAttachment& attachment, const std::string& lang) {
+  std::vector<std::string> words;
+  for (const auto& f : attachment.findings) {
+    const std::string_view severity = label(cdr::severity_of(f.kind), lang);
+    std::string w = cdr::describe(f.kind, lang) + (lang != "en" ? "（" + std::string(severity) + "）" : " (" + std::string(severity) + ")");
+    if (std::find(words.begin(), words.end(), w) == words.end()) words.push_back(std::move(w));
+  }
+  return words;
+}
+
 std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& options, std::string_view quarantine_id,
                              const std::string& contact) {
   using kainjow::mustache::data;
   data d;
-  d.set("verdict", plan.verdict);
-  d.set("held", plan.verdict == "held" ? data::type::bool_true : data::type::bool_false);
-  d.set("sanitized", plan.verdict == "sanitized" ? data::type::bool_true : data::type::bool_false);
+  d.set("verdict", std::string(to_string(plan.verdict)));
+  d.set("held", plan.verdict == Verdict::kHeld ? data::type::bool_true : data::type::bool_false);
+  d.set("sanitized", plan.verdict == Verdict::kSanitized ? data::type::bool_true : data::type::bool_false);
   d.set("reason", shown(plan.reason, options));
   d.set("quarantine_id", quarantine_id.empty() ? std::string("-") : std::string(quarantine_id));
   d.set("contact", contact);
@@ -50,9 +62,9 @@ std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& op
   data removed{data::type::list};
   std::size_t removed_count = 0;
   for (const auto& p : plan.parts) {
-    html = html || (p.action == "converted" && p.type == "text/html");
-    attached += p.action == "converted" && p.type == "message/rfc822" ? 1 : 0;
-    if (p.action != "removed") continue;
+    html = html || (p.action == PartAction::kConverted && p.type == "text/html");
+    attached += p.action == PartAction::kConverted && p.type == "message/rfc822" ? 1 : 0;
+    if (p.action != PartAction::kRemoved) continue;
     data item;
     item.set("name", p.name.empty() ? "(" + p.type + ")" : shown(p.name, options));
     item.set("type", p.type);
@@ -75,10 +87,7 @@ std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& op
     item.set("name", shown(a.name, options));
     item.set("size", human_size(a.bytes.size()));
     std::string what;
-    for (const auto& f : a.findings) {
-      std::string w = cdr::describe(f.kind, options.lang);
-      if (what.find(w) == std::string::npos) what += (what.empty() ? "" : ", ") + w;
-    }
+    for (const auto& w : finding_words(a, options.lang)) what += (what.empty() ? "" : ", ") + w;
     item.set("findings", what);
     sanitized_list.push_back(item);
   }
@@ -208,7 +217,7 @@ std::string banner(const SanitizePlan& plan, const SanitizeOptions& options, con
   }
   std::string from;
   for (const auto& m : plan.from_mailboxes) from += (from.empty() ? "" : ", ") + shown(one_line(m.address), options);
-  if (from.empty()) from = plan.verdict == "held" ? (ja ? "(不明)" : "(unknown)") : (ja ? "(From ヘッダーにアドレスがありません)" : "(no address in the From header)");
+  if (from.empty()) from = plan.verdict == Verdict::kHeld ? (ja ? "(不明)" : "(unknown)") : (ja ? "(From ヘッダーにアドレスがありません)" : "(no address in the From header)");
   lines.push_back((ja ? "差出人アドレス (From): " : "Sender address (From): ") + from);
   const std::string envelope = options.arrival.envelope_sender;
   const bool same = std::any_of(plan.from_mailboxes.begin(), plan.from_mailboxes.end(),
@@ -280,19 +289,19 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
   bool converted = false;
   std::size_t attached = 0;
   for (const auto& p : plan.parts) {
-    if (p.action == "removed") removed.push_back(&p);
-    converted = converted || (p.action == "converted" && p.type == "text/html");
-    attached += p.action == "converted" && p.type == "message/rfc822" ? 1 : 0;
+    if (p.action == PartAction::kRemoved) removed.push_back(&p);
+    converted = converted || (p.action == PartAction::kConverted && p.type == "text/html");
+    attached += p.action == PartAction::kConverted && p.type == "message/rfc822" ? 1 : 0;
   }
   std::string id = quarantine_id.empty() ? (ja ? "(保存されていません)" : "(not stored)") : std::string(quarantine_id);
   const std::string contact = !options.contact.empty() ? options.contact : (ja ? "情報政策係" : "the IT security section");
   const std::string original_line = ja ? "原本は隔離されています。必要な場合は隔離ID " + id + " を添えて" + contact + "に申請してください。\n"
                                        : "The original is quarantined; to request it, ask " + contact + " quoting quarantine id " + id + ".\n";
   std::string notice;  // what happened to the message: the built-in wording or the city's template
-  if (plan.verdict == "held") {
+  if (plan.verdict == Verdict::kHeld) {
     notice = ja ? "このメールは安全にテキスト化できなかったため、本文を表示せず保留しました。\n理由: " + shown(plan.reason, options) + "\n" + original_line
                 : "This message could not be converted safely and is withheld.\nReason: " + shown(plan.reason, options) + "\n" + original_line;
-  } else if (plan.verdict != "sanitized") {
+  } else if (plan.verdict != Verdict::kSanitized) {
     notice = (ja ? "本文はテキストのみで、変換・削除したものはありません。\n" : "The message was plain text; nothing was converted or removed.\n") + original_line;
   } else {
     notice = ja ? "安全のため、テキスト形式に変換しました。\n" : "It was converted to plain text for safety.\n";
@@ -323,11 +332,7 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
                    : "- " + std::to_string(plan.attachments.size()) + " attachment(s) were rebuilt without active content and are attached:\n";
       for (const auto& a : plan.attachments) {
         notice += "    " + shown(a.name, options) + "  [" + human_size(a.bytes.size()) + "]";
-        std::vector<std::string> kinds;
-        for (const auto& f : a.findings) {
-          std::string d = cdr::describe(f.kind, options.lang);
-          if (std::find(kinds.begin(), kinds.end(), d) == kinds.end()) kinds.push_back(d);
-        }
+        const std::vector<std::string> kinds = finding_words(a, options.lang);
         if (!kinds.empty()) {
           notice += ja ? " 除去・変換: " : " removed/converted: ";
           for (std::size_t i = 0; i < kinds.size(); ++i) notice += (i ? ja ? "、" : ", " : "") + kinds[i];
@@ -349,7 +354,7 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
     }
     notice += original_line;
   }
-  if (!options.notice_template.empty() && plan.verdict != "clean") notice = templated_notice(plan, options, quarantine_id, contact);
+  if (!options.notice_template.empty() && plan.verdict != Verdict::kClean) notice = templated_notice(plan, options, quarantine_id, contact);
   std::string body = banner(plan, options, notice, id) + "\n" + plan.body;
 
   // Sanso's own Authentication-Results, above every other header as RFC 8601 5 asks; the sender's
@@ -361,7 +366,7 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
                        (converted ? "; html-to-text" : "") + (attached > 0 ? "; attached-messages=" + std::to_string(attached) : "") + (plan.replaced_characters ? "; replaced=" + std::to_string(plan.replaced_characters) : "") +
                        (plan.parser_findings.empty() ? "" : "; parser-findings=" + std::to_string(plan.parser_findings.size())) +
                        (has_critical(plan) ? "; parser-critical" : "");
-  out += "X-Sanso-Sanitized: " + plan.verdict + "; id=" + (quarantine_id.empty() ? std::string("none") : std::string(quarantine_id)) + "\r\n";
+  out += "X-Sanso-Sanitized: " + std::string(to_string(plan.verdict)) + "; id=" + (quarantine_id.empty() ? std::string("none") : std::string(quarantine_id)) + "\r\n";
   out += "X-Sanso-Report: " + report + "\r\n";
   out += "MIME-Version: 1.0\r\n";
   // Every entity is written in full first, so that the boundary can be checked against all of it.

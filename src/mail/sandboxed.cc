@@ -36,7 +36,7 @@ sandbox::Limits batch_sandbox_limits(const cdr::CdrPolicy& policy, const BatchLi
 // Fail closed: whatever happened in the sandbox, nothing of the message passes.
 SanitizePlan held_for(const Error& e) {
   SanitizePlan held;
-  held.verdict = "held";
+  held.verdict = Verdict::kHeld;
   held.reason = e.message + " [" + e.code + "]";
   return held;
 }
@@ -80,7 +80,7 @@ Result<std::unique_ptr<MailWorkers>> MailWorkers::create(const SanitizeOptions& 
   // The parse keeps every attachment's bytes; sanitize() applies the per-message choice after.
   mime::preload_charsets();  // once per process; every pre-forked worker inherits the converters
   SanitizeOptions parse_options = options;
-  parse_options.attachment_action = "sanitize";
+  parse_options.attachment_action = AttachmentAction::kSanitize;
   parse_options.attachment_rules.clear();
   sandbox::WorkerPool::Options o;
   o.workers = workers;
@@ -114,18 +114,18 @@ SanitizePlan MailWorkers::sanitize(std::string_view raw, const SanitizeOptions& 
   std::vector<std::pair<std::size_t, std::string>> keep;
   for (auto& [index, bytes] : plan->pending) {
     PartReport& part = plan->parts[index];
-    const std::string action = attachment_action_for(part.name, "", options);
-    if (action == "sanitize") {
+    const AttachmentAction action = attachment_action_for(part.name, "", options);
+    if (action == AttachmentAction::kSanitize) {
       keep.emplace_back(index, std::move(bytes));
-    } else if (action == "reject") {
-      part.action = "rejected";
-      plan->verdict = "held";
+    } else if (action == AttachmentAction::kReject) {
+      part.action = PartAction::kRejected;
+      plan->verdict = Verdict::kHeld;
       plan->reason = options.lang != "en" ? "添付ファイル " + part.name + " はポリシーにより受け付けられません" : "the attachment " + part.name + " is not accepted by policy";
     } else {
-      part.action = "removed";
+      part.action = PartAction::kRemoved;
     }
   }
-  plan->pending = plan->verdict == "held" ? decltype(keep){} : std::move(keep);
+  plan->pending = plan->verdict == Verdict::kHeld ? decltype(keep){} : std::move(keep);
   finish_attachments(*plan, options, [&](const std::vector<AttachmentInput>& inputs) {
     return rebuild_in_batches(
         inputs, options.clamd, [&](std::string_view job) { return state_->rebuild_batches->run(job); },

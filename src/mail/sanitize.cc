@@ -24,7 +24,7 @@ namespace internal {
 
 // The action for an attachment: a rule for its extension, then for its CDR content type (when
 // known), then the default.
-std::string attachment_action_for(const std::string& name, const std::string& type, const SanitizeOptions& options) {
+AttachmentAction attachment_action_for(const std::string& name, const std::string& type, const SanitizeOptions& options) {
   if (auto it = options.attachment_rules.find(file_extension(name)); it != options.attachment_rules.end()) return it->second;
   if (!type.empty()) {
     if (auto it = options.attachment_rules.find(type); it != options.attachment_rules.end()) return it->second;
@@ -265,7 +265,7 @@ struct Walk {
       mime::HtmlText t = mime::html_to_text(chosen->text, html_options);
       truncated = t.truncated;
       PartReport& part = plan.parts[chosen->index];
-      part.action = "converted";
+      part.action = PartAction::kConverted;
       if (t.hidden > 0) {
         // Text the reader never saw, kept out of the output: a lure or filter bait hides there.
         part.flags.emplace_back("hidden-text");
@@ -281,21 +281,21 @@ struct Walk {
       body = std::move(t.text);
     } else if (!w.plains.empty()) {
       chosen = &w.plains[0];
-      plan.parts[chosen->index].action = "body";
+      plan.parts[chosen->index].action = PartAction::kBody;
       body = chosen->text;
     }
     if (chosen == nullptr) return body;
     const auto rendering_of_body = [&](const Candidate& c) { return !c.alternative.empty() && c.alternative == chosen->alternative; };
     for (const auto& c : w.htmls) {
-      if (&c != chosen) plan.parts[c.index].action = "removed";
+      if (&c != chosen) plan.parts[c.index].action = PartAction::kRemoved;
     }
     for (const auto& c : w.plains) {
       if (&c == chosen) continue;
       if (rendering_of_body(c)) {
-        plan.parts[c.index].action = "removed";
+        plan.parts[c.index].action = PartAction::kRemoved;
         continue;
       }
-      plan.parts[c.index].action = "body";
+      plan.parts[c.index].action = PartAction::kBody;
       body += std::string(body.empty() || body.back() == '\n' ? "\n" : "\n\n") +
               (options.lang != "en" ? "----- 本文の続き (" : "----- more text (") + plan.parts[c.index].path + ") -----\n" + c.text;
     }
@@ -339,7 +339,7 @@ struct Walk {
       std::string subject;
       if (inner != nullptr) subject = trim(mime::decode_header_text(raw_header(GMIME_OBJECT(inner), "Subject")).utf8);
       r.name = subject.empty() ? "(message)" : subject + ".eml";
-      r.action = "converted";
+      r.action = PartAction::kConverted;
       plan.parts.push_back(r);
       if (inner == nullptr) return;
       Walk sub(options, plan, parts);
@@ -390,10 +390,10 @@ struct Walk {
       d.utf8 = strip_controls(d.utf8, true, r.flags);
       bool empty = trim(d.utf8).empty();
       if (!empty) (type == "text/plain" ? plains : htmls).push_back({plan.parts.size(), std::move(d.utf8), alternative});
-      r.action = "skipped";  // decided below, once the body is chosen; an empty one stays skipped
+      r.action = PartAction::kSkipped;  // decided below, once the body is chosen; an empty one stays skipped
     } else if (type == "application/ms-tnef" || type == "application/vnd.ms-tnef" || ascii_lower(r.name) == "winmail.dat") {
       // Outlook's container: removed, and each file in it listed so the recipient knows what came.
-      r.action = "removed";
+      r.action = PartAction::kRemoved;
       r.flags.emplace_back("tnef");
       auto members = tnef_members(content_bytes(GMIME_PART(obj)));
       std::string base = r.path;
@@ -405,24 +405,24 @@ struct Walk {
         m.type = "application/octet-stream";
         m.name = clean_file_name(member, m.flags);
         m.size = size;
-        m.action = "removed";
+        m.action = PartAction::kRemoved;
         m.flags.emplace_back("from-tnef");
         plan.parts.push_back(std::move(m));
       }
       return;
     } else if (!attachment) {
-      r.action = "removed";  // inline parts (images of multipart/related, …) are not attachments
+      r.action = PartAction::kRemoved;  // inline parts (images of multipart/related, …) are not attachments
     } else {
-      std::string action = attachment_action_for(r.name, "", options);
-      if (action == "reject") {
-        r.action = "rejected";
-      } else if (action == "sanitize") {
-        r.action = "pending";
+      const AttachmentAction action = attachment_action_for(r.name, "", options);
+      if (action == AttachmentAction::kReject) {
+        r.action = PartAction::kRejected;
+      } else if (action == AttachmentAction::kSanitize) {
+        r.action = PartAction::kPending;
         std::string content = content_bytes(GMIME_PART(obj));
         r.size = content.size();
         plan.pending.emplace_back(plan.parts.size(), std::move(content));
       } else {
-        r.action = "removed";
+        r.action = PartAction::kRemoved;
       }
     }
     plan.parts.push_back(std::move(r));
@@ -443,7 +443,7 @@ void remove_embedded_files(SanitizePlan& plan, const SanitizeOptions& options) {
     r.type = "application/octet-stream";
     r.name = clean_file_name(f.name, r.flags);
     r.size = f.size;
-    r.action = "removed";
+    r.action = PartAction::kRemoved;
     r.flags.insert(r.flags.begin(), f.kind);
     const std::string shown = r.name.empty() ? "(" + f.kind + ")" : r.name + " (" + f.kind + ")";
     body.append(plan.body, at, f.begin - at);
@@ -523,7 +523,7 @@ void quote_banner_lookalikes(SanitizePlan& plan) {
 SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) {
   SanitizePlan plan;
   if (raw.size() > options.max_message_bytes) {
-    plan.verdict = "held";
+    plan.verdict = Verdict::kHeld;
     plan.reason = "the message is larger than " + std::to_string(options.max_message_bytes >> 20) + " MB";
     return plan;
   }
@@ -539,7 +539,7 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
   g_object_unref(parser);
   g_object_unref(stream);
   if (message == nullptr) {
-    plan.verdict = "held";
+    plan.verdict = Verdict::kHeld;
     plan.reason = "not a readable mail message";
     return plan;
   }
@@ -648,20 +648,20 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
       if (std::find(kinds.begin(), kinds.end(), f.kind) == kinds.end()) continue;
       what += (what.empty() ? "" : ja ? "、" : ", ") + describe_parser_finding(f.kind, options.lang) + (f.item.empty() ? "" : " (" + f.item + ")");
     }
-    plan.verdict = "held";
+    plan.verdict = Verdict::kHeld;
     plan.reason = (ja ? "メールの構造が読み手によって異なって解釈されうるため、どちらの読み方も採らず保留しました: "
                       : "the message's structure can be read differently by different readers, so neither reading is passed on: ") + what;
     plan.pending.clear();
     return plan;
   }
   if (walk.limit_hit) {
-    plan.verdict = "held";
+    plan.verdict = Verdict::kHeld;
     return plan;
   }
   bool converted = false, truncated = false;
   plan.body = walk.choose_body(walk, converted, truncated);
   if (truncated) {
-    plan.verdict = "held";
+    plan.verdict = Verdict::kHeld;
     plan.reason = "the HTML body nests too deeply to convert completely";
     return plan;
   }
@@ -682,14 +682,14 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
   if (options.defang_links) plan.body = mime::defang_links(plan.body);
   quote_banner_lookalikes(plan);
   for (auto& p : plan.parts) {
-    if (p.action == "skipped" && p.type == "text/html") p.action = "removed";
+    if (p.action == PartAction::kSkipped && p.type == "text/html") p.action = PartAction::kRemoved;
   }
-  bool removed = std::any_of(plan.parts.begin(), plan.parts.end(), [](const PartReport& p) { return p.action == "removed" || p.action == "pending"; });
+  bool removed = std::any_of(plan.parts.begin(), plan.parts.end(), [](const PartReport& p) { return p.action == PartAction::kRemoved || p.action == PartAction::kPending; });
   // A message with critical findings is flagged in the notice, so it is never "clean".
-  plan.verdict = (converted || removed || has_critical(plan)) ? "sanitized" : "clean";
+  plan.verdict = (converted || removed || has_critical(plan)) ? Verdict::kSanitized : Verdict::kClean;
   for (const auto& p : plan.parts) {
-    if (p.action != "rejected") continue;
-    plan.verdict = "held";
+    if (p.action != PartAction::kRejected) continue;
+    plan.verdict = Verdict::kHeld;
     plan.reason = (options.lang != "en" ? "添付ファイル " + p.name + " はポリシーにより受け付けられません"
                                         : "the attachment " + p.name + " is not accepted by policy");
     plan.pending.clear();
@@ -752,20 +752,20 @@ void finish_attachments(SanitizePlan& plan, const SanitizeOptions& options, cons
     const std::size_t index = plan.pending[k].first;
     PartReport& part = plan.parts[index];
     cdr::CdrResult& r = results[k];
-    std::string action = r.verdict == cdr::Verdict::blocked ? "sanitize" : attachment_action_for(part.name, r.type, options);
-    if (action == "reject") {
-      part.action = "rejected";
-      plan.verdict = "held";
+    const AttachmentAction action = r.verdict == cdr::Verdict::blocked ? AttachmentAction::kSanitize : attachment_action_for(part.name, r.type, options);
+    if (action == AttachmentAction::kReject) {
+      part.action = PartAction::kRejected;
+      plan.verdict = Verdict::kHeld;
       plan.reason = ja ? "添付ファイル " + part.name + " (" + r.type + ") はポリシーにより受け付けられません"
                        : "the attachment " + part.name + " (" + r.type + ") is not accepted by policy";
       continue;
     }
-    if (r.verdict == cdr::Verdict::blocked || action == "remove") {
-      part.action = "removed";
+    if (r.verdict == cdr::Verdict::blocked || action == AttachmentAction::kRemove) {
+      part.action = PartAction::kRemoved;
       if (r.verdict == cdr::Verdict::blocked) part.flags.push_back("blocked:" + r.reason);
       continue;
     }
-    part.action = "sanitized";
+    part.action = PartAction::kSanitized;
     for (const auto& f : r.findings) {
       if (std::find(part.flags.begin(), part.flags.end(), f.kind) == part.flags.end()) part.flags.push_back(f.kind);
     }
@@ -778,7 +778,7 @@ void finish_attachments(SanitizePlan& plan, const SanitizeOptions& options, cons
     plan.attachments.push_back(std::move(a));
   }
   plan.pending.clear();
-  if (plan.verdict == "held") plan.attachments.clear();  // a held message carries nothing
+  if (plan.verdict == Verdict::kHeld) plan.attachments.clear();  // a held message carries nothing
 }
 
 }  // namespace sanso::mail

@@ -20,6 +20,7 @@
 #include "cdr/cdr.h"
 #include "core/result.h"
 #include "mail/attachment_batches.h"
+#include "mail/vocabulary.h"
 
 namespace sanso::mail {
 
@@ -41,18 +42,18 @@ struct SanitizeOptions {
   // removed_count, removed (list of name, type, size, flags), sanitized_count,
   // sanitized_attachments (list of name, size, findings).
   std::string notice_template;
-  // What happens to attachments: "remove" (original to quarantine, listed), "sanitize" (rebuilt
-  // by the CDR engine and attached; blocked files removed), "reject" (the whole message held).
-  std::string attachment_action = "remove";
-  // Exceptions by file extension or CDR content type ("zip" → "remove", "exe" → "reject").
-  std::map<std::string, std::string> attachment_rules;
+  // What happens to attachments: remove (original to quarantine, listed), sanitize (rebuilt
+  // by the CDR engine and attached; blocked files removed), reject (the whole message held).
+  AttachmentAction attachment_action = AttachmentAction::kRemove;
+  // Exceptions by file extension or CDR content type ("zip" → remove, "exe" → reject).
+  std::map<std::string, AttachmentAction, std::less<>> attachment_rules;
   cdr::CdrPolicy cdr;
   std::string clamd;  // when set, every attachment and its rebuilt form are scanned (cdr/clamd.h)
   // What a critical parser finding (structure other software may read differently, see
-  // ParserFinding) does to the message: "remove-attachments" (no attachment passes, not even
-  // rebuilt; the notice says why), "hold" (the whole message held) or "sanitize" (recorded and
-  // flagged in the notice only). Any other value is taken as "remove-attachments".
-  std::string on_parser_critical = "remove-attachments";
+  // ParserFinding) does to the message: remove-attachments (no attachment passes, not even
+  // rebuilt; the notice says why), hold (the whole message held) or sanitize (recorded and
+  // flagged in the notice only).
+  ParserCriticalAction on_parser_critical = ParserCriticalAction::kRemoveAttachments;
 
   // What the gateway knows of this message from the network, for the banner and Sanso's own
   // Authentication-Results; empty fields are unknown (a message sanitized from a file).
@@ -85,7 +86,7 @@ struct PartReport {
   std::string decoded_as;  // what its text was decoded as
   std::size_t size = 0;    // decoded bytes
   std::string name;        // file name, decoded
-  std::string action;      // "body", "converted", "removed", "sanitized", "rejected", "skipped"
+  PartAction action = PartAction::kSkipped;
   std::vector<std::string> flags;  // "mislabelled-charset", "double-extension", "bidi-control", …
 };
 
@@ -102,7 +103,7 @@ struct SanitizedAttachment {
 // parameters, a multipart without its boundary, a truncated message, … Critical ones are those
 // where other software (a mail client, another filter) may see a different structure than we do.
 struct ParserFinding {
-  std::string severity;     // "warning" or "critical" (GMIME_WARN_* / GMIME_CRIT_*)
+  FindingSeverity severity = FindingSeverity::kCritical;  // warning or critical (GMIME_WARN_* / GMIME_CRIT_*)
   std::string kind;         // "conflicting-header", "multipart-without-boundary", …
   std::string item;         // the header or parameter concerned, printable ASCII, at most 80 characters
   std::int64_t offset = -1;  // byte offset of the first occurrence in the message; -1 when unknown
@@ -137,7 +138,7 @@ struct Header {
 
 // The sanitized message, before it is written out.
 struct SanitizePlan {
-  std::string verdict;  // "clean" (plain text, nothing removed), "sanitized", "held" (not converted)
+  Verdict verdict = Verdict::kClean;  // clean: plain text, nothing removed; held: not converted
   std::string reason;   // for "held": why, in words
   std::vector<Header> headers;
   std::string body;     // UTF-8 text, without the notice

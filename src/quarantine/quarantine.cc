@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -17,6 +18,7 @@
 
 #include "core/log.h"
 #include "core/private_file.h"
+#include "core/vocabulary.h"
 #include "quarantine/internal/sealed_blob.h"
 #include "store/shared_database.h"
 
@@ -95,7 +97,9 @@ constexpr const char* kReleaseColumns =
     "id, item_id, sha256, requested_by, reason, requested_at, decision, decided_by, decided_role, decision_note, "
     "decided_at, released_by, released_to, released_at, requested_account";
 
-ReleaseRequest release_from(const store::Row& r) {
+// A decision the code never writes means the table was changed behind Sanso's back: an error,
+// never read as some answer.
+Result<ReleaseRequest> release_from(const store::Row& r) {
   ReleaseRequest q;
   q.id = r.integer(0);
   q.item_id = r.text(1);
@@ -103,7 +107,7 @@ ReleaseRequest release_from(const store::Row& r) {
   q.requested_by = r.text(3);
   q.reason = r.text(4);
   q.requested_at = r.integer(5);
-  q.decision = r.text(6);
+  q.decision = SANSO_TRY(parse_decision(r.text(6), "quarantine_releases.decision of request " + std::to_string(q.id)));
   q.decided_by = r.text(7);
   q.decided_role = r.text(8);
   q.decision_note = r.text(9);
@@ -180,6 +184,20 @@ std::string_view state_label(ItemState state, std::string_view lang) {
   static_assert(std::size(kJa) == std::size(kStates) && std::size(kEn) == std::size(kStates));
   return (lang == "en" ? kEn : kJa)[static_cast<std::size_t>(state)];
 }
+
+namespace {
+constexpr Vocabulary<ReleaseDecision, 3> kDecisions{{{
+                                                        {"", "", ""},
+                                                        {"approved", "承認", "Approved"},
+                                                        {"denied", "却下", "Denied"},
+                                                    }},
+                                                    "a release decision",
+                                                    "quarantine.value"};
+}  // namespace
+
+std::string_view to_string(ReleaseDecision d) { return kDecisions.name(d); }
+std::string_view decision_label(ReleaseDecision d, std::string_view lang) { return kDecisions.label(d, lang); }
+Result<ReleaseDecision> parse_decision(std::string_view text, std::string_view where) { return kDecisions.parse(text, where); }
 
 std::optional<ItemState> parse_state(std::string_view name) {
   for (std::size_t i = 0; i < std::size(kStates); ++i) {
@@ -301,7 +319,7 @@ struct QuarantineStore::Impl {
                                            " FROM quarantine_releases WHERE item_id = ? ORDER BY id DESC LIMIT 1",
                                        {id}));
     if (!row) return std::optional<ReleaseRequest>{};
-    return std::optional<ReleaseRequest>{release_from(*row)};
+    return std::optional<ReleaseRequest>{SANSO_TRY(release_from(*row))};
   }
 
   Result<std::string> read_sealed(const Item& item) {
@@ -452,7 +470,7 @@ Result<std::vector<ReleaseRequest>> QuarantineStore::releases(const std::string&
   auto rows = SANSO_TRY(impl_->db->query(
       std::string("SELECT ") + kReleaseColumns + " FROM quarantine_releases WHERE item_id = ? ORDER BY id", {id}));
   std::vector<ReleaseRequest> out;
-  for (const auto& r : rows) out.push_back(release_from(r));
+  for (const auto& r : rows) out.push_back(SANSO_TRY(release_from(r)));
   return out;
 }
 
@@ -577,7 +595,7 @@ Result<ReleaseRequest> decide_release(auto& m, const std::string& id, const Acto
   SANSO_TRY(m.db->execute(
       "UPDATE quarantine_releases SET decision = ?, decided_by = ?, decided_role = ?, decision_note = ?, decided_at = ? "
       "WHERE id = ? AND decision = ''",
-      {std::string(approve ? "approved" : "denied"), actor.name, role, note, t, request->id}));
+      {std::string(to_string(approve ? ReleaseDecision::kApproved : ReleaseDecision::kDenied)), actor.name, role, note, t, request->id}));
   auto e = m.event(actor, approve ? "quarantine.approve" : "quarantine.deny", item, approve ? "approved" : "denied");
   e.details.insert(e.details.end(), {{"role", role}, {"requested_by", request->requested_by}, {"note", note}});
   SANSO_TRY(m.audit(e));

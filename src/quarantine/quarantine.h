@@ -79,6 +79,15 @@ std::string_view state_label(ItemState state, std::string_view lang);
 // Every state, in the order above.
 std::span<const ItemState> all_states();
 
+// An approver's answer to a release request (four-eyes): none yet, approved or denied. Stored as
+// "", "approved", "denied" in quarantine_releases.decision.
+enum class ReleaseDecision : std::uint8_t { kNone, kApproved, kDenied };
+std::string_view to_string(ReleaseDecision decision);
+// In words: "承認" / "却下" (ja), "Approved" / "Denied" (en); "" for none.
+std::string_view decision_label(ReleaseDecision decision, std::string_view lang);
+// Text to enum; any other word is an error (code "quarantine.value") that names it and `where`.
+Result<ReleaseDecision> parse_decision(std::string_view text, std::string_view where);
+
 struct Item {
   std::string id;
   std::string sha256;  // hex, of the original
@@ -108,7 +117,7 @@ struct ReleaseRequest {
   std::string requested_account;  // the requester's operating-system account ("uid 1000"); "" from the console
   std::string reason;
   std::int64_t requested_at = 0;
-  std::string decision;  // "", "approved", "denied"
+  ReleaseDecision decision = ReleaseDecision::kNone;
   std::string decided_by;
   std::string decided_role;
   std::string decision_note;

@@ -171,7 +171,7 @@ void Console::Impl::item_page(const httplib::Request& req, httplib::Response& re
     rows.push_back({{"requested_by", visible_text(r.requested_by)},
                     {"requested_at", local_time(r.requested_at)},
                     {"reason", visible_text(r.reason)},
-                    {"decision", r.decision.empty() ? "" : state_label(ctx.lang, r.decision == "approved" ? "approved" : "denied")},
+                    {"decision", quarantine::decision_label(r.decision, ctx.lang == Lang::kEn ? "en" : "ja")},
                     {"decided_by", visible_text(r.decided_by)},
                     {"decided_at", r.decided_at != 0 ? local_time(r.decided_at) : ""},
                     {"note", visible_text(r.decision_note)},

@@ -138,10 +138,10 @@ TEST(Config, AuthservIdAndCorrespondents) {
 TEST(Config, WhatACriticalParserFindingDoes) {
   auto defaults = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\n", "s.toml");
   ASSERT_TRUE(defaults) << defaults.error().to_string();
-  EXPECT_EQ(defaults->mail.on_parser_critical, "remove-attachments");
+  EXPECT_EQ(defaults->mail.on_parser_critical, mail::ParserCriticalAction::kRemoveAttachments);
   auto hold = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\non_parser_critical = \"hold\"\n", "s.toml");
   ASSERT_TRUE(hold) << hold.error().to_string();
-  EXPECT_EQ(hold->mail.on_parser_critical, "hold");
+  EXPECT_EQ(hold->mail.on_parser_critical, mail::ParserCriticalAction::kHold);
   auto bad = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\non_parser_critical = \"ignore\"\n", "s.toml");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, "config.value");
@@ -154,9 +154,9 @@ TEST(Config, CdrSettingsAndAttachmentRules) {
                         "extension_map = { dat = \"pdf\" }\n",
                         "s.toml");
   ASSERT_TRUE(c) << c.error().to_string();
-  EXPECT_EQ(c->mail.attachment_actions.at("exe"), "reject");
-  EXPECT_EQ(c->mail.attachment_actions.at("zip"), "remove");
-  EXPECT_EQ(c->cdr.attachments, "remove");
+  EXPECT_EQ(c->mail.attachment_actions.at("exe"), mail::AttachmentAction::kReject);
+  EXPECT_EQ(c->mail.attachment_actions.at("zip"), mail::AttachmentAction::kRemove);
+  EXPECT_EQ(c->cdr.attachments, mail::AttachmentAction::kRemove);
   EXPECT_FALSE(c->cdr.keep_hyperlinks);
   EXPECT_TRUE(c->cdr.csv_bom);
   EXPECT_EQ(c->cdr.max_ratio, 50);
@@ -324,4 +324,32 @@ TEST(Config, WebConsoleSettings) {
 }
 
 }  // namespace
+// Attachment actions are words of a closed set, parsed once here: a bad one is a config error
+// that names the key, the value, the accepted words and where it was written.
+TEST(Config, BadAttachmentActionIsAConfigErrorWithItsKey) {
+  auto per_type = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nattachment_actions = { zip = \"remove\", exe = \"quarantine\" }\n", "s.toml");
+  ASSERT_FALSE(per_type);
+  EXPECT_EQ(per_type.error().code, "config.value");
+  EXPECT_EQ(per_type.error().where, "s.toml:5:46");
+  EXPECT_NE(per_type.error().message.find("attachment_actions.exe"), std::string::npos) << per_type.error().message;
+  EXPECT_NE(per_type.error().message.find("'quarantine'"), std::string::npos) << per_type.error().message;
+  // Case matters: the words are Sanso's own, and "Remove" is a typo the city should hear about.
+  EXPECT_FALSE(parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nattachment_actions = { zip = \"Remove\" }\n", "s.toml"));
+  auto not_string = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nattachment_actions = { zip = 1 }\n", "s.toml");
+  ASSERT_FALSE(not_string);
+  EXPECT_EQ(not_string.error().code, "config.type");
+  // [cdr] attachments is the default for every attachment: "reject" there would hold every mail with one.
+  auto default_reject = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[cdr]\nattachments = \"reject\"\n", "s.toml");
+  ASSERT_FALSE(default_reject);
+  EXPECT_EQ(default_reject.error().code, "config.value");
+  EXPECT_NE(default_reject.error().message.find("sanitize, remove"), std::string::npos) << default_reject.error().message;
+  auto default_bad = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[cdr]\nattachments = \"keep\"\n", "s.toml");
+  ASSERT_FALSE(default_bad);
+  EXPECT_EQ(default_bad.error().where, "s.toml:5:15");
+  EXPECT_NE(default_bad.error().message.find("'attachments'"), std::string::npos) << default_bad.error().message;
+  auto on_critical = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\non_parser_critical = 3\n", "s.toml");
+  ASSERT_FALSE(on_critical);
+  EXPECT_EQ(on_critical.error().code, "config.type");
+}
+
 }  // namespace sanso::config

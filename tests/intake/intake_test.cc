@@ -104,7 +104,7 @@ TEST_F(IntakeTest, ARuleThatNeedsApprovalBlocksTheOutputAndNamesItsApprover) {
   m.route = route_;
   auto mail = intake.take_mail(m, mail_engine);
   ASSERT_TRUE(mail) << mail.error().to_string();
-  EXPECT_EQ(mail->plan.verdict, "held");
+  EXPECT_EQ(mail->plan.verdict, mail::Verdict::kHeld);
   EXPECT_NE(mail->plan.reason.find("city.files-need-approval"), std::string::npos);
   EXPECT_NE(mail->message.find(mail->quarantine_id), std::string::npos) << "the notice names the original's id";
   auto held = store_->get(mail->quarantine_id);

@@ -35,7 +35,7 @@ std::string many_attachments(int count) {
 }
 
 void expect_every_file_judged(const SanitizePlan& plan, int count) {
-  ASSERT_EQ(plan.verdict, "sanitized") << plan.reason;
+  ASSERT_EQ(plan.verdict, Verdict::kSanitized) << plan.reason;
   ASSERT_EQ(plan.attachments.size(), static_cast<std::size_t>(count));
   for (int i = 1; i <= count; ++i) {
     const auto& a = plan.attachments[static_cast<std::size_t>(i - 1)];
@@ -44,13 +44,13 @@ void expect_every_file_judged(const SanitizePlan& plan, int count) {
   }
   const auto exe = std::find_if(plan.parts.begin(), plan.parts.end(), [](const PartReport& p) { return p.name == "invoice.pdf"; });
   ASSERT_NE(exe, plan.parts.end());
-  EXPECT_EQ(exe->action, "removed");
+  EXPECT_EQ(exe->action, PartAction::kRemoved);
   EXPECT_NE(std::find(exe->flags.begin(), exe->flags.end(), "blocked:executable"), exe->flags.end());
 }
 
 TEST(MailAttachmentBatches, ThreeHundredAttachmentsEachGetTheirOwnVerdict) {
   SanitizeOptions o;
-  o.attachment_action = "sanitize";
+  o.attachment_action = AttachmentAction::kSanitize;
   const std::string raw = many_attachments(300);
   expect_every_file_judged(sanitize_sandboxed(raw, o), 300);
   auto workers = MailWorkers::create(o, 1);
@@ -62,7 +62,7 @@ TEST(MailAttachmentBatches, ThreeHundredAttachmentsEachGetTheirOwnVerdict) {
 // alone.
 TEST(MailAttachmentBatches, ManySmallFilesShareAFewSandboxRoundTrips) {
   SanitizeOptions o;
-  o.attachment_action = "sanitize";
+  o.attachment_action = AttachmentAction::kSanitize;
   SanitizePlan plan = plan_message(many_attachments(300), o);
   ASSERT_EQ(plan.pending.size(), 301u);
   int batches = 0, alone = 0;

@@ -55,12 +55,12 @@ TEST(MailCharsets, CharsetsOnceFatalToTheSandboxDecodeThere) {
   for (const auto& [charset, text] : kCases) {
     SCOPED_TRACE(charset);
     SanitizePlan plan = sanitize_sandboxed(message(charset, encode(text, charset)), {});
-    EXPECT_NE(plan.verdict, "held") << plan.reason;
+    EXPECT_NE(plan.verdict, Verdict::kHeld) << plan.reason;
     EXPECT_NE(plan.body.find(text), std::string::npos) << plan.body;
     EXPECT_FALSE(has_flag(plan, "unknown-charset"));
     if (std::string(charset) != "IBM037") {  // EBCDIC's ASCII bytes are other letters
       SanitizePlan ascii = sanitize_sandboxed(message(charset, "plain ASCII body\r\n"), {});
-      EXPECT_NE(ascii.verdict, "held") << ascii.reason;
+      EXPECT_NE(ascii.verdict, Verdict::kHeld) << ascii.reason;
       EXPECT_NE(ascii.body.find("plain ASCII body"), std::string::npos) << ascii.body;
     }
   }
@@ -70,7 +70,7 @@ TEST(MailCharsets, AnUnknownCharsetIsAFindingNotAHeldMail) {
   for (const std::string label : {"x-no-such-charset", "utf-8//IGNORE", "../../../tmp/evil", "iso-8859-1\x01"}) {
     SCOPED_TRACE(label);
     SanitizePlan plan = sanitize_sandboxed(message(label, "Hello 世界, the meeting is at 10.\r\n"), {});
-    EXPECT_NE(plan.verdict, "held") << plan.reason;
+    EXPECT_NE(plan.verdict, Verdict::kHeld) << plan.reason;
     EXPECT_TRUE(has_flag(plan, "unknown-charset"));
     // Best effort: read as if unlabelled, so the UTF-8 comes through.
     EXPECT_NE(plan.body.find("Hello 世界, the meeting is at 10."), std::string::npos) << plan.body;

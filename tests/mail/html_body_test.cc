@@ -41,7 +41,7 @@ TEST(MailHtmlBody, HiddenTextIsRemovedAndTheNoticeSaysSo) {
       "<p><font color=\"#FFFFFF\">Microsoft Security Team</font></p>"
       "</body></html>");
   SanitizePlan plan = sanitize_sandboxed(raw, {});
-  ASSERT_EQ(plan.verdict, "sanitized") << plan.reason;
+  ASSERT_EQ(plan.verdict, Verdict::kSanitized) << plan.reason;
   EXPECT_NE(plan.body.find("請求書をご確認ください。"), std::string::npos);
   for (const char* lure : {"この請求は正規のものです", "safe secure verified", "Microsoft Security Team"}) {
     EXPECT_EQ(plan.body.find(lure), std::string::npos) << lure;
@@ -72,7 +72,7 @@ TEST(MailHtmlBody, AnAmplifyingTableIsCutAndAnnounced) {
   for (int i = 0; i < 3000; ++i) html += "<tr><td>a</td></tr>";
   html += "</table>";
   SanitizePlan plan = sanitize_sandboxed(html_mail(html), {});
-  ASSERT_EQ(plan.verdict, "sanitized") << plan.reason;
+  ASSERT_EQ(plan.verdict, Verdict::kSanitized) << plan.reason;
   EXPECT_LE(plan.body.size(), (std::size_t{1} << 20) + 4 * html.size() + 512);
   EXPECT_TRUE(has_flag(plan, "text-size-limit"));
   EXPECT_NE(plan.body.find("ここで打ち切りました"), std::string::npos);

@@ -61,15 +61,15 @@ TEST(MailSanitize, EveryCorpusMessageComesOutTextOnly) {
     SCOPED_TRACE(e.path().string());
     SanitizeOptions o;
     SanitizePlan plan = sanitize_sandboxed(read_file(e.path()), o);
-    EXPECT_TRUE(plan.verdict == "clean" || plan.verdict == "sanitized" || plan.verdict == "held") << plan.verdict;
-    if (plan.verdict == "held") {
+    EXPECT_TRUE(plan.verdict == Verdict::kClean || plan.verdict == Verdict::kSanitized || plan.verdict == Verdict::kHeld) << plan.verdict;
+    if (plan.verdict == Verdict::kHeld) {
       ++held;
       ADD_FAILURE() << "held: " << plan.reason;
     }
     std::string text = check_output(render_message(plan, o, "Q20261125-TESTTEST"));
     EXPECT_EQ(text.find("<html"), std::string::npos);
     for (const auto& p : plan.parts) {
-      EXPECT_TRUE(p.action == "body" || p.action == "converted" || p.action == "removed" || p.action == "skipped") << p.action;
+      EXPECT_TRUE(p.action == PartAction::kBody || p.action == PartAction::kConverted || p.action == PartAction::kRemoved || p.action == PartAction::kSkipped) << p.action;
     }
     ++messages;
   }
@@ -89,7 +89,7 @@ TEST(MailSanitize, GoldenCases) {
     SanitizeOptions o;
     SanitizePlan plan = sanitize_sandboxed(read_file(entry.path() / "input.eml"), o);
     std::string text = check_output(render_message(plan, o, "Q20261125-GOLDEN01"));
-    std::string facts = "{\"verdict\": \"" + plan.verdict + "\", \"subject\": \"" + plan.subject + "\", \"from\": \"" + plan.from + "\"}\n";
+    std::string facts = "{\"verdict\": \"" + std::string(to_string(plan.verdict)) + "\", \"subject\": \"" + plan.subject + "\", \"from\": \"" + plan.from + "\"}\n";
     if (update) {
       std::ofstream(entry.path() / "expected.txt", std::ios::binary) << text;
       std::ofstream(entry.path() / "expected.json", std::ios::binary) << facts;
@@ -106,9 +106,9 @@ TEST(MailSanitize, AttachmentsAreRemovedAndListed) {
   std::string raw = read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/mail/invoice.eml");
   SanitizeOptions o;
   SanitizePlan plan = sanitize_sandboxed(raw, o);
-  EXPECT_EQ(plan.verdict, "sanitized");
+  EXPECT_EQ(plan.verdict, Verdict::kSanitized);
   ASSERT_EQ(plan.parts.size(), 2u);
-  EXPECT_EQ(plan.parts[1].action, "removed");
+  EXPECT_EQ(plan.parts[1].action, PartAction::kRemoved);
   EXPECT_EQ(plan.parts[1].name, "invoice.docm");
   EXPECT_EQ(plan.subject, "【至急】請求書の送付（㈱サンプル商事）");
   std::string text = check_output(render_message(plan, o, "Q20261125-ABCDEFGH"));
@@ -125,7 +125,7 @@ TEST(MailSanitize, Iso2022jpRoundTripsWithNecCharacters) {
                     "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\nContent-Transfer-Encoding: 7bit\r\n\r\n" + body;
   SanitizeOptions o;
   SanitizePlan plan = sanitize_sandboxed(raw, o);
-  EXPECT_EQ(plan.verdict, "clean");
+  EXPECT_EQ(plan.verdict, Verdict::kClean);
   EXPECT_EQ(plan.subject, "①㈱");
   EXPECT_NE(check_output(render_message(plan, o, "")).find("①㈱ ABC 日本語"), std::string::npos);
   o.output_charset = "iso-2022-jp";
@@ -139,7 +139,7 @@ TEST(MailSanitize, HtmlOnlyMailIsConvertedAndLinksDefanged) {
                     "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Click <a href=\"https://phish.example/login\">here</a></p>"
                     "<script>steal()</script>\r\n--b--\r\n";
   SanitizePlan plan = sanitize_sandboxed(raw, {});
-  EXPECT_EQ(plan.verdict, "sanitized");
+  EXPECT_EQ(plan.verdict, Verdict::kSanitized);
   std::string text = check_output(render_message(plan, {}, "Q1"));
   EXPECT_NE(text.find("Click here (hxxps://phish[.]example/login)"), std::string::npos) << text;
   EXPECT_EQ(text.find("steal"), std::string::npos);
@@ -154,11 +154,11 @@ TEST(MailSanitize, AttachedMessagesAreSanitizedRecursively) {
                     "--o\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n転送します。\r\n--o\r\nContent-Type: message/rfc822\r\n\r\n" + inner +
                     "\r\n--o--\r\n";
   SanitizePlan plan = sanitize_sandboxed(raw, {});
-  EXPECT_EQ(plan.verdict, "sanitized");
+  EXPECT_EQ(plan.verdict, Verdict::kSanitized);
   std::vector<std::string> paths, actions;
   for (const auto& p : plan.parts) {
     paths.push_back(p.path);
-    actions.push_back(p.action);
+    actions.push_back(std::string(to_string(p.action)));
   }
   EXPECT_EQ(paths, (std::vector<std::string>{"1", "2", "2.1", "2.2"}));
   EXPECT_EQ(actions, (std::vector<std::string>{"body", "converted", "converted", "removed"}));
@@ -261,12 +261,12 @@ TEST(MailSanitize, HostileMessagesAreHeldOrSanitizedNeverPassed) {
   for (int i = 0; i < 10000; ++i) deep += "Content-Type: multipart/mixed; boundary=b" + std::to_string(i) + "\r\n\r\n--b" + std::to_string(i) + "\r\n";
   deep += "Content-Type: text/plain\r\n\r\nbottom\r\n";
   SanitizePlan a = sanitize_sandboxed(deep, {});
-  EXPECT_EQ(a.verdict, "held") << a.reason;
+  EXPECT_EQ(a.verdict, Verdict::kHeld) << a.reason;
   std::string many = "Subject: many\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n";
   for (int i = 0; i < 2000; ++i) many += "--b\r\nContent-Type: text/plain\r\n\r\n" + std::to_string(i) + "\r\n";
   many += "--b--\r\n";
   SanitizePlan b = sanitize_sandboxed(many, {});
-  EXPECT_EQ(b.verdict, "held");
+  EXPECT_EQ(b.verdict, Verdict::kHeld);
   EXPECT_NE(b.reason.find("too many"), std::string::npos);
   for (const std::string& junk : {std::string("\0\0\0From: x\r\n\r\n\0body", 20), std::string("Content-Type: multipart/mixed\r\n\r\n--\r\n"),
                                   std::string("Content-Transfer-Encoding: base64\r\n\r\n!!!!@@@@====\r\n"), std::string()}) {
@@ -277,22 +277,22 @@ TEST(MailSanitize, HostileMessagesAreHeldOrSanitizedNeverPassed) {
   // A 50 MB header: over the size limit, held before any parsing.
   std::string huge = "Subject: " + std::string(50u << 20, 'a') + "\r\n\r\nbody\r\n";
   SanitizePlan h = sanitize_sandboxed(huge, {});
-  EXPECT_EQ(h.verdict, "held");
+  EXPECT_EQ(h.verdict, Verdict::kHeld);
   EXPECT_NE(h.reason.find("larger than 50 MB"), std::string::npos) << h.reason;
   // A 10 MB header under the limit: parsed in the sandbox, the message still comes out as text.
   std::string long_header = "X-Long: " + std::string(10u << 20, 'b') + "\r\nSubject: ok\r\n\r\nbody\r\n";
   SanitizePlan l = sanitize_sandboxed(long_header, {});
-  EXPECT_NE(l.verdict, "");
+  EXPECT_FALSE(to_string(l.verdict).empty()) << l.reason;  // a plan came back (under load the sandbox may hold it: timeout)
   EXPECT_EQ(render_message(l, {}, "Q").find(std::string(1000, 'b')), std::string::npos);  // not an allow-listed header
   // 100,000 parts: held at the part limit.
   std::string parts = "Subject: parts\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n";
   for (int i = 0; i < 100000; ++i) parts += "--p\r\n\r\nx\r\n";
   parts += "--p--\r\n";
   SanitizePlan many_parts = sanitize_sandboxed(parts, {});
-  EXPECT_EQ(many_parts.verdict, "held");
+  EXPECT_EQ(many_parts.verdict, Verdict::kHeld);
   SanitizeOptions small;
   small.max_message_bytes = 10;
-  EXPECT_EQ(sanitize_sandboxed("Subject: more than ten bytes\r\n\r\nx", small).verdict, "held");
+  EXPECT_EQ(sanitize_sandboxed("Subject: more than ten bytes\r\n\r\nx", small).verdict, Verdict::kHeld);
 }
 
 }  // namespace
@@ -342,12 +342,12 @@ std::string with_attachment(const std::string& encoded_name_param, const std::st
 
 TEST(MailAttachments, AMacroDocumentIsRebuiltAndAttachedWithItsJapaneseName) {
   SanitizeOptions o;
-  o.attachment_action = "sanitize";
+  o.attachment_action = AttachmentAction::kSanitize;
   std::string docm = read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/files/見積書.docm");
   // RFC 2231, as modern clients send it.
   std::string raw = with_attachment("filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.docm", docm);
   SanitizePlan plan = sanitize_sandboxed(raw, o);
-  ASSERT_EQ(plan.verdict, "sanitized") << plan.reason;
+  ASSERT_EQ(plan.verdict, Verdict::kSanitized) << plan.reason;
   ASSERT_EQ(plan.attachments.size(), 1u);
   EXPECT_EQ(plan.attachments[0].name, "見積書.docx");
   std::string out = render_message(plan, o, "Q20261126-ATTACH01");
@@ -376,41 +376,41 @@ TEST(MailAttachments, AMacroDocumentIsRebuiltAndAttachedWithItsJapaneseName) {
 
 TEST(MailAttachments, BlockedFilesAreRemovedWithTheReasonAndRulesApply) {
   SanitizeOptions o;
-  o.attachment_action = "sanitize";
+  o.attachment_action = AttachmentAction::kSanitize;
   SanitizePlan exe = sanitize_sandboxed(with_attachment("filename=\"invoice.pdf\"", "MZ\x90\x00 program"), o);
-  ASSERT_EQ(exe.verdict, "sanitized");
+  ASSERT_EQ(exe.verdict, Verdict::kSanitized);
   EXPECT_TRUE(exe.attachments.empty());
   ASSERT_EQ(exe.parts.size(), 2u);
-  EXPECT_EQ(exe.parts[1].action, "removed");
+  EXPECT_EQ(exe.parts[1].action, PartAction::kRemoved);
   EXPECT_NE(std::find(exe.parts[1].flags.begin(), exe.parts[1].flags.end(), "blocked:executable"), exe.parts[1].flags.end());
   std::string text = check_output(render_message(exe, o, "Q1"));  // nothing attached: one text part
   EXPECT_NE(text.find("理由: 実行ファイル・スクリプト"), std::string::npos) << text;
 
   SanitizeOptions strict = o;
-  strict.attachment_rules["zip"] = "reject";
+  strict.attachment_rules["zip"] = AttachmentAction::kReject;
   SanitizePlan held = sanitize_sandboxed(with_attachment("filename=\"a.zip\"", "PK\x05\x06" + std::string(18, '\0')), strict);
-  EXPECT_EQ(held.verdict, "held");
+  EXPECT_EQ(held.verdict, Verdict::kHeld);
   EXPECT_NE(held.reason.find("a.zip"), std::string::npos);
   EXPECT_TRUE(held.attachments.empty());
   // A name Windows saves as a.zip is a.zip to the rule too.
   for (const char* name : {"a.zip.", "a.zip ", "a.zip::$DATA"}) {
     SanitizePlan spelled = sanitize_sandboxed(with_attachment("filename=\"" + std::string(name) + "\"", "PK\x05\x06" + std::string(18, '\0')), strict);
-    EXPECT_EQ(spelled.verdict, "held") << name;
+    EXPECT_EQ(spelled.verdict, Verdict::kHeld) << name;
   }
 
   SanitizeOptions by_type = o;
-  by_type.attachment_rules["csv"] = "remove";
+  by_type.attachment_rules["csv"] = AttachmentAction::kRemove;
   SanitizePlan removed = sanitize_sandboxed(with_attachment("filename=\"data.txt\"", "a,b\n"), by_type);
   EXPECT_EQ(removed.attachments.size(), 1u) << "the rule is for csv content, this is text";
-  by_type.attachment_rules["text"] = "remove";
+  by_type.attachment_rules["text"] = AttachmentAction::kRemove;
   SanitizePlan by_content = sanitize_sandboxed(with_attachment("filename=\"data.txt\"", "a,b\n"), by_type);
   EXPECT_TRUE(by_content.attachments.empty()) << "a rule by content type applies after detection";
-  EXPECT_EQ(by_content.parts[1].action, "removed");
+  EXPECT_EQ(by_content.parts[1].action, PartAction::kRemoved);
 }
 
 TEST(MailAttachments, ReadyWorkersGiveTheSamePlansAsAForkEach) {
   SanitizeOptions o;
-  o.attachment_action = "sanitize";
+  o.attachment_action = AttachmentAction::kSanitize;
   auto workers = MailWorkers::create(o, 1);
   ASSERT_TRUE(workers.has_value()) << workers.error().to_string();
   std::string docm = read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/files/見積書.docm");
@@ -424,13 +424,13 @@ TEST(MailAttachments, ReadyWorkersGiveTheSamePlansAsAForkEach) {
   EXPECT_EQ(pooled.body, forked.body);
   // A stricter choice per message (a risky sender), and a rule that holds the message.
   SanitizeOptions strict = o;
-  strict.attachment_action = "remove";
+  strict.attachment_action = AttachmentAction::kRemove;
   SanitizePlan removed = (*workers)->sanitize(raw, strict);
   EXPECT_TRUE(removed.attachments.empty());
-  EXPECT_EQ(removed.parts.at(1).action, "removed");
+  EXPECT_EQ(removed.parts.at(1).action, PartAction::kRemoved);
   SanitizeOptions rule = o;
-  rule.attachment_rules["docm"] = "reject";
-  EXPECT_EQ((*workers)->sanitize(raw, rule).verdict, "held");
+  rule.attachment_rules["docm"] = AttachmentAction::kReject;
+  EXPECT_EQ((*workers)->sanitize(raw, rule).verdict, Verdict::kHeld);
   const std::string garbage = "not a message at all\x01";
   EXPECT_EQ((*workers)->sanitize(garbage, o).verdict, sanitize_sandboxed(garbage, o).verdict);
 }
@@ -439,9 +439,9 @@ TEST(MailAttachments, TheDefaultRemovesAndThePlanCrossesTheSandboxWithItsBytes) 
   std::string raw = with_attachment("filename=\"a.csv\"", "=1+2\n");
   SanitizePlan removed = sanitize_sandboxed(raw, {});
   EXPECT_TRUE(removed.attachments.empty());
-  EXPECT_EQ(removed.parts[1].action, "removed");
+  EXPECT_EQ(removed.parts[1].action, PartAction::kRemoved);
   SanitizeOptions o;
-  o.attachment_action = "sanitize";
+  o.attachment_action = AttachmentAction::kSanitize;
   SanitizePlan parsed = plan_message(raw, o);
   ASSERT_EQ(parsed.pending.size(), 1u);
   auto back = plan_from_json(plan_to_json(parsed, true));
@@ -641,7 +641,7 @@ std::vector<SanitizeOptions> output_modes() {
   std::vector<SanitizeOptions> modes;
   for (const char* charset : {"utf-8", "iso-2022-jp"}) {
     for (bool html : {false, true}) {
-      for (const char* action : {"remove", "sanitize"}) {
+      for (AttachmentAction action : {AttachmentAction::kRemove, AttachmentAction::kSanitize}) {
         SanitizeOptions o;
         o.output_charset = charset;
         o.prefer_html = html;
@@ -659,7 +659,7 @@ std::vector<SanitizeOptions> output_modes() {
 TEST(MailOutput, ABodyLineCannotEndTheTextPart) {
   SanitizeOptions o;
   o.output_charset = "iso-2022-jp";
-  o.attachment_action = "sanitize";
+  o.attachment_action = AttachmentAction::kSanitize;
   auto message = [](const std::string& size) {
     const std::string boundary = "=_sanso_1_" + size + "_2";
     const std::string body = "Please see the file.\r\n--" + boundary + "\r\nContent-Type: application/x-msdownload\r\n"
@@ -674,7 +674,7 @@ TEST(MailOutput, ABodyLineCannotEndTheTextPart) {
   ASSERT_GE(size, 100u);
   ASSERT_LT(size, 1000u);
   SanitizePlan plan = sanitize_message(message(std::to_string(size)), o);
-  ASSERT_EQ(plan.verdict, "sanitized") << plan.reason;
+  ASSERT_EQ(plan.verdict, Verdict::kSanitized) << plan.reason;
   ASSERT_EQ(plan.attachments.size(), 1u);
   const std::string out = render_message(plan, o, "Q1");
   EXPECT_EQ(describe(output_entities(out)), describe(expected_entities(plan))) << out;
@@ -717,7 +717,7 @@ TEST(MailOutput, EveryReaderFindsExactlyTheReportedParts) {
     for (const auto& o : output_modes()) {
       SanitizePlan plan = sanitize_message(inputs[i], o);
       const std::string out = render_message(plan, o, "Q20261204-PROPERTY");
-      const std::string label = "input " + std::to_string(i) + " " + o.output_charset + (o.prefer_html ? " html " : " text ") + o.attachment_action;
+      const std::string label = "input " + std::to_string(i) + " " + o.output_charset + (o.prefer_html ? " html " : " text ") + std::string(to_string(o.attachment_action));
       EXPECT_EQ(describe(output_entities(out)), describe(expected_entities(plan))) << label << "\n" << out.substr(0, 4000);
       std::size_t longest = 0;
       for (std::size_t at = 0, next; at < out.size(); at = next + 1) {
@@ -784,14 +784,14 @@ TEST(MailParserFindings, EachAnomalyIsAGradedFindingInTheReport) {
     SanitizePlan plan = sanitize_sandboxed(c.raw, {});  // across the sandbox boundary, as the gateway gets it
     const ParserFinding* f = finding(plan, c.kind);
     ASSERT_NE(f, nullptr) << plan_to_json(plan);
-    EXPECT_EQ(f->severity, c.severity);
+    EXPECT_EQ(to_string(f->severity), c.severity);
     EXPECT_EQ(f->item, c.item);
     EXPECT_NE(plan_to_json(plan).find("\"kind\":\"" + c.kind + "\""), std::string::npos) << "the report (and so the audit record) names it";
     const std::string out = render_message(plan, {}, "Q1");
     if (c.severity == "critical") {
-      EXPECT_NE(plan.verdict, "clean");
+      EXPECT_NE(plan.verdict, Verdict::kClean);
       EXPECT_NE(out.find("; parser-critical"), std::string::npos);
-      if (plan.verdict == "sanitized") {
+      if (plan.verdict == Verdict::kSanitized) {
         EXPECT_NE(check_output(out).find("他のソフトウェアが異なって解釈しうる"), std::string::npos);
       }
     } else {
@@ -815,30 +815,30 @@ TEST(MailParserFindings, ACriticalFindingGetsTheConfiguredHandling) {
                           "--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n本文\r\n--a\r\nContent-Type: text/plain\r\n"
                           "Content-Disposition: attachment; filename=\"data.exe\"\r\nX\x01Y: x\r\n\r\nplain data\r\n--a--\r\n";
   SanitizeOptions o;
-  o.attachment_action = "sanitize";
+  o.attachment_action = AttachmentAction::kSanitize;
   SanitizePlan removed = sanitize_sandboxed(raw, o);  // the default: remove-attachments
   ASSERT_NE(finding(removed, "invalid-header-name"), nullptr) << plan_to_json(removed);
-  EXPECT_EQ(removed.verdict, "sanitized");
+  EXPECT_EQ(removed.verdict, Verdict::kSanitized);
   EXPECT_TRUE(removed.attachments.empty());
   ASSERT_EQ(removed.parts.size(), 2u);
-  EXPECT_EQ(removed.parts[1].action, "removed");
+  EXPECT_EQ(removed.parts[1].action, PartAction::kRemoved);
   EXPECT_NE(std::find(removed.parts[1].flags.begin(), removed.parts[1].flags.end(), "parser-critical"), removed.parts[1].flags.end());
   std::string text = check_output(render_message(removed, o, "Q1"));
   EXPECT_NE(text.find("不正なヘッダー名 (X?Y: x)"), std::string::npos) << text;
   EXPECT_NE(text.find("無害化せずすべて削除しました"), std::string::npos) << text;
 
   SanitizeOptions hold = o;
-  hold.on_parser_critical = "hold";
+  hold.on_parser_critical = ParserCriticalAction::kHold;
   SanitizePlan held = sanitize_sandboxed(raw, hold);
-  EXPECT_EQ(held.verdict, "held");
+  EXPECT_EQ(held.verdict, Verdict::kHeld);
   EXPECT_NE(held.reason.find("不正なヘッダー名 (X?Y: x)"), std::string::npos) << held.reason;
   EXPECT_TRUE(held.attachments.empty());
 
   SanitizeOptions flag_only = o;
-  flag_only.on_parser_critical = "sanitize";
+  flag_only.on_parser_critical = ParserCriticalAction::kSanitize;
   flag_only.lang = "en";
   SanitizePlan kept = sanitize_sandboxed(raw, flag_only);
-  EXPECT_EQ(kept.verdict, "sanitized");
+  EXPECT_EQ(kept.verdict, Verdict::kSanitized);
   // The usual handling: the engine blocks data.exe by its name.
   ASSERT_EQ(kept.parts.size(), 2u);
   EXPECT_EQ(kept.parts[1].name, "data.exe");
@@ -851,7 +851,7 @@ TEST(MailParserFindings, ACriticalFindingGetsTheConfiguredHandling) {
   auto workers = MailWorkers::create(o, 1);
   ASSERT_TRUE(workers.has_value()) << workers.error().to_string();
   EXPECT_TRUE((*workers)->sanitize(raw, o).attachments.empty());
-  EXPECT_EQ((*workers)->sanitize(raw, hold).verdict, "held");
+  EXPECT_EQ((*workers)->sanitize(raw, hold).verdict, Verdict::kHeld);
 }
 
 // Issue #22: control bytes and bidi controls in bodies. A bare CR lets a later line overwrite an
@@ -869,7 +869,7 @@ TEST(MailBody, ControlAndBidiCharactersAreNormalisedOrRemoved) {
   ASSERT_FALSE(plan.parts.empty());
   EXPECT_NE(std::find(plan.parts[0].flags.begin(), plan.parts[0].flags.end(), "control-characters"), plan.parts[0].flags.end());
   EXPECT_NE(std::find(plan.parts[0].flags.begin(), plan.parts[0].flags.end(), "bidi-control"), plan.parts[0].flags.end());
-  EXPECT_EQ(plan.verdict, "clean") << "what was removed is reported, the message is still plain text";
+  EXPECT_EQ(plan.verdict, Verdict::kClean) << "what was removed is reported, the message is still plain text";
   EXPECT_NE(check_output(render_message(plan, {}, "Q1")).find("Total: 100\r\nTotal: 999"), std::string::npos);
 
   // Characters an HTML body only gets from entities are removed from the converted text too.
@@ -892,7 +892,7 @@ TEST(MailBody, FilesEmbeddedInTheTextAreRemovedAndListed) {
   const std::string raw = "From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nPlease run:\r\n" + uu +
                           "and this:\r\n" + yenc + "Regards\r\n";
   SanitizePlan plan = sanitize_sandboxed(raw, {});
-  EXPECT_EQ(plan.verdict, "sanitized");
+  EXPECT_EQ(plan.verdict, Verdict::kSanitized);
   EXPECT_EQ(plan.body.find("begin 644"), std::string::npos) << plan.body;
   EXPECT_EQ(plan.body.find("M35J0"), std::string::npos);
   EXPECT_EQ(plan.body.find("=ybegin"), std::string::npos);
@@ -901,7 +901,7 @@ TEST(MailBody, FilesEmbeddedInTheTextAreRemovedAndListed) {
   ASSERT_EQ(plan.parts.size(), 3u) << plan_to_json(plan);
   EXPECT_EQ(plan.parts[1].path, "body.uuencode.1");
   EXPECT_EQ(plan.parts[1].name, "setup.exe");
-  EXPECT_EQ(plan.parts[1].action, "removed");
+  EXPECT_EQ(plan.parts[1].action, PartAction::kRemoved);
   EXPECT_EQ(plan.parts[2].name, "invoice.pdf.exe");
   EXPECT_EQ(plan.parts[2].flags, (std::vector<std::string>{"yenc", "double-extension"}));
   const std::string text = check_output(render_message(plan, {}, "Q1"));
@@ -1046,7 +1046,7 @@ TEST(MailBanner, EveryMessageShowsTheRealSenderFirstCleanOnesToo) {
   SanitizeOptions o;
   o.arrival = {"internet", "203.0.113.5", "bounce@mailer.example.org"};
   SanitizePlan plan = sanitize_sandboxed(raw, o);
-  ASSERT_EQ(plan.verdict, "clean");
+  ASSERT_EQ(plan.verdict, Verdict::kClean);
   ASSERT_EQ(plan.from_mailboxes.size(), 1u);
   EXPECT_EQ(plan.from_mailboxes[0].name, "情報政策係");
   EXPECT_EQ(plan.from_mailboxes[0].address, "attacker@example.net");
@@ -1081,7 +1081,7 @@ TEST(MailBanner, EveryMessageShowsTheRealSenderFirstCleanOnesToo) {
     small.max_message_bytes = 10;
     return small;
   }());
-  ASSERT_EQ(held.verdict, "held");
+  ASSERT_EQ(held.verdict, Verdict::kHeld);
   o.lang = "ja";
   o.arrival.envelope_sender = "bounce@mailer.example.org";
   const std::string held_text = check_output(render_message(held, o, "Q2"));

@@ -25,8 +25,8 @@ const std::string kExe = "Content-Type: application/octet-stream; name=\"invoice
 
 SanitizeOptions exe_rejected() {
   SanitizeOptions o;
-  o.attachment_action = "sanitize";
-  o.attachment_rules["exe"] = "reject";
+  o.attachment_action = AttachmentAction::kSanitize;
+  o.attachment_rules["exe"] = AttachmentAction::kReject;
   return o;
 }
 
@@ -100,12 +100,12 @@ TEST(MailStructure, WhereReadersCanDisagreeTheMessageIsHeldWithTheReason) {
   for (const auto& d : differentials()) {
     SCOPED_TRACE(d.label);
     const SanitizePlan plan = sanitize_sandboxed(d.raw, exe_rejected());
-    EXPECT_EQ(plan.verdict, "held") << plan_to_json(plan);
+    EXPECT_EQ(plan.verdict, Verdict::kHeld) << plan_to_json(plan);
     EXPECT_TRUE(plan.attachments.empty());
     EXPECT_NE(plan.reason.find("読み手によって異なって解釈されうる"), std::string::npos) << plan.reason;
     const auto found = std::find_if(plan.parser_findings.begin(), plan.parser_findings.end(), [&](const ParserFinding& f) { return f.kind == d.kind; });
     ASSERT_NE(found, plan.parser_findings.end()) << plan_to_json(plan);
-    EXPECT_EQ(found->severity, "critical");
+    EXPECT_EQ(to_string(found->severity), "critical");
     EXPECT_NE(plan.reason.find(describe_parser_finding(d.kind, "ja")), std::string::npos) << plan.reason;
     // The notice says why, and carries nothing of the message's text.
     const std::string out = render_message(plan, exe_rejected(), "Q1");
@@ -113,10 +113,10 @@ TEST(MailStructure, WhereReadersCanDisagreeTheMessageIsHeldWithTheReason) {
     EXPECT_EQ(out.find("Please see the invoice"), std::string::npos);
     // Whatever on_parser_critical says: flagging would still pick one reading.
     SanitizeOptions flag_only = exe_rejected();
-    flag_only.on_parser_critical = "sanitize";
+    flag_only.on_parser_critical = ParserCriticalAction::kSanitize;
     flag_only.lang = "en";
     const SanitizePlan english = sanitize_message(d.raw, flag_only);
-    EXPECT_EQ(english.verdict, "held");
+    EXPECT_EQ(english.verdict, Verdict::kHeld);
     EXPECT_NE(english.reason.find("can be read differently by different readers"), std::string::npos) << english.reason;
   }
 }
@@ -153,7 +153,7 @@ TEST(MailStructure, OrdinaryStructureIsNotHeld) {
       "Content-Type: text/csv; charset=utf-8; charset=utf-8\r\nContent-Disposition: attachment;\r\n filename*=UTF-8''%E8%AB%8B%E6%B1%82.csv\r\n\r\na,b\r\n"
       "------=_NextPart_000_0001_01DB1234.56789ABC--\r\n\r\n-- \r\nThe list footer: unsubscribe at https://lists.example.org/\r\n";
   const SanitizePlan plan = sanitize_sandboxed(nested, exe_rejected());
-  EXPECT_EQ(plan.verdict, "sanitized") << plan.reason;
+  EXPECT_EQ(plan.verdict, Verdict::kSanitized) << plan.reason;
   ASSERT_EQ(plan.attachments.size(), 1u);
   EXPECT_EQ(plan.attachments[0].name, "請求.csv");
   EXPECT_NE(plan.body.find("Please see the invoice."), std::string::npos);
@@ -167,7 +167,7 @@ TEST(MailStructure, NoTextPartIsDroppedWithoutALine) {
                                 "Content-Type: text/plain; charset=utf-8\r\n\r\nPay to account 1234 today.\r\n--b--\r\n";
   const SanitizePlan plan = sanitize_message(two_texts, {});
   ASSERT_EQ(plan.parts.size(), 3u);
-  EXPECT_EQ(plan.parts[2].action, "body");
+  EXPECT_EQ(plan.parts[2].action, PartAction::kBody);
   const auto first = plan.body.find("Please see the invoice.");
   const auto second = plan.body.find("Pay to account 1234 today.");
   ASSERT_NE(first, std::string::npos) << plan.body;
@@ -182,13 +182,13 @@ TEST(MailStructure, NoTextPartIsDroppedWithoutALine) {
   html.prefer_html = true;
   const SanitizePlan converted = sanitize_message(alternative, html);
   ASSERT_EQ(converted.parts.size(), 2u);
-  EXPECT_EQ(converted.parts[0].action, "removed");
-  EXPECT_EQ(converted.parts[1].action, "converted");
+  EXPECT_EQ(converted.parts[0].action, PartAction::kRemoved);
+  EXPECT_EQ(converted.parts[1].action, PartAction::kConverted);
   const std::string out = render_message(converted, html, "Q1");
   EXPECT_NE(out.find("X-Sanso-Report: parts=2; removed=1"), std::string::npos) << out.substr(0, 600);
   // Every part of either message has an action that is reported: body, converted or removed.
   for (const auto* p : {&plan, &converted}) {
-    for (const auto& part : p->parts) EXPECT_NE(part.action, "skipped") << part.path << " " << part.type;
+    for (const auto& part : p->parts) EXPECT_NE(part.action, PartAction::kSkipped) << part.path << " " << part.type;
   }
 }
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -308,7 +309,7 @@ TEST_P(QuarantineTest, ReleaseNeedsFourEyesAndAnApproverRole) {
 
   auto approved = store_->approve(item->id, manager2_, "確認済み");
   ASSERT_TRUE(approved) << approved.error().to_string();
-  EXPECT_EQ(approved->decision, "approved");
+  EXPECT_EQ(approved->decision, ReleaseDecision::kApproved);
   EXPECT_EQ(approved->decided_by, "suzuki");
   EXPECT_EQ(approved->decided_role, "security_manager");
 
@@ -367,7 +368,7 @@ TEST_P(QuarantineTest, DeniedItemsStayAndCanBeAskedForAgain) {
   ASSERT_TRUE(store_->request_release(item->id, staff_, "必要"));
   auto denied = store_->deny(item->id, manager_, "不審な送信元");
   ASSERT_TRUE(denied) << denied.error().to_string();
-  EXPECT_EQ(denied->decision, "denied");
+  EXPECT_EQ(denied->decision, ReleaseDecision::kDenied);
   EXPECT_EQ(store_->get(item->id)->state, ItemState::kDenied);
   EXPECT_FALSE(store_->release(item->id, manager_, [](const Item&, const std::string&) -> Result<std::string> { return std::string("x"); }));
   ASSERT_TRUE(store_->request_release(item->id, staff_, "再申請: 送信元に電話で確認済み"));
@@ -375,8 +376,22 @@ TEST_P(QuarantineTest, DeniedItemsStayAndCanBeAskedForAgain) {
   auto history = store_->releases(item->id);
   ASSERT_TRUE(history);
   ASSERT_EQ(history->size(), 2u);
-  EXPECT_EQ((*history)[0].decision, "denied");
-  EXPECT_EQ((*history)[1].decision, "approved");
+  EXPECT_EQ((*history)[0].decision, ReleaseDecision::kDenied);
+  EXPECT_EQ((*history)[1].decision, ReleaseDecision::kApproved);
+}
+
+// A decision word the store never writes (the table edited behind its back) is an error that
+// names the request, never read as approved or as no decision at all.
+TEST_P(QuarantineTest, UnknownReleaseDecisionInTheStoreIsAnError) {
+  auto item = store_->put(mail_submission("m"));
+  ASSERT_TRUE(store_->request_release(item->id, staff_, "必要"));
+  ASSERT_TRUE(store_->approve(item->id, manager_, ""));
+  ASSERT_TRUE(store_->database().execute("UPDATE quarantine_releases SET decision = 'approved!' WHERE item_id = ?", {item->id}));
+  auto history = store_->releases(item->id);
+  ASSERT_FALSE(history);
+  EXPECT_EQ(history.error().code, "quarantine.value");
+  EXPECT_NE(history.error().where.find("quarantine_releases.decision"), std::string::npos) << history.error().where;
+  EXPECT_NE(history.error().message.find("'approved!'"), std::string::npos) << history.error().message;
 }
 
 TEST_P(QuarantineTest, FailedDeliveryLeavesTheItemApproved) {
@@ -517,6 +532,37 @@ TEST_P(QuarantineTest, TwoProcessesReleasingAtOnceReleaseExactlyOnce) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, QuarantineTest, ::testing::ValuesIn(sanso::testing::test_backends()),
                          sanso::testing::backend_name);
+
+TEST(QuarantineVocabulary, ReleaseDecisionsRoundTripAndRejectOtherWords) {
+  for (ReleaseDecision d : {ReleaseDecision::kNone, ReleaseDecision::kApproved, ReleaseDecision::kDenied}) {
+    auto back = parse_decision(to_string(d), "here");
+    ASSERT_TRUE(back) << back.error().to_string();
+    EXPECT_EQ(*back, d);
+  }
+  EXPECT_EQ(to_string(ReleaseDecision::kNone), "");  // as stored for an open request
+  EXPECT_EQ(to_string(ReleaseDecision::kApproved), "approved");
+  EXPECT_EQ(decision_label(ReleaseDecision::kApproved, "ja"), "承認");
+  EXPECT_EQ(decision_label(ReleaseDecision::kDenied, "en"), "Denied");
+  EXPECT_EQ(decision_label(ReleaseDecision::kNone, "ja"), "");
+  for (const char* word : {"approve", "Approved", "deny", " ", "held"}) {
+    auto bad = parse_decision(word, "row 7");
+    ASSERT_FALSE(bad) << word;
+    EXPECT_EQ(bad.error().code, "quarantine.value");
+    EXPECT_EQ(bad.error().where, "row 7");
+    EXPECT_NE(bad.error().message.find("approved, denied"), std::string::npos) << bad.error().message;
+  }
+}
+
+// The CLI and the console name a state with the same words: both ask state_label.
+TEST(QuarantineVocabulary, StateLabelsAreOnePerStateAndLanguage) {
+  std::set<std::string_view> ja, en;
+  for (ItemState s : all_states()) {
+    EXPECT_TRUE(ja.insert(state_label(s, "ja")).second) << to_string(s);
+    EXPECT_TRUE(en.insert(state_label(s, "en")).second) << to_string(s);
+    EXPECT_EQ(parse_state(to_string(s)), s);
+  }
+  EXPECT_EQ(state_label(ItemState::kHeld, "ja"), "保留中");
+}
 
 }  // namespace
 }  // namespace sanso::quarantine

@@ -21,8 +21,8 @@ struct Context {
   int depth = 0;
   std::string prefix;       // "outer.zip!" for members of an archive
 
-  void add(std::string kind, std::string location, std::string action) const {
-    findings.push_back({std::move(kind), prefix + location, std::move(action)});
+  void add(std::string kind, std::string location, FindingAction action) const {
+    findings.push_back({std::move(kind), prefix + location, action});
   }
   // Counts `bytes` more unpacked; an error ("cdr.limit") once the input's budget is spent.
   Result<void> charge(std::uint64_t bytes, std::string_view where) const;
@@ -45,10 +45,21 @@ struct Rebuilt {
   std::string type;
 };
 
+// What kind of content a type is: which rebuilder takes it, or why none does. kNone only where
+// an extension promises nothing (extension_family).
+enum class Family : std::uint8_t { kNone, kWord, kExcel, kPowerpoint, kOoxml, kOdfText, kOdfSpreadsheet, kOdfPresentation, kOdfGraphics, kPdf, kRtf, kImage, kText, kHtml, kArchive, kXps, kEbook, kMessage, kMedia, kSpreadsheetActive, kWebArchive, kOfficeXml, kXmlActive, kOle2, kExecutable, kUnknown };
+// The family's name ("word", "odf-text", "executable", …; "" for kNone): what [cdr] extension_map
+// may name instead of a type.
+std::string_view to_string(Family family);
+// The four OpenDocument families.
+bool is_odf(Family family);
+// Word, Excel and PowerPoint packages, and OOXML whose main part is unknown.
+bool is_ooxml(Family family);
+
 // What a file is, from its bytes (and, only to tell CSV from text, its name).
 struct Detected {
-  std::string type;    // "docx", "pdf", "pe", "zip", "text", "csv", "unknown", …
-  std::string family;  // "word", "excel", "pdf", "image", "archive", "text", "executable", …
+  std::string type;  // "docx", "pdf", "pe", "zip", "text", "csv", "unknown", …
+  Family family = Family::kUnknown;
 };
 Detected detect(std::string_view bytes, std::string_view name, const Context& ctx);
 // Text as markup sniffing needs it: UTF-16 and UTF-32 (by their BOM) narrowed to ASCII with
@@ -57,8 +68,8 @@ std::string sniffable_text(std::string_view bytes);
 // Whether lower-case markup has a start tag whose local name is one of `names`, whatever its
 // prefix ("<x:script" is a script when x is bound to XHTML: a prefix is only an alias).
 bool has_tag_named(std::string_view lower, std::initializer_list<std::string_view> names);
-// The family an extension ("docx", lower-case, no dot) promises; "" when it promises nothing.
-std::string_view extension_family(std::string_view extension);
+// The family an extension ("docx", lower-case, no dot) promises; kNone when it promises nothing.
+Family extension_family(std::string_view extension);
 // Extensions blocked whatever the content: executables, scripts, shortcuts, disk images.
 bool is_dangerous_extension(std::string_view extension);
 // One path segment as Windows will name the file: an NTFS stream suffix (":stream", "::$DATA")

@@ -199,12 +199,12 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
     }
   }
   for (auto& [node, attr] : formulas) {
-    ctx.add("external_formula", where, "removed");
+    ctx.add("external_formula", where, FindingAction::kRemoved);
     node.remove_attribute(attr);
     changed = true;
   }
   for (auto& [attr, node] : walker.attrs) {
-    ctx.add("hyperlink", where, "removed");
+    ctx.add("hyperlink", where, FindingAction::kRemoved);
     node.remove_attribute(attr);
     changed = true;
   }
@@ -215,7 +215,7 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
       for (auto& [other, k] : drop) inside = inside || (other == p && other != node);
     }
     if (inside) continue;
-    if (!kind.empty()) ctx.add(kind, where, "removed");
+    if (!kind.empty()) ctx.add(kind, where, FindingAction::kRemoved);
     node.parent().remove_child(node);
     changed = true;
   }
@@ -237,19 +237,19 @@ bool is_xml_media(std::string_view media, std::string_view name) {
 Result<std::string> rebuild_binary_part(const std::string& name, std::string& data, const std::string& media, const Context& ctx) {
   const std::string declared = media.rfind("image/", 0) == 0 ? media.substr(6) : "";
   if (declared.empty()) {
-    ctx.add("unsupported_part", name, "removed");
+    ctx.add("unsupported_part", name, FindingAction::kRemoved);
     return std::string();
   }
   Detected d = detect(data, name, ctx);
   const bool same = d.type == declared || (declared == "jpg" && d.type == "jpeg") || (declared == "svg+xml" && d.type == "svg");
-  if (d.family != "image" || !same) {
-    ctx.add("part_type_mismatch", name, "removed");
+  if (d.family != Family::kImage || !same) {
+    ctx.add("part_type_mismatch", name, FindingAction::kRemoved);
     return std::string();
   }
   Context nested = ctx.nested(name);
   auto rebuilt = d.type == "svg" ? sanitize_svg(data, nested) : sanitize_image(data, d.type, nested);
   if (!rebuilt && reason_of(rebuilt.error()) == "malformed") {  // a picture that does not decode is not one
-    ctx.add("part_type_mismatch", name, "removed");
+    ctx.add("part_type_mismatch", name, FindingAction::kRemoved);
     return std::string();
   }
   if (!rebuilt) return std::move(rebuilt).error();
@@ -277,7 +277,7 @@ Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, cons
     if (e.directory) continue;
     if (std::string kind = removable(e.name); !kind.empty()) {
       std::string top = e.name.substr(0, e.name.find('/') + 1);
-      if (removed_dirs.insert(top).second) ctx.add(kind, top, "removed");
+      if (removed_dirs.insert(top).second) ctx.add(kind, top, FindingAction::kRemoved);
       continue;
     }
     auto data = zip.read(e, ctx);
@@ -318,7 +318,7 @@ Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, cons
   for (auto& [name, data] : parts) {
     auto listed = media.find(name);
     if (listed == media.end()) {
-      ctx.add("orphan_part", name, "removed");
+      ctx.add("orphan_part", name, FindingAction::kRemoved);
       continue;
     }
     if (is_xml_media(listed->second, name)) {

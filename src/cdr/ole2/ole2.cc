@@ -312,11 +312,11 @@ Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, con
     const std::string path = ascii_lower(e.path);
     const std::string name = leaf(path);
     if (name == "macros" || name == "_vba_project_cur" || name == "vba" || name == "_vba_project" || name == "vba_project") {
-      if (found.empty() || found.back().kind != "vba_macro") found.push_back({"vba_macro", e.path, "blocked"});
+      if (found.empty() || found.back().kind != "vba_macro") found.push_back({"vba_macro", e.path, FindingAction::kBlocked});
     }
-    if (name == "objectpool" && GSF_IS_INFILE(e.input) && gsf_infile_num_children(GSF_INFILE(e.input)) > 0) found.push_back({"ole_object", e.path, "blocked"});
-    if (name == "\x01ole10native") found.push_back({"ole_object", e.path, "blocked"});
-    if (path.rfind("mbd", 0) == 0 && path.find('/') == std::string::npos) found.push_back({"ole_object", e.path, "blocked"});
+    if (name == "objectpool" && GSF_IS_INFILE(e.input) && gsf_infile_num_children(GSF_INFILE(e.input)) > 0) found.push_back({"ole_object", e.path, FindingAction::kBlocked});
+    if (name == "\x01ole10native") found.push_back({"ole_object", e.path, FindingAction::kBlocked});
+    if (path.rfind("mbd", 0) == 0 && path.find('/') == std::string::npos) found.push_back({"ole_object", e.path, FindingAction::kBlocked});
     if (name == "encryptedsummary") encrypted = true;
     if (path == "worddocument") {
       std::string doc = CompoundFile::read(e.input, ctx.policy.max_input_bytes);
@@ -328,7 +328,7 @@ Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, con
           std::string table = CompoundFile::read(t->input, ctx.policy.max_input_bytes);
           SANSO_TRY(ctx.charge(table.size(), t->path));
           for (const auto& kind : dangerous_fields(word_text(doc, table, 64u << 20))) {
-            if (found.empty() || found.back().kind != kind) found.push_back({kind, e.path, "blocked"});
+            if (found.empty() || found.back().kind != kind) found.push_back({kind, e.path, FindingAction::kBlocked});
           }
         }
       }
@@ -338,16 +338,16 @@ Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, con
       SANSO_TRY(ctx.charge(wb.size(), e.path));
       bool macro_sheet = false;
       inspect_workbook(wb, macro_sheet, encrypted);
-      if (macro_sheet) found.push_back({"excel4_macro", e.path, "blocked"});
-      if (has_external_links(wb)) found.push_back({"external_link", e.path, "blocked"});
+      if (macro_sheet) found.push_back({"excel4_macro", e.path, FindingAction::kBlocked});
+      if (has_external_links(wb)) found.push_back({"external_link", e.path, FindingAction::kBlocked});
     }
     if (path == "powerpoint document") {
       std::string doc = CompoundFile::read(e.input, ctx.policy.max_input_bytes);
       SANSO_TRY(ctx.charge(doc.size(), e.path));
       bool vba = false, ole = false;
       inspect_powerpoint(doc, vba, ole, encrypted);
-      if (vba) found.push_back({"vba_macro", e.path, "blocked"});
-      if (ole) found.push_back({"ole_object", e.path, "blocked"});
+      if (vba) found.push_back({"vba_macro", e.path, FindingAction::kBlocked});
+      if (ole) found.push_back({"ole_object", e.path, FindingAction::kBlocked});
     }
   }
   if (encrypted) return blocked("encrypted", where, "the " + std::string(type) + " document is password-protected");

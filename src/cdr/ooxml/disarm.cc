@@ -184,7 +184,7 @@ Result<void> judge_complex_fields(pugi::xml_document& doc, const std::string& wh
   };
   auto judge = [&](Open& f) {
     if (std::string kind = field_finding(f.instruction, ctx.policy); !kind.empty()) {
-      ctx.add(kind, where, "neutralised");
+      ctx.add(kind, where, FindingAction::kNeutralised);
       for (std::size_t i : f.own) doomed.emplace_back(i, order[i]);
       for (std::size_t i : f.region) doomed.emplace_back(i, order[i]);
     }
@@ -233,7 +233,7 @@ void judge_simple_fields(pugi::xml_document& doc, const std::string& where, cons
   for (pugi::xml_node n : elements_in_order(doc.document_element())) {
     if (name_of(n) != "w:fldSimple") continue;
     if (std::string kind = field_finding(n.attribute("w:instr").value(), ctx.policy); !kind.empty()) {
-      ctx.add(kind, where, "neutralised");
+      ctx.add(kind, where, FindingAction::kNeutralised);
       bad.push_back(n);
     }
   }
@@ -300,24 +300,24 @@ class Walker {
     std::string_view name = n.name();
     for (const auto& r : kRemovedElements) {
       if (r.name == name) {
-        if (*r.kind != '\0') ctx_.add(r.kind, where_, "removed");
+        if (*r.kind != '\0') ctx_.add(r.kind, where_, FindingAction::kRemoved);
         return false;
       }
     }
     // A PowerPoint graphic frame holding an OLE object is the object.
     if (name == "p:graphicFrame" && n.find_node([](pugi::xml_node d) { return std::string_view(d.name()) == "p:oleObj"; })) {
-      ctx_.add("ole_object", where_, "removed");
+      ctx_.add("ole_object", where_, FindingAction::kRemoved);
       return false;
     }
     if (name == "a:hlinkClick" || name == "a:hlinkHover" || name == "a:hlinkMouseOver") {
       std::string action = ascii_lower(n.attribute("action").value());
       if (!action.empty() && std::none_of(std::begin(kSafeActions), std::end(kSafeActions), [&](std::string_view s) { return starts_with(action, s); })) {
-        ctx_.add("ppaction", where_, "removed");
+        ctx_.add("ppaction", where_, FindingAction::kRemoved);
         return false;
       }
     }
     if ((name == "f" || name == "definedName" || name == "xm:f") && is_external_formula(n.text().get())) {
-      ctx_.add("external_formula", where_, "removed");
+      ctx_.add("external_formula", where_, FindingAction::kRemoved);
       return false;
     }
     bool cut = false;
@@ -329,10 +329,10 @@ class Walker {
         cut = true;
       } else if (starts_with(name, "v:") && (an == "src" || an == "o:href")) {
         // VML reads these URLs itself; Office's own pictures name relationships instead.
-        ctx_.add("external_relationship", where_, "removed");
+        ctx_.add("external_relationship", where_, FindingAction::kRemoved);
         n.remove_attribute(a);
       } else if (starts_with(name, "v:") && an == "href" && !(ctx_.policy.keep_hyperlinks && is_safe_link_target(a.value()))) {
-        ctx_.add(ctx_.policy.keep_hyperlinks ? "external_relationship" : "hyperlink", where_, "removed");
+        ctx_.add(ctx_.policy.keep_hyperlinks ? "external_relationship" : "hyperlink", where_, FindingAction::kRemoved);
         n.remove_attribute(a);
       }
       a = next;

@@ -607,7 +607,7 @@ class PackageRebuild {
       std::string kind = hyperlink && !ctx_.policy.keep_hyperlinks ? "hyperlink" : kind_of_relationship(r.type);
       if (kind == "hyperlink" && ctx_.policy.keep_hyperlinks) kind = "external_relationship";  // a file:, UNC or other scheme
       if (kind == "unknown_relationship" || (kind == "ole_object" && starts_with(ascii_lower(r.target), "mhtml:"))) kind = "external_relationship";
-      ctx_.add(kind, at, "removed");
+      ctx_.add(kind, at, FindingAction::kRemoved);
       return false;
     }
     const RelRule* rule = rule_for(r.type);
@@ -618,20 +618,20 @@ class PackageRebuild {
       // A type we follow elsewhere but not from this kind of part: the relationship goes; its
       // target stays only if an allowed relationship reaches it too (else it is an orphan).
       if (rule != nullptr) {
-        ctx_.add("misplaced_relationship", at, "removed");
+        ctx_.add("misplaced_relationship", at, FindingAction::kRemoved);
         return false;
       }
       if (target != parts_.end() && !target->second.accounted) {
         target->second.accounted = true;
-        ctx_.add(kind_of_relationship(r.type), target->second.name, "removed");
+        ctx_.add(kind_of_relationship(r.type), target->second.name, FindingAction::kRemoved);
       } else if (target == parts_.end()) {
-        ctx_.add(kind_of_relationship(r.type), at, "removed");
+        ctx_.add(kind_of_relationship(r.type), at, FindingAction::kRemoved);
       }
       return false;
     }
     if (target == parts_.end()) {
       if (r.type == kOfficeDocument) return false;  // reported as a missing main document
-      ctx_.add("missing_part", at, "removed");
+      ctx_.add("missing_part", at, FindingAction::kRemoved);
       return false;
     }
     Part& p = target->second;
@@ -647,7 +647,7 @@ class PackageRebuild {
     }
     if (spec == nullptr || (p.spec != nullptr && p.spec != spec && p.spec->root_local != spec->root_local)) {
       if (r.type == kOfficeDocument) return false;
-      ctx_.add("part_type_mismatch", p.name, "removed");
+      ctx_.add("part_type_mismatch", p.name, FindingAction::kRemoved);
       p.accounted = true;
       return false;
     }
@@ -699,7 +699,7 @@ class PackageRebuild {
   }
 
   Result<void> drop_mismatch(Part& p) {
-    ctx_.add("part_type_mismatch", p.name, "removed");
+    ctx_.add("part_type_mismatch", p.name, FindingAction::kRemoved);
     p.dropped = true;
     return ok();
   }
@@ -734,11 +734,11 @@ class PackageRebuild {
         std::string source = key.substr(0, pos) + key.substr(pos + 6, key.size() - pos - 6 - 5);
         if (auto src = parts_.find(source); src != parts_.end()) {
           // A picture has no relationships: a relationship part beside a kept one is reported.
-          if (src->second.spec != nullptr && !src->second.dropped && !is_xml(*src->second.spec)) ctx_.add("misplaced_relationship", p.name, "removed");
+          if (src->second.spec != nullptr && !src->second.dropped && !is_xml(*src->second.spec)) ctx_.add("misplaced_relationship", p.name, FindingAction::kRemoved);
           continue;  // otherwise it goes with its source part, kept or reported
         }
       }
-      ctx_.add("orphan_part", p.name, "removed");
+      ctx_.add("orphan_part", p.name, FindingAction::kRemoved);
     }
   }
 
@@ -772,7 +772,7 @@ class PackageRebuild {
       Part& main = parts_[r.part];
       auto [free_type, free_name] = macro_free(main.content_type);
       if (!free_type.empty()) {
-        ctx_.add("macro_enabled_type", main.name, "converted");
+        ctx_.add("macro_enabled_type", main.name, FindingAction::kConverted);
         main.out_content_type = free_type;
       }
       if (auto [_, name] = macro_free(main.out_content_type); !name.empty()) out_type = name;

@@ -157,7 +157,7 @@ class PdfDisarmer {
         std::string kind = condemned_kind(obj.isStream() ? obj.getDict() : obj, ctx_.policy);
         if (kind.empty()) continue;
         condemned_.emplace(obj.getObjGen(), kind);
-        ctx_.add(kind, where_of(obj), "removed");
+        ctx_.add(kind, where_of(obj), FindingAction::kRemoved);
       }
       for (QPDFObjectHandle& obj : fresh) {
         if (condemned_.count(obj.getObjGen()) == 0) scrub(obj, where_of(obj));
@@ -215,7 +215,7 @@ class PdfDisarmer {
       std::string kind = fixed != nullptr ? fixed : removed_value_kind(key, value);
       if (!kind.empty()) {
         dict.removeKey(key);
-        if (kind != kSilently) ctx_.add(kind, at, "removed");
+        if (kind != kSilently) ctx_.add(kind, at, FindingAction::kRemoved);
         continue;
       }
       if (key == "/Names") filter_name_dictionary(value, at);
@@ -243,7 +243,7 @@ class PdfDisarmer {
         // stays, as null, so the array keeps its shape.
         if (!p.next_array) kept.push_back(QPDFObjectHandle::newNull());
         changed = true;
-        if (kind != kSilently) ctx_.add(kind, at, "removed");
+        if (kind != kSilently) ctx_.add(kind, at, FindingAction::kRemoved);
         continue;
       }
       kept.push_back(item);
@@ -258,7 +258,7 @@ class PdfDisarmer {
       std::string kind = removed_name_tree_kind(key);
       if (kind.empty()) continue;
       names.removeKey(key);
-      ctx_.add(kind, at + " " + key, "removed");
+      ctx_.add(kind, at + " " + key, FindingAction::kRemoved);
     }
   }
 
@@ -272,7 +272,7 @@ class PdfDisarmer {
       if (kind.empty()) {
         kept.push_back(items[i]);
       } else {
-        ctx_.add(kind, items[i].isIndirect() ? where_of(items[i]) : at + " [" + std::to_string(i) + "]", "removed");
+        ctx_.add(kind, items[i].isIndirect() ? where_of(items[i]) : at + " [" + std::to_string(i) + "]", FindingAction::kRemoved);
       }
     }
     if (kept.size() != items.size()) annots.setArrayFromVector(kept);
@@ -298,7 +298,7 @@ Result<Rebuilt> sanitize_pdf(std::string_view bytes, const Context& ctx) {
     return blocked("malformed", where, std::string("the PDF cannot be read: ") + e.what());
   }
   try {
-    if (pdf.isEncrypted()) ctx.add("pdf_encryption_removed", "trailer /Encrypt", "removed");
+    if (pdf.isEncrypted()) ctx.add("pdf_encryption_removed", "trailer /Encrypt", FindingAction::kRemoved);
     PdfDisarmer(pdf, ctx).run();
     if (!pdf.getTrailer().getKey("/Root").isDictionary()) {
       return blocked("active-content", where, "the PDF's document catalog is itself an action or an embedded file: nothing of the document would remain");

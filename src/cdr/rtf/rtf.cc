@@ -117,7 +117,7 @@ class RtfRewriter {
     std::string out = "{";
     SANSO_TRY(group(&out, 1));
     std::string_view rest = s_.substr(pos_);
-    if (rest.find_first_not_of(std::string_view("\r\n \t\0", 5)) != std::string_view::npos) ctx_.add("trailing_data", "after the document", "removed");
+    if (rest.find_first_not_of(std::string_view("\r\n \t\0", 5)) != std::string_view::npos) ctx_.add("trailing_data", "after the document", FindingAction::kRemoved);
     return out;
   }
 
@@ -263,7 +263,7 @@ class RtfRewriter {
               return skip_group();
             }
             if (is_link_flag(t.word)) {
-              ctx_.add("rtf_object", "\\" + t.word + " at " + here(t.at), "removed");
+              ctx_.add("rtf_object", "\\" + t.word + " at " + here(t.at), FindingAction::kRemoved);
             } else {
               write_word(out, t);
             }
@@ -285,23 +285,23 @@ class RtfRewriter {
             case Dest::picprop: {
               const std::size_t from = pos_;
               SANSO_TRY(skip_group());
-              if (links_picture(ascii_lower(s_.substr(from, pos_ - from)))) ctx_.add("external_relationship", "linked picture at " + here(t.at), "removed");
+              if (links_picture(ascii_lower(s_.substr(from, pos_ - from)))) ctx_.add("external_relationship", "linked picture at " + here(t.at), FindingAction::kRemoved);
               if (out != nullptr) *out += '}';
               return ok();
             }
             case Dest::active:
-              ctx_.add("rtf_object", "\\" + t.word + " at " + here(t.at), "removed");
+              ctx_.add("rtf_object", "\\" + t.word + " at " + here(t.at), FindingAction::kRemoved);
               if (out != nullptr) *out += '}';
               return skip_group();
             case Dest::template_:
-              ctx_.add("external_template", here(t.at), "removed");
+              ctx_.add("external_template", here(t.at), FindingAction::kRemoved);
               if (out != nullptr) *out += '}';
               return skip_group();
             case Dest::fldinst:
               if (out != nullptr) *out += '}';
               return skip_group();
             case Dest::object:
-              ctx_.add("rtf_object", here(t.at), "removed");
+              ctx_.add("rtf_object", here(t.at), FindingAction::kRemoved);
               return only_children(out, depth, "result");
             case Dest::shape:
               return only_children(out, depth, "shprslt");
@@ -496,7 +496,7 @@ class RtfRewriter {
       keep = (keyword.empty() || is_harmless_field(keyword)) && printable;
       if (!keep) kind = "rtf_field";
     }
-    if (!kind.empty()) ctx_.add(kind, "field at " + here(at), kind == "hyperlink" ? "removed" : "neutralised");
+    if (!kind.empty()) ctx_.add(kind, "field at " + here(at), kind == "hyperlink" ? FindingAction::kRemoved : FindingAction::kNeutralised);
     // Second pass over the same bytes: write the result (and, when kept, the new instruction).
     pos_ = start;
     if (out != nullptr && keep) {

@@ -31,7 +31,7 @@ std::string comparable(std::string_view text);
 
 // The action for an attachment: a rule for its extension, then for its CDR content type (when
 // known), then the default (sanitize.cc).
-std::string attachment_action_for(const std::string& name, const std::string& type, const SanitizeOptions& options);
+AttachmentAction attachment_action_for(const std::string& name, const std::string& type, const SanitizeOptions& options);
 
 // ── header fields (header_fields.cc) ──
 using Params = std::vector<std::pair<std::string, std::string>>;

@@ -334,7 +334,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
   auto known = from_internet ? senders_.seen_before(sender) : Result<bool>(true);
   if (!known) return tempfail(v, "the sender history could not be read", known.error());
   const bool first_time = !*known && !envelope.sender.empty();
-  if ((auth_failed && settings_.strict_on_auth_failure) || (first_time && settings_.strict_for_first_time_senders)) options.attachment_action = "remove";
+  if ((auth_failed && settings_.strict_on_auth_failure) || (first_time && settings_.strict_for_first_time_senders)) options.attachment_action = AttachmentAction::kRemove;
   const std::string risk = auth_failed ? "authentication-failed" : first_time ? "first-time-sender" : "none";
   // The original is durable before anything is answered; without it, a temporary failure. Its
   // record, this decision's audit record and the sender's count commit together, in one
@@ -343,7 +343,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
     w.quarantine_id = out.quarantine_id;
     w.message = out.message;
     w.action = GatewayVerdict::Action::kReplace;
-    w.outcome = out.plan.verdict;
+    w.outcome = std::string(mail::to_string(out.plan.verdict));
     w.details.insert(w.details.end(), {{"quarantine_id", out.quarantine_id}, {"sender_risk", risk}, {"attachments", std::to_string(out.plan.attachments.size())}});
     for (const auto& f : out.plan.sender_findings) w.details.emplace_back("sender_warning", f.kind + ": " + f.display_name + " <" + f.address + "> (" + f.matched + ")");
     return w;
