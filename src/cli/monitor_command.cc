@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/service.h"
+#include "store/shared_database.h"
 #include "core/clock.h"
 #include "core/text.h"
 #include "monitor/collector.h"
@@ -174,7 +175,9 @@ int run_scan(const ServiceOptions& o, const ScanArgs& a) {
   std::optional<Service> service;
   std::optional<policy::Policy> own_policy;
   std::unique_ptr<audit::AuditLog> log;
-  std::unique_ptr<store::Database> db;
+  // The service's one connection; a scan is one thread and holds it throughout.
+  std::unique_ptr<store::SharedDatabase> shared;
+  std::optional<store::SharedDatabase::Use> db;
   config::MonitorSettings settings;
   if (stored) {
     if (sodium_init() < 0) return kExitFailure;
@@ -184,11 +187,12 @@ int run_scan(const ServiceOptions& o, const ScanArgs& a) {
     settings = service->config.monitor;
     auto opened = open_store(service->config);
     if (!opened) return print_error(opened.error()), kExitFailure;
-    db = std::move(*opened);
+    shared = std::make_unique<store::SharedDatabase>(std::move(*opened));
     auto l = make_audit_log(*service);
     if (!l) return print_error(l.error()), kExitFailure;
     log = std::move(*l);
-    if (auto rec = record_setting_changes(*service, *db, *log, "monitor@" + service->config.node); !rec) return print_error(rec.error()), kExitFailure;
+    if (auto rec = record_setting_changes(*service, *shared, *log, "monitor@" + service->config.node); !rec) return print_error(rec.error()), kExitFailure;
+    db.emplace(shared->use());
   } else {
     auto p = policy::load_checked_policy(a.policy_path, system_clock().today());
     if (!p) return print_error(p.error()), kExitFailure;
@@ -220,7 +224,7 @@ int run_scan(const ServiceOptions& o, const ScanArgs& a) {
   std::uint64_t not_shown = 0;
   bool deny = false;
   std::optional<FindingRecorder> recorder;
-  if (db) recorder.emplace(*db, *log);
+  if (db) recorder.emplace(db->db, *log);
   std::optional<Error> record_error;
   const std::string actor = service ? "monitor@" + service->config.node : "monitor";
   monitor::Detector detector(*plan, &*indicators, ds, [&](const Finding& f) {
@@ -288,12 +292,15 @@ int run_listen(const ServiceOptions& o) {
   auto service = load_service(o);
   if (!service) return print_error(service.error()), kExitFailure;
   const config::MonitorSettings& m = service->config.monitor;
-  auto db = open_store(service->config);
-  if (!db) return print_error(db.error()), kExitFailure;
+  auto opened = open_store(service->config);
+  if (!opened) return print_error(opened.error()), kExitFailure;
+  store::SharedDatabase shared(std::move(*opened));
   auto log = make_audit_log(*service);
   if (!log) return print_error(log.error()), kExitFailure;
   const std::string actor = "monitor@" + service->config.node;
-  if (auto rec = record_setting_changes(*service, **db, **log, actor); !rec) return print_error(rec.error()), kExitFailure;
+  if (auto rec = record_setting_changes(*service, shared, **log, actor); !rec) return print_error(rec.error()), kExitFailure;
+  // The collector's findings are written from this thread only: it holds the connection.
+  auto db = shared.use();
   auto plan = monitor::AddressPlan::build(service->policy);
   if (!plan) return print_error(plan.error()), kExitFailure;
   auto indicators = monitor::IndicatorSet::load(m.indicator_files);
@@ -308,7 +315,7 @@ int run_listen(const ServiceOptions& o) {
   auto collector = monitor::Collector::open(options);
   if (!collector) return print_error(collector.error()), kExitFailure;
 
-  monitor::FindingStore findings(**db, **log, *plan, service->config.node, actor, m.window_seconds);
+  monitor::FindingStore findings(db.db, **log, *plan, service->config.node, actor, m.window_seconds);
   const std::vector<std::string> listeners = monitor::Collector::listener_names();
   std::vector<std::string> sources = listeners;
   bool store_failed = false;

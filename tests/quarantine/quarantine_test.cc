@@ -386,7 +386,7 @@ TEST_P(QuarantineTest, UnknownReleaseDecisionInTheStoreIsAnError) {
   auto item = store_->put(mail_submission("m"));
   ASSERT_TRUE(store_->request_release(item->id, staff_, "必要"));
   ASSERT_TRUE(store_->approve(item->id, manager_, ""));
-  ASSERT_TRUE(store_->database().execute("UPDATE quarantine_releases SET decision = 'approved!' WHERE item_id = ?", {item->id}));
+  ASSERT_TRUE(store_.database().execute("UPDATE quarantine_releases SET decision = 'approved!' WHERE item_id = ?", {item->id}));
   auto history = store_->releases(item->id);
   ASSERT_FALSE(history);
   EXPECT_EQ(history.error().code, "quarantine.value");
