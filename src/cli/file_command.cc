@@ -149,11 +149,11 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   }
 
   // One ready sandboxed worker serves the whole batch, recycled every 100 files.
-  auto pool_or = cdr::SanitizerPool::create(policy);
+  auto pool_or = sandbox::WorkerPool::create(cdr::engine_task(policy), 1);
   if (!pool_or) return print_error(pool_or.error()), kExitFailure;
   auto pool = std::move(pool_or).value();
   const intake::FileSanitizer sanitize = [&](std::string_view bytes, std::string_view name) {
-    return cdr::with_antivirus(clamd, bytes, name, [&] { return pool->sanitize(bytes, name); });
+    return cdr::with_antivirus(clamd, bytes, name, [&] { return cdr::sanitize_sandboxed(*pool, bytes, name, policy); });
   };
 
   std::map<std::string, int> verdicts, kinds;

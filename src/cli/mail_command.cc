@@ -71,7 +71,7 @@ struct Sanitizer {
   intake::Route route;
   // A batch runs its messages through ready sandboxed workers, as the gateway does; one message
   // gets a sandbox of its own.
-  std::unique_ptr<mail::MailWorkers> workers;
+  mail::MailExecutors executors;
 
   Result<void> open(const ServiceOptions& o, const SanitizeArgs& a, bool batch) {
     const bool stored = !o.config_path.empty() || (std::getenv("SANSO_CONFIG") != nullptr && a.policy_path.empty());
@@ -95,7 +95,7 @@ struct Sanitizer {
     route = intake::Route{std::string(policy::kZoneInternet), "lgwan", service ? "mail@" + service->config.node : "mail"};
     intake.emplace(compiled ? &*compiled : nullptr, store.get(), log.get());
     decision = SANSO_TRY(intake->rule(route, "mail"));
-    if (batch) workers = SANSO_TRY(mail::MailWorkers::create(options, kBatchWorkers));
+    executors = SANSO_TRY(mail::MailExecutors::start(options, batch ? sandbox::Launch::pool(kBatchWorkers) : sandbox::Launch::fork_per_job()));
     return ok();
   }
 
@@ -106,7 +106,7 @@ struct Sanitizer {
     item.route = route;
     item.options = options;
     return intake->take_mail(item, decision, [&](std::string_view bytes, const mail::SanitizeOptions& opts) {
-      return workers ? workers->sanitize(bytes, opts) : mail::sanitize_sandboxed(bytes, opts);
+      return mail::sanitize_sandboxed(bytes, opts, executors);
     });
   }
 };
