@@ -54,9 +54,6 @@ Result<mail::SanitizeOptions> options_from(const config::ServiceConfig* config, 
   return o;
 }
 
-// Sandboxed workers (and threads feeding them) of a batch run.
-constexpr std::size_t kBatchWorkers = 2;
-
 // Everything one run shares: the options and, with --config, the store, the log and the policy
 // that decides internet → LGWAN mail; each message goes through the one intake pipeline.
 struct Sanitizer {
