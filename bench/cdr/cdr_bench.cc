@@ -296,14 +296,16 @@ void BM_SmallInProcess(benchmark::State& state) {
 }
 
 void BM_SmallPool(benchmark::State& state) {
-  auto pool = sanso::cdr::SanitizerPool::create(CdrPolicy{}, 1, 1000);
+  sanso::sandbox::Task task = sanso::cdr::engine_task(CdrPolicy{});
+  task.jobs_per_worker = 1000;
+  auto pool = sanso::sandbox::WorkerPool::create(std::move(task), 1);
   if (!pool) {
     state.SkipWithError(pool.error().to_string().c_str());
     return;
   }
-  (*pool)->sanitize(small_file(), "warm.csv");
+  sanso::cdr::sanitize_sandboxed(**pool, small_file(), "warm.csv", CdrPolicy{});
   for (auto _ : state) {
-    for (int i = 0; i < kSmall; ++i) benchmark::DoNotOptimize((*pool)->sanitize(small_file(), "a.csv"));
+    for (int i = 0; i < kSmall; ++i) benchmark::DoNotOptimize(sanso::cdr::sanitize_sandboxed(**pool, small_file(), "a.csv", CdrPolicy{}));
   }
   state.SetItemsProcessed(state.iterations() * kSmall);
 }

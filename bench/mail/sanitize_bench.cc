@@ -132,17 +132,9 @@ void BM_ManyAttachments(benchmark::State& state) {
   o.attachment_action = sanso::mail::AttachmentAction::kSanitize;
   auto rebuild = [&](const sanso::mail::BatchLimits& limits) {
     sanso::mail::SanitizePlan plan = sanso::mail::plan_message(raw, o);
-    sanso::sandbox::Limits sandbox_limits;
-    sandbox_limits.timeout = o.cdr.timeout;
-    sandbox_limits.output_bytes = sanso::mail::batch_output_limit(limits);
+    sanso::sandbox::ForkPerJob batches(sanso::mail::batch_task(o.cdr, limits)), files(sanso::cdr::engine_task(o.cdr));
     sanso::mail::finish_attachments(plan, o, [&](const std::vector<sanso::mail::AttachmentInput>& inputs) {
-      return sanso::mail::rebuild_in_batches(
-          inputs, "",
-          [&](std::string_view job) {
-            return sanso::sandbox::run([&](std::string_view in) { return sanso::mail::rebuild_batch(in, o.cdr); }, job, sandbox_limits,
-                                       &sanso::cdr::prepare_sandbox);
-          },
-          [&](std::string_view bytes, std::string_view name) { return sanso::cdr::sanitize_sandboxed(bytes, name, o.cdr); }, limits);
+      return sanso::mail::rebuild_in_batches(inputs, "", batches, files, o.cdr, limits);
     });
     return plan.attachments.size();
   };

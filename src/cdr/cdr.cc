@@ -400,8 +400,9 @@ sandbox::Limits limits_for(std::chrono::milliseconds timeout, std::size_t max_ou
 
 CdrResult run_sandboxed(const SandboxedWork& work, std::string_view bytes, std::string_view name, std::chrono::milliseconds timeout,
                         std::size_t max_output_bytes) {
-  auto run = [&](std::string_view input) -> Result<std::string> { return encode_result(work(input)); };
-  return from_sandbox(sandbox::run(run, bytes, limits_for(timeout, max_output_bytes), &prepare_sandbox), name);
+  sandbox::ForkPerJob engine({[&](std::string_view input) -> Result<std::string> { return encode_result(work(input)); }, &prepare_sandbox,
+                              limits_for(timeout, max_output_bytes)});
+  return from_sandbox(engine.run(bytes), name);
 }
 
 namespace {
@@ -451,48 +452,24 @@ std::size_t max_output_for(const CdrPolicy& policy) { return policy.max_input_by
 
 }  // namespace
 
-struct SanitizerPool::State {
-  std::unique_ptr<sandbox::WorkerPool> pool;
-  CdrPolicy policy;
-};
-
-SanitizerPool::~SanitizerPool() = default;
-
-Result<std::unique_ptr<SanitizerPool>> SanitizerPool::create(const CdrPolicy& policy, std::size_t workers, std::size_t jobs_per_worker) {
-  auto work = [policy](std::string_view job) -> Result<std::string> { return encode_result(do_job(job, policy)); };
-  sandbox::WorkerPool::Options options;
-  options.workers = workers;
-  options.jobs_per_worker = jobs_per_worker;
-  options.limits = limits_for(policy.timeout, max_output_for(policy));
-  mime::preload_charsets();  // once per process, inherited by every worker
-  auto pool = sandbox::WorkerPool::create(work, &prepare_sandbox, options);
-  if (!pool) return std::move(pool).error();
-  std::unique_ptr<SanitizerPool> out(new SanitizerPool());
-  out->state_ = std::make_unique<State>();
-  out->state_->pool = std::move(pool).value();
-  out->state_->policy = policy;
-  return out;
-}
-
-CdrResult SanitizerPool::sanitize(std::string_view bytes, std::string_view name) {
-  auto call = [&](char kind, std::string_view job_name, std::string_view payload) {
-    return from_sandbox(state_->pool->run(make_job(kind, job_name, payload)), job_name);
-  };
-  CdrResult r = call('S', name, bytes);
-  if (!r.conversion.empty()) r = internal::finish_conversion(std::move(r), bytes, name, state_->policy, call);
-  return r;
-}
-
-CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, const CdrPolicy& policy) {
+sandbox::Task engine_task(const CdrPolicy& policy) {
   mime::preload_charsets();  // once per process, inherited by every child (not a few hundred ms each)
+  return sandbox::Task{[policy](std::string_view job) -> Result<std::string> { return encode_result(do_job(job, policy)); }, &prepare_sandbox,
+                       limits_for(policy.timeout, max_output_for(policy))};
+}
+
+CdrResult sanitize_sandboxed(sandbox::Executor& engine, std::string_view bytes, std::string_view name, const CdrPolicy& policy) {
   auto call = [&](char kind, std::string_view job_name, std::string_view payload) {
-    const std::string job = make_job(kind, job_name, payload);
-    auto run = [&](std::string_view input) -> Result<std::string> { return encode_result(do_job(input, policy)); };
-    return from_sandbox(sandbox::run(run, job, limits_for(policy.timeout, max_output_for(policy)), &prepare_sandbox), job_name);
+    return from_sandbox(engine.run(make_job(kind, job_name, payload)), job_name);
   };
   CdrResult r = call('S', name, bytes);
   if (!r.conversion.empty()) r = internal::finish_conversion(std::move(r), bytes, name, policy, call);
   return r;
+}
+
+CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, const CdrPolicy& policy) {
+  sandbox::ForkPerJob engine(engine_task(policy));
+  return sanitize_sandboxed(engine, bytes, name, policy);
 }
 
 }  // namespace sanso::cdr

@@ -4,8 +4,8 @@
 // engine cannot rebuild with confidence is blocked — the engine fails closed.
 //
 // sanitize() is pure and must only ever run on untrusted bytes inside the sandbox:
-// sanitize_sandboxed() does that, and turns a crash, a forbidden system call or a timeout into
-// `blocked`.
+// sanitize_sandboxed() does that, through an executor of engine_task() (a fork per file or a
+// pool), and turns a crash, a forbidden system call or a timeout into `blocked`.
 #pragma once
 
 #include <chrono>
@@ -20,6 +20,7 @@
 
 #include "core/result.h"
 #include "core/vocabulary.h"
+#include "sandbox/sandbox.h"
 
 namespace sanso::cdr {
 
@@ -76,7 +77,7 @@ struct CdrPolicy {
   std::size_t max_input_bytes = std::size_t{256} << 20;
   std::chrono::milliseconds timeout{60000};  // wall clock per file, in the sandbox
   // Stricter handling through an outside converter (LibreOffice, pdftoppm), run in the converter
-  // sandbox (sandbox/converter.h) by sanitize_sandboxed and SanitizerPool — never by sanitize().
+  // sandbox (sandbox/converter.h) by sanitize_sandboxed — never by sanitize().
   bool rasterize = false;       // [cdr] mode = "rasterize": Office and PDF become a PDF of page images
   // doc/xls/ppt → docx/xlsx/pptx through LibreOffice, then rebuilt. On by default: binary Office
   // cannot be rebuilt field by field, so without the converter (LibreOffice and the converter
@@ -108,14 +109,20 @@ struct CdrResult {
 // Sanitizes one file. `name` is the name it arrived under (may be empty).
 CdrResult sanitize(std::string_view bytes, std::string_view name, const CdrPolicy& policy);
 
-// The same, in a sandboxed child process; a crash, timeout or forbidden system call there is a
+// The engine's sandboxed work under `policy`, for an executor to run (sandbox::start): a fork per
+// file for one file, a pool for a batch or a service.
+sandbox::Task engine_task(const CdrPolicy& policy);
+
+// The same as sanitize(), through `engine`, an executor of engine_task(policy) — the same policy:
+// the parent finishes conversions under it. A crash, timeout or forbidden system call there is a
 // `blocked` result ("sandbox-violation", "timeout"), never a passed file.
+CdrResult sanitize_sandboxed(sandbox::Executor& engine, std::string_view bytes, std::string_view name, const CdrPolicy& policy);
+// One file in a fresh child: sanitize_sandboxed(ForkPerJob(engine_task(policy)), …).
 CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, const CdrPolicy& policy);
 
 // sanitize() as a sandboxed child that rebuilds many files runs it (mail/attachment_batches.h):
 // a file the policy wants through a converter comes back with `conversion` set instead of
-// blocked, for the caller to finish with sanitize_sandboxed or SanitizerPool::sanitize (which
-// redo this pass first). Only ever run on untrusted bytes inside the sandbox.
+// blocked, for the caller to finish with sanitize_sandboxed (which redoes this pass first). Only ever run on untrusted bytes inside the sandbox.
 CdrResult sanitize_first_pass(std::string_view bytes, std::string_view name, const CdrPolicy& policy);
 
 // The readable text of a file, for content checks (個人番号 in an outgoing attachment): text and
@@ -128,21 +135,6 @@ std::string extract_text(std::string_view bytes, std::string_view name);
 using SandboxedWork = std::function<CdrResult(std::string_view bytes)>;
 CdrResult run_sandboxed(const SandboxedWork& work, std::string_view bytes, std::string_view name, std::chrono::milliseconds timeout,
                         std::size_t max_output_bytes);
-
-// Sandboxed engine workers kept for many files under one policy (a batch, the gateway): a file
-// costs a round trip to a ready worker instead of a fork and library set-up. Crashes, timeouts
-// and violations end as `blocked`, as with sanitize_sandboxed.
-class SanitizerPool {
- public:
-  static Result<std::unique_ptr<SanitizerPool>> create(const CdrPolicy& policy, std::size_t workers = 1, std::size_t jobs_per_worker = 100);
-  ~SanitizerPool();
-  CdrResult sanitize(std::string_view bytes, std::string_view name);
-
- private:
-  SanitizerPool() = default;
-  struct State;
-  std::unique_ptr<State> state_;
-};
 
 // Whether the converters rasterize mode needs (LibreOffice, pdftoppm) are installed and the
 // converter sandbox is available; services check this at start-up, as they do clamd. Legacy

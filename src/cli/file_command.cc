@@ -13,8 +13,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -146,12 +149,14 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     if (auto pong = cdr::clamd_ping(clamd); !pong) return print_error(pong.error()), kExitFailure;
   }
 
-  // One ready sandboxed worker serves the whole batch, recycled every 100 files.
-  auto pool_or = cdr::SanitizerPool::create(policy);
+  // The batch runs as the services do: ready sandboxed workers, forked before any thread here, and
+  // as many files in flight as workers. Outputs, the report and the progress follow the inputs'
+  // order whatever order the files finish in, so a run's names and report do not depend on timing.
+  auto pool_or = sandbox::start(cdr::engine_task(policy), sandbox::Launch::pool(kBatchWorkers));
   if (!pool_or) return print_error(pool_or.error()), kExitFailure;
   auto pool = std::move(pool_or).value();
   const intake::FileSanitizer sanitize = [&](std::string_view bytes, std::string_view name) {
-    return cdr::with_antivirus(clamd, bytes, name, [&] { return pool->sanitize(bytes, name); });
+    return cdr::with_antivirus(clamd, bytes, name, [&] { return cdr::sanitize_sandboxed(*pool, bytes, name, policy); });
   };
 
   std::map<std::string, int> verdicts, kinds;
@@ -159,25 +164,14 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   nlohmann::ordered_json report = nlohmann::ordered_json::array();
   const bool tty = isatty(STDERR_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < inputs->size(); ++i) {
+  // Called in order, under the run's lock, with the outcome of input i.
+  auto report_one = [&](std::size_t i, Result<intake::FileOutcome>& taken) {
     const Input& in = (*inputs)[i];
-    std::ifstream f(in.path, std::ios::binary);
-    std::ostringstream content;
-    content << f.rdbuf();
-    if (!f) {
-      ++failed;
-      print_error(make_error("cli.unreadable", in.path.string(), "cannot read the file"));
-      continue;
-    }
-    const std::string original = content.str();
-    bytes += original.size();
     const std::string name = in.path.filename().string();
-    // Fail closed: the original and its record are durable before any output exists.
-    auto taken = intake.take_file(intake::FileItem{original, in.relative, route}, sanitize);
     if (!taken) {
       ++failed;
-      print_error(Error{taken.error().code, in.path.string(), taken.error().message});
-      continue;
+      print_error(taken.error());
+      return;
     }
     const cdr::CdrResult& r = taken->result;
     const std::string verdict(cdr::to_string(r.verdict));
@@ -188,7 +182,7 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
       if (auto w = write_file(target, r.output); !w) {
         ++failed;
         print_error(w.error());
-        continue;
+        return;
       }
       output_path = target.string();
     }
@@ -215,7 +209,41 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     } else {
       std::fprintf(stderr, "%s: %s%s\n", in.relative.c_str(), verdict.c_str(), r.verdict == cdr::Verdict::blocked ? (" (" + r.reason + ")").c_str() : "");
     }
-  }
+  };
+  std::vector<std::optional<Result<intake::FileOutcome>>> outcomes(inputs->size());
+  std::size_t next_to_take = 0, next_to_report = 0;
+  std::mutex mutex;
+  auto work = [&] {
+    while (true) {
+      std::size_t i = 0;
+      {
+        std::lock_guard lock(mutex);
+        if (next_to_take == inputs->size()) return;
+        i = next_to_take++;
+      }
+      const Input& in = (*inputs)[i];
+      std::ifstream f(in.path, std::ios::binary);
+      std::ostringstream content;
+      content << f.rdbuf();
+      const std::string original = content.str();
+      // Fail closed: the original and its record are durable before any output exists.
+      Result<intake::FileOutcome> taken = make_error("cli.unreadable", in.path.string(), "cannot read the file");
+      if (f) {
+        taken = intake.take_file(intake::FileItem{original, in.relative, route}, sanitize);
+        if (!taken) taken = Error{taken.error().code, in.path.string(), taken.error().message};
+      }
+      std::lock_guard lock(mutex);
+      if (f) bytes += original.size();
+      outcomes[i] = std::move(taken);
+      for (; next_to_report < outcomes.size() && outcomes[next_to_report]; ++next_to_report) {
+        report_one(next_to_report, *outcomes[next_to_report]);
+        outcomes[next_to_report].reset();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < kBatchWorkers; ++t) threads.emplace_back(work);
+  for (auto& t : threads) t.join();
   if (tty) std::fprintf(stderr, "\n");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!a.report.empty()) {

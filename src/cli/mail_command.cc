@@ -54,9 +54,6 @@ Result<mail::SanitizeOptions> options_from(const config::ServiceConfig* config, 
   return o;
 }
 
-// Sandboxed workers (and threads feeding them) of a batch run.
-constexpr std::size_t kBatchWorkers = 2;
-
 // Everything one run shares: the options and, with --config, the store, the log and the policy
 // that decides internet → LGWAN mail; each message goes through the one intake pipeline.
 struct Sanitizer {
@@ -70,7 +67,7 @@ struct Sanitizer {
   intake::Route route;
   // A batch runs its messages through ready sandboxed workers, as the gateway does; one message
   // gets a sandbox of its own.
-  std::unique_ptr<mail::MailWorkers> workers;
+  mail::MailExecutors executors;
 
   Result<void> open(const ServiceOptions& o, const SanitizeArgs& a, bool batch) {
     const bool stored = !o.config_path.empty() || (std::getenv("SANSO_CONFIG") != nullptr && a.policy_path.empty());
@@ -94,7 +91,7 @@ struct Sanitizer {
     route = intake::Route{std::string(policy::kZoneInternet), "lgwan", service ? "mail@" + service->config.node : "mail"};
     intake.emplace(compiled ? &*compiled : nullptr, session ? session->store.get() : nullptr, session ? session->log.get() : nullptr);
     decision = SANSO_TRY(intake->rule(route, "mail"));
-    if (batch) workers = SANSO_TRY(mail::MailWorkers::create(options, kBatchWorkers));
+    executors = SANSO_TRY(mail::MailExecutors::start(options, batch ? sandbox::Launch::pool(kBatchWorkers) : sandbox::Launch::fork_per_job()));
     return ok();
   }
 
@@ -105,7 +102,7 @@ struct Sanitizer {
     item.route = route;
     item.options = options;
     return intake->take_mail(item, decision, [&](std::string_view bytes, const mail::SanitizeOptions& opts) {
-      return workers ? workers->sanitize(bytes, opts) : mail::sanitize_sandboxed(bytes, opts);
+      return mail::sanitize_sandboxed(bytes, opts, executors);
     });
   }
 };

@@ -62,9 +62,10 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
   }
   if (auto ready = cdr::check_converters(s.cdr); !ready) return print_error(ready.error()), kExitFailure;
 
-  mail::MailGateway gateway(service->policy, *compiled, *session->store, *session->log, *session->db, settings);
   // Workers first, while this process has one thread: libmilter starts one per connection.
-  if (auto started = gateway.start_workers(2); !started) return print_error(started.error()), kExitFailure;
+  auto executors = mail::GatewayExecutors::start(service->policy, settings.sanitize, sandbox::Launch::pool(2));
+  if (!executors) return print_error(executors.error()), kExitFailure;
+  mail::MailGateway gateway(service->policy, *compiled, *session->store, *session->log, *session->db, settings, std::move(executors).value());
   mail::MilterOptions options;
   options.listen = !listen_arg.empty() ? listen_arg : c.listeners.milter;
   if (options.listen.empty()) {

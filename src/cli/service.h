@@ -2,6 +2,7 @@
 // configuration, the policy it names, an open and current store, and the person acting.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -24,6 +25,10 @@ class App;
 }
 
 namespace sanso::cli {
+
+// The sandboxed workers of a batch command (`mail sanitize --input`, `file sanitize` on many
+// files), and the threads feeding them: as many items in flight.
+constexpr std::size_t kBatchWorkers = 2;
 
 struct ServiceOptions {
   std::string config_path;  // --config; default $SANSO_CONFIG, then /etc/sanso/sanso.toml

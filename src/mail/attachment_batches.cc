@@ -83,13 +83,21 @@ Result<std::vector<cdr::CdrResult>> decode_batch_answer(std::string_view answer,
   return out;
 }
 
-std::vector<cdr::CdrResult> rebuild_in_batches(const std::vector<AttachmentInput>& inputs, const std::string& clamd, const BatchRunner& batch,
-                                               const SingleRebuild& single, const BatchLimits& limits) {
+sandbox::Task batch_task(const cdr::CdrPolicy& policy, const BatchLimits& limits) {
+  sandbox::Task task = cdr::engine_task(policy);  // its set-up and memory allowance, one file's time
+  task.work = [policy](std::string_view job) { return rebuild_batch(job, policy); };
+  task.limits.output_bytes = batch_output_limit(limits);
+  task.jobs_per_worker = 10;  // up to 640 files
+  return task;
+}
+
+std::vector<cdr::CdrResult> rebuild_in_batches(const std::vector<AttachmentInput>& inputs, const std::string& clamd, sandbox::Executor& batches,
+                                               sandbox::Executor& files, const cdr::CdrPolicy& policy, const BatchLimits& limits) {
   std::vector<cdr::CdrResult> results(inputs.size());
   for (const auto& [begin, end] : batch_ranges(inputs, limits)) {
     std::optional<std::vector<cdr::CdrResult>> answered;
     if (end - begin > 1) {  // one file alone gains nothing from the batch and would run twice on failure
-      auto answer = batch(encode_batch(inputs, begin, end));
+      auto answer = batches.run(encode_batch(inputs, begin, end));
       if (answer) {
         auto decoded = decode_batch_answer(*answer, end - begin);
         if (decoded) answered = std::move(decoded).value();
@@ -98,7 +106,7 @@ std::vector<cdr::CdrResult> rebuild_in_batches(const std::vector<AttachmentInput
     for (std::size_t i = begin; i < end; ++i) {
       // Without an answer for the batch, or with a conversion still to do, the file goes alone.
       const bool alone = !answered || !(*answered)[i - begin].conversion.empty();
-      results[i] = alone ? single(inputs[i].bytes, inputs[i].name) : std::move((*answered)[i - begin]);
+      results[i] = alone ? cdr::sanitize_sandboxed(files, inputs[i].bytes, inputs[i].name, policy) : std::move((*answered)[i - begin]);
     }
   }
   if (clamd.empty()) return results;

@@ -9,13 +9,13 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cdr/cdr.h"
 #include "core/result.h"
+#include "sandbox/sandbox.h"
 
 namespace sanso::mail {
 
@@ -45,14 +45,16 @@ Result<std::string> rebuild_batch(std::string_view job, const cdr::CdrPolicy& po
 // The child's answer as one result per file; an error when it does not hold exactly `expected`.
 Result<std::vector<cdr::CdrResult>> decode_batch_answer(std::string_view answer, std::size_t expected);
 
-// Runs a batch job in a sandbox (a fresh child or a pooled worker).
-using BatchRunner = std::function<Result<std::string>(std::string_view job)>;
-// Rebuilds one file in a sandbox, conversions included; fail closed on its own.
-using SingleRebuild = std::function<cdr::CdrResult(std::string_view bytes, std::string_view name)>;
+// rebuild_batch under `policy` as sandboxed work: the engine's memory allowance, one file's time
+// (a batch that needs more is run again file by file, each with its own), the output of a batch
+// within `limits`. A pooled worker serves a few batches only: what it keeps from one is short-lived.
+sandbox::Task batch_task(const cdr::CdrPolicy& policy, const BatchLimits& limits = {});
 
-// One result per input, in order. With `clamd` set, each input and its rebuilt form are scanned
-// as cdr::with_antivirus does.
-std::vector<cdr::CdrResult> rebuild_in_batches(const std::vector<AttachmentInput>& inputs, const std::string& clamd, const BatchRunner& batch,
-                                               const SingleRebuild& single, const BatchLimits& limits = {});
+// One result per input, in order: batches through `batches` (an executor of batch_task(policy,
+// limits)), a file alone through `files` (an executor of cdr::engine_task(policy)), each fail
+// closed on its own. With `clamd` set, each input and its rebuilt form are scanned as
+// cdr::with_antivirus does.
+std::vector<cdr::CdrResult> rebuild_in_batches(const std::vector<AttachmentInput>& inputs, const std::string& clamd, sandbox::Executor& batches,
+                                               sandbox::Executor& files, const cdr::CdrPolicy& policy, const BatchLimits& limits = {});
 
 }  // namespace sanso::mail

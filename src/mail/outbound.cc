@@ -141,33 +141,12 @@ OutboundScan from_answer(Result<std::string> answer) {
 
 }  // namespace
 
-OutboundScan scan_outbound_sandboxed(std::string_view raw, const std::vector<std::string>& levels) {
-  mime::preload_charsets();  // once per process; the sandboxed child inherits the converters
-  return from_answer(sandbox::run([&levels](std::string_view in) -> Result<std::string> { return scan_to_json(scan_outbound(in, levels)); }, raw,
-                                  scan_limits(), &prepare_scan_sandbox));
+sandbox::Task outbound_scan_task(const std::vector<std::string>& levels) {
+  mime::preload_charsets();  // once per process; every sandboxed child inherits the converters
+  return sandbox::Task{[levels](std::string_view in) -> Result<std::string> { return scan_to_json(scan_outbound(in, levels)); }, &prepare_scan_sandbox,
+                       scan_limits(), 200};
 }
 
-struct OutboundWorkers::State {
-  std::unique_ptr<sandbox::WorkerPool> pool;
-};
-
-OutboundWorkers::~OutboundWorkers() = default;
-
-Result<std::unique_ptr<OutboundWorkers>> OutboundWorkers::create(const std::vector<std::string>& levels, std::size_t workers) {
-  mime::preload_charsets();  // once per process; every pre-forked worker inherits the converters
-  sandbox::WorkerPool::Options o;
-  o.workers = workers;
-  o.jobs_per_worker = 200;
-  o.limits = scan_limits();
-  auto pool = sandbox::WorkerPool::create([levels](std::string_view in) -> Result<std::string> { return scan_to_json(scan_outbound(in, levels)); },
-                                          &prepare_scan_sandbox, o);
-  if (!pool) return std::move(pool).error();
-  std::unique_ptr<OutboundWorkers> out(new OutboundWorkers());
-  out->state_ = std::make_unique<State>();
-  out->state_->pool = std::move(pool).value();
-  return out;
-}
-
-OutboundScan OutboundWorkers::scan(std::string_view raw) { return from_answer(state_->pool->run(raw)); }
+OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw) { return from_answer(scanner.run(raw)); }
 
 }  // namespace sanso::mail

@@ -3,12 +3,12 @@
 // 法人番号 in the body, the subject or the text of any attachment. Parsing runs in the sandbox.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/result.h"
+#include "sandbox/sandbox.h"
 
 namespace sanso::mail {
 
@@ -28,20 +28,11 @@ struct OutboundScan {
 
 // `levels` are the confidentiality levels of the policy's scheme ("1", "2", "3C", …).
 OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels);
-OutboundScan scan_outbound_sandboxed(std::string_view raw, const std::vector<std::string>& levels);
-
-// Ready sandboxed workers for the outbound checks of a service (the gateway): no fork per message.
-class OutboundWorkers {
- public:
-  static Result<std::unique_ptr<OutboundWorkers>> create(const std::vector<std::string>& levels, std::size_t workers = 2);
-  ~OutboundWorkers();
-  OutboundScan scan(std::string_view raw);
-
- private:
-  OutboundWorkers() = default;
-  struct State;
-  std::unique_ptr<State> state_;
-};
+// scan_outbound under `levels` as sandboxed work, for an executor (sandbox::start).
+sandbox::Task outbound_scan_task(const std::vector<std::string>& levels);
+// scan_outbound through `scanner`, an executor of outbound_scan_task; a scan that does not come
+// back sets `error` (the gateway fails closed).
+OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw);
 
 std::string scan_to_json(const OutboundScan& scan);
 Result<OutboundScan> scan_from_json(std::string_view json);

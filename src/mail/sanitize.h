@@ -21,6 +21,7 @@
 #include "core/result.h"
 #include "mail/attachment_batches.h"
 #include "mail/vocabulary.h"
+#include "sandbox/sandbox.h"
 
 namespace sanso::mail {
 
@@ -174,8 +175,8 @@ void finish_attachments(SanitizePlan& plan, const SanitizeOptions& options, cons
 
 // Compares the From display names with the real addresses, the city's names and domains and the
 // known correspondents (options), and records what misleads in plan.sender_findings. Runs outside
-// the sandbox on the decoded plan, since the lists are per message; sanitize_message,
-// sanitize_sandboxed and MailWorkers::sanitize call it.
+// the sandbox on the decoded plan, since the lists are per message; sanitize_message and
+// sanitize_sandboxed call it.
 void check_sender(SanitizePlan& plan, const SanitizeOptions& options);
 
 // The output message: Sanso's Authentication-Results, kept headers, X-Sanso-Sanitized / X-Sanso-Report, one text/plain part with
@@ -205,25 +206,24 @@ std::vector<OutputEntity> expected_entities(const SanitizePlan& plan);
 std::string plan_to_json(const SanitizePlan& plan, bool with_bytes = false);
 Result<SanitizePlan> plan_from_json(std::string_view json);
 
-// Runs sanitize_message in the sandbox; a crash, hang or excess there becomes a "held" plan.
-SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& options);
-
-// Ready sandboxed workers for a service that sanitizes many messages (the gateway): the message
-// parse and the attachments' rebuilds (in batches) run in pre-forked, recycled workers instead of
-// a fork each — created before the service starts its threads. The result is the same as
-// sanitize_sandboxed(raw, options).
-class MailWorkers {
- public:
-  static Result<std::unique_ptr<MailWorkers>> create(const SanitizeOptions& options, std::size_t workers = 2);
-  ~MailWorkers();
-  // `options` may differ from the ones given to create() in what happens to attachments
-  // (attachment_action, attachment_rules), e.g. stricter for a risky sender.
-  SanitizePlan sanitize(std::string_view raw, const SanitizeOptions& options);
-
- private:
-  MailWorkers() = default;
-  struct State;
-  std::unique_ptr<State> state_;
+// The sandboxed work of the mail engine, one executor each (sandbox::start), made for the options
+// of a service or a command: the message parse (plan_message in a child), the attachments'
+// rebuilds in batches (attachment_batches.h), and one file alone (a failed batch's files,
+// conversions). A service makes them as pools before it starts its threads.
+struct MailExecutors {
+  std::unique_ptr<sandbox::Executor> parse;
+  std::unique_ptr<sandbox::Executor> batches;
+  std::unique_ptr<sandbox::Executor> files;
+  static Result<MailExecutors> start(const SanitizeOptions& options, const sandbox::Launch& launch);
 };
+
+// sanitize_message with every parser in the sandbox, through `executors` (made for these options;
+// a message may differ in what happens to its attachments — attachment_action, attachment_rules,
+// e.g. stricter for a risky sender — and in what the parent checks: arrival, the sender lists).
+// The message is parsed in one sandbox, its attachments rebuilt in others, so a hostile file
+// cannot reach the message's text. A crash, hang or excess there becomes a "held" plan.
+SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& options, MailExecutors& executors);
+// One message with a fresh child per job: MailExecutors::start(options, fork_per_job).
+SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& options);
 
 }  // namespace sanso::mail

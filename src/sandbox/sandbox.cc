@@ -289,9 +289,7 @@ bool write_frame(int fd, std::string_view payload, bool from_worker) {
 }  // namespace
 
 struct WorkerPool::State {
-  Work work;
-  Prepare prepare;
-  Options options;
+  Task task;
   std::mutex mutex;
   std::condition_variable idle;
   std::vector<Worker> workers;
@@ -305,11 +303,11 @@ struct WorkerPool::State {
     pid_t pid = SANSO_TRY(fork_with(fds));
     if (pid == 0) {
       close_other_fds(fds[1]);
-      const auto per_job = static_cast<std::uint64_t>(options.limits.timeout.count() / 1000 + 1);
-      if (!harden(options.limits, prepare, per_job * options.jobs_per_worker)) _exit(70);
+      const auto per_job = static_cast<std::uint64_t>(task.limits.timeout.count() / 1000 + 1);
+      if (!harden(task.limits, task.prepare, per_job * task.jobs_per_worker)) _exit(70);
       std::string input;
       while (read_frame_blocking(fds[1], input)) {
-        if (!write_frame(fds[1], answer(work, input), true)) break;
+        if (!write_frame(fds[1], answer(task.work, input), true)) break;
       }
       _exit(0);
     }
@@ -335,16 +333,13 @@ struct WorkerPool::State {
   }
 };
 
-Result<std::unique_ptr<WorkerPool>> WorkerPool::create(Work work, Prepare prepare, Options options) {
+Result<std::unique_ptr<WorkerPool>> WorkerPool::create(Task task, std::size_t workers) {
   std::unique_ptr<WorkerPool> pool(new WorkerPool());
   pool->state_ = std::make_unique<State>();
   State& st = *pool->state_;
-  st.work = std::move(work);
-  st.prepare = std::move(prepare);
-  st.options = options;
-  st.options.workers = std::max<std::size_t>(1, options.workers);
-  st.options.jobs_per_worker = std::max<std::size_t>(1, options.jobs_per_worker);
-  st.workers.resize(st.options.workers);
+  st.task = std::move(task);
+  st.task.jobs_per_worker = std::max<std::size_t>(1, st.task.jobs_per_worker);
+  st.workers.resize(std::max<std::size_t>(1, workers));
   for (Worker& w : st.workers) SANSO_TRY(st.spawn(w));
   return pool;
 }
@@ -375,7 +370,7 @@ Result<std::string> WorkerPool::run(std::string_view input) {
     }
     w->busy = true;
     // Recycled after its quota, or replaced after a failure: a fresh process for this job.
-    if (w->pid > 0 && w->jobs >= st.options.jobs_per_worker) st.reap(*w, true);  // idle between jobs: nothing to lose
+    if (w->pid > 0 && w->jobs >= st.task.jobs_per_worker) st.reap(*w, true);  // idle between jobs: nothing to lose
     if (w->pid <= 0) {
       if (auto spawned = st.spawn(*w); !spawned) {
         w->busy = false;
@@ -394,7 +389,7 @@ Result<std::string> WorkerPool::run(std::string_view input) {
     st.idle.notify_one();
   };
   ++w->jobs;
-  const auto deadline = std::chrono::steady_clock::now() + st.options.limits.timeout;
+  const auto deadline = std::chrono::steady_clock::now() + st.task.limits.timeout;
   if (!write_frame(w->fd, input, false)) {
     int status = 0;
     release(true, &status);
@@ -405,12 +400,12 @@ Result<std::string> WorkerPool::run(std::string_view input) {
   if (!read_exact(w->fd, len, 8, deadline, timed_out)) {
     int status = 0;
     release(true, &status);
-    if (timed_out) return make_error("sandbox.timeout", "", "the parser did not finish within " + std::to_string(st.options.limits.timeout.count()) + " ms");
+    if (timed_out) return make_error("sandbox.timeout", "", "the parser did not finish within " + std::to_string(st.task.limits.timeout.count()) + " ms");
     return exit_error(status);
   }
   std::uint64_t size = 0;
   for (int i = 0; i < 8; ++i) size |= static_cast<std::uint64_t>(static_cast<unsigned char>(len[i])) << (8 * i);
-  if (size > st.options.limits.output_bytes + 1) {
+  if (size > st.task.limits.output_bytes + 1) {
     release(true, nullptr);
     return make_error("sandbox.output-too-large", "", "the parser's output exceeded the limit");
   }
@@ -418,11 +413,20 @@ Result<std::string> WorkerPool::run(std::string_view input) {
   if (!read_exact(w->fd, out.data(), out.size(), deadline, timed_out)) {
     int status = 0;
     release(true, &status);
-    if (timed_out) return make_error("sandbox.timeout", "", "the parser did not finish within " + std::to_string(st.options.limits.timeout.count()) + " ms");
+    if (timed_out) return make_error("sandbox.timeout", "", "the parser did not finish within " + std::to_string(st.task.limits.timeout.count()) + " ms");
     return exit_error(status);
   }
   release(false, nullptr);
   return decode_answer(out);
+}
+
+Result<std::string> ForkPerJob::run(std::string_view input) { return sandbox::run(task_.work, input, task_.limits, task_.prepare); }
+
+Result<std::unique_ptr<Executor>> start(Task task, const Launch& launch) {
+  if (launch.workers == 0) return std::unique_ptr<Executor>(std::make_unique<ForkPerJob>(std::move(task)));
+  auto pool = WorkerPool::create(std::move(task), launch.workers);
+  if (!pool) return std::move(pool).error();
+  return std::unique_ptr<Executor>(std::move(pool).value());
 }
 
 }  // namespace sanso::sandbox

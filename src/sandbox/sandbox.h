@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/result.h"
 
@@ -31,30 +32,65 @@ using Prepare = std::function<void()>;
 // failed: a temporary condition), or the work's own Error.
 Result<std::string> run(const Work& work, std::string_view input, const Limits& limits = {}, const Prepare& prepare = {});
 
-// Pre-forked sandboxed workers that each run many jobs of one fixed Work: the fork, library
-// set-up and filter are paid once per worker, not per job. A worker that crashes, hangs (killed
-// at the job's timeout) or breaks the filter ends only its own job; a fresh worker takes its place.
-// Workers are recycled after `jobs_per_worker` jobs so that state one input leaves behind
-// (memory, caches) is short-lived. Safe to call run() from several threads.
-class WorkerPool {
+// One kind of sandboxed work, as an executor runs it: the work on each input, what a child loads
+// first, its limits, and how many jobs one pooled worker serves before a fresh one takes over
+// (state one input leaves behind — memory, caches — stays short-lived).
+struct Task {
+  Work work;
+  Prepare prepare;
+  Limits limits;
+  std::size_t jobs_per_worker = 100;
+};
+
+// Runs the jobs of one fixed Task in the sandbox. Every engine takes its sandboxed work through
+// this interface, so a command on one item and a service on many run the same code; only how the
+// children come to be differs. Safe to call run() from several threads. Errors as sandbox::run.
+class Executor {
  public:
-  struct Options {
-    std::size_t workers = 1;
-    std::size_t jobs_per_worker = 100;
-    Limits limits;
-  };
-  static Result<std::unique_ptr<WorkerPool>> create(Work work, Prepare prepare, Options options);
-  ~WorkerPool();
+  virtual ~Executor() = default;
+  virtual Result<std::string> run(std::string_view input) = 0;
+};
+
+// A fresh child per job: nothing is started ahead, and no state survives a job. For a command on
+// one item, and for tests.
+class ForkPerJob final : public Executor {
+ public:
+  explicit ForkPerJob(Task task) : task_(std::move(task)) {}
+  Result<std::string> run(std::string_view input) override;
+
+ private:
+  Task task_;
+};
+
+// Pre-forked sandboxed workers: the fork, library set-up and filter are paid once per worker,
+// not per job. A worker that crashes, hangs (killed at the job's timeout) or breaks the filter
+// ends only its own job; a fresh worker takes its place. Workers are recycled after
+// `task.jobs_per_worker` jobs. The workers fork at create(): call it while the process has one
+// thread (before a service starts its threads).
+class WorkerPool final : public Executor {
+ public:
+  static Result<std::unique_ptr<WorkerPool>> create(Task task, std::size_t workers);
+  ~WorkerPool() override;
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // Same errors as sandbox::run.
-  Result<std::string> run(std::string_view input);
+  Result<std::string> run(std::string_view input) override;
 
  private:
   WorkerPool() = default;
   struct State;
   std::unique_ptr<State> state_;
 };
+
+// How a caller wants its engines' executors made: a fresh child per job, or a pool of `workers`
+// started at once (several jobs in flight, one per worker).
+struct Launch {
+  std::size_t workers = 0;  // 0: a fork per job
+  static Launch fork_per_job() { return {}; }
+  static Launch pool(std::size_t workers) { return {workers > 0 ? workers : 1}; }
+};
+
+// The executor `launch` asks for, running `task`.
+Result<std::unique_ptr<Executor>> start(Task task, const Launch& launch);
 
 }  // namespace sanso::sandbox

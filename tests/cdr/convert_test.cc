@@ -219,10 +219,10 @@ TEST_F(CdrConvert, RasterizeRendersTheRebuiltOfficeFileAndLeavesOtherTypesAlone)
 TEST_F(CdrConvert, ThePoolConvertsToo) {
   CdrPolicy policy;
   policy.rasterize = true;
-  auto pool = SanitizerPool::create(policy, 1);
+  auto pool = sandbox::WorkerPool::create(engine_task(policy), 1);
   ASSERT_TRUE(pool.has_value()) << pool.error().to_string();
   const std::string pdf = sanso::testing::read_file(kExamples / "説明会のご案内.pdf");
-  CdrResult r = (*pool)->sanitize(pdf, "説明会のご案内.pdf");
+  CdrResult r = sanitize_sandboxed(**pool, pdf, "説明会のご案内.pdf", policy);
   ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
   EXPECT_TRUE(kinds(r).count("rasterized"));
 }
@@ -233,12 +233,12 @@ TEST_F(CdrConvert, ConcurrentCallersTakeTurnsAndAllFinish) {
   const std::string pdf = sanso::testing::read_file(kExamples / "説明会のご案内.pdf");
   CdrPolicy policy;
   policy.rasterize = true;
-  auto pool = SanitizerPool::create(policy, 2);
+  auto pool = sandbox::WorkerPool::create(engine_task(policy), 2);
   ASSERT_TRUE(pool.has_value()) << pool.error().to_string();
   std::vector<CdrResult> results(5);
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < results.size(); ++i) {
-    threads.emplace_back([&, i] { results[i] = (*pool)->sanitize(pdf, "doc" + std::to_string(i) + ".pdf"); });
+    threads.emplace_back([&, i] { results[i] = sanitize_sandboxed(**pool, pdf, "doc" + std::to_string(i) + ".pdf", policy); });
   }
   for (auto& t : threads) t.join();
   for (std::size_t i = 0; i < results.size(); ++i) {

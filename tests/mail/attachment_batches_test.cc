@@ -53,9 +53,32 @@ TEST(MailAttachmentBatches, ThreeHundredAttachmentsEachGetTheirOwnVerdict) {
   o.attachment_action = AttachmentAction::kSanitize;
   const std::string raw = many_attachments(300);
   expect_every_file_judged(sanitize_sandboxed(raw, o), 300);
-  auto workers = MailWorkers::create(o, 1);
+  auto workers = MailExecutors::start(o, sandbox::Launch::pool(1));
   ASSERT_TRUE(workers.has_value()) << workers.error().to_string();
-  expect_every_file_judged((*workers)->sanitize(raw, o), 300);
+  expect_every_file_judged(sanitize_sandboxed(raw, o, *workers), 300);
+}
+
+// Counts the jobs a real executor runs for the code under test.
+class Counted final : public sandbox::Executor {
+ public:
+  explicit Counted(sandbox::Task task) : inner_(std::move(task)) {}
+  Result<std::string> run(std::string_view input) override {
+    ++jobs;
+    return inner_.run(input);
+  }
+  int jobs = 0;
+
+ private:
+  sandbox::ForkPerJob inner_;
+};
+
+// `task` whose child dies, as a parser with a memory error would, on any job that names `name`.
+sandbox::Task crashing_on(sandbox::Task task, std::string_view name) {
+  task.work = [work = std::move(task.work), name = std::string(name)](std::string_view job) -> Result<std::string> {
+    if (job.find(name) != std::string_view::npos) std::abort();
+    return work(job);
+  };
+  return task;
 }
 
 // The round-trips counted on the real sandbox and engine: 301 files in five batches, no file
@@ -65,24 +88,11 @@ TEST(MailAttachmentBatches, ManySmallFilesShareAFewSandboxRoundTrips) {
   o.attachment_action = AttachmentAction::kSanitize;
   SanitizePlan plan = plan_message(many_attachments(300), o);
   ASSERT_EQ(plan.pending.size(), 301u);
-  int batches = 0, alone = 0;
-  finish_attachments(plan, o, [&](const std::vector<AttachmentInput>& inputs) {
-    sandbox::Limits limits;
-    limits.output_bytes = batch_output_limit({});
-    return rebuild_in_batches(
-        inputs, "",
-        [&](std::string_view job) {
-          ++batches;
-          return sandbox::run([&](std::string_view in) { return rebuild_batch(in, o.cdr); }, job, limits, &cdr::prepare_sandbox);
-        },
-        [&](std::string_view bytes, std::string_view name) {
-          ++alone;
-          return cdr::sanitize_sandboxed(bytes, name, o.cdr);
-        });
-  });
+  Counted batches(batch_task(o.cdr)), alone(cdr::engine_task(o.cdr));
+  finish_attachments(plan, o, [&](const std::vector<AttachmentInput>& inputs) { return rebuild_in_batches(inputs, "", batches, alone, o.cdr); });
   expect_every_file_judged(plan, 300);
-  EXPECT_EQ(batches, 5);  // 64 files a batch
-  EXPECT_EQ(alone, 0);
+  EXPECT_EQ(batches.jobs, 5);  // 64 files a batch
+  EXPECT_EQ(alone.jobs, 0);
 }
 
 TEST(MailAttachmentBatches, BatchesRespectTheirLimits) {
@@ -111,30 +121,11 @@ TEST(MailAttachmentBatches, ACrashInABatchFailsOnlyTheFileThatCausedIt) {
   names[4] = "crash.csv";
   std::vector<AttachmentInput> inputs;
   for (int i = 0; i < 10; ++i) inputs.push_back({bytes[static_cast<std::size_t>(i)], names[static_cast<std::size_t>(i)]});
-  // The work in both children dies on that name, as a parser with a memory error would.
-  auto crashing = [&](std::string_view name, auto&& then) {
-    if (name == "crash.csv") std::abort();
-    return then();
-  };
-  int batches = 0, alone = 0;
-  const auto results = rebuild_in_batches(
-      inputs, "",
-      [&](std::string_view job) {
-        ++batches;
-        return sandbox::run(
-            [&](std::string_view in) -> Result<std::string> {
-              if (in.find("crash.csv") != std::string_view::npos) std::abort();
-              return rebuild_batch(in, policy);
-            },
-            job, sandbox::Limits{}, &cdr::prepare_sandbox);
-      },
-      [&](std::string_view file, std::string_view name) {
-        ++alone;
-        return cdr::run_sandboxed([&](std::string_view in) { return crashing(name, [&] { return cdr::sanitize(in, name, policy); }); }, file, name,
-                                  std::chrono::seconds(10), 1 << 20);
-      });
-  EXPECT_EQ(batches, 1);
-  EXPECT_EQ(alone, 10);
+  // The work in both children dies on that name.
+  Counted batches(crashing_on(batch_task(policy), "crash.csv")), alone(crashing_on(cdr::engine_task(policy), "crash.csv"));
+  const auto results = rebuild_in_batches(inputs, "", batches, alone, policy);
+  EXPECT_EQ(batches.jobs, 1);
+  EXPECT_EQ(alone.jobs, 10);
   ASSERT_EQ(results.size(), 10u);
   for (std::size_t i = 0; i < 10; ++i) {
     SCOPED_TRACE(names[i]);
@@ -161,14 +152,17 @@ TEST(MailAttachmentBatches, AShortOrGarbledAnswerIsNotTrusted) {
   EXPECT_FALSE(decode_batch_answer(*good, 1).has_value());
   EXPECT_FALSE(decode_batch_answer(good->substr(0, good->size() - 1), 2).has_value());
   EXPECT_FALSE(rebuild_batch(encode_batch(inputs, 0, 2).substr(0, 12), policy).has_value());
-  int alone = 0;
-  const auto results = rebuild_in_batches(
-      inputs, "", [&](std::string_view) -> Result<std::string> { return good->substr(0, good->size() / 2); },
-      [&](std::string_view file, std::string_view name) {
-        ++alone;
-        return cdr::sanitize(file, name, policy);
-      });
-  EXPECT_EQ(alone, 2);
+  // A batch child that answers half of the real answer, with nothing else wrong.
+  sandbox::Task garbling = batch_task(policy);
+  garbling.work = [policy](std::string_view job) -> Result<std::string> {
+    auto answer = rebuild_batch(job, policy);
+    if (!answer) return answer;
+    return answer->substr(0, answer->size() / 2);
+  };
+  Counted batches(std::move(garbling)), alone(cdr::engine_task(policy));
+  const auto results = rebuild_in_batches(inputs, "", batches, alone, policy);
+  EXPECT_EQ(batches.jobs, 1);
+  EXPECT_EQ(alone.jobs, 2);
   EXPECT_EQ(results.at(1).output, "'=2+1\n");
 }
 

@@ -74,7 +74,9 @@ class GatewayDecisions : public ::testing::Test {
     quarantine_ = std::move(q).value();
     settings.node = "gw-test";
     settings.sanitize.lang = "ja";
-    gateway_ = std::make_unique<MailGateway>(*policy_, *compiled_, *quarantine_, *log_, quarantine_.shared(), settings);
+    auto executors = GatewayExecutors::start(*policy_, settings.sanitize, sandbox::Launch::fork_per_job());
+    ASSERT_TRUE(executors) << executors.error().to_string();
+    gateway_ = std::make_unique<MailGateway>(*policy_, *compiled_, *quarantine_, *log_, quarantine_.shared(), settings, std::move(executors).value());
   }
 
   // Held mail's senders are told through Postfix's smtp-sink.

@@ -411,12 +411,12 @@ TEST(MailAttachments, BlockedFilesAreRemovedWithTheReasonAndRulesApply) {
 TEST(MailAttachments, ReadyWorkersGiveTheSamePlansAsAForkEach) {
   SanitizeOptions o;
   o.attachment_action = AttachmentAction::kSanitize;
-  auto workers = MailWorkers::create(o, 1);
+  auto workers = MailExecutors::start(o, sandbox::Launch::pool(1));
   ASSERT_TRUE(workers.has_value()) << workers.error().to_string();
   std::string docm = read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/files/見積書.docm");
   std::string raw = with_attachment("filename=\"q.docm\"", docm);
   SanitizePlan forked = sanitize_sandboxed(raw, o);
-  SanitizePlan pooled = (*workers)->sanitize(raw, o);
+  SanitizePlan pooled = sanitize_sandboxed(raw, o, *workers);
   EXPECT_EQ(pooled.verdict, forked.verdict);
   ASSERT_EQ(pooled.attachments.size(), 1u);
   EXPECT_EQ(pooled.attachments[0].name, "q.docx");
@@ -425,14 +425,14 @@ TEST(MailAttachments, ReadyWorkersGiveTheSamePlansAsAForkEach) {
   // A stricter choice per message (a risky sender), and a rule that holds the message.
   SanitizeOptions strict = o;
   strict.attachment_action = AttachmentAction::kRemove;
-  SanitizePlan removed = (*workers)->sanitize(raw, strict);
+  SanitizePlan removed = sanitize_sandboxed(raw, strict, *workers);
   EXPECT_TRUE(removed.attachments.empty());
   EXPECT_EQ(removed.parts.at(1).action, PartAction::kRemoved);
   SanitizeOptions rule = o;
   rule.attachment_rules["docm"] = AttachmentAction::kReject;
-  EXPECT_EQ((*workers)->sanitize(raw, rule).verdict, Verdict::kHeld);
+  EXPECT_EQ(sanitize_sandboxed(raw, rule, *workers).verdict, Verdict::kHeld);
   const std::string garbage = "not a message at all\x01";
-  EXPECT_EQ((*workers)->sanitize(garbage, o).verdict, sanitize_sandboxed(garbage, o).verdict);
+  EXPECT_EQ(sanitize_sandboxed(garbage, o, *workers).verdict, sanitize_sandboxed(garbage, o).verdict);
 }
 
 TEST(MailAttachments, TheDefaultRemovesAndThePlanCrossesTheSandboxWithItsBytes) {
@@ -848,10 +848,10 @@ TEST(MailParserFindings, ACriticalFindingGetsTheConfiguredHandling) {
   EXPECT_EQ(text.find("every attachment was removed"), std::string::npos) << text;
 
   // The ready workers apply the same handling.
-  auto workers = MailWorkers::create(o, 1);
+  auto workers = MailExecutors::start(o, sandbox::Launch::pool(1));
   ASSERT_TRUE(workers.has_value()) << workers.error().to_string();
-  EXPECT_TRUE((*workers)->sanitize(raw, o).attachments.empty());
-  EXPECT_EQ((*workers)->sanitize(raw, hold).verdict, Verdict::kHeld);
+  EXPECT_TRUE(sanitize_sandboxed(raw, o, *workers).attachments.empty());
+  EXPECT_EQ(sanitize_sandboxed(raw, hold, *workers).verdict, Verdict::kHeld);
 }
 
 // Issue #22: control bytes and bidi controls in bodies. A bare CR lets a later line overwrite an

@@ -106,10 +106,8 @@ Result<std::string> pid_echo(std::string_view in) {
 std::string pid_of(const Result<std::string>& r) { return r ? r->substr(0, r->find(':')) : ""; }
 
 TEST(WorkerPool, WorkersAreReusedAndRecycledAfterTheirQuota) {
-  WorkerPool::Options o;
-  o.workers = 1;
-  o.jobs_per_worker = 3;
-  auto pool = WorkerPool::create(pid_echo, {}, o);
+  Task task{pid_echo, {}, {}, 3};
+  auto pool = WorkerPool::create(task, 1);
   ASSERT_TRUE(pool) << pool.error().to_string();
   auto a = (*pool)->run("a"), b = (*pool)->run("b"), c = (*pool)->run("c"), d = (*pool)->run("d");
   ASSERT_TRUE(a && b && c && d);
@@ -125,10 +123,9 @@ TEST(WorkerPool, WorkersAreReusedAndRecycledAfterTheirQuota) {
 }
 
 TEST(WorkerPool, ACrashAViolationAndAHangEndOnlyTheirJob) {
-  WorkerPool::Options o;
-  o.workers = 1;
-  o.limits.timeout = 1s;
-  auto pool = WorkerPool::create(pid_echo, {}, o);
+  Task task{pid_echo, {}, {}};
+  task.limits.timeout = 1s;
+  auto pool = WorkerPool::create(task, 1);
   ASSERT_TRUE(pool);
   auto before = (*pool)->run("x");
   auto crash = (*pool)->run("crash");
@@ -147,9 +144,7 @@ TEST(WorkerPool, ACrashAViolationAndAHangEndOnlyTheirJob) {
 }
 
 TEST(WorkerPool, ServesSeveralThreadsAtOnce) {
-  WorkerPool::Options o;
-  o.workers = 2;
-  auto pool = WorkerPool::create(pid_echo, {}, o);
+  auto pool = WorkerPool::create(Task{pid_echo, {}, {}}, 2);
   ASSERT_TRUE(pool);
   std::vector<std::thread> threads;
   std::atomic<int> good{0};
@@ -185,8 +180,7 @@ TEST(Sandbox, ChildrenHoldNoneOfTheParentsDescriptors) {
   auto once = run(leak, "");
   ASSERT_TRUE(once) << once.error().to_string();
   EXPECT_EQ(*once, "closed");
-  WorkerPool::Options o;
-  auto pool = WorkerPool::create(leak, {}, o);
+  auto pool = WorkerPool::create(Task{leak, {}, {}}, 1);
   ASSERT_TRUE(pool);
   auto pooled = (*pool)->run("");
   ASSERT_TRUE(pooled);
@@ -194,6 +188,101 @@ TEST(Sandbox, ChildrenHoldNoneOfTheParentsDescriptors) {
   ::close(sv[0]);
   ::close(sv[1]);
 }
+
+}  // namespace
+}  // namespace sanso::sandbox
+
+namespace sanso::sandbox {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The one contract every executor keeps, whichever way its children come to be: the engines are
+// written against Executor and must not be able to tell a fork per job from a pool.
+struct ExecutorKind {
+  const char* name;
+  Launch launch;
+};
+
+class ExecutorContract : public ::testing::TestWithParam<ExecutorKind> {
+ protected:
+  std::unique_ptr<Executor> executor(Work work, Limits limits = {}) {
+    auto made = start(Task{std::move(work), {}, limits}, GetParam().launch);
+    EXPECT_TRUE(made) << made.error().to_string();
+    return made ? std::move(made).value() : nullptr;
+  }
+};
+
+TEST_P(ExecutorContract, ValuesAndErrorsCrossBack) {
+  auto e = executor([](std::string_view in) -> Result<std::string> {
+    if (in == "error") return make_error("test.bad", "1.2", "refused");
+    return "<" + std::string(in) + ">";
+  });
+  ASSERT_TRUE(e);
+  auto value = e->run(std::string("a\0b", 3));
+  ASSERT_TRUE(value) << value.error().to_string();
+  EXPECT_EQ(*value, std::string("<a\0b>", 5));
+  auto err = e->run("error");
+  ASSERT_FALSE(err);
+  EXPECT_EQ(err.error().code, "test.bad");
+  EXPECT_EQ(err.error().where, "1.2");
+  EXPECT_EQ(err.error().message, "refused");
+}
+
+TEST_P(ExecutorContract, ACrashIsSandboxCrashAndTheNextJobRuns) {
+  auto e = executor([](std::string_view in) -> Result<std::string> {
+    if (in == "crash") std::raise(SIGSEGV);
+    return std::string(in);
+  });
+  ASSERT_TRUE(e);
+  auto crash = e->run("crash");
+  ASSERT_FALSE(crash);
+  EXPECT_EQ(crash.error().code, "sandbox.crash");
+  auto after = e->run("next");
+  ASSERT_TRUE(after) << after.error().to_string();
+  EXPECT_EQ(*after, "next");
+}
+
+TEST_P(ExecutorContract, AHangIsStoppedAtTheTimeout) {
+  Limits limits;
+  limits.timeout = 300ms;
+  auto e = executor([](std::string_view) -> Result<std::string> {
+    volatile unsigned long n = 0;
+    while (true) n = n + 1;
+  }, limits);
+  ASSERT_TRUE(e);
+  const auto began = std::chrono::steady_clock::now();
+  auto r = e->run("x");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "sandbox.timeout");
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 5s);
+}
+
+TEST_P(ExecutorContract, TooMuchOutputIsAnError) {
+  Limits limits;
+  limits.output_bytes = 1024;
+  auto e = executor([](std::string_view) -> Result<std::string> { return std::string(1 << 20, 'y'); }, limits);
+  ASSERT_TRUE(e);
+  auto r = e->run("x");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "sandbox.output-too-large");
+}
+
+TEST_P(ExecutorContract, AForbiddenSystemCallKillsTheJob) {
+  auto e = executor([](std::string_view) -> Result<std::string> {
+    int fd = ::open("/etc/passwd", O_RDONLY);
+    return std::string(fd >= 0 ? "opened" : "refused");
+  });
+  ASSERT_TRUE(e);
+  auto r = e->run("x");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "sandbox.crash");
+  EXPECT_NE(r.error().message.find("forbidden system call"), std::string::npos) << r.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sandbox, ExecutorContract,
+                         ::testing::Values(ExecutorKind{"ForkPerJob", Launch::fork_per_job()}, ExecutorKind{"WorkerPool", Launch::pool(1)}),
+                         [](const ::testing::TestParamInfo<ExecutorKind>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace sanso::sandbox

@@ -100,8 +100,17 @@ bool authentication_failed(std::string_view raw) {
   return false;
 }
 
+Result<GatewayExecutors> GatewayExecutors::start(const policy::Policy& policy, const SanitizeOptions& options, const sandbox::Launch& launch) {
+  std::vector<std::string> levels;
+  for (const auto& l : policy.scheme.confidentiality.levels) levels.push_back(l.id);
+  GatewayExecutors out;
+  out.inbound = SANSO_TRY(MailExecutors::start(options, launch));
+  out.outbound = SANSO_TRY(sandbox::start(outbound_scan_task(levels), launch));
+  return out;
+}
+
 MailGateway::MailGateway(const policy::Policy& policy, const policy::CompiledPolicy& compiled, quarantine::QuarantineStore& store, audit::AuditLog& log,
-                         store::SharedDatabase& db, GatewaySettings settings)
+                         store::SharedDatabase& db, GatewaySettings settings, GatewayExecutors executors)
     : policy_(policy),
       compiled_(compiled),
       store_(store),
@@ -109,16 +118,9 @@ MailGateway::MailGateway(const policy::Policy& policy, const policy::CompiledPol
       db_(db),
       settings_(std::move(settings)),
       senders_(db, settings_.clock != nullptr ? *settings_.clock : system_clock()),
-      intake_(&compiled, &store, &log) {
+      intake_(&compiled, &store, &log),
+      executors_(std::move(executors)) {
   intake::protect_city_identity(policy_, settings_.sanitize);
-}
-
-Result<void> MailGateway::start_workers(std::size_t workers) {
-  std::vector<std::string> levels;
-  for (const auto& l : policy_.scheme.confidentiality.levels) levels.push_back(l.id);
-  inbound_workers_ = SANSO_TRY(MailWorkers::create(settings_.sanitize, workers));
-  outbound_workers_ = SANSO_TRY(OutboundWorkers::create(levels, workers));
-  return ok();
 }
 
 GatewayVerdict MailGateway::process(const Envelope& envelope, std::string_view raw) {
@@ -247,9 +249,7 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   OutboundScan scan;
   std::string level;
   if (leaves_city) {
-    std::vector<std::string> levels;
-    for (const auto& l : policy_.scheme.confidentiality.levels) levels.push_back(l.id);
-    scan = outbound_workers_ ? outbound_workers_->scan(raw) : scan_outbound_sandboxed(raw, levels);
+    scan = scan_outbound_sandboxed(*executors_.outbound, raw);
     if (scan.error.empty()) level = scan.classification.empty() ? settings_.unmarked_level : scan.classification;
     v.details.emplace_back("classification", scan.error.empty() ? level : "unreadable");
   }
@@ -358,7 +358,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
   item.with_item = [&](store::Database& db) -> Result<void> { return from_internet ? senders_.count(db, sender) : Result<void>(ok()); };
   // The rule was decided over every recipient zone: the strictest said sanitize.
   auto taken = intake_.take_mail(item, ruling, [&](std::string_view bytes, const SanitizeOptions& opts) {
-    return inbound_workers_ ? inbound_workers_->sanitize(bytes, opts) : sanitize_sandboxed(bytes, opts);
+    return sanitize_sandboxed(bytes, opts, executors_.inbound);
   });
   if (!taken) return tempfail(v, "the original could not be stored", taken.error());
   v = sanitized(std::move(v), *taken);

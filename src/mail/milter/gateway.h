@@ -87,14 +87,20 @@ struct GatewayVerdict {
   std::vector<std::pair<std::string, std::string>> details;  // for the audit record
 };
 
+// The sandboxed executors the gateway runs its parsers through: the inbound 無害化 (made for
+// GatewaySettings::sanitize) and the outbound checks (for the policy's confidentiality levels). The
+// milter starts them as pools before libmilter starts a thread per connection.
+struct GatewayExecutors {
+  MailExecutors inbound;
+  std::unique_ptr<sandbox::Executor> outbound;
+  static Result<GatewayExecutors> start(const policy::Policy& policy, const SanitizeOptions& options, const sandbox::Launch& launch);
+};
+
 class MailGateway {
  public:
   // All on the service's connection `db`; each must outlive the gateway.
   MailGateway(const policy::Policy& policy, const policy::CompiledPolicy& compiled, quarantine::QuarantineStore& store, audit::AuditLog& log,
-              store::SharedDatabase& db, GatewaySettings settings);
-  // Starts ready sandboxed workers for parsing and rebuilding (call before serving, while the
-  // process has one thread); without it every message forks its own sandboxes.
-  Result<void> start_workers(std::size_t workers);
+              store::SharedDatabase& db, GatewaySettings settings, GatewayExecutors executors);
   // Thread-safe: the milter calls it from one thread per connection.
   GatewayVerdict process(const Envelope& envelope, std::string_view raw);
 
@@ -131,8 +137,7 @@ class MailGateway {
   GatewaySettings settings_;
   SenderHistory senders_;
   intake::Intake intake_;
-  std::unique_ptr<MailWorkers> inbound_workers_;
-  std::unique_ptr<OutboundWorkers> outbound_workers_;
+  GatewayExecutors executors_;
 };
 
 // "Sender Risk": SPF, DKIM or DMARC failed in an Authentication-Results header of the message.
