@@ -5,7 +5,8 @@
 # an internet mail text-only with its attachment rebuilt (original kept in quarantine), disarm and
 # rebuild a folder of hostile files (CDR), release the original with four-eyes
 # approval through a real SMTP relay
-# (Postfix's smtp-sink), sign in to the web console (every sign-in audited), and prove to an auditor — offline — that the audit log was not altered,
+# (Postfix's smtp-sink), sign in to the web console (every sign-in audited), check the network's
+# flow logs against the zone separation, and prove to an auditor — offline — that the audit log was not altered,
 # and that altering it is caught. Everything runs on the embedded SQLite store under out/demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -267,6 +268,18 @@ for row in re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td><td>([
     print("    #%s %s %-8s %-16s %-10s 条項 %s  %s" % tuple(html.unescape(x) for x in row))'
 kill "$web_pid"; wait "$web_pid" 2>/dev/null || true
 echo "  (run it yourself: $sanso web --config $out/sanso.toml, then open http://127.0.0.1:8443/ in a browser)"
+
+step "11b. 通信ログの監視 (6(3)③) / the network's flow logs against the zone separation: sanso monitor scan"
+echo "  in:  examples/minamata/flows/conn.log — six flows from the city's Zeek sensor: an LGWAN terminal through the"
+echo "       screen-transfer server (sanctioned), a マイナンバー利用事務系 host reaching the internet (twice), an LGWAN"
+echo "       terminal going around the gateway, and a device in the city's ranges that belongs to no zone"
+set +e
+"$sanso" monitor scan examples/minamata/flows/conn.log "${cfg[@]}"
+scan_rc=$?
+set -e
+[ "$scan_rc" -eq 1 ] || { echo "demo: expected exit 1 (deny findings) from sanso monitor scan, got $scan_rc" >&2; exit 1; }
+echo "  exit 1: deny findings (usable from cron); each finding is now an audit record (monitor.finding):"
+"$sanso" audit tail -n 3 "${cfg[@]}" | cut -c1-160
 
 step "12. 監査ログ / the audit log: tail, checkpoint, proof, offline verification"
 "$sanso" audit tail "${cfg[@]}"
