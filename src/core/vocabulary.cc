@@ -15,18 +15,18 @@ std::string_view to_string(FindingSeverity s) { return kSeverities.name(s); }
 std::string_view label(FindingSeverity s, std::string_view lang) { return kSeverities.label(s, lang); }
 Result<FindingSeverity> parse_finding_severity(std::string_view text, std::string_view where) { return kSeverities.parse(text, where); }
 
-std::string term_names(std::span<const Term> terms) {
+std::string term_names(const Term* terms, std::size_t count) {
   std::string out;
-  for (const Term& t : terms) {
+  for (std::size_t i = 0; i < count; ++i) {
     if (!out.empty()) out += ", ";
-    out += t.name.empty() ? std::string_view("\"\"") : t.name;
+    out += terms[i].name.empty() ? std::string_view("\"\"") : terms[i].name;
   }
   return out;
 }
 
-Result<std::size_t> parse_term(std::span<const Term> terms, std::string_view text, std::string_view what, std::string_view code,
+Result<std::size_t> parse_term(const Term* terms, std::size_t count, std::string_view text, std::string_view what, std::string_view code,
                                std::string_view where) {
-  for (std::size_t i = 0; i < terms.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     if (terms[i].name == text) return i;
   }
   // The bad value is quoted as given but bounded: it may come from hostile JSON or a long line.
@@ -34,7 +34,7 @@ Result<std::size_t> parse_term(std::span<const Term> terms, std::string_view tex
   for (char c : text.substr(0, 64)) shown += c >= 0x20 && c < 0x7f ? c : '?';
   if (text.size() > 64) shown += "...";
   return make_error(std::string(code), std::string(where),
-                    "'" + shown + "' is not " + std::string(what) + " (one of: " + term_names(terms) + ")");
+                    "'" + shown + "' is not " + std::string(what) + " (one of: " + term_names(terms, count) + ")");
 }
 
 }  // namespace sanso

@@ -7,7 +7,6 @@
 
 #include <array>
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -32,12 +31,12 @@ std::string_view label(FindingSeverity severity, std::string_view lang);
 Result<FindingSeverity> parse_finding_severity(std::string_view text, std::string_view where);
 
 // "a, b, c": the names of `terms`, for error messages.
-std::string term_names(std::span<const Term> terms);
+std::string term_names(const Term* terms, std::size_t count);
 
 // The index of the term named `text` (exact, case-sensitive: wire forms are written by Sanso).
 // Otherwise an Error with `code`, `where`, and a message such as
 // "'maybe' is not a mail verdict (one of: clean, sanitized, held)".
-Result<std::size_t> parse_term(std::span<const Term> terms, std::string_view text, std::string_view what, std::string_view code,
+Result<std::size_t> parse_term(const Term* terms, std::size_t count, std::string_view text, std::string_view what, std::string_view code,
                                std::string_view where);
 
 // The label of a term in `lang` ("en" gives English, anything else Japanese, as Label::in does).
@@ -56,11 +55,11 @@ struct Vocabulary {
   std::string_view name(E value) const { return term(value).name; }
   std::string_view label(E value, std::string_view lang) const { return term_label(term(value), lang); }
   Result<E> parse(std::string_view text, std::string_view where) const {
-    auto index = parse_term(terms, text, what, code, where);
+    auto index = parse_term(terms.data(), terms.size(), text, what, code, where);
     if (!index) return std::move(index).error();
     return static_cast<E>(*index);
   }
-  std::string names() const { return term_names(terms); }
+  std::string names() const { return term_names(terms.data(), terms.size()); }
 };
 
 }  // namespace sanso
