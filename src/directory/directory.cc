@@ -4,9 +4,11 @@
 #include <sys/time.h>
 
 #include <algorithm>
-#include <cctype>
+#include <cstdlib>
 #include <memory>
 #include <set>
+
+#include "core/text.h"
 
 namespace sanso::directory {
 namespace {
@@ -14,12 +16,6 @@ namespace {
 constexpr std::size_t kMaxNameBytes = 256;
 constexpr std::size_t kMaxPasswordBytes = 1024;
 constexpr std::size_t kMaxGroups = 1000;  // a person in more is a directory we do not understand
-
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string replace_user(const std::string& pattern, const std::string& value) {
   std::string out = pattern;
