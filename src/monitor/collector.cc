@@ -133,6 +133,28 @@ Result<void> Collector::run(const std::atomic<bool>& stop, const OnFlow& on_flow
   State& s = *state_;
   std::vector<char> datagram(kDatagramBytes);
   std::vector<Flow> flows;
+  const Clock& clock = s.options.clock != nullptr ? *s.options.clock : system_clock();
+  std::int64_t now = 0;
+  auto read_clock = [&] {
+    now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+    s.udp_parser->set_now(now);
+    s.tcp_parser->set_now(now);
+  };
+  read_clock();
+  // Whoever can reach a listener can claim any time: one that has not come yet is replaced by
+  // the time the flow arrived (kMaxFutureSkewSeconds).
+  auto deliver = [&](Flow f, FlowSource from) {
+    if (f.time > now + kMaxFutureSkewSeconds) {
+      ++stats_.future_dated;
+      if (stats_.future_dated <= 10) {
+        on_problem(std::string(Collector::listener_names()[from.listener]) + " message " + std::to_string(from.sequence) + ": a flow claiming to start at " +
+                   iso_utc(f.time) + ", in the future; taken as received at " + iso_utc(now));
+      }
+      f.time = now;
+    }
+    ++stats_.flows;
+    on_flow(f, from);
+  };
   auto syslog_message = [&](std::string_view message, FlowParser& parser, std::uint32_t listener) {
     // One datagram may hold several lines (some relays batch them).
     while (!message.empty()) {
@@ -145,8 +167,7 @@ Result<void> Collector::run(const std::atomic<bool>& stop, const OnFlow& on_flow
       Flow f;
       const LineResult r = parser.parse(line, f);
       if (r.verdict == Verdict::kFlow) {
-        ++stats_.flows;
-        on_flow(f, {listener, stats_.syslog_messages});
+        deliver(f, {listener, stats_.syslog_messages});
       } else if (r.verdict == Verdict::kMalformed) {
         ++stats_.malformed;
         if (stats_.malformed <= 100) on_problem(std::string(Collector::listener_names()[listener]) + " message " + std::to_string(stats_.syslog_messages) + ": " + r.reason);
@@ -162,6 +183,7 @@ Result<void> Collector::run(const std::atomic<bool>& stop, const OnFlow& on_flow
     for (const TcpClient& c : s.clients) fds.push_back({c.fd.fd, POLLIN, 0});
     const int n = ::poll(fds.data(), fds.size(), 250);
     if (n < 0 && errno != EINTR) return make_error("monitor.listen", "poll", std::strerror(errno));
+    read_clock();
     if (std::chrono::steady_clock::now() - last_tick >= std::chrono::seconds(1)) {
       last_tick = std::chrono::steady_clock::now();
       if (tick) tick();
@@ -190,10 +212,7 @@ Result<void> Collector::run(const std::atomic<bool>& stop, const OnFlow& on_flow
             ++stats_.malformed;
             if (stats_.malformed <= 100) on_problem("netflow/udp datagram " + std::to_string(stats_.ipfix_datagrams) + " from " + policy::format_ip(address_of(from)) + ": " + problem);
           }
-          for (const Flow& f : flows) {
-            ++stats_.flows;
-            on_flow(f, {2, stats_.ipfix_datagrams});
-          }
+          for (const Flow& f : flows) deliver(f, {2, stats_.ipfix_datagrams});
         }
       } else if (p.fd == s.syslog_tcp.fd) {
         const int c = ::accept4(p.fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "monitor/netflow.h"
 #include "monitor/parsers.h"
@@ -22,7 +23,16 @@ struct CollectorOptions {
   std::string ipfix_udp;
   Format syslog_format = Format::kSyslog;
   ParserContext context;
+  // What "now" is while the collector runs (the parsers' year for RFC 3164 times, the bound on
+  // times a sender may claim); nullptr: the machine's clock.
+  const Clock* clock = nullptr;
 };
+
+// How far ahead of the collector's clock a flow's claimed start may be (exporters' clocks drift).
+// Beyond it the time is the one it arrived at: a datagram claiming a time in the future would
+// otherwise carry a host's volume bucket past every real flow of it (all of them then "late") and
+// date a stored finding ahead so that the real ones are adopted into it.
+inline constexpr std::int64_t kMaxFutureSkewSeconds = 300;
 
 struct CollectorStats {
   std::uint64_t syslog_messages = 0;
@@ -30,6 +40,7 @@ struct CollectorStats {
   std::uint64_t flows = 0;
   std::uint64_t malformed = 0;  // messages or datagram parts rejected
   std::uint64_t records_without_template = 0;
+  std::uint64_t future_dated = 0;  // flows whose claimed time lay beyond kMaxFutureSkewSeconds
 };
 
 // Where a flow came from: 0 syslog/UDP, 1 syslog/TCP, 2 NetFlow/IPFIX; and the message's number.

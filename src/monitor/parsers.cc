@@ -408,6 +408,7 @@ SyslogHead split_syslog(std::string_view line, std::int64_t now) {
 class SyslogParser final : public FlowParser {
  public:
   explicit SyslogParser(std::int64_t now) : now_(now) {}
+  void set_now(std::int64_t now) override { now_ = now; }
   LineResult parse(std::string_view line, Flow& out) override {
     if (trim(line).empty()) return kSkipped;
     if (line.find("SRC=") == std::string_view::npos) return kSkipped;  // not a packet log

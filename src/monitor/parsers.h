@@ -58,6 +58,9 @@ class FlowParser {
  public:
   virtual ~FlowParser() = default;
   virtual LineResult parse(std::string_view line, Flow& out) = 0;
+  // A reader that lives for months (the collector) moves "now" on: an RFC 3164 time carries no
+  // year, and a kernel-log record's time is when it was read. ParserContext::now is only the start.
+  virtual void set_now(std::int64_t /*now*/) {}
   static std::unique_ptr<FlowParser> make(Format format, const ParserContext& context);
 };
 
