@@ -362,9 +362,10 @@ int run_listen(const ServiceOptions& o) {
       });
   detector.flush();
   const monitor::CollectorStats& st = (*collector)->stats();
-  std::fprintf(stderr, "sanso monitor listen: stopped; %llu flows, %llu malformed, %llu records before their template, %llu dated in the future (taken as received), %llu findings adopted from earlier runs\n",
+  std::fprintf(stderr, "sanso monitor listen: stopped; %llu flows, %llu malformed, %llu records before their template, %llu dated in the future (taken as received), %llu TCP connections refused or closed, %llu findings adopted from earlier runs\n",
                static_cast<unsigned long long>(st.flows), static_cast<unsigned long long>(st.malformed),
                static_cast<unsigned long long>(st.records_without_template), static_cast<unsigned long long>(st.future_dated),
+               static_cast<unsigned long long>(st.tcp_dropped),
                static_cast<unsigned long long>(findings.adopted()));
   if (!ran) return print_error(ran.error()), kExitFailure;
   return store_failed ? kExitFailure : kExitOk;

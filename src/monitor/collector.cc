@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -19,6 +20,14 @@ namespace sanso::monitor {
 namespace {
 
 constexpr std::size_t kMaxTcpClients = 256;
+// One sender's share of the connections: a firewall or relay opens one or two. Without it a host
+// that opens kMaxTcpClients connections and says nothing held every place, and no firewall's log
+// got in (the listener was no longer even polled).
+constexpr std::size_t kMaxTcpClientsPerPeer = 8;
+// A connection silent this long gives its place up; and when every place is taken a new sender
+// gets the place of the one heard from least recently, so silent connections cannot keep out
+// one that talks.
+constexpr auto kTcpIdle = std::chrono::minutes(5);
 constexpr std::size_t kDatagramBytes = 65536;
 
 struct Fd {
@@ -96,6 +105,8 @@ struct TcpClient {
   Fd fd;
   std::string buffer;
   bool skipping = false;  // inside a line longer than kMaxLineBytes
+  Address128 peer = 0;
+  std::chrono::steady_clock::time_point heard;  // when it last sent something (or connected)
 };
 
 }  // namespace
@@ -174,11 +185,21 @@ Result<void> Collector::run(const std::atomic<bool>& stop, const OnFlow& on_flow
       }
     }
   };
+  auto tcp_dropped = [&](const std::string& why) {
+    ++stats_.tcp_dropped;
+    if (stats_.tcp_dropped <= 10) on_problem(why);
+  };
+  // A connection's end: what it sent without a final newline is its last message.
+  auto drop_client = [&](std::size_t index) {
+    TcpClient& c = s.clients[index];
+    if (!c.buffer.empty() && !c.skipping) syslog_message(c.buffer, *s.tcp_parser, 1);
+    s.clients.erase(s.clients.begin() + static_cast<std::ptrdiff_t>(index));
+  };
   auto last_tick = std::chrono::steady_clock::now();
   while (!stop.load()) {
     std::vector<pollfd> fds;
     if (s.syslog_udp.fd >= 0) fds.push_back({s.syslog_udp.fd, POLLIN, 0});
-    if (s.syslog_tcp.fd >= 0 && s.clients.size() < kMaxTcpClients) fds.push_back({s.syslog_tcp.fd, POLLIN, 0});
+    if (s.syslog_tcp.fd >= 0) fds.push_back({s.syslog_tcp.fd, POLLIN, 0});
     if (s.ipfix_udp.fd >= 0) fds.push_back({s.ipfix_udp.fd, POLLIN, 0});
     for (const TcpClient& c : s.clients) fds.push_back({c.fd.fd, POLLIN, 0});
     const int n = ::poll(fds.data(), fds.size(), 250);
@@ -215,8 +236,25 @@ Result<void> Collector::run(const std::atomic<bool>& stop, const OnFlow& on_flow
           for (const Flow& f : flows) deliver(f, {2, stats_.ipfix_datagrams});
         }
       } else if (p.fd == s.syslog_tcp.fd) {
-        const int c = ::accept4(p.fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (c >= 0) s.clients.push_back(TcpClient{Fd(c), {}, false});
+        for (int burst = 0; burst < 64; ++burst) {
+          sockaddr_storage from{};
+          socklen_t len = sizeof from;
+          Fd c(::accept4(p.fd, reinterpret_cast<sockaddr*>(&from), &len, SOCK_CLOEXEC | SOCK_NONBLOCK));
+          if (c.fd < 0) break;
+          const Address128 peer = address_of(from);
+          const auto held = std::count_if(s.clients.begin(), s.clients.end(), [&](const TcpClient& t) { return t.peer == peer; });
+          if (static_cast<std::size_t>(held) >= kMaxTcpClientsPerPeer) {
+            tcp_dropped("syslog/tcp: " + policy::format_ip(peer) + " already holds " + std::to_string(held) + " connections; another one refused");
+            continue;  // closed as `c` goes
+          }
+          if (s.clients.size() >= kMaxTcpClients) {
+            const auto quiet = std::min_element(s.clients.begin(), s.clients.end(), [](const TcpClient& a, const TcpClient& b) { return a.heard < b.heard; });
+            tcp_dropped("syslog/tcp: all " + std::to_string(kMaxTcpClients) + " connections taken; the one from " + policy::format_ip(quiet->peer) +
+                        " heard from least recently is closed for " + policy::format_ip(peer));
+            drop_client(static_cast<std::size_t>(quiet - s.clients.begin()));
+          }
+          s.clients.push_back(TcpClient{std::move(c), {}, false, peer, std::chrono::steady_clock::now()});
+        }
       }
     }
     // TCP clients: newline-framed messages, each capped like a log line.
@@ -230,6 +268,7 @@ Result<void> Collector::run(const std::atomic<bool>& stop, const OnFlow& on_flow
           break;
         }
         if (got < 0) break;
+        c.heard = std::chrono::steady_clock::now();
         std::string_view chunk(datagram.data(), static_cast<std::size_t>(got));
         while (!chunk.empty()) {
           const auto nl = chunk.find('\n');
@@ -251,9 +290,12 @@ Result<void> Collector::run(const std::atomic<bool>& stop, const OnFlow& on_flow
           chunk.remove_prefix(nl + 1);
         }
       }
+      if (!closed && std::chrono::steady_clock::now() - c.heard > kTcpIdle) {
+        tcp_dropped("syslog/tcp: the connection from " + policy::format_ip(c.peer) + " has sent nothing for 5 minutes; closed");
+        closed = true;
+      }
       if (closed) {
-        if (!c.buffer.empty() && !c.skipping) syslog_message(c.buffer, *s.tcp_parser, 1);
-        s.clients.erase(s.clients.begin() + static_cast<std::ptrdiff_t>(i));
+        drop_client(i);
       } else {
         ++i;
       }

@@ -41,6 +41,7 @@ struct CollectorStats {
   std::uint64_t malformed = 0;  // messages or datagram parts rejected
   std::uint64_t records_without_template = 0;
   std::uint64_t future_dated = 0;  // flows whose claimed time lay beyond kMaxFutureSkewSeconds
+  std::uint64_t tcp_dropped = 0;   // syslog/TCP connections refused or closed (per-peer share, full, silent)
 };
 
 // Where a flow came from: 0 syslog/UDP, 1 syslog/TCP, 2 NetFlow/IPFIX; and the message's number.

@@ -4,6 +4,7 @@
 #include "monitor/collector.h"
 
 #include <arpa/inet.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -155,6 +157,91 @@ TEST(MonitorCollector, AFlowClaimingAFutureTimeIsDatedWhenItArrived) {
   EXPECT_EQ(flows[1].time, now + 240);
   c.stop();
   EXPECT_EQ(c.collector().stats().future_dated, 1u);
+}
+
+// A TCP connection to the collector from a loopback address of the test's choice (127.0.0.0/8 is
+// all loopback): so many senders, one machine.
+int connect_from(const char* source, std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const sockaddr_in from = loopback(0, source);
+  const sockaddr_in to = loopback(port);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0 || ::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+CollectorOptions syslog_tcp_on_loopback() {
+  CollectorOptions o;
+  o.syslog_tcp = "127.0.0.1:0";
+  return o;
+}
+
+// `count` connections, the i-th from source(i); fewer when one could not connect.
+std::vector<int> connections(std::uint16_t port, int count, const std::function<std::string(int)>& source) {
+  std::vector<int> fds;
+  for (int i = 0; i < count; ++i) {
+    const int fd = connect_from(source(i).c_str(), port);
+    if (fd < 0) break;
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
+// How many of `fds` the other side has closed: waits up to `wait` for `expected` of them, then
+// 300 ms more for any beyond.
+std::size_t closed_by_peer(const std::vector<int>& fds, std::size_t expected, std::chrono::milliseconds wait) {
+  std::vector<bool> closed(fds.size(), false);
+  std::size_t count = 0;
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  bool settling = false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::vector<pollfd> p;
+    for (int fd : fds) p.push_back({fd, POLLIN, 0});
+    ::poll(p.data(), p.size(), 50);
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      char b;
+      if (!closed[i] && (p[i].revents & (POLLIN | POLLHUP)) != 0 && ::recv(fds[i], &b, 1, MSG_DONTWAIT) == 0) {
+        closed[i] = true;
+        ++count;
+      }
+    }
+    if (count >= expected && !settling) {
+      settling = true;
+      deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    }
+  }
+  return count;
+}
+
+TEST(MonitorCollector, OneSenderGetsOnlyItsShareOfTheTcpConnections) {
+  RunningCollector c(syslog_tcp_on_loopback());
+  ASSERT_EQ(c.error(), "");
+  const std::vector<int> fds = connections(c.collector().syslog_tcp_port(), 12, [](int) { return std::string("127.0.0.2"); });
+  ASSERT_EQ(fds.size(), 12u);
+  // Eight stay open; the other four are closed by the collector.
+  EXPECT_EQ(closed_by_peer(fds, 4, std::chrono::milliseconds(3000)), 4u);
+  for (int fd : fds) ::close(fd);
+  c.stop();
+  EXPECT_GE(c.collector().stats().tcp_dropped, 4u);
+}
+
+TEST(MonitorCollector, SilentConnectionsFromManySendersDoNotKeepAFirewallOut) {
+  RunningCollector c(syslog_tcp_on_loopback());
+  ASSERT_EQ(c.error(), "");
+  // 300 connections that say nothing, from 40 addresses (within each one's share).
+  const std::vector<int> silent = connections(c.collector().syslog_tcp_port(), 300, [](int i) { return "127.0.1." + std::to_string(10 + i % 40); });
+  ASSERT_EQ(silent.size(), 300u);
+  // The firewall connects after them all, and its log is read.
+  const int firewall = connect_from("127.0.0.1", c.collector().syslog_tcp_port());
+  ASSERT_GE(firewall, 0);
+  const std::string line = "<4>1 2026-12-05T12:00:00Z fw kernel - - - " + kPacketFields + "\n";
+  ASSERT_EQ(::send(firewall, line.data(), line.size(), MSG_NOSIGNAL), static_cast<ssize_t>(line.size()));
+  const auto flows = c.flows(1);
+  EXPECT_EQ(flows.size(), 1u) << "the firewall's message was never read";
+  ::close(firewall);
+  for (int fd : silent) ::close(fd);
 }
 
 }  // namespace
