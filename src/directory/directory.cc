@@ -156,7 +156,7 @@ Result<std::vector<std::string>> nested_groups(const Settings& s, LDAP* ld, cons
   for (const auto& g : direct) add(g, next);
   frontier.insert(frontier.end(), next.begin(), next.end());
   const std::string base = s.group_base.empty() ? s.base_dn : s.group_base;
-  for (int depth = 0; depth < s.max_group_depth && !frontier.empty(); ++depth) {
+  for (int depth = 0; !frontier.empty(); ++depth) {
     std::string filter = "(|";
     for (const auto& m : frontier) filter += "(member=" + escape_filter_value(m) + ")(uniqueMember=" + escape_filter_value(m) + ")";
     filter += ")";
@@ -168,6 +168,12 @@ Result<std::vector<std::string>> nested_groups(const Settings& s, LDAP* ld, cons
       ldap_memfree(dn);
     }
     if (out.size() > kMaxGroups) return make_error("directory.unavailable", person_dn, "more than " + std::to_string(kMaxGroups) + " groups: refusing to guess");
+    // Groups past the depth, left out, would take with them a role's limits or a zone that
+    // contradicts the one found (a person on both sides is refused): an incomplete answer is none.
+    if (!found.empty() && depth >= s.max_group_depth) {
+      return make_error("directory.ambiguous", person_dn,
+                        "groups nest deeper than max_group_depth (" + std::to_string(s.max_group_depth) + "): refusing to guess the rest; raise it if the nesting is real");
+    }
     frontier = std::move(found);
   }
   return out;

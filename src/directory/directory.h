@@ -36,7 +36,7 @@ struct Settings {
   std::string group_base;              // where groups are searched for; empty: base_dn
   std::vector<GroupMapping> groups;
   std::chrono::milliseconds timeout{5000};
-  int max_group_depth = 8;             // nested groups followed this deep (AD nests freely)
+  int max_group_depth = 8;             // nested groups followed this deep (AD nests freely); deeper: refused
 };
 
 // Who signed in.

@@ -101,6 +101,24 @@ TEST_F(DirectorySignIn, GroupsThatPlaceAPersonOnBothSidesAreRefused) {
   EXPECT_EQ(both.error().code, "directory.ambiguous");
 }
 
+// tanaka's zone comes from security-managers, a group of his group: with the depth cut at one
+// level it went unread and he signed in without it; a zone there could contradict one found
+// nearer (the "both sides" refusal, evaded by nesting).
+TEST_F(DirectorySignIn, GroupsNestedDeeperThanTheLimitRefuseTheSignIn) {
+  Settings shallow = settings();
+  shallow.max_group_depth = 1;
+  auto cut = sign_in(shallow, "tanaka", "tanaka-pass");
+  ASSERT_FALSE(cut) << "signed in with groups " << cut->groups.size() << ", zone '" << cut->zone << "'";
+  EXPECT_EQ(cut.error().code, "directory.ambiguous");
+  EXPECT_NE(cut.error().message.find("max_group_depth"), std::string::npos) << cut.error().message;
+  // Deep enough for his two levels: signed in, as before.
+  Settings enough = settings();
+  enough.max_group_depth = 2;
+  auto p = sign_in(enough, "tanaka", "tanaka-pass");
+  ASSERT_TRUE(p) << p.error().to_string();
+  EXPECT_EQ(p->zone, "lgwan");
+}
+
 TEST_F(DirectorySignIn, AnUntrustedCertificateOrCleartextToARemoteHostIsRefused) {
   Settings other_ca = settings();
   other_ca.ca_file = server_->other_ca_file();
