@@ -1,5 +1,7 @@
 #include "monitor/netflow.h"
 
+#include <algorithm>
+
 namespace sanso::monitor {
 namespace {
 
@@ -104,6 +106,33 @@ bool read_record(const NetflowDecoder::Template& t, const std::uint8_t*& p, cons
 
 }  // namespace
 
+bool NetflowDecoder::admit(const Key& key, std::string& refused) {
+  if (templates_.find(key) != templates_.end()) return true;  // a refresh
+  const Address128 exporter = std::get<0>(key);
+  const auto held = per_exporter_.find(exporter);
+  const std::size_t mine = held == per_exporter_.end() ? 0 : held->second;
+  if (mine >= kMaxTemplatesPerExporter) {
+    refused = "this exporter holds " + std::to_string(mine) + " templates already (at most " + std::to_string(kMaxTemplatesPerExporter) + ")";
+    return false;
+  }
+  if (templates_.size() >= kMaxTemplates) {
+    const auto largest = std::max_element(per_exporter_.begin(), per_exporter_.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    if (largest == per_exporter_.end() || largest->second <= mine) {
+      refused = "more than " + std::to_string(kMaxTemplates) + " templates, none held by an exporter with more than this one";
+      return false;
+    }
+    forget(templates_.lower_bound(Key{largest->first, 0, 0})->first);
+  }
+  ++per_exporter_[exporter];
+  return true;
+}
+
+void NetflowDecoder::forget(Key key) {
+  if (templates_.erase(key) == 0) return;
+  const auto held = per_exporter_.find(std::get<0>(key));
+  if (held != per_exporter_.end() && --held->second == 0) per_exporter_.erase(held);
+}
+
 DatagramResult NetflowDecoder::decode(std::span<const std::uint8_t> d, Address128 exporter, std::vector<Flow>& out) {
   DatagramResult r;
   if (d.size() < 4) {
@@ -192,15 +221,15 @@ DatagramResult NetflowDecoder::decode(std::span<const std::uint8_t> d, Address12
         }
         const Key key{exporter, domain, id};
         if (count == 0) {
-          templates_.erase(key);  // a withdrawal (IPFIX)
+          forget(key);  // a withdrawal (IPFIX)
           continue;
         }
         if (t.min_length == 0) {
           r.problems.push_back("template " + std::to_string(id) + " describes records of no bytes; rejected");
           continue;
         }
-        if (templates_.size() >= kMaxTemplates && templates_.find(key) == templates_.end()) {
-          r.problems.push_back("more than " + std::to_string(kMaxTemplates) + " templates; template " + std::to_string(id) + " ignored");
+        if (std::string refused; !admit(key, refused)) {
+          r.problems.push_back(refused + "; template " + std::to_string(id) + " ignored");
           continue;
         }
         templates_[key] = std::move(t);

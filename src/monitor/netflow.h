@@ -41,11 +41,21 @@ class NetflowDecoder {
 
  private:
   using Key = std::tuple<Address128, std::uint32_t, std::uint16_t>;  // exporter, domain, template id
+  // Whether a new template of key's exporter may be kept (making room if need be); why not in `refused`.
+  bool admit(const Key& key, std::string& refused);
+  void forget(Key key);
   std::map<Key, Template> templates_;
+  std::map<Address128, std::size_t> per_exporter_;  // templates_ held per exporter address
 };
 
 // Limits that keep a hostile exporter from growing the collector without bound.
 inline constexpr std::size_t kMaxTemplates = 4096;
 inline constexpr std::size_t kMaxTemplateFields = 512;
+// One exporter's share: real ones use a handful of templates. Without it one datagram of 4096
+// one-field templates filled the table for good, and every other exporter's templates (after a
+// restart, or when they change) were refused: their flows were never read. When the table is full
+// anyway (senders posing as many addresses), a new template takes the place of one held by the
+// exporter that holds the most, if it holds more than the newcomer.
+inline constexpr std::size_t kMaxTemplatesPerExporter = 256;
 
 }  // namespace sanso::monitor

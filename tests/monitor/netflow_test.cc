@@ -208,6 +208,44 @@ TEST(MonitorNetflow, IpfixWithIpv6AndVariableLengthFields) {
   EXPECT_EQ(d.template_count(), 1u);
 }
 
+// `count` one-field IPFIX templates (ids from `first`) in one message: 8 bytes each.
+Bytes template_flood(std::uint16_t first, std::size_t count) {
+  Bytes body;
+  for (std::size_t i = 0; i < count; ++i) {
+    put16(body, static_cast<std::uint32_t>(first + i));
+    put16(body, 1);
+    put16(body, 8);
+    put16(body, 4);
+  }
+  return message(true, 1, {set(2, body)});
+}
+
+// Whether `exporter`'s template 256 is kept and its data read.
+bool reads_flows_of(NetflowDecoder& d, const char* exporter) {
+  std::vector<Flow> flows;
+  d.decode(message(true, 1, {set(2, v4_template(true)), set(256, v4_record("192.0.2.10", "100.64.1.1", 443, 1796000000))}), addr(exporter), flows);
+  return flows.size() == 1;
+}
+
+TEST(MonitorNetflow, OneExporterCannotFillTheTemplateTableForTheOthers) {
+  NetflowDecoder d;
+  std::vector<Flow> flows;
+  // One datagram of 5000 templates from one address.
+  auto r = d.decode(template_flood(256, 5000), addr("192.0.2.66"), flows);
+  EXPECT_FALSE(r.problems.empty());
+  EXPECT_EQ(d.template_count(), kMaxTemplatesPerExporter);
+  EXPECT_TRUE(reads_flows_of(d, "192.0.2.1")) << "the real exporter's template was refused";
+  EXPECT_TRUE(reads_flows_of(d, "192.0.2.66")) << "a refresh of a template already held is no new one";
+
+  // Posing as many exporters, each within its share, fills the table: a newcomer still gets in,
+  // in the place of one template of the exporter that holds the most.
+  NetflowDecoder full;
+  for (int i = 0; i < 17; ++i) full.decode(template_flood(256, kMaxTemplatesPerExporter), addr(("198.51.100." + std::to_string(i)).c_str()), flows);
+  EXPECT_EQ(full.template_count(), kMaxTemplates);
+  EXPECT_TRUE(reads_flows_of(full, "192.0.2.1"));
+  EXPECT_EQ(full.template_count(), kMaxTemplates);
+}
+
 TEST(MonitorNetflow, HostileDatagramsAreRejectedWithAReason) {
   NetflowDecoder d;
   std::vector<Flow> flows;
