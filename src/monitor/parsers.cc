@@ -344,6 +344,13 @@ void scan_key_values(std::string_view s, On&& on) {
   }
 }
 
+// A field the device writes once: its first occurrence is the device's. A later one can only come
+// from text inside another value (a host name, a URL, a user name a device did not escape), which
+// must not replace the flow's addresses.
+void keep_first(std::string_view& field, std::string_view value) {
+  if (field.data() == nullptr) field = value;
+}
+
 constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 // "<PRI>" of a syslog message; the rest after it. Accepts no PRI (a file written by rsyslog).
@@ -425,12 +432,12 @@ class SyslogParser final : public FlowParser {
     }
     std::string_view src, dst, proto, spt, dpt, len;
     scan_key_values(message, [&](std::string_view k, std::string_view v) {
-      if (k == "SRC") src = v;
-      else if (k == "DST") dst = v;
-      else if (k == "PROTO") proto = v;
-      else if (k == "SPT") spt = v;
-      else if (k == "DPT") dpt = v;
-      else if (k == "LEN") len = v;
+      if (k == "SRC") keep_first(src, v);
+      else if (k == "DST") keep_first(dst, v);
+      else if (k == "PROTO") keep_first(proto, v);
+      else if (k == "SPT") keep_first(spt, v);
+      else if (k == "DPT") keep_first(dpt, v);
+      else if (k == "LEN") keep_first(len, v);
     });
     if (!time) return malformed("the syslog header has no time this parser reads (RFC 3164 or 5424)");
     auto s = parse_address(src);
@@ -464,17 +471,17 @@ class FortigateParser final : public FlowParser {
     if (trim(line).empty()) return kSkipped;
     std::string_view type, src, dst, sport, dport, proto, sent, date, time, eventtime, tz;
     scan_key_values(strip_pri(line), [&](std::string_view k, std::string_view v) {
-      if (k == "type") type = v;
-      else if (k == "srcip") src = v;
-      else if (k == "dstip") dst = v;
-      else if (k == "srcport") sport = v;
-      else if (k == "dstport") dport = v;
-      else if (k == "proto") proto = v;
-      else if (k == "sentbyte") sent = v;
-      else if (k == "date") date = v;
-      else if (k == "time") time = v;
-      else if (k == "eventtime") eventtime = v;
-      else if (k == "tz") tz = v;
+      if (k == "type") keep_first(type, v);
+      else if (k == "srcip") keep_first(src, v);
+      else if (k == "dstip") keep_first(dst, v);
+      else if (k == "srcport") keep_first(sport, v);
+      else if (k == "dstport") keep_first(dport, v);
+      else if (k == "proto") keep_first(proto, v);
+      else if (k == "sentbyte") keep_first(sent, v);
+      else if (k == "date") keep_first(date, v);
+      else if (k == "time") keep_first(time, v);
+      else if (k == "eventtime") keep_first(eventtime, v);
+      else if (k == "tz") keep_first(tz, v);
     });
     if (type.empty() && src.empty()) return kSkipped;
     if (type != "traffic") return kSkipped;  // event, utm, ...: not flows

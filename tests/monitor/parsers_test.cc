@@ -151,6 +151,23 @@ TEST(MonitorParsers, Fortigate) {
   EXPECT_EQ(out.findings[1].first_seen, 1796000002);  // date, time and tz
 }
 
+// A traffic log whose later value carries text from the traffic with a quote the device did not
+// escape: the mynumber host's flow must stay its own, not become the LGWAN-to-LGWAN flow written
+// into the host name. The same for a packet log with a second SRC/DST after the kernel's.
+TEST(MonitorParsers, TextInsideALaterValueDoesNotReplaceTheFlowsAddresses) {
+  const std::string forti =
+      "date=2026-11-30 time=09:53:20 tz=\"+0900\" type=\"traffic\" srcip=192.0.2.10 srcport=50000 dstip=100.64.1.1 dstport=443 proto=6 "
+      "hostname=\"x\" srcip=198.51.100.20 dstip=198.51.100.21 dstport=445 type=\"event\" y=\"z\"\n";
+  auto out = scan_text(forti);
+  EXPECT_EQ(out.reports[0].flows, 1u);
+  EXPECT_EQ(out.rules(), std::vector<std::string>{"mynumber-egress"});
+  const std::string packet =
+      "<4>Nov 30 00:53:20 fw1 kernel: IN=veth0 OUT=veth1 SRC=192.0.2.10 DST=100.64.1.1 LEN=60 PROTO=TCP SPT=50000 DPT=443 SRC=198.51.100.20 "
+      "DST=198.51.100.21 DPT=445\n";
+  out = scan_text(packet);
+  EXPECT_EQ(out.rules(), std::vector<std::string>{"mynumber-egress"});
+}
+
 std::string paloalto(std::string_view src, std::string_view dst, std::string_view sport, std::string_view dport, std::string_view time = "2026/11/30 00:53:20") {
   std::string t(time);
   return "<14>Nov 30 00:53:20 pa-fw 1," + t + ",012801000000,TRAFFIC,end,2561," + t + "," + std::string(src) + "," + std::string(dst) +
