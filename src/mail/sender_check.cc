@@ -48,16 +48,33 @@ bool in_domains(const std::string& domain, const std::vector<std::string>& domai
   });
 }
 
+// Letters as their base letter without accents ("cìty" → "city"): each accent is one edit, so
+// two of them made a look-alike "another domain". comparable() composes (NFKC), so the marks go
+// after it, from the decomposed form.
+std::string base_letters(const std::string& text) {
+  gchar* nfkd = g_utf8_normalize(text.c_str(), static_cast<gssize>(text.size()), G_NORMALIZE_NFKD);
+  if (nfkd == nullptr) return text;
+  std::string out;
+  for (const gchar* p = nfkd; *p != '\0'; p = g_utf8_next_char(p)) {
+    const gunichar c = g_utf8_get_char(p);
+    const GUnicodeType type = g_unichar_type(c);
+    if (type == G_UNICODE_NON_SPACING_MARK || type == G_UNICODE_ENCLOSING_MARK || type == G_UNICODE_SPACING_MARK) continue;
+    out.append(p, static_cast<std::size_t>(g_utf8_next_char(p) - p));
+  }
+  g_free(nfkd);
+  return out;
+}
+
 // A domain as a reader tells domains apart at a glance: IDNA labels shown as Unicode, then
-// comparable() (look-alike letters, widths, case, '-' gone), the dots gone, and the shapes that
-// pass for one another in a mail client's font read as one (0/o, 1/l/i, rn/m, vv/w).
+// comparable() (look-alike letters, widths, case, '-' gone), accents gone, the dots gone, and the
+// shapes that pass for one another in a mail client's font read as one (0/o, 1/l/i, rn/m, vv/w).
 std::string domain_skeleton(const std::string& domain) {
   std::string shown = domain;
   if (gchar* unicode = g_hostname_to_unicode(domain.c_str()); unicode != nullptr) {
     shown = unicode;
     g_free(unicode);
   }
-  std::string c = comparable(shown), out;
+  std::string c = base_letters(comparable(shown)), out;
   for (std::size_t i = 0; i < c.size(); ++i) {
     const char ch = c[i];
     if (ch == '.') continue;
@@ -86,7 +103,8 @@ bool within_one_edit(std::string_view a, std::string_view b) {
 
 // The protected domain `domain` imitates, or "" when none: the same skeleton, one edit away from
 // it (long domains only: short ones are one edit from too many honest ones), or the protected
-// domain written as the first labels of another ("city.minamata.lg.jp.example.net").
+// domain written as the first labels of another ("city.minamata.lg.jp.example.net"), in a
+// look-alike spelling too ("clty.minamata.lg.jp.example.net": a reader stops at the part they know).
 std::string imitated_domain(const std::string& domain, const std::vector<std::string>& protected_domains) {
   if (domain.empty()) return {};
   const std::string skeleton = domain_skeleton(domain);
@@ -98,6 +116,11 @@ std::string imitated_domain(const std::string& domain, const std::vector<std::st
     if (skeleton == want_skeleton) return p;
     constexpr std::size_t kMinLengthForOneEdit = 8;
     if (want_skeleton.size() >= kMinLengthForOneEdit && within_one_edit(skeleton, want_skeleton)) return p;
+    if (want_skeleton.size() >= kMinLengthForOneEdit && skeleton.size() > want_skeleton.size()) {
+      for (std::size_t n = want_skeleton.size() - 1; n <= want_skeleton.size() + 1 && n <= skeleton.size(); ++n) {
+        if (within_one_edit(std::string_view(skeleton).substr(0, n), want_skeleton)) return p;
+      }
+    }
   }
   return {};
 }

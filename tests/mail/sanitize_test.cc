@@ -1129,6 +1129,36 @@ TEST(MailBanner, BodyTextCannotPassForTheBanner) {
   EXPECT_NE(notice, end) << "the banner says what was done";
 }
 
+// Look-alike domains that evaded the skeleton: accented letters (each one edit, so two were
+// "another domain"), and a look-alike spelling with another domain after it.
+TEST(MailBanner, LookalikeDomainsWithAccentsOrATrailingDomainAreWarnedAbout) {
+  SanitizeOptions o;
+  o.arrival = {"internet", "203.0.113.5", ""};
+  o.protected_domains = {"city.minamata.lg.jp"};
+  o.correspondents = {{"山田 太郎", "yamada@abc-shoji.co.jp"}};
+  auto findings = [&](const std::string& address) {
+    SanitizePlan plan;
+    plan.from_mailboxes.push_back({"", address});
+    check_sender(plan, o);
+    std::vector<std::string> kinds;
+    for (const auto& f : plan.sender_findings) kinds.push_back(f.kind + ":" + f.matched);
+    return kinds;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(findings("jouhou@c\xc3\xacty.m\xc3\xacnamata.lg.jp"), V{"lookalike-domain:city.minamata.lg.jp"});  // cìty.mìnamata
+  EXPECT_EQ(findings("jouhou@xn--cty-nma.xn--mnamata-zya.lg.jp"), V{"lookalike-domain:city.minamata.lg.jp"}) << "the same in IDNA";
+  EXPECT_EQ(findings("jouhou@c\xc3\xadty.m\xc3\xadn\xc3\xa1mata.lg.jp"), V{"lookalike-domain:city.minamata.lg.jp"});  // cíty.mínámata
+  EXPECT_EQ(findings("keiri@\xc3\xa1" "bc-sh\xc3\xb3ji.co.jp"), V{"lookalike-domain:abc-shoji.co.jp"});  // ábc-shóji
+  EXPECT_EQ(findings("jouhou@clty.minamata.lg.jp.example.net"), V{"lookalike-domain:city.minamata.lg.jp"});
+  EXPECT_EQ(findings("jouhou@city-minamata-lg.jp.example.net"), V{"lookalike-domain:city.minamata.lg.jp"});
+  EXPECT_EQ(findings("keiri@abc-sh0ji.co.jp.example.net"), V{"lookalike-domain:abc-shoji.co.jp"});
+  EXPECT_EQ(findings("jouhou@cjty.minamata.lg.jp.example.net"), V{"lookalike-domain:city.minamata.lg.jp"}) << "one edit, then a tail";
+  // Honest ones stay quiet: another city, a domain that only begins like a short one.
+  EXPECT_TRUE(findings("info@city.minami.example").empty());
+  EXPECT_TRUE(findings("info@city.minamata-kanko.example").empty());
+  EXPECT_TRUE(findings("info@caf\xc3\xa9.example").empty());
+}
+
 TEST(MailBanner, DisplayNamesThatBorrowAnotherIdentityAreWarnedAbout) {
   SanitizeOptions o;
   o.arrival = {"internet", "203.0.113.5", ""};
