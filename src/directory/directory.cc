@@ -1,12 +1,16 @@
 #include "directory/directory.h"
 
 #include <ldap.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "core/text.h"
 
@@ -23,7 +27,60 @@ std::string replace_user(const std::string& pattern, const std::string& value) {
   return out;
 }
 
+// The socket libldap opens, known to a watchdog (libldap's connection callbacks): libldap bounds
+// connecting and each operation by the timeout, but not the TLS handshake, which against a server
+// that accepts and then says nothing spins on its non-blocking socket for ever (a sign-in that
+// never returns, a core kept busy). Shutting the socket down ends it.
+struct SocketWatch {
+  ldap_conncb callbacks{};
+  std::mutex mutex;
+  int fd = -1;
+  bool fired = false;
+
+  SocketWatch() {
+    callbacks.lc_add = [](LDAP*, Sockbuf* sb, LDAPURLDesc*, sockaddr*, ldap_conncb* cb) {
+      auto* self = static_cast<SocketWatch*>(cb->lc_arg);
+      std::lock_guard lock(self->mutex);
+      ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &self->fd);
+      return 0;
+    };
+    callbacks.lc_del = [](LDAP*, Sockbuf*, ldap_conncb* cb) {
+      auto* self = static_cast<SocketWatch*>(cb->lc_arg);
+      std::lock_guard lock(self->mutex);
+      self->fd = -1;  // libldap closes it: the number may be another file's from now on
+    };
+    callbacks.lc_arg = this;
+  }
+  void shut() {
+    std::lock_guard lock(mutex);
+    fired = true;
+    // Reading only: its reads end, and a write (a TLS alert) does not raise SIGPIPE.
+    if (fd >= 0) ::shutdown(fd, SHUT_RD);
+  }
+  // `step` (which may do a TLS handshake), its socket shut down if it outlives `limit`.
+  template <typename Step>
+  int within(std::chrono::milliseconds limit, Step&& step) {
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    std::thread watchdog([&] {
+      std::unique_lock lock(m);
+      if (!cv.wait_for(lock, limit, [&] { return done; })) shut();
+    });
+    const int rc = step();
+    {
+      std::lock_guard lock(m);
+      done = true;
+    }
+    cv.notify_one();
+    watchdog.join();
+    return rc;
+  }
+};
+
+// Unbinds, then lets the watch go (libldap calls it until the connection is freed).
 struct LdapCloser {
+  std::shared_ptr<SocketWatch> watch;
   void operator()(LDAP* ld) const { ldap_unbind_ext_s(ld, nullptr, nullptr); }
 };
 using Connection = std::unique_ptr<LDAP, LdapCloser>;
@@ -76,7 +133,9 @@ Result<Connection> connect(const Settings& s) {
   if (int rc = ldap_initialize(&raw, s.uri.c_str()); rc != LDAP_SUCCESS) {
     return make_error("directory.bad-settings", s.uri, std::string("not a usable LDAP uri: ") + ldap_err2string(rc));
   }
-  Connection ld(raw);
+  auto watch = std::make_shared<SocketWatch>();
+  Connection ld(raw, LdapCloser{watch});
+  ldap_set_option(ld.get(), LDAP_OPT_CONNECT_CB, &watch->callbacks);
   const int version = LDAP_VERSION3;
   ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
   ldap_set_option(ld.get(), LDAP_OPT_REFERRALS, LDAP_OPT_OFF);  // a referral could send the password elsewhere
@@ -91,9 +150,13 @@ Result<Connection> connect(const Settings& s) {
     if (int rc = ldap_set_option(ld.get(), LDAP_OPT_X_TLS_NEWCTX, &is_server); rc != LDAP_OPT_SUCCESS) {
       return make_error("directory.bad-settings", s.ca_file, "cannot set up TLS with this CA file (is it a readable PEM?)");
     }
-    if (s.transport == Transport::kStartTls) {
-      if (int rc = ldap_start_tls_s(ld.get(), nullptr, nullptr); rc != LDAP_SUCCESS) return ldap_error(s, "StartTLS", rc, ld.get());
+    // The handshake now, under the watchdog (LDAPS would otherwise do it inside the bind).
+    const bool starttls = s.transport == Transport::kStartTls;
+    const int rc = watch->within(s.timeout, [&] { return starttls ? ldap_start_tls_s(ld.get(), nullptr, nullptr) : ldap_connect(ld.get()); });
+    if (watch->fired && rc != LDAP_SUCCESS) {
+      return make_error("directory.unavailable", s.uri, "no TLS handshake within " + std::to_string(s.timeout.count()) + " ms: the server accepted and went silent");
     }
+    if (rc != LDAP_SUCCESS) return ldap_error(s, starttls ? "StartTLS" : "connecting", rc, ld.get());
   }
   return ld;
 }

@@ -3,11 +3,17 @@
 // an untrusted certificate and the directory down.
 #include "directory/directory.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <future>
 #include <memory>
+#include <thread>
 
 #include "support/slapd_server.h"
 
@@ -157,6 +163,78 @@ TEST_F(DirectorySignIn, TheDirectoryDownIsUnavailableNotARefusal) {
   auto p = sign_in(s, "tanaka", "tanaka-pass");
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().code, "directory.unavailable") << p.error().to_string();
+}
+
+// A "directory" on loopback that accepts and then goes silent at the TLS handshake: over LDAPS at
+// once; with StartTLS after answering the StartTLS request with success (as a server, or a
+// machine in the middle, may).
+class SilentAtHandshake {
+ public:
+  explicit SilentAtHandshake(bool answer_starttls) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(listener_, 4);
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    if (!answer_starttls) return;  // the kernel completes the TCP handshake; nobody speaks TLS
+    server_ = std::thread([this] {
+      accepted_ = ::accept(listener_, nullptr, nullptr);
+      if (accepted_ < 0) return;
+      char request[512];
+      if (::recv(accepted_, request, sizeof request, 0) <= 0) return;
+      // ExtendedResponse to message 1: success, responseName 1.3.6.1.4.1.1466.20037.
+      const std::string oid = "1.3.6.1.4.1.1466.20037";
+      std::string answer = {0x30, 0x24, 0x02, 0x01, 0x01, 0x78, 0x1f, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00, static_cast<char>(0x8a), 0x16};
+      answer += oid;
+      ::send(accepted_, answer.data(), answer.size(), MSG_NOSIGNAL);
+    });
+  }
+  ~SilentAtHandshake() { close(); }
+  // Ends the silence (the client's reads fail): what lets a hung sign-in return at all.
+  void close() {
+    if (listener_ >= 0) ::shutdown(listener_, SHUT_RDWR), ::close(listener_);
+    listener_ = -1;
+    if (server_.joinable()) server_.join();
+    if (accepted_ >= 0) ::close(accepted_);
+    accepted_ = -1;
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int listener_ = -1;
+  int accepted_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread server_;
+};
+
+void expect_unavailable_within_seconds(Transport transport, const char* scheme, bool answer_starttls) {
+  SilentAtHandshake server(answer_starttls);
+  Settings s;
+  s.uri = std::string(scheme) + "127.0.0.1:" + std::to_string(server.port());
+  s.transport = transport;
+  s.bind_template = "uid={user},ou=people,dc=city,dc=example";
+  s.base_dn = "dc=city,dc=example";
+  s.timeout = std::chrono::milliseconds(1000);
+  const auto started = std::chrono::steady_clock::now();
+  auto signing_in = std::async(std::launch::async, [&] { return sign_in(s, "tanaka", "tanaka-pass"); });
+  const bool returned = signing_in.wait_for(std::chrono::seconds(15)) == std::future_status::ready;
+  EXPECT_TRUE(returned) << s.uri << ": the sign-in still hangs after 15 s with a timeout of 1 s";
+  server.close();
+  auto result = signing_in.get();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, "directory.unavailable") << result.error().to_string();
+  if (returned) {
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  }
+}
+
+TEST(DirectoryTimeouts, AServerSilentAtTheTlsHandshakeIsUnavailableWithinTheTimeout) {
+  expect_unavailable_within_seconds(Transport::kLdaps, "ldaps://", false);
+  expect_unavailable_within_seconds(Transport::kStartTls, "ldap://", true);
 }
 
 }  // namespace
