@@ -41,7 +41,10 @@ Result<FileReport> scan_stream(LineReader& reader, Format format, const ParserCo
       }
       continue;
     }
-    const LineResult r = parser->parse(line, flow);
+    LineResult r = parser->parse(line, flow);
+    if (r.verdict == Verdict::kFlow && context.now > 0 && flow.time > context.now + kMaxScanFutureSeconds) {
+      r = {Verdict::kMalformed, "the flow claims to begin more than a day after the scan did"};
+    }
     switch (r.verdict) {
       case Verdict::kFlow:
         ++report.flows;

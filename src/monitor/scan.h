@@ -29,6 +29,11 @@ struct FileReport {
 };
 
 inline constexpr std::size_t kMalformedKept = 20;
+// How far past the scan's "now" (ParserContext::now) a flow may claim to have begun: a day, for
+// RFC 3164 times (local time read as UTC) and drifting clocks. A line dated later cannot be true
+// and is malformed: a forged one would otherwise carry its host's volume bucket past every real
+// flow of that host in the rest of the log, which would then all be "late" (no volume finding).
+inline constexpr std::int64_t kMaxScanFutureSeconds = 86400;
 
 // Reads `reader` to its end. With Format::kAuto the first 64 KiB decide; an Error only when the
 // format cannot be told (the report says why a file stopped early otherwise).

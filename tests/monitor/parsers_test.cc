@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "monitor_fixtures.h"
 
 namespace sanso::monitor {
@@ -166,6 +168,24 @@ TEST(MonitorParsers, TextInsideALaterValueDoesNotReplaceTheFlowsAddresses) {
       "DST=198.51.100.21 DPT=445\n";
   out = scan_text(packet);
   EXPECT_EQ(out.rules(), std::vector<std::string>{"mynumber-egress"});
+}
+
+// A host's volume over four hours of baseline, then a burst; a forged line dated 2036 in between
+// must not move the host's buckets past the burst (which would then be "late" and unseen).
+TEST(MonitorParsers, ALineDatedInTheFutureIsMalformedAndHidesNoVolume) {
+  const std::int64_t hour0 = 1795899600;  // on the hour, before the fixture's now (2026-11-30)
+  std::string log = "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_bytes\n";
+  auto line = [&](std::int64_t t, std::uint64_t bytes) {
+    log += std::to_string(t) + "\tC\t198.51.100.20\t50000\t198.51.100.21\t445\ttcp\t" + std::to_string(bytes) + "\n";
+  };
+  for (int h = 0; h < 4; ++h) line(hour0 + h * 3600 + 10, 1000);
+  line(2112091200, 1);  // 2036
+  line(hour0 + 4 * 3600 + 10, 500000000);
+  auto out = scan_text(log, Format::kZeek);
+  EXPECT_EQ(out.reports[0].malformed, 1u);
+  for (const auto& [number, why] : out.reports[0].first_malformed) EXPECT_NE(why.find("after the scan"), std::string::npos) << number;
+  const auto rules = out.rules();
+  EXPECT_NE(std::find(rules.begin(), rules.end(), "volume"), rules.end()) << "the burst after the forged line was not seen";
 }
 
 std::string paloalto(std::string_view src, std::string_view dst, std::string_view sport, std::string_view dport, std::string_view time = "2026/11/30 00:53:20") {
