@@ -366,8 +366,30 @@ std::string_view strip_pri(std::string_view line) {
 // header's host name; nullopt when the head is neither.
 struct SyslogHead {
   std::optional<std::int64_t> time;
-  std::string_view message;
+  std::string_view message;  // from the host name on
+  bool rfc5424 = false;
 };
+
+// The program that wrote a syslog message, from its text after the time: RFC 5424's APP-NAME, or
+// RFC 3164's TAG ("kernel:", "sshd[812]:", the host name before it or not); empty when it names
+// none (ulogd's files: "fw1 IN=eth0 ...").
+std::string_view program_of(std::string_view text, bool rfc5424) {
+  auto word = [&] {
+    const auto sp = text.find(' ');
+    const std::string_view w = text.substr(0, sp);
+    text = sp == std::string_view::npos ? std::string_view() : text.substr(sp + 1);
+    return w;
+  };
+  std::string_view tag = word();
+  if (rfc5424) {
+    tag = word();
+    return tag == "-" ? std::string_view() : tag;
+  }
+  if (tag.empty() || tag.back() != ':') tag = word();  // that was the host name
+  if (tag.empty() || tag.back() != ':') return {};
+  tag.remove_suffix(1);
+  return tag.substr(0, tag.find('['));
+}
 
 SyslogHead split_syslog(std::string_view line, std::int64_t now) {
   SyslogHead head{std::nullopt, line};
@@ -378,6 +400,7 @@ SyslogHead split_syslog(std::string_view line, std::int64_t now) {
     const auto sp = rest.find(' ');
     head.time = parse_iso_time(rest.substr(0, sp));
     head.message = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+    head.rfc5424 = true;
     return head;
   }
   // RFC 3164: "Mmm dd hh:mm:ss HOST MSG" (day space-padded); or an ISO time (rsyslog's high-precision format).
@@ -427,6 +450,12 @@ class SyslogParser final : public FlowParser {
       time = now_;
     } else {
       SyslogHead head = split_syslog(line, now_);
+      // Packet logs are the kernel's (or ulogd's, which writes them from userspace). Another
+      // program's message is not one, whatever it quotes: "sshd[812]: Invalid user IN=a SRC=…
+      // DST=…" is a name an attacker chose at the login prompt, a forged flow if read.
+      if (const std::string_view program = program_of(head.message, head.rfc5424); !program.empty() && program != "kernel" && program != "ulogd") {
+        return kSkipped;
+      }
       time = head.time;
       message = head.message;
     }

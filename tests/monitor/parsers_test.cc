@@ -188,6 +188,21 @@ TEST(MonitorParsers, ALineDatedInTheFutureIsMalformedAndHidesNoVolume) {
   EXPECT_NE(std::find(rules.begin(), rules.end(), "volume"), rules.end()) << "the burst after the forged line was not seen";
 }
 
+// Packet logs are the kernel's: another program's message that quotes SRC=/DST= (a user name typed
+// at a login prompt, a URL) is no flow. ulogd's and kernel lines still are.
+TEST(MonitorParsers, AnotherProgramsMessageQuotingAPacketLogIsNoFlow) {
+  const std::string fields = "IN=eth0 OUT=eth1 SRC=192.0.2.10 DST=100.64.1.1 LEN=60 PROTO=TCP SPT=50000 DPT=443";
+  const std::string log = "<38>Nov 30 00:53:20 fw1 sshd[812]: Invalid user " + fields + " from 203.0.113.9 port 50122\n"
+                          "<38>Nov 30 00:53:20 sshd[812]: Invalid user " + fields + " from 203.0.113.9 port 50122\n"
+                          "<38>1 2026-11-30T00:53:20Z fw1 nginx - - - GET /?" + fields + "\n"
+                          "Nov 30 00:53:21 fw1 ulogd[99]: " + fields + "\n"
+                          "Nov 30 00:53:22 fw1 " + fields + "\n"
+                          "<4>Nov 30 00:53:23 fw1 kernel: [FW] " + fields + "\n";
+  auto out = scan_text(log, Format::kSyslog);
+  EXPECT_EQ(out.reports[0].flows, 3u);
+  EXPECT_EQ(out.reports[0].skipped, 3u);
+}
+
 std::string paloalto(std::string_view src, std::string_view dst, std::string_view sport, std::string_view dport, std::string_view time = "2026/11/30 00:53:20") {
   std::string t(time);
   return "<14>Nov 30 00:53:20 pa-fw 1," + t + ",012801000000,TRAFFIC,end,2561," + t + "," + std::string(src) + "," + std::string(dst) +
