@@ -260,6 +260,19 @@ TEST_P(TransferTest, AnIndividualNumberGoingOutIsHeldForApproval) {
       << "nothing of a denied transfer is kept to hand out";
 }
 
+TEST_P(TransferTest, AClassificationMarkAboveTheInternetCeilingKeepsTheFileInLgwan) {
+  const Upload marked[] = {{"【機密性3A】議事録.txt", "庁内限り\n"}};
+  auto t = service_->send(person("suzuki"), "contractor@example.com", "議事録の共有", marked);
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().code, "transfer.denied");
+  EXPECT_NE(t.error().message.find("profile.lgwan-inet-above-ceiling"), std::string::npos) << t.error().message;
+  EXPECT_NE(t.error().message.find("6(2)"), std::string::npos) << t.error().message;
+  const Upload level2[] = {{"【機密性2】案内.txt", "説明会のご案内\n"}};
+  auto allowed_level = service_->send(person("suzuki"), "contractor@example.com", "案内の送付", level2);
+  ASSERT_TRUE(allowed_level) << allowed_level.error().to_string();
+  EXPECT_EQ(allowed_level->rule_id, "profile.lgwan-inet-file") << "at the ceiling the ordinary approval applies";
+}
+
 TEST_P(TransferTest, TheMynumberZoneIsRefusedWithItsClauseUnlessAnExceptionSaysOtherwise) {
   const Upload files[] = {{"申告.csv", kPlainCsv}};
   auto from_internet = service_->send(person("yamada"), "sato", "", files);
