@@ -11,6 +11,7 @@
 
 #include "audit/log.h"
 #include "core/digest.h"
+#include "core/text.h"
 #include "policy/policy.h"
 #include "quarantine/internal/sealed_blob.h"
 #include "quarantine/quarantine.h"
@@ -289,9 +290,16 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
     return m.refuse(sender, recipient,
                     Error{"transfer.unknown-recipient", recipient, "is not a person listed in [[users]] / 受取人が登録されていません"});
   }
+  // The recipient's name goes into records and listings as given: nothing in it may hide or
+  // reorder what people read there.
+  if (recipient.size() > 320 || visible_text(recipient) != recipient) {
+    return m.refuse(sender, visible_text(recipient),
+                    Error{"transfer.recipient", visible_text(recipient),
+                          "the recipient's name is too long or contains control, bidirectional or invisible characters / 受取人の名前が不正です"});
+  }
   const bool from_internet = sender.zone == policy::kZoneInternet;
   const bool to_internet = to_zone == policy::kZoneInternet;
-  if (!from_internet && reason.empty()) {
+  if (!from_internet && to_zone != sender.zone && reason.empty()) {
     return m.refuse(sender, recipient,
                     Error{"transfer.reason", sender.zone + " → " + to_zone, "files leaving " + sender.zone + " need a reason (--reason) / 持ち出し理由が必要です"});
   }

@@ -352,9 +352,14 @@ TEST_P(TransferTest, AHostileNameOrLimitRefusesTheWholeTransferBeforeAnythingIsK
   const Upload big[] = {{"big.txt", std::string((1 << 20) + 1, 'x')}};
   EXPECT_EQ(service_->send(person("yamada"), "kato", "", big).error().code, "transfer.limit");
   EXPECT_EQ(service_->send(person("yamada"), "nobody", "", big).error().code, "transfer.unknown-recipient");
+  const Upload small[] = {{"a.txt", "a"}};
+  EXPECT_EQ(service_->send(person("suzuki"), "vendor\u202Emoc.elpmaxe@", "報告", small).error().code, "transfer.recipient");
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
   EXPECT_EQ(count("SELECT COUNT(*) FROM transfers"), 0);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.refuse'"), 4);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.refuse'"), 5);
+  auto records = quarantine_.database().query("SELECT record FROM audit_entries WHERE action = 'transfer.refuse'");
+  ASSERT_TRUE(records);
+  for (const auto& r : *records) EXPECT_EQ(r.text(0).find("\u202E"), std::string::npos) << "no record carries the hidden character: " << r.text(0);
 }
 
 TEST_P(TransferTest, AFailingStoreLeavesNoTransferHalfWrittenAndLosesNoOriginal) {
