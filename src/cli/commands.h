@@ -29,6 +29,8 @@ void register_audit_command(CLI::App& app, int& exit_code);
 void register_monitor_command(CLI::App& app, int& exit_code);
 // `sanso web` and `sanso user …`.
 void register_web_command(CLI::App& app, int& exit_code);
+// `sanso transfer …`.
+void register_transfer_command(CLI::App& app, int& exit_code);
 // `sanso directory test`.
 void register_directory_command(CLI::App& app, int& exit_code);
 

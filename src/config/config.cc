@@ -188,7 +188,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   ServiceConfig c;
   c.source = std::string(path);
   fs::path config_dir = fs::absolute(fs::path(path)).parent_path();
-  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "directory", "users", "monitor"}));
+  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "directory", "users", "monitor", "transfer"}));
 
   const toml::table* service = SANSO_TRY(r.table(root, "service"));
   if (service == nullptr) {
@@ -342,6 +342,15 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.keyed_strings(*d, "extension_map", c.cdr.extension_map, "a string (the content type accepted under this extension, e.g. \"pdf\")"));
   }
 
+  if (const toml::table* t = SANSO_TRY(r.table(root, "transfer"))) {
+    SANSO_TRY(r.only_keys(*t, "[transfer]", {"max_file_mb", "max_files", "max_total_mb", "retention_days", "link_hours", "max_password_failures"}));
+    SANSO_TRY(r.integer(*t, "max_file_mb", c.transfer.max_file_mb, 1));
+    SANSO_TRY(r.integer(*t, "max_files", c.transfer.max_files, 1));
+    SANSO_TRY(r.integer(*t, "max_total_mb", c.transfer.max_total_mb, 1));
+    SANSO_TRY(r.integer(*t, "retention_days", c.transfer.retention_days, 1));
+    SANSO_TRY(r.integer(*t, "link_hours", c.transfer.link_hours, 1));
+    SANSO_TRY(r.integer(*t, "max_password_failures", c.transfer.max_password_failures, 1));
+  }
   if (const toml::table* m = SANSO_TRY(r.table(root, "monitor"))) {
     SANSO_TRY(r.only_keys(*m, "[monitor]", {"indicator_files", "window_seconds", "volume_bucket_seconds", "volume_factor", "volume_min_mb",
                                              "csv_columns", "syslog_udp", "syslog_tcp", "ipfix_udp", "syslog_format"}));
@@ -451,11 +460,12 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     for (const toml::node& item : *a) {
       const toml::table* u = item.as_table();
       if (u == nullptr) return r.wrong(item, "users", "an array of tables ([[users]])");
-      SANSO_TRY(r.only_keys(*u, "[[users]]", {"name", "display", "roles"}));
+      SANSO_TRY(r.only_keys(*u, "[[users]]", {"name", "display", "roles", "zone"}));
       Operator op;
       SANSO_TRY(r.string(*u, "name", op.name));
       SANSO_TRY(r.string(*u, "display", op.display));
       SANSO_TRY(r.strings(*u, "roles", op.roles));
+      SANSO_TRY(r.string(*u, "zone", op.zone));
       if (op.name.empty()) return make_error("config.missing", where(path, item), "[[users]] needs a name");
       if (c.find_operator(op.name) != nullptr) {
         return make_error("config.duplicate", where(path, item), "user '" + op.name + "' is listed twice");
@@ -533,6 +543,9 @@ Result<void> check_config_against_policy(const ServiceConfig& config, const poli
   for (const auto& r : config.web.admin_roles) SANSO_TRY(known(r, "[web] admin_roles"));
   for (const auto& u : config.operators) {
     for (const auto& r : u.roles) SANSO_TRY(known(r, "[[users]] " + u.name));
+    if (!u.zone.empty() && policy.find_zone(u.zone) == nullptr) {
+      return make_error("config.unknown-zone", config.source + ": [[users]] " + u.name, "zone '" + u.zone + "' is not a zone of the policy");
+    }
   }
   for (const auto& g : config.directory.groups) {
     for (const auto& r : g.roles) SANSO_TRY(known(r, "[[directory.groups]] " + g.dn));

@@ -22,6 +22,9 @@ struct Operator {
   std::string name;     // login name, as given to --as
   std::string display;  // e.g. "田中 情報政策係長"
   std::vector<std::string> roles;
+  // The zone of the policy they act from ("internet", "lgwan"): which side of a transfer they send
+  // from and receive on (src/transfer). Empty: they take no part in transfers.
+  std::string zone;
 };
 
 // How long originals are kept, per verdict, in days.
@@ -169,6 +172,16 @@ struct MonitorSettings {
   std::string syslog_format = "syslog";      // what the syslog collectors carry: syslog (iptables/nftables), fortigate, paloalto
 };
 
+// Inter-zone file transfers (src/transfer, `sanso transfer`); every key optional.
+struct TransferSettings {
+  std::int64_t max_file_mb = 100;     // one file
+  std::int64_t max_files = 20;        // files in one transfer
+  std::int64_t max_total_mb = 500;    // all files of one transfer
+  std::int64_t retention_days = 7;    // a transfer, its rebuilt files and its link expire after this
+  std::int64_t link_hours = 72;       // an outgoing download link lives this long (within the retention)
+  std::int64_t max_password_failures = 5;  // wrong link passwords before the link is revoked
+};
+
 // The whole of sanso.toml, with every path absolute.
 struct ServiceConfig {
   std::string source;      // the file it came from
@@ -186,6 +199,7 @@ struct ServiceConfig {
   WebSettings web;
   DirectorySettings directory;
   MonitorSettings monitor;
+  TransferSettings transfer;
   std::vector<Operator> operators;
 
   const Operator* find_operator(std::string_view name) const;

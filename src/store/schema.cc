@@ -204,6 +204,58 @@ CREATE TABLE monitor_findings (
 CREATE INDEX monitor_findings_key ON monitor_findings(rule, src, dst, dport, proto, last_seen);
 )sql";
 
+// Version 11: inter-zone file transfers (src/transfer, `sanso transfer`). A transfer's id is
+// unguessable; each file names the quarantine item that keeps its original, and what the
+// recipient gets is kept sealed like the quarantine's blobs (its key, its format), bound to its
+// SHA-256. A download link is kept only as the SHA-256 of its token, its password only as an
+// Argon2id hash.
+constexpr const char* kTransfers = R"sql(
+CREATE TABLE transfers (
+  id TEXT PRIMARY KEY,
+  from_zone TEXT NOT NULL,
+  to_zone TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  sender_account TEXT NOT NULL DEFAULT '',
+  recipient TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,
+  action TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  clause TEXT NOT NULL,
+  hold_reason TEXT NOT NULL DEFAULT '',
+  approver_role TEXT NOT NULL DEFAULT '',
+  decided_by TEXT NOT NULL DEFAULT '',
+  decision_note TEXT NOT NULL DEFAULT '',
+  decided_at BIGINT NOT NULL DEFAULT 0,
+  link_sha256 TEXT NOT NULL DEFAULT '',
+  link_password TEXT NOT NULL DEFAULT '',
+  link_expires_at BIGINT NOT NULL DEFAULT 0,
+  link_failures INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  state_changed_at BIGINT NOT NULL
+);
+CREATE INDEX transfers_sender ON transfers(sender);
+CREATE INDEX transfers_recipient ON transfers(recipient);
+CREATE INDEX transfers_expires ON transfers(expires_at);
+CREATE INDEX transfers_link ON transfers(link_sha256);
+CREATE TABLE transfer_files (
+  transfer_id TEXT NOT NULL REFERENCES transfers(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  quarantine_id TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  findings TEXT NOT NULL DEFAULT '[]',
+  output_name TEXT NOT NULL DEFAULT '',
+  output_sha256 TEXT NOT NULL DEFAULT '',
+  output_sealed {blob},
+  PRIMARY KEY (transfer_id, seq)
+);
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -230,6 +282,7 @@ const std::vector<Migration>& migrations() {
       {8, "store: its identity, also kept in the data directory", {kStoreIdentity}},
       {9, "quarantine: the retry key of a delivery, kept once however often it is retried", {kRetryKeys}},
       {10, "flow monitor: findings, kept across collector restarts", {kMonitorFindings}},
+      {11, "file transfers: transfers between zones, their files and sealed rebuilt outputs, one-time links", {kTransfers}},
   };
   return kAll;
 }

@@ -238,6 +238,31 @@ TEST(Config, ExampleLoadsAndAgreesWithItsPolicy) {
   EXPECT_NE(group_role.error().where.find("[[directory.groups]] cn=x,dc=city"), std::string::npos);
 }
 
+TEST(Config, UsersZonesAndTransferLimits) {
+  const std::string base = "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n";
+  auto c = parse_config(base + "[transfer]\nmax_files = 3\nretention_days = 2\n[[users]]\nname = \"yamada\"\nzone = \"internet\"\n", "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->transfer.max_files, 3);
+  EXPECT_EQ(c->transfer.retention_days, 2);
+  EXPECT_EQ(c->transfer.max_file_mb, 100) << "the rest keep their defaults";
+  EXPECT_EQ(c->find_operator("yamada")->zone, "internet");
+  auto zero = parse_config(base + "[transfer]\nmax_files = 0\n", "/etc/sanso/sanso.toml");
+  ASSERT_FALSE(zero);
+  EXPECT_EQ(zero.error().code, "config.value");
+  EXPECT_FALSE(parse_config(base + "[transfer]\nmax_file = 3\n", "/etc/sanso/sanso.toml")) << "a misspelt key is an error";
+
+  auto example = load_config(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/sanso.toml");
+  ASSERT_TRUE(example) << example.error().to_string();
+  auto policy = policy::load_checked_policy(example->policy_file, Date{2026, 11, 25});
+  ASSERT_TRUE(policy) << policy.error().to_string();
+  EXPECT_TRUE(check_config_against_policy(*example, *policy));
+  example->operators[0].zone = "lgwn";
+  auto typo = check_config_against_policy(*example, *policy);
+  ASSERT_FALSE(typo);
+  EXPECT_EQ(typo.error().code, "config.unknown-zone");
+  EXPECT_NE(typo.error().where.find("[[users]] tanaka"), std::string::npos) << typo.error().where;
+}
+
 TEST(Config, DirectorySettingsAndTheirMistakes) {
   const std::string base = "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n";
   auto none = parse_config(base, "/etc/sanso/sanso.toml");

@@ -1,7 +1,8 @@
 // The sealed-blob format of quarantined originals (docs/quarantine-format.md): libsodium
 // secretstream (XChaCha20-Poly1305) in 64 KiB chunks, each chunk's additional data the hex
 // SHA-256 of the original, so a blob is bound to its address and any flipped bit, truncation
-// or swap is detected on read. Private to src/quarantine.
+// or swap is detected on read. Private to src/quarantine, and to src/transfer, which seals the
+// rebuilt files it keeps for their recipients with the same key and format.
 #pragma once
 
 #include <array>

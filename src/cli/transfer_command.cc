@@ -1,0 +1,332 @@
+// `sanso transfer send|list|get|approve|deny|link|download|expire`: files between zones through
+// the transfer service (src/transfer). This file only parses arguments, opens the service as the
+// other service commands do, and prints; every decision is the service's.
+#include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cdr/cdr.h"
+#include "cdr/clamd.h"
+#include "cli/commands.h"
+#include "cli/service.h"
+#include "core/clock.h"
+#include "core/private_file.h"
+#include "core/text.h"
+#include "mail/outbound.h"
+#include "sandbox/sandbox.h"
+#include "transfer/transfer.h"
+
+namespace sanso::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TransferArgs {
+  std::vector<std::string> files;
+  std::string to, reason, id, output_dir, token;
+  bool json = false;
+  bool password_stdin = false;
+};
+
+// The service with what it runs on, declared so that each part outlives what uses it.
+struct TransferSession {
+  QuarantineSession quarantine;
+  std::unique_ptr<policy::CompiledPolicy> policy;
+  std::unique_ptr<sandbox::Executor> engine;
+  std::unique_ptr<sandbox::Executor> scanner;
+  std::unique_ptr<transfer::TransferService> service;
+};
+
+Result<TransferSession> open_transfer_session(const ServiceOptions& o) {
+  TransferSession s;
+  s.quarantine = SANSO_TRY(open_quarantine_session(o));
+  const Service& service = s.quarantine.service;
+  s.policy = std::make_unique<policy::CompiledPolicy>(SANSO_TRY(policy::CompiledPolicy::compile(service.policy, system_clock().today())));
+  const cdr::CdrPolicy cdr_policy = cdr_policy_from(service.config.cdr);
+  SANSO_TRY(cdr::check_converters(cdr_policy));
+  const std::string clamd = service.config.cdr.clamd;
+  if (!clamd.empty()) SANSO_TRY(cdr::clamd_ping(clamd));
+  s.engine = SANSO_TRY(sandbox::start(cdr::engine_task(cdr_policy), sandbox::Launch::fork_per_job()));
+  std::vector<std::string> levels;
+  for (const auto& l : service.policy.scheme.confidentiality.levels) levels.push_back(l.id);
+  s.scanner = SANSO_TRY(sandbox::start(mail::outbound_scan_task(levels), sandbox::Launch::fork_per_job()));
+  transfer::TransferService::Options options;
+  options.limits = service.config.transfer;
+  options.approver_roles = service.config.quarantine.approver_roles;
+  options.unmarked_classification = service.config.mail.unmarked_classification;
+  options.key_file = service.config.key_file;
+  options.node = service.config.node;
+  transfer::TransferService::Engines engines;
+  engines.sanitize = [engine = s.engine.get(), cdr_policy, clamd](std::string_view bytes, std::string_view name) {
+    return cdr::with_antivirus(clamd, bytes, name, [&] { return cdr::sanitize_sandboxed(*engine, bytes, name, cdr_policy); });
+  };
+  engines.scan = [scanner = s.scanner.get()](std::string_view bytes, std::string_view name) {
+    return transfer::scan_outgoing_file(*scanner, bytes, name);
+  };
+  s.service = SANSO_TRY(transfer::TransferService::open(service.config, *s.policy, *s.quarantine.store, *s.quarantine.log, *s.quarantine.db,
+                                                        std::move(options), std::move(engines)));
+  return s;
+}
+
+Result<transfer::Person> person_of(const TransferSession& s, const ServiceOptions& o) {
+  const quarantine::Actor actor = SANSO_TRY(resolve_actor(s.quarantine.service, o));
+  const config::Operator* op = s.quarantine.service.config.find_operator(actor.name);
+  return transfer::Person{actor.name, actor.roles, op != nullptr ? op->zone : "", actor.via, actor.account};
+}
+
+std::string read_password(bool from_stdin) {
+  if (!from_stdin) return "";
+  std::string line;
+  std::getline(std::cin, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// Writes a delivered file into `dir` under its safe name, never over a file already there and
+// never through a link planted in its place.
+Result<fs::path> write_delivered(const fs::path& dir, const transfer::Delivered& d) {
+  const std::string name = SANSO_TRY(transfer::safe_name(d.name));
+  SANSO_TRY(create_private_directories(dir.string()));
+  const fs::path wanted = dir / name;
+  for (int n = 1; n < 1000; ++n) {
+    fs::path p = n == 1 ? wanted : dir / (wanted.stem().string() + " (" + std::to_string(n) + ")" + wanted.extension().string());
+    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST) continue;
+    if (fd < 0) return make_error("cli.unwritable", p.string(), std::string("cannot create the file: ") + std::strerror(errno));
+    bool good = ::write(fd, d.bytes.data(), d.bytes.size()) == static_cast<ssize_t>(d.bytes.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!good) return make_error("cli.unwritable", p.string(), "cannot write the file");
+    return p;
+  }
+  return make_error("cli.unwritable", wanted.string(), "too many files of this name in the folder");
+}
+
+nlohmann::json to_json(const transfer::Transfer& t) {
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& f : t.files) {
+    auto findings = nlohmann::json::parse(f.findings_json, nullptr, false);
+    if (findings.is_discarded()) findings = nlohmann::json::array();
+    for (auto& x : findings) {
+      if (x.contains("kind") && x["kind"].is_string()) {
+        x["label_ja"] = cdr::describe(x["kind"].get<std::string>(), "ja");
+        x["label_en"] = cdr::describe(x["kind"].get<std::string>(), "en");
+      }
+    }
+    files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}, {"quarantine_id", f.quarantine_id}, {"verdict", f.verdict},
+                     {"reason", f.reason}, {"findings", findings}, {"output_name", f.output_name}, {"output_sha256", f.output_sha256}});
+  }
+  return {{"id", t.id},
+          {"from", t.from_zone},
+          {"to", t.to_zone},
+          {"sender", t.sender},
+          {"recipient", t.recipient},
+          {"reason", t.reason},
+          {"state", std::string(transfer::to_string(t.state))},
+          {"action", t.action},
+          {"rule", t.rule_id},
+          {"clause", t.clause},
+          {"hold_reason", t.hold_reason},
+          {"approver_role", t.approver_role},
+          {"decided_by", t.decided_by},
+          {"decision_note", t.decision_note},
+          {"created_at", iso_utc(t.created_at)},
+          {"expires_at", iso_utc(t.expires_at)},
+          {"link_issued", t.link_issued},
+          {"files", files}};
+}
+
+void print_files(const transfer::Transfer& t) {
+  for (const auto& f : t.files) {
+    std::printf("  %s  %s%s\n", visible_text(f.name).c_str(), f.verdict.c_str(), f.output_name.empty() ? "" : (" → " + visible_text(f.output_name)).c_str());
+    if (!f.reason.empty()) std::printf("    理由 / reason: %s\n", visible_text(f.reason).c_str());
+    auto findings = nlohmann::json::parse(f.findings_json, nullptr, false);
+    if (findings.is_discarded()) continue;
+    for (const auto& x : findings) {
+      if (!x.contains("kind") || !x["kind"].is_string()) continue;
+      const std::string kind = x["kind"].get<std::string>();
+      std::printf("    - %s: %s / %s\n", kind.c_str(), cdr::describe(kind, "ja").c_str(), cdr::describe(kind, "en").c_str());
+    }
+  }
+}
+
+int fail(const Error& e) {
+  print_error(e);
+  return kExitFailure;
+}
+
+int run_send(const ServiceOptions& o, const TransferArgs& a) {
+  std::vector<transfer::Upload> uploads;
+  for (const auto& path : a.files) {
+    std::ifstream in(path, std::ios::binary);
+    std::error_code ec;
+    if (!in || !fs::is_regular_file(path, ec)) return print_error(make_error("cli.unreadable", path, "cannot read the file")), kExitUsage;
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    uploads.push_back({fs::path(path).filename().string(), bytes.str()});
+  }
+  auto s = open_transfer_session(o);
+  if (!s) return fail(s.error());
+  auto who = person_of(*s, o);
+  if (!who) return fail(who.error());
+  auto t = s->service->send(*who, a.to, a.reason, uploads);
+  if (!t) return fail(t.error());
+  std::printf("%s\n", t->id.c_str());
+  std::fprintf(stderr, "%s → %s (%s): %s / %s\n", t->from_zone.c_str(), t->to_zone.c_str(), t->rule_id.c_str(), std::string(transfer::state_label(t->state, "ja")).c_str(),
+               std::string(transfer::state_label(t->state, "en")).c_str());
+  if (!t->hold_reason.empty()) std::fprintf(stderr, "承認が必要 / needs approval: %s\n", visible_text(t->hold_reason).c_str());
+  return kExitOk;
+}
+
+int run_list(const ServiceOptions& o, const TransferArgs& a) {
+  auto s = open_transfer_session(o);
+  if (!s) return fail(s.error());
+  auto who = person_of(*s, o);
+  if (!who) return fail(who.error());
+  auto list = s->service->list(*who);
+  if (!list) return fail(list.error());
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& t : *list) out.push_back(to_json(t));
+    std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return kExitOk;
+  }
+  if (list->empty()) std::printf("受け渡しはありません / no transfers\n");
+  for (const auto& t : *list) {
+    std::printf("%s  %s → %s  %s → %s  %s  %s\n", t.id.c_str(), visible_text(t.sender).c_str(), visible_text(t.recipient).c_str(), t.from_zone.c_str(),
+                t.to_zone.c_str(), std::string(transfer::state_label(t.state, "ja")).c_str(), local_time(t.created_at).c_str());
+    if (!t.hold_reason.empty()) std::printf("  承認が必要 / needs approval: %s\n", visible_text(t.hold_reason).c_str());
+    print_files(t);
+  }
+  return kExitOk;
+}
+
+int run_get(const ServiceOptions& o, const TransferArgs& a) {
+  auto s = open_transfer_session(o);
+  if (!s) return fail(s.error());
+  auto who = person_of(*s, o);
+  if (!who) return fail(who.error());
+  auto t = s->service->get(a.id, *who);
+  if (!t) return fail(t.error());
+  auto files = s->service->fetch(a.id, *who);
+  if (!files) return fail(files.error());
+  print_files(*t);
+  for (const auto& d : *files) {
+    auto written = write_delivered(a.output_dir, d);
+    if (!written) return fail(written.error());
+    std::printf("%s\n", written->string().c_str());
+  }
+  return kExitOk;
+}
+
+int run_decide(const ServiceOptions& o, const TransferArgs& a, bool approve) {
+  auto s = open_transfer_session(o);
+  if (!s) return fail(s.error());
+  auto who = person_of(*s, o);
+  if (!who) return fail(who.error());
+  auto t = approve ? s->service->approve(a.id, *who, a.reason) : s->service->deny(a.id, *who, a.reason);
+  if (!t) return fail(t.error());
+  std::printf("%s: %s / %s\n", t->id.c_str(), std::string(transfer::state_label(t->state, "ja")).c_str(), std::string(transfer::state_label(t->state, "en")).c_str());
+  return kExitOk;
+}
+
+int run_link(const ServiceOptions& o, const TransferArgs& a) {
+  auto s = open_transfer_session(o);
+  if (!s) return fail(s.error());
+  auto who = person_of(*s, o);
+  if (!who) return fail(who.error());
+  auto link = s->service->issue_link(a.id, *who, read_password(a.password_stdin));
+  if (!link) return fail(link.error());
+  std::printf("%s\n", link->token.c_str());
+  std::fprintf(stderr, "一度だけ有効、期限 / one use, until %s\n", local_time(link->expires_at).c_str());
+  return kExitOk;
+}
+
+int run_download(const ServiceOptions& o, const TransferArgs& a) {
+  auto s = open_transfer_session(o);
+  if (!s) return fail(s.error());
+  auto files = s->service->download(a.token, read_password(a.password_stdin), "cli");
+  if (!files) return fail(files.error());
+  for (const auto& d : *files) {
+    auto written = write_delivered(a.output_dir, d);
+    if (!written) return fail(written.error());
+    std::printf("%s\n", written->string().c_str());
+  }
+  return kExitOk;
+}
+
+int run_expire(const ServiceOptions& o) {
+  auto s = open_transfer_session(o);
+  if (!s) return fail(s.error());
+  auto who = person_of(*s, o);
+  if (!who) return fail(who.error());
+  auto n = s->service->expire(who->name);
+  if (!n) return fail(n.error());
+  std::printf("%lld 件を期限切れにしました / expired %lld\n", static_cast<long long>(*n), static_cast<long long>(*n));
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_transfer_command(CLI::App& app, int& exit_code) {
+  CLI::App* tr = app.add_subcommand("transfer", "files between zones: 無害化 on the way in, approval on the way out (6(3)②)");
+  tr->require_subcommand(1);
+  auto o = std::make_shared<ServiceOptions>();
+  auto a = std::make_shared<TransferArgs>();
+
+  CLI::App* send = tr->add_subcommand("send", "send files to a person on another side; prints the transfer id");
+  send->add_option("FILE", a->files, "files to send")->required();
+  send->add_option("--to", a->to, "the recipient: a [[users]] name, or for files leaving for the internet whoever will get the link")->required();
+  send->add_option("--reason", a->reason, "why the files must leave (required for files leaving LGWAN)");
+  add_service_options(*send, *o, true);
+  send->callback([&exit_code, o, a] { exit_code = run_send(*o, *a); });
+
+  CLI::App* list = tr->add_subcommand("list", "transfers you sent, receive, or may approve");
+  list->add_flag("--json", a->json, "print JSON");
+  add_service_options(*list, *o, true);
+  list->callback([&exit_code, o, a] { exit_code = run_list(*o, *a); });
+
+  CLI::App* get = tr->add_subcommand("get", "receive the rebuilt files of a transfer sent to you; shows why the others were blocked");
+  get->add_option("ID", a->id, "the transfer id")->required();
+  get->add_option("-o,--output-dir", a->output_dir, "where the files go")->required();
+  add_service_options(*get, *o, true);
+  get->callback([&exit_code, o, a] { exit_code = run_get(*o, *a); });
+
+  for (const bool approve : {true, false}) {
+    CLI::App* d = tr->add_subcommand(approve ? "approve" : "deny", approve ? "approve a transfer waiting for your role" : "deny a transfer waiting for your role");
+    d->add_option("ID", a->id, "the transfer id")->required();
+    d->add_option("--reason", a->reason, "recorded with the decision");
+    add_service_options(*d, *o, true);
+    d->callback([&exit_code, o, a, approve] { exit_code = run_decide(*o, *a, approve); });
+  }
+
+  CLI::App* link = tr->add_subcommand("link", "issue the one-time download link of your approved outgoing transfer; prints its token");
+  link->add_option("ID", a->id, "the transfer id")->required();
+  link->add_flag("--password-stdin", a->password_stdin, "protect the link with a password read from the first line of stdin");
+  add_service_options(*link, *o, true);
+  link->callback([&exit_code, o, a] { exit_code = run_link(*o, *a); });
+
+  CLI::App* download = tr->add_subcommand("download", "download an outgoing transfer with its one-time link token (internet side)");
+  download->add_option("TOKEN", a->token, "the link's token")->required();
+  download->add_option("-o,--output-dir", a->output_dir, "where the files go")->required();
+  download->add_flag("--password-stdin", a->password_stdin, "read the link's password from the first line of stdin");
+  add_service_options(*download, *o, false);
+  download->callback([&exit_code, o, a] { exit_code = run_download(*o, *a); });
+
+  CLI::App* expire = tr->add_subcommand("expire", "expire transfers past their retention (their kept files are deleted)");
+  add_service_options(*expire, *o, true);
+  expire->callback([&exit_code, o] { exit_code = run_expire(*o); });
+}
+
+}  // namespace sanso::cli

@@ -1,0 +1,89 @@
+// safe_name(): a sender's file name is hostile input. It becomes a file on the recipient's disk
+// and a line in listings, so it must neither climb out of the download folder nor pass for
+// another name on screen.
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "core/text.h"
+#include "transfer/transfer.h"
+
+namespace sanso::transfer {
+namespace {
+
+// NTFS and FAT forbid these; a recipient on Windows would fail to save, or save elsewhere.
+constexpr std::string_view kWindowsForbidden = "<>:\"|?*";
+
+// Characters that change how the text around them reads or hide in it: bidirectional overrides,
+// embeddings, isolates and marks (a "exe.docx" shown for "xcod.exe"), zero-width and format
+// characters, line and paragraph separators.
+bool hides_or_reorders(char32_t c) {
+  return c == 0x061C || c == 0x00AD || (c >= 0x200B && c <= 0x200F) || (c >= 0x2028 && c <= 0x202E) || (c >= 0x2060 && c <= 0x2069) ||
+         c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFB);
+}
+
+char32_t decode_at(std::string_view s, std::size_t at, std::size_t len) {
+  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[at + i]); };
+  switch (len) {
+    case 1: return b(0);
+    case 2: return (char32_t{b(0)} & 0x1F) << 6 | (b(1) & 0x3F);
+    case 3: return (char32_t{b(0)} & 0x0F) << 12 | (char32_t{b(1)} & 0x3F) << 6 | (b(2) & 0x3F);
+    default: return (char32_t{b(0)} & 0x07) << 18 | (char32_t{b(1)} & 0x3F) << 12 | (char32_t{b(2)} & 0x3F) << 6 | (b(3) & 0x3F);
+  }
+}
+
+std::string hex4(char32_t c) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "U+";
+  for (int shift = c > 0xFFFF ? 20 : 12; shift >= 0; shift -= 4) out.push_back(kHex[(c >> shift) & 0xF]);
+  return out;
+}
+
+bool is_device_name(std::string_view name) {
+  const std::string stem = ascii_lower(name.substr(0, name.find('.')));
+  static constexpr std::array<std::string_view, 4> kPlain = {"con", "prn", "aux", "nul"};
+  if (std::find(kPlain.begin(), kPlain.end(), stem) != kPlain.end()) return true;
+  return stem.size() == 4 && (stem.starts_with("com") || stem.starts_with("lpt")) && stem[3] >= '1' && stem[3] <= '9';
+}
+
+}  // namespace
+
+Result<std::string> safe_name(std::string_view raw) {
+  // The error shows the name as it may be shown: its hidden characters made visible.
+  const auto refuse = [&](const std::string& why) { return make_error("transfer.name", visible_text(raw), why); };
+  if (raw.find('\0') != std::string_view::npos) return refuse("the file name contains a NUL byte / ファイル名に NUL 文字があります");
+  for (std::size_t at = 0; at < raw.size();) {
+    const std::size_t len = utf8_sequence_length(raw, at);
+    if (len == 0) return refuse("the file name is not UTF-8 at byte " + std::to_string(at) + " / ファイル名が UTF-8 ではありません");
+    const char32_t c = decode_at(raw, at, len);
+    if (c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F)) {
+      return refuse("the file name contains the control character " + hex4(c) + " / ファイル名に制御文字があります");
+    }
+    if (hides_or_reorders(c)) {
+      return refuse("the file name contains " + hex4(c) +
+                    ", which reorders or hides characters so that the name reads as another / ファイル名に表示を偽装する文字があります");
+    }
+    at += len;
+  }
+  // The folders of the sender's machine are not the recipient's business, nor a way out of the
+  // recipient's download folder.
+  std::string_view base = raw;
+  if (const auto slash = base.find_last_of("/\\"); slash != std::string_view::npos) base.remove_prefix(slash + 1);
+  std::string name(base);
+  for (char& c : name) {
+    if (kWindowsForbidden.find(c) != std::string_view::npos) c = '_';
+  }
+  // Leading dots hide a file (and ".." climbs); trailing dots and spaces vanish on Windows, so
+  // "a.exe." would become "a.exe" there.
+  const auto first = name.find_first_not_of(". ");
+  name = first == std::string::npos ? "" : name.substr(first);
+  while (!name.empty() && (name.back() == '.' || name.back() == ' ')) name.pop_back();
+  if (name.empty()) return refuse("no file name is left once folders and leading dots are removed / ファイル名がありません");
+  if (is_device_name(name)) name = "_" + name;
+  if (name.size() > 255) {
+    return refuse("the file name is " + std::to_string(name.size()) + " bytes long; at most 255 are allowed / ファイル名が長すぎます");
+  }
+  return name;
+}
+
+}  // namespace sanso::transfer

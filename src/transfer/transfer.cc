@@ -1,0 +1,708 @@
+#include "transfer/transfer.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "audit/log.h"
+#include "core/digest.h"
+#include "core/text.h"
+#include "policy/policy.h"
+#include "quarantine/internal/sealed_blob.h"
+#include "quarantine/quarantine.h"
+#include "store/shared_database.h"
+
+namespace sanso::transfer {
+namespace {
+
+namespace seal = quarantine::internal;
+
+constexpr std::array<std::pair<State, std::string_view>, 6> kStates = {{{State::kPendingApproval, "pending-approval"},
+                                                                        {State::kApproved, "approved"},
+                                                                        {State::kDenied, "denied"},
+                                                                        {State::kReady, "ready"},
+                                                                        {State::kDownloaded, "downloaded"},
+                                                                        {State::kExpired, "expired"}}};
+
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  std::string hex(bytes * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+  hex.pop_back();
+  return hex;
+}
+
+std::int64_t mib(std::int64_t n) { return n > (std::int64_t{1} << 42) ? std::int64_t{1} << 62 : n << 20; }
+
+// The engine's findings, as stored and listed: the "findings" of its JSON report.
+std::string findings_of(const cdr::CdrResult& r) {
+  auto j = nlohmann::json::parse(cdr::result_to_json(r), nullptr, false);
+  if (j.is_discarded() || !j.contains("findings")) return "[]";
+  return j["findings"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+constexpr const char* kTransferColumns =
+    "id, from_zone, to_zone, sender, sender_account, recipient, reason, state, action, rule_id, clause, hold_reason, approver_role, "
+    "decided_by, decision_note, decided_at, link_sha256, link_password, link_expires_at, created_at, expires_at, state_changed_at";
+
+Result<Transfer> transfer_from(const store::Row& r) {
+  Transfer t;
+  t.id = r.text(0);
+  t.from_zone = r.text(1);
+  t.to_zone = r.text(2);
+  t.sender = r.text(3);
+  t.sender_account = r.text(4);
+  t.recipient = r.text(5);
+  t.reason = r.text(6);
+  auto state = parse_state(r.text(7));
+  if (!state) return make_error("transfer.value", t.id, "unknown transfer state '" + r.text(7) + "' in the store");
+  t.state = *state;
+  t.action = r.text(8);
+  t.rule_id = r.text(9);
+  t.clause = r.text(10);
+  t.hold_reason = r.text(11);
+  t.approver_role = r.text(12);
+  t.decided_by = r.text(13);
+  t.decision_note = r.text(14);
+  t.decided_at = r.integer(15);
+  t.link_issued = !r.text(16).empty();
+  t.link_has_password = !r.text(17).empty();
+  t.link_expires_at = r.integer(18);
+  t.created_at = r.integer(19);
+  t.expires_at = r.integer(20);
+  t.state_changed_at = r.integer(21);
+  return t;
+}
+
+// Builds the message the outgoing mail scan reads: the file as its one attachment, its name as
+// the subject (a 【機密性2】 in a name marks it as in a subject).
+std::string as_message(std::string_view bytes, std::string_view name) {
+  auto b64 = [](std::string_view in) {
+    std::string out(sodium_base64_ENCODED_LEN(in.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(in.data()), in.size(), sodium_base64_VARIANT_ORIGINAL);
+    out.pop_back();
+    return out;
+  };
+  std::string encoded_name;
+  for (unsigned char c : name) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    if (std::isalnum(c) != 0 || c == '.' || c == '-' || c == '_') {
+      encoded_name.push_back(static_cast<char>(c));
+    } else {
+      encoded_name += {'%', kHex[c >> 4], kHex[c & 0xF]};
+    }
+  }
+  std::string body = b64(bytes);
+  std::string wrapped;
+  for (std::size_t at = 0; at < body.size(); at += 76) wrapped += body.substr(at, 76) + "\r\n";
+  return "From: transfer@sanso.invalid\r\nSubject: =?UTF-8?B?" + b64(name) +
+         "?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"sanso-transfer\"\r\n\r\n"
+         "--sanso-transfer\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n\r\n"
+         "--sanso-transfer\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=UTF-8''" +
+         encoded_name + "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + wrapped + "--sanso-transfer--\r\n";
+}
+
+}  // namespace
+
+std::string_view to_string(State state) {
+  for (const auto& [s, name] : kStates) {
+    if (s == state) return name;
+  }
+  return "unknown";
+}
+
+std::optional<State> parse_state(std::string_view text) {
+  for (const auto& [s, name] : kStates) {
+    if (name == text) return s;
+  }
+  return std::nullopt;
+}
+
+std::string_view state_label(State state, std::string_view lang) {
+  const bool ja = lang == "ja";
+  switch (state) {
+    case State::kPendingApproval: return ja ? "承認待ち" : "Pending approval";
+    case State::kApproved: return ja ? "承認済み（リンク未発行）" : "Approved (no link yet)";
+    case State::kDenied: return ja ? "却下" : "Denied";
+    case State::kReady: return ja ? "受取可" : "Ready";
+    case State::kDownloaded: return ja ? "受取済み" : "Downloaded";
+    case State::kExpired: return ja ? "期限切れ" : "Expired";
+  }
+  return "?";
+}
+
+mail::OutboundScan scan_outgoing_file(sandbox::Executor& scanner, std::string_view bytes, std::string_view name) {
+  return mail::scan_outbound_sandboxed(scanner, as_message(bytes, name));
+}
+
+struct TransferService::Impl {
+  const policy::CompiledPolicy* policy = nullptr;
+  quarantine::QuarantineStore* quarantine = nullptr;
+  audit::AuditLog* log = nullptr;
+  store::SharedDatabase* db = nullptr;
+  Options options;
+  Engines engines;
+  std::vector<config::Operator> users;
+  seal::SealKey key;
+
+  std::int64_t now() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(options.clock->now().time_since_epoch()).count();
+  }
+
+  store::AuditEvent event(const std::string& actor, const std::string& action, const std::string& subject, const std::string& outcome) const {
+    store::AuditEvent e;
+    e.actor = actor;
+    e.action = action;
+    e.subject = subject;
+    e.outcome = outcome;
+    return e;
+  }
+
+  // A refusal is recorded before it is returned: who tried what, and the rule that stopped it.
+  Error refuse(const Person& who, const std::string& subject, Error why, const std::string& rule_id = "", const std::string& clause = "") {
+    store::AuditEvent e = event(who.name, "transfer.refuse", subject, why.code);
+    e.rule_id = rule_id;
+    e.clause = clause;
+    e.details = {{"reason", why.message}, {"zone", who.zone}};
+    if (!who.via.empty()) e.details.emplace_back("via", who.via);
+    if (auto written = db->commit([&](store::Database& d) { return log->append(d, e); }); !written) return written.error();
+    return why;
+  }
+
+  // The policy's decision for files on this route. A rule granted as an exception (例外措置) to
+  // a role the person holds beats the rules for everyone; otherwise the rules that name no role.
+  Result<policy::Decision> decide(const std::string& from, const std::string& to, const std::string& level, const Person& who) const {
+    policy::Decision best = SANSO_TRY(policy->decide(policy::RequestNames{from, to, "file", level, "", ""}));
+    for (const auto& role : who.roles) {
+      if (!policy->role_index(role)) continue;
+      auto d = SANSO_TRY(policy->decide(policy::RequestNames{from, to, "file", level, role, ""}));
+      if (d.rule->exception && !best.rule->exception) best = d;
+    }
+    return best;
+  }
+
+  bool may_decide(const Transfer& t, const Person& who) const {
+    const auto has = [&](const std::string& role) { return std::find(who.roles.begin(), who.roles.end(), role) != who.roles.end(); };
+    if (!t.approver_role.empty()) return has(t.approver_role);
+    return std::any_of(options.approver_roles.begin(), options.approver_roles.end(), has);
+  }
+
+  Result<std::optional<Transfer>> load(store::Database& d, const std::string& id) {
+    auto row = SANSO_TRY(d.query_one(std::string("SELECT ") + kTransferColumns + " FROM transfers WHERE id = ?", {id}));
+    if (!row) return std::optional<Transfer>();
+    Transfer t = SANSO_TRY(transfer_from(*row));
+    auto files = SANSO_TRY(d.query(
+        "SELECT seq, name, size, sha256, quarantine_id, verdict, reason, findings, output_name, output_sha256 FROM transfer_files "
+        "WHERE transfer_id = ? ORDER BY seq",
+        {id}));
+    for (const auto& f : files) {
+      t.files.push_back({static_cast<int>(f.integer(0)), f.text(1), f.integer(2), f.text(3), f.text(4), f.text(5), f.text(6), f.text(7), f.text(8),
+                         f.text(9)});
+    }
+    return std::optional<Transfer>(std::move(t));
+  }
+
+  Result<Transfer> load_existing(const std::string& id) {
+    auto use = db->use();
+    auto t = SANSO_TRY(load(*use, id));
+    if (!t) return make_error("transfer.not-found", id, "no such transfer / 該当する受け渡しはありません");
+    return std::move(*t);
+  }
+
+  // The sealed outputs of a transfer, unsealed and checked against their digests.
+  Result<std::vector<Delivered>> outputs(const std::string& id) {
+    std::vector<Delivered> out;
+    auto use = db->use();
+    auto rows = SANSO_TRY(use->query(
+        "SELECT output_name, output_sha256, output_sealed FROM transfer_files WHERE transfer_id = ? AND output_sealed IS NOT NULL ORDER BY seq",
+        {id}));
+    for (const auto& r : rows) {
+      auto bytes = seal::unseal(key, r.bytes(2), r.text(1));
+      if (!bytes) return make_error("transfer.damaged", id + ": " + r.text(0), "the kept file failed authentication: " + bytes.error().message);
+      out.push_back({r.text(0), std::move(bytes).value()});
+    }
+    return out;
+  }
+
+  // Moves a transfer from one of `from` to `to` only if it is still there (another node may have
+  // moved it): the row condition makes the check and the change one step.
+  Result<bool> move(store::Database& d, const std::string& id, std::initializer_list<State> from, State to, std::int64_t at) {
+    std::string states;
+    for (State s : from) states += std::string(states.empty() ? "" : ", ") + "'" + std::string(to_string(s)) + "'";
+    auto changed = SANSO_TRY(d.execute("UPDATE transfers SET state = ?, state_changed_at = ? WHERE id = ? AND state IN (" + states + ")",
+                                       {std::string(to_string(to)), at, id}));
+    return changed == 1;
+  }
+
+  Result<Transfer> decide_transfer(const std::string& id, const Person& approver, const std::string& note, bool approve);
+};
+
+TransferService::TransferService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TransferService::~TransferService() = default;
+
+Result<std::unique_ptr<TransferService>> TransferService::open(const config::ServiceConfig& config, const policy::CompiledPolicy& policy,
+                                                               quarantine::QuarantineStore& quarantine, audit::AuditLog& log,
+                                                               store::SharedDatabase& db, Options options, Engines engines) {
+  if (sodium_init() < 0) return make_error("crypto.init", "", "libsodium failed to initialise");
+  if (!engines.sanitize || !engines.scan) return make_error("transfer.config", "", "the transfer service needs the CDR engine and the outgoing scan");
+  auto impl = std::make_unique<Impl>();
+  impl->policy = &policy;
+  impl->quarantine = &quarantine;
+  impl->log = &log;
+  impl->db = &db;
+  if (options.clock == nullptr) options.clock = &system_clock();
+  impl->key = SANSO_TRY(seal::load_or_create_key(options.key_file));
+  impl->options = std::move(options);
+  impl->engines = std::move(engines);
+  impl->users = config.operators;
+  return std::unique_ptr<TransferService>(new TransferService(std::move(impl)));
+}
+
+Result<Transfer> TransferService::send(const Person& sender, const std::string& recipient, const std::string& reason, std::span<const Upload> files) {
+  Impl& m = *impl_;
+  const config::TransferSettings& limits = m.options.limits;
+  if (sender.zone.empty()) {
+    return m.refuse(sender, recipient,
+                    Error{"transfer.no-zone", sender.name, "has no zone in [[users]]: which side they send from is not known / 利用者の領域が未設定です"});
+  }
+  // Where it goes: a person of the configuration receives on their zone's side; a name nobody
+  // knows can only be an outside party, on the internet side.
+  std::string to_zone = std::string(policy::kZoneInternet);
+  if (const auto user = std::find_if(m.users.begin(), m.users.end(), [&](const config::Operator& u) { return u.name == recipient; });
+      user != m.users.end()) {
+    if (user->zone.empty()) {
+      return m.refuse(sender, recipient, Error{"transfer.no-zone", recipient, "the recipient has no zone in [[users]] / 受取人の領域が未設定です"});
+    }
+    to_zone = user->zone;
+  } else if (sender.zone == policy::kZoneInternet || recipient.empty()) {
+    return m.refuse(sender, recipient,
+                    Error{"transfer.unknown-recipient", recipient, "is not a person listed in [[users]] / 受取人が登録されていません"});
+  }
+  // The recipient's name goes into records and listings as given: nothing in it may hide or
+  // reorder what people read there.
+  if (recipient.size() > 320 || visible_text(recipient) != recipient) {
+    return m.refuse(sender, visible_text(recipient),
+                    Error{"transfer.recipient", visible_text(recipient),
+                          "the recipient's name is too long or contains control, bidirectional or invisible characters / 受取人の名前が不正です"});
+  }
+  const bool from_internet = sender.zone == policy::kZoneInternet;
+  const bool to_internet = to_zone == policy::kZoneInternet;
+  if (!from_internet && to_zone != sender.zone && reason.empty()) {
+    return m.refuse(sender, recipient,
+                    Error{"transfer.reason", sender.zone + " → " + to_zone, "files leaving " + sender.zone + " need a reason (--reason) / 持ち出し理由が必要です"});
+  }
+  if (files.empty()) return m.refuse(sender, recipient, Error{"transfer.input", recipient, "no files to send / ファイルがありません"});
+  if (static_cast<std::int64_t>(files.size()) > limits.max_files) {
+    return m.refuse(sender, recipient,
+                    Error{"transfer.limit", std::to_string(files.size()) + " files",
+                          "at most " + std::to_string(limits.max_files) + " files go in one transfer ([transfer] max_files) / ファイル数が上限を超えています"});
+  }
+  std::vector<std::string> names;
+  std::int64_t total = 0;
+  for (const auto& f : files) {
+    auto name = safe_name(f.name);
+    if (!name) return m.refuse(sender, recipient, name.error());
+    const auto size = static_cast<std::int64_t>(f.bytes.size());
+    if (size > mib(limits.max_file_mb)) {
+      return m.refuse(sender, recipient,
+                      Error{"transfer.limit", *name,
+                            "is " + std::to_string(size) + " bytes; at most " + std::to_string(limits.max_file_mb) + " MB a file ([transfer] max_file_mb) / ファイルが大きすぎます"});
+    }
+    total += size;
+    names.push_back(std::move(name).value());
+  }
+  if (total > mib(limits.max_total_mb)) {
+    return m.refuse(sender, recipient,
+                    Error{"transfer.limit", std::to_string(total) + " bytes",
+                          "at most " + std::to_string(limits.max_total_mb) + " MB in one transfer ([transfer] max_total_mb) / 合計サイズが上限を超えています"});
+  }
+
+  // Files leaving for the internet are read as outgoing mail is (in the sandbox): the highest
+  // classification marked decides with the policy; identification numbers, or a scan that did
+  // not come back, hold the transfer for approval.
+  std::string level = m.options.unmarked_classification;
+  std::vector<std::string> holds;
+  if (to_internet) {
+    const auto& scale = m.policy->policy().scheme.confidentiality;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const mail::OutboundScan scan = m.engines.scan(files[i].bytes, names[i]);
+      if (!scan.error.empty()) holds.push_back(names[i] + ": the scan failed (" + scan.error + ") / 検査できませんでした");
+      for (const auto& id : scan.identifiers) {
+        holds.push_back(names[i] + ": " + (id.kind == "individual_number" ? "個人番号 (individual number) " : "法人番号 (corporate number) ") + id.masked);
+      }
+      if (!scan.classification.empty() && scale.rank_of(scan.classification).value_or(-1) > scale.rank_of(level).value_or(-1)) {
+        level = scan.classification;
+      }
+    }
+  }
+  const policy::Decision ruling = SANSO_TRY(m.decide(sender.zone, to_zone, level, sender));
+  const std::string rule_id(ruling.rule_id()), clause(ruling.clause());
+  const bool mynumber = sender.zone == policy::kZoneMynumber || to_zone == policy::kZoneMynumber;
+  if (ruling.action == policy::Action::kDeny || (mynumber && !ruling.rule->exception)) {
+    // The マイナンバー利用事務系 exchanges nothing with other zones but through an exception the
+    // policy grants (6(3)①), even where another rule would allow it.
+    const std::string why = mynumber && ruling.action != policy::Action::kDeny ? "6(3)①" : clause;
+    return m.refuse(sender, recipient,
+                    Error{"transfer.denied", sender.zone + " → " + to_zone,
+                          "policy rule " + rule_id + " (" + why + "): " + std::string(ruling.reason("ja")) + " / " + std::string(ruling.reason("en"))},
+                    rule_id, why);
+  }
+  if (ruling.action == policy::Action::kApprove) {
+    holds.insert(holds.begin(), "policy rule " + rule_id + " (" + clause + ") needs the approval of " + std::string(ruling.approver()));
+  }
+
+  Transfer t;
+  t.id = "t" + random_hex(16);
+  t.from_zone = sender.zone;
+  t.to_zone = to_zone;
+  t.sender = sender.name;
+  t.sender_account = sender.account;
+  t.recipient = recipient;
+  t.reason = reason;
+  t.action = std::string(policy::to_string(ruling.action));
+  t.rule_id = rule_id;
+  t.clause = clause;
+  t.created_at = t.state_changed_at = m.now();
+  t.expires_at = t.created_at + m.options.limits.retention_days * 86400;
+  // Files from the internet are rebuilt and handed on at once (what the policy holds, intake
+  // blocks); others wait for an approver when the rule or the scan says so.
+  if (!from_internet && !holds.empty()) {
+    t.state = State::kPendingApproval;
+    t.hold_reason = joined(holds);
+    t.approver_role = ruling.action == policy::Action::kApprove ? std::string(ruling.approver()) : "";
+  } else {
+    t.state = to_internet ? State::kApproved : State::kReady;
+  }
+
+  struct Kept {
+    std::optional<std::string> sealed;
+  };
+  std::vector<Kept> kept(files.size());
+  intake::Intake intake(m.policy, m.quarantine, m.log);
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    TransferFile f;
+    f.position = static_cast<int>(i);
+    f.name = names[i];
+    f.size = static_cast<std::int64_t>(files[i].bytes.size());
+    f.sha256 = sha256_hex(files[i].bytes);
+    std::string output;
+    if (from_internet) {
+      // The one intake pipeline: the policy's ruling, CDR in the sandbox, the original and its
+      // record durable before anything is handed on.
+      auto taken = intake.take_file(intake::FileItem{files[i].bytes, names[i], intake::Route{sender.zone, to_zone, sender.name}}, m.engines.sanitize);
+      if (!taken) return Error{taken.error().code, names[i], taken.error().message};
+      const cdr::CdrResult& r = taken->result;
+      f.quarantine_id = taken->quarantine_id;
+      f.verdict = std::string(cdr::to_string(r.verdict));
+      f.findings_json = findings_of(r);
+      if (r.verdict == cdr::Verdict::blocked) {
+        f.reason = r.reason + ": " + r.message;
+      } else {
+        f.output_name = r.output_name.empty() ? names[i] : r.output_name;
+        output = r.output;
+      }
+    } else {
+      // Leaving (or moving under an exception): the original is kept as sent; what goes out is
+      // the original, or its rebuild when the rule says sanitize.
+      output = files[i].bytes;
+      f.output_name = names[i];
+      f.verdict = t.state == State::kPendingApproval ? "held" : "allowed";
+      if (ruling.action == policy::Action::kSanitize) {
+        const cdr::CdrResult r = m.engines.sanitize(files[i].bytes, names[i]);
+        f.verdict = std::string(cdr::to_string(r.verdict));
+        f.findings_json = findings_of(r);
+        output = r.output;
+        f.output_name = r.output_name.empty() ? names[i] : r.output_name;
+        if (r.verdict == cdr::Verdict::blocked) {
+          f.reason = r.reason + ": " + r.message;
+          f.output_name.clear();
+          output.clear();
+        }
+      }
+      quarantine::Submission s;
+      s.id = m.quarantine->reserve_id();
+      s.original = files[i].bytes;
+      s.origin.kind = quarantine::Origin::Kind::kFile;
+      s.origin.file_name = names[i];
+      s.origin.uploader = sender.name;
+      s.verdict = "held";
+      s.reason = "transfer " + t.id + " " + t.from_zone + " → " + t.to_zone + (t.state == State::kPendingApproval ? ": " + t.hold_reason : "");
+      s.classification = level;
+      s.approver_role = t.approver_role;
+      store::AuditEvent e = m.event(sender.name, "transfer.upload", names[i], f.verdict);
+      e.rule_id = rule_id;
+      e.clause = clause;
+      e.input_sha256 = f.sha256;
+      e.details = {{"transfer", t.id}, {"quarantine_id", s.id}, {"from", t.from_zone}, {"to", t.to_zone}};
+      s.with_item = [&](store::Database& d, const quarantine::Item&) { return m.log->append(d, e); };
+      f.quarantine_id = SANSO_TRY(m.quarantine->put(std::move(s))).id;
+    }
+    if (!f.output_name.empty()) {
+      f.output_sha256 = sha256_hex(output);
+      kept[i].sealed = seal::seal(m.key, output, f.output_sha256);
+    }
+    t.files.push_back(std::move(f));
+  }
+
+  // The transfer and every file row, with their records, in one transaction: it exists whole
+  // or not at all. The originals are already kept (and recorded) whatever happens here.
+  auto written = m.db->commit([&](store::Database& d) -> Result<void> {
+    SANSO_TRY(d.execute("INSERT INTO transfers (id, from_zone, to_zone, sender, sender_account, recipient, reason, state, action, rule_id, clause, "
+                        "hold_reason, approver_role, created_at, expires_at, state_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        {t.id, t.from_zone, t.to_zone, t.sender, t.sender_account, t.recipient, t.reason, std::string(to_string(t.state)), t.action,
+                         t.rule_id, t.clause, t.hold_reason, t.approver_role, t.created_at, t.expires_at, t.state_changed_at}));
+    store::AuditEvent e = m.event(sender.name, "transfer.send", t.id, std::string(to_string(t.state)));
+    e.rule_id = rule_id;
+    e.clause = clause;
+    e.details = {{"from", t.from_zone}, {"to", t.to_zone}, {"recipient", t.recipient}, {"files", std::to_string(t.files.size())}};
+    if (!t.reason.empty()) e.details.emplace_back("reason", t.reason);
+    if (!t.hold_reason.empty()) e.details.emplace_back("held_because", t.hold_reason);
+    if (!sender.via.empty()) e.details.emplace_back("via", sender.via);
+    SANSO_TRY(m.log->append(d, e));
+    for (std::size_t i = 0; i < t.files.size(); ++i) {
+      const TransferFile& f = t.files[i];
+      store::Value sealed = kept[i].sealed ? store::Value(store::Bytes{*kept[i].sealed}) : store::Value();
+      const store::Value values[] = {t.id,     std::int64_t{f.position}, f.name,         f.size,         f.sha256,        f.quarantine_id,
+                                     f.verdict, f.reason,                f.findings_json, f.output_name, f.output_sha256, sealed};
+      SANSO_TRY(d.execute("INSERT INTO transfer_files (transfer_id, seq, name, size, sha256, quarantine_id, verdict, reason, findings, "
+                          "output_name, output_sha256, output_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          values));
+      store::AuditEvent v = m.event(sender.name, "transfer.verdict", t.id + "/" + std::to_string(f.position), f.verdict);
+      v.rule_id = rule_id;
+      v.clause = clause;
+      v.input_sha256 = f.sha256;
+      v.output_sha256 = f.output_sha256;
+      v.details = {{"name", f.name}, {"quarantine_id", f.quarantine_id}};
+      if (!f.reason.empty()) v.details.emplace_back("reason", f.reason);
+      SANSO_TRY(m.log->append(d, v));
+    }
+    return ok();
+  });
+  if (!written) return written.error();
+  return t;
+}
+
+Result<std::vector<Transfer>> TransferService::list(const Person& person) {
+  Impl& m = *impl_;
+  std::vector<Transfer> out;
+  auto use = m.db->use();
+  auto rows = SANSO_TRY(use->query(std::string("SELECT ") + kTransferColumns +
+                                       " FROM transfers WHERE sender = ? OR recipient = ? OR state = 'pending-approval' ORDER BY created_at DESC, id LIMIT 500",
+                                   {person.name, person.name}));
+  for (const auto& row : rows) {
+    Transfer t = SANSO_TRY(transfer_from(row));
+    if (t.sender != person.name && t.recipient != person.name && !m.may_decide(t, person)) continue;
+    auto full = SANSO_TRY(m.load(*use, t.id));
+    if (full) out.push_back(std::move(*full));
+  }
+  return out;
+}
+
+Result<Transfer> TransferService::get(const std::string& id, const Person& person) {
+  Impl& m = *impl_;
+  Transfer t = SANSO_TRY(m.load_existing(id));
+  if (t.sender != person.name && t.recipient != person.name && !(t.state == State::kPendingApproval && m.may_decide(t, person))) {
+    // Not theirs: answered as if it did not exist, so ids cannot be probed.
+    return make_error("transfer.not-found", id, "no such transfer / 該当する受け渡しはありません");
+  }
+  return t;
+}
+
+Result<std::vector<Delivered>> TransferService::fetch(const std::string& id, const Person& recipient) {
+  Impl& m = *impl_;
+  Transfer t = SANSO_TRY(m.load_existing(id));
+  if (t.recipient != recipient.name || t.to_zone == policy::kZoneInternet) {
+    return make_error("transfer.not-found", id, "no such transfer for " + recipient.name + " / 該当する受け渡しはありません");
+  }
+  if (recipient.zone != t.to_zone) {
+    return make_error("transfer.zone", recipient.name, "receives on the " + t.to_zone + " side, but acts from " + recipient.zone + " / 受取側の領域が違います");
+  }
+  const std::int64_t now = m.now();
+  if (t.state == State::kExpired || now >= t.expires_at) return make_error("transfer.expired", id, "the transfer has expired / 保存期間が過ぎました");
+  if (t.state != State::kReady && t.state != State::kDownloaded) {
+    return make_error("transfer.state", id, "is " + std::string(state_label(t.state, "en")) + " / " + std::string(state_label(t.state, "ja")));
+  }
+  auto files = SANSO_TRY(m.outputs(id));
+  SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
+    SANSO_TRY(m.move(d, id, {State::kReady, State::kDownloaded}, State::kDownloaded, now));
+    store::AuditEvent e = m.event(recipient.name, "transfer.download", id, "ok");
+    e.details = {{"files", std::to_string(files.size())}, {"side", t.to_zone}};
+    if (!recipient.via.empty()) e.details.emplace_back("via", recipient.via);
+    return m.log->append(d, e);
+  }));
+  return files;
+}
+
+Result<Transfer> TransferService::Impl::decide_transfer(const std::string& id, const Person& approver, const std::string& note, bool approve) {
+  Impl& m = *this;
+  Transfer t = SANSO_TRY(m.load_existing(id));
+  const std::string action = approve ? "transfer.approve" : "transfer.deny";
+  if (t.state != State::kPendingApproval) {
+    return make_error("transfer.state", id, "is " + std::string(state_label(t.state, "en")) + ", not pending approval / 承認待ちではありません");
+  }
+  // Four eyes: the sender never decides their own transfer, under their name or from the
+  // operating-system account they sent it from.
+  if (approver.name == t.sender || (!approver.account.empty() && approver.account == t.sender_account)) {
+    return m.refuse(approver, id,
+                    Error{"transfer.own", id, "the sender of a transfer cannot decide it; another approver must / 申請者本人は承認できません"},
+                    t.rule_id, t.clause);
+  }
+  if (!m.may_decide(t, approver)) {
+    const std::string roles = t.approver_role.empty() ? joined(m.options.approver_roles) : t.approver_role;
+    return m.refuse(approver, id, Error{"transfer.role", approver.name, "does not hold the approver role (" + roles + ") / 承認権限がありません"}, t.rule_id,
+                    t.clause);
+  }
+  const std::int64_t now = m.now();
+  const State to = !approve ? State::kDenied : t.to_zone == policy::kZoneInternet ? State::kApproved : State::kReady;
+  bool moved = false;
+  SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
+    moved = SANSO_TRY(m.move(d, id, {State::kPendingApproval}, to, now));
+    if (!moved) return ok();
+    SANSO_TRY(d.execute("UPDATE transfers SET decided_by = ?, decision_note = ?, decided_at = ? WHERE id = ?", {approver.name, note, now, id}));
+    // What was denied is never handed out; the originals stay in the quarantine.
+    if (!approve) SANSO_TRY(d.execute("UPDATE transfer_files SET output_sealed = NULL WHERE transfer_id = ?", {id}));
+    store::AuditEvent e = m.event(approver.name, action, id, std::string(to_string(to)));
+    e.rule_id = t.rule_id;
+    e.clause = t.clause;
+    e.details = {{"sender", t.sender}, {"note", note}};
+    if (!approver.via.empty()) e.details.emplace_back("via", approver.via);
+    return m.log->append(d, e);
+  }));
+  if (!moved) return make_error("transfer.state", id, "was decided meanwhile by someone else / 他の承認者が処理済みです");
+  return m.load_existing(id);
+}
+
+Result<Transfer> TransferService::approve(const std::string& id, const Person& approver, const std::string& note) {
+  return impl_->decide_transfer(id, approver, note, true);
+}
+
+Result<Transfer> TransferService::deny(const std::string& id, const Person& approver, const std::string& note) {
+  return impl_->decide_transfer(id, approver, note, false);
+}
+
+Result<Link> TransferService::issue_link(const std::string& id, const Person& sender, const std::string& password) {
+  Impl& m = *impl_;
+  Transfer t = SANSO_TRY(m.load_existing(id));
+  if (t.sender != sender.name || t.to_zone != policy::kZoneInternet) {
+    return make_error("transfer.not-found", id, "no outgoing transfer of " + sender.name + " with this id / 該当する受け渡しはありません");
+  }
+  const std::int64_t now = m.now();
+  if (now >= t.expires_at || t.state == State::kExpired) return make_error("transfer.expired", id, "the transfer has expired / 保存期間が過ぎました");
+  if (t.state != State::kApproved && t.state != State::kReady) {
+    return make_error("transfer.state", id, "is " + std::string(state_label(t.state, "en")) + "; a link is issued once it is approved / 承認後にリンクを発行できます");
+  }
+  std::string password_hash;
+  if (!password.empty()) {
+    password_hash.assign(crypto_pwhash_STRBYTES, '\0');
+    if (crypto_pwhash_str(password_hash.data(), password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+      return make_error("transfer.password", id, "cannot hash the link's password (out of memory)");
+    }
+    password_hash.resize(password_hash.find('\0'));
+  }
+  Link link{random_hex(32), std::min(t.expires_at, now + m.options.limits.link_hours * 3600)};
+  SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
+    if (!SANSO_TRY(m.move(d, id, {State::kApproved, State::kReady}, State::kReady, now))) {
+      return make_error("transfer.state", id, "changed meanwhile / 状態が変わりました");
+    }
+    SANSO_TRY(d.execute("UPDATE transfers SET link_sha256 = ?, link_password = ?, link_expires_at = ?, link_failures = 0 WHERE id = ?",
+                        {sha256_hex(link.token), password_hash, link.expires_at, id}));
+    store::AuditEvent e = m.event(sender.name, "transfer.link", id, "issued");
+    e.details = {{"expires_at", iso_utc(link.expires_at)}, {"password", password.empty() ? "no" : "yes"}};
+    if (!sender.via.empty()) e.details.emplace_back("via", sender.via);
+    return m.log->append(d, e);
+  }));
+  return link;
+}
+
+Result<std::vector<Delivered>> TransferService::download(const std::string& token, const std::string& password, const std::string& source) {
+  Impl& m = *impl_;
+  const std::string token_hash = sha256_hex(token);
+  std::optional<store::Row> row;
+  {
+    auto use = m.db->use();
+    row = SANSO_TRY(use->query_one("SELECT id, state, link_password, link_expires_at, link_failures, expires_at FROM transfers WHERE link_sha256 = ?",
+                                   {token_hash}));
+  }
+  const std::int64_t now = m.now();
+  const auto record = [&](const std::string& subject, const std::string& outcome, const std::string& why) -> Result<void> {
+    store::AuditEvent e = m.event("link@" + source, "transfer.download", subject, outcome);
+    e.details = {{"reason", why}};
+    return m.db->commit([&](store::Database& d) { return m.log->append(d, e); });
+  };
+  // A token nobody issued, one used before, expired or revoked: the same answer, so that the
+  // answer tells nothing about which.
+  const Error unusable{"transfer.link", "", "the link is not valid (used, expired or unknown) / このリンクは無効です"};
+  if (!row || row->text(1) != to_string(State::kReady) || now >= row->integer(3) || now >= row->integer(5)) {
+    SANSO_TRY(record(row ? row->text(0) : "-", "refused", row ? "used, expired or revoked" : "unknown token"));
+    return unusable;
+  }
+  const std::string id = row->text(0);
+  const std::string stored_password = row->text(2);
+  if (!stored_password.empty() &&
+      (password.empty() || crypto_pwhash_str_verify(stored_password.c_str(), password.data(), password.size()) != 0)) {
+    const std::int64_t failures = row->integer(4) + 1;
+    const bool revoke = failures >= m.options.limits.max_password_failures;
+    SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
+      SANSO_TRY(d.execute(revoke ? "UPDATE transfers SET link_failures = ?, link_sha256 = '' WHERE id = ?" : "UPDATE transfers SET link_failures = ? WHERE id = ?",
+                          {failures, id}));
+      store::AuditEvent e = m.event("link@" + source, "transfer.download", id, revoke ? "revoked" : "wrong-password");
+      e.details = {{"failures", std::to_string(failures)}};
+      return m.log->append(d, e);
+    }));
+    return make_error("transfer.password", id,
+                      revoke ? "wrong password; the link is now revoked / パスワードが違います。リンクは無効になりました"
+                             : "wrong password / パスワードが違います");
+  }
+  auto files = SANSO_TRY(m.outputs(id));
+  bool claimed = false;
+  // One download: the link is used up in the same step that hands the files out.
+  SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
+    claimed = SANSO_TRY(d.execute("UPDATE transfers SET state = ?, state_changed_at = ?, link_sha256 = '' WHERE id = ? AND link_sha256 = ? AND state = ?",
+                                  {std::string(to_string(State::kDownloaded)), now, id, token_hash, std::string(to_string(State::kReady))})) == 1;
+    if (!claimed) return ok();
+    SANSO_TRY(d.execute("UPDATE transfer_files SET output_sealed = NULL WHERE transfer_id = ?", {id}));
+    store::AuditEvent e = m.event("link@" + source, "transfer.download", id, "ok");
+    e.details = {{"files", std::to_string(files.size())}};
+    return m.log->append(d, e);
+  }));
+  if (!claimed) return unusable;
+  return files;
+}
+
+Result<std::int64_t> TransferService::expire(const std::string& actor) {
+  Impl& m = *impl_;
+  const std::int64_t now = m.now();
+  std::vector<std::string> due;
+  {
+    auto use = m.db->use();
+    auto rows = SANSO_TRY(use->query("SELECT id FROM transfers WHERE expires_at <= ? AND state <> 'expired' ORDER BY expires_at", {now}));
+    for (const auto& r : rows) due.push_back(r.text(0));
+  }
+  std::int64_t n = 0;
+  for (const auto& id : due) {
+    bool moved = false;
+    SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
+      moved = SANSO_TRY(m.move(d, id, {State::kPendingApproval, State::kApproved, State::kDenied, State::kReady, State::kDownloaded}, State::kExpired, now));
+      if (!moved) return ok();
+      SANSO_TRY(d.execute("UPDATE transfers SET link_sha256 = '' WHERE id = ?", {id}));
+      SANSO_TRY(d.execute("UPDATE transfer_files SET output_sealed = NULL WHERE transfer_id = ?", {id}));
+      return m.log->append(d, m.event(actor, "transfer.expire", id, "expired"));
+    }));
+    if (moved) ++n;
+  }
+  return n;
+}
+
+}  // namespace sanso::transfer

@@ -1,0 +1,186 @@
+// transfer: files handed from one zone to another (clause 6(3)②), on the one intake pipeline.
+//
+// A person sends files from the zone they act from ([[users]] zone) to a named recipient. The
+// policy decides the route for the channel "file"; anything to or from the マイナンバー利用事務系 is
+// refused (6(3)①) unless an exception in force lets it through. Files from the internet enter
+// through intake::Intake::take_file (sandboxed CDR, original in quarantine with its audit record);
+// the recipient gets the rebuilt files and sees why the others were blocked. Files leaving for the
+// internet carry a reason, are scanned in the sandbox for 個人番号 / 法人番号 and classification
+// marks like outgoing mail, and wait for the approver role the rule names when the rule or the
+// scan says so — never approved by their sender; once approved they leave by a one-time link.
+//
+// What a recipient gets is kept sealed the way the quarantine keeps its originals (its key, its
+// format); a transfer and all its files are written in one transaction, after every original is
+// durable, so a failing store leaves no transfer half-written and loses no original.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "intake/intake.h"
+#include "mail/outbound.h"
+#include "policy/decide.h"
+
+namespace sanso::audit {
+class AuditLog;
+}
+namespace sanso::quarantine {
+class QuarantineStore;
+}
+namespace sanso::store {
+class SharedDatabase;
+}
+
+namespace sanso::transfer {
+
+enum class State : std::uint8_t {
+  kPendingApproval,  // waits for the approver role its rule (or the scan) names
+  kApproved,         // outgoing: approved, no download link issued yet
+  kDenied,
+  kReady,            // the recipient may fetch it (or the link holder download it)
+  kDownloaded,
+  kExpired,          // past its retention: nothing of it can be fetched any more
+};
+std::string_view to_string(State state);  // "pending-approval", "approved", …
+std::optional<State> parse_state(std::string_view text);
+std::string_view state_label(State state, std::string_view lang);  // 承認待ち / Pending approval …
+
+// A person as the configuration knows them, with the zone they act from.
+struct Person {
+  std::string name;
+  std::vector<std::string> roles;
+  std::string zone;     // [[users]] zone; empty: takes no part in transfers
+  std::string via;      // how they proved who they are (recorded with each action)
+  std::string account;  // the operating-system account behind a CLI action ("uid 1000"); "" otherwise
+};
+
+// One file as its sender hands it in.
+struct Upload {
+  std::string name;   // as the sender's system names it: normalised by safe_name()
+  std::string bytes;
+};
+
+// A file name safe on every recipient's file system and in every listing: the last component of
+// a path only, no NUL, control, bidirectional-override or zero-width characters, valid UTF-8, at
+// most 255 bytes, not "." or "..", no characters Windows forbids, not a Windows device name.
+// Hostile parts that can be dropped are (folders, leading dots, trailing dots and spaces,
+// forbidden characters → "_"); a name that would hide what it is (bidi, control, NUL, invalid
+// UTF-8) or is empty or too long is refused with what and why (code "transfer.name").
+Result<std::string> safe_name(std::string_view raw);
+
+struct TransferFile {
+  int position = 0;
+  std::string name;  // safe_name() of the upload
+  std::int64_t size = 0;
+  std::string sha256;         // of the original
+  std::string quarantine_id;  // where the original is kept
+  std::string verdict;        // the engine's ("clean", "sanitized", "blocked") or "held", "allowed"
+  std::string reason;         // why, for a blocked file: the engine's reason and message
+  std::string findings_json;  // the engine's findings (cdr::result_to_json's "findings")
+  std::string output_name;    // what the recipient gets; empty when nothing (blocked)
+  std::string output_sha256;
+};
+
+struct Transfer {
+  std::string id;
+  std::string from_zone, to_zone;
+  std::string sender, sender_account, recipient, reason;
+  State state = State::kPendingApproval;
+  std::string action;  // the policy's: "allow", "sanitize", "approve"
+  std::string rule_id, clause;
+  std::string hold_reason;    // why it waits for approval (the rule, 個人番号 found, …)
+  std::string approver_role;  // who may decide it
+  std::string decided_by, decision_note;
+  std::int64_t decided_at = 0;
+  bool link_issued = false;
+  std::int64_t link_expires_at = 0;
+  bool link_has_password = false;
+  std::int64_t created_at = 0, expires_at = 0, state_changed_at = 0;
+  std::vector<TransferFile> files;
+};
+
+// A rebuilt (or approved) file handed to its recipient.
+struct Delivered {
+  std::string name;
+  std::string bytes;
+};
+
+// A new one-time link: the token is shown once and kept only as its SHA-256.
+struct Link {
+  std::string token;
+  std::int64_t expires_at = 0;
+};
+
+// How outgoing files are scanned: a file in, what outgoing mail's scan reports (run in the
+// sandbox; a scan that fails sets `error`, and the transfer is held).
+using OutgoingScanner = std::function<mail::OutboundScan(std::string_view bytes, std::string_view name)>;
+
+// The outgoing scan of mail (mail::outbound_scan_task) applied to one file, through `scanner`,
+// an executor of that task: the file is carried as the attachment of a message whose subject is
+// its name, so a 【機密性2】 in the name and a 個人番号 in its text are found as in a mail.
+mail::OutboundScan scan_outgoing_file(sandbox::Executor& scanner, std::string_view bytes, std::string_view name);
+
+class TransferService {
+ public:
+  struct Engines {
+    intake::FileSanitizer sanitize;  // the CDR engine in the sandbox (with clamd when configured)
+    OutgoingScanner scan;
+  };
+  struct Options {
+    config::TransferSettings limits;
+    std::vector<std::string> approver_roles;  // who decides a hold whose rule names no role
+    std::string unmarked_classification = "1";  // an outgoing file without a mark counts as this level
+    std::string key_file;                       // the quarantine's sealing key
+    std::string node = "sanso";
+    const Clock* clock = nullptr;  // default: the system clock
+  };
+
+  // Everything on the service's connection; all of it must outlive the service.
+  static Result<std::unique_ptr<TransferService>> open(const config::ServiceConfig& config, const policy::CompiledPolicy& policy,
+                                                       quarantine::QuarantineStore& quarantine, audit::AuditLog& log,
+                                                       store::SharedDatabase& db, Options options, Engines engines);
+  ~TransferService();
+
+  // Sends `files` from the sender's zone to `recipient`: a [[users]] name (their zone is the
+  // destination), or for files leaving for the internet any name the sender gives (the link
+  // holder). Returns the transfer as stored; a refusal (policy, limits, names) is an error that
+  // says why and is recorded (transfer.refuse).
+  Result<Transfer> send(const Person& sender, const std::string& recipient, const std::string& reason, std::span<const Upload> files);
+
+  // The transfers `person` sent or receives, and those waiting for a role they hold; newest first.
+  Result<std::vector<Transfer>> list(const Person& person);
+  // One transfer, if `person` may see it (its sender, recipient or an approver of it).
+  Result<Transfer> get(const std::string& id, const Person& person);
+
+  // The recipient fetches what they may have (the rebuilt files); blocked files are in get().
+  Result<std::vector<Delivered>> fetch(const std::string& id, const Person& recipient);
+
+  // An approver decides a transfer pending approval; never its sender (by name or account).
+  Result<Transfer> approve(const std::string& id, const Person& approver, const std::string& note);
+  Result<Transfer> deny(const std::string& id, const Person& approver, const std::string& note);
+
+  // The sender of an approved outgoing transfer issues its one-time link (a new one replaces any
+  // earlier), with an optional password; it lives [transfer] link_hours, within the retention.
+  Result<Link> issue_link(const std::string& id, const Person& sender, const std::string& password);
+  // Whoever holds the link downloads the files, once; wrong passwords are counted and the link is
+  // revoked after [transfer] max_password_failures. `source` names where it came from (recorded).
+  Result<std::vector<Delivered>> download(const std::string& token, const std::string& password, const std::string& source);
+
+  // Transfers past their expiry become expired and their sealed files are deleted; returns how many.
+  Result<std::int64_t> expire(const std::string& actor);
+
+ private:
+  struct Impl;
+  explicit TransferService(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sanso::transfer

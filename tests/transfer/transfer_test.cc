@@ -1,0 +1,387 @@
+// The transfer service on a real store, quarantine, audit log, policy and sandboxed engines: what
+// a person on one side sends is what the policy, the CDR engine and the approvers let the other
+// side have — and nothing else, not even when the store fails half-way.
+#include "transfer/transfer.h"
+
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <chrono>
+#include <memory>
+
+#include "../cdr/fixtures.h"
+#include "audit/log.h"
+#include "quarantine/quarantine.h"
+#include "store/schema.h"
+#include "support/example_policy.h"
+#include "support/open_quarantine.h"
+#include "support/test_store.h"
+
+namespace sanso::transfer {
+namespace {
+
+// A clock a test moves forward (expiry).
+class MovableClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override { return now_; }
+  Date today() const override { return system_clock().today(); }
+  void advance(std::chrono::hours h) { now_ += h; }
+
+ private:
+  std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();
+};
+
+// A macro-enabled Word document: a VBA project and the relationship that loads it.
+std::string macro_docm() {
+  return cdr::fixtures::make_zip(
+      {{"[Content_Types].xml",
+        R"(<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/></Types>)"},
+       {"_rels/.rels",
+        R"(<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>)"},
+       {"word/document.xml",
+        R"(<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>見積書</w:t></w:r></w:p></w:body></w:document>)"},
+       {"word/_rels/document.xml.rels",
+        R"(<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>)"},
+       {"word/vbaProject.bin", std::string("\xD0\xCF\x11\xE0 Sub AutoOpen() Shell \"calc\"", 32)}});
+}
+
+const std::string kExe = std::string("MZ\x90\x00\x03\x00\x00\x00 This program cannot be run in DOS mode", 48);
+// 123456789018 is a valid 個人番号 (its check digit is right); the scan reports it masked.
+const std::string kNumberCsv = "氏名,個人番号\n山田 太郎,1234 5678 9018\n";
+const std::string kPlainCsv = "品目,数量\n封筒,100\n";
+
+// Lets system_admin send files to the internet without the profile's approval, as an exception
+// in force: only the scan can then hold a transfer.
+const char* kOutgoingException = R"(
+[[rules]]
+id = "city.outgoing-test"
+from = "lgwan"
+to = "internet"
+channels = ["file"]
+roles = ["system_admin"]
+action = "allow"
+clause = "6(3)②"
+reason = "試験用の例外"
+reason_en = "An exception for the test"
+[rules.exception]
+approved_by = "ciso"
+approved_on = 2020-04-01
+expires = 2099-03-31
+ticket = "test-1"
+)";
+
+class TransferTest : public ::testing::TestWithParam<store::Backend> {
+ protected:
+  void SetUp() override {
+    ASSERT_GE(sodium_init(), 0);
+    store_dir_ = std::make_unique<sanso::testing::TestStore>(GetParam());
+    auto db = store_dir_->open();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(store::migrate(*db));
+    log_ = std::make_unique<audit::AuditLog>(audit::LogOptions{});
+    quarantine::QuarantineStore::Options o;
+    o.settings.retention.default_days = 30;
+    o.settings.approver_roles = {"security_manager"};
+    o.blob_dir = (store_dir_->dir() / "blobs").string();
+    o.key_file = (store_dir_->dir() / "quarantine.key").string();
+    o.audit = log_.get();
+    auto q = sanso::testing::OpenQuarantine::open(std::move(db), o);
+    ASSERT_TRUE(q) << q.error().to_string();
+    quarantine_ = std::move(q).value();
+    config_.operators = {{"yamada", "", {}, "internet"},
+                         {"kato", "", {"system_admin"}, "lgwan"},
+                         {"ito", "", {}, "lgwan"},
+                         {"suzuki", "", {"security_manager"}, "lgwan"},
+                         {"tanaka", "", {"security_manager"}, "lgwan"},
+                         {"mori", "", {"general_security_officer"}, "lgwan"},
+                         {"sato", "", {}, "mynumber"}};
+    ASSERT_NO_FATAL_FAILURE(open_service(kOutgoingException));
+  }
+
+  void open_service(const std::string& extra_rules = kOutgoingException) {
+    service_.reset();
+    auto example = sanso::testing::example_policy(extra_rules);
+    ASSERT_NE(example.compiled, nullptr);
+    policy_ = std::move(example.compiled);
+    std::vector<std::string> levels;
+    for (const auto& l : policy_->policy().scheme.confidentiality.levels) levels.push_back(l.id);
+    scanner_ = std::make_unique<sandbox::ForkPerJob>(mail::outbound_scan_task(levels));
+    TransferService::Options options;
+    options.limits.max_files = 3;
+    options.limits.max_file_mb = 1;
+    options.limits.retention_days = 7;
+    options.approver_roles = {"security_manager"};
+    options.key_file = (store_dir_->dir() / "quarantine.key").string();
+    options.clock = &clock_;
+    TransferService::Engines engines;
+    engines.sanitize = [](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(bytes, name, cdr::CdrPolicy{}); };
+    engines.scan = [this](std::string_view bytes, std::string_view name) { return scan_outgoing_file(*scanner_, bytes, name); };
+    auto s = TransferService::open(config_, *policy_, *quarantine_, *log_, quarantine_.shared(), options, engines);
+    ASSERT_TRUE(s) << s.error().to_string();
+    service_ = std::move(s).value();
+  }
+
+  Person person(const std::string& name) {
+    const config::Operator* op = nullptr;
+    for (const auto& u : config_.operators) {
+      if (u.name == name) op = &u;
+    }
+    EXPECT_NE(op, nullptr) << name;
+    return op == nullptr ? Person{} : Person{op->name, op->roles, op->zone, "test", "uid " + name};
+  }
+
+  std::int64_t count(const std::string& sql) {
+    auto row = quarantine_.database().query_one(sql);
+    return row && row->has_value() ? (*row)->integer(0) : -1;
+  }
+
+  std::unique_ptr<sanso::testing::TestStore> store_dir_;
+  std::unique_ptr<audit::AuditLog> log_;
+  sanso::testing::OpenQuarantine quarantine_;
+  config::ServiceConfig config_;
+  std::unique_ptr<policy::CompiledPolicy> policy_;
+  std::unique_ptr<sandbox::Executor> scanner_;
+  MovableClock clock_;
+  std::unique_ptr<TransferService> service_;
+};
+
+TEST_P(TransferTest, AMacroDocumentFromTheInternetArrivesRebuiltWithItsFindings) {
+  const Upload files[] = {{"見積書.docm", macro_docm()}};
+  auto t = service_->send(person("yamada"), "kato", "", files);
+  ASSERT_TRUE(t) << t.error().to_string();
+  EXPECT_EQ(t->state, State::kReady);
+  EXPECT_EQ(t->rule_id, "profile.inet-lgwan-file");
+  EXPECT_EQ(t->clause, "6(3)②");
+  ASSERT_EQ(t->files.size(), 1u);
+  EXPECT_EQ(t->files[0].verdict, "sanitized");
+  EXPECT_NE(t->files[0].findings_json.find("vba_macro"), std::string::npos) << t->files[0].findings_json;
+  EXPECT_EQ(t->files[0].output_name, "見積書.docx");
+  EXPECT_FALSE(t->files[0].quarantine_id.empty());
+  auto kept = quarantine_->get(t->files[0].quarantine_id);
+  ASSERT_TRUE(kept) << kept.error().to_string();
+  EXPECT_EQ(kept->sha256, t->files[0].sha256) << "the original, byte for byte, is in the quarantine";
+
+  EXPECT_FALSE(service_->fetch(t->id, person("ito"))) << "only the recipient fetches";
+  EXPECT_FALSE(service_->get(t->id, person("ito"))) << "nor sees it";
+  auto got = service_->fetch(t->id, person("kato"));
+  ASSERT_TRUE(got) << got.error().to_string();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].name, "見積書.docx");
+  EXPECT_EQ((*got)[0].bytes.find("vbaProject"), std::string::npos) << "the macro is gone from what the recipient gets";
+  auto stored = service_->get(t->id, person("kato"));
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->state, State::kDownloaded);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'file.sanitize'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.send'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.verdict'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.download'"), 1);
+}
+
+TEST_P(TransferTest, AnExecutableIsBlockedAndTheRecipientSeesWhy) {
+  const Upload files[] = {{"setup.exe", kExe}, {"発注.csv", kPlainCsv}};
+  auto t = service_->send(person("yamada"), "kato", "", files);
+  ASSERT_TRUE(t) << t.error().to_string();
+  ASSERT_EQ(t->files.size(), 2u);
+  EXPECT_EQ(t->files[0].verdict, "blocked");
+  EXPECT_NE(t->files[0].reason.find("executable"), std::string::npos) << t->files[0].reason;
+  EXPECT_TRUE(t->files[0].output_name.empty());
+  EXPECT_FALSE(t->files[0].quarantine_id.empty()) << "the blocked original is kept";
+  auto got = service_->fetch(t->id, person("kato"));
+  ASSERT_TRUE(got) << got.error().to_string();
+  ASSERT_EQ(got->size(), 1u) << "only the rebuilt file is handed over";
+  EXPECT_EQ((*got)[0].name, "発注.csv");
+}
+
+TEST_P(TransferTest, TheRequesterCannotApproveTheirOwnOutgoingTransfer) {
+  const Upload files[] = {{"報告書.csv", kPlainCsv}};
+  EXPECT_EQ(service_->send(person("suzuki"), "contractor@example.com", "", files).error().code, "transfer.reason") << "leaving LGWAN needs a reason";
+  auto t = service_->send(person("suzuki"), "contractor@example.com", "委託先への報告", files);
+  ASSERT_TRUE(t) << t.error().to_string();
+  EXPECT_EQ(t->state, State::kPendingApproval);
+  EXPECT_EQ(t->rule_id, "profile.lgwan-inet-file");
+  EXPECT_EQ(t->approver_role, "security_manager");
+
+  auto own = service_->approve(t->id, person("suzuki"), "自分で承認");
+  ASSERT_FALSE(own);
+  EXPECT_EQ(own.error().code, "transfer.own");
+  Person same_account = person("tanaka");
+  same_account.account = "uid suzuki";
+  EXPECT_EQ(service_->approve(t->id, same_account, "").error().code, "transfer.own") << "nor from the account it was sent from";
+  EXPECT_EQ(service_->approve(t->id, person("kato"), "").error().code, "transfer.role") << "system_admin is not the role the rule names";
+  EXPECT_FALSE(service_->issue_link(t->id, person("suzuki"), "")) << "no link before approval";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.refuse'"), 4);
+
+  auto approved = service_->approve(t->id, person("tanaka"), "確認済み");
+  ASSERT_TRUE(approved) << approved.error().to_string();
+  EXPECT_EQ(approved->state, State::kApproved);
+  EXPECT_EQ(approved->decided_by, "tanaka");
+
+  EXPECT_FALSE(service_->issue_link(t->id, person("tanaka"), "")) << "the sender issues the link";
+  auto link = service_->issue_link(t->id, person("suzuki"), "kaiun-2026");
+  ASSERT_TRUE(link) << link.error().to_string();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers WHERE link_sha256 = '" + link->token + "'"), 0) << "the token is kept hashed only";
+  EXPECT_EQ(service_->download(link->token, "wrong", "test").error().code, "transfer.password");
+  auto files_out = service_->download(link->token, "kaiun-2026", "test");
+  ASSERT_TRUE(files_out) << files_out.error().to_string();
+  ASSERT_EQ(files_out->size(), 1u);
+  EXPECT_EQ((*files_out)[0].bytes, kPlainCsv);
+  EXPECT_EQ(service_->download(link->token, "kaiun-2026", "test").error().code, "transfer.link") << "one download only";
+}
+
+TEST_P(TransferTest, WrongPasswordsRevokeTheLink) {
+  const Upload files[] = {{"報告書.csv", kPlainCsv}};
+  auto t = service_->send(person("kato"), "contractor@example.com", "委託先への報告", files);
+  ASSERT_TRUE(t) << t.error().to_string();
+  ASSERT_EQ(t->state, State::kApproved) << "the exception lets system_admin send without approval";
+  auto link = service_->issue_link(t->id, person("kato"), "secret-1");
+  ASSERT_TRUE(link);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(service_->download(link->token, "guess", "test").error().code, "transfer.password");
+  EXPECT_EQ(service_->download(link->token, "secret-1", "test").error().code, "transfer.link") << "revoked after 5 failures";
+}
+
+TEST_P(TransferTest, AnIndividualNumberGoingOutIsHeldForApproval) {
+  const Upload plain[] = {{"発注.csv", kPlainCsv}};
+  auto clean = service_->send(person("kato"), "contractor@example.com", "発注", plain);
+  ASSERT_TRUE(clean) << clean.error().to_string();
+  EXPECT_EQ(clean->state, State::kApproved) << clean->hold_reason;
+
+  const Upload numbered[] = {{"名簿.csv", kNumberCsv}};
+  auto held = service_->send(person("kato"), "contractor@example.com", "名簿の送付", numbered);
+  ASSERT_TRUE(held) << held.error().to_string();
+  EXPECT_EQ(held->state, State::kPendingApproval);
+  EXPECT_NE(held->hold_reason.find("個人番号"), std::string::npos) << held->hold_reason;
+  EXPECT_NE(held->hold_reason.find("********9018"), std::string::npos) << held->hold_reason;
+  EXPECT_EQ(held->hold_reason.find("123456789018"), std::string::npos) << "never the number itself";
+  EXPECT_FALSE(service_->issue_link(held->id, person("kato"), ""));
+  auto denied = service_->deny(held->id, person("suzuki"), "個人番号は外部へ出さない");
+  ASSERT_TRUE(denied) << denied.error().to_string();
+  EXPECT_EQ(denied->state, State::kDenied);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE output_sealed IS NOT NULL AND transfer_id = '" + held->id + "'"), 0)
+      << "nothing of a denied transfer is kept to hand out";
+}
+
+TEST_P(TransferTest, AClassificationMarkAboveTheInternetCeilingKeepsTheFileInLgwan) {
+  const Upload marked[] = {{"【機密性3A】議事録.txt", "庁内限り\n"}};
+  auto t = service_->send(person("suzuki"), "contractor@example.com", "議事録の共有", marked);
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().code, "transfer.denied");
+  EXPECT_NE(t.error().message.find("profile.lgwan-inet-above-ceiling"), std::string::npos) << t.error().message;
+  EXPECT_NE(t.error().message.find("6(2)"), std::string::npos) << t.error().message;
+  const Upload level2[] = {{"【機密性2】案内.txt", "説明会のご案内\n"}};
+  auto allowed_level = service_->send(person("suzuki"), "contractor@example.com", "案内の送付", level2);
+  ASSERT_TRUE(allowed_level) << allowed_level.error().to_string();
+  EXPECT_EQ(allowed_level->rule_id, "profile.lgwan-inet-file") << "at the ceiling the ordinary approval applies";
+}
+
+TEST_P(TransferTest, TheMynumberZoneIsRefusedWithItsClauseUnlessAnExceptionSaysOtherwise) {
+  const Upload files[] = {{"申告.csv", kPlainCsv}};
+  auto from_internet = service_->send(person("yamada"), "sato", "", files);
+  ASSERT_FALSE(from_internet);
+  EXPECT_EQ(from_internet.error().code, "transfer.denied");
+  EXPECT_NE(from_internet.error().message.find("6(3)①"), std::string::npos) << from_internet.error().message;
+  auto without_role = service_->send(person("ito"), "sato", "取込み", files);
+  ASSERT_FALSE(without_role);
+  EXPECT_NE(without_role.error().message.find("6(3)①"), std::string::npos);
+  auto out_of_mynumber = service_->send(person("sato"), "kato", "持出し", files);
+  ASSERT_FALSE(out_of_mynumber);
+  EXPECT_NE(out_of_mynumber.error().message.find("6(3)①"), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0) << "nothing of a refused transfer is taken in";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.refuse'"), 3) << "each refusal is recorded";
+
+  // city.eltax-import: an exception for system_admin, each import approved by the general security officer.
+  auto eltax = service_->send(person("kato"), "sato", "eLTAX 申告データの取込み", files);
+  ASSERT_TRUE(eltax) << eltax.error().to_string();
+  EXPECT_EQ(eltax->rule_id, "city.eltax-import");
+  EXPECT_EQ(eltax->state, State::kPendingApproval);
+  EXPECT_EQ(eltax->approver_role, "general_security_officer");
+  EXPECT_EQ(service_->approve(eltax->id, person("suzuki"), "").error().code, "transfer.role");
+  auto approved = service_->approve(eltax->id, person("mori"), "申告期限内");
+  ASSERT_TRUE(approved) << approved.error().to_string();
+  EXPECT_EQ(approved->state, State::kReady);
+  auto got = service_->fetch(eltax->id, person("sato"));
+  ASSERT_TRUE(got) << got.error().to_string();
+  EXPECT_EQ(got->size(), 1u);
+}
+
+TEST_P(TransferTest, ATransferExpiresAndNothingOfItCanBeFetchedAfterwards) {
+  const Upload files[] = {{"案内.txt", "お知らせ\n"}};
+  auto t = service_->send(person("yamada"), "kato", "", files);
+  ASSERT_TRUE(t) << t.error().to_string();
+  auto early = service_->expire("test");
+  ASSERT_TRUE(early);
+  EXPECT_EQ(*early, 0);
+  clock_.advance(std::chrono::hours(24 * 7 + 1));
+  EXPECT_EQ(service_->fetch(t->id, person("kato")).error().code, "transfer.expired") << "past the expiry, before the sweep";
+  auto swept = service_->expire("test");
+  ASSERT_TRUE(swept) << swept.error().to_string();
+  EXPECT_EQ(*swept, 1);
+  EXPECT_EQ(service_->get(t->id, person("kato"))->state, State::kExpired);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE output_sealed IS NOT NULL"), 0) << "the sealed files are deleted";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.expire'"), 1);
+}
+
+TEST(TransferNames, HostileNamesAreMadeSafeOrRefusedWithAReason) {
+  EXPECT_EQ(*safe_name("../../etc/passwd"), "passwd");
+  EXPECT_EQ(*safe_name("C:\\Users\\kato\\見積書.pdf"), "見積書.pdf");
+  EXPECT_EQ(*safe_name(".bashrc"), "bashrc");
+  EXPECT_EQ(*safe_name("a<b>:c|d?.txt"), "a_b__c_d_.txt");
+  EXPECT_EQ(*safe_name("invoice.exe. . "), "invoice.exe");
+  EXPECT_EQ(*safe_name("CON.txt"), "_CON.txt");
+  EXPECT_EQ(*safe_name("com1"), "_com1");
+  EXPECT_EQ(*safe_name("見積書（第2版）.docx"), "見積書（第2版）.docx");
+  for (const std::string bad : {std::string("a\0b.txt", 7), std::string("請求書\u202Efdp.exe"), std::string("a\u2066b.pdf"), std::string("zero\u200Bwidth.txt"),
+                                std::string("line\nbreak.txt"), std::string("esc\x1b[31m.txt"), std::string("bad\xff.txt"), std::string("\xc0\xaf.txt"),
+                                std::string(".."), std::string("dir/"), std::string(""), std::string(300, 'a')}) {
+    auto r = safe_name(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, "transfer.name");
+    EXPECT_EQ(r.error().where.find('\0'), std::string::npos);
+    EXPECT_EQ(r.error().where.find("\u202E"), std::string::npos) << "the error shows hidden characters, it does not carry them";
+  }
+  EXPECT_NE(safe_name("請求書\u202Efdp.exe").error().message.find("U+202E"), std::string::npos);
+}
+
+TEST_P(TransferTest, AHostileNameOrLimitRefusesTheWholeTransferBeforeAnythingIsKept) {
+  const Upload bidi[] = {{"発注.csv", kPlainCsv}, {"請求書\u202Efdp.exe", kExe}};
+  auto refused = service_->send(person("yamada"), "kato", "", bidi);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "transfer.name");
+  const Upload many[] = {{"a.txt", "a"}, {"b.txt", "b"}, {"c.txt", "c"}, {"d.txt", "d"}};
+  EXPECT_EQ(service_->send(person("yamada"), "kato", "", many).error().code, "transfer.limit");
+  const Upload big[] = {{"big.txt", std::string((1 << 20) + 1, 'x')}};
+  EXPECT_EQ(service_->send(person("yamada"), "kato", "", big).error().code, "transfer.limit");
+  EXPECT_EQ(service_->send(person("yamada"), "nobody", "", big).error().code, "transfer.unknown-recipient");
+  const Upload small[] = {{"a.txt", "a"}};
+  EXPECT_EQ(service_->send(person("suzuki"), "vendor\u202Emoc.elpmaxe@", "報告", small).error().code, "transfer.recipient");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.refuse'"), 5);
+  auto records = quarantine_.database().query("SELECT record FROM audit_entries WHERE action = 'transfer.refuse'");
+  ASSERT_TRUE(records);
+  for (const auto& r : *records) EXPECT_EQ(r.text(0).find("\u202E"), std::string::npos) << "no record carries the hidden character: " << r.text(0);
+}
+
+TEST_P(TransferTest, AFailingStoreLeavesNoTransferHalfWrittenAndLosesNoOriginal) {
+  store::Database& db = quarantine_.database();
+  if (GetParam() == store::Backend::kSqlite) {
+    ASSERT_TRUE(db.execute_script("CREATE TRIGGER fail_files BEFORE INSERT ON transfer_files BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"));
+  } else {
+    ASSERT_TRUE(db.execute_script("CREATE FUNCTION fail_files() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql;"
+                                  "CREATE TRIGGER fail_files BEFORE INSERT ON transfer_files FOR EACH ROW EXECUTE FUNCTION fail_files();"));
+  }
+  const Upload files[] = {{"発注.csv", kPlainCsv}, {"見積書.docm", macro_docm()}};
+  auto t = service_->send(person("yamada"), "kato", "", files);
+  ASSERT_FALSE(t);
+  EXPECT_NE(t.error().to_string().find("injected failure"), std::string::npos) << t.error().to_string();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers"), 0) << "no transfer without its files";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.send'"), 0) << "no record of a transfer that is not there";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 2) << "the originals stay kept, each with its record";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'file.sanitize'"), 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TransferTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);
+
+}  // namespace
+}  // namespace sanso::transfer
