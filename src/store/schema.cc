@@ -204,6 +204,15 @@ CREATE TABLE monitor_findings (
 CREATE INDEX monitor_findings_key ON monitor_findings(rule, src, dst, dport, proto, last_seen);
 )sql";
 
+// Version 11: console sessions of people the directory signed in. Their roles and zone come from
+// the directory's groups at sign-in, not from sanso.toml, so the session carries them.
+constexpr const char* kDirectorySessions = R"sql(
+ALTER TABLE console_sessions ADD COLUMN origin TEXT NOT NULL DEFAULT 'local';
+ALTER TABLE console_sessions ADD COLUMN roles TEXT NOT NULL DEFAULT '';
+ALTER TABLE console_sessions ADD COLUMN display TEXT NOT NULL DEFAULT '';
+ALTER TABLE console_sessions ADD COLUMN zone TEXT NOT NULL DEFAULT '';
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -230,6 +239,7 @@ const std::vector<Migration>& migrations() {
       {8, "store: its identity, also kept in the data directory", {kStoreIdentity}},
       {9, "quarantine: the retry key of a delivery, kept once however often it is retried", {kRetryKeys}},
       {10, "flow monitor: findings, kept across collector restarts", {kMonitorFindings}},
+      {11, "web console: sessions of people the directory signed in, with their roles and zone", {kDirectorySessions}},
   };
   return kAll;
 }
