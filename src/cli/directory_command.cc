@@ -15,21 +15,6 @@
 namespace sanso::cli {
 namespace {
 
-directory::Settings directory_settings_from(const config::DirectorySettings& c) {
-  directory::Settings s;
-  s.uri = c.uri;
-  s.transport = c.transport == "ldaps" ? directory::Transport::kLdaps : c.transport == "none" ? directory::Transport::kNone : directory::Transport::kStartTls;
-  s.ca_file = c.ca_file;
-  s.bind_template = c.bind_template;
-  s.base_dn = c.base_dn;
-  s.user_filter = c.user_filter;
-  s.group_base = c.group_base;
-  s.timeout = std::chrono::seconds(c.timeout_seconds);
-  s.max_group_depth = static_cast<int>(c.max_group_depth);
-  for (const auto& g : c.groups) s.groups.push_back({g.dn, g.roles, g.zone});
-  return s;
-}
-
 int run_test(const ServiceOptions& o, const std::string& name, bool json) {
   auto service = load_service(o);
   if (!service) return print_error(service.error()), kExitFailure;
@@ -39,7 +24,7 @@ int run_test(const ServiceOptions& o, const std::string& name, bool json) {
   }
   auto password = read_password(("Directory password for " + name + ": ").c_str());
   if (!password) return print_error(password.error()), kExitFailure;
-  auto person = directory::sign_in(directory_settings_from(service->config.directory), name, *password);
+  auto person = directory::sign_in(service->config.directory, name, *password);
   if (!person) return print_error(person.error()), kExitFailure;
   if (json) {
     nlohmann::json out = {{"name", person->name}, {"dn", person->dn},       {"display_name", person->display_name},

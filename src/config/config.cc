@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstring>
 #include <filesystem>
@@ -415,10 +416,17 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   if (const toml::table* d = SANSO_TRY(r.table(root, "directory"))) {
     SANSO_TRY(r.only_keys(*d, "[directory]", {"uri", "transport", "ca_file", "bind_template", "base_dn", "user_filter", "group_base",
                                                "timeout_seconds", "max_group_depth", "groups"}));
-    DirectorySettings& ds = c.directory;
+    directory::Settings& ds = c.directory;
     SANSO_TRY(r.string(*d, "uri", ds.uri));
-    SANSO_TRY(r.string(*d, "transport", ds.transport));
-    if (ds.transport != "starttls" && ds.transport != "ldaps" && ds.transport != "none") {
+    std::string transport = "starttls";
+    SANSO_TRY(r.string(*d, "transport", transport));
+    if (transport == "starttls") {
+      ds.transport = directory::Transport::kStartTls;
+    } else if (transport == "ldaps") {
+      ds.transport = directory::Transport::kLdaps;
+    } else if (transport == "none") {
+      ds.transport = directory::Transport::kNone;
+    } else {
       return make_error("config.value", where(path, *d->get("transport")), "'transport' must be \"starttls\", \"ldaps\" or \"none\"");
     }
     SANSO_TRY(r.string(*d, "ca_file", ds.ca_file));
@@ -427,8 +435,15 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.string(*d, "base_dn", ds.base_dn));
     SANSO_TRY(r.string(*d, "user_filter", ds.user_filter));
     SANSO_TRY(r.string(*d, "group_base", ds.group_base));
-    SANSO_TRY(r.integer(*d, "timeout_seconds", ds.timeout_seconds, 1));
-    SANSO_TRY(r.integer(*d, "max_group_depth", ds.max_group_depth, 0));
+    std::int64_t timeout_seconds = 5;
+    std::int64_t max_group_depth = ds.max_group_depth;
+    SANSO_TRY(r.integer(*d, "timeout_seconds", timeout_seconds, 1));
+    SANSO_TRY(r.integer(*d, "max_group_depth", max_group_depth, 0));
+    if (timeout_seconds > 600 || max_group_depth > 64) {
+      return make_error("config.value", where(path, *d), "[directory] 'timeout_seconds' is at most 600 and 'max_group_depth' at most 64");
+    }
+    ds.timeout = std::chrono::seconds(timeout_seconds);
+    ds.max_group_depth = static_cast<int>(max_group_depth);
     if (!ds.uri.empty()) {
       if (ds.bind_template.empty() || ds.base_dn.empty()) {
         return make_error("config.missing", where(path, *d), "[directory] with a uri needs 'bind_template' and 'base_dn'");
@@ -444,7 +459,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
         const toml::table* g = item.as_table();
         if (g == nullptr) return r.wrong(item, "groups", "an array of tables ([[directory.groups]])");
         SANSO_TRY(r.only_keys(*g, "[[directory.groups]]", {"dn", "roles", "zone"}));
-        DirectoryGroup group;
+        directory::GroupMapping group;
         SANSO_TRY(r.string(*g, "dn", group.dn));
         SANSO_TRY(r.strings(*g, "roles", group.roles));
         SANSO_TRY(r.string(*g, "zone", group.zone));

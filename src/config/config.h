@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "directory/directory.h"
 #include "mail/vocabulary.h"
 
 namespace sanso::config {
@@ -139,24 +140,6 @@ struct WebSettings {
   bool require_second_factor = false;  // true: no sign-in without a one-time code (TOTP)
 };
 
-// The city's directory for signing in (src/directory); without a uri, local accounts only.
-struct DirectoryGroup {
-  std::string dn;                  // the group's DN
-  std::vector<std::string> roles;  // policy roles its members hold
-  std::string zone;                // the zone its members act from ("internet", "lgwan"), or ""
-};
-struct DirectorySettings {
-  std::string uri;                     // ldaps://dc1.city.local or ldap://ldap.city.local; empty: no directory
-  std::string transport = "starttls";  // "starttls", "ldaps", or "none" (ldapi:// and loopback only)
-  std::string ca_file;                 // PEM (absolute)
-  std::string bind_template;           // "uid={user},ou=people,dc=city,dc=example" or "{user}@city.local"
-  std::string base_dn;
-  std::string user_filter = "(uid={user})";
-  std::string group_base;              // empty: base_dn
-  std::int64_t timeout_seconds = 5;
-  std::int64_t max_group_depth = 8;
-  std::vector<DirectoryGroup> groups;
-};
 // Flow monitoring (src/monitor, `sanso monitor`); every key optional.
 struct MonitorSettings {
   std::vector<std::string> indicator_files;  // IP/CIDR lists (absolute); reloaded when they change
@@ -197,7 +180,9 @@ struct ServiceConfig {
   CdrSettings cdr;
   Listeners listeners;
   WebSettings web;
-  DirectorySettings directory;
+  // The city's directory for signing in (src/directory), parsed once here; without a uri, local
+  // accounts only.
+  directory::Settings directory;
   MonitorSettings monitor;
   TransferSettings transfer;
   std::vector<Operator> operators;

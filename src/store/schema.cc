@@ -254,6 +254,13 @@ CREATE TABLE transfer_files (
   output_sealed {blob},
   PRIMARY KEY (transfer_id, seq)
 );
+// Version 12: console sessions of people the directory signed in. Their roles and zone come from
+// the directory's groups at sign-in, not from sanso.toml, so the session carries them.
+constexpr const char* kDirectorySessions = R"sql(
+ALTER TABLE console_sessions ADD COLUMN origin TEXT NOT NULL DEFAULT 'local';
+ALTER TABLE console_sessions ADD COLUMN roles TEXT NOT NULL DEFAULT '';
+ALTER TABLE console_sessions ADD COLUMN display TEXT NOT NULL DEFAULT '';
+ALTER TABLE console_sessions ADD COLUMN zone TEXT NOT NULL DEFAULT '';
 )sql";
 
 // The only two spellings the backends disagree on.
@@ -283,6 +290,7 @@ const std::vector<Migration>& migrations() {
       {9, "quarantine: the retry key of a delivery, kept once however often it is retried", {kRetryKeys}},
       {10, "flow monitor: findings, kept across collector restarts", {kMonitorFindings}},
       {11, "file transfers: transfers between zones, their files and sealed rebuilt outputs, one-time links", {kTransfers}},
+      {12, "web console: sessions of people the directory signed in, with their roles and zone", {kDirectorySessions}},
   };
   return kAll;
 }

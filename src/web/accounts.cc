@@ -9,6 +9,8 @@
 #include <functional>
 #include <mutex>
 
+#include <nlohmann/json.hpp>
+
 #include "audit/log.h"
 #include "config/config.h"
 #include "core/digest.h"
@@ -50,9 +52,14 @@ std::string random_token() {
   return out;
 }
 
-std::string joined(const std::vector<std::string>& v) {
+std::string join_roles(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out = join_roles(v);
   return out.empty() ? "none set" : out;
 }
 
@@ -60,6 +67,21 @@ bool holds_any(const std::vector<std::string>& roles, const std::vector<std::str
   return std::any_of(roles.begin(), roles.end(),
                      [&](const std::string& r) { return std::find(wanted.begin(), wanted.end(), r) != wanted.end(); });
 }
+
+// The roles a directory session holds, kept with it as a JSON array: a role id is whatever the
+// policy spells, so no separator is safe.
+std::string role_list(const std::vector<std::string>& roles) { return nlohmann::json(roles).dump(); }
+std::vector<std::string> split_roles(const std::string& list) {
+  auto parsed = nlohmann::json::parse(list, nullptr, false);
+  std::vector<std::string> out;
+  if (!parsed.is_array()) return out;  // unreadable: no roles, so the session does not hold
+  for (const auto& r : parsed) {
+    if (r.is_string()) out.push_back(r.get<std::string>());
+  }
+  return out;
+}
+
+constexpr const char* kFromDirectory = "directory";
 
 std::size_t code_points(std::string_view utf8) {
   return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; }));
@@ -77,6 +99,7 @@ AccountRules account_rules_from(const config::ServiceConfig& config) {
   r.lockout_seconds = config.web.lockout_minutes * 60;
   r.min_password_length = static_cast<std::size_t>(config.web.min_password_length);
   r.require_second_factor = config.web.require_second_factor;
+  r.directory = config.directory;
   return r;
 }
 
@@ -239,7 +262,13 @@ struct ConsoleAccounts::Impl {
 
   Session make_session(const config::Operator& op, const std::string& token_sha256, const std::string& csrf,
                        std::int64_t created) const {
-    return Session{op.name, op.display, op.roles, token_sha256.substr(0, 16), csrf, created};
+    return Session{op.name, op.display, op.roles, token_sha256.substr(0, 16), csrf, created, false, op.zone};
+  }
+
+  // Under mu: whether a session the directory opened may go on under the rules as they are now:
+  // the directory still configured, and the roles it granted still a console role.
+  bool directory_session_holds(const std::string& roles) const {
+    return !rules.directory.uri.empty() && holds_any(split_roles(roles), rules.roles);
   }
 
   // Within a transaction: ends the sessions nobody came back to, so that every session in the
@@ -323,11 +352,14 @@ Result<std::int64_t> ConsoleAccounts::reload(const config::ServiceConfig& config
   m.operators = config.operators;
   m.rules = std::move(rules);
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
-  auto rows = SANSO_TRY(m.db->query("SELECT token_sha256, name, source FROM console_sessions"));
+  auto rows = SANSO_TRY(m.db->query("SELECT token_sha256, name, source, origin, roles FROM console_sessions"));
   std::int64_t ended = 0;
   for (const auto& r : rows) {
-    const config::Operator* op = m.find(r.text(1));
-    if (op != nullptr && holds_any(op->roles, m.rules.roles)) continue;
+    if (r.text(3) == kFromDirectory) {
+      if (m.directory_session_holds(r.text(4))) continue;
+    } else if (const config::Operator* op = m.find(r.text(1)); op != nullptr && holds_any(op->roles, m.rules.roles)) {
+      continue;
+    }
     if (SANSO_TRY(m.close_session(r.text(0), r.text(1), r.text(1), "revoked", r.text(2), {{"by", "sanso.toml reloaded"}}))) ++ended;
   }
   SANSO_TRY(tx.commit());
@@ -367,6 +399,10 @@ Result<void> ConsoleAccounts::change_password(const Session& session, const std:
     SANSO_TRY(m.log.append_now(*m.db, e));
     return why;
   };
+  if (session.from_directory) {
+    return refuse(make_error("web.password", session.name, "this account signs in with the directory's password: change it in the directory"),
+                  "directory-account");
+  }
   const std::int64_t t = m.now();
   std::string stored;
   std::optional<std::int64_t> failures;
@@ -472,50 +508,99 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
   std::string totp_secret;
   std::string reason;
   std::int64_t failures = 0;
+  bool has_row = false;
+  bool counted = false;  // an attempt was reserved, to be settled as a failure or given back
+  bool via_directory = false;
+  AccountRules rules;  // as they are now: a reload may replace them while the password is checked
   {
     Impl::Lock lock(m);
-    if (const config::Operator* found = name.size() <= 256 ? m.find(name) : nullptr) op = *found;
+    rules = m.rules;
+    const bool plausible = !name.empty() && name.size() <= 256 && is_valid_utf8(name) && name.find('\0') == std::string::npos;
+    if (const config::Operator* found = plausible ? m.find(name) : nullptr) op = *found;
     std::int64_t locked_until = 0;
     auto tx = SANSO_TRY(Transaction::begin(*m.db));
-    if (op) {
+    if (plausible) {
       auto row = SANSO_TRY(m.db->query_one("SELECT password_hash, locked_until, totp_secret FROM console_accounts WHERE name = ?", {name}));
       if (row) {
+        has_row = true;
         stored = row->text(0);
         locked_until = row->integer(1);
         totp_secret = base32_decode(row->text(2)).value_or("");
       }
     }
-    if (!op) {
+    // A local password keeps an account local: an emergency account cannot be taken over by
+    // whoever holds its name in the directory, and works while the directory is down.
+    via_directory = plausible && stored.empty() && !rules.directory.uri.empty();
+    if (via_directory) {
+      if (locked_until > t) reason = "locked";
+    } else if (!op) {
       reason = "unknown-user";
     } else if (stored.empty()) {
       reason = "no-password";
     } else if (locked_until > t) {
       reason = "locked";
-    } else if (!holds_any(op->roles, m.rules.roles)) {
+    } else if (!holds_any(op->roles, rules.roles)) {
       reason = "not-allowed";
-    } else {
-      // Counted before the check: of simultaneous attempts, no more than max_failures are checked.
+    }
+    // Counted before the check: of simultaneous attempts, no more than max_failures are checked.
+    // A name the directory has never signed in has no row: its own lockout policy counts those.
+    if (reason.empty() && has_row) {
       auto reserved = SANSO_TRY(m.reserve_attempt(name, t));
       if (reserved) {
         failures = *reserved;
+        counted = true;
       } else {
         reason = "concurrent-attempts";
       }
     }
     SANSO_TRY(tx.commit());
   }
-  // Every refusal costs one Argon2id verification, so its timing tells nothing either.
-  const std::string& against = reason.empty() ? stored : m.decoy_hash;
-  bool good = crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0 && reason.empty();
-  const bool checked = reason.empty();
-  if (!good && reason.empty()) reason = "bad-password";
-  if (good && totp_secret.empty() && m.rules.require_second_factor) {
+
+  bool good = false;
+  std::optional<directory::Person> person;
+  std::string directory_error;
+  if (via_directory) {
+    // The directory binds as the person: their password goes to it and nowhere else.
+    if (reason.empty()) {
+      auto found = directory::sign_in(rules.directory, name, password);
+      if (found) {
+        person = std::move(*found);
+        good = true;
+      } else if (found.error().code == "directory.bad-credentials") {
+        reason = "bad-password";
+      } else if (found.error().code == "directory.disabled") {
+        reason = "disabled";
+      } else {
+        // Down, or set up so that it cannot work: not a verdict on the person. Anything else (an
+        // entry found twice, groups on both sides) is the directory's refusal to vouch for them.
+        const bool outage = found.error().code == "directory.unavailable" || found.error().code == "directory.bad-settings";
+        reason = outage ? "directory-unavailable" : "directory-refused";
+        directory_error = found.error().code + ": " + found.error().message;
+      }
+    }
+    if (good && !holds_any(person->roles, rules.roles)) {
+      good = false;
+      reason = "not-allowed";
+    }
+  } else {
+    // Every refusal costs one Argon2id verification, so its timing tells nothing either.
+    const std::string& against = reason.empty() ? stored : m.decoy_hash;
+    good = crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0 && reason.empty();
+    if (!good && reason.empty()) reason = "bad-password";
+  }
+  if (good && totp_secret.empty() && rules.require_second_factor) {
     good = false;
     reason = "no-second-factor";
   }
 
   Impl::Lock lock(m);
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  if (person && !has_row) {
+    // The directory vouched for the name: from now on its failures are counted here too, and an
+    // administrator can give it a second factor. No local password: it stays the directory's.
+    SANSO_TRY(m.db->execute("INSERT INTO console_accounts (name, password_hash, changed_at) VALUES (?, '', ?) ON CONFLICT (name) DO NOTHING",
+                            {name, t}));
+  }
   if (good && !totp_secret.empty()) {
     // The code is checked under the lock, against the last step used as it is now: a code
     // accepted once, by any request, is never accepted again.
@@ -530,37 +615,55 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
   }
   SANSO_TRY(m.end_abandoned_sessions(t));
   SignIn result;
+  const char* via = via_directory ? kFromDirectory : "local";
   if (good) {
     std::string token = random_token();
     std::string token_sha256 = sha256_hex(token);
     std::string csrf = random_token();
+    Session session;
+    if (person) {
+      session = Session{name, person->display_name.empty() ? name : person->display_name, person->roles, token_sha256.substr(0, 16), csrf, t,
+                        true, person->zone};
+    } else {
+      session = m.make_session(*op, token_sha256, csrf, t);
+    }
     SANSO_TRY(m.db->execute(
-        "INSERT INTO console_sessions (token_sha256, name, csrf, source, created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?)",
-        {token_sha256, name, csrf, source, t, t}));
+        "INSERT INTO console_sessions (token_sha256, name, csrf, source, created_at, last_seen, origin, roles, display, zone) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {token_sha256, name, csrf, source, t, t, std::string(person ? kFromDirectory : "local"), person ? role_list(person->roles) : std::string(),
+         person ? session.display : std::string(), session.zone}));
     SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0, locked_until = 0, last_login = ? WHERE name = ?", {t, name}));
     auto e = m.event(name, "console.sign-in", name, "ok");
-    e.details = {{"session", token_sha256.substr(0, 16)}, {"source", source}, {"factors", totp_secret.empty() ? "password" : "password+totp"}};
+    e.details = {{"session", token_sha256.substr(0, 16)}, {"source", source}, {"factors", totp_secret.empty() ? "password" : "password+totp"},
+                 {"via", via}};
+    if (person) {
+      e.details.emplace_back("roles", join_roles(person->roles));
+      if (!person->zone.empty()) e.details.emplace_back("zone", person->zone);
+    }
     SANSO_TRY(m.log.append(*m.db, e));
-    result.session = m.make_session(*op, token_sha256, csrf, t);
+    result.session = std::move(session);
     result.token = std::move(token);
   } else {
     result.reason = reason;
     const char* outcome = "failed";
-    std::vector<std::pair<std::string, std::string>> details = {{"reason", reason}, {"source", source}};
-    if (reason == "bad-password" || reason == "bad-code") {
+    std::vector<std::pair<std::string, std::string>> details = {{"reason", reason}, {"source", source}, {"via", via}};
+    if (!directory_error.empty()) details.emplace_back("error", directory_error);
+    if (counted && (reason == "bad-password" || reason == "bad-code")) {
       details.emplace_back("failures", std::to_string(failures));
       if (std::int64_t until = SANSO_TRY(m.settle_failure(name, t)); until != 0) {
         outcome = "locked-out";
         details.emplace_back("locked_until", std::to_string(until));
       }
-    } else if (checked) {
-      // The right password without a required second factor: not a guess, so not counted.
+    } else if (counted) {
+      // Not a guess (the right password without a required second factor, a directory that could
+      // not be asked): the attempt is given back.
       SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures - 1 WHERE name = ? AND failures > 0", {name}));
     }
     // A name that is not an account is recorded by a keyed hash only: people type passwords there.
-    std::string who = op ? name : "unknown";
+    const bool known = op || has_row || person;
+    std::string who = known ? name : "unknown";
     std::string subject = name;
-    if (!op) subject = SANSO_TRY(m.name_digest(name));
+    if (!known) subject = SANSO_TRY(m.name_digest(name));
     auto e = m.event(who, "console.sign-in", subject, outcome);
     e.details = std::move(details);
     SANSO_TRY(m.log.append(*m.db, e));
@@ -575,13 +678,14 @@ Result<std::optional<Session>> ConsoleAccounts::session(const std::string& token
   std::string token_sha256 = sha256_hex(token);
   Impl::Lock lock(m);
   auto row = SANSO_TRY(m.db->query_one(
-      "SELECT name, csrf, created_at, last_seen FROM console_sessions WHERE token_sha256 = ?", {token_sha256}));
+      "SELECT name, csrf, created_at, last_seen, origin, roles, display, zone FROM console_sessions WHERE token_sha256 = ?", {token_sha256}));
   if (!row) return std::optional<Session>{};
   std::string name = row->text(0);
   const std::int64_t t = m.now();
-  const config::Operator* op = m.find(name);
+  const bool from_directory = row->text(4) == kFromDirectory;
+  const config::Operator* op = from_directory ? nullptr : m.find(name);
   const char* ended = nullptr;
-  if (op == nullptr || !holds_any(op->roles, m.rules.roles)) {
+  if (from_directory ? !m.directory_session_holds(row->text(5)) : (op == nullptr || !holds_any(op->roles, m.rules.roles))) {
     ended = "revoked";  // removed from sanso.toml, or no longer holds a console role
   } else if (t - row->integer(2) >= m.rules.session_max_seconds) {
     ended = "expired";
@@ -594,6 +698,10 @@ Result<std::optional<Session>> ConsoleAccounts::session(const std::string& token
   }
   if (t - row->integer(3) >= kLastSeenResolution) {
     SANSO_TRY(m.db->execute("UPDATE console_sessions SET last_seen = ? WHERE token_sha256 = ?", {t, token_sha256}));
+  }
+  if (from_directory) {
+    return std::optional<Session>{
+        Session{name, row->text(6), split_roles(row->text(5)), token_sha256.substr(0, 16), row->text(1), row->integer(2), true, row->text(7)}};
   }
   return std::optional<Session>{m.make_session(*op, token_sha256, row->text(1), row->integer(2))};
 }

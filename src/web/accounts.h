@@ -18,6 +18,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "directory/directory.h"
 #include "quarantine/quarantine.h"
 
 namespace sanso::config {
@@ -47,6 +48,11 @@ struct AccountRules {
   // minimum); tests lower it. A hash keeps its own cost, so a change applies to passwords set later.
   unsigned long long argon2_ops = 2;
   std::size_t argon2_memory = 64u << 20;
+  // The city's directory ([directory]); without a uri, local accounts only. With one, a person
+  // without a local password signs in with the directory's, and holds the roles its groups map
+  // to; a local password keeps an account local (the emergency accounts of a directory outage),
+  // whatever the directory says of the name.
+  directory::Settings directory;
 };
 AccountRules account_rules_from(const config::ServiceConfig& config);
 
@@ -58,6 +64,8 @@ struct Session {
   std::string id;    // 16 hex digits of the token's hash: names the session in audit records
   std::string csrf;  // the token every form of this session must carry back
   std::int64_t created_at = 0;
+  bool from_directory = false;  // signed in by the directory: roles and zone are its groups'
+  std::string zone;             // the side the directory's groups put them on, or ""
 };
 
 // What a sign-in attempt came to. The console shows every failure the same way, so that a
@@ -67,7 +75,9 @@ struct SignIn {
   std::string token;   // the cookie value; only when session is set
   // failure: "bad-password", "bad-code", "unknown-user", "no-password", "not-allowed", "locked",
   // "no-second-factor" (required but not set up), "concurrent-attempts" (as many attempts as
-  // max_failures allows are being checked right now)
+  // max_failures allows are being checked right now); through the directory also "disabled" (the
+  // directory's own lock), "directory-refused" (it would not vouch: an entry found twice, groups
+  // on both sides) and "directory-unavailable" (it could not be asked: local accounts still work)
   std::string reason;
 };
 

@@ -77,7 +77,9 @@ void Console::Impl::login(const httplib::Request& req, httplib::Response& res) {
   }
   if (!result->session) {
     json f = frame(req, wording(lang, "sign_in"), nullptr);
-    f["error"] = wording(lang, "sign_in_failed");
+    // An outage is told as one, so that people turn to the emergency accounts; every other
+    // failure reads the same, so that nobody learns which names exist or are locked.
+    f["error"] = wording(lang, result->reason == "directory-unavailable" ? "directory_unavailable" : "sign_in_failed");
     return send_page(res, 401, lang, f,
                      render_page("login", lang, {{"name", name.size() <= 64 ? name : ""}, {"next", local_path(field(req, "next"))}}));
   }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 
 #include "core/clock.h"
@@ -274,8 +275,8 @@ TEST(Config, DirectorySettingsAndTheirMistakes) {
                           "/etc/sanso/sanso.toml");
   ASSERT_TRUE(set) << set.error().to_string();
   EXPECT_EQ(set->directory.ca_file, "/etc/sanso/tls/ad-ca.pem");
-  EXPECT_EQ(set->directory.transport, "ldaps");
-  EXPECT_EQ(set->directory.timeout_seconds, 3);
+  EXPECT_EQ(set->directory.transport, sanso::directory::Transport::kLdaps);
+  EXPECT_EQ(set->directory.timeout, std::chrono::seconds(3));
   ASSERT_EQ(set->directory.groups.size(), 1u);
   EXPECT_EQ(set->directory.groups[0].roles, std::vector<std::string>{"security_manager"});
   EXPECT_EQ(set->directory.groups[0].zone, "lgwan");
@@ -287,7 +288,8 @@ TEST(Config, DirectorySettingsAndTheirMistakes) {
                        Bad{"[directory]\nuri = \"ldap://x\"\nbase_dn = \"dc=x\"\n", "bind_template"},
                        Bad{"[directory]\nuri = \"ldap://x\"\nbind_template = \"uid=admin,dc=x\"\nbase_dn = \"dc=x\"\n", "{user}"},
                        Bad{"[directory]\nbind_password = \"x\"\n", "bind_password"},
-                       Bad{"[[directory.groups]]\nroles = [\"staff\"]\n", "dn"}}) {
+                       Bad{"[[directory.groups]]\nroles = [\"staff\"]\n", "dn"},
+                       Bad{"[directory]\ntimeout_seconds = 100000\n", "timeout_seconds"}}) {
     auto c = parse_config(base + b.text, "/etc/sanso/sanso.toml");
     ASSERT_FALSE(c) << b.text;
     EXPECT_NE(c.error().to_string().find(b.says), std::string::npos) << c.error().to_string();
