@@ -135,6 +135,24 @@ else
   echo "    (skipped: $(tail -n 1 "$out/files-rasterized.log"))"
 fi
 
+step "8b. 領域間のファイル受け渡し (6(3)②) / inter-zone transfer: sanso transfer"
+echo "  yamada, on the internet-zone terminal, hands a contractor's quote and a \"PDF\" to sato in LGWAN;"
+echo "  each file goes through the same intake as mail (policy → CDR in the sandbox → original kept and audited):"
+incoming=$("$sanso" transfer send examples/minamata/files/見積書.docm examples/minamata/files/請求書.pdf --to sato --as yamada "${cfg[@]}" 2> "$out/transfer-in.log")
+sed 's/^/    /' "$out/transfer-in.log"
+echo "  sato (LGWAN) sees what arrived and why one file did not:"
+"$sanso" transfer list --as sato "${cfg[@]}" | sed 's/^/    /'
+"$sanso" transfer get "$incoming" -o "$out/transfer-received" --as sato "${cfg[@]}" | sed 's/^/    received: /'
+echo "  sato sends a list with a 個人番号 out to a contractor: the outgoing scan (in the sandbox) holds it for approval:"
+mkdir -p "$out/transfer-out"
+printf '氏名,個人番号\n山田 太郎,1234 5678 9018\n' > "$out/transfer-out/報告.csv"
+outgoing=$("$sanso" transfer send "$out/transfer-out/報告.csv" --to vendor@example.com --reason "委託先への月次報告" --as sato "${cfg[@]}" 2> "$out/transfer-out.log")
+sed 's/^/    /' "$out/transfer-out.log"
+echo "  sato tries to approve their own transfer (refused: never the requester):"
+"$sanso" transfer approve "$outgoing" --as sato "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
+echo "  tanaka (情報セキュリティ管理者) denies it, with the reason recorded:"
+"$sanso" transfer deny "$outgoing" --reason "個人番号は外部へ出さない (6(3)①)" --as tanaka "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
+
 step "9. メールゲートウェイ / the mail gateway: a private Postfix with sanso milter"
 # A minimal SMTP client over bash's /dev/tcp: prints the server's last reply to DATA (or the refusal).
 smtp_send() {  # port from to file

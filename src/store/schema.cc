@@ -254,6 +254,8 @@ CREATE TABLE transfer_files (
   output_sealed {blob},
   PRIMARY KEY (transfer_id, seq)
 );
+)sql";
+
 // Version 12: console sessions of people the directory signed in. Their roles and zone come from
 // the directory's groups at sign-in, not from sanso.toml, so the session carries them.
 constexpr const char* kDirectorySessions = R"sql(

@@ -211,7 +211,7 @@ TEST(Config, ExampleLoadsAndAgreesWithItsPolicy) {
   EXPECT_EQ(c->node, "minamata-gw1");
   EXPECT_EQ(c->mail.notice_template, kExample + "notice.ja.mustache");
   EXPECT_EQ(c->policy_file, kExample + "policy.toml");
-  EXPECT_EQ(c->operators.size(), 4u);
+  EXPECT_EQ(c->operators.size(), 5u);
   ASSERT_NE(c->find_operator("tanaka"), nullptr);
   EXPECT_EQ(c->find_operator("tanaka")->roles, std::vector<std::string>{"security_manager"});
   auto policy = policy::load_checked_policy(c->policy_file, Date{2026, 11, 25});
