@@ -395,7 +395,8 @@ Result<std::string> Campaigns::evidence_content(const std::string& campaign_id, 
   return content;
 }
 
-Result<void> Campaigns::store_results(const std::string& campaign_id, const std::vector<AutomaticResult>& results) {
+Result<std::uint64_t> Campaigns::store_results(const std::string& campaign_id, std::vector<AutomaticResult>& results,
+                                               const store::AuditEvent& evaluation) {
   auto tx = SANSO_TRY(store::Transaction::begin(db_));
   const Campaign c = SANSO_TRY(open_for_change(campaign_id));
   for (const auto& r : results) {
@@ -403,14 +404,19 @@ Result<void> Campaigns::store_results(const std::string& campaign_id, const std:
     if (!item || item->kind != ItemKind::kAutomatic || item->check != r.check) {
       return make_error("inspect.no-item", campaign_id, "the campaign has no automatic item '" + r.item + "' for check '" + r.check + "'");
     }
+  }
+  const std::uint64_t index = SANSO_TRY(audit_.append_batch(db_, std::span<const store::AuditEvent>(&evaluation, 1)));
+  for (auto& r : results) {
+    r.audit_index = index;
     nlohmann::json evidence = r.evidence;
     SANSO_TRY(db_.execute("DELETE FROM inspect_results WHERE campaign = ? AND item = ?", {campaign_id, r.item}));
     SANSO_TRY(db_.execute("INSERT INTO inspect_results (campaign, item, check_id, passed, summary, evidence, audit_index, evaluated_at) "
                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                           {campaign_id, r.item, r.check, std::int64_t{r.passed ? 1 : 0}, r.summary, evidence.dump(),
-                           static_cast<std::int64_t>(r.audit_index), r.evaluated_at}));
+                           static_cast<std::int64_t>(index), r.evaluated_at}));
   }
-  return tx.commit();
+  SANSO_TRY(tx.commit());
+  return index;
 }
 
 Result<std::vector<AutomaticResult>> Campaigns::results(const std::string& campaign_id) {

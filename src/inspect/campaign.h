@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "inspect/template.h"
 #include "policy/policy.h"
+#include "audit/log.h"
 #include "store/audit_sink.h"
 #include "store/database.h"
 
@@ -113,7 +114,7 @@ inline constexpr std::size_t kMaxEvidenceBytes = 32u << 20;
 
 class Campaigns {
  public:
-  Campaigns(store::Database& db, store::AuditSink& audit, const Clock& clock) : db_(db), audit_(audit), clock_(clock) {}
+  Campaigns(store::Database& db, audit::AuditLog& audit, const Clock& clock) : db_(db), audit_(audit), clock_(clock) {}
 
   Result<Campaign> create(const Template& checklist, const policy::Policy& policy, const NewCampaign& request,
                           const std::string& actor);
@@ -132,9 +133,10 @@ class Campaigns {
   // The content, checked against the SHA-256 recorded when it was added.
   Result<std::string> evidence_content(const std::string& campaign_id, std::int64_t evidence_id);
 
-  // Results of automatic items (from evaluate.h); replaces earlier results of the same items.
-  // The caller has already committed the inspect.evaluate record each result cites.
-  Result<void> store_results(const std::string& campaign_id, const std::vector<AutomaticResult>& results);
+  // Results of automatic items (from evaluate.h), replacing earlier results of the same items,
+  // committed with `evaluation` (the inspect.evaluate record), whose index each result keeps.
+  Result<std::uint64_t> store_results(const std::string& campaign_id, std::vector<AutomaticResult>& results,
+                                      const store::AuditEvent& evaluation);
   Result<std::vector<AutomaticResult>> results(const std::string& campaign_id);
 
   // A corrective action for a finding of this campaign (a "no" answer or a failed automatic item).
@@ -161,7 +163,7 @@ class Campaigns {
   std::int64_t now() const;
 
   store::Database& db_;
-  store::AuditSink& audit_;
+  audit::AuditLog& audit_;
   const Clock& clock_;
 };
 

@@ -86,7 +86,17 @@ class CampaignTest : public ::testing::TestWithParam<store::Backend> {
   void complete(const std::string& id) {
     ASSERT_TRUE(campaigns_->answer(id, "training", Answer::kYes, "", "tanaka"));
     ASSERT_TRUE(campaigns_->answer(id, "physical", Answer::kYes, "", "tanaka"));
-    ASSERT_TRUE(campaigns_->store_results(id, {{"releases", "release-two-person", true, "ok", {}, 0, 0}}));
+    ASSERT_TRUE(results(id, true));
+  }
+
+  // What evaluate.h stores, without evaluating: these tests are about the campaign, not the checks.
+  Result<std::uint64_t> results(const std::string& id, bool passed, std::string summary = "ok", std::vector<std::uint64_t> evidence = {}) {
+    std::vector<AutomaticResult> r = {{"releases", "release-two-person", passed, std::move(summary), std::move(evidence), 0, 0}};
+    store::AuditEvent e;
+    e.actor = "sanso";
+    e.action = "inspect.evaluate";
+    e.subject = id;
+    return campaigns_->store_results(id, r, e);
   }
 
   FixedClock clock_{Date{2026, 12, 1}};
@@ -189,7 +199,7 @@ TEST_P(CampaignTest, SignOffNeedsSomeoneElseAndEveryItemAndAnActionPerFinding) {
   ASSERT_FALSE(unevaluated);
   EXPECT_EQ(unevaluated.error().code, "inspect.incomplete");
   EXPECT_NE(unevaluated.error().message.find("releases"), std::string::npos);
-  ASSERT_TRUE(campaigns_->store_results(c.id, {{"releases", "release-two-person", true, "ok", {}, 0, 0}}));
+  ASSERT_TRUE(results(c.id, true));
   auto no_action = campaigns_->sign_off(c.id, "", "suzuki");
   ASSERT_FALSE(no_action);
   EXPECT_EQ(no_action.error().code, "inspect.finding-without-action");
@@ -227,14 +237,14 @@ TEST_P(CampaignTest, SignedOffCampaignIsLockedAndARefusedChangeLeavesNoRecord) {
   ASSERT_TRUE(e);
   ASSERT_TRUE(campaigns_->sign_off(c.id, "", "suzuki"));
   const std::uint64_t before = entries();
-  const auto expect_locked = [&](const Result<void>& r, const char* what) {
+  const auto expect_locked = [&](const auto& r, const char* what) {
     ASSERT_FALSE(r) << what;
     EXPECT_EQ(r.error().code, "inspect.locked") << what;
     EXPECT_NE(r.error().message.find("suzuki"), std::string::npos) << r.error().message;
   };
   expect_locked(campaigns_->answer(c.id, "training", Answer::kNo, "", "tanaka"), "answer");
   expect_locked(campaigns_->sign_off(c.id, "", "yamada"), "second sign-off");
-  expect_locked(campaigns_->store_results(c.id, {{"releases", "release-two-person", false, "x", {}, 0, 0}}), "results");
+  expect_locked(results(c.id, false), "results");
   auto evidence = campaigns_->add_evidence(c.id, "training", "b.txt", "b", "tanaka");
   ASSERT_FALSE(evidence);
   EXPECT_EQ(evidence.error().code, "inspect.locked");
@@ -255,7 +265,7 @@ TEST_P(CampaignTest, OpenActionsAreCarriedIntoTheBodysNextCampaignAndClosedThere
   const Campaign november = create("mayor", "2026-11");
   ASSERT_TRUE(campaigns_->answer(november.id, "training", Answer::kYes, "", "tanaka"));
   ASSERT_TRUE(campaigns_->answer(november.id, "physical", Answer::kNo, "鍵が壊れている", "tanaka"));
-  ASSERT_TRUE(campaigns_->store_results(november.id, {{"releases", "release-two-person", false, "二名でない解除 1件", {7}, 0, 0}}));
+  ASSERT_TRUE(results(november.id, false, "二名でない解除 1件", {7}));
   auto lock = campaigns_->add_action(november.id, "physical", "鍵を交換する", "sato", Date{2027, 1, 31}, "tanaka");
   auto release = campaigns_->add_action(november.id, "releases", "手順を再周知", "suzuki", Date{2027, 1, 15}, "tanaka");
   ASSERT_TRUE(lock && release);
