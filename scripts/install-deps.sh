@@ -17,6 +17,7 @@ packages=(
   zlib1g-dev                             # gzip-compressed flow logs (src/monitor)
   libcpp-httplib-dev                     # the web console (HTTP/HTTPS server)
   libldap2-dev                           # directory sign-in (LDAP / Active Directory)
+  libxlsxwriter-dev                      # self-inspection reports (sanso inspect report --format xlsx)
   qpdf                                   # `qpdf --check` on sanitized PDFs in the tests
   # converters run as separate, sandboxed processes (never linked): legacy conversion, rasterize
   # mode, and the tests' proof that rebuilt Office files still open
@@ -31,6 +32,7 @@ packages=(
   softflowd nftables iproute2            # the flow monitor's network-namespace test: a real exporter and packet logging
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  python3-openpyxl                       # the inspection report test reads the XLSX back
   chromium                               # the console's browser test (driven by playwright-core from npm)
   openssl                                # the console's TLS test makes a throwaway certificate
 )

@@ -33,5 +33,7 @@ void register_web_command(CLI::App& app, int& exit_code);
 void register_transfer_command(CLI::App& app, int& exit_code);
 // `sanso directory test`.
 void register_directory_command(CLI::App& app, int& exit_code);
+// `sanso inspect …`.
+void register_inspect_command(CLI::App& app, int& exit_code);
 
 }  // namespace sanso::cli

@@ -119,7 +119,7 @@ int run_status(const ServiceOptions& o, bool json) {
     for (const auto& v : status->pending) std::printf("  未適用   %d  %s\n", v.version, v.description.c_str());
     if (!status->pending.empty()) std::printf("`sanso store migrate --config …` で適用します。\n");
   }
-  return status->current == status->latest ? kExitOk : kExitFailure;
+  return status->pending.empty() && status->current == status->latest ? kExitOk : kExitFailure;
 }
 
 }  // namespace

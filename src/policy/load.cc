@@ -388,10 +388,11 @@ void read_document(const toml::table& doc, Policy& p, std::vector<Diagnostic>& d
                "contractors", "cloud_services", "social_media", "network", "endpoints"});
 
   if (const toml::table* m = r.table(doc, "municipality")) {
-    r.only_keys(*m, "[municipality]", {"id", "name", "name_en", "document"});
+    r.only_keys(*m, "[municipality]", {"id", "name", "name_en", "document", "reviewed_on"});
     p.municipality.id = r.string(*m, "id", "[municipality]", true);
     p.municipality.name = r.label(*m, "[municipality]", true);
     p.municipality.document = r.string(*m, "document", "[municipality]", false);
+    p.municipality.reviewed_on = r.date(*m, "reviewed_on", false, "[municipality]");
   } else if (!doc.contains("municipality")) {
     r.error({1, 1}, "the policy has no [municipality] table (id and name of the city)", "missing-key");
   }

@@ -212,6 +212,8 @@ struct Municipality {
   std::string id;
   Label name;
   std::string document;  // the policy document the clauses refer to
+  // When the policy was last reviewed (clause 8); the self-inspection checks it is within 12 months.
+  std::optional<Date> reviewed_on;
 };
 
 // A whole policy, as loaded (built-in profile rules already appended after the city's rules).

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <set>
 
 namespace sanso::store {
 namespace {
@@ -265,6 +266,87 @@ ALTER TABLE console_sessions ADD COLUMN display TEXT NOT NULL DEFAULT '';
 ALTER TABLE console_sessions ADD COLUMN zone TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 13: self-inspection (src/inspect, `sanso inspect`). A campaign keeps the template's items
+// as they were when it was created (JSON), so a later edit of the template changes no campaign.
+// Evidence is kept whole with its SHA-256 and checked against it on every read. Corrective actions
+// belong to a body, not a campaign, so that the next campaign of the body carries them. Tables of
+// their own, named inspect_*: this version depends on no other version but 1–10's tables, and
+// applies whether or not version 11 (transfers) is there yet.
+constexpr const char* kInspectTables = R"sql(
+CREATE TABLE inspect_campaigns (
+  id TEXT PRIMARY KEY,
+  body TEXT NOT NULL,
+  template_id TEXT NOT NULL,
+  template_title TEXT NOT NULL,
+  template_sha256 TEXT NOT NULL,
+  items TEXT NOT NULL,
+  period TEXT NOT NULL,
+  period_label TEXT NOT NULL,
+  period_start BIGINT NOT NULL,
+  period_end BIGINT NOT NULL,
+  assignee TEXT NOT NULL,
+  reviewer TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'open',
+  signed_by TEXT NOT NULL DEFAULT '',
+  signed_at BIGINT NOT NULL DEFAULT 0,
+  signoff_note TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX inspect_campaigns_period ON inspect_campaigns(template_id, body, period_label);
+CREATE TABLE inspect_answers (
+  campaign TEXT NOT NULL,
+  item TEXT NOT NULL,
+  answer TEXT NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  answered_by TEXT NOT NULL,
+  answered_at BIGINT NOT NULL,
+  PRIMARY KEY (campaign, item)
+);
+CREATE TABLE inspect_results (
+  campaign TEXT NOT NULL,
+  item TEXT NOT NULL,
+  check_id TEXT NOT NULL,
+  passed INTEGER NOT NULL,
+  summary TEXT NOT NULL,
+  evidence TEXT NOT NULL DEFAULT '[]',
+  audit_index BIGINT NOT NULL,
+  evaluated_at BIGINT NOT NULL,
+  PRIMARY KEY (campaign, item)
+);
+CREATE TABLE inspect_evidence (
+  id {serial_key},
+  campaign TEXT NOT NULL,
+  item TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  content {blob} NOT NULL,
+  added_by TEXT NOT NULL,
+  added_at BIGINT NOT NULL
+);
+CREATE INDEX inspect_evidence_campaign ON inspect_evidence(campaign, item);
+CREATE TABLE inspect_actions (
+  id {serial_key},
+  body TEXT NOT NULL,
+  campaign TEXT NOT NULL,
+  item TEXT NOT NULL,
+  clause TEXT NOT NULL,
+  finding TEXT NOT NULL,
+  description TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  due TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'open',
+  closed_in TEXT NOT NULL DEFAULT '',
+  closed_by TEXT NOT NULL DEFAULT '',
+  closed_at BIGINT NOT NULL DEFAULT 0,
+  closing_note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX inspect_actions_body ON inspect_actions(body, state);
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -293,6 +375,7 @@ const std::vector<Migration>& migrations() {
       {10, "flow monitor: findings, kept across collector restarts", {kMonitorFindings}},
       {11, "file transfers: transfers between zones, their files and sealed rebuilt outputs, one-time links", {kTransfers}},
       {12, "web console: sessions of people the directory signed in, with their roles and zone", {kDirectorySessions}},
+      {13, "self-inspection: campaigns, answers, evidence, automatic results, corrective actions", {kInspectTables}},
   };
   return kAll;
 }
@@ -318,13 +401,18 @@ Result<SchemaStatus> schema_status(Database& db) {
   SANSO_TRY(ensure_version_table(db));
   SchemaStatus status;
   auto rows = SANSO_TRY(db.query("SELECT version, description, applied_at FROM sanso_schema ORDER BY version"));
+  std::set<int> applied;
   for (const auto& row : rows) {
     status.applied.push_back({static_cast<int>(row.integer(0)), row.text(1), row.text(2)});
     status.current = std::max(status.current, static_cast<int>(row.integer(0)));
+    applied.insert(static_cast<int>(row.integer(0)));
   }
+  // Pending is every version not applied, not only those above the highest: versions developed
+  // side by side (11 and 12) may reach a store in either order, and migrate() applies each one
+  // that is missing.
   for (const auto& m : migrations()) {
     status.latest = std::max(status.latest, m.version);
-    if (m.version > status.current) status.pending.push_back({m.version, m.description, ""});
+    if (!applied.contains(m.version)) status.pending.push_back({m.version, m.description, ""});
   }
   return status;
 }
@@ -364,9 +452,10 @@ Result<std::vector<SchemaVersion>> migrate(Database& db) {
 
 Result<void> require_current_schema(Database& db) {
   auto status = SANSO_TRY(schema_status(db));
-  if (status.current < status.latest) {
+  if (!status.pending.empty()) {
     return make_error("store.schema-old", db.describe(),
-                      "the store's schema is at version " + std::to_string(status.current) + ", this Sanso needs " +
+                      "the store's schema lacks version " + std::to_string(status.pending.front().version) +
+                          " (at version " + std::to_string(status.current) + "), this Sanso needs " +
                           std::to_string(status.latest) + ": run `sanso store migrate --config FILE`");
   }
   if (status.current > status.latest) {

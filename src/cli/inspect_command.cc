@@ -1,0 +1,288 @@
+// `sanso inspect …`: the self-inspection (自己点検, clause 7) from the command line. Parses the
+// arguments, opens the service's store and audit log, calls src/inspect and prints; nothing more.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/service.h"
+#include "core/clock.h"
+#include "core/text.h"
+#include "inspect/campaign.h"
+#include "inspect/evaluate.h"
+#include "inspect/report.h"
+#include "inspect/template.h"
+
+namespace sanso::cli {
+namespace {
+
+struct InspectArgs {
+  ServiceOptions service;
+  std::string templates;  // default: inspection/ beside the policy file
+  std::string template_id, body, period, assignee, reviewer;
+  std::string campaign, item, answer, note, owner, due, description, format = "xlsx", output;
+  std::vector<std::string> evidence;
+  std::int64_t action_id = 0;
+  bool json = false;
+};
+
+// What every inspect subcommand works on: the service, its store (one connection, taken for the
+// command) and the audit log.
+struct Session {
+  Service service;
+  std::unique_ptr<store::SharedDatabase> db;
+  std::unique_ptr<audit::AuditLog> log;
+  std::string actor;
+};
+
+Result<Session> open_session(const InspectArgs& a, bool needs_actor) {
+  Session s;
+  s.service = SANSO_TRY(load_service(a.service));
+  s.log = SANSO_TRY(make_audit_log(s.service));
+  s.db = std::make_unique<store::SharedDatabase>(SANSO_TRY(open_store(s.service.config)));
+  // The policy in force gets its policy.change entry, which the automatic items cite.
+  SANSO_TRY(record_setting_changes(s.service, *s.db, *s.log, s.service.config.node));
+  if (needs_actor) s.actor = SANSO_TRY(resolve_actor(s.service, a.service)).name;
+  return s;
+}
+
+Result<std::string> read_evidence_file(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return make_error("inspect.unreadable", path, "cannot read the evidence file: " + ec.message());
+  if (size > inspect::kMaxEvidenceBytes) {
+    return make_error("inspect.too-large", path, "the file has " + human_size(size) + "; evidence files are at most " + human_size(inspect::kMaxEvidenceBytes));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (!in.good() && !in.eof()) return make_error("inspect.unreadable", path, "cannot read the evidence file");
+  return buffer.str();
+}
+
+int fail(const Error& e) {
+  print_error(e);
+  return kExitFailure;
+}
+
+#define CLI_TRY(expr)                                        \
+  ({                                                         \
+    auto&& cli_try_result_ = (expr);                         \
+    if (!cli_try_result_.has_value()) return fail(cli_try_result_.error()); \
+    std::move(cli_try_result_).value();                      \
+  })
+
+int run_create(const InspectArgs& a) {
+  Session s = CLI_TRY(open_session(a, true));
+  const std::string dir = a.templates.empty()
+                              ? (std::filesystem::path(s.service.config.policy_file).parent_path() / "inspection").string()
+                              : a.templates;
+  const inspect::TemplateSet set = CLI_TRY(inspect::load_template_dir(dir));
+  const inspect::Template* t = set.find(a.template_id);
+  if (!t) {
+    std::string known;
+    for (const auto& x : set.templates) known += (known.empty() ? "" : ", ") + x.id;
+    return fail(make_error("inspect.unknown-template", dir, "no template '" + a.template_id + "' (templates: " + known + ")"));
+  }
+  auto use = s.db->use();
+  inspect::Campaigns campaigns(*use, *s.log, system_clock());
+  const inspect::Campaign c = CLI_TRY(campaigns.create(*t, s.service.policy, {a.body, a.period, a.assignee, a.reviewer}, s.actor));
+  std::printf("点検を作成しました: %s（%s、%s、担当 %s）\n", c.id.c_str(), c.template_title.c_str(), c.period_label.c_str(), c.assignee.c_str());
+  const auto carried = CLI_TRY(campaigns.carried_actions(c.id));
+  if (!carried.empty()) std::printf("前回までの未完了の是正措置 %zu 件を引き継ぎます。\n", carried.size());
+  std::printf("%s\n", c.id.c_str());
+  return kExitOk;
+}
+
+int run_list(const InspectArgs& a) {
+  Session s = CLI_TRY(open_session(a, false));
+  auto use = s.db->use();
+  inspect::Campaigns campaigns(*use, *s.log, system_clock());
+  const auto list = CLI_TRY(campaigns.list(a.body));
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& c : list) {
+      out.push_back({{"id", c.id}, {"body", c.body}, {"template", c.template_id}, {"period", c.period_label}, {"assignee", c.assignee},
+                     {"reviewer", c.reviewer}, {"state", inspect::to_string(c.state)}, {"signed_by", c.signed_by}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return kExitOk;
+  }
+  if (list.empty()) {
+    std::printf("点検はまだありません（sanso inspect campaign create で作成します）。\n");
+    return kExitOk;
+  }
+  std::printf("%s%s%s%s状態\n", pad_to_width("点検", 40).c_str(), pad_to_width("実施機関", 20).c_str(), pad_to_width("期間", 10).c_str(),
+              pad_to_width("担当", 12).c_str());
+  for (const auto& c : list) {
+    const policy::Body* body = s.service.policy.find_body(c.body);
+    std::printf("%s%s%s%s%s\n", pad_to_width(c.id, 40).c_str(), pad_to_width(body ? body->name.ja : c.body, 20).c_str(),
+                pad_to_width(c.period_label, 10).c_str(), pad_to_width(visible_text(c.assignee), 12).c_str(),
+                c.state == inspect::CampaignState::kOpen ? "実施中" : ("確認済み（" + visible_text(c.signed_by) + "）").c_str());
+  }
+  return kExitOk;
+}
+
+int run_answer(const InspectArgs& a) {
+  const inspect::Answer answer = CLI_TRY(inspect::parse_answer(a.answer));
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& path : a.evidence) files.emplace_back(std::filesystem::path(path).filename().string(), CLI_TRY(read_evidence_file(path)));
+  Session s = CLI_TRY(open_session(a, true));
+  auto use = s.db->use();
+  inspect::Campaigns campaigns(*use, *s.log, system_clock());
+  CLI_TRY(campaigns.answer(a.campaign, a.item, answer, a.note, s.actor));
+  std::printf("回答しました: %s %s → %s\n", a.campaign.c_str(), a.item.c_str(), std::string(inspect::label_ja(answer)).c_str());
+  for (const auto& [name, content] : files) {
+    const inspect::Evidence e = CLI_TRY(campaigns.add_evidence(a.campaign, a.item, name, content, s.actor));
+    std::printf("証跡 %lld: %s（%s, SHA-256 %s）\n", static_cast<long long>(e.id), e.file_name.c_str(),
+                human_size(static_cast<std::uint64_t>(e.size)).c_str(), e.sha256.c_str());
+  }
+  return kExitOk;
+}
+
+int run_action_add(const InspectArgs& a) {
+  const auto due = Date::parse(a.due);
+  if (!due) return fail(make_error("inspect.bad-due", a.due, "--due must be a date like 2027-01-31"));
+  Session s = CLI_TRY(open_session(a, true));
+  auto use = s.db->use();
+  inspect::Campaigns campaigns(*use, *s.log, system_clock());
+  const auto action = CLI_TRY(campaigns.add_action(a.campaign, a.item, a.description, a.owner, *due, s.actor));
+  std::printf("是正措置 %lld を登録しました（担当 %s、期限 %s）\n", static_cast<long long>(action.id), action.owner.c_str(),
+              action.due.to_string().c_str());
+  return kExitOk;
+}
+
+int run_action_close(const InspectArgs& a) {
+  Session s = CLI_TRY(open_session(a, true));
+  auto use = s.db->use();
+  inspect::Campaigns campaigns(*use, *s.log, system_clock());
+  CLI_TRY(campaigns.close_action(a.action_id, a.campaign, a.note, s.actor));
+  std::printf("是正措置 %lld を完了としました（%s）\n", static_cast<long long>(a.action_id), a.campaign.c_str());
+  return kExitOk;
+}
+
+int run_signoff(const InspectArgs& a) {
+  Session s = CLI_TRY(open_session(a, true));
+  auto use = s.db->use();
+  inspect::Campaigns campaigns(*use, *s.log, system_clock());
+  CLI_TRY(campaigns.sign_off(a.campaign, a.note, s.actor));
+  std::printf("確認しました: %s（%s）。以後この点検は変更できません。\n", a.campaign.c_str(), s.actor.c_str());
+  return kExitOk;
+}
+
+int run_evaluate(const InspectArgs& a) {
+  Session s = CLI_TRY(open_session(a, true));
+  auto use = s.db->use();
+  inspect::Campaigns campaigns(*use, *s.log, system_clock());
+  const inspect::EvaluationInputs inputs{&s.service.policy, s.service.policy_sha256, &s.service.config.quarantine};
+  const auto results = CLI_TRY(inspect::evaluate_campaign(*use, campaigns, a.campaign, inputs, system_clock(), s.actor));
+  bool all = true;
+  for (const auto& r : results) all = all && r.passed;
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : results) {
+      out.push_back({{"item", r.item}, {"check", r.check}, {"passed", r.passed}, {"summary", r.summary}, {"evidence", r.evidence},
+                     {"audit_index", r.audit_index}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    for (const auto& r : results) {
+      std::string entries;
+      for (auto i : r.evidence) entries += (entries.empty() ? "#" : ", #") + std::to_string(i);
+      std::printf("%s  %s: %s%s\n", r.passed ? "適合  " : "不適合", r.item.c_str(), r.summary.c_str(),
+                  entries.empty() ? "" : ("（根拠 " + entries + "）").c_str());
+    }
+    if (!results.empty()) std::printf("評価の記録: 監査ログ #%llu\n", static_cast<unsigned long long>(results.front().audit_index));
+  }
+  return all ? kExitOk : kExitFailure;
+}
+
+int run_report(const InspectArgs& a) {
+  if (a.format != "xlsx") {
+    return fail(make_error("inspect.report-format", a.format, "only --format xlsx is available; the PDF report is not built yet"));
+  }
+  Session s = CLI_TRY(open_session(a, false));
+  auto use = s.db->use();
+  inspect::Campaigns campaigns(*use, *s.log, system_clock());
+  CLI_TRY(inspect::write_xlsx_report(campaigns, a.campaign, s.service.policy, a.output));
+  std::printf("点検表を書き出しました: %s\n", a.output.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_inspect_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<InspectArgs>();
+  CLI::App* inspect = app.add_subcommand("inspect", "self-inspection (自己点検, clause 7): campaigns, answers, automatic items, reports");
+  inspect->require_subcommand(1);
+
+  CLI::App* campaign = inspect->add_subcommand("campaign", "create or list campaigns");
+  campaign->require_subcommand(1);
+  CLI::App* create = campaign->add_subcommand("create", "a campaign of one template for one body and period");
+  add_service_options(*create, a->service, true);
+  create->add_option("--template", a->template_id, "template id, e.g. minamata-monthly")->required();
+  create->add_option("--body", a->body, "body id from the policy's [[bodies]] (4(1)), e.g. mayor")->required();
+  create->add_option("--period", a->period, "2026-11 for a monthly template, 2026 (年度) for an annual one")->required();
+  create->add_option("--assignee", a->assignee, "who answers it")->required();
+  create->add_option("--reviewer", a->reviewer, "who signs it off (default: anyone but those who answered)");
+  create->add_option("--templates", a->templates, "template directory (default: inspection/ beside the policy file)");
+  create->callback([&exit_code, a] { exit_code = run_create(*a); });
+
+  CLI::App* list = campaign->add_subcommand("list", "campaigns and their state");
+  add_service_options(*list, a->service, false);
+  list->add_option("--body", a->body, "only this body's");
+  list->add_flag("--json", a->json, "machine-readable output");
+  list->callback([&exit_code, a] { exit_code = run_list(*a); });
+
+  CLI::App* answer = inspect->add_subcommand("answer", "answer a manual item (the assignee only), with evidence files");
+  add_service_options(*answer, a->service, true);
+  answer->add_option("CAMPAIGN", a->campaign)->required();
+  answer->add_option("ITEM", a->item)->required();
+  answer->add_option("ANSWER", a->answer, "yes, no or na")->required();
+  answer->add_option("--note", a->note, "remark (required for na)");
+  answer->add_option("--evidence", a->evidence, "a file kept with the answer, hash-bound (repeatable)")->check(CLI::ExistingFile);
+  answer->callback([&exit_code, a] { exit_code = run_answer(*a); });
+
+  CLI::App* action = inspect->add_subcommand("action", "corrective actions for findings");
+  action->require_subcommand(1);
+  CLI::App* add = action->add_subcommand("add", "an action for a finding of the campaign");
+  add_service_options(*add, a->service, true);
+  add->add_option("CAMPAIGN", a->campaign)->required();
+  add->add_option("ITEM", a->item)->required();
+  add->add_option("--owner", a->owner, "who carries it out")->required();
+  add->add_option("--due", a->due, "due date, e.g. 2027-01-31")->required();
+  add->add_option("--description", a->description, "what will be done")->required();
+  add->callback([&exit_code, a] { exit_code = run_action_add(*a); });
+  CLI::App* close = action->add_subcommand("close", "close an action carried into a later campaign of the body");
+  add_service_options(*close, a->service, true);
+  close->add_option("ID", a->action_id)->required();
+  close->add_option("--campaign", a->campaign, "the later campaign that checked it")->required();
+  close->add_option("--note", a->note, "what was done");
+  close->callback([&exit_code, a] { exit_code = run_action_close(*a); });
+
+  CLI::App* signoff = inspect->add_subcommand("signoff", "sign off and lock a campaign (someone other than who answered)");
+  add_service_options(*signoff, a->service, true);
+  signoff->add_option("CAMPAIGN", a->campaign)->required();
+  signoff->add_option("--note", a->note, "reviewer's remark");
+  signoff->callback([&exit_code, a] { exit_code = run_signoff(*a); });
+
+  CLI::App* evaluate = inspect->add_subcommand("evaluate", "evaluate the automatic items from Sanso's records (exit 1 when one fails)");
+  add_service_options(*evaluate, a->service, true);
+  evaluate->add_option("CAMPAIGN", a->campaign)->required();
+  evaluate->add_flag("--json", a->json, "machine-readable output");
+  evaluate->callback([&exit_code, a] { exit_code = run_evaluate(*a); });
+
+  CLI::App* report = inspect->add_subcommand("report", "the 点検表 as a workbook");
+  add_service_options(*report, a->service, false);
+  report->add_option("CAMPAIGN", a->campaign)->required();
+  report->add_option("--format", a->format, "xlsx");
+  report->add_option("-o,--output", a->output, "file to write")->required();
+  report->callback([&exit_code, a] { exit_code = run_report(*a); });
+}
+
+}  // namespace sanso::cli

@@ -1,0 +1,382 @@
+#include "inspect/evaluate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/text.h"
+#include "inspect/checks.h"
+
+namespace sanso::inspect {
+namespace {
+
+// Entries of one action the checks read in one go. Releases, approvals and sign-ins are the work
+// of people, far below this; a log beyond it is refused rather than half read.
+constexpr std::size_t kMaxEntriesRead = 1'000'000;
+constexpr std::int64_t kDay = 86400;
+// A session is signed in at most this long before the approval it made (the console's maximum
+// session is hours; a week leaves room for any configuration).
+constexpr std::int64_t kSignInLookBack = 7 * kDay;
+
+struct Logged {
+  std::uint64_t index = 0;
+  std::int64_t time = 0;
+  nlohmann::json record;
+  std::string text(std::string_view key) const {
+    auto it = record.find(key);
+    return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
+  }
+  std::string detail(std::string_view key) const {
+    auto d = record.find("details");
+    if (d == record.end() || !d->is_object()) return {};
+    auto it = d->find(key);
+    return it != d->end() && it->is_string() ? it->get<std::string>() : std::string();
+  }
+};
+
+// Reads the audit log's own table: the checks need entries by action and time, which the log's
+// query API (newest first, by prefix) does not answer. Read only.
+Result<std::vector<Logged>> logged(store::Database& db, std::string_view action, std::int64_t from, std::int64_t to,
+                                   std::string_view record_contains = {}) {
+  const std::string limit = " LIMIT " + std::to_string(kMaxEntriesRead + 1);
+  auto rows = SANSO_TRY(record_contains.empty()
+                            ? db.query("SELECT idx, time, record FROM audit_entries WHERE action = ? AND time >= ? AND time < ? ORDER BY idx" + limit,
+                                       {std::string(action), from, to})
+                            : db.query("SELECT idx, time, record FROM audit_entries WHERE action = ? AND time >= ? AND time < ? AND record LIKE ? "
+                                       "ORDER BY idx" + limit,
+                                       {std::string(action), from, to, "%" + std::string(record_contains) + "%"}));
+  if (rows.size() > kMaxEntriesRead) {
+    return make_error("inspect.too-many-entries", std::string(action),
+                      "more than " + std::to_string(kMaxEntriesRead) + " audit entries of this action in the period; evaluate a shorter period");
+  }
+  std::vector<Logged> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    Logged l{static_cast<std::uint64_t>(row.integer(0)), row.integer(1), nlohmann::json::parse(row.text(2), nullptr, false)};
+    if (l.record.is_discarded() || !l.record.is_object()) {
+      return make_error("inspect.corrupt-log", "audit entry " + std::to_string(l.index),
+                        "the audit record does not parse as JSON; run `sanso audit verify`");
+    }
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+bool same_person(std::string_view a, std::string_view b) { return ascii_lower(a) == ascii_lower(b); }
+
+void add_evidence(CheckOutcome& out, std::uint64_t index) {
+  if (out.evidence.size() < kMaxEvidenceEntries) out.evidence.push_back(index);
+}
+
+void finish(CheckOutcome& out) {
+  std::sort(out.evidence.begin(), out.evidence.end());
+  out.evidence.erase(std::unique(out.evidence.begin(), out.evidence.end()), out.evidence.end());
+}
+
+// The policy.change entry that recorded the policy now in force, if the log has it.
+Result<std::optional<std::uint64_t>> policy_entry(store::Database& db, const EvaluationInputs& in) {
+  if (in.policy_sha256.empty()) return std::optional<std::uint64_t>();
+  auto rows = SANSO_TRY(logged(db, "policy.change", 0, INT64_MAX, "\"output_sha256\":\"" + in.policy_sha256 + "\""));
+  if (rows.empty()) return std::optional<std::uint64_t>();
+  return std::optional<std::uint64_t>(rows.back().index);
+}
+
+std::string policy_note(const std::optional<std::uint64_t>& entry) {
+  return entry ? "" : "（施行中のポリシーの記録が監査ログにない: サービスの起動時に記録される）";
+}
+
+Result<CheckOutcome> mynumber_egress(store::Database& db, std::int64_t from, std::int64_t to) {
+  CheckOutcome out;
+  std::size_t found = 0;
+  std::string example;
+  for (const auto& f : SANSO_TRY(logged(db, "monitor.finding", from, to))) {
+    if (f.detail("src_zone") != policy::kZoneMynumber || f.detail("dst_zone") == policy::kZoneMynumber) continue;
+    ++found;
+    add_evidence(out, f.index);
+    if (example.empty()) example = f.text("subject");
+  }
+  // A finding opened before the period and still seen in it was recorded when it opened.
+  auto continuing = SANSO_TRY(db.query(
+      "SELECT src, dst, dport, proto FROM monitor_findings WHERE src_zone = ? AND dst_zone <> ? AND first_seen < ? AND last_seen >= ?",
+      {std::string(policy::kZoneMynumber), std::string(policy::kZoneMynumber), from, from}));
+  for (const auto& row : continuing) {
+    const std::string subject = row.text(0) + " -> " + row.text(1) + ":" + std::to_string(row.integer(2)) + "/" + row.text(3);
+    ++found;
+    if (example.empty()) example = subject;
+    for (const auto& f : SANSO_TRY(logged(db, "monitor.finding", 0, from, "\"subject\":\"" + subject + "\""))) {
+      if (f.text("subject") == subject) add_evidence(out, f.index);
+    }
+  }
+  out.passed = found == 0;
+  out.summary = out.passed ? "期間中、フロー監視はマイナンバー利用事務系から他の領域への通信を検知していない"
+                           : "マイナンバー利用事務系から他の領域への通信を " + std::to_string(found) + " 件検知（例: " + example + "）";
+  return out;
+}
+
+// Approvals and requests by quarantine item, from the start of the log to `to`.
+using ByItem = std::map<std::string, std::vector<Logged>>;
+Result<ByItem> by_item(store::Database& db, std::string_view action, std::int64_t to) {
+  ByItem out;
+  for (auto& l : SANSO_TRY(logged(db, action, 0, to))) out[l.text("subject")].push_back(std::move(l));
+  return out;
+}
+
+Result<CheckOutcome> release_two_person(store::Database& db, std::int64_t from, std::int64_t to) {
+  CheckOutcome out;
+  const ByItem approvals = SANSO_TRY(by_item(db, "quarantine.approve", to));
+  std::size_t releases = 0;
+  std::vector<std::string> bad;
+  CheckOutcome failing;
+  for (const auto& release : SANSO_TRY(logged(db, "quarantine.release", from, to))) {
+    if (release.text("outcome") != "released") continue;
+    ++releases;
+    add_evidence(out, release.index);
+    const std::string item = release.text("subject");
+    // The approval this release acted on: the last one for the item before it.
+    const Logged* approval = nullptr;
+    if (auto it = approvals.find(item); it != approvals.end()) {
+      for (const auto& a : it->second) {
+        if (a.index < release.index && a.text("outcome") == "approved") approval = &a;
+      }
+    }
+    std::string why;
+    if (!approval) {
+      why = item + ": 承認の記録がない";
+    } else {
+      add_evidence(out, approval->index);
+      const std::string requester = approval->detail("requested_by");
+      if (requester.empty()) {
+        why = item + ": 申請者の記録がない";
+      } else if (same_person(requester, approval->text("actor"))) {
+        why = item + ": 申請者と承認者が同じ（" + requester + "）";
+      }
+    }
+    if (!why.empty()) {
+      bad.push_back(why);
+      add_evidence(failing, release.index);
+      if (approval) add_evidence(failing, approval->index);
+    }
+  }
+  if (!bad.empty()) {
+    failing.summary = "二名によらない解除が " + std::to_string(bad.size()) + " 件（" + bad.front() + (bad.size() > 1 ? " ほか" : "") + "）";
+    return failing;
+  }
+  out.passed = true;
+  out.summary = releases == 0 ? "期間中の解除はない" : "期間中の解除 " + std::to_string(releases) + " 件はすべて申請者と別の承認者による";
+  return out;
+}
+
+Result<CheckOutcome> approver_second_factor(store::Database& db, std::int64_t from, std::int64_t to) {
+  std::map<std::string, const Logged*> sign_ins;  // session → its sign-in record
+  const auto sign_in_records = SANSO_TRY(logged(db, "console.sign-in", from - kSignInLookBack, to));
+  for (const auto& s : sign_in_records) {
+    if (const std::string session = s.detail("session"); !session.empty()) sign_ins[session] = &s;
+  }
+  CheckOutcome out, failing;
+  std::size_t decisions = 0;
+  std::vector<std::string> bad;
+  for (std::string_view action : {"quarantine.approve", "quarantine.deny"}) {
+    for (const auto& d : SANSO_TRY(logged(db, action, from, to))) {
+      const std::string outcome = d.text("outcome");
+      if (outcome != "approved" && outcome != "denied") continue;  // refused attempts decided nothing
+      ++decisions;
+      add_evidence(out, d.index);
+      const std::string via = d.detail("via");
+      const std::string actor = d.text("actor");
+      constexpr std::string_view kConsole = "console session ";
+      std::string why;
+      if (via.starts_with(kConsole)) {
+        const std::string session = via.substr(kConsole.size(), via.find(' ', kConsole.size()) - kConsole.size());
+        auto it = sign_ins.find(session);
+        if (it == sign_ins.end() || it->second->index > d.index) {
+          why = actor + ": セッション " + session + " のサインインの記録がない";
+        } else if (it->second->detail("factors").find("totp") == std::string::npos) {
+          why = actor + ": パスワードのみでサインイン（第二要素なし）";
+          add_evidence(failing, it->second->index);
+        } else {
+          add_evidence(out, it->second->index);
+        }
+      } else {
+        // The command line proves an operating-system account, not a second factor.
+        why = actor + ": " + (via.empty() ? std::string("認証経路の記録がない") : "コマンドラインからの判断で第二要素の記録がない（" + via + "）");
+      }
+      if (!why.empty()) {
+        bad.push_back(why);
+        add_evidence(failing, d.index);
+      }
+    }
+  }
+  if (!bad.empty()) {
+    failing.summary = "第二要素を確認できない承認・却下が " + std::to_string(bad.size()) + " 件（" + bad.front() + (bad.size() > 1 ? " ほか" : "") + "）";
+    return failing;
+  }
+  out.passed = true;
+  out.summary = decisions == 0 ? "期間中の承認・却下はない"
+                               : "期間中の承認・却下 " + std::to_string(decisions) + " 件はすべて第二要素で認証したセッションによる";
+  return out;
+}
+
+Result<CheckOutcome> quarantine_retention(store::Database& db, const config::QuarantineSettings& settings, std::int64_t now) {
+  auto rows = SANSO_TRY(db.query("SELECT id, verdict, received_at, expires_at, state FROM quarantine_items ORDER BY received_at, id"));
+  CheckOutcome out;
+  std::vector<std::string> bad;
+  for (const auto& row : rows) {
+    const std::string id = row.text(0);
+    const std::int64_t limit = std::int64_t{settings.retention.days_for(row.text(1))} * kDay;
+    std::string why;
+    if (row.integer(3) - row.integer(2) > limit + 60) {
+      why = id + ": 保存期限が設定（" + std::to_string(limit / kDay) + "日）を超える";
+    } else if (row.text(4) != "releasing" && row.integer(3) + kDay < now) {
+      // The purge runs at least daily; an item a day past its expiry is kept beyond the limit.
+      why = id + ": 保存期限 " + iso_utc(row.integer(3)) + " を過ぎても削除されていない";
+    }
+    if (why.empty()) continue;
+    bad.push_back(why);
+    if (out.evidence.size() < kMaxEvidenceEntries) {
+      for (const auto& s : SANSO_TRY(logged(db, "quarantine.store", 0, INT64_MAX, "\"subject\":\"" + id + "\""))) {
+        if (s.text("subject") == id) add_evidence(out, s.index);
+      }
+    }
+  }
+  out.passed = bad.empty();
+  out.summary = out.passed ? "保存中の " + std::to_string(rows.size()) + " 件はすべて設定の保存期間内"
+                           : "保存期間を超える隔離が " + std::to_string(bad.size()) + " 件（" + bad.front() + (bad.size() > 1 ? " ほか" : "") + "）";
+  return out;
+}
+
+Date one_year_before(Date d) {
+  Date out{d.year - 1, d.month, d.day};
+  if (out.month == 2 && out.day == 29) out.day = 28;
+  return out;
+}
+
+CheckOutcome policy_review(const policy::Policy& p, Date today, const std::optional<std::uint64_t>& entry) {
+  CheckOutcome out;
+  if (entry) out.evidence.push_back(*entry);
+  const auto& reviewed = p.municipality.reviewed_on;
+  if (!reviewed) {
+    out.summary = "ポリシーに見直し日（[municipality] reviewed_on）の記載がない";
+  } else if (*reviewed < one_year_before(today)) {
+    out.summary = "最後の見直し（" + reviewed->to_string() + "）から12か月を超えている";
+  } else if (today < *reviewed) {
+    out.summary = "見直し日 " + reviewed->to_string() + " が未来の日付";
+  } else {
+    out.passed = true;
+    out.summary = "最後の見直しは " + reviewed->to_string() + "（12か月以内）";
+  }
+  out.summary += policy_note(entry);
+  return out;
+}
+
+CheckOutcome sns_responsible(const policy::Policy& p, const std::optional<std::uint64_t>& entry) {
+  CheckOutcome out;
+  if (entry) out.evidence.push_back(*entry);
+  std::size_t accounts = 0;
+  std::vector<std::string> bad;
+  for (const auto& s : p.services) {
+    if (s.kind != policy::ExternalService::Kind::kSocialMedia) continue;
+    ++accounts;
+    if (s.responsible_person.find_first_not_of(" \t") == std::string::npos) {
+      bad.push_back(s.id + "（" + s.name.ja + "）");
+    }
+  }
+  out.passed = bad.empty();
+  std::string list;
+  for (const auto& b : bad) list += (list.empty() ? "" : "、") + b;
+  out.summary = out.passed ? "ソーシャルメディアのアカウント " + std::to_string(accounts) + " 件すべてに責任者がいる"
+                           : "責任者の定めのないアカウント: " + list;
+  out.summary += policy_note(entry);
+  return out;
+}
+
+Result<CheckOutcome> exception_expiry(store::Database& db, const policy::Policy& p, Date today, std::int64_t from, std::int64_t to,
+                                      const std::optional<std::uint64_t>& entry) {
+  CheckOutcome out;
+  if (entry) out.evidence.push_back(*entry);
+  std::vector<std::string> bad;
+  for (const auto& rule : p.rules) {
+    if (!rule.exception || !(rule.exception->expires < today)) continue;
+    bad.push_back(rule.id + "（期限 " + rule.exception->expires.to_string() + "）");
+    // Decisions that cited the rule in the period: what the stale exception touched.
+    auto cited = SANSO_TRY(db.query("SELECT idx, record FROM audit_entries WHERE time >= ? AND time < ? AND record LIKE ? ORDER BY idx LIMIT ?",
+                                    {from, to, "%\"rule\":\"" + rule.id + "\"%", std::int64_t{kMaxEvidenceEntries}}));
+    for (const auto& row : cited) {
+      auto r = nlohmann::json::parse(row.text(1), nullptr, false);
+      if (r.is_object() && r.value("rule", "") == rule.id) add_evidence(out, static_cast<std::uint64_t>(row.integer(0)));
+    }
+  }
+  out.passed = bad.empty();
+  std::string list;
+  for (const auto& b : bad) list += (list.empty() ? "" : "、") + b;
+  out.summary = out.passed ? "期限切れの例外措置はポリシーに残っていない" : "期限切れの例外措置がポリシーに残っている: " + list;
+  out.summary += policy_note(entry);
+  return out;
+}
+
+std::int64_t unix_now(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Result<CheckOutcome> run_check(std::string_view check, store::Database& db, std::int64_t from, std::int64_t to,
+                               const EvaluationInputs& inputs, const Clock& clock) {
+  if (!find_automatic_check(check)) return make_error("inspect.unknown-check", std::string(check), "Sanso has no automatic check by this id");
+  CheckOutcome out;
+  if (check == "mynumber-egress") {
+    out = SANSO_TRY(mynumber_egress(db, from, to));
+  } else if (check == "release-two-person") {
+    out = SANSO_TRY(release_two_person(db, from, to));
+  } else if (check == "approver-second-factor") {
+    out = SANSO_TRY(approver_second_factor(db, from, to));
+  } else if (check == "quarantine-retention") {
+    if (!inputs.quarantine) return make_error("inspect.no-config", std::string(check), "the quarantine's settings are needed for this check");
+    out = SANSO_TRY(quarantine_retention(db, *inputs.quarantine, unix_now(clock)));
+  } else {
+    if (!inputs.policy) return make_error("inspect.no-policy", std::string(check), "the policy in force is needed for this check");
+    const auto entry = SANSO_TRY(policy_entry(db, inputs));
+    if (check == "policy-review") {
+      out = policy_review(*inputs.policy, clock.today(), entry);
+    } else if (check == "sns-responsible") {
+      out = sns_responsible(*inputs.policy, entry);
+    } else {
+      out = SANSO_TRY(exception_expiry(db, *inputs.policy, clock.today(), from, to, entry));
+    }
+  }
+  finish(out);
+  return out;
+}
+
+Result<std::vector<AutomaticResult>> evaluate_campaign(store::Database& db, Campaigns& campaigns, const std::string& campaign_id,
+                                                       const EvaluationInputs& inputs, const Clock& clock, const std::string& actor) {
+  const Campaign c = SANSO_TRY(campaigns.get(campaign_id));
+  const std::int64_t now = unix_now(clock);
+  // A period still running is evaluated up to now; the result says so by its time.
+  const std::int64_t to = std::min(c.period_end, now + 1);
+  std::vector<AutomaticResult> results;
+  store::AuditEvent event;
+  event.time = now;
+  event.actor = actor;
+  event.action = "inspect.evaluate";
+  event.subject = campaign_id;
+  event.clause = "7";
+  event.details = {{"period_from", iso_utc(c.period_start)}, {"period_to", iso_utc(to)}};
+  bool all_passed = true;
+  for (const auto& item : c.items) {
+    if (item.kind != ItemKind::kAutomatic) continue;
+    const CheckOutcome o = SANSO_TRY(run_check(item.check, db, c.period_start, to, inputs, clock));
+    results.push_back({item.id, item.check, o.passed, o.summary, o.evidence, 0, now});
+    all_passed = all_passed && o.passed;
+    std::string entries;
+    for (auto i : o.evidence) entries += (entries.empty() ? "" : ",") + std::to_string(i);
+    event.details.emplace_back("item." + item.id, std::string(o.passed ? "pass" : "fail") + " [" + entries + "] " + o.summary);
+  }
+  event.outcome = results.empty() ? "no-automatic-items" : all_passed ? "pass" : "fail";
+  SANSO_TRY(campaigns.store_results(campaign_id, results, event));
+  return results;
+}
+
+}  // namespace sanso::inspect

@@ -1,0 +1,303 @@
+// Campaigns on both backends: who may answer and sign, evidence bound to its hash, the lock after
+// sign-off, and corrective actions carried into the body's next campaign.
+#include "inspect/campaign.h"
+
+#include <gtest/gtest.h>
+
+#include "audit/log.h"
+#include "policy/check.h"
+#include "store/schema.h"
+#include "support/test_store.h"
+
+namespace sanso::inspect {
+namespace {
+
+using sanso::testing::TestStore;
+
+const std::string kDir = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/";
+
+constexpr std::string_view kTemplate = R"toml(
+[template]
+id = "t-monthly"
+title = "月次点検"
+period = "monthly"
+
+[[items]]
+id = "training"
+clause = "6(5)"
+question = "研修を実施したか"
+kind = "manual"
+
+[[items]]
+id = "physical"
+clause = "6(4)"
+question = "サーバ室は施錠されているか"
+kind = "manual"
+
+[[items]]
+id = "releases"
+clause = "6(7)"
+question = "解除は二名で行われたか"
+kind = "automatic:release-two-person"
+)toml";
+
+class CampaignTest : public ::testing::TestWithParam<store::Backend> {
+ protected:
+  void SetUp() override {
+    t_ = std::make_unique<TestStore>(GetParam());
+    db_ = t_->open();
+    ASSERT_NE(db_, nullptr);
+    ASSERT_TRUE(store::migrate(*db_));
+    auto clauses = load_clause_list_file(kDir + "inspection/clauses.toml");
+    ASSERT_TRUE(clauses) << clauses.error().to_string();
+    auto t = load_template(kTemplate, "t.toml", *clauses);
+    ASSERT_TRUE(t) << t.error().to_string();
+    template_ = *t;
+    auto p = policy::load_checked_policy(kDir + "policy.toml", Date{2026, 12, 1});
+    ASSERT_TRUE(p) << p.error().to_string();
+    policy_ = *p;
+    audit::LogOptions o;
+    o.node = "test";
+    o.clock = &clock_;
+    log_ = std::make_unique<audit::AuditLog>(o);
+    campaigns_ = std::make_unique<Campaigns>(*db_, *log_, clock_);
+  }
+
+  Campaign create(const std::string& body, const std::string& month, const std::string& reviewer = "") {
+    auto c = campaigns_->create(template_, policy_, {body, month, "tanaka", reviewer}, "admin");
+    EXPECT_TRUE(c) << c.error().to_string();
+    return c ? *c : Campaign{};
+  }
+
+  std::uint64_t entries() {
+    auto n = audit::tree_size(*db_);
+    EXPECT_TRUE(n);
+    return n ? *n : 0;
+  }
+
+  std::vector<std::string> actions_logged() {
+    std::vector<std::string> out;
+    auto rows = db_->query("SELECT action FROM audit_entries ORDER BY idx");
+    for (const auto& r : *rows) out.push_back(r.text(0));
+    return out;
+  }
+
+  // Every item answered or evaluated, nothing found.
+  void complete(const std::string& id) {
+    ASSERT_TRUE(campaigns_->answer(id, "training", Answer::kYes, "", "tanaka"));
+    ASSERT_TRUE(campaigns_->answer(id, "physical", Answer::kYes, "", "tanaka"));
+    ASSERT_TRUE(results(id, true));
+  }
+
+  // What evaluate.h stores, without evaluating: these tests are about the campaign, not the checks.
+  Result<std::uint64_t> results(const std::string& id, bool passed, std::string summary = "ok", std::vector<std::uint64_t> evidence = {}) {
+    std::vector<AutomaticResult> r = {{"releases", "release-two-person", passed, std::move(summary), std::move(evidence), 0, 0}};
+    store::AuditEvent e;
+    e.actor = "sanso";
+    e.action = "inspect.evaluate";
+    e.subject = id;
+    return campaigns_->store_results(id, r, e);
+  }
+
+  FixedClock clock_{Date{2026, 12, 1}};
+  std::unique_ptr<TestStore> t_;
+  std::unique_ptr<store::Database> db_;
+  Template template_;
+  policy::Policy policy_;
+  std::unique_ptr<audit::AuditLog> log_;
+  std::unique_ptr<Campaigns> campaigns_;
+};
+
+TEST_P(CampaignTest, CreatesOnePerBodyAndPeriodForABodyOfThePolicy) {
+  const Campaign c = create("education", "2026-11");
+  EXPECT_EQ(c.id, "t-monthly:education:2026-11");
+  EXPECT_EQ(c.items.size(), 3u);
+  // November 2026 in Japan: 2026-10-31T15:00Z to 2026-11-30T15:00Z.
+  EXPECT_EQ(iso_utc(c.period_start), "2026-10-31T15:00:00Z");
+  EXPECT_EQ(iso_utc(c.period_end), "2026-11-30T15:00:00Z");
+  auto again = campaigns_->create(template_, policy_, {"education", "2026-11", "suzuki", ""}, "admin");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, "inspect.exists");
+  auto unknown = campaigns_->create(template_, policy_, {"police", "2026-11", "tanaka", ""}, "admin");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, "inspect.unknown-body");
+  EXPECT_NE(unknown.error().message.find("教育委員会"), std::string::npos) << unknown.error().message;
+  for (const char* bad : {"2026-13", "2026-1", "26-11", "2026", "２０２６-11", "2026-11'; DROP TABLE x"}) {
+    auto r = campaigns_->create(template_, policy_, {"mayor", bad, "tanaka", ""}, "admin");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, "inspect.bad-period") << bad;
+  }
+  auto same = campaigns_->create(template_, policy_, {"mayor", "2026-11", "tanaka", "TANAKA"}, "admin");
+  ASSERT_FALSE(same);
+  EXPECT_EQ(same.error().code, "inspect.same-person");
+  auto listed = campaigns_->list();
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->size(), 1u);
+}
+
+TEST_P(CampaignTest, AnnualPeriodIsTheFiscalYear) {
+  auto b = period_bounds(Period::kAnnual, "2026");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(iso_utc(b->first), "2026-03-31T15:00:00Z");
+  EXPECT_EQ(iso_utc(b->second), "2027-03-31T15:00:00Z");
+  EXPECT_FALSE(period_bounds(Period::kAnnual, "2026-04"));
+}
+
+TEST_P(CampaignTest, OnlyTheAssigneeAnswersAndOnlyManualItems) {
+  const Campaign c = create("mayor", "2026-11");
+  auto other = campaigns_->answer(c.id, "training", Answer::kYes, "", "suzuki");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, "inspect.not-assignee");
+  auto automatic = campaigns_->answer(c.id, "releases", Answer::kYes, "", "tanaka");
+  ASSERT_FALSE(automatic);
+  EXPECT_EQ(automatic.error().code, "inspect.automatic-item");
+  auto na = campaigns_->answer(c.id, "training", Answer::kNotApplicable, "  ", "tanaka");
+  ASSERT_FALSE(na);
+  EXPECT_EQ(na.error().code, "inspect.note-required");
+  EXPECT_EQ(campaigns_->answer(c.id, "nothing", Answer::kYes, "", "tanaka").error().code, "inspect.no-item");
+  EXPECT_EQ(campaigns_->answer(c.id, "training", Answer::kYes, "a\x1b[2Jb", "tanaka").error().code, "inspect.bad-text");
+  ASSERT_TRUE(campaigns_->answer(c.id, "training", Answer::kNo, "未実施", "Tanaka"));
+  ASSERT_TRUE(campaigns_->answer(c.id, "training", Answer::kYes, "12月に実施", "tanaka"));  // changed while open
+  auto answers = campaigns_->answers(c.id);
+  ASSERT_TRUE(answers);
+  ASSERT_EQ(answers->size(), 1u);
+  EXPECT_EQ(answers->front().answer, Answer::kYes);
+  EXPECT_EQ(answers->front().note, "12月に実施");
+}
+
+TEST_P(CampaignTest, EvidenceIsKeptWholeAndCheckedAgainstItsHash) {
+  const Campaign c = create("mayor", "2026-11");
+  const std::string content = std::string("研修出席簿\n") + std::string(1000, '\0') + "end";
+  auto e = campaigns_->add_evidence(c.id, "training", "出席簿.pdf", content, "tanaka");
+  ASSERT_TRUE(e) << e.error().to_string();
+  EXPECT_EQ(e->size, static_cast<std::int64_t>(content.size()));
+  auto back = campaigns_->evidence_content(c.id, e->id);
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(*back, content);
+  for (const char* name : {"../../etc/passwd", "a/b.pdf", "", "..", "a\nb.pdf", "c:\\x.pdf"}) {
+    auto r = campaigns_->add_evidence(c.id, "training", name, "x", "tanaka");
+    ASSERT_FALSE(r) << name;
+    EXPECT_EQ(r.error().code, "inspect.bad-file-name") << name;
+  }
+  auto big = campaigns_->add_evidence(c.id, "training", "big.bin", std::string(kMaxEvidenceBytes + 1, 'x'), "tanaka");
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, "inspect.too-large");
+  // Someone with database access swaps the file: the read refuses it.
+  ASSERT_TRUE(db_->execute("UPDATE inspect_evidence SET content = ? WHERE id = ?", {store::Bytes{"forged"}, e->id}));
+  auto forged = campaigns_->evidence_content(c.id, e->id);
+  ASSERT_FALSE(forged);
+  EXPECT_EQ(forged.error().code, "inspect.evidence-damaged");
+  EXPECT_FALSE(campaigns_->evidence_content("t-monthly:education:2026-11", e->id));  // another campaign's id
+}
+
+TEST_P(CampaignTest, SignOffNeedsSomeoneElseAndEveryItemAndAnActionPerFinding) {
+  const Campaign c = create("mayor", "2026-11");
+  EXPECT_EQ(campaigns_->sign_off(c.id, "", "suzuki").error().code, "inspect.incomplete");
+  ASSERT_TRUE(campaigns_->answer(c.id, "training", Answer::kYes, "", "tanaka"));
+  ASSERT_TRUE(campaigns_->answer(c.id, "physical", Answer::kNo, "鍵が壊れている", "tanaka"));
+  auto unevaluated = campaigns_->sign_off(c.id, "", "suzuki");
+  ASSERT_FALSE(unevaluated);
+  EXPECT_EQ(unevaluated.error().code, "inspect.incomplete");
+  EXPECT_NE(unevaluated.error().message.find("releases"), std::string::npos);
+  ASSERT_TRUE(results(c.id, true));
+  auto no_action = campaigns_->sign_off(c.id, "", "suzuki");
+  ASSERT_FALSE(no_action);
+  EXPECT_EQ(no_action.error().code, "inspect.finding-without-action");
+  EXPECT_NE(no_action.error().message.find("physical"), std::string::npos);
+
+  EXPECT_EQ(campaigns_->add_action(c.id, "training", "再研修", "sato", Date{2027, 1, 31}, "tanaka").error().code, "inspect.no-finding");
+  EXPECT_EQ(campaigns_->add_action(c.id, "physical", "鍵を交換", "sato", Date{2026, 11, 30}, "tanaka").error().code, "inspect.bad-due");
+  EXPECT_EQ(campaigns_->add_action(c.id, "physical", " ", "sato", Date{2027, 1, 31}, "tanaka").error().code, "inspect.note-required");
+  auto action = campaigns_->add_action(c.id, "physical", "鍵を交換する", "sato", Date{2027, 1, 31}, "tanaka");
+  ASSERT_TRUE(action) << action.error().to_string();
+  EXPECT_NE(action->finding.find("鍵が壊れている"), std::string::npos) << action->finding;
+
+  EXPECT_EQ(campaigns_->sign_off(c.id, "", "tanaka").error().code, "inspect.same-person");  // the assignee
+  EXPECT_EQ(campaigns_->sign_off(c.id, "", "TANAKA").error().code, "inspect.same-person");
+  ASSERT_TRUE(campaigns_->sign_off(c.id, "確認しました", "suzuki"));
+  auto signed_off = campaigns_->get(c.id);
+  ASSERT_TRUE(signed_off);
+  EXPECT_EQ(signed_off->state, CampaignState::kSignedOff);
+  EXPECT_EQ(signed_off->signed_by, "suzuki");
+}
+
+TEST_P(CampaignTest, TheNamedReviewerSignsOff) {
+  const Campaign c = create("mayor", "2026-11", "yamada");
+  complete(c.id);
+  auto other = campaigns_->sign_off(c.id, "", "suzuki");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, "inspect.not-reviewer");
+  EXPECT_TRUE(campaigns_->sign_off(c.id, "", "yamada"));
+}
+
+TEST_P(CampaignTest, SignedOffCampaignIsLockedAndARefusedChangeLeavesNoRecord) {
+  const Campaign c = create("mayor", "2026-11");
+  complete(c.id);
+  auto e = campaigns_->add_evidence(c.id, "training", "a.txt", "a", "tanaka");
+  ASSERT_TRUE(e);
+  ASSERT_TRUE(campaigns_->sign_off(c.id, "", "suzuki"));
+  const std::uint64_t before = entries();
+  const auto expect_locked = [&](const auto& r, const char* what) {
+    ASSERT_FALSE(r) << what;
+    EXPECT_EQ(r.error().code, "inspect.locked") << what;
+    EXPECT_NE(r.error().message.find("suzuki"), std::string::npos) << r.error().message;
+  };
+  expect_locked(campaigns_->answer(c.id, "training", Answer::kNo, "", "tanaka"), "answer");
+  expect_locked(campaigns_->sign_off(c.id, "", "yamada"), "second sign-off");
+  expect_locked(results(c.id, false), "results");
+  auto evidence = campaigns_->add_evidence(c.id, "training", "b.txt", "b", "tanaka");
+  ASSERT_FALSE(evidence);
+  EXPECT_EQ(evidence.error().code, "inspect.locked");
+  EXPECT_EQ(entries(), before);
+  auto answers = campaigns_->answers(c.id);
+  ASSERT_TRUE(answers);
+  EXPECT_EQ(answers->front().answer, Answer::kYes);
+  auto results = campaigns_->results(c.id);
+  ASSERT_TRUE(results);
+  EXPECT_TRUE(results->front().passed);
+  const auto logged = actions_logged();
+  for (const char* action : {"inspect.campaign.create", "inspect.answer", "inspect.evidence.add", "inspect.signoff"}) {
+    EXPECT_NE(std::find(logged.begin(), logged.end(), action), logged.end()) << action;
+  }
+}
+
+TEST_P(CampaignTest, OpenActionsAreCarriedIntoTheBodysNextCampaignAndClosedThere) {
+  const Campaign november = create("mayor", "2026-11");
+  ASSERT_TRUE(campaigns_->answer(november.id, "training", Answer::kYes, "", "tanaka"));
+  ASSERT_TRUE(campaigns_->answer(november.id, "physical", Answer::kNo, "鍵が壊れている", "tanaka"));
+  ASSERT_TRUE(results(november.id, false, "二名でない解除 1件", {7}));
+  auto lock = campaigns_->add_action(november.id, "physical", "鍵を交換する", "sato", Date{2027, 1, 31}, "tanaka");
+  auto release = campaigns_->add_action(november.id, "releases", "手順を再周知", "suzuki", Date{2027, 1, 15}, "tanaka");
+  ASSERT_TRUE(lock && release);
+  EXPECT_EQ(release->finding, "二名でない解除 1件");
+  EXPECT_EQ(campaigns_->close_action(lock->id, november.id, "", "sato").error().code, "inspect.same-campaign");
+  ASSERT_TRUE(campaigns_->sign_off(november.id, "", "suzuki"));
+
+  const Campaign december = create("mayor", "2026-12");
+  const Campaign education = create("education", "2026-12");
+  auto carried = campaigns_->carried_actions(december.id);
+  ASSERT_TRUE(carried);
+  ASSERT_EQ(carried->size(), 2u);
+  EXPECT_EQ(carried->front().campaign, november.id);
+  EXPECT_EQ(carried->front().owner, "sato");
+  EXPECT_EQ(carried->front().due, (Date{2027, 1, 31}));
+  EXPECT_TRUE(campaigns_->carried_actions(education.id)->empty());
+  EXPECT_EQ(campaigns_->close_action(lock->id, education.id, "", "sato").error().code, "inspect.other-body");
+
+  ASSERT_TRUE(campaigns_->close_action(lock->id, december.id, "交換済み", "sato"));
+  EXPECT_EQ(campaigns_->close_action(lock->id, december.id, "", "sato").error().code, "inspect.action-closed");
+  carried = campaigns_->carried_actions(december.id);
+  ASSERT_EQ(carried->size(), 2u);  // the one it closed stays on its report
+  EXPECT_EQ(carried->front().state, ActionState::kClosed);
+  EXPECT_EQ(carried->front().closed_in, december.id);
+  const Campaign january = create("mayor", "2027-01");
+  carried = campaigns_->carried_actions(january.id);
+  ASSERT_EQ(carried->size(), 1u);  // only the one still open
+  EXPECT_EQ(carried->front().id, release->id);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CampaignTest, ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
+                         [](const auto& info) { return info.param == store::Backend::kSqlite ? "sqlite" : "postgres"; });
+
+}  // namespace
+}  // namespace sanso::inspect

@@ -1,0 +1,274 @@
+// Automatic items on a seeded log: a pass and a fail for each check, the fail citing the entries
+// that prove it. Records are written in the shapes the quarantine, the console and the monitor
+// write them (docs/audit-format.md).
+#include "inspect/evaluate.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "policy/check.h"
+#include "store/schema.h"
+#include "support/test_store.h"
+
+namespace sanso::inspect {
+namespace {
+
+using sanso::testing::TestStore;
+
+const std::string kDir = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/";
+// 2026-11 in Japan.
+constexpr std::int64_t kFrom = 1793458800;
+constexpr std::int64_t kTo = 1796050800;
+constexpr std::int64_t kMid = kFrom + 10 * 86400;
+
+class EvaluateTest : public ::testing::TestWithParam<store::Backend> {
+ protected:
+  void SetUp() override {
+    t_ = std::make_unique<TestStore>(GetParam());
+    db_ = t_->open();
+    ASSERT_NE(db_, nullptr);
+    ASSERT_TRUE(store::migrate(*db_));
+    auto p = policy::load_checked_policy(kDir + "policy.toml", clock_.today());
+    ASSERT_TRUE(p) << p.error().to_string();
+    policy_ = *p;
+    settings_.retention.default_days = 180;
+    settings_.retention.days_by_verdict["blocked"] = 30;
+    inputs_ = {&policy_, std::string(64, 'b'), &settings_};
+    audit::LogOptions o;
+    o.node = "test";
+    log_ = std::make_unique<audit::AuditLog>(o);
+  }
+
+  std::uint64_t append(std::int64_t time, const std::string& actor, const std::string& action, const std::string& subject,
+                       const std::string& outcome, std::vector<std::pair<std::string, std::string>> details = {},
+                       const std::string& rule = "") {
+    store::AuditEvent e;
+    e.time = time;
+    e.actor = actor;
+    e.action = action;
+    e.subject = subject;
+    e.outcome = outcome;
+    e.rule_id = rule;
+    e.details = std::move(details);
+    auto r = log_->append_now(*db_, e);
+    EXPECT_TRUE(r) << r.error().to_string();
+    return r ? *r : 0;
+  }
+
+  // What the quarantine records for a release that one person asked for and another approved.
+  std::pair<std::uint64_t, std::uint64_t> release(const std::string& item, const std::string& requester, const std::string& approver,
+                                                  const std::string& via, std::int64_t time) {
+    append(time - 100, requester, "quarantine.request-release", item, "requested", {{"reason", "業務で必要"}});
+    const auto approve = append(time - 50, approver, "quarantine.approve", item, "approved",
+                                {{"via", via}, {"role", "security_officer"}, {"requested_by", requester}, {"note", ""}});
+    const auto released = append(time, approver, "quarantine.release", item, "released", {{"to", "relay"}, {"approved_by", approver}});
+    return {approve, released};
+  }
+
+  CheckOutcome check(std::string_view id) {
+    auto r = run_check(id, *db_, kFrom, kTo, inputs_, clock_);
+    EXPECT_TRUE(r) << r.error().to_string();
+    return r ? *r : CheckOutcome{};
+  }
+
+  FixedClock clock_{Date{2026, 12, 1}};
+  std::unique_ptr<TestStore> t_;
+  std::unique_ptr<store::Database> db_;
+  policy::Policy policy_;
+  config::QuarantineSettings settings_;
+  EvaluationInputs inputs_;
+  std::unique_ptr<audit::AuditLog> log_;
+};
+
+TEST_P(EvaluateTest, MynumberEgressPassesWithoutFindingsFromTheZone) {
+  append(kMid, "monitor@gw1", "monitor.finding", "10.20.0.5 -> 203.0.113.9:443/tcp", "breach", {{"src_zone", "lgwan"}, {"dst_zone", "internet"}});
+  append(kFrom - 10, "monitor@gw1", "monitor.finding", "10.10.0.5 -> 203.0.113.9:443/tcp", "breach", {{"src_zone", "mynumber"}, {"dst_zone", "internet"}});
+  const auto o = check("mynumber-egress");
+  EXPECT_TRUE(o.passed) << o.summary;
+  EXPECT_TRUE(o.evidence.empty());
+}
+
+TEST_P(EvaluateTest, MynumberEgressFailsOnAFindingAndCitesIt) {
+  const auto finding = append(kMid, "monitor@gw1", "monitor.finding", "10.10.0.5 -> 203.0.113.9:443/tcp", "breach",
+                              {{"src_zone", "mynumber"}, {"dst_zone", "internet"}});
+  const auto o = check("mynumber-egress");
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{finding});
+  EXPECT_NE(o.summary.find("10.10.0.5"), std::string::npos) << o.summary;
+}
+
+TEST_P(EvaluateTest, MynumberEgressCountsAFindingOpenedBeforeThePeriodAndStillSeen) {
+  const auto opened = append(kFrom - 3600, "monitor@gw1", "monitor.finding", "10.10.0.5 -> 203.0.113.9:443/tcp", "breach",
+                             {{"src_zone", "mynumber"}, {"dst_zone", "internet"}});
+  ASSERT_TRUE(db_->execute("INSERT INTO monitor_findings (rule, clause, src, dst, dport, proto, src_zone, dst_zone, first_seen, last_seen, count, node) "
+                           "VALUES ('mynumber-egress', '6(3)①', '10.10.0.5', '203.0.113.9', 443, 'tcp', 'mynumber', 'internet', ?, ?, 40, 'gw1')",
+                           {kFrom - 3600, kFrom + 600}));
+  const auto o = check("mynumber-egress");
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{opened});
+}
+
+TEST_P(EvaluateTest, ReleaseTwoPersonPassesWhenRequesterAndApproverDiffer) {
+  const auto [approve, released] = release("q1", "tanaka", "suzuki", "console session aaaa from 192.0.2.1", kMid);
+  const auto o = check("release-two-person");
+  EXPECT_TRUE(o.passed) << o.summary;
+  EXPECT_EQ(o.evidence, (std::vector<std::uint64_t>{approve, released}));
+}
+
+TEST_P(EvaluateTest, ReleaseTwoPersonFailsOnOnePersonAndOnAReleaseWithoutApproval) {
+  release("q1", "tanaka", "suzuki", "console session aaaa from 192.0.2.1", kMid);
+  const auto [approve, released] = release("q2", "sato", "SATO", "console session bbbb from 192.0.2.1", kMid + 100);
+  auto o = check("release-two-person");
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(o.evidence, (std::vector<std::uint64_t>{approve, released}));
+  EXPECT_NE(o.summary.find("q2"), std::string::npos) << o.summary;
+  const auto orphan = append(kMid + 200, "root", "quarantine.release", "q3", "released", {{"to", "relay"}});
+  o = check("release-two-person");
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(o.evidence, (std::vector<std::uint64_t>{approve, released, orphan}));
+}
+
+TEST_P(EvaluateTest, ApproverSecondFactorPassesForATotpSession) {
+  const auto sign_in = append(kMid - 600, "suzuki", "console.sign-in", "suzuki", "ok", {{"session", "aaaa"}, {"factors", "password+totp"}});
+  const auto [approve, released] = release("q1", "tanaka", "suzuki", "console session aaaa from 192.0.2.1", kMid);
+  const auto o = check("approver-second-factor");
+  EXPECT_TRUE(o.passed) << o.summary;
+  EXPECT_EQ(o.evidence, (std::vector<std::uint64_t>{sign_in, approve}));
+}
+
+TEST_P(EvaluateTest, ApproverSecondFactorFailsForPasswordOnlyAndForTheCommandLine) {
+  append(kMid - 600, "suzuki", "console.sign-in", "suzuki", "ok", {{"session", "aaaa"}, {"factors", "password+totp"}});
+  release("q1", "tanaka", "suzuki", "console session aaaa from 192.0.2.1", kMid);
+  const auto weak = append(kMid - 500, "sato", "console.sign-in", "sato", "ok", {{"session", "bbbb"}, {"factors", "password"}});
+  const auto [approve, released] = release("q2", "tanaka", "sato", "console session bbbb from 192.0.2.1", kMid + 10);
+  auto o = check("approver-second-factor");
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(o.evidence, (std::vector<std::uint64_t>{weak, approve}));
+  EXPECT_NE(o.summary.find("sato"), std::string::npos) << o.summary;
+
+  TestStore other(GetParam());
+  db_ = other.open();
+  ASSERT_TRUE(store::migrate(*db_));
+  const auto [cli_approve, cli_release] = release("q3", "tanaka", "kato", "os user kato (uid 1003)", kMid);
+  o = check("approver-second-factor");
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{cli_approve});
+  EXPECT_NE(o.summary.find("コマンドライン"), std::string::npos) << o.summary;
+}
+
+TEST_P(EvaluateTest, QuarantineRetentionPassesWithinTheLimitsAndFailsBeyondThem) {
+  const auto put = [&](const std::string& id, const std::string& verdict, std::int64_t received, int days) {
+    ASSERT_TRUE(db_->execute("INSERT INTO quarantine_items (id, sha256, size, origin_kind, verdict, received_at, expires_at, state, state_changed_at) "
+                             "VALUES (?, ?, 1, 'mail', ?, ?, ?, 'held', ?)",
+                             {id, std::string(64, 'a'), verdict, received, received + std::int64_t{days} * 86400, received}));
+    append(received, "milter@gw1", "quarantine.store", id, verdict);
+  };
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+  put("ok1", "held", now - 86400, 180);
+  auto o = check("quarantine-retention");
+  EXPECT_TRUE(o.passed) << o.summary;
+  put("long", "blocked", now - 86400, 90);  // blocked items are kept 30 days
+  o = check("quarantine-retention");
+  EXPECT_FALSE(o.passed);
+  ASSERT_EQ(o.evidence.size(), 1u);
+  EXPECT_NE(o.summary.find("long"), std::string::npos) << o.summary;
+  put("stale", "held", now - 200 * 86400, 180);  // expired 20 days ago, never purged
+  o = check("quarantine-retention");
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(o.evidence.size(), 2u);
+}
+
+TEST_P(EvaluateTest, PolicyReviewPassesWithinTwelveMonthsAndFailsAfterOrWithoutADate) {
+  const auto entry = append(kFrom - 86400, "sanso", "policy.change", kDir + "policy.toml", "first-seen");
+  auto o = check("policy-review");  // reviewed 2026-03-25, today 2026-12-01; the entry's hash is not the policy's
+  EXPECT_TRUE(o.passed) << o.summary;
+  EXPECT_NE(o.summary.find("記録が監査ログにない"), std::string::npos) << o.summary;
+  store::AuditEvent e;
+  e.time = kFrom;
+  e.actor = "sanso";
+  e.action = "policy.change";
+  e.subject = "policy.toml";
+  e.outcome = "changed";
+  e.output_sha256 = inputs_.policy_sha256;
+  auto in_force = log_->append_now(*db_, e);
+  ASSERT_TRUE(in_force);
+  o = check("policy-review");
+  EXPECT_TRUE(o.passed);
+  EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{*in_force});
+  EXPECT_NE(*in_force, entry);
+  clock_ = FixedClock(Date{2027, 3, 26});
+  o = check("policy-review");
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{*in_force});
+  EXPECT_NE(o.summary.find("2026-03-25"), std::string::npos) << o.summary;
+  policy_.municipality.reviewed_on.reset();
+  clock_ = FixedClock(Date{2026, 12, 1});
+  o = check("policy-review");
+  EXPECT_FALSE(o.passed);
+  EXPECT_NE(o.summary.find("reviewed_on"), std::string::npos) << o.summary;
+}
+
+TEST_P(EvaluateTest, SnsResponsiblePassesForTheExampleAndFailsForAnAccountWithoutOne) {
+  auto o = check("sns-responsible");
+  EXPECT_TRUE(o.passed) << o.summary;
+  for (auto& s : policy_.services) {
+    if (s.id == "official_line") s.responsible_person = "  ";
+  }
+  o = check("sns-responsible");
+  EXPECT_FALSE(o.passed);
+  EXPECT_NE(o.summary.find("official_line"), std::string::npos) << o.summary;
+}
+
+TEST_P(EvaluateTest, ExceptionExpiryFailsForAnExpiredExceptionAndCitesTheDecisionsItTouched) {
+  auto o = check("exception-expiry");
+  EXPECT_TRUE(o.passed) << o.summary;
+  policy::Rule* with_exception = nullptr;
+  for (auto& r : policy_.rules) {
+    if (r.exception) with_exception = &r;
+  }
+  ASSERT_NE(with_exception, nullptr) << "the example policy has an exception";
+  with_exception->exception->expires = Date{2026, 11, 10};
+  const auto decided = append(kMid + 86400, "milter@gw1", "mail.decide", "<m1@example.jp>", "allow", {}, with_exception->id);
+  append(kMid, "milter@gw1", "mail.decide", "<m2@example.jp>", "allow", {}, with_exception->id + "-other");
+  o = check("exception-expiry");
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{decided});
+  EXPECT_NE(o.summary.find(with_exception->id), std::string::npos) << o.summary;
+}
+
+TEST_P(EvaluateTest, EvaluatingACampaignStoresEachResultWithItsInspectEvaluateRecord) {
+  auto set = load_template_dir(kDir + "inspection");
+  ASSERT_TRUE(set) << set.error().to_string();
+  Campaigns campaigns(*db_, *log_, clock_);
+  auto c = campaigns.create(*set->find("minamata-monthly"), policy_, {"mayor", "2026-11", "tanaka", ""}, "admin");
+  ASSERT_TRUE(c) << c.error().to_string();
+  const auto [approve, released] = release("q2", "sato", "sato", "os user sato (uid 1004)", kMid);
+  auto results = evaluate_campaign(*db_, campaigns, c->id, inputs_, clock_, "admin");
+  ASSERT_TRUE(results) << results.error().to_string();
+  std::size_t automatic = 0;
+  for (const auto& item : c->items) automatic += item.kind == ItemKind::kAutomatic;
+  ASSERT_EQ(results->size(), automatic);
+  auto stored = campaigns.results(c->id);
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), automatic);
+  const auto two_person = std::find_if(stored->begin(), stored->end(), [](const AutomaticResult& r) { return r.item == "release-two-person"; });
+  ASSERT_NE(two_person, stored->end());
+  EXPECT_FALSE(two_person->passed);
+  EXPECT_EQ(two_person->evidence, (std::vector<std::uint64_t>{approve, released}));
+  auto record = db_->query_one("SELECT action, record FROM audit_entries WHERE idx = ?", {static_cast<std::int64_t>(two_person->audit_index)});
+  ASSERT_TRUE(record && *record);
+  EXPECT_EQ((*record)->text(0), "inspect.evaluate");
+  const auto j = nlohmann::json::parse((*record)->text(1));
+  EXPECT_EQ(j["outcome"], "fail");
+  EXPECT_EQ(j["subject"], c->id);
+  EXPECT_EQ(j["details"]["item.release-two-person"].get<std::string>().rfind("fail [" + std::to_string(approve) + "," + std::to_string(released) + "]", 0), 0u)
+      << j.dump();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EvaluateTest, ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
+                         [](const auto& info) { return info.param == store::Backend::kSqlite ? "sqlite" : "postgres"; });
+
+}  // namespace
+}  // namespace sanso::inspect
