@@ -13,10 +13,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <sstream>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +25,7 @@
 #include "cli/service.h"
 #include "core/clock.h"
 #include "core/text.h"
+#include "intake/batch.h"
 #include "intake/intake.h"
 #include "policy/check.h"
 #include "policy/decide.h"
@@ -150,7 +149,7 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   }
 
   // The batch runs as the services do: ready sandboxed workers, forked before any thread here, and
-  // as many files in flight as workers. Outputs, the report and the progress follow the inputs'
+  // more files in flight than workers (intake/batch.h). Outputs, the report and the progress follow the inputs'
   // order whatever order the files finish in, so a run's names and report do not depend on timing.
   auto pool_or = sandbox::start(cdr::engine_task(policy), sandbox::Launch::pool(kBatchWorkers));
   if (!pool_or) return print_error(pool_or.error()), kExitFailure;
@@ -210,40 +209,26 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
       std::fprintf(stderr, "%s: %s%s\n", in.relative.c_str(), verdict.c_str(), r.verdict == cdr::Verdict::blocked ? (" (" + r.reason + ")").c_str() : "");
     }
   };
-  std::vector<std::optional<Result<intake::FileOutcome>>> outcomes(inputs->size());
-  std::size_t next_to_take = 0, next_to_report = 0;
-  std::mutex mutex;
-  auto work = [&] {
-    while (true) {
-      std::size_t i = 0;
-      {
-        std::lock_guard lock(mutex);
-        if (next_to_take == inputs->size()) return;
-        i = next_to_take++;
-      }
-      const Input& in = (*inputs)[i];
-      std::ifstream f(in.path, std::ios::binary);
-      std::ostringstream content;
-      content << f.rdbuf();
-      const std::string original = content.str();
-      // Fail closed: the original and its record are durable before any output exists.
-      Result<intake::FileOutcome> taken = make_error("cli.unreadable", in.path.string(), "cannot read the file");
-      if (f) {
-        taken = intake.take_file(intake::FileItem{original, in.relative, route}, sanitize);
-        if (!taken) taken = Error{taken.error().code, in.path.string(), taken.error().message};
-      }
-      std::lock_guard lock(mutex);
-      if (f) bytes += original.size();
-      outcomes[i] = std::move(taken);
-      for (; next_to_report < outcomes.size() && outcomes[next_to_report]; ++next_to_report) {
-        report_one(next_to_report, *outcomes[next_to_report]);
-        outcomes[next_to_report].reset();
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (std::size_t t = 0; t < kBatchWorkers; ++t) threads.emplace_back(work);
-  for (auto& t : threads) t.join();
+  std::vector<std::size_t> read_bytes(inputs->size(), 0);  // of the files that could be read
+  intake::take_in_order<intake::FileOutcome>(
+      inputs->size(), intake::kBatchInFlight,
+      [&](std::size_t i) -> Result<intake::FileOutcome> {
+        const Input& in = (*inputs)[i];
+        std::ifstream f(in.path, std::ios::binary);
+        std::ostringstream content;
+        content << f.rdbuf();
+        if (!f) return make_error("cli.unreadable", in.path.string(), "cannot read the file");
+        const std::string original = content.str();
+        read_bytes[i] = original.size();
+        // Fail closed: the original and its record are durable before any output exists.
+        auto taken = intake.take_file(intake::FileItem{original, in.relative, route}, sanitize);
+        if (!taken) return Error{taken.error().code, in.path.string(), taken.error().message};
+        return taken;
+      },
+      [&](std::size_t i, Result<intake::FileOutcome>& taken) {
+        bytes += read_bytes[i];
+        report_one(i, taken);
+      });
   if (tty) std::fprintf(stderr, "\n");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!a.report.empty()) {

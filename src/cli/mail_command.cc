@@ -7,9 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <mutex>
-#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -23,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "core/clock.h"
+#include "intake/batch.h"
 #include "intake/intake.h"
 #include "mail/sanitize.h"
 #include "policy/check.h"
@@ -212,43 +210,43 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
   std::size_t removed = 0, warnings = 0, bytes = 0, failed = 0, done = 0;
   const auto start = std::chrono::steady_clock::now();
   const bool tty = isatty(STDERR_FILENO) != 0;
-  // As many messages in flight as there are sandboxed workers: each thread waits on its worker
-  // and on the store, and the store groups concurrent puts into one durable commit.
-  std::mutex mutex;
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < messages->size();) {
-      const auto& [name, raw] = (*messages)[i];
-      auto outcome = sanitizer.process(raw);
-      std::string file = name;
-      std::replace(file.begin(), file.end(), '/', '_');
-      if (!file.ends_with(".eml")) file += ".eml";
-      // Fail closed for this message: no output; the run goes on and says so at the end.
-      Result<void> written = outcome ? write_file((fs::path(output_dir) / file).string(), outcome->message) : Result<void>(outcome.error());
-      std::lock_guard lock(mutex);
-      bytes += raw.size();
-      ++done;
-      if (!outcome) {
-        ++failed;
-        print_error(Error{outcome.error().code, name, outcome.error().message});
-        continue;
-      }
-      ++verdicts[std::string(mail::to_string(outcome->plan.verdict))];
-      removed += removed_count(outcome->plan);
-      warnings += outcome->plan.warnings.size();
-      if (!written) {
-        ++failed;
-        print_error(written.error());
-      }
-      if (tty && (done % 10 == 0 || done == messages->size())) {
-        std::fprintf(stderr, "\r[%zu/%zu] %s", done, messages->size(), std::string(mail::to_string(outcome->plan.verdict)).c_str());
-        std::fflush(stderr);
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (std::size_t t = 0; t < kBatchWorkers; ++t) threads.emplace_back(work);
-  for (auto& t : threads) t.join();
+  // More messages in flight than workers (intake/batch.h): those whose parse is done wait for the
+  // store together and share one durable commit while the workers parse the next ones.
+  using Written = std::pair<intake::MailOutcome, Result<void>>;
+  intake::take_in_order<Written>(
+      messages->size(), intake::kBatchInFlight,
+      [&](std::size_t i) -> Result<Written> {
+        const auto& [name, raw] = (*messages)[i];
+        auto outcome = sanitizer.process(raw);
+        if (!outcome) return Error{outcome.error().code, name, outcome.error().message};
+        std::string file = name;
+        std::replace(file.begin(), file.end(), '/', '_');
+        if (!file.ends_with(".eml")) file += ".eml";
+        // Fail closed for this message: no output; the run goes on and says so at the end.
+        Result<void> written = write_file((fs::path(output_dir) / file).string(), outcome->message);
+        return Written{std::move(outcome).value(), std::move(written)};
+      },
+      [&](std::size_t i, Result<Written>& taken) {
+        bytes += (*messages)[i].second.size();
+        ++done;
+        if (!taken) {
+          ++failed;
+          print_error(taken.error());
+          return;
+        }
+        const auto& [outcome, written] = *taken;
+        ++verdicts[std::string(mail::to_string(outcome.plan.verdict))];
+        removed += removed_count(outcome.plan);
+        warnings += outcome.plan.warnings.size();
+        if (!written) {
+          ++failed;
+          print_error(written.error());
+        }
+        if (tty && (done % 10 == 0 || done == messages->size())) {
+          std::fprintf(stderr, "\r[%zu/%zu] %s", done, messages->size(), std::string(mail::to_string(outcome.plan.verdict)).c_str());
+          std::fflush(stderr);
+        }
+      });
   if (tty) std::fprintf(stderr, "\n");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%-12s %8s\n", "判定", "件数");

@@ -26,8 +26,8 @@ class App;
 
 namespace sanso::cli {
 
-// The sandboxed workers of a batch command (`mail sanitize --input`, `file sanitize` on many
-// files), and the threads feeding them: as many items in flight.
+// The sandboxed workers per engine of a batch command (`mail sanitize --input`, `file sanitize`
+// on many files); more items than this are in flight (intake::kBatchInFlight).
 constexpr std::size_t kBatchWorkers = 2;
 
 struct ServiceOptions {

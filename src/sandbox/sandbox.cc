@@ -304,9 +304,16 @@ struct WorkerPool::State {
     if (pid == 0) {
       close_other_fds(fds[1]);
       const auto per_job = static_cast<std::uint64_t>(task.limits.timeout.count() / 1000 + 1);
-      if (!harden(task.limits, task.prepare, per_job * task.jobs_per_worker)) _exit(70);
+      // Hardened when the first job arrives, not at the fork: the set-up is the costly part of a
+      // worker (the CDR engine's loads hundreds of image modules), and a pool's workers that never
+      // get a job — the attachment batches of a run whose mails have one attachment each — then
+      // cost a fork, not a set-up each, nor a wait for it at shutdown. Until then the worker only
+      // reads the job's bytes; nothing parses them before the limits and the filter are in place.
+      bool hardened = false;
       std::string input;
       while (read_frame_blocking(fds[1], input)) {
+        if (!hardened && !harden(task.limits, task.prepare, per_job * task.jobs_per_worker)) _exit(70);
+        hardened = true;
         if (!write_frame(fds[1], answer(task.work, input), true)) break;
       }
       _exit(0);

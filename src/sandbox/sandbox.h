@@ -66,7 +66,8 @@ class ForkPerJob final : public Executor {
 // not per job. A worker that crashes, hangs (killed at the job's timeout) or breaks the filter
 // ends only its own job; a fresh worker takes its place. Workers are recycled after
 // `task.jobs_per_worker` jobs. The workers fork at create(): call it while the process has one
-// thread (before a service starts its threads).
+// thread (before a service starts its threads). A worker runs the task's prepare, limits and
+// filter when its first job arrives, so one that never gets a job never pays for its set-up.
 class WorkerPool final : public Executor {
  public:
   static Result<std::unique_ptr<WorkerPool>> create(Task task, std::size_t workers);

@@ -5,11 +5,17 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <sstream>
+#include <vector>
 
 #include "audit/log.h"
+#include "intake/batch.h"
+#include "sandbox/sandbox.h"
 #include "core/clock.h"
 #include "policy/load.h"
 #include "quarantine/quarantine.h"
@@ -207,6 +213,105 @@ TEST_F(IntakeTest, AHeldMailIsKeptWithItsRecordOnceHoweverOftenItIsRetried) {
   EXPECT_EQ(unrecorded.error().code, "intake.input");
   Intake bare(nullptr, nullptr, nullptr);
   EXPECT_EQ(bare.hold_mail(m).error().code, "intake.no-store");
+}
+
+
+// The executor a batch hands its jobs to, seen from outside: how many jobs it has at once. Each
+// job waits (bounded, so that a serial batch ends and fails instead of hanging) until a second one
+// arrives; a batch that takes its items one at a time never gets there.
+class ConcurrencyProbe final : public sandbox::Executor {
+ public:
+  explicit ConcurrencyProbe(sandbox::Executor& inner) : inner_(inner) {}
+  Result<std::string> run(std::string_view input) override {
+    {
+      std::unique_lock lock(mutex_);
+      most_ = std::max(most_, ++running_);
+      changed_.notify_all();
+      changed_.wait_for(lock, std::chrono::seconds(20), [&] { return most_ >= 2; });
+    }
+    auto out = inner_.run(input);
+    std::lock_guard lock(mutex_);
+    --running_;
+    return out;
+  }
+  int most() {
+    std::lock_guard lock(mutex_);
+    return most_;
+  }
+
+ private:
+  sandbox::Executor& inner_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int running_ = 0;
+  int most_ = 0;
+};
+
+// Issue #16: `sanso file sanitize DIR` and `sanso mail sanitize --input DIR` take their items
+// through take_in_order with kBatchInFlight on a pool of sandboxed workers: several files are in
+// the sandbox at once, and every one is still kept and recorded, its outcome handed on in order.
+TEST_F(IntakeTest, ABatchHasSeveralFilesInTheSandboxAtOnceAndKeepsAndRecordsEachInOrder) {
+  const cdr::CdrPolicy engine_policy;
+  auto pool = sandbox::WorkerPool::create(cdr::engine_task(engine_policy), 2);
+  ASSERT_TRUE(pool) << pool.error().to_string();
+  ConcurrencyProbe probe(**pool);
+  Intake intake(compiled_.get(), &*store_, log_.get());
+  const FileSanitizer sanitize = [&](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(probe, bytes, name, engine_policy); };
+  std::vector<std::string> files;
+  for (int i = 0; i < 12; ++i) files.push_back("番号,式\n" + std::to_string(i) + ",=1+" + std::to_string(i) + "\n");
+  std::vector<std::size_t> order;
+  std::vector<std::string> kept;
+  take_in_order<FileOutcome>(
+      files.size(), kBatchInFlight,
+      [&](std::size_t i) { return intake.take_file(FileItem{files[i], "表" + std::to_string(i) + ".csv", route_}, sanitize); },
+      [&](std::size_t i, Result<FileOutcome>& taken) {
+        order.push_back(i);
+        ASSERT_TRUE(taken) << taken.error().to_string();
+        EXPECT_EQ(taken->result.verdict, cdr::Verdict::sanitized) << "the formula is neutralised in the sandbox";
+        kept.push_back(taken->quarantine_id);
+      });
+  EXPECT_GE(probe.most(), 2) << "the batch gave the pool one file at a time";
+  ASSERT_EQ(order.size(), files.size());
+  for (std::size_t i = 0; i < order.size(); ++i) EXPECT_EQ(order[i], i) << "outcomes are handed on in input order";
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    auto item = store_->get(kept[i]);
+    ASSERT_TRUE(item) << item.error().to_string();
+    EXPECT_EQ(item->origin.file_name, "表" + std::to_string(i) + ".csv");
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 12);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'file.sanitize'"), 12);
+}
+
+// An item that finishes before the ones ahead of it waits for them: the commands' output names and
+// reports follow the inputs, never the timing. Item 0 finishes last here, after item 3 is done.
+TEST(TakeInOrder, AnOutcomeWaitsForTheItemsAheadOfItAndAFailureIsHandedOnInItsPlace) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool last_done = false;
+  std::vector<std::size_t> finished, handed_on;
+  take_in_order<int>(
+      4, 4,
+      [&](std::size_t i) -> Result<int> {
+        std::unique_lock lock(mutex);
+        if (i == 0) changed.wait_for(lock, std::chrono::seconds(20), [&] { return last_done; });
+        finished.push_back(i);
+        if (i == 3) last_done = true;
+        changed.notify_all();
+        if (i == 2) return make_error("test.failed", "item 2", "this item fails");
+        return static_cast<int>(i) * 10;
+      },
+      [&](std::size_t i, Result<int>& outcome) {
+        handed_on.push_back(i);
+        if (i == 2) {
+          EXPECT_FALSE(outcome);
+        } else {
+          ASSERT_TRUE(outcome);
+          EXPECT_EQ(*outcome, static_cast<int>(i) * 10);
+        }
+      });
+  ASSERT_EQ(finished.size(), 4u);
+  EXPECT_EQ(finished.back(), 0u) << "item 0 was to finish last";
+  EXPECT_EQ(handed_on, (std::vector<std::size_t>{0, 1, 2, 3}));
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -141,6 +143,42 @@ TEST(WorkerPool, ACrashAViolationAndAHangEndOnlyTheirJob) {
   ASSERT_FALSE(hang);
   EXPECT_EQ(hang.error().code, "sandbox.timeout");
   EXPECT_TRUE((*pool)->run("z").has_value());
+}
+
+// What a worker's set-up did, for the work to report: the set-up ran in this process, before it.
+std::string g_set_up_in;
+
+// A worker's set-up is the costly part (the CDR engine's loads hundreds of modules): it runs when
+// the worker's first job arrives, so workers that get none never pay for it. Each set-up leaves an
+// empty file named by its pid (files may still be opened then, not after).
+TEST(WorkerPool, AWorkerIsSetUpWhenItsFirstJobArrivesNotBefore) {
+  char dir_template[] = "/tmp/sanso-set-up-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  auto set_ups = [&] {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) n += e.is_regular_file() ? 1 : 0;
+    return n;
+  };
+  Prepare prepare = [dir] {
+    g_set_up_in = std::to_string(::getpid());
+    std::ofstream(dir + "/" + g_set_up_in);  // empty: the set-up runs with no file size allowed
+  };
+  Work work = [](std::string_view in) -> Result<std::string> { return g_set_up_in + ":" + std::string(in); };
+  {
+    auto pool = WorkerPool::create(Task{work, prepare, {}}, 3);
+    ASSERT_TRUE(pool) << pool.error().to_string();
+    auto first = (*pool)->run("a");
+    ASSERT_TRUE(first) << first.error().to_string();
+    EXPECT_EQ(*first, pid_of(first) + ":a") << "the first job ran after its worker's set-up";
+    EXPECT_FALSE(pid_of(first).empty());
+    // One job at a time goes to the first idle worker: the other two never get one.
+    auto second = (*pool)->run("b");
+    ASSERT_TRUE(second);
+    EXPECT_EQ(pid_of(second), pid_of(first)) << "set up once, then reused";
+  }
+  EXPECT_EQ(set_ups(), 1) << "only the worker that got jobs was set up";
+  std::filesystem::remove_all(dir);
 }
 
 TEST(WorkerPool, ServesSeveralThreadsAtOnce) {

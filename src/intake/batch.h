@@ -1,0 +1,66 @@
+// How the batch commands take a directory through the intake: several items in flight at once,
+// their outcomes handed on in input order.
+//
+// More items are in flight than the executor has workers. An item's time is not only its
+// sandboxed parse: reading, rendering, sealing and the durable commit happen outside the workers.
+// With as many items as workers, each commit carried one or two items and the workers sat idle
+// while it synced; with more, the items whose sanitizing is done wait for the store together and
+// share one commit (SharedDatabase's group commit), while the workers parse the next ones. Each
+// item is still its own original + audit record, standing or falling with each other.
+#pragma once
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "core/result.h"
+
+namespace sanso::intake {
+
+// Items a batch command has in flight. Most of them wait (for a worker, or for the commit they
+// share); what bounds them is memory: each holds its original and its outcome.
+inline constexpr std::size_t kBatchInFlight = 16;
+
+// Runs take(i) for every i < count, up to `in_flight` at once, and calls done(i, outcome) for
+// each in order of i, one call at a time. A finished item waits for the ones before it, but no
+// item is started more than a few windows ahead of the last one handed on, so a slow item does not
+// let every outcome after it pile up in memory.
+template <class Outcome>
+void take_in_order(std::size_t count, std::size_t in_flight, const std::function<Result<Outcome>(std::size_t)>& take,
+                   const std::function<void(std::size_t, Result<Outcome>&)>& done) {
+  in_flight = std::max<std::size_t>(1, std::min(in_flight, count));
+  const std::size_t ahead = 4 * in_flight;
+  std::vector<std::optional<Result<Outcome>>> outcomes(count);
+  std::size_t next_to_take = 0, next_to_hand_on = 0;
+  std::mutex mutex;
+  std::condition_variable handed_on;
+  auto work = [&] {
+    std::unique_lock lock(mutex);
+    while (true) {
+      handed_on.wait(lock, [&] { return next_to_take == count || next_to_take < next_to_hand_on + ahead; });
+      if (next_to_take == count) return;
+      const std::size_t i = next_to_take++;
+      lock.unlock();
+      Result<Outcome> outcome = take(i);
+      lock.lock();
+      outcomes[i] = std::move(outcome);
+      const std::size_t before = next_to_hand_on;
+      for (; next_to_hand_on < count && outcomes[next_to_hand_on]; ++next_to_hand_on) {
+        done(next_to_hand_on, *outcomes[next_to_hand_on]);
+        outcomes[next_to_hand_on].reset();
+      }
+      if (next_to_hand_on != before) handed_on.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.reserve(in_flight);
+  for (std::size_t t = 0; t < in_flight; ++t) threads.emplace_back(work);
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace sanso::intake
