@@ -178,7 +178,7 @@ Result<HeldOutcome> Intake::hold_mail(const HeldMail& item) {
   s.origin.message_id = item.message_id;
   s.origin.envelope_from = item.envelope_from;
   s.origin.envelope_to = item.envelope_to;
-  s.verdict = "held";
+  s.verdict = std::string(mail::to_string(mail::Verdict::kHeld));
   s.reason = item.reason;
   s.classification = item.classification;
   s.approver_role = item.approver_role;

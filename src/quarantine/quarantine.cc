@@ -29,7 +29,26 @@ namespace fs = std::filesystem;
 using store::Database;
 using store::Transaction;
 
-constexpr std::string_view kStates[] = {"held", "release_requested", "approved", "releasing", "released", "denied", "damaged"};
+// In the order of the enumerators: the stored name (quarantine_items.state), then what the CLI
+// and the console show.
+constexpr Vocabulary<ItemState, 7> kStates{{{
+                                               {"held", "保留中", "Held"},
+                                               {"release_requested", "解放申請中", "Release requested"},
+                                               {"approved", "承認済み", "Approved"},
+                                               {"releasing", "解放処理中", "Releasing"},
+                                               {"released", "解放済み", "Released"},
+                                               {"denied", "却下", "Denied"},
+                                               {"damaged", "破損", "Damaged"},
+                                           }},
+                                           "a quarantine state",
+                                           "quarantine.value"};
+
+// The state of a stored row. A word no version of Sanso wrote means the row was tampered with:
+// the item is not trusted (damaged), never taken for some other state.
+ItemState stored_state(std::string_view name) {
+  auto state = kStates.parse(name, "quarantine_items.state");
+  return state ? *state : ItemState::kDamaged;
+}
 
 std::string join_lines(const std::vector<std::string>& v) {
   std::string out;
@@ -86,7 +105,7 @@ Item item_from(const store::Row& r) {
   it.classification = r.text(13);
   it.received_at = r.integer(14);
   it.expires_at = r.integer(15);
-  it.state = parse_state(r.text(16)).value_or(ItemState::kDamaged);
+  it.state = stored_state(r.text(16));
   it.state_changed_at = r.integer(17);
   it.damage = r.text(18);
   it.approver_role = r.text(19);
@@ -171,19 +190,14 @@ Result<void> write_durably(const fs::path& path, std::string_view data) {
 
 }  // namespace
 
-std::string_view to_string(ItemState state) { return kStates[static_cast<std::size_t>(state)]; }
+std::string_view to_string(ItemState state) { return kStates.name(state); }
 
 std::string label_of(const Item& it) {
   if (it.origin.kind == Origin::Kind::kMail) return it.origin.subject.empty() ? it.origin.message_id : it.origin.subject;
   return it.origin.file_name;
 }
 
-std::string_view state_label(ItemState state, std::string_view lang) {
-  static constexpr std::string_view kJa[] = {"保留中", "解放申請中", "承認済み", "解放処理中", "解放済み", "却下", "破損"};
-  static constexpr std::string_view kEn[] = {"Held", "Release requested", "Approved", "Releasing", "Released", "Denied", "Damaged"};
-  static_assert(std::size(kJa) == std::size(kStates) && std::size(kEn) == std::size(kStates));
-  return (lang == "en" ? kEn : kJa)[static_cast<std::size_t>(state)];
-}
+std::string_view state_label(ItemState state, std::string_view lang) { return kStates.label(state, lang); }
 
 namespace {
 constexpr Vocabulary<ReleaseDecision, 3> kDecisions{{{
@@ -199,17 +213,13 @@ std::string_view to_string(ReleaseDecision d) { return kDecisions.name(d); }
 std::string_view decision_label(ReleaseDecision d, std::string_view lang) { return kDecisions.label(d, lang); }
 Result<ReleaseDecision> parse_decision(std::string_view text, std::string_view where) { return kDecisions.parse(text, where); }
 
-std::optional<ItemState> parse_state(std::string_view name) {
-  for (std::size_t i = 0; i < std::size(kStates); ++i) {
-    if (kStates[i] == name) return static_cast<ItemState>(i);
-  }
-  return std::nullopt;
-}
+Result<ItemState> parse_state(std::string_view name, std::string_view where) { return kStates.parse(name, where); }
+std::string state_names() { return kStates.names(); }
 
 std::span<const ItemState> all_states() {
   static constexpr ItemState kAll[] = {ItemState::kHeld,     ItemState::kReleaseRequested, ItemState::kApproved, ItemState::kReleasing,
                                        ItemState::kReleased, ItemState::kDenied,           ItemState::kDamaged};
-  static_assert(std::size(kAll) == std::size(kStates));
+  static_assert(std::size(kAll) == kStates.terms.size());
   return kAll;
 }
 
@@ -461,7 +471,7 @@ Result<std::map<ItemState, std::int64_t>> QuarantineStore::count_by_state() {
   auto lock = impl_->shared->use();
   auto rows = SANSO_TRY(impl_->db->query("SELECT state, COUNT(*) FROM quarantine_items GROUP BY state"));
   std::map<ItemState, std::int64_t> out;
-  for (const auto& r : rows) out[parse_state(r.text(0)).value_or(ItemState::kDamaged)] += r.integer(1);
+  for (const auto& r : rows) out[stored_state(r.text(0))] += r.integer(1);
   return out;
 }
 

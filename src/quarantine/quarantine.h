@@ -72,7 +72,10 @@ enum class ItemState : std::uint8_t {
   kDamaged,           // the blob failed authentication on read
 };
 std::string_view to_string(ItemState state);
-std::optional<ItemState> parse_state(std::string_view name);
+// The stored name to enum; any other word is an error (code "quarantine.value") naming it,
+// `where` and the names allowed.
+Result<ItemState> parse_state(std::string_view name, std::string_view where);
+std::string state_names();  // "held, release_requested, …", for messages
 // The state in words, for people: "ja" (保留中, …) or "en" (Held, …). The CLI and the console
 // say the same.
 std::string_view state_label(ItemState state, std::string_view lang);
