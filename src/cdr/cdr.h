@@ -43,7 +43,28 @@ Result<FindingAction> parse_finding_action(std::string_view text, std::string_vi
 // findings.cc (and src/cdr/README.md). Engines create findings with these; text becomes one only
 // where it enters (the sandbox's answer, a stored plan), through parse_finding_kind.
 enum class FindingKind : std::uint8_t {
-  kVbaMacro, kExcel4Macro, kActivex, kOleObject, kExternalRelationship, kExternalTemplate, kExternalLink, kExternalFormula, kDdeField, kRemoteField, kCustomUi, kDataConnection, kQueryTable, kDigitalSignature, kHyperlink, kRelationship, kMacroEnabledType, kXmlDtd, kOrphanPart, kPartTypeMismatch, kUnsupportedPart, kMissingPart, kUnknownRelationship, kMisplacedRelationship, kUnknownXml, kAltChunk, kMailMerge, kWebExtension, kEmbeddedFont, kCustomXml, kPrinterSettings, kMedia, kSubDocument, kField, kComputedField, kPpaction, kPdfJavascript, kPdfOpenAction, kPdfAdditionalActions, kPdfLaunch, kPdfSubmitForm, kPdfImportData, kPdfRemoteGoto, kPdfEmbeddedGoto, kPdfRichMedia, kPdf3d, kPdfXfa, kPdfEmbeddedFile, kPdfFileAttachment, kPdfUri, kPdfAssociatedFile, kPdfNamedAction, kPdfUnknownAction, kPdfNameTree, kPdfExternalStream, kPdfEncryptionRemoved, kRtfObject, kRtfField, kOdfMacro, kOdfScript, kOdfObject, kImageMetadata, kIccProfile, kTrailingData, kImageConverted, kSvgRasterized, kLegacyConverted, kRasterized, kHtmlConverted, kFormulaInjection, kNulBytes, kCharsetConverted, kUndecodableBytes, kUnsafePath, kArchiveLink, kArchiveConverted, kEncrypted, kExecutable, kUnknownType, kExtensionMismatch, kExtensionNotAllowed, kWindowsName, kActiveContent, kUnsupported, kDeceptiveName, kLimit, kMalformed, kSandboxViolation, kTimeout, kInternal, kVirus, kPolicy
+  // Office packages
+  kVbaMacro, kExcel4Macro, kActivex, kOleObject, kExternalRelationship, kExternalTemplate, kExternalLink,
+  kExternalFormula, kDdeField, kRemoteField, kCustomUi, kDataConnection, kQueryTable, kDigitalSignature,
+  kHyperlink, kRelationship, kMacroEnabledType, kXmlDtd, kOrphanPart, kPartTypeMismatch, kUnsupportedPart,
+  kMissingPart, kUnknownRelationship, kMisplacedRelationship, kUnknownXml, kAltChunk, kMailMerge,
+  kWebExtension, kEmbeddedFont, kCustomXml, kPrinterSettings, kMedia, kSubDocument, kField, kComputedField,
+  kPpaction,
+  // PDF
+  kPdfJavascript, kPdfOpenAction, kPdfAdditionalActions, kPdfLaunch, kPdfSubmitForm, kPdfImportData,
+  kPdfRemoteGoto, kPdfEmbeddedGoto, kPdfRichMedia, kPdf3d, kPdfXfa, kPdfEmbeddedFile, kPdfFileAttachment,
+  kPdfUri, kPdfAssociatedFile, kPdfNamedAction, kPdfUnknownAction, kPdfNameTree, kPdfExternalStream,
+  kPdfEncryptionRemoved,
+  // RTF and ODF
+  kRtfObject, kRtfField, kOdfMacro, kOdfScript, kOdfObject,
+  // images, text, archives
+  kImageMetadata, kIccProfile, kTrailingData, kImageConverted, kSvgRasterized, kLegacyConverted, kRasterized,
+  kHtmlConverted, kFormulaInjection, kNulBytes, kCharsetConverted, kUndecodableBytes, kUnsafePath,
+  kArchiveLink, kArchiveConverted,
+  // the file as a whole: its name, and why it was blocked
+  kEncrypted, kExecutable, kUnknownType, kExtensionMismatch, kExtensionNotAllowed, kWindowsName,
+  kActiveContent, kUnsupported, kDeceptiveName, kLimit, kMalformed, kSandboxViolation, kTimeout, kInternal,
+  kVirus, kPolicy,
 };
 inline constexpr std::size_t kFindingKindCount = static_cast<std::size_t>(FindingKind::kPolicy) + 1;
 std::string_view to_string(FindingKind kind);  // "vba_macro", "pdf_javascript", …

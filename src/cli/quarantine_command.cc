@@ -22,7 +22,7 @@ using quarantine::Item;
 using quarantine::ItemState;
 
 nlohmann::json to_json(const Item& it) {
-  nlohmann::json origin{{"kind", it.origin.kind == quarantine::Origin::Kind::kMail ? "mail" : "file"}};
+  nlohmann::json origin{{"kind", quarantine::to_string(it.origin.kind)}};
   if (it.origin.kind == quarantine::Origin::Kind::kMail) {
     origin["message_id"] = it.origin.message_id;
     origin["envelope_from"] = it.origin.envelope_from;

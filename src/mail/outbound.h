@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "mail/vocabulary.h"
 #include "sandbox/sandbox.h"
 
 namespace sanso::mail {

@@ -43,6 +43,13 @@ constexpr Vocabulary<ItemState, 7> kStates{{{
                                            "a quarantine state",
                                            "quarantine.value"};
 
+constexpr Vocabulary<Origin::Kind, 2> kOriginKinds{{{
+                                                      {"mail", "メール", "mail"},
+                                                      {"file", "ファイル", "file"},
+                                                  }},
+                                                  "an origin kind",
+                                                  "quarantine.value"};
+
 // The state of a stored row. A word no version of Sanso wrote means the row was tampered with:
 // the item is not trusted (damaged), never taken for some other state.
 ItemState stored_state(std::string_view name) {
@@ -92,7 +99,9 @@ Item item_from(const store::Row& r) {
   it.id = r.text(0);
   it.sha256 = r.text(1);
   it.size = r.integer(2);
-  it.origin.kind = r.text(3) == "mail" ? Origin::Kind::kMail : Origin::Kind::kFile;
+  // Anything but "mail" was always read as a file; a word Sanso did not write stays that.
+  auto origin = kOriginKinds.parse(r.text(3), "quarantine_items.origin_kind");
+  it.origin.kind = origin ? *origin : Origin::Kind::kFile;
   it.origin.message_id = r.text(4);
   it.origin.envelope_from = r.text(5);
   it.origin.envelope_to = split_lines(r.text(6));
@@ -191,6 +200,8 @@ Result<void> write_durably(const fs::path& path, std::string_view data) {
 }  // namespace
 
 std::string_view to_string(ItemState state) { return kStates.name(state); }
+std::string_view to_string(Origin::Kind kind) { return kOriginKinds.name(kind); }
+Result<Origin::Kind> parse_origin_kind(std::string_view text, std::string_view where) { return kOriginKinds.parse(text, where); }
 
 std::string label_of(const Item& it) {
   if (it.origin.kind == Origin::Kind::kMail) return it.origin.subject.empty() ? it.origin.message_id : it.origin.subject;
@@ -302,12 +313,12 @@ struct QuarantineStore::Impl {
     SANSO_TRY(db->execute(
         std::string("INSERT INTO quarantine_items (") + kItemColumns +
             ", retry_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        {it.id, it.sha256, it.size, std::string(it.origin.kind == Origin::Kind::kMail ? "mail" : "file"),
+        {it.id, it.sha256, it.size, std::string(to_string(it.origin.kind)),
          it.origin.message_id, it.origin.envelope_from, join_lines(it.origin.envelope_to), it.origin.subject,
          it.origin.file_name, it.origin.uploader, it.verdict, it.reason, it.report_json, it.classification,
          it.received_at, it.expires_at, std::string(to_string(it.state)), it.state_changed_at, std::string(), it.approver_role, p.retry_key}));
     auto e = event(p.actor.empty() ? options.node : p.actor, "quarantine.store", it, it.verdict);
-    e.details = {{"origin", it.origin.kind == Origin::Kind::kMail ? "mail" : "file"},
+    e.details = {{"origin", std::string(to_string(it.origin.kind))},
                  {"size", std::to_string(it.size)},
                  {"reason", it.reason}};
     if (!it.origin.message_id.empty()) e.details.emplace_back("message_id", it.origin.message_id);

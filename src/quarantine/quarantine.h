@@ -28,7 +28,7 @@ namespace sanso::quarantine {
 
 // Where an original came from.
 struct Origin {
-  enum class Kind : std::uint8_t { kMail, kFile };
+  enum class Kind : std::uint8_t { kMail, kFile };  // stored as "mail", "file"
   Kind kind = Kind::kFile;
   // mail
   std::string message_id;
@@ -71,6 +71,8 @@ enum class ItemState : std::uint8_t {
   kDenied,
   kDamaged,           // the blob failed authentication on read
 };
+std::string_view to_string(Origin::Kind kind);  // "mail", "file"
+Result<Origin::Kind> parse_origin_kind(std::string_view text, std::string_view where);
 std::string_view to_string(ItemState state);
 // The stored name to enum; any other word is an error (code "quarantine.value") naming it,
 // `where` and the names allowed.

@@ -575,6 +575,14 @@ TEST(QuarantineVocabulary, StateLabelsAreOnePerStateAndLanguage) {
     EXPECT_NE(bad.error().message.find("held, release_requested, approved"), std::string::npos) << bad.error().message;
   }
   EXPECT_EQ(state_names(), "held, release_requested, approved, releasing, released, denied, damaged");
+  for (Origin::Kind kind : {Origin::Kind::kMail, Origin::Kind::kFile}) {
+    auto back = parse_origin_kind(to_string(kind), "here");
+    ASSERT_TRUE(back) << back.error().to_string();
+    EXPECT_EQ(*back, kind);
+  }
+  EXPECT_EQ(to_string(Origin::Kind::kMail), "mail");
+  EXPECT_FALSE(parse_origin_kind("Mail", "w"));
+  EXPECT_FALSE(parse_origin_kind("", "w"));
 }
 
 }  // namespace
