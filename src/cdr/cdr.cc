@@ -179,7 +179,7 @@ Result<Rebuilt> sanitize_any(std::string_view bytes, std::string_view name, cons
   }
   // Every decision about the name is made on the name Windows will use.
   const std::string file = delivered_name(name);
-  if (file != base_name(name)) ctx.add("windows_name", base_name(name) + " → " + file, FindingAction::kConverted);
+  if (file != base_name(name)) ctx.add(FindingKind::kWindowsName, base_name(name) + " → " + file, FindingAction::kConverted);
   if (is_reserved_device_name(file)) {
     return blocked("deceptive-name", where, "\"" + file + "\" is a Windows device name; the file would never be written under it");
   }
@@ -214,7 +214,7 @@ CdrResult sanitize_pass(std::string_view bytes, std::string_view name, const Cdr
     result.reason = "limit";
     result.message = std::string(name) + ": the file is larger than the limit of " + std::to_string(policy.max_input_bytes >> 20) + " MiB";
     result.type = "unknown";
-    result.findings.push_back({"limit", std::string(name), FindingAction::kBlocked});
+    result.findings.push_back({FindingKind::kLimit, std::string(name), FindingAction::kBlocked});
     return result;
   }
   std::uint64_t expanded = 0;
@@ -255,7 +255,7 @@ CdrResult sanitize(std::string_view bytes, std::string_view name, const CdrPolic
   r.output_name.clear();
   r.reason = "unsupported";
   r.message = std::string(name) + ": the policy wants this file converted (rasterize or convert_legacy), which only the sandboxed engine does";
-  r.findings.push_back({"unsupported", std::string(name), FindingAction::kBlocked});
+  r.findings.push_back({FindingKind::kUnsupported, std::string(name), FindingAction::kBlocked});
   return r;
 }
 
@@ -274,7 +274,7 @@ std::string result_to_json(const CdrResult& result) {
   }
   auto& f = j["findings"] = nlohmann::ordered_json::array();
   for (const auto& x : result.findings) {
-    f.push_back({{"kind", x.kind}, {"location", x.location}, {"action", to_string(x.action)}, {"severity", to_string(severity_of(x.kind))}});
+    f.push_back({{"kind", to_string(x.kind)}, {"location", x.location}, {"action", to_string(x.action)}, {"severity", to_string(severity_of(x.kind))}});
   }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -315,7 +315,9 @@ Result<CdrResult> decode_result(std::string_view encoded) {
     for (const auto& f : j["findings"]) {
       auto action = parse_finding_action(f.value("action", ""), "the engine's answer: findings[" + std::to_string(r.findings.size()) + "].action");
       if (!action) return make_error("cdr.internal", action.error().where, action.error().message);
-      r.findings.push_back({f.value("kind", ""), f.value("location", ""), *action});
+      auto kind = parse_finding_kind(f.value("kind", ""), "the engine's answer: findings[" + std::to_string(r.findings.size()) + "].kind");
+      if (!kind) return make_error("cdr.internal", kind.error().where, kind.error().message);
+      r.findings.push_back({*kind, f.value("location", ""), *action});
     }
   }
   r.output = std::string(encoded.substr(8 + n));

@@ -38,27 +38,58 @@ std::string_view to_string(FindingAction action);  // "removed", …, "blocked",
 std::string_view label(FindingAction action, std::string_view lang);
 Result<FindingAction> parse_finding_action(std::string_view text, std::string_view where);
 
-// One thing the engine found and what it did about it: machine-readable, described in words by
-// describe(), graded by severity_of().
+// What a finding is about: one enumerator per kind, each with its wire name ("vba_macro", written
+// in report and audit JSON), Japanese and English labels and a severity, in the table of
+// findings.cc (and src/cdr/README.md). Engines create findings with these; text becomes one only
+// where it enters (the sandbox's answer, a stored plan), through parse_finding_kind.
+enum class FindingKind : std::uint8_t {
+  // Office packages
+  kVbaMacro, kExcel4Macro, kActivex, kOleObject, kExternalRelationship, kExternalTemplate, kExternalLink,
+  kExternalFormula, kDdeField, kRemoteField, kCustomUi, kDataConnection, kQueryTable, kDigitalSignature,
+  kHyperlink, kRelationship, kMacroEnabledType, kXmlDtd, kOrphanPart, kPartTypeMismatch, kUnsupportedPart,
+  kMissingPart, kUnknownRelationship, kMisplacedRelationship, kUnknownXml, kAltChunk, kMailMerge,
+  kWebExtension, kEmbeddedFont, kCustomXml, kPrinterSettings, kMedia, kSubDocument, kField, kComputedField,
+  kPpaction,
+  // PDF
+  kPdfJavascript, kPdfOpenAction, kPdfAdditionalActions, kPdfLaunch, kPdfSubmitForm, kPdfImportData,
+  kPdfRemoteGoto, kPdfEmbeddedGoto, kPdfRichMedia, kPdf3d, kPdfXfa, kPdfEmbeddedFile, kPdfFileAttachment,
+  kPdfUri, kPdfAssociatedFile, kPdfNamedAction, kPdfUnknownAction, kPdfNameTree, kPdfExternalStream,
+  kPdfEncryptionRemoved,
+  // RTF and ODF
+  kRtfObject, kRtfField, kOdfMacro, kOdfScript, kOdfObject,
+  // images, text, archives
+  kImageMetadata, kIccProfile, kTrailingData, kImageConverted, kSvgRasterized, kLegacyConverted, kRasterized,
+  kHtmlConverted, kFormulaInjection, kNulBytes, kCharsetConverted, kUndecodableBytes, kUnsafePath,
+  kArchiveLink, kArchiveConverted,
+  // the file as a whole: its name, and why it was blocked
+  kEncrypted, kExecutable, kUnknownType, kExtensionMismatch, kExtensionNotAllowed, kWindowsName,
+  kActiveContent, kUnsupported, kDeceptiveName, kLimit, kMalformed, kSandboxViolation, kTimeout, kInternal,
+  kVirus, kPolicy,
+};
+inline constexpr std::size_t kFindingKindCount = static_cast<std::size_t>(FindingKind::kPolicy) + 1;
+std::string_view to_string(FindingKind kind);  // "vba_macro", "pdf_javascript", …
+// A phrase on the kind for a person: Japanese ("ja", anything but "en") or English.
+std::string_view label(FindingKind kind, std::string_view lang);
+Result<FindingKind> parse_finding_kind(std::string_view text, std::string_view where);
+
+// How serious a finding kind is (the table in src/cdr/README.md).
+FindingSeverity severity_of(FindingKind kind);
+
+// Every finding kind, in the order of the table: for the documentation's table and the test that
+// keeps the two in step.
+std::vector<FindingKind> finding_kinds();
+
+// One thing the engine found and what it did about it: machine-readable, labelled by label(),
+// graded by severity_of().
 struct Finding {
-  std::string kind;      // "vba_macro", "pdf_javascript", "external_relationship", … (findings.cc)
+  FindingKind kind = FindingKind::kInternal;
   std::string location;  // "word/vbaProject.bin", "object 12", "docs/a.docx!word/document.xml"
   FindingAction action = FindingAction::kRemoved;
 };
 
-// The finding kind that records a blocked reason: "extension-mismatch" → "extension_mismatch".
-std::string finding_kind_of(std::string_view reason);
-
-// A sentence on a finding kind for a person, in Japanese ("ja") or English.
-std::string describe(std::string_view kind, std::string_view lang);
-
-// How serious a finding kind is (the table in src/cdr/README.md); critical for a kind the table
-// does not know, so that a new finding is never shown as harmless by omission.
-FindingSeverity severity_of(std::string_view kind);
-
-// Every finding kind the engine knows, in the order of its table: for the documentation's table
-// and the test that keeps the two in step.
-std::vector<std::string_view> finding_kinds();
+// The finding kind that records a blocked reason: "extension-mismatch" → kExtensionMismatch; a
+// reason without a kind of its own is the engine's fault (kInternal).
+FindingKind finding_kind_of(std::string_view reason);
 
 // What the engine may do; from the service configuration's [cdr] table.
 struct CdrPolicy {

@@ -113,23 +113,23 @@ Result<ClamdVerdict> clamd_scan(std::string_view address, std::string_view bytes
 
 CdrResult with_antivirus(std::string_view address, std::string_view bytes, std::string_view name, const std::function<CdrResult()>& sanitize) {
   if (address.empty()) return sanitize();
-  auto blocked = [&](std::string reason, std::string kind, std::string location, std::string message) {
+  auto blocked = [&](std::string reason, FindingKind kind, std::string location, std::string message) {
     CdrResult r;
     r.verdict = Verdict::blocked;
     r.type = "unknown";
     r.reason = std::move(reason);
     r.message = std::string(name) + ": " + message;
-    r.findings.push_back({std::move(kind), std::move(location), FindingAction::kBlocked});
+    r.findings.push_back({kind, std::move(location), FindingAction::kBlocked});
     return r;
   };
   auto before = clamd_scan(address, bytes);
-  if (!before) return blocked("internal", "internal", std::string(name), "the antivirus scan failed, so the file is held: " + before.error().message);
-  if (before->infected) return blocked("virus", "virus", before->signature, "clamd found " + before->signature);
+  if (!before) return blocked("internal", FindingKind::kInternal, std::string(name), "the antivirus scan failed, so the file is held: " + before.error().message);
+  if (before->infected) return blocked("virus", FindingKind::kVirus, before->signature, "clamd found " + before->signature);
   CdrResult r = sanitize();
   if (r.verdict == Verdict::blocked) return r;
   auto after = clamd_scan(address, r.output);
-  if (!after) return blocked("internal", "internal", r.output_name, "the antivirus scan of the rebuilt file failed: " + after.error().message);
-  if (after->infected) return blocked("virus", "virus", after->signature, "clamd found " + after->signature + " in the rebuilt file");
+  if (!after) return blocked("internal", FindingKind::kInternal, r.output_name, "the antivirus scan of the rebuilt file failed: " + after.error().message);
+  if (after->infected) return blocked("virus", FindingKind::kVirus, after->signature, "clamd found " + after->signature + " in the rebuilt file");
   return r;
 }
 

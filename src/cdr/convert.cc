@@ -138,7 +138,7 @@ std::string last_words(const std::string& log) {
 std::vector<Finding> merged_findings(const CdrResult& first, Finding conversion, std::vector<Finding> second) {
   std::vector<Finding> out;
   for (auto f : first.findings) {
-    if (f.kind == "active_content") continue;  // the first pass's verdict, not a finding of its own
+    if (f.kind == FindingKind::kActiveContent) continue;  // the first pass's verdict, not a finding of its own
     f.action = FindingAction::kRemoved;
     out.push_back(std::move(f));
   }
@@ -207,7 +207,7 @@ CdrResult convert_legacy(CdrResult first, const std::string& target, std::string
     second.message = std::string(name) + " (converted to ." + target + "): " + second.message;
     return second;
   }
-  second.findings = merged_findings(first, {"legacy_converted", first.type + " → " + target, FindingAction::kConverted}, std::move(second.findings));
+  second.findings = merged_findings(first, {FindingKind::kLegacyConverted, first.type + " → " + target, FindingAction::kConverted}, std::move(second.findings));
   second.type = first.type;
   second.verdict = Verdict::sanitized;
   return second;
@@ -256,7 +256,7 @@ CdrResult rasterize(CdrResult first, std::string_view original, std::string_view
     second.message = std::string(name) + " (rasterized): " + second.message;
     return second;
   }
-  second.findings = merged_findings(first, {"rasterized", std::to_string(pages.size()) + (pages.size() == 1 ? " page" : " pages"), FindingAction::kConverted}, {});
+  second.findings = merged_findings(first, {FindingKind::kRasterized, std::to_string(pages.size()) + (pages.size() == 1 ? " page" : " pages"), FindingAction::kConverted}, {});
   second.type = first.type;
   second.verdict = Verdict::sanitized;
   second.output_name = renamed(name, "pdf");

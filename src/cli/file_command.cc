@@ -158,7 +158,8 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     return cdr::with_antivirus(clamd, bytes, name, [&] { return cdr::sanitize_sandboxed(*pool, bytes, name, policy); });
   };
 
-  std::map<std::string, int> verdicts, kinds;
+  std::map<std::string, int> verdicts;
+  std::map<cdr::FindingKind, int> kinds;
   std::size_t failed = 0, bytes = 0;
   nlohmann::ordered_json report = nlohmann::ordered_json::array();
   const bool tty = isatty(STDERR_FILENO) != 0;
@@ -192,7 +193,7 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     entry["input"] = in.path.string();
     entry["output"] = output_path;
     for (auto& [k, v] : j.items()) entry[k] = v;
-    for (auto& fnd : entry["findings"]) fnd["description"] = cdr::describe(fnd["kind"].get<std::string>(), a.lang);
+    for (std::size_t i = 0; i < r.findings.size(); ++i) entry["findings"][i]["description"] = cdr::label(r.findings[i].kind, a.lang);
     if (!quarantine_id.empty()) entry["quarantine_id"] = quarantine_id;
     if (taken->ruling) {
       entry["rule"] = std::string(taken->ruling->rule_id());
@@ -247,9 +248,9 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   if (failed > 0) std::printf("%s %8zu\n", pad_to_width("failed", 14).c_str(), failed);
   if (!kinds.empty()) {
     std::printf("\n%s %s  %s\n", pad_to_width(ja ? "検出内容" : "finding", 24).c_str(), right(ja ? "件数" : "count", 6).c_str(), ja ? "説明" : "description");
-    std::vector<std::pair<std::string, int>> sorted(kinds.begin(), kinds.end());
-    std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
-    for (const auto& [k, n] : sorted) std::printf("%s %6d  %s\n", pad_to_width(k, 24).c_str(), n, cdr::describe(k, a.lang).c_str());
+    std::vector<std::pair<cdr::FindingKind, int>> sorted(kinds.begin(), kinds.end());
+    std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.second != y.second ? x.second > y.second : cdr::to_string(x.first) < cdr::to_string(y.first); });
+    for (const auto& [k, n] : sorted) std::printf("%s %6d  %s\n", pad_to_width(cdr::to_string(k), 24).c_str(), n, std::string(cdr::label(k, a.lang)).c_str());
   }
   std::printf(ja ? "\n%zu ファイル %.1f MB を %.1f 秒で処理\n" : "\n%zu files, %.1f MB in %.1f s\n", inputs->size(), static_cast<double>(bytes) / 1048576.0, seconds);
   return failed == 0 ? kExitOk : kExitFailure;

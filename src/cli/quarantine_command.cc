@@ -22,7 +22,7 @@ using quarantine::Item;
 using quarantine::ItemState;
 
 nlohmann::json to_json(const Item& it) {
-  nlohmann::json origin{{"kind", it.origin.kind == quarantine::Origin::Kind::kMail ? "mail" : "file"}};
+  nlohmann::json origin{{"kind", quarantine::to_string(it.origin.kind)}};
   if (it.origin.kind == quarantine::Origin::Kind::kMail) {
     origin["message_id"] = it.origin.message_id;
     origin["envelope_from"] = it.origin.envelope_from;
@@ -68,7 +68,13 @@ int run_list(const ServiceOptions& o, const std::string& state, std::int64_t lim
   if (!s) return print_error(s.error()), kExitFailure;
   quarantine::ListFilter filter;
   filter.limit = limit;
-  if (!state.empty()) filter.state = quarantine::parse_state(state);
+  if (!state.empty()) {
+    // --state is checked against the same names when the arguments are read; this keeps a bad
+    // one from ever listing everything.
+    auto parsed = quarantine::parse_state(state, "--state");
+    if (!parsed) return print_error(parsed.error()), kExitUsage;
+    filter.state = *parsed;
+  }
   auto items = s->store->list(filter);
   if (!items) return print_error(items.error()), kExitFailure;
   if (json) {

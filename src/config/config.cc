@@ -271,17 +271,11 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
       }
     }
     SANSO_TRY(r.keyed_strings(*m, "listener_zones", c.mail.listener_zones, "a zone id (listener name = \"lgwan\")"));
-    SANSO_TRY(r.string(*m, "outside_city_sender", c.mail.outside_city_sender));
-    if (c.mail.outside_city_sender != "reject" && c.mail.outside_city_sender != "internet") {
-      return make_error("config.value", where(path, *m->get("outside_city_sender")), "'outside_city_sender' must be one of: reject, internet");
-    }
+    SANSO_TRY(r.word(*m, "outside_city_sender", c.mail.outside_city_sender, mail::parse_outside_city_sender));
     SANSO_TRY(r.boolean(*m, "strict_for_first_time_senders", c.mail.strict_for_first_time_senders));
     SANSO_TRY(r.string(*m, "unmarked_classification", c.mail.unmarked_classification));
-    SANSO_TRY(r.string(*m, "identifier_action", c.mail.identifier_action));
+    SANSO_TRY(r.word(*m, "identifier_action", c.mail.identifier_action, mail::parse_identifier_action));
     SANSO_TRY(r.boolean(*m, "strict_on_auth_failure", c.mail.strict_on_auth_failure));
-    if (c.mail.identifier_action != "hold" && c.mail.identifier_action != "reject") {
-      return make_error("config.value", where(path, *m->get("identifier_action")), "'identifier_action' must be one of: hold, reject");
-    }
     SANSO_TRY(r.keyed_words(*m, "attachment_actions", c.mail.attachment_actions, mail::parse_attachment_action));
     SANSO_TRY(r.string(*m, "output_charset", c.mail.output_charset));
     SANSO_TRY(r.string(*m, "prefer", c.mail.prefer));

@@ -73,14 +73,14 @@ struct MailSettings {
   // The gateway (sanso milter): outgoing mail nobody marked with a classification is taken as
   // this level; 個人番号/法人番号 found in outgoing mail: "hold" (for approval) or "reject".
   std::string unmarked_classification = "1";
-  std::string identifier_action = "hold";
+  mail::IdentifierAction identifier_action = mail::IdentifierAction::kHold;
   bool strict_on_auth_failure = true;  // SPF/DKIM/DMARC failure: attachments removed, not rebuilt
   bool strict_for_first_time_senders = true;  // a sender the gateway never delivered from: the same
   // Where mail comes from is decided by the network (docs/postfix.md): the client's address against
   // the zones' cidrs, or the Postfix listener ({daemon_name}) mapped here to a zone id.
   std::map<std::string, std::string> listener_zones;
   // An internet client claiming a city mail domain: "reject" (refused) or "internet" (handled as internet mail).
-  std::string outside_city_sender = "reject";
+  mail::OutsideCitySender outside_city_sender = mail::OutsideCitySender::kReject;
   // The authserv-id of Sanso's Authentication-Results header (RFC 8601); empty: the host name.
   std::string authserv_id;
   // Known correspondents, display name → address: the same name from another address is warned

@@ -68,7 +68,7 @@ Result<FileOutcome> Intake::take_file(const FileItem& item, const FileSanitizer&
                 (approval ? "needs the approval of " + std::string(d.approver()) + " before files enter " + item.route.to_zone
                           : "does not allow files into " + item.route.to_zone);
     r.output.clear();
-    r.findings.push_back({"policy", item.name, approval ? cdr::FindingAction::kHeldForApproval : cdr::FindingAction::kBlocked});
+    r.findings.push_back({cdr::FindingKind::kPolicy, item.name, approval ? cdr::FindingAction::kHeldForApproval : cdr::FindingAction::kBlocked});
   }
   if (store_ == nullptr) return out;
 
@@ -178,7 +178,7 @@ Result<HeldOutcome> Intake::hold_mail(const HeldMail& item) {
   s.origin.message_id = item.message_id;
   s.origin.envelope_from = item.envelope_from;
   s.origin.envelope_to = item.envelope_to;
-  s.verdict = "held";
+  s.verdict = std::string(mail::to_string(mail::Verdict::kHeld));
   s.reason = item.reason;
   s.classification = item.classification;
   s.approver_role = item.approver_role;

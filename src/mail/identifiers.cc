@@ -86,8 +86,8 @@ std::vector<NumberMatch> find_identification_numbers(std::string_view t) {
       }
       break;
     }
-    if (digits.size() == 12 && is_individual_number(digits)) out.push_back({"individual_number", mask(digits), start});
-    if (digits.size() == 13 && is_corporate_number(digits)) out.push_back({"corporate_number", mask(digits), start});
+    if (digits.size() == 12 && is_individual_number(digits)) out.push_back({NumberKind::kIndividual, mask(digits), start});
+    if (digits.size() == 13 && is_corporate_number(digits)) out.push_back({NumberKind::kCorporate, mask(digits), start});
     i = j;
   }
   return out;

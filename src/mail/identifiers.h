@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mail/vocabulary.h"
+
 namespace sanso::mail {
 
 // 12 ASCII digits whose last is the check digit of the first 11 (番号法施行令 8条).
@@ -17,7 +19,7 @@ bool is_individual_number(std::string_view digits);
 bool is_corporate_number(std::string_view digits);
 
 struct NumberMatch {
-  std::string kind;    // "individual_number" or "corporate_number"
+  NumberKind kind = NumberKind::kIndividual;
   std::string masked;  // "********9018": only the last four digits
   std::size_t offset = 0;  // byte offset in the text
 };

@@ -89,7 +89,7 @@ OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>&
 
 std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json ids = nlohmann::json::array();
-  for (const auto& f : s.identifiers) ids.push_back({{"kind", f.kind}, {"masked", f.masked}, {"where", f.where}});
+  for (const auto& f : s.identifiers) ids.push_back({{"kind", to_string(f.kind)}, {"masked", f.masked}, {"where", f.where}});
   nlohmann::json j{{"subject", s.subject}, {"from", s.from},       {"message_id", s.message_id}, {"classification", s.classification},
                    {"identifiers", ids},   {"attachments", s.attachments}, {"error", s.error}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -104,7 +104,11 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
     s.from = j.at("from").get<std::string>();
     s.message_id = j.at("message_id").get<std::string>();
     s.classification = j.at("classification").get<std::string>();
-    for (const auto& f : j.at("identifiers")) s.identifiers.push_back({f.at("kind").get<std::string>(), f.at("masked").get<std::string>(), f.at("where").get<std::string>()});
+    for (const auto& f : j.at("identifiers")) {
+      auto kind = parse_number_kind(f.at("kind").get<std::string>(), "outbound scan JSON identifiers[].kind");
+      if (!kind) return make_error("mail.scan", kind.error().where, "the outbound scan's answer is broken: " + kind.error().message);
+      s.identifiers.push_back({*kind, f.at("masked").get<std::string>(), f.at("where").get<std::string>()});
+    }
     s.attachments = j.at("attachments").get<std::vector<std::string>>();
     s.error = j.at("error").get<std::string>();
     return s;

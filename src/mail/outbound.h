@@ -8,12 +8,13 @@
 #include <vector>
 
 #include "core/result.h"
+#include "mail/vocabulary.h"
 #include "sandbox/sandbox.h"
 
 namespace sanso::mail {
 
 struct OutboundFinding {
-  std::string kind;    // "individual_number", "corporate_number"
+  NumberKind kind = NumberKind::kIndividual;
   std::string masked;  // last four digits only
   std::string where;   // "subject", "body", or the attachment's name
 };

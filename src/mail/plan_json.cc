@@ -41,20 +41,20 @@ std::string plan_to_json(const SanitizePlan& plan, bool with_bytes) {
   nlohmann::json attachments = nlohmann::json::array();
   for (const auto& a : plan.attachments) {
     nlohmann::json findings = nlohmann::json::array();
-    for (const auto& f : a.findings) findings.push_back({{"kind", f.kind}, {"location", f.location}, {"action", cdr::to_string(f.action)}, {"severity", to_string(cdr::severity_of(f.kind))}});
+    for (const auto& f : a.findings) findings.push_back({{"kind", cdr::to_string(f.kind)}, {"location", f.location}, {"action", cdr::to_string(f.action)}, {"severity", to_string(cdr::severity_of(f.kind))}});
     nlohmann::json item{{"part", a.part}, {"name", a.name}, {"content_type", a.content_type}, {"size", a.bytes.size()}, {"findings", findings}};
     if (with_bytes) item["bytes"] = to_base64(a.bytes);
     attachments.push_back(std::move(item));
   }
   nlohmann::json parser_findings = nlohmann::json::array();
   for (const auto& f : plan.parser_findings) {
-    parser_findings.push_back({{"severity", to_string(f.severity)}, {"kind", f.kind}, {"item", f.item}, {"offset", f.offset}, {"count", f.count}});
+    parser_findings.push_back({{"severity", to_string(f.severity)}, {"kind", kind_name(f)}, {"item", f.item}, {"offset", f.offset}, {"count", f.count}});
   }
   nlohmann::json from_mailboxes = nlohmann::json::array();
   for (const auto& m : plan.from_mailboxes) from_mailboxes.push_back({{"name", m.name}, {"address", m.address}});
   nlohmann::json sender_findings = nlohmann::json::array();
   for (const auto& f : plan.sender_findings) {
-    sender_findings.push_back({{"kind", f.kind}, {"display_name", f.display_name}, {"address", f.address}, {"matched", f.matched}});
+    sender_findings.push_back({{"kind", to_string(f.kind)}, {"display_name", f.display_name}, {"address", f.address}, {"matched", f.matched}});
   }
   nlohmann::json j{{"verdict", to_string(plan.verdict)}, {"reason", plan.reason}, {"headers", headers}, {"body", plan.body},
                    {"parts", parts}, {"warnings", plan.warnings}, {"parser_findings", parser_findings}, {"replaced_characters", plan.replaced_characters},
@@ -96,8 +96,13 @@ Result<SanitizePlan> plan_from_json(std::string_view text) {
       for (const auto& f : j.at("parser_findings")) {
         const FindingSeverity severity =
             SANSO_TRY(as_plan_error(parse_finding_severity(f.at("severity").get<std::string>(), "plan JSON parser_findings[].severity")));
-        plan.parser_findings.push_back({severity, f.at("kind").get<std::string>(), f.at("item").get<std::string>(),
-                                        f.at("offset").get<std::int64_t>(), f.at("count").get<std::size_t>()});
+        ParserFinding finding;
+        finding.severity = severity;
+        SANSO_TRY(as_plan_error(read_kind_name(finding, f.at("kind").get<std::string>(), "plan JSON parser_findings[].kind")));
+        finding.item = f.at("item").get<std::string>();
+        finding.offset = f.at("offset").get<std::int64_t>();
+        finding.count = f.at("count").get<std::size_t>();
+        plan.parser_findings.push_back(std::move(finding));
       }
     }
     plan.replaced_characters = j.at("replaced_characters").get<std::size_t>();
@@ -110,7 +115,8 @@ Result<SanitizePlan> plan_from_json(std::string_view text) {
     }
     if (j.contains("sender_findings")) {
       for (const auto& f : j.at("sender_findings")) {
-        plan.sender_findings.push_back({f.at("kind").get<std::string>(), f.at("display_name").get<std::string>(), f.at("address").get<std::string>(),
+        const SenderFindingKind kind = SANSO_TRY(as_plan_error(parse_sender_finding_kind(f.at("kind").get<std::string>(), "plan JSON sender_findings[].kind")));
+        plan.sender_findings.push_back({kind, f.at("display_name").get<std::string>(), f.at("address").get<std::string>(),
                                         f.at("matched").get<std::string>()});
       }
     }
@@ -124,7 +130,8 @@ Result<SanitizePlan> plan_from_json(std::string_view text) {
         if (a.contains("bytes")) out.bytes = from_base64(a.at("bytes").get<std::string>());
         for (const auto& f : a.at("findings")) {
           const cdr::FindingAction action = SANSO_TRY(as_plan_error(cdr::parse_finding_action(f.at("action").get<std::string>(), "plan JSON attachments[].findings[].action")));
-          out.findings.push_back({f.at("kind").get<std::string>(), f.at("location").get<std::string>(), action});
+          const cdr::FindingKind kind = SANSO_TRY(as_plan_error(cdr::parse_finding_kind(f.at("kind").get<std::string>(), "plan JSON attachments[].findings[].kind")));
+          out.findings.push_back({kind, f.at("location").get<std::string>(), action});
         }
         plan.attachments.push_back(std::move(out));
       }

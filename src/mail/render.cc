@@ -41,7 +41,7 @@ std::vector<std::string> finding_words(const SanitizedAttachment& attachment, co
   std::vector<std::string> words;
   for (const auto& f : attachment.findings) {
     const std::string_view severity = label(cdr::severity_of(f.kind), lang);
-    std::string w = cdr::describe(f.kind, lang) + (lang != "en" ? "（" + std::string(severity) + "）" : " (" + std::string(severity) + ")");
+    std::string w = std::string(cdr::label(f.kind, lang)) + (lang != "en" ? "（" + std::string(severity) + "）" : " (" + std::string(severity) + ")");
     if (std::find(words.begin(), words.end(), w) == words.end()) words.push_back(std::move(w));
   }
   return words;
@@ -180,27 +180,25 @@ std::string zone_in_words(const std::string& zone, bool ja) {
 std::string sender_warning(const SenderFinding& f, const SanitizeOptions& options) {
   const bool ja = options.lang != "en";
   const std::string name = shown(one_line(f.display_name), options), address = shown(one_line(f.address), options), matched = shown(one_line(f.matched), options);
-  if (f.kind == "address-in-name") {
-    return ja ? "【注意】差出人の表示名「" + name + "」には別のアドレス " + matched + " が書かれていますが、実際の差出人は " + address + " です。"
-              : "WARNING: the sender's display name \"" + name + "\" shows another address, " + matched + "; the real sender is " + address + ".";
+  switch (f.kind) {
+    case SenderFindingKind::kAddressInName:
+      return ja ? "【注意】差出人の表示名「" + name + "」には別のアドレス " + matched + " が書かれていますが、実際の差出人は " + address + " です。"
+                : "WARNING: the sender's display name \"" + name + "\" shows another address, " + matched + "; the real sender is " + address + ".";
+    case SenderFindingKind::kCityName:
+      return ja ? "【注意】差出人の表示名「" + name + "」は市の名称「" + matched + "」に似ていますが、実際の差出人は市外のアドレス " + address + " です。"
+                : "WARNING: the sender's display name \"" + name + "\" looks like the city's \"" + matched + "\", but the real sender is " + address + ", outside the city.";
+    case SenderFindingKind::kCorrespondentName:
+      return ja ? "【注意】差出人の表示名「" + name + "」は既知の相手 " + matched + " と同じ名前ですが、実際の差出人は別のアドレス " + address + " です。"
+                : "WARNING: the sender's display name \"" + name + "\" is that of a known correspondent, " + matched + ", but the real sender is another address, " + address + ".";
+    case SenderFindingKind::kLookalikeDomain:
+      return ja ? "【注意】差出人アドレス " + address + " のドメインは「" + matched + "」に似ていますが、別のドメインです。なりすましの可能性があります。"
+                : "WARNING: the sender address " + address + " has a domain that looks like \"" + matched + "\" but is another one; it may be an impersonation.";
+    case SenderFindingKind::kCityAddressFromInternet:
+      return ja ? "【注意】差出人アドレス " + address + " は市のドメインですが、このメールはインターネットから届きました。市からのメールではない可能性があります。"
+                : "WARNING: the sender address " + address + " is the city's, but this message came from the internet; it may not be from the city.";
   }
-  if (f.kind == "city-name") {
-    return ja ? "【注意】差出人の表示名「" + name + "」は市の名称「" + matched + "」に似ていますが、実際の差出人は市外のアドレス " + address + " です。"
-              : "WARNING: the sender's display name \"" + name + "\" looks like the city's \"" + matched + "\", but the real sender is " + address + ", outside the city.";
-  }
-  if (f.kind == "correspondent-name") {
-    return ja ? "【注意】差出人の表示名「" + name + "」は既知の相手 " + matched + " と同じ名前ですが、実際の差出人は別のアドレス " + address + " です。"
-              : "WARNING: the sender's display name \"" + name + "\" is that of a known correspondent, " + matched + ", but the real sender is another address, " + address + ".";
-  }
-  if (f.kind == "lookalike-domain") {
-    return ja ? "【注意】差出人アドレス " + address + " のドメインは「" + matched + "」に似ていますが、別のドメインです。なりすましの可能性があります。"
-              : "WARNING: the sender address " + address + " has a domain that looks like \"" + matched + "\" but is another one; it may be an impersonation.";
-  }
-  if (f.kind == "city-address-from-internet") {
-    return ja ? "【注意】差出人アドレス " + address + " は市のドメインですが、このメールはインターネットから届きました。市からのメールではない可能性があります。"
-              : "WARNING: the sender address " + address + " is the city's, but this message came from the internet; it may not be from the city.";
-  }
-  return (ja ? "【注意】差出人の表示に問題があります: " : "WARNING: the sender's display may mislead: ") + f.kind;
+  // Not reached for a kind above; a value from outside the enum still gets a warning.
+  return (ja ? "【注意】差出人の表示に問題があります: " : "WARNING: the sender's display may mislead: ") + std::string(to_string(f.kind));
 }
 
 // The banner at the top of the text, whatever the verdict: nothing of the message comes before it.
@@ -347,7 +345,7 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
         notice += "    " + name + "  [" + p->type + ", " + human_size(p->size) + "]";
         for (const auto& f : p->flags) {
           // "blocked:encrypted" → why the engine refused it, in words.
-          notice += f.rfind("blocked:", 0) == 0 ? (ja ? " 理由: " : " reason: ") + cdr::describe(cdr::finding_kind_of(std::string_view(f).substr(8)), options.lang) : " !" + f;
+          notice += f.rfind("blocked:", 0) == 0 ? (ja ? " 理由: " : " reason: ") + std::string(cdr::label(cdr::finding_kind_of(std::string_view(f).substr(8)), options.lang)) : " !" + f;
         }
         notice += "\n";
       }

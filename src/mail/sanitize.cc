@@ -641,12 +641,12 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
     // Held whatever on_parser_critical says: there is no one message here to sanitize, and the
     // reading we would pick may not be the one the recipient's client picks.
     const bool ja = options.lang != "en";
-    std::vector<std::string> kinds;  // of the ambiguities found
-    for (const auto& ambiguity : walk.ambiguities) kinds.push_back(parser_finding_kind(ambiguity.first));
+    std::vector<ParserFindingKind> kinds;  // of the ambiguities found (our own codes, so never kUnknown)
+    for (const auto& ambiguity : walk.ambiguities) kinds.push_back(parser_finding_of(ambiguity.first).kind);
     std::string what;
     for (const auto& f : plan.parser_findings) {
       if (std::find(kinds.begin(), kinds.end(), f.kind) == kinds.end()) continue;
-      what += (what.empty() ? "" : ja ? "、" : ", ") + describe_parser_finding(f.kind, options.lang) + (f.item.empty() ? "" : " (" + f.item + ")");
+      what += (what.empty() ? "" : ja ? "、" : ", ") + describe_parser_finding(f, options.lang) + (f.item.empty() ? "" : " (" + f.item + ")");
     }
     plan.verdict = Verdict::kHeld;
     plan.reason = (ja ? "メールの構造が読み手によって異なって解釈されうるため、どちらの読み方も採らず保留しました: "
@@ -767,7 +767,8 @@ void finish_attachments(SanitizePlan& plan, const SanitizeOptions& options, cons
     }
     part.action = PartAction::kSanitized;
     for (const auto& f : r.findings) {
-      if (std::find(part.flags.begin(), part.flags.end(), f.kind) == part.flags.end()) part.flags.push_back(f.kind);
+      const std::string kind(cdr::to_string(f.kind));
+      if (std::find(part.flags.begin(), part.flags.end(), kind) == part.flags.end()) part.flags.push_back(kind);
     }
     SanitizedAttachment a;
     a.part = index;

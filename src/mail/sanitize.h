@@ -105,14 +105,21 @@ struct SanitizedAttachment {
 // where other software (a mail client, another filter) may see a different structure than we do.
 struct ParserFinding {
   FindingSeverity severity = FindingSeverity::kCritical;  // warning or critical (GMIME_WARN_* / GMIME_CRIT_*)
-  std::string kind;         // "conflicting-header", "multipart-without-boundary", …
+  ParserFindingKind kind = ParserFindingKind::kUnknown;
+  int unknown_code = 0;     // for kUnknown: the parser's code, named in the wire form "unknown-<code>"
   std::string item;         // the header or parameter concerned, printable ASCII, at most 80 characters
   std::int64_t offset = -1;  // byte offset of the first occurrence in the message; -1 when unknown
   std::size_t count = 1;    // occurrences of this kind and item
 };
 
-// The parser finding kinds in words (ja or en), for the notice.
-std::string describe_parser_finding(const std::string& kind, const std::string& lang);
+// The finding's kind as the plan JSON and the report name it: "conflicting-header", …, and
+// "unknown-4242" for a code the table does not know.
+std::string kind_name(const ParserFinding& finding);
+// The kind (and unknown_code) of `finding` from such a name; a name Sanso does not write is an
+// error ("mail.value") that quotes it and carries `where`.
+Result<void> read_kind_name(ParserFinding& finding, std::string_view name, std::string_view where);
+// The finding's kind in words (ja or en), for the notice.
+std::string describe_parser_finding(const ParserFinding& finding, const std::string& lang);
 
 // One mailbox of the From header as the parser read it.
 struct Mailbox {
@@ -126,7 +133,7 @@ struct Mailbox {
 // internet ("city-address-from-internet"), or its domain imitates the city's or a correspondent's
 // ("lookalike-domain": city.rninamata.lg.jp, an IDN in Cyrillic, city.minamata.lg.jp.example.net).
 struct SenderFinding {
-  std::string kind;
+  SenderFindingKind kind = SenderFindingKind::kAddressInName;
   std::string display_name;
   std::string address;  // the real one
   std::string matched;  // what the display name matched (the address, name or domain)

@@ -129,7 +129,7 @@ std::string imitated_domain(const std::string& domain, const std::vector<std::st
 
 void check_sender(SanitizePlan& plan, const SanitizeOptions& options) {
   plan.sender_findings.clear();
-  auto add = [&](const char* kind, const Mailbox& m, const std::string& matched) {
+  auto add = [&](SenderFindingKind kind, const Mailbox& m, const std::string& matched) {
     for (const auto& f : plan.sender_findings) {
       if (f.kind == kind && f.address == m.address && f.matched == matched) return;
     }
@@ -162,16 +162,16 @@ void check_sender(SanitizePlan& plan, const SanitizeOptions& options) {
     const std::string address = ascii_lower(m.address);
     const std::string domain = mime::address_domain(address);
     const bool city_address = in_domains(domain, options.protected_domains);
-    if (city_address && options.arrival.source_zone == "internet") add("city-address-from-internet", m, domain);
+    if (city_address && options.arrival.source_zone == "internet") add(SenderFindingKind::kCityAddressFromInternet, m, domain);
     if (!city_address) {
-      if (std::string imitated = imitated_domain(domain, options.protected_domains); !imitated.empty()) add("lookalike-domain", m, imitated);
+      if (std::string imitated = imitated_domain(domain, options.protected_domains); !imitated.empty()) add(SenderFindingKind::kLookalikeDomain, m, imitated);
     }
     if (!known_domain(domain)) {
-      if (std::string imitated = imitated_domain(domain, correspondent_domains); !imitated.empty()) add("lookalike-domain", m, imitated);
+      if (std::string imitated = imitated_domain(domain, correspondent_domains); !imitated.empty()) add(SenderFindingKind::kLookalikeDomain, m, imitated);
     }
     if (m.name.empty()) continue;
     for (const auto& shown_address : addresses_in(m.name)) {
-      if (shown_address != address) add("address-in-name", m, shown_address);
+      if (shown_address != address) add(SenderFindingKind::kAddressInName, m, shown_address);
     }
     const std::string name = comparable(m.name);
     if (!city_address) {
@@ -183,7 +183,7 @@ void check_sender(SanitizePlan& plan, const SanitizeOptions& options) {
           borrowed += (borrowed.empty() ? "" : ", ") + configured;
         }
       }
-      if (!borrowed.empty()) add("city-name", m, borrowed);
+      if (!borrowed.empty()) add(SenderFindingKind::kCityName, m, borrowed);
     }
     for (const auto& correspondent : correspondents) {
       // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
@@ -197,7 +197,7 @@ void check_sender(SanitizePlan& plan, const SanitizeOptions& options) {
         continue;
       }
       for (const auto& c : options.correspondents) {
-        if (same_name(c)) add("correspondent-name", m, known_name + " <" + c.second + ">");
+        if (same_name(c)) add(SenderFindingKind::kCorrespondentName, m, known_name + " <" + c.second + ">");
       }
     }
   }

@@ -29,7 +29,33 @@ namespace fs = std::filesystem;
 using store::Database;
 using store::Transaction;
 
-constexpr std::string_view kStates[] = {"held", "release_requested", "approved", "releasing", "released", "denied", "damaged"};
+// In the order of the enumerators: the stored name (quarantine_items.state), then what the CLI
+// and the console show.
+constexpr Vocabulary<ItemState, 7> kStates{{{
+                                               {"held", "保留中", "Held"},
+                                               {"release_requested", "解放申請中", "Release requested"},
+                                               {"approved", "承認済み", "Approved"},
+                                               {"releasing", "解放処理中", "Releasing"},
+                                               {"released", "解放済み", "Released"},
+                                               {"denied", "却下", "Denied"},
+                                               {"damaged", "破損", "Damaged"},
+                                           }},
+                                           "a quarantine state",
+                                           "quarantine.value"};
+
+constexpr Vocabulary<Origin::Kind, 2> kOriginKinds{{{
+                                                      {"mail", "メール", "mail"},
+                                                      {"file", "ファイル", "file"},
+                                                  }},
+                                                  "an origin kind",
+                                                  "quarantine.value"};
+
+// The state of a stored row. A word no version of Sanso wrote means the row was tampered with:
+// the item is not trusted (damaged), never taken for some other state.
+ItemState stored_state(std::string_view name) {
+  auto state = kStates.parse(name, "quarantine_items.state");
+  return state ? *state : ItemState::kDamaged;
+}
 
 std::string join_lines(const std::vector<std::string>& v) {
   std::string out;
@@ -73,7 +99,9 @@ Item item_from(const store::Row& r) {
   it.id = r.text(0);
   it.sha256 = r.text(1);
   it.size = r.integer(2);
-  it.origin.kind = r.text(3) == "mail" ? Origin::Kind::kMail : Origin::Kind::kFile;
+  // Anything but "mail" was always read as a file; a word Sanso did not write stays that.
+  auto origin = kOriginKinds.parse(r.text(3), "quarantine_items.origin_kind");
+  it.origin.kind = origin ? *origin : Origin::Kind::kFile;
   it.origin.message_id = r.text(4);
   it.origin.envelope_from = r.text(5);
   it.origin.envelope_to = split_lines(r.text(6));
@@ -86,7 +114,7 @@ Item item_from(const store::Row& r) {
   it.classification = r.text(13);
   it.received_at = r.integer(14);
   it.expires_at = r.integer(15);
-  it.state = parse_state(r.text(16)).value_or(ItemState::kDamaged);
+  it.state = stored_state(r.text(16));
   it.state_changed_at = r.integer(17);
   it.damage = r.text(18);
   it.approver_role = r.text(19);
@@ -171,19 +199,16 @@ Result<void> write_durably(const fs::path& path, std::string_view data) {
 
 }  // namespace
 
-std::string_view to_string(ItemState state) { return kStates[static_cast<std::size_t>(state)]; }
+std::string_view to_string(ItemState state) { return kStates.name(state); }
+std::string_view to_string(Origin::Kind kind) { return kOriginKinds.name(kind); }
+Result<Origin::Kind> parse_origin_kind(std::string_view text, std::string_view where) { return kOriginKinds.parse(text, where); }
 
 std::string label_of(const Item& it) {
   if (it.origin.kind == Origin::Kind::kMail) return it.origin.subject.empty() ? it.origin.message_id : it.origin.subject;
   return it.origin.file_name;
 }
 
-std::string_view state_label(ItemState state, std::string_view lang) {
-  static constexpr std::string_view kJa[] = {"保留中", "解放申請中", "承認済み", "解放処理中", "解放済み", "却下", "破損"};
-  static constexpr std::string_view kEn[] = {"Held", "Release requested", "Approved", "Releasing", "Released", "Denied", "Damaged"};
-  static_assert(std::size(kJa) == std::size(kStates) && std::size(kEn) == std::size(kStates));
-  return (lang == "en" ? kEn : kJa)[static_cast<std::size_t>(state)];
-}
+std::string_view state_label(ItemState state, std::string_view lang) { return kStates.label(state, lang); }
 
 namespace {
 constexpr Vocabulary<ReleaseDecision, 3> kDecisions{{{
@@ -199,17 +224,13 @@ std::string_view to_string(ReleaseDecision d) { return kDecisions.name(d); }
 std::string_view decision_label(ReleaseDecision d, std::string_view lang) { return kDecisions.label(d, lang); }
 Result<ReleaseDecision> parse_decision(std::string_view text, std::string_view where) { return kDecisions.parse(text, where); }
 
-std::optional<ItemState> parse_state(std::string_view name) {
-  for (std::size_t i = 0; i < std::size(kStates); ++i) {
-    if (kStates[i] == name) return static_cast<ItemState>(i);
-  }
-  return std::nullopt;
-}
+Result<ItemState> parse_state(std::string_view name, std::string_view where) { return kStates.parse(name, where); }
+std::string state_names() { return kStates.names(); }
 
 std::span<const ItemState> all_states() {
   static constexpr ItemState kAll[] = {ItemState::kHeld,     ItemState::kReleaseRequested, ItemState::kApproved, ItemState::kReleasing,
                                        ItemState::kReleased, ItemState::kDenied,           ItemState::kDamaged};
-  static_assert(std::size(kAll) == std::size(kStates));
+  static_assert(std::size(kAll) == kStates.terms.size());
   return kAll;
 }
 
@@ -292,12 +313,12 @@ struct QuarantineStore::Impl {
     SANSO_TRY(db->execute(
         std::string("INSERT INTO quarantine_items (") + kItemColumns +
             ", retry_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        {it.id, it.sha256, it.size, std::string(it.origin.kind == Origin::Kind::kMail ? "mail" : "file"),
+        {it.id, it.sha256, it.size, std::string(to_string(it.origin.kind)),
          it.origin.message_id, it.origin.envelope_from, join_lines(it.origin.envelope_to), it.origin.subject,
          it.origin.file_name, it.origin.uploader, it.verdict, it.reason, it.report_json, it.classification,
          it.received_at, it.expires_at, std::string(to_string(it.state)), it.state_changed_at, std::string(), it.approver_role, p.retry_key}));
     auto e = event(p.actor.empty() ? options.node : p.actor, "quarantine.store", it, it.verdict);
-    e.details = {{"origin", it.origin.kind == Origin::Kind::kMail ? "mail" : "file"},
+    e.details = {{"origin", std::string(to_string(it.origin.kind))},
                  {"size", std::to_string(it.size)},
                  {"reason", it.reason}};
     if (!it.origin.message_id.empty()) e.details.emplace_back("message_id", it.origin.message_id);
@@ -461,7 +482,7 @@ Result<std::map<ItemState, std::int64_t>> QuarantineStore::count_by_state() {
   auto lock = impl_->shared->use();
   auto rows = SANSO_TRY(impl_->db->query("SELECT state, COUNT(*) FROM quarantine_items GROUP BY state"));
   std::map<ItemState, std::int64_t> out;
-  for (const auto& r : rows) out[parse_state(r.text(0)).value_or(ItemState::kDamaged)] += r.integer(1);
+  for (const auto& r : rows) out[stored_state(r.text(0))] += r.integer(1);
   return out;
 }
 

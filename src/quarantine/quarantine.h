@@ -28,7 +28,7 @@ namespace sanso::quarantine {
 
 // Where an original came from.
 struct Origin {
-  enum class Kind : std::uint8_t { kMail, kFile };
+  enum class Kind : std::uint8_t { kMail, kFile };  // stored as "mail", "file"
   Kind kind = Kind::kFile;
   // mail
   std::string message_id;
@@ -71,8 +71,13 @@ enum class ItemState : std::uint8_t {
   kDenied,
   kDamaged,           // the blob failed authentication on read
 };
+std::string_view to_string(Origin::Kind kind);  // "mail", "file"
+Result<Origin::Kind> parse_origin_kind(std::string_view text, std::string_view where);
 std::string_view to_string(ItemState state);
-std::optional<ItemState> parse_state(std::string_view name);
+// The stored name to enum; any other word is an error (code "quarantine.value") naming it,
+// `where` and the names allowed.
+Result<ItemState> parse_state(std::string_view name, std::string_view where);
+std::string state_names();  // "held, release_requested, …", for messages
 // The state in words, for people: "ja" (保留中, …) or "en" (Held, …). The CLI and the console
 // say the same.
 std::string_view state_label(ItemState state, std::string_view lang);

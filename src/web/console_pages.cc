@@ -24,7 +24,7 @@ namespace {
 
 // The quarantine's own words for its states, so the console and the CLI say the same.
 std::string state_label(Lang lang, std::string_view state) {
-  const auto parsed = quarantine::parse_state(state);
+  const auto parsed = quarantine::parse_state(state, "state");
   return parsed ? std::string(quarantine::state_label(*parsed, lang == Lang::kEn ? "en" : "ja")) : std::string(state);
 }
 
@@ -244,12 +244,16 @@ void Console::Impl::item_action(const httplib::Request& req, httplib::Response& 
     return acted(res, id, "requested");
   }
   if (action == "decide") {
-    std::string decision = field(req, "decision");
-    if (decision != "approve" && decision != "deny") return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
-    auto r = decision == "approve" ? services.quarantine.approve(id, actor, field(req, "note"))
-                                   : services.quarantine.deny(id, actor, field(req, "note"));
+    // The form's two buttons say "approve" and "deny"; anything else is not a decision.
+    const std::string answer = field(req, "decision");
+    const quarantine::ReleaseDecision decision = answer == "approve" ? quarantine::ReleaseDecision::kApproved
+                                                 : answer == "deny"  ? quarantine::ReleaseDecision::kDenied
+                                                                     : quarantine::ReleaseDecision::kNone;
+    if (decision == quarantine::ReleaseDecision::kNone) return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
+    auto r = decision == quarantine::ReleaseDecision::kApproved ? services.quarantine.approve(id, actor, field(req, "note"))
+                                                               : services.quarantine.deny(id, actor, field(req, "note"));
     if (!r) return item_page(req, res, ctx, id, "", r.error());
-    return acted(res, id, decision == "approve" ? "approved" : "denied");
+    return acted(res, id, std::string(quarantine::to_string(decision)).c_str());
   }
   // release
   auto r = services.quarantine.release(id, actor, [&](const Item& it, const std::string& original) {

@@ -54,7 +54,7 @@ TEST(CdrArchive, MembersAreSanitizedAndBlockedOnesLeftOut) {
   EXPECT_FALSE(members.count("資料/setup.exe"));
   EXPECT_EQ(members["資料/一覧.csv"], "氏名,金額\n山田,'=1+2\n");
   bool located = false;
-  for (const auto& f : r.findings) located = located || (f.kind == "formula_injection" && f.location.rfind("資料/一覧.csv!", 0) == 0);
+  for (const auto& f : r.findings) located = located || (f.kind == FindingKind::kFormulaInjection && f.location.rfind("資料/一覧.csv!", 0) == 0);
   EXPECT_TRUE(located) << "findings inside members name the member";
 }
 

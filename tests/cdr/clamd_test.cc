@@ -53,7 +53,7 @@ TEST_F(Clamd, AnInfectedFileIsBlockedBeforeTheEngineRuns) {
   EXPECT_FALSE(ran);
   EXPECT_EQ(r.verdict, Verdict::blocked);
   EXPECT_EQ(r.reason, "virus");
-  EXPECT_EQ(r.findings.at(0).kind, "virus");
+  EXPECT_EQ(r.findings.at(0).kind, FindingKind::kVirus);
   CdrResult ok = with_antivirus(server_->address(), "a,=b\n", "list.csv", [&] { return sanitize("a,=b\n", "list.csv", {}); });
   EXPECT_EQ(ok.verdict, Verdict::sanitized);
 }

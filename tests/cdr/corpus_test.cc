@@ -248,12 +248,12 @@ TEST(CdrCorpus, EveryFileGetsItsExpectedVerdictAndOutputsAreCleanAndValid) {
       EXPECT_TRUE(r.output.empty()) << rel << ": a blocked file has output";
     }
     std::set<std::string> kinds;
-    for (const auto& f : r.findings) kinds.insert(f.kind);
+    for (const auto& f : r.findings) kinds.insert(std::string(to_string(f.kind)));
     for (const auto& k : split(want.findings)) EXPECT_TRUE(kinds.count(k)) << rel << ": finding " << k << " missing";
     if (r.verdict == Verdict::blocked) continue;
     // Sanitizing the output again finds nothing: the engine's detectors agree it is clean.
     CdrResult again = sanitize(r.output, r.output_name, policy);
-    EXPECT_EQ(again.verdict, Verdict::clean) << rel << ": the rebuilt file still has " << (again.findings.empty() ? again.reason : again.findings[0].kind + " at " + again.findings[0].location);
+    EXPECT_EQ(again.verdict, Verdict::clean) << rel << ": the rebuilt file still has " << (again.findings.empty() ? again.reason : std::string(to_string(again.findings[0].kind)) + " at " + again.findings[0].location);
     expect_well_formed(r, rel);
   }
   EXPECT_EQ(seen, std::size(kExpected)) << "table rows whose file is missing from the corpus";
@@ -297,7 +297,7 @@ TEST(CdrCorpus, LegacyWordDdeSamplesAreBlockedForTheirDdeField) {
     EXPECT_EQ(r.verdict, Verdict::blocked) << name;
     EXPECT_EQ(r.reason, "active-content") << name << ": " << r.message;
     bool dde = false;
-    for (const auto& f : r.findings) dde = dde || f.kind == "dde_field";
+    for (const auto& f : r.findings) dde = dde || f.kind == FindingKind::kDdeField;
     EXPECT_TRUE(dde) << name << ": " << r.message;
   }
   // The clean Word 97 sample of the same suite has fields too (none DDE): it passes unchanged.

@@ -114,7 +114,7 @@ inline std::vector<std::pair<std::string, std::string>> compound_file_streams(co
 
 inline std::set<std::string> kinds(const CdrResult& r) {
   std::set<std::string> out;
-  for (const auto& f : r.findings) out.insert(f.kind);
+  for (const auto& f : r.findings) out.insert(std::string(to_string(f.kind)));
   return out;
 }
 

@@ -748,7 +748,7 @@ TEST(CdrOdf, FormulasThatReachOutsideGoAndTheirValuesStay) {
   CdrResult r = run(odt_with_parts(content, {}, ""), "表.odt");
   ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
   std::size_t removed = 0;
-  for (const auto& f : r.findings) removed += f.kind == "external_formula";
+  for (const auto& f : r.findings) removed += f.kind == FindingKind::kExternalFormula;
   EXPECT_EQ(removed, 3u);
   const std::string out = fixtures::unzip(r.output)["content.xml"];
   for (const char* gone : {"WEBSERVICE", "dde (", "secret.ods"}) EXPECT_EQ(out.find(gone), std::string::npos) << gone << ": " << out;
@@ -786,8 +786,8 @@ TEST(CdrResultFormat, EncodedResultsRoundTripAndTruncationIsAnError) {
   EXPECT_EQ(back->verdict, r.verdict);
   EXPECT_FALSE(decode_result(encoded.substr(0, encoded.size() - 1)).has_value());
   EXPECT_FALSE(decode_result("abc").has_value());
-  EXPECT_EQ(describe("vba_macro", "ja"), "VBA マクロ");
-  EXPECT_EQ(describe("vba_macro", "en"), "VBA macro project");
+  EXPECT_EQ(label(FindingKind::kVbaMacro, "ja"), "VBA マクロ");
+  EXPECT_EQ(label(FindingKind::kVbaMacro, "en"), "VBA macro project");
 }
 
 }  // namespace

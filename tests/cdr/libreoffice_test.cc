@@ -66,7 +66,7 @@ TEST(CdrLibreOffice, OdfWrittenByLibreOfficeComesBackCleanAndStillReads) {
     const std::string made = sanso::testing::read_file(dir / "made" / name);
     ASSERT_FALSE(made.empty()) << name;
     CdrResult r = sanitize(made, name, {});
-    ASSERT_EQ(r.verdict, Verdict::clean) << name << ": " << r.message << (r.findings.empty() ? "" : " " + r.findings[0].kind + " " + r.findings[0].location);
+    ASSERT_EQ(r.verdict, Verdict::clean) << name << ": " << r.message << (r.findings.empty() ? "" : " " + std::string(to_string(r.findings[0].kind)) + " " + r.findings[0].location);
     std::ofstream(dir / "in" / name, std::ios::binary) << r.output;
   }
   ASSERT_EQ(std::system(("soffice" + profile + " --convert-to txt --outdir '" + (dir / "out").string() + "' '" + (dir / "in" / "memo.odt").string() + "' >/dev/null 2>&1").c_str()), 0);

@@ -125,7 +125,7 @@ TEST(CdrOoxml, RemovesEveryKindOfActiveContentAndKeepsThePackageConsistent) {
     }
   }
   CdrResult again = sanitize(r.output, r.output_name, policy);
-  EXPECT_EQ(again.verdict, Verdict::clean) << (again.findings.empty() ? again.message : again.findings[0].kind);
+  EXPECT_EQ(again.verdict, Verdict::clean) << (again.findings.empty() ? again.message : std::string(to_string(again.findings[0].kind)));
 }
 
 // The fuzz targets' second reader (package_active_content) sees the VBA project, the
@@ -485,7 +485,7 @@ TEST(CdrOoxmlParts, AGoodPictureIsKeptInEveryFormat) {
   for (const auto& f : kFormats) {
     Package p = with_picture(f, tiny_png());
     CdrResult r = sanitize(p.zip(), p.name, {});
-    ASSERT_EQ(r.verdict, Verdict::clean) << f.ext << ": " << r.message << (r.findings.empty() ? "" : " " + r.findings[0].kind + " " + r.findings[0].location);
+    ASSERT_EQ(r.verdict, Verdict::clean) << f.ext << ": " << r.message << (r.findings.empty() ? "" : " " + std::string(to_string(r.findings[0].kind)) + " " + r.findings[0].location);
     auto parts = unzip(r.output);
     EXPECT_TRUE(parts.count(std::string(f.media) + "image1.png")) << f.ext;
     EXPECT_NE(parts[f.image_source].find("r:embed=\"rIdImg\""), std::string::npos) << f.ext;
@@ -532,8 +532,8 @@ TEST(CdrOoxmlParts, OrphanAndMistypedPartsAreDroppedInEveryFormat) {
     ASSERT_EQ(r.verdict, Verdict::sanitized) << f.ext << ": " << r.message;
     std::set<std::string> orphans, mistyped;
     for (const auto& finding : r.findings) {
-      if (finding.kind == "orphan_part") orphans.insert(finding.location);
-      if (finding.kind == "part_type_mismatch") mistyped.insert(finding.location);
+      if (finding.kind == FindingKind::kOrphanPart) orphans.insert(finding.location);
+      if (finding.kind == FindingKind::kPartTypeMismatch) mistyped.insert(finding.location);
     }
     EXPECT_TRUE(orphans.count(std::string(f.media) + "payload.exe")) << f.ext;
     EXPECT_TRUE(orphans.count("customXml/item1.xml")) << f.ext;
@@ -739,7 +739,7 @@ TEST(CdrOoxmlFields, NestedFieldsAndHyperlinkTargetsAreJudged) {
   CdrResult r = sanitize(p.zip(), p.name, {});
   ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
   std::map<std::string, int> counts;
-  for (const auto& f : r.findings) counts[f.kind]++;
+  for (const auto& f : r.findings) counts[std::string(to_string(f.kind))]++;
   EXPECT_EQ(counts["computed_field"], 2);
   EXPECT_EQ(counts["external_relationship"], 3);
   EXPECT_EQ(counts["field"], 1);
@@ -765,7 +765,7 @@ TEST(CdrOoxmlPackage, PartNamesCompareWithoutCase) {
   p.rels["word/document.xml"].push_back({"rIdP", "image", "Media/%E5%9B%B3%201.PNG"});
   p.part("word/media/図 1.png") = tiny_png();
   CdrResult r = sanitize(p.zip(), p.name, {});
-  ASSERT_EQ(r.verdict, Verdict::clean) << r.message << (r.findings.empty() ? "" : " " + r.findings[0].kind + " " + r.findings[0].location);
+  ASSERT_EQ(r.verdict, Verdict::clean) << r.message << (r.findings.empty() ? "" : " " + std::string(to_string(r.findings[0].kind)) + " " + r.findings[0].location);
   auto parts = unzip(r.output);
   ASSERT_TRUE(parts.count("docProps/core.xml"));
   EXPECT_NE(parts["docProps/core.xml"].find(R"(xsi:type="dcterms:W3CDTF")"), std::string::npos) << "a QName value follows the prefix rename";
@@ -774,7 +774,7 @@ TEST(CdrOoxmlPackage, PartNamesCompareWithoutCase) {
   EXPECT_NE(parts["word/_rels/document.xml.rels"].find(R"(Target="media/%E5%9B%B3%201.png")"), std::string::npos) << parts["word/_rels/document.xml.rels"];
   expect_safe_package(r.output, "docx");
   CdrResult again = sanitize(r.output, p.name, {});
-  EXPECT_EQ(again.verdict, Verdict::clean) << (again.findings.empty() ? again.message : again.findings[0].kind + " " + again.findings[0].location);
+  EXPECT_EQ(again.verdict, Verdict::clean) << (again.findings.empty() ? again.message : std::string(to_string(again.findings[0].kind)) + " " + again.findings[0].location);
 }
 
 // Formulas that reach outside the workbook go (their cached values stay); ordinary ones stay.
@@ -833,8 +833,8 @@ TEST(CdrOoxmlPackage, RelationshipsAreFollowedOnlyFromPartTypesThatMayHoldThem) 
   ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
   std::set<std::string> misplaced, mistyped;
   for (const auto& f : r.findings) {
-    if (f.kind == "misplaced_relationship") misplaced.insert(f.location);
-    if (f.kind == "part_type_mismatch") mistyped.insert(f.location);
+    if (f.kind == FindingKind::kMisplacedRelationship) misplaced.insert(f.location);
+    if (f.kind == FindingKind::kPartTypeMismatch) mistyped.insert(f.location);
   }
   EXPECT_TRUE(misplaced.count("word/_rels/header1.xml.rels#rIdV")) << "a header does not hold VML drawings";
   EXPECT_TRUE(misplaced.count("word/_rels/settings.xml.rels#rIdH2")) << "settings do not hold headers";
@@ -893,7 +893,7 @@ TEST(CdrOoxmlPackage, PartNamesAreComparedDecodedAndWithoutCase) {
   // The encoded override names the part stored under its UTF-8 name: it is that part's type.
   Package good = japanese_sheet();
   CdrResult r = sanitize(good.zip(), good.name, {});
-  ASSERT_EQ(r.verdict, Verdict::clean) << r.message << (r.findings.empty() ? "" : " " + r.findings[0].kind + " " + r.findings[0].location);
+  ASSERT_EQ(r.verdict, Verdict::clean) << r.message << (r.findings.empty() ? "" : " " + std::string(to_string(r.findings[0].kind)) + " " + r.findings[0].location);
   auto parts = unzip(r.output);
   EXPECT_TRUE(parts.count("xl/worksheets/シート.xml"));
   EXPECT_NE(parts["[Content_Types].xml"].find("PartName=\"/" + encoded + "\""), std::string::npos) << parts["[Content_Types].xml"];

@@ -80,7 +80,7 @@ TEST(CdrPdf, RemovesJavaScriptActionsEmbeddedFilesAndXfa) {
   EXPECT_NE(r.output.find("minamata"), std::string::npos) << "a web link stays unless the policy removes URIs";
   EXPECT_EQ(remnants(r), std::vector<std::string>{});
   CdrResult again = sanitize(r.output, "通知.pdf", {});
-  EXPECT_EQ(again.verdict, Verdict::clean) << (again.findings.empty() ? again.message : again.findings[0].kind);
+  EXPECT_EQ(again.verdict, Verdict::clean) << (again.findings.empty() ? again.message : std::string(to_string(again.findings[0].kind)));
 }
 
 TEST(CdrPdf, UriActionsGoWhenThePolicySaysSo) {
@@ -191,7 +191,7 @@ TEST(CdrPdf, AssociatedFilesGoWhereverTheyHang) {
   EXPECT_EQ(r.output.find(payload), std::string::npos) << "the associated file's bytes were written";
   for (const char* name : {"catalog.exe", "annot.bin", "related.exe", "part1.exe"}) EXPECT_EQ(r.output.find(name), std::string::npos) << name;
   CdrResult again = sanitize(r.output, "pdf20.pdf", {});
-  EXPECT_EQ(again.verdict, Verdict::clean) << (again.findings.empty() ? again.message : again.findings[0].kind + " at " + again.findings[0].location);
+  EXPECT_EQ(again.verdict, Verdict::clean) << (again.findings.empty() ? again.message : std::string(to_string(again.findings[0].kind)) + " at " + again.findings[0].location);
 }
 
 // A file specification with /EF reached from anywhere else loses its bytes too: a

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -49,21 +50,48 @@ TEST(CdrVocabulary, RejectsOtherWordsSayingWhatAndWhere) {
   EXPECT_FALSE(parse_verdict("Clean", "w"));
 }
 
-TEST(CdrVocabulary, EveryKindHasASeverityAndUnknownKindsAreCritical) {
-  EXPECT_EQ(severity_of("vba_macro"), FindingSeverity::kCritical);
-  EXPECT_EQ(severity_of("pdf_javascript"), FindingSeverity::kCritical);
-  EXPECT_EQ(severity_of("external_relationship"), FindingSeverity::kWarning);
-  EXPECT_EQ(severity_of("image_metadata"), FindingSeverity::kInfo);
-  EXPECT_EQ(severity_of("virus"), FindingSeverity::kCritical);
-  // Never harmless by omission: a kind nobody graded yet.
-  EXPECT_EQ(severity_of("some_new_kind"), FindingSeverity::kCritical);
-  EXPECT_EQ(severity_of(""), FindingSeverity::kCritical);
-  // Every blocked reason the engine gives has its kind in the table (finding_kind_of).
-  for (const char* reason : {"encrypted", "executable", "unknown-type", "extension-mismatch", "extension-not-allowed", "active-content", "limit",
-                             "malformed", "unsupported", "deceptive-name", "sandbox-violation", "timeout", "internal"}) {
-    const std::string kind = finding_kind_of(reason);
-    EXPECT_NE(describe(kind, "en"), kind) << reason;
+TEST(CdrVocabulary, EveryKindHasASeverityAndUnknownKindsAreRefused) {
+  EXPECT_EQ(severity_of(FindingKind::kVbaMacro), FindingSeverity::kCritical);
+  EXPECT_EQ(severity_of(FindingKind::kPdfJavascript), FindingSeverity::kCritical);
+  EXPECT_EQ(severity_of(FindingKind::kExternalRelationship), FindingSeverity::kWarning);
+  EXPECT_EQ(severity_of(FindingKind::kImageMetadata), FindingSeverity::kInfo);
+  EXPECT_EQ(severity_of(FindingKind::kVirus), FindingSeverity::kCritical);
+  // Never harmless by omission: a kind nobody graded cannot be written (every enumerator has its
+  // row, checked when findings.cc compiles), and a word nobody wrote cannot be read as one.
+  for (const char* word : {"some_new_kind", "", "VBA_MACRO", "vba-macro", "vba_macro "}) {
+    auto bad = parse_finding_kind(word, "findings[0].kind");
+    ASSERT_FALSE(bad) << word;
+    EXPECT_EQ(bad.error().code, "cdr.value");
+    EXPECT_EQ(bad.error().where, "findings[0].kind");
+    EXPECT_NE(bad.error().message.find("'" + std::string(word) + "'"), std::string::npos) << bad.error().message;
   }
+  // Every blocked reason the engine gives has its own kind in the table (finding_kind_of); a
+  // reason without one is the engine's fault.
+  for (const char* reason : {"encrypted", "executable", "unknown-type", "extension-mismatch", "extension-not-allowed", "active-content", "limit",
+                             "malformed", "unsupported", "deceptive-name", "sandbox-violation", "timeout", "internal", "virus", "policy"}) {
+    std::string name = reason;
+    std::replace(name.begin(), name.end(), '-', '_');
+    EXPECT_EQ(to_string(finding_kind_of(reason)), name) << reason;
+  }
+  EXPECT_EQ(finding_kind_of("no-such-reason"), FindingKind::kInternal);
+}
+
+// Every kind's wire name reads back as the same kind, and each has words in both languages.
+TEST(CdrVocabulary, EveryKindRoundTrips) {
+  std::set<std::string_view> names;
+  for (FindingKind kind : finding_kinds()) {
+    const std::string_view name = to_string(kind);
+    EXPECT_TRUE(names.insert(name).second) << name;
+    auto back = parse_finding_kind(name, "here");
+    ASSERT_TRUE(back) << back.error().to_string();
+    EXPECT_EQ(*back, kind) << name;
+    EXPECT_FALSE(label(kind, "ja").empty()) << name;
+    EXPECT_FALSE(label(kind, "en").empty()) << name;
+    EXPECT_NE(label(kind, "en"), name) << name;
+  }
+  EXPECT_EQ(names.size(), kFindingKindCount);
+  EXPECT_EQ(to_string(FindingKind::kPdf3d), "pdf_3d");
+  EXPECT_EQ(to_string(FindingKind::kExcel4Macro), "excel4_macro");
 }
 
 // The table in src/cdr/README.md lists every kind with the severity the code gives it.
@@ -74,8 +102,8 @@ TEST(CdrVocabulary, ReadmeTableAgreesWithTheCode) {
   text << in.rdbuf();
   const std::string readme = text.str();
   ASSERT_FALSE(finding_kinds().empty());
-  for (std::string_view kind : finding_kinds()) {
-    const std::string row = "| `" + std::string(kind) + "` | " + std::string(to_string(severity_of(kind))) + " |";
+  for (FindingKind kind : finding_kinds()) {
+    const std::string row = "| `" + std::string(to_string(kind)) + "` | " + std::string(to_string(severity_of(kind))) + " |";
     EXPECT_NE(readme.find(row), std::string::npos) << "README.md lacks the row " << row;
   }
 }
@@ -85,8 +113,8 @@ TEST(CdrVocabulary, ReportJsonCarriesSeverity) {
   CdrResult r;
   r.verdict = Verdict::sanitized;
   r.type = "docx";
-  r.findings.push_back({"vba_macro", "word/vbaProject.bin", FindingAction::kRemoved});
-  r.findings.push_back({"image_metadata", "word/media/image1.jpeg", FindingAction::kRemoved});
+  r.findings.push_back({FindingKind::kVbaMacro, "word/vbaProject.bin", FindingAction::kRemoved});
+  r.findings.push_back({FindingKind::kImageMetadata, "word/media/image1.jpeg", FindingAction::kRemoved});
   const std::string json = result_to_json(r);
   EXPECT_NE(json.find(R"({"kind":"vba_macro","location":"word/vbaProject.bin","action":"removed","severity":"critical"})"), std::string::npos)
       << json;
@@ -100,7 +128,7 @@ TEST(CdrVocabulary, DecodeRefusesUnknownWords) {
   r.verdict = Verdict::clean;
   r.type = "txt";
   r.output = "x";
-  r.findings.push_back({"nul_bytes", "1", FindingAction::kRemoved});
+  r.findings.push_back({FindingKind::kNulBytes, "1", FindingAction::kRemoved});
   const std::string good = encode_result(r);
   auto back = decode_result(good);
   ASSERT_TRUE(back) << back.error().to_string();
@@ -122,6 +150,12 @@ TEST(CdrVocabulary, DecodeRefusesUnknownWords) {
   auto action = decode_result(tampered(R"("action":"removed")", R"("action":"kept")"));
   ASSERT_FALSE(action);
   EXPECT_NE(action.error().where.find("findings[0].action"), std::string::npos) << action.error().where;
+  // A kind the engine does not write is as broken as a verdict it does not write.
+  EXPECT_EQ(back->findings.at(0).kind, FindingKind::kNulBytes);
+  auto kind = decode_result(tampered(R"("kind":"nul_bytes")", R"("kind":"nul_byte")"));
+  ASSERT_FALSE(kind);
+  EXPECT_EQ(kind.error().code, "cdr.internal");
+  EXPECT_NE(kind.error().where.find("findings[0].kind"), std::string::npos) << kind.error().where;
 }
 
 // Content families are an enum inside the engine; their names are what [cdr] extension_map may

@@ -174,11 +174,15 @@ TEST(Config, CdrSettingsAndAttachmentRules) {
                               "strict_on_auth_failure = false\n", "s.toml");
   ASSERT_TRUE(gateway) << gateway.error().to_string();
   EXPECT_EQ(gateway->mail.unmarked_classification, "2");
-  EXPECT_EQ(gateway->mail.identifier_action, "reject");
+  EXPECT_EQ(gateway->mail.identifier_action, mail::IdentifierAction::kReject);
   EXPECT_FALSE(gateway->mail.strict_on_auth_failure);
   auto bad_identifier = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nidentifier_action = \"drop\"\n", "s.toml");
   ASSERT_FALSE(bad_identifier);
   EXPECT_NE(bad_identifier.error().message.find("hold, reject"), std::string::npos);
+  EXPECT_EQ(bad_identifier.error().code, "config.value");
+  EXPECT_EQ(bad_identifier.error().where, "s.toml:5:21");
+  EXPECT_NE(bad_identifier.error().message.find("identifier_action"), std::string::npos) << bad_identifier.error().message;
+  EXPECT_NE(bad_identifier.error().message.find("'drop'"), std::string::npos) << bad_identifier.error().message;
   auto bad_mode = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[cdr]\nattachments = \"keep\"\n", "s.toml");
   ASSERT_FALSE(bad_mode);
   EXPECT_EQ(bad_mode.error().where, "s.toml:5:15");
@@ -353,6 +357,32 @@ TEST(Config, WebConsoleSettings) {
 }  // namespace
 // Attachment actions are words of a closed set, parsed once here: a bad one is a config error
 // that names the key, the value, the accepted words and where it was written.
+// The gateway's two closed words are read once, here: a bad one is a config error that names the
+// key, the value, the place and the words allowed; the defaults are the cautious ones.
+TEST(Config, GatewayWordsAreParsedOnceWithTheirKeyInAnError) {
+  auto defaults = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n", "s.toml");
+  ASSERT_TRUE(defaults) << defaults.error().to_string();
+  EXPECT_EQ(defaults->mail.identifier_action, mail::IdentifierAction::kHold);
+  EXPECT_EQ(defaults->mail.outside_city_sender, mail::OutsideCitySender::kReject);
+  auto internet = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\noutside_city_sender = \"internet\"\nidentifier_action = \"hold\"\n", "s.toml");
+  ASSERT_TRUE(internet) << internet.error().to_string();
+  EXPECT_EQ(internet->mail.outside_city_sender, mail::OutsideCitySender::kInternet);
+  EXPECT_EQ(internet->mail.identifier_action, mail::IdentifierAction::kHold);
+  auto bad = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\noutside_city_sender = \"accept\"\n", "s.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "config.value");
+  EXPECT_EQ(bad.error().where, "s.toml:5:23");
+  EXPECT_NE(bad.error().message.find("outside_city_sender"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("'accept'"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("reject, internet"), std::string::npos) << bad.error().message;
+  // Case matters, and a number is a type error.
+  EXPECT_FALSE(parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\noutside_city_sender = \"Internet\"\n", "s.toml"));
+  EXPECT_FALSE(parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nidentifier_action = \"REJECT\"\n", "s.toml"));
+  auto number = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nidentifier_action = 1\n", "s.toml");
+  ASSERT_FALSE(number);
+  EXPECT_EQ(number.error().code, "config.type");
+}
+
 TEST(Config, BadAttachmentActionIsAConfigErrorWithItsKey) {
   auto per_type = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nattachment_actions = { zip = \"remove\", exe = \"quarantine\" }\n", "s.toml");
   ASSERT_FALSE(per_type);

@@ -312,7 +312,7 @@ TEST_F(GatewayDecisions, TheSenderHistoryKeepsTheInjectedClocksTime) {
 
 TEST_F(GatewayDecisions, AForgedCitySenderCanBeHandledAsInternetMailInstead) {
   GatewaySettings s;
-  s.outside_city_sender = "internet";
+  s.outside_city_sender = OutsideCitySender::kInternet;
   open_gateway(s);
   const GatewayVerdict v = run("203.0.113.7", "boss@city.minamata.lg.jp", "kaikei@city.minamata.lg.jp");
   EXPECT_EQ(v.action, GatewayVerdict::Action::kReplace) << "sanitized as the internet mail it is";
@@ -427,7 +427,7 @@ TEST_F(GatewayDecisions, OutgoingMailWithAnIndividualNumberIsHeldAndTheNumberMas
   EXPECT_EQ(item->reason.find("1234 5678 9018"), std::string::npos) << item->reason;
   // With [mail] identifier_action = "reject" it is refused instead, and nothing is kept.
   GatewaySettings s;
-  s.identifier_action = "reject";
+  s.identifier_action = IdentifierAction::kReject;
   open_gateway(s);
   const GatewayVerdict rejected = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", raw + "again\r\n");
   EXPECT_EQ(rejected.action, GatewayVerdict::Action::kReject);

@@ -20,9 +20,9 @@ TEST(Identifiers, CheckDigitsFollowTheStatutes) {
 TEST(Identifiers, FoundInTextInEveryUsualSpellingAndMasked) {
   auto m = find_identification_numbers("山田様の個人番号は 1234 5678 9018 です。法人番号：7000012050002");
   ASSERT_EQ(m.size(), 2u);
-  EXPECT_EQ(m[0].kind, "individual_number");
+  EXPECT_EQ(m[0].kind, NumberKind::kIndividual);
   EXPECT_EQ(m[0].masked, "********9018");
-  EXPECT_EQ(m[1].kind, "corporate_number");
+  EXPECT_EQ(m[1].kind, NumberKind::kCorporate);
   EXPECT_EQ(m[1].masked, "*********0002");
   EXPECT_EQ(find_identification_numbers("番号 1234-5678-9018").size(), 1u);
   EXPECT_EQ(find_identification_numbers("番号１２３４５６７８９０１８").size(), 1u) << "full-width digits";

@@ -748,7 +748,7 @@ TEST(MailOutput, EveryReaderFindsExactlyTheReportedParts) {
 
 const ParserFinding* finding(const SanitizePlan& plan, const std::string& kind) {
   for (const auto& f : plan.parser_findings) {
-    if (f.kind == kind) return &f;
+    if (kind_name(f) == kind) return &f;
   }
   return nullptr;
 }
@@ -1168,7 +1168,7 @@ TEST(MailBanner, DisplayNamesThatBorrowAnotherIdentityAreWarnedAbout) {
   auto findings = [&](const std::string& from) {
     SanitizePlan plan = sanitize_sandboxed("From: " + from + "\r\nSubject: x\r\n\r\nbody\r\n", o);
     std::vector<std::string> kinds;
-    for (const auto& f : plan.sender_findings) kinds.push_back(f.kind + ":" + f.matched);
+    for (const auto& f : plan.sender_findings) kinds.push_back(std::string(to_string(f.kind)) + ":" + f.matched);
     std::sort(kinds.begin(), kinds.end());
     return kinds;
   };
@@ -1233,7 +1233,7 @@ TEST(MailBanner, DisplayNamesThatBorrowAnotherIdentityAreWarnedAbout) {
   auto round = plan_from_json(plan_to_json(plan));
   ASSERT_TRUE(round);
   ASSERT_EQ(round->sender_findings.size(), 1u);
-  EXPECT_EQ(round->sender_findings[0].kind, "city-name");
+  EXPECT_EQ(round->sender_findings[0].kind, SenderFindingKind::kCityName);
   EXPECT_EQ(round->sender_findings[0].address, "attacker@example.net");
   ASSERT_EQ(round->from_mailboxes.size(), 1u);
 }

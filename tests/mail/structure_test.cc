@@ -103,10 +103,10 @@ TEST(MailStructure, WhereReadersCanDisagreeTheMessageIsHeldWithTheReason) {
     EXPECT_EQ(plan.verdict, Verdict::kHeld) << plan_to_json(plan);
     EXPECT_TRUE(plan.attachments.empty());
     EXPECT_NE(plan.reason.find("読み手によって異なって解釈されうる"), std::string::npos) << plan.reason;
-    const auto found = std::find_if(plan.parser_findings.begin(), plan.parser_findings.end(), [&](const ParserFinding& f) { return f.kind == d.kind; });
+    const auto found = std::find_if(plan.parser_findings.begin(), plan.parser_findings.end(), [&](const ParserFinding& f) { return kind_name(f) == d.kind; });
     ASSERT_NE(found, plan.parser_findings.end()) << plan_to_json(plan);
     EXPECT_EQ(to_string(found->severity), "critical");
-    EXPECT_NE(plan.reason.find(describe_parser_finding(d.kind, "ja")), std::string::npos) << plan.reason;
+    EXPECT_NE(plan.reason.find(describe_parser_finding(*found, "ja")), std::string::npos) << plan.reason;
     // The notice says why, and carries nothing of the message's text.
     const std::string out = render_message(plan, exe_rejected(), "Q1");
     EXPECT_NE(out.find("X-Sanso-Sanitized: held"), std::string::npos);

@@ -559,9 +559,30 @@ TEST(QuarantineVocabulary, StateLabelsAreOnePerStateAndLanguage) {
   for (ItemState s : all_states()) {
     EXPECT_TRUE(ja.insert(state_label(s, "ja")).second) << to_string(s);
     EXPECT_TRUE(en.insert(state_label(s, "en")).second) << to_string(s);
-    EXPECT_EQ(parse_state(to_string(s)), s);
+    auto back = parse_state(to_string(s), "here");
+    ASSERT_TRUE(back) << back.error().to_string();
+    EXPECT_EQ(*back, s);
   }
   EXPECT_EQ(state_label(ItemState::kHeld, "ja"), "保留中");
+  EXPECT_EQ(state_label(ItemState::kHeld, "en"), "Held");
+  // Any other word is refused with what, where and the words allowed (a filter that silently
+  // matched nothing, or everything, would mislead).
+  for (const char* word : {"", "Held", "held ", "release-requested", "保留中"}) {
+    auto bad = parse_state(word, "--state");
+    ASSERT_FALSE(bad) << word;
+    EXPECT_EQ(bad.error().code, "quarantine.value");
+    EXPECT_EQ(bad.error().where, "--state");
+    EXPECT_NE(bad.error().message.find("held, release_requested, approved"), std::string::npos) << bad.error().message;
+  }
+  EXPECT_EQ(state_names(), "held, release_requested, approved, releasing, released, denied, damaged");
+  for (Origin::Kind kind : {Origin::Kind::kMail, Origin::Kind::kFile}) {
+    auto back = parse_origin_kind(to_string(kind), "here");
+    ASSERT_TRUE(back) << back.error().to_string();
+    EXPECT_EQ(*back, kind);
+  }
+  EXPECT_EQ(to_string(Origin::Kind::kMail), "mail");
+  EXPECT_FALSE(parse_origin_kind("Mail", "w"));
+  EXPECT_FALSE(parse_origin_kind("", "w"));
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ std::string safe_name(std::string raw, const Context& ctx, std::size_t index) {
   }
   flush();
   if (out.empty()) out = "member-" + std::to_string(index + 1);
-  if (out != original) ctx.add("unsafe_path", original, FindingAction::kConverted);
+  if (out != original) ctx.add(FindingKind::kUnsafePath, original, FindingAction::kConverted);
   return out;
 }
 
@@ -107,7 +107,7 @@ Result<std::vector<Member>> read_other(std::string_view bytes, std::string_view 
     auto filetype = archive_entry_filetype(entry);
     if (filetype == AE_IFDIR) continue;
     if (filetype != AE_IFREG || archive_entry_hardlink(entry) != nullptr) {
-      ctx.add("archive_link", name, FindingAction::kRemoved);
+      ctx.add(FindingKind::kArchiveLink, name, FindingAction::kRemoved);
       continue;
     }
     std::string data;
@@ -178,7 +178,7 @@ Result<Rebuilt> sanitize_archive(std::string_view bytes, std::string_view type, 
     return blocked(first_reason.empty() ? "active-content" : first_reason, ctx.prefix.empty() ? "archive" : ctx.prefix.substr(0, ctx.prefix.size() - 1),
                    "every member of the archive was blocked");
   }
-  if (type != "zip") ctx.add("archive_converted", std::string(type) + " → zip", FindingAction::kConverted);
+  if (type != "zip") ctx.add(FindingKind::kArchiveConverted, std::string(type) + " → zip", FindingAction::kConverted);
   auto out = writer.finish();
   if (!out) return std::move(out).error();
   return Rebuilt{std::move(out).value(), "zip"};

@@ -203,8 +203,8 @@ Result<Rebuilt> sanitize_image(std::string_view bytes, std::string_view type, co
                    "the image is " + std::to_string(vips_image_get_width(header.image)) + " × " + std::to_string(vips_image_get_height(header.image)) +
                        " pixels, more than the limit of " + std::to_string(ctx.policy.max_pixels) + " (a decompression bomb)");
   }
-  if (has_metadata(header.image)) ctx.add("image_metadata", "", FindingAction::kRemoved);
-  if (has_trailing_data(bytes, type)) ctx.add("trailing_data", "", FindingAction::kRemoved);
+  if (has_metadata(header.image)) ctx.add(FindingKind::kImageMetadata, "", FindingAction::kRemoved);
+  if (has_trailing_data(bytes, type)) ctx.add(FindingKind::kTrailingData, "", FindingAction::kRemoved);
   // The output carries no ICC profile (strip), so the colours a profile described are converted
   // to sRGB first, which is what a viewer assumes without one. A profile lcms cannot use goes
   // without conversion: the pixels stay, the profile does not.
@@ -213,16 +213,16 @@ Result<Rebuilt> sanitize_image(std::string_view bytes, std::string_view type, co
   if (vips_image_get_typeof(header.image, VIPS_META_ICC_NAME) != 0) {
     if (vips_icc_transform(header.image, &converted.image, "srgb", "embedded", TRUE, "intent", VIPS_INTENT_RELATIVE, nullptr) == 0) {
       rendered = converted.image;
-      ctx.add("icc_profile", "→ sRGB", FindingAction::kConverted);
+      ctx.add(FindingKind::kIccProfile, "→ sRGB", FindingAction::kConverted);
     } else {
       vips_error_clear();
-      ctx.add("icc_profile", "", FindingAction::kRemoved);
+      ctx.add(FindingKind::kIccProfile, "", FindingAction::kRemoved);
     }
   }
   std::string out_type;
   auto out = save(rendered, type, &out_type);
   if (!out) return blocked("malformed", where, out.error().message);
-  if (out_type != type) ctx.add("image_converted", std::string(type) + " → " + out_type, FindingAction::kConverted);
+  if (out_type != type) ctx.add(FindingKind::kImageConverted, std::string(type) + " → " + out_type, FindingAction::kConverted);
   return Rebuilt{std::move(out).value(), out_type};
 }
 
@@ -284,7 +284,7 @@ Result<Rebuilt> sanitize_svg(std::string_view bytes, const Context& ctx) {
   std::string out_type;
   auto out = save(image.image, "png", &out_type);
   if (!out) return blocked("malformed", where, out.error().message);
-  ctx.add("svg_rasterized", "", FindingAction::kConverted);
+  ctx.add(FindingKind::kSvgRasterized, "", FindingAction::kConverted);
   return Rebuilt{std::move(out).value(), "png"};
 }
 

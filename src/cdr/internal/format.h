@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,8 +22,8 @@ struct Context {
   int depth = 0;
   std::string prefix;       // "outer.zip!" for members of an archive
 
-  void add(std::string kind, std::string location, FindingAction action) const {
-    findings.push_back({std::move(kind), prefix + location, action});
+  void add(FindingKind kind, std::string location, FindingAction action) const {
+    findings.push_back({kind, prefix + location, action});
   }
   // Counts `bytes` more unpacked; an error ("cdr.limit") once the input's budget is spent.
   Result<void> charge(std::uint64_t bytes, std::string_view where) const;
@@ -108,8 +109,8 @@ Result<Rebuilt> sanitize_archive(std::string_view bytes, std::string_view type, 
 Result<Rebuilt> assemble_page_images(const std::vector<std::string_view>& images, const Context& ctx);
 
 // A Word field instruction that runs or fetches something ("DDEAUTO …", "INCLUDETEXT …"): its
-// finding kind ("dde_field", "remote_field"), or "" when harmless. Shared by OOXML and RTF.
-std::string dangerous_field_kind(std::string_view instruction);
+// finding kind (kDdeField, kRemoteField), or none when harmless. Shared by OOXML and RTF.
+std::optional<FindingKind> dangerous_field_kind(std::string_view instruction);
 // What a field nested in another field's instruction contributes to it when Word updates fields:
 // QUOTE's argument ("QUOTE 68 68 69" gives "DDE", QUOTE "x" gives x), any other field its last
 // result. Shared by Word binary and RTF.

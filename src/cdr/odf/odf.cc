@@ -9,6 +9,7 @@
 
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -25,11 +26,11 @@ bool starts(std::string_view s, std::string_view p) { return s.substr(0, p.size(
 bool ends_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(s.size() - p.size()) == p; }
 
 
-std::string removable(std::string_view name) {
-  if (starts(name, "Basic/")) return "odf_macro";
-  if (starts(name, "Scripts/")) return "odf_script";
-  if (starts(name, "Object ") || starts(name, "ObjectReplacements/Object ")) return starts(name, "Object ") ? "odf_object" : "";
-  return "";
+std::optional<FindingKind> removable(std::string_view name) {
+  if (starts(name, "Basic/")) return FindingKind::kOdfMacro;
+  if (starts(name, "Scripts/")) return FindingKind::kOdfScript;
+  if (starts(name, "Object ") || starts(name, "ObjectReplacements/Object ")) return starts(name, "Object ") ? std::optional(FindingKind::kOdfObject) : std::nullopt;
+  return std::nullopt;
 }
 
 std::string save(const pugi::xml_document& doc) {
@@ -137,9 +138,9 @@ pugi::xml_attribute attribute_of(pugi::xml_node n, std::string_view ns, std::str
 // Removes active and linking elements from one ODF XML part. Returns whether it changed.
 bool clean_part(pugi::xml_document& doc, const std::string& where, const Context& ctx) {
   bool changed = false;
-  std::vector<std::pair<pugi::xml_node, std::string>> drop;
+  std::vector<std::pair<pugi::xml_node, std::optional<FindingKind>>> drop;
   struct Walker : pugi::xml_tree_walker {
-    std::vector<std::pair<pugi::xml_node, std::string>>* drop;
+    std::vector<std::pair<pugi::xml_node, std::optional<FindingKind>>>* drop;
     const Context* ctx;
     std::vector<std::pair<pugi::xml_attribute, pugi::xml_node>> attrs;
     bool for_each(pugi::xml_node& n) override {
@@ -154,16 +155,16 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
         return false;
       };
       if (in(kOfficeNs, {"scripts", "event-listeners"}) && !n.find_child([](pugi::xml_node c) { return c.type() == pugi::node_element; })) {
-        drop->push_back({n, ""});  // the empty container LibreOffice writes in every document: nothing to report
+        drop->push_back({n, std::nullopt});  // the empty container LibreOffice writes in every document: nothing to report
       } else if (in(kOfficeNs, {"scripts", "script", "event-listeners"}) || ns == kScriptNs || in(kPresentationNs, {"event-listener"}) ||
           in(kTextNs, {"execute-macro"})) {
-        drop->push_back({n, "odf_script"});
+        drop->push_back({n, FindingKind::kOdfScript});
       } else if (in(kDrawNs, {"object", "object-ole", "plugin", "applet"})) {
-        drop->push_back({n, "odf_object"});
+        drop->push_back({n, FindingKind::kOdfObject});
       } else if (in(kTextNs, {"dde-connection-decls", "dde-connection"}) || in(kTableNs, {"dde-links", "dde-link"}) || in(kOfficeNs, {"dde-source"})) {
-        drop->push_back({n, "dde_field"});
+        drop->push_back({n, FindingKind::kDdeField});
       } else if (in(kTextNs, {"section-source"}) || in(kTableNs, {"table-source", "cell-range-source"})) {
-        drop->push_back({n, "remote_field"});
+        drop->push_back({n, FindingKind::kRemoteField});
       } else {
         pugi::xml_attribute href = attribute_of(n, kXlinkNs, "href");
         if (href) {
@@ -172,11 +173,11 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
           bool web = starts(v, "http://") || starts(v, "https://") || starts(v, "mailto:");
           bool local = !script && v.find(':') == std::string::npos && !starts(v, "/") && !starts(v, "\\\\");
           if (script) {
-            drop->push_back({n, "odf_script"});
+            drop->push_back({n, FindingKind::kOdfScript});
           } else if (in(kTextNs, {"a"}) || in(kDrawNs, {"a"})) {
             if (!(web && ctx->policy.keep_hyperlinks) && !local) attrs.push_back({href, n});
           } else if (!local) {
-            drop->push_back({n, "external_relationship"});
+            drop->push_back({n, FindingKind::kExternalRelationship});
           }
         }
       }
@@ -199,12 +200,12 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
     }
   }
   for (auto& [node, attr] : formulas) {
-    ctx.add("external_formula", where, FindingAction::kRemoved);
+    ctx.add(FindingKind::kExternalFormula, where, FindingAction::kRemoved);
     node.remove_attribute(attr);
     changed = true;
   }
   for (auto& [attr, node] : walker.attrs) {
-    ctx.add("hyperlink", where, FindingAction::kRemoved);
+    ctx.add(FindingKind::kHyperlink, where, FindingAction::kRemoved);
     node.remove_attribute(attr);
     changed = true;
   }
@@ -215,7 +216,7 @@ bool clean_part(pugi::xml_document& doc, const std::string& where, const Context
       for (auto& [other, k] : drop) inside = inside || (other == p && other != node);
     }
     if (inside) continue;
-    if (!kind.empty()) ctx.add(kind, where, FindingAction::kRemoved);
+    if (kind) ctx.add(*kind, where, FindingAction::kRemoved);
     node.parent().remove_child(node);
     changed = true;
   }
@@ -237,19 +238,19 @@ bool is_xml_media(std::string_view media, std::string_view name) {
 Result<std::string> rebuild_binary_part(const std::string& name, std::string& data, const std::string& media, const Context& ctx) {
   const std::string declared = media.rfind("image/", 0) == 0 ? media.substr(6) : "";
   if (declared.empty()) {
-    ctx.add("unsupported_part", name, FindingAction::kRemoved);
+    ctx.add(FindingKind::kUnsupportedPart, name, FindingAction::kRemoved);
     return std::string();
   }
   Detected d = detect(data, name, ctx);
   const bool same = d.type == declared || (declared == "jpg" && d.type == "jpeg") || (declared == "svg+xml" && d.type == "svg");
   if (d.family != Family::kImage || !same) {
-    ctx.add("part_type_mismatch", name, FindingAction::kRemoved);
+    ctx.add(FindingKind::kPartTypeMismatch, name, FindingAction::kRemoved);
     return std::string();
   }
   Context nested = ctx.nested(name);
   auto rebuilt = d.type == "svg" ? sanitize_svg(data, nested) : sanitize_image(data, d.type, nested);
   if (!rebuilt && reason_of(rebuilt.error()) == "malformed") {  // a picture that does not decode is not one
-    ctx.add("part_type_mismatch", name, FindingAction::kRemoved);
+    ctx.add(FindingKind::kPartTypeMismatch, name, FindingAction::kRemoved);
     return std::string();
   }
   if (!rebuilt) return std::move(rebuilt).error();
@@ -275,9 +276,9 @@ Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, cons
   bool has_manifest = false;
   for (const auto& e : zip.entries()) {
     if (e.directory) continue;
-    if (std::string kind = removable(e.name); !kind.empty()) {
+    if (auto kind = removable(e.name)) {
       std::string top = e.name.substr(0, e.name.find('/') + 1);
-      if (removed_dirs.insert(top).second) ctx.add(kind, top, FindingAction::kRemoved);
+      if (removed_dirs.insert(top).second) ctx.add(*kind, top, FindingAction::kRemoved);
       continue;
     }
     auto data = zip.read(e, ctx);
@@ -318,7 +319,7 @@ Result<Rebuilt> sanitize_odf(std::string_view bytes, std::string_view type, cons
   for (auto& [name, data] : parts) {
     auto listed = media.find(name);
     if (listed == media.end()) {
-      ctx.add("orphan_part", name, FindingAction::kRemoved);
+      ctx.add(FindingKind::kOrphanPart, name, FindingAction::kRemoved);
       continue;
     }
     if (is_xml_media(listed->second, name)) {

@@ -204,8 +204,8 @@ namespace {
 // not. A nested field's value joins the instruction around it, as when Word updates fields, so
 // { {QUOTE 68 68 69 65 85 84 79} cmd.exe } is judged as the DDEAUTO it becomes; a field whose
 // very keyword is computed by a nested field cannot be judged before it runs and counts as DDE.
-std::vector<std::string> dangerous_fields(std::string_view text) {
-  std::vector<std::string> kinds;
+std::vector<FindingKind> dangerous_fields(std::string_view text) {
+  std::vector<FindingKind> kinds;
   struct Open {
     std::string instruction, result;
     bool in_instruction = true;
@@ -215,10 +215,10 @@ std::vector<std::string> dangerous_fields(std::string_view text) {
   auto judge = [&](Open& f) {
     if (!f.in_instruction) return;
     f.in_instruction = false;
-    if (std::string kind = dangerous_field_kind(f.instruction); !kind.empty()) {
-      kinds.push_back(kind);
+    if (auto kind = dangerous_field_kind(f.instruction)) {
+      kinds.push_back(*kind);
     } else if (f.keyword_computed) {
-      kinds.push_back("dde_field");
+      kinds.push_back(FindingKind::kDdeField);
     }
   };
   for (char c : text) {
@@ -312,11 +312,11 @@ Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, con
     const std::string path = ascii_lower(e.path);
     const std::string name = leaf(path);
     if (name == "macros" || name == "_vba_project_cur" || name == "vba" || name == "_vba_project" || name == "vba_project") {
-      if (found.empty() || found.back().kind != "vba_macro") found.push_back({"vba_macro", e.path, FindingAction::kBlocked});
+      if (found.empty() || found.back().kind != FindingKind::kVbaMacro) found.push_back({FindingKind::kVbaMacro, e.path, FindingAction::kBlocked});
     }
-    if (name == "objectpool" && GSF_IS_INFILE(e.input) && gsf_infile_num_children(GSF_INFILE(e.input)) > 0) found.push_back({"ole_object", e.path, FindingAction::kBlocked});
-    if (name == "\x01ole10native") found.push_back({"ole_object", e.path, FindingAction::kBlocked});
-    if (path.rfind("mbd", 0) == 0 && path.find('/') == std::string::npos) found.push_back({"ole_object", e.path, FindingAction::kBlocked});
+    if (name == "objectpool" && GSF_IS_INFILE(e.input) && gsf_infile_num_children(GSF_INFILE(e.input)) > 0) found.push_back({FindingKind::kOleObject, e.path, FindingAction::kBlocked});
+    if (name == "\x01ole10native") found.push_back({FindingKind::kOleObject, e.path, FindingAction::kBlocked});
+    if (path.rfind("mbd", 0) == 0 && path.find('/') == std::string::npos) found.push_back({FindingKind::kOleObject, e.path, FindingAction::kBlocked});
     if (name == "encryptedsummary") encrypted = true;
     if (path == "worddocument") {
       std::string doc = CompoundFile::read(e.input, ctx.policy.max_input_bytes);
@@ -327,7 +327,7 @@ Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, con
         if (const Stream* t = stream_named(table_name); t != nullptr) {
           std::string table = CompoundFile::read(t->input, ctx.policy.max_input_bytes);
           SANSO_TRY(ctx.charge(table.size(), t->path));
-          for (const auto& kind : dangerous_fields(word_text(doc, table, 64u << 20))) {
+          for (FindingKind kind : dangerous_fields(word_text(doc, table, 64u << 20))) {
             if (found.empty() || found.back().kind != kind) found.push_back({kind, e.path, FindingAction::kBlocked});
           }
         }
@@ -338,16 +338,16 @@ Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, con
       SANSO_TRY(ctx.charge(wb.size(), e.path));
       bool macro_sheet = false;
       inspect_workbook(wb, macro_sheet, encrypted);
-      if (macro_sheet) found.push_back({"excel4_macro", e.path, FindingAction::kBlocked});
-      if (has_external_links(wb)) found.push_back({"external_link", e.path, FindingAction::kBlocked});
+      if (macro_sheet) found.push_back({FindingKind::kExcel4Macro, e.path, FindingAction::kBlocked});
+      if (has_external_links(wb)) found.push_back({FindingKind::kExternalLink, e.path, FindingAction::kBlocked});
     }
     if (path == "powerpoint document") {
       std::string doc = CompoundFile::read(e.input, ctx.policy.max_input_bytes);
       SANSO_TRY(ctx.charge(doc.size(), e.path));
       bool vba = false, ole = false;
       inspect_powerpoint(doc, vba, ole, encrypted);
-      if (vba) found.push_back({"vba_macro", e.path, FindingAction::kBlocked});
-      if (ole) found.push_back({"ole_object", e.path, FindingAction::kBlocked});
+      if (vba) found.push_back({FindingKind::kVbaMacro, e.path, FindingAction::kBlocked});
+      if (ole) found.push_back({FindingKind::kOleObject, e.path, FindingAction::kBlocked});
     }
   }
   if (encrypted) return blocked("encrypted", where, "the " + std::string(type) + " document is password-protected");
@@ -355,7 +355,8 @@ Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, con
     std::string what;
     for (const auto& f : found) {
       ctx.add(f.kind, f.location, f.action);
-      if (what.find(f.kind) == std::string::npos) what += (what.empty() ? "" : ", ") + f.kind;
+      const std::string_view kind = to_string(f.kind);
+      if (what.find(kind) == std::string::npos) what += (what.empty() ? "" : ", ") + std::string(kind);
     }
     return blocked("active-content", where,
                    "the legacy " + std::string(type) + " file contains " + what + "; legacy Office files are not rebuilt — ask for .docx/.xlsx/.pptx or PDF");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -10,15 +11,15 @@
 
 namespace sanso::cdr::internal {
 
-std::string dangerous_field_kind(std::string_view instruction) {
+std::optional<FindingKind> dangerous_field_kind(std::string_view instruction) {
   std::string s = ascii_lower(instruction);
   auto b = s.find_first_not_of(" \t\r\n\\");
-  if (b == std::string::npos) return "";
+  if (b == std::string::npos) return std::nullopt;
   auto e = s.find_first_of(" \t\r\n\"\\", b);
   std::string word = s.substr(b, e == std::string::npos ? std::string::npos : e - b);
-  if (word == "dde" || word == "ddeauto") return "dde_field";
-  if (word == "includetext" || word == "includepicture" || word == "include" || word == "import" || word == "link") return "remote_field";
-  return "";
+  if (word == "dde" || word == "ddeauto") return FindingKind::kDdeField;
+  if (word == "includetext" || word == "includepicture" || word == "include" || word == "import" || word == "link") return FindingKind::kRemoteField;
+  return std::nullopt;
 }
 
 namespace ooxml {
@@ -31,35 +32,35 @@ constexpr char kNested = '\x01';
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 // Elements removed with everything inside, by canonical name (SpreadsheetML is the default
-// namespace, so its names have no prefix), and the finding they give ("" when the removal only
+// namespace, so its names have no prefix), and the finding they give (none when the removal only
 // follows from a part already reported).
 struct Removed {
   std::string_view name;
-  const char* kind;
+  std::optional<FindingKind> kind;
 };
 constexpr Removed kRemovedElements[] = {
-    {"w:altChunk", "alt_chunk"},
-    {"w:attachedTemplate", "external_template"},
-    {"w:mailMerge", "mail_merge"},
-    {"w:control", "activex"},
-    {"o:OLEObject", "ole_object"},
-    {"w:objectEmbed", "ole_object"},
-    {"w:objectLink", "ole_object"},
-    {"w:subDoc", "sub_document"},
-    {"w:entryMacro", "vba_macro"},  // a form field's macro to run on entry or exit
-    {"w:exitMacro", "vba_macro"},
-    {"w:saveThroughXslt", "external_relationship"},
-    {"w:embedRegular", ""},
-    {"w:embedBold", ""},
-    {"w:embedItalic", ""},
-    {"w:embedBoldItalic", ""},
-    {"oleObjects", "ole_object"},
-    {"controls", "activex"},
-    {"externalReferences", ""},
-    {"p:oleObj", "ole_object"},
-    {"p:control", "activex"},
-    {"p:controls", "activex"},
-    {"p:embeddedFontLst", ""},
+    {"w:altChunk", FindingKind::kAltChunk},
+    {"w:attachedTemplate", FindingKind::kExternalTemplate},
+    {"w:mailMerge", FindingKind::kMailMerge},
+    {"w:control", FindingKind::kActivex},
+    {"o:OLEObject", FindingKind::kOleObject},
+    {"w:objectEmbed", FindingKind::kOleObject},
+    {"w:objectLink", FindingKind::kOleObject},
+    {"w:subDoc", FindingKind::kSubDocument},
+    {"w:entryMacro", FindingKind::kVbaMacro},  // a form field's macro to run on entry or exit
+    {"w:exitMacro", FindingKind::kVbaMacro},
+    {"w:saveThroughXslt", FindingKind::kExternalRelationship},
+    {"w:embedRegular", std::nullopt},
+    {"w:embedBold", std::nullopt},
+    {"w:embedItalic", std::nullopt},
+    {"w:embedBoldItalic", std::nullopt},
+    {"oleObjects", FindingKind::kOleObject},
+    {"controls", FindingKind::kActivex},
+    {"externalReferences", std::nullopt},
+    {"p:oleObj", FindingKind::kOleObject},
+    {"p:control", FindingKind::kActivex},
+    {"p:controls", FindingKind::kActivex},
+    {"p:embeddedFontLst", std::nullopt},
 };
 
 // Elements that are nothing without the relationship they name: when that reference is cut, the
@@ -104,20 +105,20 @@ std::string next_argument(std::string_view s, std::size_t& pos) {
   return out;
 }
 
-// The finding for a field instruction, or "" when the field may stay.
-std::string field_finding(std::string_view instruction, const CdrPolicy& policy) {
+// The finding for a field instruction, or none when the field may stay.
+std::optional<FindingKind> field_finding(std::string_view instruction, const CdrPolicy& policy) {
   std::size_t pos = 0;
   while (pos < instruction.size() && is_space(instruction[pos])) ++pos;
-  if (pos == instruction.size()) return "";
+  if (pos == instruction.size()) return std::nullopt;
   std::string word;
-  if (instruction[pos] == '=') return "";  // a formula: arithmetic on numbers and bookmarks
+  if (instruction[pos] == '=') return std::nullopt;  // a formula: arithmetic on numbers and bookmarks
   while (pos < instruction.size() && !is_space(instruction[pos]) && instruction[pos] != '\\' && instruction[pos] != '"') word.push_back(instruction[pos++]);
-  if (word.find(kNested) != std::string::npos || word.empty()) return "computed_field";
-  if (std::string kind = dangerous_field_kind(word); !kind.empty()) return kind;
+  if (word.find(kNested) != std::string::npos || word.empty()) return FindingKind::kComputedField;
+  if (auto kind = dangerous_field_kind(word)) return kind;
   std::string upper = word;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (std::find(std::begin(kAllowedFields), std::end(kAllowedFields), upper) == std::end(kAllowedFields)) return "field";
-  if (upper != "HYPERLINK") return "";
+  if (std::find(std::begin(kAllowedFields), std::end(kAllowedFields), upper) == std::end(kAllowedFields)) return FindingKind::kField;
+  if (upper != "HYPERLINK") return std::nullopt;
   // HYPERLINK "target" with switches; \l, \o and \t take an argument of their own.
   while (pos < instruction.size()) {
     while (pos < instruction.size() && is_space(instruction[pos])) ++pos;
@@ -129,12 +130,12 @@ std::string field_finding(std::string_view instruction, const CdrPolicy& policy)
       continue;
     }
     std::string target = next_argument(instruction, pos);
-    if (target.find(kNested) != std::string::npos) return "computed_field";
-    if (!policy.keep_hyperlinks) return "hyperlink";
-    if (!is_safe_link_target(target)) return "external_relationship";
-    return "";
+    if (target.find(kNested) != std::string::npos) return FindingKind::kComputedField;
+    if (!policy.keep_hyperlinks) return FindingKind::kHyperlink;
+    if (!is_safe_link_target(target)) return FindingKind::kExternalRelationship;
+    return std::nullopt;
   }
-  return "";
+  return std::nullopt;
 }
 
 std::string_view name_of(pugi::xml_node n) { return n.name(); }
@@ -183,8 +184,8 @@ Result<void> judge_complex_fields(pugi::xml_document& doc, const std::string& wh
     }
   };
   auto judge = [&](Open& f) {
-    if (std::string kind = field_finding(f.instruction, ctx.policy); !kind.empty()) {
-      ctx.add(kind, where, FindingAction::kNeutralised);
+    if (auto kind = field_finding(f.instruction, ctx.policy)) {
+      ctx.add(*kind, where, FindingAction::kNeutralised);
       for (std::size_t i : f.own) doomed.emplace_back(i, order[i]);
       for (std::size_t i : f.region) doomed.emplace_back(i, order[i]);
     }
@@ -232,8 +233,8 @@ void judge_simple_fields(pugi::xml_document& doc, const std::string& where, cons
   std::vector<pugi::xml_node> bad;
   for (pugi::xml_node n : elements_in_order(doc.document_element())) {
     if (name_of(n) != "w:fldSimple") continue;
-    if (std::string kind = field_finding(n.attribute("w:instr").value(), ctx.policy); !kind.empty()) {
-      ctx.add(kind, where, FindingAction::kNeutralised);
+    if (auto kind = field_finding(n.attribute("w:instr").value(), ctx.policy)) {
+      ctx.add(*kind, where, FindingAction::kNeutralised);
       bad.push_back(n);
     }
   }
@@ -300,24 +301,24 @@ class Walker {
     std::string_view name = n.name();
     for (const auto& r : kRemovedElements) {
       if (r.name == name) {
-        if (*r.kind != '\0') ctx_.add(r.kind, where_, FindingAction::kRemoved);
+        if (r.kind) ctx_.add(*r.kind, where_, FindingAction::kRemoved);
         return false;
       }
     }
     // A PowerPoint graphic frame holding an OLE object is the object.
     if (name == "p:graphicFrame" && n.find_node([](pugi::xml_node d) { return std::string_view(d.name()) == "p:oleObj"; })) {
-      ctx_.add("ole_object", where_, FindingAction::kRemoved);
+      ctx_.add(FindingKind::kOleObject, where_, FindingAction::kRemoved);
       return false;
     }
     if (name == "a:hlinkClick" || name == "a:hlinkHover" || name == "a:hlinkMouseOver") {
       std::string action = ascii_lower(n.attribute("action").value());
       if (!action.empty() && std::none_of(std::begin(kSafeActions), std::end(kSafeActions), [&](std::string_view s) { return starts_with(action, s); })) {
-        ctx_.add("ppaction", where_, FindingAction::kRemoved);
+        ctx_.add(FindingKind::kPpaction, where_, FindingAction::kRemoved);
         return false;
       }
     }
     if ((name == "f" || name == "definedName" || name == "xm:f") && is_external_formula(n.text().get())) {
-      ctx_.add("external_formula", where_, FindingAction::kRemoved);
+      ctx_.add(FindingKind::kExternalFormula, where_, FindingAction::kRemoved);
       return false;
     }
     bool cut = false;
@@ -329,10 +330,10 @@ class Walker {
         cut = true;
       } else if (starts_with(name, "v:") && (an == "src" || an == "o:href")) {
         // VML reads these URLs itself; Office's own pictures name relationships instead.
-        ctx_.add("external_relationship", where_, FindingAction::kRemoved);
+        ctx_.add(FindingKind::kExternalRelationship, where_, FindingAction::kRemoved);
         n.remove_attribute(a);
       } else if (starts_with(name, "v:") && an == "href" && !(ctx_.policy.keep_hyperlinks && is_safe_link_target(a.value()))) {
-        ctx_.add(ctx_.policy.keep_hyperlinks ? "external_relationship" : "hyperlink", where_, FindingAction::kRemoved);
+        ctx_.add(ctx_.policy.keep_hyperlinks ? FindingKind::kExternalRelationship : FindingKind::kHyperlink, where_, FindingAction::kRemoved);
         n.remove_attribute(a);
       }
       a = next;

@@ -257,32 +257,32 @@ bool allowed_from(const PartSpec* source, std::string_view type) {
 }
 
 // The finding for a relationship type we do not follow.
-std::string kind_of_relationship(std::string_view type) {
+FindingKind kind_of_relationship(std::string_view type) {
   std::string t = ascii_lower(type);
   auto last = t.substr(t.rfind('/') + 1);
   if (last == "vbaproject" || last == "wordvbadata" || last == "keymapcustomizations" || last == "attachedtoolbars" || last == "vbaprojectsignature" ||
       last == "vbaprojectsignatureagile" || last == "vbaprojectsignaturev3") {
-    return "vba_macro";
+    return FindingKind::kVbaMacro;
   }
-  if (last == "xlmacrosheet" || last == "xlintlmacrosheet" || last == "dialogsheet" || last == "macrosheet") return "excel4_macro";
-  if (last == "control" || last == "activexcontrolbinary") return "activex";
-  if (last == "oleobject" || last == "package") return "ole_object";
-  if (last == "extensibility" || ends_with(t, "/ui/extensibility") || starts_with(last, "ui")) return "custom_ui";
-  if (last == "connections") return "data_connection";
-  if (last == "querytable") return "query_table";
-  if (last == "externallink" || last == "externallinkpath" || last == "volatiledependencies") return "external_link";
-  if (t.find("digital-signature") != std::string::npos) return "digital_signature";
-  if (last == "attachedtemplate") return "external_template";
-  if (last == "afchunk") return "alt_chunk";
-  if (last == "webextension" || last == "webextensiontaskpanes") return "web_extension";
-  if (last == "mailmergesource" || last == "mailmergeheadersource" || last == "recipientdata") return "mail_merge";
-  if (last == "font") return "embedded_font";
-  if (last == "customxml" || last == "customxmlprops") return "custom_xml";
-  if (last == "printersettings") return "printer_settings";
-  if (last == "video" || last == "audio" || last == "media") return "media";
-  if (last == "subdocument" || last == "frame") return "sub_document";
-  if (last == "hyperlink") return "hyperlink";
-  return "unknown_relationship";
+  if (last == "xlmacrosheet" || last == "xlintlmacrosheet" || last == "dialogsheet" || last == "macrosheet") return FindingKind::kExcel4Macro;
+  if (last == "control" || last == "activexcontrolbinary") return FindingKind::kActivex;
+  if (last == "oleobject" || last == "package") return FindingKind::kOleObject;
+  if (last == "extensibility" || ends_with(t, "/ui/extensibility") || starts_with(last, "ui")) return FindingKind::kCustomUi;
+  if (last == "connections") return FindingKind::kDataConnection;
+  if (last == "querytable") return FindingKind::kQueryTable;
+  if (last == "externallink" || last == "externallinkpath" || last == "volatiledependencies") return FindingKind::kExternalLink;
+  if (t.find("digital-signature") != std::string::npos) return FindingKind::kDigitalSignature;
+  if (last == "attachedtemplate") return FindingKind::kExternalTemplate;
+  if (last == "afchunk") return FindingKind::kAltChunk;
+  if (last == "webextension" || last == "webextensiontaskpanes") return FindingKind::kWebExtension;
+  if (last == "mailmergesource" || last == "mailmergeheadersource" || last == "recipientdata") return FindingKind::kMailMerge;
+  if (last == "font") return FindingKind::kEmbeddedFont;
+  if (last == "customxml" || last == "customxmlprops") return FindingKind::kCustomXml;
+  if (last == "printersettings") return FindingKind::kPrinterSettings;
+  if (last == "video" || last == "audio" || last == "media") return FindingKind::kMedia;
+  if (last == "subdocument" || last == "frame") return FindingKind::kSubDocument;
+  if (last == "hyperlink") return FindingKind::kHyperlink;
+  return FindingKind::kUnknownRelationship;
 }
 
 // The macro-free content type for a macro-enabled main part, and the file type it makes.
@@ -604,9 +604,9 @@ class PackageRebuild {
     if (r.external) {
       const bool hyperlink = r.type == std::string(kRelTypes) + "hyperlink";
       if (hyperlink && ctx_.policy.keep_hyperlinks && ooxml::is_safe_link_target(r.target)) return true;
-      std::string kind = hyperlink && !ctx_.policy.keep_hyperlinks ? "hyperlink" : kind_of_relationship(r.type);
-      if (kind == "hyperlink" && ctx_.policy.keep_hyperlinks) kind = "external_relationship";  // a file:, UNC or other scheme
-      if (kind == "unknown_relationship" || (kind == "ole_object" && starts_with(ascii_lower(r.target), "mhtml:"))) kind = "external_relationship";
+      FindingKind kind = hyperlink && !ctx_.policy.keep_hyperlinks ? FindingKind::kHyperlink : kind_of_relationship(r.type);
+      if (kind == FindingKind::kHyperlink && ctx_.policy.keep_hyperlinks) kind = FindingKind::kExternalRelationship;  // a file:, UNC or other scheme
+      if (kind == FindingKind::kUnknownRelationship || (kind == FindingKind::kOleObject && starts_with(ascii_lower(r.target), "mhtml:"))) kind = FindingKind::kExternalRelationship;
       ctx_.add(kind, at, FindingAction::kRemoved);
       return false;
     }
@@ -618,7 +618,7 @@ class PackageRebuild {
       // A type we follow elsewhere but not from this kind of part: the relationship goes; its
       // target stays only if an allowed relationship reaches it too (else it is an orphan).
       if (rule != nullptr) {
-        ctx_.add("misplaced_relationship", at, FindingAction::kRemoved);
+        ctx_.add(FindingKind::kMisplacedRelationship, at, FindingAction::kRemoved);
         return false;
       }
       if (target != parts_.end() && !target->second.accounted) {
@@ -631,7 +631,7 @@ class PackageRebuild {
     }
     if (target == parts_.end()) {
       if (r.type == kOfficeDocument) return false;  // reported as a missing main document
-      ctx_.add("missing_part", at, FindingAction::kRemoved);
+      ctx_.add(FindingKind::kMissingPart, at, FindingAction::kRemoved);
       return false;
     }
     Part& p = target->second;
@@ -647,7 +647,7 @@ class PackageRebuild {
     }
     if (spec == nullptr || (p.spec != nullptr && p.spec != spec && p.spec->root_local != spec->root_local)) {
       if (r.type == kOfficeDocument) return false;
-      ctx_.add("part_type_mismatch", p.name, FindingAction::kRemoved);
+      ctx_.add(FindingKind::kPartTypeMismatch, p.name, FindingAction::kRemoved);
       p.accounted = true;
       return false;
     }
@@ -699,7 +699,7 @@ class PackageRebuild {
   }
 
   Result<void> drop_mismatch(Part& p) {
-    ctx_.add("part_type_mismatch", p.name, FindingAction::kRemoved);
+    ctx_.add(FindingKind::kPartTypeMismatch, p.name, FindingAction::kRemoved);
     p.dropped = true;
     return ok();
   }
@@ -734,11 +734,11 @@ class PackageRebuild {
         std::string source = key.substr(0, pos) + key.substr(pos + 6, key.size() - pos - 6 - 5);
         if (auto src = parts_.find(source); src != parts_.end()) {
           // A picture has no relationships: a relationship part beside a kept one is reported.
-          if (src->second.spec != nullptr && !src->second.dropped && !is_xml(*src->second.spec)) ctx_.add("misplaced_relationship", p.name, FindingAction::kRemoved);
+          if (src->second.spec != nullptr && !src->second.dropped && !is_xml(*src->second.spec)) ctx_.add(FindingKind::kMisplacedRelationship, p.name, FindingAction::kRemoved);
           continue;  // otherwise it goes with its source part, kept or reported
         }
       }
-      ctx_.add("orphan_part", p.name, FindingAction::kRemoved);
+      ctx_.add(FindingKind::kOrphanPart, p.name, FindingAction::kRemoved);
     }
   }
 
@@ -772,7 +772,7 @@ class PackageRebuild {
       Part& main = parts_[r.part];
       auto [free_type, free_name] = macro_free(main.content_type);
       if (!free_type.empty()) {
-        ctx_.add("macro_enabled_type", main.name, FindingAction::kConverted);
+        ctx_.add(FindingKind::kMacroEnabledType, main.name, FindingAction::kConverted);
         main.out_content_type = free_type;
       }
       if (auto [_, name] = macro_free(main.out_content_type); !name.empty()) out_type = name;

@@ -114,7 +114,7 @@ class Canonicaliser {
     pugi::xml_node root = in.document_element();
     if (!root) return blocked("malformed", ctx_.prefix + where_, "the part has no root element");
     for (pugi::xml_node n = in.first_child(); n; n = n.next_sibling()) {
-      if (n.type() == pugi::node_doctype) ctx_.add("xml_dtd", where_, FindingAction::kRemoved);
+      if (n.type() == pugi::node_doctype) ctx_.add(FindingKind::kXmlDtd, where_, FindingAction::kRemoved);
     }
     allow_unqualified_root_ = allow_unqualified_root;
     SANSO_TRY(element(root, out.doc, 0, true));
@@ -128,7 +128,7 @@ class Canonicaliser {
       std::string attr = *prefix == '\0' ? "xmlns" : "xmlns:" + std::string(prefix);
       written.prepend_attribute(attr.c_str()).set_value(it->c_str());
     }
-    if (dropped_) ctx_.add("unknown_xml", where_, FindingAction::kRemoved);
+    if (dropped_) ctx_.add(FindingKind::kUnknownXml, where_, FindingAction::kRemoved);
     return ok();
   }
 

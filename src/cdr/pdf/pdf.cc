@@ -22,6 +22,7 @@
 #include <qpdf/QPDFWriter.hh>
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "cdr/internal/format.h"
@@ -50,44 +51,45 @@ bool is_web_link(QPDFObjectHandle action) {
 
 // The finding kind of a dictionary that must not reach the output wherever it hangs: an action
 // that runs code, launches, submits, imports, opens another file or plays media, a link the
-// policy does not allow, an embedded file stream. "" for anything else. Recognised by content,
+// policy does not allow, an embedded file stream. None for anything else. Recognised by content,
 // since such a dictionary can hang from keys no viewer documents (and viewers still run it).
-std::string condemned_kind(QPDFObjectHandle dict, const CdrPolicy& policy) {
-  if (!dict.isDictionary()) return "";
-  if (is_name(dict, "/Type", "/EmbeddedFile")) return "pdf_embedded_file";
-  if (dict.hasKey("/JS")) return "pdf_javascript";
+std::optional<FindingKind> condemned_kind(QPDFObjectHandle dict, const CdrPolicy& policy) {
+  if (!dict.isDictionary()) return std::nullopt;
+  if (is_name(dict, "/Type", "/EmbeddedFile")) return FindingKind::kPdfEmbeddedFile;
+  if (dict.hasKey("/JS")) return FindingKind::kPdfJavascript;
   QPDFObjectHandle s = dict.getKey("/S");
-  if (!s.isName()) return "";
+  if (!s.isName()) return std::nullopt;
   const std::string name = s.getName();
-  if (name == "/JavaScript" || name == "/ECMAScript") return "pdf_javascript";
-  if (name == "/Launch") return "pdf_launch";
-  if (name == "/SubmitForm") return "pdf_submit_form";
-  if (name == "/ImportData") return "pdf_import_data";
-  if (name == "/GoToR") return "pdf_remote_goto";
-  if (name == "/GoToE") return "pdf_embedded_goto";
-  if (name == "/Thread" && dict.hasKey("/F")) return "pdf_remote_goto";  // a thread in another file
-  if (name == "/RichMediaExecute" || name == "/Rendition" || name == "/Movie" || name == "/Sound") return "pdf_rich_media";
-  if (name == "/GoTo3DView") return "pdf_3d";
-  if (name == "/URI" && (policy.remove_pdf_uri || !is_web_link(dict))) return "pdf_uri";
+  if (name == "/JavaScript" || name == "/ECMAScript") return FindingKind::kPdfJavascript;
+  if (name == "/Launch") return FindingKind::kPdfLaunch;
+  if (name == "/SubmitForm") return FindingKind::kPdfSubmitForm;
+  if (name == "/ImportData") return FindingKind::kPdfImportData;
+  if (name == "/GoToR") return FindingKind::kPdfRemoteGoto;
+  if (name == "/GoToE") return FindingKind::kPdfEmbeddedGoto;
+  if (name == "/Thread" && dict.hasKey("/F")) return FindingKind::kPdfRemoteGoto;  // a thread in another file
+  if (name == "/RichMediaExecute" || name == "/Rendition" || name == "/Movie" || name == "/Sound") return FindingKind::kPdfRichMedia;
+  if (name == "/GoTo3DView") return FindingKind::kPdf3d;
+  if (name == "/URI" && (policy.remove_pdf_uri || !is_web_link(dict))) return FindingKind::kPdfUri;
   if (name == "/Named") {
     // The four page moves of ISO 32000 §12.6.4.11; viewers map other names to menu commands
     // (save, print, attach, open another file).
     static const std::set<std::string> kPageMoves = {"/NextPage", "/PrevPage", "/FirstPage", "/LastPage"};
     QPDFObjectHandle n = dict.getKey("/N");
-    if (!n.isName() || kPageMoves.count(n.getName()) == 0) return "pdf_named_action";
+    if (!n.isName() || kPageMoves.count(n.getName()) == 0) return FindingKind::kPdfNamedAction;
   }
-  return "";
+  return std::nullopt;
 }
 
 // The finding kind of a value in an action position (/A, /PA, /Next) that must go: besides what
 // condemned_kind() finds, any action type not on the list of harmless ones, so a type this engine
 // has never heard of (or a viewer's private extension) does not pass.
-std::string disallowed_action(QPDFObjectHandle action, const CdrPolicy& policy) {
-  std::string kind = condemned_kind(action, policy);
-  if (!kind.empty() || !action.isDictionary()) return kind;
+std::optional<FindingKind> disallowed_action(QPDFObjectHandle action, const CdrPolicy& policy) {
+  std::optional<FindingKind> kind = condemned_kind(action, policy);
+  if (kind || !action.isDictionary()) return kind;
   static const std::set<std::string> kHarmless = {"/GoTo", "/GoToDp", "/Thread", "/URI", "/Named", "/Hide", "/SetOCGState", "/Trans", "/ResetForm"};
   QPDFObjectHandle s = action.getKey("/S");
-  return s.isName() && kHarmless.count(s.getName()) == 0 ? "pdf_unknown_action" : "";
+  if (s.isName() && kHarmless.count(s.getName()) == 0) return FindingKind::kPdfUnknownAction;
+  return std::nullopt;
 }
 
 // An /OpenAction stays only as a jump within the document: an explicit destination, or a GoTo
@@ -99,35 +101,35 @@ bool harmless_open_action(QPDFObjectHandle value) {
 
 // Keys that go whatever their value, with the finding they make; none of them is needed to show
 // the document.
-const char* removed_key_kind(const std::string& key, bool stream_dictionary) {
-  if (key == "/AA") return "pdf_additional_actions";
-  if (key == "/AF") return "pdf_associated_file";
-  if (key == "/EF" || key == "/RF" || key == "/Collection") return "pdf_embedded_file";
-  if (key == "/XFA") return "pdf_xfa";
-  if (stream_dictionary && (key == "/F" || key == "/FFilter" || key == "/FDecodeParms")) return "pdf_external_stream";
-  return nullptr;
+std::optional<FindingKind> removed_key_kind(const std::string& key, bool stream_dictionary) {
+  if (key == "/AA") return FindingKind::kPdfAdditionalActions;
+  if (key == "/AF") return FindingKind::kPdfAssociatedFile;
+  if (key == "/EF" || key == "/RF" || key == "/Collection") return FindingKind::kPdfEmbeddedFile;
+  if (key == "/XFA") return FindingKind::kPdfXfa;
+  if (stream_dictionary && (key == "/F" || key == "/FFilter" || key == "/FDecodeParms")) return FindingKind::kPdfExternalStream;
+  return std::nullopt;
 }
 
 // The name trees a name dictionary keeps: destinations, appearances, page templates, web-capture
 // ids. /JavaScript, /EmbeddedFiles, /AlternatePresentations, /Renditions and unknown trees go.
-std::string removed_name_tree_kind(const std::string& key) {
+std::optional<FindingKind> removed_name_tree_kind(const std::string& key) {
   static const std::set<std::string> kKept = {"/Dests", "/AP", "/Pages", "/Templates", "/IDS", "/URLS"};
-  if (kKept.count(key)) return "";
-  if (key == "/JavaScript") return "pdf_javascript";
-  if (key == "/EmbeddedFiles") return "pdf_embedded_file";
-  if (key == "/AlternatePresentations" || key == "/Renditions") return "pdf_rich_media";
-  return "pdf_name_tree";
+  if (kKept.count(key)) return std::nullopt;
+  if (key == "/JavaScript") return FindingKind::kPdfJavascript;
+  if (key == "/EmbeddedFiles") return FindingKind::kPdfEmbeddedFile;
+  if (key == "/AlternatePresentations" || key == "/Renditions") return FindingKind::kPdfRichMedia;
+  return FindingKind::kPdfNameTree;
 }
 
-std::string annotation_kind(QPDFObjectHandle annotation) {
-  if (!annotation.isDictionary()) return "";
+std::optional<FindingKind> annotation_kind(QPDFObjectHandle annotation) {
+  if (!annotation.isDictionary()) return std::nullopt;
   QPDFObjectHandle sub = annotation.getKey("/Subtype");
-  if (!sub.isName()) return "";
+  if (!sub.isName()) return std::nullopt;
   const std::string st = sub.getName();
-  if (st == "/FileAttachment") return "pdf_file_attachment";
-  if (st == "/RichMedia" || st == "/Movie" || st == "/Sound" || st == "/Screen") return "pdf_rich_media";
-  if (st == "/3D") return "pdf_3d";
-  return "";
+  if (st == "/FileAttachment") return FindingKind::kPdfFileAttachment;
+  if (st == "/RichMedia" || st == "/Movie" || st == "/Sound" || st == "/Screen") return FindingKind::kPdfRichMedia;
+  if (st == "/3D") return FindingKind::kPdf3d;
+  return std::nullopt;
 }
 
 class PdfDisarmer {
@@ -154,10 +156,10 @@ class PdfDisarmer {
       }
       if (fresh.empty()) break;
       for (QPDFObjectHandle& obj : fresh) {
-        std::string kind = condemned_kind(obj.isStream() ? obj.getDict() : obj, ctx_.policy);
-        if (kind.empty()) continue;
-        condemned_.emplace(obj.getObjGen(), kind);
-        ctx_.add(kind, where_of(obj), FindingAction::kRemoved);
+        std::optional<FindingKind> kind = condemned_kind(obj.isStream() ? obj.getDict() : obj, ctx_.policy);
+        if (!kind) continue;
+        condemned_.emplace(obj.getObjGen(), *kind);
+        ctx_.add(*kind, where_of(obj), FindingAction::kRemoved);
       }
       for (QPDFObjectHandle& obj : fresh) {
         if (condemned_.count(obj.getObjGen()) == 0) scrub(obj, where_of(obj));
@@ -191,19 +193,26 @@ class PdfDisarmer {
   // Where a child is, shortened in a deep nest so a finding stays readable.
   static std::string path(const Pending& p, const std::string& step) { return (p.where.size() < 120 ? p.where : p.root + " …") + " " + step; }
 
-  static constexpr const char* kSilently = "-";
+  // Whether a value goes, and the finding it makes: none when it is a reference to a condemned
+  // object (reported once, as that object).
+  struct Removal {
+    bool remove = false;
+    std::optional<FindingKind> finding;
+  };
+  static Removal keep() { return {}; }
+  static Removal silently() { return {true, std::nullopt}; }
+  static Removal reported(std::optional<FindingKind> kind) { return {kind.has_value(), kind}; }
 
   bool is_condemned(QPDFObjectHandle& value) const { return value.isIndirect() && condemned_.count(value.getObjGen()) > 0; }
 
-  // The finding kind if the value under `key` must go with its key; kSilently for a reference to a
-  // condemned object (reported as that object).
-  std::string removed_value_kind(const std::string& key, QPDFObjectHandle value) {
+  // Whether the value under `key` must go with its key.
+  Removal removed_value(const std::string& key, QPDFObjectHandle value) {
     if (key == "/OpenAction") {
-      return is_condemned(value) || !condemned_kind(value, ctx_.policy).empty() || !harmless_open_action(value) ? "pdf_open_action" : "";
+      return is_condemned(value) || condemned_kind(value, ctx_.policy) || !harmless_open_action(value) ? reported(FindingKind::kPdfOpenAction) : keep();
     }
-    if (is_condemned(value)) return kSilently;
-    if (key == "/A" || key == "/PA" || (key == "/Next" && value.isDictionary())) return disallowed_action(value, ctx_.policy);
-    return value.isIndirect() ? "" : condemned_kind(value, ctx_.policy);
+    if (is_condemned(value)) return silently();
+    if (key == "/A" || key == "/PA" || (key == "/Next" && value.isDictionary())) return reported(disallowed_action(value, ctx_.policy));
+    return value.isIndirect() ? keep() : reported(condemned_kind(value, ctx_.policy));
   }
 
   void scrub_dictionary(const Pending& p, std::vector<Pending>& todo) {
@@ -211,11 +220,11 @@ class PdfDisarmer {
     for (const std::string& key : dict.getKeys()) {
       QPDFObjectHandle value = dict.getKey(key);
       const std::string at = path(p, key);
-      const char* fixed = removed_key_kind(key, p.stream_dictionary);
-      std::string kind = fixed != nullptr ? fixed : removed_value_kind(key, value);
-      if (!kind.empty()) {
+      const std::optional<FindingKind> fixed = removed_key_kind(key, p.stream_dictionary);
+      const Removal removal = fixed ? reported(fixed) : removed_value(key, value);
+      if (removal.remove) {
         dict.removeKey(key);
-        if (kind != kSilently) ctx_.add(kind, at, FindingAction::kRemoved);
+        if (removal.finding) ctx_.add(*removal.finding, at, FindingAction::kRemoved);
         continue;
       }
       if (key == "/Names") filter_name_dictionary(value, at);
@@ -237,13 +246,16 @@ class PdfDisarmer {
     for (std::size_t i = 0; i < items.size(); ++i) {
       QPDFObjectHandle& item = items[i];
       const std::string at = path(p, "[" + std::to_string(i) + "]");
-      std::string kind = is_condemned(item) ? kSilently : p.next_array ? disallowed_action(item, ctx_.policy) : item.isIndirect() ? "" : condemned_kind(item, ctx_.policy);
-      if (!kind.empty()) {
+      const Removal removal = is_condemned(item)  ? silently()
+                              : p.next_array    ? reported(disallowed_action(item, ctx_.policy))
+                              : item.isIndirect() ? keep()
+                                                  : reported(condemned_kind(item, ctx_.policy));
+      if (removal.remove) {
         // An action list simply gets shorter; elsewhere (a name tree's key/value pairs) the slot
         // stays, as null, so the array keeps its shape.
         if (!p.next_array) kept.push_back(QPDFObjectHandle::newNull());
         changed = true;
-        if (kind != kSilently) ctx_.add(kind, at, FindingAction::kRemoved);
+        if (removal.finding) ctx_.add(*removal.finding, at, FindingAction::kRemoved);
         continue;
       }
       kept.push_back(item);
@@ -255,10 +267,10 @@ class PdfDisarmer {
   void filter_name_dictionary(QPDFObjectHandle names, const std::string& at) {
     if (!names.isDictionary()) return;  // a name tree node's /Names is an array: scrubbed as one
     for (const std::string& key : names.getKeys()) {
-      std::string kind = removed_name_tree_kind(key);
-      if (kind.empty()) continue;
+      std::optional<FindingKind> kind = removed_name_tree_kind(key);
+      if (!kind) continue;
       names.removeKey(key);
-      ctx_.add(kind, at + " " + key, FindingAction::kRemoved);
+      ctx_.add(*kind, at + " " + key, FindingAction::kRemoved);
     }
   }
 
@@ -268,11 +280,11 @@ class PdfDisarmer {
     std::vector<QPDFObjectHandle> items = annots.getArrayAsVector();
     std::vector<QPDFObjectHandle> kept;
     for (std::size_t i = 0; i < items.size(); ++i) {
-      std::string kind = annotation_kind(items[i]);
-      if (kind.empty()) {
+      std::optional<FindingKind> kind = annotation_kind(items[i]);
+      if (!kind) {
         kept.push_back(items[i]);
       } else {
-        ctx_.add(kind, items[i].isIndirect() ? where_of(items[i]) : at + " [" + std::to_string(i) + "]", FindingAction::kRemoved);
+        ctx_.add(*kind, items[i].isIndirect() ? where_of(items[i]) : at + " [" + std::to_string(i) + "]", FindingAction::kRemoved);
       }
     }
     if (kept.size() != items.size()) annots.setArrayFromVector(kept);
@@ -280,7 +292,7 @@ class PdfDisarmer {
 
   QPDF& pdf_;
   const Context& ctx_;
-  std::map<QPDFObjGen, std::string> condemned_;
+  std::map<QPDFObjGen, FindingKind> condemned_;
 };
 
 }  // namespace
@@ -298,7 +310,7 @@ Result<Rebuilt> sanitize_pdf(std::string_view bytes, const Context& ctx) {
     return blocked("malformed", where, std::string("the PDF cannot be read: ") + e.what());
   }
   try {
-    if (pdf.isEncrypted()) ctx.add("pdf_encryption_removed", "trailer /Encrypt", FindingAction::kRemoved);
+    if (pdf.isEncrypted()) ctx.add(FindingKind::kPdfEncryptionRemoved, "trailer /Encrypt", FindingAction::kRemoved);
     PdfDisarmer(pdf, ctx).run();
     if (!pdf.getTrailer().getKey("/Root").isDictionary()) {
       return blocked("active-content", where, "the PDF's document catalog is itself an action or an embedded file: nothing of the document would remain");

@@ -117,7 +117,7 @@ class RtfRewriter {
     std::string out = "{";
     SANSO_TRY(group(&out, 1));
     std::string_view rest = s_.substr(pos_);
-    if (rest.find_first_not_of(std::string_view("\r\n \t\0", 5)) != std::string_view::npos) ctx_.add("trailing_data", "after the document", FindingAction::kRemoved);
+    if (rest.find_first_not_of(std::string_view("\r\n \t\0", 5)) != std::string_view::npos) ctx_.add(FindingKind::kTrailingData, "after the document", FindingAction::kRemoved);
     return out;
   }
 
@@ -263,7 +263,7 @@ class RtfRewriter {
               return skip_group();
             }
             if (is_link_flag(t.word)) {
-              ctx_.add("rtf_object", "\\" + t.word + " at " + here(t.at), FindingAction::kRemoved);
+              ctx_.add(FindingKind::kRtfObject, "\\" + t.word + " at " + here(t.at), FindingAction::kRemoved);
             } else {
               write_word(out, t);
             }
@@ -285,23 +285,23 @@ class RtfRewriter {
             case Dest::picprop: {
               const std::size_t from = pos_;
               SANSO_TRY(skip_group());
-              if (links_picture(ascii_lower(s_.substr(from, pos_ - from)))) ctx_.add("external_relationship", "linked picture at " + here(t.at), FindingAction::kRemoved);
+              if (links_picture(ascii_lower(s_.substr(from, pos_ - from)))) ctx_.add(FindingKind::kExternalRelationship, "linked picture at " + here(t.at), FindingAction::kRemoved);
               if (out != nullptr) *out += '}';
               return ok();
             }
             case Dest::active:
-              ctx_.add("rtf_object", "\\" + t.word + " at " + here(t.at), FindingAction::kRemoved);
+              ctx_.add(FindingKind::kRtfObject, "\\" + t.word + " at " + here(t.at), FindingAction::kRemoved);
               if (out != nullptr) *out += '}';
               return skip_group();
             case Dest::template_:
-              ctx_.add("external_template", here(t.at), FindingAction::kRemoved);
+              ctx_.add(FindingKind::kExternalTemplate, here(t.at), FindingAction::kRemoved);
               if (out != nullptr) *out += '}';
               return skip_group();
             case Dest::fldinst:
               if (out != nullptr) *out += '}';
               return skip_group();
             case Dest::object:
-              ctx_.add("rtf_object", here(t.at), FindingAction::kRemoved);
+              ctx_.add(FindingKind::kRtfObject, here(t.at), FindingAction::kRemoved);
               return only_children(out, depth, "result");
             case Dest::shape:
               return only_children(out, depth, "shprslt");
@@ -478,25 +478,25 @@ class RtfRewriter {
     std::string_view text = instruction.text;
     const auto b = text.find_first_not_of(" \t\r\n\\");
     const std::string keyword = b == std::string_view::npos ? "" : ascii_lower(text.substr(b, text.find_first_of(" \t\r\n\"\\", b) - b));
-    std::string kind = dangerous_field_kind(text);
+    std::optional<FindingKind> kind = dangerous_field_kind(text);
     // Only printable ASCII is written back as an instruction; anything else keeps the result only.
     const bool printable = std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F; }) && !instruction.non_ascii;
     bool keep = false;
-    if (kind.empty() && instruction.keyword_computed) {
-      kind = "dde_field";  // a keyword spelled by a nested field is only known when Word runs it
-    } else if (kind.empty() && keyword == "hyperlink") {
+    if (!kind && instruction.keyword_computed) {
+      kind = FindingKind::kDdeField;  // a keyword spelled by a nested field is only known when Word runs it
+    } else if (!kind && keyword == "hyperlink") {
       const std::string target = ascii_lower(text.substr(b + 9));
       const auto q = target.find_first_not_of(" \"");
       const std::string_view url = q == std::string::npos ? std::string_view() : std::string_view(target).substr(q);
       const bool web = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0 || url.rfind("mailto:", 0) == 0;
       const bool bookmark = url.rfind("\\l", 0) == 0;  // HYPERLINK \l "name": a place in this document
       keep = printable && (bookmark || (web && ctx_.policy.keep_hyperlinks));
-      if (!keep) kind = "hyperlink";
-    } else if (kind.empty()) {
+      if (!keep) kind = FindingKind::kHyperlink;
+    } else if (!kind) {
       keep = (keyword.empty() || is_harmless_field(keyword)) && printable;
-      if (!keep) kind = "rtf_field";
+      if (!keep) kind = FindingKind::kRtfField;
     }
-    if (!kind.empty()) ctx_.add(kind, "field at " + here(at), kind == "hyperlink" ? FindingAction::kRemoved : FindingAction::kNeutralised);
+    if (kind) ctx_.add(*kind, "field at " + here(at), *kind == FindingKind::kHyperlink ? FindingAction::kRemoved : FindingAction::kNeutralised);
     // Second pass over the same bytes: write the result (and, when kept, the new instruction).
     pos_ = start;
     if (out != nullptr && keep) {

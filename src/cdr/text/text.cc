@@ -17,13 +17,13 @@ namespace {
 std::string to_utf8(std::string_view bytes, const Context& ctx) {
   mime::DecodedText d = mime::decode_text(bytes, "");
   std::string text = std::move(d.utf8);
-  if (d.decoded_as != "utf-8" && d.decoded_as != "us-ascii" && !d.decoded_as.empty()) ctx.add("charset_converted", d.decoded_as + " → utf-8", FindingAction::kConverted);
-  if (d.replaced > 0) ctx.add("undecodable_bytes", std::to_string(d.replaced) + " bytes", FindingAction::kConverted);
+  if (d.decoded_as != "utf-8" && d.decoded_as != "us-ascii" && !d.decoded_as.empty()) ctx.add(FindingKind::kCharsetConverted, d.decoded_as + " → utf-8", FindingAction::kConverted);
+  if (d.replaced > 0) ctx.add(FindingKind::kUndecodableBytes, std::to_string(d.replaced) + " bytes", FindingAction::kConverted);
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
   std::size_t nuls = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\0'));
   if (nuls > 0) {
     text.erase(std::remove(text.begin(), text.end(), '\0'), text.end());
-    ctx.add("nul_bytes", std::to_string(nuls) + " bytes", FindingAction::kRemoved);
+    ctx.add(FindingKind::kNulBytes, std::to_string(nuls) + " bytes", FindingAction::kRemoved);
   }
   return text;
 }
@@ -96,7 +96,7 @@ std::string neutralise_cells(std::string_view text, char sep, const Context& ctx
     }
     ++i;
   }
-  if (hits > 0) ctx.add("formula_injection", first + (hits > 1 ? " and " + std::to_string(hits - 1) + " more cells" : ""), FindingAction::kNeutralised);
+  if (hits > 0) ctx.add(FindingKind::kFormulaInjection, first + (hits > 1 ? " and " + std::to_string(hits - 1) + " more cells" : ""), FindingAction::kNeutralised);
   return out;
 }
 
@@ -150,7 +150,7 @@ Result<Rebuilt> sanitize_html(std::string_view bytes, const Context& ctx) {
   if (converted.text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return blocked("malformed", where, "the HTML has no text to deliver once its markup is removed");
   }
-  ctx.add("html_converted", "", FindingAction::kConverted);
+  ctx.add(FindingKind::kHtmlConverted, "", FindingAction::kConverted);
   return Rebuilt{std::move(converted.text), "text"};
 }
 

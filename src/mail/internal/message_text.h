@@ -65,8 +65,9 @@ struct ParserFindingSink {
   void add(std::int64_t offset, int code, const char* item);
   static void on_warning(gint64 offset, GMimeParserWarning code, const gchar* item, gpointer sink);
 };
-// The finding kind of a GMime warning code or one of ours ("unknown-N" for codes we do not know).
-std::string parser_finding_kind(int code);
+// The finding of a GMime warning code or one of ours: its kind and severity (kUnknown with the
+// code, critical, for a code we do not know).
+ParserFinding parser_finding_of(int code);
 bool has_critical(const SanitizePlan& plan);
 // "conflicting-header (Content-Type), …": the critical findings in words for a held message's
 // reason and the notice.

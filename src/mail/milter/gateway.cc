@@ -221,7 +221,7 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   if (claimed != nullptr && claimed->id != from) {
     v.details.emplace_back("claimed_sender_zone", claimed->id);
     const bool outside = from == policy::kZoneInternet;
-    if (!(outside && settings_.outside_city_sender == "internet")) {
+    if (!(outside && settings_.outside_city_sender == OutsideCitySender::kInternet)) {
       auto d = compiled_.decide(policy::RequestNames{from, claimed->id, "mail", "", "", ""});
       if (!d) return tempfail(v, "the mail policy could not decide", d.error());
       v.direction = from + "→" + claimed->id;
@@ -299,9 +299,9 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   if (leaves_city && !scan.identifiers.empty()) {
     std::string found;
     for (const auto& f : scan.identifiers) {
-      found += (found.empty() ? "" : ", ") + std::string(f.kind == "individual_number" ? "個人番号" : "法人番号") + " " + f.masked + " (" + f.where + ")";
+      found += (found.empty() ? "" : ", ") + std::string(mail::label(f.kind, "ja")) + " " + f.masked + " (" + f.where + ")";
     }
-    if (settings_.identifier_action == "reject") {
+    if (settings_.identifier_action == IdentifierAction::kReject) {
       v.action = GatewayVerdict::Action::kReject;
       v.outcome = "rejected";
       v.reply = reply_text("5.7.1", "the message contains an identification number (My Number / corporate number)", v);
@@ -345,7 +345,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
     w.action = GatewayVerdict::Action::kReplace;
     w.outcome = std::string(mail::to_string(out.plan.verdict));
     w.details.insert(w.details.end(), {{"quarantine_id", out.quarantine_id}, {"sender_risk", risk}, {"attachments", std::to_string(out.plan.attachments.size())}});
-    for (const auto& f : out.plan.sender_findings) w.details.emplace_back("sender_warning", f.kind + ": " + f.display_name + " <" + f.address + "> (" + f.matched + ")");
+    for (const auto& f : out.plan.sender_findings) w.details.emplace_back("sender_warning", std::string(mail::to_string(f.kind)) + ": " + f.display_name + " <" + f.address + "> (" + f.matched + ")");
     return w;
   };
   intake::MailItem item;

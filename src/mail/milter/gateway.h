@@ -57,9 +57,9 @@ struct GatewaySettings {
   std::map<std::string, std::string> listener_zones;
   // A client outside the city's zones that claims a city mail domain as its envelope sender:
   // "reject" (550 5.7.1, recorded as refused) or "internet" (handled as the internet mail it is).
-  std::string outside_city_sender = "reject";
+  OutsideCitySender outside_city_sender = OutsideCitySender::kReject;
   std::string unmarked_level = "1";        // the classification of outgoing mail nobody marked
-  std::string identifier_action = "hold";  // 個人番号/法人番号 in outgoing mail: "hold" or "reject"
+  IdentifierAction identifier_action = IdentifierAction::kHold;  // 個人番号/法人番号 in outgoing mail
   bool strict_on_auth_failure = true;      // SPF/DKIM/DMARC failure: attachments removed, not rebuilt
   bool strict_for_first_time_senders = true;  // a sender never delivered from before: the same
   std::string node = "sanso";
