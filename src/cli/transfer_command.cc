@@ -113,6 +113,12 @@ Result<fs::path> write_delivered(const fs::path& dir, const transfer::Delivered&
   return make_error("cli.unwritable", wanted.string(), "too many files of this name in the folder");
 }
 
+// A stored finding's label; a word this engine does not know is shown as it is.
+std::string finding_label(const std::string& kind, std::string_view lang) {
+  auto parsed = cdr::parse_finding_kind(kind, "transfer");
+  return parsed ? std::string(cdr::label(*parsed, lang)) : kind;
+}
+
 nlohmann::json to_json(const transfer::Transfer& t) {
   nlohmann::json files = nlohmann::json::array();
   for (const auto& f : t.files) {
@@ -120,8 +126,8 @@ nlohmann::json to_json(const transfer::Transfer& t) {
     if (findings.is_discarded()) findings = nlohmann::json::array();
     for (auto& x : findings) {
       if (x.contains("kind") && x["kind"].is_string()) {
-        x["label_ja"] = cdr::describe(x["kind"].get<std::string>(), "ja");
-        x["label_en"] = cdr::describe(x["kind"].get<std::string>(), "en");
+        x["label_ja"] = finding_label(x["kind"].get<std::string>(), "ja");
+        x["label_en"] = finding_label(x["kind"].get<std::string>(), "en");
       }
     }
     files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}, {"quarantine_id", f.quarantine_id}, {"verdict", f.verdict},
@@ -156,7 +162,7 @@ void print_files(const transfer::Transfer& t) {
     for (const auto& x : findings) {
       if (!x.contains("kind") || !x["kind"].is_string()) continue;
       const std::string kind = x["kind"].get<std::string>();
-      std::printf("    - %s: %s / %s\n", kind.c_str(), cdr::describe(kind, "ja").c_str(), cdr::describe(kind, "en").c_str());
+      std::printf("    - %s: %s / %s\n", kind.c_str(), finding_label(kind, "ja").c_str(), finding_label(kind, "en").c_str());
     }
   }
 }

@@ -340,7 +340,7 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
       const mail::OutboundScan scan = m.engines.scan(files[i].bytes, names[i]);
       if (!scan.error.empty()) holds.push_back(names[i] + ": the scan failed (" + scan.error + ") / 検査できませんでした");
       for (const auto& id : scan.identifiers) {
-        holds.push_back(names[i] + ": " + (id.kind == "individual_number" ? "個人番号 (individual number) " : "法人番号 (corporate number) ") + id.masked);
+        holds.push_back(names[i] + ": " + (id.kind == mail::NumberKind::kIndividual ? "個人番号 (individual number) " : "法人番号 (corporate number) ") + id.masked);
       }
       if (!scan.classification.empty() && scale.rank_of(scan.classification).value_or(-1) > scale.rank_of(level).value_or(-1)) {
         level = scan.classification;

@@ -1141,7 +1141,7 @@ TEST(MailBanner, LookalikeDomainsWithAccentsOrATrailingDomainAreWarnedAbout) {
     plan.from_mailboxes.push_back({"", address});
     check_sender(plan, o);
     std::vector<std::string> kinds;
-    for (const auto& f : plan.sender_findings) kinds.push_back(f.kind + ":" + f.matched);
+    for (const auto& f : plan.sender_findings) kinds.push_back(std::string(to_string(f.kind)) + ":" + f.matched);
     return kinds;
   };
   using V = std::vector<std::string>;
