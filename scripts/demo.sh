@@ -3,10 +3,10 @@
 # the engine a few questions, print the flow table an auditor reads, draw the zone map, review a
 # draft revision decision by decision; then make
 # an internet mail text-only with its attachment rebuilt (original kept in quarantine), disarm and
-# rebuild a folder of hostile files (CDR), release the original with four-eyes
+# rebuild a folder of hostile files (CDR), hand files across the zones (sanso transfer), release the original with four-eyes
 # approval through a real SMTP relay
 # (Postfix's smtp-sink), sign in to the web console (every sign-in audited), check the network's
-# flow logs against the zone separation, and prove to an auditor — offline — that the audit log was not altered,
+# flow logs against the zone separation, evaluate a self-inspection from the record, and prove to an auditor — offline — that the audit log was not altered,
 # and that altering it is caught. Everything runs on the embedded SQLite store under out/demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -142,7 +142,8 @@ incoming=$("$sanso" transfer send examples/minamata/files/見積書.docm example
 sed 's/^/    /' "$out/transfer-in.log"
 echo "  sato (LGWAN) sees what arrived and why one file did not:"
 "$sanso" transfer list --as sato "${cfg[@]}" | sed 's/^/    /'
-"$sanso" transfer get "$incoming" -o "$out/transfer-received" --as sato "${cfg[@]}" | sed 's/^/    received: /'
+echo "  sato takes the rebuilt file (the program stays in quarantine):"
+"$sanso" transfer get "$incoming" -o "$out/transfer-received" --as sato "${cfg[@]}" | tail -n 1 | sed 's/^/    /'
 echo "  sato sends a list with a 個人番号 out to a contractor: the outgoing scan (in the sandbox) holds it for approval:"
 mkdir -p "$out/transfer-out"
 printf '氏名,個人番号\n山田 太郎,1234 5678 9018\n' > "$out/transfer-out/報告.csv"
@@ -150,8 +151,14 @@ outgoing=$("$sanso" transfer send "$out/transfer-out/報告.csv" --to vendor@exa
 sed 's/^/    /' "$out/transfer-out.log"
 echo "  sato tries to approve their own transfer (refused: never the requester):"
 "$sanso" transfer approve "$outgoing" --as sato "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
-echo "  tanaka (情報セキュリティ管理者) denies it, with the reason recorded:"
-"$sanso" transfer deny "$outgoing" --reason "個人番号は外部へ出さない (6(3)①)" --as tanaka "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
+echo "  nor can anyone from sato's operating-system account, whatever --as says:"
+"$sanso" transfer deny "$outgoing" --as tanaka "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
+echo "  tanaka (情報セキュリティ管理者) denies it from an account of her own (uid 1002 here), the reason recorded:"
+if [ "$(id -u)" -eq 0 ] && [ "$(cat /proc/self/loginuid 2>/dev/null || echo 4294967295)" = 4294967295 ] && command -v setpriv >/dev/null; then
+  setpriv --ruid=1002 "$sanso" transfer deny "$outgoing" --reason "個人番号は外部へ出さない" --as tanaka "${cfg[@]}" 2>&1 | sed 's/^/    /'
+else
+  echo "    (skipped: standing in for a second account needs root in a session without a login uid)"
+fi
 
 step "9. メールゲートウェイ / the mail gateway: a private Postfix with sanso milter"
 # A minimal SMTP client over bash's /dev/tcp: prints the server's last reply to DATA (or the refusal).
@@ -298,6 +305,23 @@ set -e
 [ "$scan_rc" -eq 1 ] || { echo "demo: expected exit 1 (deny findings) from sanso monitor scan, got $scan_rc" >&2; exit 1; }
 echo "  exit 1: deny findings (usable from cron); each finding is now an audit record (monitor.finding):"
 "$sanso" audit tail -n 3 "${cfg[@]}" | cut -c1-160
+
+step "11c. 自己点検 (7) / self-inspection: sanso inspect — automatic items proven from what Sanso recorded"
+echo "  kato opens this month's inspection for the mayor's office from examples/minamata/inspection/monthly.toml;"
+echo "  sato is to answer its manual items and tanaka to sign it off (never the one who answered; docs/inspect.md)."
+echo "  The automatic items are evaluated now from the audit log, the quarantine, the monitor's findings (step 11b)"
+echo "  and the policy, each pointing at its evidence (exit 1: some items are not met):"
+period=$(TZ=Asia/Tokyo date +%Y-%m)
+campaign="minamata-monthly:mayor:$period"
+"$sanso" inspect campaign create --template minamata-monthly --body mayor --period "$period" --assignee sato --reviewer tanaka --as kato "${cfg[@]}" | sed 's/^/    /'
+set +e
+"$sanso" inspect evaluate "$campaign" --as kato "${cfg[@]}" > "$out/inspect.txt"
+eval_rc=$?
+set -e
+sed 's/^/    /' "$out/inspect.txt"
+[ "$eval_rc" -eq 1 ] || { echo "demo: expected exit 1 (the monitor's finding of step 11b fails an item) from sanso inspect evaluate, got $eval_rc" >&2; exit 1; }
+"$sanso" inspect report "$campaign" --format xlsx -o "$out/点検表.xlsx" "${cfg[@]}" > /dev/null
+echo "  the 点検表 for the auditor (Japanese, formulas never written as formulas): $out/点検表.xlsx"
 
 step "12. 監査ログ / the audit log: tail, checkpoint, proof, offline verification"
 "$sanso" audit tail "${cfg[@]}"
