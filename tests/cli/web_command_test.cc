@@ -89,7 +89,7 @@ TEST_F(WebCli, PasswordsAreSetFromStandardInputAndListed) {
   auto weak = passwd("suzuki", "short");
   EXPECT_EQ(weak.exit_code, 1);
   EXPECT_NE(weak.output.find("at least 12 characters"), std::string::npos) << weak.output;
-  auto unknown = passwd("yamada", "a long enough password");
+  auto unknown = passwd("nakamura", "a long enough password");
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.output.find("[[users]]"), std::string::npos) << unknown.output;
 

@@ -41,7 +41,7 @@ class DirectoryAccounts : public ::testing::TestWithParam<store::Backend> {
   // directory's; its security-managers group grants the console role.
   static config::ServiceConfig city_with_directory(const std::string& uri, const std::string& ca) {
     config::ServiceConfig c = testing::city_config();
-    c.operators = {{"kato", "加藤 システム管理者", {"system_admin"}}};
+    c.operators = {{"kato", "加藤 システム管理者", {"system_admin"}, "lgwan"}};
     c.directory.uri = uri;
     c.directory.transport = directory::Transport::kStartTls;
     c.directory.ca_file = ca;
@@ -148,7 +148,7 @@ TEST_P(DirectoryAccounts, OnceVouchedForTheirWrongPasswordsCountTowardsTheConsol
 
 TEST_P(DirectoryAccounts, ALocalPasswordKeepsAnAccountLocalWhateverTheDirectorySays) {
   config::ServiceConfig c = city_with_directory(server_->ldap_uri(), server_->ca_file());
-  c.operators.push_back({"tanaka", "田中 情報政策係長（緊急用）", {"security_manager"}});
+  c.operators.push_back({"tanaka", "田中 情報政策係長（緊急用）", {"security_manager"}, "lgwan"});
   start(c);
   ASSERT_TRUE(accounts().set_password("tanaka", kEmergency, testing::as("kato")));
   auto directory_password = accounts().sign_in("tanaka", "tanaka-pass", "x");
