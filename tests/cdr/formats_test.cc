@@ -501,7 +501,9 @@ TEST(CdrRtf, TheSecondReaderFindsActiveContentInInputsAndNoneInOutputs) {
                           "{\\rtf1{\\shp{\\*\\shpinst{\\sp{\\sn pibName}{\\sv http://evil.example/a.png}}}}}",
                           "{\\rtf1{\\field{\\*\\fldinst HYPERLINK \\\\o \"tip\" \"file://attacker/share/x.lnk\"}{\\fldrslt x}}}",
                           // An object's kind words stray outside any \object group (found by cdr_rtf_fuzz).
-                          "{\\rtf1{\\objocx x}{\\objemb y}\\objsub\\objpub\\objicemb\\objhtml z}"}) {
+                          "{\\rtf1{\\objocx x}{\\objemb y}\\objsub\\objpub\\objicemb\\objhtml z}",
+                          // Control words spelled in capitals (found by cdr_rtf_fuzz).
+                          "{\\rtf1{\\objecT{\\*\\objdata 0105}{\\result {\\pict\\bin2 {}}}}{\\OBJECT{\\*\\OBJDATA 0105}}}"}) {
     EXPECT_FALSE(internal::rtf_active_content(raw).empty()) << raw;
     CdrResult r = run(raw, "a.rtf");
     if (r.verdict != Verdict::blocked) {

@@ -154,7 +154,11 @@ class RtfRewriter {
     }
     std::size_t j = pos_ + 1;
     if (j < s_.size() && std::isalpha(static_cast<unsigned char>(s_[j]))) {
-      while (j < s_.size() && std::isalpha(static_cast<unsigned char>(s_[j])) && t.word.size() < 32) t.word.push_back(s_[j++]);
+      // Control words are lowercase in RTF; one spelled otherwise ("\objecT") is read, judged and
+      // written lowercased, so that no reader can take for an object what the engine took for text.
+      while (j < s_.size() && std::isalpha(static_cast<unsigned char>(s_[j])) && t.word.size() < 32) {
+        t.word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(s_[j++]))));
+      }
       const bool neg = j < s_.size() && s_[j] == '-';
       std::size_t k = neg ? j + 1 : j, digits = 0;
       while (k < s_.size() && std::isdigit(static_cast<unsigned char>(s_[k])) && digits < 10) {
