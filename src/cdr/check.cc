@@ -306,8 +306,16 @@ std::vector<std::string> rtf_active_content(std::string_view rtf) {
         std::size_t j = i + 1;
         std::string word;
         while (j < rtf.size() && std::isalpha(static_cast<unsigned char>(rtf[j]))) word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(rtf[j++]))));
-        while (j < rtf.size() && (rtf[j] == '-' || std::isdigit(static_cast<unsigned char>(rtf[j])))) ++j;
+        std::size_t param = 0;
+        bool negative = false;
+        while (j < rtf.size() && (rtf[j] == '-' || std::isdigit(static_cast<unsigned char>(rtf[j])))) {
+          if (rtf[j] == '-') negative = true;
+          else param = std::min<std::size_t>(param * 10 + static_cast<std::size_t>(rtf[j] - '0'), rtf.size());
+          ++j;
+        }
         if (j < rtf.size() && rtf[j] == ' ') ++j;
+        // \binN: the next N bytes are a picture's raw data, not words, as every reader takes them.
+        if (word == "bin" && !negative) j = std::min(rtf.size(), j + param);
         i = j - 1;
         if (std::find(kForbidden.begin(), kForbidden.end(), word) != kForbidden.end()) out.push_back("\\" + word);
         if (word == "sn") shape_property_depth = static_cast<int>(stack.size());

@@ -518,6 +518,9 @@ TEST(CdrRtf, TheSecondReaderFindsActiveContentInInputsAndNoneInOutputs) {
     EXPECT_TRUE(left.empty()) << c.rtf << " → " << r.output << ": " << left.front();
   }
   EXPECT_TRUE(internal::rtf_active_content("{\\rtf1 pibName is a word; {\\field{\\*\\fldinst PAGE}{\\fldrslt 1}}}").empty()) << "text and harmless fields are not findings";
+  // A picture's raw \binN bytes are data, as the engine and Word read them (found by cdr_rtf_fuzz).
+  EXPECT_TRUE(internal::rtf_active_content("{\\rtf1{\\pict\\bin2 *\\objdata 2357}}").empty());
+  EXPECT_FALSE(internal::rtf_active_content("{\\rtf1{\\pict\\bin1 *\\objdata 2357}}").empty());
 }
 
 // LibreOffice, as a second reader, finds no field, object or link in what the engine wrote, and
