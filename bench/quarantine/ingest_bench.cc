@@ -57,7 +57,7 @@ void BM_QuarantinePut(benchmark::State& state, store::Backend backend) {
     std::memcpy(body.data(), &n, sizeof n);  // distinct content: no deduplication
     quarantine::Submission s;
     s.original = body;
-    s.verdict = "removed";
+    s.verdict = quarantine::Verdict::kSanitized;
     s.reason = "bench";
     auto r = g_store->put(std::move(s));
     if (!r) {

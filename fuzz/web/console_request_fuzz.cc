@@ -88,7 +88,7 @@ Rig& rig() {
     s.original = "Subject: x\r\n\r\nbody\r\n";
     s.origin.kind = quarantine::Origin::Kind::kFile;
     s.origin.file_name = "a.txt";
-    s.verdict = "blocked";
+    s.verdict = quarantine::Verdict::kBlocked;
     auto item = r->quarantine->put(std::move(s));
     if (!item) __builtin_trap();
     r->item = item->id;

@@ -326,15 +326,7 @@ Detected detect(std::string_view b, std::string_view name, const Context& ctx) {
   // Documents.
   if (b.substr(0, 1024).find("%PDF-") != std::string_view::npos) return {"pdf", Family::kPdf};
   if (starts(b, "{\\rt")) return {"rtf", Family::kRtf};  // Word opens "{\rt" as RTF, whatever follows
-  if (starts(b, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")) {
-    std::string kind = ole2_kind(b);
-    const Family family = kind == "doc"   ? Family::kWord
-                          : kind == "xls" ? Family::kExcel
-                          : kind == "ppt" ? Family::kPowerpoint
-                          : kind == "msg" ? Family::kMessage
-                                          : Family::kOle2;
-    return {kind, family};
-  }
+  if (starts(b, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")) return ole2_kind(b);
   if (starts(b, "PK\x03\x04") || starts(b, "PK\x05\x06") || starts(b, "PK\x07\x08")) return detect_zip(b, ctx);
   // Images.
   if (starts(b, "\xFF\xD8\xFF")) return {"jpeg", Family::kImage};

@@ -37,7 +37,7 @@ nlohmann::json to_json(const Item& it) {
           {"sha256", it.sha256},
           {"size", it.size},
           {"origin", origin},
-          {"verdict", it.verdict},
+          {"verdict", std::string(quarantine::to_string(it.verdict))},
           {"reason", it.reason},
           {"report", report.is_discarded() ? nlohmann::json(it.report_json) : report},
           {"classification", it.classification},
@@ -91,7 +91,7 @@ int run_list(const ServiceOptions& o, const std::string& state, std::int64_t lim
               pad_to_width("状態", 12).c_str(), pad_to_width("判定", 11).c_str(), pad_to_width("サイズ", 11).c_str());
   for (const auto& it : *items) {
     std::printf("%s%s%s%s%s%s\n", pad_to_width(it.id, 20).c_str(), pad_to_width(local_time(it.received_at), 27).c_str(),
-                pad_to_width(quarantine::state_label(it.state, "ja"), 12).c_str(), pad_to_width(it.verdict, 11).c_str(),
+                pad_to_width(quarantine::state_label(it.state, "ja"), 12).c_str(), pad_to_width(std::string(quarantine::label(it.verdict, "ja")), 11).c_str(),
                 pad_to_width(human_size(static_cast<std::uint64_t>(it.size)), 11).c_str(), visible_text(quarantine::label_of(it)).c_str());
   }
   return kExitOk;
@@ -112,9 +112,10 @@ int run_show(const ServiceOptions& o, const std::string& id, bool json) {
     return kExitOk;
   }
   const Item& it = *item;
-  std::printf("ID:         %s\n状態:       %s (%s)\n判定:       %s\n理由:       %s\n", it.id.c_str(),
+  std::printf("ID:         %s\n状態:       %s (%s)\n判定:       %s (%s)\n理由:       %s\n", it.id.c_str(),
               std::string(quarantine::state_label(it.state, "ja")).c_str(), std::string(quarantine::to_string(it.state)).c_str(),
-              it.verdict.c_str(), visible_text(it.reason).c_str());
+              std::string(quarantine::label(it.verdict, "ja")).c_str(), std::string(quarantine::to_string(it.verdict)).c_str(),
+              visible_text(it.reason).c_str());
   // Whatever a sender wrote is shown with control and bidi characters as visible markers: a
   // terminal must not be steered, nor a name reordered to look like another.
   if (it.origin.kind == quarantine::Origin::Kind::kMail) {
@@ -156,6 +157,8 @@ struct AddOptions {
 };
 
 int run_add(const ServiceOptions& o, const AddOptions& a) {
+  auto verdict = quarantine::parse_verdict(a.verdict, "--verdict");
+  if (!verdict) return print_error(verdict.error()), kExitUsage;
   auto s = open_quarantine_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
   auto actor = resolve_actor(s->service, o);
@@ -166,7 +169,7 @@ int run_add(const ServiceOptions& o, const AddOptions& a) {
   bytes << in.rdbuf();
   quarantine::Submission sub;
   sub.original = bytes.str();
-  sub.verdict = a.verdict;
+  sub.verdict = *verdict;
   sub.submitted_by = actor->name;
   sub.reason = a.reason.empty() ? "手動で隔離 (" + actor->name + ")" : a.reason;
   if (a.mail) {
@@ -270,7 +273,7 @@ void register_quarantine_command(CLI::App& app, int& exit_code) {
   add_service_options(*add, *o, true);
   auto a = std::make_shared<AddOptions>();
   add->add_option("FILE", a->file, "the file to keep")->required()->check(CLI::ExistingFile);
-  add->add_option("--verdict", a->verdict, "verdict recorded with it (retention follows it)");
+  add->add_option("--verdict", a->verdict, "verdict recorded with it: clean, sanitized, blocked or held (retention follows it)");
   add->add_option("--reason", a->reason, "why it is kept");
   add->add_flag("--mail", a->mail, "FILE is a mail message (give --from/--to for a later release)");
   add->add_option("--from", a->from, "envelope sender (with --mail)");

@@ -164,7 +164,7 @@ std::string host_name() {
 
 }  // namespace
 
-int Retention::days_for(std::string_view verdict) const {
+int Retention::days_for(quarantine::Verdict verdict) const {
   auto it = days_by_verdict.find(verdict);
   return it == days_by_verdict.end() ? default_days : it->second;
 }
@@ -226,7 +226,13 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
         if (key.str() == "default") {
           c.quarantine.retention.default_days = v;
         } else {
-          c.quarantine.retention.days_by_verdict[std::string(key.str())] = v;
+          auto verdict = quarantine::parse_verdict(key.str(), where(path, node));
+          if (!verdict) {
+            return make_error("config.value", where(path, node),
+                              "retention_days." + std::string(key.str()) + " is not a verdict Sanso keeps originals with (one of: " +
+                                  quarantine::verdict_names() + ", or default)");
+          }
+          c.quarantine.retention.days_by_verdict[*verdict] = v;
         }
       }
     }

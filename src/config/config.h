@@ -15,6 +15,7 @@
 #include "core/result.h"
 #include "directory/directory.h"
 #include "mail/vocabulary.h"
+#include "quarantine/verdict.h"
 
 namespace sanso::config {
 
@@ -28,11 +29,12 @@ struct Operator {
   std::string zone;
 };
 
-// How long originals are kept, per verdict, in days.
+// How long originals are kept, per verdict, in days. Keyed by the closed set, so that a key no
+// engine ever writes ("rejected") is a configuration error rather than a rule that never applies.
 struct Retention {
-  std::map<std::string, int, std::less<>> days_by_verdict;
+  std::map<quarantine::Verdict, int> days_by_verdict;
   int default_days = 180;
-  int days_for(std::string_view verdict) const;
+  int days_for(quarantine::Verdict verdict) const;
 };
 
 struct QuarantineSettings {

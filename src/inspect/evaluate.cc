@@ -9,6 +9,7 @@
 
 #include "core/text.h"
 #include "inspect/checks.h"
+#include "quarantine/verdict.h"
 
 namespace sanso::inspect {
 namespace {
@@ -225,7 +226,9 @@ Result<CheckOutcome> quarantine_retention(store::Database& db, const config::Qua
   std::vector<std::string> bad;
   for (const auto& row : rows) {
     const std::string id = row.text(0);
-    const std::int64_t limit = std::int64_t{settings.retention.days_for(row.text(1))} * kDay;
+    // A word Sanso never wrote reads as held, as the quarantine itself reads it.
+    auto verdict = quarantine::parse_verdict(row.text(1), "quarantine_items.verdict");
+    const std::int64_t limit = std::int64_t{settings.retention.days_for(verdict ? *verdict : quarantine::Verdict::kHeld)} * kDay;
     std::string why;
     if (row.integer(3) - row.integer(2) > limit + 60) {
       why = id + ": 保存期限が設定（" + std::to_string(limit / kDay) + "日）を超える";

@@ -9,6 +9,24 @@
 namespace sanso::intake {
 namespace {
 
+quarantine::Verdict kept_verdict(cdr::Verdict v) {
+  switch (v) {
+    case cdr::Verdict::clean: return quarantine::Verdict::kClean;
+    case cdr::Verdict::sanitized: return quarantine::Verdict::kSanitized;
+    case cdr::Verdict::blocked: return quarantine::Verdict::kBlocked;
+  }
+  return quarantine::Verdict::kBlocked;
+}
+
+quarantine::Verdict kept_verdict(mail::Verdict v) {
+  switch (v) {
+    case mail::Verdict::kClean: return quarantine::Verdict::kClean;
+    case mail::Verdict::kSanitized: return quarantine::Verdict::kSanitized;
+    case mail::Verdict::kHeld: return quarantine::Verdict::kHeld;
+  }
+  return quarantine::Verdict::kHeld;
+}
+
 bool stops(const std::optional<policy::Decision>& ruling) {
   return ruling && (ruling->action == policy::Action::kDeny || ruling->action == policy::Action::kApprove);
 }
@@ -80,7 +98,7 @@ Result<FileOutcome> Intake::take_file(const FileItem& item, const FileSanitizer&
   s.origin.kind = quarantine::Origin::Kind::kFile;
   s.origin.file_name = item.name;
   s.origin.uploader = item.route.actor;
-  s.verdict = verdict;
+  s.verdict = kept_verdict(r.verdict);
   s.reason = r.verdict == cdr::Verdict::blocked ? r.reason + ": " + r.message : "無害化 (" + std::to_string(r.findings.size()) + " findings)";
   s.report_json = cdr::result_to_json(r);
   if (out.ruling && out.ruling->action == policy::Action::kApprove) s.approver_role = std::string(out.ruling->approver());
@@ -137,7 +155,7 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
     s.origin.envelope_from = address_of(plan.from);
     for (const auto& to : plan.to) s.origin.envelope_to.push_back(address_of(to));
   }
-  s.verdict = std::string(mail::to_string(plan.verdict));
+  s.verdict = kept_verdict(plan.verdict);
   s.reason = plan.verdict == mail::Verdict::kHeld ? plan.reason : "無害化 (" + std::to_string(plan.parts.size()) + " parts)";
   s.report_json = mail::plan_to_json(plan);
   if (ruling && ruling->action == policy::Action::kApprove) s.approver_role = std::string(ruling->approver());
@@ -178,7 +196,7 @@ Result<HeldOutcome> Intake::hold_mail(const HeldMail& item) {
   s.origin.message_id = item.message_id;
   s.origin.envelope_from = item.envelope_from;
   s.origin.envelope_to = item.envelope_to;
-  s.verdict = std::string(mail::to_string(mail::Verdict::kHeld));
+  s.verdict = quarantine::Verdict::kHeld;
   s.reason = item.reason;
   s.classification = item.classification;
   s.approver_role = item.approver_role;

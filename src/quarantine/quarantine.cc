@@ -108,7 +108,10 @@ Item item_from(const store::Row& r) {
   it.origin.subject = r.text(7);
   it.origin.file_name = r.text(8);
   it.origin.uploader = r.text(9);
-  it.verdict = r.text(10);
+  // Before the set was closed, `quarantine add --verdict` kept any word; such an item reads as held
+  // (it was kept for a person to look at), never as an error that hides it from the list.
+  auto verdict = parse_verdict(r.text(10), "quarantine_items.verdict");
+  it.verdict = verdict ? *verdict : Verdict::kHeld;
   it.reason = r.text(11);
   it.report_json = r.text(12);
   it.classification = r.text(13);
@@ -315,9 +318,9 @@ struct QuarantineStore::Impl {
             ", retry_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         {it.id, it.sha256, it.size, std::string(to_string(it.origin.kind)),
          it.origin.message_id, it.origin.envelope_from, join_lines(it.origin.envelope_to), it.origin.subject,
-         it.origin.file_name, it.origin.uploader, it.verdict, it.reason, it.report_json, it.classification,
+         it.origin.file_name, it.origin.uploader, std::string(to_string(it.verdict)), it.reason, it.report_json, it.classification,
          it.received_at, it.expires_at, std::string(to_string(it.state)), it.state_changed_at, std::string(), it.approver_role, p.retry_key}));
-    auto e = event(p.actor.empty() ? options.node : p.actor, "quarantine.store", it, it.verdict);
+    auto e = event(p.actor.empty() ? options.node : p.actor, "quarantine.store", it, std::string(to_string(it.verdict)));
     e.details = {{"origin", std::string(to_string(it.origin.kind))},
                  {"size", std::to_string(it.size)},
                  {"reason", it.reason}};
@@ -405,13 +408,12 @@ Result<std::unique_ptr<QuarantineStore>> QuarantineStore::open(store::SharedData
 
 Result<Item> QuarantineStore::put(Submission s) {
   Impl& m = *impl_;
-  if (s.verdict.empty()) return make_error("quarantine.input", "", "a quarantined item needs a verdict");
   Impl::Pending p;
   Item& it = p.item;
   it.sha256 = internal::sha256_hex(s.original);
   it.size = static_cast<std::int64_t>(s.original.size());
   it.origin = std::move(s.origin);
-  it.verdict = std::move(s.verdict);
+  it.verdict = s.verdict;
   it.reason = std::move(s.reason);
   it.report_json = std::move(s.report_json);
   it.classification = std::move(s.classification);

@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "quarantine/verdict.h"
 #include "store/audit_sink.h"
 #include "store/database.h"
 #include "store/shared_database.h"
@@ -47,7 +48,7 @@ struct Submission {
   std::string id;              // from reserve_id() when the caller must cite it first; else made by put()
   std::string original;        // the exact bytes, kept byte for byte
   Origin origin;
-  std::string verdict;         // "sanitized", "removed", "blocked", "rejected", "held", …
+  Verdict verdict = Verdict::kHeld;  // what the engine said; retention follows it
   std::string reason;          // one line for a person
   std::string report_json = "[]";  // machine-readable findings
   std::string classification;  // e.g. "機密性2", when known
@@ -98,7 +99,7 @@ struct Item {
   std::string sha256;  // hex, of the original
   std::int64_t size = 0;
   Origin origin;
-  std::string verdict;
+  Verdict verdict = Verdict::kHeld;
   std::string reason;
   std::string report_json;
   std::string classification;

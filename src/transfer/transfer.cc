@@ -437,7 +437,7 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
       s.origin.kind = quarantine::Origin::Kind::kFile;
       s.origin.file_name = names[i];
       s.origin.uploader = sender.name;
-      s.verdict = "held";
+      s.verdict = quarantine::Verdict::kHeld;
       s.reason = "transfer " + t.id + " " + t.from_zone + " → " + t.to_zone + (t.state == State::kPendingApproval ? ": " + t.hold_reason : "");
       s.classification = level;
       s.approver_role = t.approver_role;

@@ -152,7 +152,7 @@ void Console::Impl::quarantine_list(const httplib::Request& req, httplib::Respon
                     {"received", local_time(it.received_at)},
                     {"kind", wording(ctx.lang, mail ? "kind_mail" : "kind_file")},
                     {"what", visible_text(quarantine::label_of(it))},
-                    {"verdict", visible_text(it.verdict)},
+                    {"verdict", std::string(quarantine::label(it.verdict, ctx.lang == Lang::kEn ? "en" : "ja"))},
                     {"reason", visible_text(it.reason)},
                     {"state_label", state_label(ctx.lang, quarantine::to_string(it.state))}});
   }
@@ -207,7 +207,7 @@ void Console::Impl::item_page(const httplib::Request& req, httplib::Response& re
                  {"file_name", visible_text(it.origin.file_name)},
                  {"uploader", visible_text(it.origin.uploader)},
                  {"received", local_time(it.received_at)},
-                 {"verdict", visible_text(it.verdict)},
+                 {"verdict", std::string(quarantine::label(it.verdict, ctx.lang == Lang::kEn ? "en" : "ja"))},
                  {"reason", visible_text(it.reason)},
                  {"classification", it.classification.empty() ? json() : json(visible_text(it.classification))},
                  {"size", human_size(static_cast<std::uint64_t>(it.size))},

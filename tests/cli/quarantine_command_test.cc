@@ -64,7 +64,7 @@ TEST_F(QuarantineCli, MailIsReleasedThroughTheRelayByteForByteAfterFourEyes) {
   std::string original = "From: sender@example.com\r\nTo: kikaku@city.minamata.lg.jp\r\nSubject: =?UTF-8?B?6KaL56mN5pu4?=\r\n\r\n添付あり ①㈱\r\n";
   std::ofstream(dir_ / "m.eml", std::ios::binary) << original;
   auto add = q("add " + (dir_ / "m.eml").string() +
-               " --mail --from sender@example.com --to kikaku@city.minamata.lg.jp --subject 見積書 --verdict removed --as kato");
+               " --mail --from sender@example.com --to kikaku@city.minamata.lg.jp --subject 見積書 --verdict sanitized --as kato");
   ASSERT_EQ(add.exit_code, 0) << add.output;
   std::string id = sanso::testing::last_line(add.output);
   ASSERT_TRUE(id.starts_with("Q")) << add.output;
@@ -207,6 +207,15 @@ TEST_F(QuarantineCli, BadConfigAndUnknownIdsAreClearErrors) {
   EXPECT_NE(unknown.output.find("quarantine.not-found"), std::string::npos) << unknown.output;
   auto bad_state = q("list --state lost");
   EXPECT_EQ(bad_state.exit_code, 2);
+  // A verdict no engine gives would be kept with a retention nobody configured: refused, with the
+  // words allowed, and nothing kept.
+  std::ofstream(dir_ / "x.txt") << "x";
+  auto bad_verdict = q("add " + (dir_ / "x.txt").string() + " --verdict rejected --as kato");
+  EXPECT_EQ(bad_verdict.exit_code, 2) << bad_verdict.output;
+  EXPECT_NE(bad_verdict.output.find("clean, sanitized, blocked, held"), std::string::npos) << bad_verdict.output;
+  auto none = q("list --json");
+  ASSERT_EQ(none.exit_code, 0) << none.output;
+  EXPECT_EQ(nlohmann::json::parse(none.output).size(), 0u) << none.output;
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ TEST(Config, MinimalFileGetsSafeDefaultsAndAbsolutePaths) {
   EXPECT_FALSE(c->node.empty());
   EXPECT_EQ(c->quarantine.approver_roles, std::vector<std::string>{"security_manager"});
   EXPECT_EQ(c->quarantine.inspector_roles, c->quarantine.approver_roles);
-  EXPECT_EQ(c->quarantine.retention.days_for("anything"), 180);
+  EXPECT_EQ(c->quarantine.retention.days_for(quarantine::Verdict::kHeld), 180);
 }
 
 TEST(Config, MonitorSettings) {
@@ -57,8 +57,8 @@ TEST(Config, RetentionPerVerdict) {
   auto c = parse_config(
       "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[quarantine]\nretention_days = { blocked = 365, default = 30 }\n", "s.toml");
   ASSERT_TRUE(c) << c.error().to_string();
-  EXPECT_EQ(c->quarantine.retention.days_for("blocked"), 365);
-  EXPECT_EQ(c->quarantine.retention.days_for("sanitized"), 30);
+  EXPECT_EQ(c->quarantine.retention.days_for(quarantine::Verdict::kBlocked), 365);
+  EXPECT_EQ(c->quarantine.retention.days_for(quarantine::Verdict::kSanitized), 30);
 }
 
 struct BadConfig {
@@ -90,6 +90,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"[service]\ndata_dir = 3\npolicy = \"p\"\n", "config.type", "sanso.toml:2:", "must be a string"},
         BadConfig{"[service]\ndata_dir = \"d\"\npolicy = \"p\"\n[quarantine]\nretention_days = { blocked = 0 }\n",
                   "config.value", "sanso.toml:5:", "at least 1"},
+        // "rejected" was in the example city's file, but no engine keeps an original with it: a rule
+        // that could never apply is an error at its key, not silence.
+        BadConfig{"[service]\ndata_dir = \"d\"\npolicy = \"p\"\n[quarantine]\nretention_days = { rejected = 180 }\n",
+                  "config.value", "sanso.toml:5:", "one of: clean, sanitized, blocked, held, or default"},
         BadConfig{"[service]\ndata_dir = \"d\"\npolicy = \"p\"\n[audit]\ncheckpoint_every = 0\n", "config.value", "sanso.toml:5:",
                   "at least 1"},
         BadConfig{"[service]\ndata_dir = \"d\"\npolicy = \"p\"\n[[users]]\nname = \"a\"\n[[users]]\nname = \"a\"\n",

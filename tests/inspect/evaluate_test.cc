@@ -34,7 +34,7 @@ class EvaluateTest : public ::testing::TestWithParam<store::Backend> {
     ASSERT_TRUE(p) << p.error().to_string();
     policy_ = *p;
     settings_.retention.default_days = 180;
-    settings_.retention.days_by_verdict["blocked"] = 30;
+    settings_.retention.days_by_verdict[quarantine::Verdict::kBlocked] = 30;
     inputs_ = {&policy_, std::string(64, 'b'), &settings_};
     audit::LogOptions o;
     o.node = "test";

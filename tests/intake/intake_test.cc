@@ -183,7 +183,7 @@ TEST_F(IntakeTest, AHeldMailIsKeptWithItsRecordOnceHoweverOftenItIsRetried) {
   EXPECT_FALSE(first->repeated);
   auto item = store_->get(first->quarantine_id);
   ASSERT_TRUE(item) << item.error().to_string();
-  EXPECT_EQ(item->verdict, "held");
+  EXPECT_EQ(item->verdict, quarantine::Verdict::kHeld);
   EXPECT_EQ(item->approver_role, "security_manager");
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.gateway' AND record LIKE '%" + first->quarantine_id + "%'"), 1);
   // The same delivery again: the same item, nothing kept, recorded or written a second time.

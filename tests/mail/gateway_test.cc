@@ -422,7 +422,7 @@ TEST_F(GatewayDecisions, OutgoingMailWithAnIndividualNumberIsHeldAndTheNumberMas
   EXPECT_EQ(reason.find("1234 5678 9018"), std::string::npos) << "the number itself is not repeated: " << reason;
   auto item = quarantine_->get(v.quarantine_id);
   ASSERT_TRUE(item) << item.error().to_string();
-  EXPECT_EQ(item->verdict, "held");
+  EXPECT_EQ(item->verdict, quarantine::Verdict::kHeld);
   EXPECT_EQ(item->state, quarantine::ItemState::kHeld);
   EXPECT_EQ(item->reason.find("1234 5678 9018"), std::string::npos) << item->reason;
   // With [mail] identifier_action = "reject" it is refused instead, and nothing is kept.

@@ -51,7 +51,7 @@ std::unique_ptr<TestStore> migrated_store(store::Backend backend) {
 Submission blocked(std::string bytes, std::string reason) {
   Submission s;
   s.original = std::move(bytes);
-  s.verdict = "blocked";
+  s.verdict = quarantine::Verdict::kBlocked;
   s.reason = std::move(reason);
   return s;
 }

@@ -65,7 +65,7 @@ Submission mail_submission(std::string bytes) {
   s.origin.envelope_from = "sender@example.com";
   s.origin.envelope_to = {"kikaku@city.minamata.lg.jp", "zeimu@city.minamata.lg.jp"};
   s.origin.subject = "【至急】①㈱ 見積書";
-  s.verdict = "removed";
+  s.verdict = quarantine::Verdict::kSanitized;
   s.reason = "添付ファイルを削除しました";
   s.report_json = R"([{"kind":"attachment","action":"removed"}])";
   return s;
@@ -88,7 +88,7 @@ class QuarantineTest : public ::testing::TestWithParam<store::Backend> {
                                  : "CREATE TABLE IF NOT EXISTS test_audit (seq BIGSERIAL PRIMARY KEY, action TEXT, subject TEXT, actor TEXT)");
     QuarantineStore::Options o;
     o.settings.retention.default_days = 30;
-    o.settings.retention.days_by_verdict = {{"blocked", 365}};
+    o.settings.retention.days_by_verdict = {{quarantine::Verdict::kBlocked, 365}};
     o.settings.approver_roles = {"security_manager"};
     o.settings.inspector_roles = {"security_manager", "system_admin"};
     o.blob_dir = (t_->dir() / "blobs").string();
@@ -167,9 +167,21 @@ TEST_P(QuarantineTest, MetadataIsKept) {
   EXPECT_EQ(got->origin.kind, Origin::Kind::kMail);
   EXPECT_EQ(got->origin.subject, "【至急】①㈱ 見積書");
   EXPECT_EQ(got->origin.envelope_to, (std::vector<std::string>{"kikaku@city.minamata.lg.jp", "zeimu@city.minamata.lg.jp"}));
-  EXPECT_EQ(got->verdict, "removed");
+  EXPECT_EQ(got->verdict, Verdict::kSanitized);
   EXPECT_EQ(got->state, ItemState::kHeld);
   EXPECT_EQ(got->expires_at - got->received_at, 30 * 86400);
+  // Retention follows the verdict: a blocked original is kept by its own rule.
+  Submission blocked = mail_submission("From: b\r\n\r\nexe");
+  blocked.verdict = Verdict::kBlocked;
+  auto kept = store_->put(std::move(blocked));
+  ASSERT_TRUE(kept) << kept.error().to_string();
+  EXPECT_EQ(kept->expires_at - kept->received_at, 365 * 86400);
+  // A word Sanso never writes (an older `quarantine add --verdict removed`) reads as held: the item
+  // stays listed, for a person to look at, rather than failing every list.
+  ASSERT_TRUE(store_.database().execute("UPDATE quarantine_items SET verdict = 'removed' WHERE id = ?", {item->id}));
+  auto legacy = store_->get(item->id);
+  ASSERT_TRUE(legacy) << legacy.error().to_string();
+  EXPECT_EQ(legacy->verdict, Verdict::kHeld);
   EXPECT_EQ(got->sha256.size(), 64u);
   auto missing = store_->get("Q20990101-NOTHERE0");
   ASSERT_FALSE(missing);
@@ -178,7 +190,7 @@ TEST_P(QuarantineTest, MetadataIsKept) {
 
 TEST_P(QuarantineTest, RetentionFollowsTheVerdict) {
   auto s = mail_submission("x");
-  s.verdict = "blocked";
+  s.verdict = quarantine::Verdict::kBlocked;
   auto item = store_->put(s);
   ASSERT_TRUE(item);
   EXPECT_EQ(item->expires_at - item->received_at, 365 * 86400);
@@ -452,7 +464,7 @@ TEST_P(QuarantineTest, AnActionWhoseAuditRecordFailsDoesNotHappen) {
 TEST_P(QuarantineTest, PurgeDeletesOnlyExpiredItems) {
   auto short_lived = store_->put(mail_submission("30 days"));
   auto s = mail_submission("a year");
-  s.verdict = "blocked";
+  s.verdict = quarantine::Verdict::kBlocked;
   auto long_lived = store_->put(s);
   ASSERT_TRUE(short_lived && long_lived);
   clock_.advance_days(29);

@@ -128,7 +128,7 @@ class ConsoleTest : public ::testing::TestWithParam<store::Backend> {
     s.origin.envelope_from = "vendor@example.com";
     s.origin.envelope_to = {"kikaku@city.minamata.lg.jp"};
     s.origin.subject = "【見積】①号案件";
-    s.verdict = "held";
+    s.verdict = quarantine::Verdict::kHeld;
     s.reason = "実行ファイルの添付";
     auto item = quarantine_->put(std::move(s));
     EXPECT_TRUE(item) << item.error().to_string();
@@ -505,7 +505,7 @@ TEST_P(ConsoleTest, WhatResidentsWroteIsEscapedNotRendered) {
   s.origin.kind = quarantine::Origin::Kind::kMail;
   s.origin.envelope_from = "a@example.com";
   s.origin.subject = "<img src=x onerror=alert(1)>\"'&";
-  s.verdict = "held";
+  s.verdict = quarantine::Verdict::kHeld;
   auto item = quarantine_->put(std::move(s));
   ASSERT_TRUE(item);
   Visitor tanaka = sign_in("tanaka", kTanaka);
@@ -727,7 +727,7 @@ TEST_P(ConsoleTest, BidiAndControlCharactersAreShownAsVisibleMarkers) {
   s.origin.kind = quarantine::Origin::Kind::kMail;
   s.origin.envelope_from = "a\x1b[31m@example.com";
   s.origin.subject = "請求書\u202Efdp.exe";  // shows as "請求書exe.pdf" when the override is obeyed
-  s.verdict = "held";
+  s.verdict = quarantine::Verdict::kHeld;
   s.reason = "zero\u200Bwidth";
   auto item = quarantine_->put(std::move(s));
   ASSERT_TRUE(item);

@@ -117,7 +117,9 @@ std::optional<FindingKind> dangerous_field_kind(std::string_view instruction);
 std::string nested_field_value(const std::string& instruction, const std::string& result);
 
 // OLE2 (compound file) inspection, shared by detection and the legacy-Office check.
-std::string ole2_kind(std::string_view bytes);  // "doc", "xls", "ppt", "msg", "encrypted-ooxml", "ole2"
+// The type and family together, from the streams inside: "doc" (Word), "xls" (Excel), "ppt"
+// (PowerPoint), "msg" (Outlook), "encrypted-ooxml" or "ole2" (both Family::kOle2).
+Detected ole2_kind(std::string_view bytes);
 void prepare_images();  // libvips initialisation, before a sandbox filter applies
 // Whether every PNG chunk's declared length fits in the file: libpng allocates a chunk's length
 // before reading it (a 200-byte file could ask for 2 GiB).

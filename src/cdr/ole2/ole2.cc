@@ -271,9 +271,9 @@ bool has_external_links(std::string_view wb) {
 
 }  // namespace
 
-std::string ole2_kind(std::string_view bytes) {
+Detected ole2_kind(std::string_view bytes) {
   CompoundFile cf(bytes);
-  if (!cf.ok()) return "ole2";
+  if (!cf.ok()) return {"ole2", Family::kOle2};
   bool info = false, package = false, word = false, excel = false, ppt = false, msg = false;
   for (const auto& e : cf.entries(4096)) {
     const std::string p = ascii_lower(e.path);  // [MS-CFB] names compare case-insensitively
@@ -284,12 +284,12 @@ std::string ole2_kind(std::string_view bytes) {
     if (p == "powerpoint document") ppt = true;
     if (p.rfind("__substg1.0_", 0) == 0 || p == "__properties_version1.0") msg = true;
   }
-  if (info && package) return "encrypted-ooxml";
-  if (msg) return "msg";
-  if (word) return "doc";
-  if (excel) return "xls";
-  if (ppt) return "ppt";
-  return "ole2";
+  if (info && package) return {"encrypted-ooxml", Family::kOle2};
+  if (msg) return {"msg", Family::kMessage};
+  if (word) return {"doc", Family::kWord};
+  if (excel) return {"xls", Family::kExcel};
+  if (ppt) return {"ppt", Family::kPowerpoint};
+  return {"ole2", Family::kOle2};
 }
 
 Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, const Context& ctx) {
