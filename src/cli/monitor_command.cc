@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <future>
 #include <map>
 
 #include "cli/commands.h"
@@ -20,7 +21,9 @@
 #include "core/text.h"
 #include "monitor/collector.h"
 #include "monitor/detector.h"
+#include "mail/smtp_client.h"
 #include "monitor/finding_store.h"
+#include "monitor/notifier.h"
 #include "monitor/scan.h"
 #include "policy/check.h"
 
@@ -75,6 +78,30 @@ monitor::DetectorSettings detector_settings(const config::MonitorSettings& m) {
   s.volume_factor = static_cast<double>(m.volume_factor);
   s.volume_min_bytes = static_cast<std::uint64_t>(m.volume_min_mb) << 20;
   return s;
+}
+
+monitor::NotifySettings notify_settings(const config::ServiceConfig& c) {
+  monitor::NotifySettings s;
+  s.to = c.monitor.notify_to;
+  s.from = !c.monitor.notify_from.empty() ? c.monitor.notify_from : !c.mail.notice_from.empty() ? c.mail.notice_from : "postmaster";
+  s.node = c.node;
+  s.interval_seconds = c.monitor.notify_interval_seconds;
+  s.max_listed = static_cast<std::size_t>(c.monitor.notify_max_listed);
+  return s;
+}
+
+// Through the relay the quarantine re-injects and the gateway's notices go through. The null
+// sender, as for the gateway's notices: nobody answers or bounces a warning back to Sanso.
+Result<std::string> send_notice(const config::ServiceConfig& c, const monitor::Notice& n) {
+  mail::SmtpOptions smtp{c.quarantine.smtp_relay, c.quarantine.smtp_helo};
+  smtp.timeout = std::chrono::seconds(10);
+  return mail::send_mail(smtp, mail::SmtpEnvelope{"", n.to}, n.message);
+}
+
+Result<void> append_in_transaction(store::Database& db, audit::AuditLog& log, const store::AuditEvent& e) {
+  auto tx = SANSO_TRY(store::Transaction::begin(db));
+  SANSO_TRY(log.append(db, e));
+  return tx.commit();
 }
 
 // Audit records for findings, appended in batches (one transaction each) as they come.
@@ -227,7 +254,11 @@ int run_scan(const ServiceOptions& o, const ScanArgs& a) {
   if (db) recorder.emplace(db->db, *log);
   std::optional<Error> record_error;
   const std::string actor = service ? "monitor@" + service->config.node : "monitor";
+  // A dry run (--policy) tells nobody.
+  std::optional<monitor::Notifier> notifier;
+  if (service) notifier.emplace(*plan, notify_settings(service->config));
   monitor::Detector detector(*plan, &*indicators, ds, [&](const Finding& f) {
+    if (notifier) notifier->add(f, files[f.file] + ":" + std::to_string(f.line), now_seconds());
     deny = deny || monitor::info(f.rule).deny;
     if (a.json) {
       std::printf("%s\n", finding_json(f, *plan, files[f.file], a.lang).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
@@ -266,6 +297,21 @@ int run_scan(const ServiceOptions& o, const ScanArgs& a) {
     reports.push_back(std::move(*report));
   }
   detector.flush();
+  bool notice_failed = false;
+  if (notifier) {
+    // One mail for the whole scan, whatever the interval: a scan from cron runs once.
+    if (auto notice = notifier->due(now_seconds(), true)) {
+      auto sent = send_notice(service->config, *notice);
+      notifier->finished(sent.has_value(), now_seconds());
+      if (!sent) {
+        std::fprintf(stderr, "sanso monitor: the mail to the security manager could not be sent: %s\n", sent.error().to_string().c_str());
+        notice_failed = true;
+      }
+      if (recorder && !record_error) {
+        if (auto r = recorder->add(monitor::notice_event(*notice, sent, service->config.quarantine.smtp_relay, actor, now_seconds())); !r) record_error = r.error();
+      }
+    }
+  }
   if (recorder && !record_error) {
     if (auto r = recorder->flush(); !r) record_error = r.error();
   }
@@ -277,7 +323,7 @@ int run_scan(const ServiceOptions& o, const ScanArgs& a) {
     return kExitFailure;
   }
   if (recorder) std::fprintf(a.json ? stderr : stdout, "%s %zu\n", a.lang == "ja" ? "監査ログに記録した検知" : "findings recorded in the audit log", recorder->recorded());
-  return deny || unreadable ? kExitFailure : kExitOk;
+  return deny || unreadable || notice_failed ? kExitFailure : kExitOk;
 }
 
 
@@ -329,14 +375,39 @@ int run_listen(const ServiceOptions& o) {
       store_failed = true;
     }
   });
+  // The mail goes out on its own thread, so that a slow relay does not stall the listeners; its
+  // audit record is written here, where the connection is held.
+  monitor::Notifier notifier(*plan, notify_settings(service->config));
+  std::optional<monitor::Notice> notice;
+  std::future<Result<std::string>> sending;
+  auto settle_notice = [&](bool wait) {
+    if (!sending.valid()) return;
+    if (!wait && sending.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+    Result<std::string> sent = sending.get();
+    notifier.finished(sent.has_value(), now_seconds());
+    if (!sent) std::fprintf(stderr, "sanso monitor: the mail to the security manager could not be sent (tried again later): %s\n", sent.error().to_string().c_str());
+    if (auto r = append_in_transaction(db.db, **log, monitor::notice_event(*notice, sent, service->config.quarantine.smtp_relay, actor, now_seconds())); !r) {
+      print_error(r.error());
+      store_failed = true;
+    }
+    notice.reset();
+  };
+  auto start_notice = [&](bool force) {
+    if (sending.valid()) return;
+    notice = notifier.due(now_seconds(), force);
+    if (notice) sending = std::async(std::launch::async, send_notice, std::cref(service->config), *notice);
+  };
   detector.set_on_open([&](Finding& f) {
     const std::string source = sources[f.file] + " #" + std::to_string(f.line);
+    const std::uint64_t adopted_before = findings.adopted();
     if (auto r = findings.opened(f, source, now_seconds()); !r) {
       // Not stored: it must not vanish. The journal keeps it, and the service stops so that
       // systemd restarts it against a store that answers.
       std::fprintf(stderr, "sanso monitor: could not store finding %s: %s\n", finding_json(f, *plan, source, "en").dump().c_str(), r.error().to_string().c_str());
       store_failed = true;
     }
+    // A finding an earlier run stored was told about then.
+    if (findings.adopted() == adopted_before) notifier.add(f, source, now_seconds());
   });
 
   struct sigaction sa {};
@@ -355,12 +426,18 @@ int run_listen(const ServiceOptions& o) {
       [](const std::string& problem) { std::fprintf(stderr, "sanso monitor: %s\n", problem.c_str()); },
       [&] {
         detector.expire();
+        settle_notice(false);
+        start_notice(false);
         if (auto reloaded = indicators->reload_if_changed(); !reloaded) {
           std::fprintf(stderr, "sanso monitor: %s (the previous lists stay in force)\n", reloaded.error().to_string().c_str());
         }
         if (store_failed) stop.store(true);
       });
   detector.flush();
+  // What gathered since the last mail goes out before the service ends.
+  settle_notice(true);
+  start_notice(true);
+  settle_notice(true);
   const monitor::CollectorStats& st = (*collector)->stats();
   std::fprintf(stderr, "sanso monitor listen: stopped; %llu flows, %llu malformed, %llu records before their template, %llu dated in the future (taken as received), %llu TCP connections refused or closed, %llu findings adopted from earlier runs\n",
                static_cast<unsigned long long>(st.flows), static_cast<unsigned long long>(st.malformed),

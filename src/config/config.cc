@@ -354,7 +354,8 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   }
   if (const toml::table* m = SANSO_TRY(r.table(root, "monitor"))) {
     SANSO_TRY(r.only_keys(*m, "[monitor]", {"indicator_files", "window_seconds", "volume_bucket_seconds", "volume_factor", "volume_min_mb",
-                                             "csv_columns", "syslog_udp", "syslog_tcp", "ipfix_udp", "syslog_format"}));
+                                             "csv_columns", "syslog_udp", "syslog_tcp", "ipfix_udp", "syslog_format", "notify_to",
+                                             "notify_from", "notify_interval_seconds", "notify_max_listed"}));
     SANSO_TRY(r.strings(*m, "indicator_files", c.monitor.indicator_files));
     for (auto& f : c.monitor.indicator_files) f = absolute_from(config_dir, f);
     SANSO_TRY(r.integer(*m, "window_seconds", c.monitor.window_seconds, 1));
@@ -368,6 +369,21 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.string(*m, "syslog_format", c.monitor.syslog_format));
     if (c.monitor.syslog_format != "syslog" && c.monitor.syslog_format != "fortigate" && c.monitor.syslog_format != "paloalto") {
       return make_error("config.value", where(path, *m->get("syslog_format")), "'syslog_format' must be one of: syslog, fortigate, paloalto");
+    }
+    SANSO_TRY(r.strings(*m, "notify_to", c.monitor.notify_to));
+    SANSO_TRY(r.string(*m, "notify_from", c.monitor.notify_from));
+    SANSO_TRY(r.integer(*m, "notify_interval_seconds", c.monitor.notify_interval_seconds, 10));
+    SANSO_TRY(r.integer(*m, "notify_max_listed", c.monitor.notify_max_listed, 1));
+    // These go into the mail's header as they are: an address that could end or split a header
+    // field is refused here, not sent.
+    for (const std::string& a : c.monitor.notify_to) {
+      if (!is_plain_mail_address(a)) return make_error("config.value", where(path, *m->get("notify_to")), "'notify_to': '" + a + "' is not a plain address (local@domain)");
+    }
+    if (!c.monitor.notify_from.empty() && !is_plain_mail_address(c.monitor.notify_from)) {
+      return make_error("config.value", where(path, *m->get("notify_from")), "'notify_from' is not a plain address (local@domain)");
+    }
+    if (!c.monitor.notify_to.empty() && c.quarantine.smtp_relay.empty()) {
+      return make_error("config.missing", where(path, *m->get("notify_to")), "'notify_to' is set but [quarantine] smtp_relay is not: the mail would have no way out");
     }
   }
 
@@ -511,6 +527,16 @@ std::optional<std::string> canonical_ip(std::string_view text) {
     return std::string(::inet_ntop(AF_INET, &v4, out, sizeof out));
   }
   return std::string(::inet_ntop(AF_INET6, &v6, out, sizeof out));
+}
+
+bool is_plain_mail_address(std::string_view address) {
+  const std::size_t at = address.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= address.size() || address.size() > 254 || address.rfind('@') != at) return false;
+  for (char c : address) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7F || std::string_view("<>,;:\"()\\[]").find(c) != std::string_view::npos) return false;
+  }
+  return true;
 }
 
 bool is_web_origin(std::string_view origin) {

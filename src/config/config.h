@@ -155,6 +155,11 @@ struct MonitorSettings {
   std::string syslog_tcp;
   std::string ipfix_udp;                     // NetFlow v5/v9 and IPFIX
   std::string syslog_format = "syslog";      // what the syslog collectors carry: syslog (iptables/nftables), fortigate, paloalto
+  // Mail to the security manager about deny findings, through [quarantine] smtp_relay; empty: none.
+  std::vector<std::string> notify_to;
+  std::string notify_from;                   // default: [mail] notice_from, else "postmaster"
+  std::int64_t notify_interval_seconds = 300;  // at most one mail per interval
+  std::int64_t notify_max_listed = 20;       // findings listed in one mail; the rest counted per rule
 };
 
 // Inter-zone file transfers (src/transfer, `sanso transfer`); every key optional.
@@ -196,6 +201,11 @@ struct ServiceConfig {
 // "192.0.2.1"); nullopt when `text` is not an address. For [web] trusted_proxies and the addresses
 // the console compares with them.
 std::optional<std::string> canonical_ip(std::string_view text);
+
+// True for an address a mail header may carry as it is: local@domain with neither spaces, controls,
+// non-ASCII nor the characters that would end or split an address (<>,;:"()\[]). For [monitor]
+// notify_to and notify_from.
+bool is_plain_mail_address(std::string_view address);
 
 // True for "scheme://host[:port]" with scheme http or https, as a browser sends it in Origin.
 bool is_web_origin(std::string_view origin);

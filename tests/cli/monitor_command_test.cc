@@ -19,6 +19,7 @@
 #include "support/audit_records.h"
 #include "support/cli_runner.h"
 #include "support/files.h"
+#include "support/smtp_sink.h"
 #include "support/test_store.h"
 
 namespace {
@@ -214,6 +215,66 @@ TEST_F(MonitorCli, ListenCollectsSyslogAndNetflowAndARestartDoesNotRepeatFinding
   ASSERT_EQ(again.size(), 1u) << out2;
   EXPECT_EQ(again[0]["count"], 2);
   EXPECT_EQ(exported_audit_records(config_, "monitor.finding").size(), 2u);
+}
+
+TEST_F(MonitorCli, AFloodOfForgedFlowsGivesTheSecurityManagerOneMailAndARestartNoneForAdoptedFindings) {
+  sanso::testing::SmtpSink sink(dir_ / "sink");
+  write_config("[quarantine]\nsmtp_relay = \"" + sink.relay() +
+               "\"\n[monitor]\nsyslog_udp = \"127.0.0.1:0\"\nwindow_seconds = 86400\nnotify_to = [\"ciso@city.example.lg.jp\"]\n"
+               "notify_from = \"monitor@city.example.lg.jp\"\nnotify_max_listed = 5\n");
+  Listener first;
+  ASSERT_TRUE(first.start(config_, (dir_ / "listen1.log").string())) << read_file(dir_ / "listen1.log");
+  // 200 distinct forged breaches from a host name that tries to write a header.
+  for (int i = 0; i < 200; ++i) {
+    send_udp(first.syslog_port, "<4>Nov 30 00:53:20 fw\rBcc:x@evil.example kernel: IN=a OUT=b SRC=192.0.2.10 DST=100.64.1." + std::to_string(i % 250) +
+                                    " LEN=60 PROTO=TCP SPT=50000 DPT=" + std::to_string(1000 + i) + "\n");
+    if (i % 50 == 49) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const std::string out1 = first.stop();
+  const auto stored = exported_audit_records(config_, "monitor.finding").size();
+  EXPECT_GE(stored, 150u) << out1;
+  auto mails = sink.messages(1);
+  ASSERT_EQ(mails.size(), 1u) << out1;
+  const std::string& m = mails[0];
+  EXPECT_NE(m.find("ciso@city.example.lg.jp"), std::string::npos);
+  EXPECT_EQ(m.find("evil"), std::string::npos) << "nothing of the forged line in the header, and the body is base64";
+  EXPECT_NE(m.find("X-Sanso-Monitor-Findings: " + std::to_string(stored)), std::string::npos) << m.substr(0, 1500);
+  auto notes = exported_audit_records(config_, "monitor.notify");
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0]["outcome"], "sent");
+  EXPECT_EQ(notes[0]["rule"], "mynumber-egress");
+  EXPECT_EQ(notes[0]["clause"], "6(3)①");
+  EXPECT_EQ(notes[0]["details"]["findings"], std::to_string(stored));
+  EXPECT_EQ(notes[0]["details"]["listed"], "5");
+  EXPECT_EQ(notes[0]["details"]["to"], "ciso@city.example.lg.jp");
+
+  // After a restart the same flows are counted on the stored findings: told once already.
+  Listener second;
+  ASSERT_TRUE(second.start(config_, (dir_ / "listen2.log").string())) << read_file(dir_ / "listen2.log");
+  send_udp(second.syslog_port, "<4>Nov 30 00:53:21 fw kernel: IN=a OUT=b SRC=192.0.2.10 DST=100.64.1.0 LEN=60 PROTO=TCP SPT=50000 DPT=1000\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const std::string out2 = second.stop();
+  EXPECT_NE(out2.find("1 findings adopted"), std::string::npos) << out2;
+  EXPECT_EQ(sink.messages(1).size(), 1u) << "no second mail for an adopted finding";
+  EXPECT_EQ(exported_audit_records(config_, "monitor.notify").size(), 1u);
+
+  // A scan from cron mails once for its whole run, and says so in the audit log.
+  auto scan = run_sanso("monitor scan " + (dir_ / "conn.log").string() + config_);
+  EXPECT_EQ(scan.exit_code, 1) << scan.output;
+  EXPECT_EQ(sink.messages(2).size(), 2u);
+  EXPECT_EQ(exported_audit_records(config_, "monitor.notify").size(), 2u);
+}
+
+TEST_F(MonitorCli, NotifyAddressesThatCouldSplitAHeaderAreRefusedAndARelayIsRequired) {
+  write_config("[quarantine]\nsmtp_relay = \"127.0.0.1:25\"\n[monitor]\nnotify_to = [\"a@b.example>\\r\\nBcc: c@d.example\"]\n");
+  auto bad = run_sanso("monitor scan " + (dir_ / "conn.log").string() + config_);
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("not a plain address"), std::string::npos) << bad.output;
+  write_config("[monitor]\nnotify_to = [\"ciso@city.example.lg.jp\"]\n");
+  auto norelay = run_sanso("monitor scan " + (dir_ / "conn.log").string() + config_);
+  EXPECT_EQ(norelay.exit_code, 1);
+  EXPECT_NE(norelay.output.find("smtp_relay"), std::string::npos) << norelay.output;
 }
 
 }  // namespace
