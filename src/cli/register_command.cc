@@ -56,7 +56,7 @@ Result<Session> open_session(const RegisterArgs& a, bool needs_actor) {
   if (needs_actor) s.actor = SANSO_TRY(resolve_actor(s.service, a.service)).name;
   auto use = s.db->use();
   registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
-  SANSO_TRY(regs.seed_from_policy(s.service.config.node));
+  SANSO_TRY(regs.seed_from_policy(s.service.config.node.empty() ? "sanso" : s.service.config.node));
   return s;
 }
 

@@ -403,7 +403,7 @@ Error entry_error(const std::string& where, const std::string& why) { return mak
 Result<void> check_entry(const KindSpec& kind, const nlohmann::json& fields, const policy::Policy* policy, const std::string& where) {
   for (const auto& f : kind.fields) {
     auto it = fields.find(f.key);
-    if (f.required && (it == fields.end() || it->is_null())) {
+    if (f.required && f.type != FieldType::kId && (it == fields.end() || it->is_null())) {
       return make_error("register.missing-value", where, std::string(f.ja) + " (" + std::string(f.key) + ") is required in the " +
                                                              std::string(label(kind.kind, "en")) + " register");
     }

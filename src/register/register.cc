@@ -328,15 +328,20 @@ Result<Entry> Registers::put(Kind kind, const std::vector<std::pair<std::string,
   if (existing && !update) return make_error("register.exists", where, "the entry already exists; change it with --update");
   if (!existing && update) return make_error("register.not-found", where, "there is no such entry to change (add it without --update)");
   nlohmann::json fields = existing ? existing->fields : nlohmann::json::object();
-  for (auto& [k, v] : given.items()) fields[k] = v;
+  // The id is the entry's key, kept beside its fields, not among them.
+  for (auto& [k, v] : given.items()) {
+    if (k != "id") fields[k] = v;
+  }
   SANSO_TRY(apply_policy_fields(kind, key, fields, where));
   drop_nulls(fields);
+  if (existing && existing->fields == fields) return *existing;
   SANSO_TRY(check_entry(ks, fields, policy_, where));
   const bool from_policy = policy_fields(kind, key).has_value();
-  if (existing && existing->fields == fields) return *existing;
   const char* action = existing ? "register.change" : "register.add";
   std::vector<std::pair<std::string, std::string>> details{{"id", key}};
-  for (const auto& [k, v] : given.items()) details.emplace_back(k, format_value(*ks.find(k), fields.contains(k) ? fields[k] : nlohmann::json()));
+  for (const auto& [k, v] : given.items()) {
+    if (k != "id") details.emplace_back(k, format_value(*ks.find(k), fields.contains(k) ? fields[k] : nlohmann::json()));
+  }
   const auto index = SANSO_TRY(record(actor, action, where, kind, std::move(details)));
   SANSO_TRY(write(kind, {{key, fields, from_policy, existing ? "change" : "add"}}, actor, index));
   SANSO_TRY(tx.commit());
@@ -431,18 +436,22 @@ Result<ImportSummary> Registers::import(Kind kind, const Table& table, const std
       continue;
     }
     nlohmann::json fields = it == existing.end() ? nlohmann::json::object() : it->second.fields;
-    for (auto& [k, v] : given.items()) fields[k] = v;
+    for (auto& [k, v] : given.items()) {
+      if (k != "id") fields[k] = v;
+    }
     if (auto r = apply_policy_fields(kind, key, fields, row_where); !r) {
       problem(std::move(r).error());
       continue;
     }
     drop_nulls(fields);
-    if (auto r = check_entry(ks, fields, policy_, row_where); !r) {
-      problem(std::move(r).error());
-      continue;
-    }
+    // A row that changes nothing is not judged again: an exported register, incomplete entries
+    // and all, imports back as it is.
     if (it != existing.end() && it->second.fields == fields) {
       ++summary.unchanged;
+      continue;
+    }
+    if (auto r = check_entry(ks, fields, policy_, row_where); !r) {
+      problem(std::move(r).error());
       continue;
     }
     (it == existing.end() ? summary.added : summary.changed) += 1;

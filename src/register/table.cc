@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -117,18 +118,29 @@ Result<std::string> from_cp932(std::string_view bytes, const std::string& name) 
   return out;
 }
 
+// The offset of the first byte that does not start a valid UTF-8 character, or npos.
+std::size_t first_invalid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size() || !is_valid_utf8(s.substr(i, n))) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
 Result<std::string> decode_csv(std::string_view bytes, Table& table, const std::string& name) {
   if (bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF")) {
     return table_error(name, "", "the file is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8\" instead", "register.encoding");
   }
   if (bytes.starts_with("\xEF\xBB\xBF")) {
     bytes.remove_prefix(3);
-    if (!is_valid_utf8(bytes)) {
+    if (const auto bad = first_invalid_utf8(bytes); bad != std::string_view::npos) {
       // A BOM says UTF-8; bytes that are not are a broken file, not another encoding.
-      std::size_t good = 0;
-      while (good < bytes.size() && is_valid_utf8(bytes.substr(0, good + 1))) ++good;
-      const auto line = 1 + std::count(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(good), '\n');
-      return table_error(name, "line " + std::to_string(line), "the file starts with a UTF-8 byte order mark but is not UTF-8 (offset " + std::to_string(good + 3) + ")", "register.encoding");
+      const auto line = 1 + std::count(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
+      return table_error(name, "line " + std::to_string(line),
+                         "the file starts with a UTF-8 byte order mark but is not UTF-8 (byte offset " + std::to_string(bad + 3) + ")", "register.encoding");
     }
     table.encoding = "UTF-8 (BOM)";
     return std::string(bytes);
@@ -443,7 +455,9 @@ Result<void> parse_xlsx(std::string_view bytes, Table& table, const TableLimits&
         if (value.empty()) continue;
         double number = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
-        if (ec != std::errc() || end != value.data() + value.size()) return table_error(name, row_col(line, col), "the cell's number does not parse");
+        if (ec != std::errc() || end != value.data() + value.size() || !std::isfinite(number)) {
+          return table_error(name, row_col(line, col), "the cell's number does not parse");
+        }
         cell.is_number = true;
         cell.number = number;
       } else {

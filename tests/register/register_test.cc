@@ -17,12 +17,6 @@ using sanso::testing::TestStore;
 
 const std::string kPolicy = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml";
 
-class FixedDateClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point now() const override { return std::chrono::system_clock::from_time_t(1796083200); }  // 2026-12-01
-  Date today() const override { return {2026, 12, 1}; }
-};
-
 Table csv_table(const std::string& text) {
   auto t = parse_table(text, TableFormat::kCsv, {}, "in.csv");
   EXPECT_TRUE(t) << t.error().to_string();
@@ -50,13 +44,17 @@ class RegisterTest : public ::testing::TestWithParam<store::Backend> {
 
   std::vector<std::string> actions_logged() {
     std::vector<std::string> out;
-    for (const auto& row : *db_->query("SELECT action FROM audit_entries ORDER BY idx")) out.push_back(row.text(0));
+    auto rows = db_->query("SELECT action FROM audit_entries ORDER BY idx");
+    EXPECT_TRUE(rows);
+    for (const auto& row : *rows) out.push_back(row.text(0));
     return out;
   }
 
   std::string snapshot() {
     std::string out;
-    for (const auto& row : *db_->query("SELECT kind, entry_key, fields, version FROM register_entries ORDER BY kind, entry_key")) {
+    auto rows = db_->query("SELECT kind, entry_key, fields, version FROM register_entries ORDER BY kind, entry_key");
+    EXPECT_TRUE(rows);
+    for (const auto& row : *rows) {
       out += row.text(0) + "/" + row.text(1) + " " + row.text(2) + " v" + std::to_string(row.integer(3)) + "\n";
     }
     return out + "history " + std::to_string((*db_->query("SELECT version FROM register_history")).size());
@@ -65,7 +63,7 @@ class RegisterTest : public ::testing::TestWithParam<store::Backend> {
   std::unique_ptr<TestStore> t_;
   std::unique_ptr<store::Database> db_;
   policy::Policy policy_;
-  FixedDateClock clock_;
+  FixedClock clock_{Date{2026, 12, 1}};
   std::unique_ptr<audit::AuditLog> log_;
   std::unique_ptr<Registers> regs_;
 };

@@ -5,6 +5,7 @@
 
 #include <zip.h>
 
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
