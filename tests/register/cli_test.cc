@@ -52,7 +52,7 @@ class RegisterCli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  sanso::testing::CliRun reg(const std::string& args) { return run_sanso("register " + args + config_); }
+  sanso::testing::CliRun reg(const std::string& args) { return sanso::testing::run_sanso("register " + args + config_); }
 
   fs::path dir_;
   std::string config_;
