@@ -35,5 +35,7 @@ void register_transfer_command(CLI::App& app, int& exit_code);
 void register_directory_command(CLI::App& app, int& exit_code);
 // `sanso inspect …`.
 void register_inspect_command(CLI::App& app, int& exit_code);
+// `sanso register …`.
+void register_register_command(CLI::App& app, int& exit_code);
 
 }  // namespace sanso::cli

@@ -189,7 +189,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   ServiceConfig c;
   c.source = std::string(path);
   fs::path config_dir = fs::absolute(fs::path(path)).parent_path();
-  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "directory", "users", "monitor", "transfer"}));
+  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "directory", "users", "monitor", "transfer", "register"}));
 
   const toml::table* service = SANSO_TRY(r.table(root, "service"));
   if (service == nullptr) {
@@ -343,6 +343,11 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.keyed_strings(*d, "extension_map", c.cdr.extension_map, "a string (the content type accepted under this extension, e.g. \"pdf\")"));
   }
 
+  if (const toml::table* t = SANSO_TRY(r.table(root, "register"))) {
+    SANSO_TRY(r.only_keys(*t, "[register]", {"max_import_rows", "max_import_mb"}));
+    SANSO_TRY(r.integer(*t, "max_import_rows", c.registers.max_import_rows, 1));
+    SANSO_TRY(r.integer(*t, "max_import_mb", c.registers.max_import_mb, 1));
+  }
   if (const toml::table* t = SANSO_TRY(r.table(root, "transfer"))) {
     SANSO_TRY(r.only_keys(*t, "[transfer]", {"max_file_mb", "max_files", "max_total_mb", "retention_days", "link_hours", "max_password_failures"}));
     SANSO_TRY(r.integer(*t, "max_file_mb", c.transfer.max_file_mb, 1));

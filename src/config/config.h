@@ -172,6 +172,12 @@ struct TransferSettings {
   std::int64_t max_password_failures = 5;  // wrong link passwords before the link is revoked
 };
 
+// The registers (src/register, `sanso register`); every key optional.
+struct RegisterSettings {
+  std::int64_t max_import_rows = 10000;  // rows of one CSV/XLSX import, the header not counted
+  std::int64_t max_import_mb = 20;       // the import file itself, and each XML part an XLSX expands to
+};
+
 // The whole of sanso.toml, with every path absolute.
 struct ServiceConfig {
   std::string source;      // the file it came from
@@ -192,6 +198,7 @@ struct ServiceConfig {
   directory::Settings directory;
   MonitorSettings monitor;
   TransferSettings transfer;
+  RegisterSettings registers;
   std::vector<Operator> operators;
 
   const Operator* find_operator(std::string_view name) const;

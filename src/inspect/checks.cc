@@ -18,6 +18,8 @@ constexpr std::array kChecks = {
                    "The policy was reviewed within 12 months", "8"},
     AutomaticCheck{"sns-responsible", "ソーシャルメディアの各アカウントに責任者が定められている",
                    "Every social-media account has a responsible person", "6(8)"},
+    AutomaticCheck{"contract-check", "確認期限を過ぎた委託契約がない（委託事業者台帳）",
+                   "No contract past its check date (the contractors register)", "6(8)"},
     AutomaticCheck{"exception-expiry", "期限切れの例外措置が残っていない",
                    "No expired exception is still in force", "6(7)"},
 };

@@ -10,6 +10,7 @@
 #include "core/text.h"
 #include "inspect/checks.h"
 #include "quarantine/verdict.h"
+#include "register/register.h"
 
 namespace sanso::inspect {
 namespace {
@@ -319,6 +320,44 @@ Result<CheckOutcome> exception_expiry(store::Database& db, const policy::Policy&
   return out;
 }
 
+// Every contractor, the policy's and the register's own, has a next check date in the register
+// that has not passed and a contract that has not ended. A contractor the policy declares but the
+// register lacks, or one without a next check date, fails: the check cannot be shown to be done.
+Result<CheckOutcome> contract_check(store::Database& db, const policy::Policy& p, Date today) {
+  CheckOutcome out;
+  const auto entries = SANSO_TRY(registers::list_entries(db, registers::Kind::kContractors));
+  std::vector<std::string> bad;
+  std::vector<std::uint64_t> shown_ok, shown_bad;
+  for (const auto& c : p.contractors) {
+    const bool listed = std::any_of(entries.begin(), entries.end(), [&](const registers::Entry& e) { return e.key == c.id; });
+    if (!listed) bad.push_back(c.id + "（委託事業者台帳に記載がない）");
+  }
+  for (const auto& e : entries) {
+    const auto text = [&](const char* key) { return e.fields.contains(key) && e.fields[key].is_string() ? e.fields[key].get<std::string>() : std::string(); };
+    const auto next = Date::parse(text("next_check"));
+    const auto until = Date::parse(text("contract_until"));
+    std::string why;
+    if (!next) why = "次回確認期限の記載がない";
+    else if (*next < today) why = "次回確認期限 " + next->to_string() + " を過ぎている";
+    else if (until && *until < today) why = "契約期限 " + until->to_string() + " を過ぎている";
+    // The record that wrote the entry's current version: what the outcome rests on.
+    const std::uint64_t index = SANSO_TRY(registers::current_audit_index(db, registers::Kind::kContractors, e.key));
+    if (why.empty()) {
+      shown_ok.push_back(index);
+    } else {
+      bad.push_back(e.key + "（" + why + "）");
+      shown_bad.push_back(index);
+    }
+  }
+  out.passed = bad.empty();
+  for (auto index : out.passed ? shown_ok : shown_bad) add_evidence(out, index);
+  std::string list;
+  for (const auto& b : bad) list += (list.empty() ? "" : "、") + b;
+  out.summary = out.passed ? "委託事業者 " + std::to_string(entries.size()) + " 件すべての確認期限が到来していない"
+                           : "確認期限を過ぎた、または確認の記録がない委託契約: " + list;
+  return out;
+}
+
 std::int64_t unix_now(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
 }
@@ -345,6 +384,8 @@ Result<CheckOutcome> run_check(std::string_view check, store::Database& db, std:
       out = policy_review(*inputs.policy, clock.today(), entry);
     } else if (check == "sns-responsible") {
       out = sns_responsible(*inputs.policy, entry);
+    } else if (check == "contract-check") {
+      out = SANSO_TRY(contract_check(db, *inputs.policy, clock.today()));
     } else {
       out = SANSO_TRY(exception_expiry(db, *inputs.policy, clock.today(), from, to, entry));
     }

@@ -347,6 +347,36 @@ CREATE TABLE inspect_actions (
 CREATE INDEX inspect_actions_body ON inspect_actions(body, state);
 )sql";
 
+// Version 14: the registers (src/register, `sanso register`). One table for every register: an
+// entry's typed fields are a JSON object checked against the register's field types on every
+// write (src/register/kinds.h), so a new field needs no migration. register_history keeps every
+// version with who wrote it and the audit entry that records it.
+constexpr const char* kRegisterTables = R"sql(
+CREATE TABLE register_entries (
+  kind TEXT NOT NULL,
+  entry_key TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  from_policy INTEGER NOT NULL DEFAULT 0,
+  version BIGINT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  changed_by TEXT NOT NULL,
+  changed_at BIGINT NOT NULL,
+  PRIMARY KEY (kind, entry_key)
+);
+CREATE TABLE register_history (
+  kind TEXT NOT NULL,
+  entry_key TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  change_kind TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  changed_by TEXT NOT NULL,
+  changed_at BIGINT NOT NULL,
+  audit_index BIGINT NOT NULL,
+  PRIMARY KEY (kind, entry_key, version)
+);
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -376,6 +406,7 @@ const std::vector<Migration>& migrations() {
       {11, "file transfers: transfers between zones, their files and sealed rebuilt outputs, one-time links", {kTransfers}},
       {12, "web console: sessions of people the directory signed in, with their roles and zone", {kDirectorySessions}},
       {13, "self-inspection: campaigns, answers, evidence, automatic results, corrective actions", {kInspectTables}},
+      {14, "registers: assets, contractors, cloud services, social-media accounts, incidents, exceptions, risks, training", {kRegisterTables}},
   };
   return kAll;
 }

@@ -247,6 +247,22 @@ TEST(Config, ExampleLoadsAndAgreesWithItsPolicy) {
   EXPECT_NE(group_role.error().where.find("[[directory.groups]] cn=x,dc=city"), std::string::npos);
 }
 
+TEST(Config, RegisterImportLimits) {
+  const std::string base = "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n";
+  auto defaults = parse_config(base, "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(defaults) << defaults.error().to_string();
+  EXPECT_EQ(defaults->registers.max_import_rows, 10000);
+  EXPECT_EQ(defaults->registers.max_import_mb, 20);
+  auto c = parse_config(base + "[register]\nmax_import_rows = 50\nmax_import_mb = 2\n", "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->registers.max_import_rows, 50);
+  EXPECT_EQ(c->registers.max_import_mb, 2);
+  auto zero = parse_config(base + "[register]\nmax_import_rows = 0\n", "/etc/sanso/sanso.toml");
+  ASSERT_FALSE(zero);
+  EXPECT_EQ(zero.error().code, "config.value");
+  EXPECT_FALSE(parse_config(base + "[register]\nmax_rows = 3\n", "/etc/sanso/sanso.toml")) << "a misspelt key is an error";
+}
+
 TEST(Config, UsersZonesAndTransferLimits) {
   const std::string base = "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n";
   auto c = parse_config(base + "[transfer]\nmax_files = 3\nretention_days = 2\n[[users]]\nname = \"yamada\"\nzone = \"internet\"\n", "/etc/sanso/sanso.toml");

@@ -3,6 +3,8 @@
 // write them (docs/audit-format.md).
 #include "inspect/evaluate.h"
 
+#include "register/register.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -219,6 +221,34 @@ TEST_P(EvaluateTest, SnsResponsiblePassesForTheExampleAndFailsForAnAccountWithou
   o = check("sns-responsible");
   EXPECT_FALSE(o.passed);
   EXPECT_NE(o.summary.find("official_line"), std::string::npos) << o.summary;
+}
+
+TEST_P(EvaluateTest, ContractCheckPassesWithChecksDueAndFailsPastTheDateOrWithoutARecord) {
+  // The policy's contractor, not yet in the register: no record of a check, so no pass.
+  auto o = check("contract-check");
+  EXPECT_FALSE(o.passed);
+  EXPECT_NE(o.summary.find("juki_vendor"), std::string::npos) << o.summary;
+
+  registers::Registers regs(*db_, *log_, clock_, &policy_);
+  ASSERT_TRUE(regs.seed_from_policy("test"));
+  o = check("contract-check");
+  EXPECT_FALSE(o.passed);
+  EXPECT_NE(o.summary.find("次回確認期限の記載がない"), std::string::npos) << o.summary;
+
+  auto due = regs.put(registers::Kind::kContractors, {{"id", "juki_vendor"}, {"last_check", "2026-10-01"}, {"check_result", "pass"}, {"next_check", "2027-04-01"}},
+                      true, "tanaka");
+  ASSERT_TRUE(due) << due.error().to_string();
+  const auto passing_entry = *registers::current_audit_index(*db_, registers::Kind::kContractors, "juki_vendor");
+  o = check("contract-check");
+  EXPECT_TRUE(o.passed) << o.summary;
+  EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{passing_entry});
+
+  ASSERT_TRUE(regs.put(registers::Kind::kContractors, {{"id", "cleaning"}, {"name", "清掃委託"}, {"next_check", "2026-11-30"}}, false, "tanaka"));
+  const auto failing_entry = *registers::current_audit_index(*db_, registers::Kind::kContractors, "cleaning");
+  o = check("contract-check");
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{failing_entry});
+  EXPECT_NE(o.summary.find("cleaning（次回確認期限 2026-11-30 を過ぎている）"), std::string::npos) << o.summary;
 }
 
 TEST_P(EvaluateTest, ExceptionExpiryFailsForAnExpiredExceptionAndCitesTheDecisionsItTouched) {

@@ -1,0 +1,538 @@
+#include "register/register.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include "core/text.h"
+#include "policy/policy.h"
+
+namespace sanso::registers {
+namespace {
+
+constexpr std::size_t kMaxNameBytes = 128;
+constexpr std::int64_t kDefaultDormantDays = 90;
+
+constexpr const char* kEntryColumns = "kind, entry_key, fields, from_policy, version, created_by, created_at, changed_by, changed_at";
+
+Result<Entry> entry_from(const store::Row& row) {
+  Entry e;
+  const auto kind = parse_kind(row.text(0));
+  if (!kind) return make_error("register.corrupt", row.text(0) + "/" + row.text(1), "the store holds an entry of an unknown register");
+  e.kind = *kind;
+  e.key = row.text(1);
+  try {
+    e.fields = nlohmann::json::parse(row.text(2));
+  } catch (const std::exception& ex) {
+    return make_error("register.corrupt", row.text(0) + "/" + e.key, std::string("the entry's fields in the store do not parse: ") + ex.what());
+  }
+  if (!e.fields.is_object()) return make_error("register.corrupt", row.text(0) + "/" + e.key, "the entry's fields in the store are not an object");
+  e.from_policy = row.integer(3) != 0;
+  e.version = row.integer(4);
+  e.created_by = row.text(5);
+  e.created_at = row.integer(6);
+  e.changed_by = row.text(7);
+  e.changed_at = row.integer(8);
+  return e;
+}
+
+Result<void> check_actor(const std::string& actor) {
+  if (actor.empty() || actor.size() > kMaxNameBytes || !is_valid_utf8(actor) ||
+      std::any_of(actor.begin(), actor.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    return make_error("register.bad-name", "actor", "who changes a register must be named (UTF-8, no control characters, at most 128 bytes)");
+  }
+  return ok();
+}
+
+std::int64_t days_of(const Date& d) {
+  std::tm tm{};
+  tm.tm_year = d.year - 1900;
+  tm.tm_mon = d.month - 1;
+  tm.tm_mday = d.day;
+  return static_cast<std::int64_t>(timegm(&tm)) / 86400;
+}
+
+std::optional<Date> date_field(const Entry& e, std::string_view key) {
+  auto it = e.fields.find(key);
+  if (it == e.fields.end() || !it->is_string()) return std::nullopt;
+  return Date::parse(it->get<std::string>());
+}
+
+std::string text_field(const Entry& e, std::string_view key) {
+  auto it = e.fields.find(key);
+  return it != e.fields.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Fields without a value are left out, so that two spellings of "nothing" compare equal.
+void drop_nulls(nlohmann::json& fields) {
+  for (auto it = fields.begin(); it != fields.end();) {
+    if (it->is_null()) it = fields.erase(it);
+    else ++it;
+  }
+}
+
+std::string problem_list(const std::vector<Error>& problems, std::size_t total) {
+  std::string out = std::to_string(total) + (total == 1 ? " problem" : " problems") + "; nothing was imported";
+  for (const auto& p : problems) out += "\n  " + p.where + ": " + p.message;
+  if (total > problems.size()) out += "\n  … and " + std::to_string(total - problems.size()) + " more";
+  return out;
+}
+
+}  // namespace
+
+std::int64_t Registers::now() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+}
+
+Result<std::uint64_t> Registers::record(const std::string& actor, const std::string& action, const std::string& subject, Kind kind,
+                                        std::vector<std::pair<std::string, std::string>> details) {
+  store::AuditEvent event;
+  event.time = now();
+  event.actor = actor;
+  event.action = action;
+  event.subject = subject;
+  event.outcome = "ok";
+  event.clause = std::string(spec(kind).clause);
+  event.details = std::move(details);
+  event.details.insert(event.details.begin(), {"register", std::string(to_string(kind))});
+  return audit_.append_batch(db_, std::span<const store::AuditEvent>(&event, 1));
+}
+
+std::optional<nlohmann::json> Registers::policy_fields(Kind kind, const std::string& key) const {
+  if (!policy_) return std::nullopt;
+  nlohmann::json f = nlohmann::json::object();
+  const auto set = [&](const char* field, const std::string& value) {
+    if (!value.empty()) f[field] = value;
+  };
+  switch (kind) {
+    case Kind::kAssets:
+      for (const auto& a : policy_->assets) {
+        if (a.id != key) continue;
+        set("name", a.name.ja);
+        set("system", a.system);
+        set("zone", std::string(policy_->zone_of(a)));
+        set("confidentiality", a.confidentiality);
+        set("integrity", a.integrity);
+        set("availability", a.availability);
+        set("responsible_role", a.responsible_role);
+        return f;
+      }
+      return std::nullopt;
+    case Kind::kContractors:
+      for (const auto& c : policy_->contractors) {
+        if (c.id != key) continue;
+        set("name", c.name.ja);
+        if (!c.systems.empty()) f["systems"] = c.systems;
+        if (c.contract_until) f["contract_until"] = c.contract_until->to_string();
+        f["security_requirements"] = c.security_requirements;
+        return f;
+      }
+      return std::nullopt;
+    case Kind::kCloud:
+    case Kind::kSocialMedia: {
+      const auto wanted = kind == Kind::kCloud ? policy::ExternalService::Kind::kCloud : policy::ExternalService::Kind::kSocialMedia;
+      for (const auto& s : policy_->services) {
+        if (s.id != key || s.kind != wanted) continue;
+        set("name", s.name.ja);
+        set("zone", s.zone);
+        set("responsible_role", s.responsible_role);
+        if (kind == Kind::kSocialMedia) set("responsible_person", s.responsible_person);
+        return f;
+      }
+      return std::nullopt;
+    }
+    default: return std::nullopt;
+  }
+}
+
+Result<void> Registers::apply_policy_fields(Kind kind, const std::string& key, nlohmann::json& fields, const std::string& where) const {
+  const auto declared = policy_fields(kind, key);
+  if (!declared) return ok();
+  for (const auto& f : spec(kind).fields) {
+    if (!f.from_policy) continue;
+    auto given = fields.find(f.key);
+    auto policy_value = declared->find(f.key);
+    const nlohmann::json expected = policy_value == declared->end() ? nlohmann::json() : *policy_value;
+    if (given != fields.end() && !given->is_null() && *given != expected) {
+      return make_error("register.policy-field", where,
+                        std::string(f.ja) + " (" + std::string(f.key) + ") of '" + key + "' comes from the policy file (" +
+                            (expected.is_null() ? std::string("not set there") : "'" + format_value(f, expected) + "'") +
+                            "); change it in the policy, not in the register");
+    }
+    if (expected.is_null()) fields.erase(std::string(f.key));
+    else fields[std::string(f.key)] = expected;
+  }
+  return ok();
+}
+
+Result<void> Registers::write(Kind kind, const std::vector<Write>& writes, const std::string& actor, std::uint64_t audit_index) {
+  const std::string kind_name(to_string(kind));
+  const std::int64_t at = now();
+  for (const auto& w : writes) {
+    const std::string fields = w.fields.dump();
+    const auto current = SANSO_TRY(db_.query_one("SELECT version FROM register_entries WHERE kind = ? AND entry_key = ?", {kind_name, w.key}));
+    std::int64_t version = 1;
+    if (current) {
+      version = current->integer(0) + 1;
+      SANSO_TRY(db_.execute("UPDATE register_entries SET fields = ?, from_policy = ?, version = ?, changed_by = ?, changed_at = ? "
+                            "WHERE kind = ? AND entry_key = ?",
+                            {fields, std::int64_t{w.from_policy}, version, actor, at, kind_name, w.key}));
+    } else {
+      SANSO_TRY(db_.execute("INSERT INTO register_entries (kind, entry_key, fields, from_policy, version, created_by, created_at, changed_by, changed_at) "
+                            "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                            {kind_name, w.key, fields, std::int64_t{w.from_policy}, actor, at, actor, at}));
+    }
+    SANSO_TRY(db_.execute("INSERT INTO register_history (kind, entry_key, version, change_kind, fields, changed_by, changed_at, audit_index) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          {kind_name, w.key, version, w.change, fields, actor, at, static_cast<std::int64_t>(audit_index)}));
+  }
+  return ok();
+}
+
+Result<std::vector<Entry>> list_entries(store::Database& db, Kind kind) {
+  auto rows = SANSO_TRY(db.query(std::string("SELECT ") + kEntryColumns + " FROM register_entries WHERE kind = ? ORDER BY entry_key",
+                                 {std::string(to_string(kind))}));
+  std::vector<Entry> out;
+  for (const auto& row : rows) out.push_back(SANSO_TRY(entry_from(row)));
+  return out;
+}
+
+Result<std::uint64_t> current_audit_index(store::Database& db, Kind kind, const std::string& key) {
+  auto row = SANSO_TRY(db.query_one("SELECT h.audit_index FROM register_history h JOIN register_entries e ON e.kind = h.kind AND "
+                                    "e.entry_key = h.entry_key AND e.version = h.version WHERE e.kind = ? AND e.entry_key = ?",
+                                    {std::string(to_string(kind)), key}));
+  if (!row) return make_error("register.not-found", std::string(to_string(kind)) + "/" + key, "no such entry");
+  return static_cast<std::uint64_t>(row->integer(0));
+}
+
+Result<std::vector<Entry>> Registers::list(Kind kind) { return list_entries(db_, kind); }
+
+Result<std::optional<Entry>> Registers::get(Kind kind, const std::string& key) {
+  auto row = SANSO_TRY(db_.query_one(std::string("SELECT ") + kEntryColumns + " FROM register_entries WHERE kind = ? AND entry_key = ?",
+                                     {std::string(to_string(kind)), key}));
+  if (!row) return std::optional<Entry>();
+  return std::optional<Entry>(SANSO_TRY(entry_from(*row)));
+}
+
+Result<std::vector<Change>> Registers::history(Kind kind, const std::string& key) {
+  auto rows = SANSO_TRY(db_.query("SELECT version, change_kind, fields, changed_by, changed_at, audit_index FROM register_history "
+                                  "WHERE kind = ? AND entry_key = ? ORDER BY version",
+                                  {std::string(to_string(kind)), key}));
+  std::vector<Change> out;
+  for (const auto& row : rows) {
+    Change c;
+    c.version = row.integer(0);
+    c.change = row.text(1);
+    try {
+      c.fields = nlohmann::json::parse(row.text(2));
+    } catch (const std::exception& e) {
+      return make_error("register.corrupt", key, std::string("a past version's fields do not parse: ") + e.what());
+    }
+    c.changed_by = row.text(3);
+    c.changed_at = row.integer(4);
+    c.audit_index = static_cast<std::uint64_t>(row.integer(5));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<std::size_t> Registers::seed_from_policy(const std::string& actor) {
+  if (!policy_) return std::size_t{0};
+  SANSO_TRY(check_actor(actor));
+  auto tx = SANSO_TRY(store::Transaction::begin(db_));
+  std::size_t changed = 0;
+  for (Kind kind : {Kind::kAssets, Kind::kContractors, Kind::kCloud, Kind::kSocialMedia}) {
+    std::vector<std::string> declared;
+    switch (kind) {
+      case Kind::kAssets:
+        for (const auto& a : policy_->assets) declared.push_back(a.id);
+        break;
+      case Kind::kContractors:
+        for (const auto& c : policy_->contractors) declared.push_back(c.id);
+        break;
+      default:
+        for (const auto& s : policy_->services) {
+          if ((s.kind == policy::ExternalService::Kind::kCloud) == (kind == Kind::kCloud)) declared.push_back(s.id);
+        }
+    }
+    std::map<std::string, Entry> existing;
+    for (auto& e : SANSO_TRY(list(kind))) existing.emplace(e.key, std::move(e));
+    std::vector<Write> writes;
+    std::vector<std::string> keys;
+    for (const auto& key : declared) {
+      const nlohmann::json from_policy = *policy_fields(kind, key);
+      auto it = existing.find(key);
+      nlohmann::json fields = it == existing.end() ? nlohmann::json::object() : it->second.fields;
+      for (const auto& f : spec(kind).fields) {
+        if (!f.from_policy) continue;
+        auto v = from_policy.find(f.key);
+        if (v == from_policy.end()) fields.erase(std::string(f.key));
+        else fields[std::string(f.key)] = *v;
+      }
+      if (it != existing.end() && it->second.from_policy && it->second.fields == fields) continue;
+      writes.push_back({key, fields, true, "seed"});
+      keys.push_back(key);
+    }
+    // An entry the policy no longer declares stays in the register, as the register's own.
+    for (const auto& [key, e] : existing) {
+      if (e.from_policy && std::find(declared.begin(), declared.end(), key) == declared.end()) {
+        writes.push_back({key, e.fields, false, "seed"});
+        keys.push_back(key);
+      }
+    }
+    if (writes.empty()) continue;
+    std::string joined;
+    for (const auto& k : keys) joined += (joined.empty() ? "" : ",") + k;
+    const auto index = SANSO_TRY(record(actor, "register.seed", std::string(to_string(kind)), kind,
+                                        {{"entries", joined}, {"policy", policy_->source_name}}));
+    SANSO_TRY(write(kind, writes, actor, index));
+    changed += writes.size();
+  }
+  SANSO_TRY(tx.commit());
+  return changed;
+}
+
+Result<Entry> Registers::put(Kind kind, const std::vector<std::pair<std::string, std::string>>& values, bool update, const std::string& actor) {
+  SANSO_TRY(check_actor(actor));
+  const KindSpec& ks = spec(kind);
+  nlohmann::json given = nlohmann::json::object();
+  std::set<std::string> seen;
+  for (const auto& [name, text] : values) {
+    const FieldSpec* f = ks.find_header(name);
+    if (!f) {
+      std::string keys;
+      for (const auto& x : ks.fields) keys += (keys.empty() ? "" : ", ") + std::string(x.key);
+      return make_error("register.unknown-field", "--field " + visible_text(name),
+                        "the " + std::string(label(kind, "en")) + " register has no field '" + visible_text(name) + "' (fields: " + keys + ")");
+    }
+    if (!seen.insert(std::string(f->key)).second) {
+      return make_error("register.duplicate-field", "--field " + std::string(f->key), "the field is given twice");
+    }
+    given[std::string(f->key)] = SANSO_TRY(parse_value(*f, text, "--field " + std::string(f->key)));
+  }
+  auto key_it = given.find("id");
+  if (key_it == given.end() || key_it->is_null()) return make_error("register.missing-value", "--field id", "the entry's id is required (--field id=...)");
+  const std::string key = key_it->get<std::string>();
+  const std::string where = std::string(to_string(kind)) + "/" + key;
+
+  auto tx = SANSO_TRY(store::Transaction::begin(db_));
+  std::optional<Entry> existing;
+  for (auto& e : SANSO_TRY(list(kind))) {
+    if (ascii_lower(e.key) == ascii_lower(key)) existing = std::move(e);
+  }
+  if (existing && existing->key != key) {
+    return make_error("register.duplicate-key", where, "the register already has '" + existing->key + "', the same id in other letters");
+  }
+  if (existing && !update) return make_error("register.exists", where, "the entry already exists; change it with --update");
+  if (!existing && update) return make_error("register.not-found", where, "there is no such entry to change (add it without --update)");
+  nlohmann::json fields = existing ? existing->fields : nlohmann::json::object();
+  // The id is the entry's key, kept beside its fields, not among them.
+  for (auto& [k, v] : given.items()) {
+    if (k != "id") fields[k] = v;
+  }
+  SANSO_TRY(apply_policy_fields(kind, key, fields, where));
+  drop_nulls(fields);
+  if (existing && existing->fields == fields) return *existing;
+  SANSO_TRY(check_entry(ks, fields, policy_, where));
+  const bool from_policy = policy_fields(kind, key).has_value();
+  const char* action = existing ? "register.change" : "register.add";
+  std::vector<std::pair<std::string, std::string>> details{{"id", key}};
+  for (const auto& [k, v] : given.items()) {
+    if (k != "id") details.emplace_back(k, format_value(*ks.find(k), fields.contains(k) ? fields[k] : nlohmann::json()));
+  }
+  const auto index = SANSO_TRY(record(actor, action, where, kind, std::move(details)));
+  SANSO_TRY(write(kind, {{key, fields, from_policy, existing ? "change" : "add"}}, actor, index));
+  SANSO_TRY(tx.commit());
+  return *SANSO_TRY(get(kind, key));
+}
+
+Result<ImportSummary> Registers::import(Kind kind, const Table& table, const std::string& file_name, const std::string& file_sha256,
+                                        const std::string& actor) {
+  SANSO_TRY(check_actor(actor));
+  const KindSpec& ks = spec(kind);
+  // Columns: each header names a field once; the id and every required field the register keeps
+  // itself (not the policy's) must be there.
+  std::vector<const FieldSpec*> columns;
+  std::set<std::string_view> named;
+  for (std::size_t i = 0; i < table.header.size(); ++i) {
+    const std::string& h = table.header[i];
+    const std::string where = file_name + " row 1 column " + column_name(i);
+    if (h.find_first_not_of(" \t\r\n") == std::string::npos) {
+      columns.push_back(nullptr);
+      continue;
+    }
+    const FieldSpec* f = ks.find_header(h);
+    if (!f) {
+      std::string known;
+      for (const auto& x : ks.fields) known += (known.empty() ? "" : ", ") + std::string(x.ja) + " (" + std::string(x.key) + ")";
+      return make_error("register.unknown-column", where,
+                        "'" + visible_text(h.substr(0, 80)) + "' is not a column of the " + std::string(label(kind, "en")) + " register (columns: " + known + ")");
+    }
+    if (!named.insert(f->key).second) return make_error("register.duplicate-column", where, "the column " + std::string(f->ja) + " (" + std::string(f->key) + ") appears twice");
+    columns.push_back(f);
+  }
+  std::string missing;
+  for (const auto& f : ks.fields) {
+    if (f.required && !f.from_policy && !named.contains(f.key)) missing += (missing.empty() ? "" : ", ") + std::string(f.ja) + " (" + std::string(f.key) + ")";
+  }
+  if (!missing.empty()) {
+    return make_error("register.missing-column", file_name, "the header lacks required columns: " + missing + "; nothing was imported");
+  }
+
+  auto tx = SANSO_TRY(store::Transaction::begin(db_));
+  std::map<std::string, Entry> existing;  // by lower-case id
+  for (auto& e : SANSO_TRY(list(kind))) existing.emplace(ascii_lower(e.key), std::move(e));
+
+  std::vector<Error> problems;
+  std::size_t total_problems = 0;
+  const auto problem = [&](Error e) {
+    ++total_problems;
+    if (problems.size() < kMaxImportProblems) problems.push_back(std::move(e));
+  };
+  std::map<std::string, std::int64_t> keys_in_file;  // lower-case id → its row
+  std::vector<Write> writes;
+  ImportSummary summary;
+  summary.encoding = table.encoding;
+  for (const auto& row : table.rows) {
+    ++summary.rows;
+    nlohmann::json given = nlohmann::json::object();
+    bool row_ok = true;
+    for (std::size_t i = 0; i < row.cells.size() && i < columns.size(); ++i) {
+      const Cell& cell = row.cells[i];
+      const std::string where = file_name + " row " + std::to_string(row.line) + " column " + column_name(i);
+      if (!columns[i]) {
+        if (cell.is_number || cell.text.find_first_not_of(" \t\r\n") != std::string::npos) {
+          problem(make_error("register.bad-value", where, "a value under a column with no header"));
+          row_ok = false;
+        }
+        continue;
+      }
+      auto value = cell.is_number ? parse_number(*columns[i], cell.number, table.date1904, where) : parse_value(*columns[i], cell.text, where);
+      if (!value) {
+        problem(std::move(value).error());
+        row_ok = false;
+        continue;
+      }
+      given[std::string(columns[i]->key)] = std::move(*value);
+    }
+    if (!row_ok) continue;
+    const std::string row_where = file_name + " row " + std::to_string(row.line);
+    auto id = given.find("id");
+    if (id == given.end() || id->is_null()) {
+      problem(make_error("register.missing-value", row_where, "the row has no id"));
+      continue;
+    }
+    const std::string key = id->get<std::string>();
+    const std::string lower = ascii_lower(key);
+    if (auto [at, inserted] = keys_in_file.emplace(lower, row.line); !inserted) {
+      problem(make_error("register.duplicate-key", row_where, "the id '" + key + "' is already on row " + std::to_string(at->second)));
+      continue;
+    }
+    auto it = existing.find(lower);
+    if (it != existing.end() && it->second.key != key) {
+      problem(make_error("register.duplicate-key", row_where, "the register already has '" + it->second.key + "', the same id in other letters"));
+      continue;
+    }
+    nlohmann::json fields = it == existing.end() ? nlohmann::json::object() : it->second.fields;
+    for (auto& [k, v] : given.items()) {
+      if (k != "id") fields[k] = v;
+    }
+    if (auto r = apply_policy_fields(kind, key, fields, row_where); !r) {
+      problem(std::move(r).error());
+      continue;
+    }
+    drop_nulls(fields);
+    // A row that changes nothing is not judged again: an exported register, incomplete entries
+    // and all, imports back as it is.
+    if (it != existing.end() && it->second.fields == fields) {
+      ++summary.unchanged;
+      continue;
+    }
+    if (auto r = check_entry(ks, fields, policy_, row_where); !r) {
+      problem(std::move(r).error());
+      continue;
+    }
+    (it == existing.end() ? summary.added : summary.changed) += 1;
+    writes.push_back({key, std::move(fields), policy_fields(kind, key).has_value(), "import"});
+  }
+  if (total_problems > 0) {
+    const std::string code = problems.front().code;
+    return make_error(total_problems == 1 ? code : "register.import-refused", file_name, problem_list(problems, total_problems));
+  }
+  summary.audit_index = SANSO_TRY(record(actor, "register.import", std::string(to_string(kind)), kind,
+                                         {{"file", file_name}, {"file_sha256", file_sha256}, {"encoding", table.encoding},
+                                          {"rows", std::to_string(summary.rows)}, {"added", std::to_string(summary.added)},
+                                          {"changed", std::to_string(summary.changed)}, {"unchanged", std::to_string(summary.unchanged)}}));
+  SANSO_TRY(write(kind, writes, actor, summary.audit_index));
+  SANSO_TRY(tx.commit());
+  return summary;
+}
+
+Result<std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>>> Registers::table(Kind kind) {
+  const KindSpec& ks = spec(kind);
+  std::vector<std::string> header;
+  for (const auto& f : ks.fields) header.emplace_back(f.ja);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& e : SANSO_TRY(list(kind))) {
+    std::vector<std::string> row;
+    for (const auto& f : ks.fields) {
+      if (f.key == "id") row.push_back(e.key);
+      else row.push_back(e.fields.contains(f.key) ? format_value(f, e.fields[f.key]) : std::string());
+    }
+    rows.push_back(std::move(row));
+  }
+  return std::pair{std::move(header), std::move(rows)};
+}
+
+std::vector<Alarm> Registers::alarms(const Entry& e, Date today) {
+  std::vector<Alarm> out;
+  const auto add = [&](const char* code, std::string message) { out.push_back({e.key, code, std::move(message)}); };
+  std::string missing;
+  for (const auto& f : spec(e.kind).fields) {
+    if (f.required && f.key != "id" && !e.fields.contains(f.key)) missing += (missing.empty() ? "" : "、") + std::string(f.ja);
+  }
+  if (!missing.empty()) add("incomplete", "未記入の必須項目: " + missing);
+  const auto past = [&](std::string_view key) {
+    auto d = date_field(e, key);
+    return d && *d < today ? d : std::nullopt;
+  };
+  switch (e.kind) {
+    case Kind::kContractors:
+      if (auto d = past("next_check")) add("check-overdue", "次回確認期限 " + d->to_string() + " を過ぎています");
+      if (auto d = past("contract_until")) add("contract-expired", "契約期限 " + d->to_string() + " を過ぎています");
+      if (text_field(e, "check_result") == "fail") add("check-failed", "直近の確認結果が不適合です");
+      if (e.fields.contains("security_requirements") && !e.fields["security_requirements"].get<bool>()) {
+        add("no-security-requirements", "契約に情報セキュリティ要件が明記されていません");
+      }
+      break;
+    case Kind::kCloud:
+      if (auto d = past("review_date")) add("review-overdue", "次回見直し期限 " + d->to_string() + " を過ぎています");
+      if (auto d = past("contract_until")) add("contract-expired", "契約期限 " + d->to_string() + " を過ぎています");
+      break;
+    case Kind::kSocialMedia: {
+      if (e.fields.contains("mfa") && !e.fields["mfa"].get<bool>()) add("no-mfa", "多要素認証が設定されていません");
+      const std::int64_t dormant = e.fields.contains("dormant_days") ? e.fields["dormant_days"].get<std::int64_t>() : kDefaultDormantDays;
+      if (auto d = date_field(e, "last_post"); d && days_of(today) - days_of(*d) > dormant) {
+        add("dormant", "最終投稿 " + d->to_string() + " から " + std::to_string(days_of(today) - days_of(*d)) + " 日（休眠の目安 " +
+                           std::to_string(dormant) + " 日）");
+      }
+      break;
+    }
+    case Kind::kExceptions:
+      if (text_field(e, "state") == "approved") {
+        if (auto d = past("expires")) add("expired", "有効期限 " + d->to_string() + " を過ぎた例外措置が承認のまま残っています");
+      }
+      break;
+    case Kind::kRisks:
+      if (text_field(e, "treatment") == "accept") {
+        if (auto d = past("acceptance_expires")) add("acceptance-expired", "リスク受容の期限 " + d->to_string() + " を過ぎています");
+      }
+      break;
+    default: break;
+  }
+  return out;
+}
+
+}  // namespace sanso::registers

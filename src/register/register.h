@@ -1,0 +1,133 @@
+// register: the registers (台帳) the policy asks the city to keep — information assets (6(2), in
+// the forms of 4(2)), contractors, cloud services and social-media accounts (6(8)), incidents and
+// exceptions (6(7)), risks for the policy review (8), training and attestations (6(5)) — in the
+// store, with every add, change and import committed together with its audit record.
+//
+// Items the policy file declares (assets, contractors, cloud services, social-media accounts)
+// are seeded from it: their policy fields (name, zone, classification, responsible role...) are
+// the policy's and are changed in the policy file only; the register adds the fields the policy
+// does not hold (form, owner, handling, checks, reviews, MFA...).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "audit/log.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "register/kinds.h"
+#include "register/table.h"
+#include "store/database.h"
+
+namespace sanso::policy {
+struct Policy;
+}
+
+namespace sanso::registers {
+
+struct Entry {
+  Kind kind = Kind::kAssets;
+  std::string key;
+  nlohmann::json fields = nlohmann::json::object();  // typed values of the kind's fields; absent: no value
+  bool from_policy = false;  // declared in the policy file
+  std::int64_t version = 0;  // 1 when added, +1 per change
+  std::string created_by;
+  std::int64_t created_at = 0;
+  std::string changed_by;
+  std::int64_t changed_at = 0;
+};
+
+// One past version of an entry, as the history keeps it.
+struct Change {
+  std::int64_t version = 0;
+  std::string change;  // "add", "change", "import", "seed"
+  nlohmann::json fields;
+  std::string changed_by;
+  std::int64_t changed_at = 0;
+  std::uint64_t audit_index = 0;
+};
+
+// Something an entry says needs attention today (a check or review past due, a dormant account,
+// an expired exception still approved). Japanese, one line.
+struct Alarm {
+  std::string key;
+  std::string code;     // "check-overdue", "review-overdue", "dormant", "expired", "no-mfa", ...
+  std::string message;
+};
+
+struct ImportSummary {
+  std::size_t rows = 0;
+  std::size_t added = 0;
+  std::size_t changed = 0;
+  std::size_t unchanged = 0;
+  std::uint64_t audit_index = 0;
+  std::string encoding;
+};
+
+// The entries of one register, read without writing (for readers such as src/inspect).
+Result<std::vector<Entry>> list_entries(store::Database& db, Kind kind);
+// The audit-log index of the record that wrote an entry's current version.
+Result<std::uint64_t> current_audit_index(store::Database& db, Kind kind, const std::string& key);
+
+// An import lists at most this many problems in its error; the first line gives the count.
+inline constexpr std::size_t kMaxImportProblems = 20;
+
+class Registers {
+ public:
+  // `policy` may be null: then nothing is seeded and references into it are not checked.
+  Registers(store::Database& db, audit::AuditLog& audit, const Clock& clock, const policy::Policy* policy)
+      : db_(db), audit_(audit), clock_(clock), policy_(policy) {}
+
+  // Adds what the policy declares and the register lacks, and brings policy fields up to date;
+  // one transaction, one register.seed record per kind changed. Returns the entries changed.
+  Result<std::size_t> seed_from_policy(const std::string& actor);
+
+  Result<std::vector<Entry>> list(Kind kind);
+  Result<std::optional<Entry>> get(Kind kind, const std::string& key);
+  Result<std::vector<Change>> history(Kind kind, const std::string& key);
+
+  // Adds an entry from key=value texts (keys are field keys or labels). With `update`, changes
+  // an existing entry instead: the fields given replace theirs, an empty value clears one.
+  Result<Entry> put(Kind kind, const std::vector<std::pair<std::string, std::string>>& values, bool update, const std::string& actor);
+
+  // Adds and changes entries from a table (a parsed CSV/XLSX), all of them or none: any problem
+  // (unknown or missing column, bad value, duplicate key, a policy field that differs from the
+  // policy) is an error naming the file, row and column, and the store is left as it was.
+  Result<ImportSummary> import(Kind kind, const Table& table, const std::string& file_name, const std::string& file_sha256,
+                               const std::string& actor);
+
+  // The register as a table: the Japanese labels as header, one row per entry.
+  Result<std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>>> table(Kind kind);
+
+  // What needs attention as of `today`.
+  static std::vector<Alarm> alarms(const Entry& entry, Date today);
+
+ private:
+  struct Write {
+    std::string key;
+    nlohmann::json fields;
+    bool from_policy = false;
+    std::string change;  // "add", "change", "import", "seed"
+  };
+  // Writes entries (insert or new version) and their history, citing `audit_index`.
+  Result<void> write(Kind kind, const std::vector<Write>& writes, const std::string& actor, std::uint64_t audit_index);
+  Result<std::uint64_t> record(const std::string& actor, const std::string& action, const std::string& subject, Kind kind,
+                               std::vector<std::pair<std::string, std::string>> details);
+  // The policy's values for the entry `key` of `kind`, or nullopt when the policy does not declare it.
+  std::optional<nlohmann::json> policy_fields(Kind kind, const std::string& key) const;
+  // Merges policy fields into `fields`; an error when a given policy field differs from the policy.
+  Result<void> apply_policy_fields(Kind kind, const std::string& key, nlohmann::json& fields, const std::string& where) const;
+  std::int64_t now() const;
+
+  store::Database& db_;
+  audit::AuditLog& audit_;
+  const Clock& clock_;
+  const policy::Policy* policy_;
+};
+
+}  // namespace sanso::registers

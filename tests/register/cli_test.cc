@@ -1,0 +1,117 @@
+// `sanso register` end to end through the real binary: policy items listed, an entry added, a
+// CP932 CSV imported, a hostile import refused with nothing changed, and the XLSX export read back
+// with python3-openpyxl: every cell a string, none a formula.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "support/cli_runner.h"
+#include "support/test_store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+nlohmann::json read_xlsx(const fs::path& file) {
+  const std::string script =
+      "import json, sys, openpyxl\n"
+      "wb = openpyxl.load_workbook(sys.argv[1])\n"
+      "print(json.dumps({ws.title: [[{'v': c.value, 't': c.data_type} for c in row] for row in ws.iter_rows()] for ws in wb.worksheets}))\n";
+  const fs::path py = file.parent_path() / "read.py";
+  std::ofstream(py) << script;
+  FILE* p = popen(("/usr/bin/python3 " + py.string() + " " + file.string() + " 2>&1").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (p && fgets(buf, sizeof buf, p)) out += buf;
+  if (p) pclose(p);
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << out;
+  return j;
+}
+
+class RegisterCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sanso-register-" + sanso::testing::random_hex(4));
+    fs::create_directories(dir_);
+    std::ifstream in(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/sanso.toml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string cfg = text.str();
+    const std::string from = "policy = \"policy.toml\"";
+    const auto at = cfg.find(from);
+    ASSERT_NE(at, std::string::npos);
+    cfg.replace(at, from.size(), "policy = \"" + std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml\"");
+    cfg += "\n[register]\nmax_import_rows = 50\n";
+    std::ofstream(dir_ / "sanso.toml") << cfg;
+    config_ = " --config " + (dir_ / "sanso.toml").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  sanso::testing::CliRun reg(const std::string& args) { return sanso::testing::run_sanso("register " + args + config_); }
+
+  fs::path dir_;
+  std::string config_;
+};
+
+TEST_F(RegisterCli, ListAddImportExport) {
+  auto list = reg("list sns --json");
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  auto j = nlohmann::json::parse(list.output.substr(list.output.find('{')), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << list.output;
+  EXPECT_EQ(j["clause"], "6(8)");
+  ASSERT_EQ(j["entries"].size(), 2u);
+  EXPECT_TRUE(j["entries"][0]["from_policy"].get<bool>());
+
+  auto added = reg("add assets --field id=usb-01 --field 名称=USBメモリ（持出用） --field form=media --field owner=情報政策係 --as tanaka");
+  ASSERT_EQ(added.exit_code, 0) << added.output;
+  auto unknown_kind = reg("list people");
+  EXPECT_EQ(unknown_kind.exit_code, 1);
+  EXPECT_NE(unknown_kind.output.find("register.unknown-kind"), std::string::npos) << unknown_kind.output;
+
+  // CP932 as Japanese Excel saves "CSV (comma separated)": 識別子,形態,管理者 / usb-02,紙,総務課
+  std::ofstream(dir_ / "assets.csv", std::ios::binary)
+      << "\x8E\xAF\x95\xCA\x8E\x71,\x96\xBC\x8F\xCC,\x8C\x60\x91\xD4,\x8A\xC7\x97\x9D\x8E\xD2\r\nusb-02,\x8E\x86\x91\xE4\x92\xA0,\x8E\x86,x\r\n";
+  auto imported = reg("import assets --format csv -f " + (dir_ / "assets.csv").string() + " --as tanaka");
+  ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  EXPECT_NE(imported.output.find("CP932"), std::string::npos) << imported.output;
+
+  // More rows than [register] max_import_rows: refused, nothing added.
+  {
+    std::ofstream big(dir_ / "big.csv");
+    big << "id,名称,形態,管理者\n";
+    for (int i = 0; i < 51; ++i) big << "b" << i << ",x,paper,y\n";
+  }
+  auto too_many = reg("import assets -f " + (dir_ / "big.csv").string() + " --as tanaka");
+  EXPECT_EQ(too_many.exit_code, 1);
+  EXPECT_NE(too_many.output.find("register.too-many-rows"), std::string::npos) << too_many.output;
+  auto after = nlohmann::json::parse(reg("list assets --json").output, nullptr, false);
+  ASSERT_FALSE(after.is_discarded());
+  for (const auto& e : after["entries"]) EXPECT_NE(e["id"], "b0");
+
+  const fs::path out = dir_ / "assets.xlsx";
+  auto exported = reg("export assets --format xlsx -f " + out.string());
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  const auto book = read_xlsx(out);
+  ASSERT_TRUE(book.contains("情報資産台帳")) << book.dump();
+  const auto& sheet = book["情報資産台帳"];
+  EXPECT_EQ(sheet[0][0]["v"], "識別子");
+  bool found = false;
+  for (const auto& row : sheet) {
+    for (const auto& cell : row) {
+      if (!cell["v"].is_null()) EXPECT_EQ(cell["t"], "s") << cell.dump();  // text stays text
+      if (cell["v"] == "USBメモリ（持出用）") found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+  // The exported workbook imports back without a change.
+  auto back = reg("import assets --format xlsx -f " + out.string() + " --as tanaka");
+  ASSERT_EQ(back.exit_code, 0) << back.output;
+  EXPECT_NE(back.output.find("追加 0、変更 0"), std::string::npos) << back.output;
+}
+
+}  // namespace

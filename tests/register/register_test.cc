@@ -1,0 +1,264 @@
+// The registers in the store, on both backends: entries seeded from the policy with their policy
+// fields fixed, typed adds and changes with history and audit records, imports that change all
+// or nothing, and the alarms the registers raise.
+#include "register/register.h"
+
+#include <gtest/gtest.h>
+
+#include "audit/log.h"
+#include "policy/check.h"
+#include "store/schema.h"
+#include "support/test_store.h"
+
+namespace sanso::registers {
+namespace {
+
+using sanso::testing::TestStore;
+
+const std::string kPolicy = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml";
+
+Table csv_table(const std::string& text) {
+  auto t = parse_table(text, TableFormat::kCsv, {}, "in.csv");
+  EXPECT_TRUE(t) << t.error().to_string();
+  return t ? *t : Table{};
+}
+
+class RegisterTest : public ::testing::TestWithParam<store::Backend> {
+ protected:
+  void SetUp() override {
+    t_ = std::make_unique<TestStore>(GetParam());
+    db_ = t_->open();
+    ASSERT_NE(db_, nullptr);
+    ASSERT_TRUE(store::migrate(*db_));
+    auto p = policy::load_checked_policy(kPolicy, Date{2026, 12, 1});
+    ASSERT_TRUE(p) << p.error().to_string();
+    policy_ = *p;
+    audit::LogOptions o;
+    o.node = "test";
+    o.clock = &clock_;
+    log_ = std::make_unique<audit::AuditLog>(o);
+    regs_ = std::make_unique<Registers>(*db_, *log_, clock_, &policy_);
+  }
+
+  std::uint64_t entries() { return *audit::tree_size(*db_); }
+
+  std::vector<std::string> actions_logged() {
+    std::vector<std::string> out;
+    auto rows = db_->query("SELECT action FROM audit_entries ORDER BY idx");
+    EXPECT_TRUE(rows);
+    for (const auto& row : *rows) out.push_back(row.text(0));
+    return out;
+  }
+
+  std::string snapshot() {
+    std::string out;
+    auto rows = db_->query("SELECT kind, entry_key, fields, version FROM register_entries ORDER BY kind, entry_key");
+    EXPECT_TRUE(rows);
+    for (const auto& row : *rows) {
+      out += row.text(0) + "/" + row.text(1) + " " + row.text(2) + " v" + std::to_string(row.integer(3)) + "\n";
+    }
+    return out + "history " + std::to_string((*db_->query("SELECT version FROM register_history")).size());
+  }
+
+  std::unique_ptr<TestStore> t_;
+  std::unique_ptr<store::Database> db_;
+  policy::Policy policy_;
+  FixedClock clock_{Date{2026, 12, 1}};
+  std::unique_ptr<audit::AuditLog> log_;
+  std::unique_ptr<Registers> regs_;
+};
+
+TEST_P(RegisterTest, PolicyItemsAreSeededOnceWithTheirPolicyFields) {
+  auto n = regs_->seed_from_policy("node1");
+  ASSERT_TRUE(n) << n.error().to_string();
+  EXPECT_EQ(*n, policy_.assets.size() + policy_.contractors.size() + policy_.services.size());
+  auto again = regs_->seed_from_policy("node1");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, 0u);  // nothing changed, nothing written, nothing recorded
+  EXPECT_EQ(actions_logged(), (std::vector<std::string>{"register.seed", "register.seed", "register.seed", "register.seed"}));
+
+  auto sns = regs_->get(Kind::kSocialMedia, "official_x");
+  ASSERT_TRUE(sns && *sns);
+  EXPECT_TRUE((*sns)->from_policy);
+  EXPECT_EQ((*sns)->fields["responsible_person"], "広報係長");
+  auto juki = regs_->get(Kind::kContractors, "juki_vendor");
+  ASSERT_TRUE(juki && *juki);
+  EXPECT_EQ((*juki)->fields["contract_until"], "2029-03-31");
+  EXPECT_EQ((*juki)->fields["systems"], nlohmann::json::array({"juki"}));
+  // Seeded entries lack what only the register knows, and say so.
+  const auto alarms = Registers::alarms(**sns, clock_.today());
+  ASSERT_FALSE(alarms.empty());
+  EXPECT_EQ(alarms[0].code, "incomplete");
+
+  // A policy edit reaches the register's copy at the next seed.
+  policy_.services[0].name.ja = "電子申請（新）";
+  ASSERT_EQ(*regs_->seed_from_policy("node1"), 1u);
+  EXPECT_EQ((*regs_->get(Kind::kCloud, policy_.services[0].id))->fields["name"], "電子申請（新）");
+}
+
+TEST_P(RegisterTest, ExtraFieldsOfPolicyItemsAreEditedHerePolicyFieldsAreNot) {
+  ASSERT_TRUE(regs_->seed_from_policy("node1"));
+  auto e = regs_->put(Kind::kSocialMedia, {{"id", "official_x"}, {"mfa", "はい"}, {"last_post", "2026-11-20"}, {"service", "X"}}, true, "tanaka");
+  ASSERT_TRUE(e) << e.error().to_string();
+  EXPECT_EQ(e->version, 2);
+  EXPECT_EQ(e->fields["mfa"], true);
+  EXPECT_EQ(e->fields["responsible_person"], "広報係長");
+  EXPECT_TRUE(Registers::alarms(*e, clock_.today()).empty());
+
+  const auto before = snapshot();
+  const auto logged = entries();
+  auto refused = regs_->put(Kind::kSocialMedia, {{"id", "official_x"}, {"責任者", "誰か"}}, true, "tanaka");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "register.policy-field");
+  EXPECT_NE(refused.error().message.find("広報係長"), std::string::npos);
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(entries(), logged);
+
+  auto history = regs_->history(Kind::kSocialMedia, "official_x");
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].change, "seed");
+  EXPECT_EQ((*history)[1].change, "change");
+  EXPECT_EQ((*history)[1].changed_by, "tanaka");
+  EXPECT_EQ(actions_logged().back(), "register.change");
+}
+
+TEST_P(RegisterTest, AddChecksTypesRequiredFieldsAndDuplicates) {
+  auto added = regs_->put(Kind::kAssets, {{"id", "network-map"}, {"name", "庁内ネットワーク構成図"}, {"form", "ネットワーク構成図"}, {"owner", "情報政策係"}},
+                          false, "tanaka");
+  ASSERT_TRUE(added) << added.error().to_string();
+  EXPECT_EQ(added->fields["form"], "network_diagram");
+  EXPECT_EQ(actions_logged().back(), "register.add");
+
+  auto again = regs_->put(Kind::kAssets, {{"id", "network-map"}, {"owner", "x"}}, false, "tanaka");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, "register.exists");
+  auto other_case = regs_->put(Kind::kAssets, {{"id", "Network-Map"}, {"name", "x"}, {"form", "paper"}, {"owner", "x"}}, false, "tanaka");
+  ASSERT_FALSE(other_case);
+  EXPECT_EQ(other_case.error().code, "register.duplicate-key");
+  auto missing = regs_->put(Kind::kAssets, {{"id", "usb-1"}, {"name", "USBメモリ"}}, false, "tanaka");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, "register.missing-value");
+  auto unknown = regs_->put(Kind::kAssets, {{"id", "usb-1"}, {"colour", "red"}}, false, "tanaka");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, "register.unknown-field");
+  auto formula = regs_->put(Kind::kAssets, {{"id", "usb-1"}, {"name", "=HYPERLINK(\"x\")"}, {"form", "media"}, {"owner", "x"}}, false, "tanaka");
+  ASSERT_FALSE(formula);
+  EXPECT_EQ(formula.error().code, "register.bad-value");
+}
+
+TEST_P(RegisterTest, ExceptionsNameAPolicyRuleAndAreApprovedBySomeoneElse) {
+  const std::string rule = policy_.rules.front().id;
+  const std::string role = policy_.roles.front().id;
+  std::vector<std::pair<std::string, std::string>> request = {{"id", "EX-1"}, {"rule", rule}, {"requested_by", "sato"}, {"requested_on", "2026-11-01"},
+                                                               {"reason", "業務上必要"}, {"approver_role", role}, {"state", "requested"}};
+  ASSERT_TRUE(regs_->put(Kind::kExceptions, request, false, "sato"));
+  auto self = regs_->put(Kind::kExceptions, {{"id", "EX-1"}, {"state", "approved"}, {"approved_by", "Sato"}, {"approved_on", "2026-11-02"}, {"expires", "2026-11-30"}},
+                         true, "sato");
+  ASSERT_FALSE(self);
+  EXPECT_EQ(self.error().code, "register.inconsistent");
+  auto approved = regs_->put(Kind::kExceptions, {{"id", "EX-1"}, {"state", "approved"}, {"approved_by", "suzuki"}, {"approved_on", "2026-11-02"}, {"expires", "2026-11-30"}},
+                             true, "suzuki");
+  ASSERT_TRUE(approved) << approved.error().to_string();
+  // Expired yesterday and still approved.
+  const auto alarms = Registers::alarms(*approved, clock_.today());
+  ASSERT_EQ(alarms.size(), 1u);
+  EXPECT_EQ(alarms[0].code, "expired");
+
+  request[0].second = "EX-2";
+  request[1].second = "no-such-rule";
+  auto bad_rule = regs_->put(Kind::kExceptions, request, false, "sato");
+  ASSERT_FALSE(bad_rule);
+  EXPECT_NE(bad_rule.error().message.find("no-such-rule"), std::string::npos);
+}
+
+TEST_P(RegisterTest, AcceptedRisksNeedAnApproverAndExpiry) {
+  auto r = regs_->put(Kind::kRisks, {{"id", "R1"}, {"threat", "標的型メール"}, {"likelihood", "4"}, {"impact", "5"}, {"treatment", "accept"}}, false, "tanaka");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "register.inconsistent");
+  r = regs_->put(Kind::kRisks, {{"id", "R1"}, {"threat", "標的型メール"}, {"likelihood", "4"}, {"impact", "5"}, {"treatment", "受容"}, {"accepted_by", "ciso"},
+                                {"acceptance_expires", "2027-03-31"}},
+                 false, "tanaka");
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->fields["likelihood"], 4);
+}
+
+TEST_P(RegisterTest, ImportAddsAndChangesAndRecordsOnce) {
+  ASSERT_TRUE(regs_->seed_from_policy("node1"));
+  const auto logged = entries();
+  const Table t = csv_table(
+      "識別子,事業者名,必要な契約条項,直近の確認日,確認結果,次回確認期限\r\n"
+      "juki_vendor,,再委託の制限; 秘密保持; 監査権,2026-10-01,適合,2026-11-15\r\n"
+      "cleaning,清掃委託,秘密保持,,,2027-04-01\r\n");
+  auto s = regs_->import(Kind::kContractors, t, "in.csv", "ab12", "tanaka");
+  ASSERT_TRUE(s) << s.error().to_string();
+  EXPECT_EQ(s->added, 1u);
+  EXPECT_EQ(s->changed, 1u);
+  EXPECT_EQ(entries(), logged + 1);
+  EXPECT_EQ(actions_logged().back(), "register.import");
+  auto juki = *regs_->get(Kind::kContractors, "juki_vendor");
+  ASSERT_TRUE(juki);
+  EXPECT_EQ(juki->fields["required_clauses"].size(), 3u);
+  EXPECT_EQ(juki->fields["name"], "住民記録システム保守事業者");  // the policy's, not overwritten by the empty cell
+  const auto alarms = Registers::alarms(*juki, clock_.today());
+  ASSERT_EQ(alarms.size(), 1u);
+  EXPECT_EQ(alarms[0].code, "check-overdue");
+
+  // The same file again changes nothing and is still recorded.
+  auto same = regs_->import(Kind::kContractors, t, "in.csv", "ab12", "tanaka");
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->unchanged, 2u);
+  EXPECT_EQ(same->added + same->changed, 0u);
+}
+
+TEST_P(RegisterTest, AHostileImportChangesNothing) {
+  ASSERT_TRUE(regs_->seed_from_policy("node1"));
+  ASSERT_TRUE(regs_->put(Kind::kAssets, {{"id", "p1"}, {"name", "紙台帳"}, {"form", "paper"}, {"owner", "税務課"}}, false, "tanaka"));
+  const auto before = snapshot();
+  const auto logged = entries();
+  const auto refused = [&](const std::string& csv, const std::string& code, const std::string& where) {
+    auto s = regs_->import(Kind::kAssets, csv_table(csv), "in.csv", "00", "tanaka");
+    ASSERT_FALSE(s) << csv;
+    EXPECT_EQ(s.error().code, code) << s.error().to_string();
+    EXPECT_NE(s.error().to_string().find(where), std::string::npos) << s.error().to_string();
+    EXPECT_EQ(snapshot(), before);
+    EXPECT_EQ(entries(), logged);
+  };
+  // Good rows first, then one formula: the good rows are not kept either.
+  refused("id,名称,形態,管理者\nnew1,a,paper,x\np1,b,paper,y\nnew2,\"=cmd|'/C calc'!A0\",paper,z\n", "register.bad-value", "in.csv row 4 column B");
+  refused("id,名称,形態,管理者\nnew1,a,paper,x\nNEW1,b,paper,y\n", "register.duplicate-key", "already on row 2");
+  refused("id,名称,形態,色\nnew1,a,paper,red\n", "register.unknown-column", "row 1 column D");
+  refused("id,名称,形態\nnew1,a,paper\n", "register.missing-column", "管理者 (owner)");
+  refused("id,名称,形態,管理者\nnew1,a,papyrus,x\n", "register.bad-value", "column C");
+  refused("id,名称,形態,管理者,機密性\nresident_register,a,data,x,1\n", "register.policy-field", "comes from the policy file");
+  refused("id,名称,形態,管理者,名称\nnew1,a,paper,x,b\n", "register.duplicate-column", "column E");
+  refused("id,名称,形態,管理者\nnew1,a,paper,x\nnew2,,paper,y\nnew3,c,bad,z\n", "register.import-refused", "2 problems");
+}
+
+TEST_P(RegisterTest, ExportedTableReadsBackUnchanged) {
+  ASSERT_TRUE(regs_->seed_from_policy("node1"));
+  ASSERT_TRUE(regs_->put(Kind::kSocialMedia, {{"id", "official_x"}, {"mfa", "no"}, {"last_post", "2026-06-01"}, {"dormant_days", "30"}}, true, "tanaka"));
+  auto table = regs_->table(Kind::kSocialMedia);
+  ASSERT_TRUE(table);
+  EXPECT_EQ(table->first.front(), "識別子");
+  Table back;
+  back.header = table->first;
+  std::int64_t line = 2;
+  for (const auto& r : table->second) {
+    TableRow row{line++, {}};
+    for (const auto& v : r) row.cells.push_back({v});
+    back.rows.push_back(row);
+  }
+  auto s = regs_->import(Kind::kSocialMedia, back, "back.csv", "00", "tanaka");
+  ASSERT_TRUE(s) << s.error().to_string();
+  EXPECT_EQ(s->changed + s->added, 0u);
+  const auto e = *regs_->get(Kind::kSocialMedia, "official_x");
+  std::vector<std::string> codes;
+  for (const auto& a : Registers::alarms(*e, clock_.today())) codes.push_back(a.code);
+  EXPECT_EQ(codes, (std::vector<std::string>{"no-mfa", "dormant"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RegisterTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);
+
+}  // namespace
+}  // namespace sanso::registers
