@@ -588,26 +588,59 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     good = crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0 && reason.empty();
     if (!good && reason.empty()) reason = "bad-password";
   }
+
+  Impl::Lock lock(m);
+  auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  // The account is the name the directory keeps for the person, not the one typed ("TANAKA" binds
+  // as tanaka): its lock, its second factor and every record go by that one name, and it must not
+  // be a local (emergency) account's, which the directory never opens.
+  std::string account = name;
+  std::string counted_name = name;  // whose attempt `counted` holds
+  bool account_has_row = has_row;
+  if (person && person->name != name) {
+    account = person->name;
+    auto row = SANSO_TRY(m.db->query_one("SELECT password_hash, locked_until, totp_secret FROM console_accounts WHERE name = ?", {account}));
+    account_has_row = row.has_value();
+    totp_secret = row ? base32_decode(row->text(2)).value_or("") : std::string();
+    if (!good) {
+      // Refused already (no console role): nothing of the account to weigh.
+    } else if (row && !row->text(0).empty()) {
+      good = false;
+      reason = "directory-refused";
+      directory_error = "the directory names this person '" + account + "', a local account's name, which only its local password opens";
+    } else if (row) {
+      // Its attempts count against it from here on, as if its name had been typed: a code guessed
+      // under another spelling is still a guess at this account's second factor.
+      if (counted) SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures - 1 WHERE name = ? AND failures > 0", {name}));
+      counted = false;
+      auto reserved = SANSO_TRY(m.reserve_attempt(account, t));
+      if (reserved) {
+        failures = *reserved;
+        counted = true;
+        counted_name = account;
+      } else {
+        good = false;
+        reason = row->integer(1) > t ? "locked" : "concurrent-attempts";
+      }
+    }
+  }
   if (good && totp_secret.empty() && rules.require_second_factor) {
     good = false;
     reason = "no-second-factor";
   }
-
-  Impl::Lock lock(m);
-  auto tx = SANSO_TRY(Transaction::begin(*m.db));
-  if (person && !has_row) {
+  if (person && !account_has_row) {
     // The directory vouched for the name: from now on its failures are counted here too, and an
     // administrator can give it a second factor. No local password: it stays the directory's.
     SANSO_TRY(m.db->execute("INSERT INTO console_accounts (name, password_hash, changed_at) VALUES (?, '', ?) ON CONFLICT (name) DO NOTHING",
-                            {name, t}));
+                            {account, t}));
   }
   if (good && !totp_secret.empty()) {
     // The code is checked under the lock, against the last step used as it is now: a code
     // accepted once, by any request, is never accepted again.
-    auto last = SANSO_TRY(m.db->query_one("SELECT totp_last_step FROM console_accounts WHERE name = ?", {name}));
+    auto last = SANSO_TRY(m.db->query_one("SELECT totp_last_step FROM console_accounts WHERE name = ?", {account}));
     auto step = matching_step(totp_secret, code, t, last ? last->integer(0) : 0);
     if (step) {
-      SANSO_TRY(m.db->execute("UPDATE console_accounts SET totp_last_step = ? WHERE name = ?", {*step, name}));
+      SANSO_TRY(m.db->execute("UPDATE console_accounts SET totp_last_step = ? WHERE name = ?", {*step, account}));
     } else {
       good = false;
       reason = "bad-code";
@@ -622,7 +655,7 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     std::string csrf = random_token();
     Session session;
     if (person) {
-      session = Session{name, person->display_name.empty() ? name : person->display_name, person->roles, token_sha256.substr(0, 16), csrf, t,
+      session = Session{account, person->display_name.empty() ? account : person->display_name, person->roles, token_sha256.substr(0, 16), csrf, t,
                         true, person->zone};
     } else {
       session = m.make_session(*op, token_sha256, csrf, t);
@@ -630,12 +663,16 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     SANSO_TRY(m.db->execute(
         "INSERT INTO console_sessions (token_sha256, name, csrf, source, created_at, last_seen, origin, roles, display, zone) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        {token_sha256, name, csrf, source, t, t, std::string(person ? kFromDirectory : "local"), person ? role_list(person->roles) : std::string(),
+        {token_sha256, account, csrf, source, t, t, std::string(person ? kFromDirectory : "local"), person ? role_list(person->roles) : std::string(),
          person ? session.display : std::string(), session.zone}));
-    SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0, locked_until = 0, last_login = ? WHERE name = ?", {t, name}));
-    auto e = m.event(name, "console.sign-in", name, "ok");
+    SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0, locked_until = 0, last_login = ? WHERE name = ?", {t, account}));
+    // An attempt reserved under the name as typed (a row from before names were the directory's)
+    // is given back too.
+    if (counted && counted_name != account) SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0 WHERE name = ?", {counted_name}));
+    auto e = m.event(account, "console.sign-in", account, "ok");
     e.details = {{"session", token_sha256.substr(0, 16)}, {"source", source}, {"factors", totp_secret.empty() ? "password" : "password+totp"},
                  {"via", via}};
+    if (account != name) e.details.emplace_back("typed", name);
     if (person) {
       e.details.emplace_back("roles", join_roles(person->roles));
       if (!person->zone.empty()) e.details.emplace_back("zone", person->zone);
@@ -650,22 +687,23 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     if (!directory_error.empty()) details.emplace_back("error", directory_error);
     if (counted && (reason == "bad-password" || reason == "bad-code")) {
       details.emplace_back("failures", std::to_string(failures));
-      if (std::int64_t until = SANSO_TRY(m.settle_failure(name, t)); until != 0) {
+      if (std::int64_t until = SANSO_TRY(m.settle_failure(counted_name, t)); until != 0) {
         outcome = "locked-out";
         details.emplace_back("locked_until", std::to_string(until));
       }
     } else if (counted) {
       // Not a guess (the right password without a required second factor, a directory that could
       // not be asked): the attempt is given back.
-      SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures - 1 WHERE name = ? AND failures > 0", {name}));
+      SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures - 1 WHERE name = ? AND failures > 0", {counted_name}));
     }
     // A name that is not an account is recorded by a keyed hash only: people type passwords there.
     const bool known = op || has_row || person;
-    std::string who = known ? name : "unknown";
-    std::string subject = name;
+    std::string who = known ? account : "unknown";
+    std::string subject = account;
     if (!known) subject = SANSO_TRY(m.name_digest(name));
     auto e = m.event(who, "console.sign-in", subject, outcome);
     e.details = std::move(details);
+    if (account != name) e.details.emplace_back("typed", name);
     SANSO_TRY(m.log.append(*m.db, e));
   }
   SANSO_TRY(tx.commit());
