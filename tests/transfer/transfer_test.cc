@@ -6,11 +6,15 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
+#include <latch>
 #include <memory>
+#include <thread>
 
 #include "../cdr/fixtures.h"
 #include "audit/log.h"
+#include "core/text.h"
 #include "quarantine/quarantine.h"
 #include "store/schema.h"
 #include "support/example_policy.h"
@@ -237,6 +241,33 @@ TEST_P(TransferTest, WrongPasswordsRevokeTheLink) {
   ASSERT_TRUE(link);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(service_->download(link->token, "guess", "test").error().code, "transfer.password");
   EXPECT_EQ(service_->download(link->token, "secret-1", "test").error().code, "transfer.link") << "revoked after 5 failures";
+}
+
+// Each guess is counted before Argon2id checks it. Counted after, simultaneous guesses all read
+// the same count and wrote it back one higher: any number of them were checked, and the link
+// was never revoked.
+TEST_P(TransferTest, SimultaneousWrongPasswordsAreEachCountedAndRevokeTheLink) {
+  const Upload files[] = {{"報告書.csv", kPlainCsv}};
+  auto t = service_->send(person("kato"), "contractor@example.com", "委託先への報告", files);
+  ASSERT_TRUE(t) << t.error().to_string();
+  auto link = service_->issue_link(t->id, person("kato"), "secret-1");
+  ASSERT_TRUE(link) << link.error().to_string();
+  constexpr int kGuesses = 7;  // [transfer] max_password_failures is 5
+  std::latch start(kGuesses);
+  std::vector<std::string> answers(kGuesses);
+  std::vector<std::thread> guessers;
+  for (int i = 0; i < kGuesses; ++i) {
+    guessers.emplace_back([&, i] {
+      start.arrive_and_wait();
+      auto r = service_->download(link->token, "guess " + std::to_string(i), "test");
+      answers[i] = r ? "downloaded" : r.error().code;
+    });
+  }
+  for (auto& g : guessers) g.join();
+  EXPECT_EQ(std::count(answers.begin(), answers.end(), "transfer.password"), 5) << "only as many guesses are checked as are allowed";
+  EXPECT_EQ(std::count(answers.begin(), answers.end(), "transfer.link"), kGuesses - 5);
+  EXPECT_EQ(service_->download(link->token, "secret-1", "test").error().code, "transfer.link") << "revoked: the right password comes too late";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.download' AND record LIKE '%\"revoked\"%'"), 1);
 }
 
 TEST_P(TransferTest, AnIndividualNumberGoingOutIsHeldForApproval) {
