@@ -373,6 +373,28 @@ TEST(TransferNames, HostileNamesAreMadeSafeOrRefusedWithAReason) {
   EXPECT_NE(safe_name("請求書\u202Efdp.exe").error().message.find("U+202E"), std::string::npos);
 }
 
+// Invisible characters beyond the bidirectional and zero-width ones (a Hangul filler, a
+// combining grapheme joiner, tag characters, the Mongolian vowel separator) let a name read as
+// another; Windows device names hide behind spaces before the dot and superscript digits.
+TEST(TransferNames, EveryInvisibleCharacterIsRefusedAndEveryDeviceNameDefused) {
+  for (const std::string& bad : {std::string("請求書\u3164\u3164.pdf.exe"), std::string("a\u034Fb.txt"), std::string("report\U000E0041.pdf"),
+                                std::string("x\u180E.doc"), std::string("pay\uFFA0.xlsx"), std::string("a\u2061b.txt"), std::string("a\u206Ab.txt")}) {
+    auto r = safe_name(bad);
+    ASSERT_FALSE(r) << visible_text(bad) << " was accepted as " << visible_text(*r);
+    EXPECT_EQ(r.error().code, "transfer.name");
+    EXPECT_EQ(r.error().where, visible_text(bad));
+  }
+  EXPECT_EQ(*safe_name("CON .txt"), "_CON .txt");
+  EXPECT_EQ(*safe_name("nul  .tar.gz"), "_nul  .tar.gz");
+  EXPECT_EQ(*safe_name("COM\u00B9.txt"), "_COM\u00B9.txt");
+  EXPECT_EQ(*safe_name("lpt\u00B3"), "_lpt\u00B3");
+  EXPECT_EQ(*safe_name("CONOUT$.log"), "_CONOUT$.log");
+  EXPECT_EQ(*safe_name("com0.txt"), "_com0.txt");
+  EXPECT_EQ(*safe_name("console.txt"), "console.txt");
+  EXPECT_EQ(*safe_name("com10.txt"), "com10.txt");
+  EXPECT_EQ(*safe_name("見積書（第2版）.docx"), "見積書（第2版）.docx");
+}
+
 TEST_P(TransferTest, AHostileNameOrLimitRefusesTheWholeTransferBeforeAnythingIsKept) {
   const Upload bidi[] = {{"発注.csv", kPlainCsv}, {"請求書\u202Efdp.exe", kExe}};
   auto refused = service_->send(person("yamada"), "kato", "", bidi);
