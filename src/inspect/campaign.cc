@@ -342,11 +342,14 @@ Result<std::vector<AnswerRecord>> Campaigns::answers(const std::string& campaign
 Result<Evidence> Campaigns::add_evidence(const std::string& campaign_id, const std::string& item_id, const std::string& file_name,
                                          const std::string& content, const std::string& actor) {
   SANSO_TRY(check_name("the person adding evidence", actor));
-  // Only the name is kept, never a path: it is shown and used as a download name.
-  if (file_name.empty() || file_name.size() > 255 || !is_valid_utf8(file_name) || has_control(file_name, false) ||
+  // Only the name is kept, never a path: it is shown and used as a download name, so nothing in it
+  // may make it read as another in the report (a right-to-left override turns "出席簿\u202Efdp.exe"
+  // into "出席簿exe.pdf" on screen; zero-width and other invisible characters hide).
+  if (file_name.empty() || file_name.size() > 255 || !is_valid_utf8(file_name) || visible_text(file_name) != file_name ||
       file_name.find('/') != std::string::npos || file_name.find('\\') != std::string::npos || file_name == "." || file_name == "..") {
-    return make_error("inspect.bad-file-name", file_name,
-                      "an evidence file's name must be a plain UTF-8 file name (no path, no control characters, at most 255 bytes)");
+    return make_error("inspect.bad-file-name", visible_text(file_name),
+                      "an evidence file's name must be a plain UTF-8 file name (no path, no control, bidirectional or invisible characters, "
+                      "at most 255 bytes)");
   }
   if (content.size() > kMaxEvidenceBytes) {
     return make_error("inspect.too-large", file_name,

@@ -174,7 +174,10 @@ TEST_P(CampaignTest, EvidenceIsKeptWholeAndCheckedAgainstItsHash) {
   auto back = campaigns_->evidence_content(c.id, e->id);
   ASSERT_TRUE(back) << back.error().to_string();
   EXPECT_EQ(*back, content);
-  for (const char* name : {"../../etc/passwd", "a/b.pdf", "", "..", "a\nb.pdf", "c:\\x.pdf"}) {
+  // Bidirectional overrides and invisible characters would make the name read as another in the
+  // report ("出席簿\u202Efdp.exe" shows as "出席簿exe.pdf").
+  for (const char* name : {"../../etc/passwd", "a/b.pdf", "", "..", "a\nb.pdf", "c:\\x.pdf", "出席簿\u202Efdp.exe", "出席\u200B簿.pdf",
+                           "a\u2066b.pdf", "x\u3164.pdf"}) {
     auto r = campaigns_->add_evidence(c.id, "training", name, "x", "tanaka");
     ASSERT_FALSE(r) << name;
     EXPECT_EQ(r.error().code, "inspect.bad-file-name") << name;
