@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -511,6 +512,7 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
   bool has_row = false;
   bool counted = false;  // an attempt was reserved, to be settled as a failure or given back
   bool via_directory = false;
+  std::string counted_name = name;  // the account whose attempt `counted` holds
   AccountRules rules;  // as they are now: a reload may replace them while the password is checked
   {
     Impl::Lock lock(m);
@@ -531,6 +533,17 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     // A local password keeps an account local: an emergency account cannot be taken over by
     // whoever holds its name in the directory, and works while the directory is down.
     via_directory = plausible && stored.empty() && !rules.directory.uri.empty();
+    if (via_directory && !has_row) {
+      // Another spelling of a name the directory signed in before ("TANAKA" for tanaka) binds as
+      // that person: their lock holds and the guess counts against them before the directory is
+      // asked, or each spelling would be a fresh set of guesses. Only one such account can be it.
+      auto rows = SANSO_TRY(m.db->query("SELECT name, locked_until FROM console_accounts WHERE lower(name) = lower(?) AND password_hash = ''", {name}));
+      std::vector<std::pair<std::string, std::int64_t>> same;
+      for (const auto& r : rows) {
+        if (ascii_lower(r.text(0)) == ascii_lower(name)) same.emplace_back(r.text(0), r.integer(1));
+      }
+      if (same.size() == 1) std::tie(counted_name, locked_until) = same.front();
+    }
     if (via_directory) {
       if (locked_until > t) reason = "locked";
     } else if (!op) {
@@ -544,8 +557,8 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     }
     // Counted before the check: of simultaneous attempts, no more than max_failures are checked.
     // A name the directory has never signed in has no row: its own lockout policy counts those.
-    if (reason.empty() && has_row) {
-      auto reserved = SANSO_TRY(m.reserve_attempt(name, t));
+    if (reason.empty() && (has_row || counted_name != name)) {
+      auto reserved = SANSO_TRY(m.reserve_attempt(counted_name, t));
       if (reserved) {
         failures = *reserved;
         counted = true;
@@ -595,7 +608,6 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
   // as tanaka): its lock, its second factor and every record go by that one name, and it must not
   // be a local (emergency) account's, which the directory never opens.
   std::string account = name;
-  std::string counted_name = name;  // whose attempt `counted` holds
   bool account_has_row = has_row;
   if (person && person->name != name) {
     account = person->name;
@@ -611,9 +623,11 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     } else if (row) {
       // Its attempts count against it from here on, as if its name had been typed: a code guessed
       // under another spelling is still a guess at this account's second factor.
-      if (counted) SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures - 1 WHERE name = ? AND failures > 0", {name}));
-      counted = false;
-      auto reserved = SANSO_TRY(m.reserve_attempt(account, t));
+      if (counted && counted_name != account) {
+        SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures - 1 WHERE name = ? AND failures > 0", {counted_name}));
+        counted = false;
+      }
+      auto reserved = counted ? std::optional<std::int64_t>(failures) : SANSO_TRY(m.reserve_attempt(account, t));
       if (reserved) {
         failures = *reserved;
         counted = true;
@@ -697,13 +711,14 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
       SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures - 1 WHERE name = ? AND failures > 0", {counted_name}));
     }
     // A name that is not an account is recorded by a keyed hash only: people type passwords there.
-    const bool known = op || has_row || person;
-    std::string who = known ? account : "unknown";
-    std::string subject = account;
+    const std::string known_as = person ? account : counted_name;  // counted_name: the account another spelling names
+    const bool known = op || has_row || person || known_as != name;
+    std::string who = known ? known_as : "unknown";
+    std::string subject = known_as;
     if (!known) subject = SANSO_TRY(m.name_digest(name));
     auto e = m.event(who, "console.sign-in", subject, outcome);
     e.details = std::move(details);
-    if (account != name) e.details.emplace_back("typed", name);
+    if (known && known_as != name) e.details.emplace_back("typed", name);
     SANSO_TRY(m.log.append(*m.db, e));
   }
   SANSO_TRY(tx.commit());

@@ -270,6 +270,30 @@ TEST_P(DirectoryAccounts, EverySpellingTheDirectoryAcceptsIsTheOnePersonItKeeps)
   EXPECT_EQ(accounts().sign_in("TANAKA", "tanaka-pass", "x", totp_code(*secret, static_cast<std::uint64_t>(now / 30)))->reason, "locked");
 }
 
+// Wrong passwords under other spellings are guesses at tanaka's password: they count towards his
+// lock, and his lock holds whatever spelling is typed. Before, a spelling without an account of
+// its own went straight to the directory, uncounted, however often.
+TEST_P(DirectoryAccounts, WrongPasswordsUnderOtherSpellingsCountTowardsTheOnePersonsLock) {
+  ASSERT_TRUE(accounts().sign_in("tanaka", "tanaka-pass", "x")->session);
+  for (const char* typed : {"TANAKA", "Tanaka", "tAnaka", "taNaka", "tanAka"}) {
+    EXPECT_EQ(accounts().sign_in(typed, "guess", "x")->reason, "bad-password") << typed;
+  }
+  for (const char* typed : {"tanaka", "TANAKA", "Tanaka"}) {
+    auto in = accounts().sign_in(typed, "tanaka-pass", "x");
+    ASSERT_TRUE(in) << in.error().to_string();
+    EXPECT_FALSE(in->session) << typed << " signed in past five wrong passwords";
+    EXPECT_EQ(in->reason, "locked") << typed;
+  }
+  auto failed = records(db(), "console.sign-in");
+  ASSERT_GE(failed.size(), 6u);
+  EXPECT_EQ(failed[1]["actor"], "tanaka") << "recorded against the account the spelling names";
+  EXPECT_EQ(detail(failed[1], "typed"), "TANAKA");
+  h_->clock_.advance(16min);
+  auto later = accounts().sign_in("TANAKA", "tanaka-pass", "x");
+  ASSERT_TRUE(later && later->session) << (later ? later->reason : later.error().to_string());
+  EXPECT_EQ(later->session->name, "tanaka");
+}
+
 TEST_P(DirectoryAccounts, AnotherSpellingDoesNotOpenALocalAccountWithTheDirectorysPassword) {
   config::ServiceConfig c = city_with_directory(server_->ldap_uri(), server_->ca_file());
   c.operators.push_back({"tanaka", "田中 情報政策係長（緊急用）", {"security_manager"}, "lgwan"});
