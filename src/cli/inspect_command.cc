@@ -38,6 +38,7 @@ struct Session {
   std::unique_ptr<store::SharedDatabase> db;
   std::unique_ptr<audit::AuditLog> log;
   std::string actor;
+  std::string account;  // the operating-system account behind `actor` ("uid 1000")
 };
 
 Result<Session> open_session(const InspectArgs& a, bool needs_actor) {
@@ -47,7 +48,11 @@ Result<Session> open_session(const InspectArgs& a, bool needs_actor) {
   s.db = std::make_unique<store::SharedDatabase>(SANSO_TRY(open_store(s.service.config)));
   // The policy in force gets its policy.change entry, which the automatic items cite.
   SANSO_TRY(record_setting_changes(s.service, *s.db, *s.log, s.service.config.node));
-  if (needs_actor) s.actor = SANSO_TRY(resolve_actor(s.service, a.service)).name;
+  if (needs_actor) {
+    const quarantine::Actor actor = SANSO_TRY(resolve_actor(s.service, a.service));
+    s.actor = actor.name;
+    s.account = actor.account;
+  }
   return s;
 }
 
@@ -135,7 +140,7 @@ int run_answer(const InspectArgs& a) {
   Session s = CLI_TRY(open_session(a, true));
   auto use = s.db->use();
   inspect::Campaigns campaigns(*use, *s.log, system_clock());
-  CLI_TRY(campaigns.answer(a.campaign, a.item, answer, a.note, s.actor));
+  CLI_TRY(campaigns.answer(a.campaign, a.item, answer, a.note, s.actor, s.account));
   std::printf("回答しました: %s %s → %s\n", a.campaign.c_str(), a.item.c_str(), std::string(inspect::label_ja(answer)).c_str());
   for (const auto& [name, content] : files) {
     const inspect::Evidence e = CLI_TRY(campaigns.add_evidence(a.campaign, a.item, name, content, s.actor));
@@ -170,7 +175,7 @@ int run_signoff(const InspectArgs& a) {
   Session s = CLI_TRY(open_session(a, true));
   auto use = s.db->use();
   inspect::Campaigns campaigns(*use, *s.log, system_clock());
-  CLI_TRY(campaigns.sign_off(a.campaign, a.note, s.actor));
+  CLI_TRY(campaigns.sign_off(a.campaign, a.note, s.actor, s.account));
   std::printf("確認しました: %s（%s）。以後この点検は変更できません。\n", a.campaign.c_str(), s.actor.c_str());
   return kExitOk;
 }

@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <cstdlib>
 #include <memory>
@@ -113,12 +114,30 @@ bool loopback_or_local(const std::string& uri) {
   return scheme == "ldapi" || host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
 
+// The attribute user_filter matches the typed name against: "uid" in "(uid={user})",
+// "sAMAccountName" in "(&(objectCategory=person)(sAMAccountName={user}))". Empty when the first
+// {user} is not the whole value of an equality match.
+std::string naming_attribute(std::string_view filter) {
+  const auto at = filter.find("{user}");
+  if (at == std::string_view::npos || at == 0 || filter[at - 1] != '=' || filter.substr(at + 6, 1) != ")") return "";
+  const auto open = filter.rfind('(', at);
+  if (open == std::string_view::npos) return "";
+  const std::string_view attribute = filter.substr(open + 1, at - 1 - open - 1);
+  const bool plain = !attribute.empty() && std::all_of(attribute.begin(), attribute.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == ';';
+  });
+  return plain ? std::string(attribute) : "";
+}
+
 Result<void> check_settings(const Settings& s) {
   auto bad = [&](const std::string& why) { return make_error("directory.bad-settings", "[directory]", why); };
   if (s.uri.empty()) return bad("no uri: set uri = \"ldaps://your-dc.example\"");
   const std::string lower = ascii_lower(s.uri);
   if (s.bind_template.find("{user}") == std::string::npos) return bad("bind_template must contain {user}, e.g. \"uid={user},ou=people,dc=city,dc=example\"");
   if (s.user_filter.find("{user}") == std::string::npos) return bad("user_filter must contain {user}, e.g. \"(sAMAccountName={user})\"");
+  if (naming_attribute(s.user_filter).empty()) {
+    return bad("user_filter must match {user} by equality, as in (uid={user}) or (sAMAccountName={user}): the person's name is read from that attribute");
+  }
   if (s.base_dn.empty()) return bad("no base_dn: where people's entries are searched for");
   if (s.transport == Transport::kLdaps && !lower.starts_with("ldaps://")) return bad("transport ldaps needs an ldaps:// uri");
   if (s.transport == Transport::kStartTls && !lower.starts_with("ldap://")) return bad("transport starttls needs an ldap:// uri");
@@ -242,6 +261,42 @@ Result<std::vector<std::string>> nested_groups(const Settings& s, LDAP* ld, cons
   return out;
 }
 
+// The name the directory keeps for the person, not the one typed. A directory compares names
+// without regard to case (often to width too), so "tanaka", "Tanaka" and "TANAKA" all bind as
+// tanaka; kept as typed they were three people to every check that compares names — four eyes,
+// the console's lock and second factor, a local account's name. An attribute with several values
+// (uid: tanaka, uid: ichiro.tanaka) gives the one in the entry's own DN, so every alias is the
+// same person too; a choice the entry does not settle is refused, not guessed.
+Result<std::string> directory_name(LDAP* ld, LDAPMessage* entry, const std::string& attribute, const std::string& dn,
+                                   const std::string& typed) {
+  std::vector<std::string> names = values(ld, entry, attribute.c_str());
+  if (names.size() > 1) {
+    std::vector<std::string> chosen;
+    LDAPDN parsed = nullptr;
+    if (ldap_str2dn(dn.c_str(), &parsed, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS && parsed != nullptr && parsed[0] != nullptr) {
+      for (LDAPAVA** ava = parsed[0]; *ava != nullptr; ++ava) {
+        if (ascii_lower(std::string((*ava)->la_attr.bv_val, (*ava)->la_attr.bv_len)) != ascii_lower(attribute)) continue;
+        const std::string value((*ava)->la_value.bv_val, (*ava)->la_value.bv_len);
+        for (const auto& n : names) {
+          if (ascii_lower(n) == ascii_lower(value)) chosen.push_back(n);
+        }
+      }
+    }
+    ldap_dnfree(parsed);
+    names = std::move(chosen);
+  }
+  if (names.size() != 1) {
+    return make_error("directory.ambiguous", typed,
+                      "the entry " + dn + " does not have exactly one " + attribute + " (nor one named by its DN): refusing to guess which name is this person's");
+  }
+  const std::string& name = names.front();
+  if (name.empty() || name.size() > kMaxNameBytes || !is_valid_utf8(name) ||
+      std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; })) {
+    return make_error("directory.ambiguous", typed, "the entry " + dn + " has a " + attribute + " that cannot be a person's name (empty, too long, control characters)");
+  }
+  return name;
+}
+
 }  // namespace
 
 std::string escape_filter_value(std::string_view value) {
@@ -313,14 +368,14 @@ Result<Person> sign_in(const Settings& s, std::string_view name, std::string_vie
   }
   if (rc != LDAP_SUCCESS) return ldap_error(s, "binding", rc, ld.get());
 
+  const std::string name_attribute = naming_attribute(s.user_filter);
   Message found = SANSO_TRY(search(s, ld.get(), s.base_dn, replace_user(s.user_filter, escape_filter_value(user)),
-                                   {"displayName", "cn", "memberOf", "userAccountControl", "pwdAccountLockedTime", "nsAccountLock"}));
+                                   {"displayName", "cn", "memberOf", "userAccountControl", "pwdAccountLockedTime", "nsAccountLock", name_attribute.c_str()}));
   const int count = ldap_count_entries(ld.get(), found.get());
   if (count == 0) return make_error("directory.no-entry", user, "signed in, but no entry matches user_filter under base_dn: check the settings");
   if (count > 1) return make_error("directory.ambiguous", user, "more than one entry matches user_filter: refusing to guess which is this person");
   LDAPMessage* entry = ldap_first_entry(ld.get(), found.get());
   Person p;
-  p.name = user;
   if (char* dn = ldap_get_dn(ld.get(), entry); dn != nullptr) {
     p.dn = dn;
     ldap_memfree(dn);
@@ -331,6 +386,7 @@ Result<Person> sign_in(const Settings& s, std::string_view name, std::string_vie
     return make_error("directory.ambiguous", user, "the entry user_filter finds (" + p.dn + ") is not the one that signed in");
   }
   if (entry_disabled(ld.get(), entry)) return make_error("directory.disabled", user, "the account is disabled or locked in the directory");
+  p.name = SANSO_TRY(directory_name(ld.get(), entry, name_attribute, p.dn, user));
   p.display_name = first(values(ld.get(), entry, "displayName"));
   if (p.display_name.empty()) p.display_name = first(values(ld.get(), entry, "cn"));
   p.groups = SANSO_TRY(nested_groups(s, ld.get(), p.dn, values(ld.get(), entry, "memberOf")));

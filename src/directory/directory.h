@@ -32,7 +32,9 @@ struct Settings {
   // goes, escaped as the form requires ("uid={user},ou=people,dc=city,dc=example", "{user}@city.local").
   std::string bind_template;
   std::string base_dn;                 // where their entry is searched for
-  std::string user_filter = "(uid={user})";  // AD: "(sAMAccountName={user})"
+  // How their entry is found: {user} must be the value of an equality match, whose attribute
+  // gives the name they are known by (Person::name). AD: "(sAMAccountName={user})".
+  std::string user_filter = "(uid={user})";
   std::string group_base;              // where groups are searched for; empty: base_dn
   std::vector<GroupMapping> groups;
   std::chrono::milliseconds timeout{5000};
@@ -41,7 +43,7 @@ struct Settings {
 
 // Who signed in.
 struct Person {
-  std::string name;          // as they typed it
+  std::string name;          // as the directory keeps it (user_filter's attribute), whatever case or alias was typed
   std::string dn;            // their entry
   std::string display_name;  // displayName, else cn; may be empty
   std::vector<std::string> groups;  // normalised DNs, direct and nested

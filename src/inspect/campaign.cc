@@ -294,7 +294,7 @@ Result<Campaign> Campaigns::open_for_change(const std::string& campaign_id) {
 }
 
 Result<void> Campaigns::answer(const std::string& campaign_id, const std::string& item_id, Answer answer, const std::string& note,
-                               const std::string& actor) {
+                               const std::string& actor, const std::string& account) {
   SANSO_TRY(check_name("the person answering", actor));
   SANSO_TRY(check_note("the note", note));
   auto tx = SANSO_TRY(store::Transaction::begin(db_));
@@ -313,16 +313,18 @@ Result<void> Campaigns::answer(const std::string& campaign_id, const std::string
     return make_error("inspect.note-required", campaign_id + " " + item_id, "an answer 'na' needs a note saying why the item does not apply");
   }
   SANSO_TRY(db_.execute("DELETE FROM inspect_answers WHERE campaign = ? AND item = ?", {campaign_id, item_id}));
-  SANSO_TRY(db_.execute("INSERT INTO inspect_answers (campaign, item, answer, note, answered_by, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        {campaign_id, item_id, std::string(to_string(answer)), note, actor, now()}));
-  SANSO_TRY(record(actor, "inspect.answer", campaign_id, std::string(to_string(answer)), item->clause,
-                   {{"item", item_id}, {"note_sha256", sha256_hex(note)}}));
+  SANSO_TRY(db_.execute(
+      "INSERT INTO inspect_answers (campaign, item, answer, note, answered_by, answered_account, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      {campaign_id, item_id, std::string(to_string(answer)), note, actor, account, now()}));
+  std::vector<std::pair<std::string, std::string>> details = {{"item", item_id}, {"note_sha256", sha256_hex(note)}};
+  if (!account.empty()) details.emplace_back("account", account);
+  SANSO_TRY(record(actor, "inspect.answer", campaign_id, std::string(to_string(answer)), item->clause, std::move(details)));
   return tx.commit();
 }
 
 Result<std::vector<AnswerRecord>> Campaigns::answers(const std::string& campaign_id) {
-  auto rows = SANSO_TRY(db_.query("SELECT item, answer, note, answered_by, answered_at FROM inspect_answers WHERE campaign = ? ORDER BY item",
-                                  {campaign_id}));
+  auto rows = SANSO_TRY(db_.query(
+      "SELECT item, answer, note, answered_by, answered_at, answered_account FROM inspect_answers WHERE campaign = ? ORDER BY item", {campaign_id}));
   std::vector<AnswerRecord> out;
   for (const auto& row : rows) {
     AnswerRecord a;
@@ -331,6 +333,7 @@ Result<std::vector<AnswerRecord>> Campaigns::answers(const std::string& campaign
     a.note = row.text(2);
     a.answered_by = row.text(3);
     a.answered_at = row.integer(4);
+    a.answered_account = row.text(5);
     out.push_back(std::move(a));
   }
   return out;
@@ -339,11 +342,14 @@ Result<std::vector<AnswerRecord>> Campaigns::answers(const std::string& campaign
 Result<Evidence> Campaigns::add_evidence(const std::string& campaign_id, const std::string& item_id, const std::string& file_name,
                                          const std::string& content, const std::string& actor) {
   SANSO_TRY(check_name("the person adding evidence", actor));
-  // Only the name is kept, never a path: it is shown and used as a download name.
-  if (file_name.empty() || file_name.size() > 255 || !is_valid_utf8(file_name) || has_control(file_name, false) ||
+  // Only the name is kept, never a path: it is shown and used as a download name, so nothing in it
+  // may make it read as another in the report (a right-to-left override turns "出席簿\u202Efdp.exe"
+  // into "出席簿exe.pdf" on screen; zero-width and other invisible characters hide).
+  if (file_name.empty() || file_name.size() > 255 || !is_valid_utf8(file_name) || visible_text(file_name) != file_name ||
       file_name.find('/') != std::string::npos || file_name.find('\\') != std::string::npos || file_name == "." || file_name == "..") {
-    return make_error("inspect.bad-file-name", file_name,
-                      "an evidence file's name must be a plain UTF-8 file name (no path, no control characters, at most 255 bytes)");
+    return make_error("inspect.bad-file-name", visible_text(file_name),
+                      "an evidence file's name must be a plain UTF-8 file name (no path, no control, bidirectional or invisible characters, "
+                      "at most 255 bytes)");
   }
   if (content.size() > kMaxEvidenceBytes) {
     return make_error("inspect.too-large", file_name,
@@ -535,7 +541,8 @@ Result<std::vector<CorrectiveAction>> Campaigns::carried_actions(const std::stri
   return out;
 }
 
-Result<void> Campaigns::sign_off(const std::string& campaign_id, const std::string& note, const std::string& actor) {
+Result<void> Campaigns::sign_off(const std::string& campaign_id, const std::string& note, const std::string& actor,
+                                 const std::string& account) {
   SANSO_TRY(check_name("the reviewer", actor));
   SANSO_TRY(check_note("the sign-off note", note));
   auto tx = SANSO_TRY(store::Transaction::begin(db_));
@@ -550,6 +557,13 @@ Result<void> Campaigns::sign_off(const std::string& campaign_id, const std::stri
   for (const auto& a : answered) {
     if (same_person(actor, a.answered_by)) {
       return make_error("inspect.same-person", campaign_id, actor + " answered item '" + a.item + "'; someone else signs it off");
+    }
+    // A name given on the command line is a claim; the account is what the kernel says. The one
+    // who answered as the assignee does not sign off by claiming to be the reviewer.
+    if (!account.empty() && account == a.answered_account) {
+      return make_error("inspect.same-person", campaign_id,
+                        "item '" + a.item + "' was answered (as " + a.answered_by + ") from the same operating-system account (" + account +
+                            "); someone else signs it off / 回答者と同じアカウントでは確認できません");
     }
   }
   const auto evaluated = SANSO_TRY(results(campaign_id));
@@ -586,8 +600,9 @@ Result<void> Campaigns::sign_off(const std::string& campaign_id, const std::stri
   }
   SANSO_TRY(db_.execute("UPDATE inspect_campaigns SET state = 'signed-off', signed_by = ?, signed_at = ?, signoff_note = ? WHERE id = ?",
                         {actor, now(), note, campaign_id}));
-  SANSO_TRY(record(actor, "inspect.signoff", campaign_id, "signed-off", "7",
-                   {{"body", c.body}, {"period", c.period_label}, {"actions", std::to_string(actions.size())}}));
+  std::vector<std::pair<std::string, std::string>> details = {{"body", c.body}, {"period", c.period_label}, {"actions", std::to_string(actions.size())}};
+  if (!account.empty()) details.emplace_back("account", account);
+  SANSO_TRY(record(actor, "inspect.signoff", campaign_id, "signed-off", "7", std::move(details)));
   return tx.commit();
 }
 

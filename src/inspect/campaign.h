@@ -59,6 +59,7 @@ struct AnswerRecord {
   Answer answer = Answer::kYes;
   std::string note;
   std::string answered_by;
+  std::string answered_account;  // the operating-system account behind the answer ("uid 1000"); "" when none is known
   std::int64_t answered_at = 0;
 };
 
@@ -123,8 +124,10 @@ class Campaigns {
 
   // Only the assignee answers, only manual items, only while the campaign is open. "no" is a
   // finding; "na" needs a note saying why the item does not apply.
+  // `account` is the operating-system account behind `actor` ("uid 1000"), when one is known: a
+  // name is a claim, so sign-off is refused from the account that answered under any name.
   Result<void> answer(const std::string& campaign_id, const std::string& item_id, Answer answer, const std::string& note,
-                      const std::string& actor);
+                      const std::string& actor, const std::string& account = {});
   Result<std::vector<AnswerRecord>> answers(const std::string& campaign_id);
 
   Result<Evidence> add_evidence(const std::string& campaign_id, const std::string& item_id, const std::string& file_name,
@@ -151,9 +154,11 @@ class Campaigns {
   // Actions of the same body from earlier campaigns that are still open, or that this campaign closed.
   Result<std::vector<CorrectiveAction>> carried_actions(const std::string& campaign_id);
 
-  // Signs off and locks. Refused for the assignee and anyone who answered, for anyone but the
-  // named reviewer, while an item is unanswered or unevaluated, or while a finding has no action.
-  Result<void> sign_off(const std::string& campaign_id, const std::string& note, const std::string& actor);
+  // Signs off and locks. Refused for the assignee and anyone who answered (by name, or from the
+  // operating-system account an answer came from), for anyone but the named reviewer, while an
+  // item is unanswered or unevaluated, or while a finding has no action.
+  Result<void> sign_off(const std::string& campaign_id, const std::string& note, const std::string& actor,
+                        const std::string& account = {});
 
  private:
   Result<Campaign> open_for_change(const std::string& campaign_id);

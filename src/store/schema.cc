@@ -272,6 +272,12 @@ ALTER TABLE console_sessions ADD COLUMN zone TEXT NOT NULL DEFAULT '';
 // belong to a body, not a campaign, so that the next campaign of the body carries them. Tables of
 // their own, named inspect_*: this version depends on no other version but 1–10's tables, and
 // applies whether or not version 11 (transfers) is there yet.
+// Version 15: who answered an inspection item by their operating-system account too, since a
+// name on the command line is a claim: sign-off is refused from the account that answered.
+constexpr const char* kInspectAnswerAccounts = R"sql(
+ALTER TABLE inspect_answers ADD COLUMN answered_account TEXT NOT NULL DEFAULT ''
+)sql";
+
 constexpr const char* kInspectTables = R"sql(
 CREATE TABLE inspect_campaigns (
   id TEXT PRIMARY KEY,
@@ -407,6 +413,7 @@ const std::vector<Migration>& migrations() {
       {12, "web console: sessions of people the directory signed in, with their roles and zone", {kDirectorySessions}},
       {13, "self-inspection: campaigns, answers, evidence, automatic results, corrective actions", {kInspectTables}},
       {14, "registers: assets, contractors, cloud services, social-media accounts, incidents, exceptions, risks, training", {kRegisterTables}},
+      {15, "self-inspection: the operating-system account behind each answer", {kInspectAnswerAccounts}},
   };
   return kAll;
 }

@@ -14,14 +14,6 @@ namespace {
 // NTFS and FAT forbid these; a recipient on Windows would fail to save, or save elsewhere.
 constexpr std::string_view kWindowsForbidden = "<>:\"|?*";
 
-// Characters that change how the text around them reads or hide in it: bidirectional overrides,
-// embeddings, isolates and marks (a "exe.docx" shown for "xcod.exe"), zero-width and format
-// characters, line and paragraph separators.
-bool hides_or_reorders(char32_t c) {
-  return c == 0x061C || c == 0x00AD || (c >= 0x200B && c <= 0x200F) || (c >= 0x2028 && c <= 0x202E) || (c >= 0x2060 && c <= 0x2069) ||
-         c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFB);
-}
-
 char32_t decode_at(std::string_view s, std::size_t at, std::size_t len) {
   const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[at + i]); };
   switch (len) {
@@ -39,11 +31,17 @@ std::string hex4(char32_t c) {
   return out;
 }
 
+// Windows opens the device, not a file, for these names with any extension: it reads the name
+// up to its first dot and ignores spaces at its end ("CON .txt" is CON), and counts the
+// superscript digits ¹²³ as digits of COM and LPT.
 bool is_device_name(std::string_view name) {
-  const std::string stem = ascii_lower(name.substr(0, name.find('.')));
-  static constexpr std::array<std::string_view, 4> kPlain = {"con", "prn", "aux", "nul"};
+  std::string stem = ascii_lower(name.substr(0, name.find('.')));
+  while (!stem.empty() && stem.back() == ' ') stem.pop_back();
+  static constexpr std::array<std::string_view, 7> kPlain = {"con", "prn", "aux", "nul", "conin$", "conout$", "clock$"};
   if (std::find(kPlain.begin(), kPlain.end(), stem) != kPlain.end()) return true;
-  return stem.size() == 4 && (stem.starts_with("com") || stem.starts_with("lpt")) && stem[3] >= '1' && stem[3] <= '9';
+  if (!stem.starts_with("com") && !stem.starts_with("lpt")) return false;
+  const std::string_view digit = std::string_view(stem).substr(3);
+  return (digit.size() == 1 && digit[0] >= '0' && digit[0] <= '9') || digit == "\u00B9" || digit == "\u00B2" || digit == "\u00B3";
 }
 
 }  // namespace
@@ -59,7 +57,9 @@ Result<std::string> safe_name(std::string_view raw) {
     if (c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F)) {
       return refuse("the file name contains the control character " + hex4(c) + " / ファイル名に制御文字があります");
     }
-    if (hides_or_reorders(c)) {
+    // Bidirectional overrides and isolates (a "exe.docx" shown for "xcod.exe"), zero-width and
+    // other invisible characters (fillers, tags, joiners): what visible_text() shows as <U+…>.
+    if (const std::string_view piece = raw.substr(at, len); visible_text(piece) != piece) {
       return refuse("the file name contains " + hex4(c) +
                     ", which reorders or hides characters so that the name reads as another / ファイル名に表示を偽装する文字があります");
     }

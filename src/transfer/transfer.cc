@@ -650,20 +650,38 @@ Result<std::vector<Delivered>> TransferService::download(const std::string& toke
   }
   const std::string id = row->text(0);
   const std::string stored_password = row->text(2);
-  if (!stored_password.empty() &&
-      (password.empty() || crypto_pwhash_str_verify(stored_password.c_str(), password.data(), password.size()) != 0)) {
-    const std::int64_t failures = row->integer(4) + 1;
-    const bool revoke = failures >= m.options.limits.max_password_failures;
+  if (!stored_password.empty()) {
+    // The attempt is counted before the password is checked (Argon2id takes a while), in one step
+    // with the check that the link is still live and has attempts left: of simultaneous guesses,
+    // no more than max_password_failures are ever checked.
+    const std::int64_t limit = m.options.limits.max_password_failures;
+    std::int64_t failures = 0;
+    bool admitted = false;
     SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
-      SANSO_TRY(d.execute(revoke ? "UPDATE transfers SET link_failures = ?, link_sha256 = '' WHERE id = ?" : "UPDATE transfers SET link_failures = ? WHERE id = ?",
-                          {failures, id}));
-      store::AuditEvent e = m.event("link@" + source, "transfer.download", id, revoke ? "revoked" : "wrong-password");
-      e.details = {{"failures", std::to_string(failures)}};
-      return m.log->append(d, e);
+      admitted = SANSO_TRY(d.execute("UPDATE transfers SET link_failures = link_failures + 1 WHERE id = ? AND link_sha256 = ? AND state = ? AND "
+                                     "link_failures < ?",
+                                     {id, token_hash, std::string(to_string(State::kReady)), limit})) == 1;
+      if (!admitted) return ok();
+      auto counted = SANSO_TRY(d.query_one("SELECT link_failures FROM transfers WHERE id = ?", {id}));
+      failures = counted ? counted->integer(0) : limit;
+      return ok();
     }));
-    return make_error("transfer.password", id,
-                      revoke ? "wrong password; the link is now revoked / パスワードが違います。リンクは無効になりました"
-                             : "wrong password / パスワードが違います");
+    if (!admitted) {
+      SANSO_TRY(record(id, "refused", "used, revoked, or its password attempts are used up"));
+      return unusable;
+    }
+    if (password.empty() || crypto_pwhash_str_verify(stored_password.c_str(), password.data(), password.size()) != 0) {
+      const bool revoke = failures >= limit;
+      SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
+        if (revoke) SANSO_TRY(d.execute("UPDATE transfers SET link_sha256 = '' WHERE id = ? AND link_sha256 = ?", {id, token_hash}));
+        store::AuditEvent e = m.event("link@" + source, "transfer.download", id, revoke ? "revoked" : "wrong-password");
+        e.details = {{"failures", std::to_string(failures)}};
+        return m.log->append(d, e);
+      }));
+      return make_error("transfer.password", id,
+                        revoke ? "wrong password; the link is now revoked / パスワードが違います。リンクは無効になりました"
+                               : "wrong password / パスワードが違います");
+    }
   }
   auto files = SANSO_TRY(m.outputs(id));
   bool claimed = false;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -511,6 +512,7 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
   bool has_row = false;
   bool counted = false;  // an attempt was reserved, to be settled as a failure or given back
   bool via_directory = false;
+  std::string counted_name = name;  // the account whose attempt `counted` holds
   AccountRules rules;  // as they are now: a reload may replace them while the password is checked
   {
     Impl::Lock lock(m);
@@ -531,6 +533,17 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     // A local password keeps an account local: an emergency account cannot be taken over by
     // whoever holds its name in the directory, and works while the directory is down.
     via_directory = plausible && stored.empty() && !rules.directory.uri.empty();
+    if (via_directory && !has_row) {
+      // Another spelling of a name the directory signed in before ("TANAKA" for tanaka) binds as
+      // that person: their lock holds and the guess counts against them before the directory is
+      // asked, or each spelling would be a fresh set of guesses. Only one such account can be it.
+      auto rows = SANSO_TRY(m.db->query("SELECT name, locked_until FROM console_accounts WHERE lower(name) = lower(?) AND password_hash = ''", {name}));
+      std::vector<std::pair<std::string, std::int64_t>> same;
+      for (const auto& r : rows) {
+        if (ascii_lower(r.text(0)) == ascii_lower(name)) same.emplace_back(r.text(0), r.integer(1));
+      }
+      if (same.size() == 1) std::tie(counted_name, locked_until) = same.front();
+    }
     if (via_directory) {
       if (locked_until > t) reason = "locked";
     } else if (!op) {
@@ -544,8 +557,8 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     }
     // Counted before the check: of simultaneous attempts, no more than max_failures are checked.
     // A name the directory has never signed in has no row: its own lockout policy counts those.
-    if (reason.empty() && has_row) {
-      auto reserved = SANSO_TRY(m.reserve_attempt(name, t));
+    if (reason.empty() && (has_row || counted_name != name)) {
+      auto reserved = SANSO_TRY(m.reserve_attempt(counted_name, t));
       if (reserved) {
         failures = *reserved;
         counted = true;
@@ -588,26 +601,60 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     good = crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0 && reason.empty();
     if (!good && reason.empty()) reason = "bad-password";
   }
+
+  Impl::Lock lock(m);
+  auto tx = SANSO_TRY(Transaction::begin(*m.db));
+  // The account is the name the directory keeps for the person, not the one typed ("TANAKA" binds
+  // as tanaka): its lock, its second factor and every record go by that one name, and it must not
+  // be a local (emergency) account's, which the directory never opens.
+  std::string account = name;
+  bool account_has_row = has_row;
+  if (person && person->name != name) {
+    account = person->name;
+    auto row = SANSO_TRY(m.db->query_one("SELECT password_hash, locked_until, totp_secret FROM console_accounts WHERE name = ?", {account}));
+    account_has_row = row.has_value();
+    totp_secret = row ? base32_decode(row->text(2)).value_or("") : std::string();
+    if (!good) {
+      // Refused already (no console role): nothing of the account to weigh.
+    } else if (row && !row->text(0).empty()) {
+      good = false;
+      reason = "directory-refused";
+      directory_error = "the directory names this person '" + account + "', a local account's name, which only its local password opens";
+    } else if (row) {
+      // Its attempts count against it from here on, as if its name had been typed: a code guessed
+      // under another spelling is still a guess at this account's second factor.
+      if (counted && counted_name != account) {
+        SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures - 1 WHERE name = ? AND failures > 0", {counted_name}));
+        counted = false;
+      }
+      auto reserved = counted ? std::optional<std::int64_t>(failures) : SANSO_TRY(m.reserve_attempt(account, t));
+      if (reserved) {
+        failures = *reserved;
+        counted = true;
+        counted_name = account;
+      } else {
+        good = false;
+        reason = row->integer(1) > t ? "locked" : "concurrent-attempts";
+      }
+    }
+  }
   if (good && totp_secret.empty() && rules.require_second_factor) {
     good = false;
     reason = "no-second-factor";
   }
-
-  Impl::Lock lock(m);
-  auto tx = SANSO_TRY(Transaction::begin(*m.db));
-  if (person && !has_row) {
+  if (person && !account_has_row) {
     // The directory vouched for the name: from now on its failures are counted here too, and an
     // administrator can give it a second factor. No local password: it stays the directory's.
     SANSO_TRY(m.db->execute("INSERT INTO console_accounts (name, password_hash, changed_at) VALUES (?, '', ?) ON CONFLICT (name) DO NOTHING",
-                            {name, t}));
+                            {account, t}));
   }
   if (good && !totp_secret.empty()) {
     // The code is checked under the lock, against the last step used as it is now: a code
     // accepted once, by any request, is never accepted again.
-    auto last = SANSO_TRY(m.db->query_one("SELECT totp_last_step FROM console_accounts WHERE name = ?", {name}));
+    auto last = SANSO_TRY(m.db->query_one("SELECT totp_last_step FROM console_accounts WHERE name = ?", {account}));
     auto step = matching_step(totp_secret, code, t, last ? last->integer(0) : 0);
     if (step) {
-      SANSO_TRY(m.db->execute("UPDATE console_accounts SET totp_last_step = ? WHERE name = ?", {*step, name}));
+      SANSO_TRY(m.db->execute("UPDATE console_accounts SET totp_last_step = ? WHERE name = ?", {*step, account}));
     } else {
       good = false;
       reason = "bad-code";
@@ -622,7 +669,7 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     std::string csrf = random_token();
     Session session;
     if (person) {
-      session = Session{name, person->display_name.empty() ? name : person->display_name, person->roles, token_sha256.substr(0, 16), csrf, t,
+      session = Session{account, person->display_name.empty() ? account : person->display_name, person->roles, token_sha256.substr(0, 16), csrf, t,
                         true, person->zone};
     } else {
       session = m.make_session(*op, token_sha256, csrf, t);
@@ -630,12 +677,16 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     SANSO_TRY(m.db->execute(
         "INSERT INTO console_sessions (token_sha256, name, csrf, source, created_at, last_seen, origin, roles, display, zone) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        {token_sha256, name, csrf, source, t, t, std::string(person ? kFromDirectory : "local"), person ? role_list(person->roles) : std::string(),
+        {token_sha256, account, csrf, source, t, t, std::string(person ? kFromDirectory : "local"), person ? role_list(person->roles) : std::string(),
          person ? session.display : std::string(), session.zone}));
-    SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0, locked_until = 0, last_login = ? WHERE name = ?", {t, name}));
-    auto e = m.event(name, "console.sign-in", name, "ok");
+    SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0, locked_until = 0, last_login = ? WHERE name = ?", {t, account}));
+    // An attempt reserved under the name as typed (a row from before names were the directory's)
+    // is given back too.
+    if (counted && counted_name != account) SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0 WHERE name = ?", {counted_name}));
+    auto e = m.event(account, "console.sign-in", account, "ok");
     e.details = {{"session", token_sha256.substr(0, 16)}, {"source", source}, {"factors", totp_secret.empty() ? "password" : "password+totp"},
                  {"via", via}};
+    if (account != name) e.details.emplace_back("typed", name);
     if (person) {
       e.details.emplace_back("roles", join_roles(person->roles));
       if (!person->zone.empty()) e.details.emplace_back("zone", person->zone);
@@ -650,22 +701,24 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     if (!directory_error.empty()) details.emplace_back("error", directory_error);
     if (counted && (reason == "bad-password" || reason == "bad-code")) {
       details.emplace_back("failures", std::to_string(failures));
-      if (std::int64_t until = SANSO_TRY(m.settle_failure(name, t)); until != 0) {
+      if (std::int64_t until = SANSO_TRY(m.settle_failure(counted_name, t)); until != 0) {
         outcome = "locked-out";
         details.emplace_back("locked_until", std::to_string(until));
       }
     } else if (counted) {
       // Not a guess (the right password without a required second factor, a directory that could
       // not be asked): the attempt is given back.
-      SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures - 1 WHERE name = ? AND failures > 0", {name}));
+      SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = failures - 1 WHERE name = ? AND failures > 0", {counted_name}));
     }
     // A name that is not an account is recorded by a keyed hash only: people type passwords there.
-    const bool known = op || has_row || person;
-    std::string who = known ? name : "unknown";
-    std::string subject = name;
+    const std::string known_as = person ? account : counted_name;  // counted_name: the account another spelling names
+    const bool known = op || has_row || person || known_as != name;
+    std::string who = known ? known_as : "unknown";
+    std::string subject = known_as;
     if (!known) subject = SANSO_TRY(m.name_digest(name));
     auto e = m.event(who, "console.sign-in", subject, outcome);
     e.details = std::move(details);
+    if (known && known_as != name) e.details.emplace_back("typed", name);
     SANSO_TRY(m.log.append(*m.db, e));
   }
   SANSO_TRY(tx.commit());

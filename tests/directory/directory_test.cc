@@ -101,6 +101,32 @@ TEST_F(DirectorySignIn, HostileNamesStayNames) {
   EXPECT_EQ(escape_dn_value("#x "), "\\#x\\ ");
 }
 
+// The directory matches names without regard to case, so "TANAKA" binds as tanaka: the person
+// is named as the directory keeps them (uid, of the entry's own DN where uid has more values),
+// or a spelling would be a second person to four-eyes checks, locks and second factors.
+TEST_F(DirectorySignIn, ThePersonIsNamedAsTheDirectoryKeepsThemWhateverCaseWasTyped) {
+  for (const char* typed : {"tanaka", "TANAKA", "Tanaka", "tAnAkA"}) {
+    auto p = sign_in(settings(), typed, "tanaka-pass");
+    ASSERT_TRUE(p) << typed << ": " << p.error().to_string();
+    EXPECT_EQ(p->name, "tanaka") << "typed " << typed;
+    EXPECT_EQ(p->roles, std::vector<std::string>({"security_manager", "staff"}));
+  }
+  // The name is read from the attribute the filter matches by equality; a filter that does not
+  // match {user} so cannot name the person and is refused as settings.
+  for (const char* filter : {"(cn=*{user}*)", "(uid~={user})", "(uid={user}*)"}) {
+    Settings s = settings();
+    s.user_filter = filter;
+    auto p = sign_in(s, "tanaka", "tanaka-pass");
+    ASSERT_FALSE(p) << filter;
+    EXPECT_EQ(p.error().code, "directory.bad-settings") << filter;
+  }
+  Settings anded = settings();
+  anded.user_filter = "(&(objectClass=inetOrgPerson)(uid={user}))";
+  auto p = sign_in(anded, "TANAKA", "tanaka-pass");
+  ASSERT_TRUE(p) << p.error().to_string();
+  EXPECT_EQ(p->name, "tanaka");
+}
+
 TEST_F(DirectorySignIn, GroupsThatPlaceAPersonOnBothSidesAreRefused) {
   auto both = sign_in(settings(), "both", "both-pass");
   ASSERT_FALSE(both);

@@ -174,7 +174,10 @@ TEST_P(CampaignTest, EvidenceIsKeptWholeAndCheckedAgainstItsHash) {
   auto back = campaigns_->evidence_content(c.id, e->id);
   ASSERT_TRUE(back) << back.error().to_string();
   EXPECT_EQ(*back, content);
-  for (const char* name : {"../../etc/passwd", "a/b.pdf", "", "..", "a\nb.pdf", "c:\\x.pdf"}) {
+  // Bidirectional overrides and invisible characters would make the name read as another in the
+  // report ("出席簿\u202Efdp.exe" shows as "出席簿exe.pdf").
+  for (const char* name : {"../../etc/passwd", "a/b.pdf", "", "..", "a\nb.pdf", "c:\\x.pdf", "出席簿\u202Efdp.exe", "出席\u200B簿.pdf",
+                           "a\u2066b.pdf", "x\u3164.pdf"}) {
     auto r = campaigns_->add_evidence(c.id, "training", name, "x", "tanaka");
     ASSERT_FALSE(r) << name;
     EXPECT_EQ(r.error().code, "inspect.bad-file-name") << name;
@@ -219,6 +222,33 @@ TEST_P(CampaignTest, SignOffNeedsSomeoneElseAndEveryItemAndAnActionPerFinding) {
   ASSERT_TRUE(signed_off);
   EXPECT_EQ(signed_off->state, CampaignState::kSignedOff);
   EXPECT_EQ(signed_off->signed_by, "suzuki");
+}
+
+// `--as` is a claim: whoever answered as the assignee must not sign off by claiming to be
+// someone else from the same operating-system account.
+TEST_P(CampaignTest, SignOffIsRefusedFromTheAccountThatAnsweredUnderAnyName) {
+  const Campaign c = create("mayor", "2026-11");
+  ASSERT_TRUE(campaigns_->answer(c.id, "training", Answer::kYes, "", "tanaka", "uid 1000"));
+  ASSERT_TRUE(campaigns_->answer(c.id, "physical", Answer::kYes, "", "tanaka", "uid 1000"));
+  ASSERT_TRUE(results(c.id, true));
+  auto answers = campaigns_->answers(c.id);
+  ASSERT_TRUE(answers);
+  ASSERT_EQ(answers->size(), 2u);
+  EXPECT_EQ((*answers)[0].answered_account, "uid 1000");
+
+  auto same_account = campaigns_->sign_off(c.id, "", "suzuki", "uid 1000");
+  ASSERT_FALSE(same_account) << "signed off from the account that answered";
+  EXPECT_EQ(same_account.error().code, "inspect.same-person");
+  EXPECT_NE(same_account.error().message.find("uid 1000"), std::string::npos) << same_account.error().message;
+  ASSERT_TRUE(campaigns_->get(c.id));
+  EXPECT_EQ(campaigns_->get(c.id)->state, CampaignState::kOpen);
+
+  ASSERT_TRUE(campaigns_->sign_off(c.id, "確認しました", "suzuki", "uid 1001"));
+  auto rows = db_->query("SELECT record FROM audit_entries WHERE action IN ('inspect.answer', 'inspect.signoff') ORDER BY idx");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_NE(rows->back().text(0).find("uid 1001"), std::string::npos) << "the sign-off records its account";
+  EXPECT_NE(rows->front().text(0).find("uid 1000"), std::string::npos) << "each answer records its account";
 }
 
 TEST_P(CampaignTest, TheNamedReviewerSignsOff) {

@@ -116,7 +116,15 @@ TEST_F(InspectCli, CampaignFromCreationToALockedSignedReport) {
   auto self = inspect("signoff " + id + " --as tanaka");
   EXPECT_EQ(self.exit_code, 1);
   EXPECT_NE(self.output.find("inspect.same-person"), std::string::npos) << self.output;
-  auto signed_off = inspect("signoff " + id + " --note 確認済み --as suzuki");
+  // Claiming another name from the account that answered is still the one who answered.
+  auto same_account = inspect("signoff " + id + " --note 確認済み --as suzuki");
+  EXPECT_EQ(same_account.exit_code, 1);
+  EXPECT_NE(same_account.output.find("inspect.same-person"), std::string::npos) << same_account.output;
+  // suzuki signs off from an operating-system account of her own.
+  std::string why;
+  const std::string suzukis_account = sanso::testing::other_account_prefix(1001, &why);
+  if (suzukis_account.empty()) GTEST_SKIP() << why;
+  auto signed_off = run_sanso("inspect signoff " + id + " --note 確認済み --as suzuki" + config_, suzukis_account);
   ASSERT_EQ(signed_off.exit_code, 0) << signed_off.output;
   auto locked = inspect("answer " + id + " monthly-incidents yes --as tanaka");
   EXPECT_EQ(locked.exit_code, 1);

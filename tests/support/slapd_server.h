@@ -39,6 +39,7 @@ ou: groups
 dn: uid=tanaka,ou=people,dc=city,dc=example
 objectClass: inetOrgPerson
 uid: tanaka
+uid: ichiro.tanaka
 cn: Tanaka Ichiro
 sn: Tanaka
 displayName:: 55Sw5LitIOS4gOmDjg==

@@ -6,11 +6,15 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
+#include <latch>
 #include <memory>
+#include <thread>
 
 #include "../cdr/fixtures.h"
 #include "audit/log.h"
+#include "core/text.h"
 #include "quarantine/quarantine.h"
 #include "store/schema.h"
 #include "support/example_policy.h"
@@ -239,6 +243,33 @@ TEST_P(TransferTest, WrongPasswordsRevokeTheLink) {
   EXPECT_EQ(service_->download(link->token, "secret-1", "test").error().code, "transfer.link") << "revoked after 5 failures";
 }
 
+// Each guess is counted before Argon2id checks it. Counted after, simultaneous guesses all read
+// the same count and wrote it back one higher: any number of them were checked, and the link
+// was never revoked.
+TEST_P(TransferTest, SimultaneousWrongPasswordsAreEachCountedAndRevokeTheLink) {
+  const Upload files[] = {{"報告書.csv", kPlainCsv}};
+  auto t = service_->send(person("kato"), "contractor@example.com", "委託先への報告", files);
+  ASSERT_TRUE(t) << t.error().to_string();
+  auto link = service_->issue_link(t->id, person("kato"), "secret-1");
+  ASSERT_TRUE(link) << link.error().to_string();
+  constexpr int kGuesses = 7;  // [transfer] max_password_failures is 5
+  std::latch start(kGuesses);
+  std::vector<std::string> answers(kGuesses);
+  std::vector<std::thread> guessers;
+  for (int i = 0; i < kGuesses; ++i) {
+    guessers.emplace_back([&, i] {
+      start.arrive_and_wait();
+      auto r = service_->download(link->token, "guess " + std::to_string(i), "test");
+      answers[i] = r ? "downloaded" : r.error().code;
+    });
+  }
+  for (auto& g : guessers) g.join();
+  EXPECT_EQ(std::count(answers.begin(), answers.end(), "transfer.password"), 5) << "only as many guesses are checked as are allowed";
+  EXPECT_EQ(std::count(answers.begin(), answers.end(), "transfer.link"), kGuesses - 5);
+  EXPECT_EQ(service_->download(link->token, "secret-1", "test").error().code, "transfer.link") << "revoked: the right password comes too late";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.download' AND record LIKE '%\"revoked\"%'"), 1);
+}
+
 TEST_P(TransferTest, AnIndividualNumberGoingOutIsHeldForApproval) {
   const Upload plain[] = {{"発注.csv", kPlainCsv}};
   auto clean = service_->send(person("kato"), "contractor@example.com", "発注", plain);
@@ -340,6 +371,28 @@ TEST(TransferNames, HostileNamesAreMadeSafeOrRefusedWithAReason) {
     EXPECT_EQ(r.error().where.find("\u202E"), std::string::npos) << "the error shows hidden characters, it does not carry them";
   }
   EXPECT_NE(safe_name("請求書\u202Efdp.exe").error().message.find("U+202E"), std::string::npos);
+}
+
+// Invisible characters beyond the bidirectional and zero-width ones (a Hangul filler, a
+// combining grapheme joiner, tag characters, the Mongolian vowel separator) let a name read as
+// another; Windows device names hide behind spaces before the dot and superscript digits.
+TEST(TransferNames, EveryInvisibleCharacterIsRefusedAndEveryDeviceNameDefused) {
+  for (const std::string& bad : {std::string("請求書\u3164\u3164.pdf.exe"), std::string("a\u034Fb.txt"), std::string("report\U000E0041.pdf"),
+                                std::string("x\u180E.doc"), std::string("pay\uFFA0.xlsx"), std::string("a\u2061b.txt"), std::string("a\u206Ab.txt")}) {
+    auto r = safe_name(bad);
+    ASSERT_FALSE(r) << visible_text(bad) << " was accepted as " << visible_text(*r);
+    EXPECT_EQ(r.error().code, "transfer.name");
+    EXPECT_EQ(r.error().where, visible_text(bad));
+  }
+  EXPECT_EQ(*safe_name("CON .txt"), "_CON .txt");
+  EXPECT_EQ(*safe_name("nul  .tar.gz"), "_nul  .tar.gz");
+  EXPECT_EQ(*safe_name("COM\u00B9.txt"), "_COM\u00B9.txt");
+  EXPECT_EQ(*safe_name("lpt\u00B3"), "_lpt\u00B3");
+  EXPECT_EQ(*safe_name("CONOUT$.log"), "_CONOUT$.log");
+  EXPECT_EQ(*safe_name("com0.txt"), "_com0.txt");
+  EXPECT_EQ(*safe_name("console.txt"), "console.txt");
+  EXPECT_EQ(*safe_name("com10.txt"), "com10.txt");
+  EXPECT_EQ(*safe_name("見積書（第2版）.docx"), "見積書（第2版）.docx");
 }
 
 TEST_P(TransferTest, AHostileNameOrLimitRefusesTheWholeTransferBeforeAnythingIsKept) {

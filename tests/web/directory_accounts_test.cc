@@ -238,6 +238,78 @@ TEST_P(DirectoryAccounts, ARequiredSecondFactorAppliesToDirectoryPeopleToo) {
   EXPECT_EQ(detail(records(db(), "console.sign-in").back(), "factors"), "password+totp");
 }
 
+// The directory binds "TANAKA" as tanaka. Kept as typed, each spelling was another person: a
+// second session name to pass four-eyes checks with (send as tanaka, approve as TANAKA), a
+// second factor and a lock that applied to one spelling only, a local emergency account's name
+// opened with the directory's password.
+TEST_P(DirectoryAccounts, EverySpellingTheDirectoryAcceptsIsTheOnePersonItKeeps) {
+  auto in = accounts().sign_in("TANAKA", "tanaka-pass", "x");
+  ASSERT_TRUE(in) << in.error().to_string();
+  ASSERT_TRUE(in->session) << in->reason;
+  EXPECT_EQ(in->session->name, "tanaka");
+  auto found = accounts().session(in->token, "x");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->name, "tanaka");
+  auto signins = records(db(), "console.sign-in");
+  ASSERT_FALSE(signins.empty());
+  EXPECT_EQ(signins.back()["actor"], "tanaka");
+  EXPECT_EQ(detail(signins.back(), "typed"), "TANAKA");
+  auto rows = db().query_one("SELECT COUNT(*) FROM console_accounts WHERE name <> 'kato'");
+  ASSERT_TRUE(rows && *rows);
+  EXPECT_EQ((*rows)->integer(0), 1) << "one account for every spelling";
+
+  // tanaka's second factor holds under any spelling, and wrong codes count towards his lock.
+  auto secret = accounts().enroll_second_factor("tanaka", testing::as("kato"));
+  ASSERT_TRUE(secret) << secret.error().to_string();
+  EXPECT_EQ(accounts().sign_in("Tanaka", "tanaka-pass", "x")->reason, "bad-code");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(accounts().sign_in("tanakA", "tanaka-pass", "x", "000000")->reason, "bad-code");
+  auto locked = db().query_one("SELECT locked_until FROM console_accounts WHERE name = 'tanaka'");
+  ASSERT_TRUE(locked && *locked);
+  EXPECT_GT((*locked)->integer(0), 0) << "five wrong codes under other spellings lock tanaka";
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(h_->clock_.now().time_since_epoch()).count();
+  EXPECT_EQ(accounts().sign_in("TANAKA", "tanaka-pass", "x", totp_code(*secret, static_cast<std::uint64_t>(now / 30)))->reason, "locked");
+}
+
+// Wrong passwords under other spellings are guesses at tanaka's password: they count towards his
+// lock, and his lock holds whatever spelling is typed. Before, a spelling without an account of
+// its own went straight to the directory, uncounted, however often.
+TEST_P(DirectoryAccounts, WrongPasswordsUnderOtherSpellingsCountTowardsTheOnePersonsLock) {
+  ASSERT_TRUE(accounts().sign_in("tanaka", "tanaka-pass", "x")->session);
+  for (const char* typed : {"TANAKA", "Tanaka", "tAnaka", "taNaka", "tanAka"}) {
+    EXPECT_EQ(accounts().sign_in(typed, "guess", "x")->reason, "bad-password") << typed;
+  }
+  for (const char* typed : {"tanaka", "TANAKA", "Tanaka"}) {
+    auto in = accounts().sign_in(typed, "tanaka-pass", "x");
+    ASSERT_TRUE(in) << in.error().to_string();
+    EXPECT_FALSE(in->session) << typed << " signed in past five wrong passwords";
+    EXPECT_EQ(in->reason, "locked") << typed;
+  }
+  auto failed = records(db(), "console.sign-in");
+  ASSERT_GE(failed.size(), 6u);
+  EXPECT_EQ(failed[1]["actor"], "tanaka") << "recorded against the account the spelling names";
+  EXPECT_EQ(detail(failed[1], "typed"), "TANAKA");
+  h_->clock_.advance(16min);
+  auto later = accounts().sign_in("TANAKA", "tanaka-pass", "x");
+  ASSERT_TRUE(later && later->session) << (later ? later->reason : later.error().to_string());
+  EXPECT_EQ(later->session->name, "tanaka");
+}
+
+TEST_P(DirectoryAccounts, AnotherSpellingDoesNotOpenALocalAccountWithTheDirectorysPassword) {
+  config::ServiceConfig c = city_with_directory(server_->ldap_uri(), server_->ca_file());
+  c.operators.push_back({"tanaka", "田中 情報政策係長（緊急用）", {"security_manager"}, "lgwan"});
+  start(c);
+  ASSERT_TRUE(accounts().set_password("tanaka", kEmergency, testing::as("kato")));
+  for (const char* typed : {"TANAKA", "Tanaka"}) {
+    auto in = accounts().sign_in(typed, "tanaka-pass", "x");
+    ASSERT_TRUE(in) << in.error().to_string();
+    EXPECT_FALSE(in->session) << typed << " opened a session as " << (in->session ? in->session->name : "");
+    EXPECT_EQ(in->reason, "directory-refused");
+  }
+  auto sessions = db().query_one("SELECT COUNT(*) FROM console_sessions");
+  ASSERT_TRUE(sessions && *sessions);
+  EXPECT_EQ((*sessions)->integer(0), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DirectoryAccounts, ::testing::ValuesIn(sanso::testing::test_backends()),
                          sanso::testing::backend_name);
 
