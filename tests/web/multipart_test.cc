@@ -89,7 +89,7 @@ TEST_F(MultipartTest, ABodyCutAnywhereIsRefused) {
 }
 
 TEST_F(MultipartTest, TheContentTypeMustNameAUsableBoundary) {
-  for (const std::string type : {"multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary=\"abc",
+  for (const std::string& type : std::vector<std::string>{"multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary=\"abc",
                                  "application/x-www-form-urlencoded", "multipart/mixed; boundary=abc",
                                  "multipart/form-data; boundary=" + std::string(71, 'a'), "multipart/form-data; boundary=a\x01" "b",
                                  "multipart/form-data; boundary=a; boundary=b"}) {
