@@ -228,6 +228,8 @@ void Console::Impl::routes() {
       for (auto& t : types) req.headers.emplace(kFormTypeHeader, std::move(t));
       close_after = true;  // an upload refused half-way leaves the rest of its body unread
     }
+    // The upload's handler reads the body itself, or not at all when it refuses at the headers.
+    if (req.path == "/transfer/send") close_after = true;
     std::uint64_t length = 0;
     const std::string declared = req.get_header_value("Content-Length");
     auto [p, ec] = std::from_chars(declared.data(), declared.data() + declared.size(), length);

@@ -317,18 +317,25 @@ std::string Console::Impl::address_zone(const httplib::Request& req) const {
   return zone != nullptr ? zone->id : std::string(policy::kZoneInternet);
 }
 
+bool Console::Impl::refused_other_side(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  if (ctx.session.zone.empty()) {
+    send_error(req, res, &ctx, ctx.lang, 403, "err_no_zone");
+    return true;
+  }
+  const std::string here = address_zone(req);
+  if (here == ctx.session.zone) return false;
+  // Recorded: someone's session used from the other side is worth an administrator's look.
+  auto r = services.accounts.record_refused_request(ctx.session.name, req.method, local_path(req.path), "zone-address", ctx.source,
+                                                    {{"zone", ctx.session.zone}, {"address_zone", here}});
+  if (!r) log::error("web: recording a refused request: " + r.error().to_string());
+  send_error(req, res, &ctx, ctx.lang, 403, "err_zone_address");
+  return true;
+}
+
 httplib::Server::Handler Console::Impl::on_own_side(Page page, bool post) {
   return signed_in(
       [this, page = std::move(page)](const httplib::Request& req, httplib::Response& res, const Context& ctx) {
-        if (ctx.session.zone.empty()) return send_error(req, res, &ctx, ctx.lang, 403, "err_no_zone");
-        if (address_zone(req) != ctx.session.zone) {
-          // Recorded: someone's session used from the other side is worth an administrator's look.
-          auto r = services.accounts.record_refused_request(ctx.session.name, req.method, local_path(req.path), "zone-address", ctx.source,
-                                                            {{"zone", ctx.session.zone}, {"address_zone", address_zone(req)}});
-          if (!r) log::error("web: recording a refused request: " + r.error().to_string());
-          return send_error(req, res, &ctx, ctx.lang, 403, "err_zone_address");
-        }
-        page(req, res, ctx);
+        if (!refused_other_side(req, res, ctx)) page(req, res, ctx);
       },
       post);
 }
@@ -383,13 +390,7 @@ void Console::Impl::transfer_send(const httplib::Request& req, httplib::Response
   if (!*session) return redirect(res, "/login?next=%2Ftransfer");
   Context ctx{std::move(**session), lang, source};
   if (!same_origin(req)) return refuse_form(req, res, &ctx, lang, "cross-origin");
-  if (ctx.session.zone.empty()) return send_error(req, res, &ctx, lang, 403, "err_no_zone");
-  if (address_zone(req) != ctx.session.zone) {
-    auto r = services.accounts.record_refused_request(ctx.session.name, req.method, req.path, "zone-address", source,
-                                                      {{"zone", ctx.session.zone}, {"address_zone", address_zone(req)}});
-    if (!r) log::error("web: recording a refused request: " + r.error().to_string());
-    return send_error(req, res, &ctx, lang, 403, "err_zone_address");
-  }
+  if (refused_other_side(req, res, ctx)) return;
 
   const auto& limits = services.config.transfer;
   MultipartLimits l;

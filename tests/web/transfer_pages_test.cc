@@ -306,6 +306,13 @@ TEST_P(TransferPagesTest, HostileUploadsAreRefusedClearlyAndNothingIsStored) {
                            "\r\nContent-Type: multipart/form-data; boundary=" + kBoundary + "\r\nContent-Length: 99999999999\r\n\r\n";
   answer = raw_exchange(console_->port(), huge);
   EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 200);
+  // A body the upload refuses unread (not multipart) is never taken for a next request.
+  const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  answer = raw_exchange(console_->port(), "POST /transfer/send HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: " + std::string(kInternet) +
+                                              "\r\nCookie: " + yamada.cookie + "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                                              std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer.substr(0, 200);
+  EXPECT_EQ(answer.find("HTTP/1.1", 1), std::string::npos) << "one answer only: " << answer;
   // Other forms stay small.
   const std::string big_form = "POST /account/password HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                                "Content-Length: 100000\r\n\r\n";

@@ -120,6 +120,8 @@ struct Console::Impl {
   void transfer_routes();
   // The zone the browser's address is in ("internet" for an address in none, as everywhere).
   std::string address_zone(const httplib::Request& req) const;
+  // Refuses (and records) a transfer page for a person without a zone, or at an address outside it.
+  bool refused_other_side(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   // A transfer page for a signed-in person, who must act from a zone and sit at an address of it.
   httplib::Server::Handler on_own_side(Page page, bool post);
   void transfer_home(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& error, int status);
