@@ -32,7 +32,7 @@ struct ConsoleSession {
 };
 
 Result<ConsoleSession> open_console_session(const ServiceOptions& o) {
-  ConsoleSession s{SANSO_TRY(open_quarantine_session(o)), nullptr};
+  ConsoleSession s{SANSO_TRY(open_quarantine_session(o)), nullptr, {}};
   s.accounts = SANSO_TRY(web::ConsoleAccounts::open(*s.base.db, s.base.service.config,
                                                     web::account_rules_from(s.base.service.config), *s.base.log));
   return s;

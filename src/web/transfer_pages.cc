@@ -568,7 +568,8 @@ void Console::Impl::transfer_decide(const httplib::Request& req, httplib::Respon
     if (status_of(r.error()) == 500) log::error("web: deciding a transfer: " + r.error().to_string());
     return transfer_page(req, res, ctx, id, "", r.error(), "");
   }
-  redirect(res, "/transfer/" + id + "?done=transfer_" + (answer == "approve" ? "approved" : "denied"));
+  // Back to the inbox: once decided, the transfer is no longer the approver's to see.
+  redirect(res, std::string("/transfer/approvals?done=transfer_") + (answer == "approve" ? "approved" : "denied"));
 }
 
 void Console::Impl::transfer_issue_link(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
@@ -594,8 +595,9 @@ void Console::Impl::approvals_page(const httplib::Request& req, httplib::Respons
   for (const auto& t : *all) {
     if (offers_decision(t, ctx.session, services.config.quarantine.approver_roles)) rows.push_back(row_of(t, ctx.lang));
   }
-  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_approvals"), &ctx),
-            render_page("approvals", ctx.lang, {{"rows", rows}, {"has_rows", !rows.empty()}}));
+  json f = frame(req, wording(ctx.lang, "nav_approvals"), &ctx);
+  if (const std::string done = field(req, "done"); done == "transfer_approved" || done == "transfer_denied") f["notice"] = wording(ctx.lang, "done_" + done);
+  send_page(res, 200, ctx.lang, f, render_page("approvals", ctx.lang, {{"rows", rows}, {"has_rows", !rows.empty()}}));
 }
 
 void Console::Impl::link_page(const httplib::Request& req, httplib::Response& res, const std::string& error, int status) {
@@ -639,7 +641,7 @@ void Console::Impl::transfer_routes() {
   s.Get(R"(/transfer/(t[0-9a-f]{1,64}))", on_own_side(
                                                [this](auto& req, auto& res, auto& ctx) {
                                                  std::string done = field(req, "done");
-                                                 bool known = done == "sent" || done == "transfer_approved" || done == "transfer_denied";
+                                                 bool known = done == "sent";
                                                  transfer_page(req, res, ctx, req.matches[1], known ? wording(ctx.lang, "done_" + done) : "",
                                                                std::nullopt, "");
                                                },

@@ -350,6 +350,10 @@ TEST_P(TransferPagesTest, OutgoingFilesWaitForAnotherApproverAndLeaveByAOneTimeL
   EXPECT_NE(inbox->body.find(id), std::string::npos);
   auto approved = post(tanaka, "/transfer/" + id + "/decide", {{"decision", "approve"}, {"note", "確認済み"}});
   ASSERT_EQ(approved->status, 303) << approved->body;
+  EXPECT_EQ(approved->get_header_value("Location"), "/transfer/approvals?done=transfer_approved");
+  auto back = get(tanaka, approved->get_header_value("Location"));
+  EXPECT_EQ(back->status, 200);
+  EXPECT_NE(back->body.find("承認しました"), std::string::npos);
 
   auto issued = post(suzuki, "/transfer/" + id + "/link", {{"password", "合言葉"}});
   ASSERT_EQ(issued->status, 200) << issued->body;
