@@ -21,6 +21,7 @@
 #include "cdr/clamd.h"
 #include "cli/commands.h"
 #include "cli/service.h"
+#include "cli/transfer_engines.h"
 #include "core/clock.h"
 #include "core/private_file.h"
 #include "core/text.h"
@@ -29,30 +30,10 @@
 #include "transfer/transfer.h"
 
 namespace sanso::cli {
-namespace {
 
-namespace fs = std::filesystem;
-
-struct TransferArgs {
-  std::vector<std::string> files;
-  std::string to, reason, id, output_dir, token;
-  bool json = false;
-  bool password_stdin = false;
-};
-
-// The service with what it runs on, declared so that each part outlives what uses it.
-struct TransferSession {
-  QuarantineSession quarantine;
-  std::unique_ptr<policy::CompiledPolicy> policy;
-  std::unique_ptr<sandbox::Executor> engine;
-  std::unique_ptr<sandbox::Executor> scanner;
-  std::unique_ptr<transfer::TransferService> service;
-};
-
-Result<TransferSession> open_transfer_session(const ServiceOptions& o) {
-  TransferSession s;
-  s.quarantine = SANSO_TRY(open_quarantine_session(o));
-  const Service& service = s.quarantine.service;
+Result<TransferEngines> open_transfer_engines(QuarantineSession& q) {
+  TransferEngines s;
+  const Service& service = q.service;
   s.policy = std::make_unique<policy::CompiledPolicy>(SANSO_TRY(policy::CompiledPolicy::compile(service.policy, system_clock().today())));
   const cdr::CdrPolicy cdr_policy = cdr_policy_from(service.config.cdr);
   SANSO_TRY(cdr::check_converters(cdr_policy));
@@ -75,8 +56,33 @@ Result<TransferSession> open_transfer_session(const ServiceOptions& o) {
   engines.scan = [scanner = s.scanner.get()](std::string_view bytes, std::string_view name) {
     return transfer::scan_outgoing_file(*scanner, bytes, name);
   };
-  s.service = SANSO_TRY(transfer::TransferService::open(service.config, *s.policy, *s.quarantine.store, *s.quarantine.log, *s.quarantine.db,
-                                                        std::move(options), std::move(engines)));
+  s.service = SANSO_TRY(transfer::TransferService::open(service.config, *s.policy, *q.store, *q.log, *q.db, std::move(options), std::move(engines)));
+  return s;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TransferArgs {
+  std::vector<std::string> files;
+  std::string to, reason, id, output_dir, token;
+  bool json = false;
+  bool password_stdin = false;
+};
+
+// The service on a quarantine session of its own.
+struct TransferSession {
+  QuarantineSession quarantine;
+  TransferEngines engines;
+  transfer::TransferService* service = nullptr;
+};
+
+Result<TransferSession> open_transfer_session(const ServiceOptions& o) {
+  TransferSession s;
+  s.quarantine = SANSO_TRY(open_quarantine_session(o));
+  s.engines = SANSO_TRY(open_transfer_engines(s.quarantine));
+  s.service = s.engines.service.get();
   return s;
 }
 

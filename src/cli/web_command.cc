@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/service.h"
+#include "cli/transfer_engines.h"
 #include "cli/terminal.h"
 #include "core/text.h"
 #include "web/accounts.h"
@@ -27,10 +28,11 @@ namespace {
 struct ConsoleSession {
   QuarantineSession base;
   std::unique_ptr<web::ConsoleAccounts> accounts;
+  TransferEngines transfers;  // for `sanso web` only: the transfer pages
 };
 
 Result<ConsoleSession> open_console_session(const ServiceOptions& o) {
-  ConsoleSession s{SANSO_TRY(open_quarantine_session(o)), nullptr};
+  ConsoleSession s{SANSO_TRY(open_quarantine_session(o)), nullptr, {}};
   s.accounts = SANSO_TRY(web::ConsoleAccounts::open(*s.base.db, s.base.service.config,
                                                     web::account_rules_from(s.base.service.config), *s.base.log));
   return s;
@@ -90,6 +92,15 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
   auto s = open_console_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
   if (auto ready = s->accounts->prepare_sign_ins(); !ready) return print_error(ready.error()), kExitFailure;
+  // The transfer pages run the CDR engine and the outgoing scan in the sandbox, as `sanso transfer`
+  // does. Without them (a converter missing, clamd down) the console still serves the quarantine
+  // and the audit log, and says plainly that it offers no transfers.
+  auto transfers = open_transfer_engines(s->base);
+  if (transfers) {
+    s->transfers = std::move(*transfers);
+  } else {
+    std::fprintf(stderr, "sanso web: the file transfer pages are off: %s\n", transfers.error().to_string().c_str());
+  }
   const config::ServiceConfig& c = s->base.service.config;
   std::string listen = !listen_arg.empty() ? listen_arg : c.listeners.web;
   auto options = web::console_address(listen);
@@ -104,7 +115,8 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
   web::ConsoleServices services{*s->accounts, *s->base.store, *s->base.db, c,
                                 [&service](const quarantine::Item& item, const std::string& original, const quarantine::Actor& actor) {
                                   return release_delivery(service, actor.name, "")(item, original);
-                                }};
+                                },
+                                s->transfers.service.get(), s->transfers.service ? &service.policy : nullptr};
   auto console = web::Console::start(*options, services);
   if (!console) return print_error(console.error()), kExitFailure;
   std::fprintf(stderr, "sanso web: console at %s://%s:%d/ (node %s)\n", (*console)->tls() ? "https" : "http",

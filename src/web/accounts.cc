@@ -780,6 +780,32 @@ Result<void> ConsoleAccounts::record_refused_request(const std::string& actor, c
   return ok();
 }
 
+Result<bool> ConsoleAccounts::needs_second_factor(const Session& session) {
+  Impl& m = *impl_;
+  Impl::Lock lock(m);
+  if (m.rules.require_second_factor) return true;
+  auto row = SANSO_TRY(m.db->query_one("SELECT totp_secret FROM console_accounts WHERE name = ?", {session.name}));
+  return row.has_value() && !row->text(0).empty();
+}
+
+Result<void> ConsoleAccounts::confirm_second_factor(const Session& session, const std::string& code, const std::string& what,
+                                                    const std::string& source) {
+  Impl& m = *impl_;
+  const std::int64_t t = m.now();
+  Impl::Lock lock(m);
+  auto row = SANSO_TRY(m.db->query_one("SELECT totp_secret, totp_last_step FROM console_accounts WHERE name = ?", {session.name}));
+  const std::string secret = row ? base32_decode(row->text(0)).value_or("") : "";
+  // Under the lock, against the last step used as it is now: a code is accepted once, anywhere.
+  const std::optional<std::int64_t> step = secret.empty() ? std::nullopt : matching_step(secret, code, t, row->integer(1));
+  if (step) SANSO_TRY(m.db->execute("UPDATE console_accounts SET totp_last_step = ? WHERE name = ?", {*step, session.name}));
+  auto e = m.event(session.name, "console.second-factor", what.substr(0, 200), step ? "ok" : "refused");
+  e.details = {{"session", session.id}, {"source", source}};
+  if (!step) e.details.emplace_back("reason", secret.empty() ? "no-second-factor" : "bad-code");
+  SANSO_TRY(m.log.append_now(*m.db, e));
+  if (!step) return make_error("web.bad-code", session.name, "the one-time code is wrong or was used already / 確認コードが正しくないか、使用済みです");
+  return ok();
+}
+
 Result<std::vector<AccountStatus>> ConsoleAccounts::list() {
   Impl& m = *impl_;
   Impl::Lock lock(m);

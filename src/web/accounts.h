@@ -147,6 +147,14 @@ class ConsoleAccounts {
                                       const std::string& reason, const std::string& source,
                                       std::vector<std::pair<std::string, std::string>> more = {});
 
+  // A decision that needs the approver's second factor again (an approval of a transfer): it is
+  // asked when the person has one, or [web] require_second_factor holds.
+  Result<bool> needs_second_factor(const Session& session);
+  // Checks a fresh one-time code of the session's person, each code once as at sign-in, and
+  // records the check ("console.second-factor", `what` as its subject); a wrong or reused code is
+  // "web.bad-code".
+  Result<void> confirm_second_factor(const Session& session, const std::string& code, const std::string& what, const std::string& source);
+
   Result<std::vector<AccountStatus>> list();
 
  private:

@@ -208,7 +208,60 @@ httplib::Server::Handler Console::Impl::signed_in(Page page, bool post) {
 
 void Console::Impl::routes() {
   httplib::Server& s = *server;
-  s.set_payload_max_length(kMaxBody);
+  // Forms are small; only the transfer upload is large, and it is read as it arrives, checked at
+  // every byte against [transfer]'s limits (transfer_pages.cc), never held whole.
+  const bool uploads = services.transfers != nullptr && services.policy != nullptr;
+  const std::uint64_t upload_max =
+      uploads ? static_cast<std::uint64_t>(std::max<std::int64_t>(services.config.transfer.max_total_mb, 1)) * 1024 * 1024 + kUploadOverhead : 0;
+  s.set_payload_max_length(std::max<std::uint64_t>(kMaxBody, upload_max));
+  server->set_request_preparer([](httplib::Request& req) {
+    // Multipart bodies are ours to read (MultipartReader): the library's own reader is kept
+    // away from them by moving their type where it does not look. Nobody else names that header.
+    req.headers.erase(kFormTypeHeader);
+    const bool sends_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+    bool close_after = req.has_header("Transfer-Encoding") || req.get_header_value_count("Content-Length") > 1 ||
+                       (sends_body && !req.has_header("Content-Length"));
+    std::vector<std::string> types;
+    for (std::size_t i = 0, n = req.get_header_value_count("Content-Type"); i < n; ++i) types.push_back(req.get_header_value("Content-Type", i));
+    if (std::any_of(types.begin(), types.end(), [](const std::string& t) { return ascii_lower(t).rfind("multipart/", 0) == 0; })) {
+      req.headers.erase("Content-Type");
+      for (auto& t : types) req.headers.emplace(kFormTypeHeader, std::move(t));
+      close_after = true;  // an upload refused half-way leaves the rest of its body unread
+    }
+    // The upload's handler reads the body itself, or not at all when it refuses at the headers.
+    if (req.path == "/transfer/send") close_after = true;
+    std::uint64_t length = 0;
+    const std::string declared = req.get_header_value("Content-Length");
+    auto [p, ec] = std::from_chars(declared.data(), declared.data() + declared.size(), length);
+    if (!declared.empty() && (ec != std::errc() || p != declared.data() + declared.size() || length > kMaxBody)) close_after = true;
+    return close_after;
+  });
+  s.set_pre_routing_handler([this, uploads, upload_max](const httplib::Request& req, httplib::Response& res) {
+    const bool upload = uploads && req.method == "POST" && req.path == "/transfer/send";
+    // Every browser states a form's length; a chunked body, or one that runs until the
+    // connection closes, could only be read to learn it.
+    const bool sends_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+    if (req.has_header("Transfer-Encoding") || (sends_body && !req.has_header("Content-Length"))) {
+      send_error(req, res, nullptr, lang_of(req), 411, "err_length_required");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.get_header_value_count("Content-Length") > 1) {
+      send_error(req, res, nullptr, lang_of(req), 400, "err_bad_request");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    std::uint64_t length = 0;
+    const std::string declared = req.get_header_value("Content-Length");
+    auto [p, ec] = std::from_chars(declared.data(), declared.data() + declared.size(), length);
+    if (!declared.empty() && (ec != std::errc() || p != declared.data() + declared.size())) {
+      send_error(req, res, nullptr, lang_of(req), 400, "err_bad_request");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (length > (upload ? upload_max : kMaxBody)) {
+      send_error(req, res, nullptr, lang_of(req), 413, upload ? "err_upload_too_large" : "err_bad_request");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   // Only SO_REUSEADDR: the library's default SO_REUSEPORT would let a second console start
   // on a taken port and silently share its connections.
   s.set_socket_options([](socket_t sock) {
@@ -281,6 +334,7 @@ void Console::Impl::routes() {
   s.Get("/audit", signed_in([this](auto& req, auto& res, auto& ctx) { audit_page(req, res, ctx); }, false));
   s.Get("/account", signed_in([this](auto& req, auto& res, auto& ctx) { account_page(req, res, ctx, "", "", 200); }, false));
   s.Post("/account/password", signed_in([this](auto& req, auto& res, auto& ctx) { change_password(req, res, ctx); }, true));
+  transfer_routes();
 }
 
 

@@ -17,6 +17,12 @@
 namespace sanso::config {
 struct ServiceConfig;
 }
+namespace sanso::policy {
+struct Policy;
+}
+namespace sanso::transfer {
+class TransferService;
+}
 
 namespace sanso::web {
 
@@ -55,6 +61,10 @@ struct ConsoleServices {
   store::SharedDatabase& store;  // the service's connection: the audit log is read on it
   const config::ServiceConfig& config;
   ReleaseDelivery deliver;
+  // The file transfer pages (docs/transfer.md); without both, the console offers none. The
+  // policy's zone cidrs say which side a browser's address is on.
+  transfer::TransferService* transfers = nullptr;
+  const policy::Policy* policy = nullptr;
 };
 
 // "host:port" ([listeners] web); a bare port means 127.0.0.1.

@@ -200,8 +200,11 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
         }
         stream.set_request_deadline(deadline);
         bool closed = false;
-        ret = process_request(stream, left == 1, closed, nullptr);
-        if (!ret || closed || stream.read_failed()) break;
+        bool close_after = false;
+        ret = process_request(stream, left == 1, closed, [&](httplib::Request& req) {
+          if (prepare_) close_after = prepare_(req);
+        });
+        if (!ret || closed || close_after || stream.read_failed()) break;
       }
     }
     release(address);

@@ -10,6 +10,7 @@
 #include <openssl/ssl.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,10 @@ class GuardedServer final : public httplib::Server {
   // (each opens several connections) overflows.
   bool widen_backlog();
   bool tls() const { return tls_ != nullptr; }
+  // Sees each request once its headers are read, before routing and before its body; may change
+  // its headers. Returning true closes the connection after the answer (a body the answer did
+  // not read must never be taken for the next request).
+  void set_request_preparer(std::function<bool(httplib::Request&)> prepare) { prepare_ = std::move(prepare); }
 
  private:
   bool process_and_close_socket(socket_t sock) override;
@@ -55,6 +60,7 @@ class GuardedServer final : public httplib::Server {
 
   ConnectionLimits limits_;
   TlsContext tls_;
+  std::function<bool(httplib::Request&)> prepare_;
   std::mutex open_mu_;
   std::map<std::string, std::size_t> open_;  // open connections per address
 };

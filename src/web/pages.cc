@@ -6,6 +6,8 @@
 #include <map>
 #include <utility>
 
+#include "web/internal/transfer_pages.h"
+
 namespace sanso::web {
 namespace {
 
@@ -161,6 +163,7 @@ data to_data(const nlohmann::json& j) {
 data wording_data(Lang lang) {
   data t{data::type::object};
   for (const auto& [key, pair] : words()) t.set(key, lang == Lang::kJa ? pair.first : pair.second);
+  for (const auto& [key, pair] : internal::transfer_wording()) t.set(key, lang == Lang::kJa ? pair.first : pair.second);
   return t;
 }
 
@@ -180,6 +183,7 @@ constexpr const char* kFrame = R"html(<!DOCTYPE html>
     <a href="/">{{t.nav_dashboard}}</a>
     <a href="/quarantine">{{t.nav_quarantine}}</a>
     <a href="/audit">{{t.nav_audit}}</a>
+    <a href="/transfer">{{t.nav_transfer}}</a>
     <a href="/account">{{t.nav_account}}</a>
   </nav>
   <div class="who">{{t.signed_in_as}} <span id="who">{{display}}</span>
@@ -323,8 +327,9 @@ std::string render(const std::string& text, Lang lang, const nlohmann::json& val
 
 std::string render_page(std::string_view name, Lang lang, const nlohmann::json& values) {
   auto it = pages().find(name);
-  if (it == pages().end()) return {};
-  return render(it->second, lang, values);
+  if (it != pages().end()) return render(it->second, lang, values);
+  auto more = internal::transfer_templates().find(name);
+  return more != internal::transfer_templates().end() ? render(more->second, lang, values) : std::string();
 }
 
 std::string render_frame(Lang lang, const nlohmann::json& frame, const std::string& content_html) {
@@ -341,7 +346,10 @@ std::string render_frame(Lang lang, const nlohmann::json& frame, const std::stri
 
 std::string wording(Lang lang, std::string_view key) {
   auto it = words().find(key);
-  if (it == words().end()) return {};
+  if (it == words().end()) {
+    it = internal::transfer_wording().find(key);
+    if (it == internal::transfer_wording().end()) return {};
+  }
   return lang == Lang::kJa ? it->second.first : it->second.second;
 }
 

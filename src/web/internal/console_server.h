@@ -29,6 +29,11 @@ inline constexpr const char* kSessionCookie = "sanso_session";
 inline constexpr const char* kLangCookie = "sanso_lang";
 inline constexpr std::size_t kMaxBody = 64 * 1024;  // forms only: a reason or a note, never a file
 inline constexpr std::size_t kMaxField = 4000;
+// The transfer upload's body beyond its files: part headers and the few form fields.
+inline constexpr std::uint64_t kUploadOverhead = 1024 * 1024;
+// Where a multipart body's Content-Type is moved before routing (console.cc), so that the
+// library's own multipart reader never sees it and ours (web/multipart.h) reads it as it arrives.
+inline constexpr const char* kFormTypeHeader = "Sanso-Form-Content-Type";
 
 // What every page of a signed-in person knows.
 struct Context {
@@ -109,6 +114,26 @@ struct Console::Impl {
   void account_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& notice,
                     const std::string& error, int status);
   void change_password(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+
+  // ---- file transfers between zones (transfer_pages.cc) ----
+
+  void transfer_routes();
+  // The zone the browser's address is in ("internet" for an address in none, as everywhere).
+  std::string address_zone(const httplib::Request& req) const;
+  // Refuses (and records) a transfer page for a person without a zone, or at an address outside it.
+  bool refused_other_side(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  // A transfer page for a signed-in person, who must act from a zone and sit at an address of it.
+  httplib::Server::Handler on_own_side(Page page, bool post);
+  void transfer_home(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& error, int status);
+  void transfer_send(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body);
+  void transfer_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& id,
+                     const std::string& notice, const std::optional<Error>& failure, const std::string& link);
+  void transfer_file(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void transfer_decide(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void transfer_issue_link(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void approvals_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void link_page(const httplib::Request& req, httplib::Response& res, const std::string& error, int status);
+  void link_download(const httplib::Request& req, httplib::Response& res);
 };
 
 }  // namespace sanso::web

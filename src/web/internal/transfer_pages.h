@@ -1,0 +1,16 @@
+// The transfer pages' templates and wording (transfer_pages.cc), which the console's page renderer
+// (pages.cc) serves beside its own. Private to src/web.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+
+namespace sanso::web::internal {
+
+using Wording = std::map<std::string, std::pair<std::string, std::string>, std::less<>>;  // key → {ja, en}
+const Wording& transfer_wording();
+const std::map<std::string, std::string, std::less<>>& transfer_templates();
+
+}  // namespace sanso::web::internal

@@ -1,0 +1,148 @@
+// File transfers between zones in Debian's Chromium, without any script of ours: a macro document
+// uploaded on the internet side reaches the LGWAN recipient rebuilt with its findings; a 個人番号
+// CSV going out is held and its sender cannot approve it; the mynumber zone is refused with its
+// clause; a forged form is refused; the LGWAN pages are refused to an internet-zone address.
+// Which zone a browser is in comes from X-Forwarded-For, which the console believes only from its
+// trusted proxy (127.0.0.1 in run.sh's copy of the city), as behind the city's reverse proxy.
+// Started by run.sh after console.test.mjs, on the same console.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const url = process.env.SANSO_URL;
+// run.sh gives tanaka and suzuki their own passwords (console.test.mjs uses them), the others one for this file.
+const passwords = { tanaka: process.env.SANSO_TANAKA_PASSWORD, suzuki: process.env.SANSO_SUZUKI_PASSWORD };
+const password = (name) => passwords[name] ?? process.env.SANSO_TRANSFER_PASSWORD;
+const internet = '10.30.0.5';
+const lgwan = '10.20.0.7';
+let browser;
+const problems = [];
+// Refusals this file provokes on purpose are answered with these statuses.
+const expected = /Failed to load resource: the server responded with a status of (400|403)/;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.SANSO_CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => { await browser?.close(); });
+
+async function person(name, address) {
+  const context = await browser.newContext({ locale: 'ja-JP', acceptDownloads: true, extraHTTPHeaders: { 'X-Forwarded-For': address } });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    const text = `${page.url()}: ${m.text()}`;
+    if (m.type() === 'error' && !expected.test(text)) problems.push(text);
+  });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+  await page.goto(`${url}/login`);
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=password]', password(name));
+  await page.click('#sign-in button[type=submit]');
+  assert.doesNotMatch(page.url(), /\/login/, `${name} signed in`);
+  return { context, page };
+}
+
+function auditActions(action) {
+  return execSync(process.env.SANSO_AUDIT_EXPORT, { encoding: 'utf8' })
+    .split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.action === action);
+}
+
+test('a macro document sent from the internet side reaches the LGWAN recipient rebuilt, with its findings', async () => {
+  const yamada = await person('yamada', internet);
+  await yamada.page.click('nav >> text=ファイル受け渡し');
+  assert.equal(await yamada.page.locator('#side').innerText(), 'internet');
+  await yamada.page.fill('#send-form input[name=recipient]', 'kato');
+  await yamada.page.setInputFiles('#send-form input[name=files]', process.env.SANSO_MACRO_DOC);
+  await yamada.page.click('#send');
+  assert.match(await yamada.page.locator('[role=status]').innerText(), /受け付けました/);
+  const id = await yamada.page.locator('#transfer-id').innerText();
+  const row = yamada.page.locator('#files tr.file');
+  assert.equal(await row.getAttribute('data-verdict'), 'sanitized');
+  assert.match(await row.locator('.verdict').innerText(), /無害化済み/);
+  assert.match(await row.locator('.findings').innerText(), /マクロ/);
+  await yamada.page.screenshot({ path: `${process.env.SANSO_SCREENSHOTS}/transfer-sent.png`, fullPage: true });
+
+  const kato = await person('kato', lgwan);
+  await kato.page.goto(`${url}/transfer`);
+  await kato.page.click(`#incoming a:text("${id}")`);
+  const [download] = await Promise.all([kato.page.waitForEvent('download'), kato.page.click('#files a.download')]);
+  assert.equal(download.suggestedFilename(), '見積書.docx');
+  const bytes = readFileSync(await download.path());
+  assert.equal(bytes.subarray(0, 2).toString(), 'PK');
+  assert.ok(!bytes.includes('vbaProject'), 'the macro is gone');
+  assert.ok(auditActions('transfer.download').some((r) => r.actor === 'kato' && r.subject === id));
+  await yamada.context.close();
+  await kato.context.close();
+});
+
+test('a 個人番号 CSV going out is held, and its sender cannot approve it; another approver can', async () => {
+  const suzuki = await person('suzuki', lgwan);
+  await suzuki.page.goto(`${url}/transfer`);
+  await suzuki.page.fill('#send-form input[name=recipient]', 'vendor@example.com');
+  await suzuki.page.fill('#send-form textarea[name=reason]', '委託先への報告');
+  await suzuki.page.setInputFiles('#send-form input[name=files]', process.env.SANSO_NUMBER_CSV);
+  await suzuki.page.click('#send');
+  const id = await suzuki.page.locator('#transfer-id').innerText();
+  assert.equal(await suzuki.page.locator('#state').getAttribute('data-state'), 'pending-approval');
+  assert.match(await suzuki.page.locator('#hold').innerText(), /個人番号/);
+  assert.equal(await suzuki.page.locator('#decide-form').count(), 0, 'the sender is not offered the decision');
+  await suzuki.page.goto(`${url}/transfer/approvals`);
+  assert.equal(await suzuki.page.locator(`#approvals a:text("${id}")`).count(), 0, 'nor listed in their approvals');
+
+  const tanaka = await person('tanaka', lgwan);
+  await tanaka.page.goto(`${url}/transfer/approvals`);
+  await tanaka.page.click(`#approvals a:text("${id}")`);
+  await tanaka.page.fill('#decide-form textarea[name=note]', '宛先と内容を確認しました');
+  await tanaka.page.click('#approve');
+  assert.match(await tanaka.page.locator('[role=status]').innerText(), /承認しました/);  // back in the inbox
+  assert.equal(await tanaka.page.locator(`#approvals a:text("${id}")`).count(), 0);
+  assert.equal(auditActions('transfer.approve').at(-1).actor, 'tanaka');
+  await suzuki.page.goto(`${url}/transfer/${id}`);
+  assert.equal(await suzuki.page.locator('#state').getAttribute('data-state'), 'approved');
+  assert.equal(await suzuki.page.locator('#link-form').count(), 1, 'the sender may now issue the link');
+  await suzuki.context.close();
+  await tanaka.context.close();
+});
+
+test('the mynumber zone is refused with its clause', async () => {
+  const yamada = await person('yamada', internet);
+  await yamada.page.goto(`${url}/transfer`);
+  await yamada.page.fill('#send-form input[name=recipient]', 'ito');
+  await yamada.page.setInputFiles('#send-form input[name=files]', process.env.SANSO_NUMBER_CSV);
+  await yamada.page.click('#send');
+  assert.match(await yamada.page.locator('[role=alert]').innerText(), /6\(3\)①/);
+  await yamada.context.close();
+});
+
+test('a forged form token is refused and recorded', async () => {
+  const kato = await person('kato', lgwan);
+  await kato.page.goto(`${url}/transfer`);
+  await kato.page.locator('#send-form input[name=csrf]').evaluate((e) => { e.value = 'forged'; });
+  await kato.page.fill('#send-form input[name=recipient]', 'vendor@example.com');
+  await kato.page.fill('#send-form textarea[name=reason]', 'テスト');
+  await kato.page.setInputFiles('#send-form input[name=files]', process.env.SANSO_NUMBER_CSV);
+  await kato.page.click('#send');
+  assert.match(await kato.page.locator('[role=alert]').innerText(), /別のサイトから送信されました/);
+  const refused = auditActions('console.request');
+  assert.equal(refused.at(-1).details.reason, 'csrf-token');
+  await kato.context.close();
+});
+
+test('the LGWAN pages are unreachable from an internet-zone address', async () => {
+  const kato = await person('kato', internet);
+  const answer = await kato.page.goto(`${url}/transfer`);
+  assert.equal(answer.status(), 403);
+  assert.match(await kato.page.locator('[role=alert]').innerText(), /自分の領域の端末からだけ/);
+  assert.equal(auditActions('console.request').at(-1).details.reason, 'zone-address');
+  await kato.context.close();
+});
+
+test('no page reported an unexpected error (nothing blocked by the content policy)', () => {
+  assert.deepEqual(problems, []);
+});

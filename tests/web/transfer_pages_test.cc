@@ -1,0 +1,414 @@
+// The transfer pages over HTTP on a real console, transfer service, store, quarantine, policy
+// and sandboxed CDR engine: which side a page serves is the signed-in person's zone and the
+// browser's address (here given through a trusted proxy's X-Forwarded-For, as behind the city's
+// reverse proxy), hostile uploads are refused with nothing stored, and the four-eyes rule holds.
+#include <arpa/inet.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <regex>
+
+#include <gtest/gtest.h>
+
+#include "../cdr/fixtures.h"
+#include "mail/outbound.h"
+#include "sandbox/sandbox.h"
+#include "support/example_policy.h"
+#include "transfer/transfer.h"
+#include "web/console.h"
+#include "web/totp.h"
+#include "web/web_fixture.h"
+
+namespace sanso::web {
+namespace {
+
+using testing::records;
+
+constexpr const char* kInternet = "10.30.0.5";  // the example city's internet zone
+constexpr const char* kLgwan = "10.20.0.7";     // its LGWAN zone
+constexpr const char* kPassword = "a long enough passphrase";
+const std::string kBoundary = "----SansoTestBoundary42";
+
+struct Visitor {
+  std::string cookie, csrf, address;
+};
+
+std::string multipart(const std::vector<std::pair<std::string, std::string>>& fields,
+                      const std::vector<std::pair<std::string, std::string>>& files) {
+  std::string body;
+  for (const auto& [k, v] : fields) body += "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"" + k + "\"\r\n\r\n" + v + "\r\n";
+  for (const auto& [name, bytes] : files) {
+    body += "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" + name +
+            "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + bytes + "\r\n";
+  }
+  return body + "--" + kBoundary + "--\r\n";
+}
+
+std::string form_token(const std::string& html) {
+  std::smatch m;
+  static const std::regex kCsrf(R"re(name="csrf" value="([^"]+)")re");
+  return std::regex_search(html, m, kCsrf) ? m[1].str() : std::string();
+}
+
+// Sends `request` as it is on one connection (a body cut short, say) and returns the answer.
+std::string raw_exchange(int port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  timeval limit{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return {};
+  }
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  ::shutdown(fd, SHUT_WR);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+config::ServiceConfig transfer_city() {
+  config::ServiceConfig c = testing::city_config();
+  c.operators.push_back({"yamada", "山田 企画課", {"staff"}, "internet"});
+  c.operators.push_back({"ito", "伊藤 住民課", {"staff"}, "mynumber"});
+  c.web.roles.push_back("staff");
+  c.transfer.max_file_mb = 1;
+  c.transfer.max_files = 3;
+  c.transfer.max_total_mb = 2;
+  return c;
+}
+
+class TransferPagesTest : public ::testing::TestWithParam<store::Backend> {
+ protected:
+  void SetUp() override {
+    ASSERT_GE(sodium_init(), 0);
+    h_ = std::make_unique<testing::AccountsHarness>(GetParam(), transfer_city());
+    ASSERT_NE(h_->accounts_, nullptr);
+    for (const char* name : {"tanaka", "suzuki", "kato", "sato", "yamada", "ito"}) {
+      ASSERT_TRUE(h_->accounts_->set_password(name, kPassword, testing::as("kato"))) << name;
+    }
+    quarantine::QuarantineStore::Options o;
+    o.settings = h_->config_.quarantine;
+    o.blob_dir = (h_->store_.dir() / "blobs").string();
+    o.key_file = (h_->store_.dir() / "quarantine.key").string();
+    o.audit = h_->log_.get();
+    o.node = "gw-test";
+    auto q = quarantine::QuarantineStore::open(*h_->shared_, o);
+    ASSERT_TRUE(q) << q.error().to_string();
+    quarantine_ = std::move(q).value();
+
+    example_ = sanso::testing::example_policy();
+    ASSERT_NE(example_.compiled, nullptr);
+    std::vector<std::string> levels;
+    for (const auto& l : example_.policy->scheme.confidentiality.levels) levels.push_back(l.id);
+    scanner_ = std::make_unique<sandbox::ForkPerJob>(mail::outbound_scan_task(levels));
+    transfer::TransferService::Options options;
+    options.limits = h_->config_.transfer;
+    options.approver_roles = h_->config_.quarantine.approver_roles;
+    options.key_file = o.key_file;
+    transfer::TransferService::Engines engines;
+    engines.sanitize = [](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(bytes, name, cdr::CdrPolicy{}); };
+    engines.scan = [this](std::string_view bytes, std::string_view name) { return transfer::scan_outgoing_file(*scanner_, bytes, name); };
+    auto service = transfer::TransferService::open(h_->config_, *example_.compiled, *quarantine_, *h_->log_, *h_->shared_, options, engines);
+    ASSERT_TRUE(service) << service.error().to_string();
+    transfers_ = std::move(service).value();
+
+    ConsoleOptions options_web;
+    options_web.host = "127.0.0.1";
+    options_web.port = 0;
+    options_web.trusted_proxies = {"127.0.0.1"};
+    ConsoleServices services{*h_->accounts_, *quarantine_, *h_->shared_, h_->config_,
+                             [](const quarantine::Item&, const std::string&, const quarantine::Actor&) -> Result<std::string> {
+                               return make_error("test.delivery", "", "not used here");
+                             },
+                             transfers_.get(), example_.policy.get()};
+    auto console = Console::start(options_web, services);
+    ASSERT_TRUE(console) << console.error().to_string();
+    console_ = std::move(console).value();
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", console_->port());
+    client_->set_read_timeout(60, 0);
+  }
+
+  httplib::Headers headers(const Visitor& v) const {
+    httplib::Headers h{{"X-Forwarded-For", v.address}};
+    if (!v.cookie.empty()) h.emplace("Cookie", v.cookie);
+    return h;
+  }
+
+  Visitor sign_in(const std::string& name, const std::string& address, const std::string& code = "") {
+    Visitor v{"", "", address};
+    auto res = client_->Post("/login", headers(v), httplib::Params{{"name", name}, {"password", kPassword}, {"code", code}});
+    EXPECT_TRUE(res && res->status == 303) << name;
+    if (!res) return v;
+    std::string set = res->get_header_value("Set-Cookie");
+    v.cookie = set.substr(0, set.find(';'));
+    v.csrf = form_token(client_->Get("/", headers(v))->body);
+    return v;
+  }
+
+  httplib::Result get(const Visitor& v, const std::string& path) { return client_->Get(path, headers(v)); }
+
+  httplib::Result upload(const Visitor& v, const std::string& recipient, const std::string& reason,
+                         const std::vector<std::pair<std::string, std::string>>& files, bool with_token = true) {
+    std::vector<std::pair<std::string, std::string>> fields{{"recipient", recipient}, {"reason", reason}};
+    if (with_token) fields.insert(fields.begin(), {"csrf", v.csrf});
+    return client_->Post("/transfer/send", headers(v), multipart(fields, files), ("multipart/form-data; boundary=" + kBoundary).c_str());
+  }
+
+  httplib::Result post(const Visitor& v, const std::string& path, httplib::Params params) {
+    params.emplace("csrf", v.csrf);
+    return client_->Post(path, headers(v), params);
+  }
+
+  std::int64_t stored_transfers() {
+    auto db = h_->shared_->use();
+    auto row = db->query_one("SELECT COUNT(*) FROM transfers");
+    return row && *row ? (*row)->integer(0) : -1;
+  }
+
+  static std::string id_of(const httplib::Result& res) {
+    std::string to = res ? res->get_header_value("Location") : "";
+    std::smatch m;
+    static const std::regex kId("^/transfer/(t[0-9a-f]+)\\?done=sent$");
+    return std::regex_search(to, m, kId) ? m[1].str() : std::string();
+  }
+
+  std::unique_ptr<testing::AccountsHarness> h_;
+  std::unique_ptr<quarantine::QuarantineStore> quarantine_;
+  sanso::testing::ExamplePolicy example_;
+  std::unique_ptr<sandbox::Executor> scanner_;
+  std::unique_ptr<transfer::TransferService> transfers_;
+  std::unique_ptr<Console> console_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_P(TransferPagesTest, AMacroDocumentUploadedOnTheInternetSideReachesTheLgwanRecipientRebuilt) {
+  Visitor yamada = sign_in("yamada", kInternet);
+  auto home = get(yamada, "/transfer");
+  ASSERT_TRUE(home);
+  ASSERT_EQ(home->status, 200) << home->body;
+  EXPECT_NE(home->body.find("enctype=\"multipart/form-data\""), std::string::npos);
+  EXPECT_NE(home->body.find("LGWAN 接続系へファイルを送る"), std::string::npos);
+
+  auto sent = upload(yamada, "kato", "", {{"見積書.docm", cdr::fixtures::macro_docm()}});
+  ASSERT_TRUE(sent);
+  ASSERT_EQ(sent->status, 303) << sent->body;
+  const std::string id = id_of(sent);
+  ASSERT_FALSE(id.empty()) << sent->get_header_value("Location");
+  auto result = get(yamada, "/transfer/" + id + "?done=sent");
+  ASSERT_EQ(result->status, 200) << result->body;
+  EXPECT_NE(result->body.find("見積書.docm"), std::string::npos);
+  EXPECT_NE(result->body.find("無害化済み"), std::string::npos) << result->body;
+  EXPECT_NE(result->body.find("マクロ"), std::string::npos) << "the finding is labelled in Japanese";
+  EXPECT_EQ(result->body.find("class=\"download\""), std::string::npos) << "the sender does not download";
+
+  Visitor kato = sign_in("kato", kLgwan);
+  auto inbox = get(kato, "/transfer");
+  ASSERT_EQ(inbox->status, 200);
+  EXPECT_NE(inbox->body.find(id), std::string::npos);
+  auto page = get(kato, "/transfer/" + id);
+  ASSERT_EQ(page->status, 200);
+  ASSERT_NE(page->body.find("/transfer/" + id + "/file/0"), std::string::npos) << page->body;
+  auto file = get(kato, "/transfer/" + id + "/file/0");
+  ASSERT_TRUE(file);
+  ASSERT_EQ(file->status, 200) << file->body;
+  EXPECT_EQ(file->get_header_value("Content-Type"), "application/octet-stream");
+  EXPECT_EQ(file->get_header_value("X-Content-Type-Options"), "nosniff");
+  const std::string disposition = file->get_header_value("Content-Disposition");
+  EXPECT_EQ(disposition.rfind("attachment; ", 0), 0u) << disposition;
+  // The client library decodes %XX in header values; the bytes on the wire are checked below.
+  EXPECT_NE(disposition.find("filename*=UTF-8''見積書.docx"), std::string::npos) << disposition;
+  const std::string wire = raw_exchange(console_->port(), "GET /transfer/" + id + "/file/0 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: " +
+                                                              kato.address + "\r\nCookie: " + kato.cookie + "\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(wire.find("Content-Disposition: attachment; filename=\"_________.docx\"; filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.docx\r\n"),
+            std::string::npos)
+      << wire.substr(0, 600);
+  EXPECT_EQ(file->body.find("vbaProject"), std::string::npos) << "the macro is gone";
+  EXPECT_EQ(file->body.rfind("PK", 0), 0u);
+}
+
+TEST_P(TransferPagesTest, EachSideIsServedOnlyToAnAddressOfItsZone) {
+  Visitor kato_outside = sign_in("kato", kInternet);  // an LGWAN person at an internet-side computer
+  auto refused = get(kato_outside, "/transfer");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_NE(refused->body.find("自分の領域の端末からだけ"), std::string::npos);
+  auto recorded = records(*h_->reader_, "console.request");
+  ASSERT_FALSE(recorded.empty());
+  EXPECT_EQ(testing::detail(recorded.back(), "reason"), "zone-address");
+
+  Visitor yamada_inside = sign_in("yamada", kLgwan);
+  EXPECT_EQ(get(yamada_inside, "/transfer")->status, 403);
+  EXPECT_EQ(upload(yamada_inside, "kato", "", {{"a.txt", "x"}})->status, 403);
+  // An address in no zone counts as the internet, as everywhere in Sanso: never as LGWAN.
+  Visitor kato_nowhere = sign_in("kato", "192.168.99.1");
+  EXPECT_EQ(get(kato_nowhere, "/transfer/approvals")->status, 403);
+  // The one-time link page is the internet side's.
+  Visitor lgwan_stranger{"", "", kLgwan};
+  EXPECT_EQ(get(lgwan_stranger, "/link/" + std::string(64, 'a'))->status, 403);
+  Visitor internet_stranger{"", "", kInternet};
+  EXPECT_EQ(get(internet_stranger, "/link/" + std::string(64, 'a'))->status, 200);
+  EXPECT_EQ(stored_transfers(), 0);
+
+  Visitor kato = sign_in("kato", kLgwan);
+  EXPECT_EQ(get(kato, "/transfer")->status, 200);
+}
+
+TEST_P(TransferPagesTest, HostileUploadsAreRefusedClearlyAndNothingIsStored) {
+  Visitor yamada = sign_in("yamada", kInternet);
+  // No form token, or another's: refused and recorded.
+  auto no_token = upload(yamada, "kato", "", {{"a.txt", "x"}}, false);
+  EXPECT_EQ(no_token->status, 403);
+  EXPECT_EQ(testing::detail(records(*h_->reader_, "console.request").back(), "reason"), "csrf-token");
+  // From another site.
+  httplib::Headers other = headers(yamada);
+  other.emplace("Origin", "https://evil.example");
+  auto cross = client_->Post("/transfer/send", other, multipart({{"csrf", yamada.csrf}, {"recipient", "kato"}}, {{"a.txt", "x"}}),
+                             ("multipart/form-data; boundary=" + kBoundary).c_str());
+  EXPECT_EQ(cross->status, 403);
+  // A file over [transfer] max_file_mb (1 MB here), and a body declared over the total.
+  auto big = upload(yamada, "kato", "", {{"big.bin", std::string(1024 * 1024 + 1, 'x')}});
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_NE(big->body.find("上限を超えています"), std::string::npos);
+  auto many = upload(yamada, "kato", "", {{"1.txt", "1"}, {"2.txt", "2"}, {"3.txt", "3"}, {"4.txt", "4"}});
+  EXPECT_EQ(many->status, 413);
+  // Names that hide what a file is are refused by the service, with why.
+  auto bidi = upload(yamada, "kato", "", {{"invoice\u202Etxt.exe", "MZ"}});
+  EXPECT_EQ(bidi->status, 400);
+  EXPECT_NE(bidi->body.find("受け渡しは受け付けられませんでした"), std::string::npos);
+  // Without a boundary.
+  auto no_boundary = client_->Post("/transfer/send", headers(yamada), "x", "multipart/form-data");
+  EXPECT_EQ(no_boundary->status, 400);
+  EXPECT_NE(no_boundary->body.find("boundary"), std::string::npos);
+
+  // A body cut short: the connection ends before Content-Length bytes came.
+  const std::string body = multipart({{"csrf", yamada.csrf}, {"recipient", "kato"}}, {{"a.txt", "内容"}});
+  const std::string head = "POST /transfer/send HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: " + std::string(kInternet) +
+                           "\r\nCookie: " + yamada.cookie + "\r\nContent-Type: multipart/form-data; boundary=" + kBoundary +
+                           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  std::string answer = raw_exchange(console_->port(), head + body.substr(0, body.size() - 10));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer.substr(0, 200);
+  // Chunked bodies are not taken: a form's length is known.
+  const std::string chunked = "POST /transfer/send HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + yamada.cookie +
+                              "\r\nContent-Type: multipart/form-data; boundary=" + kBoundary + "\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+  answer = raw_exchange(console_->port(), chunked);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 411", 0), 0u) << answer.substr(0, 200);
+  // A body larger than any upload may be is refused at its headers.
+  const std::string huge = "POST /transfer/send HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + yamada.cookie +
+                           "\r\nContent-Type: multipart/form-data; boundary=" + kBoundary + "\r\nContent-Length: 99999999999\r\n\r\n";
+  answer = raw_exchange(console_->port(), huge);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 200);
+  // A body the upload refuses unread (not multipart) is never taken for a next request.
+  const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  answer = raw_exchange(console_->port(), "POST /transfer/send HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: " + std::string(kInternet) +
+                                              "\r\nCookie: " + yamada.cookie + "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                                              std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer.substr(0, 200);
+  EXPECT_EQ(answer.find("HTTP/1.1", 1), std::string::npos) << "one answer only: " << answer;
+  // Other forms stay small.
+  const std::string big_form = "POST /account/password HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                               "Content-Length: 100000\r\n\r\n";
+  answer = raw_exchange(console_->port(), big_form);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 200);
+
+  EXPECT_EQ(stored_transfers(), 0);
+  EXPECT_TRUE(std::filesystem::is_empty(h_->config_.data_dir + "/tmp/uploads"));
+}
+
+TEST_P(TransferPagesTest, OutgoingFilesWaitForAnotherApproverAndLeaveByAOneTimeLink) {
+  Visitor suzuki = sign_in("suzuki", kLgwan);
+  auto home = get(suzuki, "/transfer");
+  ASSERT_EQ(home->status, 200);
+  EXPECT_NE(home->body.find("インターネット側へファイルを持ち出す"), std::string::npos);
+  // The reason is required for files leaving LGWAN.
+  EXPECT_EQ(upload(suzuki, "vendor@example.com", "", {{"報告.csv", "a,b\n"}})->status, 400);
+
+  const std::string numbers = "氏名,個人番号\n山田 太郎,1234 5678 9018\n";
+  auto sent = upload(suzuki, "vendor@example.com", "委託先への報告", {{"報告.csv", numbers}});
+  ASSERT_EQ(sent->status, 303) << sent->body;
+  const std::string id = id_of(sent);
+  auto page = get(suzuki, "/transfer/" + id);
+  EXPECT_NE(page->body.find("data-state=\"pending-approval\""), std::string::npos) << page->body;
+  EXPECT_NE(page->body.find("個人番号"), std::string::npos);
+  EXPECT_EQ(page->body.find("id=\"decide-form\""), std::string::npos) << "the sender is not offered the decision";
+  // Asked anyway, the service refuses, and says why.
+  auto own = post(suzuki, "/transfer/" + id + "/decide", {{"decision", "approve"}});
+  EXPECT_EQ(own->status, 403);
+  EXPECT_NE(own->body.find("申請者本人は承認できません"), std::string::npos);
+
+  Visitor tanaka = sign_in("tanaka", kLgwan);
+  auto inbox = get(tanaka, "/transfer/approvals");
+  ASSERT_EQ(inbox->status, 200);
+  EXPECT_NE(inbox->body.find(id), std::string::npos);
+  auto approved = post(tanaka, "/transfer/" + id + "/decide", {{"decision", "approve"}, {"note", "確認済み"}});
+  ASSERT_EQ(approved->status, 303) << approved->body;
+  EXPECT_EQ(approved->get_header_value("Location"), "/transfer/approvals?done=transfer_approved");
+  auto back = get(tanaka, approved->get_header_value("Location"));
+  EXPECT_EQ(back->status, 200);
+  EXPECT_NE(back->body.find("承認しました"), std::string::npos);
+
+  auto issued = post(suzuki, "/transfer/" + id + "/link", {{"password", "合言葉"}});
+  ASSERT_EQ(issued->status, 200) << issued->body;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(issued->body, m, std::regex("/link/([0-9a-f]{64})"))) << issued->body;
+  const std::string link = "/link/" + m[1].str();
+  Visitor holder{"", "", kInternet};
+  EXPECT_EQ(client_->Post(link, headers(holder), httplib::Params{{"password", "違う"}})->status, 401);
+  auto got = client_->Post(link, headers(holder), httplib::Params{{"password", "合言葉"}});
+  ASSERT_EQ(got->status, 200) << got->body;
+  EXPECT_EQ(got->body, numbers);
+  EXPECT_NE(got->get_header_value("Content-Disposition").find("filename*=UTF-8''報告.csv"), std::string::npos)
+      << got->get_header_value("Content-Disposition");
+  EXPECT_EQ(client_->Post(link, headers(holder), httplib::Params{{"password", "合言葉"}})->status, 404) << "once only";
+}
+
+TEST_P(TransferPagesTest, AnApprovalAsksForTheApproversSecondFactorAgain) {
+  auto secret = h_->accounts_->enroll_second_factor("tanaka", testing::as("kato"));
+  ASSERT_TRUE(secret) << secret.error().to_string();
+  auto code_now = [&] {
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(h_->clock_.now().time_since_epoch()).count();
+    return totp_code(*secret, static_cast<std::uint64_t>(seconds / 30));
+  };
+  const std::string first = code_now();
+  Visitor tanaka = sign_in("tanaka", kLgwan, first);
+  Visitor suzuki = sign_in("suzuki", kLgwan);
+  auto sent = upload(suzuki, "vendor@example.com", "委託先への報告", {{"報告.csv", "氏名,個人番号\n山田 太郎,1234 5678 9018\n"}});
+  const std::string id = id_of(sent);
+  ASSERT_FALSE(id.empty());
+  auto page = get(tanaka, "/transfer/" + id);
+  EXPECT_NE(page->body.find("name=\"code\""), std::string::npos) << "the form asks for a code";
+
+  EXPECT_EQ(post(tanaka, "/transfer/" + id + "/decide", {{"decision", "approve"}})->status, 401);
+  EXPECT_EQ(post(tanaka, "/transfer/" + id + "/decide", {{"decision", "approve"}, {"code", first}})->status, 401) << "the sign-in's code, again";
+  EXPECT_EQ(transfers_->get(id, transfer::Person{"tanaka", {"security_manager"}, "lgwan", "test", ""})->state, transfer::State::kPendingApproval);
+  h_->clock_.advance(std::chrono::seconds(30));
+  auto approved = post(tanaka, "/transfer/" + id + "/decide", {{"decision", "approve"}, {"code", code_now()}});
+  EXPECT_EQ(approved->status, 303) << approved->body;
+  auto checks = records(*h_->reader_, "console.second-factor");
+  ASSERT_EQ(checks.size(), 3u);
+  EXPECT_EQ(checks[0]["outcome"], "refused");
+  EXPECT_EQ(checks[2]["outcome"], "ok");
+}
+
+TEST_P(TransferPagesTest, TheMynumberZoneIsRefusedWithItsClause) {
+  // (kato, system_admin, holds the example's city.eltax-import exception; sato holds none.)
+  Visitor sato = sign_in("sato", kLgwan);
+  auto refused = upload(sato, "ito", "住民票の写し", {{"一覧.csv", "a,b\n"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_NE(refused->body.find("6(3)①"), std::string::npos) << refused->body;
+  EXPECT_EQ(stored_transfers(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, TransferPagesTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);
+
+}  // namespace
+}  // namespace sanso::web
