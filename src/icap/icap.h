@@ -90,10 +90,10 @@ class Service {
 Result<void> run_server(Service& service, const std::string& listen, const std::atomic<bool>& stop,
                         const std::function<void(const std::string&)>& ready = {});
 
-// The Japanese block page a browser gets instead of a blocked file: the reason in Japanese and
-// English, the quarantine id when the original was kept, and whom to contact. Everything from the
-// request or the engine is HTML-escaped.
+// The Japanese block page a browser gets instead of a blocked download (or upload): the reason in
+// Japanese and English, the quarantine id when the original was kept, and whom to contact.
+// Everything from the request or the engine is HTML-escaped.
 std::string block_page(std::string_view file_name, std::string_view reason_ja, std::string_view reason_en, std::string_view quarantine_id,
-                       std::string_view contact);
+                       std::string_view contact, bool upload = false);
 
 }  // namespace sanso::icap

@@ -1,6 +1,9 @@
 #include "icap/protocol.h"
 
+#include <cctype>
+#include <cstdio>
 #include <cstring>
+#include <vector>
 
 namespace sanso::icap {
 namespace {

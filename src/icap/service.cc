@@ -162,11 +162,12 @@ std::string istag_of(std::string_view policy_sha256, std::string_view engine_ver
 }
 
 std::string block_page(std::string_view file_name, std::string_view reason_ja, std::string_view reason_en, std::string_view quarantine_id,
-                       std::string_view contact) {
-  std::string p =
-      "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>ダウンロードを止めました / Download blocked</title>"
-      "<style>body{font-family:sans-serif;max-width:42em;margin:2em auto;line-height:1.6}dt{font-weight:bold}</style></head><body>\n"
-      "<h1>このファイルは安全に受け取れないため、止めました</h1>\n<p lang=\"en\">Sanso blocked this download: it could not be made safe.</p>\n<dl>\n";
+                       std::string_view contact, bool upload) {
+  std::string p = "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>";
+  p += upload ? "送信を止めました / Upload blocked" : "ダウンロードを止めました / Download blocked";
+  p += "</title><style>body{font-family:sans-serif;max-width:42em;margin:2em auto;line-height:1.6}dt{font-weight:bold}</style></head><body>\n";
+  p += upload ? "<h1>この内容はインターネットへ送信できないため、止めました</h1>\n<p lang=\"en\">Sanso blocked this upload: it may not leave the city.</p>\n<dl>\n"
+              : "<h1>このファイルは安全に受け取れないため、止めました</h1>\n<p lang=\"en\">Sanso blocked this download: it could not be made safe.</p>\n<dl>\n";
   p += "<dt>ファイル / File</dt><dd>" + html_escaped(file_name) + "</dd>\n";
   p += "<dt>理由 / Reason</dt><dd>" + html_escaped(reason_ja) + "<br><span lang=\"en\">" + html_escaped(reason_en) + "</span></dd>\n";
   if (!quarantine_id.empty()) {
@@ -299,7 +300,7 @@ struct Service::Exchange {
   }
 
   bool block(int http_status, std::string_view name, std::string_view reason_ja, std::string_view reason_en, std::string_view quarantine_id) {
-    const std::string page = block_page(name, reason_ja, reason_en, quarantine_id, service.settings_.contact);
+    const std::string page = block_page(name, reason_ja, reason_en, quarantine_id, service.settings_.contact, request.method == Method::kReqmod);
     HttpHead h;
     h.start_line = "HTTP/1.1 " + std::to_string(http_status) + (http_status == 403 ? " Forbidden" : " Service Unavailable");
     h.headers.fields = {{"Content-Type", "text/html; charset=utf-8"},

@@ -80,12 +80,11 @@ cache deny all
 pinger_enable off
 visible_hostname sanso-squid-test
 shutdown_lifetime 1 seconds
-dns_v4_first on
 acl to_test_server dst 127.0.0.1
 http_access allow localhost to_test_server
 http_access deny all
 icap_enable on
-icap_send_client_ip on
+adaptation_send_client_ip on
 icap_preview_enable on
 icap_preview_size 4096
 icap_persistent_connections on
@@ -96,7 +95,7 @@ adaptation_access sanso_req allow all
 EOF
 touch "$work/cache.log" "$work/access.log"
 chown proxy:proxy "$work/cache.log" "$work/access.log" "$work" 2>/dev/null
-"$squid_bin" -k parse -f "$work/squid.conf" > "$work/parse.log" 2>&1 || skip "squid cannot read a private configuration here: $(tail -3 "$work/parse.log")"
+"$squid_bin" -k parse -f "$work/squid.conf" > "$work/parse.log" 2>&1 || fail "squid refuses the test configuration: $(grep -i -m3 "error\|fatal" "$work/parse.log")"
 "$squid_bin" -N -f "$work/squid.conf" > "$work/squid.out" 2>&1 &
 pids+=($!)
 
