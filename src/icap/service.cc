@@ -187,8 +187,8 @@ struct Service::Exchange {
   std::string client;  // the address the policy sees
   std::string zone;    // its zone; empty: none
   std::string actor;
-  std::optional<Spool> spool;
-  BodyStatus body;
+  std::optional<Spool> spool{};
+  BodyStatus body{};
   enum class Stage { kNotRead, kPreviewRead, kAll } stage = Stage::kNotRead;
   bool continued = false;    // 100 Continue was sent: the answer is no longer one to a preview
   bool disk_failed = false;  // the spool could not take the body: it is blocked, as over the limit
@@ -375,7 +375,7 @@ Result<void> Service::answer(Reader& reader, const Request& request, const std::
   if (request.method == Method::kOptions) {
     std::string h = "ICAP/1.0 200 OK\r\n";
     h += "Methods: " + std::string(respmod_service ? "RESPMOD" : "REQMOD") + "\r\n";
-    h += "Service: Sanso ICAP (無害化)\r\nISTag: \"" + settings_.istag + "\"\r\n";
+    h += "Service: Sanso ICAP (CDR)\r\nISTag: \"" + settings_.istag + "\"\r\n";
     h += "Max-Connections: " + std::to_string(settings_.icap.max_connections) + "\r\n";
     h += "Options-TTL: " + std::to_string(settings_.icap.options_ttl_seconds) + "\r\n";
     h += "Allow: 204\r\n";
