@@ -145,9 +145,9 @@ bool Reader::at_end() {
 }
 
 Result<std::string> Reader::read_head(std::size_t limit) {
-  std::size_t searched = start_;
+  std::size_t scanned = 0;  // bytes after start_ already searched (fill() may move start_)
   for (;;) {
-    const std::size_t end = buffer_.find("\r\n\r\n", searched > start_ + 3 ? searched - 3 : start_);
+    const std::size_t end = buffer_.find("\r\n\r\n", start_ + (scanned > 3 ? scanned - 3 : 0));
     if (end != std::string::npos && end - start_ <= limit) {
       std::string head = buffer_.substr(start_, end - start_);
       start_ = end + 4;
@@ -156,7 +156,7 @@ Result<std::string> Reader::read_head(std::size_t limit) {
     if (buffer_.size() - start_ > limit + 3) {
       return make_error("icap.too-large", "ICAP head", "no end of the head within " + std::to_string(limit) + " bytes ([icap] max_header_kb)");
     }
-    searched = buffer_.size();
+    scanned = buffer_.size() - start_;
     SANSO_TRY(fill());
   }
 }
@@ -169,9 +169,9 @@ Result<std::string> Reader::read_exact(std::size_t n) {
 }
 
 Result<std::string> Reader::read_line(std::size_t limit) {
-  std::size_t searched = start_;
+  std::size_t scanned = 0;  // bytes after start_ already searched (fill() may move start_)
   for (;;) {
-    const std::size_t lf = buffer_.find('\n', searched);
+    const std::size_t lf = buffer_.find('\n', start_ + scanned);
     if (lf != std::string::npos) {
       if (lf == start_ || buffer_[lf - 1] != '\r') return make_error("icap.malformed", "body", "a line ends with a bare LF (CRLF expected)");
       std::string line = buffer_.substr(start_, lf - 1 - start_);
@@ -181,7 +181,7 @@ Result<std::string> Reader::read_line(std::size_t limit) {
       return line;
     }
     if (buffer_.size() - start_ > limit + 2) return make_error("icap.malformed", "body", "a line longer than " + std::to_string(limit) + " bytes");
-    searched = buffer_.size();
+    scanned = buffer_.size() - start_;
     SANSO_TRY(fill());
   }
 }

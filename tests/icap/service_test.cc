@@ -151,7 +151,7 @@ TEST_F(IcapServiceTest, OptionsOfferPreviewAnd204WithATagThatFollowsThePolicyAnd
 TEST_F(IcapServiceTest, AMacroDocumentArrivesRebuiltAndItsOriginalIsKeptAndRecorded) {
   const std::string docm = read_all(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/files/見積書.docm");
   ASSERT_FALSE(docm.empty());
-  const std::string answer = serve(respmod("/dl/mitsumori.docm", "application/vnd.ms-word.document.macroEnabled.12", docm, "10.30.1.5", 4096));
+  const std::string answer = serve(respmod("/dl/mitsumori.docm", "application/vnd.ms-word.document.macroEnabled.12", docm, "10.30.1.5", 512));
   // A preview first, then the rest after 100 Continue, then the rebuilt document.
   ASSERT_EQ(answer.rfind("ICAP/1.0 100 Continue\r\n\r\nICAP/1.0 200 OK\r\n", 0), 0u) << answer.substr(0, 300);
   const std::string rebuilt = answer_body(answer.substr(answer.find("ICAP/1.0 200")));
