@@ -379,9 +379,11 @@ Result<void> Service::answer(Reader& reader, const Request& request, const std::
     h += "Max-Connections: " + std::to_string(settings_.icap.max_connections) + "\r\n";
     h += "Options-TTL: " + std::to_string(settings_.icap.options_ttl_seconds) + "\r\n";
     h += "Allow: 204\r\n";
-    h += "Preview: " + std::to_string(settings_.icap.preview_bytes) + "\r\n";
-    // Every file is previewed: the first bytes tell a page from a document, whatever its name.
-    h += "Transfer-Preview: *\r\n";
+    if (settings_.icap.preview_bytes > 0) {
+      // Every file is previewed: the first bytes tell a page from a document, whatever its name.
+      h += "Preview: " + std::to_string(settings_.icap.preview_bytes) + "\r\n";
+      h += "Transfer-Preview: *\r\n";
+    }
     h += "Encapsulated: null-body=0\r\n\r\n";
     if (!out(h)) return make_error("icap.closed", "connection", "the proxy went away");
     return ok();
