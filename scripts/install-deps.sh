@@ -27,6 +27,7 @@ packages=(
   # servers the tests run for real (each started privately by the test harness)
   postgresql postfix
   slapd ldap-utils                       # the directory tests' private OpenLDAP server
+  squid                                  # the ICAP tests run a private Squid in front of `sanso icap`
   sqlite3                                # the demo tampers with a copy of the store to show detection
   curl                                   # the demo signs in to the web console
   softflowd nftables iproute2            # the flow monitor's network-namespace test: a real exporter and packet logging

@@ -33,6 +33,8 @@ void register_web_command(CLI::App& app, int& exit_code);
 void register_transfer_command(CLI::App& app, int& exit_code);
 // `sanso directory test`.
 void register_directory_command(CLI::App& app, int& exit_code);
+// `sanso icap`.
+void register_icap_command(CLI::App& app, int& exit_code);
 // `sanso inspect …`.
 void register_inspect_command(CLI::App& app, int& exit_code);
 // `sanso register …`.

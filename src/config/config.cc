@@ -189,7 +189,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   ServiceConfig c;
   c.source = std::string(path);
   fs::path config_dir = fs::absolute(fs::path(path)).parent_path();
-  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "directory", "users", "monitor", "transfer", "register"}));
+  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "directory", "users", "monitor", "transfer", "register", "icap"}));
 
   const toml::table* service = SANSO_TRY(r.table(root, "service"));
   if (service == nullptr) {
@@ -432,6 +432,35 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
       }
       proxy = *address;
     }
+  }
+
+  if (const toml::table* t = SANSO_TRY(r.table(root, "icap"))) {
+    SANSO_TRY(r.only_keys(*t, "[icap]", {"listen", "trusted_proxies", "max_header_kb", "max_body_mb", "preview_bytes", "max_connections",
+                                         "options_ttl_seconds", "idle_seconds", "page_types", "contact"}));
+    SANSO_TRY(r.string(*t, "listen", c.icap.listen));
+    SANSO_TRY(r.strings(*t, "trusted_proxies", c.icap.trusted_proxies));
+    for (auto& proxy : c.icap.trusted_proxies) {
+      auto address = canonical_ip(proxy);
+      if (!address) {
+        return make_error("config.value", where(path, *t->get("trusted_proxies")),
+                          "'" + proxy + "' in [icap] 'trusted_proxies' is not an IP address (give each proxy's address, e.g. \"127.0.0.1\")");
+      }
+      proxy = *address;
+    }
+    SANSO_TRY(r.integer(*t, "max_header_kb", c.icap.max_header_kb, 4));
+    SANSO_TRY(r.integer(*t, "max_body_mb", c.icap.max_body_mb, 1));
+    SANSO_TRY(r.integer(*t, "preview_bytes", c.icap.preview_bytes, 0));
+    SANSO_TRY(r.integer(*t, "max_connections", c.icap.max_connections, 1));
+    SANSO_TRY(r.integer(*t, "options_ttl_seconds", c.icap.options_ttl_seconds, 1));
+    SANSO_TRY(r.integer(*t, "idle_seconds", c.icap.idle_seconds, 1));
+    SANSO_TRY(r.strings(*t, "page_types", c.icap.page_types));
+    for (auto& type : c.icap.page_types) {
+      for (auto& ch : type) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    }
+    SANSO_TRY(r.string(*t, "contact", c.icap.contact));
+    if (c.icap.max_header_kb > 1024) return make_error("config.value", where(path, *t->get("max_header_kb")), "'max_header_kb' must be at most 1024");
+    if (c.icap.preview_bytes > 65536) return make_error("config.value", where(path, *t->get("preview_bytes")), "'preview_bytes' must be at most 65536");
+    if (c.icap.max_connections > 4096) return make_error("config.value", where(path, *t->get("max_connections")), "'max_connections' must be at most 4096");
   }
 
   if (const toml::table* d = SANSO_TRY(r.table(root, "directory"))) {

@@ -178,6 +178,24 @@ struct RegisterSettings {
   std::int64_t max_import_mb = 20;       // the import file itself, and each XML part an XLSX expands to
 };
 
+// The ICAP service for the web proxy (src/icap, `sanso icap`); every key optional.
+struct IcapSettings {
+  std::string listen = "127.0.0.1:1344";  // host:port the proxy connects to
+  // Proxies whose X-Client-IP is believed (canonical addresses); from anyone else the connection's
+  // own address is the client.
+  std::vector<std::string> trusted_proxies;
+  std::int64_t max_header_kb = 64;    // an ICAP head, or the HTTP headers it carries
+  std::int64_t max_body_mb = 100;     // a body above this is blocked (the block page), never passed
+  std::int64_t preview_bytes = 0;  // offered in OPTIONS when above 0 (off: previews stall behind Squid, docs/icap.md)
+  std::int64_t max_connections = 64;
+  std::int64_t options_ttl_seconds = 300;
+  std::int64_t idle_seconds = 60;     // a persistent connection idle this long is closed
+  // HTTP content types shown as web pages (channel "web"), not downloaded as files (channel "file"),
+  // when their first bytes are no document or program.
+  std::vector<std::string> page_types = {"text/html", "text/css", "text/javascript", "application/javascript"};
+  std::string contact;  // named on the block page; empty: [mail] contact
+};
+
 // The whole of sanso.toml, with every path absolute.
 struct ServiceConfig {
   std::string source;      // the file it came from
@@ -199,6 +217,7 @@ struct ServiceConfig {
   MonitorSettings monitor;
   TransferSettings transfer;
   RegisterSettings registers;
+  IcapSettings icap;
   std::vector<Operator> operators;
 
   const Operator* find_operator(std::string_view name) const;

@@ -1,0 +1,142 @@
+// The listening side: one thread per proxy connection (Squid keeps a few open and reuses them),
+// a bound on how many, and an idle timeout so that a silent peer does not hold a thread.
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/io.h"
+#include "core/log.h"
+#include "icap/icap.h"
+
+namespace sanso::icap {
+namespace {
+
+class SocketSource final : public ByteSource {
+ public:
+  explicit SocketSource(int fd) : fd_(fd) {}
+  long read_some(char* out, std::size_t n) override {
+    for (;;) {
+      const ssize_t got = ::recv(fd_, out, n, 0);
+      if (got < 0 && errno == EINTR) continue;
+      return static_cast<long>(got);
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+std::string address_text(const sockaddr_storage& a) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (a.ss_family == AF_INET) ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(a).sin_addr, text, sizeof text);
+  if (a.ss_family == AF_INET6) ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(a).sin6_addr, text, sizeof text);
+  return text;
+}
+
+int port_of(const sockaddr_storage& a) {
+  return ntohs(a.ss_family == AF_INET ? reinterpret_cast<const sockaddr_in&>(a).sin_port : reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
+}
+
+Result<int> listen_on(const std::string& listen) {
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return make_error("icap.listen", listen, "not host:port (e.g. 127.0.0.1:1344)");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port = listen.substr(colon + 1);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
+    return make_error("icap.listen", listen, std::string("not an address and port: ") + ::gai_strerror(rc));
+  }
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(found, ::freeaddrinfo);
+  const int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return make_error("icap.listen", listen, std::string("socket: ") + std::strerror(errno));
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0 || ::listen(fd, 128) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return make_error("icap.listen", listen, std::string("cannot listen: ") + std::strerror(err));
+  }
+  return fd;
+}
+
+}  // namespace
+
+Result<void> run_server(Service& service, const std::string& listen, const std::atomic<bool>& stop, const std::function<void(const std::string&)>& ready) {
+  const int listener = SANSO_TRY(listen_on(listen));
+  sockaddr_storage bound{};
+  socklen_t bound_len = sizeof bound;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+  if (ready) {
+    const std::string host = address_text(bound);
+    ready((bound.ss_family == AF_INET6 ? "[" + host + "]" : host) + ":" + std::to_string(port_of(bound)));
+  }
+  struct Open {
+    std::mutex mu;
+    std::set<int> fds;
+  };
+  auto active = std::make_shared<std::atomic<long>>(0);
+  auto open = std::make_shared<Open>();
+  const long max_connections = static_cast<long>(service.settings().icap.max_connections);
+  const long idle_seconds = static_cast<long>(service.settings().icap.idle_seconds);
+  while (!stop.load()) {
+    pollfd p{listener, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) continue;
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof peer;
+    const int fd = ::accept4(listener, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    if (active->load() >= max_connections) {
+      static constexpr std::string_view kBusy = "ICAP/1.0 503 Service Overloaded\r\nConnection: close\r\nEncapsulated: null-body=0\r\n\r\n";
+      send_all(fd, kBusy.data(), kBusy.size());
+      ::close(fd);
+      log::warn("icap: connection from " + address_text(peer) + " refused: [icap] max_connections reached");
+      continue;
+    }
+    timeval idle{idle_seconds, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle);
+    ++*active;
+    {
+      std::lock_guard lock(open->mu);
+      open->fds.insert(fd);
+    }
+    std::thread([&service, fd, active, open, who = address_text(peer)] {
+      SocketSource source(fd);
+      service.serve(source, [fd](std::string_view bytes) { return send_all(fd, bytes.data(), bytes.size()); }, who);
+      {
+        std::lock_guard lock(open->mu);
+        open->fds.erase(fd);
+      }
+      ::close(fd);
+      --*active;
+    }).detach();
+  }
+  ::close(listener);
+  // Idle persistent connections end now (their next read sees the end); a request being answered
+  // is finished and its answer sent. The service outlives them.
+  {
+    std::lock_guard lock(open->mu);
+    for (int fd : open->fds) ::shutdown(fd, SHUT_RD);
+  }
+  for (int i = 0; i < 600 && active->load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return ok();
+}
+
+}  // namespace sanso::icap

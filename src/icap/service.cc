@@ -1,0 +1,557 @@
+#include "icap/icap.h"
+
+#include <cstdio>
+#include <optional>
+
+#include "audit/log.h"
+#include "config/config.h"
+#include "core/digest.h"
+#include "core/log.h"
+#include "icap/spool.h"
+#include "quarantine/quarantine.h"
+#include "store/shared_database.h"
+
+namespace sanso::icap {
+namespace {
+
+using Out = std::function<bool(std::string_view)>;
+
+std::string lowered(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// "text/html; charset=utf-8" → "text/html".
+std::string media_type(const HttpHead& head) {
+  const std::string* v = head.headers.find("Content-Type");
+  if (v == nullptr) return "";
+  return lowered(trimmed(std::string_view(*v).substr(0, v->find(';'))));
+}
+
+// Bytes a document or program begins with, whatever the server calls it: a "text/html" that is
+// a ZIP (an Office file), OLE2, PDF, RTF or an executable is a download, not a page.
+bool looks_like_a_file(std::string_view first) {
+  static constexpr std::string_view kMagic[] = {
+      std::string_view("PK\x03\x04", 4), std::string_view("\xD0\xCF\x11\xE0", 4), "{\\rtf", "MZ", std::string_view("\x7F" "ELF", 4), "Rar!",
+      std::string_view("7z\xBC\xAF", 4), std::string_view("\x1F\x8B", 2), std::string_view("\x89PNG", 4), std::string_view("\xFF\xD8\xFF", 3),
+      "GIF8"};
+  for (std::string_view m : kMagic) {
+    if (first.substr(0, m.size()) == m) return true;
+  }
+  // PDF readers look for the header within the first kilobyte.
+  return first.substr(0, 1024).find("%PDF") != std::string_view::npos;
+}
+
+std::string percent_decoded(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// The name the download goes by: Content-Disposition's filename, else the last segment of the URL's
+// path. Control bytes and path separators are dropped; the CDR engine checks it against the bytes.
+std::string file_name_of(const std::optional<HttpHead>& request, const std::optional<HttpHead>& response, std::string_view fallback) {
+  std::string name;
+  if (response) {
+    if (const std::string* cd = response->headers.find("Content-Disposition")) {
+      std::string_view v = *cd;
+      const std::size_t star = lowered(v).find("filename*=utf-8''");
+      const std::size_t plain = lowered(v).find("filename=");
+      if (star != std::string_view::npos) {
+        std::string_view rest = v.substr(star + 17);
+        name = percent_decoded(rest.substr(0, rest.find(';')));
+      } else if (plain != std::string_view::npos) {
+        std::string_view rest = trimmed(v.substr(plain + 9));
+        if (!rest.empty() && rest.front() == '"') {
+          rest.remove_prefix(1);
+          rest = rest.substr(0, rest.find('"'));
+        } else {
+          rest = rest.substr(0, rest.find(';'));
+        }
+        name = std::string(rest);
+      }
+    }
+  }
+  if (name.empty() && request) {
+    std::string_view target = request->target;
+    target = target.substr(0, target.find_first_of("?#"));
+    name = percent_decoded(target.substr(target.find_last_of('/') == std::string_view::npos ? 0 : target.find_last_of('/') + 1));
+  }
+  std::string clean;
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '/' || c == '\\') continue;
+    clean += c;
+  }
+  if (clean.size() > 200) clean.resize(200);
+  return clean.empty() || clean == "." || clean == ".." ? std::string(fallback) : clean;
+}
+
+std::string html_escaped(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string content_type_for(std::string_view name) {
+  const std::size_t dot = name.rfind('.');
+  const std::string ext = dot == std::string_view::npos ? "" : lowered(name.substr(dot + 1));
+  static const std::pair<std::string_view, std::string_view> kTypes[] = {
+      {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+      {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+      {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+      {"pdf", "application/pdf"}, {"png", "image/png"}, {"jpg", "image/jpeg"}, {"jpeg", "image/jpeg"}, {"gif", "image/gif"},
+      {"txt", "text/plain; charset=utf-8"}, {"csv", "text/csv; charset=utf-8"}, {"zip", "application/zip"}, {"rtf", "application/rtf"},
+      {"odt", "application/vnd.oasis.opendocument.text"}, {"ods", "application/vnd.oasis.opendocument.spreadsheet"}};
+  for (const auto& [e, t] : kTypes) {
+    if (e == ext) return std::string(t);
+  }
+  return "application/octet-stream";
+}
+
+std::string rfc5987(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_') {
+      out += static_cast<char>(c);
+    } else {
+      char b[4];
+      std::snprintf(b, sizeof b, "%%%02X", c);
+      out += b;
+    }
+  }
+  return out;
+}
+
+// Why a file was blocked, in words for the person who asked for it.
+std::pair<std::string, std::string> reason_words(const cdr::CdrResult& r) {
+  const cdr::FindingKind kind = r.reason.rfind("policy", 0) == 0 ? cdr::FindingKind::kPolicy : cdr::finding_kind_of(r.reason);
+  std::string ja(cdr::label(kind, "ja"));
+  std::string en(cdr::label(kind, "en"));
+  if (!r.message.empty()) en += " — " + r.message;
+  return {ja, en};
+}
+
+}  // namespace
+
+std::string istag_of(std::string_view policy_sha256, std::string_view engine_version) {
+  return "sanso-" + sha256_hex(std::string(policy_sha256) + "\n" + std::string(engine_version)).substr(0, 24);
+}
+
+std::string block_page(std::string_view file_name, std::string_view reason_ja, std::string_view reason_en, std::string_view quarantine_id,
+                       std::string_view contact, bool upload) {
+  std::string p = "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>";
+  p += upload ? "送信を止めました / Upload blocked" : "ダウンロードを止めました / Download blocked";
+  p += "</title><style>body{font-family:sans-serif;max-width:42em;margin:2em auto;line-height:1.6}dt{font-weight:bold}</style></head><body>\n";
+  p += upload ? "<h1>この内容はインターネットへ送信できないため、止めました</h1>\n<p lang=\"en\">Sanso blocked this upload: it may not leave the city.</p>\n<dl>\n"
+              : "<h1>このファイルは安全に受け取れないため、止めました</h1>\n<p lang=\"en\">Sanso blocked this download: it could not be made safe.</p>\n<dl>\n";
+  p += "<dt>ファイル / File</dt><dd>" + html_escaped(file_name) + "</dd>\n";
+  p += "<dt>理由 / Reason</dt><dd>" + html_escaped(reason_ja) + "<br><span lang=\"en\">" + html_escaped(reason_en) + "</span></dd>\n";
+  if (!quarantine_id.empty()) {
+    p += "<dt>隔離番号 / Quarantine id</dt><dd><code>" + html_escaped(quarantine_id) + "</code>（原本は隔離して保管しています / the original is kept）</dd>\n";
+  }
+  p += "</dl>\n<p>業務で必要な場合は、隔離番号を添えて次へお問い合わせください。<br><span lang=\"en\">If you need it for your work, contact, with the quarantine id:</span> ";
+  p += html_escaped(contact.empty() ? "情報セキュリティ担当 / the information security office" : contact);
+  p += "</p>\n</body></html>\n";
+  return p;
+}
+
+struct Service::Exchange {
+  Service& service;
+  Reader& reader;
+  const Request& request;
+  const Out& out;
+  std::string client;  // the address the policy sees
+  std::string zone;    // its zone; empty: none
+  std::string actor;
+  std::optional<Spool> spool{};
+  BodyStatus body{};
+  enum class Stage { kNotRead, kPreviewRead, kAll } stage = Stage::kNotRead;
+  bool continued = false;    // 100 Continue was sent: the answer is no longer one to a preview
+  bool disk_failed = false;  // the spool could not take the body: it is blocked, as over the limit
+
+  bool send(std::string_view bytes) { return out(bytes); }
+
+  std::string head(int status, std::string_view encapsulated) const {
+    std::string h = "ICAP/1.0 " + std::to_string(status) + " " + std::string(reason_phrase(status)) + "\r\n";
+    h += "ISTag: \"" + service.settings_.istag + "\"\r\nServer: sanso-icap\r\n";
+    h += "Encapsulated: " + std::string(encapsulated) + "\r\n\r\n";
+    return h;
+  }
+
+  Result<void> read_chunks(std::uint64_t limit) {
+    if (!spool) spool = SANSO_TRY(Spool::open(service.settings_.spool_dir));
+    const bool over = body.over;
+    body = SANSO_TRY(read_chunked(reader, limit, body.bytes, [&](std::string_view piece) {
+      if (auto r = spool->append(piece); !r) disk_failed = true;
+    }));
+    body.over = body.over || over;
+    return ok();
+  }
+
+  // The preview, when the proxy sends one: the first bytes, then a zero chunk (with ieof when
+  // that was all of it).
+  Result<void> read_preview(std::uint64_t limit) {
+    if (!request.has_body || !request.preview || stage != Stage::kNotRead) return ok();
+    SANSO_TRY(read_chunks(limit));
+    stage = body.ieof ? Stage::kAll : Stage::kPreviewRead;
+    return ok();
+  }
+
+  // The whole body; what the preview did not carry is asked for with 100 Continue.
+  Result<void> read_all(std::uint64_t limit) {
+    if (!request.has_body) return ok();
+    SANSO_TRY(read_preview(limit));
+    if (stage == Stage::kPreviewRead) {
+      if (!send("ICAP/1.0 100 Continue\r\n\r\n")) return make_error("icap.closed", "connection", "the proxy went away");
+      continued = true;
+    }
+    if (stage != Stage::kAll) SANSO_TRY(read_chunks(limit));
+    stage = Stage::kAll;
+    return ok();
+  }
+
+  // Before a final answer that needs no body: after a preview the proxy sends nothing more once
+  // answered; a body sent whole is read (and dropped) to stay in step with the connection.
+  Result<void> finish_reading() {
+    if (!request.has_body || stage != Stage::kNotRead) return ok();
+    if (request.preview) return read_preview(0);
+    SANSO_TRY(read_chunks(0));
+    stage = Stage::kAll;
+    return ok();
+  }
+
+  // The body as far as it was read (a preview's bytes, or all of it).
+  Result<std::string_view> bytes() {
+    if (!spool) return std::string_view();
+    return spool->view();
+  }
+
+  // 204 is allowed in answer to a preview (RFC 3507 §4.6) or when the proxy said Allow: 204;
+  // otherwise the message goes back as it came.
+  Result<void> unchanged(std::uint64_t limit) {
+    if (request.allow_204 || (request.preview && request.has_body && !continued)) {
+      stage = Stage::kAll;
+      if (!send(head(204, "null-body=0"))) return make_error("icap.closed", "connection", "the proxy went away");
+      return ok();
+    }
+    SANSO_TRY(read_all(limit));
+    if (body.over || disk_failed) return make_error("icap.too-large", "body", "a body to be echoed unchanged is over the limit");
+    if (!echo()) return make_error("icap.closed", "connection", "the proxy went away");
+    return ok();
+  }
+
+  // The message as it came, for a proxy that does not take 204.
+  bool echo() {
+    const bool response = request.method == Method::kRespmod;
+    const HttpHead* h = response ? &*request.http_response : &*request.http_request;
+    std::string req = !response || !request.http_request ? "" : request.http_request->serialize();
+    std::string hdr = h->serialize();
+    std::string enc;
+    if (!req.empty()) enc = "req-hdr=0, ";
+    const std::size_t body_at = req.size() + hdr.size();
+    enc += std::string(response ? "res-hdr=" : "req-hdr=") + std::to_string(req.size()) + ", " +
+           (request.has_body ? std::string(response ? "res-body=" : "req-body=") : std::string("null-body=")) + std::to_string(body_at);
+    std::string msg = head(200, enc) + req + hdr;
+    if (!send(msg)) return false;
+    if (request.has_body) {
+      auto b = bytes();
+      if (!b) return false;
+      for (std::size_t at = 0; at < b->size(); at += 65536) {
+        if (!send(chunk(b->substr(at, 65536)))) return false;
+      }
+      return send(kLastChunk);
+    }
+    return true;
+  }
+
+  // An HTTP response in place of what was asked for (a block page, or a rebuilt document).
+  bool respond(const HttpHead& http, std::string_view body_bytes) {
+    const std::string hdr = http.serialize();
+    std::string msg = head(200, "res-hdr=0, res-body=" + std::to_string(hdr.size())) + hdr;
+    if (!send(msg)) return false;
+    for (std::size_t at = 0; at < body_bytes.size(); at += 65536) {
+      if (!send(chunk(body_bytes.substr(at, 65536)))) return false;
+    }
+    return send(kLastChunk);
+  }
+
+  bool block(int http_status, std::string_view name, std::string_view reason_ja, std::string_view reason_en, std::string_view quarantine_id) {
+    const std::string page = block_page(name, reason_ja, reason_en, quarantine_id, service.settings_.contact, request.method == Method::kReqmod);
+    HttpHead h;
+    h.start_line = "HTTP/1.1 " + std::to_string(http_status) + (http_status == 403 ? " Forbidden" : " Service Unavailable");
+    h.headers.fields = {{"Content-Type", "text/html; charset=utf-8"},
+                        {"Content-Length", std::to_string(page.size())},
+                        {"Cache-Control", "no-store"},
+                        {"X-Content-Type-Options", "nosniff"},
+                        {"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"}};
+    if (!quarantine_id.empty()) h.headers.fields.push_back({"X-Sanso-Quarantine-Id", std::string(quarantine_id)});
+    stage = Stage::kAll;
+    return respond(h, page);
+  }
+
+  // A decision taken without the intake (no file to keep, or none kept): recorded all the same.
+  void record(std::string_view action, std::string_view subject, std::string_view outcome, std::string_view reason,
+              const std::optional<policy::Decision>& ruling, std::string_view input_sha256 = "") {
+    if (service.log_ == nullptr || service.db_ == nullptr) return;
+    store::AuditEvent e;
+    e.actor = actor;
+    e.action = std::string(action);
+    e.subject = std::string(subject);
+    e.outcome = std::string(outcome);
+    if (ruling) {
+      e.rule_id = std::string(ruling->rule_id());
+      e.clause = std::string(ruling->clause());
+    }
+    e.input_sha256 = std::string(input_sha256);
+    e.details = {{"client", client}, {"zone", zone}, {"reason", std::string(reason)}, {"bytes", std::to_string(body.bytes)}};
+    if (auto r = service.db_->commit([&](store::Database& db) { return service.log_->append(db, e); }); !r) {
+      log::error("icap: the audit record of " + std::string(action) + " " + std::string(subject) + " was not written: " + r.error().to_string());
+    }
+  }
+};
+
+Service::Service(const policy::CompiledPolicy& policy, quarantine::QuarantineStore* store, audit::AuditLog* log, store::SharedDatabase* db,
+                 Settings settings, Engines engines)
+    : policy_(policy),
+      store_(store),
+      log_(log),
+      db_(db),
+      settings_(std::move(settings)),
+      engines_(std::move(engines)),
+      intake_(&policy, store, log) {}
+
+void Service::serve(ByteSource& in, const Out& out, const std::string& peer) {
+  Reader reader(in);
+  Limits limits;
+  limits.max_head_bytes = static_cast<std::size_t>(settings_.icap.max_header_kb) * 1024;
+  while (!reader.at_end()) {
+    auto request = read_request(reader, limits);
+    Result<void> answered = request ? answer(reader, *request, peer, out) : Result<void>(request.error());
+    if (answered) continue;
+    const Error& e = answered.error();
+    if (e.code == "icap.closed") return;
+    const int status = status_of(e);
+    log::error("icap: " + peer + ": " + e.to_string());
+    // After a refused request the rest of the stream cannot be trusted to start a new one.
+    const std::string reply = "ICAP/1.0 " + std::to_string(status) + " " + std::string(reason_phrase(status)) + "\r\nISTag: \"" + settings_.istag +
+                              "\"\r\nConnection: close\r\nX-Sanso-Error: " + e.code + "\r\nEncapsulated: null-body=0\r\n\r\n";
+    out(reply);
+    return;
+  }
+}
+
+Result<void> Service::answer(Reader& reader, const Request& request, const std::string& peer, const Out& out) {
+  const bool respmod_service = request.service == "respmod";
+  const bool reqmod_service = request.service == "reqmod";
+  if (!respmod_service && !reqmod_service) {
+    return make_error("icap.service", request.uri, "no such service (icap://host/respmod and icap://host/reqmod are served)");
+  }
+  Exchange x{*this, reader, request, out, peer, "", "icap@" + settings_.node};
+
+  if (request.method == Method::kOptions) {
+    std::string h = "ICAP/1.0 200 OK\r\n";
+    h += "Methods: " + std::string(respmod_service ? "RESPMOD" : "REQMOD") + "\r\n";
+    h += "Service: Sanso ICAP (CDR)\r\nISTag: \"" + settings_.istag + "\"\r\n";
+    h += "Max-Connections: " + std::to_string(settings_.icap.max_connections) + "\r\n";
+    h += "Options-TTL: " + std::to_string(settings_.icap.options_ttl_seconds) + "\r\n";
+    h += "Allow: 204\r\n";
+    if (settings_.icap.preview_bytes > 0) {
+      // Every file is previewed: the first bytes tell a page from a document, whatever its name.
+      h += "Preview: " + std::to_string(settings_.icap.preview_bytes) + "\r\n";
+      h += "Transfer-Preview: *\r\n";
+    }
+    h += "Encapsulated: null-body=0\r\n\r\n";
+    if (!out(h)) return make_error("icap.closed", "connection", "the proxy went away");
+    return ok();
+  }
+  if ((request.method == Method::kRespmod) != respmod_service) {
+    return make_error("icap.not-allowed", request.uri, std::string(request.method == Method::kRespmod ? "RESPMOD" : "REQMOD") + " is not served here");
+  }
+
+  // Whom the answer is for: the proxy's word for its client only when the proxy is trusted.
+  x.client = config::canonical_ip(peer).value_or(peer);
+  const bool trusted = std::find(settings_.icap.trusted_proxies.begin(), settings_.icap.trusted_proxies.end(), x.client) != settings_.icap.trusted_proxies.end();
+  if (trusted && request.headers.count("X-Client-IP") > 0) {
+    const auto said = request.headers.count("X-Client-IP") == 1 ? config::canonical_ip(*request.headers.find("X-Client-IP")) : std::nullopt;
+    if (!said) return make_error("icap.malformed", "X-Client-IP", "the client's address is not one IP address");
+    x.client = *said;
+  }
+  x.actor += " " + x.client;
+  if (const policy::Zone* z = policy_.policy().zone_of_address(x.client)) x.zone = z->id;
+  const std::uint64_t limit = static_cast<std::uint64_t>(settings_.icap.max_body_mb) << 20;
+  auto gone = [] { return make_error("icap.closed", "connection", "the proxy went away"); };
+
+  if (request.method == Method::kReqmod) {
+    const std::string name = file_name_of(request.http_request, std::nullopt, "upload");
+    if (!request.has_body) return x.unchanged(limit);
+    if (x.zone.empty()) {
+      SANSO_TRY(x.finish_reading());
+      x.record("icap.upload", name, "blocked", "client address " + x.client + " is in no zone of the policy", std::nullopt);
+      return x.block(403, name, "送信元の端末がどの領域にも属していません", "the client " + x.client + " is in no zone of the policy", "") ? ok() : gone();
+    }
+    SANSO_TRY(x.read_all(limit));
+    if (x.body.over || x.disk_failed) {
+      x.record("icap.upload", name, "blocked", "over [icap] max_body_mb", std::nullopt);
+      return x.block(403, name, "送信する内容が大きすぎます", "the upload is over the limit of " + std::to_string(settings_.icap.max_body_mb) + " MB", "") ? ok() : gone();
+    }
+    const std::string_view body = SANSO_TRY(x.bytes());
+    const mail::OutboundScan scan = engines_.scan_outgoing(body, name);
+    const std::string level = scan.classification.empty() ? settings_.unmarked_classification : scan.classification;
+    auto ruling = policy_.decide(policy::RequestNames{x.zone, "internet", "web", level, "", ""});
+    std::string why_ja, why_en;
+    if (!ruling) {
+      why_ja = "ポリシーで判断できません";
+      why_en = ruling.error().to_string();
+    } else if (ruling->action == policy::Action::kDeny || ruling->action == policy::Action::kApprove) {
+      why_ja = "ポリシーにより外部への送信はできません（" + std::string(ruling->rule_id()) + "、" + std::string(ruling->clause()) + "）";
+      why_en = "policy rule " + std::string(ruling->rule_id()) + " (" + std::string(ruling->clause()) + "): " + std::string(ruling->reason("en"));
+    } else if (!scan.error.empty()) {
+      why_ja = "送信内容を検査できませんでした";
+      why_en = "the outgoing scan failed: " + scan.error;
+    } else if (!scan.identifiers.empty()) {
+      why_ja = "個人番号・法人番号と思われる記載があります（" + std::to_string(scan.identifiers.size()) + " 件）";
+      why_en = std::to_string(scan.identifiers.size()) + " Individual or Corporate Number(s) found";
+    }
+    std::optional<policy::Decision> decision;
+    if (ruling) decision = *ruling;
+    const std::string sha = sha256_hex(body);
+    if (why_ja.empty()) {
+      x.record("icap.upload", name, "allowed", "", decision, sha);
+      return x.unchanged(limit);
+    }
+    std::string quarantine_id;
+    if (store_ != nullptr) {
+      // The original is kept as evidence, with its record, before the refusal is sent.
+      quarantine::Submission s;
+      s.id = store_->reserve_id();
+      s.original = std::string(body);
+      s.origin.kind = quarantine::Origin::Kind::kFile;
+      s.origin.file_name = name;
+      s.origin.uploader = x.actor;
+      s.verdict = "blocked";
+      s.reason = "icap upload " + x.zone + " → internet: " + why_en;
+      s.classification = scan.classification;
+      store::AuditEvent e;
+      e.actor = x.actor;
+      e.action = "icap.upload";
+      e.subject = name;
+      e.outcome = "blocked";
+      if (decision) {
+        e.rule_id = std::string(decision->rule_id());
+        e.clause = std::string(decision->clause());
+      }
+      e.input_sha256 = sha;
+      e.details = {{"quarantine_id", s.id}, {"client", x.client}, {"zone", x.zone}, {"reason", why_en}, {"identifiers", std::to_string(scan.identifiers.size())}};
+      s.with_item = [&](store::Database& d, const quarantine::Item&) { return log_->append(d, e); };
+      auto kept = store_->put(std::move(s));
+      if (!kept) {
+        log::error("icap: an upload blocked but not kept: " + kept.error().to_string());
+        return x.block(503, name, "一時的な障害のため送信を止めました", kept.error().to_string(), "") ? ok() : gone();
+      }
+      quarantine_id = kept->id;
+    }
+    return x.block(403, name, why_ja, why_en, quarantine_id) ? ok() : gone();
+  }
+
+  // RESPMOD: a response from the internet on its way to a client of the proxy.
+  const HttpHead& response = *request.http_response;
+  const std::string name = file_name_of(request.http_request, request.http_response, "download");
+  if (!request.has_body) return x.unchanged(limit);
+  if (x.zone.empty()) {
+    SANSO_TRY(x.finish_reading());
+    x.record("icap.download", name, "blocked", "client address " + x.client + " is in no zone of the policy", std::nullopt);
+    return x.block(403, name, "利用者の端末がどの領域にも属していません", "the client " + x.client + " is in no zone of the policy", "") ? ok() : gone();
+  }
+  const intake::Route route{"internet", x.zone, x.actor};
+  SANSO_TRY(x.read_preview(limit));
+  const std::string_view first = SANSO_TRY(x.bytes());
+  const std::string* disposition = response.headers.find("Content-Disposition");
+  const bool attachment = disposition != nullptr && lowered(*disposition).find("attachment") != std::string::npos;
+  const std::string type = media_type(response);
+  const bool page_type = std::find(settings_.icap.page_types.begin(), settings_.icap.page_types.end(), type) != settings_.icap.page_types.end();
+  const std::string* encoding = response.headers.find("Content-Encoding");
+  const bool encoded = encoding != nullptr && lowered(trimmed(*encoding)) != "identity" && !trimmed(*encoding).empty();
+
+  if (!attachment && page_type && (encoded || !looks_like_a_file(first))) {
+    // A web page: browsing is the channel "web", ruled on for this route and passed as it is.
+    const auto ruling = SANSO_TRY(intake_.rule(route, "web"));
+    if (ruling && ruling->action != policy::Action::kAllow) {
+      SANSO_TRY(x.finish_reading());
+      const std::string why = "policy rule " + std::string(ruling->rule_id()) + " (" + std::string(ruling->clause()) + "): " + std::string(ruling->reason("en"));
+      x.record("icap.page", name, "blocked", why, ruling);
+      return x.block(403, name, "ポリシーにより閲覧できません（" + std::string(ruling->rule_id()) + "）", why, "") ? ok() : gone();
+    }
+    return x.unchanged(limit);
+  }
+
+  // A file: all of it, spooled, then through the one intake pipeline.
+  SANSO_TRY(x.read_all(limit));
+  if (x.body.over || x.disk_failed) {
+    x.record("icap.download", name, "blocked", "over [icap] max_body_mb (" + std::to_string(x.body.bytes) + " bytes)", std::nullopt);
+    return x.block(403, name, "ファイルが大きすぎるため受け取れません", "the file is over the limit of " + std::to_string(settings_.icap.max_body_mb) + " MB",
+                   "")
+               ? ok()
+               : gone();
+  }
+  if (encoded || response.status == 206) {
+    // Compressed or partial bytes are not the file the engine must judge: refused, not guessed at.
+    const std::string why = encoded ? "Content-Encoding " + *encoding + " on a download" : "a partial response (206) of a file";
+    x.record("icap.download", name, "blocked", why, std::nullopt, sha256_hex(SANSO_TRY(x.bytes())));
+    return x.block(403, name, encoded ? "圧縮して送られたファイルは受け取れません" : "ファイルの一部だけは受け取れません", why, "") ? ok() : gone();
+  }
+  const std::string_view body = SANSO_TRY(x.bytes());
+  auto taken = intake_.take_file(intake::FileItem{body, name, route}, engines_.sanitize);
+  if (!taken) {
+    log::error("icap: " + name + " for " + x.client + ": " + taken.error().to_string());
+    return x.block(503, name, "一時的な障害のためファイルを止めました", taken.error().to_string(), "") ? ok() : gone();
+  }
+  const cdr::CdrResult& r = taken->result;
+  if (r.verdict == cdr::Verdict::blocked) {
+    const auto [ja, en] = reason_words(r);
+    return x.block(403, name, ja, en, taken->quarantine_id) ? ok() : gone();
+  }
+  if (r.verdict == cdr::Verdict::clean && r.output == body) return x.unchanged(limit);
+
+  // The rebuilt document replaces the body; what described the old bytes goes.
+  HttpHead h = response;
+  for (const char* stale : {"Content-Length", "Transfer-Encoding", "Content-Encoding", "Content-MD5", "Digest", "ETag", "Accept-Ranges", "Content-Range"}) {
+    h.headers.remove(stale);
+  }
+  h.headers.fields.push_back({"Content-Length", std::to_string(r.output.size())});
+  const std::string out_name = r.output_name.empty() ? name : r.output_name;
+  if (out_name != name) {
+    h.headers.remove("Content-Type");
+    h.headers.remove("Content-Disposition");
+    h.headers.fields.push_back({"Content-Type", content_type_for(out_name)});
+    h.headers.fields.push_back({"Content-Disposition", "attachment; filename*=UTF-8''" + rfc5987(out_name)});
+  }
+  h.headers.fields.push_back({"X-Sanso-Quarantine-Id", taken->quarantine_id});
+  h.headers.fields.push_back({"X-Sanso-Verdict", std::string(cdr::to_string(r.verdict))});
+  return x.respond(h, r.output) ? ok() : gone();
+}
+
+}  // namespace sanso::icap

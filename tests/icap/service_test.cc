@@ -1,0 +1,273 @@
+// The ICAP service on a real store, audit log and CDR engine: a download from the internet goes
+// through the one intake (rebuilt, or blocked with the Japanese page naming its quarantine id), a
+// page the policy lets through passes with 204 from its preview, an upload with a 個人番号 is
+// blocked and kept, and a malformed request gets an ICAP 400 and nothing else.
+#include "icap/icap.h"
+
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "audit/log.h"
+#include "mail/outbound.h"
+#include "quarantine/quarantine.h"
+#include "store/schema.h"
+#include "support/example_policy.h"
+#include "support/open_quarantine.h"
+#include "support/test_store.h"
+
+namespace sanso::icap {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string chunked(std::string_view body, std::size_t piece = 1000) {
+  std::string out;
+  for (std::size_t at = 0; at < body.size(); at += piece) out += chunk(body.substr(at, piece));
+  return out;
+}
+
+// A RESPMOD request as Squid sends it: the client's address, the request and response heads, and
+// the body chunked — whole, or as a preview of `preview` bytes and the rest after 100 Continue.
+std::string respmod(const std::string& path, const std::string& content_type, std::string_view body, std::string client = "10.30.1.5",
+                    std::optional<std::size_t> preview = std::nullopt, const std::string& extra_res = "") {
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: files.example.com\r\n\r\n";
+  const std::string res = "HTTP/1.1 200 OK\r\nContent-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra_res + "\r\n";
+  std::string icap = "RESPMOD icap://127.0.0.1:1344/respmod ICAP/1.0\r\nHost: 127.0.0.1:1344\r\nX-Client-IP: " + client + "\r\nAllow: 204\r\n";
+  if (preview) icap += "Preview: " + std::to_string(*preview) + "\r\n";
+  icap += "Encapsulated: req-hdr=0, res-hdr=" + std::to_string(req.size()) + ", res-body=" + std::to_string(req.size() + res.size()) + "\r\n\r\n";
+  icap += req + res;
+  if (!preview) return icap + chunked(body) + std::string(kLastChunk);
+  const std::size_t n = std::min(*preview, body.size());
+  icap += chunked(body.substr(0, n));
+  if (n == body.size()) return icap + "0; ieof\r\n\r\n";
+  return icap + std::string(kLastChunk) + chunked(body.substr(n)) + std::string(kLastChunk);
+}
+
+// The body of a 200 answer, de-chunked; "" when there is none.
+std::string answer_body(const std::string& answer) {
+  const std::size_t icap_end = answer.find("\r\n\r\n");
+  const std::size_t http_end = answer.find("\r\n\r\n", icap_end + 4);
+  if (http_end == std::string::npos) return "";
+  std::string out;
+  std::size_t at = http_end + 4;
+  while (at < answer.size()) {
+    const std::size_t eol = answer.find("\r\n", at);
+    const std::size_t size = std::stoul(answer.substr(at, eol - at), nullptr, 16);
+    if (size == 0) break;
+    out += answer.substr(eol + 2, size);
+    at = eol + 2 + size + 2;
+  }
+  return out;
+}
+
+class IcapServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_GE(sodium_init(), 0);
+    store_dir_ = std::make_unique<sanso::testing::TestStore>(store::Backend::kSqlite);
+    auto db = store_dir_->open();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(store::migrate(*db));
+    log_ = std::make_unique<audit::AuditLog>(audit::LogOptions{});
+    quarantine::QuarantineStore::Options o;
+    o.settings.retention.default_days = 30;
+    o.blob_dir = (store_dir_->dir() / "blobs").string();
+    o.key_file = (store_dir_->dir() / "quarantine.key").string();
+    o.audit = log_.get();
+    auto q = sanso::testing::OpenQuarantine::open(std::move(db), o);
+    ASSERT_TRUE(q) << q.error().to_string();
+    store_ = std::move(q).value();
+    auto example = sanso::testing::example_policy();
+    ASSERT_NE(example.compiled, nullptr);
+    policy_ = std::move(example.policy);
+    compiled_ = std::move(example.compiled);
+    settings_.node = "gw-test";
+    settings_.spool_dir = (store_dir_->dir() / "spool").string();
+    settings_.istag = istag_of("policy-digest", "engine 1");
+    settings_.contact = "情報政策係（内線 2101）";
+    settings_.icap.trusted_proxies = {"127.0.0.1"};
+    std::vector<std::string> levels;
+    for (const auto& l : policy_->scheme.confidentiality.levels) levels.push_back(l.id);
+    engines_.sanitize = [](std::string_view bytes, std::string_view name) { return cdr::sanitize(bytes, name, cdr::CdrPolicy{}); };
+    engines_.scan_outgoing = [levels](std::string_view bytes, std::string_view name) {
+      // The transfer service's wrapping (a message with the file attached), scanned in-process.
+      const std::string message = "Subject: " + std::string(name) + "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" + std::string(bytes);
+      return mail::scan_outbound(message, levels);
+    };
+    service_ = std::make_unique<Service>(*compiled_, &*store_, log_.get(), &store_.shared(), settings_, engines_);
+  }
+
+  // Everything the service answers on one connection that carries `bytes`.
+  std::string serve(const std::string& bytes, const std::string& peer = "127.0.0.1") {
+    StringSource source(bytes, 4096);
+    std::string out;
+    service_->serve(source, [&](std::string_view b) { out += b; return true; }, peer);
+    return out;
+  }
+
+  std::int64_t count(const std::string& sql) {
+    auto row = store_.database().query_one(sql);
+    return row && row->has_value() ? (*row)->integer(0) : -1;
+  }
+
+  std::unique_ptr<sanso::testing::TestStore> store_dir_;
+  std::unique_ptr<audit::AuditLog> log_;
+  sanso::testing::OpenQuarantine store_;
+  std::unique_ptr<policy::Policy> policy_;
+  std::unique_ptr<policy::CompiledPolicy> compiled_;
+  Settings settings_;
+  Engines engines_;
+  std::unique_ptr<Service> service_;
+};
+
+TEST_F(IcapServiceTest, OptionsOfferPreviewAnd204WithATagThatFollowsThePolicyAndEngine) {
+  const std::string answer = serve("OPTIONS icap://127.0.0.1/respmod ICAP/1.0\r\nHost: 127.0.0.1\r\nEncapsulated: null-body=0\r\n\r\n");
+  EXPECT_EQ(answer.rfind("ICAP/1.0 200 OK\r\n", 0), 0u) << answer;
+  for (const char* field : {"Methods: RESPMOD\r\n", "Allow: 204\r\n", "Preview: 4096\r\n", "Transfer-Preview: *\r\n", "Max-Connections: 64\r\n",
+                            "Options-TTL: 300\r\n", "Service: "}) {
+    EXPECT_NE(answer.find(field), std::string::npos) << field << "\n" << answer;
+  }
+  EXPECT_NE(answer.find("ISTag: \"" + settings_.istag + "\""), std::string::npos);
+  EXPECT_NE(istag_of("policy-digest", "engine 1"), istag_of("policy-digest-2", "engine 1"));
+  EXPECT_NE(istag_of("policy-digest", "engine 1"), istag_of("policy-digest", "engine 2"));
+  EXPECT_LE(istag_of("p", "e").size(), 32u);
+  const std::string reqmod = serve("OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+  EXPECT_NE(reqmod.find("Methods: REQMOD\r\n"), std::string::npos) << reqmod;
+  EXPECT_EQ(serve("OPTIONS icap://127.0.0.1/other ICAP/1.0\r\nHost: 127.0.0.1\r\n\r\n").rfind("ICAP/1.0 404", 0), 0u);
+}
+
+TEST_F(IcapServiceTest, AMacroDocumentArrivesRebuiltAndItsOriginalIsKeptAndRecorded) {
+  const std::string docm = read_all(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/files/見積書.docm");
+  ASSERT_FALSE(docm.empty());
+  const std::string answer = serve(respmod("/dl/mitsumori.docm", "application/vnd.ms-word.document.macroEnabled.12", docm, "10.30.1.5", 512));
+  // A preview first, then the rest after 100 Continue, then the rebuilt document.
+  ASSERT_EQ(answer.rfind("ICAP/1.0 100 Continue\r\n\r\nICAP/1.0 200 OK\r\n", 0), 0u) << answer.substr(0, 300);
+  const std::string rebuilt = answer_body(answer.substr(answer.find("ICAP/1.0 200")));
+  EXPECT_EQ(rebuilt.substr(0, 2), "PK");
+  EXPECT_NE(rebuilt, docm);
+  EXPECT_EQ(rebuilt.find("vbaProject"), std::string::npos) << "the macro is gone";
+  EXPECT_NE(answer.find("Content-Length: " + std::to_string(rebuilt.size()) + "\r\n"), std::string::npos) << "the length is the rebuilt file's";
+  EXPECT_NE(answer.find("filename*=UTF-8''mitsumori.docx"), std::string::npos) << "a .docm becomes a .docx";
+  EXPECT_NE(answer.find("wordprocessingml.document\r\n"), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'file.sanitize'"), 1);
+}
+
+TEST_F(IcapServiceTest, AnExecutableGetsTheJapaneseBlockPageNamingItsQuarantineId) {
+  std::string exe = "MZ";
+  exe += std::string(200, '\0');
+  exe += "This program cannot be run in DOS mode.";
+  const std::string answer = serve(respmod("/setup.exe", "application/octet-stream", exe));
+  ASSERT_EQ(answer.rfind("ICAP/1.0 200 OK\r\n", 0), 0u) << answer;
+  EXPECT_NE(answer.find("HTTP/1.1 403 Forbidden\r\n"), std::string::npos);
+  const std::string page = answer_body(answer);
+  EXPECT_NE(page.find("このファイルは安全に受け取れないため、止めました"), std::string::npos) << page;
+  EXPECT_NE(page.find("情報政策係（内線 2101）"), std::string::npos);
+  EXPECT_NE(page.find("setup.exe"), std::string::npos);
+  auto id = store_.database().query_one("SELECT id FROM quarantine_items");
+  ASSERT_TRUE(id && id->has_value());
+  EXPECT_NE(page.find((*id)->text(0)), std::string::npos) << "the page names the quarantine id";
+  EXPECT_EQ(page.find("MZ"), std::string::npos) << "nothing of the file";
+}
+
+TEST_F(IcapServiceTest, AHostileNameOrReasonIsEscapedOnTheBlockPage) {
+  const std::string page = block_page("<script>alert(1)</script>.exe", "理由", "<img src=x onerror=alert(1)>", "q\"1", "<b>x</b>");
+  EXPECT_EQ(page.find("<script>"), std::string::npos);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+  EXPECT_EQ(page.find("<b>x"), std::string::npos);
+  EXPECT_NE(page.find("&lt;script&gt;"), std::string::npos);
+}
+
+TEST_F(IcapServiceTest, APageThePolicyLetsThroughPassesWith204FromItsPreviewAndAPageThatIsReallyAFileDoesNot) {
+  const std::string html = "<!DOCTYPE html><html><body>" + std::string(10000, 'a') + "</body></html>";
+  const std::string answer = serve(respmod("/index.html", "text/html; charset=utf-8", html, "10.30.1.5", 1024));
+  EXPECT_EQ(answer.rfind("ICAP/1.0 204 No Content\r\n", 0), 0u) << answer.substr(0, 200);
+  EXPECT_EQ(answer.find("100 Continue"), std::string::npos) << "decided on the preview alone";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
+  // The same label on an executable's bytes: a file, judged by the engine and blocked.
+  std::string exe = "MZ" + std::string(3000, '\x01');
+  const std::string disguised = serve(respmod("/index.html", "text/html", exe, "10.30.1.5", 1024));
+  EXPECT_NE(disguised.find("HTTP/1.1 403 Forbidden"), std::string::npos) << disguised.substr(0, 300);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+}
+
+TEST_F(IcapServiceTest, TheClientsZoneComesFromTheProxyOnlyWhenTheProxyIsTrusted) {
+  const std::string html = "<html>hi</html>";
+  // LGWAN terminals do not browse the internet (the example's profile.lgwan... rules): blocked.
+  const std::string lgwan = serve(respmod("/", "text/html", html, "10.20.1.5", 1024));
+  EXPECT_NE(lgwan.find("HTTP/1.1 403"), std::string::npos) << lgwan.substr(0, 300);
+  // The same claim from an untrusted peer is ignored: its own address is in no zone → blocked too,
+  // and an internet-zone peer that claims an LGWAN client is judged as itself.
+  const std::string untrusted = serve(respmod("/", "text/html", html, "10.30.1.5", 1024), "198.51.100.7");
+  EXPECT_NE(untrusted.find("HTTP/1.1 403"), std::string::npos) << untrusted.substr(0, 300);
+  const std::string self = serve(respmod("/", "text/html", html, "10.20.1.5", 1024), "10.30.9.9");
+  EXPECT_EQ(self.rfind("ICAP/1.0 204", 0), 0u) << self.substr(0, 300);
+  EXPECT_GE(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'icap.page' AND record LIKE '%\"blocked\"%'"), 1);
+}
+
+TEST_F(IcapServiceTest, ABodyOverTheLimitGetsTheBlockPageAndNothingOfItPasses) {
+  settings_.icap.max_body_mb = 1;
+  service_ = std::make_unique<Service>(*compiled_, &*store_, log_.get(), &store_.shared(), settings_, engines_);
+  const std::string big(1500000, 'x');
+  const std::string answer = serve(respmod("/big.txt", "text/plain", big, "10.30.1.5", 4096));
+  EXPECT_NE(answer.find("HTTP/1.1 403"), std::string::npos) << answer.substr(0, 300);
+  EXPECT_EQ(answer.find("xxxxxxxx"), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'icap.download' AND record LIKE '%\"blocked\"%'"), 1);
+}
+
+TEST_F(IcapServiceTest, ACompressedOrPartialDownloadIsBlockedNotGuessedAt) {
+  const std::string gz = serve(respmod("/a.pdf", "application/pdf", "%PDF-1.4 not really", "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
+  EXPECT_NE(gz.find("HTTP/1.1 403"), std::string::npos) << gz.substr(0, 300);
+}
+
+TEST_F(IcapServiceTest, PersistentConnectionsCarrySeveralRequestsAndAMalformedOneEndsTheConnectionWith400) {
+  const std::string options = "OPTIONS icap://127.0.0.1/respmod ICAP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string two = serve(options + options);
+  EXPECT_NE(two.find("ICAP/1.0 200 OK"), two.rfind("ICAP/1.0 200 OK")) << "two answers on one connection";
+  const std::string bad = serve(options + "RESPMOD icap://127.0.0.1/respmod ICAP/1.0\r\nHost: h\r\n\r\n" + options);
+  const std::size_t refused = bad.find("ICAP/1.0 400 Bad Request\r\n");
+  ASSERT_NE(refused, std::string::npos) << bad;
+  EXPECT_NE(bad.find("Connection: close"), std::string::npos);
+  EXPECT_EQ(bad.find("ICAP/1.0 200", refused), std::string::npos) << "nothing after the refusal";
+  // A chunk size that lies: 400, and no byte of the body reaches the intake.
+  std::string lying = respmod("/a.txt", "text/plain", "hello");
+  lying.replace(lying.rfind("5\r\nhello"), 1, "9");
+  EXPECT_EQ(serve(lying).rfind("ICAP/1.0 400", 0), 0u);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
+  // RESPMOD sent to the reqmod service.
+  std::string wrong = respmod("/a.txt", "text/plain", "hello");
+  wrong.replace(wrong.find("/respmod"), 8, "/reqmod");
+  EXPECT_EQ(serve(wrong).rfind("ICAP/1.0 405", 0), 0u);
+}
+
+TEST_F(IcapServiceTest, AnUploadWithAnIndividualNumberIsBlockedAndKeptAndACleanOnePasses) {
+  auto reqmod = [](const std::string& body) {
+    const std::string req = "POST /form HTTP/1.1\r\nHost: forms.example.com\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    return "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\nX-Client-IP: 10.30.1.5\r\nAllow: 204\r\nEncapsulated: req-hdr=0, req-body=" +
+           std::to_string(req.size()) + "\r\n\r\n" + req + chunked(body) + std::string(kLastChunk);
+  };
+  const std::string clean = serve(reqmod("お問い合わせ: 来週の説明会について"));
+  EXPECT_EQ(clean.rfind("ICAP/1.0 204", 0), 0u) << clean;
+  // 123456789018 is a valid 個人番号 (its check digit holds).
+  const std::string leak = serve(reqmod("氏名 山田太郎 個人番号 1234-5678-9018"));
+  EXPECT_NE(leak.find("HTTP/1.1 403"), std::string::npos) << leak.substr(0, 400);
+  EXPECT_NE(answer_body(leak).find("個人番号"), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'icap.upload' AND record LIKE '%\"blocked\"%'"), 1);
+}
+
+}  // namespace
+}  // namespace sanso::icap

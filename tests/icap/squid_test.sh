@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# `sanso icap` behind a real Squid (Debian's squid), all on loopback: a private Squid with
+# icap_service (bypass=off) and adaptation_access, fetching with curl from a local HTTP server
+# (python3 -m http.server). A macro document arrives rebuilt, an executable gets the Japanese block
+# page, a clean image passes as the engine judged it, a 300 MB download over [icap] max_body_mb is
+# blocked without the service's memory growing with it, and with Sanso stopped Squid fails closed
+# (no byte of the file reaches the browser).
+# Usage: squid_test.sh SANSO_BINARY SOURCE_DIR. Exit 77 (skipped) only when squid cannot run here.
+set -uo pipefail
+sanso=$1
+src=$2
+skip() { echo "SKIPPED: $*"; exit 77; }
+fail() {
+  echo "FAIL: $*"
+  if [ -n "${work:-}" ]; then
+    echo "--- sanso:"; tail -20 "$work/sanso.log"
+    echo "--- squid:"; grep -iE "icap|adapt|error|warn" "$work/cache.log" | tail -30
+    echo "--- access:"; tail -5 "$work/access.log"
+  fi
+  exit 1
+}
+squid_bin=$(command -v squid || echo /usr/sbin/squid)
+[ -x "$squid_bin" ] || skip "squid is not installed (scripts/install-deps.sh)"
+command -v curl >/dev/null || skip "curl is missing"
+command -v python3 >/dev/null || skip "python3 is missing (the test's web server)"
+
+work=$(mktemp -d /tmp/sanso-squid.XXXXXX)
+chmod 0755 "$work"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  [ -f "$work/squid.pid" ] && kill "$(cat "$work/squid.pid")" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+web_port=$(free_port) icap_port=$(free_port) proxy_port=$(free_port)
+
+# The example city's policy, with the loopback in the internet zone: curl is an internet-zone terminal.
+sed 's|^cidrs = \["10.30.0.0/16"\]|cidrs = ["10.30.0.0/16", "127.0.0.0/8"]|' "$src/examples/minamata/policy.toml" > "$work/policy.toml"
+grep -q '127.0.0.0/8' "$work/policy.toml" || fail "could not put the loopback into the internet zone"
+sed -i 's|^city_ranges = \[|city_ranges = ["127.0.0.0/8", |' "$work/policy.toml"
+cat > "$work/sanso.toml" <<EOF
+[service]
+node = "gw-squid-test"
+data_dir = "data"
+policy = "policy.toml"
+[mail]
+contact = "情報政策係（内線 2101）"
+[icap]
+listen = "127.0.0.1:$icap_port"
+trusted_proxies = ["127.0.0.1"]
+max_body_mb = 20
+# Known bug: with Squid, a body longer than the preview stalls after 100 Continue (docs/icap.md).
+preview_bytes = 0
+EOF
+
+# What the web server offers.
+mkdir -p "$work/www"
+cp "$src/examples/minamata/files/見積書.docm" "$work/www/mitsumori.docm"
+{ printf 'MZ'; head -c 300 /dev/zero; printf 'This program cannot be run in DOS mode.'; } > "$work/www/setup.exe"
+python3 - "$work/www/logo.png" <<'EOF'
+import struct, sys, zlib
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+w, h = 16, 16
+rows = b"".join(b"\x00" + b"".join(bytes([x * 16, y * 16, 128]) for x in range(w)) for y in range(h))
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+open(sys.argv[1], "wb").write(png)
+EOF
+truncate -s ${SANSO_BIG_MB:-300}M "$work/www/big.bin"
+
+(cd "$work/www" && exec python3 -m http.server "$web_port" --bind 127.0.0.1) > "$work/web.log" 2>&1 &
+pids+=($!)
+
+SANSO_LOG=info "$sanso" icap --config "$work/sanso.toml" > "$work/sanso.log" 2>&1 &
+sanso_pid=$!
+pids+=($sanso_pid)
+
+cat > "$work/squid.conf" <<EOF
+http_port 127.0.0.1:$proxy_port
+pid_filename $work/squid.pid
+cache_log $work/cache.log
+access_log $work/access.log
+cache_store_log none
+coredump_dir $work
+cache deny all
+pinger_enable off
+debug_options ALL,1 93,2
+visible_hostname sanso-squid-test
+shutdown_lifetime 1 seconds
+acl to_test_server dst 127.0.0.1
+http_access allow localhost to_test_server
+http_access deny all
+icap_enable on
+adaptation_send_client_ip on
+icap_preview_enable on
+icap_preview_size 4096
+icap_persistent_connections on
+icap_service sanso_resp respmod_precache icap://127.0.0.1:$icap_port/respmod bypass=off
+icap_service sanso_req reqmod_precache icap://127.0.0.1:$icap_port/reqmod bypass=off
+adaptation_access sanso_resp allow all
+adaptation_access sanso_req allow all
+EOF
+touch "$work/cache.log" "$work/access.log"
+chown proxy:proxy "$work/cache.log" "$work/access.log" "$work" 2>/dev/null
+"$squid_bin" -k parse -f "$work/squid.conf" > "$work/parse.log" 2>&1 || fail "squid refuses the test configuration: $(grep -i -m3 "error\|fatal" "$work/parse.log")"
+"$squid_bin" -N -f "$work/squid.conf" > "$work/squid.out" 2>&1 &
+pids+=($!)
+
+wait_port() {
+  for _ in $(seq 1 300); do
+    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+wait_port "$web_port" || fail "the test's web server did not start"
+wait_port "$icap_port" || fail "sanso icap did not start"
+wait_port "$proxy_port" || skip "squid did not start here: $(tail -5 "$work/squid.out" "$work/cache.log")"
+sleep 1  # Squid asks the ICAP services for their OPTIONS first
+
+fetch() {  # fetch NAME → body in $work/got-NAME, status printed
+  curl -s -o "$work/got-$1" -w '%{http_code}' --max-time 120 -x "http://127.0.0.1:$proxy_port" "http://127.0.0.1:$web_port/$1"
+}
+
+# A macro document arrives rebuilt: a ZIP without its VBA project, not the original.
+status=$(fetch mitsumori.docm)
+[ "$status" = 200 ] || fail "the macro document: HTTP $status"
+[ "$(head -c 2 "$work/got-mitsumori.docm")" = PK ] || fail "the macro document did not arrive as an Office file"
+cmp -s "$work/www/mitsumori.docm" "$work/got-mitsumori.docm" && fail "the macro document arrived unchanged"
+python3 - "$work/got-mitsumori.docm" <<'EOF' || fail "the rebuilt document still carries its macro, or is no document"
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+sys.exit(1 if any("vbaProject" in n for n in names) or "word/document.xml" not in names else 0)
+EOF
+echo "ok: the macro document arrived rebuilt"
+
+# An executable gets the block page, naming its quarantine id.
+status=$(fetch setup.exe)
+[ "$status" = 403 ] || fail "the executable: HTTP $status (403 expected)"
+grep -q 'このファイルは安全に受け取れないため、止めました' "$work/got-setup.exe" || fail "the executable did not get the Japanese block page"
+grep -q '情報政策係（内線 2101）' "$work/got-setup.exe" || fail "the block page names no contact"
+grep -q '<code>' "$work/got-setup.exe" || fail "the block page names no quarantine id"
+grep -q 'MZ' "$work/got-setup.exe" && fail "bytes of the executable reached the browser"
+echo "ok: the executable got the block page"
+
+# A clean image passes: byte for byte when the engine left it so, else as the engine rebuilt it.
+status=$(fetch logo.png)
+[ "$status" = 200 ] || fail "the image: HTTP $status"
+[ "$(head -c 4 "$work/got-logo.png" | tail -c 3)" = PNG ] || fail "the image did not arrive as a PNG"
+if cmp -s "$work/www/logo.png" "$work/got-logo.png"; then echo "ok: the clean image passed unchanged"; else echo "ok: the image passed as the engine rebuilt it"; fi
+
+# 300 MB over the 20 MB limit: the block page, and the service's memory does not follow the file.
+rss_before=$(awk '/VmHWM/ {print $2}' /proc/$sanso_pid/status)
+status=$(fetch big.bin)
+big_failed=""
+if [ "$status" != 403 ]; then
+  # Checked to the end below, so that the fail-closed check still runs.
+  big_failed="the ${SANSO_BIG_MB:-300} MB download: HTTP $status (403 expected)"
+  echo "FAIL: $big_failed"
+fi
+rss_after=$(awk '/VmHWM/ {print $2}' /proc/$sanso_pid/status)
+grew=$(( (rss_after - rss_before) / 1024 ))
+echo "peak memory of sanso icap: ${rss_before} kB before, ${rss_after} kB after the 300 MB download (+${grew} MB)"
+[ "$grew" -lt 64 ] || fail "the service's memory grew by $grew MB with a 300 MB download"
+[ -z "$big_failed" ] && echo "ok: the 300 MB download was blocked and not held in memory"
+
+# Sanso stopped: Squid (bypass=off) fails closed.
+kill "$sanso_pid"
+wait "$sanso_pid" 2>/dev/null
+status=$(fetch mitsumori.docm)
+[ "$status" = 200 ] && fail "with Sanso stopped the document still arrived (HTTP 200)"
+cmp -s "$work/www/mitsumori.docm" "$work/got-mitsumori.docm" && fail "with Sanso stopped the original reached the browser"
+echo "ok: with Sanso stopped Squid answered HTTP $status and passed nothing"
+[ -n "$big_failed" ] && fail "$big_failed"
+echo "PASS"
