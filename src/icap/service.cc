@@ -452,7 +452,7 @@ Result<void> Service::answer(Reader& reader, const Request& request, const std::
       s.origin.kind = quarantine::Origin::Kind::kFile;
       s.origin.file_name = name;
       s.origin.uploader = x.actor;
-      s.verdict = "blocked";
+      s.verdict = quarantine::Verdict::kBlocked;
       s.reason = "icap upload " + x.zone + " → internet: " + why_en;
       s.classification = scan.classification;
       store::AuditEvent e;
