@@ -98,6 +98,7 @@ class IcapServiceTest : public ::testing::Test {
     settings_.istag = istag_of("policy-digest", "engine 1");
     settings_.contact = "情報政策係（内線 2101）";
     settings_.icap.trusted_proxies = {"127.0.0.1"};
+    settings_.icap.preview_bytes = 4096;  // off by default (docs/icap.md); the preview path is tested here
     std::vector<std::string> levels;
     for (const auto& l : policy_->scheme.confidentiality.levels) levels.push_back(l.id);
     engines_.sanitize = [](std::string_view bytes, std::string_view name) { return cdr::sanitize(bytes, name, cdr::CdrPolicy{}); };
