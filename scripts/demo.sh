@@ -323,6 +323,15 @@ sed 's/^/    /' "$out/inspect.txt"
 "$sanso" inspect report "$campaign" --format xlsx -o "$out/点検表.xlsx" "${cfg[@]}" > /dev/null
 echo "  the 点検表 for the auditor (Japanese, formulas never written as formulas): $out/点検表.xlsx"
 
+step "11d. 台帳 (6(2), 6(8)) / the registers: sanso register — seeded from the policy, with alarms"
+echo "  The policy's social-media accounts are already in their register; what the policy cannot say (MFA, last"
+echo "  review) is kept here, and a missing required field is an alarm until someone records it (docs/registers.md):"
+"$sanso" register list sns "${cfg[@]}" | sed 's/^/    /'
+echo "  tanaka records that the city's X account uses MFA (an audited register.change):"
+"$sanso" register add sns --update --field id=official_x --field mfa=はい --field last_review=2026-11-20 --as tanaka "${cfg[@]}" | sed 's/^/    /'
+"$sanso" register list sns "${cfg[@]}" | sed 's/^/    /'
+"$sanso" register export assets --format xlsx -f "$out/情報資産台帳.xlsx" "${cfg[@]}" | sed 's/^/    /'
+
 step "12. 監査ログ / the audit log: tail, checkpoint, proof, offline verification"
 "$sanso" audit tail "${cfg[@]}"
 "$sanso" audit checkpoint -o "$out/checkpoint.note" "${cfg[@]}"
