@@ -75,11 +75,6 @@ nlohmann::json hashes(const std::vector<Hash>& v) {
   return out;
 }
 
-int fail(const Error& e) {
-  print_error(e);
-  return kExitFailure;
-}
-
 int run_keygen(const ServiceOptions& o, bool force) {
   auto service = load_service(o);
   if (!service) return fail(service.error());

@@ -70,18 +70,6 @@ Result<std::string> read_evidence_file(const std::string& path) {
   return buffer.str();
 }
 
-int fail(const Error& e) {
-  print_error(e);
-  return kExitFailure;
-}
-
-#define CLI_TRY(expr)                                        \
-  ({                                                         \
-    auto&& cli_try_result_ = (expr);                         \
-    if (!cli_try_result_.has_value()) return fail(cli_try_result_.error()); \
-    std::move(cli_try_result_).value();                      \
-  })
-
 int run_create(const InspectArgs& a) {
   Session s = CLI_TRY(open_session(a, true));
   const std::string dir = a.templates.empty()

@@ -33,18 +33,6 @@ struct Session {
   std::string actor;
 };
 
-int fail(const Error& e) {
-  print_error(e);
-  return kExitFailure;
-}
-
-#define CLI_TRY(expr)                                                       \
-  ({                                                                        \
-    auto&& cli_try_result_ = (expr);                                        \
-    if (!cli_try_result_.has_value()) return fail(cli_try_result_.error()); \
-    std::move(cli_try_result_).value();                                     \
-  })
-
 // Opens the store and brings the policy's items into the registers (as the node), so that every
 // command sees them.
 Result<Session> open_session(const RegisterArgs& a, bool needs_actor) {

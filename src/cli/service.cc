@@ -1,4 +1,5 @@
 #include "cli/service.h"
+#include "cli/commands.h"
 
 #include <chrono>
 
@@ -54,6 +55,11 @@ void add_service_options(CLI::App& cmd, ServiceOptions& o, bool needs_actor) {
 }
 
 void print_error(const Error& e) { std::fprintf(stderr, "sanso: %s\n", e.to_string().c_str()); }
+
+int fail(const Error& e) {
+  print_error(e);
+  return kExitFailure;
+}
 
 Result<Service> load_service(const ServiceOptions& o) {
   std::string path = o.config_path;

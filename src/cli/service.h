@@ -122,6 +122,17 @@ Result<QuarantineSession> open_quarantine_session(Service service);
 Result<quarantine::Actor> resolve_actor(const Service& service, const ServiceOptions& o);
 
 void print_error(const Error& e);
+// print_error, then the exit code of a command that failed (kExitFailure).
+int fail(const Error& e);
+
+// In a command's run function: the value of a Result, or its error printed and kExitFailure
+// returned (a GNU statement expression, as SANSO_TRY).
+#define CLI_TRY(expr)                                                                 \
+  ({                                                                                  \
+    auto&& cli_try_result_ = (expr);                                                  \
+    if (!cli_try_result_.has_value()) return ::sanso::cli::fail(cli_try_result_.error()); \
+    std::move(cli_try_result_).value();                                               \
+  })
 
 // How an approved original leaves the quarantine on `actor`'s behalf: mail is re-sent through
 // [quarantine] smtp_relay; files, or anything when `output` is given, are written to `output` or

@@ -173,11 +173,6 @@ void print_files(const transfer::Transfer& t) {
   }
 }
 
-int fail(const Error& e) {
-  print_error(e);
-  return kExitFailure;
-}
-
 int run_send(const ServiceOptions& o, const TransferArgs& a) {
   std::vector<transfer::Upload> uploads;
   for (const auto& path : a.files) {
