@@ -4,7 +4,7 @@
 JOBS ?= $(shell nproc)
 DEMO_OUT ?= out/demo
 
-.PHONY: all deps release asan fuzz-build demo check bench fuzz-smoke clean
+.PHONY: all deps release asan fuzz-build demo check bench fuzz-smoke deb package-check clean
 
 all: release
 
@@ -33,6 +33,18 @@ check: asan
 bench: release
 	@bash scripts/install-deps.sh --bench
 	bash bench/run.sh build
+
+# The Debian package (docs/packaging.md): out/deb/sanso_<version>_amd64.deb.
+deb: deps
+	dpkg-checkbuilddeps
+	rm -rf out/deb && mkdir -p out/deb
+	debian/rules clean
+	DEB_BUILD_OPTIONS="parallel=$(JOBS)" SANSO_DEB_DIR=$(CURDIR)/out/deb debian/rules binary
+	debian/rules clean
+
+# Installs the package into a fresh Debian 12 tree (debootstrap) and uses it there.
+package-check: deb
+	bash tests/package/install-test.sh out/deb
 
 fuzz-smoke: fuzz-build
 	bash fuzz/smoke.sh build-fuzz

@@ -31,6 +31,8 @@ packages=(
   sqlite3                                # the demo tampers with a copy of the store to show detection
   curl                                   # the demo signs in to the web console
   softflowd nftables iproute2            # the flow monitor's network-namespace test: a real exporter and packet logging
+  # the Debian package (make deb) and its install test into a fresh Debian 12 tree
+  debhelper help2man lintian debootstrap
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-openpyxl                       # the inspection report test reads the XLSX back
