@@ -35,6 +35,9 @@ std::string media_type(const HttpHead& head) {
   return lowered(trimmed(std::string_view(*v).substr(0, v->find(';'))));
 }
 
+// How much of a body tells a page from a file (looks_like_a_file).
+constexpr std::uint64_t kFirstBytes = 1024;
+
 // Bytes a document or program begins with, whatever the server calls it: a "text/html" that is
 // a ZIP (an Office file), OLE2, PDF, RTF or an executable is a download, not a page.
 bool looks_like_a_file(std::string_view first) {
@@ -46,7 +49,25 @@ bool looks_like_a_file(std::string_view first) {
     if (first.substr(0, m.size()) == m) return true;
   }
   // PDF readers look for the header within the first kilobyte.
-  return first.substr(0, 1024).find("%PDF") != std::string_view::npos;
+  return first.substr(0, kFirstBytes).find("%PDF") != std::string_view::npos;
+}
+
+// Whether any Content-Encoding field names a coding other than identity: the bytes are then not the
+// file the browser gets. Every field counts — a first "identity" does not hide a second "gzip",
+// since the browser applies them all.
+bool content_encoded(const HttpHead& head) {
+  for (const auto& f : head.headers.fields) {
+    if (lowered(f.name) != "content-encoding") continue;
+    std::string_view v = f.value;
+    while (!v.empty()) {
+      const std::size_t comma = v.find(',');
+      const std::string coding = lowered(trimmed(v.substr(0, comma)));
+      if (!coding.empty() && coding != "identity") return true;
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  return false;
 }
 
 // The largest Content-Length the head declares, when one is a plain decimal number. Used only to
@@ -539,17 +560,22 @@ Result<void> Service::answer(Exchange& x) {
   const intake::Route route{"internet", x.zone, x.actor};
   // The first bytes decide between a page and a file. Without a preview they are known only by
   // reading the body; a page is passed on unread only when a preview showed what it begins with.
-  SANSO_TRY(x.read_preview(limit));
+  if (request.preview) SANSO_TRY(x.read_preview(limit));
+  // A preview too short to show what the body is (the proxy's preview size is its own setting, and
+  // may be 0) counts as none.
+  if (!request.preview || (x.stage == Exchange::Stage::kPreviewRead && x.body.bytes < kFirstBytes)) SANSO_TRY(x.read_all(limit));
   if (x.body.over || x.disk_failed) return too_large();
   const std::string_view first = SANSO_TRY(x.bytes());
   const std::string* disposition = response.headers.find("Content-Disposition");
   const bool attachment = disposition != nullptr && lowered(*disposition).find("attachment") != std::string::npos;
   const std::string type = media_type(response);
   const bool page_type = std::find(settings_.icap.page_types.begin(), settings_.icap.page_types.end(), type) != settings_.icap.page_types.end();
-  const std::string* encoding = response.headers.find("Content-Encoding");
-  const bool encoded = encoding != nullptr && lowered(trimmed(*encoding)) != "identity" && !trimmed(*encoding).empty();
+  const bool encoded = content_encoded(response);
+  // Part of a file (a range) is never a page, whatever its first bytes: a download manager
+  // assembles the file from ranges the engine would each have passed.
+  const bool partial = response.status == 206 || response.headers.count("Content-Range") > 0;
 
-  if (!attachment && page_type && (encoded || !looks_like_a_file(first))) {
+  if (!attachment && page_type && !partial && (encoded || !looks_like_a_file(first))) {
     // A web page: browsing is the channel "web", ruled on for this route and passed as it is.
     const auto ruling = SANSO_TRY(intake_.rule(route, "web"));
     if (ruling && ruling->action != policy::Action::kAllow) {
@@ -564,9 +590,9 @@ Result<void> Service::answer(Exchange& x) {
   // A file: all of it, spooled, then through the one intake pipeline.
   SANSO_TRY(x.read_all(limit));
   if (x.body.over || x.disk_failed) return too_large();
-  if (encoded || response.status == 206) {
+  if (encoded || partial) {
     // Compressed or partial bytes are not the file the engine must judge: refused, not guessed at.
-    const std::string why = encoded ? "Content-Encoding " + *encoding + " on a download" : "a partial response (206) of a file";
+    const std::string why = encoded ? "Content-Encoding on a download" : "a partial response (206 or Content-Range) of a file";
     x.record("icap.download", name, "blocked", why, std::nullopt, sha256_hex(SANSO_TRY(x.bytes())));
     return x.block(403, name, encoded ? "圧縮して送られたファイルは受け取れません" : "ファイルの一部だけは受け取れません", why, "") ? ok() : gone();
   }

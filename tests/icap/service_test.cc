@@ -254,6 +254,51 @@ TEST_F(IcapServiceTest, ABodyOverTheLimitGetsTheBlockPageAndNothingOfItPasses) {
 TEST_F(IcapServiceTest, ACompressedOrPartialDownloadIsBlockedNotGuessedAt) {
   const std::string gz = serve(respmod("/a.pdf", "application/pdf", "%PDF-1.4 not really", "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
   EXPECT_NE(gz.find("HTTP/1.1 403"), std::string::npos) << gz.substr(0, 300);
+  // The browser applies every Content-Encoding field: a first "identity" hides nothing.
+  const std::string twice = serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: identity\r\nContent-Encoding: gzip\r\n"));
+  EXPECT_NE(twice.find("HTTP/1.1 403"), std::string::npos) << twice.substr(0, 300);
+  const std::string listed = serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: identity, br\r\n"));
+  EXPECT_NE(listed.find("HTTP/1.1 403"), std::string::npos) << listed.substr(0, 300);
+  EXPECT_EQ(serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: identity\r\n")).rfind("ICAP/1.0 204", 0), 0u);
+}
+
+TEST_F(IcapServiceTest, APartOfAFileNeverPassesAsAPage) {
+  // A download manager asks for a program in ranges, each labelled text/html by a hostile server;
+  // no range begins like a program, but together they are one.
+  const std::string range = "Z" + std::string(2000, '\x01');
+  for (const std::optional<std::size_t> preview : {std::optional<std::size_t>(1024), std::optional<std::size_t>()}) {
+    const std::string partial = serve(respmod("/setup.exe", "text/html", range, "10.30.1.5", preview, "Content-Range: bytes 1-2001/90000\r\n", "HTTP/1.1 206 Partial Content"));
+    EXPECT_NE(partial.find("HTTP/1.1 403"), std::string::npos) << partial.substr(0, 300);
+    EXPECT_EQ(partial.find("ICAP/1.0 204"), std::string::npos);
+    // Content-Range on a 200 is no less a part.
+    const std::string ranged = serve(respmod("/setup.exe", "text/html", range, "10.30.1.5", preview, "Content-Range: bytes 1-2001/90000\r\n"));
+    EXPECT_NE(ranged.find("HTTP/1.1 403"), std::string::npos) << ranged.substr(0, 300);
+  }
+  EXPECT_GE(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'icap.download' AND record LIKE '%partial%'"), 4);
+}
+
+TEST_F(IcapServiceTest, WithoutAPreviewAPageIsStillJudgedByItsFirstBytes) {
+  // The proxy sends no preview (preview_bytes = 0, or a proxy that does not do previews): the label
+  // text/html must not let an executable pass unread with 204.
+  std::string exe = "MZ" + std::string(3000, '\x01');
+  const std::string disguised = serve(respmod("/index.html", "text/html", exe));
+  EXPECT_EQ(disguised.find("ICAP/1.0 204"), std::string::npos) << disguised.substr(0, 300);
+  EXPECT_NE(disguised.find("HTTP/1.1 403 Forbidden"), std::string::npos) << disguised.substr(0, 300);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+  // A preview too short to show the first bytes (the proxy's own preview size: 0, or 2) is no
+  // better: the body is read.
+  const std::string pdf = "\r\n%PDF-1.4\n" + std::string(2000, 'x');  // readers find the header within the first kilobyte
+  for (const auto& [tiny, body] : {std::pair<std::size_t, std::string>{0, exe}, std::pair<std::size_t, std::string>{2, pdf}}) {
+    const std::string short_preview = serve(respmod("/index.html", "text/html", body, "10.30.1.5", tiny));
+    EXPECT_EQ(short_preview.find("ICAP/1.0 204"), std::string::npos) << tiny << "\n" << short_preview.substr(0, 300);
+    EXPECT_NE(short_preview.find("100 Continue"), std::string::npos) << tiny;
+  }
+  // A real page still passes unchanged, read whole first; the connection stays open for the next.
+  const std::string html = "<!DOCTYPE html><html><body>" + std::string(5000, 'a') + "</body></html>";
+  const std::string two = serve(respmod("/index.html", "text/html; charset=utf-8", html) + respmod("/b.html", "text/html", html));
+  EXPECT_EQ(two.rfind("ICAP/1.0 204 No Content\r\n", 0), 0u) << two.substr(0, 300);
+  EXPECT_NE(two.find("ICAP/1.0 204", 10), std::string::npos) << "the second request on the same connection";
+  EXPECT_EQ(two.find("Connection: close"), std::string::npos);
 }
 
 TEST_F(IcapServiceTest, ABodyOverTheLimitIsAnsweredAtOnceNotAfterAllOfItArrives) {
