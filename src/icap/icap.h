@@ -74,7 +74,8 @@ class Service {
 
  private:
   struct Exchange;
-  Result<void> answer(Reader& reader, const Request& request, const std::string& peer, const std::function<bool(std::string_view)>& out);
+  // Answers one request; `x` says afterwards whether the connection can carry another.
+  Result<void> answer(Exchange& x);
   const policy::CompiledPolicy& policy_;
   quarantine::QuarantineStore* store_;
   audit::AuditLog* log_;

@@ -125,13 +125,16 @@ struct Chunk {
 // A chunk-size line: hexadecimal size, then optional extensions; only ieof means anything here.
 Result<Chunk> parse_chunk_line(std::string_view line);
 
-// Reads a chunked body up to its zero chunk and trailer, handing the data on in pieces; `sink`
-// returns false to stop taking data (the rest is still read, so the connection stays in step).
-// Returns whether the zero chunk carried ieof. A body whose chunks add up to more than
-// `max_bytes` still is read to its end; `over` is set and the sink sees nothing past the limit.
+// Reads a chunked body up to its zero chunk and trailer, handing the data on in pieces. Returns
+// whether the zero chunk carried ieof. A body whose chunks add up to more than `max_bytes` is not
+// read to its end: reading stops inside the chunk that crosses the limit, `over` is set and the sink
+// sees nothing past the limit. The rest of that body is still on its way, so the connection cannot
+// carry another request: the caller answers and closes it. Draining instead would make the proxy
+// wait for the whole oversize body before it sees any answer (with Squid 5 it does not even get
+// there: its reading of the server stalls while the service does not answer, Squid bug 5352).
 struct BodyStatus {
   bool ieof = false;
-  bool over = false;
+  bool over = false;  // stopped at the limit: the body was not read to its end
   std::uint64_t bytes = 0;
 };
 template <typename Sink>
@@ -151,6 +154,7 @@ Result<BodyStatus> read_chunked(Reader& reader, std::uint64_t max_bytes, std::ui
   BodyStatus status;
   status.bytes = already;
   status.over = already > max_bytes;
+  if (status.over) return status;
   for (;;) {
     const std::string line = SANSO_TRY(reader.read_line(256));
     const Chunk c = SANSO_TRY(parse_chunk_line(line));
@@ -162,13 +166,16 @@ Result<BodyStatus> read_chunked(Reader& reader, std::uint64_t max_bytes, std::ui
       return status;
     }
     if (c.ieof) return make_error("icap.malformed", "body", "ieof on a chunk that is not the last");
+    if (c.size > max_bytes - status.bytes) {  // bytes <= max_bytes holds here: no overflow
+      status.over = true;
+      return status;
+    }
     std::uint64_t left = c.size;
     while (left > 0) {
       const std::string_view piece = SANSO_TRY(reader.read_some(static_cast<std::size_t>(std::min<std::uint64_t>(left, 65536))));
       left -= piece.size();
-      if (!status.over && status.bytes + piece.size() > max_bytes) status.over = true;
       status.bytes += piece.size();
-      if (!status.over) sink(piece);
+      sink(piece);
     }
     const std::string crlf = SANSO_TRY(reader.read_exact(2));
     if (crlf != "\r\n") return make_error("icap.malformed", "body", "chunk data of " + std::to_string(c.size) + " bytes is not followed by CRLF (the size is wrong)");

@@ -76,6 +76,30 @@ Result<int> listen_on(const std::string& listen) {
   return fd;
 }
 
+// Ends a connection without losing the answer just sent. A close() with unread bytes from the
+// proxy (the rest of a body over the limit) makes the kernel send a reset, and a reset can reach
+// the proxy before it has read the answer — it would then see an error, not the block page. So
+// the answer is followed by our end of the stream, and what the proxy still sends is read and
+// dropped for a short while, never more than `kLingerMs`, before the socket is closed.
+void close_gracefully(int fd) {
+  constexpr int kLingerMs = 2000;
+  ::shutdown(fd, SHUT_WR);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kLingerMs);
+  char sink[65536];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    const ssize_t got = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (got <= 0) break;  // the proxy closed too, or the connection failed
+  }
+  ::close(fd);
+}
+
 }  // namespace
 
 Result<void> run_server(Service& service, const std::string& listen, const std::atomic<bool>& stop, const std::function<void(const std::string&)>& ready) {
@@ -124,7 +148,7 @@ Result<void> run_server(Service& service, const std::string& listen, const std::
         std::lock_guard lock(open->mu);
         open->fds.erase(fd);
       }
-      ::close(fd);
+      close_gracefully(fd);
       --*active;
     }).detach();
   }

@@ -35,6 +35,9 @@ std::string media_type(const HttpHead& head) {
   return lowered(trimmed(std::string_view(*v).substr(0, v->find(';'))));
 }
 
+// How much of a body tells a page from a file (looks_like_a_file).
+constexpr std::uint64_t kFirstBytes = 1024;
+
 // Bytes a document or program begins with, whatever the server calls it: a "text/html" that is
 // a ZIP (an Office file), OLE2, PDF, RTF or an executable is a download, not a page.
 bool looks_like_a_file(std::string_view first) {
@@ -46,7 +49,40 @@ bool looks_like_a_file(std::string_view first) {
     if (first.substr(0, m.size()) == m) return true;
   }
   // PDF readers look for the header within the first kilobyte.
-  return first.substr(0, 1024).find("%PDF") != std::string_view::npos;
+  return first.substr(0, kFirstBytes).find("%PDF") != std::string_view::npos;
+}
+
+// Whether any Content-Encoding field names a coding other than identity: the bytes are then not the
+// file the browser gets. Every field counts — a first "identity" does not hide a second "gzip",
+// since the browser applies them all.
+bool content_encoded(const HttpHead& head) {
+  for (const auto& f : head.headers.fields) {
+    if (lowered(f.name) != "content-encoding") continue;
+    std::string_view v = f.value;
+    while (!v.empty()) {
+      const std::size_t comma = v.find(',');
+      const std::string coding = lowered(trimmed(v.substr(0, comma)));
+      if (!coding.empty() && coding != "identity") return true;
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  return false;
+}
+
+// The largest Content-Length the head declares, when one is a plain decimal number. Used only to
+// refuse early a body that says it is over the limit; the chunks read still count for the rest.
+std::optional<std::uint64_t> declared_length(const HttpHead& head) {
+  std::optional<std::uint64_t> most;
+  for (const auto& f : head.headers.fields) {
+    if (lowered(f.name) != "content-length") continue;
+    const std::string_view v = trimmed(f.value);
+    if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string_view::npos) continue;
+    std::uint64_t n = 0;
+    for (char c : v) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    most = std::max(most.value_or(0), n);
+  }
+  return most;
 }
 
 std::string percent_decoded(std::string_view s) {
@@ -189,26 +225,35 @@ struct Service::Exchange {
   std::string actor;
   std::optional<Spool> spool{};
   BodyStatus body{};
+  // kAll: the body was read to its last chunk. A body over the limit stays short of kAll: its
+  // reading stopped at the limit (read_chunked).
   enum class Stage { kNotRead, kPreviewRead, kAll } stage = Stage::kNotRead;
   bool continued = false;    // 100 Continue was sent: the answer is no longer one to a preview
   bool disk_failed = false;  // the spool could not take the body: it is blocked, as over the limit
 
   bool send(std::string_view bytes) { return out(bytes); }
 
+  // Whether the proxy is still sending this request's body when we answer now: then the answer
+  // says Connection: close and the connection ends after it (the bytes still coming cannot be told
+  // from a next request). After a preview without 100 Continue the proxy sends nothing more.
+  bool body_pending() const {
+    if (!request.has_body || stage == Stage::kAll) return false;
+    return !(stage == Stage::kPreviewRead && !continued);
+  }
+
   std::string head(int status, std::string_view encapsulated) const {
     std::string h = "ICAP/1.0 " + std::to_string(status) + " " + std::string(reason_phrase(status)) + "\r\n";
     h += "ISTag: \"" + service.settings_.istag + "\"\r\nServer: sanso-icap\r\n";
+    if (body_pending()) h += "Connection: close\r\n";
     h += "Encapsulated: " + std::string(encapsulated) + "\r\n\r\n";
     return h;
   }
 
   Result<void> read_chunks(std::uint64_t limit) {
     if (!spool) spool = SANSO_TRY(Spool::open(service.settings_.spool_dir));
-    const bool over = body.over;
     body = SANSO_TRY(read_chunked(reader, limit, body.bytes, [&](std::string_view piece) {
       if (auto r = spool->append(piece); !r) disk_failed = true;
     }));
-    body.over = body.over || over;
     return ok();
   }
 
@@ -217,31 +262,31 @@ struct Service::Exchange {
   Result<void> read_preview(std::uint64_t limit) {
     if (!request.has_body || !request.preview || stage != Stage::kNotRead) return ok();
     SANSO_TRY(read_chunks(limit));
-    stage = body.ieof ? Stage::kAll : Stage::kPreviewRead;
+    if (!body.over) stage = body.ieof ? Stage::kAll : Stage::kPreviewRead;
     return ok();
   }
 
-  // The whole body; what the preview did not carry is asked for with 100 Continue.
+  // The whole body, or up to the limit; what the preview did not carry is asked for with 100
+  // Continue.
   Result<void> read_all(std::uint64_t limit) {
     if (!request.has_body) return ok();
     SANSO_TRY(read_preview(limit));
+    if (body.over || stage == Stage::kAll) return ok();
     if (stage == Stage::kPreviewRead) {
       if (!send("ICAP/1.0 100 Continue\r\n\r\n")) return make_error("icap.closed", "connection", "the proxy went away");
       continued = true;
     }
-    if (stage != Stage::kAll) SANSO_TRY(read_chunks(limit));
-    stage = Stage::kAll;
+    SANSO_TRY(read_chunks(limit));
+    if (!body.over) stage = Stage::kAll;
     return ok();
   }
 
-  // Before a final answer that needs no body: after a preview the proxy sends nothing more once
-  // answered; a body sent whole is read (and dropped) to stay in step with the connection.
-  Result<void> finish_reading() {
-    if (!request.has_body || stage != Stage::kNotRead) return ok();
-    if (request.preview) return read_preview(0);
-    SANSO_TRY(read_chunks(0));
-    stage = Stage::kAll;
-    return ok();
+  // Before a final answer that needs no body: a preview is read, since the proxy is sending it
+  // anyway and sends nothing more once answered; a body sent without a preview is not waited for —
+  // the answer goes at once and the connection closes after it (body_pending).
+  Result<void> finish_reading(std::uint64_t limit) {
+    if (!request.has_body || stage != Stage::kNotRead || !request.preview) return ok();
+    return read_preview(limit);
   }
 
   // The body as far as it was read (a preview's bytes, or all of it).
@@ -254,7 +299,6 @@ struct Service::Exchange {
   // otherwise the message goes back as it came.
   Result<void> unchanged(std::uint64_t limit) {
     if (request.allow_204 || (request.preview && request.has_body && !continued)) {
-      stage = Stage::kAll;
       if (!send(head(204, "null-body=0"))) return make_error("icap.closed", "connection", "the proxy went away");
       return ok();
     }
@@ -309,7 +353,6 @@ struct Service::Exchange {
                         {"X-Content-Type-Options", "nosniff"},
                         {"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"}};
     if (!quarantine_id.empty()) h.headers.fields.push_back({"X-Sanso-Quarantine-Id", std::string(quarantine_id)});
-    stage = Stage::kAll;
     return respond(h, page);
   }
 
@@ -350,7 +393,16 @@ void Service::serve(ByteSource& in, const Out& out, const std::string& peer) {
   limits.max_head_bytes = static_cast<std::size_t>(settings_.icap.max_header_kb) * 1024;
   while (!reader.at_end()) {
     auto request = read_request(reader, limits);
-    Result<void> answered = request ? answer(reader, *request, peer, out) : Result<void>(request.error());
+    Result<void> answered = ok();
+    if (!request) {
+      answered = request.error();
+    } else {
+      Exchange x{*this, reader, *request, out, peer, "", "icap@" + settings_.node};
+      answered = answer(x);
+      // Answered before the whole body came (over the limit, or blocked on its head alone):
+      // the rest of it is still on its way and the connection ends here.
+      if (answered && x.body_pending()) return;
+    }
     if (answered) continue;
     const Error& e = answered.error();
     if (e.code == "icap.closed") return;
@@ -364,13 +416,15 @@ void Service::serve(ByteSource& in, const Out& out, const std::string& peer) {
   }
 }
 
-Result<void> Service::answer(Reader& reader, const Request& request, const std::string& peer, const Out& out) {
+Result<void> Service::answer(Exchange& x) {
+  const Request& request = x.request;
+  const Out& out = x.out;
+  const std::string peer = x.client;  // the connection's own address, before any X-Client-IP
   const bool respmod_service = request.service == "respmod";
   const bool reqmod_service = request.service == "reqmod";
   if (!respmod_service && !reqmod_service) {
     return make_error("icap.service", request.uri, "no such service (icap://host/respmod and icap://host/reqmod are served)");
   }
-  Exchange x{*this, reader, request, out, peer, "", "icap@" + settings_.node};
 
   if (request.method == Method::kOptions) {
     std::string h = "ICAP/1.0 200 OK\r\n";
@@ -409,12 +463,17 @@ Result<void> Service::answer(Reader& reader, const Request& request, const std::
     const std::string name = file_name_of(request.http_request, std::nullopt, "upload");
     if (!request.has_body) return x.unchanged(limit);
     if (x.zone.empty()) {
-      SANSO_TRY(x.finish_reading());
+      SANSO_TRY(x.finish_reading(limit));
       x.record("icap.upload", name, "blocked", "client address " + x.client + " is in no zone of the policy", std::nullopt);
       return x.block(403, name, "送信元の端末がどの領域にも属していません", "the client " + x.client + " is in no zone of the policy", "") ? ok() : gone();
     }
-    SANSO_TRY(x.read_all(limit));
-    if (x.body.over || x.disk_failed) {
+    const auto declared = declared_length(*request.http_request);
+    if (declared && *declared > limit) {
+      SANSO_TRY(x.finish_reading(limit));
+    } else {
+      SANSO_TRY(x.read_all(limit));
+    }
+    if ((declared && *declared > limit) || x.body.over || x.disk_failed) {
       x.record("icap.upload", name, "blocked", "over [icap] max_body_mb", std::nullopt);
       return x.block(403, name, "送信する内容が大きすぎます", "the upload is over the limit of " + std::to_string(settings_.icap.max_body_mb) + " MB", "") ? ok() : gone();
     }
@@ -482,25 +541,45 @@ Result<void> Service::answer(Reader& reader, const Request& request, const std::
   const std::string name = file_name_of(request.http_request, request.http_response, "download");
   if (!request.has_body) return x.unchanged(limit);
   if (x.zone.empty()) {
-    SANSO_TRY(x.finish_reading());
+    SANSO_TRY(x.finish_reading(limit));
     x.record("icap.download", name, "blocked", "client address " + x.client + " is in no zone of the policy", std::nullopt);
     return x.block(403, name, "利用者の端末がどの領域にも属していません", "the client " + x.client + " is in no zone of the policy", "") ? ok() : gone();
   }
+  const auto too_large = [&] {
+    x.record("icap.download", name, "blocked", "over [icap] max_body_mb (" + std::to_string(x.body.bytes) + " bytes read)", std::nullopt);
+    return x.block(403, name, "ファイルが大きすぎるため受け取れません", "the file is over the limit of " + std::to_string(settings_.icap.max_body_mb) + " MB", "")
+               ? ok()
+               : gone();
+  };
+  // A body that says it is over the limit is refused before it is read: the proxy gets the block
+  // page at once instead of after (or, with Squid 5, never after) sending all of it.
+  if (const auto declared = declared_length(response); declared && *declared > limit) {
+    SANSO_TRY(x.finish_reading(limit));
+    return too_large();
+  }
   const intake::Route route{"internet", x.zone, x.actor};
-  SANSO_TRY(x.read_preview(limit));
+  // The first bytes decide between a page and a file. Without a preview they are known only by
+  // reading the body; a page is passed on unread only when a preview showed what it begins with.
+  if (request.preview) SANSO_TRY(x.read_preview(limit));
+  // A preview too short to show what the body is (the proxy's preview size is its own setting, and
+  // may be 0) counts as none.
+  if (!request.preview || (x.stage == Exchange::Stage::kPreviewRead && x.body.bytes < kFirstBytes)) SANSO_TRY(x.read_all(limit));
+  if (x.body.over || x.disk_failed) return too_large();
   const std::string_view first = SANSO_TRY(x.bytes());
   const std::string* disposition = response.headers.find("Content-Disposition");
   const bool attachment = disposition != nullptr && lowered(*disposition).find("attachment") != std::string::npos;
   const std::string type = media_type(response);
   const bool page_type = std::find(settings_.icap.page_types.begin(), settings_.icap.page_types.end(), type) != settings_.icap.page_types.end();
-  const std::string* encoding = response.headers.find("Content-Encoding");
-  const bool encoded = encoding != nullptr && lowered(trimmed(*encoding)) != "identity" && !trimmed(*encoding).empty();
+  const bool encoded = content_encoded(response);
+  // Part of a file (a range) is never a page, whatever its first bytes: a download manager
+  // assembles the file from ranges the engine would each have passed.
+  const bool partial = response.status == 206 || response.headers.count("Content-Range") > 0;
 
-  if (!attachment && page_type && (encoded || !looks_like_a_file(first))) {
+  if (!attachment && page_type && !partial && (encoded || !looks_like_a_file(first))) {
     // A web page: browsing is the channel "web", ruled on for this route and passed as it is.
     const auto ruling = SANSO_TRY(intake_.rule(route, "web"));
     if (ruling && ruling->action != policy::Action::kAllow) {
-      SANSO_TRY(x.finish_reading());
+      SANSO_TRY(x.finish_reading(limit));
       const std::string why = "policy rule " + std::string(ruling->rule_id()) + " (" + std::string(ruling->clause()) + "): " + std::string(ruling->reason("en"));
       x.record("icap.page", name, "blocked", why, ruling);
       return x.block(403, name, "ポリシーにより閲覧できません（" + std::string(ruling->rule_id()) + "）", why, "") ? ok() : gone();
@@ -510,16 +589,10 @@ Result<void> Service::answer(Reader& reader, const Request& request, const std::
 
   // A file: all of it, spooled, then through the one intake pipeline.
   SANSO_TRY(x.read_all(limit));
-  if (x.body.over || x.disk_failed) {
-    x.record("icap.download", name, "blocked", "over [icap] max_body_mb (" + std::to_string(x.body.bytes) + " bytes)", std::nullopt);
-    return x.block(403, name, "ファイルが大きすぎるため受け取れません", "the file is over the limit of " + std::to_string(settings_.icap.max_body_mb) + " MB",
-                   "")
-               ? ok()
-               : gone();
-  }
-  if (encoded || response.status == 206) {
+  if (x.body.over || x.disk_failed) return too_large();
+  if (encoded || partial) {
     // Compressed or partial bytes are not the file the engine must judge: refused, not guessed at.
-    const std::string why = encoded ? "Content-Encoding " + *encoding + " on a download" : "a partial response (206) of a file";
+    const std::string why = encoded ? "Content-Encoding on a download" : "a partial response (206 or Content-Range) of a file";
     x.record("icap.download", name, "blocked", why, std::nullopt, sha256_hex(SANSO_TRY(x.bytes())));
     return x.block(403, name, encoded ? "圧縮して送られたファイルは受け取れません" : "ファイルの一部だけは受け取れません", why, "") ? ok() : gone();
   }

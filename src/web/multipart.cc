@@ -16,6 +16,8 @@ namespace {
 
 constexpr std::size_t kMaxBoundary = 70;  // RFC 2046 §5.1.1
 constexpr std::size_t kMaxFieldName = 64;
+// Parts beyond the files and fields a form may carry: the empty parts of file inputs left unused.
+constexpr std::size_t kSpareParts = 16;
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
@@ -264,6 +266,11 @@ Result<void> MultipartReader::start_part(std::string_view headers) {
   auto name = params.find("name");
   if (name == params.end() || name->second.empty() || name->second.size() > kMaxFieldName || !is_valid_utf8(name->second)) {
     return make_error("upload.malformed", where, "a part without a usable name (1 to 64 bytes of UTF-8)");
+  }
+  // Every part costs a header parse, even one that adds nothing (an empty file input): without a
+  // bound a body of nothing but empty parts runs on as long as the client keeps sending.
+  if (parts_ >= limits_.max_files + limits_.max_fields + kSpareParts) {
+    return make_error("upload.too-large", where, "more than " + std::to_string(limits_.max_files + limits_.max_fields + kSpareParts) + " parts in one form");
   }
   ++parts_;
   part_name_ = name->second;

@@ -188,13 +188,32 @@ TEST(IcapProtocol, TheLastChunkOfAPreviewSaysWhetherItWasAllOfTheBody) {
   EXPECT_TRUE(ext->ieof);
 }
 
-TEST(IcapProtocol, ABodyOverTheLimitIsReadToItsEndButNotHandedOnPastTheLimit) {
+TEST(IcapProtocol, ABodyOverTheLimitIsNotReadPastTheChunkThatCrossesIt) {
+  // Reading on to the end would make the proxy wait for the whole oversize body before any answer;
+  // the service answers at once and closes the connection instead.
+  StringSource source("5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n");
+  Reader reader(source);
   std::string body;
-  auto r = read_body("5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n", &body, 7);
+  auto r = read_chunked(reader, 7, 0, [&](std::string_view p) { body += p; });
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_TRUE(r->over);
-  EXPECT_EQ(r->bytes, 10u);
-  EXPECT_LE(body.size(), 7u);
+  EXPECT_EQ(r->bytes, 5u);
+  EXPECT_EQ(body, "hello");
+  auto rest = reader.read_exact(5);
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(*rest, "world") << "the crossing chunk's data is left unread";
+  // A chunk size far beyond the limit is refused before a byte of it is waited for.
+  StringSource huge("fffffffffffffff\r\n");
+  Reader huge_reader(huge);
+  auto h = read_chunked(huge_reader, 1 << 20, 0, [&](std::string_view) { ADD_FAILURE() << "no data of an oversize chunk"; });
+  ASSERT_TRUE(h) << h.error().to_string();
+  EXPECT_TRUE(h->over);
+  // Exactly at the limit is not over.
+  std::string exact;
+  auto at = read_body("5\r\nhello\r\n0\r\n\r\n", &exact, 5);
+  ASSERT_TRUE(at);
+  EXPECT_FALSE(at->over);
+  EXPECT_EQ(exact, "hello");
 }
 
 TEST(IcapProtocol, RandomDamageToARequestNeverCrashesTheReader) {

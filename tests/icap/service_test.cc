@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -41,9 +42,11 @@ std::string chunked(std::string_view body, std::size_t piece = 1000) {
 // A RESPMOD request as Squid sends it: the client's address, the request and response heads, and
 // the body chunked — whole, or as a preview of `preview` bytes and the rest after 100 Continue.
 std::string respmod(const std::string& path, const std::string& content_type, std::string_view body, std::string client = "10.30.1.5",
-                    std::optional<std::size_t> preview = std::nullopt, const std::string& extra_res = "") {
+                    std::optional<std::size_t> preview = std::nullopt, const std::string& extra_res = "", const std::string& status_line = "HTTP/1.1 200 OK",
+                    bool with_length = true) {
   const std::string req = "GET " + path + " HTTP/1.1\r\nHost: files.example.com\r\n\r\n";
-  const std::string res = "HTTP/1.1 200 OK\r\nContent-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra_res + "\r\n";
+  const std::string length = with_length ? "Content-Length: " + std::to_string(body.size()) + "\r\n" : "";
+  const std::string res = status_line + "\r\nContent-Type: " + content_type + "\r\n" + length + extra_res + "\r\n";
   std::string icap = "RESPMOD icap://127.0.0.1:1344/respmod ICAP/1.0\r\nHost: 127.0.0.1:1344\r\nX-Client-IP: " + client + "\r\nAllow: 204\r\n";
   if (preview) icap += "Preview: " + std::to_string(*preview) + "\r\n";
   icap += "Encapsulated: req-hdr=0, res-hdr=" + std::to_string(req.size()) + ", res-body=" + std::to_string(req.size() + res.size()) + "\r\n\r\n";
@@ -54,6 +57,25 @@ std::string respmod(const std::string& path, const std::string& content_type, st
   if (n == body.size()) return icap + "0; ieof\r\n\r\n";
   return icap + std::string(kLastChunk) + chunked(body.substr(n)) + std::string(kLastChunk);
 }
+
+// Hands out its bytes, then reports a failed read (as a socket whose peer went silent and timed
+// out): what the service answers by then it answered without waiting for the rest.
+class StallingSource final : public ByteSource {
+ public:
+  explicit StallingSource(std::string bytes) : bytes_(std::move(bytes)) {}
+  long read_some(char* out, std::size_t n) override {
+    if (at_ == bytes_.size()) return -1;
+    const std::size_t take = std::min({n, std::size_t{4096}, bytes_.size() - at_});
+    std::memcpy(out, bytes_.data() + at_, take);
+    at_ += take;
+    return static_cast<long>(take);
+  }
+  std::size_t consumed() const { return at_; }
+
+ private:
+  std::string bytes_;
+  std::size_t at_ = 0;
+};
 
 // The body of a 200 answer, de-chunked; "" when there is none.
 std::string answer_body(const std::string& answer) {
@@ -98,7 +120,7 @@ class IcapServiceTest : public ::testing::Test {
     settings_.istag = istag_of("policy-digest", "engine 1");
     settings_.contact = "情報政策係（内線 2101）";
     settings_.icap.trusted_proxies = {"127.0.0.1"};
-    settings_.icap.preview_bytes = 4096;  // off by default (docs/icap.md); the preview path is tested here
+    settings_.icap.preview_bytes = 4096;
     std::vector<std::string> levels;
     for (const auto& l : policy_->scheme.confidentiality.levels) levels.push_back(l.id);
     engines_.sanitize = [](std::string_view bytes, std::string_view name) { return cdr::sanitize(bytes, name, cdr::CdrPolicy{}); };
@@ -232,6 +254,96 @@ TEST_F(IcapServiceTest, ABodyOverTheLimitGetsTheBlockPageAndNothingOfItPasses) {
 TEST_F(IcapServiceTest, ACompressedOrPartialDownloadIsBlockedNotGuessedAt) {
   const std::string gz = serve(respmod("/a.pdf", "application/pdf", "%PDF-1.4 not really", "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
   EXPECT_NE(gz.find("HTTP/1.1 403"), std::string::npos) << gz.substr(0, 300);
+  // The browser applies every Content-Encoding field: a first "identity" hides nothing.
+  const std::string twice = serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: identity\r\nContent-Encoding: gzip\r\n"));
+  EXPECT_NE(twice.find("HTTP/1.1 403"), std::string::npos) << twice.substr(0, 300);
+  const std::string listed = serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: identity, br\r\n"));
+  EXPECT_NE(listed.find("HTTP/1.1 403"), std::string::npos) << listed.substr(0, 300);
+  EXPECT_EQ(serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: identity\r\n")).rfind("ICAP/1.0 204", 0), 0u);
+}
+
+TEST_F(IcapServiceTest, APartOfAFileNeverPassesAsAPage) {
+  // A download manager asks for a program in ranges, each labelled text/html by a hostile server;
+  // no range begins like a program, but together they are one.
+  const std::string range = "Z" + std::string(2000, '\x01');
+  for (const std::optional<std::size_t> preview : {std::optional<std::size_t>(1024), std::optional<std::size_t>()}) {
+    const std::string partial = serve(respmod("/setup.exe", "text/html", range, "10.30.1.5", preview, "Content-Range: bytes 1-2001/90000\r\n", "HTTP/1.1 206 Partial Content"));
+    EXPECT_NE(partial.find("HTTP/1.1 403"), std::string::npos) << partial.substr(0, 300);
+    EXPECT_EQ(partial.find("ICAP/1.0 204"), std::string::npos);
+    // Content-Range on a 200 is no less a part.
+    const std::string ranged = serve(respmod("/setup.exe", "text/html", range, "10.30.1.5", preview, "Content-Range: bytes 1-2001/90000\r\n"));
+    EXPECT_NE(ranged.find("HTTP/1.1 403"), std::string::npos) << ranged.substr(0, 300);
+  }
+  EXPECT_GE(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'icap.download' AND record LIKE '%partial%'"), 4);
+}
+
+TEST_F(IcapServiceTest, WithoutAPreviewAPageIsStillJudgedByItsFirstBytes) {
+  // The proxy sends no preview (preview_bytes = 0, or a proxy that does not do previews): the label
+  // text/html must not let an executable pass unread with 204.
+  std::string exe = "MZ" + std::string(3000, '\x01');
+  const std::string disguised = serve(respmod("/index.html", "text/html", exe));
+  EXPECT_EQ(disguised.find("ICAP/1.0 204"), std::string::npos) << disguised.substr(0, 300);
+  EXPECT_NE(disguised.find("HTTP/1.1 403 Forbidden"), std::string::npos) << disguised.substr(0, 300);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+  // A preview too short to show the first bytes (the proxy's own preview size: 0, or 2) is no
+  // better: the body is read.
+  const std::string pdf = "\r\n%PDF-1.4\n" + std::string(2000, 'x');  // readers find the header within the first kilobyte
+  for (const auto& [tiny, body] : {std::pair<std::size_t, std::string>{0, exe}, std::pair<std::size_t, std::string>{2, pdf}}) {
+    const std::string short_preview = serve(respmod("/index.html", "text/html", body, "10.30.1.5", tiny));
+    EXPECT_EQ(short_preview.find("ICAP/1.0 204"), std::string::npos) << tiny << "\n" << short_preview.substr(0, 300);
+    EXPECT_NE(short_preview.find("100 Continue"), std::string::npos) << tiny;
+  }
+  // A real page still passes unchanged, read whole first; the connection stays open for the next.
+  const std::string html = "<!DOCTYPE html><html><body>" + std::string(5000, 'a') + "</body></html>";
+  const std::string two = serve(respmod("/index.html", "text/html; charset=utf-8", html) + respmod("/b.html", "text/html", html));
+  EXPECT_EQ(two.rfind("ICAP/1.0 204 No Content\r\n", 0), 0u) << two.substr(0, 300);
+  EXPECT_NE(two.find("ICAP/1.0 204", 10), std::string::npos) << "the second request on the same connection";
+  EXPECT_EQ(two.find("Connection: close"), std::string::npos);
+}
+
+TEST_F(IcapServiceTest, ABodyOverTheLimitIsAnsweredAtOnceNotAfterAllOfItArrives) {
+  settings_.icap.max_body_mb = 1;
+  service_ = std::make_unique<Service>(*compiled_, &*store_, log_.get(), &store_.shared(), settings_, engines_);
+  const std::string big(3 << 20, 'x');
+  // Content-Length says 3 MB: the block page goes before any of the body is read. The source
+  // gives no more than the heads and a first chunk, then goes silent, as a proxy that waits for an
+  // answer before it sends the rest.
+  {
+    std::string request = respmod("/big.bin", "application/octet-stream", big);
+    request.resize(request.find("xxxx") + 100);
+    StallingSource source(request);
+    std::string answer;
+    service_->serve(source, [&](std::string_view b) { answer += b; return true; }, "127.0.0.1");
+    EXPECT_EQ(answer.rfind("ICAP/1.0 200 OK\r\n", 0), 0u) << answer.substr(0, 300);
+    EXPECT_NE(answer.find("HTTP/1.1 403"), std::string::npos) << answer.substr(0, 300);
+    EXPECT_NE(answer.find("Connection: close\r\n"), std::string::npos) << "the rest of the body is still coming: the connection ends";
+    EXPECT_EQ(answer.find("xxxxxxxx"), std::string::npos);
+  }
+  // No Content-Length (a chunked download): reading stops where the chunks pass the limit, the
+  // block page goes at once, and nothing after that point is waited for.
+  {
+    const std::string request = respmod("/big.bin", "application/octet-stream", big, "10.30.1.5", std::nullopt, "", "HTTP/1.1 200 OK", false);
+    StallingSource source(request.substr(0, request.size() / 2));
+    std::string answer;
+    service_->serve(source, [&](std::string_view b) { answer += b; return true; }, "127.0.0.1");
+    EXPECT_NE(answer.find("HTTP/1.1 403"), std::string::npos) << answer.substr(0, 300);
+    EXPECT_NE(answer.find("Connection: close\r\n"), std::string::npos);
+    EXPECT_LT(source.consumed(), (1u << 20) + 70000u) << "reading stopped near the limit";
+  }
+  // With a preview and a declared length over the limit: the preview is read, the answer goes
+  // without 100 Continue, and the connection can carry the next request.
+  {
+    const std::string options = "OPTIONS icap://127.0.0.1/respmod ICAP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    std::string request = respmod("/big.bin", "application/octet-stream", big, "10.30.1.5", 4096);
+    request.resize(request.find("\r\n0\r\n\r\n") + 7);  // through the preview's zero chunk
+    const std::string answer = serve(request + options);
+    EXPECT_NE(answer.find("HTTP/1.1 403"), std::string::npos) << answer.substr(0, 300);
+    EXPECT_EQ(answer.find("100 Continue"), std::string::npos);
+    EXPECT_EQ(answer.find("Connection: close"), std::string::npos);
+    EXPECT_NE(answer.find("Methods: RESPMOD"), std::string::npos) << "the next request on the same connection";
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'icap.download' AND record LIKE '%max_body_mb%'"), 3);
 }
 
 TEST_F(IcapServiceTest, PersistentConnectionsCarrySeveralRequestsAndAMalformedOneEndsTheConnectionWith400) {

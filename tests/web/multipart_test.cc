@@ -129,6 +129,16 @@ TEST_F(MultipartTest, LimitsHoldAtTheByteThatBreaksThem) {
   auto fields = read(many + closing());
   ASSERT_FALSE(fields);
   EXPECT_EQ(fields.error().code, "upload.too-large");
+  // Parts that add nothing (empty file inputs) are bounded too: a body of nothing else ends.
+  std::string empties;
+  for (int i = 0; i < 40; ++i) empties += part(R"(form-data; name="files"; filename="")", "");
+  auto empty_parts = read(empties + closing());
+  ASSERT_FALSE(empty_parts);
+  EXPECT_EQ(empty_parts.error().code, "upload.too-large");
+  EXPECT_NE(empty_parts.error().message.find("parts"), std::string::npos);
+  std::string few;
+  for (int i = 0; i < 3; ++i) few += part(R"(form-data; name="files"; filename="")", "");
+  EXPECT_TRUE(read(few + file(1, 1) + closing())) << "a few unused file inputs are a normal form";
   auto headers = read("--" + kBoundary + "\r\nX-Filler: " + std::string(9000, 'h'));
   ASSERT_FALSE(headers);
   EXPECT_EQ(headers.error().code, "upload.too-large");
