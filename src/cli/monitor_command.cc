@@ -237,6 +237,7 @@ int run_scan(const ServiceOptions& o, const ScanArgs& a) {
 
   monitor::ParserContext context;
   context.now = now_seconds();
+  context.zoneless_offset = monitor::local_utc_offset(context.now);
   const std::string columns = !a.csv_columns.empty() ? a.csv_columns : settings.csv_columns;
   if (!columns.empty()) {
     auto c = monitor::parse_csv_columns(columns);
@@ -358,6 +359,7 @@ int run_listen(const ServiceOptions& o) {
   options.ipfix_udp = m.ipfix_udp;
   options.syslog_format = *monitor::parse_format(m.syslog_format);
   options.context.now = now_seconds();
+  options.context.zoneless_offset = monitor::local_utc_offset(options.context.now);
   auto collector = monitor::Collector::open(options);
   if (!collector) return print_error(collector.error()), kExitFailure;
 

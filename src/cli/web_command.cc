@@ -117,6 +117,7 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
                                   return release_delivery(service, actor.name, "")(item, original);
                                 },
                                 s->transfers.service.get(), s->transfers.service ? &service.policy : nullptr};
+  services.audit_log = s->base.log.get();
   auto console = web::Console::start(*options, services);
   if (!console) return print_error(console.error()), kExitFailure;
   std::fprintf(stderr, "sanso web: console at %s://%s:%d/ (node %s)\n", (*console)->tls() ? "https" : "http",

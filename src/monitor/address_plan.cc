@@ -25,6 +25,11 @@ Result<AddressPlan> AddressPlan::build(const policy::Policy& p) {
   }
   if (p.zones.size() > 60000) return make_error("monitor.address-plan", p.source_name, "too many zones");
   for (const std::string& text : p.city_ranges) plan.city_.add(SANSO_TRY(network(text, "[network] city_ranges")), true);
+  // IPv6 unique local addresses are never the internet: one outside every zone is a device the
+  // plan does not describe (a rogue router's prefix, a forgotten segment), an unknown device, as
+  // for the city's own ranges. A global IPv6 address outside the plan stays the internet, like a
+  // public IPv4 one, so an LGWAN or mynumber host reaching it is a breach.
+  plan.city_.add(*parse_cidr("fc00::/7"), true);
   for (const char* text : {"127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32", "0.0.0.0/32", "::1/128", "::/128", "fe80::/10", "ff00::/8"}) {
     plan.local_.add(*parse_cidr(text), true);
   }

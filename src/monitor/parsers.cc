@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstring>
+#include <ctime>
 
 namespace sanso::monitor {
 namespace {
@@ -391,14 +392,14 @@ std::string_view program_of(std::string_view text, bool rfc5424) {
   return tag.substr(0, tag.find('['));
 }
 
-SyslogHead split_syslog(std::string_view line, std::int64_t now) {
+SyslogHead split_syslog(std::string_view line, std::int64_t now, std::int64_t zoneless_offset) {
   SyslogHead head{std::nullopt, line};
   std::string_view rest = strip_pri(line);
   // RFC 5424: VERSION SP TIMESTAMP SP HOST SP APP SP PROCID SP MSGID SP SD [SP MSG]
   if (rest.size() > 2 && rest[0] >= '1' && rest[0] <= '9' && rest[1] == ' ') {
     rest.remove_prefix(2);
     const auto sp = rest.find(' ');
-    head.time = parse_iso_time(rest.substr(0, sp));
+    head.time = parse_iso_time(rest.substr(0, sp), zoneless_offset);
     head.message = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
     head.rfc5424 = true;
     return head;
@@ -415,7 +416,8 @@ SyslogHead split_syslog(std::string_view line, std::int64_t now) {
       std::int64_t year = 1970 + now / 31556952;
       std::int64_t t = 0;
       for (int attempt = 0; attempt < 3; ++attempt, --year) {
-        t = days_from_civil(year + 1, month, static_cast<unsigned>(*day)) * 86400 + static_cast<std::int64_t>(*hh * 3600 + *mm * 60 + *ss);
+        t = days_from_civil(year + 1, month, static_cast<unsigned>(*day)) * 86400 + static_cast<std::int64_t>(*hh * 3600 + *mm * 60 + *ss) -
+            zoneless_offset;
         if (t <= now + 86400) break;
       }
       head.time = t;
@@ -425,7 +427,7 @@ SyslogHead split_syslog(std::string_view line, std::int64_t now) {
     return head;
   }
   const auto sp = rest.find(' ');
-  if (auto t = parse_iso_time(rest.substr(0, sp))) {
+  if (auto t = parse_iso_time(rest.substr(0, sp), zoneless_offset)) {
     head.time = t;
     head.message = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
   }
@@ -437,7 +439,7 @@ SyslogHead split_syslog(std::string_view line, std::int64_t now) {
 // on the stream are skipped.
 class SyslogParser final : public FlowParser {
  public:
-  explicit SyslogParser(std::int64_t now) : now_(now) {}
+  SyslogParser(std::int64_t now, std::int64_t zoneless_offset) : now_(now), zoneless_offset_(zoneless_offset) {}
   void set_now(std::int64_t now) override { now_ = now; }
   LineResult parse(std::string_view line, Flow& out) override {
     if (trim(line).empty()) return kSkipped;
@@ -449,7 +451,7 @@ class SyslogParser final : public FlowParser {
       message = line.substr(semi + 1);  // /dev/kmsg: the kernel's clock is no wall time
       time = now_;
     } else {
-      SyslogHead head = split_syslog(line, now_);
+      SyslogHead head = split_syslog(line, now_, zoneless_offset_);
       // Packet logs are the kernel's (or ulogd's, which writes them from userspace). Another
       // program's message is not one, whatever it quotes: "sshd[812]: Invalid user IN=a SRC=…
       // DST=…" is a name an attacker chose at the login prompt, a forged flow if read.
@@ -491,11 +493,13 @@ class SyslogParser final : public FlowParser {
 
  private:
   std::int64_t now_;
+  std::int64_t zoneless_offset_;
 };
 
 // FortiGate traffic logs: key=value, values often quoted; over syslog or as written to disk.
 class FortigateParser final : public FlowParser {
  public:
+  explicit FortigateParser(std::int64_t zoneless_offset) : zoneless_offset_(zoneless_offset) {}
   LineResult parse(std::string_view line, Flow& out) override {
     if (trim(line).empty()) return kSkipped;
     std::string_view type, src, dst, sport, dport, proto, sent, date, time, eventtime, tz;
@@ -530,7 +534,7 @@ class FortigateParser final : public FlowParser {
       stamp.append(date).append("T").append(time);
       // tz="+0900" → "+09:00"
       if (tz.size() == 5 && (tz[0] == '+' || tz[0] == '-')) stamp.append(tz.substr(0, 3)).append(":").append(tz.substr(3));
-      t = parse_iso_time(stamp);
+      t = parse_iso_time(stamp, zoneless_offset_);
     }
     if (!t) return malformed("neither eventtime nor date and time give the flow's time");
     auto s = parse_address(src);
@@ -544,6 +548,9 @@ class FortigateParser final : public FlowParser {
     out = Flow{*t, *s, *d, *sp, *dp, parse_protocol(proto), *b};
     return kFlowOk;
   }
+
+ private:
+  std::int64_t zoneless_offset_;
 };
 
 // Splits one CSV record (RFC 4180 quoting) into at most `max` fields; false when quoting is broken.
@@ -585,6 +592,7 @@ bool split_csv(std::string_view line, char sep, std::vector<std::string_view>& f
 // Palo Alto Networks traffic logs (PAN-OS syslog CSV), optionally behind a syslog header.
 class PaloAltoParser final : public FlowParser {
  public:
+  explicit PaloAltoParser(std::int64_t zoneless_offset) : zoneless_offset_(zoneless_offset) {}
   LineResult parse(std::string_view line, Flow& out) override {
     if (trim(line).empty()) return kSkipped;
     std::string_view csv = line;
@@ -599,7 +607,7 @@ class PaloAltoParser final : public FlowParser {
     if (fields_.size() < 4) return malformed("fewer than 4 CSV fields: not a PAN-OS log");
     if (fields_[3] != "TRAFFIC") return kSkipped;  // THREAT, SYSTEM, CONFIG, ...
     if (fields_.size() < 33) return malformed("a TRAFFIC log with fewer than 33 fields");
-    auto t = parse_iso_time(fields_[1]);
+    auto t = parse_iso_time(fields_[1], zoneless_offset_);
     if (!t) return malformed("receive time is not a time");
     auto s = parse_address(fields_[7]);
     auto d = parse_address(fields_[8]);
@@ -615,6 +623,7 @@ class PaloAltoParser final : public FlowParser {
 
  private:
   std::vector<std::string_view> fields_;  // reused: no allocation per line once grown
+  std::int64_t zoneless_offset_;
 };
 
 class CsvParser final : public FlowParser {
@@ -812,9 +821,9 @@ std::unique_ptr<FlowParser> FlowParser::make(Format format, const ParserContext&
   switch (format) {
     case Format::kZeek: return std::make_unique<ZeekTsvParser>();
     case Format::kZeekJson: return std::make_unique<ZeekJsonParser>();
-    case Format::kSyslog: return std::make_unique<SyslogParser>(context.now);
-    case Format::kFortigate: return std::make_unique<FortigateParser>();
-    case Format::kPaloAlto: return std::make_unique<PaloAltoParser>();
+    case Format::kSyslog: return std::make_unique<SyslogParser>(context.now, context.zoneless_offset);
+    case Format::kFortigate: return std::make_unique<FortigateParser>(context.zoneless_offset);
+    case Format::kPaloAlto: return std::make_unique<PaloAltoParser>(context.zoneless_offset);
     case Format::kCsv: return std::make_unique<CsvParser>(context.csv);
     case Format::kAuto: break;
   }
@@ -831,7 +840,14 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-std::optional<std::int64_t> parse_iso_time(std::string_view t) {
+std::int64_t local_utc_offset(std::int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  return static_cast<std::int64_t>(tm.tm_gmtoff);
+}
+
+std::optional<std::int64_t> parse_iso_time(std::string_view t, std::int64_t zoneless_offset) {
   // YYYY-MM-DD[T| ]hh:mm:ss[.frac][Z|±hh:mm|±hhmm]
   if (t.size() < 19 || t.size() > 40) return std::nullopt;
   const char ds = t[4];
@@ -847,8 +863,10 @@ std::optional<std::int64_t> parse_iso_time(std::string_view t) {
     rest.remove_prefix(i);
   }
   std::int64_t offset = 0;
-  if (rest == "Z" || rest.empty()) {
-    // UTC (or, without a zone, taken as UTC)
+  if (rest.empty()) {
+    offset = zoneless_offset;  // the writer's local time
+  } else if (rest == "Z") {
+    // UTC
   } else if ((rest[0] == '+' || rest[0] == '-') && (rest.size() == 6 || rest.size() == 5)) {
     const std::string_view hh = rest.substr(1, 2), mm = rest.size() == 6 ? rest.substr(4, 2) : rest.substr(3, 2);
     if (rest.size() == 6 && rest[3] != ':') return std::nullopt;

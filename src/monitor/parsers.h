@@ -51,6 +51,10 @@ struct ParserContext {
   // Now, Unix seconds: syslog RFC 3164 timestamps carry no year; the year is the one that puts
   // the time nearest before now.
   std::int64_t now = 0;
+  // Seconds east of UTC of the times a log writes without a zone: RFC 3164 syslog, FortiGate's
+  // date and time without tz, PAN-OS's receive time. A city's firewalls and its log server write
+  // local time; the CLI passes the machine's zone (local_utc_offset()), tests 0.
+  std::int64_t zoneless_offset = 0;
   CsvColumns csv = default_csv_columns();
 };
 
@@ -68,6 +72,9 @@ class FlowParser {
 // Days since 1970-01-01 of a proleptic Gregorian date.
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
 // "2026-12-05T01:02:03[.fff][Z|±hh:mm]" or with a space or "/" as in "2026/12/05 01:02:03"; nullopt otherwise.
-std::optional<std::int64_t> parse_iso_time(std::string_view text);
+// A time without a zone is taken as `zoneless_offset` seconds east of UTC.
+std::optional<std::int64_t> parse_iso_time(std::string_view text, std::int64_t zoneless_offset = 0);
+// The machine's offset from UTC at `unix_seconds` (Japan: 32400), from its time zone (TZ).
+std::int64_t local_utc_offset(std::int64_t unix_seconds);
 
 }  // namespace sanso::monitor

@@ -205,6 +205,25 @@ CREATE TABLE monitor_findings (
 CREATE INDEX monitor_findings_key ON monitor_findings(rule, src, dst, dport, proto, last_seen);
 )sql";
 
+// Version 18: two collectors on one PostgreSQL opening the same finding at the same instant. Each
+// distinct finding key (rule, addresses, port, protocol) has one row here, which a collector
+// inserts or, when it is there, updates before it looks for an open finding: the unique key
+// makes the second collector wait until the first has committed, and then it sees that finding
+// and counts on it instead of storing a second one. And the reason a person gave when
+// acknowledging a finding in the console.
+constexpr const char* kMonitorFindingKeys = R"sql(
+CREATE TABLE monitor_finding_keys (
+  rule TEXT NOT NULL,
+  src TEXT NOT NULL,
+  dst TEXT NOT NULL,
+  dport BIGINT NOT NULL,
+  proto TEXT NOT NULL,
+  PRIMARY KEY (rule, src, dst, dport, proto)
+);
+ALTER TABLE monitor_findings ADD COLUMN acknowledged_reason TEXT NOT NULL DEFAULT '';
+CREATE INDEX monitor_findings_state ON monitor_findings(state, id);
+)sql";
+
 // Version 11: inter-zone file transfers (src/transfer, `sanso transfer`). A transfer's id is
 // unguessable; each file names the quarantine item that keeps its original, and what the
 // recipient gets is kept sealed like the quarantine's blobs (its key, its format), bound to its
@@ -414,6 +433,8 @@ const std::vector<Migration>& migrations() {
       {13, "self-inspection: campaigns, answers, evidence, automatic results, corrective actions", {kInspectTables}},
       {14, "registers: assets, contractors, cloud services, social-media accounts, incidents, exceptions, risks, training", {kRegisterTables}},
       {15, "self-inspection: the operating-system account behind each answer", {kInspectAnswerAccounts}},
+      {18, "flow monitor: one key per finding so that collectors sharing a store raise it once; the reason of an acknowledgment",
+       {kMonitorFindingKeys}},
   };
   return kAll;
 }

@@ -335,6 +335,7 @@ void Console::Impl::routes() {
   s.Get("/account", signed_in([this](auto& req, auto& res, auto& ctx) { account_page(req, res, ctx, "", "", 200); }, false));
   s.Post("/account/password", signed_in([this](auto& req, auto& res, auto& ctx) { change_password(req, res, ctx); }, true));
   transfer_routes();
+  findings_routes();
 }
 
 

@@ -20,6 +20,9 @@ struct ServiceConfig;
 namespace sanso::policy {
 struct Policy;
 }
+namespace sanso::audit {
+class AuditLog;
+}
 namespace sanso::transfer {
 class TransferService;
 }
@@ -65,6 +68,8 @@ struct ConsoleServices {
   // policy's zone cidrs say which side a browser's address is on.
   transfer::TransferService* transfers = nullptr;
   const policy::Policy* policy = nullptr;
+  // Records acknowledgments of the flow monitor's findings; without it the findings page only reads.
+  audit::AuditLog* audit_log = nullptr;
 };
 
 // "host:port" ([listeners] web); a bare port means 127.0.0.1.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -58,6 +59,21 @@ TEST(MonitorDetector, AddressPlanPlacesAddresses) {
   EXPECT_EQ(at("224.0.0.251"), "(local)");
   EXPECT_EQ(at("ff02::1"), "(local)");
   EXPECT_EQ(at("255.255.255.255"), "(local)");
+}
+
+// IPv6 outside the plan (3fff::/20, a documentation prefix the city does not hold): a global
+// address is the internet, as a public IPv4 one is; a unique local address (fc00::/7) can never
+// be, and is an unknown device.
+TEST(MonitorDetector, Ipv6OutsideThePlanIsTheInternetUnlessUniqueLocal) {
+  Harness h;
+  EXPECT_EQ(h.plan.zone_of(policy::parse_ip("3fff::1")->value), h.plan.external());
+  EXPECT_EQ(h.plan.zone_of(policy::parse_ip("fd12:3456::7")->value), h.plan.unzoned());
+  EXPECT_EQ(h.plan.zone_of(policy::parse_ip("fe80::1")->value), h.plan.local());
+  EXPECT_EQ(h.run({flow("198.51.100.20", "3fff::1", 443)}), std::vector<std::string>{"lgwan-internet"});
+  EXPECT_EQ(h.run({flow("198.51.100.20", "fd12:3456::7", 443)}), std::vector<std::string>{"unzoned-address"});
+  auto both = h.run({flow("192.0.2.10", "fd12:3456::7", 443)});
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(both, (std::vector<std::string>{"mynumber-egress", "unzoned-address"}));
 }
 
 TEST(MonitorDetector, SeparationOfTheMynumberZone) {

@@ -210,6 +210,40 @@ std::string paloalto(std::string_view src, std::string_view dst, std::string_vie
          "," + std::string(dport) + ",0,0,0x400019,tcp,allow,3000,1000,2000,10,2026/11/28 08:53:10,10,any,0,123,0x0,192.0.2.0-192.0.2.255,United States,0,5,5,tcp-fin\n";
 }
 
+// Times written without a zone are the writer's local time: a city's firewalls and log server
+// keep Japan time, so "Nov 30 09:53:20" from them is 00:53:20 UTC, not nine hours later.
+TEST(MonitorParsers, TimesWithoutAZoneAreTheLogsLocalTime) {
+  ParserContext japan;
+  japan.now = 1796000000 + 3600;  // 2026-11-30 10:53:20 JST
+  japan.zoneless_offset = 9 * 3600;
+  auto first = [&](const std::string& line, Format format) {
+    auto out = scan_text(line, format, japan);
+    EXPECT_EQ(out.findings.size(), 1u) << line;
+    return out.findings.empty() ? std::int64_t{-1} : out.findings[0].first_seen;
+  };
+  EXPECT_EQ(first("<4>Nov 30 09:53:20 fw1 kernel: IN=a OUT=b SRC=192.0.2.10 DST=100.64.1.1 LEN=60 PROTO=TCP SPT=5 DPT=443\n", Format::kSyslog),
+            1796000000);
+  EXPECT_EQ(first("<4>2026-11-30T09:53:20 fw1 kernel: IN=a OUT=b SRC=192.0.2.10 DST=100.64.1.1 LEN=60 PROTO=TCP SPT=5 DPT=443\n", Format::kSyslog),
+            1796000000);
+  // A zone written in the line wins over the local one.
+  EXPECT_EQ(first("<4>1 2026-11-30T00:53:20Z fw1 kernel - - - IN=a SRC=192.0.2.10 DST=100.64.1.1 PROTO=TCP SPT=5 DPT=443\n", Format::kSyslog),
+            1796000000);
+  EXPECT_EQ(first("date=2026-11-30 time=09:53:20 type=\"traffic\" srcip=192.0.2.10 srcport=5 dstip=100.64.1.1 dstport=443 proto=6\n",
+                  Format::kFortigate),
+            1796000000);
+  EXPECT_EQ(first("date=2026-11-30 time=00:53:20 tz=\"+0000\" type=\"traffic\" srcip=192.0.2.10 srcport=5 dstip=100.64.1.1 dstport=443 proto=6\n",
+                  Format::kFortigate),
+            1796000000);
+  EXPECT_EQ(first(paloalto("192.0.2.10", "100.64.1.1", "50000", "443", "2026/11/30 09:53:20"), Format::kPaloAlto), 1796000000);
+  // Just after local midnight on 1 January, a December time is last year's, in local terms.
+  ParserContext new_year = japan;
+  new_year.now = 1798729200 + 60;  // 2027-01-01 00:01 JST
+  auto out = scan_text("<4>Dec 31 23:59:00 fw1 kernel: IN=a SRC=192.0.2.10 DST=100.64.1.1 PROTO=TCP SPT=5 DPT=443\n", Format::kSyslog, new_year);
+  ASSERT_EQ(out.findings.size(), 1u);
+  EXPECT_EQ(out.findings[0].first_seen, 1798729200 - 60);
+  EXPECT_EQ(local_utc_offset(1796000000) % 60, 0);
+}
+
 TEST(MonitorParsers, PaloAlto) {
   const std::string log = paloalto("192.0.2.10", "100.64.1.1", "50000", "443") + paloalto("198.51.100.20", "203.0.113.25", "50001", "443") +
                           paloalto("198.51.100.20", "203.0.113.26", "50002", "443", "2026/11/30 00:53:22") +

@@ -134,6 +134,11 @@ struct Console::Impl {
   void approvals_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void link_page(const httplib::Request& req, httplib::Response& res, const std::string& error, int status);
   void link_download(const httplib::Request& req, httplib::Response& res);
+
+  // ---- the flow monitor's findings (findings_page.cc) ----
+
+  void findings_routes();
+  bool may_acknowledge_findings(const internal::Context& ctx) const;
 };
 
 }  // namespace sanso::web

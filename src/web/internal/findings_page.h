@@ -1,0 +1,15 @@
+// The monitor findings pages' templates and wording (findings_page.cc), which the console's page
+// renderer (pages.cc) serves beside its own. Private to src/web.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "web/internal/transfer_pages.h"
+
+namespace sanso::web::internal {
+
+const Wording& findings_wording();
+const std::map<std::string, std::string, std::less<>>& findings_templates();
+
+}  // namespace sanso::web::internal
