@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -25,6 +26,7 @@
 #include "core/clock.h"
 #include "core/private_file.h"
 #include "core/text.h"
+#include "directory/directory.h"
 #include "mail/outbound.h"
 #include "sandbox/sandbox.h"
 #include "transfer/transfer.h"
@@ -49,6 +51,13 @@ Result<TransferEngines> open_transfer_engines(QuarantineSession& q) {
   options.unmarked_classification = service.config.mail.unmarked_classification;
   options.key_file = service.config.key_file;
   options.node = service.config.node;
+  if (!service.config.directory.uri.empty() && !service.config.directory.lookup_bind.empty()) {
+    options.directory = [settings = service.config.directory](const std::string& name) -> Result<std::optional<transfer::DirectoryEntry>> {
+      auto found = SANSO_TRY(directory::look_up(settings, name));
+      if (!found) return std::optional<transfer::DirectoryEntry>();
+      return std::optional<transfer::DirectoryEntry>(transfer::DirectoryEntry{found->name, found->zone});
+    };
+  }
   transfer::TransferService::Engines engines;
   engines.sanitize = [engine = s.engine.get(), cdr_policy, clamd](std::string_view bytes, std::string_view name) {
     return cdr::with_antivirus(clamd, bytes, name, [&] { return cdr::sanitize_sandboxed(*engine, bytes, name, cdr_policy); });
@@ -181,7 +190,10 @@ int run_send(const ServiceOptions& o, const TransferArgs& a) {
     if (!in || !fs::is_regular_file(path, ec)) return print_error(make_error("cli.unreadable", path, "cannot read the file")), kExitUsage;
     std::ostringstream bytes;
     bytes << in.rdbuf();
-    uploads.push_back({fs::path(path).filename().string(), bytes.str()});
+    transfer::Upload upload;
+    upload.name = fs::path(path).filename().string();
+    upload.bytes = bytes.str();
+    uploads.push_back(std::move(upload));
   }
   auto s = open_transfer_session(o);
   if (!s) return fail(s.error());
@@ -201,8 +213,16 @@ int run_list(const ServiceOptions& o, const TransferArgs& a) {
   if (!s) return fail(s.error());
   auto who = person_of(*s, o);
   if (!who) return fail(who.error());
-  auto list = s->service->list(*who);
-  if (!list) return fail(list.error());
+  // Every transfer of theirs, a page at a time.
+  std::vector<transfer::Transfer> all;
+  for (transfer::ListQuery page;;) {
+    auto listed = s->service->list(*who, page);
+    if (!listed) return fail(listed.error());
+    std::move(listed->transfers.begin(), listed->transfers.end(), std::back_inserter(all));
+    if (listed->next.empty()) break;
+    page.after = listed->next;
+  }
+  const std::vector<transfer::Transfer>* list = &all;
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& t : *list) out.push_back(to_json(t));

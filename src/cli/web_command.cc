@@ -6,6 +6,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -124,9 +125,21 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
                options->host.c_str(), (*console)->port(), c.node.c_str());
   StoreWatch watch(c, [&console] { (*console)->stop(); });
   const std::string config_file = c.source;
-  std::thread stopper([&console, &s, &o, signals, config_file] {
+  std::thread stopper([&console, &s, &o, signals, config_file, node = c.node] {
     FileStamp seen = FileStamp::of(config_file);
+    auto next_expiry = std::chrono::steady_clock::now();
     for (;;) {
+      // Transfers past their retention expire here, at start and then hourly, so that no timer
+      // has to be remembered: their kept files are deleted and each is recorded (transfer.expire).
+      if (s->transfers.service && std::chrono::steady_clock::now() >= next_expiry) {
+        next_expiry = std::chrono::steady_clock::now() + std::chrono::hours(1);
+        auto expired = s->transfers.service->expire("sanso web (" + node + ")");
+        if (!expired) {
+          std::fprintf(stderr, "sanso web: expiring transfers (tried again in an hour): %s\n", expired.error().to_string().c_str());
+        } else if (*expired > 0) {
+          std::fprintf(stderr, "sanso web: %lld transfer(s) past their retention expired\n", static_cast<long long>(*expired));
+        }
+      }
       timespec every{2, 0};
       int sig = sigtimedwait(&signals, nullptr, &every);
       if (sig == SIGTERM || sig == SIGINT) break;

@@ -349,13 +349,15 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.integer(*t, "max_import_mb", c.registers.max_import_mb, 1));
   }
   if (const toml::table* t = SANSO_TRY(r.table(root, "transfer"))) {
-    SANSO_TRY(r.only_keys(*t, "[transfer]", {"max_file_mb", "max_files", "max_total_mb", "retention_days", "link_hours", "max_password_failures"}));
+    SANSO_TRY(r.only_keys(*t, "[transfer]", {"max_file_mb", "max_files", "max_total_mb", "retention_days", "link_hours", "max_password_failures",
+                                               "user_quota_mb"}));
     SANSO_TRY(r.integer(*t, "max_file_mb", c.transfer.max_file_mb, 1));
     SANSO_TRY(r.integer(*t, "max_files", c.transfer.max_files, 1));
     SANSO_TRY(r.integer(*t, "max_total_mb", c.transfer.max_total_mb, 1));
     SANSO_TRY(r.integer(*t, "retention_days", c.transfer.retention_days, 1));
     SANSO_TRY(r.integer(*t, "link_hours", c.transfer.link_hours, 1));
     SANSO_TRY(r.integer(*t, "max_password_failures", c.transfer.max_password_failures, 1));
+    SANSO_TRY(r.integer(*t, "user_quota_mb", c.transfer.user_quota_mb, 1));
   }
   if (const toml::table* m = SANSO_TRY(r.table(root, "monitor"))) {
     SANSO_TRY(r.only_keys(*m, "[monitor]", {"indicator_files", "window_seconds", "volume_bucket_seconds", "volume_factor", "volume_min_mb",
@@ -401,7 +403,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   if (const toml::table* w = SANSO_TRY(r.table(root, "web"))) {
     SANSO_TRY(r.only_keys(*w, "[web]", {"tls_cert", "tls_key", "roles", "session_idle_minutes", "session_max_hours", "max_failures",
                                          "lockout_minutes", "min_password_length", "require_second_factor", "admin_roles",
-                                         "public_origin", "trusted_proxies"}));
+                                         "public_origin", "trusted_proxies", "permissions"}));
     SANSO_TRY(r.string(*w, "tls_cert", c.web.tls_cert));
     SANSO_TRY(r.string(*w, "tls_key", c.web.tls_key));
     if (c.web.tls_cert.empty() != c.web.tls_key.empty()) {
@@ -417,6 +419,33 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.integer(*w, "min_password_length", c.web.min_password_length, 8));
     SANSO_TRY(r.boolean(*w, "require_second_factor", c.web.require_second_factor));
     SANSO_TRY(r.strings(*w, "admin_roles", c.web.admin_roles));
+    if (const toml::table* granted = SANSO_TRY(r.table(*w, "permissions"))) {
+      std::string words;
+      for (auto word : kConsolePermissions) words += (words.empty() ? "" : ", ") + std::string(word);
+      if (granted->empty()) {
+        return make_error("config.value", where(path, *w->get("permissions")),
+                          "[web.permissions] gives nobody anything: name the roles of each page group (" + words + ")");
+      }
+      for (const auto& [key, value] : *granted) {
+        const std::string word(key.str());
+        if (std::find(std::begin(kConsolePermissions), std::end(kConsolePermissions), word) == std::end(kConsolePermissions)) {
+          return make_error("config.value", where(path, value),
+                            "'" + word + "' in [web.permissions] is not a permission of the console (" + words + ")");
+        }
+        std::vector<std::string> roles;
+        SANSO_TRY(r.strings(*granted, key.str(), roles));
+        c.web.permissions[word] = std::move(roles);
+      }
+      if (w->get("roles") != nullptr) {
+        return make_error("config.value", where(path, *w->get("roles")),
+                          "give [web.permissions] or [web] roles, not both: with permissions, everyone holding one may sign in");
+      }
+      for (const auto& [word, roles] : c.web.permissions) {
+        for (const auto& role : roles) {
+          if (std::find(c.web.roles.begin(), c.web.roles.end(), role) == c.web.roles.end()) c.web.roles.push_back(role);
+        }
+      }
+    }
     SANSO_TRY(r.string(*w, "public_origin", c.web.public_origin));
     if (!c.web.public_origin.empty() && !is_web_origin(c.web.public_origin)) {
       return make_error("config.value", where(path, *w->get("public_origin")),
@@ -465,7 +494,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
 
   if (const toml::table* d = SANSO_TRY(r.table(root, "directory"))) {
     SANSO_TRY(r.only_keys(*d, "[directory]", {"uri", "transport", "ca_file", "bind_template", "base_dn", "user_filter", "group_base",
-                                               "timeout_seconds", "max_group_depth", "groups"}));
+                                               "timeout_seconds", "max_group_depth", "groups", "lookup_bind", "lookup_password_file"}));
     directory::Settings& ds = c.directory;
     SANSO_TRY(r.string(*d, "uri", ds.uri));
     std::string transport = "starttls";
@@ -485,6 +514,12 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.string(*d, "base_dn", ds.base_dn));
     SANSO_TRY(r.string(*d, "user_filter", ds.user_filter));
     SANSO_TRY(r.string(*d, "group_base", ds.group_base));
+    SANSO_TRY(r.string(*d, "lookup_bind", ds.lookup_bind));
+    SANSO_TRY(r.string(*d, "lookup_password_file", ds.lookup_password_file));
+    if (ds.lookup_bind.empty() != ds.lookup_password_file.empty()) {
+      return make_error("config.missing", where(path, *d), "[directory] give both 'lookup_bind' and 'lookup_password_file', or neither");
+    }
+    ds.lookup_password_file = absolute_from(config_dir, ds.lookup_password_file);
     std::int64_t timeout_seconds = 5;
     std::int64_t max_group_depth = ds.max_group_depth;
     SANSO_TRY(r.integer(*d, "timeout_seconds", timeout_seconds, 1));
@@ -539,7 +574,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     }
   }
   if (c.web.admin_roles.empty()) c.web.admin_roles = c.quarantine.inspector_roles;
-  if (c.web.roles.empty()) {
+  if (c.web.roles.empty() && c.web.permissions.empty()) {
     c.web.roles = c.quarantine.approver_roles;
     for (const auto& role : c.quarantine.inspector_roles) {
       if (std::find(c.web.roles.begin(), c.web.roles.end(), role) == c.web.roles.end()) c.web.roles.push_back(role);
@@ -616,6 +651,9 @@ Result<void> check_config_against_policy(const ServiceConfig& config, const poli
   for (const auto& r : config.quarantine.inspector_roles) SANSO_TRY(known(r, "[quarantine] inspector_roles"));
   for (const auto& r : config.web.roles) SANSO_TRY(known(r, "[web] roles"));
   for (const auto& r : config.web.admin_roles) SANSO_TRY(known(r, "[web] admin_roles"));
+  for (const auto& [word, roles] : config.web.permissions) {
+    for (const auto& r : roles) SANSO_TRY(known(r, "[web.permissions] " + word));
+  }
   for (const auto& u : config.operators) {
     for (const auto& r : u.roles) SANSO_TRY(known(r, "[[users]] " + u.name));
     if (!u.zone.empty() && policy.find_zone(u.zone) == nullptr) {

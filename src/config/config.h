@@ -120,11 +120,21 @@ struct Listeners {
 };
 
 // The web console (src/web): who may sign in, and how sign-ins and sessions are limited.
+// The console's page groups a permission opens (src/web/permissions.h): the transfer pages of a
+// person's own transfers (upload, inbox, download, links, own requests), the approvals inbox,
+// the quarantine pages and the audit log.
+inline constexpr std::string_view kConsolePermissions[] = {"transfer", "approvals", "quarantine", "audit", "findings"};
+
 struct WebSettings {
   std::string tls_cert;  // PEM (absolute); with tls_key, the console speaks HTTPS
   std::string tls_key;
-  // Roles that may sign in; empty: the quarantine's approver and inspector roles.
+  // Roles that may sign in; empty: the quarantine's approver and inspector roles. With
+  // [web.permissions], the roles it names (giving both is an error: one list says who signs in).
   std::vector<std::string> roles;
+  // [web.permissions]: a permission word of kConsolePermissions → the roles that hold it. A page
+  // group nobody is given stays closed (default deny). Empty (not given): every group is open to
+  // `roles`, as consoles ran before permissions existed. Directory groups hold what their roles do.
+  std::map<std::string, std::vector<std::string>> permissions;
   // Roles that may administer console accounts (passwords, locks, second factors, sessions);
   // empty: the quarantine's inspector roles, the people already trusted with originals.
   std::vector<std::string> admin_roles;
@@ -170,6 +180,9 @@ struct TransferSettings {
   std::int64_t retention_days = 7;    // a transfer, its rebuilt files and its link expire after this
   std::int64_t link_hours = 72;       // an outgoing download link lives this long (within the retention)
   std::int64_t max_password_failures = 5;  // wrong link passwords before the link is revoked
+  // What one person's transfers not yet expired may hold in all (the originals they sent): a
+  // sender cannot fill the store by sending the per-transfer maximum again and again.
+  std::int64_t user_quota_mb = 2048;
 };
 
 // The registers (src/register, `sanso register`); every key optional.

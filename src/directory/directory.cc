@@ -8,6 +8,8 @@
 #include <cctype>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -297,6 +299,48 @@ Result<std::string> directory_name(LDAP* ld, LDAPMessage* entry, const std::stri
   return name;
 }
 
+// The person's groups (direct and nested) and what they map to: roles, and the one zone.
+Result<void> read_groups(const Settings& s, LDAP* ld, LDAPMessage* entry, Person& p, const std::string& user) {
+  p.groups = SANSO_TRY(nested_groups(s, ld, p.dn, values(ld, entry, "memberOf")));
+  for (const auto& mapping : s.groups) {
+    if (std::find(p.groups.begin(), p.groups.end(), normalize_dn(mapping.dn)) == p.groups.end()) continue;
+    for (const auto& role : mapping.roles) {
+      if (std::find(p.roles.begin(), p.roles.end(), role) == p.roles.end()) p.roles.push_back(role);
+    }
+    if (mapping.zone.empty() || mapping.zone == p.zone) continue;
+    // Groups that place one person on both sides leave no side to act from: refuse, not pick.
+    if (!p.zone.empty()) return make_error("directory.ambiguous", user, "groups place this person in both zone " + p.zone + " and zone " + mapping.zone);
+    p.zone = mapping.zone;
+  }
+  return {};
+}
+
+// The entry user_filter finds for `user`, read as a Person with their groups' roles and zone;
+// nullopt when there is none. With `must_be_dn`, the entry must be that one (the one that bound).
+Result<std::optional<Person>> read_person(const Settings& s, LDAP* ld, const std::string& user, const std::string* must_be_dn) {
+  const std::string name_attribute = naming_attribute(s.user_filter);
+  Message found = SANSO_TRY(search(s, ld, s.base_dn, replace_user(s.user_filter, escape_filter_value(user)),
+                                   {"displayName", "cn", "memberOf", "userAccountControl", "pwdAccountLockedTime", "nsAccountLock", name_attribute.c_str()}));
+  const int count = ldap_count_entries(ld, found.get());
+  if (count == 0) return std::optional<Person>();
+  if (count > 1) return make_error("directory.ambiguous", user, "more than one entry matches user_filter: refusing to guess which is this person");
+  LDAPMessage* entry = ldap_first_entry(ld, found.get());
+  Person p;
+  if (char* dn = ldap_get_dn(ld, entry); dn != nullptr) {
+    p.dn = dn;
+    ldap_memfree(dn);
+  }
+  if (must_be_dn != nullptr && normalize_dn(p.dn) != normalize_dn(*must_be_dn)) {
+    return make_error("directory.ambiguous", user, "the entry user_filter finds (" + p.dn + ") is not the one that signed in");
+  }
+  if (entry_disabled(ld, entry)) return make_error("directory.disabled", user, "the account is disabled or locked in the directory");
+  p.name = SANSO_TRY(directory_name(ld, entry, name_attribute, p.dn, user));
+  p.display_name = first(values(ld, entry, "displayName"));
+  if (p.display_name.empty()) p.display_name = first(values(ld, entry, "cn"));
+  SANSO_TRY(read_groups(s, ld, entry, p, user));
+  return std::optional<Person>(std::move(p));
+}
+
 }  // namespace
 
 std::string escape_filter_value(std::string_view value) {
@@ -368,39 +412,37 @@ Result<Person> sign_in(const Settings& s, std::string_view name, std::string_vie
   }
   if (rc != LDAP_SUCCESS) return ldap_error(s, "binding", rc, ld.get());
 
-  const std::string name_attribute = naming_attribute(s.user_filter);
-  Message found = SANSO_TRY(search(s, ld.get(), s.base_dn, replace_user(s.user_filter, escape_filter_value(user)),
-                                   {"displayName", "cn", "memberOf", "userAccountControl", "pwdAccountLockedTime", "nsAccountLock", name_attribute.c_str()}));
-  const int count = ldap_count_entries(ld.get(), found.get());
-  if (count == 0) return make_error("directory.no-entry", user, "signed in, but no entry matches user_filter under base_dn: check the settings");
-  if (count > 1) return make_error("directory.ambiguous", user, "more than one entry matches user_filter: refusing to guess which is this person");
-  LDAPMessage* entry = ldap_first_entry(ld.get(), found.get());
-  Person p;
-  if (char* dn = ldap_get_dn(ld.get(), entry); dn != nullptr) {
-    p.dn = dn;
-    ldap_memfree(dn);
-  }
   // The entry read must be the one that signed in: a filter that matches someone else's entry
   // must not lend their groups.
-  if (dn_form && normalize_dn(p.dn) != normalize_dn(bind_name)) {
-    return make_error("directory.ambiguous", user, "the entry user_filter finds (" + p.dn + ") is not the one that signed in");
+  auto p = SANSO_TRY(read_person(s, ld.get(), user, dn_form ? &bind_name : nullptr));
+  if (!p) return make_error("directory.no-entry", user, "signed in, but no entry matches user_filter under base_dn: check the settings");
+  return std::move(*p);
+}
+
+Result<std::optional<Person>> look_up(const Settings& s, std::string_view name) {
+  auto bad = [&](const std::string& why) { return make_error("directory.bad-settings", "[directory] lookup_bind", why); };
+  if (name.empty() || name.size() > kMaxNameBytes || std::any_of(name.begin(), name.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+      })) {
+    return std::optional<Person>();  // no directory keeps such a name
   }
-  if (entry_disabled(ld.get(), entry)) return make_error("directory.disabled", user, "the account is disabled or locked in the directory");
-  p.name = SANSO_TRY(directory_name(ld.get(), entry, name_attribute, p.dn, user));
-  p.display_name = first(values(ld.get(), entry, "displayName"));
-  if (p.display_name.empty()) p.display_name = first(values(ld.get(), entry, "cn"));
-  p.groups = SANSO_TRY(nested_groups(s, ld.get(), p.dn, values(ld.get(), entry, "memberOf")));
-  for (const auto& mapping : s.groups) {
-    if (std::find(p.groups.begin(), p.groups.end(), normalize_dn(mapping.dn)) == p.groups.end()) continue;
-    for (const auto& role : mapping.roles) {
-      if (std::find(p.roles.begin(), p.roles.end(), role) == p.roles.end()) p.roles.push_back(role);
-    }
-    if (mapping.zone.empty() || mapping.zone == p.zone) continue;
-    // Groups that place one person on both sides leave no side to act from: refuse, not pick.
-    if (!p.zone.empty()) return make_error("directory.ambiguous", user, "groups place this person in both zone " + p.zone + " and zone " + mapping.zone);
-    p.zone = mapping.zone;
+  SANSO_TRY(check_settings(s));
+  if (s.lookup_bind.empty() || s.lookup_password_file.empty()) return bad("looking people up needs lookup_bind and lookup_password_file");
+  std::string password;
+  {
+    std::ifstream in(s.lookup_password_file, std::ios::binary);
+    if (!in || !std::getline(in, password)) return bad("cannot read " + s.lookup_password_file);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
   }
-  return p;
+  if (password.empty()) return bad(s.lookup_password_file + " holds no password");
+  Connection ld = SANSO_TRY(connect(s));
+  berval credential{static_cast<ber_len_t>(password.size()), password.data()};
+  const int rc = ldap_sasl_bind_s(ld.get(), s.lookup_bind.c_str(), LDAP_SASL_SIMPLE, &credential, nullptr, nullptr, nullptr);
+  explicit_bzero(password.data(), password.size());
+  if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH) return bad("the directory refused the lookup account's name or password");
+  if (rc != LDAP_SUCCESS) return ldap_error(s, "binding as the lookup account", rc, ld.get());
+
+  return read_person(s, ld.get(), std::string(name), nullptr);
 }
 
 }  // namespace sanso::directory

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,11 @@ struct Settings {
   std::vector<GroupMapping> groups;
   std::chrono::milliseconds timeout{5000};
   int max_group_depth = 8;             // nested groups followed this deep (AD nests freely); deeper: refused
+  // The account the service binds as to look up a person who is not signing in (the recipient of
+  // a transfer): a DN or user principal name, and a file (absolute) holding its password. Empty:
+  // nobody is looked up.
+  std::string lookup_bind;
+  std::string lookup_password_file;
 };
 
 // Who signed in.
@@ -59,6 +65,13 @@ struct Person {
 //   "directory.unavailable"      the directory cannot be reached, refused TLS, or timed out;
 //   "directory.bad-settings"     the settings cannot work (cleartext to a remote host, no template).
 Result<Person> sign_in(const Settings& settings, std::string_view name, std::string_view password);
+
+// Finds the person the directory knows by `name` (user_filter's attribute, as at sign-in), bound
+// as lookup_bind, with the same group → role and zone mapping; nullopt when no entry has that
+// name. Errors: "directory.unavailable" (cannot be asked), "directory.bad-settings" (no
+// lookup_bind, its password unreadable or refused), "directory.ambiguous" (two entries, both
+// zones), "directory.disabled" (the entry is disabled or locked).
+Result<std::optional<Person>> look_up(const Settings& settings, std::string_view name);
 
 // RFC 4515 and RFC 4514 escaping of a value put into a filter or a DN: what keeps a sign-in name
 // like "*)(uid=*" a name.

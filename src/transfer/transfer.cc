@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 
 #include <nlohmann/json.hpp>
@@ -112,6 +113,17 @@ std::string as_message(std::string_view bytes, std::string_view name) {
          "--sanso-transfer\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n\r\n"
          "--sanso-transfer\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=UTF-8''" +
          encoded_name + "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + wrapped + "--sanso-transfer--\r\n";
+}
+
+// A file's bytes when its turn comes: read now from a spooled upload (into `loaded`), or the
+// caller's. A spooled file that reads back other than its size was changed under us: refused.
+Result<std::string_view> content_of(const Upload& u, std::string& loaded) {
+  if (!u.read) return std::string_view(u.bytes);
+  loaded = SANSO_TRY(u.read());
+  if (static_cast<std::int64_t>(loaded.size()) != u.size) {
+    return make_error("transfer.input", u.name.substr(0, 200), "the uploaded file changed while it was handled / ファイルが処理中に変わりました");
+  }
+  return std::string_view(loaded);
 }
 
 }  // namespace
@@ -270,8 +282,10 @@ Result<std::unique_ptr<TransferService>> TransferService::open(const config::Ser
   return std::unique_ptr<TransferService>(new TransferService(std::move(impl)));
 }
 
-Result<Transfer> TransferService::send(const Person& sender, const std::string& recipient, const std::string& reason, std::span<const Upload> files) {
+Result<Transfer> TransferService::send(const Person& sender, const std::string& recipient_given, const std::string& reason,
+                                       std::span<const Upload> files) {
   Impl& m = *impl_;
+  std::string recipient = recipient_given;
   const config::TransferSettings& limits = m.options.limits;
   if (sender.zone.empty()) {
     return m.refuse(sender, recipient,
@@ -280,8 +294,30 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   // Where it goes: a person of the configuration receives on their zone's side; a name nobody
   // knows can only be an outside party, on the internet side.
   std::string to_zone = std::string(policy::kZoneInternet);
+  std::optional<DirectoryEntry> known;
   if (const auto user = std::find_if(m.users.begin(), m.users.end(), [&](const config::Operator& u) { return u.name == recipient; });
-      user != m.users.end()) {
+      user == m.users.end() && m.options.directory && !recipient.empty()) {
+    // Someone the city's directory knows is a colleague on their zone's side, not an outside
+    // party: a directory that cannot answer stops the transfer rather than send it out.
+    auto found = m.options.directory(recipient);
+    if (!found) {
+      const bool down = found.error().code == "directory.unavailable";
+      return m.refuse(sender, visible_text(recipient),
+                      Error{"transfer.directory", visible_text(recipient),
+                            std::string(down ? "the directory cannot be asked who this is; try again later / ディレクトリに問い合わせできません。後でもう一度"
+                                             : "the directory will not vouch for this recipient / ディレクトリで受取人を確認できません") +
+                                " (" + found.error().to_string() + ")"});
+    }
+    known = std::move(*found);
+  }
+  if (known) {
+    if (known->zone.empty()) {
+      return m.refuse(sender, recipient, Error{"transfer.no-zone", recipient, "the directory puts the recipient in no zone / 受取人の領域が未設定です"});
+    }
+    recipient = known->name;  // as the directory keeps it: the name they sign in and fetch under
+    to_zone = known->zone;
+  } else if (const auto user = std::find_if(m.users.begin(), m.users.end(), [&](const config::Operator& u) { return u.name == recipient; });
+             user != m.users.end()) {
     if (user->zone.empty()) {
       return m.refuse(sender, recipient, Error{"transfer.no-zone", recipient, "the recipient has no zone in [[users]] / 受取人の領域が未設定です"});
     }
@@ -314,7 +350,7 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   for (const auto& f : files) {
     auto name = safe_name(f.name);
     if (!name) return m.refuse(sender, recipient, name.error());
-    const auto size = static_cast<std::int64_t>(f.bytes.size());
+    const auto size = f.read ? f.size : static_cast<std::int64_t>(f.bytes.size());
     if (size > mib(limits.max_file_mb)) {
       return m.refuse(sender, recipient,
                       Error{"transfer.limit", *name,
@@ -328,6 +364,27 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
                     Error{"transfer.limit", std::to_string(total) + " bytes",
                           "at most " + std::to_string(limits.max_total_mb) + " MB in one transfer ([transfer] max_total_mb) / 合計サイズが上限を超えています"});
   }
+  // What the sender's transfers still hold (all but the expired) counts against their quota: the
+  // per-transfer limit alone would let one person fill the store by sending again and again.
+  // Two sends of one person at the same moment may each pass this check once; the next is held.
+  {
+    std::int64_t used = 0;
+    {
+      auto use = m.db->use();  // released before a refusal is recorded (on the same connection)
+      auto held = SANSO_TRY(use->query_one(
+          "SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM transfer_files f JOIN transfers t ON t.id = f.transfer_id WHERE t.sender = ? AND "
+          "t.state <> 'expired'",
+          {sender.name}));
+      used = held ? held->integer(0) : 0;
+    }
+    if (used + total > mib(limits.user_quota_mb)) {
+      return m.refuse(sender, recipient,
+                      Error{"transfer.quota", sender.name,
+                            "holds " + std::to_string(used) + " bytes in transfers not yet expired; with these " + std::to_string(total) +
+                                " bytes that is over " + std::to_string(limits.user_quota_mb) +
+                                " MB ([transfer] user_quota_mb) / 利用者ごとの容量の上限を超えます（期限切れになると空きます）"});
+    }
+  }
 
   // Files leaving for the internet are read as outgoing mail is (in the sandbox): the highest
   // classification marked decides with the policy; identification numbers, or a scan that did
@@ -337,7 +394,9 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   if (to_internet) {
     const auto& scale = m.policy->policy().scheme.confidentiality;
     for (std::size_t i = 0; i < files.size(); ++i) {
-      const mail::OutboundScan scan = m.engines.scan(files[i].bytes, names[i]);
+      std::string loaded;
+      const std::string_view bytes = SANSO_TRY(content_of(files[i], loaded));
+      const mail::OutboundScan scan = m.engines.scan(bytes, names[i]);
       if (!scan.error.empty()) holds.push_back(names[i] + ": the scan failed (" + scan.error + ") / 検査できませんでした");
       for (const auto& id : scan.identifiers) {
         holds.push_back(names[i] + ": " + (id.kind == mail::NumberKind::kIndividual ? "個人番号 (individual number) " : "法人番号 (corporate number) ") + id.masked);
@@ -392,16 +451,18 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   std::vector<Kept> kept(files.size());
   intake::Intake intake(m.policy, m.quarantine, m.log);
   for (std::size_t i = 0; i < files.size(); ++i) {
+    std::string loaded;
+    const std::string_view bytes = SANSO_TRY(content_of(files[i], loaded));
     TransferFile f;
     f.position = static_cast<int>(i);
     f.name = names[i];
-    f.size = static_cast<std::int64_t>(files[i].bytes.size());
-    f.sha256 = sha256_hex(files[i].bytes);
+    f.size = static_cast<std::int64_t>(bytes.size());
+    f.sha256 = sha256_hex(bytes);
     std::string output;
     if (from_internet) {
       // The one intake pipeline: the policy's ruling, CDR in the sandbox, the original and its
       // record durable before anything is handed on.
-      auto taken = intake.take_file(intake::FileItem{files[i].bytes, names[i], intake::Route{sender.zone, to_zone, sender.name}}, m.engines.sanitize);
+      auto taken = intake.take_file(intake::FileItem{bytes, names[i], intake::Route{sender.zone, to_zone, sender.name}}, m.engines.sanitize);
       if (!taken) return Error{taken.error().code, names[i], taken.error().message};
       const cdr::CdrResult& r = taken->result;
       f.quarantine_id = taken->quarantine_id;
@@ -416,11 +477,11 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
     } else {
       // Leaving (or moving under an exception): the original is kept as sent; what goes out is
       // the original, or its rebuild when the rule says sanitize.
-      output = files[i].bytes;
+      output = std::string(bytes);
       f.output_name = names[i];
       f.verdict = t.state == State::kPendingApproval ? "held" : "allowed";
       if (ruling.action == policy::Action::kSanitize) {
-        const cdr::CdrResult r = m.engines.sanitize(files[i].bytes, names[i]);
+        const cdr::CdrResult r = m.engines.sanitize(bytes, names[i]);
         f.verdict = std::string(cdr::to_string(r.verdict));
         f.findings_json = findings_of(r);
         output = r.output;
@@ -433,7 +494,7 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
       }
       quarantine::Submission s;
       s.id = m.quarantine->reserve_id();
-      s.original = files[i].bytes;
+      s.original = std::string(bytes);
       s.origin.kind = quarantine::Origin::Kind::kFile;
       s.origin.file_name = names[i];
       s.origin.uploader = sender.name;
@@ -494,18 +555,62 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   return t;
 }
 
-Result<std::vector<Transfer>> TransferService::list(const Person& person) {
+Result<Listing> TransferService::list(const Person& person, const ListQuery& query) {
   Impl& m = *impl_;
-  std::vector<Transfer> out;
+  if (query.limit < 1 || query.limit > 500) {
+    return make_error("transfer.input", std::to_string(query.limit), "a page lists 1 to 500 transfers / 1 ページは 1〜500 件です");
+  }
+  // The page's condition is exactly who may see a transfer (its sender, its recipient, an approver
+  // of what waits), so that no page is cut short by rows that are not theirs.
+  std::vector<store::Value> args;
+  std::string approvable;
+  for (std::size_t i = 0; i < person.roles.size(); ++i) approvable += i == 0 ? "?" : ", ?";
+  const bool default_approver = std::any_of(m.options.approver_roles.begin(), m.options.approver_roles.end(), [&](const std::string& r) {
+    return std::find(person.roles.begin(), person.roles.end(), r) != person.roles.end();
+  });
+  const std::string awaiting = approvable.empty() ? "FALSE"
+                                                  : "(state = 'pending-approval' AND (approver_role IN (" + approvable + ")" +
+                                                        (default_approver ? " OR approver_role = ''" : "") + "))";
+  std::string where;
+  if (query.awaiting_decision) {
+    where = "(sender <> ? AND " + awaiting + ")";
+    args.emplace_back(person.name);
+  } else {
+    where = "(sender = ? OR recipient = ? OR " + awaiting + ")";
+    args.emplace_back(person.name);
+    args.emplace_back(person.name);
+  }
+  for (const auto& role : person.roles) args.emplace_back(role);
+  if (!query.after.empty()) {
+    // "<created_at>.<id>" of the last row of the page before: the rows after it in the order.
+    const auto dot = query.after.find('.');
+    std::int64_t created = -1;
+    const std::string id = dot == std::string::npos ? "" : query.after.substr(dot + 1);
+    auto [p, ec] = std::from_chars(query.after.data(), query.after.data() + (dot == std::string::npos ? 0 : dot), created);
+    const bool id_ok = id.size() >= 2 && id.size() <= 65 && id[0] == 't' &&
+                       std::all_of(id.begin() + 1, id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    if (dot == std::string::npos || ec != std::errc() || p != query.after.data() + dot || created < 0 || !id_ok) {
+      return make_error("transfer.cursor", visible_text(query.after.substr(0, 80)), "not a position in the listing / 一覧の位置が不正です");
+    }
+    where += " AND (created_at < ? OR (created_at = ? AND id > ?))";
+    args.emplace_back(created);
+    args.emplace_back(created);
+    args.emplace_back(id);
+  }
+  args.emplace_back(query.limit + 1);
+  Listing out;
   auto use = m.db->use();
-  auto rows = SANSO_TRY(use->query(std::string("SELECT ") + kTransferColumns +
-                                       " FROM transfers WHERE sender = ? OR recipient = ? OR state = 'pending-approval' ORDER BY created_at DESC, id LIMIT 500",
-                                   {person.name, person.name}));
+  auto rows = SANSO_TRY(use->query(std::string("SELECT ") + kTransferColumns + " FROM transfers WHERE " + where + " ORDER BY created_at DESC, id LIMIT ?",
+                                   args));
   for (const auto& row : rows) {
+    if (static_cast<std::int64_t>(out.transfers.size()) == query.limit) {
+      const Transfer& last = out.transfers.back();
+      out.next = std::to_string(last.created_at) + "." + last.id;
+      break;
+    }
     Transfer t = SANSO_TRY(transfer_from(row));
-    if (t.sender != person.name && t.recipient != person.name && !m.may_decide(t, person)) continue;
     auto full = SANSO_TRY(m.load(*use, t.id));
-    if (full) out.push_back(std::move(*full));
+    if (full) out.transfers.push_back(std::move(*full));
   }
   return out;
 }

@@ -62,10 +62,13 @@ struct Person {
   std::string account;  // the operating-system account behind a CLI action ("uid 1000"); "" otherwise
 };
 
-// One file as its sender hands it in.
+// One file as its sender hands it in: its bytes, or (a spooled upload) its size and a way to read
+// it when its turn comes, so that a transfer holds one file in memory at a time, not all of them.
 struct Upload {
   std::string name;   // as the sender's system names it: normalised by safe_name()
   std::string bytes;
+  std::int64_t size = 0;                        // with `read`: what it will return
+  std::function<Result<std::string>()> read;    // set: `bytes` is unused
 };
 
 // A file name safe on every recipient's file system and in every listing: the last component of
@@ -119,6 +122,27 @@ struct Link {
   std::int64_t expires_at = 0;
 };
 
+// One page of a person's transfers, newest first. `after` is the `next` of the page before.
+struct ListQuery {
+  std::int64_t limit = 100;  // 1 … 500
+  std::string after;
+  bool awaiting_decision = false;  // only what waits for a role the person holds (never their own)
+};
+struct Listing {
+  std::vector<Transfer> transfers;
+  std::string next;  // continues the listing; empty on its last page
+};
+
+// A person the city's directory knows, as a recipient: their name as the directory keeps it and
+// the zone their groups put them on ("" for none).
+struct DirectoryEntry {
+  std::string name;
+  std::string zone;
+};
+// Looks a name up in the directory: nullopt when it knows nobody of that name; an error when it
+// cannot be asked (code "directory.unavailable") or will not say (disabled, ambiguous).
+using DirectoryLookup = std::function<Result<std::optional<DirectoryEntry>>(const std::string& name)>;
+
 // How outgoing files are scanned: a file in, what outgoing mail's scan reports (run in the
 // sandbox; a scan that fails sets `error`, and the transfer is held).
 using OutgoingScanner = std::function<mail::OutboundScan(std::string_view bytes, std::string_view name)>;
@@ -141,6 +165,9 @@ class TransferService {
     std::string key_file;                       // the quarantine's sealing key
     std::string node = "sanso";
     const Clock* clock = nullptr;  // default: the system clock
+    // The city's directory ([directory] lookup_bind): recipients not in [[users]] are looked up
+    // there before being taken for outside parties. Empty: [[users]] only.
+    DirectoryLookup directory;
   };
 
   // Everything on the service's connection; all of it must outlive the service.
@@ -149,14 +176,17 @@ class TransferService {
                                                        store::SharedDatabase& db, Options options, Engines engines);
   ~TransferService();
 
-  // Sends `files` from the sender's zone to `recipient`: a [[users]] name (their zone is the
-  // destination), or for files leaving for the internet any name the sender gives (the link
-  // holder). Returns the transfer as stored; a refusal (policy, limits, names) is an error that
-  // says why and is recorded (transfer.refuse).
+  // Sends `files` from the sender's zone to `recipient`: a [[users]] name or a person the
+  // directory knows (their zone is the destination), or for files leaving for the internet any
+  // other name the sender gives (the link holder). With a directory configured, a name it cannot
+  // be asked about is refused (transfer.directory), never taken for an outside party. Returns the transfer as stored; a refusal (policy, limits, names, the sender's
+  // [transfer] user_quota_mb) is an error that says why and is recorded (transfer.refuse).
   Result<Transfer> send(const Person& sender, const std::string& recipient, const std::string& reason, std::span<const Upload> files);
 
-  // The transfers `person` sent or receives, and those waiting for a role they hold; newest first.
-  Result<std::vector<Transfer>> list(const Person& person);
+  // The transfers `person` sent or receives, and those waiting for a role they hold; newest first,
+  // a page at a time (every one of them is reached by following `next`). A `after` that is not a
+  // `next` this service gave is "transfer.cursor".
+  Result<Listing> list(const Person& person, const ListQuery& query = {});
   // One transfer, if `person` may see it (its sender, recipient or an approver of it).
   Result<Transfer> get(const std::string& id, const Person& person);
 

@@ -94,6 +94,7 @@ AccountRules account_rules_from(const config::ServiceConfig& config) {
   AccountRules r;
   r.roles = config.web.roles;
   r.admin_roles = config.web.admin_roles;
+  r.permissions = PermissionMap::from(config.web);
   r.session_idle_seconds = config.web.session_idle_minutes * 60;
   r.session_max_seconds = config.web.session_max_hours * 3600;
   r.max_failures = config.web.max_failures;
@@ -263,7 +264,7 @@ struct ConsoleAccounts::Impl {
 
   Session make_session(const config::Operator& op, const std::string& token_sha256, const std::string& csrf,
                        std::int64_t created) const {
-    return Session{op.name, op.display, op.roles, token_sha256.substr(0, 16), csrf, created, false, op.zone};
+    return Session{op.name, op.display, op.roles, token_sha256.substr(0, 16), csrf, created, false, op.zone, rules.permissions.of(op.roles)};
   }
 
   // Under mu: whether a session the directory opened may go on under the rules as they are now:
@@ -670,7 +671,7 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     Session session;
     if (person) {
       session = Session{account, person->display_name.empty() ? account : person->display_name, person->roles, token_sha256.substr(0, 16), csrf, t,
-                        true, person->zone};
+                        true, person->zone, rules.permissions.of(person->roles)};
     } else {
       session = m.make_session(*op, token_sha256, csrf, t);
     }
@@ -685,7 +686,7 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     if (counted && counted_name != account) SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0 WHERE name = ?", {counted_name}));
     auto e = m.event(account, "console.sign-in", account, "ok");
     e.details = {{"session", token_sha256.substr(0, 16)}, {"source", source}, {"factors", totp_secret.empty() ? "password" : "password+totp"},
-                 {"via", via}};
+                 {"via", via}, {"permissions", join_roles(session.permissions.words())}};
     if (account != name) e.details.emplace_back("typed", name);
     if (person) {
       e.details.emplace_back("roles", join_roles(person->roles));
@@ -753,8 +754,9 @@ Result<std::optional<Session>> ConsoleAccounts::session(const std::string& token
     SANSO_TRY(m.db->execute("UPDATE console_sessions SET last_seen = ? WHERE token_sha256 = ?", {t, token_sha256}));
   }
   if (from_directory) {
+    std::vector<std::string> roles = split_roles(row->text(5));
     return std::optional<Session>{
-        Session{name, row->text(6), split_roles(row->text(5)), token_sha256.substr(0, 16), row->text(1), row->integer(2), true, row->text(7)}};
+        Session{name, row->text(6), roles, token_sha256.substr(0, 16), row->text(1), row->integer(2), true, row->text(7), m.rules.permissions.of(roles)}};
   }
   return std::optional<Session>{m.make_session(*op, token_sha256, row->text(1), row->integer(2))};
 }

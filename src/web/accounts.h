@@ -20,6 +20,7 @@
 #include "core/result.h"
 #include "directory/directory.h"
 #include "quarantine/quarantine.h"
+#include "web/permissions.h"
 
 namespace sanso::config {
 struct ServiceConfig;
@@ -37,6 +38,7 @@ namespace sanso::web {
 // The limits of [web], in seconds, plus the Argon2id cost of new password hashes.
 struct AccountRules {
   std::vector<std::string> roles;        // roles that may sign in
+  PermissionMap permissions;             // which page groups their roles open ([web.permissions])
   std::vector<std::string> admin_roles;  // roles that may administer accounts
   std::int64_t session_idle_seconds = 30 * 60;
   std::int64_t session_max_seconds = 12 * 3600;
@@ -66,6 +68,11 @@ struct Session {
   std::int64_t created_at = 0;
   bool from_directory = false;  // signed in by the directory: roles and zone are its groups'
   std::string zone;             // the side the directory's groups put them on, or ""
+  Permissions permissions;      // the page groups their roles open, under the rules as they are now
+
+  // Whether this person may use a group of pages (or the same actions through another
+  // interface, such as a JSON API): what every page of the console asks before it serves.
+  bool may(Permission p) const { return permissions.has(p); }
 };
 
 // What a sign-in attempt came to. The console shows every failure the same way, so that a

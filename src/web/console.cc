@@ -132,7 +132,13 @@ bool Console::Impl::browser_used_tls(const httplib::Request& req) const {
 
 json Console::Impl::frame(const httplib::Request& req, const std::string& title, const Context* ctx) const {
   json f = {{"title", title}, {"municipality", options.municipality}, {"node", options.node}, {"path", local_path(req.path)}};
-  if (ctx != nullptr) f["user"] = {{"name", ctx->session.name}, {"display", ctx->session.display.empty() ? ctx->session.name : ctx->session.display}, {"csrf", ctx->session.csrf}};
+  if (ctx != nullptr) {
+    f["user"] = {{"name", ctx->session.name}, {"display", ctx->session.display.empty() ? ctx->session.name : ctx->session.display}, {"csrf", ctx->session.csrf}};
+    // The menu offers only the page groups the person may use.
+    for (Permission p : kAllPermissions) f["user"]["may_" + std::string(to_string(p))] = ctx->session.may(p);
+    f["user"]["may_transfer"] = services.transfers != nullptr && ctx->session.may(Permission::kTransfer);
+    f["user"]["may_approvals"] = services.transfers != nullptr && ctx->session.may(Permission::kApprovals);
+  }
   return f;
 }
 
@@ -203,6 +209,24 @@ httplib::Server::Handler Console::Impl::signed_in(Page page, bool post) {
     if (post && !same_origin(req)) return refuse_form(req, res, &ctx, lang, "cross-origin");
     if (post && !equal_tokens(form_field(req, "csrf"), ctx.session.csrf)) return refuse_form(req, res, &ctx, lang, "csrf-token");
     page(req, res, ctx);
+  };
+}
+
+bool Console::Impl::refused_without(const std::vector<Permission>& any_of, const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  if (std::any_of(any_of.begin(), any_of.end(), [&](Permission p) { return ctx.session.may(p); })) return false;
+  std::string wanted;
+  for (Permission p : any_of) wanted += (wanted.empty() ? "" : " or ") + std::string(to_string(p));
+  // Recorded: a person trying pages beyond their work is worth an administrator's look.
+  auto r = services.accounts.record_refused_request(ctx.session.name, req.method, local_path(req.path), "permission", ctx.source,
+                                                    {{"session", ctx.session.id}, {"needs", wanted}});
+  if (!r) log::error("web: recording a refused request: " + r.error().to_string());
+  send_error(req, res, &ctx, ctx.lang, 403, "err_forbidden");
+  return true;
+}
+
+Console::Impl::Page Console::Impl::needs(std::vector<Permission> any_of, Page page) {
+  return [this, any_of = std::move(any_of), page = std::move(page)](const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+    if (!refused_without(any_of, req, res, ctx)) page(req, res, ctx);
   };
 }
 
@@ -314,24 +338,27 @@ void Console::Impl::routes() {
   s.Post("/login", [this](const httplib::Request& req, httplib::Response& res) { login(req, res); });
   s.Post("/logout", signed_in([this](auto& req, auto& res, auto& ctx) { logout(req, res, ctx); }, true));
   s.Get("/", signed_in([this](auto& req, auto& res, auto& ctx) { dashboard(req, res, ctx); }, false));
-  s.Get("/quarantine", signed_in([this](auto& req, auto& res, auto& ctx) { quarantine_list(req, res, ctx); }, false));
-  s.Get(R"(/quarantine/([A-Za-z0-9._-]{1,64}))", signed_in(
-                                                     [this](auto& req, auto& res, auto& ctx) {
-                                                       std::string done = field(req, "done");
-                                                       std::string notice =
-                                                           done == "requested" || done == "approved" || done == "denied" || done == "released"
-                                                               ? wording(ctx.lang, "done_" + done)
-                                                               : "";
-                                                       item_page(req, res, ctx, req.matches[1], notice, std::nullopt);
-                                                     },
-                                                     false));
+  const std::vector<Permission> quarantine_pages{Permission::kQuarantine};
+  s.Get("/quarantine", signed_in(needs(quarantine_pages, [this](auto& req, auto& res, auto& ctx) { quarantine_list(req, res, ctx); }), false));
+  s.Get(R"(/quarantine/([A-Za-z0-9._-]{1,64}))", signed_in(needs(quarantine_pages,
+                                                                 [this](auto& req, auto& res, auto& ctx) {
+                                                                   std::string done = field(req, "done");
+                                                                   std::string notice = done == "requested" || done == "approved" ||
+                                                                                                done == "denied" || done == "released"
+                                                                                            ? wording(ctx.lang, "done_" + done)
+                                                                                            : "";
+                                                                   item_page(req, res, ctx, req.matches[1], notice, std::nullopt);
+                                                                 }),
+                                                           false));
   s.Get(R"(/quarantine/([A-Za-z0-9._-]{1,64})/original)",
-        signed_in([this](auto& req, auto& res, auto& ctx) { download(req, res, ctx); }, false));
+        signed_in(needs(quarantine_pages, [this](auto& req, auto& res, auto& ctx) { download(req, res, ctx); }), false));
   for (const char* action : {"request", "decide", "release"}) {
     s.Post(std::string(R"(/quarantine/([A-Za-z0-9._-]{1,64})/)") + action,
-           signed_in([this, action = std::string(action)](auto& req, auto& res, auto& ctx) { item_action(req, res, ctx, action); }, true));
+           signed_in(needs(quarantine_pages,
+                           [this, action = std::string(action)](auto& req, auto& res, auto& ctx) { item_action(req, res, ctx, action); }),
+                     true));
   }
-  s.Get("/audit", signed_in([this](auto& req, auto& res, auto& ctx) { audit_page(req, res, ctx); }, false));
+  s.Get("/audit", signed_in(needs({Permission::kAudit}, [this](auto& req, auto& res, auto& ctx) { audit_page(req, res, ctx); }), false));
   s.Get("/account", signed_in([this](auto& req, auto& res, auto& ctx) { account_page(req, res, ctx, "", "", 200); }, false));
   s.Post("/account/password", signed_in([this](auto& req, auto& res, auto& ctx) { change_password(req, res, ctx); }, true));
   transfer_routes();

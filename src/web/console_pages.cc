@@ -96,38 +96,50 @@ void Console::Impl::logout(const httplib::Request& req, httplib::Response& res, 
 }
 
 void Console::Impl::dashboard(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
-  auto by_state = services.quarantine.count_by_state();
-  if (!by_state) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
-  json counts = json::array();
-  for (ItemState st : quarantine::all_states()) {
-    std::string s(quarantine::to_string(st));
-    auto n = by_state->find(st);
-    counts.push_back({{"state", s}, {"label", state_label(ctx.lang, s)}, {"count", std::to_string(n == by_state->end() ? 0 : n->second)}});
+  // Each summary only for those who may open its pages: staff who only exchange files see
+  // neither the quarantine's contents nor the audit log's state.
+  json values = {{"quarantine", ctx.session.may(Permission::kQuarantine)},
+                 {"audit", ctx.session.may(Permission::kAudit)},
+                 {"transfer", services.transfers != nullptr && ctx.session.may(Permission::kTransfer)}};
+  if (ctx.session.may(Permission::kQuarantine)) {
+    auto by_state = services.quarantine.count_by_state();
+    if (!by_state) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
+    json counts = json::array();
+    for (ItemState st : quarantine::all_states()) {
+      std::string s(quarantine::to_string(st));
+      auto n = by_state->find(st);
+      counts.push_back({{"state", s}, {"label", state_label(ctx.lang, s)}, {"count", std::to_string(n == by_state->end() ? 0 : n->second)}});
+    }
+    quarantine::ListFilter awaiting_filter;
+    awaiting_filter.state = ItemState::kReleaseRequested;
+    auto awaiting_items = services.quarantine.list(awaiting_filter);
+    if (!awaiting_items) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
+    json awaiting = json::array();
+    for (const auto& it : *awaiting_items) {
+      auto history = services.quarantine.releases(it.id);
+      std::string reason = history && !history->empty() ? history->back().reason : "";
+      awaiting.push_back({{"id", it.id}, {"received", local_time(it.received_at)}, {"what", visible_text(quarantine::label_of(it))}, {"reason", visible_text(reason)}});
+    }
+    values["counts"] = counts;
+    values["awaiting"] = awaiting;
+    values["has_awaiting"] = !awaiting.empty();
   }
-  quarantine::ListFilter awaiting_filter;
-  awaiting_filter.state = ItemState::kReleaseRequested;
-  auto awaiting_items = services.quarantine.list(awaiting_filter);
-  if (!awaiting_items) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
-  json awaiting = json::array();
-  for (const auto& it : *awaiting_items) {
-    auto history = services.quarantine.releases(it.id);
-    std::string reason = history && !history->empty() ? history->back().reason : "";
-    awaiting.push_back({{"id", it.id}, {"received", local_time(it.received_at)}, {"what", visible_text(quarantine::label_of(it))}, {"reason", visible_text(reason)}});
-  }
-  std::uint64_t size = 0;
-  std::optional<audit::SignedCheckpoint> checkpoint;
-  auto read = [&]() -> Result<void> {
-    auto db = services.store.use();
-    size = SANSO_TRY(audit::tree_size(*db));
-    checkpoint = SANSO_TRY(audit::latest_checkpoint(*db));
-    return ok();
-  }();
-  if (!read) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
-  json values = {{"counts", counts}, {"awaiting", awaiting}, {"has_awaiting", !awaiting.empty()}, {"tree_size", std::to_string(size)}};
-  if (checkpoint) {
-    values["checkpoint"] = {{"size", std::to_string(checkpoint->checkpoint.size)},
-                            {"signed_at", local_time(checkpoint->signed_at)},
-                            {"root", audit::to_base64(checkpoint->checkpoint.root)}};
+  if (ctx.session.may(Permission::kAudit)) {
+    std::uint64_t size = 0;
+    std::optional<audit::SignedCheckpoint> checkpoint;
+    auto read = [&]() -> Result<void> {
+      auto db = services.store.use();
+      size = SANSO_TRY(audit::tree_size(*db));
+      checkpoint = SANSO_TRY(audit::latest_checkpoint(*db));
+      return ok();
+    }();
+    if (!read) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
+    values["tree_size"] = std::to_string(size);
+    if (checkpoint) {
+      values["checkpoint"] = {{"size", std::to_string(checkpoint->checkpoint.size)},
+                              {"signed_at", local_time(checkpoint->signed_at)},
+                              {"root", audit::to_base64(checkpoint->checkpoint.root)}};
+    }
   }
   send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_dashboard"), &ctx), render_page("dashboard", ctx.lang, values));
 }

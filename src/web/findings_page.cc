@@ -189,7 +189,7 @@ bool Console::Impl::may_acknowledge_findings(const Context& ctx) const {
 
 void Console::Impl::findings_routes() {
   httplib::Server& s = *server;
-  s.Get("/monitor/findings", signed_in(
+  s.Get("/monitor/findings", signed_in(needs({Permission::kFindings},
                                  [this](const httplib::Request& req, httplib::Response& res, const Context& ctx) {
                                    monitor::FindingFilter filter;
                                    filter.limit = kPageSize;
@@ -241,7 +241,7 @@ void Console::Impl::findings_routes() {
                                    }
                                    send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_findings"), &ctx),
                                              render_page("findings", ctx.lang, values));
-                                 },
+                                 }),
                                  false));
   auto show = [this](const httplib::Request& req, httplib::Response& res, const Context& ctx, std::int64_t id, const std::string& notice,
                      const std::string& error, int status) {
@@ -267,16 +267,16 @@ void Console::Impl::findings_routes() {
     if (!error.empty()) fr["error"] = error;
     send_page(res, status, ctx.lang, fr, render_page("finding", ctx.lang, values));
   };
-  s.Get(R"(/monitor/findings/([0-9]{1,18}))", signed_in(
+  s.Get(R"(/monitor/findings/([0-9]{1,18}))", signed_in(needs({Permission::kFindings},
                                                    [this, show](const httplib::Request& req, httplib::Response& res, const Context& ctx) {
                                                      auto id = finding_id(req.matches[1]);
                                                      if (!id) return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
                                                      const bool done = field(req, "done") == "acknowledged";
                                                      show(req, res, ctx, *id, done ? wording(ctx.lang, "done_acknowledged") : "", "", 200);
-                                                   },
+                                                   }),
                                                    false));
   s.Post(R"(/monitor/findings/([0-9]{1,18})/acknowledge)",
-         signed_in(
+         signed_in(needs({Permission::kFindings},
              [this, show](const httplib::Request& req, httplib::Response& res, const Context& ctx) {
                auto id = finding_id(req.matches[1]);
                if (!id) return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
@@ -302,7 +302,7 @@ void Console::Impl::findings_routes() {
                if (e.code == "monitor.state") return show(req, res, ctx, *id, "", wording(ctx.lang, "err_fd_acknowledged"), 409);
                log::error("web: acknowledging a monitor finding: " + e.to_string());
                send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
-             },
+             }),
              true));
 }
 

@@ -183,10 +183,11 @@ constexpr const char* kFrame = R"html(<!DOCTYPE html>
   {{#user}}
   <nav>
     <a href="/">{{t.nav_dashboard}}</a>
-    <a href="/quarantine">{{t.nav_quarantine}}</a>
-    <a href="/audit">{{t.nav_audit}}</a>
-    <a href="/transfer">{{t.nav_transfer}}</a>
-    <a href="/monitor/findings">{{t.nav_findings}}</a>
+    {{#may_quarantine}}<a href="/quarantine">{{t.nav_quarantine}}</a>{{/may_quarantine}}
+    {{#may_audit}}<a href="/audit">{{t.nav_audit}}</a>{{/may_audit}}
+    {{#may_transfer}}<a href="/transfer">{{t.nav_transfer}}</a>{{/may_transfer}}
+    {{#may_approvals}}<a href="/transfer/approvals">{{t.nav_approvals}}</a>{{/may_approvals}}
+    {{#may_findings}}<a href="/monitor/findings">{{t.nav_findings}}</a>{{/may_findings}}
     <a href="/account">{{t.nav_account}}</a>
   </nav>
   <div class="who">{{t.signed_in_as}} <span id="who">{{display}}</span>
@@ -220,7 +221,7 @@ const std::map<std::string, std::string, std::less<>>& pages() {
 </form>
 <p class="hint">{{t.sign_in_note}}</p>
 )html"},
-      {"dashboard", R"html(<section>
+      {"dashboard", R"html({{#quarantine}}<section>
 <h2>{{t.dashboard_counts}}</h2>
 <table class="counts"><tr>{{#counts}}<th><a href="/quarantine?state={{state}}">{{label}}</a></th>{{/counts}}</tr>
 <tr>{{#counts}}<td id="count-{{state}}">{{count}}</td>{{/counts}}</tr></table>
@@ -231,15 +232,16 @@ const std::map<std::string, std::string, std::less<>>& pages() {
 {{#has_awaiting}}<table><tr><th>{{t.id}}</th><th>{{t.received}}</th><th>{{t.subject}}</th><th>{{t.reason}}</th></tr>
 {{#awaiting}}<tr><td><a href="/quarantine/{{id}}">{{id}}</a></td><td>{{received}}</td><td>{{what}}</td><td>{{reason}}</td></tr>{{/awaiting}}
 </table>{{/has_awaiting}}
-</section>
-<section>
+</section>{{/quarantine}}
+{{#audit}}<section>
 <h2>{{t.audit_state}}</h2>
 <dl>
 <dt>{{t.tree_size}}</dt><dd id="tree-size">{{tree_size}}</dd>
 <dt>{{t.checkpoint}}</dt><dd>{{#checkpoint}}{{size}} — {{t.signed_at}} {{signed_at}}<br><code>{{root}}</code>{{/checkpoint}}{{^checkpoint}}{{t.checkpoint_none}}{{/checkpoint}}</dd>
 </dl>
 <p class="hint">{{t.verify_hint}}</p>
-</section>
+</section>{{/audit}}
+{{#transfer}}<p><a href="/transfer" id="to-transfer">{{t.nav_transfer}}</a></p>{{/transfer}}
 )html"},
       {"quarantine", R"html(<p class="filters">{{#filters}}<a href="/quarantine{{#state}}?state={{state}}{{/state}}"{{#current}} class="current"{{/current}}>{{label}}</a> {{/filters}}</p>
 {{^items}}<p>{{t.no_items}}</p>{{/items}}

@@ -71,6 +71,7 @@ const Wording& transfer_wording() {
       {"tr_link_title", {"ファイルの受け取り", "Collect files"}},
       {"tr_link_intro", {"受け渡されたファイルをダウンロードします（一度だけ）。", "Download the files handed to you (once)."}},
       {"tr_password", {"パスワード（指定された場合）", "Password (if you were given one)"}},
+      {"tr_next_page", {"次のページ", "Next page"}},
       {"tr_approvals_none", {"あなたの判断を待っている受け渡しはありません。", "Nothing awaits your decision."}},
       {"done_sent", {"受け付けました。各ファイルの判定は次のとおりです。", "Received; each file's verdict is below."}},
       {"done_transfer_approved", {"承認しました。", "Approved."}},
@@ -91,7 +92,7 @@ const Wording& transfer_wording() {
 
 const std::map<std::string, std::string, std::less<>>& transfer_templates() {
   static const std::map<std::string, std::string, std::less<>> kPages = {
-      {"transfer_home", R"html(<p>{{t.tr_side}}: <strong id="side">{{zone}}</strong> — <a href="/transfer/approvals">{{t.nav_approvals}}</a></p>
+      {"transfer_home", R"html(<p>{{t.tr_side}}: <strong id="side">{{zone}}</strong>{{#approver}} — <a href="/transfer/approvals">{{t.nav_approvals}}</a>{{/approver}}</p>
 <form method="post" action="/transfer/send" enctype="multipart/form-data" class="card" id="send-form">
 <h2>{{#to_lgwan}}{{t.tr_send_in}}{{/to_lgwan}}{{^to_lgwan}}{{t.tr_send_out}}{{/to_lgwan}}</h2>
 <input type="hidden" name="csrf" value="{{csrf}}">
@@ -112,6 +113,7 @@ const std::map<std::string, std::string, std::less<>>& transfer_templates() {
 {{#has_outgoing}}<table id="outgoing"><tr><th>{{t.tr_id}}</th><th>{{t.tr_created}}</th><th>{{t.tr_recipient}}</th><th>{{t.tr_count}}</th><th>{{t.tr_state}}</th></tr>
 {{#outgoing}}<tr><td><a href="/transfer/{{id}}">{{id}}</a></td><td>{{created}}</td><td>{{recipient}}</td><td>{{count}}</td><td>{{state}}</td></tr>{{/outgoing}}
 </table>{{/has_outgoing}}
+{{#next}}<p><a href="/transfer?after={{next}}" id="next-page">{{t.tr_next_page}}</a></p>{{/next}}
 )html"},
       {"transfer", R"html(<dl>
 <dt>{{t.tr_id}}</dt><dd id="transfer-id">{{id}}</dd>
@@ -150,6 +152,7 @@ const std::map<std::string, std::string, std::less<>>& transfer_templates() {
 {{#has_rows}}<table id="approvals"><tr><th>{{t.tr_id}}</th><th>{{t.tr_created}}</th><th>{{t.tr_sender}}</th><th>{{t.tr_route}}</th><th>{{t.tr_reason}}</th><th>{{t.tr_hold}}</th></tr>
 {{#rows}}<tr><td><a href="/transfer/{{id}}">{{id}}</a></td><td>{{created}}</td><td>{{sender}}</td><td>{{from}} → {{to}}</td><td>{{reason}}</td><td>{{hold}}</td></tr>{{/rows}}
 </table>{{/has_rows}}
+{{#next}}<p><a href="/transfer/approvals?after={{next}}" id="next-page">{{t.tr_next_page}}</a></p>{{/next}}
 )html"},
       {"link", R"html(<p>{{t.tr_link_intro}}</p>
 <form method="post" action="/link/{{token}}" class="card" id="link-download">
@@ -216,8 +219,9 @@ json row_of(const transfer::Transfer& t, Lang lang) {
 int status_of(const Error& e) {
   if (e.code == "transfer.not-found" || e.code == "transfer.link") return 404;
   if (e.code == "transfer.denied" || e.code == "transfer.own" || e.code == "transfer.role" || e.code == "transfer.zone") return 403;
-  if (e.code == "transfer.limit" || e.code == "upload.too-large") return 413;
+  if (e.code == "transfer.limit" || e.code == "transfer.quota" || e.code == "upload.too-large") return 413;
   if (e.code == "transfer.expired") return 410;
+  if (e.code == "transfer.directory") return 503;
   if (e.code == "transfer.state") return 409;
   if (e.code == "transfer.password" || e.code == "transfer.second-factor") return 401;
   if (e.code == "transfer.name" || e.code == "transfer.input" || e.code == "transfer.reason" || e.code == "transfer.recipient" ||
@@ -332,22 +336,25 @@ bool Console::Impl::refused_other_side(const httplib::Request& req, httplib::Res
   return true;
 }
 
-httplib::Server::Handler Console::Impl::on_own_side(Page page, bool post) {
-  return signed_in(
-      [this, page = std::move(page)](const httplib::Request& req, httplib::Response& res, const Context& ctx) {
-        if (!refused_other_side(req, res, ctx)) page(req, res, ctx);
-      },
-      post);
+httplib::Server::Handler Console::Impl::on_own_side(std::vector<Permission> any_of, Page page, bool post) {
+  return signed_in(needs(std::move(any_of),
+                         [this, page = std::move(page)](const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+                           if (!refused_other_side(req, res, ctx)) page(req, res, ctx);
+                         }),
+                   post);
 }
 
 void Console::Impl::transfer_home(const httplib::Request& req, httplib::Response& res, const Context& ctx, const std::string& error, int status) {
-  auto all = services.transfers->list(person_of(ctx));
+  transfer::ListQuery query;
+  query.after = field(req, "after");
+  auto all = services.transfers->list(person_of(ctx), query);
   if (!all) {
+    if (all.error().code == "transfer.cursor") return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
     log::error("web: listing transfers: " + all.error().to_string());
     return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
   }
   json incoming = json::array(), outgoing = json::array(), recipients = json::array();
-  for (const auto& t : *all) {
+  for (const auto& t : all->transfers) {
     if (t.recipient == ctx.session.name) incoming.push_back(row_of(t, ctx.lang));
     if (t.sender == ctx.session.name) outgoing.push_back(row_of(t, ctx.lang));
   }
@@ -363,6 +370,7 @@ void Console::Impl::transfer_home(const httplib::Request& req, httplib::Response
   put("{{files}}", std::to_string(limits.max_files));
   put("{{total}}", human_size(static_cast<std::uint64_t>(limits.max_total_mb * kMiB)));
   json values = {{"zone", ctx.session.zone},
+                 {"approver", ctx.session.may(Permission::kApprovals)},
                  {"to_lgwan", ctx.session.zone == policy::kZoneInternet},
                  {"csrf", ctx.session.csrf},
                  {"recipients", recipients},
@@ -370,7 +378,8 @@ void Console::Impl::transfer_home(const httplib::Request& req, httplib::Response
                  {"incoming", incoming},
                  {"has_incoming", !incoming.empty()},
                  {"outgoing", outgoing},
-                 {"has_outgoing", !outgoing.empty()}};
+                 {"has_outgoing", !outgoing.empty()},
+                 {"next", httplib::detail::encode_query_param(all->next)}};
   json f = frame(req, wording(ctx.lang, "nav_transfer"), &ctx);
   if (!error.empty()) f["error"] = error;
   send_page(res, status, ctx.lang, f, render_page("transfer_home", ctx.lang, values));
@@ -390,7 +399,7 @@ void Console::Impl::transfer_send(const httplib::Request& req, httplib::Response
   if (!*session) return redirect(res, "/login?next=%2Ftransfer");
   Context ctx{std::move(**session), lang, source};
   if (!same_origin(req)) return refuse_form(req, res, &ctx, lang, "cross-origin");
-  if (refused_other_side(req, res, ctx)) return;
+  if (refused_without({Permission::kTransfer}, req, res, ctx) || refused_other_side(req, res, ctx)) return;
 
   const auto& limits = services.config.transfer;
   MultipartLimits l;
@@ -433,14 +442,15 @@ void Console::Impl::transfer_send(const httplib::Request& req, httplib::Response
   }
   const std::string recipient = value("recipient"), reason = value("reason");
   if (!is_valid_utf8(recipient) || !is_valid_utf8(reason)) return failed(Error{"upload.malformed", "recipient / reason", "not UTF-8 text"});
+  // Each file is read from its spooled copy when the service comes to it: one file of the
+  // transfer in memory at a time, not the whole upload.
   std::vector<transfer::Upload> uploads;
   for (const auto& f : form->files) {
-    auto bytes = f->read_all();
-    if (!bytes) return failed(bytes.error());
-    uploads.push_back(transfer::Upload{f->filename(), std::move(*bytes)});
+    const ReceivedFile* spooled = f.get();
+    uploads.push_back(transfer::Upload{f->filename(), {}, static_cast<std::int64_t>(f->size()), [spooled] { return spooled->read_all(); }});
   }
-  form->files.clear();  // the temporary files go now, not with the response
   auto sent = services.transfers->send(person_of(ctx), recipient, reason, uploads);
+  form->files.clear();  // the temporary files go now, not with the response
   if (!sent) return failed(sent.error());
   redirect(res, "/transfer/" + sent->id + "?done=sent");
 }
@@ -453,7 +463,7 @@ void Console::Impl::transfer_page(const httplib::Request& req, httplib::Response
     return send_error(req, res, &ctx, ctx.lang, status_of(got.error()) == 500 ? 500 : 404, status_of(got.error()) == 500 ? "err_internal" : "err_not_found");
   }
   const transfer::Transfer& t = *got;
-  const bool receives = t.recipient == ctx.session.name && t.to_zone == ctx.session.zone &&
+  const bool receives = ctx.session.may(Permission::kTransfer) && t.recipient == ctx.session.name && t.to_zone == ctx.session.zone &&
                         (t.state == transfer::State::kReady || t.state == transfer::State::kDownloaded);
   json files = json::array();
   bool blocked = false;
@@ -477,7 +487,7 @@ void Console::Impl::transfer_page(const httplib::Request& req, httplib::Response
                      {"position", std::to_string(f.position)},
                      {"download", receives && !f.output_name.empty()}});
   }
-  const bool can_decide = offers_decision(t, ctx.session, services.config.quarantine.approver_roles);
+  const bool can_decide = ctx.session.may(Permission::kApprovals) && offers_decision(t, ctx.session, services.config.quarantine.approver_roles);
   bool needs_code = false;
   if (can_decide) {
     auto needs = services.accounts.needs_second_factor(ctx.session);
@@ -503,7 +513,7 @@ void Console::Impl::transfer_page(const httplib::Request& req, httplib::Response
                  {"has_blocked", blocked},
                  {"can_decide", can_decide},
                  {"needs_code", needs_code},
-                 {"can_link", t.sender == ctx.session.name && t.to_zone == policy::kZoneInternet &&
+                 {"can_link", ctx.session.may(Permission::kTransfer) && t.sender == ctx.session.name && t.to_zone == policy::kZoneInternet &&
                                   (t.state == transfer::State::kApproved || t.state == transfer::State::kReady) && link.empty()},
                  {"link", link}};
   json f = frame(req, wording(ctx.lang, "tr_id") + " " + t.id, &ctx);
@@ -586,18 +596,23 @@ void Console::Impl::transfer_issue_link(const httplib::Request& req, httplib::Re
 }
 
 void Console::Impl::approvals_page(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
-  auto all = services.transfers->list(person_of(ctx));
+  transfer::ListQuery query;
+  query.after = field(req, "after");
+  query.awaiting_decision = true;
+  auto all = services.transfers->list(person_of(ctx), query);
   if (!all) {
+    if (all.error().code == "transfer.cursor") return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
     log::error("web: listing transfers: " + all.error().to_string());
     return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
   }
   json rows = json::array();
-  for (const auto& t : *all) {
+  for (const auto& t : all->transfers) {
     if (offers_decision(t, ctx.session, services.config.quarantine.approver_roles)) rows.push_back(row_of(t, ctx.lang));
   }
   json f = frame(req, wording(ctx.lang, "nav_approvals"), &ctx);
   if (const std::string done = field(req, "done"); done == "transfer_approved" || done == "transfer_denied") f["notice"] = wording(ctx.lang, "done_" + done);
-  send_page(res, 200, ctx.lang, f, render_page("approvals", ctx.lang, {{"rows", rows}, {"has_rows", !rows.empty()}}));
+  send_page(res, 200, ctx.lang, f,
+            render_page("approvals", ctx.lang, {{"rows", rows}, {"has_rows", !rows.empty()}, {"next", httplib::detail::encode_query_param(all->next)}}));
 }
 
 void Console::Impl::link_page(const httplib::Request& req, httplib::Response& res, const std::string& error, int status) {
@@ -633,22 +648,24 @@ void Console::Impl::link_download(const httplib::Request& req, httplib::Response
 void Console::Impl::transfer_routes() {
   httplib::Server& s = *server;
   if (services.transfers == nullptr || services.policy == nullptr) return;
-  s.Get("/transfer", on_own_side([this](auto& req, auto& res, auto& ctx) { transfer_home(req, res, ctx, "", 200); }, false));
-  s.Get("/transfer/approvals", on_own_side([this](auto& req, auto& res, auto& ctx) { approvals_page(req, res, ctx); }, false));
+  const std::vector<Permission> own{Permission::kTransfer}, approvals{Permission::kApprovals};
+  s.Get("/transfer", on_own_side(own, [this](auto& req, auto& res, auto& ctx) { transfer_home(req, res, ctx, "", 200); }, false));
+  s.Get("/transfer/approvals", on_own_side(approvals, [this](auto& req, auto& res, auto& ctx) { approvals_page(req, res, ctx); }, false));
   s.Post("/transfer/send", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
     transfer_send(req, res, body);
   });
-  s.Get(R"(/transfer/(t[0-9a-f]{1,64}))", on_own_side(
-                                               [this](auto& req, auto& res, auto& ctx) {
-                                                 std::string done = field(req, "done");
-                                                 bool known = done == "sent";
-                                                 transfer_page(req, res, ctx, req.matches[1], known ? wording(ctx.lang, "done_" + done) : "",
-                                                               std::nullopt, "");
-                                               },
-                                               false));
-  s.Get(R"(/transfer/(t[0-9a-f]{1,64})/file/([0-9]{1,4}))", on_own_side([this](auto& req, auto& res, auto& ctx) { transfer_file(req, res, ctx); }, false));
-  s.Post(R"(/transfer/(t[0-9a-f]{1,64})/decide)", on_own_side([this](auto& req, auto& res, auto& ctx) { transfer_decide(req, res, ctx); }, true));
-  s.Post(R"(/transfer/(t[0-9a-f]{1,64})/link)", on_own_side([this](auto& req, auto& res, auto& ctx) { transfer_issue_link(req, res, ctx); }, true));
+  // A transfer's own page: its sender and recipient see it, and an approver who decides it.
+  s.Get(R"(/transfer/(t[0-9a-f]{1,64}))", on_own_side({Permission::kTransfer, Permission::kApprovals},
+                                                      [this](auto& req, auto& res, auto& ctx) {
+                                                        std::string done = field(req, "done");
+                                                        bool known = done == "sent";
+                                                        transfer_page(req, res, ctx, req.matches[1], known ? wording(ctx.lang, "done_" + done) : "",
+                                                                      std::nullopt, "");
+                                                      },
+                                                      false));
+  s.Get(R"(/transfer/(t[0-9a-f]{1,64})/file/([0-9]{1,4}))", on_own_side(own, [this](auto& req, auto& res, auto& ctx) { transfer_file(req, res, ctx); }, false));
+  s.Post(R"(/transfer/(t[0-9a-f]{1,64})/decide)", on_own_side(approvals, [this](auto& req, auto& res, auto& ctx) { transfer_decide(req, res, ctx); }, true));
+  s.Post(R"(/transfer/(t[0-9a-f]{1,64})/link)", on_own_side(own, [this](auto& req, auto& res, auto& ctx) { transfer_issue_link(req, res, ctx); }, true));
   // The link holder has no session: the page is the internet side's only (the token is the key).
   auto internet_only = [this](auto handler) {
     return [this, handler](const httplib::Request& req, httplib::Response& res) {

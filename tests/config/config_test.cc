@@ -237,6 +237,11 @@ TEST(Config, ExampleLoadsAndAgreesWithItsPolicy) {
   ASSERT_FALSE(web);
   EXPECT_NE(web.error().where.find("[web] roles"), std::string::npos);
   c->web.roles.clear();
+  c->web.permissions = {{"audit", {"auditer"}}};
+  auto permission_role = check_config_against_policy(*c, *policy);
+  ASSERT_FALSE(permission_role);
+  EXPECT_NE(permission_role.error().where.find("[web.permissions] audit"), std::string::npos);
+  c->web.permissions.clear();
   c->directory.groups = {{"cn=x,dc=city", {"staff"}, "lgwn"}};
   auto zone = check_config_against_policy(*c, *policy);
   ASSERT_FALSE(zone);
@@ -379,6 +384,53 @@ TEST(Config, WebConsoleSettings) {
 // that names the key, the value, the accepted words and where it was written.
 // The gateway's two closed words are read once, here: a bad one is a config error that names the
 // key, the value, the place and the words allowed; the defaults are the cautious ones.
+// [web.permissions]: which roles open which page group. Everyone it names may sign in, a group it
+// does not name is open to nobody, and a word that is not a page group, a table that gives
+// nothing, or a second list of who signs in ([web] roles) is a config error that says so.
+TEST(Config, WebPermissionsNamePageGroupsAndTheRolesThatOpenThem) {
+  const std::string base = "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[quarantine]\napprover_roles = [\"security_manager\"]\n";
+  auto set = parse_config(base + "[web.permissions]\ntransfer = [\"staff\", \"security_manager\"]\napprovals = [\"security_manager\"]\n"
+                                 "audit = [\"auditor\"]\n",
+                          "s.toml");
+  ASSERT_TRUE(set) << set.error().to_string();
+  EXPECT_EQ(set->web.permissions.at("transfer"), (std::vector<std::string>{"staff", "security_manager"}));
+  EXPECT_EQ(set->web.permissions.count("quarantine"), 0u) << "not given: closed to everyone";
+  EXPECT_EQ(set->web.roles, (std::vector<std::string>{"security_manager", "auditor", "staff"}))
+      << "who may sign in: every role a permission names, not the quarantine's roles";
+
+  struct Bad {
+    const char* text;
+    const char* says;
+  };
+  for (const Bad& b : {Bad{"[web.permissions]\nquarantine_admin = [\"security_manager\"]\n", "'quarantine_admin'"},
+                       Bad{"[web.permissions]\nTransfer = [\"staff\"]\n", "'Transfer'"},
+                       Bad{"[web.permissions]\ntransfer = \"staff\"\n", "an array of strings"},
+                       Bad{"[web.permissions]\n", "gives nobody anything"},
+                       Bad{"[web]\nroles = [\"staff\"]\n[web.permissions]\ntransfer = [\"staff\"]\n", "not both"},
+                       Bad{"[web]\npermissions = [\"transfer\"]\n", "a table"}}) {
+    auto r = parse_config(base + b.text, "s.toml");
+    ASSERT_FALSE(r) << b.text;
+    EXPECT_NE((r.error().where + r.error().message).find(b.says), std::string::npos) << r.error().to_string();
+    if (std::string(b.says).front() == '\'') {
+      EXPECT_NE(r.error().message.find("transfer, approvals, quarantine, audit"), std::string::npos);
+    }
+  }
+}
+
+// The directory account that looks up transfer recipients comes with the file of its password,
+// made absolute like every path; one without the other is an error that names both keys.
+TEST(Config, TheDirectoryLookupAccountComesWithItsPasswordFile) {
+  const std::string base = "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[directory]\nuri = \"ldaps://dc1.city.local\"\ntransport = \"ldaps\"\n"
+                           "bind_template = \"{user}@city.local\"\nbase_dn = \"dc=city,dc=local\"\n";
+  auto set = parse_config(base + "lookup_bind = \"svc@city.local\"\nlookup_password_file = \"lookup.secret\"\n", "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(set) << set.error().to_string();
+  EXPECT_EQ(set->directory.lookup_bind, "svc@city.local");
+  EXPECT_EQ(set->directory.lookup_password_file, "/etc/sanso/lookup.secret");
+  auto half = parse_config(base + "lookup_bind = \"svc@city.local\"\n", "s.toml");
+  ASSERT_FALSE(half);
+  EXPECT_NE(half.error().message.find("lookup_password_file"), std::string::npos) << half.error().to_string();
+}
+
 TEST(Config, GatewayWordsAreParsedOnceWithTheirKeyInAnError) {
   auto defaults = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n", "s.toml");
   ASSERT_TRUE(defaults) << defaults.error().to_string();

@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <thread>
@@ -189,6 +191,53 @@ TEST_F(DirectorySignIn, TheDirectoryDownIsUnavailableNotARefusal) {
   auto p = sign_in(s, "tanaka", "tanaka-pass");
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().code, "directory.unavailable") << p.error().to_string();
+}
+
+// A recipient is looked up without their password, bound as the service's lookup account: found
+// by any name the directory accepts (and named as it keeps them), with their groups' roles and
+// zone; nobody by an unknown or hostile name; a locked account and a person on both sides are
+// errors, a wrong lookup password a settings error, and a directory that is down is unavailable.
+TEST_F(DirectorySignIn, ARecipientIsLookedUpWithTheServicesAccountNotTheirPassword) {
+  const std::string secret = (std::filesystem::path(server_->ca_file()).parent_path() / "lookup.secret").string();
+  std::ofstream(secret) << "tanaka-pass\n";
+  Settings s = settings();
+  s.lookup_bind = "uid=tanaka,ou=people,dc=city,dc=example";
+  s.lookup_password_file = secret;
+  auto found = look_up(s, "ICHIRO.TANAKA");
+  ASSERT_TRUE(found) << found.error().to_string();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->name, "tanaka");
+  EXPECT_EQ((*found)->zone, "lgwan");
+  EXPECT_TRUE(has((*found)->roles, "security_manager"));
+  auto desk = look_up(s, "suzuki");
+  ASSERT_TRUE(desk && desk->has_value());
+  EXPECT_EQ((*desk)->zone, "internet");
+
+  for (const char* nobody : {"nobody", "vendor@example.com", "*", "tanaka)(uid=*", "a\nb"}) {
+    auto r = look_up(s, nobody);
+    ASSERT_TRUE(r) << nobody << ": " << r.error().to_string();
+    EXPECT_FALSE(r->has_value()) << nobody;
+  }
+  EXPECT_EQ(look_up(s, "yamada").error().code, "directory.disabled");
+  EXPECT_EQ(look_up(s, "both").error().code, "directory.ambiguous");
+
+  std::ofstream(secret) << "guess\n";
+  EXPECT_EQ(look_up(s, "tanaka").error().code, "directory.bad-settings");
+  Settings none = settings();
+  EXPECT_EQ(look_up(none, "tanaka").error().code, "directory.bad-settings") << "no lookup account, no lookup";
+
+  SlapdServer down("/tmp/sanso-slapd-lookup-" + std::to_string(::getpid()), sanso::testing::kCityDirectory);
+  if (!down.available()) return;
+  Settings gone = s;
+  std::ofstream(secret) << "tanaka-pass\n";
+  gone.uri = down.ldap_uri();
+  gone.ca_file = down.ca_file();
+  gone.timeout = std::chrono::milliseconds(2000);
+  ASSERT_TRUE(look_up(gone, "tanaka"));
+  down.stop();
+  auto r = look_up(gone, "tanaka");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "directory.unavailable") << r.error().to_string();
 }
 
 // A "directory" on loopback that accepts and then goes silent at the TLS handshake: over LDAPS at

@@ -8,17 +8,23 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
 #include <latch>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "../cdr/fixtures.h"
 #include "audit/log.h"
 #include "core/text.h"
+#include "directory/directory.h"
 #include "quarantine/quarantine.h"
 #include "store/schema.h"
 #include "support/example_policy.h"
 #include "support/open_quarantine.h"
+#include "support/slapd_server.h"
 #include "support/test_store.h"
 
 namespace sanso::transfer {
@@ -90,7 +96,8 @@ class TransferTest : public ::testing::TestWithParam<store::Backend> {
     ASSERT_NO_FATAL_FAILURE(open_service(kOutgoingException));
   }
 
-  void open_service(const std::string& extra_rules = kOutgoingException) {
+  // `adjust` changes the options of one test (a quota, the directory) before the service opens.
+  void open_service(const std::string& extra_rules = kOutgoingException, const std::function<void(TransferService::Options&)>& adjust = {}) {
     service_.reset();
     auto example = sanso::testing::example_policy(extra_rules);
     ASSERT_NE(example.compiled, nullptr);
@@ -105,6 +112,7 @@ class TransferTest : public ::testing::TestWithParam<store::Backend> {
     options.approver_roles = {"security_manager"};
     options.key_file = (store_dir_->dir() / "quarantine.key").string();
     options.clock = &clock_;
+    if (adjust) adjust(options);
     TransferService::Engines engines;
     engines.sanitize = [](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(bytes, name, cdr::CdrPolicy{}); };
     engines.scan = [this](std::string_view bytes, std::string_view name) { return scan_outgoing_file(*scanner_, bytes, name); };
@@ -338,6 +346,185 @@ TEST_P(TransferTest, ATransferExpiresAndNothingOfItCanBeFetchedAfterwards) {
   EXPECT_EQ(service_->get(t->id, person("kato"))->state, State::kExpired);
   EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE output_sealed IS NOT NULL"), 0) << "the sealed files are deleted";
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.expire'"), 1);
+}
+
+// The listing pages through everything a person may see, and only that: more transfers than any
+// one page (the old listing stopped at 500, and counted others' pending transfers towards them),
+// in a stable order even among transfers of the same second, with the approvals inbox a listing
+// of its own. Rows are written straight into the store: the listing, not sending, is under test.
+TEST_P(TransferTest, TheListingReachesEveryTransferOfAPersonPageByPageAndNoOthers) {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+  auto put = [&](const std::string& id, const std::string& sender, const std::string& recipient, const std::string& state, const std::string& approver,
+                 std::int64_t at) {
+    ASSERT_TRUE(quarantine_.database().execute(
+        "INSERT INTO transfers (id, from_zone, to_zone, sender, recipient, state, action, rule_id, clause, approver_role, created_at, expires_at, "
+        "state_changed_at) VALUES (?, 'lgwan', 'internet', ?, ?, ?, 'approve', 'r', '6(3)②', ?, ?, ?, ?)",
+        {id, sender, recipient, state, approver, at, at + 86400, at}));
+  };
+  char id[40];
+  // 520 of kato's own, many in the same second; 600 newer ones of others waiting for a role kato
+  // does not hold; 3 waiting for the default approver role (security_manager), one sent by tanaka.
+  for (int i = 0; i < 520; ++i) {
+    std::snprintf(id, sizeof id, "t%08x", i);
+    put(id, i % 2 == 0 ? "kato" : "ito", i % 2 == 0 ? "vendor@example.com" : "kato", "ready", "", now - 1000 + i / 7);
+  }
+  for (int i = 0; i < 600; ++i) {
+    std::snprintf(id, sizeof id, "tb%07x", i);
+    put(id, "ito", "vendor@example.com", "pending-approval", "general_security_officer", now);
+  }
+  put("tc01", "ito", "vendor@example.com", "pending-approval", "", now - 5);
+  put("tc02", "ito", "vendor@example.com", "pending-approval", "security_manager", now - 6);
+  put("tc03", "tanaka", "vendor@example.com", "pending-approval", "", now - 7);
+
+  auto all_pages = [&](const Person& who, ListQuery q) {
+    std::vector<std::string> ids;
+    for (int pages = 0; pages < 100; ++pages) {
+      auto listed = service_->list(who, q);
+      EXPECT_TRUE(listed) << listed.error().to_string();
+      if (!listed) break;
+      EXPECT_LE(static_cast<std::int64_t>(listed->transfers.size()), q.limit);
+      for (const auto& t : listed->transfers) ids.push_back(t.id);
+      if (listed->next.empty()) break;
+      q.after = listed->next;
+    }
+    return ids;
+  };
+  ListQuery pages;
+  pages.limit = 37;
+  auto kato = all_pages(person("kato"), pages);
+  EXPECT_EQ(kato.size(), 520u) << "every one of kato's, none of the others'";
+  EXPECT_EQ(std::set<std::string>(kato.begin(), kato.end()).size(), kato.size()) << "none twice";
+  EXPECT_EQ(kato.front(), "t00000206") << "newest first; the same second in id order";
+  EXPECT_EQ(kato.back(), "t00000006");
+  EXPECT_EQ(all_pages(person("kato"), ListQuery{}).size(), 520u) << "the default page too";
+
+  auto tanaka = all_pages(person("tanaka"), pages);
+  EXPECT_EQ(tanaka, (std::vector<std::string>{"tc01", "tc02", "tc03"})) << "what waits for security_manager, and their own";
+  ListQuery inbox = pages;
+  inbox.awaiting_decision = true;
+  EXPECT_EQ(all_pages(person("tanaka"), inbox), (std::vector<std::string>{"tc01", "tc02"})) << "the inbox: never their own";
+  EXPECT_EQ(all_pages(person("mori"), inbox).size(), 600u) << "general_security_officer's";
+
+  for (const char* bad : {"x", "12", "12.", ".t1", "12.t1'--", "-1.t1", "12.tZZ", "1e3.t1"}) {
+    ListQuery q;
+    q.after = bad;
+    auto r = service_->list(person("kato"), q);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, "transfer.cursor") << bad;
+  }
+  ListQuery huge;
+  huge.limit = 501;
+  EXPECT_EQ(service_->list(person("kato"), huge).error().code, "transfer.input");
+}
+
+// [transfer] user_quota_mb bounds what one person's transfers hold until they expire: a sender
+// cannot fill the store by sending the per-transfer maximum again and again. The refusal says
+// why and is recorded; once their transfers expire, they may send again.
+TEST_P(TransferTest, APersonsTransfersStayWithinTheirQuotaUntilTheyExpire) {
+  ASSERT_NO_FATAL_FAILURE(open_service(kOutgoingException, [](TransferService::Options& o) { o.limits.user_quota_mb = 1; }));
+
+  const std::string part(600 * 1024, 'a');
+  const Upload first[] = {{"報告1.txt", part}};
+  ASSERT_TRUE(service_->send(person("kato"), "vendor@example.com", "委託先への報告", first));
+  const Upload second[] = {{"報告2.txt", part}};
+  auto over = service_->send(person("kato"), "vendor@example.com", "委託先への報告", second);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, "transfer.quota");
+  EXPECT_NE(over.error().message.find("user_quota_mb"), std::string::npos) << over.error().message;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.refuse'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers"), 1) << "nothing of the refused transfer is kept";
+  EXPECT_TRUE(service_->send(person("tanaka"), "vendor@example.com", "委託先への報告", second)) << "another person's quota is their own";
+
+  clock_.advance(std::chrono::hours(24 * 7 + 1));
+  ASSERT_TRUE(service_->expire("test"));
+  EXPECT_TRUE(service_->send(person("kato"), "vendor@example.com", "委託先への報告", second)) << "expired transfers hold nothing";
+}
+
+// A recipient who is not in [[users]] but in the city's directory is a colleague on the side
+// their groups name, not an outside party; with the directory down (or refusing to vouch) the
+// transfer is refused and recorded, never sent out as if to a stranger. The real directory
+// lookup (directory::look_up, as `sanso transfer` and `sanso web` wire it) against a real slapd.
+TEST_P(TransferTest, ARecipientKnownOnlyToTheDirectoryReceivesOnTheirSideAndAnOutageRefuses) {
+  sanso::testing::SlapdServer ldap(store_dir_->dir() / "slapd", sanso::testing::kCityDirectory);
+  if (!ldap.available()) GTEST_SKIP() << "slapd or openssl is not installed (scripts/install-deps.sh installs them)";
+  const auto secret = store_dir_->dir() / "lookup.secret";
+  std::ofstream(secret) << "tanaka-pass\n";
+  directory::Settings d;
+  d.uri = ldap.ldap_uri();
+  d.transport = directory::Transport::kStartTls;
+  d.ca_file = ldap.ca_file();
+  d.bind_template = "uid={user},ou=people,dc=city,dc=example";
+  d.base_dn = "dc=city,dc=example";
+  d.timeout = std::chrono::milliseconds(2000);
+  d.groups = {{"cn=security-managers,ou=groups,dc=city,dc=example", {"security_manager"}, "lgwan"}};
+  d.lookup_bind = "uid=tanaka,ou=people,dc=city,dc=example";
+  d.lookup_password_file = secret.string();
+  // Only the senders are in [[users]]: tanaka is the directory's.
+  config_.operators = {{"yamada", "", {}, "internet"}, {"kato", "", {"system_admin"}, "lgwan"}};
+  ASSERT_NO_FATAL_FAILURE(open_service(kOutgoingException, [&d](TransferService::Options& o) {
+    o.directory = [d](const std::string& name) -> Result<std::optional<DirectoryEntry>> {
+      auto found = SANSO_TRY(directory::look_up(d, name));
+      if (!found) return std::optional<DirectoryEntry>();
+      return std::optional<DirectoryEntry>(DirectoryEntry{found->name, found->zone});
+    };
+  }));
+
+  const Upload files[] = {{"案内.txt", "お知らせ\n"}};
+  auto in = service_->send(person("yamada"), "Ichiro.Tanaka", "", files);
+  ASSERT_TRUE(in) << in.error().to_string();
+  EXPECT_EQ(in->to_zone, "lgwan");
+  EXPECT_EQ(in->recipient, "tanaka") << "named as the directory keeps them, the name they sign in with";
+  EXPECT_EQ(in->state, State::kReady);
+  const Person tanaka{"tanaka", {"security_manager"}, "lgwan", "console session", ""};
+  auto got = service_->fetch(in->id, tanaka);
+  ASSERT_TRUE(got) << got.error().to_string();
+  EXPECT_EQ(got->size(), 1u);
+
+  EXPECT_EQ(service_->send(person("yamada"), "nobody", "", files).error().code, "transfer.unknown-recipient");
+  auto out = service_->send(person("kato"), "vendor@example.com", "委託先への報告", files);
+  ASSERT_TRUE(out) << out.error().to_string();
+  EXPECT_EQ(out->to_zone, "internet") << "a name the directory does not know is the outside party";
+
+  const auto before = count("SELECT COUNT(*) FROM transfers");
+  ldap.stop();
+  auto down = service_->send(person("kato"), "vendor@example.com", "委託先への報告", files);
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().code, "transfer.directory");
+  EXPECT_NE(down.error().message.find("directory.unavailable"), std::string::npos) << down.error().message;
+  auto from_internet = service_->send(person("yamada"), "tanaka", "", files);
+  ASSERT_FALSE(from_internet);
+  EXPECT_EQ(from_internet.error().code, "transfer.directory") << "not 'unknown' either: the directory could not be asked";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers"), before) << "nothing sent while the directory is down";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.refuse' AND record LIKE '%transfer.directory%'"), 2)
+      << "each refusal recorded";
+}
+
+// A spooled upload (the console's) is read when its turn comes, not all at once: the second file
+// is read only after the first is rebuilt and its original kept, so a transfer holds one file in
+// memory at a time. A file that reads back other than its announced size is refused.
+TEST_P(TransferTest, SpooledFilesAreReadOneAtATimeWhenTheirTurnComes) {
+  std::vector<std::int64_t> kept_when_read;
+  auto spooled = [&](std::string name, std::string bytes) {
+    const auto size = static_cast<std::int64_t>(bytes.size());
+    return Upload{std::move(name), {}, size, [this, &kept_when_read, bytes = std::move(bytes)]() -> Result<std::string> {
+                    kept_when_read.push_back(count("SELECT COUNT(*) FROM quarantine_items"));
+                    return bytes;
+                  }};
+  };
+  const Upload files[] = {spooled("案内.txt", "お知らせ\n"), spooled("見積書.docm", macro_docm())};
+  auto t = service_->send(person("yamada"), "kato", "", files);
+  ASSERT_TRUE(t) << t.error().to_string();
+  EXPECT_EQ(kept_when_read, (std::vector<std::int64_t>{0, 1})) << "the second read after the first original was kept";
+  ASSERT_EQ(t->files.size(), 2u);
+  EXPECT_EQ(t->files[1].verdict, "sanitized");
+  auto got = service_->fetch(t->id, person("kato"));
+  ASSERT_TRUE(got) << got.error().to_string();
+  EXPECT_EQ((*got)[0].bytes, "お知らせ\n");
+
+  const Upload changed[] = {Upload{"案内.txt", {}, 3, [] { return Result<std::string>(std::string("longer than announced")); }}};
+  auto refused = service_->send(person("yamada"), "kato", "", changed);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "transfer.input");
 }
 
 TEST(TransferNames, HostileNamesAreMadeSafeOrRefusedWithAReason) {

@@ -101,6 +101,39 @@ TEST_P(DirectoryAccounts, ThePersonTheDirectoryVouchesForHoldsTheRolesOfTheirGro
   EXPECT_EQ((*row)->text(0), "") << "no local password is made for a directory person";
 }
 
+// The directory's groups map to roles, and the roles to page groups ([web.permissions]): the
+// internet desk's staff exchange files and see nothing else; the security managers (a group
+// nested in theirs) see everything. What a session may do is read again at every request.
+TEST_P(DirectoryAccounts, TheirGroupsRolesDecideWhichPagesTheyMayUse) {
+  config::ServiceConfig c = city_with_directory(server_->ldap_uri(), server_->ca_file());
+  c.web.permissions = {{"transfer", {"staff", "security_manager"}},
+                       {"approvals", {"security_manager"}},
+                       {"quarantine", {"security_manager"}},
+                       {"audit", {"security_manager"}}};
+  c.web.roles = {"staff", "security_manager"};
+  start(c);
+  auto staff = accounts().sign_in("suzuki", "suzuki-pass", "192.0.2.10");  // internet-desk: staff
+  ASSERT_TRUE(staff) << staff.error().to_string();
+  ASSERT_TRUE(staff->session.has_value()) << staff->reason;
+  EXPECT_TRUE(staff->session->may(Permission::kTransfer));
+  for (Permission p : {Permission::kApprovals, Permission::kQuarantine, Permission::kAudit}) EXPECT_FALSE(staff->session->may(p)) << to_string(p);
+  auto manager = accounts().sign_in("tanaka", "tanaka-pass", "192.0.2.10");
+  ASSERT_TRUE(manager && manager->session.has_value());
+  for (Permission p : kAllPermissions) EXPECT_TRUE(manager->session->may(p)) << to_string(p);
+  auto signins = records(db(), "console.sign-in");
+  ASSERT_EQ(signins.size(), 2u);
+  EXPECT_EQ(detail(signins[0], "permissions"), "transfer");
+  EXPECT_EQ(detail(signins[1], "permissions"), "transfer, approvals, quarantine, audit");
+
+  // A reload that gives staff the quarantine too applies to the open session at its next request.
+  c.web.permissions["quarantine"].push_back("staff");
+  ASSERT_TRUE(accounts().reload(c, testing::cheap_rules(c)));
+  auto again = accounts().session(staff->token, "192.0.2.10");
+  ASSERT_TRUE(again && again->has_value());
+  EXPECT_TRUE((*again)->may(Permission::kQuarantine));
+  EXPECT_FALSE((*again)->may(Permission::kAudit));
+}
+
 TEST_P(DirectoryAccounts, WrongPasswordsDisabledAccountsAndPeopleWithoutAConsoleRoleAreRefused) {
   auto wrong = accounts().sign_in("tanaka", "not-the-password", "192.0.2.10");
   ASSERT_TRUE(wrong);

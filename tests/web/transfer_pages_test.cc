@@ -78,7 +78,15 @@ config::ServiceConfig transfer_city() {
   config::ServiceConfig c = testing::city_config();
   c.operators.push_back({"yamada", "山田 企画課", {"staff"}, "internet"});
   c.operators.push_back({"ito", "伊藤 住民課", {"staff"}, "mynumber"});
-  c.web.roles.push_back("staff");
+  c.operators.push_back({"mori", "森 監査担当", {"auditor"}, "lgwan"});
+  // As a city hands out its pages: every clerk exchanges files, the approver roles decide, the
+  // security manager and the system administrator see the quarantine and the audit log, and the
+  // auditor only the audit log. Who signs in is everyone the permissions name.
+  c.web.permissions = {{"transfer", {"staff", "security_manager", "general_security_officer", "system_admin"}},
+                       {"approvals", {"security_manager", "general_security_officer"}},
+                       {"quarantine", {"security_manager", "system_admin"}},
+                       {"audit", {"security_manager", "system_admin", "auditor"}}};
+  c.web.roles = {"staff", "security_manager", "general_security_officer", "system_admin", "auditor"};
   c.transfer.max_file_mb = 1;
   c.transfer.max_files = 3;
   c.transfer.max_total_mb = 2;
@@ -91,7 +99,7 @@ class TransferPagesTest : public ::testing::TestWithParam<store::Backend> {
     ASSERT_GE(sodium_init(), 0);
     h_ = std::make_unique<testing::AccountsHarness>(GetParam(), transfer_city());
     ASSERT_NE(h_->accounts_, nullptr);
-    for (const char* name : {"tanaka", "suzuki", "kato", "sato", "yamada", "ito"}) {
+    for (const char* name : {"tanaka", "suzuki", "kato", "sato", "yamada", "ito", "mori"}) {
       ASSERT_TRUE(h_->accounts_->set_password(name, kPassword, testing::as("kato"))) << name;
     }
     quarantine::QuarantineStore::Options o;
@@ -248,8 +256,9 @@ TEST_P(TransferPagesTest, EachSideIsServedOnlyToAnAddressOfItsZone) {
   EXPECT_EQ(get(yamada_inside, "/transfer")->status, 403);
   EXPECT_EQ(upload(yamada_inside, "kato", "", {{"a.txt", "x"}})->status, 403);
   // An address in no zone counts as the internet, as everywhere in Sanso: never as LGWAN.
-  Visitor kato_nowhere = sign_in("kato", "192.168.99.1");
-  EXPECT_EQ(get(kato_nowhere, "/transfer/approvals")->status, 403);
+  Visitor tanaka_nowhere = sign_in("tanaka", "192.168.99.1");
+  EXPECT_EQ(get(tanaka_nowhere, "/transfer/approvals")->status, 403);
+  EXPECT_EQ(testing::detail(records(*h_->reader_, "console.request").back(), "reason"), "zone-address");
   // The one-time link page is the internet side's.
   Visitor lgwan_stranger{"", "", kLgwan};
   EXPECT_EQ(get(lgwan_stranger, "/link/" + std::string(64, 'a'))->status, 403);
@@ -406,6 +415,78 @@ TEST_P(TransferPagesTest, TheMynumberZoneIsRefusedWithItsClause) {
   EXPECT_EQ(refused->status, 403);
   EXPECT_NE(refused->body.find("6(3)①"), std::string::npos) << refused->body;
   EXPECT_EQ(stored_transfers(), 0);
+}
+
+// [web.permissions] decides which page groups a person reaches, whatever they type into the
+// address bar: staff exchange files but never see the quarantine or the audit log, approvers get
+// the approvals inbox, the administrators the rest. Every refusal is a recorded 403, and an
+// upload of someone without the transfer permission is refused before its body is read.
+TEST_P(TransferPagesTest, EachPageGroupServesOnlyThePeopleItsPermissionNames) {
+  struct Expect {
+    const char* name;
+    const char* address;
+    int transfer, approvals, quarantine, audit;
+  };
+  const Expect people[] = {
+      {"sato", kLgwan, 200, 403, 403, 403},      // staff (LGWAN)
+      {"yamada", kInternet, 200, 403, 403, 403},  // staff (internet side)
+      {"suzuki", kLgwan, 200, 200, 403, 403},     // approver
+      {"tanaka", kLgwan, 200, 200, 200, 200},     // security manager: everything
+      {"kato", kLgwan, 200, 403, 200, 200},       // system administrator: no approvals
+      {"mori", kLgwan, 403, 403, 403, 200},       // auditor: the audit log only
+  };
+  for (const auto& p : people) {
+    SCOPED_TRACE(p.name);
+    Visitor v = sign_in(p.name, p.address);
+    ASSERT_FALSE(v.csrf.empty());
+    EXPECT_EQ(get(v, "/transfer")->status, p.transfer);
+    EXPECT_EQ(get(v, "/transfer/approvals")->status, p.approvals);
+    EXPECT_EQ(get(v, "/quarantine")->status, p.quarantine);
+    EXPECT_EQ(get(v, "/quarantine/q0000000000000000/original")->status == 403, p.quarantine == 403);
+    EXPECT_EQ(get(v, "/audit")->status, p.audit);
+    EXPECT_EQ(get(v, "/account")->status, 200) << "everyone who signs in keeps their own account page";
+    // The menu and the overview offer only what the person may open.
+    auto home = get(v, "/");
+    ASSERT_TRUE(home);
+    ASSERT_EQ(home->status, 200);
+    EXPECT_EQ(home->body.find("href=\"/quarantine\"") != std::string::npos, p.quarantine == 200);
+    EXPECT_EQ(home->body.find("id=\"count-held\"") != std::string::npos, p.quarantine == 200) << "no quarantine figures for staff";
+    EXPECT_EQ(home->body.find("href=\"/audit\"") != std::string::npos, p.audit == 200);
+    EXPECT_EQ(home->body.find("id=\"tree-size\"") != std::string::npos, p.audit == 200);
+    EXPECT_EQ(home->body.find("href=\"/transfer\"") != std::string::npos, p.transfer == 200);
+    EXPECT_EQ(home->body.find("href=\"/transfer/approvals\"") != std::string::npos, p.approvals == 200);
+  }
+  auto refusals = records(*h_->reader_, "console.request");
+  const auto permission_refusals = std::count_if(refusals.begin(), refusals.end(), [](const auto& r) { return testing::detail(r, "reason") == "permission"; });
+  EXPECT_EQ(permission_refusals, 4 + 4 + 3 + 0 + 1 + 4) << "every refused page is recorded";
+  const auto sato_audit = std::find_if(refusals.begin(), refusals.end(), [](const auto& r) {
+    return r["actor"] == "sato" && r["subject"].template get<std::string>().find("/audit") != std::string::npos;
+  });
+  ASSERT_NE(sato_audit, refusals.end());
+  EXPECT_EQ(testing::detail(*sato_audit, "needs"), "audit");
+
+  // Acting, not just looking: staff cannot decide what waits for approval, even by posting the
+  // form themselves; the auditor cannot send files, and nothing of their upload is kept.
+  Visitor suzuki = sign_in("suzuki", kLgwan);
+  auto sent = upload(suzuki, "vendor@example.com", "委託先への報告", {{"報告.csv", "氏名,金額\n山田,1000\n"}});
+  const std::string id = id_of(sent);
+  ASSERT_FALSE(id.empty()) << (sent ? sent->body : "no answer");
+  Visitor sato = sign_in("sato", kLgwan);
+  EXPECT_EQ(get(sato, "/transfer/" + id)->status, 404) << "not theirs: as if it did not exist";
+  EXPECT_EQ(post(sato, "/transfer/" + id + "/decide", {{"decision", "approve"}})->status, 403);
+  Visitor tanaka = sign_in("tanaka", kLgwan);
+  auto page = get(tanaka, "/transfer/" + id);
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("id=\"decide-form\""), std::string::npos);
+  Visitor mori = sign_in("mori", kLgwan);
+  const auto before = stored_transfers();
+  auto refused = upload(mori, "sato", "", {{"a.txt", "x"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(stored_transfers(), before);
+  auto pending = transfers_->get(id, transfer::Person{"tanaka", {"security_manager"}, "lgwan", "test", ""});
+  ASSERT_TRUE(pending) << pending.error().to_string();
+  EXPECT_EQ(pending->state, transfer::State::kPendingApproval) << "nobody without the permission decided it";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TransferPagesTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);

@@ -95,6 +95,11 @@ struct Console::Impl {
   // A refused form is evidence (someone's page tried to act for a signed-in person): recorded.
   void refuse_form(const httplib::Request& req, httplib::Response& res, const internal::Context* ctx, Lang lang, const char* reason);
   httplib::Server::Handler signed_in(Page page, bool post);
+  // A page of a group of pages: served to a person holding one of `any_of` ([web.permissions]);
+  // anyone else gets 403, and the attempt is recorded (reason "permission").
+  Page needs(std::vector<Permission> any_of, Page page);
+  // The check itself, for handlers that read their own body: true when it refused.
+  bool refused_without(const std::vector<Permission>& any_of, const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void routes();
 
   // ---- pages (console_pages.cc) ----
@@ -122,8 +127,9 @@ struct Console::Impl {
   std::string address_zone(const httplib::Request& req) const;
   // Refuses (and records) a transfer page for a person without a zone, or at an address outside it.
   bool refused_other_side(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
-  // A transfer page for a signed-in person, who must act from a zone and sit at an address of it.
-  httplib::Server::Handler on_own_side(Page page, bool post);
+  // A transfer page for a signed-in person who holds one of `any_of`, acts from a zone and sits
+  // at an address of it.
+  httplib::Server::Handler on_own_side(std::vector<Permission> any_of, Page page, bool post);
   void transfer_home(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& error, int status);
   void transfer_send(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body);
   void transfer_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& id,

@@ -33,13 +33,13 @@ cleanup() {
 trap cleanup EXIT
 
 # The transfer pages need to know each browser's zone: here from 127.0.0.1's X-Forwarded-For, as
-# behind the city's reverse proxy. Staff sign in to send files; ito works in the mynumber zone.
+# behind the city's reverse proxy. Staff sign in to send files ([web.permissions] transfer); ito
+# works in the mynumber zone.
 sed -e "s|^policy = \"policy.toml\"|policy = \"$root/examples/minamata/policy.toml\"|" \
     -e 's|^# trusted_proxies = \["127.0.0.1"\].*|trusted_proxies = ["127.0.0.1"]|' \
-    -e 's|^roles = \["security_manager", "general_security_officer", "system_admin"\]|roles = ["security_manager", "general_security_officer", "system_admin", "staff"]|' \
     "$root/examples/minamata/sanso.toml" > "$city/sanso.toml"
 printf '\n[[users]]\nname = "ito"\ndisplay = "伊藤 住民課"\nroles = ["staff"]\nzone = "mynumber"\n' >> "$city/sanso.toml"
-grep -q '^trusted_proxies = \["127.0.0.1"\]' "$city/sanso.toml" && grep -q '"system_admin", "staff"\]' "$city/sanso.toml" || { echo "run.sh: the example sanso.toml changed; adjust the sed lines" >&2; exit 1; }
+grep -q '^trusted_proxies = \["127.0.0.1"\]' "$city/sanso.toml" && grep -q '^transfer = \["staff",' "$city/sanso.toml" || { echo "run.sh: the example sanso.toml changed; adjust the sed lines" >&2; exit 1; }
 config=(--config "$city/sanso.toml")
 export SANSO_TANAKA_PASSWORD='情報政策係長が使うパスフレーズ'
 export SANSO_SUZUKI_PASSWORD='総務部長が承認に使うパスフレーズ'

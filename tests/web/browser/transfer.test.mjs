@@ -55,6 +55,11 @@ function auditActions(action) {
 
 test('a macro document sent from the internet side reaches the LGWAN recipient rebuilt, with its findings', async () => {
   const yamada = await person('yamada', internet);
+  // Staff exchange files; the quarantine and the audit log are not theirs ([web.permissions]).
+  assert.equal(await yamada.page.locator('nav >> text=隔離保管').count(), 0);
+  assert.equal(await yamada.page.locator('nav >> text=監査ログ').count(), 0);
+  assert.equal((await yamada.page.goto(`${url}/audit`)).status(), 403);
+  await yamada.page.goto(`${url}/`);
   await yamada.page.click('nav >> text=ファイル受け渡し');
   assert.equal(await yamada.page.locator('#side').innerText(), 'internet');
   await yamada.page.fill('#send-form input[name=recipient]', 'kato');
