@@ -29,6 +29,7 @@ demo: release
 check: asan
 	ctest --preset asan -j $(JOBS)
 	$(MAKE) --no-print-directory fuzz-smoke
+	$(MAKE) --no-print-directory package-check
 
 bench: release
 	@bash scripts/install-deps.sh --bench

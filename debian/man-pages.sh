@@ -4,6 +4,9 @@
 # subcommand's --help in a SUBCOMMANDS section of its page.
 # Usage: man-pages.sh SANSO_BINARY VERSION OUT_DIR
 set -eu
+# The help texts are UTF-8 (無害化, 6(3)③): without a UTF-8 locale help2man writes them as "?",
+# and a --name argument it would encode twice, so the NAME line comes in through the include file.
+export LC_ALL=C.UTF-8
 bin=$1
 version=$2
 out=$3
@@ -18,13 +21,13 @@ roff_verbatim() {
   sed -e 's/\\/\\e/g' -e "s/^\([.']\)/\\\\\&\1/"
 }
 
-help2man --no-info --no-discard-stderr --version-string="$version" --section=1 \
+help2man --no-info --no-discard-stderr --locale=C.UTF-8 --version-string="$version" --section=1 \
   --name="the three-layer security policy of a Japanese municipality, enforced and proven" \
   --output="$out/sanso.1" "$bin"
 
 for command in $("$bin" --help | subcommands); do
   include="$out/sanso-$command.h2m"
-  : > "$include"
+  printf '[NAME]\nsanso-%s \\- %s\n' "$command" "$("$bin" "$command" --help | head -n 1)" > "$include"
   subs=$("$bin" "$command" --help | subcommands)
   if [ -n "$subs" ]; then
     echo "[SUBCOMMANDS]" >> "$include"
@@ -34,9 +37,7 @@ for command in $("$bin" --help | subcommands); do
       printf '.fi\n' >> "$include"
     done
   fi
-  set -- --no-info --no-discard-stderr --version-string="$version" --section=1 \
-    --name="$("$bin" "$command" --help | head -n 1)" --output="$out/sanso-$command.1"
-  [ -s "$include" ] && set -- "$@" --include="$include"
-  help2man "$@" "$bin $command"
+  help2man --no-info --no-discard-stderr --locale=C.UTF-8 --version-string="$version" --section=1 \
+    --include="$include" --output="$out/sanso-$command.1" "$bin $command"
   rm -f "$include"
 done

@@ -1,4 +1,4 @@
-// Findings kept in the store (table monitor_findings, schema version 10; 18 adds the key table
+// Findings kept in the store (table monitor_findings, schema version 10; 16 adds the key table
 // monitor_finding_keys that serializes collectors opening the same finding) by a long-running
 // collector: a finding is written, with its audit record, in one transaction when it opens; a
 // collector that restarts adopts the stored finding of the same rule, addresses, port and

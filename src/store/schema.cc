@@ -205,7 +205,7 @@ CREATE TABLE monitor_findings (
 CREATE INDEX monitor_findings_key ON monitor_findings(rule, src, dst, dport, proto, last_seen);
 )sql";
 
-// Version 18: two collectors on one PostgreSQL opening the same finding at the same instant. Each
+// Version 16: two collectors on one PostgreSQL opening the same finding at the same instant. Each
 // distinct finding key (rule, addresses, port, protocol) has one row here, which a collector
 // inserts or, when it is there, updates before it looks for an open finding: the unique key
 // makes the second collector wait until the first has committed, and then it sees that finding
@@ -433,7 +433,7 @@ const std::vector<Migration>& migrations() {
       {13, "self-inspection: campaigns, answers, evidence, automatic results, corrective actions", {kInspectTables}},
       {14, "registers: assets, contractors, cloud services, social-media accounts, incidents, exceptions, risks, training", {kRegisterTables}},
       {15, "self-inspection: the operating-system account behind each answer", {kInspectAnswerAccounts}},
-      {18, "flow monitor: one key per finding so that collectors sharing a store raise it once; the reason of an acknowledgment",
+      {16, "flow monitor: one key per finding so that collectors sharing a store raise it once; the reason of an acknowledgment",
        {kMonitorFindingKeys}},
   };
   return kAll;

@@ -35,7 +35,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=../support/squid-icap.sh
+. "$src/tests/support/squid-icap.sh"
 web_port=$(free_port) icap_port=$(free_port) proxy_port=$(free_port)
 
 # The example city's policy, with the loopback in the internet zone: curl is an internet-zone terminal.
@@ -83,44 +84,11 @@ SANSO_LOG=info "$sanso" icap --config "$work/sanso.toml" > "$work/sanso.log" 2>&
 sanso_pid=$!
 pids+=($sanso_pid)
 
-cat > "$work/squid.conf" <<EOF
-http_port 127.0.0.1:$proxy_port
-pid_filename $work/squid.pid
-cache_log $work/cache.log
-access_log $work/access.log
-cache_store_log none
-coredump_dir $work
-cache deny all
-pinger_enable off
-debug_options ALL,1 93,2
-visible_hostname sanso-squid-test
-shutdown_lifetime 1 seconds
-acl to_test_server dst 127.0.0.1
-http_access allow localhost to_test_server
-http_access deny all
-icap_enable on
-adaptation_send_client_ip on
-icap_preview_enable on
-icap_preview_size 4096
-icap_persistent_connections on
-icap_service sanso_resp respmod_precache icap://127.0.0.1:$icap_port/respmod bypass=off
-icap_service sanso_req reqmod_precache icap://127.0.0.1:$icap_port/reqmod bypass=off
-adaptation_access sanso_resp allow all
-adaptation_access sanso_req allow all
-EOF
-touch "$work/cache.log" "$work/access.log"
-chown proxy:proxy "$work/cache.log" "$work/access.log" "$work" 2>/dev/null
+write_squid_conf "$work" "$proxy_port" "$icap_port"
 "$squid_bin" -k parse -f "$work/squid.conf" > "$work/parse.log" 2>&1 || fail "squid refuses the test configuration: $(grep -i -m3 "error\|fatal" "$work/parse.log")"
 "$squid_bin" -N -f "$work/squid.conf" > "$work/squid.out" 2>&1 &
 pids+=($!)
 
-wait_port() {
-  for _ in $(seq 1 300); do
-    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 wait_port "$web_port" || fail "the test's web server did not start"
 wait_port "$icap_port" || fail "sanso icap did not start"
 wait_port "$proxy_port" || skip "squid did not start here: $(tail -5 "$work/squid.out" "$work/cache.log")"
