@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "web/internal/prove_pages.h"
 #include "web/internal/transfer_pages.h"
 
 namespace sanso::web {
@@ -164,6 +165,7 @@ data wording_data(Lang lang) {
   data t{data::type::object};
   for (const auto& [key, pair] : words()) t.set(key, lang == Lang::kJa ? pair.first : pair.second);
   for (const auto& [key, pair] : internal::transfer_wording()) t.set(key, lang == Lang::kJa ? pair.first : pair.second);
+  for (const auto& [key, pair] : internal::prove_wording()) t.set(key, lang == Lang::kJa ? pair.first : pair.second);
   return t;
 }
 
@@ -184,6 +186,8 @@ constexpr const char* kFrame = R"html(<!DOCTYPE html>
     <a href="/quarantine">{{t.nav_quarantine}}</a>
     <a href="/audit">{{t.nav_audit}}</a>
     <a href="/transfer">{{t.nav_transfer}}</a>
+    <a href="/registers">{{t.nav_registers}}</a>
+    <a href="/inspect">{{t.nav_inspect}}</a>
     <a href="/account">{{t.nav_account}}</a>
   </nav>
   <div class="who">{{t.signed_in_as}} <span id="who">{{display}}</span>
@@ -329,7 +333,9 @@ std::string render_page(std::string_view name, Lang lang, const nlohmann::json& 
   auto it = pages().find(name);
   if (it != pages().end()) return render(it->second, lang, values);
   auto more = internal::transfer_templates().find(name);
-  return more != internal::transfer_templates().end() ? render(more->second, lang, values) : std::string();
+  if (more != internal::transfer_templates().end()) return render(more->second, lang, values);
+  auto proof = internal::prove_templates().find(name);
+  return proof != internal::prove_templates().end() ? render(proof->second, lang, values) : std::string();
 }
 
 std::string render_frame(Lang lang, const nlohmann::json& frame, const std::string& content_html) {
@@ -345,12 +351,10 @@ std::string render_frame(Lang lang, const nlohmann::json& frame, const std::stri
 }
 
 std::string wording(Lang lang, std::string_view key) {
-  auto it = words().find(key);
-  if (it == words().end()) {
-    it = internal::transfer_wording().find(key);
-    if (it == internal::transfer_wording().end()) return {};
+  for (const auto* table : {&words(), &internal::transfer_wording(), &internal::prove_wording()}) {
+    if (auto it = table->find(key); it != table->end()) return lang == Lang::kJa ? it->second.first : it->second.second;
   }
-  return lang == Lang::kJa ? it->second.first : it->second.second;
+  return {};
 }
 
 std::string_view console_css() {
