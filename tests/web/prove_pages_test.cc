@@ -279,7 +279,7 @@ TEST_P(ProvePagesTest, ACampaignIsAnsweredWithEvidenceAndSignedOffBySomeoneElseO
   EXPECT_EQ(not_theirs->status, 403);
 
   const std::string photo = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(1000, '\x01');
-  auto stored = upload(tanaka, id, "physical", "C:\\写真\\鍵.png", photo);
+  auto stored = upload(tanaka, id, "physical", "写真/鍵.png", photo);
   ASSERT_TRUE(stored);
   ASSERT_EQ(stored->status, 303) << stored->body;
   auto page = get(tanaka, "/inspect/c/" + id);
