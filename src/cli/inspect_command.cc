@@ -17,6 +17,7 @@
 #include "inspect/evaluate.h"
 #include "inspect/report.h"
 #include "inspect/template.h"
+#include "register/register.h"
 
 namespace sanso::cli {
 namespace {
@@ -172,8 +173,14 @@ int run_evaluate(const InspectArgs& a) {
   Session s = CLI_TRY(open_session(a, true));
   auto use = s.db->use();
   inspect::Campaigns campaigns(*use, *s.log, system_clock());
+  // The registers the automatic items read (contractors, exceptions) hold what the policy declares.
+  registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
+  CLI_TRY(regs.seed_from_policy(s.service.config.node.empty() ? "sanso" : s.service.config.node));
   const inspect::EvaluationInputs inputs{&s.service.policy, s.service.policy_sha256, &s.service.config.quarantine};
   const auto results = CLI_TRY(inspect::evaluate_campaign(*use, campaigns, a.campaign, inputs, system_clock(), s.actor));
+  // The evaluation under a signature at once: `inspect verify` proves it from the checkpoint.
+  const audit::SigningKey key = CLI_TRY(load_audit_key(s.service, false));
+  const audit::SignedCheckpoint checkpoint = CLI_TRY(s.log->checkpoint(*use, key));
   bool all = true;
   for (const auto& r : results) all = all && r.passed;
   if (a.json) {
@@ -191,6 +198,39 @@ int run_evaluate(const InspectArgs& a) {
                   entries.empty() ? "" : ("（根拠 " + entries + "）").c_str());
     }
     if (!results.empty()) std::printf("評価の記録: 監査ログ #%llu\n", static_cast<unsigned long long>(results.front().audit_index));
+    std::printf("署名付きチェックポイント: %llu 件 %s\n", static_cast<unsigned long long>(checkpoint.checkpoint.size),
+                audit::to_base64(checkpoint.checkpoint.root).c_str());
+  }
+  return all ? kExitOk : kExitFailure;
+}
+
+int run_verify(const InspectArgs& a) {
+  Session s = CLI_TRY(open_session(a, false));
+  const audit::VerifierKey key = CLI_TRY(load_audit_key(s.service, false)).verifier;
+  auto use = s.db->use();
+  inspect::Campaigns campaigns(*use, *s.log, system_clock());
+  const auto proofs = CLI_TRY(inspect::prove_evaluations(*use, campaigns, a.campaign, key));
+  bool all = !proofs.empty();
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : proofs) {
+      out.push_back({{"audit_index", p.audit_index}, {"tree_size", p.tree_size}, {"root", p.root}, {"signed_at", p.signed_at},
+                     {"entries", p.entries}, {"problem", p.problem}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+  } else if (proofs.empty()) {
+    std::printf("%s: 評価の記録がありません（sanso inspect evaluate で評価します）。\n", a.campaign.c_str());
+  }
+  for (const auto& p : proofs) {
+    all = all && p.problem.empty();
+    if (a.json) continue;
+    if (p.problem.empty()) {
+      std::printf("検証済み  評価 #%llu: チェックポイント %llu 件（%s 署名、root %s）に記録 %zu 件が含まれる\n",
+                  static_cast<unsigned long long>(p.audit_index), static_cast<unsigned long long>(p.tree_size), local_time(p.signed_at).c_str(),
+                  p.root.c_str(), p.entries);
+    } else {
+      std::printf("検証できない 評価 #%llu: %s\n", static_cast<unsigned long long>(p.audit_index), p.problem.c_str());
+    }
   }
   return all ? kExitOk : kExitFailure;
 }
@@ -269,6 +309,12 @@ void register_inspect_command(CLI::App& app, int& exit_code) {
   evaluate->add_option("CAMPAIGN", a->campaign)->required();
   evaluate->add_flag("--json", a->json, "machine-readable output");
   evaluate->callback([&exit_code, a] { exit_code = run_evaluate(*a); });
+
+  CLI::App* verify = inspect->add_subcommand("verify", "prove each evaluation from its signed checkpoint (exit 1 when one cannot be proved)");
+  add_service_options(*verify, a->service, false);
+  verify->add_option("CAMPAIGN", a->campaign)->required();
+  verify->add_flag("--json", a->json, "machine-readable output");
+  verify->callback([&exit_code, a] { exit_code = run_verify(*a); });
 
   CLI::App* report = inspect->add_subcommand("report", "the 点検表 as a workbook");
   add_service_options(*report, a->service, false);

@@ -20,7 +20,7 @@ namespace {
 
 struct RegisterArgs {
   ServiceOptions service;
-  std::string kind, format = "csv", file;
+  std::string kind, format = "csv", file, sheet;
   std::vector<std::string> fields;
   bool update = false;
   bool json = false;
@@ -121,8 +121,9 @@ int run_import(const RegisterArgs& a) {
   registers::TableLimits limits;
   limits.max_rows = settings.max_import_rows;
   limits.max_bytes = settings.max_import_mb << 20;
-  const std::string name = std::filesystem::path(a.file).filename().string();
-  const registers::Table table = CLI_TRY(registers::parse_table_sandboxed(bytes, format, limits, name));
+  // Errors name the worksheet too when one was chosen: "台帳.xlsx [委託事業者台帳] row 4 column C".
+  const std::string name = std::filesystem::path(a.file).filename().string() + (a.sheet.empty() ? "" : " [" + a.sheet + "]");
+  const registers::Table table = CLI_TRY(registers::parse_table_sandboxed(bytes, format, limits, name, a.sheet));
   auto use = s.db->use();
   registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
   const auto summary = CLI_TRY(regs.import(kind, table, name, sha256_hex(bytes), s.actor));
@@ -170,6 +171,7 @@ void register_register_command(CLI::App& app, int& exit_code) {
   import->add_option("KIND", a->kind, kind_help)->required();
   import->add_option("--format", a->format, "csv (UTF-8 or CP932) or xlsx");
   import->add_option("-f,--file", a->file, "the file to read")->required()->check(CLI::ExistingFile);
+  import->add_option("--sheet", a->sheet, "xlsx: the worksheet to read, by name (default: the first)");
   import->callback([&exit_code, a] { exit_code = run_import(*a); });
 
   CLI::App* exp = reg->add_subcommand("export", "write a register as CSV (UTF-8 with BOM) or XLSX");

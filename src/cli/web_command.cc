@@ -119,6 +119,10 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
                                 },
                                 s->transfers.service.get(), s->transfers.service ? &service.policy : nullptr};
   services.audit_log = s->base.log.get();
+  // The key the log signs with (make_audit_log made it): each evaluation is signed at once.
+  auto signing_key = load_audit_key(service, false);
+  if (!signing_key) return print_error(signing_key.error()), kExitFailure;
+  services.proof = {s->base.log.get(), &service.policy, service.policy_sha256, &*signing_key};
   auto console = web::Console::start(*options, services);
   if (!console) return print_error(console.error()), kExitFailure;
   std::fprintf(stderr, "sanso web: console at %s://%s:%d/ (node %s)\n", (*console)->tls() ? "https" : "http",

@@ -123,7 +123,7 @@ struct Listeners {
 // The console's page groups a permission opens (src/web/permissions.h): the transfer pages of a
 // person's own transfers (upload, inbox, download, links, own requests), the approvals inbox,
 // the quarantine pages and the audit log.
-inline constexpr std::string_view kConsolePermissions[] = {"transfer", "approvals", "quarantine", "audit", "findings"};
+inline constexpr std::string_view kConsolePermissions[] = {"transfer", "approvals", "quarantine", "audit", "findings", "registers", "inspection"};
 
 struct WebSettings {
   std::string tls_cert;  // PEM (absolute); with tls_key, the console speaks HTTPS

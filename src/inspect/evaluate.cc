@@ -296,26 +296,48 @@ CheckOutcome sns_responsible(const policy::Policy& p, const std::optional<std::u
   return out;
 }
 
+// The exceptions register (例外措置台帳, seeded from the policy's [rules.exception]) says which
+// exceptions are in force: none approved may be past its expiry. An exception the policy declares
+// that the register lacks fails too (nothing shows it was registered), as for contract-check.
 Result<CheckOutcome> exception_expiry(store::Database& db, const policy::Policy& p, Date today, std::int64_t from, std::int64_t to,
                                       const std::optional<std::uint64_t>& entry) {
   CheckOutcome out;
-  if (entry) out.evidence.push_back(*entry);
+  const auto entries = SANSO_TRY(registers::list_entries(db, registers::Kind::kExceptions));
   std::vector<std::string> bad;
+  std::vector<std::uint64_t> shown_ok, shown_bad;
+  if (entry) shown_bad.push_back(*entry);
   for (const auto& rule : p.rules) {
-    if (!rule.exception || !(rule.exception->expires < today)) continue;
-    bad.push_back(rule.id + "（期限 " + rule.exception->expires.to_string() + "）");
+    if (!rule.exception) continue;
+    const bool listed = std::any_of(entries.begin(), entries.end(), [&](const registers::Entry& e) { return e.key == rule.id; });
+    if (!listed) bad.push_back(rule.id + "（例外措置台帳に記載がない）");
+  }
+  for (const auto& e : entries) {
+    const auto text = [&](const char* key) { return e.fields.contains(key) && e.fields[key].is_string() ? e.fields[key].get<std::string>() : std::string(); };
+    if (text("state") != "approved") continue;
+    const std::uint64_t index = SANSO_TRY(registers::current_audit_index(db, registers::Kind::kExceptions, e.key));
+    const auto expires = Date::parse(text("expires"));
+    if (expires && !(*expires < today)) {
+      shown_ok.push_back(index);
+      continue;
+    }
+    const std::string rule = text("rule");
+    bad.push_back(e.key + (expires ? "（規則 " + rule + "、期限 " + expires->to_string() + "）" : "（規則 " + rule + "、有効期限の記載がない）"));
+    shown_bad.push_back(index);
     // Decisions that cited the rule in the period: what the stale exception touched.
     auto cited = SANSO_TRY(db.query("SELECT idx, record FROM audit_entries WHERE time >= ? AND time < ? AND record LIKE ? ORDER BY idx LIMIT ?",
-                                    {from, to, "%\"rule\":\"" + rule.id + "\"%", std::int64_t{kMaxEvidenceEntries}}));
+                                    {from, to, "%\"rule\":\"" + rule + "\"%", std::int64_t{kMaxEvidenceEntries}}));
     for (const auto& row : cited) {
       auto r = nlohmann::json::parse(row.text(1), nullptr, false);
-      if (r.is_object() && r.value("rule", "") == rule.id) add_evidence(out, static_cast<std::uint64_t>(row.integer(0)));
+      if (r.is_object() && r.value("rule", "") == rule) shown_bad.push_back(static_cast<std::uint64_t>(row.integer(0)));
     }
   }
   out.passed = bad.empty();
+  for (auto index : out.passed ? shown_ok : shown_bad) add_evidence(out, index);
+  if (out.passed && entry) add_evidence(out, *entry);
   std::string list;
   for (const auto& b : bad) list += (list.empty() ? "" : "、") + b;
-  out.summary = out.passed ? "期限切れの例外措置はポリシーに残っていない" : "期限切れの例外措置がポリシーに残っている: " + list;
+  out.summary = out.passed ? "承認された例外措置 " + std::to_string(shown_ok.size()) + " 件はすべて有効期限内（例外措置台帳）"
+                           : "期限切れ、または台帳で確認できない例外措置: " + list;
   out.summary += policy_note(entry);
   return out;
 }
@@ -421,6 +443,59 @@ Result<std::vector<AutomaticResult>> evaluate_campaign(store::Database& db, Camp
   event.outcome = results.empty() ? "no-automatic-items" : all_passed ? "pass" : "fail";
   SANSO_TRY(campaigns.store_results(campaign_id, results, event));
   return results;
+}
+
+Result<std::vector<EvaluationProof>> prove_evaluations(store::Database& db, Campaigns& campaigns, const std::string& campaign_id,
+                                                       const audit::VerifierKey& key) {
+  std::map<std::uint64_t, std::vector<std::uint64_t>> cited;  // inspect.evaluate record → the entries to prove
+  for (const auto& r : SANSO_TRY(campaigns.results(campaign_id))) {
+    auto& entries = cited[r.audit_index];
+    entries.push_back(r.audit_index);
+    entries.insert(entries.end(), r.evidence.begin(), r.evidence.end());
+  }
+  std::vector<EvaluationProof> out;
+  for (auto& [index, entries] : cited) {
+    EvaluationProof p;
+    p.audit_index = index;
+    std::sort(entries.begin(), entries.end());
+    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+    auto covering = SANSO_TRY(db.query_one("SELECT tree_size FROM audit_checkpoints WHERE tree_size > ? ORDER BY tree_size LIMIT 1",
+                                           {static_cast<std::int64_t>(index)}));
+    auto checkpoint = covering ? SANSO_TRY(audit::checkpoint_at(db, static_cast<std::uint64_t>(covering->integer(0))))
+                               : std::optional<audit::SignedCheckpoint>();
+    if (!checkpoint) {
+      p.problem = "評価の記録 #" + std::to_string(index) + " の後に署名されたチェックポイントがない";
+      out.push_back(std::move(p));
+      continue;
+    }
+    p.tree_size = checkpoint->checkpoint.size;
+    p.signed_at = checkpoint->signed_at;
+    // The signed note is the proof: its own root, not the one stored beside it.
+    auto text = audit::open_note(checkpoint->note, key);
+    auto signed_body = text ? audit::parse_checkpoint(*text) : Result<audit::Checkpoint>(text.error());
+    if (!signed_body) {
+      p.problem = "チェックポイント（" + std::to_string(p.tree_size) + " 件）の署名を検証できない: " + signed_body.error().message;
+    } else if (signed_body->size != p.tree_size) {
+      p.problem = "チェックポイントの署名された件数 " + std::to_string(signed_body->size) + " が保存された件数と違う";
+    } else {
+      p.root = audit::to_base64(signed_body->root);
+      for (auto e : entries) {
+        auto row = SANSO_TRY(db.query_one("SELECT record FROM audit_entries WHERE idx = ?", {static_cast<std::int64_t>(e)}));
+        if (!row || e >= p.tree_size) {
+          p.problem = "記録 #" + std::to_string(e) + " が署名された木にない";
+          break;
+        }
+        const auto proof = SANSO_TRY(audit::prove_inclusion(db, e, p.tree_size));
+        if (!audit::verify_inclusion(e, p.tree_size, audit::leaf_hash(row->text(0)), proof.proof, signed_body->root)) {
+          p.problem = "記録 #" + std::to_string(e) + " の内容が署名されたルートと一致しない（改ざん）";
+          break;
+        }
+        ++p.entries;
+      }
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 }  // namespace sanso::inspect

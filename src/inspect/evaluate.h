@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "audit/log.h"
+#include "audit/note.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/result.h"
@@ -46,5 +47,22 @@ Result<std::vector<AutomaticResult>> evaluate_campaign(store::Database& db, Camp
 
 // A failure lists at most this many entries; its summary gives the full count.
 inline constexpr std::size_t kMaxEvidenceEntries = 200;
+
+// What proves an evaluation later, to an auditor holding the verifier key alone: the first signed
+// checkpoint of the audit log after the evaluation's inspect.evaluate record (the callers sign one
+// right after each evaluation, AuditLog::checkpoint), and the inclusion in that signed tree of the
+// record and of every entry the results cite. A log rewritten after the evaluation cannot keep
+// these proofs; a checkpoint that is missing, not signed by the key, or whose root the entries do
+// not hash to is a problem, never a pass.
+struct EvaluationProof {
+  std::uint64_t audit_index = 0;  // the inspect.evaluate record
+  std::uint64_t tree_size = 0;    // the checkpoint that covers it; 0 when none does
+  std::string root;               // base64, as the signed note states it
+  std::int64_t signed_at = 0;
+  std::size_t entries = 0;        // entries proved included: the record and those its results cite
+  std::string problem;            // empty: proved. Japanese, one line
+};
+Result<std::vector<EvaluationProof>> prove_evaluations(store::Database& db, Campaigns& campaigns, const std::string& campaign_id,
+                                                       const audit::VerifierKey& key);
 
 }  // namespace sanso::inspect

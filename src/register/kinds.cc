@@ -142,16 +142,18 @@ constexpr std::array kIncidentFields = {
 };
 constexpr std::array kExceptionFields = {
     FieldSpec{"id", "識別子", "id", F::kId, true},
-    FieldSpec{"rule", "対象の規則", "policy rule", F::kText, true},
+    // An exception the policy file declares ([rules.exception]) is in force because the policy says
+    // so: its rule, approving role, state, dates and ticket are the policy's.
+    FieldSpec{"rule", "対象の規則", "policy rule", F::kText, true, true},
     FieldSpec{"requested_by", "申請者", "requested by", F::kText, true},
     FieldSpec{"requested_on", "申請日", "requested on", F::kDate, true},
     FieldSpec{"reason", "理由", "reason", F::kLongText, true},
-    FieldSpec{"approver_role", "承認する役割", "approver role", F::kText, true},
-    FieldSpec{"state", "状態", "state", F::kChoice, true, false, kExceptionStates},
+    FieldSpec{"approver_role", "承認する役割", "approver role", F::kText, true, true},
+    FieldSpec{"state", "状態", "state", F::kChoice, true, true, kExceptionStates},
     FieldSpec{"approved_by", "承認者", "approved by", F::kText},
-    FieldSpec{"approved_on", "承認日", "approved on", F::kDate},
-    FieldSpec{"expires", "有効期限", "expires", F::kDate},
-    FieldSpec{"ticket", "申請番号", "ticket", F::kText},
+    FieldSpec{"approved_on", "承認日", "approved on", F::kDate, false, true},
+    FieldSpec{"expires", "有効期限", "expires", F::kDate, false, true},
+    FieldSpec{"ticket", "申請番号", "ticket", F::kText, false, true},
 };
 constexpr std::array kRiskFields = {
     FieldSpec{"id", "識別子", "id", F::kId, true},

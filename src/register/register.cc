@@ -143,6 +143,19 @@ std::optional<nlohmann::json> Registers::policy_fields(Kind kind, const std::str
       }
       return std::nullopt;
     }
+    case Kind::kExceptions:
+      // The entry's key is the rule's id: one exception per rule, as the policy file has it.
+      for (const auto& r : policy_->rules) {
+        if (r.id != key || !r.exception) continue;
+        set("rule", r.id);
+        set("approver_role", r.exception->approved_by);
+        f["state"] = "approved";
+        if (r.exception->approved_on) f["approved_on"] = r.exception->approved_on->to_string();
+        f["expires"] = r.exception->expires.to_string();
+        set("ticket", r.exception->ticket);
+        return f;
+      }
+      return std::nullopt;
     default: return std::nullopt;
   }
 }
@@ -243,9 +256,14 @@ Result<std::size_t> Registers::seed_from_policy(const std::string& actor) {
   SANSO_TRY(check_actor(actor));
   auto tx = SANSO_TRY(store::Transaction::begin(db_));
   std::size_t changed = 0;
-  for (Kind kind : {Kind::kAssets, Kind::kContractors, Kind::kCloud, Kind::kSocialMedia}) {
+  for (Kind kind : {Kind::kAssets, Kind::kContractors, Kind::kCloud, Kind::kSocialMedia, Kind::kExceptions}) {
     std::vector<std::string> declared;
     switch (kind) {
+      case Kind::kExceptions:
+        for (const auto& r : policy_->rules) {
+          if (r.exception) declared.push_back(r.id);
+        }
+        break;
       case Kind::kAssets:
         for (const auto& a : policy_->assets) declared.push_back(a.id);
         break;

@@ -366,7 +366,7 @@ Result<std::size_t> column_of(std::string_view ref, const std::string& name, std
   return col - 1;
 }
 
-Result<void> parse_xlsx(std::string_view bytes, Table& table, const TableLimits& limits, const std::string& name) {
+Result<void> parse_xlsx(std::string_view bytes, Table& table, const TableLimits& limits, const std::string& name, std::string_view sheet_name) {
   Package package = SANSO_TRY(Package::open(bytes, limits, name));
   std::string workbook_path = "xl/workbook.xml";
   {
@@ -382,10 +382,22 @@ Result<void> parse_xlsx(std::string_view bytes, Table& table, const TableLimits&
   const auto wb = child(workbook, "workbook");
   const std::string_view d1904 = child(wb, "workbookPr").attribute("date1904").value();
   table.date1904 = d1904 == "1" || d1904 == "true";
-  const auto first_sheet = child(child(wb, "sheets"), "sheet");
-  if (!first_sheet) return table_error(name, "", "the workbook has no worksheet");
+  // The first worksheet, or the one named: a workbook may keep several registers, one a sheet.
+  pugi::xml_node chosen;
+  std::string names;
+  for (auto s : child(wb, "sheets").children()) {
+    if (local(s) != "sheet") continue;
+    const std::string_view n = s.attribute("name").value();
+    names += (names.empty() ? "" : ", ") + visible_text(std::string(n.substr(0, 64)));
+    if (!chosen && (sheet_name.empty() || n == sheet_name)) chosen = s;
+  }
+  if (!chosen && sheet_name.empty()) return table_error(name, "", "the workbook has no worksheet");
+  if (!chosen) {
+    return table_error(name, "", "the workbook has no worksheet named '" + visible_text(std::string(sheet_name)) + "' (its worksheets: " + names + ")",
+                       "register.no-sheet");
+  }
   std::string sheet_rid;
-  for (auto a : first_sheet.attributes()) {
+  for (auto a : chosen.attributes()) {
     if (std::string_view(a.name()).ends_with(":id")) sheet_rid = a.value();
   }
   const std::string rels_path = dir + "_rels/" + workbook_path.substr(dir.size()) + ".rels";
@@ -396,7 +408,7 @@ Result<void> parse_xlsx(std::string_view bytes, Table& table, const TableLimits&
     if (r.attribute("Id").value() == sheet_rid) sheet_path = SANSO_TRY(resolve(dir, r.attribute("Target").value(), name));
     if (type.ends_with("/sharedStrings")) strings_path = SANSO_TRY(resolve(dir, r.attribute("Target").value(), name));
   }
-  if (sheet_path.empty()) return table_error(name, "", "the first worksheet's part is not named in " + rels_path);
+  if (sheet_path.empty()) return table_error(name, "", "the worksheet's part is not named in " + rels_path);
 
   std::vector<std::string> shared;
   if (!strings_path.empty()) {
@@ -536,7 +548,7 @@ std::string column_name(std::size_t index) {
   return out;
 }
 
-Result<Table> parse_table(std::string_view bytes, TableFormat format, const TableLimits& limits, const std::string& name) {
+Result<Table> parse_table(std::string_view bytes, TableFormat format, const TableLimits& limits, const std::string& name, std::string_view sheet) {
   if (static_cast<std::int64_t>(bytes.size()) > limits.max_bytes) {
     return table_error(name, "", "the file has " + human_size(bytes.size()) + "; imports are at most " +
                                      human_size(static_cast<std::uint64_t>(limits.max_bytes)) + " ([register] max_import_mb)",
@@ -545,19 +557,21 @@ Result<Table> parse_table(std::string_view bytes, TableFormat format, const Tabl
   Table table;
   if (format == TableFormat::kCsv) {
     if (bytes.starts_with("PK\x03\x04")) return table_error(name, "", "the file is a zip package (an XLSX workbook?), not CSV; use --format xlsx");
+    if (!sheet.empty()) return table_error(name, "", "a CSV file has no worksheets; --sheet is for XLSX", "register.no-sheet");
     SANSO_TRY(parse_csv(bytes, table, limits, name));
   } else {
-    SANSO_TRY(parse_xlsx(bytes, table, limits, name));
+    SANSO_TRY(parse_xlsx(bytes, table, limits, name, sheet));
   }
   return table;
 }
 
-Result<Table> parse_table_sandboxed(std::string_view bytes, TableFormat format, const TableLimits& limits, const std::string& name) {
+Result<Table> parse_table_sandboxed(std::string_view bytes, TableFormat format, const TableLimits& limits, const std::string& name,
+                                    std::string_view sheet) {
   sandbox::Limits box;
   box.timeout = std::chrono::seconds(60);
   box.output_bytes = static_cast<std::size_t>(limits.max_bytes) * 8 + (1u << 20);
   const auto work = [&](std::string_view input) -> Result<std::string> {
-    Table t = SANSO_TRY(parse_table(input, format, limits, name));
+    Table t = SANSO_TRY(parse_table(input, format, limits, name, sheet));
     return to_json(t).dump();
   };
   const auto prepare = [] { g_cp932 = iconv_open("UTF-8", "CP932"); };

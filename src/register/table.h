@@ -1,5 +1,5 @@
 // Reading and writing a register as a table: CSV (UTF-8 with or without BOM, or CP932 as Japanese
-// Excel saves it) and XLSX (the first worksheet: shared strings, inline strings, numbers and
+// Excel saves it) and XLSX (the first or a named worksheet: shared strings, inline strings, numbers and
 // dates). Reading is bounded: the file's size, every part an XLSX expands to (a zip bomb stops at
 // the limit, whatever the zip claims) and the number of rows are limited, and a formula cell is
 // refused, never evaluated. Files are parsed in the sandbox (src/sandbox): an import file is
@@ -43,9 +43,13 @@ struct TableLimits {
 };
 
 // Parses in this process. `name` names the file in errors, which say the row and column too.
-Result<Table> parse_table(std::string_view bytes, TableFormat format, const TableLimits& limits, const std::string& name);
+// `sheet`: the XLSX worksheet to read, by its name (exactly as the workbook has it); empty, the
+// first. A name the workbook lacks is "register.no-sheet", listing the worksheets it has.
+Result<Table> parse_table(std::string_view bytes, TableFormat format, const TableLimits& limits, const std::string& name,
+                          std::string_view sheet = {});
 // The same in a sandboxed child (what imports use).
-Result<Table> parse_table_sandboxed(std::string_view bytes, TableFormat format, const TableLimits& limits, const std::string& name);
+Result<Table> parse_table_sandboxed(std::string_view bytes, TableFormat format, const TableLimits& limits, const std::string& name,
+                                    std::string_view sheet = {});
 
 // "A", "B", …, "Z", "AA": a column as spreadsheets name it, from 0.
 std::string column_name(std::size_t index);

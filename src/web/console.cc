@@ -237,7 +237,9 @@ void Console::Impl::routes() {
   const bool uploads = services.transfers != nullptr && services.policy != nullptr;
   const std::uint64_t upload_max =
       uploads ? static_cast<std::uint64_t>(std::max<std::int64_t>(services.config.transfer.max_total_mb, 1)) * 1024 * 1024 + kUploadOverhead : 0;
-  s.set_payload_max_length(std::max<std::uint64_t>(kMaxBody, upload_max));
+  // An evidence file of the self-inspection is read the same way (prove_pages.cc).
+  const std::uint64_t evidence_max = offers_proof() ? kEvidenceUploadMax : 0;
+  s.set_payload_max_length(std::max({kMaxBody, upload_max, evidence_max}));
   server->set_request_preparer([](httplib::Request& req) {
     // Multipart bodies are ours to read (MultipartReader): the library's own reader is kept
     // away from them by moving their type where it does not look. Nobody else names that header.
@@ -253,15 +255,16 @@ void Console::Impl::routes() {
       close_after = true;  // an upload refused half-way leaves the rest of its body unread
     }
     // The upload's handler reads the body itself, or not at all when it refuses at the headers.
-    if (req.path == "/transfer/send") close_after = true;
+    if (req.path == "/transfer/send" || req.path == kEvidencePath) close_after = true;
     std::uint64_t length = 0;
     const std::string declared = req.get_header_value("Content-Length");
     auto [p, ec] = std::from_chars(declared.data(), declared.data() + declared.size(), length);
     if (!declared.empty() && (ec != std::errc() || p != declared.data() + declared.size() || length > kMaxBody)) close_after = true;
     return close_after;
   });
-  s.set_pre_routing_handler([this, uploads, upload_max](const httplib::Request& req, httplib::Response& res) {
-    const bool upload = uploads && req.method == "POST" && req.path == "/transfer/send";
+  s.set_pre_routing_handler([this, uploads, upload_max, evidence_max](const httplib::Request& req, httplib::Response& res) {
+    const bool evidence = evidence_max > 0 && req.method == "POST" && req.path == kEvidencePath;
+    const bool upload = (uploads && req.method == "POST" && req.path == "/transfer/send") || evidence;
     // Every browser states a form's length; a chunked body, or one that runs until the
     // connection closes, could only be read to learn it.
     const bool sends_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
@@ -280,7 +283,7 @@ void Console::Impl::routes() {
       send_error(req, res, nullptr, lang_of(req), 400, "err_bad_request");
       return httplib::Server::HandlerResponse::Handled;
     }
-    if (length > (upload ? upload_max : kMaxBody)) {
+    if (length > (evidence ? evidence_max : upload ? upload_max : kMaxBody)) {
       send_error(req, res, nullptr, lang_of(req), 413, upload ? "err_upload_too_large" : "err_bad_request");
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -363,6 +366,7 @@ void Console::Impl::routes() {
   s.Post("/account/password", signed_in([this](auto& req, auto& res, auto& ctx) { change_password(req, res, ctx); }, true));
   transfer_routes();
   findings_routes();
+  proof_routes();
 }
 
 

@@ -26,6 +26,10 @@ class AuditLog;
 namespace sanso::transfer {
 class TransferService;
 }
+namespace sanso::audit {
+class AuditLog;
+struct SigningKey;
+}
 
 namespace sanso::web {
 
@@ -57,6 +61,17 @@ struct ConsoleOptions {
 using ReleaseDelivery = std::function<Result<std::string>(const quarantine::Item& item, const std::string& original,
                                                           const quarantine::Actor& actor)>;
 
+// What the registers' and the self-inspection's pages (docs/registers.md, docs/inspect.md) act
+// through; without the audit log and the policy, the console offers neither.
+struct ProofServices {
+  audit::AuditLog* audit = nullptr;  // the service's log, on the console's store connection
+  const policy::Policy* policy = nullptr;
+  std::string policy_sha256;         // of the policy file in force: the automatic items cite its policy.change
+  // Signs the log right after each evaluation, and proves evaluations on the campaign's page
+  // (inspect::prove_evaluations). Without it, evaluations are shown as not proved.
+  const audit::SigningKey* signing_key = nullptr;
+};
+
 // What the console acts through; all must outlive it.
 struct ConsoleServices {
   ConsoleAccounts& accounts;
@@ -70,6 +85,7 @@ struct ConsoleServices {
   const policy::Policy* policy = nullptr;
   // Records acknowledgments of the flow monitor's findings; without it the findings page only reads.
   audit::AuditLog* audit_log = nullptr;
+  ProofServices proof = {};
 };
 
 // "host:port" ([listeners] web); a bare port means 127.0.0.1.

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "web/internal/findings_page.h"
+#include "web/internal/prove_pages.h"
 #include "web/internal/transfer_pages.h"
 
 namespace sanso::web {
@@ -166,6 +167,7 @@ data wording_data(Lang lang) {
   for (const auto& [key, pair] : words()) t.set(key, lang == Lang::kJa ? pair.first : pair.second);
   for (const auto& [key, pair] : internal::transfer_wording()) t.set(key, lang == Lang::kJa ? pair.first : pair.second);
   for (const auto& [key, pair] : internal::findings_wording()) t.set(key, lang == Lang::kJa ? pair.first : pair.second);
+  for (const auto& [key, pair] : internal::prove_wording()) t.set(key, lang == Lang::kJa ? pair.first : pair.second);
   return t;
 }
 
@@ -188,6 +190,8 @@ constexpr const char* kFrame = R"html(<!DOCTYPE html>
     {{#may_transfer}}<a href="/transfer">{{t.nav_transfer}}</a>{{/may_transfer}}
     {{#may_approvals}}<a href="/transfer/approvals">{{t.nav_approvals}}</a>{{/may_approvals}}
     {{#may_findings}}<a href="/monitor/findings">{{t.nav_findings}}</a>{{/may_findings}}
+    {{#may_registers}}<a href="/registers">{{t.nav_registers}}</a>{{/may_registers}}
+    {{#may_inspection}}<a href="/inspect">{{t.nav_inspect}}</a>{{/may_inspection}}
     <a href="/account">{{t.nav_account}}</a>
   </nav>
   <div class="who">{{t.signed_in_as}} <span id="who">{{display}}</span>
@@ -336,7 +340,9 @@ std::string render_page(std::string_view name, Lang lang, const nlohmann::json& 
   auto more = internal::transfer_templates().find(name);
   if (more != internal::transfer_templates().end()) return render(more->second, lang, values);
   auto findings = internal::findings_templates().find(name);
-  return findings != internal::findings_templates().end() ? render(findings->second, lang, values) : std::string();
+  if (findings != internal::findings_templates().end()) return render(findings->second, lang, values);
+  auto proof = internal::prove_templates().find(name);
+  return proof != internal::prove_templates().end() ? render(proof->second, lang, values) : std::string();
 }
 
 std::string render_frame(Lang lang, const nlohmann::json& frame, const std::string& content_html) {
@@ -352,15 +358,10 @@ std::string render_frame(Lang lang, const nlohmann::json& frame, const std::stri
 }
 
 std::string wording(Lang lang, std::string_view key) {
-  auto it = words().find(key);
-  if (it == words().end()) {
-    it = internal::transfer_wording().find(key);
-    if (it == internal::transfer_wording().end()) {
-      it = internal::findings_wording().find(key);
-      if (it == internal::findings_wording().end()) return {};
-    }
+  for (const auto* table : {&words(), &internal::transfer_wording(), &internal::findings_wording(), &internal::prove_wording()}) {
+    if (auto it = table->find(key); it != table->end()) return lang == Lang::kJa ? it->second.first : it->second.second;
   }
-  return lang == Lang::kJa ? it->second.first : it->second.second;
+  return {};
 }
 
 std::string_view console_css() {

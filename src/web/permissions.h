@@ -21,9 +21,11 @@ enum class Permission : std::uint8_t {
   kQuarantine,  // /quarantine and the dashboard's quarantine summary
   kAudit,       // /audit and the dashboard's audit summary
   kFindings,    // /monitor/findings: the flow monitor's findings (acknowledging also needs an approver role)
+  kRegisters,   // /registers: the registers (台帳), their alarms, entries and exports
+  kInspection,  // /inspect: self-inspection campaigns, answers, evidence, sign-off, reports
 };
 inline constexpr Permission kAllPermissions[] = {Permission::kTransfer, Permission::kApprovals, Permission::kQuarantine, Permission::kAudit,
-                                                 Permission::kFindings};
+                                                 Permission::kFindings, Permission::kRegisters, Permission::kInspection};
 static_assert(std::size(kAllPermissions) == std::size(config::kConsolePermissions));
 
 std::string_view to_string(Permission p);  // its word in [web.permissions]

@@ -107,6 +107,11 @@ TEST_F(InspectCli, CampaignFromCreationToALockedSignedReport) {
     if (!r["passed"].get<bool>()) failed.push_back(r["item"]);
   }
 
+  // Signed at once: the evaluation is proved from its checkpoint with the verifier key.
+  auto verified = inspect("verify " + id);
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_NE(verified.output.find("検証済み"), std::string::npos) << verified.output;
+
   EXPECT_EQ(inspect("action add " + id + " monthly-physical --owner kato --due 2099-01-31 --description 鍵を交換する --as tanaka").exit_code, 0);
   // Which policy-based items fail depends on today's date (review and exception expiry): each gets its action.
   for (const auto& item : failed) {

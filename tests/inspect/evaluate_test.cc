@@ -251,21 +251,50 @@ TEST_P(EvaluateTest, ContractCheckPassesWithChecksDueAndFailsPastTheDateOrWithou
   EXPECT_NE(o.summary.find("cleaning（次回確認期限 2026-11-30 を過ぎている）"), std::string::npos) << o.summary;
 }
 
-TEST_P(EvaluateTest, ExceptionExpiryFailsForAnExpiredExceptionAndCitesTheDecisionsItTouched) {
-  auto o = check("exception-expiry");
-  EXPECT_TRUE(o.passed) << o.summary;
+TEST_P(EvaluateTest, ExceptionExpiryReadsTheExceptionsRegisterAndCitesTheDecisionsAStaleOneTouched) {
   policy::Rule* with_exception = nullptr;
   for (auto& r : policy_.rules) {
     if (r.exception) with_exception = &r;
   }
   ASSERT_NE(with_exception, nullptr) << "the example policy has an exception";
+  // The policy's exception, not yet in the register: nothing shows it was registered, so no pass.
+  auto o = check("exception-expiry");
+  EXPECT_FALSE(o.passed);
+  EXPECT_NE(o.summary.find(with_exception->id + "（例外措置台帳に記載がない）"), std::string::npos) << o.summary;
+
+  registers::Registers regs(*db_, *log_, clock_, &policy_);
+  ASSERT_TRUE(regs.seed_from_policy("test"));
+  const auto seeded = *registers::current_audit_index(*db_, registers::Kind::kExceptions, with_exception->id);
+  o = check("exception-expiry");
+  EXPECT_TRUE(o.passed) << o.summary;
+  EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{seeded});
+
+  // The policy's exception has expired: the register's copy follows the policy and fails.
   with_exception->exception->expires = Date{2026, 11, 10};
+  ASSERT_TRUE(regs.seed_from_policy("test"));
+  const auto reseeded = *registers::current_audit_index(*db_, registers::Kind::kExceptions, with_exception->id);
+  ASSERT_NE(reseeded, seeded);
   const auto decided = append(kMid + 86400, "milter@gw1", "mail.decide", "<m1@example.jp>", "allow", {}, with_exception->id);
   append(kMid, "milter@gw1", "mail.decide", "<m2@example.jp>", "allow", {}, with_exception->id + "-other");
   o = check("exception-expiry");
   EXPECT_FALSE(o.passed);
-  EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{decided});
-  EXPECT_NE(o.summary.find(with_exception->id), std::string::npos) << o.summary;
+  EXPECT_EQ(o.evidence, (std::vector<std::uint64_t>{reseeded, decided}));
+  EXPECT_NE(o.summary.find(with_exception->id + "（規則 " + with_exception->id + "、期限 2026-11-10）"), std::string::npos) << o.summary;
+
+  // An exception the register keeps itself (granted outside the policy file) is held to its expiry too.
+  with_exception->exception->expires = Date{2027, 3, 31};
+  ASSERT_TRUE(regs.seed_from_policy("test"));
+  ASSERT_TRUE(check("exception-expiry").passed);
+  auto own = regs.put(registers::Kind::kExceptions,
+                      {{"id", "usb-for-election"}, {"rule", policy_.rules.front().id}, {"requested_by", "sato"}, {"requested_on", "2026-01-05"},
+                       {"reason", "選挙事務で USB メモリを使う"}, {"approver_role", "ciso"}, {"state", "approved"}, {"approved_by", "suzuki"},
+                       {"approved_on", "2026-01-10"}, {"expires", "2026-06-30"}},
+                      false, "tanaka");
+  ASSERT_TRUE(own) << own.error().to_string();
+  o = check("exception-expiry");
+  EXPECT_FALSE(o.passed);
+  EXPECT_NE(o.summary.find("usb-for-election"), std::string::npos) << o.summary;
+  EXPECT_EQ(o.evidence.front(), *registers::current_audit_index(*db_, registers::Kind::kExceptions, "usb-for-election"));
 }
 
 TEST_P(EvaluateTest, EvaluatingACampaignStoresEachResultWithItsInspectEvaluateRecord) {
@@ -295,6 +324,50 @@ TEST_P(EvaluateTest, EvaluatingACampaignStoresEachResultWithItsInspectEvaluateRe
   EXPECT_EQ(j["subject"], c->id);
   EXPECT_EQ(j["details"]["item.release-two-person"].get<std::string>().rfind("fail [" + std::to_string(approve) + "," + std::to_string(released) + "]", 0), 0u)
       << j.dump();
+}
+
+TEST_P(EvaluateTest, AnEvaluationIsProvedByTheCheckpointSignedAfterItAndATamperedRecordIsNot) {
+  auto set = load_template_dir(kDir + "inspection");
+  ASSERT_TRUE(set) << set.error().to_string();
+  Campaigns campaigns(*db_, *log_, clock_);
+  auto c = campaigns.create(*set->find("minamata-monthly"), policy_, {"mayor", "2026-11", "tanaka", ""}, "admin");
+  ASSERT_TRUE(c) << c.error().to_string();
+  const auto [approve, released] = release("q3", "sato", "suzuki", "console session s1 from 10.20.0.7", kMid);
+  auto results = evaluate_campaign(*db_, campaigns, c->id, inputs_, clock_, "admin");
+  ASSERT_TRUE(results) << results.error().to_string();
+  const std::uint64_t evaluation = results->front().audit_index;
+  auto key = audit::generate_signing_key("test/audit");
+  ASSERT_TRUE(key);
+
+  // Not signed yet: nothing proves it.
+  auto proofs = prove_evaluations(*db_, campaigns, c->id, key->verifier);
+  ASSERT_TRUE(proofs) << proofs.error().to_string();
+  ASSERT_EQ(proofs->size(), 1u);
+  EXPECT_NE((*proofs)[0].problem.find("署名されたチェックポイントがない"), std::string::npos) << (*proofs)[0].problem;
+
+  ASSERT_TRUE(log_->checkpoint(*db_, *key));
+  proofs = prove_evaluations(*db_, campaigns, c->id, key->verifier);
+  ASSERT_TRUE(proofs);
+  ASSERT_EQ(proofs->size(), 1u);
+  EXPECT_EQ((*proofs)[0].problem, "");
+  EXPECT_EQ((*proofs)[0].audit_index, evaluation);
+  EXPECT_GT((*proofs)[0].tree_size, evaluation);
+  EXPECT_GE((*proofs)[0].entries, 3u);  // the record, and the approval and release it cites
+
+  // Another key did not sign it.
+  auto stranger = audit::generate_signing_key("test/other");
+  ASSERT_TRUE(stranger);
+  proofs = prove_evaluations(*db_, campaigns, c->id, stranger->verifier);
+  ASSERT_TRUE(proofs);
+  EXPECT_NE((*proofs)[0].problem.find("署名を検証できない"), std::string::npos) << (*proofs)[0].problem;
+
+  // A cited entry rewritten after the checkpoint no longer hashes to the signed root.
+  ASSERT_TRUE(db_->execute("UPDATE audit_entries SET record = ? WHERE idx = ?",
+                           {std::string("{\"action\":\"quarantine.release\",\"forged\":true}"), static_cast<std::int64_t>(released)}));
+  proofs = prove_evaluations(*db_, campaigns, c->id, key->verifier);
+  ASSERT_TRUE(proofs);
+  EXPECT_NE((*proofs)[0].problem.find("#" + std::to_string(released)), std::string::npos) << (*proofs)[0].problem;
+  EXPECT_NE((*proofs)[0].problem.find("改ざん"), std::string::npos) << (*proofs)[0].problem;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EvaluateTest, ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),

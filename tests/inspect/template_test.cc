@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/clock.h"
+#include "inspect/checks.h"
 #include "policy/check.h"
 
 namespace sanso::inspect {
@@ -180,6 +181,20 @@ TEST(ExampleTemplates, LoadAndTheAnnualOneCoversEveryClause) {
   std::string list;
   for (const auto& c : missing) list += c + " ";
   EXPECT_TRUE(missing.empty()) << "the annual template leaves out: " << list;
+}
+
+// The example city answers every question Sanso can answer itself, monthly and at year end.
+TEST(ExampleTemplates, BothTemplatesHaveEveryAutomaticCheck) {
+  auto set = load_template_dir(kDir);
+  ASSERT_TRUE(set) << set.error().to_string();
+  for (const char* id : {"minamata-monthly", "minamata-annual"}) {
+    const Template* t = set->find(id);
+    ASSERT_NE(t, nullptr) << id;
+    for (const auto& check : automatic_checks()) {
+      const bool present = std::any_of(t->items.begin(), t->items.end(), [&](const Item& i) { return i.check == check.id; });
+      EXPECT_TRUE(present) << id << " lacks automatic:" << check.id;
+    }
+  }
 }
 
 TEST(ExampleTemplates, EveryClauseThePolicyCitesIsInTheClauseList) {

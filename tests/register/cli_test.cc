@@ -112,6 +112,14 @@ TEST_F(RegisterCli, ListAddImportExport) {
   auto back = reg("import assets --format xlsx -f " + out.string() + " --as tanaka");
   ASSERT_EQ(back.exit_code, 0) << back.output;
   EXPECT_NE(back.output.find("追加 0、変更 0"), std::string::npos) << back.output;
+  // The worksheet by its name (a book of several registers keeps one a sheet); a name the book
+  // lacks lists the ones it has.
+  auto by_name = reg("import assets --format xlsx -f " + out.string() + " --sheet 情報資産台帳 --as tanaka");
+  ASSERT_EQ(by_name.exit_code, 0) << by_name.output;
+  auto wrong_sheet = reg("import assets --format xlsx -f " + out.string() + " --sheet 委託事業者台帳 --as tanaka");
+  EXPECT_EQ(wrong_sheet.exit_code, 1);
+  EXPECT_NE(wrong_sheet.output.find("register.no-sheet"), std::string::npos) << wrong_sheet.output;
+  EXPECT_NE(wrong_sheet.output.find("情報資産台帳"), std::string::npos) << wrong_sheet.output;
 }
 
 }  // namespace

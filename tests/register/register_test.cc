@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "audit/log.h"
 #include "policy/check.h"
 #include "store/schema.h"
@@ -71,11 +73,25 @@ class RegisterTest : public ::testing::TestWithParam<store::Backend> {
 TEST_P(RegisterTest, PolicyItemsAreSeededOnceWithTheirPolicyFields) {
   auto n = regs_->seed_from_policy("node1");
   ASSERT_TRUE(n) << n.error().to_string();
-  EXPECT_EQ(*n, policy_.assets.size() + policy_.contractors.size() + policy_.services.size());
+  const auto exceptions = std::count_if(policy_.rules.begin(), policy_.rules.end(), [](const policy::Rule& r) { return r.exception.has_value(); });
+  ASSERT_GT(exceptions, 0);
+  EXPECT_EQ(*n, policy_.assets.size() + policy_.contractors.size() + policy_.services.size() + static_cast<std::size_t>(exceptions));
   auto again = regs_->seed_from_policy("node1");
   ASSERT_TRUE(again);
   EXPECT_EQ(*again, 0u);  // nothing changed, nothing written, nothing recorded
-  EXPECT_EQ(actions_logged(), (std::vector<std::string>{"register.seed", "register.seed", "register.seed", "register.seed"}));
+  EXPECT_EQ(actions_logged(), (std::vector<std::string>{"register.seed", "register.seed", "register.seed", "register.seed", "register.seed"}));
+
+  // The policy's exception is in the exceptions register, in force as the policy says.
+  auto eltax = regs_->get(Kind::kExceptions, "city.eltax-import");
+  ASSERT_TRUE(eltax && *eltax);
+  EXPECT_TRUE((*eltax)->from_policy);
+  EXPECT_EQ((*eltax)->fields["rule"], "city.eltax-import");
+  EXPECT_EQ((*eltax)->fields["state"], "approved");
+  EXPECT_EQ((*eltax)->fields["approver_role"], "ciso");
+  EXPECT_EQ((*eltax)->fields["expires"], "2027-03-31");
+  auto withdrawn = regs_->put(Kind::kExceptions, {{"id", "city.eltax-import"}, {"state", "withdrawn"}}, true, "tanaka");
+  ASSERT_FALSE(withdrawn);
+  EXPECT_EQ(withdrawn.error().code, "register.policy-field");  // in force until the policy file says otherwise
 
   auto sns = regs_->get(Kind::kSocialMedia, "official_x");
   ASSERT_TRUE(sns && *sns);

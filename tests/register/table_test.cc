@@ -3,6 +3,7 @@
 // names the file, the row and the column. Hostile files are built here, byte by byte.
 #include "register/table.h"
 
+#include <xlsxwriter.h>
 #include <zip.h>
 
 #include <deque>
@@ -176,6 +177,41 @@ TEST(RegisterXlsx, ReadsSharedInlineNumbersAndSkipsPhoneticGuides) {
   auto d1904 = parse_number(date, 46357 - 1462, true, "x");
   ASSERT_TRUE(d1904);
   EXPECT_EQ(d1904->get<std::string>(), "2026-12-01");
+}
+
+// A workbook that keeps a register a sheet, as Excel writes one (libxlsxwriter).
+TEST(RegisterXlsx, ReadsTheNamedWorksheetAndListsTheWorkbooksSheetsForAMissingOne) {
+  Workbook scratch;
+  const fs::path path = scratch.dir() / "registers.xlsx";
+  lxw_workbook* wb = workbook_new(path.c_str());
+  ASSERT_NE(wb, nullptr);
+  for (const auto& [sheet, id] : {std::pair<const char*, const char*>{"情報資産台帳", "usb-01"}, {"委託事業者台帳", "acme"}}) {
+    lxw_worksheet* ws = workbook_add_worksheet(wb, sheet);
+    worksheet_write_string(ws, 0, 0, "識別子", nullptr);
+    worksheet_write_string(ws, 1, 0, id, nullptr);
+  }
+  ASSERT_EQ(workbook_close(wb), LXW_NO_ERROR);
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream read;
+  read << in.rdbuf();
+  const std::string bytes = read.str();
+
+  auto first = xlsx(bytes);
+  ASSERT_TRUE(first) << first.error().to_string();
+  ASSERT_EQ(first->rows.size(), 1u);
+  EXPECT_EQ(first->rows[0].cells[0].text, "usb-01");
+  auto named = parse_table(bytes, TableFormat::kXlsx, {}, "registers.xlsx", "委託事業者台帳");
+  ASSERT_TRUE(named) << named.error().to_string();
+  ASSERT_EQ(named->rows.size(), 1u);
+  EXPECT_EQ(named->rows[0].cells[0].text, "acme");
+  EXPECT_EQ(named->rows[0].line, 2);
+  auto missing = parse_table(bytes, TableFormat::kXlsx, {}, "registers.xlsx", "委託");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, "register.no-sheet");
+  EXPECT_NE(missing.error().message.find("情報資産台帳, 委託事業者台帳"), std::string::npos) << missing.error().to_string();
+  auto csv_sheet = parse_table("識別子\nx\n", TableFormat::kCsv, {}, "a.csv", "委託事業者台帳");
+  ASSERT_FALSE(csv_sheet);
+  EXPECT_EQ(csv_sheet.error().code, "register.no-sheet");
 }
 
 TEST(RegisterXlsx, AFormulaCellIsRefusedNotEvaluated) {

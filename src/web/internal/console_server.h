@@ -5,6 +5,8 @@
 
 #include <httplib.h>
 
+#include <map>
+
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -34,6 +36,10 @@ inline constexpr std::uint64_t kUploadOverhead = 1024 * 1024;
 // Where a multipart body's Content-Type is moved before routing (console.cc), so that the
 // library's own multipart reader never sees it and ours (web/multipart.h) reads it as it arrives.
 inline constexpr const char* kFormTypeHeader = "Sanso-Form-Content-Type";
+// The self-inspection's evidence upload (prove_pages.cc): one file of at most 32 MiB
+// (inspect::kMaxEvidenceBytes) and a few fields.
+inline constexpr const char* kEvidencePath = "/inspect/evidence";
+inline constexpr std::uint64_t kEvidenceUploadMax = (32u << 20) + kUploadOverhead;
 
 // What every page of a signed-in person knows.
 struct Context {
@@ -145,6 +151,29 @@ struct Console::Impl {
 
   void findings_routes();
   bool may_acknowledge_findings(const internal::Context& ctx) const;
+
+  // ---- the registers and the self-inspection (prove_pages.cc) ----
+
+  bool offers_proof() const;
+  void proof_routes();
+  // Signed in and holding `needed` ([web.permissions] registers or inspection).
+  httplib::Server::Handler proof_page(Permission needed, Page page, bool post);
+  void proof_failed(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const Error& e);
+  void registers_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  // `typed`: what the person typed into a refused form, given back to correct.
+  void register_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& notice,
+                     const std::optional<Error>& failure, const std::map<std::string, std::string>& typed);
+  void register_entry_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& notice,
+                           const std::optional<Error>& failure, const std::map<std::string, std::string>& typed);
+  void register_put(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, bool update);
+  void register_export(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void campaigns_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void campaign_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& id,
+                     const std::string& notice, const std::optional<Error>& failure);
+  void campaign_action(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& action);
+  void campaign_report(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void campaign_evidence(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void evidence_upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body);
 };
 
 }  // namespace sanso::web

@@ -1,0 +1,15 @@
+// The registers' and the self-inspection's templates and wording (prove_pages.cc), which the
+// console's page renderer (pages.cc) serves beside its own. Private to src/web.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "web/internal/transfer_pages.h"
+
+namespace sanso::web::internal {
+
+const Wording& prove_wording();
+const std::map<std::string, std::string, std::less<>>& prove_templates();
+
+}  // namespace sanso::web::internal

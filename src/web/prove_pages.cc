@@ -1,0 +1,918 @@
+// The registers (台帳, docs/registers.md) and the self-inspection (自己点検, docs/inspect.md) in the
+// console: each register with what needs attention, an entry's history, adding and changing an
+// entry, CSV/XLSX downloads; a campaign's items, answers, evidence files, evaluation, corrective
+// actions, sign-off by someone else and the XLSX report. Every page works with plain forms (no
+// script) and acts only through src/register and src/inspect, which validate, decide and record
+// exactly as they do for the command line; these pages only translate forms into their calls.
+#include <sodium.h>
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/private_file.h"
+#include "core/text.h"
+#include "inspect/campaign.h"
+#include "inspect/evaluate.h"
+#include "inspect/report.h"
+#include "register/register.h"
+#include "web/console.h"
+#include "web/internal/console_server.h"
+#include "web/internal/prove_pages.h"
+#include "web/multipart.h"
+
+namespace sanso::web {
+
+using namespace internal;
+using nlohmann::json;
+
+namespace internal {
+
+const Wording& prove_wording() {
+  static const Wording kWords = {
+      {"nav_registers", {"台帳", "Registers"}},
+      {"nav_inspect", {"自己点検", "Self-inspection"}},
+      {"rg_register", {"台帳", "Register"}},
+      {"rg_clause", {"条項", "Clause"}},
+      {"rg_count", {"件数", "Entries"}},
+      {"rg_alarms", {"要対応", "Needs attention"}},
+      {"rg_id", {"識別子", "Id"}},
+      {"rg_name", {"名称", "Name"}},
+      {"rg_source", {"出典", "Source"}},
+      {"rg_from_policy", {"ポリシー", "Policy"}},
+      {"rg_own", {"台帳", "Register"}},
+      {"rg_version", {"版", "Version"}},
+      {"rg_changed", {"最終変更", "Last changed"}},
+      {"rg_fields", {"項目", "Fields"}},
+      {"rg_value", {"値", "Value"}},
+      {"rg_none", {"登録はありません。", "No entries."}},
+      {"rg_add", {"追加する", "Add an entry"}},
+      {"rg_save", {"変更を保存", "Save the change"}},
+      {"rg_edit", {"変更する", "Change this entry"}},
+      {"rg_download", {"ダウンロード", "Download"}},
+      {"rg_history", {"変更履歴", "History"}},
+      {"rg_change", {"変更の種類", "Change"}},
+      {"rg_by", {"変更者", "By"}},
+      {"rg_audit", {"監査ログ", "Audit entry"}},
+      {"rg_required", {"（必須）", "(required)"}},
+      {"rg_policy_value", {"ポリシーの値（ポリシーファイルで変更します）", "The policy's value (changed in the policy file)"}},
+      {"rg_clear_hint", {"空欄にした項目は消えます。値は CLI と同じ規則で検査され、すべて監査ログに記録されます。",
+                         "A field left empty is cleared. Values are checked by the same rules as the command line, and every change is recorded in the audit log."}},
+      {"rg_choose", {"（選択）", "(choose)"}},
+      {"done_rg_added", {"登録しました。", "Added."}},
+      {"done_rg_changed", {"変更しました。", "Changed."}},
+      {"err_rg_refused", {"台帳は変更されていません。", "The register was not changed."}},
+      {"in_campaign", {"点検", "Campaign"}},
+      {"in_body", {"実施機関", "Body"}},
+      {"in_period", {"期間", "Period"}},
+      {"in_assignee", {"担当", "Assignee"}},
+      {"in_reviewer", {"確認者", "Reviewer"}},
+      {"in_state", {"状態", "State"}},
+      {"in_open", {"実施中", "Open"}},
+      {"in_signed", {"確認済み（確定）", "Signed off (locked)"}},
+      {"in_none", {"点検はまだありません（sanso inspect campaign create で作成します）。", "No campaigns yet (sanso inspect campaign create makes one)."}},
+      {"in_items", {"点検項目", "Items"}},
+      {"in_item", {"項目", "Item"}},
+      {"in_question", {"点検内容", "Question"}},
+      {"in_kind", {"種別", "Kind"}},
+      {"in_manual", {"人が回答", "Answered by a person"}},
+      {"in_automatic", {"自動", "Automatic"}},
+      {"in_answer", {"回答", "Answer"}},
+      {"in_note", {"備考", "Note"}},
+      {"in_evidence", {"証跡", "Evidence"}},
+      {"in_result", {"自動点検の結果", "Automatic result"}},
+      {"in_pass", {"適合", "Pass"}},
+      {"in_fail", {"不適合", "Fail"}},
+      {"in_not_evaluated", {"未評価", "Not evaluated"}},
+      {"in_unanswered", {"未回答", "Unanswered"}},
+      {"in_yes", {"はい", "Yes"}},
+      {"in_no", {"いいえ（指摘）", "No (a finding)"}},
+      {"in_na", {"該当なし（備考に理由）", "Not applicable (say why in the note)"}},
+      {"in_answer_submit", {"回答する", "Answer"}},
+      {"in_file", {"ファイル（32 MiB まで）", "File (up to 32 MiB)"}},
+      {"in_upload", {"証跡を追加", "Add evidence"}},
+      {"in_evaluate", {"自動項目を評価", "Evaluate the automatic items"}},
+      {"in_signoff", {"確認して確定する", "Sign off and lock"}},
+      {"in_signoff_hint", {"確認は担当者・回答者以外の人が行います。確定後は変更できません。",
+                           "Someone other than the assignee and those who answered signs off; nothing changes after it."}},
+      {"in_report", {"報告書（XLSX）", "Report (XLSX)"}},
+      {"in_actions", {"是正措置", "Corrective actions"}},
+      {"in_carried", {"引き継いだ是正措置", "Actions carried over"}},
+      {"in_owner", {"担当", "Owner"}},
+      {"in_due", {"期限", "Due"}},
+      {"in_description", {"内容", "Description"}},
+      {"in_action_add", {"是正措置を追加", "Add a corrective action"}},
+      {"in_signed_by", {"確認者・日時", "Signed off by"}},
+      {"in_checkpoints", {"評価の署名付きチェックポイント", "Signed checkpoints of the evaluations"}},
+      {"in_checkpoint", {"チェックポイント（件数 / ルート）と検証", "Checkpoint (size / root) and its verification"}},
+      {"in_proved", {"検証済み:", "Verified:"}},
+      {"done_in_answered", {"回答しました。", "Answered."}},
+      {"done_in_evidence", {"証跡を保存しました。", "Evidence stored."}},
+      {"done_in_evaluated", {"自動項目を評価しました。", "The automatic items were evaluated."}},
+      {"done_in_action", {"是正措置を追加しました。", "Corrective action added."}},
+      {"done_in_signed", {"確認し、確定しました。", "Signed off and locked."}},
+      {"err_in_refused", {"点検は変更されていません。", "The campaign was not changed."}},
+  };
+  return kWords;
+}
+
+const std::map<std::string, std::string, std::less<>>& prove_templates() {
+  static const std::map<std::string, std::string, std::less<>> kPages = {
+      {"registers", R"html(<table id="registers"><tr><th>{{t.rg_register}}</th><th>{{t.rg_clause}}</th><th>{{t.rg_count}}</th><th>{{t.rg_alarms}}</th></tr>
+{{#kinds}}<tr data-kind="{{kind}}"><td><a href="/registers/{{kind}}">{{label}}</a></td><td>{{clause}}</td><td>{{count}}</td><td class="alarms">{{alarms}}</td></tr>{{/kinds}}
+</table>
+)html"},
+      {"register", R"html(<p>{{t.rg_clause}} {{clause}} — {{t.rg_download}}: <a href="/registers/{{kind}}/export.csv" id="export-csv">CSV</a> · <a href="/registers/{{kind}}/export.xlsx" id="export-xlsx">XLSX</a></p>
+{{^has_entries}}<p>{{t.rg_none}}</p>{{/has_entries}}
+{{#has_entries}}<table id="register-entries"><tr><th>{{t.rg_id}}</th><th>{{t.rg_name}}</th><th>{{t.rg_source}}</th><th>{{t.rg_version}}</th><th>{{t.rg_changed}}</th><th>{{t.rg_alarms}}</th></tr>
+{{#entries}}<tr data-id="{{id}}"><td><a href="/registers/{{kind}}/entry/{{id}}">{{id}}</a></td><td>{{name}}</td><td>{{source}}</td><td>{{version}}</td><td>{{changed}}</td>
+<td class="alarms">{{#alarms}}<div class="alarm" data-code="{{code}}">{{text}}</div>{{/alarms}}</td></tr>{{/entries}}
+</table>{{/has_entries}}
+<form method="post" action="/registers/{{kind}}" class="card" id="add-form">
+<h2>{{t.rg_add}}</h2>
+<input type="hidden" name="csrf" value="{{csrf}}">
+{{{fields_html}}}
+<p class="hint">{{t.rg_clear_hint}}</p>
+<button type="submit">{{t.rg_add}}</button>
+</form>
+)html"},
+      {"register_entry", R"html(<p><a href="/registers/{{kind}}">{{register}}</a> — {{t.rg_source}}: {{source}} — {{t.rg_version}} {{version}}</p>
+{{#has_alarms}}<div class="error" id="alarms">{{#alarms}}<div class="alarm" data-code="{{code}}">{{text}}</div>{{/alarms}}</div>{{/has_alarms}}
+<dl id="entry">{{#values}}<dt>{{label}}</dt><dd data-field="{{key}}">{{value}}</dd>{{/values}}</dl>
+<h2>{{t.rg_history}}</h2>
+<table id="history"><tr><th>{{t.rg_version}}</th><th>{{t.rg_change}}</th><th>{{t.rg_by}}</th><th>{{t.rg_changed}}</th><th>{{t.rg_audit}}</th><th>{{t.rg_fields}}</th></tr>
+{{#history}}<tr><td>{{version}}</td><td>{{change}}</td><td>{{by}}</td><td>{{at}}</td><td><a href="/audit?from={{audit}}">#{{audit}}</a></td><td>{{fields}}</td></tr>{{/history}}
+</table>
+<form method="post" action="/registers/{{kind}}/entry/{{id}}" class="card" id="edit-form">
+<h2>{{t.rg_edit}}</h2>
+<input type="hidden" name="csrf" value="{{csrf}}">
+{{{fields_html}}}
+<p class="hint">{{t.rg_clear_hint}}</p>
+<button type="submit">{{t.rg_save}}</button>
+</form>
+)html"},
+      {"fields", R"html({{#fields}}{{#policy}}<p><strong>{{label}}</strong>: {{value}} <small class="hint">{{t.rg_policy_value}}</small></p>{{/policy}}{{^policy}}<label>{{label}}{{#required}} {{t.rg_required}}{{/required}}
+{{#is_long}}<textarea name="f.{{key}}" maxlength="8000">{{value}}</textarea>{{/is_long}}{{#is_choice}}<select name="f.{{key}}"><option value="">{{t.rg_choose}}</option>{{#choices}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/choices}}</select>{{/is_choice}}{{#is_plain}}<input name="f.{{key}}" value="{{value}}"{{#is_date}} type="date"{{/is_date}}{{#is_id}} pattern="[A-Za-z0-9._\-]{1,64}"{{/is_id}} maxlength="4000">{{/is_plain}}</label>
+{{/policy}}{{/fields}})html"},
+      {"campaigns", R"html({{^has_rows}}<p>{{t.in_none}}</p>{{/has_rows}}
+{{#has_rows}}<table id="campaigns"><tr><th>{{t.in_campaign}}</th><th>{{t.in_body}}</th><th>{{t.in_period}}</th><th>{{t.in_assignee}}</th><th>{{t.in_reviewer}}</th><th>{{t.in_state}}</th></tr>
+{{#rows}}<tr><td><a href="/inspect/c/{{id}}">{{title}}</a><br><small>{{id}}</small></td><td>{{body}}</td><td>{{period}}</td><td>{{assignee}}</td><td>{{reviewer}}</td><td>{{state}}</td></tr>{{/rows}}
+</table>{{/has_rows}}
+)html"},
+      {"campaign", R"html(<dl>
+<dt>{{t.in_campaign}}</dt><dd id="campaign-id">{{id}}</dd>
+<dt>{{t.in_body}}</dt><dd>{{body}}</dd>
+<dt>{{t.in_period}}</dt><dd>{{period}}</dd>
+<dt>{{t.in_assignee}}</dt><dd>{{assignee}}</dd>
+<dt>{{t.in_reviewer}}</dt><dd>{{reviewer}}</dd>
+<dt>{{t.in_state}}</dt><dd id="state" data-state="{{state_key}}">{{state}}</dd>
+{{#signed_by}}<dt>{{t.in_signed_by}}</dt><dd id="signed">{{signed_by}} {{signed_at}} {{signoff_note}}</dd>{{/signed_by}}
+</dl>
+<p><a href="/inspect/c/{{id}}/report.xlsx" id="report">{{t.in_report}}</a></p>
+<table id="items"><tr><th>{{t.in_item}}</th><th>{{t.rg_clause}}</th><th>{{t.in_question}}</th><th>{{t.in_answer}} / {{t.in_result}}</th><th>{{t.in_evidence}}</th></tr>
+{{#items}}<tr data-item="{{id}}"><td>{{id}}<br><small>{{kind}}</small></td><td>{{clause}}</td><td>{{question}}</td>
+<td class="outcome">{{outcome}}{{#note}}<br><small>{{note}}</small>{{/note}}{{#by}}<br><small>{{by}} {{at}}</small>{{/by}}{{#audit}}<br><small><a href="/audit?from={{audit}}">#{{audit}}</a>{{#evidence}} — {{evidence}}{{/evidence}}</small>{{/audit}}</td>
+<td>{{#files}}<div><a href="/inspect/c/{{campaign}}/evidence/{{number}}" class="evidence">{{name}}</a> <small>{{size}} SHA-256 {{sha256}}</small></div>{{/files}}</td></tr>{{/items}}
+</table>
+{{#open}}
+{{#is_assignee}}<form method="post" action="/inspect/c/{{id}}/answer" class="card" id="answer-form">
+<h2>{{t.in_answer}}</h2>
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label>{{t.in_item}} <select name="item" required>{{#manual}}<option value="{{id}}">{{id}}</option>{{/manual}}</select></label>
+<label>{{t.in_answer}} <select name="answer" required><option value="yes">{{t.in_yes}}</option><option value="no">{{t.in_no}}</option><option value="na">{{t.in_na}}</option></select></label>
+<label>{{t.in_note}} <textarea name="note" maxlength="2000"></textarea></label>
+<button type="submit">{{t.in_answer_submit}}</button>
+</form>
+<form method="post" action="/inspect/evidence" enctype="multipart/form-data" class="card" id="evidence-form">
+<h2>{{t.in_evidence}}</h2>
+<input type="hidden" name="csrf" value="{{csrf}}">
+<input type="hidden" name="campaign" value="{{id}}">
+<label>{{t.in_item}} <select name="item" required>{{#all_items}}<option value="{{id}}">{{id}}</option>{{/all_items}}</select></label>
+<label>{{t.in_file}} <input type="file" name="file" required></label>
+<button type="submit">{{t.in_upload}}</button>
+</form>{{/is_assignee}}
+{{#has_automatic}}<form method="post" action="/inspect/c/{{id}}/evaluate" class="card" id="evaluate-form">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<button type="submit">{{t.in_evaluate}}</button>
+</form>{{/has_automatic}}
+<form method="post" action="/inspect/c/{{id}}/action" class="card" id="action-form">
+<h2>{{t.in_action_add}}</h2>
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label>{{t.in_item}} <select name="item" required>{{#all_items}}<option value="{{id}}">{{id}}</option>{{/all_items}}</select></label>
+<label>{{t.in_description}} <textarea name="description" maxlength="2000" required></textarea></label>
+<label>{{t.in_owner}} <input name="owner" maxlength="200" required></label>
+<label>{{t.in_due}} <input name="due" type="date" required></label>
+<button type="submit">{{t.in_action_add}}</button>
+</form>
+<form method="post" action="/inspect/c/{{id}}/signoff" class="card" id="signoff-form">
+<h2>{{t.in_signoff}}</h2>
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label>{{t.in_note}} <textarea name="note" maxlength="2000"></textarea></label>
+<p class="hint">{{t.in_signoff_hint}}</p>
+<button type="submit" id="signoff">{{t.in_signoff}}</button>
+</form>
+{{/open}}
+{{#has_proofs}}<h2>{{t.in_checkpoints}}</h2>
+<table id="proofs"><tr><th>{{t.rg_audit}}</th><th>{{t.in_checkpoint}}</th></tr>
+{{#proofs}}<tr data-proved="{{#proved}}yes{{/proved}}{{^proved}}no{{/proved}}"><td><a href="/audit?from={{audit}}">#{{audit}}</a></td><td>{{text}}</td></tr>{{/proofs}}
+</table>{{/has_proofs}}
+<h2>{{t.in_actions}}</h2>
+<table id="actions"><tr><th>#</th><th>{{t.in_item}}</th><th>{{t.in_description}}</th><th>{{t.in_owner}}</th><th>{{t.in_due}}</th><th>{{t.in_state}}</th></tr>
+{{#actions}}<tr><td>{{number}}</td><td>{{item}}</td><td>{{description}}</td><td>{{owner}}</td><td>{{due}}</td><td>{{state}}</td></tr>{{/actions}}
+</table>
+)html"},
+  };
+  return kPages;
+}
+
+}  // namespace internal
+
+namespace {
+
+constexpr std::int64_t kJstOffset = 9 * 3600;
+
+std::string lang_code(Lang lang) { return lang == Lang::kEn ? "en" : "ja"; }
+
+// The city reads times in Japan Standard Time wherever the server's clock is set.
+std::string jst_time(std::int64_t unix_seconds) {
+  if (unix_seconds == 0) return "";
+  const std::time_t t = static_cast<std::time_t>(unix_seconds + kJstOffset);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M JST", &tm);
+  return out;
+}
+
+// An alarm's code in English; the register writes its message in Japanese only.
+std::string alarm_text(const registers::Alarm& a, Lang lang) {
+  static const std::map<std::string, std::string, std::less<>> kEnglish = {
+      {"incomplete", "Required fields are missing"},     {"check-overdue", "The contract check is past due"},
+      {"contract-expired", "The contract has ended"},    {"check-failed", "The latest check failed"},
+      {"no-security-requirements", "The contract states no security requirements"},
+      {"review-overdue", "The review is past due"},      {"no-mfa", "No multi-factor authentication"},
+      {"dormant", "The account looks dormant"},          {"expired", "An expired exception is still approved"},
+      {"acceptance-expired", "The risk acceptance has expired"}};
+  if (lang == Lang::kJa) return a.message;
+  auto it = kEnglish.find(a.code);
+  return (it != kEnglish.end() ? it->second : a.code) + " (" + a.message + ")";
+}
+
+// A refusal of src/register or src/inspect is the person's to read (what, where and why, as
+// the command line prints it); a failure of the store is not.
+int status_of(const Error& e) {
+  static const std::set<std::string, std::less<>> kInternal = {"register.write",   "register.corrupt",    "register.internal",
+                                                              "inspect.corrupt",  "inspect.corrupt-log", "inspect.report-write",
+                                                              "upload.storage"};
+  if (kInternal.count(e.code) != 0) return 500;
+  if (e.code == "register.not-found" || e.code == "inspect.no-campaign" || e.code == "inspect.no-evidence") return 404;
+  if (e.code == "inspect.same-person" || e.code == "inspect.not-reviewer" || e.code == "inspect.not-assignee") return 403;
+  if (e.code == "inspect.locked" || e.code == "register.exists" || e.code == "inspect.evidence-damaged") return 409;
+  if (e.code == "upload.too-large" || e.code == "inspect.too-large") return 413;
+  if (e.code.rfind("register.", 0) == 0 || e.code.rfind("inspect.", 0) == 0 || e.code.rfind("upload.", 0) == 0) return 400;
+  return 500;
+}
+
+std::string error_text(const Error& e, Lang lang, const char* lead_key) {
+  if (status_of(e) == 500) return wording(lang, "err_internal");
+  const std::string where = e.where.empty() ? "" : visible_text(e.where) + ": ";
+  return wording(lang, lead_key) + " " + where + visible_text(e.message) + " [" + e.code + "]";
+}
+
+std::string attachment_name(const std::string& ascii_stem, const std::string& name) {
+  std::string encoded;
+  static const char* kHex = "0123456789ABCDEF";
+  for (unsigned char c : name) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_') {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += '%';
+      encoded += kHex[c >> 4];
+      encoded += kHex[c & 15];
+    }
+  }
+  return "attachment; filename=\"" + ascii_stem + "\"; filename*=UTF-8''" + encoded;
+}
+
+// A download is never shown by the browser: an HTML file rendered here would run in the console's origin.
+void send_download(httplib::Response& res, const std::string& ascii_stem, const std::string& name, std::string bytes, const char* type) {
+  res.set_header("Content-Disposition", attachment_name(ascii_stem, name));
+  res.set_content(std::move(bytes), type);
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("web.export", path, "cannot read the file written");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// What a writer of files (the register's table, the inspection report) writes, as bytes for a
+// download: written to a private temporary file under a random name, read back and removed.
+Result<std::string> written_bytes(const std::string& data_dir, const std::string& suffix, const std::function<Result<void>(const std::string&)>& write) {
+  const std::string dir = data_dir + "/tmp/exports";
+  SANSO_TRY(create_private_directories(dir));
+  unsigned char random[12];
+  randombytes_buf(random, sizeof random);
+  std::string name;
+  for (unsigned char c : random) {
+    name += "0123456789abcdef"[c >> 4];
+    name += "0123456789abcdef"[c & 15];
+  }
+  const std::string path = dir + "/" + name + "." + suffix;
+  auto written = write(path);
+  auto out = written ? read_file(path) : Result<std::string>(written.error());
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  return out;
+}
+
+// The console acts for a person proved by their password (and second factor): the account that
+// answered is theirs, so sign-off is refused to the same console account under any name.
+std::string console_account(const Context& ctx) { return "console account " + ctx.session.name; }
+
+std::string entry_name(const registers::Entry& e, Lang lang) {
+  const auto& spec = registers::spec(e.kind);
+  for (const char* key : {"name", "title", "threat", "rule", "person"}) {
+    if (e.fields.contains(key)) return registers::format_value(*spec.find(key), e.fields[key], lang_code(lang));
+  }
+  return "";
+}
+
+json alarms_of(const registers::Entry& e, Date today, Lang lang) {
+  json out = json::array();
+  for (const auto& a : registers::Registers::alarms(e, today)) out.push_back({{"code", a.code}, {"text", visible_text(alarm_text(a, lang))}});
+  return out;
+}
+
+// The form's inputs for a register's fields, filled with `entry`'s values when it is given.
+json field_inputs(registers::Kind kind, const registers::Entry* entry, Lang lang, const std::map<std::string, std::string>& typed) {
+  json out = json::array();
+  for (const auto& f : registers::spec(kind).fields) {
+    const std::string key(f.key);
+    if (entry != nullptr && key == "id") continue;  // the key is the address: it is not changed
+    const json value = entry != nullptr && entry->fields.contains(key) ? entry->fields[key] : json();
+    std::string text = value.is_null() ? "" : registers::format_value(f, value, "ja");
+    if (auto given = typed.find(key); given != typed.end()) text = given->second;
+    const bool choice = f.type == registers::FieldType::kChoice || f.type == registers::FieldType::kYesNo;
+    json choices = json::array();
+    if (f.type == registers::FieldType::kYesNo) {
+      const bool yes = value.is_boolean() && value.get<bool>(), no = value.is_boolean() && !value.get<bool>();
+      choices.push_back({{"name", "yes"}, {"label", wording(lang, "in_yes")}, {"selected", yes}});
+      choices.push_back({{"name", "no"}, {"label", lang == Lang::kEn ? "No" : "いいえ"}, {"selected", no}});
+    }
+    for (const auto& c : f.choices) {
+      const bool selected = (value.is_string() && value.get<std::string>() == c.name) || text == c.name;
+      choices.push_back({{"name", std::string(c.name)}, {"label", std::string(lang == Lang::kEn ? c.en : c.ja)}, {"selected", selected}});
+    }
+    out.push_back({{"key", key},
+                   {"label", std::string(lang == Lang::kEn ? f.en : f.ja)},
+                   {"required", f.required},
+                   {"policy", entry != nullptr && entry->from_policy && f.from_policy},
+                   {"value", visible_text(text)},
+                   {"is_long", f.type == registers::FieldType::kLongText},
+                   {"is_choice", choice},
+                   {"is_plain", !choice && f.type != registers::FieldType::kLongText},
+                   {"is_date", f.type == registers::FieldType::kDate},
+                   {"is_id", f.type == registers::FieldType::kId},
+                   {"choices", choices}});
+  }
+  return out;
+}
+
+std::string answer_label(inspect::Answer a, Lang lang) {
+  switch (a) {
+    case inspect::Answer::kYes: return lang == Lang::kEn ? "Yes" : "はい";
+    case inspect::Answer::kNo: return lang == Lang::kEn ? "No" : "いいえ";
+    case inspect::Answer::kNotApplicable: return lang == Lang::kEn ? "Not applicable" : "該当なし";
+  }
+  return "";
+}
+
+}  // namespace
+
+httplib::Server::Handler Console::Impl::proof_page(Permission needed, Page page, bool post) {
+  return signed_in(needs({needed}, std::move(page)), post);
+}
+
+bool Console::Impl::offers_proof() const { return services.proof.audit != nullptr && services.proof.policy != nullptr; }
+
+void Console::Impl::proof_failed(const httplib::Request& req, httplib::Response& res, const Context& ctx, const Error& e) {
+  log::error("web: " + req.method + " " + local_path(req.path) + ": " + e.to_string());
+  send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
+}
+
+void Console::Impl::registers_page(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  json kinds = json::array();
+  auto read = [&]() -> Result<void> {
+    auto use = services.store.use();
+    registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
+    // What the policy declares is in the registers before anyone reads them, as for the CLI.
+    SANSO_TRY(regs.seed_from_policy(options.node.empty() ? "sanso" : options.node));
+    const Date today = system_clock().today();
+    for (std::size_t i = 0; i < registers::kKindCount; ++i) {
+      const auto kind = static_cast<registers::Kind>(i);
+      const auto entries = SANSO_TRY(regs.list(kind));
+      std::size_t alarms = 0;
+      for (const auto& e : entries) alarms += registers::Registers::alarms(e, today).size();
+      kinds.push_back({{"kind", std::string(registers::to_string(kind))},
+                       {"label", std::string(registers::label(kind, lang_code(ctx.lang)))},
+                       {"clause", std::string(registers::spec(kind).clause)},
+                       {"count", std::to_string(entries.size())},
+                       {"alarms", alarms == 0 ? std::string("—") : std::to_string(alarms)}});
+    }
+    return ok();
+  }();
+  if (!read) return proof_failed(req, res, ctx, read.error());
+  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_registers"), &ctx), render_page("registers", ctx.lang, {{"kinds", kinds}}));
+}
+
+void Console::Impl::register_page(const httplib::Request& req, httplib::Response& res, const Context& ctx, const std::string& notice,
+                                  const std::optional<Error>& failure, const std::map<std::string, std::string>& typed) {
+  auto kind = registers::parse_kind(std::string(req.matches[1]));
+  if (!kind) return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
+  json entries = json::array();
+  auto read = [&]() -> Result<void> {
+    auto use = services.store.use();
+    registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
+    const Date today = system_clock().today();
+    for (const auto& e : SANSO_TRY(regs.list(*kind))) {
+      entries.push_back({{"id", e.key},
+                         {"name", visible_text(entry_name(e, ctx.lang))},
+                         {"source", wording(ctx.lang, e.from_policy ? "rg_from_policy" : "rg_own")},
+                         {"version", std::to_string(e.version)},
+                         {"changed", jst_time(e.changed_at) + " " + visible_text(e.changed_by)},
+                         {"alarms", alarms_of(e, today, ctx.lang)}});
+    }
+    return ok();
+  }();
+  if (!read) return proof_failed(req, res, ctx, read.error());
+  const std::string kind_name(registers::to_string(*kind));
+  json values = {{"kind", kind_name},
+                 {"clause", std::string(registers::spec(*kind).clause)},
+                 {"csrf", ctx.session.csrf},
+                 {"entries", entries},
+                 {"has_entries", !entries.empty()},
+                 {"fields_html", render_page("fields", ctx.lang, {{"fields", field_inputs(*kind, nullptr, ctx.lang, typed)}})}};
+  json f = frame(req, std::string(registers::label(*kind, lang_code(ctx.lang))), &ctx);
+  if (!notice.empty()) f["notice"] = notice;
+  int status = 200;
+  if (failure) {
+    status = status_of(*failure);
+    f["error"] = error_text(*failure, ctx.lang, "err_rg_refused");
+  }
+  send_page(res, status, ctx.lang, f, render_page("register", ctx.lang, values));
+}
+
+void Console::Impl::register_entry_page(const httplib::Request& req, httplib::Response& res, const Context& ctx, const std::string& notice,
+                                        const std::optional<Error>& failure, const std::map<std::string, std::string>& typed) {
+  auto kind = registers::parse_kind(std::string(req.matches[1]));
+  if (!kind) return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
+  const std::string key = req.matches[2];
+  std::optional<registers::Entry> entry;
+  std::vector<registers::Change> history;
+  auto read = [&]() -> Result<void> {
+    auto use = services.store.use();
+    registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
+    entry = SANSO_TRY(regs.get(*kind, key));
+    if (entry) history = SANSO_TRY(regs.history(*kind, key));
+    return ok();
+  }();
+  if (!read) return proof_failed(req, res, ctx, read.error());
+  if (!entry) return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
+  const auto& spec = registers::spec(*kind);
+  json values_shown = json::array();
+  for (const auto& fs : spec.fields) {
+    if (fs.key == "id" || !entry->fields.contains(fs.key)) continue;
+    values_shown.push_back({{"key", std::string(fs.key)},
+                            {"label", std::string(ctx.lang == Lang::kEn ? fs.en : fs.ja)},
+                            {"value", visible_text(registers::format_value(fs, entry->fields[std::string(fs.key)], lang_code(ctx.lang)))}});
+  }
+  json rows = json::array();
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    std::string fields;
+    for (const auto& [k, v] : it->fields.items()) {
+      const auto* fs = spec.find(k);
+      if (fs == nullptr) continue;
+      fields += (fields.empty() ? "" : "; ") + std::string(ctx.lang == Lang::kEn ? fs->en : fs->ja) + "=" + registers::format_value(*fs, v, lang_code(ctx.lang));
+    }
+    rows.push_back({{"version", std::to_string(it->version)},
+                    {"change", it->change},
+                    {"by", visible_text(it->changed_by)},
+                    {"at", jst_time(it->changed_at)},
+                    {"audit", std::to_string(it->audit_index)},
+                    {"fields", visible_text(fields)}});
+  }
+  const json alarms = alarms_of(*entry, system_clock().today(), ctx.lang);
+  json values = {{"kind", std::string(registers::to_string(*kind))},
+                 {"register", std::string(registers::label(*kind, lang_code(ctx.lang)))},
+                 {"id", entry->key},
+                 {"csrf", ctx.session.csrf},
+                 {"source", wording(ctx.lang, entry->from_policy ? "rg_from_policy" : "rg_own")},
+                 {"version", std::to_string(entry->version)},
+                 {"alarms", alarms},
+                 {"has_alarms", !alarms.empty()},
+                 {"values", values_shown},
+                 {"history", rows},
+                 {"fields_html", render_page("fields", ctx.lang, {{"fields", field_inputs(*kind, &*entry, ctx.lang, typed)}})}};
+  json f = frame(req, std::string(registers::label(*kind, lang_code(ctx.lang))) + " " + entry->key, &ctx);
+  if (!notice.empty()) f["notice"] = notice;
+  int status = 200;
+  if (failure) {
+    status = status_of(*failure);
+    f["error"] = error_text(*failure, ctx.lang, "err_rg_refused");
+  }
+  send_page(res, status, ctx.lang, f, render_page("register_entry", ctx.lang, values));
+}
+
+void Console::Impl::register_put(const httplib::Request& req, httplib::Response& res, const Context& ctx, bool update) {
+  auto kind = registers::parse_kind(std::string(req.matches[1]));
+  if (!kind) return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
+  // The form's fields are "f.<key>"; the same texts the CLI's --field key=value gives, checked by
+  // the same parse. Every field of the form is sent, so an empty one clears its value. A field
+  // that is the policy's is not in the form; sent anyway, the register refuses a value that
+  // differs from the policy's.
+  std::vector<std::pair<std::string, std::string>> values;
+  std::map<std::string, std::string> typed;
+  for (const auto& fs : registers::spec(*kind).fields) {
+    const std::string name = "f." + std::string(fs.key);
+    if (req.get_param_value_count(name) > 1) return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
+    if (!req.has_param(name)) continue;
+    values.emplace_back(std::string(fs.key), req.get_param_value(name));
+    typed[std::string(fs.key)] = req.get_param_value(name);
+  }
+  std::string key;
+  if (update) {
+    key = req.matches[2];
+    values.erase(std::remove_if(values.begin(), values.end(), [](const auto& v) { return v.first == "id"; }), values.end());
+    values.emplace_back("id", key);
+  }
+  Result<registers::Entry> put = [&]() -> Result<registers::Entry> {
+    auto use = services.store.use();
+    registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
+    return regs.put(*kind, values, update, ctx.session.name);
+  }();
+  if (!put) {
+    if (status_of(put.error()) == 500) return proof_failed(req, res, ctx, put.error());
+    return update ? register_entry_page(req, res, ctx, "", put.error(), typed) : register_page(req, res, ctx, "", put.error(), typed);
+  }
+  redirect(res, "/registers/" + std::string(registers::to_string(*kind)) + "/entry/" + put->key + "?done=" + (update ? "rg_changed" : "rg_added"));
+}
+
+void Console::Impl::register_export(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  auto kind = registers::parse_kind(std::string(req.matches[1]));
+  if (!kind) return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
+  const std::string suffix = req.matches[2];
+  const auto format = registers::parse_table_format(suffix);
+  if (!format) return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
+  auto bytes = written_bytes(services.config.data_dir, suffix, [&](const std::string& path) -> Result<void> {
+    std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> table;
+    {
+      auto use = services.store.use();
+      registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
+      table = SANSO_TRY(regs.table(*kind));
+    }
+    return registers::write_table(path, *format, std::string(registers::label(*kind, "ja")), table.first, table.second);
+  });
+  if (!bytes) return proof_failed(req, res, ctx, bytes.error());
+  const std::string stem = std::string(registers::to_string(*kind)) + "." + suffix;
+  send_download(res, stem, std::string(registers::label(*kind, "ja")) + "." + suffix, std::move(*bytes),
+                *format == registers::TableFormat::kCsv ? "text/csv; charset=utf-8"
+                                                        : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+}
+
+void Console::Impl::campaigns_page(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  json rows = json::array();
+  auto read = [&]() -> Result<void> {
+    auto use = services.store.use();
+    inspect::Campaigns campaigns(*use, *services.proof.audit, system_clock());
+    for (const auto& c : SANSO_TRY(campaigns.list())) {
+      const policy::Body* body = services.proof.policy->find_body(c.body);
+      rows.push_back({{"id", c.id},
+                      {"title", visible_text(c.template_title)},
+                      {"body", body != nullptr ? (ctx.lang == Lang::kEn && !body->name.en.empty() ? body->name.en : body->name.ja) : c.body},
+                      {"period", c.period_label},
+                      {"assignee", visible_text(c.assignee)},
+                      {"reviewer", visible_text(c.reviewer)},
+                      {"state", wording(ctx.lang, c.state == inspect::CampaignState::kOpen ? "in_open" : "in_signed")}});
+    }
+    return ok();
+  }();
+  if (!read) return proof_failed(req, res, ctx, read.error());
+  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_inspect"), &ctx),
+            render_page("campaigns", ctx.lang, {{"rows", rows}, {"has_rows", !rows.empty()}}));
+}
+
+void Console::Impl::campaign_page(const httplib::Request& req, httplib::Response& res, const Context& ctx, const std::string& id,
+                                  const std::string& notice, const std::optional<Error>& failure) {
+  std::optional<inspect::Campaign> c;
+  std::vector<inspect::AnswerRecord> answers;
+  std::vector<inspect::AutomaticResult> results;
+  std::vector<inspect::Evidence> evidence;
+  std::vector<inspect::CorrectiveAction> found, carried;
+  std::vector<inspect::EvaluationProof> proofs;
+  auto read = [&]() -> Result<void> {
+    auto use = services.store.use();
+    inspect::Campaigns campaigns(*use, *services.proof.audit, system_clock());
+    auto got = campaigns.get(id);
+    if (!got) return got.error().code == "inspect.no-campaign" ? ok() : Result<void>(got.error());
+    c = std::move(*got);
+    answers = SANSO_TRY(campaigns.answers(id));
+    results = SANSO_TRY(campaigns.results(id));
+    evidence = SANSO_TRY(campaigns.evidence(id));
+    found = SANSO_TRY(campaigns.actions_found(id));
+    carried = SANSO_TRY(campaigns.carried_actions(id));
+    if (services.proof.signing_key != nullptr) proofs = SANSO_TRY(inspect::prove_evaluations(*use, campaigns, id, services.proof.signing_key->verifier));
+    return ok();
+  }();
+  if (!read) return proof_failed(req, res, ctx, read.error());
+  if (!c) return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
+  json items = json::array(), manual = json::array(), all_items = json::array();
+  bool has_automatic = false;
+  for (const auto& item : c->items) {
+    json row = {{"id", item.id},
+                {"clause", item.clause},
+                {"question", visible_text(ctx.lang == Lang::kEn && !item.question.en.empty() ? item.question.en : item.question.ja)},
+                {"kind", wording(ctx.lang, item.kind == inspect::ItemKind::kManual ? "in_manual" : "in_automatic")},
+                {"campaign", c->id},
+                {"files", json::array()}};
+    all_items.push_back({{"id", item.id}});
+    if (item.kind == inspect::ItemKind::kManual) {
+      manual.push_back({{"id", item.id}});
+      row["outcome"] = wording(ctx.lang, "in_unanswered");
+      for (const auto& a : answers) {
+        if (a.item != item.id) continue;
+        row["outcome"] = answer_label(a.answer, ctx.lang);
+        row["note"] = visible_text(a.note);
+        row["by"] = visible_text(a.answered_by);
+        row["at"] = jst_time(a.answered_at);
+      }
+    } else {
+      has_automatic = true;
+      row["outcome"] = wording(ctx.lang, "in_not_evaluated");
+      for (const auto& r : results) {
+        if (r.item != item.id) continue;
+        row["outcome"] = wording(ctx.lang, r.passed ? "in_pass" : "in_fail") + ": " + visible_text(r.summary);
+        row["at"] = jst_time(r.evaluated_at);
+        row["audit"] = std::to_string(r.audit_index);
+        std::string cited;
+        for (auto i : r.evidence) cited += (cited.empty() ? "#" : ", #") + std::to_string(i);
+        row["evidence"] = cited;
+      }
+    }
+    for (const auto& e : evidence) {
+      if (e.item != item.id) continue;
+      row["files"].push_back({{"campaign", c->id},
+                              {"number", std::to_string(e.id)},
+                              {"name", visible_text(e.file_name)},
+                              {"size", human_size(static_cast<std::uint64_t>(e.size))},
+                              {"sha256", e.sha256}});
+    }
+    items.push_back(std::move(row));
+  }
+  json actions = json::array();
+  auto action_row = [&](const inspect::CorrectiveAction& a) {
+    actions.push_back({{"number", std::to_string(a.id)},
+                       {"item", a.item},
+                       {"description", visible_text(a.description)},
+                       {"owner", visible_text(a.owner)},
+                       {"due", a.due.to_string()},
+                       {"state", a.state == inspect::ActionState::kOpen ? wording(ctx.lang, "in_open") : visible_text(a.closed_in)}});
+  };
+  for (const auto& a : found) action_row(a);
+  for (const auto& a : carried) action_row(a);
+  json proof_rows = json::array();
+  for (const auto& p : proofs) {
+    proof_rows.push_back({{"audit", std::to_string(p.audit_index)},
+                          {"proved", p.problem.empty()},
+                          {"text", p.problem.empty() ? wording(ctx.lang, "in_proved") + " " + std::to_string(p.tree_size) + " / " + p.root + " (" +
+                                                           jst_time(p.signed_at) + ")"
+                                                     : visible_text(p.problem)}});
+  }
+  const policy::Body* body = services.proof.policy->find_body(c->body);
+  const bool open = c->state == inspect::CampaignState::kOpen;
+  json values = {{"id", c->id},
+                 {"csrf", ctx.session.csrf},
+                 {"body", body != nullptr ? (ctx.lang == Lang::kEn && !body->name.en.empty() ? body->name.en : body->name.ja) : c->body},
+                 {"period", c->period_label},
+                 {"assignee", visible_text(c->assignee)},
+                 {"reviewer", visible_text(c->reviewer)},
+                 {"state", wording(ctx.lang, open ? "in_open" : "in_signed")},
+                 {"state_key", std::string(inspect::to_string(c->state))},
+                 {"signed_by", visible_text(c->signed_by)},
+                 {"signed_at", jst_time(c->signed_at)},
+                 {"signoff_note", visible_text(c->signoff_note)},
+                 {"items", items},
+                 {"manual", manual},
+                 {"all_items", all_items},
+                 {"has_automatic", has_automatic},
+                 {"open", open},
+                 {"is_assignee", ascii_lower(c->assignee) == ascii_lower(ctx.session.name)},
+                 {"actions", actions},
+                 {"proofs", proof_rows},
+                 {"has_proofs", !proof_rows.empty()}};
+  json f = frame(req, visible_text(c->template_title) + " — " + c->period_label, &ctx);
+  if (!notice.empty()) f["notice"] = notice;
+  int status = 200;
+  if (failure) {
+    status = status_of(*failure);
+    f["error"] = error_text(*failure, ctx.lang, "err_in_refused");
+  }
+  send_page(res, status, ctx.lang, f, render_page("campaign", ctx.lang, values));
+}
+
+void Console::Impl::campaign_action(const httplib::Request& req, httplib::Response& res, const Context& ctx, const std::string& action) {
+  const std::string id = req.matches[1];
+  Result<void> done = [&]() -> Result<void> {
+    auto use = services.store.use();
+    inspect::Campaigns campaigns(*use, *services.proof.audit, system_clock());
+    if (action == "answer") {
+      const inspect::Answer answer = SANSO_TRY(inspect::parse_answer(field(req, "answer")));
+      return campaigns.answer(id, field(req, "item"), answer, field(req, "note"), ctx.session.name, console_account(ctx));
+    }
+    if (action == "evaluate") {
+      // The registers the automatic items read (contractors, exceptions) hold what the policy declares.
+      registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
+      SANSO_TRY(regs.seed_from_policy(options.node.empty() ? "sanso" : options.node));
+      inspect::EvaluationInputs inputs{services.proof.policy, services.proof.policy_sha256, &services.config.quarantine};
+      SANSO_TRY(inspect::evaluate_campaign(*use, campaigns, id, inputs, system_clock(), ctx.session.name));
+      // The evaluation under a signature at once: its page (and `sanso inspect verify`) proves it.
+      if (services.proof.signing_key != nullptr) SANSO_TRY(services.proof.audit->checkpoint(*use, *services.proof.signing_key));
+      return ok();
+    }
+    if (action == "action") {
+      auto due = Date::parse(field(req, "due"));
+      if (!due) return make_error("inspect.bad-due", "due", "the due date must be a date (2027-01-31)");
+      SANSO_TRY(campaigns.add_action(id, field(req, "item"), field(req, "description"), field(req, "owner"), *due, ctx.session.name));
+      return ok();
+    }
+    return campaigns.sign_off(id, field(req, "note"), ctx.session.name, console_account(ctx));
+  }();
+  if (!done) {
+    if (status_of(done.error()) == 500) return proof_failed(req, res, ctx, done.error());
+    return campaign_page(req, res, ctx, id, "", done.error());
+  }
+  const std::string key = action == "answer" ? "answered" : action == "evaluate" ? "evaluated" : action == "action" ? "action" : "signed";
+  redirect(res, "/inspect/c/" + id + "?done=in_" + key);
+}
+
+void Console::Impl::campaign_report(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  const std::string id = req.matches[1];
+  auto bytes = written_bytes(services.config.data_dir, "xlsx", [&](const std::string& path) -> Result<void> {
+    auto use = services.store.use();
+    inspect::Campaigns campaigns(*use, *services.proof.audit, system_clock());
+    return inspect::write_xlsx_report(campaigns, id, *services.proof.policy, path);
+  });
+  if (!bytes) {
+    if (bytes.error().code == "inspect.no-campaign") return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
+    return proof_failed(req, res, ctx, bytes.error());
+  }
+  send_download(res, "report.xlsx", "点検表-" + id + ".xlsx", std::move(*bytes), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+}
+
+void Console::Impl::campaign_evidence(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  const std::string id = req.matches[1];
+  std::int64_t number = 0;
+  const std::string wanted = req.matches[2];
+  auto [p, ec] = std::from_chars(wanted.data(), wanted.data() + wanted.size(), number);
+  if (ec != std::errc() || p != wanted.data() + wanted.size()) return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
+  std::string name;
+  auto content = [&]() -> Result<std::string> {
+    auto use = services.store.use();
+    inspect::Campaigns campaigns(*use, *services.proof.audit, system_clock());
+    for (const auto& e : SANSO_TRY(campaigns.evidence(id))) {
+      if (e.id == number) name = e.file_name;
+    }
+    if (name.empty()) return make_error("inspect.no-evidence", id, "the campaign has no such evidence file");
+    return campaigns.evidence_content(id, number);
+  }();
+  if (!content) {
+    if (status_of(content.error()) == 500) return proof_failed(req, res, ctx, content.error());
+    return campaign_page(req, res, ctx, id, "", content.error());
+  }
+  send_download(res, "evidence", name, std::move(*content), "application/octet-stream");
+}
+
+void Console::Impl::evidence_upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
+  // What signed_in() checks, before a byte of the body is read: a stranger's upload is refused
+  // at its headers.
+  Lang lang = lang_of(req);
+  if (!fields_are_text(req)) return send_error(req, res, nullptr, lang, 400, "err_bad_request");
+  const std::string source = client_address(req);
+  auto session = services.accounts.session(cookie(req, kSessionCookie), source);
+  if (!session) {
+    log::error("web: reading a session: " + session.error().to_string());
+    return send_error(req, res, nullptr, lang, 500, "err_internal");
+  }
+  if (!*session) return redirect(res, "/login?next=%2Finspect");
+  Context ctx{std::move(**session), lang, source};
+  if (refused_without({Permission::kInspection}, req, res, ctx)) return;
+  if (!same_origin(req)) return refuse_form(req, res, &ctx, lang, "cross-origin");
+  const std::string temp_dir = services.config.data_dir + "/tmp/uploads";
+  if (auto made = create_private_directories(temp_dir); !made) return proof_failed(req, res, ctx, made.error());
+  MultipartLimits limits;
+  limits.max_file_bytes = inspect::kMaxEvidenceBytes;
+  limits.max_total_bytes = inspect::kMaxEvidenceBytes;
+  limits.max_files = 1;
+  auto failed = [&](const Error& e) {
+    if (status_of(e) == 500) return proof_failed(req, res, ctx, e);
+    send_error(req, res, &ctx, lang, status_of(e), e.code == "upload.too-large" ? "err_upload_too_large" : "err_upload_malformed");
+  };
+  if (req.get_header_value_count(kFormTypeHeader) != 1) {
+    return failed(Error{"upload.malformed", "Content-Type", "the form must be sent once as multipart/form-data"});
+  }
+  auto reader = MultipartReader::open(req.get_header_value(kFormTypeHeader), limits, temp_dir);
+  if (!reader) return failed(reader.error());
+  std::optional<Error> broken;
+  const bool whole = body([&](const char* data, std::size_t n) {
+    auto fed = (*reader)->feed(std::string_view(data, n));
+    if (!fed) broken = fed.error();
+    return fed.has_value();
+  });
+  if (broken) return failed(*broken);
+  if (!whole) return failed(Error{"upload.malformed", "upload body", "the body was cut off before its end (or came too slowly)"});
+  auto form = (*reader)->finish();
+  if (!form) return failed(form.error());
+  auto value = [&](const char* key) {
+    auto it = form->fields.find(key);
+    return it == form->fields.end() ? std::string() : it->second;
+  };
+  const std::string token = value("csrf");
+  if (token.size() != ctx.session.csrf.size() || token.empty() || sodium_memcmp(token.data(), ctx.session.csrf.data(), token.size()) != 0) {
+    return refuse_form(req, res, &ctx, lang, "csrf-token");
+  }
+  const std::string id = value("campaign"), item = value("item");
+  if (!is_valid_utf8(id) || !is_valid_utf8(item) || id.empty() || form->files.size() != 1) {
+    return failed(Error{"upload.malformed", "campaign / item / file", "one campaign, one item and one file are needed"});
+  }
+  auto bytes = form->files.front()->read_all();
+  if (!bytes) return failed(bytes.error());
+  // A browser may send a path (old ones did); only its last part is the file's name.
+  std::string name = form->files.front()->filename();
+  if (auto slash = name.find_last_of("/\\"); slash != std::string::npos) name = name.substr(slash + 1);
+  form->files.clear();
+  auto added = [&]() -> Result<inspect::Evidence> {
+    auto use = services.store.use();
+    inspect::Campaigns campaigns(*use, *services.proof.audit, system_clock());
+    return campaigns.add_evidence(id, item, name, *bytes, ctx.session.name);
+  }();
+  if (!added) {
+    if (status_of(added.error()) == 500) return proof_failed(req, res, ctx, added.error());
+    return campaign_page(req, res, ctx, id, "", added.error());
+  }
+  redirect(res, "/inspect/c/" + id + "?done=in_evidence");
+}
+
+void Console::Impl::proof_routes() {
+  if (!offers_proof()) return;
+  httplib::Server& s = *server;
+  auto done_notice = [](const httplib::Request& req, Lang lang, std::initializer_list<const char*> known) {
+    const std::string done = field(req, "done");
+    for (const char* k : known) {
+      if (done == k) return wording(lang, "done_" + done);
+    }
+    return std::string();
+  };
+  s.Get("/registers", proof_page(Permission::kRegisters, [this](auto& req, auto& res, auto& ctx) { registers_page(req, res, ctx); }, false));
+  s.Get(R"(/registers/([a-z]{1,20}))", proof_page(Permission::kRegisters, [this](auto& req, auto& res, auto& ctx) { register_page(req, res, ctx, "", std::nullopt, {}); }, false));
+  s.Post(R"(/registers/([a-z]{1,20}))", proof_page(Permission::kRegisters, [this](auto& req, auto& res, auto& ctx) { register_put(req, res, ctx, false); }, true));
+  s.Get(R"(/registers/([a-z]{1,20})/export\.(csv|xlsx))", proof_page(Permission::kRegisters, [this](auto& req, auto& res, auto& ctx) { register_export(req, res, ctx); }, false));
+  s.Get(R"(/registers/([a-z]{1,20})/entry/([A-Za-z0-9._-]{1,64}))",
+        proof_page(Permission::kRegisters, 
+            [this, done_notice](auto& req, auto& res, auto& ctx) {
+              register_entry_page(req, res, ctx, done_notice(req, ctx.lang, {"rg_added", "rg_changed"}), std::nullopt, {});
+            },
+            false));
+  s.Post(R"(/registers/([a-z]{1,20})/entry/([A-Za-z0-9._-]{1,64}))",
+         proof_page(Permission::kRegisters, [this](auto& req, auto& res, auto& ctx) { register_put(req, res, ctx, true); }, true));
+  // A campaign's id is "<template>:<body>:<period>", each part of letters, digits and - _ .
+  const std::string id = R"(([A-Za-z0-9._-]{1,64}:[A-Za-z0-9._-]{1,64}:[0-9-]{4,7}))";
+  s.Get("/inspect", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { campaigns_page(req, res, ctx); }, false));
+  s.Get("/inspect/c/" + id, proof_page(Permission::kInspection, 
+                                [this, done_notice](auto& req, auto& res, auto& ctx) {
+                                  campaign_page(req, res, ctx, req.matches[1],
+                                                done_notice(req, ctx.lang, {"in_answered", "in_evidence", "in_evaluated", "in_action", "in_signed"}),
+                                                std::nullopt);
+                                },
+                                false));
+  for (const char* action : {"answer", "evaluate", "action", "signoff"}) {
+    s.Post("/inspect/c/" + id + "/" + action,
+           proof_page(Permission::kInspection, [this, action = std::string(action)](auto& req, auto& res, auto& ctx) { campaign_action(req, res, ctx, action); }, true));
+  }
+  s.Get("/inspect/c/" + id + R"(/report\.xlsx)", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { campaign_report(req, res, ctx); }, false));
+  s.Get("/inspect/c/" + id + "/evidence/([0-9]{1,12})", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { campaign_evidence(req, res, ctx); }, false));
+  s.Post("/inspect/evidence", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
+    evidence_upload(req, res, body);
+  });
+}
+
+}  // namespace sanso::web
