@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sanso {
 
@@ -33,6 +34,10 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t at);
 // "請求書<U+202E>fdp.exe" can then no longer pass for "請求書exe.pdf", nor escape sequences
 // recolour a terminal. Everything else is kept as it was.
 std::string visible_text(std::string_view utf8);
+
+// `parts` with `separator` between each two ("a, b, c"); an empty part keeps its place, so that
+// joining with "\n" and splitting the lines again gives the same parts back.
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
 // `text` with ASCII letters lower-cased (names, labels, extensions; never locale-dependent).
 std::string ascii_lower(std::string_view text);

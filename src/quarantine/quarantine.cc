@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "core/private_file.h"
+#include "core/text.h"
 #include "core/vocabulary.h"
 #include "quarantine/internal/sealed_blob.h"
 #include "store/shared_database.h"
@@ -55,12 +56,6 @@ constexpr Vocabulary<Origin::Kind, 2> kOriginKinds{{{
 ItemState stored_state(std::string_view name) {
   auto state = kStates.parse(name, "quarantine_items.state");
   return state ? *state : ItemState::kDamaged;
-}
-
-std::string join_lines(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : "\n") + s;
-  return out;
 }
 
 std::vector<std::string> split_lines(const std::string& s) {
@@ -317,7 +312,7 @@ struct QuarantineStore::Impl {
         std::string("INSERT INTO quarantine_items (") + kItemColumns +
             ", retry_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         {it.id, it.sha256, it.size, std::string(to_string(it.origin.kind)),
-         it.origin.message_id, it.origin.envelope_from, join_lines(it.origin.envelope_to), it.origin.subject,
+         it.origin.message_id, it.origin.envelope_from, join(it.origin.envelope_to, "\n"), it.origin.subject,
          it.origin.file_name, it.origin.uploader, std::string(to_string(it.verdict)), it.reason, it.report_json, it.classification,
          it.received_at, it.expires_at, std::string(to_string(it.state)), it.state_changed_at, std::string(), it.approver_role, p.retry_key}));
     auto e = event(p.actor.empty() ? options.node : p.actor, "quarantine.store", it, std::string(to_string(it.verdict)));

@@ -48,12 +48,6 @@ std::string findings_of(const cdr::CdrResult& r) {
   return j["findings"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out;
-}
-
 constexpr const char* kTransferColumns =
     "id, from_zone, to_zone, sender, sender_account, recipient, reason, state, action, rule_id, clause, hold_reason, approver_role, "
     "decided_by, decision_note, decided_at, link_sha256, link_password, link_expires_at, created_at, expires_at, state_changed_at";
@@ -439,7 +433,7 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   // blocks); others wait for an approver when the rule or the scan says so.
   if (!from_internet && !holds.empty()) {
     t.state = State::kPendingApproval;
-    t.hold_reason = joined(holds);
+    t.hold_reason = join(holds, ", ");
     t.approver_role = ruling.action == policy::Action::kApprove ? std::string(ruling.approver()) : "";
   } else {
     t.state = to_internet ? State::kApproved : State::kReady;
@@ -665,7 +659,7 @@ Result<Transfer> TransferService::Impl::decide_transfer(const std::string& id, c
                     t.rule_id, t.clause);
   }
   if (!m.may_decide(t, approver)) {
-    const std::string roles = t.approver_role.empty() ? joined(m.options.approver_roles) : t.approver_role;
+    const std::string roles = t.approver_role.empty() ? join(m.options.approver_roles, ", ") : t.approver_role;
     return m.refuse(approver, id, Error{"transfer.role", approver.name, "does not hold the approver role (" + roles + ") / 承認権限がありません"}, t.rule_id,
                     t.clause);
   }

@@ -53,15 +53,8 @@ std::string random_token() {
   return out;
 }
 
-std::string join_roles(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 std::string joined(const std::vector<std::string>& v) {
-  std::string out = join_roles(v);
-  return out.empty() ? "none set" : out;
+  return v.empty() ? "none set" : join(v, ", ");
 }
 
 bool holds_any(const std::vector<std::string>& roles, const std::vector<std::string>& wanted) {
@@ -686,10 +679,10 @@ Result<SignIn> ConsoleAccounts::sign_in(const std::string& name, const std::stri
     if (counted && counted_name != account) SANSO_TRY(m.db->execute("UPDATE console_accounts SET failures = 0 WHERE name = ?", {counted_name}));
     auto e = m.event(account, "console.sign-in", account, "ok");
     e.details = {{"session", token_sha256.substr(0, 16)}, {"source", source}, {"factors", totp_secret.empty() ? "password" : "password+totp"},
-                 {"via", via}, {"permissions", join_roles(session.permissions.words())}};
+                 {"via", via}, {"permissions", join(session.permissions.words(), ", ")}};
     if (account != name) e.details.emplace_back("typed", name);
     if (person) {
-      e.details.emplace_back("roles", join_roles(person->roles));
+      e.details.emplace_back("roles", join(person->roles, ", "));
       if (!person->zone.empty()) e.details.emplace_back("zone", person->zone);
     }
     SANSO_TRY(m.log.append(*m.db, e));

@@ -28,12 +28,6 @@ std::string state_label(Lang lang, std::string_view state) {
   return parsed ? std::string(quarantine::state_label(*parsed, lang == Lang::kEn ? "en" : "ja")) : std::string(state);
 }
 
-std::string joined(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
 // The wording key for an error the quarantine or the accounts return.
 std::string error_key(const Error& e) {
   if (e.code == "quarantine.forbidden") return "err_forbidden";
@@ -214,7 +208,7 @@ void Console::Impl::item_page(const httplib::Request& req, httplib::Response& re
                  {"mail", mail},
                  {"file", !mail},
                  {"from", visible_text(it.origin.envelope_from)},
-                 {"to", visible_text(joined(it.origin.envelope_to, ", "))},
+                 {"to", visible_text(join(it.origin.envelope_to, ", "))},
                  {"subject", visible_text(it.origin.subject)},
                  {"file_name", visible_text(it.origin.file_name)},
                  {"uploader", visible_text(it.origin.uploader)},
@@ -337,7 +331,7 @@ void Console::Impl::account_page(const httplib::Request& req, httplib::Response&
   std::string rule = wording(ctx.lang, "password_rule");
   rule.replace(rule.find("{{min}}"), 7, std::to_string(services.config.web.min_password_length));
   json values = {{"name", ctx.session.name},
-                 {"roles", joined(ctx.session.roles, ", ")},
+                 {"roles", join(ctx.session.roles, ", ")},
                  {"session_started", local_time(ctx.session.created_at)},
                  {"csrf", ctx.session.csrf},
                  {"rule", rule}};

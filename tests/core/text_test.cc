@@ -83,3 +83,13 @@ TEST(FileExtension, IsTheExtensionWindowsWillSee) {
 
 }  // namespace
 }  // namespace sanso
+
+TEST(Join, PutsTheSeparatorBetweenPartsAndKeepsEmptyOnesInPlace) {
+  EXPECT_EQ(join({}, ", "), "");
+  EXPECT_EQ(join({"tanaka"}, ", "), "tanaka");
+  EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
+  // An empty first part still gets its separator: the lines split back into the same parts
+  // (the copies this replaced dropped it, shifting every later recipient up one line).
+  EXPECT_EQ(join({"", "b"}, "\n"), "\nb");
+  EXPECT_EQ(join({"a", "", "c"}, "\n"), "a\n\nc");
+}
