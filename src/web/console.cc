@@ -143,6 +143,7 @@ void Console::Impl::send_page(httplib::Response& res, int status, Lang lang, jso
 
 void Console::Impl::send_error(const httplib::Request& req, httplib::Response& res, const Context* ctx, Lang lang, int status,
                 const std::string& key) const {
+  if (req.path.rfind("/api/", 0) == 0) return send_json_error(req, res, status, key);
   json f = frame(req, wording(lang, key), ctx);
   f["error"] = wording(lang, key);
   send_page(res, status, lang, f, render_page("message", lang, json::object()));
@@ -335,6 +336,7 @@ void Console::Impl::routes() {
   s.Get("/account", signed_in([this](auto& req, auto& res, auto& ctx) { account_page(req, res, ctx, "", "", 200); }, false));
   s.Post("/account/password", signed_in([this](auto& req, auto& res, auto& ctx) { change_password(req, res, ctx); }, true));
   transfer_routes();
+  api_routes();
 }
 
 
