@@ -37,15 +37,8 @@ class ApiTest : public ::testing::TestWithParam<store::Backend> {
   void SetUp() override {
     h_ = std::make_unique<testing::AccountsHarness>(GetParam());
     ASSERT_NE(h_->accounts_, nullptr);
-    quarantine::QuarantineStore::Options o;
-    o.settings = h_->config_.quarantine;
-    o.blob_dir = (h_->store_.dir() / "blobs").string();
-    o.key_file = (h_->store_.dir() / "quarantine.key").string();
-    o.audit = h_->log_.get();
-    o.node = "gw-test";
-    auto q = quarantine::QuarantineStore::open(*h_->shared_, o);
-    ASSERT_TRUE(q) << q.error().to_string();
-    quarantine_ = std::move(q).value();
+    quarantine_ = h_->open_quarantine();
+    ASSERT_NE(quarantine_, nullptr);
     auto tokens = ApiTokens::open(*h_->shared_, h_->config_, *h_->log_, h_->clock_, TokenLimits{5, std::chrono::seconds(300)});
     ASSERT_TRUE(tokens) << tokens.error().to_string();
     tokens_ = std::move(tokens).value();
@@ -95,19 +88,7 @@ class ApiTest : public ::testing::TestWithParam<store::Backend> {
     return {res->status, parsed};
   }
 
-  std::string held_item() {
-    quarantine::Submission s;
-    s.original = "Subject: 見積書\r\n\r\n本文\r\n";
-    s.origin.kind = quarantine::Origin::Kind::kMail;
-    s.origin.envelope_from = "vendor@example.com";
-    s.origin.envelope_to = {"kikaku@city.minamata.lg.jp"};
-    s.origin.subject = "【見積】①号案件";
-    s.verdict = quarantine::Verdict::kHeld;
-    s.reason = "実行ファイルの添付";
-    auto item = quarantine_->put(std::move(s));
-    EXPECT_TRUE(item) << item.error().to_string();
-    return item ? item->id : std::string();
-  }
+  std::string held_item() { return testing::held_mail(*quarantine_, "Subject: 見積書\r\n\r\n本文\r\n"); }
 
   // Runs the document's own check over everything this test saw: each body against its schema.
   void check_against_openapi(bool every_operation = false) {
@@ -235,9 +216,10 @@ TEST_P(ApiTest, DecideAnswersWithRuleAndClauseAndRecordsEveryCall) {
   EXPECT_EQ(rec[0]["actor"], "api:fileserver");
   EXPECT_EQ(rec[0]["subject"], "sato");
   EXPECT_EQ(rec[0]["outcome"], "deny");
-  EXPECT_EQ(rec[0]["rule_id"], "profile.mynumber-egress");
+  EXPECT_EQ(rec[0]["rule"], "profile.mynumber-egress");
+  EXPECT_EQ(rec[0]["clause"], "6(3)①");
   EXPECT_EQ(detail(rec[0], "asset"), "resident_register");
-  EXPECT_EQ(body["audit_index"], rec[0]["index"]);
+  EXPECT_EQ(body["audit_index"], rec[0]["seq"]);
   auto [unknown, why] = call("POST", "/api/v1/decide", "/api/v1/decide", t, R"({"who":"sato","from":"moon","to":"lgwan","channel":"mail"})");
   EXPECT_EQ(unknown, 400);
   EXPECT_EQ(why["error"]["code"], "api.input");
@@ -345,9 +327,11 @@ TEST_P(ApiTest, TwoClientsCarryOutAFourEyesReleaseThroughTheQuarantine) {
   EXPECT_EQ(nope, 404) << not_found;
   // The quarantine recorded each action with the token that did it.
   auto approvals = records(*h_->reader_, "quarantine.approve");
-  ASSERT_EQ(approvals.size(), 1u);
-  EXPECT_EQ(approvals[0]["actor"], "suzuki");
-  EXPECT_NE(approvals[0].dump().find("api token workflow-suzuki from 127.0.0.1"), std::string::npos) << approvals[0];
+  ASSERT_EQ(approvals.size(), 2u);  // the refused attempt is evidence too
+  EXPECT_EQ(approvals[0]["actor"], "tanaka");
+  EXPECT_EQ(approvals[0]["outcome"], "refused");
+  EXPECT_EQ(approvals[1]["actor"], "suzuki");
+  EXPECT_NE(approvals[1].dump().find("api token workflow-suzuki from 127.0.0.1"), std::string::npos) << approvals[1];
 }
 
 TEST_P(ApiTest, FindingsOfTheFlowMonitorAreReadable) {
