@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,7 @@
 #include "config/config.h"
 #include "core/digest.h"
 #include "metrics/metrics.h"
+#include "policy/network.h"
 #include "store/database.h"
 #include "store/shared_database.h"
 
@@ -47,6 +49,17 @@ std::optional<std::string_view> bearer_token(std::string_view header) {
   std::string_view hex = token.substr(kPrefix.size());
   if (!std::all_of(hex.begin(), hex.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) return std::nullopt;
   return token;
+}
+
+// Whose refusals count together: an IPv4 address, or an IPv6 address's /64, since one machine
+// usually holds a whole /64 and could otherwise guess from each of its addresses in turn.
+std::string limit_key(const std::string& source) {
+  auto ip = policy::parse_ip(source);
+  if (!ip || ip->v4) return source;
+  const auto prefix = static_cast<unsigned long long>(ip->value >> 64);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016llx::/64", prefix);
+  return buf;
 }
 
 std::vector<std::string> parse_scopes(const std::string& stored) {
@@ -144,10 +157,10 @@ struct ApiTokens::Impl {
     return std::nullopt;
   }
 
-  // Whether `source` may still present tokens; counts a refusal when `failed`.
+  // Whether `source` has used up its refusals for the window.
   bool limited(const std::string& source) {
     std::lock_guard lock(mu);
-    auto found = failures.find(source);
+    auto found = failures.find(limit_key(source));
     if (found == failures.end()) return false;
     if (clock.now() - found->second.first >= limits.window) {
       failures.erase(found);
@@ -164,7 +177,7 @@ struct ApiTokens::Impl {
       }
       if (failures.size() >= 10000) failures.clear();
     }
-    auto& f = failures[source];
+    auto& f = failures[limit_key(source)];
     if (f.count == 0) f.first = clock.now();
     ++f.count;
   }

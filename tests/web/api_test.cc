@@ -1,5 +1,5 @@
 // The JSON API and /metrics over HTTP on a real console, store, quarantine, audit log and the
-// example city's policy: tokens (kept as hashes, scoped, revocable, rate limited when wrong),
+// example city's policy: tokens (kept as hashes, scoped, revocable, rate limited per address (an IPv6 /64) when wrong),
 // strict request bodies, the four-eyes release through two clients, and every response checked
 // against docs/api/openapi.json; /metrics checked by Prometheus's own promtool.
 #include <httplib.h>
@@ -196,6 +196,15 @@ TEST_P(ApiTest, AnAddressThatKeepsGuessingIsRefusedEvenWithAGoodTokenUntilTheWin
   EXPECT_TRUE(std::holds_alternative<ApiClient>(*elsewhere));
   // The limited guesses are counted, not recorded one by one: the log holds the five refusals.
   EXPECT_EQ(records(*h_->reader_, "api.token-refused").size(), 5u);
+  EXPECT_EQ(detail(records(*h_->reader_, "api.token-refused")[4], "rate_limited_for_seconds"), "300");
+  // IPv6: the addresses of one /64 share their refusals (one machine may hold them all).
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(tokens_->authenticate(wrong, "2001:db8:1:2::" + std::to_string(i + 1)));
+  auto same_net = tokens_->authenticate("Bearer " + t, "2001:db8:1:2::ffff");
+  ASSERT_TRUE(same_net);
+  EXPECT_TRUE(std::holds_alternative<TokenRefusal>(*same_net));
+  auto other_net = tokens_->authenticate("Bearer " + t, "2001:db8:1:3::1");
+  ASSERT_TRUE(other_net);
+  EXPECT_TRUE(std::holds_alternative<ApiClient>(*other_net));
   h_->clock_.advance(std::chrono::seconds(301));
   auto later = tokens_->authenticate("Bearer " + t, "192.0.2.66");
   ASSERT_TRUE(later);
