@@ -36,6 +36,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-openpyxl                       # the inspection report test reads the XLSX back
+  python3-jsonschema                     # the API test checks real responses against docs/api/openapi.json
+  prometheus                             # the API test checks /metrics with `promtool check metrics`
   chromium                               # the console's browser test (driven by playwright-core from npm)
   openssl                                # the console's TLS test makes a throwaway certificate
 )

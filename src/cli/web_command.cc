@@ -18,6 +18,7 @@
 #include "cli/terminal.h"
 #include "core/text.h"
 #include "web/accounts.h"
+#include "web/api_tokens.h"
 #include "web/console.h"
 #include "web/totp.h"
 
@@ -30,10 +31,11 @@ struct ConsoleSession {
   QuarantineSession base;
   std::unique_ptr<web::ConsoleAccounts> accounts;
   TransferEngines transfers;  // for `sanso web` only: the transfer pages
+  std::unique_ptr<web::ApiTokens> api_tokens;  // for `sanso web` only: the JSON API
 };
 
 Result<ConsoleSession> open_console_session(const ServiceOptions& o) {
-  ConsoleSession s{SANSO_TRY(open_quarantine_session(o)), nullptr, {}};
+  ConsoleSession s{SANSO_TRY(open_quarantine_session(o)), nullptr, {}, nullptr};
   s.accounts = SANSO_TRY(web::ConsoleAccounts::open(*s.base.db, s.base.service.config,
                                                     web::account_rules_from(s.base.service.config), *s.base.log));
   return s;
@@ -71,6 +73,7 @@ void reload_people(const ServiceOptions& o, ConsoleSession& s) {
   }
   auto recorded = record_setting_changes(*fresh, *s.base.db, *s.base.log, fresh->config.node);
   if (!recorded) std::fprintf(stderr, "sanso web: recording the change of sanso.toml: %s\n", recorded.error().to_string().c_str());
+  if (s.api_tokens) s.api_tokens->reload(fresh->config);
   auto ended = s.accounts->reload(fresh->config, web::account_rules_from(fresh->config));
   if (!ended) {
     std::fprintf(stderr, "sanso web: applying the reloaded sanso.toml: %s\n", ended.error().to_string().c_str());
@@ -93,6 +96,9 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
   auto s = open_console_session(o);
   if (!s) return print_error(s.error()), kExitFailure;
   if (auto ready = s->accounts->prepare_sign_ins(); !ready) return print_error(ready.error()), kExitFailure;
+  auto api_tokens = web::ApiTokens::open(*s->base.db, s->base.service.config, *s->base.log);
+  if (!api_tokens) return print_error(api_tokens.error()), kExitFailure;
+  s->api_tokens = std::move(*api_tokens);
   // The transfer pages run the CDR engine and the outgoing scan in the sandbox, as `sanso transfer`
   // does. Without them (a converter missing, clamd down) the console still serves the quarantine
   // and the audit log, and says plainly that it offers no transfers.
@@ -110,6 +116,7 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
   options->tls_key = c.web.tls_key;
   options->public_origin = c.web.public_origin;
   options->trusted_proxies = c.web.trusted_proxies;
+  options->metrics_from = c.web.metrics_from;
   options->municipality = s->base.service.policy.municipality.name.ja;
   options->node = c.node;
   const Service& service = s->base.service;
@@ -117,7 +124,7 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
                                 [&service](const quarantine::Item& item, const std::string& original, const quarantine::Actor& actor) {
                                   return release_delivery(service, actor.name, "")(item, original);
                                 },
-                                s->transfers.service.get(), s->transfers.service ? &service.policy : nullptr};
+                                s->transfers.service.get(), &service.policy, s->api_tokens.get()};
   services.audit_log = s->base.log.get();
   // The key the log signs with (make_audit_log made it): each evaluation is signed at once.
   auto signing_key = load_audit_key(service, false);

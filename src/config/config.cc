@@ -16,6 +16,7 @@
 #include <toml++/toml.h>
 
 #include "core/text.h"
+#include "policy/network.h"
 
 namespace sanso::config {
 namespace {
@@ -403,7 +404,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   if (const toml::table* w = SANSO_TRY(r.table(root, "web"))) {
     SANSO_TRY(r.only_keys(*w, "[web]", {"tls_cert", "tls_key", "roles", "session_idle_minutes", "session_max_hours", "max_failures",
                                          "lockout_minutes", "min_password_length", "require_second_factor", "admin_roles",
-                                         "public_origin", "trusted_proxies", "permissions"}));
+                                         "public_origin", "trusted_proxies", "permissions", "metrics_from"}));
     SANSO_TRY(r.string(*w, "tls_cert", c.web.tls_cert));
     SANSO_TRY(r.string(*w, "tls_key", c.web.tls_key));
     if (c.web.tls_cert.empty() != c.web.tls_key.empty()) {
@@ -451,6 +452,13 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
       return make_error("config.value", where(path, *w->get("public_origin")),
                         "'public_origin' must be scheme://host[:port] as browsers send it in Origin, e.g. "
                         "\"https://console.city.example.lg.jp\" (no path, no trailing slash)");
+    }
+    SANSO_TRY(r.strings(*w, "metrics_from", c.web.metrics_from));
+    for (const auto& network : c.web.metrics_from) {
+      if (!policy::parse_cidr(network)) {
+        return make_error("config.value", where(path, *w->get("metrics_from")),
+                          "'" + network + "' in 'metrics_from' is not an address or network (e.g. \"192.0.2.7\" or \"10.0.0.0/24\")");
+      }
     }
     SANSO_TRY(r.strings(*w, "trusted_proxies", c.web.trusted_proxies));
     for (auto& proxy : c.web.trusted_proxies) {

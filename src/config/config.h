@@ -144,6 +144,8 @@ struct WebSettings {
   // Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; the
   // headers are ignored from everyone else.
   std::vector<std::string> trusted_proxies;
+  // Addresses and networks (a Prometheus server) that may read /metrics without an API token.
+  std::vector<std::string> metrics_from;
   std::int64_t session_idle_minutes = 30;
   std::int64_t session_max_hours = 12;
   std::int64_t max_failures = 5;      // consecutive failed sign-ins before the account is locked

@@ -402,6 +402,23 @@ CREATE TABLE register_history (
 );
 )sql";
 
+// Version 17: tokens of the JSON API (src/web/api_tokens.h, docs/api.md). Only the token's
+// SHA-256 is kept; a name stays after revocation, so that the audit log's records of it always
+// mean one token.
+constexpr const char* kApiTokens = R"sql(
+CREATE TABLE api_tokens (
+  name TEXT PRIMARY KEY,
+  token_sha256 TEXT NOT NULL UNIQUE,
+  person TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  revoked_by TEXT NOT NULL DEFAULT '',
+  revoked_at BIGINT NOT NULL DEFAULT 0,
+  last_used_at BIGINT NOT NULL DEFAULT 0
+);
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -435,6 +452,7 @@ const std::vector<Migration>& migrations() {
       {15, "self-inspection: the operating-system account behind each answer", {kInspectAnswerAccounts}},
       {16, "flow monitor: one key per finding so that collectors sharing a store raise it once; the reason of an acknowledgment",
        {kMonitorFindingKeys}},
+      {17, "JSON API: client tokens, kept as hashes", {kApiTokens}},
   };
   return kAll;
 }

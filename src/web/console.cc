@@ -149,6 +149,7 @@ void Console::Impl::send_page(httplib::Response& res, int status, Lang lang, jso
 
 void Console::Impl::send_error(const httplib::Request& req, httplib::Response& res, const Context* ctx, Lang lang, int status,
                 const std::string& key) const {
+  if (req.path.rfind("/api/", 0) == 0) return send_json_error(req, res, status, key);
   json f = frame(req, wording(lang, key), ctx);
   f["error"] = wording(lang, key);
   send_page(res, status, lang, f, render_page("message", lang, json::object()));
@@ -367,6 +368,7 @@ void Console::Impl::routes() {
   transfer_routes();
   findings_routes();
   proof_routes();
+  api_routes();
 }
 
 

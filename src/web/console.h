@@ -33,6 +33,7 @@ struct SigningKey;
 
 namespace sanso::web {
 
+class ApiTokens;
 class ConsoleAccounts;
 
 // Where the console listens and what it shows in its title bar.
@@ -55,6 +56,8 @@ struct ConsoleOptions {
   std::string public_origin;
   // [web] trusted_proxies, canonical: only their X-Forwarded-For and -Proto are believed.
   std::vector<std::string> trusted_proxies;
+  // [web] metrics_from: addresses and networks that may read /metrics without a token.
+  std::vector<std::string> metrics_from;
 };
 
 // Delivers an approved original on behalf of the person who pressed "release".
@@ -83,6 +86,9 @@ struct ConsoleServices {
   // policy's zone cidrs say which side a browser's address is on.
   transfer::TransferService* transfers = nullptr;
   const policy::Policy* policy = nullptr;
+  // The JSON API's tokens (docs/api.md); without them, /api/ answers 404. The policy above is
+  // what /api/v1/decide decides by.
+  ApiTokens* api_tokens = nullptr;
   // Records acknowledgments of the flow monitor's findings; without it the findings page only reads.
   audit::AuditLog* audit_log = nullptr;
   ProofServices proof = {};

@@ -40,7 +40,10 @@ std::string error_key(const Error& e) {
   return "err_internal";
 }
 
-int error_status(const Error& e) {
+
+}  // namespace
+
+int internal::error_status(const Error& e) {
   if (e.code == "quarantine.forbidden" || e.code == "quarantine.four-eyes") return 403;
   if (e.code == "quarantine.not-found") return 404;
   if (e.code == "quarantine.delivery") return 502;
@@ -48,8 +51,6 @@ int error_status(const Error& e) {
   if (e.code.rfind("quarantine.", 0) == 0 && e.code != "quarantine.damaged") return 409;
   return 500;
 }
-
-}  // namespace
 
 void Console::Impl::login_page(const httplib::Request& req, httplib::Response& res) {
   Lang lang = lang_of(req);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -237,6 +238,53 @@ TEST_F(WebCli, RefusesToServeTheNetworkWithoutTls) {
   auto bad = run_sanso("web --listen nowhere" + config_);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("host:port"), std::string::npos) << bad.output;
+}
+
+// `sanso api token` and the API of `sanso web`: a token made on the command line opens
+// /api/v1/decide until it is revoked.
+TEST_F(WebCli, ATokenMadeOnTheCommandLineOpensTheApiUntilRevoked) {
+  auto refused = run_sanso("api token create fileserver --scope decide --as sato" + config_);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("admin_roles"), std::string::npos) << refused.output;
+  auto bad_scope = run_sanso("api token create fileserver --scope everything --as kato" + config_);
+  EXPECT_EQ(bad_scope.exit_code, 1) << bad_scope.output;
+
+  auto created = run_sanso("api token create fileserver --for tanaka --scope decide,quarantine --as kato" + config_);
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(created.output, m, std::regex("sanso_[0-9a-f]{64}"))) << created.output;
+  const std::string token = m[0];
+  auto list = run_sanso("api token list" + config_);
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_NE(list.output.find("fileserver"), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("decide,quarantine"), std::string::npos) << list.output;
+  EXPECT_EQ(list.output.find(token.substr(6)), std::string::npos) << "the token is shown once, never listed";
+
+  int port = sanso::testing::free_tcp_port();
+  start_web(port);
+  httplib::Client c("127.0.0.1", port);
+  const httplib::Headers auth = {{"Authorization", "Bearer " + token}};
+  const std::string ask = R"({"who":"sato","from":"mynumber","to":"lgwan","channel":"mail","asset":"resident_register"})";
+  auto decided = c.Post("/api/v1/decide", auth, ask, "application/json");
+  ASSERT_TRUE(decided);
+  ASSERT_EQ(decided->status, 200) << decided->body;
+  auto answer = nlohmann::json::parse(decided->body);
+  EXPECT_EQ(answer["decision"], "deny");
+  EXPECT_EQ(answer["rule_id"], "profile.mynumber-egress");
+
+  auto revoked = run_sanso("api token revoke fileserver --as kato" + config_);
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.output;
+  auto after = c.Post("/api/v1/decide", auth, ask, "application/json");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401) << after->body;
+
+  EXPECT_EQ(exported_audit_records(config_, "api.decide").size(), 1u);
+  auto made = exported_audit_records(config_, "api.token-create");
+  ASSERT_EQ(made.size(), 2u);  // sato's refused attempt and kato's token
+  EXPECT_EQ(made[0]["outcome"], "refused");
+  EXPECT_EQ(made[1]["actor"], "kato");
+  EXPECT_EQ(exported_audit_records(config_, "api.token-revoke").size(), 1u);
+  EXPECT_EQ(exported_audit_records(config_, "api.token-refused").size(), 1u);
 }
 
 }  // namespace

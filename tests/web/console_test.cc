@@ -92,15 +92,8 @@ class ConsoleTest : public ::testing::TestWithParam<store::Backend> {
     for (auto [name, pw] : {std::pair{"tanaka", kTanaka}, {"suzuki", kSuzuki}, {"kato", kKato}}) {
       ASSERT_TRUE(h_->accounts_->set_password(name, pw, testing::as("kato"))) << name;
     }
-    quarantine::QuarantineStore::Options o;
-    o.settings = h_->config_.quarantine;
-    o.blob_dir = (h_->store_.dir() / "blobs").string();
-    o.key_file = (h_->store_.dir() / "quarantine.key").string();
-    o.audit = h_->log_.get();
-    o.node = "gw-test";
-    auto q = quarantine::QuarantineStore::open(*h_->shared_, o);
-    ASSERT_TRUE(q) << q.error().to_string();
-    quarantine_ = std::move(q).value();
+    quarantine_ = h_->open_quarantine();
+    ASSERT_NE(quarantine_, nullptr);
     start();
   }
 
@@ -121,19 +114,7 @@ class ConsoleTest : public ::testing::TestWithParam<store::Backend> {
     client_ = std::make_unique<httplib::Client>("127.0.0.1", console_->port());
   }
 
-  std::string held_item(const std::string& body = "Subject: 見積書\r\n\r\n本文\r\n") {
-    quarantine::Submission s;
-    s.original = body;
-    s.origin.kind = quarantine::Origin::Kind::kMail;
-    s.origin.envelope_from = "vendor@example.com";
-    s.origin.envelope_to = {"kikaku@city.minamata.lg.jp"};
-    s.origin.subject = "【見積】①号案件";
-    s.verdict = quarantine::Verdict::kHeld;
-    s.reason = "実行ファイルの添付";
-    auto item = quarantine_->put(std::move(s));
-    EXPECT_TRUE(item) << item.error().to_string();
-    return item ? item->id : std::string();
-  }
+  std::string held_item(const std::string& body = "Subject: 見積書\r\n\r\n本文\r\n") { return testing::held_mail(*quarantine_, body); }
 
   httplib::Headers headers(const Visitor& v) const {
     httplib::Headers h;

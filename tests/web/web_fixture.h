@@ -80,6 +80,21 @@ inline std::string detail(const nlohmann::json& record, const std::string& key) 
   return d.contains(key) ? d[key].get<std::string>() : std::string();
 }
 
+// A mail from outside kept as held (an executable attachment, say); its quarantine id.
+inline std::string held_mail(quarantine::QuarantineStore& quarantine, const std::string& body) {
+  quarantine::Submission s;
+  s.original = body;
+  s.origin.kind = quarantine::Origin::Kind::kMail;
+  s.origin.envelope_from = "vendor@example.com";
+  s.origin.envelope_to = {"kikaku@city.minamata.lg.jp"};
+  s.origin.subject = "【見積】①号案件";
+  s.verdict = quarantine::Verdict::kHeld;
+  s.reason = "実行ファイルの添付";
+  auto item = quarantine.put(std::move(s));
+  EXPECT_TRUE(item) << item.error().to_string();
+  return item ? item->id : std::string();
+}
+
 // A migrated store, its audit log and the console accounts on the service's shared connection.
 class AccountsHarness {
  public:
@@ -105,6 +120,19 @@ class AccountsHarness {
   }
   std::unique_ptr<ConsoleAccounts> make_accounts(const config::ServiceConfig& config) {
     return make_accounts(config, cheap_rules(config));
+  }
+
+  // The quarantine on the service's connection, as the console uses it, with the audit log.
+  std::unique_ptr<quarantine::QuarantineStore> open_quarantine() {
+    quarantine::QuarantineStore::Options o;
+    o.settings = config_.quarantine;
+    o.blob_dir = (store_.dir() / "blobs").string();
+    o.key_file = (store_.dir() / "quarantine.key").string();
+    o.audit = log_.get();
+    o.node = "gw-test";
+    auto q = quarantine::QuarantineStore::open(*shared_, o);
+    EXPECT_TRUE(q) << q.error().to_string();
+    return q ? std::move(q).value() : nullptr;
   }
 
   sanso::testing::TestStore store_;

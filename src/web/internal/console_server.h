@@ -20,9 +20,14 @@
 #include <nlohmann/json.hpp>
 
 #include "web/accounts.h"
+#include "web/api_tokens.h"
 #include "web/console.h"
 #include "web/guarded_server.h"
 #include "web/pages.h"
+
+namespace sanso::policy {
+class CompiledPolicy;
+}
 
 namespace sanso::web {
 namespace internal {
@@ -61,8 +66,12 @@ bool fields_are_text(const httplib::Request& req);
 // path of visible ASCII: browsers drop tabs and newlines from a Location and read "\\" as "/",
 // so "/\t/evil.example" or "/\\evil.example" would lead away; "//" anywhere is refused too.
 std::string local_path(const std::string& p);
+// The HTTP status of an error the quarantine or the transfers return (console_pages.cc).
+int error_status(const Error& e);
 
 }  // namespace internal
+
+struct ApiState;
 
 struct Console::Impl {
   ConsoleOptions options;
@@ -174,6 +183,25 @@ struct Console::Impl {
   void campaign_report(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void campaign_evidence(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void evidence_upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body);
+
+  // ---- the JSON API and /metrics (api.cc) ----
+
+  std::shared_ptr<ApiState> api;
+  using ApiHandler = std::function<void(const httplib::Request&, httplib::Response&, const ApiClient&)>;
+  void api_routes();
+  // An API endpoint of `scope`: the bearer token checked, the call timed and counted.
+  httplib::Server::Handler api_call(const char* scope, ApiHandler handler);
+  // The client of a request's token if it holds `scope`; otherwise the refusal is sent.
+  std::optional<ApiClient> authenticate_api(const httplib::Request& req, httplib::Response& res, const char* scope);
+  // An error of the plumbing (length, size, not found) as a JSON error object, for /api/ paths.
+  void send_json_error(const httplib::Request& req, httplib::Response& res, int status, const std::string& key) const;
+  Result<const policy::CompiledPolicy*> decision_table();
+  void api_decide(const httplib::Request& req, httplib::Response& res, const ApiClient& client);
+  void api_quarantine_list(const httplib::Request& req, httplib::Response& res, const ApiClient& client);
+  void api_item(httplib::Response& res, const ApiClient& client, const std::string& id);
+  void api_quarantine_action(const httplib::Request& req, httplib::Response& res, const ApiClient& client, const std::string& action);
+  void api_findings(const httplib::Request& req, httplib::Response& res, const ApiClient& client);
+  void metrics_page(const httplib::Request& req, httplib::Response& res);
 };
 
 }  // namespace sanso::web

@@ -1,0 +1,478 @@
+// The JSON API (docs/api.md, docs/api/openapi.json): the policy engine for other systems, the
+// quarantine's and the approvals' actions, flow findings, and /metrics. A request proves itself
+// only by "Authorization: Bearer" (web/api_tokens.h); cookies are never read here, so a browser's
+// console session cannot be borrowed by another site's page, and no form token is needed. The
+// actions go through the same services as the console's pages, which record what they do.
+#include <sodium.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <set>
+
+#include "audit/log.h"
+#include "config/config.h"
+#include "core/log.h"
+#include "core/text.h"
+#include "metrics/metrics.h"
+#include "policy/decide.h"
+#include "policy/network.h"
+#include "store/database.h"
+#include "web/api_tokens.h"
+#include "web/internal/console_server.h"
+
+namespace sanso::web {
+
+using namespace internal;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kMaxDepth = 4;  // no request of ours nests deeper
+
+// What went wrong, for the client: a stable code, what was refused, where, and why.
+struct ApiError {
+  int status;
+  std::string code;
+  std::string what;
+  std::string where;
+  std::string why;
+};
+
+json error_body(const ApiError& e) {
+  return {{"error", {{"code", e.code}, {"what", e.what}, {"where", e.where}, {"why", e.why}}}};
+}
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n", "application/json");
+}
+
+void send_api_error(httplib::Response& res, const ApiError& e) { send_json(res, e.status, error_body(e)); }
+
+// A field a request may carry: its JSON type and, for strings, a length limit in bytes.
+struct FieldSpec {
+  const char* name;
+  json::value_t type;
+  bool required;
+  std::size_t max_bytes = 1000;
+};
+
+// The body as an object of exactly the fields of `spec`, each of its type: anything else (a
+// duplicate key, an unknown field, a wrong type, invalid UTF-8, nesting) is an error naming the
+// field. The body's size was bounded before routing (kMaxBody).
+std::variant<json, ApiError> strict_body(const httplib::Request& req, std::initializer_list<FieldSpec> spec) {
+  std::string type = ascii_lower(req.get_header_value("Content-Type"));
+  type.erase(std::remove(type.begin(), type.end(), ' '), type.end());
+  if (req.get_header_value_count("Content-Type") != 1 || (type != "application/json" && type != "application/json;charset=utf-8")) {
+    return ApiError{415, "api.content-type", "the request body", "Content-Type", "send the body as application/json (UTF-8)"};
+  }
+  // Keys seen per open object, so that {"to":"a","to":"b"} is refused rather than read as either.
+  std::vector<std::set<std::string>> seen;
+  std::string duplicate;
+  bool too_deep = false;
+  auto watch = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth > kMaxDepth) too_deep = true;
+    if (event == json::parse_event_t::object_start) seen.emplace_back();
+    if (event == json::parse_event_t::object_end && !seen.empty()) seen.pop_back();
+    if (event == json::parse_event_t::key && !seen.empty() && !seen.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
+      duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
+  json body;
+  try {
+    body = json::parse(req.body, watch, true, false);
+  } catch (const json::parse_error& e) {
+    return ApiError{400, "api.json", "the request body", "byte " + std::to_string(e.byte), std::string("not valid JSON: ") + e.what()};
+  }
+  if (too_deep) return ApiError{400, "api.json", "the request body", "", "nested deeper than any request of this API"};
+  if (!duplicate.empty()) {
+    return ApiError{400, "api.field", visible_text(duplicate), "/" + visible_text(duplicate), "the field is given twice"};
+  }
+  if (!body.is_object()) return ApiError{400, "api.json", "the request body", "/", "the body must be a JSON object"};
+  for (const auto& [key, value] : body.items()) {
+    auto known = std::find_if(spec.begin(), spec.end(), [&](const FieldSpec& f) { return key == f.name; });
+    if (known == spec.end()) {
+      std::string names;
+      for (const auto& f : spec) names += (names.empty() ? "" : ", ") + std::string(f.name);
+      return ApiError{400, "api.field", visible_text(key), "/" + visible_text(key), "not a field of this request (its fields: " + names + ")"};
+    }
+    if (value.type() != known->type) {
+      return ApiError{400, "api.type", key, "/" + key,
+                      std::string("must be a JSON ") + (known->type == json::value_t::string ? "string" : known->type == json::value_t::boolean ? "boolean" : "number")};
+    }
+    if (value.is_string() && value.get_ref<const std::string&>().size() > known->max_bytes) {
+      return ApiError{400, "api.length", key, "/" + key, "longer than " + std::to_string(known->max_bytes) + " bytes"};
+    }
+  }
+  for (const auto& f : spec) {
+    if (f.required && !body.contains(f.name)) return ApiError{400, "api.missing", f.name, std::string("/") + f.name, "the field is required"};
+  }
+  return body;
+}
+
+std::string text_of(const json& body, const char* key) { return body.contains(key) ? body[key].get<std::string>() : std::string(); }
+
+// A quarantine or transfer error as the client hears it; the status follows the console's pages.
+ApiError service_error(const Error& e, const std::string& subject) {
+  const int status = error_status(e);
+  if (status == 500) return ApiError{500, "api.internal", subject, "", "an internal error; the service's log has the cause"};
+  return ApiError{status, e.code, subject, e.where, e.message};
+}
+
+std::string iso_time(std::int64_t t) {
+  if (t == 0) return "";
+  std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+json item_json(const quarantine::Item& it) {
+  json findings = json::parse(it.report_json, nullptr, false);
+  return {{"id", it.id},
+          {"kind", std::string(quarantine::to_string(it.origin.kind))},
+          {"state", std::string(quarantine::to_string(it.state))},
+          {"verdict", std::string(quarantine::to_string(it.verdict))},
+          {"reason", it.reason},
+          {"label", quarantine::label_of(it)},
+          {"envelope_from", it.origin.envelope_from},
+          {"envelope_to", it.origin.envelope_to},
+          {"subject", it.origin.subject},
+          {"file_name", it.origin.file_name},
+          {"classification", it.classification},
+          {"size", it.size},
+          {"sha256", it.sha256},
+          {"received_at", iso_time(it.received_at)},
+          {"expires_at", iso_time(it.expires_at)},
+          {"findings", findings.is_array() ? findings : json::array()}};
+}
+
+json release_json(const quarantine::ReleaseRequest& r) {
+  return {{"requested_by", r.requested_by}, {"requested_at", iso_time(r.requested_at)}, {"reason", r.reason},
+          {"decision", std::string(quarantine::to_string(r.decision))}, {"decided_by", r.decided_by},
+          {"decided_at", iso_time(r.decided_at)}, {"note", r.decision_note}, {"released_by", r.released_by},
+          {"released_at", iso_time(r.released_at)}, {"released_to", r.released_to}};
+}
+
+// The bounded label of an endpoint, for metrics (never the raw path, which a client chooses).
+std::string endpoint_label(const httplib::Request& req) {
+  for (const char* known : {"/api/v1/decide", "/api/v1/quarantine", "/api/v1/findings", "/api/v1/transfers", "/metrics"}) {
+    if (req.path.rfind(known, 0) == 0) return known;
+  }
+  return "other";
+}
+
+}  // namespace
+
+// The compiled policy for /api/v1/decide, compiled again when a day brings an exception into or
+// out of force; and the series this API updates.
+struct ApiState {
+  std::mutex mu;
+  std::optional<policy::CompiledPolicy> compiled;
+  metrics::Registry& registry = metrics::Registry::global();
+  metrics::Counter& store_errors = registry.counter("sanso_store_errors_total", "Store operations that failed", {{"service", "web"}});
+  std::vector<policy::Cidr> metrics_from;
+};
+
+void Console::Impl::send_json_error(const httplib::Request& req, httplib::Response& res, int status, const std::string& key) const {
+  (void)req;
+  const char* code = status == 404 ? "api.not-found" : status == 411 ? "api.length-required" : status == 413 ? "api.too-large" : status >= 500 ? "api.internal" : "api.bad-request";
+  send_api_error(res, ApiError{status, code, "the request", "", wording(Lang::kEn, key)});
+}
+
+Result<const policy::CompiledPolicy*> Console::Impl::decision_table() {
+  std::lock_guard lock(api->mu);
+  const Date today = system_clock().today();
+  const bool stale = !api->compiled || api->compiled->as_of() != today;
+  if (stale) api->compiled = SANSO_TRY(policy::CompiledPolicy::compile(*services.policy, today));
+  return &*api->compiled;
+}
+
+httplib::Server::Handler Console::Impl::api_call(const char* scope, ApiHandler handler) {
+  return [this, scope, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::string endpoint = endpoint_label(req);
+    auto done = [&] {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      api->registry.histogram("sanso_api_request_duration_seconds", "Time to answer a JSON API request", {{"endpoint", endpoint}}).observe(seconds);
+      api->registry.counter("sanso_api_requests_total", "JSON API requests by endpoint and HTTP status",
+                            {{"endpoint", endpoint}, {"code", std::to_string(res.status)}}).inc();
+    };
+    auto client = authenticate_api(req, res, scope);
+    if (client) handler(req, res, *client);
+    done();
+  };
+}
+
+std::optional<ApiClient> Console::Impl::authenticate_api(const httplib::Request& req, httplib::Response& res, const char* scope) {
+  if (services.api_tokens == nullptr) {
+    send_api_error(res, ApiError{404, "api.off", "the JSON API", "", "this console serves no API (no token store)"});
+    return std::nullopt;
+  }
+  const std::string source = client_address(req);
+  if (req.get_header_value_count("Authorization") != 1) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    send_api_error(res, ApiError{401, "api.unauthenticated", "the request", "Authorization",
+                                 "send exactly one \"Authorization: Bearer <token>\" header (see `sanso api token create`)"});
+    return std::nullopt;
+  }
+  auto outcome = services.api_tokens->authenticate(req.get_header_value("Authorization"), source);
+  if (!outcome) {
+    api->store_errors.inc();
+    log::error("web: api: checking a token: " + outcome.error().to_string());
+    send_api_error(res, ApiError{500, "api.internal", "the request", "", "an internal error; the service's log has the cause"});
+    return std::nullopt;
+  }
+  if (auto* refusal = std::get_if<TokenRefusal>(&*outcome)) {
+    if (*refusal == TokenRefusal::kRateLimited) {
+      res.set_header("Retry-After", "300");
+      send_api_error(res, ApiError{429, "api.rate-limited", "the request", "Authorization", "too many refused tokens from this address; wait"});
+    } else {
+      res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      // Every refusal reads the same: nobody learns whether a token exists or was revoked.
+      send_api_error(res, ApiError{401, "api.unauthenticated", "the token", "Authorization", "the token is not valid"});
+    }
+    return std::nullopt;
+  }
+  ApiClient client = std::get<ApiClient>(std::move(*outcome));
+  if (!client.may(scope)) {
+    send_api_error(res, ApiError{403, "api.scope", "the token", "Authorization",
+                                 "the token of '" + client.name + "' lacks the scope '" + scope + "' this endpoint needs"});
+    return std::nullopt;
+  }
+  return client;
+}
+
+void Console::Impl::api_decide(const httplib::Request& req, httplib::Response& res, const ApiClient& client) {
+  auto parsed = strict_body(req, {{"who", json::value_t::string, true, 200},
+                                  {"from", json::value_t::string, true, 100},
+                                  {"to", json::value_t::string, true, 100},
+                                  {"channel", json::value_t::string, true, 100},
+                                  {"role", json::value_t::string, false, 100},
+                                  {"confidentiality", json::value_t::string, false, 100},
+                                  {"asset", json::value_t::string, false, 200}});
+  if (auto* e = std::get_if<ApiError>(&parsed)) return send_api_error(res, *e);
+  const json& body = std::get<json>(parsed);
+  if (services.policy == nullptr) return send_api_error(res, ApiError{503, "api.no-policy", "the policy", "", "this console has no policy loaded"});
+  auto table = decision_table();
+  if (!table) {
+    log::error("web: api: compiling the policy: " + table.error().to_string());
+    return send_api_error(res, ApiError{500, "api.internal", "the policy", "", "the policy does not compile; the service's log has the cause"});
+  }
+  const std::string who = text_of(body, "who"), from = text_of(body, "from"), to = text_of(body, "to"), channel = text_of(body, "channel"),
+                    role = text_of(body, "role"), level = text_of(body, "confidentiality"), asset = text_of(body, "asset");
+  auto decision = (*table)->decide(policy::RequestNames{from, to, channel, level, role, asset});
+  if (!decision) return send_api_error(res, ApiError{400, "api.input", decision.error().where, "", decision.error().message});
+  store::AuditEvent e;
+  e.time = std::chrono::duration_cast<std::chrono::seconds>(system_clock().now().time_since_epoch()).count();
+  e.actor = "api:" + client.name;
+  e.action = "api.decide";
+  e.subject = who;
+  e.outcome = std::string(policy::to_string(decision->action));
+  e.rule_id = std::string(decision->rule_id());
+  e.clause = std::string(decision->clause());
+  e.details = {{"from", from}, {"to", to}, {"channel", channel}, {"source", client.source}};
+  if (!role.empty()) e.details.emplace_back("role", role);
+  if (!level.empty()) e.details.emplace_back("confidentiality", level);
+  if (!asset.empty()) e.details.emplace_back("asset", asset);
+  if (decision->is_default) e.details.emplace_back("default", "true");
+  // A decision nobody can find later is no decision: without its audit record there is no answer.
+  auto recorded = services.api_tokens->record(e);
+  if (!recorded) {
+    api->store_errors.inc();
+    log::error("web: api: recording a decision: " + recorded.error().to_string());
+    return send_api_error(res, ApiError{500, "api.internal", "the decision", "", "the decision could not be recorded, so none is given"});
+  }
+  api->registry.counter("sanso_policy_decisions_total", "Policy decisions answered by the JSON API, by action",
+                        {{"action", e.outcome}}).inc();
+  send_json(res, 200, {{"decision", e.outcome},
+                       {"rule_id", e.rule_id},
+                       {"clause", e.clause},
+                       {"reason", {{"ja", std::string(decision->reason("ja"))}, {"en", std::string(decision->reason("en"))}}},
+                       {"approver", std::string(decision->approver())},
+                       {"default", decision->is_default},
+                       {"audit_index", *recorded}});
+}
+
+void Console::Impl::api_quarantine_list(const httplib::Request& req, httplib::Response& res, const ApiClient&) {
+  quarantine::ListFilter filter;
+  filter.limit = 100;
+  for (const auto& [key, value] : req.params) {
+    if (key != "state" && key != "limit") return send_api_error(res, ApiError{400, "api.field", visible_text(key), "?" + visible_text(key), "not a parameter of this request (state, limit)"});
+    if (req.get_param_value_count(key.c_str()) != 1) return send_api_error(res, ApiError{400, "api.field", key, "?" + key, "the parameter is given twice"});
+  }
+  if (req.has_param("state")) {
+    auto state = quarantine::parse_state(req.get_param_value("state"), "state");
+    if (!state) return send_api_error(res, ApiError{400, "api.input", "state", "?state", state.error().message});
+    filter.state = *state;
+  }
+  if (req.has_param("limit")) {
+    const std::string text = req.get_param_value("limit");
+    std::int64_t limit = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || p != text.data() + text.size() || limit < 1 || limit > 500) {
+      return send_api_error(res, ApiError{400, "api.input", "limit", "?limit", "a whole number from 1 to 500"});
+    }
+    filter.limit = limit;
+  }
+  auto items = services.quarantine.list(filter);
+  if (!items) {
+    api->store_errors.inc();
+    log::error("web: api: listing the quarantine: " + items.error().to_string());
+    return send_api_error(res, service_error(items.error(), "the quarantine"));
+  }
+  json out = json::array();
+  for (const auto& it : *items) out.push_back(item_json(it));
+  send_json(res, 200, {{"items", out}});
+}
+
+void Console::Impl::api_item(httplib::Response& res, const ApiClient& client, const std::string& id) {
+  auto item = services.quarantine.get(id);
+  if (!item) return send_api_error(res, service_error(item.error(), id));
+  auto history = services.quarantine.releases(id);
+  if (!history) return send_api_error(res, service_error(history.error(), id));
+  // What the client may do is the quarantine's answer for the person the token acts for.
+  auto allowed = services.quarantine.allowed_actions(id, client.actor());
+  if (!allowed) return send_api_error(res, service_error(allowed.error(), id));
+  json out = item_json(*item);
+  out["releases"] = json::array();
+  for (const auto& r : *history) out["releases"].push_back(release_json(r));
+  out["allowed"] = {{"request_release", allowed->request_release}, {"decide", allowed->decide}, {"release", allowed->release}};
+  send_json(res, 200, out);
+}
+
+void Console::Impl::api_quarantine_action(const httplib::Request& req, httplib::Response& res, const ApiClient& client,
+                                          const std::string& action) {
+  const std::string id = req.matches[1];
+  const quarantine::Actor actor = client.actor();
+  Result<quarantine::ReleaseRequest> r = make_error("api.internal", id, "no action");
+  if (action == "request") {
+    auto parsed = strict_body(req, {{"reason", json::value_t::string, true, kMaxField}});
+    if (auto* e = std::get_if<ApiError>(&parsed)) return send_api_error(res, *e);
+    r = services.quarantine.request_release(id, actor, text_of(std::get<json>(parsed), "reason"));
+  } else if (action == "decide") {
+    auto parsed = strict_body(req, {{"decision", json::value_t::string, true, 20}, {"note", json::value_t::string, false, kMaxField}});
+    if (auto* e = std::get_if<ApiError>(&parsed)) return send_api_error(res, *e);
+    const json& body = std::get<json>(parsed);
+    const std::string decision = text_of(body, "decision");
+    if (decision != "approve" && decision != "deny") {
+      return send_api_error(res, ApiError{400, "api.input", "decision", "/decision", "either \"approve\" or \"deny\""});
+    }
+    r = decision == "approve" ? services.quarantine.approve(id, actor, text_of(body, "note")) : services.quarantine.deny(id, actor, text_of(body, "note"));
+  } else {
+    auto parsed = strict_body(req, {});
+    if (auto* e = std::get_if<ApiError>(&parsed)) return send_api_error(res, *e);
+    r = services.quarantine.release(id, actor, [&](const quarantine::Item& it, const std::string& original) { return services.deliver(it, original, actor); });
+    // A quarantine error is about the item; anything else came from delivering it.
+    if (!r && r.error().code.rfind("quarantine.", 0) != 0) r = Error{"quarantine.delivery", id, r.error().message};
+  }
+  if (!r) return send_api_error(res, service_error(r.error(), id));
+  api_item(res, client, id);
+}
+
+void Console::Impl::api_findings(const httplib::Request& req, httplib::Response& res, const ApiClient&) {
+  std::string state = "open";
+  std::int64_t limit = 100;
+  for (const auto& [key, value] : req.params) {
+    if (key != "state" && key != "limit") return send_api_error(res, ApiError{400, "api.field", visible_text(key), "?" + visible_text(key), "not a parameter of this request (state, limit)"});
+    if (req.get_param_value_count(key.c_str()) != 1) return send_api_error(res, ApiError{400, "api.field", key, "?" + key, "the parameter is given twice"});
+  }
+  if (req.has_param("state")) {
+    state = req.get_param_value("state");
+    if (state != "open" && state != "acknowledged" && state != "all") {
+      return send_api_error(res, ApiError{400, "api.input", "state", "?state", "open, acknowledged or all"});
+    }
+  }
+  if (req.has_param("limit")) {
+    const std::string text = req.get_param_value("limit");
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || p != text.data() + text.size() || limit < 1 || limit > 1000) {
+      return send_api_error(res, ApiError{400, "api.input", "limit", "?limit", "a whole number from 1 to 1000"});
+    }
+  }
+  // The flow monitor's findings (table monitor_findings, src/monitor/finding_store.h), newest first.
+  auto rows = [&]() -> Result<std::vector<store::Row>> {
+    auto db = services.store.use();
+    const std::string sql =
+        "SELECT id, rule, clause, src, dst, dport, proto, src_zone, dst_zone, first_seen, last_seen, count, source, detail, node, state, "
+        "acknowledged_by, acknowledged_at FROM monitor_findings" +
+        std::string(state == "all" ? "" : " WHERE state = ?") + " ORDER BY last_seen DESC, id DESC LIMIT ?";
+    if (state == "all") return db->query(sql, {limit});
+    return db->query(sql, {state, limit});
+  }();
+  if (!rows) {
+    api->store_errors.inc();
+    log::error("web: api: reading findings: " + rows.error().to_string());
+    return send_api_error(res, ApiError{500, "api.internal", "the findings", "", "an internal error; the service's log has the cause"});
+  }
+  json out = json::array();
+  for (const auto& r : *rows) {
+    out.push_back({{"id", r.integer(0)}, {"rule", r.text(1)}, {"clause", r.text(2)}, {"src", r.text(3)}, {"dst", r.text(4)},
+                   {"dport", r.integer(5)}, {"proto", r.text(6)}, {"src_zone", r.text(7)}, {"dst_zone", r.text(8)},
+                   {"first_seen", iso_time(r.integer(9))}, {"last_seen", iso_time(r.integer(10))}, {"count", r.integer(11)},
+                   {"source", r.text(12)}, {"detail", r.text(13)}, {"node", r.text(14)}, {"state", r.text(15)},
+                   {"acknowledged_by", r.text(16)}, {"acknowledged_at", iso_time(r.integer(17))}});
+  }
+  send_json(res, 200, {{"findings", out}});
+}
+
+void Console::Impl::metrics_page(const httplib::Request& req, httplib::Response& res) {
+  // Open to the configured addresses (a Prometheus server), else only with a token of scope
+  // "metrics"; the numbers say how busy the gateway is and what it refuses, which is not public.
+  const std::string source = client_address(req);
+  const bool listed = [&] {
+    auto address = policy::parse_ip(source);
+    if (!address) return false;
+    return std::any_of(api->metrics_from.begin(), api->metrics_from.end(), [&](const policy::Cidr& c) { return c.contains(address->value); });
+  }();
+  if (!listed && !authenticate_api(req, res, "metrics")) return;
+  metrics::Registry& registry = api->registry;
+  // What the store holds is read at the scrape, so that every console of a shared store reports it.
+  auto by_state = services.quarantine.count_by_state();
+  if (by_state) {
+    for (quarantine::ItemState st : quarantine::all_states()) {
+      auto n = by_state->find(st);
+      registry.gauge("sanso_quarantine_items", "Items kept in the quarantine, by state", {{"state", std::string(quarantine::to_string(st))}})
+          .set(static_cast<double>(n == by_state->end() ? 0 : n->second));
+    }
+  } else {
+    api->store_errors.inc();
+  }
+  auto size = [&]() -> Result<std::uint64_t> {
+    auto db = services.store.use();
+    return audit::tree_size(*db);
+  }();
+  if (size) {
+    registry.gauge("sanso_audit_log_entries", "Entries in the audit log").set(static_cast<double>(*size));
+  } else {
+    api->store_errors.inc();
+  }
+  res.status = 200;
+  res.set_content(registry.render(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+void Console::Impl::api_routes() {
+  api = std::make_shared<ApiState>();
+  for (const auto& text : options.metrics_from) {
+    if (auto c = policy::parse_cidr(text)) api->metrics_from.push_back(*c);
+  }
+  httplib::Server& s = *server;
+  s.Post("/api/v1/decide", api_call("decide", [this](auto& req, auto& res, auto& client) { api_decide(req, res, client); }));
+  s.Get("/api/v1/quarantine", api_call("quarantine", [this](auto& req, auto& res, auto& client) { api_quarantine_list(req, res, client); }));
+  s.Get(R"(/api/v1/quarantine/([A-Za-z0-9._-]{1,64}))",
+        api_call("quarantine", [this](auto& req, auto& res, auto& client) { api_item(res, client, req.matches[1]); }));
+  s.Post(R"(/api/v1/quarantine/([A-Za-z0-9._-]{1,64})/request)",
+         api_call("quarantine", [this](auto& req, auto& res, auto& client) { api_quarantine_action(req, res, client, "request"); }));
+  s.Post(R"(/api/v1/quarantine/([A-Za-z0-9._-]{1,64})/decide)",
+         api_call("approvals", [this](auto& req, auto& res, auto& client) { api_quarantine_action(req, res, client, "decide"); }));
+  s.Post(R"(/api/v1/quarantine/([A-Za-z0-9._-]{1,64})/release)",
+         api_call("approvals", [this](auto& req, auto& res, auto& client) { api_quarantine_action(req, res, client, "release"); }));
+  s.Get("/api/v1/findings", api_call("findings", [this](auto& req, auto& res, auto& client) { api_findings(req, res, client); }));
+  s.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) { metrics_page(req, res); });
+}
+
+}  // namespace sanso::web
