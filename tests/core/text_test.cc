@@ -85,11 +85,11 @@ TEST(FileExtension, IsTheExtensionWindowsWillSee) {
 }  // namespace sanso
 
 TEST(Join, PutsTheSeparatorBetweenPartsAndKeepsEmptyOnesInPlace) {
-  EXPECT_EQ(join({}, ", "), "");
-  EXPECT_EQ(join({"tanaka"}, ", "), "tanaka");
-  EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
+  EXPECT_EQ(sanso::join({}, ", "), "");
+  EXPECT_EQ(sanso::join({"tanaka"}, ", "), "tanaka");
+  EXPECT_EQ(sanso::join({"a", "b", "c"}, ", "), "a, b, c");
   // An empty first part still gets its separator: the lines split back into the same parts
   // (the copies this replaced dropped it, shifting every later recipient up one line).
-  EXPECT_EQ(join({"", "b"}, "\n"), "\nb");
-  EXPECT_EQ(join({"a", "", "c"}, "\n"), "a\n\nc");
+  EXPECT_EQ(sanso::join({"", "b"}, "\n"), "\nb");
+  EXPECT_EQ(sanso::join({"a", "", "c"}, "\n"), "a\n\nc");
 }
