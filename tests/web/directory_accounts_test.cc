@@ -109,21 +109,26 @@ TEST_P(DirectoryAccounts, TheirGroupsRolesDecideWhichPagesTheyMayUse) {
   c.web.permissions = {{"transfer", {"staff", "security_manager"}},
                        {"approvals", {"security_manager"}},
                        {"quarantine", {"security_manager"}},
-                       {"audit", {"security_manager"}}};
+                       {"audit", {"security_manager"}},
+                       {"findings", {"security_manager"}},
+                       {"registers", {"security_manager"}},
+                       {"inspection", {"security_manager"}}};
   c.web.roles = {"staff", "security_manager"};
   start(c);
   auto staff = accounts().sign_in("suzuki", "suzuki-pass", "192.0.2.10");  // internet-desk: staff
   ASSERT_TRUE(staff) << staff.error().to_string();
   ASSERT_TRUE(staff->session.has_value()) << staff->reason;
   EXPECT_TRUE(staff->session->may(Permission::kTransfer));
-  for (Permission p : {Permission::kApprovals, Permission::kQuarantine, Permission::kAudit}) EXPECT_FALSE(staff->session->may(p)) << to_string(p);
+  for (Permission p : kAllPermissions) {
+    if (p != Permission::kTransfer) EXPECT_FALSE(staff->session->may(p)) << to_string(p);
+  }
   auto manager = accounts().sign_in("tanaka", "tanaka-pass", "192.0.2.10");
   ASSERT_TRUE(manager && manager->session.has_value());
   for (Permission p : kAllPermissions) EXPECT_TRUE(manager->session->may(p)) << to_string(p);
   auto signins = records(db(), "console.sign-in");
   ASSERT_EQ(signins.size(), 2u);
   EXPECT_EQ(detail(signins[0], "permissions"), "transfer");
-  EXPECT_EQ(detail(signins[1], "permissions"), "transfer, approvals, quarantine, audit");
+  EXPECT_EQ(detail(signins[1], "permissions"), "transfer, approvals, quarantine, audit, findings, registers, inspection");
 
   // A reload that gives staff the quarantine too applies to the open session at its next request.
   c.web.permissions["quarantine"].push_back("staff");
