@@ -291,6 +291,16 @@ curl -s -b "$jar" "$console/audit?action=console." | python3 -c '
 import html, re, sys
 for row in re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td><td><small>([^<]*)</small>", sys.stdin.read()):
     print("    #%s %s %-8s %-16s %-10s 条項 %s  %s" % tuple(html.unescape(x) for x in row))'
+echo "  the JSON API (docs/api.md) for the city's other systems: a token for the file server (kept only as its hash),"
+echo "  then POST /api/v1/decide — the same engine, rule and clause as the CLI, and the call recorded:"
+api_token=$("$sanso" api token create fileserver --for tanaka --scope decide,metrics --as kato "${cfg[@]}" 2> /dev/null)
+curl -s -H "Authorization: Bearer $api_token" -H 'Content-Type: application/json' \
+  -d '{"who": "fileserver", "from": "internet", "to": "lgwan", "channel": "mail"}' "$console/api/v1/decide" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("    internet → lgwan (mail): %s  rule %s  条項 %s  audit #%s\n      %s" % (d["decision"], d["rule_id"], d["clause"], d["audit_index"], d["reason"]["ja"]))'
+echo "  without a token: HTTP $(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{}' "$console/api/v1/decide"); /metrics for the monitoring system:"
+curl -s -H "Authorization: Bearer $api_token" "$console/metrics" | grep -E '^sanso_(api_requests_total|policy_decisions_total|audit_log_entries)' | head -4 | sed 's/^/    /'
 kill "$web_pid"; wait "$web_pid" 2>/dev/null || true
 echo "  (run it yourself: $sanso web --config $out/sanso.toml, then open http://127.0.0.1:8443/ in a browser)"
 
