@@ -91,7 +91,10 @@ std::variant<json, ApiError> strict_body(const httplib::Request& req, std::initi
     return ApiError{400, "api.field", visible_text(duplicate), "/" + visible_text(duplicate), "the field is given twice"};
   }
   if (!body.is_object()) return ApiError{400, "api.json", "the request body", "/", "the body must be a JSON object"};
-  for (const auto& [key, value] : body.items()) {
+  for (const auto& item : body.items()) {
+    // Named, not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const std::string& key = item.key();
+    const json& value = item.value();
     auto known = std::find_if(spec.begin(), spec.end(), [&](const FieldSpec& f) { return key == f.name; });
     if (known == spec.end()) {
       std::string names;
