@@ -28,9 +28,10 @@ PermissionMap PermissionMap::from(const config::WebSettings& web) {
 
 Permissions PermissionMap::of(const std::vector<std::string>& roles) const {
   Permissions out;
-  for (const auto& [p, holders] : granted_) {
+  for (const auto& grant : granted_) {
+    const std::vector<std::string>& holders = grant.second;  // clang 14 captures no structured binding
     if (std::any_of(roles.begin(), roles.end(), [&](const std::string& r) { return std::find(holders.begin(), holders.end(), r) != holders.end(); })) {
-      out.add(p);
+      out.add(grant.first);
     }
   }
   return out;
