@@ -25,6 +25,7 @@ done
 mirror=${SANSO_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 root=$(mktemp -d /var/tmp/sanso-package.XXXXXX)
+chmod 0755 "$root"  # it becomes /: the sanso user must be able to walk it
 work=$(mktemp -d /tmp/sanso-package-host.XXXXXX)
 chmod 0755 "$work"
 pids=()
@@ -88,7 +89,7 @@ echo "ok: user, directories, conffiles, units (not enabled) and man pages"
 # One mail and one file through the installed command, as the service user.
 cp "$src/examples/minamata/mail/invoice.eml" "$src/examples/minamata/files/見積書.docm" "$root/tmp/"
 chmod 0644 "$root/tmp/invoice.eml" "$root/tmp/見積書.docm"
-as_sanso sanso policy check --config /etc/sanso/sanso.toml > "$work/policy.log" 2>&1 || fail "policy check: $(tail -5 "$work/policy.log")"
+as_sanso sanso policy check /etc/sanso/policy.toml > "$work/policy.log" 2>&1 || fail "policy check: $(tail -5 "$work/policy.log")"
 as_sanso sanso mail sanitize /tmp/invoice.eml -o /var/lib/sanso/invoice.out.eml --config /etc/sanso/sanso.toml > "$work/mail.log" 2>&1 \
   || fail "mail sanitize: $(tail -5 "$work/mail.log")"
 in_root grep -qi '^Content-Type: text/plain' /var/lib/sanso/invoice.out.eml || fail "the mail has no text body"
