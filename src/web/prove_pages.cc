@@ -26,6 +26,7 @@
 #include "register/register.h"
 #include "web/console.h"
 #include "web/internal/console_server.h"
+#include "web/internal/form_upload.h"
 #include "web/internal/prove_pages.h"
 #include "web/multipart.h"
 
@@ -827,29 +828,13 @@ void Console::Impl::evidence_upload(const httplib::Request& req, httplib::Respon
     if (status_of(e) == 500) return proof_failed(req, res, ctx, e);
     send_error(req, res, &ctx, lang, status_of(e), e.code == "upload.too-large" ? "err_upload_too_large" : "err_upload_malformed");
   };
-  if (req.get_header_value_count(kFormTypeHeader) != 1) {
-    return failed(Error{"upload.malformed", "Content-Type", "the form must be sent once as multipart/form-data"});
-  }
-  auto reader = MultipartReader::open(req.get_header_value(kFormTypeHeader), limits, temp_dir);
-  if (!reader) return failed(reader.error());
-  std::optional<Error> broken;
-  const bool whole = body([&](const char* data, std::size_t n) {
-    auto fed = (*reader)->feed(std::string_view(data, n));
-    if (!fed) broken = fed.error();
-    return fed.has_value();
-  });
-  if (broken) return failed(*broken);
-  if (!whole) return failed(Error{"upload.malformed", "upload body", "the body was cut off before its end (or came too slowly)"});
-  auto form = (*reader)->finish();
+  auto form = receive_form(req, body, limits, temp_dir);
   if (!form) return failed(form.error());
   auto value = [&](const char* key) {
     auto it = form->fields.find(key);
     return it == form->fields.end() ? std::string() : it->second;
   };
-  const std::string token = value("csrf");
-  if (token.size() != ctx.session.csrf.size() || token.empty() || sodium_memcmp(token.data(), ctx.session.csrf.data(), token.size()) != 0) {
-    return refuse_form(req, res, &ctx, lang, "csrf-token");
-  }
+  if (!form_token_matches(*form, ctx.session.csrf)) return refuse_form(req, res, &ctx, lang, "csrf-token");
   const std::string id = value("campaign"), item = value("item");
   if (!is_valid_utf8(id) || !is_valid_utf8(item) || id.empty() || form->files.size() != 1) {
     return failed(Error{"upload.malformed", "campaign / item / file", "one campaign, one item and one file are needed"});

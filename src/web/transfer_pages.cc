@@ -21,6 +21,7 @@
 #include "transfer/transfer.h"
 #include "web/console.h"
 #include "web/internal/console_server.h"
+#include "web/internal/form_upload.h"
 #include "web/internal/transfer_pages.h"
 #include "web/multipart.h"
 
@@ -415,20 +416,7 @@ void Console::Impl::transfer_send(const httplib::Request& req, httplib::Response
     if (status_of(e) == 500) log::error("web: an upload: " + e.to_string());
     transfer_home(req, res, ctx, error_text(e, lang), status_of(e));
   };
-  if (req.get_header_value_count(kFormTypeHeader) != 1) {
-    return failed(Error{"upload.malformed", "Content-Type", "the form must be sent once as multipart/form-data"});
-  }
-  auto reader = MultipartReader::open(req.get_header_value(kFormTypeHeader), l, temp_dir);
-  if (!reader) return failed(reader.error());
-  std::optional<Error> broken;
-  bool whole = body([&](const char* data, std::size_t n) {
-    auto fed = (*reader)->feed(std::string_view(data, n));
-    if (!fed) broken = fed.error();
-    return fed.has_value();
-  });
-  if (broken) return failed(*broken);
-  if (!whole) return failed(Error{"upload.malformed", "upload body", "the body was cut off before its end (or came too slowly)"});
-  auto form = (*reader)->finish();
+  auto form = receive_form(req, body, l, temp_dir);
   if (!form) return failed(form.error());
   auto value = [&](const char* key) {
     auto it = form->fields.find(key);
@@ -436,10 +424,7 @@ void Console::Impl::transfer_send(const httplib::Request& req, httplib::Response
   };
   // The form token travels in the body, so it is checked once the body is read — before
   // anything of it is handed on.
-  const std::string token = value("csrf");
-  if (token.size() != ctx.session.csrf.size() || token.empty() || sodium_memcmp(token.data(), ctx.session.csrf.data(), token.size()) != 0) {
-    return refuse_form(req, res, &ctx, lang, "csrf-token");
-  }
+  if (!form_token_matches(*form, ctx.session.csrf)) return refuse_form(req, res, &ctx, lang, "csrf-token");
   const std::string recipient = value("recipient"), reason = value("reason");
   if (!is_valid_utf8(recipient) || !is_valid_utf8(reason)) return failed(Error{"upload.malformed", "recipient / reason", "not UTF-8 text"});
   // Each file is read from its spooled copy when the service comes to it: one file of the
