@@ -28,6 +28,7 @@
 #include "core/text.h"
 #include "directory/directory.h"
 #include "mail/outbound.h"
+#include "mail/smtp_client.h"
 #include "sandbox/sandbox.h"
 #include "transfer/transfer.h"
 
@@ -55,7 +56,18 @@ Result<TransferEngines> open_transfer_engines(QuarantineSession& q) {
     options.directory = [settings = service.config.directory](const std::string& name) -> Result<std::optional<transfer::DirectoryEntry>> {
       auto found = SANSO_TRY(directory::look_up(settings, name));
       if (!found) return std::optional<transfer::DirectoryEntry>();
-      return std::optional<transfer::DirectoryEntry>(transfer::DirectoryEntry{found->name, found->zone});
+      return std::optional<transfer::DirectoryEntry>(transfer::DirectoryEntry{found->name, found->zone, found->mail});
+    };
+  }
+  if (service.config.transfer.notify && !service.config.quarantine.smtp_relay.empty()) {
+    const config::ServiceConfig& c = service.config;
+    options.notice_from = !c.transfer.notify_from.empty() ? c.transfer.notify_from : !c.mail.notice_from.empty() ? c.mail.notice_from : "postmaster";
+    options.console_url = c.web.public_origin;
+    options.send_notice = [relay = c.quarantine.smtp_relay, helo = c.quarantine.smtp_helo](const mime::ComposedNotice& n, const std::vector<std::string>& to) {
+      mail::SmtpOptions smtp{relay, helo};
+      smtp.timeout = std::chrono::seconds(10);
+      // The null sender, as for a delivery report: a notice is never answered or bounced back.
+      return mail::send_mail(smtp, mail::SmtpEnvelope{"", to}, n.message);
     };
   }
   transfer::TransferService::Engines engines;
@@ -183,16 +195,26 @@ void print_files(const transfer::Transfer& t) {
 }
 
 int run_send(const ServiceOptions& o, const TransferArgs& a) {
+  // Each file is read when its turn comes, as the console's spooled uploads are: a transfer of
+  // many large files holds one of them in memory at a time. Its size is taken now, so the limits
+  // refuse before anything is read, and a file that changes meanwhile is refused, not sent half.
   std::vector<transfer::Upload> uploads;
   for (const auto& path : a.files) {
-    std::ifstream in(path, std::ios::binary);
     std::error_code ec;
-    if (!in || !fs::is_regular_file(path, ec)) return print_error(make_error("cli.unreadable", path, "cannot read the file")), kExitUsage;
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
+    const bool regular = fs::is_regular_file(path, ec);
+    const auto size = regular ? fs::file_size(path, ec) : 0;
+    if (!regular || ec || ::access(path.c_str(), R_OK) != 0) return print_error(make_error("cli.unreadable", path, "cannot read the file")), kExitUsage;
     transfer::Upload upload;
     upload.name = fs::path(path).filename().string();
-    upload.bytes = bytes.str();
+    upload.size = static_cast<std::int64_t>(size);
+    upload.read = [path]() -> Result<std::string> {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) return make_error("cli.unreadable", path, "cannot read the file");
+      std::ostringstream bytes;
+      bytes << in.rdbuf();
+      if (!in.good() && !in.eof()) return make_error("cli.unreadable", path, "reading the file failed");
+      return bytes.str();
+    };
     uploads.push_back(std::move(upload));
   }
   auto s = open_transfer_session(o);

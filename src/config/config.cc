@@ -351,7 +351,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   }
   if (const toml::table* t = SANSO_TRY(r.table(root, "transfer"))) {
     SANSO_TRY(r.only_keys(*t, "[transfer]", {"max_file_mb", "max_files", "max_total_mb", "retention_days", "link_hours", "max_password_failures",
-                                               "user_quota_mb"}));
+                                               "user_quota_mb", "notify", "notify_from"}));
     SANSO_TRY(r.integer(*t, "max_file_mb", c.transfer.max_file_mb, 1));
     SANSO_TRY(r.integer(*t, "max_files", c.transfer.max_files, 1));
     SANSO_TRY(r.integer(*t, "max_total_mb", c.transfer.max_total_mb, 1));
@@ -359,6 +359,11 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.integer(*t, "link_hours", c.transfer.link_hours, 1));
     SANSO_TRY(r.integer(*t, "max_password_failures", c.transfer.max_password_failures, 1));
     SANSO_TRY(r.integer(*t, "user_quota_mb", c.transfer.user_quota_mb, 1));
+    SANSO_TRY(r.boolean(*t, "notify", c.transfer.notify));
+    SANSO_TRY(r.string(*t, "notify_from", c.transfer.notify_from));
+    if (!c.transfer.notify_from.empty() && !is_plain_mail_address(c.transfer.notify_from)) {
+      return make_error("config.value", where(path, *t->get("notify_from")), "[transfer] notify_from '" + c.transfer.notify_from + "' is not a plain address (local@domain)");
+    }
   }
   if (const toml::table* m = SANSO_TRY(r.table(root, "monitor"))) {
     SANSO_TRY(r.only_keys(*m, "[monitor]", {"indicator_files", "window_seconds", "volume_bucket_seconds", "volume_factor", "volume_min_mb",
@@ -568,12 +573,16 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     for (const toml::node& item : *a) {
       const toml::table* u = item.as_table();
       if (u == nullptr) return r.wrong(item, "users", "an array of tables ([[users]])");
-      SANSO_TRY(r.only_keys(*u, "[[users]]", {"name", "display", "roles", "zone"}));
+      SANSO_TRY(r.only_keys(*u, "[[users]]", {"name", "display", "roles", "zone", "mail"}));
       Operator op;
       SANSO_TRY(r.string(*u, "name", op.name));
       SANSO_TRY(r.string(*u, "display", op.display));
       SANSO_TRY(r.strings(*u, "roles", op.roles));
       SANSO_TRY(r.string(*u, "zone", op.zone));
+      SANSO_TRY(r.string(*u, "mail", op.mail));
+      if (!op.mail.empty() && !is_plain_mail_address(op.mail)) {
+        return make_error("config.value", where(path, *u->get("mail")), "[[users]] mail '" + op.mail + "' is not a plain address (local@domain)");
+      }
       if (op.name.empty()) return make_error("config.missing", where(path, item), "[[users]] needs a name");
       if (c.find_operator(op.name) != nullptr) {
         return make_error("config.duplicate", where(path, item), "user '" + op.name + "' is listed twice");
@@ -604,16 +613,6 @@ std::optional<std::string> canonical_ip(std::string_view text) {
     return std::string(::inet_ntop(AF_INET, &v4, out, sizeof out));
   }
   return std::string(::inet_ntop(AF_INET6, &v6, out, sizeof out));
-}
-
-bool is_plain_mail_address(std::string_view address) {
-  const std::size_t at = address.find('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 >= address.size() || address.size() > 254 || address.rfind('@') != at) return false;
-  for (char c : address) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7F || std::string_view("<>,;:\"()\\[]").find(c) != std::string_view::npos) return false;
-  }
-  return true;
 }
 
 bool is_web_origin(std::string_view origin) {

@@ -27,6 +27,8 @@ struct Operator {
   // The zone of the policy they act from ("internet", "lgwan"): which side of a transfer they send
   // from and receive on (src/transfer). Empty: they take no part in transfers.
   std::string zone;
+  // Where notices for them go (a transfer waiting for them or for their decision); empty: none.
+  std::string mail;
 };
 
 // How long originals are kept, per verdict, in days. Keyed by the closed set, so that a key no
@@ -185,6 +187,11 @@ struct TransferSettings {
   // What one person's transfers not yet expired may hold in all (the originals they sent): a
   // sender cannot fill the store by sending the per-transfer maximum again and again.
   std::int64_t user_quota_mb = 2048;
+  // Notices through [quarantine] smtp_relay to the people a transfer concerns (its recipient when
+  // files wait for them, approvers when it waits for a decision, its sender when it is decided),
+  // at the address [[users]] mail or the directory gives. Off when there is no relay.
+  bool notify = true;
+  std::string notify_from;  // default: [mail] notice_from, else "postmaster"
 };
 
 // The registers (src/register, `sanso register`); every key optional.
@@ -242,11 +249,6 @@ struct ServiceConfig {
 // "192.0.2.1"); nullopt when `text` is not an address. For [web] trusted_proxies and the addresses
 // the console compares with them.
 std::optional<std::string> canonical_ip(std::string_view text);
-
-// True for an address a mail header may carry as it is: local@domain with neither spaces, controls,
-// non-ASCII nor the characters that would end or split an address (<>,;:"()\[]). For [monitor]
-// notify_to and notify_from.
-bool is_plain_mail_address(std::string_view address);
 
 // True for "scheme://host[:port]" with scheme http or https, as a browser sends it in Origin.
 bool is_web_origin(std::string_view origin);

@@ -231,4 +231,14 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
   return out;
 }
 
+bool is_plain_mail_address(std::string_view address) {
+  const std::size_t at = address.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= address.size() || address.size() > 254 || address.rfind('@') != at) return false;
+  for (char c : address) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7F || std::string_view("<>,;:\"()\\[]").find(c) != std::string_view::npos) return false;
+  }
+  return true;
+}
+
 }  // namespace sanso

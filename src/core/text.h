@@ -57,4 +57,9 @@ std::string file_extension(std::string_view path);
 // such a cell prefixes it with an apostrophe.
 bool is_spreadsheet_formula(std::string_view cell);
 
+// True for an address a mail header may carry as it is: local@domain with neither spaces, controls,
+// non-ASCII nor the characters that would end or split an address (<>,;:"()\[]). What sanso.toml
+// and the directory give as people's and notices' addresses must be this.
+bool is_plain_mail_address(std::string_view address);
+
 }  // namespace sanso

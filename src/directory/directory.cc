@@ -320,7 +320,8 @@ Result<void> read_groups(const Settings& s, LDAP* ld, LDAPMessage* entry, Person
 Result<std::optional<Person>> read_person(const Settings& s, LDAP* ld, const std::string& user, const std::string* must_be_dn) {
   const std::string name_attribute = naming_attribute(s.user_filter);
   Message found = SANSO_TRY(search(s, ld, s.base_dn, replace_user(s.user_filter, escape_filter_value(user)),
-                                   {"displayName", "cn", "memberOf", "userAccountControl", "pwdAccountLockedTime", "nsAccountLock", name_attribute.c_str()}));
+                                   {"displayName", "cn", "mail", "memberOf", "userAccountControl", "pwdAccountLockedTime", "nsAccountLock",
+                                    name_attribute.c_str()}));
   const int count = ldap_count_entries(ld, found.get());
   if (count == 0) return std::optional<Person>();
   if (count > 1) return make_error("directory.ambiguous", user, "more than one entry matches user_filter: refusing to guess which is this person");
@@ -337,6 +338,8 @@ Result<std::optional<Person>> read_person(const Settings& s, LDAP* ld, const std
   p.name = SANSO_TRY(directory_name(ld, entry, name_attribute, p.dn, user));
   p.display_name = first(values(ld, entry, "displayName"));
   if (p.display_name.empty()) p.display_name = first(values(ld, entry, "cn"));
+  // Notices go to one address the entry names, never to a list or to text that could add a header.
+  if (const auto mails = values(ld, entry, "mail"); mails.size() == 1 && is_plain_mail_address(mails.front())) p.mail = mails.front();
   SANSO_TRY(read_groups(s, ld, entry, p, user));
   return std::optional<Person>(std::move(p));
 }

@@ -55,6 +55,7 @@ struct Person {
   std::vector<std::string> groups;  // normalised DNs, direct and nested
   std::vector<std::string> roles;   // from `groups` through the mappings, without repeats
   std::string zone;                 // the zone the mapped groups name ("" for none; two differ: an error)
+  std::string mail;                 // their entry's one `mail`, when it is a plain address; else ""
 };
 
 // Binds as `name` with `password` and reads who they are. Errors:

@@ -1,56 +1,14 @@
 #include "monitor/notifier.h"
 
-#include <sys/random.h>
-
 #include <algorithm>
 #include <ctime>
 
 #include "core/clock.h"
 #include "core/text.h"
-#include "mime/header.h"
-#include "mime/transfer.h"
+#include "mime/notice_mail.h"
 
 namespace sanso::monitor {
 namespace {
-
-// RFC 5322 date in English whatever the locale: "Sat, 05 Dec 2026 07:50:00 +0000".
-std::string mail_date(std::int64_t unix_seconds) {
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday % 7], tm.tm_mday, kMonths[tm.tm_mon % 12],
-                tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
-
-// The node's name as a Message-ID's right side may carry it: letters, digits, '.' and '-'.
-std::string id_domain(std::string_view node) {
-  std::string out;
-  for (char c : node) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-') out += c;
-  }
-  return out.empty() ? "sanso" : out;
-}
-
-std::string random_hex(std::size_t bytes) {
-  std::string raw(bytes, '\0');
-  std::size_t got = 0;
-  while (got < bytes) {
-    const ssize_t n = getrandom(raw.data() + got, bytes - got, 0);
-    if (n <= 0) break;  // unique enough with the time in front; never a reason not to warn
-    got += static_cast<std::size_t>(n);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
 
 // Text that came from a log or a command line, as the body may show it: one line, controls and
 // invisible characters made visible, at most `limit` bytes (cut on a character boundary).
@@ -100,7 +58,6 @@ std::optional<Notice> Notifier::due(std::int64_t now, bool force) {
   pending_ = Batch{};
   last_attempt_ = now;
   Notice n;
-  n.message_id = "<" + std::to_string(now) + "." + random_hex(8) + ".monitor@" + id_domain(settings_.node) + ">";
   n.from = settings_.from;
   n.to = settings_.to;
   n.findings = in_flight_->total;
@@ -112,7 +69,12 @@ std::optional<Notice> Notifier::due(std::int64_t now, bool force) {
       break;
     }
   }
-  n.message = compose(*in_flight_, now, n.message_id);
+  // Only configured addresses reach the header (sanso.toml checks them); should one still be
+  // refused, the mail goes out empty and its failure is recorded like a relay's.
+  if (auto composed = compose(*in_flight_, now)) {
+    n.message_id = composed->message_id;
+    n.message = std::move(composed->message);
+  }
   return n;
 }
 
@@ -133,7 +95,7 @@ void Notifier::finished(bool delivered, std::int64_t now) {
   in_flight_.reset();
 }
 
-std::string Notifier::compose(const Batch& b, std::int64_t now, const std::string& message_id) const {
+Result<mime::ComposedNotice> Notifier::compose(const Batch& b, std::int64_t now) const {
   std::string clauses;
   std::string ja_rules, en_rules;
   for (int i = 0; i < kRuleCount; ++i) {
@@ -168,21 +130,17 @@ std::string Notifier::compose(const Batch& b, std::int64_t now, const std::strin
           " seconds. Every finding is in the audit log (monitor.finding).\n"
           "Addresses and names quoted from logs may be forged.\n";
 
-  std::string to;
-  for (const std::string& a : settings_.to) to += (to.empty() ? "<" : ", <") + a + ">";
-  // Only fixed words, numbers, clauses and configured addresses here: nothing from a log.
-  std::string message = "From: " + mime::encode_header_text("Sanso 通信監視", "utf-8") + " <" + settings_.from + ">\r\n" +
-                        "To: " + to + "\r\n" +
-                        "Subject: " + mime::encode_header_text("【通信監視】領域分離の違反 " + total + " 件（" + clauses + "）/ monitor: " + total + " finding(s)", "utf-8") + "\r\n" +
-                        "Date: " + mail_date(now) + "\r\n" +
-                        "Message-ID: " + message_id + "\r\n" +
-                        "Auto-Submitted: auto-generated\r\n"
-                        "X-Sanso-Monitor-Findings: " + total + "\r\n"
-                        "MIME-Version: 1.0\r\n"
-                        "Content-Type: text/plain; charset=UTF-8\r\n"
-                        "Content-Transfer-Encoding: base64\r\n\r\n";
-  message += mime::encode_base64_lines(mime::to_crlf(body));
-  return message;
+  // Only fixed words, numbers, clauses and configured addresses in the header: nothing from a log.
+  mime::NoticeMail mail;
+  mail.from_name = "Sanso 通信監視";
+  mail.from = settings_.from;
+  mail.to = settings_.to;
+  mail.subject = "【通信監視】領域分離の違反 " + total + " 件（" + clauses + "）/ monitor: " + total + " finding(s)";
+  mail.body = std::move(body);
+  mail.headers = {{"X-Sanso-Monitor-Findings", total}};
+  mail.date = now;
+  mail.node = settings_.node;
+  return mime::compose_notice(mail);
 }
 
 store::AuditEvent notice_event(const Notice& n, const Result<std::string>& sent, const std::string& relay, const std::string& actor, std::int64_t now) {

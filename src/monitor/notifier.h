@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "mime/notice_mail.h"
 #include "monitor/detector.h"
 #include "store/audit_sink.h"
 
@@ -70,7 +71,7 @@ class Notifier {
     std::uint64_t total = 0;
     std::int64_t first_added = 0;
   };
-  std::string compose(const Batch& b, std::int64_t now, const std::string& message_id) const;
+  Result<mime::ComposedNotice> compose(const Batch& b, std::int64_t now) const;
 
   const AddressPlan& plan_;
   NotifySettings settings_;

@@ -12,6 +12,7 @@
 
 #include "audit/log.h"
 #include "core/digest.h"
+#include "core/log.h"
 #include "core/text.h"
 #include "policy/policy.h"
 #include "quarantine/internal/sealed_blob.h"
@@ -253,6 +254,131 @@ struct TransferService::Impl {
   }
 
   Result<Transfer> decide_transfer(const std::string& id, const Person& approver, const std::string& note, bool approve);
+
+  // Where a person of [[users]] or the directory takes notices; "" when nowhere (or the directory
+  // cannot say: a notice is a courtesy, never a reason to stop).
+  std::string address_of(const std::string& name) const {
+    for (const auto& u : users) {
+      if (u.name == name) return u.mail;
+    }
+    if (!options.directory) return "";
+    auto found = options.directory(name);
+    return found && *found ? (*found)->mail : "";
+  }
+
+  // The addresses of the [[users]] who may decide `t`, its sender excepted.
+  std::vector<std::string> approver_addresses(const Transfer& t) const {
+    std::vector<std::string> to;
+    for (const auto& u : users) {
+      if (u.mail.empty() || u.name == t.sender) continue;
+      if (!may_decide(t, Person{u.name, u.roles, u.zone, "", ""})) continue;
+      if (std::find(to.begin(), to.end(), u.mail) == to.end()) to.push_back(u.mail);
+    }
+    return to;
+  }
+
+  // What a notice says of a transfer: who, which route, which files and what became of them.
+  // Names and reasons come from people: they are shown in the body only, made visible.
+  std::string summary(const Transfer& t) const {
+    std::string s = "  受け渡し番号 / transfer: " + t.id + "\n" +
+                    "  経路 / route: " + t.from_zone + " → " + t.to_zone + "\n" +
+                    "  送信者 / sender: " + visible_text(t.sender) + "\n" +
+                    "  受取人 / recipient: " + visible_text(t.recipient) + "\n";
+    if (!t.reason.empty()) s += "  理由 / reason: " + visible_text(t.reason) + "\n";
+    s += "  ファイル / files:\n";
+    for (const auto& f : t.files) {
+      s += "    " + visible_text(f.name) + " (" + human_size(static_cast<std::uint64_t>(f.size)) + "): " + f.verdict;
+      if (!f.reason.empty()) s += " — " + visible_text(f.reason);
+      s += "\n";
+    }
+    s += "  規則 / rule: " + t.rule_id + "（" + t.clause + "）\n";
+    return s;
+  }
+
+  std::string where_to_go() const {
+    return options.console_url.empty() ? "Sanso コンソールの「ファイル受け渡し」/ the Sanso console, Transfers"
+                                       : options.console_url + "/transfer (Sanso コンソール「ファイル受け渡し」/ Transfers)";
+  }
+
+  // Sends one notice about `t` and records the attempt; what happens to the notice never changes
+  // what happened to the transfer.
+  void notify(const Transfer& t, const std::string& actor, const std::string& kind, const std::vector<std::string>& to, const std::string& subject,
+              const std::string& body) {
+    if (!options.send_notice || to.empty()) return;
+    mime::NoticeMail n;
+    n.from_name = "Sanso ファイル受け渡し";
+    n.from = options.notice_from;
+    n.to = to;
+    n.subject = subject;
+    n.body = body;
+    n.headers = {{"X-Sanso-Transfer", t.id}};
+    n.date = now();
+    n.node = options.node;
+    auto composed = mime::compose_notice(n);
+    Result<std::string> sent = composed ? options.send_notice(*composed, to) : Result<std::string>(composed.error());
+    store::AuditEvent e = event(actor, "transfer.notify", t.id, sent ? "sent" : "failed");
+    e.rule_id = t.rule_id;
+    e.clause = t.clause;
+    e.details = {{"event", kind}, {"to", join(to, ",")}};
+    if (composed) e.details.emplace_back("message_id", composed->message_id);
+    if (sent) e.details.emplace_back("reply", *sent);
+    if (!sent) e.details.emplace_back("error", sent.error().to_string());
+    if (auto written = db->commit([&](store::Database& d) { return log->append(d, e); }); !written) {
+      log::error("transfer " + t.id + ": the notice could not be recorded in the audit log: " + written.error().to_string());
+    }
+  }
+
+  // The notices a transfer's new state calls for.
+  void announce(const Transfer& t, const std::string& actor) {
+    const std::string details = summary(t);
+    switch (t.state) {
+      case State::kReady: {
+        if (t.to_zone == policy::kZoneInternet) return;
+        const std::string to = address_of(t.recipient);
+        if (to.empty()) return;
+        notify(t, actor, "ready", {to}, "【ファイル受け渡し】ファイルが届いています / Files are waiting for you (" + t.id + ")",
+               visible_text(t.recipient) + " 様\n\n" + visible_text(t.sender) +
+                   " さんからファイルが届いています。無害化したファイルを受け取れます（情報セキュリティポリシー 6(3)②）。\n"
+                   "遮断したファイルは受け取れません。理由は一覧に示します。\n\n" +
+                   details + "\n受け取り: " + where_to_go() + "\n保管期限を過ぎると受け取れなくなります。\n\n-- \n" +
+                   "Files from " + visible_text(t.sender) + " are waiting for you, rebuilt by the file sanitizer; blocked files are listed with why.\n"
+                   "Fetch them at " + where_to_go() + " before they expire.\n");
+        return;
+      }
+      case State::kPendingApproval: {
+        const auto to = approver_addresses(t);
+        if (to.empty()) return;
+        notify(t, actor, "pending", to, "【ファイル受け渡し】承認をお願いします / A transfer waits for your decision (" + t.id + ")",
+               "承認者 各位\n\n" + visible_text(t.sender) + " さんの受け渡しが承認を待っています。\n" +
+                   "保留の理由: " + visible_text(t.hold_reason) + "\n\n" + details + "\n確認と承認: " + where_to_go() +
+                   "\n申請者本人は承認できません。\n\n-- \nA transfer by " + visible_text(t.sender) +
+                   " waits for an approver's decision. Held because: " + visible_text(t.hold_reason) + "\nDecide at " + where_to_go() +
+                   "; its sender cannot approve it.\n");
+        return;
+      }
+      case State::kApproved:
+      case State::kDenied: {
+        const std::string to = address_of(t.sender);
+        if (to.empty()) return;
+        const bool approved = t.state == State::kApproved;
+        const bool outgoing = t.to_zone == policy::kZoneInternet;
+        const std::string note = t.decision_note.empty() ? "" : "  判断の理由 / note: " + visible_text(t.decision_note) + "\n";
+        notify(t, actor, approved ? "approved" : "denied", {to},
+               approved ? "【ファイル受け渡し】承認されました / Your transfer was approved (" + t.id + ")"
+                        : "【ファイル受け渡し】承認されませんでした / Your transfer was denied (" + t.id + ")",
+               visible_text(t.sender) + " 様\n\n受け渡しは " + visible_text(t.decided_by) + " さんにより" +
+                   (!approved ? "承認されませんでした。ファイルは渡されません。\n"
+                    : outgoing ? "承認されました。ダウンロード用のリンクを発行して相手に伝えてください。\n"
+                               : "承認されました。受取人が受け取れるようになりました。\n") +
+                   note + "\n" + details + "\n" + where_to_go() + "\n\n-- \nYour transfer was " + (approved ? "approved" : "denied") + " by " +
+                   visible_text(t.decided_by) +
+                   (!approved ? ". Its files are not handed on.\n" : outgoing ? ". Issue its download link for the recipient.\n" : ". Its recipient can fetch it now.\n"));
+        return;
+      }
+      default:
+        return;
+    }
+  }
 };
 
 TransferService::TransferService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -546,6 +672,7 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
     return ok();
   });
   if (!written) return written.error();
+  m.announce(t, sender.name);
   return t;
 }
 
@@ -680,7 +807,15 @@ Result<Transfer> TransferService::Impl::decide_transfer(const std::string& id, c
     return m.log->append(d, e);
   }));
   if (!moved) return make_error("transfer.state", id, "was decided meanwhile by someone else / 他の承認者が処理済みです");
-  return m.load_existing(id);
+  Transfer decided = SANSO_TRY(m.load_existing(id));
+  m.announce(decided, approver.name);
+  // An incoming transfer approved is ready for its recipient; its sender is told too.
+  if (decided.state == State::kReady) {
+    Transfer told = decided;
+    told.state = State::kApproved;
+    m.announce(told, approver.name);
+  }
+  return decided;
 }
 
 Result<Transfer> TransferService::approve(const std::string& id, const Person& approver, const std::string& note) {

@@ -26,6 +26,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "intake/intake.h"
+#include "mime/notice_mail.h"
 #include "mail/outbound.h"
 #include "policy/decide.h"
 
@@ -138,6 +139,7 @@ struct Listing {
 struct DirectoryEntry {
   std::string name;
   std::string zone;
+  std::string mail;  // where their notices go; "" for none
 };
 // Looks a name up in the directory: nullopt when it knows nobody of that name; an error when it
 // cannot be asked (code "directory.unavailable") or will not say (disabled, ambiguous).
@@ -168,6 +170,13 @@ class TransferService {
     // The city's directory ([directory] lookup_bind): recipients not in [[users]] are looked up
     // there before being taken for outside parties. Empty: [[users]] only.
     DirectoryLookup directory;
+    // Notices to the people a transfer concerns: the recipient when files wait for them, the
+    // approvers of [[users]] when it waits for a decision, the sender once it is decided. Each
+    // attempt is recorded (transfer.notify); a notice that cannot go never undoes the transfer.
+    // `send_notice` hands one message to the relay and returns its reply; empty: no notices.
+    std::function<Result<std::string>(const mime::ComposedNotice& notice, const std::vector<std::string>& to)> send_notice;
+    std::string notice_from = "postmaster";
+    std::string console_url;  // [web] public_origin, named in notices; empty: "the console"
   };
 
   // Everything on the service's connection; all of it must outlive the service.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <fstream>
@@ -166,6 +167,35 @@ TEST_F(WebCli, TheConsoleServesSignInsThatLandInTheAuditLogAndStopsOnSigterm) {
   EXPECT_EQ(exported_audit_records(config_, "account.unlock").size(), 1u);
   auto verify = run_sanso("audit verify" + config_);
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
+}
+
+TEST_F(WebCli, TransfersPastTheirRetentionExpireWhenTheConsoleStartsAndAreRecorded) {
+  if (std::system("command -v sqlite3 >/dev/null") != 0) GTEST_SKIP() << "the sqlite3 shell is needed (scripts/install-deps.sh installs it)";
+  std::ofstream(dir_ / "発注.csv") << "品目,数量\n封筒,100\n";
+  auto sent = run_sanso("transfer send " + (dir_ / "発注.csv").string() + " --to kato --as yamada" + config_);
+  ASSERT_EQ(sent.exit_code, 0) << sent.output;
+  std::smatch printed;
+  ASSERT_TRUE(std::regex_search(sent.output, printed, std::regex("(^|\n)(t[0-9a-f]{32})\n"))) << sent.output;
+  const std::string id = printed[2];
+  auto fresh = run_sanso("transfer send " + (dir_ / "発注.csv").string() + " --to kato --as yamada" + config_);
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.output;
+  // The first one's retention ran out while no console was running.
+  const std::string db = (dir_ / "data" / "sanso.db").string();
+  ASSERT_EQ(std::system(("sqlite3 '" + db + "' \"UPDATE transfers SET expires_at = 1 WHERE id = '" + id + "'\"").c_str()), 0);
+
+  start_web(sanso::testing::free_tcp_port());
+  std::vector<nlohmann::json> expired;
+  for (int i = 0; i < 100 && expired.empty(); ++i) {
+    expired = exported_audit_records(config_, "transfer.expire");
+    if (expired.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(expired.size(), 1u) << web_log();
+  EXPECT_EQ(expired[0]["subject"], id);
+  EXPECT_NE(web_log().find("1 transfer(s) past their retention expired"), std::string::npos) << web_log();
+  auto listing = run_sanso("transfer list --json --as kato" + config_);
+  EXPECT_NE(listing.output.find("\"expired\""), std::string::npos) << listing.output;
+  auto got = run_sanso("transfer get " + id + " -o " + (dir_ / "out").string() + " --as kato" + config_);
+  EXPECT_NE(got.exit_code, 0) << "nothing of an expired transfer can be fetched: " << got.output;
 }
 
 TEST_F(WebCli, AccountsAreAdministeredOnlyByAdministrators) {

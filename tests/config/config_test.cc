@@ -281,6 +281,21 @@ TEST(Config, UsersZonesAndTransferLimits) {
   EXPECT_EQ(zero.error().code, "config.value");
   EXPECT_FALSE(parse_config(base + "[transfer]\nmax_file = 3\n", "/etc/sanso/sanso.toml")) << "a misspelt key is an error";
 
+  // Notices: a person's address and the sender of notices are plain addresses, or refused with where.
+  auto mailed = parse_config(base + "[transfer]\nnotify_from = \"sanso@city.example.lg.jp\"\n[[users]]\nname = \"kato\"\nmail = \"kato@city.example.lg.jp\"\n",
+                             "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(mailed) << mailed.error().to_string();
+  EXPECT_EQ(mailed->find_operator("kato")->mail, "kato@city.example.lg.jp");
+  EXPECT_TRUE(mailed->transfer.notify) << "on by default (it needs a relay to do anything)";
+  EXPECT_EQ(mailed->transfer.notify_from, "sanso@city.example.lg.jp");
+  for (const char* bad : {"kato", "kato@city@x", "Kato <kato@city.example.lg.jp>", "a@b, c@d", "kato@city.example.lg.jp\\r\\nBcc: x@y"}) {
+    auto refused = parse_config(base + "[[users]]\nname = \"kato\"\nmail = \"" + bad + "\"\n", "/etc/sanso/sanso.toml");
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code, "config.value") << bad;
+    EXPECT_NE(refused.error().message.find("plain address"), std::string::npos) << refused.error().message;
+  }
+  EXPECT_FALSE(parse_config(base + "[transfer]\nnotify_from = \"a b@c\"\n", "/etc/sanso/sanso.toml"));
+
   auto example = load_config(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/sanso.toml");
   ASSERT_TRUE(example) << example.error().to_string();
   auto policy = policy::load_checked_policy(example->policy_file, Date{2026, 11, 25});

@@ -20,11 +20,13 @@
 #include "audit/log.h"
 #include "core/text.h"
 #include "directory/directory.h"
+#include "mail/smtp_client.h"
 #include "quarantine/quarantine.h"
 #include "store/schema.h"
 #include "support/example_policy.h"
 #include "support/open_quarantine.h"
 #include "support/slapd_server.h"
+#include "support/smtp_sink.h"
 #include "support/test_store.h"
 
 namespace sanso::transfer {
@@ -607,6 +609,96 @@ TEST_P(TransferTest, AFailingStoreLeavesNoTransferHalfWrittenAndLosesNoOriginal)
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.send'"), 0) << "no record of a transfer that is not there";
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 2) << "the originals stay kept, each with its record";
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'file.sanitize'"), 2);
+}
+
+// A notice as the relay received it: its header, and its base64 body decoded.
+struct ReceivedNotice {
+  std::string header, body;
+};
+ReceivedNotice read_notice(const std::string& dumped) {
+  ReceivedNotice n;
+  const std::size_t end = dumped.find("\r\n\r\n") != std::string::npos ? dumped.find("\r\n\r\n") : dumped.find("\n\n");
+  n.header = dumped.substr(0, end);
+  const std::string b64 = dumped.substr(end == std::string::npos ? dumped.size() : end);
+  n.body.resize(b64.size());
+  std::size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(n.body.data()), n.body.size(), b64.data(), b64.size(), "\r\n", &len, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0) {
+    n.body = "(not base64)";
+  } else {
+    n.body.resize(len);
+  }
+  return n;
+}
+
+TEST_P(TransferTest, ThePeopleATransferConcernsAreToldByMailAndEachNoticeIsRecorded) {
+  for (auto& u : config_.operators) {
+    if (u.name != "yamada" && u.name != "sato") u.mail = u.name + "@city.example.lg.jp";
+  }
+  sanso::testing::SmtpSink relay(store_dir_->dir() / "relay");
+  ASSERT_TRUE(relay.accepting()) << "Postfix's smtp-sink is needed (scripts/install-deps.sh installs postfix)";
+  ASSERT_NO_FATAL_FAILURE(open_service(kOutgoingException, [&](TransferService::Options& o) {
+    o.notice_from = "sanso-transfer@city.example.lg.jp";
+    o.console_url = "https://sanso.city.example.lg.jp";
+    o.send_notice = [&](const mime::ComposedNotice& n, const std::vector<std::string>& to) {
+      return mail::send_mail(mail::SmtpOptions{relay.relay()}, mail::SmtpEnvelope{"", to}, n.message);
+    };
+  }));
+
+  // Files from the internet: their recipient is told they wait, with what became of each.
+  const Upload incoming[] = {{"見積書.docm", macro_docm()}, {"setup.exe", kExe}};
+  auto in = service_->send(person("yamada"), "kato", "", incoming);
+  ASSERT_TRUE(in) << in.error().to_string();
+  auto dumped = relay.messages(1);
+  ASSERT_EQ(dumped.size(), 1u);
+  ReceivedNotice ready = read_notice(dumped[0]);
+  EXPECT_NE(dumped[0].find("<kato@city.example.lg.jp>"), std::string::npos) << ready.header;
+  EXPECT_NE(ready.header.find("X-Sanso-Transfer: " + in->id), std::string::npos) << ready.header;
+  EXPECT_NE(ready.header.find("Auto-Submitted: auto-generated"), std::string::npos);
+  EXPECT_NE(ready.body.find("見積書.docm"), std::string::npos) << ready.body;
+  EXPECT_NE(ready.body.find("blocked"), std::string::npos) << "the blocked file is named with why: " << ready.body;
+  EXPECT_NE(ready.body.find("https://sanso.city.example.lg.jp/transfer"), std::string::npos) << ready.body;
+
+  // Leaving for the internet: the approvers are told, never the sender, and a reason typed with
+  // line breaks stays in the body instead of adding a header.
+  const Upload outgoing[] = {{"報告書.csv", kPlainCsv}};
+  auto out = service_->send(person("suzuki"), "contractor@example.com", "報告\r\nBcc: leak@example.com", outgoing);
+  ASSERT_TRUE(out) << out.error().to_string();
+  ASSERT_EQ(out->state, State::kPendingApproval);
+  dumped = relay.messages(2);
+  ASSERT_EQ(dumped.size(), 2u);
+  const std::string& pending_raw = dumped[0].find(out->id) != std::string::npos ? dumped[0] : dumped[1];
+  ReceivedNotice pending = read_notice(pending_raw);
+  EXPECT_NE(pending_raw.find("tanaka@city.example.lg.jp"), std::string::npos) << "the other security_manager decides";
+  EXPECT_EQ(pending_raw.find("suzuki@city.example.lg.jp"), std::string::npos) << "the sender cannot approve, so is not asked to";
+  EXPECT_EQ(pending_raw.find("kato@city.example.lg.jp"), std::string::npos) << "kato holds no approver role";
+  EXPECT_EQ(pending.header.find("leak@example.com"), std::string::npos) << pending.header;
+  EXPECT_EQ(pending.header.find("Bcc:"), std::string::npos) << pending.header;
+  EXPECT_NE(pending.body.find("Bcc: leak@example.com"), std::string::npos) << "shown, made visible, in the body: " << pending.body;
+
+  // Decided: the sender is told.
+  ASSERT_TRUE(service_->approve(out->id, person("tanaka"), "確認済み"));
+  dumped = relay.messages(3);
+  ASSERT_EQ(dumped.size(), 3u);
+  EXPECT_EQ(std::count_if(dumped.begin(), dumped.end(),
+                          [](const std::string& m) { return m.find("<suzuki@city.example.lg.jp>") != std::string::npos; }),
+            1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.notify' AND record LIKE '%\"outcome\":\"sent\"%'"), 3);
+
+  // A relay that is down: the transfer stands, the failed notice is recorded.
+  ASSERT_NO_FATAL_FAILURE(open_service(kOutgoingException, [&](TransferService::Options& o) {
+    o.notice_from = "postmaster";
+    o.send_notice = [](const mime::ComposedNotice& n, const std::vector<std::string>& to) {
+      mail::SmtpOptions closed{"127.0.0.1:" + std::to_string(sanso::testing::free_tcp_port())};
+      closed.timeout = std::chrono::seconds(2);
+      return mail::send_mail(closed, mail::SmtpEnvelope{"", to}, n.message);
+    };
+  }));
+  const Upload again[] = {{"発注.csv", kPlainCsv}};
+  auto still = service_->send(person("yamada"), "kato", "", again);
+  ASSERT_TRUE(still) << still.error().to_string();
+  EXPECT_EQ(still->state, State::kReady);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.notify' AND record LIKE '%\"outcome\":\"failed\"%'"), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TransferTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);

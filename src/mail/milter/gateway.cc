@@ -13,6 +13,7 @@
 #include "intake/intake.h"
 #include "mail/identifiers.h"
 #include "mail/smtp_client.h"
+#include "mime/notice_mail.h"
 #include "mime/header.h"
 #include "mime/transfer.h"
 #include "mail/outbound.h"
@@ -422,20 +423,22 @@ void MailGateway::notify_held(const Envelope& envelope, const GatewayVerdict& v,
       "\n-- \nYour message was held by the mail gateway and has not been delivered.\n"
       "It is sent only if an approver allows it. Reason: " + reason + "; policy rule " + v.rule + ", clause " + v.clause +
       "; quarantine id " + v.quarantine_id + ".\n";
-  const std::string from = settings_.notice_from.empty() ? "postmaster" : settings_.notice_from;
-  std::string message = "From: " + mime::encode_header_text("Sanso メールゲートウェイ", "utf-8") + " <" + from + ">\r\n" +
-                        "To: <" + envelope.sender + ">\r\n" +
-                        "Subject: " + mime::encode_header_text("【保留】送信メールを承認待ちにしました: " + shown_subject, "utf-8") + "\r\n" +
-                        "Auto-Submitted: auto-replied\r\n"
-                        "X-Sanso-Held: " + v.quarantine_id + "\r\n"
-                        "MIME-Version: 1.0\r\n"
-                        "Content-Type: text/plain; charset=UTF-8\r\n"
-                        "Content-Transfer-Encoding: base64\r\n\r\n";
-  message += mime::encode_base64_lines(mime::to_crlf(body));
+  mime::NoticeMail notice;
+  notice.from_name = "Sanso メールゲートウェイ";
+  notice.from = settings_.notice_from.empty() ? "postmaster" : settings_.notice_from;
+  notice.to = {envelope.sender};
+  notice.subject = "【保留】送信メールを承認待ちにしました: " + shown_subject;
+  notice.body = std::move(body);
+  notice.auto_submitted = "auto-replied";
+  notice.headers = {{"X-Sanso-Held", v.quarantine_id}};
+  notice.date = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  notice.node = settings_.node;
+  auto composed = mime::compose_notice(notice);
   SmtpOptions smtp{settings_.notice_relay, settings_.notice_helo};
   smtp.timeout = std::chrono::seconds(10);
   // The null sender, as for a delivery report: a notice is never answered or bounced back.
-  auto sent = send_mail(smtp, SmtpEnvelope{"", {envelope.sender}}, message);
+  // A sender address a header cannot carry as it is gets no notice (the refusal is recorded).
+  auto sent = composed ? send_mail(smtp, SmtpEnvelope{"", {envelope.sender}}, composed->message) : Result<std::string>(composed.error());
   // The message is safe in quarantine whatever happens to the notice; the attempt is recorded.
   store::AuditEvent e;
   e.actor = "milter@" + settings_.node;
