@@ -86,6 +86,11 @@ bool is_api_scope(std::string_view scope) {
 
 bool ApiClient::may(std::string_view scope) const { return std::find(scopes.begin(), scopes.end(), scope) != scopes.end(); }
 
+bool ApiClient::person_may(const std::vector<Permission>& any_of) const {
+  if (!console_person) return false;
+  return any_of.empty() || std::any_of(any_of.begin(), any_of.end(), [&](Permission p) { return permissions.has(p); });
+}
+
 quarantine::Actor ApiClient::actor() const { return quarantine::Actor{person, roles, "api token " + name + " from " + source}; }
 
 std::string_view to_string(TokenRefusal r) {
@@ -108,6 +113,8 @@ struct ApiTokens::Impl {
   std::mutex mu;  // people, admin roles and the failures below
   std::vector<config::Operator> people;
   std::vector<std::string> admin_roles;
+  std::vector<std::string> console_roles;  // [web] roles
+  PermissionMap permission_map;            // [web.permissions]
   struct Failures {
     int count = 0;
     std::chrono::system_clock::time_point first;
@@ -202,6 +209,8 @@ void ApiTokens::reload(const config::ServiceConfig& config) {
   std::lock_guard lock(impl_->mu);
   impl_->people = config.operators;
   impl_->admin_roles = config.web.admin_roles;
+  impl_->console_roles = config.web.roles;
+  impl_->permission_map = PermissionMap::from(config.web);
 }
 
 Result<std::string> ApiTokens::create(const std::string& name, const std::string& person, const std::vector<std::string>& scopes,
@@ -293,9 +302,30 @@ Result<std::variant<ApiClient, TokenRefusal>> ApiTokens::authenticate(std::strin
     auto use = impl_->db.use();
     SANSO_TRY(use->execute("UPDATE api_tokens SET last_used_at = ? WHERE name = ?", {t, name}));
   }
-  return Authenticated{ApiClient{name, row->text(1), std::move(*roles), parse_scopes(row->text(2)), source}};
+  ApiClient client;
+  client.name = name;
+  client.person = row->text(1);
+  client.roles = std::move(*roles);
+  client.scopes = parse_scopes(row->text(2));
+  client.source = source;
+  {
+    std::lock_guard lock(impl_->mu);
+    const auto& console_roles = impl_->console_roles;
+    client.console_person = std::any_of(client.roles.begin(), client.roles.end(), [&](const std::string& r) {
+      return std::find(console_roles.begin(), console_roles.end(), r) != console_roles.end();
+    });
+    client.permissions = impl_->permission_map.of(client.roles);
+  }
+  return Authenticated{std::move(client)};
 }
 
 Result<std::uint64_t> ApiTokens::record(const store::AuditEvent& event) { return impl_->log.record(impl_->db, event); }
+
+Result<void> ApiTokens::record_refused_call(const ApiClient& client, const std::string& method, const std::string& path, const std::string& needs) {
+  auto e = impl_->event(client.person, "api.request", path.substr(0, 200), "refused");
+  e.details = {{"reason", "permission"}, {"method", method.substr(0, 16)}, {"needs", needs}, {"via", client.actor().via}};
+  SANSO_TRY(impl_->log.record(impl_->db, e));
+  return ok();
+}
 
 }  // namespace sanso::web
