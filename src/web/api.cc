@@ -15,10 +15,12 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "metrics/metrics.h"
+#include "monitor/finding_store.h"
 #include "policy/decide.h"
 #include "policy/network.h"
 #include "store/database.h"
 #include "web/api_tokens.h"
+#include "web/internal/audit_event.h"
 #include "web/internal/console_server.h"
 
 namespace sanso::web {
@@ -292,7 +294,7 @@ void Console::Impl::api_decide(const httplib::Request& req, httplib::Response& r
   auto decision = (*table)->decide(policy::RequestNames{from, to, channel, level, role, asset});
   if (!decision) return send_api_error(res, ApiError{400, "api.input", decision.error().where, "", decision.error().message});
   store::AuditEvent e;
-  e.time = std::chrono::duration_cast<std::chrono::seconds>(system_clock().now().time_since_epoch()).count();
+  e.time = unix_seconds(system_clock());
   e.actor = "api:" + client.name;
   e.action = "api.decide";
   e.subject = who;
@@ -418,28 +420,26 @@ void Console::Impl::api_findings(const httplib::Request& req, httplib::Response&
       return send_api_error(res, ApiError{400, "api.input", "limit", "?limit", "a whole number from 1 to 1000"});
     }
   }
-  // The flow monitor's findings (table monitor_findings, src/monitor/finding_store.h), newest first.
-  auto rows = [&]() -> Result<std::vector<store::Row>> {
+  // The flow monitor's findings, read as the console's findings page reads them: newest first.
+  monitor::FindingFilter filter;
+  filter.state = state == "all" ? "" : state;
+  filter.limit = limit;
+  auto found = [&]() -> Result<std::vector<monitor::StoredFinding>> {
     auto db = services.store.use();
-    const std::string sql =
-        "SELECT id, rule, clause, src, dst, dport, proto, src_zone, dst_zone, first_seen, last_seen, count, source, detail, node, state, "
-        "acknowledged_by, acknowledged_at FROM monitor_findings" +
-        std::string(state == "all" ? "" : " WHERE state = ?") + " ORDER BY last_seen DESC, id DESC LIMIT ?";
-    if (state == "all") return db->query(sql, {limit});
-    return db->query(sql, {state, limit});
+    return monitor::list_findings(*db, filter);
   }();
-  if (!rows) {
+  if (!found) {
     api->store_errors.inc();
-    log::error("web: api: reading findings: " + rows.error().to_string());
+    log::error("web: api: reading findings: " + found.error().to_string());
     return send_api_error(res, ApiError{500, "api.internal", "the findings", "", "an internal error; the service's log has the cause"});
   }
   json out = json::array();
-  for (const auto& r : *rows) {
-    out.push_back({{"id", r.integer(0)}, {"rule", r.text(1)}, {"clause", r.text(2)}, {"src", r.text(3)}, {"dst", r.text(4)},
-                   {"dport", r.integer(5)}, {"proto", r.text(6)}, {"src_zone", r.text(7)}, {"dst_zone", r.text(8)},
-                   {"first_seen", iso_time(r.integer(9))}, {"last_seen", iso_time(r.integer(10))}, {"count", r.integer(11)},
-                   {"source", r.text(12)}, {"detail", r.text(13)}, {"node", r.text(14)}, {"state", r.text(15)},
-                   {"acknowledged_by", r.text(16)}, {"acknowledged_at", iso_time(r.integer(17))}});
+  for (const auto& f : *found) {
+    out.push_back({{"id", f.id}, {"rule", f.rule}, {"clause", f.clause}, {"src", f.src}, {"dst", f.dst},
+                   {"dport", f.dport}, {"proto", f.proto}, {"src_zone", f.src_zone}, {"dst_zone", f.dst_zone},
+                   {"first_seen", iso_time(f.first_seen)}, {"last_seen", iso_time(f.last_seen)}, {"count", f.count},
+                   {"source", f.source}, {"detail", f.detail}, {"node", f.node}, {"state", f.state},
+                   {"acknowledged_by", f.acknowledged_by}, {"acknowledged_at", iso_time(f.acknowledged_at)}});
   }
   send_json(res, 200, {{"findings", out}});
 }

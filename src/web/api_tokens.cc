@@ -14,6 +14,7 @@
 #include "policy/network.h"
 #include "store/database.h"
 #include "store/shared_database.h"
+#include "web/internal/audit_event.h"
 
 namespace sanso::web {
 namespace {
@@ -21,8 +22,7 @@ namespace {
 using store::Transaction;
 using Authenticated = std::variant<ApiClient, TokenRefusal>;
 
-constexpr const char* kRule = "api.authentication";
-constexpr const char* kClause = "6(6)";  // 技術的セキュリティ: アクセス制御、不正アクセス対策
+constexpr internal::AuditRule kRules{"api.authentication", "6(6)"};  // 技術的セキュリティ: アクセス制御、不正アクセス対策
 constexpr std::string_view kPrefix = "sanso_";
 constexpr std::size_t kTokenHex = 64;  // 256 random bits
 
@@ -126,18 +126,10 @@ struct ApiTokens::Impl {
 
   Impl(store::SharedDatabase& d, audit::AuditLog& l, const Clock& c, TokenLimits li) : db(d), log(l), clock(c), limits(li) {}
 
-  std::int64_t now() const { return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count(); }
+  std::int64_t now() const { return internal::unix_seconds(clock); }
 
   store::AuditEvent event(const std::string& actor, const char* action, const std::string& subject, const char* outcome) const {
-    store::AuditEvent e;
-    e.time = now();
-    e.actor = actor;
-    e.action = action;
-    e.subject = subject;
-    e.outcome = outcome;
-    e.rule_id = kRule;
-    e.clause = kClause;
-    return e;
+    return internal::audit_event(clock, kRules, actor, action, subject, outcome);
   }
 
   // A refused administration is evidence too: recorded, and the refusal returned.
