@@ -19,6 +19,7 @@
 #include "quarantine/internal/sealed_blob.h"
 #include "store/database.h"
 #include "store/shared_database.h"
+#include "web/internal/audit_event.h"
 #include "web/totp.h"
 
 namespace sanso::web {
@@ -27,8 +28,7 @@ namespace {
 using store::Database;
 using store::Transaction;
 
-constexpr const char* kRule = "console.authentication";
-constexpr const char* kClause = "6(6)";  // 技術的セキュリティ: アクセス制御、不正アクセス対策
+constexpr internal::AuditRule kRules{"console.authentication", "6(6)"};  // 技術的セキュリティ: アクセス制御、不正アクセス対策
 constexpr std::size_t kMaxPasswordBytes = 1024;
 constexpr std::int64_t kLastSeenResolution = 60;  // seconds; fewer writes on busy pages
 constexpr std::int64_t kTotpStep = 30;
@@ -135,9 +135,7 @@ struct ConsoleAccounts::Impl {
     return ok();
   }
 
-  std::int64_t now() const {
-    return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
-  }
+  std::int64_t now() const { return internal::unix_seconds(clock); }
 
   // Under mu.
   const config::Operator* find(const std::string& name) const {
@@ -202,15 +200,7 @@ struct ConsoleAccounts::Impl {
   }
 
   store::AuditEvent event(const std::string& actor, const char* action, const std::string& subject, const char* outcome) const {
-    store::AuditEvent e;
-    e.time = now();
-    e.actor = actor;
-    e.action = action;
-    e.subject = subject;
-    e.outcome = outcome;
-    e.rule_id = kRule;
-    e.clause = kClause;
-    return e;
+    return internal::audit_event(clock, kRules, actor, action, subject, outcome);
   }
 
   Result<std::string> hash(const std::string& password) const {

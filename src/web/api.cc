@@ -15,10 +15,12 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "metrics/metrics.h"
+#include "monitor/finding_store.h"
 #include "policy/decide.h"
 #include "policy/network.h"
 #include "store/database.h"
 #include "web/api_tokens.h"
+#include "web/internal/audit_event.h"
 #include "web/internal/console_server.h"
 
 namespace sanso::web {
@@ -195,8 +197,8 @@ Result<const policy::CompiledPolicy*> Console::Impl::decision_table() {
   return &*api->compiled;
 }
 
-httplib::Server::Handler Console::Impl::api_call(const char* scope, ApiHandler handler) {
-  return [this, scope, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+httplib::Server::Handler Console::Impl::api_call(const char* scope, std::vector<Permission> any_of, ApiHandler handler) {
+  return [this, scope, any_of = std::move(any_of), handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
     const auto started = std::chrono::steady_clock::now();
     const std::string endpoint = endpoint_label(req);
     auto done = [&] {
@@ -205,13 +207,14 @@ httplib::Server::Handler Console::Impl::api_call(const char* scope, ApiHandler h
       api->registry.counter("sanso_api_requests_total", "JSON API requests by endpoint and HTTP status",
                             {{"endpoint", endpoint}, {"code", std::to_string(res.status)}}).inc();
     };
-    auto client = authenticate_api(req, res, scope);
+    auto client = authenticate_api(req, res, scope, any_of);
     if (client) handler(req, res, *client);
     done();
   };
 }
 
-std::optional<ApiClient> Console::Impl::authenticate_api(const httplib::Request& req, httplib::Response& res, const char* scope) {
+std::optional<ApiClient> Console::Impl::authenticate_api(const httplib::Request& req, httplib::Response& res, const char* scope,
+                                                         const std::vector<Permission>& any_of) {
   if (services.api_tokens == nullptr) {
     send_api_error(res, ApiError{404, "api.off", "the JSON API", "", "this console serves no API (no token store)"});
     return std::nullopt;
@@ -247,6 +250,26 @@ std::optional<ApiClient> Console::Impl::authenticate_api(const httplib::Request&
                                  "the token of '" + client.name + "' lacks the scope '" + scope + "' this endpoint needs"});
     return std::nullopt;
   }
+  // A scope opens an endpoint to the token, never beyond its person: what they could not do in
+  // the console (not a console person, or without the page group) the token cannot do either.
+  if (!client.person_may(any_of)) {
+    std::string needs;
+    for (Permission p : any_of) needs += (needs.empty() ? "" : " or ") + std::string(to_string(p));
+    if (needs.empty()) needs = "console";
+    auto recorded = services.api_tokens->record_refused_call(client, req.method, req.path, needs);
+    if (!recorded) {
+      api->store_errors.inc();
+      log::error("web: api: recording a refused call: " + recorded.error().to_string());
+      send_api_error(res, ApiError{500, "api.internal", "the request", "", "an internal error; the service's log has the cause"});
+      return std::nullopt;
+    }
+    const std::string why = !client.console_person
+                                ? "'" + client.person + "', for whom the token of '" + client.name + "' acts, holds none of [web] roles, so may not use the console"
+                                : "'" + client.person + "', for whom the token of '" + client.name + "' acts, may not use the console's " + needs +
+                                      " pages ([web.permissions])";
+    send_api_error(res, ApiError{403, "api.permission", "the token", "Authorization", why});
+    return std::nullopt;
+  }
   return client;
 }
 
@@ -271,7 +294,7 @@ void Console::Impl::api_decide(const httplib::Request& req, httplib::Response& r
   auto decision = (*table)->decide(policy::RequestNames{from, to, channel, level, role, asset});
   if (!decision) return send_api_error(res, ApiError{400, "api.input", decision.error().where, "", decision.error().message});
   store::AuditEvent e;
-  e.time = std::chrono::duration_cast<std::chrono::seconds>(system_clock().now().time_since_epoch()).count();
+  e.time = unix_seconds(system_clock());
   e.actor = "api:" + client.name;
   e.action = "api.decide";
   e.subject = who;
@@ -397,28 +420,26 @@ void Console::Impl::api_findings(const httplib::Request& req, httplib::Response&
       return send_api_error(res, ApiError{400, "api.input", "limit", "?limit", "a whole number from 1 to 1000"});
     }
   }
-  // The flow monitor's findings (table monitor_findings, src/monitor/finding_store.h), newest first.
-  auto rows = [&]() -> Result<std::vector<store::Row>> {
+  // The flow monitor's findings, read as the console's findings page reads them: newest first.
+  monitor::FindingFilter filter;
+  filter.state = state == "all" ? "" : state;
+  filter.limit = limit;
+  auto found = [&]() -> Result<std::vector<monitor::StoredFinding>> {
     auto db = services.store.use();
-    const std::string sql =
-        "SELECT id, rule, clause, src, dst, dport, proto, src_zone, dst_zone, first_seen, last_seen, count, source, detail, node, state, "
-        "acknowledged_by, acknowledged_at FROM monitor_findings" +
-        std::string(state == "all" ? "" : " WHERE state = ?") + " ORDER BY last_seen DESC, id DESC LIMIT ?";
-    if (state == "all") return db->query(sql, {limit});
-    return db->query(sql, {state, limit});
+    return monitor::list_findings(*db, filter);
   }();
-  if (!rows) {
+  if (!found) {
     api->store_errors.inc();
-    log::error("web: api: reading findings: " + rows.error().to_string());
+    log::error("web: api: reading findings: " + found.error().to_string());
     return send_api_error(res, ApiError{500, "api.internal", "the findings", "", "an internal error; the service's log has the cause"});
   }
   json out = json::array();
-  for (const auto& r : *rows) {
-    out.push_back({{"id", r.integer(0)}, {"rule", r.text(1)}, {"clause", r.text(2)}, {"src", r.text(3)}, {"dst", r.text(4)},
-                   {"dport", r.integer(5)}, {"proto", r.text(6)}, {"src_zone", r.text(7)}, {"dst_zone", r.text(8)},
-                   {"first_seen", iso_time(r.integer(9))}, {"last_seen", iso_time(r.integer(10))}, {"count", r.integer(11)},
-                   {"source", r.text(12)}, {"detail", r.text(13)}, {"node", r.text(14)}, {"state", r.text(15)},
-                   {"acknowledged_by", r.text(16)}, {"acknowledged_at", iso_time(r.integer(17))}});
+  for (const auto& f : *found) {
+    out.push_back({{"id", f.id}, {"rule", f.rule}, {"clause", f.clause}, {"src", f.src}, {"dst", f.dst},
+                   {"dport", f.dport}, {"proto", f.proto}, {"src_zone", f.src_zone}, {"dst_zone", f.dst_zone},
+                   {"first_seen", iso_time(f.first_seen)}, {"last_seen", iso_time(f.last_seen)}, {"count", f.count},
+                   {"source", f.source}, {"detail", f.detail}, {"node", f.node}, {"state", f.state},
+                   {"acknowledged_by", f.acknowledged_by}, {"acknowledged_at", iso_time(f.acknowledged_at)}});
   }
   send_json(res, 200, {{"findings", out}});
 }
@@ -432,7 +453,7 @@ void Console::Impl::metrics_page(const httplib::Request& req, httplib::Response&
     if (!address) return false;
     return std::any_of(api->metrics_from.begin(), api->metrics_from.end(), [&](const policy::Cidr& c) { return c.contains(address->value); });
   }();
-  if (!listed && !authenticate_api(req, res, "metrics")) return;
+  if (!listed && !authenticate_api(req, res, "metrics", {})) return;
   metrics::Registry& registry = api->registry;
   // What the store holds is read at the scrape, so that every console of a shared store reports it.
   auto by_state = services.quarantine.count_by_state();
@@ -464,17 +485,24 @@ void Console::Impl::api_routes() {
     if (auto c = policy::parse_cidr(text)) api->metrics_from.push_back(*c);
   }
   httplib::Server& s = *server;
-  s.Post("/api/v1/decide", api_call("decide", [this](auto& req, auto& res, auto& client) { api_decide(req, res, client); }));
-  s.Get("/api/v1/quarantine", api_call("quarantine", [this](auto& req, auto& res, auto& client) { api_quarantine_list(req, res, client); }));
+  // The page groups a person needs in the console for the same thing (console.cc routes): none
+  // for a decision or the metrics, which no page offers (the person must still be one of the
+  // console's); the quarantine's pages for every quarantine action, as in the console.
+  const std::vector<Permission> console_only;
+  const std::vector<Permission> quarantine_pages{Permission::kQuarantine};
+  const std::vector<Permission> findings_pages{Permission::kFindings};
+  s.Post("/api/v1/decide", api_call("decide", console_only, [this](auto& req, auto& res, auto& client) { api_decide(req, res, client); }));
+  s.Get("/api/v1/quarantine",
+        api_call("quarantine", quarantine_pages, [this](auto& req, auto& res, auto& client) { api_quarantine_list(req, res, client); }));
   s.Get(R"(/api/v1/quarantine/([A-Za-z0-9._-]{1,64}))",
-        api_call("quarantine", [this](auto& req, auto& res, auto& client) { api_item(res, client, req.matches[1]); }));
+        api_call("quarantine", quarantine_pages, [this](auto& req, auto& res, auto& client) { api_item(res, client, req.matches[1]); }));
   s.Post(R"(/api/v1/quarantine/([A-Za-z0-9._-]{1,64})/request)",
-         api_call("quarantine", [this](auto& req, auto& res, auto& client) { api_quarantine_action(req, res, client, "request"); }));
+         api_call("quarantine", quarantine_pages, [this](auto& req, auto& res, auto& client) { api_quarantine_action(req, res, client, "request"); }));
   s.Post(R"(/api/v1/quarantine/([A-Za-z0-9._-]{1,64})/decide)",
-         api_call("approvals", [this](auto& req, auto& res, auto& client) { api_quarantine_action(req, res, client, "decide"); }));
+         api_call("approvals", quarantine_pages, [this](auto& req, auto& res, auto& client) { api_quarantine_action(req, res, client, "decide"); }));
   s.Post(R"(/api/v1/quarantine/([A-Za-z0-9._-]{1,64})/release)",
-         api_call("approvals", [this](auto& req, auto& res, auto& client) { api_quarantine_action(req, res, client, "release"); }));
-  s.Get("/api/v1/findings", api_call("findings", [this](auto& req, auto& res, auto& client) { api_findings(req, res, client); }));
+         api_call("approvals", quarantine_pages, [this](auto& req, auto& res, auto& client) { api_quarantine_action(req, res, client, "release"); }));
+  s.Get("/api/v1/findings", api_call("findings", findings_pages, [this](auto& req, auto& res, auto& client) { api_findings(req, res, client); }));
   s.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) { metrics_page(req, res); });
 }
 

@@ -14,6 +14,7 @@
 #include "policy/network.h"
 #include "store/database.h"
 #include "store/shared_database.h"
+#include "web/internal/audit_event.h"
 
 namespace sanso::web {
 namespace {
@@ -21,8 +22,7 @@ namespace {
 using store::Transaction;
 using Authenticated = std::variant<ApiClient, TokenRefusal>;
 
-constexpr const char* kRule = "api.authentication";
-constexpr const char* kClause = "6(6)";  // 技術的セキュリティ: アクセス制御、不正アクセス対策
+constexpr internal::AuditRule kRules{"api.authentication", "6(6)"};  // 技術的セキュリティ: アクセス制御、不正アクセス対策
 constexpr std::string_view kPrefix = "sanso_";
 constexpr std::size_t kTokenHex = 64;  // 256 random bits
 
@@ -86,6 +86,11 @@ bool is_api_scope(std::string_view scope) {
 
 bool ApiClient::may(std::string_view scope) const { return std::find(scopes.begin(), scopes.end(), scope) != scopes.end(); }
 
+bool ApiClient::person_may(const std::vector<Permission>& any_of) const {
+  if (!console_person) return false;
+  return any_of.empty() || std::any_of(any_of.begin(), any_of.end(), [&](Permission p) { return permissions.has(p); });
+}
+
 quarantine::Actor ApiClient::actor() const { return quarantine::Actor{person, roles, "api token " + name + " from " + source}; }
 
 std::string_view to_string(TokenRefusal r) {
@@ -108,6 +113,8 @@ struct ApiTokens::Impl {
   std::mutex mu;  // people, admin roles and the failures below
   std::vector<config::Operator> people;
   std::vector<std::string> admin_roles;
+  std::vector<std::string> console_roles;  // [web] roles
+  PermissionMap permission_map;            // [web.permissions]
   struct Failures {
     int count = 0;
     std::chrono::system_clock::time_point first;
@@ -119,18 +126,10 @@ struct ApiTokens::Impl {
 
   Impl(store::SharedDatabase& d, audit::AuditLog& l, const Clock& c, TokenLimits li) : db(d), log(l), clock(c), limits(li) {}
 
-  std::int64_t now() const { return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count(); }
+  std::int64_t now() const { return internal::unix_seconds(clock); }
 
   store::AuditEvent event(const std::string& actor, const char* action, const std::string& subject, const char* outcome) const {
-    store::AuditEvent e;
-    e.time = now();
-    e.actor = actor;
-    e.action = action;
-    e.subject = subject;
-    e.outcome = outcome;
-    e.rule_id = kRule;
-    e.clause = kClause;
-    return e;
+    return internal::audit_event(clock, kRules, actor, action, subject, outcome);
   }
 
   // A refused administration is evidence too: recorded, and the refusal returned.
@@ -202,6 +201,8 @@ void ApiTokens::reload(const config::ServiceConfig& config) {
   std::lock_guard lock(impl_->mu);
   impl_->people = config.operators;
   impl_->admin_roles = config.web.admin_roles;
+  impl_->console_roles = config.web.roles;
+  impl_->permission_map = PermissionMap::from(config.web);
 }
 
 Result<std::string> ApiTokens::create(const std::string& name, const std::string& person, const std::vector<std::string>& scopes,
@@ -293,9 +294,30 @@ Result<std::variant<ApiClient, TokenRefusal>> ApiTokens::authenticate(std::strin
     auto use = impl_->db.use();
     SANSO_TRY(use->execute("UPDATE api_tokens SET last_used_at = ? WHERE name = ?", {t, name}));
   }
-  return Authenticated{ApiClient{name, row->text(1), std::move(*roles), parse_scopes(row->text(2)), source}};
+  ApiClient client;
+  client.name = name;
+  client.person = row->text(1);
+  client.roles = std::move(*roles);
+  client.scopes = parse_scopes(row->text(2));
+  client.source = source;
+  {
+    std::lock_guard lock(impl_->mu);
+    const auto& console_roles = impl_->console_roles;
+    client.console_person = std::any_of(client.roles.begin(), client.roles.end(), [&](const std::string& r) {
+      return std::find(console_roles.begin(), console_roles.end(), r) != console_roles.end();
+    });
+    client.permissions = impl_->permission_map.of(client.roles);
+  }
+  return Authenticated{std::move(client)};
 }
 
 Result<std::uint64_t> ApiTokens::record(const store::AuditEvent& event) { return impl_->log.record(impl_->db, event); }
+
+Result<void> ApiTokens::record_refused_call(const ApiClient& client, const std::string& method, const std::string& path, const std::string& needs) {
+  auto e = impl_->event(client.person, "api.request", path.substr(0, 200), "refused");
+  e.details = {{"reason", "permission"}, {"method", method.substr(0, 16)}, {"needs", needs}, {"via", client.actor().via}};
+  SANSO_TRY(impl_->log.record(impl_->db, e));
+  return ok();
+}
 
 }  // namespace sanso::web

@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "quarantine/quarantine.h"
+#include "web/permissions.h"
 
 namespace sanso::config {
 struct ServiceConfig;
@@ -56,7 +57,14 @@ struct ApiClient {
   std::vector<std::string> roles;  // the person's, from sanso.toml now
   std::vector<std::string> scopes;
   std::string source;              // the client's address
+  // What the person may do in the console now: whether they hold one of [web] roles, and the
+  // page groups [web.permissions] opens to their roles. A token never reaches further.
+  bool console_person = false;
+  Permissions permissions;
   bool may(std::string_view scope) const;
+  // Whether the person could do this in the console: a console person, holding one of `any_of`
+  // (none: no page group, only the console itself).
+  bool person_may(const std::vector<Permission>& any_of) const;
   quarantine::Actor actor() const;
 };
 
@@ -80,7 +88,8 @@ class ApiTokens {
   ApiTokens(const ApiTokens&) = delete;
   ApiTokens& operator=(const ApiTokens&) = delete;
 
-  // Takes a changed sanso.toml: who exists and which roles they hold, and who administers.
+  // Takes a changed sanso.toml: who exists and which roles they hold, who may use the console and
+  // its page groups, and who administers.
   void reload(const config::ServiceConfig& config);
 
   // A new token for client `name` acting for `person`; returns the token, which is not kept.
@@ -98,6 +107,10 @@ class ApiTokens {
   // Records what a client's call did (a policy decision), durably, on the service's connection;
   // returns the audit entry's index.
   Result<std::uint64_t> record(const store::AuditEvent& event);
+
+  // Records a call refused because the token's person could not do the same in the console
+  // (`needs`: the page groups, or "console" for the console itself).
+  Result<void> record_refused_call(const ApiClient& client, const std::string& method, const std::string& path, const std::string& needs);
 
  private:
   struct Impl;

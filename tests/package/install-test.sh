@@ -151,13 +151,17 @@ grep -q 'MZ' "$work/got-setup.exe" && fail "bytes of the executable reached the 
 echo "ok: through Squid the macro document arrived rebuilt and the executable got the block page"
 pkill -f "^/usr/bin/sanso icap --config /etc/sanso/sanso.toml"
 
-# An upgrade migrates the store and keeps it.
+# An upgrade migrates the store and keeps it; a conffile the administrator deleted (the notice
+# template, sanso.toml using the built-in one) stays deleted and does not fail the upgrade.
+sed -i 's/^notice_template = /# notice_template = /' "$root/etc/sanso/sanso.toml"
+rm "$root/etc/sanso/notice.ja.mustache"
 before=$(count_items)
 in_root apt-get install -y -qq --reinstall "/tmp/$(basename "$deb")" > "$work/upgrade.log" 2>&1 || fail "reinstall: $(tail -5 "$work/upgrade.log")"
 grep -q 'sanso: migrating the store' "$work/upgrade.log" || fail "the upgrade did not migrate the store: $(tail -5 "$work/upgrade.log")"
 after=$(count_items)
 [ "$before" = "$after" ] || fail "the upgrade changed the quarantine ($before items before, $after after)"
 in_root grep -q '^\[icap\]' /etc/sanso/sanso.toml || fail "the upgrade overwrote the administrator's sanso.toml"
+[ -e "$root/etc/sanso/notice.ja.mustache" ] && fail "the upgrade brought back the notice template the administrator deleted"
 as_sanso sanso audit verify --config /etc/sanso/sanso.toml > "$work/verify.log" 2>&1 || fail "audit verify after the upgrade: $(tail -5 "$work/verify.log")"
 echo "ok: the upgrade migrated the store, kept it and kept the changed configuration"
 

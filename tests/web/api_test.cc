@@ -298,6 +298,61 @@ TEST_P(ApiTest, OnlyABearerTokenOfTheRightScopeOpensAnEndpointNeverACookie) {
   EXPECT_EQ(nothing["error"]["code"], "api.not-found");
 }
 
+// A scope opens an endpoint to the token, never beyond its person: someone who may not use the
+// console (sato holds no [web] role), or not its quarantine or findings pages ([web.permissions]),
+// gets nothing through a token either, and the attempt is recorded.
+TEST_P(ApiTest, ATokenNeverDoesWhatItsPersonCouldNotDoInTheConsole) {
+  start();
+  const std::string id = held_item();
+  const std::string clerk = token("clerk", "sato", {"decide", "quarantine", "findings", "metrics"});
+  auto [decided, not_console] = call("POST", "/api/v1/decide", "/api/v1/decide", clerk, R"({"who":"sato","from":"lgwan","to":"internet","channel":"mail"})");
+  EXPECT_EQ(decided, 403) << not_console;
+  EXPECT_EQ(not_console["error"]["code"], "api.permission");
+  EXPECT_NE(not_console["error"]["why"].get<std::string>().find("[web] roles"), std::string::npos) << not_console;
+  auto [asked, refused] = call("POST", "/api/v1/quarantine/" + id + "/request", "/api/v1/quarantine/{id}/request", clerk, R"({"reason":"r"})");
+  EXPECT_EQ(asked, 403) << refused;
+  auto scrape = client_->Get("/metrics", bearer(clerk));
+  ASSERT_TRUE(scrape);
+  EXPECT_EQ(scrape->status, 403) << scrape->body;
+  auto item = quarantine_->get(id);
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->state, quarantine::ItemState::kHeld) << "a refused token changes nothing";
+  EXPECT_TRUE(records(*h_->reader_, "api.decide").empty());
+
+  // Console people (as config.cc makes [web] roles of [web.permissions]), but the quarantine's
+  // pages only for the security manager, the findings only for the system administrator, and the
+  // general security officer only the transfers' approvals inbox; read at every request, so a
+  // reload takes effect at once.
+  config::ServiceConfig narrowed = h_->config_;
+  narrowed.web.permissions = {{"quarantine", {"security_manager"}}, {"findings", {"system_admin"}}, {"approvals", {"general_security_officer"}}};
+  narrowed.web.roles = {"security_manager", "system_admin", "general_security_officer"};
+  tokens_->reload(narrowed);
+  const std::string officer = token("officer", "suzuki", {"quarantine", "approvals", "findings", "decide"});
+  const std::string chief = token("chief", "tanaka", {"quarantine", "findings"});
+  EXPECT_EQ(call("GET", "/api/v1/quarantine", "/api/v1/quarantine", officer).first, 403);
+  EXPECT_EQ(call("GET", "/api/v1/quarantine/" + id, "/api/v1/quarantine/{id}", officer).first, 403);
+  EXPECT_EQ(call("POST", "/api/v1/quarantine/" + id + "/decide", "/api/v1/quarantine/{id}/decide", officer, R"({"decision":"deny"})").first, 403);
+  EXPECT_EQ(call("POST", "/api/v1/quarantine/" + id + "/release", "/api/v1/quarantine/{id}/release", officer, "{}").first, 403);
+  EXPECT_EQ(call("GET", "/api/v1/findings", "/api/v1/findings", officer).first, 403);
+  EXPECT_EQ(call("POST", "/api/v1/decide", "/api/v1/decide", officer, R"({"who":"x","from":"lgwan","to":"internet","channel":"mail"})").first, 200)
+      << "a decision needs only a console person";
+  EXPECT_EQ(call("GET", "/api/v1/quarantine", "/api/v1/quarantine", chief).first, 200);
+  auto [findings, why] = call("GET", "/api/v1/findings", "/api/v1/findings", chief);
+  EXPECT_EQ(findings, 403) << why;
+  EXPECT_NE(why["error"]["why"].get<std::string>().find("findings"), std::string::npos) << why;
+
+  auto refusals = records(*h_->reader_, "api.request");
+  ASSERT_EQ(refusals.size(), 9u);
+  EXPECT_EQ(refusals[0]["actor"], "sato");
+  EXPECT_EQ(refusals[0]["outcome"], "refused");
+  EXPECT_EQ(refusals[0]["subject"], "/api/v1/decide");
+  EXPECT_EQ(detail(refusals[0], "needs"), "console");
+  EXPECT_EQ(detail(refusals[0], "via"), "api token clerk from 127.0.0.1");
+  EXPECT_EQ(refusals[3]["actor"], "suzuki");
+  EXPECT_EQ(detail(refusals[3], "needs"), "quarantine");
+  EXPECT_EQ(detail(refusals[8], "needs"), "findings");
+}
+
 TEST_P(ApiTest, TwoClientsCarryOutAFourEyesReleaseThroughTheQuarantine) {
   start();
   const std::string id = held_item();

@@ -189,10 +189,14 @@ struct Console::Impl {
   std::shared_ptr<ApiState> api;
   using ApiHandler = std::function<void(const httplib::Request&, httplib::Response&, const ApiClient&)>;
   void api_routes();
-  // An API endpoint of `scope`: the bearer token checked, the call timed and counted.
-  httplib::Server::Handler api_call(const char* scope, ApiHandler handler);
-  // The client of a request's token if it holds `scope`; otherwise the refusal is sent.
-  std::optional<ApiClient> authenticate_api(const httplib::Request& req, httplib::Response& res, const char* scope);
+  // An API endpoint of `scope` that the console offers to holders of `any_of`: the bearer token
+  // checked, the call timed and counted.
+  httplib::Server::Handler api_call(const char* scope, std::vector<Permission> any_of, ApiHandler handler);
+  // The client of a request's token if it holds `scope` and its person could do the same in the
+  // console (a console person holding one of `any_of`); otherwise the refusal is sent (and a
+  // refusal of the person recorded).
+  std::optional<ApiClient> authenticate_api(const httplib::Request& req, httplib::Response& res, const char* scope,
+                                            const std::vector<Permission>& any_of);
   // An error of the plumbing (length, size, not found) as a JSON error object, for /api/ paths.
   void send_json_error(const httplib::Request& req, httplib::Response& res, int status, const std::string& key) const;
   Result<const policy::CompiledPolicy*> decision_table();
