@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,5 +57,13 @@ std::string file_extension(std::string_view path);
 // number ("-12.5" stays a number); the full-width ＝ ＠ ＋ － count as well. Whoever writes
 // such a cell prefixes it with an apostrophe.
 bool is_spreadsheet_formula(std::string_view cell);
+
+// "host:port" or "[v6]:port" split into the host (without brackets) and a port 0..65535; nullopt
+// for anything else, an unbracketed IPv6 address included (its last group would pass for a port).
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+std::optional<HostPort> split_host_port(std::string_view text);
 
 }  // namespace sanso
