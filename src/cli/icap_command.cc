@@ -12,6 +12,7 @@
 #include "cdr/cdr.h"
 #include "cdr/clamd.h"
 #include "cli/commands.h"
+#include "cli/metrics_listener.h"
 #include "cli/service.h"
 #include "core/clock.h"
 #include "icap/icap.h"
@@ -22,7 +23,7 @@
 namespace sanso::cli {
 namespace {
 
-int run(const ServiceOptions& o, const std::string& listen_arg) {
+int run(const ServiceOptions& o, const std::string& listen_arg, const std::string& metrics_arg) {
   if (sodium_init() < 0) return kExitFailure;
   // SIGTERM/SIGINT are taken by a waiting thread, so blocked before any thread starts.
   sigset_t signals;
@@ -68,6 +69,9 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
   engines.scan_outgoing = [s = scanner->get()](std::string_view bytes, std::string_view name) { return transfer::scan_outgoing_file(*s, bytes, name); };
   icap::Service icap_service(*compiled, session->store.get(), session->log.get(), session->db.get(), settings, std::move(engines));
 
+  // After the workers forked: the listener runs threads.
+  auto exporter = start_metrics("icap", metrics_arg, c.metrics.icap, c);
+  if (!exporter) return print_error(exporter.error()), kExitFailure;
   const std::string listen = !listen_arg.empty() ? listen_arg : c.icap.listen;
   std::atomic<bool> stop{false};
   StoreWatch watch(c, [&stop] { stop = true; });
@@ -94,11 +98,13 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
 void register_icap_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ServiceOptions>();
   auto listen = std::make_shared<std::string>();
+  auto metrics_listen = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("icap", "the ICAP service for the web proxy: downloads 無害化, uploads checked (docs/icap.md)");
   cmd->add_option("--config", o->config_path, "sanso.toml (default: $SANSO_CONFIG, then /etc/sanso/sanso.toml)");
   cmd->add_option("--listen", *listen, "host:port (default: [icap] listen, 127.0.0.1:1344)");
+  add_metrics_option(*cmd, *metrics_listen);
   o->service_daemon = true;
-  cmd->callback([&exit_code, o, listen] { exit_code = run(*o, *listen); });
+  cmd->callback([&exit_code, o, listen, metrics_listen] { exit_code = run(*o, *listen, *metrics_listen); });
 }
 
 }  // namespace sanso::cli

@@ -10,6 +10,7 @@
 
 #include "cdr/clamd.h"
 #include "cli/commands.h"
+#include "cli/metrics_listener.h"
 #include "cli/service.h"
 #include "core/clock.h"
 #include "mail/milter/gateway.h"
@@ -19,7 +20,7 @@
 namespace sanso::cli {
 namespace {
 
-int run(const ServiceOptions& o, const std::string& listen_arg) {
+int run(const ServiceOptions& o, const std::string& listen_arg, const std::string& metrics_arg) {
   if (sodium_init() < 0) return kExitFailure;
   auto session = open_quarantine_session(o);
   if (!session) return print_error(session.error()), kExitFailure;
@@ -72,6 +73,9 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
     print_error(make_error("cli.usage", "sanso milter", "no socket: give --listen or set [listeners] milter in sanso.toml"));
     return kExitUsage;
   }
+  // After the workers forked: the listener runs threads.
+  auto exporter = start_metrics("milter", metrics_arg, c.metrics.milter, c);
+  if (!exporter) return print_error(exporter.error()), kExitFailure;
   std::fprintf(stderr, "sanso milter: listening on %s (node %s, policy %s)\n", options.listen.c_str(), c.node.c_str(), c.policy_file.c_str());
   StoreWatch watch(c, [] { smfi_stop(); });
   if (auto r = mail::run_milter(gateway, options); !r) return print_error(r.error()), kExitFailure;
@@ -83,11 +87,13 @@ int run(const ServiceOptions& o, const std::string& listen_arg) {
 void register_milter_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ServiceOptions>();
   auto listen = std::make_shared<std::string>();
+  auto metrics_listen = std::make_shared<std::string>();
   CLI::App* m = app.add_subcommand("milter", "the mail gateway for Postfix: 無害化 inbound, checks outbound (docs/postfix.md)");
   m->add_option("--config", o->config_path, "sanso.toml (default: $SANSO_CONFIG, then /etc/sanso/sanso.toml)");
   m->add_option("--listen", *listen, "unix:/path or inet:port@host (default: [listeners] milter)");
+  add_metrics_option(*m, *metrics_listen);
   o->service_daemon = true;
-  m->callback([&exit_code, o, listen] { exit_code = run(*o, *listen); });
+  m->callback([&exit_code, o, listen, metrics_listen] { exit_code = run(*o, *listen, *metrics_listen); });
 }
 
 }  // namespace sanso::cli

@@ -15,6 +15,8 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/metrics_listener.h"
+#include "metrics/metrics.h"
 #include "cli/service.h"
 #include "store/shared_database.h"
 #include "core/clock.h"
@@ -334,7 +336,7 @@ extern "C" void on_stop_signal(int) { g_stop.store(true); }
 // `sanso monitor listen --config C`: the [monitor] collectors as a service. Every finding is
 // stored (monitor_findings) and audited when it opens; a restart adopts open findings instead of
 // raising them again. Findings are printed as JSON lines on stdout (the journal) as they close.
-int run_listen(const ServiceOptions& o) {
+int run_listen(const ServiceOptions& o, const std::string& metrics_arg) {
   if (sodium_init() < 0) return kExitFailure;
   auto service = load_service(o);
   if (!service) return print_error(service.error()), kExitFailure;
@@ -363,6 +365,20 @@ int run_listen(const ServiceOptions& o) {
   auto collector = monitor::Collector::open(options);
   if (!collector) return print_error(collector.error()), kExitFailure;
 
+  // The collector's numbers for /metrics, counted as they happen on this thread (the collector's
+  // own statistics are not safe to read from the scrape's thread).
+  metrics::Registry& registry = metrics::Registry::global();
+  metrics::Counter& flows_seen = registry.counter("sanso_monitor_flows_total", "Flows the collectors received and checked");
+  metrics::Counter& problems = registry.counter("sanso_monitor_input_problems_total", "Malformed records and other input the collectors could not use");
+  metrics::Counter& store_errors = registry.counter("sanso_store_errors_total", "Store operations that failed", {{"service", "monitor"}});
+  auto finding_counter = [&registry](const Finding& f) -> metrics::Counter& {
+    const monitor::RuleInfo& r = monitor::info(f.rule);
+    return registry.counter("sanso_monitor_findings_total", "Findings opened, by rule and severity",
+                            {{"rule", std::string(r.id)}, {"severity", r.deny ? "deny" : "warn"}});
+  };
+  auto exporter = start_metrics("monitor", metrics_arg, service->config.metrics.monitor, service->config);
+  if (!exporter) return print_error(exporter.error()), kExitFailure;
+
   monitor::FindingStore findings(db.db, **log, *plan, service->config.node, actor, m.window_seconds);
   const std::vector<std::string> listeners = monitor::Collector::listener_names();
   std::vector<std::string> sources = listeners;
@@ -374,6 +390,7 @@ int run_listen(const ServiceOptions& o) {
     std::fflush(stdout);
     if (auto r = findings.closed(f); !r) {
       print_error(r.error());
+      store_errors.inc();
       store_failed = true;
     }
   });
@@ -390,6 +407,7 @@ int run_listen(const ServiceOptions& o) {
     if (!sent) std::fprintf(stderr, "sanso monitor: the mail to the security manager could not be sent (tried again later): %s\n", sent.error().to_string().c_str());
     if (auto r = append_in_transaction(db.db, **log, monitor::notice_event(*notice, sent, service->config.quarantine.smtp_relay, actor, now_seconds())); !r) {
       print_error(r.error());
+      store_errors.inc();
       store_failed = true;
     }
     notice.reset();
@@ -402,7 +420,9 @@ int run_listen(const ServiceOptions& o) {
   detector.set_on_open([&](Finding& f) {
     const std::string source = sources[f.file] + " #" + std::to_string(f.line);
     const std::uint64_t adopted_before = findings.adopted();
+    finding_counter(f).inc();
     if (auto r = findings.opened(f, source, now_seconds()); !r) {
+      store_errors.inc();
       // Not stored: it must not vanish. The journal keeps it, and the service stops so that
       // systemd restarts it against a store that answers.
       std::fprintf(stderr, "sanso monitor: could not store finding %s: %s\n", finding_json(f, *plan, source, "en").dump().c_str(), r.error().to_string().c_str());
@@ -422,10 +442,14 @@ int run_listen(const ServiceOptions& o) {
   std::atomic<bool>& stop = g_stop;
   auto ran = (*collector)->run(
       stop, [&](const monitor::Flow& flow, monitor::FlowSource from) {
+        flows_seen.inc();
         detector.observe(flow, from.listener, from.sequence);
         if (store_failed) stop.store(true);
       },
-      [](const std::string& problem) { std::fprintf(stderr, "sanso monitor: %s\n", problem.c_str()); },
+      [&problems](const std::string& problem) {
+        problems.inc();
+        std::fprintf(stderr, "sanso monitor: %s\n", problem.c_str());
+      },
       [&] {
         detector.expire();
         settle_notice(false);
@@ -471,10 +495,12 @@ void register_monitor_command(CLI::App& app, int& exit_code) {
   scan->callback([&exit_code, o, a] { exit_code = run_scan(*o, *a); });
 
   auto lo = std::make_shared<ServiceOptions>();
+  auto metrics_listen = std::make_shared<std::string>();
   CLI::App* listen = m->add_subcommand("listen", "the [monitor] collectors as a service: syslog (UDP, TCP) and NetFlow v5/v9/IPFIX (UDP)");
   listen->add_option("--config", lo->config_path, "sanso.toml (default: $SANSO_CONFIG, then /etc/sanso/sanso.toml)");
+  add_metrics_option(*listen, *metrics_listen);
   lo->service_daemon = true;
-  listen->callback([&exit_code, lo] { exit_code = run_listen(*lo); });
+  listen->callback([&exit_code, lo, metrics_listen] { exit_code = run_listen(*lo, *metrics_listen); });
 }
 
 }  // namespace sanso::cli

@@ -190,7 +190,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   ServiceConfig c;
   c.source = std::string(path);
   fs::path config_dir = fs::absolute(fs::path(path)).parent_path();
-  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "directory", "users", "monitor", "transfer", "register", "icap"}));
+  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "directory", "users", "monitor", "transfer", "register", "icap", "metrics"}));
 
   const toml::table* service = SANSO_TRY(r.table(root, "service"));
   if (service == nullptr) {
@@ -397,6 +397,24 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     }
     if (!c.monitor.notify_to.empty() && c.quarantine.smtp_relay.empty()) {
       return make_error("config.missing", where(path, *m->get("notify_to")), "'notify_to' is set but [quarantine] smtp_relay is not: the mail would have no way out");
+    }
+  }
+
+  if (const toml::table* t = SANSO_TRY(r.table(root, "metrics"))) {
+    SANSO_TRY(r.only_keys(*t, "[metrics]", {"milter", "icap", "monitor", "from"}));
+    for (auto [key, value] : {std::pair{"milter", &c.metrics.milter}, std::pair{"icap", &c.metrics.icap}, std::pair{"monitor", &c.metrics.monitor}}) {
+      SANSO_TRY(r.string(*t, key, *value));
+      if (!value->empty() && !split_host_port(*value)) {
+        return make_error("config.value", where(path, *t->get(key)),
+                          "[metrics] '" + std::string(key) + "' must be host:port, e.g. \"127.0.0.1:9851\" or \"[::1]:9851\"");
+      }
+    }
+    SANSO_TRY(r.strings(*t, "from", c.metrics.from));
+    for (const auto& network : c.metrics.from) {
+      if (!policy::parse_cidr(network)) {
+        return make_error("config.value", where(path, *t->get("from")),
+                          "'" + network + "' in [metrics] 'from' is not an address or network (e.g. \"192.0.2.7\" or \"10.0.0.0/24\")");
+      }
     }
   }
 

@@ -218,6 +218,16 @@ struct IcapSettings {
   std::string contact;  // named on the block page; empty: [mail] contact
 };
 
+// /metrics of the services without a web server of their own (src/metrics/exporter.h); the web
+// console serves its own under [web] metrics_from. Each "host:port"; empty: that service has none.
+struct MetricsSettings {
+  std::string milter;   // e.g. "127.0.0.1:9851"
+  std::string icap;     // e.g. "127.0.0.1:9852"
+  std::string monitor;  // `sanso monitor listen`, e.g. "127.0.0.1:9853"
+  // Addresses and networks (a Prometheus server) that may scrape besides loopback.
+  std::vector<std::string> from;
+};
+
 // The whole of sanso.toml, with every path absolute.
 struct ServiceConfig {
   std::string source;      // the file it came from
@@ -240,6 +250,7 @@ struct ServiceConfig {
   TransferSettings transfer;
   RegisterSettings registers;
   IcapSettings icap;
+  MetricsSettings metrics;
   std::vector<Operator> operators;
 
   const Operator* find_operator(std::string_view name) const;

@@ -239,6 +239,24 @@ bool is_plain_mail_address(std::string_view address) {
     if (u <= 0x20 || u >= 0x7F || std::string_view("<>,;:\"()\\[]").find(c) != std::string_view::npos) return false;
   }
   return true;
+std::optional<HostPort> split_host_port(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size() || text.size() - colon - 1 > 5) return std::nullopt;
+  HostPort hp;
+  std::string_view host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return std::nullopt;
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  for (char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    hp.port = hp.port * 10 + (c - '0');
+  }
+  if (hp.port > 65535) return std::nullopt;
+  hp.host = std::string(host);
+  return hp;
 }
 
 }  // namespace sanso

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,5 +62,13 @@ bool is_spreadsheet_formula(std::string_view cell);
 // non-ASCII nor the characters that would end or split an address (<>,;:"()\[]). What sanso.toml
 // and the directory give as people's and notices' addresses must be this.
 bool is_plain_mail_address(std::string_view address);
+
+// "host:port" or "[v6]:port" split into the host (without brackets) and a port 0..65535; nullopt
+// for anything else, an unbracketed IPv6 address included (its last group would pass for a port).
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+std::optional<HostPort> split_host_port(std::string_view text);
 
 }  // namespace sanso

@@ -19,6 +19,7 @@
 #include "core/io.h"
 #include "core/log.h"
 #include "icap/icap.h"
+#include "metrics/metrics.h"
 
 namespace sanso::icap {
 namespace {
@@ -119,6 +120,10 @@ Result<void> run_server(Service& service, const std::string& listen, const std::
   auto open = std::make_shared<Open>();
   const long max_connections = static_cast<long>(service.settings().icap.max_connections);
   const long idle_seconds = static_cast<long>(service.settings().icap.idle_seconds);
+  // The proxy's open connections are the service's queue: at max_connections it answers 503.
+  metrics::Registry& registry = metrics::Registry::global();
+  metrics::Gauge& connections = registry.gauge("sanso_icap_connections", "Proxy connections open now");
+  metrics::Counter& refused = registry.counter("sanso_icap_connections_refused_total", "Proxy connections answered 503 at [icap] max_connections");
   while (!stop.load()) {
     pollfd p{listener, POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
@@ -130,6 +135,7 @@ Result<void> run_server(Service& service, const std::string& listen, const std::
       static constexpr std::string_view kBusy = "ICAP/1.0 503 Service Overloaded\r\nConnection: close\r\nEncapsulated: null-body=0\r\n\r\n";
       send_all(fd, kBusy.data(), kBusy.size());
       ::close(fd);
+      refused.inc();
       log::warn("icap: connection from " + address_text(peer) + " refused: [icap] max_connections reached");
       continue;
     }
@@ -137,11 +143,12 @@ Result<void> run_server(Service& service, const std::string& listen, const std::
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle);
     ++*active;
+    connections.add(1);
     {
       std::lock_guard lock(open->mu);
       open->fds.insert(fd);
     }
-    std::thread([&service, fd, active, open, who = address_text(peer)] {
+    std::thread([&service, fd, active, open, connections = &connections, who = address_text(peer)] {
       SocketSource source(fd);
       service.serve(source, [fd](std::string_view bytes) { return send_all(fd, bytes.data(), bytes.size()); }, who);
       {
@@ -149,6 +156,7 @@ Result<void> run_server(Service& service, const std::string& listen, const std::
         open->fds.erase(fd);
       }
       close_gracefully(fd);
+      connections->add(-1);
       --*active;
     }).detach();
   }

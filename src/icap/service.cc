@@ -1,5 +1,6 @@
 #include "icap/icap.h"
 
+#include <chrono>
 #include <cstdio>
 #include <optional>
 
@@ -8,6 +9,7 @@
 #include "core/digest.h"
 #include "core/log.h"
 #include "icap/spool.h"
+#include "metrics/metrics.h"
 #include "quarantine/quarantine.h"
 #include "store/shared_database.h"
 
@@ -37,6 +39,26 @@ std::string media_type(const HttpHead& head) {
 
 // How much of a body tells a page from a file (looks_like_a_file).
 constexpr std::uint64_t kFirstBytes = 1024;
+
+// The service's numbers for /metrics: requests per method and outcome, how long each took, and
+// the store writes that failed. Methods and outcomes are this file's own words, never the peer's.
+struct IcapMetrics {
+  metrics::Registry& registry = metrics::Registry::global();
+  metrics::Counter& store_errors = registry.counter("sanso_store_errors_total", "Store operations that failed", {{"service", "icap"}});
+  metrics::Counter& requests(std::string_view method, std::string_view outcome) {
+    return registry.counter("sanso_icap_requests_total", "ICAP requests answered, by method and outcome (downloads are respmod, uploads reqmod)",
+                            {{"method", std::string(method)}, {"outcome", std::string(outcome)}});
+  }
+  metrics::Histogram& seconds(std::string_view method) {
+    return registry.histogram("sanso_icap_request_duration_seconds", "Time from an ICAP request's head to its answer", {{"method", std::string(method)}});
+  }
+};
+IcapMetrics& icap_metrics() {
+  static IcapMetrics* m = new IcapMetrics();  // never destroyed: connection threads may outlive main
+  return *m;
+}
+
+std::string_view method_label(Method m) { return m == Method::kOptions ? "options" : m == Method::kRespmod ? "respmod" : "reqmod"; }
 
 // Bytes a document or program begins with, whatever the server calls it: a "text/html" that is
 // a ZIP (an Office file), OLE2, PDF, RTF or an executable is a download, not a page.
@@ -229,6 +251,8 @@ struct Service::Exchange {
   // reading stopped at the limit (read_chunked).
   enum class Stage { kNotRead, kPreviewRead, kAll } stage = Stage::kNotRead;
   bool continued = false;    // 100 Continue was sent: the answer is no longer one to a preview
+  // What the answer did, for /metrics: "unchanged", "blocked", "sanitized", "options" or "error".
+  std::string_view outcome = "error";
   bool disk_failed = false;  // the spool could not take the body: it is blocked, as over the limit
 
   bool send(std::string_view bytes) { return out(bytes); }
@@ -298,6 +322,7 @@ struct Service::Exchange {
   // 204 is allowed in answer to a preview (RFC 3507 §4.6) or when the proxy said Allow: 204;
   // otherwise the message goes back as it came.
   Result<void> unchanged(std::uint64_t limit) {
+    outcome = "unchanged";
     if (request.allow_204 || (request.preview && request.has_body && !continued)) {
       if (!send(head(204, "null-body=0"))) return make_error("icap.closed", "connection", "the proxy went away");
       return ok();
@@ -344,6 +369,7 @@ struct Service::Exchange {
   }
 
   bool block(int http_status, std::string_view name, std::string_view reason_ja, std::string_view reason_en, std::string_view quarantine_id) {
+    outcome = "blocked";
     const std::string page = block_page(name, reason_ja, reason_en, quarantine_id, service.settings_.contact, request.method == Method::kReqmod);
     HttpHead h;
     h.start_line = "HTTP/1.1 " + std::to_string(http_status) + (http_status == 403 ? " Forbidden" : " Service Unavailable");
@@ -372,6 +398,7 @@ struct Service::Exchange {
     e.input_sha256 = std::string(input_sha256);
     e.details = {{"client", client}, {"zone", zone}, {"reason", std::string(reason)}, {"bytes", std::to_string(body.bytes)}};
     if (auto r = service.db_->commit([&](store::Database& db) { return service.log_->append(db, e); }); !r) {
+      icap_metrics().store_errors.inc();
       log::error("icap: the audit record of " + std::string(action) + " " + std::string(subject) + " was not written: " + r.error().to_string());
     }
   }
@@ -398,7 +425,11 @@ void Service::serve(ByteSource& in, const Out& out, const std::string& peer) {
       answered = request.error();
     } else {
       Exchange x{*this, reader, *request, out, peer, "", "icap@" + settings_.node};
+      const auto started = std::chrono::steady_clock::now();
       answered = answer(x);
+      IcapMetrics& m = icap_metrics();
+      m.requests(method_label(request->method), answered ? x.outcome : "error").inc();
+      m.seconds(method_label(request->method)).observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       // Answered before the whole body came (over the limit, or blocked on its head alone):
       // the rest of it is still on its way and the connection ends here.
       if (answered && x.body_pending()) return;
@@ -440,6 +471,7 @@ Result<void> Service::answer(Exchange& x) {
     }
     h += "Encapsulated: null-body=0\r\n\r\n";
     if (!out(h)) return make_error("icap.closed", "connection", "the proxy went away");
+    x.outcome = "options";
     return ok();
   }
   if ((request.method == Method::kRespmod) != respmod_service) {
@@ -528,6 +560,7 @@ Result<void> Service::answer(Exchange& x) {
       s.with_item = [&](store::Database& d, const quarantine::Item&) { return log_->append(d, e); };
       auto kept = store_->put(std::move(s));
       if (!kept) {
+        icap_metrics().store_errors.inc();
         log::error("icap: an upload blocked but not kept: " + kept.error().to_string());
         return x.block(503, name, "一時的な障害のため送信を止めました", kept.error().to_string(), "") ? ok() : gone();
       }
@@ -624,6 +657,7 @@ Result<void> Service::answer(Exchange& x) {
   }
   h.headers.fields.push_back({"X-Sanso-Quarantine-Id", taken->quarantine_id});
   h.headers.fields.push_back({"X-Sanso-Verdict", std::string(cdr::to_string(r.verdict))});
+  x.outcome = "sanitized";
   return x.respond(h, r.output) ? ok() : gone();
 }
 

@@ -34,6 +34,12 @@ class Counter {
 class Gauge {
  public:
   void set(double v) noexcept { value_.store(v, std::memory_order_relaxed); }
+  // For a depth kept as work enters and leaves (messages in flight, jobs waiting for a worker).
+  void add(double d) noexcept {
+    double old = value_.load(std::memory_order_relaxed);
+    while (!value_.compare_exchange_weak(old, old + d, std::memory_order_relaxed)) {
+    }
+  }
   double value() const noexcept { return value_.load(std::memory_order_relaxed); }
 
  private:

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/io.h"
+#include "metrics/metrics.h"
 
 namespace sanso::sandbox {
 namespace {
@@ -104,10 +105,25 @@ Result<std::string> decode_answer(std::string_view out) {
   return make_error(std::string(rest.substr(0, a)), std::string(rest.substr(a + 1, b - a - 1)), std::string(rest.substr(b + 1)));
 }
 
+// What the service's /metrics says of its sandbox: a parser the filter stopped is an attack or a
+// filter gap, and workers replaced often mean hostile input or a broken engine.
+struct SandboxMetrics {
+  metrics::Counter& violations = metrics::Registry::global().counter(
+      "sanso_sandbox_violations_total", "Sandboxed parsers stopped for a forbidden system call (seccomp)");
+  metrics::Counter& restarts = metrics::Registry::global().counter(
+      "sanso_sandbox_worker_restarts_total", "Pooled sandbox workers replaced after a crash, a timeout or an oversized answer");
+  metrics::Gauge& waiting = metrics::Registry::global().gauge("sanso_sandbox_jobs_waiting", "Jobs waiting for a free sandbox worker");
+};
+SandboxMetrics& sandbox_metrics() {
+  static SandboxMetrics* m = new SandboxMetrics();  // never destroyed: pools may run at exit
+  return *m;
+}
+
 // How a child that gave no proper answer ended, as an error.
 Error exit_error(int status) {
   if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
+    if (sig == SIGSYS) sandbox_metrics().violations.inc();
     std::string why = sig == SIGSYS ? "it attempted a forbidden system call" : sig == SIGXCPU ? "it used too much CPU" : std::string("signal ") + strsignal(sig);
     return make_error("sandbox.crash", "", "the parser was stopped: " + why);
   }
@@ -363,12 +379,14 @@ Result<std::string> WorkerPool::run(std::string_view input) {
   Worker* w = nullptr;
   {
     std::unique_lock lock(st.mutex);
+    sandbox_metrics().waiting.add(1);
     st.idle.wait(lock, [&] {
       for (Worker& x : st.workers) {
         if (!x.busy) return true;
       }
       return false;
     });
+    sandbox_metrics().waiting.add(-1);
     for (Worker& x : st.workers) {
       if (!x.busy) {
         w = &x;
@@ -389,6 +407,7 @@ Result<std::string> WorkerPool::run(std::string_view input) {
   auto release = [&](bool dead, int* status) {
     std::lock_guard lock(st.mutex);
     if (dead) {
+      sandbox_metrics().restarts.inc();
       int s = st.reap(*w, true);
       if (status != nullptr) *status = s;
     }

@@ -19,6 +19,7 @@
 #include "support/audit_records.h"
 #include "support/cli_runner.h"
 #include "support/files.h"
+#include "support/metrics_scrape.h"
 #include "support/smtp_sink.h"
 #include "support/test_store.h"
 
@@ -215,6 +216,51 @@ TEST_F(MonitorCli, ListenCollectsSyslogAndNetflowAndARestartDoesNotRepeatFinding
   ASSERT_EQ(again.size(), 1u) << out2;
   EXPECT_EQ(again[0]["count"], 2);
   EXPECT_EQ(exported_audit_records(config_, "monitor.finding").size(), 2u);
+}
+
+TEST_F(MonitorCli, ListenServesMetricsThatCountFlowsAndFindingsAndPassPromtool) {
+  write_config("[monitor]\nsyslog_udp = \"127.0.0.1:0\"\nwindow_seconds = 86400\n[metrics]\nmonitor = \"127.0.0.1:0\"\n");
+  Listener l;
+  ASSERT_TRUE(l.start(config_, (dir_ / "listen.log").string())) << read_file(dir_ / "listen.log");
+  const auto address = sanso::testing::metrics_address(read_file(dir_ / "listen.log"));
+  ASSERT_TRUE(address) << read_file(dir_ / "listen.log");
+  auto before = sanso::testing::scrape_metrics(address->first, address->second);
+  ASSERT_TRUE(before) << "nothing answered at " << address->first << ":" << address->second;
+  EXPECT_EQ(before->status, 200);
+  EXPECT_EQ(sanso::testing::metric_sample(before->body, "sanso_monitor_flows_total"), 0) << before->body;
+
+  send_udp(l.syslog_port, "<4>Nov 30 00:53:20 fw kernel: IN=a OUT=b SRC=192.0.2.10 DST=100.64.1.1 LEN=60 PROTO=TCP SPT=50000 DPT=443\n");
+  send_udp(l.syslog_port, "<4>Nov 30 00:53:21 fw kernel: IN=a OUT=b SRC=198.51.100.20 DST=203.0.113.25 LEN=60 PROTO=TCP SPT=5 DPT=443\n");
+  send_udp(l.syslog_port, "<4>Nov 30 00:53:21 fw kernel: IN=a SRC=198.51.100.999 DST=1.2.3.4 PROTO=TCP SPT=1 DPT=2\n");
+  std::optional<sanso::testing::Scrape> after;
+  for (int i = 0; i < 50; ++i) {
+    after = sanso::testing::scrape_metrics(address->first, address->second);
+    if (after && sanso::testing::metric_sample(after->body, "sanso_monitor_flows_total") >= 2 &&
+        sanso::testing::metric_sample(after->body, "sanso_monitor_input_problems_total") >= 1) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  l.stop();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(sanso::testing::metric_sample(after->body, "sanso_monitor_flows_total"), 2) << after->body;
+  EXPECT_EQ(sanso::testing::metric_sample(after->body, "sanso_monitor_input_problems_total"), 1) << after->body;
+  EXPECT_EQ(sanso::testing::metric_sample(after->body, R"(sanso_monitor_findings_total{rule="mynumber-egress",severity="deny"})"), 1) << after->body;
+  EXPECT_EQ(sanso::testing::metric_sample(after->body, R"(sanso_store_errors_total{service="monitor"})"), 0) << after->body;
+  auto problems = sanso::testing::promtool_problems(after->body, dir_);
+  if (!problems) GTEST_SKIP() << "promtool (Debian's prometheus) is not installed";
+  EXPECT_EQ(*problems, "") << after->body;
+}
+
+TEST_F(MonitorCli, AMetricsListenerThatCannotBindStopsTheServiceWithItsReason) {
+  write_config("[monitor]\nsyslog_udp = \"127.0.0.1:0\"\n[metrics]\nmonitor = \"203.0.113.7:9853\"\n");
+  auto r = run_sanso("monitor listen" + config_);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("[metrics] monitor"), std::string::npos) << r.output;
+  write_config("[metrics]\nmonitor = \"9853\"\n");
+  auto bad = run_sanso("monitor listen" + config_);
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("must be host:port"), std::string::npos) << bad.output;
 }
 
 TEST_F(MonitorCli, AFloodOfForgedFlowsGivesTheSecurityManagerOneMailAndARestartNoneForAdoptedFindings) {

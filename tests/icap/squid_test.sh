@@ -4,7 +4,8 @@
 # (python3 -m http.server). A macro document arrives rebuilt, an executable gets the Japanese block
 # page, a clean image passes as the engine judged it, a 300 MB download over [icap] max_body_mb is
 # blocked without the service's memory growing with it, and with Sanso stopped Squid fails closed
-# (no byte of the file reaches the browser).
+# (no byte of the file reaches the browser). Its /metrics, scraped after those downloads, passes
+# promtool check metrics and counts them.
 # Usage: squid_test.sh SANSO_BINARY SOURCE_DIR. Exit 77 (skipped) only when squid cannot run here.
 set -uo pipefail
 sanso=$1
@@ -37,7 +38,7 @@ trap cleanup EXIT
 
 # shellcheck source=../support/squid-icap.sh
 . "$src/tests/support/squid-icap.sh"
-web_port=$(free_port) icap_port=$(free_port) proxy_port=$(free_port)
+web_port=$(free_port) icap_port=$(free_port) proxy_port=$(free_port) metrics_port=$(free_port)
 
 # The example city's policy, with the loopback in the internet zone: curl is an internet-zone terminal.
 sed 's|^cidrs = \["10.30.0.0/16"\]|cidrs = ["10.30.0.0/16", "127.0.0.0/8"]|' "$src/examples/minamata/policy.toml" > "$work/policy.toml"
@@ -58,6 +59,8 @@ max_body_mb = 20
 # that the service must read whole (Squid bug 5352, docs/icap.md): the files here stay under that,
 # the big one is refused on its declared length, the big page passes on its preview.
 preview_bytes = 4096
+[metrics]
+icap = "127.0.0.1:$metrics_port"
 EOF
 
 # What the web server offers.
@@ -148,6 +151,18 @@ grew=$(( (rss_after - rss_before) / 1024 ))
 echo "peak memory of sanso icap: ${rss_before} kB before, ${rss_after} kB after the 300 MB download (+${grew} MB)"
 [ "$grew" -lt 64 ] || fail "the service's memory grew by $grew MB with a 300 MB download"
 echo "ok: the ${SANSO_BIG_MB:-300} MB download did not pass and was not held in memory"
+
+# /metrics: what the downloads above did, in a format Prometheus takes.
+curl -s --max-time 10 -o "$work/metrics.txt" "http://127.0.0.1:$metrics_port/metrics" || fail "sanso icap's /metrics did not answer"
+if command -v promtool >/dev/null; then
+  promtool check metrics < "$work/metrics.txt" > "$work/promtool.txt" 2>&1 || fail "promtool rejects /metrics: $(head -5 "$work/promtool.txt")"
+fi
+metric() { awk -v s="$1" '$1 == s {print $2}' "$work/metrics.txt"; }
+[ "$(metric 'sanso_icap_requests_total{method="respmod",outcome="blocked"}')" -ge 2 ] 2>/dev/null || fail "/metrics does not count the two blocked downloads: $(grep icap_requests "$work/metrics.txt")"
+[ "$(metric 'sanso_icap_requests_total{method="respmod",outcome="sanitized"}')" -ge 1 ] 2>/dev/null || fail "/metrics does not count the rebuilt document: $(grep icap_requests "$work/metrics.txt")"
+[ "$(metric 'sanso_icap_request_duration_seconds_count{method="respmod"}')" -ge 4 ] 2>/dev/null || fail "/metrics has no latency of the downloads"
+grep -q '^sanso_icap_connections ' "$work/metrics.txt" || fail "/metrics has no connection gauge"
+echo "ok: /metrics counts the downloads and promtool accepts it"
 
 # Sanso stopped: Squid (bypass=off) fails closed.
 kill "$sanso_pid"

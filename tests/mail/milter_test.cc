@@ -23,6 +23,7 @@
 #include "support/cli_runner.h"
 #include "support/files.h"
 #include "support/gmime_message.h"
+#include "support/metrics_scrape.h"
 #include "support/smtp_sink.h"
 #include "support/test_store.h"
 
@@ -76,6 +77,7 @@ class MilterPostfix : public ::testing::Test {
                                           "[[users]]\nname = \"kato\"\nroles = [\"system_admin\"]\n";
     config_ = " --config " + (dir_ / "sanso.toml").string();
     milter_port_ = sanso::testing::free_tcp_port();
+    metrics_port_ = sanso::testing::free_tcp_port();
     start_milter();
     smtp_port_ = sanso::testing::free_tcp_port();
     const std::string start = "bash " + std::string(SANSO_SOURCE_DIR) + "/tests/support/postfix-instance.sh start " + (dir_ / "postfix").string() + " " +
@@ -106,7 +108,8 @@ class MilterPostfix : public ::testing::Test {
       const std::string log = (dir_ / "milter.log").string();
       FILE* f = std::freopen(log.c_str(), "a", stderr);
       (void)f;
-      execl(SANSO_CLI, SANSO_CLI, "milter", "--config", config.c_str(), "--listen", listen.c_str(), nullptr);
+      const std::string metrics = "127.0.0.1:" + std::to_string(metrics_port_);
+      execl(SANSO_CLI, SANSO_CLI, "milter", "--config", config.c_str(), "--listen", listen.c_str(), "--metrics-listen", metrics.c_str(), nullptr);
       _exit(127);
     }
     for (int i = 0; i < 200; ++i) {
@@ -161,10 +164,34 @@ class MilterPostfix : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<sanso::testing::SmtpSink> sink_;
   std::string config_;
-  int milter_port_ = 0, smtp_port_ = 0, reinject_port_ = 0, lgwan_port_ = 0;
+  int milter_port_ = 0, smtp_port_ = 0, reinject_port_ = 0, lgwan_port_ = 0, metrics_port_ = 0;
   pid_t milter_ = -1;
   bool postfix_started_ = false;
 };
+
+TEST_F(MilterPostfix, MetricsCountEachMessageByOutcomeWithItsLatencyAndPassPromtool) {
+  auto before = sanso::testing::scrape_metrics("127.0.0.1", metrics_port_);
+  ASSERT_TRUE(before) << read_file(dir_ / "milter.log");
+  EXPECT_EQ(before->status, 200);
+  const std::string sanitized = R"(sanso_mail_messages_total{outcome="sanitized"})";
+  EXPECT_LT(sanso::testing::metric_sample(before->body, sanitized), 1) << before->body;
+
+  std::string html = "From: news@example.net\r\nTo: kikaku@city.minamata.lg.jp\r\nSubject: news\r\nMIME-Version: 1.0\r\n"
+                     "Content-Type: text/html; charset=UTF-8\r\n\r\n<html><body><p>本文</p></body></html>\r\n";
+  ASSERT_TRUE(send("news@example.net", "kikaku@city.minamata.lg.jp", html).has_value());
+  ASSERT_EQ(delivered_to("kikaku@city.minamata.lg.jp", 1).size(), 1u);
+
+  auto after = sanso::testing::scrape_metrics("127.0.0.1", metrics_port_);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(sanso::testing::metric_sample(after->body, sanitized), 1) << after->body;
+  EXPECT_EQ(sanso::testing::metric_sample(after->body, "sanso_mail_message_duration_seconds_count"), 1) << after->body;
+  EXPECT_EQ(sanso::testing::metric_sample(after->body, "sanso_mail_messages_in_flight"), 0) << after->body;
+  EXPECT_EQ(sanso::testing::metric_sample(after->body, R"(sanso_store_errors_total{service="milter"})"), 0) << after->body;
+  EXPECT_EQ(sanso::testing::metric_sample(after->body, "sanso_sandbox_violations_total"), 0) << after->body;
+  auto problems = sanso::testing::promtool_problems(after->body, dir_);
+  if (!problems) GTEST_SKIP() << "promtool (Debian's prometheus) is not installed";
+  EXPECT_EQ(*problems, "") << after->body;
+}
 
 TEST_F(MilterPostfix, InboundHtmlArrivesAsTextAndTheAttachmentRebuiltWithTheOriginalKept) {
   std::string html = "From: news@example.net\r\nTo: kikaku@city.minamata.lg.jp\r\nSubject: news\r\nMIME-Version: 1.0\r\n"

@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "metrics/metrics.h"
+
 namespace sanso::sandbox {
 namespace {
 
@@ -124,11 +126,15 @@ TEST(WorkerPool, WorkersAreReusedAndRecycledAfterTheirQuota) {
   EXPECT_EQ(err.error().where, "here");
 }
 
+// The service's /metrics counts what the sandbox stopped: a violation, and each worker replaced.
+std::uint64_t counted(std::string_view name) { return metrics::Registry::global().counter(name, "").value(); }
+
 TEST(WorkerPool, ACrashAViolationAndAHangEndOnlyTheirJob) {
   Task task{pid_echo, {}, {}};
   task.limits.timeout = 1s;
   auto pool = WorkerPool::create(task, 1);
   ASSERT_TRUE(pool);
+  const std::uint64_t restarts = counted("sanso_sandbox_worker_restarts_total");
   auto before = (*pool)->run("x");
   auto crash = (*pool)->run("crash");
   ASSERT_FALSE(crash);
@@ -136,13 +142,19 @@ TEST(WorkerPool, ACrashAViolationAndAHangEndOnlyTheirJob) {
   auto after = (*pool)->run("y");
   ASSERT_TRUE(after) << after.error().to_string();
   EXPECT_NE(pid_of(before), pid_of(after)) << "a fresh worker replaced the crashed one";
+  // Measured around the forbidden call alone: under AddressSanitizer the crash's report is itself
+  // stopped by the filter.
+  const std::uint64_t violations = counted("sanso_sandbox_violations_total");
   auto open = (*pool)->run("open");
+  EXPECT_EQ(counted("sanso_sandbox_violations_total") - violations, 1u);
   ASSERT_FALSE(open);
   EXPECT_NE(open.error().message.find("forbidden system call"), std::string::npos);
   auto hang = (*pool)->run("hang");
   ASSERT_FALSE(hang);
   EXPECT_EQ(hang.error().code, "sandbox.timeout");
   EXPECT_TRUE((*pool)->run("z").has_value());
+  EXPECT_EQ(counted("sanso_sandbox_worker_restarts_total") - restarts, 3u) << "the crash, the violation and the hang";
+  EXPECT_EQ(metrics::Registry::global().gauge("sanso_sandbox_jobs_waiting", "").value(), 0);
 }
 
 // What a worker's set-up did, for the work to report: the set-up ran in this process, before it.

@@ -14,6 +14,7 @@
 #include "mail/identifiers.h"
 #include "mail/smtp_client.h"
 #include "mime/notice_mail.h"
+#include "metrics/metrics.h"
 #include "mime/header.h"
 #include "mime/transfer.h"
 #include "mail/outbound.h"
@@ -124,12 +125,44 @@ MailGateway::MailGateway(const policy::Policy& policy, const policy::CompiledPol
   intake::protect_city_identity(policy_, settings_.sanitize);
 }
 
+namespace {
+
+// The gateway's numbers for /metrics: messages per outcome as audited, how long each took, how
+// many are in hand, and the audit writes that failed (each one a tempfail).
+struct GatewayMetrics {
+  metrics::Registry& registry = metrics::Registry::global();
+  metrics::Histogram& seconds = registry.histogram("sanso_mail_message_duration_seconds", "Time the gateway took to decide a message");
+  metrics::Gauge& in_flight = registry.gauge("sanso_mail_messages_in_flight", "Messages the gateway is deciding now");
+  metrics::Counter& store_errors = registry.counter("sanso_store_errors_total", "Store operations that failed", {{"service", "milter"}});
+  metrics::Counter& outcome(const std::string& outcome) {
+    return registry.counter("sanso_mail_messages_total", "Messages the gateway decided, by outcome as audited", {{"outcome", outcome}});
+  }
+};
+GatewayMetrics& gateway_metrics() {
+  static GatewayMetrics* m = new GatewayMetrics();  // never destroyed: connection threads may outlive main
+  return *m;
+}
+
+}  // namespace
+
 GatewayVerdict MailGateway::process(const Envelope& envelope, std::string_view raw) {
+  GatewayMetrics& m = gateway_metrics();
+  const auto started = std::chrono::steady_clock::now();
+  m.in_flight.add(1);
+  GatewayVerdict v = process_unmeasured(envelope, raw);
+  m.in_flight.add(-1);
+  m.seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  m.outcome(v.outcome.empty() ? "unknown" : v.outcome).inc();
+  return v;
+}
+
+GatewayVerdict MailGateway::process_unmeasured(const Envelope& envelope, std::string_view raw) {
   try {
     GatewayVerdict v = decide(envelope, raw);
     // Every decision is in the audit log before Postfix hears it; a log that cannot be written
     // stops mail (temporarily) rather than letting it pass unrecorded.
     if (auto logged = v.audited ? Result<void>(ok()) : audit(envelope, raw, v); !logged) {
+      gateway_metrics().store_errors.inc();
       GatewayVerdict failed;
       failed.action = GatewayVerdict::Action::kTempfail;
       failed.outcome = "tempfail";

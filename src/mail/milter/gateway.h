@@ -105,6 +105,7 @@ class MailGateway {
   GatewayVerdict process(const Envelope& envelope, std::string_view raw);
 
  private:
+  GatewayVerdict process_unmeasured(const Envelope& envelope, std::string_view raw);
   // Where the message comes from, by the network: a zone id, and how it was found.
   struct Source {
     std::string zone;
