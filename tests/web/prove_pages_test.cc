@@ -351,6 +351,57 @@ TEST_P(ProvePagesTest, AHostileEvidenceUploadStoresNothing) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM inspect_evidence"), 0);
 }
 
+// The statistics page counts the month's audit entries (Japan time), draws its bars as SVG (no
+// script, no inline style: the console's CSP), in Japanese or English, and refuses a bad month.
+TEST_P(ProvePagesTest, StatisticsPageCountsTheMonthsAuditEntries) {
+  // 2026-11 in Japan: from 2026-10-31T15:00Z to 2026-11-30T15:00Z.
+  constexpr std::int64_t kNovember = 1793458800, kDecember = 1796050800;
+  {
+    auto db = h_->shared_->use();
+    const std::pair<std::int64_t, const char*> seeded[] = {
+        {kNovember - 1, "sanitized"}, {kNovember, "sanitized"}, {kNovember + 10, "held"}, {kDecember - 1, "clean"}, {kDecember, "clean"}};
+    for (const auto& [time, outcome] : seeded) {
+      store::AuditEvent e;
+      e.time = time;
+      e.actor = "milter@gw-test";
+      e.action = "mail.gateway";
+      e.subject = "<m" + std::to_string(time) + "@example.jp>";
+      e.outcome = outcome;
+      ASSERT_TRUE(h_->log_->append_now(*db, e));
+    }
+  }
+  Visitor tanaka = sign_in("tanaka");
+  auto page = get(tanaka, "/inspect/stats?month=2026-11");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  const auto row = page->body.find("id=\"m-mail\"");
+  ASSERT_NE(row, std::string::npos) << page->body;
+  const std::string mail = page->body.substr(row, page->body.find("</tr>", row) - row);
+  EXPECT_NE(mail.find("<td class=\"total\">3</td>"), std::string::npos) << mail;
+  EXPECT_NE(mail.find("無害化 1"), std::string::npos) << mail;
+  EXPECT_NE(mail.find("保留 1"), std::string::npos) << mail;
+  EXPECT_NE(mail.find("問題なし 1"), std::string::npos) << "the month's last second is in it: " << mail;
+  EXPECT_NE(mail.find("<svg"), std::string::npos);
+  EXPECT_NE(mail.find("<title>2026-10: 1</title>"), std::string::npos) << "the trend shows October's message: " << mail;
+  EXPECT_EQ(page->body.find("<script"), std::string::npos);
+  EXPECT_EQ(page->body.find("style=\""), std::string::npos);
+  EXPECT_NE(page->body.find("href=\"/inspect/stats?month=2026-10\""), std::string::npos);
+  EXPECT_NE(page->body.find("href=\"/inspect/stats?month=2026-12\""), std::string::npos);
+
+  auto english = get(tanaka, "/inspect/stats?month=2026-11", "en");
+  ASSERT_TRUE(english);
+  EXPECT_NE(english->body.find("Mail (gateway)"), std::string::npos);
+  EXPECT_NE(english->body.find("sanitized 1"), std::string::npos);
+
+  EXPECT_EQ(get(tanaka, "/inspect/stats?month=2026-13")->status, 400);
+  EXPECT_EQ(get(tanaka, "/inspect/stats?month=%3Cscript%3E")->status, 400);
+  EXPECT_NE(get(tanaka, "/inspect")->body.find("href=\"/inspect/stats\""), std::string::npos);
+  Visitor stranger;
+  auto anonymous = get(stranger, "/inspect/stats?month=2026-11");
+  ASSERT_TRUE(anonymous);
+  EXPECT_NE(anonymous->status, 200);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ProvePagesTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);
 
 }  // namespace

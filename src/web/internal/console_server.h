@@ -182,6 +182,7 @@ struct Console::Impl {
   void campaign_action(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& action);
   void campaign_report(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void campaign_evidence(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void statistics_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void evidence_upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body);
 
   // ---- the JSON API and /metrics (api.cc) ----
