@@ -24,6 +24,7 @@
 #include "inspect/evaluate.h"
 #include "inspect/report.h"
 #include "inspect/stats.h"
+#include "inspect/template.h"
 #include "register/register.h"
 #include "web/console.h"
 #include "web/internal/console_server.h"
@@ -80,6 +81,13 @@ const Wording& prove_wording() {
       {"in_state", {"状態", "State"}},
       {"in_open", {"実施中", "Open"}},
       {"in_signed", {"確認済み（確定）", "Signed off (locked)"}},
+      {"in_create", {"点検を作成する", "Create a campaign"}},
+      {"in_template", {"点検表", "Template"}},
+      {"in_period_hint", {"月次は 2026-11、年次は年度 2026", "2026-11 for a monthly template, the fiscal year 2026 for an annual one"}},
+      {"in_reviewer_hint", {"空欄なら回答者以外の誰でも", "empty: anyone but those who answered"}},
+      {"in_no_templates", {"点検表を読めません", "The templates cannot be read"}},
+      {"done_in_created", {"点検を作成しました。", "The campaign was created."}},
+      {"err_in_not_created", {"点検は作成されていません。", "No campaign was created."}},
       {"st_title", {"運用統計", "Operations statistics"}},
       {"st_intro", {"6(7)・6(9): 監査ログの記録を数えた件数（カウンタではない）。月は日本時間。", "6(7)/6(9): counts of audit-log entries (not counters). Months in Japan Standard Time."}},
       {"st_month", {"月", "Month"}},
@@ -187,6 +195,17 @@ const std::map<std::string, std::string, std::less<>>& prove_templates() {
 {{/measures}}</table>
 )html"},
       {"campaigns", R"html(<p><a href="/inspect/stats">{{t.st_title}}</a></p>
+{{#has_templates}}<form method="post" action="/inspect/create" class="card" id="create-form">
+<h2>{{t.in_create}}</h2>
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label>{{t.in_template}} <select name="template" required>{{#templates}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}}（{{id}}）</option>{{/templates}}</select></label>
+<label>{{t.in_body}} <select name="body" required>{{#bodies}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/bodies}}</select></label>
+<label>{{t.in_period}} <input name="period" value="{{period}}" required maxlength="7" pattern="[0-9]{4}(-[0-9]{2})?"> <small class="hint">{{t.in_period_hint}}</small></label>
+<label>{{t.in_assignee}} <input name="assignee" value="{{assignee}}" required maxlength="200"></label>
+<label>{{t.in_reviewer}} <input name="reviewer" value="{{reviewer}}" maxlength="200"> <small class="hint">{{t.in_reviewer_hint}}</small></label>
+<button type="submit">{{t.in_create}}</button>
+</form>{{/has_templates}}
+{{^has_templates}}<p class="hint">{{t.in_no_templates}}: {{templates_problem}}</p>{{/has_templates}}
 {{^has_rows}}<p>{{t.in_none}}</p>{{/has_rows}}
 {{#has_rows}}<table id="campaigns"><tr><th>{{t.in_campaign}}</th><th>{{t.in_body}}</th><th>{{t.in_period}}</th><th>{{t.in_assignee}}</th><th>{{t.in_reviewer}}</th><th>{{t.in_state}}</th></tr>
 {{#rows}}<tr><td><a href="/inspect/c/{{id}}">{{title}}</a><br><small>{{id}}</small></td><td>{{body}}</td><td>{{period}}</td><td>{{assignee}}</td><td>{{reviewer}}</td><td>{{state}}</td></tr>{{/rows}}
@@ -615,7 +634,15 @@ void Console::Impl::register_export(const httplib::Request& req, httplib::Respon
                                                         : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
 }
 
-void Console::Impl::campaigns_page(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+namespace {
+// The templates the console offers: inspection/ beside the policy file, as for the command line.
+Result<inspect::TemplateSet> console_templates(const config::ServiceConfig& config) {
+  if (config.policy_file.empty()) return make_error("inspect.no-templates", "[service] policy", "no policy file is configured");
+  return inspect::load_template_dir((std::filesystem::path(config.policy_file).parent_path() / "inspection").string());
+}
+}  // namespace
+
+void Console::Impl::campaigns_page(const httplib::Request& req, httplib::Response& res, const Context& ctx, const std::optional<Error>& failure) {
   json rows = json::array();
   auto read = [&]() -> Result<void> {
     auto use = services.store.use();
@@ -633,8 +660,63 @@ void Console::Impl::campaigns_page(const httplib::Request& req, httplib::Respons
     return ok();
   }();
   if (!read) return proof_failed(req, res, ctx, read.error());
-  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_inspect"), &ctx),
-            render_page("campaigns", ctx.lang, {{"rows", rows}, {"has_rows", !rows.empty()}}));
+  // The creation form, refilled with what was typed when a creation was refused.
+  const bool again = failure.has_value();
+  json templates = json::array(), bodies = json::array();
+  std::string templates_problem;
+  if (auto set = console_templates(services.config)) {
+    for (const auto& t : set->templates) {
+      templates.push_back({{"id", t.id}, {"title", visible_text(t.title.ja)}, {"selected", again && field(req, "template") == t.id}});
+    }
+  } else {
+    templates_problem = visible_text(set.error().where) + ": " + visible_text(set.error().message);
+  }
+  for (const auto& b : services.proof.policy->bodies) {
+    bodies.push_back({{"id", b.id},
+                      {"name", ctx.lang == Lang::kEn && !b.name.en.empty() ? b.name.en : b.name.ja},
+                      {"selected", again && field(req, "body") == b.id}});
+  }
+  json f = frame(req, wording(ctx.lang, "nav_inspect"), &ctx);
+  int status = 200;
+  if (failure) {
+    status = status_of(*failure);
+    f["error"] = error_text(*failure, ctx.lang, "err_in_not_created");
+  }
+  send_page(res, status, ctx.lang, f,
+            render_page("campaigns", ctx.lang,
+                        {{"rows", rows},
+                         {"has_rows", !rows.empty()},
+                         {"csrf", ctx.session.csrf},
+                         {"templates", templates},
+                         {"has_templates", !templates.empty()},
+                         {"templates_problem", templates_problem},
+                         {"bodies", bodies},
+                         {"period", again ? visible_text(field(req, "period")) : std::string()},
+                         {"assignee", again ? visible_text(field(req, "assignee")) : std::string()},
+                         {"reviewer", again ? visible_text(field(req, "reviewer")) : std::string()}}));
+}
+
+// A campaign created from the form, through the same inspect::Campaigns::create as
+// `sanso inspect campaign create` (its validation and its inspect.campaign.create record), by the
+// signed-in person.
+void Console::Impl::campaign_create(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  std::string id;
+  Result<void> created = [&]() -> Result<void> {
+    const inspect::TemplateSet set = SANSO_TRY(console_templates(services.config));
+    const std::string wanted = field(req, "template");
+    const inspect::Template* t = set.find(wanted);
+    if (!t) return make_error("inspect.unknown-template", "template", "no template '" + visible_text(wanted) + "'");
+    auto use = services.store.use();
+    inspect::Campaigns campaigns(*use, *services.proof.audit, system_clock());
+    const inspect::NewCampaign request{field(req, "body"), field(req, "period"), field(req, "assignee"), field(req, "reviewer")};
+    id = SANSO_TRY(campaigns.create(*t, *services.proof.policy, request, ctx.session.name)).id;
+    return ok();
+  }();
+  if (!created) {
+    if (status_of(created.error()) == 500) return proof_failed(req, res, ctx, created.error());
+    return campaigns_page(req, res, ctx, created.error());
+  }
+  redirect(res, "/inspect/c/" + id + "?done=in_created");
 }
 
 void Console::Impl::statistics_page(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
@@ -967,10 +1049,11 @@ void Console::Impl::proof_routes() {
   const std::string id = R"(([A-Za-z0-9._-]{1,64}:[A-Za-z0-9._-]{1,64}:[0-9-]{4,7}))";
   s.Get("/inspect/stats", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { statistics_page(req, res, ctx); }, false));
   s.Get("/inspect", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { campaigns_page(req, res, ctx); }, false));
+  s.Post("/inspect/create", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { campaign_create(req, res, ctx); }, true));
   s.Get("/inspect/c/" + id, proof_page(Permission::kInspection, 
                                 [this, done_notice](auto& req, auto& res, auto& ctx) {
                                   campaign_page(req, res, ctx, req.matches[1],
-                                                done_notice(req, ctx.lang, {"in_answered", "in_evidence", "in_evaluated", "in_action", "in_signed"}),
+                                                done_notice(req, ctx.lang, {"in_answered", "in_evidence", "in_evaluated", "in_action", "in_signed", "in_created"}),
                                                 std::nullopt);
                                 },
                                 false));

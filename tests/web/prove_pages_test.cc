@@ -81,6 +81,8 @@ class ProvePagesTest : public ::testing::TestWithParam<store::Backend> {
     ASSERT_TRUE(p) << p.error().to_string();
     policy_ = std::make_unique<policy::Policy>(*p);
 
+    // The console offers the templates in inspection/ beside the policy file.
+    h_->config_.policy_file = kExampleDir + "policy.toml";
     ConsoleOptions options;
     options.host = "127.0.0.1";
     options.port = 0;
@@ -400,6 +402,54 @@ TEST_P(ProvePagesTest, StatisticsPageCountsTheMonthsAuditEntries) {
   auto anonymous = get(stranger, "/inspect/stats?month=2026-11");
   ASSERT_TRUE(anonymous);
   EXPECT_NE(anonymous->status, 200);
+}
+
+// A campaign created from the console goes through the command line's validation and leaves the
+// same inspect.campaign.create record, with the signed-in person as its creator; a refused form
+// creates nothing and gives back what was typed.
+TEST_P(ProvePagesTest, ACampaignIsCreatedFromTheFormWithItsRecord) {
+  Visitor kato = sign_in("kato");
+  auto list = get(kato, "/inspect");
+  ASSERT_TRUE(list);
+  ASSERT_NE(list->body.find("id=\"create-form\""), std::string::npos) << list->body;
+  EXPECT_NE(list->body.find("<option value=\"minamata-monthly\""), std::string::npos);
+  EXPECT_NE(list->body.find("<option value=\"mayor\""), std::string::npos);
+  const httplib::Params form{{"template", "minamata-monthly"}, {"body", "mayor"}, {"period", "2026-11"}, {"assignee", "tanaka"}, {"reviewer", "suzuki"}};
+
+  auto forged = post(kato, "/inspect/create", form, false);
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+  httplib::Params bad_period = form;
+  bad_period.erase("period");
+  bad_period.emplace("period", "2026-13");
+  auto refused = post(kato, "/inspect/create", bad_period);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_NE(refused->body.find("value=\"2026-13\""), std::string::npos) << "the form keeps what was typed";
+  EXPECT_NE(refused->body.find("2026-11"), std::string::npos) << "the error says what a period looks like: " << refused->body;
+  httplib::Params stranger_body = form;
+  stranger_body.erase("body");
+  stranger_body.emplace("body", "police");
+  EXPECT_EQ(post(kato, "/inspect/create", stranger_body)->status, 400);
+  httplib::Params no_template = form;
+  no_template.erase("template");
+  no_template.emplace("template", "../../etc/passwd");
+  EXPECT_EQ(post(kato, "/inspect/create", no_template)->status, 400);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inspect_campaigns"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'inspect.campaign.create'"), 0);
+
+  auto created = post(kato, "/inspect/create", form);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 303) << created->body;
+  EXPECT_EQ(created->get_header_value("Location"), "/inspect/c/minamata-monthly:mayor:2026-11?done=in_created");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inspect_campaigns"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'inspect.campaign.create' AND record LIKE '%\"actor\":\"kato\"%'"), 1);
+  auto page = get(kato, "/inspect/c/minamata-monthly:mayor:2026-11?done=in_created");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("点検を作成しました。"), std::string::npos);
+  // The same campaign twice is refused, and still one exists.
+  EXPECT_NE(post(kato, "/inspect/create", form)->status, 303);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inspect_campaigns"), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProvePagesTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);
