@@ -304,7 +304,7 @@ std::string alarm_text(const registers::Alarm& a, Lang lang) {
       {"no-security-requirements", "The contract states no security requirements"},
       {"review-overdue", "The review is past due"},      {"no-mfa", "No multi-factor authentication"},
       {"dormant", "The account looks dormant"},          {"expired", "An expired exception is still approved"},
-      {"acceptance-expired", "The risk acceptance has expired"}};
+      {"acceptance-expired", "The risk acceptance has expired"}, {"review-due", "The next policy review is due soon"}};
   if (lang == Lang::kJa) return a.message;
   auto it = kEnglish.find(a.code);
   return (it != kEnglish.end() ? it->second : a.code) + " (" + a.message + ")";
@@ -386,7 +386,7 @@ std::string console_account(const Context& ctx) { return "console account " + ct
 
 std::string entry_name(const registers::Entry& e, Lang lang) {
   const auto& spec = registers::spec(e.kind);
-  for (const char* key : {"name", "title", "threat", "rule", "person"}) {
+  for (const char* key : {"name", "title", "threat", "rule", "person", "reviewed_on"}) {
     if (e.fields.contains(key)) return registers::format_value(*spec.find(key), e.fields[key], lang_code(lang));
   }
   return "";
