@@ -16,6 +16,7 @@
 #include "inspect/campaign.h"
 #include "inspect/evaluate.h"
 #include "inspect/report.h"
+#include "inspect/stats.h"
 #include "inspect/template.h"
 #include "register/register.h"
 
@@ -26,7 +27,7 @@ struct InspectArgs {
   ServiceOptions service;
   std::string templates;  // default: inspection/ beside the policy file
   std::string template_id, body, period, assignee, reviewer;
-  std::string campaign, item, answer, note, owner, due, description, format = "xlsx", output;
+  std::string campaign, item, answer, note, owner, due, description, format = "xlsx", output, month;
   std::vector<std::string> evidence;
   std::int64_t action_id = 0;
   bool json = false;
@@ -242,8 +243,45 @@ int run_report(const InspectArgs& a) {
   Session s = CLI_TRY(open_session(a, false));
   auto use = s.db->use();
   inspect::Campaigns campaigns(*use, *s.log, system_clock());
-  CLI_TRY(inspect::write_xlsx_report(campaigns, a.campaign, s.service.policy, a.output));
+  // The auditor's sheet verifies the log with the verifier key; without the key there is no report.
+  const audit::VerifierKey key = CLI_TRY(load_audit_key(s.service, false)).verifier;
+  const inspect::ReportSources sources{&s.service.policy, &*use, &key};
+  CLI_TRY(inspect::write_xlsx_report(campaigns, a.campaign, sources, a.output));
   std::printf("点検表を書き出しました: %s\n", a.output.c_str());
+  return kExitOk;
+}
+
+int run_stats(const InspectArgs& a) {
+  Session s = CLI_TRY(open_session(a, false));
+  auto use = s.db->use();
+  const inspect::OperationsStatistics stats = CLI_TRY(inspect::monthly_statistics(*use, a.month));
+  if (a.json) {
+    nlohmann::json measures = nlohmann::json::array();
+    for (const auto& m : inspect::measures()) {
+      const auto& counted = stats.of(m.id);
+      nlohmann::json actions = nlohmann::json::array();
+      for (auto action : m.actions) actions.push_back(std::string(action));
+      measures.push_back({{"id", std::string(m.id)}, {"label_ja", std::string(m.label_ja)}, {"label_en", std::string(m.label_en)},
+                          {"actions", actions}, {"total", counted.total}, {"by_outcome", counted.by_outcome}});
+    }
+    const nlohmann::json out{{"month", stats.label}, {"from", stats.from}, {"to", stats.to}, {"entries", stats.entries},
+                             {"first_index", stats.first_index}, {"last_index", stats.last_index}, {"measures", measures}};
+    std::printf("%s\n", out.dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf("運用統計 %s（%s から %s まで）: 監査ログの記録 %llu 件", stats.label.c_str(), local_time(stats.from).c_str(),
+              local_time(stats.to).c_str(), static_cast<unsigned long long>(stats.entries));
+  if (stats.entries) std::printf("（#%llu〜#%llu）", static_cast<unsigned long long>(stats.first_index), static_cast<unsigned long long>(stats.last_index));
+  std::printf("\n");
+  for (const auto& m : inspect::measures()) {
+    const auto& counted = stats.of(m.id);
+    std::string parts;
+    for (const auto& [outcome, n] : counted.by_outcome) {
+      parts += (parts.empty() ? "" : ", ") + std::string(inspect::outcome_ja(outcome)) + " " + std::to_string(n);
+    }
+    std::printf("%s  %llu%s\n", std::string(m.label_ja).c_str(), static_cast<unsigned long long>(counted.total),
+                parts.empty() ? "" : ("（" + visible_text(parts) + "）").c_str());
+  }
   return kExitOk;
 }
 
@@ -315,6 +353,12 @@ void register_inspect_command(CLI::App& app, int& exit_code) {
   verify->add_option("CAMPAIGN", a->campaign)->required();
   verify->add_flag("--json", a->json, "machine-readable output");
   verify->callback([&exit_code, a] { exit_code = run_verify(*a); });
+
+  CLI::App* stats = inspect->add_subcommand("stats", "operations statistics of a month (6(7)/6(9)), counted from the audit log");
+  add_service_options(*stats, a->service, false);
+  stats->add_option("--month", a->month, "the month in Japan Standard Time, e.g. 2026-11")->required();
+  stats->add_flag("--json", a->json, "machine-readable output");
+  stats->callback([&exit_code, a] { exit_code = run_stats(*a); });
 
   CLI::App* report = inspect->add_subcommand("report", "the 点検表 as a workbook");
   add_service_options(*report, a->service, false);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <set>
 
@@ -257,19 +258,60 @@ Date one_year_before(Date d) {
   return out;
 }
 
-CheckOutcome policy_review(const policy::Policy& p, Date today, const std::optional<std::uint64_t>& entry) {
+std::int64_t day_number(const Date& d) {
+  std::tm t{};
+  t.tm_year = d.year - 1900;
+  t.tm_mon = d.month - 1;
+  t.tm_mday = d.day;
+  return static_cast<std::int64_t>(timegm(&t)) / kDay;
+}
+
+// The review records (register "reviews", clause 8) decide: the latest approved review must be
+// within 12 months, and its next review not past. Without any approved record, the policy's own
+// [municipality] reviewed_on is read, and the summary says that no review record backs it.
+Result<CheckOutcome> policy_review(store::Database& db, const policy::Policy& p, Date today, const std::optional<std::uint64_t>& entry) {
   CheckOutcome out;
+  const registers::Entry* latest = nullptr;
+  Date latest_on;
+  const auto reviews = SANSO_TRY(registers::list_entries(db, registers::Kind::kReviews));
+  for (const auto& r : reviews) {
+    auto decision = r.fields.find("decision");
+    auto on = r.fields.find("reviewed_on");
+    if (decision == r.fields.end() || *decision != "approved" || on == r.fields.end() || !on->is_string()) continue;
+    const auto date = Date::parse(on->get<std::string>());
+    if (date && (!latest || latest_on < *date)) latest = &r, latest_on = *date;
+  }
+  if (latest) {
+    out.evidence.push_back(SANSO_TRY(registers::current_audit_index(db, registers::Kind::kReviews, latest->key)));
+    const std::string record = "見直し記録 " + latest->key + "（" + latest_on.to_string() + "、承認 " + latest->fields.value("approved_by", "") + "）";
+    std::optional<Date> next;
+    if (auto n = latest->fields.find("next_review"); n != latest->fields.end() && n->is_string()) next = Date::parse(n->get<std::string>());
+    if (latest_on < one_year_before(today)) {
+      out.summary = "最後の" + record + "から12か月を超えている";
+    } else if (today < latest_on) {
+      out.summary = record + "の見直し日が未来の日付";
+    } else if (next && *next < today) {
+      out.summary = record + "の次回見直し期限 " + next->to_string() + " を過ぎている";
+    } else {
+      out.passed = true;
+      out.summary = "最後の" + record + "は12か月以内";
+      if (next && day_number(*next) - day_number(today) <= registers::kReviewReminderDays) {
+        out.summary += "。次回見直し期限 " + next->to_string() + " まで " + std::to_string(day_number(*next) - day_number(today)) + " 日";
+      }
+    }
+    return out;
+  }
   if (entry) out.evidence.push_back(*entry);
   const auto& reviewed = p.municipality.reviewed_on;
   if (!reviewed) {
-    out.summary = "ポリシーに見直し日（[municipality] reviewed_on）の記載がない";
+    out.summary = "ポリシーに見直し日（[municipality] reviewed_on）の記載がなく、承認された見直し記録（台帳 reviews）もない";
   } else if (*reviewed < one_year_before(today)) {
     out.summary = "最後の見直し（" + reviewed->to_string() + "）から12か月を超えている";
   } else if (today < *reviewed) {
     out.summary = "見直し日 " + reviewed->to_string() + " が未来の日付";
   } else {
     out.passed = true;
-    out.summary = "最後の見直しは " + reviewed->to_string() + "（12か月以内）";
+    out.summary = "最後の見直しは " + reviewed->to_string() + "（12か月以内; ポリシーの記載による。承認された見直し記録は台帳 reviews にない）";
   }
   out.summary += policy_note(entry);
   return out;
@@ -403,7 +445,7 @@ Result<CheckOutcome> run_check(std::string_view check, store::Database& db, std:
     if (!inputs.policy) return make_error("inspect.no-policy", std::string(check), "the policy in force is needed for this check");
     const auto entry = SANSO_TRY(policy_entry(db, inputs));
     if (check == "policy-review") {
-      out = policy_review(*inputs.policy, clock.today(), entry);
+      out = SANSO_TRY(policy_review(db, *inputs.policy, clock.today(), entry));
     } else if (check == "sns-responsible") {
       out = sns_responsible(*inputs.policy, entry);
     } else if (check == "contract-check") {

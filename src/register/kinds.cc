@@ -21,6 +21,7 @@ constexpr Vocabulary<Kind, kKindCount> kKinds{{{
                                                   {"exceptions", "例外措置台帳", "exceptions"},
                                                   {"risks", "リスク台帳", "risks"},
                                                   {"training", "研修・遵守誓約記録", "training and attestations"},
+                                                  {"reviews", "ポリシー見直し記録", "policy reviews"},
                                               }},
                                               "a register",
                                               "register.unknown-kind"};
@@ -67,6 +68,11 @@ constexpr std::array kTreatments = {
 constexpr std::array kTrainingKinds = {
     Term{"training", "研修", "training"},
     Term{"attestation", "遵守の誓約", "attestation"},
+};
+
+constexpr std::array kReviewDecisions = {
+    Term{"approved", "承認", "approved"},
+    Term{"changes-required", "要修正", "changes required"},
 };
 
 using F = FieldType;
@@ -177,6 +183,21 @@ constexpr std::array kTrainingFields = {
     FieldSpec{"note", "備考", "note", F::kLongText},
 };
 
+// Clause 8: each review of the policy, who approved its outcome, the risks and inspection findings
+// it weighed, and when the next review falls due.
+constexpr std::array kReviewFields = {
+    FieldSpec{"id", "識別子", "id", F::kId, true},
+    FieldSpec{"reviewed_on", "見直し日", "reviewed on", F::kDate, true},
+    FieldSpec{"reviewer", "見直し担当", "reviewer", F::kText, true},
+    FieldSpec{"decision", "結論", "decision", F::kChoice, true, false, kReviewDecisions},
+    FieldSpec{"approved_by", "承認者", "approved by", F::kText},
+    FieldSpec{"policy_sha256", "対象ポリシー（SHA-256）", "policy SHA-256", F::kText},
+    FieldSpec{"risks", "関連リスク", "linked risks", F::kList},
+    FieldSpec{"findings", "関連する点検の指摘", "linked inspection findings", F::kList},
+    FieldSpec{"next_review", "次回見直し期限", "next review due", F::kDate},
+    FieldSpec{"note", "備考", "note", F::kLongText},
+};
+
 const std::array<KindSpec, kKindCount> kSpecs = {{
     {Kind::kAssets, "6(2)", kAssetFields},
     {Kind::kContractors, "6(8)", kContractorFields},
@@ -186,6 +207,7 @@ const std::array<KindSpec, kKindCount> kSpecs = {{
     {Kind::kExceptions, "6(7)", kExceptionFields},
     {Kind::kRisks, "8", kRiskFields},
     {Kind::kTraining, "6(5)", kTrainingFields},
+    {Kind::kReviews, "8", kReviewFields},
 }};
 
 constexpr std::size_t kMaxTextBytes = 500;
@@ -431,6 +453,15 @@ Result<void> check_entry(const KindSpec& kind, const nlohmann::json& fields, con
   if (kind.kind == Kind::kRisks && text_of(fields, "treatment") == "accept") {
     if (text_of(fields, "accepted_by").empty() || text_of(fields, "acceptance_expires").empty()) {
       return entry_error(where, "an accepted risk needs who accepted it (accepted_by) and until when (acceptance_expires)");
+    }
+  }
+  if (kind.kind == Kind::kReviews && text_of(fields, "decision") == "approved") {
+    if (text_of(fields, "approved_by").empty()) return entry_error(where, "an approved review needs who approved it (approved_by)");
+    if (ascii_lower(text_of(fields, "approved_by")) == ascii_lower(text_of(fields, "reviewer"))) {
+      return entry_error(where, "a review is approved by someone other than the reviewer");
+    }
+    if (!text_of(fields, "next_review").empty() && text_of(fields, "next_review") <= text_of(fields, "reviewed_on")) {
+      return entry_error(where, "the next review (next_review) falls due after this one (reviewed_on)");
     }
   }
   if (kind.kind == Kind::kContractors && !text_of(fields, "last_check").empty() && text_of(fields, "check_result").empty()) {

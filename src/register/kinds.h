@@ -25,8 +25,8 @@ struct Policy;
 
 namespace sanso::registers {
 
-enum class Kind : std::uint8_t { kAssets, kContractors, kCloud, kSocialMedia, kIncidents, kExceptions, kRisks, kTraining };
-inline constexpr std::size_t kKindCount = 8;
+enum class Kind : std::uint8_t { kAssets, kContractors, kCloud, kSocialMedia, kIncidents, kExceptions, kRisks, kTraining, kReviews };
+inline constexpr std::size_t kKindCount = 9;
 std::string_view to_string(Kind kind);  // "assets", "contractors", "cloud", "sns", ...
 std::string_view label(Kind kind, std::string_view lang);
 Result<Kind> parse_kind(std::string_view text);

@@ -543,6 +543,17 @@ std::vector<Alarm> Registers::alarms(const Entry& e, Date today) {
         if (auto d = past("expires")) add("expired", "有効期限 " + d->to_string() + " を過ぎた例外措置が承認のまま残っています");
       }
       break;
+    case Kind::kReviews:
+      // The reminder: a month before the next review falls due, and after it. Clearing
+      // next_review on an older review (superseded by a later one) ends its reminder.
+      if (text_field(e, "decision") == "approved") {
+        if (auto d = past("next_review")) {
+          add("review-overdue", "次回見直し期限 " + d->to_string() + " を過ぎています");
+        } else if (auto due = date_field(e, "next_review"); due && days_of(*due) - days_of(today) <= kReviewReminderDays) {
+          add("review-due", "次回見直し期限 " + due->to_string() + " まで " + std::to_string(days_of(*due) - days_of(today)) + " 日");
+        }
+      }
+      break;
     case Kind::kRisks:
       if (text_field(e, "treatment") == "accept") {
         if (auto d = past("acceptance_expires")) add("acceptance-expired", "リスク受容の期限 " + d->to_string() + " を過ぎています");

@@ -76,6 +76,8 @@ Result<std::uint64_t> current_audit_index(store::Database& db, Kind kind, const 
 
 // An import lists at most this many problems in its error; the first line gives the count.
 inline constexpr std::size_t kMaxImportProblems = 20;
+// An approved policy review (register "reviews") reminds this many days before its next review.
+inline constexpr std::int64_t kReviewReminderDays = 30;
 
 class Registers {
  public:

@@ -23,6 +23,8 @@
 #include "inspect/campaign.h"
 #include "inspect/evaluate.h"
 #include "inspect/report.h"
+#include "inspect/stats.h"
+#include "inspect/template.h"
 #include "register/register.h"
 #include "web/console.h"
 #include "web/internal/console_server.h"
@@ -79,6 +81,24 @@ const Wording& prove_wording() {
       {"in_state", {"状態", "State"}},
       {"in_open", {"実施中", "Open"}},
       {"in_signed", {"確認済み（確定）", "Signed off (locked)"}},
+      {"in_create", {"点検を作成する", "Create a campaign"}},
+      {"in_template", {"点検表", "Template"}},
+      {"in_period_hint", {"月次は 2026-11、年次は年度 2026", "2026-11 for a monthly template, the fiscal year 2026 for an annual one"}},
+      {"in_reviewer_hint", {"空欄なら回答者以外の誰でも", "empty: anyone but those who answered"}},
+      {"in_no_templates", {"点検表を読めません", "The templates cannot be read"}},
+      {"done_in_created", {"点検を作成しました。", "The campaign was created."}},
+      {"err_in_not_created", {"点検は作成されていません。", "No campaign was created."}},
+      {"st_title", {"運用統計", "Operations statistics"}},
+      {"st_intro", {"6(7)・6(9): 監査ログの記録を数えた件数（カウンタではない）。月は日本時間。", "6(7)/6(9): counts of audit-log entries (not counters). Months in Japan Standard Time."}},
+      {"st_month", {"月", "Month"}},
+      {"st_show", {"表示", "Show"}},
+      {"st_basis", {"この月の監査ログの記録", "Audit entries this month"}},
+      {"st_measure", {"項目", "Measure"}},
+      {"st_total", {"合計", "Total"}},
+      {"st_chart", {"グラフ", "Chart"}},
+      {"st_breakdown", {"区分別", "By outcome"}},
+      {"st_trend", {"推移（12か月）", "Trend (12 months)"}},
+      {"st_none", {"なし", "none"}},
       {"in_none", {"点検はまだありません（sanso inspect campaign create で作成します）。", "No campaigns yet (sanso inspect campaign create makes one)."}},
       {"in_items", {"点検項目", "Items"}},
       {"in_item", {"項目", "Item"}},
@@ -163,7 +183,30 @@ const std::map<std::string, std::string, std::less<>>& prove_templates() {
       {"fields", R"html({{#fields}}{{#policy}}<p><strong>{{label}}</strong>: {{value}} <small class="hint">{{t.rg_policy_value}}</small></p>{{/policy}}{{^policy}}<label>{{label}}{{#required}} {{t.rg_required}}{{/required}}
 {{#is_long}}<textarea name="f.{{key}}" maxlength="8000">{{value}}</textarea>{{/is_long}}{{#is_choice}}<select name="f.{{key}}"><option value="">{{t.rg_choose}}</option>{{#choices}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/choices}}</select>{{/is_choice}}{{#is_plain}}<input name="f.{{key}}" value="{{value}}"{{#is_date}} type="date"{{/is_date}}{{#is_id}} pattern="[A-Za-z0-9._\-]{1,64}"{{/is_id}} maxlength="4000">{{/is_plain}}</label>
 {{/policy}}{{/fields}})html"},
-      {"campaigns", R"html({{^has_rows}}<p>{{t.in_none}}</p>{{/has_rows}}
+      {"statistics", R"html(<p>{{t.st_intro}}</p>
+<form method="get" action="/inspect/stats"><label>{{t.st_month}} <input type="month" name="month" value="{{month}}" pattern="[0-9]{4}-[0-9]{2}"></label> <button type="submit">{{t.st_show}}</button></form>
+<p><a href="/inspect/stats?month={{previous}}">← {{previous}}</a> · <a href="/inspect/stats?month={{next}}">{{next}} →</a></p>
+<p id="stats-basis">{{t.st_basis}}: {{entries}}{{#has_entries}}（#{{first}}〜#{{last}}）{{/has_entries}}</p>
+<table id="statistics"><tr><th>{{t.st_measure}}</th><th>{{t.st_total}}</th><th>{{t.st_chart}}</th><th>{{t.st_breakdown}}</th><th>{{t.st_trend}}</th></tr>
+{{#measures}}<tr id="m-{{id}}"><td>{{label}}<br><small>{{actions}}</small></td><td class="total">{{total}}</td>
+<td><svg width="160" height="14" viewBox="0 0 160 14" role="img" aria-label="{{label}} {{total}}"><rect x="0" y="2" width="{{bar}}" height="10" fill="#3b6ea5"></rect></svg></td>
+<td>{{#outcomes}}<span class="outcome">{{name}} {{count}}</span><br>{{/outcomes}}{{^outcomes}}{{t.st_none}}{{/outcomes}}</td>
+<td><svg width="144" height="40" viewBox="0 0 144 40" role="img" aria-label="{{label}} {{t.st_trend}}">{{#trend}}<rect x="{{x}}" y="{{y}}" width="10" height="{{h}}" fill="#7a9cc6"><title>{{month}}: {{count}}</title></rect>{{/trend}}</svg></td></tr>
+{{/measures}}</table>
+)html"},
+      {"campaigns", R"html(<p><a href="/inspect/stats">{{t.st_title}}</a></p>
+{{#has_templates}}<form method="post" action="/inspect/create" class="card" id="create-form">
+<h2>{{t.in_create}}</h2>
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label>{{t.in_template}} <select name="template" required>{{#templates}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}}（{{id}}）</option>{{/templates}}</select></label>
+<label>{{t.in_body}} <select name="body" required>{{#bodies}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/bodies}}</select></label>
+<label>{{t.in_period}} <input name="period" value="{{period}}" required maxlength="7" pattern="[0-9]{4}(-[0-9]{2})?"> <small class="hint">{{t.in_period_hint}}</small></label>
+<label>{{t.in_assignee}} <input name="assignee" value="{{assignee}}" required maxlength="200"></label>
+<label>{{t.in_reviewer}} <input name="reviewer" value="{{reviewer}}" maxlength="200"> <small class="hint">{{t.in_reviewer_hint}}</small></label>
+<button type="submit">{{t.in_create}}</button>
+</form>{{/has_templates}}
+{{^has_templates}}<p class="hint">{{t.in_no_templates}}: {{templates_problem}}</p>{{/has_templates}}
+{{^has_rows}}<p>{{t.in_none}}</p>{{/has_rows}}
 {{#has_rows}}<table id="campaigns"><tr><th>{{t.in_campaign}}</th><th>{{t.in_body}}</th><th>{{t.in_period}}</th><th>{{t.in_assignee}}</th><th>{{t.in_reviewer}}</th><th>{{t.in_state}}</th></tr>
 {{#rows}}<tr><td><a href="/inspect/c/{{id}}">{{title}}</a><br><small>{{id}}</small></td><td>{{body}}</td><td>{{period}}</td><td>{{assignee}}</td><td>{{reviewer}}</td><td>{{state}}</td></tr>{{/rows}}
 </table>{{/has_rows}}
@@ -261,7 +304,7 @@ std::string alarm_text(const registers::Alarm& a, Lang lang) {
       {"no-security-requirements", "The contract states no security requirements"},
       {"review-overdue", "The review is past due"},      {"no-mfa", "No multi-factor authentication"},
       {"dormant", "The account looks dormant"},          {"expired", "An expired exception is still approved"},
-      {"acceptance-expired", "The risk acceptance has expired"}};
+      {"acceptance-expired", "The risk acceptance has expired"}, {"review-due", "The next policy review is due soon"}};
   if (lang == Lang::kJa) return a.message;
   auto it = kEnglish.find(a.code);
   return (it != kEnglish.end() ? it->second : a.code) + " (" + a.message + ")";
@@ -343,7 +386,7 @@ std::string console_account(const Context& ctx) { return "console account " + ct
 
 std::string entry_name(const registers::Entry& e, Lang lang) {
   const auto& spec = registers::spec(e.kind);
-  for (const char* key : {"name", "title", "threat", "rule", "person"}) {
+  for (const char* key : {"name", "title", "threat", "rule", "person", "reviewed_on"}) {
     if (e.fields.contains(key)) return registers::format_value(*spec.find(key), e.fields[key], lang_code(lang));
   }
   return "";
@@ -591,7 +634,15 @@ void Console::Impl::register_export(const httplib::Request& req, httplib::Respon
                                                         : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
 }
 
-void Console::Impl::campaigns_page(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+namespace {
+// The templates the console offers: inspection/ beside the policy file, as for the command line.
+Result<inspect::TemplateSet> console_templates(const config::ServiceConfig& config) {
+  if (config.policy_file.empty()) return make_error("inspect.no-templates", "[service] policy", "no policy file is configured");
+  return inspect::load_template_dir((std::filesystem::path(config.policy_file).parent_path() / "inspection").string());
+}
+}  // namespace
+
+void Console::Impl::campaigns_page(const httplib::Request& req, httplib::Response& res, const Context& ctx, const std::optional<Error>& failure) {
   json rows = json::array();
   auto read = [&]() -> Result<void> {
     auto use = services.store.use();
@@ -609,8 +660,122 @@ void Console::Impl::campaigns_page(const httplib::Request& req, httplib::Respons
     return ok();
   }();
   if (!read) return proof_failed(req, res, ctx, read.error());
-  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_inspect"), &ctx),
-            render_page("campaigns", ctx.lang, {{"rows", rows}, {"has_rows", !rows.empty()}}));
+  // The creation form, refilled with what was typed when a creation was refused.
+  const bool again = failure.has_value();
+  json templates = json::array(), bodies = json::array();
+  std::string templates_problem;
+  if (auto set = console_templates(services.config)) {
+    for (const auto& t : set->templates) {
+      templates.push_back({{"id", t.id}, {"title", visible_text(t.title.ja)}, {"selected", again && field(req, "template") == t.id}});
+    }
+  } else {
+    templates_problem = visible_text(set.error().where) + ": " + visible_text(set.error().message);
+  }
+  for (const auto& b : services.proof.policy->bodies) {
+    bodies.push_back({{"id", b.id},
+                      {"name", ctx.lang == Lang::kEn && !b.name.en.empty() ? b.name.en : b.name.ja},
+                      {"selected", again && field(req, "body") == b.id}});
+  }
+  json f = frame(req, wording(ctx.lang, "nav_inspect"), &ctx);
+  int status = 200;
+  if (failure) {
+    status = status_of(*failure);
+    f["error"] = error_text(*failure, ctx.lang, "err_in_not_created");
+  }
+  send_page(res, status, ctx.lang, f,
+            render_page("campaigns", ctx.lang,
+                        {{"rows", rows},
+                         {"has_rows", !rows.empty()},
+                         {"csrf", ctx.session.csrf},
+                         {"templates", templates},
+                         {"has_templates", !templates.empty()},
+                         {"templates_problem", templates_problem},
+                         {"bodies", bodies},
+                         {"period", again ? visible_text(field(req, "period")) : std::string()},
+                         {"assignee", again ? visible_text(field(req, "assignee")) : std::string()},
+                         {"reviewer", again ? visible_text(field(req, "reviewer")) : std::string()}}));
+}
+
+// A campaign created from the form, through the same inspect::Campaigns::create as
+// `sanso inspect campaign create` (its validation and its inspect.campaign.create record), by the
+// signed-in person.
+void Console::Impl::campaign_create(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  std::string id;
+  Result<void> created = [&]() -> Result<void> {
+    const inspect::TemplateSet set = SANSO_TRY(console_templates(services.config));
+    const std::string wanted = field(req, "template");
+    const inspect::Template* t = set.find(wanted);
+    if (!t) return make_error("inspect.unknown-template", "template", "no template '" + visible_text(wanted) + "'");
+    auto use = services.store.use();
+    inspect::Campaigns campaigns(*use, *services.proof.audit, system_clock());
+    const inspect::NewCampaign request{field(req, "body"), field(req, "period"), field(req, "assignee"), field(req, "reviewer")};
+    id = SANSO_TRY(campaigns.create(*t, *services.proof.policy, request, ctx.session.name)).id;
+    return ok();
+  }();
+  if (!created) {
+    if (status_of(created.error()) == 500) return proof_failed(req, res, ctx, created.error());
+    return campaigns_page(req, res, ctx, created.error());
+  }
+  redirect(res, "/inspect/c/" + id + "?done=in_created");
+}
+
+void Console::Impl::statistics_page(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  std::string month = field(req, "month");
+  if (month.empty()) {
+    const Date today = system_clock().today();
+    char label[16];
+    std::snprintf(label, sizeof label, "%04d-%02d", today.year, today.month);
+    month = label;
+  }
+  // The trend: this month and the eleven before it, totals only (counted by the store).
+  std::vector<std::string> months{month};
+  while (months.size() < 12) months.insert(months.begin(), inspect::previous_month(months.front()));
+  std::optional<inspect::OperationsStatistics> stats;
+  std::vector<std::vector<std::uint64_t>> totals;
+  auto read = [&]() -> Result<void> {
+    auto use = services.store.use();
+    stats = SANSO_TRY(inspect::monthly_statistics(*use, month));
+    for (const auto& m : months) {
+      const auto [from, to] = SANSO_TRY(inspect::period_bounds(inspect::Period::kMonthly, m));
+      totals.push_back(SANSO_TRY(inspect::measure_totals(*use, from, to)));
+    }
+    return ok();
+  }();
+  if (!read) {
+    if (status_of(read.error()) == 500) return proof_failed(req, res, ctx, read.error());
+    return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
+  }
+  std::uint64_t largest = 1;
+  for (const auto& c : stats->counts) largest = std::max(largest, c.total);
+  json rows = json::array();
+  for (std::size_t i = 0; i < inspect::measures().size(); ++i) {
+    const auto& m = inspect::measures()[i];
+    const auto& counted = stats->of(m.id);
+    json outcomes = json::array();
+    for (const auto& [outcome, n] : counted.by_outcome) {
+      outcomes.push_back({{"name", ctx.lang == Lang::kEn ? outcome : std::string(inspect::outcome_ja(outcome))}, {"count", n}});
+    }
+    std::uint64_t peak = 1;
+    for (const auto& t : totals) peak = std::max(peak, t[i]);
+    json trend = json::array();
+    for (std::size_t k = 0; k < months.size(); ++k) {
+      const auto h = totals[k][i] * 36 / peak;
+      trend.push_back({{"x", k * 12}, {"y", 38 - h}, {"h", h}, {"month", months[k]}, {"count", totals[k][i]}});
+    }
+    std::string actions;
+    for (auto a : m.actions) actions += (actions.empty() ? "" : ", ") + std::string(a);
+    rows.push_back({{"id", std::string(m.id)},
+                    {"label", std::string(ctx.lang == Lang::kEn ? m.label_en : m.label_ja)},
+                    {"actions", actions},
+                    {"total", counted.total},
+                    {"bar", counted.total * 160 / largest},
+                    {"outcomes", outcomes},
+                    {"trend", trend}});
+  }
+  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "st_title"), &ctx),
+            render_page("statistics", ctx.lang,
+                        {{"month", month}, {"previous", months[10]}, {"next", inspect::next_month(month)}, {"entries", stats->entries},
+                         {"has_entries", stats->entries > 0}, {"first", stats->first_index}, {"last", stats->last_index}, {"measures", rows}}));
 }
 
 void Console::Impl::campaign_page(const httplib::Request& req, httplib::Response& res, const Context& ctx, const std::string& id,
@@ -771,7 +936,8 @@ void Console::Impl::campaign_report(const httplib::Request& req, httplib::Respon
   auto bytes = written_bytes(services.config.data_dir, "xlsx", [&](const std::string& path) -> Result<void> {
     auto use = services.store.use();
     inspect::Campaigns campaigns(*use, *services.proof.audit, system_clock());
-    return inspect::write_xlsx_report(campaigns, id, *services.proof.policy, path);
+    const inspect::ReportSources sources{services.proof.policy, &*use, services.proof.signing_key ? &services.proof.signing_key->verifier : nullptr};
+    return inspect::write_xlsx_report(campaigns, id, sources, path);
   });
   if (!bytes) {
     if (bytes.error().code == "inspect.no-campaign") return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
@@ -881,11 +1047,13 @@ void Console::Impl::proof_routes() {
          proof_page(Permission::kRegisters, [this](auto& req, auto& res, auto& ctx) { register_put(req, res, ctx, true); }, true));
   // A campaign's id is "<template>:<body>:<period>", each part of letters, digits and - _ .
   const std::string id = R"(([A-Za-z0-9._-]{1,64}:[A-Za-z0-9._-]{1,64}:[0-9-]{4,7}))";
+  s.Get("/inspect/stats", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { statistics_page(req, res, ctx); }, false));
   s.Get("/inspect", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { campaigns_page(req, res, ctx); }, false));
+  s.Post("/inspect/create", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { campaign_create(req, res, ctx); }, true));
   s.Get("/inspect/c/" + id, proof_page(Permission::kInspection, 
                                 [this, done_notice](auto& req, auto& res, auto& ctx) {
                                   campaign_page(req, res, ctx, req.matches[1],
-                                                done_notice(req, ctx.lang, {"in_answered", "in_evidence", "in_evaluated", "in_action", "in_signed"}),
+                                                done_notice(req, ctx.lang, {"in_answered", "in_evidence", "in_evaluated", "in_action", "in_signed", "in_created"}),
                                                 std::nullopt);
                                 },
                                 false));

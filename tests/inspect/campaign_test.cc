@@ -7,6 +7,7 @@
 #include "audit/log.h"
 #include "policy/check.h"
 #include "store/schema.h"
+#include "support/inspect_template.h"
 #include "support/test_store.h"
 
 namespace sanso::inspect {
@@ -16,30 +17,7 @@ using sanso::testing::TestStore;
 
 const std::string kDir = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/";
 
-constexpr std::string_view kTemplate = R"toml(
-[template]
-id = "t-monthly"
-title = "月次点検"
-period = "monthly"
-
-[[items]]
-id = "training"
-clause = "6(5)"
-question = "研修を実施したか"
-kind = "manual"
-
-[[items]]
-id = "physical"
-clause = "6(4)"
-question = "サーバ室は施錠されているか"
-kind = "manual"
-
-[[items]]
-id = "releases"
-clause = "6(7)"
-question = "解除は二名で行われたか"
-kind = "automatic:release-two-person"
-)toml";
+using sanso::testing::kMonthlyTemplate;
 
 class CampaignTest : public ::testing::TestWithParam<store::Backend> {
  protected:
@@ -50,7 +28,7 @@ class CampaignTest : public ::testing::TestWithParam<store::Backend> {
     ASSERT_TRUE(store::migrate(*db_));
     auto clauses = load_clause_list_file(kDir + "inspection/clauses.toml");
     ASSERT_TRUE(clauses) << clauses.error().to_string();
-    auto t = load_template(kTemplate, "t.toml", *clauses);
+    auto t = load_template(kMonthlyTemplate, "t.toml", *clauses);
     ASSERT_TRUE(t) << t.error().to_string();
     template_ = *t;
     auto p = policy::load_checked_policy(kDir + "policy.toml", Date{2026, 12, 1});

@@ -4,48 +4,22 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "support/audit_records.h"
 #include "support/cli_runner.h"
+#include "support/xlsx_cells.h"
 #include "support/test_store.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using sanso::testing::find_cell;
+using sanso::testing::read_xlsx;
 using sanso::testing::run_sanso;
-
-// The workbook's cells as JSON: {sheet: [[{"v": value, "t": data type}, …], …]}.
-nlohmann::json read_xlsx(const fs::path& file) {
-  const std::string script =
-      "import json, sys, openpyxl\n"
-      "wb = openpyxl.load_workbook(sys.argv[1])\n"
-      "print(json.dumps({ws.title: [[{'v': c.value, 't': c.data_type} for c in row] for row in ws.iter_rows()] for ws in wb.worksheets}))\n";
-  const fs::path py = file.parent_path() / "read.py";
-  std::ofstream(py) << script;
-  // Debian's interpreter, where python3-openpyxl is installed (scripts/install-deps.sh), not
-  // whatever python3 comes first on PATH.
-  FILE* p = popen(("/usr/bin/python3 " + py.string() + " " + file.string() + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (p && fgets(buf, sizeof buf, p)) out += buf;
-  if (p) pclose(p);
-  auto j = nlohmann::json::parse(out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << out;
-  return j;
-}
-
-// The first cell of a sheet whose text starts with `prefix`.
-const nlohmann::json* find_cell(const nlohmann::json& sheet, const std::string& prefix) {
-  for (const auto& row : sheet) {
-    for (const auto& cell : row) {
-      if (cell["v"].is_string() && cell["v"].get<std::string>().rfind(prefix, 0) == 0) return &cell;
-    }
-  }
-  return nullptr;
-}
 
 class InspectCli : public ::testing::Test {
  protected:
@@ -161,6 +135,53 @@ TEST_F(InspectCli, CampaignFromCreationToALockedSignedReport) {
                              "inspect.signoff"}) {
     EXPECT_FALSE(sanso::testing::exported_audit_records(config_, action).empty()) << action;
   }
+}
+
+// The month's statistics through the binary: every measure, counted from the store's audit log
+// (a fresh store holds only what these commands recorded), and the report's auditor's sheet
+// verified with the configured key.
+TEST_F(InspectCli, MonthlyStatisticsAndTheReportsAuditSheetComeFromTheLog) {
+  const std::time_t japan = std::time(nullptr) + 9 * 3600;
+  std::tm t{};
+  gmtime_r(&japan, &t);
+  char month[16];
+  std::snprintf(month, sizeof month, "%04d-%02d", t.tm_year + 1900, t.tm_mon + 1);
+  auto created = inspect(std::string("campaign create --template minamata-monthly --body mayor --period ") + month + " --assignee tanaka --as kato");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+
+  auto stats = inspect(std::string("stats --month ") + month + " --json");
+  ASSERT_EQ(stats.exit_code, 0) << stats.output;
+  auto j = nlohmann::json::parse(stats.output.substr(stats.output.find('{')), nullptr, false);
+  ASSERT_TRUE(j.is_object()) << stats.output;
+  EXPECT_EQ(j["month"], month);
+  std::vector<std::string> ids;
+  for (const auto& m : j["measures"]) ids.push_back(m["id"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{"mail", "file", "upload", "transfer", "transfer-file", "quarantine", "release-request", "approval",
+                                           "release", "finding"}));
+  const auto exported = sanso::testing::exported_audit_records(config_, "inspect.campaign.create");
+  ASSERT_EQ(exported.size(), 1u);
+  // Everything this store holds was recorded this month, by these commands.
+  std::istringstream all(run_sanso("audit export" + config_).output);
+  std::uint64_t records = 0;
+  for (std::string line; std::getline(all, line);) records += line.starts_with("{") ? 1 : 0;
+  EXPECT_EQ(j["entries"].get<std::uint64_t>(), records) << stats.output;
+  EXPECT_EQ(j["measures"][0]["total"], 0);
+
+  auto text = inspect(std::string("stats --month ") + month);
+  EXPECT_NE(text.output.find("メール（ゲートウェイ）"), std::string::npos) << text.output;
+  for (const char* bad : {"2026-13", "11-2026", "2026"}) {
+    auto refused = inspect(std::string("stats --month ") + bad);
+    EXPECT_EQ(refused.exit_code, 1) << bad;
+    EXPECT_NE(refused.output.find("inspect.bad-period"), std::string::npos) << refused.output;
+  }
+
+  const fs::path xlsx = dir_ / "report.xlsx";
+  auto report = inspect("report " + sanso::testing::last_line(created.output) + " -o " + xlsx.string());
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  const auto book = read_xlsx(xlsx);
+  ASSERT_TRUE(book.contains("監査") && book.contains("運用統計") && book.contains("前回比較")) << book.dump();
+  EXPECT_NE(find_cell(book["監査"], "改ざんなし"), nullptr) << book["監査"].dump();
+  EXPECT_NE(find_cell(book["前回比較"], "前回の点検はありません"), nullptr) << book["前回比較"].dump();
 }
 
 TEST_F(InspectCli, HostileTemplatesAndReportFormatsAreRefused) {

@@ -212,6 +212,57 @@ TEST_P(EvaluateTest, PolicyReviewPassesWithinTwelveMonthsAndFailsAfterOrWithoutA
   EXPECT_NE(o.summary.find("reviewed_on"), std::string::npos) << o.summary;
 }
 
+// The review records decide once one is approved: its date, its next review (a reminder within
+// 30 days, a failure after), its register entry cited; a self-approved review is refused.
+TEST_P(EvaluateTest, PolicyReviewReadsTheLatestApprovedReviewRecord) {
+  registers::Registers regs(*db_, *log_, clock_, &policy_);
+  auto self = regs.put(registers::Kind::kReviews, {{"id", "R2026"}, {"reviewed_on", "2026-11-20"}, {"reviewer", "kato"}, {"decision", "approved"},
+                                                   {"approved_by", "KATO"}},
+                       false, "kato");
+  ASSERT_FALSE(self);
+  EXPECT_NE(self.error().message.find("someone other than the reviewer"), std::string::npos) << self.error().to_string();
+  auto pending = regs.put(registers::Kind::kReviews, {{"id", "R2026"}, {"reviewed_on", "2026-11-20"}, {"reviewer", "kato"}, {"decision", "changes-required"}},
+                          false, "kato");
+  ASSERT_TRUE(pending) << pending.error().to_string();
+  auto o = check("policy-review");  // not approved: the policy's reviewed_on (2026-03-25) is read
+  EXPECT_TRUE(o.passed) << o.summary;
+  EXPECT_NE(o.summary.find("見直し記録は台帳 reviews にない"), std::string::npos) << o.summary;
+
+  auto old = regs.put(registers::Kind::kReviews, {{"id", "R2025"}, {"reviewed_on", "2025-10-01"}, {"reviewer", "kato"}, {"decision", "approved"},
+                                                  {"approved_by", "ciso"}},
+                      false, "kato");
+  ASSERT_TRUE(old) << old.error().to_string();
+  o = check("policy-review");
+  EXPECT_FALSE(o.passed) << "the latest approved review is over 12 months old: " << o.summary;
+  EXPECT_NE(o.summary.find("R2025"), std::string::npos) << o.summary;
+  const auto old_index = registers::current_audit_index(*db_, registers::Kind::kReviews, "R2025");
+  ASSERT_TRUE(old_index);
+  EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{*old_index});
+
+  auto approved = regs.put(registers::Kind::kReviews, {{"id", "R2026"}, {"decision", "approved"}, {"approved_by", "ciso"}, {"next_review", "2026-12-20"},
+                                                       {"risks", "R1; R2"}, {"findings", "minamata-monthly:mayor:2026-10/monthly-physical"}},
+                           true, "kato");
+  ASSERT_TRUE(approved) << approved.error().to_string();
+  o = check("policy-review");
+  EXPECT_TRUE(o.passed) << o.summary;
+  EXPECT_NE(o.summary.find("R2026"), std::string::npos) << o.summary;
+  EXPECT_NE(o.summary.find("次回見直し期限 2026-12-20 まで 19 日"), std::string::npos) << "the reminder: " << o.summary;
+  const auto index = registers::current_audit_index(*db_, registers::Kind::kReviews, "R2026");
+  ASSERT_TRUE(index);
+  EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{*index});
+  auto entry = regs.get(registers::Kind::kReviews, "R2026");
+  ASSERT_TRUE(entry && *entry);
+  const auto alarms = registers::Registers::alarms(**entry, clock_.today());
+  ASSERT_EQ(alarms.size(), 1u);
+  EXPECT_EQ(alarms[0].code, "review-due");
+
+  clock_ = FixedClock(Date{2026, 12, 21});
+  o = check("policy-review");
+  EXPECT_FALSE(o.passed);
+  EXPECT_NE(o.summary.find("次回見直し期限 2026-12-20 を過ぎている"), std::string::npos) << o.summary;
+  EXPECT_EQ(registers::Registers::alarms(**entry, clock_.today())[0].code, "review-overdue");
+}
+
 TEST_P(EvaluateTest, SnsResponsiblePassesForTheExampleAndFailsForAnAccountWithoutOne) {
   auto o = check("sns-responsible");
   EXPECT_TRUE(o.passed) << o.summary;

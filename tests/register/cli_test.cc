@@ -10,28 +10,13 @@
 #include <sstream>
 
 #include "support/cli_runner.h"
+#include "support/xlsx_cells.h"
 #include "support/test_store.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-nlohmann::json read_xlsx(const fs::path& file) {
-  const std::string script =
-      "import json, sys, openpyxl\n"
-      "wb = openpyxl.load_workbook(sys.argv[1])\n"
-      "print(json.dumps({ws.title: [[{'v': c.value, 't': c.data_type} for c in row] for row in ws.iter_rows()] for ws in wb.worksheets}))\n";
-  const fs::path py = file.parent_path() / "read.py";
-  std::ofstream(py) << script;
-  FILE* p = popen(("/usr/bin/python3 " + py.string() + " " + file.string() + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (p && fgets(buf, sizeof buf, p)) out += buf;
-  if (p) pclose(p);
-  auto j = nlohmann::json::parse(out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << out;
-  return j;
-}
+using sanso::testing::read_xlsx;
 
 class RegisterCli : public ::testing::Test {
  protected:

@@ -81,6 +81,8 @@ class ProvePagesTest : public ::testing::TestWithParam<store::Backend> {
     ASSERT_TRUE(p) << p.error().to_string();
     policy_ = std::make_unique<policy::Policy>(*p);
 
+    // The console offers the templates in inspection/ beside the policy file.
+    h_->config_.policy_file = kExampleDir + "policy.toml";
     ConsoleOptions options;
     options.host = "127.0.0.1";
     options.port = 0;
@@ -349,6 +351,105 @@ TEST_P(ProvePagesTest, AHostileEvidenceUploadStoresNothing) {
   ASSERT_TRUE(stranger);
   EXPECT_EQ(stranger->status, 303);  // to the sign-in page
   EXPECT_EQ(count("SELECT COUNT(*) FROM inspect_evidence"), 0);
+}
+
+// The statistics page counts the month's audit entries (Japan time), draws its bars as SVG (no
+// script, no inline style: the console's CSP), in Japanese or English, and refuses a bad month.
+TEST_P(ProvePagesTest, StatisticsPageCountsTheMonthsAuditEntries) {
+  // 2026-11 in Japan: from 2026-10-31T15:00Z to 2026-11-30T15:00Z.
+  constexpr std::int64_t kNovember = 1793458800, kDecember = 1796050800;
+  {
+    auto db = h_->shared_->use();
+    const std::pair<std::int64_t, const char*> seeded[] = {
+        {kNovember - 1, "sanitized"}, {kNovember, "sanitized"}, {kNovember + 10, "held"}, {kDecember - 1, "clean"}, {kDecember, "clean"}};
+    for (const auto& [time, outcome] : seeded) {
+      store::AuditEvent e;
+      e.time = time;
+      e.actor = "milter@gw-test";
+      e.action = "mail.gateway";
+      e.subject = "<m" + std::to_string(time) + "@example.jp>";
+      e.outcome = outcome;
+      ASSERT_TRUE(h_->log_->append_now(*db, e));
+    }
+  }
+  Visitor tanaka = sign_in("tanaka");
+  auto page = get(tanaka, "/inspect/stats?month=2026-11");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  const auto row = page->body.find("id=\"m-mail\"");
+  ASSERT_NE(row, std::string::npos) << page->body;
+  const std::string mail = page->body.substr(row, page->body.find("</tr>", row) - row);
+  EXPECT_NE(mail.find("<td class=\"total\">3</td>"), std::string::npos) << mail;
+  EXPECT_NE(mail.find("無害化 1"), std::string::npos) << mail;
+  EXPECT_NE(mail.find("保留 1"), std::string::npos) << mail;
+  EXPECT_NE(mail.find("問題なし 1"), std::string::npos) << "the month's last second is in it: " << mail;
+  EXPECT_NE(mail.find("<svg"), std::string::npos);
+  EXPECT_NE(mail.find("<title>2026-10: 1</title>"), std::string::npos) << "the trend shows October's message: " << mail;
+  EXPECT_EQ(page->body.find("<script"), std::string::npos);
+  EXPECT_EQ(page->body.find("style=\""), std::string::npos);
+  EXPECT_NE(page->body.find("href=\"/inspect/stats?month=2026-10\""), std::string::npos);
+  EXPECT_NE(page->body.find("href=\"/inspect/stats?month=2026-12\""), std::string::npos);
+
+  auto english = get(tanaka, "/inspect/stats?month=2026-11", "en");
+  ASSERT_TRUE(english);
+  EXPECT_NE(english->body.find("Mail (gateway)"), std::string::npos);
+  EXPECT_NE(english->body.find("sanitized 1"), std::string::npos);
+
+  EXPECT_EQ(get(tanaka, "/inspect/stats?month=2026-13")->status, 400);
+  EXPECT_EQ(get(tanaka, "/inspect/stats?month=%3Cscript%3E")->status, 400);
+  EXPECT_NE(get(tanaka, "/inspect")->body.find("href=\"/inspect/stats\""), std::string::npos);
+  Visitor stranger;
+  auto anonymous = get(stranger, "/inspect/stats?month=2026-11");
+  ASSERT_TRUE(anonymous);
+  EXPECT_NE(anonymous->status, 200);
+}
+
+// A campaign created from the console goes through the command line's validation and leaves the
+// same inspect.campaign.create record, with the signed-in person as its creator; a refused form
+// creates nothing and gives back what was typed.
+TEST_P(ProvePagesTest, ACampaignIsCreatedFromTheFormWithItsRecord) {
+  Visitor kato = sign_in("kato");
+  auto list = get(kato, "/inspect");
+  ASSERT_TRUE(list);
+  ASSERT_NE(list->body.find("id=\"create-form\""), std::string::npos) << list->body;
+  EXPECT_NE(list->body.find("<option value=\"minamata-monthly\""), std::string::npos);
+  EXPECT_NE(list->body.find("<option value=\"mayor\""), std::string::npos);
+  const httplib::Params form{{"template", "minamata-monthly"}, {"body", "mayor"}, {"period", "2026-11"}, {"assignee", "tanaka"}, {"reviewer", "suzuki"}};
+
+  auto forged = post(kato, "/inspect/create", form, false);
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+  httplib::Params bad_period = form;
+  bad_period.erase("period");
+  bad_period.emplace("period", "2026-13");
+  auto refused = post(kato, "/inspect/create", bad_period);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_NE(refused->body.find("value=\"2026-13\""), std::string::npos) << "the form keeps what was typed";
+  EXPECT_NE(refused->body.find("2026-11"), std::string::npos) << "the error says what a period looks like: " << refused->body;
+  httplib::Params stranger_body = form;
+  stranger_body.erase("body");
+  stranger_body.emplace("body", "police");
+  EXPECT_EQ(post(kato, "/inspect/create", stranger_body)->status, 400);
+  httplib::Params no_template = form;
+  no_template.erase("template");
+  no_template.emplace("template", "../../etc/passwd");
+  EXPECT_EQ(post(kato, "/inspect/create", no_template)->status, 400);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inspect_campaigns"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'inspect.campaign.create'"), 0);
+
+  auto created = post(kato, "/inspect/create", form);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 303) << created->body;
+  EXPECT_EQ(created->get_header_value("Location"), "/inspect/c/minamata-monthly:mayor:2026-11?done=in_created");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inspect_campaigns"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'inspect.campaign.create' AND record LIKE '%\"actor\":\"kato\"%'"), 1);
+  auto page = get(kato, "/inspect/c/minamata-monthly:mayor:2026-11?done=in_created");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("点検を作成しました。"), std::string::npos);
+  // The same campaign twice is refused, and still one exists.
+  EXPECT_NE(post(kato, "/inspect/create", form)->status, 303);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inspect_campaigns"), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProvePagesTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);

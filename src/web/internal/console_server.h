@@ -176,12 +176,16 @@ struct Console::Impl {
                            const std::optional<Error>& failure, const std::map<std::string, std::string>& typed);
   void register_put(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, bool update);
   void register_export(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
-  void campaigns_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  // `failure`: a refused campaign creation, shown with what the person typed.
+  void campaigns_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx,
+                      const std::optional<Error>& failure = std::nullopt);
+  void campaign_create(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void campaign_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& id,
                      const std::string& notice, const std::optional<Error>& failure);
   void campaign_action(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& action);
   void campaign_report(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void campaign_evidence(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void statistics_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void evidence_upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body);
 
   // ---- the JSON API and /metrics (api.cc) ----

@@ -1,0 +1,271 @@
+// Operations statistics counted from a seeded audit log (records in the shapes the milter, the
+// quarantine, transfers and the monitor write, docs/audit-format.md), month boundaries in Japan
+// time, a log larger than one read page, a corrupt record; and the report's trend, statistics and
+// auditor's sheets read back with openpyxl, before and after the log is tampered with.
+#include "inspect/stats.h"
+
+#include <gtest/gtest.h>
+
+#include "audit/log.h"
+#include "inspect/evaluate.h"
+#include "inspect/report.h"
+#include "inspect/template.h"
+#include "policy/check.h"
+#include "store/schema.h"
+#include "support/inspect_template.h"
+#include "support/test_store.h"
+#include "support/xlsx_cells.h"
+
+namespace sanso::inspect {
+namespace {
+
+using sanso::testing::TestStore;
+
+const std::string kDir = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/";
+// 2026-11 in Japan: from 2026-10-31T15:00Z to 2026-11-30T15:00Z.
+constexpr std::int64_t kNovember = 1793458800;
+constexpr std::int64_t kDecember = 1796050800;
+
+using sanso::testing::kMonthlyTemplate;
+
+class StatsTest : public ::testing::TestWithParam<store::Backend> {
+ protected:
+  void SetUp() override {
+    t_ = std::make_unique<TestStore>(GetParam());
+    db_ = t_->open();
+    ASSERT_NE(db_, nullptr);
+    ASSERT_TRUE(store::migrate(*db_));
+    audit::LogOptions o;
+    o.node = "test";
+    o.clock = &clock_;
+    log_ = std::make_unique<audit::AuditLog>(o);
+  }
+
+  std::uint64_t append(std::int64_t time, const std::string& action, const std::string& outcome,
+                       std::vector<std::pair<std::string, std::string>> details = {}) {
+    store::AuditEvent e;
+    e.time = time;
+    e.actor = "milter@test";
+    e.action = action;
+    e.subject = "item-" + std::to_string(time);
+    e.outcome = outcome;
+    e.details = std::move(details);
+    auto r = log_->append_now(*db_, e);
+    EXPECT_TRUE(r) << r.error().to_string();
+    return r ? *r : 0;
+  }
+
+  // A November of a small city, with an entry on each side of the month's edges.
+  void seed_november() {
+    append(kNovember - 1, "mail.gateway", "sanitized");  // 2026-10-31 23:59:59 JST
+    first_ = append(kNovember, "mail.gateway", "sanitized");
+    append(kNovember + 60, "mail.gateway", "sanitized");
+    append(kNovember + 120, "mail.gateway", "clean");
+    // A detail that looks like an outcome is not the record's outcome.
+    append(kNovember + 180, "mail.gateway", "held", {{"reason", "\"outcome\":\"clean\""}, {"outcome", "clean"}});
+    append(kNovember + 240, "file.sanitize", "blocked");
+    append(kNovember + 300, "quarantine.store", "held");
+    append(kNovember + 360, "quarantine.request-release", "requested");
+    append(kNovember + 420, "quarantine.approve", "approved");
+    append(kNovember + 480, "quarantine.deny", "denied");
+    append(kNovember + 540, "quarantine.release", "released");
+    append(kNovember + 600, "transfer.send", "pending-approval");
+    append(kNovember + 660, "transfer.verdict", "clean");
+    append(kNovember + 720, "icap.upload", "allowed");
+    append(kNovember + 780, "console.sign-in", "ok");  // in the month, not a measure
+    last_ = append(kDecember - 1, "monitor.finding", "breach");
+    append(kDecember, "monitor.finding", "warning");  // 2026-12-01 00:00:00 JST
+  }
+
+  FixedClock clock_{Date{2026, 12, 1}};
+  std::unique_ptr<TestStore> t_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<audit::AuditLog> log_;
+  std::uint64_t first_ = 0, last_ = 0;
+};
+
+TEST_P(StatsTest, EachMonthCountsItsOwnEntriesByActionAndOutcome) {
+  seed_november();
+  auto november = monthly_statistics(*db_, "2026-11");
+  ASSERT_TRUE(november) << november.error().to_string();
+  EXPECT_EQ(november->from, kNovember);
+  EXPECT_EQ(november->to, kDecember);
+  EXPECT_EQ(november->entries, 15u);
+  EXPECT_EQ(november->first_index, first_);
+  EXPECT_EQ(november->last_index, last_);
+  const auto& mail = november->of("mail");
+  EXPECT_EQ(mail.total, 4u);
+  EXPECT_EQ(mail.by_outcome, (std::map<std::string, std::uint64_t>{{"sanitized", 2}, {"clean", 1}, {"held", 1}}));
+  EXPECT_EQ(november->of("file").by_outcome.at("blocked"), 1u);
+  EXPECT_EQ(november->of("quarantine").by_outcome.at("held"), 1u);
+  EXPECT_EQ(november->of("release-request").total, 1u);
+  EXPECT_EQ(november->of("approval").by_outcome, (std::map<std::string, std::uint64_t>{{"approved", 1}, {"denied", 1}}));
+  EXPECT_EQ(november->of("release").by_outcome.at("released"), 1u);
+  EXPECT_EQ(november->of("transfer").by_outcome.at("pending-approval"), 1u);
+  EXPECT_EQ(november->of("transfer-file").total, 1u);
+  EXPECT_EQ(november->of("upload").total, 1u);
+  EXPECT_EQ(november->of("finding").by_outcome, (std::map<std::string, std::uint64_t>{{"breach", 1}}));
+
+  auto october = monthly_statistics(*db_, "2026-10");
+  ASSERT_TRUE(october);
+  EXPECT_EQ(october->of("mail").total, 1u);
+  EXPECT_EQ(october->of("finding").total, 0u);
+  auto december = monthly_statistics(*db_, "2026-12");
+  ASSERT_TRUE(december);
+  EXPECT_EQ(december->of("finding").by_outcome, (std::map<std::string, std::uint64_t>{{"warning", 1}}));
+  EXPECT_EQ(december->of("mail").total, 0u);
+
+  // The trend's totals, counted by the store, agree with the records read one by one.
+  auto totals = measure_totals(*db_, kNovember, kDecember);
+  ASSERT_TRUE(totals);
+  ASSERT_EQ(totals->size(), measures().size());
+  for (std::size_t i = 0; i < measures().size(); ++i) EXPECT_EQ((*totals)[i], november->counts[i].total) << measures()[i].id;
+
+  for (const char* bad : {"2026-13", "2026-1", "26-11", "2026-11-01", "abcd-ef", ""}) {
+    auto refused = monthly_statistics(*db_, bad);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code, "inspect.bad-period") << bad;
+  }
+}
+
+TEST_P(StatsTest, AMonthLargerThanOneReadPageIsCountedWhole) {
+  constexpr int kEntries = 5003;  // over the 5,000 entries read at a time
+  std::vector<store::AuditEvent> events(kEntries);
+  for (int i = 0; i < kEntries; ++i) {
+    events[i].time = kNovember + i;
+    events[i].actor = "milter@test";
+    events[i].action = i % 2 == 0 ? "mail.gateway" : "console.request";
+    events[i].subject = "m" + std::to_string(i);
+    events[i].outcome = i % 3 == 0 ? "held" : "clean";
+  }
+  auto tx = store::Transaction::begin(*db_);
+  ASSERT_TRUE(tx);
+  ASSERT_TRUE(log_->append_batch(*db_, events));
+  ASSERT_TRUE(tx->commit());
+  auto november = monthly_statistics(*db_, "2026-11");
+  ASSERT_TRUE(november) << november.error().to_string();
+  std::uint64_t mail = 0, held = 0;
+  for (int i = 0; i < kEntries; i += 2) {
+    ++mail;
+    if (i % 3 == 0) ++held;
+  }
+  EXPECT_EQ(november->of("mail").total, mail);
+  EXPECT_EQ(november->of("mail").by_outcome.at("held"), held);
+  EXPECT_EQ(november->entries, static_cast<std::uint64_t>(kEntries));
+}
+
+TEST_P(StatsTest, ARecordThatDoesNotParseIsAnErrorNamingItsEntry) {
+  seed_november();
+  const auto broken = append(kNovember + 900, "quarantine.release", "released");
+  ASSERT_TRUE(db_->execute("UPDATE audit_entries SET record = ? WHERE idx = ?", {std::string("{\"action\":"), static_cast<std::int64_t>(broken)}));
+  auto refused = monthly_statistics(*db_, "2026-11");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "inspect.corrupt-log");
+  EXPECT_NE(refused.error().where.find(std::to_string(broken)), std::string::npos) << refused.error().to_string();
+}
+
+TEST(StatsMonths, APeriodIsSplitIntoJapaneseMonths) {
+  auto fiscal = period_bounds(Period::kAnnual, "2026");
+  ASSERT_TRUE(fiscal);
+  const auto months = months_between(fiscal->first, fiscal->second);
+  ASSERT_EQ(months.size(), 12u);
+  EXPECT_EQ(months.front(), "2026-04");
+  EXPECT_EQ(months.back(), "2027-03");
+  EXPECT_EQ(months_between(kNovember, kDecember), std::vector<std::string>{"2026-11"});
+  EXPECT_EQ(previous_month("2026-01"), "2025-12");
+  EXPECT_EQ(next_month("2026-12"), "2027-01");
+  EXPECT_EQ(next_month("2026-13"), "2026-13");
+  EXPECT_EQ(outcome_ja("held"), "保留");
+  EXPECT_EQ(outcome_ja("unheard-of"), "unheard-of");
+}
+
+// The report of November's campaign: the trend against October's, November's statistics and the
+// auditor's sheet — which must say so when the log no longer verifies.
+TEST_P(StatsTest, TheReportCarriesTheTrendTheStatisticsAndTheAuditorsVerification) {
+  auto clauses = load_clause_list_file(kDir + "inspection/clauses.toml");
+  ASSERT_TRUE(clauses) << clauses.error().to_string();
+  auto checklist = load_template(kMonthlyTemplate, "t.toml", *clauses);
+  ASSERT_TRUE(checklist) << checklist.error().to_string();
+  auto policy = policy::load_checked_policy(kDir + "policy.toml", clock_.today());
+  ASSERT_TRUE(policy) << policy.error().to_string();
+  Campaigns campaigns(*db_, *log_, clock_);
+  ASSERT_TRUE(campaigns.create(*checklist, *policy, {"mayor", "2026-10", "tanaka", ""}, "kato"));
+  ASSERT_TRUE(campaigns.create(*checklist, *policy, {"mayor", "2026-11", "tanaka", ""}, "kato"));
+  ASSERT_TRUE(campaigns.answer("t-monthly:mayor:2026-10", "training", Answer::kYes, "", "tanaka"));
+  ASSERT_TRUE(campaigns.answer("t-monthly:mayor:2026-11", "training", Answer::kNo, "", "tanaka"));
+  seed_november();
+  config::QuarantineSettings settings;
+  const EvaluationInputs inputs{&*policy, "", &settings};
+  ASSERT_TRUE(evaluate_campaign(*db_, campaigns, "t-monthly:mayor:2026-11", inputs, clock_, "kato"));
+  auto key = audit::generate_signing_key("test/audit");
+  ASSERT_TRUE(key);
+  auto checkpoint = log_->checkpoint(*db_, *key);
+  ASSERT_TRUE(checkpoint);
+
+  const std::filesystem::path dir = t_->dir();
+  const ReportSources sources{&*policy, db_.get(), &key->verifier};
+  ASSERT_TRUE(write_xlsx_report(campaigns, "t-monthly:mayor:2026-11", sources, dir / "report.xlsx"));
+  const auto book = sanso::testing::read_xlsx(dir / "report.xlsx");
+  ASSERT_TRUE(book.contains("前回比較") && book.contains("運用統計") && book.contains("監査")) << book.dump();
+
+  const auto& trend = book["前回比較"];
+  EXPECT_NE(sanso::testing::find_cell(trend, "t-monthly:mayor:2026-10"), nullptr) << trend.dump();
+  const nlohmann::json* changed = sanso::testing::find_row(trend, "training");
+  ASSERT_NE(changed, nullptr) << trend.dump();
+  EXPECT_EQ((*changed)[1]["v"], "はい");
+  EXPECT_EQ((*changed)[2]["v"], "いいえ");
+  const nlohmann::json* no = sanso::testing::find_row(trend, "いいえ");
+  ASSERT_NE(no, nullptr);
+  EXPECT_EQ((*no)[1]["v"], 0);
+  EXPECT_EQ((*no)[2]["v"], 1);
+  EXPECT_EQ((*no)[3]["v"], "+1");
+  const nlohmann::json* mail_trend = sanso::testing::find_row(trend, "メール（ゲートウェイ）");
+  ASSERT_NE(mail_trend, nullptr);
+  EXPECT_EQ((*mail_trend)[1]["v"], 1);  // October's one message
+  EXPECT_EQ((*mail_trend)[2]["v"], 4);
+
+  const auto& operations = book["運用統計"];
+  EXPECT_NE(sanso::testing::find_cell(operations, "2026-11"), nullptr);
+  const nlohmann::json* mail = sanso::testing::find_row(operations, "メール（ゲートウェイ）");
+  ASSERT_NE(mail, nullptr) << operations.dump();
+  EXPECT_EQ((*mail)[1]["v"], "合計");
+  EXPECT_EQ((*mail)[2]["v"], 4);
+  EXPECT_NE(sanso::testing::find_cell(operations, "無害化（sanitized）"), nullptr) << operations.dump();
+  EXPECT_NE(sanso::testing::find_cell(operations, "違反（breach）"), nullptr) << operations.dump();
+
+  const auto& audit_sheet = book["監査"];
+  const nlohmann::json* verified = sanso::testing::find_row(audit_sheet, "検証結果");
+  ASSERT_NE(verified, nullptr) << audit_sheet.dump();
+  EXPECT_EQ((*verified)[1]["v"].get<std::string>().rfind("改ざんなし", 0), 0u) << verified->dump();
+  const nlohmann::json* size = sanso::testing::find_row(audit_sheet, "木の大きさ（tree size）");
+  ASSERT_NE(size, nullptr);
+  EXPECT_EQ((*size)[1]["v"], std::to_string(checkpoint->checkpoint.size));
+  EXPECT_NE(sanso::testing::find_cell(audit_sheet, audit::to_base64(checkpoint->checkpoint.root)), nullptr) << audit_sheet.dump();
+  EXPECT_NE(sanso::testing::find_cell(audit_sheet, checkpoint->note), nullptr) << "the signed note, signature line included";
+  EXPECT_NE(sanso::testing::find_cell(audit_sheet, "検証済み"), nullptr) << audit_sheet.dump();
+  EXPECT_NE(sanso::testing::find_cell(audit_sheet, "sanso inspect verify t-monthly:mayor:2026-11"), nullptr);
+
+  // A record rewritten after the fact: the sheet says the log does not verify, never "intact".
+  ASSERT_TRUE(db_->execute("UPDATE audit_entries SET record = ? WHERE idx = ?",
+                           {std::string("{\"action\":\"mail.gateway\",\"outcome\":\"clean\"}"), static_cast<std::int64_t>(first_)}));
+  ASSERT_TRUE(write_xlsx_report(campaigns, "t-monthly:mayor:2026-11", sources, dir / "tampered.xlsx"));
+  const auto tampered = sanso::testing::read_xlsx(dir / "tampered.xlsx");
+  const nlohmann::json* problem = sanso::testing::find_row(tampered["監査"], "検証結果");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ((*problem)[1]["v"].get<std::string>().rfind("問題あり", 0), 0u) << problem->dump();
+  EXPECT_EQ(sanso::testing::find_cell(tampered["監査"], "改ざんなし"), nullptr);
+
+  // Without the verifier key the sheet says it did not verify.
+  const ReportSources keyless{&*policy, db_.get(), nullptr};
+  ASSERT_TRUE(write_xlsx_report(campaigns, "t-monthly:mayor:2026-11", keyless, dir / "keyless.xlsx"));
+  const auto unverified = sanso::testing::read_xlsx(dir / "keyless.xlsx");
+  const nlohmann::json* none = sanso::testing::find_row(unverified["監査"], "検証結果");
+  ASSERT_NE(none, nullptr);
+  EXPECT_EQ((*none)[1]["v"].get<std::string>().rfind("未検証", 0), 0u) << none->dump();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StatsTest, ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
+                         [](const auto& info) { return info.param == store::Backend::kSqlite ? "sqlite" : "postgres"; });
+
+}  // namespace
+}  // namespace sanso::inspect
