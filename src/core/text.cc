@@ -239,6 +239,8 @@ bool is_plain_mail_address(std::string_view address) {
     if (u <= 0x20 || u >= 0x7F || std::string_view("<>,;:\"()\\[]").find(c) != std::string_view::npos) return false;
   }
   return true;
+}
+
 std::optional<HostPort> split_host_port(std::string_view text) {
   const auto colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size() || text.size() - colon - 1 > 5) return std::nullopt;
