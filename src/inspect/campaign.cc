@@ -566,6 +566,14 @@ Result<void> Campaigns::sign_off(const std::string& campaign_id, const std::stri
                             "); someone else signs it off / 回答者と同じアカウントでは確認できません");
     }
   }
+  // Evidence is part of what is checked: whoever supplied some does not sign it off either.
+  for (const auto& e : SANSO_TRY(evidence(campaign_id))) {
+    if (same_person(actor, e.added_by)) {
+      return make_error("inspect.same-person", campaign_id,
+                        actor + " added evidence '" + visible_text(e.file_name) + "' to item '" + e.item +
+                            "'; someone else signs it off / 証跡を追加した人は確認できません");
+    }
+  }
   const auto evaluated = SANSO_TRY(results(campaign_id));
   const auto actions = SANSO_TRY(actions_found(campaign_id));
   std::vector<std::string> unanswered, unevaluated, without_action;

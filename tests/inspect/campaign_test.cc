@@ -238,6 +238,19 @@ TEST_P(CampaignTest, TheNamedReviewerSignsOff) {
   EXPECT_TRUE(campaigns_->sign_off(c.id, "", "yamada"));
 }
 
+// Evidence is part of what the reviewer checks: a reviewer who supplied some would check their own.
+TEST_P(CampaignTest, WhoeverAddedEvidenceDoesNotSignItOff) {
+  const Campaign c = create("mayor", "2026-11", "yamada");
+  complete(c.id);
+  auto added = campaigns_->add_evidence(c.id, "training", "出席簿.pdf", "%PDF-1.4 attendance", "yamada");
+  ASSERT_TRUE(added) << added.error().to_string();
+  auto own = campaigns_->sign_off(c.id, "", "Yamada");
+  ASSERT_FALSE(own) << "the reviewer signed off evidence they added themselves";
+  EXPECT_EQ(own.error().code, "inspect.same-person");
+  EXPECT_NE(own.error().message.find("出席簿.pdf"), std::string::npos) << own.error().message;
+  EXPECT_EQ(campaigns_->get(c.id)->state, CampaignState::kOpen);
+}
+
 TEST_P(CampaignTest, SignedOffCampaignIsLockedAndARefusedChangeLeavesNoRecord) {
   const Campaign c = create("mayor", "2026-11");
   complete(c.id);
