@@ -337,7 +337,7 @@ TEST_P(FindingsPageTest, TheZoneMapHighlightsTheBrokenEdgesWithCountSeverityAndA
 
 TEST_P(FindingsPageTest, TheZoneMapNeedsTheFindingsPermission) {
   config::ServiceConfig config = testing::city_config();
-  config.web.roles.clear();
+  config.web.roles = {"security_manager", "system_admin"};  // as the configuration derives them from [web.permissions]
   config.web.permissions = {{"findings", {"security_manager"}}, {"quarantine", {"system_admin"}}};
   set_up(config);
   stored(monitor::Rule::kMynumberEgress, "192.0.2.10", "203.0.113.7", kDec1Jst, "conn.log:1");
