@@ -5,8 +5,7 @@
 // an approver role and without a reason, recorded with one. Started by run.sh after the others.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
+import { auditActions, collectProblems, launchChromium } from './browser.mjs';
 
 const url = process.env.SANSO_URL;
 const shots = process.env.SANSO_SCREENSHOTS;
@@ -16,11 +15,7 @@ const problems = [];
 const expected = /Failed to load resource: the server responded with a status of (400|403)/;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.SANSO_CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => { await browser?.close(); });
@@ -28,11 +23,7 @@ after(async () => { await browser?.close(); });
 async function person(name, password, locale = 'ja-JP') {
   const context = await browser.newContext({ locale });
   const page = await context.newPage();
-  page.on('console', (m) => {
-    const text = `${page.url()}: ${m.text()}`;
-    if (m.type() === 'error' && !expected.test(text)) problems.push(text);
-  });
-  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+  collectProblems(page, problems, expected);
   await page.goto(`${url}/login`);
   await page.fill('input[name=name]', name);
   await page.fill('input[name=password]', password);
@@ -41,10 +32,6 @@ async function person(name, password, locale = 'ja-JP') {
   return { context, page };
 }
 
-function auditActions(action) {
-  return execSync(process.env.SANSO_AUDIT_EXPORT, { encoding: 'utf8' })
-    .split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.action === action);
-}
 
 const rows = (page) => page.locator('#findings tr.finding');
 

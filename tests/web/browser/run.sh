@@ -23,7 +23,7 @@ if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [ ! -d "$work
   cp "$here/package.json" "$here/package-lock.json" "$work/"
   (cd "$work" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-cp "$here/console.test.mjs" "$here/transfer.test.mjs" "$here/findings.test.mjs" "$work/"  # copies: modules resolve from where the file is
+cp "$here/browser.mjs" "$here/console.test.mjs" "$here/transfer.test.mjs" "$here/findings.test.mjs" "$work/"  # copies: modules resolve from where the file is
 
 city=$(mktemp -d /tmp/sanso-browser-XXXXXX)
 web_pid=
