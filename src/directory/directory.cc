@@ -131,6 +131,18 @@ std::string naming_attribute(std::string_view filter) {
   return plain ? std::string(attribute) : "";
 }
 
+// What a bind name is, which says how the entry read after the bind is tied to the account that
+// bound: a DN is compared with the entry's DN, a user principal name with its userPrincipalName.
+// A down-level "CITY\\{user}" or a bare name names the account in a way no attribute we read
+// matches for certain, so it is refused rather than trusted.
+enum class BindForm { kDn, kUserPrincipalName, kOther };
+BindForm bind_form(std::string_view bind_template) {
+  if (bind_template.find('=') != std::string_view::npos) return BindForm::kDn;
+  const auto at = bind_template.rfind('@');
+  if (at != std::string_view::npos && at + 1 < bind_template.size() && bind_template.find('\\') == std::string_view::npos) return BindForm::kUserPrincipalName;
+  return BindForm::kOther;
+}
+
 Result<void> check_settings(const Settings& s) {
   auto bad = [&](const std::string& why) { return make_error("directory.bad-settings", "[directory]", why); };
   if (s.uri.empty()) return bad("no uri: set uri = \"ldaps://your-dc.example\"");
@@ -141,6 +153,10 @@ Result<void> check_settings(const Settings& s) {
     return bad("user_filter must match {user} by equality, as in (uid={user}) or (sAMAccountName={user}): the person's name is read from that attribute");
   }
   if (s.base_dn.empty()) return bad("no base_dn: where people's entries are searched for");
+  if (bind_form(s.bind_template) == BindForm::kOther) {
+    return bad("bind_template must be a DN (\"uid={user},ou=people,dc=city,dc=example\") or a user principal name (\"{user}@city.local\"): "
+               "with any other form the entry read after the bind could not be tied to the account that bound");
+  }
   if (s.transport == Transport::kLdaps && !lower.starts_with("ldaps://")) return bad("transport ldaps needs an ldaps:// uri");
   if (s.transport == Transport::kStartTls && !lower.starts_with("ldap://")) return bad("transport starttls needs an ldap:// uri");
   if (s.transport == Transport::kNone && !loopback_or_local(s.uri)) {
@@ -315,12 +331,52 @@ Result<void> read_groups(const Settings& s, LDAP* ld, LDAPMessage* entry, Person
   return {};
 }
 
+// Who bound, to tie the entry read afterwards to them: a DN, or a user principal name.
+struct BoundAs {
+  BindForm form = BindForm::kOther;
+  std::string name;  // the bind name as sent
+};
+
+// A user principal name compared as Active Directory compares it: without regard to case. Only
+// ASCII letters are folded; two names that differ elsewhere are different names here (a refusal
+// of a name AD would have folded, never a match AD would not make).
+bool same_user_principal_name(std::string_view a, std::string_view b) { return ascii_lower(a) == ascii_lower(b); }
+
+// A bind by user principal name proves the password of whoever holds that name, and nothing of
+// the entry user_filter finds (sAMAccountName "tanaka" may be someone else than the holder of
+// tanaka@city.local). So the entry must hold exactly that one userPrincipalName, and no other entry
+// under base_dn may hold it too.
+Result<void> check_user_principal_name(const Settings& s, LDAP* ld, LDAPMessage* entry, const std::string& entry_dn, const std::string& upn,
+                                       const std::string& user) {
+  const std::vector<std::string> held = values(ld, entry, "userPrincipalName");
+  if (held.size() != 1 || !same_user_principal_name(held.front(), upn)) {
+    return make_error("directory.ambiguous", user,
+                      "signed in as " + upn + ", but the entry user_filter finds (" + entry_dn + ") " +
+                          (held.empty() ? std::string("has no userPrincipalName") : "has userPrincipalName " + held.front()) +
+                          ": refusing to lend another entry's groups / 別のエントリの権限は使いません");
+  }
+  Message holders = SANSO_TRY(search(s, ld, s.base_dn, "(userPrincipalName=" + escape_filter_value(upn) + ")", {"userPrincipalName"}));
+  int matching = 0;
+  for (LDAPMessage* e = ldap_first_entry(ld, holders.get()); e != nullptr; e = ldap_next_entry(ld, e)) {
+    for (const auto& value : values(ld, e, "userPrincipalName")) {
+      if (same_user_principal_name(value, upn)) ++matching;
+    }
+  }
+  if (matching != 1) {
+    return make_error("directory.ambiguous", user,
+                      std::to_string(matching) + " entries under " + s.base_dn + " hold the userPrincipalName " + upn +
+                          ": exactly one must; refusing to guess which is this person / UPN が一意でないため拒否します");
+  }
+  return {};
+}
+
 // The entry user_filter finds for `user`, read as a Person with their groups' roles and zone;
-// nullopt when there is none. With `must_be_dn`, the entry must be that one (the one that bound).
-Result<std::optional<Person>> read_person(const Settings& s, LDAP* ld, const std::string& user, const std::string* must_be_dn) {
+// nullopt when there is none. With `bound`, the entry must be the one that bound (its DN, or its
+// user principal name).
+Result<std::optional<Person>> read_person(const Settings& s, LDAP* ld, const std::string& user, const BoundAs* bound) {
   const std::string name_attribute = naming_attribute(s.user_filter);
   Message found = SANSO_TRY(search(s, ld, s.base_dn, replace_user(s.user_filter, escape_filter_value(user)),
-                                   {"displayName", "cn", "mail", "memberOf", "userAccountControl", "pwdAccountLockedTime", "nsAccountLock",
+                                   {"displayName", "cn", "mail", "memberOf", "userAccountControl", "pwdAccountLockedTime", "nsAccountLock", "userPrincipalName",
                                     name_attribute.c_str()}));
   const int count = ldap_count_entries(ld, found.get());
   if (count == 0) return std::optional<Person>();
@@ -331,9 +387,11 @@ Result<std::optional<Person>> read_person(const Settings& s, LDAP* ld, const std
     p.dn = dn;
     ldap_memfree(dn);
   }
-  if (must_be_dn != nullptr && normalize_dn(p.dn) != normalize_dn(*must_be_dn)) {
+  if (bound != nullptr && bound->form == BindForm::kDn && normalize_dn(p.dn) != normalize_dn(bound->name)) {
     return make_error("directory.ambiguous", user, "the entry user_filter finds (" + p.dn + ") is not the one that signed in");
   }
+  if (bound != nullptr && bound->form == BindForm::kUserPrincipalName) SANSO_TRY(check_user_principal_name(s, ld, entry, p.dn, bound->name, user));
+  if (bound != nullptr && bound->form == BindForm::kOther) return make_error("directory.bad-settings", user, "a bind name that is neither a DN nor a user principal name");
   if (entry_disabled(ld, entry)) return make_error("directory.disabled", user, "the account is disabled or locked in the directory");
   p.name = SANSO_TRY(directory_name(ld, entry, name_attribute, p.dn, user));
   p.display_name = first(values(ld, entry, "displayName"));
@@ -402,8 +460,8 @@ Result<Person> sign_in(const Settings& s, std::string_view name, std::string_vie
   Connection ld = SANSO_TRY(connect(s));
 
   const std::string user(name);
-  const bool dn_form = s.bind_template.find('=') != std::string::npos;
-  const std::string bind_name = replace_user(s.bind_template, dn_form ? escape_dn_value(user) : user);
+  const BindForm form = bind_form(s.bind_template);
+  const std::string bind_name = replace_user(s.bind_template, form == BindForm::kDn ? escape_dn_value(user) : user);
   berval credential{static_cast<ber_len_t>(password.size()), const_cast<char*>(password.data())};
   const int rc = ldap_sasl_bind_s(ld.get(), bind_name.c_str(), LDAP_SASL_SIMPLE, &credential, nullptr, nullptr, nullptr);
   if (rc == LDAP_INVALID_CREDENTIALS) {
@@ -415,9 +473,15 @@ Result<Person> sign_in(const Settings& s, std::string_view name, std::string_vie
   }
   if (rc != LDAP_SUCCESS) return ldap_error(s, "binding", rc, ld.get());
 
+  return person_after_bind(s, ld.get(), user, bind_name);
+}
+
+Result<Person> person_after_bind(const Settings& s, LDAP* ld, std::string_view name, std::string_view bind_name) {
   // The entry read must be the one that signed in: a filter that matches someone else's entry
   // must not lend their groups.
-  auto p = SANSO_TRY(read_person(s, ld.get(), user, dn_form ? &bind_name : nullptr));
+  const std::string user(name);
+  const BoundAs bound{bind_form(s.bind_template), std::string(bind_name)};
+  auto p = SANSO_TRY(read_person(s, ld, user, &bound));
   if (!p) return make_error("directory.no-entry", user, "signed in, but no entry matches user_filter under base_dn: check the settings");
   return std::move(*p);
 }

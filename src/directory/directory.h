@@ -12,6 +12,8 @@
 
 #include "core/result.h"
 
+typedef struct ldap LDAP;  // libldap's connection (ldap.h), declared so this header need not include it
+
 namespace sanso::directory {
 
 // How a connection is protected. A password never crosses the network in clear: `kNone` is
@@ -66,6 +68,13 @@ struct Person {
 //   "directory.unavailable"      the directory cannot be reached, refused TLS, or timed out;
 //   "directory.bad-settings"     the settings cannot work (cleartext to a remote host, no template).
 Result<Person> sign_in(const Settings& settings, std::string_view name, std::string_view password);
+
+// What sign_in does after the bind succeeded on `ld` as `bind_name` (bind_template filled in):
+// finds the person's entry with user_filter and ties it to the account that bound — the same DN,
+// or, for a user principal name, exactly one entry under base_dn holding it (case-insensitively,
+// as AD compares) and it the one found. Apart for tests: OpenLDAP binds DNs only, so a test binds
+// by DN and checks here what follows a bind by user principal name.
+Result<Person> person_after_bind(const Settings& settings, LDAP* ld, std::string_view name, std::string_view bind_name);
 
 // Finds the person the directory knows by `name` (user_filter's attribute, as at sign-in), bound
 // as lookup_bind, with the same group → role and zone mapping; nullopt when no entry has that

@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <type_traits>
+
+#include <sys/mman.h>
 
 namespace sanso::monitor {
 namespace {
@@ -96,6 +101,30 @@ void Detector::observe(const Flow& flow, std::uint32_t file, std::uint64_t line)
   }
 }
 
+void Detector::SlotMemory::operator()(HostSlot* slots) const {
+  if (slots != nullptr) munmap(slots, bytes);
+}
+
+Detector::Slots Detector::allocate_slots(std::size_t count) {
+  constexpr std::size_t kHuge = 2u << 20;
+  const std::size_t bytes = (count * sizeof(HostSlot) + kHuge - 1) / kHuge * kHuge;
+  // Anonymous memory is zero, which is an empty slot (used = false): nothing to write, and pages
+  // the table never reaches are never faulted in.
+  void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) throw std::bad_alloc();
+  if (bytes >= kHuge) (void)madvise(memory, bytes, MADV_HUGEPAGE);  // a hint: 4 KiB pages work too
+  static_assert(std::is_trivially_destructible_v<HostSlot>);
+  return Slots(static_cast<HostSlot*>(memory), SlotMemory{bytes});
+}
+
+void Detector::observe_batch(std::span<const Flow> flows, std::uint32_t file, std::span<const std::uint64_t> lines) {
+  if (host_capacity_ != 0) {
+    const std::size_t mask = host_capacity_ - 1;
+    for (const Flow& f : flows) __builtin_prefetch(&host_slots_[KeyHash{}(f.src) & mask]);
+  }
+  for (std::size_t i = 0; i < flows.size(); ++i) observe(flows[i], file, lines[i]);
+}
+
 void Detector::raise(Rule rule, const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, std::uint32_t file, std::uint64_t line, Address128 key_a,
                      Address128 key_b, std::uint16_t key_port, std::uint8_t key_proto, std::string_view detail) {
   ++stats_.occurrences[static_cast<int>(rule)];
@@ -168,16 +197,19 @@ void Detector::volume(const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, 
 }
 
 Detector::HostVolume* Detector::host(Address128 address) {
-  if (host_slots_.empty()) host_slots_.resize(1024);
+  if (host_capacity_ == 0) {
+    host_slots_ = allocate_slots(1024);
+    host_capacity_ = 1024;
+  }
   for (;;) {
-    const std::size_t mask = host_slots_.size() - 1;
+    const std::size_t mask = host_capacity_ - 1;
     std::size_t i = KeyHash{}(address) & mask;
     while (host_slots_[i].used) {
       if (host_slots_[i].address == address) return &host_slots_[i].volume;
       i = (i + 1) & mask;
     }
     if (host_count_ >= settings_.max_tracked_hosts) return nullptr;
-    if ((host_count_ + 1) * 2 <= host_slots_.size()) {
+    if ((host_count_ + 1) * 2 <= host_capacity_) {
       HostSlot& slot = host_slots_[i];
       slot.used = true;
       slot.address = address;
@@ -186,10 +218,13 @@ Detector::HostVolume* Detector::host(Address128 address) {
       return &slot.volume;
     }
     // Half full: double, and look again.
-    std::vector<HostSlot> old(host_slots_.size() * 2);
+    Slots old = allocate_slots(host_capacity_ * 2);
     old.swap(host_slots_);
-    const std::size_t new_mask = host_slots_.size() - 1;
-    for (const HostSlot& s : old) {
+    const std::size_t old_capacity = host_capacity_;
+    host_capacity_ *= 2;
+    const std::size_t new_mask = host_capacity_ - 1;
+    for (std::size_t k = 0; k < old_capacity; ++k) {
+      const HostSlot& s = old[k];
       if (!s.used) continue;
       std::size_t j = KeyHash{}(s.address) & new_mask;
       while (host_slots_[j].used) j = (j + 1) & new_mask;

@@ -133,6 +133,14 @@ Result<std::vector<StoredFinding>> list_findings(store::Database& db, const Find
     params.emplace_back(filter.zone);
     params.emplace_back(filter.zone);
   }
+  if (!filter.src_zone.empty()) {
+    sql += " AND src_zone = ?";
+    params.emplace_back(filter.src_zone);
+  }
+  if (!filter.dst_zone.empty()) {
+    sql += " AND dst_zone = ?";
+    params.emplace_back(filter.dst_zone);
+  }
   if (filter.from != 0) {
     sql += " AND last_seen >= ?";
     params.emplace_back(filter.from);
@@ -158,6 +166,16 @@ Result<std::optional<StoredFinding>> get_finding(store::Database& db, std::int64
   auto row = SANSO_TRY(db.query_one(std::string("SELECT ") + kFindingColumns + " FROM monitor_findings WHERE id = ?", {id}));
   if (!row) return std::optional<StoredFinding>{};
   return std::optional<StoredFinding>{stored_from(*row)};
+}
+
+Result<std::vector<OpenEdge>> open_finding_edges(store::Database& db) {
+  auto rows = SANSO_TRY(db.query(
+      "SELECT src_zone, dst_zone, rule, COUNT(*), CAST(SUM(count) AS BIGINT) FROM monitor_findings WHERE state = 'open' "
+      "GROUP BY src_zone, dst_zone, rule ORDER BY src_zone, dst_zone, rule"));
+  std::vector<OpenEdge> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back({row.text(0), row.text(1), row.text(2), row.integer(3), row.integer(4)});
+  return out;
 }
 
 Result<std::vector<std::string>> finding_zones(store::Database& db) {

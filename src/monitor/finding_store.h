@@ -57,6 +57,8 @@ struct StoredFinding {
 struct FindingFilter {
   std::string state;        // "open", "acknowledged"; "" for both
   std::string zone;         // either side in this zone; "" for any
+  std::string src_zone;     // exactly this source zone (an edge of the zone map); "" for any
+  std::string dst_zone;     // exactly this destination zone; "" for any
   std::int64_t from = 0;    // seen at or after (last_seen >= from); 0: no bound
   std::int64_t until = 0;   // seen before (first_seen < until); 0: no bound
   std::int64_t before_id = 0;  // paging: only ids below this; 0: the newest
@@ -68,6 +70,15 @@ Result<std::vector<StoredFinding>> list_findings(store::Database& db, const Find
 Result<std::optional<StoredFinding>> get_finding(store::Database& db, std::int64_t id);
 // The zones that appear in stored findings, for the page's filter.
 Result<std::vector<std::string>> finding_zones(store::Database& db);
+
+// The open findings of one rule between two zones: an edge of the console's zone map.
+struct OpenEdge {
+  std::string src_zone, dst_zone, rule;
+  std::int64_t findings = 0;     // open findings
+  std::int64_t occurrences = 0;  // flows they counted
+};
+// Every (source zone, destination zone, rule) with open findings, in that order.
+Result<std::vector<OpenEdge>> open_finding_edges(store::Database& db);
 
 // Who acknowledges a finding, as the console's session knows them.
 struct Acknowledger {

@@ -1,8 +1,13 @@
 #include "monitor/parsers.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <ctime>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace sanso::monitor {
 namespace {
@@ -17,12 +22,13 @@ constexpr std::array<std::string_view, 7> kFormatNames = {"auto", "zeek", "zeek-
 std::optional<std::uint64_t> parse_uint(std::string_view text, std::uint64_t max = UINT64_MAX) {
   if (text.empty() || text.size() > 20) return std::nullopt;
   std::uint64_t v = 0;
+  // Overflow checked by the builtins rather than a division per digit (a scan parses several
+  // numbers a line, and the division was a tenth of its time).
   for (char c : text) {
     if (c < '0' || c > '9') return std::nullopt;
-    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
-    if (v > (max - d) / 10) return std::nullopt;
-    v = v * 10 + d;
+    if (__builtin_mul_overflow(v, 10u, &v) || __builtin_add_overflow(v, static_cast<std::uint64_t>(c - '0'), &v)) return std::nullopt;
   }
+  if (v > max) return std::nullopt;
   return v;
 }
 
@@ -79,17 +85,38 @@ class ZeekTsvParser final : public FlowParser {
     if (!have_fields_) return malformed("a data line before the #fields header");
     std::array<std::string_view, kWanted> got{};
     std::size_t field = 0;
-    // Hand-rolled split with memchr: only up to the last column we need, no allocation.
-    const char* p = line.data();
+    // Hand-rolled split: only up to the last column we need, no allocation.
+    const char* field_start = line.data();
     const char* const end = line.data() + line.size();
-    while (field <= last_needed_) {
-      const auto* sep = static_cast<const char*>(std::memchr(p, separator_, static_cast<std::size_t>(end - p)));
-      const char* stop = sep == nullptr ? end : sep;
+    auto take = [&](const char* stop) {
       const int slot = slot_of_[field];
-      if (slot >= 0) got[slot] = std::string_view(p, static_cast<std::size_t>(stop - p));
+      if (slot >= 0) got[slot] = std::string_view(field_start, static_cast<std::size_t>(stop - field_start));
       ++field;
-      if (sep == nullptr) break;
-      p = sep + 1;
+      field_start = stop + 1;
+    };
+    const char* search = field_start;
+#if defined(__SSE2__)
+    // Sixteen bytes at a time: every separator of a block from one compare (a call to memchr
+    // per column was a tenth of the scan).
+    const __m128i needle = _mm_set1_epi8(separator_);
+    while (field <= last_needed_ && end - search >= 16) {
+      auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(search)), needle)));
+      while (mask != 0 && field <= last_needed_) {
+        take(search + __builtin_ctz(mask));
+        mask &= mask - 1;
+      }
+      search += 16;
+    }
+    search = std::max(search, field_start);
+#endif
+    while (field <= last_needed_) {
+      const auto* sep = static_cast<const char*>(std::memchr(search, separator_, static_cast<std::size_t>(end - search)));
+      if (sep == nullptr) {
+        take(end);
+        break;
+      }
+      take(sep);
+      search = field_start;
     }
     if (field <= last_needed_) return malformed("fewer columns than the #fields header names");
     auto ts = parse_epoch(got[kTs]);

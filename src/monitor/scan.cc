@@ -1,5 +1,7 @@
 #include "monitor/scan.h"
 
+#include <array>
+
 namespace sanso::monitor {
 
 Result<FileReport> scan_stream(LineReader& reader, Format format, const ParserContext& context, Detector& detector, std::uint32_t file_index) {
@@ -26,6 +28,10 @@ Result<FileReport> scan_stream(LineReader& reader, Format format, const ParserCo
   auto parser = FlowParser::make(format, context);
   Flow flow;
   std::string_view line;
+  // Flows go to the detector a batch at a time, in order (Detector::observe_batch).
+  std::array<Flow, Detector::kBatch> batch;
+  std::array<std::uint64_t, Detector::kBatch> batch_lines;
+  std::size_t batched = 0;
   for (;;) {
     auto next = reader.next(line);
     if (!next) {
@@ -48,7 +54,12 @@ Result<FileReport> scan_stream(LineReader& reader, Format format, const ParserCo
     switch (r.verdict) {
       case Verdict::kFlow:
         ++report.flows;
-        detector.observe(flow, file_index, reader.line_number());
+        batch[batched] = flow;
+        batch_lines[batched] = reader.line_number();
+        if (++batched == batch.size()) {
+          detector.observe_batch(batch, file_index, batch_lines);
+          batched = 0;
+        }
         break;
       case Verdict::kSkip:
         ++report.skipped;
@@ -59,6 +70,7 @@ Result<FileReport> scan_stream(LineReader& reader, Format format, const ParserCo
         break;
     }
   }
+  detector.observe_batch(std::span(batch).first(batched), file_index, std::span(batch_lines).first(batched));
   return report;
 }
 

@@ -25,7 +25,8 @@ using nlohmann::json;
 namespace internal {
 
 const Wording& findings_wording() {
-  static const Wording kWords = {
+  static const Wording kWords = [] {
+    Wording words = {
       {"nav_findings", {"監視の検知", "Monitor findings"}},
       {"fd_state", {"状態", "State"}},
       {"fd_open", {"未確認", "Open"}},
@@ -60,20 +61,28 @@ const Wording& findings_wording() {
       {"err_fd_reason", {"理由を入力してください（2000 バイトまで）。何も変更していません。", "Give a reason (up to 2000 bytes); nothing was changed."}},
       {"err_fd_acknowledged", {"この検知は既に確認済みです。", "This finding was acknowledged already."}},
       {"err_fd_readonly", {"この画面からは確認できません（監査ログが使えません）。", "Findings cannot be acknowledged here (no audit log)."}},
-  };
+      {"fd_map", {"領域マップ（検知のある経路）", "Zone map (paths with findings)"}},
+      {"fd_pair_filter", {"領域の組で絞り込み中", "Showing one zone pair"}},
+    };
+    words.insert(zone_map_wording().begin(), zone_map_wording().end());
+    return words;
+  }();
   return kWords;
 }
 
 const std::map<std::string, std::string, std::less<>>& findings_templates() {
-  static const std::map<std::string, std::string, std::less<>> kPages = {
+  static const std::map<std::string, std::string, std::less<>> kPages = [] {
+    std::map<std::string, std::string, std::less<>> pages = {
       {"findings", R"html(<form method="get" action="/monitor/findings" class="card" id="findings-filter">
 <label>{{t.fd_state}} <select name="state">{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></label>
 <label>{{t.fd_zone}} <select name="zone"><option value="">{{t.fd_any_zone}}</option>{{#zones}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/zones}}</select></label>
+{{#pair}}<input type="hidden" name="src_zone" value="{{src_zone}}"><input type="hidden" name="dst_zone" value="{{dst_zone}}">{{/pair}}
 <label>{{t.fd_from}} <input type="date" name="from" value="{{from}}"></label>
 <label>{{t.fd_to}} <input type="date" name="to" value="{{to}}"></label>
 <button type="submit">{{t.fd_filter}}</button>
 </form>
-<p class="hint">{{t.fd_times}}</p>
+<p class="hint">{{t.fd_times}} <a id="zone-map-link" href="/monitor/zones">{{t.fd_map}}</a></p>
+{{#pair}}<p id="pair-filter">{{t.fd_pair_filter}}: {{src_zone}} → {{dst_zone}} <a href="/monitor/findings">×</a></p>{{/pair}}
 {{^has_rows}}<p id="no-findings">{{t.fd_none}}</p>{{/has_rows}}
 {{#has_rows}}<table id="findings"><tr><th>{{t.fd_id}}</th><th>{{t.fd_rule}}</th><th>{{t.fd_clause}}</th><th>{{t.fd_pair}}</th><th>{{t.fd_flow}}</th><th>{{t.fd_first}}</th><th>{{t.fd_last}}</th><th>{{t.fd_count}}</th><th>{{t.fd_state}}</th></tr>
 {{#rows}}<tr class="finding" data-id="{{id}}" data-rule="{{rule_id}}" data-state="{{state_key}}"><td><a href="/monitor/findings/{{id}}">{{id}}</a></td><td>{{rule}}</td><td>{{clause}}</td><td>{{src_zone}} → {{dst_zone}}</td><td>{{src}} → {{dst}}:{{dport}}/{{proto}}</td><td>{{first}}</td><td>{{last}}</td><td>{{count}}</td><td>{{state}}</td></tr>{{/rows}}
@@ -104,7 +113,10 @@ const std::map<std::string, std::string, std::less<>>& findings_templates() {
 {{#not_allowed}}<p class="hint" id="not-allowed">{{t.fd_not_allowed}}</p>{{/not_allowed}}
 <p><a href="/monitor/findings">{{t.nav_findings}}</a></p>
 )html"},
-  };
+    };
+    pages.insert(zone_map_templates().begin(), zone_map_templates().end());
+    return pages;
+  }();
   return kPages;
 }
 
@@ -200,6 +212,8 @@ void Console::Impl::findings_routes() {
                                    }
                                    filter.state = state == "all" ? "" : state;
                                    filter.zone = field(req, "zone");
+                                   filter.src_zone = field(req, "src_zone");  // one edge of the zone map
+                                   filter.dst_zone = field(req, "dst_zone");
                                    const std::string from = field(req, "from"), to = field(req, "to");
                                    auto from_start = jst_day_start(from), to_start = jst_day_start(to);
                                    if ((!from.empty() && !from_start) || (!to.empty() && !to_start)) {
@@ -233,9 +247,13 @@ void Console::Impl::findings_routes() {
                                    json zone_options = json::array();
                                    for (const auto& z : zones) zone_options.push_back({{"value", visible_text(z)}, {"selected", z == filter.zone}});
                                    json values = {{"rows", rows}, {"has_rows", !rows.empty()}, {"states", states}, {"zones", zone_options},
-                                                  {"from", from_start ? from : ""}, {"to", to_start ? to : ""}};
+                                                  {"from", from_start ? from : ""}, {"to", to_start ? to : ""},
+                                                  {"pair", !filter.src_zone.empty() || !filter.dst_zone.empty()},
+                                                  {"src_zone", visible_text(filter.src_zone)}, {"dst_zone", visible_text(filter.dst_zone)}};
                                    if (static_cast<std::int64_t>(found.size()) == kPageSize) {
                                      values["older"] = "state=" + state + "&zone=" + httplib::detail::encode_query_param(filter.zone) +
+                                                       "&src_zone=" + httplib::detail::encode_query_param(filter.src_zone) +
+                                                       "&dst_zone=" + httplib::detail::encode_query_param(filter.dst_zone) +
                                                        "&from=" + (from_start ? from : "") + "&to=" + (to_start ? to : "") +
                                                        "&before=" + std::to_string(found.back().id);
                                    }
@@ -304,6 +322,7 @@ void Console::Impl::findings_routes() {
                send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
              }),
              true));
+  zone_map_routes();
 }
 
 }  // namespace sanso::web

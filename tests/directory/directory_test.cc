@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <ldap.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -177,6 +178,141 @@ TEST_F(DirectorySignIn, AFilterThatFindsAnotherEntryLendsNoGroups) {
   s.user_filter = "(&(uid=suzuki)(cn=*{user}*))";  // finds suzuki when tanaka signs in
   auto p = sign_in(s, "tanaka", "tanaka-pass");
   EXPECT_FALSE(p);
+}
+
+// Active Directory binds a user principal name (tanaka@city.example); OpenLDAP binds DNs only. So
+// the test binds as the account's DN — the account AD would have resolved the name to — and checks
+// what sign_in does next: the entry user_filter finds must be the one holding that name, and only
+// one entry may hold it.
+inline constexpr const char* kUpnDirectory = R"(dn: dc=city,dc=example
+objectClass: dcObject
+objectClass: organization
+dc: city
+o: Minamata City
+
+dn: ou=people,dc=city,dc=example
+objectClass: organizationalUnit
+ou: people
+
+dn: uid=tanaka,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+objectClass: sansoTestAdAccount
+uid: tanaka
+cn: Tanaka Ichiro
+sn: Tanaka
+userPrincipalName: Tanaka@City.Example
+userPassword: tanaka-pass
+
+dn: uid=kato.ichiro,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+objectClass: sansoTestAdAccount
+uid: kato.ichiro
+cn: Kato Ichiro
+sn: Kato
+userPrincipalName: kato@city.example
+userPassword: kato-pass
+
+dn: uid=kato,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+objectClass: sansoTestAdAccount
+uid: kato
+cn: Kato Jiro (security manager)
+sn: Kato
+userPrincipalName: kato.jiro@city.example
+userPassword: jiro-pass
+
+dn: uid=dup,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+objectClass: sansoTestAdAccount
+uid: dup
+cn: Dup One
+sn: Dup
+userPrincipalName: dup@city.example
+userPassword: dup-pass
+
+dn: uid=dup-other,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+objectClass: sansoTestAdAccount
+uid: dup-other
+cn: Dup Two
+sn: Dup
+userPrincipalName: DUP@city.example
+userPassword: dup2-pass
+
+dn: uid=noupn,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+uid: noupn
+cn: No Upn
+sn: Upn
+userPassword: noupn-pass
+)";
+
+class UserPrincipalNameSignIn : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = std::make_unique<SlapdServer>("/tmp/sanso-slapd-upn-" + std::to_string(::getpid()), kUpnDirectory); }
+  static void TearDownTestSuite() { server_.reset(); }
+  void SetUp() override {
+    if (!server_->available()) GTEST_SKIP() << "slapd or openssl is not installed (scripts/install-deps.sh installs them), or slapd did not start";
+  }
+  static Settings settings() {
+    Settings s;
+    s.uri = server_->ldap_uri();
+    s.transport = Transport::kNone;  // loopback
+    s.bind_template = "{user}@city.example";
+    s.base_dn = "dc=city,dc=example";
+    s.user_filter = "(uid={user})";
+    return s;
+  }
+  // Binds as `dn` (the account holding the user principal name), then does what sign_in does next.
+  static Result<Person> after_binding_as(const std::string& dn, const std::string& password, const std::string& typed) {
+    LDAP* raw = nullptr;
+    EXPECT_EQ(ldap_initialize(&raw, server_->ldap_uri().c_str()), LDAP_SUCCESS);
+    std::unique_ptr<LDAP, void (*)(LDAP*)> ld(raw, [](LDAP* l) { ldap_unbind_ext_s(l, nullptr, nullptr); });
+    const int version = LDAP_VERSION3;
+    ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
+    berval credential{static_cast<ber_len_t>(password.size()), const_cast<char*>(password.data())};
+    EXPECT_EQ(ldap_sasl_bind_s(ld.get(), dn.c_str(), LDAP_SASL_SIMPLE, &credential, nullptr, nullptr, nullptr), LDAP_SUCCESS);
+    return person_after_bind(settings(), ld.get(), typed, typed + "@city.example");
+  }
+  static std::unique_ptr<SlapdServer> server_;
+};
+std::unique_ptr<SlapdServer> UserPrincipalNameSignIn::server_;
+
+TEST_F(UserPrincipalNameSignIn, TheEntryHoldingTheBoundNameIsAcceptedWhateverItsCase) {
+  // Bound as TANAKA@city.example; the entry holds Tanaka@City.Example: the same name to AD.
+  auto p = after_binding_as("uid=tanaka,ou=people,dc=city,dc=example", "tanaka-pass", "TANAKA");
+  ASSERT_TRUE(p) << p.error().to_string();
+  EXPECT_EQ(p->name, "tanaka");
+  EXPECT_EQ(p->dn, "uid=tanaka,ou=people,dc=city,dc=example");
+}
+
+TEST_F(UserPrincipalNameSignIn, AnotherEntryFoundByTheFilterLendsNothing) {
+  // kato@city.example is Kato Ichiro's; (uid=kato) finds Kato Jiro, whose groups must not follow.
+  auto p = after_binding_as("uid=kato.ichiro,ou=people,dc=city,dc=example", "kato-pass", "kato");
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code, "directory.ambiguous");
+  EXPECT_NE(p.error().to_string().find("kato.jiro@city.example"), std::string::npos) << p.error().to_string();
+}
+
+TEST_F(UserPrincipalNameSignIn, ANameHeldByTwoEntriesOrByNoneIsRefused) {
+  auto dup = after_binding_as("uid=dup,ou=people,dc=city,dc=example", "dup-pass", "dup");
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, "directory.ambiguous");
+  EXPECT_NE(dup.error().to_string().find("2 entries"), std::string::npos) << dup.error().to_string();
+  auto none = after_binding_as("uid=noupn,ou=people,dc=city,dc=example", "noupn-pass", "noupn");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, "directory.ambiguous");
+  EXPECT_NE(none.error().to_string().find("has no userPrincipalName"), std::string::npos) << none.error().to_string();
+}
+
+TEST_F(UserPrincipalNameSignIn, ABindNameNeitherDnNorUserPrincipalNameIsRefusedBeforeAnyBind) {
+  for (const char* bind_template : {"CITY\\{user}", "{user}", "CITY\\{user}@city.example"}) {
+    Settings s = settings();
+    s.bind_template = bind_template;
+    auto p = sign_in(s, "tanaka", "tanaka-pass");
+    ASSERT_FALSE(p) << bind_template;
+    EXPECT_EQ(p.error().code, "directory.bad-settings") << bind_template;
+  }
 }
 
 TEST_F(DirectorySignIn, TheDirectoryDownIsUnavailableNotARefusal) {

@@ -220,5 +220,50 @@ TEST(MonitorDetector, VolumeFarAboveTheHostsOwnBaseline) {
   EXPECT_EQ(fresh.run({flow("198.51.100.40", "198.51.100.21", 445, kProtoTcp, t0, 1ull << 40)}), V{});
 }
 
+// observe_batch (what scans use: the host records asked for together) raises exactly what
+// observe() one flow at a time does — the same findings, counts and lines, in the same order —
+// while the host table grows many times over (8,000 hosts: from 1,024 slots to 16,384).
+TEST(MonitorDetector, BatchesRaiseWhatOneFlowAtATimeRaises) {
+  DetectorSettings s;
+  s.volume_bucket_seconds = 3600;
+  s.volume_min_bytes = 1000;
+  const std::int64_t t0 = 1795996800;
+  std::vector<Flow> flows;
+  std::vector<std::uint64_t> lines;
+  for (int hour = 0; hour < 5; ++hour) {
+    for (int host = 0; host < 8000; ++host) {
+      // Hosts of the internet zone; each 97th one sends a burst in the last hour.
+      Flow f = flow("2001:db8:30::", "2001:db8:30::1:1", 443, kProtoTcp, t0 + hour * 3600 + host % 60, hour == 4 && host % 97 == 0 ? 90000 : 500);
+      f.src += static_cast<Address128>(host + 1);
+      flows.push_back(f);
+      if (host % 500 == 0) flows.push_back(flow("192.0.2.10", "203.0.113.7", 443, kProtoTcp, t0 + hour * 3600, 10));  // 6(3)①
+      if (host % 700 == 0) flows.push_back(flow("198.51.100.20", "203.0.113.9", 80, kProtoTcp, t0 + hour * 3600, 10));  // 6(3)②
+    }
+  }
+  for (std::size_t i = 0; i < flows.size(); ++i) lines.push_back(i + 1);
+  auto seen = [](const std::vector<Finding>& found) {
+    std::vector<std::string> out;
+    for (const Finding& f : found) {
+      out.push_back(std::string(info(f.rule).id) + " " + std::to_string(static_cast<std::uint64_t>(f.src)) + " " + std::to_string(f.count) + " " +
+                    std::to_string(f.first_seen) + " " + std::to_string(f.line) + " " + f.detail);
+    }
+    return out;
+  };
+  Harness one(s);
+  for (std::size_t i = 0; i < flows.size(); ++i) one.detector.observe(flows[i], 0, lines[i]);
+  one.detector.flush();
+  Harness batched(s);
+  for (std::size_t at = 0; at < flows.size(); at += Detector::kBatch) {
+    const std::size_t n = std::min(Detector::kBatch, flows.size() - at);
+    batched.detector.observe_batch(std::span(flows).subspan(at, n), 0, std::span(lines).subspan(at, n));
+  }
+  batched.detector.flush();
+  ASSERT_FALSE(one.findings.empty());
+  EXPECT_EQ(seen(batched.findings), seen(one.findings));
+  EXPECT_EQ(std::count_if(one.findings.begin(), one.findings.end(), [](const Finding& f) { return f.rule == Rule::kVolume; }), 83);
+  EXPECT_EQ(batched.detector.stats().flows, flows.size());
+  EXPECT_EQ(batched.detector.stats().hosts_untracked, 0u);
+}
+
 }  // namespace
 }  // namespace sanso::monitor

@@ -108,9 +108,15 @@ class SlapdServer {
     ldap_port_ = free_port();
     ldaps_port_ = free_port();
     const std::string d = dir_.string();
+    // Active Directory's userPrincipalName (its OID, compared without regard to case as AD does),
+    // on an auxiliary class, so that tests can give entries the name an AD account binds with.
+    std::ofstream(dir_ / "ad.schema") << "attributetype ( 1.2.840.113556.1.4.656 NAME 'userPrincipalName' EQUALITY caseIgnoreMatch "
+                                         "SUBSTR caseIgnoreSubstringsMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )\n"
+                                         "objectclass ( 1.3.6.1.4.1.4203.666.11.9.1 NAME 'sansoTestAdAccount' AUXILIARY MAY userPrincipalName )\n";
     std::ofstream(dir_ / "slapd.conf") << "include /etc/ldap/schema/core.schema\n"
                                           "include /etc/ldap/schema/cosine.schema\n"
                                           "include /etc/ldap/schema/inetorgperson.schema\n"
+                                       << "include " << d << "/ad.schema\n"
                                           "modulepath /usr/lib/ldap\nmoduleload back_mdb\nmoduleload ppolicy\n"
                                        << "pidfile " << d << "/slapd.pid\n"
                                        << "TLSCACertificateFile " << d << "/ca.pem\nTLSCertificateFile " << d << "/server.pem\nTLSCertificateKeyFile " << d

@@ -33,8 +33,13 @@ std::string form_token(const std::string& html) {
 
 class FindingsPageTest : public ::testing::TestWithParam<store::Backend> {
  protected:
-  void SetUp() override {
-    h_ = std::make_unique<testing::AccountsHarness>(GetParam());
+  void SetUp() override { set_up(testing::city_config()); }
+  // The store, two people, the quarantine and a console on `config`.
+  void set_up(config::ServiceConfig config) {
+    client_.reset();
+    console_.reset();
+    quarantine_.reset();
+    h_ = std::make_unique<testing::AccountsHarness>(GetParam(), std::move(config));
     ASSERT_NE(h_->accounts_, nullptr);
     for (auto [name, pw] : {std::pair{"tanaka", kTanaka}, {"kato", kKato}}) {
       ASSERT_TRUE(h_->accounts_->set_password(name, pw, testing::as("kato"))) << name;
@@ -55,6 +60,13 @@ class FindingsPageTest : public ::testing::TestWithParam<store::Backend> {
     ASSERT_TRUE(plan);
     plan_ = std::make_unique<monitor::AddressPlan>(std::move(*plan));
 
+    start_console();
+  }
+
+  // A console on the harness's configuration (a test may change it and start another).
+  void start_console() {
+    client_.reset();
+    console_.reset();
     ConsoleOptions options;
     options.host = "127.0.0.1";
     options.port = 0;
@@ -65,6 +77,7 @@ class FindingsPageTest : public ::testing::TestWithParam<store::Backend> {
                                return std::string("unused");
                              }};
     services.audit_log = h_->log_.get();
+    services.policy = &policy_;
     auto console = Console::start(options, services);
     ASSERT_TRUE(console) << console.error().to_string();
     console_ = std::move(console).value();
@@ -73,12 +86,12 @@ class FindingsPageTest : public ::testing::TestWithParam<store::Backend> {
 
   // Stores a finding as a collector does: `src` → `dst`:443/tcp first seen at `t`, from `source`.
   std::int64_t stored(monitor::Rule rule, const std::string& src, const std::string& dst, std::int64_t t, const std::string& source,
-                      const std::string& detail_text = "") {
+                      const std::string& detail_text = "", std::uint16_t dport = 443) {
     monitor::Finding f;
     f.rule = rule;
     f.src = policy::parse_ip(src)->value;
     f.dst = policy::parse_ip(dst)->value;
-    f.dport = 443;
+    f.dport = dport;
     f.proto = 6;
     f.src_zone = plan_->zone_of(f.src);
     f.dst_zone = plan_->zone_of(f.dst);
@@ -247,6 +260,99 @@ TEST_P(FindingsPageTest, OthersCannotAcknowledgeAndTheAttemptIsRecorded) {
   ASSERT_TRUE(anonymous);
   EXPECT_EQ(anonymous->status, 303);
   EXPECT_EQ(state_of(id), "open");
+}
+
+// The element of the zone map's SVG for the edge src → dst with open findings ("" when none).
+std::string broken_edge(const std::string& html, const std::string& src, const std::string& dst) {
+  const std::string start = "class=\"edge broken\"";
+  for (std::size_t at = html.find(start); at != std::string::npos; at = html.find(start, at + 1)) {
+    const std::size_t open = html.rfind("<a ", at);
+    const std::size_t end = html.find("</a>", at);
+    const std::string element = html.substr(open, end - open);
+    if (element.find("data-src=\"" + src + "\" data-dst=\"" + dst + "\"") != std::string::npos) return element;
+  }
+  return "";
+}
+
+TEST_P(FindingsPageTest, TheZoneMapHighlightsTheBrokenEdgesWithCountSeverityAndALinkToThem) {
+  // Two open 6(3)① findings mynumber → internet (deny), one unknown device in the city's range
+  // (a warning, (unzoned) → internet), and an LGWAN → internet finding already acknowledged.
+  const std::int64_t a = stored(monitor::Rule::kMynumberEgress, "192.0.2.10", "203.0.113.7", kDec1Jst, "conn.log:1");
+  const std::int64_t b = stored(monitor::Rule::kMynumberEgress, "192.0.2.11", "203.0.113.8", kDec1Jst, "conn.log:2");
+  const std::int64_t unknown = stored(monitor::Rule::kUnzonedAddress, "192.0.2.200", "203.0.113.9", kDec1Jst, "conn.log:3");
+  const std::int64_t lgwan = stored(monitor::Rule::kLgwanInternet, "198.51.100.20", "203.0.113.7", kDec1Jst, "conn.log:4");
+  Visitor v = sign_in("tanaka", kTanaka);
+  ASSERT_EQ(post(v, "/monitor/findings/" + std::to_string(lgwan) + "/acknowledge", {{"csrf", v.csrf}, {"reason", "保守作業"}})->status, 303);
+
+  auto map = get(v, "/monitor/zones");
+  ASSERT_TRUE(map);
+  ASSERT_EQ(map->status, 200);
+  EXPECT_NE(map->body.find("<svg id=\"zone-map\""), std::string::npos);
+  EXPECT_NE(map->body.find("領域マップ"), std::string::npos);
+  EXPECT_EQ(map->body.find("<script"), std::string::npos);
+  // Every zone of the policy is drawn, with its Japanese name.
+  for (const char* zone : {"mynumber", "lgwan", "internet"}) {
+    EXPECT_NE(map->body.find(std::string("class=\"zone\" data-zone=\"") + zone + "\""), std::string::npos) << zone;
+  }
+  EXPECT_NE(map->body.find("マイナンバー利用事務系"), std::string::npos);
+  // The policy's sanctioned path: the screen-transfer server in internet, used from lgwan.
+  EXPECT_NE(map->body.find("class=\"edge sanctioned\" data-src=\"lgwan\" data-dst=\"internet\""), std::string::npos);
+  EXPECT_NE(map->body.find("画面転送サーバ (203.0.113.25:443/tcp)"), std::string::npos);
+
+  const std::string egress = broken_edge(map->body, "mynumber", "internet");
+  ASSERT_FALSE(egress.empty()) << map->body;
+  EXPECT_NE(egress.find("data-severity=\"deny\""), std::string::npos) << egress;
+  EXPECT_NE(egress.find("data-findings=\"2\""), std::string::npos) << egress;
+  EXPECT_NE(egress.find("stroke=\"#c62828\""), std::string::npos) << egress;
+  EXPECT_NE(egress.find("href=\"/monitor/findings?state=open&amp;src_zone=mynumber&amp;dst_zone=internet\""), std::string::npos) << egress;
+  const std::string device = broken_edge(map->body, "(unzoned)", "internet");
+  ASSERT_FALSE(device.empty()) << map->body;
+  EXPECT_NE(device.find("data-severity=\"warn\""), std::string::npos) << device;
+  EXPECT_NE(device.find("data-findings=\"1\""), std::string::npos) << device;
+  EXPECT_TRUE(broken_edge(map->body, "lgwan", "internet").empty()) << "an acknowledged finding highlights nothing";
+
+  // The edge's link lists that pair's open findings and no other.
+  auto listed = get(v, "/monitor/findings?state=open&src_zone=mynumber&dst_zone=internet");
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200);
+  for (const std::int64_t id : {a, b}) EXPECT_NE(listed->body.find("data-id=\"" + std::to_string(id) + "\""), std::string::npos) << id;
+  EXPECT_EQ(listed->body.find("data-id=\"" + std::to_string(unknown) + "\""), std::string::npos);
+  EXPECT_NE(listed->body.find("id=\"pair-filter\""), std::string::npos);
+
+  // Once both are acknowledged the edge is no longer highlighted.
+  for (const std::int64_t id : {a, b}) {
+    ASSERT_EQ(post(v, "/monitor/findings/" + std::to_string(id) + "/acknowledge", {{"csrf", v.csrf}, {"reason", "調査済み"}})->status, 303);
+  }
+  auto after = get(v, "/monitor/zones");
+  ASSERT_TRUE(after);
+  EXPECT_TRUE(broken_edge(after->body, "mynumber", "internet").empty());
+  EXPECT_FALSE(broken_edge(after->body, "(unzoned)", "internet").empty());
+
+  client_->set_default_headers({{"Accept-Language", "en"}});
+  auto en = get(v, "/monitor/zones");
+  ASSERT_TRUE(en);
+  EXPECT_NE(en->body.find("Zone map"), std::string::npos);
+  EXPECT_NE(en->body.find("Paths with open findings"), std::string::npos);
+}
+
+TEST_P(FindingsPageTest, TheZoneMapNeedsTheFindingsPermission) {
+  config::ServiceConfig config = testing::city_config();
+  config.web.roles = {"security_manager", "system_admin"};  // as the configuration derives them from [web.permissions]
+  config.web.permissions = {{"findings", {"security_manager"}}, {"quarantine", {"system_admin"}}};
+  set_up(config);
+  stored(monitor::Rule::kMynumberEgress, "192.0.2.10", "203.0.113.7", kDec1Jst, "conn.log:1");
+  Visitor manager = sign_in("tanaka", kTanaka);
+  auto allowed = get(manager, "/monitor/zones");
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->status, 200);
+  Visitor admin = sign_in("kato", kKato);
+  auto refused = get(admin, "/monitor/zones");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(refused->body.find("zone-map"), std::string::npos);
+  auto anonymous = client_->Get("/monitor/zones");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 303);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FindingsPageTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);

@@ -159,6 +159,7 @@ struct Console::Impl {
   // ---- the flow monitor's findings (findings_page.cc) ----
 
   void findings_routes();
+  void zone_map_routes();  // zone_map_page.cc
   bool may_acknowledge_findings(const internal::Context& ctx) const;
 
   // ---- the registers and the self-inspection (prove_pages.cc) ----

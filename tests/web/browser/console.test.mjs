@@ -4,9 +4,8 @@
 // SANSO_* variables.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { auditActions, collectProblems, launchChromium } from './browser.mjs';
 
 const url = process.env.SANSO_URL;
 const item = process.env.SANSO_ITEM;
@@ -18,11 +17,7 @@ const expected = /\/login: Failed to load resource: the server responded with a 
 
 before(async () => {
   mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.SANSO_CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => { await browser?.close(); });
@@ -30,11 +25,7 @@ after(async () => { await browser?.close(); });
 async function person(locale = 'ja-JP') {
   const context = await browser.newContext({ locale });
   const page = await context.newPage();
-  page.on('console', (m) => {
-    const text = `${page.url()}: ${m.text()}`;
-    if (m.type() === 'error' && !expected.test(text)) problems.push(text);
-  });
-  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+  collectProblems(page, problems, expected);
   return { context, page };
 }
 
@@ -46,10 +37,6 @@ async function signIn(page, name, password) {
   await page.click('#sign-in button[type=submit]');
 }
 
-function auditActions(action) {
-  return execSync(process.env.SANSO_AUDIT_EXPORT, { encoding: 'utf8' })
-    .split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.action === action);
-}
 
 test('a wrong password is refused in Japanese, and recorded', async () => {
   const { context, page } = await person();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The web console in a real browser: a copy of the example city, two people with passwords, one
-# file in quarantine, `sanso web` on a free port, and console.test.mjs driving Debian's Chromium
+# file in quarantine, three flow findings stored by `sanso monitor listen`, `sanso web` on a free
+# port, and console.test.mjs (then transfer.test.mjs, findings.test.mjs) driving Debian's Chromium
 # through playwright-core. Run by ctest as browser.console.
 #   tests/web/browser/run.sh SANSO_BINARY WORK_DIR
 set -euo pipefail
@@ -22,12 +23,14 @@ if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [ ! -d "$work
   cp "$here/package.json" "$here/package-lock.json" "$work/"
   (cd "$work" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-cp "$here/console.test.mjs" "$here/transfer.test.mjs" "$work/"  # copies: modules resolve from where the file is
+cp "$here/browser.mjs" "$here/console.test.mjs" "$here/transfer.test.mjs" "$here/findings.test.mjs" "$work/"  # copies: modules resolve from where the file is
 
 city=$(mktemp -d /tmp/sanso-browser-XXXXXX)
 web_pid=
+monitor_pid=
 cleanup() {
   if [ -n "$web_pid" ]; then kill "$web_pid" 2>/dev/null || true; wait "$web_pid" 2>/dev/null || true; fi
+  if [ -n "$monitor_pid" ]; then kill "$monitor_pid" 2>/dev/null || true; wait "$monitor_pid" 2>/dev/null || true; fi
   rm -rf "$city"
 }
 trap cleanup EXIT
@@ -64,6 +67,43 @@ SANSO_ITEM=$("$sanso" quarantine add "$city/持ち込み資料.txt" --as kato --
 export SANSO_ITEM
 export SANSO_EXPORT_DIR="$city/data/exports"
 
+# Findings for findings.test.mjs, as a collector stores them: `sanso monitor listen` on loopback
+# ports of its own (no mail: notify_to off), fed FortiGate traffic logs over syslog/UDP — two
+# マイナンバー利用事務系 hosts reaching the internet (6(3)①) and an LGWAN terminal going around the
+# gateway (6(3)②) — until the three findings are in the store, then stopped.
+free_udp_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+syslog_port=$(free_udp_port)
+ipfix_port=$(free_udp_port)
+sed -i -e "s|^syslog_udp = .*|syslog_udp = \"127.0.0.1:$syslog_port\"|" -e "s|^ipfix_udp = .*|ipfix_udp = \"127.0.0.1:$ipfix_port\"|" \
+    -e 's|^notify_to = |# notify_to = |' "$city/sanso.toml"
+grep -q "^syslog_udp = \"127.0.0.1:$syslog_port\"" "$city/sanso.toml" && grep -q '^syslog_format = "fortigate"' "$city/sanso.toml" \
+  || { echo "run.sh: the example's [monitor] changed; adjust the sed lines" >&2; exit 1; }
+"$sanso" monitor listen "${config[@]}" > "$city/monitor.log" 2>&1 &
+monitor_pid=$!
+python3 - "$syslog_port" "$sanso" "$city/sanso.toml" <<'PY'
+import json, socket, subprocess, sys, time
+port, sanso, config = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+flows = [("10.10.1.5", "203.0.113.50", 443), ("10.10.1.6", "203.0.113.51", 443), ("10.20.3.4", "203.0.113.60", 80)]
+def stored():
+    out = subprocess.run([sanso, "audit", "export", "--config", config], capture_output=True, text=True).stdout
+    return sum(1 for l in out.splitlines() if l and json.loads(l).get("action") == "monitor.finding")
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(60):  # the listener binds in its own time; UDP sent before is lost, so send until stored
+    now = time.time_ns()
+    for i, (src, dst, dport) in enumerate(flows):
+        line = (f'<189>date=2026-12-05 time=10:00:00 devname="FGT-minamata" eventtime={now} tz="+0900" logid="0000000013" '
+                f'type="traffic" subtype="forward" srcip={src} srcport={50000 + i} dstip={dst} dstport={dport} proto=6 '
+                f'action="accept" sentbyte=1200 rcvdbyte=3400')
+        s.sendto(line.encode(), ("127.0.0.1", port))
+    time.sleep(0.5)
+    if stored() >= len(flows):
+        sys.exit(0)
+sys.exit("the listener stored no findings in 30 s")
+PY
+kill "$monitor_pid"
+wait "$monitor_pid" || true
+monitor_pid=
+
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 "$sanso" web --listen "127.0.0.1:$port" "${config[@]}" > "$city/web.log" 2>&1 &
 web_pid=$!
@@ -80,8 +120,11 @@ status=0
 # One after the other: the console's own test counts what is in the quarantine before transfers add to it.
 (cd "$work" && node --test --test-reporter=spec console.test.mjs) || status=$?
 (cd "$work" && node --test --test-reporter=spec transfer.test.mjs) || status=$?
+(cd "$work" && node --test --test-reporter=spec findings.test.mjs) || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- sanso web log ---" >&2
   cat "$city/web.log" >&2
+  echo "--- sanso monitor listen log ---" >&2
+  cat "$city/monitor.log" >&2
 fi
 exit "$status"

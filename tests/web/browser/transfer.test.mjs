@@ -7,9 +7,8 @@
 // Started by run.sh after console.test.mjs, on the same console.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { auditActions, collectProblems, launchChromium } from './browser.mjs';
 
 const url = process.env.SANSO_URL;
 // run.sh gives tanaka and suzuki their own passwords (console.test.mjs uses them), the others one for this file.
@@ -23,11 +22,7 @@ const problems = [];
 const expected = /Failed to load resource: the server responded with a status of (400|403)/;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.SANSO_CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => { await browser?.close(); });
@@ -35,11 +30,7 @@ after(async () => { await browser?.close(); });
 async function person(name, address) {
   const context = await browser.newContext({ locale: 'ja-JP', acceptDownloads: true, extraHTTPHeaders: { 'X-Forwarded-For': address } });
   const page = await context.newPage();
-  page.on('console', (m) => {
-    const text = `${page.url()}: ${m.text()}`;
-    if (m.type() === 'error' && !expected.test(text)) problems.push(text);
-  });
-  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+  collectProblems(page, problems, expected);
   await page.goto(`${url}/login`);
   await page.fill('input[name=name]', name);
   await page.fill('input[name=password]', password(name));
@@ -48,10 +39,6 @@ async function person(name, address) {
   return { context, page };
 }
 
-function auditActions(action) {
-  return execSync(process.env.SANSO_AUDIT_EXPORT, { encoding: 'utf8' })
-    .split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.action === action);
-}
 
 test('a macro document sent from the internet side reaches the LGWAN recipient rebuilt, with its findings', async () => {
   const yamada = await person('yamada', internet);
