@@ -10,6 +10,6 @@
 namespace sanso::web::internal {
 
 const Wording& findings_wording();
-const std::map<std::string, std::string, std::less<>>& findings_templates();
+const Templates& findings_templates();
 
 }  // namespace sanso::web::internal
