@@ -13,6 +13,7 @@
 
 #include "cdr/internal/convert.h"
 #include "cdr/internal/format.h"
+#include "cdr/internal/image_setup.h"
 #include "core/text.h"
 #include "mime/charset.h"
 #include "sandbox/sandbox.h"
@@ -350,7 +351,12 @@ GLogWriterOutput write_plainly(GLogLevelFlags level, const GLogField* fields, gs
 
 }  // namespace
 
-void prepare_sandbox() {
+namespace {
+
+// What every engine child shares and no input changes, in one thread: a pool's template runs it
+// once and its workers inherit it (libvips' modules and ImageMagick's coders are most of a
+// child's set-up).
+void load_engine() {
   static bool log_writer_set = false;  // GLib allows one writer per process (a fork inherits it)
   if (!log_writer_set) {
     g_log_set_writer_func(&write_plainly, nullptr, nullptr);
@@ -365,6 +371,13 @@ void prepare_sandbox() {
   GTimeZone* zone = g_time_zone_new_local();
   g_time_zone_unref(zone);
   mime::prepare_charsets();
+  internal::load_images();
+}
+
+}  // namespace
+
+void prepare_sandbox() {
+  load_engine();  // nothing to do when a template did it
   internal::prepare_images();
 }
 
@@ -456,8 +469,10 @@ std::size_t max_output_for(const CdrPolicy& policy) { return policy.max_input_by
 
 sandbox::Task engine_task(const CdrPolicy& policy) {
   mime::preload_charsets();  // once per process, inherited by every child (not a few hundred ms each)
-  return sandbox::Task{[policy](std::string_view job) -> Result<std::string> { return encode_result(do_job(job, policy)); }, &prepare_sandbox,
-                       limits_for(policy.timeout, max_output_for(policy))};
+  sandbox::Task task{[policy](std::string_view job) -> Result<std::string> { return encode_result(do_job(job, policy)); }, &prepare_sandbox,
+                     limits_for(policy.timeout, max_output_for(policy))};
+  task.prepare_once = &load_engine;
+  return task;
 }
 
 CdrResult sanitize_sandboxed(sandbox::Executor& engine, std::string_view bytes, std::string_view name, const CdrPolicy& policy) {

@@ -67,7 +67,9 @@ SanitizePlan held_for(const Error& e) {
 
 Result<MailExecutors> MailExecutors::start(const SanitizeOptions& options, const sandbox::Launch& launch) {
   mime::preload_charsets();  // once per process; every sandboxed child inherits the converters
-  sandbox::Task parse{[options](std::string_view job) { return parse_in_child(job, options); }, &prepare_mail_sandbox, sandbox::Limits{}, 200};
+  // The parser's set-up (GMime, the converters of the common charsets) changes with no input: a
+  // pool's template does it once and every parse worker inherits it.
+  sandbox::Task parse{[options](std::string_view job) { return parse_in_child(job, options); }, {}, sandbox::Limits{}, 200, &prepare_mail_sandbox};
   MailExecutors out;
   out.parse = SANSO_TRY(sandbox::start(std::move(parse), launch));
   out.batches = SANSO_TRY(sandbox::start(batch_task(options.cdr), launch));

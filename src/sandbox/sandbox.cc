@@ -1,5 +1,6 @@
 #include "sandbox/sandbox.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -302,6 +303,117 @@ bool write_frame(int fd, std::string_view payload, bool from_worker) {
   return send_all(fd, len, 8) && send_all(fd, payload.data(), payload.size());
 }
 
+// The template's requests: one byte, then for kWait the worker's pid.
+constexpr char kSpawn = 'S';
+constexpr char kWait = 'W';
+
+// How many threads this process has (its entries in /proc/self/task); 0 when it cannot tell.
+int thread_count() {
+  int n = 0;
+  if (DIR* d = ::opendir("/proc/self/task")) {
+    while (const dirent* e = ::readdir(d)) n += e->d_name[0] != '.' ? 1 : 0;
+    ::closedir(d);
+  }
+  return n;
+}
+
+// A pooled worker's life: it reads the jobs of its channel until the channel closes.
+// Hardened when the first job arrives, not at the fork: a pool's workers that never get a job —
+// the attachment batches of a run whose mails have one attachment each — then cost a fork, not a
+// set-up each, nor a wait for it at shutdown. Until then the worker only reads the job's bytes;
+// nothing parses them before the limits and the filter are in place.
+[[noreturn]] void serve(int fd, const Task& task) {
+  const auto per_job = static_cast<std::uint64_t>(task.limits.timeout.count() / 1000 + 1);
+  bool hardened = false;
+  std::string input;
+  while (read_frame_blocking(fd, input)) {
+    if (!hardened && !harden(task.limits, task.prepare, per_job * task.jobs_per_worker)) _exit(70);
+    hardened = true;
+    if (!write_frame(fd, answer(task.work, input), true)) break;
+  }
+  _exit(0);
+}
+
+// The template's answer to kSpawn: the worker's pid (or, below zero, the errno of the failure;
+// -1000 when the set-up left threads behind) with the parent's end of the worker's channel.
+bool send_worker(int control, std::int32_t pid, int channel) {
+  msghdr msg{};
+  iovec iov{&pid, sizeof pid};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control_buf[CMSG_SPACE(sizeof(int))] = {};
+  if (channel >= 0) {
+    msg.msg_control = control_buf;
+    msg.msg_controllen = sizeof control_buf;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &channel, sizeof(int));
+  }
+  while (true) {
+    ssize_t n = ::sendmsg(control, &msg, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    return n == static_cast<ssize_t>(sizeof pid);
+  }
+}
+
+constexpr std::int32_t kThreadsLeft = -1000;
+
+// The template process: one thread, none of the caller's descriptors, no input ever. It sets up
+// once and forks the pool's workers on request, then reaps them and tells how they ended. It ends
+// when the pool closes its end (or the caller's process ends).
+[[noreturn]] void run_template(int control, const Task& task) {
+  bool prepared = false;
+  bool usable = true;
+  while (true) {
+    char request[1 + sizeof(std::int32_t)];
+    ssize_t n = ::recv(control, request, sizeof request, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(0);
+    if (request[0] == kWait && n == static_cast<ssize_t>(sizeof request)) {
+      std::int32_t pid = 0;
+      std::memcpy(&pid, request + 1, sizeof pid);
+      int status = 0;
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      std::int32_t answer = status;
+      if (::send(control, &answer, sizeof answer, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof answer)) _exit(0);
+      continue;
+    }
+    if (request[0] != kSpawn) _exit(0);
+    if (!prepared) {
+      prepared = true;
+      if (task.prepare_once) task.prepare_once();
+      // A fork copies only the forking thread: a worker forked from a set-up that left threads
+      // behind would wait for them forever, or find their locks held.
+      usable = thread_count() == 1;
+    }
+    if (!usable) {
+      if (!send_worker(control, kThreadsLeft, -1)) _exit(0);
+      continue;
+    }
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+      if (!send_worker(control, -errno, -1)) _exit(0);
+      continue;
+    }
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      // Only the template's own channel and the other end of ours: whatever the set-up opened
+      // (and may use again) stays, and the template holds nothing of the caller's.
+      ::close(control);
+      ::close(fds[0]);
+      serve(fds[1], task);
+    }
+    const int fork_errno = errno;
+    ::close(fds[1]);
+    const bool sent = send_worker(control, pid > 0 ? pid : -fork_errno, pid > 0 ? fds[0] : -1);
+    ::close(fds[0]);
+    if (!sent) _exit(0);
+  }
+}
+
 }  // namespace
 
 struct WorkerPool::State {
@@ -309,36 +421,97 @@ struct WorkerPool::State {
   std::mutex mutex;
   std::condition_variable idle;
   std::vector<Worker> workers;
+  // The template process and our end of its channel (SOCK_SEQPACKET: one request, one answer).
+  pid_t template_pid = -1;
+  int template_fd = -1;
 
-  // A new worker process: hardened once, then serving jobs until its socket closes.
-  Result<void> spawn(Worker& w) {
+  Result<void> start_template() {
     int fds[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
       return make_error("sandbox.unavailable", "", std::string("socketpair: ") + std::strerror(errno));
     }
     pid_t pid = SANSO_TRY(fork_with(fds));
     if (pid == 0) {
       close_other_fds(fds[1]);
-      const auto per_job = static_cast<std::uint64_t>(task.limits.timeout.count() / 1000 + 1);
-      // Hardened when the first job arrives, not at the fork: the set-up is the costly part of a
-      // worker (the CDR engine's loads hundreds of image modules), and a pool's workers that never
-      // get a job — the attachment batches of a run whose mails have one attachment each — then
-      // cost a fork, not a set-up each, nor a wait for it at shutdown. Until then the worker only
-      // reads the job's bytes; nothing parses them before the limits and the filter are in place.
-      bool hardened = false;
-      std::string input;
-      while (read_frame_blocking(fds[1], input)) {
-        if (!hardened && !harden(task.limits, task.prepare, per_job * task.jobs_per_worker)) _exit(70);
-        hardened = true;
-        if (!write_frame(fds[1], answer(task.work, input), true)) break;
-      }
-      _exit(0);
+      run_template(fds[1], task);
     }
     ::close(fds[1]);
-    w.pid = pid;
-    w.fd = fds[0];
+    template_pid = pid;
+    template_fd = fds[0];
+    return ok();
+  }
+
+  void stop_template() {
+    if (template_fd >= 0) ::close(template_fd);  // the template ends at the end of its channel
+    template_fd = -1;
+    if (template_pid > 0) {
+      while (waitpid(template_pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+    template_pid = -1;
+  }
+
+  // One worker from the template: its pid and our end of its channel, or why not (`gone`: the
+  // template itself no longer answers).
+  Result<std::pair<pid_t, int>> ask_template(bool& gone) {
+    gone = false;
+    if (template_fd < 0) SANSO_TRY(start_template());
+    gone = true;
+    if (::send(template_fd, &kSpawn, 1, MSG_NOSIGNAL) != 1) return make_error("sandbox.unavailable", "", "the pool's template process is gone");
+    std::int32_t pid = 0;
+    msghdr msg{};
+    iovec iov{&pid, sizeof pid};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control_buf[CMSG_SPACE(sizeof(int))] = {};
+    msg.msg_control = control_buf;
+    msg.msg_controllen = sizeof control_buf;
+    ssize_t n = 0;
+    while ((n = ::recvmsg(template_fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+    }
+    int channel = -1;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int))) std::memcpy(&channel, CMSG_DATA(c), sizeof(int));
+    }
+    if (n != static_cast<ssize_t>(sizeof pid) || (pid > 0) != (channel >= 0)) {
+      if (channel >= 0) ::close(channel);
+      return make_error("sandbox.unavailable", "", "the pool's template process is gone");
+    }
+    gone = false;
+    if (pid == kThreadsLeft) return make_error("sandbox.unavailable", "", "the task's shared set-up left threads behind; no worker can be forked from it");
+    if (pid <= 0) return make_error("sandbox.unavailable", "", std::string("fork: ") + std::strerror(-pid));
+    return std::pair<pid_t, int>{pid, channel};
+  }
+
+  // A new worker process, forked by the template; hardened once, then serving jobs until its
+  // socket closes. A template that has gone (killed from outside) is replaced once.
+  Result<void> spawn(Worker& w) {
+    bool gone = false;
+    auto made = ask_template(gone);
+    if (!made && gone) {
+      stop_template();
+      made = ask_template(gone);
+    }
+    if (!made) return std::move(made).error();
+    w.pid = made->first;
+    w.fd = made->second;
     w.jobs = 0;
     return ok();
+  }
+
+  // How a worker ended, from the template that forked it (and reaps it); 0 when it cannot tell.
+  int wait_for(pid_t pid) {
+    if (template_fd < 0) return 0;
+    char request[1 + sizeof(std::int32_t)];
+    request[0] = kWait;
+    const std::int32_t p = pid;
+    std::memcpy(request + 1, &p, sizeof p);
+    if (::send(template_fd, request, sizeof request, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof request)) return 0;
+    std::int32_t status = 0;
+    ssize_t n = 0;
+    while ((n = ::recv(template_fd, &status, sizeof status, 0)) < 0 && errno == EINTR) {
+    }
+    return n == static_cast<ssize_t>(sizeof status) ? status : 0;
   }
 
   // Ends a worker; returns how it ended (for the error of a job it was running).
@@ -348,8 +521,7 @@ struct WorkerPool::State {
     int status = 0;
     if (w.pid > 0) {
       if (kill_it) ::kill(w.pid, SIGKILL);
-      while (waitpid(w.pid, &status, 0) < 0 && errno == EINTR) {
-      }
+      status = wait_for(w.pid);
     }
     w.pid = -1;
     return status;
@@ -363,7 +535,7 @@ Result<std::unique_ptr<WorkerPool>> WorkerPool::create(Task task, std::size_t wo
   st.task = std::move(task);
   st.task.jobs_per_worker = std::max<std::size_t>(1, st.task.jobs_per_worker);
   st.workers.resize(std::max<std::size_t>(1, workers));
-  for (Worker& w : st.workers) SANSO_TRY(st.spawn(w));
+  SANSO_TRY(st.start_template());  // its workers fork when jobs arrive
   return pool;
 }
 
@@ -372,6 +544,7 @@ WorkerPool::~WorkerPool() {
   for (Worker& w : state_->workers) {
     if (w.pid > 0) state_->reap(w, false);  // closing its socket ends a worker's loop
   }
+  state_->stop_template();
 }
 
 Result<std::string> WorkerPool::run(std::string_view input) {
@@ -446,7 +619,14 @@ Result<std::string> WorkerPool::run(std::string_view input) {
   return decode_answer(out);
 }
 
-Result<std::string> ForkPerJob::run(std::string_view input) { return sandbox::run(task_.work, input, task_.limits, task_.prepare); }
+Result<std::string> ForkPerJob::run(std::string_view input) {
+  if (!task_.prepare_once) return sandbox::run(task_.work, input, task_.limits, task_.prepare);
+  const Task& t = task_;
+  return sandbox::run(t.work, input, t.limits, [&t] {
+    t.prepare_once();
+    if (t.prepare) t.prepare();
+  });
+}
 
 Result<std::unique_ptr<Executor>> start(Task task, const Launch& launch) {
   if (launch.workers == 0) return std::unique_ptr<Executor>(std::make_unique<ForkPerJob>(std::move(task)));

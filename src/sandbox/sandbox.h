@@ -35,11 +35,19 @@ Result<std::string> run(const Work& work, std::string_view input, const Limits& 
 // One kind of sandboxed work, as an executor runs it: the work on each input, what a child loads
 // first, its limits, and how many jobs one pooled worker serves before a fresh one takes over
 // (state one input leaves behind — memory, caches — stays short-lived).
+//
+// A child's set-up comes in two parts. `prepare_once` loads what every child of the task shares
+// and no input changes (libraries and their modules, configuration): a pool runs it once, in the
+// template process its workers are forked from, not once per worker. It must leave the process
+// with one thread (a fork copies only the forking thread); a pool whose template has more refuses
+// to fork from it. `prepare` runs in each child itself, after the limits and before the filter:
+// whatever starts threads or is cheap enough to repeat. A fork per job runs both.
 struct Task {
   Work work;
   Prepare prepare;
   Limits limits;
   std::size_t jobs_per_worker = 100;
+  Prepare prepare_once = {};
 };
 
 // Runs the jobs of one fixed Task in the sandbox. Every engine takes its sandboxed work through
@@ -65,9 +73,14 @@ class ForkPerJob final : public Executor {
 // Pre-forked sandboxed workers: the fork, library set-up and filter are paid once per worker,
 // not per job. A worker that crashes, hangs (killed at the job's timeout) or breaks the filter
 // ends only its own job; a fresh worker takes its place. Workers are recycled after
-// `task.jobs_per_worker` jobs. The workers fork at create(): call it while the process has one
-// thread (before a service starts its threads). A worker runs the task's prepare, limits and
-// filter when its first job arrives, so one that never gets a job never pays for its set-up.
+// `task.jobs_per_worker` jobs.
+// create() forks the pool's template process: call it while the process has one thread (before a
+// service starts its threads). The template holds none of the caller's descriptors, never sees an
+// input, runs `task.prepare_once` when the first worker is asked for, and forks every worker of
+// the pool, first ones and replacements alike — so the shared set-up is paid once per pool, and a
+// worker is always forked from a process of one thread, whatever threads the caller has by then.
+// A worker runs the task's limits, prepare and filter when its first job arrives, so one that
+// never gets a job never pays for its own set-up, and a pool that never gets a job pays for none.
 class WorkerPool final : public Executor {
  public:
   static Result<std::unique_ptr<WorkerPool>> create(Task task, std::size_t workers);

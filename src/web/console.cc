@@ -152,7 +152,7 @@ void Console::Impl::send_error(const httplib::Request& req, httplib::Response& r
   if (req.path.rfind("/api/", 0) == 0) return send_json_error(req, res, status, key);
   json f = frame(req, wording(lang, key), ctx);
   f["error"] = wording(lang, key);
-  send_page(res, status, lang, f, render_page("message", lang, json::object()));
+  send_page(res, status, lang, f, render_page(PageTemplate::kMessage, lang, json::object()));
 }
 
 void Console::Impl::redirect(httplib::Response& res, const std::string& to) const {

@@ -57,7 +57,7 @@ void Console::Impl::login_page(const httplib::Request& req, httplib::Response& r
   json f = frame(req, wording(lang, "sign_in"), nullptr);
   if (req.has_param("ended")) f["notice"] = wording(lang, "session_ended");
   if (req.has_param("out")) f["notice"] = wording(lang, "signed_out");
-  send_page(res, 200, lang, f, render_page("login", lang, {{"next", local_path(field(req, "next"))}}));
+  send_page(res, 200, lang, f, render_page(PageTemplate::kLogin, lang, {{"next", local_path(field(req, "next"))}}));
 }
 
 void Console::Impl::login(const httplib::Request& req, httplib::Response& res) {
@@ -76,7 +76,7 @@ void Console::Impl::login(const httplib::Request& req, httplib::Response& res) {
     // failure reads the same, so that nobody learns which names exist or are locked.
     f["error"] = wording(lang, result->reason == "directory-unavailable" ? "directory_unavailable" : "sign_in_failed");
     return send_page(res, 401, lang, f,
-                     render_page("login", lang, {{"name", name.size() <= 64 ? name : ""}, {"next", local_path(field(req, "next"))}}));
+                     render_page(PageTemplate::kLogin, lang, {{"name", name.size() <= 64 ? name : ""}, {"next", local_path(field(req, "next"))}}));
   }
   res.set_header("Set-Cookie", session_cookie(req, result->token, -1));
   std::string next = local_path(field(req, "next"));
@@ -136,7 +136,7 @@ void Console::Impl::dashboard(const httplib::Request& req, httplib::Response& re
                               {"root", audit::to_base64(checkpoint->checkpoint.root)}};
     }
   }
-  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_dashboard"), &ctx), render_page("dashboard", ctx.lang, values));
+  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_dashboard"), &ctx), render_page(PageTemplate::kDashboard, ctx.lang, values));
 }
 
 void Console::Impl::quarantine_list(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
@@ -164,7 +164,7 @@ void Console::Impl::quarantine_list(const httplib::Request& req, httplib::Respon
                     {"state_label", state_label(ctx.lang, quarantine::to_string(it.state))}});
   }
   json values = {{"filters", filters}, {"items", rows}, {"has_items", !rows.empty()}};
-  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_quarantine"), &ctx), render_page("quarantine", ctx.lang, values));
+  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_quarantine"), &ctx), render_page(PageTemplate::kQuarantine, ctx.lang, values));
 }
 
 void Console::Impl::item_page(const httplib::Request& req, httplib::Response& res, const Context& ctx, const std::string& id,
@@ -235,7 +235,7 @@ void Console::Impl::item_page(const httplib::Request& req, httplib::Response& re
     status = error_status(*failure);
     f["error"] = wording(ctx.lang, error_key(*failure)) + " (" + visible_text(failure->message) + ")";
   }
-  send_page(res, status, ctx.lang, f, render_page("item", ctx.lang, values));
+  send_page(res, status, ctx.lang, f, render_page(PageTemplate::kItem, ctx.lang, values));
 }
 
 void Console::Impl::acted(httplib::Response& res, const std::string& id, const char* done) {
@@ -324,7 +324,7 @@ void Console::Impl::audit_page(const httplib::Request& req, httplib::Response& r
   }
   json values = {{"entries", rows}, {"has_entries", !rows.empty()}, {"tree_size", std::to_string(size)}, {"action", q.action_prefix}, {"actor", q.actor}};
   if (entries.size() == q.limit && entries.back().index > 0) values["older"] = std::to_string(entries.back().index);
-  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_audit"), &ctx), render_page("audit", ctx.lang, values));
+  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_audit"), &ctx), render_page(PageTemplate::kAudit, ctx.lang, values));
 }
 
 void Console::Impl::account_page(const httplib::Request& req, httplib::Response& res, const Context& ctx, const std::string& notice,
@@ -339,7 +339,7 @@ void Console::Impl::account_page(const httplib::Request& req, httplib::Response&
   json f = frame(req, wording(ctx.lang, "nav_account"), &ctx);
   if (!notice.empty()) f["notice"] = notice;
   if (!error.empty()) f["error"] = error;
-  send_page(res, status, ctx.lang, f, render_page("account", ctx.lang, values));
+  send_page(res, status, ctx.lang, f, render_page(PageTemplate::kAccount, ctx.lang, values));
 }
 
 void Console::Impl::change_password(const httplib::Request& req, httplib::Response& res, const Context& ctx) {

@@ -70,10 +70,10 @@ const Wording& findings_wording() {
   return kWords;
 }
 
-const std::map<std::string, std::string, std::less<>>& findings_templates() {
-  static const std::map<std::string, std::string, std::less<>> kPages = [] {
-    std::map<std::string, std::string, std::less<>> pages = {
-      {"findings", R"html(<form method="get" action="/monitor/findings" class="card" id="findings-filter">
+const Templates& findings_templates() {
+  static const Templates kPages = [] {
+    Templates pages = {
+      {PageTemplate::kFindings, R"html(<form method="get" action="/monitor/findings" class="card" id="findings-filter">
 <label>{{t.fd_state}} <select name="state">{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></label>
 <label>{{t.fd_zone}} <select name="zone"><option value="">{{t.fd_any_zone}}</option>{{#zones}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/zones}}</select></label>
 {{#pair}}<input type="hidden" name="src_zone" value="{{src_zone}}"><input type="hidden" name="dst_zone" value="{{dst_zone}}">{{/pair}}
@@ -89,7 +89,7 @@ const std::map<std::string, std::string, std::less<>>& findings_templates() {
 </table>{{/has_rows}}
 {{#older}}<p><a id="older" href="/monitor/findings?{{older}}">{{t.fd_older}}</a></p>{{/older}}
 )html"},
-      {"finding", R"html(<dl>
+      {PageTemplate::kFinding, R"html(<dl>
 <dt>{{t.fd_id}}</dt><dd id="finding-id">{{id}}</dd>
 <dt>{{t.fd_rule}}</dt><dd id="rule" data-rule="{{rule_id}}">{{rule}} ({{rule_id}})</dd>
 <dt>{{t.fd_clause}}</dt><dd id="clause">{{clause}}</dd>
@@ -258,7 +258,7 @@ void Console::Impl::findings_routes() {
                                                        "&before=" + std::to_string(found.back().id);
                                    }
                                    send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_findings"), &ctx),
-                                             render_page("findings", ctx.lang, values));
+                                             render_page(PageTemplate::kFindings, ctx.lang, values));
                                  }),
                                  false));
   auto show = [this](const httplib::Request& req, httplib::Response& res, const Context& ctx, std::int64_t id, const std::string& notice,
@@ -283,7 +283,7 @@ void Console::Impl::findings_routes() {
     json fr = frame(req, wording(ctx.lang, "nav_findings") + " " + std::to_string(id), &ctx);
     if (!notice.empty()) fr["notice"] = notice;
     if (!error.empty()) fr["error"] = error;
-    send_page(res, status, ctx.lang, fr, render_page("finding", ctx.lang, values));
+    send_page(res, status, ctx.lang, fr, render_page(PageTemplate::kFinding, ctx.lang, values));
   };
   s.Get(R"(/monitor/findings/([0-9]{1,18}))", signed_in(needs({Permission::kFindings},
                                                    [this, show](const httplib::Request& req, httplib::Response& res, const Context& ctx) {

@@ -3,6 +3,7 @@
 #include <kainjow/mustache.hpp>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <map>
 #include <utility>
 
@@ -214,9 +215,9 @@ constexpr const char* kFrame = R"html(<!DOCTYPE html>
 </html>
 )html";
 
-const std::map<std::string, std::string, std::less<>>& pages() {
-  static const std::map<std::string, std::string, std::less<>> kPages = {
-      {"login", R"html(<form method="post" action="/login" class="card" id="sign-in">
+const Templates& pages() {
+  static const Templates kPages = {
+      {PageTemplate::kLogin, R"html(<form method="post" action="/login" class="card" id="sign-in">
   <input type="hidden" name="next" value="{{next}}">
   <label>{{t.user_name}} <input name="name" autocomplete="username" required autofocus value="{{name}}"></label>
   <label>{{t.password}} <input name="password" type="password" autocomplete="current-password" required></label>
@@ -225,7 +226,7 @@ const std::map<std::string, std::string, std::less<>>& pages() {
 </form>
 <p class="hint">{{t.sign_in_note}}</p>
 )html"},
-      {"dashboard", R"html({{#quarantine}}<section>
+      {PageTemplate::kDashboard, R"html({{#quarantine}}<section>
 <h2>{{t.dashboard_counts}}</h2>
 <table class="counts"><tr>{{#counts}}<th><a href="/quarantine?state={{state}}">{{label}}</a></th>{{/counts}}</tr>
 <tr>{{#counts}}<td id="count-{{state}}">{{count}}</td>{{/counts}}</tr></table>
@@ -247,13 +248,13 @@ const std::map<std::string, std::string, std::less<>>& pages() {
 </section>{{/audit}}
 {{#transfer}}<p><a href="/transfer" id="to-transfer">{{t.nav_transfer}}</a></p>{{/transfer}}
 )html"},
-      {"quarantine", R"html(<p class="filters">{{#filters}}<a href="/quarantine{{#state}}?state={{state}}{{/state}}"{{#current}} class="current"{{/current}}>{{label}}</a> {{/filters}}</p>
+      {PageTemplate::kQuarantine, R"html(<p class="filters">{{#filters}}<a href="/quarantine{{#state}}?state={{state}}{{/state}}"{{#current}} class="current"{{/current}}>{{label}}</a> {{/filters}}</p>
 {{^items}}<p>{{t.no_items}}</p>{{/items}}
 {{#has_items}}<table id="items"><tr><th>{{t.id}}</th><th>{{t.received}}</th><th>{{t.kind}}</th><th>{{t.subject}} / {{t.file_name}}</th><th>{{t.verdict}}</th><th>{{t.reason}}</th><th>{{t.state}}</th></tr>
 {{#items}}<tr><td><a href="/quarantine/{{id}}">{{id}}</a></td><td>{{received}}</td><td>{{kind}}</td><td>{{what}}</td><td>{{verdict}}</td><td>{{reason}}</td><td>{{state_label}}</td></tr>
 {{/items}}</table>{{/has_items}}
 )html"},
-      {"item", R"html(<dl class="item">
+      {PageTemplate::kItem, R"html(<dl class="item">
 <dt>{{t.state}}</dt><dd id="state">{{state_label}}</dd>
 <dt>{{t.kind}}</dt><dd>{{kind}}</dd>
 {{#mail}}<dt>{{t.from}}</dt><dd>{{from}}</dd><dt>{{t.to}}</dt><dd>{{to}}</dd><dt>{{t.subject}}</dt><dd>{{subject}}</dd>{{/mail}}
@@ -290,7 +291,7 @@ const std::map<std::string, std::string, std::less<>>& pages() {
 </form>{{/can_release}}
 {{#can_download}}<p><a href="/quarantine/{{id}}/original" id="download">{{t.download}}</a></p>{{/can_download}}
 )html"},
-      {"audit", R"html(<form method="get" action="/audit" class="filters">
+      {PageTemplate::kAudit, R"html(<form method="get" action="/audit" class="filters">
 <label>{{t.action_prefix}} <input name="action" value="{{action}}"></label>
 <label>{{t.actor}} <input name="actor" value="{{actor}}"></label>
 <button type="submit">{{t.show}}</button>
@@ -302,7 +303,7 @@ const std::map<std::string, std::string, std::less<>>& pages() {
 {{/entries}}</table>{{/has_entries}}
 {{#older}}<p><a href="/audit?before={{older}}&amp;action={{action}}&amp;actor={{actor}}">{{t.older}}</a></p>{{/older}}
 )html"},
-      {"account", R"html(<dl>
+      {PageTemplate::kAccount, R"html(<dl>
 <dt>{{t.user_name}}</dt><dd>{{name}}</dd>
 <dt>{{t.roles}}</dt><dd>{{roles}}</dd>
 <dt>{{t.session_started}}</dt><dd>{{session_started}}</dd>
@@ -317,7 +318,7 @@ const std::map<std::string, std::string, std::less<>>& pages() {
 <p class="hint">{{rule}}</p>
 </form>
 )html"},
-      {"message", R"html(<p><a href="/">{{t.nav_dashboard}}</a></p>
+      {PageTemplate::kMessage, R"html(<p><a href="/">{{t.nav_dashboard}}</a></p>
 )html"},
   };
   return kPages;
@@ -334,15 +335,29 @@ std::string render(const std::string& text, Lang lang, const nlohmann::json& val
 
 }  // namespace
 
-std::string render_page(std::string_view name, Lang lang, const nlohmann::json& values) {
-  auto it = pages().find(name);
-  if (it != pages().end()) return render(it->second, lang, values);
-  auto more = internal::transfer_templates().find(name);
-  if (more != internal::transfer_templates().end()) return render(more->second, lang, values);
-  auto findings = internal::findings_templates().find(name);
-  if (findings != internal::findings_templates().end()) return render(findings->second, lang, values);
-  auto proof = internal::prove_templates().find(name);
-  return proof != internal::prove_templates().end() ? render(proof->second, lang, values) : std::string();
+namespace {
+
+// The files' templates, in the order they are searched.
+const std::array<const Templates*, 4>& every_file() {
+  static const std::array<const Templates*, 4> kFiles = {&pages(), &internal::transfer_templates(), &internal::findings_templates(),
+                                                         &internal::prove_templates()};
+  return kFiles;
+}
+
+}  // namespace
+
+std::size_t templates_for(PageTemplate page) {
+  std::size_t n = 0;
+  for (const Templates* file : every_file()) n += file->count(page);
+  return n;
+}
+
+std::string render_page(PageTemplate page, Lang lang, const nlohmann::json& values) {
+  for (const Templates* file : every_file()) {
+    if (auto it = file->find(page); it != file->end()) return render(it->second, lang, values);
+  }
+  // Unreachable while every page has its template (tests/web: EveryPageHasOneTemplate).
+  return "<p class=\"error\">template: none for this page</p>";
 }
 
 std::string render_frame(Lang lang, const nlohmann::json& frame, const std::string& content_html) {

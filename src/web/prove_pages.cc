@@ -145,13 +145,13 @@ const Wording& prove_wording() {
   return kWords;
 }
 
-const std::map<std::string, std::string, std::less<>>& prove_templates() {
-  static const std::map<std::string, std::string, std::less<>> kPages = {
-      {"registers", R"html(<table id="registers"><tr><th>{{t.rg_register}}</th><th>{{t.rg_clause}}</th><th>{{t.rg_count}}</th><th>{{t.rg_alarms}}</th></tr>
+const Templates& prove_templates() {
+  static const Templates kPages = {
+      {PageTemplate::kRegisters, R"html(<table id="registers"><tr><th>{{t.rg_register}}</th><th>{{t.rg_clause}}</th><th>{{t.rg_count}}</th><th>{{t.rg_alarms}}</th></tr>
 {{#kinds}}<tr data-kind="{{kind}}"><td><a href="/registers/{{kind}}">{{label}}</a></td><td>{{clause}}</td><td>{{count}}</td><td class="alarms">{{alarms}}</td></tr>{{/kinds}}
 </table>
 )html"},
-      {"register", R"html(<p>{{t.rg_clause}} {{clause}} — {{t.rg_download}}: <a href="/registers/{{kind}}/export.csv" id="export-csv">CSV</a> · <a href="/registers/{{kind}}/export.xlsx" id="export-xlsx">XLSX</a></p>
+      {PageTemplate::kRegister, R"html(<p>{{t.rg_clause}} {{clause}} — {{t.rg_download}}: <a href="/registers/{{kind}}/export.csv" id="export-csv">CSV</a> · <a href="/registers/{{kind}}/export.xlsx" id="export-xlsx">XLSX</a></p>
 {{^has_entries}}<p>{{t.rg_none}}</p>{{/has_entries}}
 {{#has_entries}}<table id="register-entries"><tr><th>{{t.rg_id}}</th><th>{{t.rg_name}}</th><th>{{t.rg_source}}</th><th>{{t.rg_version}}</th><th>{{t.rg_changed}}</th><th>{{t.rg_alarms}}</th></tr>
 {{#entries}}<tr data-id="{{id}}"><td><a href="/registers/{{kind}}/entry/{{id}}">{{id}}</a></td><td>{{name}}</td><td>{{source}}</td><td>{{version}}</td><td>{{changed}}</td>
@@ -165,7 +165,7 @@ const std::map<std::string, std::string, std::less<>>& prove_templates() {
 <button type="submit">{{t.rg_add}}</button>
 </form>
 )html"},
-      {"register_entry", R"html(<p><a href="/registers/{{kind}}">{{register}}</a> — {{t.rg_source}}: {{source}} — {{t.rg_version}} {{version}}</p>
+      {PageTemplate::kRegisterEntry, R"html(<p><a href="/registers/{{kind}}">{{register}}</a> — {{t.rg_source}}: {{source}} — {{t.rg_version}} {{version}}</p>
 {{#has_alarms}}<div class="error" id="alarms">{{#alarms}}<div class="alarm" data-code="{{code}}">{{text}}</div>{{/alarms}}</div>{{/has_alarms}}
 <dl id="entry">{{#values}}<dt>{{label}}</dt><dd data-field="{{key}}">{{value}}</dd>{{/values}}</dl>
 <h2>{{t.rg_history}}</h2>
@@ -180,10 +180,10 @@ const std::map<std::string, std::string, std::less<>>& prove_templates() {
 <button type="submit">{{t.rg_save}}</button>
 </form>
 )html"},
-      {"fields", R"html({{#fields}}{{#policy}}<p><strong>{{label}}</strong>: {{value}} <small class="hint">{{t.rg_policy_value}}</small></p>{{/policy}}{{^policy}}<label>{{label}}{{#required}} {{t.rg_required}}{{/required}}
+      {PageTemplate::kFields, R"html({{#fields}}{{#policy}}<p><strong>{{label}}</strong>: {{value}} <small class="hint">{{t.rg_policy_value}}</small></p>{{/policy}}{{^policy}}<label>{{label}}{{#required}} {{t.rg_required}}{{/required}}
 {{#is_long}}<textarea name="f.{{key}}" maxlength="8000">{{value}}</textarea>{{/is_long}}{{#is_choice}}<select name="f.{{key}}"><option value="">{{t.rg_choose}}</option>{{#choices}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/choices}}</select>{{/is_choice}}{{#is_plain}}<input name="f.{{key}}" value="{{value}}"{{#is_date}} type="date"{{/is_date}}{{#is_id}} pattern="[A-Za-z0-9._\-]{1,64}"{{/is_id}} maxlength="4000">{{/is_plain}}</label>
 {{/policy}}{{/fields}})html"},
-      {"statistics", R"html(<p>{{t.st_intro}}</p>
+      {PageTemplate::kStatistics, R"html(<p>{{t.st_intro}}</p>
 <form method="get" action="/inspect/stats"><label>{{t.st_month}} <input type="month" name="month" value="{{month}}" pattern="[0-9]{4}-[0-9]{2}"></label> <button type="submit">{{t.st_show}}</button></form>
 <p><a href="/inspect/stats?month={{previous}}">← {{previous}}</a> · <a href="/inspect/stats?month={{next}}">{{next}} →</a></p>
 <p id="stats-basis">{{t.st_basis}}: {{entries}}{{#has_entries}}（#{{first}}〜#{{last}}）{{/has_entries}}</p>
@@ -194,7 +194,7 @@ const std::map<std::string, std::string, std::less<>>& prove_templates() {
 <td><svg width="144" height="40" viewBox="0 0 144 40" role="img" aria-label="{{label}} {{t.st_trend}}">{{#trend}}<rect x="{{x}}" y="{{y}}" width="10" height="{{h}}" fill="#7a9cc6"><title>{{month}}: {{count}}</title></rect>{{/trend}}</svg></td></tr>
 {{/measures}}</table>
 )html"},
-      {"campaigns", R"html(<p><a href="/inspect/stats">{{t.st_title}}</a></p>
+      {PageTemplate::kCampaigns, R"html(<p><a href="/inspect/stats">{{t.st_title}}</a></p>
 {{#has_templates}}<form method="post" action="/inspect/create" class="card" id="create-form">
 <h2>{{t.in_create}}</h2>
 <input type="hidden" name="csrf" value="{{csrf}}">
@@ -211,7 +211,7 @@ const std::map<std::string, std::string, std::less<>>& prove_templates() {
 {{#rows}}<tr><td><a href="/inspect/c/{{id}}">{{title}}</a><br><small>{{id}}</small></td><td>{{body}}</td><td>{{period}}</td><td>{{assignee}}</td><td>{{reviewer}}</td><td>{{state}}</td></tr>{{/rows}}
 </table>{{/has_rows}}
 )html"},
-      {"campaign", R"html(<dl>
+      {PageTemplate::kCampaign, R"html(<dl>
 <dt>{{t.in_campaign}}</dt><dd id="campaign-id">{{id}}</dd>
 <dt>{{t.in_body}}</dt><dd>{{body}}</dd>
 <dt>{{t.in_period}}</dt><dd>{{period}}</dd>
@@ -477,7 +477,7 @@ void Console::Impl::registers_page(const httplib::Request& req, httplib::Respons
     return ok();
   }();
   if (!read) return proof_failed(req, res, ctx, read.error());
-  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_registers"), &ctx), render_page("registers", ctx.lang, {{"kinds", kinds}}));
+  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "nav_registers"), &ctx), render_page(PageTemplate::kRegisters, ctx.lang, {{"kinds", kinds}}));
 }
 
 void Console::Impl::register_page(const httplib::Request& req, httplib::Response& res, const Context& ctx, const std::string& notice,
@@ -506,7 +506,7 @@ void Console::Impl::register_page(const httplib::Request& req, httplib::Response
                  {"csrf", ctx.session.csrf},
                  {"entries", entries},
                  {"has_entries", !entries.empty()},
-                 {"fields_html", render_page("fields", ctx.lang, {{"fields", field_inputs(*kind, nullptr, ctx.lang, typed)}})}};
+                 {"fields_html", render_page(PageTemplate::kFields, ctx.lang, {{"fields", field_inputs(*kind, nullptr, ctx.lang, typed)}})}};
   json f = frame(req, std::string(registers::label(*kind, lang_code(ctx.lang))), &ctx);
   if (!notice.empty()) f["notice"] = notice;
   int status = 200;
@@ -514,7 +514,7 @@ void Console::Impl::register_page(const httplib::Request& req, httplib::Response
     status = status_of(*failure);
     f["error"] = error_text(*failure, ctx.lang, "err_rg_refused");
   }
-  send_page(res, status, ctx.lang, f, render_page("register", ctx.lang, values));
+  send_page(res, status, ctx.lang, f, render_page(PageTemplate::kRegister, ctx.lang, values));
 }
 
 void Console::Impl::register_entry_page(const httplib::Request& req, httplib::Response& res, const Context& ctx, const std::string& notice,
@@ -567,7 +567,7 @@ void Console::Impl::register_entry_page(const httplib::Request& req, httplib::Re
                  {"has_alarms", !alarms.empty()},
                  {"values", values_shown},
                  {"history", rows},
-                 {"fields_html", render_page("fields", ctx.lang, {{"fields", field_inputs(*kind, &*entry, ctx.lang, typed)}})}};
+                 {"fields_html", render_page(PageTemplate::kFields, ctx.lang, {{"fields", field_inputs(*kind, &*entry, ctx.lang, typed)}})}};
   json f = frame(req, std::string(registers::label(*kind, lang_code(ctx.lang))) + " " + entry->key, &ctx);
   if (!notice.empty()) f["notice"] = notice;
   int status = 200;
@@ -575,7 +575,7 @@ void Console::Impl::register_entry_page(const httplib::Request& req, httplib::Re
     status = status_of(*failure);
     f["error"] = error_text(*failure, ctx.lang, "err_rg_refused");
   }
-  send_page(res, status, ctx.lang, f, render_page("register_entry", ctx.lang, values));
+  send_page(res, status, ctx.lang, f, render_page(PageTemplate::kRegisterEntry, ctx.lang, values));
 }
 
 void Console::Impl::register_put(const httplib::Request& req, httplib::Response& res, const Context& ctx, bool update) {
@@ -683,7 +683,7 @@ void Console::Impl::campaigns_page(const httplib::Request& req, httplib::Respons
     f["error"] = error_text(*failure, ctx.lang, "err_in_not_created");
   }
   send_page(res, status, ctx.lang, f,
-            render_page("campaigns", ctx.lang,
+            render_page(PageTemplate::kCampaigns, ctx.lang,
                         {{"rows", rows},
                          {"has_rows", !rows.empty()},
                          {"csrf", ctx.session.csrf},
@@ -773,7 +773,7 @@ void Console::Impl::statistics_page(const httplib::Request& req, httplib::Respon
                     {"trend", trend}});
   }
   send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "st_title"), &ctx),
-            render_page("statistics", ctx.lang,
+            render_page(PageTemplate::kStatistics, ctx.lang,
                         {{"month", month}, {"previous", months[10]}, {"next", inspect::next_month(month)}, {"entries", stats->entries},
                          {"has_entries", stats->entries > 0}, {"first", stats->first_index}, {"last", stats->last_index}, {"measures", rows}}));
 }
@@ -893,7 +893,7 @@ void Console::Impl::campaign_page(const httplib::Request& req, httplib::Response
     status = status_of(*failure);
     f["error"] = error_text(*failure, ctx.lang, "err_in_refused");
   }
-  send_page(res, status, ctx.lang, f, render_page("campaign", ctx.lang, values));
+  send_page(res, status, ctx.lang, f, render_page(PageTemplate::kCampaign, ctx.lang, values));
 }
 
 void Console::Impl::campaign_action(const httplib::Request& req, httplib::Response& res, const Context& ctx, const std::string& action) {

@@ -91,9 +91,9 @@ const Wording& transfer_wording() {
   return kWords;
 }
 
-const std::map<std::string, std::string, std::less<>>& transfer_templates() {
-  static const std::map<std::string, std::string, std::less<>> kPages = {
-      {"transfer_home", R"html(<p>{{t.tr_side}}: <strong id="side">{{zone}}</strong>{{#approver}} — <a href="/transfer/approvals">{{t.nav_approvals}}</a>{{/approver}}</p>
+const Templates& transfer_templates() {
+  static const Templates kPages = {
+      {PageTemplate::kTransferHome, R"html(<p>{{t.tr_side}}: <strong id="side">{{zone}}</strong>{{#approver}} — <a href="/transfer/approvals">{{t.nav_approvals}}</a>{{/approver}}</p>
 <form method="post" action="/transfer/send" enctype="multipart/form-data" class="card" id="send-form">
 <h2>{{#to_lgwan}}{{t.tr_send_in}}{{/to_lgwan}}{{^to_lgwan}}{{t.tr_send_out}}{{/to_lgwan}}</h2>
 <input type="hidden" name="csrf" value="{{csrf}}">
@@ -116,7 +116,7 @@ const std::map<std::string, std::string, std::less<>>& transfer_templates() {
 </table>{{/has_outgoing}}
 {{#next}}<p><a href="/transfer?after={{next}}" id="next-page">{{t.tr_next_page}}</a></p>{{/next}}
 )html"},
-      {"transfer", R"html(<dl>
+      {PageTemplate::kTransfer, R"html(<dl>
 <dt>{{t.tr_id}}</dt><dd id="transfer-id">{{id}}</dd>
 <dt>{{t.tr_state}}</dt><dd id="state" data-state="{{state_key}}">{{state}}</dd>
 <dt>{{t.tr_route}}</dt><dd>{{from}} → {{to}}</dd>
@@ -149,13 +149,13 @@ const std::map<std::string, std::string, std::less<>>& transfer_templates() {
 </form>{{/can_link}}
 {{#link}}<p class="notice">{{t.tr_link_once}} <code id="link">{{link}}</code></p>{{/link}}
 )html"},
-      {"approvals", R"html({{^has_rows}}<p>{{t.tr_approvals_none}}</p>{{/has_rows}}
+      {PageTemplate::kApprovals, R"html({{^has_rows}}<p>{{t.tr_approvals_none}}</p>{{/has_rows}}
 {{#has_rows}}<table id="approvals"><tr><th>{{t.tr_id}}</th><th>{{t.tr_created}}</th><th>{{t.tr_sender}}</th><th>{{t.tr_route}}</th><th>{{t.tr_reason}}</th><th>{{t.tr_hold}}</th></tr>
 {{#rows}}<tr><td><a href="/transfer/{{id}}">{{id}}</a></td><td>{{created}}</td><td>{{sender}}</td><td>{{from}} → {{to}}</td><td>{{reason}}</td><td>{{hold}}</td></tr>{{/rows}}
 </table>{{/has_rows}}
 {{#next}}<p><a href="/transfer/approvals?after={{next}}" id="next-page">{{t.tr_next_page}}</a></p>{{/next}}
 )html"},
-      {"link", R"html(<p>{{t.tr_link_intro}}</p>
+      {PageTemplate::kLink, R"html(<p>{{t.tr_link_intro}}</p>
 <form method="post" action="/link/{{token}}" class="card" id="link-download">
 <label>{{t.tr_password}} <input name="password" type="password" autocomplete="off" maxlength="200"></label>
 <button type="submit">{{t.tr_download}}</button>
@@ -383,7 +383,7 @@ void Console::Impl::transfer_home(const httplib::Request& req, httplib::Response
                  {"next", httplib::detail::encode_query_param(all->next)}};
   json f = frame(req, wording(ctx.lang, "nav_transfer"), &ctx);
   if (!error.empty()) f["error"] = error;
-  send_page(res, status, ctx.lang, f, render_page("transfer_home", ctx.lang, values));
+  send_page(res, status, ctx.lang, f, render_page(PageTemplate::kTransferHome, ctx.lang, values));
 }
 
 void Console::Impl::transfer_send(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
@@ -508,7 +508,7 @@ void Console::Impl::transfer_page(const httplib::Request& req, httplib::Response
     status = status_of(*failure);
     f["error"] = error_text(*failure, ctx.lang);
   }
-  send_page(res, status, ctx.lang, f, render_page("transfer", ctx.lang, values));
+  send_page(res, status, ctx.lang, f, render_page(PageTemplate::kTransfer, ctx.lang, values));
 }
 
 void Console::Impl::transfer_file(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
@@ -597,14 +597,14 @@ void Console::Impl::approvals_page(const httplib::Request& req, httplib::Respons
   json f = frame(req, wording(ctx.lang, "nav_approvals"), &ctx);
   if (const std::string done = field(req, "done"); done == "transfer_approved" || done == "transfer_denied") f["notice"] = wording(ctx.lang, "done_" + done);
   send_page(res, 200, ctx.lang, f,
-            render_page("approvals", ctx.lang, {{"rows", rows}, {"has_rows", !rows.empty()}, {"next", httplib::detail::encode_query_param(all->next)}}));
+            render_page(PageTemplate::kApprovals, ctx.lang, {{"rows", rows}, {"has_rows", !rows.empty()}, {"next", httplib::detail::encode_query_param(all->next)}}));
 }
 
 void Console::Impl::link_page(const httplib::Request& req, httplib::Response& res, const std::string& error, int status) {
   Lang lang = lang_of(req);
   json f = frame(req, wording(lang, "tr_link_title"), nullptr);
   if (!error.empty()) f["error"] = error;
-  send_page(res, status, lang, f, render_page("link", lang, {{"token", std::string(req.matches[1])}}));
+  send_page(res, status, lang, f, render_page(PageTemplate::kLink, lang, {{"token", std::string(req.matches[1])}}));
 }
 
 void Console::Impl::link_download(const httplib::Request& req, httplib::Response& res) {

@@ -55,9 +55,9 @@ const Wording& zone_map_wording() {
   return kWords;
 }
 
-const std::map<std::string, std::string, std::less<>>& zone_map_templates() {
-  static const std::map<std::string, std::string, std::less<>> kPages = {
-      {"zone_map", R"html(<p class="hint">{{t.zm_caption}}</p>
+const Templates& zone_map_templates() {
+  static const Templates kPages = {
+      {PageTemplate::kZoneMap, R"html(<p class="hint">{{t.zm_caption}}</p>
 {{#no_policy}}<p class="hint" id="no-policy">{{t.zm_no_policy}}</p>{{/no_policy}}
 <svg id="zone-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{width}} {{height}}" width="{{width}}" height="{{height}}" role="img" aria-labelledby="zone-map-title">
 <title id="zone-map-title">{{t.zm_title}}</title>
@@ -296,7 +296,7 @@ void Console::Impl::zone_map_routes() {
                                         return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
                                       }
                                       send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "zm_title"), &ctx),
-                                                render_page("zone_map", ctx.lang, zone_map_values(services.policy, open, ctx.lang)));
+                                                render_page(PageTemplate::kZoneMap, ctx.lang, zone_map_values(services.policy, open, ctx.lang)));
                                     }),
                                     false));
 }

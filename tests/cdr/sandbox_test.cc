@@ -148,3 +148,39 @@ TEST(CdrSandbox, ALoopIsATimeoutAndACrashIsAViolation) {
 
 }  // namespace
 }  // namespace sanso::cdr
+
+namespace sanso::cdr {
+namespace {
+
+// Pooled workers come from a template that loaded libvips and ImageMagick's BMP coder once; each
+// worker still renders its own warm-up (libvips' threads are its own) and then rebuilds every image
+// kind — an SVG with Japanese text through librsvg and fontconfig, a BMP through ImageMagick, a
+// PNG — under its filter exactly as a child of its own would, also after a worker was recycled.
+TEST(CdrSandbox, PooledWorkersFromTheTemplateRebuildEveryImageKindAsAForkedChildDoes) {
+  fixtures::Bytes bmp;
+  bmp.raw("BM").u32(54 + 16).u32(0).u32(54).u32(40).u32(2).u32(2).u16(1).u16(24).u32(0).u32(16).u32(2835).u32(2835).u32(0).u32(0);
+  bmp.raw(std::string(16, '\x40'));
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"scan.bmp", bmp.s},
+      {"photo.png", fixtures::rgb_png(4, 3, 200, 10, 10)},
+      {"logo.svg", "<svg xmlns='http://www.w3.org/2000/svg' width='16' height='16'><rect width='16' height='16' fill='blue'/>"
+                   "<text x='0' y='12' font-family='sans-serif' font-size='10'>水俣</text></svg>"},
+      {"list.csv", "a,=1+2\n"}};
+  CdrPolicy policy;
+  sandbox::Task task = engine_task(policy);
+  task.jobs_per_worker = 2;  // recycled within the test: replacements come from the same template
+  auto pool = sandbox::WorkerPool::create(task, 2);
+  ASSERT_TRUE(pool) << pool.error().to_string();
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& [name, bytes] : files) {
+      CdrResult pooled = sanitize_sandboxed(**pool, bytes, name, policy);
+      CdrResult forked = sanitize_sandboxed(bytes, name, policy);
+      EXPECT_EQ(pooled.verdict, forked.verdict) << name << ": " << pooled.message;
+      EXPECT_NE(pooled.verdict, Verdict::blocked) << name << ": " << pooled.message;
+      EXPECT_EQ(pooled.output, forked.output) << name;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sanso::cdr

@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -193,6 +196,97 @@ TEST(WorkerPool, AWorkerIsSetUpWhenItsFirstJobArrivesNotBefore) {
   std::filesystem::remove_all(dir);
 }
 
+// The shared set-up (the CDR engine's image modules, fontconfig) is paid once per pool, in the
+// template process the workers are forked from — not once per worker, nor again for each worker
+// that replaces a recycled one — and never in the caller's process.
+std::string g_shared_set_up_in;
+
+TEST(WorkerPool, TheSharedSetUpRunsOncePerPoolInItsTemplate) {
+  char dir_template[] = "/tmp/sanso-set-up-once-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  auto set_ups = [&] {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) n += e.is_regular_file() ? 1 : 0;
+    return n;
+  };
+  Task task{[](std::string_view in) -> Result<std::string> { return std::to_string(::getpid()) + ":" + g_shared_set_up_in + ":" + std::string(in); },
+            {}, {}, 1};
+  task.prepare_once = [dir] {
+    g_shared_set_up_in = std::to_string(::getpid());
+    std::ofstream(dir + "/" + g_shared_set_up_in);
+  };
+  std::set<std::string> workers, set_up_in;
+  {
+    auto pool = WorkerPool::create(task, 2);
+    ASSERT_TRUE(pool) << pool.error().to_string();
+    EXPECT_EQ(set_ups(), 0) << "nothing is set up before a job arrives";
+    for (const char* in : {"a", "b", "c", "d"}) {
+      auto r = (*pool)->run(in);
+      ASSERT_TRUE(r) << r.error().to_string();
+      const auto first = r->find(':'), second = r->find(':', first + 1);
+      workers.insert(r->substr(0, first));
+      set_up_in.insert(r->substr(first + 1, second - first - 1));
+      EXPECT_EQ(r->substr(second + 1), in);
+    }
+  }
+  EXPECT_EQ(workers.size(), 4u) << "one job per worker: each job had a fresh worker";
+  ASSERT_EQ(set_up_in.size(), 1u) << "every worker inherited the one set-up";
+  EXPECT_EQ(workers.count(*set_up_in.begin()), 0u) << "the set-up ran in the template, not in a worker";
+  EXPECT_NE(*set_up_in.begin(), std::to_string(::getpid())) << "nor in the caller";
+  EXPECT_TRUE(g_shared_set_up_in.empty()) << "the caller's process never ran it";
+  EXPECT_EQ(set_ups(), 1);
+  std::filesystem::remove_all(dir);
+}
+
+// A fork copies only the forking thread: a worker forked from a set-up that left a thread running
+// would wait on it, or on a lock it held, forever. The pool refuses (fail closed) instead.
+TEST(WorkerPool, ASharedSetUpThatLeavesThreadsIsRefused) {
+  Task task{pid_echo, {}, {}};
+  task.prepare_once = [] { std::thread([] { ::pause(); }).detach(); };
+  auto pool = WorkerPool::create(task, 1);
+  ASSERT_TRUE(pool) << pool.error().to_string();
+  auto r = (*pool)->run("x");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "sandbox.unavailable");
+  EXPECT_NE(r.error().message.find("threads"), std::string::npos) << r.error().message;
+  // A fork per job runs the same set-up in the job's own child, which forks no further.
+  ForkPerJob once(task);
+  auto alone = once.run("y");
+  ASSERT_TRUE(alone) << alone.error().to_string();
+  EXPECT_EQ(alone->substr(alone->find(':')), ":y");
+}
+
+// The caller may have many threads by the time a worker is replaced (a service's connections); the
+// replacement still comes from the one-thread template, with the set-up already done.
+TEST(WorkerPool, ReplacementsComeFromTheTemplateWhileTheCallerRunsThreads) {
+  Task task{[](std::string_view in) -> Result<std::string> {
+              if (in == "open") return std::string(::open("/etc/passwd", O_RDONLY) >= 0 ? "opened" : "refused");
+              return g_shared_set_up_in + ":" + std::to_string(::getpid());
+            },
+            {}, {}};
+  task.prepare_once = [] { g_shared_set_up_in = "set up in " + std::to_string(::getpid()); };
+  auto pool = WorkerPool::create(task, 1);
+  ASSERT_TRUE(pool);
+  auto first = (*pool)->run("x");
+  ASSERT_TRUE(first) << first.error().to_string();
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> busy;
+  for (int i = 0; i < 3; ++i) busy.emplace_back([&] {
+    while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  auto crash = (*pool)->run("open");
+  auto after = (*pool)->run("y");
+  stop = true;
+  for (auto& t : busy) t.join();
+  ASSERT_FALSE(crash);
+  EXPECT_EQ(crash.error().code, "sandbox.crash");
+  EXPECT_NE(crash.error().message.find("forbidden system call"), std::string::npos) << "how the worker ended still comes back: " << crash.error().message;
+  ASSERT_TRUE(after) << after.error().to_string();
+  EXPECT_EQ(after->substr(0, after->find(':')), first->substr(0, first->find(':'))) << "the same template forked both";
+  EXPECT_NE(after->substr(after->find(':')), first->substr(first->find(':'))) << "a fresh worker";
+}
+
 TEST(WorkerPool, ServesSeveralThreadsAtOnce) {
   auto pool = WorkerPool::create(Task{pid_echo, {}, {}}, 2);
   ASSERT_TRUE(pool);
@@ -223,9 +317,14 @@ TEST(Sandbox, ChildrenHoldNoneOfTheParentsDescriptors) {
   int sv[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
   const int inherited = sv[1];
-  auto leak = [inherited](std::string_view) -> Result<std::string> {
-    ssize_t n = ::write(inherited, "x", 1);  // succeeds only if the descriptor came along
-    return std::string(n == 1 ? "wrote" : "closed");
+  struct stat ours {};
+  ASSERT_EQ(::fstat(inherited, &ours), 0);
+  // The same socket under its number, not just any descriptor that number has in the child (a
+  // pool's workers come from its template, whose own descriptors reuse the low numbers).
+  auto leak = [inherited, ours](std::string_view) -> Result<std::string> {
+    struct stat there {};
+    const bool came_along = ::fstat(inherited, &there) == 0 && there.st_dev == ours.st_dev && there.st_ino == ours.st_ino;
+    return std::string(came_along ? "wrote" : "closed");
   };
   auto once = run(leak, "");
   ASSERT_TRUE(once) << once.error().to_string();

@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "web/pages.h"
 #include "web/totp.h"
 #include "web/web_fixture.h"
 
@@ -742,6 +743,28 @@ TEST(ConsoleAddress, ParsesHostAndPort) {
   for (const char* bad : {"", "host:", "host:99999", "host:80x", ":80", "-1"}) {
     EXPECT_FALSE(console_address(bad)) << bad;
   }
+}
+
+}  // namespace
+}  // namespace sanso::web
+
+namespace sanso::web {
+namespace {
+
+// Handlers name their template by PageTemplate; each must have exactly one, in one of the page
+// files, and render (a missing one rendered an empty page, silently, when the names were strings
+// compared across four files).
+TEST(PageTemplates, EveryPageHasExactlyOneTemplateThatRenders) {
+  for (PageTemplate page : kEveryPageTemplate) {
+    EXPECT_EQ(templates_for(page), 1u) << "page template " << static_cast<int>(page);
+    for (Lang lang : {Lang::kJa, Lang::kEn}) {
+      // A fragment (the register form's fields) may render to nothing without values; a page
+      // without a template, or one Mustache refuses, says "template:".
+      const std::string html = render_page(page, lang, nlohmann::json::object());
+      EXPECT_EQ(html.find("template:"), std::string::npos) << "page template " << static_cast<int>(page) << ": " << html;
+    }
+  }
+  EXPECT_EQ(std::size(kEveryPageTemplate), static_cast<std::size_t>(PageTemplate::kCampaign) + 1) << "every name is listed once";
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "cdr/internal/format.h"
+#include "cdr/internal/image_setup.h"
 
 namespace sanso::cdr::internal {
 namespace {
@@ -111,6 +112,14 @@ VipsImage* decode_bmp(std::string_view bytes) {
   return rc == 0 ? image : nullptr;
 }
 
+// A one-pixel BMP that loads the BMP coder.
+std::string_view warm_bmp() {
+  static const unsigned char kWarmBmp[] = {'B', 'M', 58, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 24, 0,
+                                           0,   0,   0,  0, 0, 0, 4, 0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                           0,   0,   0xFF, 0};
+  return std::string_view(reinterpret_cast<const char*>(kWarmBmp), sizeof kWarmBmp);
+}
+
 }  // namespace
 
 // PNG chunk lengths must fit in the file: libpng allocates a chunk's declared length before it
@@ -128,7 +137,7 @@ bool png_chunks_fit(std::string_view b) {
   return at == b.size() || at + 12 > b.size();  // a truncated tail is libpng's to judge
 }
 
-void prepare_images() {
+void load_images() {
   static bool done = false;
   if (done) return;
   done = true;
@@ -141,6 +150,19 @@ void prepare_images() {
   vips_block_untrusted_set(TRUE);  // loaders libvips itself does not trust with hostile input
   // librsvg counts as untrusted; SVG reaches it only after the markup check, inside the sandbox.
   vips_operation_block_set("VipsForeignLoadSvg", FALSE);
+  // ImageMagick loads its configuration and each coder from disk on first use, which the sandbox
+  // forbids: open one BMP now so the BMP coder is resident (its header only: reading pixels would
+  // start libvips' threads). The loader stays blocked except around the BMP call itself, so no
+  // other format ever reaches ImageMagick.
+  if (VipsImage* bmp = decode_bmp(warm_bmp())) g_object_unref(bmp);
+  vips_error_clear();
+}
+
+void prepare_images() {
+  static bool done = false;
+  if (done) return;
+  done = true;
+  load_images();
   // Loaders initialise lazily (librsvg reads its locale files, fontconfig its configuration and
   // the fonts it picks): one small render of each now, while the process may still open files.
   static const char kWarmSvg[] =
@@ -168,13 +190,8 @@ void prepare_images() {
     }
     g_object_unref(warm);
   }
-  // ImageMagick loads its configuration and each coder from disk on first use, which the sandbox
-  // forbids: decode one BMP now so the BMP coder is resident. The loader stays blocked except
-  // around the BMP call itself, so no other format ever reaches ImageMagick.
-  static const unsigned char kWarmBmp[] = {'B', 'M', 58, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 24, 0,
-                                           0,   0,   0,  0, 0, 0, 4, 0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                           0,   0,   0xFF, 0};
-  VipsImage* bmp = decode_bmp(std::string_view(reinterpret_cast<const char*>(kWarmBmp), sizeof kWarmBmp));
+  // The BMP coder's pixels, through libvips' pipeline as a job's would go.
+  VipsImage* bmp = decode_bmp(warm_bmp());
   if (bmp != nullptr) {
     double avg = 0;
     vips_avg(bmp, &avg, nullptr);

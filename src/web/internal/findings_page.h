@@ -11,8 +11,8 @@ namespace sanso::web::internal {
 
 // The findings pages' and the zone map's (zone_map_page.cc) together.
 const Wording& findings_wording();
-const std::map<std::string, std::string, std::less<>>& findings_templates();
+const Templates& findings_templates();
 const Wording& zone_map_wording();
-const std::map<std::string, std::string, std::less<>>& zone_map_templates();
+const Templates& zone_map_templates();
 
 }  // namespace sanso::web::internal

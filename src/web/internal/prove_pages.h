@@ -10,6 +10,6 @@
 namespace sanso::web::internal {
 
 const Wording& prove_wording();
-const std::map<std::string, std::string, std::less<>>& prove_templates();
+const Templates& prove_templates();
 
 }  // namespace sanso::web::internal

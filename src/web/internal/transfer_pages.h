@@ -7,10 +7,12 @@
 #include <string>
 #include <utility>
 
+#include "web/pages.h"
+
 namespace sanso::web::internal {
 
 using Wording = std::map<std::string, std::pair<std::string, std::string>, std::less<>>;  // key → {ja, en}
 const Wording& transfer_wording();
-const std::map<std::string, std::string, std::less<>>& transfer_templates();
+const Templates& transfer_templates();
 
 }  // namespace sanso::web::internal
