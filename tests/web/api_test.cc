@@ -14,6 +14,7 @@
 #include "core/digest.h"
 #include "metrics/metrics.h"
 #include "support/example_policy.h"
+#include "support/metrics_scrape.h"
 #include "web/api_tokens.h"
 #include "web/console.h"
 #include "web/web_fixture.h"
@@ -418,13 +419,7 @@ TEST_P(ApiTest, FindingsOfTheFlowMonitorAreReadable) {
   EXPECT_EQ(what["error"]["code"], "api.field");
 }
 
-// The value of one series in a scrape; -1 when absent.
-double sample(const std::string& scrape, const std::string& series) {
-  for (std::size_t at = scrape.find(series + " "); at != std::string::npos; at = scrape.find(series + " ", at + 1)) {
-    if (at == 0 || scrape[at - 1] == '\n') return std::stod(scrape.substr(at + series.size() + 1));
-  }
-  return -1;
-}
+using sanso::testing::metric_sample;
 
 TEST_P(ApiTest, MetricsAreOpenToListedAddressesOrAMetricsTokenAndPassPromtool) {
   start();
@@ -438,7 +433,7 @@ TEST_P(ApiTest, MetricsAreOpenToListedAddressesOrAMetricsTokenAndPassPromtool) {
   ASSERT_EQ(before->status, 200) << before->body;
   EXPECT_EQ(before->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
   const std::string series = R"(sanso_api_requests_total{endpoint="/api/v1/decide",code="200"})";
-  const double decided = std::max(0.0, sample(before->body, series));
+  const double decided = std::max(0.0, metric_sample(before->body, series));
   held_item();
   held_item();
   auto [status, body] = call("POST", "/api/v1/decide", "/api/v1/decide", decide, R"({"who":"sato","from":"lgwan","to":"internet","channel":"mail"})");
@@ -450,21 +445,14 @@ TEST_P(ApiTest, MetricsAreOpenToListedAddressesOrAMetricsTokenAndPassPromtool) {
   auto after = client_->Get("/metrics");
   ASSERT_TRUE(after);
   ASSERT_EQ(after->status, 200) << after->body;
-  EXPECT_EQ(sample(after->body, series), decided + 1) << after->body;
-  EXPECT_EQ(sample(after->body, R"(sanso_quarantine_items{state="held"})"), 2) << after->body;
-  EXPECT_GT(sample(after->body, "sanso_audit_log_entries"), 0);
-  EXPECT_GE(sample(after->body, R"(sanso_api_request_duration_seconds_count{endpoint="/api/v1/decide"})"), 1);
+  EXPECT_EQ(metric_sample(after->body, series), decided + 1) << after->body;
+  EXPECT_EQ(metric_sample(after->body, R"(sanso_quarantine_items{state="held"})"), 2) << after->body;
+  EXPECT_GT(metric_sample(after->body, "sanso_audit_log_entries"), 0);
+  EXPECT_GE(metric_sample(after->body, R"(sanso_api_request_duration_seconds_count{endpoint="/api/v1/decide"})"), 1);
 
-  if (std::system("command -v promtool >/dev/null 2>&1") != 0) GTEST_SKIP() << "promtool (Debian's prometheus) is not installed";
-  const auto file = h_->store_.dir() / "scrape.txt";
-  std::ofstream(file) << after->body;
-  const std::string cmd = "promtool check metrics < " + file.string() + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
-  EXPECT_EQ(::pclose(p), 0) << out;
+  const auto problems = sanso::testing::promtool_problems(after->body, h_->store_.dir());
+  if (!problems) GTEST_SKIP() << "promtool (Debian's prometheus) is not installed";
+  EXPECT_EQ(*problems, "") << "promtool check metrics";
 }
 
 // One call of every operation the document lists, each answer checked against it, and none left
