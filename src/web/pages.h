@@ -22,6 +22,7 @@ enum class PageTemplate {
   kTransferHome, kTransfer, kApprovals, kLink,                             // transfer_pages.cc
   kFindings, kFinding, kZoneMap,                                           // findings_page.cc, zone_map_page.cc
   kRegisters, kRegister, kRegisterEntry, kFields, kCampaigns, kCampaign, kStatistics,  // prove_pages.cc
+  kLast = kStatistics,  // a new page goes above this line, becomes kLast, and is listed in kEveryPageTemplate
 };
 inline constexpr PageTemplate kEveryPageTemplate[] = {
     PageTemplate::kLogin,     PageTemplate::kDashboard, PageTemplate::kQuarantine,    PageTemplate::kItem,     PageTemplate::kAudit,

@@ -764,7 +764,7 @@ TEST(PageTemplates, EveryPageHasExactlyOneTemplateThatRenders) {
       EXPECT_EQ(html.find("template:"), std::string::npos) << "page template " << static_cast<int>(page) << ": " << html;
     }
   }
-  EXPECT_EQ(std::size(kEveryPageTemplate), static_cast<std::size_t>(PageTemplate::kCampaign) + 1) << "every name is listed once";
+  EXPECT_EQ(std::size(kEveryPageTemplate), static_cast<std::size_t>(PageTemplate::kLast) + 1) << "every name is listed once";
 }
 
 }  // namespace
