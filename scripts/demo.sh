@@ -332,6 +332,9 @@ sed 's/^/    /' "$out/inspect.txt"
 [ "$eval_rc" -eq 1 ] || { echo "demo: expected exit 1 (the monitor's finding of step 11b fails an item) from sanso inspect evaluate, got $eval_rc" >&2; exit 1; }
 "$sanso" inspect report "$campaign" --format xlsx -o "$out/点検表.xlsx" "${cfg[@]}" > /dev/null
 echo "  the 点検表 for the auditor (Japanese, formulas never written as formulas): $out/点検表.xlsx"
+echo "  this month's operations in numbers (6(7)/6(9)), counted from the audit log itself (also /inspect/stats"
+echo "  in the console, and a sheet of the 点検表 with the audit log's verification and its signed checkpoint):"
+"$sanso" inspect stats --month "$period" "${cfg[@]}" | sed 's/^/    /'
 
 step "11d. 台帳 (6(2), 6(8)) / the registers: sanso register — seeded from the policy, with alarms"
 echo "  The policy's social-media accounts are already in their register; what the policy cannot say (MFA, last"
