@@ -464,7 +464,8 @@ void MailGateway::notify_held(const Envelope& envelope, const GatewayVerdict& v,
   notice.body = std::move(body);
   notice.auto_submitted = "auto-replied";
   notice.headers = {{"X-Sanso-Held", v.quarantine_id}};
-  notice.date = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const Clock& clock = settings_.clock != nullptr ? *settings_.clock : system_clock();  // the one the sender history uses
+  notice.date = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
   notice.node = settings_.node;
   auto composed = mime::compose_notice(notice);
   SmtpOptions smtp{settings_.notice_relay, settings_.notice_helo};
