@@ -48,4 +48,8 @@ Result<OfficeEncryption> parse_encryption_info(std::string_view info);
 Result<std::string> decrypt_office_package(const OfficeEncryption& how, std::string_view package, std::string_view password,
                                            std::uint64_t max_bytes);
 
+// OpenSSL finds its digests and ciphers (and reads its configuration) on first use: done before
+// a sandbox's filter applies, where opening a file would kill the child.
+void prepare_office_crypto();
+
 }  // namespace sanso::cdr::internal

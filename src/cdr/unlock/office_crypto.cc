@@ -397,6 +397,15 @@ Result<OfficeEncryption> parse_encryption_info(std::string_view info) {
                  "encryption version " + std::to_string(major) + "." + std::to_string(minor) + " is not supported (RC4 or unknown)");
 }
 
+void prepare_office_crypto() {
+  for (const char* name : {"SHA1", "SHA256", "SHA384", "SHA512"}) (void)hash(digest_named(name), "warm-up");
+  const std::string block(16, '\0');
+  for (std::size_t key : {16, 24, 32}) {
+    (void)aes_decrypt(std::string(key, 'k'), block, block);
+    (void)aes_decrypt(std::string(key, 'k'), "", block);
+  }
+}
+
 Result<std::string> decrypt_office_package(const OfficeEncryption& how, std::string_view package, std::string_view password,
                                            std::uint64_t max_bytes) {
   try {

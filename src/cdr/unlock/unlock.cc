@@ -158,6 +158,10 @@ UnlockOutcome unlock_sandboxed(std::string_view bytes, std::string_view name, st
   // A fresh child per unlock, never a pooled worker: nothing of the password outlives the job.
   sandbox::Task task = engine_task(policy);
   task.work = [policy](std::string_view input) { return unlock_job(input, policy); };
+  task.prepare = [engine_prepare = task.prepare] {
+    if (engine_prepare) engine_prepare();
+    internal::prepare_office_crypto();
+  };
   sandbox::ForkPerJob engine(std::move(task));
   std::string job = make_job(name, password, bytes);
   Result<std::string> ran = engine.run(job);
