@@ -7,6 +7,8 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <map>
+#include <mutex>
 
 #include <nlohmann/json.hpp>
 
@@ -163,6 +165,27 @@ struct TransferService::Impl {
   Engines engines;
   std::vector<config::Operator> users;
   seal::SealKey key;
+
+  // PPAP: the unlock attempts of each source (a console client's address, "cli") in the last
+  // kUnlockWindow seconds, so that one client cannot run through every file's attempts at once.
+  static constexpr std::int64_t kUnlockWindow = 600;
+  static constexpr std::size_t kUnlocksPerWindow = 20;
+  static constexpr std::size_t kUnlockSourcesKept = 10000;
+  std::mutex unlock_mutex;
+  std::map<std::string, std::vector<std::int64_t>> unlock_times;
+
+  // Counts an attempt of `source` at `now`; true when it is over the rate and must be refused.
+  bool unlock_rate_exceeded(const std::string& source, std::int64_t now) {
+    std::lock_guard lock(unlock_mutex);
+    if (unlock_times.size() >= kUnlockSourcesKept) {
+      std::erase_if(unlock_times, [&](const auto& entry) { return entry.second.empty() || entry.second.back() <= now - kUnlockWindow; });
+    }
+    auto& times = unlock_times[source];
+    std::erase_if(times, [&](std::int64_t t) { return t <= now - kUnlockWindow; });
+    if (times.size() >= kUnlocksPerWindow) return true;
+    times.push_back(now);
+    return false;
+  }
 
   std::int64_t now() const {
     return std::chrono::duration_cast<std::chrono::seconds>(options.clock->now().time_since_epoch()).count();
@@ -967,6 +990,12 @@ Result<TransferFile> TransferService::unlock(const std::string& id, int position
     return make_error("transfer.state", subject, "the file is not waiting for a password / このファイルはパスワードを待っていません");
   }
   if (!m.engines.unlock) return make_error("transfer.config", subject, "this service cannot unlock encrypted files / 解除機能が使えません");
+  if (m.unlock_rate_exceeded(source, now)) {
+    SANSO_TRY(record("refused", {{"reason", "rate limited"}}));
+    return make_error("transfer.rate-limited", source,
+                      "too many password attempts from here; wait " + std::to_string(Impl::kUnlockWindow / 60) +
+                          " minutes / 入力が多すぎます。しばらく待ってから入力してください");
+  }
   if (auto checked = cdr::check_password(password); !checked) {
     SANSO_TRY(record("refused", {{"reason", checked.error().message}}));
     return Error{"transfer.password-input", subject, checked.error().message};
