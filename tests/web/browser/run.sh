@@ -62,34 +62,9 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
     z.writestr('word/vbaProject.bin', b'\xd0\xcf\x11\xe0 Sub AutoOpen() Shell "calc"')
 PY
 printf '氏名,個人番号\n山田 太郎,1234 5678 9018\n' > "$SANSO_NUMBER_CSV"
-# PPAP: the macro document in a zip encrypted with traditional PKWARE encryption (what e-mail
-# clients write), made here with the cipher of APPNOTE 6.1 since Python's zipfile only reads it.
+# PPAP: the macro document in a zip encrypted with traditional PKWARE encryption.
 export SANSO_PPAP_ZIP="$city/見積_PPAP.zip" SANSO_PPAP_PASSWORD='ppap-試験-2026'
-python3 - "$SANSO_MACRO_DOC" "$SANSO_PPAP_ZIP" "$SANSO_PPAP_PASSWORD" <<'PY'
-import os, struct, sys, zlib
-data, out, password = open(sys.argv[1], 'rb').read(), sys.argv[2], sys.argv[3].encode()
-def crc_byte(crc, b): return zlib.crc32(bytes([b]), crc ^ 0xffffffff) ^ 0xffffffff
-keys = [0x12345678, 0x23456789, 0x34567890]
-def update(c):
-    keys[0] = crc_byte(keys[0], c)
-    keys[1] = ((keys[1] + (keys[0] & 0xff)) * 134775813 + 1) & 0xffffffff
-    keys[2] = crc_byte(keys[2], keys[1] >> 24)
-def encrypt(plain):
-    out = bytearray()
-    for p in plain:
-        t = (keys[2] | 2) & 0xffff
-        out.append(p ^ (((t * (t ^ 1)) >> 8) & 0xff))
-        update(p)
-    return bytes(out)
-for c in password: update(c)
-crc = zlib.crc32(data)
-body = encrypt(os.urandom(11) + bytes([crc >> 24]) + data)
-name = '見積書.docm'.encode()
-local = struct.pack('<IHHHHHIIIHH', 0x04034b50, 20, 0x0801, 0, 0, 0x21, crc, len(body), len(data), len(name), 0) + name + body
-central = struct.pack('<IHHHHHHIIIHHHHHII', 0x02014b50, 20, 20, 0x0801, 0, 0, 0x21, crc, len(body), len(data), len(name), 0, 0, 0, 0, 0, 0) + name
-end = struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, 1, 1, len(central), len(local), 0)
-open(out, 'wb').write(local + central + end)
-PY
+python3 "$root/scripts/ppap_zip.py" "$SANSO_MACRO_DOC" "$SANSO_PPAP_ZIP" "$SANSO_PPAP_PASSWORD"
 printf '住民から持ち込まれた資料\n' > "$city/持ち込み資料.txt"
 SANSO_ITEM=$("$sanso" quarantine add "$city/持ち込み資料.txt" --as kato --verdict blocked --reason "USBメモリの持ち込み（検査待ち）" "${config[@]}" | tail -n 1)
 export SANSO_ITEM
