@@ -23,8 +23,9 @@ using fixtures::macro_docm;
 using fixtures::unzip;
 
 const fs::path kEncryptedOffice = fs::path(SANSO_SHARED_DIR) / "corpora/files/oletools/encrypted";
-// The password the oletools test files were saved with (their test suite opens them with it).
-constexpr const char* kCorpusPassword = "1234";
+// The password the oletools samples named encrypted.* were saved with; the *-standardpassword
+// ones use Excel's built-in "VelvetSweatshop" (a workbook protected only against writing).
+constexpr const char* kCorpusPassword = "encrypted";
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -151,6 +152,10 @@ TEST(CdrUnlock, EncryptedOoxmlFromOfficeIsDecryptedAndRebuilt) {
     EXPECT_NE(right.result.verdict, Verdict::blocked) << right.result.message;
     EXPECT_TRUE(internal::package_active_content(right.result.output).empty());
   }
+  const std::string dde = read_file(kEncryptedOffice / "dde-test-encrypt-standardpassword.xlsx");
+  UnlockOutcome velvet = unlock_sandboxed(dde, "dde.xlsx", "VelvetSweatshop", {});
+  ASSERT_NE(velvet.result.verdict, Verdict::blocked) << velvet.result.message;
+  EXPECT_TRUE(internal::package_active_content(velvet.result.output).empty());
 }
 
 TEST(CdrUnlock, TruncatedOrDamagedEncryptedPackagesAreBlocked) {
