@@ -33,12 +33,16 @@ Result<std::string> decrypt(std::string_view bytes, std::string_view password, c
 struct UnlockOutcome {
   bool wrong_password = false;  // the password was refused: `result` is blocked ("encrypted")
   CdrResult result;             // the rebuild of the decrypted file, or why it is blocked
+  // With keep_decrypted: the decrypted file (empty when nothing was decrypted), for clamd to scan
+  // what the encryption hid from it; its holder wipes it once scanned.
+  std::string decrypted;
 };
 
 // decrypt() and then the engine's rebuild of what came out, in one fresh sandboxed child; a
 // crash, timeout or violation is a blocked result, as with sanitize_sandboxed(). A file the policy
 // sends through a converter (legacy Office inside a zip, rasterize mode) leaves the child as its
 // decrypted bytes and is finished by sanitize_sandboxed, which are wiped afterwards.
-UnlockOutcome unlock_sandboxed(std::string_view bytes, std::string_view name, std::string_view password, const CdrPolicy& policy);
+UnlockOutcome unlock_sandboxed(std::string_view bytes, std::string_view name, std::string_view password, const CdrPolicy& policy,
+                               bool keep_decrypted = false);
 
 }  // namespace sanso::cdr

@@ -76,8 +76,17 @@ Result<TransferEngines> open_transfer_engines(QuarantineSession& q) {
     return cdr::with_antivirus(clamd, bytes, name, [&] { return cdr::sanitize_sandboxed(*engine, bytes, name, cdr_policy); });
   };
   // PPAP: a fresh sandboxed child per attempt (cdr::unlock_sandboxed), never the shared engine.
-  engines.unlock = [cdr_policy](std::string_view bytes, std::string_view name, std::string_view password) {
-    return cdr::unlock_sandboxed(bytes, name, password, cdr_policy);
+  // With clamd, what the encryption hid from it is scanned once decrypted (PPAP is how malware
+  // gets past scanners), and the decrypted copy is wiped after.
+  engines.unlock = [cdr_policy, clamd](std::string_view bytes, std::string_view name, std::string_view password) {
+    cdr::UnlockOutcome out = cdr::unlock_sandboxed(bytes, name, password, cdr_policy, !clamd.empty());
+    if (!clamd.empty() && !out.decrypted.empty()) {
+      const cdr::CdrResult rebuilt = out.result;
+      out.result = cdr::with_antivirus(clamd, out.decrypted, name, [&] { return rebuilt; });
+    }
+    sodium_memzero(out.decrypted.data(), out.decrypted.size());
+    out.decrypted.clear();
+    return out;
   };
   engines.scan = [scanner = s.scanner.get()](std::string_view bytes, std::string_view name) {
     return transfer::scan_outgoing_file(*scanner, bytes, name);

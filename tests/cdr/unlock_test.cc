@@ -71,6 +71,10 @@ TEST(CdrUnlock, WinZipAesZipIsUnlocked) {
   ASSERT_EQ(right.result.verdict, Verdict::sanitized) << right.result.message;
   EXPECT_TRUE(kinds(right.result).count("formula_injection"));
   EXPECT_NE(unzip(right.result.output).at("名簿.csv").find("'=cmd"), std::string::npos);
+  EXPECT_TRUE(right.decrypted.empty()) << "the decrypted file leaves the sandbox only when asked for (clamd)";
+  UnlockOutcome for_clamd = unlock_sandboxed(ppap, "名簿.zip", "長いパスワード 2026!", {}, true);
+  ASSERT_EQ(for_clamd.result.verdict, Verdict::sanitized) << for_clamd.result.message;
+  EXPECT_EQ(unzip(for_clamd.decrypted).at("名簿.csv").substr(0, 9), "氏名") << "the plain zip, as clamd must see it";
 }
 
 TEST(CdrUnlock, ABombInsideAnEncryptedZipStaysABomb) {

@@ -58,11 +58,12 @@ Result<std::string> decrypt_office(std::string_view bytes, std::string_view pass
   return internal::decrypt_office_package(how, package, password, policy.max_input_bytes);
 }
 
-// One unlock job: the name's length (4 bytes), the name, the password's length (4 bytes), the
-// password, then the file.
-std::string make_job(std::string_view name, std::string_view password, std::string_view bytes) {
+// One unlock job: 'K' to have the decrypted file back too (for the antivirus) or 'U', the name's
+// length (4 bytes), the name, the password's length (4 bytes), the password, then the file.
+std::string make_job(bool keep_decrypted, std::string_view name, std::string_view password, std::string_view bytes) {
   std::string job;
-  job.reserve(8 + name.size() + password.size() + bytes.size());
+  job.reserve(9 + name.size() + password.size() + bytes.size());
+  job.push_back(keep_decrypted ? 'K' : 'U');
   auto length = [&](std::size_t n) {
     for (int i = 0; i < 4; ++i) job.push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
   };
@@ -75,9 +76,13 @@ std::string make_job(std::string_view name, std::string_view password, std::stri
 }
 
 struct Job {
+  bool keep_decrypted = false;
   std::string_view name, password, bytes;
 };
-std::optional<Job> read_job(std::string_view job) {
+std::optional<Job> read_job(std::string_view input) {
+  if (input.empty() || (input[0] != 'K' && input[0] != 'U')) return std::nullopt;
+  const bool keep = input[0] == 'K';
+  const std::string_view job = input.substr(1);
   auto length = [&](std::size_t at) {
     std::size_t n = 0;
     for (int i = 0; i < 4; ++i) n |= static_cast<std::size_t>(static_cast<unsigned char>(job[at + static_cast<std::size_t>(i)])) << (8 * i);
@@ -88,11 +93,12 @@ std::optional<Job> read_job(std::string_view job) {
   if (name_size > job.size() - 8) return std::nullopt;
   const std::size_t pw_size = length(4 + name_size);
   if (pw_size > job.size() - 8 - name_size) return std::nullopt;
-  return Job{job.substr(4, name_size), job.substr(8 + name_size, pw_size), job.substr(8 + name_size + pw_size)};
+  return Job{keep, job.substr(4, name_size), job.substr(8 + name_size, pw_size), job.substr(8 + name_size + pw_size)};
 }
 
 // In the child: decrypt, then rebuild. 'R' and the engine's encoded result, or 'D' and the
-// decrypted file when a converter must finish it (outside this child, as for any file).
+// decrypted file when a converter must finish it (outside this child, as for any file). With 'K',
+// 'R' is followed by the result's length (8 bytes), the result, then the decrypted file.
 Result<std::string> unlock_job(std::string_view input, const CdrPolicy& policy) {
   const auto job = read_job(input);
   if (!job) return make_error("cdr.internal", "unlock", "a malformed job reached the worker");
@@ -107,7 +113,11 @@ Result<std::string> unlock_job(std::string_view input, const CdrPolicy& policy) 
   }
   CdrResult r = internal::sanitize_pass(*plain, job->name, policy);
   if (!r.conversion.empty()) return "D" + *plain;
-  return "R" + encode_result(r);
+  if (!job->keep_decrypted) return "R" + encode_result(r);
+  const std::string encoded = encode_result(r);
+  std::string answer = "R";
+  for (int i = 0; i < 8; ++i) answer.push_back(static_cast<char>((encoded.size() >> (8 * i)) & 0xFF));
+  return answer + encoded + *plain;
 }
 
 }  // namespace
@@ -149,7 +159,8 @@ Result<std::string> decrypt(std::string_view bytes, std::string_view password, c
                            "解除できるのは zip・PDF・Office 文書（docx/xlsx/pptx）だけです");
 }
 
-UnlockOutcome unlock_sandboxed(std::string_view bytes, std::string_view name, std::string_view password, const CdrPolicy& policy) {
+UnlockOutcome unlock_sandboxed(std::string_view bytes, std::string_view name, std::string_view password, const CdrPolicy& policy,
+                               bool keep_decrypted) {
   UnlockOutcome out;
   if (auto checked = check_password(password); !checked) {
     out.result = blocked_result(name, "encrypted", checked.error().message);
@@ -163,7 +174,7 @@ UnlockOutcome unlock_sandboxed(std::string_view bytes, std::string_view name, st
     internal::prepare_office_crypto();
   };
   sandbox::ForkPerJob engine(std::move(task));
-  std::string job = make_job(name, password, bytes);
+  std::string job = make_job(keep_decrypted, name, password, bytes);
   Result<std::string> ran = engine.run(job);
   sodium_memzero(job.data(), job.size());
   if (!ran) {
@@ -185,10 +196,22 @@ UnlockOutcome unlock_sandboxed(std::string_view bytes, std::string_view name, st
   if (answer[0] == 'D') {
     // Decrypted, and wanted by a converter: the engine's ordinary sandboxed path finishes it.
     out.result = sanitize_sandboxed(std::string_view(answer).substr(1), name, policy);
+    if (keep_decrypted) out.decrypted = answer.substr(1);
     sodium_memzero(answer.data(), answer.size());
     return out;
   }
-  auto decoded = decode_result(std::string_view(answer).substr(1));
+  std::string_view encoded = std::string_view(answer).substr(1);
+  if (keep_decrypted) {
+    std::size_t n = 0;
+    for (int i = 0; i < 8 && encoded.size() >= 8; ++i) n |= static_cast<std::size_t>(static_cast<unsigned char>(encoded[static_cast<std::size_t>(i)])) << (8 * i);
+    if (encoded.size() < 8 || n > encoded.size() - 8) {
+      out.result = blocked_result(name, "internal", "the unlock worker's answer is malformed");
+      return out;
+    }
+    out.decrypted = std::string(encoded.substr(8 + n));
+    encoded = encoded.substr(8, n);
+  }
+  auto decoded = decode_result(encoded);
   if (!decoded) {
     out.result = blocked_result(name, "internal", decoded.error().message);
     return out;
