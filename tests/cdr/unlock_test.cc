@@ -74,7 +74,7 @@ TEST(CdrUnlock, WinZipAesZipIsUnlocked) {
   EXPECT_TRUE(right.decrypted.empty()) << "the decrypted file leaves the sandbox only when asked for (clamd)";
   UnlockOutcome for_clamd = unlock_sandboxed(ppap, "名簿.zip", "長いパスワード 2026!", {}, true);
   ASSERT_EQ(for_clamd.result.verdict, Verdict::sanitized) << for_clamd.result.message;
-  EXPECT_EQ(unzip(for_clamd.decrypted).at("名簿.csv").substr(0, 9), "氏名") << "the plain zip, as clamd must see it";
+  EXPECT_EQ(unzip(for_clamd.decrypted).at("名簿.csv").substr(0, 6), "氏名") << "the plain zip, as clamd must see it";
 }
 
 TEST(CdrUnlock, ABombInsideAnEncryptedZipStaysABomb) {
