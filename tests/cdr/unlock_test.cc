@@ -4,6 +4,7 @@
 #include "cdr/unlock.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include <filesystem>
 #include <fstream>
@@ -160,6 +161,66 @@ TEST(CdrUnlock, EncryptedOoxmlFromOfficeIsDecryptedAndRebuilt) {
   UnlockOutcome velvet = unlock_sandboxed(dde, "dde.xlsx", "VelvetSweatshop", {});
   ASSERT_NE(velvet.result.verdict, Verdict::blocked) << velvet.result.message;
   EXPECT_TRUE(internal::package_active_content(velvet.result.output).empty());
+}
+
+// A document with ECMA-376 Standard encryption (Office 2007: SHA-1 spun 50,000 times, AES-128-ECB),
+// written as [MS-OFFCRYPTO] 2.3.4.5–2.3.4.9 says; no Standard-encrypted sample is in the corpus.
+std::string standard_encrypted(const std::string& package, const std::string& password) {
+  auto sha1 = [](const std::string& a, const std::string& b = "") {
+    std::string out(20, '\0');
+    EVP_MD_CTX* c = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(c, EVP_sha1(), nullptr);
+    EVP_DigestUpdate(c, a.data(), a.size());
+    EVP_DigestUpdate(c, b.data(), b.size());
+    EVP_DigestFinal_ex(c, reinterpret_cast<unsigned char*>(out.data()), nullptr);
+    EVP_MD_CTX_free(c);
+    return out;
+  };
+  auto le32 = [](std::uint32_t v) { return std::string{static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16), static_cast<char>(v >> 24)}; };
+  std::string utf16;
+  for (char c : password) utf16 += std::string{c, '\0'};  // ASCII passwords only here
+  const std::string salt = "0123456789abcdef";
+  std::string h = sha1(salt, utf16);
+  for (std::uint32_t i = 0; i < 50000; ++i) h = sha1(le32(i), h);
+  const std::string final_hash = sha1(h, le32(0));
+  std::string b1(64, '\x36'), b2(64, '\x5c');
+  for (std::size_t i = 0; i < 20; ++i) {
+    b1[i] = static_cast<char>(b1[i] ^ final_hash[i]);
+    b2[i] = static_cast<char>(b2[i] ^ final_hash[i]);
+  }
+  const std::string key = (sha1(b1) + sha1(b2)).substr(0, 16);
+  auto ecb = [&](std::string data) {
+    data.resize((data.size() + 15) / 16 * 16, '\0');
+    std::string out(data.size() + 16, '\0');
+    int n = 0, tail = 0;
+    EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+    EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), nullptr, reinterpret_cast<const unsigned char*>(key.data()), nullptr);
+    EVP_CIPHER_CTX_set_padding(c, 0);
+    EVP_EncryptUpdate(c, reinterpret_cast<unsigned char*>(out.data()), &n, reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+    EVP_EncryptFinal_ex(c, reinterpret_cast<unsigned char*>(out.data()) + n, &tail);
+    EVP_CIPHER_CTX_free(c);
+    out.resize(static_cast<std::size_t>(n + tail));
+    return out;
+  };
+  const std::string verifier = "verifier-16bytes";
+  std::string header = le32(0x24) + le32(0) + le32(0x660E) + le32(0x8004) + le32(128) + le32(0x18) + le32(0) + le32(0);
+  for (char c : std::string("Microsoft Enhanced RSA and AES Cryptographic Provider")) header += std::string{c, '\0'};
+  header += std::string(2, '\0');
+  const std::string info = std::string("\x03\x00\x02\x00", 4) + le32(0x24) + le32(static_cast<std::uint32_t>(header.size())) + header + le32(16) + salt +
+                           ecb(verifier) + le32(20) + ecb(sha1(verifier));
+  std::string size(8, '\0');
+  for (int i = 0; i < 8; ++i) size[static_cast<std::size_t>(i)] = static_cast<char>((package.size() >> (8 * i)) & 0xFF);
+  return fixtures::compound_file({{"EncryptionInfo", info}, {"EncryptedPackage", size + ecb(package)}});
+}
+
+TEST(CdrUnlock, StandardEncryptionFromOffice2007IsDecryptedToo) {
+  const std::string locked = standard_encrypted(macro_docm(), "Office2007");
+  ASSERT_EQ(sanitize(locked, "議事録.docm", {}).reason, "encrypted");
+  EXPECT_TRUE(unlock_sandboxed(locked, "議事録.docm", "office2007", {}).wrong_password);
+  UnlockOutcome right = unlock_sandboxed(locked, "議事録.docm", "Office2007", {});
+  ASSERT_EQ(right.result.verdict, Verdict::sanitized) << right.result.message;
+  EXPECT_TRUE(kinds(right.result).count("vba_macro"));
+  EXPECT_EQ(right.result.output_name, "議事録.docx");
 }
 
 TEST(CdrUnlock, TruncatedOrDamagedEncryptedPackagesAreBlocked) {
