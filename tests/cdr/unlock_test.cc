@@ -64,6 +64,25 @@ TEST(CdrUnlock, TraditionalZipWithTheRightPasswordIsRebuiltAndAWrongOneRefused) 
   EXPECT_EQ(right.result.message.find("Kyoto"), std::string::npos);
 }
 
+// Traditional PKWARE encryption checks a password against one byte: about 1 wrong password in 256
+// passes that check and decrypts to noise that the inflater or the CRC refuses. Each of those is a
+// wrong password too — never a "damaged" file, which would end the sender's attempts for good.
+TEST(CdrUnlock, EveryWrongPkwarePasswordIsWrongEvenWhenItPassesTheOneByteCheck) {
+  const std::string ppap = encrypted_zip({{"a.txt", std::string(5000, 'x') + "end"}}, ZIP_EM_TRAD_PKWARE, "right");
+  const CdrPolicy policy;
+  for (int i = 0; i < 600; ++i) {
+    std::vector<Finding> findings;
+    std::uint64_t expanded = 0;
+    internal::Context ctx{policy, findings, expanded, 0, ""};
+    auto zip = internal::ZipReader::open(ppap, ctx);
+    ASSERT_TRUE(zip);
+    const std::string guess = "guess-" + std::to_string(i);
+    auto read = (*zip)->read((*zip)->entries().front(), ctx, guess.c_str());
+    ASSERT_FALSE(read) << guess;
+    EXPECT_EQ(read.error().code, "unlock.password") << guess << ": " << read.error().to_string();
+  }
+}
+
 TEST(CdrUnlock, WinZipAesZipIsUnlocked) {
   const std::string ppap = encrypted_zip({{"名簿.csv", "氏名,所属\n山田,総務課\n=cmd|' /C calc'!A0,x\n"}}, ZIP_EM_AES_256, "長いパスワード 2026!");
   UnlockOutcome wrong = unlock_sandboxed(ppap, "名簿.zip", "長いパスワード 2025!", {});

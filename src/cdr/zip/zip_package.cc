@@ -116,7 +116,7 @@ Result<std::string> ZipReader::read(const ZipEntry& entry, const Context& ctx, c
       zip_fclose(file);
       // A wrong password that passed the one-byte check decrypts to noise, which the inflater
       // refuses before the CRC is reached: that too is the password, not a damaged file.
-      if (entry.encrypted && (code == ZIP_ER_CRC || code == ZIP_ER_WRONGPASSWD || code == ZIP_ER_COMPRESSED_DATA)) {
+      if (entry.encrypted && (code == ZIP_ER_CRC || code == ZIP_ER_WRONGPASSWD || code == ZIP_ER_COMPRESSED_DATA || code == ZIP_ER_ZLIB)) {
         return make_error("unlock.password", where, "the password does not open this member");
       }
       return blocked("malformed", where, "the member is damaged: " + why);
@@ -129,7 +129,7 @@ Result<std::string> ZipReader::read(const ZipEntry& entry, const Context& ctx, c
   zip_int64_t more = got == entry.size ? zip_fread(file, &extra, 1) : 0;
   const int code = more < 0 ? zip_error_code_zip(zip_file_get_error(file)) : ZIP_ER_OK;
   zip_fclose(file);
-  if (entry.encrypted && (code == ZIP_ER_CRC || code == ZIP_ER_WRONGPASSWD || code == ZIP_ER_COMPRESSED_DATA)) {
+  if (entry.encrypted && (code == ZIP_ER_CRC || code == ZIP_ER_WRONGPASSWD || code == ZIP_ER_COMPRESSED_DATA || code == ZIP_ER_ZLIB)) {
     return make_error("unlock.password", where, "the password does not open this member");
   }
   if (got != entry.size || more != 0) {
