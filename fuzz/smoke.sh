@@ -37,6 +37,7 @@ run mime_charset_fuzz fuzz/mime/corpus tests/data/mime/html
 run mail_sanitize_fuzz examples/minamata/mail fuzz/mail/corpus ${SANSO_SHARED:-../shared}/corpora/mail/mimekit-messages
 run web_console_fuzz fuzz/web/corpus
 run monitor_parse_fuzz fuzz/monitor/corpus
+run cdr_encryption_info_fuzz fuzz/cdr_encryption/corpus
 # The CDR engine: every format's rebuilder for a shorter run each, over our seeds and the public files.
 cdr_seconds=${SANSO_CDR_FUZZ_SECONDS:-8}
 # Full stacks on allocation, so that the suppression of libgsf's own leak (lsan.supp) can match:

@@ -160,6 +160,17 @@ else
   echo "    (skipped: standing in for a second account needs root in a session without a login uid)"
 fi
 
+step "8c. パスワード付きファイル（PPAP）の解除 / PPAP: an encrypted zip unlocked by its sender"
+echo "  yamada sends a password-protected zip (the PPAP habit): the engine cannot look inside, so it is blocked as encrypted:"
+python3 scripts/ppap_zip.py examples/minamata/files/見積書.docm "$out/見積_PPAP.zip" "demo-ppap-2026"
+ppap=$("$sanso" transfer send "$out/見積_PPAP.zip" --to sato --as yamada "${cfg[@]}" 2> "$out/transfer-ppap.log")
+"$sanso" transfer list --as yamada "${cfg[@]}" | grep -A3 "^$ppap" | sed 's/^/    /'
+echo "  yamada gives a wrong password, then the right one, on stdin (internet side only; never stored or logged):"
+printf 'demo-ppap-2025\n' | "$sanso" transfer unlock "$ppap" --as yamada "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
+printf 'demo-ppap-2026\n' | "$sanso" transfer unlock "$ppap" --as yamada "${cfg[@]}" 2>&1 | sed 's/^/    /'
+echo "  sato (LGWAN) takes the zip, its macro document rebuilt inside the sandbox:"
+"$sanso" transfer get "$ppap" -o "$out/transfer-ppap" --as sato "${cfg[@]}" | tail -n 1 | sed 's/^/    /'
+
 step "9. メールゲートウェイ / the mail gateway: a private Postfix with sanso milter"
 # A minimal SMTP client over bash's /dev/tcp: prints the server's last reply to DATA (or the refusal).
 smtp_send() {  # port from to file

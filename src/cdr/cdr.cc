@@ -381,8 +381,7 @@ void prepare_sandbox() {
   internal::prepare_images();
 }
 
-namespace {
-CdrResult blocked_result(std::string_view name, std::string reason, std::string message) {
+CdrResult internal::blocked_result(std::string_view name, std::string reason, std::string message) {
   CdrResult r;
   r.type = "unknown";
   r.reason = std::move(reason);
@@ -390,6 +389,9 @@ CdrResult blocked_result(std::string_view name, std::string reason, std::string 
   r.findings.push_back({finding_kind_of(r.reason), std::string(name), FindingAction::kBlocked});
   return r;
 }
+
+namespace {
+using internal::blocked_result;
 
 // A sandbox's answer (or its failure) as the engine's result: fail closed.
 CdrResult from_sandbox(Result<std::string> out, std::string_view name) {

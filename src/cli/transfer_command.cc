@@ -1,4 +1,4 @@
-// `sanso transfer send|list|get|approve|deny|link|download|expire`: files between zones through
+// `sanso transfer send|list|get|approve|deny|link|download|unlock|expire`: files between zones through
 // the transfer service (src/transfer). This file only parses arguments, opens the service as the
 // other service commands do, and prints; every decision is the service's.
 #include <CLI/CLI.hpp>
@@ -20,6 +20,7 @@
 
 #include "cdr/cdr.h"
 #include "cdr/clamd.h"
+#include "cdr/unlock.h"
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "cli/transfer_engines.h"
@@ -74,6 +75,19 @@ Result<TransferEngines> open_transfer_engines(QuarantineSession& q) {
   engines.sanitize = [engine = s.engine.get(), cdr_policy, clamd](std::string_view bytes, std::string_view name) {
     return cdr::with_antivirus(clamd, bytes, name, [&] { return cdr::sanitize_sandboxed(*engine, bytes, name, cdr_policy); });
   };
+  // PPAP: a fresh sandboxed child per attempt (cdr::unlock_sandboxed), never the shared engine.
+  // With clamd, what the encryption hid from it is scanned once decrypted (PPAP is how malware
+  // gets past scanners), and the decrypted copy is wiped after.
+  engines.unlock = [cdr_policy, clamd](std::string_view bytes, std::string_view name, std::string_view password) {
+    cdr::UnlockOutcome out = cdr::unlock_sandboxed(bytes, name, password, cdr_policy, !clamd.empty());
+    if (!clamd.empty() && !out.decrypted.empty()) {
+      const cdr::CdrResult rebuilt = out.result;
+      out.result = cdr::with_antivirus(clamd, out.decrypted, name, [&] { return rebuilt; });
+    }
+    sodium_memzero(out.decrypted.data(), out.decrypted.size());
+    out.decrypted.clear();
+    return out;
+  };
   engines.scan = [scanner = s.scanner.get()](std::string_view bytes, std::string_view name) {
     return transfer::scan_outgoing_file(*scanner, bytes, name);
   };
@@ -88,6 +102,7 @@ namespace fs = std::filesystem;
 struct TransferArgs {
   std::vector<std::string> files;
   std::string to, reason, id, output_dir, token;
+  int file_number = 0;  // unlock: the file's number as listed (1, 2, …); 0: every file awaiting a password
   bool json = false;
   bool password_stdin = false;
 };
@@ -111,6 +126,18 @@ Result<transfer::Person> person_of(const TransferSession& s, const ServiceOption
   const quarantine::Actor actor = SANSO_TRY(resolve_actor(s.quarantine.service, o));
   const config::Operator* op = s.quarantine.service.config.find_operator(actor.name);
   return transfer::Person{actor.name, actor.roles, op != nullptr ? op->zone : "", actor.via, actor.account};
+}
+
+// The session and the person acting in it, as --as and the configuration say.
+struct Acting {
+  TransferSession session;
+  transfer::Person person;
+};
+Result<Acting> open_acting(const ServiceOptions& o) {
+  Acting a;
+  a.session = SANSO_TRY(open_transfer_session(o));
+  a.person = SANSO_TRY(person_of(a.session, o));
+  return a;
 }
 
 std::string read_password(bool from_stdin) {
@@ -158,7 +185,8 @@ nlohmann::json to_json(const transfer::Transfer& t) {
       }
     }
     files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}, {"quarantine_id", f.quarantine_id}, {"verdict", f.verdict},
-                     {"reason", f.reason}, {"findings", findings}, {"output_name", f.output_name}, {"output_sha256", f.output_sha256}});
+                     {"reason", f.reason}, {"findings", findings}, {"output_name", f.output_name}, {"output_sha256", f.output_sha256},
+                     {"awaits_password", f.awaits_password()}, {"unlock_attempts", f.unlock_attempts}});
   }
   return {{"id", t.id},
           {"from", t.from_zone},
@@ -184,6 +212,9 @@ void print_files(const transfer::Transfer& t) {
   for (const auto& f : t.files) {
     std::printf("  %s  %s%s\n", visible_text(f.name).c_str(), f.verdict.c_str(), f.output_name.empty() ? "" : (" → " + visible_text(f.output_name)).c_str());
     if (!f.reason.empty()) std::printf("    理由 / reason: %s\n", visible_text(f.reason).c_str());
+    if (f.awaits_password()) {
+      std::printf("    パスワード付き: 送信者が `sanso transfer unlock %s` で解除できます / password-protected: its sender can unlock it\n", t.id.c_str());
+    }
     auto findings = nlohmann::json::parse(f.findings_json, nullptr, false);
     if (findings.is_discarded()) continue;
     for (const auto& x : findings) {
@@ -315,6 +346,40 @@ int run_download(const ServiceOptions& o, const TransferArgs& a) {
   return kExitOk;
 }
 
+// PPAP: the password from the first line of stdin, tried on the transfer's files that wait for one
+// (or the one --file names). The password is wiped once tried; it is never printed.
+int run_unlock(const ServiceOptions& o, const TransferArgs& a) {
+  auto acting = open_acting(o);
+  if (!acting) return fail(acting.error());
+  auto& [s, who] = *acting;
+  auto t = s.service->get(a.id, who);
+  if (!t) return fail(t.error());
+  std::vector<int> positions;
+  for (const auto& f : t->files) {
+    if (a.file_number != 0 ? f.position == a.file_number - 1 : f.awaits_password()) positions.push_back(f.position);
+  }
+  if (positions.empty()) {
+    return fail(make_error("transfer.state", a.id, "no file of this transfer waits for a password / パスワードを待つファイルはありません"));
+  }
+  std::string password = read_password(true);
+  int code = kExitOk;
+  for (int position : positions) {
+    const std::string& name = t->files[static_cast<std::size_t>(position)].name;
+    auto unlocked = s.service->unlock(a.id, position, who, password, "cli");
+    if (!unlocked) {
+      std::fprintf(stderr, "%s: ", visible_text(name).c_str());
+      print_error(unlocked.error());
+      code = kExitFailure;
+      continue;
+    }
+    std::printf("%s  %s%s\n", visible_text(unlocked->name).c_str(), unlocked->verdict.c_str(),
+                unlocked->output_name.empty() ? "" : (" → " + visible_text(unlocked->output_name)).c_str());
+    if (!unlocked->reason.empty()) std::printf("    理由 / reason: %s\n", visible_text(unlocked->reason).c_str());
+  }
+  sodium_memzero(password.data(), password.size());
+  return code;
+}
+
 int run_expire(const ServiceOptions& o) {
   auto s = open_transfer_session(o);
   if (!s) return fail(s.error());
@@ -372,6 +437,13 @@ void register_transfer_command(CLI::App& app, int& exit_code) {
   download->add_flag("--password-stdin", a->password_stdin, "read the link's password from the first line of stdin");
   add_service_options(*download, *o, false);
   download->callback([&exit_code, o, a] { exit_code = run_download(*o, *a); });
+
+  CLI::App* unlock = tr->add_subcommand("unlock", "PPAP: give the password of an encrypted file you sent from the internet side (first line of stdin)");
+  unlock->add_option("ID", a->id, "the transfer id")->required();
+  unlock->add_option("--file", a->file_number, "only this file, by its number in the listing (1, 2, …); default: every file awaiting a password")
+      ->check(CLI::Range(1, 100000));
+  add_service_options(*unlock, *o, true);
+  unlock->callback([&exit_code, o, a] { exit_code = run_unlock(*o, *a); });
 
   CLI::App* expire = tr->add_subcommand("expire", "expire transfers past their retention (their kept files are deleted)");
   add_service_options(*expire, *o, true);

@@ -351,13 +351,14 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   }
   if (const toml::table* t = SANSO_TRY(r.table(root, "transfer"))) {
     SANSO_TRY(r.only_keys(*t, "[transfer]", {"max_file_mb", "max_files", "max_total_mb", "retention_days", "link_hours", "max_password_failures",
-                                               "user_quota_mb", "notify", "notify_from"}));
+                                               "user_quota_mb", "notify", "notify_from", "unlock_attempts"}));
     SANSO_TRY(r.integer(*t, "max_file_mb", c.transfer.max_file_mb, 1));
     SANSO_TRY(r.integer(*t, "max_files", c.transfer.max_files, 1));
     SANSO_TRY(r.integer(*t, "max_total_mb", c.transfer.max_total_mb, 1));
     SANSO_TRY(r.integer(*t, "retention_days", c.transfer.retention_days, 1));
     SANSO_TRY(r.integer(*t, "link_hours", c.transfer.link_hours, 1));
     SANSO_TRY(r.integer(*t, "max_password_failures", c.transfer.max_password_failures, 1));
+    SANSO_TRY(r.integer(*t, "unlock_attempts", c.transfer.unlock_attempts, 1));
     SANSO_TRY(r.integer(*t, "user_quota_mb", c.transfer.user_quota_mb, 1));
     SANSO_TRY(r.boolean(*t, "notify", c.transfer.notify));
     SANSO_TRY(r.string(*t, "notify_from", c.transfer.notify_from));

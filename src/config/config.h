@@ -184,6 +184,7 @@ struct TransferSettings {
   std::int64_t retention_days = 7;    // a transfer, its rebuilt files and its link expire after this
   std::int64_t link_hours = 72;       // an outgoing download link lives this long (within the retention)
   std::int64_t max_password_failures = 5;  // wrong link passwords before the link is revoked
+  std::int64_t unlock_attempts = 5;  // PPAP: password attempts on one encrypted file before it stays locked
   // What one person's transfers not yet expired may hold in all (the originals they sent): a
   // sender cannot fill the store by sending the per-transfer maximum again and again.
   std::int64_t user_quota_mb = 2048;

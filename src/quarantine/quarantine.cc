@@ -516,6 +516,13 @@ Result<QuarantineStore::AllowedActions> QuarantineStore::allowed_actions(const s
   return a;
 }
 
+Result<std::string> QuarantineStore::read_for_service(const std::string& id) {
+  Impl& m = *impl_;
+  auto lock = m.shared->use();
+  Item item = SANSO_TRY(m.load_item(id));
+  return m.read_original(item);
+}
+
 Result<std::string> QuarantineStore::export_original(const std::string& id, const Actor& actor) {
   Impl& m = *impl_;
   auto lock = m.shared->use();

@@ -205,6 +205,10 @@ class QuarantineStore {
   // The original bytes, authenticated and checked against the item's hash; needs an inspector role.
   // A blob that fails authentication marks the item damaged and returns "quarantine.damaged".
   Result<std::string> export_original(const std::string& id, const Actor& actor);
+  // The original bytes for a service that examines again what it kept itself (a PPAP unlock of a
+  // transfer file, in the sandbox): no role is checked here — the caller has decided who may, and
+  // records it — and nothing leaves Sanso through this. Authenticated like export_original.
+  Result<std::string> read_for_service(const std::string& id);
 
   Result<ReleaseRequest> request_release(const std::string& id, const Actor& actor, const std::string& reason);
   Result<ReleaseRequest> approve(const std::string& id, const Actor& actor, const std::string& note);

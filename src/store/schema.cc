@@ -419,6 +419,13 @@ CREATE TABLE api_tokens (
 );
 )sql";
 
+// Version 19: PPAP unlock of transfer files blocked as encrypted. Attempts are counted per file
+// (the limit is [transfer] unlock_attempts); the password itself is never kept anywhere.
+constexpr const char* kTransferUnlock = R"sql(
+ALTER TABLE transfer_files ADD COLUMN unlock_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE transfer_files ADD COLUMN unlocked_at BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -453,6 +460,7 @@ const std::vector<Migration>& migrations() {
       {16, "flow monitor: one key per finding so that collectors sharing a store raise it once; the reason of an acknowledgment",
        {kMonitorFindingKeys}},
       {17, "JSON API: client tokens, kept as hashes", {kApiTokens}},
+      {19, "file transfers: PPAP unlock attempts per encrypted file", {kTransferUnlock}},
   };
   return kAll;
 }

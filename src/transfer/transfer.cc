@@ -7,6 +7,8 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <map>
+#include <mutex>
 
 #include <nlohmann/json.hpp>
 
@@ -164,6 +166,27 @@ struct TransferService::Impl {
   std::vector<config::Operator> users;
   seal::SealKey key;
 
+  // PPAP: the unlock attempts of each source (a console client's address, "cli") in the last
+  // kUnlockWindow seconds, so that one client cannot run through every file's attempts at once.
+  static constexpr std::int64_t kUnlockWindow = 600;
+  static constexpr std::size_t kUnlocksPerWindow = 20;
+  static constexpr std::size_t kUnlockSourcesKept = 10000;
+  std::mutex unlock_mutex;
+  std::map<std::string, std::vector<std::int64_t>> unlock_times;
+
+  // Counts an attempt of `source` at `now`; true when it is over the rate and must be refused.
+  bool unlock_rate_exceeded(const std::string& source, std::int64_t now) {
+    std::lock_guard lock(unlock_mutex);
+    if (unlock_times.size() >= kUnlockSourcesKept) {
+      std::erase_if(unlock_times, [&](const auto& entry) { return entry.second.empty() || entry.second.back() <= now - kUnlockWindow; });
+    }
+    auto& times = unlock_times[source];
+    std::erase_if(times, [&](std::int64_t t) { return t <= now - kUnlockWindow; });
+    if (times.size() >= kUnlocksPerWindow) return true;
+    times.push_back(now);
+    return false;
+  }
+
   std::int64_t now() const {
     return std::chrono::duration_cast<std::chrono::seconds>(options.clock->now().time_since_epoch()).count();
   }
@@ -211,12 +234,12 @@ struct TransferService::Impl {
     if (!row) return std::optional<Transfer>();
     Transfer t = SANSO_TRY(transfer_from(*row));
     auto files = SANSO_TRY(d.query(
-        "SELECT seq, name, size, sha256, quarantine_id, verdict, reason, findings, output_name, output_sha256 FROM transfer_files "
-        "WHERE transfer_id = ? ORDER BY seq",
+        "SELECT seq, name, size, sha256, quarantine_id, verdict, reason, findings, output_name, output_sha256, unlock_attempts, unlocked_at "
+        "FROM transfer_files WHERE transfer_id = ? ORDER BY seq",
         {id}));
     for (const auto& f : files) {
       t.files.push_back({static_cast<int>(f.integer(0)), f.text(1), f.integer(2), f.text(3), f.text(4), f.text(5), f.text(6), f.text(7), f.text(8),
-                         f.text(9)});
+                         f.text(9), f.integer(10), f.integer(11)});
     }
     return std::optional<Transfer>(std::move(t));
   }
@@ -931,6 +954,134 @@ Result<std::vector<Delivered>> TransferService::download(const std::string& toke
   }));
   if (!claimed) return unusable;
   return files;
+}
+
+Result<TransferFile> TransferService::unlock(const std::string& id, int position, const Person& sender, std::string_view password,
+                                             const std::string& source) {
+  Impl& m = *impl_;
+  Transfer t = SANSO_TRY(m.load_existing(id));
+  const std::string subject = id + "/" + std::to_string(position);
+  // Only the sender of a transfer from the internet, acting from the internet side, knows the
+  // password and may give it: the password never reaches an LGWAN-side page or person.
+  if (t.sender != sender.name || t.from_zone != policy::kZoneInternet) {
+    return make_error("transfer.not-found", id, "no transfer of " + sender.name + " with this id / 該当する受け渡しはありません");
+  }
+  const auto record = [&](const std::string& outcome, std::vector<std::pair<std::string, std::string>> details,
+                          const std::string& input_sha256 = "") -> Result<void> {
+    store::AuditEvent e = m.event(sender.name, "transfer.unlock", subject, outcome);
+    e.rule_id = t.rule_id;
+    e.clause = t.clause;
+    e.input_sha256 = input_sha256;
+    e.details = std::move(details);
+    e.details.emplace_back("source", source);
+    if (!sender.via.empty()) e.details.emplace_back("via", sender.via);
+    return m.db->commit([&](store::Database& d) { return m.log->append(d, e); });
+  };
+  if (sender.zone != policy::kZoneInternet) {
+    SANSO_TRY(record("refused", {{"reason", "not on the internet side"}, {"zone", sender.zone}}));
+    return make_error("transfer.zone", sender.name,
+                      "the password is given from the internet side only, never from " + sender.zone + " / パスワードはインターネット側からのみ入力できます");
+  }
+  const std::int64_t now = m.now();
+  if (t.state == State::kExpired || now >= t.expires_at) return make_error("transfer.expired", id, "the transfer has expired / 保存期間が過ぎました");
+  const auto file = std::find_if(t.files.begin(), t.files.end(), [&](const TransferFile& f) { return f.position == position; });
+  if (file == t.files.end()) return make_error("transfer.not-found", subject, "no such file in the transfer / 該当するファイルはありません");
+  if (!file->awaits_password()) {
+    return make_error("transfer.state", subject, "the file is not waiting for a password / このファイルはパスワードを待っていません");
+  }
+  if (!m.engines.unlock) return make_error("transfer.config", subject, "this service cannot unlock encrypted files / 解除機能が使えません");
+  if (m.unlock_rate_exceeded(source, now)) {
+    SANSO_TRY(record("refused", {{"reason", "rate limited"}}));
+    return make_error("transfer.rate-limited", source,
+                      "too many password attempts from here; wait " + std::to_string(Impl::kUnlockWindow / 60) +
+                          " minutes / 入力が多すぎます。しばらく待ってから入力してください");
+  }
+  if (auto checked = cdr::check_password(password); !checked) {
+    SANSO_TRY(record("refused", {{"reason", checked.error().message}}));
+    return Error{"transfer.password-input", subject, checked.error().message};
+  }
+  // The attempt is counted before it is tried, in one step with the check that attempts are left:
+  // of simultaneous guesses, no more than the limit are ever tried.
+  const std::int64_t limit = m.options.limits.unlock_attempts;
+  bool admitted = false;
+  std::int64_t attempts = 0;
+  SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
+    admitted = SANSO_TRY(d.execute("UPDATE transfer_files SET unlock_attempts = unlock_attempts + 1 WHERE transfer_id = ? AND seq = ? AND "
+                                   "unlocked_at = 0 AND unlock_attempts < ?",
+                                   {id, std::int64_t{position}, limit})) == 1;
+    auto counted = SANSO_TRY(d.query_one("SELECT unlock_attempts FROM transfer_files WHERE transfer_id = ? AND seq = ?", {id, std::int64_t{position}}));
+    attempts = counted ? counted->integer(0) : limit;
+    return ok();
+  }));
+  if (!admitted) {
+    SANSO_TRY(record("locked", {{"attempts", std::to_string(attempts)}, {"limit", std::to_string(limit)}}));
+    return make_error("transfer.locked", subject,
+                      "no password attempts are left for this file ([transfer] unlock_attempts = " + std::to_string(limit) +
+                          "); it stays blocked / 入力回数の上限に達したため、このファイルは解除できません");
+  }
+  const std::string original = SANSO_TRY(m.quarantine->read_for_service(file->quarantine_id));
+  const cdr::UnlockOutcome outcome = m.engines.unlock(original, file->name, password);
+  if (outcome.wrong_password) {
+    const bool locked = attempts >= limit;
+    SANSO_TRY(record(locked ? "locked" : "wrong", {{"attempts", std::to_string(attempts)}, {"limit", std::to_string(limit)}}, file->sha256));
+    return make_error("transfer.password", subject,
+                      locked ? "wrong password; no attempts are left, the file stays blocked / パスワードが違います。入力回数の上限に達しました"
+                             : "wrong password; " + std::to_string(limit - attempts) + " attempt(s) left / パスワードが違います（残り " +
+                                   std::to_string(limit - attempts) + " 回）");
+  }
+  // The right password (or a file the decryptor could not take further): the rebuild's verdict
+  // replaces "encrypted", and no more attempts are taken on it.
+  const cdr::CdrResult& r = outcome.result;
+  TransferFile f = *file;
+  f.verdict = std::string(cdr::to_string(r.verdict));
+  f.findings_json = findings_of(r);
+  f.reason.clear();
+  f.output_name.clear();
+  f.output_sha256.clear();
+  std::optional<std::string> sealed;
+  if (r.verdict == cdr::Verdict::blocked) {
+    f.reason = r.reason + ": " + r.message;
+  } else {
+    f.output_name = r.output_name.empty() ? f.name : r.output_name;
+    f.output_sha256 = sha256_hex(r.output);
+    sealed = seal::seal(m.key, r.output, f.output_sha256);
+  }
+  f.unlocked_at = now;
+  f.unlock_attempts = attempts;
+  bool changed = false;
+  SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
+    store::Value sealed_value = sealed ? store::Value(store::Bytes{*sealed}) : store::Value();
+    changed = SANSO_TRY(d.execute("UPDATE transfer_files SET verdict = ?, reason = ?, findings = ?, output_name = ?, output_sha256 = ?, output_sealed = ?, "
+                                  "unlocked_at = ? WHERE transfer_id = ? AND seq = ? AND unlocked_at = 0",
+                                  {f.verdict, f.reason, f.findings_json, f.output_name, f.output_sha256, sealed_value, now, id,
+                                   std::int64_t{position}})) == 1;
+    if (!changed) return ok();
+    // A recipient who fetched the transfer before has a file more to fetch.
+    if (sealed) SANSO_TRY(m.move(d, id, {State::kDownloaded}, State::kReady, now));
+    store::AuditEvent e = m.event(sender.name, "transfer.unlock", subject, "ok");
+    e.rule_id = t.rule_id;
+    e.clause = t.clause;
+    e.input_sha256 = f.sha256;
+    e.output_sha256 = f.output_sha256;
+    e.details = {{"name", f.name}, {"verdict", f.verdict}, {"attempts", std::to_string(attempts)}, {"source", source}};
+    if (!f.reason.empty()) e.details.emplace_back("reason", f.reason);
+    if (!sender.via.empty()) e.details.emplace_back("via", sender.via);
+    SANSO_TRY(m.log->append(d, e));
+    store::AuditEvent v = m.event(sender.name, "transfer.verdict", subject, f.verdict);
+    v.rule_id = t.rule_id;
+    v.clause = t.clause;
+    v.input_sha256 = f.sha256;
+    v.output_sha256 = f.output_sha256;
+    v.details = {{"name", f.name}, {"quarantine_id", f.quarantine_id}, {"unlocked", "yes"}};
+    if (!f.reason.empty()) v.details.emplace_back("reason", f.reason);
+    return m.log->append(d, v);
+  }));
+  if (!changed) return make_error("transfer.state", subject, "the file was unlocked meanwhile / 他の操作で解除済みです");
+  if (sealed) {
+    Transfer now_ready = SANSO_TRY(m.load_existing(id));
+    m.announce(now_ready, sender.name);
+  }
+  return f;
 }
 
 Result<std::int64_t> TransferService::expire(const std::string& actor) {

@@ -25,6 +25,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "cdr/unlock.h"
 #include "intake/intake.h"
 #include "mime/notice_mail.h"
 #include "mail/outbound.h"
@@ -91,6 +92,12 @@ struct TransferFile {
   std::string findings_json;  // the engine's findings (cdr::result_to_json's "findings")
   std::string output_name;    // what the recipient gets; empty when nothing (blocked)
   std::string output_sha256;
+  std::int64_t unlock_attempts = 0;  // PPAP: passwords tried on it (right or wrong)
+  std::int64_t unlocked_at = 0;      // PPAP: when the right password was given; 0 before
+
+  // Blocked only because it is password-protected (PPAP), and not unlocked yet: its sender may
+  // give the password (TransferService::unlock).
+  bool awaits_password() const { return verdict == "blocked" && reason.rfind("encrypted:", 0) == 0 && unlocked_at == 0; }
 };
 
 struct Transfer {
@@ -149,6 +156,10 @@ using DirectoryLookup = std::function<Result<std::optional<DirectoryEntry>>(cons
 // sandbox; a scan that fails sets `error`, and the transfer is held).
 using OutgoingScanner = std::function<mail::OutboundScan(std::string_view bytes, std::string_view name)>;
 
+// How an encrypted file is unlocked: decrypted with the password and rebuilt in one fresh
+// sandboxed child (cdr::unlock_sandboxed under the service's CDR policy).
+using Unlocker = std::function<cdr::UnlockOutcome(std::string_view bytes, std::string_view name, std::string_view password)>;
+
 // The outgoing scan of mail (mail::outbound_scan_task) applied to one file, through `scanner`,
 // an executor of that task: the file is carried as the attachment of a message whose subject is
 // its name, so a 【機密性2】 in the name and a 個人番号 in its text are found as in a mail.
@@ -159,6 +170,7 @@ class TransferService {
   struct Engines {
     intake::FileSanitizer sanitize;  // the CDR engine in the sandbox (with clamd when configured)
     OutgoingScanner scan;
+    Unlocker unlock;  // unset: files blocked as encrypted stay blocked (unlock is "transfer.config")
   };
   struct Options {
     config::TransferSettings limits;
@@ -212,6 +224,14 @@ class TransferService {
   // Whoever holds the link downloads the files, once; wrong passwords are counted and the link is
   // revoked after [transfer] max_password_failures. `source` names where it came from (recorded).
   Result<std::vector<Delivered>> download(const std::string& token, const std::string& password, const std::string& source);
+
+  // PPAP: the sender of an incoming transfer, acting from the internet side, gives the password of
+  // file `position`, blocked as encrypted. It is decrypted and rebuilt in the sandbox; the rebuild
+  // (or why it is blocked) replaces the file's verdict and its recipient is told. Each attempt is
+  // counted before it is tried and recorded (transfer.unlock: ok, wrong, locked, refused); after
+  // [transfer] unlock_attempts the file stays locked. The password is handed to the sandbox only:
+  // never stored, logged or part of any error. `source` names where the attempt came from.
+  Result<TransferFile> unlock(const std::string& id, int position, const Person& sender, std::string_view password, const std::string& source);
 
   // Transfers past their expiry become expired and their sealed files are deleted; returns how many.
   Result<std::int64_t> expire(const std::string& actor);

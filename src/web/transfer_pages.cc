@@ -73,6 +73,11 @@ const Wording& transfer_wording() {
       {"tr_link_intro", {"受け渡されたファイルをダウンロードします（一度だけ）。", "Download the files handed to you (once)."}},
       {"tr_password", {"パスワード（指定された場合）", "Password (if you were given one)"}},
       {"tr_next_page", {"次のページ", "Next page"}},
+      {"tr_unlock_password", {"パスワード（送信者だけが入力できます。保存・記録はしません）", "Password (only the sender gives it; it is neither kept nor logged)"}},
+      {"tr_unlock", {"パスワードを解除して無害化", "Unlock and sanitise"}},
+      {"tr_locked_note", {"パスワード付きファイルです。送信者がインターネット側でパスワードを入力すると無害化して渡されます。",
+                          "A password-protected file: once its sender gives the password on the internet side it is sanitised and handed over."}},
+      {"done_unlocked", {"パスワードを解除し、無害化しました。判定は次のとおりです。", "Unlocked and sanitised; the verdict is below."}},
       {"tr_approvals_none", {"あなたの判断を待っている受け渡しはありません。", "Nothing awaits your decision."}},
       {"done_sent", {"受け付けました。各ファイルの判定は次のとおりです。", "Received; each file's verdict is below."}},
       {"done_transfer_approved", {"承認しました。", "Approved."}},
@@ -131,7 +136,11 @@ const Templates& transfer_templates() {
 <table id="files"><tr><th>{{t.tr_files}}</th><th>{{t.size}}</th><th>{{t.tr_verdict}}</th><th>{{t.tr_findings}}</th><th></th></tr>
 {{#files}}<tr class="file" data-verdict="{{verdict_key}}"><td>{{name}}</td><td>{{size}}</td><td class="verdict">{{verdict}}{{#reason}}<br><small>{{reason}}</small>{{/reason}}</td>
 <td class="findings">{{#findings}}<div>{{label}}{{#location}} <small>({{location}})</small>{{/location}}</div>{{/findings}}</td>
-<td>{{#download}}<a href="/transfer/{{id}}/file/{{position}}" class="download">{{t.tr_download}}</a>{{/download}}</td></tr>{{/files}}
+<td>{{#download}}<a href="/transfer/{{id}}/file/{{position}}" class="download">{{t.tr_download}}</a>{{/download}}
+{{#unlock}}<form method="post" action="/transfer/{{transfer}}/unlock" class="unlock-form"><input type="hidden" name="csrf" value="{{csrf}}">
+<input type="hidden" name="position" value="{{position}}">
+<label>{{t.tr_unlock_password}} <input name="password" type="password" autocomplete="off" maxlength="1024" required class="unlock-password"></label>
+<button type="submit" class="unlock">{{t.tr_unlock}}</button></form>{{/unlock}}{{#locked}}<small class="locked">{{t.tr_locked_note}}</small>{{/locked}}</td></tr>{{/files}}
 </table>
 {{#has_blocked}}<p class="hint">{{t.tr_blocked_note}}</p>{{/has_blocked}}
 {{#can_decide}}<form method="post" action="/transfer/{{id}}/decide" class="card" id="decide-form">
@@ -223,8 +232,10 @@ int status_of(const Error& e) {
   if (e.code == "transfer.limit" || e.code == "transfer.quota" || e.code == "upload.too-large") return 413;
   if (e.code == "transfer.expired") return 410;
   if (e.code == "transfer.directory") return 503;
-  if (e.code == "transfer.state") return 409;
+  if (e.code == "transfer.state" || e.code == "transfer.locked") return 409;
+  if (e.code == "transfer.rate-limited") return 429;
   if (e.code == "transfer.password" || e.code == "transfer.second-factor") return 401;
+  if (e.code == "transfer.password-input") return 400;
   if (e.code == "transfer.name" || e.code == "transfer.input" || e.code == "transfer.reason" || e.code == "transfer.recipient" ||
       e.code == "transfer.unknown-recipient" || e.code == "transfer.no-zone" || e.code == "upload.malformed") {
     return 400;
@@ -452,6 +463,8 @@ void Console::Impl::transfer_page(const httplib::Request& req, httplib::Response
                         (t.state == transfer::State::kReady || t.state == transfer::State::kDownloaded);
   json files = json::array();
   bool blocked = false;
+  const bool gives_passwords = ctx.session.may(Permission::kTransfer) && t.sender == ctx.session.name && t.from_zone == policy::kZoneInternet &&
+                               ctx.session.zone == policy::kZoneInternet;
   for (const auto& f : t.files) {
     json findings = json::array();
     auto parsed = json::parse(f.findings_json, nullptr, false);
@@ -470,7 +483,13 @@ void Console::Impl::transfer_page(const httplib::Request& req, httplib::Response
                      {"reason", visible_text(f.reason)},
                      {"findings", findings},
                      {"position", std::to_string(f.position)},
-                     {"download", receives && !f.output_name.empty()}});
+                     {"download", receives && !f.output_name.empty()},
+                     // PPAP: the form is offered to the sender on the internet side only (the
+                     // service refuses everyone else); the recipient sees why the file waits.
+                     {"unlock", f.awaits_password() && gives_passwords},
+                     {"locked", f.awaits_password() && !gives_passwords},
+                     {"transfer", t.id},
+                     {"csrf", ctx.session.csrf}});
   }
   const bool can_decide = ctx.session.may(Permission::kApprovals) && offers_decision(t, ctx.session, services.config.quarantine.approver_roles);
   bool needs_code = false;
@@ -580,6 +599,24 @@ void Console::Impl::transfer_issue_link(const httplib::Request& req, httplib::Re
   transfer_page(req, res, ctx, id, "", std::nullopt, base + "/link/" + link->token);
 }
 
+// PPAP: the sender gives the password of one file. The password goes to the service (and from
+// there to the sandbox) only, and its copy here is wiped; an error page never repeats it.
+void Console::Impl::transfer_unlock(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  const std::string id = req.matches[1];
+  int position = -1;
+  const std::string wanted = field(req, "position");
+  auto [p, ec] = std::from_chars(wanted.data(), wanted.data() + wanted.size(), position);
+  if (wanted.empty() || ec != std::errc() || p != wanted.data() + wanted.size()) return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
+  std::string password = field(req, "password");
+  auto r = services.transfers->unlock(id, position, person_of(ctx), password, "web " + ctx.source);
+  sodium_memzero(password.data(), password.size());
+  if (!r) {
+    if (status_of(r.error()) == 500) log::error("web: unlocking a transfer file: " + r.error().to_string());
+    return transfer_page(req, res, ctx, id, "", r.error(), "");
+  }
+  redirect(res, "/transfer/" + id + "?done=unlocked");
+}
+
 void Console::Impl::approvals_page(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
   transfer::ListQuery query;
   query.after = field(req, "after");
@@ -643,13 +680,14 @@ void Console::Impl::transfer_routes() {
   s.Get(R"(/transfer/(t[0-9a-f]{1,64}))", on_own_side({Permission::kTransfer, Permission::kApprovals},
                                                       [this](auto& req, auto& res, auto& ctx) {
                                                         std::string done = field(req, "done");
-                                                        bool known = done == "sent";
+                                                        bool known = done == "sent" || done == "unlocked";
                                                         transfer_page(req, res, ctx, req.matches[1], known ? wording(ctx.lang, "done_" + done) : "",
                                                                       std::nullopt, "");
                                                       },
                                                       false));
   s.Get(R"(/transfer/(t[0-9a-f]{1,64})/file/([0-9]{1,4}))", on_own_side(own, [this](auto& req, auto& res, auto& ctx) { transfer_file(req, res, ctx); }, false));
   s.Post(R"(/transfer/(t[0-9a-f]{1,64})/decide)", on_own_side(approvals, [this](auto& req, auto& res, auto& ctx) { transfer_decide(req, res, ctx); }, true));
+  s.Post(R"(/transfer/(t[0-9a-f]{1,64})/unlock)", on_own_side(own, [this](auto& req, auto& res, auto& ctx) { transfer_unlock(req, res, ctx); }, true));
   s.Post(R"(/transfer/(t[0-9a-f]{1,64})/link)", on_own_side(own, [this](auto& req, auto& res, auto& ctx) { transfer_issue_link(req, res, ctx); }, true));
   // The link holder has no session: the page is the internet side's only (the token is the key).
   auto internet_only = [this](auto handler) {

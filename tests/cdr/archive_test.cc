@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "cdr/fixtures.h"
+#include "support/ppap.h"
 
 namespace sanso::cdr {
 namespace {
@@ -133,23 +134,7 @@ TEST(CdrArchive, TenThousandMembersAreHandledAndOneMoreThanTheLimitIsBlocked) {
 }
 
 TEST(CdrArchive, EncryptedZipIsBlockedAsEncrypted) {
-  zip_error_t err;
-  zip_error_init(&err);
-  zip_source_t* target = zip_source_buffer_create(nullptr, 0, 0, &err);
-  zip_source_keep(target);
-  zip_t* z = zip_open_from_source(target, ZIP_TRUNCATE, &err);
-  ASSERT_NE(z, nullptr);
-  static const char kSecret[] = "個人情報";
-  zip_int64_t idx = zip_file_add(z, "secret.txt", zip_source_buffer(z, kSecret, sizeof kSecret - 1, 0), 0);
-  ASSERT_EQ(zip_file_set_encryption(z, static_cast<zip_uint64_t>(idx), ZIP_EM_AES_256, "password"), 0);
-  ASSERT_EQ(zip_close(z), 0);
-  zip_stat_t st;
-  zip_source_stat(target, &st);
-  std::string bytes(st.size, '\0');
-  zip_source_open(target);
-  zip_source_read(target, bytes.data(), st.size);
-  zip_source_close(target);
-  zip_source_free(target);
+  const std::string bytes = sanso::testing::encrypted_zip({{"secret.txt", "個人情報"}}, ZIP_EM_AES_256, "password");
   CdrResult r = sanitize(bytes, "PPAP.zip", {});
   EXPECT_EQ(r.verdict, Verdict::blocked);
   EXPECT_EQ(r.reason, "encrypted");

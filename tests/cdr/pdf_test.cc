@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "cdr/fixtures.h"
+#include "support/ppap.h"
 #include "support/files.h"
 
 namespace sanso::cdr {
@@ -129,16 +130,7 @@ TEST(CdrPdf, JavaScriptAddedByAnIncrementalUpdateOrHiddenInAnObjectStreamIsFound
 
 TEST(CdrPdf, EncryptionWithAnEmptyUserPasswordIsRemovedOtherwiseBlocked) {
   std::string plain = hostile_pdf();
-  auto encrypt = [&](const char* user) {
-    QPDF in;
-    in.processMemoryFile("plain", plain.data(), plain.size());
-    QPDFWriter w(in);
-    w.setOutputMemory();
-    w.setR6EncryptionParameters(user, "owner-secret", true, true, true, true, true, true, qpdf_r3p_full, true);
-    w.write();
-    auto buf = w.getBufferSharedPointer();
-    return std::string(reinterpret_cast<const char*>(buf->getBuffer()), buf->getSize());
-  };
+  auto encrypt = [&](const char* user) { return sanso::testing::encrypted_pdf(plain, user); };
   CdrResult open = sanitize(encrypt(""), "a.pdf", {});
   ASSERT_EQ(open.verdict, Verdict::sanitized) << open.message;
   EXPECT_TRUE(kinds(open).count("pdf_encryption_removed"));

@@ -6,9 +6,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "support/cli_runner.h"
 #include "support/files.h"
+#include "support/ppap.h"
 #include "support/test_store.h"
 
 namespace {
@@ -79,6 +81,42 @@ TEST_F(TransferCli, AnOutgoingTransferNeedsAReasonAndAnotherPersonsApproval) {
   EXPECT_EQ(nlohmann::json::parse(list.output.substr(list.output.find('[')))[0]["state"], "pending-approval");
   auto from_internet = run_sanso("transfer send " + file + " --to vendor@example.com --as yamada" + config_);
   EXPECT_NE(from_internet.output.find("transfer.unknown-recipient"), std::string::npos) << "an internet user sends only to people of the configuration";
+}
+
+TEST_F(TransferCli, PpapIsUnlockedWithThePasswordOnStdinByItsSenderOnly) {
+  std::ofstream(dir_ / "書類.zip", std::ios::binary) << sanso::testing::encrypted_zip({{"案内.txt", "説明会のご案内\n"}}, ZIP_EM_TRAD_PKWARE, "cli-Secret-77");
+  auto sent = run_sanso("transfer send " + (dir_ / "書類.zip").string() + " --to kato --as yamada" + config_);
+  ASSERT_EQ(sent.exit_code, 0) << sent.output;
+  const std::string id = last_line(sent.output);
+  auto list = run_sanso("transfer list --json --as yamada" + config_);
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  auto j = nlohmann::json::parse(list.output.substr(list.output.find('[')));
+  EXPECT_EQ(j[0]["files"][0]["verdict"], "blocked");
+  EXPECT_EQ(j[0]["files"][0]["awaits_password"], true);
+
+  auto not_sender = run_sanso("transfer unlock " + id + " --as kato" + config_, "printf 'cli-Secret-77\\n' | ");
+  EXPECT_EQ(not_sender.exit_code, 1) << not_sender.output;
+  auto wrong = run_sanso("transfer unlock " + id + " --as yamada" + config_, "printf 'cli-secret-77\\n' | ");
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.output.find("transfer.password"), std::string::npos) << wrong.output;
+  auto right = run_sanso("transfer unlock " + id + " --as yamada" + config_, "printf 'cli-Secret-77\\n' | ");
+  ASSERT_EQ(right.exit_code, 0) << right.output;
+  EXPECT_NE(right.output.find("書類.zip"), std::string::npos) << right.output;
+  EXPECT_EQ(right.output.find("Secret-77"), std::string::npos) << "the password is never printed";
+
+  auto got = run_sanso("transfer get " + id + " -o " + (dir_ / "in").string() + " --as kato" + config_);
+  ASSERT_EQ(got.exit_code, 0) << got.output;
+  EXPECT_TRUE(fs::exists(dir_ / "in" / "書類.zip")) << got.output;
+  auto audit = run_sanso("audit export" + config_);
+  ASSERT_EQ(audit.exit_code, 0) << audit.output.substr(0, 2000);
+  EXPECT_NE(audit.output.find("transfer.unlock"), std::string::npos) << audit.output.substr(0, 2000);
+  EXPECT_EQ(audit.output.find("Secret-77"), std::string::npos);
+  for (const auto& e : fs::recursive_directory_iterator(dir_ / "data")) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.find("Secret-77"), std::string::npos) << "the password is kept in " << e.path();
+  }
 }
 
 }  // namespace

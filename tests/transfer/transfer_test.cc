@@ -25,6 +25,7 @@
 #include "store/schema.h"
 #include "support/example_policy.h"
 #include "support/open_quarantine.h"
+#include "support/ppap.h"
 #include "support/slapd_server.h"
 #include "support/smtp_sink.h"
 #include "support/test_store.h"
@@ -118,6 +119,9 @@ class TransferTest : public ::testing::TestWithParam<store::Backend> {
     TransferService::Engines engines;
     engines.sanitize = [](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(bytes, name, cdr::CdrPolicy{}); };
     engines.scan = [this](std::string_view bytes, std::string_view name) { return scan_outgoing_file(*scanner_, bytes, name); };
+    engines.unlock = [](std::string_view bytes, std::string_view name, std::string_view password) {
+      return cdr::unlock_sandboxed(bytes, name, password, cdr::CdrPolicy{});
+    };
     auto s = TransferService::open(config_, *policy_, *quarantine_, *log_, quarantine_.shared(), options, engines);
     ASSERT_TRUE(s) << s.error().to_string();
     service_ = std::move(s).value();
@@ -699,6 +703,91 @@ TEST_P(TransferTest, ThePeopleATransferConcernsAreToldByMailAndEachNoticeIsRecor
   ASSERT_TRUE(still) << still.error().to_string();
   EXPECT_EQ(still->state, State::kReady);
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.notify' AND record LIKE '%\"outcome\":\"failed\"%'"), 1);
+}
+
+// Every byte the service wrote where it keeps things: the store's files, the quarantine's blobs,
+// the key. A password found there was kept.
+bool kept_anywhere(const std::filesystem::path& dir, const std::string& needle) {
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// PPAP: an encrypted zip from the internet is blocked as encrypted until its sender, on the
+// internet side, gives the password; then its members are rebuilt and reach the recipient. The
+// password is in no record, table, file or log line.
+TEST_P(TransferTest, APpapZipIsUnlockedByItsSenderAndThePasswordIsKeptNowhere) {
+  const std::string password = "Minamata-PPAP-2026";
+  const Upload files[] = {{"見積.zip", sanso::testing::encrypted_zip({{"見積書.docm", macro_docm()}}, ZIP_EM_AES_256, password.c_str())},
+                          {"発注.csv", kPlainCsv}};
+  auto t = service_->send(person("yamada"), "kato", "", files);
+  ASSERT_TRUE(t) << t.error().to_string();
+  ASSERT_EQ(t->files[0].verdict, "blocked");
+  ASSERT_TRUE(t->files[0].awaits_password()) << t->files[0].reason;
+  EXPECT_FALSE(t->files[1].awaits_password());
+  auto first = service_->fetch(t->id, person("kato"));
+  ASSERT_TRUE(first) << first.error().to_string();
+  EXPECT_EQ(first->size(), 1u) << "the locked file is not handed over";
+
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(service_->unlock(t->id, 0, person("kato"), password, "test").error().code, "transfer.not-found") << "only its sender gives the password";
+  Person on_lgwan = person("yamada");
+  on_lgwan.zone = "lgwan";
+  EXPECT_EQ(service_->unlock(t->id, 0, on_lgwan, password, "test").error().code, "transfer.zone") << "never from the LGWAN side";
+  EXPECT_EQ(service_->unlock(t->id, 1, person("yamada"), password, "test").error().code, "transfer.state") << "the CSV waits for nothing";
+  auto wrong = service_->unlock(t->id, 0, person("yamada"), "minamata-ppap-2026", "test");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, "transfer.password");
+  auto right = service_->unlock(t->id, 0, person("yamada"), password, "test");
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(right) << right.error().to_string();
+  EXPECT_EQ(right->verdict, "sanitized");
+  EXPECT_NE(right->findings_json.find("vba_macro"), std::string::npos) << right->findings_json;
+  EXPECT_EQ(right->output_name, "見積.zip");
+  EXPECT_EQ(right->unlock_attempts, 2);
+  EXPECT_EQ(service_->unlock(t->id, 0, person("yamada"), password, "test").error().code, "transfer.state") << "unlocked once";
+
+  auto stored = service_->get(t->id, person("kato"));
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->state, State::kReady) << "the recipient has a file more to fetch";
+  auto got = service_->fetch(t->id, person("kato"));
+  ASSERT_TRUE(got) << got.error().to_string();
+  ASSERT_EQ(got->size(), 2u);
+  const auto members = cdr::fixtures::unzip((*got)[0].bytes);
+  ASSERT_TRUE(members.count("見積書.docx")) << "rebuilt macro-free";
+  EXPECT_EQ(members.at("見積書.docx").find("vbaProject"), std::string::npos);
+
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.unlock' AND record LIKE '%\"wrong\"%'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.unlock' AND record LIKE '%\"ok\"%'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.unlock' AND record LIKE '%\"refused\"%'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE record LIKE '%Minamata-PPAP%' OR record LIKE '%minamata-ppap%'"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE reason LIKE '%Minamata-PPAP%' OR findings LIKE '%Minamata-PPAP%'"), 0);
+  EXPECT_EQ(logged.find("PPAP-2026"), std::string::npos) << logged;
+  EXPECT_FALSE(kept_anywhere(store_dir_->dir(), "PPAP-2026")) << "the password is in a file of the data directory";
+}
+
+TEST_P(TransferTest, UnlockAttemptsAreLimitedAndAHostilePasswordCountsForNothing) {
+  ASSERT_NO_FATAL_FAILURE(open_service(kOutgoingException, [](TransferService::Options& o) { o.limits.unlock_attempts = 3; }));
+  const Upload files[] = {{"a.zip", sanso::testing::encrypted_zip({{"a.txt", "本文"}}, ZIP_EM_TRAD_PKWARE, "right")}};
+  auto t = service_->send(person("yamada"), "kato", "", files);
+  ASSERT_TRUE(t) << t.error().to_string();
+  EXPECT_EQ(service_->unlock(t->id, 0, person("yamada"), std::string("right\0x", 7), "test").error().code, "transfer.password-input");
+  EXPECT_EQ(service_->unlock(t->id, 0, person("yamada"), std::string(5000, 'a'), "test").error().code, "transfer.password-input");
+  EXPECT_EQ(service_->unlock(t->id, 0, person("yamada"), "", "test").error().code, "transfer.password-input");
+  EXPECT_EQ(count("SELECT unlock_attempts FROM transfer_files WHERE transfer_id = '" + t->id + "'"), 0) << "refused before it is counted";
+  for (const char* guess : {"wrong-1", "wrong-2", "wrong-3"}) {
+    EXPECT_EQ(service_->unlock(t->id, 0, person("yamada"), guess, "test").error().code, "transfer.password");
+  }
+  EXPECT_EQ(service_->unlock(t->id, 0, person("yamada"), "right", "test").error().code, "transfer.locked") << "no attempts are left";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.unlock' AND record LIKE '%\"locked\"%'"), 2);
+  auto still = service_->get(t->id, person("yamada"));
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->files[0].verdict, "blocked");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE output_sealed IS NOT NULL AND transfer_id = '" + t->id + "'"), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, TransferTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);

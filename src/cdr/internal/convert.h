@@ -26,6 +26,9 @@ bool unpack_pages(std::string_view payload, std::vector<std::string_view>& pages
 // sanitize() without the conversion step: the first pass, with `conversion` set when one is due.
 CdrResult sanitize_pass(std::string_view bytes, std::string_view name, const CdrPolicy& policy);
 
+// A result blocked for `reason` ("limit", "internal", …) with `message` about the file `name`.
+CdrResult blocked_result(std::string_view name, std::string reason, std::string message);
+
 // The conversion sanitize() asks for under `policy`: "docx"/"xlsx"/"pptx", "pages" or "".
 std::string conversion_for(const CdrResult& result, const CdrPolicy& policy);
 

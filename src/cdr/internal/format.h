@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cdr/cdr.h"
@@ -120,6 +121,13 @@ std::string nested_field_value(const std::string& instruction, const std::string
 // The type and family together, from the streams inside: "doc" (Word), "xls" (Excel), "ppt"
 // (PowerPoint), "msg" (Outlook), "encrypted-ooxml" or "ole2" (both Family::kOle2).
 Detected ole2_kind(std::string_view bytes);
+// The two streams of a password-protected OOXML compound file ("encrypted-ooxml"): EncryptionInfo
+// and EncryptedPackage, each at most `max` bytes ("cdr.limit"); "cdr.malformed" without both.
+Result<std::pair<std::string, std::string>> encrypted_ooxml_streams(std::string_view bytes, std::size_t max);
+// A password-protected PDF opened with `password` and written without encryption: the plain PDF,
+// still to be rebuilt. "unlock.password" when the password opens nothing, "unlock.not-encrypted"
+// for a PDF that needs none.
+Result<std::string> decrypt_pdf(std::string_view bytes, std::string_view password);
 void prepare_images();  // libvips initialisation, before a sandbox filter applies
 // Whether every PNG chunk's declared length fits in the file: libpng allocates a chunk's length
 // before reading it (a 200-byte file could ask for 2 GiB).

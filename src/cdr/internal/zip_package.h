@@ -32,7 +32,9 @@ class ZipReader {
   const std::vector<ZipEntry>& entries() const { return entries_; }
   const ZipEntry* find(std::string_view name) const;
   // The member's bytes; blocks ("cdr.limit") beyond its declared size, the ratio or the budget.
-  Result<std::string> read(const ZipEntry& entry, const Context& ctx) const;
+  // An encrypted member is blocked ("cdr.encrypted") unless a `password` is given (a PPAP unlock,
+  // in the sandbox); a password the member rejects is "unlock.password".
+  Result<std::string> read(const ZipEntry& entry, const Context& ctx, const char* password = nullptr) const;
 
  private:
   ZipReader() = default;

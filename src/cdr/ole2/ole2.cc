@@ -12,6 +12,8 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "cdr/internal/format.h"
 #include "core/text.h"
@@ -290,6 +292,25 @@ Detected ole2_kind(std::string_view bytes) {
   if (excel) return {"xls", Family::kExcel};
   if (ppt) return {"ppt", Family::kPowerpoint};
   return {"ole2", Family::kOle2};
+}
+
+Result<std::pair<std::string, std::string>> encrypted_ooxml_streams(std::string_view bytes, std::size_t max) {
+  CompoundFile cf(bytes);
+  if (!cf.ok()) return blocked("malformed", "document", "the OLE2 compound file cannot be read");
+  std::optional<std::string> info, package;
+  for (const auto& e : cf.entries(4096)) {
+    const std::string p = ascii_lower(e.path);
+    if (p != "encryptioninfo" && p != "encryptedpackage") continue;
+    const gsf_off_t size = gsf_input_size(e.input);
+    if (size < 0 || static_cast<std::uint64_t>(size) > max) {
+      return blocked("limit", e.path, "the stream is larger than the limit of " + std::to_string(max) + " bytes");
+    }
+    std::string data = CompoundFile::read(e.input, max);
+    if (static_cast<gsf_off_t>(data.size()) != size) return blocked("malformed", e.path, "the stream cannot be read whole");
+    (p == "encryptioninfo" ? info : package) = std::move(data);
+  }
+  if (!info || !package) return blocked("malformed", "document", "the encrypted document lacks its EncryptionInfo or EncryptedPackage stream");
+  return std::make_pair(std::move(*info), std::move(*package));
 }
 
 Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, const Context& ctx) {

@@ -295,6 +295,20 @@ class PdfDisarmer {
   std::map<QPDFObjGen, FindingKind> condemned_;
 };
 
+// The document written to memory without encryption, streams as they were, with an /ID made
+// from the content (no random source is needed in the sandbox). Throws as QPDFWriter does.
+std::string written_plain(QPDF& pdf) {
+  QPDFWriter writer(pdf);
+  writer.setOutputMemory();
+  writer.setPreserveEncryption(false);
+  writer.setDecodeLevel(qpdf_dl_none);
+  writer.setObjectStreamMode(qpdf_o_preserve);
+  writer.setDeterministicID(true);
+  writer.write();
+  auto buffer = writer.getBufferSharedPointer();
+  return std::string(reinterpret_cast<const char*>(buffer->getBuffer()), buffer->getSize());
+}
+
 }  // namespace
 
 Result<Rebuilt> sanitize_pdf(std::string_view bytes, const Context& ctx) {
@@ -315,19 +329,42 @@ Result<Rebuilt> sanitize_pdf(std::string_view bytes, const Context& ctx) {
     if (!pdf.getTrailer().getKey("/Root").isDictionary()) {
       return blocked("active-content", where, "the PDF's document catalog is itself an action or an embedded file: nothing of the document would remain");
     }
-    QPDFWriter writer(pdf);
-    writer.setOutputMemory();
-    writer.setPreserveEncryption(false);
-    writer.setDecodeLevel(qpdf_dl_none);
-    writer.setObjectStreamMode(qpdf_o_preserve);
-    writer.setDeterministicID(true);
-    writer.write();
-    auto buffer = writer.getBufferSharedPointer();
-    return Rebuilt{std::string(reinterpret_cast<const char*>(buffer->getBuffer()), buffer->getSize()), "pdf"};
+    return Rebuilt{written_plain(pdf), "pdf"};
   } catch (const QPDFExc& e) {
     return blocked("malformed", where, std::string("the PDF cannot be rebuilt: ") + e.getMessageDetail());
   } catch (const std::exception& e) {
     return blocked("malformed", where, std::string("the PDF cannot be rebuilt: ") + e.what());
+  }
+}
+
+}  // namespace sanso::cdr::internal
+
+namespace sanso::cdr::internal {
+
+Result<std::string> decrypt_pdf(std::string_view bytes, std::string_view password) {
+  // qpdf takes the password as a C string: one with a NUL would be cut short, so none reaches here
+  // (cdr::check_password refuses it before any attempt).
+  const std::string pw(password);
+  QPDF pdf;
+  pdf.setSuppressWarnings(true);
+  try {
+    pdf.processMemoryFile("document", bytes.data(), bytes.size(), pw.c_str());
+  } catch (const QPDFExc& e) {
+    if (e.getErrorCode() == qpdf_e_password) return make_error("unlock.password", "document", "the password does not open this PDF");
+    return blocked("malformed", "document", std::string("the PDF cannot be read: ") + e.getMessageDetail());
+  } catch (const std::exception& e) {
+    return blocked("malformed", "document", std::string("the PDF cannot be read: ") + e.what());
+  }
+  try {
+    if (!pdf.isEncrypted()) return make_error("unlock.not-encrypted", "document", "the PDF is not password-protected");
+    // Written without its encryption, nothing else changed: the rebuild that follows is the
+    // engine's ordinary one.
+    return written_plain(pdf);
+  } catch (const QPDFExc& e) {
+    if (e.getErrorCode() == qpdf_e_password) return make_error("unlock.password", "document", "the password does not open this PDF");
+    return blocked("malformed", "document", std::string("the PDF cannot be decrypted: ") + e.getMessageDetail());
+  } catch (const std::exception& e) {
+    return blocked("malformed", "document", std::string("the PDF cannot be decrypted: ") + e.what());
   }
 }
 

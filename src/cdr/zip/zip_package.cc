@@ -82,17 +82,25 @@ const ZipEntry* ZipReader::find(std::string_view name) const {
   return nullptr;
 }
 
-Result<std::string> ZipReader::read(const ZipEntry& entry, const Context& ctx) const {
+Result<std::string> ZipReader::read(const ZipEntry& entry, const Context& ctx, const char* password) const {
   const std::string where = ctx.prefix + entry.name;
-  if (entry.encrypted) return blocked("encrypted", where, "the member is encrypted (password-protected archive)");
+  if (entry.encrypted && password == nullptr) return blocked("encrypted", where, "the member is encrypted (password-protected archive)");
   if (entry.compressed > 0 && entry.size / std::max<std::uint64_t>(entry.compressed, 1) > ctx.policy.max_ratio) {
     return blocked("limit", where,
                    "the member expands " + std::to_string(entry.size / entry.compressed) + " times, more than the limit of " + std::to_string(ctx.policy.max_ratio) +
                        " (a zip bomb)");
   }
   SANSO_TRY(ctx.charge(entry.size, where));
-  zip_file_t* file = zip_fopen_index(state_->archive, entry.index, 0);
+  zip_file_t* file = entry.encrypted ? zip_fopen_index_encrypted(state_->archive, entry.index, 0, password)
+                                      : zip_fopen_index(state_->archive, entry.index, 0);
   if (file == nullptr) {
+    zip_error_t* e = zip_get_error(state_->archive);
+    if (entry.encrypted && zip_error_code_zip(e) == ZIP_ER_WRONGPASSWD) {
+      return make_error("unlock.password", where, "the password does not open this member");
+    }
+    if (entry.encrypted && (zip_error_code_zip(e) == ZIP_ER_ENCRNOTSUPP)) {
+      return blocked("unsupported", where, "the member's encryption method is not supported (traditional PKWARE and WinZip AES are)");
+    }
     return blocked("malformed", where, std::string("the member cannot be opened: ") + zip_strerror(state_->archive));
   }
   std::string out;
@@ -102,7 +110,15 @@ Result<std::string> ZipReader::read(const ZipEntry& entry, const Context& ctx) c
     zip_int64_t n = zip_fread(file, out.data() + got, entry.size - got);
     if (n < 0) {
       std::string why = zip_error_strerror(zip_file_get_error(file));
+      // Traditional PKWARE encryption checks a password against one byte only: 1 in 256 wrong
+      // ones pass that check and fail the CRC (WinZip AES its HMAC) instead.
+      const int code = zip_error_code_zip(zip_file_get_error(file));
       zip_fclose(file);
+      // A wrong password that passed the one-byte check decrypts to noise, which the inflater
+      // refuses before the CRC is reached: that too is the password, not a damaged file.
+      if (entry.encrypted && (code == ZIP_ER_CRC || code == ZIP_ER_WRONGPASSWD || code == ZIP_ER_COMPRESSED_DATA || code == ZIP_ER_ZLIB)) {
+        return make_error("unlock.password", where, "the password does not open this member");
+      }
       return blocked("malformed", where, "the member is damaged: " + why);
     }
     if (n == 0) break;
@@ -111,7 +127,11 @@ Result<std::string> ZipReader::read(const ZipEntry& entry, const Context& ctx) c
   // Data beyond the declared size means the directory lies: never trust such a member.
   char extra;
   zip_int64_t more = got == entry.size ? zip_fread(file, &extra, 1) : 0;
+  const int code = more < 0 ? zip_error_code_zip(zip_file_get_error(file)) : ZIP_ER_OK;
   zip_fclose(file);
+  if (entry.encrypted && (code == ZIP_ER_CRC || code == ZIP_ER_WRONGPASSWD || code == ZIP_ER_COMPRESSED_DATA || code == ZIP_ER_ZLIB)) {
+    return make_error("unlock.password", where, "the password does not open this member");
+  }
   if (got != entry.size || more != 0) {
     return blocked("malformed", where, "the member's size does not match the archive directory");
   }

@@ -152,6 +152,7 @@ struct Console::Impl {
   void transfer_file(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void transfer_decide(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void transfer_issue_link(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void transfer_unlock(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void approvals_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void link_page(const httplib::Request& req, httplib::Response& res, const std::string& error, int status);
   void link_download(const httplib::Request& req, httplib::Response& res);

@@ -62,6 +62,9 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
     z.writestr('word/vbaProject.bin', b'\xd0\xcf\x11\xe0 Sub AutoOpen() Shell "calc"')
 PY
 printf '氏名,個人番号\n山田 太郎,1234 5678 9018\n' > "$SANSO_NUMBER_CSV"
+# PPAP: the macro document in a zip encrypted with traditional PKWARE encryption.
+export SANSO_PPAP_ZIP="$city/見積_PPAP.zip" SANSO_PPAP_PASSWORD='ppap-試験-2026'
+python3 "$root/scripts/ppap_zip.py" "$SANSO_MACRO_DOC" "$SANSO_PPAP_ZIP" "$SANSO_PPAP_PASSWORD"
 printf '住民から持ち込まれた資料\n' > "$city/持ち込み資料.txt"
 SANSO_ITEM=$("$sanso" quarantine add "$city/持ち込み資料.txt" --as kato --verdict blocked --reason "USBメモリの持ち込み（検査待ち）" "${config[@]}" | tail -n 1)
 export SANSO_ITEM
@@ -121,6 +124,12 @@ status=0
 (cd "$work" && node --test --test-reporter=spec console.test.mjs) || status=$?
 (cd "$work" && node --test --test-reporter=spec transfer.test.mjs) || status=$?
 (cd "$work" && node --test --test-reporter=spec findings.test.mjs) || status=$?
+# The PPAP password went through the console: it must be in no log line and no file it keeps.
+if grep -rqF "$SANSO_PPAP_PASSWORD" "$city/web.log" "$city/data"; then
+  echo "browser.console: the PPAP password was found in the console's log or data directory" >&2
+  grep -rlF "$SANSO_PPAP_PASSWORD" "$city/web.log" "$city/data" >&2 || true
+  status=1
+fi
 if [ "$status" -ne 0 ]; then
   echo "--- sanso web log ---" >&2
   cat "$city/web.log" >&2

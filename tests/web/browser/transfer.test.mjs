@@ -1,7 +1,8 @@
 // File transfers between zones in Debian's Chromium, without any script of ours: a macro document
 // uploaded on the internet side reaches the LGWAN recipient rebuilt with its findings; a 個人番号
 // CSV going out is held and its sender cannot approve it; the mynumber zone is refused with its
-// clause; a forged form is refused; the LGWAN pages are refused to an internet-zone address.
+// clause; a forged form is refused; the LGWAN pages are refused to an internet-zone address; a
+// PPAP zip is unlocked by its sender with the right password and refused with a wrong one.
 // Which zone a browser is in comes from X-Forwarded-For, which the console believes only from its
 // trusted proxy (127.0.0.1 in run.sh's copy of the city), as behind the city's reverse proxy.
 // Started by run.sh after console.test.mjs, on the same console.
@@ -19,7 +20,7 @@ const lgwan = '10.20.0.7';
 let browser;
 const problems = [];
 // Refusals this file provokes on purpose are answered with these statuses.
-const expected = /Failed to load resource: the server responded with a status of (400|403)/;
+const expected = /Failed to load resource: the server responded with a status of (400|401|403)/;
 
 before(async () => {
   browser = await launchChromium();
@@ -132,6 +133,49 @@ test('the LGWAN pages are unreachable from an internet-zone address', async () =
   assert.equal(answer.status(), 403);
   assert.match(await kato.page.locator('[role=alert]').innerText(), /自分の領域の端末からだけ/);
   assert.equal(auditActions('console.request').at(-1).details.reason, 'zone-address');
+  await kato.context.close();
+});
+
+test('a PPAP zip is unlocked by its sender on the internet side with the right password, refused with a wrong one', async () => {
+  const yamada = await person('yamada', internet);
+  await yamada.page.goto(`${url}/transfer`);
+  await yamada.page.fill('#send-form input[name=recipient]', 'kato');
+  await yamada.page.setInputFiles('#send-form input[name=files]', process.env.SANSO_PPAP_ZIP);
+  await yamada.page.click('#send');
+  const id = await yamada.page.locator('#transfer-id').innerText();
+  const row = yamada.page.locator('#files tr.file');
+  assert.equal(await row.getAttribute('data-verdict'), 'blocked');
+  assert.match(await row.locator('.findings').innerText(), /パスワード付き/);
+
+  // The recipient on the LGWAN side sees why it waits, and is offered no password field.
+  const kato = await person('kato', lgwan);
+  await kato.page.goto(`${url}/transfer/${id}`);
+  assert.equal(await kato.page.locator('.unlock-form').count(), 0);
+  assert.equal(await kato.page.locator('#files .locked').count(), 1);
+
+  await row.locator('input.unlock-password').fill('ppap-試験-2025');
+  await row.locator('button.unlock').click();
+  assert.match(await yamada.page.locator('[role=alert]').innerText(), /パスワードが違います/);
+  assert.equal(await yamada.page.locator('#files tr.file').getAttribute('data-verdict'), 'blocked');
+  assert.equal(auditActions('transfer.unlock').at(-1).outcome, 'wrong');
+
+  await yamada.page.locator('#files input.unlock-password').fill(process.env.SANSO_PPAP_PASSWORD);
+  await yamada.page.locator('#files button.unlock').click();
+  assert.match(await yamada.page.locator('[role=status]').innerText(), /パスワードを解除し/);
+  const unlocked = yamada.page.locator('#files tr.file');
+  assert.equal(await unlocked.getAttribute('data-verdict'), 'sanitized');
+  assert.match(await unlocked.locator('.findings').innerText(), /マクロ/);
+  assert.equal(await yamada.page.locator('.unlock-form').count(), 0, 'unlocked once');
+  await yamada.page.screenshot({ path: `${process.env.SANSO_SCREENSHOTS}/transfer-unlocked.png`, fullPage: true });
+  const records = auditActions('transfer.unlock');
+  assert.equal(records.at(-1).outcome, 'ok');
+  assert.ok(!JSON.stringify(records).includes(process.env.SANSO_PPAP_PASSWORD), 'the password is in no record');
+
+  await kato.page.goto(`${url}/transfer/${id}`);
+  const [download] = await Promise.all([kato.page.waitForEvent('download'), kato.page.click('#files a.download')]);
+  assert.equal(download.suggestedFilename(), '見積_PPAP.zip');
+  assert.equal(readFileSync(await download.path()).subarray(0, 2).toString(), 'PK');
+  await yamada.context.close();
   await kato.context.close();
 });
 
