@@ -75,7 +75,7 @@ int run_list(const RegisterArgs& a) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : entries) {
       nlohmann::json alarms = nlohmann::json::array();
-      for (const auto& al : registers::Registers::alarms(e, today)) alarms.push_back({{"code", al.code}, {"message", al.message}});
+      for (const auto& al : registers::Registers::alarms(e, today, entries)) alarms.push_back({{"code", al.code}, {"message", al.message}});
       out.push_back({{"id", e.key}, {"fields", e.fields}, {"from_policy", e.from_policy}, {"version", e.version}, {"changed_by", e.changed_by},
                      {"changed_at", e.changed_at}, {"alarms", alarms}});
     }
@@ -90,7 +90,7 @@ int run_list(const RegisterArgs& a) {
     }
     std::printf("%s%s%s\n", pad_to_width(visible_text(e.key), 24).c_str(), pad_to_width(visible_text(name), 40).c_str(),
                 e.from_policy ? "ポリシー" : "台帳");
-    for (const auto& al : registers::Registers::alarms(e, today)) std::printf("    ! %s\n", al.message.c_str());
+    for (const auto& al : registers::Registers::alarms(e, today, entries)) std::printf("    ! %s\n", al.message.c_str());
   }
   return kExitOk;
 }

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "audit/versions.h"
 #include "core/text.h"
 #include "inspect/checks.h"
 #include "quarantine/verdict.h"
@@ -258,32 +259,24 @@ Date one_year_before(Date d) {
   return out;
 }
 
-std::int64_t day_number(const Date& d) {
-  std::tm t{};
-  t.tm_year = d.year - 1900;
-  t.tm_mon = d.month - 1;
-  t.tm_mday = d.day;
-  return static_cast<std::int64_t>(timegm(&t)) / kDay;
-}
-
 // The review records (register "reviews", clause 8) decide: the latest approved review must be
 // within 12 months, and its next review not past. Without any approved record, the policy's own
 // [municipality] reviewed_on is read, and the summary says that no review record backs it.
 Result<CheckOutcome> policy_review(store::Database& db, const policy::Policy& p, Date today, const std::optional<std::uint64_t>& entry) {
   CheckOutcome out;
-  const registers::Entry* latest = nullptr;
   Date latest_on;
   const auto reviews = SANSO_TRY(registers::list_entries(db, registers::Kind::kReviews));
-  for (const auto& r : reviews) {
-    auto decision = r.fields.find("decision");
-    auto on = r.fields.find("reviewed_on");
-    if (decision == r.fields.end() || *decision != "approved" || on == r.fields.end() || !on->is_string()) continue;
-    const auto date = Date::parse(on->get<std::string>());
-    if (date && (!latest || latest_on < *date)) latest = &r, latest_on = *date;
-  }
+  const registers::Entry* latest = registers::latest_approved_review(reviews, &latest_on);
   if (latest) {
     out.evidence.push_back(SANSO_TRY(registers::current_audit_index(db, registers::Kind::kReviews, latest->key)));
-    const std::string record = "見直し記録 " + latest->key + "（" + latest_on.to_string() + "、承認 " + latest->fields.value("approved_by", "") + "）";
+    // The reviewed policy as its kept version (`sanso policy versions`), when the record names one.
+    std::string reviewed_policy;
+    if (const std::string sha = latest->fields.value("policy_sha256", ""); !sha.empty()) {
+      auto version = audit::find_file_version(db, "policy", "@" + sha);
+      reviewed_policy = version ? "、ポリシー @" + std::to_string(version->number) : "、ポリシー " + sha.substr(0, 12) + "（保管された版にない）";
+    }
+    const std::string record =
+        "見直し記録 " + latest->key + "（" + latest_on.to_string() + "、承認 " + latest->fields.value("approved_by", "") + reviewed_policy + "）";
     std::optional<Date> next;
     if (auto n = latest->fields.find("next_review"); n != latest->fields.end() && n->is_string()) next = Date::parse(n->get<std::string>());
     if (latest_on < one_year_before(today)) {
@@ -295,8 +288,8 @@ Result<CheckOutcome> policy_review(store::Database& db, const policy::Policy& p,
     } else {
       out.passed = true;
       out.summary = "最後の" + record + "は12か月以内";
-      if (next && day_number(*next) - day_number(today) <= registers::kReviewReminderDays) {
-        out.summary += "。次回見直し期限 " + next->to_string() + " まで " + std::to_string(day_number(*next) - day_number(today)) + " 日";
+      if (next && registers::day_number(*next) - registers::day_number(today) <= registers::kReviewReminderDays) {
+        out.summary += "。次回見直し期限 " + next->to_string() + " まで " + std::to_string(registers::day_number(*next) - registers::day_number(today)) + " 日";
       }
     }
     return out;

@@ -393,9 +393,9 @@ std::string entry_name(const registers::Entry& e, Lang lang) {
   return "";
 }
 
-json alarms_of(const registers::Entry& e, Date today, Lang lang) {
+json alarms_of(const registers::Entry& e, Date today, Lang lang, const std::vector<registers::Entry>& same_register) {
   json out = json::array();
-  for (const auto& a : registers::Registers::alarms(e, today)) out.push_back({{"code", a.code}, {"text", visible_text(alarm_text(a, lang))}});
+  for (const auto& a : registers::Registers::alarms(e, today, same_register)) out.push_back({{"code", a.code}, {"text", visible_text(alarm_text(a, lang))}});
   return out;
 }
 
@@ -468,7 +468,7 @@ void Console::Impl::registers_page(const httplib::Request& req, httplib::Respons
       const auto kind = static_cast<registers::Kind>(i);
       const auto entries = SANSO_TRY(regs.list(kind));
       std::size_t alarms = 0;
-      for (const auto& e : entries) alarms += registers::Registers::alarms(e, today).size();
+      for (const auto& e : entries) alarms += registers::Registers::alarms(e, today, entries).size();
       kinds.push_back({{"kind", std::string(registers::to_string(kind))},
                        {"label", std::string(registers::label(kind, lang_code(ctx.lang)))},
                        {"clause", std::string(registers::spec(kind).clause)},
@@ -490,13 +490,14 @@ void Console::Impl::register_page(const httplib::Request& req, httplib::Response
     auto use = services.store.use();
     registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
     const Date today = system_clock().today();
-    for (const auto& e : SANSO_TRY(regs.list(*kind))) {
+    const auto listed = SANSO_TRY(regs.list(*kind));
+    for (const auto& e : listed) {
       entries.push_back({{"id", e.key},
                          {"name", visible_text(entry_name(e, ctx.lang))},
                          {"source", wording(ctx.lang, e.from_policy ? "rg_from_policy" : "rg_own")},
                          {"version", std::to_string(e.version)},
                          {"changed", jst_time(e.changed_at) + " " + visible_text(e.changed_by)},
-                         {"alarms", alarms_of(e, today, ctx.lang)}});
+                         {"alarms", alarms_of(e, today, ctx.lang, listed)}});
     }
     return ok();
   }();
@@ -525,11 +526,13 @@ void Console::Impl::register_entry_page(const httplib::Request& req, httplib::Re
   const std::string key = req.matches[2];
   std::optional<registers::Entry> entry;
   std::vector<registers::Change> history;
+  std::vector<registers::Entry> same_register;
   auto read = [&]() -> Result<void> {
     auto use = services.store.use();
     registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
     entry = SANSO_TRY(regs.get(*kind, key));
     if (entry) history = SANSO_TRY(regs.history(*kind, key));
+    if (entry) same_register = SANSO_TRY(regs.list(*kind));
     return ok();
   }();
   if (!read) return proof_failed(req, res, ctx, read.error());
@@ -557,7 +560,7 @@ void Console::Impl::register_entry_page(const httplib::Request& req, httplib::Re
                     {"audit", std::to_string(it->audit_index)},
                     {"fields", visible_text(fields)}});
   }
-  const json alarms = alarms_of(*entry, system_clock().today(), ctx.lang);
+  const json alarms = alarms_of(*entry, system_clock().today(), ctx.lang, same_register);
   json values = {{"kind", std::string(registers::to_string(*kind))},
                  {"register", std::string(registers::label(*kind, lang_code(ctx.lang)))},
                  {"id", entry->key},
