@@ -11,50 +11,27 @@
 #include "inspect/evaluate.h"
 #include "inspect/report.h"
 #include "inspect/template.h"
-#include "policy/check.h"
-#include "store/schema.h"
+#include "support/audited_store.h"
 #include "support/inspect_template.h"
 #include "support/pdf_text.h"
-#include "support/test_store.h"
 #include "support/xlsx_cells.h"
 
 namespace sanso::inspect {
 namespace {
 
-using sanso::testing::TestStore;
-
-const std::string kDir = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/";
+const std::string kDir = sanso::testing::kExampleCityDir;
 // 2026-11 in Japan: from 2026-10-31T15:00Z to 2026-11-30T15:00Z.
 constexpr std::int64_t kNovember = 1793458800;
 constexpr std::int64_t kDecember = 1796050800;
 
 using sanso::testing::kMonthlyTemplate;
 
-class StatsTest : public ::testing::TestWithParam<store::Backend> {
+class StatsTest : public sanso::testing::AuditedStoreTest {
  protected:
-  void SetUp() override {
-    t_ = std::make_unique<TestStore>(GetParam());
-    db_ = t_->open();
-    ASSERT_NE(db_, nullptr);
-    ASSERT_TRUE(store::migrate(*db_));
-    audit::LogOptions o;
-    o.node = "test";
-    o.clock = &clock_;
-    log_ = std::make_unique<audit::AuditLog>(o);
-  }
-
+  // A record of the mail gateway's shape at `time`.
   std::uint64_t append(std::int64_t time, const std::string& action, const std::string& outcome,
                        std::vector<std::pair<std::string, std::string>> details = {}) {
-    store::AuditEvent e;
-    e.time = time;
-    e.actor = "milter@test";
-    e.action = action;
-    e.subject = "item-" + std::to_string(time);
-    e.outcome = outcome;
-    e.details = std::move(details);
-    auto r = log_->append_now(*db_, e);
-    EXPECT_TRUE(r) << r.error().to_string();
-    return r ? *r : 0;
+    return AuditedStoreTest::append(time, "milter@test", action, "item-" + std::to_string(time), outcome, std::move(details));
   }
 
   // A November of a small city, with an entry on each side of the month's edges.
@@ -87,9 +64,6 @@ class StatsTest : public ::testing::TestWithParam<store::Backend> {
     ASSERT_TRUE(clauses) << clauses.error().to_string();
     auto checklist = load_template(kMonthlyTemplate, "t.toml", *clauses);
     ASSERT_TRUE(checklist) << checklist.error().to_string();
-    auto loaded = policy::load_checked_policy(kDir + "policy.toml", clock_.today());
-    ASSERT_TRUE(loaded) << loaded.error().to_string();
-    policy_ = *loaded;
     const policy::Policy& policy = policy_;
     campaigns_ = std::make_unique<Campaigns>(*db_, *log_, clock_);
     ASSERT_TRUE(campaigns_->create(*checklist, policy, {"mayor", "2026-10", "tanaka", ""}, "kato"));
@@ -111,13 +85,8 @@ class StatsTest : public ::testing::TestWithParam<store::Backend> {
     checkpoint_ = *checkpoint;
   }
 
-  FixedClock clock_{Date{2026, 12, 1}};
-  policy::Policy policy_;
   audit::SigningKey key_;
   audit::SignedCheckpoint checkpoint_;
-  std::unique_ptr<TestStore> t_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<audit::AuditLog> log_;
   std::unique_ptr<Campaigns> campaigns_;
   std::uint64_t first_ = 0, last_ = 0;
 };
@@ -335,8 +304,7 @@ TEST_P(StatsTest, ThePdfReportPrintsTheChecklistSummaryTrendStatisticsAndAuditIn
   EXPECT_FALSE(std::filesystem::exists(dir / "silent.pdf"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StatsTest, ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& info) { return info.param == store::Backend::kSqlite ? "sqlite" : "postgres"; });
+SANSO_ON_EVERY_BACKEND(StatsTest);
 
 }  // namespace
 }  // namespace sanso::inspect
