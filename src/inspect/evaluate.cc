@@ -419,6 +419,60 @@ std::int64_t unix_now(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
 }
 
+// The flow monitor watched the whole period: its heartbeats (monitor/heartbeat.h: at start,
+// hourly, at stop) and findings leave no silence longer than kMonitorSilence — from the period's
+// start to the first record, between two, or from the last to the period's end (or now). Passing
+// cites the first and last record; failing cites the records on either side of the longest
+// silence (none when the period has none at all).
+constexpr std::int64_t kMonitorSilence = 3 * 3600;
+
+Result<CheckOutcome> monitor_heartbeat(store::Database& db, std::int64_t from, std::int64_t to) {
+  CheckOutcome out;
+  auto records = SANSO_TRY(logged(db, "monitor.heartbeat", from, to));
+  for (auto& f : SANSO_TRY(logged(db, "monitor.finding", from, to))) records.push_back(std::move(f));
+  std::sort(records.begin(), records.end(), [](const Logged& a, const Logged& b) { return a.time != b.time ? a.time < b.time : a.index < b.index; });
+  if (records.empty()) {
+    out.summary = "期間中、フロー監視のハートビートも検知の記録もない（sanso monitor listen が動いていない）";
+    return out;
+  }
+  // The longest silence and the records around it (nullptr: the period's edge).
+  std::int64_t longest = records.front().time - from;
+  const Logged* before = nullptr;
+  const Logged* after = &records.front();
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    if (records[i].time - records[i - 1].time > longest) {
+      longest = records[i].time - records[i - 1].time;
+      before = &records[i - 1];
+      after = &records[i];
+    }
+  }
+  if (to - records.back().time > longest) {
+    longest = to - records.back().time;
+    before = &records.back();
+    after = nullptr;
+  }
+  std::uint64_t flows = 0;
+  for (const auto& r : records) {
+    if (r.text("action") != "monitor.heartbeat") continue;
+    const std::string n = r.detail("flows");
+    if (!n.empty() && n.size() < 19 && std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; })) flows += std::stoull(n);
+  }
+  const auto when = [](const Logged* r, std::int64_t edge) { return local_time(r ? r->time : edge); };
+  if (longest > kMonitorSilence) {
+    if (before) add_evidence(out, before->index);
+    if (after) add_evidence(out, after->index);
+    out.summary = "フロー監視の記録が " + std::to_string(longest / 3600) + " 時間 " + std::to_string(longest % 3600 / 60) + " 分途切れた（" +
+                  when(before, from) + " から " + when(after, to) + " まで; 許容 " + std::to_string(kMonitorSilence / 3600) + " 時間）";
+    return out;
+  }
+  add_evidence(out, records.front().index);
+  add_evidence(out, records.back().index);
+  out.passed = true;
+  out.summary = "フロー監視は期間中動いていた（記録 " + std::to_string(records.size()) + " 件、途切れは最長 " + std::to_string(longest / 60) +
+                " 分、受信したフロー " + std::to_string(flows) + " 件）";
+  return out;
+}
+
 }  // namespace
 
 Result<CheckOutcome> run_check(std::string_view check, store::Database& db, std::int64_t from, std::int64_t to,
@@ -429,6 +483,8 @@ Result<CheckOutcome> run_check(std::string_view check, store::Database& db, std:
     out = SANSO_TRY(mynumber_egress(db, from, to));
   } else if (check == "release-two-person") {
     out = SANSO_TRY(release_two_person(db, from, to));
+  } else if (check == "monitor-heartbeat") {
+    out = SANSO_TRY(monitor_heartbeat(db, from, to));
   } else if (check == "approver-second-factor") {
     out = SANSO_TRY(approver_second_factor(db, from, to));
   } else if (check == "quarantine-retention") {

@@ -78,6 +78,51 @@ TEST_P(EvaluateTest, MynumberEgressCountsAFindingOpenedBeforeThePeriodAndStillSe
   EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{opened});
 }
 
+// The collector's hourly heartbeats over [from, to), in one transaction; the index of the first.
+std::uint64_t heartbeats(store::Database& db, audit::AuditLog& log, std::int64_t from, std::int64_t to) {
+  std::vector<store::AuditEvent> events;
+  for (std::int64_t t = from; t < to; t += 3600) {
+    store::AuditEvent e;
+    e.time = t;
+    e.actor = "monitor@gw1";
+    e.action = "monitor.heartbeat";
+    e.subject = "collector";
+    e.outcome = events.empty() ? "started" : "alive";
+    e.details = {{"flows", "12"}, {"since", ""}};
+    events.push_back(std::move(e));
+  }
+  auto tx = store::Transaction::begin(db);
+  EXPECT_TRUE(tx);
+  auto first = log.append_batch(db, events);
+  EXPECT_TRUE(first) << first.error().to_string();
+  EXPECT_TRUE(tx->commit());
+  return first ? *first : 0;
+}
+
+TEST_P(EvaluateTest, MonitorHeartbeatFailsWithoutRecordsAndOnASilenceCitingTheRecordsAroundIt) {
+  auto o = check("monitor-heartbeat");
+  EXPECT_FALSE(o.passed);
+  EXPECT_TRUE(o.evidence.empty());
+  EXPECT_NE(o.summary.find("sanso monitor listen が動いていない"), std::string::npos) << o.summary;
+
+  // Ten days of heartbeats, five silent hours, then the rest of the month.
+  const std::uint64_t first = heartbeats(*db_, *log_, kFrom, kMid);
+  const std::uint64_t last_before = first + (kMid - kFrom) / 3600 - 1;
+  const std::uint64_t after = heartbeats(*db_, *log_, kMid + 5 * 3600, kTo);
+  o = check("monitor-heartbeat");
+  EXPECT_FALSE(o.passed) << o.summary;
+  EXPECT_EQ(o.evidence, (std::vector<std::uint64_t>{last_before, after}));
+  EXPECT_NE(o.summary.find("6 時間 0 分途切れた"), std::string::npos) << o.summary;
+
+  // A finding in the silent hours shows the monitor was there (findings count as its records):
+  // the longest silence is now three hours, within the limit.
+  append(kMid + 2 * 3600, "monitor@gw1", "monitor.finding", "10.20.0.5 -> 203.0.113.9:443/tcp", "warning", {{"src_zone", "lgwan"}, {"dst_zone", "internet"}});
+  o = check("monitor-heartbeat");
+  EXPECT_TRUE(o.passed) << o.summary;
+  EXPECT_EQ(o.evidence.front(), first);
+  EXPECT_NE(o.summary.find("途切れは最長 180 分"), std::string::npos) << o.summary;
+}
+
 TEST_P(EvaluateTest, ReleaseTwoPersonPassesWhenRequesterAndApproverDiffer) {
   const auto [approve, released] = release("q1", "tanaka", "suzuki", "console session aaaa from 192.0.2.1", kMid);
   const auto o = check("release-two-person");
