@@ -526,7 +526,8 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
 
   if (const toml::table* d = SANSO_TRY(r.table(root, "directory"))) {
     SANSO_TRY(r.only_keys(*d, "[directory]", {"uri", "transport", "ca_file", "bind_template", "base_dn", "user_filter", "group_base",
-                                               "timeout_seconds", "max_group_depth", "groups", "lookup_bind", "lookup_password_file"}));
+                                               "timeout_seconds", "max_group_depth", "groups", "lookup_bind", "lookup_password_file",
+                                               "training_groups"}));
     directory::Settings& ds = c.directory;
     SANSO_TRY(r.string(*d, "uri", ds.uri));
     std::string transport = "starttls";
@@ -552,6 +553,10 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
       return make_error("config.missing", where(path, *d), "[directory] give both 'lookup_bind' and 'lookup_password_file', or neither");
     }
     ds.lookup_password_file = absolute_from(config_dir, ds.lookup_password_file);
+    SANSO_TRY(r.strings(*d, "training_groups", ds.training_groups));
+    if (!ds.training_groups.empty() && ds.lookup_bind.empty()) {
+      return make_error("config.missing", where(path, *d), "[directory] 'training_groups' are read as the lookup account: give 'lookup_bind' and 'lookup_password_file'");
+    }
     std::int64_t timeout_seconds = 5;
     std::int64_t max_group_depth = ds.max_group_depth;
     SANSO_TRY(r.integer(*d, "timeout_seconds", timeout_seconds, 1));

@@ -502,6 +502,22 @@ Result<std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>
   return std::pair{std::move(header), std::move(rows)};
 }
 
+Attendance attendance(const std::vector<Entry>& training, const std::vector<std::string>& audience, std::string_view course,
+                      std::optional<Date> since) {
+  std::set<std::string> attended;
+  for (const auto& e : training) {
+    if (e.kind != Kind::kTraining || (!course.empty() && text_field(e, "course") != course)) continue;
+    if (since) {
+      const auto on = date_field(e, "date");
+      if (!on || *on < *since) continue;
+    }
+    attended.insert(ascii_lower(text_field(e, "person")));
+  }
+  Attendance out;
+  for (const auto& name : audience) (attended.count(ascii_lower(name)) != 0 ? out.attended : out.missing).push_back(name);
+  return out;
+}
+
 std::int64_t day_number(const Date& date) {
   // Days from the civil date in the proleptic Gregorian calendar, with years counted from March
   // so that the leap day ends the year (H. Hinnant's days_from_civil): no time zone involved.

@@ -136,6 +136,17 @@ class Registers {
   const policy::Policy* policy_;
 };
 
+// Training attendance (6(5)) against who must attend — the audience the directory gives
+// (directory::members_of over [directory] training_groups): of `audience` (names), those with a
+// training-register entry (its person, compared without regard to ASCII case) for `course` (any
+// course when empty) dated on or after `since` (any date when nullopt), and those without.
+struct Attendance {
+  std::vector<std::string> attended;
+  std::vector<std::string> missing;
+};
+Attendance attendance(const std::vector<Entry>& training, const std::vector<std::string>& audience, std::string_view course,
+                      std::optional<Date> since);
+
 // The day's number counted from 1970-01-01 (day 0), so that a difference of two is a count of
 // days: the registers' reminders and the automatic items' "in N days".
 std::int64_t day_number(const Date& date);

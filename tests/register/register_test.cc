@@ -293,6 +293,26 @@ TEST_P(RegisterTest, TheNewestApprovedReviewSupersedesOlderRemindersAndLinksAKep
   }
 }
 
+// Attendance counted against the audience: a person's entry under another case still counts; a
+// course or a date filter leaves out what does not match.
+TEST_P(RegisterTest, TrainingAttendanceIsCountedAgainstTheAudience) {
+  ASSERT_TRUE(regs_->put(Kind::kTraining, {{"id", "t1"}, {"person", "Tanaka"}, {"course", "情報セキュリティ研修"}, {"kind", "training"}, {"date", "2026-06-01"}},
+                         false, "kato"));
+  ASSERT_TRUE(regs_->put(Kind::kTraining, {{"id", "t2"}, {"person", "suzuki"}, {"course", "遵守誓約"}, {"kind", "attestation"}, {"date", "2026-04-02"}},
+                         false, "kato"));
+  auto entries = regs_->list(Kind::kTraining);
+  ASSERT_TRUE(entries);
+  const std::vector<std::string> audience{"both", "suzuki", "tanaka"};
+  auto any = attendance(*entries, audience, "", std::nullopt);
+  EXPECT_EQ(any.attended, (std::vector<std::string>{"suzuki", "tanaka"}));
+  EXPECT_EQ(any.missing, std::vector<std::string>{"both"});
+  auto course = attendance(*entries, audience, "情報セキュリティ研修", std::nullopt);
+  EXPECT_EQ(course.attended, std::vector<std::string>{"tanaka"});
+  EXPECT_EQ(course.missing, (std::vector<std::string>{"both", "suzuki"}));
+  auto recent = attendance(*entries, audience, "", Date{2026, 5, 1});
+  EXPECT_EQ(recent.attended, std::vector<std::string>{"tanaka"});
+}
+
 TEST(RegisterDays, DayNumbersCountCalendarDays) {
   EXPECT_EQ(day_number(Date{1970, 1, 1}), 0);
   EXPECT_EQ(day_number(Date{1969, 12, 31}), -1);
