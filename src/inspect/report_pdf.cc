@@ -264,9 +264,14 @@ Result<void> print_html_to_pdf(const std::string& html, const PdfPrinter& printe
     if (!out) return make_error("inspect.report-write", page.string(), "cannot write the page to print");
   }
   sandbox::ConverterJob job;
-  job.argv = {printer.chromium, "--headless", "--no-sandbox", "--no-zygote", "--disable-gpu", "--disable-crash-reporter", "--no-first-run",
+  // Scripts are not switched off by flag (headless printing itself needs them: with
+  // --blink-settings=scriptEnabled=false Chromium prints nothing); the page has none, every value
+  // in it is escaped, and its Content-Security-Policy (default-src 'none') refuses any.
+  // The GPU process is kept inside the browser's (--in-process-gpu): started apart, it sets up a
+  // sandbox of its own that our filter refuses, and aborts now and then.
+  job.argv = {printer.chromium, "--headless", "--no-sandbox", "--no-zygote", "--disable-gpu", "--in-process-gpu", "--disable-crash-reporter", "--no-first-run",
               "--disable-extensions", "--disable-background-networking", "--disable-sync", "--disable-default-apps", "--mute-audio",
-              "--blink-settings=scriptEnabled=false", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+              "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
               "--user-data-dir=" + (dir / "profile").string(), "--no-pdf-header-footer", "--print-to-pdf=" + pdf.string(),
               "file://" + page.string()};
   job.work_dir = scratch.dir;

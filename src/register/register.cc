@@ -534,7 +534,11 @@ Result<void> Registers::link_policy_version(Kind kind, nlohmann::json& fields, c
   auto given = fields.find("policy_sha256");
   if (given == fields.end() || !given->is_string() || given->get<std::string>().empty()) return ok();
   const std::string text = given->get<std::string>();
-  auto version = audit::find_file_version(db_, "policy", text[0] == '@' ? text : "@" + text);
+  // A register value never starts with "@" (it would be a formula in a spreadsheet): the version is
+  // written "v3", or as (a prefix of) its hash.
+  const bool numbered = text.size() >= 2 && (text[0] == 'v' || text[0] == 'V') &&
+                        std::all_of(text.begin() + 1, text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  auto version = audit::find_file_version(db_, "policy", "@" + (numbered ? text.substr(1) : text));
   if (!version) {
     return make_error("register.inconsistent", where,
                       "the reviewed policy (policy_sha256 '" + visible_text(text) + "') is not a kept policy version: " + version.error().message);

@@ -123,7 +123,7 @@ class Registers {
                                std::vector<std::pair<std::string, std::string>> details);
   // The policy's values for the entry `key` of `kind`, or nullopt when the policy does not declare it.
   std::optional<nlohmann::json> policy_fields(Kind kind, const std::string& key) const;
-  // A review's policy (policy_sha256: "@3", a hash prefix or the whole SHA-256) must be a kept
+  // A review's policy (policy_sha256: "v3", a hash prefix or the whole SHA-256) must be a kept
   // version of the policy (audit/log.h, `sanso policy versions`); it is stored as its SHA-256.
   Result<void> link_policy_version(Kind kind, nlohmann::json& fields, const std::string& where);
   // Merges policy fields into `fields`; an error when a given policy field differs from the policy.

@@ -278,7 +278,7 @@ TEST_P(RegisterTest, TheNewestApprovedReviewSupersedesOlderRemindersAndLinksAKep
 
   // The reviewed policy must be a kept version; it is stored as its SHA-256.
   const std::string before = snapshot();
-  auto unknown = regs_->put(Kind::kReviews, {{"id", "R2026"}, {"policy_sha256", "@1"}}, true, "kato");
+  auto unknown = regs_->put(Kind::kReviews, {{"id", "R2026"}, {"policy_sha256", "v1"}}, true, "kato");
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code, "register.inconsistent");
   EXPECT_NE(unknown.error().message.find("kept policy version"), std::string::npos) << unknown.error().to_string();
@@ -286,7 +286,7 @@ TEST_P(RegisterTest, TheNewestApprovedReviewSupersedesOlderRemindersAndLinksAKep
   const std::string text = "[municipality]\nname = \"水俣市\"\n";
   auto kept = audit::keep_file_version(*db_, *log_, "policy", "/etc/sanso/policy.toml", sha256_hex(text), text, "gw1");
   ASSERT_TRUE(kept) << kept.error().to_string();
-  for (const std::string reference : {std::string("@1"), kept->sha256.substr(0, 10), kept->sha256}) {
+  for (const std::string& reference : {std::string("v1"), kept->sha256.substr(0, 10), kept->sha256}) {
     auto linked = regs_->put(Kind::kReviews, {{"id", "R2026"}, {"policy_sha256", reference}}, true, "kato");
     ASSERT_TRUE(linked) << reference << ": " << linked.error().to_string();
     EXPECT_EQ(linked->fields["policy_sha256"], kept->sha256) << reference;
