@@ -38,7 +38,8 @@ packages=(
   python3-openpyxl                       # the inspection report test reads the XLSX back
   python3-jsonschema                     # the API test checks real responses against docs/api/openapi.json
   prometheus                             # the API test checks /metrics with `promtool check metrics`
-  chromium                               # the console's browser test (driven by playwright-core from npm)
+  chromium                               # the console's browser test (driven by playwright-core from npm); the PDF report, run sandboxed
+  fonts-noto-cjk                         # Japanese glyphs in the PDF report Chromium prints
   openssl                                # the console's TLS test makes a throwaway certificate
 )
 # Node.js and npm run the console's browser test and the Cedar comparison under bench/; a machine that already has a

@@ -83,15 +83,8 @@ bool is_document(std::string_view type) {
 
 // A private, empty directory for one conversion, removed with everything in it.
 struct Scratch {
-  fs::path dir;
-  Scratch() {
-    std::string tmpl = (fs::temp_directory_path() / "sanso-convert-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) != nullptr) dir = tmpl;
-  }
-  ~Scratch() {
-    std::error_code ec;
-    if (!dir.empty()) fs::remove_all(dir, ec);
-  }
+  sandbox::ScratchDirectory made{"sanso-convert"};
+  fs::path dir{made.dir};
 };
 
 bool write_file(const fs::path& p, std::string_view bytes) {

@@ -237,8 +237,8 @@ int run_verify(const InspectArgs& a) {
 }
 
 int run_report(const InspectArgs& a) {
-  if (a.format != "xlsx") {
-    return fail(make_error("inspect.report-format", a.format, "only --format xlsx is available; the PDF report is not built yet"));
+  if (a.format != "xlsx" && a.format != "pdf") {
+    return fail(make_error("inspect.report-format", a.format, "--format is xlsx or pdf"));
   }
   Session s = CLI_TRY(open_session(a, false));
   auto use = s.db->use();
@@ -246,7 +246,12 @@ int run_report(const InspectArgs& a) {
   // The auditor's sheet verifies the log with the verifier key; without the key there is no report.
   const audit::VerifierKey key = CLI_TRY(load_audit_key(s.service, false)).verifier;
   const inspect::ReportSources sources{&s.service.policy, &*use, &key};
-  CLI_TRY(inspect::write_xlsx_report(campaigns, a.campaign, sources, a.output));
+  if (a.format == "pdf") {
+    const inspect::PdfPrinter printer{s.service.config.cdr.chromium, std::chrono::seconds(s.service.config.cdr.converter_timeout_seconds)};
+    CLI_TRY(inspect::write_pdf_report(campaigns, a.campaign, sources, printer, a.output));
+  } else {
+    CLI_TRY(inspect::write_xlsx_report(campaigns, a.campaign, sources, a.output));
+  }
   std::printf("点検表を書き出しました: %s\n", a.output.c_str());
   return kExitOk;
 }
@@ -360,10 +365,10 @@ void register_inspect_command(CLI::App& app, int& exit_code) {
   stats->add_flag("--json", a->json, "machine-readable output");
   stats->callback([&exit_code, a] { exit_code = run_stats(*a); });
 
-  CLI::App* report = inspect->add_subcommand("report", "the 点検表 as a workbook");
+  CLI::App* report = inspect->add_subcommand("report", "the 点検表 as a workbook (xlsx) or printed (pdf, by Chromium in the converter sandbox)");
   add_service_options(*report, a->service, false);
   report->add_option("CAMPAIGN", a->campaign)->required();
-  report->add_option("--format", a->format, "xlsx");
+  report->add_option("--format", a->format, "xlsx or pdf");
   report->add_option("-o,--output", a->output, "file to write")->required();
   report->callback([&exit_code, a] { exit_code = run_report(*a); });
 }

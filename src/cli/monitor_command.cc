@@ -25,6 +25,7 @@
 #include "monitor/detector.h"
 #include "mail/smtp_client.h"
 #include "monitor/finding_store.h"
+#include "monitor/heartbeat.h"
 #include "monitor/notifier.h"
 #include "monitor/scan.h"
 #include "policy/check.h"
@@ -432,6 +433,19 @@ int run_listen(const ServiceOptions& o, const std::string& metrics_arg) {
     if (findings.adopted() == adopted_before) notifier.add(f, source, now_seconds());
   });
 
+  // The heartbeat: a record now, every hour, and at the end (monitor/heartbeat.h).
+  monitor::Heartbeat heartbeat(actor);
+  auto beat = [&](const std::optional<store::AuditEvent>& e) {
+    if (!e) return;
+    if (auto r = append_in_transaction(db.db, **log, *e); !r) {
+      print_error(r.error());
+      store_errors.inc();
+      store_failed = true;
+    }
+  };
+  beat(heartbeat.due(now_seconds()));
+  if (store_failed) return kExitFailure;
+
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigaction(SIGTERM, &sa, nullptr);
@@ -443,6 +457,7 @@ int run_listen(const ServiceOptions& o, const std::string& metrics_arg) {
   auto ran = (*collector)->run(
       stop, [&](const monitor::Flow& flow, monitor::FlowSource from) {
         flows_seen.inc();
+        heartbeat.count_flow();
         detector.observe(flow, from.listener, from.sequence);
         if (store_failed) stop.store(true);
       },
@@ -452,6 +467,7 @@ int run_listen(const ServiceOptions& o, const std::string& metrics_arg) {
       },
       [&] {
         detector.expire();
+        beat(heartbeat.due(now_seconds()));
         settle_notice(false);
         start_notice(false);
         if (auto reloaded = indicators->reload_if_changed(); !reloaded) {
@@ -464,6 +480,7 @@ int run_listen(const ServiceOptions& o, const std::string& metrics_arg) {
   settle_notice(true);
   start_notice(true);
   settle_notice(true);
+  beat(heartbeat.stopped(now_seconds()));
   const monitor::CollectorStats& st = (*collector)->stats();
   std::fprintf(stderr, "sanso monitor listen: stopped; %llu flows, %llu malformed, %llu records before their template, %llu dated in the future (taken as received), %llu TCP connections refused or closed, %llu findings adopted from earlier runs\n",
                static_cast<unsigned long long>(st.flows), static_cast<unsigned long long>(st.malformed),

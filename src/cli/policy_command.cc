@@ -1,4 +1,5 @@
-// `sanso policy check|decide|test|explain|graph|rules|diff`: the policy engine from the shell.
+// `sanso policy check|decide|test|explain|graph|rules|diff|versions`: the policy engine from the
+// shell. Only `versions` and a `diff` against a kept version (@3) open the service's store.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -11,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "audit/versions.h"
+#include "cli/service.h"
 #include "core/clock.h"
 #include "policy/cases.h"
 #include "policy/check.h"
@@ -45,8 +48,6 @@ Result<Date> today_of(const CommonOptions& o) {
   if (auto d = Date::parse(o.today)) return *d;
   return make_error("cli.bad-date", "--today", "'" + o.today + "' is not a date like 2026-11-25");
 }
-
-void print_error(const Error& e) { std::fprintf(stderr, "sanso: %s\n", e.to_string().c_str()); }
 
 // Loads, checks and compiles; prints what went wrong and returns nullptr on failure.
 std::unique_ptr<CompiledPolicy> compiled_policy(const CommonOptions& o) {
@@ -235,19 +236,78 @@ int run_rules(const CommonOptions& o) {
   return kExitOk;
 }
 
+// A policy by what the command line names: a file, or a kept version of the service's policy
+// ("@3", "@9f86d0…", read from the store of --config), compiled as of `today`.
+struct PolicySource {
+  std::string argument;
+  std::unique_ptr<store::Database>* store;  // opened on the first kept version asked for
+  const ServiceOptions* service;
+};
+
+Result<std::unique_ptr<CompiledPolicy>> policy_from(const PolicySource& source, Date today) {
+  Policy policy;
+  if (!source.argument.empty() && source.argument[0] == '@') {
+    if (!*source.store) {
+      std::string path = source.service->config_path;
+      if (path.empty()) {
+        const char* env = std::getenv("SANSO_CONFIG");
+        path = env != nullptr ? env : "/etc/sanso/sanso.toml";
+      }
+      const config::ServiceConfig config = SANSO_TRY(config::load_config(path));
+      *source.store = SANSO_TRY(open_store(config));
+    }
+    const audit::FileVersion v = SANSO_TRY(audit::find_file_version(**source.store, "policy", source.argument));
+    const std::string text = SANSO_TRY(audit::file_version_text(**source.store, "policy", v.number));
+    policy = SANSO_TRY(load_checked_policy_text(text, "policy @" + std::to_string(v.number) + " (" + v.sha256.substr(0, 12) + ")", today));
+  } else {
+    policy = SANSO_TRY(load_checked_policy(source.argument, today));
+  }
+  return std::make_unique<CompiledPolicy>(SANSO_TRY(CompiledPolicy::compile(std::move(policy), today)));
+}
+
 // What changes from OLD to NEW, decision by decision (clause 8's review). Both are compiled as of
 // the same date, so an exception's expiry shows only when it really differs between the files.
-int run_diff(const CommonOptions& o, const std::string& new_path, bool json, bool exit_code_on_change) {
-  auto before = compiled_policy(o);
-  if (!before) return kExitFailure;
-  CommonOptions other = o;
-  other.policy_path = new_path;
-  auto after = compiled_policy(other);
-  if (!after) return kExitFailure;
-  const PolicyDiff d = diff_policies(*before, *after);
-  const std::string out = json ? render_diff_json(d, *before, *after) : render_diff_text(d, *before, *after, o.lang);
+int run_diff(const CommonOptions& o, const ServiceOptions& service, const std::string& new_path, bool json, bool exit_code_on_change) {
+  auto today = today_of(o);
+  if (!today) return print_error(today.error()), kExitFailure;
+  std::unique_ptr<store::Database> store;
+  auto before = policy_from({o.policy_path, &store, &service}, *today);
+  if (!before) return print_error(before.error()), kExitFailure;
+  auto after = policy_from({new_path, &store, &service}, *today);
+  if (!after) return print_error(after.error()), kExitFailure;
+  const PolicyDiff d = diff_policies(**before, **after);
+  const std::string out = json ? render_diff_json(d, **before, **after) : render_diff_text(d, **before, **after, o.lang);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return exit_code_on_change && !d.empty() ? kExitFailure : kExitOk;
+}
+
+// Every policy version that took effect on this installation, oldest first. The policy of
+// --config is recorded first, as any service would on start.
+int run_versions(const ServiceOptions& options, bool json) {
+  auto listed = [&]() -> Result<std::vector<audit::FileVersion>> {
+    const Service service = SANSO_TRY(load_service(options));
+    auto log = SANSO_TRY(make_audit_log(service));
+    store::SharedDatabase db(SANSO_TRY(open_store(service.config)));
+    SANSO_TRY(record_setting_changes(service, db, *log, service.config.node));
+    auto use = db.use();
+    return audit::file_versions(*use, "policy");
+  }();
+  if (!listed) return print_error(listed.error()), kExitFailure;
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& v : *listed) {
+      out.push_back({{"number", v.number}, {"sha256", v.sha256}, {"path", v.path}, {"seen_by", v.seen_by}, {"seen_at", local_time(v.seen_at)},
+                     {"audit_index", v.audit_index}, {"bytes", v.size}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf("%-5s %-16s %-25s %-16s %-8s %s\n", "版", "SHA-256", "初めて読まれた日時", "読んだもの", "監査ログ", "ファイル");
+  for (const auto& v : *listed) {
+    std::printf("@%-4lld %-16s %-25s %-16s #%-7llu %s\n", static_cast<long long>(v.number), v.sha256.substr(0, 16).c_str(), local_time(v.seen_at).c_str(),
+                v.seen_by.c_str(), static_cast<unsigned long long>(v.audit_index), v.path.c_str());
+  }
+  return kExitOk;
 }
 
 }  // namespace
@@ -301,10 +361,21 @@ void register_policy_command(CLI::App& app, int& exit_code) {
   auto diff_new = std::make_shared<std::string>();
   auto diff_json = std::make_shared<bool>(false);
   auto diff_exit = std::make_shared<bool>(false);
-  diff->add_option("NEW", *diff_new, "the new policy file (TOML); POLICY is the old one")->required();
+  diff->add_option("NEW", *diff_new, "the new policy file (TOML) or a kept version (@3, @<hash prefix>); POLICY is the old one, either way")->required();
   diff->add_flag("--json", *diff_json, "the changes as JSON");
   diff->add_flag("--exit-code", *diff_exit, "exit 1 when anything differs (for scripts), 0 when nothing does");
-  diff->callback([&exit_code, common, diff_new, diff_json, diff_exit] { exit_code = run_diff(*common, *diff_new, *diff_json, *diff_exit); });
+  auto diff_service = std::make_shared<ServiceOptions>();
+  diff->add_option("--config", diff_service->config_path, "sanso.toml whose store keeps the versions named @3 or @<hash prefix> (default $SANSO_CONFIG, then /etc/sanso/sanso.toml)");
+  diff->callback([&exit_code, common, diff_service, diff_new, diff_json, diff_exit] {
+    exit_code = run_diff(*common, *diff_service, *diff_new, *diff_json, *diff_exit);
+  });
+
+  CLI::App* versions = policy->add_subcommand("versions", "every policy version that took effect here, kept in the store (clause 8's review)");
+  auto versions_service = std::make_shared<ServiceOptions>();
+  auto versions_json = std::make_shared<bool>(false);
+  add_service_options(*versions, *versions_service, false);
+  versions->add_flag("--json", *versions_json, "the versions as JSON");
+  versions->callback([&exit_code, versions_service, versions_json] { exit_code = run_versions(*versions_service, *versions_json); });
 
   CLI::App* rules = policy->add_subcommand("rules", "the rules in force, in precedence order, as JSON");
   add_common(*rules, *common);

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/text.h"
+#include "directory/directory.h"
 #include "register/register.h"
 
 namespace sanso::cli {
@@ -20,7 +21,7 @@ namespace {
 
 struct RegisterArgs {
   ServiceOptions service;
-  std::string kind, format = "csv", file, sheet;
+  std::string kind, format = "csv", file, sheet, course, since;
   std::vector<std::string> fields;
   bool update = false;
   bool json = false;
@@ -75,7 +76,7 @@ int run_list(const RegisterArgs& a) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : entries) {
       nlohmann::json alarms = nlohmann::json::array();
-      for (const auto& al : registers::Registers::alarms(e, today)) alarms.push_back({{"code", al.code}, {"message", al.message}});
+      for (const auto& al : registers::Registers::alarms(e, today, entries)) alarms.push_back({{"code", al.code}, {"message", al.message}});
       out.push_back({{"id", e.key}, {"fields", e.fields}, {"from_policy", e.from_policy}, {"version", e.version}, {"changed_by", e.changed_by},
                      {"changed_at", e.changed_at}, {"alarms", alarms}});
     }
@@ -90,7 +91,7 @@ int run_list(const RegisterArgs& a) {
     }
     std::printf("%s%s%s\n", pad_to_width(visible_text(e.key), 24).c_str(), pad_to_width(visible_text(name), 40).c_str(),
                 e.from_policy ? "ポリシー" : "台帳");
-    for (const auto& al : registers::Registers::alarms(e, today)) std::printf("    ! %s\n", al.message.c_str());
+    for (const auto& al : registers::Registers::alarms(e, today, entries)) std::printf("    ! %s\n", al.message.c_str());
   }
   return kExitOk;
 }
@@ -145,6 +146,44 @@ int run_export(const RegisterArgs& a) {
   return kExitOk;
 }
 
+// `sanso register audience`: who must attend training, from the directory's training groups, and
+// who of them the training register has as attended.
+int run_audience(const RegisterArgs& a) {
+  std::optional<Date> since;
+  if (!a.since.empty()) {
+    since = Date::parse(a.since);
+    if (!since) return fail(make_error("cli.bad-date", "--since", "'" + a.since + "' is not a date like 2026-04-01"));
+  }
+  Session s = CLI_TRY(open_session(a, false));
+  const directory::Settings& ds = s.service.config.directory;
+  if (ds.training_groups.empty()) {
+    return fail(make_error("register.no-audience", s.service.config.source,
+                           "the training audience comes from the directory: set [directory] training_groups (and lookup_bind)"));
+  }
+  const auto members = CLI_TRY(directory::members_of(ds, ds.training_groups));
+  auto use = s.db->use();
+  registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
+  const auto entries = CLI_TRY(regs.list(registers::Kind::kTraining));
+  std::vector<std::string> names;
+  std::map<std::string, std::string> display;
+  for (const auto& m : members) {
+    names.push_back(m.name);
+    display[m.name] = m.display_name;
+  }
+  const registers::Attendance counted = registers::attendance(entries, names, a.course, since);
+  if (a.json) {
+    nlohmann::json out = {{"course", a.course}, {"since", a.since}, {"groups", ds.training_groups}, {"audience", names.size()},
+                          {"attended", counted.attended}, {"missing", counted.missing}};
+    std::printf("%s\n", out.dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf("研修の対象者（ディレクトリのグループ %zu 件）: %zu 人、受講 %zu 人、未受講 %zu 人%s%s\n", ds.training_groups.size(), names.size(),
+              counted.attended.size(), counted.missing.size(), a.course.empty() ? "" : ("（" + visible_text(a.course) + "）").c_str(),
+              since ? ("（" + since->to_string() + " 以降）").c_str() : "");
+  for (const auto& name : counted.missing) std::printf("  未受講  %s  %s\n", visible_text(name).c_str(), visible_text(display[name]).c_str());
+  return kExitOk;
+}
+
 }  // namespace
 
 void register_register_command(CLI::App& app, int& exit_code) {
@@ -180,6 +219,13 @@ void register_register_command(CLI::App& app, int& exit_code) {
   exp->add_option("--format", a->format, "csv or xlsx");
   exp->add_option("-f,--file", a->file, "the file to write")->required();
   exp->callback([&exit_code, a] { exit_code = run_export(*a); });
+
+  CLI::App* audience = reg->add_subcommand("audience", "who must attend training (the directory's training_groups) and who of them has (the training register)");
+  add_service_options(*audience, a->service, false);
+  audience->add_option("--course", a->course, "count only this course (研修・誓約); default: any");
+  audience->add_option("--since", a->since, "count only training on or after this date (YYYY-MM-DD)");
+  audience->add_flag("--json", a->json, "machine-readable output");
+  audience->callback([&exit_code, a] { exit_code = run_audience(*a); });
 }
 
 }  // namespace sanso::cli

@@ -24,6 +24,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "audit/versions.h"
 #include "core/clock.h"
 #include "core/os_identity.h"
 #include "core/private_file.h"
@@ -175,11 +176,19 @@ Result<audit::SigningKey> load_audit_key(const Service& service, bool create) {
 }
 
 Result<void> record_setting_changes(const Service& service, store::SharedDatabase& db, audit::AuditLog& log, const std::string& actor) {
+  // The policy's text is kept as a version (clause 8's review), read again here and checked
+  // against the hash taken when it was loaded.
+  std::ifstream in(service.config.policy_file, std::ios::binary);
+  std::ostringstream policy_text;
+  policy_text << in.rdbuf();
+  if (!in) return make_error("policy.unreadable", service.config.policy_file, "cannot read the policy file again to keep its version");
+  const std::string policy_path = std::filesystem::absolute(service.config.policy_file).string();
   const audit::TrackedFile files[] = {
-      {"policy", std::filesystem::absolute(service.config.policy_file).string(), service.policy_sha256},
+      {"policy", policy_path, service.policy_sha256},
       {"config", std::filesystem::absolute(service.config.source).lexically_normal().string(), service.config_sha256}};
   auto connection = db.use();
   SANSO_TRY(audit::record_file_changes(*connection, log, files, actor));
+  SANSO_TRY(audit::keep_file_version(*connection, log, "policy", policy_path, service.policy_sha256, policy_text.str(), actor));
   return ok();
 }
 

@@ -313,7 +313,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   if (const toml::table* d = SANSO_TRY(r.table(root, "cdr"))) {
     SANSO_TRY(r.only_keys(*d, "[cdr]", {"keep_hyperlinks", "remove_pdf_uri", "csv_bom", "extension_map", "max_depth", "max_members",
                                          "max_expanded_mb", "max_ratio", "max_pixels", "max_file_mb", "timeout_seconds", "attachments", "clamd",
-                                         "mode", "convert_legacy", "max_pages", "dpi", "libreoffice", "pdftoppm", "converter_timeout_seconds"}));
+                                         "mode", "convert_legacy", "max_pages", "dpi", "libreoffice", "pdftoppm", "converter_timeout_seconds", "chromium"}));
     SANSO_TRY(r.string(*d, "clamd", c.cdr.clamd));
     SANSO_TRY(r.boolean(*d, "keep_hyperlinks", c.cdr.keep_hyperlinks));
     SANSO_TRY(r.boolean(*d, "remove_pdf_uri", c.cdr.remove_pdf_uri));
@@ -335,6 +335,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     if (c.cdr.dpi > 600) return make_error("config.value", where(path, *d->get("dpi")), "'dpi' must be at most 600 (pages become huge images)");
     SANSO_TRY(r.string(*d, "libreoffice", c.cdr.libreoffice));
     SANSO_TRY(r.string(*d, "pdftoppm", c.cdr.pdftoppm));
+    SANSO_TRY(r.string(*d, "chromium", c.cdr.chromium));
     SANSO_TRY(r.integer(*d, "converter_timeout_seconds", c.cdr.converter_timeout_seconds, 1));
     SANSO_TRY(r.word(*d, "attachments", c.cdr.attachments, mail::parse_attachment_action));
     // "reject" is a per-type exception ([mail] attachment_actions), not a default: it would hold every mail with an attachment.
@@ -526,7 +527,8 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
 
   if (const toml::table* d = SANSO_TRY(r.table(root, "directory"))) {
     SANSO_TRY(r.only_keys(*d, "[directory]", {"uri", "transport", "ca_file", "bind_template", "base_dn", "user_filter", "group_base",
-                                               "timeout_seconds", "max_group_depth", "groups", "lookup_bind", "lookup_password_file"}));
+                                               "timeout_seconds", "max_group_depth", "groups", "lookup_bind", "lookup_password_file",
+                                               "training_groups"}));
     directory::Settings& ds = c.directory;
     SANSO_TRY(r.string(*d, "uri", ds.uri));
     std::string transport = "starttls";
@@ -552,6 +554,10 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
       return make_error("config.missing", where(path, *d), "[directory] give both 'lookup_bind' and 'lookup_password_file', or neither");
     }
     ds.lookup_password_file = absolute_from(config_dir, ds.lookup_password_file);
+    SANSO_TRY(r.strings(*d, "training_groups", ds.training_groups));
+    if (!ds.training_groups.empty() && ds.lookup_bind.empty()) {
+      return make_error("config.missing", where(path, *d), "[directory] 'training_groups' are read as the lookup account: give 'lookup_bind' and 'lookup_password_file'");
+    }
     std::int64_t timeout_seconds = 5;
     std::int64_t max_group_depth = ds.max_group_depth;
     SANSO_TRY(r.integer(*d, "timeout_seconds", timeout_seconds, 1));

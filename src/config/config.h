@@ -113,6 +113,7 @@ struct CdrSettings {
   std::int64_t dpi = 150;                // rasterize
   std::string libreoffice = "/usr/lib/libreoffice/program/soffice.bin";
   std::string pdftoppm = "/usr/bin/pdftoppm";
+  std::string chromium = "/usr/lib/chromium/chromium";  // prints the PDF inspection report (its binary, not the launcher script)
   std::int64_t converter_timeout_seconds = 180;
 };
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -22,7 +23,8 @@ namespace {
 
 constexpr std::size_t kMaxNameBytes = 256;
 constexpr std::size_t kMaxPasswordBytes = 1024;
-constexpr std::size_t kMaxGroups = 1000;  // a person in more is a directory we do not understand
+constexpr std::size_t kMaxGroups = 1000;
+constexpr std::size_t kMaxAudience = 100000;  // entries read for the training audience: a whole city's staff several times  // a person in more is a directory we do not understand
 
 std::string replace_user(const std::string& pattern, const std::string& value) {
   std::string out = pattern;
@@ -209,13 +211,16 @@ std::vector<std::string> values(LDAP* ld, LDAPMessage* entry, const char* attrib
 
 std::string first(const std::vector<std::string>& v) { return v.empty() ? "" : v.front(); }
 
-Result<Message> search(const Settings& s, LDAP* ld, const std::string& base, const std::string& filter, std::vector<const char*> attributes) {
+Result<Message> search(const Settings& s, LDAP* ld, const std::string& base, const std::string& filter, std::vector<const char*> attributes,
+                       int scope = LDAP_SCOPE_SUBTREE) {
   attributes.push_back(nullptr);
   timeval tv{static_cast<time_t>(s.timeout.count() / 1000), static_cast<suseconds_t>((s.timeout.count() % 1000) * 1000)};
   LDAPMessage* result = nullptr;
-  const int rc = ldap_search_ext_s(ld, base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(), const_cast<char**>(attributes.data()), 0, nullptr, nullptr,
+  const int rc = ldap_search_ext_s(ld, base.c_str(), scope, filter.c_str(), const_cast<char**>(attributes.data()), 0, nullptr, nullptr,
                                    &tv, static_cast<int>(kMaxGroups) + 1, &result);
   Message owned(result);
+  // Reading one entry by its DN: an entry that does not exist is an empty answer, not a failure.
+  if (scope == LDAP_SCOPE_BASE && rc == LDAP_NO_SUCH_OBJECT) return Message(nullptr);
   if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) return ldap_error(s, "searching", rc, ld);
   return owned;
 }
@@ -486,13 +491,11 @@ Result<Person> person_after_bind(const Settings& s, LDAP* ld, std::string_view n
   return std::move(*p);
 }
 
-Result<std::optional<Person>> look_up(const Settings& s, std::string_view name) {
+namespace {
+
+// A connection bound as the service's lookup account.
+Result<Connection> lookup_connection(const Settings& s) {
   auto bad = [&](const std::string& why) { return make_error("directory.bad-settings", "[directory] lookup_bind", why); };
-  if (name.empty() || name.size() > kMaxNameBytes || std::any_of(name.begin(), name.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
-      })) {
-    return std::optional<Person>();  // no directory keeps such a name
-  }
   SANSO_TRY(check_settings(s));
   if (s.lookup_bind.empty() || s.lookup_password_file.empty()) return bad("looking people up needs lookup_bind and lookup_password_file");
   std::string password;
@@ -508,8 +511,76 @@ Result<std::optional<Person>> look_up(const Settings& s, std::string_view name) 
   explicit_bzero(password.data(), password.size());
   if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH) return bad("the directory refused the lookup account's name or password");
   if (rc != LDAP_SUCCESS) return ldap_error(s, "binding as the lookup account", rc, ld.get());
+  return ld;
+}
 
+bool is_group(const std::vector<std::string>& object_classes) {
+  return std::any_of(object_classes.begin(), object_classes.end(), [](const std::string& c) {
+    const std::string lower = ascii_lower(c);
+    return lower == "groupofnames" || lower == "groupofuniquenames" || lower == "group";
+  });
+}
+
+}  // namespace
+
+Result<std::optional<Person>> look_up(const Settings& s, std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameBytes || std::any_of(name.begin(), name.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+      })) {
+    return std::optional<Person>();  // no directory keeps such a name
+  }
+  Connection ld = SANSO_TRY(lookup_connection(s));
   return read_person(s, ld.get(), std::string(name), nullptr);
+}
+
+Result<std::vector<Member>> members_of(const Settings& s, const std::vector<std::string>& group_dns) {
+  Connection ld = SANSO_TRY(lookup_connection(s));
+  const std::string name_attribute = naming_attribute(s.user_filter);
+  if (name_attribute.empty()) return make_error("directory.bad-settings", s.user_filter, "user_filter names no attribute to take a person's name from");
+  std::set<std::string> seen;
+  std::map<std::string, Member> people;
+  std::vector<std::string> frontier = group_dns;
+  for (int depth = 0; !frontier.empty(); ++depth) {
+    if (depth > s.max_group_depth) {
+      return make_error("directory.ambiguous", group_dns.front(),
+                        "the training groups nest deeper than max_group_depth (" + std::to_string(s.max_group_depth) + "): refusing to guess the rest");
+    }
+    std::vector<std::string> next;
+    for (const auto& dn : frontier) {
+      if (!seen.insert(normalize_dn(dn)).second) continue;  // a loop, or a member listed twice
+      if (seen.size() > kMaxAudience) return make_error("directory.unavailable", dn, "more than " + std::to_string(kMaxAudience) + " entries in the training groups");
+      auto read = search(s, ld.get(), dn, "(objectClass=*)",
+                         {"objectClass", "member", "uniqueMember", "displayName", "cn", "userAccountControl", "pwdAccountLockedTime", "nsAccountLock",
+                          name_attribute.c_str()},
+                         LDAP_SCOPE_BASE);
+      if (!read) return read.error();
+      LDAPMessage* entry = read->get() != nullptr ? ldap_first_entry(ld.get(), read->get()) : nullptr;
+      if (entry == nullptr) {
+        // A listed group must exist (a typo would silently shrink the audience); a member that
+        // no longer does is a dangling reference the directory keeps, not a person.
+        if (depth == 0) return make_error("directory.not-found", dn, "the directory has no such training group ([directory] training_groups)");
+        continue;
+      }
+      if (is_group(values(ld.get(), entry, "objectClass"))) {
+        for (const char* attribute : {"member", "uniqueMember"}) {
+          for (auto& m : values(ld.get(), entry, attribute)) next.push_back(std::move(m));
+        }
+        continue;
+      }
+      if (depth == 0) return make_error("directory.not-found", dn, "not a group: training_groups lists groups");
+      if (entry_disabled(ld.get(), entry)) continue;
+      Member m;
+      m.dn = dn;
+      m.name = SANSO_TRY(directory_name(ld.get(), entry, name_attribute, dn, dn));
+      m.display_name = first(values(ld.get(), entry, "displayName"));
+      if (m.display_name.empty()) m.display_name = first(values(ld.get(), entry, "cn"));
+      people.emplace(m.name, std::move(m));
+    }
+    frontier = std::move(next);
+  }
+  std::vector<Member> out;
+  for (auto& [name, m] : people) out.push_back(std::move(m));
+  return out;
 }
 
 }  // namespace sanso::directory

@@ -47,6 +47,9 @@ struct Settings {
   // nobody is looked up.
   std::string lookup_bind;
   std::string lookup_password_file;
+  // Groups whose members must attend training (members_of); empty: the training register has no
+  // audience from the directory.
+  std::vector<std::string> training_groups;
 };
 
 // Who signed in.
@@ -82,6 +85,19 @@ Result<Person> person_after_bind(const Settings& settings, LDAP* ld, std::string
 // lookup_bind, its password unreadable or refused), "directory.ambiguous" (two entries, both
 // zones), "directory.disabled" (the entry is disabled or locked).
 Result<std::optional<Person>> look_up(const Settings& settings, std::string_view name);
+
+// Who must attend training (the training register, 6(5)): the groups whose members are the
+// audience ([directory] training_groups), read as the lookup account. A member that is a group
+// brings its members (as deep as max_group_depth; loops end); a person is listed once, by the
+// name user_filter's attribute gives (as at sign-in), with their display name. Disabled or locked
+// accounts are left out: they cannot attend. Errors as look_up's, and "directory.not-found" for a
+// listed group the directory does not have.
+struct Member {
+  std::string name;
+  std::string display_name;
+  std::string dn;
+};
+Result<std::vector<Member>> members_of(const Settings& settings, const std::vector<std::string>& group_dns);
 
 // RFC 4515 and RFC 4514 escaping of a value put into a filter or a DN: what keeps a sign-in name
 // like "*)(uid=*" a name.

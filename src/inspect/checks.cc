@@ -8,6 +8,8 @@ namespace {
 constexpr std::array kChecks = {
     AutomaticCheck{"mynumber-egress", "マイナンバー利用事務系から他の領域への通信が検知されていない",
                    "No flow left the mynumber zone in the period", "6(3)①"},
+    AutomaticCheck{"monitor-heartbeat", "フロー監視が期間中途切れずに動いていた（ハートビート・検知の記録）",
+                   "The flow monitor ran throughout the period (its heartbeats and findings leave no gap)", "6(3)③"},
     AutomaticCheck{"release-two-person", "隔離からの解除はすべて申請者と別の承認者の二名で行われた",
                    "Every quarantine release had two people", "6(7)"},
     AutomaticCheck{"approver-second-factor", "承認者はすべて第二要素で認証していた",

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "audit/versions.h"
 #include "core/text.h"
 #include "inspect/checks.h"
 #include "quarantine/verdict.h"
@@ -258,32 +259,24 @@ Date one_year_before(Date d) {
   return out;
 }
 
-std::int64_t day_number(const Date& d) {
-  std::tm t{};
-  t.tm_year = d.year - 1900;
-  t.tm_mon = d.month - 1;
-  t.tm_mday = d.day;
-  return static_cast<std::int64_t>(timegm(&t)) / kDay;
-}
-
 // The review records (register "reviews", clause 8) decide: the latest approved review must be
 // within 12 months, and its next review not past. Without any approved record, the policy's own
 // [municipality] reviewed_on is read, and the summary says that no review record backs it.
 Result<CheckOutcome> policy_review(store::Database& db, const policy::Policy& p, Date today, const std::optional<std::uint64_t>& entry) {
   CheckOutcome out;
-  const registers::Entry* latest = nullptr;
   Date latest_on;
   const auto reviews = SANSO_TRY(registers::list_entries(db, registers::Kind::kReviews));
-  for (const auto& r : reviews) {
-    auto decision = r.fields.find("decision");
-    auto on = r.fields.find("reviewed_on");
-    if (decision == r.fields.end() || *decision != "approved" || on == r.fields.end() || !on->is_string()) continue;
-    const auto date = Date::parse(on->get<std::string>());
-    if (date && (!latest || latest_on < *date)) latest = &r, latest_on = *date;
-  }
+  const registers::Entry* latest = registers::latest_approved_review(reviews, &latest_on);
   if (latest) {
     out.evidence.push_back(SANSO_TRY(registers::current_audit_index(db, registers::Kind::kReviews, latest->key)));
-    const std::string record = "見直し記録 " + latest->key + "（" + latest_on.to_string() + "、承認 " + latest->fields.value("approved_by", "") + "）";
+    // The reviewed policy as its kept version (`sanso policy versions`), when the record names one.
+    std::string reviewed_policy;
+    if (const std::string sha = latest->fields.value("policy_sha256", ""); !sha.empty()) {
+      auto version = audit::find_file_version(db, "policy", "@" + sha);
+      reviewed_policy = version ? "、ポリシー @" + std::to_string(version->number) : "、ポリシー " + sha.substr(0, 12) + "（保管された版にない）";
+    }
+    const std::string record =
+        "見直し記録 " + latest->key + "（" + latest_on.to_string() + "、承認 " + latest->fields.value("approved_by", "") + reviewed_policy + "）";
     std::optional<Date> next;
     if (auto n = latest->fields.find("next_review"); n != latest->fields.end() && n->is_string()) next = Date::parse(n->get<std::string>());
     if (latest_on < one_year_before(today)) {
@@ -295,8 +288,8 @@ Result<CheckOutcome> policy_review(store::Database& db, const policy::Policy& p,
     } else {
       out.passed = true;
       out.summary = "最後の" + record + "は12か月以内";
-      if (next && day_number(*next) - day_number(today) <= registers::kReviewReminderDays) {
-        out.summary += "。次回見直し期限 " + next->to_string() + " まで " + std::to_string(day_number(*next) - day_number(today)) + " 日";
+      if (next && registers::day_number(*next) - registers::day_number(today) <= registers::kReviewReminderDays) {
+        out.summary += "。次回見直し期限 " + next->to_string() + " まで " + std::to_string(registers::day_number(*next) - registers::day_number(today)) + " 日";
       }
     }
     return out;
@@ -426,6 +419,60 @@ std::int64_t unix_now(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
 }
 
+// The flow monitor watched the whole period: its heartbeats (monitor/heartbeat.h: at start,
+// hourly, at stop) and findings leave no silence longer than kMonitorSilence — from the period's
+// start to the first record, between two, or from the last to the period's end (or now). Passing
+// cites the first and last record; failing cites the records on either side of the longest
+// silence (none when the period has none at all).
+constexpr std::int64_t kMonitorSilence = 3 * 3600;
+
+Result<CheckOutcome> monitor_heartbeat(store::Database& db, std::int64_t from, std::int64_t to) {
+  CheckOutcome out;
+  auto records = SANSO_TRY(logged(db, "monitor.heartbeat", from, to));
+  for (auto& f : SANSO_TRY(logged(db, "monitor.finding", from, to))) records.push_back(std::move(f));
+  std::sort(records.begin(), records.end(), [](const Logged& a, const Logged& b) { return a.time != b.time ? a.time < b.time : a.index < b.index; });
+  if (records.empty()) {
+    out.summary = "期間中、フロー監視のハートビートも検知の記録もない（sanso monitor listen が動いていない）";
+    return out;
+  }
+  // The longest silence and the records around it (nullptr: the period's edge).
+  std::int64_t longest = records.front().time - from;
+  const Logged* before = nullptr;
+  const Logged* after = &records.front();
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    if (records[i].time - records[i - 1].time > longest) {
+      longest = records[i].time - records[i - 1].time;
+      before = &records[i - 1];
+      after = &records[i];
+    }
+  }
+  if (to - records.back().time > longest) {
+    longest = to - records.back().time;
+    before = &records.back();
+    after = nullptr;
+  }
+  std::uint64_t flows = 0;
+  for (const auto& r : records) {
+    if (r.text("action") != "monitor.heartbeat") continue;
+    const std::string n = r.detail("flows");
+    if (!n.empty() && n.size() < 19 && std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; })) flows += std::stoull(n);
+  }
+  const auto when = [](const Logged* r, std::int64_t edge) { return local_time(r ? r->time : edge); };
+  if (longest > kMonitorSilence) {
+    if (before) add_evidence(out, before->index);
+    if (after) add_evidence(out, after->index);
+    out.summary = "フロー監視の記録が " + std::to_string(longest / 3600) + " 時間 " + std::to_string(longest % 3600 / 60) + " 分途切れた（" +
+                  when(before, from) + " から " + when(after, to) + " まで; 許容 " + std::to_string(kMonitorSilence / 3600) + " 時間）";
+    return out;
+  }
+  add_evidence(out, records.front().index);
+  add_evidence(out, records.back().index);
+  out.passed = true;
+  out.summary = "フロー監視は期間中動いていた（記録 " + std::to_string(records.size()) + " 件、途切れは最長 " + std::to_string(longest / 60) +
+                " 分、受信したフロー " + std::to_string(flows) + " 件）";
+  return out;
+}
+
 }  // namespace
 
 Result<CheckOutcome> run_check(std::string_view check, store::Database& db, std::int64_t from, std::int64_t to,
@@ -436,6 +483,8 @@ Result<CheckOutcome> run_check(std::string_view check, store::Database& db, std:
     out = SANSO_TRY(mynumber_egress(db, from, to));
   } else if (check == "release-two-person") {
     out = SANSO_TRY(release_two_person(db, from, to));
+  } else if (check == "monitor-heartbeat") {
+    out = SANSO_TRY(monitor_heartbeat(db, from, to));
   } else if (check == "approver-second-factor") {
     out = SANSO_TRY(approver_second_factor(db, from, to));
   } else if (check == "quarantine-retention") {

@@ -9,11 +9,13 @@
 #include "audit/log.h"
 #include "core/clock.h"
 #include "core/text.h"
-#include "inspect/evaluate.h"
+#include "inspect/internal/report_content.h"
 #include "inspect/stats.h"
 
 namespace sanso::inspect {
 namespace {
+
+using namespace internal;  // NOLINT(google-build-using-namespace): the report's content, laid out here
 
 // Excel keeps at most 32,767 characters in a cell; longer text is cut at a UTF-8 boundary.
 std::string cell_text(const std::string& text) {
@@ -23,19 +25,6 @@ std::string cell_text(const std::string& text) {
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   return text.substr(0, cut) + "…";
 }
-
-std::string body_name(const policy::Policy& policy, const std::string& id) {
-  const policy::Body* b = policy.find_body(id);
-  return b ? b->name.ja : id;
-}
-
-std::string entries(const std::vector<std::uint64_t>& indices) {
-  std::string out;
-  for (auto i : indices) out += (out.empty() ? "#" : ", #") + std::to_string(i);
-  return out;
-}
-
-std::string state_ja(const Campaign& c) { return c.state == CampaignState::kOpen ? "実施中" : "確認済み（" + c.signed_by + "）"; }
 
 // A worksheet written row by row, text as strings only.
 class Sheet {
@@ -67,53 +56,6 @@ class Sheet {
   lxw_error error_ = LXW_NO_ERROR;
 };
 
-struct Counts {
-  int yes = 0, no = 0, na = 0, unanswered = 0, passed = 0, failed = 0, unevaluated = 0;
-};
-
-Result<Counts> count(Campaigns& campaigns, const Campaign& c) {
-  const auto answers = SANSO_TRY(campaigns.answers(c.id));
-  const auto results = SANSO_TRY(campaigns.results(c.id));
-  Counts n;
-  for (const auto& item : c.items) {
-    if (item.kind == ItemKind::kManual) {
-      auto it = std::find_if(answers.begin(), answers.end(), [&](const AnswerRecord& a) { return a.item == item.id; });
-      if (it == answers.end()) ++n.unanswered;
-      else if (it->answer == Answer::kYes) ++n.yes;
-      else if (it->answer == Answer::kNo) ++n.no;
-      else ++n.na;
-    } else {
-      auto it = std::find_if(results.begin(), results.end(), [&](const AutomaticResult& r) { return r.item == item.id; });
-      if (it == results.end()) ++n.unevaluated;
-      else if (it->passed) ++n.passed;
-      else ++n.failed;
-    }
-  }
-  return n;
-}
-
-// An item's outcome as the 点検表 shows it: the manual answer, or the automatic result.
-std::string item_outcome(const Item& item, const std::vector<AnswerRecord>& answers, const std::vector<AutomaticResult>& results) {
-  if (item.kind == ItemKind::kManual) {
-    auto it = std::find_if(answers.begin(), answers.end(), [&](const AnswerRecord& a) { return a.item == item.id; });
-    return it == answers.end() ? "未回答" : std::string(label_ja(it->answer));
-  }
-  auto it = std::find_if(results.begin(), results.end(), [&](const AutomaticResult& x) { return x.item == item.id; });
-  return it == results.end() ? "未評価" : it->passed ? "適合" : "不適合";
-}
-
-// The body's campaign of the same template just before this one, if any.
-const Campaign* previous_campaign(const std::vector<Campaign>& all, const Campaign& c) {
-  const Campaign* previous = nullptr;
-  for (const auto& other : all) {
-    if (other.template_id != c.template_id || other.body != c.body || other.period_start >= c.period_start) continue;
-    if (!previous || other.period_start > previous->period_start) previous = &other;
-  }
-  return previous;
-}
-
-std::string signed_number(long long n) { return n > 0 ? "+" + std::to_string(n) : std::to_string(n); }
-
 // 前回比較: the counts, the period's operations and each item whose outcome changed, against the
 // body's previous campaign of the template.
 Result<void> write_trend(Sheet& sheet, Campaigns& campaigns, store::Database& db, const Campaign& c, const Campaign* previous) {
@@ -123,60 +65,25 @@ Result<void> write_trend(Sheet& sheet, Campaigns& campaigns, store::Database& db
     sheet.row(2, {"前回の点検はありません（この実施機関でこの点検表を行うのは初めて）"});
     return ok();
   }
+  const Trend t = SANSO_TRY(trend(campaigns, db, c, *previous));
   sheet.row(1, {"前回の点検", previous->id, "状態", state_ja(*previous)});
   sheet.row(3, {"指標", "前回（" + previous->period_label + "）", "今回（" + c.period_label + "）", "増減"}, true);
-  const Counts now = SANSO_TRY(count(campaigns, c));
-  const Counts before = SANSO_TRY(count(campaigns, *previous));
-  const std::pair<const char*, std::pair<int, int>> rows[] = {
-      {"はい", {before.yes, now.yes}},           {"いいえ", {before.no, now.no}},
-      {"該当なし", {before.na, now.na}},         {"未回答", {before.unanswered, now.unanswered}},
-      {"自動 適合", {before.passed, now.passed}}, {"自動 不適合", {before.failed, now.failed}},
-      {"未評価", {before.unevaluated, now.unevaluated}},
-  };
   lxw_row_t r = 4;
-  for (const auto& [label, values] : rows) {
-    sheet.text(r, 0, label);
-    sheet.number(r, 1, values.first);
-    sheet.number(r, 2, values.second);
-    sheet.text(r, 3, signed_number(values.second - values.first));
+  auto compare = [&](const Comparison& x) {
+    sheet.text(r, 0, x.label);
+    sheet.number(r, 1, static_cast<double>(x.before));
+    sheet.number(r, 2, static_cast<double>(x.now));
+    sheet.text(r, 3, signed_number(x.now - x.before));
     ++r;
-  }
-  const auto found_before = SANSO_TRY(campaigns.actions_found(previous->id));
-  const auto found_now = SANSO_TRY(campaigns.actions_found(c.id));
-  sheet.text(r, 0, "是正措置（指摘）");
-  sheet.number(r, 1, static_cast<double>(found_before.size()));
-  sheet.number(r, 2, static_cast<double>(found_now.size()));
-  sheet.text(r, 3, signed_number(static_cast<long long>(found_now.size()) - static_cast<long long>(found_before.size())));
-  r += 2;
-
-  sheet.row(r++, {"運用統計（監査ログの件数）", "前回の期間", "今回の期間", "増減"}, true);
-  const auto ops_before = SANSO_TRY(operations_statistics(db, previous->period_label, previous->period_start, previous->period_end));
-  const auto ops_now = SANSO_TRY(operations_statistics(db, c.period_label, c.period_start, c.period_end));
-  for (const auto& m : measures()) {
-    const auto a = ops_before.of(m.id).total, b = ops_now.of(m.id).total;
-    sheet.text(r, 0, std::string(m.label_ja));
-    sheet.number(r, 1, static_cast<double>(a));
-    sheet.number(r, 2, static_cast<double>(b));
-    sheet.text(r, 3, signed_number(static_cast<long long>(b) - static_cast<long long>(a)));
-    ++r;
-  }
+  };
+  for (const auto& x : t.counts) compare(x);
   ++r;
-
+  sheet.row(r++, {"運用統計（監査ログの件数）", "前回の期間", "今回の期間", "増減"}, true);
+  for (const auto& x : t.operations) compare(x);
+  ++r;
   sheet.row(r++, {"結果が変わった項目", "前回", "今回", "条項", "点検内容"}, true);
-  const auto answers_before = SANSO_TRY(campaigns.answers(previous->id));
-  const auto results_before = SANSO_TRY(campaigns.results(previous->id));
-  const auto answers_now = SANSO_TRY(campaigns.answers(c.id));
-  const auto results_now = SANSO_TRY(campaigns.results(c.id));
-  bool any = false;
-  for (const auto& item : c.items) {
-    auto earlier = std::find_if(previous->items.begin(), previous->items.end(), [&](const Item& i) { return i.id == item.id; });
-    const std::string was = earlier == previous->items.end() ? "（前回なし）" : item_outcome(*earlier, answers_before, results_before);
-    const std::string is = item_outcome(item, answers_now, results_now);
-    if (was == is) continue;
-    any = true;
-    sheet.row(r++, {item.id, was, is, item.clause, item.question.ja});
-  }
-  if (!any) sheet.row(r, {"（なし）"});
+  for (const auto& x : t.changed) sheet.row(r++, {x.id, x.was, x.is, x.clause, x.question});
+  if (t.changed.empty()) sheet.row(r, {"（なし）"});
   return ok();
 }
 
@@ -252,48 +159,12 @@ Result<void> write_statistics(lxw_workbook* wb, Sheet& sheet, store::Database& d
 Result<void> write_audit(Sheet& sheet, Campaigns& campaigns, store::Database& db, const Campaign& c, const audit::VerifierKey* key) {
   sheet.widths({30, 90});
   sheet.row(0, {"監査ログの検証（監査人向け）"}, true);
+  const auto lines = SANSO_TRY(audit_lines(campaigns, db, c, key));
   lxw_row_t r = 2;
-  if (!key) {
-    sheet.row(r++, {"検証結果", "未検証: 検証鍵がこの出力に渡されていない（sanso audit verify で検証してください）"});
-  } else {
-    const audit::VerifyReport v = SANSO_TRY(audit::verify_log(db, *key, std::nullopt));
-    sheet.row(r++, {"検証結果", v.ok() ? "改ざんなし（全記録のハッシュ木・署名・チェックポイントを再計算して一致）"
-                                       : "問題あり: " + v.problem + (v.first_bad_index ? "（最初の記録 #" + std::to_string(*v.first_bad_index) + "）" : "") +
-                                             (v.detail.empty() ? "" : " " + v.detail)});
-    sheet.row(r++, {"検証した記録", std::to_string(v.entries) + " 件"});
-    sheet.row(r++, {"チェックポイント", std::to_string(v.checkpoints) + " 件"});
-    sheet.row(r++, {"木の大きさ（tree size）", std::to_string(v.tree_size)});
-    sheet.row(r++, {"根（root, base64）", audit::to_base64(v.root)});
-    sheet.row(r++, {"検証鍵", key->name});
+  for (const auto& line : lines) {
+    if (line.heading) ++r;
+    sheet.row(r++, {line.label, line.value}, line.heading);
   }
-  ++r;
-  const auto latest = SANSO_TRY(audit::latest_checkpoint(db));
-  sheet.row(r++, {"最新の署名付きチェックポイント", latest ? "" : "なし（署名鍵が設定されていない）"}, true);
-  if (latest) {
-    sheet.row(r++, {"木の大きさ（tree size）", std::to_string(latest->checkpoint.size)});
-    sheet.row(r++, {"根（root, base64）", audit::to_base64(latest->checkpoint.root)});
-    sheet.row(r++, {"署名日時", local_time(latest->signed_at)});
-    sheet.row(r++, {"署名付きノート（署名を含む）", latest->note});
-  }
-  ++r;
-  sheet.row(r++, {"自動点検の評価の証明", "評価の記録・根拠の記録が署名付きチェックポイントの木に含まれること"}, true);
-  if (!key) {
-    sheet.row(r++, {"", "未検証（検証鍵なし）"});
-  } else {
-    const auto proofs = SANSO_TRY(prove_evaluations(db, campaigns, c.id, *key));
-    if (proofs.empty()) sheet.row(r++, {"", "評価の記録がない（sanso inspect evaluate で評価します）"});
-    for (const auto& p : proofs) {
-      sheet.row(r++, {"評価 #" + std::to_string(p.audit_index),
-                      p.problem.empty() ? "検証済み: チェックポイント " + std::to_string(p.tree_size) + " 件（" + local_time(p.signed_at) +
-                                              " 署名、root " + p.root + "）に記録 " + std::to_string(p.entries) + " 件が含まれる"
-                                        : "検証できない: " + p.problem});
-    }
-  }
-  ++r;
-  sheet.row(r++, {"検証の方法"}, true);
-  sheet.row(r++, {"監査ログ全体", "sanso audit verify --config /etc/sanso/sanso.toml（ハッシュ木・署名・チェックポイントの再計算）"});
-  sheet.row(r++, {"この点検の評価", "sanso inspect verify " + c.id + " --config /etc/sanso/sanso.toml"});
-  sheet.row(r++, {"鍵だけで（オフライン）", "署名付きノートと検証鍵で C2SP signed note として検証できる（docs/audit-format.md）"});
   return ok();
 }
 
@@ -304,16 +175,10 @@ Result<void> write_xlsx_report(Campaigns& campaigns, const std::string& campaign
   if (!sources.policy || !sources.db) return make_error("inspect.report-write", path, "the report needs the policy and the store");
   const policy::Policy& policy = *sources.policy;
   const Campaign c = SANSO_TRY(campaigns.get(campaign_id));
-  const auto answers = SANSO_TRY(campaigns.answers(c.id));
-  const auto results = SANSO_TRY(campaigns.results(c.id));
-  const auto evidence = SANSO_TRY(campaigns.evidence(c.id));
-  auto actions = SANSO_TRY(campaigns.actions_found(c.id));
-  const auto carried = SANSO_TRY(campaigns.carried_actions(c.id));
+  const auto rows = SANSO_TRY(item_rows(campaigns, c));
+  const auto actions = SANSO_TRY(report_actions(campaigns, c));
   const std::vector<Campaign> all = SANSO_TRY(campaigns.list());
-  std::vector<Campaign> same_period;
-  for (const auto& other : all) {
-    if (other.template_id == c.template_id && other.period_label == c.period_label) same_period.push_back(other);
-  }
+  const auto bodies = SANSO_TRY(body_summaries(campaigns, policy, all, c));
 
   const std::string temporary = path + ".tmp";
   lxw_workbook* wb = workbook_new(temporary.c_str());
@@ -335,25 +200,7 @@ Result<void> write_xlsx_report(Campaigns& campaigns, const std::string& campaign
   list.row(3, {"状態", state_ja(c), "点検", c.id});
   list.row(5, {"項目", "条項", "点検内容", "種別", "回答", "備考", "証跡", "自動点検の結果", "監査ログ"}, true);
   lxw_row_t r = 6;
-  for (const auto& item : c.items) {
-    std::string answer, note, auto_result, log_entries, files;
-    for (const auto& e : evidence) {
-      if (e.item == item.id) files += (files.empty() ? "" : "\n") + e.file_name + "（証跡 " + std::to_string(e.id) + ", SHA-256 " + e.sha256.substr(0, 16) + "…）";
-    }
-    answer = item_outcome(item, answers, results);
-    if (item.kind == ItemKind::kManual) {
-      auto it = std::find_if(answers.begin(), answers.end(), [&](const AnswerRecord& a) { return a.item == item.id; });
-      if (it != answers.end()) note = it->note;
-    } else {
-      auto it = std::find_if(results.begin(), results.end(), [&](const AutomaticResult& x) { return x.item == item.id; });
-      if (it != results.end()) {
-        auto_result = it->summary;
-        log_entries = "評価 #" + std::to_string(it->audit_index) + (it->evidence.empty() ? "" : "\n根拠 " + entries(it->evidence));
-      }
-    }
-    list.row(r++, {item.id, item.clause, item.question.ja, item.kind == ItemKind::kManual ? "記入" : "自動（" + item.check + "）", answer, note,
-                   files, auto_result, log_entries});
-  }
+  for (const auto& x : rows) list.row(r++, {x.id, x.clause, x.question, x.kind, x.outcome, x.note, x.evidence, x.automatic, x.log_entries});
 
   // 集計: every body's campaign of this template and period.
   Sheet summary(workbook_add_worksheet(wb, "集計"), header, wrap);
@@ -361,11 +208,10 @@ Result<void> write_xlsx_report(Campaigns& campaigns, const std::string& campaign
   summary.row(0, {c.template_title + " " + c.period_label + " 実施機関別の集計"}, true);
   summary.row(2, {"実施機関", "状態", "担当", "はい", "いいえ", "該当なし", "未回答", "自動 適合", "自動 不適合", "未評価", "是正措置"}, true);
   r = 3;
-  for (const auto& other : same_period) {
-    const Counts n = SANSO_TRY(count(campaigns, other));
-    const auto found = SANSO_TRY(campaigns.actions_found(other.id));
-    summary.row(r, {body_name(policy, other.body), state_ja(other), other.assignee});
-    const int values[] = {n.yes, n.no, n.na, n.unanswered, n.passed, n.failed, n.unevaluated, static_cast<int>(found.size())};
+  for (const auto& b : bodies) {
+    summary.row(r, {b.body, b.state, b.assignee});
+    const int values[] = {b.counts.yes,    b.counts.no,     b.counts.na,          b.counts.unanswered,
+                          b.counts.passed, b.counts.failed, b.counts.unevaluated, static_cast<int>(b.actions)};
     for (lxw_col_t col = 0; col < 8; ++col) summary.number(r, static_cast<lxw_col_t>(3 + col), values[col]);
     ++r;
   }
@@ -375,7 +221,6 @@ Result<void> write_xlsx_report(Campaigns& campaigns, const std::string& campaign
   fixes.widths({6, 16, 8, 40, 36, 12, 12, 10, 28, 28});
   fixes.row(0, {"番号", "項目", "条項", "指摘", "措置", "担当", "期限", "状態", "指摘した点検", "完了した点検"}, true);
   r = 1;
-  actions.insert(actions.end(), carried.begin(), carried.end());
   for (const auto& a : actions) {
     fixes.row(r++, {std::to_string(a.id), a.item, a.clause, a.finding, a.description, a.owner, a.due.to_string(),
                     a.state == ActionState::kOpen ? "未完了" : "完了", a.campaign, a.closed_in});

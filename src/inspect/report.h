@@ -5,10 +5,14 @@
 // of the period by month (運用統計, 6(7)/6(9), with a chart) and, for the auditor (監査), the audit
 // log's verification and the signed checkpoints that prove each evaluation.
 //
+// The same report prints to PDF (report_pdf.cc): print-ready HTML rendered by headless Chromium in
+// the converter sandbox.
+//
 // Every text is written as a string cell, never a formula: an answer or a file name starting with
 // "=", "+", "-" or "@" stays text when the workbook is opened.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "audit/note.h"
@@ -30,5 +34,26 @@ struct ReportSources {
 // Writes the report to `path` (through a temporary file beside it, renamed when complete).
 Result<void> write_xlsx_report(Campaigns& campaigns, const std::string& campaign_id, const ReportSources& sources,
                                const std::string& path);
+
+// The PDF printer: Chromium's own binary (not the /usr/bin/chromium launcher script), run in the
+// converter sandbox ([cdr] chromium and converter_timeout_seconds).
+struct PdfPrinter {
+  std::string chromium = "/usr/lib/chromium/chromium";
+  std::chrono::milliseconds timeout{180000};
+};
+
+// The report as one self-contained, print-ready HTML page (A4, Japanese; no script, nothing it
+// would fetch): the 点検表 with answers and evidence references, corrective actions, the summary
+// per body, the trend against the previous campaign, the monthly statistics with charts and the
+// auditor's section.
+Result<std::string> html_report(Campaigns& campaigns, const std::string& campaign_id, const ReportSources& sources);
+
+// Prints `html` to `path` with Chromium in the converter sandbox. Errors: "inspect.pdf-printer"
+// (Chromium missing, or it printed nothing, with its last words), "sandbox.*" (timeout, crash,
+// no Landlock), "inspect.report-write".
+Result<void> print_html_to_pdf(const std::string& html, const PdfPrinter& printer, const std::string& path);
+
+Result<void> write_pdf_report(Campaigns& campaigns, const std::string& campaign_id, const ReportSources& sources, const PdfPrinter& printer,
+                              const std::string& path);
 
 }  // namespace sanso::inspect

@@ -511,16 +511,27 @@ Result<LoadResult> load_and_check_policy_file(const std::string& path, Date toda
   return loaded;
 }
 
-Result<Policy> load_checked_policy(const std::string& path, Date today) {
-  LoadResult loaded = SANSO_TRY(load_and_check_policy_file(path, today));
+namespace {
+
+Result<Policy> without_errors(LoadResult loaded, const std::string& name) {
   if (!loaded.policy || has_errors(loaded.diagnostics)) {
     std::string message = "the policy has errors (run `sanso policy check` for details):";
     for (const Diagnostic& d : loaded.diagnostics) {
-      if (d.severity == Severity::kError) message += "\n  " + format(d, path);
+      if (d.severity == Severity::kError) message += "\n  " + format(d, name);
     }
-    return make_error("policy.invalid", path, message);
+    return make_error("policy.invalid", name, message);
   }
   return std::move(*loaded.policy);
+}
+
+}  // namespace
+
+Result<Policy> load_checked_policy(const std::string& path, Date today) {
+  return without_errors(SANSO_TRY(load_and_check_policy_file(path, today)), path);
+}
+
+Result<Policy> load_checked_policy_text(std::string_view toml_text, const std::string& source_name, Date today) {
+  return without_errors(load_and_check_policy(toml_text, source_name, today), source_name);
 }
 
 }  // namespace sanso::policy

@@ -24,5 +24,7 @@ Result<LoadResult> load_and_check_policy_file(const std::string& path, Date toda
 // Loads a policy file and runs every check; succeeds only with zero errors (warnings allowed).
 // The form services use: the Error lists each error as `file:line:col: error: ...`.
 Result<Policy> load_checked_policy(const std::string& path, Date today);
+// The same for policy text (a kept version, `sanso policy diff @3 …`); `source_name` names it in errors.
+Result<Policy> load_checked_policy_text(std::string_view toml_text, const std::string& source_name, Date today);
 
 }  // namespace sanso::policy

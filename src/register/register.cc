@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "audit/versions.h"
 #include "core/text.h"
 #include "policy/policy.h"
 
@@ -44,14 +45,6 @@ Result<void> check_actor(const std::string& actor) {
     return make_error("register.bad-name", "actor", "who changes a register must be named (UTF-8, no control characters, at most 128 bytes)");
   }
   return ok();
-}
-
-std::int64_t days_of(const Date& d) {
-  std::tm tm{};
-  tm.tm_year = d.year - 1900;
-  tm.tm_mon = d.month - 1;
-  tm.tm_mday = d.day;
-  return static_cast<std::int64_t>(timegm(&tm)) / 86400;
 }
 
 std::optional<Date> date_field(const Entry& e, std::string_view key) {
@@ -352,6 +345,7 @@ Result<Entry> Registers::put(Kind kind, const std::vector<std::pair<std::string,
   }
   SANSO_TRY(apply_policy_fields(kind, key, fields, where));
   drop_nulls(fields);
+  SANSO_TRY(link_policy_version(kind, fields, where));
   if (existing && existing->fields == fields) return *existing;
   SANSO_TRY(check_entry(ks, fields, policy_, where));
   const bool from_policy = policy_fields(kind, key).has_value();
@@ -462,6 +456,10 @@ Result<ImportSummary> Registers::import(Kind kind, const Table& table, const std
       continue;
     }
     drop_nulls(fields);
+    if (auto r = link_policy_version(kind, fields, row_where); !r) {
+      problem(std::move(r).error());
+      continue;
+    }
     // A row that changes nothing is not judged again: an exported register, incomplete entries
     // and all, imports back as it is.
     if (it != existing.end() && it->second.fields == fields) {
@@ -504,7 +502,65 @@ Result<std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>
   return std::pair{std::move(header), std::move(rows)};
 }
 
-std::vector<Alarm> Registers::alarms(const Entry& e, Date today) {
+Attendance attendance(const std::vector<Entry>& training, const std::vector<std::string>& audience, std::string_view course,
+                      std::optional<Date> since) {
+  std::set<std::string> attended;
+  for (const auto& e : training) {
+    if (e.kind != Kind::kTraining || (!course.empty() && text_field(e, "course") != course)) continue;
+    if (since) {
+      const auto on = date_field(e, "date");
+      if (!on || *on < *since) continue;
+    }
+    attended.insert(ascii_lower(text_field(e, "person")));
+  }
+  Attendance out;
+  for (const auto& name : audience) (attended.count(ascii_lower(name)) != 0 ? out.attended : out.missing).push_back(name);
+  return out;
+}
+
+std::int64_t day_number(const Date& date) {
+  // Days from the civil date in the proleptic Gregorian calendar, with years counted from March
+  // so that the leap day ends the year (H. Hinnant's days_from_civil): no time zone involved.
+  const std::int64_t y = static_cast<std::int64_t>(date.year) - (date.month <= 2 ? 1 : 0);
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const std::int64_t year_of_era = y - era * 400;
+  const std::int64_t day_of_year = (153 * (date.month + (date.month > 2 ? -3 : 9)) + 2) / 5 + date.day - 1;
+  const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+Result<void> Registers::link_policy_version(Kind kind, nlohmann::json& fields, const std::string& where) {
+  if (kind != Kind::kReviews) return ok();
+  auto given = fields.find("policy_sha256");
+  if (given == fields.end() || !given->is_string() || given->get<std::string>().empty()) return ok();
+  const std::string text = given->get<std::string>();
+  // A register value never starts with "@" (it would be a formula in a spreadsheet): the version is
+  // written "v3", or as (a prefix of) its hash.
+  const bool numbered = text.size() >= 2 && (text[0] == 'v' || text[0] == 'V') &&
+                        std::all_of(text.begin() + 1, text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  auto version = audit::find_file_version(db_, "policy", "@" + (numbered ? text.substr(1) : text));
+  if (!version) {
+    return make_error("register.inconsistent", where,
+                      "the reviewed policy (policy_sha256 '" + visible_text(text) + "') is not a kept policy version: " + version.error().message);
+  }
+  *given = version->sha256;
+  return ok();
+}
+
+const Entry* latest_approved_review(const std::vector<Entry>& reviews, Date* reviewed_on) {
+  const Entry* latest = nullptr;
+  Date latest_on;
+  for (const auto& r : reviews) {
+    if (r.kind != Kind::kReviews || text_field(r, "decision") != "approved") continue;
+    const auto on = date_field(r, "reviewed_on");
+    // On the same day the later key wins, so that one review is always the newest.
+    if (on && (!latest || latest_on < *on || (latest_on == *on && latest->key < r.key))) latest = &r, latest_on = *on;
+  }
+  if (latest && reviewed_on) *reviewed_on = latest_on;
+  return latest;
+}
+
+std::vector<Alarm> Registers::alarms(const Entry& e, Date today, const std::vector<Entry>& same_register) {
   std::vector<Alarm> out;
   const auto add = [&](const char* code, std::string message) { out.push_back({e.key, code, std::move(message)}); };
   std::string missing;
@@ -532,8 +588,8 @@ std::vector<Alarm> Registers::alarms(const Entry& e, Date today) {
     case Kind::kSocialMedia: {
       if (e.fields.contains("mfa") && !e.fields["mfa"].get<bool>()) add("no-mfa", "多要素認証が設定されていません");
       const std::int64_t dormant = e.fields.contains("dormant_days") ? e.fields["dormant_days"].get<std::int64_t>() : kDefaultDormantDays;
-      if (auto d = date_field(e, "last_post"); d && days_of(today) - days_of(*d) > dormant) {
-        add("dormant", "最終投稿 " + d->to_string() + " から " + std::to_string(days_of(today) - days_of(*d)) + " 日（休眠の目安 " +
+      if (auto d = date_field(e, "last_post"); d && day_number(today) - day_number(*d) > dormant) {
+        add("dormant", "最終投稿 " + d->to_string() + " から " + std::to_string(day_number(today) - day_number(*d)) + " 日（休眠の目安 " +
                            std::to_string(dormant) + " 日）");
       }
       break;
@@ -544,13 +600,15 @@ std::vector<Alarm> Registers::alarms(const Entry& e, Date today) {
       }
       break;
     case Kind::kReviews:
-      // The reminder: a month before the next review falls due, and after it. Clearing
-      // next_review on an older review (superseded by a later one) ends its reminder.
+      // The reminder: a month before the next review falls due, and after it — only for the
+      // newest approved review; an older one is superseded by it.
       if (text_field(e, "decision") == "approved") {
+        const Entry* newest = latest_approved_review(same_register);
+        if (newest && newest->key != e.key) break;
         if (auto d = past("next_review")) {
           add("review-overdue", "次回見直し期限 " + d->to_string() + " を過ぎています");
-        } else if (auto due = date_field(e, "next_review"); due && days_of(*due) - days_of(today) <= kReviewReminderDays) {
-          add("review-due", "次回見直し期限 " + due->to_string() + " まで " + std::to_string(days_of(*due) - days_of(today)) + " 日");
+        } else if (auto due = date_field(e, "next_review"); due && day_number(*due) - day_number(today) <= kReviewReminderDays) {
+          add("review-due", "次回見直し期限 " + due->to_string() + " まで " + std::to_string(day_number(*due) - day_number(today)) + " 日");
         }
       }
       break;

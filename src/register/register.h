@@ -106,8 +106,9 @@ class Registers {
   // The register as a table: the Japanese labels as header, one row per entry.
   Result<std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>>> table(Kind kind);
 
-  // What needs attention as of `today`.
-  static std::vector<Alarm> alarms(const Entry& entry, Date today);
+  // What needs attention as of `today`. `same_register` is the entry's whole register (or empty):
+  // a policy review superseded by a later approved one no longer reminds of its next date.
+  static std::vector<Alarm> alarms(const Entry& entry, Date today, const std::vector<Entry>& same_register = {});
 
  private:
   struct Write {
@@ -122,6 +123,9 @@ class Registers {
                                std::vector<std::pair<std::string, std::string>> details);
   // The policy's values for the entry `key` of `kind`, or nullopt when the policy does not declare it.
   std::optional<nlohmann::json> policy_fields(Kind kind, const std::string& key) const;
+  // A review's policy (policy_sha256: "v3", a hash prefix or the whole SHA-256) must be a kept
+  // version of the policy (audit/log.h, `sanso policy versions`); it is stored as its SHA-256.
+  Result<void> link_policy_version(Kind kind, nlohmann::json& fields, const std::string& where);
   // Merges policy fields into `fields`; an error when a given policy field differs from the policy.
   Result<void> apply_policy_fields(Kind kind, const std::string& key, nlohmann::json& fields, const std::string& where) const;
   std::int64_t now() const;
@@ -131,5 +135,24 @@ class Registers {
   const Clock& clock_;
   const policy::Policy* policy_;
 };
+
+// Training attendance (6(5)) against who must attend — the audience the directory gives
+// (directory::members_of over [directory] training_groups): of `audience` (names), those with a
+// training-register entry (its person, compared without regard to ASCII case) for `course` (any
+// course when empty) dated on or after `since` (any date when nullopt), and those without.
+struct Attendance {
+  std::vector<std::string> attended;
+  std::vector<std::string> missing;
+};
+Attendance attendance(const std::vector<Entry>& training, const std::vector<std::string>& audience, std::string_view course,
+                      std::optional<Date> since);
+
+// The day's number counted from 1970-01-01 (day 0), so that a difference of two is a count of
+// days: the registers' reminders and the automatic items' "in N days".
+std::int64_t day_number(const Date& date);
+
+// The newest approved review (register "reviews", clause 8) by its review date, and that date:
+// the one that supersedes every other (the automatic item and the reminders read only it).
+const Entry* latest_approved_review(const std::vector<Entry>& reviews, Date* reviewed_on = nullptr);
 
 }  // namespace sanso::registers

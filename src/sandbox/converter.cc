@@ -101,12 +101,13 @@ bool confine_files(const ConverterJob& job, long abi) {
 // Compiled in the parent, loaded in the child: the child between fork and exec then allocates
 // nothing (a forked child of a threaded process must not touch an allocator another thread may
 // have held at the fork; glibc's copes, sanitizer runtimes do not).
-std::vector<sock_filter> compile_converter_filter(const char* program) {
+std::vector<sock_filter> compile_converter_filter(const char* program, bool reexecutes_itself) {
   std::vector<sock_filter> out;
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (ctx == nullptr) return out;
   bool ok = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX)) == 0 &&
-            seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(execve), 1, SCMP_A0(SCMP_CMP_NE, reinterpret_cast<scmp_datum_t>(program))) == 0 &&
+            (reexecutes_itself ||
+             seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(execve), 1, SCMP_A0(SCMP_CMP_NE, reinterpret_cast<scmp_datum_t>(program))) == 0) &&
             seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(execveat), 0) == 0 &&
             seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(io_uring_setup), 0) == 0;
   const int killed[] = {SCMP_SYS(ptrace),        SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev), SCMP_SYS(mount),
@@ -156,7 +157,7 @@ void limit(int resource, rlim_t value) {
   if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter, 0, 0) != 0) _exit(124);
   // Limits last: this process may still map far more than the converter will (sanitizer shadow
   // memory in test builds), and building the filter allocates.
-  limit(RLIMIT_AS, job.memory_bytes);
+  limit(job.limit_data_not_address_space ? RLIMIT_DATA : RLIMIT_AS, job.memory_bytes);
   const auto cpu = static_cast<rlim_t>(job.timeout.count() / 1000 + 1);
   rlimit cpu_limit{cpu, cpu + 1};
   setrlimit(RLIMIT_CPU, &cpu_limit);
@@ -168,6 +169,16 @@ void limit(int resource, rlim_t value) {
 }
 
 }  // namespace
+
+ScratchDirectory::ScratchDirectory(const char* prefix) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) != nullptr) dir = tmpl;
+}
+
+ScratchDirectory::~ScratchDirectory() {
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+}
 
 Result<void> converter_sandbox_available() {
   long abi = landlock_abi();
@@ -204,7 +215,7 @@ Result<ConverterOutcome> run_converter(const ConverterJob& job) {
   for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
-  std::vector<sock_filter> filter = compile_converter_filter(argv[0]);
+  std::vector<sock_filter> filter = compile_converter_filter(argv[0], job.reexecutes_itself);
   if (filter.empty()) return make_error("sandbox.unavailable", "seccomp", "the converter's system-call filter could not be built");
   const sock_fprog program{static_cast<unsigned short>(filter.size()), filter.data()};
 

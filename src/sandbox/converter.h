@@ -1,4 +1,4 @@
-// Converter sandbox: an outside program (LibreOffice, pdftoppm) run on untrusted input. Unlike the
+// Converter sandbox: an outside program (LibreOffice, pdftoppm, Chromium) run on untrusted input. Unlike the
 // parsers' sandbox it must exec and read its own installation, so it gets a different box: a
 // scratch directory it alone may write; Landlock lets it read only its installation and the
 // system files a program needs (never /etc/sanso, /var/lib/sanso or home directories); a network
@@ -24,7 +24,14 @@ struct ConverterJob {
   // single-instance pipe in /tmp whatever TMPDIR says).
   std::vector<std::string> socket_dirs;
   std::chrono::milliseconds timeout{120000};
-  std::size_t memory_bytes = std::size_t{4} << 30;  // address space
+  std::size_t memory_bytes = std::size_t{4} << 30;  // address space (or data, below)
+  // Chromium reserves terabytes of address space it never touches (V8's sandbox): for such a
+  // program the memory limit counts its data (writable private memory, RLIMIT_DATA) instead.
+  bool limit_data_not_address_space = false;
+  // Chromium starts its renderer, GPU and utility processes by executing itself again
+  // (/proc/self/exe): for it exec stays allowed after the first one. Everything it runs is still
+  // inside the same Landlock, network namespace, filter and limits.
+  bool reexecutes_itself = false;
   std::size_t file_bytes = std::size_t{512} << 20;  // largest file it may write
 };
 
@@ -32,6 +39,16 @@ struct ConverterJob {
 struct ConverterOutcome {
   int exit_code = -1;
   std::string log;
+};
+
+// A private, empty directory under the temporary directory for one job, removed with everything
+// in it when this goes; `dir` is empty when it could not be made.
+struct ScratchDirectory {
+  std::string dir;
+  explicit ScratchDirectory(const char* prefix);
+  ~ScratchDirectory();
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
 };
 
 // Runs the job to its end. Errors: "sandbox.timeout", "sandbox.crash" (a signal, including a

@@ -419,6 +419,25 @@ CREATE TABLE api_tokens (
 );
 )sql";
 
+// Version 18: every version of the policy that took effect, its text kept once per SHA-256 with
+// who first loaded it, when, and the audit entry that recorded it (clause 8's review;
+// src/audit/versions.cc, `sanso policy versions`, `sanso policy diff @3 …`).
+constexpr const char* kTrackedFileVersions = R"sql(
+CREATE TABLE tracked_file_versions (
+  name TEXT NOT NULL,
+  number BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  path TEXT NOT NULL,
+  content TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  seen_by TEXT NOT NULL,
+  seen_at BIGINT NOT NULL,
+  audit_index BIGINT NOT NULL,
+  PRIMARY KEY (name, number),
+  UNIQUE (name, sha256)
+);
+)sql";
+
 // Version 19: PPAP unlock of transfer files blocked as encrypted. Attempts are counted per file
 // (the limit is [transfer] unlock_attempts); the password itself is never kept anywhere.
 constexpr const char* kTransferUnlock = R"sql(
@@ -460,6 +479,7 @@ const std::vector<Migration>& migrations() {
       {16, "flow monitor: one key per finding so that collectors sharing a store raise it once; the reason of an acknowledgment",
        {kMonitorFindingKeys}},
       {17, "JSON API: client tokens, kept as hashes", {kApiTokens}},
+      {18, "policy review: the text of every policy version that took effect", {kTrackedFileVersions}},
       {19, "file transfers: PPAP unlock attempts per encrypted file", {kTransferUnlock}},
   };
   return kAll;

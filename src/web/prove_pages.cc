@@ -125,6 +125,7 @@ const Wording& prove_wording() {
       {"in_signoff_hint", {"確認は担当者・回答者以外の人が行います。確定後は変更できません。",
                            "Someone other than the assignee and those who answered signs off; nothing changes after it."}},
       {"in_report", {"報告書（XLSX）", "Report (XLSX)"}},
+      {"in_report_pdf", {"報告書（PDF・印刷用）", "Report (PDF, for printing)"}},
       {"in_actions", {"是正措置", "Corrective actions"}},
       {"in_carried", {"引き継いだ是正措置", "Actions carried over"}},
       {"in_owner", {"担当", "Owner"}},
@@ -220,7 +221,7 @@ const Templates& prove_templates() {
 <dt>{{t.in_state}}</dt><dd id="state" data-state="{{state_key}}">{{state}}</dd>
 {{#signed_by}}<dt>{{t.in_signed_by}}</dt><dd id="signed">{{signed_by}} {{signed_at}} {{signoff_note}}</dd>{{/signed_by}}
 </dl>
-<p><a href="/inspect/c/{{id}}/report.xlsx" id="report">{{t.in_report}}</a></p>
+<p><a href="/inspect/c/{{id}}/report.xlsx" id="report">{{t.in_report}}</a> · <a href="/inspect/c/{{id}}/report.pdf" id="report-pdf">{{t.in_report_pdf}}</a></p>
 <table id="items"><tr><th>{{t.in_item}}</th><th>{{t.rg_clause}}</th><th>{{t.in_question}}</th><th>{{t.in_answer}} / {{t.in_result}}</th><th>{{t.in_evidence}}</th></tr>
 {{#items}}<tr data-item="{{id}}"><td>{{id}}<br><small>{{kind}}</small></td><td>{{clause}}</td><td>{{question}}</td>
 <td class="outcome">{{outcome}}{{#note}}<br><small>{{note}}</small>{{/note}}{{#by}}<br><small>{{by}} {{at}}</small>{{/by}}{{#audit}}<br><small><a href="/audit?from={{audit}}">#{{audit}}</a>{{#evidence}} — {{evidence}}{{/evidence}}</small>{{/audit}}</td>
@@ -392,9 +393,9 @@ std::string entry_name(const registers::Entry& e, Lang lang) {
   return "";
 }
 
-json alarms_of(const registers::Entry& e, Date today, Lang lang) {
+json alarms_of(const registers::Entry& e, Date today, Lang lang, const std::vector<registers::Entry>& same_register) {
   json out = json::array();
-  for (const auto& a : registers::Registers::alarms(e, today)) out.push_back({{"code", a.code}, {"text", visible_text(alarm_text(a, lang))}});
+  for (const auto& a : registers::Registers::alarms(e, today, same_register)) out.push_back({{"code", a.code}, {"text", visible_text(alarm_text(a, lang))}});
   return out;
 }
 
@@ -467,7 +468,7 @@ void Console::Impl::registers_page(const httplib::Request& req, httplib::Respons
       const auto kind = static_cast<registers::Kind>(i);
       const auto entries = SANSO_TRY(regs.list(kind));
       std::size_t alarms = 0;
-      for (const auto& e : entries) alarms += registers::Registers::alarms(e, today).size();
+      for (const auto& e : entries) alarms += registers::Registers::alarms(e, today, entries).size();
       kinds.push_back({{"kind", std::string(registers::to_string(kind))},
                        {"label", std::string(registers::label(kind, lang_code(ctx.lang)))},
                        {"clause", std::string(registers::spec(kind).clause)},
@@ -489,13 +490,14 @@ void Console::Impl::register_page(const httplib::Request& req, httplib::Response
     auto use = services.store.use();
     registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
     const Date today = system_clock().today();
-    for (const auto& e : SANSO_TRY(regs.list(*kind))) {
+    const auto listed = SANSO_TRY(regs.list(*kind));
+    for (const auto& e : listed) {
       entries.push_back({{"id", e.key},
                          {"name", visible_text(entry_name(e, ctx.lang))},
                          {"source", wording(ctx.lang, e.from_policy ? "rg_from_policy" : "rg_own")},
                          {"version", std::to_string(e.version)},
                          {"changed", jst_time(e.changed_at) + " " + visible_text(e.changed_by)},
-                         {"alarms", alarms_of(e, today, ctx.lang)}});
+                         {"alarms", alarms_of(e, today, ctx.lang, listed)}});
     }
     return ok();
   }();
@@ -524,11 +526,13 @@ void Console::Impl::register_entry_page(const httplib::Request& req, httplib::Re
   const std::string key = req.matches[2];
   std::optional<registers::Entry> entry;
   std::vector<registers::Change> history;
+  std::vector<registers::Entry> same_register;
   auto read = [&]() -> Result<void> {
     auto use = services.store.use();
     registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
     entry = SANSO_TRY(regs.get(*kind, key));
     if (entry) history = SANSO_TRY(regs.history(*kind, key));
+    if (entry) same_register = SANSO_TRY(regs.list(*kind));
     return ok();
   }();
   if (!read) return proof_failed(req, res, ctx, read.error());
@@ -556,7 +560,7 @@ void Console::Impl::register_entry_page(const httplib::Request& req, httplib::Re
                     {"audit", std::to_string(it->audit_index)},
                     {"fields", visible_text(fields)}});
   }
-  const json alarms = alarms_of(*entry, system_clock().today(), ctx.lang);
+  const json alarms = alarms_of(*entry, system_clock().today(), ctx.lang, same_register);
   json values = {{"kind", std::string(registers::to_string(*kind))},
                  {"register", std::string(registers::label(*kind, lang_code(ctx.lang)))},
                  {"id", entry->key},
@@ -933,16 +937,20 @@ void Console::Impl::campaign_action(const httplib::Request& req, httplib::Respon
 
 void Console::Impl::campaign_report(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
   const std::string id = req.matches[1];
-  auto bytes = written_bytes(services.config.data_dir, "xlsx", [&](const std::string& path) -> Result<void> {
+  const bool pdf = req.matches[2] == "pdf";
+  auto bytes = written_bytes(services.config.data_dir, pdf ? "pdf" : "xlsx", [&](const std::string& path) -> Result<void> {
     auto use = services.store.use();
     inspect::Campaigns campaigns(*use, *services.proof.audit, system_clock());
     const inspect::ReportSources sources{services.proof.policy, &*use, services.proof.signing_key ? &services.proof.signing_key->verifier : nullptr};
-    return inspect::write_xlsx_report(campaigns, id, sources, path);
+    if (!pdf) return inspect::write_xlsx_report(campaigns, id, sources, path);
+    const inspect::PdfPrinter printer{services.config.cdr.chromium, std::chrono::seconds(services.config.cdr.converter_timeout_seconds)};
+    return inspect::write_pdf_report(campaigns, id, sources, printer, path);
   });
   if (!bytes) {
     if (bytes.error().code == "inspect.no-campaign") return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
     return proof_failed(req, res, ctx, bytes.error());
   }
+  if (pdf) return send_download(res, "report.pdf", "点検表-" + id + ".pdf", std::move(*bytes), "application/pdf");
   send_download(res, "report.xlsx", "点検表-" + id + ".xlsx", std::move(*bytes), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
 }
 
@@ -1061,7 +1069,7 @@ void Console::Impl::proof_routes() {
     s.Post("/inspect/c/" + id + "/" + action,
            proof_page(Permission::kInspection, [this, action = std::string(action)](auto& req, auto& res, auto& ctx) { campaign_action(req, res, ctx, action); }, true));
   }
-  s.Get("/inspect/c/" + id + R"(/report\.xlsx)", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { campaign_report(req, res, ctx); }, false));
+  s.Get("/inspect/c/" + id + R"(/report\.(xlsx|pdf))", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { campaign_report(req, res, ctx); }, false));
   s.Get("/inspect/c/" + id + "/evidence/([0-9]{1,12})", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { campaign_evidence(req, res, ctx); }, false));
   s.Post("/inspect/evidence", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
     evidence_upload(req, res, body);

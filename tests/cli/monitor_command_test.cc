@@ -216,6 +216,15 @@ TEST_F(MonitorCli, ListenCollectsSyslogAndNetflowAndARestartDoesNotRepeatFinding
   ASSERT_EQ(again.size(), 1u) << out2;
   EXPECT_EQ(again[0]["count"], 2);
   EXPECT_EQ(exported_audit_records(config_, "monitor.finding").size(), 2u);
+
+  // Each run left its heartbeat when it started and when it stopped, with the flows it received
+  // (the automatic inspection item monitor-heartbeat reads them).
+  const auto beats = exported_audit_records(config_, "monitor.heartbeat");
+  ASSERT_EQ(beats.size(), 4u);
+  EXPECT_EQ(beats[0]["outcome"], "started");
+  EXPECT_EQ(beats[1]["outcome"], "stopped");
+  EXPECT_EQ(beats[1]["details"]["flows"], "3") << beats[1].dump();
+  EXPECT_EQ(beats[3]["details"]["flows"], "1") << beats[3].dump();
 }
 
 TEST_F(MonitorCli, ListenServesMetricsThatCountFlowsAndFindingsAndPassPromtool) {

@@ -20,6 +20,18 @@ const std::string kExample = std::string(SANSO_SOURCE_DIR) + "/examples/minamata
 
 using sanso::testing::CliRun;
 
+// A rule that stops files from the internet into LGWAN: one decision changes.
+constexpr const char* kNoInboundFiles = R"(
+[[rules]]
+id = "city.no-inbound-files"
+from = "internet"
+to = "lgwan"
+channels = ["file"]
+action = "deny"
+clause = "6(3)②"
+reason = "ファイル取込の停止"
+)";
+
 CliRun sanso(const std::string& args) { return sanso::testing::run_sanso(args); }
 
 TEST(PolicyCheck, CleanExampleExitsZero) {
@@ -139,16 +151,7 @@ TEST(PolicyDiff, SaysWhichDecisionsANewPolicyChangesAndExitsOneWhenAskedTo) {
   std::ifstream in(kExample + "policy.toml");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto newer = dir / "new.toml";
-  std::ofstream(newer) << text << R"(
-[[rules]]
-id = "city.no-inbound-files"
-from = "internet"
-to = "lgwan"
-channels = ["file"]
-action = "deny"
-clause = "6(3)②"
-reason = "ファイル取込の停止"
-)";
+  std::ofstream(newer) << text << kNoInboundFiles;
   const std::string old_file = kExample + "policy.toml";
   CliRun same = sanso("policy diff " + old_file + " " + old_file + " --exit-code --today 2026-11-25");
   EXPECT_EQ(same.exit_code, 0) << same.output;
@@ -166,6 +169,53 @@ reason = "ファイル取込の停止"
   CliRun broken = sanso("policy diff " + old_file + " " + (dir / "broken.toml").string() + " --exit-code");
   EXPECT_EQ(broken.exit_code, 1);
   EXPECT_NE(broken.output.find("broken.toml"), std::string::npos) << broken.output;
+  std::filesystem::remove_all(dir);
+}
+
+// Every policy that took effect is kept: a command that loads the service's policy keeps a new
+// text as a version; `policy versions` lists them and `policy diff` compares kept versions.
+TEST(PolicyVersions, EachPolicyThatTookEffectIsKeptListedAndComparable) {
+  const auto dir = std::filesystem::temp_directory_path() / ("sanso-cli-versions-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ifstream in(kExample + "policy.toml");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(dir / "policy.toml") << text;
+  std::ofstream(dir / "sanso.toml") << "[service]\nnode = \"gw-test\"\ndata_dir = \"data\"\npolicy = \"policy.toml\"\n";
+  const std::string config = " --config " + (dir / "sanso.toml").string();
+
+  CliRun first = sanso("policy versions --json" + config);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  auto v = nlohmann::json::parse(first.output.substr(first.output.find('[')));
+  ASSERT_EQ(v.size(), 1u) << first.output;
+  EXPECT_EQ(v[0]["number"], 1);
+  EXPECT_EQ(v[0]["seen_by"], "gw-test");
+  const std::string first_sha = v[0]["sha256"];
+
+  // The city changes its policy; the next command that loads it keeps the new text.
+  std::ofstream(dir / "policy.toml") << text << kNoInboundFiles;
+  CliRun listed = sanso("policy versions" + config);
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_NE(listed.output.find("@1"), std::string::npos) << listed.output;
+  EXPECT_NE(listed.output.find("@2"), std::string::npos) << listed.output;
+  EXPECT_NE(listed.output.find(first_sha.substr(0, 16)), std::string::npos) << listed.output;
+
+  CliRun diff = sanso("policy diff @1 @2 --exit-code --today 2026-11-25" + config);
+  EXPECT_EQ(diff.exit_code, 1) << diff.output;
+  EXPECT_NE(diff.output.find("インターネット接続系→LGWAN接続系 ファイル: 無害化 → 拒否（すべて）"), std::string::npos) << diff.output;
+  CliRun by_hash = sanso("policy diff @" + first_sha.substr(0, 8) + " " + (dir / "policy.toml").string() + " --json --today 2026-11-25" + config);
+  ASSERT_EQ(by_hash.exit_code, 0) << by_hash.output;
+  EXPECT_EQ(nlohmann::json::parse(by_hash.output)["decisions"].size(), 1u) << by_hash.output;
+
+  CliRun missing = sanso("policy diff @7 @1 --today 2026-11-25" + config);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("audit.no-version"), std::string::npos) << missing.output;
+
+  // Back to the first text: no third version.
+  std::ofstream(dir / "policy.toml") << text;
+  CliRun again = sanso("policy versions --json" + config);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(nlohmann::json::parse(again.output.substr(again.output.find('['))).size(), 2u) << again.output;
   std::filesystem::remove_all(dir);
 }
 

@@ -333,6 +333,40 @@ TEST_F(DirectorySignIn, TheDirectoryDownIsUnavailableNotARefusal) {
 // by any name the directory accepts (and named as it keeps them), with their groups' roles and
 // zone; nobody by an unknown or hostile name; a locked account and a person on both sides are
 // errors, a wrong lookup password a settings error, and a directory that is down is unavailable.
+// The training audience: the members of the training groups, nested groups followed (loops end),
+// each person once, by the name the directory keeps; a listed group that does not exist is an error.
+TEST_F(DirectorySignIn, TheTrainingAudienceIsEveryPersonOfTheTrainingGroupsOnce) {
+  const std::string secret = (std::filesystem::path(server_->ca_file()).parent_path() / "audience.secret").string();
+  std::ofstream(secret) << "tanaka-pass\n";
+  Settings s = settings();
+  s.lookup_bind = "uid=tanaka,ou=people,dc=city,dc=example";
+  s.lookup_password_file = secret;
+  const auto names = [](const std::vector<Member>& members) {
+    std::vector<std::string> out;
+    for (const auto& m : members) out.push_back(m.name);
+    return out;
+  };
+  // security-managers holds jouhou, which holds tanaka and both.
+  auto managers = members_of(s, {"cn=security-managers,ou=groups,dc=city,dc=example"});
+  ASSERT_TRUE(managers) << managers.error().to_string();
+  EXPECT_EQ(names(*managers), (std::vector<std::string>{"both", "tanaka"}));
+  EXPECT_EQ((*managers)[1].display_name, "田中 一郎");
+  // Two groups sharing "both", and the loop (loop-a ⇄ loop-b, with suzuki): each person once.
+  auto all = members_of(s, {"cn=jouhou,ou=groups,dc=city,dc=example", "CN=Internet-Desk, OU=Groups, DC=city, DC=example",
+                            "cn=loop-a,ou=groups,dc=city,dc=example"});
+  ASSERT_TRUE(all) << all.error().to_string();
+  EXPECT_EQ(names(*all), (std::vector<std::string>{"both", "suzuki", "tanaka"}));
+
+  auto typo = members_of(s, {"cn=jouhuo,ou=groups,dc=city,dc=example"});
+  ASSERT_FALSE(typo);
+  EXPECT_EQ(typo.error().code, "directory.not-found");
+  auto person = members_of(s, {"uid=suzuki,ou=people,dc=city,dc=example"});
+  ASSERT_FALSE(person);
+  EXPECT_EQ(person.error().code, "directory.not-found") << "training_groups lists groups";
+  Settings none = settings();
+  EXPECT_EQ(members_of(none, {"cn=jouhou,ou=groups,dc=city,dc=example"}).error().code, "directory.bad-settings") << "read as the lookup account";
+}
+
 TEST_F(DirectorySignIn, ARecipientIsLookedUpWithTheServicesAccountNotTheirPassword) {
   const std::string secret = (std::filesystem::path(server_->ca_file()).parent_path() / "lookup.secret").string();
   std::ofstream(secret) << "tanaka-pass\n";

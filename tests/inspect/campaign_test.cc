@@ -4,40 +4,25 @@
 
 #include <gtest/gtest.h>
 
-#include "audit/log.h"
-#include "policy/check.h"
-#include "store/schema.h"
+#include "support/audited_store.h"
 #include "support/inspect_template.h"
-#include "support/test_store.h"
 
 namespace sanso::inspect {
 namespace {
 
-using sanso::testing::TestStore;
-
-const std::string kDir = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/";
+const std::string kDir = sanso::testing::kExampleCityDir;
 
 using sanso::testing::kMonthlyTemplate;
 
-class CampaignTest : public ::testing::TestWithParam<store::Backend> {
+class CampaignTest : public sanso::testing::AuditedStoreTest {
  protected:
   void SetUp() override {
-    t_ = std::make_unique<TestStore>(GetParam());
-    db_ = t_->open();
-    ASSERT_NE(db_, nullptr);
-    ASSERT_TRUE(store::migrate(*db_));
+    AuditedStoreTest::SetUp();
     auto clauses = load_clause_list_file(kDir + "inspection/clauses.toml");
     ASSERT_TRUE(clauses) << clauses.error().to_string();
     auto t = load_template(kMonthlyTemplate, "t.toml", *clauses);
     ASSERT_TRUE(t) << t.error().to_string();
     template_ = *t;
-    auto p = policy::load_checked_policy(kDir + "policy.toml", Date{2026, 12, 1});
-    ASSERT_TRUE(p) << p.error().to_string();
-    policy_ = *p;
-    audit::LogOptions o;
-    o.node = "test";
-    o.clock = &clock_;
-    log_ = std::make_unique<audit::AuditLog>(o);
     campaigns_ = std::make_unique<Campaigns>(*db_, *log_, clock_);
   }
 
@@ -45,19 +30,6 @@ class CampaignTest : public ::testing::TestWithParam<store::Backend> {
     auto c = campaigns_->create(template_, policy_, {body, month, "tanaka", reviewer}, "admin");
     EXPECT_TRUE(c) << c.error().to_string();
     return c ? *c : Campaign{};
-  }
-
-  std::uint64_t entries() {
-    auto n = audit::tree_size(*db_);
-    EXPECT_TRUE(n);
-    return n ? *n : 0;
-  }
-
-  std::vector<std::string> actions_logged() {
-    std::vector<std::string> out;
-    auto rows = db_->query("SELECT action FROM audit_entries ORDER BY idx");
-    for (const auto& r : *rows) out.push_back(r.text(0));
-    return out;
   }
 
   // Every item answered or evaluated, nothing found.
@@ -77,12 +49,7 @@ class CampaignTest : public ::testing::TestWithParam<store::Backend> {
     return campaigns_->store_results(id, r, e);
   }
 
-  FixedClock clock_{Date{2026, 12, 1}};
-  std::unique_ptr<TestStore> t_;
-  std::unique_ptr<store::Database> db_;
   Template template_;
-  policy::Policy policy_;
-  std::unique_ptr<audit::AuditLog> log_;
   std::unique_ptr<Campaigns> campaigns_;
 };
 
@@ -317,8 +284,7 @@ TEST_P(CampaignTest, OpenActionsAreCarriedIntoTheBodysNextCampaignAndClosedThere
   EXPECT_EQ(carried->front().id, release->id);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, CampaignTest, ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& info) { return info.param == store::Backend::kSqlite ? "sqlite" : "postgres"; });
+SANSO_ON_EVERY_BACKEND(CampaignTest);
 
 }  // namespace
 }  // namespace sanso::inspect

@@ -1,6 +1,7 @@
 // `sanso inspect` end to end through the real binary: a campaign created, answered with evidence,
 // evaluated, reported as XLSX (read back with openpyxl), signed off by someone else and locked.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -11,6 +12,7 @@
 
 #include "support/audit_records.h"
 #include "support/cli_runner.h"
+#include "support/pdf_text.h"
 #include "support/xlsx_cells.h"
 #include "support/test_store.h"
 
@@ -130,6 +132,20 @@ TEST_F(InspectCli, CampaignFromCreationToALockedSignedReport) {
   EXPECT_NE(find_cell(book["是正措置"], "鍵を交換する"), nullptr) << book["是正措置"].dump();
   const nlohmann::json* summary_body = find_cell(book["集計"], "市長部局");
   ASSERT_NE(summary_body, nullptr) << book["集計"].dump();
+
+  // The same report printed to PDF by Chromium in the converter sandbox, read back by pdftotext.
+  if (::access("/usr/lib/chromium/chromium", X_OK) == 0 && ::access(sanso::testing::kPdfToText, X_OK) == 0) {
+    const fs::path pdf = dir_ / "report.pdf";
+    auto printed = inspect("report " + id + " --format pdf -o " + pdf.string());
+    ASSERT_EQ(printed.exit_code, 0) << printed.output;
+    const std::string text = sanso::testing::pdf_text(pdf);
+    EXPECT_NE(text.find("市長部局"), std::string::npos) << text;
+    EXPECT_NE(text.find("鍵を交換する"), std::string::npos) << text;
+    EXPECT_NE(text.find("監査ログの検証"), std::string::npos) << text;
+  }
+  auto bad_format = inspect("report " + id + " --format docx -o " + (dir_ / "r.docx").string());
+  EXPECT_EQ(bad_format.exit_code, 1);
+  EXPECT_NE(bad_format.output.find("inspect.report-format"), std::string::npos) << bad_format.output;
 
   for (const char* action : {"inspect.campaign.create", "inspect.answer", "inspect.evidence.add", "inspect.evaluate", "inspect.action.add",
                              "inspect.signoff"}) {

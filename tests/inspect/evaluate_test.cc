@@ -10,53 +10,24 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "policy/check.h"
-#include "store/schema.h"
-#include "support/test_store.h"
+#include "support/audited_store.h"
 
 namespace sanso::inspect {
 namespace {
 
-using sanso::testing::TestStore;
-
-const std::string kDir = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/";
+const std::string kDir = sanso::testing::kExampleCityDir;
 // 2026-11 in Japan.
 constexpr std::int64_t kFrom = 1793458800;
 constexpr std::int64_t kTo = 1796050800;
 constexpr std::int64_t kMid = kFrom + 10 * 86400;
 
-class EvaluateTest : public ::testing::TestWithParam<store::Backend> {
+class EvaluateTest : public sanso::testing::AuditedStoreTest {
  protected:
   void SetUp() override {
-    t_ = std::make_unique<TestStore>(GetParam());
-    db_ = t_->open();
-    ASSERT_NE(db_, nullptr);
-    ASSERT_TRUE(store::migrate(*db_));
-    auto p = policy::load_checked_policy(kDir + "policy.toml", clock_.today());
-    ASSERT_TRUE(p) << p.error().to_string();
-    policy_ = *p;
+    AuditedStoreTest::SetUp();
     settings_.retention.default_days = 180;
     settings_.retention.days_by_verdict[quarantine::Verdict::kBlocked] = 30;
     inputs_ = {&policy_, std::string(64, 'b'), &settings_};
-    audit::LogOptions o;
-    o.node = "test";
-    log_ = std::make_unique<audit::AuditLog>(o);
-  }
-
-  std::uint64_t append(std::int64_t time, const std::string& actor, const std::string& action, const std::string& subject,
-                       const std::string& outcome, std::vector<std::pair<std::string, std::string>> details = {},
-                       const std::string& rule = "") {
-    store::AuditEvent e;
-    e.time = time;
-    e.actor = actor;
-    e.action = action;
-    e.subject = subject;
-    e.outcome = outcome;
-    e.rule_id = rule;
-    e.details = std::move(details);
-    auto r = log_->append_now(*db_, e);
-    EXPECT_TRUE(r) << r.error().to_string();
-    return r ? *r : 0;
   }
 
   // What the quarantine records for a release that one person asked for and another approved.
@@ -75,13 +46,8 @@ class EvaluateTest : public ::testing::TestWithParam<store::Backend> {
     return r ? *r : CheckOutcome{};
   }
 
-  FixedClock clock_{Date{2026, 12, 1}};
-  std::unique_ptr<TestStore> t_;
-  std::unique_ptr<store::Database> db_;
-  policy::Policy policy_;
   config::QuarantineSettings settings_;
   EvaluationInputs inputs_;
-  std::unique_ptr<audit::AuditLog> log_;
 };
 
 TEST_P(EvaluateTest, MynumberEgressPassesWithoutFindingsFromTheZone) {
@@ -110,6 +76,51 @@ TEST_P(EvaluateTest, MynumberEgressCountsAFindingOpenedBeforeThePeriodAndStillSe
   const auto o = check("mynumber-egress");
   EXPECT_FALSE(o.passed);
   EXPECT_EQ(o.evidence, std::vector<std::uint64_t>{opened});
+}
+
+// The collector's hourly heartbeats over [from, to), in one transaction; the index of the first.
+std::uint64_t heartbeats(store::Database& db, audit::AuditLog& log, std::int64_t from, std::int64_t to) {
+  std::vector<store::AuditEvent> events;
+  for (std::int64_t t = from; t < to; t += 3600) {
+    store::AuditEvent e;
+    e.time = t;
+    e.actor = "monitor@gw1";
+    e.action = "monitor.heartbeat";
+    e.subject = "collector";
+    e.outcome = events.empty() ? "started" : "alive";
+    e.details = {{"flows", "12"}, {"since", ""}};
+    events.push_back(std::move(e));
+  }
+  auto tx = store::Transaction::begin(db);
+  EXPECT_TRUE(tx);
+  auto first = log.append_batch(db, events);
+  EXPECT_TRUE(first) << first.error().to_string();
+  EXPECT_TRUE(tx->commit());
+  return first ? *first : 0;
+}
+
+TEST_P(EvaluateTest, MonitorHeartbeatFailsWithoutRecordsAndOnASilenceCitingTheRecordsAroundIt) {
+  auto o = check("monitor-heartbeat");
+  EXPECT_FALSE(o.passed);
+  EXPECT_TRUE(o.evidence.empty());
+  EXPECT_NE(o.summary.find("sanso monitor listen が動いていない"), std::string::npos) << o.summary;
+
+  // Ten days of heartbeats, five silent hours, then the rest of the month.
+  const std::uint64_t first = heartbeats(*db_, *log_, kFrom, kMid);
+  const std::uint64_t last_before = first + (kMid - kFrom) / 3600 - 1;
+  const std::uint64_t after = heartbeats(*db_, *log_, kMid + 5 * 3600, kTo);
+  o = check("monitor-heartbeat");
+  EXPECT_FALSE(o.passed) << o.summary;
+  EXPECT_EQ(o.evidence, (std::vector<std::uint64_t>{last_before, after}));
+  EXPECT_NE(o.summary.find("6 時間 0 分途切れた"), std::string::npos) << o.summary;
+
+  // A finding in the silent hours shows the monitor was there (findings count as its records):
+  // the longest silence is now three hours, within the limit.
+  append(kMid + 2 * 3600, "monitor@gw1", "monitor.finding", "10.20.0.5 -> 203.0.113.9:443/tcp", "warning", {{"src_zone", "lgwan"}, {"dst_zone", "internet"}});
+  o = check("monitor-heartbeat");
+  EXPECT_TRUE(o.passed) << o.summary;
+  EXPECT_EQ(o.evidence.front(), first);
+  EXPECT_NE(o.summary.find("途切れは最長 180 分"), std::string::npos) << o.summary;
 }
 
 TEST_P(EvaluateTest, ReleaseTwoPersonPassesWhenRequesterAndApproverDiffer) {
@@ -150,7 +161,7 @@ TEST_P(EvaluateTest, ApproverSecondFactorFailsForPasswordOnlyAndForTheCommandLin
   EXPECT_EQ(o.evidence, (std::vector<std::uint64_t>{weak, approve}));
   EXPECT_NE(o.summary.find("sato"), std::string::npos) << o.summary;
 
-  TestStore other(GetParam());
+  sanso::testing::TestStore other(GetParam());
   db_ = other.open();
   ASSERT_TRUE(store::migrate(*db_));
   const auto [cli_approve, cli_release] = release("q3", "tanaka", "kato", "os user kato (uid 1003)", kMid);
@@ -421,8 +432,7 @@ TEST_P(EvaluateTest, AnEvaluationIsProvedByTheCheckpointSignedAfterItAndATampere
   EXPECT_NE((*proofs)[0].problem.find("改ざん"), std::string::npos) << (*proofs)[0].problem;
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, EvaluateTest, ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& info) { return info.param == store::Backend::kSqlite ? "sqlite" : "postgres"; });
+SANSO_ON_EVERY_BACKEND(EvaluateTest);
 
 }  // namespace
 }  // namespace sanso::inspect

@@ -5,54 +5,33 @@
 #include "inspect/stats.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "audit/log.h"
 #include "inspect/evaluate.h"
 #include "inspect/report.h"
 #include "inspect/template.h"
-#include "policy/check.h"
-#include "store/schema.h"
+#include "support/audited_store.h"
 #include "support/inspect_template.h"
-#include "support/test_store.h"
+#include "support/pdf_text.h"
 #include "support/xlsx_cells.h"
 
 namespace sanso::inspect {
 namespace {
 
-using sanso::testing::TestStore;
-
-const std::string kDir = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/";
+const std::string kDir = sanso::testing::kExampleCityDir;
 // 2026-11 in Japan: from 2026-10-31T15:00Z to 2026-11-30T15:00Z.
 constexpr std::int64_t kNovember = 1793458800;
 constexpr std::int64_t kDecember = 1796050800;
 
 using sanso::testing::kMonthlyTemplate;
 
-class StatsTest : public ::testing::TestWithParam<store::Backend> {
+class StatsTest : public sanso::testing::AuditedStoreTest {
  protected:
-  void SetUp() override {
-    t_ = std::make_unique<TestStore>(GetParam());
-    db_ = t_->open();
-    ASSERT_NE(db_, nullptr);
-    ASSERT_TRUE(store::migrate(*db_));
-    audit::LogOptions o;
-    o.node = "test";
-    o.clock = &clock_;
-    log_ = std::make_unique<audit::AuditLog>(o);
-  }
-
+  // A record of the mail gateway's shape at `time`.
   std::uint64_t append(std::int64_t time, const std::string& action, const std::string& outcome,
                        std::vector<std::pair<std::string, std::string>> details = {}) {
-    store::AuditEvent e;
-    e.time = time;
-    e.actor = "milter@test";
-    e.action = action;
-    e.subject = "item-" + std::to_string(time);
-    e.outcome = outcome;
-    e.details = std::move(details);
-    auto r = log_->append_now(*db_, e);
-    EXPECT_TRUE(r) << r.error().to_string();
-    return r ? *r : 0;
+    return AuditedStoreTest::append(time, "milter@test", action, "item-" + std::to_string(time), outcome, std::move(details));
   }
 
   // A November of a small city, with an entry on each side of the month's edges.
@@ -77,10 +56,38 @@ class StatsTest : public ::testing::TestWithParam<store::Backend> {
     append(kDecember, "monitor.finding", "warning");  // 2026-12-01 00:00:00 JST
   }
 
-  FixedClock clock_{Date{2026, 12, 1}};
-  std::unique_ptr<TestStore> t_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<audit::AuditLog> log_;
+  // October's and November's campaigns of the mayor's departments ("training" yes, then no with a
+  // note and an evidence file), November's of the board of education, November's log evaluated
+  // and signed.
+  void seed_campaigns() {
+    auto clauses = load_clause_list_file(kDir + "inspection/clauses.toml");
+    ASSERT_TRUE(clauses) << clauses.error().to_string();
+    auto checklist = load_template(kMonthlyTemplate, "t.toml", *clauses);
+    ASSERT_TRUE(checklist) << checklist.error().to_string();
+    const policy::Policy& policy = policy_;
+    campaigns_ = std::make_unique<Campaigns>(*db_, *log_, clock_);
+    ASSERT_TRUE(campaigns_->create(*checklist, policy, {"mayor", "2026-10", "tanaka", ""}, "kato"));
+    ASSERT_TRUE(campaigns_->create(*checklist, policy, {"mayor", "2026-11", "tanaka", ""}, "kato"));
+    ASSERT_TRUE(campaigns_->create(*checklist, policy, {"education", "2026-11", "suzuki", ""}, "kato"));
+    ASSERT_TRUE(campaigns_->answer("t-monthly:mayor:2026-10", "training", Answer::kYes, "", "tanaka"));
+    ASSERT_TRUE(campaigns_->answer("t-monthly:mayor:2026-11", "training", Answer::kNo, "研修が未実施", "tanaka"));
+    auto evidence = campaigns_->add_evidence("t-monthly:mayor:2026-11", "training", "研修出席簿.pdf", "attendance", "tanaka");
+    ASSERT_TRUE(evidence) << evidence.error().to_string();
+    seed_november();
+    config::QuarantineSettings settings;
+    const EvaluationInputs inputs{&policy, "", &settings};
+    ASSERT_TRUE(evaluate_campaign(*db_, *campaigns_, "t-monthly:mayor:2026-11", inputs, clock_, "kato"));
+    auto key = audit::generate_signing_key("test/audit");
+    ASSERT_TRUE(key);
+    key_ = *key;
+    auto checkpoint = log_->checkpoint(*db_, key_);
+    ASSERT_TRUE(checkpoint);
+    checkpoint_ = *checkpoint;
+  }
+
+  audit::SigningKey key_;
+  audit::SignedCheckpoint checkpoint_;
+  std::unique_ptr<Campaigns> campaigns_;
   std::uint64_t first_ = 0, last_ = 0;
 };
 
@@ -182,28 +189,10 @@ TEST(StatsMonths, APeriodIsSplitIntoJapaneseMonths) {
 // The report of November's campaign: the trend against October's, November's statistics and the
 // auditor's sheet — which must say so when the log no longer verifies.
 TEST_P(StatsTest, TheReportCarriesTheTrendTheStatisticsAndTheAuditorsVerification) {
-  auto clauses = load_clause_list_file(kDir + "inspection/clauses.toml");
-  ASSERT_TRUE(clauses) << clauses.error().to_string();
-  auto checklist = load_template(kMonthlyTemplate, "t.toml", *clauses);
-  ASSERT_TRUE(checklist) << checklist.error().to_string();
-  auto policy = policy::load_checked_policy(kDir + "policy.toml", clock_.today());
-  ASSERT_TRUE(policy) << policy.error().to_string();
-  Campaigns campaigns(*db_, *log_, clock_);
-  ASSERT_TRUE(campaigns.create(*checklist, *policy, {"mayor", "2026-10", "tanaka", ""}, "kato"));
-  ASSERT_TRUE(campaigns.create(*checklist, *policy, {"mayor", "2026-11", "tanaka", ""}, "kato"));
-  ASSERT_TRUE(campaigns.answer("t-monthly:mayor:2026-10", "training", Answer::kYes, "", "tanaka"));
-  ASSERT_TRUE(campaigns.answer("t-monthly:mayor:2026-11", "training", Answer::kNo, "", "tanaka"));
-  seed_november();
-  config::QuarantineSettings settings;
-  const EvaluationInputs inputs{&*policy, "", &settings};
-  ASSERT_TRUE(evaluate_campaign(*db_, campaigns, "t-monthly:mayor:2026-11", inputs, clock_, "kato"));
-  auto key = audit::generate_signing_key("test/audit");
-  ASSERT_TRUE(key);
-  auto checkpoint = log_->checkpoint(*db_, *key);
-  ASSERT_TRUE(checkpoint);
-
+  ASSERT_NO_FATAL_FAILURE(seed_campaigns());
+  Campaigns& campaigns = *campaigns_;
   const std::filesystem::path dir = t_->dir();
-  const ReportSources sources{&*policy, db_.get(), &key->verifier};
+  const ReportSources sources{&policy_, db_.get(), &key_.verifier};
   ASSERT_TRUE(write_xlsx_report(campaigns, "t-monthly:mayor:2026-11", sources, dir / "report.xlsx"));
   const auto book = sanso::testing::read_xlsx(dir / "report.xlsx");
   ASSERT_TRUE(book.contains("前回比較") && book.contains("運用統計") && book.contains("監査")) << book.dump();
@@ -239,9 +228,9 @@ TEST_P(StatsTest, TheReportCarriesTheTrendTheStatisticsAndTheAuditorsVerificatio
   EXPECT_EQ((*verified)[1]["v"].get<std::string>().rfind("改ざんなし", 0), 0u) << verified->dump();
   const nlohmann::json* size = sanso::testing::find_row(audit_sheet, "木の大きさ（tree size）");
   ASSERT_NE(size, nullptr);
-  EXPECT_EQ((*size)[1]["v"], std::to_string(checkpoint->checkpoint.size));
-  EXPECT_NE(sanso::testing::find_cell(audit_sheet, audit::to_base64(checkpoint->checkpoint.root)), nullptr) << audit_sheet.dump();
-  EXPECT_NE(sanso::testing::find_cell(audit_sheet, checkpoint->note), nullptr) << "the signed note, signature line included";
+  EXPECT_EQ((*size)[1]["v"], std::to_string(checkpoint_.checkpoint.size));
+  EXPECT_NE(sanso::testing::find_cell(audit_sheet, audit::to_base64(checkpoint_.checkpoint.root)), nullptr) << audit_sheet.dump();
+  EXPECT_NE(sanso::testing::find_cell(audit_sheet, checkpoint_.note), nullptr) << "the signed note, signature line included";
   EXPECT_NE(sanso::testing::find_cell(audit_sheet, "検証済み"), nullptr) << audit_sheet.dump();
   EXPECT_NE(sanso::testing::find_cell(audit_sheet, "sanso inspect verify t-monthly:mayor:2026-11"), nullptr);
 
@@ -256,7 +245,7 @@ TEST_P(StatsTest, TheReportCarriesTheTrendTheStatisticsAndTheAuditorsVerificatio
   EXPECT_EQ(sanso::testing::find_cell(tampered["監査"], "改ざんなし"), nullptr);
 
   // Without the verifier key the sheet says it did not verify.
-  const ReportSources keyless{&*policy, db_.get(), nullptr};
+  const ReportSources keyless{&policy_, db_.get(), nullptr};
   ASSERT_TRUE(write_xlsx_report(campaigns, "t-monthly:mayor:2026-11", keyless, dir / "keyless.xlsx"));
   const auto unverified = sanso::testing::read_xlsx(dir / "keyless.xlsx");
   const nlohmann::json* none = sanso::testing::find_row(unverified["監査"], "検証結果");
@@ -264,8 +253,59 @@ TEST_P(StatsTest, TheReportCarriesTheTrendTheStatisticsAndTheAuditorsVerificatio
   EXPECT_EQ((*none)[1]["v"].get<std::string>().rfind("未検証", 0), 0u) << none->dump();
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StatsTest, ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& info) { return info.param == store::Backend::kSqlite ? "sqlite" : "postgres"; });
+// The same report printed: Chromium in the converter sandbox renders the print-ready page, and
+// pdftotext (another process) reads back the Japanese text and the figures.
+TEST_P(StatsTest, ThePdfReportPrintsTheChecklistSummaryTrendStatisticsAndAuditInJapanese) {
+  const PdfPrinter printer;
+  if (::access(printer.chromium.c_str(), X_OK) != 0) GTEST_SKIP() << printer.chromium << " is not installed (Debian package chromium)";
+  if (::access(sanso::testing::kPdfToText, X_OK) != 0) GTEST_SKIP() << "pdftotext is not installed (Debian package poppler-utils)";
+  ASSERT_NO_FATAL_FAILURE(seed_campaigns());
+  Campaigns& campaigns = *campaigns_;
+  const std::filesystem::path dir = t_->dir();
+  const ReportSources sources{&policy_, db_.get(), &key_.verifier};
+  auto printed = write_pdf_report(campaigns, "t-monthly:mayor:2026-11", sources, printer, dir / "report.pdf");
+  ASSERT_TRUE(printed) << printed.error().to_string();
+  const std::string text = sanso::testing::pdf_text(dir / "report.pdf");
+  // The 点検表 with its answer, note and evidence reference.
+  for (const char* words : {"月次点検", "市長部局", "t-monthly:mayor:2026-11", "点検表", "研修が未実施", "研修出席簿.pdf", "証跡", "是正措置"}) {
+    EXPECT_NE(text.find(words), std::string::npos) << words << "\n" << text;
+  }
+  EXPECT_NE(sanso::testing::line_with(text, "training").find("いいえ"), std::string::npos) << text;
+  // The summary per body: both bodies of November.
+  EXPECT_NE(text.find("実施機関別の集計"), std::string::npos) << text;
+  EXPECT_NE(text.find("教育委員会"), std::string::npos) << text;
+  // The trend against October: one message then, four now.
+  EXPECT_NE(text.find("前回の点検との比較"), std::string::npos) << text;
+  EXPECT_NE(text.find("t-monthly:mayor:2026-10"), std::string::npos) << text;
+  const std::string mail_trend = sanso::testing::line_with(text, "メール（ゲートウェイ）");
+  EXPECT_NE(mail_trend.find("+3"), std::string::npos) << mail_trend;
+  // The monthly statistics, with a chart per measure.
+  EXPECT_NE(text.find("運用統計"), std::string::npos) << text;
+  EXPECT_NE(text.find("2026-11"), std::string::npos) << text;
+  // The auditor's section: the log verified, the signed checkpoint's size.
+  EXPECT_NE(text.find("監査ログの検証"), std::string::npos) << text;
+  EXPECT_NE(text.find("改ざんなし"), std::string::npos) << text;
+  EXPECT_NE(text.find("最新の署名付きチェック"), std::string::npos) << text;  // the label wraps in its cell
+  EXPECT_NE(sanso::testing::line_with(text, "木の大きさ").find(std::to_string(checkpoint_.checkpoint.size)), std::string::npos) << text;
+  EXPECT_NE(sanso::testing::line_with(text, "評価 #").find("検証済み"), std::string::npos) << text;
+
+  // Without Chromium: a clear error naming what is missing, and no file.
+  const PdfPrinter missing{"/nonexistent/chromium", std::chrono::seconds(5)};
+  auto refused = write_pdf_report(campaigns, "t-monthly:mayor:2026-11", sources, missing, dir / "missing.pdf");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "inspect.pdf-printer");
+  EXPECT_NE(refused.error().message.find("chromium"), std::string::npos) << refused.error().to_string();
+  EXPECT_FALSE(std::filesystem::exists(dir / "missing.pdf"));
+
+  // A program that prints nothing (here: one that exits at once) is an error too, not an empty file.
+  const PdfPrinter silent{"/bin/true", std::chrono::seconds(5)};
+  auto empty = write_pdf_report(campaigns, "t-monthly:mayor:2026-11", sources, silent, dir / "silent.pdf");
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().code, "inspect.pdf-printer") << empty.error().to_string();
+  EXPECT_FALSE(std::filesystem::exists(dir / "silent.pdf"));
+}
+
+SANSO_ON_EVERY_BACKEND(StatsTest);
 
 }  // namespace
 }  // namespace sanso::inspect

@@ -7,17 +7,13 @@
 
 #include <algorithm>
 
-#include "audit/log.h"
-#include "policy/check.h"
-#include "store/schema.h"
-#include "support/test_store.h"
+#include "audit/versions.h"
+#include "core/digest.h"
+#include "support/audited_store.h"
 
 namespace sanso::registers {
 namespace {
 
-using sanso::testing::TestStore;
-
-const std::string kPolicy = std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml";
 
 Table csv_table(const std::string& text) {
   auto t = parse_table(text, TableFormat::kCsv, {}, "in.csv");
@@ -25,31 +21,11 @@ Table csv_table(const std::string& text) {
   return t ? *t : Table{};
 }
 
-class RegisterTest : public ::testing::TestWithParam<store::Backend> {
+class RegisterTest : public sanso::testing::AuditedStoreTest {
  protected:
   void SetUp() override {
-    t_ = std::make_unique<TestStore>(GetParam());
-    db_ = t_->open();
-    ASSERT_NE(db_, nullptr);
-    ASSERT_TRUE(store::migrate(*db_));
-    auto p = policy::load_checked_policy(kPolicy, Date{2026, 12, 1});
-    ASSERT_TRUE(p) << p.error().to_string();
-    policy_ = *p;
-    audit::LogOptions o;
-    o.node = "test";
-    o.clock = &clock_;
-    log_ = std::make_unique<audit::AuditLog>(o);
+    AuditedStoreTest::SetUp();
     regs_ = std::make_unique<Registers>(*db_, *log_, clock_, &policy_);
-  }
-
-  std::uint64_t entries() { return *audit::tree_size(*db_); }
-
-  std::vector<std::string> actions_logged() {
-    std::vector<std::string> out;
-    auto rows = db_->query("SELECT action FROM audit_entries ORDER BY idx");
-    EXPECT_TRUE(rows);
-    for (const auto& row : *rows) out.push_back(row.text(0));
-    return out;
   }
 
   std::string snapshot() {
@@ -62,11 +38,6 @@ class RegisterTest : public ::testing::TestWithParam<store::Backend> {
     return out + "history " + std::to_string((*db_->query("SELECT version FROM register_history")).size());
   }
 
-  std::unique_ptr<TestStore> t_;
-  std::unique_ptr<store::Database> db_;
-  policy::Policy policy_;
-  FixedClock clock_{Date{2026, 12, 1}};
-  std::unique_ptr<audit::AuditLog> log_;
   std::unique_ptr<Registers> regs_;
 };
 
@@ -274,7 +245,85 @@ TEST_P(RegisterTest, ExportedTableReadsBackUnchanged) {
   EXPECT_EQ(codes, (std::vector<std::string>{"no-mfa", "dormant"}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RegisterTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);
+// The newest approved review supersedes the older ones: only its next date reminds; a review
+// names the policy it reviewed as a kept version.
+TEST_P(RegisterTest, TheNewestApprovedReviewSupersedesOlderRemindersAndLinksAKeptPolicyVersion) {
+  auto old = regs_->put(Kind::kReviews, {{"id", "R2025"}, {"reviewed_on", "2025-12-10"}, {"reviewer", "kato"}, {"decision", "approved"},
+                                         {"approved_by", "ciso"}, {"next_review", "2026-11-30"}},
+                        false, "kato");
+  ASSERT_TRUE(old) << old.error().to_string();
+  auto listed = regs_->list(Kind::kReviews);
+  ASSERT_TRUE(listed);
+  auto alarms = Registers::alarms(*old, clock_.today(), *listed);
+  ASSERT_EQ(alarms.size(), 1u);
+  EXPECT_EQ(alarms[0].code, "review-overdue") << "alone, the older review is the newest and past its date";
+
+  auto newer = regs_->put(Kind::kReviews, {{"id", "R2026"}, {"reviewed_on", "2026-11-20"}, {"reviewer", "kato"}, {"decision", "approved"},
+                                           {"approved_by", "ciso"}, {"next_review", "2027-11-01"}},
+                          false, "kato");
+  ASSERT_TRUE(newer) << newer.error().to_string();
+  listed = regs_->list(Kind::kReviews);
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(Registers::alarms(*old, clock_.today(), *listed).empty()) << "superseded by R2026";
+  EXPECT_TRUE(Registers::alarms(*newer, clock_.today(), *listed).empty());
+  const Entry* latest = latest_approved_review(*listed);
+  ASSERT_NE(latest, nullptr);
+  EXPECT_EQ(latest->key, "R2026");
+  // A review asking for changes supersedes nothing.
+  ASSERT_TRUE(regs_->put(Kind::kReviews, {{"id", "R2026b"}, {"reviewed_on", "2026-11-28"}, {"reviewer", "kato"}, {"decision", "changes-required"}},
+                         false, "kato"));
+  listed = regs_->list(Kind::kReviews);
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(latest_approved_review(*listed)->key, "R2026");
+
+  // The reviewed policy must be a kept version; it is stored as its SHA-256.
+  const std::string before = snapshot();
+  auto unknown = regs_->put(Kind::kReviews, {{"id", "R2026"}, {"policy_sha256", "v1"}}, true, "kato");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, "register.inconsistent");
+  EXPECT_NE(unknown.error().message.find("kept policy version"), std::string::npos) << unknown.error().to_string();
+  EXPECT_EQ(snapshot(), before);
+  const std::string text = "[municipality]\nname = \"水俣市\"\n";
+  auto kept = audit::keep_file_version(*db_, *log_, "policy", "/etc/sanso/policy.toml", sha256_hex(text), text, "gw1");
+  ASSERT_TRUE(kept) << kept.error().to_string();
+  for (const std::string& reference : {std::string("v1"), kept->sha256.substr(0, 10), kept->sha256}) {
+    auto linked = regs_->put(Kind::kReviews, {{"id", "R2026"}, {"policy_sha256", reference}}, true, "kato");
+    ASSERT_TRUE(linked) << reference << ": " << linked.error().to_string();
+    EXPECT_EQ(linked->fields["policy_sha256"], kept->sha256) << reference;
+  }
+}
+
+// Attendance counted against the audience: a person's entry under another case still counts; a
+// course or a date filter leaves out what does not match.
+TEST_P(RegisterTest, TrainingAttendanceIsCountedAgainstTheAudience) {
+  ASSERT_TRUE(regs_->put(Kind::kTraining, {{"id", "t1"}, {"person", "Tanaka"}, {"course", "情報セキュリティ研修"}, {"kind", "training"}, {"date", "2026-06-01"}},
+                         false, "kato"));
+  ASSERT_TRUE(regs_->put(Kind::kTraining, {{"id", "t2"}, {"person", "suzuki"}, {"course", "遵守誓約"}, {"kind", "attestation"}, {"date", "2026-04-02"}},
+                         false, "kato"));
+  auto entries = regs_->list(Kind::kTraining);
+  ASSERT_TRUE(entries);
+  const std::vector<std::string> audience{"both", "suzuki", "tanaka"};
+  auto any = attendance(*entries, audience, "", std::nullopt);
+  EXPECT_EQ(any.attended, (std::vector<std::string>{"suzuki", "tanaka"}));
+  EXPECT_EQ(any.missing, std::vector<std::string>{"both"});
+  auto course = attendance(*entries, audience, "情報セキュリティ研修", std::nullopt);
+  EXPECT_EQ(course.attended, std::vector<std::string>{"tanaka"});
+  EXPECT_EQ(course.missing, (std::vector<std::string>{"both", "suzuki"}));
+  auto recent = attendance(*entries, audience, "", Date{2026, 5, 1});
+  EXPECT_EQ(recent.attended, std::vector<std::string>{"tanaka"});
+}
+
+TEST(RegisterDays, DayNumbersCountCalendarDays) {
+  EXPECT_EQ(day_number(Date{1970, 1, 1}), 0);
+  EXPECT_EQ(day_number(Date{1969, 12, 31}), -1);
+  EXPECT_EQ(day_number(Date{2024, 3, 1}) - day_number(Date{2024, 2, 28}), 2);  // a leap year
+  EXPECT_EQ(day_number(Date{2026, 3, 1}) - day_number(Date{2026, 2, 28}), 1);
+  EXPECT_EQ(day_number(Date{2000, 3, 1}) - day_number(Date{2000, 2, 28}), 2);  // divisible by 400
+  EXPECT_EQ(day_number(Date{2100, 3, 1}) - day_number(Date{2100, 2, 28}), 1);  // by 100, not 400
+  EXPECT_EQ(day_number(Date{2027, 1, 1}) - day_number(Date{2026, 1, 1}), 365);
+}
+
+SANSO_ON_EVERY_BACKEND(RegisterTest);
 
 }  // namespace
 }  // namespace sanso::registers
