@@ -736,6 +736,11 @@ Result<Listing> TransferService::list(const Person& person, const ListQuery& que
   return out;
 }
 
+bool TransferService::may_decide(const Transfer& t, const Person& approver) const {
+  return t.state == State::kPendingApproval && approver.name != t.sender &&
+         (approver.account.empty() || approver.account != t.sender_account) && impl_->may_decide(t, approver);
+}
+
 Result<Transfer> TransferService::get(const std::string& id, const Person& person) {
   Impl& m = *impl_;
   Transfer t = SANSO_TRY(m.load_existing(id));

@@ -205,6 +205,9 @@ class TransferService {
   // An approver decides a transfer pending approval; never its sender (by name or account).
   Result<Transfer> approve(const std::string& id, const Person& approver, const std::string& note);
   Result<Transfer> deny(const std::string& id, const Person& approver, const std::string& note);
+  // Whether approve() and deny() would let `approver` decide `t` (pending, not their own, a role
+  // they hold): what a console offers, by the rule those two enforce.
+  bool may_decide(const Transfer& t, const Person& approver) const;
 
   // The sender of an approved outgoing transfer issues its one-time link (a new one replaces any
   // earlier), with an optional password; it lives [transfer] link_hours, within the retention.

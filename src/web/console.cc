@@ -137,7 +137,7 @@ json Console::Impl::frame(const httplib::Request& req, const std::string& title,
     // The menu offers only the page groups the person may use.
     for (Permission p : kAllPermissions) f["user"]["may_" + std::string(to_string(p))] = ctx->session.may(p);
     f["user"]["may_transfer"] = services.transfers != nullptr && ctx->session.may(Permission::kTransfer);
-    f["user"]["may_approvals"] = services.transfers != nullptr && ctx->session.may(Permission::kApprovals);
+    // The approvals inbox holds held mail too: it is offered with or without the transfers.
   }
   return f;
 }
@@ -366,6 +366,7 @@ void Console::Impl::routes() {
   s.Get("/account", signed_in([this](auto& req, auto& res, auto& ctx) { account_page(req, res, ctx, "", "", 200); }, false));
   s.Post("/account/password", signed_in([this](auto& req, auto& res, auto& ctx) { change_password(req, res, ctx); }, true));
   transfer_routes();
+  inbox_routes();
   findings_routes();
   proof_routes();
   api_routes();

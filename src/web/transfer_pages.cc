@@ -73,7 +73,6 @@ const Wording& transfer_wording() {
       {"tr_link_intro", {"受け渡されたファイルをダウンロードします（一度だけ）。", "Download the files handed to you (once)."}},
       {"tr_password", {"パスワード（指定された場合）", "Password (if you were given one)"}},
       {"tr_next_page", {"次のページ", "Next page"}},
-      {"tr_approvals_none", {"あなたの判断を待っている受け渡しはありません。", "Nothing awaits your decision."}},
       {"done_sent", {"受け付けました。各ファイルの判定は次のとおりです。", "Received; each file's verdict is below."}},
       {"done_transfer_approved", {"承認しました。", "Approved."}},
       {"done_transfer_denied", {"却下しました。", "Denied."}},
@@ -93,7 +92,7 @@ const Wording& transfer_wording() {
 
 const Templates& transfer_templates() {
   static const Templates kPages = {
-      {PageTemplate::kTransferHome, R"html(<p>{{t.tr_side}}: <strong id="side">{{zone}}</strong>{{#approver}} — <a href="/transfer/approvals">{{t.nav_approvals}}</a>{{/approver}}</p>
+      {PageTemplate::kTransferHome, R"html(<p>{{t.tr_side}}: <strong id="side">{{zone}}</strong>{{#approver}} — <a href="/approvals">{{t.nav_approvals}}</a>{{/approver}}</p>
 <form method="post" action="/transfer/send" enctype="multipart/form-data" class="card" id="send-form">
 <h2>{{#to_lgwan}}{{t.tr_send_in}}{{/to_lgwan}}{{^to_lgwan}}{{t.tr_send_out}}{{/to_lgwan}}</h2>
 <input type="hidden" name="csrf" value="{{csrf}}">
@@ -149,12 +148,6 @@ const Templates& transfer_templates() {
 </form>{{/can_link}}
 {{#link}}<p class="notice">{{t.tr_link_once}} <code id="link">{{link}}</code></p>{{/link}}
 )html"},
-      {PageTemplate::kApprovals, R"html({{^has_rows}}<p>{{t.tr_approvals_none}}</p>{{/has_rows}}
-{{#has_rows}}<table id="approvals"><tr><th>{{t.tr_id}}</th><th>{{t.tr_created}}</th><th>{{t.tr_sender}}</th><th>{{t.tr_route}}</th><th>{{t.tr_reason}}</th><th>{{t.tr_hold}}</th></tr>
-{{#rows}}<tr><td><a href="/transfer/{{id}}">{{id}}</a></td><td>{{created}}</td><td>{{sender}}</td><td>{{from}} → {{to}}</td><td>{{reason}}</td><td>{{hold}}</td></tr>{{/rows}}
-</table>{{/has_rows}}
-{{#next}}<p><a href="/transfer/approvals?after={{next}}" id="next-page">{{t.tr_next_page}}</a></p>{{/next}}
-)html"},
       {PageTemplate::kLink, R"html(<p>{{t.tr_link_intro}}</p>
 <form method="post" action="/link/{{token}}" class="card" id="link-download">
 <label>{{t.tr_password}} <input name="password" type="password" autocomplete="off" maxlength="200"></label>
@@ -195,14 +188,6 @@ std::string verdict_label(const std::string& verdict, Lang lang) {
 }
 
 std::string state_text(transfer::State s, Lang lang) { return std::string(transfer::state_label(s, lang_code(lang))); }
-
-// Whether `roles` may decide `t`, only to choose what to offer: the service decides and records.
-bool offers_decision(const transfer::Transfer& t, const Session& s, const std::vector<std::string>& default_roles) {
-  if (t.state != transfer::State::kPendingApproval || t.sender == s.name) return false;
-  auto holds = [&](const std::string& r) { return std::find(s.roles.begin(), s.roles.end(), r) != s.roles.end(); };
-  if (!t.approver_role.empty()) return holds(t.approver_role);
-  return std::any_of(default_roles.begin(), default_roles.end(), holds);
-}
 
 json row_of(const transfer::Transfer& t, Lang lang) {
   return {{"id", t.id},
@@ -472,10 +457,10 @@ void Console::Impl::transfer_page(const httplib::Request& req, httplib::Response
                      {"position", std::to_string(f.position)},
                      {"download", receives && !f.output_name.empty()}});
   }
-  const bool can_decide = ctx.session.may(Permission::kApprovals) && offers_decision(t, ctx.session, services.config.quarantine.approver_roles);
+  const bool can_decide = ctx.session.may(Permission::kApprovals) && services.transfers->may_decide(t, person_of(ctx));
   bool needs_code = false;
   if (can_decide) {
-    auto needs = services.accounts.needs_second_factor(ctx.session);
+    auto needs = decision_needs_code(ctx, t.approver_role);
     if (!needs) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
     needs_code = *needs;
   }
@@ -540,21 +525,15 @@ void Console::Impl::transfer_decide(const httplib::Request& req, httplib::Respon
   const std::string answer = field(req, "decision");
   if (answer != "approve" && answer != "deny") return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
   if (answer == "approve") {
-    // An approval lets files cross zones: the approver proves again it is them, when they can.
-    auto needs = services.accounts.needs_second_factor(ctx.session);
-    if (!needs) {
-      log::error("web: " + needs.error().to_string());
-      return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
-    }
-    if (*needs) {
-      auto confirmed = services.accounts.confirm_second_factor(ctx.session, field(req, "code"), "transfer " + id, ctx.source);
-      if (!confirmed) {
-        if (confirmed.error().code != "web.bad-code") {
-          log::error("web: " + confirmed.error().to_string());
-          return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
-        }
-        return transfer_page(req, res, ctx, id, "", Error{"transfer.second-factor", id, wording(ctx.lang, "tr_bad_code")}, "");
+    auto t = services.transfers->get(id, person_of(ctx));
+    if (!t) return transfer_page(req, res, ctx, id, "", t.error(), "");
+    auto confirmed = confirm_approval(ctx, t->approver_role, field(req, "code"), "transfer " + id);
+    if (!confirmed) {
+      if (confirmed.error().code != "web.second-factor") {
+        log::error("web: " + confirmed.error().to_string());
+        return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
       }
+      return transfer_page(req, res, ctx, id, "", Error{"transfer.second-factor", id, wording(ctx.lang, "tr_bad_code")}, "");
     }
   }
   auto r = answer == "approve" ? services.transfers->approve(id, person_of(ctx), field(req, "note"))
@@ -564,7 +543,7 @@ void Console::Impl::transfer_decide(const httplib::Request& req, httplib::Respon
     return transfer_page(req, res, ctx, id, "", r.error(), "");
   }
   // Back to the inbox: once decided, the transfer is no longer the approver's to see.
-  redirect(res, std::string("/transfer/approvals?done=transfer_") + (answer == "approve" ? "approved" : "denied"));
+  redirect(res, std::string("/approvals?done=transfer_") + (answer == "approve" ? "approved" : "denied"));
 }
 
 void Console::Impl::transfer_issue_link(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
@@ -578,26 +557,6 @@ void Console::Impl::transfer_issue_link(const httplib::Request& req, httplib::Re
   const std::string base = !options.public_origin.empty() ? options.public_origin
                                                           : std::string(browser_used_tls(req) ? "https://" : "http://") + req.get_header_value("Host");
   transfer_page(req, res, ctx, id, "", std::nullopt, base + "/link/" + link->token);
-}
-
-void Console::Impl::approvals_page(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
-  transfer::ListQuery query;
-  query.after = field(req, "after");
-  query.awaiting_decision = true;
-  auto all = services.transfers->list(person_of(ctx), query);
-  if (!all) {
-    if (all.error().code == "transfer.cursor") return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
-    log::error("web: listing transfers: " + all.error().to_string());
-    return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
-  }
-  json rows = json::array();
-  for (const auto& t : all->transfers) {
-    if (offers_decision(t, ctx.session, services.config.quarantine.approver_roles)) rows.push_back(row_of(t, ctx.lang));
-  }
-  json f = frame(req, wording(ctx.lang, "nav_approvals"), &ctx);
-  if (const std::string done = field(req, "done"); done == "transfer_approved" || done == "transfer_denied") f["notice"] = wording(ctx.lang, "done_" + done);
-  send_page(res, 200, ctx.lang, f,
-            render_page(PageTemplate::kApprovals, ctx.lang, {{"rows", rows}, {"has_rows", !rows.empty()}, {"next", httplib::detail::encode_query_param(all->next)}}));
 }
 
 void Console::Impl::link_page(const httplib::Request& req, httplib::Response& res, const std::string& error, int status) {
@@ -635,7 +594,6 @@ void Console::Impl::transfer_routes() {
   if (services.transfers == nullptr || services.policy == nullptr) return;
   const std::vector<Permission> own{Permission::kTransfer}, approvals{Permission::kApprovals};
   s.Get("/transfer", on_own_side(own, [this](auto& req, auto& res, auto& ctx) { transfer_home(req, res, ctx, "", 200); }, false));
-  s.Get("/transfer/approvals", on_own_side(approvals, [this](auto& req, auto& res, auto& ctx) { approvals_page(req, res, ctx); }, false));
   s.Post("/transfer/send", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
     transfer_send(req, res, body);
   });

@@ -27,6 +27,7 @@
 
 namespace sanso::policy {
 class CompiledPolicy;
+struct Policy;
 }
 
 namespace sanso::web {
@@ -152,9 +153,24 @@ struct Console::Impl {
   void transfer_file(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void transfer_decide(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void transfer_issue_link(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
-  void approvals_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void link_page(const httplib::Request& req, httplib::Response& res, const std::string& error, int status);
   void link_download(const httplib::Request& req, httplib::Response& res);
+
+  // ---- the approvals inbox (inbox_page.cc) ----
+
+  void inbox_routes();
+  // The policy the console knows (the transfers' or the registers'); null without either.
+  const policy::Policy* policy_in_force() const;
+  // The approver role as the policy names it ("情報セキュリティ管理者 (security_manager)"); the
+  // configured approver roles when `role` is empty.
+  std::string role_label(const std::string& role, Lang lang) const;
+  // Whether approving for `approver_role` asks the person's one-time code: when the policy's role
+  // requires MFA, the person has a second factor, or [web] require_second_factor holds.
+  Result<bool> decision_needs_code(const internal::Context& ctx, const std::string& approver_role);
+  // Checks that code when it is needed (recorded by the accounts); "web.second-factor" when wrong.
+  Result<void> confirm_approval(const internal::Context& ctx, const std::string& approver_role, const std::string& code, const std::string& what);
+  void inbox_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& error, int status);
+  void inbox_decide(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
 
   // ---- the flow monitor's findings (findings_page.cc) ----
 
