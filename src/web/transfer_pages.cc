@@ -79,6 +79,9 @@ const Wording& transfer_wording() {
       {"err_zone_address",
        {"この端末のアドレスは、あなたが操作する領域のものではありません。受け渡しの画面は自分の領域の端末からだけ使えます。",
         "This computer's address is not in the zone you act from; the transfer pages work only from computers of your own zone."}},
+      {"err_listener_zone",
+       {"この画面は別の領域のためのものです。あなたの領域の端末から、その領域の画面を使ってください。",
+        "These pages serve another zone; use your own zone's pages from a computer of your zone."}},
       {"err_no_zone", {"あなたの領域が設定されていないため、ファイル受け渡しは使えません（[[users]] の zone）。", "You have no zone ([[users]] zone), so you take no part in transfers."}},
       {"err_upload_malformed", {"送信されたフォームが正しくありません（途中で切れたか、形式の誤り）。何も保存していません。", "The form sent is not valid (cut off or malformed); nothing was stored."}},
       {"err_upload_too_large", {"上限を超えています。何も保存していません。", "Over the limit; nothing was stored."}},
@@ -303,7 +306,8 @@ Result<std::string> zip_of(const std::vector<transfer::Delivered>& files) {
 }  // namespace
 
 std::string Console::Impl::address_zone(const httplib::Request& req) const {
-  const policy::Zone* zone = services.policy->zone_of_address(client_address(req));
+  const policy::Policy* policy = policy_in_force();
+  const policy::Zone* zone = policy != nullptr ? policy->zone_of_address(client_address(req)) : nullptr;
   return zone != nullptr ? zone->id : std::string(policy::kZoneInternet);
 }
 
@@ -384,6 +388,7 @@ void Console::Impl::transfer_send(const httplib::Request& req, httplib::Response
   }
   if (!*session) return redirect(res, "/login?next=%2Ftransfer");
   Context ctx{std::move(**session), lang, source};
+  if (refused_other_listener(req, res, ctx)) return;
   if (!same_origin(req)) return refuse_form(req, res, &ctx, lang, "cross-origin");
   if (refused_without({Permission::kTransfer}, req, res, ctx) || refused_other_side(req, res, ctx)) return;
 

@@ -129,22 +129,35 @@ class TransferConsoleTest : public ::testing::TestWithParam<store::Backend> {
     ASSERT_TRUE(service) << service.error().to_string();
     transfers_ = std::move(service).value();
 
-    ConsoleOptions options_web;
-    options_web.host = "127.0.0.1";
-    options_web.port = 0;
-    options_web.trusted_proxies = {"127.0.0.1"};
-    ConsoleServices services{*h_->accounts_, *quarantine_, *h_->shared_, h_->config_,
-                             [](const quarantine::Item&, const std::string&, const quarantine::Actor&) -> Result<std::string> {
-                               return make_error("test.delivery", "", "not used here");
-                             },
-                             transfers_.get(), example_.policy.get()};
+    services_ = std::make_unique<ConsoleServices>(ConsoleServices{
+        *h_->accounts_, *quarantine_, *h_->shared_, h_->config_,
+        [](const quarantine::Item&, const std::string&, const quarantine::Actor&) -> Result<std::string> {
+          return make_error("test.delivery", "", "not used here");
+        },
+        transfers_.get(), example_.policy.get()});
     // The registers too, for the approvals inbox's exceptions (the policy's approver roles).
-    services.proof = ProofServices{h_->log_.get(), example_.policy.get()};
-    auto console = Console::start(options_web, services);
-    ASSERT_TRUE(console) << console.error().to_string();
-    console_ = std::move(console).value();
+    services_->proof = ProofServices{h_->log_.get(), example_.policy.get()};
+    ASSERT_TRUE(serve(console_options()));
+  }
+
+  // Loopback, any port, 127.0.0.1 a trusted proxy: the tests place browsers with X-Forwarded-For.
+  static ConsoleOptions console_options() {
+    ConsoleOptions o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.trusted_proxies = {"127.0.0.1"};
+    return o;
+  }
+
+  // (Re)starts the console the helpers below talk to.
+  Result<void> serve(const ConsoleOptions& options) {
+    client_.reset();
+    console_.reset();
+    auto console = SANSO_TRY(Console::start(options, *services_));
+    console_ = std::move(console);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", console_->port());
     client_->set_read_timeout(60, 0);
+    return ok();
   }
 
   httplib::Headers headers(const Visitor& v) const {
@@ -196,6 +209,7 @@ class TransferConsoleTest : public ::testing::TestWithParam<store::Backend> {
   sanso::testing::ExamplePolicy example_;
   std::unique_ptr<sandbox::Executor> scanner_;
   std::unique_ptr<transfer::TransferService> transfers_;
+  std::unique_ptr<ConsoleServices> services_;
   std::unique_ptr<Console> console_;
   std::unique_ptr<httplib::Client> client_;
 };

@@ -111,6 +111,10 @@ struct Console::Impl {
   // A refused form is evidence (someone's page tried to act for a signed-in person): recorded.
   void refuse_form(const httplib::Request& req, httplib::Response& res, const internal::Context* ctx, Lang lang, const char* reason);
   httplib::Server::Handler signed_in(Page page, bool post);
+  // A zone's console ([listeners] web_zones): refuses (403, recorded) a browser whose address is
+  // outside its zone, and a signed-in person who acts from another zone. True when it refused.
+  bool refused_outside_zone(const httplib::Request& req, httplib::Response& res);
+  bool refused_other_listener(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   // A page of a group of pages: served to a person holding one of `any_of` ([web.permissions]);
   // anyone else gets 403, and the attempt is recorded (reason "permission").
   Page needs(std::vector<Permission> any_of, Page page);
