@@ -216,7 +216,7 @@ httplib::Server::Handler Console::Impl::signed_in(Page page, bool post) {
 }
 
 bool Console::Impl::refused_outside_zone(const httplib::Request& req, httplib::Response& res) {
-  if (options.zone.empty() || req.path == "/healthz" || req.path == "/static/console.css") return false;
+  if (options.zone.empty() || req.path == "/healthz" || req.path == "/static/console.css" || req.path == "/static/transfer.js") return false;
   const std::string here = address_zone(req);
   if (here == options.zone) return false;
   auto r = services.accounts.record_refused_request("unknown", req.method, local_path(req.path), "listener-zone", client_address(req),
@@ -330,7 +330,8 @@ void Console::Impl::routes() {
     // own forms, and the same-origin check needs the real one.
     res.set_header("Referrer-Policy", "same-origin");
     res.set_header("Content-Security-Policy",
-                   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+                   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                   "frame-ancestors 'none'; base-uri 'none'");
   });
   s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.status == 303) return;

@@ -401,6 +401,10 @@ th { background: #f5f7fa; }
 #entries td:nth-child(-n+4), #entries td:nth-child(6), #entries td:nth-child(7) { white-space: nowrap; }
 .card { display: grid; gap: .6rem; max-width: 34rem; padding: 1rem; border: 1px solid var(--line); border-radius: 6px; margin: 1rem 0; }
 .card label { display: grid; gap: .2rem; }
+.drop-zone { padding: 1.2rem; border: 2px dashed var(--line); border-radius: 6px; text-align: center; }
+.drop-zone.active { border-color: var(--accent); background: #eef5fc; }
+#file-list:empty { display: none; }
+progress { width: 100%; }
 input, textarea, button { font: inherit; padding: .35rem .5rem; }
 textarea { min-height: 4rem; }
 button { background: var(--accent); color: #fff; border: 0; border-radius: 4px; cursor: pointer; }

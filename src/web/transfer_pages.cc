@@ -44,6 +44,10 @@ const Wording& transfer_wording() {
       {"tr_reason", {"理由（業務上の必要性）", "Reason (the business need)"}},
       {"tr_files", {"ファイル", "Files"}},
       {"tr_send", {"送信", "Send"}},
+      {"tr_drop", {"ここにファイルをドラッグ＆ドロップできます（複数可）。", "Drop files here (several at once)."}},
+      {"tr_too_many", {"ファイルの数が上限を超えています。減らしてから送信してください。", "Too many files; remove some before sending."}},
+      {"tr_too_large", {"ファイルの大きさが上限を超えています。何も送っていません。", "Over the size limit; nothing was sent."}},
+      {"tr_upload_failed", {"送信できませんでした（接続が切れました）。もう一度送信してください。", "The upload failed (the connection broke); send again."}},
       {"tr_limits", {"上限: 1 ファイル {{file}}、1 回 {{files}} ファイル・合計 {{total}}。", "Limits: {{file}} a file, {{files}} files and {{total}} in all per transfer."}},
       {"tr_incoming", {"受け取ったファイル", "Received"}},
       {"tr_outgoing", {"送ったファイル", "Sent"}},
@@ -96,16 +100,21 @@ const Wording& transfer_wording() {
 const Templates& transfer_templates() {
   static const Templates kPages = {
       {PageTemplate::kTransferHome, R"html(<p>{{t.tr_side}}: <strong id="side">{{zone}}</strong>{{#approver}} — <a href="/approvals">{{t.nav_approvals}}</a>{{/approver}}</p>
-<form method="post" action="/transfer/send" enctype="multipart/form-data" class="card" id="send-form">
+<form method="post" action="/transfer/send" enctype="multipart/form-data" class="card" id="send-form" data-max-file="{{max_file}}" data-max-files="{{max_files}}" data-max-total="{{max_total}}">
 <h2>{{#to_lgwan}}{{t.tr_send_in}}{{/to_lgwan}}{{^to_lgwan}}{{t.tr_send_out}}{{/to_lgwan}}</h2>
 <input type="hidden" name="csrf" value="{{csrf}}">
 <label>{{#to_lgwan}}{{t.tr_recipient}}{{/to_lgwan}}{{^to_lgwan}}{{t.tr_recipient_out}}{{/to_lgwan}} <input name="recipient" required maxlength="200" list="recipients" value="{{recipient}}"></label>
 <datalist id="recipients">{{#recipients}}<option value="{{name}}">{{display}}</option>{{/recipients}}</datalist>
 <label>{{t.tr_reason}} <textarea name="reason" maxlength="2000"{{^to_lgwan}} required{{/to_lgwan}}>{{reason}}</textarea></label>
 <label>{{t.tr_files}} <input type="file" name="files" multiple required></label>
+<div id="drop-zone" class="drop-zone" hidden data-too-many="{{t.tr_too_many}}" data-too-large="{{t.tr_too_large}}" data-failed="{{t.tr_upload_failed}}">{{t.tr_drop}}</div>
+<ul id="file-list"></ul>
+<progress id="upload-progress" max="100" value="0" hidden></progress>
+<p id="upload-status" aria-live="polite"></p>
 <p class="hint">{{limits}}</p>
 <button type="submit" id="send">{{t.tr_send}}</button>
 </form>
+<script src="/static/transfer.js" defer></script>
 <h2>{{t.tr_incoming}}</h2>
 {{^has_incoming}}<p>{{t.tr_none}}</p>{{/has_incoming}}
 {{#has_incoming}}<table id="incoming"><tr><th>{{t.tr_id}}</th><th>{{t.tr_created}}</th><th>{{t.tr_sender}}</th><th>{{t.tr_count}}</th><th>{{t.tr_state}}</th></tr>
@@ -360,6 +369,9 @@ void Console::Impl::transfer_home(const httplib::Request& req, httplib::Response
   put("{{files}}", std::to_string(limits.max_files));
   put("{{total}}", human_size(static_cast<std::uint64_t>(limits.max_total_mb * kMiB)));
   json values = {{"zone", ctx.session.zone},
+                 {"max_file", std::to_string(limits.max_file_mb * kMiB)},
+                 {"max_files", std::to_string(limits.max_files)},
+                 {"max_total", std::to_string(limits.max_total_mb * kMiB)},
                  {"approver", ctx.session.may(Permission::kApprovals)},
                  {"to_lgwan", ctx.session.zone == policy::kZoneInternet},
                  {"csrf", ctx.session.csrf},
@@ -598,6 +610,9 @@ void Console::Impl::transfer_routes() {
   httplib::Server& s = *server;
   if (services.transfers == nullptr || services.policy == nullptr) return;
   const std::vector<Permission> own{Permission::kTransfer}, approvals{Permission::kApprovals};
+  s.Get("/static/transfer.js", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(upload_script()), "text/javascript; charset=utf-8");
+  });
   s.Get("/transfer", on_own_side(own, [this](auto& req, auto& res, auto& ctx) { transfer_home(req, res, ctx, "", 200); }, false));
   s.Post("/transfer/send", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
     transfer_send(req, res, body);
