@@ -550,6 +550,18 @@ TEST(TransferNames, HostileNamesAreMadeSafeOrRefusedWithAReason) {
   EXPECT_NE(safe_name("請求書\u202Efdp.exe").error().message.find("U+202E"), std::string::npos);
 }
 
+// Full-width forms read as their ASCII on Windows ("best fit" to a code page): they are folded
+// first, so that ／ and ＼ cannot climb, ． cannot hide a file or an extension, and ＣＯＮ is a device.
+TEST(TransferNames, FullWidthFormsAreJudgedAsWhatTheyBecome) {
+  EXPECT_EQ(*safe_name("．．／．．／etc／passwd"), "passwd");
+  EXPECT_EQ(*safe_name("ｓｕｂ＼請求書．ｅｘｅ"), "請求書.exe");
+  EXPECT_EQ(*safe_name("ＣＯＮ．txt"), "_CON.txt");
+  EXPECT_EQ(*safe_name("見積＊？．pdf"), "見積__.pdf");
+  EXPECT_EQ(*safe_name("報告書．exe．\u3000\u3000"), "報告書.exe");
+  EXPECT_EQ(*safe_name("ＡＢＣ社１２月分（確定）.xlsx"), "ABC社12月分（確定）.xlsx") << "Japanese brackets stay";
+  EXPECT_FALSE(safe_name("．．／"));
+}
+
 // Invisible characters beyond the bidirectional and zero-width ones (a Hangul filler, a
 // combining grapheme joiner, tag characters, the Mongolian vowel separator) let a name read as
 // another; Windows device names hide behind spaces before the dot and superscript digits.
