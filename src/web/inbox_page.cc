@@ -7,7 +7,9 @@
 // Registers::decision_allowed), and deciding is exactly the owner's action: no rule is copied
 // here. Plain forms, no script.
 #include <algorithm>
+#include <optional>
 #include <regex>
+#include <vector>
 
 #include "config/config.h"
 #include "core/log.h"
@@ -116,7 +118,7 @@ std::string refusal_text(const Error& e, Lang lang) {
 int refusal_status(const Error& e) {
   if (e.code == "register.not-found" || e.code == "transfer.not-found" || e.code == "quarantine.not-found") return 404;
   if (e.code == "register.forbidden" || e.code == "transfer.own" || e.code == "transfer.role" || e.code == "transfer.zone" ||
-      e.code == "quarantine.forbidden" || e.code == "quarantine.four-eyes") {
+      e.code == "quarantine.forbidden" || e.code == "quarantine.four-eyes" || e.code == "quarantine.same-account") {
     return 403;
   }
   if (e.code == "web.second-factor") return 401;
@@ -222,10 +224,15 @@ void Console::Impl::inbox_page(const httplib::Request& req, httplib::Response& r
     json exceptions = json::array();
     values["offers_exceptions"] = offers_proof();
     if (offers_proof()) {
-      auto use = services.store.use();
-      registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
+      // Read under the store's lock, which the accounts (asked for the codes below) take too.
+      std::vector<registers::Entry> entries;
+      {
+        auto use = services.store.use();
+        registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
+        entries = SANSO_TRY(regs.list(registers::Kind::kExceptions));
+      }
       const registers::Registers::Decider me{ctx.session.name, ctx.session.roles};
-      for (const auto& e : SANSO_TRY(regs.list(registers::Kind::kExceptions))) {
+      for (const auto& e : entries) {
         if (!registers::Registers::decision_allowed(e, me)) continue;
         const std::string role = text_of(e.fields, "approver_role");
         exceptions.push_back({{"kind", kKindException},
@@ -293,11 +300,17 @@ void Console::Impl::inbox_decide(const httplib::Request& req, httplib::Response&
       else SANSO_TRY(services.quarantine.deny(id, ctx.actor(), note));
       return ok();
     }
-    auto use = services.store.use();
-    registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
-    const auto entry = SANSO_TRY(regs.get(registers::Kind::kExceptions, id));
+    // The store's lock is not held while the accounts check the code: they take it too.
+    std::optional<registers::Entry> entry;
+    {
+      auto use = services.store.use();
+      registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
+      entry = SANSO_TRY(regs.get(registers::Kind::kExceptions, id));
+    }
     if (!entry) return make_error("register.not-found", "exceptions/" + id, "there is no such exception");
     if (approve) SANSO_TRY(confirm_approval(ctx, text_of(entry->fields, "approver_role"), code, "exception " + id));
+    auto use = services.store.use();
+    registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
     SANSO_TRY(regs.decide_exception(id, approve, registers::Registers::Decider{ctx.session.name, ctx.session.roles}, note, form_field(req, "expires")));
     return ok();
   }();
