@@ -10,13 +10,17 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "cli/transfer_engines.h"
 #include "cli/terminal.h"
+#include "core/clock.h"
 #include "core/text.h"
+#include "transfer/transfer.h"
 #include "web/accounts.h"
 #include "web/api_tokens.h"
 #include "web/console.h"
@@ -156,18 +160,16 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
   const std::string config_file = c.source;
   std::thread stopper([&stop_all, &s, &o, signals, config_file, node = c.node] {
     FileStamp seen = FileStamp::of(config_file);
-    auto next_expiry = std::chrono::steady_clock::now();
+    transfer::ExpirySchedule expiry(system_clock());
     for (;;) {
-      // Transfers past their retention expire here, at start and then hourly, so that no timer
-      // has to be remembered: their kept files are deleted and each is recorded (transfer.expire).
-      if (s->transfers.service && std::chrono::steady_clock::now() >= next_expiry) {
-        next_expiry = std::chrono::steady_clock::now() + std::chrono::hours(1);
-        auto expired = s->transfers.service->expire("sanso web (" + node + ")");
-        if (!expired) {
-          std::fprintf(stderr, "sanso web: expiring transfers (tried again in an hour): %s\n", expired.error().to_string().c_str());
-        } else if (*expired > 0) {
-          std::fprintf(stderr, "sanso web: %lld transfer(s) past their retention expired\n", static_cast<long long>(*expired));
-        }
+      // Transfers past their retention expire here, at start and then hourly: their kept files
+      // are deleted and each is recorded (transfer.expire).
+      std::optional<Result<std::int64_t>> expired;
+      if (s->transfers.service) expired = expiry.run_if_due(*s->transfers.service, "sanso web (" + node + ")");
+      if (expired && !*expired) {
+        std::fprintf(stderr, "sanso web: expiring transfers (tried again in an hour): %s\n", expired->error().to_string().c_str());
+      } else if (expired && **expired > 0) {
+        std::fprintf(stderr, "sanso web: %lld transfer(s) past their retention expired\n", static_cast<long long>(**expired));
       }
       timespec every{2, 0};
       int sig = sigtimedwait(&signals, nullptr, &every);

@@ -962,4 +962,11 @@ Result<std::int64_t> TransferService::expire(const std::string& actor) {
   return n;
 }
 
+std::optional<Result<std::int64_t>> ExpirySchedule::run_if_due(TransferService& service, const std::string& actor) {
+  const auto now = clock_.now();
+  if (next_ && now < *next_) return std::nullopt;
+  next_ = now + period_;
+  return service.expire(actor);
+}
+
 }  // namespace sanso::transfer

@@ -225,4 +225,19 @@ class TransferService {
   std::unique_ptr<Impl> impl_;
 };
 
+// When a long-running service (`sanso web`) sweeps expired transfers: at its first look, then
+// once per `period` of the injected clock, however often it looks, so that no timer has to be
+// remembered across restarts. A sweep that failed is tried again a period later.
+class ExpirySchedule {
+ public:
+  explicit ExpirySchedule(const Clock& clock, std::chrono::seconds period = std::chrono::hours(1)) : clock_(clock), period_(period) {}
+  // Runs `service.expire(actor)` when due: its answer, or nullopt when it was not due.
+  std::optional<Result<std::int64_t>> run_if_due(TransferService& service, const std::string& actor);
+
+ private:
+  const Clock& clock_;
+  std::chrono::seconds period_;
+  std::optional<std::chrono::system_clock::time_point> next_;
+};
+
 }  // namespace sanso::transfer

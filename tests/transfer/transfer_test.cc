@@ -37,7 +37,7 @@ class MovableClock final : public Clock {
  public:
   std::chrono::system_clock::time_point now() const override { return now_; }
   Date today() const override { return system_clock().today(); }
-  void advance(std::chrono::hours h) { now_ += h; }
+  void advance(std::chrono::seconds s) { now_ += s; }
 
  private:
   std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();
@@ -347,6 +347,30 @@ TEST_P(TransferTest, ATransferExpiresAndNothingOfItCanBeFetchedAfterwards) {
   EXPECT_EQ(*swept, 1);
   EXPECT_EQ(service_->get(t->id, person("kato"))->state, State::kExpired);
   EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE output_sealed IS NOT NULL"), 0) << "the sealed files are deleted";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.expire'"), 1);
+}
+
+// `sanso web` sweeps at start and then hourly by its clock, however often it looks: a transfer
+// past its retention waits for the next sweep, never for a restart.
+TEST_P(TransferTest, ExpiredTransfersAreSweptAtStartAndThenHourly) {
+  ExpirySchedule schedule(clock_);
+  auto first = schedule.run_if_due(*service_, "test");
+  ASSERT_TRUE(first && *first) << "the first look sweeps";
+  EXPECT_EQ(**first, 0);
+  const Upload files[] = {{"案内.txt", "お知らせ\n"}};
+  auto t = service_->send(person("yamada"), "kato", "", files);
+  ASSERT_TRUE(t) << t.error().to_string();
+  clock_.advance(std::chrono::hours(24 * 7 + 1) - std::chrono::minutes(61));
+  EXPECT_TRUE(schedule.run_if_due(*service_, "test")) << "due: an hour has passed";
+  EXPECT_EQ(service_->get(t->id, person("kato"))->state, State::kReady) << "not yet past its retention";
+  clock_.advance(std::chrono::minutes(59));
+  EXPECT_FALSE(schedule.run_if_due(*service_, "test")) << "not due within the hour";
+  clock_.advance(std::chrono::minutes(2));
+  EXPECT_EQ(service_->get(t->id, person("kato"))->state, State::kReady) << "past its retention, before the sweep";
+  auto swept = schedule.run_if_due(*service_, "test");
+  ASSERT_TRUE(swept && *swept);
+  EXPECT_EQ(**swept, 1);
+  EXPECT_EQ(service_->get(t->id, person("kato"))->state, State::kExpired);
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.expire'"), 1);
 }
 
