@@ -80,6 +80,13 @@ void Console::Impl::login(const httplib::Request& req, httplib::Response& res) {
     return send_page(res, 401, lang, f,
                      render_page(PageTemplate::kLogin, lang, {{"name", name.size() <= 64 ? name : ""}, {"next", local_path(field(req, "next"))}}));
   }
+  if (!options.zone.empty() && result->session->zone != options.zone) {
+    // A zone's console is not this person's: the session ends at once, the refusal is recorded.
+    if (auto out = services.accounts.sign_out(result->token, client_address(req)); !out) log::error("web: sign-out: " + out.error().to_string());
+    Context ctx{*result->session, lang, client_address(req)};
+    refused_other_listener(req, res, ctx);
+    return;
+  }
   res.set_header("Set-Cookie", session_cookie(req, result->token, -1));
   std::string next = local_path(field(req, "next"));
   redirect(res, next == "/login" ? "/" : next);
