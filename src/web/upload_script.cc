@@ -1,6 +1,6 @@
 // The transfer upload's script, served at /static/transfer.js (same origin, under the console's
 // CSP: no inline script anywhere). It only improves the plain form, which works without it:
-// files dropped on the page (several at once, over several drops) join those chosen, each is
+// files dropped anywhere on the page (several at once, over several drops) join those chosen, each is
 // listed with its size, the form's limits are checked before a byte is sent, and the upload shows
 // its progress. The server checks everything again; an answer that is not the transfer's page is
 // shown as the page the server sent.
@@ -45,17 +45,17 @@ std::string_view upload_script() {
 
   zone.hidden = false;
   input.addEventListener('change', () => { chosen = Array.from(input.files); show(); say(over()); });
-  for (const target of [zone, form]) {
-    target.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('active'); });
-    target.addEventListener('dragleave', () => zone.classList.remove('active'));
-    target.addEventListener('drop', (e) => {
-      e.preventDefault();
-      zone.classList.remove('active');
-      chosen = chosen.concat(Array.from(e.dataTransfer.files));
-      show();
-      say(over());
-    });
-  }
+  // Files dropped anywhere on the page join the form (a browser would otherwise open them).
+  document.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('active'); });
+  document.addEventListener('dragleave', () => zone.classList.remove('active'));
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('active');
+    if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+    chosen = chosen.concat(Array.from(e.dataTransfer.files));
+    show();
+    say(over());
+  });
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
