@@ -1,6 +1,6 @@
 // What the browser tests share: Debian's Chromium launched as run.sh says, the errors a page
 // reports collected (a CSP violation shows up there), and the audit log read through the CLI.
-import { execSync } from 'node:child_process';
+import { execFileSync, execSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 export function launchChromium() {
@@ -24,4 +24,10 @@ export function collectProblems(page, problems, expected) {
 export function auditActions(action) {
   return execSync(process.env.SANSO_AUDIT_EXPORT, { encoding: 'utf8' })
     .split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.action === action);
+}
+
+// `sanso ARGS... --config` of run.sh's city (SANSO_CLI, SANSO_CONFIG): what a test sets up as an
+// administrator would, through the command line. Its standard output.
+export function sanso(args) {
+  return execFileSync(process.env.SANSO_CLI, [...args, '--config', process.env.SANSO_CONFIG], { encoding: 'utf8' });
 }
