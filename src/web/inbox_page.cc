@@ -269,7 +269,7 @@ void Console::Impl::inbox_page(const httplib::Request& req, httplib::Response& r
 void Console::Impl::inbox_decide(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
   const std::string kind = form_field(req, "kind"), id = form_field(req, "id"), answer = form_field(req, "decision");
   const std::string note = form_field(req, "note"), code = form_field(req, "code");
-  static const std::regex kTransferId("t[0-9a-f]{1,64}"), kItemId("[0-9A-Za-z_-]{1,80}");
+  static const std::regex kTransferId("t[0-9a-f]{1,64}"), kItemId("[A-Za-z0-9._-]{1,64}");
   // A register key is the city's own text: any UTF-8 without control characters.
   const bool entry_key = !id.empty() && id.size() <= 200 && is_valid_utf8(id) &&
                          std::none_of(id.begin(), id.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
