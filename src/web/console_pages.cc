@@ -277,7 +277,10 @@ void Console::Impl::item_action(const httplib::Request& req, httplib::Response& 
       // The same second factor as from the approvals inbox: the role the item names may require it.
       auto item = services.quarantine.get(id);
       if (!item) return item_page(req, res, ctx, id, "", item.error());
-      auto confirmed = confirm_approval(ctx, item->approver_role, field(req, "code"), "quarantine " + id);
+      auto allowed = services.quarantine.allowed_actions(id, actor);
+      if (!allowed) return item_page(req, res, ctx, id, "", allowed.error());
+      // Someone who may not decide hears the quarantine's reason, not a request for a code.
+      auto confirmed = allowed->decide ? confirm_approval(ctx, item->approver_role, field(req, "code"), "quarantine " + id) : Result<void>(ok());
       if (!confirmed && confirmed.error().code != "web.second-factor") {
         log::error("web: " + confirmed.error().to_string());
         return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");

@@ -288,14 +288,17 @@ void Console::Impl::inbox_decide(const httplib::Request& req, httplib::Response&
   Result<void> decided = [&]() -> Result<void> {
     if (kind == kKindTransfer) {
       const transfer::Transfer t = SANSO_TRY(services.transfers->get(id, person_of(ctx)));
-      if (approve) SANSO_TRY(confirm_approval(ctx, t.approver_role, code, "transfer " + id));
+      // The code is asked of whoever the owner would let decide; the others hear the owner's reason.
+      if (approve && services.transfers->may_decide(t, person_of(ctx))) SANSO_TRY(confirm_approval(ctx, t.approver_role, code, "transfer " + id));
       if (approve) SANSO_TRY(services.transfers->approve(id, person_of(ctx), note));
       else SANSO_TRY(services.transfers->deny(id, person_of(ctx), note));
       return ok();
     }
     if (kind == kKindMail) {
       const quarantine::Item item = SANSO_TRY(services.quarantine.get(id));
-      if (approve) SANSO_TRY(confirm_approval(ctx, item.approver_role, code, "quarantine " + id));
+      if (approve && SANSO_TRY(services.quarantine.allowed_actions(id, ctx.actor())).decide) {
+        SANSO_TRY(confirm_approval(ctx, item.approver_role, code, "quarantine " + id));
+      }
       if (approve) SANSO_TRY(services.quarantine.approve(id, ctx.actor(), note));
       else SANSO_TRY(services.quarantine.deny(id, ctx.actor(), note));
       return ok();
@@ -308,7 +311,9 @@ void Console::Impl::inbox_decide(const httplib::Request& req, httplib::Response&
       entry = SANSO_TRY(regs.get(registers::Kind::kExceptions, id));
     }
     if (!entry) return make_error("register.not-found", "exceptions/" + id, "there is no such exception");
-    if (approve) SANSO_TRY(confirm_approval(ctx, text_of(entry->fields, "approver_role"), code, "exception " + id));
+    if (approve && registers::Registers::decision_allowed(*entry, registers::Registers::Decider{ctx.session.name, ctx.session.roles})) {
+      SANSO_TRY(confirm_approval(ctx, text_of(entry->fields, "approver_role"), code, "exception " + id));
+    }
     auto use = services.store.use();
     registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
     SANSO_TRY(regs.decide_exception(id, approve, registers::Registers::Decider{ctx.session.name, ctx.session.roles}, note, form_field(req, "expires")));

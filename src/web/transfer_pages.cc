@@ -544,7 +544,10 @@ void Console::Impl::transfer_decide(const httplib::Request& req, httplib::Respon
   if (answer == "approve") {
     auto t = services.transfers->get(id, person_of(ctx));
     if (!t) return transfer_page(req, res, ctx, id, "", t.error(), "");
-    auto confirmed = confirm_approval(ctx, t->approver_role, field(req, "code"), "transfer " + id);
+    // Someone who may not decide it is refused by the service below, saying why; a code first
+    // would only hide that reason.
+    auto confirmed = services.transfers->may_decide(*t, person_of(ctx)) ? confirm_approval(ctx, t->approver_role, field(req, "code"), "transfer " + id)
+                                                                       : Result<void>(ok());
     if (!confirmed) {
       if (confirmed.error().code != "web.second-factor") {
         log::error("web: " + confirmed.error().to_string());

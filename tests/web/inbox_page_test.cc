@@ -172,7 +172,9 @@ TEST_P(InboxPageTest, DecidingIsTheOwnersActionWithTheRolesSecondFactorAndTheRea
   auto denied = decide(tanaka, "transfer", transfer_id, "deny", "個人番号を含むため不可");
   ASSERT_EQ(denied->status, 303) << denied->body;
   EXPECT_EQ(denied->get_header_value("Location"), "/approvals?done=inbox_denied");
-  EXPECT_EQ(transfers_->get(transfer_id, transfer::Person{"tanaka", {"security_manager"}, "lgwan", "test", ""})->state, transfer::State::kDenied);
+  auto decided = transfers_->get(transfer_id, transfer::Person{"suzuki", {"general_security_officer"}, "lgwan", "test", ""});  // its sender sees it
+  ASSERT_TRUE(decided) << decided.error().to_string();
+  EXPECT_EQ(decided->state, transfer::State::kDenied);
   auto transfer_records = records(*h_->reader_, "transfer.deny");
   ASSERT_EQ(transfer_records.size(), 1u);
   EXPECT_EQ(testing::detail(transfer_records[0], "note"), "個人番号を含むため不可");

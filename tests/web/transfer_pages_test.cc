@@ -165,11 +165,20 @@ TEST_P(TransferPagesTest, OutgoingFilesWaitForAnotherApproverAndLeaveByAOneTimeL
   EXPECT_EQ(own->status, 403);
   EXPECT_NE(own->body.find("申請者本人は承認できません"), std::string::npos);
 
-  Visitor tanaka = sign_in("tanaka", kLgwan);
+  // The role the policy names to approve it requires MFA ([[roles]] mfa): the approver's code again.
+  auto secret = h_->accounts_->enroll_second_factor("tanaka", testing::as("kato"));
+  ASSERT_TRUE(secret) << secret.error().to_string();
+  auto code_now = [&] {
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(h_->clock_.now().time_since_epoch()).count();
+    return totp_code(*secret, static_cast<std::uint64_t>(seconds / 30));
+  };
+  Visitor tanaka = sign_in("tanaka", kLgwan, code_now());
   auto inbox = get(tanaka, "/approvals");
   ASSERT_EQ(inbox->status, 200);
   EXPECT_NE(inbox->body.find(id), std::string::npos);
-  auto approved = post(tanaka, "/transfer/" + id + "/decide", {{"decision", "approve"}, {"note", "確認済み"}});
+  EXPECT_EQ(post(tanaka, "/transfer/" + id + "/decide", {{"decision", "approve"}, {"note", "確認済み"}})->status, 401) << "no code, no approval";
+  h_->clock_.advance(std::chrono::seconds(30));
+  auto approved = post(tanaka, "/transfer/" + id + "/decide", {{"decision", "approve"}, {"note", "確認済み"}, {"code", code_now()}});
   ASSERT_EQ(approved->status, 303) << approved->body;
   EXPECT_EQ(approved->get_header_value("Location"), "/approvals?done=transfer_approved");
   auto back = get(tanaka, approved->get_header_value("Location"));
