@@ -10,13 +10,17 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "cli/transfer_engines.h"
 #include "cli/terminal.h"
+#include "core/clock.h"
 #include "core/text.h"
+#include "transfer/transfer.h"
 #include "web/accounts.h"
 #include "web/api_tokens.h"
 #include "web/console.h"
@@ -109,16 +113,27 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
     std::fprintf(stderr, "sanso web: the file transfer pages are off: %s\n", transfers.error().to_string().c_str());
   }
   const config::ServiceConfig& c = s->base.service.config;
-  std::string listen = !listen_arg.empty() ? listen_arg : c.listeners.web;
-  auto options = web::console_address(listen);
-  if (!options) return print_error(options.error()), kExitUsage;
-  options->tls_cert = c.web.tls_cert;
-  options->tls_key = c.web.tls_key;
-  options->public_origin = c.web.public_origin;
-  options->trusted_proxies = c.web.trusted_proxies;
-  options->metrics_from = c.web.metrics_from;
-  options->municipality = s->base.service.policy.municipality.name.ja;
-  options->node = c.node;
+  // One console for every page (--listen, [listeners] web), or one per zone ([listeners] web_zones).
+  std::vector<std::pair<std::string, std::string>> listeners;  // zone ("" for every page), host:port
+  if (!listen_arg.empty() || c.listeners.web_zones.empty()) {
+    listeners.emplace_back("", !listen_arg.empty() ? listen_arg : c.listeners.web);
+  } else {
+    for (const auto& [zone, address] : c.listeners.web_zones) listeners.emplace_back(zone, address);
+  }
+  std::vector<web::ConsoleOptions> every_options;
+  for (const auto& [zone, address] : listeners) {
+    auto options = web::console_address(address);
+    if (!options) return print_error(options.error()), kExitUsage;
+    options->zone = zone;
+    options->tls_cert = c.web.tls_cert;
+    options->tls_key = c.web.tls_key;
+    options->public_origin = c.web.public_origin;
+    options->trusted_proxies = c.web.trusted_proxies;
+    options->metrics_from = c.web.metrics_from;
+    options->municipality = s->base.service.policy.municipality.name.ja;
+    options->node = c.node;
+    every_options.push_back(std::move(*options));
+  }
   const Service& service = s->base.service;
   web::ConsoleServices services{*s->accounts, *s->base.store, *s->base.db, c,
                                 [&service](const quarantine::Item& item, const std::string& original, const quarantine::Actor& actor) {
@@ -130,26 +145,31 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
   auto signing_key = load_audit_key(service, false);
   if (!signing_key) return print_error(signing_key.error()), kExitFailure;
   services.proof = {s->base.log.get(), &service.policy, service.policy_sha256, &*signing_key};
-  auto console = web::Console::start(*options, services);
-  if (!console) return print_error(console.error()), kExitFailure;
-  std::fprintf(stderr, "sanso web: console at %s://%s:%d/ (node %s)\n", (*console)->tls() ? "https" : "http",
-               options->host.c_str(), (*console)->port(), c.node.c_str());
-  StoreWatch watch(c, [&console] { (*console)->stop(); });
+  std::vector<std::unique_ptr<web::Console>> consoles;
+  for (const auto& options : every_options) {
+    auto console = web::Console::start(options, services);
+    if (!console) return print_error(console.error()), kExitFailure;
+    std::fprintf(stderr, "sanso web: console at %s://%s:%d/%s%s (node %s)\n", (*console)->tls() ? "https" : "http", options.host.c_str(),
+                 (*console)->port(), options.zone.empty() ? "" : " for the zone ", options.zone.c_str(), c.node.c_str());
+    consoles.push_back(std::move(*console));
+  }
+  auto stop_all = [&consoles] {
+    for (auto& console : consoles) console->stop();
+  };
+  StoreWatch watch(c, stop_all);
   const std::string config_file = c.source;
-  std::thread stopper([&console, &s, &o, signals, config_file, node = c.node] {
+  std::thread stopper([&stop_all, &s, &o, signals, config_file, node = c.node] {
     FileStamp seen = FileStamp::of(config_file);
-    auto next_expiry = std::chrono::steady_clock::now();
+    transfer::ExpirySchedule expiry(system_clock());
     for (;;) {
-      // Transfers past their retention expire here, at start and then hourly, so that no timer
-      // has to be remembered: their kept files are deleted and each is recorded (transfer.expire).
-      if (s->transfers.service && std::chrono::steady_clock::now() >= next_expiry) {
-        next_expiry = std::chrono::steady_clock::now() + std::chrono::hours(1);
-        auto expired = s->transfers.service->expire("sanso web (" + node + ")");
-        if (!expired) {
-          std::fprintf(stderr, "sanso web: expiring transfers (tried again in an hour): %s\n", expired.error().to_string().c_str());
-        } else if (*expired > 0) {
-          std::fprintf(stderr, "sanso web: %lld transfer(s) past their retention expired\n", static_cast<long long>(*expired));
-        }
+      // Transfers past their retention expire here, at start and then hourly: their kept files
+      // are deleted and each is recorded (transfer.expire).
+      std::optional<Result<std::int64_t>> expired;
+      if (s->transfers.service) expired = expiry.run_if_due(*s->transfers.service, "sanso web (" + node + ")");
+      if (expired && !*expired) {
+        std::fprintf(stderr, "sanso web: expiring transfers (tried again in an hour): %s\n", expired->error().to_string().c_str());
+      } else if (expired && **expired > 0) {
+        std::fprintf(stderr, "sanso web: %lld transfer(s) past their retention expired\n", static_cast<long long>(**expired));
       }
       timespec every{2, 0};
       int sig = sigtimedwait(&signals, nullptr, &every);
@@ -160,10 +180,13 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
         reload_people(o, *s);
       }
     }
-    (*console)->stop();
+    stop_all();
   });
-  (*console)->wait();
-  // The console stopped by itself (it cannot, short of an error): let the signal thread go.
+  // A console that stopped by itself (it cannot, short of an error) stops the others too.
+  consoles.front()->wait();
+  stop_all();
+  for (auto& console : consoles) console->wait();
+  // Let the signal thread go.
   pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();
   std::fprintf(stderr, "sanso web: stopped\n");

@@ -421,9 +421,10 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   }
 
   if (const toml::table* l = SANSO_TRY(r.table(root, "listeners"))) {
-    SANSO_TRY(r.only_keys(*l, "[listeners]", {"milter", "web"}));
+    SANSO_TRY(r.only_keys(*l, "[listeners]", {"milter", "web", "web_zones"}));
     SANSO_TRY(r.string(*l, "milter", c.listeners.milter));
     SANSO_TRY(r.string(*l, "web", c.listeners.web));
+    SANSO_TRY(r.keyed_strings(*l, "web_zones", c.listeners.web_zones, "the console's address for that zone (lgwan = \"10.20.0.1:8443\")"));
   }
 
   if (const toml::table* w = SANSO_TRY(r.table(root, "web"))) {

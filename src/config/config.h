@@ -120,6 +120,10 @@ struct CdrSettings {
 struct Listeners {
   std::string milter;
   std::string web;  // host:port of the web console (`sanso web`)
+  // [listeners] web_zones: one console per zone (zone id → "host:port"), each serving only the
+  // pages of its zone's side to addresses of that zone (docs/web.md); when given, `web` is not
+  // started (`sanso web --listen` still starts one console for every page).
+  std::map<std::string, std::string> web_zones;
 };
 
 // The web console (src/web): who may sign in, and how sign-ins and sessions are limited.

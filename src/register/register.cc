@@ -360,6 +360,53 @@ Result<Entry> Registers::put(Kind kind, const std::vector<std::pair<std::string,
   return *SANSO_TRY(get(kind, key));
 }
 
+bool Registers::decision_allowed(const Entry& e, const Decider& decider) {
+  if (e.kind != Kind::kExceptions || e.from_policy || text_field(e, "state") != "requested") return false;
+  const std::string role = text_field(e, "approver_role");
+  if (role.empty() || std::find(decider.roles.begin(), decider.roles.end(), role) == decider.roles.end()) return false;
+  return ascii_lower(decider.name) != ascii_lower(text_field(e, "requested_by"));
+}
+
+Result<Entry> Registers::decide_exception(const std::string& key, bool approve, const Decider& decider, const std::string& note,
+                                          const std::string& expires) {
+  SANSO_TRY(check_actor(decider.name));
+  const std::string where = "exceptions/" + key;
+  if (note.size() > 2000 || !is_valid_utf8(note)) return make_error("register.bad-value", where, "the reason for the decision must be UTF-8 text of at most 2000 bytes");
+  auto tx = SANSO_TRY(store::Transaction::begin(db_));
+  auto found = SANSO_TRY(get(Kind::kExceptions, key));
+  if (!found) return make_error("register.not-found", where, "there is no such exception");
+  Entry e = std::move(*found);
+  if (!decision_allowed(e, decider)) {
+    // Which rule refused, in words an approver can act on.
+    const std::string why = e.from_policy ? "the policy file decides this exception, not the register"
+                            : text_field(e, "state") != "requested"
+                                ? "the exception is not waiting for a decision (state '" + visible_text(text_field(e, "state")) + "')"
+                            : ascii_lower(decider.name) == ascii_lower(text_field(e, "requested_by"))
+                                ? "an exception is decided by someone other than who requested it"
+                                : "only a holder of the approver role '" + visible_text(text_field(e, "approver_role")) + "' decides it";
+    return make_error("register.forbidden", where, why);
+  }
+  nlohmann::json fields = e.fields;
+  fields["state"] = approve ? "approved" : "rejected";
+  fields["approved_by"] = decider.name;
+  fields["approved_on"] = clock_.today().to_string();
+  if (!expires.empty()) {
+    auto date = Date::parse(expires);
+    if (!date) return make_error("register.bad-value", where + " expires", "the expiry must be a date such as 2027-03-31");
+    fields["expires"] = date->to_string();
+  }
+  SANSO_TRY(check_entry(spec(Kind::kExceptions), fields, policy_, where));
+  std::vector<std::pair<std::string, std::string>> details{{"id", key}, {"decision", approve ? "approved" : "rejected"},
+                                                           {"approver_role", text_field(e, "approver_role")},
+                                                           {"requested_by", text_field(e, "requested_by")}, {"note", note}};
+  if (fields.contains("expires")) details.emplace_back("expires", fields["expires"].get<std::string>());
+  const auto index = SANSO_TRY(record(decider.name, approve ? "register.exception.approve" : "register.exception.deny", where, Kind::kExceptions,
+                                      std::move(details)));
+  SANSO_TRY(write(Kind::kExceptions, {{key, fields, false, approve ? "approve" : "deny"}}, decider.name, index));
+  SANSO_TRY(tx.commit());
+  return *SANSO_TRY(get(Kind::kExceptions, key));
+}
+
 Result<ImportSummary> Registers::import(Kind kind, const Table& table, const std::string& file_name, const std::string& file_sha256,
                                         const std::string& actor) {
   SANSO_TRY(check_actor(actor));

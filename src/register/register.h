@@ -45,7 +45,7 @@ struct Entry {
 // One past version of an entry, as the history keeps it.
 struct Change {
   std::int64_t version = 0;
-  std::string change;  // "add", "change", "import", "seed"
+  std::string change;  // "add", "change", "import", "seed", "approve", "deny" (an exception decided)
   nlohmann::json fields;
   std::string changed_by;
   std::int64_t changed_at = 0;
@@ -103,6 +103,21 @@ class Registers {
   Result<ImportSummary> import(Kind kind, const Table& table, const std::string& file_name, const std::string& file_sha256,
                                const std::string& actor);
 
+  // An exception (例外措置, 6(7)) requested in the register is decided by a holder of the approver
+  // role it names, never by who requested it, and never one the policy file declares (the policy
+  // decides those). `decision_allowed` answers what `decide_exception` enforces, for a console to
+  // offer; it is the one place that rule lives.
+  struct Decider {
+    std::string name;
+    std::vector<std::string> roles;
+  };
+  static bool decision_allowed(const Entry& exception, const Decider& decider);
+  // Approves (state "approved", approved_by, approved_on today, `expires` when given: an approval
+  // needs one) or rejects the requested exception `key`, with `note` (the decider's reason) in its
+  // register.exception audit record, committed with the entry's new version.
+  Result<Entry> decide_exception(const std::string& key, bool approve, const Decider& decider, const std::string& note,
+                                 const std::string& expires);
+
   // The register as a table: the Japanese labels as header, one row per entry.
   Result<std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>>> table(Kind kind);
 
@@ -115,7 +130,7 @@ class Registers {
     std::string key;
     nlohmann::json fields;
     bool from_policy = false;
-    std::string change;  // "add", "change", "import", "seed"
+    std::string change;  // "add", "change", "import", "seed", "approve", "deny" (an exception decided)
   };
   // Writes entries (insert or new version) and their history, citing `audit_index`.
   Result<void> write(Kind kind, const std::vector<Write>& writes, const std::string& actor, std::uint64_t audit_index);

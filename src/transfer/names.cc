@@ -44,6 +44,18 @@ bool is_device_name(std::string_view name) {
   return (digit.size() == 1 && digit[0] >= '0' && digit[0] <= '9') || digit == "\u00B9" || digit == "\u00B2" || digit == "\u00B3";
 }
 
+// The full-width form of an ASCII character that means something in a path or a Windows name, or
+// that spells one (letters and digits: an extension, a device name), as NFKC folds it: Windows'
+// "best fit" conversion to a code page turns ／ into /, ． into . and ＣＯＮ into CON, so a name
+// must be judged by what it becomes there. Other full-width forms (（）「」, used in Japanese
+// names) are kept as they are. 0 when `c` is none of these.
+char fold_full_width(char32_t c) {
+  if (c < 0xFF01 || c > 0xFF5E) return 0;
+  const char ascii = static_cast<char>(c - 0xFEE0);
+  const bool alnum = (ascii >= '0' && ascii <= '9') || (ascii >= 'A' && ascii <= 'Z') || (ascii >= 'a' && ascii <= 'z');
+  return alnum || std::string_view("/\\.:*?\"<>|").find(ascii) != std::string_view::npos ? ascii : 0;
+}
+
 }  // namespace
 
 Result<std::string> safe_name(std::string_view raw) {
@@ -65,9 +77,18 @@ Result<std::string> safe_name(std::string_view raw) {
     }
     at += len;
   }
+  std::string folded;
+  for (std::size_t at = 0; at < raw.size();) {
+    const std::size_t len = utf8_sequence_length(raw, at);
+    const char32_t c = decode_at(raw, at, len);
+    if (const char ascii = fold_full_width(c); ascii != 0) folded += ascii;
+    else if (c == 0x3000) folded += ' ';  // the ideographic space, trimmed at the ends like a space
+    else folded.append(raw.substr(at, len));
+    at += len;
+  }
   // The folders of the sender's machine are not the recipient's business, nor a way out of the
   // recipient's download folder.
-  std::string_view base = raw;
+  std::string_view base = folded;
   if (const auto slash = base.find_last_of("/\\"); slash != std::string_view::npos) base.remove_prefix(slash + 1);
   std::string name(base);
   for (char& c : name) {

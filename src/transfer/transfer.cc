@@ -759,6 +759,11 @@ Result<Listing> TransferService::list(const Person& person, const ListQuery& que
   return out;
 }
 
+bool TransferService::may_decide(const Transfer& t, const Person& approver) const {
+  return t.state == State::kPendingApproval && approver.name != t.sender &&
+         (approver.account.empty() || approver.account != t.sender_account) && impl_->may_decide(t, approver);
+}
+
 Result<Transfer> TransferService::get(const std::string& id, const Person& person) {
   Impl& m = *impl_;
   Transfer t = SANSO_TRY(m.load_existing(id));
@@ -1106,6 +1111,13 @@ Result<std::int64_t> TransferService::expire(const std::string& actor) {
     if (moved) ++n;
   }
   return n;
+}
+
+std::optional<Result<std::int64_t>> ExpirySchedule::run_if_due(TransferService& service, const std::string& actor) {
+  const auto now = clock_.now();
+  if (next_ && now < *next_) return std::nullopt;
+  next_ = now + period_;
+  return service.expire(actor);
 }
 
 }  // namespace sanso::transfer

@@ -217,6 +217,9 @@ class TransferService {
   // An approver decides a transfer pending approval; never its sender (by name or account).
   Result<Transfer> approve(const std::string& id, const Person& approver, const std::string& note);
   Result<Transfer> deny(const std::string& id, const Person& approver, const std::string& note);
+  // Whether approve() and deny() would let `approver` decide `t` (pending, not their own, a role
+  // they hold): what a console offers, by the rule those two enforce.
+  bool may_decide(const Transfer& t, const Person& approver) const;
 
   // The sender of an approved outgoing transfer issues its one-time link (a new one replaces any
   // earlier), with an optional password; it lives [transfer] link_hours, within the retention.
@@ -240,6 +243,21 @@ class TransferService {
   struct Impl;
   explicit TransferService(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+};
+
+// When a long-running service (`sanso web`) sweeps expired transfers: at its first look, then
+// once per `period` of the injected clock, however often it looks, so that no timer has to be
+// remembered across restarts. A sweep that failed is tried again a period later.
+class ExpirySchedule {
+ public:
+  explicit ExpirySchedule(const Clock& clock, std::chrono::seconds period = std::chrono::hours(1)) : clock_(clock), period_(period) {}
+  // Runs `service.expire(actor)` when due: its answer, or nullopt when it was not due.
+  std::optional<Result<std::int64_t>> run_if_due(TransferService& service, const std::string& actor);
+
+ private:
+  const Clock& clock_;
+  std::chrono::seconds period_;
+  std::optional<std::chrono::system_clock::time_point> next_;
 };
 
 }  // namespace sanso::transfer

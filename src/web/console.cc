@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "policy/policy.h"
 #include "web/internal/console_server.h"
 
 namespace sanso::web {
@@ -137,7 +138,7 @@ json Console::Impl::frame(const httplib::Request& req, const std::string& title,
     // The menu offers only the page groups the person may use.
     for (Permission p : kAllPermissions) f["user"]["may_" + std::string(to_string(p))] = ctx->session.may(p);
     f["user"]["may_transfer"] = services.transfers != nullptr && ctx->session.may(Permission::kTransfer);
-    f["user"]["may_approvals"] = services.transfers != nullptr && ctx->session.may(Permission::kApprovals);
+    // The approvals inbox holds held mail too: it is offered with or without the transfers.
   }
   return f;
 }
@@ -207,10 +208,31 @@ httplib::Server::Handler Console::Impl::signed_in(Page page, bool post) {
       return redirect(res, "/login?ended=1&" + next);
     }
     Context ctx{std::move(**session), lang, source};
+    if (refused_other_listener(req, res, ctx)) return;
     if (post && !same_origin(req)) return refuse_form(req, res, &ctx, lang, "cross-origin");
     if (post && !equal_tokens(form_field(req, "csrf"), ctx.session.csrf)) return refuse_form(req, res, &ctx, lang, "csrf-token");
     page(req, res, ctx);
   };
+}
+
+bool Console::Impl::refused_outside_zone(const httplib::Request& req, httplib::Response& res) {
+  if (options.zone.empty() || req.path == "/healthz" || req.path == "/static/console.css" || req.path == "/static/transfer.js") return false;
+  const std::string here = address_zone(req);
+  if (here == options.zone) return false;
+  auto r = services.accounts.record_refused_request("unknown", req.method, local_path(req.path), "listener-zone", client_address(req),
+                                                    {{"listener_zone", options.zone}, {"address_zone", here}});
+  if (!r) log::error("web: recording a refused request: " + r.error().to_string());
+  send_error(req, res, nullptr, lang_of(req), 403, "err_listener_zone");
+  return true;
+}
+
+bool Console::Impl::refused_other_listener(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  if (options.zone.empty() || ctx.session.zone == options.zone) return false;
+  auto r = services.accounts.record_refused_request(ctx.session.name, req.method, local_path(req.path), "listener-zone", ctx.source,
+                                                    {{"listener_zone", options.zone}, {"zone", ctx.session.zone}});
+  if (!r) log::error("web: recording a refused request: " + r.error().to_string());
+  send_error(req, res, &ctx, ctx.lang, 403, "err_listener_zone");
+  return true;
 }
 
 bool Console::Impl::refused_without(const std::vector<Permission>& any_of, const httplib::Request& req, httplib::Response& res, const Context& ctx) {
@@ -264,6 +286,9 @@ void Console::Impl::routes() {
     return close_after;
   });
   s.set_pre_routing_handler([this, uploads, upload_max, evidence_max](const httplib::Request& req, httplib::Response& res) {
+    // A zone's console serves nobody outside the zone, whatever page they ask for: the other
+    // side's pages are not there to be found (the health check and the style sheet excepted).
+    if (refused_outside_zone(req, res)) return httplib::Server::HandlerResponse::Handled;
     const bool evidence = evidence_max > 0 && req.method == "POST" && req.path == kEvidencePath;
     const bool upload = (uploads && req.method == "POST" && req.path == "/transfer/send") || evidence;
     // Every browser states a form's length; a chunked body, or one that runs until the
@@ -305,7 +330,8 @@ void Console::Impl::routes() {
     // own forms, and the same-origin check needs the real one.
     res.set_header("Referrer-Policy", "same-origin");
     res.set_header("Content-Security-Policy",
-                   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+                   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                   "frame-ancestors 'none'; base-uri 'none'");
   });
   s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.status == 303) return;
@@ -366,6 +392,7 @@ void Console::Impl::routes() {
   s.Get("/account", signed_in([this](auto& req, auto& res, auto& ctx) { account_page(req, res, ctx, "", "", 200); }, false));
   s.Post("/account/password", signed_in([this](auto& req, auto& res, auto& ctx) { change_password(req, res, ctx); }, true));
   transfer_routes();
+  inbox_routes();
   findings_routes();
   proof_routes();
   api_routes();
@@ -399,6 +426,13 @@ Console::~Console() {
 Result<std::unique_ptr<Console>> Console::start(ConsoleOptions options, ConsoleServices services) {
   auto impl = std::make_unique<Impl>(std::move(options), std::move(services));
   const ConsoleOptions& o = impl->options;
+  if (!o.zone.empty()) {
+    const policy::Policy* policy = impl->policy_in_force();
+    if (policy == nullptr) return make_error("web.zone", "[listeners] web_zones", "a zone's console needs the policy, whose cidrs place each browser");
+    if (policy->find_zone(o.zone) == nullptr) {
+      return make_error("web.zone", "[listeners] web_zones " + visible_text(o.zone), "the policy has no such zone");
+    }
+  }
   bool loopback = o.host == "127.0.0.1" || o.host == "::1" || o.host == "localhost";
   if (o.tls_cert.empty() && !loopback) {
     // Passwords and residents' data must not cross the network in clear text.

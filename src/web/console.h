@@ -58,6 +58,11 @@ struct ConsoleOptions {
   std::vector<std::string> trusted_proxies;
   // [web] metrics_from: addresses and networks that may read /metrics without a token.
   std::vector<std::string> metrics_from;
+  // [listeners] web_zones: the zone this console serves ("internet", "lgwan"); empty: every
+  // page, to every address. A zone's console answers only browsers whose address (behind a
+  // trusted proxy: the X-Forwarded-For it vouches for) is in that zone's cidrs, and only people
+  // who act from that zone; everyone else gets 403, recorded. It needs the policy.
+  std::string zone;
 };
 
 // Delivers an approved original on behalf of the person who pressed "release".

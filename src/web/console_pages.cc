@@ -37,6 +37,7 @@ std::string error_key(const Error& e) {
   if (e.code == "quarantine.not-found") return "err_not_found";
   if (e.code == "quarantine.damaged") return "err_damaged";
   if (e.code == "quarantine.delivery") return "err_delivery";
+  if (e.code == "quarantine.second-factor") return "tr_bad_code";
   return "err_internal";
 }
 
@@ -48,6 +49,7 @@ int internal::error_status(const Error& e) {
   if (e.code == "quarantine.not-found") return 404;
   if (e.code == "quarantine.delivery") return 502;
   if (e.code == "quarantine.input") return 400;
+  if (e.code == "quarantine.second-factor") return 401;
   if (e.code.rfind("quarantine.", 0) == 0 && e.code != "quarantine.damaged") return 409;
   return 500;
 }
@@ -77,6 +79,13 @@ void Console::Impl::login(const httplib::Request& req, httplib::Response& res) {
     f["error"] = wording(lang, result->reason == "directory-unavailable" ? "directory_unavailable" : "sign_in_failed");
     return send_page(res, 401, lang, f,
                      render_page(PageTemplate::kLogin, lang, {{"name", name.size() <= 64 ? name : ""}, {"next", local_path(field(req, "next"))}}));
+  }
+  if (!options.zone.empty() && result->session->zone != options.zone) {
+    // A zone's console is not this person's: the session ends at once, the refusal is recorded.
+    if (auto out = services.accounts.sign_out(result->token, client_address(req)); !out) log::error("web: sign-out: " + out.error().to_string());
+    Context ctx{*result->session, lang, client_address(req)};
+    refused_other_listener(req, res, ctx);
+    return;
   }
   res.set_header("Set-Cookie", session_cookie(req, result->token, -1));
   std::string next = local_path(field(req, "next"));
@@ -202,6 +211,12 @@ void Console::Impl::item_page(const httplib::Request& req, httplib::Response& re
   // What the person may do is the quarantine's answer, not a second copy of its rules here.
   auto allowed = services.quarantine.allowed_actions(it.id, ctx.actor());
   if (!allowed) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
+  bool needs_code = false;
+  if (allowed->decide) {
+    auto needs = decision_needs_code(ctx, it.approver_role);
+    if (!needs) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
+    needs_code = *needs;
+  }
   json values = {{"id", it.id},
                  {"csrf", ctx.session.csrf},
                  {"state_label", state_label(ctx.lang, quarantine::to_string(it.state))},
@@ -226,6 +241,7 @@ void Console::Impl::item_page(const httplib::Request& req, httplib::Response& re
                  {"has_history", !rows.empty()},
                  {"can_request", allowed->request_release},
                  {"can_decide", allowed->decide},
+                 {"needs_code", needs_code},
                  {"can_release", allowed->release},
                  {"can_download", allowed->export_original}};
   json f = frame(req, wording(ctx.lang, "id") + " " + it.id, &ctx);
@@ -257,6 +273,20 @@ void Console::Impl::item_action(const httplib::Request& req, httplib::Response& 
                                                  : answer == "deny"  ? quarantine::ReleaseDecision::kDenied
                                                                      : quarantine::ReleaseDecision::kNone;
     if (decision == quarantine::ReleaseDecision::kNone) return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
+    if (decision == quarantine::ReleaseDecision::kApproved) {
+      // The same second factor as from the approvals inbox: the role the item names may require it.
+      auto item = services.quarantine.get(id);
+      if (!item) return item_page(req, res, ctx, id, "", item.error());
+      auto allowed = services.quarantine.allowed_actions(id, actor);
+      if (!allowed) return item_page(req, res, ctx, id, "", allowed.error());
+      // Someone who may not decide hears the quarantine's reason, not a request for a code.
+      auto confirmed = allowed->decide ? confirm_approval(ctx, item->approver_role, field(req, "code"), "quarantine " + id) : Result<void>(ok());
+      if (!confirmed && confirmed.error().code != "web.second-factor") {
+        log::error("web: " + confirmed.error().to_string());
+        return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
+      }
+      if (!confirmed) return item_page(req, res, ctx, id, "", Error{"quarantine.second-factor", id, "one-time code / 確認コード"});
+    }
     auto r = decision == quarantine::ReleaseDecision::kApproved ? services.quarantine.approve(id, actor, field(req, "note"))
                                                                : services.quarantine.deny(id, actor, field(req, "note"));
     if (!r) return item_page(req, res, ctx, id, "", r.error());

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "web/internal/findings_page.h"
+#include "web/internal/inbox_page.h"
 #include "web/internal/prove_pages.h"
 #include "web/internal/transfer_pages.h"
 
@@ -169,6 +170,7 @@ data wording_data(Lang lang) {
   for (const auto& [key, pair] : internal::transfer_wording()) t.set(key, lang == Lang::kJa ? pair.first : pair.second);
   for (const auto& [key, pair] : internal::findings_wording()) t.set(key, lang == Lang::kJa ? pair.first : pair.second);
   for (const auto& [key, pair] : internal::prove_wording()) t.set(key, lang == Lang::kJa ? pair.first : pair.second);
+  for (const auto& [key, pair] : internal::inbox_wording()) t.set(key, lang == Lang::kJa ? pair.first : pair.second);
   return t;
 }
 
@@ -189,7 +191,7 @@ constexpr const char* kFrame = R"html(<!DOCTYPE html>
     {{#may_quarantine}}<a href="/quarantine">{{t.nav_quarantine}}</a>{{/may_quarantine}}
     {{#may_audit}}<a href="/audit">{{t.nav_audit}}</a>{{/may_audit}}
     {{#may_transfer}}<a href="/transfer">{{t.nav_transfer}}</a>{{/may_transfer}}
-    {{#may_approvals}}<a href="/transfer/approvals">{{t.nav_approvals}}</a>{{/may_approvals}}
+    {{#may_approvals}}<a href="/approvals">{{t.nav_approvals}}</a>{{/may_approvals}}
     {{#may_findings}}<a href="/monitor/findings">{{t.nav_findings}}</a>{{/may_findings}}
     {{#may_registers}}<a href="/registers">{{t.nav_registers}}</a>{{/may_registers}}
     {{#may_inspection}}<a href="/inspect">{{t.nav_inspect}}</a>{{/may_inspection}}
@@ -280,6 +282,7 @@ const Templates& pages() {
 {{#can_decide}}<form method="post" action="/quarantine/{{id}}/decide" class="card" id="decide-form">
 <input type="hidden" name="csrf" value="{{csrf}}">
 <label>{{t.decision_note}} <textarea name="note" maxlength="2000"></textarea></label>
+{{#needs_code}}<label>{{t.tr_second_factor}} <input name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6"></label>{{/needs_code}}
 <button type="submit" name="decision" value="approve" id="approve">{{t.approve}}</button>
 <button type="submit" name="decision" value="deny" id="deny">{{t.deny}}</button>
 <p class="hint">{{t.four_eyes}}</p>
@@ -338,9 +341,9 @@ std::string render(const std::string& text, Lang lang, const nlohmann::json& val
 namespace {
 
 // The files' templates, in the order they are searched.
-const std::array<const Templates*, 4>& every_file() {
-  static const std::array<const Templates*, 4> kFiles = {&pages(), &internal::transfer_templates(), &internal::findings_templates(),
-                                                         &internal::prove_templates()};
+const std::array<const Templates*, 5>& every_file() {
+  static const std::array<const Templates*, 5> kFiles = {&pages(), &internal::transfer_templates(), &internal::findings_templates(),
+                                                         &internal::prove_templates(), &internal::inbox_templates()};
   return kFiles;
 }
 
@@ -373,7 +376,8 @@ std::string render_frame(Lang lang, const nlohmann::json& frame, const std::stri
 }
 
 std::string wording(Lang lang, std::string_view key) {
-  for (const auto* table : {&words(), &internal::transfer_wording(), &internal::findings_wording(), &internal::prove_wording()}) {
+  for (const auto* table : {&words(), &internal::transfer_wording(), &internal::findings_wording(), &internal::prove_wording(),
+                            &internal::inbox_wording()}) {
     if (auto it = table->find(key); it != table->end()) return lang == Lang::kJa ? it->second.first : it->second.second;
   }
   return {};
@@ -397,6 +401,10 @@ th { background: #f5f7fa; }
 #entries td:nth-child(-n+4), #entries td:nth-child(6), #entries td:nth-child(7) { white-space: nowrap; }
 .card { display: grid; gap: .6rem; max-width: 34rem; padding: 1rem; border: 1px solid var(--line); border-radius: 6px; margin: 1rem 0; }
 .card label { display: grid; gap: .2rem; }
+.drop-zone { padding: 1.2rem; border: 2px dashed var(--line); border-radius: 6px; text-align: center; }
+.drop-zone.active { border-color: var(--accent); background: #eef5fc; }
+#file-list:empty { display: none; }
+progress { width: 100%; }
 input, textarea, button { font: inherit; padding: .35rem .5rem; }
 textarea { min-height: 4rem; }
 button { background: var(--accent); color: #fff; border: 0; border-radius: 4px; cursor: pointer; }

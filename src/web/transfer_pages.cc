@@ -44,6 +44,10 @@ const Wording& transfer_wording() {
       {"tr_reason", {"理由（業務上の必要性）", "Reason (the business need)"}},
       {"tr_files", {"ファイル", "Files"}},
       {"tr_send", {"送信", "Send"}},
+      {"tr_drop", {"ここにファイルをドラッグ＆ドロップできます（複数可）。", "Drop files here (several at once)."}},
+      {"tr_too_many", {"ファイルの数が上限を超えています。減らしてから送信してください。", "Too many files; remove some before sending."}},
+      {"tr_too_large", {"ファイルの大きさが上限を超えています。何も送っていません。", "Over the size limit; nothing was sent."}},
+      {"tr_upload_failed", {"送信できませんでした（接続が切れました）。もう一度送信してください。", "The upload failed (the connection broke); send again."}},
       {"tr_limits", {"上限: 1 ファイル {{file}}、1 回 {{files}} ファイル・合計 {{total}}。", "Limits: {{file}} a file, {{files}} files and {{total}} in all per transfer."}},
       {"tr_incoming", {"受け取ったファイル", "Received"}},
       {"tr_outgoing", {"送ったファイル", "Sent"}},
@@ -78,13 +82,15 @@ const Wording& transfer_wording() {
       {"tr_locked_note", {"パスワード付きファイルです。送信者がインターネット側でパスワードを入力すると無害化して渡されます。",
                           "A password-protected file: once its sender gives the password on the internet side it is sanitised and handed over."}},
       {"done_unlocked", {"パスワードを解除し、無害化しました。判定は次のとおりです。", "Unlocked and sanitised; the verdict is below."}},
-      {"tr_approvals_none", {"あなたの判断を待っている受け渡しはありません。", "Nothing awaits your decision."}},
       {"done_sent", {"受け付けました。各ファイルの判定は次のとおりです。", "Received; each file's verdict is below."}},
       {"done_transfer_approved", {"承認しました。", "Approved."}},
       {"done_transfer_denied", {"却下しました。", "Denied."}},
       {"err_zone_address",
        {"この端末のアドレスは、あなたが操作する領域のものではありません。受け渡しの画面は自分の領域の端末からだけ使えます。",
         "This computer's address is not in the zone you act from; the transfer pages work only from computers of your own zone."}},
+      {"err_listener_zone",
+       {"この画面は別の領域のためのものです。あなたの領域の端末から、その領域の画面を使ってください。",
+        "These pages serve another zone; use your own zone's pages from a computer of your zone."}},
       {"err_no_zone", {"あなたの領域が設定されていないため、ファイル受け渡しは使えません（[[users]] の zone）。", "You have no zone ([[users]] zone), so you take no part in transfers."}},
       {"err_upload_malformed", {"送信されたフォームが正しくありません（途中で切れたか、形式の誤り）。何も保存していません。", "The form sent is not valid (cut off or malformed); nothing was stored."}},
       {"err_upload_too_large", {"上限を超えています。何も保存していません。", "Over the limit; nothing was stored."}},
@@ -98,17 +104,22 @@ const Wording& transfer_wording() {
 
 const Templates& transfer_templates() {
   static const Templates kPages = {
-      {PageTemplate::kTransferHome, R"html(<p>{{t.tr_side}}: <strong id="side">{{zone}}</strong>{{#approver}} — <a href="/transfer/approvals">{{t.nav_approvals}}</a>{{/approver}}</p>
-<form method="post" action="/transfer/send" enctype="multipart/form-data" class="card" id="send-form">
+      {PageTemplate::kTransferHome, R"html(<p>{{t.tr_side}}: <strong id="side">{{zone}}</strong>{{#approver}} — <a href="/approvals">{{t.nav_approvals}}</a>{{/approver}}</p>
+<form method="post" action="/transfer/send" enctype="multipart/form-data" class="card" id="send-form" data-max-file="{{max_file}}" data-max-files="{{max_files}}" data-max-total="{{max_total}}">
 <h2>{{#to_lgwan}}{{t.tr_send_in}}{{/to_lgwan}}{{^to_lgwan}}{{t.tr_send_out}}{{/to_lgwan}}</h2>
 <input type="hidden" name="csrf" value="{{csrf}}">
 <label>{{#to_lgwan}}{{t.tr_recipient}}{{/to_lgwan}}{{^to_lgwan}}{{t.tr_recipient_out}}{{/to_lgwan}} <input name="recipient" required maxlength="200" list="recipients" value="{{recipient}}"></label>
 <datalist id="recipients">{{#recipients}}<option value="{{name}}">{{display}}</option>{{/recipients}}</datalist>
 <label>{{t.tr_reason}} <textarea name="reason" maxlength="2000"{{^to_lgwan}} required{{/to_lgwan}}>{{reason}}</textarea></label>
 <label>{{t.tr_files}} <input type="file" name="files" multiple required></label>
+<div id="drop-zone" class="drop-zone" hidden data-too-many="{{t.tr_too_many}}" data-too-large="{{t.tr_too_large}}" data-failed="{{t.tr_upload_failed}}">{{t.tr_drop}}</div>
+<ul id="file-list"></ul>
+<progress id="upload-progress" max="100" value="0" hidden></progress>
+<p id="upload-status" aria-live="polite"></p>
 <p class="hint">{{limits}}</p>
 <button type="submit" id="send">{{t.tr_send}}</button>
 </form>
+<script src="/static/transfer.js" defer></script>
 <h2>{{t.tr_incoming}}</h2>
 {{^has_incoming}}<p>{{t.tr_none}}</p>{{/has_incoming}}
 {{#has_incoming}}<table id="incoming"><tr><th>{{t.tr_id}}</th><th>{{t.tr_created}}</th><th>{{t.tr_sender}}</th><th>{{t.tr_count}}</th><th>{{t.tr_state}}</th></tr>
@@ -158,12 +169,6 @@ const Templates& transfer_templates() {
 </form>{{/can_link}}
 {{#link}}<p class="notice">{{t.tr_link_once}} <code id="link">{{link}}</code></p>{{/link}}
 )html"},
-      {PageTemplate::kApprovals, R"html({{^has_rows}}<p>{{t.tr_approvals_none}}</p>{{/has_rows}}
-{{#has_rows}}<table id="approvals"><tr><th>{{t.tr_id}}</th><th>{{t.tr_created}}</th><th>{{t.tr_sender}}</th><th>{{t.tr_route}}</th><th>{{t.tr_reason}}</th><th>{{t.tr_hold}}</th></tr>
-{{#rows}}<tr><td><a href="/transfer/{{id}}">{{id}}</a></td><td>{{created}}</td><td>{{sender}}</td><td>{{from}} → {{to}}</td><td>{{reason}}</td><td>{{hold}}</td></tr>{{/rows}}
-</table>{{/has_rows}}
-{{#next}}<p><a href="/transfer/approvals?after={{next}}" id="next-page">{{t.tr_next_page}}</a></p>{{/next}}
-)html"},
       {PageTemplate::kLink, R"html(<p>{{t.tr_link_intro}}</p>
 <form method="post" action="/link/{{token}}" class="card" id="link-download">
 <label>{{t.tr_password}} <input name="password" type="password" autocomplete="off" maxlength="200"></label>
@@ -204,14 +209,6 @@ std::string verdict_label(const std::string& verdict, Lang lang) {
 }
 
 std::string state_text(transfer::State s, Lang lang) { return std::string(transfer::state_label(s, lang_code(lang))); }
-
-// Whether `roles` may decide `t`, only to choose what to offer: the service decides and records.
-bool offers_decision(const transfer::Transfer& t, const Session& s, const std::vector<std::string>& default_roles) {
-  if (t.state != transfer::State::kPendingApproval || t.sender == s.name) return false;
-  auto holds = [&](const std::string& r) { return std::find(s.roles.begin(), s.roles.end(), r) != s.roles.end(); };
-  if (!t.approver_role.empty()) return holds(t.approver_role);
-  return std::any_of(default_roles.begin(), default_roles.end(), holds);
-}
 
 json row_of(const transfer::Transfer& t, Lang lang) {
   return {{"id", t.id},
@@ -329,7 +326,8 @@ Result<std::string> zip_of(const std::vector<transfer::Delivered>& files) {
 }  // namespace
 
 std::string Console::Impl::address_zone(const httplib::Request& req) const {
-  const policy::Zone* zone = services.policy->zone_of_address(client_address(req));
+  const policy::Policy* policy = policy_in_force();
+  const policy::Zone* zone = policy != nullptr ? policy->zone_of_address(client_address(req)) : nullptr;
   return zone != nullptr ? zone->id : std::string(policy::kZoneInternet);
 }
 
@@ -382,6 +380,9 @@ void Console::Impl::transfer_home(const httplib::Request& req, httplib::Response
   put("{{files}}", std::to_string(limits.max_files));
   put("{{total}}", human_size(static_cast<std::uint64_t>(limits.max_total_mb * kMiB)));
   json values = {{"zone", ctx.session.zone},
+                 {"max_file", std::to_string(limits.max_file_mb * kMiB)},
+                 {"max_files", std::to_string(limits.max_files)},
+                 {"max_total", std::to_string(limits.max_total_mb * kMiB)},
                  {"approver", ctx.session.may(Permission::kApprovals)},
                  {"to_lgwan", ctx.session.zone == policy::kZoneInternet},
                  {"csrf", ctx.session.csrf},
@@ -410,6 +411,7 @@ void Console::Impl::transfer_send(const httplib::Request& req, httplib::Response
   }
   if (!*session) return redirect(res, "/login?next=%2Ftransfer");
   Context ctx{std::move(**session), lang, source};
+  if (refused_other_listener(req, res, ctx)) return;
   if (!same_origin(req)) return refuse_form(req, res, &ctx, lang, "cross-origin");
   if (refused_without({Permission::kTransfer}, req, res, ctx) || refused_other_side(req, res, ctx)) return;
 
@@ -491,10 +493,10 @@ void Console::Impl::transfer_page(const httplib::Request& req, httplib::Response
                      {"transfer", t.id},
                      {"csrf", ctx.session.csrf}});
   }
-  const bool can_decide = ctx.session.may(Permission::kApprovals) && offers_decision(t, ctx.session, services.config.quarantine.approver_roles);
+  const bool can_decide = ctx.session.may(Permission::kApprovals) && services.transfers->may_decide(t, person_of(ctx));
   bool needs_code = false;
   if (can_decide) {
-    auto needs = services.accounts.needs_second_factor(ctx.session);
+    auto needs = decision_needs_code(ctx, t.approver_role);
     if (!needs) return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
     needs_code = *needs;
   }
@@ -559,21 +561,18 @@ void Console::Impl::transfer_decide(const httplib::Request& req, httplib::Respon
   const std::string answer = field(req, "decision");
   if (answer != "approve" && answer != "deny") return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
   if (answer == "approve") {
-    // An approval lets files cross zones: the approver proves again it is them, when they can.
-    auto needs = services.accounts.needs_second_factor(ctx.session);
-    if (!needs) {
-      log::error("web: " + needs.error().to_string());
-      return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
-    }
-    if (*needs) {
-      auto confirmed = services.accounts.confirm_second_factor(ctx.session, field(req, "code"), "transfer " + id, ctx.source);
-      if (!confirmed) {
-        if (confirmed.error().code != "web.bad-code") {
-          log::error("web: " + confirmed.error().to_string());
-          return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
-        }
-        return transfer_page(req, res, ctx, id, "", Error{"transfer.second-factor", id, wording(ctx.lang, "tr_bad_code")}, "");
+    auto t = services.transfers->get(id, person_of(ctx));
+    if (!t) return transfer_page(req, res, ctx, id, "", t.error(), "");
+    // Someone who may not decide it is refused by the service below, saying why; a code first
+    // would only hide that reason.
+    auto confirmed = services.transfers->may_decide(*t, person_of(ctx)) ? confirm_approval(ctx, t->approver_role, field(req, "code"), "transfer " + id)
+                                                                       : Result<void>(ok());
+    if (!confirmed) {
+      if (confirmed.error().code != "web.second-factor") {
+        log::error("web: " + confirmed.error().to_string());
+        return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
       }
+      return transfer_page(req, res, ctx, id, "", Error{"transfer.second-factor", id, wording(ctx.lang, "tr_bad_code")}, "");
     }
   }
   auto r = answer == "approve" ? services.transfers->approve(id, person_of(ctx), field(req, "note"))
@@ -583,7 +582,7 @@ void Console::Impl::transfer_decide(const httplib::Request& req, httplib::Respon
     return transfer_page(req, res, ctx, id, "", r.error(), "");
   }
   // Back to the inbox: once decided, the transfer is no longer the approver's to see.
-  redirect(res, std::string("/transfer/approvals?done=transfer_") + (answer == "approve" ? "approved" : "denied"));
+  redirect(res, std::string("/approvals?done=transfer_") + (answer == "approve" ? "approved" : "denied"));
 }
 
 void Console::Impl::transfer_issue_link(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
@@ -615,26 +614,6 @@ void Console::Impl::transfer_unlock(const httplib::Request& req, httplib::Respon
     return transfer_page(req, res, ctx, id, "", r.error(), "");
   }
   redirect(res, "/transfer/" + id + "?done=unlocked");
-}
-
-void Console::Impl::approvals_page(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
-  transfer::ListQuery query;
-  query.after = field(req, "after");
-  query.awaiting_decision = true;
-  auto all = services.transfers->list(person_of(ctx), query);
-  if (!all) {
-    if (all.error().code == "transfer.cursor") return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
-    log::error("web: listing transfers: " + all.error().to_string());
-    return send_error(req, res, &ctx, ctx.lang, 500, "err_internal");
-  }
-  json rows = json::array();
-  for (const auto& t : all->transfers) {
-    if (offers_decision(t, ctx.session, services.config.quarantine.approver_roles)) rows.push_back(row_of(t, ctx.lang));
-  }
-  json f = frame(req, wording(ctx.lang, "nav_approvals"), &ctx);
-  if (const std::string done = field(req, "done"); done == "transfer_approved" || done == "transfer_denied") f["notice"] = wording(ctx.lang, "done_" + done);
-  send_page(res, 200, ctx.lang, f,
-            render_page(PageTemplate::kApprovals, ctx.lang, {{"rows", rows}, {"has_rows", !rows.empty()}, {"next", httplib::detail::encode_query_param(all->next)}}));
 }
 
 void Console::Impl::link_page(const httplib::Request& req, httplib::Response& res, const std::string& error, int status) {
@@ -671,8 +650,10 @@ void Console::Impl::transfer_routes() {
   httplib::Server& s = *server;
   if (services.transfers == nullptr || services.policy == nullptr) return;
   const std::vector<Permission> own{Permission::kTransfer}, approvals{Permission::kApprovals};
+  s.Get("/static/transfer.js", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(upload_script()), "text/javascript; charset=utf-8");
+  });
   s.Get("/transfer", on_own_side(own, [this](auto& req, auto& res, auto& ctx) { transfer_home(req, res, ctx, "", 200); }, false));
-  s.Get("/transfer/approvals", on_own_side(approvals, [this](auto& req, auto& res, auto& ctx) { approvals_page(req, res, ctx); }, false));
   s.Post("/transfer/send", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
     transfer_send(req, res, body);
   });

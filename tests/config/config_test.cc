@@ -402,6 +402,20 @@ TEST(Config, WebConsoleSettings) {
 // [web.permissions]: which roles open which page group. Everyone it names may sign in, a group it
 // does not name is open to nobody, and a word that is not a page group, a table that gives
 // nothing, or a second list of who signs in ([web] roles) is a config error that says so.
+TEST(Config, AConsolePerZone) {
+  const std::string base = "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n";
+  auto none = parse_config(base, "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(none) << none.error().to_string();
+  EXPECT_TRUE(none->listeners.web_zones.empty());
+  auto zones = parse_config(base + "[listeners]\nweb_zones = { internet = \"10.30.0.10:8443\", lgwan = \"10.20.0.10:8443\" }\n",
+                            "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(zones) << zones.error().to_string();
+  EXPECT_EQ(zones->listeners.web_zones, (std::map<std::string, std::string>{{"internet", "10.30.0.10:8443"}, {"lgwan", "10.20.0.10:8443"}}));
+  auto wrong = parse_config(base + "[listeners]\nweb_zones = { lgwan = 8443 }\n", "/etc/sanso/sanso.toml");
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().to_string().find("web_zones"), std::string::npos) << wrong.error().to_string();
+}
+
 TEST(Config, WebPermissionsNamePageGroupsAndTheRolesThatOpenThem) {
   const std::string base = "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[quarantine]\napprover_roles = [\"security_manager\"]\n";
   auto set = parse_config(base + "[web.permissions]\ntransfer = [\"staff\", \"security_manager\"]\napprovals = [\"security_manager\"]\n"

@@ -38,7 +38,7 @@ class MovableClock final : public Clock {
  public:
   std::chrono::system_clock::time_point now() const override { return now_; }
   Date today() const override { return system_clock().today(); }
-  void advance(std::chrono::hours h) { now_ += h; }
+  void advance(std::chrono::seconds s) { now_ += s; }
 
  private:
   std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();
@@ -354,6 +354,30 @@ TEST_P(TransferTest, ATransferExpiresAndNothingOfItCanBeFetchedAfterwards) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.expire'"), 1);
 }
 
+// `sanso web` sweeps at start and then hourly by its clock, however often it looks: a transfer
+// past its retention waits for the next sweep, never for a restart.
+TEST_P(TransferTest, ExpiredTransfersAreSweptAtStartAndThenHourly) {
+  ExpirySchedule schedule(clock_);
+  auto first = schedule.run_if_due(*service_, "test");
+  ASSERT_TRUE(first && *first) << "the first look sweeps";
+  EXPECT_EQ(**first, 0);
+  const Upload files[] = {{"案内.txt", "お知らせ\n"}};
+  auto t = service_->send(person("yamada"), "kato", "", files);
+  ASSERT_TRUE(t) << t.error().to_string();
+  clock_.advance(std::chrono::hours(24 * 7 + 1) - std::chrono::minutes(61));
+  EXPECT_TRUE(schedule.run_if_due(*service_, "test")) << "due: an hour has passed";
+  EXPECT_EQ(service_->get(t->id, person("kato"))->state, State::kReady) << "not yet past its retention";
+  clock_.advance(std::chrono::minutes(59));
+  EXPECT_FALSE(schedule.run_if_due(*service_, "test")) << "not due within the hour";
+  clock_.advance(std::chrono::minutes(2));
+  EXPECT_EQ(service_->get(t->id, person("kato"))->state, State::kReady) << "past its retention, before the sweep";
+  auto swept = schedule.run_if_due(*service_, "test");
+  ASSERT_TRUE(swept && *swept);
+  EXPECT_EQ(**swept, 1);
+  EXPECT_EQ(service_->get(t->id, person("kato"))->state, State::kExpired);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.expire'"), 1);
+}
+
 // The listing pages through everything a person may see, and only that: more transfers than any
 // one page (the old listing stopped at 500, and counted others' pending transfers towards them),
 // in a stable order even among transfers of the same second, with the approvals inbox a listing
@@ -552,6 +576,18 @@ TEST(TransferNames, HostileNamesAreMadeSafeOrRefusedWithAReason) {
     EXPECT_EQ(r.error().where.find("\u202E"), std::string::npos) << "the error shows hidden characters, it does not carry them";
   }
   EXPECT_NE(safe_name("請求書\u202Efdp.exe").error().message.find("U+202E"), std::string::npos);
+}
+
+// Full-width forms read as their ASCII on Windows ("best fit" to a code page): they are folded
+// first, so that ／ and ＼ cannot climb, ． cannot hide a file or an extension, and ＣＯＮ is a device.
+TEST(TransferNames, FullWidthFormsAreJudgedAsWhatTheyBecome) {
+  EXPECT_EQ(*safe_name("．．／．．／etc／passwd"), "passwd");
+  EXPECT_EQ(*safe_name("ｓｕｂ＼請求書．ｅｘｅ"), "請求書.exe");
+  EXPECT_EQ(*safe_name("ＣＯＮ．txt"), "_CON.txt");
+  EXPECT_EQ(*safe_name("見積＊？．pdf"), "見積__.pdf");
+  EXPECT_EQ(*safe_name("報告書．exe．\u3000\u3000"), "報告書.exe");
+  EXPECT_EQ(*safe_name("ＡＢＣ社１２月分（確定）.xlsx"), "ABC社12月分（確定）.xlsx") << "Japanese brackets stay";
+  EXPECT_FALSE(safe_name("．．／"));
 }
 
 // Invisible characters beyond the bidirectional and zero-width ones (a Hangul filler, a

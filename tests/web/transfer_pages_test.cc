@@ -2,200 +2,12 @@
 // and sandboxed CDR engine: which side a page serves is the signed-in person's zone and the
 // browser's address (here given through a trusted proxy's X-Forwarded-For, as behind the city's
 // reverse proxy), hostile uploads are refused with nothing stored, and the four-eyes rule holds.
-#include <arpa/inet.h>
-#include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <regex>
-
-#include <gtest/gtest.h>
-
-#include "../cdr/fixtures.h"
-#include "mail/outbound.h"
-#include "sandbox/sandbox.h"
-#include "support/example_policy.h"
-#include "transfer/transfer.h"
-#include "web/console.h"
-#include "web/totp.h"
-#include "web/web_fixture.h"
+#include "web/transfer_console.h"
 
 namespace sanso::web {
 namespace {
 
-using testing::records;
-
-constexpr const char* kInternet = "10.30.0.5";  // the example city's internet zone
-constexpr const char* kLgwan = "10.20.0.7";     // its LGWAN zone
-constexpr const char* kPassword = "a long enough passphrase";
-const std::string kBoundary = "----SansoTestBoundary42";
-
-struct Visitor {
-  std::string cookie, csrf, address;
-};
-
-std::string multipart(const std::vector<std::pair<std::string, std::string>>& fields,
-                      const std::vector<std::pair<std::string, std::string>>& files) {
-  std::string body;
-  for (const auto& [k, v] : fields) body += "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"" + k + "\"\r\n\r\n" + v + "\r\n";
-  for (const auto& [name, bytes] : files) {
-    body += "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" + name +
-            "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + bytes + "\r\n";
-  }
-  return body + "--" + kBoundary + "--\r\n";
-}
-
-std::string form_token(const std::string& html) {
-  std::smatch m;
-  static const std::regex kCsrf(R"re(name="csrf" value="([^"]+)")re");
-  return std::regex_search(html, m, kCsrf) ? m[1].str() : std::string();
-}
-
-// Sends `request` as it is on one connection (a body cut short, say) and returns the answer.
-std::string raw_exchange(int port, const std::string& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(static_cast<std::uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-  timeval limit{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
-    ::close(fd);
-    return {};
-  }
-  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  ::shutdown(fd, SHUT_WR);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
-  return out;
-}
-
-config::ServiceConfig transfer_city() {
-  config::ServiceConfig c = testing::city_config();
-  c.operators.push_back({"yamada", "山田 企画課", {"staff"}, "internet"});
-  c.operators.push_back({"ito", "伊藤 住民課", {"staff"}, "mynumber"});
-  c.operators.push_back({"mori", "森 監査担当", {"auditor"}, "lgwan"});
-  // As a city hands out its pages: every clerk exchanges files, the approver roles decide, the
-  // security manager and the system administrator see the quarantine and the audit log, and the
-  // auditor only the audit log. Who signs in is everyone the permissions name.
-  c.web.permissions = {{"transfer", {"staff", "security_manager", "general_security_officer", "system_admin"}},
-                       {"approvals", {"security_manager", "general_security_officer"}},
-                       {"quarantine", {"security_manager", "system_admin"}},
-                       {"audit", {"security_manager", "system_admin", "auditor"}}};
-  c.web.roles = {"staff", "security_manager", "general_security_officer", "system_admin", "auditor"};
-  c.transfer.max_file_mb = 1;
-  c.transfer.max_files = 3;
-  c.transfer.max_total_mb = 2;
-  return c;
-}
-
-class TransferPagesTest : public ::testing::TestWithParam<store::Backend> {
- protected:
-  void SetUp() override {
-    ASSERT_GE(sodium_init(), 0);
-    h_ = std::make_unique<testing::AccountsHarness>(GetParam(), transfer_city());
-    ASSERT_NE(h_->accounts_, nullptr);
-    for (const char* name : {"tanaka", "suzuki", "kato", "sato", "yamada", "ito", "mori"}) {
-      ASSERT_TRUE(h_->accounts_->set_password(name, kPassword, testing::as("kato"))) << name;
-    }
-    quarantine::QuarantineStore::Options o;
-    o.settings = h_->config_.quarantine;
-    o.blob_dir = (h_->store_.dir() / "blobs").string();
-    o.key_file = (h_->store_.dir() / "quarantine.key").string();
-    o.audit = h_->log_.get();
-    o.node = "gw-test";
-    auto q = quarantine::QuarantineStore::open(*h_->shared_, o);
-    ASSERT_TRUE(q) << q.error().to_string();
-    quarantine_ = std::move(q).value();
-
-    example_ = sanso::testing::example_policy();
-    ASSERT_NE(example_.compiled, nullptr);
-    std::vector<std::string> levels;
-    for (const auto& l : example_.policy->scheme.confidentiality.levels) levels.push_back(l.id);
-    scanner_ = std::make_unique<sandbox::ForkPerJob>(mail::outbound_scan_task(levels));
-    transfer::TransferService::Options options;
-    options.limits = h_->config_.transfer;
-    options.approver_roles = h_->config_.quarantine.approver_roles;
-    options.key_file = o.key_file;
-    transfer::TransferService::Engines engines;
-    engines.sanitize = [](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(bytes, name, cdr::CdrPolicy{}); };
-    engines.scan = [this](std::string_view bytes, std::string_view name) { return transfer::scan_outgoing_file(*scanner_, bytes, name); };
-    auto service = transfer::TransferService::open(h_->config_, *example_.compiled, *quarantine_, *h_->log_, *h_->shared_, options, engines);
-    ASSERT_TRUE(service) << service.error().to_string();
-    transfers_ = std::move(service).value();
-
-    ConsoleOptions options_web;
-    options_web.host = "127.0.0.1";
-    options_web.port = 0;
-    options_web.trusted_proxies = {"127.0.0.1"};
-    ConsoleServices services{*h_->accounts_, *quarantine_, *h_->shared_, h_->config_,
-                             [](const quarantine::Item&, const std::string&, const quarantine::Actor&) -> Result<std::string> {
-                               return make_error("test.delivery", "", "not used here");
-                             },
-                             transfers_.get(), example_.policy.get()};
-    auto console = Console::start(options_web, services);
-    ASSERT_TRUE(console) << console.error().to_string();
-    console_ = std::move(console).value();
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", console_->port());
-    client_->set_read_timeout(60, 0);
-  }
-
-  httplib::Headers headers(const Visitor& v) const {
-    httplib::Headers h{{"X-Forwarded-For", v.address}};
-    if (!v.cookie.empty()) h.emplace("Cookie", v.cookie);
-    return h;
-  }
-
-  Visitor sign_in(const std::string& name, const std::string& address, const std::string& code = "") {
-    Visitor v{"", "", address};
-    auto res = client_->Post("/login", headers(v), httplib::Params{{"name", name}, {"password", kPassword}, {"code", code}});
-    EXPECT_TRUE(res && res->status == 303) << name;
-    if (!res) return v;
-    std::string set = res->get_header_value("Set-Cookie");
-    v.cookie = set.substr(0, set.find(';'));
-    v.csrf = form_token(client_->Get("/", headers(v))->body);
-    return v;
-  }
-
-  httplib::Result get(const Visitor& v, const std::string& path) { return client_->Get(path, headers(v)); }
-
-  httplib::Result upload(const Visitor& v, const std::string& recipient, const std::string& reason,
-                         const std::vector<std::pair<std::string, std::string>>& files, bool with_token = true) {
-    std::vector<std::pair<std::string, std::string>> fields{{"recipient", recipient}, {"reason", reason}};
-    if (with_token) fields.insert(fields.begin(), {"csrf", v.csrf});
-    return client_->Post("/transfer/send", headers(v), multipart(fields, files), ("multipart/form-data; boundary=" + kBoundary).c_str());
-  }
-
-  httplib::Result post(const Visitor& v, const std::string& path, httplib::Params params) {
-    params.emplace("csrf", v.csrf);
-    return client_->Post(path, headers(v), params);
-  }
-
-  std::int64_t stored_transfers() {
-    auto db = h_->shared_->use();
-    auto row = db->query_one("SELECT COUNT(*) FROM transfers");
-    return row && *row ? (*row)->integer(0) : -1;
-  }
-
-  static std::string id_of(const httplib::Result& res) {
-    std::string to = res ? res->get_header_value("Location") : "";
-    std::smatch m;
-    static const std::regex kId("^/transfer/(t[0-9a-f]+)\\?done=sent$");
-    return std::regex_search(to, m, kId) ? m[1].str() : std::string();
-  }
-
-  std::unique_ptr<testing::AccountsHarness> h_;
-  std::unique_ptr<quarantine::QuarantineStore> quarantine_;
-  sanso::testing::ExamplePolicy example_;
-  std::unique_ptr<sandbox::Executor> scanner_;
-  std::unique_ptr<transfer::TransferService> transfers_;
-  std::unique_ptr<Console> console_;
-  std::unique_ptr<httplib::Client> client_;
-};
+class TransferPagesTest : public TransferConsoleTest {};
 
 TEST_P(TransferPagesTest, AMacroDocumentUploadedOnTheInternetSideReachesTheLgwanRecipientRebuilt) {
   Visitor yamada = sign_in("yamada", kInternet);
@@ -257,7 +69,7 @@ TEST_P(TransferPagesTest, EachSideIsServedOnlyToAnAddressOfItsZone) {
   EXPECT_EQ(upload(yamada_inside, "kato", "", {{"a.txt", "x"}})->status, 403);
   // An address in no zone counts as the internet, as everywhere in Sanso: never as LGWAN.
   Visitor tanaka_nowhere = sign_in("tanaka", "192.168.99.1");
-  EXPECT_EQ(get(tanaka_nowhere, "/transfer/approvals")->status, 403);
+  EXPECT_EQ(get(tanaka_nowhere, "/transfer")->status, 403);
   EXPECT_EQ(testing::detail(records(*h_->reader_, "console.request").back(), "reason"), "zone-address");
   // The one-time link page is the internet side's.
   Visitor lgwan_stranger{"", "", kLgwan};
@@ -353,13 +165,22 @@ TEST_P(TransferPagesTest, OutgoingFilesWaitForAnotherApproverAndLeaveByAOneTimeL
   EXPECT_EQ(own->status, 403);
   EXPECT_NE(own->body.find("申請者本人は承認できません"), std::string::npos);
 
-  Visitor tanaka = sign_in("tanaka", kLgwan);
-  auto inbox = get(tanaka, "/transfer/approvals");
+  // The role the policy names to approve it requires MFA ([[roles]] mfa): the approver's code again.
+  auto secret = h_->accounts_->enroll_second_factor("tanaka", testing::as("kato"));
+  ASSERT_TRUE(secret) << secret.error().to_string();
+  auto code_now = [&] {
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(h_->clock_.now().time_since_epoch()).count();
+    return totp_code(*secret, static_cast<std::uint64_t>(seconds / 30));
+  };
+  Visitor tanaka = sign_in("tanaka", kLgwan, code_now());
+  auto inbox = get(tanaka, "/approvals");
   ASSERT_EQ(inbox->status, 200);
   EXPECT_NE(inbox->body.find(id), std::string::npos);
-  auto approved = post(tanaka, "/transfer/" + id + "/decide", {{"decision", "approve"}, {"note", "確認済み"}});
+  EXPECT_EQ(post(tanaka, "/transfer/" + id + "/decide", {{"decision", "approve"}, {"note", "確認済み"}})->status, 401) << "no code, no approval";
+  h_->clock_.advance(std::chrono::seconds(30));
+  auto approved = post(tanaka, "/transfer/" + id + "/decide", {{"decision", "approve"}, {"note", "確認済み"}, {"code", code_now()}});
   ASSERT_EQ(approved->status, 303) << approved->body;
-  EXPECT_EQ(approved->get_header_value("Location"), "/transfer/approvals?done=transfer_approved");
+  EXPECT_EQ(approved->get_header_value("Location"), "/approvals?done=transfer_approved");
   auto back = get(tanaka, approved->get_header_value("Location"));
   EXPECT_EQ(back->status, 200);
   EXPECT_NE(back->body.find("承認しました"), std::string::npos);
@@ -440,7 +261,7 @@ TEST_P(TransferPagesTest, EachPageGroupServesOnlyThePeopleItsPermissionNames) {
     Visitor v = sign_in(p.name, p.address);
     ASSERT_FALSE(v.csrf.empty());
     EXPECT_EQ(get(v, "/transfer")->status, p.transfer);
-    EXPECT_EQ(get(v, "/transfer/approvals")->status, p.approvals);
+    EXPECT_EQ(get(v, "/approvals")->status, p.approvals);
     EXPECT_EQ(get(v, "/quarantine")->status, p.quarantine);
     EXPECT_EQ(get(v, "/quarantine/q0000000000000000/original")->status == 403, p.quarantine == 403);
     EXPECT_EQ(get(v, "/audit")->status, p.audit);
@@ -454,7 +275,7 @@ TEST_P(TransferPagesTest, EachPageGroupServesOnlyThePeopleItsPermissionNames) {
     EXPECT_EQ(home->body.find("href=\"/audit\"") != std::string::npos, p.audit == 200);
     EXPECT_EQ(home->body.find("id=\"tree-size\"") != std::string::npos, p.audit == 200);
     EXPECT_EQ(home->body.find("href=\"/transfer\"") != std::string::npos, p.transfer == 200);
-    EXPECT_EQ(home->body.find("href=\"/transfer/approvals\"") != std::string::npos, p.approvals == 200);
+    EXPECT_EQ(home->body.find("href=\"/approvals\"") != std::string::npos, p.approvals == 200);
   }
   auto refusals = records(*h_->reader_, "console.request");
   const auto permission_refusals = std::count_if(refusals.begin(), refusals.end(), [](const auto& r) { return testing::detail(r, "reason") == "permission"; });

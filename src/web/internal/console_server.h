@@ -27,6 +27,7 @@
 
 namespace sanso::policy {
 class CompiledPolicy;
+struct Policy;
 }
 
 namespace sanso::web {
@@ -110,6 +111,10 @@ struct Console::Impl {
   // A refused form is evidence (someone's page tried to act for a signed-in person): recorded.
   void refuse_form(const httplib::Request& req, httplib::Response& res, const internal::Context* ctx, Lang lang, const char* reason);
   httplib::Server::Handler signed_in(Page page, bool post);
+  // A zone's console ([listeners] web_zones): refuses (403, recorded) a browser whose address is
+  // outside its zone, and a signed-in person who acts from another zone. True when it refused.
+  bool refused_outside_zone(const httplib::Request& req, httplib::Response& res);
+  bool refused_other_listener(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   // A page of a group of pages: served to a person holding one of `any_of` ([web.permissions]);
   // anyone else gets 403, and the attempt is recorded (reason "permission").
   Page needs(std::vector<Permission> any_of, Page page);
@@ -153,9 +158,24 @@ struct Console::Impl {
   void transfer_decide(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void transfer_issue_link(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void transfer_unlock(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
-  void approvals_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void link_page(const httplib::Request& req, httplib::Response& res, const std::string& error, int status);
   void link_download(const httplib::Request& req, httplib::Response& res);
+
+  // ---- the approvals inbox (inbox_page.cc) ----
+
+  void inbox_routes();
+  // The policy the console knows (the transfers' or the registers'); null without either.
+  const policy::Policy* policy_in_force() const;
+  // The approver role as the policy names it ("情報セキュリティ管理者 (security_manager)"); the
+  // configured approver roles when `role` is empty.
+  std::string role_label(const std::string& role, Lang lang) const;
+  // Whether approving for `approver_role` asks the person's one-time code: when the policy's role
+  // requires MFA, the person has a second factor, or [web] require_second_factor holds.
+  Result<bool> decision_needs_code(const internal::Context& ctx, const std::string& approver_role);
+  // Checks that code when it is needed (recorded by the accounts); "web.second-factor" when wrong.
+  Result<void> confirm_approval(const internal::Context& ctx, const std::string& approver_role, const std::string& code, const std::string& what);
+  void inbox_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& error, int status);
+  void inbox_decide(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
 
   // ---- the flow monitor's findings (findings_page.cc) ----
 

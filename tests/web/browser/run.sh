@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The web console in a real browser: a copy of the example city, two people with passwords, one
 # file in quarantine, three flow findings stored by `sanso monitor listen`, `sanso web` on a free
-# port, and console.test.mjs (then transfer.test.mjs, findings.test.mjs, inspect.test.mjs) driving Debian's Chromium
+# port, and console.test.mjs (then transfer.test.mjs, findings.test.mjs, inspect.test.mjs, inbox.test.mjs) driving Debian's Chromium
 # through playwright-core. Run by ctest as browser.console.
 #   tests/web/browser/run.sh SANSO_BINARY WORK_DIR
 set -euo pipefail
@@ -23,7 +23,7 @@ if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [ ! -d "$work
   cp "$here/package.json" "$here/package-lock.json" "$work/"
   (cd "$work" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-cp "$here/browser.mjs" "$here/console.test.mjs" "$here/transfer.test.mjs" "$here/findings.test.mjs" "$here/inspect.test.mjs" "$work/"  # copies: modules resolve from where the file is
+cp "$here/browser.mjs" "$here/console.test.mjs" "$here/transfer.test.mjs" "$here/findings.test.mjs" "$here/inspect.test.mjs" "$here/inbox.test.mjs" "$work/"  # copies: modules resolve from where the file is
 
 city=$(mktemp -d /tmp/sanso-browser-XXXXXX)
 web_pid=
@@ -118,6 +118,7 @@ export SANSO_URL="http://127.0.0.1:$port"
 export SANSO_CHROMIUM="$chromium"
 export SANSO_SCREENSHOTS="$work/screenshots"
 export SANSO_AUDIT_EXPORT="$sanso audit export --config $city/sanso.toml"
+export SANSO_CLI="$sanso" SANSO_CONFIG="$city/sanso.toml" SANSO_CITY="$city"
 
 status=0
 # One after the other: the console's own test counts what is in the quarantine before transfers add to it.
@@ -125,6 +126,7 @@ status=0
 (cd "$work" && node --test --test-reporter=spec transfer.test.mjs) || status=$?
 (cd "$work" && node --test --test-reporter=spec findings.test.mjs) || status=$?
 (cd "$work" && node --test --test-reporter=spec inspect.test.mjs) || status=$?
+(cd "$work" && node --test --test-reporter=spec inbox.test.mjs) || status=$?
 # The PPAP password went through the console: it must be in no log line and no file it keeps.
 if grep -rqF "$SANSO_PPAP_PASSWORD" "$city/web.log" "$city/data"; then
   echo "browser.console: the PPAP password was found in the console's log or data directory" >&2
