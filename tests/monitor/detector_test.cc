@@ -120,7 +120,8 @@ city_ranges = ["10.0.0.0/8", "172.16.0.0/12", "203.0.113.0/24"]
   EXPECT_EQ(at("10.2.3.8"), "lgwan");
   EXPECT_EQ(at("10.2.3.200"), "mynumber");
   EXPECT_EQ(at("172.16.9.9"), "mynumber");
-  EXPECT_EQ(at("172.17.0.1"), "(unzoned)");
+  EXPECT_EQ(at("172.31.0.1"), "mynumber");  // ::ffff:172.16.0.0/108 is 172.16.0.0/12
+  EXPECT_EQ(at("172.32.0.1"), "(external)");
   EXPECT_EQ(at("30.249.7.1"), "many");
   EXPECT_EQ(at("30.249.8.1"), "(external)");
   EXPECT_EQ(at("127.0.0.1"), "(local)");
