@@ -499,7 +499,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
 
   if (const toml::table* t = SANSO_TRY(r.table(root, "icap"))) {
     SANSO_TRY(r.only_keys(*t, "[icap]", {"listen", "trusted_proxies", "max_header_kb", "max_body_mb", "preview_bytes", "max_connections",
-                                         "options_ttl_seconds", "idle_seconds", "page_types", "contact"}));
+                                         "options_ttl_seconds", "idle_seconds", "page_types", "contact", "request_seconds", "from"}));
     SANSO_TRY(r.string(*t, "listen", c.icap.listen));
     SANSO_TRY(r.strings(*t, "trusted_proxies", c.icap.trusted_proxies));
     for (auto& proxy : c.icap.trusted_proxies) {
@@ -516,6 +516,14 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.integer(*t, "max_connections", c.icap.max_connections, 1));
     SANSO_TRY(r.integer(*t, "options_ttl_seconds", c.icap.options_ttl_seconds, 1));
     SANSO_TRY(r.integer(*t, "idle_seconds", c.icap.idle_seconds, 1));
+    SANSO_TRY(r.integer(*t, "request_seconds", c.icap.request_seconds, 1));
+    SANSO_TRY(r.strings(*t, "from", c.icap.from));
+    for (const auto& network : c.icap.from) {
+      if (!policy::parse_cidr(network)) {
+        return make_error("config.value", where(path, *t->get("from")),
+                          "'" + network + "' in [icap] 'from' is not an address or network (e.g. \"192.0.2.7\" or \"10.0.0.0/24\")");
+      }
+    }
     SANSO_TRY(r.strings(*t, "page_types", c.icap.page_types));
     for (auto& type : c.icap.page_types) {
       for (auto& ch : type) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);

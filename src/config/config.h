@@ -214,10 +214,18 @@ struct IcapSettings {
   std::vector<std::string> trusted_proxies;
   std::int64_t max_header_kb = 64;    // an ICAP head, or the HTTP headers it carries
   std::int64_t max_body_mb = 100;     // a body above this is blocked (the block page), never passed
-  std::int64_t preview_bytes = 0;  // offered in OPTIONS when above 0 (off: previews stall behind Squid, docs/icap.md)
+  // Offered in OPTIONS when above 0. On by default: with a preview, pages are decided on their
+  // first bytes and pass before Squid 5.7 has to hold them (docs/icap.md, "Known bug").
+  std::int64_t preview_bytes = 4096;
   std::int64_t max_connections = 64;
   std::int64_t options_ttl_seconds = 300;
   std::int64_t idle_seconds = 60;     // a persistent connection idle this long is closed
+  // A request still arriving this long after its first byte is cut: a client that sends a byte
+  // now and then (slow loris) never trips idle_seconds, yet holds a thread of max_connections.
+  std::int64_t request_seconds = 300;
+  // Addresses and networks that may connect besides loopback (the proxies). Required when listen
+  // is not a loopback address; trusted_proxies may connect as well.
+  std::vector<std::string> from;
   // HTTP content types shown as web pages (channel "web"), not downloaded as files (channel "file"),
   // when their first bytes are no document or program.
   std::vector<std::string> page_types = {"text/html", "text/css", "text/javascript", "application/javascript"};

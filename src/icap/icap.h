@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
 #include "core/result.h"
@@ -26,6 +27,7 @@
 #include "intake/intake.h"
 #include "mail/outbound.h"
 #include "policy/decide.h"
+#include "policy/network.h"
 
 namespace sanso::audit {
 class AuditLog;
@@ -88,8 +90,17 @@ class Service {
 // Accepts connections on `listen` ("host:port") until `stop` is set, each served on its own thread,
 // at most [icap] max_connections at once (more are answered 503 and closed). `ready` is called
 // with the bound address once listening (port 0 picks one).
+// Connections from peers other than loopback, [icap] from and trusted_proxies are closed unserved
+// (logged); listening beyond loopback without such a list is an error. A request still arriving
+// [icap] request_seconds after its first byte is cut (logged).
 Result<void> run_server(Service& service, const std::string& listen, const std::atomic<bool>& stop,
                         const std::function<void(const std::string&)>& ready = {});
+
+// The peers [icap] from and trusted_proxies admit besides loopback; an error when `listen` is not
+// a loopback address and the list is empty.
+Result<std::vector<policy::Cidr>> allowed_peers(const config::IcapSettings& settings, std::string_view listen);
+// Whether a connection from `peer` (an address as text) is served.
+bool peer_allowed(const std::vector<policy::Cidr>& allowed, std::string_view peer);
 
 // The Japanese block page a browser gets instead of a blocked download (or upload): the reason in
 // Japanese and English, the quarantine id when the original was kept, and whom to contact.

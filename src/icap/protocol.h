@@ -24,6 +24,13 @@ class ByteSource {
   virtual ~ByteSource() = default;
   // Up to `n` bytes into `out`; 0 at the end of the stream; -1 when reading failed (or timed out).
   virtual long read_some(char* out, std::size_t n) = 0;
+  // A request begins (its first bytes are here): a source with a time limit per request starts
+  // counting it now.
+  virtual void request_began() {}
+  // The request was answered: the time until the next one begins does not count.
+  virtual void request_done() {}
+  // Whether reading failed because the request's time ran out (not idleness, not the peer).
+  virtual bool out_of_time() const { return false; }
 };
 
 class StringSource final : public ByteSource {

@@ -8,11 +8,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -20,24 +22,59 @@
 #include "core/log.h"
 #include "icap/icap.h"
 #include "metrics/metrics.h"
+#include "policy/network.h"
 
 namespace sanso::icap {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+// A proxy connection. Each read waits at most [icap] idle_seconds (SO_RCVTIMEO) and, while a
+// request is arriving, no longer than the request's own deadline: a client that sends a byte
+// now and then never looks idle, so only a limit on the whole request cuts it.
 class SocketSource final : public ByteSource {
  public:
-  explicit SocketSource(int fd) : fd_(fd) {}
+  SocketSource(int fd, std::chrono::seconds idle, std::chrono::seconds request_limit) : fd_(fd), idle_(idle), request_limit_(request_limit) {}
   long read_some(char* out, std::size_t n) override {
     for (;;) {
+      if (deadline_) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - Clock::now());
+        if (left.count() <= 0) {
+          out_of_time_ = true;
+          return -1;
+        }
+        pollfd p{fd_, POLLIN, 0};
+        const int ready = ::poll(&p, 1, static_cast<int>(std::min<std::chrono::milliseconds>(left, idle_).count()));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready == 0) {
+          out_of_time_ = Clock::now() >= *deadline_;
+          return -1;  // idle for idle_seconds, or the request's time is up
+        }
+      }
       const ssize_t got = ::recv(fd_, out, n, 0);
       if (got < 0 && errno == EINTR) continue;
       return static_cast<long>(got);
     }
   }
+  void request_began() override {
+    if (!deadline_) deadline_ = Clock::now() + request_limit_;
+  }
+  void request_done() override { deadline_.reset(); }
+  bool out_of_time() const override { return out_of_time_; }
 
  private:
   int fd_;
+  std::chrono::milliseconds idle_;
+  std::chrono::seconds request_limit_;
+  std::optional<Clock::time_point> deadline_;
+  bool out_of_time_ = false;
 };
+
+bool is_loopback(const policy::IpAddress& a) {
+  static const policy::Cidr v4 = *policy::parse_cidr("127.0.0.0/8");
+  static const policy::Cidr v6 = *policy::parse_cidr("::1/128");
+  return v4.contains(a.value) || v6.contains(a.value);
+}
 
 std::string address_text(const sockaddr_storage& a) {
   char text[INET6_ADDRSTRLEN] = {};
@@ -103,7 +140,35 @@ void close_gracefully(int fd) {
 
 }  // namespace
 
+Result<std::vector<policy::Cidr>> allowed_peers(const config::IcapSettings& settings, std::string_view listen) {
+  std::vector<policy::Cidr> allowed;
+  for (const auto& text : settings.from) {
+    auto c = policy::parse_cidr(text);
+    if (!c) return make_error("icap.from", text, "not an address or network in [icap] from (e.g. \"192.0.2.7\" or \"10.0.0.0/24\")");
+    allowed.push_back(*c);
+  }
+  for (const auto& text : settings.trusted_proxies) {
+    if (auto c = policy::parse_cidr(text)) allowed.push_back(*c);
+  }
+  std::string_view host = listen.substr(0, listen.rfind(':'));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const auto address = policy::parse_ip(host);
+  if (allowed.empty() && !(address && is_loopback(*address))) {
+    // Fail closed: an ICAP port open to a network without a list would take files from anyone.
+    return make_error("icap.from", std::string(listen),
+                      "the ICAP service listens beyond loopback, so [icap] from must name the proxies that may connect (e.g. from = [\"192.0.2.7\"])");
+  }
+  return allowed;
+}
+
+bool peer_allowed(const std::vector<policy::Cidr>& allowed, std::string_view peer) {
+  const auto address = policy::parse_ip(peer);
+  if (!address) return false;
+  return is_loopback(*address) || std::any_of(allowed.begin(), allowed.end(), [&](const policy::Cidr& c) { return c.contains(address->value); });
+}
+
 Result<void> run_server(Service& service, const std::string& listen, const std::atomic<bool>& stop, const std::function<void(const std::string&)>& ready) {
+  const std::vector<policy::Cidr> allowed = SANSO_TRY(allowed_peers(service.settings().icap, listen));
   const int listener = SANSO_TRY(listen_on(listen));
   sockaddr_storage bound{};
   socklen_t bound_len = sizeof bound;
@@ -124,6 +189,8 @@ Result<void> run_server(Service& service, const std::string& listen, const std::
   metrics::Registry& registry = metrics::Registry::global();
   metrics::Gauge& connections = registry.gauge("sanso_icap_connections", "Proxy connections open now");
   metrics::Counter& refused = registry.counter("sanso_icap_connections_refused_total", "Proxy connections answered 503 at [icap] max_connections");
+  metrics::Counter& refused_peer = registry.counter("sanso_icap_connections_forbidden_total", "Connections closed unserved: the peer is not loopback and not in [icap] from");
+  const auto request_limit = std::chrono::seconds(service.settings().icap.request_seconds);
   while (!stop.load()) {
     pollfd p{listener, POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
@@ -131,6 +198,12 @@ Result<void> run_server(Service& service, const std::string& listen, const std::
     socklen_t peer_len = sizeof peer;
     const int fd = ::accept4(listener, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
     if (fd < 0) continue;
+    if (!peer_allowed(allowed, address_text(peer))) {
+      ::close(fd);
+      refused_peer.inc();
+      log::warn("icap: connection from " + address_text(peer) + " refused: not loopback and not in [icap] from");
+      continue;
+    }
     if (active->load() >= max_connections) {
       static constexpr std::string_view kBusy = "ICAP/1.0 503 Service Overloaded\r\nConnection: close\r\nEncapsulated: null-body=0\r\n\r\n";
       send_all(fd, kBusy.data(), kBusy.size());
@@ -148,8 +221,8 @@ Result<void> run_server(Service& service, const std::string& listen, const std::
       std::lock_guard lock(open->mu);
       open->fds.insert(fd);
     }
-    std::thread([&service, fd, active, open, connections = &connections, who = address_text(peer)] {
-      SocketSource source(fd);
+    std::thread([&service, fd, active, open, connections = &connections, who = address_text(peer), idle_seconds, request_limit] {
+      SocketSource source(fd, std::chrono::seconds(idle_seconds), request_limit);
       service.serve(source, [fd](std::string_view bytes) { return send_all(fd, bytes.data(), bytes.size()); }, who);
       {
         std::lock_guard lock(open->mu);

@@ -418,7 +418,16 @@ void Service::serve(ByteSource& in, const Out& out, const std::string& peer) {
   Reader reader(in);
   Limits limits;
   limits.max_head_bytes = static_cast<std::size_t>(settings_.icap.max_header_kb) * 1024;
+  // A request that took longer than request_seconds to arrive: cut, and said so (the reads
+  // failed as a closed connection would, which is otherwise not worth a line).
+  auto cut_if_out_of_time = [&] {
+    if (!in.out_of_time()) return false;
+    log::warn("icap: " + peer + ": connection cut: a request was still arriving after [icap] request_seconds (" +
+              std::to_string(settings_.icap.request_seconds) + " s) — a client sending too slowly (slow loris) would hold a thread");
+    return true;
+  };
   while (!reader.at_end()) {
+    in.request_began();
     auto request = read_request(reader, limits);
     Result<void> answered = ok();
     if (!request) {
@@ -432,9 +441,14 @@ void Service::serve(ByteSource& in, const Out& out, const std::string& peer) {
       m.seconds(method_label(request->method)).observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       // Answered before the whole body came (over the limit, or blocked on its head alone):
       // the rest of it is still on its way and the connection ends here.
+      if (cut_if_out_of_time()) return;
       if (answered && x.body_pending()) return;
     }
-    if (answered) continue;
+    if (answered) {
+      in.request_done();  // waiting for the next request is idleness, not this request's time
+      continue;
+    }
+    if (cut_if_out_of_time()) return;
     const Error& e = answered.error();
     if (e.code == "icap.closed") return;
     const int status = status_of(e);

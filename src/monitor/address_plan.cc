@@ -9,9 +9,18 @@ using policy::parse_cidr;
 
 Result<AddressPlan> AddressPlan::build(const policy::Policy& p) {
   AddressPlan plan;
+  // Where a place may change inside the IPv4 space: the first address of every network and the
+  // one after its last (longest-prefix segments only ever begin at one of these).
+  std::vector<std::uint32_t> v4_boundaries;
+  auto boundaries_of = [&](const Cidr& c) {
+    constexpr Address128 kLow = policy::ipv4_mapped(0), kHigh = policy::ipv4_mapped(0xffffffffu);
+    if (c.first() > kLow && c.first() <= kHigh) v4_boundaries.push_back(static_cast<std::uint32_t>(c.first()));
+    if (c.last() >= kLow && c.last() < kHigh) v4_boundaries.push_back(static_cast<std::uint32_t>(c.last()) + 1);
+  };
   auto network = [&](const std::string& text, const std::string& owner) -> Result<Cidr> {
     auto c = parse_cidr(text);
     if (!c) return make_error("monitor.address-plan", p.source_name, owner + " has an invalid network '" + text + "' (run `sanso policy check`)");
+    boundaries_of(*c);
     return *c;
   };
   for (std::size_t i = 0; i < p.zones.size(); ++i) {
@@ -32,6 +41,7 @@ Result<AddressPlan> AddressPlan::build(const policy::Policy& p) {
   plan.city_.add(*parse_cidr("fc00::/7"), true);
   for (const char* text : {"127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32", "0.0.0.0/32", "::1/128", "::/128", "fe80::/10", "ff00::/8"}) {
     plan.local_.add(*parse_cidr(text), true);
+    boundaries_of(*parse_cidr(text));
   }
   std::vector<Cidr> endpoint_networks;
   for (const policy::Endpoint& e : p.endpoints) {
@@ -45,7 +55,9 @@ Result<AddressPlan> AddressPlan::build(const policy::Policy& p) {
       compiled.from.push_back(static_cast<ZoneIndex>(it - plan.names_.begin()));
     }
     plan.endpoints_.push_back(std::move(compiled));
-    endpoint_networks.push_back(SANSO_TRY(network(e.address, "endpoint '" + e.id + "'")));
+    auto endpoint = parse_cidr(e.address);
+    if (!endpoint) return make_error("monitor.address-plan", p.source_name, "endpoint '" + e.id + "' has an invalid network '" + e.address + "' (run `sanso policy check`)");
+    endpoint_networks.push_back(*endpoint);
   }
   for (std::size_t i = 0; i < endpoint_networks.size(); ++i) {
     std::vector<std::uint32_t> group;
@@ -60,7 +72,34 @@ Result<AddressPlan> AddressPlan::build(const policy::Policy& p) {
   plan.city_.build();
   plan.local_.build();
   plan.endpoint_groups_.build();
+  plan.build_v4_directory(std::move(v4_boundaries));
   return plan;
+}
+
+void AddressPlan::build_v4_directory(std::vector<std::uint32_t> boundaries) {
+  std::sort(boundaries.begin(), boundaries.end());
+  // True when no boundary lies in (first, last]: every address of the block has first's place.
+  auto uniform = [&](std::uint32_t first, std::uint32_t last) {
+    auto it = std::upper_bound(boundaries.begin(), boundaries.end(), first);
+    return it == boundaries.end() || *it > last;
+  };
+  constexpr std::size_t kMaxTables = kV4Unknown - kV4Finer;  // 4,095 split /16s (2 MiB of /24 tables)
+  v4_by16_.assign(65536, kV4Unknown);
+  v4_by24_.clear();
+  for (std::uint32_t b = 0; b < 65536; ++b) {
+    const std::uint32_t first = b << 16;
+    if (uniform(first, first | 0xffff)) {
+      v4_by16_[b] = zone_of_by_prefix(policy::ipv4_mapped(first));
+      continue;
+    }
+    const std::size_t table = v4_by24_.size() / 256;
+    if (table >= kMaxTables) continue;  // stays kV4Unknown: the prefix tables answer
+    v4_by16_[b] = static_cast<ZoneIndex>(kV4Finer + table);
+    for (std::uint32_t c = 0; c < 256; ++c) {
+      const std::uint32_t first24 = first | (c << 8);
+      v4_by24_.push_back(uniform(first24, first24 | 0xff) ? zone_of_by_prefix(policy::ipv4_mapped(first24)) : kV4Unknown);
+    }
+  }
 }
 
 std::string_view AddressPlan::name(ZoneIndex z) const {

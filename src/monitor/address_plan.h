@@ -25,6 +25,22 @@ class AddressPlan {
   static Result<AddressPlan> build(const policy::Policy& policy);
 
   ZoneIndex zone_of(Address128 address) const {
+    // IPv4 (nearly every flow): two array reads, /16 then /24, instead of three binary searches
+    // over 128-bit segments (a quarter of a scan's time went there).
+    if ((address >> 32) == 0xffff && !v4_by16_.empty()) {
+      const auto v4 = static_cast<std::uint32_t>(address);
+      const ZoneIndex by16 = v4_by16_[v4 >> 16];
+      if (by16 < kV4Finer) return by16;
+      if (by16 != kV4Unknown) {
+        const ZoneIndex by24 = v4_by24_[static_cast<std::size_t>(by16 - kV4Finer) * 256 + ((v4 >> 8) & 0xff)];
+        if (by24 != kV4Unknown) return by24;
+      }
+    }
+    return zone_of_by_prefix(address);
+  }
+  // The same answer from the prefix tables alone (what the IPv4 directory is built from; tests
+  // compare the two).
+  ZoneIndex zone_of_by_prefix(Address128 address) const {
     if (const ZoneIndex* z = zones_.find(address)) return *z;
     if (local_.find(address) != nullptr) return local();
     return city_.find(address) != nullptr ? unzoned() : external();
@@ -58,6 +74,15 @@ class AddressPlan {
     std::vector<ZoneIndex> from;       // empty: every zone but mynumber
   };
   const Endpoint* match(const Flow& flow, ZoneIndex src_zone) const;
+
+  // The IPv4 directory: per /16 its place, or kV4Finer + k for the k-th /24 table (a network
+  // boundary falls inside the /16), or kV4Unknown (too many split /16s: ask the prefix tables);
+  // per /24 its place, or kV4Unknown (a boundary inside the /24). Places stay below 60003.
+  static constexpr ZoneIndex kV4Finer = 0xf000;
+  static constexpr ZoneIndex kV4Unknown = 0xffff;
+  void build_v4_directory(std::vector<std::uint32_t> boundaries);
+  std::vector<ZoneIndex> v4_by16_;
+  std::vector<ZoneIndex> v4_by24_;
 
   std::vector<std::string> names_;
   ZoneIndex mynumber_ = 0xffff, lgwan_ = 0xffff, internet_ = 0xffff;

@@ -171,7 +171,11 @@ void Detector::volume(const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, 
     return;
   }
   HostVolume& h = *found;
-  const std::int64_t bucket = flow.time - (flow.time % settings_.volume_bucket_seconds + settings_.volume_bucket_seconds) % settings_.volume_bucket_seconds;
+  // Most flows fall in the host's current bucket: known without the two divisions.
+  const bool current = h.bucket != INT64_MIN && flow.time >= h.bucket &&
+                       static_cast<std::uint64_t>(flow.time) - static_cast<std::uint64_t>(h.bucket) < static_cast<std::uint64_t>(settings_.volume_bucket_seconds);
+  const std::int64_t bucket =
+      current ? h.bucket : flow.time - (flow.time % settings_.volume_bucket_seconds + settings_.volume_bucket_seconds) % settings_.volume_bucket_seconds;
   if (bucket > h.bucket) {
     if (h.bucket != INT64_MIN) {
       // Exponentially weighted: a slow rise becomes the new normal, a sudden burst does not.

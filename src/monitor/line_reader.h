@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +32,21 @@ class LineReader {
   // number is line_number(). An Error when reading or decompressing fails (a truncated or
   // corrupt gzip stream), with the byte offset in the compressed input.
   Result<Next> next(std::string_view& line);
+  // The next line when it lies whole in what was read already (nearly always): true and the
+  // line, as next() would give it; false when next() must run (more to read, a line too long,
+  // the end). Inline, without a Result, because a scan calls it for every line.
+  bool next_buffered(std::string_view& line) {
+    const char* start = buffer_.get() + begin_;
+    const auto* nl = static_cast<const char*>(std::memchr(start, '\n', end_ - begin_));
+    if (nl == nullptr) return false;
+    std::size_t len = static_cast<std::size_t>(nl - start);
+    if (len > kMaxLineBytes) return false;
+    ++line_number_;
+    begin_ += len + 1;
+    if (len > 0 && start[len - 1] == '\r') --len;
+    line = std::string_view(start, len);
+    return true;
+  }
   std::uint64_t line_number() const { return line_number_; }
   const std::string& name() const { return name_; }
   // The first bytes of the (decompressed) input, for format sniffing; reads them if needed.

@@ -26,27 +26,33 @@ Result<FileReport> scan_stream(LineReader& reader, Format format, const ParserCo
   }
   report.format = format;
   auto parser = FlowParser::make(format, context);
-  Flow flow;
   std::string_view line;
   // Flows go to the detector a batch at a time, in order (Detector::observe_batch).
   std::array<Flow, Detector::kBatch> batch;
   std::array<std::uint64_t, Detector::kBatch> batch_lines;
   std::size_t batched = 0;
   for (;;) {
-    auto next = reader.next(line);
-    if (!next) {
-      report.stopped = std::move(next).error();
-      break;
+    LineReader::Next got = LineReader::Next::kLine;
+    if (!reader.next_buffered(line)) {
+      auto next = reader.next(line);
+      if (!next) {
+        report.stopped = std::move(next).error();
+        break;
+      }
+      got = *next;
     }
-    if (*next == LineReader::Next::kEnd) break;
+    if (got == LineReader::Next::kEnd) break;
     ++report.lines;
-    if (*next == LineReader::Next::kTooLong) {
+    if (got == LineReader::Next::kTooLong) {
       ++report.malformed;
       if (report.first_malformed.size() < kMalformedKept) {
         report.first_malformed.emplace_back(reader.line_number(), "longer than " + std::to_string(kMaxLineBytes / 1024) + " KiB");
       }
       continue;
     }
+    // Parsed in place, into the batch's next slot (a slot a line that is no flow left is
+    // overwritten by the next one).
+    Flow& flow = batch[batched];
     LineResult r = parser->parse(line, flow);
     if (r.verdict == Verdict::kFlow && context.now > 0 && flow.time > context.now + kMaxScanFutureSeconds) {
       r = {Verdict::kMalformed, "the flow claims to begin more than a day after the scan did"};
@@ -54,7 +60,6 @@ Result<FileReport> scan_stream(LineReader& reader, Format format, const ParserCo
     switch (r.verdict) {
       case Verdict::kFlow:
         ++report.flows;
-        batch[batched] = flow;
         batch_lines[batched] = reader.line_number();
         if (++batched == batch.size()) {
           detector.observe_batch(batch, file_index, batch_lines);

@@ -44,6 +44,26 @@ TEST(Config, MonitorSettings) {
   EXPECT_FALSE(parse_config(base + "[monitor]\nindicators = []\n", "/etc/sanso/sanso.toml"));
 }
 
+TEST(Config, IcapDefaultsAndItsPeerListAndRequestLimit) {
+  const std::string base = "[service]\ndata_dir = \"data\"\npolicy = \"policy.toml\"\n";
+  auto d = parse_config(base, "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->icap.preview_bytes, 4096);  // on: pages are decided on their preview (docs/icap.md)
+  EXPECT_EQ(d->icap.request_seconds, 300);
+  EXPECT_TRUE(d->icap.from.empty());
+  auto c = parse_config(base + "[icap]\nlisten = \"0.0.0.0:1344\"\nfrom = [\"192.0.2.7\", \"10.0.0.0/24\"]\nrequest_seconds = 30\npreview_bytes = 0\n",
+                        "/etc/sanso/sanso.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->icap.from, (std::vector<std::string>{"192.0.2.7", "10.0.0.0/24"}));
+  EXPECT_EQ(c->icap.request_seconds, 30);
+  EXPECT_EQ(c->icap.preview_bytes, 0);
+  auto bad = parse_config(base + "[icap]\nfrom = [\"proxy.example\"]\n", "sanso.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "config.value");
+  EXPECT_NE(bad.error().message.find("[icap] 'from'"), std::string::npos) << bad.error().to_string();
+  EXPECT_FALSE(parse_config(base + "[icap]\nrequest_seconds = 0\n", "sanso.toml"));
+}
+
 TEST(Config, PostgresWaitsForAnExplicitMigrationUnlessTold) {
   auto pg = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\nstore = \"postgresql://db/sanso\"\n", "s.toml");
   ASSERT_TRUE(pg);

@@ -7,8 +7,19 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <future>
+#include <thread>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -120,7 +131,6 @@ class IcapServiceTest : public ::testing::Test {
     settings_.istag = istag_of("policy-digest", "engine 1");
     settings_.contact = "情報政策係（内線 2101）";
     settings_.icap.trusted_proxies = {"127.0.0.1"};
-    settings_.icap.preview_bytes = 4096;
     std::vector<std::string> levels;
     for (const auto& l : policy_->scheme.confidentiality.levels) levels.push_back(l.id);
     engines_.sanitize = [](std::string_view bytes, std::string_view name) { return cdr::sanitize(bytes, name, cdr::CdrPolicy{}); };
@@ -380,6 +390,181 @@ TEST_F(IcapServiceTest, AnUploadWithAnIndividualNumberIsBlockedAndKeptAndACleanO
   EXPECT_NE(answer_body(leak).find("個人番号"), std::string::npos);
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'icap.upload' AND record LIKE '%\"blocked\"%'"), 1);
+}
+
+
+// A service on a real socket (run_server) in a thread of its own, stopped at the end of the scope.
+class RunningServer {
+ public:
+  RunningServer(Service& service, const std::string& listen) {
+    auto address = bound_.get_future();
+    thread_ = std::thread([this, &service, listen] {
+      result_ = run_server(service, listen, stop_, [this](const std::string& a) { bound_.set_value(a); });
+      if (!result_) bound_.set_value("");
+    });
+    if (address.wait_for(std::chrono::seconds(10)) == std::future_status::ready) port_ = address.get();
+    port_ = port_.substr(port_.rfind(':') + 1);
+  }
+  ~RunningServer() {
+    stop_ = true;
+    thread_.join();
+  }
+  int port() const { return port_.empty() ? 0 : std::stoi(port_); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::promise<std::string> bound_;
+  std::thread thread_;
+  Result<void> result_ = ok();
+  std::string port_;
+};
+
+int connect_to(const std::string& host, int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  ::inet_pton(AF_INET, host.c_str(), &a.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Everything the server sends until it closes the connection (or `wait` passes).
+std::string read_until_closed(int fd, std::chrono::milliseconds wait) {
+  std::string got;
+  const auto until = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()).count();
+    if (left <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0) break;
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got;
+}
+
+// A client that sends its request a byte at a time, each byte well within idle_seconds, is cut
+// when the request has taken request_seconds — with a line in the log saying why — while a
+// request sent at once on another connection is answered.
+TEST_F(IcapServiceTest, ASlowLorisClientIsCutAfterRequestSecondsWithALogLine) {
+  Settings s = settings_;
+  s.icap.idle_seconds = 3;
+  s.icap.request_seconds = 2;
+  Service service(*compiled_, &*store_, log_.get(), &store_.shared(), s, engines_);
+  RunningServer server(service, "127.0.0.1:0");
+  ASSERT_NE(server.port(), 0);
+  const std::string options = "OPTIONS icap://127.0.0.1/respmod ICAP/1.0\r\nHost: 127.0.0.1\r\nEncapsulated: null-body=0\r\n\r\n";
+  ::testing::internal::CaptureStderr();
+  const int slow = connect_to("127.0.0.1", server.port());
+  ASSERT_GE(slow, 0);
+  const auto started = std::chrono::steady_clock::now();
+  std::size_t sent = 0;
+  bool cut = false;
+  // 400 ms between bytes: never idle for idle_seconds, and the whole head would take 30 s.
+  for (; sent < options.size(); ++sent) {
+    if (::send(slow, options.data() + sent, 1, MSG_NOSIGNAL) != 1) break;
+    pollfd p{slow, POLLIN, 0};
+    if (::poll(&p, 1, 400) > 0) {
+      cut = read_until_closed(slow, std::chrono::milliseconds(3000)).empty();
+      break;
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ::close(slow);
+  // Another connection, sending at once, is served as always.
+  const int quick = connect_to("127.0.0.1", server.port());
+  ASSERT_GE(quick, 0);
+  ASSERT_EQ(::send(quick, options.data(), options.size(), MSG_NOSIGNAL), static_cast<ssize_t>(options.size()));
+  ::shutdown(quick, SHUT_WR);
+  const std::string answer = read_until_closed(quick, std::chrono::milliseconds(5000));
+  ::close(quick);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(cut) << "the slow connection was closed without an answer";
+  EXPECT_LT(sent, options.size()) << "cut before its head was complete";
+  EXPECT_GE(seconds, 1.5);
+  EXPECT_LT(seconds, 4.5);
+  EXPECT_NE(log.find("request_seconds (2 s)"), std::string::npos) << log;
+  EXPECT_NE(log.find("slow loris"), std::string::npos) << log;
+  EXPECT_EQ(answer.rfind("ICAP/1.0 200 OK\r\n", 0), 0u) << answer;
+}
+
+// This host's first IPv4 address that is not loopback (the test connects to it, so that the
+// server sees a peer beyond loopback); empty when the host has none.
+std::string non_loopback_ipv4() {
+  ifaddrs* all = nullptr;
+  if (::getifaddrs(&all) != 0) return "";
+  std::string found;
+  for (ifaddrs* i = all; i != nullptr && found.empty(); i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, text, sizeof text);
+    if (std::string_view(text).rfind("127.", 0) != 0) found = text;
+  }
+  ::freeifaddrs(all);
+  return found;
+}
+
+TEST_F(IcapServiceTest, BeyondLoopbackOnlyThePeersInFromAreServed) {
+  // Listening beyond loopback without a list: refused, before a socket is opened.
+  config::IcapSettings none;
+  auto refused = allowed_peers(none, "0.0.0.0:1344");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "icap.from");
+  EXPECT_NE(refused.error().message.find("[icap] from"), std::string::npos);
+  EXPECT_TRUE(allowed_peers(none, "127.0.0.1:1344"));
+  EXPECT_TRUE(allowed_peers(none, "[::1]:1344"));
+  Settings unlisted_settings = settings_;
+  unlisted_settings.icap.trusted_proxies.clear();
+  Service nowhere(*compiled_, &*store_, log_.get(), &store_.shared(), unlisted_settings, engines_);
+  std::atomic<bool> stop{true};
+  EXPECT_FALSE(run_server(nowhere, "0.0.0.0:0", stop));
+
+  config::IcapSettings listed;
+  listed.from = {"198.51.100.0/24"};
+  listed.trusted_proxies = {"203.0.113.9"};
+  auto allowed = allowed_peers(listed, "0.0.0.0:1344");
+  ASSERT_TRUE(allowed) << allowed.error().to_string();
+  EXPECT_TRUE(peer_allowed(*allowed, "198.51.100.7"));
+  EXPECT_TRUE(peer_allowed(*allowed, "::ffff:198.51.100.7"));
+  EXPECT_TRUE(peer_allowed(*allowed, "203.0.113.9"));
+  EXPECT_TRUE(peer_allowed(*allowed, "127.0.0.1"));
+  EXPECT_TRUE(peer_allowed(*allowed, "::1"));
+  EXPECT_FALSE(peer_allowed(*allowed, "198.51.101.7"));
+  EXPECT_FALSE(peer_allowed(*allowed, "203.0.113.10"));
+  EXPECT_FALSE(peer_allowed(*allowed, ""));
+  EXPECT_FALSE(peer_allowed(*allowed, "not an address"));
+
+  // On a real socket: a peer beyond loopback, not listed, is closed unserved and logged; listed, served.
+  const std::string own = non_loopback_ipv4();
+  if (own.empty()) GTEST_SKIP() << "this host has no IPv4 address beyond loopback to connect from";
+  const std::string options = "OPTIONS icap://127.0.0.1/respmod ICAP/1.0\r\nHost: 127.0.0.1\r\nEncapsulated: null-body=0\r\n\r\n";
+  auto ask = [&](const std::vector<std::string>& from) {
+    Settings s = settings_;
+    s.icap.trusted_proxies.clear();
+    s.icap.from = from;
+    Service service(*compiled_, &*store_, log_.get(), &store_.shared(), s, engines_);
+    RunningServer server(service, "0.0.0.0:0");
+    if (server.port() == 0) return std::string("(not listening)");
+    const int fd = connect_to(own, server.port());
+    if (fd < 0) return std::string("(no connection)");
+    ::send(fd, options.data(), options.size(), MSG_NOSIGNAL);
+    const std::string answer = read_until_closed(fd, std::chrono::milliseconds(3000));
+    ::close(fd);
+    return answer;
+  };
+  ::testing::internal::CaptureStderr();
+  const std::string unlisted = ask({"198.51.100.0/24"});
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(unlisted, "") << "closed without an answer";
+  EXPECT_NE(log.find("icap: connection from " + own + " refused: not loopback and not in [icap] from"), std::string::npos) << log;
+  const std::string listed_answer = ask({own});
+  EXPECT_EQ(listed_answer.rfind("ICAP/1.0 200 OK\r\n", 0), 0u) << listed_answer;
 }
 
 }  // namespace

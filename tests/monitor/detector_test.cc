@@ -61,6 +61,72 @@ TEST(MonitorDetector, AddressPlanPlacesAddresses) {
   EXPECT_EQ(at("255.255.255.255"), "(local)");
 }
 
+// The IPv4 directory (/16, then /24, then the prefix tables where a network ends inside a /24)
+// gives the prefix tables' answer everywhere: at every network's edges, at random, in nested and
+// odd-sized networks, networks written as IPv6, and in a plan with more split /16s than the
+// directory has /24 tables for.
+TEST(MonitorDetector, TheIpv4DirectoryAgreesWithThePrefixTables) {
+  std::string text = R"(
+[municipality]
+id = "t"
+name = "t"
+[[zones]]
+id = "mynumber"
+name = "m"
+cidrs = ["10.1.0.0/16", "10.2.3.128/25", "10.2.3.7/32", "10.4.0.0/20", "::ffff:172.16.0.0/108"]
+[[zones]]
+id = "lgwan"
+name = "l"
+cidrs = ["10.2.0.0/16", "10.3.255.254/31", "0.0.0.0/8"]
+[[zones]]
+id = "internet"
+name = "i"
+cidrs = ["10.5.5.0/24", "203.0.113.0/25"]
+[network]
+city_ranges = ["10.0.0.0/8", "172.16.0.0/12", "203.0.113.0/24"]
+)";
+  // 5,000 more /24s, each in a /16 of its own: more split /16s than there are /24 tables.
+  std::string many = "cidrs = [";
+  for (int a = 11; a < 31; ++a) {
+    for (int b = 0; b < 250; ++b) many += "\"" + std::to_string(a) + "." + std::to_string(b) + ".7.0/24\", ";
+  }
+  many += "\"11.0.8.0/24\"]\n";
+  text += "[[zones]]\nid = \"many\"\nname = \"n\"\n" + many;
+  auto loaded = policy::load_policy(text, "v4.toml");
+  ASSERT_TRUE(loaded.policy.has_value());
+  auto plan = AddressPlan::build(*loaded.policy);
+  ASSERT_TRUE(plan);
+  std::vector<std::uint32_t> probes;
+  for (std::uint32_t edge : {0x0a010000u, 0x0a020380u, 0x0a020307u, 0x0a040000u, 0x0a020000u, 0x0a03fffeu, 0x0a050500u, 0xcb007100u, 0x0a000000u,
+                             0xac100000u, 0x0b000700u, 0x1ef90700u, 0x00000000u, 0x7f000001u, 0xe0000000u, 0xffffffffu}) {
+    for (std::int64_t d = -300; d <= 300; ++d) probes.push_back(static_cast<std::uint32_t>(edge + d));
+    for (std::uint32_t shift : {8u, 16u, 20u, 24u}) probes.push_back(edge | ((1u << shift) - 1));
+  }
+  std::uint64_t x = 18;
+  for (int i = 0; i < 300000; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    const auto r = static_cast<std::uint32_t>(x >> 32);
+    // Half anywhere, half in 10/8, 11/8 … 30/8 and 172.16/12 where the networks are.
+    probes.push_back(i % 2 ? r : (i % 4 == 0 ? (0x0a000000u | (r & 0x00ffffffu)) + ((r >> 27) << 24) : 0xac100000u | (r & 0x000fffffu)));
+  }
+  int differ = 0;
+  for (std::uint32_t v4 : probes) {
+    const Address128 a = policy::ipv4_mapped(v4);
+    if (plan->zone_of(a) != plan->zone_of_by_prefix(a) && ++differ < 10) ADD_FAILURE() << "differs at " << (v4 >> 24) << "." << ((v4 >> 16) & 255) << "." << ((v4 >> 8) & 255) << "." << (v4 & 255);
+  }
+  EXPECT_EQ(differ, 0);
+  auto at = [&](const char* text) { return std::string(plan->name(plan->zone_of(policy::parse_ip(text)->value))); };
+  EXPECT_EQ(at("10.2.3.7"), "mynumber");
+  EXPECT_EQ(at("10.2.3.8"), "lgwan");
+  EXPECT_EQ(at("10.2.3.200"), "mynumber");
+  EXPECT_EQ(at("172.16.9.9"), "mynumber");
+  EXPECT_EQ(at("172.31.0.1"), "mynumber");  // ::ffff:172.16.0.0/108 is 172.16.0.0/12
+  EXPECT_EQ(at("172.32.0.1"), "(external)");
+  EXPECT_EQ(at("30.249.7.1"), "many");
+  EXPECT_EQ(at("30.249.8.1"), "(external)");
+  EXPECT_EQ(at("127.0.0.1"), "(local)");
+}
+
 // IPv6 outside the plan (3fff::/20, a documentation prefix the city does not hold): a global
 // address is the internet, as a public IPv4 one is; a unique local address (fc00::/7) can never
 // be, and is an unknown device.

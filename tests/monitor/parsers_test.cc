@@ -44,6 +44,33 @@ TEST(MonitorParsers, ZeekTsv) {
   EXPECT_EQ(out.findings[0].proto, kProtoTcp);
 }
 
+// The scan's own IPv4 reading accepts exactly what policy::parse_ip accepts, as the same address.
+TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
+  auto parser = FlowParser::make(Format::kZeek, ParserContext{});
+  Flow f;
+  ASSERT_EQ(parser->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto", f).verdict, Verdict::kSkip);
+  std::vector<std::string> texts = {"0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.", ".1.2.3", "1..2.3", "01.2.3.4", "1.2.3.04", "10.0.0.0",
+                                    "1.2.3.400", "1.2.3.4x", "1.2.3.4 ", " 1.2.3.4", "1234.1.1.1", "99.199.249.255", "300.300.300.300", "1.2.3.-4", "1.2.3.+4",
+                                    "::ffff:1.2.3.4", "2001:db8::1", "", "1.2.3.4/24", "0.00.0.0", "9.9.9.9"};
+  std::uint64_t x = 7;
+  const char pieces[] = "0123456789..";
+  for (int i = 0; i < 20000; ++i) {
+    std::string t;
+    const int n = 7 + static_cast<int>((x >> 60) % 10);
+    for (int k = 0; k < n; ++k) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      t += pieces[(x >> 33) % 12];
+    }
+    texts.push_back(t);
+  }
+  for (const std::string& text : texts) {
+    const LineResult r = parser->parse("1796000000.0\t" + text + "\t1\t192.0.2.1\t2\ttcp", f);
+    const auto expected = policy::parse_ip(text);
+    ASSERT_EQ(r.verdict == Verdict::kFlow, expected.has_value()) << "'" << text << "'";
+    if (expected) EXPECT_EQ(f.src, expected->value) << text;
+  }
+}
+
 TEST(MonitorParsers, ZeekTsvColumnsInAnotherOrderAndIpv6) {
   const std::string log =
       "#fields\tproto\tid.resp_p\tid.resp_h\tid.orig_p\tid.orig_h\tts\n"
