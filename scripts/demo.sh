@@ -366,6 +366,34 @@ echo "  verifier key for auditors: $("$sanso" audit pubkey "${cfg[@]}")"
 echo "  inclusion proof of entry #3 (the mail.sanitize decision): $out/proof-3.json"
 "$sanso" audit verify --checkpoint "$out/checkpoint.note" "${cfg[@]}"
 
+step "12b. 市の syslog サーバ (SIEM) へ / every audit entry to the city's syslog server, 個人番号 masked ([log], docs/logging.md)"
+if [ -x /usr/sbin/rsyslogd ]; then
+  # A private rsyslogd on loopback stands in for the city's syslog server.
+  mkdir -p "$abs/siem"
+  siem_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  cat > "$abs/siem/rsyslog.conf" <<CONF
+global(workDirectory="$abs/siem")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="$siem_port")
+*.* action(type="omfile" file="$abs/siem/received.log" template="RSYSLOG_SyslogProtocol23Format")
+CONF
+  /usr/sbin/rsyslogd -n -f "$abs/siem/rsyslog.conf" -i "$abs/siem/rsyslogd.pid" &
+  siem_pid=$!
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$siem_port") 2>/dev/null && break; sleep 0.1; done
+  { awk '/^\[log\]/ {skip=1; next} /^\[/ {skip=0} !skip' "$out/sanso.toml"
+    printf '\n[log]\nsyslog = "tcp://127.0.0.1:%s"\nfacility = "local4"\n' "$siem_port"; } > "$out/sanso-siem.toml"
+  printf '氏名,個人番号\n水俣 太郎,1234 5678 9018\n' > "$out/転入届_123456789018.csv"
+  echo "  with [log] syslog = \"tcp://127.0.0.1:$siem_port\", kato sanitizes 転入届_123456789018.csv (a 個人番号 in its name):"
+  "$sanso" file sanitize "$out/転入届_123456789018.csv" -o "$out/files-siem" --as kato --config "$out/sanso-siem.toml" > /dev/null 2>&1 || true
+  for _ in $(seq 50); do grep -q 'file.sanitize' "$abs/siem/received.log" 2>/dev/null && break; sleep 0.1; done
+  echo "  what the syslog server received (RFC 5424; seq is the audit entry's number, the number masked):"
+  sed 's/^/    /' "$abs/siem/received.log" 2>/dev/null || echo "    (nothing arrived)"
+  kill "$siem_pid" 2>/dev/null || true
+  wait "$siem_pid" 2>/dev/null || true
+else
+  echo "  (skipped: rsyslogd is not installed)"
+fi
+
 step "13. 改ざんの検出 / tampering is caught: entry #2 deleted from a copy of the database"
 cp -r "$out/data" "$out/tampered"
 sed -e "s|^data_dir = .*|data_dir = \"tampered\"|" "$out/sanso.toml" > "$out/tampered.toml"

@@ -18,6 +18,7 @@ packages=(
   libcpp-httplib-dev                     # the web console (HTTP/HTTPS server)
   libldap2-dev                           # directory sign-in (LDAP / Active Directory)
   libxlsxwriter-dev                      # self-inspection reports (sanso inspect report --format xlsx)
+  libsystemd-dev                         # log events with their fields to the systemd journal ([log] journal)
   qpdf                                   # `qpdf --check` on sanitized PDFs in the tests
   # converters run as separate, sandboxed processes (never linked): legacy conversion, rasterize
   # mode, and the tests' proof that rebuilt Office files still open
@@ -28,6 +29,7 @@ packages=(
   postgresql postfix
   slapd ldap-utils                       # the directory tests' private OpenLDAP server
   squid                                  # the ICAP tests run a private Squid in front of `sanso icap`
+  rsyslog                                # the log tests send RFC 5424 lines to a private rsyslogd
   sqlite3                                # the demo tampers with a copy of the store to show detection
   curl                                   # the demo signs in to the web console
   softflowd nftables iproute2            # the flow monitor's network-namespace test: a real exporter and packet logging

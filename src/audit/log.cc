@@ -1,10 +1,13 @@
 #include "audit/log.h"
 
+#include "core/log.h"
+
 #include <algorithm>
 #include <chrono>
 #include <mutex>
 
 #include "audit/internal/tree.h"
+#include "core/log.h"
 
 namespace sanso::audit {
 namespace {
@@ -141,6 +144,11 @@ Result<std::uint64_t> AuditLog::append_batch(Database& db, std::span<const store
                            {std::int64_t{level}, static_cast<std::int64_t>(size >> level), bytes_of(carry)}));
     }
     frontier[static_cast<std::size_t>(level)] = carry;
+    if (log::audit_events()) {
+      // Told to the logs (a SIEM) only once the entry is durable: never an entry the store rolled back.
+      db.after_commit([index = size, action = e->action, outcome = e->outcome, actor = e->actor, subject = e->subject, rule = e->rule_id,
+                       clause = e->clause] { log::audit({index, action, outcome, actor, subject, rule, clause}); });
+    }
     ++size;
     bool due = signing && (static_cast<std::int64_t>(size) % s.options.checkpoint_every == 0 ||
                            (&event == &events.back() && now - s.last_signed_at >= s.options.checkpoint_seconds));

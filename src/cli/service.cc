@@ -26,6 +26,7 @@
 
 #include "audit/versions.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/os_identity.h"
 #include "core/private_file.h"
 #include "mail/smtp_client.h"
@@ -70,6 +71,8 @@ Result<Service> load_service(const ServiceOptions& o) {
   }
   Service s;
   s.config = SANSO_TRY(config::load_config(path));
+  // Before anything is audited: every entry this command commits is told to the configured logs.
+  SANSO_TRY(log::configure(s.config.log));
   s.policy = SANSO_TRY(policy::load_checked_policy(s.config.policy_file, system_clock().today()));
   s.policy_sha256 = SANSO_TRY(file_sha256(s.config.policy_file));
   s.config_sha256 = SANSO_TRY(file_sha256(s.config.source));

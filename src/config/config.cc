@@ -190,7 +190,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   ServiceConfig c;
   c.source = std::string(path);
   fs::path config_dir = fs::absolute(fs::path(path)).parent_path();
-  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "directory", "users", "monitor", "transfer", "register", "icap", "metrics"}));
+  SANSO_TRY(r.only_keys(root, "sanso.toml", {"service", "quarantine", "audit", "mail", "cdr", "listeners", "web", "directory", "users", "monitor", "transfer", "register", "icap", "metrics", "log"}));
 
   const toml::table* service = SANSO_TRY(r.table(root, "service"));
   if (service == nullptr) {
@@ -400,6 +400,33 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     if (!c.monitor.notify_to.empty() && c.quarantine.smtp_relay.empty()) {
       return make_error("config.missing", where(path, *m->get("notify_to")), "'notify_to' is set but [quarantine] smtp_relay is not: the mail would have no way out");
     }
+  }
+
+  c.log.hostname = c.node;
+  if (const toml::table* t = SANSO_TRY(r.table(root, "log"))) {
+    SANSO_TRY(r.only_keys(*t, "[log]", {"level", "syslog", "facility", "journal", "audit"}));
+    std::string level;
+    SANSO_TRY(r.string(*t, "level", level));
+    if (!level.empty()) {
+      static constexpr std::pair<const char*, log::Level> kLevels[] = {
+          {"debug", log::Level::kDebug}, {"info", log::Level::kInfo}, {"warn", log::Level::kWarn}, {"error", log::Level::kError}};
+      for (const auto& [name, value] : kLevels) {
+        if (level == name) c.log.level = value;
+      }
+      if (!c.log.level) return make_error("config.value", where(path, *t->get("level")), "[log] 'level' must be one of: debug, info, warn, error");
+    }
+    SANSO_TRY(r.string(*t, "syslog", c.log.syslog));
+    if (!c.log.syslog.empty()) {
+      if (auto checked = log::check_syslog_target(c.log.syslog); !checked) {
+        return make_error("config.value", where(path, *t->get("syslog")), "[log] 'syslog': " + checked.error().message);
+      }
+    }
+    SANSO_TRY(r.string(*t, "facility", c.log.facility));
+    if (auto checked = log::check_facility(c.log.facility); !checked) {
+      return make_error("config.value", where(path, *t->get("facility")), "[log] 'facility': " + checked.error().message);
+    }
+    SANSO_TRY(r.boolean(*t, "journal", c.log.journal));
+    SANSO_TRY(r.boolean(*t, "audit", c.log.audit));
   }
 
   if (const toml::table* t = SANSO_TRY(r.table(root, "metrics"))) {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/log.h"
 #include "core/result.h"
 #include "directory/directory.h"
 #include "mail/vocabulary.h"
@@ -265,6 +266,8 @@ struct ServiceConfig {
   RegisterSettings registers;
   IcapSettings icap;
   MetricsSettings metrics;
+  // [log]: stderr's level, a syslog server (RFC 5424) and the journal; hostname is the node.
+  log::Settings log;
   std::vector<Operator> operators;
 
   const Operator* find_operator(std::string_view name) const;

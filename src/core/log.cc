@@ -3,30 +3,302 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <ctime>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "core/internal/log_shipper.h"
+#include "core/text.h"
 
 namespace sanso::log {
 namespace {
 
-spdlog::logger& logger() {
+using internal::Line;
+
+constexpr std::size_t kMaxValueBytes = 2048;
+constexpr std::size_t kMaxMessageBytes = 4096;
+
+std::optional<Level> level_named(std::string_view name) {
+  if (name == "debug" || name == "trace") return Level::kDebug;
+  if (name == "info") return Level::kInfo;
+  if (name == "warn" || name == "warning") return Level::kWarn;
+  if (name == "error" || name == "err" || name == "critical") return Level::kError;
+  return std::nullopt;
+}
+
+struct State {
+  std::mutex mu;
+  Level stderr_level = Level::kWarn;
+  bool audit = false;
+  std::string facility = "daemon";
+  std::string hostname;
+  std::unique_ptr<internal::Shipper> shipper;  // set when a syslog target or the journal is configured
+};
+
+State& state() {
+  // Never destroyed: a thread may log while the process exits. The shipper is stopped (and its
+  // queue drained) by the exit handler below, not by a static destructor.
+  static State* s = [] {
+    auto* st = new State;
+    const char* env = std::getenv("SANSO_LOG");
+    if (env != nullptr) st->stderr_level = level_named(env).value_or(Level::kWarn);
+    st->audit = st->stderr_level <= Level::kInfo;
+    return st;
+  }();
+  return *s;
+}
+
+std::atomic<bool> g_audit{false};
+std::once_flag g_audit_init;
+
+bool audit_wanted() {
+  std::call_once(g_audit_init, [] { g_audit = state().audit; });
+  return g_audit.load(std::memory_order_relaxed);
+}
+
+spdlog::logger& stderr_logger() {
   static std::shared_ptr<spdlog::logger> instance = [] {
     auto l = spdlog::stderr_color_mt("sanso");
     l->set_pattern("%Y-%m-%dT%H:%M:%S%z %^%l%$ %v");
-    const char* env = std::getenv("SANSO_LOG");
-    const std::string level = env ? env : "warn";
-    l->set_level(spdlog::level::from_str(level));
+    l->set_level(spdlog::level::trace);  // the threshold is ours (State), read under its lock
     return l;
   }();
   return *instance;
 }
 
+bool is_digit_at(std::string_view t, std::size_t i, std::size_t& len) {
+  if (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+    len = 1;
+    return true;
+  }
+  // Full-width digits U+FF10..U+FF19: EF BC 90..99.
+  if (i + 2 < t.size() && static_cast<unsigned char>(t[i]) == 0xEF && static_cast<unsigned char>(t[i + 1]) == 0xBC &&
+      static_cast<unsigned char>(t[i + 2]) >= 0x90 && static_cast<unsigned char>(t[i + 2]) <= 0x99) {
+    len = 3;
+    return true;
+  }
+  return false;
+}
+
+bool is_separator_at(std::string_view t, std::size_t i, std::size_t& len) {
+  if (i < t.size() && (t[i] == '-' || t[i] == ' ')) {
+    len = 1;
+    return true;
+  }
+  // Full-width hyphen-minus U+FF0D (EF BC 8D), ideographic space U+3000 (E3 80 80), hyphen U+2010 and
+  // dashes U+2012..U+2015 (E2 80 90, 92..95), minus sign U+2212 (E2 88 92).
+  auto at = [&](std::size_t k) { return static_cast<unsigned char>(t[i + k]); };
+  if (i + 2 < t.size()) {
+    if ((at(0) == 0xEF && at(1) == 0xBC && at(2) == 0x8D) || (at(0) == 0xE3 && at(1) == 0x80 && at(2) == 0x80) ||
+        (at(0) == 0xE2 && at(1) == 0x80 && (at(2) == 0x90 || (at(2) >= 0x92 && at(2) <= 0x95))) ||
+        (at(0) == 0xE2 && at(1) == 0x88 && at(2) == 0x92)) {
+      len = 3;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_ascii_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+bool names_a_secret(std::string_view key) {
+  const std::string k = ascii_lower(key);
+  for (const char* word : {"password", "passphrase", "passwd", "secret", "token", "otp", "cookie", "authorization"}) {
+    if (k.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string truncated(std::string text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  text.resize(cut);
+  text += "…";
+  return text;
+}
+
+// What of a value may leave: masked first (so that a number split by a control character is not
+// unmasked by making the control visible), then every invisible or deceptive character shown.
+std::string clean(std::string_view text, std::size_t limit) { return truncated(visible_text(redact(text)), limit); }
+
+std::string clean_key(std::string_view key) {
+  std::string out;
+  for (char c : key.substr(0, 32)) out += is_ascii_alnum(c) || c == '_' ? c : '_';
+  return out.empty() ? "field" : out;
+}
+
+std::string clean_name(std::string_view name) {
+  std::string out;
+  for (char c : name.substr(0, 32)) out += c > 32 && c < 127 ? c : '_';
+  return out.empty() ? "-" : out;
+}
+
+Line make_line(Level level, bool notice, std::string_view name, std::string_view message, std::initializer_list<Field> fields) {
+  Line line;
+  line.level = level;
+  line.notice = notice;
+  line.name = clean_name(name);
+  line.message = clean(message, kMaxMessageBytes);
+  line.unix_micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  for (const Field& f : fields) {
+    line.fields.emplace_back(clean_key(f.key), names_a_secret(f.key) ? std::string("[redacted]") : clean(f.value, kMaxValueBytes));
+  }
+  return line;
+}
+
+void to_stderr(const Line& line) {
+  static constexpr spdlog::level::level_enum kMap[] = {spdlog::level::debug, spdlog::level::info, spdlog::level::warn, spdlog::level::err};
+  std::string text = line.message;
+  for (const auto& [key, value] : line.fields) {
+    const bool quote = value.empty() || value.find_first_of(" \"=") != std::string::npos;
+    text += ' ';
+    text += key;
+    text += '=';
+    if (!quote) {
+      text += value;
+      continue;
+    }
+    text += '"';
+    for (char c : value) {
+      if (c == '"' || c == '\\') text += '\\';
+      text += c;
+    }
+    text += '"';
+  }
+  stderr_logger().log(kMap[static_cast<int>(line.level)], "{}", text);
+}
+
+void emit(Line line) {
+  State& s = state();
+  std::lock_guard lock(s.mu);
+  if (line.level >= s.stderr_level) to_stderr(line);
+  // The syslog server and the journal get info and above whatever stderr's threshold: they are
+  // where a SIEM follows the audit entries.
+  if (s.shipper && line.level >= std::min(s.stderr_level, Level::kInfo)) s.shipper->push(std::move(line), s.facility, s.hostname);
+}
+
+void stop_shipper_at_exit() {
+  State& s = state();
+  std::unique_ptr<internal::Shipper> shipper;
+  {
+    std::lock_guard lock(s.mu);
+    shipper = std::move(s.shipper);
+  }
+  if (shipper && !shipper->owned_by_this_process()) {
+    (void)shipper.release();  // a forked child's copy: its thread lives in the parent only
+    return;
+  }
+  shipper.reset();  // drains what is queued, for a few seconds at most
+}
+
 }  // namespace
 
-void write(Level level, std::string_view message) {
-  static constexpr spdlog::level::level_enum kMap[] = {
-      spdlog::level::debug, spdlog::level::info, spdlog::level::warn, spdlog::level::err};
-  logger().log(kMap[static_cast<int>(level)], "{}", message);
+std::string redact(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t len = 0;
+    const bool starts = is_digit_at(text, i, len) && (i == 0 || !is_ascii_alnum(text[i - 1]));
+    if (!starts) {
+      out += text[i++];
+      continue;
+    }
+    // The longest run of digits with single separators between them.
+    std::size_t j = i, end = i, digits = 0;
+    while (true) {
+      std::size_t dl = 0, sl = 0;
+      if (is_digit_at(text, j, dl)) {
+        ++digits;
+        j += dl;
+        end = j;
+        continue;
+      }
+      if (j == end && is_separator_at(text, j, sl) && is_digit_at(text, j + sl, dl)) {
+        j += sl;
+        continue;
+      }
+      break;
+    }
+    const bool bounded = end == text.size() || !is_ascii_alnum(text[end]);
+    if ((digits == 12 || digits == 13) && bounded) {
+      out.append(digits, '*');
+    } else {
+      out.append(text.substr(i, end - i));
+    }
+    i = end;
+  }
+  return out;
+}
+
+void write(Level level, std::string_view message) { emit(make_line(level, false, "sanso", message, {})); }
+
+void event(Level level, std::string_view name, std::string_view message, std::initializer_list<Field> fields) {
+  emit(make_line(level, false, name, message, fields));
+}
+
+Result<void> check_syslog_target(std::string_view target) {
+  SANSO_TRY(internal::parse_target(target));
+  return ok();
+}
+
+Result<void> check_facility(std::string_view facility) {
+  if (!internal::facility_code(facility)) {
+    return make_error("log.facility", std::string(facility), "not a syslog facility: use one of kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp, local0 … local7");
+  }
+  return ok();
+}
+
+Result<void> configure(const Settings& settings) {
+  SANSO_TRY(check_facility(settings.facility));
+  std::unique_ptr<internal::Shipper> shipper;
+  if (!settings.syslog.empty() || settings.journal) {
+    std::optional<internal::Target> target;
+    if (!settings.syslog.empty()) target = SANSO_TRY(internal::parse_target(settings.syslog));
+    shipper = std::make_unique<internal::Shipper>(std::move(target), settings.journal);
+  }
+  State& s = state();
+  std::unique_ptr<internal::Shipper> old;
+  {
+    std::lock_guard lock(s.mu);
+    if (settings.level) s.stderr_level = *settings.level;
+    s.facility = settings.facility;
+    s.hostname = settings.hostname;
+    old = std::move(s.shipper);
+    s.shipper = std::move(shipper);
+    s.audit = settings.audit && (s.shipper != nullptr || s.stderr_level <= Level::kInfo);
+    std::call_once(g_audit_init, [] {});
+    g_audit = s.audit;
+  }
+  static std::once_flag registered;
+  std::call_once(registered, [] { std::atexit(&stop_shipper_at_exit); });
+  return ok();
+}
+
+bool audit_events() { return audit_wanted(); }
+
+void audit(const AuditLine& a) {
+  if (!audit_wanted()) return;
+  const std::string index = std::to_string(a.index);
+  std::string message = "audit #" + index + " " + std::string(a.action) + " " + std::string(a.outcome);
+  emit(make_line(Level::kInfo, true, "audit", message,
+                 {{"seq", index}, {"action", a.action}, {"outcome", a.outcome}, {"actor", a.actor}, {"subject", a.subject}, {"rule", a.rule_id}, {"clause", a.clause}}));
+}
+
+std::string rfc5424_line(Level level, std::string_view facility, std::string_view hostname, std::int64_t unix_micros, std::string_view name,
+                         std::string_view message, std::initializer_list<Field> fields) {
+  Line line = make_line(level, false, name, message, fields);
+  line.unix_micros = unix_micros;
+  return internal::format_rfc5424(line, *internal::facility_code(facility), hostname, static_cast<long>(::getpid()));
 }
 
 }  // namespace sanso::log

@@ -44,13 +44,26 @@ Result<std::optional<Row>> Database::query_one(std::string_view sql, Params para
   return std::optional<Row>{std::move(rows.front())};
 }
 
+void Database::after_commit(std::function<void()> work) {
+  if (in_transaction_) {
+    after_commit_.push_back(std::move(work));
+  } else {
+    work();
+  }
+}
+
 Result<Transaction> Transaction::begin(Database& db) {
   SANSO_TRY(db.begin());
+  db.in_transaction_ = true;
+  db.after_commit_.clear();
   return Transaction(db);
 }
 
 Transaction::~Transaction() {
-  if (db_ != nullptr) (void)db_->rollback();
+  if (db_ == nullptr) return;
+  (void)db_->rollback();
+  db_->in_transaction_ = false;
+  db_->after_commit_.clear();
 }
 
 Result<void> Transaction::commit() {
@@ -59,6 +72,12 @@ Result<void> Transaction::commit() {
   if (db == nullptr) return make_error("store.transaction", "", "commit on a finished transaction");
   auto committed = db->commit();
   if (!committed) (void)db->rollback();
+  db->in_transaction_ = false;
+  auto work = std::move(db->after_commit_);
+  db->after_commit_.clear();
+  if (committed) {
+    for (auto& w : work) w();
+  }
   return committed;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -79,6 +80,16 @@ class Database {
   }
   // The first row, or nullopt when there is none.
   Result<std::optional<Row>> query_one(std::string_view sql, Params params = {});
+
+  // Work that may only follow a durable commit (a log line naming an audit entry: a SIEM must never
+  // hear of an entry the store then rolled back). Run, in order, once the Transaction open on this
+  // connection commits; dropped if it rolls back. Outside a Transaction, run at once.
+  void after_commit(std::function<void()> work);
+
+ private:
+  friend class Transaction;
+  bool in_transaction_ = false;
+  std::vector<std::function<void()>> after_commit_;
 };
 
 // Rolls back unless committed: every early return inside a transaction leaves the store as it was.

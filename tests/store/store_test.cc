@@ -270,6 +270,46 @@ TEST_P(StoreBackendTest, UncommittedTransactionRollsBack) {
   EXPECT_EQ((*rows)[0].integer(0), 2);
 }
 
+// What must follow a durable commit (a log line naming an audit entry) runs after it, in order, and
+// never for a transaction that rolled back.
+TEST_P(StoreBackendTest, WorkAfterCommitRunsOnlyOnceTheTransactionCommitted) {
+  TestStore t(GetParam());
+  auto db = t.open();
+  ASSERT_TRUE(db->execute_script("CREATE TABLE v (i BIGINT PRIMARY KEY)"));
+  std::vector<std::string> ran;
+  {
+    auto tx = Transaction::begin(*db);
+    ASSERT_TRUE(tx);
+    db->after_commit([&] { ran.push_back("rolled back"); });
+  }
+  {
+    auto tx = Transaction::begin(*db);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(db->execute("INSERT INTO v (i) VALUES (1)"));
+    db->after_commit([&] { ran.push_back("first"); });
+    db->after_commit([&] {
+      // By now the row is there for another connection to see.
+      auto other = t.open();
+      auto rows = other->query("SELECT i FROM v");
+      ran.push_back(rows && rows->size() == 1 ? "second, committed" : "second, not yet committed");
+    });
+    EXPECT_TRUE(ran.empty()) << "nothing runs before the commit";
+    ASSERT_TRUE(tx->commit());
+  }
+  EXPECT_EQ(ran, (std::vector<std::string>{"first", "second, committed"}));
+  ran.clear();
+  {
+    auto tx = Transaction::begin(*db);
+    ASSERT_TRUE(tx);
+    db->after_commit([&] { ran.push_back("next transaction only"); });
+    ASSERT_TRUE(tx->commit());
+  }
+  EXPECT_EQ(ran, (std::vector<std::string>{"next transaction only"})) << "a committed transaction's work does not run again";
+  ran.clear();
+  db->after_commit([&] { ran.push_back("at once"); });
+  EXPECT_EQ(ran, (std::vector<std::string>{"at once"})) << "outside a transaction there is nothing to wait for";
+}
+
 // The service's one connection: writes of many threads share commits, and one work that fails
 // does not take the others of its commit with it (each then runs alone).
 TEST_P(StoreBackendTest, SharedCommitsKeepEveryGoodWriteAndNoFailedOne) {
