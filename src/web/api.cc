@@ -388,6 +388,24 @@ void Console::Impl::api_quarantine_action(const httplib::Request& req, httplib::
     if (decision != "approve" && decision != "deny") {
       return send_api_error(res, ApiError{400, "api.input", "decision", "/decision", "either \"approve\" or \"deny\""});
     }
+    if (decision == "approve") {
+      // A bearer token carries no second factor: a release whose approver role the policy asks one
+      // of is approved in the console, where the code is asked (denying lets nothing through).
+      auto item = services.quarantine.get(id);
+      if (!item) return send_api_error(res, service_error(item.error(), id));
+      const policy::Policy* p = policy_in_force();
+      const policy::Role* role = p != nullptr && !item->approver_role.empty() ? p->find_role(item->approver_role) : nullptr;
+      if (role != nullptr && role->mfa) {
+        if (auto recorded = services.api_tokens->record_refused_call(client, req.method, req.path, "a second factor (" + item->approver_role + ")"); !recorded) {
+          api->store_errors.inc();
+          log::error("web: api: recording a refused call: " + recorded.error().to_string());
+          return send_api_error(res, ApiError{500, "api.internal", "the request", "", "an internal error; the service's log has the cause"});
+        }
+        return send_api_error(res, ApiError{403, "api.second-factor", "decision", "/decision",
+                                            "the approver role " + item->approver_role +
+                                                " needs a second factor, which a token cannot give: approve it in the console"});
+      }
+    }
     r = decision == "approve" ? services.quarantine.approve(id, actor, text_of(body, "note")) : services.quarantine.deny(id, actor, text_of(body, "note"));
   } else {
     auto parsed = strict_body(req, {});

@@ -354,6 +354,33 @@ TEST_P(ApiTest, ATokenNeverDoesWhatItsPersonCouldNotDoInTheConsole) {
   EXPECT_EQ(detail(refusals[8], "needs"), "findings");
 }
 
+// A bearer token carries no second factor: a release whose approver role the policy asks one of
+// (every role of the example city: mfa = true) is approved in the console, never through the API.
+TEST_P(ApiTest, ATokenDoesNotApproveWhatTheRoleMustConfirmWithASecondFactor) {
+  start();
+  const std::string id = testing::held_mail(*quarantine_, "Subject: 見積書\r\n\r\n本文\r\n", "security_manager");
+  const std::string path = "/api/v1/quarantine/" + id;
+  // tanaka holds the role and did not ask: the console would let him decide, with his code.
+  std::string requester = token("workflow-suzuki", "suzuki", {"quarantine", "approvals"});
+  std::string approver = token("workflow-tanaka", "tanaka", {"quarantine", "approvals"});
+  ASSERT_EQ(call("POST", path + "/request", "/api/v1/quarantine/{id}/request", requester, R"({"reason":"確認済み"})").first, 200);
+  auto [status, body] = call("POST", path + "/decide", "/api/v1/quarantine/{id}/decide", approver, R"({"decision":"approve"})");
+  EXPECT_EQ(status, 403) << body;
+  EXPECT_EQ(body["error"]["code"], "api.second-factor");
+  EXPECT_NE(body["error"]["why"].get<std::string>().find("security_manager"), std::string::npos) << body;
+  auto [got, now] = call("GET", path, "/api/v1/quarantine/{id}", approver);
+  ASSERT_EQ(got, 200) << now;
+  EXPECT_EQ(now["state"], "release_requested") << "nothing was approved";
+  EXPECT_TRUE(records(*h_->reader_, "quarantine.approve").empty());
+  const auto refused = records(*h_->reader_, "api.request");
+  ASSERT_FALSE(refused.empty());
+  EXPECT_EQ(refused.back()["outcome"], "refused");
+  EXPECT_NE(refused.back().dump().find("second factor"), std::string::npos) << refused.back();
+  // Denying lets nothing through: a token may still do that.
+  EXPECT_EQ(call("POST", path + "/decide", "/api/v1/quarantine/{id}/decide", approver, R"({"decision":"deny","note":"不要"})").first, 200);
+  check_against_openapi();
+}
+
 TEST_P(ApiTest, TwoClientsCarryOutAFourEyesReleaseThroughTheQuarantine) {
   start();
   const std::string id = held_item();

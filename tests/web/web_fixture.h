@@ -80,8 +80,9 @@ inline std::string detail(const nlohmann::json& record, const std::string& key) 
   return d.contains(key) ? d[key].get<std::string>() : std::string();
 }
 
-// A mail from outside kept as held (an executable attachment, say); its quarantine id.
-inline std::string held_mail(quarantine::QuarantineStore& quarantine, const std::string& body) {
+// A mail from outside kept as held (an executable attachment, say); its quarantine id. With
+// `approver_role`, the role the policy rule names to decide its release.
+inline std::string held_mail(quarantine::QuarantineStore& quarantine, const std::string& body, const std::string& approver_role = "") {
   quarantine::Submission s;
   s.original = body;
   s.origin.kind = quarantine::Origin::Kind::kMail;
@@ -90,6 +91,7 @@ inline std::string held_mail(quarantine::QuarantineStore& quarantine, const std:
   s.origin.subject = "【見積】①号案件";
   s.verdict = quarantine::Verdict::kHeld;
   s.reason = "実行ファイルの添付";
+  s.approver_role = approver_role;
   auto item = quarantine.put(std::move(s));
   EXPECT_TRUE(item) << item.error().to_string();
   return item ? item->id : std::string();
