@@ -348,6 +348,17 @@ Result<Entry> Registers::put(Kind kind, const std::vector<std::pair<std::string,
   SANSO_TRY(link_policy_version(kind, fields, where));
   if (existing && existing->fields == fields) return *existing;
   SANSO_TRY(check_entry(ks, fields, policy_, where));
+  if (kind == Kind::kExceptions && (given.contains("state") || given.contains("approved_by"))) {
+    // A decision typed into the register names its decider as who typed it: nobody records an
+    // exception as approved by someone else (the role's holder decides it in the approvals inbox).
+    auto text = [&](const char* k) { return fields.contains(k) && fields[k].is_string() ? fields[k].get<std::string>() : std::string(); };
+    const std::string state = text("state");
+    if ((state == "approved" || state == "rejected") && ascii_lower(text("approved_by")) != ascii_lower(actor)) {
+      return make_error("register.forbidden", where,
+                        "'" + visible_text(actor) + "' cannot record a decision as made by '" + visible_text(text("approved_by")) +
+                            "': the holder of the approver role decides an exception in the approvals inbox (/approvals)");
+    }
+  }
   const bool from_policy = policy_fields(kind, key).has_value();
   const char* action = existing ? "register.change" : "register.add";
   std::vector<std::pair<std::string, std::string>> details{{"id", key}};

@@ -351,7 +351,7 @@ TEST_P(EvaluateTest, ExceptionExpiryReadsTheExceptionsRegisterAndCitesTheDecisio
                       {{"id", "usb-for-election"}, {"rule", policy_.rules.front().id}, {"requested_by", "sato"}, {"requested_on", "2026-01-05"},
                        {"reason", "選挙事務で USB メモリを使う"}, {"approver_role", "ciso"}, {"state", "approved"}, {"approved_by", "suzuki"},
                        {"approved_on", "2026-01-10"}, {"expires", "2026-06-30"}},
-                      false, "tanaka");
+                      false, "suzuki");
   ASSERT_TRUE(own) << own.error().to_string();
   o = check("exception-expiry");
   EXPECT_FALSE(o.passed);

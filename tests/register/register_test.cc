@@ -147,6 +147,11 @@ TEST_P(RegisterTest, ExceptionsNameAPolicyRuleAndAreApprovedBySomeoneElse) {
   auto approved = regs_->put(Kind::kExceptions, {{"id", "EX-1"}, {"state", "approved"}, {"approved_by", "suzuki"}, {"approved_on", "2026-11-02"}, {"expires", "2026-11-30"}},
                              true, "suzuki");
   ASSERT_TRUE(approved) << approved.error().to_string();
+  // Nobody records a decision as someone else's.
+  auto forged = regs_->put(Kind::kExceptions, {{"id", "EX-1"}, {"state", "approved"}, {"approved_by", "tanaka"}}, true, "kato");
+  ASSERT_FALSE(forged);
+  EXPECT_EQ(forged.error().code, "register.forbidden");
+  EXPECT_EQ(regs_->get(Kind::kExceptions, "EX-1")->value().fields["approved_by"], "suzuki");
   // Expired yesterday and still approved.
   const auto alarms = Registers::alarms(*approved, clock_.today());
   ASSERT_EQ(alarms.size(), 1u);
