@@ -52,6 +52,8 @@ td.n { text-align: right; }
 .meta td { border: none; padding: 0.5mm 2mm 0.5mm 0; }
 .fail { font-weight: bold; }
 .chart { margin: 2mm 0 4mm; }
+td.nw { white-space: nowrap; overflow-wrap: normal; }
+td.act { min-width: 30mm; }
 .mono { font-family: "Noto Sans Mono CJK JP", monospace; font-size: 7.5pt; overflow-wrap: anywhere; }
 </style></head>
 <body>
@@ -70,7 +72,7 @@ td.n { text-align: right; }
 <h2>是正措置</h2>
 {{^actions}}<p>（なし）</p>{{/actions}}
 {{#has_actions}}<table><thead><tr><th>番号</th><th>項目</th><th>条項</th><th>指摘</th><th>措置</th><th>担当</th><th>期限</th><th>状態</th><th>指摘した点検</th></tr></thead>
-<tbody>{{#actions}}<tr><td>{{id}}</td><td>{{item}}</td><td>{{clause}}</td><td>{{finding}}</td><td>{{description}}</td><td>{{owner}}</td><td>{{due}}</td><td>{{state}}</td><td>{{campaign}}</td></tr>
+<tbody>{{#actions}}<tr><td class="nw">{{id}}</td><td>{{item}}</td><td>{{clause}}</td><td>{{finding}}</td><td class="act">{{description}}</td><td class="nw">{{owner}}</td><td class="nw">{{due}}</td><td class="nw">{{state}}</td><td>{{campaign}}</td></tr>
 {{/actions}}</tbody></table>{{/has_actions}}
 </section>
 <section id="summary">

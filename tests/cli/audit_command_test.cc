@@ -34,8 +34,8 @@ class AuditCli : public ::testing::Test {
 
   sanso::testing::CliRun sanso(const std::string& args) { return run_sanso(args + config_); }
 
-  // Seven entries: the policy and sanso.toml seen for the first time, then five quarantine
-  // actions (store, request, deny, two more stores).
+  // Eight entries: the policy and sanso.toml seen for the first time, the policy's text kept as
+  // its version 1, then five quarantine actions (store, request, deny, two more stores).
   void make_history() {
     auto add = sanso("quarantine add " + (dir_ / "f.txt").string() + " --as tanaka");
     ASSERT_EQ(add.exit_code, 0) << add.output;
@@ -74,31 +74,31 @@ TEST_F(AuditCli, ProofsFromTheCliVerifyIndependently) {
   EXPECT_NE(tail.output.find("quarantine.deny"), std::string::npos);
   auto cp = sanso("audit checkpoint -o " + (dir_ / "cp.note").string());
   ASSERT_EQ(cp.exit_code, 0) << cp.output;
-  for (int index = 0; index < 7; ++index) {
+  for (int index = 0; index < 8; ++index) {
     auto r = sanso("audit prove " + std::to_string(index) + " --json");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     auto j = nlohmann::json::parse(r.output);
-    EXPECT_EQ(j["tree_size"], 7);
+    EXPECT_EQ(j["tree_size"], 8);
     auto leaf = sanso::audit::hash_from_base64(j["leaf_hash"].get<std::string>());
     auto root = sanso::audit::hash_from_base64(j["root_hash"].get<std::string>());
     ASSERT_TRUE(leaf && root);
     EXPECT_EQ(*leaf, sanso::audit::leaf_hash(j["record"].get<std::string>()));
     std::vector<sanso::audit::Hash> proof;
     for (const auto& h : j["proof"]) proof.push_back(*sanso::audit::hash_from_base64(h.get<std::string>()));
-    EXPECT_TRUE(sanso::audit::verify_inclusion(static_cast<std::uint64_t>(index), 7, *leaf, proof, *root));
+    EXPECT_TRUE(sanso::audit::verify_inclusion(static_cast<std::uint64_t>(index), 8, *leaf, proof, *root));
     EXPECT_NE(j["checkpoint"].get<std::string>().find(j["root_hash"].get<std::string>()), std::string::npos);
   }
-  EXPECT_EQ(sanso("audit prove 7").exit_code, 1);
+  EXPECT_EQ(sanso("audit prove 8").exit_code, 1);
   auto v = sanso("audit verify --json --checkpoint " + (dir_ / "cp.note").string());
   ASSERT_EQ(v.exit_code, 0) << v.output;
-  EXPECT_EQ(nlohmann::json::parse(v.output)["entries"], 7);
+  EXPECT_EQ(nlohmann::json::parse(v.output)["entries"], 8);
   ASSERT_EQ(sanso("quarantine add " + (dir_ / "f.txt").string() + " --as sato").exit_code, 0);
   ASSERT_EQ(sanso("audit checkpoint").exit_code, 0);
   auto c = sanso("audit consistency " + (dir_ / "cp.note").string() + " --json");
   ASSERT_EQ(c.exit_code, 0) << c.output;
   auto cj = nlohmann::json::parse(c.output);
-  EXPECT_EQ(cj["old_size"], 7);
-  EXPECT_EQ(cj["new_size"], 8);
+  EXPECT_EQ(cj["old_size"], 8);
+  EXPECT_EQ(cj["new_size"], 9);
   EXPECT_EQ(cj["consistent"], true);
 }
 
@@ -134,20 +134,26 @@ TEST_F(AuditCli, ChangesOfThePolicyAndTheConfigurationAreRecorded) {
   std::string line;
   std::vector<nlohmann::json> records;
   while (std::getline(lines, line)) records.push_back(nlohmann::json::parse(line));
-  ASSERT_EQ(records.size(), 3u) << jsonl.output;
+  // Each policy text that takes effect is also kept as a version (policy.version, clause 8).
+  ASSERT_EQ(records.size(), 5u) << jsonl.output;
   EXPECT_EQ(records[0]["action"], "policy.change");
   EXPECT_EQ(records[1]["action"], "config.change");
-  EXPECT_EQ(records[2]["action"], "policy.change");
-  EXPECT_EQ(records[2]["outcome"], "changed");
-  EXPECT_EQ(records[2]["input_sha256"], records[0]["output_sha256"]);
-  EXPECT_NE(records[2]["output_sha256"], records[0]["output_sha256"]);
+  EXPECT_EQ(records[2]["action"], "policy.version");
+  EXPECT_EQ(records[2]["details"]["version"], "1");
+  EXPECT_EQ(records[3]["action"], "policy.change");
+  EXPECT_EQ(records[3]["outcome"], "changed");
+  EXPECT_EQ(records[3]["input_sha256"], records[0]["output_sha256"]);
+  EXPECT_NE(records[3]["output_sha256"], records[0]["output_sha256"]);
+  EXPECT_EQ(records[4]["action"], "policy.version");
+  EXPECT_EQ(records[4]["details"]["version"], "2");
+  EXPECT_EQ(records[4]["output_sha256"], records[3]["output_sha256"]);
 }
 
 TEST_F(AuditCli, ExportForAuditors) {
   make_history();
   auto jsonl = sanso("audit export --format jsonl --from 2000-01-01 --to 2100-01-01");
   ASSERT_EQ(jsonl.exit_code, 0) << jsonl.output;
-  EXPECT_EQ(std::count(jsonl.output.begin(), jsonl.output.end(), '\n'), 7);
+  EXPECT_EQ(std::count(jsonl.output.begin(), jsonl.output.end(), '\n'), 8);
   auto first = nlohmann::json::parse(jsonl.output.substr(0, jsonl.output.find('\n')));
   EXPECT_EQ(first["action"], "policy.change");
   EXPECT_EQ(first["outcome"], "first-seen");
@@ -155,14 +161,15 @@ TEST_F(AuditCli, ExportForAuditors) {
   std::string line;
   std::vector<nlohmann::json> records;
   while (std::getline(lines, line)) records.push_back(nlohmann::json::parse(line));
-  EXPECT_EQ(records[2]["action"], "quarantine.store");
-  EXPECT_EQ(records[2]["actor"], "tanaka");
+  EXPECT_EQ(records[2]["action"], "policy.version");
+  EXPECT_EQ(records[3]["action"], "quarantine.store");
+  EXPECT_EQ(records[3]["actor"], "tanaka");
   auto csv = sanso("audit export --format csv -o " + (dir_ / "a.csv").string());
   ASSERT_EQ(csv.exit_code, 0) << csv.output;
   std::ifstream in(dir_ / "a.csv", std::ios::binary);
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_TRUE(content.starts_with("\xEF\xBB\xBFseq,time,node,actor,action")) << content.substr(0, 40);
-  EXPECT_EQ(std::count(content.begin(), content.end(), '\n'), 8);
+  EXPECT_EQ(std::count(content.begin(), content.end(), '\n'), 9);
   auto none = sanso("audit export --from 2000-01-01 --to 2000-01-02");
   EXPECT_EQ(none.exit_code, 0);
   EXPECT_TRUE(none.output.empty()) << none.output;
