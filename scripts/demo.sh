@@ -362,8 +362,8 @@ step "12. 監査ログ / the audit log: tail, checkpoint, proof, offline verific
 echo "  signed checkpoint ($out/checkpoint.note):"
 sed 's/^/    /' "$out/checkpoint.note"
 echo "  verifier key for auditors: $("$sanso" audit pubkey "${cfg[@]}")"
-"$sanso" audit prove 3 --json -o "$out/proof-3.json" "${cfg[@]}"
-echo "  inclusion proof of entry #3 (the mail.sanitize decision): $out/proof-3.json"
+"$sanso" audit prove 4 --json -o "$out/proof-4.json" "${cfg[@]}"
+echo "  inclusion proof of entry #4 (the mail.sanitize decision): $out/proof-4.json"
 "$sanso" audit verify --checkpoint "$out/checkpoint.note" "${cfg[@]}"
 
 step "12b. 市の syslog サーバ (SIEM) へ / every audit entry to the city's syslog server, 個人番号 masked ([log], docs/logging.md)"
@@ -412,7 +412,7 @@ Done. Open these in a browser or editor:
   $abs/invoice.sanitized.eml  the text-only mail as it reaches an LGWAN mailbox
   $abs/invoice.report.json    every MIME part and what was done with it
   $abs/files/                 the rebuilt files; $out/files.report.json says what was removed and why
-  $abs/proof-3.json     an inclusion proof an auditor can check with any RFC 9162 tool
+  $abs/proof-4.json     an inclusion proof an auditor can check with any RFC 9162 tool
 Try your own:
   $sanso policy decide $policy --from internet --to lgwan --channel file --json
   $sanso quarantine list --config $out/sanso.toml
