@@ -19,10 +19,13 @@ run() {
     else echo "   (seed $seed absent, skipped)"; fi
   done
   echo "== $target: ${seconds}s over $(ls "$scratch/$target" | wc -l) seeds"
+  local status=0
   "$build/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$scratch/" "$scratch/$target" 2>&1 | tail -n 3
-  local status=${PIPESTATUS[0]}
+    -artifact_prefix="$scratch/" "$scratch/$target" > "$scratch/$target.log" 2>&1 || status=$?
+  tail -n 3 "$scratch/$target.log"
   if [ "$status" -ne 0 ]; then
+    # The sanitizer's report, not only libFuzzer's last lines: what broke and where.
+    grep -v -E '^#[0-9]+' "$scratch/$target.log" | tail -n 80 >&2
     echo "fuzz-smoke: $target failed (exit $status); crashing input:" >&2
     ls "$scratch"/crash-* "$scratch"/leak-* "$scratch"/timeout-* 2>/dev/null >&2 || true
     exit 1
