@@ -34,10 +34,12 @@ std::optional<Level> level_named(std::string_view name) {
   return std::nullopt;
 }
 
+// Whether "audit" events are wanted: read for every audit entry, so kept outside State's lock.
+std::atomic<bool> g_audit{false};
+
 struct State {
   std::mutex mu;
   Level stderr_level = Level::kWarn;
-  bool audit = false;
   std::string facility = "daemon";
   std::string hostname;
   std::unique_ptr<internal::Shipper> shipper;  // set when a syslog target or the journal is configured
@@ -50,18 +52,10 @@ State& state() {
     auto* st = new State;
     const char* env = std::getenv("SANSO_LOG");
     if (env != nullptr) st->stderr_level = level_named(env).value_or(Level::kWarn);
-    st->audit = st->stderr_level <= Level::kInfo;
+    g_audit = st->stderr_level <= Level::kInfo;
     return st;
   }();
   return *s;
-}
-
-std::atomic<bool> g_audit{false};
-std::once_flag g_audit_init;
-
-bool audit_wanted() {
-  std::call_once(g_audit_init, [] { g_audit = state().audit; });
-  return g_audit.load(std::memory_order_relaxed);
 }
 
 spdlog::logger& stderr_logger() {
@@ -275,19 +269,20 @@ Result<void> configure(const Settings& settings) {
     s.hostname = settings.hostname;
     old = std::move(s.shipper);
     s.shipper = std::move(shipper);
-    s.audit = settings.audit && (s.shipper != nullptr || s.stderr_level <= Level::kInfo);
-    std::call_once(g_audit_init, [] {});
-    g_audit = s.audit;
+    g_audit = settings.audit && (s.shipper != nullptr || s.stderr_level <= Level::kInfo);
   }
   static std::once_flag registered;
   std::call_once(registered, [] { std::atexit(&stop_shipper_at_exit); });
   return ok();
 }
 
-bool audit_events() { return audit_wanted(); }
+bool audit_events() {
+  (void)state();  // SANSO_LOG's level decides until configure() is called
+  return g_audit.load(std::memory_order_relaxed);
+}
 
 void audit(const AuditLine& a) {
-  if (!audit_wanted()) return;
+  if (!audit_events()) return;
   const std::string index = std::to_string(a.index);
   std::string message = "audit #" + index + " " + std::string(a.action) + " " + std::string(a.outcome);
   emit(make_line(Level::kInfo, true, "audit", message,

@@ -217,7 +217,7 @@ bool Shipper::send_syslog(const std::string& text) {
     return true;
   }
   // A datagram is whole or not at all; a server that refused one (ICMP) may take the next.
-  const std::string& datagram = text.size() > 8192 ? text.substr(0, 8192) : text;
+  const std::string_view datagram = std::string_view(text).substr(0, 8192);
   if (::send(fd_, datagram.data(), datagram.size(), MSG_NOSIGNAL) < 0) {
     const int error = errno;
     if (t.kind == Target::Kind::kUnix) close_socket();
