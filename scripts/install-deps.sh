@@ -22,7 +22,7 @@ packages=(
   qpdf                                   # `qpdf --check` on sanitized PDFs in the tests
   # converters run as separate, sandboxed processes (never linked): legacy conversion, rasterize
   # mode, and the tests' proof that rebuilt Office files still open
-  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui poppler-utils
+  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui poppler-utils poppler-data
   libmagickcore-6.q16-6                  # ImageMagick's BMP coder, which libvips loads for BMP images
   clamav-daemon                          # optional antivirus: the tests run a private clamd with a test signature
   # servers the tests run for real (each started privately by the test harness)

@@ -161,6 +161,13 @@ CdrResult sanitize_first_pass(std::string_view bytes, std::string_view name, con
 // sanitize(), only ever run on untrusted bytes inside the sandbox.
 std::string extract_text(std::string_view bytes, std::string_view name);
 
+// The text of a PDF for the same checks, which extract_text() cannot give: pdftotext (poppler-utils,
+// a separate program) in the converter sandbox, so the PDF is never parsed in this process.
+// "cdr.pdf-text" when it cannot be read (a caller checking content fails closed on it).
+bool looks_like_pdf(std::string_view bytes);
+Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotext = "/usr/bin/pdftotext",
+                             std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 // The sandbox around sanitize() with the work replaceable: tests prove with it that a worker that
 // misbehaves (opens a file, connects, executes a program, loops) ends `blocked`, never passed.
 using SandboxedWork = std::function<CdrResult(std::string_view bytes)>;

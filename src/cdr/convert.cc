@@ -310,4 +310,30 @@ Result<void> check_converters(const CdrPolicy& policy) {
   return ok();
 }
 
+bool looks_like_pdf(std::string_view bytes) {
+  // Readers accept the header anywhere in the first kilobyte; so does this check.
+  return bytes.substr(0, 1024).find("%PDF-") != std::string_view::npos;
+}
+
+Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotext, std::chrono::milliseconds timeout) {
+  SANSO_TRY(internal::executable(pdftotext, "pdftotext", "poppler-utils"));
+  internal::Scratch s;
+  if (s.dir.empty()) return make_error("cdr.pdf-text", "", "no scratch directory for reading the PDF's text");
+  const auto in = s.dir / "document.pdf", out = s.dir / "text.txt";
+  if (!internal::write_file(in, bytes)) return make_error("cdr.pdf-text", in.string(), "cannot write the scratch copy of the PDF");
+  sandbox::ConverterJob job;
+  job.argv = {pdftotext, "-q", "-enc", "UTF-8", in.string(), out.string()};
+  job.work_dir = s.dir.string();
+  job.timeout = timeout;
+  job.memory_bytes = std::size_t{1} << 30;
+  job.file_bytes = std::size_t{64} << 20;
+  internal::ConversionSlots::Held slot(internal::ConversionSlots::instance());
+  auto ran = sandbox::run_converter(job);
+  if (!ran) return make_error("cdr.pdf-text", "pdftotext", "the PDF's text could not be read: " + ran.error().message + " [" + ran.error().code + "]");
+  if (ran->exit_code != 0) return make_error("cdr.pdf-text", "pdftotext", "the PDF's text could not be read: " + internal::last_words(ran->log));
+  std::error_code ec;
+  if (!std::filesystem::exists(out, ec)) return make_error("cdr.pdf-text", "pdftotext", "pdftotext wrote no text");
+  return internal::read_file(out, std::size_t{64} << 20);
+}
+
 }  // namespace sanso::cdr

@@ -45,8 +45,11 @@ std::string extract_text(std::string_view bytes, std::string_view name) {
   if (!zip) return "";
   std::string out;
   for (const auto& e : (*zip)->entries()) {
-    const bool wanted = ooxml ? (e.name.ends_with(".xml") && (e.name.rfind("word/", 0) == 0 || e.name.rfind("xl/", 0) == 0 || e.name.rfind("ppt/slides/", 0) == 0))
-                              : e.name == "content.xml";
+    // Besides the body: headers and footers (word/header*.xml, ODF's styles.xml) and the document
+    // properties (docProps/, meta.xml), where offices put a classification mark.
+    const bool wanted = ooxml ? (e.name.ends_with(".xml") && (e.name.rfind("word/", 0) == 0 || e.name.rfind("xl/", 0) == 0 || e.name.rfind("ppt/slides/", 0) == 0 ||
+                                                             e.name.rfind("docProps/", 0) == 0))
+                              : (e.name == "content.xml" || e.name == "styles.xml" || e.name == "meta.xml");
     if (!wanted) continue;
     auto data = (*zip)->read(e, ctx);
     if (!data) continue;

@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -54,11 +55,8 @@ Result<TransferEngines> open_transfer_engines(QuarantineSession& q) {
   options.key_file = service.config.key_file;
   options.node = service.config.node;
   if (!service.config.directory.uri.empty() && !service.config.directory.lookup_bind.empty()) {
-    options.directory = [settings = service.config.directory](const std::string& name) -> Result<std::optional<transfer::DirectoryEntry>> {
-      auto found = SANSO_TRY(directory::look_up(settings, name));
-      if (!found) return std::optional<transfer::DirectoryEntry>();
-      return std::optional<transfer::DirectoryEntry>(transfer::DirectoryEntry{found->name, found->zone, found->mail});
-    };
+    options.directory = transfer::directory_lookup(service.config.directory);
+    options.directory_approvers = transfer::directory_approvers(service.config.directory);
   }
   if (service.config.transfer.notify && !service.config.quarantine.smtp_relay.empty()) {
     const config::ServiceConfig& c = service.config;

@@ -3,6 +3,7 @@
 #include <gmime/gmime.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cstdlib>
 #include <ctime>
 
@@ -16,33 +17,94 @@
 namespace sanso::mail {
 namespace {
 
-// The longest scheme level right after "機密性" in the text ("【機密性3B】件名" → "3B").
-std::string marked_level(std::string_view text, const std::vector<std::string>& levels) {
+// The level written at the start of `rest` (what follows "機密性"): the longest of `levels` that
+// it begins with, full-width digits and letters read as ASCII (機密性３Ｂ), after spaces and a
+// colon; "" when none. `consumed` is set to the bytes the level took.
+std::string level_at(std::string_view rest, const std::vector<std::string>& levels, std::size_t& consumed) {
+  std::size_t at = 0;
+  auto skip = [&](std::string_view what) {
+    if (rest.substr(at, what.size()) != what) return false;
+    at += what.size();
+    return true;
+  };
+  while (skip(" ") || skip(":") || skip("\xEF\xBC\x9A") /* ： */ || skip("\xE3\x80\x80") /* ideographic space */) {
+  }
+  std::string ascii;
+  std::vector<std::size_t> ends;  // byte offset in `rest` after each folded character
+  while (ascii.size() < 4 && at < rest.size()) {
+    const auto c = static_cast<unsigned char>(rest[at]);
+    if (std::isalnum(c) != 0) {
+      ascii.push_back(static_cast<char>(std::toupper(c)));
+      at += 1;
+    } else if (c == 0xEF && at + 2 < rest.size() && static_cast<unsigned char>(rest[at + 1]) == 0xBC) {
+      const auto d = static_cast<unsigned char>(rest[at + 2]);
+      if (d >= 0x90 && d <= 0x99) ascii.push_back(static_cast<char>('0' + d - 0x90));        // ０–９
+      else if (d >= 0xA1 && d <= 0xBA) ascii.push_back(static_cast<char>('A' + d - 0xA1));  // Ａ–Ｚ
+      else break;
+      at += 3;
+    } else {
+      break;
+    }
+    ends.push_back(at);
+  }
+  std::string best;
+  for (const auto& level : levels) {
+    if (level.size() > best.size() && level.size() <= ascii.size() && ascii.compare(0, level.size(), level) == 0) best = level;
+  }
+  consumed = best.empty() ? 0 : ends[best.size() - 1];
+  return best;
+}
+
+std::size_t rank(const std::vector<std::string>& levels, const std::string& level) {
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    if (levels[i] == level) return i + 1;
+  }
+  return 0;  // "" (unmarked) ranks below every level
+}
+
+// A mark in running text stands on its own: bracketed (【機密性2】, ［機密性３Ａ］, (機密性2)) or
+// alone between spaces, tabs and line ends (a document's header line "自治体機密性３Ａ"), never a
+// word inside a sentence ("機密性2以上の情報は…" describes the scheme; it marks nothing).
+bool opens_mark(std::string_view before) {
+  for (std::string_view p : {"自治体"}) {
+    if (before.ends_with(p)) before.remove_suffix(p.size());
+  }
+  if (before.empty()) return true;
+  for (std::string_view b : {"\n", "\r", "\t", " ", "\xE3\x80\x80", "[", "(", "<", "【", "［", "（", "〔", "＜", "「", "『", "《", "〈"}) {
+    if (before.ends_with(b)) return true;
+  }
+  return false;
+}
+
+bool closes_mark(std::string_view after) {
+  if (after.empty()) return true;
+  for (std::string_view a : {"\n", "\r", "\t", " ", "\xE3\x80\x80", "]", ")", ">", "】", "］", "）", "〕", "＞", "」", "』", "》", "〉"}) {
+    if (after.starts_with(a)) return true;
+  }
+  return false;
+}
+
+// The highest level marked in `text`. A subject is a label as a whole, so any "機密性N" in it counts;
+// in a body or a file's text only marks that stand on their own do (`standalone`).
+std::string marked_level(std::string_view text, const std::vector<std::string>& levels, bool standalone = false) {
   static constexpr std::string_view kMark = "機密性";
   std::string best;
   for (std::size_t at = text.find(kMark); at != std::string_view::npos; at = text.find(kMark, at + kMark.size())) {
-    std::string_view rest = text.substr(at + kMark.size());
-    while (!rest.empty() && (rest.front() == ' ' || rest.front() == ':')) rest.remove_prefix(1);
-    for (const auto& level : levels) {
-      if (rest.substr(0, level.size()) == level && level.size() > best.size()) best = level;
-    }
-    // Full-width digits are common in Japanese subjects: 機密性２.
-    if (best.empty() && rest.size() >= 3 && static_cast<unsigned char>(rest[0]) == 0xEF && static_cast<unsigned char>(rest[1]) == 0xBC) {
-      unsigned char d = static_cast<unsigned char>(rest[2]);
-      if (d >= 0x90 && d <= 0x99) {
-        std::string ascii(1, static_cast<char>('0' + d - 0x90));
-        // A following full-width letter (Ａ–Ｃ: EF BC A1..A3) completes "3A".
-        if (rest.size() >= 6 && static_cast<unsigned char>(rest[3]) == 0xEF && static_cast<unsigned char>(rest[4]) == 0xBC) {
-          unsigned char l = static_cast<unsigned char>(rest[5]);
-          if (l >= 0xA1 && l <= 0xBA) ascii.push_back(static_cast<char>('A' + l - 0xA1));
-        }
-        for (const auto& level : levels) {
-          if ((level == ascii || level == ascii.substr(0, 1)) && level.size() > best.size()) best = level;
-        }
-      }
-    }
+    std::size_t consumed = 0;
+    std::string level = level_at(text.substr(at + kMark.size()), levels, consumed);
+    if (level.empty()) continue;
+    if (standalone && !(opens_mark(text.substr(0, at)) && closes_mark(text.substr(at + kMark.size() + consumed)))) continue;
+    if (rank(levels, level) > rank(levels, best)) best = level;
   }
   return best;
+}
+
+// Keeps the higher of the scan's level and `level`, and where that one was found.
+void raise_classification(OutboundScan& scan, const std::vector<std::string>& levels, const std::string& level, const std::string& where) {
+  if (!level.empty() && rank(levels, level) > rank(levels, scan.classification)) {
+    scan.classification = level;
+    scan.classification_where = where;
+  }
 }
 
 void add_matches(std::vector<OutboundFinding>& out, std::string_view text, const std::string& where) {
@@ -64,22 +126,28 @@ OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>&
     scan.error = plan.reason;
     return scan;
   }
-  scan.classification = marked_level(plan.subject, levels);
+  raise_classification(scan, levels, marked_level(plan.subject, levels), "subject");
   for (const auto& h : plan.headers) {
     if (h.name.size() == 16 && (h.name == "X-Classification" || h.name == "x-classification")) {
       std::string value = h.value;
       while (!value.empty() && value.front() == ' ') value.erase(0, 1);
       for (const auto& level : levels) {
-        if (value == level || value == "機密性" + level) scan.classification = level;
+        if (value == level || value == "機密性" + level) raise_classification(scan, levels, level, "X-Classification");
       }
     }
   }
+  raise_classification(scan, levels, marked_level(plan.body, levels, true), "body");
   add_matches(scan.identifiers, plan.subject, "subject");
   add_matches(scan.identifiers, plan.body, "body");
   for (const auto& [index, bytes] : plan.pending) {
     const std::string& name = plan.parts[index].name;
     scan.attachments.push_back(name);
-    add_matches(scan.identifiers, cdr::extract_text(bytes, name), name);
+    // A file carries its own mark: in its name (【機密性2】報告.docx) or its text (a header line, a
+    // document property); the highest mark of the message and its files decides.
+    raise_classification(scan, levels, marked_level(name, levels), name);
+    const std::string text = cdr::extract_text(bytes, name);
+    raise_classification(scan, levels, marked_level(text, levels, true), name);
+    add_matches(scan.identifiers, text, name);
   }
   for (const auto& p : plan.parts) {
     if (p.action == PartAction::kRemoved && !p.name.empty()) scan.attachments.push_back(p.name);
@@ -91,7 +159,7 @@ std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json ids = nlohmann::json::array();
   for (const auto& f : s.identifiers) ids.push_back({{"kind", to_string(f.kind)}, {"masked", f.masked}, {"where", f.where}});
   nlohmann::json j{{"subject", s.subject}, {"from", s.from},       {"message_id", s.message_id}, {"classification", s.classification},
-                   {"identifiers", ids},   {"attachments", s.attachments}, {"error", s.error}};
+                   {"classification_where", s.classification_where}, {"identifiers", ids},   {"attachments", s.attachments}, {"error", s.error}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -104,6 +172,7 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
     s.from = j.at("from").get<std::string>();
     s.message_id = j.at("message_id").get<std::string>();
     s.classification = j.at("classification").get<std::string>();
+    s.classification_where = j.at("classification_where").get<std::string>();
     for (const auto& f : j.at("identifiers")) {
       auto kind = parse_number_kind(f.at("kind").get<std::string>(), "outbound scan JSON identifiers[].kind");
       if (!kind) return make_error("mail.scan", kind.error().where, "the outbound scan's answer is broken: " + kind.error().message);

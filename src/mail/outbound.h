@@ -1,5 +1,6 @@
 // The checks on mail leaving LGWAN for the internet (clause 6(2), 6(3)②): the classification the
-// sender marked (a subject tag such as 【機密性2】 or an X-Classification header), and 個人番号 /
+// sender marked (a subject tag such as 【機密性2】, an X-Classification header, a mark standing on its
+// own in the body, an attachment's name or its text; the highest counts), and 個人番号 /
 // 法人番号 in the body, the subject or the text of any attachment. Parsing runs in the sandbox.
 #pragma once
 
@@ -21,7 +22,8 @@ struct OutboundFinding {
 
 struct OutboundScan {
   std::string subject, from, message_id;
-  std::string classification;  // the marked level ("2", "3B"); "" when unmarked
+  std::string classification;        // the highest marked level ("2", "3B"); "" when unmarked
+  std::string classification_where;  // where that mark is: "subject", "X-Classification", "body", a file's name
   std::vector<OutboundFinding> identifiers;
   std::vector<std::string> attachments;
   std::string error;  // set when the message could not be read (the gateway fails closed)

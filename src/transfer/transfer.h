@@ -25,6 +25,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "directory/directory.h"
 #include "cdr/unlock.h"
 #include "intake/intake.h"
 #include "mime/notice_mail.h"
@@ -151,6 +152,14 @@ struct DirectoryEntry {
 // Looks a name up in the directory: nullopt when it knows nobody of that name; an error when it
 // cannot be asked (code "directory.unavailable") or will not say (disabled, ambiguous).
 using DirectoryLookup = std::function<Result<std::optional<DirectoryEntry>>(const std::string& name)>;
+// The people the directory gives any of `roles` (through the groups mapped to them) and where
+// their notices go: approvers known only to the directory hear of a transfer waiting for them.
+using DirectoryApprovers = std::function<Result<std::vector<DirectoryEntry>>(const std::vector<std::string>& roles)>;
+
+// The two as the city's directory answers them (directory::look_up, directory::members_of, bound
+// as [directory] lookup_bind): what `sanso transfer` and `sanso web` wire.
+DirectoryLookup directory_lookup(const directory::Settings& settings);
+DirectoryApprovers directory_approvers(const directory::Settings& settings);
 
 // How outgoing files are scanned: a file in, what outgoing mail's scan reports (run in the
 // sandbox; a scan that fails sets `error`, and the transfer is held).
@@ -182,8 +191,11 @@ class TransferService {
     // The city's directory ([directory] lookup_bind): recipients not in [[users]] are looked up
     // there before being taken for outside parties. Empty: [[users]] only.
     DirectoryLookup directory;
+    // With the lookup account: the approvers the directory knows, asked when a transfer waits
+    // for a decision (beside the approvers of [[users]]); empty: [[users]] only.
+    DirectoryApprovers directory_approvers;
     // Notices to the people a transfer concerns: the recipient when files wait for them, the
-    // approvers of [[users]] when it waits for a decision, the sender once it is decided. Each
+    // approvers ([[users]] and the directory's) when it waits for a decision, the sender once it is decided. Each
     // attempt is recorded (transfer.notify); a notice that cannot go never undoes the transfer.
     // `send_notice` hands one message to the relay and returns its reply; empty: no notices.
     std::function<Result<std::string>(const mime::ComposedNotice& notice, const std::vector<std::string>& to)> send_notice;

@@ -10,6 +10,7 @@
 
 #include "mail/milter/gateway.h"
 #include "support/files.h"
+#include "support/zip_of.h"
 
 namespace sanso::mail {
 namespace {
@@ -32,6 +33,46 @@ TEST(Outbound, ClassificationMarksAsTheyAreWritten) {
   EXPECT_EQ(subject("=?UTF-8?B?W+apn+WvhuaAp++8k++8ol0g5ZCN57C/?="), "3B");      // [機密性３Ｂ] 名簿 (full-width)
   EXPECT_EQ(subject("no mark"), "");
   EXPECT_EQ(scan_outbound("Subject: x\r\nX-Classification: 3A\r\n\r\nx\r\n", kLevels).classification, "3A");
+}
+
+// A minimal Word document whose header part and body hold `header` and `body`.
+std::string docx_with(const std::string& header, const std::string& body) {
+  auto part = [](const std::string& root, const std::string& text) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:" + root +
+           " xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:p><w:r><w:t>" + text + "</w:t></w:r></w:p></w:" + root + ">";
+  };
+  return sanso::testing::zip_of({{"[Content_Types].xml",
+                                   "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+                                   "<Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>"},
+                                  {"word/document.xml", part("document", body)},
+                                  {"word/header1.xml", part("hdr", header)}});
+}
+
+TEST(Outbound, AFileCarriesItsOwnMarkInItsNameOrItsText) {
+  // The highest mark of the message and its files decides, and the scan says where it was.
+  auto in_text = scan_outbound(with_attachment("=?UTF-8?B?44CQ5qmf5a+G5oCnMeOAkQ==?=" /* 【機密性1】 */, "report.docx",
+                                               docx_with("自治体機密性３Ａ", "本文")),
+                               kLevels);
+  EXPECT_EQ(in_text.classification, "3A");
+  EXPECT_EQ(in_text.classification_where, "report.docx");
+  auto in_name = scan_outbound(with_attachment("x", "【機密性3B】名簿.csv", "a,b\r\n"), kLevels);
+  EXPECT_EQ(in_name.classification, "3B");
+  EXPECT_EQ(in_name.classification_where, "【機密性3B】名簿.csv");
+  // A bracketed mark inside a sentence is still a mark; the scheme described in prose is not.
+  EXPECT_EQ(scan_outbound(with_attachment("x", "a.docx", docx_with("", "この文書は【機密性２】です")), kLevels).classification, "2");
+  auto prose = scan_outbound(with_attachment("x", "a.docx", docx_with("", "機密性3Aの情報は外部へ送らない。情報の機密性2以上は暗号化する")), kLevels);
+  EXPECT_EQ(prose.classification, "");
+  EXPECT_EQ(prose.classification_where, "");
+  // A lower mark in a file does not lower what the subject says.
+  auto subject_wins = scan_outbound(with_attachment("=?UTF-8?B?44CQ5qmf5a+G5oCnM0HjgJE=?=" /* 【機密性3A】 */, "a.docx", docx_with("機密性1", "")), kLevels);
+  EXPECT_EQ(subject_wins.classification, "3A");
+  EXPECT_EQ(subject_wins.classification_where, "subject");
+  // A mark standing on its own line of the body counts; the answer survives its JSON round trip.
+  auto body = scan_outbound("Subject: x\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n機密性2\r\n本文\r\n", kLevels);
+  EXPECT_EQ(body.classification, "2");
+  auto round = scan_from_json(scan_to_json(in_text));
+  ASSERT_TRUE(round.has_value());
+  EXPECT_EQ(round->classification_where, "report.docx");
 }
 
 TEST(Outbound, NumbersInTheBodyAndInAttachmentsAreFoundMasked) {

@@ -43,6 +43,7 @@ uid: ichiro.tanaka
 cn: Tanaka Ichiro
 sn: Tanaka
 displayName:: 55Sw5LitIOS4gOmDjg==
+mail: tanaka@city.example.lg.jp
 userPassword: tanaka-pass
 
 dn: uid=suzuki,ou=people,dc=city,dc=example

@@ -3,6 +3,7 @@
 // side have — and nothing else, not even when the store fails half-way.
 #include "transfer/transfer.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sodium.h>
 
@@ -306,6 +307,64 @@ TEST_P(TransferTest, AClassificationMarkAboveTheInternetCeilingKeepsTheFileInLgw
   EXPECT_EQ(allowed_level->rule_id, "profile.lgwan-inet-file") << "at the ceiling the ordinary approval applies";
 }
 
+// A one-page PDF showing `text` in a Japanese font it does not embed (the Adobe-Japan1 CMaps, as
+// many Japanese PDF writers make them): its text reaches a reader only through poppler-data.
+std::string japanese_pdf(const std::u16string& text) {
+  std::string hex;
+  for (char16_t c : text) hex += fmt::format("{:04X}", static_cast<unsigned>(c));
+  const std::string content = "BT /F1 24 Tf 72 720 Td <" + hex + "> Tj ET";
+  const std::vector<std::string> objects = {
+      "<< /Type /Catalog /Pages 2 0 R >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+      "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream",
+      "<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiMin-W3 /Encoding /UniJIS-UCS2-H /DescendantFonts [6 0 R] >>",
+      "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiMin-W3 /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> "
+      "/FontDescriptor 7 0 R >>",
+      "<< /Type /FontDescriptor /FontName /HeiseiMin-W3 /Flags 6 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 "
+      "/CapHeight 700 /StemV 80 >>"};
+  std::string pdf = "%PDF-1.4\n";
+  std::vector<std::size_t> offsets;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    offsets.push_back(pdf.size());
+    pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
+  }
+  const std::size_t xref = pdf.size();
+  pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
+  for (std::size_t at : offsets) pdf += fmt::format("{:010d} 00000 n \n", at);
+  return pdf + "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+}
+
+TEST_P(TransferTest, AMarkInsideTheFilesTextCountsAsMuchAsOneInItsName) {
+  // A header line of a text file, and the text of a PDF (read by pdftotext in the converter sandbox).
+  const Upload in_text[] = {{"議事録.txt", "自治体機密性３Ａ\n庁内限り\n"}};
+  auto text = service_->send(person("suzuki"), "contractor@example.com", "議事録の共有", in_text);
+  ASSERT_FALSE(text);
+  EXPECT_EQ(text.error().code, "transfer.denied");
+  EXPECT_NE(text.error().message.find("profile.lgwan-inet-above-ceiling"), std::string::npos) << text.error().message;
+  const Upload in_pdf[] = {{"議事録.pdf", japanese_pdf(u"【機密性3A】議事録")}};
+  auto pdf = service_->send(person("suzuki"), "contractor@example.com", "議事録の共有", in_pdf);
+  ASSERT_FALSE(pdf);
+  EXPECT_EQ(pdf.error().code, "transfer.denied") << pdf.error().to_string();
+  EXPECT_NE(pdf.error().message.find("profile.lgwan-inet-above-ceiling"), std::string::npos) << pdf.error().message;
+  // The scheme described in a sentence marks nothing; a 個人番号 in a PDF's text holds it.
+  const Upload prose[] = {{"規程.pdf", japanese_pdf(u"機密性3Aの情報は外部へ送らない")}};
+  auto described = service_->send(person("suzuki"), "contractor@example.com", "規程の送付", prose);
+  ASSERT_TRUE(described) << described.error().to_string();
+  EXPECT_EQ(described->rule_id, "profile.lgwan-inet-file");
+  const Upload numbered[] = {{"名簿.pdf", japanese_pdf(u"山田 123456789018")}};
+  auto held = service_->send(person("suzuki"), "contractor@example.com", "名簿の送付", numbered);
+  ASSERT_TRUE(held) << held.error().to_string();
+  EXPECT_EQ(held->state, State::kPendingApproval);
+  EXPECT_NE(held->hold_reason.find("名簿.pdf: 個人番号"), std::string::npos) << held->hold_reason;
+  // A PDF whose text cannot be read is held, never sent on unread.
+  const Upload broken[] = {{"壊れた.pdf", "%PDF-1.4\n1 0 obj <<\n"}};
+  auto unread = service_->send(person("suzuki"), "contractor@example.com", "送付", broken);
+  ASSERT_TRUE(unread) << unread.error().to_string();
+  EXPECT_EQ(unread->state, State::kPendingApproval);
+  EXPECT_NE(unread->hold_reason.find("cdr.pdf-text"), std::string::npos) << unread->hold_reason;
+}
+
 TEST_P(TransferTest, TheMynumberZoneIsRefusedWithItsClauseUnlessAnExceptionSaysOtherwise) {
   const Upload files[] = {{"申告.csv", kPlainCsv}};
   auto from_internet = service_->send(person("yamada"), "sato", "", files);
@@ -491,11 +550,13 @@ TEST_P(TransferTest, ARecipientKnownOnlyToTheDirectoryReceivesOnTheirSideAndAnOu
   d.lookup_password_file = secret.string();
   // Only the senders are in [[users]]: tanaka is the directory's.
   config_.operators = {{"yamada", "", {}, "internet"}, {"kato", "", {"system_admin"}, "lgwan"}};
-  ASSERT_NO_FATAL_FAILURE(open_service(kOutgoingException, [&d](TransferService::Options& o) {
-    o.directory = [d](const std::string& name) -> Result<std::optional<DirectoryEntry>> {
-      auto found = SANSO_TRY(directory::look_up(d, name));
-      if (!found) return std::optional<DirectoryEntry>();
-      return std::optional<DirectoryEntry>(DirectoryEntry{found->name, found->zone});
+  sanso::testing::SmtpSink relay(store_dir_->dir() / "relay");
+  ASSERT_TRUE(relay.accepting()) << "Postfix's smtp-sink is needed (scripts/install-deps.sh installs postfix)";
+  ASSERT_NO_FATAL_FAILURE(open_service(kOutgoingException, [&](TransferService::Options& o) {
+    o.directory = directory_lookup(d);
+    o.directory_approvers = directory_approvers(d);
+    o.send_notice = [&](const mime::ComposedNotice& n, const std::vector<std::string>& to) {
+      return mail::send_mail(mail::SmtpOptions{relay.relay()}, mail::SmtpEnvelope{"", to}, n.message);
     };
   }));
 
@@ -509,6 +570,20 @@ TEST_P(TransferTest, ARecipientKnownOnlyToTheDirectoryReceivesOnTheirSideAndAnOu
   auto got = service_->fetch(in->id, tanaka);
   ASSERT_TRUE(got) << got.error().to_string();
   EXPECT_EQ(got->size(), 1u);
+
+  EXPECT_EQ(relay.messages(1).size(), 1u) << "the recipient's notice, at the directory's mail";
+
+  // An approver known only to the directory (tanaka, security_manager through nested groups) is
+  // told of a transfer waiting for them; the sender never is.
+  const Upload numbered[] = {{"名簿.csv", kNumberCsv}};
+  auto held = service_->send(person("kato"), "vendor@example.com", "名簿の送付", numbered);
+  ASSERT_TRUE(held) << held.error().to_string();
+  ASSERT_EQ(held->state, State::kPendingApproval);
+  auto notices = relay.messages(2);
+  ASSERT_EQ(notices.size(), 2u);
+  const std::string& pending = notices[0].find(held->id) != std::string::npos ? notices[0] : notices[1];
+  EXPECT_NE(pending.find(held->id), std::string::npos);
+  EXPECT_NE(pending.find("<tanaka@city.example.lg.jp>"), std::string::npos) << pending;
 
   EXPECT_EQ(service_->send(person("yamada"), "nobody", "", files).error().code, "transfer.unknown-recipient");
   auto out = service_->send(person("kato"), "vendor@example.com", "委託先への報告", files);

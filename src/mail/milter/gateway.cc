@@ -286,6 +286,7 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
     scan = scan_outbound_sandboxed(*executors_.outbound, raw);
     if (scan.error.empty()) level = scan.classification.empty() ? settings_.unmarked_level : scan.classification;
     v.details.emplace_back("classification", scan.error.empty() ? level : "unreadable");
+    if (!scan.classification_where.empty()) v.details.emplace_back("classification_in", scan.classification_where);
   }
   // The strictest decision over every recipient zone decides for the whole message (a milter
   // cannot answer per recipient); a deny anywhere — the mynumber zone talks to nobody — refuses it.
