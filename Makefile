@@ -21,7 +21,7 @@ asan: deps
 
 fuzz-build: deps
 	cmake --preset fuzz
-	cmake --build --preset fuzz -j $(JOBS)
+	cmake --build --preset fuzz -j $(JOBS) --target fuzz_targets
 
 demo: release
 	bash scripts/demo.sh build/sanso $(DEMO_OUT)
