@@ -22,14 +22,16 @@ enum class PageTemplate {
   kTransferHome, kTransfer, kApprovals, kLink,                             // transfer_pages.cc
   kFindings, kFinding, kZoneMap,                                           // findings_page.cc, zone_map_page.cc
   kRegisters, kRegister, kRegisterEntry, kFields, kCampaigns, kCampaign, kStatistics,  // prove_pages.cc
-  kLast = kStatistics,  // a new page goes above this line, becomes kLast, and is listed in kEveryPageTemplate
+  kPolicyVersions, kPolicyDiff, kAudience,                                 // prove_pages.cc
+  kLast = kAudience,  // a new page goes above this line, becomes kLast, and is listed in kEveryPageTemplate
 };
 inline constexpr PageTemplate kEveryPageTemplate[] = {
     PageTemplate::kLogin,     PageTemplate::kDashboard, PageTemplate::kQuarantine,    PageTemplate::kItem,     PageTemplate::kAudit,
     PageTemplate::kAccount,   PageTemplate::kMessage,   PageTemplate::kTransferHome,  PageTemplate::kTransfer, PageTemplate::kApprovals,
     PageTemplate::kLink,      PageTemplate::kFindings,  PageTemplate::kFinding,       PageTemplate::kRegisters, PageTemplate::kRegister,
     PageTemplate::kRegisterEntry, PageTemplate::kFields, PageTemplate::kCampaigns,    PageTemplate::kCampaign,
-    PageTemplate::kZoneMap, PageTemplate::kStatistics};
+    PageTemplate::kZoneMap, PageTemplate::kStatistics,
+    PageTemplate::kPolicyVersions, PageTemplate::kPolicyDiff, PageTemplate::kAudience};
 // A file's templates by page.
 using Templates = std::map<PageTemplate, std::string>;
 

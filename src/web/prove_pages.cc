@@ -15,16 +15,20 @@
 #include <set>
 #include <sstream>
 
+#include "audit/versions.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/private_file.h"
 #include "core/text.h"
+#include "directory/directory.h"
 #include "inspect/campaign.h"
 #include "inspect/evaluate.h"
 #include "inspect/report.h"
 #include "inspect/stats.h"
 #include "inspect/template.h"
+#include "policy/check.h"
+#include "policy/diff.h"
 #include "register/register.h"
 #include "web/console.h"
 #include "web/internal/console_server.h"
@@ -142,17 +146,49 @@ const Wording& prove_wording() {
       {"done_in_action", {"是正措置を追加しました。", "Corrective action added."}},
       {"done_in_signed", {"確認し、確定しました。", "Signed off and locked."}},
       {"err_in_refused", {"点検は変更されていません。", "The campaign was not changed."}},
+      {"pv_title", {"ポリシーの版", "Policy versions"}},
+      {"pv_intro", {"効力を持ったポリシーファイルの版（8 見直し）。各版は SHA-256 ごとに一度だけ保存され、保存の記録（policy.version）が監査ログにあります。",
+                    "Every policy file that took effect (clause 8's review), kept once per SHA-256; its keeping is recorded in the audit log (policy.version)."}},
+      {"pv_number", {"版", "Version"}},
+      {"pv_seen_by", {"読み込んだもの", "Loaded by"}},
+      {"pv_seen_at", {"初めて読まれた日時", "First loaded"}},
+      {"pv_path", {"ファイル", "File"}},
+      {"pv_none", {"保存された版はまだありません。", "No version has been kept yet."}},
+      {"pv_compare", {"判断の違いを見る", "Compare the decisions"}},
+      {"pv_previous", {"前の版との違い", "Changes from the previous version"}},
+      {"pv_old", {"旧", "Old"}},
+      {"pv_new", {"新", "New"}},
+      {"pv_diff_title", {"ポリシーの差分（判断の変化）", "Policy diff (changed decisions)"}},
+      {"pv_diff_intro", {"本文ではなく判断から計算した違いです（sanso policy diff と同じ）。", "Computed from the decisions, not the text (as sanso policy diff)."}},
+      {"err_pv_refused", {"差分を計算できません。", "The difference cannot be computed."}},
+      {"au_title", {"研修の対象者", "Training audience"}},
+      {"au_intro", {"6(5): ディレクトリの研修対象グループ（[directory] training_groups）の人と、研修・遵守誓約記録での受講の有無。",
+                    "6(5): the people of the directory's training groups ([directory] training_groups) and whether the training register has them as attended."}},
+      {"au_course", {"研修・誓約（空欄はすべて）", "Course (empty: any)"}},
+      {"au_since", {"この日以降", "On or after"}},
+      {"au_groups", {"対象グループ", "Groups"}},
+      {"au_audience", {"対象者", "Audience"}},
+      {"au_attended", {"受講済み", "Attended"}},
+      {"au_missing", {"未受講", "Not attended"}},
+      {"au_name", {"名前", "Name"}},
+      {"au_display", {"表示名", "Display name"}},
+      {"au_no_directory", {"ディレクトリの研修対象グループが設定されていません（sanso.toml の [directory] training_groups と lookup_bind）。対象者はディレクトリから読みます。",
+                           "No training groups are configured ([directory] training_groups and lookup_bind in sanso.toml): the audience is read from the directory."}},
+      {"au_directory_down", {"ディレクトリに問い合わせられないため、対象者を表示できません:", "The audience cannot be shown: the directory cannot be asked:"}},
+      {"err_au_bad_since", {"日付は 2026-04-01 の形で指定します。", "The date must look like 2026-04-01."}},
   };
   return kWords;
 }
 
 const Templates& prove_templates() {
   static const Templates kPages = {
-      {PageTemplate::kRegisters, R"html(<table id="registers"><tr><th>{{t.rg_register}}</th><th>{{t.rg_clause}}</th><th>{{t.rg_count}}</th><th>{{t.rg_alarms}}</th></tr>
+      {PageTemplate::kRegisters, R"html(<p><a href="/policy/versions" id="policy-versions">{{t.pv_title}}</a> · <a href="/registers/training/audience" id="training-audience">{{t.au_title}}</a></p>
+<table id="registers"><tr><th>{{t.rg_register}}</th><th>{{t.rg_clause}}</th><th>{{t.rg_count}}</th><th>{{t.rg_alarms}}</th></tr>
 {{#kinds}}<tr data-kind="{{kind}}"><td><a href="/registers/{{kind}}">{{label}}</a></td><td>{{clause}}</td><td>{{count}}</td><td class="alarms">{{alarms}}</td></tr>{{/kinds}}
 </table>
 )html"},
       {PageTemplate::kRegister, R"html(<p>{{t.rg_clause}} {{clause}} — {{t.rg_download}}: <a href="/registers/{{kind}}/export.csv" id="export-csv">CSV</a> · <a href="/registers/{{kind}}/export.xlsx" id="export-xlsx">XLSX</a></p>
+{{#is_reviews}}<p><a href="/policy/versions" id="policy-versions">{{t.pv_title}}</a></p>{{/is_reviews}}{{#is_training}}<p><a href="/registers/training/audience" id="training-audience">{{t.au_title}}</a></p>{{/is_training}}
 {{^has_entries}}<p>{{t.rg_none}}</p>{{/has_entries}}
 {{#has_entries}}<table id="register-entries"><tr><th>{{t.rg_id}}</th><th>{{t.rg_name}}</th><th>{{t.rg_source}}</th><th>{{t.rg_version}}</th><th>{{t.rg_changed}}</th><th>{{t.rg_alarms}}</th></tr>
 {{#entries}}<tr data-id="{{id}}"><td><a href="/registers/{{kind}}/entry/{{id}}">{{id}}</a></td><td>{{name}}</td><td>{{source}}</td><td>{{version}}</td><td>{{changed}}</td>
@@ -168,7 +204,7 @@ const Templates& prove_templates() {
 )html"},
       {PageTemplate::kRegisterEntry, R"html(<p><a href="/registers/{{kind}}">{{register}}</a> — {{t.rg_source}}: {{source}} — {{t.rg_version}} {{version}}</p>
 {{#has_alarms}}<div class="error" id="alarms">{{#alarms}}<div class="alarm" data-code="{{code}}">{{text}}</div>{{/alarms}}</div>{{/has_alarms}}
-<dl id="entry">{{#values}}<dt>{{label}}</dt><dd data-field="{{key}}">{{value}}</dd>{{/values}}</dl>
+<dl id="entry">{{#values}}<dt>{{label}}</dt><dd data-field="{{key}}">{{value}}{{#has_links}}<br>{{#links}}<a href="{{href}}" class="ref">{{text}}</a> {{/links}}{{/has_links}}</dd>{{/values}}</dl>
 <h2>{{t.rg_history}}</h2>
 <table id="history"><tr><th>{{t.rg_version}}</th><th>{{t.rg_change}}</th><th>{{t.rg_by}}</th><th>{{t.rg_changed}}</th><th>{{t.rg_audit}}</th><th>{{t.rg_fields}}</th></tr>
 {{#history}}<tr><td>{{version}}</td><td>{{change}}</td><td>{{by}}</td><td>{{at}}</td><td><a href="/audit?from={{audit}}">#{{audit}}</a></td><td>{{fields}}</td></tr>{{/history}}
@@ -195,7 +231,7 @@ const Templates& prove_templates() {
 <td><svg width="144" height="40" viewBox="0 0 144 40" role="img" aria-label="{{label}} {{t.st_trend}}">{{#trend}}<rect x="{{x}}" y="{{y}}" width="10" height="{{h}}" fill="#7a9cc6"><title>{{month}}: {{count}}</title></rect>{{/trend}}</svg></td></tr>
 {{/measures}}</table>
 )html"},
-      {PageTemplate::kCampaigns, R"html(<p><a href="/inspect/stats">{{t.st_title}}</a></p>
+      {PageTemplate::kCampaigns, R"html(<p><a href="/inspect/stats">{{t.st_title}}</a> · <a href="/policy/versions" id="policy-versions">{{t.pv_title}}</a></p>
 {{#has_templates}}<form method="post" action="/inspect/create" class="card" id="create-form">
 <h2>{{t.in_create}}</h2>
 <input type="hidden" name="csrf" value="{{csrf}}">
@@ -273,6 +309,36 @@ const Templates& prove_templates() {
 <table id="actions"><tr><th>#</th><th>{{t.in_item}}</th><th>{{t.in_description}}</th><th>{{t.in_owner}}</th><th>{{t.in_due}}</th><th>{{t.in_state}}</th></tr>
 {{#actions}}<tr><td>{{number}}</td><td>{{item}}</td><td>{{description}}</td><td>{{owner}}</td><td>{{due}}</td><td>{{state}}</td></tr>{{/actions}}
 </table>
+)html"},
+      {PageTemplate::kPolicyVersions, R"html(<p>{{t.pv_intro}}</p>
+{{^has_versions}}<p>{{t.pv_none}}</p>{{/has_versions}}
+{{#has_versions}}<table id="versions"><tr><th>{{t.pv_number}}</th><th>SHA-256</th><th>{{t.pv_seen_by}}</th><th>{{t.pv_seen_at}}</th><th>{{t.rg_audit}}</th><th>{{t.pv_path}}</th><th>{{t.pv_previous}}</th></tr>
+{{#versions}}<tr data-version="{{number}}"><td>@{{number}}</td><td><code>{{sha}}</code></td><td>{{by}}</td><td>{{at}}</td><td><a href="/audit?from={{audit}}">#{{audit}}</a></td><td>{{path}}</td>
+<td>{{#has_previous}}<a href="/policy/diff?old={{previous}}&amp;new={{number}}" class="diff">@{{previous}} → @{{number}}</a>{{/has_previous}}</td></tr>{{/versions}}
+</table>
+<form method="get" action="/policy/diff" class="card" id="diff-form">
+<h2>{{t.pv_compare}}</h2>
+<label>{{t.pv_old}} <select name="old">{{#versions}}<option value="{{number}}"{{#is_old}} selected{{/is_old}}>@{{number}} {{sha}}</option>{{/versions}}</select></label>
+<label>{{t.pv_new}} <select name="new">{{#versions}}<option value="{{number}}"{{#is_new}} selected{{/is_new}}>@{{number}} {{sha}}</option>{{/versions}}</select></label>
+<button type="submit">{{t.pv_compare}}</button>
+</form>{{/has_versions}}
+)html"},
+      {PageTemplate::kPolicyDiff, R"html(<p><a href="/policy/versions">← {{t.pv_title}}</a></p>
+<p>{{t.pv_diff_intro}}</p>
+{{#has_sides}}<table id="sides"><tr><th></th><th>{{t.pv_number}}</th><th>SHA-256</th><th>{{t.pv_seen_by}}</th><th>{{t.pv_seen_at}}</th><th>{{t.rg_audit}}</th></tr>
+{{#sides}}<tr><th>{{label}}</th><td>@{{number}}</td><td><code>{{sha}}</code></td><td>{{by}}</td><td>{{at}}</td><td><a href="/audit?from={{audit}}">#{{audit}}</a></td></tr>{{/sides}}
+</table>
+<pre id="diff">{{text}}</pre>{{/has_sides}}
+)html"},
+      {PageTemplate::kAudience, R"html(<p>{{t.au_intro}}</p>
+<form method="get" action="/registers/training/audience" id="audience-form"><label>{{t.au_course}} <input name="course" value="{{course}}" maxlength="200"></label>
+<label>{{t.au_since}} <input type="date" name="since" value="{{since}}"></label> <button type="submit">{{t.st_show}}</button></form>
+{{#has_problem}}<p class="error" id="audience-problem">{{problem}}</p>{{/has_problem}}
+{{#counted}}<p id="audience-summary">{{t.au_groups}} {{groups}} — {{t.au_audience}} {{audience}} — {{t.au_attended}} {{attended_count}} — {{t.au_missing}} {{missing_count}}</p>
+<h2>{{t.au_missing}}</h2>
+<table id="missing"><tr><th>{{t.au_name}}</th><th>{{t.au_display}}</th></tr>{{#missing}}<tr data-person="{{name}}"><td>{{name}}</td><td>{{display}}</td></tr>{{/missing}}</table>
+<h2>{{t.au_attended}}</h2>
+<table id="attended"><tr><th>{{t.au_name}}</th><th>{{t.au_display}}</th></tr>{{#attended}}<tr data-person="{{name}}"><td>{{name}}</td><td>{{display}}</td></tr>{{/attended}}</table>{{/counted}}
 )html"},
   };
   return kPages;
@@ -434,6 +500,23 @@ json field_inputs(registers::Kind kind, const registers::Entry* entry, Lang lang
   return out;
 }
 
+// An incident's links (6(7)): its audit entries to the audit log, its monitor findings (by
+// number, as the findings page lists them) to the finding. Anything else in those lists stays text.
+json reference_links(const registers::FieldSpec& field, const json& value) {
+  json out = json::array();
+  const bool audit = field.type == registers::FieldType::kEntryRefs;
+  if (!value.is_array() || !(audit || field.key == "monitor_findings")) return out;
+  for (const auto& item : value) {
+    std::string number = item.is_number_unsigned() || item.is_number_integer() ? std::to_string(item.get<std::int64_t>())
+                         : item.is_string()                                   ? item.get<std::string>()
+                                                                              : std::string();
+    if (!number.empty() && number[0] == '#') number.erase(0, 1);
+    if (number.empty() || number.size() > 18 || number.find_first_not_of("0123456789") != std::string::npos) continue;
+    out.push_back({{"href", (audit ? "/audit?from=" : "/monitor/findings/") + number}, {"text", "#" + number}});
+  }
+  return out;
+}
+
 std::string answer_label(inspect::Answer a, Lang lang) {
   switch (a) {
     case inspect::Answer::kYes: return lang == Lang::kEn ? "Yes" : "はい";
@@ -504,6 +587,8 @@ void Console::Impl::register_page(const httplib::Request& req, httplib::Response
   if (!read) return proof_failed(req, res, ctx, read.error());
   const std::string kind_name(registers::to_string(*kind));
   json values = {{"kind", kind_name},
+                 {"is_reviews", *kind == registers::Kind::kReviews},
+                 {"is_training", *kind == registers::Kind::kTraining},
                  {"clause", std::string(registers::spec(*kind).clause)},
                  {"csrf", ctx.session.csrf},
                  {"entries", entries},
@@ -541,9 +626,13 @@ void Console::Impl::register_entry_page(const httplib::Request& req, httplib::Re
   json values_shown = json::array();
   for (const auto& fs : spec.fields) {
     if (fs.key == "id" || !entry->fields.contains(fs.key)) continue;
+    const json& raw = entry->fields[std::string(fs.key)];
+    const json links = reference_links(fs, raw);
     values_shown.push_back({{"key", std::string(fs.key)},
                             {"label", std::string(ctx.lang == Lang::kEn ? fs.en : fs.ja)},
-                            {"value", visible_text(registers::format_value(fs, entry->fields[std::string(fs.key)], lang_code(ctx.lang)))}});
+                            {"value", visible_text(registers::format_value(fs, raw, lang_code(ctx.lang)))},
+                            {"links", links},
+                            {"has_links", !links.empty()}});
   }
   json rows = json::array();
   for (auto it = history.rbegin(); it != history.rend(); ++it) {
@@ -1031,6 +1120,158 @@ void Console::Impl::evidence_upload(const httplib::Request& req, httplib::Respon
   redirect(res, "/inspect/c/" + id + "?done=in_evidence");
 }
 
+namespace {
+
+json version_row(const audit::FileVersion& v) {
+  return {{"number", std::to_string(v.number)},
+          {"sha", v.sha256.substr(0, 16)},
+          {"by", visible_text(v.seen_by)},
+          {"at", jst_time(v.seen_at)},
+          {"audit", std::to_string(v.audit_index)},
+          {"path", visible_text(v.path)}};
+}
+
+// A version as the diff page's query names it: its number ("3" or "@3") or a SHA-256 prefix,
+// as `sanso policy diff @3 @9f86d0` takes them; anything else is not a reference.
+std::optional<std::string> version_reference(std::string value) {
+  if (!value.empty() && value[0] == '@') value.erase(0, 1);
+  if (value.empty() || value.size() > 64) return std::nullopt;
+  for (char c : value) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+  }
+  return "@" + value;
+}
+
+}  // namespace
+
+// Every policy version that took effect, oldest first, each with its policy.version record, a
+// link to what it changed from the one before, and a form to compare any two.
+void Console::Impl::policy_versions_page(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  auto versions = [&]() -> Result<std::vector<audit::FileVersion>> {
+    auto use = services.store.use();
+    return audit::file_versions(*use, "policy");
+  }();
+  if (!versions) return proof_failed(req, res, ctx, versions.error());
+  json rows = json::array();
+  for (std::size_t i = 0; i < versions->size(); ++i) {
+    json row = version_row((*versions)[i]);
+    row["has_previous"] = i > 0;
+    row["previous"] = i > 0 ? std::to_string((*versions)[i - 1].number) : "";
+    // The form offers the two newest versions by default: what the last change did.
+    row["is_old"] = versions->size() >= 2 && i + 2 == versions->size();
+    row["is_new"] = i + 1 == versions->size();
+    rows.push_back(std::move(row));
+  }
+  json values = {{"versions", rows}, {"has_versions", !rows.empty()}};
+  send_page(res, 200, ctx.lang, frame(req, wording(ctx.lang, "pv_title"), &ctx), render_page(PageTemplate::kPolicyVersions, ctx.lang, values));
+}
+
+// What changes between two kept versions, decision by decision: the same computation and words
+// as `sanso policy diff @OLD @NEW` (policy::diff_policies, render_diff_text), both compiled as
+// of today.
+void Console::Impl::policy_diff_page(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  const auto old_ref = version_reference(field(req, "old")), new_ref = version_reference(field(req, "new"));
+  if (!old_ref || !new_ref) return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
+  struct Side {
+    audit::FileVersion version;
+    std::unique_ptr<policy::CompiledPolicy> policy;
+  };
+  const Date today = system_clock().today();
+  auto side = [&](store::Database& db, const std::string& reference) -> Result<Side> {
+    Side out;
+    out.version = SANSO_TRY(audit::find_file_version(db, "policy", reference));
+    const std::string text = SANSO_TRY(audit::file_version_text(db, "policy", out.version.number));
+    policy::Policy loaded = SANSO_TRY(policy::load_checked_policy_text(
+        text, "policy @" + std::to_string(out.version.number) + " (" + out.version.sha256.substr(0, 12) + ")", today));
+    out.policy = std::make_unique<policy::CompiledPolicy>(SANSO_TRY(policy::CompiledPolicy::compile(std::move(loaded), today)));
+    return out;
+  };
+  std::optional<Side> before, after;
+  auto read = [&]() -> Result<void> {
+    auto use = services.store.use();
+    before = SANSO_TRY(side(*use, *old_ref));
+    after = SANSO_TRY(side(*use, *new_ref));
+    return ok();
+  }();
+  json f = frame(req, wording(ctx.lang, "pv_diff_title"), &ctx);
+  json values = {{"has_sides", false}};
+  int status = 200;
+  if (!read) {
+    const Error& e = read.error();
+    if (e.code == "audit.version-damaged" || e.code.rfind("store.", 0) == 0) return proof_failed(req, res, ctx, e);
+    status = e.code == "audit.no-version" ? 404 : 400;
+    f["error"] = wording(ctx.lang, "err_pv_refused") + " " + visible_text(e.to_string());
+  } else {
+    const policy::PolicyDiff d = policy::diff_policies(*before->policy, *after->policy);
+    json sides = json::array();
+    for (const auto* s : {&*before, &*after}) {
+      json row = version_row(s->version);
+      row["label"] = wording(ctx.lang, s == &*before ? "pv_old" : "pv_new");
+      sides.push_back(std::move(row));
+    }
+    values = {{"has_sides", true},
+              {"sides", sides},
+              {"text", policy::render_diff_text(d, *before->policy, *after->policy, lang_code(ctx.lang))}};
+  }
+  send_page(res, status, ctx.lang, f, render_page(PageTemplate::kPolicyDiff, ctx.lang, values));
+}
+
+// The training audience (6(5)) as `sanso register audience` counts it: the members of [directory]
+// training_groups (directory::members_of) against the training register (registers::attendance).
+// Without training groups, or with the directory unreachable, the page says so and counts nothing.
+void Console::Impl::audience_page(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  const std::string course = field(req, "course"), since_text = field(req, "since");
+  json values = {{"course", visible_text(course)}, {"since", visible_text(since_text)}, {"has_problem", false}, {"counted", false}};
+  json f = frame(req, wording(ctx.lang, "au_title"), &ctx);
+  std::optional<Date> since;
+  if (!since_text.empty()) {
+    since = Date::parse(since_text);
+    if (!since) {
+      f["error"] = wording(ctx.lang, "err_au_bad_since");
+      return send_page(res, 400, ctx.lang, f, render_page(PageTemplate::kAudience, ctx.lang, values));
+    }
+  }
+  const directory::Settings& ds = services.config.directory;
+  if (ds.training_groups.empty()) {
+    values["has_problem"] = true;
+    values["problem"] = wording(ctx.lang, "au_no_directory");
+    return send_page(res, 200, ctx.lang, f, render_page(PageTemplate::kAudience, ctx.lang, values));
+  }
+  auto members = directory::members_of(ds, ds.training_groups);
+  if (!members) {
+    log::warn("web: the training audience: " + members.error().to_string());
+    values["has_problem"] = true;
+    values["problem"] = wording(ctx.lang, "au_directory_down") + " " + visible_text(members.error().to_string());
+    return send_page(res, 503, ctx.lang, f, render_page(PageTemplate::kAudience, ctx.lang, values));
+  }
+  auto training = [&]() -> Result<std::vector<registers::Entry>> {
+    auto use = services.store.use();
+    registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
+    return regs.list(registers::Kind::kTraining);
+  }();
+  if (!training) return proof_failed(req, res, ctx, training.error());
+  std::vector<std::string> names;
+  std::map<std::string, std::string> display;
+  for (const auto& m : *members) {
+    names.push_back(m.name);
+    display[m.name] = m.display_name;
+  }
+  const registers::Attendance counted = registers::attendance(*training, names, course, since);
+  auto people = [&](const std::vector<std::string>& list) {
+    json out = json::array();
+    for (const auto& name : list) out.push_back({{"name", visible_text(name)}, {"display", visible_text(display[name])}});
+    return out;
+  };
+  values["counted"] = true;
+  values["groups"] = std::to_string(ds.training_groups.size());
+  values["audience"] = std::to_string(names.size());
+  values["attended_count"] = std::to_string(counted.attended.size());
+  values["missing_count"] = std::to_string(counted.missing.size());
+  values["attended"] = people(counted.attended);
+  values["missing"] = people(counted.missing);
+  send_page(res, 200, ctx.lang, f, render_page(PageTemplate::kAudience, ctx.lang, values));
+}
+
 void Console::Impl::proof_routes() {
   if (!offers_proof()) return;
   httplib::Server& s = *server;
@@ -1055,6 +1296,11 @@ void Console::Impl::proof_routes() {
          proof_page(Permission::kRegisters, [this](auto& req, auto& res, auto& ctx) { register_put(req, res, ctx, true); }, true));
   // A campaign's id is "<template>:<body>:<period>", each part of letters, digits and - _ .
   const std::string id = R"(([A-Za-z0-9._-]{1,64}:[A-Za-z0-9._-]{1,64}:[0-9-]{4,7}))";
+  // Clause 8's review: whoever may see the registers or the inspection sees the policy's versions.
+  auto registers_or_inspection = [this](Page page) { return signed_in(needs({Permission::kRegisters, Permission::kInspection}, std::move(page)), false); };
+  s.Get("/policy/versions", registers_or_inspection([this](auto& req, auto& res, auto& ctx) { policy_versions_page(req, res, ctx); }));
+  s.Get("/policy/diff", registers_or_inspection([this](auto& req, auto& res, auto& ctx) { policy_diff_page(req, res, ctx); }));
+  s.Get("/registers/training/audience", proof_page(Permission::kRegisters, [this](auto& req, auto& res, auto& ctx) { audience_page(req, res, ctx); }, false));
   s.Get("/inspect/stats", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { statistics_page(req, res, ctx); }, false));
   s.Get("/inspect", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { campaigns_page(req, res, ctx); }, false));
   s.Post("/inspect/create", proof_page(Permission::kInspection, [this](auto& req, auto& res, auto& ctx) { campaign_create(req, res, ctx); }, true));

@@ -87,6 +87,18 @@ TEST_F(InspectCli, CampaignFromCreationToALockedSignedReport) {
   auto verified = inspect("verify " + id);
   EXPECT_EQ(verified.exit_code, 0) << verified.output;
   EXPECT_NE(verified.output.find("検証済み"), std::string::npos) << verified.output;
+  // And by the audit log's own tool: `sanso audit prove` proves each evaluation's record from the
+  // checkpoint signed right after it, as an auditor would without the inspection's commands.
+  for (const auto& r : results) {
+    const auto index = r["audit_index"].get<std::uint64_t>();
+    auto proved = run_sanso("audit prove " + std::to_string(index) + " --json" + config_);
+    ASSERT_EQ(proved.exit_code, 0) << proved.output;
+    auto j = nlohmann::json::parse(proved.output.substr(proved.output.find('{')), nullptr, false);
+    ASSERT_TRUE(j.is_object()) << proved.output;
+    EXPECT_EQ(j["index"].get<std::uint64_t>(), index) << proved.output;
+    EXPECT_NE(j["record"].get<std::string>().find("\"inspect.evaluate\""), std::string::npos) << proved.output;
+    EXPECT_NE(j["checkpoint"].get<std::string>().find(j["root_hash"].get<std::string>()), std::string::npos) << proved.output;
+  }
 
   EXPECT_EQ(inspect("action add " + id + " monthly-physical --owner kato --due 2099-01-31 --description 鍵を交換する --as tanaka").exit_code, 0);
   // Which policy-based items fail depends on today's date (review and exception expiry): each gets its action.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -227,6 +228,51 @@ TEST(ExampleTemplates, ClauseTitlesAreInTheSeedPolicy) {
     static const std::set<std::string> kParaphrased = {"3(1)", "3(2)", "3(3)", "3(4)", "3(5)", "4(2)②", "6(3)①", "6(3)②", "6(3)③"};
     if (kParaphrased.contains(c.id)) continue;
     EXPECT_NE(text.find(title), std::string::npos) << c.id << " " << c.title;
+  }
+}
+
+// The other way round: every numbered clause of the seed policy — its headings 1.–10., the
+// numbered paragraphs (1)–(14) under them (written "#### (1)", "- (1)" or "(1 1)") and the circled
+// ①–③ under those — is in the clause list, so "covers every clause of the seed" means the seed's
+// clauses, not only the list's.
+TEST(ExampleTemplates, EveryNumberedClauseOfTheSeedIsInTheClauseList) {
+  const std::filesystem::path seed = std::filesystem::path(SANSO_SHARED_DIR) / "seed/000_b848ee25320fbd29.txt";
+  if (!std::filesystem::exists(seed)) GTEST_SKIP() << "the seed policy is not at " << seed;
+  auto clauses = load_clause_list_file(kDir + "/clauses.toml");
+  ASSERT_TRUE(clauses) << clauses.error().to_string();
+  std::set<std::string> listed;
+  for (const auto& c : clauses->clauses) listed.insert(c.id);
+  static const std::regex kTop(R"(^#{2,4} (?:\*\*)?([0-9]{1,2})\. )");
+  static const std::regex kParagraph(R"(^(?:#### |- )?\(([0-9]) ?([0-9]?)\) ?\S)");
+  static const char* const kCircled[] = {"①", "②", "③", "④", "⑤", "⑥", "⑦", "⑧", "⑨"};
+  std::istringstream lines(slurp(seed.string()));
+  std::string top, paragraph, line;
+  std::vector<std::string> found;
+  bool contents = false;
+  while (std::getline(lines, line)) {
+    if (line.rfind("## 目次", 0) == 0) contents = true;  // the table of contents repeats the headings
+    if (line.rfind("## 序", 0) == 0) contents = false;
+    if (contents) continue;
+    std::smatch m;
+    if (std::regex_search(line, m, kTop)) {
+      top = m[1].str();
+      paragraph.clear();
+      found.push_back(top);
+    } else if (!top.empty() && std::regex_search(line, m, kParagraph)) {
+      paragraph = top + "(" + m[1].str() + m[2].str() + ")";
+      found.push_back(paragraph);
+    } else if (!paragraph.empty()) {
+      std::string_view rest(line);
+      if (rest.rfind("- ", 0) == 0) rest.remove_prefix(2);
+      for (const char* circled : kCircled) {
+        if (rest.rfind(circled, 0) == 0) found.push_back(paragraph + circled);
+      }
+    }
+  }
+  EXPECT_GE(found.size(), 40u) << "the seed's numbering was not read";
+  for (const auto& id : found) EXPECT_TRUE(listed.contains(id)) << id << " of the seed is not in clauses.toml";
+  for (const char* known : {"1", "2(14)", "3(5)", "4(2)③", "6(3)③", "6(9)", "7", "8", "10"}) {
+    EXPECT_NE(std::find(found.begin(), found.end(), known), found.end()) << known << " was not read from the seed";
   }
 }
 

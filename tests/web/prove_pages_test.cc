@@ -4,14 +4,25 @@
 // goes from answers and evidence to a sign-off that only someone else can give.
 #include <httplib.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <regex>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "inspect/campaign.h"
 #include "audit/note.h"
+#include "audit/versions.h"
+#include "core/clock.h"
+#include "core/digest.h"
 #include "inspect/template.h"
 #include "policy/check.h"
+#include "policy/diff.h"
+#include "support/pdf_text.h"
+#include "support/slapd_server.h"
 #include "web/console.h"
 #include "web/web_fixture.h"
 
@@ -83,23 +94,37 @@ class ProvePagesTest : public ::testing::TestWithParam<store::Backend> {
 
     // The console offers the templates in inspection/ beside the policy file.
     h_->config_.policy_file = kExampleDir + "policy.toml";
+    auto key = audit::generate_signing_key("test/audit");
+    ASSERT_TRUE(key);
+    key_ = *key;
+    start_console(*h_->accounts_, h_->config_);
+  }
+
+  // (Re)starts the console with these accounts and settings; the client talks to it.
+  void start_console(ConsoleAccounts& accounts, const config::ServiceConfig& config) {
+    console_.reset();
     ConsoleOptions options;
     options.host = "127.0.0.1";
     options.port = 0;
     options.node = "gw-test";
-    ConsoleServices services{*h_->accounts_, *quarantine_, *h_->shared_, h_->config_,
+    ConsoleServices services{accounts, *quarantine_, *h_->shared_, config,
                              [](const quarantine::Item&, const std::string&, const quarantine::Actor&) -> Result<std::string> {
                                return make_error("test.delivery", "", "not used here");
                              }};
-    auto key = audit::generate_signing_key("test/audit");
-    ASSERT_TRUE(key);
-    key_ = *key;
     services.proof = {h_->log_.get(), policy_.get(), std::string(64, '0'), &key_};
     auto console = Console::start(options, services);
     ASSERT_TRUE(console) << console.error().to_string();
     console_ = std::move(console).value();
     client_ = std::make_unique<httplib::Client>("127.0.0.1", console_->port());
-    client_->set_read_timeout(60, 0);
+    client_->set_read_timeout(300, 0);  // a PDF printed by Chromium under the sanitizers
+  }
+
+  // The policy text kept as a version, as a service that loads it records it.
+  audit::FileVersion keep_policy(const std::string& text) {
+    auto db = h_->shared_->use();
+    auto kept = audit::keep_file_version(*db, *h_->log_, "policy", "/etc/sanso/policy.toml", sha256_hex(text), text, "gw-test");
+    EXPECT_TRUE(kept) << kept.error().to_string();
+    return kept ? *kept : audit::FileVersion{};
   }
 
   httplib::Headers headers(const Visitor& v, const std::string& lang = "") const {
@@ -156,6 +181,9 @@ class ProvePagesTest : public ::testing::TestWithParam<store::Backend> {
   std::unique_ptr<quarantine::QuarantineStore> quarantine_;
   std::unique_ptr<policy::Policy> policy_;
   audit::SigningKey key_;
+  // A second set of settings and accounts a test may restart the console with (narrower permissions).
+  std::unique_ptr<config::ServiceConfig> narrowed_;
+  std::unique_ptr<ConsoleAccounts> narrowed_accounts_;
   std::unique_ptr<Console> console_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -450,6 +478,226 @@ TEST_P(ProvePagesTest, ACampaignIsCreatedFromTheFormWithItsRecord) {
   // The same campaign twice is refused, and still one exists.
   EXPECT_NE(post(kato, "/inspect/create", form)->status, 303);
   EXPECT_EQ(count("SELECT COUNT(*) FROM inspect_campaigns"), 1);
+}
+
+// An incident (6(7)) links to the audit entries and monitor findings it names: numbers become
+// links to the audit log and to the finding; other text stays text.
+TEST_P(ProvePagesTest, AnIncidentLinksItsAuditEntriesAndMonitorFindings) {
+  Visitor tanaka = sign_in("tanaka");
+  auto added = post(tanaka, "/registers/incidents",
+                    {{"f.id", "inc-1"}, {"f.title", "USBメモリの紛失"}, {"f.occurred_on", "2026-11-02"}, {"f.severity", "high"}, {"f.state", "open"},
+                     {"f.audit_entries", "#1; 2"}, {"f.monitor_findings", "7; 外部からの通報"}});
+  ASSERT_TRUE(added);
+  ASSERT_EQ(added->status, 303) << added->body;
+  auto entry = get(tanaka, "/registers/incidents/entry/inc-1");
+  ASSERT_TRUE(entry);
+  ASSERT_EQ(entry->status, 200);
+  EXPECT_NE(entry->body.find("<a href=\"/audit?from=1\" class=\"ref\">#1</a>"), std::string::npos) << entry->body;
+  EXPECT_NE(entry->body.find("<a href=\"/audit?from=2\" class=\"ref\">#2</a>"), std::string::npos);
+  EXPECT_NE(entry->body.find("<a href=\"/monitor/findings/7\" class=\"ref\">#7</a>"), std::string::npos);
+  EXPECT_NE(entry->body.find("外部からの通報"), std::string::npos);
+  EXPECT_EQ(entry->body.find("/monitor/findings/外部"), std::string::npos);
+}
+
+std::string example_policy_text() {
+  std::ifstream in(kExampleDir + "policy.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+constexpr std::string_view kDenyInboundFiles = R"(
+[[rules]]
+id = "city.no-inbound-files"
+from = "internet"
+to = "lgwan"
+channels = ["file"]
+action = "deny"
+clause = "6(3)②"
+reason = "インターネット接続系からのファイル取込を停止"
+)";
+
+// The kept policy versions (clause 8) in the console: each with its hash, who loaded it, when (JST)
+// and its policy.version record; the diff between two is `sanso policy diff`'s own computation and
+// words, line for line; a hostile or unknown version is refused.
+TEST_P(ProvePagesTest, ThePolicyVersionsAndTheDecisionsTheyChangeAreShown) {
+  const std::string old_text = example_policy_text(), new_text = old_text + std::string(kDenyInboundFiles);
+  const audit::FileVersion v1 = keep_policy(old_text), v2 = keep_policy(new_text);
+  ASSERT_EQ(v2.number, v1.number + 1);
+  Visitor suzuki = sign_in("suzuki");
+  auto page = get(suzuki, "/policy/versions");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  for (const auto& v : {v1, v2}) {
+    const auto row = page->body.find("data-version=\"" + std::to_string(v.number) + "\"");
+    ASSERT_NE(row, std::string::npos) << page->body;
+    const std::string tr = page->body.substr(row, page->body.find("</tr>", row) - row);
+    EXPECT_NE(tr.find(v.sha256.substr(0, 16)), std::string::npos) << tr;
+    EXPECT_NE(tr.find("gw-test"), std::string::npos) << tr;
+    EXPECT_NE(tr.find("JST"), std::string::npos) << tr;
+    EXPECT_NE(tr.find("href=\"/audit?from=" + std::to_string(v.audit_index) + "\""), std::string::npos) << tr;
+  }
+  const std::string link = "/policy/diff?old=" + std::to_string(v1.number) + "&amp;new=" + std::to_string(v2.number);
+  EXPECT_NE(page->body.find("href=\"" + link + "\""), std::string::npos) << page->body;
+  EXPECT_NE(page->body.find("id=\"diff-form\""), std::string::npos);
+  EXPECT_EQ(page->body.find("<script"), std::string::npos);
+
+  // What `sanso policy diff @1 @2` prints, computed here the same way.
+  const Date today = system_clock().today();
+  auto before = policy::CompiledPolicy::compile(*policy::load_checked_policy_text(old_text, "old", today), today);
+  auto after = policy::CompiledPolicy::compile(*policy::load_checked_policy_text(new_text, "new", today), today);
+  ASSERT_TRUE(before && after);
+  const std::string expected = policy::render_diff_text(policy::diff_policies(*before, *after), *before, *after, "ja");
+  ASSERT_NE(expected.find("インターネット接続系→LGWAN接続系 ファイル: 無害化 → 拒否（すべて）"), std::string::npos) << expected;
+  auto diff = get(suzuki, "/policy/diff?old=" + std::to_string(v1.number) + "&new=" + std::to_string(v2.number));
+  ASSERT_TRUE(diff);
+  ASSERT_EQ(diff->status, 200) << diff->body;
+  std::istringstream lines(expected);
+  std::size_t compared = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find_first_of("&<>\"'") != std::string::npos) continue;  // escaped on the page
+    EXPECT_NE(diff->body.find(line), std::string::npos) << "missing: " << line << "\n" << diff->body;
+    ++compared;
+  }
+  EXPECT_GT(compared, 0u);
+  EXPECT_NE(diff->body.find(v2.sha256.substr(0, 16)), std::string::npos);
+  // By a hash prefix, in English.
+  auto english = get(suzuki, "/policy/diff?old=@" + v1.sha256.substr(0, 10) + "&new=@" + std::to_string(v2.number), "en");
+  ASSERT_TRUE(english);
+  ASSERT_EQ(english->status, 200) << english->body;
+  EXPECT_NE(english->body.find(": sanitize → deny (all requests)"), std::string::npos) << english->body;
+
+  EXPECT_EQ(get(suzuki, "/policy/diff?old=1&new=99")->status, 404);
+  EXPECT_EQ(get(suzuki, "/policy/diff?old=..%2F1&new=2")->status, 400);
+  EXPECT_EQ(get(suzuki, "/policy/diff?old=%3Cscript%3E&new=2")->status, 400);
+  EXPECT_EQ(get(suzuki, "/policy/diff?new=2")->status, 400);
+  // Reached from the registers (the review register) and the inspection.
+  EXPECT_NE(get(suzuki, "/registers")->body.find("href=\"/policy/versions\""), std::string::npos);
+  EXPECT_NE(get(suzuki, "/registers/reviews")->body.find("href=\"/policy/versions\""), std::string::npos);
+  EXPECT_NE(get(suzuki, "/inspect")->body.find("href=\"/policy/versions\""), std::string::npos);
+  Visitor stranger;
+  auto anonymous = get(stranger, "/policy/versions");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 303);
+}
+
+// The training audience (6(5)) from the directory in the console, as `sanso register audience`
+// counts it: without training groups, and with the directory down, the page says so; against a
+// real slapd, who of the groups' members attended (since a date) and who did not.
+TEST_P(ProvePagesTest, TheTrainingAudienceComesFromTheDirectory) {
+  Visitor tanaka = sign_in("tanaka");
+  auto none = get(tanaka, "/registers/training/audience");
+  ASSERT_TRUE(none);
+  ASSERT_EQ(none->status, 200) << none->body;
+  EXPECT_NE(none->body.find("id=\"audience-problem\""), std::string::npos) << none->body;
+  EXPECT_NE(none->body.find("training_groups"), std::string::npos);
+  EXPECT_EQ(none->body.find("id=\"audience-summary\""), std::string::npos);
+  EXPECT_NE(get(tanaka, "/registers/training")->body.find("href=\"/registers/training/audience\""), std::string::npos);
+  EXPECT_EQ(get(tanaka, "/registers/training/audience?since=2026-13-01")->status, 400);
+
+  sanso::testing::SlapdServer slapd("/tmp/sanso-slapd-prove-" + std::to_string(::getpid()), sanso::testing::kCityDirectory);
+  if (!slapd.available()) GTEST_SKIP() << "slapd or openssl is not installed (scripts/install-deps.sh installs them)";
+  const std::string secret = (std::filesystem::path(slapd.ca_file()).parent_path() / "lookup.secret").string();
+  std::ofstream(secret) << "tanaka-pass\n";
+  directory::Settings& ds = h_->config_.directory;
+  ds.uri = slapd.ldap_uri();
+  ds.transport = directory::Transport::kStartTls;
+  ds.ca_file = slapd.ca_file();
+  ds.bind_template = "uid={user},ou=people,dc=city,dc=example";
+  ds.base_dn = "dc=city,dc=example";
+  ds.lookup_bind = "uid=tanaka,ou=people,dc=city,dc=example";
+  ds.lookup_password_file = secret;
+  ds.timeout = std::chrono::milliseconds(3000);
+  ds.training_groups = {"cn=security-managers,ou=groups,dc=city,dc=example"};  // holds jouhou: tanaka and both
+
+  ASSERT_EQ(post(tanaka, "/registers/training",
+                 {{"f.id", "t1"}, {"f.person", "Tanaka"}, {"f.course", "情報セキュリティ研修"}, {"f.kind", "training"}, {"f.date", "2026-06-01"}})
+                ->status,
+            303);
+  auto counted = get(tanaka, "/registers/training/audience");
+  ASSERT_TRUE(counted);
+  ASSERT_EQ(counted->status, 200) << counted->body;
+  const auto missing = counted->body.find("id=\"missing\""), attended = counted->body.find("id=\"attended\"");
+  ASSERT_NE(missing, std::string::npos) << counted->body;
+  ASSERT_NE(attended, std::string::npos);
+  const std::string missing_table = counted->body.substr(missing, attended - missing), attended_table = counted->body.substr(attended);
+  EXPECT_NE(attended_table.find("data-person=\"tanaka\""), std::string::npos) << counted->body;
+  EXPECT_NE(attended_table.find("田中 一郎"), std::string::npos);
+  EXPECT_NE(missing_table.find("data-person=\"both\""), std::string::npos) << counted->body;
+  EXPECT_EQ(missing_table.find("data-person=\"tanaka\""), std::string::npos);
+
+  auto later = get(tanaka, "/registers/training/audience?since=2026-07-01&course=%E6%83%85%E5%A0%B1%E3%82%BB%E3%82%AD%E3%83%A5%E3%83%AA%E3%83%86%E3%82%A3%E7%A0%94%E4%BF%AE");
+  ASSERT_TRUE(later);
+  ASSERT_EQ(later->status, 200);
+  const auto later_missing = later->body.find("id=\"missing\""), later_attended = later->body.find("id=\"attended\"");
+  ASSERT_NE(later_attended, std::string::npos);
+  EXPECT_NE(later->body.substr(later_missing, later_attended - later_missing).find("data-person=\"tanaka\""), std::string::npos)
+      << "training before the date does not count: " << later->body;
+  EXPECT_NE(later->body.find("value=\"情報セキュリティ研修\""), std::string::npos);
+
+  auto english = get(tanaka, "/registers/training/audience", "en");
+  ASSERT_TRUE(english);
+  EXPECT_NE(english->body.find("Not attended"), std::string::npos);
+
+  slapd.stop();
+  auto down = get(tanaka, "/registers/training/audience");
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 503);
+  EXPECT_NE(down->body.find("ディレクトリに問い合わせられない"), std::string::npos) << down->body;
+  EXPECT_EQ(down->body.find("id=\"audience-summary\""), std::string::npos);
+}
+
+// The printed report through the console: Chromium in the converter sandbox prints the campaign,
+// served as a PDF download whose text reads back; nobody without the inspection permission, and
+// nobody signed out, receives it. The same narrowed permissions decide the other new pages.
+TEST_P(ProvePagesTest, ThePdfReportDownloadsOnlyToWhoMaySeeTheInspection) {
+  const std::string id = create_campaign();
+  ASSERT_FALSE(id.empty());
+  {
+    Visitor tanaka = sign_in("tanaka");
+    ASSERT_EQ(post(tanaka, "/inspect/c/" + id + "/answer", {{"item", "physical"}, {"answer", "no"}, {"note", "鍵が壊れている"}})->status, 303);
+  }
+  narrowed_ = std::make_unique<config::ServiceConfig>(h_->config_);
+  narrowed_->web.permissions = {{"registers", {"security_manager"}}, {"inspection", {"general_security_officer"}}, {"audit", {"system_admin"}}};
+  narrowed_accounts_ = h_->make_accounts(*narrowed_);
+  ASSERT_NE(narrowed_accounts_, nullptr);
+  start_console(*narrowed_accounts_, *narrowed_);
+  const std::string path = "/inspect/c/" + id + "/report.pdf";
+  Visitor tanaka = sign_in("tanaka"), suzuki = sign_in("suzuki"), kato = sign_in("kato"), stranger;
+
+  auto refused = get(tanaka, path);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(refused->body.rfind("%PDF", 0), std::string::npos);
+  auto anonymous = get(stranger, path);
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 303);
+  EXPECT_EQ(anonymous->body.rfind("%PDF", 0), std::string::npos);
+  EXPECT_EQ(get(kato, path)->status, 403);
+  // The policy's versions: registers or inspection; the audience: registers.
+  EXPECT_EQ(get(tanaka, "/policy/versions")->status, 200);
+  EXPECT_EQ(get(suzuki, "/policy/versions")->status, 200);
+  EXPECT_EQ(get(kato, "/policy/versions")->status, 403);
+  EXPECT_EQ(get(kato, "/policy/diff?old=1&new=2")->status, 403);
+  EXPECT_EQ(get(tanaka, "/registers/training/audience")->status, 200);
+  EXPECT_EQ(get(suzuki, "/registers/training/audience")->status, 403);
+
+  const config::ServiceConfig defaults;
+  if (::access(defaults.cdr.chromium.c_str(), X_OK) != 0) GTEST_SKIP() << defaults.cdr.chromium << " is not installed (Debian package chromium)";
+  if (::access(sanso::testing::kPdfToText, X_OK) != 0) GTEST_SKIP() << "pdftotext is not installed (Debian package poppler-utils)";
+  auto pdf = get(suzuki, path);
+  ASSERT_TRUE(pdf);
+  ASSERT_EQ(pdf->status, 200) << pdf->body.substr(0, 2000);
+  EXPECT_EQ(pdf->get_header_value("Content-Type"), "application/pdf");
+  EXPECT_NE(pdf->get_header_value("Content-Disposition").find("attachment"), std::string::npos);
+  ASSERT_EQ(pdf->body.rfind("%PDF", 0), 0u);
+  const std::filesystem::path file = h_->store_.dir() / "report.pdf";
+  std::ofstream(file, std::ios::binary) << pdf->body;
+  const std::string text = sanso::testing::pdf_text(file);
+  EXPECT_NE(text.find("点検表"), std::string::npos) << text;
+  EXPECT_NE(text.find("月次点検"), std::string::npos) << text;
+  EXPECT_NE(text.find("鍵が壊れている"), std::string::npos) << "the answer's note is printed: " << text;
+  EXPECT_NE(text.find(id), std::string::npos) << text;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProvePagesTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);

@@ -208,6 +208,11 @@ struct Console::Impl {
   void campaign_report(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void campaign_evidence(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void statistics_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  // Clause 8's review: the kept policy versions, and what changes between two of them.
+  void policy_versions_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void policy_diff_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  // 6(5): who of the directory's training groups has attended, from the training register.
+  void audience_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void evidence_upload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body);
 
   // ---- the JSON API and /metrics (api.cc) ----

@@ -139,6 +139,28 @@ test('a campaign is created, answered with evidence, evaluated, signed off by an
   await tanaka.context.close();
 });
 
+// Clause 8's review from the inspection: the kept policy versions (the policy the console started
+// with is one, recorded as policy.version) and the diff form, whose result is `sanso policy diff`'s.
+test('the kept policy versions are reached from the inspection and compared', async () => {
+  const tanaka = await person('tanaka', process.env.SANSO_TANAKA_PASSWORD);
+  const page = tanaka.page;
+  await page.goto(`${url}/inspect`);
+  await page.click('#policy-versions');
+  assert.equal(new URL(page.url()).pathname, '/policy/versions');
+  const rows = page.locator('#versions tr[data-version]');
+  assert.ok(await rows.count() >= 1, 'the policy in force is a kept version');
+  const first = rows.first();
+  assert.match(await first.innerText(), /JST/);
+  assert.match(await first.locator('a[href^="/audit?from="]').innerText(), /^#[0-9]+$/);
+  const kept = auditActions('policy.version');
+  assert.ok(kept.length >= 1, 'its keeping is in the audit log');
+  await page.click('#diff-form button[type=submit]');
+  assert.equal(new URL(page.url()).pathname, '/policy/diff');
+  assert.ok((await page.locator('#diff').innerText()).length > 0, 'the differences (or that there are none) are shown');
+  await page.screenshot({ path: `${shots}/policy-versions.png`, fullPage: true });
+  await tanaka.context.close();
+});
+
 test('no page reported an error (nothing blocked by the content policy)', () => {
   assert.deepEqual(problems, []);
 });
