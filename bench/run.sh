@@ -43,6 +43,10 @@ echo "== the mail gateway under load: Postfix + sanso milter, 10,000 messages fr
 bash bench/mail-gateway/run.sh "$build" "$out" 10000 50
 
 echo
+echo "== inter-zone transfer: 50 concurrent 1 MB Office uploads through the JSON API for 60 s, against the CDR engine alone"
+bash bench/transfer/run.sh "$build" "$out" 50 60
+
+echo
 echo "== sanso decide() (Google Benchmark)"
 "$build/sanso_policy_bench" --benchmark_min_time=0.5 --benchmark_out="$out/policy.json" --benchmark_out_format=json
 
