@@ -325,6 +325,10 @@ Result<std::string> zip_of(const std::vector<transfer::Delivered>& files) {
 
 }  // namespace
 
+int internal::transfer_error_status(const Error& e) { return status_of(e); }
+
+void internal::send_attachment(httplib::Response& res, const std::string& name, std::string bytes) { send_file(res, name, std::move(bytes)); }
+
 std::string Console::Impl::address_zone(const httplib::Request& req) const {
   const policy::Policy* policy = policy_in_force();
   const policy::Zone* zone = policy != nullptr ? policy->zone_of_address(client_address(req)) : nullptr;
@@ -411,6 +415,7 @@ void Console::Impl::transfer_send(const httplib::Request& req, httplib::Response
   }
   if (!*session) return redirect(res, "/login?next=%2Ftransfer");
   Context ctx{std::move(**session), lang, source};
+  note_actor(ctx.session.name);
   if (refused_other_listener(req, res, ctx)) return;
   if (!same_origin(req)) return refuse_form(req, res, &ctx, lang, "cross-origin");
   if (refused_without({Permission::kTransfer}, req, res, ctx) || refused_other_side(req, res, ctx)) return;
