@@ -19,7 +19,6 @@
 #include "policy/decide.h"
 #include "policy/network.h"
 #include "store/database.h"
-#include "core/private_file.h"
 #include "policy/policy.h"
 #include "transfer/transfer.h"
 #include "transfer/transfer_json.h"
@@ -27,6 +26,7 @@
 #include "web/internal/audit_event.h"
 #include "web/internal/console_server.h"
 #include "web/internal/form_upload.h"
+#include "web/internal/transfer_upload.h"
 
 namespace sanso::web {
 
@@ -633,19 +633,14 @@ void Console::Impl::api_transfer_send(const httplib::Request& req, httplib::Resp
   // byte of the body is read: a stranger's upload costs nothing.
   auto client = authenticate_api(req, res, "transfer", {Permission::kTransfer});
   if (!client || refused_api_side(req, res, *client)) return;
-  const auto& limits = services.config.transfer;
-  MultipartLimits l;
-  l.max_file_bytes = static_cast<std::uint64_t>(limits.max_file_mb) * 1024 * 1024;
-  l.max_total_bytes = static_cast<std::uint64_t>(limits.max_total_mb) * 1024 * 1024;
-  l.max_files = static_cast<std::size_t>(limits.max_files);
-  const std::string temp_dir = services.config.data_dir + "/tmp/uploads";
-  if (auto made = create_private_directories(temp_dir); !made) {
-    log::error("web: api: " + made.error().to_string());
+  auto spool = upload_spool(services.config);
+  if (!spool) {
+    log::error("web: api: " + spool.error().to_string());
     return send_api_error(res, ApiError{500, "api.internal", "the upload", "", "an internal error; the service's log has the cause"});
   }
   // Read as it arrives into unlinked private files, every limit checked at every byte: an upload
   // over a limit or cut short keeps nothing and sends nothing on.
-  auto form = receive_form(req, body, l, temp_dir);
+  auto form = receive_form(req, body, transfer_upload_limits(services.config.transfer), *spool);
   if (!form) return send_api_error(res, transfer_error(form.error(), "the upload"));
   for (const auto& field_value : form->fields) {
     const std::string& key = field_value.first;
@@ -661,12 +656,7 @@ void Console::Impl::api_transfer_send(const httplib::Request& req, httplib::Resp
   if (recipient.empty()) return send_api_error(res, ApiError{400, "api.missing", "recipient", "recipient", "the field is required"});
   if (!is_valid_utf8(recipient) || !is_valid_utf8(reason)) return send_api_error(res, ApiError{400, "api.input", "recipient / reason", "", "not UTF-8 text"});
   if (form->files.empty()) return send_api_error(res, ApiError{400, "api.missing", "files", "files", "send one or more files"});
-  std::vector<transfer::Upload> uploads;
-  for (const auto& f : form->files) {
-    const ReceivedFile* spooled = f.get();
-    uploads.push_back(transfer::Upload{f->filename(), {}, static_cast<std::int64_t>(f->size()), [spooled] { return spooled->read_all(); }});
-  }
-  auto sent = services.transfers->send(transfer_person(*client), recipient, reason, uploads);
+  auto sent = services.transfers->send(transfer_person(*client), recipient, reason, spooled_uploads(*form));
   form->files.clear();  // the temporary files go now, not with the response
   if (!sent) {
     if (transfer_error_status(sent.error()) == 500) log::error("web: api: an upload: " + sent.error().to_string());
