@@ -33,6 +33,7 @@
 #include "mail/smtp_client.h"
 #include "sandbox/sandbox.h"
 #include "transfer/transfer.h"
+#include "transfer/transfer_json.h"
 
 namespace sanso::cli {
 
@@ -171,41 +172,6 @@ std::string finding_label(const std::string& kind, std::string_view lang) {
   return parsed ? std::string(cdr::label(*parsed, lang)) : kind;
 }
 
-nlohmann::json to_json(const transfer::Transfer& t) {
-  nlohmann::json files = nlohmann::json::array();
-  for (const auto& f : t.files) {
-    auto findings = nlohmann::json::parse(f.findings_json, nullptr, false);
-    if (findings.is_discarded()) findings = nlohmann::json::array();
-    for (auto& x : findings) {
-      if (x.contains("kind") && x["kind"].is_string()) {
-        x["label_ja"] = finding_label(x["kind"].get<std::string>(), "ja");
-        x["label_en"] = finding_label(x["kind"].get<std::string>(), "en");
-      }
-    }
-    files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}, {"quarantine_id", f.quarantine_id}, {"verdict", f.verdict},
-                     {"reason", f.reason}, {"findings", findings}, {"output_name", f.output_name}, {"output_sha256", f.output_sha256},
-                     {"awaits_password", f.awaits_password()}, {"unlock_attempts", f.unlock_attempts}});
-  }
-  return {{"id", t.id},
-          {"from", t.from_zone},
-          {"to", t.to_zone},
-          {"sender", t.sender},
-          {"recipient", t.recipient},
-          {"reason", t.reason},
-          {"state", std::string(transfer::to_string(t.state))},
-          {"action", t.action},
-          {"rule", t.rule_id},
-          {"clause", t.clause},
-          {"hold_reason", t.hold_reason},
-          {"approver_role", t.approver_role},
-          {"decided_by", t.decided_by},
-          {"decision_note", t.decision_note},
-          {"created_at", iso_utc(t.created_at)},
-          {"expires_at", iso_utc(t.expires_at)},
-          {"link_issued", t.link_issued},
-          {"files", files}};
-}
-
 void print_files(const transfer::Transfer& t) {
   for (const auto& f : t.files) {
     std::printf("  %s  %s%s\n", visible_text(f.name).c_str(), f.verdict.c_str(), f.output_name.empty() ? "" : (" → " + visible_text(f.output_name)).c_str());
@@ -276,7 +242,7 @@ int run_list(const ServiceOptions& o, const TransferArgs& a) {
   const std::vector<transfer::Transfer>* list = &all;
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& t : *list) out.push_back(to_json(t));
+    for (const auto& t : *list) out.push_back(transfer::to_json(t));
     std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return kExitOk;
   }

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "core/internal/log_shipper.h"
+#include "core/log_events.h"
 #include "core/text.h"
 
 namespace sanso::log {
@@ -238,6 +240,69 @@ void write(Level level, std::string_view message) { emit(make_line(level, false,
 
 void event(Level level, std::string_view name, std::string_view message, std::initializer_list<Field> fields) {
   emit(make_line(level, false, name, message, fields));
+}
+
+namespace {
+
+bool token_like(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_'; }
+
+// `text` with every run of 40 or more token characters replaced: shorter ids (a transfer's t and
+// 32 hex digits) stay readable, a 256-bit token in hex does not.
+std::string without_tokens(std::string_view text) {
+  constexpr std::size_t kTokenRun = 40;
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!token_like(text[i])) {
+      out += text[i++];
+      continue;
+    }
+    std::size_t end = i;
+    while (end < text.size() && token_like(text[end])) ++end;
+    if (end - i >= kTokenRun) {
+      out += "[redacted]";
+    } else {
+      out.append(text.substr(i, end - i));
+    }
+    i = end;
+  }
+  return out;
+}
+
+std::string seconds_text(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", seconds < 0 ? 0.0 : seconds);
+  return buf;
+}
+
+}  // namespace
+
+std::string request_target(std::string_view path, const std::vector<std::pair<std::string, std::string>>& query) {
+  std::string out = without_tokens(path);
+  char joiner = '?';
+  for (const auto& [key, value] : query) {
+    out += joiner;
+    joiner = '&';
+    out += without_tokens(key);
+    out += '=';
+    out += names_a_secret(key) ? std::string("[redacted]") : without_tokens(value);
+  }
+  return out;
+}
+
+void request(const RequestLine& r) {
+  const std::string status = std::to_string(r.status), seconds = seconds_text(r.seconds);
+  std::string message = std::string(r.method) + " " + std::string(r.target) + " " + status;
+  emit(make_line(Level::kInfo, false, "http.request", message,
+                 {{"service", r.service}, {"method", r.method}, {"path", r.target}, {"status", status}, {"duration_s", seconds},
+                  {"actor", r.actor}, {"client", r.client}}));
+}
+
+void decision(const DecisionLine& d) {
+  const std::string seconds = seconds_text(d.seconds), index = d.audit_index == 0 ? std::string() : std::to_string(d.audit_index);
+  std::string message = "mail " + std::string(d.queue_id) + " " + std::string(d.verdict) + (d.rule_id.empty() ? "" : " " + std::string(d.rule_id));
+  emit(make_line(Level::kInfo, false, "mail.decision", message,
+                 {{"queue_id", d.queue_id}, {"verdict", d.verdict}, {"rule", d.rule_id}, {"clause", d.clause}, {"duration_s", seconds}, {"seq", index}}));
 }
 
 Result<void> check_syslog_target(std::string_view target) {

@@ -19,9 +19,14 @@
 #include "policy/decide.h"
 #include "policy/network.h"
 #include "store/database.h"
+#include "policy/policy.h"
+#include "transfer/transfer.h"
+#include "transfer/transfer_json.h"
 #include "web/api_tokens.h"
 #include "web/internal/audit_event.h"
 #include "web/internal/console_server.h"
+#include "web/internal/form_upload.h"
+#include "web/internal/transfer_upload.h"
 
 namespace sanso::web {
 
@@ -245,6 +250,7 @@ std::optional<ApiClient> Console::Impl::authenticate_api(const httplib::Request&
     return std::nullopt;
   }
   ApiClient client = std::get<ApiClient>(std::move(*outcome));
+  note_actor(client.person + " (api token " + client.name + ")");
   if (!client.may(scope)) {
     send_api_error(res, ApiError{403, "api.scope", "the token", "Authorization",
                                  "the token of '" + client.name + "' lacks the scope '" + scope + "' this endpoint needs"});
@@ -522,6 +528,256 @@ void Console::Impl::api_routes() {
          api_call("approvals", quarantine_pages, [this](auto& req, auto& res, auto& client) { api_quarantine_action(req, res, client, "release"); }));
   s.Get("/api/v1/findings", api_call("findings", findings_pages, [this](auto& req, auto& res, auto& client) { api_findings(req, res, client); }));
   s.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) { metrics_page(req, res); });
+  api_transfer_routes();
+}
+
+// ---- transfers ----
+
+namespace {
+
+transfer::Person transfer_person(const ApiClient& client) {
+  return transfer::Person{client.person, client.roles, client.zone, client.actor().via, ""};
+}
+
+// A transfer's error as the client hears it: the console's statuses, except a wrong PPAP password,
+// which is not this request's authentication (401 is the token's answer here).
+ApiError transfer_error(const Error& e, const std::string& subject) {
+  if (e.code == "transfer.password") return ApiError{422, e.code, subject, e.where, e.message};
+  return service_error(e, subject);
+}
+
+json transfer_detail(const transfer::Transfer& t, bool decide, bool download, bool unlock) {
+  json out = transfer::to_json(t);
+  out["allowed"] = {{"decide", decide}, {"download", download}, {"unlock", unlock}};
+  return out;
+}
+
+}  // namespace
+
+bool Console::Impl::refused_api_side(const httplib::Request& req, httplib::Response& res, const ApiClient& client) {
+  std::string why;
+  if (client.zone.empty()) {
+    why = "'" + client.person + "' acts from no zone ([[users]] zone), so takes no part in transfers";
+  } else if (!options.zone.empty() && client.zone != options.zone) {
+    why = "this console serves the " + options.zone + " zone; '" + client.person + "' acts from " + client.zone;
+  } else if (const std::string here = address_zone(req); here != client.zone) {
+    // The address as the console reads it (X-Forwarded-For only from a trusted proxy), never a
+    // zone the client claims: the same rule as the transfer pages.
+    why = "the client's address " + client.source + " is in the " + here + " zone, not " + client.zone + ", the zone '" + client.person + "' acts from";
+  } else {
+    return false;
+  }
+  if (auto recorded = services.api_tokens->record_refused_call(client, req.method, req.path, "zone " + (client.zone.empty() ? "(none)" : client.zone), "zone");
+      !recorded) {
+    api->store_errors.inc();
+    log::error("web: api: recording a refused call: " + recorded.error().to_string());
+    send_api_error(res, ApiError{500, "api.internal", "the request", "", "an internal error; the service's log has the cause"});
+    return true;
+  }
+  send_api_error(res, ApiError{403, "api.zone", "the token", "Authorization", why});
+  return true;
+}
+
+void Console::Impl::api_transfers_list(const httplib::Request& req, httplib::Response& res, const ApiClient& client) {
+  transfer::ListQuery query;
+  for (const auto& item : req.params) {
+    const std::string& key = item.first;
+    if (key != "after" && key != "limit" && key != "awaiting") {
+      return send_api_error(res, ApiError{400, "api.field", visible_text(key), "?" + visible_text(key), "not a parameter of this request (after, limit, awaiting)"});
+    }
+    if (req.get_param_value_count(key.c_str()) != 1) return send_api_error(res, ApiError{400, "api.field", key, "?" + key, "the parameter is given twice"});
+  }
+  if (req.has_param("limit")) {
+    const std::string text = req.get_param_value("limit");
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), query.limit);
+    if (ec != std::errc() || p != text.data() + text.size() || query.limit < 1 || query.limit > 500) {
+      return send_api_error(res, ApiError{400, "api.input", "limit", "?limit", "a whole number from 1 to 500"});
+    }
+  }
+  if (req.has_param("awaiting")) {
+    const std::string text = req.get_param_value("awaiting");
+    if (text != "true" && text != "false") return send_api_error(res, ApiError{400, "api.input", "awaiting", "?awaiting", "true or false"});
+    query.awaiting_decision = text == "true";
+  }
+  query.after = req.get_param_value("after");
+  auto listed = services.transfers->list(transfer_person(client), query);
+  if (!listed) {
+    if (listed.error().code == "transfer.cursor") return send_api_error(res, ApiError{400, "api.input", "after", "?after", "not a `next` this API gave"});
+    log::error("web: api: listing transfers: " + listed.error().to_string());
+    return send_api_error(res, transfer_error(listed.error(), "the transfers"));
+  }
+  json out = json::array();
+  for (const auto& t : listed->transfers) out.push_back(transfer::to_json(t));
+  send_json(res, 200, {{"transfers", out}, {"next", listed->next}});
+}
+
+void Console::Impl::api_transfer_get(httplib::Response& res, const ApiClient& client, const std::string& id) {
+  const transfer::Person person = transfer_person(client);
+  auto t = services.transfers->get(id, person);
+  if (!t) {
+    if (transfer_error_status(t.error()) == 500) log::error("web: api: a transfer: " + t.error().to_string());
+    return send_api_error(res, transfer_error(t.error(), id));
+  }
+  // What the console would offer the same person on the transfer's page.
+  const bool decide = client.person_may({Permission::kApprovals}) && services.transfers->may_decide(*t, person);
+  const bool download = client.person_may({Permission::kTransfer}) && t->recipient == client.person && t->to_zone == client.zone &&
+                        (t->state == transfer::State::kReady || t->state == transfer::State::kDownloaded);
+  const bool unlock = client.person_may({Permission::kTransfer}) && t->sender == client.person && t->from_zone == policy::kZoneInternet &&
+                      client.zone == policy::kZoneInternet &&
+                      std::any_of(t->files.begin(), t->files.end(), [](const transfer::TransferFile& f) { return f.awaits_password(); });
+  send_json(res, 200, transfer_detail(*t, decide, download, unlock));
+}
+
+void Console::Impl::api_transfer_send(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
+  // The token, its scope, its person's page group and zone are checked at the headers, before a
+  // byte of the body is read: a stranger's upload costs nothing.
+  auto client = authenticate_api(req, res, "transfer", {Permission::kTransfer});
+  if (!client || refused_api_side(req, res, *client)) return;
+  auto spool = upload_spool(services.config);
+  if (!spool) {
+    log::error("web: api: " + spool.error().to_string());
+    return send_api_error(res, ApiError{500, "api.internal", "the upload", "", "an internal error; the service's log has the cause"});
+  }
+  // Read as it arrives into unlinked private files, every limit checked at every byte: an upload
+  // over a limit or cut short keeps nothing and sends nothing on.
+  auto form = receive_form(req, body, transfer_upload_limits(services.config.transfer), *spool);
+  if (!form) return send_api_error(res, transfer_error(form.error(), "the upload"));
+  for (const auto& field_value : form->fields) {
+    const std::string& key = field_value.first;
+    if (key != "recipient" && key != "reason") {
+      return send_api_error(res, ApiError{400, "api.field", visible_text(key), visible_text(key), "not a field of this request (recipient, reason, and the files)"});
+    }
+  }
+  auto value = [&](const char* key) {
+    auto it = form->fields.find(key);
+    return it == form->fields.end() ? std::string() : it->second;
+  };
+  const std::string recipient = value("recipient"), reason = value("reason");
+  if (recipient.empty()) return send_api_error(res, ApiError{400, "api.missing", "recipient", "recipient", "the field is required"});
+  if (!is_valid_utf8(recipient) || !is_valid_utf8(reason)) return send_api_error(res, ApiError{400, "api.input", "recipient / reason", "", "not UTF-8 text"});
+  if (form->files.empty()) return send_api_error(res, ApiError{400, "api.missing", "files", "files", "send one or more files"});
+  auto sent = services.transfers->send(transfer_person(*client), recipient, reason, spooled_uploads(*form));
+  form->files.clear();  // the temporary files go now, not with the response
+  if (!sent) {
+    if (transfer_error_status(sent.error()) == 500) log::error("web: api: an upload: " + sent.error().to_string());
+    return send_api_error(res, transfer_error(sent.error(), "the transfer"));
+  }
+  send_json(res, 201, transfer_detail(*sent, false, false, false));
+}
+
+void Console::Impl::api_transfer_file(const httplib::Request& req, httplib::Response& res, const ApiClient& client) {
+  const std::string id = req.matches[1];
+  int position = -1;
+  const std::string wanted = req.matches[2];
+  auto [p, ec] = std::from_chars(wanted.data(), wanted.data() + wanted.size(), position);
+  if (ec != std::errc() || p != wanted.data() + wanted.size()) return send_api_error(res, ApiError{400, "api.input", "position", "", "a file's position"});
+  const transfer::Person person = transfer_person(client);
+  auto t = services.transfers->get(id, person);
+  if (!t) return send_api_error(res, transfer_error(t.error(), id));
+  std::string output_name;
+  for (const auto& f : t->files) {
+    if (f.position == position) output_name = f.output_name;
+  }
+  if (output_name.empty()) {
+    return send_api_error(res, ApiError{404, "transfer.not-found", id + "/" + wanted, "", "no file to download at this position (blocked, or none)"});
+  }
+  // The service hands files to their recipient only, and records the download.
+  auto delivered = services.transfers->fetch(id, person);
+  if (!delivered) {
+    if (transfer_error_status(delivered.error()) == 500) log::error("web: api: fetching a transfer: " + delivered.error().to_string());
+    return send_api_error(res, transfer_error(delivered.error(), id));
+  }
+  for (auto& d : *delivered) {
+    if (d.name == output_name) return send_attachment(res, d.name, std::move(d.bytes));
+  }
+  send_api_error(res, ApiError{404, "transfer.not-found", id + "/" + wanted, "", "no file to download at this position"});
+}
+
+void Console::Impl::api_transfer_decide(const httplib::Request& req, httplib::Response& res, const ApiClient& client) {
+  const std::string id = req.matches[1];
+  auto parsed = strict_body(req, {{"decision", json::value_t::string, true, 20}, {"note", json::value_t::string, false, kMaxField}});
+  if (auto* e = std::get_if<ApiError>(&parsed)) return send_api_error(res, *e);
+  const json& body = std::get<json>(parsed);
+  const std::string decision = text_of(body, "decision");
+  if (decision != "approve" && decision != "deny") return send_api_error(res, ApiError{400, "api.input", "decision", "/decision", "either \"approve\" or \"deny\""});
+  const transfer::Person person = transfer_person(client);
+  if (decision == "approve") {
+    auto t = services.transfers->get(id, person);
+    if (!t) return send_api_error(res, transfer_error(t.error(), id));
+    // As for the quarantine: a token carries no second factor, so what the approver role must
+    // confirm with one is approved in the console. Someone who may not decide it at all hears
+    // the service's own reason below (their own transfer, not their role), not this one.
+    const policy::Policy* p = policy_in_force();
+    const policy::Role* role = p != nullptr && !t->approver_role.empty() ? p->find_role(t->approver_role) : nullptr;
+    if (role != nullptr && role->mfa && services.transfers->may_decide(*t, person)) {
+      if (auto recorded = services.api_tokens->record_refused_call(client, req.method, req.path, "a second factor (" + t->approver_role + ")"); !recorded) {
+        api->store_errors.inc();
+        log::error("web: api: recording a refused call: " + recorded.error().to_string());
+        return send_api_error(res, ApiError{500, "api.internal", "the request", "", "an internal error; the service's log has the cause"});
+      }
+      return send_api_error(res, ApiError{403, "api.second-factor", "decision", "/decision",
+                                          "the approver role " + t->approver_role + " needs a second factor, which a token cannot give: approve it in the console"});
+    }
+  }
+  auto r = decision == "approve" ? services.transfers->approve(id, person, text_of(body, "note")) : services.transfers->deny(id, person, text_of(body, "note"));
+  if (!r) {
+    if (transfer_error_status(r.error()) == 500) log::error("web: api: deciding a transfer: " + r.error().to_string());
+    return send_api_error(res, transfer_error(r.error(), id));
+  }
+  send_json(res, 200, transfer_detail(*r, false, false, false));
+}
+
+// PPAP: the password travels in the JSON body only (never in the address, which logs keep), goes
+// to the service and from there to the sandbox, and the copies here are wiped.
+void Console::Impl::api_transfer_unlock(const httplib::Request& req, httplib::Response& res, const ApiClient& client) {
+  const std::string id = req.matches[1];
+  auto parsed = strict_body(req, {{"position", json::value_t::number_unsigned, true}, {"password", json::value_t::string, true, 1024}});
+  if (auto* e = std::get_if<ApiError>(&parsed)) return send_api_error(res, *e);
+  json& body = std::get<json>(parsed);
+  const std::uint64_t position = body["position"].get<std::uint64_t>();
+  std::string& password = body["password"].get_ref<std::string&>();
+  if (position > 9999) {
+    sodium_memzero(password.data(), password.size());
+    return send_api_error(res, ApiError{400, "api.input", "position", "/position", "a file's position in the transfer"});
+  }
+  auto r = services.transfers->unlock(id, static_cast<int>(position), transfer_person(client), password, "api " + client.source);
+  sodium_memzero(password.data(), password.size());
+  if (!r) {
+    if (transfer_error_status(r.error()) == 500) log::error("web: api: unlocking a transfer file: " + r.error().to_string());
+    return send_api_error(res, transfer_error(r.error(), id));
+  }
+  api_transfer_get(res, client, id);
+}
+
+void Console::Impl::api_transfer_routes() {
+  if (services.transfers == nullptr || services.policy == nullptr) return;
+  httplib::Server& s = *server;
+  // The page groups as on the console's transfer pages: transfer for sending, receiving and
+  // unlocking, approvals for deciding, either for reading one; and the person's zone as there.
+  const std::vector<Permission> own{Permission::kTransfer}, approvals{Permission::kApprovals},
+      either{Permission::kTransfer, Permission::kApprovals};
+  auto on_side = [this](ApiHandler handler) {
+    return [this, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res, const ApiClient& client) {
+      if (!refused_api_side(req, res, client)) handler(req, res, client);
+    };
+  };
+  s.Get(kApiUploadPath, api_call("transfer", own, on_side([this](auto& req, auto& res, auto& client) { api_transfers_list(req, res, client); })));
+  s.Post(kApiUploadPath, [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body) {
+    const auto started = std::chrono::steady_clock::now();
+    api_transfer_send(req, res, body);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    api->registry.histogram("sanso_api_request_duration_seconds", "Time to answer a JSON API request", {{"endpoint", kApiUploadPath}}).observe(seconds);
+    api->registry.counter("sanso_api_requests_total", "JSON API requests by endpoint and HTTP status",
+                          {{"endpoint", kApiUploadPath}, {"code", std::to_string(res.status)}}).inc();
+  });
+  s.Get(R"(/api/v1/transfers/(t[0-9a-f]{1,64}))",
+        api_call("transfer", either, on_side([this](auto& req, auto& res, auto& client) { api_transfer_get(res, client, req.matches[1]); })));
+  s.Get(R"(/api/v1/transfers/(t[0-9a-f]{1,64})/files/([0-9]{1,4}))",
+        api_call("transfer", own, on_side([this](auto& req, auto& res, auto& client) { api_transfer_file(req, res, client); })));
+  s.Post(R"(/api/v1/transfers/(t[0-9a-f]{1,64})/decide)",
+         api_call("approvals", approvals, on_side([this](auto& req, auto& res, auto& client) { api_transfer_decide(req, res, client); })));
+  s.Post(R"(/api/v1/transfers/(t[0-9a-f]{1,64})/unlock)",
+         api_call("transfer", own, on_side([this](auto& req, auto& res, auto& client) { api_transfer_unlock(req, res, client); })));
 }
 
 }  // namespace sanso::web

@@ -149,9 +149,15 @@ struct ApiTokens::Impl {
   }
 
   std::optional<std::vector<std::string>> roles_of(const std::string& person) {
+    auto found = person_named(person);
+    if (!found) return std::nullopt;
+    return found->roles;
+  }
+
+  std::optional<config::Operator> person_named(const std::string& person) {
     std::lock_guard lock(mu);
     for (const auto& p : people) {
-      if (p.name == person) return p.roles;
+      if (p.name == person) return p;
     }
     return std::nullopt;
   }
@@ -287,8 +293,8 @@ Result<std::variant<ApiClient, TokenRefusal>> ApiTokens::authenticate(std::strin
   }
   const std::string name = row->text(0);
   if (row->integer(3) != 0) return refuse(TokenRefusal::kRevoked, name);
-  auto roles = impl_->roles_of(row->text(1));
-  if (!roles) return refuse(TokenRefusal::kPersonGone, name);
+  auto person = impl_->person_named(row->text(1));
+  if (!person) return refuse(TokenRefusal::kPersonGone, name);
   const std::int64_t t = impl_->now();
   if (t - row->integer(5) >= 60) {  // a minute's resolution: fewer writes from a busy client
     auto use = impl_->db.use();
@@ -297,7 +303,8 @@ Result<std::variant<ApiClient, TokenRefusal>> ApiTokens::authenticate(std::strin
   ApiClient client;
   client.name = name;
   client.person = row->text(1);
-  client.roles = std::move(*roles);
+  client.roles = std::move(person->roles);
+  client.zone = std::move(person->zone);
   client.scopes = parse_scopes(row->text(2));
   client.source = source;
   {
@@ -313,9 +320,10 @@ Result<std::variant<ApiClient, TokenRefusal>> ApiTokens::authenticate(std::strin
 
 Result<std::uint64_t> ApiTokens::record(const store::AuditEvent& event) { return impl_->log.record(impl_->db, event); }
 
-Result<void> ApiTokens::record_refused_call(const ApiClient& client, const std::string& method, const std::string& path, const std::string& needs) {
+Result<void> ApiTokens::record_refused_call(const ApiClient& client, const std::string& method, const std::string& path, const std::string& needs,
+                                            const std::string& reason) {
   auto e = impl_->event(client.person, "api.request", path.substr(0, 200), "refused");
-  e.details = {{"reason", "permission"}, {"method", method.substr(0, 16)}, {"needs", needs}, {"via", client.actor().via}};
+  e.details = {{"reason", reason}, {"method", method.substr(0, 16)}, {"needs", needs}, {"via", client.actor().via}};
   SANSO_TRY(impl_->log.record(impl_->db, e));
   return ok();
 }

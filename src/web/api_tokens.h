@@ -55,6 +55,7 @@ struct ApiClient {
   std::string name;
   std::string person;
   std::vector<std::string> roles;  // the person's, from sanso.toml now
+  std::string zone;                // the person's [[users]] zone, from sanso.toml now ("" for none)
   std::vector<std::string> scopes;
   std::string source;              // the client's address
   // What the person may do in the console now: whether they hold one of [web] roles, and the
@@ -109,8 +110,10 @@ class ApiTokens {
   Result<std::uint64_t> record(const store::AuditEvent& event);
 
   // Records a call refused because the token's person could not do the same in the console
-  // (`needs`: the page groups, or "console" for the console itself).
-  Result<void> record_refused_call(const ApiClient& client, const std::string& method, const std::string& path, const std::string& needs);
+  // (`needs`: the page groups, or "console" for the console itself; `reason`: "permission", or
+  // "zone" for a call from outside the person's zone).
+  Result<void> record_refused_call(const ApiClient& client, const std::string& method, const std::string& path, const std::string& needs,
+                                   const std::string& reason = "permission");
 
  private:
   struct Impl;

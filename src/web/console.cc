@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <optional>
 
 #include "config/config.h"
 #include "core/log.h"
+#include "core/log_events.h"
 #include "core/text.h"
 #include "policy/policy.h"
 #include "web/internal/console_server.h"
@@ -190,6 +193,30 @@ void Console::Impl::refuse_form(const httplib::Request& req, httplib::Response& 
   send_error(req, res, ctx, lang, 403, "err_csrf");
 }
 
+namespace {
+
+// The request a thread of the server is answering, for its access-log line: when its headers were
+// read (the request preparer) and who it turned out to be (signed_in, the API's token check).
+// Each connection is served by one thread from its headers to the logger, so these are that
+// request's own; the logger clears them.
+thread_local std::optional<std::chrono::steady_clock::time_point> t_request_started;
+thread_local std::string t_request_actor;
+
+}  // namespace
+
+void internal::note_actor(const std::string& name) { t_request_actor = name; }
+
+void Console::Impl::log_request(const httplib::Request& req, const httplib::Response& res) {
+  const double seconds =
+      t_request_started ? std::chrono::duration<double>(std::chrono::steady_clock::now() - *t_request_started).count() : 0.0;
+  std::vector<std::pair<std::string, std::string>> query(req.params.begin(), req.params.end());
+  const std::string target = log::request_target(req.path, query);
+  const std::string client = client_address(req);
+  log::request({"web", req.method, target, res.status, seconds, t_request_actor, client});
+  t_request_started.reset();
+  t_request_actor.clear();
+}
+
 httplib::Server::Handler Console::Impl::signed_in(Page page, bool post) {
   return [this, page = std::move(page), post](const httplib::Request& req, httplib::Response& res) {
     Lang lang = lang_of(req);
@@ -208,6 +235,7 @@ httplib::Server::Handler Console::Impl::signed_in(Page page, bool post) {
       return redirect(res, "/login?ended=1&" + next);
     }
     Context ctx{std::move(**session), lang, source};
+    note_actor(ctx.session.name);
     if (refused_other_listener(req, res, ctx)) return;
     if (post && !same_origin(req)) return refuse_form(req, res, &ctx, lang, "cross-origin");
     if (post && !equal_tokens(form_field(req, "csrf"), ctx.session.csrf)) return refuse_form(req, res, &ctx, lang, "csrf-token");
@@ -264,6 +292,8 @@ void Console::Impl::routes() {
   const std::uint64_t evidence_max = offers_proof() ? kEvidenceUploadMax : 0;
   s.set_payload_max_length(std::max({kMaxBody, upload_max, evidence_max}));
   server->set_request_preparer([](httplib::Request& req) {
+    t_request_started = std::chrono::steady_clock::now();
+    t_request_actor.clear();
     // Multipart bodies are ours to read (MultipartReader): the library's own reader is kept
     // away from them by moving their type where it does not look. Nobody else names that header.
     req.headers.erase(kFormTypeHeader);
@@ -278,7 +308,7 @@ void Console::Impl::routes() {
       close_after = true;  // an upload refused half-way leaves the rest of its body unread
     }
     // The upload's handler reads the body itself, or not at all when it refuses at the headers.
-    if (req.path == "/transfer/send" || req.path == kEvidencePath) close_after = true;
+    if (req.path == "/transfer/send" || req.path == kEvidencePath || (req.method == "POST" && req.path == kApiUploadPath)) close_after = true;
     std::uint64_t length = 0;
     const std::string declared = req.get_header_value("Content-Length");
     auto [p, ec] = std::from_chars(declared.data(), declared.data() + declared.size(), length);
@@ -290,7 +320,7 @@ void Console::Impl::routes() {
     // side's pages are not there to be found (the health check and the style sheet excepted).
     if (refused_outside_zone(req, res)) return httplib::Server::HandlerResponse::Handled;
     const bool evidence = evidence_max > 0 && req.method == "POST" && req.path == kEvidencePath;
-    const bool upload = (uploads && req.method == "POST" && req.path == "/transfer/send") || evidence;
+    const bool upload = (uploads && req.method == "POST" && (req.path == "/transfer/send" || req.path == kApiUploadPath)) || evidence;
     // Every browser states a form's length; a chunked body, or one that runs until the
     // connection closes, could only be read to learn it.
     const bool sends_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
@@ -315,6 +345,8 @@ void Console::Impl::routes() {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
+  // One line per request answered, beside the audit records of what it did (docs/logging.md).
+  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
   // Only SO_REUSEADDR: the library's default SO_REUSEPORT would let a second console start
   // on a taken port and silently share its connections.
   s.set_socket_options([](socket_t sock) {

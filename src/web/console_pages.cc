@@ -45,6 +45,7 @@ std::string error_key(const Error& e) {
 }  // namespace
 
 int internal::error_status(const Error& e) {
+  if (e.code.rfind("transfer.", 0) == 0 || e.code.rfind("upload.", 0) == 0) return transfer_error_status(e);
   if (e.code == "quarantine.forbidden" || e.code == "quarantine.four-eyes") return 403;
   if (e.code == "quarantine.not-found") return 404;
   if (e.code == "quarantine.delivery") return 502;

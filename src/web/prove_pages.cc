@@ -1079,6 +1079,7 @@ void Console::Impl::evidence_upload(const httplib::Request& req, httplib::Respon
   }
   if (!*session) return redirect(res, "/login?next=%2Finspect");
   Context ctx{std::move(**session), lang, source};
+  note_actor(ctx.session.name);
   if (refused_other_listener(req, res, ctx) || refused_without({Permission::kInspection}, req, res, ctx)) return;
   if (!same_origin(req)) return refuse_form(req, res, &ctx, lang, "cross-origin");
   const std::string temp_dir = services.config.data_dir + "/tmp/uploads";

@@ -23,6 +23,7 @@
 #include "web/internal/console_server.h"
 #include "web/internal/form_upload.h"
 #include "web/internal/transfer_pages.h"
+#include "web/internal/transfer_upload.h"
 #include "web/multipart.h"
 
 namespace sanso::web {
@@ -325,6 +326,33 @@ Result<std::string> zip_of(const std::vector<transfer::Delivered>& files) {
 
 }  // namespace
 
+int internal::transfer_error_status(const Error& e) { return status_of(e); }
+
+MultipartLimits internal::transfer_upload_limits(const config::TransferSettings& limits) {
+  MultipartLimits l;
+  l.max_file_bytes = static_cast<std::uint64_t>(limits.max_file_mb * kMiB);
+  l.max_total_bytes = static_cast<std::uint64_t>(limits.max_total_mb * kMiB);
+  l.max_files = static_cast<std::size_t>(limits.max_files);
+  return l;
+}
+
+Result<std::string> internal::upload_spool(const config::ServiceConfig& config) {
+  std::string dir = config.data_dir + "/tmp/uploads";
+  SANSO_TRY(create_private_directories(dir));
+  return dir;
+}
+
+std::vector<transfer::Upload> internal::spooled_uploads(const MultipartForm& form) {
+  std::vector<transfer::Upload> uploads;
+  for (const auto& f : form.files) {
+    const ReceivedFile* spooled = f.get();
+    uploads.push_back(transfer::Upload{f->filename(), {}, static_cast<std::int64_t>(f->size()), [spooled] { return spooled->read_all(); }});
+  }
+  return uploads;
+}
+
+void internal::send_attachment(httplib::Response& res, const std::string& name, std::string bytes) { send_file(res, name, std::move(bytes)); }
+
 std::string Console::Impl::address_zone(const httplib::Request& req) const {
   const policy::Policy* policy = policy_in_force();
   const policy::Zone* zone = policy != nullptr ? policy->zone_of_address(client_address(req)) : nullptr;
@@ -411,20 +439,18 @@ void Console::Impl::transfer_send(const httplib::Request& req, httplib::Response
   }
   if (!*session) return redirect(res, "/login?next=%2Ftransfer");
   Context ctx{std::move(**session), lang, source};
+  note_actor(ctx.session.name);
   if (refused_other_listener(req, res, ctx)) return;
   if (!same_origin(req)) return refuse_form(req, res, &ctx, lang, "cross-origin");
   if (refused_without({Permission::kTransfer}, req, res, ctx) || refused_other_side(req, res, ctx)) return;
 
-  const auto& limits = services.config.transfer;
-  MultipartLimits l;
-  l.max_file_bytes = static_cast<std::uint64_t>(limits.max_file_mb * kMiB);
-  l.max_total_bytes = static_cast<std::uint64_t>(limits.max_total_mb * kMiB);
-  l.max_files = static_cast<std::size_t>(limits.max_files);
-  const std::string temp_dir = services.config.data_dir + "/tmp/uploads";
-  if (auto made = create_private_directories(temp_dir); !made) {
-    log::error("web: " + made.error().to_string());
+  const MultipartLimits l = transfer_upload_limits(services.config.transfer);
+  auto spool = upload_spool(services.config);
+  if (!spool) {
+    log::error("web: " + spool.error().to_string());
     return send_error(req, res, &ctx, lang, 500, "err_internal");
   }
+  const std::string& temp_dir = *spool;
   auto failed = [&](const Error& e) {
     if (status_of(e) == 500) log::error("web: an upload: " + e.to_string());
     transfer_home(req, res, ctx, error_text(e, lang), status_of(e));
@@ -440,14 +466,7 @@ void Console::Impl::transfer_send(const httplib::Request& req, httplib::Response
   if (!form_token_matches(*form, ctx.session.csrf)) return refuse_form(req, res, &ctx, lang, "csrf-token");
   const std::string recipient = value("recipient"), reason = value("reason");
   if (!is_valid_utf8(recipient) || !is_valid_utf8(reason)) return failed(Error{"upload.malformed", "recipient / reason", "not UTF-8 text"});
-  // Each file is read from its spooled copy when the service comes to it: one file of the
-  // transfer in memory at a time, not the whole upload.
-  std::vector<transfer::Upload> uploads;
-  for (const auto& f : form->files) {
-    const ReceivedFile* spooled = f.get();
-    uploads.push_back(transfer::Upload{f->filename(), {}, static_cast<std::int64_t>(f->size()), [spooled] { return spooled->read_all(); }});
-  }
-  auto sent = services.transfers->send(person_of(ctx), recipient, reason, uploads);
+  auto sent = services.transfers->send(person_of(ctx), recipient, reason, spooled_uploads(*form));
   form->files.clear();  // the temporary files go now, not with the response
   if (!sent) return failed(sent.error());
   redirect(res, "/transfer/" + sent->id + "?done=sent");

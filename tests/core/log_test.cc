@@ -1,6 +1,8 @@
 // core/log: what may reach a log (masking, escaping), the RFC 5424 line, and the lines that reach
 // a syslog server over UDP and TCP on loopback — including one that is away for a moment.
 #include "core/log.h"
+#include "core/log_events.h"
+#include "support/udp_log_sink.h"
 
 #include <gtest/gtest.h>
 
@@ -66,6 +68,32 @@ TEST(LogLine, InvalidBytesAndHostileNamesStayPrintable) {
   EXPECT_NE(line.find(" - sanso "), std::string::npos) << "an empty hostname is the nil value: " << line;
   EXPECT_NE(line.find(" a_b_ [sanso@32473 k_ey=\"v\"]"), std::string::npos) << line;
   EXPECT_NE(line.find("x<0xFF>y"), std::string::npos) << line;
+}
+
+TEST(LogRequestTarget, KeepsThePathAndRedactsSecretsInTheQueryAndTokensAnywhere) {
+  using sanso::log::request_target;
+  EXPECT_EQ(request_target("/transfer/t0123456789abcdef0123456789abcdef", {}), "/transfer/t0123456789abcdef0123456789abcdef")
+      << "a transfer's id stays readable";
+  EXPECT_EQ(request_target("/link/" + std::string(64, 'a'), {}), "/link/[redacted]") << "a download link's token";
+  EXPECT_EQ(request_target("/api/v1/quarantine", {{"access_token", "sanso_" + std::string(64, '0')}, {"state", "held"}}),
+            "/api/v1/quarantine?access_token=[redacted]&state=held");
+  EXPECT_EQ(request_target("/x", {{"password", "hunter2"}, {"q", "sanso_" + std::string(64, 'f')}}), "/x?password=[redacted]&q=[redacted]");
+  EXPECT_EQ(request_target("/audit", {{"after", "12"}}), "/audit?after=12");
+}
+
+TEST(LogLine, ARequestLineCarriesItsFactsWithNumbersMaskedAndControlsVisible) {
+  const std::string target = sanso::log::request_target("/quarantine/住民_123456789018\n.csv", {{"token", "s3cret"}});
+  const std::string line = sanso::log::rfc5424_line(sanso::log::Level::kInfo, "daemon", "gw1", 0, "http.request", "GET " + target + " 200",
+                                                    {{"method", "GET"}, {"path", target}, {"status", "200"}, {"actor", "tanaka"}, {"client", "10.20.0.7"}});
+  EXPECT_NE(line.find(R"(path="/quarantine/住民_************<U+000A>.csv?token=[redacted\])"), std::string::npos) << line;
+  EXPECT_EQ(line.find("123456789018"), std::string::npos) << line;
+  EXPECT_EQ(line.find("s3cret"), std::string::npos) << line;
+  EXPECT_NE(line.find(R"(actor="tanaka" client="10.20.0.7")"), std::string::npos) << line;
+  // A forged line break in a path is made visible.
+  const std::string forged = sanso::log::rfc5424_line(sanso::log::Level::kInfo, "daemon", "gw1", 0, "http.request", "x",
+                                                      {{"path", sanso::log::request_target("/a\r\n<13>1 forged", {})}});
+  EXPECT_EQ(forged.find('\n'), std::string::npos);
+  EXPECT_NE(forged.find("<U+000D><U+000A>"), std::string::npos) << forged;
 }
 
 TEST(LogSettings, RefusesTargetsAndFacilitiesItCannotUse) {
@@ -148,6 +176,29 @@ TEST_F(LogShipping, EventsAndAuditEntriesReachASyslogServerOverUdp) {
   sanso::log::event(sanso::log::Level::kWarn, "milter.start", "started");
   const std::string next = server.receive(5000);
   EXPECT_NE(next.find(" milter.start - \xEF\xBB\xBFstarted"), std::string::npos) << next;
+}
+
+TEST_F(LogShipping, RequestAndDecisionLinesReachTheSyslogServerAtInfoWithoutSecretsOrNumbers) {
+  sanso::testing::UdpLogSink server;
+  const std::string token = "sanso_" + std::string(64, 'b');
+  const std::string target = sanso::log::request_target("/quarantine/1234-5678-9018", {{"access_token", token}});
+  sanso::log::request({"web", "GET", target, 404, 0.0123, "tanaka", "10.20.0.7"});
+  const std::string line = server.line("http.request", "tanaka");
+  ASSERT_FALSE(line.empty()) << "nothing arrived";
+  EXPECT_EQ(line.rfind("<30>1 ", 0), 0u) << "daemon, informational: " << line;
+  EXPECT_NE(line.find(" http.request [sanso@32473 service=\"web\" method=\"GET\" path=\"/quarantine/************?access_token=[redacted\\]\" "
+                      "status=\"404\" duration_s=\"0.012\" actor=\"tanaka\" client=\"10.20.0.7\"]"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(line.find(std::string(64, 'b')), std::string::npos);
+  EXPECT_EQ(line.find("9018"), std::string::npos);
+
+  sanso::log::decision({"4XyZ1", "held", "lgwan-to-internet", "6(3)②", 1.5});
+  const std::string decided = server.line("mail.decision", "4XyZ1");
+  EXPECT_NE(decided.find(" mail.decision [sanso@32473 queue_id=\"4XyZ1\" verdict=\"held\" rule=\"lgwan-to-internet\" clause=\"6(3)②\" "
+                         "duration_s=\"1.500\" seq=\"\"]"),
+            std::string::npos)
+      << decided;
 }
 
 TEST_F(LogShipping, TcpLinesAreOctetCountedAndWaitForAServerThatIsAwayForAMoment) {

@@ -28,6 +28,7 @@
 #include "support/smtp_sink.h"
 #include "support/open_quarantine.h"
 #include "support/test_store.h"
+#include "support/udp_log_sink.h"
 
 namespace sanso::mail {
 namespace {
@@ -199,6 +200,29 @@ TEST_F(GatewayDecisions, ApprovalRulesHoldTheMessageForTheNamedRole) {
   ASSERT_FALSE(other_role);
   EXPECT_EQ(other_role.error().code, "quarantine.forbidden");
   EXPECT_TRUE(quarantine_->approve(v.quarantine_id, quarantine::Actor{"suzuki", {"security_manager"}, "test"}, "ok"));
+}
+
+// Each message decided leaves one "mail.decision" line in the log beside its audit record
+// (docs/logging.md), read back here as a syslog server takes it: queue id, verdict, rule, clause,
+// duration, and nothing of the message itself.
+TEST_F(GatewayDecisions, EveryDecisionLeavesOneLogLineWithItsVerdictAndRule) {
+  sanso::testing::UdpLogSink sink;
+  const std::string marked = "From: tanaka@city.minamata.lg.jp\r\nSubject: =?UTF-8?B?44CQ5qmf5a+G5oCnMuOAkeS6iOeul+ahiA==?=\r\n\r\nbudget\r\n";
+  Envelope e;
+  e.client_address = "10.20.3.4";
+  e.sender = "tanaka@city.minamata.lg.jp";
+  e.recipients = {"partner@example.com"};
+  e.queue_id = "Q123456789018";
+  const GatewayVerdict v = gateway_->process(e, marked);
+  ASSERT_EQ(v.action, GatewayVerdict::Action::kHold);
+  const std::string line = sink.line("mail.decision", "Q123456789018");
+  ASSERT_FALSE(line.empty()) << "no decision line arrived";
+  EXPECT_NE(line.find("queue_id=\"Q123456789018\""), std::string::npos) << "Postfix's id, letters and digits, as it is: " << line;
+  EXPECT_NE(line.find("verdict=\"held\""), std::string::npos) << line;
+  EXPECT_NE(line.find("rule=\"city.lgwan-inet-mail-confidential\""), std::string::npos) << line;
+  EXPECT_NE(line.find("clause=\"" + v.clause + "\""), std::string::npos) << line;
+  EXPECT_NE(line.find("duration_s=\""), std::string::npos) << line;
+  EXPECT_EQ(line.find("budget"), std::string::npos) << "nothing of the message itself";
 }
 
 TEST_F(GatewayDecisions, RecipientsPostfixWouldRerouteAreRefused) {

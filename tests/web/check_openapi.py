@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Checks real responses of the JSON API against docs/api/openapi.json.
 
-Usage: check_openapi.py OPENAPI.json EXCHANGES.json [--partial]
+Usage: check_openapi.py OPENAPI.json EXCHANGES.json [--partial | --cover PREFIX...]
 EXCHANGES is a list of {"method", "path" (the template, e.g. /api/v1/quarantine/{id}), "status",
 "body"}. Each body must match the schema the document gives for that operation and status (no
 field more or less: the schemas say additionalProperties false). Prints every mismatch and every
-documented operation never exercised (unless --partial); exits 1 if there is any.
+documented operation never exercised (unless --partial; with --cover, only the operations whose
+path starts with one of the prefixes); exits 1 if there is any.
 """
 import json
 import sys
@@ -38,8 +39,12 @@ def main():
         validator = jsonschema.Draft202012Validator(schema)
         for error in validator.iter_errors(ex["body"]):
             problems.append(f"{where}: {'/'.join(map(str, error.absolute_path))}: {error.message}")
-    partial = "--partial" in sys.argv[3:]
+    options = sys.argv[3:]
+    partial = "--partial" in options
+    cover = [options[i + 1] for i, o in enumerate(options) if o == "--cover" and i + 1 < len(options)]
     for path, methods in ({} if partial else doc["paths"]).items():
+        if cover and not any(path.startswith(prefix) for prefix in cover):
+            continue
         for method in methods:
             if (path, method) not in seen:
                 problems.append(f"{method.upper()} {path}: documented but never exercised")

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "../cdr/fixtures.h"
+#include "cdr/unlock.h"
 #include "mail/outbound.h"
 #include "sandbox/sandbox.h"
 #include "support/example_policy.h"
@@ -125,6 +126,9 @@ class TransferConsoleTest : public ::testing::TestWithParam<store::Backend> {
     transfer::TransferService::Engines engines;
     engines.sanitize = [](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(bytes, name, cdr::CdrPolicy{}); };
     engines.scan = [this](std::string_view bytes, std::string_view name) { return transfer::scan_outgoing_file(*scanner_, bytes, name); };
+    engines.unlock = [](std::string_view bytes, std::string_view name, std::string_view password) {
+      return cdr::unlock_sandboxed(bytes, name, password, cdr::CdrPolicy{});
+    };
     auto service = transfer::TransferService::open(h_->config_, *example_.compiled, *quarantine_, *h_->log_, *h_->shared_, options, engines);
     ASSERT_TRUE(service) << service.error().to_string();
     transfers_ = std::move(service).value();

@@ -9,6 +9,7 @@
 #include "audit/log.h"
 #include "core/digest.h"
 #include "core/log.h"
+#include "core/log_events.h"
 #include "core/text.h"
 #include "intake/intake.h"
 #include "mail/identifiers.h"
@@ -151,8 +152,11 @@ GatewayVerdict MailGateway::process(const Envelope& envelope, std::string_view r
   m.in_flight.add(1);
   GatewayVerdict v = process_unmeasured(envelope, raw);
   m.in_flight.add(-1);
-  m.seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  m.seconds.observe(seconds);
   m.outcome(v.outcome.empty() ? "unknown" : v.outcome).inc();
+  // The log line beside the audit record (docs/logging.md): what a watcher follows per message.
+  log::decision({envelope.queue_id, v.outcome.empty() ? "unknown" : v.outcome, v.rule, v.clause, seconds});
   return v;
 }
 

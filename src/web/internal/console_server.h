@@ -69,6 +69,14 @@ bool fields_are_text(const httplib::Request& req);
 std::string local_path(const std::string& p);
 // The HTTP status of an error the quarantine or the transfers return (console_pages.cc).
 int error_status(const Error& e);
+// Names who a request turned out to be, for its access-log line (console.cc).
+void note_actor(const std::string& name);
+// The transfers' part of it (transfer_pages.cc).
+int transfer_error_status(const Error& e);
+// A file as a download the browser never shows (its name made safe for the header; transfer_pages.cc).
+void send_attachment(httplib::Response& res, const std::string& name, std::string bytes);
+// The API's transfer upload (api.cc), read as it arrives like the console's (console.cc routes).
+inline constexpr const char* kApiUploadPath = "/api/v1/transfers";
 
 }  // namespace internal
 
@@ -121,6 +129,8 @@ struct Console::Impl {
   // The check itself, for handlers that read their own body: true when it refused.
   bool refused_without(const std::vector<Permission>& any_of, const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void routes();
+  // The request's access-log line (log::request), once it is answered.
+  void log_request(const httplib::Request& req, const httplib::Response& res);
 
   // ---- pages (console_pages.cc) ----
 
@@ -236,6 +246,17 @@ struct Console::Impl {
   void api_item(httplib::Response& res, const ApiClient& client, const std::string& id);
   void api_quarantine_action(const httplib::Request& req, httplib::Response& res, const ApiClient& client, const std::string& action);
   void api_findings(const httplib::Request& req, httplib::Response& res, const ApiClient& client);
+  // The transfers (scope transfer; deciding: approvals), as the console's transfer pages offer them.
+  void api_transfer_routes();
+  // Refuses (403 api.zone, recorded) a client whose person acts from no zone, from another zone
+  // than this console's listener serves, or from an address outside their zone. True when it refused.
+  bool refused_api_side(const httplib::Request& req, httplib::Response& res, const ApiClient& client);
+  void api_transfers_list(const httplib::Request& req, httplib::Response& res, const ApiClient& client);
+  void api_transfer_get(httplib::Response& res, const ApiClient& client, const std::string& id);
+  void api_transfer_send(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& body);
+  void api_transfer_file(const httplib::Request& req, httplib::Response& res, const ApiClient& client);
+  void api_transfer_decide(const httplib::Request& req, httplib::Response& res, const ApiClient& client);
+  void api_transfer_unlock(const httplib::Request& req, httplib::Response& res, const ApiClient& client);
   void metrics_page(const httplib::Request& req, httplib::Response& res);
 };
 
