@@ -40,13 +40,14 @@ const RuleInfo& info(Rule rule) { return kRules[static_cast<int>(rule)]; }
 std::size_t Detector::KeyHash::operator()(const Key& k) const {
   return mix(hash128(k.a) ^ (hash128(k.b) * 31) ^ (std::uint64_t{k.port} << 16) ^ (std::uint64_t{k.proto} << 8) ^ static_cast<std::uint64_t>(k.rule));
 }
-std::size_t Detector::KeyHash::operator()(Address128 a) const { return hash128(a); }
 
 Detector::Detector(const AddressPlan& plan, const IndicatorSet* indicators, DetectorSettings settings, Emit emit)
     : plan_(plan), indicators_(indicators), settings_(settings), emit_(std::move(emit)) {
   stats_.pairs.assign(plan_.place_count() * plan_.place_count(), 0);
   settings_.window_seconds = std::max<std::int64_t>(settings_.window_seconds, 1);
   settings_.volume_bucket_seconds = std::max<std::int64_t>(settings_.volume_bucket_seconds, 1);
+  // A host's history stays at 65535 buckets (HostVolume::history).
+  settings_.volume_min_history = std::min(settings_.volume_min_history, int{UINT16_MAX});
 }
 
 void Detector::observe(const Flow& flow, std::uint32_t file, std::uint64_t line) {
@@ -101,26 +102,36 @@ void Detector::observe(const Flow& flow, std::uint32_t file, std::uint64_t line)
   }
 }
 
-void Detector::SlotMemory::operator()(HostSlot* slots) const {
+void Detector::SlotMemory::release(void* slots) const {
   if (slots != nullptr) munmap(slots, bytes);
 }
 
-Detector::Slots Detector::allocate_slots(std::size_t count) {
+void* Detector::SlotMemory::allocate(std::size_t bytes) {
   constexpr std::size_t kHuge = 2u << 20;
-  const std::size_t bytes = (count * sizeof(HostSlot) + kHuge - 1) / kHuge * kHuge;
   // Anonymous memory is zero, which is an empty slot (used = false): nothing to write, and pages
   // the table never reaches are never faulted in.
   void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (memory == MAP_FAILED) throw std::bad_alloc();
   if (bytes >= kHuge) (void)madvise(memory, bytes, MADV_HUGEPAGE);  // a hint: 4 KiB pages work too
-  static_assert(std::is_trivially_destructible_v<HostSlot>);
-  return Slots(static_cast<HostSlot*>(memory), SlotMemory{bytes});
+  return memory;
 }
 
+namespace {
+
+// Where a host's slot is looked for first.
+std::uint64_t slot_hash(std::uint32_t v4) { return mix(v4); }
+std::uint64_t slot_hash(Address128 address) { return hash128(address); }
+
+bool is_v4(Address128 address) { return (address >> 32) == 0xffff; }
+
+}  // namespace
+
 void Detector::observe_batch(std::span<const Flow> flows, std::uint32_t file, std::span<const std::uint64_t> lines) {
-  if (host_capacity_ != 0) {
-    const std::size_t mask = host_capacity_ - 1;
-    for (const Flow& f : flows) __builtin_prefetch(&host_slots_[KeyHash{}(f.src) & mask]);
+  if (hosts4_.capacity != 0) {
+    const std::size_t mask = hosts4_.capacity - 1;
+    for (const Flow& f : flows) {
+      if (is_v4(f.src)) __builtin_prefetch(&hosts4_.slots[slot_hash(static_cast<std::uint32_t>(f.src)) & mask]);
+    }
   }
   for (std::size_t i = 0; i < flows.size(); ++i) observe(flows[i], file, lines[i]);
 }
@@ -180,7 +191,7 @@ void Detector::volume(const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, 
     if (h.bucket != INT64_MIN) {
       // Exponentially weighted: a slow rise becomes the new normal, a sudden burst does not.
       h.baseline = h.history == 0 ? static_cast<double>(h.bytes) : 0.7 * h.baseline + 0.3 * static_cast<double>(h.bytes);
-      ++h.history;
+      if (h.history < UINT16_MAX) ++h.history;
     }
     h.bucket = bucket;
     h.bytes = 0;
@@ -189,7 +200,7 @@ void Detector::volume(const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, 
     return;  // late, out of order: its bucket is closed
   }
   h.bytes += flow.bytes;
-  if (h.flagged || h.history < static_cast<std::uint32_t>(settings_.volume_min_history)) return;
+  if (h.flagged || h.history < settings_.volume_min_history) return;
   const double limit = std::max(settings_.volume_factor * std::max(h.baseline, 1.0), static_cast<double>(settings_.volume_min_bytes));
   if (static_cast<double>(h.bytes) > limit) {
     h.flagged = true;
@@ -201,38 +212,76 @@ void Detector::volume(const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, 
 }
 
 Detector::HostVolume* Detector::host(Address128 address) {
-  if (host_capacity_ == 0) {
-    host_slots_ = allocate_slots(1024);
-    host_capacity_ = 1024;
+  if (is_v4(address)) return find_or_add(hosts4_, static_cast<std::uint32_t>(address));
+  return find_or_add(hosts6_, address);
+}
+
+template <typename Slot, typename Address>
+Detector::HostVolume* Detector::find_or_add(HostTable<Slot>& table, Address address) {
+  static_assert(std::is_trivially_destructible_v<Slot>);
+  constexpr bool kV4 = std::is_same_v<Slot, HostVolume>;
+  auto volume_of = [](Slot& slot) -> HostVolume& {
+    if constexpr (kV4) {
+      return slot;
+    } else {
+      return slot.volume;
+    }
+  };
+  auto holds = [&](const Slot& slot) {
+    if constexpr (kV4) {
+      return slot.v4 == address;
+    } else {
+      return slot.address == address;
+    }
+  };
+  auto allocate = [](std::size_t count) {
+    constexpr std::size_t kHuge = 2u << 20;
+    const std::size_t bytes = (count * sizeof(Slot) + kHuge - 1) / kHuge * kHuge;
+    return std::unique_ptr<Slot[], SlotMemory>(static_cast<Slot*>(SlotMemory::allocate(bytes)), SlotMemory{bytes});
+  };
+  if (table.capacity == 0) {
+    table.slots = allocate(1024);
+    table.capacity = 1024;
   }
   for (;;) {
-    const std::size_t mask = host_capacity_ - 1;
-    std::size_t i = KeyHash{}(address) & mask;
-    while (host_slots_[i].used) {
-      if (host_slots_[i].address == address) return &host_slots_[i].volume;
+    const std::size_t mask = table.capacity - 1;
+    std::size_t i = slot_hash(address) & mask;
+    while (volume_of(table.slots[i]).used) {
+      if (holds(table.slots[i])) return &volume_of(table.slots[i]);
       i = (i + 1) & mask;
     }
     if (host_count_ >= settings_.max_tracked_hosts) return nullptr;
-    if ((host_count_ + 1) * 2 <= host_capacity_) {
-      HostSlot& slot = host_slots_[i];
-      slot.used = true;
-      slot.address = address;
-      slot.volume = HostVolume{};
+    if ((table.count + 1) * 2 <= table.capacity) {
+      Slot& slot = table.slots[i];
+      HostVolume& v = volume_of(slot);
+      v = HostVolume{};
+      v.used = true;
+      if constexpr (kV4) {
+        v.v4 = address;
+      } else {
+        slot.address = address;
+      }
+      ++table.count;
       ++host_count_;
-      return &slot.volume;
+      return &v;
     }
     // Half full: double, and look again.
-    Slots old = allocate_slots(host_capacity_ * 2);
-    old.swap(host_slots_);
-    const std::size_t old_capacity = host_capacity_;
-    host_capacity_ *= 2;
-    const std::size_t new_mask = host_capacity_ - 1;
+    auto old = allocate(table.capacity * 2);
+    old.swap(table.slots);
+    const std::size_t old_capacity = table.capacity;
+    table.capacity *= 2;
+    const std::size_t new_mask = table.capacity - 1;
     for (std::size_t k = 0; k < old_capacity; ++k) {
-      const HostSlot& s = old[k];
-      if (!s.used) continue;
-      std::size_t j = KeyHash{}(s.address) & new_mask;
-      while (host_slots_[j].used) j = (j + 1) & new_mask;
-      host_slots_[j] = s;
+      Slot& s = old[k];
+      if (!volume_of(s).used) continue;
+      std::size_t j;
+      if constexpr (kV4) {
+        j = slot_hash(s.v4) & new_mask;
+      } else {
+        j = slot_hash(s.address) & new_mask;
+      }
+      while (volume_of(table.slots[j]).used) j = (j + 1) & new_mask;
+      table.slots[j] = s;
     }
   }
 }

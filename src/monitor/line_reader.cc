@@ -10,7 +10,10 @@
 namespace sanso::monitor {
 namespace {
 
-constexpr std::size_t kBufferBytes = 1 << 20;
+// What one read() asks for. Small enough that the bytes the kernel copies in are still in the
+// core's L2 cache when the parser reads them (a 1 MiB buffer was not: the copy went out to L3 and
+// the parse brought it back); large enough that the calls cost nothing next to the copy.
+constexpr std::size_t kBufferBytes = 256 * 1024;
 constexpr std::size_t kCompressedChunk = 256 * 1024;
 
 }  // namespace
@@ -152,6 +155,8 @@ Result<std::unique_ptr<LineReader>> LineReader::open_file(const std::string& pat
     if (source->fd < 0) return make_error("monitor.open", path, std::string("cannot open the log: ") + std::strerror(errno));
     source->own_fd = true;
   }
+  // Read front to back once: the kernel may read further ahead.
+  (void)posix_fadvise(source->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   return std::unique_ptr<LineReader>(new LineReader(std::move(source), path == "-" ? "(stdin)" : path));
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "monitor_fixtures.h"
 
@@ -284,6 +285,67 @@ TEST(MonitorDetector, VolumeFarAboveTheHostsOwnBaseline) {
   // A new host has no baseline yet, however much it sends.
   Harness fresh(s);
   EXPECT_EQ(fresh.run({flow("198.51.100.40", "198.51.100.21", 445, kProtoTcp, t0, 1ull << 40)}), V{});
+}
+
+// IPv4 hosts are kept in a table of their own (32-byte slots), every other address in another:
+// both grow, each host keeps its own baseline, an IPv4 address written as IPv4-mapped IPv6 is the
+// same host, and the limit on tracked hosts counts the two tables together.
+TEST(MonitorDetector, Ipv4AndIpv6HostsEachKeepTheirOwnBaseline) {
+  DetectorSettings s;
+  s.volume_bucket_seconds = 3600;
+  s.volume_min_bytes = 1000;
+  const std::int64_t t0 = 1795996800;
+  std::vector<Flow> flows;
+  std::set<std::string> bursting;
+  auto host_flow = [&](int host, int hour) {
+    // 512 IPv4 hosts (every address of the three zones: the table grows past 1,024 slots), then
+    // 2,000 IPv6 hosts of the internet zone; each talks inside its own zone.
+    Flow f;
+    if (host < 256) {
+      f = flow("198.51.100.0", "198.51.100.1", 445);
+    } else if (host < 384) {
+      f = flow("192.0.2.0", "192.0.2.1", 445);
+    } else if (host < 512) {
+      f = flow("203.0.113.0", "203.0.113.1", 445);
+    } else {
+      f = flow("2001:db8:30::", "2001:db8:30::1:1", 445);
+    }
+    f.src += static_cast<Address128>(host < 512 ? host % 128 + (host < 256 ? host - host % 128 : 0) : host);
+    f.time = t0 + hour * 3600 + host % 60;
+    const bool burst = hour == 4 && host % 7 == 0;
+    f.bytes = burst ? 90000 : 500;
+    if (burst) bursting.insert(policy::format_ip(f.src));
+    return f;
+  };
+  for (int hour = 0; hour < 5; ++hour) {
+    for (int host = 0; host < 2512; ++host) flows.push_back(host_flow(host, hour));
+  }
+  Harness h(s);
+  std::uint64_t line = 0;
+  for (const Flow& f : flows) h.detector.observe(f, 0, ++line);
+  h.detector.flush();
+  std::set<std::string> raised;
+  for (const Finding& f : h.findings) {
+    if (f.rule == Rule::kVolume) raised.insert(policy::format_ip(f.src));
+  }
+  EXPECT_EQ(raised.size(), 74u + 285u);  // every 7th host: 74 of the IPv4 ones, 285 of the IPv6 ones
+  EXPECT_EQ(raised, bursting);
+  EXPECT_EQ(h.detector.stats().hosts_untracked, 0u);
+
+  // 198.51.100.20's history, then its burst written as ::ffff:198.51.100.20: the same host.
+  Harness mapped(s);
+  std::vector<Flow> same;
+  for (int hour = 0; hour < 4; ++hour) same.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + hour * 3600, 500));
+  same.push_back(flow("::ffff:198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + 4 * 3600, 90000));
+  EXPECT_EQ(mapped.run(same), V{"volume"});
+
+  // The limit counts both tables: 512 IPv4 hosts first, then IPv6 ones up to 600.
+  DetectorSettings capped = s;
+  capped.max_tracked_hosts = 600;
+  Harness limited(capped);
+  line = 0;
+  for (int host = 0; host < 2512; ++host) limited.detector.observe(host_flow(host, 0), 0, ++line);
+  EXPECT_EQ(limited.detector.stats().hosts_untracked, 2512u - 600u);
 }
 
 // observe_batch (what scans use: the host records asked for together) raises exactly what

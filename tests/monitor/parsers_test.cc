@@ -71,6 +71,98 @@ TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
   }
 }
 
+// Numbers are read eight bytes at a time where the line goes on past them, a digit at a time
+// where they end the line: both readings give the same value for every length and refuse the
+// same text (the reference: all digits, at most 20, within 64 bits; ports within 16).
+TEST(MonitorParsers, NumbersReadTheSameAtTheLinesEndAndInsideIt) {
+  Flow f;
+  auto inside = FlowParser::make(Format::kZeek, ParserContext{});
+  auto at_end = FlowParser::make(Format::kZeek, ParserContext{});
+  ASSERT_EQ(inside->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_bytes\tresp_bytes", f).verdict, Verdict::kSkip);
+  ASSERT_EQ(at_end->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tproto\tid.resp_p\torig_bytes", f).verdict, Verdict::kSkip);
+  auto reference = [](const std::string& text, std::uint64_t max) -> std::optional<std::uint64_t> {
+    if (text.empty() || text.size() > 20) return std::nullopt;
+    unsigned __int128 v = 0;
+    for (char c : text) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (v > max) return std::nullopt;
+    return static_cast<std::uint64_t>(v);
+  };
+  std::vector<std::string> texts = {"0", "7", "00080", "65535", "65536", "99999", "18446744073709551615", "18446744073709551616", "99999999999999999999",
+                                    "00000000000000000001", "000000000000000000001", "1234a678", "12345678x", ":2345678", "/2345678", "1234567:",
+                                    "12345678/", " 123", "12 3", "-1", "+1", "\xef\xbc\x91\xef\xbc\x92", "1\x80" "2", "123456789012\x7f", "1.5"};
+  const std::string digits = "98765432109876543210";
+  for (std::size_t len = 1; len <= 21; ++len) texts.push_back((digits + "1").substr(0, len));
+  for (const std::string& text : texts) {
+    for (int where = 0; where < 2; ++where) {
+      auto& parser = where == 0 ? inside : at_end;
+      // orig_bytes: inside the line (resp_bytes follows), or its last column.
+      const std::string bytes_line = where == 0 ? "1796000000.5\t192.0.2.10\t40000\t198.51.100.1\t443\ttcp\t" + text + "\t7"
+                                                : "1796000000.5\t192.0.2.10\t40000\t198.51.100.1\ttcp\t443\t" + text;
+      const auto want_bytes = reference(text, UINT64_MAX);
+      f = Flow{};
+      const LineResult got_bytes = parser->parse(bytes_line, f);
+      ASSERT_EQ(got_bytes.verdict == Verdict::kFlow, want_bytes.has_value()) << "orig_bytes '" << text << "' " << where;
+      if (want_bytes) EXPECT_EQ(f.bytes, *want_bytes) << text;
+      // id.resp_p: inside (proto follows), or the last column but one with a short orig_bytes after.
+      const std::string port_line = where == 0 ? "1796000000.5\t192.0.2.10\t40000\t198.51.100.1\t" + text + "\ttcp\t1\t7"
+                                               : "1796000000.5\t192.0.2.10\t40000\t198.51.100.1\ttcp\t" + text + "\t1";
+      const auto want_port = reference(text, 65535);
+      f = Flow{};
+      const LineResult got_port = parser->parse(port_line, f);
+      ASSERT_EQ(got_port.verdict == Verdict::kFlow, want_port.has_value()) << "id.resp_p '" << text << "' " << where;
+      if (want_port) EXPECT_EQ(f.dport, *want_port) << text;
+    }
+  }
+  // The time: whole seconds up to 9999-12-31, a fraction of at most nine digits, checked not used.
+  const std::vector<std::pair<std::string, std::optional<std::int64_t>>> times = {
+      {"1796000000", 1796000000}, {"1796000000.123456789", 1796000000}, {"1796000000.1234567890", std::nullopt}, {"1796000000.", std::nullopt},
+      {".5", std::nullopt},       {"253402300799", 253402300799},       {"253402300800", std::nullopt},          {"1796000000.12a", std::nullopt},
+      {"0", 0},                   {"1796000000.5.5", std::nullopt},     {"17960000001796000000", std::nullopt}};
+  for (const auto& [text, want] : times) {
+    for (int where = 0; where < 2; ++where) {
+      // ts first (the line goes on), or, with the columns turned around, last.
+      auto last = FlowParser::make(Format::kZeek, ParserContext{});
+      ASSERT_EQ(last->parse("#fields\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tts", f).verdict, Verdict::kSkip);
+      const std::string line = where == 0 ? text + "\t192.0.2.10\t40000\t198.51.100.1\t443\ttcp\t1\t7" : "192.0.2.10\t40000\t198.51.100.1\t443\ttcp\t" + text;
+      f = Flow{};
+      const LineResult r = (where == 0 ? inside : last)->parse(line, f);
+      ASSERT_EQ(r.verdict == Verdict::kFlow, want.has_value()) << "ts '" << text << "' " << where;
+      if (want) EXPECT_EQ(f.time, *want) << text;
+    }
+  }
+}
+
+// Lines across the reader's buffer edges (its reads are 256 KiB; these lines are of every length
+// from 60 to 200 bytes, so that some edge falls in every field), CRLF endings, and a last column
+// that is a number ending the line: every line one flow, every number whole.
+TEST(MonitorParsers, LinesAcrossTheReadersBufferEdgesAndCrlfAreReadWhole) {
+  std::string log = "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_bytes\r\n";
+  std::uint64_t sum = 0;
+  const int lines = 12000;
+  for (int i = 0; i < lines; ++i) {
+    const std::uint64_t bytes = static_cast<std::uint64_t>(i) * 7919 % 100000;
+    sum += bytes;
+    // A uid whose length varies moves every later field across the edges.
+    log += std::to_string(1796000000 + i / 100) + "." + std::to_string(i % 1000000) + "\tC" + std::string(static_cast<std::size_t>(i % 140), 'x') +
+           "\t192.0.2.10\t" + std::to_string(1024 + i % 60000) + "\t203.0.113.7\t443\ttcp\t" + std::to_string(bytes) + (i % 3 == 0 ? "\r\n" : "\n");
+  }
+  ASSERT_GT(log.size(), 3u * 256 * 1024);
+  auto out = scan_text(log, Format::kZeek);
+  EXPECT_EQ(out.reports[0].flows, static_cast<std::uint64_t>(lines));
+  EXPECT_EQ(out.reports[0].malformed, 0u);
+  ASSERT_EQ(out.findings.size(), 1u);  // one mynumber-egress, every line counted in it
+  EXPECT_EQ(out.findings[0].count, static_cast<std::uint64_t>(lines));
+  EXPECT_EQ(out.findings[0].bytes, sum);
+  // A line without its last columns is malformed, with its number, wherever the edge falls.
+  auto missing = scan_text("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_bytes\n1796000000\t192.0.2.10\t1\t203.0.113.7\r\n", Format::kZeek);
+  EXPECT_EQ(missing.reports[0].malformed, 1u);
+  ASSERT_EQ(missing.reports[0].first_malformed.size(), 1u);
+  EXPECT_EQ(missing.reports[0].first_malformed[0].first, 2u);
+}
+
 TEST(MonitorParsers, ZeekTsvColumnsInAnotherOrderAndIpv6) {
   const std::string log =
       "#fields\tproto\tid.resp_p\tid.resp_h\tid.orig_p\tid.orig_h\tts\n"
