@@ -24,7 +24,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 # journal, and loopback as the proxy that says the client is on the internet side (10.30.0.50).
 sed -e "s|^policy = .*|policy = \"$PWD/examples/minamata/policy.toml\"|" \
     -e "s|^data_dir = .*|data_dir = \"$dir/data\"|" \
-    -e "s|^smtp_relay = .*||" \
+    -e "s|^smtp_relay = .*||" -e "s|^notify_to = .*||" \
     -e "s|^journal = .*|journal = false|" \
     -e "s|^# trusted_proxies = .*|trusted_proxies = [\"127.0.0.1\"]|" \
     -e "s|^web = .*|web = \"127.0.0.1:$port\"|" \
@@ -72,9 +72,11 @@ unkept = [i for i in ids if i in stored and any(not f.get("quarantine_id") for f
 cdr_rate = int(sys.argv[6]) / (float(sys.argv[5]) - float(sys.argv[4]))
 print(f"transfer benchmark: {up['clients']} clients for {up['seconds']:.0f} s, {sys.argv[7]} distinct ~1 MB .docm files")
 print(f"  created {up['created']} transfers, statuses {up['statuses']}, verdicts {up['verdicts']}")
+if up["first_error"]:
+    print(f"  first refusal: {up['first_error']}")
 print(f"  lost: {len(lost)}  without a kept original: {len(unkept)}")
 print(f"  latency p50 {up['p50']:.2f} s, p99 {up['p99']:.2f} s; {up['files_per_s']:.2f} files/s")
 print(f"  CDR engine alone (sanso file sanitize, same files): {cdr_rate:.2f} files/s")
 print(f"  ratio transfer / CDR alone: {up['files_per_s'] / cdr_rate:.2f}")
-sys.exit(1 if lost or unkept else 0)
+sys.exit(1 if lost or unkept or up["created"] == 0 or up["first_error"] else 0)
 PY
