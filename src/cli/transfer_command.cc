@@ -37,7 +37,7 @@
 
 namespace sanso::cli {
 
-Result<TransferEngines> open_transfer_engines(QuarantineSession& q) {
+Result<TransferEngines> open_transfer_engines(QuarantineSession& q, const sandbox::Launch& launch) {
   TransferEngines s;
   const Service& service = q.service;
   s.policy = std::make_unique<policy::CompiledPolicy>(SANSO_TRY(policy::CompiledPolicy::compile(service.policy, system_clock().today())));
@@ -45,10 +45,10 @@ Result<TransferEngines> open_transfer_engines(QuarantineSession& q) {
   SANSO_TRY(cdr::check_converters(cdr_policy));
   const std::string clamd = service.config.cdr.clamd;
   if (!clamd.empty()) SANSO_TRY(cdr::clamd_ping(clamd));
-  s.engine = SANSO_TRY(sandbox::start(cdr::engine_task(cdr_policy), sandbox::Launch::fork_per_job()));
+  s.engine = SANSO_TRY(sandbox::start(cdr::engine_task(cdr_policy), launch));
   std::vector<std::string> levels;
   for (const auto& l : service.policy.scheme.confidentiality.levels) levels.push_back(l.id);
-  s.scanner = SANSO_TRY(sandbox::start(mail::outbound_scan_task(levels), sandbox::Launch::fork_per_job()));
+  s.scanner = SANSO_TRY(sandbox::start(mail::outbound_scan_task(levels), launch));
   transfer::TransferService::Options options;
   options.limits = service.config.transfer;
   options.approver_roles = service.config.quarantine.approver_roles;

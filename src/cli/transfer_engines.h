@@ -19,6 +19,9 @@ struct TransferEngines {
   std::unique_ptr<sandbox::Executor> scanner;
   std::unique_ptr<transfer::TransferService> service;
 };
-Result<TransferEngines> open_transfer_engines(QuarantineSession& quarantine);
+// `launch`: a fork per job for a command on its own; a service with threads (`sanso web`) asks for
+// pools here, before its threads start — a child forked from a threaded process can inherit a lock
+// another thread held (it hung in the allocator's lock under ASan), a pool's workers never are.
+Result<TransferEngines> open_transfer_engines(QuarantineSession& quarantine, const sandbox::Launch& launch = sandbox::Launch::fork_per_job());
 
 }  // namespace sanso::cli

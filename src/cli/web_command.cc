@@ -11,6 +11,7 @@
 #include <functional>
 #include <iostream>
 #include <optional>
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -106,7 +107,8 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
   // The transfer pages run the CDR engine and the outgoing scan in the sandbox, as `sanso transfer`
   // does. Without them (a converter missing, clamd down) the console still serves the quarantine
   // and the audit log, and says plainly that it offers no transfers.
-  auto transfers = open_transfer_engines(s->base);
+  // Pools, started here while the process has one thread (sandbox::WorkerPool), one worker per core.
+  auto transfers = open_transfer_engines(s->base, sandbox::Launch::pool(std::max(1u, std::thread::hardware_concurrency())));
   if (transfers) {
     s->transfers = std::move(*transfers);
   } else {

@@ -118,13 +118,20 @@ class TransferConsoleTest : public ::testing::TestWithParam<store::Backend> {
     ASSERT_NE(example_.compiled, nullptr);
     std::vector<std::string> levels;
     for (const auto& l : example_.policy->scheme.confidentiality.levels) levels.push_back(l.id);
-    scanner_ = std::make_unique<sandbox::ForkPerJob>(mail::outbound_scan_task(levels));
+    // Pools started here, before the console's threads: a child forked per job from a threaded
+    // process can inherit a lock another thread held (one hung in ASan's allocator), as `sanso web` does.
+    auto scanner = sandbox::start(mail::outbound_scan_task(levels), sandbox::Launch::pool(1));
+    ASSERT_TRUE(scanner) << scanner.error().to_string();
+    scanner_ = std::move(scanner).value();
+    auto engine = sandbox::start(cdr::engine_task(cdr::CdrPolicy{}), sandbox::Launch::pool(2));
+    ASSERT_TRUE(engine) << engine.error().to_string();
+    engine_ = std::move(engine).value();
     transfer::TransferService::Options options;
     options.limits = h_->config_.transfer;
     options.approver_roles = h_->config_.quarantine.approver_roles;
     options.key_file = o.key_file;
     transfer::TransferService::Engines engines;
-    engines.sanitize = [](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(bytes, name, cdr::CdrPolicy{}); };
+    engines.sanitize = [this](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(*engine_, bytes, name, cdr::CdrPolicy{}); };
     engines.scan = [this](std::string_view bytes, std::string_view name) { return transfer::scan_outgoing_file(*scanner_, bytes, name); };
     engines.unlock = [](std::string_view bytes, std::string_view name, std::string_view password) {
       return cdr::unlock_sandboxed(bytes, name, password, cdr::CdrPolicy{});
@@ -212,6 +219,7 @@ class TransferConsoleTest : public ::testing::TestWithParam<store::Backend> {
   std::unique_ptr<quarantine::QuarantineStore> quarantine_;
   sanso::testing::ExamplePolicy example_;
   std::unique_ptr<sandbox::Executor> scanner_;
+  std::unique_ptr<sandbox::Executor> engine_;
   std::unique_ptr<transfer::TransferService> transfers_;
   std::unique_ptr<ConsoleServices> services_;
   std::unique_ptr<Console> console_;
