@@ -159,6 +159,9 @@ if [ "$(id -u)" -eq 0 ] && [ "$(cat /proc/self/loginuid 2>/dev/null || echo 4294
 else
   echo "    (skipped: standing in for a second account needs root in a session without a login uid)"
 fi
+echo "  a minutes file whose first line is its mark 自治体機密性３Ａ (no mark in its name) cannot leave: the mark inside counts (6(2)):"
+printf '自治体機密性３Ａ\n議事録（庁内限り）\n' > "$out/transfer-out/議事録.txt"
+"$sanso" transfer send "$out/transfer-out/議事録.txt" --to vendor@example.com --reason "議事録の共有" --as sato "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
 
 step "8c. パスワード付きファイル（PPAP）の解除 / PPAP: an encrypted zip unlocked by its sender"
 echo "  yamada sends a password-protected zip (the PPAP habit): the engine cannot look inside, so it is blocked as encrypted:"
