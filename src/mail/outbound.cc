@@ -66,9 +66,8 @@ std::size_t rank(const std::vector<std::string>& levels, const std::string& leve
 // alone between spaces, tabs and line ends (a document's header line "自治体機密性３Ａ"), never a
 // word inside a sentence ("機密性2以上の情報は…" describes the scheme; it marks nothing).
 bool opens_mark(std::string_view before) {
-  for (std::string_view p : {"自治体"}) {
-    if (before.ends_with(p)) before.remove_suffix(p.size());
-  }
+  static constexpr std::string_view kMunicipal = "自治体";  // 自治体機密性３Ａ, the 2024 scheme's name
+  if (before.ends_with(kMunicipal)) before.remove_suffix(kMunicipal.size());
   if (before.empty()) return true;
   for (std::string_view b : {"\n", "\r", "\t", " ", "\xE3\x80\x80", "[", "(", "<", "【", "［", "（", "〔", "＜", "「", "『", "《", "〈"}) {
     if (before.ends_with(b)) return true;

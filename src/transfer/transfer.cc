@@ -246,10 +246,15 @@ struct TransferService::Impl {
     return best;
   }
 
+  // The roles that decide `t`: the one its rule names, else the configured approver roles.
+  std::vector<std::string> deciding_roles(const Transfer& t) const {
+    return t.approver_role.empty() ? options.approver_roles : std::vector<std::string>{t.approver_role};
+  }
+
   bool may_decide(const Transfer& t, const Person& who) const {
     const auto has = [&](const std::string& role) { return std::find(who.roles.begin(), who.roles.end(), role) != who.roles.end(); };
-    if (!t.approver_role.empty()) return has(t.approver_role);
-    return std::any_of(options.approver_roles.begin(), options.approver_roles.end(), has);
+    const std::vector<std::string> roles = deciding_roles(t);
+    return std::any_of(roles.begin(), roles.end(), has);
   }
 
   Result<std::optional<Transfer>> load(store::Database& d, const std::string& id) {
@@ -325,9 +330,9 @@ struct TransferService::Impl {
       if (!may_decide(t, Person{u.name, u.roles, u.zone, "", ""})) continue;
       add(u.mail);
     }
-    if (options.directory_approvers) {
-      const std::vector<std::string> roles = t.approver_role.empty() ? options.approver_roles : std::vector<std::string>{t.approver_role};
-      auto found = roles.empty() ? Result<std::vector<DirectoryEntry>>(std::vector<DirectoryEntry>{}) : options.directory_approvers(roles);
+    const std::vector<std::string> roles = deciding_roles(t);
+    if (options.directory_approvers && !roles.empty()) {
+      auto found = options.directory_approvers(roles);
       if (!found) {
         log::warn("transfer " + t.id + ": the directory's approvers could not be asked; only [[users]] are notified: " + found.error().to_string());
       } else {
