@@ -89,19 +89,33 @@ std::string iconv_to_utf8(std::string_view in, const char* from, std::size_t& re
   return out;
 }
 
-char32_t iconv_one(const char* from, const unsigned char* bytes, std::size_t n) {
-  iconv_t cd = iconv_open("UTF-32LE", from);
-  if (cd == reinterpret_cast<iconv_t>(-1)) return 0;
+// One character through an open converter, which is then reset for the next. The JIS tables take
+// 17,672 characters: opening a converter for each cost a walk over every loaded gconv module at
+// each close (a third of a batch command's start-up once every module is loaded).
+char32_t iconv_one(iconv_t cd, const unsigned char* bytes, std::size_t n) {
   char* src = reinterpret_cast<char*>(const_cast<unsigned char*>(bytes));
   std::size_t left = n;
   unsigned char out[8] = {};
   char* dst = reinterpret_cast<char*>(out);
   std::size_t room = sizeof out;
   std::size_t rc = iconv(cd, &src, &left, &dst, &room);
-  iconv_close(cd);
+  iconv(cd, nullptr, nullptr, nullptr, nullptr);
   if (rc == static_cast<std::size_t>(-1) || left != 0 || room != 4) return 0;
   return static_cast<char32_t>(out[0] | (out[1] << 8) | (out[2] << 16) | (out[3] << 24));
 }
+
+// A converter to UTF-32LE for the life of a scope; closed() when glibc lacks the charset.
+struct ScopedConverter {
+  iconv_t cd;
+  explicit ScopedConverter(const char* from) : cd(iconv_open("UTF-32LE", from)) {}
+  ~ScopedConverter() {
+    if (!closed()) iconv_close(cd);
+  }
+  ScopedConverter(const ScopedConverter&) = delete;
+  ScopedConverter& operator=(const ScopedConverter&) = delete;
+  bool closed() const { return cd == reinterpret_cast<iconv_t>(-1); }
+  char32_t one(const unsigned char* bytes, std::size_t n) const { return closed() ? 0 : iconv_one(cd, bytes, n); }
+};
 
 // JIS row/cell (0x21–0x7E each) → the Shift_JIS bytes CP932 uses for the same character.
 void jis_to_sjis(unsigned j1, unsigned j2, unsigned char out[2]) {
@@ -121,17 +135,19 @@ struct JisTables {
   std::unordered_map<char32_t, std::uint16_t> to_jis0208;
 
   JisTables() {
+    const ScopedConverter cp932("CP932");
+    const ScopedConverter euc_jp("EUC-JP");
     for (unsigned j1 = 0x21; j1 <= 0x7E; ++j1) {
       for (unsigned j2 = 0x21; j2 <= 0x7E; ++j2) {
         unsigned char sjis[2];
         jis_to_sjis(j1, j2, sjis);
-        char32_t c = iconv_one("CP932", sjis, 2);
+        char32_t c = cp932.one(sjis, 2);
         std::size_t at = (j1 - 0x21) * 94 + (j2 - 0x21);
         jis0208[at] = c;
         // The first code wins: NEC row 13 before the IBM rows for their shared characters.
         if (c != 0) to_jis0208.emplace(c, static_cast<std::uint16_t>((j1 << 8) | j2));
         unsigned char euc[3] = {0x8F, static_cast<unsigned char>(j1 | 0x80), static_cast<unsigned char>(j2 | 0x80)};
-        jis0212[at] = iconv_one("EUC-JP", euc, 3);
+        jis0212[at] = euc_jp.one(euc, 3);
       }
     }
     // Seven JIS codes CP932 maps to other code points than JIS does (〜 as U+FF5E instead of

@@ -67,7 +67,9 @@ TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
     const LineResult r = parser->parse("1796000000.0\t" + text + "\t1\t192.0.2.1\t2\ttcp", f);
     const auto expected = policy::parse_ip(text);
     ASSERT_EQ(r.verdict == Verdict::kFlow, expected.has_value()) << "'" << text << "'";
-    if (expected) EXPECT_EQ(f.src, expected->value) << text;
+    if (expected) {
+      EXPECT_EQ(f.src, expected->value) << text;
+    }
   }
 }
 
@@ -105,7 +107,9 @@ TEST(MonitorParsers, NumbersReadTheSameAtTheLinesEndAndInsideIt) {
       f = Flow{};
       const LineResult got_bytes = parser->parse(bytes_line, f);
       ASSERT_EQ(got_bytes.verdict == Verdict::kFlow, want_bytes.has_value()) << "orig_bytes '" << text << "' " << where;
-      if (want_bytes) EXPECT_EQ(f.bytes, *want_bytes) << text;
+      if (want_bytes) {
+        EXPECT_EQ(f.bytes, *want_bytes) << text;
+      }
       // id.resp_p: inside (proto follows), or the last column but one with a short orig_bytes after.
       const std::string port_line = where == 0 ? "1796000000.5\t192.0.2.10\t40000\t198.51.100.1\t" + text + "\ttcp\t1\t7"
                                                : "1796000000.5\t192.0.2.10\t40000\t198.51.100.1\ttcp\t" + text + "\t1";

@@ -37,10 +37,10 @@ inline config::ServiceConfig city_config() {
   config::ServiceConfig c;
   c.source = "test/sanso.toml";
   c.node = "gw-test";
-  c.operators = {{"tanaka", "田中 情報政策係長", {"security_manager"}, "lgwan"},
-                 {"suzuki", "鈴木 総務部長", {"general_security_officer"}, "lgwan"},
-                 {"sato", "佐藤 税務課", {"staff"}, "lgwan"},
-                 {"kato", "加藤 システム管理者", {"system_admin"}, "lgwan"}};
+  c.operators = {{"tanaka", "田中 情報政策係長", {"security_manager"}, "lgwan", ""},
+                 {"suzuki", "鈴木 総務部長", {"general_security_officer"}, "lgwan", ""},
+                 {"sato", "佐藤 税務課", {"staff"}, "lgwan", ""},
+                 {"kato", "加藤 システム管理者", {"system_admin"}, "lgwan", ""}};
   c.quarantine.approver_roles = {"security_manager", "general_security_officer"};
   c.quarantine.inspector_roles = {"security_manager", "system_admin"};
   c.web.roles = {"security_manager", "general_security_officer", "system_admin"};
