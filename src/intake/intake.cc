@@ -176,7 +176,8 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
   }
   s.with_item = [&](store::Database& db, const quarantine::Item&) -> Result<void> {
     if (item.with_item) SANSO_TRY(item.with_item(db));
-    return log_->append(db, e);
+    out.audit_index = SANSO_TRY(log_->append_batch(db, std::span<const store::AuditEvent>(&e, 1)));
+    return ok();
   };
   SANSO_TRY(store_->put(std::move(s)));
   return out;
@@ -202,13 +203,16 @@ Result<HeldOutcome> Intake::hold_mail(const HeldMail& item) {
   s.approver_role = item.approver_role;
   s.retry_key = item.retry_key;
   const std::string id = s.id;
+  std::uint64_t index = 0;
   // An audit write that fails leaves no item behind: the sender's retry holds the mail once.
   s.with_item = [&](store::Database& db, const quarantine::Item& kept) -> Result<void> {
     if (item.with_item) SANSO_TRY(item.with_item(db));
-    return log_->append(db, item.record(kept.id, kept.sha256));
+    const store::AuditEvent e = item.record(kept.id, kept.sha256);
+    index = SANSO_TRY(log_->append_batch(db, std::span<const store::AuditEvent>(&e, 1)));
+    return ok();
   };
   SANSO_TRY(store_->put(std::move(s)));
-  return HeldOutcome{id, false};
+  return HeldOutcome{id, false, index};
 }
 
 }  // namespace sanso::intake

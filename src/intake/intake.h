@@ -59,6 +59,7 @@ struct MailOutcome {
   std::string message;      // the rebuilt mail, naming quarantine_id
   std::optional<policy::Decision> ruling;
   std::string quarantine_id;
+  std::uint64_t audit_index = 0;  // the record's entry in the audit log (0: nothing recorded)
 };
 
 struct MailItem {
@@ -100,6 +101,7 @@ struct HeldOutcome {
   // A retry of a delivery already held: nothing new was kept, and nothing recorded (the caller
   // records its decision, and tells nobody a second time).
   bool repeated = false;
+  std::uint64_t audit_index = 0;  // the record's entry in the audit log (0: repeated)
 };
 
 class Intake {

@@ -9,9 +9,11 @@
 
 #include "cdr/cdr.h"
 #include "mail/identifiers.h"
+#include "mail/internal/message_text.h"
 #include "mail/sanitize.h"
 #include "mime/charset.h"
 #include "mime/html_text.h"
+#include "mime/transfer.h"
 #include "sandbox/sandbox.h"
 
 namespace sanso::mail {
@@ -100,8 +102,9 @@ std::string marked_level(std::string_view text, const std::vector<std::string>& 
 
 // Keeps the higher of the scan's level and `level`, and where that one was found.
 void raise_classification(OutboundScan& scan, const std::vector<std::string>& levels, const std::string& level, const std::string& where) {
-  if (!level.empty() && rank(levels, level) > rank(levels, scan.classification)) {
+  if (!level.empty() && rank(levels, level) > scan.classification_rank) {
     scan.classification = level;
+    scan.classification_rank = rank(levels, level);
     scan.classification_where = where;
   }
 }
@@ -144,6 +147,10 @@ OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>&
     // A file carries its own mark: in its name (【機密性2】報告.docx) or its text (a header line, a
     // document property); the highest mark of the message and its files decides.
     raise_classification(scan, levels, marked_level(name, levels), name);
+    if (cdr::looks_like_pdf(bytes)) {
+      scan.pdfs.push_back({name, bytes});
+      continue;
+    }
     const std::string text = cdr::extract_text(bytes, name);
     raise_classification(scan, levels, marked_level(text, levels, true), name);
     add_matches(scan.identifiers, text, name);
@@ -158,7 +165,10 @@ std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json ids = nlohmann::json::array();
   for (const auto& f : s.identifiers) ids.push_back({{"kind", to_string(f.kind)}, {"masked", f.masked}, {"where", f.where}});
   nlohmann::json j{{"subject", s.subject}, {"from", s.from},       {"message_id", s.message_id}, {"classification", s.classification},
-                   {"classification_where", s.classification_where}, {"identifiers", ids},   {"attachments", s.attachments}, {"error", s.error}};
+                   {"classification_rank", s.classification_rank}, {"classification_where", s.classification_where}, {"identifiers", ids},   {"attachments", s.attachments}, {"error", s.error}};
+  nlohmann::json pdfs = nlohmann::json::array();
+  for (const auto& f : s.pdfs) pdfs.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}});
+  j["pdfs"] = std::move(pdfs);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -171,6 +181,7 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
     s.from = j.at("from").get<std::string>();
     s.message_id = j.at("message_id").get<std::string>();
     s.classification = j.at("classification").get<std::string>();
+    s.classification_rank = j.at("classification_rank").get<std::size_t>();
     s.classification_where = j.at("classification_where").get<std::string>();
     for (const auto& f : j.at("identifiers")) {
       auto kind = parse_number_kind(f.at("kind").get<std::string>(), "outbound scan JSON identifiers[].kind");
@@ -178,6 +189,10 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
       s.identifiers.push_back({*kind, f.at("masked").get<std::string>(), f.at("where").get<std::string>()});
     }
     s.attachments = j.at("attachments").get<std::vector<std::string>>();
+    for (const auto& f : j.at("pdfs")) {
+      auto bytes = internal::from_base64(f.at("bytes").get<std::string>());
+      s.pdfs.push_back({f.at("name").get<std::string>(), std::move(bytes)});
+    }
     s.error = j.at("error").get<std::string>();
     return s;
   } catch (const std::exception& e) {
@@ -202,6 +217,34 @@ sandbox::Limits scan_limits() {
   return limits;
 }
 
+// At most this many PDF attachments of one message are read (a pdftotext run each); more is an error
+// the gateway holds the message for, not a way to make it skip some.
+constexpr std::size_t kMostPdfsRead = 32;
+
+}  // namespace
+
+std::string message_carrying(std::string_view bytes, std::string_view name) {
+  std::string encoded_name;  // RFC 2231, every byte but a few safe ones percent-encoded
+  for (unsigned char c : name) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    if (std::isalnum(c) != 0 || c == '.' || c == '-' || c == '_') {
+      encoded_name.push_back(static_cast<char>(c));
+    } else {
+      encoded_name += {'%', kHex[c >> 4], kHex[c & 0xF]};
+    }
+  }
+  std::string subject = mime::encode_base64_lines(name);
+  std::erase_if(subject, [](char c) { return c == '\r' || c == '\n'; });
+  // The boundary has '-', which base64 never writes, so no file's bytes can end a part early.
+  return "From: scan@sanso.invalid\r\nSubject: =?UTF-8?B?" + subject +
+         "?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"sanso-scan\"\r\n\r\n"
+         "--sanso-scan\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n\r\n"
+         "--sanso-scan\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=UTF-8''" +
+         encoded_name + "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + mime::encode_base64_lines(bytes) + "--sanso-scan--\r\n";
+}
+
+namespace {
+
 // Fail closed: a scan that did not come back is an error the gateway holds the message for.
 OutboundScan from_answer(Result<std::string> answer) {
   Result<OutboundScan> scan = answer ? scan_from_json(*answer) : Result<OutboundScan>(answer.error());
@@ -219,6 +262,38 @@ sandbox::Task outbound_scan_task(const std::vector<std::string>& levels) {
                        scan_limits(), 200};
 }
 
-OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw) { return from_answer(scanner.run(raw)); }
+OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw) {
+  OutboundScan scan = from_answer(scanner.run(raw));
+  if (!scan.error.empty()) return scan;
+  if (scan.pdfs.size() > kMostPdfsRead) {
+    scan.error = "more PDF attachments than are read for marks and numbers (" + std::to_string(kMostPdfsRead) + ") [mail.scan]";
+    return scan;
+  }
+  for (const auto& pdf : scan.pdfs) {
+    auto text = cdr::pdf_text(pdf.bytes);
+    if (!text) {
+      scan.error = pdf.name.substr(0, 200) + ": " + text.error().message + " [" + text.error().code + "]";
+      return scan;
+    }
+    // The text goes back through the scanner as a text file of its own, so the same rules read it;
+    // what it finds is reported as the PDF's.
+    const std::string text_name = pdf.name + ".txt";
+    OutboundScan read = from_answer(scanner.run(message_carrying(*text, text_name)));
+    if (!read.error.empty()) {
+      scan.error = read.error;
+      return scan;
+    }
+    for (auto& id : read.identifiers) {
+      if (id.where == text_name) scan.identifiers.push_back({id.kind, id.masked, pdf.name});
+    }
+    if (read.classification_rank > scan.classification_rank) {
+      scan.classification = read.classification;
+      scan.classification_rank = read.classification_rank;
+      scan.classification_where = pdf.name;
+    }
+  }
+  scan.pdfs.clear();
+  return scan;
+}
 
 }  // namespace sanso::mail

@@ -4,11 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mail/internal/message_text.h"
 #include "mime/charset.h"
 
 namespace sanso::mail {
 
-namespace {
+namespace internal {
 std::string to_base64(const std::string& bytes) {
   gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(bytes.data()), bytes.size());
   std::string out = b64 != nullptr ? b64 : "";
@@ -22,6 +23,11 @@ std::string from_base64(const std::string& text) {
   g_free(raw);
   return out;
 }
+}  // namespace internal
+
+namespace {
+using internal::from_base64;
+using internal::to_base64;
 // A bad word in the sandbox's answer is the same failure as any other broken answer ("mail.plan").
 template <typename T>
 Result<T> as_plan_error(Result<T> parsed) {

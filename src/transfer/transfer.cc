@@ -85,40 +85,6 @@ Result<Transfer> transfer_from(const store::Row& r) {
   return t;
 }
 
-// Builds the message the outgoing mail scan reads: the file as its attachment, its name as the
-// subject (a 【機密性2】 in a name marks it as in a subject); `text`, when given, the file's text as
-// read outside the scanner (a PDF's), as a second attachment named `text_name`.
-std::string as_message(std::string_view bytes, std::string_view name, const std::string* text = nullptr, std::string_view text_name = {}) {
-  auto b64 = [](std::string_view in) {
-    std::string out(sodium_base64_ENCODED_LEN(in.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(in.data()), in.size(), sodium_base64_VARIANT_ORIGINAL);
-    out.pop_back();
-    return out;
-  };
-  auto attachment = [&](std::string_view type, std::string_view data, std::string_view filename) {
-    std::string encoded_name;
-    for (unsigned char c : filename) {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      if (std::isalnum(c) != 0 || c == '.' || c == '-' || c == '_') {
-        encoded_name.push_back(static_cast<char>(c));
-      } else {
-        encoded_name += {'%', kHex[c >> 4], kHex[c & 0xF]};
-      }
-    }
-    std::string body = b64(data);
-    std::string wrapped;
-    for (std::size_t at = 0; at < body.size(); at += 76) wrapped += body.substr(at, 76) + "\r\n";
-    return "--sanso-transfer\r\nContent-Type: " + std::string(type) + "\r\nContent-Disposition: attachment; filename*=UTF-8''" + encoded_name +
-           "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + wrapped;
-  };
-  std::string out = "From: transfer@sanso.invalid\r\nSubject: =?UTF-8?B?" + b64(name) +
-                    "?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"sanso-transfer\"\r\n\r\n"
-                    "--sanso-transfer\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n\r\n" +
-                    attachment("application/octet-stream", bytes, name);
-  if (text != nullptr) out += attachment("text/plain; charset=UTF-8", *text, text_name);
-  return out + "--sanso-transfer--\r\n";
-}
-
 // A file's bytes when its turn comes: read now from a spooled upload (into `loaded`), or the
 // caller's. A spooled file that reads back other than its size was changed under us: refused.
 Result<std::string_view> content_of(const Upload& u, std::string& loaded) {
@@ -160,23 +126,7 @@ std::string_view state_label(State state, std::string_view lang) {
 }
 
 mail::OutboundScan scan_outgoing_file(sandbox::Executor& scanner, std::string_view bytes, std::string_view name) {
-  if (!cdr::looks_like_pdf(bytes)) return mail::scan_outbound_sandboxed(scanner, as_message(bytes, name));
-  // A PDF's text comes from pdftotext in the converter sandbox and is scanned beside the file in
-  // the same pass (its marks and numbers count as the PDF's own); unreadable text fails closed.
-  auto text = cdr::pdf_text(bytes);
-  if (!text) {
-    mail::OutboundScan failed;
-    failed.error = text.error().message + " [" + text.error().code + "]";
-    return failed;
-  }
-  const std::string text_name = std::string(name) + ".txt";
-  mail::OutboundScan scan = mail::scan_outbound_sandboxed(scanner, as_message(bytes, name, &*text, text_name));
-  for (auto& id : scan.identifiers) {
-    if (id.where == text_name) id.where = std::string(name);
-  }
-  if (scan.classification_where == text_name) scan.classification_where = std::string(name);
-  std::erase(scan.attachments, text_name);
-  return scan;
+  return mail::scan_outbound_sandboxed(scanner, mail::message_carrying(bytes, name));
 }
 
 struct TransferService::Impl {

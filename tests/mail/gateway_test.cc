@@ -18,12 +18,14 @@
 #include "audit/log.h"
 #include "core/clock.h"
 #include "core/digest.h"
+#include "mime/transfer.h"
 #include "policy/decide.h"
 #include "policy/load.h"
 #include "quarantine/quarantine.h"
 #include "store/database.h"
 #include "store/schema.h"
 #include "support/example_policy.h"
+#include "support/japanese_pdf.h"
 #include "support/failing_audit.h"
 #include "support/smtp_sink.h"
 #include "support/open_quarantine.h"
@@ -223,6 +225,20 @@ TEST_F(GatewayDecisions, EveryDecisionLeavesOneLogLineWithItsVerdictAndRule) {
   EXPECT_NE(line.find("clause=\"" + v.clause + "\""), std::string::npos) << line;
   EXPECT_NE(line.find("duration_s=\""), std::string::npos) << line;
   EXPECT_EQ(line.find("budget"), std::string::npos) << "nothing of the message itself";
+  // The line names the audit entry that records the same decision, so a SIEM can ask for its proof.
+  const std::int64_t held_at = count("SELECT idx FROM audit_entries WHERE action = 'mail.gateway' AND record LIKE '%Q123456789018%'");
+  ASSERT_GT(held_at, 0);
+  EXPECT_EQ(v.audit_index, static_cast<std::uint64_t>(held_at));
+  EXPECT_NE(line.find("seq=\"" + std::to_string(held_at) + "\""), std::string::npos) << line;
+  // A refusal is recorded by the gateway itself, not through a quarantine put: its line names its entry too.
+  e.queue_id = "QREFUSED0001";
+  e.recipients = {"nobody@[10.0.0.1]"};
+  const GatewayVerdict refused = gateway_->process(e, marked);
+  ASSERT_EQ(refused.action, GatewayVerdict::Action::kReject) << refused.reply;
+  const std::int64_t refused_at = count("SELECT idx FROM audit_entries WHERE action = 'mail.gateway' AND record LIKE '%QREFUSED0001%'");
+  ASSERT_GT(refused_at, held_at);
+  const std::string refused_line = sink.line("mail.decision", "QREFUSED0001");
+  EXPECT_NE(refused_line.find("seq=\"" + std::to_string(refused_at) + "\""), std::string::npos) << refused_line;
 }
 
 TEST_F(GatewayDecisions, RecipientsPostfixWouldRerouteAreRefused) {
@@ -456,6 +472,29 @@ TEST_F(GatewayDecisions, OutgoingMailWithAnIndividualNumberIsHeldAndTheNumberMas
   const GatewayVerdict rejected = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", raw + "again\r\n");
   EXPECT_EQ(rejected.action, GatewayVerdict::Action::kReject);
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+}
+
+// The gateway reads a PDF attachment's text too (pdftotext in the converter sandbox): a mark in it
+// decides the rule like one in the subject, a number in it holds the message, and a PDF it cannot
+// read makes the message unreadable, taken at the highest level (refused), never sent on unread.
+TEST_F(GatewayDecisions, OutgoingMailIsJudgedByTheTextOfItsPdfAttachments) {
+  auto with_pdf = [](const std::string& name, const std::string& pdf) {
+    return "From: tanaka@city.minamata.lg.jp\r\nSubject: minutes\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                      "--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n資料です\r\n--b\r\nContent-Type: application/pdf\r\n"
+                      "Content-Disposition: attachment; filename=\"" + name + "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + mime::encode_base64_lines(pdf) + "--b--\r\n";
+  };
+  const GatewayVerdict marked = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com",
+                                    with_pdf("minutes.pdf", sanso::testing::japanese_pdf(u"自治体機密性３Ａ\n議事録")));
+  EXPECT_EQ(marked.action, GatewayVerdict::Action::kReject) << marked.reply;
+  EXPECT_EQ(detail_of(marked, "classification"), "3A");
+  EXPECT_EQ(detail_of(marked, "classification_in"), "minutes.pdf");
+  const GatewayVerdict numbered = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com",
+                                      with_pdf("list.pdf", sanso::testing::japanese_pdf(u"山田 123456789018")));
+  ASSERT_EQ(numbered.action, GatewayVerdict::Action::kHold) << numbered.reply;
+  EXPECT_NE(detail_of(numbered, "reason").find("個人番号"), std::string::npos) << detail_of(numbered, "reason");
+  const GatewayVerdict unread = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", with_pdf("broken.pdf", "%PDF-1.4\n1 0 obj <<\n"));
+  EXPECT_EQ(unread.action, GatewayVerdict::Action::kReject) << unread.reply;
+  EXPECT_EQ(detail_of(unread, "classification"), "unreadable");
 }
 
 TEST_F(GatewayDecisions, AStoreThatFailsIsATemporaryFailureAndNothingPasses) {

@@ -9,7 +9,9 @@
 #include <filesystem>
 
 #include "mail/milter/gateway.h"
+#include "sandbox/sandbox.h"
 #include "support/files.h"
+#include "support/japanese_pdf.h"
 #include "support/zip_of.h"
 
 namespace sanso::mail {
@@ -73,6 +75,35 @@ TEST(Outbound, AFileCarriesItsOwnMarkInItsNameOrItsText) {
   auto round = scan_from_json(scan_to_json(in_text));
   ASSERT_TRUE(round.has_value());
   EXPECT_EQ(round->classification_where, "report.docx");
+}
+
+// A PDF attachment's text is read by pdftotext outside the scanner (which may not start programs)
+// and goes back through the scanner: its marks and numbers count as the PDF's own.
+TEST(Outbound, APdfAttachmentsTextIsReadForMarksAndNumbers) {
+  sandbox::ForkPerJob scanner(outbound_scan_task(kLevels));
+  auto marked = scan_outbound_sandboxed(scanner, with_attachment("x", "minutes.pdf", sanso::testing::japanese_pdf(u"【機密性3A】議事録")));
+  ASSERT_EQ(marked.error, "");
+  EXPECT_EQ(marked.classification, "3A");
+  EXPECT_EQ(marked.classification_where, "minutes.pdf");
+  EXPECT_TRUE(marked.pdfs.empty()) << "the PDFs' bytes are not handed on once read";
+  EXPECT_EQ(marked.attachments, std::vector<std::string>{"minutes.pdf"});
+  auto numbered = scan_outbound_sandboxed(scanner, with_attachment("x", "list.pdf", sanso::testing::japanese_pdf(u"山田 123456789018")));
+  ASSERT_EQ(numbered.error, "");
+  ASSERT_EQ(numbered.identifiers.size(), 1u);
+  EXPECT_EQ(numbered.identifiers[0].where, "list.pdf");
+  EXPECT_EQ(numbered.identifiers[0].masked, "********9018");
+  // The scheme described in prose marks nothing; a higher subject mark is not lowered by a PDF's.
+  auto prose = scan_outbound_sandboxed(scanner, with_attachment("x", "rules.pdf", sanso::testing::japanese_pdf(u"機密性3Aの情報は外部へ送らない")));
+  EXPECT_EQ(prose.error, "");
+  EXPECT_EQ(prose.classification, "");
+  auto subject = scan_outbound_sandboxed(
+      scanner, with_attachment("=?UTF-8?B?44CQ5qmf5a+G5oCnM0HjgJE=?=" /* 【機密性3A】 */, "a.pdf", sanso::testing::japanese_pdf(u"【機密性2】")));
+  EXPECT_EQ(subject.classification, "3A");
+  EXPECT_EQ(subject.classification_where, "subject");
+  // A PDF whose text cannot be read leaves the scan in error: the gateway holds the message.
+  auto broken = scan_outbound_sandboxed(scanner, with_attachment("x", "broken.pdf", "%PDF-1.4\n1 0 obj <<\n"));
+  EXPECT_NE(broken.error.find("broken.pdf"), std::string::npos) << broken.error;
+  EXPECT_NE(broken.error.find("cdr.pdf-text"), std::string::npos) << broken.error;
 }
 
 TEST(Outbound, NumbersInTheBodyAndInAttachmentsAreFoundMasked) {

@@ -25,6 +25,7 @@
 #include "quarantine/quarantine.h"
 #include "store/schema.h"
 #include "support/example_policy.h"
+#include "support/japanese_pdf.h"
 #include "support/open_quarantine.h"
 #include "support/ppap.h"
 #include "support/slapd_server.h"
@@ -307,34 +308,6 @@ TEST_P(TransferTest, AClassificationMarkAboveTheInternetCeilingKeepsTheFileInLgw
   EXPECT_EQ(allowed_level->rule_id, "profile.lgwan-inet-file") << "at the ceiling the ordinary approval applies";
 }
 
-// A one-page PDF showing `text` in a Japanese font it does not embed (the Adobe-Japan1 CMaps, as
-// many Japanese PDF writers make them): its text reaches a reader only through poppler-data.
-std::string japanese_pdf(const std::u16string& text) {
-  std::string hex;
-  for (char16_t c : text) hex += fmt::format("{:04X}", static_cast<unsigned>(c));
-  const std::string content = "BT /F1 24 Tf 72 720 Td <" + hex + "> Tj ET";
-  const std::vector<std::string> objects = {
-      "<< /Type /Catalog /Pages 2 0 R >>",
-      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-      "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream",
-      "<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiMin-W3 /Encoding /UniJIS-UCS2-H /DescendantFonts [6 0 R] >>",
-      "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiMin-W3 /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> "
-      "/FontDescriptor 7 0 R >>",
-      "<< /Type /FontDescriptor /FontName /HeiseiMin-W3 /Flags 6 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 "
-      "/CapHeight 700 /StemV 80 >>"};
-  std::string pdf = "%PDF-1.4\n";
-  std::vector<std::size_t> offsets;
-  for (std::size_t i = 0; i < objects.size(); ++i) {
-    offsets.push_back(pdf.size());
-    pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  const std::size_t xref = pdf.size();
-  pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
-  for (std::size_t at : offsets) pdf += fmt::format("{:010d} 00000 n \n", at);
-  return pdf + "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
-}
-
 TEST_P(TransferTest, AMarkInsideTheFilesTextCountsAsMuchAsOneInItsName) {
   // A header line of a text file, and the text of a PDF (read by pdftotext in the converter sandbox).
   const Upload in_text[] = {{"議事録.txt", "自治体機密性３Ａ\n庁内限り\n"}};
@@ -342,17 +315,17 @@ TEST_P(TransferTest, AMarkInsideTheFilesTextCountsAsMuchAsOneInItsName) {
   ASSERT_FALSE(text);
   EXPECT_EQ(text.error().code, "transfer.denied");
   EXPECT_NE(text.error().message.find("profile.lgwan-inet-above-ceiling"), std::string::npos) << text.error().message;
-  const Upload in_pdf[] = {{"議事録.pdf", japanese_pdf(u"【機密性3A】議事録")}};
+  const Upload in_pdf[] = {{"議事録.pdf", sanso::testing::japanese_pdf(u"【機密性3A】議事録")}};
   auto pdf = service_->send(person("suzuki"), "contractor@example.com", "議事録の共有", in_pdf);
   ASSERT_FALSE(pdf);
   EXPECT_EQ(pdf.error().code, "transfer.denied") << pdf.error().to_string();
   EXPECT_NE(pdf.error().message.find("profile.lgwan-inet-above-ceiling"), std::string::npos) << pdf.error().message;
   // The scheme described in a sentence marks nothing; a 個人番号 in a PDF's text holds it.
-  const Upload prose[] = {{"規程.pdf", japanese_pdf(u"機密性3Aの情報は外部へ送らない")}};
+  const Upload prose[] = {{"規程.pdf", sanso::testing::japanese_pdf(u"機密性3Aの情報は外部へ送らない")}};
   auto described = service_->send(person("suzuki"), "contractor@example.com", "規程の送付", prose);
   ASSERT_TRUE(described) << described.error().to_string();
   EXPECT_EQ(described->rule_id, "profile.lgwan-inet-file");
-  const Upload numbered[] = {{"名簿.pdf", japanese_pdf(u"山田 123456789018")}};
+  const Upload numbered[] = {{"名簿.pdf", sanso::testing::japanese_pdf(u"山田 123456789018")}};
   auto held = service_->send(person("suzuki"), "contractor@example.com", "名簿の送付", numbered);
   ASSERT_TRUE(held) << held.error().to_string();
   EXPECT_EQ(held->state, State::kPendingApproval);

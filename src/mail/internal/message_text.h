@@ -33,6 +33,10 @@ std::string comparable(std::string_view text);
 // known), then the default (sanitize.cc).
 AttachmentAction attachment_action_for(const std::string& name, const std::string& type, const SanitizeOptions& options);
 
+// Bytes inside the JSON that crosses the sandbox boundary (plan_json.cc).
+std::string to_base64(const std::string& bytes);
+std::string from_base64(const std::string& text);
+
 // ── header fields (header_fields.cc) ──
 using Params = std::vector<std::pair<std::string, std::string>>;
 std::vector<std::string> split_params(std::string_view raw);

@@ -156,7 +156,7 @@ GatewayVerdict MailGateway::process(const Envelope& envelope, std::string_view r
   m.seconds.observe(seconds);
   m.outcome(v.outcome.empty() ? "unknown" : v.outcome).inc();
   // The log line beside the audit record (docs/logging.md): what a watcher follows per message.
-  log::decision({envelope.queue_id, v.outcome.empty() ? "unknown" : v.outcome, v.rule, v.clause, seconds});
+  log::decision({envelope.queue_id, v.outcome.empty() ? "unknown" : v.outcome, v.rule, v.clause, seconds, v.audit_index});
   return v;
 }
 
@@ -165,7 +165,9 @@ GatewayVerdict MailGateway::process_unmeasured(const Envelope& envelope, std::st
     GatewayVerdict v = decide(envelope, raw);
     // Every decision is in the audit log before Postfix hears it; a log that cannot be written
     // stops mail (temporarily) rather than letting it pass unrecorded.
-    if (auto logged = v.audited ? Result<void>(ok()) : audit(envelope, raw, v); !logged) {
+    if (v.audited) return v;
+    auto logged = audit(envelope, raw, v);
+    if (!logged) {
       gateway_metrics().store_errors.inc();
       GatewayVerdict failed;
       failed.action = GatewayVerdict::Action::kTempfail;
@@ -173,6 +175,7 @@ GatewayVerdict MailGateway::process_unmeasured(const Envelope& envelope, std::st
       failed.reply = reply_text("4.3.0", "the audit log could not be written (" + logged.error().code + "); try again later", failed);
       return failed;
     }
+    v.audit_index = *logged;
     return v;
   } catch (const std::exception& e) {
     GatewayVerdict v;
@@ -402,6 +405,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
   if (!taken) return tempfail(v, "the original could not be stored", taken.error());
   v = sanitized(std::move(v), *taken);
   v.audited = true;
+  v.audit_index = taken->audit_index;
   return v;
 }
 
@@ -438,6 +442,7 @@ GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw,
     return v;
   }
   v.audited = true;
+  v.audit_index = taken->audit_index;
   // Internet senders are never told (no backscatter to forged addresses).
   if (notify_sender && !envelope.sender.empty() && !settings_.notice_relay.empty()) notify_held(envelope, v, why, subject);
   return v;
@@ -512,14 +517,13 @@ store::AuditEvent MailGateway::audit_event(const Envelope& envelope, const Gatew
   return e;
 }
 
-Result<void> MailGateway::audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v) {
+Result<std::uint64_t> MailGateway::audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v) {
   return append(audit_event(envelope, v, sha256_hex(raw)));
 }
 
-Result<void> MailGateway::append(const store::AuditEvent& e) {
+Result<std::uint64_t> MailGateway::append(const store::AuditEvent& e) {
   // In the service's group commit, with the puts of other connections' messages.
-  SANSO_TRY(log_.record(db_, e));
-  return ok();
+  return log_.record(db_, e);
 }
 
 }  // namespace sanso::mail

@@ -84,6 +84,7 @@ struct GatewayVerdict {
   std::string rule, clause;
   std::string outcome;            // as audited: "sanitized", "rejected", "refused", "held", "accepted", "tempfail"
   bool audited = false;           // its record was committed with the quarantined original
+  std::uint64_t audit_index = 0;  // that record's entry in the audit log (0: not yet recorded)
   std::vector<std::pair<std::string, std::string>> details;  // for the audit record
 };
 
@@ -123,8 +124,8 @@ class MailGateway {
   // first answer was lost) is answered with the same item and told nobody again.
   GatewayVerdict hold(const Envelope& envelope, std::string_view raw, GatewayVerdict v, const std::string& why, const std::string& classification,
                       const std::string& subject, const std::string& message_id, bool notify_sender, const std::string& approver_role = "");
-  Result<void> audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v);
-  Result<void> append(const store::AuditEvent& event);
+  Result<std::uint64_t> audit(const Envelope& envelope, std::string_view raw, const GatewayVerdict& v);
+  Result<std::uint64_t> append(const store::AuditEvent& event);
   store::AuditEvent audit_event(const Envelope& envelope, const GatewayVerdict& v, std::string input_sha256) const;
   // Tells the sender of held city mail what happened, why, and its quarantine id; the attempt is
   // recorded (mail.notice) after the fact.
