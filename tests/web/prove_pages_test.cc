@@ -480,6 +480,39 @@ TEST_P(ProvePagesTest, ACampaignIsCreatedFromTheFormWithItsRecord) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM inspect_campaigns"), 1);
 }
 
+// The console's form names a section (課/係): the campaign is that section's, beside the whole
+// body's campaign of the same month; the list and the campaign page show it; a hostile section is
+// refused with the form refilled and nothing created.
+TEST_P(ProvePagesTest, ACampaignOfOneSectionIsCreatedListedAndShown) {
+  Visitor kato = sign_in("kato");
+  const httplib::Params whole{{"template", "minamata-monthly"}, {"body", "mayor"}, {"period", "2026-11"}, {"assignee", "tanaka"}};
+  ASSERT_EQ(post(kato, "/inspect/create", whole)->status, 303);
+  httplib::Params section = whole;
+  section.emplace("section", "総務課情報政策係");
+  auto created = post(kato, "/inspect/create", section);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 303) << created->body;
+  const std::string id = "minamata-monthly:mayor:2026-11:" + inspect::section_key("総務課情報政策係");
+  EXPECT_EQ(created->get_header_value("Location"), "/inspect/c/" + id + "?done=in_created");
+  auto page = get(kato, "/inspect/c/" + id);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  EXPECT_NE(page->body.find("<dd id=\"section\">総務課情報政策係</dd>"), std::string::npos) << page->body;
+  auto list = get(kato, "/inspect");
+  ASSERT_TRUE(list);
+  EXPECT_NE(list->body.find("<td class=\"section\">総務課情報政策係</td>"), std::string::npos) << list->body;
+  EXPECT_NE(list->body.find("name=\"section\""), std::string::npos) << "the form asks for the section";
+  httplib::Params hostile = whole;
+  hostile.erase("period");
+  hostile.emplace("period", "2026-12");
+  hostile.emplace("section", "総務課\u202E係");
+  auto refused = post(kato, "/inspect/create", hostile);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400) << refused->body;
+  EXPECT_NE(refused->body.find("inspect.bad-section"), std::string::npos) << refused->body;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inspect_campaigns"), 2);
+}
+
 // An incident (6(7)) links to the audit entries and monitor findings it names: numbers become
 // links to the audit log and to the finding; other text stays text.
 TEST_P(ProvePagesTest, AnIncidentLinksItsAuditEntriesAndMonitorFindings) {
