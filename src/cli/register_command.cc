@@ -132,11 +132,12 @@ int run_decide(const RegisterArgs& a) {
   const quarantine::Actor actor = CLI_TRY(resolve_actor(s.service, a.service));
   auto use = s.db->use();
   registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
-  if (a.decision == "approve") {
-    const auto found = CLI_TRY(regs.get(kind, a.id));
-    const std::string role = found && found->fields.contains("approver_role") && found->fields["approver_role"].is_string()
-                                 ? found->fields["approver_role"].get<std::string>()
-                                 : std::string();
+  const registers::Registers::Decider decider{actor.name, actor.roles};
+  const auto found = CLI_TRY(regs.get(kind, a.id));
+  // Who may decide is answered first (decide_exception says why not); the second factor is asked
+  // only of someone who may.
+  if (a.decision == "approve" && found && registers::Registers::decision_allowed(*found, decider)) {
+    const std::string role = found->fields.value("approver_role", "");
     const policy::Role* r = role.empty() ? nullptr : s.service.policy.find_role(role);
     if (r != nullptr && r->mfa) {
       return fail(make_error("register.second-factor", "exceptions/" + visible_text(a.id),
@@ -144,7 +145,7 @@ int run_decide(const RegisterArgs& a) {
                              "console's approvals inbox (/approvals), where the one-time code is asked"));
     }
   }
-  const auto e = CLI_TRY(regs.decide_exception(a.id, a.decision == "approve", {actor.name, actor.roles}, a.reason, a.expires));
+  const auto e = CLI_TRY(regs.decide_exception(a.id, a.decision == "approve", decider, a.reason, a.expires));
   const std::string state = e.fields.value("state", "");
   std::printf("%s: %s（%s、版 %lld）\n", e.key.c_str(), state == "approved" ? "承認しました" : "却下しました", visible_text(actor.name).c_str(),
               static_cast<long long>(e.version));

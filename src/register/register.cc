@@ -387,6 +387,7 @@ Result<Entry> Registers::put(Kind kind, const std::vector<std::pair<std::string,
   SANSO_TRY(link_policy_version(kind, fields, where));
   if (existing && existing->fields == fields) return *existing;
   if (kind == Kind::kExceptions) SANSO_TRY(check_no_decision(existing ? &existing->fields : nullptr, fields, key, where));
+  if (kind == Kind::kIncidents) SANSO_TRY(check_incident_links(existing ? &existing->fields : nullptr, fields, where));
   SANSO_TRY(check_entry(ks, fields, policy_, where));
   const bool from_policy = policy_fields(kind, key).has_value();
   const char* action = existing ? "register.change" : "register.add";
@@ -405,6 +406,41 @@ bool Registers::decision_allowed(const Entry& e, const Decider& decider) {
   const std::string role = text_field(e, "approver_role");
   if (role.empty() || std::find(decider.roles.begin(), decider.roles.end(), role) == decider.roles.end()) return false;
   return ascii_lower(decider.name) != ascii_lower(text_field(e, "requested_by"));
+}
+
+Result<void> Registers::check_incident_links(const nlohmann::json* before, const nlohmann::json& after, const std::string& where) {
+  auto items_of = [](const nlohmann::json* fields, const char* key) {
+    std::set<std::string> out;
+    if (fields == nullptr || !fields->contains(key) || !(*fields)[key].is_array()) return out;
+    for (const auto& v : (*fields)[key]) out.insert(v.dump());
+    return out;
+  };
+  const auto entries_before = items_of(before, "audit_entries");
+  if (after.contains("audit_entries") && after["audit_entries"].is_array()) {
+    for (const auto& v : after["audit_entries"]) {
+      if (!v.is_number_integer() || entries_before.contains(v.dump())) continue;
+      const std::int64_t index = v.get<std::int64_t>();
+      if (!SANSO_TRY(db_.query_one("SELECT 1 FROM audit_entries WHERE idx = ?", {index}))) {
+        return make_error("register.no-such-link", where + " audit_entries",
+                          "the audit log has no entry #" + std::to_string(index) + " (see `sanso audit tail` or the console's /audit); an incident cites entries that exist");
+      }
+    }
+  }
+  const auto findings_before = items_of(before, "monitor_findings");
+  if (after.contains("monitor_findings") && after["monitor_findings"].is_array()) {
+    for (const auto& v : after["monitor_findings"]) {
+      if (!v.is_string() || findings_before.contains(v.dump())) continue;
+      const std::string item = v.get<std::string>();
+      const std::string digits = item.starts_with('#') ? item.substr(1) : item;
+      // Text that is not a finding number ("外部からの通報") describes a source; a number is a link.
+      if (digits.empty() || digits.size() > 15 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+      if (!SANSO_TRY(db_.query_one("SELECT 1 FROM monitor_findings WHERE id = ?", {std::stoll(digits)}))) {
+        return make_error("register.no-such-link", where + " monitor_findings",
+                          "there is no monitor finding #" + digits + " (see the console's /monitor/findings); an incident links findings that exist");
+      }
+    }
+  }
+  return ok();
 }
 
 Result<Entry> Registers::decide_exception(const std::string& key, bool approve, const Decider& decider, const std::string& note,
@@ -557,6 +593,15 @@ Result<ImportSummary> Registers::import(Kind kind, const Table& table, const std
       if (auto r = check_no_decision(it == existing.end() ? nullptr : &it->second.fields, fields, key, row_where); !r) {
         problem(std::move(r).error());
         continue;
+      }
+    }
+    if (kind == Kind::kIncidents) {
+      if (auto r = check_incident_links(it == existing.end() ? nullptr : &it->second.fields, fields, row_where); !r) {
+        if (r.error().code == "register.no-such-link") {
+          problem(std::move(r).error());
+          continue;
+        }
+        return r.error();  // the store failed: no list of problems hides it
       }
     }
     if (auto r = check_entry(ks, fields, policy_, row_where); !r) {

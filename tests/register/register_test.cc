@@ -217,6 +217,55 @@ TEST_P(RegisterTest, AnImportDoesNotApproveAnException) {
   EXPECT_FALSE(regs_->get(Kind::kExceptions, "EX-2")->has_value());
 }
 
+// An incident (6(7)) links audit entries and monitor findings that exist — on add, change and
+// import; a finding given as text that is no number stays a description.
+TEST_P(RegisterTest, AnIncidentLinksOnlyAuditEntriesAndFindingsThatExist) {
+  ASSERT_TRUE(regs_->seed_from_policy("node1"));  // a few audit entries to cite
+  const std::uint64_t last = entries();
+  ASSERT_GE(last, 1u);
+  ASSERT_TRUE(db_->execute("INSERT INTO monitor_findings (rule, clause, src, dst, dport, proto, src_zone, dst_zone, first_seen, last_seen, count, node) "
+                           "VALUES ('r', '6(3)', '10.0.0.1', '10.0.0.2', 445, 'tcp', 'lgwan', 'internet', 1, 1, 1, 'n1')"));
+  auto finding = db_->query_one("SELECT MAX(id) FROM monitor_findings");
+  ASSERT_TRUE(finding && *finding);
+  const std::string finding_id = std::to_string((*finding)->integer(0));
+  const std::vector<std::pair<std::string, std::string>> base = {{"id", "inc-1"}, {"title", "USBメモリの紛失"}, {"occurred_on", "2026-11-02"},
+                                                                 {"severity", "high"}, {"state", "open"}};
+  auto with = [&](std::string entries_text, std::string findings_text) {
+    auto values = base;
+    values.emplace_back("audit_entries", std::move(entries_text));
+    values.emplace_back("monitor_findings", std::move(findings_text));
+    return values;
+  };
+  auto no_entry = regs_->put(Kind::kIncidents, with("#1; #" + std::to_string(last + 100), "#" + finding_id), false, "tanaka");
+  ASSERT_FALSE(no_entry);
+  EXPECT_EQ(no_entry.error().code, "register.no-such-link");
+  EXPECT_NE(no_entry.error().message.find("#" + std::to_string(last + 100)), std::string::npos) << no_entry.error().message;
+  auto no_finding = regs_->put(Kind::kIncidents, with("#1", "#" + finding_id + "; 99999"), false, "tanaka");
+  ASSERT_FALSE(no_finding);
+  EXPECT_EQ(no_finding.error().code, "register.no-such-link");
+  EXPECT_NE(no_finding.error().message.find("99999"), std::string::npos) << no_finding.error().message;
+  EXPECT_FALSE(regs_->get(Kind::kIncidents, "inc-1")->has_value());
+  EXPECT_EQ(entries(), last) << "a refused link records nothing";
+
+  // Entries are numbered from 0; the last is tree size - 1.
+  auto added = regs_->put(Kind::kIncidents, with("#1; " + std::to_string(last - 1), finding_id + "; 外部からの通報"), false, "tanaka");
+  ASSERT_TRUE(added) << added.error().to_string();
+  auto changed = regs_->put(Kind::kIncidents, {{"id", "inc-1"}, {"audit_entries", "#1; #" + std::to_string(last + 5)}}, true, "tanaka");
+  ASSERT_FALSE(changed);
+  EXPECT_EQ(changed.error().code, "register.no-such-link");
+
+  const std::uint64_t before_import = entries();
+  const Table t = csv_table(
+      "識別子,件名,発生日,重大度,状態,監査ログの記録,監視の検知\r\n"
+      "inc-2,標的型メール,2026-11-03,high,open,#1,#424242\r\n");
+  auto imported = regs_->import(Kind::kIncidents, t, "incidents.csv", "ef56", "tanaka");
+  ASSERT_FALSE(imported);
+  EXPECT_EQ(imported.error().code, "register.no-such-link");
+  EXPECT_NE(imported.error().message.find("row 2"), std::string::npos) << imported.error().message;
+  EXPECT_FALSE(regs_->get(Kind::kIncidents, "inc-2")->has_value());
+  EXPECT_EQ(entries(), before_import);
+}
+
 TEST_P(RegisterTest, AcceptedRisksNeedAnApproverAndExpiry) {
   auto r = regs_->put(Kind::kRisks, {{"id", "R1"}, {"threat", "標的型メール"}, {"likelihood", "4"}, {"impact", "5"}, {"treatment", "accept"}}, false, "tanaka");
   ASSERT_FALSE(r);

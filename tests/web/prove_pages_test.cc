@@ -517,6 +517,22 @@ TEST_P(ProvePagesTest, ACampaignOfOneSectionIsCreatedListedAndShown) {
 // links to the audit log and to the finding; other text stays text.
 TEST_P(ProvePagesTest, AnIncidentLinksItsAuditEntriesAndMonitorFindings) {
   Visitor tanaka = sign_in("tanaka");
+  {
+    auto db = h_->shared_->use();
+    for (int i = 0; i < 7; ++i) {
+      ASSERT_TRUE(db->execute("INSERT INTO monitor_findings (rule, clause, src, dst, dport, proto, src_zone, dst_zone, first_seen, last_seen, "
+                              "count, node) VALUES ('r', '6(3)', '10.0.0.1', '10.0.0.2', 445, 'tcp', 'lgwan', 'internet', 1, 1, 1, 'n1')"));
+    }
+  }
+  ASSERT_EQ(count("SELECT COUNT(*) FROM monitor_findings WHERE id = 7"), 1);
+  // A link to what does not exist is refused by the form, with the form's error and nothing kept.
+  auto dangling = post(tanaka, "/registers/incidents",
+                       {{"f.id", "inc-0"}, {"f.title", "存在しない記録"}, {"f.occurred_on", "2026-11-02"}, {"f.severity", "high"}, {"f.state", "open"},
+                        {"f.audit_entries", "#999999"}, {"f.monitor_findings", "#8"}});
+  ASSERT_TRUE(dangling);
+  EXPECT_EQ(dangling->status, 400) << dangling->body;
+  EXPECT_NE(dangling->body.find("register.no-such-link"), std::string::npos) << dangling->body;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM register_entries WHERE entry_key = 'inc-0'"), 0);
   auto added = post(tanaka, "/registers/incidents",
                     {{"f.id", "inc-1"}, {"f.title", "USBメモリの紛失"}, {"f.occurred_on", "2026-11-02"}, {"f.severity", "high"}, {"f.state", "open"},
                      {"f.audit_entries", "#1; 2"}, {"f.monitor_findings", "7; 外部からの通報"}});
