@@ -27,7 +27,7 @@ struct InspectArgs {
   ServiceOptions service;
   std::string templates;  // default: inspection/ beside the policy file
   std::string template_id, body, period, assignee, reviewer;
-  std::string campaign, item, answer, note, owner, due, description, format = "xlsx", output, month;
+  std::string campaign, item, answer, note, owner, due, description, format = "xlsx", output, month, section;
   std::vector<std::string> evidence;
   std::int64_t action_id = 0;
   bool json = false;
@@ -86,8 +86,9 @@ int run_create(const InspectArgs& a) {
   }
   auto use = s.db->use();
   inspect::Campaigns campaigns(*use, *s.log, system_clock());
-  const inspect::Campaign c = CLI_TRY(campaigns.create(*t, s.service.policy, {a.body, a.period, a.assignee, a.reviewer}, s.actor));
-  std::printf("点検を作成しました: %s（%s、%s、担当 %s）\n", c.id.c_str(), c.template_title.c_str(), c.period_label.c_str(), c.assignee.c_str());
+  const inspect::Campaign c = CLI_TRY(campaigns.create(*t, s.service.policy, {a.body, a.period, a.assignee, a.reviewer, a.section}, s.actor));
+  std::printf("点検を作成しました: %s（%s、%s%s、担当 %s）\n", c.id.c_str(), c.template_title.c_str(), c.period_label.c_str(),
+              c.section.empty() ? "" : ("、" + c.section).c_str(), c.assignee.c_str());
   const auto carried = CLI_TRY(campaigns.carried_actions(c.id));
   if (!carried.empty()) std::printf("前回までの未完了の是正措置 %zu 件を引き継ぎます。\n", carried.size());
   std::printf("%s\n", c.id.c_str());
@@ -102,7 +103,7 @@ int run_list(const InspectArgs& a) {
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& c : list) {
-      out.push_back({{"id", c.id}, {"body", c.body}, {"template", c.template_id}, {"period", c.period_label}, {"assignee", c.assignee},
+      out.push_back({{"id", c.id}, {"body", c.body}, {"section", c.section}, {"template", c.template_id}, {"period", c.period_label}, {"assignee", c.assignee},
                      {"reviewer", c.reviewer}, {"state", inspect::to_string(c.state)}, {"signed_by", c.signed_by}});
     }
     std::printf("%s\n", out.dump(2).c_str());
@@ -112,11 +113,11 @@ int run_list(const InspectArgs& a) {
     std::printf("点検はまだありません（sanso inspect campaign create で作成します）。\n");
     return kExitOk;
   }
-  std::printf("%s%s%s%s状態\n", pad_to_width("点検", 40).c_str(), pad_to_width("実施機関", 20).c_str(), pad_to_width("期間", 10).c_str(),
+  std::printf("%s%s%s%s状態\n", pad_to_width("点検", 40).c_str(), pad_to_width("実施機関・課/係", 34).c_str(), pad_to_width("期間", 10).c_str(),
               pad_to_width("担当", 12).c_str());
   for (const auto& c : list) {
     const policy::Body* body = s.service.policy.find_body(c.body);
-    std::printf("%s%s%s%s%s\n", pad_to_width(c.id, 40).c_str(), pad_to_width(body ? body->name.ja : c.body, 20).c_str(),
+    std::printf("%s%s%s%s%s\n", pad_to_width(c.id, 40).c_str(), pad_to_width(inspect::body_and_section(body ? body->name.ja : c.body, c.section), 34).c_str(),
                 pad_to_width(c.period_label, 10).c_str(), pad_to_width(visible_text(c.assignee), 12).c_str(),
                 c.state == inspect::CampaignState::kOpen ? "実施中" : ("確認済み（" + visible_text(c.signed_by) + "）").c_str());
   }
@@ -306,6 +307,7 @@ void register_inspect_command(CLI::App& app, int& exit_code) {
   create->add_option("--period", a->period, "2026-11 for a monthly template, 2026 (年度) for an annual one")->required();
   create->add_option("--assignee", a->assignee, "who answers it")->required();
   create->add_option("--reviewer", a->reviewer, "who signs it off (default: anyone but those who answered)");
+  create->add_option("--section", a->section, "section (課/係) of the body, e.g. 総務課情報政策係 (default: the whole body)");
   create->add_option("--templates", a->templates, "template directory (default: inspection/ beside the policy file)");
   create->callback([&exit_code, a] { exit_code = run_create(*a); });
 

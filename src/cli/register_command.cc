@@ -21,7 +21,7 @@ namespace {
 
 struct RegisterArgs {
   ServiceOptions service;
-  std::string kind, format = "csv", file, sheet, course, since;
+  std::string kind, format = "csv", file, sheet, course, since, id, decision, reason, expires;
   std::vector<std::string> fields;
   bool update = false;
   bool json = false;
@@ -109,6 +109,45 @@ int run_add(const RegisterArgs& a) {
   registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
   const auto e = CLI_TRY(regs.put(kind, values, a.update, s.actor));
   std::printf("%s %s: %s（版 %lld）\n", a.update ? "変更しました" : "登録しました", std::string(registers::label(kind, "ja")).c_str(), e.key.c_str(),
+              static_cast<long long>(e.version));
+  return kExitOk;
+}
+
+// An exception requested in the register, decided by the person --as names (a [[users]] entry
+// with their policy roles) through Registers::decide_exception: a holder of its approver role,
+// not its requester. A role whose policy entry has `mfa` asks for a second factor, which the
+// command line cannot give: such an approval is made in the console (denying lets nothing in).
+int run_decide(const RegisterArgs& a) {
+  const registers::Kind kind = CLI_TRY(registers::parse_kind(a.kind));
+  if (kind != registers::Kind::kExceptions) {
+    return fail(make_error("register.bad-kind", a.kind, "only exceptions (例外措置) are decided; other registers are changed with `sanso register add --update`"));
+  }
+  if (a.decision != "approve" && a.decision != "deny") {
+    return fail(make_error("register.bad-value", visible_text(a.decision), "the decision is approve or deny"));
+  }
+  if (a.reason.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return fail(make_error("register.missing-value", "--reason", "a decision gives its reason (--reason TEXT); it goes into the audit record"));
+  }
+  Session s = CLI_TRY(open_session(a, false));
+  const quarantine::Actor actor = CLI_TRY(resolve_actor(s.service, a.service));
+  auto use = s.db->use();
+  registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
+  const registers::Registers::Decider decider{actor.name, actor.roles};
+  const auto found = CLI_TRY(regs.get(kind, a.id));
+  // Who may decide is answered first (decide_exception says why not); the second factor is asked
+  // only of someone who may.
+  if (a.decision == "approve" && found && registers::Registers::decision_allowed(*found, decider)) {
+    const std::string role = found->fields.value("approver_role", "");
+    const policy::Role* r = role.empty() ? nullptr : s.service.policy.find_role(role);
+    if (r != nullptr && r->mfa) {
+      return fail(make_error("register.second-factor", "exceptions/" + visible_text(a.id),
+                             "the approver role " + role + " asks for a second factor, which the command line cannot give: approve it in the "
+                             "console's approvals inbox (/approvals), where the one-time code is asked"));
+    }
+  }
+  const auto e = CLI_TRY(regs.decide_exception(a.id, a.decision == "approve", decider, a.reason, a.expires));
+  const std::string state = e.fields.value("state", "");
+  std::printf("%s: %s（%s、版 %lld）\n", e.key.c_str(), state == "approved" ? "承認しました" : "却下しました", visible_text(actor.name).c_str(),
               static_cast<long long>(e.version));
   return kExitOk;
 }
@@ -204,6 +243,15 @@ void register_register_command(CLI::App& app, int& exit_code) {
   add->add_option("--field", a->fields, "key=value (repeatable); key is a field name or its label")->required();
   add->add_flag("--update", a->update, "change an existing entry: the fields given replace theirs, key= clears one");
   add->callback([&exit_code, a] { exit_code = run_add(*a); });
+
+  CLI::App* decide = reg->add_subcommand("decide", "approve or deny a requested exception (例外措置) as a holder of its approver role");
+  add_service_options(*decide, a->service, true);
+  decide->add_option("KIND", a->kind, "exceptions")->required();
+  decide->add_option("ID", a->id, "the exception's id")->required();
+  decide->add_option("DECISION", a->decision, "approve or deny")->required();
+  decide->add_option("--reason", a->reason, "why (into the audit record)")->required();
+  decide->add_option("--expires", a->expires, "approve: until when (YYYY-MM-DD), when the request names none");
+  decide->callback([&exit_code, a] { exit_code = run_decide(*a); });
 
   CLI::App* import = reg->add_subcommand("import", "add and change entries from a CSV or XLSX file, all rows or none");
   add_service_options(*import, a->service, true);

@@ -19,9 +19,10 @@ constexpr std::size_t kMaxNoteBytes = 4000;
 
 constexpr const char* kCampaignColumns =
     "id, body, template_id, template_title, template_sha256, items, period, period_label, period_start, period_end, "
-    "assignee, reviewer, created_by, created_at, state, signed_by, signed_at, signoff_note";
+    "assignee, reviewer, created_by, created_at, state, signed_by, signed_at, signoff_note, section";
 constexpr const char* kActionColumns =
-    "id, body, campaign, item, clause, finding, description, owner, due, created_by, state, closed_in, closed_by, closing_note";
+    "id, body, campaign, item, clause, finding, description, owner, due, created_by, state, closed_in, closed_by, closing_note, section, "
+    "template_id";
 
 bool has_control(std::string_view text, bool allow_newline) {
   return std::any_of(text.begin(), text.end(), [&](char c) {
@@ -45,6 +46,28 @@ Result<void> check_note(std::string_view what, const std::string& note) {
   if (note.size() > kMaxNoteBytes || !is_valid_utf8(note) || has_control(note, true)) {
     return make_error("inspect.bad-text", std::string(what),
                       std::string(what) + " must be UTF-8 text without control characters, at most 4000 bytes");
+  }
+  return ok();
+}
+
+// A section is shown in lists, forms and printed reports and keys the carry-over of actions: one
+// visible line of text, no control, bidirectional or invisible characters that would make two
+// sections look alike, at most 64 characters' worth of UTF-8.
+constexpr std::size_t kMaxSectionBytes = 192;
+
+Result<void> check_section(const std::string& section) {
+  if (section.empty()) return ok();
+  if (section.size() > kMaxSectionBytes || !is_valid_utf8(section)) {
+    return make_error("inspect.bad-section", visible_text(section.substr(0, 64)),
+                      "a section (課/係) is UTF-8 text of at most " + std::to_string(kMaxSectionBytes) + " bytes (about 64 characters); this one has " +
+                          std::to_string(section.size()) + " bytes");
+  }
+  if (visible_text(section) != section || has_control(section, false)) {
+    return make_error("inspect.bad-section", visible_text(section),
+                      "a section (課/係) must be one line of visible text: no control, bidirectional or invisible characters");
+  }
+  if (section.find_first_not_of(' ') == std::string::npos || section.front() == ' ' || section.back() == ' ') {
+    return make_error("inspect.bad-section", section, "a section (課/係) does not begin or end with a space; leave it empty for the whole body");
   }
   return ok();
 }
@@ -100,6 +123,7 @@ Result<Campaign> campaign_from(const store::Row& row) {
   c.signed_by = row.text(15);
   c.signed_at = row.integer(16);
   c.signoff_note = row.text(17);
+  c.section = row.text(18);
   return c;
 }
 
@@ -119,6 +143,8 @@ CorrectiveAction action_from(const store::Row& row) {
   a.closed_in = row.text(11);
   a.closed_by = row.text(12);
   a.closing_note = row.text(13);
+  a.section = row.text(14);
+  a.template_id = row.text(15);
   return a;
 }
 
@@ -141,6 +167,12 @@ std::int64_t jst_midnight(int year, int month) {
 }
 
 }  // namespace
+
+std::string section_key(std::string_view section) { return section.empty() ? std::string() : sha256_hex(section).substr(0, 12); }
+
+std::string body_and_section(std::string_view body_name, std::string_view section) {
+  return section.empty() ? std::string(body_name) : std::string(body_name) + " " + std::string(section);
+}
 
 std::string_view to_string(CampaignState state) { return state == CampaignState::kOpen ? "open" : "signed-off"; }
 
@@ -229,10 +261,12 @@ Result<Campaign> Campaigns::create(const Template& checklist, const policy::Poli
     return make_error("inspect.unknown-body", request.body,
                       "'" + request.body + "' is not a body of the policy (4(1)); the bodies are: " + known);
   }
+  SANSO_TRY(check_section(request.section));
   const auto [start, end] = SANSO_TRY(period_bounds(checklist.period, request.period_label));
   Campaign c;
-  c.id = checklist.id + ":" + request.body + ":" + request.period_label;
+  c.id = checklist.id + ":" + request.body + ":" + request.period_label + (request.section.empty() ? "" : ":" + section_key(request.section));
   c.body = request.body;
+  c.section = request.section;
   c.template_id = checklist.id;
   c.template_title = checklist.title.ja;
   c.template_sha256 = sha256_hex(items_json(checklist.items));
@@ -247,17 +281,21 @@ Result<Campaign> Campaigns::create(const Template& checklist, const policy::Poli
   c.created_at = now();
 
   auto tx = SANSO_TRY(store::Transaction::begin(db_));
-  if (SANSO_TRY(db_.query_one("SELECT 1 FROM inspect_campaigns WHERE id = ?", {c.id}))) {
-    return make_error("inspect.exists", c.id, "there is already a campaign of this template for this body and period");
+  if (SANSO_TRY(db_.query_one("SELECT 1 FROM inspect_campaigns WHERE id = ? OR (template_id = ? AND body = ? AND section = ? AND period_label = ?)",
+                              {c.id, c.template_id, c.body, c.section, c.period_label}))) {
+    return make_error("inspect.exists", c.id,
+                      c.section.empty() ? "there is already a campaign of this template for this body and period"
+                                        : "there is already a campaign of this template for this body, section (" + c.section + ") and period");
   }
   SANSO_TRY(db_.execute(
       "INSERT INTO inspect_campaigns (id, body, template_id, template_title, template_sha256, items, period, period_label, "
-      "period_start, period_end, assignee, reviewer, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "period_start, period_end, assignee, reviewer, created_by, created_at, section) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {c.id, c.body, c.template_id, c.template_title, c.template_sha256, items_json(c.items), std::string(to_string(c.period)),
-       c.period_label, start, end, c.assignee, c.reviewer, actor, c.created_at}));
-  SANSO_TRY(record(actor, "inspect.campaign.create", c.id, "ok", "7",
-                   {{"body", c.body}, {"template", c.template_id}, {"template_sha256", c.template_sha256},
-                    {"period", c.period_label}, {"assignee", c.assignee}, {"reviewer", c.reviewer}}));
+       c.period_label, start, end, c.assignee, c.reviewer, actor, c.created_at, c.section}));
+  std::vector<std::pair<std::string, std::string>> details = {{"body", c.body}, {"template", c.template_id}, {"template_sha256", c.template_sha256},
+                                                              {"period", c.period_label}, {"assignee", c.assignee}, {"reviewer", c.reviewer}};
+  if (!c.section.empty()) details.emplace_back("section", c.section);
+  SANSO_TRY(record(actor, "inspect.campaign.create", c.id, "ok", "7", std::move(details)));
   SANSO_TRY(tx.commit());
   return c;
 }
@@ -477,6 +515,8 @@ Result<CorrectiveAction> Campaigns::add_action(const std::string& campaign_id, c
   }
   CorrectiveAction a;
   a.body = c.body;
+  a.section = c.section;
+  a.template_id = c.template_id;
   a.campaign = campaign_id;
   a.item = item_id;
   a.clause = item->clause;
@@ -485,9 +525,10 @@ Result<CorrectiveAction> Campaigns::add_action(const std::string& campaign_id, c
   a.owner = owner;
   a.due = due;
   a.created_by = actor;
-  SANSO_TRY(db_.execute("INSERT INTO inspect_actions (body, campaign, item, clause, finding, description, owner, due, created_by, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        {a.body, campaign_id, item_id, a.clause, finding, description, owner, due.to_string(), actor, now()}));
+  SANSO_TRY(db_.execute("INSERT INTO inspect_actions (body, campaign, item, clause, finding, description, owner, due, created_by, created_at, "
+                        "section, template_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        {a.body, campaign_id, item_id, a.clause, finding, description, owner, due.to_string(), actor, now(), a.section,
+                         a.template_id}));
   auto id = SANSO_TRY(db_.query_one("SELECT MAX(id) FROM inspect_actions WHERE campaign = ? AND item = ?", {campaign_id, item_id}));
   a.id = id ? id->integer(0) : 0;
   SANSO_TRY(record(actor, "inspect.action.add", campaign_id, "open", a.clause,
@@ -508,6 +549,13 @@ Result<void> Campaigns::close_action(std::int64_t action_id, const std::string& 
   if (a.body != c.body) {
     return make_error("inspect.other-body", campaign_id,
                       "action " + std::to_string(action_id) + " belongs to body '" + a.body + "', not to '" + c.body + "'");
+  }
+  if (a.section != c.section || a.template_id != c.template_id) {
+    return make_error("inspect.other-section", campaign_id,
+                      "action " + std::to_string(action_id) + " was found by template '" + a.template_id + "' for " +
+                          (a.section.empty() ? std::string("the whole body") : "section '" + a.section + "'") +
+                          "; it is closed in that template's later campaign for the same section, not in this one (" +
+                          (c.section.empty() ? std::string("the whole body") : "section '" + c.section + "'") + ")");
   }
   if (a.campaign == campaign_id) {
     return make_error("inspect.same-campaign", campaign_id,
@@ -534,8 +582,9 @@ Result<std::vector<CorrectiveAction>> Campaigns::actions_found(const std::string
 Result<std::vector<CorrectiveAction>> Campaigns::carried_actions(const std::string& campaign_id) {
   const Campaign c = SANSO_TRY(get(campaign_id));
   auto rows = SANSO_TRY(db_.query(std::string("SELECT ") + kActionColumns +
-                                      " FROM inspect_actions WHERE body = ? AND campaign <> ? AND (state = 'open' OR closed_in = ?) ORDER BY id",
-                                  {c.body, campaign_id, campaign_id}));
+                                      " FROM inspect_actions WHERE body = ? AND section = ? AND template_id = ? AND campaign <> ? "
+                                      "AND (state = 'open' OR closed_in = ?) ORDER BY id",
+                                  {c.body, c.section, c.template_id, campaign_id, campaign_id}));
   std::vector<CorrectiveAction> out;
   for (const auto& row : rows) out.push_back(action_from(row));
   return out;
@@ -609,6 +658,7 @@ Result<void> Campaigns::sign_off(const std::string& campaign_id, const std::stri
   SANSO_TRY(db_.execute("UPDATE inspect_campaigns SET state = 'signed-off', signed_by = ?, signed_at = ?, signoff_note = ? WHERE id = ?",
                         {actor, now(), note, campaign_id}));
   std::vector<std::pair<std::string, std::string>> details = {{"body", c.body}, {"period", c.period_label}, {"actions", std::to_string(actions.size())}};
+  if (!c.section.empty()) details.emplace_back("section", c.section);
   if (!account.empty()) details.emplace_back("account", account);
   SANSO_TRY(record(actor, "inspect.signoff", campaign_id, "signed-off", "7", std::move(details)));
   return tx.commit();

@@ -27,8 +27,9 @@ enum class CampaignState : std::uint8_t { kOpen, kSignedOff };
 std::string_view to_string(CampaignState state);  // "open", "signed-off"
 
 struct Campaign {
-  std::string id;  // "<template>:<body>:<period label>"
+  std::string id;  // "<template>:<body>:<period label>", then ":<section key>" for a section
   std::string body;
+  std::string section;  // 課/係 of the body, free text; empty: the whole body
   std::string template_id;
   std::string template_title;
   std::string template_sha256;
@@ -89,6 +90,8 @@ enum class ActionState : std::uint8_t { kOpen, kClosed };
 struct CorrectiveAction {
   std::int64_t id = 0;
   std::string body;
+  std::string section;      // of the campaign where it was found
+  std::string template_id;  // likewise: it is carried to that template's next campaign only
   std::string campaign;  // where the finding was made
   std::string item;
   std::string clause;
@@ -108,7 +111,14 @@ struct NewCampaign {
   std::string period_label;  // "2026-11" for a monthly template, "2026" for an annual one
   std::string assignee;
   std::string reviewer;      // optional
+  std::string section;       // optional: 課/係 of the body ("総務課情報政策係"); empty = the whole body
 };
+
+// The ASCII key of a section in a campaign's id (ids go into URLs and onto command lines; the
+// section itself is shown beside them): 12 hex digits of its SHA-256, "" for the whole body.
+std::string section_key(std::string_view section);
+// "市長部局" or "市長部局 総務課情報政策係".
+std::string body_and_section(std::string_view body_name, std::string_view section);
 
 // Evidence files are documents and screenshots, not archives of the whole file server.
 inline constexpr std::size_t kMaxEvidenceBytes = 32u << 20;
@@ -146,12 +156,13 @@ class Campaigns {
   Result<CorrectiveAction> add_action(const std::string& campaign_id, const std::string& item_id,
                                       const std::string& description, const std::string& owner, Date due,
                                       const std::string& actor);
-  // Closes an action of the same body in a later, open campaign.
+  // Closes an action of the same template, body and section in a later, open campaign.
   Result<void> close_action(std::int64_t action_id, const std::string& campaign_id, const std::string& note,
                             const std::string& actor);
   // The actions found in this campaign.
   Result<std::vector<CorrectiveAction>> actions_found(const std::string& campaign_id);
-  // Actions of the same body from earlier campaigns that are still open, or that this campaign closed.
+  // Actions of the same template, body and section from other campaigns that are still open, or
+  // that this campaign closed (another section's actions are its own).
   Result<std::vector<CorrectiveAction>> carried_actions(const std::string& campaign_id);
 
   // Signs off and locks. Refused for the assignee and anyone who answered (by name, or from the

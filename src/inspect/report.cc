@@ -198,21 +198,22 @@ Result<void> write_xlsx_report(Campaigns& campaigns, const std::string& campaign
   list.row(1, {"実施機関", body_name(policy, c.body), "期間", c.period_label});
   list.row(2, {"担当", c.assignee, "確認者", c.reviewer.empty() ? "（担当以外）" : c.reviewer});
   list.row(3, {"状態", state_ja(c), "点検", c.id});
+  list.row(4, {"課・係", c.section.empty() ? "（実施機関全体）" : c.section});
   list.row(5, {"項目", "条項", "点検内容", "種別", "回答", "備考", "証跡", "自動点検の結果", "監査ログ"}, true);
   lxw_row_t r = 6;
   for (const auto& x : rows) list.row(r++, {x.id, x.clause, x.question, x.kind, x.outcome, x.note, x.evidence, x.automatic, x.log_entries});
 
-  // 集計: every body's campaign of this template and period.
+  // 集計: every body's and section's campaign of this template and period.
   Sheet summary(workbook_add_worksheet(wb, "集計"), header, wrap);
-  summary.widths({20, 18, 12, 8, 8, 8, 8, 8, 8, 8, 10});
-  summary.row(0, {c.template_title + " " + c.period_label + " 実施機関別の集計"}, true);
-  summary.row(2, {"実施機関", "状態", "担当", "はい", "いいえ", "該当なし", "未回答", "自動 適合", "自動 不適合", "未評価", "是正措置"}, true);
+  summary.widths({20, 20, 18, 12, 8, 8, 8, 8, 8, 8, 8, 10});
+  summary.row(0, {c.template_title + " " + c.period_label + " 実施機関別の集計（課・係ごと）"}, true);
+  summary.row(2, {"実施機関", "課・係", "状態", "担当", "はい", "いいえ", "該当なし", "未回答", "自動 適合", "自動 不適合", "未評価", "是正措置"}, true);
   r = 3;
   for (const auto& b : bodies) {
-    summary.row(r, {b.body, b.state, b.assignee});
+    summary.row(r, {b.body, b.section.empty() ? "（全体）" : b.section, b.state, b.assignee});
     const int values[] = {b.counts.yes,    b.counts.no,     b.counts.na,          b.counts.unanswered,
                           b.counts.passed, b.counts.failed, b.counts.unevaluated, static_cast<int>(b.actions)};
-    for (lxw_col_t col = 0; col < 8; ++col) summary.number(r, static_cast<lxw_col_t>(3 + col), values[col]);
+    for (lxw_col_t col = 0; col < 8; ++col) summary.number(r, static_cast<lxw_col_t>(4 + col), values[col]);
     ++r;
   }
 

@@ -61,7 +61,7 @@ Result<Counts> count(Campaigns& campaigns, const Campaign& c) {
 const Campaign* previous_campaign(const std::vector<Campaign>& all, const Campaign& c) {
   const Campaign* previous = nullptr;
   for (const auto& other : all) {
-    if (other.template_id != c.template_id || other.body != c.body || other.period_start >= c.period_start) continue;
+    if (other.template_id != c.template_id || other.body != c.body || other.section != c.section || other.period_start >= c.period_start) continue;
     if (!previous || other.period_start > previous->period_start) previous = &other;
   }
   return previous;
@@ -108,7 +108,7 @@ Result<std::vector<BodySummary>> body_summaries(Campaigns& campaigns, const poli
     if (other.template_id != c.template_id || other.period_label != c.period_label) continue;
     const Counts n = SANSO_TRY(count(campaigns, other));
     const auto found = SANSO_TRY(campaigns.actions_found(other.id));
-    out.push_back({body_name(policy, other.body), state_ja(other), other.assignee, n, found.size()});
+    out.push_back({body_name(policy, other.body), state_ja(other), other.assignee, n, found.size(), other.section});
   }
   return out;
 }

@@ -61,6 +61,7 @@ td.act { min-width: 30mm; }
 <h1>{{title}}</h1>
 <table class="meta">
 <tr><td>実施機関</td><td>{{body}}</td><td>期間</td><td>{{period}}</td></tr>
+<tr><td>課・係</td><td colspan="3">{{section}}</td></tr>
 <tr><td>担当</td><td>{{assignee}}</td><td>確認者</td><td>{{reviewer}}</td></tr>
 <tr><td>状態</td><td>{{state}}</td><td>点検</td><td>{{id}}</td></tr>
 <tr><td>作成</td><td colspan="3">{{printed_at}}（日本時間）</td></tr>
@@ -76,9 +77,9 @@ td.act { min-width: 30mm; }
 {{/actions}}</tbody></table>{{/has_actions}}
 </section>
 <section id="summary">
-<h2>実施機関別の集計（{{template}} {{period}}）</h2>
-<table><thead><tr><th>実施機関</th><th>状態</th><th>担当</th><th>はい</th><th>いいえ</th><th>該当なし</th><th>未回答</th><th>自動 適合</th><th>自動 不適合</th><th>未評価</th><th>是正措置</th></tr></thead>
-<tbody>{{#bodies}}<tr><td>{{body}}</td><td>{{state}}</td><td>{{assignee}}</td>{{#numbers}}<td class="n">{{.}}</td>{{/numbers}}</tr>
+<h2>実施機関別の集計（課・係ごと、{{template}} {{period}}）</h2>
+<table><thead><tr><th>実施機関</th><th>課・係</th><th>状態</th><th>担当</th><th>はい</th><th>いいえ</th><th>該当なし</th><th>未回答</th><th>自動 適合</th><th>自動 不適合</th><th>未評価</th><th>是正措置</th></tr></thead>
+<tbody>{{#bodies}}<tr><td>{{body}}</td><td>{{section}}</td><td>{{state}}</td><td>{{assignee}}</td>{{#numbers}}<td class="n">{{.}}</td>{{/numbers}}</tr>
 {{/bodies}}</tbody></table>
 <h2>前回の点検との比較</h2>
 {{^previous}}<p>前回の点検はありません（この実施機関でこの点検表を行うのは初めて）</p>{{/previous}}
@@ -163,6 +164,7 @@ Result<std::string> html_report(Campaigns& campaigns, const std::string& campaig
   page.set("id", c.id);
   page.set("body", body_name(*sources.policy, c.body));
   page.set("period", c.period_label);
+  page.set("section", c.section.empty() ? "（実施機関全体）" : c.section);
   page.set("assignee", c.assignee);
   page.set("reviewer", c.reviewer.empty() ? "（担当以外）" : c.reviewer);
   page.set("state", state_ja(c));
@@ -191,7 +193,7 @@ Result<std::string> html_report(Campaigns& campaigns, const std::string& campaig
   data body_rows{data::type::list};
   for (const auto& b : bodies) {
     const auto& n = b.counts;
-    body_rows.push_back(object{{"body", b.body}, {"state", b.state}, {"assignee", b.assignee},
+    body_rows.push_back(object{{"body", b.body}, {"section", b.section.empty() ? "（全体）" : b.section}, {"state", b.state}, {"assignee", b.assignee},
                                {"numbers", strings({std::to_string(n.yes), std::to_string(n.no), std::to_string(n.na), std::to_string(n.unanswered),
                                                     std::to_string(n.passed), std::to_string(n.failed), std::to_string(n.unevaluated),
                                                     std::to_string(b.actions)})}});

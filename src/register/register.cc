@@ -66,6 +66,45 @@ void drop_nulls(nlohmann::json& fields) {
   }
 }
 
+std::string json_text(const nlohmann::json& fields, const char* key) {
+  auto it = fields.find(key);
+  return it != fields.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// An exception (例外措置) is decided only by Registers::decide_exception, which asks for a holder
+// of its approver role other than the requester (and the console and the CLI for the role's second
+// factor). An add, change or import writes an exception's request, never its decision: not its
+// state from or to approved/rejected, not who approved it or when, and not — once approved — the
+// rule, role or expiry that were approved. `before` is the entry's current fields (null for a new
+// entry).
+Result<void> check_no_decision(const nlohmann::json* before, const nlohmann::json& after, const std::string& key, const std::string& where) {
+  const std::string was = before != nullptr ? json_text(*before, "state") : std::string();
+  const std::string is = json_text(after, "state");
+  auto decided = [](const std::string& state) { return state == "approved" || state == "rejected"; };
+  const std::string how = "; an exception is decided by a holder of its approver role with `sanso register decide exceptions " +
+                          visible_text(key) +
+                          " approve|deny --reason TEXT --as NAME` or in the approvals inbox (/approvals)";
+  if (was != is && (decided(is) || decided(was)) && !(decided(was) && is == "withdrawn")) {
+    return make_error("register.forbidden", where,
+                      "the state of an exception does not change from '" + (was.empty() ? std::string("(new)") : visible_text(was)) + "' to '" +
+                          visible_text(is) + "' in the register" + how);
+  }
+  for (const char* key : {"approved_by", "approved_on"}) {
+    if (json_text(after, key) != (before != nullptr ? json_text(*before, key) : std::string())) {
+      return make_error("register.forbidden", where, std::string("the exception's ") + key + " is written by its decision only" + how);
+    }
+  }
+  if (was == "approved" && is == "approved") {
+    for (const char* key : {"rule", "approver_role", "expires"}) {
+      if (json_text(after, key) != json_text(*before, key)) {
+        return make_error("register.forbidden", where,
+                          std::string("the ") + key + " of an approved exception is what was approved; request a new exception" + how);
+      }
+    }
+  }
+  return ok();
+}
+
 std::string problem_list(const std::vector<Error>& problems, std::size_t total) {
   std::string out = std::to_string(total) + (total == 1 ? " problem" : " problems") + "; nothing was imported";
   for (const auto& p : problems) out += "\n  " + p.where + ": " + p.message;
@@ -347,18 +386,9 @@ Result<Entry> Registers::put(Kind kind, const std::vector<std::pair<std::string,
   drop_nulls(fields);
   SANSO_TRY(link_policy_version(kind, fields, where));
   if (existing && existing->fields == fields) return *existing;
+  if (kind == Kind::kExceptions) SANSO_TRY(check_no_decision(existing ? &existing->fields : nullptr, fields, key, where));
+  if (kind == Kind::kIncidents) SANSO_TRY(check_incident_links(existing ? &existing->fields : nullptr, fields, where));
   SANSO_TRY(check_entry(ks, fields, policy_, where));
-  if (kind == Kind::kExceptions && (given.contains("state") || given.contains("approved_by"))) {
-    // A decision typed into the register names its decider as who typed it: nobody records an
-    // exception as approved by someone else (the role's holder decides it in the approvals inbox).
-    auto text = [&](const char* k) { return fields.contains(k) && fields[k].is_string() ? fields[k].get<std::string>() : std::string(); };
-    const std::string state = text("state");
-    if ((state == "approved" || state == "rejected") && ascii_lower(text("approved_by")) != ascii_lower(actor)) {
-      return make_error("register.forbidden", where,
-                        "'" + visible_text(actor) + "' cannot record a decision as made by '" + visible_text(text("approved_by")) +
-                            "': the holder of the approver role decides an exception in the approvals inbox (/approvals)");
-    }
-  }
   const bool from_policy = policy_fields(kind, key).has_value();
   const char* action = existing ? "register.change" : "register.add";
   std::vector<std::pair<std::string, std::string>> details{{"id", key}};
@@ -376,6 +406,41 @@ bool Registers::decision_allowed(const Entry& e, const Decider& decider) {
   const std::string role = text_field(e, "approver_role");
   if (role.empty() || std::find(decider.roles.begin(), decider.roles.end(), role) == decider.roles.end()) return false;
   return ascii_lower(decider.name) != ascii_lower(text_field(e, "requested_by"));
+}
+
+Result<void> Registers::check_incident_links(const nlohmann::json* before, const nlohmann::json& after, const std::string& where) {
+  auto items_of = [](const nlohmann::json* fields, const char* key) {
+    std::set<std::string> out;
+    if (fields == nullptr || !fields->contains(key) || !(*fields)[key].is_array()) return out;
+    for (const auto& v : (*fields)[key]) out.insert(v.dump());
+    return out;
+  };
+  const auto entries_before = items_of(before, "audit_entries");
+  if (after.contains("audit_entries") && after["audit_entries"].is_array()) {
+    for (const auto& v : after["audit_entries"]) {
+      if (!v.is_number_integer() || entries_before.contains(v.dump())) continue;
+      const std::int64_t index = v.get<std::int64_t>();
+      if (!SANSO_TRY(db_.query_one("SELECT 1 FROM audit_entries WHERE idx = ?", {index}))) {
+        return make_error("register.no-such-link", where + " audit_entries",
+                          "the audit log has no entry #" + std::to_string(index) + " (see `sanso audit tail` or the console's /audit); an incident cites entries that exist");
+      }
+    }
+  }
+  const auto findings_before = items_of(before, "monitor_findings");
+  if (after.contains("monitor_findings") && after["monitor_findings"].is_array()) {
+    for (const auto& v : after["monitor_findings"]) {
+      if (!v.is_string() || findings_before.contains(v.dump())) continue;
+      const std::string item = v.get<std::string>();
+      const std::string digits = item.starts_with('#') ? item.substr(1) : item;
+      // Text that is not a finding number ("外部からの通報") describes a source; a number is a link.
+      if (digits.empty() || digits.size() > 15 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+      if (!SANSO_TRY(db_.query_one("SELECT 1 FROM monitor_findings WHERE id = ?", {std::stoll(digits)}))) {
+        return make_error("register.no-such-link", where + " monitor_findings",
+                          "there is no monitor finding #" + digits + " (see the console's /monitor/findings); an incident links findings that exist");
+      }
+    }
+  }
+  return ok();
 }
 
 Result<Entry> Registers::decide_exception(const std::string& key, bool approve, const Decider& decider, const std::string& note,
@@ -523,6 +588,21 @@ Result<ImportSummary> Registers::import(Kind kind, const Table& table, const std
     if (it != existing.end() && it->second.fields == fields) {
       ++summary.unchanged;
       continue;
+    }
+    if (kind == Kind::kExceptions) {
+      if (auto r = check_no_decision(it == existing.end() ? nullptr : &it->second.fields, fields, key, row_where); !r) {
+        problem(std::move(r).error());
+        continue;
+      }
+    }
+    if (kind == Kind::kIncidents) {
+      if (auto r = check_incident_links(it == existing.end() ? nullptr : &it->second.fields, fields, row_where); !r) {
+        if (r.error().code == "register.no-such-link") {
+          problem(std::move(r).error());
+          continue;
+        }
+        return r.error();  // the store failed: no list of problems hides it
+      }
     }
     if (auto r = check_entry(ks, fields, policy_, row_where); !r) {
       problem(std::move(r).error());

@@ -141,6 +141,11 @@ class Registers {
   // A review's policy (policy_sha256: "v3", a hash prefix or the whole SHA-256) must be a kept
   // version of the policy (audit/log.h, `sanso policy versions`); it is stored as its SHA-256.
   Result<void> link_policy_version(Kind kind, nlohmann::json& fields, const std::string& where);
+  // An incident's links (6(7)) name what exists: each audit entry it cites is in the audit log,
+  // each monitor finding given by number ("#7" or "7") is in the store; other text in the findings
+  // is a description and stays text. Only links that differ from `before` (the entry's current
+  // fields, or null) are looked up.
+  Result<void> check_incident_links(const nlohmann::json* before, const nlohmann::json& after, const std::string& where);
   // Merges policy fields into `fields`; an error when a given policy field differs from the policy.
   Result<void> apply_policy_fields(Kind kind, const std::string& key, nlohmann::json& fields, const std::string& where) const;
   std::int64_t now() const;

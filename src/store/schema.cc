@@ -445,6 +445,18 @@ ALTER TABLE transfer_files ADD COLUMN unlock_attempts INTEGER NOT NULL DEFAULT 0
 ALTER TABLE transfer_files ADD COLUMN unlocked_at BIGINT NOT NULL DEFAULT 0;
 )sql";
 
+// Version 20: a campaign names a section (課/係) of its body, free text, empty for the whole body.
+// Two sections of one body answer the same template for the same period side by side, and a
+// corrective action follows its own section into the next campaign, not another section's.
+constexpr const char* kInspectSections = R"sql(
+ALTER TABLE inspect_campaigns ADD COLUMN section TEXT NOT NULL DEFAULT '';
+DROP INDEX inspect_campaigns_period;
+CREATE UNIQUE INDEX inspect_campaigns_period ON inspect_campaigns(template_id, body, section, period_label);
+ALTER TABLE inspect_actions ADD COLUMN section TEXT NOT NULL DEFAULT '';
+ALTER TABLE inspect_actions ADD COLUMN template_id TEXT NOT NULL DEFAULT '';
+UPDATE inspect_actions SET template_id = COALESCE((SELECT template_id FROM inspect_campaigns WHERE inspect_campaigns.id = inspect_actions.campaign), '');
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -481,6 +493,7 @@ const std::vector<Migration>& migrations() {
       {17, "JSON API: client tokens, kept as hashes", {kApiTokens}},
       {18, "policy review: the text of every policy version that took effect", {kTrackedFileVersions}},
       {19, "file transfers: PPAP unlock attempts per encrypted file", {kTransferUnlock}},
+      {20, "self-inspection: the section (課/係) of a campaign and of its corrective actions", {kInspectSections}},
   };
   return kAll;
 }

@@ -80,6 +80,8 @@ const Wording& prove_wording() {
       {"in_campaign", {"点検", "Campaign"}},
       {"in_body", {"実施機関", "Body"}},
       {"in_period", {"期間", "Period"}},
+      {"in_section", {"課・係", "Section"}},
+      {"in_section_hint", {"空欄は実施機関全体", "empty: the whole body"}},
       {"in_assignee", {"担当", "Assignee"}},
       {"in_reviewer", {"確認者", "Reviewer"}},
       {"in_state", {"状態", "State"}},
@@ -237,6 +239,7 @@ const Templates& prove_templates() {
 <input type="hidden" name="csrf" value="{{csrf}}">
 <label>{{t.in_template}} <select name="template" required>{{#templates}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}}（{{id}}）</option>{{/templates}}</select></label>
 <label>{{t.in_body}} <select name="body" required>{{#bodies}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/bodies}}</select></label>
+<label>{{t.in_section}} <input name="section" value="{{section}}" maxlength="64"> <small class="hint">{{t.in_section_hint}}</small></label>
 <label>{{t.in_period}} <input name="period" value="{{period}}" required maxlength="7" pattern="[0-9]{4}(-[0-9]{2})?"> <small class="hint">{{t.in_period_hint}}</small></label>
 <label>{{t.in_assignee}} <input name="assignee" value="{{assignee}}" required maxlength="200"></label>
 <label>{{t.in_reviewer}} <input name="reviewer" value="{{reviewer}}" maxlength="200"> <small class="hint">{{t.in_reviewer_hint}}</small></label>
@@ -244,13 +247,14 @@ const Templates& prove_templates() {
 </form>{{/has_templates}}
 {{^has_templates}}<p class="hint">{{t.in_no_templates}}: {{templates_problem}}</p>{{/has_templates}}
 {{^has_rows}}<p>{{t.in_none}}</p>{{/has_rows}}
-{{#has_rows}}<table id="campaigns"><tr><th>{{t.in_campaign}}</th><th>{{t.in_body}}</th><th>{{t.in_period}}</th><th>{{t.in_assignee}}</th><th>{{t.in_reviewer}}</th><th>{{t.in_state}}</th></tr>
-{{#rows}}<tr><td><a href="/inspect/c/{{id}}">{{title}}</a><br><small>{{id}}</small></td><td>{{body}}</td><td>{{period}}</td><td>{{assignee}}</td><td>{{reviewer}}</td><td>{{state}}</td></tr>{{/rows}}
+{{#has_rows}}<table id="campaigns"><tr><th>{{t.in_campaign}}</th><th>{{t.in_body}}</th><th>{{t.in_section}}</th><th>{{t.in_period}}</th><th>{{t.in_assignee}}</th><th>{{t.in_reviewer}}</th><th>{{t.in_state}}</th></tr>
+{{#rows}}<tr><td><a href="/inspect/c/{{id}}">{{title}}</a><br><small>{{id}}</small></td><td>{{body}}</td><td class="section">{{section}}</td><td>{{period}}</td><td>{{assignee}}</td><td>{{reviewer}}</td><td>{{state}}</td></tr>{{/rows}}
 </table>{{/has_rows}}
 )html"},
       {PageTemplate::kCampaign, R"html(<dl>
 <dt>{{t.in_campaign}}</dt><dd id="campaign-id">{{id}}</dd>
 <dt>{{t.in_body}}</dt><dd>{{body}}</dd>
+{{#section}}<dt>{{t.in_section}}</dt><dd id="section">{{section}}</dd>{{/section}}
 <dt>{{t.in_period}}</dt><dd>{{period}}</dd>
 <dt>{{t.in_assignee}}</dt><dd>{{assignee}}</dd>
 <dt>{{t.in_reviewer}}</dt><dd>{{reviewer}}</dd>
@@ -745,6 +749,7 @@ void Console::Impl::campaigns_page(const httplib::Request& req, httplib::Respons
       rows.push_back({{"id", c.id},
                       {"title", visible_text(c.template_title)},
                       {"body", body != nullptr ? (ctx.lang == Lang::kEn && !body->name.en.empty() ? body->name.en : body->name.ja) : c.body},
+                      {"section", visible_text(c.section)},
                       {"period", c.period_label},
                       {"assignee", visible_text(c.assignee)},
                       {"reviewer", visible_text(c.reviewer)},
@@ -785,6 +790,7 @@ void Console::Impl::campaigns_page(const httplib::Request& req, httplib::Respons
                          {"templates_problem", templates_problem},
                          {"bodies", bodies},
                          {"period", again ? visible_text(field(req, "period")) : std::string()},
+                         {"section", again ? visible_text(field(req, "section")) : std::string()},
                          {"assignee", again ? visible_text(field(req, "assignee")) : std::string()},
                          {"reviewer", again ? visible_text(field(req, "reviewer")) : std::string()}}));
 }
@@ -801,7 +807,7 @@ void Console::Impl::campaign_create(const httplib::Request& req, httplib::Respon
     if (!t) return make_error("inspect.unknown-template", "template", "no template '" + visible_text(wanted) + "'");
     auto use = services.store.use();
     inspect::Campaigns campaigns(*use, *services.proof.audit, system_clock());
-    const inspect::NewCampaign request{field(req, "body"), field(req, "period"), field(req, "assignee"), field(req, "reviewer")};
+    const inspect::NewCampaign request{field(req, "body"), field(req, "period"), field(req, "assignee"), field(req, "reviewer"), field(req, "section")};
     id = SANSO_TRY(campaigns.create(*t, *services.proof.policy, request, ctx.session.name)).id;
     return ok();
   }();
@@ -962,6 +968,7 @@ void Console::Impl::campaign_page(const httplib::Request& req, httplib::Response
   json values = {{"id", c->id},
                  {"csrf", ctx.session.csrf},
                  {"body", body != nullptr ? (ctx.lang == Lang::kEn && !body->name.en.empty() ? body->name.en : body->name.ja) : c->body},
+                 {"section", visible_text(c->section)},
                  {"period", c->period_label},
                  {"assignee", visible_text(c->assignee)},
                  {"reviewer", visible_text(c->reviewer)},
@@ -979,7 +986,7 @@ void Console::Impl::campaign_page(const httplib::Request& req, httplib::Response
                  {"actions", actions},
                  {"proofs", proof_rows},
                  {"has_proofs", !proof_rows.empty()}};
-  json f = frame(req, visible_text(c->template_title) + " — " + c->period_label, &ctx);
+  json f = frame(req, visible_text(c->template_title) + " — " + c->period_label + (c->section.empty() ? "" : " " + visible_text(c->section)), &ctx);
   if (!notice.empty()) f["notice"] = notice;
   int status = 200;
   if (failure) {
@@ -1295,8 +1302,9 @@ void Console::Impl::proof_routes() {
             false));
   s.Post(R"(/registers/([a-z]{1,20})/entry/([A-Za-z0-9._-]{1,64}))",
          proof_page(Permission::kRegisters, [this](auto& req, auto& res, auto& ctx) { register_put(req, res, ctx, true); }, true));
-  // A campaign's id is "<template>:<body>:<period>", each part of letters, digits and - _ .
-  const std::string id = R"(([A-Za-z0-9._-]{1,64}:[A-Za-z0-9._-]{1,64}:[0-9-]{4,7}))";
+  // A campaign's id is "<template>:<body>:<period>", each part of letters, digits and - _ ., then
+  // ":<section key>" (12 hex digits) for a campaign of one section of the body.
+  const std::string id = R"(([A-Za-z0-9._-]{1,64}:[A-Za-z0-9._-]{1,64}:[0-9-]{4,7}(?::[0-9a-f]{12})?))";
   // Clause 8's review: whoever may see the registers or the inspection sees the policy's versions.
   auto registers_or_inspection = [this](Page page) { return signed_in(needs({Permission::kRegisters, Permission::kInspection}, std::move(page)), false); };
   s.Get("/policy/versions", registers_or_inspection([this](auto& req, auto& res, auto& ctx) { policy_versions_page(req, res, ctx); }));

@@ -284,6 +284,85 @@ TEST_P(CampaignTest, OpenActionsAreCarriedIntoTheBodysNextCampaignAndClosedThere
   EXPECT_EQ(carried->front().id, release->id);
 }
 
+// Two sections (課/係) of one body answer the same template for the same month side by side; the
+// section is checked like any typed text, and kept with the campaign.
+TEST_P(CampaignTest, TwoSectionsOfOneBodyHaveTheirOwnCampaignForTheSamePeriod) {
+  auto policy_section = campaigns_->create(template_, policy_, {"mayor", "2026-11", "tanaka", "", "総務課情報政策係"}, "admin");
+  ASSERT_TRUE(policy_section) << policy_section.error().to_string();
+  auto tax_section = campaigns_->create(template_, policy_, {"mayor", "2026-11", "tanaka", "", "税務課市民税係"}, "admin");
+  ASSERT_TRUE(tax_section) << tax_section.error().to_string();
+  const Campaign whole = create("mayor", "2026-11");
+  EXPECT_EQ(whole.id, "t-monthly:mayor:2026-11");
+  EXPECT_EQ(policy_section->id, "t-monthly:mayor:2026-11:" + section_key("総務課情報政策係"));
+  EXPECT_NE(policy_section->id, tax_section->id);
+  EXPECT_EQ(policy_section->section, "総務課情報政策係");
+  auto again = campaigns_->create(template_, policy_, {"mayor", "2026-11", "suzuki", "", "総務課情報政策係"}, "admin");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, "inspect.exists");
+  EXPECT_NE(again.error().message.find("総務課情報政策係"), std::string::npos) << again.error().message;
+  auto back = campaigns_->get(policy_section->id);
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(back->section, "総務課情報政策係");
+  auto listed = campaigns_->list("mayor");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->size(), 3u);
+
+  for (const std::string bad : {std::string("総務課\n情報政策係"), std::string("総務課\x1b[2J"), std::string("総務課\u202E係"),
+                                std::string("総務課\u200B係"), std::string(" 総務課"), std::string("\xff\xfe"), std::string(200, 'a'),
+                                std::string("情報政策係情報政策係情報政策係情報政策係情報政策係情報政策係情報政策係情報政策係情報政策係情報政策係情報政策係情報政策係情報政策係")}) {
+    auto r = campaigns_->create(template_, policy_, {"mayor", "2026-12", "tanaka", "", bad}, "admin");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, "inspect.bad-section") << bad;
+    EXPECT_FALSE(r.error().message.empty());
+  }
+  EXPECT_EQ(campaigns_->list()->size(), 3u) << "a refused section creates nothing";
+}
+
+// A corrective action follows its own template, body and section into the next campaign: not
+// another section's campaign, not the whole body's, and it is closed only there.
+TEST_P(CampaignTest, ActionsAreCarriedToTheNextCampaignOfTheSameSectionOnly) {
+  auto november = campaigns_->create(template_, policy_, {"mayor", "2026-11", "tanaka", "", "総務課情報政策係"}, "admin");
+  ASSERT_TRUE(november) << november.error().to_string();
+  ASSERT_TRUE(campaigns_->answer(november->id, "training", Answer::kYes, "", "tanaka"));
+  ASSERT_TRUE(campaigns_->answer(november->id, "physical", Answer::kNo, "鍵が壊れている", "tanaka"));
+  ASSERT_TRUE(results(november->id, true));
+  auto lock = campaigns_->add_action(november->id, "physical", "鍵を交換する", "sato", Date{2027, 1, 31}, "tanaka");
+  ASSERT_TRUE(lock) << lock.error().to_string();
+  EXPECT_EQ(lock->section, "総務課情報政策係");
+  ASSERT_TRUE(campaigns_->sign_off(november->id, "", "suzuki"));
+
+  auto december = campaigns_->create(template_, policy_, {"mayor", "2026-12", "tanaka", "", "総務課情報政策係"}, "admin");
+  auto other_section = campaigns_->create(template_, policy_, {"mayor", "2026-12", "tanaka", "", "税務課市民税係"}, "admin");
+  ASSERT_TRUE(december && other_section);
+  const Campaign whole_body = create("mayor", "2026-12");
+  auto carried = campaigns_->carried_actions(december->id);
+  ASSERT_TRUE(carried);
+  ASSERT_EQ(carried->size(), 1u);
+  EXPECT_EQ(carried->front().id, lock->id);
+  EXPECT_TRUE(campaigns_->carried_actions(other_section->id)->empty()) << "another section's action is not this section's";
+  EXPECT_TRUE(campaigns_->carried_actions(whole_body.id)->empty()) << "a section's action is not the whole body's";
+  EXPECT_EQ(campaigns_->close_action(lock->id, other_section->id, "", "sato").error().code, "inspect.other-section");
+  EXPECT_EQ(campaigns_->close_action(lock->id, whole_body.id, "", "sato").error().code, "inspect.other-section");
+  ASSERT_TRUE(campaigns_->close_action(lock->id, december->id, "交換済み", "sato"));
+}
+
+// The carry-over follows the template too: a finding of the monthly checklist is not closed by
+// another template's campaign of the same body.
+TEST_P(CampaignTest, ActionsAreNotCarriedToAnotherTemplatesCampaign) {
+  const Campaign november = create("mayor", "2026-11");
+  ASSERT_TRUE(campaigns_->answer(november.id, "training", Answer::kYes, "", "tanaka"));
+  ASSERT_TRUE(campaigns_->answer(november.id, "physical", Answer::kNo, "鍵が壊れている", "tanaka"));
+  ASSERT_TRUE(results(november.id, true));
+  auto lock = campaigns_->add_action(november.id, "physical", "鍵を交換する", "sato", Date{2027, 1, 31}, "tanaka");
+  ASSERT_TRUE(lock) << lock.error().to_string();
+  Template other = template_;
+  other.id = "t-other";
+  auto foreign = campaigns_->create(other, policy_, {"mayor", "2026-12", "tanaka", "", ""}, "admin");
+  ASSERT_TRUE(foreign) << foreign.error().to_string();
+  EXPECT_TRUE(campaigns_->carried_actions(foreign->id)->empty());
+  EXPECT_EQ(campaigns_->close_action(lock->id, foreign->id, "", "sato").error().code, "inspect.other-section");
+}
+
 SANSO_ON_EVERY_BACKEND(CampaignTest);
 
 }  // namespace

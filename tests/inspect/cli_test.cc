@@ -165,6 +165,56 @@ TEST_F(InspectCli, CampaignFromCreationToALockedSignedReport) {
   }
 }
 
+// Campaigns per section (課/係): two sections of one body for the same month, shown in the list and
+// in the report (the 点検表's header and one line each in the summary); hostile section text refused.
+TEST_F(InspectCli, TwoSectionsOfOneBodyAreListedAndReportedApart) {
+  auto policy_section = inspect("campaign create --template minamata-monthly --body mayor --period 2026-11 --assignee tanaka "
+                                "--section 総務課情報政策係 --as kato");
+  ASSERT_EQ(policy_section.exit_code, 0) << policy_section.output;
+  const std::string id = sanso::testing::last_line(policy_section.output);
+  EXPECT_EQ(id.rfind("minamata-monthly:mayor:2026-11:", 0), 0u) << id;
+  auto tax_section = inspect("campaign create --template minamata-monthly --body mayor --period 2026-11 --assignee suzuki "
+                             "--section 税務課市民税係 --as kato");
+  ASSERT_EQ(tax_section.exit_code, 0) << tax_section.output;
+  auto twice = inspect("campaign create --template minamata-monthly --body mayor --period 2026-11 --assignee suzuki "
+                       "--section 税務課市民税係 --as kato");
+  EXPECT_TRUE(sanso::testing::refused_with(twice, "inspect.exists")) << twice.output;
+  auto hostile = inspect("campaign create --template minamata-monthly --body mayor --period 2026-12 --assignee suzuki "
+                         "--section \"$(printf '総務課\\033[2J')\" --as kato");  // popen's sh is dash: printf, not $'...'
+  EXPECT_TRUE(sanso::testing::refused_with(hostile, "inspect.bad-section")) << hostile.output;
+  auto overlong = inspect("campaign create --template minamata-monthly --body mayor --period 2026-12 --assignee suzuki --section " +
+                          std::string(300, 'k') + " --as kato");
+  EXPECT_TRUE(sanso::testing::refused_with(overlong, "inspect.bad-section")) << overlong.output;
+
+  auto list = inspect("campaign list");
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_NE(list.output.find("市長部局 総務課情報政策係"), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("市長部局 税務課市民税係"), std::string::npos) << list.output;
+  auto listed = inspect("campaign list --json");
+  auto json = nlohmann::json::parse(listed.output.substr(listed.output.find('[')), nullptr, false);
+  ASSERT_TRUE(json.is_array() && json.size() == 2u) << listed.output;
+  EXPECT_EQ(json[0]["section"], "総務課情報政策係");
+  EXPECT_EQ(json[1]["section"], "税務課市民税係");
+
+  const fs::path xlsx = dir_ / "section.xlsx";
+  auto report = inspect("report " + id + " --format xlsx -o " + xlsx.string());
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  const auto book = read_xlsx(xlsx);
+  ASSERT_NE(find_cell(book["点検表"], "課・係"), nullptr) << book["点検表"].dump();
+  EXPECT_NE(find_cell(book["点検表"], "総務課情報政策係"), nullptr) << book["点検表"].dump();
+  EXPECT_EQ(find_cell(book["点検表"], "税務課市民税係"), nullptr) << "the 点検表 is one section's";
+  EXPECT_NE(find_cell(book["集計"], "総務課情報政策係"), nullptr) << book["集計"].dump();
+  EXPECT_NE(find_cell(book["集計"], "税務課市民税係"), nullptr) << book["集計"].dump();
+  if (::access("/usr/lib/chromium/chromium", X_OK) == 0 && ::access(sanso::testing::kPdfToText, X_OK) == 0) {
+    const fs::path pdf = dir_ / "section.pdf";
+    auto printed = inspect("report " + id + " --format pdf -o " + pdf.string());
+    ASSERT_EQ(printed.exit_code, 0) << printed.output;
+    const std::string text = sanso::testing::pdf_text(pdf);
+    EXPECT_NE(text.find("総務課情報政策係"), std::string::npos) << text;
+    EXPECT_NE(text.find("税務課市民税係"), std::string::npos) << text;
+  }
+}
+
 // The month's statistics through the binary: every measure, counted from the store's audit log
 // (a fresh store holds only what these commands recorded), and the report's auditor's sheet
 // verified with the configured key.

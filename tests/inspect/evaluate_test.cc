@@ -347,11 +347,15 @@ TEST_P(EvaluateTest, ExceptionExpiryReadsTheExceptionsRegisterAndCitesTheDecisio
   with_exception->exception->expires = Date{2027, 3, 31};
   ASSERT_TRUE(regs.seed_from_policy("test"));
   ASSERT_TRUE(check("exception-expiry").passed);
-  auto own = regs.put(registers::Kind::kExceptions,
-                      {{"id", "usb-for-election"}, {"rule", policy_.rules.front().id}, {"requested_by", "sato"}, {"requested_on", "2026-01-05"},
-                       {"reason", "選挙事務で USB メモリを使う"}, {"approver_role", "ciso"}, {"state", "approved"}, {"approved_by", "suzuki"},
-                       {"approved_on", "2026-01-10"}, {"expires", "2026-06-30"}},
-                      false, "suzuki");
+  auto requested = regs.put(registers::Kind::kExceptions,
+                            {{"id", "usb-for-election"}, {"rule", policy_.rules.front().id}, {"requested_by", "sato"}, {"requested_on", "2026-01-05"},
+                             {"reason", "選挙事務で USB メモリを使う"}, {"approver_role", "ciso"}, {"state", "requested"}},
+                            false, "sato");
+  ASSERT_TRUE(requested) << requested.error().to_string();
+  const FixedClock today = clock_;
+  clock_ = FixedClock(Date{2026, 1, 10});  // decided in January, for the first half of the year
+  auto own = regs.decide_exception("usb-for-election", true, {"suzuki", {"ciso"}}, "選挙の期間に限る", "2026-06-30");
+  clock_ = today;
   ASSERT_TRUE(own) << own.error().to_string();
   o = check("exception-expiry");
   EXPECT_FALSE(o.passed);

@@ -107,4 +107,47 @@ TEST_F(RegisterCli, ListAddImportExport) {
   EXPECT_NE(wrong_sheet.output.find("情報資産台帳"), std::string::npos) << wrong_sheet.output;
 }
 
+// `sanso register decide`: an exception's decision comes only from a holder of its approver role
+// other than its requester. Typing the approval into `register add --update` or approving one's
+// own request is refused with the command to use; an approver role with a second factor (every
+// role of the example city) approves in the console, where the code is asked; the holder denies
+// from here, and the denial is recorded.
+TEST_F(RegisterCli, AnExceptionIsDecidedOnlyByAHolderOfItsApproverRole) {
+  auto requested = reg("add exceptions --as sato --field id=exc-usb --field rule=city.lgwan-removable-media --field requested_by=sato "
+                       "--field requested_on=2026-12-01 --field reason=災害訓練 --field approver_role=general_security_officer --field state=requested");
+  ASSERT_EQ(requested.exit_code, 0) << requested.output;
+  auto typed = reg("add exceptions --update --as sato --field id=exc-usb --field state=approved --field approved_by=kato "
+                   "--field approved_on=2026-12-02 --field expires=2027-03-31");
+  EXPECT_TRUE(sanso::testing::refused_with(typed, "register.forbidden")) << typed.output;
+  EXPECT_NE(typed.output.find("sanso register decide exceptions exc-usb approve|deny"), std::string::npos) << typed.output;
+  auto self = reg("decide exceptions exc-usb approve --reason 自分で --expires 2027-03-31 --as sato");
+  EXPECT_TRUE(sanso::testing::refused_with(self, "register.forbidden")) << self.output;
+  auto no_role = reg("decide exceptions exc-usb approve --reason 役割なし --expires 2027-03-31 --as kato");
+  EXPECT_TRUE(sanso::testing::refused_with(no_role, "register.forbidden")) << no_role.output;
+  auto no_reason = reg("decide exceptions exc-usb deny --reason ' ' --as suzuki");
+  EXPECT_TRUE(sanso::testing::refused_with(no_reason, "register.missing-value")) << no_reason.output;
+  auto needs_code = reg("decide exceptions exc-usb approve --reason 期間を限る --expires 2027-03-31 --as suzuki");
+  EXPECT_TRUE(sanso::testing::refused_with(needs_code, "register.second-factor")) << needs_code.output;
+  auto listed = reg("list exceptions --json");
+  EXPECT_NE(listed.output.find("\"requested\""), std::string::npos) << "still waiting: " << listed.output;
+
+  auto denied = reg("decide exceptions exc-usb deny --reason 代替手段がある --as suzuki");
+  ASSERT_EQ(denied.exit_code, 0) << denied.output;
+  listed = reg("list exceptions --json");
+  auto j = nlohmann::json::parse(listed.output.substr(listed.output.find('{')), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << listed.output;
+  bool found = false;
+  for (const auto& e : j["entries"]) {
+    if (e["id"] != "exc-usb") continue;
+    found = true;
+    EXPECT_EQ(e["fields"]["state"], "rejected");
+    EXPECT_EQ(e["fields"]["approved_by"], "suzuki");
+  }
+  EXPECT_TRUE(found) << listed.output;
+  auto again = reg("decide exceptions exc-usb approve --reason もう一度 --expires 2027-03-31 --as suzuki");
+  EXPECT_EQ(again.exit_code, 1);
+  auto other_kind = reg("decide assets usb-01 approve --reason x --as suzuki");
+  EXPECT_TRUE(sanso::testing::refused_with(other_kind, "register.bad-kind")) << other_kind.output;
+}
+
 }  // namespace

@@ -143,15 +143,41 @@ TEST_P(RegisterTest, ExceptionsNameAPolicyRuleAndAreApprovedBySomeoneElse) {
   auto self = regs_->put(Kind::kExceptions, {{"id", "EX-1"}, {"state", "approved"}, {"approved_by", "Sato"}, {"approved_on", "2026-11-02"}, {"expires", "2026-11-30"}},
                          true, "sato");
   ASSERT_FALSE(self);
-  EXPECT_EQ(self.error().code, "register.inconsistent");
-  auto approved = regs_->put(Kind::kExceptions, {{"id", "EX-1"}, {"state", "approved"}, {"approved_by", "suzuki"}, {"approved_on", "2026-11-02"}, {"expires", "2026-11-30"}},
-                             true, "suzuki");
+  EXPECT_EQ(self.error().code, "register.forbidden");
+  // Typing one's own approval (not the requester, but without the approver role) is no way around
+  // the approver role either: the register refuses every decision not made by decide_exception,
+  // and says which command makes it.
+  auto typed = regs_->put(Kind::kExceptions, {{"id", "EX-1"}, {"state", "approved"}, {"approved_by", "kato"}, {"approved_on", "2026-11-02"}, {"expires", "2026-11-30"}},
+                          true, "kato");
+  ASSERT_FALSE(typed);
+  EXPECT_EQ(typed.error().code, "register.forbidden");
+  EXPECT_NE(typed.error().message.find("sanso register decide exceptions EX-1 approve|deny"), std::string::npos) << typed.error().message;
+  EXPECT_EQ(regs_->put(Kind::kExceptions, {{"id", "EX-1"}, {"approved_by", "kato"}}, true, "kato").error().code, "register.forbidden");
+  EXPECT_EQ(regs_->put(Kind::kExceptions, {{"id", "EX-1"}, {"state", "rejected"}}, true, "kato").error().code, "register.forbidden");
+  auto added_approved = request;
+  added_approved[0].second = "EX-9";
+  added_approved.back().second = "approved";
+  added_approved.insert(added_approved.end(), {{"approved_by", "suzuki"}, {"approved_on", "2026-11-02"}, {"expires", "2026-11-30"}});
+  EXPECT_EQ(regs_->put(Kind::kExceptions, added_approved, false, "suzuki").error().code, "register.forbidden") << "a new entry is a request";
+  EXPECT_EQ(regs_->get(Kind::kExceptions, "EX-1")->value().fields["state"], "requested");
+
+  // The approver role's holder, not the requester, decides it.
+  EXPECT_EQ(regs_->decide_exception("EX-1", true, {"sato", {role}}, "自分で", "2026-11-30").error().code, "register.forbidden");
+  EXPECT_EQ(regs_->decide_exception("EX-1", true, {"kato", {"someone-else"}}, "役割なし", "2026-11-30").error().code, "register.forbidden");
+  clock_ = FixedClock(Date{2026, 11, 2});
+  auto approved = regs_->decide_exception("EX-1", true, {"suzuki", {role}}, "期間を限って認める", "2026-11-30");
   ASSERT_TRUE(approved) << approved.error().to_string();
-  // Nobody records a decision as someone else's.
+  clock_ = FixedClock(Date{2026, 12, 1});
+  EXPECT_EQ(approved->fields["approved_by"], "suzuki");
+  // Nobody records a decision as someone else's, nor changes what was approved.
   auto forged = regs_->put(Kind::kExceptions, {{"id", "EX-1"}, {"state", "approved"}, {"approved_by", "tanaka"}}, true, "kato");
   ASSERT_FALSE(forged);
   EXPECT_EQ(forged.error().code, "register.forbidden");
+  auto extended = regs_->put(Kind::kExceptions, {{"id", "EX-1"}, {"expires", "2027-11-30"}}, true, "sato");
+  ASSERT_FALSE(extended);
+  EXPECT_EQ(extended.error().code, "register.forbidden");
   EXPECT_EQ(regs_->get(Kind::kExceptions, "EX-1")->value().fields["approved_by"], "suzuki");
+  EXPECT_EQ(regs_->get(Kind::kExceptions, "EX-1")->value().fields["expires"], "2026-11-30");
   // Expired yesterday and still approved.
   const auto alarms = Registers::alarms(*approved, clock_.today());
   ASSERT_EQ(alarms.size(), 1u);
@@ -162,6 +188,82 @@ TEST_P(RegisterTest, ExceptionsNameAPolicyRuleAndAreApprovedBySomeoneElse) {
   auto bad_rule = regs_->put(Kind::kExceptions, request, false, "sato");
   ASSERT_FALSE(bad_rule);
   EXPECT_NE(bad_rule.error().message.find("no-such-rule"), std::string::npos);
+}
+
+// An import writes requests, never decisions: a file that approves an exception (its requester's
+// own, or anyone's) is refused whole, naming the row and the command that decides, and the
+// register is as it was.
+TEST_P(RegisterTest, AnImportDoesNotApproveAnException) {
+  const std::string rule = policy_.rules.front().id;
+  const std::string role = policy_.roles.front().id;
+  ASSERT_TRUE(regs_->put(Kind::kExceptions, {{"id", "EX-1"}, {"rule", rule}, {"requested_by", "sato"}, {"requested_on", "2026-11-01"},
+                                             {"reason", "業務上必要"}, {"approver_role", role}, {"state", "requested"}},
+                         false, "sato"));
+  const auto logged = entries();
+  const Table t = csv_table(
+      "識別子,対象の規則,申請者,申請日,理由,承認する役割,状態,承認者,承認日,有効期限\r\n"
+      "EX-1," + rule + ",sato,2026-11-01,業務上必要," + role + ",approved,kato,2026-11-02,2027-03-31\r\n");
+  auto imported = regs_->import(Kind::kExceptions, t, "exceptions.csv", "ab12", "kato");
+  ASSERT_FALSE(imported);
+  EXPECT_EQ(imported.error().code, "register.forbidden");
+  EXPECT_NE(imported.error().message.find("row 2"), std::string::npos) << imported.error().message;
+  EXPECT_NE(imported.error().message.find("sanso register decide exceptions EX-1"), std::string::npos) << imported.error().message;
+  EXPECT_EQ(regs_->get(Kind::kExceptions, "EX-1")->value().fields["state"], "requested");
+  EXPECT_EQ(entries(), logged) << "a refused import records nothing";
+  const Table self = csv_table(
+      "識別子,対象の規則,申請者,申請日,理由,承認する役割,状態,承認者,承認日,有効期限\r\n"
+      "EX-2," + rule + ",sato,2026-11-01,業務上必要," + role + ",approved,suzuki,2026-11-02,2027-03-31\r\n");
+  EXPECT_EQ(regs_->import(Kind::kExceptions, self, "new.csv", "cd34", "sato").error().code, "register.forbidden");
+  EXPECT_FALSE(regs_->get(Kind::kExceptions, "EX-2")->has_value());
+}
+
+// An incident (6(7)) links audit entries and monitor findings that exist — on add, change and
+// import; a finding given as text that is no number stays a description.
+TEST_P(RegisterTest, AnIncidentLinksOnlyAuditEntriesAndFindingsThatExist) {
+  ASSERT_TRUE(regs_->seed_from_policy("node1"));  // a few audit entries to cite
+  const std::uint64_t last = entries();
+  ASSERT_GE(last, 1u);
+  ASSERT_TRUE(db_->execute("INSERT INTO monitor_findings (rule, clause, src, dst, dport, proto, src_zone, dst_zone, first_seen, last_seen, count, node) "
+                           "VALUES ('r', '6(3)', '10.0.0.1', '10.0.0.2', 445, 'tcp', 'lgwan', 'internet', 1, 1, 1, 'n1')"));
+  auto finding = db_->query_one("SELECT MAX(id) FROM monitor_findings");
+  ASSERT_TRUE(finding && *finding);
+  const std::string finding_id = std::to_string((*finding)->integer(0));
+  const std::vector<std::pair<std::string, std::string>> base = {{"id", "inc-1"}, {"title", "USBメモリの紛失"}, {"occurred_on", "2026-11-02"},
+                                                                 {"severity", "high"}, {"state", "open"}};
+  auto with = [&](std::string entries_text, std::string findings_text) {
+    auto values = base;
+    values.emplace_back("audit_entries", std::move(entries_text));
+    values.emplace_back("monitor_findings", std::move(findings_text));
+    return values;
+  };
+  auto no_entry = regs_->put(Kind::kIncidents, with("#1; #" + std::to_string(last + 100), "#" + finding_id), false, "tanaka");
+  ASSERT_FALSE(no_entry);
+  EXPECT_EQ(no_entry.error().code, "register.no-such-link");
+  EXPECT_NE(no_entry.error().message.find("#" + std::to_string(last + 100)), std::string::npos) << no_entry.error().message;
+  auto no_finding = regs_->put(Kind::kIncidents, with("#1", "#" + finding_id + "; 99999"), false, "tanaka");
+  ASSERT_FALSE(no_finding);
+  EXPECT_EQ(no_finding.error().code, "register.no-such-link");
+  EXPECT_NE(no_finding.error().message.find("99999"), std::string::npos) << no_finding.error().message;
+  EXPECT_FALSE(regs_->get(Kind::kIncidents, "inc-1")->has_value());
+  EXPECT_EQ(entries(), last) << "a refused link records nothing";
+
+  // Entries are numbered from 0; the last is tree size - 1.
+  auto added = regs_->put(Kind::kIncidents, with("#1; " + std::to_string(last - 1), finding_id + "; 外部からの通報"), false, "tanaka");
+  ASSERT_TRUE(added) << added.error().to_string();
+  auto changed = regs_->put(Kind::kIncidents, {{"id", "inc-1"}, {"audit_entries", "#1; #" + std::to_string(last + 5)}}, true, "tanaka");
+  ASSERT_FALSE(changed);
+  EXPECT_EQ(changed.error().code, "register.no-such-link");
+
+  const std::uint64_t before_import = entries();
+  const Table t = csv_table(
+      "識別子,件名,発生日,重大度,状態,監査ログの記録,監視の検知\r\n"
+      "inc-2,標的型メール,2026-11-03,high,open,#1,#424242\r\n");
+  auto imported = regs_->import(Kind::kIncidents, t, "incidents.csv", "ef56", "tanaka");
+  ASSERT_FALSE(imported);
+  EXPECT_EQ(imported.error().code, "register.no-such-link");
+  EXPECT_NE(imported.error().message.find("row 2"), std::string::npos) << imported.error().message;
+  EXPECT_FALSE(regs_->get(Kind::kIncidents, "inc-2")->has_value());
+  EXPECT_EQ(entries(), before_import);
 }
 
 TEST_P(RegisterTest, AcceptedRisksNeedAnApproverAndExpiry) {

@@ -16,6 +16,11 @@ struct CliRun {
   std::string output;  // stdout and stderr together
 };
 
+// A command refused as it should be: exit code 1 and the error code in what it printed.
+inline bool refused_with(const CliRun& run, const std::string& code) {
+  return run.exit_code == 1 && run.output.find(code) != std::string::npos;
+}
+
 // `prefix` goes before the binary: environment assignments ("SUDO_USER=x "), or a wrapper.
 inline CliRun run_sanso(const std::string& args, const std::string& prefix = "") {
   const std::string cmd = prefix + std::string(SANSO_CLI) + " " + args + " 2>&1";

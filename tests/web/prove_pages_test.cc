@@ -480,10 +480,59 @@ TEST_P(ProvePagesTest, ACampaignIsCreatedFromTheFormWithItsRecord) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM inspect_campaigns"), 1);
 }
 
+// The console's form names a section (課/係): the campaign is that section's, beside the whole
+// body's campaign of the same month; the list and the campaign page show it; a hostile section is
+// refused with the form refilled and nothing created.
+TEST_P(ProvePagesTest, ACampaignOfOneSectionIsCreatedListedAndShown) {
+  Visitor kato = sign_in("kato");
+  const httplib::Params whole{{"template", "minamata-monthly"}, {"body", "mayor"}, {"period", "2026-11"}, {"assignee", "tanaka"}};
+  ASSERT_EQ(post(kato, "/inspect/create", whole)->status, 303);
+  httplib::Params section = whole;
+  section.emplace("section", "総務課情報政策係");
+  auto created = post(kato, "/inspect/create", section);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 303) << created->body;
+  const std::string id = "minamata-monthly:mayor:2026-11:" + inspect::section_key("総務課情報政策係");
+  EXPECT_EQ(created->get_header_value("Location"), "/inspect/c/" + id + "?done=in_created");
+  auto page = get(kato, "/inspect/c/" + id);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  EXPECT_NE(page->body.find("<dd id=\"section\">総務課情報政策係</dd>"), std::string::npos) << page->body;
+  auto list = get(kato, "/inspect");
+  ASSERT_TRUE(list);
+  EXPECT_NE(list->body.find("<td class=\"section\">総務課情報政策係</td>"), std::string::npos) << list->body;
+  EXPECT_NE(list->body.find("name=\"section\""), std::string::npos) << "the form asks for the section";
+  httplib::Params hostile = whole;
+  hostile.erase("period");
+  hostile.emplace("period", "2026-12");
+  hostile.emplace("section", "総務課\u202E係");
+  auto refused = post(kato, "/inspect/create", hostile);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400) << refused->body;
+  EXPECT_NE(refused->body.find("inspect.bad-section"), std::string::npos) << refused->body;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM inspect_campaigns"), 2);
+}
+
 // An incident (6(7)) links to the audit entries and monitor findings it names: numbers become
 // links to the audit log and to the finding; other text stays text.
 TEST_P(ProvePagesTest, AnIncidentLinksItsAuditEntriesAndMonitorFindings) {
   Visitor tanaka = sign_in("tanaka");
+  {
+    auto db = h_->shared_->use();
+    for (int i = 0; i < 7; ++i) {
+      ASSERT_TRUE(db->execute("INSERT INTO monitor_findings (rule, clause, src, dst, dport, proto, src_zone, dst_zone, first_seen, last_seen, "
+                              "count, node) VALUES ('r', '6(3)', '10.0.0.1', '10.0.0.2', 445, 'tcp', 'lgwan', 'internet', 1, 1, 1, 'n1')"));
+    }
+  }
+  ASSERT_EQ(count("SELECT COUNT(*) FROM monitor_findings WHERE id = 7"), 1);
+  // A link to what does not exist is refused by the form, with the form's error and nothing kept.
+  auto dangling = post(tanaka, "/registers/incidents",
+                       {{"f.id", "inc-0"}, {"f.title", "存在しない記録"}, {"f.occurred_on", "2026-11-02"}, {"f.severity", "high"}, {"f.state", "open"},
+                        {"f.audit_entries", "#999999"}, {"f.monitor_findings", "#8"}});
+  ASSERT_TRUE(dangling);
+  EXPECT_EQ(dangling->status, 400) << dangling->body;
+  EXPECT_NE(dangling->body.find("register.no-such-link"), std::string::npos) << dangling->body;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM register_entries WHERE entry_key = 'inc-0'"), 0);
   auto added = post(tanaka, "/registers/incidents",
                     {{"f.id", "inc-1"}, {"f.title", "USBメモリの紛失"}, {"f.occurred_on", "2026-11-02"}, {"f.severity", "high"}, {"f.state", "open"},
                      {"f.audit_entries", "#1; 2"}, {"f.monitor_findings", "7; 外部からの通報"}});

@@ -24,7 +24,7 @@ std::string body_name(const policy::Policy& policy, const std::string& id);
 std::string state_ja(const Campaign& c);
 std::string signed_number(long long n);
 
-// The body's campaign of the same template just before this one, if any.
+// The campaign of the same template, body and section just before this one, if any.
 const Campaign* previous_campaign(const std::vector<Campaign>& all, const Campaign& c);
 
 // One line of the 点検表.
@@ -39,11 +39,13 @@ Result<std::vector<ItemRow>> item_rows(Campaigns& campaigns, const Campaign& c);
 // The corrective actions found in this campaign, then those carried from the body's earlier ones.
 Result<std::vector<CorrectiveAction>> report_actions(Campaigns& campaigns, const Campaign& c);
 
-// One body's campaign of the same template and period, for the summary per body.
+// One body's (or one section's) campaign of the same template and period, for the summary per
+// body and section.
 struct BodySummary {
   std::string body, state, assignee;
   Counts counts;
   std::size_t actions = 0;
+  std::string section;  // 課/係; empty for the whole body
 };
 Result<std::vector<BodySummary>> body_summaries(Campaigns& campaigns, const policy::Policy& policy, const std::vector<Campaign>& all,
                                                 const Campaign& c);
