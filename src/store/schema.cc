@@ -445,6 +445,16 @@ ALTER TABLE transfer_files ADD COLUMN unlock_attempts INTEGER NOT NULL DEFAULT 0
 ALTER TABLE transfer_files ADD COLUMN unlocked_at BIGINT NOT NULL DEFAULT 0;
 )sql";
 
+// Version 21: PPAP from mail. An encrypted attachment of inbound mail becomes a transfer whose
+// file keeps the attachment sealed (the quarantine keeps only the whole mail); its sender unlocks
+// it through a one-time link, kept only as the SHA-256 of its token, until it expires or is spent.
+constexpr const char* kMailPpap = R"sql(
+ALTER TABLE transfers ADD COLUMN ppap_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE transfers ADD COLUMN ppap_expires_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX transfers_ppap ON transfers(ppap_sha256);
+ALTER TABLE transfer_files ADD COLUMN original_sealed {blob};
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -481,6 +491,7 @@ const std::vector<Migration>& migrations() {
       {17, "JSON API: client tokens, kept as hashes", {kApiTokens}},
       {18, "policy review: the text of every policy version that took effect", {kTrackedFileVersions}},
       {19, "file transfers: PPAP unlock attempts per encrypted file", {kTransferUnlock}},
+      {21, "file transfers: PPAP from mail, the sealed attachment and its sender's one-time unlock link", {kMailPpap}},
   };
   return kAll;
 }
