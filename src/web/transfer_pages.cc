@@ -185,7 +185,7 @@ const Templates& transfer_templates() {
 <label>{{t.tr_password}} <input name="password" type="password" autocomplete="off" maxlength="1024"></label>
 <button type="submit">{{t.tr_unlock}}</button>
 </form>{{/has_files}}
-{{^has_files}}<p>{{t.ppap_none}}</p>{{/has_files}}
+{{^has_files}}{{^done}}<p>{{t.ppap_none}}</p>{{/done}}{{/has_files}}
 )html"},
       {PageTemplate::kLink, R"html(<p>{{t.tr_link_intro}}</p>
 <form method="post" action="/link/{{token}}" class="card" id="link-download">
@@ -711,7 +711,7 @@ void Console::Impl::ppap_page(const httplib::Request& req, httplib::Response& re
   auto t = services.transfers->ppap_transfer(token);
   if (!t) {
     if (status_of(t.error()) == 500) log::error("web: a PPAP link: " + t.error().to_string());
-    f["error"] = wording(lang, "err_link");
+    f["error"] = message.empty() ? wording(lang, "err_link") : message;
     return send_page(res, status == 200 ? 404 : status, lang, f, render_page(PageTemplate::kPpap, lang, {{"token", token}, {"has_files", false}}));
   }
   json files = json::array();
@@ -742,7 +742,12 @@ void Console::Impl::ppap_unlock(const httplib::Request& req, httplib::Response& 
   std::string password = form_field(req, "password");
   auto r = services.transfers->unlock_with_link(token, position, password, "web " + client_address(req));
   sodium_memzero(password.data(), password.size());
-  if (r) return ppap_page(req, res, wording(lang, "ppap_done"), 200);
+  if (r) {
+    // The link is spent now: the answer says what happened without looking it up again.
+    json f = frame(req, wording(lang, "ppap_title"), nullptr);
+    f["notice"] = wording(lang, "ppap_done");
+    return send_page(res, 200, lang, f, render_page(PageTemplate::kPpap, lang, {{"token", token}, {"has_files", false}, {"done", true}}));
+  }
   const Error& e = r.error();
   if (status_of(e) == 500) log::error("web: a PPAP unlock: " + e.to_string());
   const int status = e.code == "transfer.link"            ? 404
