@@ -5,10 +5,12 @@
 // and `sanso web` share.
 #include <sodium.h>
 
+#include <atomic>
 #include <filesystem>
 #include <regex>
 
 #include "cdr/cdr.h"
+#include "core/clock.h"
 #include "mail/milter/gateway.h"
 #include "mail/smtp_client.h"
 #include "support/files.h"
@@ -66,6 +68,14 @@ std::string ppap_mail(const std::string& authentication) {
          base64(zip) + "--b1--\r\n";
 }
 
+// The machine's time moved on by `ahead`: the transfer service's clock, for a link's expiry.
+class ShiftedClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override { return system_clock().now() + ahead.load(); }
+  Date today() const override { return system_clock().today(); }
+  std::atomic<std::chrono::seconds> ahead{std::chrono::seconds(0)};
+};
+
 class PpapMailTest : public TransferConsoleTest {
  protected:
   void SetUp() override {
@@ -91,6 +101,7 @@ class PpapMailTest : public TransferConsoleTest {
       if (u.name == "kato") u.mail = kKato;
     }
     o.limits.unlock_attempts = 3;
+    o.clock = &clock_;
     o.notice_from = "postmaster@city.minamata.lg.jp";
     o.console_url = "https://sanso.city.minamata.example";
     o.send_notice = [relay = sink_->relay()](const mime::ComposedNotice& n, const std::vector<std::string>& to) {
@@ -145,6 +156,7 @@ class PpapMailTest : public TransferConsoleTest {
     return std::regex_search(html, m, kForm) ? m[1].str() : std::string();
   }
 
+  ShiftedClock clock_;
   std::filesystem::path sink_dir_;
   std::unique_ptr<sanso::testing::SmtpSink> sink_;
   mail::GatewaySettings settings_;
@@ -236,6 +248,22 @@ TEST_P(PpapMailTest, WrongPasswordsLockTheFileAndSpendTheLink) {
   EXPECT_EQ(unlock(token, form, kZipPassword)->status, 404) << "the link is spent once the file is locked";
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.unlock' AND record LIKE '%\"locked\"%'"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE output_sealed IS NOT NULL"), 0) << "nothing for the recipient";
+}
+
+TEST_P(PpapMailTest, AnExpiredLinkIsRefusedWithAClearPage) {
+  deliver(ppap_mail(std::string("Authentication-Results: ") + kAuthservId + "; dmarc=pass header.from=example.co.jp\r\n"));
+  const std::string token = token_mailed();
+  ASSERT_EQ(token.size(), 64u);
+  auto page = client_->Get("/ppap/" + token, httplib::Headers{{"X-Forwarded-For", kInternet}});
+  ASSERT_EQ(page->status, 200);
+  const std::string form = form_of(page->body);
+  clock_.ahead = std::chrono::hours(h_->config_.transfer.link_hours + 1);
+  auto expired = client_->Get("/ppap/" + token, httplib::Headers{{"X-Forwarded-For", kInternet}});
+  EXPECT_EQ(expired->status, 404);
+  EXPECT_NE(expired->body.find("このリンクは使えません"), std::string::npos) << expired->body;
+  EXPECT_EQ(unlock(token, form, kZipPassword)->status, 404);
+  EXPECT_EQ(count("SELECT unlock_attempts FROM transfer_files"), 0) << "nothing tried through an expired link";
+  EXPECT_EQ(client_->Get("/ppap/" + std::string(64, 'a'), httplib::Headers{{"X-Forwarded-For", kInternet}})->status, 404) << "nor an unknown one";
 }
 
 TEST_P(PpapMailTest, AForgedOrUnauthenticatedSenderIsSentNoLink) {
