@@ -14,6 +14,7 @@
 
 #include "cdr/cdr.h"
 #include "core/result.h"
+#include "sandbox/sandbox.h"
 
 namespace sanso::cdr {
 
@@ -44,5 +45,17 @@ struct UnlockOutcome {
 // decrypted bytes and is finished by sanitize_sandboxed, which are wiped afterwards.
 UnlockOutcome unlock_sandboxed(std::string_view bytes, std::string_view name, std::string_view password, const CdrPolicy& policy,
                                bool keep_decrypted = false);
+
+// The unlock as a sandboxed task, for a service with threads to start as a pool before them
+// (sandbox::start(unlock_task(p), Launch::pool(n))): a child forked from a threaded process can
+// inherit a lock another thread held (ASan's allocator hung so, f615a9f), a pool's workers are
+// forked from its template of one thread. Each worker serves ONE job (jobs_per_worker = 1) and
+// exits: a long-lived worker would keep the last password and decrypted contents in its memory
+// until its next job overwrote them; this way they die with the job, as with a fork per job.
+sandbox::Task unlock_task(const CdrPolicy& policy);
+// unlock_sandboxed through `unlocker` (an executor of unlock_task) and, for a file that leaves
+// through a converter, `engine` (an executor of engine_task).
+UnlockOutcome unlock_sandboxed(sandbox::Executor& unlocker, sandbox::Executor& engine, std::string_view bytes, std::string_view name,
+                               std::string_view password, const CdrPolicy& policy, bool keep_decrypted = false);
 
 }  // namespace sanso::cdr

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cdr/clamd.h"
+#include "cli/transfer_engines.h"
 #include "cli/commands.h"
 #include "cli/metrics_listener.h"
 #include "cli/service.h"
@@ -66,6 +67,13 @@ int run(const ServiceOptions& o, const std::string& listen_arg, const std::strin
   // Workers first, while this process has one thread: libmilter starts one per connection.
   auto executors = mail::GatewayExecutors::start(service->policy, settings.sanitize, sandbox::Launch::pool(2));
   if (!executors) return print_error(executors.error()), kExitFailure;
+  // PPAP from mail: the transfer service that keeps a password-protected attachment for its
+  // sender's link (docs/mail.md). The milter never runs the service's engines (it only writes the
+  // transfer and mails the link; the web pages unlock), so they start nothing ahead: no pools, no
+  // processes (pools here slowed the milter's start past its tests' wait).
+  auto transfers = open_transfer_engines(*session, sandbox::Launch::fork_per_job());
+  if (!transfers) return print_error(transfers.error()), kExitFailure;
+  settings.ppap = transfers->service.get();
   mail::MailGateway gateway(service->policy, *compiled, *session->store, *session->log, *session->db, settings, std::move(executors).value());
   mail::MilterOptions options;
   options.listen = !listen_arg.empty() ? listen_arg : c.listeners.milter;

@@ -74,11 +74,15 @@ Result<TransferEngines> open_transfer_engines(QuarantineSession& q, const sandbo
   engines.sanitize = [engine = s.engine.get(), cdr_policy, clamd](std::string_view bytes, std::string_view name) {
     return cdr::with_antivirus(clamd, bytes, name, [&] { return cdr::sanitize_sandboxed(*engine, bytes, name, cdr_policy); });
   };
-  // PPAP: a fresh sandboxed child per attempt (cdr::unlock_sandboxed), never the shared engine.
+  // PPAP: each attempt in a child of its own, never the shared engine's workers: a fork per job
+  // for a command, and for a service with threads a pool started here, before them, whose workers
+  // serve one job each (cdr::unlock_task), so that no password outlives its attempt in a worker.
   // With clamd, what the encryption hid from it is scanned once decrypted (PPAP is how malware
   // gets past scanners), and the decrypted copy is wiped after.
-  engines.unlock = [cdr_policy, clamd](std::string_view bytes, std::string_view name, std::string_view password) {
-    cdr::UnlockOutcome out = cdr::unlock_sandboxed(bytes, name, password, cdr_policy, !clamd.empty());
+  s.unlocker = SANSO_TRY(sandbox::start(cdr::unlock_task(cdr_policy), launch));
+  engines.unlock = [unlocker = s.unlocker.get(), engine = s.engine.get(), cdr_policy, clamd](std::string_view bytes, std::string_view name,
+                                                                                           std::string_view password) {
+    cdr::UnlockOutcome out = cdr::unlock_sandboxed(*unlocker, *engine, bytes, name, password, cdr_policy, !clamd.empty());
     if (!clamd.empty() && !out.decrypted.empty()) {
       const cdr::CdrResult rebuilt = out.result;
       out.result = cdr::with_antivirus(clamd, out.decrypted, name, [&] { return rebuilt; });

@@ -17,6 +17,7 @@ struct TransferEngines {
   std::unique_ptr<policy::CompiledPolicy> policy;
   std::unique_ptr<sandbox::Executor> engine;
   std::unique_ptr<sandbox::Executor> scanner;
+  std::unique_ptr<sandbox::Executor> unlocker;  // PPAP: cdr::unlock_task, one job a worker
   std::unique_ptr<transfer::TransferService> service;
 };
 // `launch`: a fork per job for a command on its own; a service with threads (`sanso web`) asks for

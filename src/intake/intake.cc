@@ -132,6 +132,7 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
     out.plan.verdict = mail::Verdict::kHeld;
     out.plan.reason = "policy rule " + std::string(ruling->rule_id()) + " (" + std::string(ruling->clause()) + "): " + std::string(ruling->reason(item.options.lang));
     out.plan.attachments.clear();
+    out.plan.encrypted.clear();
   }
   if (store_ == nullptr) {
     out.message = mail::render_message(out.plan, item.options, "");
@@ -139,7 +140,9 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
   }
   // The rebuilt mail names its original's id, so the id comes before the original is stored.
   out.quarantine_id = store_->reserve_id();
-  out.message = mail::render_message(out.plan, item.options, out.quarantine_id);
+  mail::SanitizeOptions options = item.options;
+  if (item.before_render) item.before_render(out, options);
+  out.message = mail::render_message(out.plan, options, out.quarantine_id);
 
   const mail::SanitizePlan& plan = out.plan;
   quarantine::Submission s;

@@ -72,8 +72,13 @@ struct MailItem {
   // The caller's own audit record for the outcome (the gateway's carries its network facts);
   // unset: a `mail.sanitize` record. `input_sha256` is the original's.
   std::function<store::AuditEvent(const MailOutcome& outcome, const std::string& input_sha256)> record;
-  // More writes that must stand or fall with the item (the gateway's sender history).
+  // More writes that must stand or fall with the item (the gateway's sender history, a PPAP
+  // attachment's transfer).
   std::function<Result<void>(store::Database& db)> with_item;
+  // Called once the mail is sanitized and its quarantine id reserved, before the rebuilt mail is
+  // written: the gateway prepares what the mail's encrypted attachments become and says so in the
+  // notice (`options.ppap_notice`). Unset: nothing.
+  std::function<void(const MailOutcome& outcome, mail::SanitizeOptions& options)> before_render;
 };
 
 // A mail kept whole until a person approves it (the gateway's holds): nothing of it passes on.

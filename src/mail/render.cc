@@ -350,6 +350,7 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
         notice += "\n";
       }
     }
+    notice += options.ppap_notice;
     notice += original_line;
   }
   if (!options.notice_template.empty() && plan.verdict != Verdict::kClean) notice = templated_notice(plan, options, quarantine_id, contact);

@@ -763,6 +763,9 @@ void finish_attachments(SanitizePlan& plan, const SanitizeOptions& options, cons
     if (r.verdict == cdr::Verdict::blocked || action == AttachmentAction::kRemove) {
       part.action = PartAction::kRemoved;
       if (r.verdict == cdr::Verdict::blocked) part.flags.push_back("blocked:" + r.reason);
+      if (r.verdict == cdr::Verdict::blocked && r.reason == "encrypted") {
+        plan.encrypted.push_back({index, part.name, r.message, std::move(plan.pending[k].second)});
+      }
       continue;
     }
     part.action = PartAction::kSanitized;
@@ -779,7 +782,10 @@ void finish_attachments(SanitizePlan& plan, const SanitizeOptions& options, cons
     plan.attachments.push_back(std::move(a));
   }
   plan.pending.clear();
-  if (plan.verdict == Verdict::kHeld) plan.attachments.clear();  // a held message carries nothing
+  if (plan.verdict == Verdict::kHeld) {  // a held message carries nothing, and waits whole
+    plan.attachments.clear();
+    plan.encrypted.clear();
+  }
 }
 
 }  // namespace sanso::mail

@@ -74,6 +74,9 @@ struct SanitizeOptions {
   // Known correspondents: display name → the address they write from. The same name with
   // another address is warned about.
   std::vector<std::pair<std::string, std::string>> correspondents;
+  // PPAP: what became of the password-protected attachments (the gateway's words: a link was sent
+  // to their sender, or why not), appended to the notice; empty: nothing to say.
+  std::string ppap_notice;
 };
 
 // Checks a notice template before it is used; the error names what is wrong.
@@ -164,6 +167,16 @@ struct SanitizePlan {
   // Attachments waiting for the CDR engine: part index and original bytes. Filled by the parse,
   // emptied by finish_attachments().
   std::vector<std::pair<std::size_t, std::string>> pending;
+  // PPAP: attachments the engine blocked only because they are password-protected, with their
+  // bytes, so that the gateway can hold them for the password (transfer: unlock by link). Filled
+  // by finish_attachments outside the sandbox; never written to the plan JSON or a report.
+  struct Encrypted {
+    std::size_t part = 0;  // index into parts
+    std::string name;
+    std::string message;  // the engine's words ("the zip archive is password-protected")
+    std::string bytes;
+  };
+  std::vector<Encrypted> encrypted;
 };
 
 // Parses and sanitizes in-process; attachments go through cdr::sanitize in this process too (for

@@ -457,6 +457,16 @@ ALTER TABLE inspect_actions ADD COLUMN template_id TEXT NOT NULL DEFAULT '';
 UPDATE inspect_actions SET template_id = COALESCE((SELECT template_id FROM inspect_campaigns WHERE inspect_campaigns.id = inspect_actions.campaign), '');
 )sql";
 
+// Version 21: PPAP from mail. An encrypted attachment of inbound mail becomes a transfer whose
+// file keeps the attachment sealed (the quarantine keeps only the whole mail); its sender unlocks
+// it through a one-time link, kept only as the SHA-256 of its token, until it expires or is spent.
+constexpr const char* kMailPpap = R"sql(
+ALTER TABLE transfers ADD COLUMN ppap_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE transfers ADD COLUMN ppap_expires_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX transfers_ppap ON transfers(ppap_sha256);
+ALTER TABLE transfer_files ADD COLUMN original_sealed {blob};
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -494,6 +504,7 @@ const std::vector<Migration>& migrations() {
       {18, "policy review: the text of every policy version that took effect", {kTrackedFileVersions}},
       {19, "file transfers: PPAP unlock attempts per encrypted file", {kTransferUnlock}},
       {20, "self-inspection: the section (課/係) of a campaign and of its corrective actions", {kInspectSections}},
+      {21, "file transfers: PPAP from mail, the sealed attachment and its sender's one-time unlock link", {kMailPpap}},
   };
   return kAll;
 }

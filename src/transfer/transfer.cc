@@ -255,6 +255,23 @@ struct TransferService::Impl {
   }
 
   Result<Transfer> decide_transfer(const std::string& id, const Person& approver, const std::string& note, bool approve);
+  Result<TransferFile> unlock_file(const Transfer& t, int position, const std::string& actor, const std::string& via, std::string_view password,
+                                   const std::string& source);
+
+  // The encrypted original of a file: sealed in its row (PPAP from mail: the quarantine keeps the
+  // whole mail, not the attachment), or the quarantine item itself.
+  Result<std::string> original_of(const TransferFile& f, const std::string& id) {
+    std::optional<store::Row> row;
+    {
+      auto use = db->use();
+      row = SANSO_TRY(use->query_one("SELECT original_sealed FROM transfer_files WHERE transfer_id = ? AND seq = ? AND original_sealed IS NOT NULL",
+                                     {id, std::int64_t{f.position}}));
+    }
+    if (!row) return quarantine->read_for_service(f.quarantine_id);
+    auto bytes = seal::unseal(key, row->bytes(0), f.sha256);
+    if (!bytes) return make_error("transfer.damaged", id + ": " + f.name, "the kept file failed authentication: " + bytes.error().message);
+    return std::move(bytes).value();
+  }
 
   // Where a person of [[users]] or the directory takes notices; "" when nowhere (or the directory
   // cannot say: a notice is a courtesy, never a reason to stop).
@@ -967,22 +984,37 @@ Result<TransferFile> TransferService::unlock(const std::string& id, int position
   if (t.sender != sender.name || t.from_zone != policy::kZoneInternet) {
     return make_error("transfer.not-found", id, "no transfer of " + sender.name + " with this id / 該当する受け渡しはありません");
   }
+  if (sender.zone != policy::kZoneInternet) {
+    store::AuditEvent e = m.event(sender.name, "transfer.unlock", subject, "refused");
+    e.rule_id = t.rule_id;
+    e.clause = t.clause;
+    e.details = {{"reason", "not on the internet side"}, {"zone", sender.zone}, {"source", source}};
+    if (!sender.via.empty()) e.details.emplace_back("via", sender.via);
+    SANSO_TRY(m.db->commit([&](store::Database& d) { return m.log->append(d, e); }));
+    return make_error("transfer.zone", sender.name,
+                      "the password is given from the internet side only, never from " + sender.zone + " / パスワードはインターネット側からのみ入力できます");
+  }
+  return m.unlock_file(t, position, sender.name, sender.via, password, source);
+}
+
+// The one unlock path, for the sender signed in (unlock) and the link holder (unlock_with_link):
+// who may give the password is decided by the caller; everything after is the same.
+Result<TransferFile> TransferService::Impl::unlock_file(const Transfer& t, int position, const std::string& actor, const std::string& via,
+                                                        std::string_view password, const std::string& source) {
+  Impl& m = *this;
+  const std::string& id = t.id;
+  const std::string subject = id + "/" + std::to_string(position);
   const auto record = [&](const std::string& outcome, std::vector<std::pair<std::string, std::string>> details,
                           const std::string& input_sha256 = "") -> Result<void> {
-    store::AuditEvent e = m.event(sender.name, "transfer.unlock", subject, outcome);
+    store::AuditEvent e = m.event(actor, "transfer.unlock", subject, outcome);
     e.rule_id = t.rule_id;
     e.clause = t.clause;
     e.input_sha256 = input_sha256;
     e.details = std::move(details);
     e.details.emplace_back("source", source);
-    if (!sender.via.empty()) e.details.emplace_back("via", sender.via);
+    if (!via.empty()) e.details.emplace_back("via", via);
     return m.db->commit([&](store::Database& d) { return m.log->append(d, e); });
   };
-  if (sender.zone != policy::kZoneInternet) {
-    SANSO_TRY(record("refused", {{"reason", "not on the internet side"}, {"zone", sender.zone}}));
-    return make_error("transfer.zone", sender.name,
-                      "the password is given from the internet side only, never from " + sender.zone + " / パスワードはインターネット側からのみ入力できます");
-  }
   const std::int64_t now = m.now();
   if (t.state == State::kExpired || now >= t.expires_at) return make_error("transfer.expired", id, "the transfer has expired / 保存期間が過ぎました");
   const auto file = std::find_if(t.files.begin(), t.files.end(), [&](const TransferFile& f) { return f.position == position; });
@@ -1020,7 +1052,7 @@ Result<TransferFile> TransferService::unlock(const std::string& id, int position
                       "no password attempts are left for this file ([transfer] unlock_attempts = " + std::to_string(limit) +
                           "); it stays blocked / 入力回数の上限に達したため、このファイルは解除できません");
   }
-  const std::string original = SANSO_TRY(m.quarantine->read_for_service(file->quarantine_id));
+  const std::string original = SANSO_TRY(m.original_of(*file, id));
   const cdr::UnlockOutcome outcome = m.engines.unlock(original, file->name, password);
   if (outcome.wrong_password) {
     const bool locked = attempts >= limit;
@@ -1059,16 +1091,16 @@ Result<TransferFile> TransferService::unlock(const std::string& id, int position
     if (!changed) return ok();
     // A recipient who fetched the transfer before has a file more to fetch.
     if (sealed) SANSO_TRY(m.move(d, id, {State::kDownloaded}, State::kReady, now));
-    store::AuditEvent e = m.event(sender.name, "transfer.unlock", subject, "ok");
+    store::AuditEvent e = m.event(actor, "transfer.unlock", subject, "ok");
     e.rule_id = t.rule_id;
     e.clause = t.clause;
     e.input_sha256 = f.sha256;
     e.output_sha256 = f.output_sha256;
     e.details = {{"name", f.name}, {"verdict", f.verdict}, {"attempts", std::to_string(attempts)}, {"source", source}};
     if (!f.reason.empty()) e.details.emplace_back("reason", f.reason);
-    if (!sender.via.empty()) e.details.emplace_back("via", sender.via);
+    if (!via.empty()) e.details.emplace_back("via", via);
     SANSO_TRY(m.log->append(d, e));
-    store::AuditEvent v = m.event(sender.name, "transfer.verdict", subject, f.verdict);
+    store::AuditEvent v = m.event(actor, "transfer.verdict", subject, f.verdict);
     v.rule_id = t.rule_id;
     v.clause = t.clause;
     v.input_sha256 = f.sha256;
@@ -1080,9 +1112,148 @@ Result<TransferFile> TransferService::unlock(const std::string& id, int position
   if (!changed) return make_error("transfer.state", subject, "the file was unlocked meanwhile / 他の操作で解除済みです");
   if (sealed) {
     Transfer now_ready = SANSO_TRY(m.load_existing(id));
-    m.announce(now_ready, sender.name);
+    m.announce(now_ready, actor);
   }
   return f;
+}
+
+std::optional<std::string> TransferService::recipient_for_address(const std::string& address) const {
+  const std::string wanted = ascii_lower(address);
+  for (const auto& u : impl_->users) {
+    if (!u.mail.empty() && ascii_lower(u.mail) == wanted && u.zone == policy::kZoneLgwan) return u.name;
+  }
+  return std::nullopt;
+}
+
+Result<MailPpap> TransferService::prepare_mail_ppap(const std::string& sender, const std::string& recipient, const std::string& mail_quarantine_id,
+                                                    const std::string& rule_id, const std::string& clause, std::span<const MailAttachment> files,
+                                                    bool send_link) {
+  Impl& m = *impl_;
+  if (files.empty()) return make_error("transfer.input", sender, "no files / ファイルがありません");
+  MailPpap p;
+  p.sender = sender;
+  Transfer& t = p.transfer;
+  t.id = "t" + random_hex(16);
+  t.from_zone = std::string(policy::kZoneInternet);
+  t.to_zone = std::string(policy::kZoneLgwan);
+  t.sender = visible_text(ascii_lower(sender));
+  t.recipient = recipient;
+  t.reason = "PPAP: password-protected attachment(s) of mail " + mail_quarantine_id + " / メールのパスワード付き添付ファイル";
+  t.state = State::kReady;
+  t.action = "sanitize";
+  t.rule_id = rule_id;
+  t.clause = clause;
+  t.created_at = t.state_changed_at = m.now();
+  t.expires_at = t.created_at + m.options.limits.retention_days * 86400;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    TransferFile f;
+    f.position = static_cast<int>(i);
+    auto name = safe_name(files[i].name);
+    f.name = name ? *name : "attachment-" + std::to_string(i + 1);
+    f.size = static_cast<std::int64_t>(files[i].bytes.size());
+    f.sha256 = sha256_hex(files[i].bytes);
+    f.quarantine_id = mail_quarantine_id;
+    f.verdict = "blocked";
+    f.reason = "encrypted: " + files[i].message;
+    f.findings_json = "[]";
+    t.files.push_back(std::move(f));
+    p.sealed.push_back(seal::seal(m.key, files[i].bytes, t.files.back().sha256));
+  }
+  if (send_link) {
+    p.token = random_hex(32);
+    t.link_expires_at = std::min(t.expires_at, t.created_at + m.options.limits.link_hours * 3600);
+  }
+  return p;
+}
+
+Result<void> TransferService::write_mail_ppap(store::Database& d, const MailPpap& p) {
+  Impl& m = *impl_;
+  const Transfer& t = p.transfer;
+  const std::string token_hash = p.token.empty() ? "" : sha256_hex(p.token);
+  SANSO_TRY(d.execute("INSERT INTO transfers (id, from_zone, to_zone, sender, sender_account, recipient, reason, state, action, rule_id, clause, "
+                      "created_at, expires_at, state_changed_at, ppap_sha256, ppap_expires_at) VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      {t.id, t.from_zone, t.to_zone, t.sender, t.recipient, t.reason, std::string(to_string(t.state)), t.action, t.rule_id, t.clause,
+                       t.created_at, t.expires_at, t.state_changed_at, token_hash, p.token.empty() ? std::int64_t{0} : t.link_expires_at}));
+  store::AuditEvent e = m.event(t.sender, "transfer.send", t.id, std::string(to_string(t.state)));
+  e.rule_id = t.rule_id;
+  e.clause = t.clause;
+  e.details = {{"from", t.from_zone},         {"to", t.to_zone}, {"recipient", t.recipient}, {"files", std::to_string(t.files.size())},
+               {"via", "mail (PPAP)"},        {"quarantine_id", t.files.front().quarantine_id},
+               {"link", p.token.empty() ? "none: the sender is not authenticated" : "sent to the sender"}};
+  SANSO_TRY(m.log->append(d, e));
+  for (std::size_t i = 0; i < t.files.size(); ++i) {
+    const TransferFile& f = t.files[i];
+    const store::Value values[] = {t.id, std::int64_t{f.position}, f.name, f.size, f.sha256, f.quarantine_id, f.verdict, f.reason, f.findings_json,
+                                   store::Value(store::Bytes{p.sealed[i]})};
+    SANSO_TRY(d.execute("INSERT INTO transfer_files (transfer_id, seq, name, size, sha256, quarantine_id, verdict, reason, findings, original_sealed) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        values));
+    store::AuditEvent v = m.event(t.sender, "transfer.verdict", t.id + "/" + std::to_string(f.position), f.verdict);
+    v.rule_id = t.rule_id;
+    v.clause = t.clause;
+    v.input_sha256 = f.sha256;
+    v.details = {{"name", f.name}, {"quarantine_id", f.quarantine_id}, {"reason", f.reason}};
+    SANSO_TRY(m.log->append(d, v));
+  }
+  return ok();
+}
+
+void TransferService::send_mail_ppap_link(const MailPpap& p) {
+  Impl& m = *impl_;
+  if (p.token.empty() || p.sender.empty()) return;
+  const Transfer& t = p.transfer;
+  const std::string url = (m.options.console_url.empty() ? std::string("") : m.options.console_url) + "/ppap/" + p.token;
+  std::string names;
+  for (const auto& f : t.files) names += "    " + visible_text(f.name) + "\n";
+  m.notify(t, "milter", "ppap-link", {p.sender}, "【パスワード入力のお願い】Password needed for your attachment (" + t.id + ")",
+           "パスワード付きの添付ファイルは、そのままでは受取人に届きません。\n"
+           "次のページでパスワードを入力すると、ファイルを復号して無害化したものだけが受取人に渡ります。\n"
+           "パスワードは保存されず、受取人にも伝わりません。このリンクは一度だけ、期限まで使えます。\n\n" +
+               names + "\n" + url + "\n期限: " + iso_utc(t.link_expires_at) +
+               "\n\n-- \nYour attachment is password-protected and was not delivered as it is. Enter its password at the link above: "
+               "the file is decrypted and rebuilt (無害化) in a sandbox and only the rebuilt file reaches the recipient. The password is "
+               "never stored nor passed on. The link works once, until it expires.\n");
+}
+
+Result<Transfer> TransferService::ppap_transfer(const std::string& token) {
+  Impl& m = *impl_;
+  const Error unusable{"transfer.link", "", "the link is not valid (used, expired or unknown) / このリンクは無効です（使用済み・期限切れ・不明）"};
+  if (token.size() != 64) return unusable;
+  std::optional<store::Row> row;
+  {
+    auto use = m.db->use();
+    row = SANSO_TRY(use->query_one("SELECT id, ppap_expires_at FROM transfers WHERE ppap_sha256 = ? AND state <> 'expired'", {sha256_hex(token)}));
+  }
+  if (!row || m.now() >= row->integer(1)) return unusable;
+  Transfer t = SANSO_TRY(m.load_existing(row->text(0)));
+  if (m.now() >= t.expires_at) return unusable;
+  return t;
+}
+
+Result<TransferFile> TransferService::unlock_with_link(const std::string& token, int position, std::string_view password, const std::string& source) {
+  Impl& m = *impl_;
+  auto t = ppap_transfer(token);
+  if (!t) {
+    store::AuditEvent e = m.event("link@" + source, "transfer.unlock", "-", "refused");
+    e.details = {{"reason", "used, expired or unknown link"}, {"source", source}};
+    SANSO_TRY(m.db->commit([&](store::Database& d) { return m.log->append(d, e); }));
+    return t.error();
+  }
+  auto unlocked = m.unlock_file(*t, position, t->sender, "ppap link", password, source);
+  // Spent once nothing of it waits for a password with attempts left: unlocked, or locked.
+  auto after = m.load_existing(t->id);
+  if (after) {
+    const bool waiting = std::any_of(after->files.begin(), after->files.end(), [&](const TransferFile& f) {
+      return f.awaits_password() && f.unlock_attempts < m.options.limits.unlock_attempts;
+    });
+    if (!waiting) {
+      SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
+        SANSO_TRY(d.execute("UPDATE transfers SET ppap_sha256 = '' WHERE id = ?", {t->id}));
+        return m.log->append(d, m.event(t->sender, "transfer.link", t->id, "spent"));
+      }));
+    }
+  }
+  return unlocked;
 }
 
 Result<std::int64_t> TransferService::expire(const std::string& actor) {
@@ -1100,7 +1271,7 @@ Result<std::int64_t> TransferService::expire(const std::string& actor) {
     SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
       moved = SANSO_TRY(m.move(d, id, {State::kPendingApproval, State::kApproved, State::kDenied, State::kReady, State::kDownloaded}, State::kExpired, now));
       if (!moved) return ok();
-      SANSO_TRY(d.execute("UPDATE transfers SET link_sha256 = '' WHERE id = ?", {id}));
+      SANSO_TRY(d.execute("UPDATE transfers SET link_sha256 = '', ppap_sha256 = '' WHERE id = ?", {id}));
       SANSO_TRY(d.execute("UPDATE transfer_files SET output_sealed = NULL WHERE transfer_id = ?", {id}));
       return m.log->append(d, m.event(actor, "transfer.expire", id, "expired"));
     }));

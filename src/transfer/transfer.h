@@ -31,6 +31,7 @@
 #include "mime/notice_mail.h"
 #include "mail/outbound.h"
 #include "policy/decide.h"
+#include "store/database.h"
 
 namespace sanso::audit {
 class AuditLog;
@@ -174,6 +175,22 @@ using Unlocker = std::function<cdr::UnlockOutcome(std::string_view bytes, std::s
 // its name, so a 【機密性2】 in the name and a 個人番号 in its text are found as in a mail.
 mail::OutboundScan scan_outgoing_file(sandbox::Executor& scanner, std::string_view bytes, std::string_view name);
 
+// PPAP from mail: the password-protected attachments of one inbound mail, made a transfer from
+// its (external) sender to the LGWAN person its recipient address belongs to. The sender is not a
+// Sanso user, so the one-time link is the capability: it unlocks only this transfer's files, and
+// what comes out is the rebuild for the LGWAN recipient, never the original or the password.
+struct MailAttachment {
+  std::string name;
+  std::string message;  // why the engine blocked it ("the zip archive is password-protected")
+  std::string bytes;
+};
+struct MailPpap {
+  Transfer transfer;   // as write_mail_ppap stores it
+  std::string token;   // the link's secret; empty: no link is sent (the sender is not authenticated)
+  std::string sender;  // the envelope sender the link goes to
+  std::vector<std::string> sealed;  // each file's bytes sealed, in order
+};
+
 class TransferService {
  public:
   struct Engines {
@@ -247,6 +264,25 @@ class TransferService {
   // [transfer] unlock_attempts the file stays locked. The password is handed to the sandbox only:
   // never stored, logged or part of any error. `source` names where the attempt came from.
   Result<TransferFile> unlock(const std::string& id, int position, const Person& sender, std::string_view password, const std::string& source);
+
+  // PPAP from mail (the gateway). The LGWAN person whose [[users]] `mail` is `address` (case
+  // aside); nullopt for nobody (the attachment then stays removed, as before).
+  std::optional<std::string> recipient_for_address(const std::string& address) const;
+  // Prepares the transfer for `files` from `sender` (the envelope sender) to `recipient`, under
+  // the mail's ruling, pointing at the mail kept as `mail_quarantine_id`; a link token when
+  // `send_link`. Writes nothing: write_mail_ppap does, in the mail's own transaction.
+  Result<MailPpap> prepare_mail_ppap(const std::string& sender, const std::string& recipient, const std::string& mail_quarantine_id,
+                                     const std::string& rule_id, const std::string& clause, std::span<const MailAttachment> files, bool send_link);
+  Result<void> write_mail_ppap(store::Database& d, const MailPpap& ppap);
+  // After the commit: mails the link to the sender through the relay (recorded as transfer.notify).
+  void send_mail_ppap_link(const MailPpap& ppap);
+  // The transfer a PPAP link unlocks, while the link is usable; unknown, used and expired links
+  // get one answer ("transfer.link").
+  Result<Transfer> ppap_transfer(const std::string& token);
+  // The link holder gives the password of file `position` of that transfer: the same unlock as
+  // unlock() (attempts per file, per source, recorded, password to the sandbox only). The link is
+  // spent once no file of it waits for a password any more (unlocked or locked).
+  Result<TransferFile> unlock_with_link(const std::string& token, int position, std::string_view password, const std::string& source);
 
   // Transfers past their expiry become expired and their sealed files are deleted; returns how many.
   Result<std::int64_t> expire(const std::string& actor);

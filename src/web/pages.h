@@ -23,7 +23,8 @@ enum class PageTemplate {
   kFindings, kFinding, kZoneMap,                                           // findings_page.cc, zone_map_page.cc
   kRegisters, kRegister, kRegisterEntry, kFields, kCampaigns, kCampaign, kStatistics,  // prove_pages.cc
   kPolicyVersions, kPolicyDiff, kAudience,                                 // prove_pages.cc
-  kLast = kAudience,  // a new page goes above this line, becomes kLast, and is listed in kEveryPageTemplate
+  kPpap,                                                                   // transfer_pages.cc
+  kLast = kPpap,  // a new page goes above this line, becomes kLast, and is listed in kEveryPageTemplate
 };
 inline constexpr PageTemplate kEveryPageTemplate[] = {
     PageTemplate::kLogin,     PageTemplate::kDashboard, PageTemplate::kQuarantine,    PageTemplate::kItem,     PageTemplate::kAudit,
@@ -31,7 +32,8 @@ inline constexpr PageTemplate kEveryPageTemplate[] = {
     PageTemplate::kLink,      PageTemplate::kFindings,  PageTemplate::kFinding,       PageTemplate::kRegisters, PageTemplate::kRegister,
     PageTemplate::kRegisterEntry, PageTemplate::kFields, PageTemplate::kCampaigns,    PageTemplate::kCampaign,
     PageTemplate::kZoneMap, PageTemplate::kStatistics,
-    PageTemplate::kPolicyVersions, PageTemplate::kPolicyDiff, PageTemplate::kAudience};
+    PageTemplate::kPolicyVersions, PageTemplate::kPolicyDiff, PageTemplate::kAudience,
+    PageTemplate::kPpap};
 // A file's templates by page.
 using Templates = std::map<PageTemplate, std::string>;
 

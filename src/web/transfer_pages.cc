@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -75,6 +76,13 @@ const Wording& transfer_wording() {
       {"tr_link_password", {"リンクのパスワード（任意、別の経路で伝えてください）", "Password for the link (optional; tell it by another channel)"}},
       {"tr_link_once", {"このリンクは一度だけ表示されます。インターネット側で一度だけダウンロードできます:", "This link is shown once; it downloads once, on the internet side:"}},
       {"tr_link_title", {"ファイルの受け取り", "Collect files"}},
+      {"ppap_title", {"パスワード付き添付ファイルの解除", "Unlock a password-protected attachment"}},
+      {"ppap_intro",
+       {"お送りいただいたパスワード付きファイルのパスワードを入力してください。ファイルは隔離された環境で復号・無害化され、無害化したものだけが受取人に渡ります。パスワードは保存・記録されず、受取人にも伝わりません。",
+        "Enter the password of the password-protected file you sent. It is decrypted and rebuilt (無害化) in an isolated sandbox, and only the rebuilt file reaches the recipient. The password is neither kept nor logged, and never passed to the recipient."}},
+      {"ppap_file", {"ファイル", "File"}},
+      {"ppap_done", {"解除しました。無害化したファイルが受取人に渡されます。", "Unlocked: the rebuilt file is handed to the recipient."}},
+      {"ppap_none", {"パスワードを待っているファイルはありません。", "No file of this link waits for a password."}},
       {"tr_link_intro", {"受け渡されたファイルをダウンロードします（一度だけ）。", "Download the files handed to you (once)."}},
       {"tr_password", {"パスワード（指定された場合）", "Password (if you were given one)"}},
       {"tr_next_page", {"次のページ", "Next page"}},
@@ -169,6 +177,15 @@ const Templates& transfer_templates() {
 <button type="submit">{{t.tr_issue_link}}</button>
 </form>{{/can_link}}
 {{#link}}<p class="notice">{{t.tr_link_once}} <code id="link">{{link}}</code></p>{{/link}}
+)html"},
+      {PageTemplate::kPpap, R"html(<p>{{t.ppap_intro}}</p>
+{{#has_files}}<form method="post" action="/ppap/{{token}}" class="card" id="ppap-unlock">
+<input type="hidden" name="form" value="{{form}}">
+<label>{{t.ppap_file}} <select name="position">{{#files}}<option value="{{position}}">{{name}}</option>{{/files}}</select></label>
+<label>{{t.tr_password}} <input name="password" type="password" autocomplete="off" maxlength="1024"></label>
+<button type="submit">{{t.tr_unlock}}</button>
+</form>{{/has_files}}
+{{^has_files}}{{^done}}<p>{{t.ppap_none}}</p>{{/done}}{{/has_files}}
 )html"},
       {PageTemplate::kLink, R"html(<p>{{t.tr_link_intro}}</p>
 <form method="post" action="/link/{{token}}" class="card" id="link-download">
@@ -665,6 +682,84 @@ void Console::Impl::link_download(const httplib::Request& req, httplib::Response
   send_file(res, "files.zip", std::move(*zip));
 }
 
+namespace {
+
+// The form token of a PPAP page: bound to its link by a key this process drew at random, so that
+// a form another site builds cannot carry it (with the Origin check, the CSRF defence of a page
+// that has no session).
+std::string ppap_form_token(const std::string& token) {
+  static const std::array<unsigned char, crypto_generichash_KEYBYTES> key = [] {
+    std::array<unsigned char, crypto_generichash_KEYBYTES> k{};
+    randombytes_buf(k.data(), k.size());
+    return k;
+  }();
+  const std::string bound = "sanso-ppap-form\n" + token;
+  std::array<unsigned char, 32> out{};
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bound.data()), bound.size(), key.data(), key.size());
+  std::string hex(out.size() * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), out.data(), out.size());
+  hex.pop_back();
+  return hex;
+}
+
+}  // namespace
+
+void Console::Impl::ppap_page(const httplib::Request& req, httplib::Response& res, const std::string& message, int status) {
+  Lang lang = lang_of(req);
+  const std::string token = req.matches[1];
+  json f = frame(req, wording(lang, "ppap_title"), nullptr);
+  auto t = services.transfers->ppap_transfer(token);
+  if (!t) {
+    if (status_of(t.error()) == 500) log::error("web: a PPAP link: " + t.error().to_string());
+    f["error"] = message.empty() ? wording(lang, "err_link") : message;
+    return send_page(res, status == 200 ? 404 : status, lang, f, render_page(PageTemplate::kPpap, lang, {{"token", token}, {"has_files", false}}));
+  }
+  json files = json::array();
+  for (const auto& file : t->files) {
+    if (file.awaits_password()) files.push_back({{"position", file.position}, {"name", file.name}});
+  }
+  if (!message.empty()) f[status < 400 ? "notice" : "error"] = message;
+  send_page(res, status, lang, f,
+            render_page(PageTemplate::kPpap, lang, {{"token", token}, {"form", ppap_form_token(token)}, {"has_files", !files.empty()}, {"files", files}}));
+}
+
+// The password goes to the service (and from there to the sandbox) only; this copy is wiped and
+// no answer repeats it.
+void Console::Impl::ppap_unlock(const httplib::Request& req, httplib::Response& res) {
+  Lang lang = lang_of(req);
+  if (!same_origin(req)) return refuse_form(req, res, nullptr, lang, "cross-origin");
+  if (!fields_are_text(req)) return send_error(req, res, nullptr, lang, 400, "err_bad_request");
+  const std::string token = req.matches[1];
+  const std::string form = form_field(req, "form");
+  const std::string expected = ppap_form_token(token);
+  if (form.size() != expected.size() || sodium_memcmp(form.data(), expected.data(), expected.size()) != 0) {
+    return refuse_form(req, res, nullptr, lang, "csrf-token");
+  }
+  int position = -1;
+  const std::string wanted = form_field(req, "position");
+  auto [p, ec] = std::from_chars(wanted.data(), wanted.data() + wanted.size(), position);
+  if (wanted.empty() || ec != std::errc() || p != wanted.data() + wanted.size()) return send_error(req, res, nullptr, lang, 400, "err_bad_request");
+  std::string password = form_field(req, "password");
+  auto r = services.transfers->unlock_with_link(token, position, password, "web " + client_address(req));
+  sodium_memzero(password.data(), password.size());
+  if (r) {
+    // The link is spent now: the answer says what happened without looking it up again.
+    json f = frame(req, wording(lang, "ppap_title"), nullptr);
+    f["notice"] = wording(lang, "ppap_done");
+    return send_page(res, 200, lang, f, render_page(PageTemplate::kPpap, lang, {{"token", token}, {"has_files", false}, {"done", true}}));
+  }
+  const Error& e = r.error();
+  if (status_of(e) == 500) log::error("web: a PPAP unlock: " + e.to_string());
+  const int status = e.code == "transfer.link"            ? 404
+                     : e.code == "transfer.password"      ? 401
+                     : e.code == "transfer.locked"        ? 409
+                     : e.code == "transfer.rate-limited"  ? 429
+                     : e.code == "transfer.password-input" ? 400
+                     : status_of(e) == 500                ? 500
+                                                          : 409;
+  ppap_page(req, res, status == 500 ? wording(lang, "err_internal") : e.message, status);
+}
+
 void Console::Impl::transfer_routes() {
   httplib::Server& s = *server;
   if (services.transfers == nullptr || services.policy == nullptr) return;
@@ -698,6 +793,9 @@ void Console::Impl::transfer_routes() {
   };
   s.Get(R"(/link/([0-9a-f]{64}))", internet_only([this](const httplib::Request& req, httplib::Response& res) { link_page(req, res, "", 200); }));
   s.Post(R"(/link/([0-9a-f]{64}))", internet_only([this](const httplib::Request& req, httplib::Response& res) { link_download(req, res); }));
+  // PPAP from mail: the sender of a password-protected attachment, by the link mailed to them.
+  s.Get(R"(/ppap/([0-9a-f]{64}))", internet_only([this](const httplib::Request& req, httplib::Response& res) { ppap_page(req, res, "", 200); }));
+  s.Post(R"(/ppap/([0-9a-f]{64}))", internet_only([this](const httplib::Request& req, httplib::Response& res) { ppap_unlock(req, res); }));
 }
 
 }  // namespace sanso::web

@@ -25,6 +25,7 @@
 #include "quarantine/quarantine.h"
 #include "store/schema.h"
 #include "support/example_policy.h"
+#include "support/files.h"
 #include "support/japanese_pdf.h"
 #include "support/open_quarantine.h"
 #include "support/ppap.h"
@@ -789,21 +790,6 @@ TEST_P(TransferTest, ThePeopleATransferConcernsAreToldByMailAndEachNoticeIsRecor
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.notify' AND record LIKE '%\"outcome\":\"failed\"%'"), 1);
 }
 
-// Every byte the service wrote where it keeps things: the store's files, the quarantine's blobs,
-// the key. A password found there was kept.
-bool kept_anywhere(const std::filesystem::path& dir, const std::string& needle) {
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    std::ifstream in(e.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.find(needle) != std::string::npos) return true;
-  }
-  return false;
-}
-
-// PPAP: an encrypted zip from the internet is blocked as encrypted until its sender, on the
-// internet side, gives the password; then its members are rebuilt and reach the recipient. The
-// password is in no record, table, file or log line.
 TEST_P(TransferTest, APpapZipIsUnlockedByItsSenderAndThePasswordIsKeptNowhere) {
   const std::string password = "Minamata-PPAP-2026";
   const Upload files[] = {{"見積.zip", sanso::testing::encrypted_zip({{"見積書.docm", macro_docm()}}, ZIP_EM_AES_256, password.c_str())},
@@ -851,7 +837,7 @@ TEST_P(TransferTest, APpapZipIsUnlockedByItsSenderAndThePasswordIsKeptNowhere) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE record LIKE '%Minamata-PPAP%' OR record LIKE '%minamata-ppap%'"), 0);
   EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE reason LIKE '%Minamata-PPAP%' OR findings LIKE '%Minamata-PPAP%'"), 0);
   EXPECT_EQ(logged.find("PPAP-2026"), std::string::npos) << logged;
-  EXPECT_FALSE(kept_anywhere(store_dir_->dir(), "PPAP-2026")) << "the password is in a file of the data directory";
+  EXPECT_FALSE(sanso::testing::kept_anywhere(store_dir_->dir(), "PPAP-2026")) << "the password is in a file of the data directory";
 }
 
 TEST_P(TransferTest, UnlockAttemptsAreLimitedAndAHostilePasswordCountsForNothing) {

@@ -133,9 +133,14 @@ class TransferConsoleTest : public ::testing::TestWithParam<store::Backend> {
     transfer::TransferService::Engines engines;
     engines.sanitize = [this](std::string_view bytes, std::string_view name) { return cdr::sanitize_sandboxed(*engine_, bytes, name, cdr::CdrPolicy{}); };
     engines.scan = [this](std::string_view bytes, std::string_view name) { return transfer::scan_outgoing_file(*scanner_, bytes, name); };
-    engines.unlock = [](std::string_view bytes, std::string_view name, std::string_view password) {
-      return cdr::unlock_sandboxed(bytes, name, password, cdr::CdrPolicy{});
+    // PPAP attempts through a pool of one-job workers started here too, as `sanso web` does.
+    auto unlocker = sandbox::start(cdr::unlock_task(cdr::CdrPolicy{}), sandbox::Launch::pool(1));
+    ASSERT_TRUE(unlocker) << unlocker.error().to_string();
+    unlocker_ = std::move(unlocker).value();
+    engines.unlock = [this](std::string_view bytes, std::string_view name, std::string_view password) {
+      return cdr::unlock_sandboxed(*unlocker_, *engine_, bytes, name, password, cdr::CdrPolicy{});
     };
+    adjust_transfers(options);
     auto service = transfer::TransferService::open(h_->config_, *example_.compiled, *quarantine_, *h_->log_, *h_->shared_, options, engines);
     ASSERT_TRUE(service) << service.error().to_string();
     transfers_ = std::move(service).value();
@@ -150,6 +155,9 @@ class TransferConsoleTest : public ::testing::TestWithParam<store::Backend> {
     services_->proof = ProofServices{h_->log_.get(), example_.policy.get()};
     ASSERT_TRUE(serve(console_options()));
   }
+
+  // What a test family changes in the transfer service's options before it opens (notices, say).
+  virtual void adjust_transfers(transfer::TransferService::Options&) {}
 
   // Loopback, any port, 127.0.0.1 a trusted proxy: the tests place browsers with X-Forwarded-For.
   static ConsoleOptions console_options() {
@@ -220,6 +228,7 @@ class TransferConsoleTest : public ::testing::TestWithParam<store::Backend> {
   sanso::testing::ExamplePolicy example_;
   std::unique_ptr<sandbox::Executor> scanner_;
   std::unique_ptr<sandbox::Executor> engine_;
+  std::unique_ptr<sandbox::Executor> unlocker_;
   std::unique_ptr<transfer::TransferService> transfers_;
   std::unique_ptr<ConsoleServices> services_;
   std::unique_ptr<Console> console_;

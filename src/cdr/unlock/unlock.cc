@@ -159,23 +159,35 @@ Result<std::string> decrypt(std::string_view bytes, std::string_view password, c
                            "解除できるのは zip・PDF・Office 文書（docx/xlsx/pptx）だけです");
 }
 
-UnlockOutcome unlock_sandboxed(std::string_view bytes, std::string_view name, std::string_view password, const CdrPolicy& policy,
-                               bool keep_decrypted) {
-  UnlockOutcome out;
-  if (auto checked = check_password(password); !checked) {
-    out.result = blocked_result(name, "encrypted", checked.error().message);
-    return out;
-  }
-  // A fresh child per unlock, never a pooled worker: nothing of the password outlives the job.
+sandbox::Task unlock_task(const CdrPolicy& policy) {
   sandbox::Task task = engine_task(policy);
   task.work = [policy](std::string_view input) { return unlock_job(input, policy); };
   task.prepare = [engine_prepare = task.prepare] {
     if (engine_prepare) engine_prepare();
     internal::prepare_office_crypto();
   };
-  sandbox::ForkPerJob engine(std::move(task));
+  // One job a worker: nothing of a password or what it decrypted outlives its job (unlock.h).
+  task.jobs_per_worker = 1;
+  return task;
+}
+
+UnlockOutcome unlock_sandboxed(std::string_view bytes, std::string_view name, std::string_view password, const CdrPolicy& policy,
+                               bool keep_decrypted) {
+  // A fresh child per unlock, never a pooled worker: nothing of the password outlives the job.
+  sandbox::ForkPerJob unlocker(unlock_task(policy));
+  sandbox::ForkPerJob engine(engine_task(policy));
+  return unlock_sandboxed(unlocker, engine, bytes, name, password, policy, keep_decrypted);
+}
+
+UnlockOutcome unlock_sandboxed(sandbox::Executor& unlocker, sandbox::Executor& converter_engine, std::string_view bytes, std::string_view name,
+                               std::string_view password, const CdrPolicy& policy, bool keep_decrypted) {
+  UnlockOutcome out;
+  if (auto checked = check_password(password); !checked) {
+    out.result = blocked_result(name, "encrypted", checked.error().message);
+    return out;
+  }
   std::string job = make_job(keep_decrypted, name, password, bytes);
-  Result<std::string> ran = engine.run(job);
+  Result<std::string> ran = unlocker.run(job);
   sodium_memzero(job.data(), job.size());
   if (!ran) {
     const Error& e = ran.error();
@@ -195,7 +207,7 @@ UnlockOutcome unlock_sandboxed(std::string_view bytes, std::string_view name, st
   }
   if (answer[0] == 'D') {
     // Decrypted, and wanted by a converter: the engine's ordinary sandboxed path finishes it.
-    out.result = sanitize_sandboxed(std::string_view(answer).substr(1), name, policy);
+    out.result = sanitize_sandboxed(converter_engine, std::string_view(answer).substr(1), name, policy);
     if (keep_decrypted) out.decrypted = answer.substr(1);
     sodium_memzero(answer.data(), answer.size());
     return out;

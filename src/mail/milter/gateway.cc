@@ -24,6 +24,7 @@
 #include "quarantine/quarantine.h"
 #include "store/database.h"
 #include "store/shared_database.h"
+#include "transfer/transfer.h"
 
 namespace sanso::mail {
 namespace {
@@ -99,6 +100,38 @@ bool authentication_failed(std::string_view raw) {
     for (const char* bad : {"spf=fail", "spf=softfail", "dkim=fail", "dmarc=fail", "spf=permerror", "dkim=permerror", "dmarc=permerror"}) {
       if (value.find(bad) != std::string::npos) return true;
     }
+  }
+  return false;
+}
+
+bool sender_authenticated(std::string_view raw, std::string_view authserv_id, std::string_view from_address, std::string_view envelope_sender) {
+  const std::string id = ascii_lower(authserv_id);
+  const std::string from = ascii_lower(from_address);
+  const auto at = from.rfind('@');
+  if (id.empty() || at == std::string::npos) return false;
+  const std::string domain = from.substr(at + 1);
+  const std::string envelope = ascii_lower(envelope_sender);
+  const bool envelope_aligned = envelope.size() > domain.size() + 1 && envelope.ends_with("@" + domain);
+  std::string head = ascii_lower(raw.substr(0, raw.find("\r\n\r\n") == std::string_view::npos ? std::min<std::size_t>(raw.size(), 65536) : raw.find("\r\n\r\n")));
+  for (std::size_t at_h = head.find("authentication-results:"); at_h != std::string::npos; at_h = head.find("authentication-results:", at_h + 1)) {
+    if (at_h != 0 && head[at_h - 1] != '\n') continue;  // a header's name starts a line
+    std::size_t end = at_h;
+    while ((end = head.find('\n', end + 1)) != std::string::npos && end + 1 < head.size() && (head[end + 1] == ' ' || head[end + 1] == '\t')) {
+    }
+    std::string value = head.substr(at_h + 23, end == std::string::npos ? std::string::npos : end - at_h - 23);
+    for (char& c : value) {
+      if (c == '\r' || c == '\n' || c == '\t') c = ' ';
+    }
+    const auto first = value.find_first_not_of(' ');
+    if (first == std::string::npos) continue;
+    const auto semi = value.find(';', first);
+    std::string server = value.substr(first, semi == std::string::npos ? std::string::npos : semi - first);
+    if (const auto space = server.find(' '); space != std::string::npos) server.resize(space);  // "id 1" (a version)
+    if (server != id || semi == std::string::npos) continue;
+    const std::string results = value.substr(semi);
+    // dmarc=pass is alignment with From by definition; spf=pass only for an envelope in its domain.
+    if (results.find("dmarc=pass") != std::string::npos && results.find("header.from=" + domain) != std::string::npos) return true;
+    if (results.find("spf=pass") != std::string::npos && envelope_aligned) return true;
   }
   return false;
 }
@@ -397,7 +430,54 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
   item.envelope_from = envelope.sender;
   item.envelope_to = envelope.recipients;
   item.record = [&](const intake::MailOutcome& out, const std::string& input_sha256) { return audit_event(envelope, sanitized(v, out), input_sha256); };
-  item.with_item = [&](store::Database& db) -> Result<void> { return from_internet ? senders_.count(db, sender) : Result<void>(ok()); };
+  // PPAP: password-protected attachments of internet mail wait for their password as a transfer
+  // to the LGWAN recipient, written with the mail; their sender gets the link only if we can tell
+  // the sender is who the mail says (no link to a forged address: no backscatter).
+  std::optional<transfer::MailPpap> ppap;
+  item.before_render = [&](const intake::MailOutcome& out, SanitizeOptions& opts) {
+    if (settings_.ppap == nullptr || !from_internet || out.plan.encrypted.empty()) return;
+    const bool ja = opts.lang != "en";
+    std::optional<std::string> recipient;
+    for (const auto& rcpt : envelope.recipients) {
+      if ((recipient = settings_.ppap->recipient_for_address(rcpt))) break;
+    }
+    if (!recipient) {
+      opts.ppap_notice = ja ? "・パスワード付きの添付ファイルは、受取人が LGWAN の利用者として登録されていないため、解除できません。\n"
+                            : "- The password-protected attachment(s) cannot be unlocked: the recipient is not a registered LGWAN user.\n";
+      return;
+    }
+    const std::string from_address = out.plan.from_mailboxes.empty() ? "" : out.plan.from_mailboxes.front().address;
+    bool authenticated = sender_authenticated(raw, opts.authserv_id, from_address, envelope.sender) && ascii_lower(from_address) == sender;
+    for (const auto& [name, address] : opts.correspondents) {
+      if (!sender.empty() && ascii_lower(address) == sender && ascii_lower(from_address) == sender) authenticated = true;
+    }
+    std::vector<transfer::MailAttachment> files;
+    for (const auto& e : out.plan.encrypted) files.push_back({e.name, e.message, e.bytes});
+    const std::string rule(ruling.rule_id()), clause(ruling.clause());
+    auto prepared = settings_.ppap->prepare_mail_ppap(envelope.sender, *recipient, out.quarantine_id, rule, clause, files, authenticated && !sender.empty());
+    if (!prepared) {
+      log::warn("PPAP transfer for " + out.quarantine_id + " not prepared: " + prepared.error().to_string());
+      return;
+    }
+    ppap = std::move(prepared).value();
+    const std::string id = ppap->transfer.id;
+    opts.ppap_notice = authenticated
+                           ? (ja ? "・パスワード付きの添付ファイルはパスワードの入力を待っています（受け渡し " + id +
+                                       "）。送信者に入力用のリンクを送りました。入力されると無害化したファイルを「ファイル受け渡し」で受け取れます。\n"
+                                 : "")
+                           : (ja ? "・パスワード付きの添付ファイルは保留しました（受け渡し " + id +
+                                       "）。送信者を確認できないため、入力用のリンクは送っていません。送信者にアップロード用のページから送り直すよう依頼してください。\n"
+                                 : "");
+    opts.ppap_notice += authenticated ? "- The password-protected attachment(s) wait for their password (transfer " + id +
+                                            "); the sender has been sent a link to enter it. Once unlocked, the rebuilt file is in Transfers.\n"
+                                      : "- The password-protected attachment(s) are held (transfer " + id +
+                                            "); the sender could not be authenticated, so no link was sent. Ask the sender to use the upload page instead.\n";
+  };
+  item.with_item = [&](store::Database& db) -> Result<void> {
+    if (from_internet) SANSO_TRY(senders_.count(db, sender));
+    if (ppap) SANSO_TRY(settings_.ppap->write_mail_ppap(db, *ppap));
+    return ok();
+  };
   // The rule was decided over every recipient zone: the strictest said sanitize.
   auto taken = intake_.take_mail(item, ruling, [&](std::string_view bytes, const SanitizeOptions& opts) {
     return sanitize_sandboxed(bytes, opts, executors_.inbound);
@@ -406,6 +486,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
   v = sanitized(std::move(v), *taken);
   v.audited = true;
   v.audit_index = taken->audit_index;
+  if (ppap) settings_.ppap->send_mail_ppap_link(*ppap);  // after the commit: the transfer exists
   return v;
 }
 

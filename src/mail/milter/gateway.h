@@ -38,6 +38,9 @@ struct AuditEvent;
 namespace sanso::audit {
 class AuditLog;
 }
+namespace sanso::transfer {
+class TransferService;
+}
 
 namespace sanso::mail {
 
@@ -72,6 +75,11 @@ struct GatewaySettings {
   std::string notice_helo = "localhost";
   std::string notice_from;   // "postmaster@city.example.lg.jp"
   std::string contact;       // who to ask, in the notice ([mail] contact)
+  // PPAP from mail: a password-protected attachment of internet mail becomes a transfer to the
+  // LGWAN person its recipient address belongs to, and its sender — when authenticated (our
+  // authserv_id's DMARC or SPF pass aligned with From, or a correspondent) — is mailed a one-time
+  // unlock link. Null: such attachments are only removed, as any blocked one.
+  transfer::TransferService* ppap = nullptr;
 };
 
 struct GatewayVerdict {
@@ -141,6 +149,11 @@ class MailGateway {
   intake::Intake intake_;
   GatewayExecutors executors_;
 };
+
+// Whether the From address of `raw` is vouched for by our own Authentication-Results
+// (`authserv_id`): dmarc=pass, or spf=pass for an envelope sender in the From address's domain.
+// Only our authserv-id counts: anyone can write an Authentication-Results header naming another.
+bool sender_authenticated(std::string_view raw, std::string_view authserv_id, std::string_view from_address, std::string_view envelope_sender);
 
 // "Sender Risk": SPF, DKIM or DMARC failed in an Authentication-Results header of the message.
 bool authentication_failed(std::string_view raw);

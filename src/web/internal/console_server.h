@@ -170,6 +170,9 @@ struct Console::Impl {
   void transfer_unlock(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void link_page(const httplib::Request& req, httplib::Response& res, const std::string& error, int status);
   void link_download(const httplib::Request& req, httplib::Response& res);
+  // PPAP from mail: the sender's one-time link to give an attachment's password.
+  void ppap_page(const httplib::Request& req, httplib::Response& res, const std::string& message, int status);
+  void ppap_unlock(const httplib::Request& req, httplib::Response& res);
 
   // ---- the approvals inbox (inbox_page.cc) ----
 
