@@ -338,6 +338,9 @@ echo "  and the policy, each pointing at its evidence (exit 1: some items are no
 period=$(TZ=Asia/Tokyo date +%Y-%m)
 campaign="minamata-monthly:mayor:$period"
 "$sanso" inspect campaign create --template minamata-monthly --body mayor --period "$period" --assignee sato --reviewer tanaka --as kato "${cfg[@]}" | sed 's/^/    /'
+echo "  the same month for one section (課/係) of the body on its own, its corrective actions carried to its own next campaign:"
+"$sanso" inspect campaign create --template minamata-monthly --body mayor --section "総務課情報政策係" --period "$period" --assignee sato --reviewer tanaka --as kato "${cfg[@]}" | sed 's/^/    /'
+"$sanso" inspect campaign list --body mayor "${cfg[@]}" | sed 's/^/    /'
 set +e
 "$sanso" inspect evaluate "$campaign" --as kato "${cfg[@]}" > "$out/inspect.txt"
 eval_rc=$?

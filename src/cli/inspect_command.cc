@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -113,11 +114,13 @@ int run_list(const InspectArgs& a) {
     std::printf("点検はまだありません（sanso inspect campaign create で作成します）。\n");
     return kExitOk;
   }
-  std::printf("%s%s%s%s状態\n", pad_to_width("点検", 40).c_str(), pad_to_width("実施機関・課/係", 34).c_str(), pad_to_width("期間", 10).c_str(),
+  std::size_t id_width = 40;  // a section's campaign id is longer (its section's key): the column widens
+  for (const auto& c : list) id_width = std::max(id_width, c.id.size() + 2);
+  std::printf("%s%s%s%s状態\n", pad_to_width("点検", id_width).c_str(), pad_to_width("実施機関・課/係", 34).c_str(), pad_to_width("期間", 10).c_str(),
               pad_to_width("担当", 12).c_str());
   for (const auto& c : list) {
     const policy::Body* body = s.service.policy.find_body(c.body);
-    std::printf("%s%s%s%s%s\n", pad_to_width(c.id, 40).c_str(), pad_to_width(inspect::body_and_section(body ? body->name.ja : c.body, c.section), 34).c_str(),
+    std::printf("%s%s%s%s%s\n", pad_to_width(c.id, id_width).c_str(), pad_to_width(inspect::body_and_section(body ? body->name.ja : c.body, c.section), 34).c_str(),
                 pad_to_width(c.period_label, 10).c_str(), pad_to_width(visible_text(c.assignee), 12).c_str(),
                 c.state == inspect::CampaignState::kOpen ? "実施中" : ("確認済み（" + visible_text(c.signed_by) + "）").c_str());
   }
