@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "cdr/cdr.h"
+#include "core/text.h"
 #include "mail/identifiers.h"
 #include "mail/internal/message_text.h"
 #include "mail/sanitize.h"
@@ -147,11 +148,17 @@ OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>&
     // A file carries its own mark: in its name (【機密性2】報告.docx) or its text (a header line, a
     // document property); the highest mark of the message and its files decides.
     raise_classification(scan, levels, marked_level(name, levels), name);
+    // A file that looks like a PDF is read both ways: as the PDF a reader sees (pdftotext, after
+    // the scan) and as whatever else it also is (a CSV with "%PDF-" in its first line opens in Excel).
+    std::string text;
     if (cdr::looks_like_pdf(bytes)) {
       scan.pdfs.push_back({name, bytes});
-      continue;
+      // Under another name than .pdf its bytes are read as text as well: whatever pdftotext finds in it,
+      // a spreadsheet or an editor shows what follows the decoy.
+      if (!ascii_lower(name).ends_with(".pdf")) text = mime::decode_text(bytes, "").utf8;
+    } else {
+      text = cdr::extract_text(bytes, name);
     }
-    const std::string text = cdr::extract_text(bytes, name);
     raise_classification(scan, levels, marked_level(text, levels, true), name);
     add_matches(scan.identifiers, text, name);
   }
@@ -245,6 +252,12 @@ std::string message_carrying(std::string_view bytes, std::string_view name) {
 
 namespace {
 
+// A message whose only content is `text`, as its UTF-8 body.
+std::string message_with_body(std::string_view text) {
+  return "From: scan@sanso.invalid\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+         mime::encode_base64_lines(text);
+}
+
 // Fail closed: a scan that did not come back is an error the gateway holds the message for.
 OutboundScan from_answer(Result<std::string> answer) {
   Result<OutboundScan> scan = answer ? scan_from_json(*answer) : Result<OutboundScan>(answer.error());
@@ -275,16 +288,16 @@ OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
       scan.error = pdf.name.substr(0, 200) + ": " + text.error().message + " [" + text.error().code + "]";
       return scan;
     }
-    // The text goes back through the scanner as a text file of its own, so the same rules read it;
-    // what it finds is reported as the PDF's.
-    const std::string text_name = pdf.name + ".txt";
-    OutboundScan read = from_answer(scanner.run(message_carrying(*text, text_name)));
+    // The text goes back through the scanner as the body of a message of its own, read as the text
+    // it is: as a file it would be typed again by its content, and text that begins "From:" or
+    // "%PDF-" would pass as a mail or a PDF unread. What it finds is reported as the PDF's.
+    OutboundScan read = from_answer(scanner.run(message_with_body(*text)));
     if (!read.error.empty()) {
       scan.error = read.error;
       return scan;
     }
     for (auto& id : read.identifiers) {
-      if (id.where == text_name) scan.identifiers.push_back({id.kind, id.masked, pdf.name});
+      if (id.where == "body") scan.identifiers.push_back({id.kind, id.masked, pdf.name});
     }
     if (read.classification_rank > scan.classification_rank) {
       scan.classification = read.classification;

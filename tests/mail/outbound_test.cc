@@ -100,6 +100,20 @@ TEST(Outbound, APdfAttachmentsTextIsReadForMarksAndNumbers) {
       scanner, with_attachment("=?UTF-8?B?44CQ5qmf5a+G5oCnM0HjgJE=?=" /* 【機密性3A】 */, "a.pdf", sanso::testing::japanese_pdf(u"【機密性2】")));
   EXPECT_EQ(subject.classification, "3A");
   EXPECT_EQ(subject.classification_where, "subject");
+  // Text that begins like a mail or a PDF is still read as text (it is not typed again by its content).
+  auto like_mail = scan_outbound_sandboxed(scanner, with_attachment("x", "memo.pdf", sanso::testing::japanese_pdf(u"From: a 【機密性3A】")));
+  ASSERT_EQ(like_mail.error, "");
+  EXPECT_EQ(like_mail.classification, "3A");
+  EXPECT_EQ(like_mail.classification_where, "memo.pdf");
+  auto like_pdf = scan_outbound_sandboxed(scanner, with_attachment("x", "memo.pdf", sanso::testing::japanese_pdf(u"%PDF-1.4 123456789018")));
+  ASSERT_EQ(like_pdf.error, "");
+  ASSERT_EQ(like_pdf.identifiers.size(), 1u);
+  EXPECT_EQ(like_pdf.identifiers[0].where, "memo.pdf");
+  // A file that is a PDF to pdftotext and rows to a spreadsheet is read both ways.
+  auto both = scan_outbound_sandboxed(scanner, with_attachment("x", "list.csv", sanso::testing::japanese_pdf(u"表紙") + "山田,123456789018\r\n"));
+  ASSERT_EQ(both.error, "");
+  ASSERT_EQ(both.identifiers.size(), 1u) << "the rows after the PDF";
+  EXPECT_EQ(both.identifiers[0].where, "list.csv");
   // A PDF whose text cannot be read leaves the scan in error: the gateway holds the message.
   auto broken = scan_outbound_sandboxed(scanner, with_attachment("x", "broken.pdf", "%PDF-1.4\n1 0 obj <<\n"));
   EXPECT_NE(broken.error.find("broken.pdf"), std::string::npos) << broken.error;
