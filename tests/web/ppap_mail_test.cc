@@ -56,10 +56,10 @@ std::string text_of(std::string message) {
 }
 
 // A vendor's mail with an encrypted zip; `authentication` is the Authentication-Results line.
-std::string ppap_mail(const std::string& authentication) {
+std::string ppap_mail(const std::string& authentication, const std::string& from = "vendor@example.co.jp") {
   const std::string zip = sanso::testing::encrypted_zip({{"見積書.txt", "お見積り 一式 120,000円"}}, ZIP_EM_AES_256, kZipPassword);
   return "Received: from mail.example.co.jp (mail.example.co.jp [203.0.113.7])\r\n" + authentication +
-         "From: =?UTF-8?B?5qWt6ICF?= <vendor@example.co.jp>\r\n"
+         "From: =?UTF-8?B?5qWt6ICF?= <" + from + ">\r\n"
          "To: kato@city.minamata.lg.jp\r\nSubject: mitsumori\r\nMessage-ID: <ppap-1@example.co.jp>\r\nDate: Sun, 06 Dec 2026 10:00:00 +0900\r\n"
          "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
          "--b1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nパスワードは別のメールでお送りします。\r\n"
@@ -111,16 +111,17 @@ class PpapMailTest : public TransferConsoleTest {
     settings_.sanitize.lang = "ja";
     settings_.sanitize.attachment_action = mail::AttachmentAction::kSanitize;
     settings_.sanitize.authserv_id = kAuthservId;
+    settings_.sanitize.correspondents = {{"業者", "vendor@example.co.jp"}};
     settings_.strict_for_first_time_senders = false;
     auto executors = mail::GatewayExecutors::start(*example_.policy, settings_.sanitize, sandbox::Launch::pool(1));
     ASSERT_TRUE(executors) << executors.error().to_string();
     executors_ = std::move(executors).value();
   }
 
-  mail::GatewayVerdict deliver(const std::string& raw) {
+  mail::GatewayVerdict deliver(const std::string& raw, const std::string& sender = kVendor) {
     mail::Envelope e;
     e.client_address = "203.0.113.7";
-    e.sender = kVendor;
+    e.sender = sender;
     e.recipients = {kKato};
     e.queue_id = "PPAP1";
     return gateway_->process(e, raw);
@@ -277,7 +278,15 @@ TEST_P(PpapMailTest, AForgedOrUnauthenticatedSenderIsSentNoLink) {
     EXPECT_NE(notice.find("入力用のリンクは送っていません"), std::string::npos) << notice;
     EXPECT_NE(notice.find("Ask the sender to use the upload page"), std::string::npos) << notice;
   }
+  // Our own verifier's pass for a sender the city does not know ([mail] correspondents): no link
+  // either — whoever sends can make both the envelope and a header that claims it.
+  const auto stranger = deliver(ppap_mail(std::string("Authentication-Results: ") + kAuthservId + "; dmarc=pass header.from=example.co.jp\r\n",
+                                          "other@example.co.jp"),
+                                "other@example.co.jp");
+  ASSERT_EQ(stranger.action, mail::GatewayVerdict::Action::kReplace) << stranger.reply;
+  EXPECT_NE(text_of(stranger.message).find("入力用のリンクは送っていません"), std::string::npos) << text_of(stranger.message);
   EXPECT_EQ(count("SELECT COUNT(*) FROM transfers WHERE sender = 'vendor@example.co.jp' AND ppap_sha256 = ''"), 3) << "held, without a link";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers WHERE sender = 'other@example.co.jp' AND ppap_sha256 = ''"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.notify'"), 0) << "no link mail";
   EXPECT_TRUE(std::filesystem::is_empty(sink_dir_));
 }

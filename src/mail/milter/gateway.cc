@@ -447,10 +447,15 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
       return;
     }
     const std::string from_address = out.plan.from_mailboxes.empty() ? "" : out.plan.from_mailboxes.front().address;
-    bool authenticated = sender_authenticated(raw, opts.authserv_id, from_address, envelope.sender) && ascii_lower(from_address) == sender;
+    // A link goes only to a known correspondent whose mail our own verifier passed: either alone
+    // can be written by whoever sends (an envelope, an Authentication-Results header), and a link
+    // mailed to a forged sender is a city-signed lure in someone else's inbox.
+    bool correspondent = false;
     for (const auto& [name, address] : opts.correspondents) {
-      if (!sender.empty() && ascii_lower(address) == sender && ascii_lower(from_address) == sender) authenticated = true;
+      if (!sender.empty() && ascii_lower(address) == sender) correspondent = true;
     }
+    const bool authenticated =
+        correspondent && ascii_lower(from_address) == sender && sender_authenticated(raw, opts.authserv_id, from_address, envelope.sender);
     std::vector<transfer::MailAttachment> files;
     for (const auto& e : out.plan.encrypted) files.push_back({e.name, e.message, e.bytes});
     const std::string rule(ruling.rule_id()), clause(ruling.clause());
