@@ -258,6 +258,14 @@ struct TransferService::Impl {
   Result<TransferFile> unlock_file(const Transfer& t, int position, const std::string& actor, const std::string& via, std::string_view password,
                                    const std::string& source);
 
+  // A new transfer's row and its file rows, each with its record, in the caller's transaction: the
+  // `transfer.send` record carries from, to, recipient and files, then `details`. Each file keeps
+  // its rebuilt output (`output_sealed`, send) or its encrypted original (`original_sealed`, PPAP
+  // from mail), one Value per file, NULL where there is none.
+  Result<void> insert_transfer(store::Database& d, const Transfer& t, const std::string& actor, std::span<const std::pair<std::string, std::string>> details,
+                               std::span<const store::Value> output_sealed, std::span<const store::Value> original_sealed, const std::string& ppap_sha256,
+                               std::int64_t ppap_expires_at);
+
   // The encrypted original of a file: sealed in its row (PPAP from mail: the quarantine keeps the
   // whole mail, not the attachment), or the quarantine item itself.
   Result<std::string> original_of(const TransferFile& f, const std::string& id) {
@@ -675,38 +683,13 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
 
   // The transfer and every file row, with their records, in one transaction: it exists whole
   // or not at all. The originals are already kept (and recorded) whatever happens here.
-  auto written = m.db->commit([&](store::Database& d) -> Result<void> {
-    SANSO_TRY(d.execute("INSERT INTO transfers (id, from_zone, to_zone, sender, sender_account, recipient, reason, state, action, rule_id, clause, "
-                        "hold_reason, approver_role, created_at, expires_at, state_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        {t.id, t.from_zone, t.to_zone, t.sender, t.sender_account, t.recipient, t.reason, std::string(to_string(t.state)), t.action,
-                         t.rule_id, t.clause, t.hold_reason, t.approver_role, t.created_at, t.expires_at, t.state_changed_at}));
-    store::AuditEvent e = m.event(sender.name, "transfer.send", t.id, std::string(to_string(t.state)));
-    e.rule_id = rule_id;
-    e.clause = clause;
-    e.details = {{"from", t.from_zone}, {"to", t.to_zone}, {"recipient", t.recipient}, {"files", std::to_string(t.files.size())}};
-    if (!t.reason.empty()) e.details.emplace_back("reason", t.reason);
-    if (!t.hold_reason.empty()) e.details.emplace_back("held_because", t.hold_reason);
-    if (!sender.via.empty()) e.details.emplace_back("via", sender.via);
-    SANSO_TRY(m.log->append(d, e));
-    for (std::size_t i = 0; i < t.files.size(); ++i) {
-      const TransferFile& f = t.files[i];
-      store::Value sealed = kept[i].sealed ? store::Value(store::Bytes{*kept[i].sealed}) : store::Value();
-      const store::Value values[] = {t.id,     std::int64_t{f.position}, f.name,         f.size,         f.sha256,        f.quarantine_id,
-                                     f.verdict, f.reason,                f.findings_json, f.output_name, f.output_sha256, sealed};
-      SANSO_TRY(d.execute("INSERT INTO transfer_files (transfer_id, seq, name, size, sha256, quarantine_id, verdict, reason, findings, "
-                          "output_name, output_sha256, output_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                          values));
-      store::AuditEvent v = m.event(sender.name, "transfer.verdict", t.id + "/" + std::to_string(f.position), f.verdict);
-      v.rule_id = rule_id;
-      v.clause = clause;
-      v.input_sha256 = f.sha256;
-      v.output_sha256 = f.output_sha256;
-      v.details = {{"name", f.name}, {"quarantine_id", f.quarantine_id}};
-      if (!f.reason.empty()) v.details.emplace_back("reason", f.reason);
-      SANSO_TRY(m.log->append(d, v));
-    }
-    return ok();
-  });
+  std::vector<std::pair<std::string, std::string>> details;
+  if (!t.reason.empty()) details.emplace_back("reason", t.reason);
+  if (!t.hold_reason.empty()) details.emplace_back("held_because", t.hold_reason);
+  if (!sender.via.empty()) details.emplace_back("via", sender.via);
+  std::vector<store::Value> outputs, no_originals(t.files.size());
+  for (const auto& k : kept) outputs.push_back(k.sealed ? store::Value(store::Bytes{*k.sealed}) : store::Value());
+  auto written = m.db->commit([&](store::Database& d) { return m.insert_transfer(d, t, sender.name, details, outputs, no_originals, "", 0); });
   if (!written) return written.error();
   m.announce(t, sender.name);
   return t;
@@ -1169,31 +1152,46 @@ Result<MailPpap> TransferService::prepare_mail_ppap(const std::string& sender, c
 Result<void> TransferService::write_mail_ppap(store::Database& d, const MailPpap& p) {
   Impl& m = *impl_;
   const Transfer& t = p.transfer;
-  const std::string token_hash = p.token.empty() ? "" : sha256_hex(p.token);
+  const std::pair<std::string, std::string> details[] = {
+      {"via", "mail (PPAP)"},
+      {"quarantine_id", t.files.front().quarantine_id},
+      {"link", p.token.empty() ? "none: the sender is not authenticated" : "sent to the sender"}};
+  std::vector<store::Value> no_outputs(t.files.size()), originals;
+  for (const auto& sealed : p.sealed) originals.push_back(store::Value(store::Bytes{sealed}));
+  return m.insert_transfer(d, t, t.sender, details, no_outputs, originals, p.token.empty() ? "" : sha256_hex(p.token),
+                           p.token.empty() ? std::int64_t{0} : t.link_expires_at);
+}
+
+Result<void> TransferService::Impl::insert_transfer(store::Database& d, const Transfer& t, const std::string& actor,
+                                                    std::span<const std::pair<std::string, std::string>> details,
+                                                    std::span<const store::Value> output_sealed, std::span<const store::Value> original_sealed,
+                                                    const std::string& ppap_sha256, std::int64_t ppap_expires_at) {
   SANSO_TRY(d.execute("INSERT INTO transfers (id, from_zone, to_zone, sender, sender_account, recipient, reason, state, action, rule_id, clause, "
-                      "created_at, expires_at, state_changed_at, ppap_sha256, ppap_expires_at) VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      {t.id, t.from_zone, t.to_zone, t.sender, t.recipient, t.reason, std::string(to_string(t.state)), t.action, t.rule_id, t.clause,
-                       t.created_at, t.expires_at, t.state_changed_at, token_hash, p.token.empty() ? std::int64_t{0} : t.link_expires_at}));
-  store::AuditEvent e = m.event(t.sender, "transfer.send", t.id, std::string(to_string(t.state)));
+                      "hold_reason, approver_role, created_at, expires_at, state_changed_at, ppap_sha256, ppap_expires_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      {t.id, t.from_zone, t.to_zone, t.sender, t.sender_account, t.recipient, t.reason, std::string(to_string(t.state)), t.action,
+                       t.rule_id, t.clause, t.hold_reason, t.approver_role, t.created_at, t.expires_at, t.state_changed_at, ppap_sha256, ppap_expires_at}));
+  store::AuditEvent e = event(actor, "transfer.send", t.id, std::string(to_string(t.state)));
   e.rule_id = t.rule_id;
   e.clause = t.clause;
-  e.details = {{"from", t.from_zone},         {"to", t.to_zone}, {"recipient", t.recipient}, {"files", std::to_string(t.files.size())},
-               {"via", "mail (PPAP)"},        {"quarantine_id", t.files.front().quarantine_id},
-               {"link", p.token.empty() ? "none: the sender is not authenticated" : "sent to the sender"}};
-  SANSO_TRY(m.log->append(d, e));
+  e.details = {{"from", t.from_zone}, {"to", t.to_zone}, {"recipient", t.recipient}, {"files", std::to_string(t.files.size())}};
+  e.details.insert(e.details.end(), details.begin(), details.end());
+  SANSO_TRY(log->append(d, e));
   for (std::size_t i = 0; i < t.files.size(); ++i) {
     const TransferFile& f = t.files[i];
-    const store::Value values[] = {t.id, std::int64_t{f.position}, f.name, f.size, f.sha256, f.quarantine_id, f.verdict, f.reason, f.findings_json,
-                                   store::Value(store::Bytes{p.sealed[i]})};
-    SANSO_TRY(d.execute("INSERT INTO transfer_files (transfer_id, seq, name, size, sha256, quarantine_id, verdict, reason, findings, original_sealed) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    const store::Value values[] = {t.id,          std::int64_t{f.position}, f.name,          f.size,           f.sha256,          f.quarantine_id, f.verdict,
+                                   f.reason,      f.findings_json,          f.output_name,   f.output_sha256, output_sealed[i], original_sealed[i]};
+    SANSO_TRY(d.execute("INSERT INTO transfer_files (transfer_id, seq, name, size, sha256, quarantine_id, verdict, reason, findings, "
+                        "output_name, output_sha256, output_sealed, original_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         values));
-    store::AuditEvent v = m.event(t.sender, "transfer.verdict", t.id + "/" + std::to_string(f.position), f.verdict);
+    store::AuditEvent v = event(actor, "transfer.verdict", t.id + "/" + std::to_string(f.position), f.verdict);
     v.rule_id = t.rule_id;
     v.clause = t.clause;
     v.input_sha256 = f.sha256;
-    v.details = {{"name", f.name}, {"quarantine_id", f.quarantine_id}, {"reason", f.reason}};
-    SANSO_TRY(m.log->append(d, v));
+    v.output_sha256 = f.output_sha256;
+    v.details = {{"name", f.name}, {"quarantine_id", f.quarantine_id}};
+    if (!f.reason.empty()) v.details.emplace_back("reason", f.reason);
+    SANSO_TRY(log->append(d, v));
   }
   return ok();
 }
