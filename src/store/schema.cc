@@ -553,17 +553,19 @@ constexpr std::int64_t kMigrationLock = 726354;
 Result<std::vector<SchemaVersion>> migrate_locked(Database& db) {
   SANSO_TRY(ensure_version_table(db));
   std::vector<SchemaVersion> applied;
+  // Every pending version in one transaction: the store is at the old schema or the new one,
+  // never between, and a new store is made with one durable commit, not one per version.
+  auto tx = SANSO_TRY(Transaction::begin(db));
   for (const auto& m : migrations()) {
-    auto tx = SANSO_TRY(Transaction::begin(db));
     auto done = SANSO_TRY(db.query_one("SELECT 1 FROM sanso_schema WHERE version = ?", {std::int64_t{m.version}}));
     if (done) continue;
     for (const char* script : m.scripts) SANSO_TRY(db.execute_script(for_backend(script, db.backend())));
     std::string when = iso_now();
     SANSO_TRY(db.execute("INSERT INTO sanso_schema (version, description, applied_at) VALUES (?, ?, ?)",
                          {std::int64_t{m.version}, std::string(m.description), when}));
-    SANSO_TRY(tx.commit());
     applied.push_back({m.version, m.description, when});
   }
+  SANSO_TRY(tx.commit());
   return applied;
 }
 

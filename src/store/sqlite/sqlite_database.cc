@@ -241,7 +241,8 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path) {
   // WAL lets readers (the console, `quarantine list`) run beside the gateway's writes;
   // synchronous=FULL makes every commit durable before it returns.
   SANSO_TRY(out->execute_script(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+      // page_size: of a new store only (src/store/README.md); before WAL, which fixes it.
+      "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
   auto mode = SANSO_TRY(out->query_one("PRAGMA journal_mode"));
   if (!mode || mode->text(0) != "wal") {
     return make_error("store.io", path, "the SQLite store could not switch to WAL mode (is it on a network filesystem?)");
