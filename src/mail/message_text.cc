@@ -40,6 +40,26 @@ std::string strip_controls(std::string_view text, bool lines, std::vector<std::s
   out.reserve(text.size());
   bool control = false, bidi = false;
   for (std::size_t i = 0; i < text.size();) {
+    // Most of a body is plain text: a run of it is kept as it is, in one append. Plain: printable
+    // ASCII, and whole UTF-8 characters whose first byte no control or bidi mark has (C1 controls
+    // begin C2, U+061C D8, the other bidi marks E2).
+    std::size_t plain = i;
+    while (plain < text.size()) {
+      const auto b = static_cast<unsigned char>(text[plain]);
+      if (b >= 0x20 && b < 0x7F) {
+        ++plain;
+        continue;
+      }
+      if (b < 0x80 || b == 0xC2 || b == 0xD8 || b == 0xE2) break;
+      const std::size_t len = utf8_sequence_length(text, plain);
+      if (len == 0) break;
+      plain += len;
+    }
+    if (plain != i) {
+      out.append(text, i, plain - i);
+      i = plain;
+      continue;
+    }
     const std::size_t len = utf8_sequence_length(text, i);
     if (len == 0) {
       out += "\xEF\xBF\xBD";
@@ -120,8 +140,13 @@ std::string comparable(std::string_view text) {
   gchar* nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
   g_free(valid);
   if (nfkc == nullptr) return {};
-  gchar* folded = g_utf8_casefold(nfkc, -1);
+  std::string out = comparable_of_nfkc(nfkc);
   g_free(nfkc);
+  return out;
+}
+
+std::string comparable_of_nfkc(const char* nfkc) {
+  gchar* folded = g_utf8_casefold(nfkc, -1);
   std::string out;
   for (const gchar* p = folded; *p != '\0'; p = g_utf8_next_char(p)) {
     const gunichar c = latin_lookalike(g_utf8_get_char(p));

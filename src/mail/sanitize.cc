@@ -466,7 +466,26 @@ bool looks_like_banner_frame(gunichar c) {
 // Whether a body line could be taken for a line of Sanso's banner: it begins (after white space
 // and invisible characters, NFKC applied) with the banner's frame or a look-alike, or it names
 // Sanso at all, however spaced, widened or spelled with look-alike letters.
+// A line of printable ASCII, as most lines are, answers the same without GLib: NFKC and case
+// folding change only its case, and no look-alike letter is ASCII. Anything else: nullopt.
+std::optional<bool> ascii_imitates_banner(std::string_view line) {
+  std::string letters;
+  letters.reserve(line.size());
+  bool frame = false, first = true;
+  for (const char ch : line) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x7F || (c < 0x20 && (c < 0x09 || c > 0x0D))) return std::nullopt;
+    if (c <= 0x20) continue;  // white space
+    if (first) frame = c == '|';
+    first = false;
+    if (c == '-' || c == '_') continue;  // separators comparable() drops
+    letters.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c));
+  }
+  return frame || letters.find("sanso") != std::string::npos;
+}
+
 bool imitates_banner(std::string_view line) {
+  if (const auto ascii = ascii_imitates_banner(line)) return *ascii;
   gchar* valid = g_utf8_make_valid(line.data(), static_cast<gssize>(line.size()));
   gchar* nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
   g_free(valid);
@@ -479,8 +498,9 @@ bool imitates_banner(std::string_view line) {
     frame = looks_like_banner_frame(c);
     break;
   }
+  const bool named = !frame && comparable_of_nfkc(nfkc).find("sanso") != std::string::npos;
   g_free(nfkc);
-  return frame || comparable(line).find("sanso") != std::string::npos;
+  return frame || named;
 }
 
 // Only the banner speaks for Sanso: a body line that could be read as part of it is shown quoted

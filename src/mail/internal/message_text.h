@@ -28,6 +28,8 @@ std::string clean_file_name(const std::string& name, std::vector<std::string>& f
 std::string human_size(std::size_t n);
 // Text as a reader compares it by eye: NFKC, case folded, spacing removed, look-alikes read as Latin.
 std::string comparable(std::string_view text);
+// The same of text already valid UTF-8 in NFKC (NFKC is idempotent: no second normalisation).
+std::string comparable_of_nfkc(const char* nfkc);
 
 // The action for an attachment: a rule for its extension, then for its CDR content type (when
 // known), then the default (sanitize.cc).
