@@ -151,6 +151,7 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   // The batch runs as the services do: ready sandboxed workers, forked before any thread here, and
   // more files in flight than workers (intake/batch.h). Outputs, the report and the progress follow the inputs'
   // order whatever order the files finish in, so a run's names and report do not depend on timing.
+  keep_freed_memory_for_batch();
   auto pool_or = sandbox::start(cdr::engine_task(policy), sandbox::Launch::pool(kBatchWorkers));
   if (!pool_or) return print_error(pool_or.error()), kExitFailure;
   auto pool = std::move(pool_or).value();

@@ -150,17 +150,27 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
   return kExitOk;
 }
 
+// One message of a batch: a file of a Maildir or directory, read when its turn comes (memory
+// stays flat however large the directory), or a message of an mbox file.
+struct BatchMessage {
+  std::string name;
+  std::filesystem::path path;  // empty: `raw` holds the message
+  std::string raw;
+};
+
+std::string slurp(const std::filesystem::path& p, bool& read) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  read = static_cast<bool>(in) || in.eof();
+  return s.str();
+}
+
 // The messages of a Maildir or a directory of .eml files (every regular file, recursively, in
 // name order), or of an mbox file ("From " separator lines, ">From " unescaped).
-Result<std::vector<std::pair<std::string, std::string>>> read_messages(const std::string& input) {
+Result<std::vector<BatchMessage>> list_messages(const std::string& input) {
   namespace fs = std::filesystem;
-  std::vector<std::pair<std::string, std::string>> out;
-  auto slurp = [](const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  };
+  std::vector<BatchMessage> out;
   std::error_code ec;
   if (fs::is_directory(input, ec)) {
     std::vector<fs::path> files;
@@ -168,12 +178,15 @@ Result<std::vector<std::pair<std::string, std::string>>> read_messages(const std
       // Maildir's tmp/ holds messages still being delivered.
       if (e.is_regular_file() && e.path().parent_path().filename() != "tmp") files.push_back(e.path());
     }
+    if (ec) return make_error("cli.unreadable", input, "cannot list the directory: " + ec.message());
     std::sort(files.begin(), files.end());
-    for (const auto& f : files) out.emplace_back(fs::relative(f, input).string(), slurp(f));
+    for (const auto& f : files) out.push_back({fs::relative(f, input).string(), f, {}});
     return out;
   }
   if (!fs::is_regular_file(input, ec)) return make_error("cli.unreadable", input, "not a directory, Maildir or mbox file");
-  std::string mbox = slurp(input);
+  bool read = false;
+  std::string mbox = slurp(input, read);
+  if (!read) return make_error("cli.unreadable", input, "cannot read the mbox file");
   if (!mbox.starts_with("From ")) return make_error("mail.mbox", input, "not an mbox file (it does not start with a \"From \" line)");
   std::size_t at = 0;
   int n = 0;
@@ -189,7 +202,7 @@ Result<std::vector<std::pair<std::string, std::string>>> read_messages(const std
       if (message.compare(q, 5, "From ") == 0) message.erase(p + 1, 1);
     }
     if (message.starts_with(">From ")) message.erase(0, 1);
-    out.emplace_back("message-" + std::to_string(++n), std::move(message));
+    out.push_back({"message-" + std::to_string(++n), {}, std::move(message)});
     if (next == std::string::npos) break;
     at = next + 1;
   }
@@ -199,46 +212,56 @@ Result<std::vector<std::pair<std::string, std::string>>> read_messages(const std
 int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string& output_dir) {
   namespace fs = std::filesystem;
   if (sodium_init() < 0) return kExitFailure;
-  auto messages = read_messages(a.input);
+  auto messages = list_messages(a.input);
   if (!messages) return print_error(messages.error()), kExitFailure;
   std::error_code ec;
   fs::create_directories(output_dir, ec);
   if (ec) return print_error(make_error("cli.unwritable", output_dir, ec.message())), kExitFailure;
+  keep_freed_memory_for_batch();
   Sanitizer sanitizer;
   if (auto opened = sanitizer.open(o, a, true); !opened) return print_error(opened.error()), kExitFailure;
   std::map<std::string, int> verdicts;
   std::size_t removed = 0, warnings = 0, bytes = 0, failed = 0, done = 0;
   const auto start = std::chrono::steady_clock::now();
   const bool tty = isatty(STDERR_FILENO) != 0;
+  std::vector<std::size_t> sizes(messages->size(), 0);  // of the messages that could be read
   // More messages in flight than workers (intake/batch.h): those whose parse is done wait for the
-  // store together and share one durable commit while the workers parse the next ones.
-  using Written = std::pair<intake::MailOutcome, Result<void>>;
-  intake::take_in_order<Written>(
+  // store together and share one durable commit while the workers parse the next ones. The
+  // outputs are written in order by whoever hands an outcome on: one writer at a time into the
+  // directory, where sixteen would only wait for its lock.
+  intake::take_in_order<intake::MailOutcome>(
       messages->size(), intake::kBatchInFlight,
-      [&](std::size_t i) -> Result<Written> {
-        const auto& [name, raw] = (*messages)[i];
+      [&](std::size_t i) -> Result<intake::MailOutcome> {
+        BatchMessage& m = (*messages)[i];
+        std::string raw = std::move(m.raw);
+        if (!m.path.empty()) {
+          bool read = false;
+          raw = slurp(m.path, read);
+          if (!read) return make_error("cli.unreadable", m.path.string(), "cannot read the message");
+        }
+        sizes[i] = raw.size();
         auto outcome = sanitizer.process(raw);
-        if (!outcome) return Error{outcome.error().code, name, outcome.error().message};
-        std::string file = name;
-        std::replace(file.begin(), file.end(), '/', '_');
-        if (!file.ends_with(".eml")) file += ".eml";
-        // Fail closed for this message: no output; the run goes on and says so at the end.
-        Result<void> written = write_file((fs::path(output_dir) / file).string(), outcome->message);
-        return Written{std::move(outcome).value(), std::move(written)};
+        if (!outcome) return Error{outcome.error().code, m.name, outcome.error().message};
+        return outcome;
       },
-      [&](std::size_t i, Result<Written>& taken) {
-        bytes += (*messages)[i].second.size();
+      [&](std::size_t i, Result<intake::MailOutcome>& taken) {
+        const std::string& name = (*messages)[i].name;
+        bytes += sizes[i];
         ++done;
         if (!taken) {
           ++failed;
           print_error(taken.error());
           return;
         }
-        const auto& [outcome, written] = *taken;
+        const intake::MailOutcome& outcome = *taken;
         ++verdicts[std::string(mail::to_string(outcome.plan.verdict))];
         removed += removed_count(outcome.plan);
         warnings += outcome.plan.warnings.size();
-        if (!written) {
+        std::string file = name;
+        std::replace(file.begin(), file.end(), '/', '_');
+        if (!file.ends_with(".eml")) file += ".eml";
+        // Fail closed for this message: no output; the run goes on and says so at the end.
+        if (auto written = write_file((fs::path(output_dir) / file).string(), outcome.message); !written) {
           ++failed;
           print_error(written.error());
         }

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -325,6 +326,12 @@ Result<mail::SanitizeOptions> sanitize_options_from(const config::ServiceConfig*
     if (!valid) return Error{valid.error().code, m.notice_template, valid.error().message};
   }
   return o;
+}
+
+void keep_freed_memory_for_batch() {
+  // Bounded by the items in flight (intake::kBatchInFlight) times their size, not by the run.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }
 
 }  // namespace sanso::cli

@@ -30,6 +30,12 @@ namespace sanso::cli {
 // on many files); more items than this are in flight (intake::kBatchInFlight).
 constexpr std::size_t kBatchWorkers = 2;
 
+// For a batch command, before its workers are forked (they inherit it): freed memory stays with
+// the process for the next item instead of going back to the kernel. A batch allocates and frees
+// buffers of every message's size many times; with glibc's defaults each one over 128 KiB is a
+// fresh mmap whose every page faults in zeroed, then an munmap.
+void keep_freed_memory_for_batch();
+
 struct ServiceOptions {
   std::string config_path;  // --config; default $SANSO_CONFIG, then /etc/sanso/sanso.toml
   std::string as;           // --as; default $SANSO_USER, then the operating-system account's name
