@@ -216,6 +216,21 @@ TEST(CdrImage, BmpIsRebuiltAsPngAndGarbageIsMalformed) {
   EXPECT_EQ(broken.reason, "malformed");
 }
 
+// The image engine's process holds libvips and the ImageMagick module it reads BMP with, and none
+// of the modules libvips would load on its own: no Poppler (GPL), no HEIF, JPEG XL or OpenSlide.
+TEST(CdrImage, OnlyTheModuleUsedIsLoaded) {
+  internal::prepare_images();
+  std::ifstream maps("/proc/self/maps");
+  std::string line, loaded;
+  while (std::getline(maps, line)) {
+    if (line.find(".so") != std::string::npos) loaded += line.substr(line.find_last_of(' ') + 1) + "\n";
+  }
+  EXPECT_NE(loaded.find("vips-magick.so"), std::string::npos) << loaded;
+  for (const char* unwanted : {"vips-poppler", "libpoppler", "vips-heif", "vips-jxl", "vips-openslide", "libopenslide"}) {
+    EXPECT_EQ(loaded.find(unwanted), std::string::npos) << unwanted << " is mapped:\n" << loaded;
+  }
+}
+
 TEST(CdrImage, SvgWithScriptOrExternalReferencesIsBlockedOtherwiseRendered) {
   internal::prepare_images();
   EXPECT_EQ(run("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "a.svg").reason, "active-content");

@@ -3,6 +3,8 @@
 // before anything is decoded. SVG is checked for script and external references and, when clean,
 // rendered to PNG: no SVG reaches LGWAN as markup. BMP, which libvips reads only through
 // ImageMagick, is decoded by ImageMagick's BMP coder alone and re-encoded as PNG.
+#include <dlfcn.h>
+#include <gmodule.h>
 #include <pugixml.hpp>
 #include <vips/vips.h>
 
@@ -137,6 +139,17 @@ bool png_chunks_fit(std::string_view b) {
   return at == b.size() || at + 12 > b.size();  // a truncated tail is libpng's to judge
 }
 
+void load_magick_module() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&vips_init), &info) == 0 || info.dli_fname == nullptr) return;
+  std::string dir(info.dli_fname);
+  dir.erase(dir.find_last_of('/') + 1);
+  const std::string path = dir + "vips-modules-" + std::to_string(VIPS_MAJOR_VERSION) + "." + std::to_string(VIPS_MINOR_VERSION) + "/vips-magick.so";
+  // Resident for the process's life, as libvips keeps the modules it loads itself. Without it
+  // BMP is refused as a file libvips cannot read: fail closed.
+  if (GModule* module = g_module_open(path.c_str(), G_MODULE_BIND_LAZY)) g_module_make_resident(module);
+}
+
 void load_images() {
   static bool done = false;
   if (done) return;
@@ -144,7 +157,14 @@ void load_images() {
   // ImageMagick's OpenMP pool would not survive the fork into a sandbox worker (a child waits for
   // threads that are not there): one thread, like libvips below.
   ::setenv("MAGICK_THREAD_LIMIT", "1", 1);
+  // libvips loads every module of its directory at start-up: the HEIF, JPEG XL, OpenSlide and
+  // Poppler loaders, some fifty libraries more in every engine process, Poppler's under the GPL
+  // (the brief keeps copyleft code out of our processes), and none of them used here. Its
+  // prefix is pointed at a path that holds no module directory, and the one module Sanso uses
+  // (ImageMagick, for BMP) is loaded by name from beside libvips itself.
+  ::setenv("VIPSHOME", "/dev/null", 1);
   if (VIPS_INIT("sanso") != 0) return;
+  load_magick_module();
   vips_concurrency_set(1);
   vips_cache_set_max(0);
   vips_block_untrusted_set(TRUE);  // loaders libvips itself does not trust with hostile input
