@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <map>
+#include <vector>
 
 #include "core/clock.h"
 #include "policy/check.h"
@@ -152,7 +153,7 @@ TEST(Config, VerifierAuthservIdIsAHostNameOtherThanSansosOwn) {
   auto absent = parse_config(head, "s.toml");
   ASSERT_TRUE(absent) << absent.error().to_string();
   EXPECT_EQ(absent->mail.verifier_authserv_id, "") << "none by default: no link is mailed";
-  for (const std::string& bad : {std::string("\"MX.city.minamata.lg.jp\""), "\"\"", "\"verify; dmarc=pass\"", "\"" + std::string(254, 'a') + "\""}) {
+  for (const std::string& bad : std::vector<std::string>{std::string("\"MX.city.minamata.lg.jp\""), "\"\"", "\"verify; dmarc=pass\"", "\"" + std::string(254, 'a') + "\""}) {
     auto refused = parse_config(head + "verifier_authserv_id = " + bad + "\n", "s.toml");
     ASSERT_FALSE(refused) << bad;
     EXPECT_EQ(refused.error().code, "config.value");
