@@ -261,7 +261,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
                                           "max_depth", "max_parts", "contact", "notice_from", "notice_template", "attachment_actions",
                                           "unmarked_classification", "identifier_action", "strict_on_auth_failure",
                                           "strict_for_first_time_senders", "listener_zones", "outside_city_sender", "on_parser_critical",
-                                          "authserv_id", "correspondents"}));
+                                          "authserv_id", "correspondents", "verifier_authserv_id"}));
     SANSO_TRY(r.string(*m, "authserv_id", c.mail.authserv_id));
     // A host name or domain (RFC 8601 2.5): it is written into a header as it is.
     if (!std::all_of(c.mail.authserv_id.begin(), c.mail.authserv_id.end(),
@@ -269,6 +269,24 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
         c.mail.authserv_id.size() > 253) {
       return make_error("config.value", where(path, *m->get("authserv_id")),
                         "'authserv_id' must be a host name (letters, digits, '.', '-', '_'; at most 253 characters)");
+    }
+    // The MTA's verifier (OpenDMARC, OpenDKIM, an SPF checker): its Authentication-Results are
+    // what a PPAP link trusts; Sanso's own id there would let Sanso vouch for what it never checked.
+    SANSO_TRY(r.string(*m, "verifier_authserv_id", c.mail.verifier_authserv_id));
+    if (m->contains("verifier_authserv_id")) {
+      const std::string& v = c.mail.verifier_authserv_id;
+      if (v.empty() || v.size() > 253 || !std::all_of(v.begin(), v.end(), [](char ch) {
+            return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == '_';
+          })) {
+        return make_error("config.value", where(path, *m->get("verifier_authserv_id")),
+                          "'verifier_authserv_id' must be a host name (letters, digits, '.', '-', '_'; at most 253 characters)");
+      }
+      char host[256] = {};
+      if (c.mail.authserv_id.empty()) ::gethostname(host, sizeof host - 1);  // Sanso's id by default (mail/render.cc)
+      if (ascii_lower(v) == ascii_lower(c.mail.authserv_id.empty() ? std::string(host) : c.mail.authserv_id)) {
+        return make_error("config.value", where(path, *m->get("verifier_authserv_id")),
+                          "'verifier_authserv_id' is Sanso's own authserv_id: it must name the MTA's verifier (OpenDMARC, OpenDKIM), which Sanso is not");
+      }
     }
     SANSO_TRY(r.keyed_strings(*m, "correspondents", c.mail.correspondents, "an address (display name = \"a@example.jp\")"));
     for (const auto& [name, address] : c.mail.correspondents) {

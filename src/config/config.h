@@ -88,6 +88,10 @@ struct MailSettings {
   mail::OutsideCitySender outside_city_sender = mail::OutsideCitySender::kReject;
   // The authserv-id of Sanso's Authentication-Results header (RFC 8601); empty: the host name.
   std::string authserv_id;
+  // The authserv-id of the MTA's own verifier (OpenDMARC/OpenDKIM/SPF), never Sanso's: only its
+  // Authentication-Results at the top of the header vouch for a sender a PPAP link is mailed to.
+  // Empty: no link is ever mailed (docs/postfix.md).
+  std::string verifier_authserv_id;
   // Known correspondents, display name → address: the same name from another address is warned
   // about in the banner.
   std::map<std::string, std::string> correspondents;

@@ -467,6 +467,14 @@ CREATE INDEX transfers_ppap ON transfers(ppap_sha256);
 ALTER TABLE transfer_files ADD COLUMN original_sealed {blob};
 )sql";
 
+// Version 23: PPAP from mail, a retried delivery. Postfix retries a message whose answer was lost;
+// the retry must find the transfer (and link) the first attempt made, by a key of the delivery
+// (the message without its trace headers, the envelope, the recipient), not make a second.
+constexpr const char* kMailPpapDelivery = R"sql(
+ALTER TABLE transfers ADD COLUMN ppap_delivery TEXT NOT NULL DEFAULT '';
+CREATE INDEX transfers_ppap_delivery ON transfers(ppap_delivery);
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -505,6 +513,7 @@ const std::vector<Migration>& migrations() {
       {19, "file transfers: PPAP unlock attempts per encrypted file", {kTransferUnlock}},
       {20, "self-inspection: the section (課/係) of a campaign and of its corrective actions", {kInspectSections}},
       {21, "file transfers: PPAP from mail, the sealed attachment and its sender's one-time unlock link", {kMailPpap}},
+      {23, "file transfers: PPAP from mail, one transfer per delivery however often Postfix retries it", {kMailPpapDelivery}},
   };
   return kAll;
 }

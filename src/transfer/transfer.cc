@@ -266,6 +266,21 @@ struct TransferService::Impl {
                                std::span<const store::Value> output_sealed, std::span<const store::Value> original_sealed, const std::string& ppap_sha256,
                                std::int64_t ppap_expires_at);
 
+  // The encrypted attachment kept for its password (PPAP from mail) goes as soon as nothing can
+  // use it any more — unlocked, locked, its link expired, its mail's quarantine item purged, the
+  // transfer expired — so that it never outlives the quarantine's retention. One file
+  // (`position`) or all of the transfer's; audited when something went, in the caller's transaction.
+  Result<void> discard_original(store::Database& d, const std::string& id, std::optional<int> position, const std::string& actor, const std::string& why) {
+    const std::int64_t n =
+        position ? SANSO_TRY(d.execute("UPDATE transfer_files SET original_sealed = NULL WHERE transfer_id = ? AND seq = ? AND original_sealed IS NOT NULL",
+                                       {id, std::int64_t{*position}}))
+                 : SANSO_TRY(d.execute("UPDATE transfer_files SET original_sealed = NULL WHERE transfer_id = ? AND original_sealed IS NOT NULL", {id}));
+    if (n == 0) return ok();
+    store::AuditEvent e = event(actor, "transfer.original", position ? id + "/" + std::to_string(*position) : id, "discarded");
+    e.details = {{"reason", why}, {"files", std::to_string(n)}};
+    return log->append(d, e);
+  }
+
   // The encrypted original of a file: sealed in its row (PPAP from mail: the quarantine keeps the
   // whole mail, not the attachment), or the quarantine item itself.
   Result<std::string> original_of(const TransferFile& f, const std::string& id) {
@@ -275,7 +290,15 @@ struct TransferService::Impl {
       row = SANSO_TRY(use->query_one("SELECT original_sealed FROM transfer_files WHERE transfer_id = ? AND seq = ? AND original_sealed IS NOT NULL",
                                      {id, std::int64_t{f.position}}));
     }
-    if (!row) return quarantine->read_for_service(f.quarantine_id);
+    if (!row) {
+      // The quarantine item is the file itself (a transfer's upload) — never the mail a discarded
+      // attachment came in, which holds other bytes: that one is gone for good.
+      std::string item = SANSO_TRY(quarantine->read_for_service(f.quarantine_id));
+      if (sha256_hex(item) != f.sha256) {
+        return make_error("transfer.discarded", id + ": " + f.name, "the encrypted file is no longer kept / 暗号化されたファイルはもう保管されていません");
+      }
+      return item;
+    }
     auto bytes = seal::unseal(key, row->bytes(0), f.sha256);
     if (!bytes) return make_error("transfer.damaged", id + ": " + f.name, "the kept file failed authentication: " + bytes.error().message);
     return std::move(bytes).value();
@@ -1029,8 +1052,12 @@ Result<TransferFile> TransferService::Impl::unlock_file(const Transfer& t, int p
     attempts = counted ? counted->integer(0) : limit;
     return ok();
   }));
+  const auto discard_locked = [&]() {
+    return m.db->commit([&](store::Database& d) { return m.discard_original(d, id, position, actor, "locked: no password attempts left"); });
+  };
   if (!admitted) {
     SANSO_TRY(record("locked", {{"attempts", std::to_string(attempts)}, {"limit", std::to_string(limit)}}));
+    SANSO_TRY(discard_locked());
     return make_error("transfer.locked", subject,
                       "no password attempts are left for this file ([transfer] unlock_attempts = " + std::to_string(limit) +
                           "); it stays blocked / 入力回数の上限に達したため、このファイルは解除できません");
@@ -1040,6 +1067,7 @@ Result<TransferFile> TransferService::Impl::unlock_file(const Transfer& t, int p
   if (outcome.wrong_password) {
     const bool locked = attempts >= limit;
     SANSO_TRY(record(locked ? "locked" : "wrong", {{"attempts", std::to_string(attempts)}, {"limit", std::to_string(limit)}}, file->sha256));
+    if (locked) SANSO_TRY(discard_locked());
     return make_error("transfer.password", subject,
                       locked ? "wrong password; no attempts are left, the file stays blocked / パスワードが違います。入力回数の上限に達しました"
                              : "wrong password; " + std::to_string(limit - attempts) + " attempt(s) left / パスワードが違います（残り " +
@@ -1072,6 +1100,7 @@ Result<TransferFile> TransferService::Impl::unlock_file(const Transfer& t, int p
                                   {f.verdict, f.reason, f.findings_json, f.output_name, f.output_sha256, sealed_value, now, id,
                                    std::int64_t{position}})) == 1;
     if (!changed) return ok();
+    SANSO_TRY(m.discard_original(d, id, position, actor, "unlocked"));
     // A recipient who fetched the transfer before has a file more to fetch.
     if (sealed) SANSO_TRY(m.move(d, id, {State::kDownloaded}, State::kReady, now));
     store::AuditEvent e = m.event(actor, "transfer.unlock", subject, "ok");
@@ -1158,8 +1187,22 @@ Result<void> TransferService::write_mail_ppap(store::Database& d, const MailPpap
       {"link", p.token.empty() ? "none: the sender is not authenticated" : "sent to the sender"}};
   std::vector<store::Value> no_outputs(t.files.size()), originals;
   for (const auto& sealed : p.sealed) originals.push_back(store::Value(store::Bytes{sealed}));
-  return m.insert_transfer(d, t, t.sender, details, no_outputs, originals, p.token.empty() ? "" : sha256_hex(p.token),
-                           p.token.empty() ? std::int64_t{0} : t.link_expires_at);
+  // The attachments wait as long as a link lives, with a link or without one (then for the
+  // recipient to ask for an upload meanwhile): the expiry sweep discards them after.
+  const std::int64_t waits_until = std::min(t.expires_at, t.created_at + m.options.limits.link_hours * 3600);
+  SANSO_TRY(m.insert_transfer(d, t, t.sender, details, no_outputs, originals, p.token.empty() ? "" : sha256_hex(p.token), waits_until));
+  if (!p.delivery.empty()) SANSO_TRY(d.execute("UPDATE transfers SET ppap_delivery = ? WHERE id = ?", {p.delivery, t.id}));
+  return ok();
+}
+
+Result<std::optional<std::string>> TransferService::mail_ppap_for_delivery(const std::string& delivery) {
+  Impl& m = *impl_;
+  if (delivery.empty()) return std::optional<std::string>();
+  auto use = m.db->use();
+  auto row = SANSO_TRY(use->query_one(
+      "SELECT id FROM transfers WHERE ppap_delivery = ? AND ppap_expires_at > ? AND state <> 'expired' ORDER BY created_at LIMIT 1", {delivery, m.now()}));
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(row->text(0));
 }
 
 Result<void> TransferService::Impl::insert_transfer(store::Database& d, const Transfer& t, const std::string& actor,
@@ -1263,6 +1306,27 @@ Result<std::int64_t> TransferService::expire(const std::string& actor) {
     auto rows = SANSO_TRY(use->query("SELECT id FROM transfers WHERE expires_at <= ? AND state <> 'expired' ORDER BY expires_at", {now}));
     for (const auto& r : rows) due.push_back(r.text(0));
   }
+  // Encrypted attachments nobody can unlock any more: their link's time is over (or, without a
+  // link, the time one would have had), or the mail they came in was purged from the quarantine.
+  std::vector<std::pair<std::string, std::string>> unusable;
+  {
+    auto use = m.db->use();
+    auto rows = SANSO_TRY(use->query(
+        "SELECT DISTINCT f.transfer_id, CASE WHEN t.ppap_expires_at > 0 AND t.ppap_expires_at <= ? THEN 'its link expired' "
+        "ELSE 'its mail was purged from the quarantine' END FROM transfer_files f JOIN transfers t ON t.id = f.transfer_id "
+        "WHERE f.original_sealed IS NOT NULL AND ((t.ppap_expires_at > 0 AND t.ppap_expires_at <= ?) OR "
+        "NOT EXISTS (SELECT 1 FROM quarantine_items q WHERE q.id = f.quarantine_id))",
+        {now, now}));
+    for (const auto& r : rows) unusable.emplace_back(r.text(0), r.text(1));
+  }
+  for (const auto& entry : unusable) {
+    const std::string& id = entry.first;
+    const std::string& why = entry.second;
+    SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
+      SANSO_TRY(d.execute("UPDATE transfers SET ppap_sha256 = '' WHERE id = ?", {id}));
+      return m.discard_original(d, id, std::nullopt, actor, why);
+    }));
+  }
   std::int64_t n = 0;
   for (const auto& id : due) {
     bool moved = false;
@@ -1271,6 +1335,7 @@ Result<std::int64_t> TransferService::expire(const std::string& actor) {
       if (!moved) return ok();
       SANSO_TRY(d.execute("UPDATE transfers SET link_sha256 = '', ppap_sha256 = '' WHERE id = ?", {id}));
       SANSO_TRY(d.execute("UPDATE transfer_files SET output_sealed = NULL WHERE transfer_id = ?", {id}));
+      SANSO_TRY(m.discard_original(d, id, std::nullopt, actor, "the transfer expired"));
       return m.log->append(d, m.event(actor, "transfer.expire", id, "expired"));
     }));
     if (moved) ++n;

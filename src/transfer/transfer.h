@@ -189,6 +189,9 @@ struct MailPpap {
   std::string token;   // the link's secret; empty: no link is sent (the sender is not authenticated)
   std::string sender;  // the envelope sender the link goes to
   std::vector<std::string> sealed;  // each file's bytes sealed, in order
+  // What names the delivery however often it is retried (the gateway's key of the message, its
+  // envelope and the recipient): a retry finds this transfer instead of making another.
+  std::string delivery;
 };
 
 class TransferService {
@@ -274,6 +277,9 @@ class TransferService {
   Result<MailPpap> prepare_mail_ppap(const std::string& sender, const std::string& recipient, const std::string& mail_quarantine_id,
                                      const std::string& rule_id, const std::string& clause, std::span<const MailAttachment> files, bool send_link);
   Result<void> write_mail_ppap(store::Database& d, const MailPpap& ppap);
+  // The transfer an earlier attempt of the same delivery made (MailPpap::delivery) while its
+  // attachments still wait for their password; nullopt when there is none.
+  Result<std::optional<std::string>> mail_ppap_for_delivery(const std::string& delivery);
   // After the commit: mails the link to the sender through the relay (recorded as transfer.notify).
   void send_mail_ppap_link(const MailPpap& ppap);
   // The transfer a PPAP link unlocks, while the link is usable; unknown, used and expired links

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <map>
+#include <vector>
 
 #include "core/clock.h"
 #include "policy/check.h"
@@ -139,6 +142,28 @@ TEST(Config, MailSettings) {
   EXPECT_EQ(bad.error().code, "config.value");
   EXPECT_EQ(bad.error().where, "s.toml:5:18");
   EXPECT_NE(bad.error().message.find("utf-8, iso-2022-jp"), std::string::npos);
+}
+
+// Issue #17: the PPAP link trusts the MTA's verifier, named apart from Sanso's own id.
+TEST(Config, VerifierAuthservIdIsAHostNameOtherThanSansosOwn) {
+  const std::string head = "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nauthserv_id = \"mx.city.minamata.lg.jp\"\n";
+  auto c = parse_config(head + "verifier_authserv_id = \"verify.city.minamata.lg.jp\"\n", "s.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->mail.verifier_authserv_id, "verify.city.minamata.lg.jp");
+  auto absent = parse_config(head, "s.toml");
+  ASSERT_TRUE(absent) << absent.error().to_string();
+  EXPECT_EQ(absent->mail.verifier_authserv_id, "") << "none by default: no link is mailed";
+  for (const std::string& bad : std::vector<std::string>{std::string("\"MX.city.minamata.lg.jp\""), "\"\"", "\"verify; dmarc=pass\"", "\"" + std::string(254, 'a') + "\""}) {
+    auto refused = parse_config(head + "verifier_authserv_id = " + bad + "\n", "s.toml");
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code, "config.value");
+    EXPECT_EQ(refused.error().where.rfind("s.toml:6:", 0), 0u) << refused.error().to_string();
+  }
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  auto own_default = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nverifier_authserv_id = \"" + std::string(host) + "\"\n", "s.toml");
+  ASSERT_FALSE(own_default) << "the host name is Sanso's own id by default";
+  EXPECT_NE(own_default.error().message.find("Sanso's own"), std::string::npos) << own_default.error().message;
 }
 
 // Issue #22: Sanso's Authentication-Results names the gateway; the banner knows correspondents.

@@ -24,7 +24,8 @@ namespace {
 constexpr const char* kVendor = "vendor@example.co.jp";
 constexpr const char* kKato = "kato@city.minamata.lg.jp";
 constexpr const char* kZipPassword = "Kumamoto-PPAP-7731";
-constexpr const char* kAuthservId = "mx.city.minamata.lg.jp";
+constexpr const char* kAuthservId = "mx.city.minamata.lg.jp";      // Sanso's own (it checks nothing)
+constexpr const char* kVerifierId = "verify.city.minamata.lg.jp";  // the MTA's OpenDMARC
 
 std::string base64(std::string_view bytes) {
   std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
@@ -111,6 +112,7 @@ class PpapMailTest : public TransferConsoleTest {
     settings_.sanitize.lang = "ja";
     settings_.sanitize.attachment_action = mail::AttachmentAction::kSanitize;
     settings_.sanitize.authserv_id = kAuthservId;
+    settings_.verifier_authserv_id = kVerifierId;
     settings_.sanitize.correspondents = {{"業者", "vendor@example.co.jp"}};
     settings_.strict_for_first_time_senders = false;
     auto executors = mail::GatewayExecutors::start(*example_.policy, settings_.sanitize, sandbox::Launch::pool(1));
@@ -166,7 +168,7 @@ class PpapMailTest : public TransferConsoleTest {
 };
 
 TEST_P(PpapMailTest, AnAuthenticatedSenderUnlocksTheAttachmentByItsLinkAndTheRecipientGetsItRebuilt) {
-  const auto v = deliver(ppap_mail(std::string("Authentication-Results: ") + kAuthservId +
+  const auto v = deliver(ppap_mail(std::string("Authentication-Results: ") + kVerifierId +
                                    "; spf=pass smtp.mailfrom=vendor@example.co.jp; dmarc=pass header.from=example.co.jp\r\n"));
   ASSERT_EQ(v.action, mail::GatewayVerdict::Action::kReplace) << v.reply;
   EXPECT_EQ(v.message.find("application/zip"), std::string::npos) << "delivered text-only";
@@ -223,6 +225,9 @@ TEST_P(PpapMailTest, AnAuthenticatedSenderUnlocksTheAttachmentByItsLinkAndTheRec
   ASSERT_TRUE(members.count("見積書.txt")) << "its members rebuilt";
   EXPECT_NE(members.at("見積書.txt").find("120,000"), std::string::npos);
 
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE original_sealed IS NOT NULL"), 0) << "the encrypted attachment goes once unlocked";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.original' AND record LIKE '%\"discarded\"%' AND record LIKE '%unlocked%'"), 1);
+
   // The link is spent; the page says so.
   auto spent = client_->Get("/ppap/" + token, httplib::Headers{{"X-Forwarded-For", kInternet}});
   EXPECT_EQ(spent->status, 404);
@@ -239,7 +244,7 @@ TEST_P(PpapMailTest, AnAuthenticatedSenderUnlocksTheAttachmentByItsLinkAndTheRec
 }
 
 TEST_P(PpapMailTest, WrongPasswordsLockTheFileAndSpendTheLink) {
-  deliver(ppap_mail(std::string("Authentication-Results: ") + kAuthservId + "; dmarc=pass header.from=example.co.jp\r\n"));
+  deliver(ppap_mail(std::string("Authentication-Results: ") + kVerifierId + "; dmarc=pass header.from=example.co.jp\r\n"));
   const std::string token = token_mailed();
   ASSERT_EQ(token.size(), 64u);
   const std::string form = form_of(client_->Get("/ppap/" + token, httplib::Headers{{"X-Forwarded-For", kInternet}})->body);
@@ -249,10 +254,12 @@ TEST_P(PpapMailTest, WrongPasswordsLockTheFileAndSpendTheLink) {
   EXPECT_EQ(unlock(token, form, kZipPassword)->status, 404) << "the link is spent once the file is locked";
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.unlock' AND record LIKE '%\"locked\"%'"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE output_sealed IS NOT NULL"), 0) << "nothing for the recipient";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE original_sealed IS NOT NULL"), 0) << "nor the encrypted attachment, once locked";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.original' AND record LIKE '%locked%'"), 1);
 }
 
 TEST_P(PpapMailTest, AnExpiredLinkIsRefusedWithAClearPage) {
-  deliver(ppap_mail(std::string("Authentication-Results: ") + kAuthservId + "; dmarc=pass header.from=example.co.jp\r\n"));
+  deliver(ppap_mail(std::string("Authentication-Results: ") + kVerifierId + "; dmarc=pass header.from=example.co.jp\r\n"));
   const std::string token = token_mailed();
   ASSERT_EQ(token.size(), 64u);
   auto page = client_->Get("/ppap/" + token, httplib::Headers{{"X-Forwarded-For", kInternet}});
@@ -264,13 +271,19 @@ TEST_P(PpapMailTest, AnExpiredLinkIsRefusedWithAClearPage) {
   EXPECT_NE(expired->body.find("このリンクは使えません"), std::string::npos) << expired->body;
   EXPECT_EQ(unlock(token, form, kZipPassword)->status, 404);
   EXPECT_EQ(count("SELECT unlock_attempts FROM transfer_files"), 0) << "nothing tried through an expired link";
+  // The expiry sweep discards the attachment nobody can unlock any more, and says why.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE original_sealed IS NOT NULL"), 1);
+  auto swept = transfers_->expire("sweep");
+  ASSERT_TRUE(swept) << swept.error().to_string();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE original_sealed IS NOT NULL"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.original' AND record LIKE '%its link expired%'"), 1);
   EXPECT_EQ(client_->Get("/ppap/" + std::string(64, 'a'), httplib::Headers{{"X-Forwarded-For", kInternet}})->status, 404) << "nor an unknown one";
 }
 
 TEST_P(PpapMailTest, AForgedOrUnauthenticatedSenderIsSentNoLink) {
   // Another host's Authentication-Results (anyone can write one), and a pass not aligned with From.
   for (const std::string& ar : {std::string("Authentication-Results: mx.example.co.jp; dmarc=pass header.from=example.co.jp\r\n"),
-                               std::string("Authentication-Results: ") + kAuthservId + "; dmarc=pass header.from=other.example\r\n",
+                               std::string("Authentication-Results: ") + kVerifierId + "; dmarc=pass header.from=other.example\r\n",
                                std::string()}) {
     const auto v = deliver(ppap_mail(ar));
     ASSERT_EQ(v.action, mail::GatewayVerdict::Action::kReplace) << v.reply;
@@ -280,7 +293,7 @@ TEST_P(PpapMailTest, AForgedOrUnauthenticatedSenderIsSentNoLink) {
   }
   // Our own verifier's pass for a sender the city does not know ([mail] correspondents): no link
   // either — whoever sends can make both the envelope and a header that claims it.
-  const auto stranger = deliver(ppap_mail(std::string("Authentication-Results: ") + kAuthservId + "; dmarc=pass header.from=example.co.jp\r\n",
+  const auto stranger = deliver(ppap_mail(std::string("Authentication-Results: ") + kVerifierId + "; dmarc=pass header.from=example.co.jp\r\n",
                                           "other@example.co.jp"),
                                 "other@example.co.jp");
   ASSERT_EQ(stranger.action, mail::GatewayVerdict::Action::kReplace) << stranger.reply;
@@ -289,6 +302,83 @@ TEST_P(PpapMailTest, AForgedOrUnauthenticatedSenderIsSentNoLink) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM transfers WHERE sender = 'other@example.co.jp' AND ppap_sha256 = ''"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.notify'"), 0) << "no link mail";
   EXPECT_TRUE(std::filesystem::is_empty(sink_dir_));
+}
+
+// The attachment must not outlive the mail it came in: once the quarantine purges that mail,
+// the next expiry sweep discards the sealed copy (audited), though its link would still live.
+TEST_P(PpapMailTest, TheEncryptedAttachmentGoesWithItsMailsQuarantineItem) {
+  const auto v = deliver(ppap_mail(std::string("Authentication-Results: ") + kVerifierId + "; dmarc=pass header.from=example.co.jp\r\n"));
+  ASSERT_EQ(v.action, mail::GatewayVerdict::Action::kReplace) << v.reply;
+  ASSERT_TRUE(transfers_->expire("sweep"));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE original_sealed IS NOT NULL"), 1) << "kept while its mail is";
+  {
+    auto db = h_->shared_->use();
+    ASSERT_TRUE(db->execute("UPDATE quarantine_items SET expires_at = 1 WHERE id = ?", {v.quarantine_id}));  // its retention is over
+  }
+  quarantine::Actor purger;
+  purger.name = "purge";
+  auto purged = quarantine_->purge(purger);
+  ASSERT_TRUE(purged) << purged.error().to_string();
+  ASSERT_EQ(*purged, 1);
+  auto swept = transfers_->expire("sweep");
+  ASSERT_TRUE(swept) << swept.error().to_string();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE original_sealed IS NOT NULL"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.original' AND record LIKE '%purged%'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers WHERE ppap_sha256 <> ''"), 0) << "the link is dead too";
+}
+
+// Postfix retries a delivery whose answer was lost, with a Received: line of its own: the retry is
+// answered with the same transfer in its notice, and the sender gets no second link. Another mail
+// (a new Message-ID) is a transfer of its own.
+TEST_P(PpapMailTest, ARetriedDeliveryGetsTheSameTransferAndNoSecondLink) {
+  const std::string first = ppap_mail(std::string("Authentication-Results: ") + kVerifierId + "; dmarc=pass header.from=example.co.jp\r\n");
+  const auto v1 = deliver(first);
+  ASSERT_EQ(v1.action, mail::GatewayVerdict::Action::kReplace) << v1.reply;
+  ASSERT_EQ(token_mailed().size(), 64u);
+  // The client sends the same message again; Postfix writes a new Received: (a new queue id) on top
+  // of it, and the verifier its field below that again.
+  const std::string retried = "Received: from mail.example.co.jp by mx.city.minamata.lg.jp with ESMTPS id RETRY2\r\n" + first.substr(first.find("\r\n") + 2);
+  const auto v2 = deliver(retried);
+  ASSERT_EQ(v2.action, mail::GatewayVerdict::Action::kReplace) << v2.reply;
+  ASSERT_EQ(count("SELECT COUNT(*) FROM transfers"), 1) << "no second transfer";
+  std::string id;
+  {
+    auto db = h_->shared_->use();
+    auto row = db->query_one("SELECT id FROM transfers");
+    ASSERT_TRUE(row && *row);
+    id = (*row)->text(0);
+  }
+  EXPECT_NE(text_of(v1.message).find(id), std::string::npos);
+  EXPECT_NE(text_of(v2.message).find(id), std::string::npos) << "the retry names the same transfer: " << text_of(v2.message);
+  EXPECT_NE(text_of(v2.message).find("送信者に入力用のリンクを送りました"), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.notify' AND record LIKE '%ppap-link%'"), 1) << "one link mail";
+  EXPECT_EQ(sink_->messages(2).size(), 1u) << "one link mail (waited for a second)";
+
+  std::string another = first;
+  another.replace(another.find("ppap-1@example.co.jp"), 20, "ppap-2@example.co.jp");
+  ASSERT_EQ(deliver(another).action, mail::GatewayVerdict::Action::kReplace);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers"), 2) << "another mail, another transfer";
+}
+
+// The verifier's pass counts only where the MTA put it: at the top, below its own Received:. A
+// sender who writes a passing field under Sanso's own id, or under the verifier's further down,
+// gets no link (the lure in a correspondent's inbox); nor does anyone when no verifier is set.
+TEST_P(PpapMailTest, AForgedAuthenticationResultsAnywhereButTheTopSendsNoLink) {
+  const std::string pass = "; dmarc=pass header.from=example.co.jp\r\n";
+  const std::string own = std::string("Authentication-Results: ") + kAuthservId + pass;
+  const std::string verifier = std::string("Authentication-Results: ") + kVerifierId + pass;
+  auto below_from = [&](const std::string& top) {
+    std::string raw = ppap_mail(top);
+    raw.insert(raw.find("To: kato@"), verifier);  // the sender's own header, below From
+    return raw;
+  };
+  for (const std::string& raw : {ppap_mail(own), below_from(""), below_from(verifier)}) {
+    const auto v = deliver(raw);
+    ASSERT_EQ(v.action, mail::GatewayVerdict::Action::kReplace) << v.reply;
+    EXPECT_NE(text_of(v.message).find("入力用のリンクは送っていません"), std::string::npos) << raw.substr(0, 400);
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers WHERE sender = 'vendor@example.co.jp' AND ppap_sha256 = ''"), 3) << "held, without a link";
+  EXPECT_TRUE(std::filesystem::is_empty(sink_dir_)) << "no link mail";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PpapMailTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);

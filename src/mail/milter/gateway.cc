@@ -12,6 +12,7 @@
 #include "core/log_events.h"
 #include "core/text.h"
 #include "intake/intake.h"
+#include "mail/auth_results.h"
 #include "mail/identifiers.h"
 #include "mail/smtp_client.h"
 #include "mime/notice_mail.h"
@@ -104,36 +105,9 @@ bool authentication_failed(std::string_view raw) {
   return false;
 }
 
-bool sender_authenticated(std::string_view raw, std::string_view authserv_id, std::string_view from_address, std::string_view envelope_sender) {
-  const std::string id = ascii_lower(authserv_id);
-  const std::string from = ascii_lower(from_address);
-  const auto at = from.rfind('@');
-  if (id.empty() || at == std::string::npos) return false;
-  const std::string domain = from.substr(at + 1);
-  const std::string envelope = ascii_lower(envelope_sender);
-  const bool envelope_aligned = envelope.size() > domain.size() + 1 && envelope.ends_with("@" + domain);
-  std::string head = ascii_lower(raw.substr(0, raw.find("\r\n\r\n") == std::string_view::npos ? std::min<std::size_t>(raw.size(), 65536) : raw.find("\r\n\r\n")));
-  for (std::size_t at_h = head.find("authentication-results:"); at_h != std::string::npos; at_h = head.find("authentication-results:", at_h + 1)) {
-    if (at_h != 0 && head[at_h - 1] != '\n') continue;  // a header's name starts a line
-    std::size_t end = at_h;
-    while ((end = head.find('\n', end + 1)) != std::string::npos && end + 1 < head.size() && (head[end + 1] == ' ' || head[end + 1] == '\t')) {
-    }
-    std::string value = head.substr(at_h + 23, end == std::string::npos ? std::string::npos : end - at_h - 23);
-    for (char& c : value) {
-      if (c == '\r' || c == '\n' || c == '\t') c = ' ';
-    }
-    const auto first = value.find_first_not_of(' ');
-    if (first == std::string::npos) continue;
-    const auto semi = value.find(';', first);
-    std::string server = value.substr(first, semi == std::string::npos ? std::string::npos : semi - first);
-    if (const auto space = server.find(' '); space != std::string::npos) server.resize(space);  // "id 1" (a version)
-    if (server != id || semi == std::string::npos) continue;
-    const std::string results = value.substr(semi);
-    // dmarc=pass is alignment with From by definition; spf=pass only for an envelope in its domain.
-    if (results.find("dmarc=pass") != std::string::npos && results.find("header.from=" + domain) != std::string::npos) return true;
-    if (results.find("spf=pass") != std::string::npos && envelope_aligned) return true;
-  }
-  return false;
+bool sender_authenticated(std::string_view raw, std::string_view verifier_id, std::string_view from_address, std::string_view envelope_sender) {
+  const VerifiedSender verified = verified_sender(raw, verifier_id, from_address, envelope_sender);
+  return verified.dmarc_pass || verified.spf_pass;
 }
 
 Result<GatewayExecutors> GatewayExecutors::start(const policy::Policy& policy, const SanitizeOptions& options, const sandbox::Launch& launch) {
@@ -455,7 +429,30 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
       if (!sender.empty() && ascii_lower(address) == sender) correspondent = true;
     }
     const bool authenticated =
-        correspondent && ascii_lower(from_address) == sender && sender_authenticated(raw, opts.authserv_id, from_address, envelope.sender);
+        correspondent && ascii_lower(from_address) == sender && sender_authenticated(raw, settings_.verifier_authserv_id, from_address, envelope.sender);
+    const auto notice = [&](const std::string& id) {
+      opts.ppap_notice = authenticated
+                             ? (ja ? "・パスワード付きの添付ファイルはパスワードの入力を待っています（受け渡し " + id +
+                                         "）。送信者に入力用のリンクを送りました。入力されると無害化したファイルを「ファイル受け渡し」で受け取れます。\n"
+                                   : "")
+                             : (ja ? "・パスワード付きの添付ファイルは保留しました（受け渡し " + id +
+                                         "）。送信者を確認できないため、入力用のリンクは送っていません。送信者にアップロード用のページから送り直すよう依頼してください。\n"
+                                   : "");
+      opts.ppap_notice += authenticated ? "- The password-protected attachment(s) wait for their password (transfer " + id +
+                                              "); the sender has been sent a link to enter it. Once unlocked, the rebuilt file is in Transfers.\n"
+                                        : "- The password-protected attachment(s) are held (transfer " + id +
+                                              "); the sender could not be authenticated, so no link was sent. Ask the sender to use the upload page instead.\n";
+    };
+    // Postfix retries a delivery whose answer was lost: the retry gets the notice of the transfer
+    // the first attempt made, and its sender no second link. The key leaves out the trace headers
+    // each attempt gets anew (retry_key), and names the recipient the transfer is for.
+    const std::string delivery = sha256_hex("sanso-ppap-1\n" + retry_key(envelope, raw) + "\n" + *recipient);
+    auto earlier = settings_.ppap->mail_ppap_for_delivery(delivery);
+    if (!earlier) log::warn("PPAP transfer for " + out.quarantine_id + ": an earlier attempt could not be looked up: " + earlier.error().to_string());
+    if (earlier && *earlier) {
+      notice(**earlier);
+      return;
+    }
     std::vector<transfer::MailAttachment> files;
     for (const auto& e : out.plan.encrypted) files.push_back({e.name, e.message, e.bytes});
     const std::string rule(ruling.rule_id()), clause(ruling.clause());
@@ -465,18 +462,8 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
       return;
     }
     ppap = std::move(prepared).value();
-    const std::string id = ppap->transfer.id;
-    opts.ppap_notice = authenticated
-                           ? (ja ? "・パスワード付きの添付ファイルはパスワードの入力を待っています（受け渡し " + id +
-                                       "）。送信者に入力用のリンクを送りました。入力されると無害化したファイルを「ファイル受け渡し」で受け取れます。\n"
-                                 : "")
-                           : (ja ? "・パスワード付きの添付ファイルは保留しました（受け渡し " + id +
-                                       "）。送信者を確認できないため、入力用のリンクは送っていません。送信者にアップロード用のページから送り直すよう依頼してください。\n"
-                                 : "");
-    opts.ppap_notice += authenticated ? "- The password-protected attachment(s) wait for their password (transfer " + id +
-                                            "); the sender has been sent a link to enter it. Once unlocked, the rebuilt file is in Transfers.\n"
-                                      : "- The password-protected attachment(s) are held (transfer " + id +
-                                            "); the sender could not be authenticated, so no link was sent. Ask the sender to use the upload page instead.\n";
+    ppap->delivery = delivery;
+    notice(ppap->transfer.id);
   };
   item.with_item = [&](store::Database& db) -> Result<void> {
     if (from_internet) SANSO_TRY(senders_.count(db, sender));

@@ -77,9 +77,12 @@ struct GatewaySettings {
   std::string contact;       // who to ask, in the notice ([mail] contact)
   // PPAP from mail: a password-protected attachment of internet mail becomes a transfer to the
   // LGWAN person its recipient address belongs to, and its sender — when authenticated (our
-  // authserv_id's DMARC or SPF pass aligned with From, or a correspondent) — is mailed a one-time
+  // verifier's DMARC or SPF pass for From, and a correspondent) — is mailed a one-time
   // unlock link. Null: such attachments are only removed, as any blocked one.
   transfer::TransferService* ppap = nullptr;
+  // The authserv-id of the MTA's verifier whose Authentication-Results vouch for a PPAP sender
+  // ([mail] verifier_authserv_id; never Sanso's own). Empty: no link is ever mailed.
+  std::string verifier_authserv_id;
 };
 
 struct GatewayVerdict {
@@ -150,10 +153,11 @@ class MailGateway {
   GatewayExecutors executors_;
 };
 
-// Whether the From address of `raw` is vouched for by our own Authentication-Results
-// (`authserv_id`): dmarc=pass, or spf=pass for an envelope sender in the From address's domain.
-// Only our authserv-id counts: anyone can write an Authentication-Results header naming another.
-bool sender_authenticated(std::string_view raw, std::string_view authserv_id, std::string_view from_address, std::string_view envelope_sender);
+// Whether the From address of `raw` is vouched for by the MTA's verifier (`verifier_id`, [mail]
+// verifier_authserv_id) in the Authentication-Results fields the MTA added at the top of the
+// header (mail/auth_results.h): dmarc=pass with header.from the From domain, or spf=pass with
+// smtp.mailfrom the envelope sender in the From domain. No verifier: never.
+bool sender_authenticated(std::string_view raw, std::string_view verifier_id, std::string_view from_address, std::string_view envelope_sender);
 
 // "Sender Risk": SPF, DKIM or DMARC failed in an Authentication-Results header of the message.
 bool authentication_failed(std::string_view raw);
