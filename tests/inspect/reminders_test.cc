@@ -70,8 +70,9 @@ class RemindersTest : public sanso::testing::AuditedStoreTest {
 };
 
 TEST_P(RemindersTest, DueItemsAreMailedOncePerPersonAndDayThroughARealListener) {
-  // Today is 2026-12-01. The review falls due in 20 days; a contractor clause is overdue; a cloud
-  // review is far off (not reminded); an exception expires in 10 days; an action is past due.
+  // Today is 2026-12-01. The review falls due in 20 days, a contractor clause is overdue, a
+  // corrective action is past due (its owner has no address: the inspector role's kato gets it);
+  // the policy's exception expires in 2027-03 (not within 30 days).
   ASSERT_TRUE(regs_->put(registers::Kind::kReviews, {{"id", "R2025"}, {"reviewed_on", "2025-12-21"}, {"reviewer", "suzuki"}, {"decision", "approved"},
                                                      {"approved_by", "kato"}, {"next_review", "2026-12-21"}},
                          false, "suzuki"));

@@ -295,7 +295,7 @@ TEST_F(RegisterCli, AnApproverWithASecondFactorApprovesWithTheOneTimeCodeOnStand
   };
   request("exc-1");
   request("exc-2");
-  std::ofstream(dir_ / "pw") << "suzuki-console-pass-2026\n";
+  std::ofstream(dir_ / "pw") << "kinmokusei-no-kaori-2026\n";
   auto pw = sanso::testing::run_sanso("user passwd suzuki --as tanaka" + config_ + " < " + (dir_ / "pw").string());
   ASSERT_EQ(pw.exit_code, 0) << pw.output;
   auto enrolled = sanso::testing::run_sanso("user second-factor suzuki --as tanaka" + config_);
@@ -324,21 +324,33 @@ TEST_F(RegisterCli, AnApproverWithASecondFactorApprovesWithTheOneTimeCodeOnStand
   EXPECT_NE(none.output.find("standard input"), std::string::npos) << none.output;
   auto bad = approve("exc-1", wrong + "\n");
   EXPECT_TRUE(sanso::testing::refused_with(bad, "register.bad-code")) << bad.output;
-  auto listed = reg("list exceptions --json");
-  EXPECT_EQ(listed.output.find("\"approved\""), std::string::npos) << listed.output;
+  const auto state_of = [&](const std::string& id) {
+    const auto out = reg("list exceptions --json").output;
+    const auto j = nlohmann::json::parse(out.substr(std::min(out.find('{'), out.size())), nullptr, false);
+    for (const auto& e : j["entries"]) {
+      if (e["id"] == id) return e["fields"].value("state", "");
+    }
+    return std::string("(none)");
+  };
+  EXPECT_EQ(state_of("exc-1"), "requested");
 
   auto good = approve("exc-1", right + "\n");
   ASSERT_EQ(good.exit_code, 0) << good.output;
   EXPECT_NE(good.output.find("承認しました"), std::string::npos) << good.output;
-  auto tail = sanso::testing::run_sanso("audit tail -n 3" + config_);
-  EXPECT_NE(tail.output.find("register.exception.approve"), std::string::npos) << tail.output;
-  EXPECT_NE(tail.output.find("totp (command line)"), std::string::npos) << tail.output;
+  // The whole log as JSON Lines: the approval names its factor; the refused codes are recorded.
+  const auto records = [&] { return sanso::testing::run_sanso("audit export --format jsonl" + config_).output; };
+  std::string log = records();
+  const auto approval = log.find("\"register.exception.approve\"");
+  ASSERT_NE(approval, std::string::npos) << log;
+  const std::string approval_line = log.substr(log.rfind('\n', approval) + 1, log.find('\n', approval) - log.rfind('\n', approval) - 1);
+  EXPECT_NE(approval_line.find("totp (command line)"), std::string::npos) << approval_line;
+  EXPECT_NE(log.find("\"register.second-factor\""), std::string::npos) << log;
 
   // The same code again (within its 90 seconds): used once, refused.
   auto replayed = approve("exc-2", right + "\n");
   EXPECT_TRUE(sanso::testing::refused_with(replayed, "register.bad-code")) << replayed.output;
-  tail = sanso::testing::run_sanso("audit tail -n 1" + config_);
-  EXPECT_NE(tail.output.find("register.second-factor"), std::string::npos) << tail.output;
+  EXPECT_EQ(state_of("exc-2"), "requested");
+  EXPECT_EQ(state_of("exc-1"), "approved");
   // Denying asks for no code.
   auto denied = reg("decide exceptions exc-2 deny --reason 不要 --as suzuki < /dev/null");
   EXPECT_EQ(denied.exit_code, 0) << denied.output;
