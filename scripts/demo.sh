@@ -361,6 +361,11 @@ echo "  tanaka records that the city's X account uses MFA (an audited register.c
 "$sanso" register add sns --update --field id=official_x --field mfa=はい --field last_review=2026-11-20 --as tanaka "${cfg[@]}" | sed 's/^/    /'
 "$sanso" register list sns "${cfg[@]}" | sed 's/^/    /'
 "$sanso" register export assets --format xlsx -f "$out/情報資産台帳.xlsx" "${cfg[@]}" | sed 's/^/    /'
+echo "  a contractor's required clauses, each check appended (never overwritten), and today's reminders (--dry-run: none sent):"
+"$sanso" register add contractors --update --field id=juki_vendor --field 'required_clauses=秘密保持;再委託の制限' --field responsible=tanaka --as tanaka "${cfg[@]}" > /dev/null
+"$sanso" register check contractors juki_vendor --field clause=秘密保持 --field checked_on=2026-11-20 --field result=pass --field checked_by=tanaka --field next_check=2027-05-20 --as tanaka "${cfg[@]}" | sed 's/^/    /'
+"$sanso" register show contractors juki_vendor "${cfg[@]}" | sed -n '/契約条項ごと/,$p' | sed 's/^/    /'
+"$sanso" register remind --dry-run "${cfg[@]}" | sed 's/^/    /'
 
 step "12. 監査ログ / the audit log: tail, checkpoint, proof, offline verification"
 "$sanso" audit tail "${cfg[@]}"

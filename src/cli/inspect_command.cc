@@ -42,6 +42,7 @@ struct Session {
   std::unique_ptr<audit::AuditLog> log;
   std::string actor;
   std::string account;  // the operating-system account behind `actor` ("uid 1000")
+  bool inspector = false;  // `actor` holds one of [quarantine] inspector_roles
 };
 
 Result<Session> open_session(const InspectArgs& a, bool needs_actor) {
@@ -55,6 +56,7 @@ Result<Session> open_session(const InspectArgs& a, bool needs_actor) {
     const quarantine::Actor actor = SANSO_TRY(resolve_actor(s.service, a.service));
     s.actor = actor.name;
     s.account = actor.account;
+    s.inspector = actor.has_any_role(s.service.config.quarantine.inspector_roles);
   }
   return s;
 }
@@ -134,13 +136,54 @@ int run_answer(const InspectArgs& a) {
   Session s = CLI_TRY(open_session(a, true));
   auto use = s.db->use();
   inspect::Campaigns campaigns(*use, *s.log, system_clock());
-  CLI_TRY(campaigns.answer(a.campaign, a.item, answer, a.note, s.actor, s.account));
+  CLI_TRY(campaigns.answer(a.campaign, a.item, answer, a.note, s.actor, s.account, s.inspector));
   std::printf("回答しました: %s %s → %s\n", a.campaign.c_str(), a.item.c_str(), std::string(inspect::label_ja(answer)).c_str());
   for (const auto& [name, content] : files) {
     const inspect::Evidence e = CLI_TRY(campaigns.add_evidence(a.campaign, a.item, name, content, s.actor));
     std::printf("証跡 %lld: %s（%s, SHA-256 %s）\n", static_cast<long long>(e.id), e.file_name.c_str(),
                 human_size(static_cast<std::uint64_t>(e.size)).c_str(), e.sha256.c_str());
   }
+  return kExitOk;
+}
+
+// `sanso inspect assign CAMPAIGN ITEM [PERSON]`: one item to a person of [[users]] (none: back to
+// the campaign's assignee).
+int run_assign(const InspectArgs& a) {
+  Session s = CLI_TRY(open_session(a, true));
+  std::vector<std::string> people;
+  for (const auto& u : s.service.config.operators) people.push_back(u.name);
+  auto use = s.db->use();
+  inspect::Campaigns campaigns(*use, *s.log, system_clock());
+  CLI_TRY(campaigns.assign(a.campaign, a.item, a.assignee, people, s.actor, s.inspector));
+  const inspect::Campaign c = CLI_TRY(campaigns.get(a.campaign));
+  std::printf("担当を設定しました: %s %s → %s\n", a.campaign.c_str(), a.item.c_str(),
+              visible_text(inspect::Campaigns::answerer(c, CLI_TRY(campaigns.item_assignees(a.campaign)), a.item)).c_str());
+  return kExitOk;
+}
+
+// `sanso inspect items CAMPAIGN`: each item with who answers it and its answer.
+int run_items(const InspectArgs& a) {
+  Session s = CLI_TRY(open_session(a, false));
+  auto use = s.db->use();
+  inspect::Campaigns campaigns(*use, *s.log, system_clock());
+  const inspect::Campaign c = CLI_TRY(campaigns.get(a.campaign));
+  const auto assignees = CLI_TRY(campaigns.item_assignees(c.id));
+  const auto answers = CLI_TRY(campaigns.answers(c.id));
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& item : c.items) {
+    const bool manual = item.kind == inspect::ItemKind::kManual;
+    const std::string who = manual ? inspect::Campaigns::answerer(c, assignees, item.id) : std::string();
+    auto answered = std::find_if(answers.begin(), answers.end(), [&](const inspect::AnswerRecord& r) { return r.item == item.id; });
+    const std::string answer = answered == answers.end() ? "" : std::string(inspect::to_string(answered->answer));
+    if (a.json) {
+      out.push_back({{"item", item.id}, {"clause", item.clause}, {"manual", manual}, {"assignee", who}, {"answer", answer}});
+      continue;
+    }
+    std::printf("%s%s%s%s\n", pad_to_width(item.id, 14).c_str(), pad_to_width(item.clause, 8).c_str(),
+                pad_to_width(manual ? visible_text(who) : "（自動）", 16).c_str(),
+                answered == answers.end() ? "" : std::string(inspect::label_ja(answered->answer)).c_str());
+  }
+  if (a.json) std::printf("%s\n", out.dump(2).c_str());
   return kExitOk;
 }
 
@@ -328,6 +371,19 @@ void register_inspect_command(CLI::App& app, int& exit_code) {
   answer->add_option("--note", a->note, "remark (required for na)");
   answer->add_option("--evidence", a->evidence, "a file kept with the answer, hash-bound (repeatable)")->check(CLI::ExistingFile);
   answer->callback([&exit_code, a] { exit_code = run_answer(*a); });
+
+  CLI::App* assign = inspect->add_subcommand("assign", "assign one manual item to a person of [[users]] (without PERSON: back to the campaign's assignee)");
+  add_service_options(*assign, a->service, true);
+  assign->add_option("CAMPAIGN", a->campaign)->required();
+  assign->add_option("ITEM", a->item)->required();
+  assign->add_option("PERSON", a->assignee, "a [[users]] name");
+  assign->callback([&exit_code, a] { exit_code = run_assign(*a); });
+
+  CLI::App* items = inspect->add_subcommand("items", "a campaign's items: who answers each, and the answer");
+  add_service_options(*items, a->service, false);
+  items->add_option("CAMPAIGN", a->campaign)->required();
+  items->add_flag("--json", a->json, "machine-readable output");
+  items->callback([&exit_code, a] { exit_code = run_items(*a); });
 
   CLI::App* action = inspect->add_subcommand("action", "corrective actions for findings");
   action->require_subcommand(1);

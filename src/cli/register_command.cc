@@ -8,12 +8,18 @@
 #include <memory>
 #include <sstream>
 
+#include <unistd.h>
+
+#include "auth/one_time_code.h"
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/text.h"
 #include "directory/directory.h"
+#include "inspect/reminders.h"
+#include "mail/smtp_client.h"
+#include "mime/notice_mail.h"
 #include "register/register.h"
 
 namespace sanso::cli {
@@ -25,6 +31,9 @@ struct RegisterArgs {
   std::vector<std::string> fields;
   bool update = false;
   bool json = false;
+  bool checks = false;  // import/export: the contractors' check history instead of the register
+  bool dry_run = false;
+  std::int64_t days = 30;
 };
 
 struct Session {
@@ -64,6 +73,31 @@ Result<std::string> read_import_file(const std::string& path, std::int64_t max_b
   return buffer.str();
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> field_values(const std::vector<std::string>& fields) {
+  std::vector<std::pair<std::string, std::string>> values;
+  for (const auto& f : fields) {
+    const auto eq = f.find('=');
+    if (eq == std::string::npos) return make_error("register.bad-field", "--field " + visible_text(f), "give fields as key=value");
+    values.emplace_back(f.substr(0, eq), f.substr(eq + 1));
+  }
+  return values;
+}
+
+// One check as a line: date, clause, result, who, next due, note.
+std::string check_line(const registers::ContractCheck& c) {
+  const auto& result = registers::contract_check_field("result");
+  std::string line = c.checked_on + "  " + visible_text(c.clause) + "  " + registers::format_value(result, c.result) + "  " + visible_text(c.checked_by);
+  if (!c.next_check.empty()) line += "  次回 " + c.next_check;
+  if (!c.note.empty()) line += "  " + visible_text(c.note.substr(0, 120));
+  return line;
+}
+
+nlohmann::json check_json(const registers::ContractCheck& c) {
+  return {{"number", c.number},         {"clause", c.clause},          {"checked_on", c.checked_on},   {"result", c.result},
+          {"checked_by", c.checked_by}, {"note", c.note},              {"next_check", c.next_check},   {"recorded_by", c.recorded_by},
+          {"recorded_at", c.recorded_at}, {"audit_index", c.audit_index}};
+}
+
 int run_list(const RegisterArgs& a) {
   const registers::Kind kind = CLI_TRY(registers::parse_kind(a.kind));
   Session s = CLI_TRY(open_session(a, false));
@@ -72,6 +106,9 @@ int run_list(const RegisterArgs& a) {
   const auto entries = CLI_TRY(regs.list(kind));
   const Date today = system_clock().today();
   const auto& spec = registers::spec(kind);
+  // Contractors: the latest check of each required clause (the whole history: `register show`).
+  const auto latest = kind == registers::Kind::kContractors ? registers::latest_per_clause(CLI_TRY(registers::contract_checks(*use)))
+                                                             : std::vector<registers::ContractCheck>();
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : entries) {
@@ -79,6 +116,13 @@ int run_list(const RegisterArgs& a) {
       for (const auto& al : registers::Registers::alarms(e, today, entries)) alarms.push_back({{"code", al.code}, {"message", al.message}});
       out.push_back({{"id", e.key}, {"fields", e.fields}, {"from_policy", e.from_policy}, {"version", e.version}, {"changed_by", e.changed_by},
                      {"changed_at", e.changed_at}, {"alarms", alarms}});
+      if (kind == registers::Kind::kContractors) {
+        nlohmann::json checks = nlohmann::json::array();
+        for (const auto& c : latest) {
+          if (c.contractor == e.key) checks.push_back(check_json(c));
+        }
+        out.back()["latest_checks"] = checks;
+      }
     }
     std::printf("%s\n", nlohmann::json{{"register", registers::to_string(kind)}, {"clause", spec.clause}, {"entries", out}}.dump(2).c_str());
     return kExitOk;
@@ -91,19 +135,77 @@ int run_list(const RegisterArgs& a) {
     }
     std::printf("%s%s%s\n", pad_to_width(visible_text(e.key), 24).c_str(), pad_to_width(visible_text(name), 40).c_str(),
                 e.from_policy ? "ポリシー" : "台帳");
+    for (const auto& c : latest) {
+      if (c.contractor == e.key) std::printf("    %s\n", check_line(c).c_str());
+    }
     for (const auto& al : registers::Registers::alarms(e, today, entries)) std::printf("    ! %s\n", al.message.c_str());
   }
   return kExitOk;
 }
 
+// `sanso register show KIND ID`: one entry's fields, and for a contractor every check of each
+// required clause, newest first.
+int run_show(const RegisterArgs& a) {
+  const registers::Kind kind = CLI_TRY(registers::parse_kind(a.kind));
+  Session s = CLI_TRY(open_session(a, false));
+  auto use = s.db->use();
+  registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
+  const auto found = CLI_TRY(regs.get(kind, a.id));
+  if (!found) return fail(make_error("register.not-found", std::string(registers::to_string(kind)) + "/" + visible_text(a.id), "no such entry"));
+  const auto checks = kind == registers::Kind::kContractors ? CLI_TRY(registers::contract_checks(*use, found->key)) : std::vector<registers::ContractCheck>();
+  const auto& spec = registers::spec(kind);
+  if (a.json) {
+    nlohmann::json out = {{"register", registers::to_string(kind)}, {"id", found->key}, {"fields", found->fields}, {"version", found->version}};
+    if (kind == registers::Kind::kContractors) {
+      out["checks"] = nlohmann::json::array();
+      for (const auto& c : checks) out["checks"].push_back(check_json(c));
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf("%s %s（版 %lld）\n", std::string(registers::label(kind, "ja")).c_str(), visible_text(found->key).c_str(), static_cast<long long>(found->version));
+  for (const auto& f : spec.fields) {
+    if (f.key == "id" || !found->fields.contains(f.key)) continue;
+    std::printf("  %s%s\n", pad_to_width(std::string(f.ja), 28).c_str(), visible_text(registers::format_value(f, found->fields[f.key])).c_str());
+  }
+  if (kind != registers::Kind::kContractors) return kExitOk;
+  std::vector<std::string> clauses;
+  if (auto r = found->fields.find("required_clauses"); r != found->fields.end() && r->is_array()) {
+    for (const auto& x : *r) clauses.push_back(x.get<std::string>());
+  }
+  std::printf("契約条項ごとの確認の履歴（新しい順）:\n");
+  for (const auto& clause : clauses) {
+    std::printf("  %s\n", visible_text(clause).c_str());
+    bool any = false;
+    for (auto it = checks.rbegin(); it != checks.rend(); ++it) {
+      if (it->clause != clause) continue;
+      std::printf("    %s\n", check_line(*it).c_str());
+      any = true;
+    }
+    if (!any) std::printf("    （確認の記録なし）\n");
+  }
+  return kExitOk;
+}
+
+// `sanso register check contractors ID --field clause=… …`: appends one check of a required clause.
+int run_check(const RegisterArgs& a) {
+  const registers::Kind kind = CLI_TRY(registers::parse_kind(a.kind));
+  if (kind != registers::Kind::kContractors) {
+    return fail(make_error("register.bad-kind", a.kind, "checks of contract clauses are recorded for contractors (委託事業者) only"));
+  }
+  const auto values = CLI_TRY(field_values(a.fields));
+  Session s = CLI_TRY(open_session(a, true));
+  auto use = s.db->use();
+  registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
+  const auto c = CLI_TRY(regs.add_contract_check(a.id, values, s.actor));
+  std::printf("記録しました: %s の確認 #%lld（%s）監査ログ #%llu\n", c.contractor.c_str(), static_cast<long long>(c.number), check_line(c).c_str(),
+              static_cast<unsigned long long>(c.audit_index));
+  return kExitOk;
+}
+
 int run_add(const RegisterArgs& a) {
   const registers::Kind kind = CLI_TRY(registers::parse_kind(a.kind));
-  std::vector<std::pair<std::string, std::string>> values;
-  for (const auto& f : a.fields) {
-    const auto eq = f.find('=');
-    if (eq == std::string::npos) return fail(make_error("register.bad-field", "--field " + visible_text(f), "give fields as key=value"));
-    values.emplace_back(f.substr(0, eq), f.substr(eq + 1));
-  }
+  const auto values = CLI_TRY(field_values(a.fields));
   Session s = CLI_TRY(open_session(a, true));
   auto use = s.db->use();
   registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
@@ -115,8 +217,27 @@ int run_add(const RegisterArgs& a) {
 
 // An exception requested in the register, decided by the person --as names (a [[users]] entry
 // with their policy roles) through Registers::decide_exception: a holder of its approver role,
-// not its requester. A role whose policy entry has `mfa` asks for a second factor, which the
-// command line cannot give: such an approval is made in the console (denying lets nothing in).
+// not its requester. A role whose policy entry has `mfa` asks for the approver's one-time code
+// (the TOTP secret the console enrolled, `sanso user totp`), read from standard input — never
+// from an option: the command line is visible to every user in /proc/PID/cmdline, `ps` and the
+// shell's history, and a code seen there could be replayed within its 90 seconds. A code is
+// accepted once, here or in the console, and wrong codes lock the account as wrong passwords do.
+// Denying lets nothing in and asks for no code.
+Result<std::string> read_one_time_code() {
+  if (isatty(STDIN_FILENO)) std::fprintf(stderr, "確認コード（認証アプリの 6 桁）/ one-time code: ");
+  std::string line;
+  char buf[64];
+  const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+  if (n > 0) line.assign(buf, static_cast<std::size_t>(n));
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  if (line.empty()) {
+    return make_error("register.second-factor", "standard input",
+                      "the approver role asks for a one-time code: give the 6 digits of your authenticator app on standard input "
+                      "(e.g. typed at the prompt), never as an option");
+  }
+  return line;
+}
+
 int run_decide(const RegisterArgs& a) {
   const registers::Kind kind = CLI_TRY(registers::parse_kind(a.kind));
   if (kind != registers::Kind::kExceptions) {
@@ -130,21 +251,46 @@ int run_decide(const RegisterArgs& a) {
   }
   Session s = CLI_TRY(open_session(a, false));
   const quarantine::Actor actor = CLI_TRY(resolve_actor(s.service, a.service));
-  auto use = s.db->use();
-  registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
-  const registers::Registers::Decider decider{actor.name, actor.roles};
-  const auto found = CLI_TRY(regs.get(kind, a.id));
+  registers::Registers::Decider decider{actor.name, actor.roles};
+  std::optional<registers::Entry> found;
+  {
+    auto use = s.db->use();
+    registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
+    found = CLI_TRY(regs.get(kind, a.id));
+  }
   // Who may decide is answered first (decide_exception says why not); the second factor is asked
   // only of someone who may.
   if (a.decision == "approve" && found && registers::Registers::decision_allowed(*found, decider)) {
     const std::string role = found->fields.value("approver_role", "");
     const policy::Role* r = role.empty() ? nullptr : s.service.policy.find_role(role);
     if (r != nullptr && r->mfa) {
-      return fail(make_error("register.second-factor", "exceptions/" + visible_text(a.id),
-                             "the approver role " + role + " asks for a second factor, which the command line cannot give: approve it in the "
-                             "console's approvals inbox (/approvals), where the one-time code is asked"));
+      const std::string code = CLI_TRY(read_one_time_code());
+      const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(system_clock().now().time_since_epoch()).count();
+      auth::CodeLimits limits{s.service.config.web.max_failures, s.service.config.web.lockout_minutes * 60};
+      auto use = s.db->use();
+      const auth::CodeCheck check = CLI_TRY(auth::use_one_time_code(*use, actor.name, code, now, limits));
+      if (check != auth::CodeCheck::kAccepted) {
+        // A refused code is evidence too (someone guessing at an approver's factor).
+        store::AuditEvent refused;
+        refused.time = now;
+        refused.actor = actor.name;
+        refused.action = "register.second-factor";
+        refused.subject = "exceptions/" + found->key;
+        refused.outcome = "refused";
+        refused.clause = "6(7)";
+        refused.details = {{"reason", std::string(auth::to_string(check))}, {"factor", "totp (command line)"}, {"via", actor.via}};
+        CLI_TRY(s.log->append_now(*use, refused));
+        const std::string why = check == auth::CodeCheck::kNoSecondFactor
+                                    ? actor.name + " has no one-time code enrolled (an administrator gives one with `sanso user totp`)"
+                                : check == auth::CodeCheck::kLocked ? "the account is locked after too many wrong codes or passwords; try again later"
+                                                                    : "the one-time code is wrong or was used already / 確認コードが正しくないか、使用済みです";
+        return fail(make_error(check == auth::CodeCheck::kLocked ? "register.locked" : "register.bad-code", "exceptions/" + visible_text(a.id), why));
+      }
+      decider.second_factor = "totp (command line)";
     }
   }
+  auto use = s.db->use();
+  registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
   const auto e = CLI_TRY(regs.decide_exception(a.id, a.decision == "approve", decider, a.reason, a.expires));
   const std::string state = e.fields.value("state", "");
   std::printf("%s: %s（%s、版 %lld）\n", e.key.c_str(), state == "approved" ? "承認しました" : "却下しました", visible_text(actor.name).c_str(),
@@ -166,6 +312,13 @@ int run_import(const RegisterArgs& a) {
   const registers::Table table = CLI_TRY(registers::parse_table_sandboxed(bytes, format, limits, name, a.sheet));
   auto use = s.db->use();
   registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
+  if (a.checks) {
+    if (kind != registers::Kind::kContractors) return fail(make_error("register.bad-kind", a.kind, "--checks is for contractors (委託事業者) only"));
+    const auto summary = CLI_TRY(regs.import_contract_checks(table, name, sha256_hex(bytes), s.actor));
+    std::printf("取り込みました: 契約条項の確認 %zu 件%s 監査ログ #%llu\n", summary.added, summary.encoding.empty() ? "" : ("（" + summary.encoding + "）").c_str(),
+                static_cast<unsigned long long>(summary.audit_index));
+    return kExitOk;
+  }
   const auto summary = CLI_TRY(regs.import(kind, table, name, sha256_hex(bytes), s.actor));
   std::printf("取り込みました: %s（%zu 行、追加 %zu、変更 %zu、変更なし %zu%s）監査ログ #%llu\n", std::string(registers::label(kind, "ja")).c_str(),
               summary.rows, summary.added, summary.changed, summary.unchanged,
@@ -179,9 +332,61 @@ int run_export(const RegisterArgs& a) {
   Session s = CLI_TRY(open_session(a, false));
   auto use = s.db->use();
   registers::Registers regs(*use, *s.log, system_clock(), &s.service.policy);
+  if (a.checks) {
+    if (kind != registers::Kind::kContractors) return fail(make_error("register.bad-kind", a.kind, "--checks is for contractors (委託事業者) only"));
+    const auto [header, rows] = registers::contract_check_table(CLI_TRY(registers::contract_checks(*use)));
+    CLI_TRY(registers::write_table(a.file, format, "契約条項の確認", header, rows));
+    std::printf("書き出しました: %s（確認 %zu 件）\n", a.file.c_str(), rows.size());
+    return kExitOk;
+  }
   const auto [header, rows] = CLI_TRY(regs.table(kind));
   CLI_TRY(registers::write_table(a.file, format, std::string(registers::label(kind, "ja")), header, rows));
   std::printf("書き出しました: %s（%zu 件）\n", a.file.c_str(), rows.size());
+  return kExitOk;
+}
+
+// `sanso register remind` (cron, or the sanso-remind timer): mails each person responsible a digest
+// of what falls due within --days or is past due, through [quarantine] smtp_relay as the transfer
+// notices; a second run the same day sends nothing new. Exit 1 when a digest could not be sent.
+int run_remind(const RegisterArgs& a) {
+  if (a.days < 0 || a.days > 366) return fail(make_error("cli.bad-value", "--days", "give a number of days from 0 to 366"));
+  Session s = CLI_TRY(open_session(a, false));
+  const config::ServiceConfig& c = s.service.config;
+  if (c.quarantine.smtp_relay.empty() && !a.dry_run) {
+    return fail(make_error("config.missing", c.source, "[quarantine] smtp_relay is not set: reminders have no way out (--dry-run lists them)"));
+  }
+  const std::string from = !c.mail.notice_from.empty() ? c.mail.notice_from : "postmaster";
+  const inspect::SendDigest send = [&](const std::string& to, const std::string& subject, const std::string& body) -> Result<std::string> {
+    mime::NoticeMail notice;
+    notice.from_name = "Sanso 台帳";
+    notice.from = from;
+    notice.to = {to};
+    notice.subject = subject;
+    notice.body = body;
+    notice.date = std::chrono::duration_cast<std::chrono::seconds>(system_clock().now().time_since_epoch()).count();
+    notice.node = c.node;
+    notice.headers = {{"X-Sanso-Reminder", system_clock().today().to_string()}};
+    const auto composed = SANSO_TRY(mime::compose_notice(notice));
+    mail::SmtpOptions smtp{c.quarantine.smtp_relay, c.quarantine.smtp_helo};
+    smtp.timeout = std::chrono::seconds(10);
+    // The null sender, as for the other notices: a reminder is never answered or bounced back.
+    return mail::send_mail(smtp, mail::SmtpEnvelope{"", {to}}, composed.message);
+  };
+  inspect::RemindOptions options;
+  options.days = a.days;
+  options.dry_run = a.dry_run;
+  options.actor = c.node.empty() ? "sanso" : c.node;
+  auto use = s.db->use();
+  const auto outcome = CLI_TRY(inspect::send_reminders(*use, *s.log, system_clock(), s.service.policy, c.operators, c.quarantine.inspector_roles, options, send));
+  for (const auto& d : outcome.sent) {
+    std::printf("%s %s <%s>: %zu 件\n", a.dry_run ? "送信予定" : "送信しました", visible_text(d.name).c_str(), d.mail.c_str(), d.items.size());
+    for (const auto& r : d.items) std::printf("    %s\n", visible_text(r.ja).c_str());
+  }
+  for (const auto& r : outcome.unaddressed) std::printf("宛先なし（メールアドレスのある担当者・点検担当がいない）: %s\n", visible_text(r.ja).c_str());
+  if (outcome.already_sent > 0) std::printf("本日送信済みのため省略: %zu 件\n", outcome.already_sent);
+  if (outcome.sent.empty() && !outcome.failure) std::printf("新たに送る催促はありません\n");
+  if (outcome.audit_index) std::printf("監査ログ #%llu\n", static_cast<unsigned long long>(*outcome.audit_index));
+  if (outcome.failure) return fail(*outcome.failure);
   return kExitOk;
 }
 
@@ -244,6 +449,20 @@ void register_register_command(CLI::App& app, int& exit_code) {
   add->add_flag("--update", a->update, "change an existing entry: the fields given replace theirs, key= clears one");
   add->callback([&exit_code, a] { exit_code = run_add(*a); });
 
+  CLI::App* show = reg->add_subcommand("show", "one entry; for a contractor, every check of each required contract clause");
+  add_service_options(*show, a->service, false);
+  show->add_option("KIND", a->kind, kind_help)->required();
+  show->add_option("ID", a->id, "the entry's id")->required();
+  show->add_flag("--json", a->json, "machine-readable output");
+  show->callback([&exit_code, a] { exit_code = run_show(*a); });
+
+  CLI::App* check = reg->add_subcommand("check", "record a check of a contractor's required contract clause (appended, never overwritten)");
+  add_service_options(*check, a->service, true);
+  check->add_option("KIND", a->kind, "contractors")->required();
+  check->add_option("ID", a->id, "the contractor's id")->required();
+  check->add_option("--field", a->fields, "clause=, checked_on=, result=, checked_by=, note=, next_check= (repeatable)")->required();
+  check->callback([&exit_code, a] { exit_code = run_check(*a); });
+
   CLI::App* decide = reg->add_subcommand("decide", "approve or deny a requested exception (例外措置) as a holder of its approver role");
   add_service_options(*decide, a->service, true);
   decide->add_option("KIND", a->kind, "exceptions")->required();
@@ -259,6 +478,7 @@ void register_register_command(CLI::App& app, int& exit_code) {
   import->add_option("--format", a->format, "csv (UTF-8 or CP932) or xlsx");
   import->add_option("-f,--file", a->file, "the file to read")->required()->check(CLI::ExistingFile);
   import->add_option("--sheet", a->sheet, "xlsx: the worksheet to read, by name (default: the first)");
+  import->add_flag("--checks", a->checks, "contractors: append checks of contract clauses (one per row) instead of entries");
   import->callback([&exit_code, a] { exit_code = run_import(*a); });
 
   CLI::App* exp = reg->add_subcommand("export", "write a register as CSV (UTF-8 with BOM) or XLSX");
@@ -266,7 +486,14 @@ void register_register_command(CLI::App& app, int& exit_code) {
   exp->add_option("KIND", a->kind, kind_help)->required();
   exp->add_option("--format", a->format, "csv or xlsx");
   exp->add_option("-f,--file", a->file, "the file to write")->required();
+  exp->add_flag("--checks", a->checks, "contractors: every check of each contract clause instead of the entries");
   exp->callback([&exit_code, a] { exit_code = run_export(*a); });
+
+  CLI::App* remind = reg->add_subcommand("remind", "mail each person responsible what falls due within --days or is past due (once a day; for cron/systemd)");
+  add_service_options(*remind, a->service, false);
+  remind->add_option("--days", a->days, "remind of what falls due within this many days (default 30)");
+  remind->add_flag("--dry-run", a->dry_run, "list what would be sent; send and record nothing");
+  remind->callback([&exit_code, a] { exit_code = run_remind(*a); });
 
   CLI::App* audience = reg->add_subcommand("audience", "who must attend training (the directory's training_groups) and who of them has (the training register)");
   add_service_options(*audience, a->service, false);

@@ -332,7 +332,7 @@ Result<Campaign> Campaigns::open_for_change(const std::string& campaign_id) {
 }
 
 Result<void> Campaigns::answer(const std::string& campaign_id, const std::string& item_id, Answer answer, const std::string& note,
-                               const std::string& actor, const std::string& account) {
+                               const std::string& actor, const std::string& account, bool inspector) {
   SANSO_TRY(check_name("the person answering", actor));
   SANSO_TRY(check_note("the note", note));
   auto tx = SANSO_TRY(store::Transaction::begin(db_));
@@ -343,9 +343,11 @@ Result<void> Campaigns::answer(const std::string& campaign_id, const std::string
     return make_error("inspect.automatic-item", campaign_id + " " + item_id,
                       "item '" + item_id + "' is answered by Sanso from its records: run `sanso inspect evaluate " + campaign_id + "`");
   }
-  if (!same_person(actor, c.assignee)) {
-    return make_error("inspect.not-assignee", campaign_id,
-                      actor + " is not assigned to this campaign; " + c.assignee + " answers it");
+  const std::string answerer = Campaigns::answerer(c, SANSO_TRY(item_assignees(campaign_id)), item_id);
+  if (!same_person(actor, answerer) && !inspector) {
+    return make_error("inspect.not-assignee", campaign_id + " " + item_id,
+                      actor + " is not assigned to item '" + item_id + "'; " + answerer +
+                          " answers it (or an inspector) / この項目の担当は " + answerer + " です");
   }
   if (answer == Answer::kNotApplicable && note.find_first_not_of(" \n\t") == std::string::npos) {
     return make_error("inspect.note-required", campaign_id + " " + item_id, "an answer 'na' needs a note saying why the item does not apply");
@@ -358,6 +360,52 @@ Result<void> Campaigns::answer(const std::string& campaign_id, const std::string
   if (!account.empty()) details.emplace_back("account", account);
   SANSO_TRY(record(actor, "inspect.answer", campaign_id, std::string(to_string(answer)), item->clause, std::move(details)));
   return tx.commit();
+}
+
+Result<void> Campaigns::assign(const std::string& campaign_id, const std::string& item_id, const std::string& person,
+                               const std::vector<std::string>& people, const std::string& actor, bool inspector) {
+  SANSO_TRY(check_name("who assigns", actor));
+  auto tx = SANSO_TRY(store::Transaction::begin(db_));
+  const Campaign c = SANSO_TRY(open_for_change(campaign_id));
+  const Item* item = c.find_item(item_id);
+  if (!item) return make_error("inspect.no-item", campaign_id, "the campaign has no item '" + visible_text(item_id) + "'");
+  if (item->kind != ItemKind::kManual) {
+    return make_error("inspect.automatic-item", campaign_id + " " + item_id, "item '" + item_id + "' is answered by Sanso from its records; nobody is assigned to it");
+  }
+  if (!inspector && !same_person(actor, c.assignee) && !same_person(actor, c.created_by)) {
+    return make_error("inspect.not-assignee", campaign_id,
+                      actor + " may not assign items: the campaign's assignee (" + c.assignee + "), its creator or an inspector does");
+  }
+  std::string name;
+  if (!person.empty()) {
+    const auto known = std::find_if(people.begin(), people.end(), [&](const std::string& p) { return same_person(p, person); });
+    if (known == people.end()) {
+      return make_error("inspect.unknown-person", campaign_id + " " + item_id,
+                        "'" + visible_text(person) + "' is not a person of [[users]] in sanso.toml; an item is assigned to a named user");
+    }
+    name = *known;
+  }
+  SANSO_TRY(db_.execute("DELETE FROM inspect_item_assignees WHERE campaign = ? AND item = ?", {campaign_id, item_id}));
+  if (!name.empty() && !same_person(name, c.assignee)) {
+    SANSO_TRY(db_.execute("INSERT INTO inspect_item_assignees (campaign, item, assignee, assigned_by, assigned_at) VALUES (?, ?, ?, ?, ?)",
+                          {campaign_id, item_id, name, actor, now()}));
+  }
+  SANSO_TRY(record(actor, "inspect.assign", campaign_id, "ok", item->clause,
+                   {{"item", item_id}, {"assignee", name.empty() ? c.assignee : name}}));
+  return tx.commit();
+}
+
+Result<std::map<std::string, std::string>> Campaigns::item_assignees(const std::string& campaign_id) {
+  std::map<std::string, std::string> out;
+  for (const auto& row : SANSO_TRY(db_.query("SELECT item, assignee FROM inspect_item_assignees WHERE campaign = ?", {campaign_id}))) {
+    out[row.text(0)] = row.text(1);
+  }
+  return out;
+}
+
+std::string Campaigns::answerer(const Campaign& c, const std::map<std::string, std::string>& assignees, const std::string& item_id) {
+  auto it = assignees.find(item_id);
+  return it != assignees.end() ? it->second : c.assignee;
 }
 
 Result<std::vector<AnswerRecord>> Campaigns::answers(const std::string& campaign_id) {

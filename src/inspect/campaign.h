@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -132,12 +133,26 @@ class Campaigns {
   Result<Campaign> get(const std::string& id);
   Result<std::vector<Campaign>> list(const std::string& body_filter = {});
 
-  // Only the assignee answers, only manual items, only while the campaign is open. "no" is a
-  // finding; "na" needs a note saying why the item does not apply.
+  // Only the item's assignee answers (the campaign's assignee for an item assigned to nobody), or
+  // an inspector (`inspector`: the actor holds one of [quarantine] inspector_roles); only manual
+  // items, only while the campaign is open. "no" is a finding; "na" needs a note saying why the
+  // item does not apply.
   // `account` is the operating-system account behind `actor` ("uid 1000"), when one is known: a
   // name is a claim, so sign-off is refused from the account that answered under any name.
   Result<void> answer(const std::string& campaign_id, const std::string& item_id, Answer answer, const std::string& note,
-                      const std::string& actor, const std::string& account = {});
+                      const std::string& actor, const std::string& account = {}, bool inspector = false);
+
+  // Assigns one item of an open campaign to `person`, who must be one of `people` (the [[users]]
+  // names), replacing an earlier assignment; an empty `person` gives the item back to the
+  // campaign's assignee. Done by the campaign's assignee, its creator or an inspector; recorded as
+  // inspect.assign.
+  Result<void> assign(const std::string& campaign_id, const std::string& item_id, const std::string& person,
+                      const std::vector<std::string>& people, const std::string& actor, bool inspector = false);
+  // Who answers each item: item id → person (only items assigned to someone else than the
+  // campaign's assignee are listed).
+  Result<std::map<std::string, std::string>> item_assignees(const std::string& campaign_id);
+  // Who answers `item_id`: its own assignee, else the campaign's.
+  static std::string answerer(const Campaign& c, const std::map<std::string, std::string>& assignees, const std::string& item_id);
   Result<std::vector<AnswerRecord>> answers(const std::string& campaign_id);
 
   Result<Evidence> add_evidence(const std::string& campaign_id, const std::string& item_id, const std::string& file_name,

@@ -377,12 +377,16 @@ Result<CheckOutcome> exception_expiry(store::Database& db, const policy::Policy&
   return out;
 }
 
-// Every contractor, the policy's and the register's own, has a next check date in the register
-// that has not passed and a contract that has not ended. A contractor the policy declares but the
-// register lacks, or one without a next check date, fails: the check cannot be shown to be done.
+// Every contractor, the policy's and the register's own, has its checks due in the future and a
+// contract that has not ended. A contractor with required contract clauses is judged by the latest
+// check of each clause (contractor_checks): a clause never checked, or whose latest check's next
+// date (else the entry's next_check) has passed, fails. Without required clauses the entry's own
+// next_check is read. A contractor the policy declares but the register lacks, or one without a
+// next check date, fails: the check cannot be shown to be done.
 Result<CheckOutcome> contract_check(store::Database& db, const policy::Policy& p, Date today) {
   CheckOutcome out;
   const auto entries = SANSO_TRY(registers::list_entries(db, registers::Kind::kContractors));
+  const auto latest = registers::latest_per_clause(SANSO_TRY(registers::contract_checks(db)));
   std::vector<std::string> bad;
   std::vector<std::uint64_t> shown_ok, shown_bad;
   for (const auto& c : p.contractors) {
@@ -391,19 +395,41 @@ Result<CheckOutcome> contract_check(store::Database& db, const policy::Policy& p
   }
   for (const auto& e : entries) {
     const auto text = [&](const char* key) { return e.fields.contains(key) && e.fields[key].is_string() ? e.fields[key].get<std::string>() : std::string(); };
-    const auto next = Date::parse(text("next_check"));
+    const auto entry_next = Date::parse(text("next_check"));
     const auto until = Date::parse(text("contract_until"));
-    std::string why;
-    if (!next) why = "次回確認期限の記載がない";
-    else if (*next < today) why = "次回確認期限 " + next->to_string() + " を過ぎている";
-    else if (until && *until < today) why = "契約期限 " + until->to_string() + " を過ぎている";
-    // The record that wrote the entry's current version: what the outcome rests on.
-    const std::uint64_t index = SANSO_TRY(registers::current_audit_index(db, registers::Kind::kContractors, e.key));
-    if (why.empty()) {
-      shown_ok.push_back(index);
+    std::vector<std::string> whys;
+    std::vector<std::uint64_t> cited;
+    std::vector<std::string> clauses;
+    if (auto r = e.fields.find("required_clauses"); r != e.fields.end() && r->is_array()) {
+      for (const auto& x : *r) clauses.push_back(x.get<std::string>());
+    }
+    for (const auto& clause : clauses) {
+      const auto check = std::find_if(latest.begin(), latest.end(),
+                                      [&](const registers::ContractCheck& k) { return k.contractor == e.key && k.clause == clause; });
+      if (check == latest.end()) {
+        whys.push_back("条項「" + clause + "」の確認の記録がない");
+        continue;
+      }
+      cited.push_back(check->audit_index);
+      const auto next = check->next_check.empty() ? entry_next : Date::parse(check->next_check);
+      if (!next) whys.push_back("条項「" + clause + "」の次回確認期限の記載がない");
+      else if (*next < today) whys.push_back("条項「" + clause + "」の次回確認期限 " + next->to_string() + " を過ぎている（直近の確認 " + check->checked_on + "）");
+    }
+    if (clauses.empty()) {
+      if (!entry_next) whys.push_back("次回確認期限の記載がない");
+      else if (*entry_next < today) whys.push_back("次回確認期限 " + entry_next->to_string() + " を過ぎている");
+    }
+    if (until && *until < today) whys.push_back("契約期限 " + until->to_string() + " を過ぎている");
+    // The record that wrote the entry's current version, and those of the latest check of each
+    // clause: what the outcome rests on.
+    cited.insert(cited.begin(), SANSO_TRY(registers::current_audit_index(db, registers::Kind::kContractors, e.key)));
+    if (whys.empty()) {
+      shown_ok.insert(shown_ok.end(), cited.begin(), cited.end());
     } else {
+      std::string why;
+      for (const auto& w : whys) why += (why.empty() ? "" : "、") + w;
       bad.push_back(e.key + "（" + why + "）");
-      shown_bad.push_back(index);
+      shown_bad.insert(shown_bad.end(), cited.begin(), cited.end());
     }
   }
   out.passed = bad.empty();

@@ -193,15 +193,15 @@ Result<void> write_xlsx_report(Campaigns& campaigns, const std::string& campaign
 
   // 点検表
   Sheet list(workbook_add_worksheet(wb, "点検表"), header, wrap);
-  list.widths({18, 8, 48, 10, 10, 30, 36, 48, 20});
+  list.widths({18, 8, 48, 10, 10, 30, 36, 48, 20, 16});
   list.row(0, {c.template_title + "（" + std::string(label_ja(c.period)) + "）"}, true);
   list.row(1, {"実施機関", body_name(policy, c.body), "期間", c.period_label});
   list.row(2, {"担当", c.assignee, "確認者", c.reviewer.empty() ? "（担当以外）" : c.reviewer});
   list.row(3, {"状態", state_ja(c), "点検", c.id});
   list.row(4, {"課・係", c.section.empty() ? "（実施機関全体）" : c.section});
-  list.row(5, {"項目", "条項", "点検内容", "種別", "回答", "備考", "証跡", "自動点検の結果", "監査ログ"}, true);
+  list.row(5, {"項目", "条項", "点検内容", "種別", "回答", "備考", "証跡", "自動点検の結果", "監査ログ", "担当"}, true);
   lxw_row_t r = 6;
-  for (const auto& x : rows) list.row(r++, {x.id, x.clause, x.question, x.kind, x.outcome, x.note, x.evidence, x.automatic, x.log_entries});
+  for (const auto& x : rows) list.row(r++, {x.id, x.clause, x.question, x.kind, x.outcome, x.note, x.evidence, x.automatic, x.log_entries, x.assignee});
 
   // 集計: every body's and section's campaign of this template and period.
   Sheet summary(workbook_add_worksheet(wb, "集計"), header, wrap);

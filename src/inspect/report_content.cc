@@ -71,6 +71,7 @@ Result<std::vector<ItemRow>> item_rows(Campaigns& campaigns, const Campaign& c) 
   const auto answers = SANSO_TRY(campaigns.answers(c.id));
   const auto results = SANSO_TRY(campaigns.results(c.id));
   const auto evidence = SANSO_TRY(campaigns.evidence(c.id));
+  const auto assignees = SANSO_TRY(campaigns.item_assignees(c.id));
   std::vector<ItemRow> rows;
   for (const auto& item : c.items) {
     ItemRow row{item.id, item.clause, item.question.ja, item.kind == ItemKind::kManual ? "記入" : "自動（" + item.check + "）",
@@ -80,6 +81,7 @@ Result<std::vector<ItemRow>> item_rows(Campaigns& campaigns, const Campaign& c) 
       row.evidence += (row.evidence.empty() ? "" : "\n") + e.file_name + "（証跡 " + std::to_string(e.id) + ", SHA-256 " + e.sha256.substr(0, 16) + "…）";
     }
     if (item.kind == ItemKind::kManual) {
+      row.assignee = Campaigns::answerer(c, assignees, item.id);
       auto it = std::find_if(answers.begin(), answers.end(), [&](const AnswerRecord& a) { return a.item == item.id; });
       if (it != answers.end()) row.note = it->note;
     } else {

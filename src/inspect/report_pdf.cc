@@ -67,8 +67,8 @@ td.act { min-width: 30mm; }
 <tr><td>作成</td><td colspan="3">{{printed_at}}（日本時間）</td></tr>
 </table>
 <h2>点検表</h2>
-<table><thead><tr><th>項目</th><th>条項</th><th>点検内容</th><th>種別</th><th>回答・結果</th><th>備考・自動点検の結果</th><th>証跡</th><th>監査ログ</th></tr></thead>
-<tbody>{{#items}}<tr><td>{{id}}</td><td>{{clause}}</td><td>{{question}}</td><td>{{kind}}</td><td{{#finding}} class="fail"{{/finding}}>{{outcome}}</td><td>{{note}}{{automatic}}</td><td>{{evidence}}</td><td>{{log_entries}}</td></tr>
+<table><thead><tr><th>項目</th><th>条項</th><th>点検内容</th><th>種別</th><th>回答・結果</th><th>備考・自動点検の結果</th><th>証跡</th><th>監査ログ</th><th>担当</th></tr></thead>
+<tbody>{{#items}}<tr><td>{{id}}</td><td>{{clause}}</td><td>{{question}}</td><td>{{kind}}</td><td{{#finding}} class="fail"{{/finding}}>{{outcome}}</td><td>{{note}}{{automatic}}</td><td>{{evidence}}</td><td>{{log_entries}}</td><td>{{item_assignee}}</td></tr>
 {{/items}}</tbody></table>
 <h2>是正措置</h2>
 {{^actions}}<p>（なし）</p>{{/actions}}
@@ -175,7 +175,8 @@ Result<std::string> html_report(Campaigns& campaigns, const std::string& campaig
     const std::string note = x.note.empty() ? "" : x.note + (x.automatic.empty() ? "" : "\n");
     object row{{"id", x.id},           {"clause", x.clause},   {"question", x.question},           {"kind", x.kind},
                {"outcome", x.outcome}, {"note", note},         {"automatic", x.automatic},         {"evidence", x.evidence},
-               {"log_entries", x.log_entries}};
+               {"log_entries", x.log_entries},
+               {"item_assignee", x.assignee}};
     row.emplace("finding", data{is_finding(x.outcome) ? data::type::bool_true : data::type::bool_false});
     items.push_back(row);
   }

@@ -104,6 +104,8 @@ constexpr std::array kContractorFields = {
     FieldSpec{"check_note", "確認の内容", "check note", F::kLongText},
     FieldSpec{"next_check", "次回確認期限", "next check due", F::kDate},
     FieldSpec{"contact", "連絡先", "contact", F::kText},
+    // Who in the city answers for the contract: the reminders of its checks are mailed to them.
+    FieldSpec{"responsible", "担当者", "responsible", F::kText},
 };
 constexpr std::array kCloudFields = {
     FieldSpec{"id", "識別子", "id", F::kId, true},

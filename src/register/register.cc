@@ -39,14 +39,6 @@ Result<Entry> entry_from(const store::Row& row) {
   return e;
 }
 
-Result<void> check_actor(const std::string& actor) {
-  if (actor.empty() || actor.size() > kMaxNameBytes || !is_valid_utf8(actor) ||
-      std::any_of(actor.begin(), actor.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
-    return make_error("register.bad-name", "actor", "who changes a register must be named (UTF-8, no control characters, at most 128 bytes)");
-  }
-  return ok();
-}
-
 std::optional<Date> date_field(const Entry& e, std::string_view key) {
   auto it = e.fields.find(key);
   if (it == e.fields.end() || !it->is_string()) return std::nullopt;
@@ -105,14 +97,22 @@ Result<void> check_no_decision(const nlohmann::json* before, const nlohmann::jso
   return ok();
 }
 
-std::string problem_list(const std::vector<Error>& problems, std::size_t total) {
+}  // namespace
+
+Result<void> Registers::check_actor(const std::string& actor) {
+  if (actor.empty() || actor.size() > kMaxNameBytes || !is_valid_utf8(actor) ||
+      std::any_of(actor.begin(), actor.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    return make_error("register.bad-name", "actor", "who changes a register must be named (UTF-8, no control characters, at most 128 bytes)");
+  }
+  return ok();
+}
+
+std::string Registers::problem_list(const std::vector<Error>& problems, std::size_t total) {
   std::string out = std::to_string(total) + (total == 1 ? " problem" : " problems") + "; nothing was imported";
   for (const auto& p : problems) out += "\n  " + p.where + ": " + p.message;
   if (total > problems.size()) out += "\n  … and " + std::to_string(total - problems.size()) + " more";
   return out;
 }
-
-}  // namespace
 
 std::int64_t Registers::now() const {
   return std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
@@ -476,6 +476,7 @@ Result<Entry> Registers::decide_exception(const std::string& key, bool approve, 
                                                            {"approver_role", text_field(e, "approver_role")},
                                                            {"requested_by", text_field(e, "requested_by")}, {"note", note}};
   if (fields.contains("expires")) details.emplace_back("expires", fields["expires"].get<std::string>());
+  if (!decider.second_factor.empty()) details.emplace_back("second_factor", decider.second_factor);
   const auto index = SANSO_TRY(record(decider.name, approve ? "register.exception.approve" : "register.exception.deny", where, Kind::kExceptions,
                                       std::move(details)));
   SANSO_TRY(write(Kind::kExceptions, {{key, fields, false, approve ? "approve" : "deny"}}, decider.name, index));

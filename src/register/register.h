@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +60,34 @@ struct Alarm {
   std::string code;     // "check-overdue", "review-overdue", "dormant", "expired", "no-mfa", ...
   std::string message;
 };
+
+// One check of one required contract clause of a contractor (委託事業者, 6(8)): appended by
+// Registers::add_contract_check or an import of checks, never changed or removed afterwards.
+struct ContractCheck {
+  std::string contractor;   // the contractors register's entry key
+  std::int64_t number = 0;  // 1, 2, … per contractor, in the order recorded
+  std::string clause;       // one of the entry's required_clauses
+  std::string checked_on;   // YYYY-MM-DD
+  std::string result;       // "pass", "partial", "fail" (the register's check results)
+  std::string checked_by;   // who checked
+  std::string note;
+  std::string next_check;   // YYYY-MM-DD when the clause is next due, or empty
+  std::string recorded_by;
+  std::int64_t recorded_at = 0;
+  std::uint64_t audit_index = 0;
+};
+
+// Every check of `contractor` (all contractors when empty), oldest first.
+Result<std::vector<ContractCheck>> contract_checks(store::Database& db, const std::string& contractor = {});
+// The latest check of each clause (by its date, then the order recorded), in clause order.
+std::vector<ContractCheck> latest_per_clause(const std::vector<ContractCheck>& checks);
+// The check's fields as a table's columns (import and export of checks): contractor, clause,
+// checked_on, result, checked_by, note, next_check, with Japanese labels.
+std::span<const FieldSpec> contract_check_fields();
+// One of them by key ("result": its choices are the check results); the first for an unknown key.
+const FieldSpec& contract_check_field(std::string_view key);
+// All checks as a table (the Japanese labels as header), oldest first per contractor.
+std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> contract_check_table(const std::vector<ContractCheck>& checks);
 
 struct ImportSummary {
   std::size_t rows = 0;
@@ -110,6 +139,9 @@ class Registers {
   struct Decider {
     std::string name;
     std::vector<std::string> roles;
+    // The second factor the decider proved with, for the record ("totp (console)", "totp
+    // (command line)"); empty when none was asked.
+    std::string second_factor = {};
   };
   static bool decision_allowed(const Entry& exception, const Decider& decider);
   // Approves (state "approved", approved_by, approved_on today, `expires` when given: an approval
@@ -117,6 +149,17 @@ class Registers {
   // register.exception audit record, committed with the entry's new version.
   Result<Entry> decide_exception(const std::string& key, bool approve, const Decider& decider, const std::string& note,
                                  const std::string& expires);
+
+  // Appends a check of one required clause of the contractor `contractor` from key=value texts
+  // (clause, checked_on, result, checked_by, note, next_check — keys or labels), committed with
+  // its register.contract-check audit record. The clause must be one of the entry's
+  // required_clauses. Earlier checks are kept as they were.
+  Result<ContractCheck> add_contract_check(const std::string& contractor, const std::vector<std::pair<std::string, std::string>>& values,
+                                           const std::string& actor);
+  // Appends the checks of a table (one per row, the contractor named in each), all or none, with
+  // one register.contract-check.import record; any problem is an error naming the row and column.
+  Result<ImportSummary> import_contract_checks(const Table& table, const std::string& file_name, const std::string& file_sha256,
+                                               const std::string& actor);
 
   // The register as a table: the Japanese labels as header, one row per entry.
   Result<std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>>> table(Kind kind);
@@ -149,6 +192,10 @@ class Registers {
   // Merges policy fields into `fields`; an error when a given policy field differs from the policy.
   Result<void> apply_policy_fields(Kind kind, const std::string& key, nlohmann::json& fields, const std::string& where) const;
   std::int64_t now() const;
+  // Who writes must be named: UTF-8, no control characters, at most 128 bytes.
+  static Result<void> check_actor(const std::string& actor);
+  // An import's refusal: the count of problems, then the first kMaxImportProblems of them.
+  static std::string problem_list(const std::vector<Error>& problems, std::size_t total);
 
   store::Database& db_;
   audit::AuditLog& audit_;

@@ -467,6 +467,44 @@ CREATE INDEX transfers_ppap ON transfers(ppap_sha256);
 ALTER TABLE transfer_files ADD COLUMN original_sealed {blob};
 )sql";
 
+// Version 22: every check of a contractor's required contract clause (6(8)), appended and never
+// overwritten: when, with what result, by whom, a note and when that clause is next due. The
+// automatic item contract-check reads the latest check per clause. And the reminders mailed
+// (`sanso register remind`): what was sent to whom on which day, so that a second run the same
+// day sends nothing new. And one assignee per checklist item of a campaign (who answers it).
+constexpr const char* kContractChecks = R"sql(
+CREATE TABLE contractor_checks (
+  contractor TEXT NOT NULL,
+  number BIGINT NOT NULL,
+  clause TEXT NOT NULL,
+  checked_on TEXT NOT NULL,
+  result TEXT NOT NULL,
+  checked_by TEXT NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  next_check TEXT NOT NULL DEFAULT '',
+  recorded_by TEXT NOT NULL,
+  recorded_at BIGINT NOT NULL,
+  audit_index BIGINT NOT NULL,
+  PRIMARY KEY (contractor, number)
+);
+CREATE TABLE register_reminders (
+  day TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  item TEXT NOT NULL,
+  sent_at BIGINT NOT NULL,
+  audit_index BIGINT NOT NULL,
+  PRIMARY KEY (day, recipient, item)
+);
+CREATE TABLE inspect_item_assignees (
+  campaign TEXT NOT NULL,
+  item TEXT NOT NULL,
+  assignee TEXT NOT NULL,
+  assigned_by TEXT NOT NULL,
+  assigned_at BIGINT NOT NULL,
+  PRIMARY KEY (campaign, item)
+);
+)sql";
+
 // Version 23: PPAP from mail, a retried delivery. Postfix retries a message whose answer was lost;
 // the retry must find the transfer (and link) the first attempt made, by a key of the delivery
 // (the message without its trace headers, the envelope, the recipient), not make a second.
@@ -513,6 +551,8 @@ const std::vector<Migration>& migrations() {
       {19, "file transfers: PPAP unlock attempts per encrypted file", {kTransferUnlock}},
       {20, "self-inspection: the section (課/係) of a campaign and of its corrective actions", {kInspectSections}},
       {21, "file transfers: PPAP from mail, the sealed attachment and its sender's one-time unlock link", {kMailPpap}},
+      {22, "registers: every check of a contractor's required contract clauses; the reminders mailed; self-inspection: an assignee per item",
+       {kContractChecks}},
       {23, "file transfers: PPAP from mail, one transfer per delivery however often Postfix retries it", {kMailPpapDelivery}},
   };
   return kAll;

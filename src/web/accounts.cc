@@ -31,18 +31,9 @@ using store::Transaction;
 constexpr internal::AuditRule kRules{"console.authentication", "6(6)"};  // 技術的セキュリティ: アクセス制御、不正アクセス対策
 constexpr std::size_t kMaxPasswordBytes = 1024;
 constexpr std::int64_t kLastSeenResolution = 60;  // seconds; fewer writes on busy pages
-constexpr std::int64_t kTotpStep = 30;
-
-// The step of a valid, unused code: this step or one either side (clocks drift), after `last_used`.
+// The step of a valid, unused code (auth::unused_totp_step): the command line checks codes the same way.
 std::optional<std::int64_t> matching_step(const std::string& secret, const std::string& code, std::int64_t now, std::int64_t last_used) {
-  if (code.size() != 6) return std::nullopt;
-  const std::int64_t step = now / kTotpStep;
-  for (std::int64_t s : {step - 1, step, step + 1}) {
-    if (s <= last_used || s < 0) continue;
-    std::string expected = totp_code(secret, static_cast<std::uint64_t>(s));
-    if (sodium_memcmp(expected.data(), code.data(), 6) == 0) return s;
-  }
-  return std::nullopt;
+  return auth::unused_totp_step(secret, code, now, last_used);
 }
 
 std::string random_token() {

@@ -311,12 +311,14 @@ void Console::Impl::inbox_decide(const httplib::Request& req, httplib::Response&
       entry = SANSO_TRY(regs.get(registers::Kind::kExceptions, id));
     }
     if (!entry) return make_error("register.not-found", "exceptions/" + id, "there is no such exception");
-    if (approve && registers::Registers::decision_allowed(*entry, registers::Registers::Decider{ctx.session.name, ctx.session.roles})) {
+    registers::Registers::Decider decider{ctx.session.name, ctx.session.roles};
+    if (approve && registers::Registers::decision_allowed(*entry, decider)) {
       SANSO_TRY(confirm_approval(ctx, text_of(entry->fields, "approver_role"), code, "exception " + id));
+      if (SANSO_TRY(decision_needs_code(ctx, text_of(entry->fields, "approver_role")))) decider.second_factor = "totp (console)";
     }
     auto use = services.store.use();
     registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
-    SANSO_TRY(regs.decide_exception(id, approve, registers::Registers::Decider{ctx.session.name, ctx.session.roles}, note, form_field(req, "expires")));
+    SANSO_TRY(regs.decide_exception(id, approve, decider, note, form_field(req, "expires")));
     return ok();
   }();
   if (!decided) {

@@ -77,6 +77,20 @@ const Wording& prove_wording() {
       {"done_rg_added", {"登録しました。", "Added."}},
       {"done_rg_changed", {"変更しました。", "Changed."}},
       {"err_rg_refused", {"台帳は変更されていません。", "The register was not changed."}},
+      {"rg_ck_title", {"契約条項ごとの確認の履歴", "Checks of each contract clause"}},
+      {"rg_ck_clause", {"契約条項", "Contract clause"}},
+      {"rg_ck_on", {"確認日", "Checked on"}},
+      {"rg_ck_result", {"確認結果", "Result"}},
+      {"rg_ck_by", {"確認者", "Checked by"}},
+      {"rg_ck_next", {"次回確認期限", "Next check due"}},
+      {"rg_ck_note", {"確認の内容", "Note"}},
+      {"rg_ck_none", {"確認の記録はありません。", "No check recorded."}},
+      {"rg_ck_add", {"確認を記録する", "Record a check"}},
+      {"rg_ck_hint", {"確認は追記され、以前の確認は変更されません。監査ログに記録されます。",
+                      "A check is appended; earlier checks stay as they were. Each is recorded in the audit log."}},
+      {"rg_ck_no_clauses", {"必要な契約条項が登録されていません（上の「必要な契約条項」に ; 区切りで記入してください）。",
+                            "No required contract clauses are registered (list them, separated by ;, under required contract clauses above)."}},
+      {"done_rg_checked", {"確認を記録しました。", "The check was recorded."}},
       {"in_campaign", {"点検", "Campaign"}},
       {"in_body", {"実施機関", "Body"}},
       {"in_period", {"期間", "Period"}},
@@ -143,6 +157,12 @@ const Wording& prove_wording() {
       {"in_checkpoint", {"チェックポイント（件数 / ルート）と検証", "Checkpoint (size / root) and its verification"}},
       {"in_proved", {"検証済み:", "Verified:"}},
       {"done_in_answered", {"回答しました。", "Answered."}},
+      {"done_in_assigned", {"担当を設定しました。", "The item's assignee was set."}},
+      {"in_item_assignee", {"担当", "Assignee"}},
+      {"in_assign", {"項目の担当を設定する", "Assign an item"}},
+      {"in_assign_hint", {"[[users]] の名前。空欄にすると点検の担当に戻ります。担当以外の回答は、点検担当の役割（inspector_roles）がなければ拒否されます。",
+                          "A [[users]] name; empty gives the item back to the campaign's assignee. Someone else's item is answered only by an inspector (inspector_roles)."}},
+      {"in_person", {"担当者", "Person"}},
       {"done_in_evidence", {"証跡を保存しました。", "Evidence stored."}},
       {"done_in_evaluated", {"自動項目を評価しました。", "The automatic items were evaluated."}},
       {"done_in_action", {"是正措置を追加しました。", "Corrective action added."}},
@@ -211,6 +231,24 @@ const Templates& prove_templates() {
 <table id="history"><tr><th>{{t.rg_version}}</th><th>{{t.rg_change}}</th><th>{{t.rg_by}}</th><th>{{t.rg_changed}}</th><th>{{t.rg_audit}}</th><th>{{t.rg_fields}}</th></tr>
 {{#history}}<tr><td>{{version}}</td><td>{{change}}</td><td>{{by}}</td><td>{{at}}</td><td><a href="/audit?from={{audit}}">#{{audit}}</a></td><td>{{fields}}</td></tr>{{/history}}
 </table>
+{{#is_contractor}}<h2>{{t.rg_ck_title}}</h2>
+<p>{{t.rg_download}}: <a href="/registers/contractors/checks.csv" id="checks-csv">CSV</a> · <a href="/registers/contractors/checks.xlsx" id="checks-xlsx">XLSX</a></p>
+{{#clauses}}<h3>{{clause}}</h3>
+<table class="checks" data-clause="{{clause}}"><tr><th>{{t.rg_ck_on}}</th><th>{{t.rg_ck_result}}</th><th>{{t.rg_ck_by}}</th><th>{{t.rg_ck_next}}</th><th>{{t.rg_ck_note}}</th><th>{{t.rg_audit}}</th></tr>
+{{#checks}}<tr data-number="{{number}}"><td>{{on}}</td><td data-result="{{result_name}}">{{result}}</td><td>{{by}}</td><td>{{next}}</td><td>{{note}}</td><td><a href="/audit?from={{audit}}">#{{audit}}</a></td></tr>{{/checks}}
+{{^checks}}<tr><td colspan="6">{{t.rg_ck_none}}</td></tr>{{/checks}}</table>{{/clauses}}
+{{#has_clauses}}<form method="post" action="/registers/contractors/entry/{{id}}/check" class="card" id="check-form">
+<h2>{{t.rg_ck_add}}</h2>
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label>{{t.rg_ck_clause}} <select name="c.clause">{{#clauses}}<option value="{{clause}}">{{clause}}</option>{{/clauses}}</select></label>
+<label>{{t.rg_ck_on}} <input type="date" name="c.checked_on" required></label>
+<label>{{t.rg_ck_result}} <select name="c.result">{{#results}}<option value="{{name}}">{{label}}</option>{{/results}}</select></label>
+<label>{{t.rg_ck_by}} <input name="c.checked_by" maxlength="500" required></label>
+<label>{{t.rg_ck_next}} <input type="date" name="c.next_check"></label>
+<label>{{t.rg_ck_note}} <textarea name="c.note" maxlength="8000"></textarea></label>
+<p class="hint">{{t.rg_ck_hint}}</p>
+<button type="submit">{{t.rg_ck_add}}</button>
+</form>{{/has_clauses}}{{^has_clauses}}<p class="hint" id="no-clauses">{{t.rg_ck_no_clauses}}</p>{{/has_clauses}}{{/is_contractor}}
 <form method="post" action="/registers/{{kind}}/entry/{{id}}" class="card" id="edit-form">
 <h2>{{t.rg_edit}}</h2>
 <input type="hidden" name="csrf" value="{{csrf}}">
@@ -262,8 +300,8 @@ const Templates& prove_templates() {
 {{#signed_by}}<dt>{{t.in_signed_by}}</dt><dd id="signed">{{signed_by}} {{signed_at}} {{signoff_note}}</dd>{{/signed_by}}
 </dl>
 <p><a href="/inspect/c/{{id}}/report.xlsx" id="report">{{t.in_report}}</a> · <a href="/inspect/c/{{id}}/report.pdf" id="report-pdf">{{t.in_report_pdf}}</a></p>
-<table id="items"><tr><th>{{t.in_item}}</th><th>{{t.rg_clause}}</th><th>{{t.in_question}}</th><th>{{t.in_answer}} / {{t.in_result}}</th><th>{{t.in_evidence}}</th></tr>
-{{#items}}<tr data-item="{{id}}"><td>{{id}}<br><small>{{kind}}</small></td><td>{{clause}}</td><td>{{question}}</td>
+<table id="items"><tr><th>{{t.in_item}}</th><th>{{t.rg_clause}}</th><th>{{t.in_question}}</th><th>{{t.in_item_assignee}}</th><th>{{t.in_answer}} / {{t.in_result}}</th><th>{{t.in_evidence}}</th></tr>
+{{#items}}<tr data-item="{{id}}"><td>{{id}}<br><small>{{kind}}</small></td><td>{{clause}}</td><td>{{question}}</td><td class="assignee">{{item_assignee}}</td>
 <td class="outcome">{{outcome}}{{#note}}<br><small>{{note}}</small>{{/note}}{{#by}}<br><small>{{by}} {{at}}</small>{{/by}}{{#audit}}<br><small><a href="/audit?from={{audit}}">#{{audit}}</a>{{#evidence}} — {{evidence}}{{/evidence}}</small>{{/audit}}</td>
 <td>{{#files}}<div><a href="/inspect/c/{{campaign}}/evidence/{{number}}" class="evidence">{{name}}</a> <small>{{size}} SHA-256 {{sha256}}</small></div>{{/files}}</td></tr>{{/items}}
 </table>
@@ -284,6 +322,14 @@ const Templates& prove_templates() {
 <label>{{t.in_file}} <input type="file" name="file" required></label>
 <button type="submit">{{t.in_upload}}</button>
 </form>{{/is_assignee}}
+{{#may_assign}}<form method="post" action="/inspect/c/{{id}}/assign" class="card" id="assign-form">
+<h2>{{t.in_assign}}</h2>
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label>{{t.in_item}} <select name="item" required>{{#manual}}<option value="{{id}}">{{id}}</option>{{/manual}}</select></label>
+<label>{{t.in_person}} <input name="person" maxlength="200"></label>
+<p class="hint">{{t.in_assign_hint}}</p>
+<button type="submit">{{t.in_assign}}</button>
+</form>{{/may_assign}}
 {{#has_automatic}}<form method="post" action="/inspect/c/{{id}}/evaluate" class="card" id="evaluate-form">
 <input type="hidden" name="csrf" value="{{csrf}}">
 <button type="submit">{{t.in_evaluate}}</button>
@@ -616,12 +662,14 @@ void Console::Impl::register_entry_page(const httplib::Request& req, httplib::Re
   std::optional<registers::Entry> entry;
   std::vector<registers::Change> history;
   std::vector<registers::Entry> same_register;
+  std::vector<registers::ContractCheck> checks;
   auto read = [&]() -> Result<void> {
     auto use = services.store.use();
     registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
     entry = SANSO_TRY(regs.get(*kind, key));
     if (entry) history = SANSO_TRY(regs.history(*kind, key));
     if (entry) same_register = SANSO_TRY(regs.list(*kind));
+    if (entry && *kind == registers::Kind::kContractors) checks = SANSO_TRY(registers::contract_checks(*use, entry->key));
     return ok();
   }();
   if (!read) return proof_failed(req, res, ctx, read.error());
@@ -665,6 +713,34 @@ void Console::Impl::register_entry_page(const httplib::Request& req, httplib::Re
                  {"values", values_shown},
                  {"history", rows},
                  {"fields_html", render_page(PageTemplate::kFields, ctx.lang, {{"fields", field_inputs(*kind, &*entry, ctx.lang, typed)}})}};
+  if (*kind == registers::Kind::kContractors) {
+    // Every check of each required clause, newest first; the form offers only those clauses.
+    const registers::FieldSpec& result = registers::contract_check_field("result");
+    json clauses = json::array();
+    if (auto r = entry->fields.find("required_clauses"); r != entry->fields.end() && r->is_array()) {
+      for (const auto& clause : *r) {
+        json shown = json::array();
+        for (auto it = checks.rbegin(); it != checks.rend(); ++it) {
+          if (it->clause != clause.get<std::string>()) continue;
+          shown.push_back({{"number", std::to_string(it->number)},
+                           {"on", it->checked_on},
+                           {"result", registers::format_value(result, it->result, lang_code(ctx.lang))},
+                           {"result_name", it->result},
+                           {"by", visible_text(it->checked_by)},
+                           {"next", it->next_check},
+                           {"note", visible_text(it->note)},
+                           {"audit", std::to_string(it->audit_index)}});
+        }
+        clauses.push_back({{"clause", visible_text(clause.get<std::string>())}, {"checks", shown}});
+      }
+    }
+    json results = json::array();
+    for (const auto& t : result.choices) results.push_back({{"name", std::string(t.name)}, {"label", std::string(term_label(t, lang_code(ctx.lang)))}});
+    values["is_contractor"] = true;
+    values["clauses"] = clauses;
+    values["has_clauses"] = !clauses.empty();
+    values["results"] = results;
+  }
   json f = frame(req, std::string(registers::label(*kind, lang_code(ctx.lang))) + " " + entry->key, &ctx);
   if (!notice.empty()) f["notice"] = notice;
   int status = 200;
@@ -709,6 +785,47 @@ void Console::Impl::register_put(const httplib::Request& req, httplib::Response&
   redirect(res, "/registers/" + std::string(registers::to_string(*kind)) + "/entry/" + put->key + "?done=" + (update ? "rg_changed" : "rg_added"));
 }
 
+void Console::Impl::contract_check_post(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  const std::string key = req.matches[2];
+  // The form's fields are "c.<key>", the texts the CLI's `register check --field key=value` gives.
+  std::vector<std::pair<std::string, std::string>> values;
+  for (const auto& fs : registers::contract_check_fields()) {
+    const std::string name = "c." + std::string(fs.key);
+    if (req.get_param_value_count(name) > 1) return send_error(req, res, &ctx, ctx.lang, 400, "err_bad_request");
+    if (fs.key == "contractor" || !req.has_param(name)) continue;
+    values.emplace_back(std::string(fs.key), req.get_param_value(name));
+  }
+  auto added = [&]() -> Result<registers::ContractCheck> {
+    auto use = services.store.use();
+    registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
+    return regs.add_contract_check(key, values, ctx.session.name);
+  }();
+  if (!added) {
+    if (status_of(added.error()) == 500) return proof_failed(req, res, ctx, added.error());
+    return register_entry_page(req, res, ctx, "", added.error(), {});
+  }
+  redirect(res, "/registers/contractors/entry/" + added->contractor + "?done=rg_checked");
+}
+
+void Console::Impl::contract_check_export(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
+  const std::string suffix = req.matches[1];
+  const auto format = registers::parse_table_format(suffix);
+  if (!format) return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
+  auto bytes = written_bytes(services.config.data_dir, suffix, [&](const std::string& path) -> Result<void> {
+    std::vector<registers::ContractCheck> checks;
+    {
+      auto use = services.store.use();
+      checks = SANSO_TRY(registers::contract_checks(*use));
+    }
+    const auto [header, rows] = registers::contract_check_table(checks);
+    return registers::write_table(path, *format, "契約条項の確認", header, rows);
+  });
+  if (!bytes) return proof_failed(req, res, ctx, bytes.error());
+  send_download(res, "contract-checks." + suffix, "契約条項の確認." + suffix, std::move(*bytes),
+                *format == registers::TableFormat::kCsv ? "text/csv; charset=utf-8"
+                                                        : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+}
+
 void Console::Impl::register_export(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
   auto kind = registers::parse_kind(std::string(req.matches[1]));
   if (!kind) return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
@@ -730,6 +847,16 @@ void Console::Impl::register_export(const httplib::Request& req, httplib::Respon
                 *format == registers::TableFormat::kCsv ? "text/csv; charset=utf-8"
                                                         : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
 }
+
+namespace {
+// Someone holding one of [quarantine] inspector_roles answers any item of a campaign.
+bool holds_inspector_role(const Context& ctx, const config::ServiceConfig& config) {
+  for (const auto& r : ctx.session.roles) {
+    if (std::find(config.quarantine.inspector_roles.begin(), config.quarantine.inspector_roles.end(), r) != config.quarantine.inspector_roles.end()) return true;
+  }
+  return false;
+}
+}  // namespace
 
 namespace {
 // The templates the console offers: inspection/ beside the policy file, as for the command line.
@@ -881,6 +1008,7 @@ void Console::Impl::campaign_page(const httplib::Request& req, httplib::Response
                                   const std::string& notice, const std::optional<Error>& failure) {
   std::optional<inspect::Campaign> c;
   std::vector<inspect::AnswerRecord> answers;
+  std::map<std::string, std::string> assignees;
   std::vector<inspect::AutomaticResult> results;
   std::vector<inspect::Evidence> evidence;
   std::vector<inspect::CorrectiveAction> found, carried;
@@ -892,6 +1020,7 @@ void Console::Impl::campaign_page(const httplib::Request& req, httplib::Response
     if (!got) return got.error().code == "inspect.no-campaign" ? ok() : Result<void>(got.error());
     c = std::move(*got);
     answers = SANSO_TRY(campaigns.answers(id));
+    assignees = SANSO_TRY(campaigns.item_assignees(id));
     results = SANSO_TRY(campaigns.results(id));
     evidence = SANSO_TRY(campaigns.evidence(id));
     found = SANSO_TRY(campaigns.actions_found(id));
@@ -903,6 +1032,7 @@ void Console::Impl::campaign_page(const httplib::Request& req, httplib::Response
   if (!c) return send_error(req, res, &ctx, ctx.lang, 404, "err_not_found");
   json items = json::array(), manual = json::array(), all_items = json::array();
   bool has_automatic = false;
+  bool answers_any = false;  // the viewer answers at least one item
   for (const auto& item : c->items) {
     json row = {{"id", item.id},
                 {"clause", item.clause},
@@ -913,6 +1043,9 @@ void Console::Impl::campaign_page(const httplib::Request& req, httplib::Response
     all_items.push_back({{"id", item.id}});
     if (item.kind == inspect::ItemKind::kManual) {
       manual.push_back({{"id", item.id}});
+      const std::string who = inspect::Campaigns::answerer(*c, assignees, item.id);
+      row["item_assignee"] = visible_text(who);
+      answers_any |= ascii_lower(who) == ascii_lower(ctx.session.name);
       row["outcome"] = wording(ctx.lang, "in_unanswered");
       for (const auto& a : answers) {
         if (a.item != item.id) continue;
@@ -982,7 +1115,9 @@ void Console::Impl::campaign_page(const httplib::Request& req, httplib::Response
                  {"all_items", all_items},
                  {"has_automatic", has_automatic},
                  {"open", open},
-                 {"is_assignee", ascii_lower(c->assignee) == ascii_lower(ctx.session.name)},
+                 {"is_assignee", answers_any || ascii_lower(c->assignee) == ascii_lower(ctx.session.name) || holds_inspector_role(ctx, services.config)},
+                 {"may_assign", ascii_lower(c->assignee) == ascii_lower(ctx.session.name) || ascii_lower(c->created_by) == ascii_lower(ctx.session.name) ||
+                                    holds_inspector_role(ctx, services.config)},
                  {"actions", actions},
                  {"proofs", proof_rows},
                  {"has_proofs", !proof_rows.empty()}};
@@ -1003,7 +1138,12 @@ void Console::Impl::campaign_action(const httplib::Request& req, httplib::Respon
     inspect::Campaigns campaigns(*use, *services.proof.audit, system_clock());
     if (action == "answer") {
       const inspect::Answer answer = SANSO_TRY(inspect::parse_answer(field(req, "answer")));
-      return campaigns.answer(id, field(req, "item"), answer, field(req, "note"), ctx.session.name, console_account(ctx));
+      return campaigns.answer(id, field(req, "item"), answer, field(req, "note"), ctx.session.name, console_account(ctx), holds_inspector_role(ctx, services.config));
+    }
+    if (action == "assign") {
+      std::vector<std::string> people;
+      for (const auto& u : services.config.operators) people.push_back(u.name);
+      return campaigns.assign(id, field(req, "item"), field(req, "person"), people, ctx.session.name, holds_inspector_role(ctx, services.config));
     }
     if (action == "evaluate") {
       // The registers the automatic items read (contractors, exceptions) hold what the policy declares.
@@ -1027,7 +1167,11 @@ void Console::Impl::campaign_action(const httplib::Request& req, httplib::Respon
     if (status_of(done.error()) == 500) return proof_failed(req, res, ctx, done.error());
     return campaign_page(req, res, ctx, id, "", done.error());
   }
-  const std::string key = action == "answer" ? "answered" : action == "evaluate" ? "evaluated" : action == "action" ? "action" : "signed";
+  const std::string key = action == "answer"     ? "answered"
+                          : action == "evaluate" ? "evaluated"
+                          : action == "action"   ? "action"
+                          : action == "assign"   ? "assigned"
+                                                 : "signed";
   redirect(res, "/inspect/c/" + id + "?done=in_" + key);
 }
 
@@ -1297,11 +1441,15 @@ void Console::Impl::proof_routes() {
   s.Get(R"(/registers/([a-z]{1,20})/entry/([A-Za-z0-9._-]{1,64}))",
         proof_page(Permission::kRegisters, 
             [this, done_notice](auto& req, auto& res, auto& ctx) {
-              register_entry_page(req, res, ctx, done_notice(req, ctx.lang, {"rg_added", "rg_changed"}), std::nullopt, {});
+              register_entry_page(req, res, ctx, done_notice(req, ctx.lang, {"rg_added", "rg_changed", "rg_checked"}), std::nullopt, {});
             },
             false));
   s.Post(R"(/registers/([a-z]{1,20})/entry/([A-Za-z0-9._-]{1,64}))",
          proof_page(Permission::kRegisters, [this](auto& req, auto& res, auto& ctx) { register_put(req, res, ctx, true); }, true));
+  s.Post(R"(/registers/(contractors)/entry/([A-Za-z0-9._-]{1,64})/check)",
+         proof_page(Permission::kRegisters, [this](auto& req, auto& res, auto& ctx) { contract_check_post(req, res, ctx); }, true));
+  s.Get(R"(/registers/contractors/checks\.(csv|xlsx))",
+        proof_page(Permission::kRegisters, [this](auto& req, auto& res, auto& ctx) { contract_check_export(req, res, ctx); }, false));
   // A campaign's id is "<template>:<body>:<period>", each part of letters, digits and - _ ., then
   // ":<section key>" (12 hex digits) for a campaign of one section of the body.
   const std::string id = R"(([A-Za-z0-9._-]{1,64}:[A-Za-z0-9._-]{1,64}:[0-9-]{4,7}(?::[0-9a-f]{12})?))";
@@ -1316,11 +1464,11 @@ void Console::Impl::proof_routes() {
   s.Get("/inspect/c/" + id, proof_page(Permission::kInspection, 
                                 [this, done_notice](auto& req, auto& res, auto& ctx) {
                                   campaign_page(req, res, ctx, req.matches[1],
-                                                done_notice(req, ctx.lang, {"in_answered", "in_evidence", "in_evaluated", "in_action", "in_signed", "in_created"}),
+                                                done_notice(req, ctx.lang, {"in_answered", "in_evidence", "in_evaluated", "in_action", "in_signed", "in_created", "in_assigned"}),
                                                 std::nullopt);
                                 },
                                 false));
-  for (const char* action : {"answer", "evaluate", "action", "signoff"}) {
+  for (const char* action : {"answer", "evaluate", "action", "signoff", "assign"}) {
     s.Post("/inspect/c/" + id + "/" + action,
            proof_page(Permission::kInspection, [this, action = std::string(action)](auto& req, auto& res, auto& ctx) { campaign_action(req, res, ctx, action); }, true));
   }

@@ -1,26 +1,15 @@
-// One-time codes from an authenticator app (TOTP, RFC 6238: HMAC-SHA1, 30-second steps, six
-// digits): the console's optional second factor.
+// The console's second factor: the TOTP functions live in src/auth (the command line checks the
+// same codes); the console names them here.
 #pragma once
 
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
+#include "auth/totp.h"
 
 namespace sanso::web {
 
-// The six-digit code of `secret` (raw bytes) for time step `step` (Unix time / 30).
-std::string totp_code(std::string_view secret, std::uint64_t step);
-
-// A new 160-bit secret, as raw bytes.
-std::string new_totp_secret();
-
-// RFC 4648 base32 without padding, as authenticator apps take a secret; decoding ignores spaces
-// and case and gives nullopt on anything else.
-std::string base32_encode(std::string_view bytes);
-std::optional<std::string> base32_decode(std::string_view text);
-
-// The otpauth:// URI an authenticator app reads (from a QR code or typed in).
-std::string totp_uri(std::string_view issuer, std::string_view account, std::string_view secret);
+using auth::base32_decode;
+using auth::base32_encode;
+using auth::new_totp_secret;
+using auth::totp_code;
+using auth::totp_uri;
 
 }  // namespace sanso::web

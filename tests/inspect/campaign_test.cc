@@ -110,6 +110,44 @@ TEST_P(CampaignTest, OnlyTheAssigneeAnswersAndOnlyManualItems) {
   EXPECT_EQ(answers->front().note, "12月に実施");
 }
 
+// One assignee per item: an item assigned to someone is answered by them (or an inspector), not
+// by the campaign's assignee; assigning needs a [[users]] name and the campaign's assignee, its
+// creator or an inspector; every assignment is recorded; the report's 点検表 row names who answers.
+TEST_P(CampaignTest, AnItemAssignedToSomeoneIsAnsweredByThemOrAnInspectorOnly) {
+  const Campaign c = create("mayor", "2026-11");
+  const std::vector<std::string> people = {"tanaka", "suzuki", "sato", "kato"};
+  auto by_stranger = campaigns_->assign(c.id, "training", "sato", people, "sato");
+  ASSERT_FALSE(by_stranger);
+  EXPECT_EQ(by_stranger.error().code, "inspect.not-assignee");
+  auto unknown = campaigns_->assign(c.id, "training", "nobody", people, "tanaka");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, "inspect.unknown-person");
+  auto automatic = campaigns_->assign(c.id, "releases", "sato", people, "tanaka");
+  ASSERT_FALSE(automatic);
+  EXPECT_EQ(automatic.error().code, "inspect.automatic-item");
+  const auto logged = entries();
+  ASSERT_TRUE(campaigns_->assign(c.id, "training", "SATO", people, "tanaka"));
+  EXPECT_EQ(entries(), logged + 1);
+  EXPECT_EQ(actions_logged().back(), "inspect.assign");
+  EXPECT_EQ((*campaigns_->item_assignees(c.id)).at("training"), "sato");  // as [[users]] spells it
+
+  // The campaign's assignee no longer answers that item; sato does; the other item stays tanaka's.
+  auto not_theirs = campaigns_->answer(c.id, "training", Answer::kYes, "", "tanaka");
+  ASSERT_FALSE(not_theirs);
+  EXPECT_EQ(not_theirs.error().code, "inspect.not-assignee");
+  EXPECT_NE(not_theirs.error().message.find("sato"), std::string::npos) << not_theirs.error().message;
+  ASSERT_TRUE(campaigns_->answer(c.id, "training", Answer::kYes, "", "sato"));
+  EXPECT_EQ(campaigns_->answer(c.id, "physical", Answer::kYes, "", "sato").error().code, "inspect.not-assignee");
+  ASSERT_TRUE(campaigns_->answer(c.id, "physical", Answer::kYes, "", "tanaka"));
+  // An inspector answers anyone's item.
+  ASSERT_TRUE(campaigns_->answer(c.id, "training", Answer::kNo, "再確認", "kato", "", true));
+
+  // Given back to the campaign's assignee.
+  ASSERT_TRUE(campaigns_->assign(c.id, "training", "", people, "admin"));  // the creator
+  EXPECT_TRUE(campaigns_->item_assignees(c.id)->empty());
+  ASSERT_TRUE(campaigns_->answer(c.id, "training", Answer::kYes, "", "tanaka"));
+}
+
 TEST_P(CampaignTest, EvidenceIsKeptWholeAndCheckedAgainstItsHash) {
   const Campaign c = create("mayor", "2026-11");
   const std::string content = std::string("研修出席簿\n") + std::string(1000, '\0') + "end";

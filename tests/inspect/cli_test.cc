@@ -167,6 +167,50 @@ TEST_F(InspectCli, CampaignFromCreationToALockedSignedReport) {
 
 // Campaigns per section (課/係): two sections of one body for the same month, shown in the list and
 // in the report (the 点検表's header and one line each in the summary); hostile section text refused.
+// One assignee per item through the binary: assigned with `inspect assign`, shown by `inspect
+// items`, answered only by that person (or an inspector), named in the 点検表's 担当 column.
+TEST_F(InspectCli, AnItemIsAssignedToOnePersonShownAnsweredByThemAndReported) {
+  auto created = inspect("campaign create --template minamata-monthly --body mayor --period 2026-11 --assignee tanaka --as kato");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  const std::string id = sanso::testing::last_line(created.output);
+  auto unknown = inspect("assign " + id + " monthly-incidents nobody --as tanaka");
+  EXPECT_TRUE(sanso::testing::refused_with(unknown, "inspect.unknown-person")) << unknown.output;
+  auto not_allowed = inspect("assign " + id + " monthly-incidents sato --as suzuki");
+  EXPECT_TRUE(sanso::testing::refused_with(not_allowed, "inspect.not-assignee")) << not_allowed.output;
+  auto assigned = inspect("assign " + id + " monthly-incidents sato --as tanaka");
+  ASSERT_EQ(assigned.exit_code, 0) << assigned.output;
+  EXPECT_NE(assigned.output.find("monthly-incidents → sato"), std::string::npos) << assigned.output;
+
+  auto items = inspect("items " + id + " --json");
+  ASSERT_EQ(items.exit_code, 0) << items.output;
+  const auto listed = nlohmann::json::parse(items.output.substr(items.output.find('[')), nullptr, false);
+  ASSERT_FALSE(listed.is_discarded()) << items.output;
+  for (const auto& item : listed) {
+    if (item["item"] == "monthly-incidents") EXPECT_EQ(item["assignee"], "sato");
+    else if (item["manual"].get<bool>()) EXPECT_EQ(item["assignee"], "tanaka") << item.dump();
+  }
+  // suzuki holds no inspector role: someone else's item is refused.
+  auto other = inspect("answer " + id + " monthly-incidents yes --as suzuki");
+  EXPECT_TRUE(sanso::testing::refused_with(other, "inspect.not-assignee")) << other.output;
+  EXPECT_NE(other.output.find("sato"), std::string::npos) << other.output;
+  ASSERT_EQ(inspect("answer " + id + " monthly-incidents yes --as sato").exit_code, 0);
+  // kato holds system_admin, one of [quarantine] inspector_roles: answers anyone's item.
+  ASSERT_EQ(inspect("answer " + id + " monthly-physical yes --as kato").exit_code, 0);
+
+  const fs::path xlsx = dir_ / "assigned.xlsx";
+  ASSERT_EQ(inspect("report " + id + " --format xlsx -o " + xlsx.string()).exit_code, 0);
+  const auto book = read_xlsx(xlsx);
+  const auto& sheet = book["点検表"];
+  bool found = false;
+  for (const auto& row : sheet) {
+    if (row.size() < 10 || row[0]["v"] != "monthly-incidents") continue;
+    found = true;
+    EXPECT_EQ(row[9]["v"], "sato") << row.dump();
+  }
+  EXPECT_TRUE(found) << sheet.dump();
+  EXPECT_NE(find_cell(sheet, "担当"), nullptr);
+}
+
 TEST_F(InspectCli, TwoSectionsOfOneBodyAreListedAndReportedApart) {
   auto policy_section = inspect("campaign create --template minamata-monthly --body mayor --period 2026-11 --assignee tanaka "
                                 "--section 総務課情報政策係 --as kato");

@@ -313,6 +313,51 @@ TEST_P(EvaluateTest, ContractCheckPassesWithChecksDueAndFailsPastTheDateOrWithou
   EXPECT_NE(o.summary.find("cleaning（次回確認期限 2026-11-30 を過ぎている）"), std::string::npos) << o.summary;
 }
 
+// A contractor with required clauses is judged by the latest check of each clause: a clause
+// never checked fails, a clause whose latest check's next date has passed fails (an earlier check
+// with a later date does not hide it), and the latest checks' records are the evidence.
+TEST_P(EvaluateTest, ContractCheckReadsTheLatestCheckOfEachRequiredClause) {
+  registers::Registers regs(*db_, *log_, clock_, &policy_);
+  ASSERT_TRUE(regs.seed_from_policy("test"));
+  ASSERT_TRUE(regs.put(registers::Kind::kContractors, {{"id", "juki_vendor"}, {"required_clauses", "秘密保持;再委託の制限"}, {"next_check", "2027-06-01"}},
+                       true, "tanaka"));
+  auto o = check("contract-check");
+  EXPECT_FALSE(o.passed);
+  EXPECT_NE(o.summary.find("条項「秘密保持」の確認の記録がない"), std::string::npos) << o.summary;
+  EXPECT_NE(o.summary.find("条項「再委託の制限」の確認の記録がない"), std::string::npos) << o.summary;
+
+  const auto add = [&](const std::string& clause, const std::string& on, const std::string& next) {
+    auto c = regs.add_contract_check("juki_vendor", {{"clause", clause}, {"checked_on", on}, {"result", "pass"}, {"checked_by", "suzuki"}, {"next_check", next}},
+                                     "tanaka");
+    EXPECT_TRUE(c) << c.error().to_string();
+    return c ? c->audit_index : 0;
+  };
+  const auto secrecy = add("秘密保持", "2026-06-01", "2027-03-01");
+  const auto subcontract = add("再委託の制限", "2026-06-01", "");  // due with the entry's next_check
+  o = check("contract-check");
+  EXPECT_TRUE(o.passed) << o.summary;
+  EXPECT_NE(std::find(o.evidence.begin(), o.evidence.end(), secrecy), o.evidence.end());
+  EXPECT_NE(std::find(o.evidence.begin(), o.evidence.end(), subcontract), o.evidence.end());
+
+  // The latest check of 秘密保持 says it falls due on 2026-11-15 (past on 2026-12-01).
+  const auto latest = add("秘密保持", "2026-08-01", "2026-11-15");
+  o = check("contract-check");
+  EXPECT_FALSE(o.passed);
+  EXPECT_NE(o.summary.find("条項「秘密保持」の次回確認期限 2026-11-15 を過ぎている（直近の確認 2026-08-01）"), std::string::npos) << o.summary;
+  EXPECT_NE(std::find(o.evidence.begin(), o.evidence.end(), latest), o.evidence.end());
+  EXPECT_EQ(std::find(o.evidence.begin(), o.evidence.end(), secrecy), o.evidence.end());
+
+  // A check entered late for an earlier date does not replace the latest one.
+  add("秘密保持", "2026-07-01", "2027-12-01");
+  o = check("contract-check");
+  EXPECT_FALSE(o.passed) << o.summary;
+  // A newer check of the clause passes it again; the older ones stay in the history.
+  add("秘密保持", "2026-11-20", "2027-05-20");
+  o = check("contract-check");
+  EXPECT_TRUE(o.passed) << o.summary;
+  EXPECT_EQ(registers::contract_checks(*db_, "juki_vendor")->size(), 5u);
+}
+
 TEST_P(EvaluateTest, ExceptionExpiryReadsTheExceptionsRegisterAndCitesTheDecisionsAStaleOneTouched) {
   policy::Rule* with_exception = nullptr;
   for (auto& r : policy_.rules) {

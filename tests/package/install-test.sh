@@ -84,6 +84,11 @@ for unit in milter web icap monitor; do
   [ -f "$root/usr/share/man/man1/sanso-$unit.1.gz" ] || fail "no man page sanso-$unit(1)"
   zcat "$root/usr/share/man/man1/sanso-$unit.1.gz" | grep -qE -- '(\\-\\-|--)config' || fail "sanso-$unit(1) does not describe its options"
 done
+# The daily reminders: a oneshot service and its timer, neither enabled before the relay is set.
+for f in sanso-remind.service sanso-remind.timer; do
+  [ -f "$root/lib/systemd/system/$f" ] || fail "$f is not installed"
+  ls "$root"/etc/systemd/system/*.wants/$f >/dev/null 2>&1 && fail "$f is enabled before the city configured it"
+done
 echo "ok: user, directories, conffiles, units (not enabled) and man pages"
 
 # One mail and one file through the installed command, as the service user.

@@ -5,11 +5,15 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "auth/totp.h"
 #include "support/cli_runner.h"
+#include "support/notice_text.h"
+#include "support/smtp_sink.h"
 #include "support/xlsx_cells.h"
 #include "support/test_store.h"
 
@@ -148,6 +152,208 @@ TEST_F(RegisterCli, AnExceptionIsDecidedOnlyByAHolderOfItsApproverRole) {
   EXPECT_EQ(again.exit_code, 1);
   auto other_kind = reg("decide assets usb-01 approve --reason x --as suzuki");
   EXPECT_TRUE(sanso::testing::refused_with(other_kind, "register.bad-kind")) << other_kind.output;
+}
+
+
+// 6(8) through the binary: checks of a contractor's clauses appended (`register check`), the
+// whole history per clause in `register show`, the latest per clause in `register list`, the
+// history as XLSX (read back with openpyxl) and imported back; a hostile check import changes
+// nothing.
+TEST_F(RegisterCli, ContractClauseChecksAreAppendedShownExportedAndImported) {
+  auto clauses = reg("add contractors --update --as tanaka --field id=juki_vendor --field 'required_clauses=秘密保持;再委託の制限'");
+  ASSERT_EQ(clauses.exit_code, 0) << clauses.output;
+  auto first = reg("check contractors juki_vendor --as tanaka --field clause=秘密保持 --field checked_on=2026-04-01 --field result=pass "
+                   "--field checked_by=suzuki --field next_check=2026-10-01");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  auto second = reg("check contractors juki_vendor --as tanaka --field clause=秘密保持 --field checked_on=2026-10-02 --field result=partial "
+                    "--field checked_by=sato --field note=返却手順が未記載");
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  auto wrong_clause = reg("check contractors juki_vendor --as tanaka --field clause=監査権 --field checked_on=2026-10-02 --field result=pass --field checked_by=sato");
+  EXPECT_TRUE(sanso::testing::refused_with(wrong_clause, "register.inconsistent")) << wrong_clause.output;
+
+  auto shown = reg("show contractors juki_vendor");
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  const auto newer = shown.output.find("2026-10-02  秘密保持  一部不適合  sato");
+  const auto older = shown.output.find("2026-04-01  秘密保持  適合  suzuki  次回 2026-10-01");
+  ASSERT_NE(newer, std::string::npos) << shown.output;
+  ASSERT_NE(older, std::string::npos) << shown.output;
+  EXPECT_LT(newer, older) << "newest first: " << shown.output;
+  EXPECT_NE(shown.output.find("再委託の制限\n    （確認の記録なし）"), std::string::npos) << shown.output;
+  const auto checks_shown = [&] {
+    const auto run = reg("show contractors juki_vendor --json");
+    return nlohmann::json::parse(run.output.substr(std::min(run.output.find('{'), run.output.size())), nullptr, false)["checks"];
+  };
+  const auto json = checks_shown();
+  ASSERT_EQ(json.size(), 2u) << json.dump();
+  EXPECT_EQ(json[1]["note"], "返却手順が未記載");
+
+  auto listed = reg("list contractors");
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_NE(listed.output.find("2026-10-02  秘密保持  一部不適合"), std::string::npos) << listed.output;
+  EXPECT_EQ(listed.output.find("2026-04-01  秘密保持"), std::string::npos) << "only the latest per clause: " << listed.output;
+
+  const fs::path out = dir_ / "checks.xlsx";
+  auto exported = reg("export contractors --checks --format xlsx -f " + out.string());
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  const auto book = read_xlsx(out);
+  ASSERT_TRUE(book.contains("契約条項の確認")) << book.dump();
+  const auto& sheet = book["契約条項の確認"];
+  ASSERT_EQ(sheet.size(), 3u) << sheet.dump();
+  EXPECT_EQ(sheet[0][1]["v"], "契約条項");
+  EXPECT_EQ(sheet[1][2]["v"], "2026-04-01");
+  EXPECT_EQ(sheet[2][3]["v"], "一部不適合");
+
+  std::ofstream(dir_ / "bad.csv") << "委託事業者,契約条項,確認日,確認結果,確認者\njuki_vendor,再委託の制限,2026-11-01,適合,a\njuki_vendor,秘密保持,2026-11-31,適合,b\n";
+  auto bad = reg("import contractors --checks -f " + (dir_ / "bad.csv").string() + " --as tanaka");
+  EXPECT_TRUE(sanso::testing::refused_with(bad, "register.bad-value")) << bad.output;
+  EXPECT_NE(bad.output.find("bad.csv row 3 column C"), std::string::npos) << bad.output;
+  EXPECT_EQ(checks_shown().size(), 2u);
+
+  std::ofstream(dir_ / "good.csv") << "委託事業者,契約条項,確認日,確認結果,確認者\njuki_vendor,再委託の制限,2026-11-01,適合,a\n";
+  auto good = reg("import contractors --checks -f " + (dir_ / "good.csv").string() + " --as tanaka");
+  ASSERT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_EQ(checks_shown().size(), 3u);
+}
+
+
+// `sanso register remind` through the binary and a real SMTP listener: the review falling due is
+// mailed to its reviewer (Japanese, then English); the same day again sends nothing new; a relay
+// that is down exits non-zero and records nothing as sent, so the next run sends it.
+TEST_F(RegisterCli, RemindMailsWhatFallsDueOnceADayThroughTheRelay) {
+  sanso::testing::SmtpSink sink(dir_ / "sink");
+  std::string cfg;
+  {
+    std::ifstream in(dir_ / "sanso.toml");
+    std::stringstream text;
+    text << in.rdbuf();
+    cfg = text.str();
+  }
+  const std::string suzuki = "roles = [\"general_security_officer\"]\nzone = \"lgwan\"\n";
+  ASSERT_NE(cfg.find(suzuki), std::string::npos);
+  cfg.replace(cfg.find(suzuki), suzuki.size(), suzuki + "mail = \"suzuki@city.minamata.lg.jp\"\n");
+  const std::string relay = "smtp_relay = \"127.0.0.1:10026\"";
+  ASSERT_NE(cfg.find(relay), std::string::npos);
+  std::string down = cfg;
+  down.replace(down.find(relay), relay.size(), "smtp_relay = \"127.0.0.1:" + std::to_string(sanso::testing::free_tcp_port()) + "\"");
+  cfg.replace(cfg.find(relay), relay.size(), "smtp_relay = \"" + sink.relay() + "\"");
+  std::ofstream(dir_ / "sanso.toml") << cfg;
+  std::ofstream(dir_ / "down.toml") << down;
+
+  // The review falls due in 10 days (the binary's clock is the machine's).
+  const auto in_days = [](int days) {
+    const std::time_t t = std::time(nullptr) + static_cast<std::time_t>(days) * 86400;
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return std::string(buf);
+  };
+  auto review = reg("add reviews --as suzuki --field id=R1 --field reviewed_on=" + in_days(-355) + " --field reviewer=suzuki --field decision=approved "
+                    "--field approved_by=tanaka --field next_review=" + in_days(10));
+  ASSERT_EQ(review.exit_code, 0) << review.output;
+
+  auto planned = reg("remind --dry-run");
+  ASSERT_EQ(planned.exit_code, 0) << planned.output;
+  EXPECT_NE(planned.output.find("送信予定 suzuki <suzuki@city.minamata.lg.jp>: 1 件"), std::string::npos) << planned.output;
+  auto failed = sanso::testing::run_sanso("register remind --config " + (dir_ / "down.toml").string());
+  EXPECT_TRUE(sanso::testing::refused_with(failed, "register.remind-failed")) << failed.output;
+  EXPECT_NE(failed.output.find("not recorded as sent"), std::string::npos) << failed.output;
+  EXPECT_TRUE(sink.messages(0).empty());
+
+  auto sent = reg("remind");
+  ASSERT_EQ(sent.exit_code, 0) << sent.output;
+  EXPECT_NE(sent.output.find("送信しました suzuki <suzuki@city.minamata.lg.jp>: 1 件"), std::string::npos) << sent.output;
+  EXPECT_NE(sent.output.find("監査ログ #"), std::string::npos) << sent.output;
+  auto mails = sink.messages(1);
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_NE(mails[0].find("suzuki@city.minamata.lg.jp"), std::string::npos);
+  const std::string text = sanso::testing::notice_text(mails[0].substr(mails[0].find("Date:")));
+  const auto ja = text.find("ポリシーの見直し（8）の期限 " + in_days(10) + "（あと 10 日）");
+  const auto en = text.find("Policy review (8) due " + in_days(10) + " (in 10 days)");
+  ASSERT_NE(ja, std::string::npos) << text;
+  ASSERT_NE(en, std::string::npos) << text;
+  EXPECT_LT(ja, en);
+
+  auto again = reg("remind");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("本日送信済みのため省略: 1 件"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("新たに送る催促はありません"), std::string::npos) << again.output;
+  EXPECT_EQ(sink.messages(1).size(), 1u);
+  auto bad_days = reg("remind --days 9999");
+  EXPECT_TRUE(sanso::testing::refused_with(bad_days, "cli.bad-value")) << bad_days.output;
+}
+
+
+// An approver role with `mfa` approves from the command line with the one-time code of the
+// approver's enrolled authenticator, read from standard input: no code, a wrong code and a code
+// used once already are refused (and recorded); the right code approves, recorded with its factor.
+TEST_F(RegisterCli, AnApproverWithASecondFactorApprovesWithTheOneTimeCodeOnStandardInput) {
+  const auto request = [&](const std::string& id) {
+    auto r = reg("add exceptions --as sato --field id=" + id + " --field rule=city.lgwan-removable-media --field requested_by=sato "
+                 "--field requested_on=2026-12-01 --field reason=災害訓練 --field approver_role=general_security_officer --field state=requested");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+  };
+  request("exc-1");
+  request("exc-2");
+  std::ofstream(dir_ / "pw") << "kinmokusei-no-kaori-2026\n";
+  auto pw = sanso::testing::run_sanso("user passwd suzuki --as tanaka" + config_ + " < " + (dir_ / "pw").string());
+  ASSERT_EQ(pw.exit_code, 0) << pw.output;
+  auto enrolled = sanso::testing::run_sanso("user second-factor suzuki --as tanaka" + config_);
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.output;
+  const std::string marker = "鍵 (base32): ";
+  const auto at = enrolled.output.find(marker);
+  ASSERT_NE(at, std::string::npos) << enrolled.output;
+  const auto secret = sanso::auth::base32_decode(enrolled.output.substr(at + marker.size(), enrolled.output.find('\n', at) - at - marker.size()));
+  ASSERT_TRUE(secret);
+  const std::int64_t now = std::time(nullptr);
+  const std::string right = sanso::auth::totp_code(*secret, static_cast<std::uint64_t>(now / 30));
+  std::string wrong = "000000";
+  for (char d = '0'; d <= '9'; ++d) {
+    wrong = std::string(6, d);
+    bool valid = false;
+    for (std::int64_t s : {now / 30 - 1, now / 30, now / 30 + 1, now / 30 + 2}) valid |= sanso::auth::totp_code(*secret, static_cast<std::uint64_t>(s)) == wrong;
+    if (!valid) break;
+  }
+  const auto approve = [&](const std::string& id, const std::string& stdin_text) {
+    std::ofstream(dir_ / "code") << stdin_text;
+    return reg("decide exceptions " + id + " approve --reason 期間を限る --expires 2027-03-31 --as suzuki < " + (dir_ / "code").string());
+  };
+
+  auto none = approve("exc-1", "");
+  EXPECT_TRUE(sanso::testing::refused_with(none, "register.second-factor")) << none.output;
+  EXPECT_NE(none.output.find("standard input"), std::string::npos) << none.output;
+  auto bad = approve("exc-1", wrong + "\n");
+  EXPECT_TRUE(sanso::testing::refused_with(bad, "register.bad-code")) << bad.output;
+  const auto state_of = [&](const std::string& id) {
+    const auto out = reg("list exceptions --json").output;
+    const auto j = nlohmann::json::parse(out.substr(std::min(out.find('{'), out.size())), nullptr, false);
+    for (const auto& e : j["entries"]) {
+      if (e["id"] == id) return e["fields"].value("state", "");
+    }
+    return std::string("(none)");
+  };
+  EXPECT_EQ(state_of("exc-1"), "requested");
+
+  auto good = approve("exc-1", right + "\n");
+  ASSERT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_NE(good.output.find("承認しました"), std::string::npos) << good.output;
+  // The whole log as JSON Lines: the approval names its factor; the refused codes are recorded.
+  const auto records = [&] { return sanso::testing::run_sanso("audit export --format jsonl" + config_).output; };
+  std::string log = records();
+  const auto approval = log.find("\"register.exception.approve\"");
+  ASSERT_NE(approval, std::string::npos) << log;
+  const std::string approval_line = log.substr(log.rfind('\n', approval) + 1, log.find('\n', approval) - log.rfind('\n', approval) - 1);
+  EXPECT_NE(approval_line.find("totp (command line)"), std::string::npos) << approval_line;
+  EXPECT_NE(log.find("\"register.second-factor\""), std::string::npos) << log;
+
+  // The same code again (within its 90 seconds): used once, refused.
+  auto replayed = approve("exc-2", right + "\n");
+  EXPECT_TRUE(sanso::testing::refused_with(replayed, "register.bad-code")) << replayed.output;
+  EXPECT_EQ(state_of("exc-2"), "requested");
+  EXPECT_EQ(state_of("exc-1"), "approved");
+  // Denying asks for no code.
+  auto denied = reg("decide exceptions exc-2 deny --reason 不要 --as suzuki < /dev/null");
+  EXPECT_EQ(denied.exit_code, 0) << denied.output;
 }
 
 }  // namespace

@@ -430,6 +430,111 @@ TEST(RegisterDays, DayNumbersCountCalendarDays) {
   EXPECT_EQ(day_number(Date{2027, 1, 1}) - day_number(Date{2026, 1, 1}), 365);
 }
 
+// 6(8): each check of each required contract clause is kept — a second check is appended beside
+// the first, never over it — with its audit record; the latest per clause is the one by date.
+TEST_P(RegisterTest, ContractorChecksAreAppendedPerClauseAndAudited) {
+  ASSERT_TRUE(regs_->seed_from_policy("node1"));
+  ASSERT_TRUE(regs_->put(Kind::kContractors, {{"id", "juki_vendor"}, {"required_clauses", "秘密保持; 再委託の制限"}}, true, "tanaka"));
+  const auto logged = entries();
+  auto first = regs_->add_contract_check("juki_vendor", {{"clause", "秘密保持"}, {"checked_on", "2026-04-01"}, {"result", "pass"},
+                                                         {"checked_by", "suzuki"}, {"next_check", "2026-10-01"}},
+                                         "tanaka");
+  ASSERT_TRUE(first) << first.error().to_string();
+  EXPECT_EQ(first->number, 1);
+  EXPECT_EQ(first->audit_index, logged);
+  // Labels work as keys, as in an import's header.
+  auto second = regs_->add_contract_check("juki_vendor", {{"契約条項", "秘密保持"}, {"確認日", "2026/10/02"}, {"確認結果", "一部不適合"},
+                                                          {"確認者", "sato"}, {"確認の内容", "返却手順が未記載"}, {"次回確認期限", "2027-01-31"}},
+                                          "tanaka");
+  ASSERT_TRUE(second) << second.error().to_string();
+  // Entered late, for an earlier date: kept, but not the latest.
+  auto late = regs_->add_contract_check("juki_vendor", {{"clause", "秘密保持"}, {"checked_on", "2026-07-01"}, {"result", "fail"}, {"checked_by", "kato"}},
+                                        "tanaka");
+  ASSERT_TRUE(late) << late.error().to_string();
+
+  auto all = contract_checks(*db_, "juki_vendor");
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].checked_on, "2026-04-01");
+  EXPECT_EQ((*all)[0].result, "pass");
+  EXPECT_EQ((*all)[0].checked_by, "suzuki");
+  EXPECT_EQ((*all)[1].result, "partial");
+  EXPECT_EQ((*all)[1].note, "返却手順が未記載");
+  EXPECT_EQ((*all)[1].recorded_by, "tanaka");
+  const auto latest = latest_per_clause(*all);
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(latest[0].number, 2);
+  EXPECT_EQ(latest[0].next_check, "2027-01-31");
+  const auto actions = actions_logged();
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "register.contract-check"), 3);
+  EXPECT_EQ(entries(), logged + 3);
+
+  // Refused, nothing written: a clause the contract does not require, a broken date, a formula,
+  // a contractor the register lacks, a missing result.
+  const auto refused = [&](const std::string& contractor, std::vector<std::pair<std::string, std::string>> values, const std::string& code,
+                           const std::string& says) {
+    auto r = regs_->add_contract_check(contractor, values, "tanaka");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, code) << r.error().to_string();
+    EXPECT_NE(r.error().to_string().find(says), std::string::npos) << r.error().to_string();
+  };
+  refused("juki_vendor", {{"clause", "監査権"}, {"checked_on", "2026-11-01"}, {"result", "pass"}, {"checked_by", "x"}}, "register.inconsistent",
+          "is not a required contract clause");
+  refused("juki_vendor", {{"clause", "秘密保持"}, {"checked_on", "2026-13-45"}, {"result", "pass"}, {"checked_by", "x"}}, "register.bad-value",
+          "is not a date");
+  refused("juki_vendor", {{"clause", "秘密保持"}, {"checked_on", "2026-11-01"}, {"result", "pass"}, {"checked_by", "=HYPERLINK(\"x\")"}},
+          "register.bad-value", "spreadsheet formula");
+  refused("nobody", {{"clause", "秘密保持"}, {"checked_on", "2026-11-01"}, {"result", "pass"}, {"checked_by", "x"}}, "register.not-found", "nobody");
+  refused("juki_vendor", {{"clause", "秘密保持"}, {"checked_on", "2026-11-01"}, {"checked_by", "x"}}, "register.missing-value", "result");
+  refused("juki_vendor", {{"clause", "秘密保持"}, {"checked_on", "2026-11-01"}, {"result", "pass"}, {"checked_by", "x"}, {"colour", "red"}},
+          "register.unknown-field", "colour");
+  EXPECT_EQ(contract_checks(*db_)->size(), 3u);
+  EXPECT_EQ(entries(), logged + 3);
+}
+
+// An import of a check history appends every row or none: formula cells, broken dates, unknown
+// contractors and clauses are refused with the row and column, and nothing changes.
+TEST_P(RegisterTest, AContractCheckImportAppendsAllRowsOrNone) {
+  ASSERT_TRUE(regs_->seed_from_policy("node1"));
+  ASSERT_TRUE(regs_->put(Kind::kContractors, {{"id", "juki_vendor"}, {"required_clauses", "秘密保持; 再委託の制限"}}, true, "tanaka"));
+  ASSERT_TRUE(regs_->add_contract_check("juki_vendor", {{"clause", "秘密保持"}, {"checked_on", "2026-04-01"}, {"result", "pass"}, {"checked_by", "suzuki"}},
+                                        "tanaka"));
+  const auto logged = entries();
+  const auto refused = [&](const std::string& csv, const std::string& code, const std::string& where) {
+    auto s = regs_->import_contract_checks(csv_table(csv), "checks.csv", "00", "tanaka");
+    ASSERT_FALSE(s) << csv;
+    EXPECT_EQ(s.error().code, code) << s.error().to_string();
+    EXPECT_NE(s.error().to_string().find(where), std::string::npos) << s.error().to_string();
+    EXPECT_EQ(contract_checks(*db_)->size(), 1u);
+    EXPECT_EQ(entries(), logged);
+  };
+  const std::string header = "委託事業者,契約条項,確認日,確認結果,確認者\n";
+  refused(header + "juki_vendor,秘密保持,2026-05-01,適合,a\njuki_vendor,秘密保持,2026-06-01,適合,\"=cmd|'/C calc'!A0\"\n", "register.bad-value",
+          "checks.csv row 3 column E");
+  refused(header + "juki_vendor,秘密保持,2026-02-30,適合,a\n", "register.bad-value", "row 2 column C");
+  refused(header + "juki_vendor,監査権,2026-05-01,適合,a\n", "register.inconsistent", "row 2");
+  refused(header + "other,秘密保持,2026-05-01,適合,a\n", "register.not-found", "row 2");
+  refused("委託事業者,契約条項,確認日,確認者\njuki_vendor,秘密保持,2026-05-01,a\n", "register.missing-column", "確認結果");
+  refused("委託事業者,契約条項,確認日,確認結果,確認者,色\njuki_vendor,秘密保持,2026-05-01,適合,a,red\n", "register.unknown-column", "column F");
+  refused(header + "juki_vendor,秘密保持,2026-05-01,適合,a\nother,x,bad,bad,b\n", "register.import-refused", "problems");
+
+  auto s = regs_->import_contract_checks(csv_table(header + "juki_vendor,秘密保持,2026-05-01,適合,a\njuki_vendor,再委託の制限,2026-05-02,不適合,b\n"),
+                                         "checks.csv", "ab", "tanaka");
+  ASSERT_TRUE(s) << s.error().to_string();
+  EXPECT_EQ(s->added, 2u);
+  const auto all = *contract_checks(*db_, "juki_vendor");
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].checked_on, "2026-04-01");  // the earlier check is still there
+  EXPECT_EQ(all[2].number, 3);
+  EXPECT_EQ(all[2].result, "fail");
+  EXPECT_EQ(all[2].audit_index, s->audit_index);
+  EXPECT_EQ(actions_logged().back(), "register.contract-check.import");
+  // The exported history reads back as the same checks (another import appends them again).
+  const auto [head, rows] = contract_check_table(all);
+  EXPECT_EQ(head.front(), "委託事業者");
+  EXPECT_EQ(rows[2][3], "不適合");
+}
+
 SANSO_ON_EVERY_BACKEND(RegisterTest);
 
 }  // namespace

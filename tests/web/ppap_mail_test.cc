@@ -14,6 +14,7 @@
 #include "mail/milter/gateway.h"
 #include "mail/smtp_client.h"
 #include "support/files.h"
+#include "support/notice_text.h"
 #include "support/ppap.h"
 #include "support/smtp_sink.h"
 #include "web/transfer_console.h"
@@ -36,25 +37,8 @@ std::string base64(std::string_view bytes) {
   return wrapped;
 }
 
-std::string unbase64(std::string_view text) {
-  std::string out(text.size(), '\0');
-  std::size_t n = 0;
-  const char* end = nullptr;  // stops at what follows the base64 (a dump's trailer)
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), "\r\n", &n, &end,
-                        sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return {};
-  }
-  out.resize(n);
-  return out;
-}
-
-// The text of a one-part message whose body is base64 (a notice, the rebuilt mail), whatever its
-// line ends.
-std::string text_of(std::string message) {
-  std::erase(message, '\r');
-  const auto body_at = message.find("\n\n");
-  return body_at == std::string::npos ? "" : unbase64(message.substr(body_at + 2));
-}
+// The text of a one-part message whose body is base64 (a notice, the rebuilt mail).
+std::string text_of(const std::string& message) { return sanso::testing::notice_text(message); }
 
 // A vendor's mail with an encrypted zip; `authentication` is the Authentication-Results line.
 std::string ppap_mail(const std::string& authentication, const std::string& from = "vendor@example.co.jp") {

@@ -275,6 +275,61 @@ TEST_P(ProvePagesTest, AHostileOrWrongFormChangesNothingAndSaysWhichFieldAndWhy)
   EXPECT_EQ(records(*h_->reader_, "register.add").size(), 0u);
 }
 
+// 6(8) in the console: a contractor's page shows every check of each required clause, newest
+// first, and appends a check from its form (recorded); a wrong check changes nothing.
+TEST_P(ProvePagesTest, AContractorsChecksArePerClauseAppendedFromTheFormAndDownloadable) {
+  Visitor tanaka = sign_in("tanaka");
+  get(tanaka, "/registers");  // seeded
+  auto none = get(tanaka, "/registers/contractors/entry/juki_vendor");
+  ASSERT_TRUE(none);
+  EXPECT_NE(none->body.find("id=\"no-clauses\""), std::string::npos) << none->body;
+  ASSERT_EQ(post(tanaka, "/registers/contractors/entry/juki_vendor", {{"f.required_clauses", "秘密保持;再委託の制限"}})->status, 303);
+  const auto check = [&](const std::string& on, const std::string& result, const std::string& by) {
+    return post(tanaka, "/registers/contractors/entry/juki_vendor/check",
+                {{"c.clause", "秘密保持"}, {"c.checked_on", on}, {"c.result", result}, {"c.checked_by", by}, {"c.note", ""}, {"c.next_check", ""}});
+  };
+  auto first = check("2026-04-01", "pass", "suzuki");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 303) << first->body;
+  EXPECT_EQ(first->get_header_value("Location"), "/registers/contractors/entry/juki_vendor?done=rg_checked");
+  ASSERT_EQ(check("2026-10-02", "fail", "sato")->status, 303);
+  const auto logged = records(*h_->reader_, "register.contract-check");
+  ASSERT_EQ(logged.size(), 2u);
+  EXPECT_EQ(logged[1]["actor"], "tanaka");
+  EXPECT_EQ(testing::detail(logged[1], "checked_by"), "sato");
+
+  auto page = get(tanaka, "/registers/contractors/entry/juki_vendor?done=rg_checked");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("確認を記録しました。"), std::string::npos);
+  const auto newer = page->body.find("<tr data-number=\"2\"><td>2026-10-02</td><td data-result=\"fail\">不適合</td><td>sato</td>");
+  const auto older = page->body.find("<tr data-number=\"1\"><td>2026-04-01</td><td data-result=\"pass\">適合</td><td>suzuki</td>");
+  ASSERT_NE(newer, std::string::npos) << page->body;
+  ASSERT_NE(older, std::string::npos) << page->body;
+  EXPECT_LT(newer, older);
+  EXPECT_NE(page->body.find("data-clause=\"再委託の制限\""), std::string::npos);
+
+  const auto before = count("SELECT COUNT(*) FROM contractor_checks");
+  auto bad_date = check("2026-02-30", "pass", "x");
+  ASSERT_TRUE(bad_date);
+  EXPECT_EQ(bad_date->status, 400);
+  EXPECT_NE(bad_date->body.find("checked_on"), std::string::npos) << bad_date->body;
+  auto wrong_clause = post(tanaka, "/registers/contractors/entry/juki_vendor/check",
+                           {{"c.clause", "監査権"}, {"c.checked_on", "2026-11-01"}, {"c.result", "pass"}, {"c.checked_by", "x"}});
+  EXPECT_EQ(wrong_clause->status, 400);
+  auto no_token = post(tanaka, "/registers/contractors/entry/juki_vendor/check",
+                       {{"c.clause", "秘密保持"}, {"c.checked_on", "2026-11-01"}, {"c.result", "pass"}, {"c.checked_by", "x"}}, false);
+  EXPECT_EQ(no_token->status, 403);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM contractor_checks"), before);
+
+  auto csv = get(tanaka, "/registers/contractors/checks.csv");
+  ASSERT_TRUE(csv);
+  ASSERT_EQ(csv->status, 200);
+  EXPECT_NE(csv->body.find("\"juki_vendor\",\"秘密保持\",\"2026-10-02\",\"不適合\",\"sato\""), std::string::npos) << csv->body;
+  auto xlsx = get(tanaka, "/registers/contractors/checks.xlsx");
+  ASSERT_TRUE(xlsx);
+  EXPECT_EQ(xlsx->body.rfind("PK\x03\x04", 0), 0u);
+}
+
 TEST_P(ProvePagesTest, ARegisterDownloadsAsCsvForExcelAndAsXlsx) {
   Visitor tanaka = sign_in("tanaka");
   ASSERT_EQ(post(tanaka, "/registers/assets", {{"f.id", "usb-01"}, {"f.name", "USBメモリ"}, {"f.form", "media"}, {"f.owner", "情報政策係"}})->status, 303);
@@ -290,6 +345,45 @@ TEST_P(ProvePagesTest, ARegisterDownloadsAsCsvForExcelAndAsXlsx) {
   ASSERT_EQ(xlsx->status, 200);
   EXPECT_EQ(xlsx->body.rfind("PK\x03\x04", 0), 0u);
   EXPECT_EQ(get(tanaka, "/registers/assets/export.html")->status, 404);
+}
+
+// One assignee per item in the console: the campaign's assignee gives an item to someone of
+// [[users]], the page shows who answers each item, and that person answers it while another
+// item stays refused to them.
+TEST_P(ProvePagesTest, AnItemIsAssignedFromTheCampaignPageAndAnsweredByItsAssignee) {
+  const std::string id = create_campaign();
+  ASSERT_FALSE(id.empty());
+  Visitor tanaka = sign_in("tanaka"), suzuki = sign_in("suzuki");
+  auto before = get(suzuki, "/inspect/c/" + id);
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->body.find("id=\"answer-form\""), std::string::npos) << "suzuki answers nothing yet";
+  EXPECT_EQ(before->body.find("id=\"assign-form\""), std::string::npos);
+  auto by_suzuki = post(suzuki, "/inspect/c/" + id + "/assign", {{"item", "physical"}, {"person", "suzuki"}});
+  ASSERT_TRUE(by_suzuki);
+  EXPECT_EQ(by_suzuki->status, 403);
+  auto unknown = post(tanaka, "/inspect/c/" + id + "/assign", {{"item", "physical"}, {"person", "yamamoto"}});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_NE(unknown->body.find("inspect.unknown-person"), std::string::npos) << unknown->body;
+
+  auto assigned = post(tanaka, "/inspect/c/" + id + "/assign", {{"item", "physical"}, {"person", "suzuki"}});
+  ASSERT_TRUE(assigned);
+  ASSERT_EQ(assigned->status, 303) << assigned->body;
+  EXPECT_EQ(assigned->get_header_value("Location"), "/inspect/c/" + id + "?done=in_assigned");
+  ASSERT_EQ(records(*h_->reader_, "inspect.assign").size(), 1u);
+  auto page = get(suzuki, "/inspect/c/" + id);
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("<tr data-item=\"physical\">"), std::string::npos);
+  EXPECT_NE(page->body.find("<td class=\"assignee\">suzuki</td>"), std::string::npos) << page->body;
+  EXPECT_NE(page->body.find("id=\"answer-form\""), std::string::npos);
+
+  ASSERT_EQ(post(suzuki, "/inspect/c/" + id + "/answer", {{"item", "physical"}, {"answer", "yes"}})->status, 303);
+  // Given back to the campaign's assignee (an empty person): suzuki's answer is refused again.
+  ASSERT_EQ(post(tanaka, "/inspect/c/" + id + "/assign", {{"item", "physical"}, {"person", ""}})->status, 303);
+  auto not_theirs = post(suzuki, "/inspect/c/" + id + "/answer", {{"item", "physical"}, {"answer", "no"}});
+  ASSERT_TRUE(not_theirs);
+  EXPECT_EQ(not_theirs->status, 403);
+  EXPECT_NE(not_theirs->body.find("tanaka"), std::string::npos);
 }
 
 TEST_P(ProvePagesTest, ACampaignIsAnsweredWithEvidenceAndSignedOffBySomeoneElseOnly) {

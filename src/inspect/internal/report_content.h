@@ -33,6 +33,7 @@ struct ItemRow {
   std::string evidence;     // the evidence files: name, evidence number, SHA-256 prefix; one a line
   std::string automatic;    // the automatic result's summary
   std::string log_entries;  // "評価 #n" and "根拠 #a, #b"
+  std::string assignee;     // who answers a manual item (its own assignee, else the campaign's)
 };
 Result<std::vector<ItemRow>> item_rows(Campaigns& campaigns, const Campaign& c);
 

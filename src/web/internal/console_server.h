@@ -210,6 +210,8 @@ struct Console::Impl {
   void register_entry_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, const std::string& notice,
                            const std::optional<Error>& failure, const std::map<std::string, std::string>& typed);
   void register_put(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx, bool update);
+  void contract_check_post(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
+  void contract_check_export(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   void register_export(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   // `failure`: a refused campaign creation, shown with what the person typed.
   void campaigns_page(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx,

@@ -1,4 +1,4 @@
-#include "web/totp.h"
+#include "auth/totp.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -6,7 +6,7 @@
 
 #include <cstdio>
 
-namespace sanso::web {
+namespace sanso::auth {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -93,4 +93,15 @@ std::string totp_uri(std::string_view issuer, std::string_view account, std::str
          "&issuer=" + uri_escape(issuer) + "&algorithm=SHA1&digits=6&period=30";
 }
 
-}  // namespace sanso::web
+std::optional<std::int64_t> unused_totp_step(std::string_view secret, std::string_view code, std::int64_t now, std::int64_t last_used) {
+  if (code.size() != 6) return std::nullopt;
+  const std::int64_t step = now / kTotpStep;
+  for (std::int64_t s : {step - 1, step, step + 1}) {
+    if (s <= last_used || s < 0) continue;
+    std::string expected = totp_code(secret, static_cast<std::uint64_t>(s));
+    if (sodium_memcmp(expected.data(), code.data(), 6) == 0) return s;
+  }
+  return std::nullopt;
+}
+
+}  // namespace sanso::auth
