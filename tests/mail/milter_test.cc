@@ -112,7 +112,14 @@ class MilterPostfix : public ::testing::Test {
       execl(SANSO_CLI, SANSO_CLI, "milter", "--config", config.c_str(), "--listen", listen.c_str(), "--metrics-listen", metrics.c_str(), nullptr);
       _exit(127);
     }
-    for (int i = 0; i < 200; ++i) {
+    // Up to a minute: under ASan on a loaded machine the start-up (store, policy, the pools'
+    // templates) has taken over ten seconds. A milter that exits fails at once.
+    for (int i = 0; i < 1200; ++i) {
+      int status = 0;
+      if (::waitpid(milter_, &status, WNOHANG) == milter_) {
+        milter_ = -1;
+        FAIL() << "sanso milter exited before it listened (status " << status << "): " << read_file(dir_ / "milter.log");
+      }
       int fd = ::socket(AF_INET, SOCK_STREAM, 0);
       sockaddr_in a{};
       a.sin_family = AF_INET;
