@@ -51,10 +51,12 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 
 # python3 drives the gateway benchmark's SMTP clients; with --bench, MIMEDefang for its comparison
-# (libnet-dns-perl, which the package forgets to depend on: without it its workers die silently).
+# (libnet-dns-perl, which the package forgets to depend on: without it its workers die silently),
+# and c-icap with its clamd virus-scan module for the ICAP comparison (bench/icap/run.sh; its
+# own private instance, the packaged service is not used).
 packages+=(python3)
 if [ "${1:-}" = "--bench" ]; then
-  packages+=(mimedefang libnet-dns-perl)
+  packages+=(mimedefang libnet-dns-perl c-icap libc-icap-mod-virus-scan)
 fi
 
 missing=()

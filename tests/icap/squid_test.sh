@@ -41,9 +41,7 @@ trap cleanup EXIT
 web_port=$(free_port) icap_port=$(free_port) proxy_port=$(free_port) metrics_port=$(free_port)
 
 # The example city's policy, with the loopback in the internet zone: curl is an internet-zone terminal.
-sed 's|^cidrs = \["10.30.0.0/16"\]|cidrs = ["10.30.0.0/16", "127.0.0.0/8"]|' "$src/examples/minamata/policy.toml" > "$work/policy.toml"
-grep -q '127.0.0.0/8' "$work/policy.toml" || fail "could not put the loopback into the internet zone"
-sed -i 's|^city_ranges = \[|city_ranges = ["127.0.0.0/8", |' "$work/policy.toml"
+write_loopback_internet_policy "$src" "$work/policy.toml" || fail "could not put the loopback into the internet zone"
 cat > "$work/sanso.toml" <<EOF
 [service]
 node = "gw-squid-test"

@@ -46,3 +46,11 @@ CONF
   chown proxy:proxy "$work/cache.log" "$work/access.log" "$work" 2>/dev/null
   return 0
 }
+
+# write_loopback_internet_policy SOURCE_DIR OUT: the example city's policy with the loopback in its
+# internet zone and city ranges, so that a curl on this machine is an internet-zone terminal.
+write_loopback_internet_policy() {
+  sed 's|^cidrs = \["10.30.0.0/16"\]|cidrs = ["10.30.0.0/16", "127.0.0.0/8"]|' "$1/examples/minamata/policy.toml" > "$2"
+  grep -q '127.0.0.0/8' "$2" || return 1
+  sed -i 's|^city_ranges = \[|city_ranges = ["127.0.0.0/8", |' "$2"
+}
