@@ -699,7 +699,7 @@ const Entry* latest_approved_review(const std::vector<Entry>& reviews, Date* rev
   return latest;
 }
 
-std::vector<Alarm> Registers::alarms(const Entry& e, Date today, const std::vector<Entry>& same_register) {
+std::vector<Alarm> Registers::alarms(const Entry& e, Date today, const std::vector<Entry>& same_register, const std::vector<ContractCheck>& checks) {
   std::vector<Alarm> out;
   const auto add = [&](const char* code, std::string message) { out.push_back({e.key, code, std::move(message)}); };
   std::string missing;
@@ -716,6 +716,15 @@ std::vector<Alarm> Registers::alarms(const Entry& e, Date today, const std::vect
       if (auto d = past("next_check")) add("check-overdue", "次回確認期限 " + d->to_string() + " を過ぎています");
       if (auto d = past("contract_until")) add("contract-expired", "契約期限 " + d->to_string() + " を過ぎています");
       if (text_field(e, "check_result") == "fail") add("check-failed", "直近の確認結果が不適合です");
+      // The history per clause (contract_checks): a clause whose latest check failed, or whose
+      // latest check's next date has passed, says so whatever the entry's own fields say.
+      for (const auto& c : latest_per_clause(checks)) {
+        if (c.contractor != e.key) continue;
+        if (c.result == "fail") add("check-failed", "契約条項「" + c.clause + "」の直近の確認（" + c.checked_on + "）が不適合です");
+        if (auto next = Date::parse(c.next_check); next && *next < today) {
+          add("check-overdue", "契約条項「" + c.clause + "」の次回確認期限 " + next->to_string() + " を過ぎています");
+        }
+      }
       if (e.fields.contains("security_requirements") && !e.fields["security_requirements"].get<bool>()) {
         add("no-security-requirements", "契約に情報セキュリティ要件が明記されていません");
       }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "audit/versions.h"
 #include "core/digest.h"
@@ -490,6 +491,35 @@ TEST_P(RegisterTest, ContractorChecksAreAppendedPerClauseAndAudited) {
           "register.unknown-field", "colour");
   EXPECT_EQ(contract_checks(*db_)->size(), 3u);
   EXPECT_EQ(entries(), logged + 3);
+}
+
+// A contractor's alarms follow the latest check of each clause, not only the entry's own check
+// fields: a clause whose latest check failed, or whose latest check's next date has passed.
+TEST_P(RegisterTest, AContractorsAlarmsFollowTheLatestCheckOfEachClause) {
+  ASSERT_TRUE(regs_->seed_from_policy("node1"));
+  ASSERT_TRUE(regs_->put(Kind::kContractors, {{"id", "juki_vendor"}, {"required_clauses", "秘密保持; 再委託の制限"}}, true, "tanaka"));
+  const auto codes = [&](Date today) {
+    auto entry = regs_->get(Kind::kContractors, "juki_vendor");
+    EXPECT_TRUE(entry && *entry);
+    std::multiset<std::string> out;
+    for (const auto& a : Registers::alarms(**entry, today, {}, *contract_checks(*db_))) out.insert(a.code);
+    return out;
+  };
+  const Date day = *Date::parse("2026-11-01");
+  ASSERT_TRUE(regs_->add_contract_check("juki_vendor", {{"clause", "秘密保持"}, {"checked_on", "2026-04-01"}, {"result", "fail"}, {"checked_by", "suzuki"},
+                                                        {"next_check", "2027-04-01"}}, "tanaka"));
+  EXPECT_EQ(codes(day).count("check-failed"), 1u);
+  // Checked again and passed: the failure is history, no longer an alarm.
+  ASSERT_TRUE(regs_->add_contract_check("juki_vendor", {{"clause", "秘密保持"}, {"checked_on", "2026-05-01"}, {"result", "pass"}, {"checked_by", "suzuki"},
+                                                        {"next_check", "2026-10-01"}}, "tanaka"));
+  EXPECT_EQ(codes(day).count("check-failed"), 0u);
+  // ...but that check's next date has passed by 2026-11-01, not by 2026-09-30.
+  EXPECT_EQ(codes(day).count("check-overdue"), 1u);
+  EXPECT_EQ(codes(*Date::parse("2026-09-30")).count("check-overdue"), 0u);
+  // Another clause's failure is its own alarm.
+  ASSERT_TRUE(regs_->add_contract_check("juki_vendor", {{"clause", "再委託の制限"}, {"checked_on", "2026-06-01"}, {"result", "fail"}, {"checked_by", "sato"}},
+                                        "tanaka"));
+  EXPECT_EQ(codes(*Date::parse("2026-09-30")).count("check-failed"), 1u);
 }
 
 // An import of a check history appends every row or none: formula cells, broken dates, unknown
