@@ -230,6 +230,13 @@ VerifiedSender verified_sender(std::string_view raw, std::string_view verifier_i
   std::vector<AuthenticationResults> trusted;
   for (; i < fields.size() && ascii_lower(fields[i].first) == "authentication-results"; ++i) {
     auto parsed = parse_authentication_results(fields[i].second);
+    if (parsed && parsed->authserv_id == verifier && !names_verifier(fields[i].second)) {
+      // The id behind a comment or in quotes: the parser reads it as the verifier's, but the MTA's
+      // rule that strips arriving fields matches the id written plainly (docs/postfix.md), so
+      // such a field may be the sender's own. No verifier writes its id so: trust nothing.
+      out.why = "an Authentication-Results names the verifier in a form the MTA's stripping rule may miss";
+      return out;
+    }
     if (parsed && parsed->authserv_id == verifier) {
       trusted.push_back(std::move(parsed).value());
     } else if (!parsed && names_verifier(fields[i].second)) {
@@ -254,9 +261,12 @@ VerifiedSender verified_sender(std::string_view raw, std::string_view verifier_i
   const std::string envelope_domain = domain_of(envelope);
   // A method counts only when every result the verifier gave for it agrees (a duplicate that
   // says otherwise, or names another domain, makes it count for nothing).
-  bool dmarc_seen = false, dmarc_all = true, spf_seen = false, spf_all = true;
+  bool dmarc_seen = false, dmarc_all = true, spf_seen = false, spf_all = true, vetoed = false;
   for (const auto& field : trusted) {
     for (const auto& r : field.results) {
+      // A result of the verifier that is neither pass nor none (fail, softfail, neutral, an error)
+      // vetoes both methods: one forged pass beside a real fail must not count.
+      if ((r.method == "dmarc" || r.method == "spf") && r.result != "pass" && r.result != "none") vetoed = true;
       if (r.method == "dmarc") {
         dmarc_seen = true;
         const auto from = r.values_of("header", "from");
@@ -269,9 +279,9 @@ VerifiedSender verified_sender(std::string_view raw, std::string_view verifier_i
       }
     }
   }
-  out.dmarc_pass = dmarc_seen && dmarc_all;
+  out.dmarc_pass = !vetoed && dmarc_seen && dmarc_all;
   // SPF vouches for the envelope; it speaks for From only when both name the same domain.
-  out.spf_pass = spf_seen && spf_all && envelope_domain == from_domain;
+  out.spf_pass = !vetoed && spf_seen && spf_all && envelope_domain == from_domain;
   if (!out.dmarc_pass && !out.spf_pass) out.why = "the verifier passed neither DMARC for the From domain nor SPF for the envelope sender";
   return out;
 }

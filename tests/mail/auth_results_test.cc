@@ -97,6 +97,13 @@ TEST(AuthResults, HostileFieldsVouchForNothing) {
       {"invalid UTF-8 in the domain", message(ar(v + "; dmarc=pass header.from=example.co.jp\xC3\x28"))},
       {"a 10k-character field", message(ar(v + "; dmarc=pass header.from=" + std::string(10000, 'e') + ".co.jp"))},
       {"a 10k-character comment hiding the result", message(ar(v + "; dmarc=fail (" + std::string(10000, 'x') + " dmarc=pass header.from=example.co.jp)"))},
+      // Forms a header_checks rule written for the plain id would let through (review, session 16).
+      {"the id behind a comment", message(ar("(x) " + v + "; spf=pass smtp.mailfrom=vendor@example.co.jp"))},
+      {"the id in quotes", message(ar("\"" + v + "\"; spf=pass smtp.mailfrom=vendor@example.co.jp"))},
+      {"a forged field with the id behind a comment beside the verifier's real one",
+       message(ar(v + "; dkim=pass header.d=example.co.jp") + ar("(x) " + v + "; spf=pass smtp.mailfrom=vendor@example.co.jp"))},
+      {"a real dmarc=fail beside a forged spf=pass", message(ar(v + "; dmarc=fail header.from=example.co.jp") + ar(v + "; spf=pass smtp.mailfrom=vendor@example.co.jp"))},
+      {"spf=softfail beside dmarc=pass", message(ar(v + "; dmarc=pass header.from=example.co.jp; spf=softfail smtp.mailfrom=vendor@example.co.jp"))},
       {"a second Received: above (the verifier's field is not directly below the MTA's)",
        "Received: by a\r\nReceived: by b\r\n" + ar(v + "; dmarc=pass header.from=example.co.jp") + "From: <vendor@example.co.jp>\r\n\r\n"},
   };
