@@ -10,7 +10,6 @@
 
 #include <unistd.h>
 
-#include "auth/one_time_code.h"
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "core/clock.h"
@@ -217,27 +216,10 @@ int run_add(const RegisterArgs& a) {
 
 // An exception requested in the register, decided by the person --as names (a [[users]] entry
 // with their policy roles) through Registers::decide_exception: a holder of its approver role,
-// not its requester. A role whose policy entry has `mfa` asks for the approver's one-time code
-// (the TOTP secret the console enrolled, `sanso user totp`), read from standard input — never
-// from an option: the command line is visible to every user in /proc/PID/cmdline, `ps` and the
-// shell's history, and a code seen there could be replayed within its 90 seconds. A code is
-// accepted once, here or in the console, and wrong codes lock the account as wrong passwords do.
-// Denying lets nothing in and asks for no code.
-Result<std::string> read_one_time_code() {
-  if (isatty(STDIN_FILENO)) std::fprintf(stderr, "確認コード（認証アプリの 6 桁）/ one-time code: ");
-  std::string line;
-  char buf[64];
-  const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-  if (n > 0) line.assign(buf, static_cast<std::size_t>(n));
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ')) line.pop_back();
-  if (line.empty()) {
-    return make_error("register.second-factor", "standard input",
-                      "the approver role asks for a one-time code: give the 6 digits of your authenticator app on standard input "
-                      "(e.g. typed at the prompt), never as an option");
-  }
-  return line;
-}
-
+// not its requester. A role whose policy entry has `mfa` is approved in the console only: whoever
+// can run this command can read the store, and the console's one-time-code secrets with it, so a
+// code typed here would prove nothing about who typed it (review, session 16). Denying lets
+// nothing in and asks for no code.
 int run_decide(const RegisterArgs& a) {
   const registers::Kind kind = CLI_TRY(registers::parse_kind(a.kind));
   if (kind != registers::Kind::kExceptions) {
@@ -264,29 +246,10 @@ int run_decide(const RegisterArgs& a) {
     const std::string role = found->fields.value("approver_role", "");
     const policy::Role* r = role.empty() ? nullptr : s.service.policy.find_role(role);
     if (r != nullptr && r->mfa) {
-      const std::string code = CLI_TRY(read_one_time_code());
-      const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(system_clock().now().time_since_epoch()).count();
-      auth::CodeLimits limits{s.service.config.web.max_failures, s.service.config.web.lockout_minutes * 60};
-      auto use = s.db->use();
-      const auth::CodeCheck check = CLI_TRY(auth::use_one_time_code(*use, actor.name, code, now, limits));
-      if (check != auth::CodeCheck::kAccepted) {
-        // A refused code is evidence too (someone guessing at an approver's factor).
-        store::AuditEvent refused;
-        refused.time = now;
-        refused.actor = actor.name;
-        refused.action = "register.second-factor";
-        refused.subject = "exceptions/" + found->key;
-        refused.outcome = "refused";
-        refused.clause = "6(7)";
-        refused.details = {{"reason", std::string(auth::to_string(check))}, {"factor", "totp (command line)"}, {"via", actor.via}};
-        CLI_TRY(s.log->append_now(*use, refused));
-        const std::string why = check == auth::CodeCheck::kNoSecondFactor
-                                    ? actor.name + " has no one-time code enrolled (an administrator gives one with `sanso user totp`)"
-                                : check == auth::CodeCheck::kLocked ? "the account is locked after too many wrong codes or passwords; try again later"
-                                                                    : "the one-time code is wrong or was used already / 確認コードが正しくないか、使用済みです";
-        return fail(make_error(check == auth::CodeCheck::kLocked ? "register.locked" : "register.bad-code", "exceptions/" + visible_text(a.id), why));
-      }
-      decider.second_factor = "totp (command line)";
+      return fail(make_error("register.second-factor", "exceptions/" + visible_text(a.id),
+                             "the approver role " + role + " asks for a second factor, which the command line cannot prove (whoever runs it "
+                             "can read the store where the console keeps the code secrets): approve it in the console's approvals inbox "
+                             "(/approvals), where the one-time code is asked / 二要素認証が必要な承認はコンソールの承認画面で行ってください"));
     }
   }
   auto use = s.db->use();

@@ -287,14 +287,12 @@ TEST_F(RegisterCli, RemindMailsWhatFallsDueOnceADayThroughTheRelay) {
 // An approver role with `mfa` approves from the command line with the one-time code of the
 // approver's enrolled authenticator, read from standard input: no code, a wrong code and a code
 // used once already are refused (and recorded); the right code approves, recorded with its factor.
-TEST_F(RegisterCli, AnApproverWithASecondFactorApprovesWithTheOneTimeCodeOnStandardInput) {
-  const auto request = [&](const std::string& id) {
-    auto r = reg("add exceptions --as sato --field id=" + id + " --field rule=city.lgwan-removable-media --field requested_by=sato "
-                 "--field requested_on=2026-12-01 --field reason=災害訓練 --field approver_role=general_security_officer --field state=requested");
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-  };
-  request("exc-1");
-  request("exc-2");
+// A role with `mfa` is approved in the console only: whoever runs the command line can read the
+// store and the console's code secrets with it, so even a right code typed there proves nothing.
+TEST_F(RegisterCli, AnApprovalThatNeedsASecondFactorIsRefusedOnTheCommandLine) {
+  auto r = reg("add exceptions --as sato --field id=exc-1 --field rule=city.lgwan-removable-media --field requested_by=sato "
+               "--field requested_on=2026-12-01 --field reason=災害訓練 --field approver_role=general_security_officer --field state=requested");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
   std::ofstream(dir_ / "pw") << "kinmokusei-no-kaori-2026\n";
   auto pw = sanso::testing::run_sanso("user passwd suzuki --as tanaka" + config_ + " < " + (dir_ / "pw").string());
   ASSERT_EQ(pw.exit_code, 0) << pw.output;
@@ -305,54 +303,19 @@ TEST_F(RegisterCli, AnApproverWithASecondFactorApprovesWithTheOneTimeCodeOnStand
   ASSERT_NE(at, std::string::npos) << enrolled.output;
   const auto secret = sanso::auth::base32_decode(enrolled.output.substr(at + marker.size(), enrolled.output.find('\n', at) - at - marker.size()));
   ASSERT_TRUE(secret);
-  const std::int64_t now = std::time(nullptr);
-  const std::string right = sanso::auth::totp_code(*secret, static_cast<std::uint64_t>(now / 30));
-  std::string wrong = "000000";
-  for (char d = '0'; d <= '9'; ++d) {
-    wrong = std::string(6, d);
-    bool valid = false;
-    for (std::int64_t s : {now / 30 - 1, now / 30, now / 30 + 1, now / 30 + 2}) valid |= sanso::auth::totp_code(*secret, static_cast<std::uint64_t>(s)) == wrong;
-    if (!valid) break;
+  std::ofstream(dir_ / "code") << sanso::auth::totp_code(*secret, static_cast<std::uint64_t>(std::time(nullptr) / 30)) << "\n";
+  auto approved = reg("decide exceptions exc-1 approve --reason 期間を限る --expires 2027-03-31 --as suzuki < " + (dir_ / "code").string());
+  EXPECT_TRUE(sanso::testing::refused_with(approved, "register.second-factor")) << approved.output;
+  EXPECT_NE(approved.output.find("/approvals"), std::string::npos) << approved.output;
+  const auto out = reg("list exceptions --json").output;
+  const auto j = nlohmann::json::parse(out.substr(std::min(out.find('{'), out.size())), nullptr, false);
+  std::string state = "(none)";
+  for (const auto& e : j["entries"]) {
+    if (e["id"] == "exc-1") state = e["fields"].value("state", "");
   }
-  const auto approve = [&](const std::string& id, const std::string& stdin_text) {
-    std::ofstream(dir_ / "code") << stdin_text;
-    return reg("decide exceptions " + id + " approve --reason 期間を限る --expires 2027-03-31 --as suzuki < " + (dir_ / "code").string());
-  };
-
-  auto none = approve("exc-1", "");
-  EXPECT_TRUE(sanso::testing::refused_with(none, "register.second-factor")) << none.output;
-  EXPECT_NE(none.output.find("standard input"), std::string::npos) << none.output;
-  auto bad = approve("exc-1", wrong + "\n");
-  EXPECT_TRUE(sanso::testing::refused_with(bad, "register.bad-code")) << bad.output;
-  const auto state_of = [&](const std::string& id) {
-    const auto out = reg("list exceptions --json").output;
-    const auto j = nlohmann::json::parse(out.substr(std::min(out.find('{'), out.size())), nullptr, false);
-    for (const auto& e : j["entries"]) {
-      if (e["id"] == id) return e["fields"].value("state", "");
-    }
-    return std::string("(none)");
-  };
-  EXPECT_EQ(state_of("exc-1"), "requested");
-
-  auto good = approve("exc-1", right + "\n");
-  ASSERT_EQ(good.exit_code, 0) << good.output;
-  EXPECT_NE(good.output.find("承認しました"), std::string::npos) << good.output;
-  // The whole log as JSON Lines: the approval names its factor; the refused codes are recorded.
-  const auto records = [&] { return sanso::testing::run_sanso("audit export --format jsonl" + config_).output; };
-  std::string log = records();
-  const auto approval = log.find("\"register.exception.approve\"");
-  ASSERT_NE(approval, std::string::npos) << log;
-  const std::string approval_line = log.substr(log.rfind('\n', approval) + 1, log.find('\n', approval) - log.rfind('\n', approval) - 1);
-  EXPECT_NE(approval_line.find("totp (command line)"), std::string::npos) << approval_line;
-  EXPECT_NE(log.find("\"register.second-factor\""), std::string::npos) << log;
-
-  // The same code again (within its 90 seconds): used once, refused.
-  auto replayed = approve("exc-2", right + "\n");
-  EXPECT_TRUE(sanso::testing::refused_with(replayed, "register.bad-code")) << replayed.output;
-  EXPECT_EQ(state_of("exc-2"), "requested");
-  EXPECT_EQ(state_of("exc-1"), "approved");
+  EXPECT_EQ(state, "requested");
   // Denying asks for no code.
-  auto denied = reg("decide exceptions exc-2 deny --reason 不要 --as suzuki < /dev/null");
+  auto denied = reg("decide exceptions exc-1 deny --reason 不要 --as suzuki < /dev/null");
   EXPECT_EQ(denied.exit_code, 0) << denied.output;
 }
 
