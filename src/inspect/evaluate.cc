@@ -411,6 +411,9 @@ Result<CheckOutcome> contract_check(store::Database& db, const policy::Policy& p
         continue;
       }
       cited.push_back(check->audit_index);
+      // A clause whose latest check found it not kept fails whatever its dates say (一部不適合:
+      // partly kept, a finding for the corrective actions, not a failed contract).
+      if (check->result == "fail") whys.push_back("条項「" + clause + "」の直近の確認（" + check->checked_on + "）が不適合");
       const auto next = check->next_check.empty() ? entry_next : Date::parse(check->next_check);
       if (!next) whys.push_back("条項「" + clause + "」の次回確認期限の記載がない");
       else if (*next < today) whys.push_back("条項「" + clause + "」の次回確認期限 " + next->to_string() + " を過ぎている（直近の確認 " + check->checked_on + "）");

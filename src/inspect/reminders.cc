@@ -167,12 +167,17 @@ Result<RemindOutcome> send_reminders(store::Database& db, audit::AuditLog& audit
       outcome.unaddressed.push_back(item);
       continue;
     }
+    // One digest per address, not per person: people who share a mailbox (a section's) get one
+    // mail, and what is recorded as sent is keyed by the address.
     std::set<std::string> seen;
     for (const auto* u : to) {
-      if (!seen.insert(u->name).second) continue;
-      auto& d = digests[u->name];
-      d.name = u->name;
-      d.mail = u->mail;
+      const std::string address = ascii_lower(u->mail);
+      if (!seen.insert(address).second) continue;
+      auto& d = digests[address];
+      if (d.mail.empty()) {
+        d.name = u->name;
+        d.mail = u->mail;
+      }
       d.items.push_back(item);
     }
   }
@@ -181,7 +186,8 @@ Result<RemindOutcome> send_reminders(store::Database& db, audit::AuditLog& audit
   auto sent_rows = SANSO_TRY(db.query("SELECT recipient, item FROM register_reminders WHERE day = ?", {day}));
   std::set<std::pair<std::string, std::string>> sent_today;
   for (const auto& row : sent_rows) sent_today.emplace(row.text(0), row.text(1));
-  for (auto& [name, d] : digests) {
+  std::vector<std::string> failed;
+  for (auto& [address, d] : digests) {
     const auto before = d.items.size();
     std::erase_if(d.items, [&](const Reminder& r) { return sent_today.count({d.mail, r.item}) > 0; });
     outcome.already_sent += before - d.items.size();
@@ -199,9 +205,13 @@ Result<RemindOutcome> send_reminders(store::Database& db, audit::AuditLog& audit
     }
     auto reply = send(d.mail, d.subject, d.body);
     if (!reply) {
-      outcome.failure = make_error("register.remind-failed", d.mail,
-                                   "the reminder digest to " + d.name + " could not be sent (" + reply.error().message + "); it is not recorded as sent");
-      break;
+      // One address the relay refuses stops no one else's digest; the run still fails.
+      failed.push_back(d.mail);
+      if (!outcome.failure) {
+        outcome.failure = make_error("register.remind-failed", d.mail,
+                                     "the reminder digest to " + d.name + " could not be sent (" + reply.error().message + "); it is not recorded as sent");
+      }
+      continue;
     }
     outcome.sent.push_back(d);
   }
@@ -227,12 +237,17 @@ Result<RemindOutcome> send_reminders(store::Database& db, audit::AuditLog& audit
                    {"recipients", recipients},
                    {"items", std::to_string(count)},
                    {"unaddressed", unaddressed}};
-  if (outcome.failure) event.details.emplace_back("failed", outcome.failure->where);
+  if (outcome.failure) {
+    std::string all;
+    for (const auto& f : failed) all += (all.empty() ? "" : ", ") + f;
+    event.details.emplace_back("failed", all);
+  }
   auto tx = SANSO_TRY(store::Transaction::begin(db));
   const std::uint64_t index = SANSO_TRY(audit.append_batch(db, std::span<const store::AuditEvent>(&event, 1)));
   for (const auto& d : outcome.sent) {
     for (const auto& r : d.items) {
-      SANSO_TRY(db.execute("INSERT INTO register_reminders (day, recipient, item, sent_at, audit_index) VALUES (?, ?, ?, ?, ?)",
+      // A run beside this one (the timer and a person) may have recorded the same: kept once.
+      SANSO_TRY(db.execute("INSERT INTO register_reminders (day, recipient, item, sent_at, audit_index) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                            {day, d.mail, r.item, event.time, static_cast<std::int64_t>(index)}));
     }
   }

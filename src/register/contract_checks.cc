@@ -27,7 +27,7 @@ std::string text_of(const nlohmann::json& fields, std::string_view key) {
 }
 
 // The typed fields of one check → a check of an existing contractor's required clause, or why not.
-Result<ContractCheck> check_from(const nlohmann::json& fields, const std::map<std::string, Entry>& contractors, const std::string& where) {
+Result<ContractCheck> check_from(const nlohmann::json& fields, const std::map<std::string, Entry>& contractors, const std::string& where, Date today) {
   for (const auto& f : contract_check_fields()) {
     if (f.required && text_of(fields, f.key).empty()) {
       return make_error("register.missing-value", where, std::string(f.ja) + " (" + std::string(f.key) + ") is required in a contract check");
@@ -56,6 +56,11 @@ Result<ContractCheck> check_from(const nlohmann::json& fields, const std::map<st
   c.checked_by = text_of(fields, "checked_by");
   c.note = text_of(fields, "note");
   c.next_check = text_of(fields, "next_check");
+  // Checks are only appended and the latest by date speaks for its clause: one dated in the future
+  // (a typo, or on purpose) would hide every later failure and overdue date for good.
+  if (c.checked_on > today.to_string()) {
+    return make_error("register.bad-value", where, "the check's date (checked_on " + c.checked_on + ") is after today (" + today.to_string() + ")");
+  }
   if (!c.next_check.empty() && c.next_check <= c.checked_on) {
     return make_error("register.inconsistent", where, "the clause's next check (next_check " + c.next_check + ") falls due after this check (" + c.checked_on + ")");
   }
@@ -154,7 +159,7 @@ Result<ContractCheck> Registers::add_contract_check(const std::string& contracto
     fields[std::string(f->key)] = SANSO_TRY(parse_value(*f, text, where + " " + std::string(f->key)));
   }
   auto tx = SANSO_TRY(store::Transaction::begin(db_));
-  ContractCheck c = SANSO_TRY(check_from(fields, SANSO_TRY(contractors_by_key(db_)), where));
+  ContractCheck c = SANSO_TRY(check_from(fields, SANSO_TRY(contractors_by_key(db_)), where, clock_.today()));
   c.number = SANSO_TRY(next_number(db_, c.contractor));
   c.recorded_by = actor;
   c.recorded_at = now();
@@ -215,7 +220,7 @@ Result<ImportSummary> Registers::import_contract_checks(const Table& table, cons
       fields[std::string(columns[i]->key)] = std::move(*value);
     }
     if (!row_ok) continue;
-    auto c = check_from(fields, contractors, file_name + " row " + std::to_string(row.line));
+    auto c = check_from(fields, contractors, file_name + " row " + std::to_string(row.line), clock_.today());
     if (!c) {
       ++total;
       if (problems.size() < kMaxImportProblems) problems.push_back(std::move(c).error());

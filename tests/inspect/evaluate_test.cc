@@ -356,6 +356,20 @@ TEST_P(EvaluateTest, ContractCheckReadsTheLatestCheckOfEachRequiredClause) {
   o = check("contract-check");
   EXPECT_TRUE(o.passed) << o.summary;
   EXPECT_EQ(registers::contract_checks(*db_, "juki_vendor")->size(), 5u);
+
+  // The latest check found the clause not kept: failed, whatever its dates say.
+  auto failed = regs.add_contract_check("juki_vendor", {{"clause", "再委託の制限"}, {"checked_on", "2026-11-25"}, {"result", "fail"}, {"checked_by", "sato"},
+                                                        {"next_check", "2027-05-25"}}, "tanaka");
+  ASSERT_TRUE(failed) << failed.error().to_string();
+  o = check("contract-check");
+  EXPECT_FALSE(o.passed) << o.summary;
+  EXPECT_NE(o.summary.find("条項「再委託の制限」の直近の確認（2026-11-25）が不適合"), std::string::npos) << o.summary;
+  // A check dated after today (2026-12-01) is refused: as the latest it would hide that failure.
+  auto future = regs.add_contract_check("juki_vendor", {{"clause", "再委託の制限"}, {"checked_on", "2062-01-01"}, {"result", "pass"}, {"checked_by", "x"}},
+                                        "tanaka");
+  ASSERT_FALSE(future);
+  EXPECT_EQ(future.error().code, "register.bad-value") << future.error().to_string();
+  EXPECT_FALSE(check("contract-check").passed);
 }
 
 TEST_P(EvaluateTest, ExceptionExpiryReadsTheExceptionsRegisterAndCitesTheDecisionsAStaleOneTouched) {

@@ -146,6 +146,23 @@ TEST_P(RemindersTest, DueItemsAreMailedOncePerPersonAndDayThroughARealListener) 
   EXPECT_EQ(next_day->sent.size(), 2u);
 }
 
+// A section's shared mailbox: two people with one address (in any case) get one digest, and one
+// record of it — keyed by the address, as what was sent is (review, session 16).
+TEST_P(RemindersTest, PeopleWhoShareAMailboxGetOneDigestAndOneRecord) {
+  users_ = {{"kato", "加藤", {"ciso"}, "", "johosei@city.example.lg.jp"}, {"sato", "佐藤", {"ciso"}, "", "JOHOSEI@city.example.lg.jp"}};
+  ASSERT_TRUE(regs_->put(registers::Kind::kCloud, {{"id", "lgwan_asp"}, {"name", "LGWAN-ASP"}, {"ceiling", "2"}, {"review_date", "2026-12-05"},
+                                                   {"responsible_role", "ciso"}},
+                         false, "tanaka"));
+  sanso::testing::SmtpSink sink(dump_);
+  const auto sent = run(sink.relay());
+  ASSERT_TRUE(sent) << sent.error().to_string();
+  ASSERT_FALSE(sent->failure) << sent->failure->to_string();
+  ASSERT_EQ(sent->sent.size(), 1u);
+  EXPECT_EQ(sent->sent[0].items.size(), 1u);
+  EXPECT_EQ(attempts_, 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM register_reminders"), 1);
+}
+
 TEST_P(RemindersTest, ARelayThatIsDownRecordsNothingAsSent) {
   ASSERT_TRUE(regs_->put(registers::Kind::kReviews, {{"id", "R2025"}, {"reviewed_on", "2025-12-21"}, {"reviewer", "suzuki"}, {"decision", "approved"},
                                                      {"approved_by", "kato"}, {"next_review", "2026-12-21"}},
