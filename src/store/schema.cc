@@ -510,7 +510,7 @@ CREATE TABLE inspect_item_assignees (
 // (the message without its trace headers, the envelope, the recipient), not make a second.
 constexpr const char* kMailPpapDelivery = R"sql(
 ALTER TABLE transfers ADD COLUMN ppap_delivery TEXT NOT NULL DEFAULT '';
-CREATE INDEX transfers_ppap_delivery ON transfers(ppap_delivery);
+CREATE UNIQUE INDEX transfers_ppap_delivery ON transfers(ppap_delivery) WHERE ppap_delivery <> '';
 )sql";
 
 // The only two spellings the backends disagree on.

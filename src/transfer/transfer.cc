@@ -1191,7 +1191,15 @@ Result<void> TransferService::write_mail_ppap(store::Database& d, const MailPpap
   // recipient to ask for an upload meanwhile): the expiry sweep discards them after.
   const std::int64_t waits_until = std::min(t.expires_at, t.created_at + m.options.limits.link_hours * 3600);
   SANSO_TRY(m.insert_transfer(d, t, t.sender, details, no_outputs, originals, p.token.empty() ? "" : sha256_hex(p.token), waits_until));
-  if (!p.delivery.empty()) SANSO_TRY(d.execute("UPDATE transfers SET ppap_delivery = ? WHERE id = ?", {p.delivery, t.id}));
+  if (!p.delivery.empty()) {
+    // A delivery's key is unique among transfers that still live (schema 23): two attempts of one
+    // delivery racing each other cannot both commit — the loser's mail transaction fails, Postfix
+    // is told to retry, and the retry finds the winner's transfer. One that expired gives the
+    // key up, so the same message sent again later makes a transfer of its own.
+    SANSO_TRY(d.execute("UPDATE transfers SET ppap_delivery = '' WHERE ppap_delivery = ? AND id <> ? AND (ppap_expires_at <= ? OR state = 'expired')",
+                        {p.delivery, t.id, m.now()}));
+    SANSO_TRY(d.execute("UPDATE transfers SET ppap_delivery = ? WHERE id = ?", {p.delivery, t.id}));
+  }
   return ok();
 }
 
