@@ -187,7 +187,8 @@ Result<RemindOutcome> send_reminders(store::Database& db, audit::AuditLog& audit
   std::set<std::pair<std::string, std::string>> sent_today;
   for (const auto& row : sent_rows) sent_today.emplace(row.text(0), row.text(1));
   std::vector<std::string> failed;
-  for (auto& [address, d] : digests) {
+  for (auto& entry : digests) {
+    Digest& d = entry.second;  // not a structured binding: the lambda below captures it (clang-14)
     const auto before = d.items.size();
     std::erase_if(d.items, [&](const Reminder& r) { return sent_today.count({d.mail, r.item}) > 0; });
     outcome.already_sent += before - d.items.size();
