@@ -121,14 +121,12 @@ Result<void> write_file(const std::string& path, const std::string& content) {
 
 int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
   if (sodium_init() < 0) return kExitFailure;
-  std::ifstream in(a.input, std::ios::binary);
-  if (!in) return print_error(make_error("cli.unreadable", a.input, "cannot read the message")), kExitFailure;
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
+  auto message = read_file(a.input);
+  if (!message) return print_error(make_error("cli.unreadable", a.input, "cannot read the message")), kExitFailure;
   Sanitizer sanitizer;
   if (auto opened = sanitizer.open(o, a, false); !opened) return print_error(opened.error()), kExitFailure;
   const auto started = std::chrono::steady_clock::now();
-  auto outcome = sanitizer.process(bytes.str());
+  auto outcome = sanitizer.process(*message);
   const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   if (!outcome) return print_error(outcome.error()), kExitFailure;
   if (auto w = write_file(a.output, outcome->message); !w) return print_error(w.error()), kExitFailure;
@@ -158,14 +156,6 @@ struct BatchMessage {
   std::string raw;
 };
 
-std::string slurp(const std::filesystem::path& p, bool& read) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  read = static_cast<bool>(in) || in.eof();
-  return s.str();
-}
-
 // The messages of a Maildir or a directory of .eml files (every regular file, recursively, in
 // name order), or of an mbox file ("From " separator lines, ">From " unescaped).
 Result<std::vector<BatchMessage>> list_messages(const std::string& input) {
@@ -184,9 +174,9 @@ Result<std::vector<BatchMessage>> list_messages(const std::string& input) {
     return out;
   }
   if (!fs::is_regular_file(input, ec)) return make_error("cli.unreadable", input, "not a directory, Maildir or mbox file");
-  bool read = false;
-  std::string mbox = slurp(input, read);
+  auto read = read_file(input);
   if (!read) return make_error("cli.unreadable", input, "cannot read the mbox file");
+  std::string mbox = std::move(read).value();
   if (!mbox.starts_with("From ")) return make_error("mail.mbox", input, "not an mbox file (it does not start with a \"From \" line)");
   std::size_t at = 0;
   int n = 0;
@@ -235,9 +225,9 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
         BatchMessage& m = (*messages)[i];
         std::string raw = std::move(m.raw);
         if (!m.path.empty()) {
-          bool read = false;
-          raw = slurp(m.path, read);
+          auto read = read_file(m.path.string());
           if (!read) return make_error("cli.unreadable", m.path.string(), "cannot read the message");
+          raw = std::move(read).value();
         }
         sizes[i] = raw.size();
         auto outcome = sanitizer.process(raw);

@@ -69,14 +69,6 @@ std::unique_ptr<CompiledPolicy> compiled_policy(const CommonOptions& o) {
   return std::make_unique<CompiledPolicy>(std::move(*compiled));
 }
 
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error("cli.unreadable", path, "cannot open the file");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
 Result<void> write_file(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return make_error("cli.unwritable", path, "cannot create the output file (does the directory exist?)");

@@ -334,4 +334,13 @@ void keep_freed_memory_for_batch() {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }
 
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error("cli.unreadable", path, "cannot open the file");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) return make_error("cli.unreadable", path, "reading the file failed");
+  return buf.str();
+}
+
 }  // namespace sanso::cli

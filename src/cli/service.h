@@ -36,6 +36,9 @@ constexpr std::size_t kBatchWorkers = 2;
 // fresh mmap whose every page faults in zeroed, then an munmap.
 void keep_freed_memory_for_batch();
 
+// A whole file's bytes (`cli.unreadable` when it cannot be opened or read).
+Result<std::string> read_file(const std::string& path);
+
 struct ServiceOptions {
   std::string config_path;  // --config; default $SANSO_CONFIG, then /etc/sanso/sanso.toml
   std::string as;           // --as; default $SANSO_USER, then the operating-system account's name
