@@ -106,13 +106,13 @@ int run_list(const RegisterArgs& a) {
   const Date today = system_clock().today();
   const auto& spec = registers::spec(kind);
   // Contractors: the latest check of each required clause (the whole history: `register show`).
-  const auto checks = kind == registers::Kind::kContractors ? CLI_TRY(registers::contract_checks(*use)) : std::vector<registers::ContractCheck>();
-  const auto latest = registers::latest_per_clause(checks);
+  const auto latest = kind == registers::Kind::kContractors ? registers::latest_per_clause(CLI_TRY(registers::contract_checks(*use)))
+                                                             : std::vector<registers::ContractCheck>();
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : entries) {
       nlohmann::json alarms = nlohmann::json::array();
-      for (const auto& al : registers::Registers::alarms(e, today, entries, checks)) alarms.push_back({{"code", al.code}, {"message", al.message}});
+      for (const auto& al : registers::Registers::alarms(e, today, entries, latest)) alarms.push_back({{"code", al.code}, {"message", al.message}});
       out.push_back({{"id", e.key}, {"fields", e.fields}, {"from_policy", e.from_policy}, {"version", e.version}, {"changed_by", e.changed_by},
                      {"changed_at", e.changed_at}, {"alarms", alarms}});
       if (kind == registers::Kind::kContractors) {
@@ -137,7 +137,7 @@ int run_list(const RegisterArgs& a) {
     for (const auto& c : latest) {
       if (c.contractor == e.key) std::printf("    %s\n", check_line(c).c_str());
     }
-    for (const auto& al : registers::Registers::alarms(e, today, entries, checks)) std::printf("    ! %s\n", al.message.c_str());
+    for (const auto& al : registers::Registers::alarms(e, today, entries, latest)) std::printf("    ! %s\n", al.message.c_str());
   }
   return kExitOk;
 }

@@ -699,7 +699,7 @@ const Entry* latest_approved_review(const std::vector<Entry>& reviews, Date* rev
   return latest;
 }
 
-std::vector<Alarm> Registers::alarms(const Entry& e, Date today, const std::vector<Entry>& same_register, const std::vector<ContractCheck>& checks) {
+std::vector<Alarm> Registers::alarms(const Entry& e, Date today, const std::vector<Entry>& same_register, const std::vector<ContractCheck>& latest_checks) {
   std::vector<Alarm> out;
   const auto add = [&](const char* code, std::string message) { out.push_back({e.key, code, std::move(message)}); };
   std::string missing;
@@ -718,7 +718,7 @@ std::vector<Alarm> Registers::alarms(const Entry& e, Date today, const std::vect
       if (text_field(e, "check_result") == "fail") add("check-failed", "直近の確認結果が不適合です");
       // The history per clause (contract_checks): a clause whose latest check failed, or whose
       // latest check's next date has passed, says so whatever the entry's own fields say.
-      for (const auto& c : latest_per_clause(checks)) {
+      for (const auto& c : latest_checks) {
         if (c.contractor != e.key) continue;
         if (c.result == "fail") add("check-failed", "契約条項「" + c.clause + "」の直近の確認（" + c.checked_on + "）が不適合です");
         if (auto next = Date::parse(c.next_check); next && *next < today) {

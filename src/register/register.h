@@ -166,10 +166,10 @@ class Registers {
 
   // What needs attention as of `today`. `same_register` is the entry's whole register (or empty):
   // a policy review superseded by a later approved one no longer reminds of its next date.
-  // `checks`: contract checks (any contractors'; those of `entry` are read): a contractor's alarms
-  // come from the latest check of each required clause as well as from its own check fields.
+  // `latest_checks`: latest_per_clause of the contract checks (any contractors'; those of `entry`
+  // are read): a contractor's alarms come from them as well as from its own check fields.
   static std::vector<Alarm> alarms(const Entry& entry, Date today, const std::vector<Entry>& same_register = {},
-                                   const std::vector<ContractCheck>& checks = {});
+                                   const std::vector<ContractCheck>& latest_checks = {});
 
  private:
   struct Write {

@@ -510,9 +510,9 @@ std::string entry_name(const registers::Entry& e, Lang lang) {
 }
 
 json alarms_of(const registers::Entry& e, Date today, Lang lang, const std::vector<registers::Entry>& same_register,
-               const std::vector<registers::ContractCheck>& checks) {
+               const std::vector<registers::ContractCheck>& latest_checks) {
   json out = json::array();
-  for (const auto& a : registers::Registers::alarms(e, today, same_register, checks)) out.push_back({{"code", a.code}, {"text", visible_text(alarm_text(a, lang))}});
+  for (const auto& a : registers::Registers::alarms(e, today, same_register, latest_checks)) out.push_back({{"code", a.code}, {"text", visible_text(alarm_text(a, lang))}});
   return out;
 }
 
@@ -601,9 +601,9 @@ void Console::Impl::registers_page(const httplib::Request& req, httplib::Respons
     for (std::size_t i = 0; i < registers::kKindCount; ++i) {
       const auto kind = static_cast<registers::Kind>(i);
       const auto entries = SANSO_TRY(regs.list(kind));
-      const auto checks = kind == registers::Kind::kContractors ? SANSO_TRY(registers::contract_checks(*use)) : std::vector<registers::ContractCheck>();
+      const auto latest = kind == registers::Kind::kContractors ? registers::latest_per_clause(SANSO_TRY(registers::contract_checks(*use))) : std::vector<registers::ContractCheck>();
       std::size_t alarms = 0;
-      for (const auto& e : entries) alarms += registers::Registers::alarms(e, today, entries, checks).size();
+      for (const auto& e : entries) alarms += registers::Registers::alarms(e, today, entries, latest).size();
       kinds.push_back({{"kind", std::string(registers::to_string(kind))},
                        {"label", std::string(registers::label(kind, lang_code(ctx.lang)))},
                        {"clause", std::string(registers::spec(kind).clause)},
@@ -626,14 +626,14 @@ void Console::Impl::register_page(const httplib::Request& req, httplib::Response
     registers::Registers regs(*use, *services.proof.audit, system_clock(), services.proof.policy);
     const Date today = system_clock().today();
     const auto listed = SANSO_TRY(regs.list(*kind));
-    const auto checks = *kind == registers::Kind::kContractors ? SANSO_TRY(registers::contract_checks(*use)) : std::vector<registers::ContractCheck>();
+    const auto latest = *kind == registers::Kind::kContractors ? registers::latest_per_clause(SANSO_TRY(registers::contract_checks(*use))) : std::vector<registers::ContractCheck>();
     for (const auto& e : listed) {
       entries.push_back({{"id", e.key},
                          {"name", visible_text(entry_name(e, ctx.lang))},
                          {"source", wording(ctx.lang, e.from_policy ? "rg_from_policy" : "rg_own")},
                          {"version", std::to_string(e.version)},
                          {"changed", jst_time(e.changed_at) + " " + visible_text(e.changed_by)},
-                         {"alarms", alarms_of(e, today, ctx.lang, listed, checks)}});
+                         {"alarms", alarms_of(e, today, ctx.lang, listed, latest)}});
     }
     return ok();
   }();
@@ -704,7 +704,7 @@ void Console::Impl::register_entry_page(const httplib::Request& req, httplib::Re
                     {"audit", std::to_string(it->audit_index)},
                     {"fields", visible_text(fields)}});
   }
-  const json alarms = alarms_of(*entry, system_clock().today(), ctx.lang, same_register, checks);
+  const json alarms = alarms_of(*entry, system_clock().today(), ctx.lang, same_register, registers::latest_per_clause(checks));
   json values = {{"kind", std::string(registers::to_string(*kind))},
                  {"register", std::string(registers::label(*kind, lang_code(ctx.lang)))},
                  {"id", entry->key},
