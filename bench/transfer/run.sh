@@ -41,7 +41,8 @@ for f in "$dir/files"/*; do cp "$f" "$dir/twice/2-$(basename "$f")"; done
 start=$(date +%s.%N)
 "$sanso" file sanitize "$dir/twice" -o "$dir/cdr-out" > "$dir/cdr.log" 2>&1
 end=$(date +%s.%N)
-cdr_files=$(ls "$dir/cdr-out" | wc -l)
+# `file sanitize DIR -o OUT` writes under OUT/<the input directory's name>/: count the files, not the entries.
+cdr_files=$(find "$dir/cdr-out" -type f | wc -l)
 
 "$sanso" web "${cfg[@]}" 2> "$dir/web.log" &
 web_pid=$!
