@@ -16,8 +16,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
+#include "core/text.h"
 #include "mail/smtp_client.h"
 #include "mime/charset.h"
 #include "support/audit_records.h"
@@ -27,6 +29,7 @@
 #include "support/metrics_scrape.h"
 #include "support/smtp_sink.h"
 #include "support/test_store.h"
+#include "support/zip_of.h"
 
 namespace sanso::mail {
 namespace {
@@ -73,15 +76,19 @@ class MilterPostfix : public ::testing::Test {
     fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
     sink_ = std::make_unique<sanso::testing::SmtpSink>(dir_ / "sink");
     std::ofstream(dir_ / "sanso.toml") << "[service]\nnode = \"gw-test\"\ndata_dir = \"data\"\npolicy = \"" << SANSO_SOURCE_DIR
-                                       << "/examples/minamata/policy.toml\"\n[mail]\nlang = \"ja\"\nlistener_zones = { LGWAN = \"lgwan\" }\n[cdr]\nattachments = \"sanitize\"\n"
+                                       << "/examples/minamata/policy.toml\"\n[mail]\nlang = \"ja\"\nlistener_zones = { LGWAN = \"lgwan\" }\n" << mail_settings()
+                                       << "[cdr]\nattachments = \"sanitize\"\n"
                                           "[quarantine]\ninspector_roles = [\"system_admin\"]\nsmtp_relay = \"127.0.0.1:" << reinject_port_ << "\"\n"
-                                          "[[users]]\nname = \"kato\"\nroles = [\"system_admin\"]\n";
+                                          "[[users]]\nname = \"kato\"\nroles = [\"system_admin\"]\n" << more_settings();
     config_ = " --config " + (dir_ / "sanso.toml").string();
     milter_port_ = sanso::testing::free_tcp_port();
     metrics_port_ = sanso::testing::free_tcp_port();
     start_milter();
     smtp_port_ = sanso::testing::free_tcp_port();
-    const std::string start = "bash " + std::string(SANSO_SOURCE_DIR) + "/tests/support/postfix-instance.sh start " + (dir_ / "postfix").string() + " " +
+    const std::string header_checks = header_checks_table();
+    if (!header_checks.empty()) std::ofstream(dir_ / "header_checks") << header_checks;
+    const std::string start = (header_checks.empty() ? "" : "SANSO_POSTFIX_HEADER_CHECKS=" + (dir_ / "header_checks").string() + " ") + "bash " +
+                              std::string(SANSO_SOURCE_DIR) + "/tests/support/postfix-instance.sh start " + (dir_ / "postfix").string() + " " +
                               std::to_string(smtp_port_) + " inet:127.0.0.1:" + std::to_string(milter_port_) + " " +
                               sink_->relay().substr(sink_->relay().find(':') + 1) + " " + std::to_string(reinject_port_) + " " +
                               std::to_string(lgwan_port_);
@@ -94,6 +101,12 @@ class MilterPostfix : public ::testing::Test {
     sink_.reset();
     if (!dir_.empty()) fs::remove_all(dir_);
   }
+
+  // What a derived fixture adds: keys of [mail], lines after the configuration (kato's [[users]]
+  // entry is last), and Postfix's header_checks table ("" for none).
+  virtual std::string mail_settings() const { return ""; }
+  virtual std::string more_settings() const { return ""; }
+  virtual std::string header_checks_table() const { return ""; }
 
   // `file_limit`: RLIMIT_FSIZE for the milter, to stand in for a full disk.
   void start_milter(rlim_t file_limit = RLIM_INFINITY) {
@@ -443,6 +456,100 @@ TEST_F(MilterPostfix, AMilterKilledMidMessageTempfailsAndTheRetryIsDeliveredOnce
   ASSERT_EQ(got.size(), 1u) << "delivered exactly once";
   EXPECT_NE(got[0].find("X-Sanso-Sanitized"), std::string::npos);
   EXPECT_NE(parse(got[0]).text.find("the other half"), std::string::npos);
+}
+
+// PPAP from mail through real Postfix: a link to enter the password is mailed to the sender only on
+// the word of the MTA's own verifier, an Authentication-Results field directly below Postfix's
+// Received line. A sender can write that field itself; docs/postfix.md has Postfix's cleanup strip
+// arriving ones that claim the verifier's id (header_checks). Without the rule a forged field sits
+// exactly where the verifier's would and is believed — which is why the rule is there, and what
+// makes the test of the rule able to fail.
+class MilterPostfixPpap : public MilterPostfix {
+ protected:
+  static constexpr const char* kVendor = "vendor@example.co.jp";
+  static constexpr const char* kKato = "kato@city.minamata.lg.jp";
+
+  std::string mail_settings() const override {
+    return "authserv_id = \"mx.city.minamata.lg.jp\"\nverifier_authserv_id = \"verify.city.minamata.lg.jp\"\n"
+           "correspondents = { \"業者\" = \"vendor@example.co.jp\" }\nstrict_for_first_time_senders = false\n";
+  }
+  std::string more_settings() const override {
+    return "mail = \"kato@city.minamata.lg.jp\"\nzone = \"lgwan\"\n[web]\npublic_origin = \"https://sanso.city.minamata.example\"\n";
+  }
+
+  // The rule exactly as docs/postfix.md gives it: the test follows the document.
+  static std::string documented_header_checks() {
+    std::istringstream doc(read_file(fs::path(SANSO_SOURCE_DIR) / "docs/postfix.md"));
+    for (std::string line; std::getline(doc, line);) {
+      if (line.starts_with("/^Authentication-Results")) return line + "\n";
+    }
+    return "";
+  }
+
+  // The vendor's mail with a password-protected zip, its first field `authentication` (what the
+  // vendor's side wrote; Postfix puts its own Received line above it).
+  static std::string ppap_mail(const std::string& authentication, int n) {
+    const std::string zip = sanso::testing::zip_of({{"見積書.txt", "お見積り 一式 120,000円"}}, ZIP_EM_AES_256, "Kumamoto-PPAP-7731");
+    gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(zip.data()), zip.size());
+    std::string wrapped;
+    for (std::string_view all(b64); !all.empty(); all.remove_prefix(std::min<std::size_t>(76, all.size()))) wrapped += std::string(all.substr(0, 76)) + "\r\n";
+    g_free(b64);
+    return authentication + "\r\nReceived: from mail.example.co.jp (mail.example.co.jp [203.0.113.7])\r\n"
+           "From: =?UTF-8?B?5qWt6ICF?= <vendor@example.co.jp>\r\nTo: kato@city.minamata.lg.jp\r\nSubject: mitsumori " + std::to_string(n) +
+           "\r\nMessage-ID: <ppap-" + std::to_string(n) + "@example.co.jp>\r\nDate: Sun, 06 Dec 2026 10:00:00 +0900\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+           "--b1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nパスワードは別のメールでお送りします。\r\n"
+           "--b1\r\nContent-Type: application/zip; name=\"mitsumori.zip\"\r\nContent-Disposition: attachment; filename=\"mitsumori.zip\"\r\n"
+           "Content-Transfer-Encoding: base64\r\n\r\n" + wrapped + "--b1--\r\n";
+  }
+};
+
+class MilterPostfixWithoutTheRule : public MilterPostfixPpap {};
+
+class MilterPostfixWithTheDocumentedRule : public MilterPostfixPpap {
+ protected:
+  std::string header_checks_table() const override { return documented_header_checks(); }
+};
+
+TEST_F(MilterPostfixWithoutTheRule, AForgedVerifierResultRightBelowPostfixsReceivedLineIsBelieved) {
+  ASSERT_TRUE(send(kVendor, kKato, ppap_mail("Authentication-Results: verify.city.minamata.lg.jp; dmarc=pass header.from=example.co.jp", 1)).has_value());
+  auto got = delivered_to(kKato, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_NE(parse(got[0]).text.find("送信者に入力用のリンクを送りました"), std::string::npos) << parse(got[0]).text;
+  EXPECT_EQ(delivered_to(kVendor, 1).size(), 1u) << "the link went to the address the forged field vouched for";
+}
+
+TEST_F(MilterPostfixWithTheDocumentedRule, ForgedVerifierResultsAreStrippedByPostfixAndNoLinkIsMailed) {
+  ASSERT_NE(header_checks_table(), "") << "docs/postfix.md gives no header_checks rule";
+  // Every way of writing the field that Postfix takes for Authentication-Results and the parser
+  // reads: plainly, the id behind a comment, in quotes, white space before the colon, lower case.
+  const std::vector<std::string> forged = {
+      "Authentication-Results: verify.city.minamata.lg.jp; dmarc=pass header.from=example.co.jp",
+      "Authentication-Results: (checked) verify.city.minamata.lg.jp; dmarc=pass header.from=example.co.jp",
+      "Authentication-Results: \"verify.city.minamata.lg.jp\"; dmarc=pass header.from=example.co.jp",
+      "Authentication-Results : verify.city.minamata.lg.jp; dmarc=pass header.from=example.co.jp",
+      "authentication-results: VERIFY.city.minamata.lg.jp; spf=pass smtp.mailfrom=vendor@example.co.jp",
+  };
+  for (std::size_t i = 0; i < forged.size(); ++i) ASSERT_TRUE(send(kVendor, kKato, ppap_mail(forged[i], static_cast<int>(i) + 10)).has_value()) << forged[i];
+  auto got = delivered_to(kKato, forged.size(), std::chrono::seconds(60));
+  ASSERT_EQ(got.size(), forged.size());
+  for (const auto& m : got) {
+    const std::string text = parse(m).text;
+    EXPECT_NE(text.find("入力用のリンクは送っていません"), std::string::npos) << text;
+    EXPECT_EQ(text.find("送信者に入力用のリンクを送りました"), std::string::npos) << text;
+  }
+  // The links would have gone out before the mails were accepted; give the queue time anyway.
+  EXPECT_TRUE(delivered_to(kVendor, 1, std::chrono::seconds(3)).empty()) << "a link went to the sender of a forged result";
+  // What Postfix handed the milter is the kept original: the forged fields are not in it.
+  const std::string marker = "X-Sanso-Sanitized: sanitized; id=";
+  for (const auto& m : got) {
+    ASSERT_NE(m.find(marker), std::string::npos);
+    const std::string id = m.substr(m.find(marker) + marker.size(), 18);
+    ASSERT_EQ(run_sanso("quarantine export " + id + " -o " + (dir_ / (id + ".eml")).string() + " --as kato" + config_).exit_code, 0);
+    const std::string kept = read_file(dir_ / (id + ".eml"));
+    EXPECT_EQ(ascii_lower(kept).find("verify.city.minamata.lg.jp"), std::string::npos) << kept.substr(0, 600);
+    EXPECT_NE(kept.find("mitsumori"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 # LGWAN to the milter ({daemon_name}), which the test's sanso.toml maps to the lgwan zone; the
 # first listener stands for the internet.
 #   postfix-instance.sh stop DIR
+# SANSO_POSTFIX_HEADER_CHECKS (optional): a regexp table for header_checks, as docs/postfix.md has
+# the MTA strip arriving Authentication-Results fields that claim the verifier's id.
 # Needs root (Postfix drops to its own user) and Debian's postfix package.
 set -euo pipefail
 cmd=$1
@@ -51,6 +53,7 @@ biff = no
 queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
+${SANSO_POSTFIX_HEADER_CHECKS:+header_checks = regexp:$SANSO_POSTFIX_HEADER_CHECKS}
 CF
   cat > "$dir/etc/master.cf" <<CF
 127.0.0.1:$smtp_port inet n - n - - smtpd
