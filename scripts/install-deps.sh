@@ -27,6 +27,7 @@ packages=(
   clamav-daemon                          # optional antivirus: the tests run a private clamd with a test signature
   # servers the tests run for real (each started privately by the test harness)
   postgresql postfix
+  opendmarc dnsmasq-base                 # the MTA's verifier before the milter (PPAP links), with a private DNS
   slapd ldap-utils                       # the directory tests' private OpenLDAP server
   squid                                  # the ICAP tests run a private Squid in front of `sanso icap`
   rsyslog                                # the log tests send RFC 5424 lines to a private rsyslogd

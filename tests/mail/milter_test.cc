@@ -89,7 +89,7 @@ class MilterPostfix : public ::testing::Test {
     if (!header_checks.empty()) std::ofstream(dir_ / "header_checks") << header_checks;
     const std::string start = (header_checks.empty() ? "" : "SANSO_POSTFIX_HEADER_CHECKS=" + (dir_ / "header_checks").string() + " ") + "bash " +
                               std::string(SANSO_SOURCE_DIR) + "/tests/support/postfix-instance.sh start " + (dir_ / "postfix").string() + " " +
-                              std::to_string(smtp_port_) + " inet:127.0.0.1:" + std::to_string(milter_port_) + " " +
+                              std::to_string(smtp_port_) + " " + milters_before() + "inet:127.0.0.1:" + std::to_string(milter_port_) + " " +
                               sink_->relay().substr(sink_->relay().find(':') + 1) + " " + std::to_string(reinject_port_) + " " +
                               std::to_string(lgwan_port_);
     ASSERT_EQ(std::system(start.c_str()), 0) << "the private Postfix did not start";
@@ -107,6 +107,8 @@ class MilterPostfix : public ::testing::Test {
   virtual std::string mail_settings() const { return ""; }
   virtual std::string more_settings() const { return ""; }
   virtual std::string header_checks_table() const { return ""; }
+  // Milters Postfix runs before Sanso's, each followed by a comma ("inet:127.0.0.1:8893,").
+  virtual std::string milters_before() const { return ""; }
 
   // `file_limit`: RLIMIT_FSIZE for the milter, to stand in for a full disk.
   void start_milter(rlim_t file_limit = RLIM_INFINITY) {
@@ -459,8 +461,8 @@ TEST_F(MilterPostfix, AMilterKilledMidMessageTempfailsAndTheRetryIsDeliveredOnce
 }
 
 // PPAP from mail through real Postfix: a link to enter the password is mailed to the sender only on
-// the word of the MTA's own verifier, an Authentication-Results field directly below Postfix's
-// Received line. A sender can write that field itself; docs/postfix.md has Postfix's cleanup strip
+// the word of the MTA's own verifier, an Authentication-Results field at the top of the header as
+// the milter sees it. A sender can write that field itself; docs/postfix.md has Postfix's cleanup strip
 // arriving ones that claim the verifier's id (header_checks). Without the rule a forged field sits
 // exactly where the verifier's would and is believed — which is why the rule is there, and what
 // makes the test of the rule able to fail.
@@ -511,7 +513,7 @@ class MilterPostfixWithTheDocumentedRule : public MilterPostfixPpap {
   std::string header_checks_table() const override { return documented_header_checks(); }
 };
 
-TEST_F(MilterPostfixWithoutTheRule, AForgedVerifierResultRightBelowPostfixsReceivedLineIsBelieved) {
+TEST_F(MilterPostfixWithoutTheRule, AForgedVerifierResultAtTheTopOfTheHeaderIsBelieved) {
   ASSERT_TRUE(send(kVendor, kKato, ppap_mail("Authentication-Results: verify.city.minamata.lg.jp; dmarc=pass header.from=example.co.jp", 1)).has_value());
   auto got = delivered_to(kKato, 1);
   ASSERT_EQ(got.size(), 1u);
@@ -550,6 +552,76 @@ TEST_F(MilterPostfixWithTheDocumentedRule, ForgedVerifierResultsAreStrippedByPos
     EXPECT_EQ(ascii_lower(kept).find("verify.city.minamata.lg.jp"), std::string::npos) << kept.substr(0, 600);
     EXPECT_NE(kept.find("mitsumori"), std::string::npos);
   }
+}
+
+// The real verifier: OpenDMARC before Sanso, as docs/postfix.md sets it up, checking SPF itself
+// against a private DNS (tests/support/opendmarc-instance.sh). Its Authentication-Results is what a
+// PPAP link rests on: where OpenDMARC puts the field, as Sanso's milter sees it, is what is tested.
+class MilterPostfixWithTheVerifier : public MilterPostfixPpap {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "the verifier's mount namespace and DNS port need root";
+    if (!fs::exists("/usr/sbin/opendmarc") || !fs::exists("/usr/sbin/dnsmasq")) {
+      GTEST_SKIP() << "OpenDMARC or dnsmasq is not installed (scripts/install-deps.sh installs them)";
+    }
+    verifier_dir_ = fs::temp_directory_path() / ("sanso-opendmarc-" + sanso::testing::random_hex(4));
+    verifier_port_ = sanso::testing::free_tcp_port();
+    // A loopback address of its own for port 53: tests running at once do not meet.
+    const std::string dns = "127.53." + std::to_string(1 + std::rand() % 250) + "." + std::to_string(1 + std::rand() % 250);
+    const std::string start = "bash " + std::string(SANSO_SOURCE_DIR) + "/tests/support/opendmarc-instance.sh start " + verifier_dir_.string() + " " +
+                              std::to_string(verifier_port_) + " verify.city.minamata.lg.jp " + dns +
+                              " 'example.co.jp=v=spf1 ip4:127.0.0.0/8 -all' '_dmarc.example.co.jp=v=DMARC1; p=reject'"
+                              " 'forged.example=v=spf1 ip4:192.0.2.1 -all' '_dmarc.forged.example=v=DMARC1; p=reject'";
+    ASSERT_EQ(std::system(start.c_str()), 0) << "OpenDMARC did not start";
+    MilterPostfixPpap::SetUp();
+  }
+  void TearDown() override {
+    MilterPostfixPpap::TearDown();
+    if (!verifier_dir_.empty()) {
+      (void)std::system(("bash " + std::string(SANSO_SOURCE_DIR) + "/tests/support/opendmarc-instance.sh stop " + verifier_dir_.string()).c_str());
+      fs::remove_all(verifier_dir_);
+    }
+  }
+  std::string header_checks_table() const override { return documented_header_checks(); }
+  std::string milters_before() const override { return "inet:127.0.0.1:" + std::to_string(verifier_port_) + ","; }
+  // Both senders are known correspondents: only the verifier tells them apart.
+  std::string mail_settings() const override {
+    return "authserv_id = \"mx.city.minamata.lg.jp\"\nverifier_authserv_id = \"verify.city.minamata.lg.jp\"\n"
+           "correspondents = { \"業者\" = \"vendor@example.co.jp\", \"別の業者\" = \"someone@forged.example\" }\nstrict_for_first_time_senders = false\n";
+  }
+
+  fs::path verifier_dir_;
+  int verifier_port_ = 0;
+};
+
+TEST_F(MilterPostfixWithTheVerifier, TheVerifiersPassBringsTheSenderALinkAndTheRuleLeavesTheVerifiersOwnFields) {
+  // The vendor's server (here the loopback, which the vendor's SPF record allows) passes; the
+  // vendor also wrote a pass of its own, which the rule strips while OpenDMARC's fields, added by
+  // a milter after cleanup's header_checks, stay. (A failing result cannot be had from here:
+  // libspf2, OpenDMARC's SPF, passes any loopback client whatever the record says; the veto of a
+  // fail is in AuthResults' and PpapMailTest's tests.)
+  const std::string forged = "Authentication-Results: verify.city.minamata.lg.jp; dmarc=pass (written by the sender) header.from=example.co.jp";
+  ASSERT_TRUE(send(kVendor, kKato, ppap_mail(forged, 1)).has_value());
+  auto got = delivered_to(kKato, 1, std::chrono::seconds(30));
+  ASSERT_EQ(got.size(), 1u) << read_file(verifier_dir_ / "opendmarc.log");
+  EXPECT_NE(parse(got[0]).text.find("送信者に入力用のリンクを送りました"), std::string::npos)
+      << parse(got[0]).text << "\n" << read_file(verifier_dir_ / "opendmarc.log");
+  const auto links = delivered_to(kVendor, 1, std::chrono::seconds(30));
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_NE(links[0].find("X-Mail-Args: <>"), std::string::npos) << "a notice has the null sender";
+
+  // What the milter saw, as kept: OpenDMARC's two fields on top, the sender's own gone. (Postfix
+  // 3.7 hands the milters no Received: of its own: the sender's first field follows.)
+  const std::string marker = "X-Sanso-Sanitized: sanitized; id=";
+  ASSERT_NE(got[0].find(marker), std::string::npos);
+  const std::string id = got[0].substr(got[0].find(marker) + marker.size(), 18);
+  ASSERT_EQ(run_sanso("quarantine export " + id + " -o " + (dir_ / "kept.eml").string() + " --as kato" + config_).exit_code, 0);
+  const std::string kept = read_file(dir_ / "kept.eml");
+  const std::string header = kept.substr(0, kept.find("\r\n\r\n"));
+  EXPECT_TRUE(header.starts_with("Authentication-Results: verify.city.minamata.lg.jp;")) << header;
+  EXPECT_NE(header.find("verify.city.minamata.lg.jp; dmarc=pass"), std::string::npos) << header;
+  EXPECT_NE(header.find("verify.city.minamata.lg.jp; spf=pass"), std::string::npos) << header;
+  EXPECT_EQ(header.find("written by the sender"), std::string::npos) << header;
 }
 
 }  // namespace
