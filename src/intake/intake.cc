@@ -109,12 +109,14 @@ Result<FileOutcome> Intake::take_file(const FileItem& item, const FileSanitizer&
   e.subject = item.name;
   e.outcome = verdict;
   rest_on(e, out.ruling);
-  e.input_sha256 = sha256_hex(item.bytes);
   e.output_sha256 = r.verdict == cdr::Verdict::blocked ? "" : sha256_hex(r.output);
   e.details = {{"quarantine_id", s.id}, {"type", r.type}, {"reason", r.reason}, {"findings", std::to_string(r.findings.size())}};
   // The original and its record stand or fall together: no record of an item that is not kept,
-  // no item kept without its record.
-  s.with_item = [&](store::Database& db, const quarantine::Item&) { return log_->append(db, e); };
+  // no item kept without its record. The record names the original by the store's digest of it.
+  s.with_item = [&](store::Database& db, const quarantine::Item& kept) {
+    e.input_sha256 = kept.sha256;
+    return log_->append(db, e);
+  };
   out.quarantine_id = SANSO_TRY(store_->put(std::move(s))).id;
   return out;
 }
@@ -163,22 +165,23 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
   s.report_json = mail::plan_to_json(plan);
   if (ruling && ruling->action == policy::Action::kApprove) s.approver_role = std::string(ruling->approver());
 
-  const std::string input_sha256 = sha256_hex(item.raw);
-  store::AuditEvent e;
-  if (item.record) {
-    e = item.record(out, input_sha256);
-  } else {
-    e.actor = item.route.actor;
-    e.action = "mail.sanitize";
-    e.subject = plan.message_id.empty() ? out.quarantine_id : plan.message_id;
-    e.outcome = std::string(mail::to_string(plan.verdict));
-    rest_on(e, ruling);
-    e.input_sha256 = input_sha256;
-    e.output_sha256 = sha256_hex(out.message);
-    e.details = {{"quarantine_id", out.quarantine_id}};
-  }
-  s.with_item = [&](store::Database& db, const quarantine::Item&) -> Result<void> {
+  // The record names the original by the digest the store keeps it under (one SHA-256 of it, not two).
+  const std::string output_sha256 = item.record ? "" : sha256_hex(out.message);
+  s.with_item = [&](store::Database& db, const quarantine::Item& kept) -> Result<void> {
     if (item.with_item) SANSO_TRY(item.with_item(db));
+    store::AuditEvent e;
+    if (item.record) {
+      e = item.record(out, kept.sha256);
+    } else {
+      e.actor = item.route.actor;
+      e.action = "mail.sanitize";
+      e.subject = plan.message_id.empty() ? out.quarantine_id : plan.message_id;
+      e.outcome = std::string(mail::to_string(plan.verdict));
+      rest_on(e, ruling);
+      e.input_sha256 = kept.sha256;
+      e.output_sha256 = output_sha256;
+      e.details = {{"quarantine_id", out.quarantine_id}};
+    }
     out.audit_index = SANSO_TRY(log_->append_batch(db, std::span<const store::AuditEvent>(&e, 1)));
     return ok();
   };

@@ -70,7 +70,8 @@ struct MailItem {
   std::string envelope_from;
   std::vector<std::string> envelope_to;
   // The caller's own audit record for the outcome (the gateway's carries its network facts);
-  // unset: a `mail.sanitize` record. `input_sha256` is the original's.
+  // unset: a `mail.sanitize` record. `input_sha256` is the original's, as the store computed it;
+  // called inside the transaction that keeps the original.
   std::function<store::AuditEvent(const MailOutcome& outcome, const std::string& input_sha256)> record;
   // More writes that must stand or fall with the item (the gateway's sender history, a PPAP
   // attachment's transfer).

@@ -72,6 +72,12 @@ Result<MailExecutors> MailExecutors::start(const SanitizeOptions& options, const
   sandbox::Task parse{[options](std::string_view job) { return parse_in_child(job, options); }, {}, sandbox::Limits{}, 200, &prepare_mail_sandbox};
   MailExecutors out;
   out.parse = SANSO_TRY(sandbox::start(std::move(parse), launch));
+  // Options that remove or refuse every attachment never rebuild one: no CDR pools (two fewer
+  // templates to fork and prepare). A message whose own choice is looser than the options the
+  // executors were made for finds no engine, and its attachments are removed (fail closed).
+  bool rebuilds = options.attachment_action == AttachmentAction::kSanitize;
+  for (const auto& [key, action] : options.attachment_rules) rebuilds = rebuilds || action == AttachmentAction::kSanitize;
+  if (!rebuilds) return out;
   out.batches = SANSO_TRY(sandbox::start(batch_task(options.cdr), launch));
   out.files = SANSO_TRY(sandbox::start(cdr::engine_task(options.cdr), launch));
   return out;
@@ -84,6 +90,14 @@ SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& opt
   // Attachments of the same message may share one batch: whoever sent one sent them all, and two
   // messages never share a batch.
   finish_attachments(*plan, options, [&](const std::vector<AttachmentInput>& inputs) {
+    if (!executors.batches || !executors.files) {
+      std::vector<cdr::CdrResult> none(inputs.size());
+      for (auto& r : none) {
+        r.reason = "internal";
+        r.message = "no CDR engine was started for these options (they remove every attachment)";
+      }
+      return none;
+    }
     return rebuild_in_batches(inputs, options.clamd, *executors.batches, *executors.files, options.cdr);
   });
   check_sender(*plan, options);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "core/text.h"
 #include "mail/internal/message_text.h"
@@ -125,6 +126,25 @@ std::string imitated_domain(const std::string& domain, const std::vector<std::st
   return {};
 }
 
+// The names as compared (look-alikes folded, NFKC), with each as configured. A service checks
+// every message against the same lists, and normalising them again for each message cost more
+// than the rest of the check: each thread keeps the last few lists it was given.
+std::vector<std::pair<std::string, std::string>> comparable_names_of(const std::vector<std::string>& names, std::size_t min_length) {
+  std::string key = std::to_string(min_length);
+  for (const auto& n : names) key.append(1, '\0').append(n);
+  thread_local std::map<std::string, std::vector<std::pair<std::string, std::string>>> cache;
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  std::vector<std::pair<std::string, std::string>> out;  // (as compared, as configured)
+  for (const std::string& n : names) {
+    std::string c = comparable(n);
+    if (code_points(c) >= min_length) out.emplace_back(std::move(c), n);
+  }
+  constexpr std::size_t kListsKept = 8;  // a service has one or two; tests and tools a few more
+  if (cache.size() >= kListsKept) cache.clear();
+  cache.emplace(std::move(key), out);
+  return out;
+}
+
 }  // namespace
 
 void check_sender(SanitizePlan& plan, const SanitizeOptions& options) {
@@ -137,19 +157,11 @@ void check_sender(SanitizePlan& plan, const SanitizeOptions& options) {
   };
   // Names this short (one character: 市, 課) are part of too many honest names to warn about.
   constexpr std::size_t kMinNameLength = 2;
-  auto comparable_names = [&](auto names, std::size_t min_length) {
-    std::vector<std::pair<std::string, std::string>> out;  // (as compared, as configured)
-    for (const std::string& n : names) {
-      std::string c = comparable(n);
-      if (code_points(c) >= min_length) out.emplace_back(std::move(c), n);
-    }
-    return out;
-  };
   std::vector<std::string> city_names = options.protected_names, correspondent_names;
   city_names.insert(city_names.end(), options.protected_domains.begin(), options.protected_domains.end());
   for (const auto& c : options.correspondents) correspondent_names.push_back(c.first);
-  const auto city = comparable_names(city_names, kMinNameLength);
-  const auto correspondents = comparable_names(correspondent_names, kMinNameLength);
+  const auto city = comparable_names_of(city_names, kMinNameLength);
+  const auto correspondents = comparable_names_of(correspondent_names, kMinNameLength);
   // Business e-mail compromise writes from a domain one letter off a supplier's.
   std::vector<std::string> correspondent_domains;
   for (const auto& c : options.correspondents) {

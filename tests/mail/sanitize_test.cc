@@ -435,6 +435,34 @@ TEST(MailAttachments, ReadyWorkersGiveTheSamePlansAsAForkEach) {
   EXPECT_EQ(sanitize_sandboxed(garbage, o, *workers).verdict, sanitize_sandboxed(garbage, o).verdict);
 }
 
+TEST(MailAttachments, OptionsThatRebuildNothingStartNoEngineAndALooserMessageFailsClosed) {
+  SanitizeOptions removing;
+  removing.attachment_action = AttachmentAction::kRemove;
+  removing.attachment_rules["pdf"] = AttachmentAction::kReject;
+  auto workers = MailExecutors::start(removing, sandbox::Launch::pool(1));
+  ASSERT_TRUE(workers.has_value()) << workers.error().to_string();
+  EXPECT_NE(workers->parse, nullptr);
+  EXPECT_EQ(workers->batches, nullptr) << "nothing is ever rebuilt: no CDR pools";
+  EXPECT_EQ(workers->files, nullptr);
+  const std::string raw = with_attachment("filename=\"q.docm\"", read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/files/見積書.docm"));
+  EXPECT_EQ(sanitize_sandboxed(raw, removing, *workers).parts.at(1).action, PartAction::kRemoved);
+  // A message whose own choice would rebuild finds no engine: the attachment is removed, flagged.
+  SanitizeOptions looser = removing;
+  looser.attachment_action = AttachmentAction::kSanitize;
+  SanitizePlan plan = sanitize_sandboxed(raw, looser, *workers);
+  EXPECT_TRUE(plan.attachments.empty());
+  ASSERT_GE(plan.parts.size(), 2u);
+  EXPECT_EQ(plan.parts[1].action, PartAction::kRemoved);
+  EXPECT_NE(std::find(plan.parts[1].flags.begin(), plan.parts[1].flags.end(), "blocked:internal"), plan.parts[1].flags.end());
+  // A rule that rebuilds one kind of file is enough to start the engine.
+  SanitizeOptions one_rule = removing;
+  one_rule.attachment_rules["docm"] = AttachmentAction::kSanitize;
+  auto with_engine = MailExecutors::start(one_rule, sandbox::Launch::pool(1));
+  ASSERT_TRUE(with_engine.has_value());
+  EXPECT_NE(with_engine->batches, nullptr);
+  EXPECT_NE(with_engine->files, nullptr);
+}
+
 TEST(MailAttachments, TheDefaultRemovesAndThePlanCrossesTheSandboxWithItsBytes) {
   std::string raw = with_attachment("filename=\"a.csv\"", "=1+2\n");
   SanitizePlan removed = sanitize_sandboxed(raw, {});
