@@ -20,6 +20,8 @@
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "core/io.h"
@@ -188,6 +190,60 @@ Result<pid_t> fork_with(int fds[2]) {
 
 }  // namespace
 
+namespace {
+
+// CPU time (user + system) a live process has used, from /proc/PID/stat; nullopt once it is gone.
+std::optional<std::chrono::milliseconds> cpu_time_of(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[1024];
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return std::nullopt;
+  buf[n] = '\0';
+  // The command name may hold spaces and parentheses: the fields start after the last ')'.
+  const char* p = std::strrchr(buf, ')');
+  if (p == nullptr) return std::nullopt;
+  unsigned long long utime = 0, stime = 0;
+  if (std::sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) return std::nullopt;
+  static const long ticks = ::sysconf(_SC_CLK_TCK);
+  return std::chrono::milliseconds(static_cast<std::int64_t>((utime + stime) * 1000 / static_cast<unsigned long long>(ticks > 0 ? ticks : 100)));
+}
+
+// A job's time limit is a CPU budget, kept by the wall clock. When the wall-clock deadline passes
+// and the child has used well under its budget of CPU, the machine was busy and the child waited
+// its turn: it gets the rest of its budget as more wall time, never more than kMostWall times the
+// budget in all. A child that spins uses the CPU it gets and stops on time (its RLIMIT_CPU too);
+// one starved on a loaded machine is not held as if it were hostile.
+class JobClock {
+ public:
+  static constexpr int kMostWall = 3;
+  // `cpu_before`: the child's CPU time when the job began (a pooled worker's earlier jobs).
+  JobClock(pid_t pid, std::chrono::milliseconds budget, std::chrono::milliseconds cpu_before = std::chrono::milliseconds(0))
+      : pid_(pid), budget_(budget), cpu_before_(cpu_before), start_(std::chrono::steady_clock::now()), deadline_(start_ + budget) {}
+  std::chrono::steady_clock::time_point deadline() const { return deadline_; }
+  // The deadline passed: true, with a later deadline, when the child was starved rather than busy.
+  bool extend() {
+    const auto now = std::chrono::steady_clock::now();
+    const auto last = start_ + budget_ * kMostWall;
+    if (now >= last) return false;
+    const auto used = cpu_time_of(pid_);
+    if (!used) return false;
+    const auto left = budget_ - (*used - cpu_before_);
+    if (left <= budget_ / 10) return false;
+    deadline_ = std::min(last, now + left);
+    return true;
+  }
+
+ private:
+  pid_t pid_;
+  std::chrono::milliseconds budget_, cpu_before_;
+  std::chrono::steady_clock::time_point start_, deadline_;
+};
+
+}  // namespace
+
 Result<std::string> run(const Work& work, std::string_view input, const Limits& limits, const Prepare& prepare) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return make_error("sandbox.unavailable", "", std::string("pipe: ") + std::strerror(errno));
@@ -199,11 +255,12 @@ Result<std::string> run(const Work& work, std::string_view input, const Limits& 
   ::close(fds[1]);
   std::string out;
   bool timed_out = false, too_large = false;
-  const auto deadline = std::chrono::steady_clock::now() + limits.timeout;
+  JobClock clock(pid, limits.timeout);
   char buf[65536];
   while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(clock.deadline() - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
+      if (clock.extend()) continue;
       timed_out = true;
       break;
     }
@@ -211,6 +268,7 @@ Result<std::string> run(const Work& work, std::string_view input, const Limits& 
     int rc = ::poll(&p, 1, static_cast<int>(left));
     if (rc < 0 && errno == EINTR) continue;
     if (rc == 0) {
+      if (clock.extend()) continue;
       timed_out = true;
       break;
     }
@@ -247,10 +305,11 @@ struct Worker {
   bool busy = false;
 };
 
-bool read_exact(int fd, char* p, std::size_t n, std::chrono::steady_clock::time_point deadline, bool& timed_out) {
+bool read_exact(int fd, char* p, std::size_t n, JobClock& clock, bool& timed_out) {
   while (n > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(clock.deadline() - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
+      if (clock.extend()) continue;
       timed_out = true;
       return false;
     }
@@ -258,6 +317,7 @@ bool read_exact(int fd, char* p, std::size_t n, std::chrono::steady_clock::time_
     int rc = ::poll(&pfd, 1, static_cast<int>(left));
     if (rc < 0 && errno == EINTR) continue;
     if (rc == 0) {
+      if (clock.extend()) continue;
       timed_out = true;
       return false;
     }
@@ -588,7 +648,7 @@ Result<std::string> WorkerPool::run(std::string_view input) {
     st.idle.notify_one();
   };
   ++w->jobs;
-  const auto deadline = std::chrono::steady_clock::now() + st.task.limits.timeout;
+  JobClock deadline(w->pid, st.task.limits.timeout, cpu_time_of(w->pid).value_or(std::chrono::milliseconds(0)));
   if (!write_frame(w->fd, input, false)) {
     int status = 0;
     release(true, &status);

@@ -70,6 +70,29 @@ TEST(Sandbox, AHangIsStoppedAtTheTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
+// A busy machine starves a child: it waits for a core, using no CPU. The time limit is a CPU
+// budget, so such a child gets more wall time (up to three budgets) instead of being stopped as a
+// hang; a child that spins is still stopped at its budget (AHangIsStoppedAtTheTimeout).
+TEST(WorkerPool, AJobStarvedOfTheCpuIsNotStoppedAsAHang) {
+  using namespace std::chrono_literals;
+  // The worker stops itself as its job begins (set-up runs before the filter) and is let go after
+  // 1.5 s of a 1 s budget: as long as a worker waits on a machine five times over-committed.
+  Task task{[](std::string_view in) -> Result<std::string> { return std::string(in); }, [] { std::raise(SIGSTOP); }, {}};
+  task.limits.timeout = 1s;
+  auto pool = WorkerPool::create(task, 1);
+  ASSERT_TRUE(pool);
+  std::thread waker([] {
+    std::this_thread::sleep_for(1500ms);
+    ::kill(0, SIGCONT);  // our process group: the worker (and this process, which ignores it)
+  });
+  const auto began = std::chrono::steady_clock::now();
+  auto r = (*pool)->run("done");
+  waker.join();
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(*r, "done");
+  EXPECT_GE(std::chrono::steady_clock::now() - began, 1400ms);
+}
+
 TEST(Sandbox, MemoryIsLimited) {
   Limits limits;
   limits.memory_bytes = std::size_t{1} << 30;
