@@ -201,13 +201,12 @@ std::vector<std::pair<std::string, std::string>> header_fields_of(std::string_vi
 }
 
 // Which Authentication-Results fields the receiving MTA added. The milter sees the header in this
-// order: first the Received: field Postfix writes for this very delivery (Postfix hands it to the
-// milters ahead of the message's own fields), then the fields the milters before Sanso in
-// `smtpd_milters` inserted — OpenDMARC and OpenDKIM insert their Authentication-Results at index 1,
-// right below that Received: — and only then the fields as the sender wrote them, which may
-// begin with Authentication-Results of their own. So the verifier's fields are the run of
-// Authentication-Results directly below the first Received: (or at the very top, with no
-// Received:). That alone cannot tell our verifier's field from a forged one at the top of the
+// order: the fields the milters before Sanso in `smtpd_milters` inserted (OpenDMARC and OpenDKIM
+// insert their Authentication-Results at the top), then the fields as the sender wrote them, which
+// may begin with Authentication-Results of their own. Postfix 3.7 hands the milters no Received:
+// of its own (the real-Postfix test MilterPostfixWithTheVerifier shows it); an MTA that does puts it
+// first and the verifier's fields directly below. So the verifier's fields are the run of
+// Authentication-Results at the very top, or directly below a first Received:. That alone cannot tell our verifier's field from a forged one at the top of the
 // sender's header when the verifier added nothing (it was down, or checked nothing), so the MTA
 // must also strip arriving fields that carry the verifier's id (docs/postfix.md); a field with
 // that id anywhere below the run means it does not, and then nothing is trusted.
