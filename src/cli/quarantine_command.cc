@@ -13,6 +13,8 @@
 #include "cli/service.h"
 #include "core/private_file.h"
 #include "core/text.h"
+#include "audit/log.h"
+#include "transfer/transfer.h"
 
 namespace sanso::cli {
 namespace {
@@ -236,6 +238,11 @@ int run_purge(const ServiceOptions& o) {
   if (!s) return print_error(s.error()), kExitFailure;
   auto actor = resolve_actor(s->service, o);
   if (!actor) return print_error(actor.error()), kExitFailure;
+  // Without the transfer service here: its hook, so that a mail's PPAP attachments go with it.
+  audit::AuditLog* log = s->log.get();
+  s->store->on_purge([log](store::Database& d, const quarantine::Item& item, const quarantine::Actor& who) {
+    return transfer::discard_with_purged_mail(d, *log, item.id, who.name);
+  });
   auto n = s->store->purge(*actor);
   if (!n) return print_error(n.error()), kExitFailure;
   std::printf("保管期限を過ぎた %lld 件を削除しました。\n", static_cast<long long>(*n));

@@ -59,6 +59,7 @@ Result<TransferEngines> open_transfer_engines(QuarantineSession& q, const sandbo
     options.directory = transfer::directory_lookup(service.config.directory);
     options.directory_approvers = transfer::directory_approvers(service.config.directory);
   }
+  options.internet_url = !service.config.web.internet_origin.empty() ? service.config.web.internet_origin : service.config.web.public_origin;
   if (service.config.transfer.notify && !service.config.quarantine.smtp_relay.empty()) {
     const config::ServiceConfig& c = service.config;
     options.notice_from = !c.transfer.notify_from.empty() ? c.transfer.notify_from : !c.mail.notice_from.empty() ? c.mail.notice_from : "postmaster";

@@ -130,6 +130,7 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
     options->tls_cert = c.web.tls_cert;
     options->tls_key = c.web.tls_key;
     options->public_origin = c.web.public_origin;
+    options->internet_origin = c.web.internet_origin;
     options->trusted_proxies = c.web.trusted_proxies;
     options->metrics_from = c.web.metrics_from;
     options->municipality = s->base.service.policy.municipality.name.ja;

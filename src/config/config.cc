@@ -475,7 +475,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   if (const toml::table* w = SANSO_TRY(r.table(root, "web"))) {
     SANSO_TRY(r.only_keys(*w, "[web]", {"tls_cert", "tls_key", "roles", "session_idle_minutes", "session_max_hours", "max_failures",
                                          "lockout_minutes", "min_password_length", "require_second_factor", "admin_roles",
-                                         "public_origin", "trusted_proxies", "permissions", "metrics_from"}));
+                                         "public_origin", "internet_origin", "trusted_proxies", "permissions", "metrics_from"}));
     SANSO_TRY(r.string(*w, "tls_cert", c.web.tls_cert));
     SANSO_TRY(r.string(*w, "tls_key", c.web.tls_key));
     if (c.web.tls_cert.empty() != c.web.tls_key.empty()) {
@@ -523,6 +523,13 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
       return make_error("config.value", where(path, *w->get("public_origin")),
                         "'public_origin' must be scheme://host[:port] as browsers send it in Origin, e.g. "
                         "\"https://console.city.example.lg.jp\" (no path, no trailing slash)");
+    }
+    SANSO_TRY(r.string(*w, "internet_origin", c.web.internet_origin));
+    // Links that leave the city by mail: https only, never a plain-text address on the internet.
+    if (!c.web.internet_origin.empty() && (c.web.internet_origin.rfind("https://", 0) != 0 || !is_web_origin(c.web.internet_origin))) {
+      return make_error("config.value", where(path, *w->get("internet_origin")),
+                        "'internet_origin' must be https://host[:port] as internet-side browsers reach the console, e.g. "
+                        "\"https://files.city.example.jp\" (no path, query, user or trailing slash)");
     }
     SANSO_TRY(r.strings(*w, "metrics_from", c.web.metrics_from));
     for (const auto& network : c.web.metrics_from) {

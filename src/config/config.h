@@ -153,6 +153,10 @@ struct WebSettings {
   // The console's address as browsers see it behind a TLS reverse proxy ("https://host[:port]",
   // no path): forms must come from there, and cookies are Secure when it is https.
   std::string public_origin;
+  // Where internet-side people reach the console ("https://host[:port]", no path), when not at
+  // public_origin: the PPAP links mailed to senders and the outgoing transfers' download links
+  // name it, and the internet side's forms may come from it. Empty: public_origin.
+  std::string internet_origin;
   // Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; the
   // headers are ignored from everyone else.
   std::vector<std::string> trusted_proxies;

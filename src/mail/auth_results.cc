@@ -263,6 +263,9 @@ VerifiedSender verified_sender(std::string_view raw, std::string_view verifier_i
   bool dmarc_seen = false, dmarc_all = true, spf_seen = false, spf_all = true, vetoed = false;
   for (const auto& field : trusted) {
     for (const auto& r : field.results) {
+      if ((r.method == "dkim" || r.method == "spf" || r.method == "dmarc") && (r.result == "fail" || r.result == "softfail" || r.result == "permerror")) {
+        out.failed = true;
+      }
       // A result of the verifier that is neither pass nor none (fail, softfail, neutral, an error)
       // vetoes both methods: one forged pass beside a real fail must not count.
       if ((r.method == "dmarc" || r.method == "spf") && r.result != "pass" && r.result != "none") vetoed = true;

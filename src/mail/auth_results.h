@@ -54,6 +54,9 @@ std::vector<std::pair<std::string, std::string>> header_fields_of(std::string_vi
 struct VerifiedSender {
   bool dmarc_pass = false;  // dmarc=pass, header.from equal to the From domain
   bool spf_pass = false;    // spf=pass, smtp.mailfrom equal to the envelope sender or its domain
+  // The verifier failed the message: fail, softfail or permerror of dkim, spf or dmarc in its own
+  // fields (whatever the domains). False when its fields cannot be trusted at all, as above.
+  bool failed = false;
   std::string why;          // why not, for the log: "no result of the verifier …"
 };
 

@@ -95,8 +95,14 @@ std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& op
   d.set("parser_findings", critical_findings_text(plan, options.lang));
   d.set("sanitized_count", std::to_string(plan.attachments.size()));
   d.set("sanitized_attachments", sanitized_list);
+  // PPAP: what became of the password-protected attachments (a link sent to the sender, or ask
+  // them for an upload). The recipient must never be left without it: a template that does not
+  // print it — an older one, or one that hides it in a false section — gets it appended.
+  d.set("ppap", options.ppap_notice.empty() ? data::type::bool_false : data::type::bool_true);
+  d.set("ppap_notice", options.ppap_notice);
   std::string out = text_template(options.notice_template).render(d);
   if (!out.empty() && out.back() != '\n') out += '\n';
+  if (!options.ppap_notice.empty() && out.find(options.ppap_notice) == std::string::npos) out += options.ppap_notice;
   return out;
 }
 

@@ -242,6 +242,8 @@ bool Actor::has_any_role(const std::vector<std::string>& wanted) const {
 struct QuarantineStore::Impl {
   Database* db = nullptr;
   Options options;
+  std::mutex hooks_mutex;
+  std::vector<PurgeHook> purge_hooks;
   internal::SealKey key;
   bool blobs_in_db = false;
 
@@ -802,8 +804,18 @@ Result<int> QuarantineStore::recover_interrupted_releases(std::chrono::seconds o
   return resolved;
 }
 
+void QuarantineStore::on_purge(PurgeHook hook) {
+  std::lock_guard lock(impl_->hooks_mutex);
+  impl_->purge_hooks.push_back(std::move(hook));
+}
+
 Result<std::int64_t> QuarantineStore::purge(const Actor& actor) {
   Impl& m = *impl_;
+  std::vector<PurgeHook> hooks;
+  {
+    std::lock_guard lock(m.hooks_mutex);
+    hooks = m.purge_hooks;
+  }
   auto lock = m.shared->use();
   auto tx = SANSO_TRY(Transaction::begin(*m.db));
   std::int64_t t = m.now();
@@ -816,6 +828,7 @@ Result<std::int64_t> QuarantineStore::purge(const Actor& actor) {
     SANSO_TRY(m.db->execute("DELETE FROM quarantine_releases WHERE item_id = ?", {item.id}));
     SANSO_TRY(m.db->execute("DELETE FROM quarantine_items WHERE id = ?", {item.id}));
     SANSO_TRY(m.audit(m.event(actor, "quarantine.purge", item, "expired")));
+    for (const auto& hook : hooks) SANSO_TRY(hook(*m.db, item, actor));
     auto still = SANSO_TRY(m.db->query_one("SELECT 1 FROM quarantine_items WHERE sha256 = ? LIMIT 1", {item.sha256}));
     if (!still && std::find(unreferenced.begin(), unreferenced.end(), item.sha256) == unreferenced.end()) {
       unreferenced.push_back(item.sha256);

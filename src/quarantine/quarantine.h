@@ -228,7 +228,16 @@ class QuarantineStore {
   Result<int> recover_interrupted_releases(std::chrono::seconds other_hosts_after = std::chrono::minutes(30));
 
   // Deletes items past their expiry (not one being released) and blobs no item refers to.
+  // Every purge hook runs for each item in the same transaction; one that fails undoes the purge.
   Result<std::int64_t> purge(const Actor& actor);
+
+  // What else must go with a purged item, in purge()'s transaction (on `db`, the store's
+  // connection, its audit records in the same commit). A hook, not a call into what holds the
+  // copies, so that the quarantine depends on nobody: the transfers register theirs (PPAP
+  // attachments kept sealed from a mail, transfer::discard_with_purged_mail). Register before
+  // purging from other threads; hooks live as long as the store.
+  using PurgeHook = std::function<Result<void>(store::Database& db, const Item& item, const Actor& actor)>;
+  void on_purge(PurgeHook hook);
 
  private:
   struct Impl;

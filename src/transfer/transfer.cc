@@ -129,6 +129,40 @@ mail::OutboundScan scan_outgoing_file(sandbox::Executor& scanner, std::string_vi
   return mail::scan_outbound_sandboxed(scanner, mail::message_carrying(bytes, name));
 }
 
+namespace {
+
+// Impl::discard_original's work, for the quarantine's purge hook too (no service there).
+Result<void> discard_sealed_original(store::Database& d, store::AuditSink& log, const std::string& id, std::optional<int> position,
+                                     const std::string& actor, const std::string& why) {
+  const std::int64_t n =
+      position ? SANSO_TRY(d.execute("UPDATE transfer_files SET original_sealed = NULL WHERE transfer_id = ? AND seq = ? AND original_sealed IS NOT NULL",
+                                     {id, std::int64_t{*position}}))
+               : SANSO_TRY(d.execute("UPDATE transfer_files SET original_sealed = NULL WHERE transfer_id = ? AND original_sealed IS NOT NULL", {id}));
+  if (n == 0) return ok();
+  store::AuditEvent e;
+  e.actor = actor;
+  e.action = "transfer.original";
+  e.subject = position ? id + "/" + std::to_string(*position) : id;
+  e.outcome = "discarded";
+  e.details = {{"reason", why}, {"files", std::to_string(n)}};
+  return log.append(d, e);
+}
+
+}  // namespace
+
+Result<void> discard_with_purged_mail(store::Database& d, store::AuditSink& log, const std::string& quarantine_id, const std::string& actor) {
+  std::vector<std::string> ids;
+  const auto rows = SANSO_TRY(d.query(
+      "SELECT DISTINCT transfer_id FROM transfer_files WHERE quarantine_id = ? AND original_sealed IS NOT NULL ORDER BY transfer_id", {quarantine_id}));
+  for (const auto& r : rows) ids.push_back(r.text(0));
+  for (const auto& id : ids) {
+    // Its link dies with it: nothing is left to unlock.
+    SANSO_TRY(d.execute("UPDATE transfers SET ppap_sha256 = '' WHERE id = ?", {id}));
+    SANSO_TRY(discard_sealed_original(d, log, id, std::nullopt, actor, "its mail was purged from the quarantine"));
+  }
+  return ok();
+}
+
 struct TransferService::Impl {
   const policy::CompiledPolicy* policy = nullptr;
   quarantine::QuarantineStore* quarantine = nullptr;
@@ -262,23 +296,18 @@ struct TransferService::Impl {
   // `transfer.send` record carries from, to, recipient and files, then `details`. Each file keeps
   // its rebuilt output (`output_sealed`, send) or its encrypted original (`original_sealed`, PPAP
   // from mail), one Value per file, NULL where there is none.
-  Result<void> insert_transfer(store::Database& d, const Transfer& t, const std::string& actor, std::span<const std::pair<std::string, std::string>> details,
+  // With a `ppap_delivery` (PPAP from mail), the row claims that delivery's key: when another
+  // attempt holds it already, or the id, nothing is written and the answer is false.
+  Result<bool> insert_transfer(store::Database& d, const Transfer& t, const std::string& actor, std::span<const std::pair<std::string, std::string>> details,
                                std::span<const store::Value> output_sealed, std::span<const store::Value> original_sealed, const std::string& ppap_sha256,
-                               std::int64_t ppap_expires_at);
+                               std::int64_t ppap_expires_at, const std::string& ppap_delivery = "");
 
   // The encrypted attachment kept for its password (PPAP from mail) goes as soon as nothing can
   // use it any more — unlocked, locked, its link expired, its mail's quarantine item purged, the
   // transfer expired — so that it never outlives the quarantine's retention. One file
   // (`position`) or all of the transfer's; audited when something went, in the caller's transaction.
   Result<void> discard_original(store::Database& d, const std::string& id, std::optional<int> position, const std::string& actor, const std::string& why) {
-    const std::int64_t n =
-        position ? SANSO_TRY(d.execute("UPDATE transfer_files SET original_sealed = NULL WHERE transfer_id = ? AND seq = ? AND original_sealed IS NOT NULL",
-                                       {id, std::int64_t{*position}}))
-                 : SANSO_TRY(d.execute("UPDATE transfer_files SET original_sealed = NULL WHERE transfer_id = ? AND original_sealed IS NOT NULL", {id}));
-    if (n == 0) return ok();
-    store::AuditEvent e = event(actor, "transfer.original", position ? id + "/" + std::to_string(*position) : id, "discarded");
-    e.details = {{"reason", why}, {"files", std::to_string(n)}};
-    return log->append(d, e);
+    return discard_sealed_original(d, *log, id, position, actor, why);
   }
 
   // The encrypted original of a file: sealed in its row (PPAP from mail: the quarantine keeps the
@@ -466,6 +495,12 @@ Result<std::unique_ptr<TransferService>> TransferService::open(const config::Ser
   impl->options = std::move(options);
   impl->engines = std::move(engines);
   impl->users = config.operators;
+  // A mail's PPAP attachments go in the very transaction that purges the mail (the hook captures
+  // the log only, which outlives the service's users of the quarantine).
+  audit::AuditLog* purge_log = &log;
+  quarantine.on_purge([purge_log](store::Database& d, const quarantine::Item& item, const quarantine::Actor& actor) {
+    return discard_with_purged_mail(d, *purge_log, item.id, actor.name);
+  });
   return std::unique_ptr<TransferService>(new TransferService(std::move(impl)));
 }
 
@@ -712,7 +747,10 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   if (!sender.via.empty()) details.emplace_back("via", sender.via);
   std::vector<store::Value> outputs, no_originals(t.files.size());
   for (const auto& k : kept) outputs.push_back(k.sealed ? store::Value(store::Bytes{*k.sealed}) : store::Value());
-  auto written = m.db->commit([&](store::Database& d) { return m.insert_transfer(d, t, sender.name, details, outputs, no_originals, "", 0); });
+  auto written = m.db->commit([&](store::Database& d) -> Result<void> {
+    SANSO_TRY(m.insert_transfer(d, t, sender.name, details, outputs, no_originals, "", 0));
+    return ok();
+  });
   if (!written) return written.error();
   m.announce(t, sender.name);
   return t;
@@ -1139,13 +1177,22 @@ std::optional<std::string> TransferService::recipient_for_address(const std::str
 
 Result<MailPpap> TransferService::prepare_mail_ppap(const std::string& sender, const std::string& recipient, const std::string& mail_quarantine_id,
                                                     const std::string& rule_id, const std::string& clause, std::span<const MailAttachment> files,
-                                                    bool send_link) {
+                                                    bool send_link, const std::string& delivery) {
   Impl& m = *impl_;
   if (files.empty()) return make_error("transfer.input", sender, "no files / ファイルがありません");
   MailPpap p;
   p.sender = sender;
+  p.delivery = delivery;
   Transfer& t = p.transfer;
-  t.id = "t" + random_hex(16);
+  t.created_at = t.state_changed_at = m.now();
+  // Attempts of one delivery racing each other name the same transfer in their notices before
+  // either has written it: its id follows from the delivery, and from the link's period it falls
+  // in, so that the same message sent again once an earlier transfer gave its key up (its link's
+  // time over) gets an id of its own. Racers either side of a period's end still cannot both
+  // write (the key is unique): the later one is retried and finds the other's transfer.
+  const std::int64_t period = std::max<std::int64_t>(m.options.limits.link_hours, 1) * 3600;
+  t.id = delivery.empty() ? "t" + random_hex(16)
+                          : "t" + sha256_hex("sanso-ppap-transfer-1\n" + delivery + "\n" + std::to_string(t.created_at / period)).substr(0, 32);
   t.from_zone = std::string(policy::kZoneInternet);
   t.to_zone = std::string(policy::kZoneLgwan);
   t.sender = visible_text(ascii_lower(sender));
@@ -1155,7 +1202,6 @@ Result<MailPpap> TransferService::prepare_mail_ppap(const std::string& sender, c
   t.action = "sanitize";
   t.rule_id = rule_id;
   t.clause = clause;
-  t.created_at = t.state_changed_at = m.now();
   t.expires_at = t.created_at + m.options.limits.retention_days * 86400;
   for (std::size_t i = 0; i < files.size(); ++i) {
     TransferFile f;
@@ -1178,7 +1224,7 @@ Result<MailPpap> TransferService::prepare_mail_ppap(const std::string& sender, c
   return p;
 }
 
-Result<void> TransferService::write_mail_ppap(store::Database& d, const MailPpap& p) {
+Result<bool> TransferService::write_mail_ppap(store::Database& d, const MailPpap& p) {
   Impl& m = *impl_;
   const Transfer& t = p.transfer;
   const std::pair<std::string, std::string> details[] = {
@@ -1190,17 +1236,27 @@ Result<void> TransferService::write_mail_ppap(store::Database& d, const MailPpap
   // The attachments wait as long as a link lives, with a link or without one (then for the
   // recipient to ask for an upload meanwhile): the expiry sweep discards them after.
   const std::int64_t waits_until = std::min(t.expires_at, t.created_at + m.options.limits.link_hours * 3600);
-  SANSO_TRY(m.insert_transfer(d, t, t.sender, details, no_outputs, originals, p.token.empty() ? "" : sha256_hex(p.token), waits_until));
-  if (!p.delivery.empty()) {
-    // A delivery's key is unique among transfers that still live (schema 23): two attempts of one
-    // delivery racing each other cannot both commit — the loser's mail transaction fails, Postfix
-    // is told to retry, and the retry finds the winner's transfer. One that expired gives the
-    // key up, so the same message sent again later makes a transfer of its own.
-    SANSO_TRY(d.execute("UPDATE transfers SET ppap_delivery = '' WHERE ppap_delivery = ? AND id <> ? AND (ppap_expires_at <= ? OR state = 'expired')",
-                        {p.delivery, t.id, m.now()}));
-    SANSO_TRY(d.execute("UPDATE transfers SET ppap_delivery = ? WHERE id = ?", {p.delivery, t.id}));
+  if (p.delivery.empty()) {
+    SANSO_TRY(m.insert_transfer(d, t, t.sender, details, no_outputs, originals, p.token.empty() ? "" : sha256_hex(p.token), waits_until));
+    return true;
   }
-  return ok();
+  // A delivery's key is unique among transfers that still live (schema 23). One that expired
+  // gives the key up first, so the same message sent again later makes a transfer of its own.
+  SANSO_TRY(d.execute("UPDATE transfers SET ppap_delivery = '' WHERE ppap_delivery = ? AND id <> ? AND (ppap_expires_at <= ? OR state = 'expired')",
+                      {p.delivery, t.id, m.now()}));
+  // Then the insert claims the key, or finds it taken by an attempt racing this one, in the
+  // same transaction: never two transfers, nor two links, for one delivery.
+  if (SANSO_TRY(m.insert_transfer(d, t, t.sender, details, no_outputs, originals, p.token.empty() ? "" : sha256_hex(p.token), waits_until, p.delivery))) {
+    return true;
+  }
+  auto holder = SANSO_TRY(d.query_one("SELECT id FROM transfers WHERE ppap_delivery = ? OR id = ?", {p.delivery, t.id}));
+  // The other attempt's transfer is the one this mail's notice names (the same id): nothing to
+  // write. One of another id (the attempts straddled a link period) cannot be named by this
+  // notice: the mail's transaction fails and its retry finds that transfer.
+  if (holder && holder->text(0) == t.id) return false;
+  return make_error("transfer.conflict", t.id,
+                    "another attempt of the same delivery made transfer " + (holder ? holder->text(0) : std::string("(unknown)")) +
+                        " meanwhile; try again / 同じ配送の別の試行が受け渡しを作成済み。再試行してください");
 }
 
 Result<std::optional<std::string>> TransferService::mail_ppap_for_delivery(const std::string& delivery) {
@@ -1213,15 +1269,22 @@ Result<std::optional<std::string>> TransferService::mail_ppap_for_delivery(const
   return std::optional<std::string>(row->text(0));
 }
 
-Result<void> TransferService::Impl::insert_transfer(store::Database& d, const Transfer& t, const std::string& actor,
+Result<bool> TransferService::Impl::insert_transfer(store::Database& d, const Transfer& t, const std::string& actor,
                                                     std::span<const std::pair<std::string, std::string>> details,
                                                     std::span<const store::Value> output_sealed, std::span<const store::Value> original_sealed,
-                                                    const std::string& ppap_sha256, std::int64_t ppap_expires_at) {
-  SANSO_TRY(d.execute("INSERT INTO transfers (id, from_zone, to_zone, sender, sender_account, recipient, reason, state, action, rule_id, clause, "
-                      "hold_reason, approver_role, created_at, expires_at, state_changed_at, ppap_sha256, ppap_expires_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      {t.id, t.from_zone, t.to_zone, t.sender, t.sender_account, t.recipient, t.reason, std::string(to_string(t.state)), t.action,
-                       t.rule_id, t.clause, t.hold_reason, t.approver_role, t.created_at, t.expires_at, t.state_changed_at, ppap_sha256, ppap_expires_at}));
+                                                    const std::string& ppap_sha256, std::int64_t ppap_expires_at, const std::string& ppap_delivery) {
+  // ON CONFLICT DO NOTHING on the unique delivery key (or the id) is the lookup and the insert in
+  // one statement: PostgreSQL makes a racing insert wait for the holder's commit and then do
+  // nothing; SQLite has one writer at a time. Only a PPAP row can conflict.
+  const std::int64_t inserted = SANSO_TRY(
+      d.execute("INSERT INTO transfers (id, from_zone, to_zone, sender, sender_account, recipient, reason, state, action, rule_id, clause, "
+                "hold_reason, approver_role, created_at, expires_at, state_changed_at, ppap_sha256, ppap_expires_at, ppap_delivery) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
+                    std::string(ppap_delivery.empty() ? "" : " ON CONFLICT DO NOTHING"),
+                {t.id, t.from_zone, t.to_zone, t.sender, t.sender_account, t.recipient, t.reason, std::string(to_string(t.state)), t.action,
+                 t.rule_id, t.clause, t.hold_reason, t.approver_role, t.created_at, t.expires_at, t.state_changed_at, ppap_sha256, ppap_expires_at,
+                 ppap_delivery}));
+  if (inserted != 1) return false;
   store::AuditEvent e = event(actor, "transfer.send", t.id, std::string(to_string(t.state)));
   e.rule_id = t.rule_id;
   e.clause = t.clause;
@@ -1244,14 +1307,14 @@ Result<void> TransferService::Impl::insert_transfer(store::Database& d, const Tr
     if (!f.reason.empty()) v.details.emplace_back("reason", f.reason);
     SANSO_TRY(log->append(d, v));
   }
-  return ok();
+  return true;
 }
 
 void TransferService::send_mail_ppap_link(const MailPpap& p) {
   Impl& m = *impl_;
   if (p.token.empty() || p.sender.empty()) return;
   const Transfer& t = p.transfer;
-  const std::string url = (m.options.console_url.empty() ? std::string("") : m.options.console_url) + "/ppap/" + p.token;
+  const std::string url = (!m.options.internet_url.empty() ? m.options.internet_url : m.options.console_url) + "/ppap/" + p.token;
   std::string names;
   for (const auto& f : t.files) names += "    " + visible_text(f.name) + "\n";
   m.notify(t, "milter", "ppap-link", {p.sender}, "【パスワード入力のお願い】Password needed for your attachment (" + t.id + ")",
@@ -1271,7 +1334,9 @@ Result<Transfer> TransferService::ppap_transfer(const std::string& token) {
   std::optional<store::Row> row;
   {
     auto use = m.db->use();
-    row = SANSO_TRY(use->query_one("SELECT id, ppap_expires_at FROM transfers WHERE ppap_sha256 = ? AND state <> 'expired'", {sha256_hex(token)}));
+    // A mail to several LGWAN people: a transfer each, one link; the first stands for them all.
+    row = SANSO_TRY(use->query_one("SELECT id, ppap_expires_at FROM transfers WHERE ppap_sha256 = ? AND state <> 'expired' ORDER BY id LIMIT 1",
+                                   {sha256_hex(token)}));
   }
   if (!row || m.now() >= row->integer(1)) return unusable;
   Transfer t = SANSO_TRY(m.load_existing(row->text(0)));
@@ -1288,19 +1353,43 @@ Result<TransferFile> TransferService::unlock_with_link(const std::string& token,
     SANSO_TRY(m.db->commit([&](store::Database& d) { return m.log->append(d, e); }));
     return t.error();
   }
+  // The other transfers of the same mail (one per LGWAN recipient) share the link: the same
+  // password goes to the same file of each, each counted and recorded as its own attempt.
+  std::vector<std::string> others;
+  {
+    auto use = m.db->use();
+    const auto rows = SANSO_TRY(use->query("SELECT id FROM transfers WHERE ppap_sha256 = ? AND state <> 'expired' AND id <> ? ORDER BY id",
+                                           {sha256_hex(token), t->id}));
+    for (const auto& r : rows) others.push_back(r.text(0));
+  }
   auto unlocked = m.unlock_file(*t, position, t->sender, "ppap link", password, source);
+  for (const auto& id : others) {
+    auto other = m.load_existing(id);
+    if (!other) return other.error();
+    const auto file = std::find_if(other->files.begin(), other->files.end(), [&](const TransferFile& f) { return f.position == position; });
+    if (file == other->files.end() || !file->awaits_password()) continue;
+    auto also = m.unlock_file(*other, position, other->sender, "ppap link", password, source);
+    // The first transfer's answer is the page's; one that fails where it did not is said.
+    if (unlocked && !also) unlocked = also.error();
+  }
   // Spent once nothing of it waits for a password with attempts left: unlocked, or locked.
-  auto after = m.load_existing(t->id);
-  if (after) {
-    const bool waiting = std::any_of(after->files.begin(), after->files.end(), [&](const TransferFile& f) {
-      return f.awaits_password() && f.unlock_attempts < m.options.limits.unlock_attempts;
-    });
-    if (!waiting) {
-      SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
-        SANSO_TRY(d.execute("UPDATE transfers SET ppap_sha256 = '' WHERE id = ?", {t->id}));
-        return m.log->append(d, m.event(t->sender, "transfer.link", t->id, "spent"));
-      }));
-    }
+  others.insert(others.begin(), t->id);
+  bool waiting = false;
+  for (const auto& id : others) {
+    auto after = m.load_existing(id);
+    if (!after) return after.error();
+    waiting = waiting || std::any_of(after->files.begin(), after->files.end(), [&](const TransferFile& f) {
+                return f.awaits_password() && f.unlock_attempts < m.options.limits.unlock_attempts;
+              });
+  }
+  if (!waiting) {
+    SANSO_TRY(m.db->commit([&](store::Database& d) -> Result<void> {
+      for (const auto& id : others) {
+        SANSO_TRY(d.execute("UPDATE transfers SET ppap_sha256 = '' WHERE id = ?", {id}));
+        SANSO_TRY(m.log->append(d, m.event(t->sender, "transfer.link", id, "spent")));
+      }
+      return ok();
+    }));
   }
   return unlocked;
 }

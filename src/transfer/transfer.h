@@ -31,6 +31,7 @@
 #include "mime/notice_mail.h"
 #include "mail/outbound.h"
 #include "policy/decide.h"
+#include "store/audit_sink.h"
 #include "store/database.h"
 
 namespace sanso::audit {
@@ -221,6 +222,9 @@ class TransferService {
     std::function<Result<std::string>(const mime::ComposedNotice& notice, const std::vector<std::string>& to)> send_notice;
     std::string notice_from = "postmaster";
     std::string console_url;  // [web] public_origin, named in notices; empty: "the console"
+    // [web] internet_origin (else public_origin): where the PPAP links mailed to internet senders
+    // point; empty: console_url.
+    std::string internet_url;
   };
 
   // Everything on the service's connection; all of it must outlive the service.
@@ -273,10 +277,17 @@ class TransferService {
   std::optional<std::string> recipient_for_address(const std::string& address) const;
   // Prepares the transfer for `files` from `sender` (the envelope sender) to `recipient`, under
   // the mail's ruling, pointing at the mail kept as `mail_quarantine_id`; a link token when
-  // `send_link`. Writes nothing: write_mail_ppap does, in the mail's own transaction.
+  // `send_link`. With a `delivery` (MailPpap::delivery) the transfer's id follows from it, so
+  // that attempts of one delivery racing each other name the same transfer. Writes nothing:
+  // write_mail_ppap does, in the mail's own transaction.
   Result<MailPpap> prepare_mail_ppap(const std::string& sender, const std::string& recipient, const std::string& mail_quarantine_id,
-                                     const std::string& rule_id, const std::string& clause, std::span<const MailAttachment> files, bool send_link);
-  Result<void> write_mail_ppap(store::Database& d, const MailPpap& ppap);
+                                     const std::string& rule_id, const std::string& clause, std::span<const MailAttachment> files, bool send_link,
+                                     const std::string& delivery = "");
+  // Writes it, claiming its delivery's key in the same statement: true when this attempt made the
+  // transfer; false when an attempt of the same delivery racing it made that very transfer (then
+  // nothing is written and no link may be sent); an error ("transfer.conflict") when that attempt
+  // made one of another id.
+  Result<bool> write_mail_ppap(store::Database& d, const MailPpap& ppap);
   // The transfer an earlier attempt of the same delivery made (MailPpap::delivery) while its
   // attachments still wait for their password; nullopt when there is none.
   Result<std::optional<std::string>> mail_ppap_for_delivery(const std::string& delivery);
@@ -298,6 +309,12 @@ class TransferService {
   explicit TransferService(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The quarantine's purge hook (QuarantineStore::on_purge): the PPAP attachments sealed from the
+// mail kept as `quarantine_id` are discarded and their links end, audited (`transfer.original`,
+// discarded, "its mail was purged from the quarantine"), in the purge's transaction on `d`.
+// TransferService::open registers it on its quarantine; `sanso quarantine purge` too.
+Result<void> discard_with_purged_mail(store::Database& d, store::AuditSink& log, const std::string& quarantine_id, const std::string& actor);
 
 // When a long-running service (`sanso web`) sweeps expired transfers: at its first look, then
 // once per `period` of the injected clock, however often it looks, so that no timer has to be

@@ -176,6 +176,7 @@ bool Console::Impl::same_origin(const httplib::Request& req) const {
   std::string origin = req.get_header_value("Origin");
   if (origin.empty()) return true;
   if (!options.public_origin.empty() && origin == options.public_origin) return true;
+  if (!options.internet_origin.empty() && origin == options.internet_origin) return true;
   std::string expected = std::string(browser_used_tls(req) ? "https://" : "http://") + req.get_header_value("Host");
   return origin == expected;
 }
@@ -254,6 +255,32 @@ bool Console::Impl::refused_outside_zone(const httplib::Request& req, httplib::R
   return true;
 }
 
+bool Console::Impl::refused_flood(const httplib::Request& req, httplib::Response& res) {
+  if (req.method != "POST" || address_zone(req) != policy::kZoneInternet) return false;
+  // The API checks its own tokens, with its own limit on refused ones (api_tokens.h).
+  if (req.path.rfind("/api/", 0) == 0) return false;
+  // What a session vouches for is counted nowhere here: a signed-in person's forms on their own
+  // side. Everything else is someone nobody knows: the pages with no sign-in (/login, /link/,
+  // /ppap/), a form without a session cookie, and anything a zone's console refuses outright.
+  const bool open_page = req.path == "/login" || req.path.rfind("/link/", 0) == 0 || req.path.rfind("/ppap/", 0) == 0;
+  const bool outside_zone = !options.zone.empty() && options.zone != policy::kZoneInternet;
+  if (!open_page && !outside_zone && !cookie(req, kSessionCookie).empty()) return false;
+  const std::string source = client_address(req);
+  const auto verdict = unauthenticated_posts.admit(source, std::chrono::steady_clock::now());
+  if (verdict == internal::PostLimit::Verdict::kAdmit) return false;
+  if (verdict == internal::PostLimit::Verdict::kFirstRefusal) {
+    auto r = services.accounts.record_refused_request(
+        "unknown", req.method, local_path(req.path), "rate-limited", source,
+        {{"client", internal::PostLimit::network_of(source)},
+         {"limit", std::to_string(unauthenticated_posts.per_window()) + " in " + std::to_string(unauthenticated_posts.window().count()) + " s"},
+         {"note", "further requests of this client are refused unrecorded until its window ends"}});
+    if (!r) log::error("web: recording a rate-limited client: " + r.error().to_string());
+  }
+  res.set_header("Retry-After", std::to_string(unauthenticated_posts.window().count()));
+  send_error(req, res, nullptr, lang_of(req), 429, "err_too_many_requests");
+  return true;
+}
+
 bool Console::Impl::refused_other_listener(const httplib::Request& req, httplib::Response& res, const Context& ctx) {
   if (options.zone.empty() || ctx.session.zone == options.zone) return false;
   auto r = services.accounts.record_refused_request(ctx.session.name, req.method, local_path(req.path), "listener-zone", ctx.source,
@@ -318,6 +345,8 @@ void Console::Impl::routes() {
   s.set_pre_routing_handler([this, uploads, upload_max, evidence_max](const httplib::Request& req, httplib::Response& res) {
     // A zone's console serves nobody outside the zone, whatever page they ask for: the other
     // side's pages are not there to be found (the health check and the style sheet excepted).
+    // A flood of unauthenticated POSTs is cut before anything is recorded or stored of it.
+    if (refused_flood(req, res)) return httplib::Server::HandlerResponse::Handled;
     if (refused_outside_zone(req, res)) return httplib::Server::HandlerResponse::Handled;
     const bool evidence = evidence_max > 0 && req.method == "POST" && req.path == kEvidencePath;
     const bool upload = (uploads && req.method == "POST" && (req.path == "/transfer/send" || req.path == kApiUploadPath)) || evidence;

@@ -50,10 +50,18 @@ struct ConsoleOptions {
   // in; a TLS handshake too. Slow clients cannot hold the console's threads.
   int request_timeout_ms = 15000;
   int max_connections_per_address = 8;  // open connections from one address (trusted proxies exempt)
+  // POSTs that no session vouches for (a PPAP password, a link's download, a sign-in, a form the
+  // console refuses) from one internet-side client in a window: counted before anything is
+  // audited or stored, so that a flood writes at most this many records and one that it was cut.
+  int unauthenticated_posts_per_window = 60;
+  int unauthenticated_post_window_seconds = 600;
   int threads = 32;                     // connections served at once
   int listen_backlog = 128;             // connections the kernel queues before they are served
   // [web] public_origin: forms are also accepted from there ("https://console.city.example.lg.jp").
   std::string public_origin;
+  // [web] internet_origin: the address internet-side browsers use (download links for them; their
+  // forms' Origin); empty: public_origin.
+  std::string internet_origin;
   // [web] trusted_proxies, canonical: only their X-Forwarded-For and -Proto are believed.
   std::vector<std::string> trusted_proxies;
   // [web] metrics_from: addresses and networks that may read /metrics without a token.

@@ -133,6 +133,7 @@ const std::map<std::string, std::pair<std::string, std::string>, std::less<>>& w
        {"フォームの有効期限が切れたか、別のサイトから送信されました。ページを開き直してやり直してください。",
         "The form expired or came from another site; open the page again and retry."}},
       {"err_bad_request", {"リクエストが正しくありません。", "The request is not valid."}},
+      {"err_too_many_requests", {"このアドレスからの送信が多すぎます。しばらく待ってからやり直してください。", "Too many requests from this address; wait a while and retry."}},
       {"err_delivery", {"解放先への送信に失敗しました。項目は承認済みのまま残っています。", "Delivery failed; the item stays approved."}},
       {"err_damaged", {"原本が破損しています（認証に失敗）。", "The original is damaged (it failed authentication)."}},
       {"err_internal", {"内部エラーが発生しました。操作は行われていません。", "An internal error occurred; nothing was done."}},

@@ -628,9 +628,11 @@ void Console::Impl::transfer_issue_link(const httplib::Request& req, httplib::Re
     if (status_of(link.error()) == 500) log::error("web: issuing a link: " + link.error().to_string());
     return transfer_page(req, res, ctx, id, "", link.error(), "");
   }
-  // Shown once, in this answer only (never in an address the browser keeps).
-  const std::string base = !options.public_origin.empty() ? options.public_origin
-                                                          : std::string(browser_used_tls(req) ? "https://" : "http://") + req.get_header_value("Host");
+  // Shown once, in this answer only (never in an address the browser keeps). Whoever holds it
+  // downloads on the internet side: the internet-side address when there is one.
+  const std::string base = !options.internet_origin.empty() ? options.internet_origin
+                           : !options.public_origin.empty() ? options.public_origin
+                                                            : std::string(browser_used_tls(req) ? "https://" : "http://") + req.get_header_value("Host");
   transfer_page(req, res, ctx, id, "", std::nullopt, base + "/link/" + link->token);
 }
 

@@ -399,12 +399,13 @@ TEST(Config, WebConsoleSettings) {
   // Who administers accounts by default: those already trusted with originals.
   EXPECT_EQ(defaults->web.admin_roles, std::vector<std::string>{"system_admin"});
   EXPECT_TRUE(defaults->web.public_origin.empty());
+  EXPECT_TRUE(defaults->web.internet_origin.empty());
   EXPECT_TRUE(defaults->web.trusted_proxies.empty());
 
   auto set = parse_config(base + "[web]\ntls_cert = \"tls/console.crt\"\ntls_key = \"tls/console.key\"\nroles = [\"security_manager\"]\n"
                                  "session_idle_minutes = 10\nsession_max_hours = 8\nmax_failures = 3\nlockout_minutes = 60\n"
                                  "min_password_length = 16\nrequire_second_factor = true\nadmin_roles = [\"security_manager\"]\n"
-                                 "public_origin = \"https://console.city.example.lg.jp:8443\"\ntrusted_proxies = [\"10.0.0.5\", \"::ffff:127.0.0.1\", \"2001:DB8::1\"]\n",
+                                 "public_origin = \"https://console.city.example.lg.jp:8443\"\ninternet_origin = \"https://files.city.example.jp\"\ntrusted_proxies = [\"10.0.0.5\", \"::ffff:127.0.0.1\", \"2001:DB8::1\"]\n",
                           "/etc/sanso/sanso.toml");
   ASSERT_TRUE(set) << set.error().to_string();
   EXPECT_EQ(set->web.tls_cert, "/etc/sanso/tls/console.crt");
@@ -419,6 +420,7 @@ TEST(Config, WebConsoleSettings) {
   EXPECT_FALSE(defaults->web.require_second_factor);
   EXPECT_EQ(set->web.admin_roles, std::vector<std::string>{"security_manager"});
   EXPECT_EQ(set->web.public_origin, "https://console.city.example.lg.jp:8443");
+  EXPECT_EQ(set->web.internet_origin, "https://files.city.example.jp");
   // Canonical, so that the console compares like with like.
   EXPECT_EQ(set->web.trusted_proxies, (std::vector<std::string>{"10.0.0.5", "127.0.0.1", "2001:db8::1"}));
 
@@ -431,6 +433,11 @@ TEST(Config, WebConsoleSettings) {
                        Bad{"[web]\npublic_origin = \"https://console.example/\"\n", "public_origin"},
                        Bad{"[web]\npublic_origin = \"console.example\"\n", "public_origin"},
                        Bad{"[web]\npublic_origin = \"https://user@console.example\"\n", "public_origin"},
+                       Bad{"[web]\ninternet_origin = \"http://files.example\"\n", "internet_origin"},
+                       Bad{"[web]\ninternet_origin = \"https://files.example/ppap\"\n", "internet_origin"},
+                       Bad{"[web]\ninternet_origin = \"https://files.example?x=1\"\n", "internet_origin"},
+                       Bad{"[web]\ninternet_origin = \"https://user@files.example\"\n", "internet_origin"},
+                       Bad{"[web]\ninternet_origin = \"files.example\"\n", "internet_origin"},
                        Bad{"[web]\ntrusted_proxies = [\"10.0.0.0/8\"]\n", "trusted_proxies"},
                        Bad{"[web]\ntrusted_proxies = [\"proxy.example\"]\n", "trusted_proxies"}}) {
     auto r = parse_config(base + b.text, "s.toml");

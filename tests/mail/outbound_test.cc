@@ -141,11 +141,34 @@ TEST(Outbound, NumbersInTheBodyAndInAttachmentsAreFoundMasked) {
   EXPECT_EQ(round->identifiers[0].masked, csv.identifiers[0].masked);
 }
 
-TEST(Outbound, AuthenticationFailuresAreSeen) {
-  EXPECT_TRUE(authentication_failed("Authentication-Results: mx.city.minamata.lg.jp;\r\n spf=pass smtp.mailfrom=a.example;\r\n dkim=fail header.d=a.example\r\n\r\nbody"));
-  EXPECT_TRUE(authentication_failed("Authentication-Results: mx; dmarc=fail header.from=a.example\r\n\r\n"));
-  EXPECT_FALSE(authentication_failed("Authentication-Results: mx; spf=pass; dkim=pass; dmarc=pass\r\n\r\nspf=fail in the body\r\n"));
-  EXPECT_FALSE(authentication_failed("Subject: none\r\n\r\n"));
+// The strict settings' trigger reads the MTA's verifier's own fields with the RFC 8601 parser:
+// its fail, softfail or permerror counts; a forged field, a word in a comment or a quoted string,
+// another host's field or the body count for nothing.
+TEST(Outbound, AuthenticationFailuresAreSeenOnlyInTheVerifiersOwnFields) {
+  const std::string v = "verify.city.minamata.lg.jp";
+  const std::string received = "Received: from mail.a.example by mx.city.minamata.lg.jp with ESMTPS id Q1\r\n";
+  const auto failed = [&](const std::string& header) { return authentication_failed(received + header + "Subject: s\r\n\r\nbody\r\n", v); };
+  EXPECT_TRUE(failed("Authentication-Results: " + v + ";\r\n spf=pass smtp.mailfrom=a.example;\r\n dkim=fail header.d=a.example\r\n"));
+  EXPECT_TRUE(failed("Authentication-Results: " + v + "; dmarc=fail header.from=a.example\r\n"));
+  EXPECT_TRUE(failed("Authentication-Results: " + v + "; spf=softfail smtp.mailfrom=a.example\r\n"));
+  EXPECT_TRUE(failed("Authentication-Results: " + v + "; dkim=permerror header.d=a.example\r\n"));
+  EXPECT_TRUE(failed("Authentication-Results: " + v + "; dkim=pass header.d=a.example\r\nAuthentication-Results: " + v +
+                     "; spf=fail smtp.mailfrom=a.example\r\n"))
+      << "the second field of the verifier's run";
+  // Hostile or foreign text that the old substring match took for a failure.
+  EXPECT_FALSE(failed("Authentication-Results: " + v + "; spf=pass (was spf=fail before) smtp.mailfrom=a.example\r\n")) << "a comment";
+  EXPECT_FALSE(failed("Authentication-Results: " + v + "; dkim=pass reason=\"dkim=fail elsewhere\" header.d=a.example\r\n")) << "a quoted string";
+  EXPECT_FALSE(failed("Authentication-Results: " + v + "; spf=pass smtp.mailfrom=a.example\r\n")) << "the body says spf=fail, the field does not";
+  EXPECT_FALSE(failed("Authentication-Results: mx.other.example; dmarc=fail header.from=a.example\r\n")) << "another host's field";
+  EXPECT_FALSE(failed("X-Note: authentication-results: " + v + "; spf=fail\r\n")) << "not a field of that name";
+  EXPECT_FALSE(failed("Authentication-Results: " + v + "; dkim=failed header.d=a.example\r\n")) << "no such result";
+  // The verifier's id below the MTA's run: the sender wrote it, and the MTA does not strip such.
+  EXPECT_FALSE(failed("Authentication-Results: " + v + "; spf=pass smtp.mailfrom=a.example\r\nFrom: a@a.example\r\nAuthentication-Results: " + v +
+                      "; dmarc=fail header.from=a.example\r\n"));
+  EXPECT_FALSE(authentication_failed(received + "Authentication-Results: " + v + "; dmarc=fail header.from=a.example\r\n\r\n", "")) << "no verifier set";
+  EXPECT_FALSE(failed("")) << "no field at all";
+  EXPECT_FALSE(authentication_failed("Authentication-Results: " + v + "; spf=pass\r\n\r\nAuthentication-Results: " + v + "; spf=fail\r\n", v))
+      << "the body is no header";
 }
 
 }  // namespace

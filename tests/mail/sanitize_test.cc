@@ -235,6 +235,38 @@ TEST(MailSanitize, TheNoticeFollowsTheCitysTemplate) {
   EXPECT_EQ(bad.error().code, "config.template");
 }
 
+// A city's own notice wording still tells the recipient what became of a password-protected
+// attachment (PPAP): a template may place `ppap_notice` itself; one that does not — the example's,
+// written before PPAP — gets the paragraph appended, never dropped.
+TEST(MailSanitize, ACustomNoticeTemplateNeverDropsThePpapInstruction) {
+  SanitizeOptions o;
+  o.contact = "情報政策係（内線 2101）";
+  o.ppap_notice = "・パスワード付きの添付ファイルは保留しました（受け渡し t0123）。送信者にアップロード用のページから送り直すよう依頼してください。\n";
+  const std::string raw = read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/mail/invoice.eml");
+  auto text_of = [&](const std::string& tmpl) {
+    o.notice_template = tmpl;
+    EXPECT_TRUE(check_notice_template(o.notice_template));
+    std::string text = check_output(render_message(sanitize_sandboxed(raw, o), o, "Q1"));
+    text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());
+    return text;
+  };
+  auto times = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  const std::string instruction = "送信者にアップロード用のページから送り直すよう依頼してください";
+  const std::string example = text_of(read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/notice.ja.mustache"));
+  EXPECT_EQ(times(example, instruction), 1u) << "appended to a template without it: " << example;
+  const std::string placed = text_of("【お知らせ】\n{{#ppap}}PPAP: {{ppap_notice}}{{/ppap}}隔離ID {{quarantine_id}}\n");
+  EXPECT_EQ(times(placed, instruction), 1u) << placed;
+  EXPECT_NE(placed.find("PPAP: ・パスワード付き"), std::string::npos) << "where the template puts it: " << placed;
+  const std::string hidden = text_of("【お知らせ】\n{{^ppap}}{{ppap_notice}}{{/ppap}}隔離ID {{quarantine_id}}\n");
+  EXPECT_EQ(times(hidden, instruction), 1u) << "a template that hides it still carries it: " << hidden;
+  o.ppap_notice.clear();
+  EXPECT_EQ(times(text_of("{{#ppap}}never{{/ppap}}隔離ID {{quarantine_id}}\n"), "never"), 0u) << "no PPAP, no section";
+}
+
 TEST(MailSanitize, MislabelledBodyIsFlagged) {
   std::string raw = "Subject: x\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n\r\n\x93\xfa\x96\x7b\x8c\xea\r\n";
   SanitizePlan plan = sanitize_sandboxed(raw, {});

@@ -7,7 +7,11 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <regex>
+#include <thread>
+
+#include "store/database.h"
 
 #include "cdr/cdr.h"
 #include "core/clock.h"
@@ -24,6 +28,7 @@ namespace {
 
 constexpr const char* kVendor = "vendor@example.co.jp";
 constexpr const char* kKato = "kato@city.minamata.lg.jp";
+constexpr const char* kSato = "sato@city.minamata.lg.jp";
 constexpr const char* kZipPassword = "Kumamoto-PPAP-7731";
 constexpr const char* kAuthservId = "mx.city.minamata.lg.jp";      // Sanso's own (it checks nothing)
 constexpr const char* kVerifierId = "verify.city.minamata.lg.jp";  // the MTA's OpenDMARC
@@ -84,11 +89,13 @@ class PpapMailTest : public TransferConsoleTest {
   void adjust_transfers(transfer::TransferService::Options& o) override {
     for (auto& u : h_->config_.operators) {
       if (u.name == "kato") u.mail = kKato;
+      if (u.name == "sato") u.mail = kSato;
     }
     o.limits.unlock_attempts = 3;
     o.clock = &clock_;
     o.notice_from = "postmaster@city.minamata.lg.jp";
     o.console_url = "https://sanso.city.minamata.example";
+    o.internet_url = "https://files.city.minamata.example";  // [web] internet_origin: the links name it
     o.send_notice = [relay = sink_->relay()](const mime::ComposedNotice& n, const std::vector<std::string>& to) {
       return mail::send_mail(mail::SmtpOptions{relay, "localhost"}, mail::SmtpEnvelope{"", to}, n.message);
     };
@@ -127,7 +134,7 @@ class PpapMailTest : public TransferConsoleTest {
     EXPECT_NE(messages[0].find(kVendor), std::string::npos) << "to the sender";
     const std::string body = text_of(messages[0]);
     std::smatch m;
-    static const std::regex kLink("/ppap/([0-9a-f]{64})");
+    static const std::regex kLink(R"(https://files\.city\.minamata\.example/ppap/([0-9a-f]{64}))");
     EXPECT_TRUE(std::regex_search(body, m, kLink)) << body;
     return m.empty() ? "" : m[1].str();
   }
@@ -288,8 +295,9 @@ TEST_P(PpapMailTest, AForgedOrUnauthenticatedSenderIsSentNoLink) {
   EXPECT_TRUE(std::filesystem::is_empty(sink_dir_));
 }
 
-// The attachment must not outlive the mail it came in: once the quarantine purges that mail,
-// the next expiry sweep discards the sealed copy (audited), though its link would still live.
+// The attachment must not outlive the mail it came in: the quarantine's purge of that mail
+// discards the sealed copy in the same transaction (audited), though its link would still live —
+// not one expiry sweep later (`sanso milter` alone never sweeps).
 TEST_P(PpapMailTest, TheEncryptedAttachmentGoesWithItsMailsQuarantineItem) {
   const auto v = deliver(ppap_mail(std::string("Authentication-Results: ") + kVerifierId + "; dmarc=pass header.from=example.co.jp\r\n"));
   ASSERT_EQ(v.action, mail::GatewayVerdict::Action::kReplace) << v.reply;
@@ -304,11 +312,13 @@ TEST_P(PpapMailTest, TheEncryptedAttachmentGoesWithItsMailsQuarantineItem) {
   auto purged = quarantine_->purge(purger);
   ASSERT_TRUE(purged) << purged.error().to_string();
   ASSERT_EQ(*purged, 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE original_sealed IS NOT NULL"), 0) << "gone with the purge, no sweep needed";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.original' AND record LIKE '%purged%' AND record LIKE '%\"purge\"%'"), 1)
+      << "recorded as the purger's";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers WHERE ppap_sha256 <> ''"), 0) << "the link is dead too";
   auto swept = transfers_->expire("sweep");
   ASSERT_TRUE(swept) << swept.error().to_string();
-  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE original_sealed IS NOT NULL"), 0);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.original' AND record LIKE '%purged%'"), 1);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers WHERE ppap_sha256 <> ''"), 0) << "the link is dead too";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.original'"), 1) << "nothing left for the sweep";
 }
 
 // Postfix retries a delivery whose answer was lost, with a Received: line of its own: the retry is
@@ -363,6 +373,128 @@ TEST_P(PpapMailTest, AForgedAuthenticationResultsAnywhereButTheTopSendsNoLink) {
   }
   EXPECT_EQ(count("SELECT COUNT(*) FROM transfers WHERE sender = 'vendor@example.co.jp' AND ppap_sha256 = ''"), 3) << "held, without a link";
   EXPECT_TRUE(std::filesystem::is_empty(sink_dir_)) << "no link mail";
+}
+
+// A flood of unauthenticated POSTs from one internet-side client is cut before its handler runs:
+// the audit log gets the allowance's records and one that the limit was hit, not one per request
+// (a form refused as forged is a record each). Another client is not held up by it.
+TEST_P(PpapMailTest, AFloodOfUnauthenticatedPostsWritesABoundedNumberOfAuditRecords) {
+  ConsoleOptions o = console_options();
+  o.unauthenticated_posts_per_window = 10;
+  ASSERT_TRUE(serve(o));
+  const std::int64_t before = count("SELECT COUNT(*) FROM audit_entries");
+  const httplib::Headers flood{{"X-Forwarded-For", kInternet}};
+  const httplib::Params forged{{"form", std::string(64, '0')}, {"position", "0"}, {"password", "guess"}};
+  int cut = 0;
+  for (int i = 0; i < 80; ++i) {
+    auto r = client_->Post("/ppap/" + std::string(64, 'a' + i % 6), flood, forged);
+    ASSERT_TRUE(r);
+    if (r->status == 429) ++cut;
+  }
+  EXPECT_EQ(cut, 70);
+  // The other open pages share the client's allowance: a sign-in and a link's download are cut too.
+  auto login = client_->Post("/login", flood, httplib::Params{{"name", "kato"}, {"password", "wrong"}});
+  EXPECT_EQ(login->status, 429);
+  EXPECT_EQ(client_->Post("/link/" + std::string(64, 'b'), flood, httplib::Params{{"password", ""}})->status, 429);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries") - before, 11) << "ten refused forms and one record of the limit";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'console.request' AND record LIKE '%rate-limited%'"), 1);
+  // Another internet client still gets its answer (a forged form: refused and recorded); the
+  // LGWAN side signs in as ever.
+  EXPECT_EQ(client_->Post("/ppap/" + std::string(64, 'a'), httplib::Headers{{"X-Forwarded-For", "203.0.113.9"}}, forged)->status, 403);
+  const Visitor kato = sign_in("kato", kLgwan);
+  EXPECT_FALSE(kato.cookie.empty());
+}
+
+// Two attempts of one delivery racing each other, on two connections: the first holds the
+// delivery's key in its open transaction; the second's insert finds it taken once the first
+// commits and writes nothing — one transfer, one link, and both notices name it.
+TEST_P(PpapMailTest, TwoSimultaneousAttemptsOfOneDeliveryMakeOneTransfer) {
+  const std::string zip = sanso::testing::encrypted_zip({{"a.txt", "x"}}, ZIP_EM_AES_256, kZipPassword);
+  const std::vector<transfer::MailAttachment> files{{"a.zip", "the zip archive is password-protected", zip}};
+  const std::string delivery = std::string(64, 'd');
+  auto first = transfers_->prepare_mail_ppap(kVendor, "kato", "q-first", "r", "6(3)", files, true, delivery);
+  auto second = transfers_->prepare_mail_ppap(kVendor, "kato", "q-second", "r", "6(3)", files, true, delivery);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->transfer.id, second->transfer.id) << "both notices name the one transfer";
+  EXPECT_NE(first->token, second->token);
+  std::atomic<bool> holding{false};
+  Result<bool> first_wrote = false, second_wrote = false;
+  std::thread racer([&] {
+    first_wrote = [&]() -> Result<bool> {
+      bool made = false;
+      SANSO_TRY(h_->shared_->commit([&](store::Database& d) -> Result<void> {
+        made = SANSO_TRY(transfers_->write_mail_ppap(d, *first));
+        holding = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the other attempt arrives meanwhile
+        return ok();
+      }));
+      return made;
+    }();
+    holding = true;
+  });
+  while (!holding) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  second_wrote = [&]() -> Result<bool> {
+    auto other = h_->store_.open();  // a connection of its own, as another milter process has
+    auto tx = SANSO_TRY(store::Transaction::begin(*other));
+    const bool made = SANSO_TRY(transfers_->write_mail_ppap(*other, *second));
+    SANSO_TRY(tx.commit());
+    return made;
+  }();
+  racer.join();
+  ASSERT_TRUE(first_wrote) << first_wrote.error().to_string();
+  ASSERT_TRUE(second_wrote) << second_wrote.error().to_string();
+  EXPECT_TRUE(*first_wrote);
+  EXPECT_FALSE(*second_wrote) << "the second finds the first's transfer";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.send'"), 1);
+  auto found = transfers_->mail_ppap_for_delivery(delivery);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ(**found, first->transfer.id);
+  EXPECT_TRUE(transfers_->ppap_transfer(first->token)) << "the first's link works";
+  EXPECT_FALSE(transfers_->ppap_transfer(second->token)) << "the second's was never kept";
+}
+
+// A mail to several LGWAN people: each gets a transfer of their own (what a transfer's recipient
+// may see and fetch is unchanged), and their sender one link that unlocks the attachment for all.
+TEST_P(PpapMailTest, EveryLgwanRecipientGetsATransferAndOneLinkUnlocksThemAll) {
+  mail::Envelope e;
+  e.client_address = "203.0.113.7";
+  e.sender = kVendor;
+  e.recipients = {kKato, kSato, "nobody@city.minamata.lg.jp"};
+  e.queue_id = "PPAP2";
+  const auto v = gateway_->process(e, ppap_mail(std::string("Authentication-Results: ") + kVerifierId + "; dmarc=pass header.from=example.co.jp\r\n"));
+  ASSERT_EQ(v.action, mail::GatewayVerdict::Action::kReplace) << v.reply;
+  std::map<std::string, std::string> id_of;
+  {
+    auto db = h_->shared_->use();
+    auto rows = db->query("SELECT recipient, id FROM transfers ORDER BY recipient");
+    ASSERT_TRUE(rows);
+    for (const auto& r : *rows) id_of[r.text(0)] = r.text(1);
+  }
+  ASSERT_EQ(id_of.size(), 2u) << "kato and sato, not the address nobody has";
+  ASSERT_TRUE(id_of.count("kato") && id_of.count("sato"));
+  EXPECT_NE(text_of(v.message).find(id_of["kato"]), std::string::npos) << text_of(v.message);
+  EXPECT_NE(text_of(v.message).find(id_of["sato"]), std::string::npos) << text_of(v.message);
+  const std::string token = token_mailed();  // one link mail
+  ASSERT_EQ(token.size(), 64u);
+  const std::string form = form_of(client_->Get("/ppap/" + token, httplib::Headers{{"X-Forwarded-For", kInternet}})->body);
+  ASSERT_FALSE(form.empty());
+  EXPECT_EQ(unlock(token, form, "wrong-guess")->status, 401);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE unlock_attempts = 1"), 2) << "the attempt counted for each";
+  auto right = unlock(token, form, kZipPassword);
+  ASSERT_EQ(right->status, 200) << right->body;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfer_files WHERE unlocked_at > 0 AND output_sealed IS NOT NULL"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers WHERE ppap_sha256 <> ''"), 0) << "the link is spent for both";
+  for (const char* person : {"kato", "sato"}) {
+    const Visitor who = sign_in(person, kLgwan);
+    auto file = get(who, "/transfer/" + id_of[person] + "/file/0");
+    ASSERT_TRUE(file);
+    EXPECT_EQ(file->status, 200) << person << ": " << file->body;
+    EXPECT_TRUE(cdr::fixtures::unzip(file->body).count("見積書.txt")) << person;
+  }
+  const Visitor sato = sign_in("sato", kLgwan);
+  EXPECT_NE(get(sato, "/transfer/" + id_of["kato"] + "/file/0")->status, 200) << "each fetches their own only";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PpapMailTest, ::testing::ValuesIn(sanso::testing::test_backends()), sanso::testing::backend_name);

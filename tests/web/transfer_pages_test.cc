@@ -185,10 +185,15 @@ TEST_P(TransferPagesTest, OutgoingFilesWaitForAnotherApproverAndLeaveByAOneTimeL
   EXPECT_EQ(back->status, 200);
   EXPECT_NE(back->body.find("承認しました"), std::string::npos);
 
+  // The link is for the internet side: it names [web] internet_origin, not the console's own address.
+  ConsoleOptions behind_proxies = console_options();
+  behind_proxies.public_origin = "https://sanso.city.example.lg.jp";
+  behind_proxies.internet_origin = "https://files.city.example.jp";
+  ASSERT_TRUE(serve(behind_proxies));
   auto issued = post(suzuki, "/transfer/" + id + "/link", {{"password", "合言葉"}});
   ASSERT_EQ(issued->status, 200) << issued->body;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(issued->body, m, std::regex("/link/([0-9a-f]{64})"))) << issued->body;
+  ASSERT_TRUE(std::regex_search(issued->body, m, std::regex("https://files\\.city\\.example\\.jp/link/([0-9a-f]{64})"))) << issued->body;
   const std::string link = "/link/" + m[1].str();
   Visitor holder{"", "", kInternet};
   EXPECT_EQ(client_->Post(link, headers(holder), httplib::Params{{"password", "違う"}})->status, 401);

@@ -90,19 +90,8 @@ std::string retry_key(const Envelope& envelope, std::string_view raw) {
 
 }  // namespace
 
-bool authentication_failed(std::string_view raw) {
-  std::string head = ascii_lower(raw.substr(0, raw.find("\r\n\r\n") == std::string_view::npos ? std::min<std::size_t>(raw.size(), 65536) : raw.find("\r\n\r\n")));
-  for (std::size_t at = head.find("authentication-results:"); at != std::string::npos; at = head.find("authentication-results:", at + 1)) {
-    std::size_t end = at;
-    // The header with its folded continuation lines.
-    while ((end = head.find('\n', end + 1)) != std::string::npos && end + 1 < head.size() && (head[end + 1] == ' ' || head[end + 1] == '\t')) {
-    }
-    std::string value = head.substr(at, end == std::string::npos ? std::string::npos : end - at);
-    for (const char* bad : {"spf=fail", "spf=softfail", "dkim=fail", "dmarc=fail", "spf=permerror", "dkim=permerror", "dmarc=permerror"}) {
-      if (value.find(bad) != std::string::npos) return true;
-    }
-  }
-  return false;
+bool authentication_failed(std::string_view raw, std::string_view verifier_id) {
+  return verified_sender(raw, verifier_id, "", "").failed;
 }
 
 bool sender_authenticated(std::string_view raw, std::string_view verifier_id, std::string_view from_address, std::string_view envelope_sender) {
@@ -377,7 +366,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
   const bool from_internet = from == policy::kZoneInternet;
   SanitizeOptions options = settings_.sanitize;
   options.arrival = {source_of(envelope).zone, envelope.client_address, envelope.sender};
-  const bool auth_failed = authentication_failed(raw);
+  const bool auth_failed = authentication_failed(raw, settings_.verifier_authserv_id);
   const std::string sender = ascii_lower(envelope.sender);
   // The sender history is about internet correspondents; a city zone's sender is not "new".
   auto known = from_internet ? senders_.seen_before(sender) : Result<bool>(true);
@@ -404,18 +393,23 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
   item.envelope_from = envelope.sender;
   item.envelope_to = envelope.recipients;
   item.record = [&](const intake::MailOutcome& out, const std::string& input_sha256) { return audit_event(envelope, sanitized(v, out), input_sha256); };
-  // PPAP: password-protected attachments of internet mail wait for their password as a transfer
-  // to the LGWAN recipient, written with the mail; their sender gets the link only if we can tell
-  // the sender is who the mail says (no link to a forged address: no backscatter).
-  std::optional<transfer::MailPpap> ppap;
+  // PPAP: password-protected attachments of internet mail wait for their password as transfers
+  // to the LGWAN recipients, written with the mail: every LGWAN person among the recipients gets
+  // one of their own (a transfer's recipient is who may fetch it, as for any transfer), and their
+  // sender one link that unlocks them all — only if we can tell the sender is who the mail says
+  // (no link to a forged address: no backscatter).
+  std::vector<transfer::MailPpap> ppaps;
+  bool ppap_made = false;
   item.before_render = [&](const intake::MailOutcome& out, SanitizeOptions& opts) {
+    ppaps.clear();
     if (settings_.ppap == nullptr || !from_internet || out.plan.encrypted.empty()) return;
     const bool ja = opts.lang != "en";
-    std::optional<std::string> recipient;
+    std::vector<std::string> recipients;
     for (const auto& rcpt : envelope.recipients) {
-      if ((recipient = settings_.ppap->recipient_for_address(rcpt))) break;
+      auto person = settings_.ppap->recipient_for_address(rcpt);
+      if (person && std::find(recipients.begin(), recipients.end(), *person) == recipients.end()) recipients.push_back(*person);
     }
-    if (!recipient) {
+    if (recipients.empty()) {
       opts.ppap_notice = ja ? "・パスワード付きの添付ファイルは、受取人が LGWAN の利用者として登録されていないため、解除できません。\n"
                             : "- The password-protected attachment(s) cannot be unlocked: the recipient is not a registered LGWAN user.\n";
       return;
@@ -430,7 +424,9 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
     }
     const bool authenticated =
         correspondent && ascii_lower(from_address) == sender && sender_authenticated(raw, settings_.verifier_authserv_id, from_address, envelope.sender);
-    const auto notice = [&](const std::string& id) {
+    const auto notice = [&](const std::vector<std::string>& ids) {
+      std::string id;
+      for (const auto& one : ids) id += (id.empty() ? "" : ", ") + one;
       opts.ppap_notice = authenticated
                              ? (ja ? "・パスワード付きの添付ファイルはパスワードの入力を待っています（受け渡し " + id +
                                          "）。送信者に入力用のリンクを送りました。入力されると無害化したファイルを「ファイル受け渡し」で受け取れます。\n"
@@ -443,31 +439,47 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
                                         : "- The password-protected attachment(s) are held (transfer " + id +
                                               "); the sender could not be authenticated, so no link was sent. Ask the sender to use the upload page instead.\n";
     };
-    // Postfix retries a delivery whose answer was lost: the retry gets the notice of the transfer
+    // Postfix retries a delivery whose answer was lost: the retry gets the notice of the transfers
     // the first attempt made, and its sender no second link. The key leaves out the trace headers
-    // each attempt gets anew (retry_key), and names the recipient the transfer is for.
-    const std::string delivery = sha256_hex("sanso-ppap-1\n" + retry_key(envelope, raw) + "\n" + *recipient);
-    auto earlier = settings_.ppap->mail_ppap_for_delivery(delivery);
-    if (!earlier) log::warn("PPAP transfer for " + out.quarantine_id + ": an earlier attempt could not be looked up: " + earlier.error().to_string());
-    if (earlier && *earlier) {
-      notice(**earlier);
+    // each attempt gets anew (retry_key), and names the recipient each transfer is for.
+    std::vector<std::string> deliveries, earlier_ids;
+    for (const auto& recipient : recipients) {
+      deliveries.push_back(sha256_hex("sanso-ppap-1\n" + retry_key(envelope, raw) + "\n" + recipient));
+      auto earlier = settings_.ppap->mail_ppap_for_delivery(deliveries.back());
+      if (!earlier) log::warn("PPAP transfer for " + out.quarantine_id + ": an earlier attempt could not be looked up: " + earlier.error().to_string());
+      if (earlier && *earlier) earlier_ids.push_back(**earlier);
+    }
+    if (!earlier_ids.empty()) {
+      notice(earlier_ids);
       return;
     }
     std::vector<transfer::MailAttachment> files;
     for (const auto& e : out.plan.encrypted) files.push_back({e.name, e.message, e.bytes});
     const std::string rule(ruling.rule_id()), clause(ruling.clause());
-    auto prepared = settings_.ppap->prepare_mail_ppap(envelope.sender, *recipient, out.quarantine_id, rule, clause, files, authenticated && !sender.empty());
-    if (!prepared) {
-      log::warn("PPAP transfer for " + out.quarantine_id + " not prepared: " + prepared.error().to_string());
-      return;
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < recipients.size(); ++i) {
+      auto prepared = settings_.ppap->prepare_mail_ppap(envelope.sender, recipients[i], out.quarantine_id, rule, clause, files,
+                                                        authenticated && !sender.empty(), deliveries[i]);
+      if (!prepared) {
+        log::warn("PPAP transfer for " + out.quarantine_id + " not prepared: " + prepared.error().to_string());
+        ppaps.clear();
+        return;
+      }
+      // One link for all of them: the sender gives each password once.
+      if (!ppaps.empty()) prepared->token = ppaps.front().token;
+      ids.push_back(prepared->transfer.id);
+      ppaps.push_back(std::move(prepared).value());
     }
-    ppap = std::move(prepared).value();
-    ppap->delivery = delivery;
-    notice(ppap->transfer.id);
+    notice(ids);
   };
   item.with_item = [&](store::Database& db) -> Result<void> {
     if (from_internet) SANSO_TRY(senders_.count(db, sender));
-    if (ppap) SANSO_TRY(settings_.ppap->write_mail_ppap(db, *ppap));
+    // False: an attempt of the same delivery racing this one made the same transfers, and sends
+    // the link. Set on every run of this work (a grouped transaction that failed runs it again).
+    ppap_made = !ppaps.empty();
+    for (const auto& one : ppaps) {
+      if (!SANSO_TRY(settings_.ppap->write_mail_ppap(db, one))) ppap_made = false;
+    }
     return ok();
   };
   // The rule was decided over every recipient zone: the strictest said sanitize.
@@ -478,7 +490,7 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
   v = sanitized(std::move(v), *taken);
   v.audited = true;
   v.audit_index = taken->audit_index;
-  if (ppap) settings_.ppap->send_mail_ppap_link(*ppap);  // after the commit: the transfer exists
+  if (ppap_made) settings_.ppap->send_mail_ppap_link(ppaps.front());  // after the commit: the transfers exist
   return v;
 }
 

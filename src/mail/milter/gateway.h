@@ -159,7 +159,11 @@ class MailGateway {
 // smtp.mailfrom the envelope sender in the From domain. No verifier: never.
 bool sender_authenticated(std::string_view raw, std::string_view verifier_id, std::string_view from_address, std::string_view envelope_sender);
 
-// "Sender Risk": SPF, DKIM or DMARC failed in an Authentication-Results header of the message.
-bool authentication_failed(std::string_view raw);
+// "Sender Risk": the MTA's verifier (`verifier_id`, [mail] verifier_authserv_id) failed SPF, DKIM
+// or DMARC (fail, softfail, permerror) in the Authentication-Results fields it added — read with
+// the RFC 8601 parser, from the same fields sender_authenticated trusts. A field anyone else
+// wrote, or a word in a comment, a quoted string or the body, counts for nothing; no verifier
+// configured: never.
+bool authentication_failed(std::string_view raw, std::string_view verifier_id);
 
 }  // namespace sanso::mail

@@ -7,6 +7,8 @@
 
 #include <map>
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -24,6 +26,7 @@
 #include "web/console.h"
 #include "web/guarded_server.h"
 #include "web/pages.h"
+#include "web/internal/post_limit.h"
 
 namespace sanso::policy {
 class CompiledPolicy;
@@ -92,7 +95,14 @@ struct Console::Impl {
   std::condition_variable stopped_cv;
   bool stopped = false;
 
-  Impl(ConsoleOptions o, ConsoleServices s) : options(std::move(o)), services(std::move(s)) {}
+  // Unauthenticated POSTs per internet-side client (refused_flood).
+  internal::PostLimit unauthenticated_posts;
+
+  Impl(ConsoleOptions o, ConsoleServices s)
+      : options(std::move(o)),
+        services(std::move(s)),
+        unauthenticated_posts(static_cast<std::size_t>(std::max(options.unauthenticated_posts_per_window, 1)),
+                              std::chrono::seconds(std::max(options.unauthenticated_post_window_seconds, 1))) {}
 
   using Page = std::function<void(const httplib::Request&, httplib::Response&, const internal::Context&)>;
 
@@ -122,6 +132,10 @@ struct Console::Impl {
   // A zone's console ([listeners] web_zones): refuses (403, recorded) a browser whose address is
   // outside its zone, and a signed-in person who acts from another zone. True when it refused.
   bool refused_outside_zone(const httplib::Request& req, httplib::Response& res);
+  // A POST from an internet-side client that no session vouches for, over its allowance
+  // (ConsoleOptions::unauthenticated_posts_per_window): 429, and the first of a window recorded.
+  // Runs before anything else looks at the request. True when it refused.
+  bool refused_flood(const httplib::Request& req, httplib::Response& res);
   bool refused_other_listener(const httplib::Request& req, httplib::Response& res, const internal::Context& ctx);
   // A page of a group of pages: served to a person holding one of `any_of` ([web.permissions]);
   // anyone else gets 403, and the attempt is recorded (reason "permission").
