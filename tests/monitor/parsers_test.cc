@@ -73,6 +73,29 @@ TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
   }
 }
 
+// A Zeek time's dot is looked for at its tenth byte first (the times of 2001 to 2286): with a
+// dot elsewhere, a second dot, or nothing around it, a time reads as it did when the first dot
+// was looked for — the same times accepted, the same refused.
+TEST(MonitorParsers, ZeekTimesReadTheSameWhereverTheirDotIs) {
+  auto parser = FlowParser::make(Format::kZeek, ParserContext{});
+  Flow f;
+  ASSERT_EQ(parser->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto", f).verdict, Verdict::kSkip);
+  const std::vector<std::pair<std::string, std::optional<std::int64_t>>> times = {
+      {"1796000000.123456", 1796000000}, {"1796000000", 1796000000},     {"1796000000.", std::nullopt}, {"1796000000.5", 1796000000},
+      {"179600000.5", 179600000},        {"17960000000.5", 17960000000}, {"1796000000.1234567891", std::nullopt},
+      {"12345.7890.1", std::nullopt},    {"1796000000..5", std::nullopt}, {"1796.000000.5", std::nullopt}, {".796000000.5", std::nullopt},
+      {"1796000000.12.4", std::nullopt}, {"179600000x.5", std::nullopt},  {"1796000000.x", std::nullopt}, {"1", 1},
+      {"0000000001.0", 1},               {"", std::nullopt},              {".", std::nullopt},           {"1796000000.1234567", 1796000000}};
+  for (const auto& [text, want] : times) {
+    f = Flow{};
+    const LineResult r = parser->parse(text + "\t192.0.2.10\t40000\t198.51.100.1\t443\ttcp", f);
+    ASSERT_EQ(r.verdict == Verdict::kFlow, want.has_value()) << "'" << text << "'";
+    if (want) {
+      EXPECT_EQ(f.time, *want) << text;
+    }
+  }
+}
+
 // Numbers are read eight bytes at a time where the line goes on past them, a digit at a time
 // where they end the line: both readings give the same value for every length and refuse the
 // same text (the reference: all digits, at most 20, within 64 bits; ports within 16).
