@@ -125,8 +125,10 @@ OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>&
   scan.subject = plan.subject;
   scan.from = plan.from;
   scan.message_id = plan.message_id;
-  if (plan.verdict == Verdict::kHeld && plan.parts.empty()) {
-    scan.error = plan.reason;
+  // Whatever made the parse hold the message (a structure readers disagree on, a limit, nesting
+  // too deep) also leaves parts of it unread: the check did not see everything, so it fails.
+  if (plan.verdict == Verdict::kHeld) {
+    scan.error = plan.reason.empty() ? "the message could not be read completely (a limit of its structure) [mail.scan]" : plan.reason;
     return scan;
   }
   raise_classification(scan, levels, marked_level(plan.subject, levels), "subject");

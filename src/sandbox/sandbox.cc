@@ -214,11 +214,11 @@ std::optional<std::chrono::milliseconds> cpu_time_of(pid_t pid) {
 // A job's time limit is a CPU budget, kept by the wall clock. When the wall-clock deadline passes
 // and the child has used well under its budget of CPU, the machine was busy and the child waited
 // its turn: it gets the rest of its budget as more wall time, never more than kMostWall times the
-// budget in all. A child that spins uses the CPU it gets and stops on time (its RLIMIT_CPU too);
+// budget in all (a service's callers — Postfix's milter timeouts — must allow for that). A child that spins uses the CPU it gets and stops on time (its RLIMIT_CPU too);
 // one starved on a loaded machine is not held as if it were hostile.
 class JobClock {
  public:
-  static constexpr int kMostWall = 3;
+  static constexpr int kMostWall = 2;
   // `cpu_before`: the child's CPU time when the job began (a pooled worker's earlier jobs).
   JobClock(pid_t pid, std::chrono::milliseconds budget, std::chrono::milliseconds cpu_before = std::chrono::milliseconds(0))
       : pid_(pid), budget_(budget), cpu_before_(cpu_before), start_(std::chrono::steady_clock::now()), deadline_(start_ + budget) {}

@@ -18,7 +18,7 @@ namespace sanso::sandbox {
 
 struct Limits {
   // A CPU budget (RLIMIT_CPU in the child), kept by the wall clock: a child that has used well
-  // under it when the time is up (a busy machine) gets the rest, up to three times it in all.
+  // under it when the time is up (a busy machine) gets the rest, up to twice it in all.
   std::chrono::milliseconds timeout{10000};
   std::size_t memory_bytes = std::size_t{1} << 30;  // address space of the child
   std::size_t output_bytes = std::size_t{64} << 20;

@@ -531,6 +531,7 @@ TEST_F(MilterPostfixWithTheDocumentedRule, ForgedVerifierResultsAreStrippedByPos
       "Authentication-Results: \"verify.city.minamata.lg.jp\"; dmarc=pass header.from=example.co.jp",
       "Authentication-Results : verify.city.minamata.lg.jp; dmarc=pass header.from=example.co.jp",
       "authentication-results: VERIFY.city.minamata.lg.jp; spf=pass smtp.mailfrom=vendor@example.co.jp",
+      "Authentication-Results: \"verify\\.city.minamata.lg.jp\"; dmarc=pass header.from=example.co.jp",  // a backslash in quotes
   };
   for (std::size_t i = 0; i < forged.size(); ++i) ASSERT_TRUE(send(kVendor, kKato, ppap_mail(forged[i], static_cast<int>(i) + 10)).has_value()) << forged[i];
   auto got = delivered_to(kKato, forged.size(), std::chrono::seconds(60));
@@ -567,7 +568,9 @@ class MilterPostfixWithTheVerifier : public MilterPostfixPpap {
     verifier_dir_ = fs::temp_directory_path() / ("sanso-opendmarc-" + sanso::testing::random_hex(4));
     verifier_port_ = sanso::testing::free_tcp_port();
     // A loopback address of its own for port 53: tests running at once do not meet.
-    const std::string dns = "127.53." + std::to_string(1 + std::rand() % 250) + "." + std::to_string(1 + std::rand() % 250);
+    const std::string octets = sanso::testing::random_hex(2);
+    const std::string dns = "127.53." + std::to_string(1 + std::stoi(octets.substr(0, 2), nullptr, 16) % 250) + "." +
+                            std::to_string(1 + std::stoi(octets.substr(2, 2), nullptr, 16) % 250);
     const std::string start = "bash " + std::string(SANSO_SOURCE_DIR) + "/tests/support/opendmarc-instance.sh start " + verifier_dir_.string() + " " +
                               std::to_string(verifier_port_) + " verify.city.minamata.lg.jp " + dns +
                               " 'example.co.jp=v=spf1 ip4:127.0.0.0/8 -all' '_dmarc.example.co.jp=v=DMARC1; p=reject'"

@@ -144,6 +144,22 @@ TEST(Outbound, NumbersInTheBodyAndInAttachmentsAreFoundMasked) {
 // The strict settings' trigger reads the MTA's verifier's own fields with the RFC 8601 parser:
 // its fail, softfail or permerror counts; a forged field, a word in a comment or a quoted string,
 // another host's field or the body count for nothing.
+// A message the parse holds (readers disagree on its structure, a limit, nesting too deep) was
+// not read whole: the check fails rather than pass what it could not see.
+TEST(Outbound, AMessageWhoseStructureIsHeldIsNotCheckedOnItsSubjectAlone) {
+  const std::string ambiguous =
+      "Subject: report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+      "--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nsee the file\r\n"
+      "--b\r\nContent-Type: text/plain\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=\"a.csv\"\r\n\r\n"
+      "name,number\r\nyamada,123456789018\r\n--b--\r\n";
+  const OutboundScan scan = scan_outbound(ambiguous, kLevels);
+  EXPECT_FALSE(scan.error.empty()) << "found " << scan.identifiers.size() << " numbers";
+  std::string deep = "Subject: deep\r\nMIME-Version: 1.0\r\n";
+  for (int i = 0; i < 60; ++i) deep += "Content-Type: multipart/mixed; boundary=\"n" + std::to_string(i) + "\"\r\n\r\n--n" + std::to_string(i) + "\r\n";
+  deep += "Content-Type: text/plain\r\n\r\nyamada 123456789018\r\n";
+  EXPECT_FALSE(scan_outbound(deep, kLevels).error.empty());
+}
+
 TEST(Outbound, AuthenticationFailuresAreSeenOnlyInTheVerifiersOwnFields) {
   const std::string v = "verify.city.minamata.lg.jp";
   const std::string received = "Received: from mail.a.example by mx.city.minamata.lg.jp with ESMTPS id Q1\r\n";

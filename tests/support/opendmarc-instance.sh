@@ -40,6 +40,17 @@ FailureReports false
 SoftwareHeader false
 DNSTimeout 5
 CONF
+  # dnsmasq answers before OpenDMARC starts: a port 53 that could not be had fails here, not as a
+  # verifier that silently finds no records.
+  for _ in $(seq 1 50); do
+    if ss -lun "src $dns:53" 2>/dev/null | grep -q ":53"; then break; fi
+    sleep 0.1
+  done
+  if ! ss -lun "src $dns:53" 2>/dev/null | grep -q ":53"; then
+    echo "opendmarc-instance: dnsmasq did not listen on $dns:53" >&2
+    cat "$dir/dnsmasq.log" >&2 || true
+    exit 1
+  fi
   unshare -m sh -c "mount --bind '$dir/resolv.conf' /etc/resolv.conf && exec opendmarc -f -c '$dir/opendmarc.conf'" > "$dir/opendmarc.log" 2>&1 &
   for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then exit 0; fi

@@ -91,6 +91,10 @@ class PpapMailTest : public TransferConsoleTest {
       if (u.name == "kato") u.mail = kKato;
       if (u.name == "sato") u.mail = kSato;
     }
+    // Five more LGWAN clerks with mailboxes: a mail to many registered people.
+    for (int i = 1; i <= 5; ++i) {
+      h_->config_.operators.push_back({"clerk" + std::to_string(i), "", {}, "lgwan", "clerk" + std::to_string(i) + "@city.minamata.lg.jp"});
+    }
     o.limits.unlock_attempts = 3;
     o.clock = &clock_;
     o.notice_from = "postmaster@city.minamata.lg.jp";
@@ -457,6 +461,22 @@ TEST_P(PpapMailTest, TwoSimultaneousAttemptsOfOneDeliveryMakeOneTransfer) {
 
 // A mail to several LGWAN people: each gets a transfer of their own (what a transfer's recipient
 // may see and fetch is unchanged), and their sender one link that unlocks the attachment for all.
+// Each person's transfer seals its own copy of the attachments: a mail to many registered people
+// makes transfers for the first five only, and the notice says so.
+TEST_P(PpapMailTest, AMailToManyPeopleMakesTransfersForTheFirstFiveOnly) {
+  mail::Envelope e;
+  e.client_address = "203.0.113.7";
+  e.sender = kVendor;
+  e.recipients = {kKato, kSato};
+  for (int i = 1; i <= 5; ++i) e.recipients.push_back("clerk" + std::to_string(i) + "@city.minamata.lg.jp");
+  e.queue_id = "PPAP7";
+  const auto v = gateway_->process(e, ppap_mail(std::string("Authentication-Results: ") + kVerifierId + "; dmarc=pass header.from=example.co.jp\r\n"));
+  ASSERT_EQ(v.action, mail::GatewayVerdict::Action::kReplace) << v.reply;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers"), 5);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers WHERE recipient = 'clerk4' OR recipient = 'clerk5'"), 0) << "the first five, in the envelope's order";
+  EXPECT_NE(text_of(v.message).find("最初の 5 人"), std::string::npos) << text_of(v.message);
+}
+
 TEST_P(PpapMailTest, EveryLgwanRecipientGetsATransferAndOneLinkUnlocksThemAll) {
   mail::Envelope e;
   e.client_address = "203.0.113.7";

@@ -405,9 +405,19 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
     if (settings_.ppap == nullptr || !from_internet || out.plan.encrypted.empty()) return;
     const bool ja = opts.lang != "en";
     std::vector<std::string> recipients;
+    // Each person's transfer keeps its own sealed copy of the attachments: a mail to a hundred
+    // guessed addresses must not make a hundred copies. The first few registered people get a
+    // transfer; the others read in the notice to ask them (or the sender) for the file.
+    constexpr std::size_t kMostPpapRecipients = 5;
+    bool more = false;
     for (const auto& rcpt : envelope.recipients) {
       auto person = settings_.ppap->recipient_for_address(rcpt);
-      if (person && std::find(recipients.begin(), recipients.end(), *person) == recipients.end()) recipients.push_back(*person);
+      if (!person || std::find(recipients.begin(), recipients.end(), *person) != recipients.end()) continue;
+      if (recipients.size() == kMostPpapRecipients) {
+        more = true;
+        break;
+      }
+      recipients.push_back(*person);
     }
     if (recipients.empty()) {
       opts.ppap_notice = ja ? "・パスワード付きの添付ファイルは、受取人が LGWAN の利用者として登録されていないため、解除できません。\n"
@@ -438,6 +448,11 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
                                               "); the sender has been sent a link to enter it. Once unlocked, the rebuilt file is in Transfers.\n"
                                         : "- The password-protected attachment(s) are held (transfer " + id +
                                               "); the sender could not be authenticated, so no link was sent. Ask the sender to use the upload page instead.\n";
+      if (more) {
+        opts.ppap_notice += ja ? "・受け渡しは最初の " + std::to_string(kMostPpapRecipients) + " 人の受取人にだけ作りました。ほかの受取人はこの人たちから受け取ってください。\n" : "";
+        opts.ppap_notice += "- Transfers were made for the first " + std::to_string(kMostPpapRecipients) +
+                            " registered recipients only; the others get the file from them.\n";
+      }
     };
     // Postfix retries a delivery whose answer was lost: the retry gets the notice of the transfers
     // the first attempt made, and its sender no second link. The key leaves out the trace headers
