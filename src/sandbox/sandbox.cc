@@ -214,8 +214,9 @@ std::optional<std::chrono::milliseconds> cpu_time_of(pid_t pid) {
 // A job's time limit is a CPU budget, kept by the wall clock. When the wall-clock deadline passes
 // and the child has used well under its budget of CPU, the machine was busy and the child waited
 // its turn: it gets the rest of its budget as more wall time, never more than kMostWall times the
-// budget in all (a service's callers — Postfix's milter timeouts — must allow for that). A child that spins uses the CPU it gets and stops on time (its RLIMIT_CPU too);
-// one starved on a loaded machine is not held as if it were hostile.
+// budget in all (a service's callers — Postfix's milter timeouts — must allow for that). A child
+// that spins uses the CPU it gets and stops on time (its RLIMIT_CPU too); one starved on a loaded
+// machine is not held as if it were hostile.
 class JobClock {
  public:
   static constexpr int kMostWall = 2;
@@ -259,15 +260,10 @@ Result<std::string> run(const Work& work, std::string_view input, const Limits& 
   char buf[65536];
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(clock.deadline() - std::chrono::steady_clock::now()).count();
-    if (left <= 0) {
-      if (clock.extend()) continue;
-      timed_out = true;
-      break;
-    }
     pollfd p{fds[0], POLLIN, 0};
-    int rc = ::poll(&p, 1, static_cast<int>(left));
+    int rc = left > 0 ? ::poll(&p, 1, static_cast<int>(left)) : 0;
     if (rc < 0 && errno == EINTR) continue;
-    if (rc == 0) {
+    if (rc == 0) {  // the time is up, unless the child was starved
       if (clock.extend()) continue;
       timed_out = true;
       break;
@@ -308,15 +304,10 @@ struct Worker {
 bool read_exact(int fd, char* p, std::size_t n, JobClock& clock, bool& timed_out) {
   while (n > 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(clock.deadline() - std::chrono::steady_clock::now()).count();
-    if (left <= 0) {
-      if (clock.extend()) continue;
-      timed_out = true;
-      return false;
-    }
     pollfd pfd{fd, POLLIN, 0};
-    int rc = ::poll(&pfd, 1, static_cast<int>(left));
+    int rc = left > 0 ? ::poll(&pfd, 1, static_cast<int>(left)) : 0;
     if (rc < 0 && errno == EINTR) continue;
-    if (rc == 0) {
+    if (rc == 0) {  // the time is up, unless the child was starved
       if (clock.extend()) continue;
       timed_out = true;
       return false;
@@ -648,7 +639,7 @@ Result<std::string> WorkerPool::run(std::string_view input) {
     st.idle.notify_one();
   };
   ++w->jobs;
-  JobClock deadline(w->pid, st.task.limits.timeout, cpu_time_of(w->pid).value_or(std::chrono::milliseconds(0)));
+  JobClock clock(w->pid, st.task.limits.timeout, cpu_time_of(w->pid).value_or(std::chrono::milliseconds(0)));
   if (!write_frame(w->fd, input, false)) {
     int status = 0;
     release(true, &status);
@@ -656,7 +647,7 @@ Result<std::string> WorkerPool::run(std::string_view input) {
   }
   char len[8];
   bool timed_out = false;
-  if (!read_exact(w->fd, len, 8, deadline, timed_out)) {
+  if (!read_exact(w->fd, len, 8, clock, timed_out)) {
     int status = 0;
     release(true, &status);
     if (timed_out) return make_error("sandbox.timeout", "", "the parser did not finish within " + std::to_string(st.task.limits.timeout.count()) + " ms");
@@ -669,7 +660,7 @@ Result<std::string> WorkerPool::run(std::string_view input) {
     return make_error("sandbox.output-too-large", "", "the parser's output exceeded the limit");
   }
   std::string out(static_cast<std::size_t>(size), '\0');
-  if (!read_exact(w->fd, out.data(), out.size(), deadline, timed_out)) {
+  if (!read_exact(w->fd, out.data(), out.size(), clock, timed_out)) {
     int status = 0;
     release(true, &status);
     if (timed_out) return make_error("sandbox.timeout", "", "the parser did not finish within " + std::to_string(st.task.limits.timeout.count()) + " ms");
