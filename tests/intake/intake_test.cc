@@ -283,19 +283,18 @@ TEST_F(IntakeTest, ABatchHasSeveralFilesInTheSandboxAtOnceAndKeepsAndRecordsEach
 }
 
 // An item that finishes before the ones ahead of it waits for them: the commands' output names and
-// reports follow the inputs, never the timing. Item 0 finishes last here, after item 3 is done.
+// reports follow the inputs, never the timing. Item 0 finishes last here, after the other three.
 TEST(TakeInOrder, AnOutcomeWaitsForTheItemsAheadOfItAndAFailureIsHandedOnInItsPlace) {
   std::mutex mutex;
   std::condition_variable changed;
-  bool last_done = false;
   std::vector<std::size_t> finished, handed_on;
   take_in_order<int>(
       4, 4,
       [&](std::size_t i) -> Result<int> {
         std::unique_lock lock(mutex);
-        if (i == 0) changed.wait_for(lock, std::chrono::seconds(20), [&] { return last_done; });
+        // Item 0 waits for all three behind it (not only item 3: the threads start in any order).
+        if (i == 0) changed.wait_for(lock, std::chrono::seconds(20), [&] { return finished.size() == 3; });
         finished.push_back(i);
-        if (i == 3) last_done = true;
         changed.notify_all();
         if (i == 2) return make_error("test.failed", "item 2", "this item fails");
         return static_cast<int>(i) * 10;
