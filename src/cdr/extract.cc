@@ -78,9 +78,11 @@ class TextReader {
     const std::string_view file = std::string_view(where).substr(where.rfind('/') == std::string::npos ? 0 : where.rfind('/') + 1);
     internal::Detected d = internal::detect(bytes, file, ctx);
     // A PDF is read by pdftotext and qpdf wherever its header is (readers look at the first
-    // kilobyte; a file that is something else before it is a PDF to some reader all the same).
+    // kilobyte; bytes of no known type or text before it make it no less a PDF to some reader).
+    // Inside what is another known type (a zip storing a PDF member) the type's reader reads it.
     const std::size_t pdf_at = bytes.find("%PDF-");
-    const bool pdf = d.family == internal::Family::kPdf || pdf_at != std::string_view::npos;
+    const bool pdf = d.family == internal::Family::kPdf ||
+                     (pdf_at != std::string_view::npos && (d.family == internal::Family::kUnknown || d.family == internal::Family::kText));
     if (pdf) {
       piece.pdf = std::string(bytes.substr(pdf_at == std::string_view::npos ? 0 : pdf_at));
       auto strings = internal::pdf_strings(piece.pdf, ctx);
