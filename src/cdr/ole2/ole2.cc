@@ -153,7 +153,7 @@ void word_pieces(std::string_view doc, std::string_view table, std::size_t max_c
   std::size_t at = 0;
   while (at < clx.size() && clx[at] == 0x01) {  // Prc: formatting, skipped
     if (at + 3 > clx.size()) return;
-    at += 3 + static_cast<std::int16_t>(u16(clx, at + 1));
+    at += 3 + std::size_t{u16(clx, at + 1)};  // cbGrpprl, never negative in a valid file: a walk that only goes forward
   }
   if (at + 5 > clx.size() || clx[at] != 0x02) return;
   const std::uint32_t lcb = u32(clx, at + 1);
@@ -367,7 +367,7 @@ void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted) {
         if (r.size() >= 10) out.text() += biff_number(rk_number(u32(r, 6))) + "\n";
         break;
       case 0x00BD:  // MULRK: row, first column, (xf, rk)…, last column
-        for (std::size_t k = 4; k + 6 <= r.size() - 2; k += 6) out.text() += biff_number(rk_number(u32(r, k + 2))) + "\n";
+        for (std::size_t k = 4; k + 6 + 2 <= r.size(); k += 6) out.text() += biff_number(rk_number(u32(r, k + 2))) + "\n";
         break;
       case 0x00FC: {  // SST, continued by CONTINUE records
         std::vector<std::string_view> chunks{r.size() >= 8 ? r.substr(8) : std::string_view()};
