@@ -592,7 +592,9 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
         unreadable = true;
       }
       for (const auto& id : scan.identifiers) {
-        holds.push_back(names[i] + ": " + (id.kind == mail::NumberKind::kIndividual ? "個人番号 (individual number) " : "法人番号 (corporate number) ") + id.masked);
+        // Where in the file: a member of an archive by its path; the carrying message's subject is the file's name.
+        const std::string& where = id.where == "subject" || id.where == "body" ? names[i] : id.where;
+        holds.push_back(where + ": " + (id.kind == mail::NumberKind::kIndividual ? "個人番号 (individual number) " : "法人番号 (corporate number) ") + id.masked);
       }
       if (!scan.classification.empty() && scale.rank_of(scan.classification).value_or(-1) > scale.rank_of(level).value_or(-1)) {
         level = scan.classification;
