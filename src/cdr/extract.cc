@@ -96,6 +96,9 @@ class TextReader {
       // whatever pdftotext finds in it, a spreadsheet or an editor shows what surrounds the PDF.
       if (!ascii_lower(file).ends_with(".pdf") || pdf_at != 0) piece.text += "\n" + mime::decode_text(bytes, "").utf8;
       out_.push_back(std::move(piece));
+      // A zip that stores a PDF near its start is a PDF to a reader (the header is in the first
+      // kilobyte) and a zip to an archiver: its members are read too.
+      if (bytes.starts_with("PK\x03\x04")) read_members(bytes, "zip", where, ctx);
       return;
     }
     Result<std::string> text = std::string();
@@ -114,13 +117,7 @@ class TextReader {
     } else if (d.type == "doc" || d.type == "xls" || d.type == "ppt" || d.type == "encrypted-ooxml") {
       text = internal::ole2_text(bytes, d.type, ctx);
     } else if (d.family == internal::Family::kArchive) {
-      auto members = internal::read_archive(bytes, d.type, ctx);
-      if (!members) {
-        piece.unreadable = unreadable_because(members.error());
-        out_.push_back(std::move(piece));
-        return;
-      }
-      for (const auto& m : *members) read(m.data, where + "/" + m.name, ctx.nested(m.name));
+      read_members(bytes, d.type, where, ctx);
       return;
     } else if (d.family == internal::Family::kImage) {
       piece.unreadable = "image: the text in a picture (" + d.type + ") is not read";
@@ -135,6 +132,17 @@ class TextReader {
   std::vector<ExtractedText> take() { return std::move(out_); }
 
  private:
+  // Each member of an archive as a file of its own, under its path; an archive that cannot be
+  // unpacked (encrypted, a limit, damaged) is one piece that says why.
+  void read_members(std::string_view bytes, std::string_view type, const std::string& where, const internal::Context& ctx) {
+    auto members = internal::read_archive(bytes, type, ctx);
+    if (!members) {
+      out_.push_back({where, "", "", unreadable_because(members.error())});
+      return;
+    }
+    for (const auto& m : *members) read(m.data, where + "/" + m.name, ctx.nested(m.name));
+  }
+
   static constexpr std::size_t kMostFiles = 2000;
   const CdrPolicy& policy_;
   std::vector<ExtractedText> out_;

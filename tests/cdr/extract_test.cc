@@ -52,7 +52,8 @@ TEST(CdrExtract, ArchiveMembersAreReadRecursivelyUnderTheirPaths) {
   // A PDF inside is handed on for pdftotext, under its path.
   const auto with_pdf = extract_texts(make_zip({{"b.pdf", testing::japanese_pdf(u"表")}}), "a.zip");
   EXPECT_EQ(piece(with_pdf, "a.zip/b.pdf").pdf.rfind("%PDF-", 0), 0u);
-  // A zip that stores a PDF uncompressed holds "%PDF-" in its bytes: still a zip, every member read.
+  // A zip that stores a PDF uncompressed near its start is a PDF to a reader and a zip to an
+  // archiver: read both ways, every member too.
   const auto stored = extract_texts(fixtures::raw_zip({{"b.pdf", testing::japanese_pdf(u"表"), false}, {"c.csv", kNumber, false}}), "s.zip");
   EXPECT_EQ(piece(stored, "s.zip/b.pdf").pdf.rfind("%PDF-", 0), 0u) << wheres(stored);
   EXPECT_NE(piece(stored, "s.zip/c.csv").text.find(kNumber), std::string::npos) << wheres(stored);
