@@ -86,8 +86,9 @@ class TextReader {
     if (pdf) {
       piece.pdf = std::string(bytes.substr(pdf_at == std::string_view::npos ? 0 : pdf_at));
       auto strings = internal::pdf_strings(piece.pdf, ctx);
-      if (!strings) {
+      if (!strings) {  // its fields and annotations unread: the file cannot be checked, whatever pdftotext says
         piece.unreadable = unreadable_because(strings.error());
+        piece.pdf.clear();
         out_.push_back(std::move(piece));
         return;
       }

@@ -121,7 +121,7 @@ TEST(Outbound, APdfAttachmentsTextIsReadForMarksAndNumbers) {
   // A PDF whose text cannot be read is a file that could not be checked: the gateway holds the message.
   auto broken = scan_outbound_sandboxed(scanner, with_attachment("x", "broken.pdf", "%PDF-1.4\n1 0 obj <<\n"));
   EXPECT_EQ(broken.error, "");
-  ASSERT_EQ(broken.unchecked.size(), 1u);
+  ASSERT_EQ(broken.unchecked.size(), 1u) << broken.unchecked[0].why << " / " << broken.unchecked.back().why;
   EXPECT_EQ(broken.unchecked[0].where, "broken.pdf");
 }
 
