@@ -136,9 +136,9 @@ class IcapServiceTest : public ::testing::Test {
     for (const auto& l : policy_->scheme.confidentiality.levels) levels.push_back(l.id);
     engines_.sanitize = [](std::string_view bytes, std::string_view name) { return cdr::sanitize(bytes, name, cdr::CdrPolicy{}); };
     engines_.scan_outgoing = [levels](std::string_view bytes, std::string_view name) {
-      // The transfer service's wrapping (a message with the file attached), scanned in-process.
-      const std::string message = "Subject: " + std::string(name) + "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" + std::string(bytes);
-      return mail::scan_outbound(message, levels);
+      // The transfer service's wrapping (a message with the file attached, as `sanso icap` scans
+      // it), scanned in-process.
+      return mail::scan_outbound(mail::message_carrying(bytes, name), levels);
     };
     service_ = std::make_unique<Service>(*compiled_, &*store_, log_.get(), &store_.shared(), settings_, engines_);
   }
