@@ -6,7 +6,9 @@
 // active left: a PDF (pdf_active_content: qpdf, every object) no script, dangerous action or
 // embedded file; an OOXML or ODF package (package_active_content) no macro, script, OLE object,
 // control, external or remote reference or forbidden field; an RTF (rtf_active_content) no
-// object, template, linked picture or forbidden field.
+// object, template, linked picture or forbidden field. The same inputs go through the text readers
+// of the outgoing check (extract_texts, and per format rtf_text, ole2_text, pdf_strings, archive
+// members): only "cdr.*" errors, and every piece says where it is and has text, a PDF or a reason.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -47,11 +49,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (r.verdict != Verdict::blocked && r.type == "pdf" && !internal::pdf_active_content(r.output).empty()) __builtin_trap();
     if (r.verdict != Verdict::blocked && is_package(r.type) && !internal::package_active_content(r.output).empty()) __builtin_trap();
     if (r.verdict != Verdict::blocked && r.type == "rtf" && !internal::rtf_active_content(r.output).empty()) __builtin_trap();
+    for (const auto& piece : extract_texts(bytes, "input")) {
+      if (piece.where.rfind("input", 0) != 0) __builtin_trap();
+      if (!piece.pdf.empty() && piece.pdf.rfind("%PDF-", 0) != 0) __builtin_trap();
+      if (!piece.unreadable.empty() && !piece.text.empty()) __builtin_trap();
+    }
     return 0;
   }
   std::vector<Finding> findings;
   std::uint64_t expanded = 0;
   internal::Context ctx{policy, findings, expanded, 0, ""};
+  {
+    std::uint64_t read = 0;
+    internal::Context text_ctx{policy, findings, read, 0, ""};
+    sanso::Result<std::string> text = std::string();
+    if (format == "rtf") text = internal::rtf_text(bytes, text_ctx);
+    if (format == "ole2") text = internal::ole2_text(bytes, size > 0 && (data[0] & 1) != 0 ? "xls" : "doc", text_ctx);
+    if (format == "pdf") text = internal::pdf_strings(bytes, text_ctx);
+    if (format == "archive") {
+      auto members = internal::read_archive(bytes, size > 1 && data[0] == 'P' ? "zip" : "7z", text_ctx);
+      if (!members && members.error().code.rfind("cdr.", 0) != 0) __builtin_trap();
+    }
+    if (!text && text.error().code.rfind("cdr.", 0) != 0) __builtin_trap();
+  }
   sanso::Result<internal::Rebuilt> r = sanso::make_error("cdr.internal", "", "unset");
   if (format == "ooxml") r = internal::sanitize_ooxml(bytes, "docx", ctx);
   if (format == "odf") r = internal::sanitize_odf(bytes, "odt", ctx);

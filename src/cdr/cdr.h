@@ -156,9 +156,21 @@ CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, cons
 // blocked, for the caller to finish with sanitize_sandboxed (which redoes this pass first). Only ever run on untrusted bytes inside the sandbox.
 CdrResult sanitize_first_pass(std::string_view bytes, std::string_view name, const CdrPolicy& policy);
 
-// The readable text of a file, for content checks (個人番号 in an outgoing attachment): text and
-// CSV decoded, HTML as text, OOXML/ODF text runs from their XML; "" for anything else. Like
-// sanitize(), only ever run on untrusted bytes inside the sandbox.
+// One file, or one member of an archive at any depth, read for content checks (classification
+// marks and 個人番号 in a file leaving the city).
+struct ExtractedText {
+  std::string where;       // the file's name; a member's path after its archive's: "a.zip/b/c.pdf"
+  std::string text;        // its text (UTF-8): text/CSV in any Japanese charset, HTML, OOXML/ODF,
+                           // RTF, legacy Office, a PDF's information, form fields and annotations
+  std::string pdf;         // a PDF's bytes from its header on, for pdf_text() (outside the sandbox)
+  std::string unreadable;  // why its text cannot be read, "" when it can: "image: …", "encrypted: …",
+                           // "limit: …" (depth, members, expanded size, ratio), "malformed: …", "unsupported: …"
+};
+// Every file in `bytes` (named `name`) with its text or why it has none; archives (zip, 7z, tar, LZH,
+// RAR, cab, gz…) read recursively within the engine's limits (a bomb is an unreadable entry, not an
+// outage). Like sanitize(), only ever run on untrusted bytes inside the sandbox.
+std::vector<ExtractedText> extract_texts(std::string_view bytes, std::string_view name);
+// The text of every piece extract_texts() reads, joined (tests of rebuilt files read it).
 std::string extract_text(std::string_view bytes, std::string_view name);
 
 // The text of a PDF for the same checks, which extract_text() cannot give: pdftotext (poppler-utils,

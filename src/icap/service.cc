@@ -537,6 +537,10 @@ Result<void> Service::answer(Exchange& x) {
     } else if (!scan.error.empty()) {
       why_ja = "送信内容を検査できませんでした";
       why_en = "the outgoing scan failed: " + scan.error;
+    } else if (!scan.unchecked.empty()) {
+      // A proxy cannot hold an upload for approval: what could not be checked does not leave.
+      why_ja = mail::unchecked_reason(scan);
+      why_en = "the text of " + std::to_string(scan.unchecked.size()) + " file(s) in the upload could not be checked: " + scan.unchecked.front().where + " (" + scan.unchecked.front().why + ")";
     } else if (!scan.identifiers.empty()) {
       why_ja = "個人番号・法人番号と思われる記載があります（" + std::to_string(scan.identifiers.size()) + " 件）";
       why_en = std::to_string(scan.identifiers.size()) + " Individual or Corporate Number(s) found";

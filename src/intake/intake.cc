@@ -221,4 +221,16 @@ Result<HeldOutcome> Intake::hold_mail(const HeldMail& item) {
   return HeldOutcome{id, false, index};
 }
 
+std::string approver_for_unchecked(const policy::CompiledPolicy& policy, policy::RequestNames names) {
+  const auto& levels = policy.policy().scheme.confidentiality.levels;
+  const auto from = names.confidentiality.empty() ? std::optional<int>(0) : policy.policy().scheme.confidentiality.rank_of(names.confidentiality);
+  for (std::size_t i = static_cast<std::size_t>(from.value_or(0)); i < levels.size(); ++i) {
+    names.confidentiality = levels[i].id;
+    auto d = policy.decide(names);
+    if (!d || d->action == policy::Action::kDeny) return "";
+    if (d->action == policy::Action::kApprove && !d->approver().empty()) return std::string(d->approver());
+  }
+  return "";
+}
+
 }  // namespace sanso::intake

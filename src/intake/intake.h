@@ -144,4 +144,10 @@ void protect_city_identity(const policy::Policy& policy, mail::SanitizeOptions& 
 // "名前 <a@b.jp>" → "a@b.jp"; the bare address otherwise.
 std::string address_of(std::string_view mailbox);
 
+// Who approves a flow that carries a file the outgoing check could not read (an image, an encrypted
+// or unknown file, a timeout): it might hold any level, so the role the first approve rule names at
+// `names`' level or above it (lowest first, until a deny) — the approver the policy names for such
+// content; "" when no rule names one before a deny (then the configured approver roles decide).
+std::string approver_for_unchecked(const policy::CompiledPolicy& policy, policy::RequestNames names);
+
 }  // namespace sanso::intake

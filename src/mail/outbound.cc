@@ -3,7 +3,9 @@
 #include <gmime/gmime.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 
@@ -150,19 +152,17 @@ OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>&
     // A file carries its own mark: in its name (【機密性2】報告.docx) or its text (a header line, a
     // document property); the highest mark of the message and its files decides.
     raise_classification(scan, levels, marked_level(name, levels), name);
-    // A file that looks like a PDF is read both ways: as the PDF a reader sees (pdftotext, after
-    // the scan) and as whatever else it also is (a CSV with "%PDF-" in its first line opens in Excel).
-    std::string text;
-    if (cdr::looks_like_pdf(bytes)) {
-      scan.pdfs.push_back({name, bytes});
-      // Under another name than .pdf its bytes are read as text as well: whatever pdftotext finds in it,
-      // a spreadsheet or an editor shows what follows the decoy.
-      if (!ascii_lower(name).ends_with(".pdf")) text = mime::decode_text(bytes, "").utf8;
-    } else {
-      text = cdr::extract_text(bytes, name);
+    // Every file inside it too (archives, recursively): each member's marks and numbers are the
+    // file's own, named by their path ("a.zip/b.pdf"). A PDF's page text comes from pdftotext after
+    // the scan (its information, fields and annotations are read here); what cannot be read at all
+    // is named, and the gateway treats it as a file that could not be checked.
+    for (auto& piece : cdr::extract_texts(bytes, name)) {
+      if (piece.where != name) raise_classification(scan, levels, marked_level(piece.where, levels), piece.where);
+      if (!piece.unreadable.empty()) scan.unchecked.push_back({piece.where, piece.unreadable});
+      if (!piece.pdf.empty()) scan.pdfs.push_back({piece.where, std::move(piece.pdf)});
+      raise_classification(scan, levels, marked_level(piece.text, levels, true), piece.where);
+      add_matches(scan.identifiers, piece.text, piece.where);
     }
-    raise_classification(scan, levels, marked_level(text, levels, true), name);
-    add_matches(scan.identifiers, text, name);
   }
   for (const auto& p : plan.parts) {
     if (p.action == PartAction::kRemoved && !p.name.empty()) scan.attachments.push_back(p.name);
@@ -178,6 +178,9 @@ std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json pdfs = nlohmann::json::array();
   for (const auto& f : s.pdfs) pdfs.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}});
   j["pdfs"] = std::move(pdfs);
+  nlohmann::json unchecked = nlohmann::json::array();
+  for (const auto& f : s.unchecked) unchecked.push_back({{"where", f.where}, {"why", f.why}});
+  j["unchecked"] = std::move(unchecked);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -202,6 +205,7 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
       auto bytes = internal::from_base64(f.at("bytes").get<std::string>());
       s.pdfs.push_back({f.at("name").get<std::string>(), std::move(bytes)});
     }
+    for (const auto& f : j.at("unchecked")) s.unchecked.push_back({f.at("where").get<std::string>(), f.at("why").get<std::string>()});
     s.error = j.at("error").get<std::string>();
     return s;
   } catch (const std::exception& e) {
@@ -229,6 +233,8 @@ sandbox::Limits scan_limits() {
 // At most this many PDF attachments of one message are read (a pdftotext run each); more is an error
 // the gateway holds the message for, not a way to make it skip some.
 constexpr std::size_t kMostPdfsRead = 32;
+// One pdftotext run's limit, within the whole check's budget.
+constexpr std::chrono::milliseconds kPdfTextTimeout = std::chrono::seconds(60);
 
 }  // namespace
 
@@ -277,26 +283,35 @@ sandbox::Task outbound_scan_task(const std::vector<std::string>& levels) {
                        scan_limits(), 200};
 }
 
-OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw) {
+OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget) {
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  auto left = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()); };
   OutboundScan scan = from_answer(scanner.run(raw));
   if (!scan.error.empty()) return scan;
-  if (scan.pdfs.size() > kMostPdfsRead) {
-    scan.error = "more PDF attachments than are read for marks and numbers (" + std::to_string(kMostPdfsRead) + ") [mail.scan]";
-    return scan;
-  }
+  std::size_t read_pdfs = 0;
   for (const auto& pdf : scan.pdfs) {
-    auto text = cdr::pdf_text(pdf.bytes);
+    const std::string name = pdf.name.substr(0, 200);
+    // Past the budget or the count, a PDF is a file that could not be checked: held, never passed.
+    if (++read_pdfs > kMostPdfsRead) {
+      scan.unchecked.push_back({name, "limit: more PDF files than are read for marks and numbers (" + std::to_string(kMostPdfsRead) + ")"});
+      continue;
+    }
+    if (left() < std::chrono::milliseconds(100)) {
+      scan.unchecked.push_back({name, "timeout: the outgoing check's time budget (" + std::to_string(budget.count() / 1000) + " s) ran out before its text was read"});
+      continue;
+    }
+    auto text = cdr::pdf_text(pdf.bytes, "/usr/bin/pdftotext", std::min<std::chrono::milliseconds>(kPdfTextTimeout, left()));
     if (!text) {
-      scan.error = pdf.name.substr(0, 200) + ": " + text.error().message + " [" + text.error().code + "]";
-      return scan;
+      scan.unchecked.push_back({name, "pdf-text: " + text.error().message});
+      continue;
     }
     // The text goes back through the scanner as the body of a message of its own, read as the text
     // it is: as a file it would be typed again by its content, and text that begins "From:" or
     // "%PDF-" would pass as a mail or a PDF unread. What it finds is reported as the PDF's.
     OutboundScan read = from_answer(scanner.run(message_with_body(*text)));
     if (!read.error.empty()) {
-      scan.error = read.error;
-      return scan;
+      scan.unchecked.push_back({name, "pdf-text: its text could not be scanned: " + read.error});
+      continue;
     }
     for (auto& id : read.identifiers) {
       if (id.where == "body") scan.identifiers.push_back({id.kind, id.masked, pdf.name});
@@ -309,6 +324,18 @@ OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
   }
   scan.pdfs.clear();
   return scan;
+}
+
+std::string unchecked_reason(const OutboundScan& scan) {
+  std::string names;
+  for (const auto& f : scan.unchecked) {
+    if (names.size() > 1000) {
+      names += "、…";
+      break;
+    }
+    names += (names.empty() ? "" : "、") + f.where + "（" + f.why + "）";
+  }
+  return "本文を確認できない添付ファイル（個人番号・機密性の表示を検査できない）: " + names + " / attachments whose text could not be checked";
 }
 
 }  // namespace sanso::mail

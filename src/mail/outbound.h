@@ -4,6 +4,7 @@
 // 法人番号 in the body, the subject or the text of any attachment. Parsing runs in the sandbox.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,13 @@ struct UnreadFile {
   std::string bytes;
 };
 
+// A file, or a member of an archive, whose text the check could not read (an image, an unknown or
+// encrypted file, a limit, a parser error, a timeout): it cannot be checked, and never passes as clean.
+struct UncheckedFile {
+  std::string where;  // "a.zip/b.png"
+  std::string why;    // "image: …", "encrypted: …", "limit: …", "timeout: …"
+};
+
 struct OutboundScan {
   std::string subject, from, message_id;
   std::string classification;        // the highest marked level ("2", "3B"); "" when unmarked
@@ -35,6 +43,7 @@ struct OutboundScan {
   std::vector<OutboundFinding> identifiers;
   std::vector<std::string> attachments;
   std::vector<UnreadFile> pdfs;  // left for scan_outbound_sandboxed to read outside the scanner
+  std::vector<UncheckedFile> unchecked;  // files whose text could not be read: the decision treats them as unreadable
   std::string error;  // set when the message could not be read (the gateway fails closed)
 };
 
@@ -42,11 +51,20 @@ struct OutboundScan {
 OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels);
 // scan_outbound under `levels` as sandboxed work, for an executor (sandbox::start).
 sandbox::Task outbound_scan_task(const std::vector<std::string>& levels);
+// The outgoing check's time budget: the scan and every PDF's pdftotext run must end within it, and
+// the milter answers Postfix well inside its milter_content_timeout (300 s, docs/postfix.md) — the
+// first scan (at most 60 s, the scanner's limit) and the PDFs' runs are inside this budget; a
+// last re-scan started before it ends has its own 60 s, so the worst case is 180 s.
+constexpr std::chrono::milliseconds kOutgoingCheckBudget = std::chrono::seconds(120);
+
 // scan_outbound through `scanner`, an executor of outbound_scan_task, then the text of each PDF
-// attachment (cdr::pdf_text in the converter sandbox) through `scanner` again: a PDF's marks and
-// numbers count as the file's own. A scan that does not come back, or a PDF whose text cannot be
-// read, sets `error` (the gateway fails closed).
-OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw);
+// (cdr::pdf_text in the converter sandbox, the attachments' own and those inside archives) through
+// `scanner` again: a PDF's marks and numbers count as the file's own. A scan that does not come back
+// sets `error`; a PDF whose text cannot be read, or that the budget leaves unread, is `unchecked`.
+OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget = kOutgoingCheckBudget);
+// Why a scan with `unchecked` files holds or refuses what carries them: "本文を確認できない添付ファイル…"
+// with each file's name and why.
+std::string unchecked_reason(const OutboundScan& scan);
 
 // The message the scan reads for one file on its own (a transfer, an upload through the proxy): the
 // file as its attachment, its name also as the subject (a 【機密性2】 in a name marks it there too).

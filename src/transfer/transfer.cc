@@ -613,6 +613,7 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   // not come back, hold the transfer for approval.
   std::string level = m.options.unmarked_classification;
   std::vector<std::string> holds;
+  bool unreadable = false;
   if (to_internet) {
     const auto& scale = m.policy->policy().scheme.confidentiality;
     for (std::size_t i = 0; i < files.size(); ++i) {
@@ -620,8 +621,15 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
       const std::string_view bytes = SANSO_TRY(content_of(files[i], loaded));
       const mail::OutboundScan scan = m.engines.scan(bytes, names[i]);
       if (!scan.error.empty()) holds.push_back(names[i] + ": the scan failed (" + scan.error + ") / 検査できませんでした");
+      if (!scan.unchecked.empty()) {
+        // What could not be read is held for an approver (never sent on unchecked).
+        holds.push_back(mail::unchecked_reason(scan));
+        unreadable = true;
+      }
       for (const auto& id : scan.identifiers) {
-        holds.push_back(names[i] + ": " + (id.kind == mail::NumberKind::kIndividual ? "個人番号 (individual number) " : "法人番号 (corporate number) ") + id.masked);
+        // Where in the file: a member of an archive by its path; the carrying message's subject is the file's name.
+        const std::string& where = id.where == "subject" || id.where == "body" ? names[i] : id.where;
+        holds.push_back(where + ": " + (id.kind == mail::NumberKind::kIndividual ? "個人番号 (individual number) " : "法人番号 (corporate number) ") + id.masked);
       }
       if (!scan.classification.empty() && scale.rank_of(scan.classification).value_or(-1) > scale.rank_of(level).value_or(-1)) {
         level = scan.classification;
@@ -662,7 +670,9 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   if (!from_internet && !holds.empty()) {
     t.state = State::kPendingApproval;
     t.hold_reason = join(holds, ", ");
-    t.approver_role = ruling.action == policy::Action::kApprove ? std::string(ruling.approver()) : "";
+    t.approver_role = ruling.action == policy::Action::kApprove ? std::string(ruling.approver())
+                      : unreadable ? intake::approver_for_unchecked(*m.policy, policy::RequestNames{sender.zone, to_zone, "file", level, "", ""})
+                                   : "";
   } else {
     t.state = to_internet ? State::kApproved : State::kReady;
   }

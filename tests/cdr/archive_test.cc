@@ -18,29 +18,7 @@ using fixtures::make_zip;
 using fixtures::raw_zip;
 using fixtures::unzip;
 
-// An archive written by libarchive in `format` ("7zip", "gnutar", …) with an optional filter.
-std::string libarchive_pack(const char* format, const char* filter, const std::vector<std::pair<std::string, std::string>>& files) {
-  archive* a = archive_write_new();
-  archive_write_set_format_by_name(a, format);
-  if (filter != nullptr) archive_write_add_filter_by_name(a, filter);
-  std::string out(std::size_t{4} << 20, '\0');
-  size_t used = 0;
-  archive_write_open_memory(a, out.data(), out.size(), &used);
-  for (const auto& [name, data] : files) {
-    archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, name.c_str());
-    archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    archive_write_header(a, e);
-    archive_write_data(a, data.data(), data.size());
-    archive_entry_free(e);
-  }
-  archive_write_close(a);
-  archive_write_free(a);
-  out.resize(used);
-  return out;
-}
+using fixtures::libarchive_pack;
 
 TEST(CdrArchive, MembersAreSanitizedAndBlockedOnesLeftOut) {
   std::string csv = "氏名,金額\n山田,=1+2\n";
@@ -169,19 +147,7 @@ TEST(CdrArchive, SevenZipTarGzAndLzhAreRebuiltAsZip) {
 
   // LZH level 0, method -lh0- (stored): the format Japanese users still send.
   std::string data = "LZH の中身";
-  std::string name = "memo.txt";
-  fixtures::Bytes h;
-  h.raw("-lh0-").u32(data.size()).u32(data.size()).u32(0x5A210000).raw(std::string(1, '\x20')).raw(std::string(1, '\0'));
-  h.raw(std::string(1, static_cast<char>(name.size()))).raw(name);
-  unsigned crc = 0;
-  for (unsigned char c : data) {
-    crc ^= c;
-    for (int i = 0; i < 8; ++i) crc = (crc & 1) ? (crc >> 1) ^ 0xA001 : crc >> 1;
-  }
-  h.u16(crc);
-  unsigned char sum = 0;
-  for (unsigned char c : h.s) sum = static_cast<unsigned char>(sum + c);
-  std::string lzh = std::string(1, static_cast<char>(h.s.size())) + std::string(1, static_cast<char>(sum)) + h.s + data + std::string(1, '\0');
+  std::string lzh = fixtures::lzh_stored("memo.txt", data);
   CdrResult rl = sanitize(lzh, "memo.lzh", {});
   ASSERT_EQ(rl.verdict, Verdict::sanitized) << rl.message;
   EXPECT_EQ(unzip(rl.output)["memo.txt"], data);

@@ -2,6 +2,8 @@
 // directory lies (bombs, CP932 names), and readers for checking what came out.
 #pragma once
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <gsf/gsf-infile-msole.h>
 #include <gsf/gsf-infile.h>
 #include <gsf/gsf-input-memory.h>
@@ -236,6 +238,77 @@ inline std::string macro_docm() {
        {"word/_rels/document.xml.rels",
         R"(<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>)"},
        {"word/vbaProject.bin", std::string("\xD0\xCF\x11\xE0 Sub AutoOpen() Shell \"calc\"", 32)}});
+}
+
+// An archive written by libarchive in `format` ("7zip", "gnutar", …) with an optional filter.
+inline std::string libarchive_pack(const char* format, const char* filter, const std::vector<std::pair<std::string, std::string>>& files) {
+  archive* a = archive_write_new();
+  archive_write_set_format_by_name(a, format);
+  if (filter != nullptr) archive_write_add_filter_by_name(a, filter);
+  std::string out(std::size_t{4} << 20, '\0');
+  size_t used = 0;
+  archive_write_open_memory(a, out.data(), out.size(), &used);
+  for (const auto& [name, data] : files) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, name.c_str());
+    archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_write_header(a, e);
+    archive_write_data(a, data.data(), data.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  out.resize(used);
+  return out;
+}
+
+// A Word 97 WordDocument stream and 1Table stream whose piece table holds `text`: 8-bit, or
+// UTF-16LE when `utf16` (the text given as UTF-16 code units, as Japanese Word stores it).
+inline std::pair<std::string, std::string> word_streams(const std::string& text, const std::u16string& utf16 = u"") {
+  fixtures::Bytes doc;
+  doc.u16(0xA5EC).u16(0x00C1).u16(0).u16(0).u16(0).u16(0x0200);  // wIdent, nFib, …, flags: fWhichTblStm = 1Table
+  while (doc.s.size() < 32) doc.u16(0);
+  doc.u16(14);  // csw
+  for (int i = 0; i < 14; ++i) doc.u16(0);
+  doc.u16(22);  // cslw
+  for (int i = 0; i < 22; ++i) doc.u32(0);
+  doc.u16(93);  // cbRgFcLcb
+  fixtures::Bytes clx;
+  const bool wide = !utf16.empty();
+  clx.raw("\x02").u32(4 * 2 + 8).u32(0).u32(static_cast<unsigned long>(wide ? utf16.size() : text.size()));
+  clx.u16(0).u32(wide ? 0x1000ul : 0x40000000ul | (0x1000 * 2)).u16(0);  // the text at 0x1000, compressed unless wide
+  for (int i = 0; i < 93; ++i) {
+    if (i == 33) {
+      doc.u32(0).u32(static_cast<unsigned long>(clx.s.size()));  // fcClx, lcbClx
+    } else {
+      doc.u32(0).u32(0);
+    }
+  }
+  doc.s.resize(0x1000, '\0');
+  if (wide) {
+    for (char16_t c : utf16) doc.u16(c);
+  } else {
+    doc.raw(text);
+  }
+  return {doc.s, clx.s};
+}
+
+// An LZH archive, level 0 header, method -lh0- (stored): the format Japanese users still send.
+inline std::string lzh_stored(const std::string& name, const std::string& data) {
+  Bytes h;
+  h.raw("-lh0-").u32(data.size()).u32(data.size()).u32(0x5A210000).raw(std::string(1, '\x20')).raw(std::string(1, '\0'));
+  h.raw(std::string(1, static_cast<char>(name.size()))).raw(name);
+  unsigned crc = 0;
+  for (unsigned char c : data) {
+    crc ^= c;
+    for (int i = 0; i < 8; ++i) crc = (crc & 1) ? (crc >> 1) ^ 0xA001 : crc >> 1;
+  }
+  h.u16(crc);
+  unsigned char sum = 0;
+  for (unsigned char c : h.s) sum = static_cast<unsigned char>(sum + c);
+  return std::string(1, static_cast<char>(h.s.size())) + std::string(1, static_cast<char>(sum)) + h.s + data + std::string(1, '\0');
 }
 
 }  // namespace sanso::cdr::fixtures

@@ -355,30 +355,7 @@ TEST(CdrRtf, ObjectsKeepTheirPictureDangerousFieldsKeepTheirTextTemplatesGo) {
   EXPECT_EQ(open.reason, "malformed");
 }
 
-// A Word 97 WordDocument stream and 1Table stream whose piece table holds `text` (8-bit).
-std::pair<std::string, std::string> word_streams(const std::string& text) {
-  fixtures::Bytes doc;
-  doc.u16(0xA5EC).u16(0x00C1).u16(0).u16(0).u16(0).u16(0x0200);  // wIdent, nFib, …, flags: fWhichTblStm = 1Table
-  while (doc.s.size() < 32) doc.u16(0);
-  doc.u16(14);  // csw
-  for (int i = 0; i < 14; ++i) doc.u16(0);
-  doc.u16(22);  // cslw
-  for (int i = 0; i < 22; ++i) doc.u32(0);
-  doc.u16(93);  // cbRgFcLcb
-  fixtures::Bytes clx;
-  clx.raw("\x02").u32(4 * 2 + 8).u32(0).u32(static_cast<unsigned long>(text.size()));
-  clx.u16(0).u32(0x40000000ul | (0x1000 * 2)).u16(0);  // compressed text at 0x1000
-  for (int i = 0; i < 93; ++i) {
-    if (i == 33) {
-      doc.u32(0).u32(static_cast<unsigned long>(clx.s.size()));  // fcClx, lcbClx
-    } else {
-      doc.u32(0).u32(0);
-    }
-  }
-  doc.s.resize(0x1000, '\0');
-  doc.raw(text);
-  return {doc.s, clx.s};
-}
+using fixtures::word_streams;
 
 // The engine's own reading of legacy files (conversion, the default, comes after it).
 CdrResult inspect(const std::string& bytes, std::string_view name) {

@@ -28,6 +28,7 @@
 #include "mail/outbound.h"
 #include "quarantine/quarantine.h"
 #include "store/schema.h"
+#include "support/zip_of.h"
 #include "support/example_policy.h"
 #include "support/open_quarantine.h"
 #include "support/test_store.h"
@@ -135,9 +136,9 @@ class IcapServiceTest : public ::testing::Test {
     for (const auto& l : policy_->scheme.confidentiality.levels) levels.push_back(l.id);
     engines_.sanitize = [](std::string_view bytes, std::string_view name) { return cdr::sanitize(bytes, name, cdr::CdrPolicy{}); };
     engines_.scan_outgoing = [levels](std::string_view bytes, std::string_view name) {
-      // The transfer service's wrapping (a message with the file attached), scanned in-process.
-      const std::string message = "Subject: " + std::string(name) + "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" + std::string(bytes);
-      return mail::scan_outbound(message, levels);
+      // The transfer service's wrapping (a message with the file attached, as `sanso icap` scans
+      // it), scanned in-process.
+      return mail::scan_outbound(mail::message_carrying(bytes, name), levels);
     };
     service_ = std::make_unique<Service>(*compiled_, &*store_, log_.get(), &store_.shared(), settings_, engines_);
   }
@@ -390,6 +391,25 @@ TEST_F(IcapServiceTest, AnUploadWithAnIndividualNumberIsBlockedAndKeptAndACleanO
   EXPECT_NE(answer_body(leak).find("個人番号"), std::string::npos);
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'icap.upload' AND record LIKE '%\"blocked\"%'"), 1);
+}
+
+// An upload is read as outgoing mail is: a 個人番号 inside a zip is found, and a file whose text
+// cannot be read (a picture) does not leave — a proxy cannot hold it for approval.
+TEST_F(IcapServiceTest, AZippedNumberAndAnUnreadableUploadAreBlocked) {
+  auto reqmod = [](const std::string& body) {
+    const std::string req = "POST /upload HTTP/1.1\r\nHost: forms.example.com\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\n\r\n";
+    return "REQMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: 127.0.0.1\r\nX-Client-IP: 10.30.1.5\r\nAllow: 204\r\nEncapsulated: req-hdr=0, req-body=" +
+           std::to_string(req.size()) + "\r\n\r\n" + req + chunked(body) + std::string(kLastChunk);
+  };
+  const std::string zipped = serve(reqmod(sanso::testing::zip_of({{"list.csv", "山田,123456789018\r\n"}})));
+  EXPECT_NE(zipped.find("HTTP/1.1 403"), std::string::npos) << zipped.substr(0, 400);
+  EXPECT_NE(answer_body(zipped).find("個人番号"), std::string::npos);
+  const std::string picture = serve(reqmod(std::string("\x89PNG\r\n\x1A\n") + std::string(64, '\0')));
+  EXPECT_NE(picture.find("HTTP/1.1 403"), std::string::npos) << picture.substr(0, 400);
+  EXPECT_NE(answer_body(picture).find("本文を確認できない"), std::string::npos) << answer_body(picture);
+  const std::string clean = serve(reqmod(sanso::testing::zip_of({{"note.txt", "説明会のご案内"}})));
+  EXPECT_EQ(clean.rfind("ICAP/1.0 204", 0), 0u) << clean.substr(0, 400);
 }
 
 

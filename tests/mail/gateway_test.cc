@@ -31,6 +31,7 @@
 #include "support/open_quarantine.h"
 #include "support/test_store.h"
 #include "support/udp_log_sink.h"
+#include "support/zip_of.h"
 
 namespace sanso::mail {
 namespace {
@@ -496,8 +497,42 @@ TEST_F(GatewayDecisions, OutgoingMailIsJudgedByTheTextOfItsPdfAttachments) {
   ASSERT_EQ(numbered.action, GatewayVerdict::Action::kHold) << numbered.reply;
   EXPECT_NE(detail_of(numbered, "reason").find("個人番号"), std::string::npos) << detail_of(numbered, "reason");
   const GatewayVerdict unread = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", with_pdf("broken.pdf", "%PDF-1.4\n1 0 obj <<\n"));
-  EXPECT_EQ(unread.action, GatewayVerdict::Action::kReject) << unread.reply;
-  EXPECT_EQ(detail_of(unread, "classification"), "unreadable");
+  ASSERT_EQ(unread.action, GatewayVerdict::Action::kHold) << unread.reply;
+  EXPECT_NE(detail_of(unread, "reason").find("本文を確認できない添付ファイル"), std::string::npos) << detail_of(unread, "reason");
+  EXPECT_NE(detail_of(unread, "reason").find("broken.pdf"), std::string::npos) << detail_of(unread, "reason");
+}
+
+// Zipping a file does not take its 個人番号 out, and an attachment whose text cannot be read (a
+// picture, an encrypted zip) is held for the approver the policy names — the first approve rule at
+// the message's level or above (【機密性2】's security manager here) — or refused where the policy
+// refuses the message's level.
+TEST_F(GatewayDecisions, OutgoingAttachmentsAreReadInsideArchivesAndUnreadableOnesAreHeldForTheApprover) {
+  auto with_file = [](const std::string& subject, const std::string& name, const std::string& bytes) {
+    return "From: tanaka@city.minamata.lg.jp\r\nSubject: " + subject + "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           "--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n資料です\r\n--b\r\nContent-Type: application/octet-stream\r\n"
+           "Content-Disposition: attachment; filename=\"" + name + "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + mime::encode_base64_lines(bytes) + "--b--\r\n";
+  };
+  const std::string zip = sanso::testing::zip_of({{"list.csv", "山田,123456789018\r\n"}});
+  const GatewayVerdict zipped = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", with_file("list", "a.zip", zip));
+  ASSERT_EQ(zipped.action, GatewayVerdict::Action::kHold) << zipped.reply;
+  EXPECT_NE(detail_of(zipped, "reason").find("a.zip/list.csv"), std::string::npos) << detail_of(zipped, "reason");
+  const std::string png = std::string("\x89PNG\r\n\x1A\n") + std::string(64, '\0');
+  const GatewayVerdict image = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", with_file("photo", "photo.png", png));
+  ASSERT_EQ(image.action, GatewayVerdict::Action::kHold) << image.reply;
+  const std::string reason = detail_of(image, "reason");
+  EXPECT_EQ(reason.rfind("本文を確認できない添付ファイル", 0), 0u) << reason;
+  EXPECT_NE(reason.find("photo.png"), std::string::npos) << reason;
+  EXPECT_EQ(detail_of(image, "approver_role"), "security_manager");
+  auto item = quarantine_->get(image.quarantine_id);
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->approver_role, "security_manager");
+  const GatewayVerdict ppap = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com",
+                                  with_file("pw", "ppap.zip", sanso::testing::zip_of({{"a.csv", "x"}}, ZIP_EM_AES_256, "pw")));
+  EXPECT_EQ(ppap.action, GatewayVerdict::Action::kHold) << ppap.reply;
+  // Marked above what may leave: refused, unreadable file or not.
+  const GatewayVerdict refused = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com",
+                                     with_file("=?UTF-8?B?44CQ5qmf5a+G5oCnM0HjgJE=?=" /* 【機密性3A】 */, "photo.png", png + "x"));
+  EXPECT_EQ(refused.action, GatewayVerdict::Action::kReject) << refused.reply;
 }
 
 TEST_F(GatewayDecisions, AStoreThatFailsIsATemporaryFailureAndNothingPasses) {

@@ -22,6 +22,7 @@
 #include "core/text.h"
 #include "mail/smtp_client.h"
 #include "mime/charset.h"
+#include "mime/transfer.h"
 #include "support/audit_records.h"
 #include "support/cli_runner.h"
 #include "support/files.h"
@@ -273,6 +274,27 @@ TEST_F(MilterPostfix, Iso2022jpArrivesWithNecCharactersIntact) {
   auto got = delivered_to("soumu@city.minamata.lg.jp", 1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_NE(parse(got[0]).text.find("①㈱水俣"), std::string::npos) << parse(got[0]).text;
+}
+
+// Through real Postfix: a 個人番号 zipped into an attachment is found as the member's
+// ("名簿.zip/list.csv"), and the message is held, never delivered.
+TEST_F(MilterPostfix, OutboundMyNumberInsideAZipIsHeld) {
+  const std::string zip = sanso::testing::zip_of({{"list.csv", "山田,123456789018\r\n"}});
+  const std::string msg = "From: tanaka@city.minamata.lg.jp\r\nTo: partner@example.com\r\nSubject: list\r\nMIME-Version: 1.0\r\n"
+                          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee\r\n--b\r\n"
+                          "Content-Type: application/zip\r\nContent-Disposition: attachment; filename=\"list.zip\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+                          mime::encode_base64_lines(zip) + "--b--\r\n";
+  auto held = send_from_lgwan("tanaka@city.minamata.lg.jp", "partner@example.com", msg);
+  ASSERT_TRUE(held.has_value()) << held.error().to_string();
+  bool in_quarantine = false;
+  for (const auto& it : quarantine()) {
+    if (it["verdict"] == "held" && it["origin"]["envelope_to"][0] == "partner@example.com") {
+      in_quarantine = true;
+      EXPECT_NE(it["reason"].get<std::string>().find("list.zip/list.csv"), std::string::npos) << it.dump();
+    }
+  }
+  EXPECT_TRUE(in_quarantine);
+  EXPECT_TRUE(delivered_to("partner@example.com", 1, std::chrono::seconds(2)).empty()) << "a held message must not be delivered";
 }
 
 TEST_F(MilterPostfix, OutboundMyNumberIsHeldAWrongCheckDigitPassesTheMynumberZoneIsRefusedBothWays) {

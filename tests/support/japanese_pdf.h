@@ -8,6 +8,25 @@
 
 namespace sanso::testing {
 
+// A PDF of `objects` (numbered from 1, the catalog first) with a correct cross-reference table;
+// `trailer` adds to the trailer dictionary (/Info …).
+inline std::string pdf_of(const std::vector<std::string>& objects, const std::string& trailer = "") {
+  std::string pdf = "%PDF-1.4\n";
+  std::vector<std::size_t> offsets;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    offsets.push_back(pdf.size());
+    pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
+  }
+  const std::size_t xref = pdf.size();
+  pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
+  for (std::size_t at : offsets) {
+    char entry[21];
+    std::snprintf(entry, sizeof entry, "%010zu 00000 n \n", at);
+    pdf += entry;
+  }
+  return pdf + "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R " + trailer + " >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+}
+
 // A one-page PDF showing `text` in a Japanese font it does not embed (the Adobe-Japan1 CMaps, as
 // many Japanese PDF writers make them): its text reaches a reader only through poppler-data.
 inline std::string japanese_pdf(const std::u16string& text) {
@@ -28,20 +47,7 @@ inline std::string japanese_pdf(const std::u16string& text) {
       "/FontDescriptor 7 0 R >>",
       "<< /Type /FontDescriptor /FontName /HeiseiMin-W3 /Flags 6 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 "
       "/CapHeight 700 /StemV 80 >>"};
-  std::string pdf = "%PDF-1.4\n";
-  std::vector<std::size_t> offsets;
-  for (std::size_t i = 0; i < objects.size(); ++i) {
-    offsets.push_back(pdf.size());
-    pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  const std::size_t xref = pdf.size();
-  pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
-  for (std::size_t at : offsets) {
-    char entry[21];
-    std::snprintf(entry, sizeof entry, "%010zu 00000 n \n", at);
-    pdf += entry;
-  }
-  return pdf + "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+  return pdf_of(objects);
 }
 
 }  // namespace sanso::testing

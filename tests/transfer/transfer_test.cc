@@ -336,7 +336,30 @@ TEST_P(TransferTest, AMarkInsideTheFilesTextCountsAsMuchAsOneInItsName) {
   auto unread = service_->send(person("suzuki"), "contractor@example.com", "送付", broken);
   ASSERT_TRUE(unread) << unread.error().to_string();
   EXPECT_EQ(unread->state, State::kPendingApproval);
-  EXPECT_NE(unread->hold_reason.find("cdr.pdf-text"), std::string::npos) << unread->hold_reason;
+  EXPECT_NE(unread->hold_reason.find("本文を確認できない添付ファイル"), std::string::npos) << unread->hold_reason;
+  EXPECT_NE(unread->hold_reason.find("壊れた.pdf"), std::string::npos) << unread->hold_reason;
+}
+
+// Zipping a file does not take its 個人番号 out of LGWAN, and a file whose text cannot be read (a
+// picture, an encrypted archive) waits for the approver the policy names even where the rule
+// (an exception here) would let a readable file go at once.
+TEST_P(TransferTest, AZippedNumberAndAnUnreadableFileAreHeldForTheApprover) {
+  const Upload zipped[] = {{"名簿.zip", sanso::testing::zip_of({{"中/名簿.csv", kNumberCsv}})}};
+  auto held = service_->send(person("kato"), "contractor@example.com", "名簿の送付", zipped);
+  ASSERT_TRUE(held) << held.error().to_string();
+  EXPECT_EQ(held->state, State::kPendingApproval);
+  EXPECT_NE(held->hold_reason.find("名簿.zip/中/名簿.csv: 個人番号"), std::string::npos) << held->hold_reason;
+  const Upload picture[] = {{"写真.png", std::string("\x89PNG\r\n\x1A\n") + std::string(64, '\0')}};
+  auto image = service_->send(person("kato"), "contractor@example.com", "写真の送付", picture);
+  ASSERT_TRUE(image) << image.error().to_string();
+  EXPECT_EQ(image->state, State::kPendingApproval) << "the exception allows readable files, not unchecked ones";
+  EXPECT_NE(image->hold_reason.find("本文を確認できない添付ファイル"), std::string::npos) << image->hold_reason;
+  EXPECT_NE(image->hold_reason.find("写真.png"), std::string::npos) << image->hold_reason;
+  EXPECT_FALSE(service_->issue_link(image->id, person("kato"), "")) << "no link before an approver decides";
+  const Upload plain[] = {{"発注.csv", kPlainCsv}};
+  auto clean = service_->send(person("kato"), "contractor@example.com", "発注", plain);
+  ASSERT_TRUE(clean) << clean.error().to_string();
+  EXPECT_EQ(clean->state, State::kApproved) << clean->hold_reason;
 }
 
 TEST_P(TransferTest, TheMynumberZoneIsRefusedWithItsClauseUnlessAnExceptionSaysOtherwise) {

@@ -16,10 +16,7 @@
 namespace sanso::cdr::internal {
 namespace {
 
-struct Member {
-  std::string name;
-  std::string data;
-};
+using Member = ArchiveMember;
 
 // A member name fit to unpack anywhere: UTF-8, relative, no "..", "/" as separator, each segment
 // as Windows names it.
@@ -136,18 +133,24 @@ Result<std::vector<Member>> read_other(std::string_view bytes, std::string_view 
 
 }  // namespace
 
+Result<std::vector<ArchiveMember>> read_archive(std::string_view bytes, std::string_view type, const Context& ctx) {
+  auto members = type == "zip" ? read_zip(bytes, ctx) : read_other(bytes, type, ctx);
+  if (!members) return members;
+  const bool single = type == "gzip" || type == "bzip2" || type == "xz";
+  if (single && members->size() == 1 && (*members)[0].name.rfind("member-", 0) == 0) {
+    (*members)[0].name = "file";  // a compressed single file carries no name of its own
+  }
+  return members;
+}
+
 Result<Rebuilt> sanitize_archive(std::string_view bytes, std::string_view type, const Context& ctx) {
-  auto members_or = type == "zip" ? read_zip(bytes, ctx) : read_other(bytes, type, ctx);
+  auto members_or = read_archive(bytes, type, ctx);
   if (!members_or) return std::move(members_or).error();
   auto& members = *members_or;
   if (members.empty()) {
     // An archive of no files delivers nothing; libarchive also reads a gzip of zeros as an empty
     // tar (a zero block ends a tar), which must not come out as an empty "sanitized" zip.
     return blocked("malformed", ctx.prefix.empty() ? "archive" : ctx.prefix.substr(0, ctx.prefix.size() - 1), "the " + std::string(type) + " holds no files");
-  }
-  const bool single = type == "gzip" || type == "bzip2" || type == "xz";
-  if (single && members.size() == 1 && members[0].name.rfind("member-", 0) == 0) {
-    members[0].name = "file";  // a compressed single file carries no name of its own
   }
   ZipWriter writer;
   std::size_t kept = 0;

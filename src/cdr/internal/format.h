@@ -105,6 +105,26 @@ Result<Rebuilt> sanitize_text(std::string_view bytes, std::string_view type, con
 Result<Rebuilt> sanitize_html(std::string_view bytes, const Context& ctx);
 Result<Rebuilt> sanitize_archive(std::string_view bytes, std::string_view type, const Context& ctx);
 
+// The members of an archive (zip, 7z, RAR, LZH, tar, cab, gz/bz2/xz) unpacked under the engine's
+// limits, with safe names: what sanitize_archive() rebuilds and extract_texts() reads. An encrypted
+// member is "cdr.encrypted", an exceeded limit (members, expanded size, ratio) "cdr.limit".
+struct ArchiveMember {
+  std::string name;
+  std::string data;
+};
+Result<std::vector<ArchiveMember>> read_archive(std::string_view bytes, std::string_view type, const Context& ctx);
+// The text of a legacy Office file for content checks, as UTF-8: Word's document text from the piece
+// table, Excel's strings (SST, LABEL) and cell numbers (NUMBER, RK, MULRK), PowerPoint's text atoms.
+// A password-protected file is "cdr.encrypted"; one that cannot be read "cdr.malformed".
+Result<std::string> ole2_text(std::string_view bytes, std::string_view type, const Context& ctx);
+// The text of an RTF document for content checks, as UTF-8 (\'hh in the document's code page, \uN),
+// without font, colour and style tables, pictures, object data and field instructions.
+Result<std::string> rtf_text(std::string_view bytes, const Context& ctx);
+// A PDF's strings that pdftotext does not print: the document information dictionary, the XMP
+// metadata, form field values and names, annotation contents; "cdr.encrypted" when it opens only with
+// a password, "cdr.malformed" when qpdf cannot read it.
+Result<std::string> pdf_strings(std::string_view bytes, const Context& ctx);
+
 // Rasterize mode: rendered page images (any format libvips reads) re-encoded and bound into a
 // PDF of one image per page at the policy's resolution.
 Result<Rebuilt> assemble_page_images(const std::vector<std::string_view>& images, const Context& ctx);

@@ -9,6 +9,7 @@
 #include <gsf/gsf-utils.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -17,6 +18,7 @@
 
 #include "cdr/internal/format.h"
 #include "core/text.h"
+#include "mime/charset.h"
 
 namespace sanso::cdr::internal {
 namespace {
@@ -134,44 +136,323 @@ void inspect_powerpoint(std::string_view doc, bool& vba, bool& ole, bool& encryp
 // FIB names): pieces are either 8-bit (Windows-1252, stored at fc/2) or UTF-16LE. Field codes live
 // in this text between 0x13 (begin), 0x14 (separator) and 0x15 (end). Text is kept as UTF-16 code
 // units narrowed to bytes where ASCII — enough to read field instructions, which are ASCII words.
-std::string word_text(std::string_view doc, std::string_view table, std::size_t max_chars) {
-  if (doc.size() < 36) return {};
+// Calls `put(unit, compressed)` for each character of the piece table's text, at most `max_chars`.
+template <typename Put>
+void word_pieces(std::string_view doc, std::string_view table, std::size_t max_chars, Put put) {
+  if (doc.size() < 36) return;
   const std::size_t csw = u16(doc, 32);
   const std::size_t at_cslw = 34 + csw * 2;
-  if (at_cslw + 2 > doc.size()) return {};
+  if (at_cslw + 2 > doc.size()) return;
   const std::size_t at_count = at_cslw + 2 + u16(doc, at_cslw) * std::size_t{4};  // cbRgFcLcb, after fibRgLw
-  if (at_count + 2 > doc.size()) return {};
+  if (at_count + 2 > doc.size()) return;
   const std::size_t count = u16(doc, at_count), at_fclcb = at_count + 2;
-  if (count <= 33 || at_fclcb + 34 * 8 > doc.size()) return {};
+  if (count <= 33 || at_fclcb + 34 * 8 > doc.size()) return;
   const std::uint32_t fc_clx = u32(doc, at_fclcb + 33 * 8), lcb_clx = u32(doc, at_fclcb + 33 * 8 + 4);
-  if (lcb_clx == 0 || fc_clx > table.size() || lcb_clx > table.size() - fc_clx) return {};
+  if (lcb_clx == 0 || fc_clx > table.size() || lcb_clx > table.size() - fc_clx) return;
   std::string_view clx = table.substr(fc_clx, lcb_clx);
   std::size_t at = 0;
   while (at < clx.size() && clx[at] == 0x01) {  // Prc: formatting, skipped
-    if (at + 3 > clx.size()) return {};
-    at += 3 + static_cast<std::int16_t>(u16(clx, at + 1));
+    if (at + 3 > clx.size()) return;
+    at += 3 + std::size_t{u16(clx, at + 1)};  // cbGrpprl, never negative in a valid file: a walk that only goes forward
   }
-  if (at + 5 > clx.size() || clx[at] != 0x02) return {};
+  if (at + 5 > clx.size() || clx[at] != 0x02) return;
   const std::uint32_t lcb = u32(clx, at + 1);
-  if (lcb > clx.size() - at - 5 || lcb < 4) return {};
+  if (lcb > clx.size() - at - 5 || lcb < 4) return;
   std::string_view plc = clx.substr(at + 5, lcb);
   const std::size_t pieces = (plc.size() - 4) / 12;  // n+1 CPs of 4 bytes and n Pcds of 8
-  std::string text;
-  for (std::size_t i = 0; i < pieces && text.size() < max_chars; ++i) {
+  std::size_t done = 0;
+  for (std::size_t i = 0; i < pieces && done < max_chars; ++i) {
     const std::uint32_t cp0 = u32(plc, i * 4), cp1 = u32(plc, (i + 1) * 4);
     if (cp1 <= cp0) continue;
     const std::uint32_t fc_raw = u32(plc, (pieces + 1) * 4 + i * 8 + 2);
     const bool compressed = (fc_raw & 0x40000000u) != 0;
-    const std::size_t chars = std::min<std::size_t>(cp1 - cp0, max_chars - text.size());
+    const std::size_t chars = std::min<std::size_t>(cp1 - cp0, max_chars - done);
     const std::size_t start = compressed ? (fc_raw & 0x3FFFFFFFu) / 2 : (fc_raw & 0x3FFFFFFFu);
     const std::size_t bytes = compressed ? chars : chars * 2;
     if (start > doc.size() || bytes > doc.size() - start) continue;
-    for (std::size_t c = 0; c < chars; ++c) {
-      const unsigned unit = compressed ? static_cast<unsigned char>(doc[start + c]) : u16(doc, start + 2 * c);
-      text.push_back(unit < 0x80 ? static_cast<char>(unit) : '?');
+    for (std::size_t c = 0; c < chars; ++c) put(compressed ? static_cast<unsigned char>(doc[start + c]) : u16(doc, start + 2 * c), compressed);
+    done += chars;
+  }
+}
+
+// The document text of a Word 97–2003 file, from the piece table (the Clx in the table stream the
+// FIB names): pieces are either 8-bit (Windows-1252, stored at fc/2) or UTF-16LE. Field codes live
+// in this text between 0x13 (begin), 0x14 (separator) and 0x15 (end). Text is kept as UTF-16 code
+// units narrowed to bytes where ASCII — enough to read field instructions, which are ASCII words.
+std::string word_text(std::string_view doc, std::string_view table, std::size_t max_chars) {
+  std::string text;
+  word_pieces(doc, table, max_chars, [&](unsigned unit, bool) { text.push_back(unit < 0x80 ? static_cast<char>(unit) : '?'); });
+  return text;
+}
+
+// UTF-16 code units as UTF-8: pairs joined, a lone surrogate as U+FFFD; controls (Word's field and
+// cell marks, paragraph ends) as line ends, so that text on both sides of one is not read as one word.
+class Utf16Text {
+ public:
+  void put(unsigned unit) {
+    if (unit >= 0xD800 && unit <= 0xDBFF) {
+      if (high_ != 0) append_utf8(out_, 0xFFFD);
+      high_ = unit;
+      return;
+    }
+    if (unit >= 0xDC00 && unit <= 0xDFFF) {
+      append_utf8(out_, high_ != 0 ? static_cast<char32_t>(0x10000 + ((high_ - 0xD800) << 10) + (unit - 0xDC00)) : char32_t{0xFFFD});
+      high_ = 0;
+      return;
+    }
+    if (high_ != 0) append_utf8(out_, 0xFFFD);
+    high_ = 0;
+    if (unit < 0x20 && unit != '\t') {
+      out_.push_back('\n');
+    } else {
+      append_utf8(out_, static_cast<char32_t>(unit));
     }
   }
-  return text;
+  void line() { put('\n'); }
+  std::string& text() { return out_; }
+
+ private:
+  std::string out_;
+  unsigned high_ = 0;
+};
+
+// Windows-1252's 0x80–0x9F; elsewhere it is Latin-1.
+char32_t cp1252(unsigned char c) {
+  static constexpr char16_t kHigh[32] = {0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
+                                         0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
+  return c >= 0x80 && c < 0xA0 ? kHigh[c - 0x80] : c;
+}
+
+// A BIFF8 number as a cell shows it: whole numbers without a fraction (a 個人番号 typed into a cell
+// is a number), others with the digits a double holds.
+std::string biff_number(double v) {
+  char buf[64];
+  if (v == v && v > -1e16 && v < 1e16 && v == static_cast<double>(static_cast<long long>(v))) {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.15g", v);
+  }
+  return buf;
+}
+
+double rk_number(std::uint32_t rk) {
+  double v = 0;
+  if ((rk & 2u) != 0) {
+    v = static_cast<double>(static_cast<std::int32_t>(rk) >> 2);
+  } else {
+    const std::uint64_t bits = static_cast<std::uint64_t>(rk & 0xFFFFFFFCu) << 32;
+    std::memcpy(&v, &bits, sizeof v);
+  }
+  return (rk & 1u) != 0 ? v / 100 : v;
+}
+
+// A run of BIFF8 record payloads read as one (SST and its CONTINUE records): a string's characters
+// that cross into the next record start it with a new flags byte (8-bit or UTF-16).
+class BiffCursor {
+ public:
+  explicit BiffCursor(std::vector<std::string_view> chunks) : chunks_(std::move(chunks)) {}
+  bool bytes(std::size_t n, std::string* into = nullptr) {
+    while (n > 0) {
+      if (!ready()) return false;
+      const std::size_t take = std::min(n, chunks_[i_].size() - at_);
+      if (into != nullptr) into->append(chunks_[i_].substr(at_, take));
+      at_ += take;
+      n -= take;
+    }
+    return true;
+  }
+  // An XLUnicodeString's characters (cch of them), appended as UTF-8.
+  bool chars(std::size_t cch, bool high, Utf16Text& out) {
+    while (cch > 0) {
+      if (at_ >= chunks_[i_].size()) {
+        if (++i_ >= chunks_.size()) return false;
+        at_ = 0;
+        if (chunks_[i_].empty()) return false;
+        high = (static_cast<unsigned char>(chunks_[i_][at_++]) & 1u) != 0;
+      }
+      const std::string_view c = chunks_[i_];
+      if (high) {
+        if (at_ + 2 > c.size()) return false;
+        out.put(u16(c, at_));
+        at_ += 2;
+      } else {
+        append_utf8(out.text(), cp1252(static_cast<unsigned char>(c[at_])));
+        at_ += 1;
+      }
+      --cch;
+    }
+    return true;
+  }
+  // An XLUnicodeRichExtendedString (SST entry).
+  bool sst_string(Utf16Text& out) {
+    std::string head;
+    if (!bytes(3, &head)) return false;
+    const std::size_t cch = u16(head, 0);
+    const auto flags = static_cast<unsigned char>(head[2]);
+    std::size_t runs = 0, ext = 0;
+    if ((flags & 0x08u) != 0) {
+      std::string r;
+      if (!bytes(2, &r)) return false;
+      runs = u16(r, 0);
+    }
+    if ((flags & 0x04u) != 0) {
+      std::string e;
+      if (!bytes(4, &e)) return false;
+      ext = u32(e, 0);
+    }
+    if (!chars(cch, (flags & 0x01u) != 0, out)) return false;
+    out.line();
+    return bytes(runs * 4) && bytes(ext);
+  }
+
+ private:
+  bool ready() {
+    while (i_ < chunks_.size() && at_ >= chunks_[i_].size()) {
+      ++i_;
+      at_ = 0;
+    }
+    return i_ < chunks_.size();
+  }
+  std::vector<std::string_view> chunks_;
+  std::size_t i_ = 0, at_ = 0;
+};
+
+// An XLUnicodeString at `at` of one record (cch of `cch_bytes`, then flags, then characters).
+void biff_string(std::string_view r, std::size_t at, std::size_t cch_bytes, Utf16Text& out) {
+  if (at + cch_bytes + 1 > r.size()) return;
+  const std::size_t cch = cch_bytes == 1 ? static_cast<unsigned char>(r[at]) : u16(r, at);
+  BiffCursor c({r.substr(at + cch_bytes + 1)});
+  c.chars(cch, (static_cast<unsigned char>(r[at + cch_bytes]) & 1u) != 0, out);
+  out.line();
+}
+
+// The text and numbers of an Excel 97–2003 workbook stream ([MS-XLS]): sheet names, headers and
+// footers, the shared strings, LABEL cells, numbers (NUMBER, RK, MULRK, a formula's cached value)
+// and a formula's string result. `encrypted` is set by FILEPASS.
+void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted) {
+  for (std::size_t at = 0; at + 4 <= wb.size();) {
+    const std::uint16_t type = u16(wb, at), len = u16(wb, at + 2);
+    const std::size_t data = at + 4;
+    if (data + len > wb.size()) break;
+    const std::string_view r = wb.substr(data, len);
+    at = data + len;
+    switch (type) {
+      case 0x002F:  // FILEPASS
+        encrypted = true;
+        return;
+      case 0x0085:  // BOUNDSHEET8: the sheet's name
+        biff_string(r, 6, 1, out);
+        break;
+      case 0x0014:  // HEADER
+      case 0x0015:  // FOOTER
+      case 0x0204:  // LABEL (row, col, xf, string)
+      case 0x0207:  // STRING: a formula's text result
+        biff_string(r, type == 0x0204 ? 6 : 0, 2, out);
+        break;
+      case 0x0203:  // NUMBER
+        if (r.size() >= 14) {
+          double v = 0;
+          std::memcpy(&v, r.data() + 6, sizeof v);
+          out.text() += biff_number(v) + "\n";
+        }
+        break;
+      case 0x0006:  // FORMULA: the cached value, when it is a number (its last two bytes are not 0xFFFF)
+        if (r.size() >= 14 && u16(r, 12) != 0xFFFF) {
+          double v = 0;
+          std::memcpy(&v, r.data() + 6, sizeof v);
+          out.text() += biff_number(v) + "\n";
+        }
+        break;
+      case 0x027E:  // RK
+        if (r.size() >= 10) out.text() += biff_number(rk_number(u32(r, 6))) + "\n";
+        break;
+      case 0x00BD:  // MULRK: row, first column, (xf, rk)…, last column
+        for (std::size_t k = 4; k + 6 + 2 <= r.size(); k += 6) out.text() += biff_number(rk_number(u32(r, k + 2))) + "\n";
+        break;
+      case 0x00FC: {  // SST, continued by CONTINUE records
+        std::vector<std::string_view> chunks{r.size() >= 8 ? r.substr(8) : std::string_view()};
+        const std::size_t unique = r.size() >= 8 ? u32(r, 4) : 0;
+        while (at + 4 <= wb.size() && u16(wb, at) == 0x003C) {
+          const std::size_t clen = u16(wb, at + 2);
+          if (at + 4 + clen > wb.size()) break;
+          chunks.push_back(wb.substr(at + 4, clen));
+          at += 4 + clen;
+        }
+        BiffCursor c(std::move(chunks));
+        for (std::size_t k = 0; k < unique && c.sst_string(out); ++k) {
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+// PowerPoint's text ([MS-PPT]): TextCharsAtom and CString (UTF-16LE), TextBytesAtom (8-bit), in
+// every container at any depth.
+void powerpoint_text(std::string_view doc, Utf16Text& out) {
+  std::function<void(std::size_t, std::size_t, int)> walk = [&](std::size_t from, std::size_t to, int depth) {
+    for (std::size_t at = from; at + 8 <= to;) {
+      const std::uint16_t ver_inst = u16(doc, at), type = u16(doc, at + 2);
+      const std::uint32_t len = u32(doc, at + 4);
+      const std::size_t data = at + 8;
+      if (len > to - data) return;
+      if (type == 0x0FA0 || type == 0x0FBA) {
+        for (std::size_t k = 0; k + 2 <= len; k += 2) out.put(u16(doc, data + k));
+        out.line();
+      } else if (type == 0x0FA8) {
+        for (std::size_t k = 0; k < len; ++k) append_utf8(out.text(), cp1252(static_cast<unsigned char>(doc[data + k])));
+        out.line();
+      }
+      if ((ver_inst & 0x000F) == 0x000F && depth < 32) walk(data, data + len, depth + 1);
+      at = data + len;
+    }
+  };
+  walk(0, doc.size(), 0);
+}
+
+// The string properties of a property set stream ([MS-OLEPS]: SummaryInformation, DocumentSummary-
+// Information with its user-defined section): title, subject, author, keywords, comments, company,
+// custom properties — where offices and labelling tools write a classification.
+void property_strings(std::string_view ps, Utf16Text& out) {
+  if (ps.size() < 28) return;
+  const std::uint32_t sections = u32(ps, 24);
+  for (std::uint32_t s = 0; s < sections && s < 8; ++s) {
+    const std::size_t entry = 28 + s * 20;
+    if (entry + 20 > ps.size()) return;
+    const std::size_t base = u32(ps, entry + 16);
+    if (base + 8 > ps.size()) continue;
+    const std::uint32_t count = u32(ps, base + 4);
+    unsigned codepage = 1252;
+    for (std::uint32_t p = 0; p < count && p < 4096; ++p) {  // the code page first: strings depend on it
+      const std::size_t pe = base + 8 + p * 8;
+      if (pe + 8 > ps.size()) break;
+      const std::size_t off = base + u32(ps, pe + 4);
+      if (u32(ps, pe) == 1 && off + 6 <= ps.size() && u16(ps, off) == 2) codepage = u16(ps, off + 4);
+    }
+    for (std::uint32_t p = 0; p < count && p < 4096; ++p) {
+      const std::size_t pe = base + 8 + p * 8;
+      if (pe + 8 > ps.size()) break;
+      const std::size_t off = base + u32(ps, pe + 4);
+      if (off + 8 > ps.size()) continue;
+      const std::uint32_t vt = u32(ps, off), n = u32(ps, off + 4);
+      if (vt == 0x1E && n <= ps.size() - off - 8) {  // VT_LPSTR in the code page
+        std::string_view raw = ps.substr(off + 8, n);
+        while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
+        const char* label = codepage == 932 ? "cp932" : codepage == 65001 ? "utf-8" : codepage == 20932 || codepage == 51932 ? "euc-jp" : "windows-1252";
+        out.text() += mime::decode_text(raw, label).utf8;
+        out.line();
+      } else if (vt == 0x1F && n <= (ps.size() - off - 8) / 2) {  // VT_LPWSTR
+        for (std::size_t k = 0; k < n; ++k) {
+          const unsigned unit = u16(ps, off + 8 + 2 * k);
+          if (unit == 0) break;
+          out.put(unit);
+        }
+        out.line();
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -383,6 +664,59 @@ Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, con
                    "the legacy " + std::string(type) + " file contains " + what + "; legacy Office files are not rebuilt — ask for .docx/.xlsx/.pptx or PDF");
   }
   return Rebuilt{std::string(bytes), std::string(type)};
+}
+
+Result<std::string> ole2_text(std::string_view bytes, std::string_view type, const Context& ctx) {
+  const std::string where = ctx.prefix.empty() ? std::string("document") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
+  if (type == "encrypted-ooxml") return blocked("encrypted", where, "the Office document is password-protected");
+  CompoundFile cf(bytes);
+  if (!cf.ok()) return blocked("malformed", where, "the OLE2 compound file cannot be read");
+  auto entries = cf.entries(ctx.policy.max_members + 1);
+  if (entries.size() > ctx.policy.max_members) return blocked("limit", where, "the compound file has more streams than the limit");
+  auto read = [&](const Stream& e) -> Result<std::string> {
+    std::string data = CompoundFile::read(e.input, ctx.policy.max_input_bytes);
+    SANSO_TRY(ctx.charge(data.size(), e.path));
+    return data;
+  };
+  Utf16Text out;
+  bool encrypted = false;
+  for (const auto& e : entries) {
+    const std::string path = ascii_lower(e.path);  // [MS-CFB] names compare case-insensitively
+    if (path == "encryptedsummary") encrypted = true;
+    if (path == "\x05summaryinformation" || path == "\x05documentsummaryinformation") property_strings(SANSO_TRY(read(e)), out);
+    if (path == "worddocument") {
+      const std::string doc = SANSO_TRY(read(e));
+      if (doc.size() < 12) return blocked("malformed", where, "the WordDocument stream is too short");
+      if ((u16(doc, 0x0A) & 0x0100) != 0) {  // FIB fEncrypted
+        encrypted = true;
+        continue;
+      }
+      const char* table_name = (u16(doc, 0x0A) & 0x0200) != 0 ? "1table" : "0table";  // FIB fWhichTblStm
+      const Stream* table = nullptr;
+      for (const auto& t : entries) {
+        if (ascii_lower(t.path) == table_name) table = &t;
+      }
+      if (table == nullptr) return blocked("malformed", where, std::string("the Word document has no ") + table_name + " stream");
+      const std::string tbl = SANSO_TRY(read(*table));
+      word_pieces(doc, tbl, ctx.policy.max_input_bytes, [&](unsigned unit, bool compressed) {
+        if (compressed && unit >= 0x20) {
+          append_utf8(out.text(), cp1252(static_cast<unsigned char>(unit)));
+        } else {
+          out.put(unit);
+        }
+      });
+      out.line();
+    }
+    if (path == "workbook" || path == "book") workbook_text(SANSO_TRY(read(e)), out, encrypted);
+    if (path == "powerpoint document") {
+      const std::string doc = SANSO_TRY(read(e));
+      bool vba = false, ole = false;
+      inspect_powerpoint(doc, vba, ole, encrypted);
+      powerpoint_text(doc, out);
+    }
+  }
+  if (encrypted) return blocked("encrypted", where, "the " + std::string(type) + " document is password-protected");
+  return std::move(out.text());
 }
 
 }  // namespace sanso::cdr::internal

@@ -309,11 +309,8 @@ std::string written_plain(QPDF& pdf) {
   return std::string(reinterpret_cast<const char*>(buffer->getBuffer()), buffer->getSize());
 }
 
-}  // namespace
-
-Result<Rebuilt> sanitize_pdf(std::string_view bytes, const Context& ctx) {
-  const std::string where = ctx.prefix.empty() ? std::string("document") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
-  QPDF pdf;
+// Opens `bytes` (no password): "cdr.encrypted" when it needs one, "cdr.malformed" when qpdf cannot read it.
+Result<void> open_pdf(QPDF& pdf, std::string_view bytes, const std::string& where) {
   pdf.setSuppressWarnings(true);
   try {
     pdf.processMemoryFile(where.c_str(), bytes.data(), bytes.size(), "");
@@ -323,6 +320,15 @@ Result<Rebuilt> sanitize_pdf(std::string_view bytes, const Context& ctx) {
   } catch (const std::exception& e) {
     return blocked("malformed", where, std::string("the PDF cannot be read: ") + e.what());
   }
+  return ok();
+}
+
+}  // namespace
+
+Result<Rebuilt> sanitize_pdf(std::string_view bytes, const Context& ctx) {
+  const std::string where = ctx.prefix.empty() ? std::string("document") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
+  QPDF pdf;
+  SANSO_TRY(open_pdf(pdf, bytes, where));
   try {
     if (pdf.isEncrypted()) ctx.add(FindingKind::kPdfEncryptionRemoved, "trailer /Encrypt", FindingAction::kRemoved);
     PdfDisarmer(pdf, ctx).run();
@@ -366,6 +372,61 @@ Result<std::string> decrypt_pdf(std::string_view bytes, std::string_view passwor
   } catch (const std::exception& e) {
     return blocked("malformed", "document", std::string("the PDF cannot be decrypted: ") + e.what());
   }
+}
+
+}  // namespace sanso::cdr::internal
+
+namespace sanso::cdr::internal {
+namespace {
+
+constexpr std::size_t kMostPdfStringBytes = std::size_t{16} << 20;
+
+// The strings in `value` and the direct arrays and dictionaries inside it (an indirect object is
+// read on its own, once).
+void strings_of(QPDFObjectHandle value, std::string& out, int depth) {
+  if (out.size() > kMostPdfStringBytes || depth > 32 || (depth > 0 && value.isIndirect())) return;
+  if (value.isString()) {
+    out += value.getUTF8Value();
+    out += '\n';
+  } else if (value.isArray()) {
+    for (auto& item : value.getArrayAsVector()) strings_of(item, out, depth + 1);
+  } else if (value.isDictionary()) {
+    for (auto& [key, item] : value.getDictAsMap()) {
+      if (key != "/ID") strings_of(item, out, depth + 1);  // /ID: bytes that identify the file, no text
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::string> pdf_strings(std::string_view bytes, const Context& ctx) {
+  const std::string where = ctx.prefix.empty() ? std::string("document") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
+  QPDF pdf;
+  SANSO_TRY(open_pdf(pdf, bytes, where));
+  std::string out;
+  try {
+    // Every object, reachable or not: the information dictionary (an indirect object, or direct in
+    // the trailer), form fields (/T, /TU, /V, /Opt), annotations (/Contents, /T, /Subj) and the
+    // XMP metadata streams, whichever object holds them. A string anywhere is text a reader may show.
+    if (QPDFObjectHandle info = pdf.getTrailer().getKey("/Info"); info.isDictionary() && !info.isIndirect()) strings_of(info, out, 0);
+    for (QPDFObjectHandle& obj : pdf.getAllObjects()) {
+      if (out.size() > kMostPdfStringBytes) return blocked("limit", where, "the PDF holds more than 16 MiB of strings");
+      QPDFObjectHandle dict = obj.isStream() ? obj.getDict() : obj;
+      if (obj.isStream() && dict.getKey("/Type").isNameAndEquals("/Metadata")) {
+        auto data = obj.getStreamData(qpdf_dl_generalized);
+        SANSO_TRY(ctx.charge(data->getSize(), "XMP metadata"));
+        out.append(reinterpret_cast<const char*>(data->getBuffer()), data->getSize());
+        out += '\n';
+        continue;
+      }
+      strings_of(dict, out, 0);
+    }
+  } catch (const QPDFExc& e) {
+    return blocked("malformed", where, std::string("the PDF cannot be read: ") + e.getMessageDetail());
+  } catch (const std::exception& e) {
+    return blocked("malformed", where, std::string("the PDF cannot be read: ") + e.what());
+  }
+  return out;
 }
 
 }  // namespace sanso::cdr::internal

@@ -13,6 +13,7 @@
 
 #include "cdr/internal/format.h"
 #include "core/text.h"
+#include "mime/charset.h"
 
 namespace sanso::cdr::internal {
 namespace {
@@ -125,6 +126,90 @@ class RtfRewriter {
     SANSO_TRY(group(&out, 1));
     std::string_view rest = s_.substr(pos_);
     if (rest.find_first_not_of(std::string_view("\r\n \t\0", 5)) != std::string_view::npos) ctx_.add(FindingKind::kTrailingData, "after the document", FindingAction::kRemoved);
+    return out;
+  }
+
+  // The document's text for content checks (rtf_text()).
+  Result<std::string> plain_text() {
+    if (next().kind != Tok::open) return blocked("malformed", where(), "the RTF does not start with a group");
+    struct Group {
+      int uc = 1;
+    };
+    std::vector<Group> groups{Group{}};
+    std::string out, pending;  // `pending`: bytes in the document's code page not yet decoded
+    std::string codepage = "windows-1252";
+    int skip = 0;  // fallback characters still to drop after \uN
+    auto flush = [&] {
+      if (!pending.empty()) out += mime::decode_text(pending, codepage).utf8;
+      pending.clear();
+    };
+    auto byte = [&](char c) {
+      if (skip > 0) {
+        --skip;
+        return;
+      }
+      pending.push_back(c);
+    };
+    static constexpr std::string_view kNoText[] = {"fonttbl", "colortbl", "stylesheet", "pict", "objdata", "objclass", "fldinst", "listtable",
+                                                    "listoverridetable", "rsidtbl", "themedata", "colorschememapping", "datastore", "latentstyles",
+                                                    "xmlnstbl", "generator", "pgdsctbl", "revtbl", "filetbl", "bin", "shppict", "nonshppict", "sp"};
+    while (!groups.empty()) {
+      Token t = next();
+      switch (t.kind) {
+        case Tok::end:
+          flush();
+          return out;  // an unclosed document: what was read is its text
+        case Tok::open: {
+          if (groups.size() > static_cast<std::size_t>(kMaxDepth)) return blocked("limit", where(), "the RTF nests groups more than 200 deep");
+          const std::size_t at = pos_;
+          Token first = next();
+          while (first.kind == Tok::text && s_.substr(first.at, first.len).find_first_not_of("\r\n ") == std::string_view::npos) first = next();
+          const bool no_text = (first.kind == Tok::symbol && first.word == "*") ||
+                               (first.kind == Tok::word && std::find(std::begin(kNoText), std::end(kNoText), first.word) != std::end(kNoText));
+          pos_ = at;
+          if (no_text) {
+            SANSO_TRY(skip_group());
+          } else {
+            groups.push_back(groups.back());
+          }
+          break;
+        }
+        case Tok::close:
+          groups.pop_back();
+          skip = 0;
+          break;
+        case Tok::text:
+          for (char c : s_.substr(t.at, t.len)) {
+            if (c != '\r' && c != '\n') byte(c);
+          }
+          break;
+        case Tok::hex:
+          byte(static_cast<char>(t.param));
+          break;
+        case Tok::symbol:
+          if (t.word == "\\" || t.word == "{" || t.word == "}") byte(t.word[0]);
+          if (t.word == "~") byte(' ');
+          break;
+        case Tok::word:
+          if (t.word == "u" && t.has_param) {
+            flush();
+            append_utf8(out, static_cast<char32_t>(t.param < 0 ? t.param + 65536 : t.param));
+            skip = groups.back().uc;
+          } else if (t.word == "uc" && t.has_param) {
+            groups.back().uc = static_cast<int>(std::clamp<long long>(t.param, 0, 16));
+          } else if (t.word == "ansicpg" && t.has_param) {
+            flush();
+            codepage = t.param == 932 ? "cp932" : t.param == 65001 ? "utf-8" : t.param == 20932 || t.param == 51932 ? "euc-jp" : "windows-1252";
+          } else if (t.word == "par" || t.word == "line" || t.word == "cell" || t.word == "row" || t.word == "sect" || t.word == "page" || t.word == "tab") {
+            flush();
+            out.push_back(t.word == "tab" ? '\t' : '\n');
+          }
+          break;
+        case Tok::bin:
+          break;
+      }
+    }
+    flush();
     return out;
   }
 
@@ -549,6 +634,11 @@ Result<Rebuilt> sanitize_rtf(std::string_view bytes, const Context& ctx) {
   auto out = rewriter.run();
   if (!out) return std::move(out).error();
   return Rebuilt{std::move(out).value(), "rtf"};
+}
+
+Result<std::string> rtf_text(std::string_view bytes, const Context& ctx) {
+  RtfRewriter reader(bytes, ctx);
+  return reader.plain_text();
 }
 
 }  // namespace sanso::cdr::internal

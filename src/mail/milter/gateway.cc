@@ -289,6 +289,7 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
     scan = scan_outbound_sandboxed(*executors_.outbound, raw);
     if (scan.error.empty()) level = scan.classification.empty() ? settings_.unmarked_level : scan.classification;
     v.details.emplace_back("classification", scan.error.empty() ? level : "unreadable");
+    for (const auto& f : scan.unchecked) v.details.emplace_back("unchecked", f.where + ": " + f.why);
     if (!scan.classification_where.empty()) v.details.emplace_back("classification_in", scan.classification_where);
   }
   // The strictest decision over every recipient zone decides for the whole message (a milter
@@ -322,7 +323,7 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   }
   // A held original is released as it is, to every recipient: it must not reach one whose zone
   // gets only sanitized mail. The sender splits such a message (a rare mix).
-  const bool would_hold = strictest.action == policy::Action::kApprove || (leaves_city && (!scan.error.empty() || !scan.identifiers.empty()));
+  const bool would_hold = strictest.action == policy::Action::kApprove || (leaves_city && (!scan.error.empty() || !scan.unchecked.empty() || !scan.identifiers.empty()));
   if (would_hold && needs_sanitizing) {
     return refuse(v.rule, v.clause, "recipients whose zones need approval and sanitizing cannot share one message; send them separately",
                   "承認を要する宛先と無害化を要する宛先が同じメールにある");
@@ -333,6 +334,16 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   if (leaves_city && !scan.error.empty()) {
     // Outgoing mail that cannot be read cannot be checked: hold it, never pass it unchecked.
     return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "", "", "", notify_sender);
+  }
+  if (leaves_city && !scan.unchecked.empty()) {
+    // Attachments that cannot be checked never pass unchecked: held for the approver the policy
+    // names (its rule's, or the first approve rule's at a level above: the file might be of any);
+    // a rule that refuses the message refused it above.
+    const std::string approver = strictest.action == policy::Action::kApprove
+                                     ? std::string(strictest.approver())
+                                     : intake::approver_for_unchecked(compiled_, policy::RequestNames{from, strictest_to, "mail", level, "", ""});
+    if (!approver.empty()) v.details.emplace_back("approver_role", approver);
+    return hold(envelope, raw, v, unchecked_reason(scan), level, scan.subject, scan.message_id, notify_sender, approver);
   }
   if (leaves_city && !scan.identifiers.empty()) {
     std::string found;
