@@ -224,13 +224,16 @@ Result<HeldOutcome> Intake::hold_mail(const HeldMail& item) {
 std::string approver_for_unchecked(const policy::CompiledPolicy& policy, policy::RequestNames names) {
   const auto& levels = policy.policy().scheme.confidentiality.levels;
   const auto from = names.confidentiality.empty() ? std::optional<int>(0) : policy.policy().scheme.confidentiality.rank_of(names.confidentiality);
+  // The file might hold any level from the flow's own upward, so whoever may approve the highest
+  // of them decides: a level-2 approver must not pass what could be a 3B file. Levels the policy
+  // refuses outright are skipped — the approver opens the file and refuses it if it is one.
+  std::string approver;
   for (std::size_t i = static_cast<std::size_t>(from.value_or(0)); i < levels.size(); ++i) {
     names.confidentiality = levels[i].id;
     auto d = policy.decide(names);
-    if (!d || d->action == policy::Action::kDeny) return "";
-    if (d->action == policy::Action::kApprove && !d->approver().empty()) return std::string(d->approver());
+    if (d && d->action == policy::Action::kApprove && !d->approver().empty()) approver = std::string(d->approver());
   }
-  return "";
+  return approver;
 }
 
 }  // namespace sanso::intake

@@ -145,9 +145,9 @@ void protect_city_identity(const policy::Policy& policy, mail::SanitizeOptions& 
 std::string address_of(std::string_view mailbox);
 
 // Who approves a flow that carries a file the outgoing check could not read (an image, an encrypted
-// or unknown file, a timeout): it might hold any level, so the role the first approve rule names at
-// `names`' level or above it (lowest first, until a deny) — the approver the policy names for such
-// content; "" when no rule names one before a deny (then the configured approver roles decide).
+// or unknown file, a timeout): it might hold any level at or above `names`' level, so the role the
+// approve rule of the highest such level names; "" when no rule at those levels names one (then the
+// flow's own rule's approver, or the configured approver roles, decide).
 std::string approver_for_unchecked(const policy::CompiledPolicy& policy, policy::RequestNames names);
 
 }  // namespace sanso::intake

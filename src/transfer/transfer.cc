@@ -670,9 +670,9 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   if (!from_internet && !holds.empty()) {
     t.state = State::kPendingApproval;
     t.hold_reason = join(holds, ", ");
-    t.approver_role = ruling.action == policy::Action::kApprove ? std::string(ruling.approver())
-                      : unreadable ? intake::approver_for_unchecked(*m.policy, policy::RequestNames{sender.zone, to_zone, "file", level, "", ""})
-                                   : "";
+    // A file that could not be read might be of any higher level: the approver of the highest.
+    if (unreadable) t.approver_role = intake::approver_for_unchecked(*m.policy, policy::RequestNames{sender.zone, to_zone, "file", level, "", ""});
+    if (t.approver_role.empty() && ruling.action == policy::Action::kApprove) t.approver_role = std::string(ruling.approver());
   } else {
     t.state = to_internet ? State::kApproved : State::kReady;
   }

@@ -535,6 +535,54 @@ TEST_F(GatewayDecisions, OutgoingAttachmentsAreReadInsideArchivesAndUnreadableOn
   EXPECT_EQ(refused.action, GatewayVerdict::Action::kReject) << refused.reply;
 }
 
+// A 個人番号 beside a file that cannot be read: the numbers are judged first, so the refusal that
+// `identifier_action = "reject"` asks for is not turned into an approvable hold by adding a picture;
+// held, the reason names both. And whoever approves an unreadable file is the approver of the
+// highest level it might hold (the security manager's 【機密性2】), not the rule of the mail's own
+// lower level (a level-1 rule naming the system administrator here).
+TEST_F(GatewayDecisions, ANumberBesideAnUnreadableFileIsStillRefusedAndTheUnreadableFileGoesToTheHighestApprover) {
+  auto with_png = [](const std::string& subject, const std::string& body) {
+    const std::string png = std::string("\x89PNG\r\n\x1A\n") + std::string(64, '\0');
+    return "From: tanaka@city.minamata.lg.jp\r\nSubject: " + subject + "\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           "--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" + body + "\r\n--b\r\nContent-Type: image/png\r\n"
+           "Content-Disposition: attachment; filename=\"photo.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + mime::encode_base64_lines(png) + "--b--\r\n";
+  };
+  const std::string numbered = with_png("list", "山田様の個人番号は 1234 5678 9018 です。");
+  const GatewayVerdict held = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", numbered);
+  ASSERT_EQ(held.action, GatewayVerdict::Action::kHold) << held.reply;
+  EXPECT_NE(detail_of(held, "reason").find("個人番号"), std::string::npos) << detail_of(held, "reason");
+  EXPECT_NE(detail_of(held, "reason").find("photo.png"), std::string::npos) << detail_of(held, "reason");
+  GatewaySettings reject;
+  reject.identifier_action = IdentifierAction::kReject;
+  open_gateway(reject);
+  const GatewayVerdict refused = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", numbered + "again\r\n");
+  EXPECT_EQ(refused.action, GatewayVerdict::Action::kReject) << "an unreadable picture made the refusal a hold: " << refused.reply;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1) << "only the first (held) mail is kept";
+
+  use_policy(R"([[rules]]
+id = "test.lgwan-inet-mail-public"
+from = "lgwan"
+to = "internet"
+channels = ["mail"]
+max_confidentiality = "1"
+action = "approve"
+approver = "system_admin"
+reason_ja = "公開情報のメール送信は管理者の承認"
+reason_en = "Public information by mail needs the administrator's approval"
+)");
+  const std::string level1 = "=?UTF-8?B?44CQ5qmf5a+G5oCnMeOAkQ==?=" /* 【機密性1】 */;
+  const GatewayVerdict readable = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com",
+                                      "From: tanaka@city.minamata.lg.jp\r\nSubject: " + level1 + "\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nお知らせ\r\n");
+  ASSERT_EQ(readable.action, GatewayVerdict::Action::kHold) << readable.reply;
+  EXPECT_EQ(detail_of(readable, "approver_role"), "system_admin") << "the level-1 rule applies to what could be read";
+  const GatewayVerdict unreadable = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", with_png(level1, "写真です"));
+  ASSERT_EQ(unreadable.action, GatewayVerdict::Action::kHold) << unreadable.reply;
+  EXPECT_EQ(detail_of(unreadable, "approver_role"), "security_manager") << "a picture might be 【機密性2】: its approver decides";
+  auto item = quarantine_->get(unreadable.quarantine_id);
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->approver_role, "security_manager");
+}
+
 TEST_F(GatewayDecisions, AStoreThatFailsIsATemporaryFailureAndNothingPasses) {
   sanso::testing::make_audit_writes_fail(quarantine_.database());
   const std::string html = "From: vendor@example.net\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n<b>hi</b>\r\n";

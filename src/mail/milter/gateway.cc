@@ -335,28 +335,32 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
     // Outgoing mail that cannot be read cannot be checked: hold it, never pass it unchecked.
     return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "", "", "", notify_sender);
   }
+  // Identification numbers are judged before files that could not be read: an unreadable file
+  // beside a 個人番号 must not turn the refusal the settings ask for into an approvable hold.
+  std::string found;
+  for (const auto& f : scan.identifiers) {
+    found += (found.empty() ? "" : ", ") + std::string(mail::label(f.kind, "ja")) + " " + f.masked + " (" + f.where + ")";
+  }
+  if (leaves_city && !found.empty() && settings_.identifier_action == IdentifierAction::kReject) {
+    v.action = GatewayVerdict::Action::kReject;
+    v.outcome = "rejected";
+    v.reply = reply_text("5.7.1", "the message contains an identification number (My Number / corporate number)", v);
+    v.details.emplace_back("identifiers", found);
+    return v;
+  }
   if (leaves_city && !scan.unchecked.empty()) {
     // Attachments that cannot be checked never pass unchecked: held for the approver the policy
-    // names (its rule's, or the first approve rule's at a level above: the file might be of any);
-    // a rule that refuses the message refused it above.
-    const std::string approver = strictest.action == policy::Action::kApprove
-                                     ? std::string(strictest.approver())
-                                     : intake::approver_for_unchecked(compiled_, policy::RequestNames{from, strictest_to, "mail", level, "", ""});
+    // names for the highest level such a file might hold (or the rule's own when none names one
+    // above it); a rule that refuses the message refused it above. The numbers found, if any,
+    // are in the reason too: the approver sees both.
+    std::string approver = intake::approver_for_unchecked(compiled_, policy::RequestNames{from, strictest_to, "mail", level, "", ""});
+    if (approver.empty() && strictest.action == policy::Action::kApprove) approver = std::string(strictest.approver());
     if (!approver.empty()) v.details.emplace_back("approver_role", approver);
-    return hold(envelope, raw, v, unchecked_reason(scan), level, scan.subject, scan.message_id, notify_sender, approver);
+    if (!found.empty()) v.details.emplace_back("identifiers", found);
+    const std::string why = found.empty() ? unchecked_reason(scan) : "個人番号・法人番号を検出: " + found + " / " + unchecked_reason(scan);
+    return hold(envelope, raw, v, why, level, scan.subject, scan.message_id, notify_sender, approver);
   }
-  if (leaves_city && !scan.identifiers.empty()) {
-    std::string found;
-    for (const auto& f : scan.identifiers) {
-      found += (found.empty() ? "" : ", ") + std::string(mail::label(f.kind, "ja")) + " " + f.masked + " (" + f.where + ")";
-    }
-    if (settings_.identifier_action == IdentifierAction::kReject) {
-      v.action = GatewayVerdict::Action::kReject;
-      v.outcome = "rejected";
-      v.reply = reply_text("5.7.1", "the message contains an identification number (My Number / corporate number)", v);
-      v.details.emplace_back("identifiers", found);
-      return v;
-    }
+  if (leaves_city && !found.empty()) {
     return hold(envelope, raw, v, "個人番号・法人番号を検出: " + found, level, scan.subject, scan.message_id, notify_sender);
   }
   if (strictest.action == policy::Action::kApprove) {
