@@ -41,6 +41,8 @@ run mail_sanitize_fuzz examples/minamata/mail fuzz/mail/corpus ${SANSO_SHARED:-.
 run mail_auth_results_fuzz fuzz/mail/auth_results_corpus
 run web_console_fuzz fuzz/web/corpus
 run monitor_parse_fuzz fuzz/monitor/corpus
+run icap_parse_fuzz fuzz/icap/corpus
+run icap_coding_fuzz fuzz/icap/coding_corpus
 run cdr_encryption_info_fuzz fuzz/cdr_encryption/corpus
 # The CDR engine: every format's rebuilder for a shorter run each, over our seeds and the public files.
 cdr_seconds=${SANSO_CDR_FUZZ_SECONDS:-8}

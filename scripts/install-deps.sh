@@ -14,7 +14,8 @@ packages=(
   libuchardet-dev libytnef0-dev libkainjow-mustache-dev
   libqpdf-dev libvips-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
   libmilter-dev                          # the Postfix milter
-  zlib1g-dev                             # gzip-compressed flow logs (src/monitor)
+  zlib1g-dev                             # gzip-compressed flow logs (src/monitor), gzip/deflate downloads (src/icap)
+  libbrotli-dev libzstd-dev              # br / zstd compressed downloads through the proxy (src/icap)
   libcpp-httplib-dev                     # the web console (HTTP/HTTPS server)
   libldap2-dev                           # directory sign-in (LDAP / Active Directory)
   libxlsxwriter-dev                      # self-inspection reports (sanso inspect report --format xlsx)

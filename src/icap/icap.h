@@ -23,11 +23,13 @@
 
 #include "config/config.h"
 #include "core/result.h"
+#include "icap/content_coding.h"
 #include "icap/protocol.h"
 #include "intake/intake.h"
 #include "mail/outbound.h"
 #include "policy/decide.h"
 #include "policy/network.h"
+#include "sandbox/sandbox.h"
 
 namespace sanso::audit {
 class AuditLog;
@@ -56,7 +58,14 @@ struct Engines {
   // Scans a body leaving the city like outgoing mail (transfer::scan_outgoing_file); a scan
   // that fails sets `error` and the body is blocked.
   std::function<mail::OutboundScan(std::string_view bytes, std::string_view name)> scan_outgoing;
+  // Removes a download's content codings (gzip, br, …) in the sandbox, through an executor of
+  // decoding_task; unset, a compressed download is blocked.
+  std::function<Result<std::string>(std::string_view body, const std::vector<ContentCoding>& applied)> decode;
 };
+
+// decode_request as sandboxed work: a download's content codings removed, at most `max_bytes`
+// decoded ([icap] max_body_mb: a bomb is refused as a body over the limit).
+sandbox::Task decoding_task(std::uint64_t max_bytes);
 
 // The ISTag (RFC 3507 §4.7): changes whenever the policy or the engine that judged a response
 // changes, so the proxy does not keep answers cached under an older policy. At most 32 characters.

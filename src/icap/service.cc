@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "core/digest.h"
 #include "core/log.h"
+#include "icap/content_coding.h"
 #include "icap/spool.h"
 #include "metrics/metrics.h"
 #include "quarantine/quarantine.h"
@@ -214,6 +215,18 @@ std::pair<std::string, std::string> reason_words(const cdr::CdrResult& r) {
 }
 
 }  // namespace
+
+sandbox::Task decoding_task(std::uint64_t max_bytes) {
+  sandbox::Task t;
+  const std::size_t most = static_cast<std::size_t>(max_bytes);
+  t.work = [most](std::string_view request) { return decode_request(request, most); };
+  // The compressed body, a copy of it and the decoded file, at most the limit each, plus the
+  // decoders' windows (8 MiB for zstd, less for the others).
+  t.limits.memory_bytes = std::max<std::size_t>(std::size_t{1} << 30, 3 * most + (std::size_t{256} << 20));
+  t.limits.output_bytes = most + 1;
+  t.limits.timeout = std::chrono::seconds(30);
+  return t;
+}
 
 std::string istag_of(std::string_view policy_sha256, std::string_view engine_version) {
   return "sanso-" + sha256_hex(std::string(policy_sha256) + "\n" + std::string(engine_version)).substr(0, 24);
@@ -641,13 +654,38 @@ Result<void> Service::answer(Exchange& x) {
   // A file: all of it, spooled, then through the one intake pipeline.
   SANSO_TRY(x.read_all(limit));
   if (x.body.over || x.disk_failed) return too_large();
-  if (encoded || partial) {
-    // Compressed or partial bytes are not the file the engine must judge: refused, not guessed at.
-    const std::string why = encoded ? "Content-Encoding on a download" : "a partial response (206 or Content-Range) of a file";
+  if (partial) {
+    // Part of a file is not the file the engine must judge: refused, not guessed at.
+    const std::string why = "a partial response (206 or Content-Range) of a file";
     x.record("icap.download", name, "blocked", why, std::nullopt, sha256_hex(SANSO_TRY(x.bytes())));
-    return x.block(403, name, encoded ? "圧縮して送られたファイルは受け取れません" : "ファイルの一部だけは受け取れません", why, "") ? ok() : gone();
+    return x.block(403, name, "ファイルの一部だけは受け取れません", why, "") ? ok() : gone();
   }
-  const std::string_view body = SANSO_TRY(x.bytes());
+  std::string_view body = SANSO_TRY(x.bytes());
+  // A compressed download is judged, kept and handed on as the file the browser would save: its
+  // codings removed in the sandbox, and the browser gets the decoded (or rebuilt) bytes, never the
+  // compressed ones — so no second reading of them, the browser's, can differ from the engine's.
+  std::string decoded;
+  if (encoded) {
+    std::vector<std::string> values;
+    for (const auto& f : response.headers.fields) {
+      if (lowered(f.name) == "content-encoding") values.push_back(f.value);
+    }
+    auto codings = content_codings(values);
+    Result<std::string> plain = !codings           ? Result<std::string>(codings.error())
+                                : engines_.decode ? engines_.decode(body, *codings)
+                                                  : Result<std::string>(make_error("icap.content-coding", "service", "no decoder for compressed downloads"));
+    if (!plain) {
+      if (plain.error().code == "icap.content-limit") {
+        x.record("icap.download", name, "blocked", plain.error().to_string(), std::nullopt, sha256_hex(body));
+        return x.block(403, name, "展開すると大きすぎるため受け取れません", plain.error().to_string(), "") ? ok() : gone();
+      }
+      const std::string why = "Content-Encoding on a download: " + plain.error().to_string();
+      x.record("icap.download", name, "blocked", why, std::nullopt, sha256_hex(body));
+      return x.block(403, name, "圧縮を解けないファイルは受け取れません", why, "") ? ok() : gone();
+    }
+    decoded = std::move(plain).value();
+    body = decoded;
+  }
   auto taken = intake_.take_file(intake::FileItem{body, name, route}, engines_.sanitize);
   if (!taken) {
     log::error("icap: " + name + " for " + x.client + ": " + taken.error().to_string());
@@ -658,7 +696,7 @@ Result<void> Service::answer(Exchange& x) {
     const auto [ja, en] = reason_words(r);
     return x.block(403, name, ja, en, taken->quarantine_id) ? ok() : gone();
   }
-  if (r.verdict == cdr::Verdict::clean && r.output == body) return x.unchanged(limit);
+  if (r.verdict == cdr::Verdict::clean && r.output == body && !encoded) return x.unchanged(limit);
 
   // The rebuilt document replaces the body; what described the old bytes goes.
   HttpHead h = response;
@@ -675,7 +713,7 @@ Result<void> Service::answer(Exchange& x) {
   }
   h.headers.fields.push_back({"X-Sanso-Quarantine-Id", taken->quarantine_id});
   h.headers.fields.push_back({"X-Sanso-Verdict", std::string(cdr::to_string(r.verdict))});
-  x.outcome = "sanitized";
+  x.outcome = r.verdict == cdr::Verdict::clean ? "decoded" : "sanitized";
   return x.respond(h, r.output) ? ok() : gone();
 }
 

@@ -22,6 +22,7 @@
 #include "cdr/cdr.h"
 #include "cdr/internal/format.h"
 #include "cdr/internal/zip_package.h"
+#include "support/compress.h"
 
 namespace sanso::cdr::fixtures {
 
@@ -139,19 +140,7 @@ struct Bytes {
   }
 };
 
-inline std::string deflate_raw(const std::string& data) {
-  z_stream z{};
-  deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, data.size()) + 16, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
+inline std::string deflate_raw(const std::string& data) { return sanso::testing::deflated(data, -15); }
 
 struct RawMember {
   std::string name;  // raw bytes, as stored

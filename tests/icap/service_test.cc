@@ -28,6 +28,7 @@
 #include "mail/outbound.h"
 #include "quarantine/quarantine.h"
 #include "store/schema.h"
+#include "support/compress.h"
 #include "support/zip_of.h"
 #include "support/example_policy.h"
 #include "support/open_quarantine.h"
@@ -140,6 +141,9 @@ class IcapServiceTest : public ::testing::Test {
       // it), scanned in-process.
       return mail::scan_outbound(mail::message_carrying(bytes, name), levels);
     };
+    // As `sanso icap` decodes: in a sandboxed child (one per job here).
+    decoder_ = std::make_shared<sandbox::ForkPerJob>(decoding_task(static_cast<std::uint64_t>(settings_.icap.max_body_mb) << 20));
+    engines_.decode = [d = decoder_](std::string_view body, const std::vector<ContentCoding>& applied) { return d->run(decoding_request(applied, body)); };
     service_ = std::make_unique<Service>(*compiled_, &*store_, log_.get(), &store_.shared(), settings_, engines_);
   }
 
@@ -162,6 +166,7 @@ class IcapServiceTest : public ::testing::Test {
   std::unique_ptr<policy::Policy> policy_;
   std::unique_ptr<policy::CompiledPolicy> compiled_;
   Settings settings_;
+  std::shared_ptr<sandbox::Executor> decoder_;
   Engines engines_;
   std::unique_ptr<Service> service_;
 };
@@ -262,15 +267,88 @@ TEST_F(IcapServiceTest, ABodyOverTheLimitGetsTheBlockPageAndNothingOfItPasses) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'icap.download' AND record LIKE '%\"blocked\"%'"), 1);
 }
 
-TEST_F(IcapServiceTest, ACompressedOrPartialDownloadIsBlockedNotGuessedAt) {
+// Compressed bytes that cannot be decoded as the browser would decode them are refused, not guessed
+// at: a stream that is not what it says, a coding not decoded here.
+TEST_F(IcapServiceTest, ACompressedDownloadThatCannotBeDecodedIsBlockedNotGuessedAt) {
   const std::string gz = serve(respmod("/a.pdf", "application/pdf", "%PDF-1.4 not really", "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
   EXPECT_NE(gz.find("HTTP/1.1 403"), std::string::npos) << gz.substr(0, 300);
+  EXPECT_NE(answer_body(gz).find("圧縮を解けないファイルは受け取れません"), std::string::npos);
   // The browser applies every Content-Encoding field: a first "identity" hides nothing.
   const std::string twice = serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: identity\r\nContent-Encoding: gzip\r\n"));
   EXPECT_NE(twice.find("HTTP/1.1 403"), std::string::npos) << twice.substr(0, 300);
   const std::string listed = serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: identity, br\r\n"));
   EXPECT_NE(listed.find("HTTP/1.1 403"), std::string::npos) << listed.substr(0, 300);
+  const std::string lzw = serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: compress\r\n"));
+  EXPECT_NE(lzw.find("HTTP/1.1 403"), std::string::npos) << lzw.substr(0, 300);
+  // A second gzip member after the first: one reader's file is not another's.
+  const std::string members = sanso::testing::gzipped("hello\n") + sanso::testing::gzipped(std::string("MZ") + std::string(64, '\0'));
+  const std::string two = serve(respmod("/a.txt", "text/plain", members, "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
+  EXPECT_NE(two.find("HTTP/1.1 403"), std::string::npos) << two.substr(0, 300);
   EXPECT_EQ(serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: identity\r\n")).rfind("ICAP/1.0 204", 0), 0u);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1) << "only the \"identity\" one, a file like any other: nothing undecodable is kept as a file";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'icap.download'"), 5);
+}
+
+TEST_F(IcapServiceTest, APartialDownloadIsBlockedNotGuessedAt) {
+  const std::string part = serve(respmod("/a.pdf", "application/pdf", "%PDF-1.4 part", "10.30.1.5", std::nullopt, "Content-Range: bytes 0-12/100\r\n",
+                                         "HTTP/1.1 206 Partial Content"));
+  EXPECT_NE(part.find("HTTP/1.1 403"), std::string::npos) << part.substr(0, 300);
+  EXPECT_NE(answer_body(part).find("ファイルの一部だけは受け取れません"), std::string::npos);
+}
+
+// A download the server compressed (the browser asked for gzip, br or zstd) is judged as the file
+// the browser saves: decoded in the sandbox, rebuilt or blocked like any other, its decoded bytes
+// kept as the original — and the browser gets the decoded (rebuilt) file without Content-Encoding,
+// even when the engine found it clean, so no other decoder's reading of the compressed bytes counts.
+TEST_F(IcapServiceTest, ACompressedDownloadIsJudgedAsTheFileTheBrowserSaves) {
+  const std::string docm = read_all(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/files/見積書.docm");
+  ASSERT_FALSE(docm.empty());
+  const std::string answer = serve(respmod("/dl/mitsumori.docm", "application/vnd.ms-word.document.macroEnabled.12", sanso::testing::brotli_compressed(docm),
+                                           "10.30.1.5", 512, "Content-Encoding: br\r\nVary: Accept-Encoding\r\n"));
+  ASSERT_NE(answer.find("ICAP/1.0 200 OK\r\n"), std::string::npos) << answer.substr(0, 300);
+  const std::string rebuilt = answer_body(answer.substr(answer.find("ICAP/1.0 200")));
+  EXPECT_EQ(rebuilt.substr(0, 2), "PK");
+  EXPECT_EQ(rebuilt.find("vbaProject"), std::string::npos) << "the macro is gone";
+  EXPECT_EQ(answer.find("Content-Encoding"), std::string::npos) << "the rebuilt file goes out as it is";
+  auto kept = store_.database().query_one("SELECT id FROM quarantine_items");
+  ASSERT_TRUE(kept && kept->has_value());
+  auto item = store_->get((*kept)->text(0));
+  ASSERT_TRUE(item) << item.error().to_string();
+  auto original = store_->read_for_service(item->id);
+  ASSERT_TRUE(original) << original.error().to_string();
+  EXPECT_EQ(*original, docm) << "the original kept is the file the browser would have saved, not its compressed bytes";
+
+  std::string exe = "MZ";
+  exe += std::string(200, '\0');
+  exe += "This program cannot be run in DOS mode.";
+  const std::string blocked = serve(respmod("/setup.txt", "text/plain", sanso::testing::gzipped(exe), "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
+  EXPECT_NE(blocked.find("HTTP/1.1 403 Forbidden\r\n"), std::string::npos) << blocked.substr(0, 300);
+  EXPECT_NE(answer_body(blocked).find("このファイルは安全に受け取れないため、止めました"), std::string::npos);
+
+  const std::string text = "お知らせ\n施設の利用時間が変わります。\n";
+  const std::string clean = serve(respmod("/notice.txt", "text/plain; charset=utf-8", sanso::testing::zstd_compressed(text), "10.30.1.5", std::nullopt,
+                                          "Content-Encoding: zstd\r\n"));
+  ASSERT_EQ(clean.rfind("ICAP/1.0 200 OK\r\n", 0), 0u) << "decoded bytes go out, not a 204 for the compressed ones: " << clean.substr(0, 300);
+  EXPECT_EQ(answer_body(clean), text);
+  EXPECT_EQ(clean.find("Content-Encoding"), std::string::npos);
+  EXPECT_NE(clean.find("Content-Length: " + std::to_string(text.size()) + "\r\n"), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 3);
+}
+
+// A small compressed body that expands past [icap] max_body_mb is refused as a body over the limit,
+// and the decoder stops at the limit (the bomb never lands in memory whole).
+TEST_F(IcapServiceTest, ACompressionBombIsRefusedAtTheLimit) {
+  settings_.icap.max_body_mb = 2;
+  const std::size_t limit = static_cast<std::size_t>(settings_.icap.max_body_mb) << 20;
+  decoder_ = std::make_shared<sandbox::ForkPerJob>(decoding_task(limit));
+  engines_.decode = [d = decoder_](std::string_view body, const std::vector<ContentCoding>& applied) { return d->run(decoding_request(applied, body)); };
+  service_ = std::make_unique<Service>(*compiled_, &*store_, log_.get(), &store_.shared(), settings_, engines_);
+  const std::string bomb = sanso::testing::gzipped(std::string(limit + (std::size_t{1} << 20), 'A'));
+  ASSERT_LT(bomb.size(), limit / 100);
+  const std::string answer = serve(respmod("/big.csv", "text/csv", bomb, "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
+  EXPECT_NE(answer.find("HTTP/1.1 403"), std::string::npos) << answer.substr(0, 300);
+  EXPECT_NE(answer_body(answer).find("展開すると大きすぎるため受け取れません"), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
 }
 
 TEST_F(IcapServiceTest, APartOfAFileNeverPassesAsAPage) {

@@ -78,7 +78,24 @@ truncate -s ${SANSO_BIG_MB:-300}M "$work/www/big.bin"
 # A page of 300 KB, above Squid's 64 KB buffer: decided on its preview.
 { printf '<!DOCTYPE html><html><body><p>'; head -c 300000 /dev/zero | tr '\0' a; printf '</p></body></html>\n'; } > "$work/www/page.html"
 
-(cd "$work/www" && exec python3 -m http.server "$web_port" --bind 127.0.0.1) > "$work/web.log" 2>&1 &
+# python3's http.server, and under /gzip/ a file sent gzip-compressed (Content-Encoding: gzip), as
+# servers answer browsers that accept it.
+cat > "$work/web.py" <<'EOF'
+import gzip, http.server, sys
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        if not self.path.startswith("/gzip/"):
+            return super().do_GET()
+        data = gzip.compress(open(self.path[len("/gzip/"):], "rb").read())
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.ms-word.document.macroEnabled.12")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+EOF
+(cd "$work/www" && exec python3 "$work/web.py" "$web_port") > "$work/web.log" 2>&1 &
 pids+=($!)
 
 SANSO_LOG=info "$sanso" icap --config "$work/sanso.toml" > "$work/sanso.log" 2>&1 &
@@ -110,6 +127,18 @@ names = zipfile.ZipFile(sys.argv[1]).namelist()
 sys.exit(1 if any("vbaProject" in n for n in names) or "word/document.xml" not in names else 0)
 EOF
 echo "ok: the macro document arrived rebuilt"
+
+# The same document sent gzip-compressed arrives decoded and rebuilt: no Content-Encoding, no macro.
+status=$(curl -s -D "$work/gzip-head.txt" -o "$work/got-gzip.docx" -w '%{http_code}' --max-time 120 -x "http://127.0.0.1:$proxy_port" \
+  "http://127.0.0.1:$web_port/gzip/mitsumori.docm")
+[ "$status" = 200 ] || fail "the gzip-compressed document: HTTP $status"
+grep -qi '^Content-Encoding' "$work/gzip-head.txt" && fail "the compressed document arrived still encoded: $(grep -i '^Content-Encoding' "$work/gzip-head.txt")"
+python3 - "$work/got-gzip.docx" <<'EOF' || fail "the gzip-compressed document arrived with its macro, or as no document"
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+sys.exit(1 if any("vbaProject" in n for n in names) or "word/document.xml" not in names else 0)
+EOF
+echo "ok: the gzip-compressed macro document arrived decoded and rebuilt"
 
 # An executable gets the block page, naming its quarantine id.
 status=$(fetch setup.exe)

@@ -1,0 +1,191 @@
+#include "icap/content_coding.h"
+
+#include <brotli/decode.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+
+namespace sanso::icap {
+namespace {
+
+constexpr std::size_t kChunk = 64 * 1024;
+
+std::string lowered_token(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  std::string out(v);
+  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+
+Error corrupt(ContentCoding c, std::string_view why) {
+  return make_error("icap.content-coding", std::string(to_string(c)), "the compressed download cannot be read: " + std::string(why));
+}
+
+Error over(ContentCoding c, std::size_t max_bytes) {
+  return make_error("icap.content-limit", std::string(to_string(c)),
+                    "the download expands to more than " + std::to_string(max_bytes) + " bytes ([icap] max_body_mb)");
+}
+
+// zlib's inflate for gzip (RFC 1952) and deflate (RFC 1950, or a raw RFC 1951 stream as some
+// servers send and every browser accepts).
+Result<std::string> inflate_body(std::string_view in, ContentCoding c, std::size_t max_bytes) {
+  int window = 16 + MAX_WBITS;
+  if (c == ContentCoding::kDeflate) {
+    const auto b0 = in.size() >= 2 ? static_cast<unsigned char>(in[0]) : 0u, b1 = in.size() >= 2 ? static_cast<unsigned char>(in[1]) : 0u;
+    const bool zlib_header = in.size() >= 2 && (b0 & 0x0Fu) == 8 && (b0 >> 4) <= 7 && ((b0 << 8) | b1) % 31 == 0;
+    window = zlib_header ? MAX_WBITS : -MAX_WBITS;
+  }
+  z_stream z{};
+  if (inflateInit2(&z, window) != Z_OK) return make_error("icap.content-coding", std::string(to_string(c)), "zlib could not start");
+  const std::unique_ptr<z_stream, int (*)(z_stream*)> end(&z, inflateEnd);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  if (in.size() > std::numeric_limits<uInt>::max()) return over(c, max_bytes);
+  std::string out;
+  while (true) {
+    const std::size_t had = out.size();
+    if (had >= max_bytes + 1) return over(c, max_bytes);
+    out.resize(had + std::min(kChunk, max_bytes + 1 - had));
+    z.next_out = reinterpret_cast<Bytef*>(out.data() + had);
+    z.avail_out = static_cast<uInt>(out.size() - had);
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    out.resize(out.size() - z.avail_out);
+    if (out.size() > max_bytes) return over(c, max_bytes);
+    if (rc == Z_STREAM_END) {
+      if (z.avail_in != 0) return corrupt(c, std::to_string(z.avail_in) + " bytes after the end of the compressed stream");
+      return out;
+    }
+    if (rc == Z_BUF_ERROR && z.avail_in == 0) return corrupt(c, "the stream is truncated");
+    if (rc != Z_OK && rc != Z_BUF_ERROR) return corrupt(c, z.msg != nullptr ? z.msg : "zlib error " + std::to_string(rc));
+  }
+}
+
+Result<std::string> unbrotli(std::string_view in, std::size_t max_bytes) {
+  constexpr ContentCoding c = ContentCoding::kBrotli;
+  const std::unique_ptr<BrotliDecoderState, void (*)(BrotliDecoderState*)> state(BrotliDecoderCreateInstance(nullptr, nullptr, nullptr),
+                                                                                 BrotliDecoderDestroyInstance);
+  if (!state) return make_error("icap.content-coding", "br", "the brotli decoder could not start");
+  const auto* next_in = reinterpret_cast<const uint8_t*>(in.data());
+  std::size_t avail_in = in.size();
+  std::string out;
+  while (true) {
+    const std::size_t had = out.size();
+    if (had >= max_bytes + 1) return over(c, max_bytes);
+    out.resize(had + std::min(kChunk, max_bytes + 1 - had));
+    auto* next_out = reinterpret_cast<uint8_t*>(out.data() + had);
+    std::size_t avail_out = out.size() - had;
+    const BrotliDecoderResult rc = BrotliDecoderDecompressStream(state.get(), &avail_in, &next_in, &avail_out, &next_out, nullptr);
+    out.resize(out.size() - avail_out);
+    if (out.size() > max_bytes) return over(c, max_bytes);
+    if (rc == BROTLI_DECODER_RESULT_SUCCESS) {
+      if (avail_in != 0) return corrupt(c, std::to_string(avail_in) + " bytes after the end of the compressed stream");
+      return out;
+    }
+    if (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT) return corrupt(c, "the stream is truncated");
+    if (rc == BROTLI_DECODER_RESULT_ERROR) return corrupt(c, BrotliDecoderErrorString(BrotliDecoderGetErrorCode(state.get())));
+  }
+}
+
+Result<std::string> unzstd(std::string_view in, std::size_t max_bytes) {
+  constexpr ContentCoding c = ContentCoding::kZstd;
+  const std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!ctx) return make_error("icap.content-coding", "zstd", "the zstd decoder could not start");
+  // Browsers refuse windows over 8 MiB (RFC 8878 §3 for HTTP): a larger one is not a download
+  // they would open, and its memory is the attacker's choice.
+  ZSTD_DCtx_setParameter(ctx.get(), ZSTD_d_windowLogMax, 23);
+  ZSTD_inBuffer input{in.data(), in.size(), 0};
+  std::string out;
+  while (true) {
+    const std::size_t had = out.size();
+    if (had >= max_bytes + 1) return over(c, max_bytes);
+    out.resize(had + std::min(kChunk, max_bytes + 1 - had));
+    ZSTD_outBuffer output{out.data() + had, out.size() - had, 0};
+    const std::size_t rc = ZSTD_decompressStream(ctx.get(), &output, &input);
+    out.resize(had + output.pos);
+    if (ZSTD_isError(rc)) return corrupt(c, ZSTD_getErrorName(rc));
+    if (out.size() > max_bytes) return over(c, max_bytes);
+    if (rc == 0) {
+      // One frame: a second one (or anything) after it is read by some decoders and not others.
+      if (input.pos != input.size) return corrupt(c, std::to_string(input.size - input.pos) + " bytes after the end of the compressed frame");
+      return out;
+    }
+    if (input.pos == input.size && output.pos < output.size) return corrupt(c, "the stream is truncated");
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(ContentCoding c) {
+  switch (c) {
+    case ContentCoding::kGzip:
+      return "gzip";
+    case ContentCoding::kDeflate:
+      return "deflate";
+    case ContentCoding::kBrotli:
+      return "br";
+    case ContentCoding::kZstd:
+      return "zstd";
+  }
+  return "?";
+}
+
+Result<std::vector<ContentCoding>> content_codings(const std::vector<std::string>& field_values) {
+  std::vector<ContentCoding> out;
+  for (const auto& value : field_values) {
+    std::string_view v = value;
+    while (true) {
+      const std::size_t comma = v.find(',');
+      const std::string token = lowered_token(v.substr(0, comma));
+      if (token == "gzip" || token == "x-gzip") {
+        out.push_back(ContentCoding::kGzip);
+      } else if (token == "deflate") {
+        out.push_back(ContentCoding::kDeflate);
+      } else if (token == "br") {
+        out.push_back(ContentCoding::kBrotli);
+      } else if (token == "zstd") {
+        out.push_back(ContentCoding::kZstd);
+      } else if (!token.empty() && token != "identity") {
+        return make_error("icap.content-coding", token.substr(0, 64), "a Content-Encoding the service does not decode (gzip, deflate, br and zstd are decoded)");
+      }
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  // More layers than any server applies is an attacker's nesting (each could expand to the limit).
+  if (out.size() > 4) return make_error("icap.content-coding", std::to_string(out.size()) + " codings", "more than four content codings on one download");
+  return out;
+}
+
+Result<std::string> decode_content(std::string_view body, const std::vector<ContentCoding>& applied, std::size_t max_bytes) {
+  std::string current(body);
+  for (auto it = applied.rbegin(); it != applied.rend(); ++it) {
+    Result<std::string> next = *it == ContentCoding::kBrotli ? unbrotli(current, max_bytes)
+                               : *it == ContentCoding::kZstd ? unzstd(current, max_bytes)
+                                                             : inflate_body(current, *it, max_bytes);
+    if (!next) return std::move(next).error();
+    current = std::move(next).value();
+  }
+  return current;
+}
+
+std::string decoding_request(const std::vector<ContentCoding>& applied, std::string_view body) {
+  std::string out;
+  for (ContentCoding c : applied) out += std::string(to_string(c)) + ",";
+  out += '\n';
+  out.append(body);
+  return out;
+}
+
+Result<std::string> decode_request(std::string_view request, std::size_t max_bytes) {
+  const std::size_t nl = request.find('\n');
+  if (nl == std::string_view::npos || nl > 64) return make_error("icap.content-coding", "decoding request", "no list of codings before the body");
+  auto applied = content_codings({std::string(request.substr(0, nl))});
+  if (!applied) return std::move(applied).error();
+  return decode_content(request.substr(nl + 1), *applied, max_bytes);
+}
+
+}  // namespace sanso::icap

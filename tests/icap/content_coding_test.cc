@@ -1,0 +1,112 @@
+// A compressed download is decoded as a browser decodes it, and every reading two decoders could
+// disagree on (bytes after the stream, a second member, a truncated stream) is an error.
+#include "icap/content_coding.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "icap/icap.h"
+#include "sandbox/sandbox.h"
+#include "support/compress.h"
+
+namespace sanso::icap {
+namespace {
+
+using sanso::testing::brotli_compressed;
+using sanso::testing::deflated;
+using sanso::testing::gzipped;
+using sanso::testing::zstd_compressed;
+
+constexpr std::size_t kMiB = std::size_t{1} << 20;
+
+std::string sample() {
+  std::string s = "番号,氏名,式\n";
+  for (int i = 0; i < 2000; ++i) s += std::to_string(i) + ",山田 太郎,=1+" + std::to_string(i) + "\n";
+  return s;
+}
+
+std::vector<ContentCoding> codings_of(const std::string& value) {
+  auto c = content_codings({value});
+  EXPECT_TRUE(c) << value << ": " << c.error().to_string();
+  return c ? *c : std::vector<ContentCoding>{};
+}
+
+TEST(ContentCoding, EveryCodingABrowserAcceptsIsRemovedLastAppliedFirst) {
+  const std::string file = sample();
+  EXPECT_EQ(decode_content(gzipped(file), codings_of("gzip"), kMiB).value(), file);
+  EXPECT_EQ(decode_content(gzipped(file), codings_of("X-GZIP"), kMiB).value(), file);
+  EXPECT_EQ(decode_content(deflated(file, 15), codings_of("deflate"), kMiB).value(), file) << "zlib-wrapped, as RFC 9110 says";
+  EXPECT_EQ(decode_content(deflated(file, -15), codings_of("deflate"), kMiB).value(), file) << "raw, as some servers send";
+  EXPECT_EQ(decode_content(brotli_compressed(file), codings_of("br"), kMiB).value(), file);
+  EXPECT_EQ(decode_content(zstd_compressed(file), codings_of("zstd"), kMiB).value(), file);
+  // Applied in the order listed: gzip first, then br — so br comes off first.
+  EXPECT_EQ(decode_content(brotli_compressed(gzipped(file)), codings_of("gzip, identity ,br"), kMiB).value(), file);
+  auto two_fields = content_codings({"gzip", "zstd"});
+  ASSERT_TRUE(two_fields);
+  EXPECT_EQ(decode_content(zstd_compressed(gzipped(file)), *two_fields, kMiB).value(), file);
+  EXPECT_TRUE(codings_of("identity").empty());
+  EXPECT_EQ(decode_content("", {}, kMiB).value(), "");
+}
+
+TEST(ContentCoding, WhatTwoDecodersCouldReadDifferentlyIsRefused) {
+  const std::string file = sample();
+  // A second gzip member: some readers stop after the first, others go on.
+  auto two_members = decode_content(gzipped(file) + gzipped("MZ evil"), codings_of("gzip"), kMiB);
+  ASSERT_FALSE(two_members);
+  EXPECT_EQ(two_members.error().code, "icap.content-coding");
+  EXPECT_NE(two_members.error().message.find("after the end"), std::string::npos) << two_members.error().message;
+  EXPECT_FALSE(decode_content(gzipped(file) + "junk", codings_of("gzip"), kMiB));
+  EXPECT_FALSE(decode_content(deflated(file, 15) + "junk", codings_of("deflate"), kMiB));
+  EXPECT_FALSE(decode_content(brotli_compressed(file) + "junk", codings_of("br"), kMiB));
+  EXPECT_FALSE(decode_content(zstd_compressed(file) + zstd_compressed("MZ"), codings_of("zstd"), kMiB)) << "a second zstd frame";
+  // Truncated streams: what the browser would save is not known.
+  for (const std::string& whole : {gzipped(file), deflated(file, 15), brotli_compressed(file), zstd_compressed(file)}) {
+    const std::string coding = whole == gzipped(file) ? "gzip" : whole == deflated(file, 15) ? "deflate" : whole == brotli_compressed(file) ? "br" : "zstd";
+    auto cut = decode_content(whole.substr(0, whole.size() / 2), codings_of(coding), kMiB);
+    ASSERT_FALSE(cut) << coding;
+    EXPECT_EQ(cut.error().code, "icap.content-coding") << coding;
+  }
+  EXPECT_FALSE(decode_content("plain text, not gzip", codings_of("gzip"), kMiB));
+  EXPECT_FALSE(decode_content("plain text, not brotli", codings_of("br"), kMiB));
+  // Codings not decoded here, and nesting no server applies.
+  for (const char* value : {"compress", "x-compress", "exi", "gzip, pack200-gzip", "gzip;q=1"}) {
+    auto c = content_codings({value});
+    ASSERT_FALSE(c) << value;
+    EXPECT_EQ(c.error().code, "icap.content-coding");
+  }
+  EXPECT_FALSE(content_codings({"gzip, gzip, gzip, gzip, gzip"}));
+}
+
+TEST(ContentCoding, ABombStopsAtTheLimitInEveryCoding) {
+  const std::string zeros(64 * kMiB, '\0');
+  for (const auto& [coding, body] : std::vector<std::pair<std::string, std::string>>{
+           {"gzip", gzipped(zeros)}, {"deflate", deflated(zeros, -15)}, {"br", brotli_compressed(zeros)}, {"zstd", zstd_compressed(zeros)}}) {
+    ASSERT_LT(body.size(), kMiB) << coding << ": the bomb is small";
+    auto r = decode_content(body, codings_of(coding), kMiB);
+    ASSERT_FALSE(r) << coding;
+    EXPECT_EQ(r.error().code, "icap.content-limit") << coding << ": " << r.error().to_string();
+  }
+  // Exactly at the limit is still a file.
+  EXPECT_EQ(decode_content(gzipped(std::string(kMiB, 'a')), codings_of("gzip"), kMiB).value().size(), kMiB);
+}
+
+// Through the sandbox as `sanso icap` runs it: the request's framing, and an error that crosses back
+// with its code (a bomb is told from a corrupt stream).
+TEST(ContentCoding, TheSandboxedDecoderAnswersWithTheFileOrWhy) {
+  sandbox::ForkPerJob decoder(decoding_task(kMiB));
+  const std::string file = sample();
+  auto decoded = decoder.run(decoding_request(codings_of("gzip, br"), brotli_compressed(gzipped(file))));
+  ASSERT_TRUE(decoded) << decoded.error().to_string();
+  EXPECT_EQ(*decoded, file);
+  auto bomb = decoder.run(decoding_request(codings_of("gzip"), gzipped(std::string(8 * kMiB, 'x'))));
+  ASSERT_FALSE(bomb);
+  EXPECT_EQ(bomb.error().code, "icap.content-limit") << bomb.error().to_string();
+  auto corrupt = decoder.run(decoding_request(codings_of("zstd"), "not zstd"));
+  ASSERT_FALSE(corrupt);
+  EXPECT_EQ(corrupt.error().code, "icap.content-coding") << corrupt.error().to_string();
+  EXPECT_FALSE(decoder.run("no framing line"));
+}
+
+}  // namespace
+}  // namespace sanso::icap
