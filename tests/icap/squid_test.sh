@@ -38,7 +38,7 @@ trap cleanup EXIT
 
 # shellcheck source=../support/squid-icap.sh
 . "$src/tests/support/squid-icap.sh"
-web_port=$(free_port) icap_port=$(free_port) proxy_port=$(free_port) metrics_port=$(free_port)
+free_port web_port; free_port icap_port; free_port proxy_port; free_port metrics_port
 
 # The example city's policy, with the loopback in the internet zone: curl is an internet-zone terminal.
 write_loopback_internet_policy "$src" "$work/policy.toml" || fail "could not put the loopback into the internet zone"

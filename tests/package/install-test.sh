@@ -117,7 +117,7 @@ echo "ok: a mail made text-only and a macro document rebuilt, originals quaranti
 # One download through a real Squid on the host to the installed `sanso icap` (docs/icap.md's steps).
 # shellcheck source=../support/squid-icap.sh
 . "$src/tests/support/squid-icap.sh"
-web_port=$(free_port) icap_port=$(free_port) proxy_port=$(free_port)
+free_port web_port; free_port icap_port; free_port proxy_port
 cat >> "$root/etc/sanso/sanso.toml" <<EOF
 
 [icap]

@@ -17,6 +17,8 @@
 #include <string>
 #include <thread>
 
+#include "support/free_port.h"
+
 namespace sanso::testing {
 
 class RsyslogServer {
@@ -83,17 +85,7 @@ class RsyslogServer {
   }
 
  private:
-  static int free_port(int type) {
-    int fd = ::socket(AF_INET, type, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) port = ntohs(a.sin_port);
-    ::close(fd);
-    return port;
-  }
+  static int free_port(int type) { return sanso::testing::free_port(type); }
   static bool accepts(int port) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};

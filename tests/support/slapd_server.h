@@ -18,6 +18,8 @@
 #include <string>
 #include <thread>
 
+#include "support/free_port.h"
+
 namespace sanso::testing {
 
 // A small city directory: tanaka in 情報政策係 (jouhou), nested in security-managers; suzuki at
@@ -176,17 +178,7 @@ class SlapdServer {
            run("cd " + d + " && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.cnf >>openssl.log 2>&1") == 0;
   }
 
-  static int free_port() {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    close(fd);
-    return ntohs(a.sin_port);
-  }
+  static int free_port() { return sanso::testing::free_tcp_port(); }
 
   static bool accepts(int port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

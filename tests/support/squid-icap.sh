@@ -1,7 +1,8 @@
 # Sourced by the tests that put a private Squid in front of `sanso icap` (tests/icap/squid_test.sh,
 # tests/package/install-test.sh): everything on the loopback, Squid failing closed (bypass=off).
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=free-port.sh
+. "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
 
 # wait_port PORT: true once something accepts connections on 127.0.0.1:PORT (up to 30 s).
 wait_port() {

@@ -74,9 +74,10 @@ export SANSO_EXPORT_DIR="$city/data/exports"
 # ports of its own (no mail: notify_to off), fed FortiGate traffic logs over syslog/UDP — two
 # マイナンバー利用事務系 hosts reaching the internet (6(3)①) and an LGWAN terminal going around the
 # gateway (6(3)②) — until the three findings are in the store, then stopped.
-free_udp_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-syslog_port=$(free_udp_port)
-ipfix_port=$(free_udp_port)
+# shellcheck source=../../support/free-port.sh
+. "$root/tests/support/free-port.sh"
+free_port syslog_port
+free_port ipfix_port
 sed -i -e "s|^syslog_udp = .*|syslog_udp = \"127.0.0.1:$syslog_port\"|" -e "s|^ipfix_udp = .*|ipfix_udp = \"127.0.0.1:$ipfix_port\"|" \
     -e 's|^notify_to = |# notify_to = |' "$city/sanso.toml"
 grep -q "^syslog_udp = \"127.0.0.1:$syslog_port\"" "$city/sanso.toml" && grep -q '^syslog_format = "fortigate"' "$city/sanso.toml" \
@@ -107,7 +108,7 @@ kill "$monitor_pid"
 wait "$monitor_pid" || true
 monitor_pid=
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+free_port port
 "$sanso" web --listen "127.0.0.1:$port" "${config[@]}" > "$city/web.log" 2>&1 &
 web_pid=$!
 for _ in $(seq 1 200); do
