@@ -58,6 +58,7 @@ Result<TransferEngines> open_transfer_engines(QuarantineSession& q, const sandbo
   if (!service.config.directory.uri.empty() && !service.config.directory.lookup_bind.empty()) {
     options.directory = transfer::directory_lookup(service.config.directory);
     options.directory_approvers = transfer::directory_approvers(service.config.directory);
+    options.directory_by_mail = transfer::directory_by_mail(service.config.directory);
   }
   options.internet_url = !service.config.web.internet_origin.empty() ? service.config.web.internet_origin : service.config.web.public_origin;
   if (service.config.transfer.notify && !service.config.quarantine.smtp_relay.empty()) {

@@ -533,6 +533,32 @@ Result<std::optional<Person>> look_up(const Settings& s, std::string_view name) 
   return read_person(s, ld.get(), std::string(name), nullptr);
 }
 
+Result<std::optional<Person>> look_up_by_mail(const Settings& s, std::string_view address) {
+  if (!is_plain_mail_address(address)) return std::optional<Person>();
+  Connection ld = SANSO_TRY(lookup_connection(s));
+  const std::string name_attribute = naming_attribute(s.user_filter);
+  const std::string wanted(address);
+  Message found = SANSO_TRY(search(s, ld.get(), s.base_dn, "(mail=" + escape_filter_value(wanted) + ")", {name_attribute.c_str()}));
+  const int count = ldap_count_entries(ld.get(), found.get());
+  if (count == 0) return std::optional<Person>();
+  if (count > 1) return make_error("directory.ambiguous", wanted, "more than one entry holds this mail address: refusing to guess which person it is");
+  LDAPMessage* entry = ldap_first_entry(ld.get(), found.get());
+  std::string dn;
+  if (char* d = ldap_get_dn(ld.get(), entry); d != nullptr) {
+    dn = d;
+    ldap_memfree(d);
+  }
+  const std::string name = SANSO_TRY(directory_name(ld.get(), entry, name_attribute, dn, wanted));
+  // The person as sign-in finds them by that name: their groups, zone and a disabled account; and
+  // it must be the very entry that holds the address, not another that user_filter finds first.
+  auto person = SANSO_TRY(read_person(s, ld.get(), name, nullptr));
+  if (!person) return std::optional<Person>();
+  if (normalize_dn(person->dn) != normalize_dn(dn)) {
+    return make_error("directory.ambiguous", wanted, "the entry holding this address (" + dn + ") is not the one its name " + name + " finds (" + person->dn + ")");
+  }
+  return person;
+}
+
 Result<std::vector<Member>> members_of(const Settings& s, const std::vector<std::string>& group_dns) {
   Connection ld = SANSO_TRY(lookup_connection(s));
   const std::string name_attribute = naming_attribute(s.user_filter);

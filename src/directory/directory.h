@@ -86,6 +86,13 @@ Result<Person> person_after_bind(const Settings& settings, LDAP* ld, std::string
 // zones), "directory.disabled" (the entry is disabled or locked).
 Result<std::optional<Person>> look_up(const Settings& settings, std::string_view name);
 
+// Finds the person whose entry's `mail` is `address` (as the directory compares it: without regard
+// to case), bound as lookup_bind, read as look_up reads them; nullopt when no entry holds it or
+// `address` is no plain address. Two entries holding it: "directory.ambiguous" (a recipient is
+// never guessed). Other errors as look_up's. Only `mail` is searched (not AD's proxyAddresses):
+// the address notices go to is the one a person is found by.
+Result<std::optional<Person>> look_up_by_mail(const Settings& settings, std::string_view address);
+
 // Who must attend training (the training register, 6(5)): the groups whose members are the
 // audience ([directory] training_groups), read as the lookup account. A member that is a group
 // brings its members (as deep as max_group_depth; loops end); a person is listed once, by the

@@ -21,6 +21,14 @@ DirectoryLookup directory_lookup(const directory::Settings& settings) {
   };
 }
 
+DirectoryLookup directory_by_mail(const directory::Settings& settings) {
+  return [settings](const std::string& address) -> Result<std::optional<DirectoryEntry>> {
+    auto found = SANSO_TRY(directory::look_up_by_mail(settings, address));
+    if (!found) return std::optional<DirectoryEntry>();
+    return std::optional<DirectoryEntry>(DirectoryEntry{found->name, found->zone, found->mail});
+  };
+}
+
 DirectoryApprovers directory_approvers(const directory::Settings& settings) {
   return [settings](const std::vector<std::string>& roles) -> Result<std::vector<DirectoryEntry>> {
     std::vector<std::string> groups;

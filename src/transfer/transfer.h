@@ -162,6 +162,8 @@ using DirectoryApprovers = std::function<Result<std::vector<DirectoryEntry>>(con
 // as [directory] lookup_bind): what `sanso transfer` and `sanso web` wire.
 DirectoryLookup directory_lookup(const directory::Settings& settings);
 DirectoryApprovers directory_approvers(const directory::Settings& settings);
+// directory::look_up_by_mail as a DirectoryLookup of an address.
+DirectoryLookup directory_by_mail(const directory::Settings& settings);
 
 // How outgoing files are scanned: a file in, what outgoing mail's scan reports (run in the
 // sandbox; a scan that fails sets `error`, and the transfer is held).
@@ -215,6 +217,10 @@ class TransferService {
     // With the lookup account: the approvers the directory knows, asked when a transfer waits
     // for a decision (beside the approvers of [[users]]); empty: [[users]] only.
     DirectoryApprovers directory_approvers;
+    // With the lookup account: the person whose directory entry holds a mail address, for the LGWAN
+    // recipients of a mail with a password-protected attachment who are not in [[users]] (most
+    // staff, where people sign in through the directory); empty: [[users]] only.
+    DirectoryLookup directory_by_mail;
     // Notices to the people a transfer concerns: the recipient when files wait for them, the
     // approvers ([[users]] and the directory's) when it waits for a decision, the sender once it is decided. Each
     // attempt is recorded (transfer.notify); a notice that cannot go never undoes the transfer.
@@ -273,7 +279,9 @@ class TransferService {
   Result<TransferFile> unlock(const std::string& id, int position, const Person& sender, std::string_view password, const std::string& source);
 
   // PPAP from mail (the gateway). The LGWAN person whose [[users]] `mail` is `address` (case
-  // aside); nullopt for nobody (the attachment then stays removed, as before).
+  // aside), else the one the directory finds by it (Options::directory_by_mail) when their groups
+  // put them in LGWAN; nullopt for nobody, and when the directory cannot say (logged): the
+  // attachment then stays removed, as before.
   std::optional<std::string> recipient_for_address(const std::string& address) const;
   // Prepares the transfer for `files` from `sender` (the envelope sender) to `recipient`, under
   // the mail's ruling, pointing at the mail kept as `mail_quarantine_id`; a link token when

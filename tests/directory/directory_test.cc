@@ -410,6 +410,67 @@ TEST_F(DirectorySignIn, ARecipientIsLookedUpWithTheServicesAccountNotTheirPasswo
   EXPECT_EQ(r.error().code, "directory.unavailable") << r.error().to_string();
 }
 
+// PPAP from mail: the LGWAN recipient is found by the address the mail names — case aside, through
+// the lookup account, as look_up finds them — and never guessed: two entries holding one address,
+// a disabled one, or something that is no plain address find nobody or an error.
+TEST_F(DirectorySignIn, ARecipientIsFoundByTheirMailAddressAndNeverGuessed) {
+  const std::string extra = std::string(sanso::testing::kCityDirectory) + R"(
+dn: uid=sato,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+uid: sato
+cn: Sato Jiro
+sn: Sato
+mail: madoguchi@city.example.lg.jp
+userPassword: sato-pass
+
+dn: uid=kimura,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+uid: kimura
+cn: Kimura Ken
+sn: Kimura
+mail: madoguchi@city.example.lg.jp
+userPassword: kimura-pass
+
+dn: uid=ono,ou=people,dc=city,dc=example
+objectClass: inetOrgPerson
+uid: ono
+cn: Ono Aki
+sn: Ono
+mail: ono@city.example.lg.jp
+userPassword: ono-pass
+pwdAccountLockedTime: 000001010000Z
+)";
+  SlapdServer ldap("/tmp/sanso-slapd-mail-" + std::to_string(::getpid()), extra);
+  if (!ldap.available()) GTEST_SKIP() << "slapd did not start";
+  const std::string secret = (std::filesystem::path(ldap.ca_file()).parent_path() / "lookup.secret").string();
+  std::ofstream(secret) << "tanaka-pass\n";
+  Settings s = settings();
+  s.uri = ldap.ldap_uri();
+  s.ca_file = ldap.ca_file();
+  s.lookup_bind = "uid=tanaka,ou=people,dc=city,dc=example";
+  s.lookup_password_file = secret;
+  auto tanaka = look_up_by_mail(s, "Tanaka@City.Example.LG.JP");
+  ASSERT_TRUE(tanaka) << tanaka.error().to_string();
+  ASSERT_TRUE(tanaka->has_value());
+  EXPECT_EQ((*tanaka)->name, "tanaka");
+  EXPECT_EQ((*tanaka)->zone, "lgwan");
+  EXPECT_TRUE(has((*tanaka)->roles, "security_manager"));
+  for (const char* nobody : {"nobody@city.example.lg.jp", "*", "*@city.example.lg.jp", "tanaka@city.example.lg.jp)(mail=*", "", "tanaka"}) {
+    auto r = look_up_by_mail(s, nobody);
+    ASSERT_TRUE(r) << nobody << ": " << r.error().to_string();
+    EXPECT_FALSE(r->has_value()) << nobody;
+  }
+  auto shared = look_up_by_mail(s, "madoguchi@city.example.lg.jp");
+  ASSERT_FALSE(shared) << "two people hold the address: " << ((shared && *shared) ? (*shared)->name : "");
+  EXPECT_EQ(shared.error().code, "directory.ambiguous");
+  auto locked = look_up_by_mail(s, "ono@city.example.lg.jp");
+  ASSERT_FALSE(locked);
+  EXPECT_EQ(locked.error().code, "directory.disabled");
+  Settings none = s;
+  none.lookup_bind.clear();
+  EXPECT_EQ(look_up_by_mail(none, "tanaka@city.example.lg.jp").error().code, "directory.bad-settings") << "no lookup account, no lookup";
+}
+
 // A "directory" on loopback that accepts and then goes silent at the TLS handshake: over LDAPS at
 // once; with StartTLS after answering the StartTLS request with success (as a server, or a
 // machine in the middle, may).

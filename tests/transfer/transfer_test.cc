@@ -552,10 +552,17 @@ TEST_P(TransferTest, ARecipientKnownOnlyToTheDirectoryReceivesOnTheirSideAndAnOu
   ASSERT_NO_FATAL_FAILURE(open_service(kOutgoingException, [&](TransferService::Options& o) {
     o.directory = directory_lookup(d);
     o.directory_approvers = directory_approvers(d);
+    o.directory_by_mail = directory_by_mail(d);
     o.send_notice = [&](const mime::ComposedNotice& n, const std::vector<std::string>& to) {
       return mail::send_mail(mail::SmtpOptions{relay.relay()}, mail::SmtpEnvelope{"", to}, n.message);
     };
   }));
+  // PPAP from mail: an LGWAN recipient known only to the directory is found by their address (the
+  // gateway's question); an address nobody holds, or a person the directory puts on the internet
+  // side, is nobody's.
+  EXPECT_EQ(service_->recipient_for_address("TANAKA@city.example.lg.jp"), std::optional<std::string>("tanaka"));
+  EXPECT_EQ(service_->recipient_for_address("nobody@city.example.lg.jp"), std::nullopt);
+  EXPECT_EQ(service_->recipient_for_address("tanaka@city.example.lg.jp>, <x@y"), std::nullopt);
 
   const Upload files[] = {{"案内.txt", "お知らせ\n"}};
   auto in = service_->send(person("yamada"), "Ichiro.Tanaka", "", files);
@@ -589,6 +596,7 @@ TEST_P(TransferTest, ARecipientKnownOnlyToTheDirectoryReceivesOnTheirSideAndAnOu
 
   const auto before = count("SELECT COUNT(*) FROM transfers");
   ldap.stop();
+  EXPECT_EQ(service_->recipient_for_address("tanaka@city.example.lg.jp"), std::nullopt) << "a directory that cannot be asked vouches for nobody";
   auto down = service_->send(person("kato"), "vendor@example.com", "委託先への報告", files);
   ASSERT_FALSE(down);
   EXPECT_EQ(down.error().code, "transfer.directory");
