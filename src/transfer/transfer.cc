@@ -613,14 +613,17 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   // not come back, hold the transfer for approval.
   std::string level = m.options.unmarked_classification;
   std::vector<std::string> holds;
-  bool unreadable = false;
+  bool unreadable = false, numbered = false, scan_failed = false;
   if (to_internet) {
     const auto& scale = m.policy->policy().scheme.confidentiality;
     for (std::size_t i = 0; i < files.size(); ++i) {
       std::string loaded;
       const std::string_view bytes = SANSO_TRY(content_of(files[i], loaded));
       const mail::OutboundScan scan = m.engines.scan(bytes, names[i]);
-      if (!scan.error.empty()) holds.push_back(names[i] + ": the scan failed (" + scan.error + ") / 検査できませんでした");
+      if (!scan.error.empty()) {
+        holds.push_back(names[i] + ": the scan failed (" + scan.error + ") / 検査できませんでした");
+        scan_failed = true;  // nothing of it read: it might hold any level
+      }
       if (!scan.unchecked.empty()) {
         // What could not be read is held for an approver (never sent on unchecked).
         holds.push_back(mail::unchecked_reason(scan));
@@ -630,6 +633,7 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
         // Where in the file: a member of an archive by its path; the carrying message's subject is the file's name.
         const std::string& where = id.where == "subject" || id.where == "body" ? names[i] : id.where;
         holds.push_back(where + ": " + (id.kind == mail::NumberKind::kIndividual ? "個人番号 (individual number) " : "法人番号 (corporate number) ") + id.masked);
+        numbered = true;
       }
       if (!scan.classification.empty() && scale.rank_of(scan.classification).value_or(-1) > scale.rank_of(level).value_or(-1)) {
         level = scan.classification;
@@ -670,8 +674,12 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   if (!from_internet && !holds.empty()) {
     t.state = State::kPendingApproval;
     t.hold_reason = join(holds, ", ");
-    // A file that could not be read might be of any higher level: the approver of the highest.
-    if (unreadable) t.approver_role = intake::approver_for_unchecked(*m.policy, policy::RequestNames{sender.zone, to_zone, "file", level, "", ""});
+    // A file that could not be read might be of any higher level, and a 個人番号 is of the highest
+    // the city keeps: the approver of the highest level from the transfer's own (from the lowest
+    // when a scan failed), never one below the rule's own.
+    if (unreadable || numbered || scan_failed) {
+      t.approver_role = intake::approver_for_unchecked(*m.policy, policy::RequestNames{sender.zone, to_zone, "file", scan_failed ? "" : level, "", ""});
+    }
     if (t.approver_role.empty() && ruling.action == policy::Action::kApprove) t.approver_role = std::string(ruling.approver());
   } else {
     t.state = to_internet ? State::kApproved : State::kReady;
@@ -1182,7 +1190,14 @@ std::optional<std::string> TransferService::recipient_for_address(const std::str
   for (const auto& u : impl_->users) {
     if (!u.mail.empty() && ascii_lower(u.mail) == wanted && u.zone == policy::kZoneLgwan) return u.name;
   }
-  return std::nullopt;
+  if (!impl_->options.directory_by_mail) return std::nullopt;
+  auto found = impl_->options.directory_by_mail(wanted);
+  if (!found) {
+    log::warn("PPAP: the directory could not say who " + visible_text(wanted) + " is; the attachment stays removed: " + found.error().to_string());
+    return std::nullopt;
+  }
+  if (!*found || (*found)->zone != policy::kZoneLgwan) return std::nullopt;
+  return (*found)->name;
 }
 
 Result<MailPpap> TransferService::prepare_mail_ppap(const std::string& sender, const std::string& recipient, const std::string& mail_quarantine_id,

@@ -464,6 +464,7 @@ TEST_F(GatewayDecisions, OutgoingMailWithAnIndividualNumberIsHeldAndTheNumberMas
   const std::string reason = detail_of(v, "reason");
   EXPECT_NE(reason.find("個人番号"), std::string::npos) << reason;
   EXPECT_EQ(reason.find("1234 5678 9018"), std::string::npos) << "the number itself is not repeated: " << reason;
+  EXPECT_EQ(detail_of(v, "approver_role"), "security_manager") << "a 個人番号 goes to the approver of the highest level that may leave, not to anyone";
   auto item = quarantine_->get(v.quarantine_id);
   ASSERT_TRUE(item) << item.error().to_string();
   EXPECT_EQ(item->verdict, quarantine::Verdict::kHeld);
@@ -552,6 +553,7 @@ TEST_F(GatewayDecisions, ANumberBesideAnUnreadableFileIsStillRefusedAndTheUnread
   ASSERT_EQ(held.action, GatewayVerdict::Action::kHold) << held.reply;
   EXPECT_NE(detail_of(held, "reason").find("個人番号"), std::string::npos) << detail_of(held, "reason");
   EXPECT_NE(detail_of(held, "reason").find("photo.png"), std::string::npos) << detail_of(held, "reason");
+  EXPECT_EQ(detail_of(held, "approver_role"), "security_manager");
   GatewaySettings reject;
   reject.identifier_action = IdentifierAction::kReject;
   open_gateway(reject);

@@ -331,9 +331,21 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   // Only the sender's own zone hears of a hold: a city client can name any envelope sender, and a
   // notice to an outside address would carry the subject and recipients out without approval.
   const bool notify_sender = from != policy::kZoneInternet && claimed != nullptr && claimed->id == from;
+  // Whoever approves what was not fully read, or what carries a 個人番号, approves for the highest
+  // level it might hold on its way out (to the internet, whatever other zones the mail also goes
+  // to): the approve rule of the highest level from the mail's own upward — from the lowest when
+  // the mail could not be read at all — else the rule that decided the message. Never an approver
+  // below the rule's own: with neither, the configured approver roles decide.
+  auto approver_for_the_highest = [&](const std::string& from_level) {
+    std::string approver = intake::approver_for_unchecked(compiled_, policy::RequestNames{from, std::string(policy::kZoneInternet), "mail", from_level, "", ""});
+    if (approver.empty() && strictest.action == policy::Action::kApprove) approver = std::string(strictest.approver());
+    if (!approver.empty()) v.details.emplace_back("approver_role", approver);
+    return approver;
+  };
   if (leaves_city && !scan.error.empty()) {
     // Outgoing mail that cannot be read cannot be checked: hold it, never pass it unchecked.
-    return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "", "", "", notify_sender);
+    const std::string approver = approver_for_the_highest("");
+    return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "", "", "", notify_sender, approver);
   }
   // Identification numbers are judged before files that could not be read: an unreadable file
   // beside a 個人番号 must not turn the refusal the settings ask for into an approvable hold.
@@ -348,20 +360,14 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
     v.details.emplace_back("identifiers", found);
     return v;
   }
-  if (leaves_city && !scan.unchecked.empty()) {
-    // Attachments that cannot be checked never pass unchecked: held for the approver the policy
-    // names for the highest level such a file might hold (or the rule's own when none names one
-    // above it); a rule that refuses the message refused it above. The numbers found, if any,
-    // are in the reason too: the approver sees both.
-    std::string approver = intake::approver_for_unchecked(compiled_, policy::RequestNames{from, strictest_to, "mail", level, "", ""});
-    if (approver.empty() && strictest.action == policy::Action::kApprove) approver = std::string(strictest.approver());
-    if (!approver.empty()) v.details.emplace_back("approver_role", approver);
+  if (leaves_city && (!scan.unchecked.empty() || !found.empty())) {
+    // Attachments that cannot be checked never pass unchecked, and numbers never pass: held, the
+    // reason naming both (a rule that refuses the message refused it above).
+    const std::string approver = approver_for_the_highest(level);
     if (!found.empty()) v.details.emplace_back("identifiers", found);
-    const std::string why = found.empty() ? unchecked_reason(scan) : "個人番号・法人番号を検出: " + found + " / " + unchecked_reason(scan);
+    const std::string numbers = found.empty() ? "" : "個人番号・法人番号を検出: " + found;
+    const std::string why = scan.unchecked.empty() ? numbers : found.empty() ? unchecked_reason(scan) : numbers + " / " + unchecked_reason(scan);
     return hold(envelope, raw, v, why, level, scan.subject, scan.message_id, notify_sender, approver);
-  }
-  if (leaves_city && !found.empty()) {
-    return hold(envelope, raw, v, "個人番号・法人番号を検出: " + found, level, scan.subject, scan.message_id, notify_sender);
   }
   if (strictest.action == policy::Action::kApprove) {
     v.details.emplace_back("approver_role", std::string(strictest.approver()));
@@ -424,8 +430,16 @@ GatewayVerdict MailGateway::sanitize(const Envelope& envelope, std::string_view 
     // guessed addresses must not make a hundred copies. The first few registered people get a
     // transfer; the others read in the notice to ask them (or the sender) for the file.
     constexpr std::size_t kMostPpapRecipients = 5;
+    // Each recipient may be a directory lookup (a bind and a search) while Postfix waits: the
+    // first twenty are asked, however many the envelope names.
+    constexpr std::size_t kMostRecipientsAsked = 20;
     bool more = false;
-    for (const auto& rcpt : envelope.recipients) {
+    for (std::size_t i = 0; i < envelope.recipients.size(); ++i) {
+      if (i == kMostRecipientsAsked) {
+        more = true;
+        break;
+      }
+      const std::string& rcpt = envelope.recipients[i];
       auto person = settings_.ppap->recipient_for_address(rcpt);
       if (!person || std::find(recipients.begin(), recipients.end(), *person) != recipients.end()) continue;
       if (recipients.size() == kMostPpapRecipients) {
