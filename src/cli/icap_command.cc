@@ -53,7 +53,8 @@ int run(const ServiceOptions& o, const std::string& listen_arg, const std::strin
   for (const auto& l : service.policy.scheme.confidentiality.levels) levels.push_back(l.id);
   auto scanner = sandbox::start(mail::outbound_scan_task(levels), sandbox::Launch::pool(1));
   if (!scanner) return print_error(scanner.error()), kExitFailure;
-  auto decoder = sandbox::start(icap::decoding_task(static_cast<std::uint64_t>(c.icap.max_body_mb) << 20), sandbox::Launch::pool(1));
+  // As many decoders as engine workers: compressed pages are decoded (their first bytes) too.
+  auto decoder = sandbox::start(icap::decoding_task(static_cast<std::uint64_t>(c.icap.max_body_mb) << 20), sandbox::Launch::pool(kBatchWorkers));
   if (!decoder) return print_error(decoder.error()), kExitFailure;
 
   icap::Settings settings;
@@ -69,8 +70,8 @@ int run(const ServiceOptions& o, const std::string& listen_arg, const std::strin
     return cdr::with_antivirus(clamd, bytes, name, [&] { return cdr::sanitize_sandboxed(*e, bytes, name, cdr_policy); });
   };
   engines.scan_outgoing = [s = scanner->get()](std::string_view bytes, std::string_view name) { return transfer::scan_outgoing_file(*s, bytes, name); };
-  engines.decode = [d = decoder->get()](std::string_view body, const std::vector<icap::ContentCoding>& applied) {
-    return d->run(icap::decoding_request(applied, body));
+  engines.decode = [d = decoder->get()](std::string_view body, const std::vector<icap::ContentCoding>& applied, std::size_t prefix) {
+    return d->run(icap::decoding_request(applied, body, prefix));
   };
   icap::Service icap_service(*compiled, session->store.get(), session->log.get(), session->db.get(), settings, std::move(engines));
 

@@ -59,8 +59,9 @@ struct Engines {
   // that fails sets `error` and the body is blocked.
   std::function<mail::OutboundScan(std::string_view bytes, std::string_view name)> scan_outgoing;
   // Removes a download's content codings (gzip, br, …) in the sandbox, through an executor of
-  // decoding_task; unset, a compressed download is blocked.
-  std::function<Result<std::string>(std::string_view body, const std::vector<ContentCoding>& applied)> decode;
+  // decoding_task: all of the body, or with `prefix` > 0 only its first bytes (decode_prefix);
+  // unset, a compressed download is blocked and a compressed page taken for a file.
+  std::function<Result<std::string>(std::string_view body, const std::vector<ContentCoding>& applied, std::size_t prefix)> decode;
 };
 
 // decode_request as sandboxed work: a download's content codings removed, at most `max_bytes`

@@ -93,6 +93,25 @@ bool content_encoded(const HttpHead& head) {
   return false;
 }
 
+// Whether the file itself is what `coding` makes (a .gz, .tgz, .svgz, .br, .zst, or a type that
+// says so): browsers save such a download as it came, the coding not removed.
+bool is_compressed_file(std::string_view type, std::string_view name, ContentCoding coding) {
+  const std::string n = lowered(name);
+  auto ends = [&](std::string_view suffix) { return n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0; };
+  switch (coding) {
+    case ContentCoding::kGzip:
+      return type == "application/gzip" || type == "application/x-gzip" || type == "application/x-gzip-compressed" || type == "application/x-tgz" ||
+             ends(".gz") || ends(".tgz") || ends(".svgz");
+    case ContentCoding::kBrotli:
+      return type == "application/x-brotli" || ends(".br");
+    case ContentCoding::kZstd:
+      return type == "application/zstd" || ends(".zst");
+    case ContentCoding::kDeflate:
+      return false;
+  }
+  return false;
+}
+
 // The largest Content-Length the head declares, when one is a plain decimal number. Used only to
 // refuse early a body that says it is over the limit; the chunks read still count for the rest.
 std::optional<std::uint64_t> declared_length(const HttpHead& head) {
@@ -220,11 +239,13 @@ sandbox::Task decoding_task(std::uint64_t max_bytes) {
   sandbox::Task t;
   const std::size_t most = static_cast<std::size_t>(max_bytes);
   t.work = [most](std::string_view request) { return decode_request(request, most); };
-  // The compressed body, a copy of it and the decoded file, at most the limit each, plus the
-  // decoders' windows (8 MiB for zstd, less for the others).
-  t.limits.memory_bytes = std::max<std::size_t>(std::size_t{1} << 30, 3 * most + (std::size_t{256} << 20));
+  // The request (the compressed body), a layer's output and the next's, the strings' growth past
+  // the limit, plus the decoders' windows (8 MiB for zstd, less for the others).
+  t.limits.memory_bytes = std::max<std::size_t>(std::size_t{1} << 30, 5 * most + (std::size_t{256} << 20));
   t.limits.output_bytes = most + 1;
   t.limits.timeout = std::chrono::seconds(30);
+  // A decoded file leaves nothing a later job could read; the pool still renews its workers.
+  t.jobs_per_worker = 1000;
   return t;
 }
 
@@ -264,7 +285,7 @@ struct Service::Exchange {
   // reading stopped at the limit (read_chunked).
   enum class Stage { kNotRead, kPreviewRead, kAll } stage = Stage::kNotRead;
   bool continued = false;    // 100 Continue was sent: the answer is no longer one to a preview
-  // What the answer did, for /metrics: "unchanged", "blocked", "sanitized", "options" or "error".
+  // What the answer did, for /metrics: "unchanged", "decoded", "blocked", "sanitized", "options" or "error".
   std::string_view outcome = "error";
   bool disk_failed = false;  // the spool could not take the body: it is blocked, as over the limit
 
@@ -639,7 +660,29 @@ Result<void> Service::answer(Exchange& x) {
   // assembles the file from ranges the engine would each have passed.
   const bool partial = response.status == 206 || response.headers.count("Content-Range") > 0;
 
-  if (!attachment && page_type && !partial && (encoded || !looks_like_a_file(first))) {
+  // Two Content-Type (or Content-Disposition) fields: which one a browser obeys is its own choice
+  // (Chrome takes the last), so such a response is never taken for a page.
+  const bool one_type = response.headers.count("Content-Type") <= 1 && response.headers.count("Content-Disposition") <= 1;
+  std::vector<std::string> coding_values;
+  for (const auto& f : response.headers.fields) {
+    if (lowered(f.name) == "content-encoding") coding_values.push_back(f.value);
+  }
+  auto codings = content_codings(coding_values);
+  // What a browser renders of a compressed page is its decoded bytes: those are what must not
+  // begin like a document or a program (decoded in the sandbox, from the preview when it decodes
+  // to enough of them). A coding that cannot be decoded makes it no page.
+  auto page_begins_like_a_file = [&]() -> Result<bool> {
+    if (!encoded) return looks_like_a_file(first);
+    if (!codings || !engines_.decode) return true;
+    auto prefix = engines_.decode(first, *codings, kFirstBytes);
+    if (prefix && prefix->size() < kFirstBytes && x.stage == Exchange::Stage::kPreviewRead) {
+      SANSO_TRY(x.read_all(limit));
+      if (x.body.over || x.disk_failed) return true;
+      prefix = engines_.decode(SANSO_TRY(x.bytes()), *codings, kFirstBytes);
+    }
+    return !prefix || looks_like_a_file(*prefix);
+  };
+  if (!attachment && page_type && !partial && one_type && !SANSO_TRY(page_begins_like_a_file())) {
     // A web page: browsing is the channel "web", ruled on for this route and passed as it is.
     const auto ruling = SANSO_TRY(intake_.rule(route, "web"));
     if (ruling && ruling->action != policy::Action::kAllow) {
@@ -664,18 +707,22 @@ Result<void> Service::answer(Exchange& x) {
   // A compressed download is judged, kept and handed on as the file the browser would save: its
   // codings removed in the sandbox, and the browser gets the decoded (or rebuilt) bytes, never the
   // compressed ones — so no second reading of them, the browser's, can differ from the engine's.
+  // A file that is itself compressed (a .gz sent with Content-Encoding: gzip, as servers do) is
+  // saved compressed by browsers: it is judged as the archive it is, and only the field goes.
   std::string decoded;
-  if (encoded) {
-    std::vector<std::string> values;
-    for (const auto& f : response.headers.fields) {
-      if (lowered(f.name) == "content-encoding") values.push_back(f.value);
-    }
-    auto codings = content_codings(values);
-    Result<std::string> plain = !codings           ? Result<std::string>(codings.error())
-                                : engines_.decode ? engines_.decode(body, *codings)
+  const bool self_compressed = encoded && codings && codings->size() == 1 && is_compressed_file(type, name, codings->front());
+  if (encoded && !self_compressed) {
+    Result<std::string> plain = !codings          ? Result<std::string>(codings.error())
+                                : engines_.decode ? engines_.decode(body, *codings, 0)
                                                   : Result<std::string>(make_error("icap.content-coding", "service", "no decoder for compressed downloads"));
     if (!plain) {
-      if (plain.error().code == "icap.content-limit") {
+      const std::string& code = plain.error().code;
+      if (code.rfind("sandbox.", 0) == 0) {
+        // The decoder itself failed (no process, a crash, out of time): ours, not the file's.
+        log::error("icap: decoding " + name + " for " + x.client + ": " + plain.error().to_string());
+        return x.block(503, name, "一時的な障害のためファイルを止めました", plain.error().to_string(), "") ? ok() : gone();
+      }
+      if (code == "icap.content-limit") {
         x.record("icap.download", name, "blocked", plain.error().to_string(), std::nullopt, sha256_hex(body));
         return x.block(403, name, "展開すると大きすぎるため受け取れません", plain.error().to_string(), "") ? ok() : gone();
       }
@@ -700,7 +747,8 @@ Result<void> Service::answer(Exchange& x) {
 
   // The rebuilt document replaces the body; what described the old bytes goes.
   HttpHead h = response;
-  for (const char* stale : {"Content-Length", "Transfer-Encoding", "Content-Encoding", "Content-MD5", "Digest", "ETag", "Accept-Ranges", "Content-Range"}) {
+  for (const char* stale : {"Content-Length", "Transfer-Encoding", "Content-Encoding", "Content-MD5", "Digest", "Content-Digest", "Repr-Digest", "ETag",
+                            "Accept-Ranges", "Content-Range"}) {
     h.headers.remove(stale);
   }
   h.headers.fields.push_back({"Content-Length", std::to_string(r.output.size())});
@@ -713,7 +761,7 @@ Result<void> Service::answer(Exchange& x) {
   }
   h.headers.fields.push_back({"X-Sanso-Quarantine-Id", taken->quarantine_id});
   h.headers.fields.push_back({"X-Sanso-Verdict", std::string(cdr::to_string(r.verdict))});
-  x.outcome = r.verdict == cdr::Verdict::clean ? "decoded" : "sanitized";
+  x.outcome = r.verdict == cdr::Verdict::clean && encoded ? "decoded" : "sanitized";
   return x.respond(h, r.output) ? ok() : gone();
 }
 

@@ -41,7 +41,7 @@ TEST(ContentCoding, EveryCodingABrowserAcceptsIsRemovedLastAppliedFirst) {
   EXPECT_EQ(decode_content(brotli_compressed(file), codings_of("br"), kMiB).value(), file);
   EXPECT_EQ(decode_content(zstd_compressed(file), codings_of("zstd"), kMiB).value(), file);
   // Applied in the order listed: gzip first, then br — so br comes off first.
-  EXPECT_EQ(decode_content(brotli_compressed(gzipped(file)), codings_of("gzip, identity ,br"), kMiB).value(), file);
+  EXPECT_EQ(decode_content(brotli_compressed(gzipped(file)), codings_of("gzip , BR"), kMiB).value(), file);
   auto two_fields = content_codings({"gzip", "zstd"});
   ASSERT_TRUE(two_fields);
   EXPECT_EQ(decode_content(zstd_compressed(gzipped(file)), *two_fields, kMiB).value(), file);
@@ -76,6 +76,42 @@ TEST(ContentCoding, WhatTwoDecodersCouldReadDifferentlyIsRefused) {
     EXPECT_EQ(c.error().code, "icap.content-coding");
   }
   EXPECT_FALSE(content_codings({"gzip, gzip, gzip, gzip, gzip"}));
+  // "identity" beside a coding: Chrome stops at it and hands on the raw bytes, others decode.
+  for (const std::vector<std::string>& fields : std::vector<std::vector<std::string>>{{"identity, gzip"}, {"gzip, identity"}, {"identity", "br"}}) {
+    auto c = content_codings(fields);
+    ASSERT_FALSE(c) << fields.front();
+    EXPECT_EQ(c.error().code, "icap.content-coding");
+  }
+}
+
+// What a page's first bytes decode to, from a preview that ends mid-stream; a corrupt stream is
+// still an error, and only the last layer's output is cut to the length wanted.
+TEST(ContentCoding, APrefixIsDecodedFromAPreviewCutMidStream) {
+  const std::string file = sample();
+  for (const auto& [coding, body] : std::vector<std::pair<std::string, std::string>>{
+           {"gzip", gzipped(file)}, {"deflate", deflated(file, 15)}, {"br", brotli_compressed(file)}, {"zstd", zstd_compressed(file)}}) {
+    auto head = decode_prefix(std::string_view(body).substr(0, body.size() / 2), codings_of(coding), 1024);
+    ASSERT_TRUE(head) << coding << ": " << head.error().to_string();
+    // zstd hands out a block only once it is whole: from half of a one-block stream, nothing yet.
+    if (coding == "zstd") {
+      EXPECT_TRUE(file.compare(0, head->size(), *head) == 0) << "what it gives is the file's beginning";
+    } else {
+      EXPECT_TRUE(*head == file.substr(0, 1024)) << coding << ": " << head->size() << " bytes";
+    }
+  }
+  // Formats with a magic number say at once that bytes are not theirs (brotli has none: garbage
+  // may read as a stream not yet complete, and then yields nothing).
+  for (const char* coding : {"gzip", "zstd"}) {
+    EXPECT_FALSE(decode_prefix("not compressed at all, but long enough to be read as a stream", codings_of(coding), 1024)) << coding;
+  }
+  auto two = decode_prefix(brotli_compressed(gzipped(file)), codings_of("gzip, br"), 100);
+  ASSERT_TRUE(two) << two.error().to_string();
+  EXPECT_TRUE(*two == file.substr(0, 100)) << two->size() << " bytes";
+  sandbox::ForkPerJob decoder(decoding_task(kMiB));
+  auto sandboxed = decoder.run(decoding_request(codings_of("gzip"), std::string_view(gzipped(file)).substr(0, 400), 64));
+  ASSERT_TRUE(sandboxed) << sandboxed.error().to_string();
+  EXPECT_TRUE(*sandboxed == file.substr(0, 64)) << sandboxed->size() << " bytes";
+  EXPECT_FALSE(decoder.run("prefix=x gzip,\n"));
 }
 
 TEST(ContentCoding, ABombStopsAtTheLimitInEveryCoding) {
@@ -87,6 +123,11 @@ TEST(ContentCoding, ABombStopsAtTheLimitInEveryCoding) {
     ASSERT_FALSE(r) << coding;
     EXPECT_EQ(r.error().code, "icap.content-limit") << coding << ": " << r.error().to_string();
   }
+  // Under the limit, but past 8 MiB a hundred times its compressed size: made to be large.
+  auto ratio = decode_content(gzipped(std::string(9 * kMiB, 'x')), codings_of("gzip"), 100 * kMiB);
+  ASSERT_FALSE(ratio);
+  EXPECT_EQ(ratio.error().code, "icap.content-limit");
+  EXPECT_NE(ratio.error().message.find("bomb"), std::string::npos) << ratio.error().message;
   // Exactly at the limit is still a file.
   EXPECT_EQ(decode_content(gzipped(std::string(kMiB, 'a')), codings_of("gzip"), kMiB).value().size(), kMiB);
 }

@@ -143,7 +143,9 @@ class IcapServiceTest : public ::testing::Test {
     };
     // As `sanso icap` decodes: in a sandboxed child (one per job here).
     decoder_ = std::make_shared<sandbox::ForkPerJob>(decoding_task(static_cast<std::uint64_t>(settings_.icap.max_body_mb) << 20));
-    engines_.decode = [d = decoder_](std::string_view body, const std::vector<ContentCoding>& applied) { return d->run(decoding_request(applied, body)); };
+    engines_.decode = [d = decoder_](std::string_view body, const std::vector<ContentCoding>& applied, std::size_t prefix) {
+      return d->run(decoding_request(applied, body, prefix));
+    };
     service_ = std::make_unique<Service>(*compiled_, &*store_, log_.get(), &store_.shared(), settings_, engines_);
   }
 
@@ -335,13 +337,75 @@ TEST_F(IcapServiceTest, ACompressedDownloadIsJudgedAsTheFileTheBrowserSaves) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 3);
 }
 
+// A compressed "page" is judged by what it decodes to: a document served gzip-compressed as
+// text/html (a same-origin <a download> saves it) is a file, rebuilt; a real compressed page passes
+// from its preview; "identity" beside a coding (Chrome then hands on the raw bytes), or a second
+// Content-Type the browser may obey instead, make no page.
+TEST_F(IcapServiceTest, ACompressedPageIsJudgedByWhatItDecodesTo) {
+  const std::string docm = read_all(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/files/見積書.docm");
+  const std::string disguised = serve(respmod("/index.html", "text/html", sanso::testing::gzipped(docm), "10.30.1.5", 512, "Content-Encoding: gzip\r\n"));
+  // Judged as the file it decodes to: a document named .html is refused (its name and content
+  // disagree), its original kept — never passed on unread.
+  ASSERT_NE(disguised.find("ICAP/1.0 200 OK\r\n"), std::string::npos) << disguised.substr(0, 300);
+  EXPECT_NE(disguised.find("HTTP/1.1 403"), std::string::npos) << disguised.substr(0, 400);
+  EXPECT_EQ(disguised.find("vbaProject"), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+
+  std::string page = "<!DOCTYPE html><html><body>";
+  std::uint32_t lcg = 12345;  // text that compresses only so far: a preview holds part of it
+  for (int i = 0; i < 400; ++i) {
+    lcg = lcg * 1103515245u + 12345u;
+    page += "<p>お知らせ " + std::to_string(lcg) + "</p>";
+  }
+  page += "</body></html>";
+  const std::string compressed_page = sanso::testing::brotli_compressed(page);
+  ASSERT_GT(compressed_page.size(), 1024u);
+  const std::string real = serve(respmod("/news.html", "text/html", compressed_page, "10.30.1.5", 1024, "Content-Encoding: br\r\n"));
+  EXPECT_EQ(real.rfind("ICAP/1.0 204", 0), 0u) << "a compressed page passes from its preview: " << real.substr(0, 300);
+  // A preview too short to decode to a kilobyte: the body is read whole, then it passes.
+  const std::string short_preview = serve(respmod("/news2.html", "text/html", compressed_page, "10.30.1.5", 64, "Content-Encoding: br\r\n"));
+  EXPECT_EQ(short_preview.rfind("ICAP/1.0 100 Continue\r\n\r\nICAP/1.0 204", 0), 0u) << short_preview.substr(0, 300);
+
+  std::string exe = "MZ";
+  exe += std::string(200, '\0');
+  exe += "This program cannot be run in DOS mode.";
+  const std::string raw = serve(respmod("/x.html", "text/html", exe, "10.30.1.5", std::nullopt, "Content-Encoding: identity, gzip\r\n"));
+  EXPECT_NE(raw.find("HTTP/1.1 403"), std::string::npos) << raw.substr(0, 300);
+  const std::string two_types = serve(respmod("/y.html", "text/html", sanso::testing::gzipped(exe), "10.30.1.5", std::nullopt,
+                                              "Content-Type: application/octet-stream\r\nContent-Encoding: gzip\r\n"));
+  EXPECT_NE(two_types.find("HTTP/1.1 403"), std::string::npos) << two_types.substr(0, 300);
+  EXPECT_NE(answer_body(two_types).find("このファイルは安全に受け取れないため、止めました"), std::string::npos) << "judged (decoded) as the file it is";
+}
+
+// A file that is itself compressed (a .csv.gz sent with Content-Encoding: gzip) is saved compressed
+// by browsers: judged as the archive it is, handed on without the field. A decoder that fails
+// itself is Sanso's failure (503), not the file's.
+TEST_F(IcapServiceTest, ASelfCompressedFileIsJudgedAsItIsAndADecoderFailureIsOurs) {
+  const std::string csv = "番号,氏名\n1,山田\n";
+  const std::string gz = sanso::testing::gzipped(csv);
+  const std::string answer = serve(respmod("/data/list.csv.gz", "application/gzip", gz, "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
+  ASSERT_EQ(answer.rfind("ICAP/1.0 200 OK\r\n", 0), 0u) << answer.substr(0, 400);
+  EXPECT_EQ(answer.find("Content-Encoding"), std::string::npos) << answer.substr(0, 400);
+  EXPECT_EQ(answer.find("HTTP/1.1 403"), std::string::npos) << answer.substr(0, 400);
+
+  engines_.decode = [](std::string_view, const std::vector<ContentCoding>&, std::size_t) -> Result<std::string> {
+    return make_error("sandbox.crash", "decoder", "killed by signal 31");
+  };
+  service_ = std::make_unique<Service>(*compiled_, &*store_, log_.get(), &store_.shared(), settings_, engines_);
+  const std::string failed = serve(respmod("/a.txt", "text/plain", sanso::testing::gzipped("hello"), "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
+  EXPECT_NE(failed.find("HTTP/1.1 503"), std::string::npos) << failed.substr(0, 300);
+  EXPECT_NE(answer_body(failed).find("一時的な障害"), std::string::npos);
+}
+
 // A small compressed body that expands past [icap] max_body_mb is refused as a body over the limit,
 // and the decoder stops at the limit (the bomb never lands in memory whole).
 TEST_F(IcapServiceTest, ACompressionBombIsRefusedAtTheLimit) {
   settings_.icap.max_body_mb = 2;
   const std::size_t limit = static_cast<std::size_t>(settings_.icap.max_body_mb) << 20;
   decoder_ = std::make_shared<sandbox::ForkPerJob>(decoding_task(limit));
-  engines_.decode = [d = decoder_](std::string_view body, const std::vector<ContentCoding>& applied) { return d->run(decoding_request(applied, body)); };
+  engines_.decode = [d = decoder_](std::string_view body, const std::vector<ContentCoding>& applied, std::size_t prefix) {
+      return d->run(decoding_request(applied, body, prefix));
+    };
   service_ = std::make_unique<Service>(*compiled_, &*store_, log_.get(), &store_.shared(), settings_, engines_);
   const std::string bomb = sanso::testing::gzipped(std::string(limit + (std::size_t{1} << 20), 'A'));
   ASSERT_LT(bomb.size(), limit / 100);
