@@ -491,18 +491,20 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
         content.embedded.push_back({std::move(name), std::string(reinterpret_cast<const char*>(data->getBuffer()), data->getSize())});
         continue;
       }
-      // An XFA form: its XML packets (one stream, or an array of names and streams), markup and all.
-      if (QPDFObjectHandle xfa = dict.isDictionary() ? dict.getKey("/XFA") : QPDFObjectHandle::newNull(); xfa.isStream() || xfa.isArray()) {
-        std::vector<QPDFObjectHandle> packets = xfa.isArray() ? xfa.getArrayAsVector() : std::vector<QPDFObjectHandle>{xfa};
-        for (auto& packet : packets) {
-          if (!packet.isStream()) continue;
-          auto data = packet.getStreamData(qpdf_dl_generalized);
-          SANSO_TRY(ctx.charge(data->getSize(), "XFA form"));
-          out.append(reinterpret_cast<const char*>(data->getBuffer()), data->getSize());
-          out += '\n';
-        }
-      }
       strings_of(dict, out, 0);
+    }
+    // The XFA form of the catalog's AcroForm: its XML packets (one stream, or an array of names and
+    // streams), markup and all — the data a form-filling reader shows.
+    if (QPDFObjectHandle form = pdf.getRoot().getKey("/AcroForm"); form.isDictionary()) {
+      QPDFObjectHandle xfa = form.getKey("/XFA");
+      std::vector<QPDFObjectHandle> packets = xfa.isArray() ? xfa.getArrayAsVector() : std::vector<QPDFObjectHandle>{xfa};
+      for (auto& packet : packets) {
+        if (!packet.isStream()) continue;
+        auto data = packet.getStreamData(qpdf_dl_generalized);
+        SANSO_TRY(ctx.charge(data->getSize(), "XFA form"));
+        out.append(reinterpret_cast<const char*>(data->getBuffer()), data->getSize());
+        out += '\n';
+      }
     }
     // A page that shows pictures and no text is a scan (of a 個人番号カード, say): pdftotext finds
     // nothing on it, so it is named as a picture that cannot be read.
