@@ -7,8 +7,9 @@
 // embedded file; an OOXML or ODF package (package_active_content) no macro, script, OLE object,
 // control, external or remote reference or forbidden field; an RTF (rtf_active_content) no
 // object, template, linked picture or forbidden field. The same inputs go through the text readers
-// of the outgoing check (extract_texts, and per format rtf_text, ole2_text, pdf_strings, archive
-// members): only "cdr.*" errors, and every piece says where it is and has text, a PDF or a reason.
+// of the outgoing check (extract_texts, and per format rtf_content, ole2_content, pdf_content, archive
+// members): only "cdr.*" errors, every piece says where it is and has text, a PDF or a reason, and
+// every part a reader does not read is named with why.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -62,15 +63,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   {
     std::uint64_t read = 0;
     internal::Context text_ctx{policy, findings, read, 0, ""};
-    sanso::Result<std::string> text = std::string();
-    if (format == "rtf") text = internal::rtf_text(bytes, text_ctx);
-    if (format == "ole2") text = internal::ole2_text(bytes, size > 0 && (data[0] & 1) != 0 ? "xls" : "doc", text_ctx);
-    if (format == "pdf") text = internal::pdf_strings(bytes, text_ctx);
+    sanso::Result<internal::ReadContent> text = internal::ReadContent{};
+    if (format == "rtf") text = internal::rtf_content(bytes, text_ctx);
+    if (format == "ole2") text = internal::ole2_content(bytes, size > 0 && (data[0] & 1) != 0 ? "xls" : size > 0 && (data[0] & 2) != 0 ? "msg" : "doc", text_ctx);
+    if (format == "pdf") text = internal::pdf_content(bytes, text_ctx);
     if (format == "archive") {
       auto members = internal::read_archive(bytes, size > 1 && data[0] == 'P' ? "zip" : "7z", text_ctx);
       if (!members && members.error().code.rfind("cdr.", 0) != 0) __builtin_trap();
     }
     if (!text && text.error().code.rfind("cdr.", 0) != 0) __builtin_trap();
+    if (text) {
+      for (const auto& [name, why] : text->unread) {
+        if (name.empty() || why.empty()) __builtin_trap();  // what is not read is named, with why
+      }
+      for (const auto& m : text->embedded) {
+        if (m.name.empty()) __builtin_trap();
+      }
+    }
   }
   sanso::Result<internal::Rebuilt> r = sanso::make_error("cdr.internal", "", "unset");
   if (format == "ooxml") r = internal::sanitize_ooxml(bytes, "docx", ctx);

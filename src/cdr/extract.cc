@@ -4,6 +4,8 @@
 // says why, and a caller checking content treats it as a file that could not be checked.
 #include <pugixml.hpp>
 
+#include <cctype>
+
 #include "cdr/cdr.h"
 #include "cdr/internal/format.h"
 #include "cdr/internal/zip_package.h"
@@ -15,43 +17,102 @@
 namespace sanso::cdr {
 namespace {
 
-void xml_text(const std::string& xml, std::string& out) {
+// "{00000000-0001-0000-0000-000000000000}": an identifier the office generates for a part or a
+// cell range (Excel writes one per sheet), shown to no one — and its zeros would pass for a 個人番号.
+bool is_guid(std::string_view v) {
+  if (v.starts_with('{') && v.ends_with('}')) v = v.substr(1, v.size() - 2);
+  if (v.size() != 36) return false;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? v[i] != '-' : !std::isxdigit(static_cast<unsigned char>(v[i]))) return false;
+  }
+  return true;
+}
+
+// The text of an XML document: its text nodes (a paragraph or row ends a line, runs are joined so
+// that a number split across runs is whole), then every attribute value but namespace declarations
+// on lines of their own (a spreadsheet cell's office:value, a picture's description, a document
+// variable, a field instruction hold text a reader can see). False when it is not well-formed XML.
+bool xml_text(std::string_view xml, std::string& out) {
   pugi::xml_document doc;
-  if (!doc.load_buffer(xml.data(), xml.size())) return;
+  if (!doc.load_buffer(xml.data(), xml.size())) return false;
   struct Walker : pugi::xml_tree_walker {
     std::string* out;
+    std::string attributes;
     bool for_each(pugi::xml_node& n) override {
-      if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) *out += n.value();
+      if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata || n.type() == pugi::node_comment) *out += n.value();
       if (n.type() == pugi::node_element && (std::string_view(n.name()).ends_with(":p") || std::string_view(n.name()) == "row")) *out += '\n';
+      for (pugi::xml_attribute a : n.attributes()) {
+        const std::string_view name = a.name();
+        if (name == "xmlns" || name.starts_with("xmlns:") || *a.value() == '\0' || is_guid(a.value())) continue;
+        attributes += a.value();
+        attributes += '\n';
+      }
       return true;
     }
   } walker;
   walker.out = &out;
   doc.traverse(walker);
+  out += '\n';
+  out += walker.attributes;
+  return true;
+}
+
+// Whether a member's bytes are meant as XML: after a byte-order mark and white space, '<'.
+bool looks_like_xml(std::string_view bytes) {
+  if (bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);
+  if (bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF")) return true;
+  const auto first = bytes.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && bytes[first] == '<';
+}
+
+// An HTML page's source with its character references decoded: what a comment, an attribute
+// (title, alt, value, content), a script, a style or a hidden element holds is in the file, whoever
+// opens it as text, though html_to_text() (what a reader sees) leaves it out.
+std::string html_source_text(std::string_view html) {
+  std::string out;
+  out.reserve(html.size());
+  for (std::size_t i = 0; i < html.size(); ++i) {
+    if (html[i] != '&') {
+      out += html[i];
+      continue;
+    }
+    const std::size_t semi = html.find(';', i);
+    if (semi == std::string_view::npos || semi - i > 10) {
+      out += '&';
+      continue;
+    }
+    const std::string_view ref = html.substr(i + 1, semi - i - 1);
+    char32_t c = 0;
+    if (ref.size() > 1 && ref[0] == '#') {
+      const bool hex = ref[1] == 'x' || ref[1] == 'X';
+      const std::string_view digits = ref.substr(hex ? 2 : 1);
+      bool ok = !digits.empty();
+      for (char d : digits) {
+        const int v = d >= '0' && d <= '9' ? d - '0' : hex && d >= 'a' && d <= 'f' ? d - 'a' + 10 : hex && d >= 'A' && d <= 'F' ? d - 'A' + 10 : -1;
+        if (v < 0 || c > 0x10FFFF) ok = false;
+        else c = c * (hex ? 16 : 10) + static_cast<char32_t>(v);
+      }
+      if (!ok || c == 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) c = 0;
+    } else if (ref == "amp") c = '&';
+    else if (ref == "lt") c = '<';
+    else if (ref == "gt") c = '>';
+    else if (ref == "quot") c = '"';
+    else if (ref == "apos") c = '\'';
+    else if (ref == "nbsp") c = ' ';
+    if (c == 0) {
+      out += '&';
+      continue;
+    }
+    append_utf8(out, c);
+    i = semi;
+  }
+  return out;
 }
 
 }  // namespace
 
 namespace {
-
-// OOXML and ODF text: the body, headers and footers (word/header*.xml, ODF's styles.xml) and the
-// document properties (docProps/, meta.xml), where offices put a classification mark.
-Result<std::string> package_text(std::string_view bytes, bool ooxml, const internal::Context& ctx) {
-  auto zip = internal::ZipReader::open(bytes, ctx);
-  if (!zip) return std::move(zip).error();
-  std::string out;
-  for (const auto& e : (*zip)->entries()) {
-    const bool wanted = ooxml ? (e.name.ends_with(".xml") && (e.name.rfind("word/", 0) == 0 || e.name.rfind("xl/", 0) == 0 || e.name.rfind("ppt/", 0) == 0 ||
-                                                             e.name.rfind("docProps/", 0) == 0))
-                              : (e.name == "content.xml" || e.name == "styles.xml" || e.name == "meta.xml");
-    if (!wanted) continue;
-    auto data = (*zip)->read(e, ctx);
-    if (!data) return std::move(data).error();
-    xml_text(*data, out);
-    out += '\n';
-  }
-  return out;
-}
 
 // What a reader reports for an error of the engine's readers: "encrypted", "limit", "malformed"…
 std::string unreadable_because(const Error& e) {
@@ -85,18 +146,17 @@ class TextReader {
                      (pdf_at != std::string_view::npos && (d.family == internal::Family::kUnknown || d.family == internal::Family::kText));
     if (pdf) {
       piece.pdf = std::string(bytes.substr(pdf_at == std::string_view::npos ? 0 : pdf_at));
-      auto strings = internal::pdf_strings(piece.pdf, ctx);
-      if (!strings) {  // its fields and annotations unread: the file cannot be checked, whatever pdftotext says
-        piece.unreadable = unreadable_because(strings.error());
+      auto content = internal::pdf_content(piece.pdf, ctx);
+      if (!content) {  // its fields and annotations unread: the file cannot be checked, whatever pdftotext says
+        piece.unreadable = unreadable_because(content.error());
         piece.pdf.clear();
         out_.push_back(std::move(piece));
         return;
       }
-      piece.text = std::move(strings).value();
       // Under another name than .pdf, or with other bytes before it, its bytes are text as well:
       // whatever pdftotext finds in it, a spreadsheet or an editor shows what surrounds the PDF.
-      if (!ascii_lower(file).ends_with(".pdf") || pdf_at != 0) piece.text += "\n" + mime::decode_text(bytes, "").utf8;
-      out_.push_back(std::move(piece));
+      if (!ascii_lower(file).ends_with(".pdf") || pdf_at != 0) content->text += "\n" + mime::decode_text(bytes, "").utf8;
+      add_content(std::move(content).value(), std::move(piece), ctx);
       // A zip that stores a PDF near its start is a PDF to a reader (the header is in the first
       // kilobyte) and a zip to an archiver: its members are read too.
       if (bytes.starts_with("PK\x03\x04")) read_members(bytes, "zip", where, ctx);
@@ -108,15 +168,24 @@ class TextReader {
     } else if (d.family == internal::Family::kText) {
       text = mime::decode_text(bytes, "").utf8;
     } else if (d.family == internal::Family::kHtml) {
-      text = mime::html_to_text(mime::decode_text(bytes, "").utf8).text;
-    } else if (internal::is_ooxml(d.family) && d.type != "doc" && d.type != "xls" && d.type != "ppt" && d.type != "xlsb") {
-      text = package_text(bytes, true, ctx);
-    } else if (internal::is_odf(d.family) && d.type != "flat-odf") {
-      text = package_text(bytes, false, ctx);
-    } else if (d.family == internal::Family::kRtf) {
-      text = internal::rtf_text(bytes, ctx);
-    } else if (d.type == "doc" || d.type == "xls" || d.type == "ppt" || d.type == "encrypted-ooxml") {
-      text = internal::ole2_text(bytes, d.type, ctx);
+      const std::string html = mime::decode_text(bytes, "").utf8;
+      text = mime::html_to_text(html).text + "\n" + html_source_text(html);
+    } else if ((internal::is_ooxml(d.family) && d.type != "doc" && d.type != "xls" && d.type != "ppt" && d.type != "xlsb") ||
+               (internal::is_odf(d.family) && d.type != "flat-odf")) {
+      read_package(bytes, std::move(piece), ctx);
+      return;
+    } else if (d.family == internal::Family::kRtf || d.type == "doc" || d.type == "xls" || d.type == "ppt" || d.type == "encrypted-ooxml" ||
+               d.type == "msg" || d.type == "ole2") {
+      // Legacy Office, Outlook items and any other compound file (一太郎, Visio…: every stream is read
+      // or named), RTF: their text, and what is embedded in them read as files of their own.
+      auto content = d.family == internal::Family::kRtf ? internal::rtf_content(bytes, ctx) : internal::ole2_content(bytes, d.type, ctx);
+      if (!content) {
+        piece.unreadable = unreadable_because(content.error());
+        out_.push_back(std::move(piece));
+      } else {
+        add_content(std::move(content).value(), std::move(piece), ctx);
+      }
+      return;
     } else if (d.family == internal::Family::kArchive) {
       read_members(bytes, d.type, where, ctx);
       return;
@@ -142,6 +211,56 @@ class TextReader {
       return;
     }
     for (const auto& m : *members) read(m.data, where + "/" + m.name, ctx.nested(m.name));
+  }
+
+  // A document's piece with its text, then what it holds: parts it cannot read, each named with why,
+  // and embedded files read as files of their own ("a.doc/ObjectPool/_1/Package", "a.pdf/b.xlsx").
+  void add_content(internal::ReadContent content, ExtractedText piece, const internal::Context& ctx) {
+    piece.text = std::move(content.text);
+    const std::string where = piece.where;
+    out_.push_back(std::move(piece));
+    for (auto& [name, why] : content.unread) out_.push_back({where + "/" + name, "", "", std::move(why)});
+    for (const auto& m : content.embedded) read(m.data, where + "/" + m.name, ctx.nested(m.name));
+  }
+
+  // An OOXML or ODF package: every part that is XML (body, headers, footers, properties, custom
+  // XML, charts, comments, settings, relationships — whatever its name) gives its text to the
+  // package's piece; every other part is read as the file it is under the package's path
+  // ("a.docx/word/embeddings/b.xlsx", "a.odt/Pictures/c.png": an image cannot be read), so nothing
+  // stored in the zip goes unread whatever the package reader of the office would do with it.
+  // Only fonts are passed over: glyph outlines, not text.
+  void read_package(std::string_view bytes, ExtractedText piece, const internal::Context& ctx) {
+    auto zip = internal::ZipReader::open(bytes, ctx);
+    if (!zip) {
+      piece.unreadable = unreadable_because(zip.error());
+      out_.push_back(std::move(piece));
+      return;
+    }
+    const std::string where = piece.where;
+    const std::size_t at = out_.size();
+    out_.push_back(std::move(piece));
+    std::string text;
+    for (const auto& e : (*zip)->entries()) {
+      if (e.directory || is_font(e.name)) continue;
+      auto data = (*zip)->read(e, ctx);
+      if (!data) {
+        out_[at].unreadable = unreadable_because(data.error());
+        return;
+      }
+      if (looks_like_xml(*data) && xml_text(*data, text)) continue;
+      // Not XML, or XML that is not well-formed: read as whatever it is (text, HTML, an image, a
+      // nested document), never skipped.
+      read(*data, where + "/" + e.name, ctx.nested(e.name));
+    }
+    out_[at].text = std::move(text);
+  }
+
+  static bool is_font(std::string_view name) {
+    const std::string lower = ascii_lower(name);
+    for (std::string_view ext : {".odttf", ".ttf", ".otf", ".fntdata", ".eot", ".woff", ".woff2"}) {
+      if (lower.ends_with(ext)) return true;
+    }
+    return false;
   }
 
   static constexpr std::size_t kMostFiles = 2000;

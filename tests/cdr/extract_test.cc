@@ -126,8 +126,9 @@ TEST(CdrExtract, LegacyOfficeAndRtfTextIsRead) {
       "{\\rtf1\\ansi\\ansicpg932{\\fonttbl{\\f0\\fcharset128 \\'82\\'6c\\'82\\'72 \\'96\\'be\\'92\\'a9;}}"
       "{\\pict\\pngblip 313233343536373839303138}\\'8c\\'c2\\'90\\'6c\\'94\\'d4\\'8d\\'86 123456789018\\par \\u27231?\\u23494?\\u24615?3A}";
   const auto r = extract_texts(rtf, "memo.rtf");
-  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(r.size(), 2u) << wheres(r);
   EXPECT_EQ(r[0].unreadable, "");
+  EXPECT_EQ(piece(r, "memo.rtf/pictures").unreadable.rfind("image:", 0), 0u) << "a picture cannot be read: it is named";
   EXPECT_NE(r[0].text.find("個人番号 " + kNumber), std::string::npos) << r[0].text;
   EXPECT_NE(r[0].text.find("機密性3A"), std::string::npos) << r[0].text;
   EXPECT_EQ(r[0].text.find("ＭＳ"), std::string::npos) << "the font table is no text";
@@ -179,6 +180,209 @@ TEST(CdrExtract, ImagesAndUnknownBytesCannotBeRead) {
   const auto empty = extract_texts("", "empty.txt");
   ASSERT_EQ(empty.size(), 1u);
   EXPECT_EQ(empty[0].unreadable, "");
+}
+
+// Generated Office parts for the tests below.
+std::string utf16le(const std::u16string& text) {
+  fixtures::Bytes b;
+  for (char16_t c : text) b.u16(c);
+  return b.s;
+}
+
+// A Packager object's native data wrapping `file` ([MS-OLEDS] Ole10Native without its size).
+std::string packager(const std::string& name, const std::string& file) {
+  fixtures::Bytes b;
+  const std::string temp = "C:\\Temp\\" + name + std::string(1, '\0');
+  b.u16(2).raw(name + std::string(1, '\0')).raw("C:\\" + name + std::string(1, '\0')).u32(0x00030000).u32(static_cast<unsigned long>(temp.size())).raw(temp);
+  b.u32(static_cast<unsigned long>(file.size())).raw(file);
+  return b.s;
+}
+
+std::string ole10native(const std::string& name, const std::string& file) {
+  const std::string native = packager(name, file);
+  fixtures::Bytes b;
+  b.u32(static_cast<unsigned long>(native.size())).raw(native);
+  return b.s;
+}
+
+// An OLE1 embedded object of `class_name` (as RTF's \objdata holds it), hex-encoded.
+std::string ole1_hex(const std::string& class_name, const std::string& native) {
+  fixtures::Bytes b;
+  b.u32(0x00000501).u32(2).u32(static_cast<unsigned long>(class_name.size() + 1)).raw(class_name + std::string(1, '\0')).u32(0).u32(0);
+  b.u32(static_cast<unsigned long>(native.size())).raw(native);
+  std::string hex;
+  static const char* digits = "0123456789abcdef";
+  for (unsigned char c : b.s) {
+    hex += digits[c >> 4];
+    hex += digits[c & 15];
+  }
+  return hex;
+}
+
+const std::string kDocxTypes =
+    "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+    "<Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>";
+const std::string kXlsxTypes =
+    "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+    "<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/></Types>";
+const std::string kWordBody =
+    "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body><w:p><w:r><w:t>本文</w:t></w:r></w:p></w:body></w:document>";
+
+TEST(CdrExtract, EveryMemberOfAnOfficePackageIsReadOrNamed) {
+  // Attack (issue #17 (2)): a [Content_Types].xml made any zip a package whose other members were
+  // skipped. Every member is read now, as the file it is.
+  const auto fake = extract_texts(make_zip({{"[Content_Types].xml", "<Types/>"}, {"numbers.csv", "山田," + kNumber + "\r\n"}}), "a.zip");
+  EXPECT_NE(piece(fake, "a.zip/numbers.csv").text.find(kNumber), std::string::npos) << wheres(fake);
+  const auto fake_odf = extract_texts(make_zip({{"mimetype", "application/vnd.oasis.opendocument.text"}, {"numbers.csv", kNumber}}), "b.zip");
+  EXPECT_NE(piece(fake_odf, "b.zip/numbers.csv").text.find(kNumber), std::string::npos) << wheres(fake_odf);
+
+  // A .docx as Word writes one: an embedded workbook, an embedded OLE object packaging a CSV, a
+  // picture, custom XML and a document variable (an attribute) — all read or named.
+  const std::string xlsx = make_zip({{"[Content_Types].xml", kXlsxTypes},
+                                     {"xl/workbook.xml", "<workbook/>"},
+                                     {"xl/worksheets/sheet1.xml", "<worksheet xmlns:xr=\"x\" xr:uid=\"{00000000-0001-0000-0000-000000000000}\"/>"},
+                                     {"xl/sharedStrings.xml", "<sst><si><t>" + kNumber + "</t></si></sst>"}});
+  const std::string docx = make_zip({{"[Content_Types].xml", kDocxTypes},
+                                     {"word/document.xml", kWordBody},
+                                     {"word/settings.xml", "<w:settings xmlns:w=\"w\"><w:docVars><w:docVar w:name=\"n\" w:val=\"個人番号 " + kNumber + "\"/></w:docVars></w:settings>"},
+                                     {"word/embeddings/Microsoft_Excel_Worksheet.xlsx", xlsx},
+                                     {"word/embeddings/oleObject1.bin", compound_file({{"\x01Ole10Native", ole10native("list.csv", "a," + kNumber)}, {"\x01" "CompObj", "x"}})},
+                                     {"word/media/image1.png", fixtures::rgb_png(4, 4, 1, 2, 3)},
+                                     {"customXml/item1.xml", "<root><number>" + kNumber + "</number></root>"},
+                                     {"word/fonts/font1.odttf", std::string(64, '\x01')}});
+  const auto doc = extract_texts(docx, "r.docx");
+  EXPECT_NE(piece(doc, "r.docx").text.find("個人番号 " + kNumber), std::string::npos) << "a document variable: " << piece(doc, "r.docx").text;
+  EXPECT_NE(piece(doc, "r.docx/word/embeddings/Microsoft_Excel_Worksheet.xlsx").text.find(kNumber), std::string::npos) << wheres(doc);
+  EXPECT_NE(piece(doc, "r.docx/word/embeddings/oleObject1.bin/list.csv").text.find(kNumber), std::string::npos) << wheres(doc);
+  EXPECT_EQ(piece(doc, "r.docx/word/embeddings/Microsoft_Excel_Worksheet.xlsx").text.find("000000000000"), std::string::npos)
+      << "the identifier Excel gives every sheet is no text (its zeros would pass for a 個人番号)";
+  EXPECT_EQ(piece(doc, "r.docx/word/media/image1.png").unreadable.rfind("image:", 0), 0u) << wheres(doc);
+  for (const auto& p : doc) EXPECT_EQ(p.where.find("font1"), std::string::npos) << "fonts carry no text";
+  // custom XML's text is the package's text (no part of it left out)
+  std::size_t numbers = 0;
+  for (std::size_t at = piece(doc, "r.docx").text.find(kNumber); at != std::string::npos; at = piece(doc, "r.docx").text.find(kNumber, at + 1)) ++numbers;
+  EXPECT_EQ(numbers, 2u) << "the document variable and the custom XML item: " << piece(doc, "r.docx").text;
+
+  // ODF: an object's content, a cell's value attribute (the text shows it rounded), a picture.
+  const std::string ods = make_zip(
+      {{"mimetype", "application/vnd.oasis.opendocument.spreadsheet"},
+       {"content.xml", "<office:document-content xmlns:office=\"o\" xmlns:table=\"t\" xmlns:text=\"x\"><table:table-cell office:value-type=\"float\" office:value=\"" +
+                           kNumber + "\"><text:p>1.23E+11</text:p></table:table-cell></office:document-content>"},
+       {"Object 1/content.xml", "<office:document-content xmlns:office=\"o\"><p>【機密性3A】</p></office:document-content>"},
+       {"Pictures/scan.png", fixtures::rgb_png(4, 4, 1, 2, 3)}});
+  const auto sheet = extract_texts(ods, "s.ods");
+  EXPECT_NE(piece(sheet, "s.ods").text.find(kNumber), std::string::npos) << piece(sheet, "s.ods").text;
+  EXPECT_NE(piece(sheet, "s.ods").text.find("【機密性3A】"), std::string::npos) << piece(sheet, "s.ods").text;
+  EXPECT_EQ(piece(sheet, "s.ods/Pictures/scan.png").unreadable.rfind("image:", 0), 0u) << wheres(sheet);
+  // A part that claims XML and is not well-formed is read as what it is, not skipped.
+  const auto broken = extract_texts(make_zip({{"[Content_Types].xml", kDocxTypes}, {"word/document.xml", kWordBody}, {"word/notes.xml", "<a>" + kNumber + "<b></a>"}}), "n.docx");
+  EXPECT_NE(piece(broken, "n.docx/word/notes.xml").text.find(kNumber), std::string::npos) << wheres(broken);
+}
+
+TEST(CdrExtract, CompoundFilesAreReadStreamByStreamOrNamed) {
+  // An Outlook item: its string properties (subject, body) and its attachments, read as files.
+  const auto msg = extract_texts(compound_file({{"__substg1.0_0037001F", utf16le(u"名簿の件")},
+                                                {"__substg1.0_1000001F", utf16le(u"個人番号 123456789018")},
+                                                {"__properties_version1.0", std::string(32, '\0')},
+                                                {"__attach_version1.0_#00000000/__substg1.0_3707001F", utf16le(u"list.csv")},
+                                                {"__attach_version1.0_#00000000/__substg1.0_37010102", "山田," + kNumber}}),
+                                 "mail.msg");
+  EXPECT_EQ(piece(msg, "mail.msg").unreadable, "");
+  EXPECT_NE(piece(msg, "mail.msg").text.find("個人番号 " + kNumber), std::string::npos) << wheres(msg);
+  EXPECT_NE(piece(msg, "mail.msg/__attach_version1.0_#00000000/list.csv").text.find(kNumber), std::string::npos) << wheres(msg);
+  // Its RTF body, compressed as Outlook stores it ([MS-OXRTFCP] LZFu): "{\rtf1" taken from the
+  // dictionary's prelude, the rest literal, then the end marker.
+  std::string literal = " 987654321098}";
+  fixtures::Bytes lz;
+  lz.raw(std::string(1, '\x01')).raw(std::string("\x00\x04", 2)).raw(literal.substr(0, 7));  // one reference, 7 literals
+  const unsigned end_at = static_cast<unsigned>(207 + 6 + literal.size());
+  lz.raw(std::string(1, static_cast<char>(1u << (literal.size() - 7)))).raw(literal.substr(7));
+  lz.raw(std::string(1, static_cast<char>(end_at >> 4))).raw(std::string(1, static_cast<char>((end_at & 0xF) << 4)));
+  fixtures::Bytes body;
+  body.u32(static_cast<unsigned long>(lz.s.size() + 12)).u32(static_cast<unsigned long>(6 + literal.size())).u32(0x75465A4C).u32(0).raw(lz.s);
+  const auto rtf_mail = extract_texts(compound_file({{"__substg1.0_0037001F", utf16le(u"件名")}, {"__substg1.0_10090102", body.s}}), "rtf.msg");
+  EXPECT_NE(piece(rtf_mail, "rtf.msg/body.rtf").text.find("987654321098"), std::string::npos) << wheres(rtf_mail);
+  // A Word file with an embedded packaged file (ObjectPool) and an embedded workbook's package.
+  const auto [word, table] = fixtures::word_streams("本文\r");
+  const std::string xlsx = make_zip({{"[Content_Types].xml", kXlsxTypes}, {"xl/workbook.xml", "<workbook/>"}, {"xl/sharedStrings.xml", "<sst><si><t>" + kNumber + "</t></si></sst>"}});
+  const auto doc = extract_texts(compound_file({{"WordDocument", word},
+                                                {"1Table", table},
+                                                {"ObjectPool/_1234/\x01Ole10Native", ole10native("list.csv", "a," + kNumber)},
+                                                {"ObjectPool/_1235/Package", xlsx}}),
+                                 "r.doc");
+  EXPECT_NE(piece(doc, "r.doc/list.csv").text.find(kNumber), std::string::npos) << wheres(doc);
+  EXPECT_NE(piece(doc, "r.doc/ObjectPool/_1235/Package").text.find(kNumber), std::string::npos) << wheres(doc);
+  // Streams of no known meaning (一太郎, Visio, anything else) and Word 6/95 cannot be read: named.
+  const auto jtd = extract_texts(compound_file({{"DocumentText", utf16le(u"123456789018")}}), "a.jtd");
+  EXPECT_EQ(piece(jtd, "a.jtd/DocumentText").unreadable.rfind("unsupported:", 0), 0u) << wheres(jtd);
+  const auto extra = extract_texts(compound_file({{"WordDocument", word}, {"1Table", table}, {"Secret", kNumber}}), "x.doc");
+  EXPECT_EQ(piece(extra, "x.doc/Secret").unreadable.rfind("unsupported:", 0), 0u) << wheres(extra);
+  std::string word6 = word;
+  word6[2] = 0x65;  // nFib 101
+  word6[3] = 0;
+  const auto old = extract_texts(compound_file({{"WordDocument", word6}, {"1Table", table}}), "w6.doc");
+  EXPECT_EQ(piece(old, "w6.doc/WordDocument").unreadable.rfind("unsupported:", 0), 0u) << wheres(old);
+}
+
+TEST(CdrExtract, RtfObjectsPicturesAndIgnorableDestinationsAreReadOrNamed) {
+  const std::string rtf = "{\\rtf1\\ansi{\\object\\objemb{\\*\\objclass Package}{\\*\\objdata " + ole1_hex("Package", packager("list.csv", "a," + kNumber)) +
+                          "}{\\result x}}{\\*\\mynotes 番号 987654321098}{\\field{\\*\\fldinst QUOTE \"555566667777\"}{\\fldrslt y}}"
+                          "{\\*\\shppict{\\pict\\pngblip 89504e47}}本文\\par}";
+  const auto r = extract_texts(rtf, "memo.rtf");
+  EXPECT_NE(piece(r, "memo.rtf/list.csv").text.find(kNumber), std::string::npos) << wheres(r);
+  EXPECT_NE(piece(r, "memo.rtf").text.find("987654321098"), std::string::npos) << "an ignorable destination's text: " << piece(r, "memo.rtf").text;
+  EXPECT_NE(piece(r, "memo.rtf").text.find("555566667777"), std::string::npos) << "a field instruction: " << piece(r, "memo.rtf").text;
+  EXPECT_EQ(piece(r, "memo.rtf/pictures").unreadable.rfind("image:", 0), 0u) << wheres(r);
+  // An object that is not a file (a link) cannot be read: named.
+  fixtures::Bytes linked;
+  linked.u32(0x501).u32(1).u32(0);
+  std::string hex;
+  for (unsigned char c : linked.s) hex += "0123456789abcdef"[c >> 4], hex += "0123456789abcdef"[c & 15];
+  const auto link = extract_texts("{\\rtf1{\\object\\objlink{\\*\\objdata " + hex + "}}}", "l.rtf");
+  EXPECT_EQ(piece(link, "l.rtf/object 1").unreadable.rfind("unsupported:", 0), 0u) << wheres(link);
+}
+
+TEST(CdrExtract, PdfEmbeddedFilesXfaAndScannedPagesAreReadOrNamed) {
+  auto stream = [](const std::string& content) { return "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream"; };
+  const std::string csv = "山田," + kNumber;
+  const std::string xfa = "<xdp:xdp xmlns:xdp=\"http://ns.adobe.com/xdp/\"><xfa:data><number>987654321098</number></xfa:data></xdp:xdp>";
+  const std::string pdf = testing::pdf_of(
+      {"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(list.csv) 4 0 R] >> >> /AcroForm << /Fields [] /XFA 6 0 R >> >>",
+       "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 7 0 R >> >> /Contents 8 0 R >>",
+       "<< /Type /Filespec /F (list.csv) /UF (list.csv) /EF << /F 5 0 R >> >>",
+       "<< /Type /EmbeddedFile /Length " + std::to_string(csv.size()) + " >>\nstream\n" + csv + "\nendstream",
+       "<< /Length " + std::to_string(xfa.size()) + " >>\nstream\n" + xfa + "\nendstream",
+       "<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 1 >>\nstream\n\x80\nendstream",
+       stream("q 612 0 0 792 0 0 cm /Im1 Do Q")});
+  const auto read = extract_texts(pdf, "a.pdf");
+  EXPECT_EQ(piece(read, "a.pdf").pdf, pdf);
+  EXPECT_NE(piece(read, "a.pdf/list.csv").text.find(kNumber), std::string::npos) << wheres(read);
+  EXPECT_NE(piece(read, "a.pdf").text.find("987654321098"), std::string::npos) << "the XFA form: " << piece(read, "a.pdf").text;
+  EXPECT_EQ(piece(read, "a.pdf/pages").unreadable.rfind("image:", 0), 0u) << "a page that is only a picture: " << wheres(read);
+  // A page with text and a picture is read by pdftotext: no piece names it.
+  const std::string text_page = testing::pdf_of(
+      {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 4 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>",
+       "<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 1 >>\nstream\n\x80\nendstream",
+       stream("/Im1 Do BT /F1 12 Tf 72 72 Td (minutes) Tj ET"),
+       "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"});
+  const auto mixed = extract_texts(text_page, "m.pdf");
+  EXPECT_EQ(mixed.size(), 1u) << wheres(mixed);
+}
+
+TEST(CdrExtract, HtmlCommentsAttributesScriptsAndHiddenTextAreRead) {
+  const std::string html =
+      "<html><head><meta name=\"description\" content=\"番号 111122223333\"><style>/* 444455556666 */</style>"
+      "<script>var n = '777788889999';</script></head><body><!-- 個人番号 123456789018 -->"
+      "<p title=\"222233334444\">本文</p><input type=\"hidden\" value=\"555566667777\">"
+      "<div style=\"display:none\">888899990000</div><!-- &#57;&#56;&#55;654321098 --></body></html>";
+  const auto read = extract_texts(html, "page.html");
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].unreadable, "");
+  for (const char* number : {"111122223333", "444455556666", "777788889999", "123456789018", "222233334444", "555566667777", "888899990000", "987654321098"}) {
+    EXPECT_NE(read[0].text.find(number), std::string::npos) << number << " in " << read[0].text;
+  }
 }
 
 }  // namespace

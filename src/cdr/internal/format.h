@@ -113,6 +113,29 @@ struct ArchiveMember {
   std::string data;
 };
 Result<std::vector<ArchiveMember>> read_archive(std::string_view bytes, std::string_view type, const Context& ctx);
+// What a reader for content checks finds in a document besides its text: files embedded in it, to be
+// read as files of their own under the document's path ("a.rtf/object 1"), and parts it cannot
+// read, each with why ("pictures", "image: …").
+struct ReadContent {
+  std::string text;
+  std::vector<ArchiveMember> embedded;
+  std::vector<std::pair<std::string, std::string>> unread;  // name, reason ("reason: message")
+};
+// An OLE1 embedded object ([MS-OLEDS] 2.2.4 ObjectHeader + NativeData, as RTF's \objdata and
+// Word 6 keep it): its native data, a Packager object's file unwrapped (`label` then names it).
+// Linked objects and presentations carry no file: "cdr.unsupported".
+Result<ArchiveMember> ole1_object(std::string_view bytes, std::string label);
+// A Packager object's native data ("\x01Ole10Native" stream, with its size first when
+// `with_size`): the file it wraps, named by its label.
+Result<ArchiveMember> packager_file(std::string_view bytes, bool with_size);
+Result<ReadContent> rtf_content(std::string_view bytes, const Context& ctx);
+// Every stream of a compound file read or named: ole2_text()'s text, embedded objects (ObjectPool,
+// MBD…, Package, Ole10Native, CONTENTS) as files, an Outlook item's (.msg) string properties and
+// attachments; pictures, macros and streams of no known meaning as unread.
+Result<ReadContent> ole2_content(std::string_view bytes, std::string_view type, const Context& ctx);
+// pdf_strings() with the XFA form's XML, and embedded files (/EF of any file specification,
+// /EmbeddedFiles, attachment annotations) as files named by their file specification.
+Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx);
 // The text of a legacy Office file for content checks, as UTF-8: Word's document text from the piece
 // table, Excel's strings (SST, LABEL) and cell numbers (NUMBER, RK, MULRK), PowerPoint's text atoms.
 // A password-protected file is "cdr.encrypted"; one that cannot be read "cdr.malformed".

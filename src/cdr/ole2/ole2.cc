@@ -666,7 +666,124 @@ Result<Rebuilt> sanitize_ole2(std::string_view bytes, std::string_view type, con
   return Rebuilt{std::string(bytes), std::string(type)};
 }
 
-Result<std::string> ole2_text(std::string_view bytes, std::string_view type, const Context& ctx) {
+namespace {
+
+// Little-endian fields read in order; `ok` false once one runs past the end.
+struct Fields {
+  std::string_view b;
+  std::size_t at = 0;
+  bool ok = true;
+  std::string_view take(std::size_t n) {
+    if (!ok || n > b.size() - at) {
+      ok = false;
+      return {};
+    }
+    at += n;
+    return b.substr(at - n, n);
+  }
+  std::uint32_t u32le() {
+    const std::string_view f = take(4);
+    return ok ? u32(f, 0) : 0;
+  }
+  std::string_view cstr() {
+    const auto nul = b.find('\0', at);
+    if (!ok || nul == std::string_view::npos) {
+      ok = false;
+      return {};
+    }
+    const std::string_view out = b.substr(at, nul - at);
+    at = nul + 1;
+    return out;
+  }
+  std::string_view lenstr() {  // u32 length (the NUL included), then the bytes
+    std::string_view s = take(u32le());
+    while (!s.empty() && s.back() == '\0') s.remove_suffix(1);
+    return s;
+  }
+};
+
+// A file name from an object's label or path: its last component, never empty.
+std::string file_label(std::string_view label, std::string_view fallback) {
+  const auto cut = label.find_last_of("/\\");
+  if (cut != std::string_view::npos) label.remove_prefix(cut + 1);
+  return label.empty() ? std::string(fallback) : mime::decode_text(label, "").utf8;
+}
+
+// An Outlook item's RTF body ([MS-OXRTFCP]): LZ77 over a 4096-byte dictionary that starts with a
+// fixed RTF prelude ("LZFu"), or stored as it is ("MELA"); at most `max` bytes.
+Result<std::string> rtf_body(std::string_view in, std::size_t max) {
+  if (in.size() < 16) return blocked("malformed", "RTF body", "the compressed RTF body is too short");
+  const std::uint32_t compressed = u32(in, 0), raw = u32(in, 4), magic = u32(in, 8);
+  if (raw > max) return blocked("limit", "RTF body", "the RTF body is larger than the limit");
+  if (magic == 0x414C454D) return std::string(in.substr(16, std::min<std::size_t>(raw, in.size() - 16)));
+  if (magic != 0x75465A4C) return blocked("malformed", "RTF body", "the RTF body is neither compressed nor stored");
+  static constexpr std::string_view kPrelude =
+      "{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman \\fswiss \\fmodern \\fscript \\fdecor MS Sans SerifSymbolArialTimes "
+      "New RomanCourier{\\colortbl\\red0\\green0\\blue0\r\n\\par \\pard\\plain\\f0\\fs20\\b\\i\\u\\tab\\tx";
+  static_assert(kPrelude.size() == 207);
+  std::string dict(4096, '\0'), out;
+  dict.replace(0, kPrelude.size(), kPrelude);
+  std::size_t write = kPrelude.size();
+  auto put = [&](char c) {
+    out.push_back(c);
+    dict[write] = c;
+    write = (write + 1) % dict.size();
+  };
+  const std::size_t end = std::min<std::size_t>(in.size(), std::size_t{4} + compressed);
+  for (std::size_t at = 16; at < end;) {
+    const unsigned control = static_cast<unsigned char>(in[at++]);
+    for (int bit = 0; bit < 8 && at < end; ++bit) {
+      if ((control & (1u << bit)) == 0) {
+        put(in[at++]);
+      } else {
+        if (at + 1 >= end) return out;
+        const unsigned ref = (static_cast<unsigned char>(in[at]) << 8) | static_cast<unsigned char>(in[at + 1]);
+        at += 2;
+        const std::size_t offset = ref >> 4, length = (ref & 0xF) + 2;
+        if (offset == write) return out;  // the end marker
+        for (std::size_t i = 0; i < length; ++i) put(dict[(offset + i) % dict.size()]);
+      }
+      if (out.size() > max) return blocked("limit", "RTF body", "the RTF body expands beyond the limit");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ArchiveMember> packager_file(std::string_view bytes, bool with_size) {
+  Fields f{bytes};
+  if (with_size) {
+    const std::uint32_t size = f.u32le();
+    if (f.ok && size <= bytes.size() - 4) f.b = bytes.substr(0, 4 + size);
+  }
+  f.take(2);
+  const std::string_view label = f.cstr();
+  const std::string_view path = f.cstr();
+  f.u32le();
+  f.take(f.u32le());  // the temporary path
+  const std::string_view data = f.take(f.u32le());
+  if (!f.ok) return blocked("malformed", "Ole10Native", "the packaged file's header cannot be read");
+  return ArchiveMember{file_label(label.empty() ? path : label, "packaged file"), std::string(data)};
+}
+
+Result<ArchiveMember> ole1_object(std::string_view bytes, std::string label) {
+  Fields f{bytes};
+  f.u32le();
+  const std::uint32_t format = f.u32le();
+  if (f.ok && format == 1) return blocked("unsupported", label, "a linked object: its file is elsewhere and is not read");
+  if (f.ok && format == 5) return blocked("image", label, "a static picture object is not read");
+  if (f.ok && format != 2) return blocked("malformed", label, "the embedded object's header cannot be read");
+  const std::string class_name = ascii_lower(f.lenstr());
+  f.lenstr();
+  f.lenstr();
+  const std::string_view native = f.take(f.u32le());
+  if (!f.ok) return blocked("malformed", label, "the embedded object's header cannot be read");
+  if (class_name == "package") return packager_file(native, false);
+  return ArchiveMember{std::move(label), std::string(native)};
+}
+
+Result<ReadContent> ole2_content(std::string_view bytes, std::string_view type, const Context& ctx) {
   const std::string where = ctx.prefix.empty() ? std::string("document") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
   if (type == "encrypted-ooxml") return blocked("encrypted", where, "the Office document is password-protected");
   CompoundFile cf(bytes);
@@ -678,25 +795,42 @@ Result<std::string> ole2_text(std::string_view bytes, std::string_view type, con
     SANSO_TRY(ctx.charge(data.size(), e.path));
     return data;
   };
+  ReadContent content;
   Utf16Text out;
-  bool encrypted = false;
+  bool encrypted = false, macros = false;
+  std::size_t pictures = 0;
+  // Every stream is read by what its name means in the storage that holds it (the document's root,
+  // or an embedded object's storage: ObjectPool/_…/, MBD…/, an Outlook attachment's), or named.
   for (const auto& e : entries) {
+    if (GSF_IS_INFILE(e.input) && gsf_infile_num_children(GSF_INFILE(e.input)) >= 0) continue;  // a storage: its streams follow
     const std::string path = ascii_lower(e.path);  // [MS-CFB] names compare case-insensitively
-    if (path == "encryptedsummary") encrypted = true;
-    if (path == "\x05summaryinformation" || path == "\x05documentsummaryinformation") property_strings(SANSO_TRY(read(e)), out);
-    if (path == "worddocument") {
+    const std::string storage = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+    const std::string name = leaf(path);
+    if (("/" + path).find("/macros/") != std::string::npos || ("/" + path).find("/_vba_project_cur/") != std::string::npos ||
+        ("/" + path).find("/_vba_project/") != std::string::npos) {
+      macros = true;
+      continue;
+    }
+    if (name == "encryptedsummary") encrypted = true;
+    if (name == "\x05summaryinformation" || name == "\x05" "documentsummaryinformation") {
+      property_strings(SANSO_TRY(read(e)), out);
+    } else if (name == "worddocument") {
       const std::string doc = SANSO_TRY(read(e));
       if (doc.size() < 12) return blocked("malformed", where, "the WordDocument stream is too short");
+      if (u16(doc, 2) < 0xC0) {  // FIB nFib (Word 6: 101, Word 95: 104, Word 97 on: 193): older Word keeps its text otherwise
+        content.unread.emplace_back(e.path, "unsupported: a Word 6/95 document's text is not read");
+        continue;
+      }
       if ((u16(doc, 0x0A) & 0x0100) != 0) {  // FIB fEncrypted
         encrypted = true;
         continue;
       }
-      const char* table_name = (u16(doc, 0x0A) & 0x0200) != 0 ? "1table" : "0table";  // FIB fWhichTblStm
+      const std::string table_name = storage + ((u16(doc, 0x0A) & 0x0200) != 0 ? "1table" : "0table");  // FIB fWhichTblStm
       const Stream* table = nullptr;
       for (const auto& t : entries) {
         if (ascii_lower(t.path) == table_name) table = &t;
       }
-      if (table == nullptr) return blocked("malformed", where, std::string("the Word document has no ") + table_name + " stream");
+      if (table == nullptr) return blocked("malformed", where, "the Word document has no " + leaf(table_name) + " stream");
       const std::string tbl = SANSO_TRY(read(*table));
       word_pieces(doc, tbl, ctx.policy.max_input_bytes, [&](unsigned unit, bool compressed) {
         if (compressed && unit >= 0x20) {
@@ -706,17 +840,73 @@ Result<std::string> ole2_text(std::string_view bytes, std::string_view type, con
         }
       });
       out.line();
-    }
-    if (path == "workbook" || path == "book") workbook_text(SANSO_TRY(read(e)), out, encrypted);
-    if (path == "powerpoint document") {
+    } else if (name == "1table" || name == "0table" || name == "current user" || name == "\x01" "compobj" || name == "\x01ole" ||
+               name == "\x03objinfo" || name == "\x03ocxname" || name == "__properties_version1.0" || path.find("__nameid_version1.0/") != std::string::npos) {
+      continue;  // read with WordDocument, or object and item bookkeeping: class ids, flags, property ids
+    } else if (name == "workbook" || name == "book") {
+      workbook_text(SANSO_TRY(read(e)), out, encrypted);
+    } else if (name == "powerpoint document") {
       const std::string doc = SANSO_TRY(read(e));
       bool vba = false, ole = false;
       inspect_powerpoint(doc, vba, ole, encrypted);
       powerpoint_text(doc, out);
+      macros = macros || vba;
+      if (ole) content.unread.emplace_back(e.path, "unsupported: objects embedded in the presentation are not read");
+    } else if (name == "\x01ole10native") {
+      auto file = packager_file(SANSO_TRY(read(e)), true);
+      if (file) content.embedded.push_back(std::move(file).value());
+      else content.unread.emplace_back(e.path, reason_of(file.error()) + ": " + file.error().message);
+    } else if (name == "package" || name == "contents" || name == "embeddedodf" || (storage.find("msodatastore/") != std::string::npos)) {
+      content.embedded.push_back({e.path, SANSO_TRY(read(e))});  // an embedded file as it is (a docx, a PDF, custom XML)
+    } else if (name == "data" || name == "pictures" || name.rfind("\x02olepres", 0) == 0 || name == "\x03meta" || name == "\x03" "eprint") {
+      if (gsf_input_size(e.input) > 0) ++pictures;  // Word's and PowerPoint's pictures, an object's presentation
+    } else if (name.rfind("__substg1.0_", 0) == 0 && name.size() >= 20) {
+      // An Outlook item ([MS-OXMSG]): __substg1.0_TTTTYYYY, property tag TTTT of type YYYY.
+      const std::string tag = name.substr(12, 4), kind = name.substr(16, 4);
+      if (kind == "001f") {
+        const std::string data = SANSO_TRY(read(e));
+        for (std::size_t i = 0; i + 1 < data.size(); i += 2) out.put(u16(data, i));
+        out.line();
+      } else if (kind == "001e") {
+        out.text() += mime::decode_text(SANSO_TRY(read(e)), "").utf8 + "\n";
+      } else if (kind == "0102" && tag == "3701") {  // an attachment's data, named by its file name
+        std::string file = "attachment";
+        for (const auto& n : entries) {
+          const std::string np = ascii_lower(n.path);
+          if (np == storage + "__substg1.0_3707001f" || (file == "attachment" && np == storage + "__substg1.0_3704001f")) {
+            const std::string utf16 = SANSO_TRY(read(n));
+            Utf16Text label;
+            for (std::size_t i = 0; i + 1 < utf16.size(); i += 2) label.put(u16(utf16, i));
+            file = file_label(label.text(), "attachment");
+          }
+        }
+        content.embedded.push_back({storage + file, SANSO_TRY(read(e))});
+      } else if (kind == "0102" && tag == "1013") {
+        content.embedded.push_back({storage + "body.html", SANSO_TRY(read(e))});
+      } else if (kind == "0102" && tag == "1009") {
+        auto body = rtf_body(SANSO_TRY(read(e)), ctx.policy.max_input_bytes);
+        if (!body) content.unread.emplace_back(e.path, reason_of(body.error()) + ": " + body.error().message);
+        else {
+          SANSO_TRY(ctx.charge(body->size(), e.path));
+          content.embedded.push_back({storage + "body.rtf", std::move(body).value()});
+        }
+      }
+      // Other binary and fixed-size properties are identifiers, keys and flags.
+    } else {
+      content.unread.emplace_back(e.path, "unsupported: a stream of no known meaning in the compound file is not read");
     }
   }
   if (encrypted) return blocked("encrypted", where, "the " + std::string(type) + " document is password-protected");
-  return std::move(out.text());
+  if (macros) content.unread.emplace_back("macros", "unsupported: the document's macros (VBA) are not read");
+  if (pictures > 0) content.unread.emplace_back("pictures", "image: " + std::to_string(pictures) + " picture(s) in the document are not read");
+  content.text = std::move(out.text());
+  return content;
+}
+
+Result<std::string> ole2_text(std::string_view bytes, std::string_view type, const Context& ctx) {
+  auto content = ole2_content(bytes, type, ctx);
+  if (!content) return std::move(content).error();
+  return std::move(content->text);
 }
 
 }  // namespace sanso::cdr::internal

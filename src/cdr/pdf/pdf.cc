@@ -19,6 +19,7 @@
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFExc.hh>
 #include <qpdf/QPDFObjectHandle.hh>
+#include <qpdf/QPDFPageObjectHelper.hh>
 #include <qpdf/QPDFWriter.hh>
 
 #include <map>
@@ -399,17 +400,77 @@ void strings_of(QPDFObjectHandle value, std::string& out, int depth) {
 
 }  // namespace
 
-Result<std::string> pdf_strings(std::string_view bytes, const Context& ctx) {
+namespace {
+
+// What a content stream draws: text (a text-showing operator), pictures (an image XObject, an
+// inline image), and through form XObjects what they draw, to a depth.
+struct Drawn {
+  bool text = false;
+  std::size_t images = 0;
+};
+
+class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
+ public:
+  DrawnCounter(QPDFObjectHandle resources, Drawn& drawn, std::set<QPDFObjGen>& seen, int depth)
+      : resources_(std::move(resources)), drawn_(drawn), seen_(seen), depth_(depth) {}
+  void handleObject(QPDFObjectHandle obj) override {
+    if (obj.isInlineImage()) ++drawn_.images;
+    if (obj.isName()) last_name_ = obj.getName();
+    if (!obj.isOperator()) return;
+    const std::string op = obj.getOperatorValue();
+    if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") drawn_.text = true;
+    if (op != "Do" || !resources_.isDictionary()) return;
+    QPDFObjectHandle xobject = resources_.getKey("/XObject");
+    if (!xobject.isDictionary()) return;
+    QPDFObjectHandle x = xobject.getKey(last_name_);
+    if (!x.isStream()) return;
+    const std::string subtype = x.getDict().getKey("/Subtype").isName() ? x.getDict().getKey("/Subtype").getName() : "";
+    if (subtype == "/Image") ++drawn_.images;
+    if (subtype != "/Form" || depth_ > 8 || !seen_.insert(x.getObjGen()).second) return;
+    QPDFObjectHandle inner = x.getDict().getKey("/Resources");
+    DrawnCounter counter(inner.isDictionary() ? inner : resources_, drawn_, seen_, depth_ + 1);
+    x.parseAsContents(&counter);
+  }
+  void handleEOF() override {}
+
+ private:
+  QPDFObjectHandle resources_;
+  Drawn& drawn_;
+  std::set<QPDFObjGen>& seen_;
+  int depth_;
+  std::string last_name_;
+};
+
+}  // namespace
+
+Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
   const std::string where = ctx.prefix.empty() ? std::string("document") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
   QPDF pdf;
   SANSO_TRY(open_pdf(pdf, bytes, where));
-  std::string out;
+  ReadContent content;
+  std::string& out = content.text;
   try {
     // Every object, reachable or not: the information dictionary (an indirect object, or direct in
     // the trailer), form fields (/T, /TU, /V, /Opt), annotations (/Contents, /T, /Subj) and the
     // XMP metadata streams, whichever object holds them. A string anywhere is text a reader may show.
     if (QPDFObjectHandle info = pdf.getTrailer().getKey("/Info"); info.isDictionary() && !info.isIndirect()) strings_of(info, out, 0);
-    for (QPDFObjectHandle& obj : pdf.getAllObjects()) {
+    // Embedded files: the streams file specifications (/EF: the /EmbeddedFiles name tree, attachment
+    // annotations, /AF) point to, named by the specification, and any stream typed /EmbeddedFile.
+    std::map<QPDFObjGen, std::string> files;
+    std::vector<QPDFObjectHandle> objects = pdf.getAllObjects();
+    for (QPDFObjectHandle& obj : objects) {
+      QPDFObjectHandle dict = obj.isStream() ? obj.getDict() : obj;
+      if (!dict.isDictionary() || !dict.getKey("/EF").isDictionary()) continue;
+      std::string name;
+      for (const char* key : {"/UF", "/F"}) {
+        if (name.empty() && dict.getKey(key).isString()) name = dict.getKey(key).getUTF8Value();
+      }
+      for (auto& [key, file] : dict.getKey("/EF").getDictAsMap()) {
+        if (file.isStream()) files.emplace(file.getObjGen(), name);
+      }
+    }
+    std::size_t unnamed = 0;
+    for (QPDFObjectHandle& obj : objects) {
       if (out.size() > kMostPdfStringBytes) return blocked("limit", where, "the PDF holds more than 16 MiB of strings");
       QPDFObjectHandle dict = obj.isStream() ? obj.getDict() : obj;
       if (obj.isStream() && dict.getKey("/Type").isNameAndEquals("/Metadata")) {
@@ -419,14 +480,63 @@ Result<std::string> pdf_strings(std::string_view bytes, const Context& ctx) {
         out += '\n';
         continue;
       }
+      const auto file = obj.isStream() ? files.find(obj.getObjGen()) : files.end();
+      if (obj.isStream() && (file != files.end() || dict.getKey("/Type").isNameAndEquals("/EmbeddedFile"))) {
+        auto data = obj.getStreamData(qpdf_dl_generalized);
+        SANSO_TRY(ctx.charge(data->getSize(), "embedded file"));
+        std::string name = file != files.end() ? file->second : "";
+        const auto cut = name.find_last_of("/\\");
+        if (cut != std::string::npos) name.erase(0, cut + 1);
+        if (name.empty()) name = "embedded file " + std::to_string(++unnamed);
+        content.embedded.push_back({std::move(name), std::string(reinterpret_cast<const char*>(data->getBuffer()), data->getSize())});
+        continue;
+      }
       strings_of(dict, out, 0);
     }
+    // The XFA form of the catalog's AcroForm: its XML packets (one stream, or an array of names and
+    // streams), markup and all — the data a form-filling reader shows.
+    if (QPDFObjectHandle form = pdf.getRoot().getKey("/AcroForm"); form.isDictionary()) {
+      QPDFObjectHandle xfa = form.getKey("/XFA");
+      std::vector<QPDFObjectHandle> packets = xfa.isArray() ? xfa.getArrayAsVector() : std::vector<QPDFObjectHandle>{xfa};
+      for (auto& packet : packets) {
+        if (!packet.isStream()) continue;
+        auto data = packet.getStreamData(qpdf_dl_generalized);
+        SANSO_TRY(ctx.charge(data->getSize(), "XFA form"));
+        out.append(reinterpret_cast<const char*>(data->getBuffer()), data->getSize());
+        out += '\n';
+      }
+    }
+    // A page that shows pictures and no text is a scan (of a 個人番号カード, say): pdftotext finds
+    // nothing on it, so it is named as a picture that cannot be read.
+    std::size_t page_number = 0;
+    std::string scans;
+    for (QPDFObjectHandle page : pdf.getAllPages()) {
+      ++page_number;
+      Drawn drawn;
+      std::set<QPDFObjGen> seen;
+      QPDFPageObjectHelper helper(page);
+      DrawnCounter counter(helper.getAttribute("/Resources", false), drawn, seen, 0);
+      try {
+        helper.parseContents(&counter);
+      } catch (const std::exception&) {
+        drawn.images = std::max<std::size_t>(drawn.images, 1);  // what it draws is unknown: not taken for text
+        drawn.text = false;
+      }
+      if (drawn.images > 0 && !drawn.text) scans += (scans.empty() ? "" : ", ") + std::to_string(page_number);
+    }
+    if (!scans.empty()) content.unread.emplace_back("pages", "image: page(s) " + scans + " show pictures and no text; a scan is not read");
   } catch (const QPDFExc& e) {
     return blocked("malformed", where, std::string("the PDF cannot be read: ") + e.getMessageDetail());
   } catch (const std::exception& e) {
     return blocked("malformed", where, std::string("the PDF cannot be read: ") + e.what());
   }
-  return out;
+  return content;
+}
+
+Result<std::string> pdf_strings(std::string_view bytes, const Context& ctx) {
+  auto content = pdf_content(bytes, ctx);
+  if (!content) return std::move(content).error();
+  return std::move(content->text);
 }
 
 }  // namespace sanso::cdr::internal

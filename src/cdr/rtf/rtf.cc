@@ -129,16 +129,21 @@ class RtfRewriter {
     return out;
   }
 
-  // The document's text for content checks (rtf_text()).
-  Result<std::string> plain_text() {
+  // The document's text for content checks (rtf_content()): the text of every destination, those
+  // Word ignores ({\*\…}) and field instructions too, each ending a line — but for the tables and
+  // data Word keeps in hex (fonts, styles, themes, the data store, passwords). Pictures are counted
+  // into `content` (they cannot be read) and embedded objects (\objdata) decoded into it as files.
+  Result<std::string> plain_text(ReadContent& content) {
     if (next().kind != Tok::open) return blocked("malformed", where(), "the RTF does not start with a group");
     struct Group {
       int uc = 1;
+      bool ends_line = false;  // an ignorable destination or field instruction: its text is a line of its own
     };
     std::vector<Group> groups{Group{}};
     std::string out, pending;  // `pending`: bytes in the document's code page not yet decoded
     std::string codepage = "windows-1252";
     int skip = 0;  // fallback characters still to drop after \uN
+    std::size_t pictures = 0, objects = 0;
     auto flush = [&] {
       if (!pending.empty()) out += mime::decode_text(pending, codepage).utf8;
       pending.clear();
@@ -150,31 +155,54 @@ class RtfRewriter {
       }
       pending.push_back(c);
     };
-    static constexpr std::string_view kNoText[] = {"fonttbl", "colortbl", "stylesheet", "pict", "objdata", "objclass", "fldinst", "listtable",
-                                                    "listoverridetable", "rsidtbl", "themedata", "colorschememapping", "datastore", "latentstyles",
-                                                    "xmlnstbl", "generator", "pgdsctbl", "revtbl", "filetbl", "bin", "shppict", "nonshppict", "sp"};
+    static constexpr std::string_view kNoText[] = {"fonttbl", "colortbl", "stylesheet", "objclass", "listtable", "listoverridetable", "rsidtbl",
+                                                    "themedata", "colorschememapping", "datastore", "latentstyles", "xmlnstbl", "generator",
+                                                    "pgdsctbl", "revtbl", "filetbl", "bin", "panose", "blipuid", "password", "passwordhash",
+                                                    "wgrffmtfilter", "mmathpr", "defchp", "defpap"};
+    auto whitespace = [&](const Token& t) { return t.kind == Tok::text && s_.substr(t.at, t.len).find_first_not_of("\r\n ") == std::string_view::npos; };
     while (!groups.empty()) {
       Token t = next();
       switch (t.kind) {
         case Tok::end:
           flush();
+          if (pictures > 0) content.unread.emplace_back("pictures", "image: " + std::to_string(pictures) + " picture(s) in the RTF are not read");
           return out;  // an unclosed document: what was read is its text
         case Tok::open: {
           if (groups.size() > static_cast<std::size_t>(kMaxDepth)) return blocked("limit", where(), "the RTF nests groups more than 200 deep");
           const std::size_t at = pos_;
           Token first = next();
-          while (first.kind == Tok::text && s_.substr(first.at, first.len).find_first_not_of("\r\n ") == std::string_view::npos) first = next();
-          const bool no_text = (first.kind == Tok::symbol && first.word == "*") ||
-                               (first.kind == Tok::word && std::find(std::begin(kNoText), std::end(kNoText), first.word) != std::end(kNoText));
+          while (whitespace(first)) first = next();
+          const bool starred = first.kind == Tok::symbol && first.word == "*";
+          if (starred) {
+            first = next();
+            while (whitespace(first)) first = next();
+          }
+          const std::string dest = first.kind == Tok::word ? first.word : "";
+          if (dest == "objdata") {
+            std::string data = SANSO_TRY(group_data());
+            ++objects;
+            auto object = ole1_object(data, "object " + std::to_string(objects));
+            if (object) content.embedded.push_back(std::move(object).value());
+            else content.unread.emplace_back("object " + std::to_string(objects), reason_of(object.error()) + ": " + object.error().message);
+            break;
+          }
           pos_ = at;
-          if (no_text) {
+          if (dest == "pict") {
+            ++pictures;
+            SANSO_TRY(skip_group());
+          } else if (std::find(std::begin(kNoText), std::end(kNoText), dest) != std::end(kNoText)) {
             SANSO_TRY(skip_group());
           } else {
             groups.push_back(groups.back());
+            groups.back().ends_line = starred || dest == "fldinst";
           }
           break;
         }
         case Tok::close:
+          if (groups.back().ends_line) {
+            flush();
+            out.push_back('\n');
+          }
           groups.pop_back();
           skip = 0;
           break;
@@ -210,6 +238,36 @@ class RtfRewriter {
       }
     }
     flush();
+    if (pictures > 0) content.unread.emplace_back("pictures", "image: " + std::to_string(pictures) + " picture(s) in the RTF are not read");
+    return out;
+  }
+
+  // The bytes of the group whose '{' came before pos_, its destination word read: hex digits (and
+  // \bin data) to its '}', nested groups included.
+  Result<std::string> group_data() {
+    std::string out;
+    int depth = 1, high = -1;
+    while (depth > 0) {
+      Token t = next();
+      if (t.kind == Tok::end) return blocked("malformed", where(), "an RTF group is not closed");
+      if (t.kind == Tok::open && ++depth > kMaxDepth) return blocked("limit", where(), "the RTF nests groups more than 200 deep");
+      if (t.kind == Tok::close) --depth;
+      if (t.kind == Tok::bin) {
+        const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(t.param), t.len);
+        out.append(s_.substr(t.at + t.len - n, n));
+      }
+      if (t.kind != Tok::text) continue;
+      for (char c : s_.substr(t.at, t.len)) {
+        if (!std::isxdigit(static_cast<unsigned char>(c))) continue;
+        if (high < 0) {
+          high = hex_value(c);
+        } else {
+          out.push_back(static_cast<char>(high * 16 + hex_value(c)));
+          high = -1;
+        }
+      }
+    }
+    SANSO_TRY(ctx_.charge(out.size(), "objdata"));
     return out;
   }
 
@@ -636,9 +694,17 @@ Result<Rebuilt> sanitize_rtf(std::string_view bytes, const Context& ctx) {
   return Rebuilt{std::move(out).value(), "rtf"};
 }
 
-Result<std::string> rtf_text(std::string_view bytes, const Context& ctx) {
+Result<ReadContent> rtf_content(std::string_view bytes, const Context& ctx) {
   RtfRewriter reader(bytes, ctx);
-  return reader.plain_text();
+  ReadContent content;
+  content.text = SANSO_TRY(reader.plain_text(content));
+  return content;
+}
+
+Result<std::string> rtf_text(std::string_view bytes, const Context& ctx) {
+  auto content = rtf_content(bytes, ctx);
+  if (!content) return std::move(content).error();
+  return std::move(content->text);
 }
 
 }  // namespace sanso::cdr::internal
