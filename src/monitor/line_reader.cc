@@ -175,7 +175,8 @@ Result<std::unique_ptr<LineReader>> LineReader::open_file(const std::string& pat
   }
   // Read front to back once: the kernel may read further ahead.
   (void)posix_fadvise(source->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  if (struct stat st {}; fstat(source->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+  // (Not a file that says it is empty, as those of /proc do whatever they hold.)
+  if (struct stat st {}; fstat(source->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
     source->regular = true;
     source->size_seen = static_cast<std::uint64_t>(st.st_size);
   }
