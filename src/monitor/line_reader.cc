@@ -1,9 +1,11 @@
 #include "monitor/line_reader.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -33,6 +35,12 @@ struct LineReader::Source {
   std::size_t in_len = 0;
   bool in_eof = false;
   std::uint64_t compressed_offset = 0;
+  // A regular file's size at open, and the bytes read from it: a file smaller than either at its
+  // end was truncated under the scan (logrotate's copytruncate), and what it held past the cut was
+  // not read — an error, not the quiet end of the log.
+  bool regular = false;
+  std::uint64_t size_seen = 0;
+  std::uint64_t raw_read = 0;
 
   ~Source() {
     if (z_ready) inflateEnd(&z);
@@ -49,7 +57,17 @@ struct LineReader::Source {
     }
     for (;;) {
       const ssize_t got = ::read(fd, out, n);
-      if (got >= 0) return static_cast<std::size_t>(got);
+      if (got == 0 && regular) {
+        struct stat st {};
+        if (fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) < std::max(size_seen, raw_read)) {
+          return make_error("monitor.truncated", name + ": byte " + std::to_string(st.st_size),
+                            "the log shrank while it was read (truncated under the scan, as logrotate's copytruncate does); what it held past the cut was not read");
+        }
+      }
+      if (got >= 0) {
+        raw_read += static_cast<std::uint64_t>(got);
+        return static_cast<std::size_t>(got);
+      }
       if (errno == EINTR) continue;
       return make_error("monitor.read", name, std::string("reading failed: ") + std::strerror(errno));
     }
@@ -157,6 +175,11 @@ Result<std::unique_ptr<LineReader>> LineReader::open_file(const std::string& pat
   }
   // Read front to back once: the kernel may read further ahead.
   (void)posix_fadvise(source->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  // (Not a file that says it is empty, as those of /proc do whatever they hold.)
+  if (struct stat st {}; fstat(source->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    source->regular = true;
+    source->size_seen = static_cast<std::uint64_t>(st.st_size);
+  }
   return std::unique_ptr<LineReader>(new LineReader(std::move(source), path == "-" ? "(stdin)" : path));
 }
 

@@ -30,7 +30,8 @@ class LineReader {
 
   // The next line, without its '\n' (and a '\r' before it). kTooLong: a line was skipped; its
   // number is line_number(). An Error when reading or decompressing fails (a truncated or
-  // corrupt gzip stream), with the byte offset in the compressed input.
+  // corrupt gzip stream), with the byte offset in the compressed input, or when a regular file
+  // ends smaller than it was (truncated under the scan: "monitor.truncated").
   Result<Next> next(std::string_view& line);
   // The next line when it lies whole in what was read already (nearly always): true and the
   // line, as next() would give it; false when next() must run (more to read, a line too long,

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -37,19 +41,39 @@ struct ScanOutcome {
   }
 };
 
-inline ScanOutcome scan_text(const std::string& text, Format format = Format::kAuto, ParserContext context = {}, DetectorSettings settings = {}) {
+// One reader's lines through the parser and the detector on the test policy.
+inline ScanOutcome scan_reader(LineReader& reader, Format format, ParserContext context, DetectorSettings settings) {
   static const policy::Policy policy = test_policy();
   auto plan = AddressPlan::build(policy);
   EXPECT_TRUE(plan.has_value());
   ScanOutcome out;
   Detector detector(*plan, nullptr, settings, [&](const Finding& f) { out.findings.push_back(f); });
   if (context.now == 0) context.now = 1796000000;  // 2026-11-30
-  auto reader = LineReader::over(text, "test.log");
-  auto report = scan_stream(*reader, format, context, detector, 0);
+  auto report = scan_stream(reader, format, context, detector, 0);
   EXPECT_TRUE(report.has_value()) << (report ? "" : report.error().to_string());
   if (report) out.reports.push_back(*report);
   detector.flush();
   out.stats = detector.stats();
+  return out;
+}
+
+inline ScanOutcome scan_text(const std::string& text, Format format = Format::kAuto, ParserContext context = {}, DetectorSettings settings = {}) {
+  auto reader = LineReader::over(text, "test.log");
+  return scan_reader(*reader, format, context, settings);
+}
+
+// The same through a file, as `sanso monitor scan` reads one (LineReader::open_file).
+inline ScanOutcome scan_file(const std::string& text, Format format = Format::kAuto, ParserContext context = {}, DetectorSettings settings = {}) {
+  const std::filesystem::path path = std::filesystem::temp_directory_path() / ("sanso-scan-" + std::to_string(::getpid()) + ".log");
+  {
+    std::ofstream file(path, std::ios::binary);
+    file.write(text.data(), static_cast<std::streamsize>(text.size()));
+  }
+  auto reader = LineReader::open_file(path.string());
+  EXPECT_TRUE(reader.has_value());
+  ScanOutcome out;
+  if (reader) out = scan_reader(**reader, format, context, settings);
+  std::filesystem::remove(path);
   return out;
 }
 

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 
 #include "monitor_fixtures.h"
 
@@ -12,6 +15,7 @@ namespace sanso::monitor {
 namespace {
 
 using testing::gzip;
+using testing::scan_file;
 using testing::scan_text;
 
 // The same four flows in each format: a mynumber host reaching the internet (6(3)①), an LGWAN
@@ -475,6 +479,92 @@ TEST(MonitorParsers, GzipIsReadTransparentlyAndTruncationIsReported) {
   auto bad = scan_text(corrupt, Format::kZeek);
   ASSERT_TRUE(bad.reports[0].stopped);
   EXPECT_NE(bad.reports[0].stopped->code.find("monitor.gzip"), std::string::npos);
+}
+
+// A log read from a file (what `sanso monitor scan` does): the same lines, flows, malformed lines
+// with their numbers and findings as the same bytes read from memory, with read edges in every
+// field, over-long lines, CRLF, and a last line without end.
+TEST(MonitorParsers, ALogFileReadsAsTheSameBytesFromMemory) {
+  std::string log = "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_bytes\n";
+  for (int i = 0; log.size() < (4u << 20); ++i) {
+    if (i % 9000 == 8999) {
+      log += std::string(100 * 1024 + static_cast<std::size_t>(i % 7), 'L') + "\n";  // over-long: skipped, counted
+      continue;
+    }
+    if (i % 5003 == 0) log += "1796000000\tC\tnot-an-address\t1\t203.0.113.7\t443\ttcp\t1\n";
+    log += std::to_string(1796000000 + i / 1000) + "." + std::to_string(i % 1000000) + "\tC" + std::string(static_cast<std::size_t>(i % 97), 'x') +
+           (i % 2 == 0 ? "\t192.0.2.10\t" : "\t198.51.100.20\t") + std::to_string(1024 + i % 60000) + "\t203.0.113.7\t443\ttcp\t" +
+           std::to_string(i % 9000) + (i % 3 == 0 ? "\r\n" : "\n");
+  }
+  log += "1796000000\tC\t192.0.2.10\t1\t203.0.113.7\t443\ttcp\t5";  // no line end
+  auto memory = scan_text(log, Format::kZeek);
+  auto from_file = scan_file(log, Format::kZeek);
+  ASSERT_EQ(from_file.reports.size(), 1u);
+  const FileReport &a = memory.reports[0], &b = from_file.reports[0];
+  EXPECT_FALSE(b.stopped);
+  EXPECT_GT(a.flows, 30000u);
+  EXPECT_GT(a.malformed, 10u);
+  EXPECT_EQ(b.lines, a.lines);
+  EXPECT_EQ(b.flows, a.flows);
+  EXPECT_EQ(b.malformed, a.malformed);
+  EXPECT_EQ(b.first_malformed, a.first_malformed);
+  ASSERT_EQ(from_file.findings.size(), memory.findings.size());
+  for (std::size_t i = 0; i < memory.findings.size(); ++i) {
+    EXPECT_EQ(from_file.findings[i].count, memory.findings[i].count);
+    EXPECT_EQ(from_file.findings[i].bytes, memory.findings[i].bytes);
+    EXPECT_EQ(from_file.findings[i].line, memory.findings[i].line);
+  }
+  // A gzip file is inflated; an empty file is no lines.
+  auto gz = scan_file(gzip(zeek_tsv()), Format::kZeek);
+  EXPECT_EQ(gz.reports[0].flows, 4u);
+  EXPECT_EQ(gz.rules(), kExpected);
+  EXPECT_EQ(scan_file("", Format::kZeek).reports[0].lines, 0u);
+}
+
+// A log truncated while it is read (logrotate's copytruncate): the lines before the cut are read
+// whole, then the scan stops with an error instead of ending as if the log had ended there (what
+// it held past the cut is in the rotated copy, and was not read).
+TEST(MonitorParsers, ALogTruncatedWhileItIsReadEndsWithAnError) {
+  const std::filesystem::path path = std::filesystem::temp_directory_path() / ("sanso-truncated-" + std::to_string(::getpid()) + ".log");
+  auto line_text = [](int i) { return "line " + std::to_string(i) + " " + std::string(static_cast<std::size_t>(i % 50), 'x'); };
+  int written = 0;
+  {
+    std::ofstream file(path, std::ios::binary);
+    std::size_t size = 0;
+    for (; size < (20u << 20); ++written) {
+      const std::string text = line_text(written) + "\n";
+      file << text;
+      size += text.size();
+    }
+  }
+  for (const std::uintmax_t cut : {std::uintmax_t{1} << 20, std::uintmax_t{0}}) {
+    auto reader = LineReader::open_file(path.string());
+    ASSERT_TRUE(reader);
+    std::string_view line;
+    int read = 0;
+    std::optional<Error> stopped;
+    for (;;) {
+      auto next = (*reader)->next(line);
+      if (!next) {
+        stopped = next.error();
+        break;
+      }
+      if (*next == LineReader::Next::kEnd) break;
+      ASSERT_EQ(*next, LineReader::Next::kLine);
+      ASSERT_EQ(line, line_text(read)) << "line " << read + 1;
+      if (++read == 1000) std::filesystem::resize_file(path, cut);
+    }
+    ASSERT_TRUE(stopped) << "read " << read << " of " << written;
+    EXPECT_EQ(stopped->code, "monitor.truncated");
+    EXPECT_LT(read, written);
+    if (cut > 0) {
+      EXPECT_GT(read, 20000);  // what was left before the cut, read whole
+    }
+    // Written again for the next cut.
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    for (int i = 0; i < written; ++i) file << line_text(i) << "\n";
+  }
+  std::filesystem::remove(path);
 }
 
 TEST(MonitorParsers, OneMegabyteLinesAreSkippedWholeAndCounted) {
