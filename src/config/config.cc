@@ -301,6 +301,13 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.string(*m, "unmarked_classification", c.mail.unmarked_classification));
     SANSO_TRY(r.word(*m, "identifier_action", c.mail.identifier_action, mail::parse_identifier_action));
     SANSO_TRY(r.boolean(*m, "strict_on_auth_failure", c.mail.strict_on_auth_failure));
+    // The strict trigger reads only the verifier's Authentication-Results: without one it never
+    // fires. Written out, the setting promises what it cannot do — said at load, not silently.
+    if (m->contains("strict_on_auth_failure") && c.mail.strict_on_auth_failure && c.mail.verifier_authserv_id.empty()) {
+      c.warnings.push_back(where(path, *m->get("strict_on_auth_failure")) +
+                           ": [mail] strict_on_auth_failure = true has no effect without [mail] verifier_authserv_id (the MTA's "
+                           "verifier, e.g. OpenDMARC's AuthservID, whose SPF/DKIM/DMARC results it acts on): set it, or turn strict_on_auth_failure off");
+    }
     SANSO_TRY(r.keyed_words(*m, "attachment_actions", c.mail.attachment_actions, mail::parse_attachment_action));
     SANSO_TRY(r.string(*m, "output_charset", c.mail.output_charset));
     SANSO_TRY(r.string(*m, "prefer", c.mail.prefer));
@@ -519,17 +526,19 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
       }
     }
     SANSO_TRY(r.string(*w, "public_origin", c.web.public_origin));
+    c.web.public_origin = normal_origin(c.web.public_origin);
     if (!c.web.public_origin.empty() && !is_web_origin(c.web.public_origin)) {
       return make_error("config.value", where(path, *w->get("public_origin")),
                         "'public_origin' must be scheme://host[:port] as browsers send it in Origin, e.g. "
-                        "\"https://console.city.example.lg.jp\" (no path, no trailing slash)");
+                        "\"https://console.city.example.lg.jp\" (no path)");
     }
     SANSO_TRY(r.string(*w, "internet_origin", c.web.internet_origin));
+    c.web.internet_origin = normal_origin(c.web.internet_origin);
     // Links that leave the city by mail: https only, never a plain-text address on the internet.
     if (!c.web.internet_origin.empty() && (c.web.internet_origin.rfind("https://", 0) != 0 || !is_web_origin(c.web.internet_origin))) {
       return make_error("config.value", where(path, *w->get("internet_origin")),
                         "'internet_origin' must be https://host[:port] as internet-side browsers reach the console, e.g. "
-                        "\"https://files.city.example.jp\" (no path, query, user or trailing slash)");
+                        "\"https://files.city.example.jp\" (no path, query or user)");
     }
     SANSO_TRY(r.strings(*w, "metrics_from", c.web.metrics_from));
     for (const auto& network : c.web.metrics_from) {
@@ -718,12 +727,25 @@ bool is_web_origin(std::string_view origin) {
   }) && rest.front() != ':' && rest.front() != '.';
 }
 
+std::string normal_origin(std::string_view origin) {
+  std::string out = ascii_lower(origin);
+  if (!out.empty() && out.back() == '/') out.pop_back();
+  for (const auto& [scheme, port] : {std::pair<std::string_view, std::string_view>{"https://", ":443"}, {"http://", ":80"}}) {
+    if (out.rfind(scheme, 0) == 0 && out.size() > scheme.size() + port.size() && out.compare(out.size() - port.size(), port.size(), port) == 0) {
+      out.resize(out.size() - port.size());
+    }
+  }
+  return out;
+}
+
 Result<ServiceConfig> load_config(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error("config.io", path, "cannot read the service configuration (give it with --config FILE)");
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_config(text.str(), path);
+  ServiceConfig c = SANSO_TRY(parse_config(text.str(), path));
+  for (const auto& w : c.warnings) log::warn("config: " + w);
+  return c;
 }
 
 }  // namespace sanso::config

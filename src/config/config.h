@@ -277,6 +277,9 @@ struct ServiceConfig {
   // [log]: stderr's level, a syslog server (RFC 5424) and the journal; hostname is the node.
   log::Settings log;
   std::vector<Operator> operators;
+  // Settings that are allowed but do nothing as written ("file:line:col: what, and what to do"):
+  // load_config prints each as a warning; parse_config only collects them.
+  std::vector<std::string> warnings;
 
   const Operator* find_operator(std::string_view name) const;
 };
@@ -288,6 +291,13 @@ std::optional<std::string> canonical_ip(std::string_view text);
 
 // True for "scheme://host[:port]" with scheme http or https, as a browser sends it in Origin.
 bool is_web_origin(std::string_view origin);
+
+// An origin as browsers compare it: scheme and host in lower case, the scheme's default port
+// (https :443, http :80) and a trailing slash dropped. "HTTPS://Files.Example:443/" and
+// "https://files.example" are one origin; another port or host stays another. [web]
+// public_origin and internet_origin are kept in this form; the console compares the browser's
+// Origin in it too.
+std::string normal_origin(std::string_view origin);
 
 // Parses sanso.toml text; `path` names it in errors and anchors relative paths.
 Result<ServiceConfig> parse_config(std::string_view text, std::string_view path);

@@ -513,6 +513,13 @@ ALTER TABLE transfers ADD COLUMN ppap_delivery TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX transfers_ppap_delivery ON transfers(ppap_delivery) WHERE ppap_delivery <> '';
 )sql";
 
+// Version 24: a purged mail's PPAP attachments are found by its quarantine id
+// (transfer::discard_with_purged_mail) inside the purge's transaction, once per purged item:
+// without an index, every purged item read all of transfer_files while the store was locked.
+constexpr const char* kTransferFilesByQuarantineId = R"sql(
+CREATE INDEX transfer_files_quarantine ON transfer_files(quarantine_id);
+)sql";
+
 // The only two spellings the backends disagree on.
 std::string for_backend(std::string sql, Backend backend) {
   const bool pg = backend == Backend::kPostgres;
@@ -554,6 +561,7 @@ const std::vector<Migration>& migrations() {
       {22, "registers: every check of a contractor's required contract clauses; the reminders mailed; self-inspection: an assignee per item",
        {kContractChecks}},
       {23, "file transfers: PPAP from mail, one transfer per delivery however often Postfix retries it", {kMailPpapDelivery}},
+      {24, "file transfers: the files of a quarantine item found by an index, for its purge", {kTransferFilesByQuarantineId}},
   };
   return kAll;
 }

@@ -113,17 +113,50 @@ bool Console::Impl::trusted_proxy(const std::string& address) const {
 
 std::string Console::Impl::peer(const httplib::Request& req) const { return config::canonical_ip(req.remote_addr).value_or(req.remote_addr); }
 
-std::string Console::Impl::client_address(const httplib::Request& req) const {
+namespace {
+
+// One hop of X-Forwarded-For: an address, as some proxies write it also with a port
+// ("192.0.2.7:4711", "[2001:db8::7]:4711") or in brackets.
+std::optional<std::string> hop_address(std::string_view hop) {
+  auto digits = [](std::string_view t) { return !t.empty() && t.size() <= 5 && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }); };
+  if (auto ip = config::canonical_ip(hop)) return ip;
+  if (!hop.empty() && hop.front() == '[') {
+    const auto close = hop.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    const std::string_view rest = hop.substr(close + 1);
+    if (!rest.empty() && (rest.front() != ':' || !digits(rest.substr(1)))) return std::nullopt;
+    return config::canonical_ip(hop.substr(1, close - 1));
+  }
+  const auto colon = hop.find(':');
+  if (colon == std::string_view::npos || !digits(hop.substr(colon + 1))) return std::nullopt;
+  auto ip = config::canonical_ip(hop.substr(0, colon));
+  if (!ip || ip->find(':') != std::string::npos) return std::nullopt;  // "v6:port" without brackets is ambiguous
+  return ip;
+}
+
+}  // namespace
+
+std::optional<std::string> Console::Impl::forwarded_client(const httplib::Request& req) const {
   std::string address = peer(req);
   if (!trusted_proxy(address)) return address;
   auto hops = header_list(req, "X-Forwarded-For");
   for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
-    auto ip = config::canonical_ip(*hop);
-    if (!ip) return address;  // a hop we cannot read: stop at the last one we can vouch for
+    auto ip = hop_address(*hop);
+    if (!ip) return std::nullopt;
     address = *ip;
     if (!trusted_proxy(address)) return address;
   }
   return address;
+}
+
+// A hop that a trusted proxy vouches for but nobody can read: the request is refused
+// (refused_unreadable_forwarding), so this answer is only for the access log of that refusal.
+std::string Console::Impl::client_address(const httplib::Request& req) const { return forwarded_client(req).value_or(peer(req)); }
+
+bool Console::Impl::refused_unreadable_forwarding(const httplib::Request& req, httplib::Response& res) const {
+  if (forwarded_client(req)) return false;
+  send_error(req, res, nullptr, lang_of(req), 400, "err_bad_request");
+  return true;
 }
 
 bool Console::Impl::browser_used_tls(const httplib::Request& req) const {
@@ -173,12 +206,14 @@ std::string Console::Impl::session_cookie(const httplib::Request& req, const std
 
 bool Console::Impl::same_origin(const httplib::Request& req) const {
   if (req.get_header_value_count("Origin") > 1) return false;
-  std::string origin = req.get_header_value("Origin");
-  if (origin.empty()) return true;
-  if (!options.public_origin.empty() && origin == options.public_origin) return true;
-  if (!options.internet_origin.empty() && origin == options.internet_origin) return true;
+  const std::string written = req.get_header_value("Origin");
+  if (written.empty()) return true;
+  // Compared as origins, not as text: "HTTPS://Files.Example:443" is "https://files.example".
+  const std::string origin = config::normal_origin(written);
+  if (!options.public_origin.empty() && origin == config::normal_origin(options.public_origin)) return true;
+  if (!options.internet_origin.empty() && origin == config::normal_origin(options.internet_origin)) return true;
   std::string expected = std::string(browser_used_tls(req) ? "https://" : "http://") + req.get_header_value("Host");
-  return origin == expected;
+  return origin == config::normal_origin(expected);
 }
 
 void Console::Impl::refuse_form(const httplib::Request& req, httplib::Response& res, const Context* ctx, Lang lang, const char* reason) {
@@ -266,14 +301,14 @@ bool Console::Impl::refused_flood(const httplib::Request& req, httplib::Response
   const bool outside_zone = !options.zone.empty() && options.zone != policy::kZoneInternet;
   if (!open_page && !outside_zone && !cookie(req, kSessionCookie).empty()) return false;
   const std::string source = client_address(req);
-  const auto verdict = unauthenticated_posts.admit(source, std::chrono::steady_clock::now());
-  if (verdict == internal::PostLimit::Verdict::kAdmit) return false;
-  if (verdict == internal::PostLimit::Verdict::kFirstRefusal) {
+  const auto admission = unauthenticated_posts.admit(source, std::chrono::steady_clock::now());
+  if (admission.verdict == internal::PostLimit::Verdict::kAdmit) return false;
+  if (admission.verdict == internal::PostLimit::Verdict::kFirstRefusal) {
     auto r = services.accounts.record_refused_request(
         "unknown", req.method, local_path(req.path), "rate-limited", source,
-        {{"client", internal::PostLimit::network_of(source)},
-         {"limit", std::to_string(unauthenticated_posts.per_window()) + " in " + std::to_string(unauthenticated_posts.window().count()) + " s"},
-         {"note", "further requests of this client are refused unrecorded until its window ends"}});
+        {{"client", admission.network},
+         {"limit", std::to_string(admission.allowance) + " in " + std::to_string(unauthenticated_posts.window().count()) + " s"},
+         {"note", "further requests from this network are refused unrecorded until its window ends"}});
     if (!r) log::error("web: recording a rate-limited client: " + r.error().to_string());
   }
   res.set_header("Retry-After", std::to_string(unauthenticated_posts.window().count()));
@@ -346,6 +381,7 @@ void Console::Impl::routes() {
     // A zone's console serves nobody outside the zone, whatever page they ask for: the other
     // side's pages are not there to be found (the health check and the style sheet excepted).
     // A flood of unauthenticated POSTs is cut before anything is recorded or stored of it.
+    if (refused_unreadable_forwarding(req, res)) return httplib::Server::HandlerResponse::Handled;
     if (refused_flood(req, res)) return httplib::Server::HandlerResponse::Handled;
     if (refused_outside_zone(req, res)) return httplib::Server::HandlerResponse::Handled;
     const bool evidence = evidence_max > 0 && req.method == "POST" && req.path == kEvidencePath;

@@ -8,6 +8,7 @@
 #include "support/audit_records.h"
 #include "support/cli_runner.h"
 #include "support/smtp_sink.h"
+#include "store/database.h"
 #include "support/test_store.h"
 
 namespace {
@@ -196,6 +197,79 @@ TEST_F(QuarantineCli, ExportGivesTheOriginalOnlyToInspectors) {
   EXPECT_EQ(j[0]["origin"]["file_name"], "f.bin");
   EXPECT_EQ(j[0]["origin"]["uploader"], "kato");
   EXPECT_EQ(j[0]["verdict"], "held");
+}
+
+// Issue #17: the sealed PPAP attachments of a mail live no longer than the mail's quarantine item.
+// `sanso quarantine purge` runs without the transfer service, so its own hook must discard them in
+// the purge's transaction — audited as the purger's, the sender's link dead with them — and leave
+// another mail's alone.
+TEST_F(QuarantineCli, PurgeDiscardsThePpapAttachmentsOfThePurgedMail) {
+  std::ofstream(dir_ / "m.eml", std::ios::binary) << "From: vendor@example.co.jp\r\nSubject: mitsumori\r\n\r\nzip attached\r\n";
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    auto add = q("add " + (dir_ / "m.eml").string() + " --mail --from vendor@example.co.jp --to kato@city.minamata.lg.jp --verdict held --as kato");
+    ASSERT_EQ(add.exit_code, 0) << add.output;
+    ids.push_back(sanso::testing::last_line(add.output));
+    ASSERT_TRUE(ids.back().starts_with("Q")) << add.output;
+  }
+  auto db = sanso::store::open_database({sanso::store::Backend::kSqlite, (dir_ / "data" / "sanso.db").string()});
+  ASSERT_TRUE(db) << db.error().to_string();
+  auto& d = **db;
+  // What `sanso milter` writes for each mail (TransferService::write_mail_ppap): a held transfer
+  // to the recipient with the sender's unlock link, its encrypted attachment sealed in the row.
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const std::string transfer = "T20261206-PPAP000" + std::to_string(i);
+    ASSERT_TRUE(d.execute("INSERT INTO transfers (id, from_zone, to_zone, sender, recipient, state, action, rule_id, clause, created_at, expires_at, "
+                          "state_changed_at, ppap_sha256, ppap_expires_at) VALUES (?, 'internet', 'lgwan', 'vendor@example.co.jp', 'kato', 'held', "
+                          "'sanitize', 'internet-to-lgwan', '6(3)②', ?, ?, ?, ?, ?)",
+                          {transfer, now, now + 7 * 86400, now, std::string(64, 'a' + static_cast<char>(i)), now + 86400}));
+    ASSERT_TRUE(d.execute("INSERT INTO transfer_files (transfer_id, seq, name, size, sha256, quarantine_id, verdict, original_sealed) "
+                          "VALUES (?, 0, 'mitsumori.zip', 6, ?, ?, 'held', ?)",
+                          {transfer, std::string(64, '0'), ids[i], sanso::store::Value(sanso::store::Bytes{"sealed"})}));
+  }
+  auto count = [&](const std::string& sql, const std::string& id) {
+    auto r = d.query_one(sql, {id});
+    return r && *r ? (*r)->integer(0) : -1;
+  };
+  // The first mail's retention is over; the second's is not.
+  ASSERT_TRUE(d.execute("UPDATE quarantine_items SET expires_at = 1 WHERE id = ?", {ids[0]}));
+
+  auto purged = q("purge --as kato");
+  ASSERT_EQ(purged.exit_code, 0) << purged.output;
+  EXPECT_NE(purged.output.find("1 件"), std::string::npos) << purged.output;
+  const char* sealed = "SELECT COUNT(*) FROM transfer_files WHERE quarantine_id = ? AND original_sealed IS NOT NULL";
+  EXPECT_EQ(count(sealed, ids[0]), 0) << "gone with its mail";
+  EXPECT_EQ(count(sealed, ids[1]), 1) << "another mail's attachment stays while its mail is kept";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers WHERE id = ? AND ppap_sha256 = ''", "T20261206-PPAP0000"), 1) << "its link is dead";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers WHERE id = ? AND ppap_sha256 <> ''", "T20261206-PPAP0001"), 1);
+  auto discarded = sanso::testing::exported_audit_records(config_, "transfer.original");
+  ASSERT_EQ(discarded.size(), 1u);
+  EXPECT_EQ(discarded[0]["actor"], "kato");
+  EXPECT_EQ(discarded[0]["subject"], "T20261206-PPAP0000");
+  EXPECT_EQ(discarded[0]["outcome"], "discarded");
+  EXPECT_NE(discarded[0]["details"]["reason"].get<std::string>().find("purged"), std::string::npos) << discarded[0].dump();
+}
+
+// Issue #17 (review 7a): strict_on_auth_failure asked for without the verifier it reads can never
+// fire; every command that loads such a configuration says so, and still works.
+TEST_F(QuarantineCli, StrictOnAuthFailureWithoutAVerifierIsWarnedAtLoad) {
+  auto quiet = q("list");
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.output;
+  EXPECT_EQ(quiet.output.find("verifier_authserv_id"), std::string::npos) << "the example names its verifier: " << quiet.output;
+  std::ifstream in(dir_ / "sanso.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string cfg = text.str();
+  const std::string verifier = "\nverifier_authserv_id = ";
+  const auto at = cfg.find(verifier);
+  ASSERT_NE(at, std::string::npos);
+  cfg.insert(at + 1, "# ");
+  std::ofstream(dir_ / "sanso.toml") << cfg;
+  auto warned = q("list");
+  ASSERT_EQ(warned.exit_code, 0) << warned.output;
+  EXPECT_NE(warned.output.find("strict_on_auth_failure = true has no effect without [mail] verifier_authserv_id"), std::string::npos) << warned.output;
+  EXPECT_NE(warned.output.find("sanso.toml:"), std::string::npos) << "where it was asked for: " << warned.output;
 }
 
 TEST_F(QuarantineCli, BadConfigAndUnknownIdsAreClearErrors) {

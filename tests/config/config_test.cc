@@ -166,6 +166,50 @@ TEST(Config, VerifierAuthservIdIsAHostNameOtherThanSansosOwn) {
   EXPECT_NE(own_default.error().message.find("Sanso's own"), std::string::npos) << own_default.error().message;
 }
 
+// Issue #17 (review 7a): the strict trigger reads only the verifier's Authentication-Results, so
+// asking for it without naming the verifier is a warning at load, with where it was asked for.
+TEST(Config, StrictOnAuthFailureWithoutAVerifierIsWarnedAtLoad) {
+  const std::string head = "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\n";
+  auto inert = parse_config(head + "strict_on_auth_failure = true\n", "s.toml");
+  ASSERT_TRUE(inert) << inert.error().to_string();
+  ASSERT_EQ(inert->warnings.size(), 1u);
+  EXPECT_EQ(inert->warnings[0].rfind("s.toml:5:", 0), 0u) << inert->warnings[0];
+  EXPECT_NE(inert->warnings[0].find("verifier_authserv_id"), std::string::npos) << inert->warnings[0];
+  EXPECT_NE(inert->warnings[0].find("no effect"), std::string::npos) << inert->warnings[0];
+  auto with_verifier = parse_config(head + "strict_on_auth_failure = true\nverifier_authserv_id = \"verify.city.minamata.lg.jp\"\n", "s.toml");
+  ASSERT_TRUE(with_verifier) << with_verifier.error().to_string();
+  EXPECT_TRUE(with_verifier->warnings.empty());
+  auto off = parse_config(head + "strict_on_auth_failure = false\n", "s.toml");
+  ASSERT_TRUE(off);
+  EXPECT_TRUE(off->warnings.empty());
+  auto unset = parse_config(head + "lang = \"ja\"\n", "s.toml");
+  ASSERT_TRUE(unset);
+  EXPECT_TRUE(unset->warnings.empty()) << "only a setting written out promises something";
+  // The example asks for it, and names its verifier.
+  auto example = load_config(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/sanso.toml");
+  ASSERT_TRUE(example) << example.error().to_string();
+  EXPECT_TRUE(example->mail.strict_on_auth_failure);
+  EXPECT_FALSE(example->mail.verifier_authserv_id.empty());
+  EXPECT_TRUE(example->warnings.empty()) << example->warnings.front();
+}
+
+// Issue #17 (review 14): origins are compared as browsers compare them.
+TEST(Config, OriginsAreKeptAsBrowsersCompareThem) {
+  EXPECT_EQ(normal_origin("HTTPS://Files.City.Example.JP:443/"), "https://files.city.example.jp");
+  EXPECT_EQ(normal_origin("https://files.city.example.jp"), "https://files.city.example.jp");
+  EXPECT_EQ(normal_origin("http://Console.Example:80"), "http://console.example");
+  EXPECT_EQ(normal_origin("https://files.example:8443"), "https://files.example:8443") << "another port stays";
+  EXPECT_EQ(normal_origin("http://files.example:443"), "http://files.example:443") << "443 is https's default only";
+  EXPECT_EQ(normal_origin("https://[2001:DB8::1]:443"), "https://[2001:db8::1]");
+  EXPECT_EQ(normal_origin("null"), "null");
+  const std::string base = "[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n";
+  auto c = parse_config(base + "[web]\npublic_origin = \"HTTPS://Console.City.Example.LG.JP:443/\"\ninternet_origin = \"HTTPS://Files.City.Example.JP:443/\"\n",
+                        "s.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->web.public_origin, "https://console.city.example.lg.jp");
+  EXPECT_EQ(c->web.internet_origin, "https://files.city.example.jp") << "the links mailed name it: one spelling";
+}
+
 // Issue #22: Sanso's Authentication-Results names the gateway; the banner knows correspondents.
 TEST(Config, AuthservIdAndCorrespondents) {
   auto c = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nauthserv_id = \"mx.city.minamata.lg.jp\"\n"
@@ -430,7 +474,7 @@ TEST(Config, WebConsoleSettings) {
   };
   for (const Bad& b : {Bad{"[web]\ntls_cert = \"c.pem\"\n", "tls_key"}, Bad{"[web]\nmin_password_length = 4\n", "min_password_length"},
                        Bad{"[web]\nmax_failures = 0\n", "max_failures"}, Bad{"[web]\npassword = \"x\"\n", "password"},
-                       Bad{"[web]\npublic_origin = \"https://console.example/\"\n", "public_origin"},
+                       Bad{"[web]\npublic_origin = \"https://console.example/x\"\n", "public_origin"},
                        Bad{"[web]\npublic_origin = \"console.example\"\n", "public_origin"},
                        Bad{"[web]\npublic_origin = \"https://user@console.example\"\n", "public_origin"},
                        Bad{"[web]\ninternet_origin = \"http://files.example\"\n", "internet_origin"},

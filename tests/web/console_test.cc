@@ -393,6 +393,62 @@ TEST_P(ConsoleTest, BehindATrustedTlsProxyFormsWorkAndOnlyTheProxysWordCounts) {
   EXPECT_EQ(detail(records(*h_->reader_, "console.sign-in").back(), "source"), "127.0.0.1");
 }
 
+// Issue #17 (review 6): a hop of the trusted proxy's X-Forwarded-For that is no address is
+// refused (400), not read as the proxy's own address — that made every client behind the proxy
+// one, with one flood allowance and one zone. Hops with a port are addresses; text further left
+// of the proxy's last hop is the client's word and changes nothing.
+TEST_P(ConsoleTest, AnUnreadableForwardedHopFromATrustedProxyIsRefused) {
+  console_.reset();
+  ConsoleOptions proxied;
+  proxied.trusted_proxies = {"127.0.0.1"};
+  start(proxied);
+  const auto before = records(*h_->reader_, "console.sign-in").size();
+  for (const char* unreadable : {"unknown", "203.0.113.9, unknown", "203.0.113.9:http", "[2001:db8::9", "2001:db8::9:4711x", ""}) {
+    auto in = client_->Post("/login", httplib::Headers{{"X-Forwarded-For", unreadable}}, httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
+    ASSERT_TRUE(in);
+    if (std::string(unreadable).empty()) {
+      EXPECT_EQ(in->status, 303) << "no hop at all: the proxy's own request";
+      continue;
+    }
+    EXPECT_EQ(in->status, 400) << unreadable;
+    EXPECT_EQ(client_->Get("/", httplib::Headers{{"X-Forwarded-For", unreadable}})->status, 400) << unreadable;
+  }
+  EXPECT_EQ(records(*h_->reader_, "console.sign-in").size(), before + 1) << "only the proxy's own sign-in was served";
+  for (const auto& [hops, source] : std::vector<std::pair<std::string, std::string>>{{"garbage, 203.0.113.9", "203.0.113.9"},
+                                                                                      {"203.0.113.9:4711", "203.0.113.9"},
+                                                                                      {"[2001:DB8::9]:4711", "2001:db8::9"},
+                                                                                      {"[2001:db8::9]", "2001:db8::9"},
+                                                                                      {"::ffff:203.0.113.9", "203.0.113.9"}}) {
+    auto in = client_->Post("/login", httplib::Headers{{"X-Forwarded-For", hops}}, httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
+    ASSERT_TRUE(in);
+    EXPECT_EQ(in->status, 303) << hops;
+    EXPECT_EQ(detail(records(*h_->reader_, "console.sign-in").back(), "source"), source) << hops;
+  }
+}
+
+// Issue #17 (review 14): [web] public_origin and internet_origin are compared with the browser's
+// Origin as origins — scheme and host in any case, the default port written or not, a trailing
+// slash — but another port or host is still another site.
+TEST_P(ConsoleTest, OriginsAreComparedAsOriginsNotAsText) {
+  console_.reset();
+  ConsoleOptions o;
+  o.public_origin = "https://Console.City.Example.LG.JP:443/";
+  o.internet_origin = "HTTPS://files.city.example.jp";
+  start(o);
+  auto login_from = [&](const std::string& origin) {
+    auto r = client_->Post("/login", httplib::Headers{{"Origin", origin}}, httplib::Params{{"name", "tanaka"}, {"password", kTanaka}});
+    return r ? r->status : -1;
+  };
+  for (const char* same : {"https://console.city.example.lg.jp", "HTTPS://CONSOLE.CITY.EXAMPLE.LG.JP:443", "https://files.city.example.jp",
+                           "https://Files.City.Example.JP:443", "https://files.city.example.jp:443/"}) {
+    EXPECT_EQ(login_from(same), 303) << same;
+  }
+  for (const char* other : {"https://files.city.example.jp:8443", "http://files.city.example.jp", "https://files.city.example.jp.evil.example",
+                            "https://evil.example", "https://console.city.example.lg.jp:4443", "null"}) {
+    EXPECT_EQ(login_from(other), 403) << other;
+  }
+}
+
 TEST_P(ConsoleTest, ReleaseTakesARequestAndAnotherPersonsApproval) {
   std::string id = held_item("Subject: x\r\n\r\noriginal bytes\r\n");
   Visitor tanaka = sign_in("tanaka", kTanaka);

@@ -115,6 +115,15 @@ struct Console::Impl {
   // address in X-Forwarded-For that is not one (addresses further left were written by the
   // client, or proxies nobody vouches for, and prove nothing).
   std::string client_address(const httplib::Request& req) const;
+  // The same, or nothing when a hop of the trusted proxies' X-Forwarded-For cannot be read as an
+  // address. Such a request is refused (400, refused_unreadable_forwarding), not served as the
+  // proxy's own: then every client behind the proxy would share its address — one allowance of
+  // the flood limit, one zone. Nor is the next readable hop further left taken: that text came
+  // before the hop the trusted chain lost, from the client or a proxy nobody vouches for, and
+  // would let a client choose its own address. A proxy that writes such hops is misconfigured;
+  // its operator sees the 400s in the access log.
+  std::optional<std::string> forwarded_client(const httplib::Request& req) const;
+  bool refused_unreadable_forwarding(const httplib::Request& req, httplib::Response& res) const;
   // Whether the browser spoke HTTPS: to this console, or to a trusted proxy that says so.
   bool browser_used_tls(const httplib::Request& req) const;
   nlohmann::json frame(const httplib::Request& req, const std::string& title, const internal::Context* ctx) const;

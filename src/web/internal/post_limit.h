@@ -1,15 +1,38 @@
 // How many unauthenticated POSTs one internet-side client may make in a window (console.cc). Such
 // a POST (a PPAP password, a link's download, a sign-in, a refused form) is audited or stored by
 // its handler; counted here first, a flood from one client writes at most the window's allowance
-// and one record that the limit was hit — never one record per request. Private to src/web.
+// and one record per network that ran out — never one record per request. Private to src/web.
+//
+// Who is "one client": an IPv4 address; for IPv6 a host is given a whole /64 (it can pick a fresh
+// address for every request), a site a /56 or a /48 (it can pick a fresh /64 as easily). So an
+// IPv6 request counts against its /64, its /56 and its /48, each with an allowance of its own,
+// larger for the wider ones (kWiderAllowance), and is admitted only when all three have room.
+// Networks are keyed by their binary prefix, never by text ("2001:db8::1" and "2001:0db8:0:0::2"
+// are one /64; "::ffff:192.0.2.1" is 192.0.2.1).
+//
+// Memory is bounded (kNetworksKept) and strangers are never pooled: a full table first drops the
+// networks whose window is over, then the least recently used ones. The trade-off, chosen: someone
+// with more addresses than the table holds (10,000 IPv4 addresses, a /32 of IPv6) can make the
+// table forget a network before its window ends, which then starts afresh — but what it makes the
+// table forget is mostly its own (least recently used) entries, and every other client keeps its
+// own allowance. Pooling newcomers under one key, as before, let such a flood lock every new
+// internet user out for the window.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <map>
+#include <cstring>
+#include <iterator>
+#include <list>
 #include <mutex>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace sanso::web::internal {
 
@@ -20,60 +43,161 @@ class PostLimit {
     kFirstRefusal, // over it, the first time this window: refuse and record that once
     kRefused,      // over it again: refuse, record nothing
   };
+  struct Admission {
+    Verdict verdict = Verdict::kAdmit;
+    std::string network;  // refused: the network that ran out ("192.0.2.1", "2001:db8::/48")
+    std::size_t allowance = 0;  // refused: that network's allowance per window
+  };
 
-  PostLimit(std::size_t per_window, std::chrono::seconds window) : per_window_(per_window), window_(window) {}
+  // The /56 and /48 of IPv6 may make this many times the /64's allowance: a household or an
+  // office behind one prefix, several people at once, but not an attacker's 256 or 65,536 /64s.
+  static constexpr std::size_t kWiderAllowance56 = 4;
+  static constexpr std::size_t kWiderAllowance48 = 16;
+  static constexpr std::size_t kNetworksKept = 65536;
+
+  PostLimit(std::size_t per_window, std::chrono::seconds window, std::size_t networks_kept = kNetworksKept)
+      : per_window_(per_window), window_(window), networks_kept_(networks_kept < 3 ? 3 : networks_kept) {}
 
   // Counts one POST of `client` (an address) at `now`.
-  Verdict admit(const std::string& client, std::chrono::steady_clock::time_point now) {
+  Admission admit(const std::string& client, std::chrono::steady_clock::time_point now) {
+    const std::vector<Network> networks = networks_of(client);
     std::lock_guard lock(mu_);
-    if (clients_.size() >= kClientsKept) {
-      std::erase_if(clients_, [&](const auto& entry) { return now - entry.second.started >= window_; });
+    std::vector<Entry*> entries;
+    for (const Network& n : networks) entries.push_back(&touch(n.key, now));
+    // All or nothing: a request one of its networks refuses counts against none of them.
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      Window& w = entries[i]->window;
+      if (w.count < networks[i].allowance) continue;
+      Admission refused{Verdict::kRefused, networks[i].text, networks[i].allowance};
+      if (!w.refusal_recorded) {
+        w.refusal_recorded = true;
+        refused.verdict = Verdict::kFirstRefusal;
+      }
+      return refused;
     }
-    // A table full of live clients (a flood from many addresses) counts every newcomer under one
-    // shared name: memory stays bounded, and the flood shares one allowance.
-    const std::string key = clients_.size() >= kClientsKept && clients_.count(network_of(client)) == 0 ? std::string("(overflow)") : network_of(client);
-    Window& w = clients_[key];
-    if (w.count == 0 || now - w.started >= window_) w = Window{now, 0, false};
-    if (w.count < per_window_) {
-      ++w.count;
-      return Verdict::kAdmit;
-    }
-    if (w.refusal_recorded) return Verdict::kRefused;
-    w.refusal_recorded = true;
-    return Verdict::kFirstRefusal;
+    for (Entry* e : entries) ++e->window.count;
+    return {};
   }
 
   std::size_t per_window() const { return per_window_; }
   std::chrono::seconds window() const { return window_; }
+  std::size_t networks_kept() const {
+    std::lock_guard lock(mu_);
+    return entries_.size();
+  }
 
-  // One client: an IPv4 address, or the /64 network of an IPv6 one (a single host is given a
-  // whole /64 and could otherwise pick a fresh address for every request).
+  // One client, as text for records: an IPv4 address, or the /64 of an IPv6 one.
   static std::string network_of(const std::string& address) {
-    if (address.find(':') == std::string::npos || address.rfind("::ffff:", 0) == 0) return address;
-    std::string out;
-    int groups = 0;
-    for (std::size_t i = 0; i < address.size() && groups < 4; ++i) {
-      if (address[i] == ':') {
-        if (i + 1 < address.size() && address[i + 1] == ':') return address.substr(0, i) + "::/64";  // "::" before the 4th group
-        ++groups;
-        if (groups == 4) break;
-      }
-      out.push_back(address[i]);
-    }
-    return out + "::/64";
+    std::array<unsigned char, 16> bytes{};
+    const int family = parse(address, bytes);
+    if (family == AF_INET) return prefix_text(AF_INET, bytes, 32);
+    if (family == AF_INET6) return prefix_text(AF_INET6, bytes, 64);
+    return address;
   }
 
  private:
-  static constexpr std::size_t kClientsKept = 10000;
+  struct Network {
+    std::string key;   // family, prefix length and the prefix's bytes
+    std::string text;  // for records
+    std::size_t allowance;
+  };
   struct Window {
     std::chrono::steady_clock::time_point started{};
     std::size_t count = 0;
     bool refusal_recorded = false;
   };
+  struct Entry {
+    Window window;
+    std::list<std::string>::iterator recency;  // its place in recency_, most recent first
+  };
+
+  // AF_INET or AF_INET6 with the address's bytes (a v4-mapped IPv6 address as the IPv4 one);
+  // 0 for text that is no address.
+  static int parse(const std::string& address, std::array<unsigned char, 16>& bytes) {
+    in_addr v4{};
+    if (::inet_pton(AF_INET, address.c_str(), &v4) == 1) {
+      std::memcpy(bytes.data(), &v4, 4);
+      return AF_INET;
+    }
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, address.c_str(), &v6) != 1) return 0;
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+      std::memcpy(bytes.data(), &v6.s6_addr[12], 4);
+      return AF_INET;
+    }
+    std::memcpy(bytes.data(), v6.s6_addr, 16);
+    return AF_INET6;
+  }
+
+  static std::string prefix_text(int family, std::array<unsigned char, 16> bytes, int bits) {
+    char out[INET6_ADDRSTRLEN] = {};
+    if (family == AF_INET) return ::inet_ntop(AF_INET, bytes.data(), out, sizeof out);
+    for (int i = bits / 8; i < 16; ++i) bytes[static_cast<std::size_t>(i)] = 0;
+    return std::string(::inet_ntop(AF_INET6, bytes.data(), out, sizeof out)) + "/" + std::to_string(bits);
+  }
+
+  std::vector<Network> networks_of(const std::string& address) const {
+    std::array<unsigned char, 16> bytes{};
+    const int family = parse(address, bytes);
+    if (family == AF_INET) {
+      return {{"4/" + std::string(reinterpret_cast<const char*>(bytes.data()), 4), prefix_text(AF_INET, bytes, 32), per_window_}};
+    }
+    if (family != AF_INET6) return {{"?/" + address, address, per_window_}};
+    std::vector<Network> out;
+    for (const auto& [bits, allowance] : {std::pair<int, std::size_t>{64, per_window_}, {56, per_window_ * kWiderAllowance56},
+                                          {48, per_window_ * kWiderAllowance48}}) {
+      out.push_back({"6/" + std::to_string(bits) + "/" + std::string(reinterpret_cast<const char*>(bytes.data()), static_cast<std::size_t>(bits / 8)),
+                     prefix_text(AF_INET6, bytes, bits), allowance});
+    }
+    return out;
+  }
+
+  // The entry of `key`, made the most recently used, its window restarted when over; a new one
+  // (after room is made) when the table has none.
+  Entry& touch(const std::string& key, std::chrono::steady_clock::time_point now) {
+    auto it = entries_.find(key);
+    if (it == entries_.end()) {
+      make_room(now);
+      recency_.push_front(key);
+      it = entries_.emplace(key, Entry{Window{now, 0, false}, recency_.begin()}).first;
+    } else {
+      recency_.splice(recency_.begin(), recency_, it->second.recency);
+    }
+    Window& w = it->second.window;
+    if (now - w.started >= window_) w = Window{now, 0, false};
+    return it->second;
+  }
+
+  void make_room(std::chrono::steady_clock::time_point now) {
+    if (entries_.size() < networks_kept_) return;
+    // Networks whose window is over first: forgetting them changes nothing. At most once a second
+    // (a whole-table walk), so that a table full of live networks costs a flood nothing more.
+    if (now - last_sweep_ >= std::chrono::seconds(1)) {
+      last_sweep_ = now;
+      for (auto it = recency_.begin(); it != recency_.end();) {
+        auto entry = entries_.find(*it);
+        if (now - entry->second.window.started >= window_) {
+          entries_.erase(entry);
+          it = recency_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    // Then the least recently used: the one a flood of new networks touched longest ago.
+    while (entries_.size() >= networks_kept_ && !recency_.empty()) {
+      entries_.erase(recency_.back());
+      recency_.pop_back();
+    }
+  }
+
   std::size_t per_window_;
   std::chrono::seconds window_;
-  std::mutex mu_;
-  std::map<std::string, Window> clients_;
+  std::size_t networks_kept_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::list<std::string> recency_;
+  std::chrono::steady_clock::time_point last_sweep_{};
 };
 
 }  // namespace sanso::web::internal
