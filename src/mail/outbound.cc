@@ -230,6 +230,31 @@ std::optional<std::string> decode_embedded_file(std::string_view block, const st
   return std::nullopt;
 }
 
+// The extension a part without a name is read under, from its MIME type ("" when the type names
+// nothing a reader opens: the bytes alone then say what it is).
+std::string extension_of_type(const std::string& type) {
+  static constexpr std::pair<std::string_view, std::string_view> kExtensions[] = {
+      {"application/pdf", ".pdf"},
+      {"application/msword", ".doc"},
+      {"application/vnd.ms-excel", ".xls"},
+      {"application/vnd.ms-powerpoint", ".ppt"},
+      {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"},
+      {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"},
+      {"application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"},
+      {"application/vnd.oasis.opendocument.text", ".odt"},
+      {"application/vnd.oasis.opendocument.spreadsheet", ".ods"},
+      {"application/vnd.oasis.opendocument.presentation", ".odp"},
+      {"application/rtf", ".rtf"},
+      {"application/zip", ".zip"},
+      {"application/x-7z-compressed", ".7z"},
+      {"application/gzip", ".gz"},
+  };
+  for (const auto& [mime, extension] : kExtensions) {
+    if (type == mime) return std::string(extension);
+  }
+  return "";
+}
+
 // Reads one message for the outgoing check: every leaf part (plan_message with keep_leaves), each
 // named where it is.
 class LeafScan {
@@ -270,12 +295,16 @@ class LeafScan {
   // every file inside it, archives recursively, each member's marks and numbers the file's own,
   // named by their path ("a.zip/b.pdf"). A PDF's page text comes from pdftotext after the scan;
   // what cannot be read at all is named, and the gateway treats it as a file that could not be checked.
-  void file(std::string_view bytes, const std::string& where, const std::string& name) {
+  // A part without a name is read under `typing` (its place with the extension its MIME type
+  // gives, "部分2.docx": the readers take the type from the extension and the bytes), its pieces
+  // named after `where`.
+  void file(std::string_view bytes, const std::string& where, const std::string& name, const std::string& typing = "") {
     if (!name.empty()) {
       scan_.attachments.push_back(where);
       raise_classification(scan_, levels_, marked_level(where, levels_), where);
     }
-    for (auto& piece : cdr::extract_texts(bytes, where)) {
+    for (auto& piece : cdr::extract_texts(bytes, typing.empty() ? where : typing)) {
+      if (!typing.empty() && piece.where.starts_with(typing)) piece.where = where + piece.where.substr(typing.size());
       if (piece.where != where) raise_classification(scan_, levels_, marked_level(piece.where, levels_), piece.where);
       if (!piece.unreadable.empty()) scan_.unchecked.push_back({piece.where, piece.unreadable});
       if (!piece.pdf.empty()) scan_.pdfs.push_back({piece.where, std::move(piece.pdf)});
@@ -320,7 +349,8 @@ class LeafScan {
       text(d.utf8, anonymous);
       return;
     }
-    file(leaf.bytes, leaf.name.empty() ? anonymous : leaf.prefix + leaf.name, leaf.name);
+    if (!leaf.name.empty()) file(leaf.bytes, leaf.prefix + leaf.name, leaf.name);
+    else file(leaf.bytes, anonymous, "", leaf.prefix + "部分" + part.path + extension_of_type(part.type));
   }
 
  private:

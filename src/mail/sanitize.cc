@@ -63,6 +63,7 @@ TnefContent read_tnef(std::string bytes, bool keep_bytes) {
   TnefContent out;
   TNEFStruct tnef;
   TNEFInitialize(&tnef);
+  tnef.Debug = 0;  // libytnef prints every attribute it reads otherwise
   if (TNEFParseMemory(reinterpret_cast<BYTE*>(bytes.data()), static_cast<long>(bytes.size()), &tnef) == 0) {
     out.readable = true;
     for (Attachment* a = tnef.starting_attach.next; a != nullptr; a = a->next) {
