@@ -8,6 +8,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <optional>
+#include <set>
+#include <tuple>
 
 #include "cdr/cdr.h"
 #include "core/text.h"
@@ -15,6 +18,7 @@
 #include "mail/internal/message_text.h"
 #include "mail/sanitize.h"
 #include "mime/charset.h"
+#include "mime/embedded.h"
 #include "mime/html_text.h"
 #include "mime/transfer.h"
 #include "sandbox/sandbox.h"
@@ -118,10 +122,249 @@ void add_matches(std::vector<OutboundFinding>& out, std::string_view text, const
 
 }  // namespace
 
+namespace {
+
+// Character references as a browser reads them: &#49; &#x31; and the few named ones that spell
+// digits, separators or brackets; what is not one is left as it is.
+std::string decode_character_references(std::string_view html) {
+  std::string out;
+  out.reserve(html.size());
+  for (std::size_t at = 0; at < html.size();) {
+    if (html[at] != '&') {
+      out += html[at++];
+      continue;
+    }
+    const std::size_t semi = html.find(';', at);
+    if (semi == std::string_view::npos || semi - at > 10) {
+      out += html[at++];
+      continue;
+    }
+    const std::string_view ref = html.substr(at + 1, semi - at - 1);
+    gunichar c = 0;
+    if (ref.size() > 1 && ref[0] == '#') {
+      const bool hex = ref[1] == 'x' || ref[1] == 'X';
+      const std::string digits(ref.substr(hex ? 2 : 1));
+      char* stop = nullptr;
+      const unsigned long v = digits.empty() ? 0 : std::strtoul(digits.c_str(), &stop, hex ? 16 : 10);
+      if (stop != nullptr && *stop == '\0' && v > 0 && v < 0x110000) c = static_cast<gunichar>(v);
+    } else {
+      static constexpr std::pair<std::string_view, gunichar> kNamed[] = {{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''},
+                                                                         {"nbsp", ' '}, {"hyphen", '-'}, {"dash", '-'}, {"minus", '-'}};
+      for (const auto& [name, value] : kNamed) {
+        if (ref == name) c = value;
+      }
+    }
+    if (c == 0) {
+      out += html[at++];
+      continue;
+    }
+    char utf8[6];
+    out.append(utf8, static_cast<std::size_t>(g_unichar_to_utf8(c, utf8)));
+    at = semi + 1;
+  }
+  return out;
+}
+
+// The markup with its tags taken out, comments included: text a tag splits ("1234<b>5678</b>9018")
+// joins up again, hidden or not.
+std::string without_tags(std::string_view html) {
+  std::string out;
+  out.reserve(html.size());
+  for (std::size_t at = 0; at < html.size();) {
+    if (html[at] != '<') {
+      out += html[at++];
+      continue;
+    }
+    const std::size_t close = html.find('>', at);
+    if (close == std::string_view::npos) break;
+    at = close + 1;
+  }
+  return out;
+}
+
+// The file a uuencode, uuencode-base64 or yEnc block in a text carries; nothing for BinHex, which
+// is not decoded (the block is then a file the check cannot read).
+std::optional<std::string> decode_embedded_file(std::string_view block, const std::string& kind) {
+  std::vector<std::string_view> lines;
+  for (std::size_t at = 0; at < block.size();) {
+    std::size_t end = block.find('\n', at);
+    if (end == std::string_view::npos) end = block.size();
+    std::string_view line = block.substr(at, end - at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    at = end + 1;
+  }
+  std::string out;
+  if (kind == "uuencode") {
+    for (std::size_t i = 1; i < lines.size(); ++i) {  // after the "begin 644 name" line
+      const std::string_view line = lines[i];
+      if (line == "end") break;
+      if (line.empty()) continue;
+      const int n = (line[0] - 0x20) & 0x3f;
+      auto six = [&](std::size_t k) { return static_cast<unsigned>(k < line.size() ? (line[k] - 0x20) & 0x3f : 0); };
+      int got = 0;
+      for (std::size_t k = 1; got < n; k += 4) {
+        const unsigned a = six(k), b = six(k + 1), c = six(k + 2), d = six(k + 3);
+        const unsigned char three[3] = {static_cast<unsigned char>(a << 2 | b >> 4), static_cast<unsigned char>((b << 4 | c >> 2) & 0xff),
+                                        static_cast<unsigned char>((c << 6 | d) & 0xff)};
+        for (int j = 0; j < 3 && got < n; ++j, ++got) out += static_cast<char>(three[j]);
+      }
+    }
+    return out;
+  }
+  if (kind == "uuencode-base64") {
+    std::string text;
+    for (std::size_t i = 1; i < lines.size() && lines[i] != "===="; ++i) text.append(lines[i]);
+    return internal::from_base64(text);
+  }
+  if (kind == "yenc") {
+    for (const auto line : lines) {
+      if (line.starts_with("=ybegin") || line.starts_with("=ypart") || line.starts_with("=yend")) continue;
+      for (std::size_t k = 0; k < line.size(); ++k) {
+        if (line[k] == '=' && k + 1 < line.size()) out += static_cast<char>(static_cast<unsigned char>(line[++k]) - 64 - 42);
+        else out += static_cast<char>(static_cast<unsigned char>(line[k]) - 42);
+      }
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+// The extension a part without a name is read under, from its MIME type ("" when the type names
+// nothing a reader opens: the bytes alone then say what it is).
+std::string extension_of_type(const std::string& type) {
+  static constexpr std::pair<std::string_view, std::string_view> kExtensions[] = {
+      {"application/pdf", ".pdf"},
+      {"application/msword", ".doc"},
+      {"application/vnd.ms-excel", ".xls"},
+      {"application/vnd.ms-powerpoint", ".ppt"},
+      {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"},
+      {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"},
+      {"application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"},
+      {"application/vnd.oasis.opendocument.text", ".odt"},
+      {"application/vnd.oasis.opendocument.spreadsheet", ".ods"},
+      {"application/vnd.oasis.opendocument.presentation", ".odp"},
+      {"application/rtf", ".rtf"},
+      {"application/zip", ".zip"},
+      {"application/x-7z-compressed", ".7z"},
+      {"application/gzip", ".gz"},
+  };
+  for (const auto& [mime, extension] : kExtensions) {
+    if (type == mime) return std::string(extension);
+  }
+  return "";
+}
+
+// Reads one message for the outgoing check: every leaf part (plan_message with keep_leaves), each
+// named where it is.
+class LeafScan {
+ public:
+  LeafScan(OutboundScan& scan, const std::vector<std::string>& levels) : scan_(scan), levels_(levels) {}
+
+  // Text read as a reader reads it: marks standing on their own, numbers; files written into it
+  // (uuencode, yEnc, BinHex) as files named after it ("body/numbers.csv").
+  void text(std::string_view text, const std::string& where) {
+    raise_classification(scan_, levels_, marked_level(text, levels_, true), where);
+    add_matches(scan_.identifiers, text, where);
+    for (const auto& f : mime::find_embedded_files(text)) {
+      const std::string inner = where + "/" + (f.name.empty() ? "(" + f.kind + ")" : f.name);
+      auto bytes = decode_embedded_file(text.substr(f.begin, f.end - f.begin), f.kind);
+      if (!bytes) {
+        scan_.unchecked.push_back({inner, "unsupported: a " + f.kind + " block in the text is not decoded"});
+        continue;
+      }
+      file(*bytes, inner, f.name.empty() ? "" : f.name);
+    }
+  }
+
+  // HTML: the text a reader sees, and the markup itself (comments, attribute values, what CSS
+  // hides, character references), all of it the part's own.
+  void html(std::string_view markup, const std::string& where) {
+    mime::HtmlTextOptions options;
+    options.defang_links = false;
+    const mime::HtmlText seen = mime::html_to_text(markup, options);
+    if (seen.truncated) scan_.unchecked.push_back({where, "limit: the HTML nests deeper than its text is read"});
+    text(seen.text, where);
+    const std::string source = decode_character_references(markup);
+    raise_classification(scan_, levels_, marked_level(source, levels_, true), where);
+    add_matches(scan_.identifiers, source, where);
+    add_matches(scan_.identifiers, decode_character_references(without_tags(markup)), where);
+  }
+
+  // A file (an attachment, an inline part, a TNEF member, a decoded block): its name's mark, then
+  // every file inside it, archives recursively, each member's marks and numbers the file's own,
+  // named by their path ("a.zip/b.pdf"). A PDF's page text comes from pdftotext after the scan;
+  // what cannot be read at all is named, and the gateway treats it as a file that could not be checked.
+  // A part without a name is read under `typing` (its place with the extension its MIME type
+  // gives, "部分2.docx": the readers take the type from the extension and the bytes), its pieces
+  // named after `where`.
+  void file(std::string_view bytes, const std::string& where, const std::string& name, const std::string& typing = "") {
+    if (!name.empty()) {
+      scan_.attachments.push_back(where);
+      raise_classification(scan_, levels_, marked_level(where, levels_), where);
+    }
+    for (auto& piece : cdr::extract_texts(bytes, typing.empty() ? where : typing)) {
+      if (!typing.empty() && piece.where.starts_with(typing)) piece.where = where + piece.where.substr(typing.size());
+      if (piece.where != where) raise_classification(scan_, levels_, marked_level(piece.where, levels_), piece.where);
+      if (!piece.unreadable.empty()) scan_.unchecked.push_back({piece.where, piece.unreadable});
+      if (!piece.pdf.empty()) scan_.pdfs.push_back({piece.where, std::move(piece.pdf)});
+      raise_classification(scan_, levels_, marked_level(piece.text, levels_, true), piece.where);
+      add_matches(scan_.identifiers, piece.text, piece.where);
+    }
+  }
+
+  void leaf(const SanitizePlan::Leaf& leaf, const PartReport& part) {
+    using Kind = SanitizePlan::Leaf::Kind;
+    const bool unknown_charset = std::find(part.flags.begin(), part.flags.end(), "unknown-charset") != part.flags.end();
+    const std::string anonymous = leaf.prefix + "部分" + part.path + "(" + part.type + ")";
+    switch (leaf.kind) {
+      case Kind::kText:
+      case Kind::kHtml: {
+        // The body (or, for an attached message, its body) keeps its name; another rendering of it
+        // (the HTML of a multipart/alternative) or a text part beside it is named for what it is.
+        const bool body = part.action == PartAction::kBody || part.action == PartAction::kConverted;
+        const std::string where = leaf.prefix + (body ? "body" : leaf.kind == Kind::kHtml ? "本文(HTML)" : "本文(" + part.path + ")");
+        if (unknown_charset) scan_.unchecked.push_back({where, "charset: the part's charset (" + part.charset + ") is unknown, its text may be misread"});
+        if (leaf.kind == Kind::kHtml) html(leaf.bytes, where);
+        else text(leaf.bytes, where);
+        return;
+      }
+      case Kind::kHeader: {
+        const std::string where = leaf.prefix + leaf.name;
+        raise_classification(scan_, levels_, marked_level(leaf.bytes, levels_), where);
+        add_matches(scan_.identifiers, leaf.bytes, where);
+        return;
+      }
+      case Kind::kUnreadable:
+        scan_.unchecked.push_back({leaf.prefix + (leaf.name.empty() ? anonymous : leaf.name), leaf.bytes});
+        return;
+      case Kind::kFile:
+        break;
+    }
+    if (leaf.name.empty() && part.type.starts_with("text/")) {
+      // A text part without a name that is not the body (text/csv, text/calendar, text/x-vcard):
+      // its text, in its charset.
+      mime::DecodedText d = mime::decode_text(leaf.bytes, part.charset);
+      if (d.unknown_charset) scan_.unchecked.push_back({anonymous, "charset: the part's charset (" + part.charset + ") is unknown, its text may be misread"});
+      text(d.utf8, anonymous);
+      return;
+    }
+    if (!leaf.name.empty()) file(leaf.bytes, leaf.prefix + leaf.name, leaf.name);
+    else file(leaf.bytes, anonymous, "", leaf.prefix + "部分" + part.path + extension_of_type(part.type));
+  }
+
+ private:
+  OutboundScan& scan_;
+  const std::vector<std::string>& levels_;
+};
+
+}  // namespace
+
 OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels) {
   OutboundScan scan;
   SanitizeOptions options;
-  options.attachment_action = AttachmentAction::kSanitize;  // keeps the attachments' bytes in the plan
+  options.attachment_action = AttachmentAction::kRemove;  // the files' bytes are in the leaves; none is rebuilt
+  options.keep_leaves = true;
   options.keep_headers.push_back("X-Classification");
   SanitizePlan plan = plan_message(raw, options);
   scan.subject = plan.subject;
@@ -143,30 +386,22 @@ OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>&
       }
     }
   }
-  raise_classification(scan, levels, marked_level(plan.body, levels, true), "body");
   add_matches(scan.identifiers, plan.subject, "subject");
-  add_matches(scan.identifiers, plan.body, "body");
-  for (const auto& [index, bytes] : plan.pending) {
-    const std::string& name = plan.parts[index].name;
-    scan.attachments.push_back(name);
-    // A file carries its own mark: in its name (【機密性2】報告.docx) or its text (a header line, a
-    // document property); the highest mark of the message and its files decides.
-    raise_classification(scan, levels, marked_level(name, levels), name);
-    // Every file inside it too (archives, recursively): each member's marks and numbers are the
-    // file's own, named by their path ("a.zip/b.pdf"). A PDF's page text comes from pdftotext after
-    // the scan (its information, fields and annotations are read here); what cannot be read at all
-    // is named, and the gateway treats it as a file that could not be checked.
-    for (auto& piece : cdr::extract_texts(bytes, name)) {
-      if (piece.where != name) raise_classification(scan, levels, marked_level(piece.where, levels), piece.where);
-      if (!piece.unreadable.empty()) scan.unchecked.push_back({piece.where, piece.unreadable});
-      if (!piece.pdf.empty()) scan.pdfs.push_back({piece.where, std::move(piece.pdf)});
-      raise_classification(scan, levels, marked_level(piece.text, levels, true), piece.where);
-      add_matches(scan.identifiers, piece.text, piece.where);
-    }
+  // Every leaf, not only the body and the attachments: the HTML alternative, inline pictures and
+  // documents, other text parts, attached messages, TNEF's files and body. A file carries its own
+  // mark: in its name (【機密性2】報告.docx) or its text; the highest mark of the message and its
+  // files decides.
+  LeafScan leaves(scan, levels);
+  for (const auto& leaf : plan.leaves) {
+    if (leaf.part < plan.parts.size()) leaves.leaf(leaf, plan.parts[leaf.part]);
   }
-  for (const auto& p : plan.parts) {
-    if (p.action == PartAction::kRemoved && !p.name.empty()) scan.attachments.push_back(p.name);
+  // One number found twice in one place (the HTML's text and its markup) is one finding.
+  std::vector<OutboundFinding> distinct;
+  std::set<std::tuple<NumberKind, std::string, std::string>> seen;
+  for (auto& f : scan.identifiers) {
+    if (seen.emplace(f.kind, f.masked, f.where).second) distinct.push_back(std::move(f));
   }
+  scan.identifiers = std::move(distinct);
   return scan;
 }
 
@@ -313,8 +548,20 @@ OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
       scan.unchecked.push_back({name, "pdf-text: its text could not be scanned: " + read.error});
       continue;
     }
+    // Its body is the PDF's text; a file written into that text ("body/x.csv") is the PDF's too.
+    const auto as_pdfs = [&](const std::string& where) -> std::optional<std::string> {
+      if (where == "body") return pdf.name;
+      if (where.starts_with("body/")) return pdf.name + where.substr(4);
+      return std::nullopt;
+    };
     for (auto& id : read.identifiers) {
-      if (id.where == "body") scan.identifiers.push_back({id.kind, id.masked, pdf.name});
+      if (auto where = as_pdfs(id.where)) scan.identifiers.push_back({id.kind, id.masked, *where});
+    }
+    for (auto& f : read.unchecked) {
+      if (auto where = as_pdfs(f.where)) scan.unchecked.push_back({*where, f.why});
+    }
+    for (auto& f : read.pdfs) {  // a PDF inside a PDF's text is not read a second time round
+      if (auto where = as_pdfs(f.name)) scan.unchecked.push_back({*where, "pdf-text: a PDF written into another PDF's text is not read"});
     }
     if (read.classification_rank > scan.classification_rank) {
       scan.classification = read.classification;

@@ -1,7 +1,8 @@
 // The checks on mail leaving LGWAN for the internet (clause 6(2), 6(3)②): the classification the
 // sender marked (a subject tag such as 【機密性2】, an X-Classification header, a mark standing on its
 // own in the body, an attachment's name or its text; the highest counts), and 個人番号 /
-// 法人番号 in the body, the subject or the text of any attachment. Parsing runs in the sandbox.
+// 法人番号 in the subject and every leaf part (the body, the HTML alternative, inline parts,
+// forwarded messages, TNEF's files, files written into a text). Parsing runs in the sandbox.
 #pragma once
 
 #include <chrono>
@@ -18,7 +19,7 @@ namespace sanso::mail {
 struct OutboundFinding {
   NumberKind kind = NumberKind::kIndividual;
   std::string masked;  // last four digits only
-  std::string where;   // "subject", "body", or the attachment's name
+  std::string where;   // "subject", "body", "本文(HTML)", an attachment's name, "部分2(text/csv)", "転送メール(2)/body", "winmail.dat/a.xls"
 };
 
 // A file whose text the sandboxed scan cannot read itself: a PDF's text comes from pdftotext, another

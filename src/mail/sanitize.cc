@@ -38,13 +38,34 @@ using namespace internal;
 
 namespace {
 
-// The files packed in a TNEF blob (winmail.dat from Outlook): names (the long name when there
-// is one, decoded) and sizes. Unreadable TNEF gives none; the blob itself is removed either way.
-std::vector<std::pair<std::string, std::size_t>> tnef_members(std::string bytes) {
-  std::vector<std::pair<std::string, std::size_t>> out;
+// What a TNEF blob (winmail.dat from Outlook) carries: its files (the long name when there is
+// one, decoded) and sizes, with their bytes when `keep_bytes`; and, with them, the message's own
+// text as files of their own (its subject, PR_BODY, the compressed RTF body, the HTML body) for the
+// outgoing check. `readable` is false when the blob is not TNEF libytnef can read.
+struct TnefContent {
+  struct File {
+    std::string name;
+    std::size_t size = 0;
+    std::string bytes;
+    bool has_data = true;  // false: an attachment without file data (an embedded message or object)
+  };
+  bool readable = false;
+  std::vector<File> files;
+  std::vector<File> texts;  // "件名.txt", "本文.txt", "本文.rtf", "本文.html"; only when keep_bytes
+};
+
+std::string tnef_bytes(const variableLength& v) {
+  if (v.data == nullptr || v.size <= 0) return {};
+  return std::string(reinterpret_cast<const char*>(v.data), static_cast<std::size_t>(v.size));
+}
+
+TnefContent read_tnef(std::string bytes, bool keep_bytes) {
+  TnefContent out;
   TNEFStruct tnef;
   TNEFInitialize(&tnef);
+  tnef.Debug = 0;  // libytnef prints every attribute it reads otherwise
   if (TNEFParseMemory(reinterpret_cast<BYTE*>(bytes.data()), static_cast<long>(bytes.size()), &tnef) == 0) {
+    out.readable = true;
     for (Attachment* a = tnef.starting_attach.next; a != nullptr; a = a->next) {
       std::string name;
       if (variableLength* wide = MAPIFindProperty(&a->MAPI, PROP_TAG(PT_UNICODE, 0x3707)); wide != MAPI_UNDEFINED && wide->size > 0) {
@@ -56,7 +77,38 @@ std::vector<std::pair<std::string, std::size_t>> tnef_members(std::string bytes)
         name = mime::decode_text(std::string_view(reinterpret_cast<char*>(a->Title.data), static_cast<std::size_t>(a->Title.size)), "").utf8;
       }
       while (!name.empty() && name.back() == '\0') name.pop_back();
-      out.emplace_back(name, a->FileData.size > 0 ? static_cast<std::size_t>(a->FileData.size) : 0);
+      TnefContent::File f;
+      f.name = std::move(name);
+      f.size = a->FileData.size > 0 ? static_cast<std::size_t>(a->FileData.size) : 0;
+      f.has_data = a->FileData.data != nullptr && a->FileData.size > 0;
+      if (keep_bytes) f.bytes = tnef_bytes(a->FileData);
+      out.files.push_back(std::move(f));
+    }
+    if (keep_bytes) {
+      auto text = [&](const char* name, std::string content) {
+        if (!content.empty()) out.texts.push_back({name, content.size(), std::move(content), true});
+      };
+      text("件名.txt", tnef_bytes(tnef.subject));
+      text("本文.txt", tnef_bytes(tnef.body));
+      if (variableLength* body = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(PT_UNICODE, 0x1000)); body != MAPI_UNDEFINED) {
+        text("本文.txt", mime::decode_text(tnef_bytes(*body), "utf-16le").utf8);
+      }
+      if (variableLength* body = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(PT_STRING8, 0x1000)); body != MAPI_UNDEFINED) {
+        text("本文.txt", tnef_bytes(*body));
+      }
+      if (variableLength* rtf = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(PT_BINARY, 0x1009)); rtf != MAPI_UNDEFINED) {
+        int size = 0;
+        BYTE* plain = DecompressRTF(rtf, &size);
+        if (plain != nullptr && size > 0) {
+          text("本文.rtf", std::string(reinterpret_cast<const char*>(plain), static_cast<std::size_t>(size)));
+        } else {
+          out.texts.push_back({"本文.rtf", 0, {}, false});  // a compressed RTF body that does not decompress
+        }
+        free(plain);
+      }
+      for (const unsigned type : {static_cast<unsigned>(PT_BINARY), static_cast<unsigned>(PT_STRING8)}) {
+        if (variableLength* html = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(type, 0x1013)); html != MAPI_UNDEFINED) text("本文.html", tnef_bytes(*html));
+      }
     }
   }
   TNEFFree(&tnef);
@@ -92,6 +144,10 @@ struct Walk {
   int& parts;  // across the message and every message attached to it
   bool limit_hit = false;
   std::vector<std::string> attached;  // the text of each attached message, in order
+  std::string prefix;  // for SanitizePlan::leaves: the attached messages around this walk ("転送メール(2)/")
+  void keep_leaf(SanitizePlan::Leaf::Kind kind, std::string name, std::string bytes) {
+    plan.leaves.push_back({kind, plan.parts.size(), prefix, std::move(name), std::move(bytes)});
+  }
   // Body candidates, first found wins within each kind; `alternative` is the path of the
   // nearest multipart/alternative around a candidate ("" for none): a text part in the same one
   // as the body is another rendering of it, any other is more content.
@@ -340,10 +396,15 @@ struct Walk {
       if (inner != nullptr) subject = trim(mime::decode_header_text(raw_header(GMIME_OBJECT(inner), "Subject")).utf8);
       r.name = subject.empty() ? "(message)" : subject + ".eml";
       r.action = PartAction::kConverted;
+      if (options.keep_leaves) {
+        if (inner == nullptr) keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, r.name, "message: the attached message could not be parsed");
+        else plan.leaves.push_back({SanitizePlan::Leaf::Kind::kHeader, plan.parts.size(), prefix + "転送メール(" + r.path + ")/", "subject", subject});
+      }
       plan.parts.push_back(r);
       if (inner == nullptr) return;
       Walk sub(options, plan, parts);
       sub.boundaries = boundaries;
+      sub.prefix = prefix + "転送メール(" + r.path + ")/";
       if (GMimeObject* body = g_mime_message_get_mime_part(inner)) sub.object(body, r.path, depth + 1);
       for (auto& a : sub.ambiguities) ambiguities.push_back(std::move(a));
       if (sub.limit_hit) {
@@ -366,7 +427,10 @@ struct Walk {
       for (auto& t : sub.attached) attached.push_back(std::move(t));
       return;
     }
-    if (!GMIME_IS_PART(obj)) return;
+    if (!GMIME_IS_PART(obj)) {
+      if (options.keep_leaves) keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, "部分" + r.path + "(" + type + ")", "unsupported: a MIME part of a kind this reader does not open");
+      return;
+    }
     auto [disposition, disp_params] = parse_header_params(raw_header(obj, "Content-Disposition"));
     auto [ctype_value, ct_params] = parse_header_params(raw_header(obj, "Content-Type"));
     auto name = mime::decode_parameter(disp_params, "filename");
@@ -389,30 +453,48 @@ struct Walk {
       plan.replaced_characters += d.replaced;
       d.utf8 = strip_controls(d.utf8, true, r.flags);
       bool empty = trim(d.utf8).empty();
+      if (options.keep_leaves && !empty) keep_leaf(type == "text/plain" ? SanitizePlan::Leaf::Kind::kText : SanitizePlan::Leaf::Kind::kHtml, r.name, d.utf8);
       if (!empty) (type == "text/plain" ? plains : htmls).push_back({plan.parts.size(), std::move(d.utf8), alternative});
       r.action = PartAction::kSkipped;  // decided below, once the body is chosen; an empty one stays skipped
     } else if (type == "application/ms-tnef" || type == "application/vnd.ms-tnef" || ascii_lower(r.name) == "winmail.dat") {
       // Outlook's container: removed, and each file in it listed so the recipient knows what came.
       r.action = PartAction::kRemoved;
       r.flags.emplace_back("tnef");
-      auto members = tnef_members(content_bytes(GMIME_PART(obj)));
+      TnefContent tnef = read_tnef(content_bytes(GMIME_PART(obj)), options.keep_leaves);
+      // The outgoing check reads what the blob carries as files named after it: "winmail.dat/a.xls".
+      const std::string blob = (r.name.empty() ? std::string("winmail.dat") : r.name) + "/";
+      if (options.keep_leaves && !tnef.readable) keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, blob.substr(0, blob.size() - 1), "tnef: not a TNEF blob this reader can read");
+      if (options.keep_leaves) {
+        for (auto& t : tnef.texts) {
+          if (t.has_data) keep_leaf(SanitizePlan::Leaf::Kind::kFile, blob + t.name, std::move(t.bytes));
+          else keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, blob + t.name, "tnef: the compressed RTF body does not decompress");
+        }
+      }
       std::string base = r.path;
       plan.parts.push_back(std::move(r));
       int k = 0;
-      for (auto& [member, size] : members) {
+      for (auto& member : tnef.files) {
         PartReport m;
         m.path = base + ".tnef." + std::to_string(++k);
         m.type = "application/octet-stream";
-        m.name = clean_file_name(member, m.flags);
-        m.size = size;
+        m.name = clean_file_name(member.name, m.flags);
+        m.size = member.size;
         m.action = PartAction::kRemoved;
         m.flags.emplace_back("from-tnef");
+        if (options.keep_leaves) {
+          const std::string shown = blob + (m.name.empty() ? "(" + std::to_string(k) + ")" : m.name);
+          if (static_cast<std::size_t>(k) > kMostTnefFiles) keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, shown, "limit: more files in one TNEF blob than are read (" + std::to_string(kMostTnefFiles) + ")");
+          else if (!member.has_data) keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, shown, "tnef: an attachment without file data (an embedded message or object) is not read");
+          else keep_leaf(SanitizePlan::Leaf::Kind::kFile, shown, std::move(member.bytes));
+        }
         plan.parts.push_back(std::move(m));
       }
       return;
     } else if (!attachment) {
       r.action = PartAction::kRemoved;  // inline parts (images of multipart/related, …) are not attachments
+      if (options.keep_leaves) keep_leaf(SanitizePlan::Leaf::Kind::kFile, r.name, content_bytes(GMIME_PART(obj)));
     } else {
+      if (options.keep_leaves) keep_leaf(SanitizePlan::Leaf::Kind::kFile, r.name, content_bytes(GMIME_PART(obj)));
       const AttachmentAction action = attachment_action_for(r.name, "", options);
       if (action == AttachmentAction::kReject) {
         r.action = PartAction::kRejected;

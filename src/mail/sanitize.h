@@ -77,6 +77,9 @@ struct SanitizeOptions {
   // PPAP: what became of the password-protected attachments (the gateway's words: a link was sent
   // to their sender, or why not), appended to the notice; empty: nothing to say.
   std::string ppap_notice;
+  // The outgoing check (outbound.h) reads every leaf part, not only the body and the attachments:
+  // when set, the parse keeps each one in SanitizePlan::leaves.
+  bool keep_leaves = false;
 };
 
 // Checks a notice template before it is used; the error names what is wrong.
@@ -177,7 +180,28 @@ struct SanitizePlan {
     std::string bytes;
   };
   std::vector<Encrypted> encrypted;
+  // Every leaf part of the message, of attached messages and of TNEF blobs, for the outgoing check
+  // (SanitizeOptions::keep_leaves; never written to the plan JSON or a report). Bounded by the
+  // message's limits (size, parts) and, for TNEF, kMostTnefFiles.
+  struct Leaf {
+    enum class Kind {
+      kText,        // an inline text/plain part: `bytes` is its decoded UTF-8 text
+      kHtml,        // an inline text/html part: `bytes` is its decoded UTF-8 markup
+      kFile,        // any other part (attachment or inline): `bytes` as transfer-decoded, `name` its file name or ""
+      kHeader,      // an attached message's Subject (decoded), `bytes` the text
+      kUnreadable,  // nothing could be read: `bytes` says why ("tnef: …"), `name` what
+    };
+    Kind kind = Kind::kFile;
+    std::size_t part = 0;  // index into parts
+    std::string prefix;    // the attached messages it is inside: "" or "転送メール(2)/", "転送メール(2)/転送メール(2.3)/"
+    std::string name;      // a file's name: the part's, or a TNEF member's after its blob's ("winmail.dat/a.xls")
+    std::string bytes;
+  };
+  std::vector<Leaf> leaves;
 };
+
+// At most this many files of one TNEF blob are read by the outgoing check; the rest cannot be checked.
+constexpr std::size_t kMostTnefFiles = 500;
 
 // Parses and sanitizes in-process; attachments go through cdr::sanitize in this process too (for
 // tests and fuzzing — the service uses sanitize_sandboxed).

@@ -479,6 +479,23 @@ TEST_F(GatewayDecisions, OutgoingMailWithAnIndividualNumberIsHeldAndTheNumberMas
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
 }
 
+// Issue #17: the check reads every part of an outgoing mail, through the real sandboxed scanner: a
+// number only in the HTML alternative, or only in an inline part, holds the mail like one in the body.
+TEST_F(GatewayDecisions, OutgoingMailWithANumberOnlyInItsHtmlAlternativeOrAnInlinePartIsHeld) {
+  const std::string head = "From: tanaka@city.minamata.lg.jp\r\nSubject: list\r\nMIME-Version: 1.0\r\n";
+  const std::string html = head + "Content-Type: multipart/alternative; boundary=a\r\n\r\n--a\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nご確認ください\r\n"
+                           "--a\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n<p>ご確認ください<span style=\"display:none\">1234 5678 9018</span></p>\r\n--a--\r\n";
+  const GatewayVerdict by_html = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", html);
+  ASSERT_EQ(by_html.action, GatewayVerdict::Action::kHold) << by_html.reply;
+  EXPECT_NE(detail_of(by_html, "reason").find("個人番号"), std::string::npos) << detail_of(by_html, "reason");
+  EXPECT_NE(detail_of(by_html, "reason").find("本文(HTML)"), std::string::npos) << detail_of(by_html, "reason");
+  const std::string inline_part = head + "Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n資料です\r\n"
+                                  "--m\r\nContent-Type: text/csv; charset=UTF-8\r\nContent-Disposition: inline\r\n\r\n山田,123456789018\r\n--m--\r\n";
+  const GatewayVerdict by_inline = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", inline_part);
+  ASSERT_EQ(by_inline.action, GatewayVerdict::Action::kHold) << by_inline.reply;
+  EXPECT_NE(detail_of(by_inline, "reason").find("部分2(text/csv)"), std::string::npos) << detail_of(by_inline, "reason");
+}
+
 // The gateway reads a PDF attachment's text too (pdftotext in the converter sandbox): a mark in it
 // decides the rule like one in the subject, a number in it holds the message, and a PDF it cannot
 // read makes the message unreadable, taken at the highest level (refused), never sent on unread.

@@ -13,6 +13,8 @@
 #include <filesystem>
 
 #include "mail/milter/gateway.h"
+#include "mail/tnef_blob.h"
+#include "mime/transfer.h"
 #include "sandbox/sandbox.h"
 #include "support/files.h"
 #include "support/japanese_pdf.h"
@@ -229,6 +231,182 @@ TEST(Outbound, AMessageWhoseStructureIsHeldIsNotCheckedOnItsSubjectAlone) {
   for (int i = 0; i < 60; ++i) deep += "Content-Type: multipart/mixed; boundary=\"n" + std::to_string(i) + "\"\r\n\r\n--n" + std::to_string(i) + "\r\n";
   deep += "Content-Type: text/plain\r\n\r\nyamada 123456789018\r\n";
   EXPECT_FALSE(scan_outbound(deep, kLevels).error.empty());
+}
+
+// ── issue #17: every leaf part of outgoing mail is read, not only the body and the attachments ──
+
+// A multipart/mixed message from the city of `parts` (each with its own headers and body).
+std::string mixed(const std::vector<std::string>& parts, const std::string& subject = "x", const std::string& type = "multipart/mixed") {
+  std::string out = "From: tanaka@city.minamata.lg.jp\r\nTo: p@example.com\r\nSubject: " + subject + "\r\nMIME-Version: 1.0\r\nContent-Type: " + type +
+                    "; boundary=b\r\n\r\n";
+  for (const auto& p : parts) out += "--b\r\n" + p + "\r\n";
+  return out + "--b--\r\n";
+}
+
+std::string base64_part(const std::string& headers, const std::string& bytes) {
+  return headers + "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + mime::encode_base64_lines(bytes);
+}
+
+std::vector<std::string> wheres(const OutboundScan& scan) {
+  std::vector<std::string> out;
+  for (const auto& f : scan.identifiers) out.push_back(f.where);
+  return out;
+}
+
+std::string unchecked_list(const OutboundScan& scan) {
+  std::string out;
+  for (const auto& f : scan.unchecked) out += f.where + " (" + f.why + "); ";
+  return out;
+}
+
+// (3a) Outlook's winmail.dat: its files and its body are read as files named after it, in a mail
+// and in a transfer (message_carrying) alike; a blob that is no readable TNEF cannot be checked.
+TEST(OutboundLeaves, TnefFilesAndBodyAreReadAndAnUnreadableBlobIsUnchecked) {
+  const std::string tnef = sanso::testing::tnef_with({{"list.csv", "山田,123456789018\r\n"}, {"【機密性3A】名簿.txt", "a"}}, "個人番号 1234 5678 9018 の件");
+  auto mail = scan_outbound(mixed({"Content-Type: text/plain; charset=UTF-8\r\n\r\n資料です",
+                                   base64_part("Content-Type: application/ms-tnef; name=winmail.dat\r\nContent-Disposition: attachment; filename=winmail.dat", tnef)}),
+                            kLevels);
+  ASSERT_EQ(mail.error, "");
+  EXPECT_EQ(wheres(mail), (std::vector<std::string>{"winmail.dat/本文.txt", "winmail.dat/list.csv"}));
+  EXPECT_EQ(mail.classification, "3A");
+  EXPECT_EQ(mail.classification_where, "winmail.dat/【機密性3A】名簿.txt");
+  EXPECT_TRUE(mail.unchecked.empty()) << unchecked_list(mail);
+  // A transfer of a file named winmail.dat reaches the same reading.
+  auto transfer = scan_outbound(message_carrying(tnef, "winmail.dat"), kLevels);
+  ASSERT_EQ(transfer.error, "");
+  EXPECT_EQ(wheres(transfer), (std::vector<std::string>{"winmail.dat/本文.txt", "winmail.dat/list.csv"}));
+  // Not TNEF, or TNEF this reader cannot take apart: named, never passed.
+  auto broken = scan_outbound(message_carrying("not tnef at all 123456789018", "winmail.dat"), kLevels);
+  ASSERT_EQ(broken.error, "");
+  ASSERT_EQ(broken.unchecked.size(), 1u) << unchecked_list(broken);
+  EXPECT_EQ(broken.unchecked[0].where, "winmail.dat");
+  EXPECT_EQ(broken.unchecked[0].why.rfind("tnef:", 0), 0u) << broken.unchecked[0].why;
+}
+
+// (3b) Parts that are neither the body nor an attachment with a name: an inline document, a part
+// without a disposition, text parts beside the body, a forwarded message's subject, body and files.
+TEST(OutboundLeaves, InlinePartsOtherTextPartsAndForwardedMessagesAreRead) {
+  const std::string text = "Content-Type: text/plain; charset=UTF-8\r\n\r\n資料です";
+  auto inline_docx = scan_outbound(mixed({text, base64_part("Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\r\n"
+                                                            "Content-Disposition: inline",
+                                                            docx_with("", "山田 123456789018"))}),
+                                   kLevels);
+  EXPECT_EQ(wheres(inline_docx), std::vector<std::string>{"部分2(application/vnd.openxmlformats-officedocument.wordprocessingml.document)"});
+  auto no_disposition = scan_outbound(mixed({text, base64_part("Content-Type: application/octet-stream", "山田,123456789018\r\n")}), kLevels);
+  EXPECT_EQ(wheres(no_disposition), std::vector<std::string>{"部分2(application/octet-stream)"});
+  // text/csv, text/calendar, text/x-vcard without a name, and a second text/plain.
+  for (const std::string type : {"text/csv", "text/calendar", "text/x-vcard"}) {
+    auto other = scan_outbound(mixed({text, "Content-Type: " + type + "; charset=UTF-8\r\n\r\nNOTE:個人番号 123456789018"}), kLevels);
+    EXPECT_EQ(wheres(other), std::vector<std::string>{"部分2(" + type + ")"}) << type;
+  }
+  auto second_plain = scan_outbound(mixed({text, "Content-Type: text/plain; charset=UTF-8\r\nContent-Disposition: inline\r\n\r\n123456789018"}), kLevels);
+  EXPECT_EQ(wheres(second_plain), std::vector<std::string>{"body"});
+  auto marked_inline = scan_outbound(mixed({text, "Content-Type: text/csv; charset=UTF-8\r\n\r\n【機密性3B】\r\na,b"}), kLevels);
+  EXPECT_EQ(marked_inline.classification, "3B");
+  // A forwarded message: its subject, its body, its HTML alternative and its attachment.
+  const std::string forwarded = "From: a@city.minamata.lg.jp\r\nSubject: =?UTF-8?B?44CQ5qmf5a+G5oCnM0HjgJE=?= 123456789018\r\nMIME-Version: 1.0\r\n"
+                                "Content-Type: multipart/mixed; boundary=f\r\n\r\n--f\r\nContent-Type: multipart/alternative; boundary=g\r\n\r\n"
+                                "--g\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文 1234-5678-9018\r\n"
+                                "--g\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n<p>HTML 1234 5678 9018</p>\r\n--g--\r\n"
+                                "--f\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=list.csv\r\n\r\n山田,123456789018\r\n--f--\r\n";
+  auto fwd = scan_outbound(mixed({text, "Content-Type: message/rfc822\r\n\r\n" + forwarded}), kLevels);
+  ASSERT_EQ(fwd.error, "");
+  EXPECT_EQ(wheres(fwd), (std::vector<std::string>{"転送メール(2)/subject", "転送メール(2)/body", "転送メール(2)/本文(HTML)", "転送メール(2)/list.csv"}));
+  EXPECT_EQ(fwd.classification, "3A");
+  EXPECT_EQ(fwd.classification_where, "転送メール(2)/subject");
+  // A picture inline (an HTML mail's logo) cannot be read: named by its place and type.
+  const std::string png = std::string("\x89PNG\r\n\x1A\n") + std::string(64, '\0');
+  auto picture = scan_outbound(mixed({text, base64_part("Content-Type: image/png\r\nContent-ID: <logo>", png)}, "x", "multipart/related"), kLevels);
+  ASSERT_EQ(picture.unchecked.size(), 1u) << unchecked_list(picture);
+  EXPECT_EQ(picture.unchecked[0].where, "部分2(image/png)");
+}
+
+// (3c) The HTML of a multipart/alternative is read, not only its text/plain: what a reader sees,
+// and what the markup carries past the reader (comments, attribute values, hidden text, character
+// references); an HTML-only mail alike.
+TEST(OutboundLeaves, TheHtmlAlternativeIsReadMarkupIncluded) {
+  auto alternative = [](const std::string& html) {
+    return scan_outbound(mixed({"Content-Type: text/plain; charset=UTF-8\r\n\r\nご確認ください", "Content-Type: text/html; charset=UTF-8\r\n\r\n" + html}, "x",
+                               "multipart/alternative"),
+                         kLevels);
+  };
+  const std::vector<std::string> html = {"本文(HTML)"};
+  EXPECT_EQ(wheres(alternative("<p>山田 123456789018</p>")), html) << "visible";
+  EXPECT_EQ(wheres(alternative("<p>ok</p><!-- 123456789018 -->")), html) << "a comment";
+  EXPECT_EQ(wheres(alternative("<p title=\"123456789018\">ok</p>")), html) << "an attribute";
+  EXPECT_EQ(wheres(alternative("<p>ok<span style=\"display:none\">1234 5678 9018</span></p>")), html) << "hidden";
+  EXPECT_EQ(wheres(alternative("<p>&#49;23456789018</p>")), html) << "a character reference";
+  EXPECT_EQ(wheres(alternative("<p>ok<span style=\"display:none\">1234<b>5678</b>9018</span></p>")), html) << "hidden and split by a tag";
+  EXPECT_EQ(alternative("<p>【機密性3A】</p>").classification, "3A");
+  EXPECT_EQ(alternative("<p>【機密性3A】</p>").classification_where, "本文(HTML)");
+  EXPECT_TRUE(wheres(alternative("<p>注文 123456789017</p>")).empty()) << "no valid number";
+  auto only = scan_outbound("Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n<p>a<!-- 123456789018 --></p>\r\n", kLevels);
+  EXPECT_EQ(wheres(only), std::vector<std::string>{"body"});
+}
+
+std::string uuencode(const std::string& name, const std::string& bytes) {
+  std::string out = "begin 644 " + name + "\n";
+  auto c = [](unsigned v) { return static_cast<char>(v == 0 ? '`' : v + 0x20); };
+  for (std::size_t at = 0; at < bytes.size(); at += 45) {
+    const std::string line = bytes.substr(at, 45);
+    out += c(static_cast<unsigned>(line.size()));
+    for (std::size_t k = 0; k < line.size(); k += 3) {
+      unsigned char b[3] = {0, 0, 0};
+      for (std::size_t j = 0; j < 3 && k + j < line.size(); ++j) b[j] = static_cast<unsigned char>(line[k + j]);
+      out += c(b[0] >> 2);
+      out += c(((b[0] << 4) | (b[1] >> 4)) & 0x3f);
+      out += c(((b[1] << 2) | (b[2] >> 6)) & 0x3f);
+      out += c(b[2] & 0x3f);
+    }
+    out += "\n";
+  }
+  return out + "`\nend\n";
+}
+
+std::string yenc(const std::string& name, const std::string& bytes) {
+  std::string out = "=ybegin line=128 size=" + std::to_string(bytes.size()) + " name=" + name + "\n";
+  for (unsigned char b : bytes) {
+    const auto e = static_cast<unsigned char>(b + 42);
+    if (e == 0 || e == '\n' || e == '\r' || e == '=') out += '=', out += static_cast<char>(e + 64);
+    else out += static_cast<char>(e);
+  }
+  return out + "\n=yend size=" + std::to_string(bytes.size()) + "\n";
+}
+
+// (3d) A file written into the text (uuencode, yEnc) is decoded and read as a file named after the
+// text; one that is not decoded (BinHex) cannot be checked.
+TEST(OutboundLeaves, FilesWrittenIntoTheTextAreDecodedAndRead) {
+  const std::string csv = "山田,123456789018\r\n";
+  auto body = [](const std::string& text) {
+    return scan_outbound("From: a@city.minamata.lg.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n送ります\n" + text, kLevels);
+  };
+  EXPECT_EQ(wheres(body(uuencode("numbers.csv", csv))), std::vector<std::string>{"body/numbers.csv"});
+  EXPECT_EQ(wheres(body(yenc("numbers.csv", csv))), std::vector<std::string>{"body/numbers.csv"});
+  const std::string zip = sanso::testing::zip_of({{"【機密性3A】a.csv", csv}});
+  auto zipped = body(uuencode("a.zip", zip));
+  EXPECT_EQ(wheres(zipped), std::vector<std::string>{"body/a.zip/【機密性3A】a.csv"});
+  EXPECT_EQ(zipped.classification, "3A");
+  auto binhex = body("(This file must be converted with BinHex 4.0)\n:!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!!!!!!!!!!!:\n");
+  ASSERT_EQ(binhex.unchecked.size(), 1u) << unchecked_list(binhex);
+  EXPECT_EQ(binhex.unchecked[0].where.rfind("body/", 0), 0u) << binhex.unchecked[0].where;
+}
+
+// (3e) What a leaf cannot be read as is named, never a silent pass: a charset no converter knows,
+// a type no reader opens; a message the parse holds fails as before (scan.error).
+TEST(OutboundLeaves, WhatALeafCannotBeReadAsIsNamed) {
+  auto charset = scan_outbound(mixed({"Content-Type: text/plain; charset=x-sanso-unknown\r\n\r\nhello"}), kLevels);
+  ASSERT_EQ(charset.unchecked.size(), 1u) << unchecked_list(charset);
+  EXPECT_EQ(charset.unchecked[0].where, "body");
+  EXPECT_EQ(charset.unchecked[0].why.rfind("charset:", 0), 0u) << charset.unchecked[0].why;
+  auto unknown = scan_outbound(mixed({"Content-Type: text/plain; charset=UTF-8\r\n\r\nhi", base64_part("Content-Type: application/x-sanso-unknown", std::string("\x01\x02\x03\xff", 4))}),
+                               kLevels);
+  ASSERT_EQ(unknown.unchecked.size(), 1u) << unchecked_list(unknown);
+  EXPECT_EQ(unknown.unchecked[0].where, "部分2(application/x-sanso-unknown)");
+  auto clean = scan_outbound(mixed({"Content-Type: text/plain; charset=UTF-8\r\n\r\nhi", "Content-Type: text/html; charset=UTF-8\r\n\r\n<p>hi</p>"}, "x",
+                                   "multipart/alternative"),
+                             kLevels);
+  EXPECT_TRUE(clean.unchecked.empty()) << unchecked_list(clean);
+  EXPECT_TRUE(clean.identifiers.empty());
 }
 
 TEST(Outbound, AuthenticationFailuresAreSeenOnlyInTheVerifiersOwnFields) {

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text.h"
+#include "mail/tnef_blob.h"
 #include "support/files.h"
 #include "support/gmime_message.h"
 
@@ -171,30 +172,7 @@ TEST(MailSanitize, AttachedMessagesAreSanitizedRecursively) {
   EXPECT_EQ(text.find("MZ"), std::string::npos);
 }
 
-// A minimal TNEF blob (MS-OXTNEF): signature, key, then for each file an attachment-level
-// rendering attribute (which opens the attachment), its title and its data, each checksummed.
-std::string tnef_with(const std::vector<std::pair<std::string, std::string>>& files) {
-  std::string out;
-  auto u32 = [&](std::uint32_t v) { for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff); };
-  auto u16 = [&](std::uint16_t v) { out += static_cast<char>(v & 0xff); out += static_cast<char>(v >> 8); };
-  auto attribute = [&](std::uint32_t id, const std::string& data) {
-    out += '\x02';  // attachment level
-    u32(id);
-    u32(static_cast<std::uint32_t>(data.size()));
-    out += data;
-    std::uint32_t sum = 0;
-    for (unsigned char c : data) sum += c;
-    u16(static_cast<std::uint16_t>(sum & 0xffff));
-  };
-  u32(0x223E9F78);
-  u16(0x0001);
-  for (const auto& [name, data] : files) {
-    attribute(0x00069002, std::string(14, '\0'));  // attAttachRenddata
-    attribute(0x00018010, name + std::string(1, '\0'));  // attAttachTitle
-    attribute(0x0006800F, data);  // attAttachData
-  }
-  return out;
-}
+using sanso::testing::tnef_with;
 
 TEST(MailSanitize, TnefMembersAreListed) {
   gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(tnef_with({{"report.docx", "PK docx"}, {"\x8c\xa9\x90\xcf.xls", "xls!"}}).data()),
