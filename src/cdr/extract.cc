@@ -35,12 +35,14 @@ bool is_guid(std::string_view v) {
 // variable, a field instruction hold text a reader can see). False when it is not well-formed XML.
 bool xml_text(std::string_view xml, std::string& out) {
   pugi::xml_document doc;
-  if (!doc.load_buffer(xml.data(), xml.size())) return false;
+  // Comments and processing instructions too: pugixml's default parse drops them, and a number
+  // written in <!-- --> is still in the file.
+  if (!doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_comments | pugi::parse_pi)) return false;
   struct Walker : pugi::xml_tree_walker {
     std::string* out;
     std::string attributes;
     bool for_each(pugi::xml_node& n) override {
-      if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata || n.type() == pugi::node_comment) *out += n.value();
+      if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata || n.type() == pugi::node_comment || n.type() == pugi::node_pi) *out += n.value();
       if (n.type() == pugi::node_element && (std::string_view(n.name()).ends_with(":p") || std::string_view(n.name()) == "row")) *out += '\n';
       for (pugi::xml_attribute a : n.attributes()) {
         const std::string_view name = a.name();

@@ -302,10 +302,14 @@ class LeafScan {
     if (!name.empty()) {
       scan_.attachments.push_back(where);
       raise_classification(scan_, levels_, marked_level(where, levels_), where);
+      add_matches(scan_.identifiers, where, where);  // 山田_123456789018.csv: a name is text that leaves too
     }
     for (auto& piece : cdr::extract_texts(bytes, typing.empty() ? where : typing)) {
       if (!typing.empty() && piece.where.starts_with(typing)) piece.where = where + piece.where.substr(typing.size());
-      if (piece.where != where) raise_classification(scan_, levels_, marked_level(piece.where, levels_), piece.where);
+      if (piece.where != where) {
+        raise_classification(scan_, levels_, marked_level(piece.where, levels_), piece.where);
+        add_matches(scan_.identifiers, piece.where.starts_with(where) ? piece.where.substr(where.size()) : piece.where, piece.where);  // a member's path ("a.zip/123456789018.txt")
+      }
       if (!piece.unreadable.empty()) scan_.unchecked.push_back({piece.where, piece.unreadable});
       if (!piece.pdf.empty()) scan_.pdfs.push_back({piece.where, std::move(piece.pdf)});
       raise_classification(scan_, levels_, marked_level(piece.text, levels_, true), piece.where);
@@ -346,7 +350,11 @@ class LeafScan {
       // its text, in its charset.
       mime::DecodedText d = mime::decode_text(leaf.bytes, part.charset);
       if (d.unknown_charset) scan_.unchecked.push_back({anonymous, "charset: the part's charset (" + part.charset + ") is unknown, its text may be misread"});
-      text(d.utf8, anonymous);
+      // By its type, not as plain text: HTML's character references and comments, RTF's escapes
+      // and objects are read as such.
+      if (part.type == "text/html") html(d.utf8, anonymous);
+      else if (part.type == "text/rtf" || part.type == "text/xml") file(leaf.bytes, anonymous, "", anonymous + (part.type == "text/xml" ? ".xml" : ".rtf"));
+      else text(d.utf8, anonymous);
       return;
     }
     if (!leaf.name.empty()) file(leaf.bytes, leaf.prefix + leaf.name, leaf.name);

@@ -148,6 +148,17 @@ struct Walk {
   void keep_leaf(SanitizePlan::Leaf::Kind kind, std::string name, std::string bytes) {
     plan.leaves.push_back({kind, plan.parts.size(), prefix, std::move(name), std::move(bytes)});
   }
+  // A part the walk does not open, kept as a file for the outgoing check — but a fragment of a
+  // message split across mails is not the file it is part of: not read as one.
+  void keep_file_leaf(const PartReport& r, const std::string& type, GMimeObject* obj) {
+    if (type == "message/partial" || type == "message/external-body") {
+      keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, r.name.empty() ? "部分" + r.path + "(" + type + ")" : r.name,
+                "message: a fragment of a message sent in pieces (message/partial) or a reference to one kept elsewhere is not reassembled");
+    } else {
+      keep_leaf(SanitizePlan::Leaf::Kind::kFile, r.name, content_bytes(GMIME_PART(obj)));
+    }
+  }
+
   // Body candidates, first found wins within each kind; `alternative` is the path of the
   // nearest multipart/alternative around a candidate ("" for none): a text part in the same one
   // as the body is another rendering of it, any other is more content.
@@ -492,9 +503,9 @@ struct Walk {
       return;
     } else if (!attachment) {
       r.action = PartAction::kRemoved;  // inline parts (images of multipart/related, …) are not attachments
-      if (options.keep_leaves) keep_leaf(SanitizePlan::Leaf::Kind::kFile, r.name, content_bytes(GMIME_PART(obj)));
+      if (options.keep_leaves) keep_file_leaf(r, type, obj);
     } else {
-      if (options.keep_leaves) keep_leaf(SanitizePlan::Leaf::Kind::kFile, r.name, content_bytes(GMIME_PART(obj)));
+      if (options.keep_leaves) keep_file_leaf(r, type, obj);
       const AttachmentAction action = attachment_action_for(r.name, "", options);
       if (action == AttachmentAction::kReject) {
         r.action = PartAction::kRejected;

@@ -409,6 +409,27 @@ TEST(OutboundLeaves, WhatALeafCannotBeReadAsIsNamed) {
   EXPECT_TRUE(clean.identifiers.empty());
 }
 
+// Review 18b: a number in a file's name or a member's path; a comment in an Office document's XML;
+// an unnamed text/html part read as HTML (its character references); a message sent in pieces
+// (message/partial) is not a file read as one.
+TEST(OutboundLeaves, NamesCommentsUnnamedHtmlAndFragmentsAreNotPassedUnread) {
+  const OutboundScan named = scan_outbound(with_attachment("x", "山田_123456789018.csv", "氏名\r\n"), kLevels);
+  const std::vector<std::string> in_name = wheres(named);
+  EXPECT_NE(std::find(in_name.begin(), in_name.end(), "山田_123456789018.csv"), in_name.end()) << "a number in a file's name";
+  const OutboundScan member = scan_outbound(with_attachment("x", "a.zip", sanso::testing::zip_of({{"123456789018.txt", "なし"}})), kLevels);
+  const std::vector<std::string> in_path = wheres(member);
+  EXPECT_NE(std::find(in_path.begin(), in_path.end(), "a.zip/123456789018.txt"), in_path.end()) << "a number in a member's path";
+  const OutboundScan commented = scan_outbound(with_attachment("x", "a.docx", docx_with("見出し", "本文<!-- 123456789018 -->")), kLevels);
+  EXPECT_FALSE(commented.identifiers.empty()) << "a number in an XML comment of the document";
+  const OutboundScan html = scan_outbound(
+      mixed({"Content-Type: text/plain; charset=UTF-8\r\n\r\nご確認ください", "Content-Type: text/html; charset=UTF-8\r\n\r\n<p>&#49;&#50;&#51;&#52;&#53;&#54;&#55;&#56;&#57;&#48;&#49;&#56;</p>"}),
+      kLevels);
+  EXPECT_FALSE(html.identifiers.empty()) << "an unnamed text/html part is read as HTML: " << unchecked_list(html);
+  const OutboundScan partial = scan_outbound(
+      mixed({"Content-Type: text/plain; charset=UTF-8\r\n\r\n本文", "Content-Type: message/partial; id=\"abc@example\"; number=1; total=2\r\n\r\nTUlNRS1WZXJzaW9u"}), kLevels);
+  EXPECT_NE(unchecked_list(partial).find("message/partial"), std::string::npos) << unchecked_list(partial);
+}
+
 TEST(Outbound, AuthenticationFailuresAreSeenOnlyInTheVerifiersOwnFields) {
   const std::string v = "verify.city.minamata.lg.jp";
   const std::string received = "Received: from mail.a.example by mx.city.minamata.lg.jp with ESMTPS id Q1\r\n";
