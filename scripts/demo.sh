@@ -162,6 +162,10 @@ fi
 echo "  a minutes file whose first line is its mark 自治体機密性３Ａ (no mark in its name) cannot leave: the mark inside counts (6(2)):"
 printf '自治体機密性３Ａ\n議事録（庁内限り）\n' > "$out/transfer-out/議事録.txt"
 "$sanso" transfer send "$out/transfer-out/議事録.txt" --to vendor@example.com --reason "議事録の共有" --as sato "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
+echo "  zipping the list does not take the number out: the outgoing scan reads every member of an archive (held, naming 月次.zip/報告.csv):"
+python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w"); z.write(sys.argv[2], "報告.csv"); z.close()' "$out/transfer-out/月次.zip" "$out/transfer-out/報告.csv"
+"$sanso" transfer send "$out/transfer-out/月次.zip" --to vendor@example.com --reason "委託先への月次報告（圧縮）" --as sato "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
+"$sanso" transfer list --as sato "${cfg[@]}" | grep -F '月次.zip' | sed 's/^/    /' || true
 
 step "8c. パスワード付きファイル（PPAP）の解除 / PPAP: an encrypted zip unlocked by its sender"
 echo "  yamada sends a password-protected zip (the PPAP habit): the engine cannot look inside, so it is blocked as encrypted:"
