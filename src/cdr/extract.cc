@@ -68,50 +68,6 @@ bool looks_like_xml(std::string_view bytes) {
   return first != std::string_view::npos && bytes[first] == '<';
 }
 
-// An HTML page's source with its character references decoded: what a comment, an attribute
-// (title, alt, value, content), a script, a style or a hidden element holds is in the file, whoever
-// opens it as text, though html_to_text() (what a reader sees) leaves it out.
-std::string html_source_text(std::string_view html) {
-  std::string out;
-  out.reserve(html.size());
-  for (std::size_t i = 0; i < html.size(); ++i) {
-    if (html[i] != '&') {
-      out += html[i];
-      continue;
-    }
-    const std::size_t semi = html.find(';', i);
-    if (semi == std::string_view::npos || semi - i > 10) {
-      out += '&';
-      continue;
-    }
-    const std::string_view ref = html.substr(i + 1, semi - i - 1);
-    char32_t c = 0;
-    if (ref.size() > 1 && ref[0] == '#') {
-      const bool hex = ref[1] == 'x' || ref[1] == 'X';
-      const std::string_view digits = ref.substr(hex ? 2 : 1);
-      bool ok = !digits.empty();
-      for (char d : digits) {
-        const int v = d >= '0' && d <= '9' ? d - '0' : hex && d >= 'a' && d <= 'f' ? d - 'a' + 10 : hex && d >= 'A' && d <= 'F' ? d - 'A' + 10 : -1;
-        if (v < 0 || c > 0x10FFFF) ok = false;
-        else c = c * (hex ? 16 : 10) + static_cast<char32_t>(v);
-      }
-      if (!ok || c == 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) c = 0;
-    } else if (ref == "amp") c = '&';
-    else if (ref == "lt") c = '<';
-    else if (ref == "gt") c = '>';
-    else if (ref == "quot") c = '"';
-    else if (ref == "apos") c = '\'';
-    else if (ref == "nbsp") c = ' ';
-    if (c == 0) {
-      out += '&';
-      continue;
-    }
-    append_utf8(out, c);
-    i = semi;
-  }
-  return out;
-}
-
 }  // namespace
 
 namespace {
@@ -171,7 +127,7 @@ class TextReader {
       text = mime::decode_text(bytes, "").utf8;
     } else if (d.family == internal::Family::kHtml) {
       const std::string html = mime::decode_text(bytes, "").utf8;
-      text = mime::html_to_text(html).text + "\n" + html_source_text(html);
+      text = mime::html_to_text(html).text + "\n" + mime::decode_character_references(html);
     } else if ((internal::is_ooxml(d.family) && d.type != "doc" && d.type != "xls" && d.type != "ppt" && d.type != "xlsb") ||
                (internal::is_odf(d.family) && d.type != "flat-odf")) {
       read_package(bytes, std::move(piece), ctx);

@@ -124,47 +124,6 @@ void add_matches(std::vector<OutboundFinding>& out, std::string_view text, const
 
 namespace {
 
-// Character references as a browser reads them: &#49; &#x31; and the few named ones that spell
-// digits, separators or brackets; what is not one is left as it is.
-std::string decode_character_references(std::string_view html) {
-  std::string out;
-  out.reserve(html.size());
-  for (std::size_t at = 0; at < html.size();) {
-    if (html[at] != '&') {
-      out += html[at++];
-      continue;
-    }
-    const std::size_t semi = html.find(';', at);
-    if (semi == std::string_view::npos || semi - at > 10) {
-      out += html[at++];
-      continue;
-    }
-    const std::string_view ref = html.substr(at + 1, semi - at - 1);
-    gunichar c = 0;
-    if (ref.size() > 1 && ref[0] == '#') {
-      const bool hex = ref[1] == 'x' || ref[1] == 'X';
-      const std::string digits(ref.substr(hex ? 2 : 1));
-      char* stop = nullptr;
-      const unsigned long v = digits.empty() ? 0 : std::strtoul(digits.c_str(), &stop, hex ? 16 : 10);
-      if (stop != nullptr && *stop == '\0' && v > 0 && v < 0x110000) c = static_cast<gunichar>(v);
-    } else {
-      static constexpr std::pair<std::string_view, gunichar> kNamed[] = {{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''},
-                                                                         {"nbsp", ' '}, {"hyphen", '-'}, {"dash", '-'}, {"minus", '-'}};
-      for (const auto& [name, value] : kNamed) {
-        if (ref == name) c = value;
-      }
-    }
-    if (c == 0) {
-      out += html[at++];
-      continue;
-    }
-    char utf8[6];
-    out.append(utf8, static_cast<std::size_t>(g_unichar_to_utf8(c, utf8)));
-    at = semi + 1;
-  }
-  return out;
-}
-
 // The markup with its tags taken out, comments included: text a tag splits ("1234<b>5678</b>9018")
 // joins up again, hidden or not.
 std::string without_tags(std::string_view html) {
@@ -285,10 +244,10 @@ class LeafScan {
     const mime::HtmlText seen = mime::html_to_text(markup, options);
     if (seen.truncated) scan_.unchecked.push_back({where, "limit: the HTML nests deeper than its text is read"});
     text(seen.text, where);
-    const std::string source = decode_character_references(markup);
+    const std::string source = mime::decode_character_references(markup);
     raise_classification(scan_, levels_, marked_level(source, levels_, true), where);
     add_matches(scan_.identifiers, source, where);
-    add_matches(scan_.identifiers, decode_character_references(without_tags(markup)), where);
+    add_matches(scan_.identifiers, mime::decode_character_references(without_tags(markup)), where);
   }
 
   // A file (an attachment, an inline part, a TNEF member, a decoded block): its name's mark, then

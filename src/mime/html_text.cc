@@ -641,4 +641,40 @@ HtmlText html_to_text(std::string_view html, const HtmlTextOptions& options) {
   return result;
 }
 
+std::string decode_character_references(std::string_view html) {
+  static constexpr std::pair<std::string_view, char32_t> kNamed[] = {{"amp", '&'},  {"lt", '<'},       {"gt", '>'},   {"quot", '"'}, {"apos", '\''},
+                                                                     {"nbsp", ' '}, {"hyphen", '-'}, {"dash", '-'}, {"minus", '-'}};
+  std::string out;
+  out.reserve(html.size());
+  for (std::size_t at = 0; at < html.size();) {
+    const std::size_t semi = html[at] == '&' ? html.find(';', at) : std::string_view::npos;
+    if (semi == std::string_view::npos || semi - at > 10) {
+      out += html[at++];
+      continue;
+    }
+    const std::string_view ref = html.substr(at + 1, semi - at - 1);
+    char32_t c = 0;
+    if (ref.size() > 1 && ref[0] == '#') {
+      // As strtoul reads the digits (the stricter of the two readers this replaced would drop
+      // "&# 49;"; a content check decodes what either did).
+      const bool hex = ref[1] == 'x' || ref[1] == 'X';
+      const std::string digits(ref.substr(hex ? 2 : 1));
+      char* stop = nullptr;
+      const unsigned long v = digits.empty() ? 0 : std::strtoul(digits.c_str(), &stop, hex ? 16 : 10);
+      if (stop != nullptr && *stop == '\0' && v > 0 && v < 0x110000 && !(v >= 0xD800 && v <= 0xDFFF)) c = static_cast<char32_t>(v);
+    } else {
+      for (const auto& [name, value] : kNamed) {
+        if (ref == name) c = value;
+      }
+    }
+    if (c == 0) {
+      out += html[at++];
+      continue;
+    }
+    append_utf8(out, c);
+    at = semi + 1;
+  }
+  return out;
+}
+
 }  // namespace sanso::mime

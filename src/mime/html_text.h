@@ -37,6 +37,11 @@ struct HtmlText {
 // `html` must already be UTF-8 (decode it with decode_text first).
 HtmlText html_to_text(std::string_view html, const HtmlTextOptions& options = {});
 
+// The markup with its character references decoded as a browser reads them (&#49; &#x31; and the
+// named ones that spell digits, separators or brackets), tags and all: what a comment, an attribute
+// or a hidden element holds, for content checks. What is not a reference is left as it is.
+std::string decode_character_references(std::string_view html);
+
 // "https://example.com/x" → "hxxps://example[.]com/x": readable, not clickable.
 std::string defang_url(std::string_view url);
 
