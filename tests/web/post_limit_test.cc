@@ -142,5 +142,46 @@ TEST(PostLimit, ARefusedRequestCountsAgainstNoNetwork) {
   EXPECT_TRUE(spend(limit, "2001:db8:5:1::1", 2, now)) << "the neighbour /64 of the same /56 and /48";
 }
 
+// Review18b 2: a /48 that is refused makes no entries for its /64s and /56s, so its fresh /64s
+// cannot churn the table; and a network that spent its allowance is not pushed out by a flood of
+// newcomers (which would give it a fresh allowance).
+TEST(PostLimit, ARefusedNetworkMakesNoEntriesAndASpentOneOutlastsAFlood) {
+  PostLimit limit(2, std::chrono::seconds(600), 64);
+  const auto now = Clock::now();
+  // Fresh /56s of one /48 until the /48 refuses (32 = 2 × 16).
+  auto [admitted, refused] = until_refused(limit, "2001:db8:9:", 0, "00::1", now);
+  ASSERT_EQ(admitted, 2 * PostLimit::kWiderAllowance48);
+  ASSERT_EQ(refused.network, "2001:db8:9::/48");
+  const std::size_t kept = limit.networks_kept();
+  for (int i = 0; i < 256; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      ASSERT_EQ(limit.admit("2001:db8:9:" + hex2(i) + hex2(j) + "::1", now).verdict, Verdict::kRefused);
+    }
+  }
+  EXPECT_EQ(limit.networks_kept(), kept) << "a refused request made or kept no entry";
+
+  PostLimit small(3, std::chrono::seconds(600), 8);
+  ASSERT_TRUE(spend(small, "198.51.100.1", 3, now));
+  for (std::uint32_t i = 0; i < 50; ++i) ASSERT_EQ(small.admit(ipv4(0x0a000000u + i), now).verdict, Verdict::kAdmit);
+  EXPECT_LE(small.networks_kept(), 8u);
+  EXPECT_EQ(small.admit("198.51.100.1", now).verdict, Verdict::kFirstRefusal) << "still spent after 50 newcomers through a table of 8";
+  // Its window over, it starts afresh.
+  EXPECT_TRUE(spend(small, "198.51.100.1", 3, now + std::chrono::seconds(601)));
+}
+
+// An IPv4 client seen through a NAT64 translator (64:ff9b::/96) is its IPv4 address, not one /64
+// shared by every IPv4 user.
+TEST(PostLimit, ANat64AddressIsTheIPv4ClientItCarries) {
+  PostLimit limit(2, std::chrono::seconds(600));
+  const auto now = Clock::now();
+  ASSERT_TRUE(spend(limit, "64:ff9b::c000:201", 1, now));
+  ASSERT_TRUE(spend(limit, "192.0.2.1", 1, now));
+  const auto over = limit.admit("64:ff9b::192.0.2.1", now);
+  EXPECT_EQ(over.verdict, Verdict::kFirstRefusal);
+  EXPECT_EQ(over.network, "192.0.2.1");
+  EXPECT_TRUE(spend(limit, "64:ff9b::c000:202", 2, now)) << "another IPv4 client behind the same translator";
+  EXPECT_EQ(PostLimit::network_of("64:ff9b::c000:201"), "192.0.2.1");
+}
+
 }  // namespace
 }  // namespace sanso::web::internal

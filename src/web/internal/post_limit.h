@@ -8,15 +8,20 @@
 // IPv6 request counts against its /64, its /56 and its /48, each with an allowance of its own,
 // larger for the wider ones (kWiderAllowance), and is admitted only when all three have room.
 // Networks are keyed by their binary prefix, never by text ("2001:db8::1" and "2001:0db8:0:0::2"
-// are one /64; "::ffff:192.0.2.1" is 192.0.2.1).
+// are one /64; "::ffff:192.0.2.1" and the NAT64 "64:ff9b::c000:201" are 192.0.2.1). Users behind
+// one carrier-grade NAT share one IPv4 address and so one allowance: nothing in the request tells
+// them apart.
 //
 // Memory is bounded (kNetworksKept) and strangers are never pooled: a full table first drops the
-// networks whose window is over, then the least recently used ones. The trade-off, chosen: someone
-// with more addresses than the table holds (10,000 IPv4 addresses, a /32 of IPv6) can make the
-// table forget a network before its window ends, which then starts afresh — but what it makes the
-// table forget is mostly its own (least recently used) entries, and every other client keeps its
-// own allowance. Pooling newcomers under one key, as before, let such a flood lock every new
-// internet user out for the window.
+// networks whose window is over, then the least recently used of those with allowance left; a
+// network that spent its allowance is kept until its window ends (dropped only when the table holds
+// nothing else). Networks are checked widest first and an entry is made only for an admitted
+// request, so a refused /48 cannot fill the table with its /64s. The trade-off, chosen: someone
+// with more admitted networks than the table holds (10,000 IPv4 addresses, a /32 of IPv6) can make
+// the table forget a network with allowance left before its window ends, which then starts afresh —
+// mostly its own (least recently used) entries; it cannot make the table forget a spent network,
+// and every other client keeps its own allowance. Pooling newcomers under one key, as before, let
+// such a flood lock every new internet user out for the window.
 #pragma once
 
 #include <arpa/inet.h>
@@ -60,22 +65,30 @@ class PostLimit {
 
   // Counts one POST of `client` (an address) at `now`.
   Admission admit(const std::string& client, std::chrono::steady_clock::time_point now) {
-    const std::vector<Network> networks = networks_of(client);
+    const std::vector<Network> networks = networks_of(client);  // widest first
     std::lock_guard lock(mu_);
-    std::vector<Entry*> entries;
-    for (const Network& n : networks) entries.push_back(&touch(n.key, now));
-    // All or nothing: a request one of its networks refuses counts against none of them.
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      Window& w = entries[i]->window;
-      if (w.count < networks[i].allowance) continue;
-      Admission refused{Verdict::kRefused, networks[i].text, networks[i].allowance};
-      if (!w.refusal_recorded) {
-        w.refusal_recorded = true;
+    // Widest first, and only looked up: a request its /48 refuses neither makes nor refreshes an
+    // entry for its /56 or /64 — or one /48's fresh /64s would churn the table and push other
+    // clients' counts out. All or nothing: a refused request counts against none of its networks.
+    for (const Network& n : networks) {
+      Entry* e = find(n.key, now);
+      if (e == nullptr || e->window.count < n.allowance) continue;
+      Admission refused{Verdict::kRefused, n.text, n.allowance};
+      if (!e->window.refusal_recorded) {
+        e->window.refusal_recorded = true;
         refused.verdict = Verdict::kFirstRefusal;
       }
       return refused;
     }
-    for (Entry* e : entries) ++e->window.count;
+    for (const Network& n : networks) {
+      Entry& e = touch(n.key, now);
+      if (++e.window.count >= n.allowance && !e.spent) {
+        // Spent: kept apart from the others until its window ends, so that no flow of newcomers
+        // can push it out and give its client a fresh allowance.
+        e.spent = true;
+        spent_.splice(spent_.begin(), recency_, e.place);
+      }
+    }
     return {};
   }
 
@@ -108,7 +121,8 @@ class PostLimit {
   };
   struct Entry {
     Window window;
-    std::list<std::string>::iterator recency;  // its place in recency_, most recent first
+    bool spent = false;                        // its allowance used up this window: in spent_, else in recency_
+    std::list<std::string>::iterator place;    // its place in that list, most recent first
   };
 
   // AF_INET or AF_INET6 with the address's bytes (a v4-mapped IPv6 address as the IPv4 one);
@@ -121,7 +135,10 @@ class PostLimit {
     }
     in6_addr v6{};
     if (::inet_pton(AF_INET6, address.c_str(), &v6) != 1) return 0;
-    if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+    // The well-known NAT64 prefix 64:ff9b::/96 (RFC 6052) carries an IPv4 client's address in its
+    // last four bytes: behind a translator every IPv4 user would otherwise share one /64.
+    static constexpr unsigned char kNat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    if (IN6_IS_ADDR_V4MAPPED(&v6) || std::memcmp(v6.s6_addr, kNat64, sizeof kNat64) == 0) {
       std::memcpy(bytes.data(), &v6.s6_addr[12], 4);
       return AF_INET;
     }
@@ -144,28 +161,38 @@ class PostLimit {
     }
     if (family != AF_INET6) return {{"?/" + address, address, per_window_}};
     std::vector<Network> out;
-    for (const auto& [bits, allowance] : {std::pair<int, std::size_t>{64, per_window_}, {56, per_window_ * kWiderAllowance56},
-                                          {48, per_window_ * kWiderAllowance48}}) {
+    for (const auto& [bits, allowance] : {std::pair<int, std::size_t>{48, per_window_ * kWiderAllowance48}, {56, per_window_ * kWiderAllowance56},
+                                          {64, per_window_}}) {
       out.push_back({"6/" + std::to_string(bits) + "/" + std::string(reinterpret_cast<const char*>(bytes.data()), static_cast<std::size_t>(bits / 8)),
                      prefix_text(AF_INET6, bytes, bits), allowance});
     }
     return out;
   }
 
-  // The entry of `key`, made the most recently used, its window restarted when over; a new one
-  // (after room is made) when the table has none.
-  Entry& touch(const std::string& key, std::chrono::steady_clock::time_point now) {
+  // The entry of `key` with its window restarted when over (a spent one back among the others), or
+  // null when the table has none; made the most recently used of its list.
+  Entry* find(const std::string& key, std::chrono::steady_clock::time_point now) {
     auto it = entries_.find(key);
-    if (it == entries_.end()) {
-      make_room(now);
-      recency_.push_front(key);
-      it = entries_.emplace(key, Entry{Window{now, 0, false}, recency_.begin()}).first;
-    } else {
-      recency_.splice(recency_.begin(), recency_, it->second.recency);
+    if (it == entries_.end()) return nullptr;
+    Entry& e = it->second;
+    if (now - e.window.started >= window_) {
+      e.window = Window{now, 0, false};
+      if (e.spent) {
+        e.spent = false;
+        recency_.splice(recency_.begin(), spent_, e.place);
+      }
     }
-    Window& w = it->second.window;
-    if (now - w.started >= window_) w = Window{now, 0, false};
-    return it->second;
+    std::list<std::string>& list = e.spent ? spent_ : recency_;
+    list.splice(list.begin(), list, e.place);
+    return &e;
+  }
+
+  // The entry of `key`, as find() gives it; a new one (after room is made) when the table has none.
+  Entry& touch(const std::string& key, std::chrono::steady_clock::time_point now) {
+    if (Entry* e = find(key, now)) return *e;
+    make_room(now);
+    recency_.push_front(key);
+    return entries_.emplace(key, Entry{Window{now, 0, false}, false, recency_.begin()}).first->second;
   }
 
   void make_room(std::chrono::steady_clock::time_point now) {
@@ -174,20 +201,26 @@ class PostLimit {
     // (a whole-table walk), so that a table full of live networks costs a flood nothing more.
     if (now - last_sweep_ >= std::chrono::seconds(1)) {
       last_sweep_ = now;
-      for (auto it = recency_.begin(); it != recency_.end();) {
-        auto entry = entries_.find(*it);
-        if (now - entry->second.window.started >= window_) {
-          entries_.erase(entry);
-          it = recency_.erase(it);
-        } else {
-          ++it;
+      for (std::list<std::string>* list : {&recency_, &spent_}) {
+        for (auto it = list->begin(); it != list->end();) {
+          auto entry = entries_.find(*it);
+          if (now - entry->second.window.started >= window_) {
+            entries_.erase(entry);
+            it = list->erase(it);
+          } else {
+            ++it;
+          }
         }
       }
     }
-    // Then the least recently used: the one a flood of new networks touched longest ago.
-    while (entries_.size() >= networks_kept_ && !recency_.empty()) {
-      entries_.erase(recency_.back());
-      recency_.pop_back();
+    // Then the least recently used of those with allowance left: the one a flood of new networks
+    // touched longest ago. A spent network goes only when nothing else is left (a table of them all,
+    // a flood larger than the table's allowance), the one spent longest ago first.
+    while (entries_.size() >= networks_kept_) {
+      std::list<std::string>& list = !recency_.empty() ? recency_ : spent_;
+      if (list.empty()) break;
+      entries_.erase(list.back());
+      list.pop_back();
     }
   }
 
@@ -196,7 +229,8 @@ class PostLimit {
   std::size_t networks_kept_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;
-  std::list<std::string> recency_;
+  std::list<std::string> recency_;  // networks with allowance left, most recently used first
+  std::list<std::string> spent_;    // networks whose allowance is spent this window, most recently touched first
   std::chrono::steady_clock::time_point last_sweep_{};
 };
 
