@@ -221,17 +221,24 @@ Result<HeldOutcome> Intake::hold_mail(const HeldMail& item) {
   return HeldOutcome{id, false, index};
 }
 
-std::string approver_for_unchecked(const policy::CompiledPolicy& policy, policy::RequestNames names) {
-  const auto& levels = policy.policy().scheme.confidentiality.levels;
-  const auto from = names.confidentiality.empty() ? std::optional<int>(0) : policy.policy().scheme.confidentiality.rank_of(names.confidentiality);
+Result<std::string> approver_for_unchecked(const policy::CompiledPolicy& policy, policy::RequestNames names, std::string_view own) {
+  const policy::Policy& p = policy.policy();
+  const auto& levels = p.scheme.confidentiality.levels;
+  const auto from = names.confidentiality.empty() ? std::optional<int>(0) : p.scheme.confidentiality.rank_of(names.confidentiality);
   // The file might hold any level from the flow's own upward, so whoever may approve the highest
-  // of them decides: a level-2 approver must not pass what could be a 3B file. Levels the policy
-  // refuses outright are skipped — the approver opens the file and refuses it if it is one.
-  std::string approver;
+  // of them decides, and never someone below the flow's own approver: a level-2 approver must not
+  // pass what could be a 3B file, and a policy whose 3B approver is a junior role must not let that
+  // role release what the level-2 rule gives a senior one. Levels the policy refuses outright are
+  // skipped — the approver opens the file and refuses it if it is one.
+  std::string approver(own);
   for (std::size_t i = static_cast<std::size_t>(from.value_or(0)); i < levels.size(); ++i) {
     names.confidentiality = levels[i].id;
     auto d = policy.decide(names);
-    if (d && d->action == policy::Action::kApprove && !d->approver().empty()) approver = std::string(d->approver());
+    if (!d) return d.error();
+    if (d->action != policy::Action::kApprove || d->approver().empty()) continue;
+    const std::string named(d->approver());
+    const std::string senior = approver.empty() ? named : p.senior_role(approver, named);
+    approver = senior.empty() ? named : senior;
   }
   return approver;
 }

@@ -145,9 +145,12 @@ void protect_city_identity(const policy::Policy& policy, mail::SanitizeOptions& 
 std::string address_of(std::string_view mailbox);
 
 // Who approves a flow that carries a file the outgoing check could not read (an image, an encrypted
-// or unknown file, a timeout): it might hold any level at or above `names`' level, so the role the
-// approve rule of the highest such level names; "" when no rule at those levels names one (then the
-// flow's own rule's approver, or the configured approver roles, decide).
-std::string approver_for_unchecked(const policy::CompiledPolicy& policy, policy::RequestNames names);
+// or unknown file, a timeout) or a 個人番号: it might hold any level at or above `names`' level, so
+// the most senior (by the roles' reports_to lines, Policy::senior_role) of `own` — the approver of
+// the rule that decided the flow, "" when it asks for none — and the roles the approve rules of
+// those levels name. Where the policy does not order two of them, the higher level's approver
+// (`sanso policy check` warns of such a policy). "" when none is named (then the configured approver
+// roles decide). An error when the policy cannot decide one of the levels.
+Result<std::string> approver_for_unchecked(const policy::CompiledPolicy& policy, policy::RequestNames names, std::string_view own = "");
 
 }  // namespace sanso::intake

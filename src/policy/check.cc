@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "core/text.h"
 #include "policy/decide.h"
 #include "policy/load.h"
 #include "policy/network.h"
@@ -78,6 +79,35 @@ class Checker {
     if (id.empty() || (wildcard_ok && id == kAnyZone)) return;
     if (!p_.find_zone(id)) error(loc, std::string(owner) + " names unknown zone '" + std::string(id) + "'", "unknown-zone");
   }
+  // The organisation's reporting lines (`reports_to`) must end at a top, and the roles that approve
+  // must share one: an item the outgoing check could not read goes to the more senior of the
+  // approvers its flow's levels name (intake::approver_for_unchecked), which only an order tells.
+  void reporting_lines() {
+    for (const Role& r : p_.roles) {
+      std::vector<std::string> seen{r.id};
+      for (const Role* up = p_.find_role(r.reports_to); up != nullptr; up = p_.find_role(up->reports_to)) {
+        if (std::find(seen.begin(), seen.end(), up->id) != seen.end()) {
+          error(r.loc, "role '" + r.id + "' reports to itself through " + join(seen, " → ") + " → " + up->id + "; the reporting lines must end at a top role",
+                "role-cycle");
+          break;
+        }
+        seen.push_back(up->id);
+      }
+    }
+    std::vector<std::pair<std::string, SourceLoc>> approvers;
+    for (const Rule& r : p_.rules) {
+      if (r.action != Action::kApprove || r.approver.empty() || !p_.find_role(r.approver)) continue;
+      if (std::none_of(approvers.begin(), approvers.end(), [&](const auto& a) { return a.first == r.approver; })) approvers.emplace_back(r.approver, r.loc);
+    }
+    for (std::size_t i = 1; i < approvers.size(); ++i) {
+      if (p_.senior_role(approvers[0].first, approvers[i].first).empty()) {
+        warning(approvers[i].second,
+                "approver roles '" + approvers[0].first + "' and '" + approvers[i].first +
+                    "' have no common superior (declare [[roles]] reports_to): a file the outgoing check cannot read goes to the approver of the highest level its flow allows, whoever that is",
+                "approvers-unordered");
+      }
+    }
+  }
   void role_ref(std::string_view id, SourceLoc loc, std::string_view owner) {
     if (!id.empty() && !p_.find_role(id)) error(loc, std::string(owner) + " names unknown role '" + std::string(id) + "'", "unknown-role");
   }
@@ -94,7 +124,9 @@ class Checker {
     for (const Zone& z : p_.zones) level_ref(conf, "confidentiality", z.max_confidentiality, z.loc, "zone '" + z.id + "'");
     for (const Role& r : p_.roles) {
       for (const std::string& z : r.zones) zone_ref(z, r.loc, "role '" + r.id + "'", false);
+      role_ref(r.reports_to, r.loc, "role '" + r.id + "' (reports_to)");
     }
+    reporting_lines();
     for (const System& s : p_.systems) {
       zone_ref(s.zone, s.loc, "system '" + s.id + "'", false);
       if (!s.body.empty() && !p_.find_body(s.body)) error(s.loc, "system '" + s.id + "' names unknown body '" + s.body + "'", "unknown-body");

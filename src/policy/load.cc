@@ -462,13 +462,14 @@ void read_document(const toml::table& doc, Policy& p, std::vector<Diagnostic>& d
     p.zones.push_back(std::move(z));
   }
   for (const toml::table* t : r.tables(doc, "roles")) {
-    r.only_keys(*t, "a role", {"id", "name", "name_en", "mfa", "contractor", "zones"});
+    r.only_keys(*t, "a role", {"id", "name", "name_en", "mfa", "contractor", "zones", "reports_to"});
     Role role;
     role.id = r.string(*t, "id", "a role", true);
     role.name = r.label(*t, "a role", true);
     role.mfa = r.boolean(*t, "mfa", false);
     role.contractor = r.boolean(*t, "contractor", false);
     role.zones = r.strings(*t, "zones");
+    role.reports_to = r.string(*t, "reports_to", "a role", false);
     role.loc = loc_of(t->source());
     p.roles.push_back(std::move(role));
   }

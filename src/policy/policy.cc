@@ -104,6 +104,25 @@ const Zone* Policy::zone_of_mail_domain(std::string_view domain) const {
   return best;
 }
 const Role* Policy::find_role(std::string_view id) const { return find_by_id(roles, id); }
+
+std::string Policy::senior_role(std::string_view a, std::string_view b) const {
+  // `id` and the roles above it, nearest first; empty for an unknown role or a cycle (the static
+  // check reports both), so that such a policy relates nothing rather than loops.
+  auto chain_of = [this](std::string_view id) {
+    std::vector<std::string> chain;
+    for (const Role* r = find_role(id); r != nullptr; r = r->reports_to.empty() ? nullptr : find_role(r->reports_to)) {
+      if (std::find(chain.begin(), chain.end(), r->id) != chain.end() || chain.size() > roles.size()) return std::vector<std::string>{};
+      chain.push_back(r->id);
+    }
+    return chain;
+  };
+  if (a == b) return find_role(a) ? std::string(a) : std::string();
+  const std::vector<std::string> above_a = chain_of(a), above_b = chain_of(b);
+  for (const std::string& r : above_b) {
+    if (std::find(above_a.begin(), above_a.end(), r) != above_a.end()) return r;
+  }
+  return "";
+}
 const System* Policy::find_system(std::string_view id) const { return find_by_id(systems, id); }
 const Asset* Policy::find_asset(std::string_view id) const { return find_by_id(assets, id); }
 const Body* Policy::find_body(std::string_view id) const { return find_by_id(bodies, id); }

@@ -100,6 +100,9 @@ struct Role {
   bool mfa = false;
   bool contractor = false;
   std::vector<std::string> zones;  // zones whose terminals the role works on
+  // The role directly above this one in the city's organisation (組織体制, clause 2(1)); "" at the
+  // top or outside it. What makes one approver more senior than another (`senior_role`).
+  std::string reports_to;
   SourceLoc loc;
 };
 
@@ -247,6 +250,10 @@ struct Policy {
   // not parse, which every caller treats as the internet.
   const Zone* zone_of_address(std::string_view address) const;
   const Role* find_role(std::string_view id) const;
+  // The role that stands at or above both `a` and `b` in the reports_to chains: `a` when b reports
+  // (directly or not) to a, `b` the other way round, else their nearest common superior; "" when the
+  // policy does not relate them (no common superior, an unknown role, a cycle).
+  std::string senior_role(std::string_view a, std::string_view b) const;
   const System* find_system(std::string_view id) const;
   const Asset* find_asset(std::string_view id) const;
   const Body* find_body(std::string_view id) const;

@@ -119,6 +119,39 @@ TEST_F(IntakeTest, ARuleThatNeedsApprovalBlocksTheOutputAndNamesItsApprover) {
   EXPECT_EQ(held->origin.envelope_from, "vendor@example.com") << "from the headers when there is no envelope";
 }
 
+// Issue #17 (review18a 11): what the outgoing check could not read goes to the most senior of the
+// approvers its levels name and the flow's own rule's — by the roles' reports_to lines — never to a
+// higher level's junior approver in place of the rule's own senior one.
+TEST_F(IntakeTest, AnUnreadableItemGoesToTheMostSeniorApproverByTheReportingLines) {
+  auto at_level_1 = [&](const std::string& approver) {
+    use_policy("[[rules]]\nid = \"city.level1-mail\"\nfrom = \"lgwan\"\nto = \"internet\"\nchannels = [\"mail\"]\nmax_confidentiality = \"1\"\n"
+               "action = \"approve\"\napprover = \"" + approver + "\"\nclause = \"6(2)\"\nreason = \"承認を要する\"\n");
+    auto own = compiled_->decide(policy::RequestNames{"lgwan", "internet", "mail", "1", "", ""});
+    EXPECT_TRUE(own && own->approver() == approver);
+    return approver_for_unchecked(*compiled_, policy::RequestNames{"lgwan", "internet", "mail", "1", "", ""}, own ? own->approver() : "");
+  };
+  // Level 1 approved by the CISO, level 2 (the city's rule) by the security manager, who reports
+  // to the CISO through two roles: the CISO decides, not the level-2 rule's junior role.
+  auto ciso = at_level_1("ciso");
+  ASSERT_TRUE(ciso) << ciso.error().to_string();
+  EXPECT_EQ(*ciso, "ciso");
+  // A system administrator reports to the security manager: the level-2 approver is the senior.
+  auto manager = at_level_1("system_admin");
+  ASSERT_TRUE(manager) << manager.error().to_string();
+  EXPECT_EQ(*manager, "security_manager");
+  // The contractor reports to no one: no order, so the higher level's approver (and `sanso policy
+  // check` warns of such a policy).
+  auto unordered = at_level_1("contractor");
+  ASSERT_TRUE(unordered) << unordered.error().to_string();
+  EXPECT_EQ(*unordered, "security_manager");
+  // Unknown to the policy: the level is named.
+  EXPECT_FALSE(approver_for_unchecked(*compiled_, policy::RequestNames{"lgwan", "nowhere", "mail", "1", "", ""}, ""));
+  EXPECT_EQ(policy_->senior_role("staff", "system_admin"), "security_manager") << "their nearest common superior";
+  EXPECT_EQ(policy_->senior_role("general_security_officer", "security_manager"), "general_security_officer");
+  EXPECT_EQ(policy_->senior_role("contractor", "ciso"), "");
+  EXPECT_EQ(policy_->senior_role("nobody", "nobody"), "");
+}
+
 TEST_F(IntakeTest, AnItemStandsOrFallsWithItsRecordAndTheCallersWrites) {
   Intake intake(compiled_.get(), &*store_, log_.get());
   MailItem m;

@@ -60,6 +60,28 @@ availability = "1"
   EXPECT_TRUE(good.empty()) << dump(good);
 }
 
+// The reporting lines (reports_to) end at a top role, and approver roles share a superior, so that a
+// hold's approver can be the most senior one (intake::approver_for_unchecked).
+TEST(CheckPolicy, ReportingLinesEndAtATopAndApproversShareOne) {
+  const std::string approvals = rule("a", "\"lgwan\"", "\"internet\"", "approve", "channels = [\"file\"]\nmax_confidentiality = \"1\"\napprover = \"staff\"") +
+                                rule("b", "\"lgwan\"", "\"internet\"", "approve", "channels = [\"file\"]\nmin_confidentiality = \"2\"\napprover = \"security_manager\"");
+  const auto unordered = diagnose(base_policy() + approvals);
+  ASSERT_TRUE(has_check(unordered, "approvers-unordered", Severity::kWarning)) << dump(unordered);
+  EXPECT_NE(find_check(unordered, "approvers-unordered")->message.find("reports_to"), std::string::npos);
+
+  auto with_line = [](std::string policy, const std::string& role, const std::string& up) {
+    const std::string at = "id = \"" + role + "\"\n";
+    return policy.insert(policy.find(at) + at.size(), "reports_to = \"" + up + "\"\n");
+  };
+  const auto ordered = diagnose(with_line(base_policy(), "staff", "security_manager") + approvals);
+  EXPECT_TRUE(ordered.empty()) << dump(ordered);
+
+  const auto cycle = diagnose(with_line(with_line(base_policy(), "staff", "security_manager"), "security_manager", "staff"));
+  ASSERT_TRUE(has_check(cycle, "role-cycle")) << dump(cycle);
+  EXPECT_NE(find_check(cycle, "role-cycle")->message.find("staff → security_manager"), std::string::npos) << dump(cycle);
+  EXPECT_TRUE(has_check(diagnose(with_line(base_policy(), "staff", "boss")), "unknown-role"));
+}
+
 TEST(CheckPolicy, MissingCanonicalZone) {
   std::string text = base_policy();
   text.replace(text.find("id = \"internet\""), 15, "id = \"web\"");

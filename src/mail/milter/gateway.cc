@@ -334,18 +334,19 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   // Whoever approves what was not fully read, or what carries a 個人番号, approves for the highest
   // level it might hold on its way out (to the internet, whatever other zones the mail also goes
   // to): the approve rule of the highest level from the mail's own upward — from the lowest when
-  // the mail could not be read at all — else the rule that decided the message. Never an approver
-  // below the rule's own: with neither, the configured approver roles decide.
-  auto approver_for_the_highest = [&](const std::string& from_level) {
-    std::string approver = intake::approver_for_unchecked(compiled_, policy::RequestNames{from, std::string(policy::kZoneInternet), "mail", from_level, "", ""});
-    if (approver.empty() && strictest.action == policy::Action::kApprove) approver = std::string(strictest.approver());
+  // the mail could not be read at all — and the rule that decided the message, whichever is senior.
+  // Never an approver below the rule's own: with neither, the configured approver roles decide.
+  auto approver_for_the_highest = [&](const std::string& from_level) -> Result<std::string> {
+    const std::string_view own = strictest.action == policy::Action::kApprove ? strictest.approver() : std::string_view();
+    std::string approver = SANSO_TRY(intake::approver_for_unchecked(compiled_, policy::RequestNames{from, std::string(policy::kZoneInternet), "mail", from_level, "", ""}, own));
     if (!approver.empty()) v.details.emplace_back("approver_role", approver);
     return approver;
   };
   if (leaves_city && !scan.error.empty()) {
     // Outgoing mail that cannot be read cannot be checked: hold it, never pass it unchecked.
-    const std::string approver = approver_for_the_highest("");
-    return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "", "", "", notify_sender, approver);
+    auto approver = approver_for_the_highest("");
+    if (!approver) return tempfail(v, "the mail policy could not name the approver", approver.error());
+    return hold(envelope, raw, v, "the message could not be checked: " + scan.error, "", "", "", notify_sender, *approver);
   }
   // Identification numbers are judged before files that could not be read: an unreadable file
   // beside a 個人番号 must not turn the refusal the settings ask for into an approvable hold.
@@ -363,11 +364,12 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   if (leaves_city && (!scan.unchecked.empty() || !found.empty())) {
     // Attachments that cannot be checked never pass unchecked, and numbers never pass: held, the
     // reason naming both (a rule that refuses the message refused it above).
-    const std::string approver = approver_for_the_highest(level);
+    auto approver = approver_for_the_highest(level);
+    if (!approver) return tempfail(v, "the mail policy could not name the approver", approver.error());
     if (!found.empty()) v.details.emplace_back("identifiers", found);
     const std::string numbers = found.empty() ? "" : "個人番号・法人番号を検出: " + found;
     const std::string why = scan.unchecked.empty() ? numbers : found.empty() ? unchecked_reason(scan) : numbers + " / " + unchecked_reason(scan);
-    return hold(envelope, raw, v, why, level, scan.subject, scan.message_id, notify_sender, approver);
+    return hold(envelope, raw, v, why, level, scan.subject, scan.message_id, notify_sender, *approver);
   }
   if (strictest.action == policy::Action::kApprove) {
     v.details.emplace_back("approver_role", std::string(strictest.approver()));
