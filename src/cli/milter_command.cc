@@ -14,6 +14,7 @@
 #include "cli/metrics_listener.h"
 #include "cli/service.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "mail/milter/gateway.h"
 #include "mail/milter/milter.h"
 #include "policy/decide.h"
@@ -30,6 +31,7 @@ int run(const ServiceOptions& o, const std::string& listen_arg, const std::strin
   if (!compiled) return print_error(compiled.error()), kExitFailure;
 
   const config::ServiceConfig& c = service->config;
+  for (const auto& w : c.gateway_warnings) log::warn("config: " + w);
   mail::GatewaySettings settings;
   settings.node = c.node;
   settings.lang = c.mail.lang;

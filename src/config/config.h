@@ -280,6 +280,9 @@ struct ServiceConfig {
   // Settings that are allowed but do nothing as written ("file:line:col: what, and what to do"):
   // load_config prints each as a warning; parse_config only collects them.
   std::vector<std::string> warnings;
+  // The same for what only the mail gateway acts on, printed by `sanso milter` at start (a default
+  // that cannot work, which other commands need not repeat).
+  std::vector<std::string> gateway_warnings;
 
   const Operator* find_operator(std::string_view name) const;
 };

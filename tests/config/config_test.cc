@@ -182,9 +182,16 @@ TEST(Config, StrictOnAuthFailureWithoutAVerifierIsWarnedAtLoad) {
   auto off = parse_config(head + "strict_on_auth_failure = false\n", "s.toml");
   ASSERT_TRUE(off);
   EXPECT_TRUE(off->warnings.empty());
+  // On by default: the default promises the same (review18b 15), said where [mail] begins.
   auto unset = parse_config(head + "lang = \"ja\"\n", "s.toml");
   ASSERT_TRUE(unset);
-  EXPECT_TRUE(unset->warnings.empty()) << "only a setting written out promises something";
+  EXPECT_TRUE(unset->warnings.empty()) << "every command would repeat it";
+  ASSERT_EQ(unset->gateway_warnings.size(), 1u) << "the gateway says it at start";
+  EXPECT_EQ(unset->gateway_warnings[0].rfind("s.toml:4:", 0), 0u) << unset->gateway_warnings[0];
+  EXPECT_NE(unset->gateway_warnings[0].find("(the default)"), std::string::npos) << unset->gateway_warnings[0];
+  EXPECT_TRUE(inert->gateway_warnings.empty()) << "written out: said once, by every command";
+  EXPECT_TRUE(with_verifier->gateway_warnings.empty());
+  EXPECT_TRUE(off->gateway_warnings.empty());
   // The example asks for it, and names its verifier.
   auto example = load_config(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/sanso.toml");
   ASSERT_TRUE(example) << example.error().to_string();
