@@ -11,6 +11,7 @@
 #include "icap/content_coding.h"
 #include "icap/spool.h"
 #include "metrics/metrics.h"
+#include "mime/header.h"
 #include "quarantine/quarantine.h"
 #include "store/shared_database.h"
 
@@ -210,19 +211,6 @@ std::string content_type_for(std::string_view name) {
   return "application/octet-stream";
 }
 
-std::string rfc5987(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_') {
-      out += static_cast<char>(c);
-    } else {
-      char b[4];
-      std::snprintf(b, sizeof b, "%%%02X", c);
-      out += b;
-    }
-  }
-  return out;
-}
 
 // Why a file was blocked, in words for the person who asked for it.
 std::pair<std::string, std::string> reason_words(const cdr::CdrResult& r) {
@@ -757,7 +745,7 @@ Result<void> Service::answer(Exchange& x) {
     h.headers.remove("Content-Type");
     h.headers.remove("Content-Disposition");
     h.headers.fields.push_back({"Content-Type", content_type_for(out_name)});
-    h.headers.fields.push_back({"Content-Disposition", "attachment; filename*=UTF-8''" + rfc5987(out_name)});
+    h.headers.fields.push_back({"Content-Disposition", "attachment; filename*=UTF-8''" + mime::percent_encode_ext_value(out_name)});
   }
   h.headers.fields.push_back({"X-Sanso-Quarantine-Id", taken->quarantine_id});
   h.headers.fields.push_back({"X-Sanso-Verdict", std::string(cdr::to_string(r.verdict))});

@@ -19,6 +19,7 @@
 #include "mail/sanitize.h"
 #include "mime/charset.h"
 #include "mime/embedded.h"
+#include "mime/header.h"
 #include "mime/html_text.h"
 #include "mime/transfer.h"
 #include "sandbox/sandbox.h"
@@ -441,15 +442,6 @@ constexpr std::chrono::milliseconds kPdfTextTimeout = std::chrono::seconds(60);
 }  // namespace
 
 std::string message_carrying(std::string_view bytes, std::string_view name) {
-  std::string encoded_name;  // RFC 2231, every byte but a few safe ones percent-encoded
-  for (unsigned char c : name) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    if (std::isalnum(c) != 0 || c == '.' || c == '-' || c == '_') {
-      encoded_name.push_back(static_cast<char>(c));
-    } else {
-      encoded_name += {'%', kHex[c >> 4], kHex[c & 0xF]};
-    }
-  }
   std::string subject = mime::encode_base64_lines(name);
   std::erase_if(subject, [](char c) { return c == '\r' || c == '\n'; });
   // The boundary has '-', which base64 never writes, so no file's bytes can end a part early.
@@ -457,7 +449,7 @@ std::string message_carrying(std::string_view bytes, std::string_view name) {
          "?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"sanso-scan\"\r\n\r\n"
          "--sanso-scan\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n\r\n"
          "--sanso-scan\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=UTF-8''" +
-         encoded_name + "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + mime::encode_base64_lines(bytes) + "--sanso-scan--\r\n";
+         mime::percent_encode_ext_value(name) + "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + mime::encode_base64_lines(bytes) + "--sanso-scan--\r\n";
 }
 
 namespace {

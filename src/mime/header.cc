@@ -304,4 +304,24 @@ std::string address_domain(std::string_view address) {
   return at == std::string_view::npos ? std::string() : ascii_lower(address.substr(at + 1));
 }
 
+std::string percent_encode_ext_value(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(value.size());
+  for (unsigned char c : value) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_') {
+      out += static_cast<char>(c);
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 0xF]};
+    }
+  }
+  return out;
+}
+
+std::string attachment_disposition(std::string_view name, std::string_view ascii) {
+  std::string plain;
+  for (unsigned char c : ascii) plain += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '%' && c != ';') ? static_cast<char>(c) : '_';
+  return "attachment; filename=\"" + plain + "\"; filename*=UTF-8''" + percent_encode_ext_value(name);
+}
+
 }  // namespace sanso::mime

@@ -44,4 +44,14 @@ std::string address_domain(std::string_view address);
 // line exceeds 76 characters; ASCII-only text comes back unchanged.
 std::string encode_header_text(std::string_view utf8, std::string_view charset);
 
+// `value` as the encoded text of an RFC 5987 (HTTP) / RFC 2231 (MIME) extended value, the part after
+// "UTF-8''": letters, digits, '.', '-' and '_' as they are, every other byte percent-encoded — a name
+// of any bytes, with nothing a header or parameter parser could read as structure.
+std::string percent_encode_ext_value(std::string_view value);
+
+// `Content-Disposition: attachment` for a file named `name` (UTF-8): `ascii` in filename= for clients
+// that read only that (quotes, backslashes, '%', ';' and every byte outside printable ASCII of it
+// become '_'), the real name in filename*=UTF-8''.
+std::string attachment_disposition(std::string_view name, std::string_view ascii);
+
 }  // namespace sanso::mime

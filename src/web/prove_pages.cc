@@ -27,6 +27,7 @@
 #include "inspect/report.h"
 #include "inspect/stats.h"
 #include "inspect/template.h"
+#include "mime/header.h"
 #include "policy/check.h"
 #include "policy/diff.h"
 #include "register/register.h"
@@ -448,20 +449,7 @@ std::string error_text(const Error& e, Lang lang, const char* lead_key) {
   return wording(lang, lead_key) + " " + where + visible_text(e.message) + " [" + e.code + "]";
 }
 
-std::string attachment_name(const std::string& ascii_stem, const std::string& name) {
-  std::string encoded;
-  static const char* kHex = "0123456789ABCDEF";
-  for (unsigned char c : name) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_') {
-      encoded += static_cast<char>(c);
-    } else {
-      encoded += '%';
-      encoded += kHex[c >> 4];
-      encoded += kHex[c & 15];
-    }
-  }
-  return "attachment; filename=\"" + ascii_stem + "\"; filename*=UTF-8''" + encoded;
-}
+std::string attachment_name(const std::string& ascii_stem, const std::string& name) { return mime::attachment_disposition(name, ascii_stem); }
 
 // A download is never shown by the browser: an HTML file rendered here would run in the console's origin.
 void send_download(httplib::Response& res, const std::string& ascii_stem, const std::string& name, std::string bytes, const char* type) {

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/private_file.h"
 #include "core/text.h"
+#include "mime/header.h"
 #include "policy/policy.h"
 #include "transfer/transfer.h"
 #include "web/console.h"
@@ -272,22 +273,7 @@ std::string error_text(const Error& e, Lang lang) {
 
 // An HTTP header value cannot carry every name: an ASCII stand-in for old clients and the real
 // name in RFC 5987's filename*, so that no byte of a sender's name reaches the header raw.
-std::string attachment(const std::string& name) {
-  std::string ascii;
-  for (unsigned char c : name) ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '%' && c != ';') ? static_cast<char>(c) : '_';
-  std::string encoded;
-  static const char* kHex = "0123456789ABCDEF";
-  for (unsigned char c : name) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || std::strchr("!#$&+-.^_`|~", c) != nullptr) {
-      encoded += static_cast<char>(c);
-    } else {
-      encoded += '%';
-      encoded += kHex[c >> 4];
-      encoded += kHex[c & 15];
-    }
-  }
-  return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
-}
+std::string attachment(const std::string& name) { return mime::attachment_disposition(name, name); }
 
 void send_file(httplib::Response& res, const std::string& name, std::string bytes) {
   // A file is never shown by the browser: an HTML file rendered here would run in the console's origin.

@@ -72,5 +72,29 @@ TEST(HeaderText, EncodingRoundTripsAndFolds) {
   }
 }
 
+// One encoder of file names for HTTP's filename* and MIME's RFC 2231 parameters (it was four): a
+// name of any bytes comes back through the RFC 2231 reader as it went in, and nothing in the
+// encoded text or the ASCII stand-in can end the parameter or the header.
+TEST(Parameter, AFileNameOfAnyBytesIsEncodedOnceForHeadersAndReadBack) {
+  const std::string hostile = "報告書\"; filename=evil.exe\r\nX-Injected: 1%;\\\x01\x7f.xlsx";
+  const std::string encoded = percent_encode_ext_value(hostile);
+  EXPECT_EQ(encoded.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_%"), std::string::npos) << encoded;
+  EXPECT_EQ(percent_encode_ext_value("a-b_c.TXT"), "a-b_c.TXT");
+  EXPECT_EQ(percent_encode_ext_value("月 報"), "%E6%9C%88%20%E5%A0%B1");
+  auto back = decode_parameter({{"filename*", "UTF-8''" + encoded}}, "filename");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->utf8.substr(0, 9), "報告書") << "the Japanese name reads back";
+  EXPECT_NE(back->utf8.find("evil.exe"), std::string::npos);
+
+  const std::string header = attachment_disposition(hostile, hostile);
+  EXPECT_EQ(header.find_first_of("\r\n"), std::string::npos) << header;
+  EXPECT_EQ(header.rfind("attachment; filename=\"", 0), 0u) << header;
+  const std::size_t close = header.find('"', std::string("attachment; filename=\"").size());
+  ASSERT_NE(close, std::string::npos);
+  EXPECT_EQ(header.substr(close, 12), "\"; filename*") << "the stand-in's quote is the only one: " << header;
+  EXPECT_EQ(percent_encode_ext_value("\xff\x80"), "%FF%80") << "bytes that are no UTF-8 too";
+  EXPECT_EQ(header.find(';', std::string("attachment;").size()), close + 1) << "no ';' of the name in the stand-in";
+}
+
 }  // namespace
 }  // namespace sanso::mime
