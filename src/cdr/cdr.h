@@ -180,6 +180,14 @@ bool looks_like_pdf(std::string_view bytes);
 Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotext = "/usr/bin/pdftotext",
                              std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// The text a person can read in a picture (PNG, JPEG, GIF, TIFF, WebP, BMP): Tesseract's OCR,
+// Japanese and English, as a separate program in the converter sandbox (no network, a scratch
+// directory, memory and time limits, one thread). For the outgoing check: a scanned or
+// photographed 個人番号 card, a screenshot of a list, is text that leaves too. An error when the
+// picture cannot be read: tesseract missing, not a picture it knows, a crash, the timeout.
+Result<std::string> picture_text(std::string_view bytes, const std::string& tesseract = "/usr/bin/tesseract",
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 // The sandbox around sanitize() with the work replaceable: tests prove with it that a worker that
 // misbehaves (opens a file, connects, executes a program, loops) ends `blocked`, never passed.
 using SandboxedWork = std::function<CdrResult(std::string_view bytes)>;

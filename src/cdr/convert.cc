@@ -336,4 +336,29 @@ Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotex
   return internal::read_file(out, std::size_t{64} << 20);
 }
 
+Result<std::string> picture_text(std::string_view bytes, const std::string& tesseract, std::chrono::milliseconds timeout) {
+  SANSO_TRY(internal::executable(tesseract, "tesseract", "tesseract-ocr tesseract-ocr-jpn"));
+  internal::Scratch s;
+  if (s.dir.empty()) return make_error("cdr.picture-text", "", "no scratch directory for reading the picture's text");
+  // No extension: leptonica reads the format from the bytes, never from a name the sender chose.
+  const auto in = s.dir / "picture", out = s.dir / "text";
+  if (!internal::write_file(in, bytes)) return make_error("cdr.picture-text", in.string(), "cannot write the scratch copy of the picture");
+  sandbox::ConverterJob job;
+  // Page segmentation 3 (automatic, no orientation script detection): a card, a form, a screenshot.
+  job.argv = {tesseract, in.string(), out.string(), "-l", "jpn+eng", "--psm", "3"};
+  job.work_dir = s.dir.string();
+  job.timeout = timeout;
+  job.memory_bytes = std::size_t{1} << 30;
+  job.file_bytes = std::size_t{16} << 20;
+  job.env = {"OMP_THREAD_LIMIT=1"};
+  internal::ConversionSlots::Held slot(internal::ConversionSlots::instance());
+  auto ran = sandbox::run_converter(job);
+  if (!ran) return make_error("cdr.picture-text", "tesseract", "the picture's text could not be read: " + ran.error().message + " [" + ran.error().code + "]");
+  if (ran->exit_code != 0) return make_error("cdr.picture-text", "tesseract", "the picture's text could not be read: " + internal::last_words(ran->log));
+  const auto txt = s.dir / "text.txt";
+  std::error_code ec;
+  if (!std::filesystem::exists(txt, ec)) return make_error("cdr.picture-text", "tesseract", "tesseract wrote no text");
+  return internal::read_file(txt, std::size_t{16} << 20);
+}
+
 }  // namespace sanso::cdr

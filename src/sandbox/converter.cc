@@ -209,6 +209,10 @@ Result<ConverterOutcome> run_converter(const ConverterJob& job) {
   // Everything the child needs is built before fork: after it, only system calls.
   std::vector<std::string> env_strings = {"HOME=" + job.work_dir, "TMPDIR=" + job.work_dir, "PATH=/usr/bin:/bin", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
                                           "SAL_USE_VCLPLUGIN=svp"};
+  for (const auto& e : job.env) {
+    if (e.find('=') == std::string::npos || e.find('\0') != std::string::npos) return make_error("sandbox.unavailable", e, "an environment entry must be NAME=value");
+    env_strings.push_back(e);
+  }
   std::vector<char*> argv, envp;
   for (const auto& a : job.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);

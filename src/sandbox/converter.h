@@ -33,6 +33,9 @@ struct ConverterJob {
   // inside the same Landlock, network namespace, filter and limits.
   bool reexecutes_itself = false;
   std::size_t file_bytes = std::size_t{512} << 20;  // largest file it may write
+  // Environment beyond the fixed one (HOME, TMPDIR, PATH, the locale): "NAME=value" each, e.g.
+  // OMP_THREAD_LIMIT=1 so that an OpenMP program keeps to the one slot it was given.
+  std::vector<std::string> env;
 };
 
 // What the program printed (stdout and stderr, the last 4 KiB) and how it ended.

@@ -1,0 +1,91 @@
+// cdr::picture_text: the text a person reads in a picture, by Tesseract in the converter sandbox —
+// what the outgoing check needs to see a 個人番号 on a scanned card or a screenshot.
+#include <gtest/gtest.h>
+#include <vips/vips.h>
+
+#include <algorithm>
+#include <string>
+
+#include "cdr/cdr.h"
+
+namespace sanso::cdr {
+namespace {
+
+// `text` (Pango markup) rendered black on white as a PNG at `dpi`.
+std::string picture_of(const std::string& text, int dpi = 150) {
+  if (VIPS_INIT("picture_text_test") != 0) return "";
+  VipsImage *mask = nullptr, *ink = nullptr;
+  if (vips_text(&mask, text.c_str(), "font", "Noto Sans CJK JP 14", "dpi", dpi, nullptr) != 0) return "";
+  // vips_text gives the glyphs' coverage (255 where ink is): inverted, dark text on white, as paper.
+  if (vips_invert(mask, &ink, nullptr) != 0) {
+    g_object_unref(mask);
+    return "";
+  }
+  VipsImage* page = nullptr;
+  const int margin = 40;
+  vips_embed(ink, &page, margin, margin, vips_image_get_width(ink) + 2 * margin, vips_image_get_height(ink) + 2 * margin, "extend", VIPS_EXTEND_WHITE, nullptr);
+  void* buf = nullptr;
+  std::size_t len = 0;
+  const int rc = page != nullptr ? vips_pngsave_buffer(page, &buf, &len, nullptr) : -1;
+  std::string out = rc == 0 ? std::string(static_cast<const char*>(buf), len) : "";
+  g_free(buf);
+  for (VipsImage* i : {mask, ink, page}) {
+    if (i != nullptr) g_object_unref(i);
+  }
+  return out;
+}
+
+std::string without_spaces(std::string s) {
+  std::erase_if(s, [](char c) { return c == ' ' || c == '\n' || c == '\t'; });
+  return s;
+}
+
+TEST(PictureText, TheNumberOnAScannedCardIsReadInJapaneseAndDigits) {
+  const std::string png = picture_of("個人番号 1234 5678 9018\n氏名 山田太郎");
+  ASSERT_FALSE(png.empty()) << "the test could not render its picture";
+  auto text = picture_text(png);
+  ASSERT_TRUE(text) << text.error().to_string();
+  EXPECT_NE(without_spaces(*text).find("123456789018"), std::string::npos) << *text;
+  EXPECT_NE(without_spaces(*text).find("個人番号"), std::string::npos) << *text;
+}
+
+TEST(PictureText, APictureWithoutTextReadsAsNoText) {
+  // A plain grey square (a logo's background): read, and no words in it.
+  if (VIPS_INIT("picture_text_test") != 0) FAIL();
+  VipsImage* grey = nullptr;
+  ASSERT_EQ(vips_black(&grey, 200, 120, "bands", 1, nullptr), 0);
+  VipsImage* lit = nullptr;
+  ASSERT_EQ(vips_linear1(grey, &lit, 1.0, 180.0, "uchar", TRUE, nullptr), 0);
+  void* buf = nullptr;
+  std::size_t len = 0;
+  ASSERT_EQ(vips_pngsave_buffer(lit, &buf, &len, nullptr), 0);
+  const std::string png(static_cast<const char*>(buf), len);
+  g_free(buf);
+  g_object_unref(lit);
+  g_object_unref(grey);
+  auto text = picture_text(png);
+  ASSERT_TRUE(text) << text.error().to_string();
+  EXPECT_EQ(without_spaces(*text), "") << *text;
+}
+
+// Hostile or broken input is an error that says so, never text passed as read.
+TEST(PictureText, WhatIsNoPictureOrBrokenIsAnErrorNotAnEmptyText) {
+  auto not_a_picture = picture_text("個人番号 1234 5678 9018 in a text file, not a picture");
+  EXPECT_FALSE(not_a_picture) << *not_a_picture;
+  const std::string png = picture_of("1234 5678 9018");
+  ASSERT_GT(png.size(), 100u);
+  auto cut = picture_text(png.substr(0, png.size() / 3));
+  if (cut) {
+    EXPECT_EQ(without_spaces(*cut).find("123456789018"), std::string::npos) << "a third of the file cannot show the whole number";
+  }
+  // A header that claims 60,000 × 60,000 pixels: refused within the job's memory and time.
+  std::string bomb = png.substr(0, 33);
+  bomb[16] = 0, bomb[17] = 0, bomb[18] = static_cast<char>(0xEA), bomb[19] = 0x60;
+  bomb[20] = 0, bomb[21] = 0, bomb[22] = static_cast<char>(0xEA), bomb[23] = 0x60;
+  auto huge = picture_text(bomb + png.substr(33), "/usr/bin/tesseract", std::chrono::seconds(20));
+  EXPECT_FALSE(huge && without_spaces(*huge).size() > 0) << "nothing read from a bomb";
+  EXPECT_FALSE(picture_text(png, "/nonexistent/tesseract")) << "a missing program is an error";
+}
+
+}  // namespace
+}  // namespace sanso::cdr
