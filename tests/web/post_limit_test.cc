@@ -169,6 +169,57 @@ TEST(PostLimit, ARefusedNetworkMakesNoEntriesAndASpentOneOutlastsAFlood) {
   EXPECT_TRUE(spend(small, "198.51.100.1", 3, now + std::chrono::seconds(601)));
 }
 
+// Review19a 1: one /48's fresh /64s, each under every allowance, keep at most kChildrenPer48 entries
+// in the table (they are still counted against their /56 and /48), so a few /48s cannot churn the
+// table and start afresh.
+TEST(PostLimit, OneSlash48KeepsABoundedNumberOfEntriesAndStillCountsEveryRequest) {
+  PostLimit limit(60, std::chrono::seconds(600));
+  const auto now = Clock::now();
+  const std::size_t at_48 = 60 * PostLimit::kWiderAllowance48;  // 960
+  std::size_t admitted = 0;
+  for (std::size_t i = 0; i < at_48; ++i) {
+    // A fresh /64 each time, spread over 200 /56s (none of them near its allowance of 240).
+    const std::string client = "2001:db8:7:" + hex2(static_cast<int>(i % 200)) + hex2(static_cast<int>(i / 200)) + "::1";
+    if (limit.admit(client, now).verdict == Verdict::kAdmit) ++admitted;
+  }
+  EXPECT_EQ(admitted, at_48);
+  EXPECT_LE(limit.networks_kept(), 1 + PostLimit::kChildrenPer48) << "one /48 and at most its bounded children";
+  const auto over = limit.admit("2001:db8:7:ff00::1", now);
+  EXPECT_EQ(over.verdict, Verdict::kFirstRefusal);
+  EXPECT_EQ(over.network, "2001:db8:7::/48") << "every request counted against the /48";
+}
+
+// Review19a 2: a table nearly full of spent networks still holds a newcomer's /48, /56 and /64 at
+// once (its own entries never push each other out), so its allowance holds.
+TEST(PostLimit, ATableOfSpentNetworksStillCountsANewcomer) {
+  PostLimit limit(2, std::chrono::seconds(600), 8);
+  const auto now = Clock::now();
+  for (std::uint32_t i = 0; i < 10; ++i) ASSERT_TRUE(spend(limit, ipv4(0x0a000000u + i), 2, now));
+  EXPECT_LE(limit.networks_kept(), 8u);
+  ASSERT_TRUE(spend(limit, "2001:db8:99::1", 2, now));
+  const auto over = limit.admit("2001:db8:99::2", now);
+  EXPECT_EQ(over.verdict, Verdict::kFirstRefusal) << "the newcomer's /64 was kept and counted";
+  EXPECT_EQ(over.network, "2001:db8:99::/64");
+  EXPECT_EQ(limit.admit(ipv4(0x0a000009u), now).verdict, Verdict::kFirstRefusal) << "the most recently spent is still kept";
+}
+
+// Teredo and 6to4 addresses are the IPv4 client they carry: Teredo's /64 is its server's, shared by
+// all of that server's clients; 6to4 gives every IPv4 address a /48.
+TEST(PostLimit, TeredoAnd6to4AreTheIPv4ClientTheyCarry) {
+  PostLimit limit(2, std::chrono::seconds(600));
+  const auto now = Clock::now();
+  // Teredo: server 65.54.227.120, client 192.0.2.1 (inverted: 3fff:fdfe).
+  EXPECT_EQ(PostLimit::network_of("2001:0:4136:e378:8000:63bf:3fff:fdfe"), "192.0.2.1");
+  ASSERT_TRUE(spend(limit, "2001:0:4136:e378:8000:63bf:3fff:fdfe", 2, now));
+  EXPECT_EQ(limit.admit("192.0.2.1", now).verdict, Verdict::kFirstRefusal);
+  EXPECT_TRUE(spend(limit, "2001:0:4136:e378:8000:63bf:3fff:fdfd", 2, now)) << "another client of the same Teredo server";
+  // 6to4: 2002:c633:6401::/48 is 198.51.100.1's.
+  EXPECT_EQ(PostLimit::network_of("2002:c633:6401:5::1"), "198.51.100.1");
+  ASSERT_TRUE(spend(limit, "2002:c633:6401:5::1", 1, now));
+  ASSERT_TRUE(spend(limit, "2002:c633:6401:6::1", 1, now));
+  EXPECT_EQ(limit.admit("198.51.100.1", now).verdict, Verdict::kFirstRefusal) << "not a /48 of its own";
+}
+
 // An IPv4 client seen through a NAT64 translator (64:ff9b::/96) is its IPv4 address, not one /64
 // shared by every IPv4 user.
 TEST(PostLimit, ANat64AddressIsTheIPv4ClientItCarries) {

@@ -8,25 +8,30 @@
 // IPv6 request counts against its /64, its /56 and its /48, each with an allowance of its own,
 // larger for the wider ones (kWiderAllowance), and is admitted only when all three have room.
 // Networks are keyed by their binary prefix, never by text ("2001:db8::1" and "2001:0db8:0:0::2"
-// are one /64; "::ffff:192.0.2.1" and the NAT64 "64:ff9b::c000:201" are 192.0.2.1). Users behind
+// are one /64; "::ffff:192.0.2.1", the NAT64 "64:ff9b::c000:201", Teredo's and 6to4's addresses
+// are the IPv4 client they carry, 192.0.2.1). A translator with a network-specific NAT64 prefix
+// (RFC 6052, 64:ff9b:1::/48) is not recognised: its IPv4 users share one /64. Users behind
 // one carrier-grade NAT share one IPv4 address and so one allowance: nothing in the request tells
 // them apart.
 //
 // Memory is bounded (kNetworksKept) and strangers are never pooled: a full table first drops the
 // networks whose window is over, then the least recently used of those with allowance left; a
-// network that spent its allowance is kept until its window ends (dropped only when the table holds
-// nothing else). Networks are checked widest first and an entry is made only for an admitted
+// network that spent its allowance is kept until its window ends (dropped before then only when
+// spent networks would fill more than three quarters of the table, the longest spent first, so that
+// the others always have room). Networks are checked widest first and an entry is made only for an admitted
 // request, so a refused /48 cannot fill the table with its /64s. The trade-off, chosen: someone
-// with more admitted networks than the table holds (10,000 IPv4 addresses, a /32 of IPv6) can make
+// with more admitted networks than the table holds (65,536 IPv4 addresses, some 2,000 /48s of
+// IPv6: one /48 keeps at most kChildrenPer48 /56s and /64s in the table) can make
 // the table forget a network with allowance left before its window ends, which then starts afresh —
-// mostly its own (least recently used) entries; it cannot make the table forget a spent network,
-// and every other client keeps its own allowance. Pooling newcomers under one key, as before, let
+// mostly its own (least recently used) entries; it can make the table forget a spent network only
+// by spending some 49,000 allowances, and every other client keeps its own allowance. Pooling newcomers under one key, as before, let
 // such a flood lock every new internet user out for the window.
 #pragma once
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -59,6 +64,9 @@ class PostLimit {
   static constexpr std::size_t kWiderAllowance56 = 4;
   static constexpr std::size_t kWiderAllowance48 = 16;
   static constexpr std::size_t kNetworksKept = 65536;
+  // The /56s and /64s one /48 may have in the table at once (beyond them its fresh /64s count
+  // against their /56 and /48 only): churning the table then takes some 2,000 /48s, not 68.
+  static constexpr std::size_t kChildrenPer48 = 32;
 
   PostLimit(std::size_t per_window, std::chrono::seconds window, std::size_t networks_kept = kNetworksKept)
       : per_window_(per_window), window_(window), networks_kept_(networks_kept < 3 ? 3 : networks_kept) {}
@@ -80,13 +88,38 @@ class PostLimit {
       }
       return refused;
     }
-    for (const Network& n : networks) {
-      Entry& e = touch(n.key, now);
-      if (++e.window.count >= n.allowance && !e.spent) {
+    // Room for the request's networks the table lacks, made before any is touched and never from
+    // among them: a request's /48 is not pushed out by its own /56.
+    std::size_t missing = 0;
+    for (const Network& n : networks) missing += entries_.contains(n.key) ? 0 : 1;
+    make_room(now, missing, networks);
+    Entry* widest = nullptr;
+    for (std::size_t i = 0; i < networks.size(); ++i) {
+      const Network& n = networks[i];
+      Entry* e = find(n.key, now);
+      if (e == nullptr) {
+        // One /48 keeps at most kChildrenPer48 /56s and /64s in the table: past that, a fresh /64
+        // is charged to its /56 and /48 only (a fresh /56 to its /48) — or one /48's 65,536 /64s,
+        // each under its allowance, would push out everyone else and start afresh themselves.
+        if (widest != nullptr && widest->children >= kChildrenPer48) continue;
+        e = &make(n.key, now, i == 0 ? std::string() : networks.front().key);
+        if (widest != nullptr) ++widest->children;
+      }
+      if (i == 0 && networks.size() > 1) widest = e;
+      if (++e->window.count >= n.allowance && !e->spent) {
         // Spent: kept apart from the others until its window ends, so that no flow of newcomers
         // can push it out and give its client a fresh allowance.
-        e.spent = true;
-        spent_.splice(spent_.begin(), recency_, e.place);
+        e->spent = true;
+        spent_.splice(spent_.begin(), recency_, e->place);
+        // A floor for the networks with allowance left: spent ones fill at most three quarters of
+        // the table (beyond, the one spent longest ago is forgotten), so that a table filled with
+        // spent networks cannot leave every other client one entry that is pushed out at once.
+        while (spent_.size() > networks_kept_ * 3 / 4 && spent_.size() > 1) {
+          auto oldest = entries_.find(spent_.back());
+          if (oldest->second.place == e->place) break;
+          spent_.pop_back();
+          forget(oldest);
+        }
       }
     }
     return {};
@@ -123,6 +156,8 @@ class PostLimit {
     Window window;
     bool spent = false;                        // its allowance used up this window: in spent_, else in recency_
     std::list<std::string>::iterator place;    // its place in that list, most recent first
+    std::string parent;                        // a /56's or /64's /48 ("" for others)
+    std::size_t children = 0;                  // a /48's /56s and /64s in the table
   };
 
   // AF_INET or AF_INET6 with the address's bytes (a v4-mapped IPv6 address as the IPv4 one);
@@ -140,6 +175,19 @@ class PostLimit {
     static constexpr unsigned char kNat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
     if (IN6_IS_ADDR_V4MAPPED(&v6) || std::memcmp(v6.s6_addr, kNat64, sizeof kNat64) == 0) {
       std::memcpy(bytes.data(), &v6.s6_addr[12], 4);
+      return AF_INET;
+    }
+    // Teredo (2001:0::/32, RFC 4380): the client's own IPv4 address, inverted, in the last four
+    // bytes — its /64 is the Teredo server's, shared by all of that server's clients. 6to4
+    // (2002::/16, RFC 3056): the site's IPv4 address in bytes 2–5, a whole /48 per address. Both
+    // answer only to whoever holds that IPv4 address (a TCP handshake must come back), so it is
+    // the client.
+    if (v6.s6_addr[0] == 0x20 && v6.s6_addr[1] == 0x01 && v6.s6_addr[2] == 0 && v6.s6_addr[3] == 0) {
+      for (int i = 0; i < 4; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<unsigned char>(v6.s6_addr[12 + i] ^ 0xff);
+      return AF_INET;
+    }
+    if (v6.s6_addr[0] == 0x20 && v6.s6_addr[1] == 0x02) {
+      std::memcpy(bytes.data(), &v6.s6_addr[2], 4);
       return AF_INET;
     }
     std::memcpy(bytes.data(), v6.s6_addr, 16);
@@ -187,16 +235,27 @@ class PostLimit {
     return &e;
   }
 
-  // The entry of `key`, as find() gives it; a new one (after room is made) when the table has none.
-  Entry& touch(const std::string& key, std::chrono::steady_clock::time_point now) {
-    if (Entry* e = find(key, now)) return *e;
-    make_room(now);
+  // A new entry for `key` (room made by the caller), under `parent` ("" when none).
+  Entry& make(const std::string& key, std::chrono::steady_clock::time_point now, std::string parent) {
     recency_.push_front(key);
-    return entries_.emplace(key, Entry{Window{now, 0, false}, false, recency_.begin()}).first->second;
+    return entries_.emplace(key, Entry{Window{now, 0, false}, false, recency_.begin(), std::move(parent), 0}).first->second;
   }
 
-  void make_room(std::chrono::steady_clock::time_point now) {
-    if (entries_.size() < networks_kept_) return;
+  // Forgets `it`'s entry, and that its /48 has one child fewer.
+  void forget(std::unordered_map<std::string, Entry>::iterator it) {
+    if (!it->second.parent.empty()) {
+      auto parent = entries_.find(it->second.parent);
+      if (parent != entries_.end() && parent->second.children > 0) --parent->second.children;
+    }
+    entries_.erase(it);
+  }
+
+  // Makes room for `needed` new entries, never forgetting one of `keep` (the request's own).
+  void make_room(std::chrono::steady_clock::time_point now, std::size_t needed, const std::vector<Network>& keep) {
+    if (needed == 0 || entries_.size() + needed <= networks_kept_) return;
+    const auto kept = [&](const std::string& key) {
+      return std::any_of(keep.begin(), keep.end(), [&](const Network& n) { return n.key == key; });
+    };
     // Networks whose window is over first: forgetting them changes nothing. At most once a second
     // (a whole-table walk), so that a table full of live networks costs a flood nothing more.
     if (now - last_sweep_ >= std::chrono::seconds(1)) {
@@ -204,9 +263,9 @@ class PostLimit {
       for (std::list<std::string>* list : {&recency_, &spent_}) {
         for (auto it = list->begin(); it != list->end();) {
           auto entry = entries_.find(*it);
-          if (now - entry->second.window.started >= window_) {
-            entries_.erase(entry);
+          if (now - entry->second.window.started >= window_ && !kept(*it)) {
             it = list->erase(it);
+            forget(entry);
           } else {
             ++it;
           }
@@ -214,13 +273,17 @@ class PostLimit {
       }
     }
     // Then the least recently used of those with allowance left: the one a flood of new networks
-    // touched longest ago. A spent network goes only when nothing else is left (a table of them all,
-    // a flood larger than the table's allowance), the one spent longest ago first.
-    while (entries_.size() >= networks_kept_) {
-      std::list<std::string>& list = !recency_.empty() ? recency_ : spent_;
-      if (list.empty()) break;
-      entries_.erase(list.back());
-      list.pop_back();
+    // touched longest ago. A spent network goes only when nothing else is left (a table of them
+    // all, a flood larger than the table's allowance), the one spent longest ago first.
+    for (std::list<std::string>* list : {&recency_, &spent_}) {
+      auto it = list->end();
+      while (entries_.size() + needed > networks_kept_ && it != list->begin()) {
+        --it;
+        if (kept(*it)) continue;
+        auto entry = entries_.find(*it);
+        it = list->erase(it);
+        forget(entry);
+      }
     }
   }
 
