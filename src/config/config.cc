@@ -301,18 +301,6 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.string(*m, "unmarked_classification", c.mail.unmarked_classification));
     SANSO_TRY(r.word(*m, "identifier_action", c.mail.identifier_action, mail::parse_identifier_action));
     SANSO_TRY(r.boolean(*m, "strict_on_auth_failure", c.mail.strict_on_auth_failure));
-    // The strict trigger reads only the verifier's Authentication-Results: without one it never
-    // fires. On — written out, or by default, which an administrator reads in the docs as "on" —
-    // the setting promises what it cannot do: said at load (by default, only where the gateway
-    // runs: `sanso milter`), not silently.
-    if (c.mail.strict_on_auth_failure && c.mail.verifier_authserv_id.empty()) {
-      const bool written = m->contains("strict_on_auth_failure");
-      (written ? c.warnings : c.gateway_warnings)
-          .push_back(where(path, written ? *m->get("strict_on_auth_failure") : static_cast<const toml::node&>(*m)) +
-                     ": [mail] strict_on_auth_failure = true" + (written ? "" : " (the default)") +
-                     " has no effect without [mail] verifier_authserv_id (the MTA's verifier, e.g. OpenDMARC's AuthservID, whose "
-                     "SPF/DKIM/DMARC results it acts on): set it, or turn strict_on_auth_failure off");
-    }
     SANSO_TRY(r.keyed_words(*m, "attachment_actions", c.mail.attachment_actions, mail::parse_attachment_action));
     SANSO_TRY(r.string(*m, "output_charset", c.mail.output_charset));
     SANSO_TRY(r.string(*m, "prefer", c.mail.prefer));
@@ -338,6 +326,20 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     if (m->get("output_charset") != nullptr) SANSO_TRY(one_of(c.mail.output_charset, "output_charset", {"utf-8", "iso-2022-jp"}));
     if (m->get("prefer") != nullptr) SANSO_TRY(one_of(c.mail.prefer, "prefer", {"text", "html"}));
     if (m->get("lang") != nullptr) SANSO_TRY(one_of(c.mail.lang, "lang", {"ja", "en"}));
+  }
+
+  // The strict trigger reads only the verifier's Authentication-Results: without one it never
+  // fires. On — written out, or by default, which an administrator reads in the docs as "on" —
+  // the setting promises what it cannot do: said at load (by default, only where the gateway
+  // runs: `sanso milter`), not silently; with no [mail] table at all, of the file.
+  if (c.mail.strict_on_auth_failure && c.mail.verifier_authserv_id.empty()) {
+    const toml::table* m = root.get_as<toml::table>("mail");
+    const bool written = m != nullptr && m->contains("strict_on_auth_failure");
+    const std::string at = written ? where(path, *m->get("strict_on_auth_failure")) : m != nullptr ? where(path, *m) : std::string(path);
+    (written ? c.warnings : c.gateway_warnings)
+        .push_back(at + ": [mail] strict_on_auth_failure = true" + (written ? "" : " (the default)") +
+                   " has no effect without [mail] verifier_authserv_id (the MTA's verifier, e.g. OpenDMARC's AuthservID, whose "
+                   "SPF/DKIM/DMARC results it acts on): set it, or turn strict_on_auth_failure off");
   }
 
   if (const toml::table* d = SANSO_TRY(r.table(root, "cdr"))) {

@@ -221,24 +221,30 @@ Result<HeldOutcome> Intake::hold_mail(const HeldMail& item) {
   return HeldOutcome{id, false, index};
 }
 
-Result<std::string> approver_for_unchecked(const policy::CompiledPolicy& policy, policy::RequestNames names, std::string_view own) {
-  const policy::Policy& p = policy.policy();
-  const auto& levels = p.scheme.confidentiality.levels;
-  const auto from = names.confidentiality.empty() ? std::optional<int>(0) : p.scheme.confidentiality.rank_of(names.confidentiality);
+Result<std::string> approver_for_unchecked(const policy::Policy& policy, std::string_view level, const DecideAtLevel& decide, std::string_view own) {
+  const auto& levels = policy.scheme.confidentiality.levels;
+  const auto from = level.empty() ? std::optional<int>(0) : policy.scheme.confidentiality.rank_of(level);
+  if (!from) return make_error("policy.unknown-level", std::string(level), "the confidentiality level is not one of the policy's scheme");
   // The file might hold any level from the flow's own upward, so whoever may approve the highest
   // of them decides, and never someone below the flow's own approver: a level-2 approver must not
   // pass what could be a 3B file, and a policy whose 3B approver is a junior role must not let that
   // role release what the level-2 rule gives a senior one. Levels the policy refuses outright are
   // skipped — the approver opens the file and refuses it if it is one.
   std::string approver(own);
-  for (std::size_t i = static_cast<std::size_t>(from.value_or(0)); i < levels.size(); ++i) {
-    names.confidentiality = levels[i].id;
-    auto d = policy.decide(names);
-    if (!d) return d.error();
-    if (d->action != policy::Action::kApprove || d->approver().empty()) continue;
-    const std::string named(d->approver());
-    const std::string senior = approver.empty() ? named : p.senior_role(approver, named);
-    approver = senior.empty() ? named : senior;
+  for (std::size_t i = static_cast<std::size_t>(*from); i < levels.size(); ++i) {
+    const policy::Decision d = SANSO_TRY(decide(levels[i].id));
+    if (d.action != policy::Action::kApprove || d.approver().empty()) continue;
+    const std::string named(d.approver());
+    if (approver.empty()) {
+      approver = named;
+      continue;
+    }
+    const std::string senior = policy.senior_role(approver, named);
+    if (senior.empty()) {
+      return make_error("policy.approvers-unordered", "level " + levels[i].id,
+                        "the approvers '" + approver + "' and '" + named + "' have no common superior ([[roles]] reports_to; sanso policy check)");
+    }
+    approver = senior;
   }
   return approver;
 }

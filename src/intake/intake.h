@@ -144,13 +144,19 @@ void protect_city_identity(const policy::Policy& policy, mail::SanitizeOptions& 
 // "名前 <a@b.jp>" → "a@b.jp"; the bare address otherwise.
 std::string address_of(std::string_view mailbox);
 
+// The policy's decision for one flow at confidentiality `level` (the caller's flow and person).
+using DecideAtLevel = std::function<Result<policy::Decision>(std::string_view level)>;
+
 // Who approves a flow that carries a file the outgoing check could not read (an image, an encrypted
-// or unknown file, a timeout) or a 個人番号: it might hold any level at or above `names`' level, so
-// the most senior (by the roles' reports_to lines, Policy::senior_role) of `own` — the approver of
-// the rule that decided the flow, "" when it asks for none — and the roles the approve rules of
-// those levels name. Where the policy does not order two of them, the higher level's approver
-// (`sanso policy check` warns of such a policy). "" when none is named (then the configured approver
-// roles decide). An error when the policy cannot decide one of the levels.
-Result<std::string> approver_for_unchecked(const policy::CompiledPolicy& policy, policy::RequestNames names, std::string_view own = "");
+// or unknown file, a timeout) or a 個人番号: it might hold any level at or above `level` ("" when
+// nothing could be read: from the lowest), so the most senior (by the roles' reports_to lines,
+// Policy::senior_role) of `own` — the approver the flow's own decision names, "" when it asks for
+// none — and the roles the approve decisions of those levels name (`decide`: the same decisions the
+// caller makes, exceptions for the person's roles included). The nearest common superior when two
+// are side by side (a role that may hold no approve rule itself: the organisation's line decides).
+// "" when none is named (then the configured approver roles decide). An error when a level cannot
+// be decided, or when two approvers have no common superior (`sanso policy check` refuses a policy
+// where that can happen on one flow: `approvers-unordered`).
+Result<std::string> approver_for_unchecked(const policy::Policy& policy, std::string_view level, const DecideAtLevel& decide, std::string_view own = "");
 
 }  // namespace sanso::intake

@@ -87,24 +87,46 @@ class Checker {
       std::vector<std::string> seen{r.id};
       for (const Role* up = p_.find_role(r.reports_to); up != nullptr; up = p_.find_role(up->reports_to)) {
         if (std::find(seen.begin(), seen.end(), up->id) != seen.end()) {
-          error(r.loc, "role '" + r.id + "' reports to itself through " + join(seen, " → ") + " → " + up->id + "; the reporting lines must end at a top role",
-                "role-cycle");
+          // Said once, by the cycle's member with the smallest id; a role that only leads into a
+          // cycle is not in it.
+          const bool in_cycle = up->id == r.id;
+          if (in_cycle && std::all_of(seen.begin(), seen.end(), [&](const std::string& id) { return r.id <= id; })) {
+            error(r.loc, "roles " + join(seen, " → ") + " → " + r.id + " report to each other in a circle; the reporting lines must end at a top role",
+                  "role-cycle");
+          }
           break;
         }
         seen.push_back(up->id);
       }
     }
-    std::vector<std::pair<std::string, SourceLoc>> approvers;
-    for (const Rule& r : p_.rules) {
-      if (r.action != Action::kApprove || r.approver.empty() || !p_.find_role(r.approver)) continue;
-      if (std::none_of(approvers.begin(), approvers.end(), [&](const auto& a) { return a.first == r.approver; })) approvers.emplace_back(r.approver, r.loc);
-    }
-    for (std::size_t i = 1; i < approvers.size(); ++i) {
-      if (p_.senior_role(approvers[0].first, approvers[i].first).empty()) {
-        warning(approvers[i].second,
-                "approver roles '" + approvers[0].first + "' and '" + approvers[i].first +
-                    "' have no common superior (declare [[roles]] reports_to): a file the outgoing check cannot read goes to the approver of the highest level its flow allows, whoever that is",
-                "approvers-unordered");
+    // Two approve rules that can meet on one flow — their from zones and channels overlap: levels
+    // of one flow, or zones of one message's recipients — must name roles the lines order (or
+    // the same role): which of them decides a hold is the senior one, and without an order there
+    // is none. Refused, not guessed: a junior role would otherwise release what a senior one's
+    // rule reserves.
+    const auto overlap = [](const std::vector<std::string>& a, const std::vector<std::string>& b) {
+      for (const auto& x : a) {
+        for (const auto& y : b) {
+          if (x == y || x == kAnyZone || y == kAnyZone) return true;
+        }
+      }
+      return false;
+    };
+    const auto channels_meet = [](const Rule& a, const Rule& b) {
+      if (a.channels.empty() || b.channels.empty()) return true;
+      return std::any_of(a.channels.begin(), a.channels.end(), [&](Channel c) { return std::find(b.channels.begin(), b.channels.end(), c) != b.channels.end(); });
+    };
+    for (std::size_t i = 0; i < p_.rules.size(); ++i) {
+      const Rule& a = p_.rules[i];
+      if (a.action != Action::kApprove || !p_.find_role(a.approver)) continue;
+      for (std::size_t j = i + 1; j < p_.rules.size(); ++j) {
+        const Rule& b = p_.rules[j];
+        if (b.action != Action::kApprove || b.approver == a.approver || !p_.find_role(b.approver)) continue;
+        if (!overlap(a.from, b.from) || !channels_meet(a, b) || !p_.senior_role(a.approver, b.approver).empty()) continue;
+        error(b.loc,
+              "rules '" + a.id + "' and '" + b.id + "' can meet on one flow but their approvers '" + a.approver + "' and '" + b.approver +
+                  "' have no common superior: declare [[roles]] reports_to, so that a hold goes to the senior one",
+              "approvers-unordered");
       }
     }
   }

@@ -677,16 +677,11 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
     // A file that could not be read might be of any higher level, and a 個人番号 is of the highest
     // the city keeps: the approver of the highest level from the transfer's own (from the lowest
     // when a scan failed), never one below the rule's own.
-    // The sender's role that an exception of the policy names (as `decide` found it), so that the
-    // levels above are decided by the same rules.
-    std::string role;
-    for (const auto& r : sender.roles) {
-      if (ruling.rule->exception && std::find(ruling.rule->roles.begin(), ruling.rule->roles.end(), r) != ruling.rule->roles.end()) role = r;
-    }
     const std::string_view own = ruling.action == policy::Action::kApprove ? ruling.approver() : std::string_view();
-    t.approver_role = unreadable || numbered || scan_failed
-                          ? SANSO_TRY(intake::approver_for_unchecked(*m.policy, policy::RequestNames{sender.zone, to_zone, "file", scan_failed ? "" : level, role, ""}, own))
-                          : std::string(own);
+    // The higher levels decided as this transfer was (m.decide: the sender's exceptions too).
+    const intake::DecideAtLevel decide = [&](std::string_view at) { return m.decide(sender.zone, to_zone, std::string(at), sender); };
+    t.approver_role = unreadable || numbered || scan_failed ? SANSO_TRY(intake::approver_for_unchecked(m.policy->policy(), scan_failed ? "" : level, decide, own))
+                                                            : std::string(own);
   } else {
     t.state = to_internet ? State::kApproved : State::kReady;
   }

@@ -192,6 +192,10 @@ TEST(Config, StrictOnAuthFailureWithoutAVerifierIsWarnedAtLoad) {
   EXPECT_TRUE(inert->gateway_warnings.empty()) << "written out: said once, by every command";
   EXPECT_TRUE(with_verifier->gateway_warnings.empty());
   EXPECT_TRUE(off->gateway_warnings.empty());
+  auto no_mail = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n", "s.toml");
+  ASSERT_TRUE(no_mail);
+  ASSERT_EQ(no_mail->gateway_warnings.size(), 1u) << "no [mail] at all: the default is still on";
+  EXPECT_EQ(no_mail->gateway_warnings[0].rfind("s.toml: ", 0), 0u) << no_mail->gateway_warnings[0];
   // The example asks for it, and names its verifier.
   auto example = load_config(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/sanso.toml");
   ASSERT_TRUE(example) << example.error().to_string();

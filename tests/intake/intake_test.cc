@@ -128,7 +128,8 @@ TEST_F(IntakeTest, AnUnreadableItemGoesToTheMostSeniorApproverByTheReportingLine
                "action = \"approve\"\napprover = \"" + approver + "\"\nclause = \"6(2)\"\nreason = \"承認を要する\"\n");
     auto own = compiled_->decide(policy::RequestNames{"lgwan", "internet", "mail", "1", "", ""});
     EXPECT_TRUE(own && own->approver() == approver);
-    return approver_for_unchecked(*compiled_, policy::RequestNames{"lgwan", "internet", "mail", "1", "", ""}, own ? own->approver() : "");
+    const DecideAtLevel decide = [&](std::string_view level) { return compiled_->decide(policy::RequestNames{"lgwan", "internet", "mail", level, "", ""}); };
+    return approver_for_unchecked(*policy_, "1", decide, own ? own->approver() : "");
   };
   // Level 1 approved by the CISO, level 2 (the city's rule) by the security manager, who reports
   // to the CISO through two roles: the CISO decides, not the level-2 rule's junior role.
@@ -139,13 +140,15 @@ TEST_F(IntakeTest, AnUnreadableItemGoesToTheMostSeniorApproverByTheReportingLine
   auto manager = at_level_1("system_admin");
   ASSERT_TRUE(manager) << manager.error().to_string();
   EXPECT_EQ(*manager, "security_manager");
-  // The contractor reports to no one: no order, so the higher level's approver (and `sanso policy
-  // check` warns of such a policy).
+  // The contractor reports to no one: no order, no guess — an error (`sanso policy check` refuses
+  // such a policy: approvers-unordered).
   auto unordered = at_level_1("contractor");
-  ASSERT_TRUE(unordered) << unordered.error().to_string();
-  EXPECT_EQ(*unordered, "security_manager");
-  // Unknown to the policy: the level is named.
-  EXPECT_FALSE(approver_for_unchecked(*compiled_, policy::RequestNames{"lgwan", "nowhere", "mail", "1", "", ""}, ""));
+  ASSERT_FALSE(unordered);
+  EXPECT_EQ(unordered.error().code, "policy.approvers-unordered") << unordered.error().to_string();
+  // A level the policy cannot decide is an error, not skipped.
+  const DecideAtLevel broken = [&](std::string_view level) { return compiled_->decide(policy::RequestNames{"lgwan", "nowhere", "mail", level, "", ""}); };
+  EXPECT_FALSE(approver_for_unchecked(*policy_, "1", broken, ""));
+  EXPECT_FALSE(approver_for_unchecked(*policy_, "9", broken, "")) << "an unknown level";
   EXPECT_EQ(policy_->senior_role("staff", "system_admin"), "security_manager") << "their nearest common superior";
   EXPECT_EQ(policy_->senior_role("general_security_officer", "security_manager"), "general_security_officer");
   EXPECT_EQ(policy_->senior_role("contractor", "ciso"), "");

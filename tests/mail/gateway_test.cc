@@ -679,5 +679,27 @@ TEST_F(GatewayDecisions, ARetriedHoldIsKeptAndAnnouncedOnce) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 2);
 }
 
+// Review19a 6: recipients in two zones whose rules name different approvers: one release sends the
+// message to both, so the senior of the two decides — a recipient added in a zone whose approver is
+// junior (here the internet's, which sorts first) must not bring the whole message to that junior.
+TEST_F(GatewayDecisions, RecipientsInZonesWithDifferentApproversAreHeldForTheSeniorOne) {
+  use_policy("[[rules]]\nid = \"city.lgwan-internal-confidential\"\nfrom = \"lgwan\"\nto = \"lgwan\"\nchannels = [\"mail\"]\n"
+             "min_confidentiality = \"2\"\nmax_confidentiality = \"2\"\naction = \"approve\"\napprover = \"general_security_officer\"\n"
+             "clause = \"6(2)\"\nreason = \"テスト\"\n");
+  const std::string marked = "From: tanaka@city.minamata.lg.jp\r\nSubject: =?UTF-8?B?44CQ5qmf5a+G5oCnMuOAkeS6iOeul+ahiA==?=\r\n\r\nbudget\r\n";
+  Envelope e;
+  e.client_address = "10.20.3.4";
+  e.sender = "tanaka@city.minamata.lg.jp";
+  e.recipients = {"partner@example.com", "sato@city.minamata.lg.jp"};
+  const GatewayVerdict both = gateway_->process(e, marked);
+  ASSERT_EQ(both.action, GatewayVerdict::Action::kHold) << both.reply;
+  EXPECT_EQ(detail_of(both, "approver_role"), "general_security_officer");
+  auto item = quarantine_->get(both.quarantine_id);
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->approver_role, "general_security_officer") << "the internet rule's security manager is junior to it";
+  // The internet recipient alone: the internet rule's own approver.
+  EXPECT_EQ(detail_of(run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", marked), "approver_role"), "security_manager");
+}
+
 }  // namespace
 }  // namespace sanso::mail

@@ -298,6 +298,7 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   bool first = true;
   bool needs_sanitizing = false;  // a sanitize rule on a pair other than city → internet (inspection)
   std::string strictest_to;
+  std::string rule_approver;  // the senior of the approvers the recipients' zones' approve rules name
   for (const auto& z : to) {
     auto d = compiled_.decide(policy::RequestNames{from, z, "mail", level, "", ""});
     if (!d) return tempfail(v, "the mail policy could not decide", d.error());
@@ -306,6 +307,23 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
       strictest = *d;
       strictest_to = z;
       first = false;
+      rule_approver = std::string(d->approver());
+    } else if (d->action == policy::Action::kApprove && strictest.action == policy::Action::kApprove && d->approver() != rule_approver) {
+      // Two zones' rules ask for approval by different roles: one release sends the message to
+      // both, so the senior of the two decides — a recipient added in a zone with a junior
+      // approver must not bring the whole message to that junior.
+      const std::string senior = policy_.senior_role(rule_approver, d->approver());
+      if (senior.empty()) {
+        return tempfail(v, "the mail policy could not name one approver",
+                        Error{"policy.approvers-unordered", from + "→" + z,
+                              "the approvers '" + rule_approver + "' and '" + std::string(d->approver()) +
+                                  "' have no common superior ([[roles]] reports_to; sanso policy check)"});
+      }
+      if (senior == d->approver()) {
+        strictest = *d;
+        strictest_to = z;
+      }
+      rule_approver = senior;  // theirs, or their nearest common superior
     }
   }
   v.direction = from + "→" + strictest_to;
@@ -337,8 +355,11 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   // the mail could not be read at all — and the rule that decided the message, whichever is senior.
   // Never an approver below the rule's own: with neither, the configured approver roles decide.
   auto approver_for_the_highest = [&](const std::string& from_level) -> Result<std::string> {
-    const std::string_view own = strictest.action == policy::Action::kApprove ? strictest.approver() : std::string_view();
-    std::string approver = SANSO_TRY(intake::approver_for_unchecked(compiled_, policy::RequestNames{from, std::string(policy::kZoneInternet), "mail", from_level, "", ""}, own));
+    const std::string_view own = strictest.action == policy::Action::kApprove ? std::string_view(rule_approver) : std::string_view();
+    const intake::DecideAtLevel decide = [&](std::string_view at) {
+      return compiled_.decide(policy::RequestNames{from, std::string(policy::kZoneInternet), "mail", at, "", ""});
+    };
+    std::string approver = SANSO_TRY(intake::approver_for_unchecked(policy_, from_level, decide, own));
     if (!approver.empty()) v.details.emplace_back("approver_role", approver);
     return approver;
   };
@@ -372,10 +393,10 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
     return hold(envelope, raw, v, why, level, scan.subject, scan.message_id, notify_sender, *approver);
   }
   if (strictest.action == policy::Action::kApprove) {
-    v.details.emplace_back("approver_role", std::string(strictest.approver()));
+    v.details.emplace_back("approver_role", rule_approver);
     std::string why = "承認が必要 (" + std::string(strictest.reason(settings_.lang)) + ")";
-    if (!strictest.approver().empty()) why += " 承認者: " + std::string(strictest.approver());
-    return hold(envelope, raw, v, why, level, scan.subject, scan.message_id, notify_sender, std::string(strictest.approver()));
+    if (!rule_approver.empty()) why += " 承認者: " + rule_approver;
+    return hold(envelope, raw, v, why, level, scan.subject, scan.message_id, notify_sender, rule_approver);
   }
   if (needs_sanitizing) return sanitize(envelope, raw, v, from, strictest_to, strictest);
   v.action = GatewayVerdict::Action::kAccept;
