@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 
 #include "cdr/fixtures.h"
 #include "support/japanese_pdf.h"
@@ -227,6 +228,20 @@ std::string ole1_hex(const std::string& class_name, const std::string& native) {
   return hex_of(b.s);
 }
 
+// An RTF body compressed as Outlook stores it ([MS-OXRTFCP] LZFu): "{\\rtf1" taken from the
+// dictionary's prelude, then " 987654321098}" literal, then the end marker.
+std::string lzfu_body() {
+  const std::string literal = " 987654321098}";
+  fixtures::Bytes lz;
+  lz.raw(std::string(1, '\x01')).raw(std::string("\x00\x04", 2)).raw(literal.substr(0, 7));  // one reference, 7 literals
+  const unsigned end_at = static_cast<unsigned>(207 + 6 + literal.size());
+  lz.raw(std::string(1, static_cast<char>(1u << (literal.size() - 7)))).raw(literal.substr(7));
+  lz.raw(std::string(1, static_cast<char>(end_at >> 4))).raw(std::string(1, static_cast<char>((end_at & 0xF) << 4)));
+  fixtures::Bytes body;
+  body.u32(static_cast<unsigned long>(lz.s.size() + 12)).u32(static_cast<unsigned long>(6 + literal.size())).u32(0x75465A4C).u32(0).raw(lz.s);
+  return body.s;
+}
+
 // Every piece's text, one after another: where a number was found matters less than that it was.
 std::string all_text(const std::vector<ExtractedText>& pieces) {
   std::string out;
@@ -305,17 +320,8 @@ TEST(CdrExtract, CompoundFilesAreReadStreamByStreamOrNamed) {
   EXPECT_EQ(piece(msg, "mail.msg").unreadable, "");
   EXPECT_NE(piece(msg, "mail.msg").text.find("個人番号 " + kNumber), std::string::npos) << wheres(msg);
   EXPECT_NE(piece(msg, "mail.msg/__attach_version1.0_#00000000/list.csv").text.find(kNumber), std::string::npos) << wheres(msg);
-  // Its RTF body, compressed as Outlook stores it ([MS-OXRTFCP] LZFu): "{\rtf1" taken from the
-  // dictionary's prelude, the rest literal, then the end marker.
-  std::string literal = " 987654321098}";
-  fixtures::Bytes lz;
-  lz.raw(std::string(1, '\x01')).raw(std::string("\x00\x04", 2)).raw(literal.substr(0, 7));  // one reference, 7 literals
-  const unsigned end_at = static_cast<unsigned>(207 + 6 + literal.size());
-  lz.raw(std::string(1, static_cast<char>(1u << (literal.size() - 7)))).raw(literal.substr(7));
-  lz.raw(std::string(1, static_cast<char>(end_at >> 4))).raw(std::string(1, static_cast<char>((end_at & 0xF) << 4)));
-  fixtures::Bytes body;
-  body.u32(static_cast<unsigned long>(lz.s.size() + 12)).u32(static_cast<unsigned long>(6 + literal.size())).u32(0x75465A4C).u32(0).raw(lz.s);
-  const auto rtf_mail = extract_texts(compound_file({{"__substg1.0_0037001F", utf16le(u"件名")}, {"__substg1.0_10090102", body.s}}), "rtf.msg");
+  // Its RTF body, compressed as Outlook stores it ([MS-OXRTFCP] LZFu).
+  const auto rtf_mail = extract_texts(compound_file({{"__substg1.0_0037001F", utf16le(u"件名")}, {"__substg1.0_10090102", lzfu_body()}}), "rtf.msg");
   EXPECT_NE(piece(rtf_mail, "rtf.msg/body.rtf").text.find("987654321098"), std::string::npos) << wheres(rtf_mail);
   // A Word file with an embedded packaged file (ObjectPool) and an embedded workbook's package.
   const auto [word, table] = fixtures::word_streams("本文\r");
@@ -424,6 +430,46 @@ TEST(CdrExtract, PdfEmbeddedFilesXfaAndScannedPagesAreReadOrNamed) {
        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"});
   const auto mixed = extract_texts(text_page, "m.pdf");
   EXPECT_EQ(mixed.size(), 1u) << wheres(mixed);
+}
+
+// Issue #17 (5): decompress_rtf(), the bounded reader mail's TNEF path uses instead of libytnef's
+// DecompressRTF: a whole body decompresses; one cut short anywhere, of an unknown form, claiming more
+// than the limit or expanding past it is an error (never a partial text, never a read past the bytes).
+TEST(CdrExtract, CompressedRtfIsDecompressedWithinItsBytesOrRefused) {
+  const std::string body = lzfu_body();
+  auto whole = decompress_rtf(body, 1 << 20);
+  ASSERT_TRUE(whole) << whole.error().message;
+  EXPECT_EQ(*whole, "{\\rtf1 987654321098}");
+  for (std::size_t cut = 0; cut < body.size(); ++cut) {
+    // A copy of exactly `cut` bytes: ASan sees any read past it.
+    const std::unique_ptr<char[]> bytes(new char[cut == 0 ? 1 : cut]);
+    std::memcpy(bytes.get(), body.data(), cut);
+    auto part = decompress_rtf(std::string_view(bytes.get(), cut), 1 << 20);
+    ASSERT_FALSE(part) << "cut at " << cut << " read as " << *part;
+    EXPECT_EQ(part.error().code, "cdr.malformed") << cut;
+  }
+  // The header's size made to say less than the data: the end marker is then outside it.
+  std::string short_size = body;
+  short_size[0] = static_cast<char>(short_size[0] - 2);
+  EXPECT_FALSE(decompress_rtf(short_size, 1 << 20));
+  // Stored (MELA) with fewer bytes than it claims; an unknown magic; a size over the limit.
+  fixtures::Bytes stored;
+  stored.u32(12 + 5).u32(100).u32(0x414C454D).u32(0).raw("{\\rtf");
+  EXPECT_FALSE(decompress_rtf(stored.s, 1 << 20));
+  std::string unknown = body;
+  unknown[8] = 'X';
+  EXPECT_FALSE(decompress_rtf(unknown, 1 << 20));
+  auto over = decompress_rtf(body, 4);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, "cdr.limit");
+  // References that copy 17 bytes each from 2: a body that claims a small size but expands past the limit.
+  fixtures::Bytes bomb_data;
+  for (int i = 0; i < 64; ++i) bomb_data.raw(std::string(1, '\xff')).raw(std::string(16, '\x0f'));
+  fixtures::Bytes bomb;
+  bomb.u32(static_cast<unsigned long>(bomb_data.s.size() + 12)).u32(10).u32(0x75465A4C).u32(0).raw(bomb_data.s);
+  auto expanded = decompress_rtf(bomb.s, 4096);
+  ASSERT_FALSE(expanded);
+  EXPECT_EQ(expanded.error().code, "cdr.limit");
 }
 
 TEST(CdrExtract, HtmlCommentsAttributesScriptsAndHiddenTextAreRead) {

@@ -710,12 +710,21 @@ std::string file_label(std::string_view label, std::string_view fallback) {
 }
 
 // An Outlook item's RTF body ([MS-OXRTFCP]): LZ77 over a 4096-byte dictionary that starts with a
-// fixed RTF prelude ("LZFu"), or stored as it is ("MELA"); at most `max` bytes.
+// fixed RTF prelude ("LZFu"), or stored as it is ("MELA"); at most `max` bytes. Every byte read is
+// inside `in`; a body cut short anywhere is malformed rather than a partial text taken for the whole.
 Result<std::string> rtf_body(std::string_view in, std::size_t max) {
-  if (in.size() < 16) return blocked("malformed", "RTF body", "the compressed RTF body is too short");
+  if (in.size() < 16) return blocked("malformed", "RTF body", "the compressed RTF body is too short (" + std::to_string(in.size()) + " bytes; its header alone is 16)");
   const std::uint32_t compressed = u32(in, 0), raw = u32(in, 4), magic = u32(in, 8);
   if (raw > max) return blocked("limit", "RTF body", "the RTF body is larger than the limit");
-  if (magic == 0x414C454D) return std::string(in.substr(16, std::min<std::size_t>(raw, in.size() - 16)));
+  // CompSize counts the bytes after itself: the rest of the header (12) and the data.
+  if (compressed < 12 || std::uint64_t{compressed} + 4 > in.size()) {
+    return blocked("malformed", "RTF body", "the compressed RTF body is cut short (its header says " + std::to_string(std::uint64_t{compressed} + 4) +
+                                                " bytes, " + std::to_string(in.size()) + " are there)");
+  }
+  if (magic == 0x414C454D) {
+    if (raw > in.size() - 16) return blocked("malformed", "RTF body", "the stored RTF body is cut short");
+    return std::string(in.substr(16, raw));
+  }
   if (magic != 0x75465A4C) return blocked("malformed", "RTF body", "the RTF body is neither compressed nor stored");
   static constexpr std::string_view kPrelude =
       "{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman \\fswiss \\fmodern \\fscript \\fdecor MS Sans SerifSymbolArialTimes "
@@ -729,14 +738,14 @@ Result<std::string> rtf_body(std::string_view in, std::size_t max) {
     dict[write] = c;
     write = (write + 1) % dict.size();
   };
-  const std::size_t end = std::min<std::size_t>(in.size(), std::size_t{4} + compressed);
+  const std::size_t end = std::size_t{4} + compressed;
   for (std::size_t at = 16; at < end;) {
     const unsigned control = static_cast<unsigned char>(in[at++]);
     for (int bit = 0; bit < 8 && at < end; ++bit) {
       if ((control & (1u << bit)) == 0) {
         put(in[at++]);
       } else {
-        if (at + 1 >= end) return out;
+        if (at + 1 >= end) return blocked("malformed", "RTF body", "the compressed RTF body ends inside a reference");
         const unsigned ref = (static_cast<unsigned char>(in[at]) << 8) | static_cast<unsigned char>(in[at + 1]);
         at += 2;
         const std::size_t offset = ref >> 4, length = (ref & 0xF) + 2;
@@ -746,7 +755,7 @@ Result<std::string> rtf_body(std::string_view in, std::size_t max) {
       if (out.size() > max) return blocked("limit", "RTF body", "the RTF body expands beyond the limit");
     }
   }
-  return out;
+  return blocked("malformed", "RTF body", "the compressed RTF body has no end marker (it is cut short)");
 }
 
 }  // namespace
@@ -910,3 +919,9 @@ Result<std::string> ole2_text(std::string_view bytes, std::string_view type, con
 }
 
 }  // namespace sanso::cdr::internal
+
+namespace sanso::cdr {
+
+Result<std::string> decompress_rtf(std::string_view compressed, std::size_t max) { return internal::rtf_body(compressed, max); }
+
+}  // namespace sanso::cdr
