@@ -127,7 +127,12 @@ class TextReader {
       text = mime::decode_text(bytes, "").utf8;
     } else if (d.family == internal::Family::kHtml) {
       const std::string html = mime::decode_text(bytes, "").utf8;
-      text = mime::html_to_text(html).text + "\n" + mime::decode_character_references(html);
+      mime::HtmlText shown = mime::html_to_text(html);
+      text = shown.text + "\n" + mime::decode_character_references(html);
+      // What the reader did not follow (nesting past its depth, text past its size) may hold what
+      // a browser shows joined ("1234<b></b>56789018"): the source alone cannot stand for it.
+      if (shown.truncated) piece.unreadable = "limit: the HTML nests deeper than its reader follows; part of its text is not read";
+      else if (shown.size_limited) piece.unreadable = "limit: the HTML's text is larger than its reader reads; the rest is not read";
     } else if ((internal::is_ooxml(d.family) && d.type != "doc" && d.type != "xls" && d.type != "ppt" && d.type != "xlsb") ||
                (internal::is_odf(d.family) && d.type != "flat-odf")) {
       read_package(bytes, std::move(piece), ctx);

@@ -486,5 +486,23 @@ TEST(CdrExtract, HtmlCommentsAttributesScriptsAndHiddenTextAreRead) {
   }
 }
 
+// Issue #17 (7): an HTML file its reader cuts short (nesting past libxml2's depth) is named
+// unreadable, not passed as read from the part it followed; the text read is kept beside the reason.
+TEST(CdrExtract, HtmlTheReaderCutsShortIsUnreadable) {
+  std::string deep = "<html><body>";
+  for (int i = 0; i < 1000; ++i) deep += "<div>";
+  deep += "1234<b></b>56789018";
+  for (int i = 0; i < 1000; ++i) deep += "</div>";
+  deep += "</body></html>";
+  const auto read = extract_texts(deep, "deep.html");
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].unreadable.rfind("limit:", 0), 0u) << read[0].unreadable;
+  // The same text nested as ordinary pages nest it is read.
+  const auto plain = extract_texts("<html><body><div><div>1234<b></b>56789018</div></div></body></html>", "plain.html");
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].unreadable, "");
+  EXPECT_NE(plain[0].text.find(kNumber), std::string::npos) << plain[0].text;
+}
+
 }  // namespace
 }  // namespace sanso::cdr
