@@ -29,11 +29,14 @@ bool is_guid(std::string_view v) {
   return true;
 }
 
+}  // namespace
+
 // The text of an XML document: its text nodes (a paragraph or row ends a line, runs are joined so
 // that a number split across runs is whole), then every attribute value but namespace declarations
 // on lines of their own (a spreadsheet cell's office:value, a picture's description, a document
 // variable, a field instruction hold text a reader can see). False when it is not well-formed XML.
-bool xml_text(std::string_view xml, std::string& out) {
+// Declared in internal/format.h: a PDF's XFA form is read by it too.
+bool internal::xml_text(std::string_view xml, std::string& out) {
   pugi::xml_document doc;
   // Comments and processing instructions too: pugixml's default parse drops them, and a number
   // written in <!-- --> is still in the file.
@@ -59,6 +62,8 @@ bool xml_text(std::string_view xml, std::string& out) {
   out += walker.attributes;
   return true;
 }
+
+namespace {
 
 // Whether a member's bytes are meant as XML: after a byte-order mark and white space, '<'.
 bool looks_like_xml(std::string_view bytes) {
@@ -210,7 +215,7 @@ class TextReader {
         out_[at].unreadable = unreadable_because(data.error());
         return;
       }
-      if (looks_like_xml(*data) && xml_text(*data, text)) continue;
+      if (looks_like_xml(*data) && internal::xml_text(*data, text)) continue;
       // Not XML, or XML that is not well-formed: read as whatever it is (text, HTML, an image, a
       // nested document), never skipped.
       read(*data, where + "/" + e.name, ctx.nested(e.name));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <zip.h>
+#include <zlib.h>
 
 #include <cstring>
 #include <filesystem>
@@ -429,7 +430,7 @@ TEST(CdrExtract, PdfEmbeddedFilesXfaAndScannedPagesAreReadOrNamed) {
        stream("/Im1 Do BT /F1 12 Tf 72 72 Td (minutes) Tj ET"),
        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"});
   const auto mixed = extract_texts(text_page, "m.pdf");
-  EXPECT_EQ(mixed.size(), 1u) << wheres(mixed);
+  EXPECT_EQ(mixed.size(), 1u) << "a one-pixel picture holds no text: " << wheres(mixed);
 }
 
 // Issue #17 (5): decompress_rtf(), the bounded reader mail's TNEF path uses instead of libytnef's
@@ -472,6 +473,37 @@ TEST(CdrExtract, CompressedRtfIsDecompressedWithinItsBytesOrRefused) {
   EXPECT_EQ(expanded.error().code, "cdr.limit");
 }
 
+// Issue #17 (2): a page with text and a picture that can hold a line of text (a scanned card with a
+// typed page number) is named, whether the picture is an image XObject, an inline image or drawn
+// through a form; a page with text and a rule one pixel high is not.
+TEST(CdrExtract, PdfPagesWithTextAndLegiblePicturesAreNamed) {
+  auto stream = [](const std::string& dict, const std::string& content) {
+    return "<< " + dict + " /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream";
+  };
+  auto page_pdf = [&](const std::string& contents, const std::string& xobject) {
+    return testing::pdf_of(
+        {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /X1 4 0 R /Im1 7 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>",
+         xobject, stream("", contents), "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+         stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'))});
+  };
+  const std::string text = " BT /F1 12 Tf 72 72 Td (page 1) Tj ET";
+  const std::string image = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8",
+                                   std::string(100000, '\x80'));
+  const auto card = extract_texts(page_pdf("q 400 0 0 250 0 0 cm /X1 Do Q" + text, image), "card.pdf");
+  EXPECT_NE(piece(card, "card.pdf/pages").unreadable.find("page(s) 1 have pictures whose text cannot be read"), std::string::npos) << wheres(card);
+  const auto form = extract_texts(page_pdf("/X1 Do" + text, stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /XObject << /Im1 7 0 R >> >>",
+                                                                    "q 400 0 0 250 0 0 cm /Im1 Do Q")),
+                                  "form.pdf");
+  EXPECT_EQ(piece(form, "form.pdf/pages").unreadable.rfind("image:", 0), 0u) << "a picture drawn by a form: " << wheres(form);
+  const auto in_line = extract_texts(page_pdf("q 40 0 0 10 0 0 cm BI /W 40 /H 10 /CS /G /BPC 8 ID " + std::string(400, '\x80') + " EI Q" + text, image),
+                                     "inline.pdf");
+  EXPECT_EQ(piece(in_line, "inline.pdf/pages").unreadable.rfind("image:", 0), 0u) << "an inline picture: " << wheres(in_line);
+  const auto rule = extract_texts(page_pdf("q 400 0 0 1 0 0 cm BI /W 400 /H 1 /CS /G /BPC 8 ID " + std::string(400, '\x80') + " EI Q" + text, image),
+                                  "rule.pdf");
+  EXPECT_EQ(rule.size(), 1u) << "a rule one pixel high holds no text: " << wheres(rule);
+}
+
 TEST(CdrExtract, HtmlCommentsAttributesScriptsAndHiddenTextAreRead) {
   const std::string html =
       "<html><head><meta name=\"description\" content=\"番号 111122223333\"><style>/* 444455556666 */</style>"
@@ -484,6 +516,66 @@ TEST(CdrExtract, HtmlCommentsAttributesScriptsAndHiddenTextAreRead) {
   for (const char* number : {"111122223333", "444455556666", "777788889999", "123456789018", "222233334444", "555566667777", "888899990000", "987654321098"}) {
     EXPECT_NE(read[0].text.find(number), std::string::npos) << number << " in " << read[0].text;
   }
+}
+
+// Issue #17 (4): a PDF's XFA form is read by the XML reader every Office part goes through:
+// references decoded, comments, processing instructions and attributes read, across the packets of
+// an array that are one document together.
+TEST(CdrExtract, PdfXfaIsReadAsXml) {
+  auto stream = [](const std::string& content) { return "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream"; };
+  const std::string pdf = testing::pdf_of(
+      {"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA [(preamble) 4 0 R (datasets) 5 0 R (postamble) 6 0 R] >> >>",
+       "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+       stream("<xdp:xdp xmlns:xdp=\"http://ns.adobe.com/xdp/\">"),
+       stream("<xfa:datasets xmlns:xfa=\"x\"><xfa:data><n>&#49;23456789018</n><m v=\"111122223333\"/><!-- 444455556666 --><?memo 777788889999?>"
+              "</xfa:data></xfa:datasets>"),
+       stream("</xdp:xdp>")});
+  const auto read = extract_texts(pdf, "x.pdf");
+  ASSERT_FALSE(read.empty());
+  for (const char* number : {"123456789018", "111122223333", "444455556666", "777788889999"}) {
+    EXPECT_NE(read[0].text.find(number), std::string::npos) << number << " in " << read[0].text;
+  }
+  // Packets that are no XML together: their source, references decoded.
+  const std::string broken = testing::pdf_of(
+      {"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA 4 0 R >> >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>", stream("<xdp><n>&#57;87654321098</n>")});
+  const auto source = extract_texts(broken, "b.pdf");
+  ASSERT_FALSE(source.empty());
+  EXPECT_NE(source[0].text.find("987654321098"), std::string::npos) << source[0].text;
+}
+
+std::string deflated(const std::string& data) {
+  uLongf size = compressBound(static_cast<uLong>(data.size()));
+  std::string out(size, '\0');
+  EXPECT_EQ(compress2(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(data.data()), static_cast<uLong>(data.size()), 9), Z_OK);
+  out.resize(size);
+  return out;
+}
+
+// Issue #17 (3): a PDF's streams are charged to the budget as they are decoded — a page's content
+// that inflates past it makes the PDF unreadable ("limit") — and a form drawn on every page is read
+// once: three hundred pages drawing one form of 1 MiB stay well inside the budget.
+TEST(CdrExtract, PdfStreamsAreChargedAsDecodedAndFormsReadOnce) {
+  auto flate = [](const std::string& dict, const std::string& data) {
+    const std::string z = deflated(data);
+    return "<< " + dict + " /Filter /FlateDecode /Length " + std::to_string(z.size()) + " >>\nstream\n" + z + "\nendstream";
+  };
+  const std::string bomb = testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+                                            flate("", std::string(std::size_t{300} << 20, ' '))});
+  const auto burst = extract_texts(bomb, "bomb.pdf");
+  ASSERT_EQ(burst.size(), 1u) << wheres(burst);
+  EXPECT_EQ(burst[0].unreadable.rfind("limit:", 0), 0u) << burst[0].unreadable;
+  constexpr int kPages = 300;
+  std::string kids;
+  for (int i = 0; i < kPages; ++i) kids += std::to_string(6 + i) + " 0 R ";
+  std::vector<std::string> objects = {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(kPages) + " >>",
+                                      flate("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << >>", std::string(std::size_t{1} << 20, ' ') + "BT (x) Tj ET"),
+                                      "<< /Length 8 >>\nstream\n/Fm1 Do \nendstream", "<< /XObject << /Fm1 3 0 R >> >>"};
+  for (int i = 0; i < kPages; ++i) objects.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources 5 0 R /Contents 4 0 R >>");
+  const auto shared = extract_texts(testing::pdf_of(objects), "shared.pdf");
+  ASSERT_EQ(shared.size(), 1u) << wheres(shared);
+  EXPECT_EQ(shared[0].unreadable, "");
 }
 
 // Issue #17 (7): an HTML file its reader cuts short (nesting past libxml2's depth) is named
