@@ -243,6 +243,23 @@ std::string lzfu_body() {
   return body.s;
 }
 
+// A TrueType font of one table: its header, its directory and the table, nothing else.
+std::string sfnt(const std::string& table) {
+  auto be32 = [](std::uint32_t v) { return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)}; };
+  return be32(0x00010000) + std::string("\x00\x01\x00\x10\x00\x00\x00\x00", 8) + "head" + be32(0) + be32(28) +
+         be32(static_cast<std::uint32_t>(table.size())) + table;
+}
+
+const std::string kFontKey = "{01234567-89AB-CDEF-0123-456789ABCDEF}";
+
+// `font` as Word stores it in a .docx (.odttf): its first 32 bytes XORed with kFontKey's bytes, the
+// GUID's hex pairs read from the last.
+std::string obfuscated(std::string font) {
+  const std::string hex = "0123456789ABCDEF0123456789ABCDEF";
+  for (std::size_t i = 0; i < 32; ++i) font[i] = static_cast<char>(font[i] ^ std::stoi(hex.substr(30 - 2 * (i % 16), 2), nullptr, 16));
+  return font;
+}
+
 // Every piece's text, one after another: where a number was found matters less than that it was.
 std::string all_text(const std::vector<ExtractedText>& pieces) {
   std::string out;
@@ -280,7 +297,8 @@ TEST(CdrExtract, EveryMemberOfAnOfficePackageIsReadOrNamed) {
                                      {"word/embeddings/oleObject1.bin", compound_file({{"\x01Ole10Native", ole10native("list.csv", "a," + kNumber)}, {"\x01" "CompObj", "x"}})},
                                      {"word/media/image1.png", fixtures::rgb_png(4, 4, 1, 2, 3)},
                                      {"customXml/item1.xml", "<root><number>" + kNumber + "</number></root>"},
-                                     {"word/fonts/font1.odttf", std::string(64, '\x01')}});
+                                     {"word/fontTable.xml", "<w:fonts xmlns:w=\"w\"><w:font w:name=\"A\"><w:embedRegular w:fontKey=\"" + kFontKey + "\"/></w:font></w:fonts>"},
+                                     {"word/fonts/font1.odttf", obfuscated(sfnt(std::string(64, '\x01')))}});
   const auto doc = extract_texts(docx, "r.docx");
   EXPECT_NE(piece(doc, "r.docx").text.find("個人番号 " + kNumber), std::string::npos) << "a document variable: " << piece(doc, "r.docx").text;
   EXPECT_NE(piece(doc, "r.docx/word/embeddings/Microsoft_Excel_Worksheet.xlsx").text.find(kNumber), std::string::npos) << wheres(doc);
@@ -288,7 +306,7 @@ TEST(CdrExtract, EveryMemberOfAnOfficePackageIsReadOrNamed) {
   EXPECT_EQ(piece(doc, "r.docx/word/embeddings/Microsoft_Excel_Worksheet.xlsx").text.find("000000000000"), std::string::npos)
       << "the identifier Excel gives every sheet is no text (its zeros would pass for a 個人番号)";
   EXPECT_EQ(piece(doc, "r.docx/word/media/image1.png").unreadable.rfind("image:", 0), 0u) << wheres(doc);
-  for (const auto& p : doc) EXPECT_EQ(p.where.find("font1"), std::string::npos) << "fonts carry no text";
+  for (const auto& p : doc) EXPECT_EQ(p.where.find("font1"), std::string::npos) << "a font (its bytes say so) carries no text";
   // custom XML's text is the package's text (no part of it left out)
   std::size_t numbers = 0;
   for (std::size_t at = piece(doc, "r.docx").text.find(kNumber); at != std::string::npos; at = piece(doc, "r.docx").text.find(kNumber, at + 1)) ++numbers;
@@ -516,6 +534,43 @@ TEST(CdrExtract, HtmlCommentsAttributesScriptsAndHiddenTextAreRead) {
   for (const char* number : {"111122223333", "444455556666", "777788889999", "123456789018", "222233334444", "555566667777", "888899990000", "987654321098"}) {
     EXPECT_NE(read[0].text.find(number), std::string::npos) << number << " in " << read[0].text;
   }
+}
+
+// Issue #17 (8): a part is passed over as a font only when its bytes are one (an sfnt whose tables
+// hold every byte, a Word font deobfuscated with a key of the package) — never for its name. A list
+// named like a font, a font with a list after its tables, an .odttf no key of the package opens are
+// read or named; a plain TrueType font in an ODF package is passed over.
+TEST(CdrExtract, PartsArePassedOverAsFontsByTheirContentNotTheirName) {
+  const std::string fonts = "<w:fonts xmlns:w=\"w\"><w:font w:name=\"A\"><w:embedRegular w:fontKey=\"" + kFontKey + "\"/></w:font></w:fonts>";
+  const std::string docx = make_zip({{"[Content_Types].xml", kDocxTypes},
+                                     {"word/document.xml", kWordBody},
+                                     {"word/fontTable.xml", fonts},
+                                     {"word/fonts/font1.odttf", "山田," + kNumber + "\r\n"},
+                                     {"word/fonts/font2.ttf", sfnt(std::string(64, '\x01')) + "a," + kNumber},
+                                     {"word/fonts/font3.odttf", obfuscated(sfnt(std::string(64, '\x01')))},
+                                     {"word/fonts/font4.odttf", sfnt(std::string(64, '\x01')).substr(0, 32) + "a," + kNumber}});
+  const auto doc = extract_texts(docx, "f.docx");
+  EXPECT_NE(piece(doc, "f.docx/word/fonts/font1.odttf").text.find(kNumber), std::string::npos) << wheres(doc);
+  const ExtractedText& tail = piece(doc, "f.docx/word/fonts/font2.ttf");
+  EXPECT_TRUE(tail.text.find(kNumber) != std::string::npos || !tail.unreadable.empty()) << "bytes after a font's tables: " << wheres(doc);
+  const ExtractedText& unkeyed = piece(doc, "f.docx/word/fonts/font4.odttf");
+  EXPECT_TRUE(unkeyed.text.find(kNumber) != std::string::npos || !unkeyed.unreadable.empty()) << wheres(doc);
+  for (const auto& p : doc) EXPECT_EQ(p.where.find("font3"), std::string::npos) << "a font deobfuscated with the package's key: " << wheres(doc);
+  const auto odt = extract_texts(make_zip({{"mimetype", "application/vnd.oasis.opendocument.text"},
+                                           {"content.xml", "<office:document-content xmlns:office=\"o\"><p>本文</p></office:document-content>"},
+                                           {"Fonts/a.ttf", sfnt(std::string(100, '\x02'))}}),
+                                 "f.odt");
+  for (const auto& p : odt) {
+    EXPECT_EQ(p.where.find("a.ttf"), std::string::npos) << "a font is passed over: " << wheres(odt);
+    EXPECT_EQ(p.unreadable, "") << p.where;
+  }
+  // A compound file's streams known by name only (a table stream Word does not use, an object's
+  // class stream) give their strings: a number put there is found.
+  const auto [word, table] = fixtures::word_streams("本文\r");
+  const auto legacy = extract_texts(compound_file({{"WordDocument", word}, {"1Table", table}, {"0Table", "a," + kNumber}, {"\x01" "CompObj", utf16le(u"番号 987654321098")}}),
+                                    "t.doc");
+  EXPECT_NE(piece(legacy, "t.doc").text.find(kNumber), std::string::npos) << piece(legacy, "t.doc").text;
+  EXPECT_NE(piece(legacy, "t.doc").text.find("987654321098"), std::string::npos) << piece(legacy, "t.doc").text;
 }
 
 // Issue #17 (4): a PDF's XFA form is read by the XML reader every Office part goes through:

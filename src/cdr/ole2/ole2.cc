@@ -217,6 +217,46 @@ class Utf16Text {
 };
 
 // Windows-1252's 0x80–0x9F; elsewhere it is Latin-1.
+// The strings in binary data, as `strings` finds them: runs of at least 4 printable ASCII bytes,
+// and of at least 4 UTF-16LE characters at either byte alignment, each run a line.
+void stream_strings(std::string_view data, Utf16Text& out) {
+  constexpr std::size_t kShortest = 4;
+  std::size_t run = 0;
+  for (std::size_t i = 0; i <= data.size(); ++i) {
+    const bool printable = i < data.size() && data[i] >= 0x20 && data[i] < 0x7F;
+    if (printable) {
+      ++run;
+      continue;
+    }
+    if (run >= kShortest) {
+      for (char c : data.substr(i - run, run)) out.put(static_cast<unsigned char>(c));
+      out.line();
+    }
+    run = 0;
+  }
+  for (std::size_t align = 0; align < 2; ++align) {
+    std::size_t from = align;
+    run = 0;
+    for (std::size_t i = align; i + 1 < data.size() + 2; i += 2) {
+      const bool in = i + 1 < data.size();
+      const unsigned unit = in ? u16(data, i) : 0;
+      // No control characters, surrogates or non-characters (ASCII text read two bytes at a time
+      // gives runs of CJK-looking noise here: harmless beside the pass above, which reads it).
+      const bool printable = in && unit >= 0x20 && (unit < 0xD800 || unit >= 0xE000) && unit != 0xFFFF && unit != 0xFFFE && (unit < 0x7F || unit >= 0xA0);
+      if (printable) {
+        if (run == 0) from = i;
+        ++run;
+        continue;
+      }
+      if (run >= kShortest) {
+        for (std::size_t k = 0; k < run; ++k) out.put(u16(data, from + 2 * k));
+        out.line();
+      }
+      run = 0;
+    }
+  }
+}
+
 char32_t cp1252(unsigned char c) {
   static constexpr char16_t kHigh[32] = {0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
                                          0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
@@ -851,7 +891,11 @@ Result<ReadContent> ole2_content(std::string_view bytes, std::string_view type, 
       out.line();
     } else if (name == "1table" || name == "0table" || name == "current user" || name == "\x01" "compobj" || name == "\x01ole" ||
                name == "\x03objinfo" || name == "\x03ocxname" || name == "__properties_version1.0" || path.find("__nameid_version1.0/") != std::string::npos) {
-      continue;  // read with WordDocument, or object and item bookkeeping: class ids, flags, property ids
+      // A Word table stream (the text is read with WordDocument; style and font names, document
+      // variables, authors stay in the table), object and item bookkeeping (class ids, flags,
+      // property ids). Known by name only — a name anyone can give a stream —, so their strings
+      // are read: a number put there is found, and binary ids give none.
+      stream_strings(SANSO_TRY(read(e)), out);
     } else if (name == "workbook" || name == "book") {
       workbook_text(SANSO_TRY(read(e)), out, encrypted);
     } else if (name == "powerpoint document") {
