@@ -633,6 +633,28 @@ TEST(CdrExtract, PdfStreamsAreChargedAsDecodedAndFormsReadOnce) {
   EXPECT_EQ(shared[0].unreadable, "");
 }
 
+// Issue #17 (6): an Outlook item's multi-valued string properties are read value by value, and its
+// other binary properties as the files they are or for the strings in them; an entry id of binary
+// bytes makes no unreadable piece.
+TEST(CdrExtract, MsgMultiValuedAndBinaryPropertiesAreRead) {
+  fixtures::Bytes lengths;
+  lengths.u32(22);
+  const std::string entry_id("\x00\x00\x00\x00\xdc\xa7\x40\xc8\xc0\x42\x10\x1a\xb4\xb9\x08\x00\x2b\x2f\xe1\x82\x01\x00\x00\x00", 24);
+  const auto msg = extract_texts(compound_file({{"__substg1.0_0037001F", utf16le(u"件名")},
+                                                {"__substg1.0_3A0C101F", lengths.s},
+                                                {"__substg1.0_3A0C101F-00000000", utf16le(u"番号 111122223333")},
+                                                {"__substg1.0_8005101E-00000001", "222233334444"},
+                                                {"__substg1.0_80010102", std::string("\x01\x02\x00\x00", 4) + "a,333344445555" + std::string("\x00\xff", 2)},
+                                                {"__substg1.0_80021102-00000000", make_zip({{"list.csv", "a,444455556666"}})},
+                                                {"__substg1.0_0FFF0102", entry_id}}),
+                                 "mv.msg");
+  const std::string text = all_text(msg);
+  for (const char* number : {"111122223333", "222233334444", "333344445555", "444455556666"}) {
+    EXPECT_NE(text.find(number), std::string::npos) << number << " in " << wheres(msg) << "\n" << text;
+  }
+  for (const auto& p : msg) EXPECT_EQ(p.unreadable, "") << p.where;
+}
+
 // Issue #17 (7): an HTML file its reader cuts short (nesting past libxml2's depth) is named
 // unreadable, not passed as read from the part it followed; the text read is kept beside the reason.
 TEST(CdrExtract, HtmlTheReaderCutsShortIsUnreadable) {

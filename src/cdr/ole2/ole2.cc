@@ -943,8 +943,33 @@ Result<ReadContent> ole2_content(std::string_view bytes, std::string_view type, 
           SANSO_TRY(ctx.charge(body->size(), e.path));
           content.embedded.push_back({storage + "body.rtf", std::move(body).value()});
         }
+      } else if ((kind == "101f" || kind == "101e") && name.size() > 20) {
+        // A value of a multi-valued string property (keywords, companies, a contact's children):
+        // __substg1.0_TTTT101F-0000000N, one stream per value.
+        const std::string data = SANSO_TRY(read(e));
+        if (kind == "101f") {
+          for (std::size_t i = 0; i + 1 < data.size(); i += 2) out.put(u16(data, i));
+        } else {
+          out.text() += mime::decode_text(data, "").utf8;
+        }
+        out.line();
+      } else if (kind == "0102" || kind == "1102") {
+        // Another binary property, or a value of a multi-valued one: a file when its bytes are
+        // one a reader knows (read as that file), otherwise entry ids, search and change keys,
+        // conversation indexes — read for their strings, which holds any text put there (an entry
+        // id's address, a number) and gives nothing of a binary id. None is passed over unread.
+        std::string data = SANSO_TRY(read(e));
+        const Family family = detect(data, "", ctx).family;
+        if (family != Family::kUnknown && family != Family::kText && family != Family::kNone) {
+          content.embedded.push_back({storage + "property " + tag + (name.size() > 20 ? name.substr(20) : ""), std::move(data)});
+        } else {
+          stream_strings(data, out);
+        }
+      } else {
+        // Fixed-size values of a multi-valued property and the lengths of variable ones (…101F
+        // without a value index): numbers in a row. Their strings are read all the same.
+        stream_strings(SANSO_TRY(read(e)), out);
       }
-      // Other binary and fixed-size properties are identifiers, keys and flags.
     } else {
       content.unread.emplace_back(e.path, "unsupported: a stream of no known meaning in the compound file is not read");
     }
