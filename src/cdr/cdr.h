@@ -172,6 +172,12 @@ struct ExtractedText {
 std::vector<ExtractedText> extract_texts(std::string_view bytes, std::string_view name);
 // The text of every piece extract_texts() reads, joined (tests of rebuilt files read it).
 std::string extract_text(std::string_view bytes, std::string_view name);
+// An Outlook item's RTF body ([MS-OXRTFCP]: LZFu compressed, or MELA stored) as a .msg stream or a
+// TNEF attribute holds it, decompressed to at most `max` bytes. Hostile bytes are an error, never a
+// read past them: "malformed" when cut short (fewer bytes than its header says, a reference cut in
+// half, no end marker) or of an unknown form, "limit" when its text would pass `max`. Like
+// extract_texts(), only run on untrusted bytes inside the sandbox.
+Result<std::string> decompress_rtf(std::string_view compressed, std::size_t max);
 
 // The text of a PDF for the same checks, which extract_text() cannot give: pdftotext (poppler-utils,
 // a separate program) in the converter sandbox, so the PDF is never parsed in this process.

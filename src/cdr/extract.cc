@@ -4,7 +4,11 @@
 // says why, and a caller checking content treats it as a file that could not be checked.
 #include <pugixml.hpp>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "cdr/cdr.h"
 #include "cdr/internal/format.h"
@@ -29,11 +33,14 @@ bool is_guid(std::string_view v) {
   return true;
 }
 
+}  // namespace
+
 // The text of an XML document: its text nodes (a paragraph or row ends a line, runs are joined so
 // that a number split across runs is whole), then every attribute value but namespace declarations
 // on lines of their own (a spreadsheet cell's office:value, a picture's description, a document
 // variable, a field instruction hold text a reader can see). False when it is not well-formed XML.
-bool xml_text(std::string_view xml, std::string& out) {
+// Declared in internal/format.h: a PDF's XFA form is read by it too.
+bool internal::xml_text(std::string_view xml, std::string& out) {
   pugi::xml_document doc;
   // Comments and processing instructions too: pugixml's default parse drops them, and a number
   // written in <!-- --> is still in the file.
@@ -60,12 +67,88 @@ bool xml_text(std::string_view xml, std::string& out) {
   return true;
 }
 
+namespace {
+
 // Whether a member's bytes are meant as XML: after a byte-order mark and white space, '<'.
 bool looks_like_xml(std::string_view bytes) {
   if (bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);
   if (bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF")) return true;
   const auto first = bytes.find_first_not_of(" \t\r\n");
   return first != std::string_view::npos && bytes[first] == '<';
+}
+
+std::uint32_t be32(std::string_view b, std::size_t at) {
+  return (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) << 24) | (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 16) |
+         (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 2])) << 8) | static_cast<unsigned char>(b[at + 3]);
+}
+unsigned be16(std::string_view b, std::size_t at) { return (static_cast<unsigned char>(b[at]) << 8) | static_cast<unsigned char>(b[at + 1]); }
+
+// The byte ranges of one sfnt font's table directory and tables at `at`, or false when it has none
+// that fit in the file.
+bool sfnt_ranges(std::string_view b, std::size_t at, std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges) {
+  if (at > b.size() || b.size() - at < 12) return false;
+  const std::uint32_t version = be32(b, at);
+  if (version != 0x00010000 && version != 0x74727565 /* true */ && version != 0x4F54544F /* OTTO */) return false;
+  const unsigned tables = be16(b, at + 4);
+  if (tables == 0 || tables > 256 || b.size() - at < 12 + std::size_t{16} * tables) return false;
+  ranges.emplace_back(at, at + 12 + std::uint64_t{16} * tables);
+  for (unsigned i = 0; i < tables; ++i) {
+    const std::size_t record = at + 12 + std::size_t{16} * i;
+    const std::uint64_t offset = be32(b, record + 8), length = be32(b, record + 12);
+    if (offset + length > b.size()) return false;
+    ranges.emplace_back(offset, offset + length);
+  }
+  return true;
+}
+
+// Whether `b` is a TrueType/OpenType font or collection and nothing else: every byte after the
+// header lies in a table its directory lists (up to 3 bytes of padding between them). Bytes in
+// no table — where a number could be put — make it no font.
+bool is_sfnt(std::string_view b) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  if (b.size() >= 12 && b.substr(0, 4) == "ttcf") {
+    const std::uint32_t fonts = be32(b, 8);
+    if (fonts == 0 || fonts > 256 || b.size() < 12 + std::size_t{4} * fonts) return false;
+    ranges.emplace_back(0, 12 + std::uint64_t{4} * fonts + (be16(b, 4) >= 2 ? 12 : 0));  // version 2 adds a DSIG reference
+    for (std::uint32_t i = 0; i < fonts; ++i) {
+      if (!sfnt_ranges(b, be32(b, 12 + std::size_t{4} * i), ranges)) return false;
+    }
+  } else if (!sfnt_ranges(b, 0, ranges)) {
+    return false;
+  }
+  std::sort(ranges.begin(), ranges.end());
+  std::uint64_t covered = 0;
+  for (const auto& [from, to] : ranges) {
+    if (from > covered + 3) return false;
+    covered = std::max(covered, to);
+  }
+  return covered + 3 >= b.size();
+}
+
+// An embedded OpenType font Word obfuscates (.odttf, ECMA-376 Part 1 §17.8.1): its first 32 bytes
+// XORed with the font key, a GUID the font table names (w:fontKey). The font as it is, or empty when
+// `key` is no GUID.
+std::string deobfuscated_font(std::string_view bytes, std::string_view key) {
+  std::string hex;
+  for (char c : key) {
+    if (std::isxdigit(static_cast<unsigned char>(c))) hex += c;
+  }
+  if (hex.size() != 32 || bytes.size() < 32) return {};
+  std::string font(bytes);
+  for (std::size_t i = 0; i < 32; ++i) {
+    // The key's bytes are the GUID's hex pairs read from the last.
+    const unsigned k = static_cast<unsigned>(std::stoul(hex.substr(30 - 2 * (i % 16), 2), nullptr, 16));
+    font[i] = static_cast<char>(static_cast<unsigned char>(font[i]) ^ k);
+  }
+  return font;
+}
+
+// Every w:fontKey="{…}" in an XML part: the keys of the package's obfuscated fonts.
+void font_keys(std::string_view xml, std::vector<std::string>& keys) {
+  for (std::size_t at = xml.find("fontKey=\""); at != std::string_view::npos; at = xml.find("fontKey=\"", at + 1)) {
+    const std::size_t from = at + 9, to = xml.find('"', from);
+    if (to != std::string_view::npos && to - from <= 40) keys.emplace_back(xml.substr(from, to - from));
+  }
 }
 
 }  // namespace
@@ -127,7 +210,12 @@ class TextReader {
       text = mime::decode_text(bytes, "").utf8;
     } else if (d.family == internal::Family::kHtml) {
       const std::string html = mime::decode_text(bytes, "").utf8;
-      text = mime::html_to_text(html).text + "\n" + mime::decode_character_references(html);
+      mime::HtmlText shown = mime::html_to_text(html);
+      text = shown.text + "\n" + mime::decode_character_references(html);
+      // What the reader did not follow (nesting past its depth, text past its size) may hold what
+      // a browser shows joined ("1234<b></b>56789018"): the source alone cannot stand for it.
+      if (shown.truncated) piece.unreadable = "limit: the HTML nests deeper than its reader follows; part of its text is not read";
+      else if (shown.size_limited) piece.unreadable = "limit: the HTML's text is larger than its reader reads; the rest is not read";
     } else if ((internal::is_ooxml(d.family) && d.type != "doc" && d.type != "xls" && d.type != "ppt" && d.type != "xlsb") ||
                (internal::is_odf(d.family) && d.type != "flat-odf")) {
       read_package(bytes, std::move(piece), ctx);
@@ -186,7 +274,9 @@ class TextReader {
   // package's piece; every other part is read as the file it is under the package's path
   // ("a.docx/word/embeddings/b.xlsx", "a.odt/Pictures/c.png": an image cannot be read), so nothing
   // stored in the zip goes unread whatever the package reader of the office would do with it.
-  // Only fonts are passed over: glyph outlines, not text.
+  // Only fonts are passed over — glyph outlines, not text —, and only those whose bytes prove them
+  // a font (is_sfnt(), after Word's obfuscation is undone with a key of the package), whatever
+  // their name: "fonts/font1.odttf" holding a list is read, and named, as what it is.
   void read_package(std::string_view bytes, ExtractedText piece, const internal::Context& ctx) {
     auto zip = internal::ZipReader::open(bytes, ctx);
     if (!zip) {
@@ -198,27 +288,29 @@ class TextReader {
     const std::size_t at = out_.size();
     out_.push_back(std::move(piece));
     std::string text;
+    std::vector<std::string> keys;
+    std::vector<std::pair<std::string, std::string>> others;  // parts read as files once every key is known
     for (const auto& e : (*zip)->entries()) {
-      if (e.directory || is_font(e.name)) continue;
+      if (e.directory) continue;
       auto data = (*zip)->read(e, ctx);
       if (!data) {
         out_[at].unreadable = unreadable_because(data.error());
         return;
       }
-      if (looks_like_xml(*data) && xml_text(*data, text)) continue;
+      if (looks_like_xml(*data) && internal::xml_text(*data, text)) {
+        font_keys(*data, keys);
+        continue;
+      }
+      if (is_sfnt(*data)) continue;
       // Not XML, or XML that is not well-formed: read as whatever it is (text, HTML, an image, a
       // nested document), never skipped.
-      read(*data, where + "/" + e.name, ctx.nested(e.name));
+      others.emplace_back(e.name, std::move(data).value());
     }
     out_[at].text = std::move(text);
-  }
-
-  static bool is_font(std::string_view name) {
-    const std::string lower = ascii_lower(name);
-    for (std::string_view ext : {".odttf", ".ttf", ".otf", ".fntdata", ".eot", ".woff", ".woff2"}) {
-      if (lower.ends_with(ext)) return true;
+    for (auto& [name, data] : others) {
+      if (std::any_of(keys.begin(), keys.end(), [&](const std::string& key) { return is_sfnt(deobfuscated_font(data, key)); })) continue;
+      read(data, where + "/" + name, ctx.nested(name));
     }
-    return false;
   }
 
   static constexpr std::size_t kMostFiles = 2000;

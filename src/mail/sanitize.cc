@@ -97,14 +97,14 @@ TnefContent read_tnef(std::string bytes, bool keep_bytes) {
         text("本文.txt", tnef_bytes(*body));
       }
       if (variableLength* rtf = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(PT_BINARY, 0x1009)); rtf != MAPI_UNDEFINED) {
-        int size = 0;
-        BYTE* plain = DecompressRTF(rtf, &size);
-        if (plain != nullptr && size > 0) {
-          text("本文.rtf", std::string(reinterpret_cast<const char*>(plain), static_cast<std::size_t>(size)));
+        // cdr's bounded reader, not libytnef's DecompressRTF (which reads past a truncated body):
+        // a body cut short, of an unknown form or over 64 MiB is unreadable, not a partial text.
+        auto plain = cdr::decompress_rtf(tnef_bytes(*rtf), std::size_t{64} << 20);
+        if (plain && !plain->empty()) {
+          text("本文.rtf", std::move(plain).value());
         } else {
           out.texts.push_back({"本文.rtf", 0, {}, false});  // a compressed RTF body that does not decompress
         }
-        free(plain);
       }
       for (const unsigned type : {static_cast<unsigned>(PT_BINARY), static_cast<unsigned>(PT_STRING8)}) {
         if (variableLength* html = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(type, 0x1013)); html != MAPI_UNDEFINED) text("本文.html", tnef_bytes(*html));

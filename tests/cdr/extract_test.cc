@@ -3,8 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <zip.h>
+#include <zlib.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
 
 #include "cdr/fixtures.h"
 #include "support/japanese_pdf.h"
@@ -131,7 +136,7 @@ TEST(CdrExtract, LegacyOfficeAndRtfTextIsRead) {
   EXPECT_EQ(piece(r, "memo.rtf/pictures").unreadable.rfind("image:", 0), 0u) << "a picture cannot be read: it is named";
   EXPECT_NE(r[0].text.find("個人番号 " + kNumber), std::string::npos) << r[0].text;
   EXPECT_NE(r[0].text.find("機密性3A"), std::string::npos) << r[0].text;
-  EXPECT_EQ(r[0].text.find("ＭＳ"), std::string::npos) << "the font table is no text";
+  EXPECT_NE(r[0].text.find("ＭＳ 明朝"), std::string::npos) << "a font's name is text a person wrote: " << r[0].text;
   EXPECT_EQ(r[0].text.find("313233"), std::string::npos) << "picture data is no text";
 }
 
@@ -205,18 +210,61 @@ std::string ole10native(const std::string& name, const std::string& file) {
   return b.s;
 }
 
+// Bytes as RTF writes them in a hex destination.
+std::string hex_of(std::string_view bytes) {
+  std::string hex;
+  static const char* digits = "0123456789abcdef";
+  for (unsigned char c : bytes) {
+    hex += digits[c >> 4];
+    hex += digits[c & 15];
+  }
+  return hex;
+}
+
 // An OLE1 embedded object of `class_name` (as RTF's \objdata holds it), hex-encoded.
 std::string ole1_hex(const std::string& class_name, const std::string& native) {
   fixtures::Bytes b;
   b.u32(0x00000501).u32(2).u32(static_cast<unsigned long>(class_name.size() + 1)).raw(class_name + std::string(1, '\0')).u32(0).u32(0);
   b.u32(static_cast<unsigned long>(native.size())).raw(native);
-  std::string hex;
-  static const char* digits = "0123456789abcdef";
-  for (unsigned char c : b.s) {
-    hex += digits[c >> 4];
-    hex += digits[c & 15];
-  }
-  return hex;
+  return hex_of(b.s);
+}
+
+// An RTF body compressed as Outlook stores it ([MS-OXRTFCP] LZFu): "{\\rtf1" taken from the
+// dictionary's prelude, then " 987654321098}" literal, then the end marker.
+std::string lzfu_body() {
+  const std::string literal = " 987654321098}";
+  fixtures::Bytes lz;
+  lz.raw(std::string(1, '\x01')).raw(std::string("\x00\x04", 2)).raw(literal.substr(0, 7));  // one reference, 7 literals
+  const unsigned end_at = static_cast<unsigned>(207 + 6 + literal.size());
+  lz.raw(std::string(1, static_cast<char>(1u << (literal.size() - 7)))).raw(literal.substr(7));
+  lz.raw(std::string(1, static_cast<char>(end_at >> 4))).raw(std::string(1, static_cast<char>((end_at & 0xF) << 4)));
+  fixtures::Bytes body;
+  body.u32(static_cast<unsigned long>(lz.s.size() + 12)).u32(static_cast<unsigned long>(6 + literal.size())).u32(0x75465A4C).u32(0).raw(lz.s);
+  return body.s;
+}
+
+// A TrueType font of one table: its header, its directory and the table, nothing else.
+std::string sfnt(const std::string& table) {
+  auto be32 = [](std::uint32_t v) { return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)}; };
+  return be32(0x00010000) + std::string("\x00\x01\x00\x10\x00\x00\x00\x00", 8) + "head" + be32(0) + be32(28) +
+         be32(static_cast<std::uint32_t>(table.size())) + table;
+}
+
+const std::string kFontKey = "{01234567-89AB-CDEF-0123-456789ABCDEF}";
+
+// `font` as Word stores it in a .docx (.odttf): its first 32 bytes XORed with kFontKey's bytes, the
+// GUID's hex pairs read from the last.
+std::string obfuscated(std::string font) {
+  const std::string hex = "0123456789ABCDEF0123456789ABCDEF";
+  for (std::size_t i = 0; i < 32; ++i) font[i] = static_cast<char>(font[i] ^ std::stoi(hex.substr(30 - 2 * (i % 16), 2), nullptr, 16));
+  return font;
+}
+
+// Every piece's text, one after another: where a number was found matters less than that it was.
+std::string all_text(const std::vector<ExtractedText>& pieces) {
+  std::string out;
+  for (const auto& p : pieces) out += p.text + "\n";
+  return out;
 }
 
 const std::string kDocxTypes =
@@ -249,7 +297,8 @@ TEST(CdrExtract, EveryMemberOfAnOfficePackageIsReadOrNamed) {
                                      {"word/embeddings/oleObject1.bin", compound_file({{"\x01Ole10Native", ole10native("list.csv", "a," + kNumber)}, {"\x01" "CompObj", "x"}})},
                                      {"word/media/image1.png", fixtures::rgb_png(4, 4, 1, 2, 3)},
                                      {"customXml/item1.xml", "<root><number>" + kNumber + "</number></root>"},
-                                     {"word/fonts/font1.odttf", std::string(64, '\x01')}});
+                                     {"word/fontTable.xml", "<w:fonts xmlns:w=\"w\"><w:font w:name=\"A\"><w:embedRegular w:fontKey=\"" + kFontKey + "\"/></w:font></w:fonts>"},
+                                     {"word/fonts/font1.odttf", obfuscated(sfnt(std::string(64, '\x01')))}});
   const auto doc = extract_texts(docx, "r.docx");
   EXPECT_NE(piece(doc, "r.docx").text.find("個人番号 " + kNumber), std::string::npos) << "a document variable: " << piece(doc, "r.docx").text;
   EXPECT_NE(piece(doc, "r.docx/word/embeddings/Microsoft_Excel_Worksheet.xlsx").text.find(kNumber), std::string::npos) << wheres(doc);
@@ -257,7 +306,7 @@ TEST(CdrExtract, EveryMemberOfAnOfficePackageIsReadOrNamed) {
   EXPECT_EQ(piece(doc, "r.docx/word/embeddings/Microsoft_Excel_Worksheet.xlsx").text.find("000000000000"), std::string::npos)
       << "the identifier Excel gives every sheet is no text (its zeros would pass for a 個人番号)";
   EXPECT_EQ(piece(doc, "r.docx/word/media/image1.png").unreadable.rfind("image:", 0), 0u) << wheres(doc);
-  for (const auto& p : doc) EXPECT_EQ(p.where.find("font1"), std::string::npos) << "fonts carry no text";
+  for (const auto& p : doc) EXPECT_EQ(p.where.find("font1"), std::string::npos) << "a font (its bytes say so) carries no text";
   // custom XML's text is the package's text (no part of it left out)
   std::size_t numbers = 0;
   for (std::size_t at = piece(doc, "r.docx").text.find(kNumber); at != std::string::npos; at = piece(doc, "r.docx").text.find(kNumber, at + 1)) ++numbers;
@@ -290,17 +339,8 @@ TEST(CdrExtract, CompoundFilesAreReadStreamByStreamOrNamed) {
   EXPECT_EQ(piece(msg, "mail.msg").unreadable, "");
   EXPECT_NE(piece(msg, "mail.msg").text.find("個人番号 " + kNumber), std::string::npos) << wheres(msg);
   EXPECT_NE(piece(msg, "mail.msg/__attach_version1.0_#00000000/list.csv").text.find(kNumber), std::string::npos) << wheres(msg);
-  // Its RTF body, compressed as Outlook stores it ([MS-OXRTFCP] LZFu): "{\rtf1" taken from the
-  // dictionary's prelude, the rest literal, then the end marker.
-  std::string literal = " 987654321098}";
-  fixtures::Bytes lz;
-  lz.raw(std::string(1, '\x01')).raw(std::string("\x00\x04", 2)).raw(literal.substr(0, 7));  // one reference, 7 literals
-  const unsigned end_at = static_cast<unsigned>(207 + 6 + literal.size());
-  lz.raw(std::string(1, static_cast<char>(1u << (literal.size() - 7)))).raw(literal.substr(7));
-  lz.raw(std::string(1, static_cast<char>(end_at >> 4))).raw(std::string(1, static_cast<char>((end_at & 0xF) << 4)));
-  fixtures::Bytes body;
-  body.u32(static_cast<unsigned long>(lz.s.size() + 12)).u32(static_cast<unsigned long>(6 + literal.size())).u32(0x75465A4C).u32(0).raw(lz.s);
-  const auto rtf_mail = extract_texts(compound_file({{"__substg1.0_0037001F", utf16le(u"件名")}, {"__substg1.0_10090102", body.s}}), "rtf.msg");
+  // Its RTF body, compressed as Outlook stores it ([MS-OXRTFCP] LZFu).
+  const auto rtf_mail = extract_texts(compound_file({{"__substg1.0_0037001F", utf16le(u"件名")}, {"__substg1.0_10090102", lzfu_body()}}), "rtf.msg");
   EXPECT_NE(piece(rtf_mail, "rtf.msg/body.rtf").text.find("987654321098"), std::string::npos) << wheres(rtf_mail);
   // A Word file with an embedded packaged file (ObjectPool) and an embedded workbook's package.
   const auto [word, table] = fixtures::word_streams("本文\r");
@@ -342,6 +382,46 @@ TEST(CdrExtract, RtfObjectsPicturesAndIgnorableDestinationsAreReadOrNamed) {
   EXPECT_EQ(piece(link, "l.rtf/object 1").unreadable.rfind("unsupported:", 0), 0u) << wheres(link);
 }
 
+// Issue #17 (1): what Word keeps in tables and hex destinations is read — a style's name, a list's
+// text, a revision's author as text; the theme, colour scheme mapping and data store decoded and read
+// as files; small hex values of their fixed size (a picture id) decoded as text, of another size (a
+// decimal number in a panose) read as written; \bin bytes outside a picture read as a file; a hex
+// destination that holds other than hex read as text. Nothing is dropped unnamed.
+TEST(CdrExtract, RtfTablesHexDestinationsAndBinaryDataAreRead) {
+  const std::string rtf =
+      "{\\rtf1\\ansi\\ansicpg932{\\fonttbl{\\f0\\fcharset128{\\*\\panose 999900001111}Gothic;}}{\\*\\blipuid " + hex_of("100000000001abcd") + "}"
+      "{\\stylesheet{\\s1 style 200000000002;}}{\\*\\listtable{\\list{\\listname 300000000003;}}}"
+      "{\\*\\revtbl{Unknown;}{\\'94\\'d4\\'8d\\'86 400000000004;}}"
+      "{\\*\\themedata " + hex_of(make_zip({{"theme/theme/theme1.xml", "<a:theme name=\"500000000005\"/>"}})) + "}"
+      "{\\*\\colorschememapping " + hex_of("<a:clrMap note=\"600000000006\"/>") + "}"
+      "{\\*\\datastore " + ole1_hex("Msxml2.SAXXMLReader.6.0", "id,700000000007") + "}"
+      "{\\*\\passwordhash 800000000008 \\'94\\'e9}"
+      "{\\*\\generator \\bin15 id,900000000009}本文\\par}";
+  const auto r = extract_texts(rtf, "t.rtf");
+  const std::string text = all_text(r);
+  for (const char* number : {"999900001111", "100000000001", "200000000002", "300000000003", "400000000004", "500000000005", "600000000006",
+                             "700000000007", "800000000008", "900000000009"}) {
+    EXPECT_NE(text.find(number), std::string::npos) << number << " in " << wheres(r) << "\n" << text;
+  }
+  EXPECT_NE(text.find("秘"), std::string::npos) << "a hex destination with other than hex digits is read as text: " << text;
+  for (const auto& p : r) EXPECT_EQ(p.unreadable, "") << p.where;
+  // A \bin of bytes that are no file a reader knows is named, not passed over.
+  const auto raw = extract_texts(std::string("{\\rtf1{\\*\\x \\bin4 \x01\x02\x03\x04}}"), "b.rtf");
+  EXPECT_NE(piece(raw, "b.rtf/binary data 1").unreadable, "") << wheres(raw);
+}
+
+// An ordinary RTF (WordPad, the circlean corpus) is read whole: nothing in it is named unreadable.
+TEST(CdrExtract, AnOrdinaryRtfIsReadWithoutAnUnreadablePiece) {
+  const std::filesystem::path file = std::filesystem::path(SANSO_SHARED_DIR) / "corpora/files/circlean/normal/rich_text.rtf";
+  if (!std::filesystem::exists(file)) GTEST_SKIP() << "no public test files at " << file;
+  std::ifstream in(file, std::ios::binary);
+  const std::string rtf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto r = extract_texts(rtf, "rich_text.rtf");
+  ASSERT_FALSE(r.empty());
+  for (const auto& p : r) EXPECT_EQ(p.unreadable, "") << p.where;
+  EXPECT_NE(r[0].text.find_first_not_of(" \r\n\t"), std::string::npos);
+}
+
 TEST(CdrExtract, PdfEmbeddedFilesXfaAndScannedPagesAreReadOrNamed) {
   auto stream = [](const std::string& content) { return "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream"; };
   const std::string csv = "山田," + kNumber;
@@ -368,7 +448,78 @@ TEST(CdrExtract, PdfEmbeddedFilesXfaAndScannedPagesAreReadOrNamed) {
        stream("/Im1 Do BT /F1 12 Tf 72 72 Td (minutes) Tj ET"),
        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"});
   const auto mixed = extract_texts(text_page, "m.pdf");
-  EXPECT_EQ(mixed.size(), 1u) << wheres(mixed);
+  EXPECT_EQ(mixed.size(), 1u) << "a one-pixel picture holds no text: " << wheres(mixed);
+}
+
+// Issue #17 (5): decompress_rtf(), the bounded reader mail's TNEF path uses instead of libytnef's
+// DecompressRTF: a whole body decompresses; one cut short anywhere, of an unknown form, claiming more
+// than the limit or expanding past it is an error (never a partial text, never a read past the bytes).
+TEST(CdrExtract, CompressedRtfIsDecompressedWithinItsBytesOrRefused) {
+  const std::string body = lzfu_body();
+  auto whole = decompress_rtf(body, 1 << 20);
+  ASSERT_TRUE(whole) << whole.error().message;
+  EXPECT_EQ(*whole, "{\\rtf1 987654321098}");
+  for (std::size_t cut = 0; cut < body.size(); ++cut) {
+    // A copy of exactly `cut` bytes: ASan sees any read past it.
+    const std::unique_ptr<char[]> bytes(new char[cut == 0 ? 1 : cut]);
+    std::memcpy(bytes.get(), body.data(), cut);
+    auto part = decompress_rtf(std::string_view(bytes.get(), cut), 1 << 20);
+    ASSERT_FALSE(part) << "cut at " << cut << " read as " << *part;
+    EXPECT_EQ(part.error().code, "cdr.malformed") << cut;
+  }
+  // The header's size made to say less than the data: the end marker is then outside it.
+  std::string short_size = body;
+  short_size[0] = static_cast<char>(short_size[0] - 2);
+  EXPECT_FALSE(decompress_rtf(short_size, 1 << 20));
+  // Stored (MELA) with fewer bytes than it claims; an unknown magic; a size over the limit.
+  fixtures::Bytes stored;
+  stored.u32(12 + 5).u32(100).u32(0x414C454D).u32(0).raw("{\\rtf");
+  EXPECT_FALSE(decompress_rtf(stored.s, 1 << 20));
+  std::string unknown = body;
+  unknown[8] = 'X';
+  EXPECT_FALSE(decompress_rtf(unknown, 1 << 20));
+  auto over = decompress_rtf(body, 4);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, "cdr.limit");
+  // References that copy 17 bytes each from 2: a body that claims a small size but expands past the limit.
+  fixtures::Bytes bomb_data;
+  for (int i = 0; i < 64; ++i) bomb_data.raw(std::string(1, '\xff')).raw(std::string(16, '\x0f'));
+  fixtures::Bytes bomb;
+  bomb.u32(static_cast<unsigned long>(bomb_data.s.size() + 12)).u32(10).u32(0x75465A4C).u32(0).raw(bomb_data.s);
+  auto expanded = decompress_rtf(bomb.s, 4096);
+  ASSERT_FALSE(expanded);
+  EXPECT_EQ(expanded.error().code, "cdr.limit");
+}
+
+// Issue #17 (2): a page with text and a picture that can hold a line of text (a scanned card with a
+// typed page number) is named, whether the picture is an image XObject, an inline image or drawn
+// through a form; a page with text and a rule one pixel high is not.
+TEST(CdrExtract, PdfPagesWithTextAndLegiblePicturesAreNamed) {
+  auto stream = [](const std::string& dict, const std::string& content) {
+    return "<< " + dict + " /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream";
+  };
+  auto page_pdf = [&](const std::string& contents, const std::string& xobject) {
+    return testing::pdf_of(
+        {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /X1 4 0 R /Im1 7 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>",
+         xobject, stream("", contents), "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+         stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'))});
+  };
+  const std::string text = " BT /F1 12 Tf 72 72 Td (page 1) Tj ET";
+  const std::string image = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8",
+                                   std::string(100000, '\x80'));
+  const auto card = extract_texts(page_pdf("q 400 0 0 250 0 0 cm /X1 Do Q" + text, image), "card.pdf");
+  EXPECT_NE(piece(card, "card.pdf/pages").unreadable.find("page(s) 1 have pictures whose text cannot be read"), std::string::npos) << wheres(card);
+  const auto form = extract_texts(page_pdf("/X1 Do" + text, stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /XObject << /Im1 7 0 R >> >>",
+                                                                    "q 400 0 0 250 0 0 cm /Im1 Do Q")),
+                                  "form.pdf");
+  EXPECT_EQ(piece(form, "form.pdf/pages").unreadable.rfind("image:", 0), 0u) << "a picture drawn by a form: " << wheres(form);
+  const auto in_line = extract_texts(page_pdf("q 40 0 0 10 0 0 cm BI /W 40 /H 10 /CS /G /BPC 8 ID " + std::string(400, '\x80') + " EI Q" + text, image),
+                                     "inline.pdf");
+  EXPECT_EQ(piece(in_line, "inline.pdf/pages").unreadable.rfind("image:", 0), 0u) << "an inline picture: " << wheres(in_line);
+  const auto rule = extract_texts(page_pdf("q 400 0 0 1 0 0 cm BI /W 400 /H 1 /CS /G /BPC 8 ID " + std::string(400, '\x80') + " EI Q" + text, image),
+                                  "rule.pdf");
+  EXPECT_EQ(rule.size(), 1u) << "a rule one pixel high holds no text: " << wheres(rule);
 }
 
 TEST(CdrExtract, HtmlCommentsAttributesScriptsAndHiddenTextAreRead) {
@@ -383,6 +534,143 @@ TEST(CdrExtract, HtmlCommentsAttributesScriptsAndHiddenTextAreRead) {
   for (const char* number : {"111122223333", "444455556666", "777788889999", "123456789018", "222233334444", "555566667777", "888899990000", "987654321098"}) {
     EXPECT_NE(read[0].text.find(number), std::string::npos) << number << " in " << read[0].text;
   }
+}
+
+// Issue #17 (8): a part is passed over as a font only when its bytes are one (an sfnt whose tables
+// hold every byte, a Word font deobfuscated with a key of the package) — never for its name. A list
+// named like a font, a font with a list after its tables, an .odttf no key of the package opens are
+// read or named; a plain TrueType font in an ODF package is passed over.
+TEST(CdrExtract, PartsArePassedOverAsFontsByTheirContentNotTheirName) {
+  const std::string fonts = "<w:fonts xmlns:w=\"w\"><w:font w:name=\"A\"><w:embedRegular w:fontKey=\"" + kFontKey + "\"/></w:font></w:fonts>";
+  const std::string docx = make_zip({{"[Content_Types].xml", kDocxTypes},
+                                     {"word/document.xml", kWordBody},
+                                     {"word/fontTable.xml", fonts},
+                                     {"word/fonts/font1.odttf", "山田," + kNumber + "\r\n"},
+                                     {"word/fonts/font2.ttf", sfnt(std::string(64, '\x01')) + "a," + kNumber},
+                                     {"word/fonts/font3.odttf", obfuscated(sfnt(std::string(64, '\x01')))},
+                                     {"word/fonts/font4.odttf", sfnt(std::string(64, '\x01')).substr(0, 32) + "a," + kNumber}});
+  const auto doc = extract_texts(docx, "f.docx");
+  EXPECT_NE(piece(doc, "f.docx/word/fonts/font1.odttf").text.find(kNumber), std::string::npos) << wheres(doc);
+  const ExtractedText& tail = piece(doc, "f.docx/word/fonts/font2.ttf");
+  EXPECT_TRUE(tail.text.find(kNumber) != std::string::npos || !tail.unreadable.empty()) << "bytes after a font's tables: " << wheres(doc);
+  const ExtractedText& unkeyed = piece(doc, "f.docx/word/fonts/font4.odttf");
+  EXPECT_TRUE(unkeyed.text.find(kNumber) != std::string::npos || !unkeyed.unreadable.empty()) << wheres(doc);
+  for (const auto& p : doc) EXPECT_EQ(p.where.find("font3"), std::string::npos) << "a font deobfuscated with the package's key: " << wheres(doc);
+  const auto odt = extract_texts(make_zip({{"mimetype", "application/vnd.oasis.opendocument.text"},
+                                           {"content.xml", "<office:document-content xmlns:office=\"o\"><p>本文</p></office:document-content>"},
+                                           {"Fonts/a.ttf", sfnt(std::string(100, '\x02'))}}),
+                                 "f.odt");
+  for (const auto& p : odt) {
+    EXPECT_EQ(p.where.find("a.ttf"), std::string::npos) << "a font is passed over: " << wheres(odt);
+    EXPECT_EQ(p.unreadable, "") << p.where;
+  }
+  // A compound file's streams known by name only (a table stream Word does not use, an object's
+  // class stream) give their strings: a number put there is found.
+  const auto [word, table] = fixtures::word_streams("本文\r");
+  const auto legacy = extract_texts(compound_file({{"WordDocument", word}, {"1Table", table}, {"0Table", "a," + kNumber}, {"\x01" "CompObj", utf16le(u"番号 987654321098")}}),
+                                    "t.doc");
+  EXPECT_NE(piece(legacy, "t.doc").text.find(kNumber), std::string::npos) << piece(legacy, "t.doc").text;
+  EXPECT_NE(piece(legacy, "t.doc").text.find("987654321098"), std::string::npos) << piece(legacy, "t.doc").text;
+}
+
+// Issue #17 (4): a PDF's XFA form is read by the XML reader every Office part goes through:
+// references decoded, comments, processing instructions and attributes read, across the packets of
+// an array that are one document together.
+TEST(CdrExtract, PdfXfaIsReadAsXml) {
+  auto stream = [](const std::string& content) { return "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream"; };
+  const std::string pdf = testing::pdf_of(
+      {"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA [(preamble) 4 0 R (datasets) 5 0 R (postamble) 6 0 R] >> >>",
+       "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+       stream("<xdp:xdp xmlns:xdp=\"http://ns.adobe.com/xdp/\">"),
+       stream("<xfa:datasets xmlns:xfa=\"x\"><xfa:data><n>&#49;23456789018</n><m v=\"111122223333\"/><!-- 444455556666 --><?memo 777788889999?>"
+              "</xfa:data></xfa:datasets>"),
+       stream("</xdp:xdp>")});
+  const auto read = extract_texts(pdf, "x.pdf");
+  ASSERT_FALSE(read.empty());
+  for (const char* number : {"123456789018", "111122223333", "444455556666", "777788889999"}) {
+    EXPECT_NE(read[0].text.find(number), std::string::npos) << number << " in " << read[0].text;
+  }
+  // Packets that are no XML together: their source, references decoded.
+  const std::string broken = testing::pdf_of(
+      {"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /XFA 4 0 R >> >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>", stream("<xdp><n>&#57;87654321098</n>")});
+  const auto source = extract_texts(broken, "b.pdf");
+  ASSERT_FALSE(source.empty());
+  EXPECT_NE(source[0].text.find("987654321098"), std::string::npos) << source[0].text;
+}
+
+std::string deflated(const std::string& data) {
+  uLongf size = compressBound(static_cast<uLong>(data.size()));
+  std::string out(size, '\0');
+  EXPECT_EQ(compress2(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(data.data()), static_cast<uLong>(data.size()), 9), Z_OK);
+  out.resize(size);
+  return out;
+}
+
+// Issue #17 (3): a PDF's streams are charged to the budget as they are decoded — a page's content
+// that inflates past it makes the PDF unreadable ("limit") — and a form drawn on every page is read
+// once: three hundred pages drawing one form of 1 MiB stay well inside the budget.
+TEST(CdrExtract, PdfStreamsAreChargedAsDecodedAndFormsReadOnce) {
+  auto flate = [](const std::string& dict, const std::string& data) {
+    const std::string z = deflated(data);
+    return "<< " + dict + " /Filter /FlateDecode /Length " + std::to_string(z.size()) + " >>\nstream\n" + z + "\nendstream";
+  };
+  const std::string bomb = testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+                                            flate("", std::string(std::size_t{300} << 20, ' '))});
+  const auto burst = extract_texts(bomb, "bomb.pdf");
+  ASSERT_EQ(burst.size(), 1u) << wheres(burst);
+  EXPECT_EQ(burst[0].unreadable.rfind("limit:", 0), 0u) << burst[0].unreadable;
+  constexpr int kPages = 300;
+  std::string kids;
+  for (int i = 0; i < kPages; ++i) kids += std::to_string(6 + i) + " 0 R ";
+  std::vector<std::string> objects = {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(kPages) + " >>",
+                                      flate("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << >>", std::string(std::size_t{1} << 20, ' ') + "BT (x) Tj ET"),
+                                      "<< /Length 8 >>\nstream\n/Fm1 Do \nendstream", "<< /XObject << /Fm1 3 0 R >> >>"};
+  for (int i = 0; i < kPages; ++i) objects.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources 5 0 R /Contents 4 0 R >>");
+  const auto shared = extract_texts(testing::pdf_of(objects), "shared.pdf");
+  ASSERT_EQ(shared.size(), 1u) << wheres(shared);
+  EXPECT_EQ(shared[0].unreadable, "");
+}
+
+// Issue #17 (6): an Outlook item's multi-valued string properties are read value by value, and its
+// other binary properties as the files they are or for the strings in them; an entry id of binary
+// bytes makes no unreadable piece.
+TEST(CdrExtract, MsgMultiValuedAndBinaryPropertiesAreRead) {
+  fixtures::Bytes lengths;
+  lengths.u32(22);
+  const std::string entry_id("\x00\x00\x00\x00\xdc\xa7\x40\xc8\xc0\x42\x10\x1a\xb4\xb9\x08\x00\x2b\x2f\xe1\x82\x01\x00\x00\x00", 24);
+  const auto msg = extract_texts(compound_file({{"__substg1.0_0037001F", utf16le(u"件名")},
+                                                {"__substg1.0_3A0C101F", lengths.s},
+                                                {"__substg1.0_3A0C101F-00000000", utf16le(u"番号 111122223333")},
+                                                {"__substg1.0_8005101E-00000001", "222233334444"},
+                                                {"__substg1.0_80010102", std::string("\x01\x02\x00\x00", 4) + "a,333344445555" + std::string("\x00\xff", 2)},
+                                                {"__substg1.0_80021102-00000000", make_zip({{"list.csv", "a,444455556666"}})},
+                                                {"__substg1.0_0FFF0102", entry_id}}),
+                                 "mv.msg");
+  const std::string text = all_text(msg);
+  for (const char* number : {"111122223333", "222233334444", "333344445555", "444455556666"}) {
+    EXPECT_NE(text.find(number), std::string::npos) << number << " in " << wheres(msg) << "\n" << text;
+  }
+  for (const auto& p : msg) EXPECT_EQ(p.unreadable, "") << p.where;
+}
+
+// Issue #17 (7): an HTML file its reader cuts short (nesting past libxml2's depth) is named
+// unreadable, not passed as read from the part it followed; the text read is kept beside the reason.
+TEST(CdrExtract, HtmlTheReaderCutsShortIsUnreadable) {
+  std::string deep = "<html><body>";
+  for (int i = 0; i < 1000; ++i) deep += "<div>";
+  deep += "1234<b></b>56789018";
+  for (int i = 0; i < 1000; ++i) deep += "</div>";
+  deep += "</body></html>";
+  const auto read = extract_texts(deep, "deep.html");
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].unreadable.rfind("limit:", 0), 0u) << read[0].unreadable;
+  // The same text nested as ordinary pages nest it is read.
+  const auto plain = extract_texts("<html><body><div><div>1234<b></b>56789018</div></div></body></html>", "plain.html");
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].unreadable, "");
+  EXPECT_NE(plain[0].text.find(kNumber), std::string::npos) << plain[0].text;
 }
 
 }  // namespace

@@ -121,6 +121,10 @@ struct ReadContent {
   std::vector<ArchiveMember> embedded;
   std::vector<std::pair<std::string, std::string>> unread;  // name, reason ("reason: message")
 };
+// The text of an XML document for content checks (extract.cc): text nodes, comments, processing
+// instructions and attribute values, entities and references decoded. False, `out` untouched, when
+// it is not well-formed XML.
+bool xml_text(std::string_view xml, std::string& out);
 // An OLE1 embedded object ([MS-OLEDS] 2.2.4 ObjectHeader + NativeData, as RTF's \objdata and
 // Word 6 keep it): its native data, a Packager object's file unwrapped (`label` then names it).
 // Linked objects and presentations carry no file: "cdr.unsupported".

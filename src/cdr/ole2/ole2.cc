@@ -217,6 +217,46 @@ class Utf16Text {
 };
 
 // Windows-1252's 0x80–0x9F; elsewhere it is Latin-1.
+// The strings in binary data, as `strings` finds them: runs of at least 4 printable ASCII bytes,
+// and of at least 4 UTF-16LE characters at either byte alignment, each run a line.
+void stream_strings(std::string_view data, Utf16Text& out) {
+  constexpr std::size_t kShortest = 4;
+  std::size_t run = 0;
+  for (std::size_t i = 0; i <= data.size(); ++i) {
+    const bool printable = i < data.size() && data[i] >= 0x20 && data[i] < 0x7F;
+    if (printable) {
+      ++run;
+      continue;
+    }
+    if (run >= kShortest) {
+      for (char c : data.substr(i - run, run)) out.put(static_cast<unsigned char>(c));
+      out.line();
+    }
+    run = 0;
+  }
+  for (std::size_t align = 0; align < 2; ++align) {
+    std::size_t from = align;
+    run = 0;
+    for (std::size_t i = align; i + 1 < data.size() + 2; i += 2) {
+      const bool in = i + 1 < data.size();
+      const unsigned unit = in ? u16(data, i) : 0;
+      // No control characters, surrogates or non-characters (ASCII text read two bytes at a time
+      // gives runs of CJK-looking noise here: harmless beside the pass above, which reads it).
+      const bool printable = in && unit >= 0x20 && (unit < 0xD800 || unit >= 0xE000) && unit != 0xFFFF && unit != 0xFFFE && (unit < 0x7F || unit >= 0xA0);
+      if (printable) {
+        if (run == 0) from = i;
+        ++run;
+        continue;
+      }
+      if (run >= kShortest) {
+        for (std::size_t k = 0; k < run; ++k) out.put(u16(data, from + 2 * k));
+        out.line();
+      }
+      run = 0;
+    }
+  }
+}
+
 char32_t cp1252(unsigned char c) {
   static constexpr char16_t kHigh[32] = {0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD,
                                          0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
@@ -710,12 +750,21 @@ std::string file_label(std::string_view label, std::string_view fallback) {
 }
 
 // An Outlook item's RTF body ([MS-OXRTFCP]): LZ77 over a 4096-byte dictionary that starts with a
-// fixed RTF prelude ("LZFu"), or stored as it is ("MELA"); at most `max` bytes.
+// fixed RTF prelude ("LZFu"), or stored as it is ("MELA"); at most `max` bytes. Every byte read is
+// inside `in`; a body cut short anywhere is malformed rather than a partial text taken for the whole.
 Result<std::string> rtf_body(std::string_view in, std::size_t max) {
-  if (in.size() < 16) return blocked("malformed", "RTF body", "the compressed RTF body is too short");
+  if (in.size() < 16) return blocked("malformed", "RTF body", "the compressed RTF body is too short (" + std::to_string(in.size()) + " bytes; its header alone is 16)");
   const std::uint32_t compressed = u32(in, 0), raw = u32(in, 4), magic = u32(in, 8);
   if (raw > max) return blocked("limit", "RTF body", "the RTF body is larger than the limit");
-  if (magic == 0x414C454D) return std::string(in.substr(16, std::min<std::size_t>(raw, in.size() - 16)));
+  // CompSize counts the bytes after itself: the rest of the header (12) and the data.
+  if (compressed < 12 || std::uint64_t{compressed} + 4 > in.size()) {
+    return blocked("malformed", "RTF body", "the compressed RTF body is cut short (its header says " + std::to_string(std::uint64_t{compressed} + 4) +
+                                                " bytes, " + std::to_string(in.size()) + " are there)");
+  }
+  if (magic == 0x414C454D) {
+    if (raw > in.size() - 16) return blocked("malformed", "RTF body", "the stored RTF body is cut short");
+    return std::string(in.substr(16, raw));
+  }
   if (magic != 0x75465A4C) return blocked("malformed", "RTF body", "the RTF body is neither compressed nor stored");
   static constexpr std::string_view kPrelude =
       "{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman \\fswiss \\fmodern \\fscript \\fdecor MS Sans SerifSymbolArialTimes "
@@ -729,14 +778,14 @@ Result<std::string> rtf_body(std::string_view in, std::size_t max) {
     dict[write] = c;
     write = (write + 1) % dict.size();
   };
-  const std::size_t end = std::min<std::size_t>(in.size(), std::size_t{4} + compressed);
+  const std::size_t end = std::size_t{4} + compressed;
   for (std::size_t at = 16; at < end;) {
     const unsigned control = static_cast<unsigned char>(in[at++]);
     for (int bit = 0; bit < 8 && at < end; ++bit) {
       if ((control & (1u << bit)) == 0) {
         put(in[at++]);
       } else {
-        if (at + 1 >= end) return out;
+        if (at + 1 >= end) return blocked("malformed", "RTF body", "the compressed RTF body ends inside a reference");
         const unsigned ref = (static_cast<unsigned char>(in[at]) << 8) | static_cast<unsigned char>(in[at + 1]);
         at += 2;
         const std::size_t offset = ref >> 4, length = (ref & 0xF) + 2;
@@ -746,7 +795,7 @@ Result<std::string> rtf_body(std::string_view in, std::size_t max) {
       if (out.size() > max) return blocked("limit", "RTF body", "the RTF body expands beyond the limit");
     }
   }
-  return out;
+  return blocked("malformed", "RTF body", "the compressed RTF body has no end marker (it is cut short)");
 }
 
 }  // namespace
@@ -842,7 +891,11 @@ Result<ReadContent> ole2_content(std::string_view bytes, std::string_view type, 
       out.line();
     } else if (name == "1table" || name == "0table" || name == "current user" || name == "\x01" "compobj" || name == "\x01ole" ||
                name == "\x03objinfo" || name == "\x03ocxname" || name == "__properties_version1.0" || path.find("__nameid_version1.0/") != std::string::npos) {
-      continue;  // read with WordDocument, or object and item bookkeeping: class ids, flags, property ids
+      // A Word table stream (the text is read with WordDocument; style and font names, document
+      // variables, authors stay in the table), object and item bookkeeping (class ids, flags,
+      // property ids). Known by name only — a name anyone can give a stream —, so their strings
+      // are read: a number put there is found, and binary ids give none.
+      stream_strings(SANSO_TRY(read(e)), out);
     } else if (name == "workbook" || name == "book") {
       workbook_text(SANSO_TRY(read(e)), out, encrypted);
     } else if (name == "powerpoint document") {
@@ -890,8 +943,33 @@ Result<ReadContent> ole2_content(std::string_view bytes, std::string_view type, 
           SANSO_TRY(ctx.charge(body->size(), e.path));
           content.embedded.push_back({storage + "body.rtf", std::move(body).value()});
         }
+      } else if ((kind == "101f" || kind == "101e") && name.size() > 20) {
+        // A value of a multi-valued string property (keywords, companies, a contact's children):
+        // __substg1.0_TTTT101F-0000000N, one stream per value.
+        const std::string data = SANSO_TRY(read(e));
+        if (kind == "101f") {
+          for (std::size_t i = 0; i + 1 < data.size(); i += 2) out.put(u16(data, i));
+        } else {
+          out.text() += mime::decode_text(data, "").utf8;
+        }
+        out.line();
+      } else if (kind == "0102" || kind == "1102") {
+        // Another binary property, or a value of a multi-valued one: a file when its bytes are
+        // one a reader knows (read as that file), otherwise entry ids, search and change keys,
+        // conversation indexes — read for their strings, which holds any text put there (an entry
+        // id's address, a number) and gives nothing of a binary id. None is passed over unread.
+        std::string data = SANSO_TRY(read(e));
+        const Family family = detect(data, "", ctx).family;
+        if (family != Family::kUnknown && family != Family::kText && family != Family::kNone) {
+          content.embedded.push_back({storage + "property " + tag + (name.size() > 20 ? name.substr(20) : ""), std::move(data)});
+        } else {
+          stream_strings(data, out);
+        }
+      } else {
+        // Fixed-size values of a multi-valued property and the lengths of variable ones (…101F
+        // without a value index): numbers in a row. Their strings are read all the same.
+        stream_strings(SANSO_TRY(read(e)), out);
       }
-      // Other binary and fixed-size properties are identifiers, keys and flags.
     } else {
       content.unread.emplace_back(e.path, "unsupported: a stream of no known meaning in the compound file is not read");
     }
@@ -910,3 +988,9 @@ Result<std::string> ole2_text(std::string_view bytes, std::string_view type, con
 }
 
 }  // namespace sanso::cdr::internal
+
+namespace sanso::cdr {
+
+Result<std::string> decompress_rtf(std::string_view compressed, std::size_t max) { return internal::rtf_body(compressed, max); }
+
+}  // namespace sanso::cdr

@@ -20,13 +20,18 @@
 #include <qpdf/QPDFExc.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 #include <qpdf/QPDFPageObjectHelper.hh>
+#include <qpdf/Pipeline.hh>
 #include <qpdf/QPDFWriter.hh>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
+#include <tuple>
 
 #include "cdr/internal/format.h"
+#include "mime/html_text.h"
 
 namespace sanso::cdr::internal {
 namespace {
@@ -407,17 +412,114 @@ namespace {
 struct Drawn {
   bool text = false;
   std::size_t images = 0;
+  std::size_t legible = 0;  // pictures large enough to hold a line a person can read
+  bool unknown = false;     // a form it draws cannot be read: what it shows is not known
+};
+
+// Whether a picture of width × height pixels can hold text a person reads (a digit needs some
+// 3 × 5 pixels; twelve of them in a row, or one per picture, are a 個人番号). Rules, spacers and
+// gradients one pixel high or wide cannot; a picture whose size is not a positive number is taken
+// as able to (what a reader makes of it is unknown). A picture drawn as a glyph (an image mask)
+// counts the same: it is text pdftotext does not see.
+bool legible(QPDFObjectHandle width, QPDFObjectHandle height) {
+  if (!width.isInteger() || !height.isInteger() || width.getIntValue() <= 0 || height.getIntValue() <= 0) return true;
+  const long long w = width.getIntValue(), h = height.getIntValue();
+  return std::min(w, h) >= 3 && std::max(w, h) >= 5;
+}
+
+// A stream's data decoded (the generalized filters: Flate, LZW, ASCII85, ASCIIHex, RunLength),
+// each decoded piece charged to the budget as it comes out of the decoder, so a bomb stops at the
+// budget instead of being expanded in memory first (qpdf's getStreamData decodes it whole).
+class ChargedSink : public Pipeline {
+ public:
+  ChargedSink(const Context& ctx, std::string what, std::string& out) : Pipeline("charged", nullptr), ctx_(ctx), what_(std::move(what)), out_(out) {}
+  void write(unsigned char const* data, size_t len) override {
+    if (auto charged = ctx_.charge(len, what_); !charged) {
+      over_ = std::move(charged).error();
+      throw std::length_error("the stream decodes beyond the budget");  // qpdf stops decoding, and says it failed
+    }
+    out_.append(reinterpret_cast<const char*>(data), len);
+  }
+  void finish() override {}
+  std::optional<Error> over_;
+
+ private:
+  const Context& ctx_;
+  std::string what_;
+  std::string& out_;
+};
+
+Result<std::string> decoded(QPDFObjectHandle stream, const Context& ctx, const std::string& what) {
+  std::string out;
+  ChargedSink sink(ctx, what, out);
+  bool attempted = false, done = false;
+  try {
+    done = stream.pipeStreamData(&sink, &attempted, 0, qpdf_dl_generalized, true);
+  } catch (const std::exception&) {
+    done = false;  // the sink's own stop, or a damaged stream: told apart below
+  }
+  if (sink.over_) return *sink.over_;
+  QPDFObjectHandle filter = stream.getDict().getKey("/Filter");
+  const bool filtered = !filter.isNull() && !(filter.isArray() && filter.getArrayNItems() == 0);
+  if (!done || (filtered && !attempted)) return blocked("malformed", what, "the stream's data cannot be decoded (object " + std::to_string(stream.getObjectID()) + ")");
+  return out;
+}
+
+// What a content stream draws: text (a text-showing operator), pictures (an image XObject, an
+// inline image), and through form XObjects what they draw, to a depth. Every stream is decoded
+// through decoded() (charged), and each form is read once for the resources it is drawn with
+// (`forms`, shared by all pages): a form drawn on a thousand pages is not parsed a thousand times.
+struct FormKey {
+  QPDFObjGen form, resources;  // resources: the object that holds them (the form, a page, an indirect dictionary)
+  bool operator<(const FormKey& o) const { return std::tie(form, resources) < std::tie(o.form, o.resources); }
 };
 
 class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
  public:
-  DrawnCounter(QPDFObjectHandle resources, Drawn& drawn, std::set<QPDFObjGen>& seen, int depth)
-      : resources_(std::move(resources)), drawn_(drawn), seen_(seen), depth_(depth) {}
+  DrawnCounter(QPDF& pdf, const Context& ctx, QPDFObjectHandle resources, QPDFObjGen owner, Drawn& drawn, std::map<FormKey, Drawn>& forms, int depth)
+      : pdf_(pdf), ctx_(ctx), resources_(std::move(resources)), owner_(resources_.isIndirect() ? resources_.getObjGen() : owner), drawn_(drawn), forms_(forms), depth_(depth) {}
+
+  // Counts what `contents` (a stream, or an array of streams drawn one after another) draws.
+  Result<void> count(const std::vector<QPDFObjectHandle>& contents, const std::string& what) {
+    std::string data;
+    for (QPDFObjectHandle stream : contents) {
+      if (!stream.isStream()) continue;
+      data += SANSO_TRY(decoded(stream, ctx_, what));
+      data += '\n';
+    }
+    try {
+      QPDFObjectHandle::parseContentStream(QPDFObjectHandle::newStream(&pdf_, data), this);
+    } catch (const std::exception&) {
+      if (over_) return *over_;  // a form past the budget stopped the parse
+      throw;
+    }
+    return ok();
+  }
+
   void handleObject(QPDFObjectHandle obj) override {
-    if (obj.isInlineImage()) ++drawn_.images;
+    if (obj.isInlineImage()) {
+      ++drawn_.images;
+      if (legible(inline_width_, inline_height_)) ++drawn_.legible;
+    }
+    // An inline image's dictionary comes as keys and values between BI and ID.
+    if (inline_dict_ && !obj.isOperator()) {
+      if (inline_key_.empty() && obj.isName()) {
+        inline_key_ = obj.getName();
+      } else {
+        if (inline_key_ == "/W" || inline_key_ == "/Width") inline_width_ = obj;
+        if (inline_key_ == "/H" || inline_key_ == "/Height") inline_height_ = obj;
+        inline_key_.clear();
+      }
+    }
     if (obj.isName()) last_name_ = obj.getName();
     if (!obj.isOperator()) return;
     const std::string op = obj.getOperatorValue();
+    if (op == "BI") {
+      inline_dict_ = true;
+      inline_key_.clear();
+      inline_width_ = inline_height_ = QPDFObjectHandle::newNull();
+    }
+    if (op == "ID") inline_dict_ = false;
     if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") drawn_.text = true;
     if (op != "Do" || !resources_.isDictionary()) return;
     QPDFObjectHandle xobject = resources_.getKey("/XObject");
@@ -425,20 +527,55 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle x = xobject.getKey(last_name_);
     if (!x.isStream()) return;
     const std::string subtype = x.getDict().getKey("/Subtype").isName() ? x.getDict().getKey("/Subtype").getName() : "";
-    if (subtype == "/Image") ++drawn_.images;
-    if (subtype != "/Form" || depth_ > 8 || !seen_.insert(x.getObjGen()).second) return;
+    if (subtype == "/Image") {
+      ++drawn_.images;
+      if (legible(x.getDict().getKey("/Width"), x.getDict().getKey("/Height"))) ++drawn_.legible;
+    }
+    if (subtype != "/Form") return;
+    if (depth_ > 8) {  // forms nested deeper than this are not followed: what they show is not known
+      drawn_.unknown = true;
+      return;
+    }
     QPDFObjectHandle inner = x.getDict().getKey("/Resources");
-    DrawnCounter counter(inner.isDictionary() ? inner : resources_, drawn_, seen_, depth_ + 1);
-    x.parseAsContents(&counter);
+    const bool own = inner.isDictionary();
+    const FormKey key{x.getObjGen(), own ? (inner.isIndirect() ? inner.getObjGen() : x.getObjGen()) : owner_};
+    if (forms_.try_emplace(key).second) {  // an empty entry while it is read: a form that draws itself adds nothing the second time
+      Drawn inside;
+      DrawnCounter counter(pdf_, ctx_, own ? inner : resources_, own ? x.getObjGen() : owner_, inside, forms_, depth_ + 1);
+      Result<void> counted = ok();
+      try {
+        counted = counter.count({x}, "form XObject " + std::to_string(x.getObjectID()));
+      } catch (const std::exception& e) {
+        counted = blocked("malformed", "form XObject " + std::to_string(x.getObjectID()), e.what());
+      }
+      if (!counted && reason_of(counted.error()) == "limit") {
+        over_ = std::move(counted).error();
+        throw std::length_error("the PDF decodes beyond the budget");
+      }
+      if (!counted) inside = Drawn{false, 0, 0, true};  // every page that draws it shows what is not known
+      forms_[key] = inside;
+    }
+    const Drawn& form = forms_[key];
+    drawn_.unknown = drawn_.unknown || form.unknown;
+    drawn_.text = drawn_.text || form.text;
+    drawn_.images += form.images;
+    drawn_.legible += form.legible;
   }
   void handleEOF() override {}
 
  private:
+  QPDF& pdf_;
+  const Context& ctx_;
   QPDFObjectHandle resources_;
+  QPDFObjGen owner_;
   Drawn& drawn_;
-  std::set<QPDFObjGen>& seen_;
+  std::map<FormKey, Drawn>& forms_;
   int depth_;
+  std::optional<Error> over_;
   std::string last_name_;
+  bool inline_dict_ = false;
+  std::string inline_key_;
+  QPDFObjectHandle inline_width_ = QPDFObjectHandle::newNull(), inline_height_ = QPDFObjectHandle::newNull();
 };
 
 }  // namespace
@@ -474,57 +611,67 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       if (out.size() > kMostPdfStringBytes) return blocked("limit", where, "the PDF holds more than 16 MiB of strings");
       QPDFObjectHandle dict = obj.isStream() ? obj.getDict() : obj;
       if (obj.isStream() && dict.getKey("/Type").isNameAndEquals("/Metadata")) {
-        auto data = obj.getStreamData(qpdf_dl_generalized);
-        SANSO_TRY(ctx.charge(data->getSize(), "XMP metadata"));
-        out.append(reinterpret_cast<const char*>(data->getBuffer()), data->getSize());
+        out += SANSO_TRY(decoded(obj, ctx, "XMP metadata"));
         out += '\n';
         continue;
       }
       const auto file = obj.isStream() ? files.find(obj.getObjGen()) : files.end();
       if (obj.isStream() && (file != files.end() || dict.getKey("/Type").isNameAndEquals("/EmbeddedFile"))) {
-        auto data = obj.getStreamData(qpdf_dl_generalized);
-        SANSO_TRY(ctx.charge(data->getSize(), "embedded file"));
+        std::string data = SANSO_TRY(decoded(obj, ctx, "embedded file"));
         std::string name = file != files.end() ? file->second : "";
         const auto cut = name.find_last_of("/\\");
         if (cut != std::string::npos) name.erase(0, cut + 1);
         if (name.empty()) name = "embedded file " + std::to_string(++unnamed);
-        content.embedded.push_back({std::move(name), std::string(reinterpret_cast<const char*>(data->getBuffer()), data->getSize())});
+        content.embedded.push_back({std::move(name), std::move(data)});
         continue;
       }
       strings_of(dict, out, 0);
     }
     // The XFA form of the catalog's AcroForm: its XML packets (one stream, or an array of names and
-    // streams), markup and all — the data a form-filling reader shows.
+    // streams, which together are one XDP document) — the data a form-filling reader shows — read as
+    // every XML of a document is (xml_text(): text, comments, processing instructions, attributes,
+    // references decoded). Packets that are not well-formed XML together are read as their source
+    // with character references decoded, markup and all.
     if (QPDFObjectHandle form = pdf.getRoot().getKey("/AcroForm"); form.isDictionary()) {
       QPDFObjectHandle xfa = form.getKey("/XFA");
       std::vector<QPDFObjectHandle> packets = xfa.isArray() ? xfa.getArrayAsVector() : std::vector<QPDFObjectHandle>{xfa};
+      std::string xdp;
       for (auto& packet : packets) {
         if (!packet.isStream()) continue;
-        auto data = packet.getStreamData(qpdf_dl_generalized);
-        SANSO_TRY(ctx.charge(data->getSize(), "XFA form"));
-        out.append(reinterpret_cast<const char*>(data->getBuffer()), data->getSize());
-        out += '\n';
+        xdp += SANSO_TRY(decoded(packet, ctx, "XFA form"));
       }
+      if (!xdp.empty() && !xml_text(xdp, out)) out += mime::decode_character_references(xdp) + "\n";
     }
     // A page that shows pictures and no text is a scan (of a 個人番号カード, say): pdftotext finds
-    // nothing on it, so it is named as a picture that cannot be read.
+    // nothing on it, so it is named as a picture that cannot be read. So is a page with text and a
+    // picture that can hold a line of text (legible()): a scanned card with a typed page number
+    // is still a scan, and pdftotext reads the page number only.
     std::size_t page_number = 0;
-    std::string scans;
+    std::string scans, pictures;
+    std::map<FormKey, Drawn> forms;
     for (QPDFObjectHandle page : pdf.getAllPages()) {
       ++page_number;
       Drawn drawn;
-      std::set<QPDFObjGen> seen;
       QPDFPageObjectHelper helper(page);
-      DrawnCounter counter(helper.getAttribute("/Resources", false), drawn, seen, 0);
+      DrawnCounter counter(pdf, ctx, helper.getAttribute("/Resources", false), page.getObjGen(), drawn, forms, 0);
+      Result<void> counted = ok();
       try {
-        helper.parseContents(&counter);
-      } catch (const std::exception&) {
+        counted = counter.count(helper.getPageContents(), "page " + std::to_string(page_number));
+      } catch (const std::exception& e) {
+        counted = blocked("malformed", "page " + std::to_string(page_number), e.what());
+      }
+      if (!counted && reason_of(counted.error()) == "limit") return std::move(counted).error();
+      if (!counted || drawn.unknown) {
         drawn.images = std::max<std::size_t>(drawn.images, 1);  // what it draws is unknown: not taken for text
         drawn.text = false;
       }
       if (drawn.images > 0 && !drawn.text) scans += (scans.empty() ? "" : ", ") + std::to_string(page_number);
+      else if (drawn.legible > 0) pictures += (pictures.empty() ? "" : ", ") + std::to_string(page_number);
     }
-    if (!scans.empty()) content.unread.emplace_back("pages", "image: page(s) " + scans + " show pictures and no text; a scan is not read");
+    std::string why;
+    if (!scans.empty()) why = "page(s) " + scans + " show pictures and no text; a scan is not read";
+    if (!pictures.empty()) why += (why.empty() ? "" : "; ") + std::string("page(s) ") + pictures + " have pictures whose text cannot be read";
+    if (!why.empty()) content.unread.emplace_back("pages", "image: " + why);
   } catch (const QPDFExc& e) {
     return blocked("malformed", where, std::string("the PDF cannot be read: ") + e.getMessageDetail());
   } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 // as text. Pictures lose their property group (a linked picture's pibName lives there).
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include "cdr/internal/format.h"
@@ -26,6 +27,7 @@ struct Token {
   std::string word;             // control word, or the symbol's character
   long long param = 0;
   bool has_param = false;
+  std::size_t data = 0;  // \binN: where its N raw bytes start (they end at at + len)
 };
 
 // What a destination control word does to the rest of its group.
@@ -129,10 +131,14 @@ class RtfRewriter {
     return out;
   }
 
-  // The document's text for content checks (rtf_content()): the text of every destination, those
-  // Word ignores ({\*\…}) and field instructions too, each ending a line — but for the tables and
-  // data Word keeps in hex (fonts, styles, themes, the data store, passwords). Pictures are counted
-  // into `content` (they cannot be read) and embedded objects (\objdata) decoded into it as files.
+  // The document's text for content checks (rtf_content()): the text of every destination — those
+  // Word ignores ({\*\…}), field instructions, the font, style, list and revision tables (a style
+  // name, a list's text and a revision's author are text a person wrote) — each ending a line.
+  // Destinations Word writes in hex are decoded when they hold nothing but hex digits: the files
+  // (theme, colour scheme mapping, data store) are read as files of their own, the small values
+  // (panose, picture ids, password hashes) as text, so that a number spelled in hex is found; one
+  // that holds anything else is read as text. Pictures are counted into `content` (they cannot be
+  // read), embedded objects (\objdata) and \binN bytes outside a picture decoded into it as files.
   Result<std::string> plain_text(ReadContent& content) {
     if (next().kind != Tok::open) return blocked("malformed", where(), "the RTF does not start with a group");
     struct Group {
@@ -155,10 +161,20 @@ class RtfRewriter {
       }
       pending.push_back(c);
     };
-    static constexpr std::string_view kNoText[] = {"fonttbl", "colortbl", "stylesheet", "objclass", "listtable", "listoverridetable", "rsidtbl",
-                                                    "themedata", "colorschememapping", "datastore", "latentstyles", "xmlnstbl", "generator",
-                                                    "pgdsctbl", "revtbl", "filetbl", "bin", "panose", "blipuid", "password", "passwordhash",
-                                                    "wgrffmtfilter", "mmathpr", "defchp", "defpap"};
+    // Files Word stores in hex: the theme (a zip package), the colour scheme mapping (XML), the data
+    // store (an OLE1 object wrapping a compound file of custom XML).
+    static constexpr std::string_view kHexFiles[] = {"themedata", "colorschememapping", "datastore"};
+    // Small values Word stores in hex, of a size the format fixes: a font's classification (10
+    // bytes), a picture's id (16), a form filter (2), a protection password (4). Of that size they
+    // are decoded and their bytes read as text; of any other they are read as text as written (a
+    // decimal number put there is no hex value). Read as hex digits they could pass for a number
+    // (a panose "0202060b050405020304" ends in twelve digits).
+    struct HexValue {
+      std::string_view word;
+      std::size_t bytes;
+    };
+    static constexpr HexValue kHexValues[] = {{"panose", 10}, {"blipuid", 16}, {"wgrffmtfilter", 2}, {"password", 4}};
+    std::size_t binaries = 0;
     auto whitespace = [&](const Token& t) { return t.kind == Tok::text && s_.substr(t.at, t.len).find_first_not_of("\r\n ") == std::string_view::npos; };
     while (!groups.empty()) {
       Token t = next();
@@ -186,11 +202,24 @@ class RtfRewriter {
             else content.unread.emplace_back("object " + std::to_string(objects), reason_of(object.error()) + ": " + object.error().message);
             break;
           }
+          const bool hex_file = std::find(std::begin(kHexFiles), std::end(kHexFiles), dest) != std::end(kHexFiles);
+          const auto value = std::find_if(std::begin(kHexValues), std::end(kHexValues), [&](const HexValue& v) { return v.word == dest; });
+          if (hex_file || value != std::end(kHexValues)) {
+            std::optional<std::string> data = SANSO_TRY(hex_only());
+            if (data && hex_file) {
+              read_hex_file(dest, std::move(*data), content);
+              break;
+            }
+            if (data && data->size() == value->bytes) {
+              flush();
+              out += mime::decode_text(*data, "").utf8;
+              out.push_back('\n');
+              break;
+            }
+          }
           pos_ = at;
           if (dest == "pict") {
             ++pictures;
-            SANSO_TRY(skip_group());
-          } else if (std::find(std::begin(kNoText), std::end(kNoText), dest) != std::end(kNoText)) {
             SANSO_TRY(skip_group());
           } else {
             groups.push_back(groups.back());
@@ -234,6 +263,12 @@ class RtfRewriter {
           }
           break;
         case Tok::bin:
+          // Outside a picture or an object (those groups are read whole above), raw bytes Word
+          // does not show; what they are is read as a file, whatever the group around them.
+          if (t.at + t.len > t.data) {
+            SANSO_TRY(ctx_.charge(t.at + t.len - t.data, "\\bin data"));
+            content.embedded.push_back({"binary data " + std::to_string(++binaries), std::string(s_.substr(t.data, t.at + t.len - t.data))});
+          }
           break;
       }
     }
@@ -252,10 +287,7 @@ class RtfRewriter {
       if (t.kind == Tok::end) return blocked("malformed", where(), "an RTF group is not closed");
       if (t.kind == Tok::open && ++depth > kMaxDepth) return blocked("limit", where(), "the RTF nests groups more than 200 deep");
       if (t.kind == Tok::close) --depth;
-      if (t.kind == Tok::bin) {
-        const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(t.param), t.len);
-        out.append(s_.substr(t.at + t.len - n, n));
-      }
+      if (t.kind == Tok::bin) out.append(s_.substr(t.data, t.at + t.len - t.data));
       if (t.kind != Tok::text) continue;
       for (char c : s_.substr(t.at, t.len)) {
         if (!std::isxdigit(static_cast<unsigned char>(c))) continue;
@@ -269,6 +301,48 @@ class RtfRewriter {
     }
     SANSO_TRY(ctx_.charge(out.size(), "objdata"));
     return out;
+  }
+
+  // The bytes of the group whose destination word was just read when it holds only hex digits and
+  // white space (pos_ then after its '}'); nothing when it holds anything else — text, escapes,
+  // control words, groups, \bin data —, which the caller then reads as text.
+  Result<std::optional<std::string>> hex_only() {
+    std::string out;
+    int high = -1;
+    while (true) {
+      Token t = next();
+      if (t.kind == Tok::end) return blocked("malformed", where(), "an RTF group is not closed");
+      if (t.kind == Tok::close) break;
+      if (t.kind != Tok::text) return std::optional<std::string>();
+      for (char c : s_.substr(t.at, t.len)) {
+        if (c == ' ' || c == '\r' || c == '\n' || c == '\t') continue;
+        if (!std::isxdigit(static_cast<unsigned char>(c))) return std::optional<std::string>();
+        if (high < 0) {
+          high = hex_value(c);
+        } else {
+          out.push_back(static_cast<char>(high * 16 + hex_value(c)));
+          high = -1;
+        }
+      }
+    }
+    if (high >= 0) return std::optional<std::string>();  // an odd digit: no hex Word wrote
+    SANSO_TRY(ctx_.charge(out.size(), "hex data"));
+    return std::optional<std::string>(std::move(out));
+  }
+
+  // A file Word keeps in hex, read as a file: the data store's OLE1 wrapping taken off when it has
+  // one (its compound file is the file), otherwise the bytes as they are — a reader of the file
+  // decides, and bytes of no known type are named unreadable there.
+  static void read_hex_file(const std::string& dest, std::string data, ReadContent& content) {
+    if (dest == "datastore") {
+      auto object = ole1_object(data, dest);
+      if (object) {
+        object->name = dest;
+        content.embedded.push_back(std::move(object).value());
+        return;
+      }
+    }
+    if (!data.empty()) content.embedded.push_back({dest, std::move(data)});
   }
 
  private:
@@ -317,6 +391,7 @@ class RtfRewriter {
       t.kind = Tok::word;
       if (t.word == "bin" && t.has_param && t.param > 0) {
         t.kind = Tok::bin;
+        t.data = j;
         j += static_cast<std::size_t>(std::min<long long>(t.param, static_cast<long long>(s_.size() - j)));
       }
       t.len = j - pos_;
