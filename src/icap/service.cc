@@ -697,13 +697,33 @@ Result<void> Service::answer(Exchange& x) {
   // A file: all of it, spooled, then through the one intake pipeline.
   SANSO_TRY(x.read_all(limit));
   if (x.body.over || x.disk_failed) return too_large();
-  if (partial) {
-    // Part of a file is not the file the engine must judge: refused, not guessed at.
-    const std::string why = "a partial response (206 or Content-Range) of a file";
-    x.record("icap.download", name, "blocked", why, std::nullopt, sha256_hex(SANSO_TRY(x.bytes())));
-    return x.block(403, name, "ファイルの一部だけは受け取れません", why, "") ? ok() : gone();
-  }
   std::string_view body = SANSO_TRY(x.bytes());
+  // A download refused before the engine, read whole: kept in the quarantine as it came (the
+  // compressed bytes of a compressed one), with the record of the refusal, before the block page
+  // names where it is kept. Nothing is lost that is not passed on.
+  const auto refuse = [&](int status, std::string_view reason_ja, const std::string& why) -> Result<void> {
+    std::string quarantine_id;
+    if (intake_.keeps_originals()) {
+      intake::Refusal refusal{"icap.download", why, "", "", {{"client", x.client}, {"zone", x.zone}, {"bytes", std::to_string(body.size())}}};
+      if (!coding_values.empty()) {
+        std::string said;
+        for (const auto& v : coding_values) said += (said.empty() ? "" : ", ") + v;
+        refusal.details.emplace_back("content_encoding", said);
+      }
+      auto kept = intake_.keep_refused(intake::FileItem{body, name, route}, refusal);
+      if (!kept) {
+        icap_metrics().store_errors.inc();
+        log::error("icap: a download blocked but not kept: " + kept.error().to_string());
+        return x.block(503, name, "一時的な障害のためファイルを止めました", kept.error().to_string(), "") ? ok() : gone();
+      }
+      quarantine_id = std::move(kept).value();
+    } else {
+      x.record("icap.download", name, "blocked", why, std::nullopt, sha256_hex(body));
+    }
+    return x.block(status, name, reason_ja, why, quarantine_id) ? ok() : gone();
+  };
+  // Part of a file is not the file the engine must judge: refused, not guessed at.
+  if (partial) return refuse(403, "ファイルの一部だけは受け取れません", "a partial response (206 or Content-Range) of a file");
   // A compressed download is judged, kept and handed on as the file the browser would save: its
   // codings removed in the sandbox, and the browser gets the decoded (or rebuilt) bytes, never the
   // compressed ones — so no second reading of them, the browser's, can differ from the engine's.
@@ -718,17 +738,13 @@ Result<void> Service::answer(Exchange& x) {
     if (!plain) {
       const std::string& code = plain.error().code;
       if (code.rfind("sandbox.", 0) == 0) {
-        // The decoder itself failed (no process, a crash, out of time): ours, not the file's.
+        // The decoder itself failed (no process, a crash, out of time): ours, not the file's — kept
+        // all the same, for whoever looks into the failure.
         log::error("icap: decoding " + name + " for " + x.client + ": " + plain.error().to_string());
-        return x.block(503, name, "一時的な障害のためファイルを止めました", plain.error().to_string(), "") ? ok() : gone();
+        return refuse(503, "一時的な障害のためファイルを止めました", "the decoder failed: " + plain.error().to_string());
       }
-      if (code == "icap.content-limit") {
-        x.record("icap.download", name, "blocked", plain.error().to_string(), std::nullopt, sha256_hex(body));
-        return x.block(403, name, "展開すると大きすぎるため受け取れません", plain.error().to_string(), "") ? ok() : gone();
-      }
-      const std::string why = "Content-Encoding on a download: " + plain.error().to_string();
-      x.record("icap.download", name, "blocked", why, std::nullopt, sha256_hex(body));
-      return x.block(403, name, "圧縮を解けないファイルは受け取れません", why, "") ? ok() : gone();
+      if (code == "icap.content-limit") return refuse(403, "展開すると大きすぎるため受け取れません", plain.error().to_string());
+      return refuse(403, "圧縮を解けないファイルは受け取れません", "Content-Encoding on a download: " + plain.error().to_string());
     }
     decoded = std::move(plain).value();
     body = decoded;

@@ -162,6 +162,34 @@ class IcapServiceTest : public ::testing::Test {
     return row && row->has_value() ? (*row)->integer(0) : -1;
   }
 
+  // The quarantine id an answer names (its X-Sanso-Quarantine-Id, which its block page names too);
+  // "" when it names none.
+  static std::string named_id(const std::string& answer) {
+    const std::string field = "X-Sanso-Quarantine-Id: ";
+    const std::size_t at = answer.find(field);
+    if (at == std::string::npos) return "";
+    const std::string id = answer.substr(at + field.size(), answer.find("\r\n", at) - at - field.size());
+    EXPECT_NE(answer_body(answer).find(id), std::string::npos) << "the block page names the quarantine id";
+    return id;
+  }
+
+  // The original kept under the id the answer names, byte for byte; "" when none is kept.
+  std::string kept_original(const std::string& answer) {
+    const std::string id = named_id(answer);
+    if (id.empty()) return "";
+    auto original = store_->read_for_service(id);
+    EXPECT_TRUE(original) << original.error().to_string();
+    return original ? *original : "";
+  }
+
+  // The audit record (JSON) of `action` that names the quarantine id the answer names; "" when none.
+  std::string record_of(const std::string& answer, const std::string& action) {
+    const std::string id = named_id(answer);
+    if (id.empty()) return "";
+    auto row = store_.database().query_one("SELECT record FROM audit_entries WHERE action = '" + action + "' AND record LIKE '%\"quarantine_id\":\"" + id + "\"%'");
+    return row && row->has_value() ? (*row)->text(0) : "";
+  }
+
   std::unique_ptr<sanso::testing::TestStore> store_dir_;
   std::unique_ptr<audit::AuditLog> log_;
   sanso::testing::OpenQuarantine store_;
@@ -275,6 +303,17 @@ TEST_F(IcapServiceTest, ACompressedDownloadThatCannotBeDecodedIsBlockedNotGuesse
   const std::string gz = serve(respmod("/a.pdf", "application/pdf", "%PDF-1.4 not really", "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
   EXPECT_NE(gz.find("HTTP/1.1 403"), std::string::npos) << gz.substr(0, 300);
   EXPECT_NE(answer_body(gz).find("圧縮を解けないファイルは受け取れません"), std::string::npos);
+  // Refused, and kept as it came: the bytes, their name, the client, the reason.
+  EXPECT_EQ(kept_original(gz), "%PDF-1.4 not really");
+  const std::string record = record_of(gz, "icap.download");
+  for (const char* field : {"\"outcome\":\"blocked\"", "\"subject\":\"a.pdf\"", "\"client\":\"10.30.1.5\"", "Content-Encoding on a download",
+                            "\"content_encoding\":\"gzip\"", "\"input_sha256\":\""}) {
+    EXPECT_NE(record.find(field), std::string::npos) << field << "\n" << record;
+  }
+  auto item = store_->get(named_id(gz));
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->origin.file_name, "a.pdf");
+  EXPECT_NE(item->reason.find("Content-Encoding on a download"), std::string::npos) << item->reason;
   // The browser applies every Content-Encoding field: a first "identity" hides nothing.
   const std::string twice = serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: identity\r\nContent-Encoding: gzip\r\n"));
   EXPECT_NE(twice.find("HTTP/1.1 403"), std::string::npos) << twice.substr(0, 300);
@@ -286,8 +325,13 @@ TEST_F(IcapServiceTest, ACompressedDownloadThatCannotBeDecodedIsBlockedNotGuesse
   const std::string members = sanso::testing::gzipped("hello\n") + sanso::testing::gzipped(std::string("MZ") + std::string(64, '\0'));
   const std::string two = serve(respmod("/a.txt", "text/plain", members, "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
   EXPECT_NE(two.find("HTTP/1.1 403"), std::string::npos) << two.substr(0, 300);
+  EXPECT_EQ(kept_original(two), members) << "the compressed bytes as they came";
+  EXPECT_EQ(kept_original(lzw), "hello");
+  EXPECT_NE(record_of(lzw, "icap.download").find("\"content_encoding\":\"compress\""), std::string::npos) << record_of(lzw, "icap.download");
   EXPECT_EQ(serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: identity\r\n")).rfind("ICAP/1.0 204", 0), 0u);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1) << "only the \"identity\" one, a file like any other: nothing undecodable is kept as a file";
+  // Every refused one is kept (this was 1 before issue #20's "lose nothing": only the "identity"
+  // one, judged as a file like any other, was kept).
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 6);
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'icap.download'"), 5);
 }
 
@@ -296,6 +340,10 @@ TEST_F(IcapServiceTest, APartialDownloadIsBlockedNotGuessedAt) {
                                          "HTTP/1.1 206 Partial Content"));
   EXPECT_NE(part.find("HTTP/1.1 403"), std::string::npos) << part.substr(0, 300);
   EXPECT_NE(answer_body(part).find("ファイルの一部だけは受け取れません"), std::string::npos);
+  EXPECT_EQ(kept_original(part), "%PDF-1.4 part") << "the part is kept as it came";
+  const std::string record = record_of(part, "icap.download");
+  EXPECT_NE(record.find("a partial response (206 or Content-Range) of a file"), std::string::npos) << record;
+  EXPECT_EQ(record.find("content_encoding"), std::string::npos) << "no coding was said";
 }
 
 // A download the server compressed (the browser asked for gzip, br or zstd) is judged as the file
@@ -395,6 +443,8 @@ TEST_F(IcapServiceTest, ASelfCompressedFileIsJudgedAsItIsAndADecoderFailureIsOur
   const std::string failed = serve(respmod("/a.txt", "text/plain", sanso::testing::gzipped("hello"), "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
   EXPECT_NE(failed.find("HTTP/1.1 503"), std::string::npos) << failed.substr(0, 300);
   EXPECT_NE(answer_body(failed).find("一時的な障害"), std::string::npos);
+  EXPECT_EQ(kept_original(failed), sanso::testing::gzipped("hello")) << "our failure loses nothing either";
+  EXPECT_NE(record_of(failed, "icap.download").find("the decoder failed: "), std::string::npos);
 }
 
 // A small compressed body that expands past [icap] max_body_mb is refused as a body over the limit,
@@ -412,7 +462,10 @@ TEST_F(IcapServiceTest, ACompressionBombIsRefusedAtTheLimit) {
   const std::string answer = serve(respmod("/big.csv", "text/csv", bomb, "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
   EXPECT_NE(answer.find("HTTP/1.1 403"), std::string::npos) << answer.substr(0, 300);
   EXPECT_NE(answer_body(answer).find("展開すると大きすぎるため受け取れません"), std::string::npos);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
+  // Kept compressed, as it came (this was 0 before issue #20: only a digest was recorded).
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+  EXPECT_EQ(kept_original(answer), bomb);
+  EXPECT_NE(record_of(answer, "icap.download").find("max_body_mb"), std::string::npos) << record_of(answer, "icap.download");
 }
 
 TEST_F(IcapServiceTest, APartOfAFileNeverPassesAsAPage) {
