@@ -730,6 +730,7 @@ Result<void> Service::answer(Exchange& x) {
   // A file that is itself compressed (a .gz sent with Content-Encoding: gzip, as servers do) is
   // saved compressed by browsers: it is judged as the archive it is, and only the field goes.
   std::string decoded;
+  intake::FileItem item{body, name, route};
   const bool self_compressed = encoded && codings && codings->size() == 1 && is_compressed_file(type, name, codings->front());
   if (encoded && !self_compressed) {
     Result<std::string> plain = !codings          ? Result<std::string>(codings.error())
@@ -747,9 +748,13 @@ Result<void> Service::answer(Exchange& x) {
       return refuse(403, "圧縮を解けないファイルは受け取れません", "Content-Encoding on a download: " + plain.error().to_string());
     }
     decoded = std::move(plain).value();
-    body = decoded;
+    // The record names what arrived beside the decoded file it judges: the codings removed and the
+    // received bytes' digest.
+    for (ContentCoding c : *codings) item.content_codings += (item.content_codings.empty() ? "" : ", ") + std::string(to_string(c));
+    item.received_sha256 = sha256_hex(body);
+    body = item.bytes = decoded;
   }
-  auto taken = intake_.take_file(intake::FileItem{body, name, route}, engines_.sanitize);
+  auto taken = intake_.take_file(item, engines_.sanitize);
   if (!taken) {
     log::error("icap: " + name + " for " + x.client + ": " + taken.error().to_string());
     return x.block(503, name, "一時的な障害のためファイルを止めました", taken.error().to_string(), "") ? ok() : gone();
