@@ -668,19 +668,32 @@ Result<void> Service::answer(Exchange& x) {
     if (lowered(f.name) == "content-encoding") coding_values.push_back(f.value);
   }
   auto codings = content_codings(coding_values);
+  // The whole body without its codings, decoded once in the sandbox: by the page check when the
+  // preview is not enough, then by the file path, which takes it as it is.
+  std::optional<Result<std::string>> decoded_whole;
+  const auto decode_whole = [&](std::string_view whole) -> Result<std::string>& {
+    if (!decoded_whole) {
+      decoded_whole.emplace(!codings          ? Result<std::string>(codings.error())
+                            : engines_.decode ? engines_.decode(whole, *codings, 0)
+                                              : Result<std::string>(make_error("icap.content-coding", "service", "no decoder for compressed downloads")));
+    }
+    return *decoded_whole;
+  };
   // What a browser renders of a compressed page is its decoded bytes: those are what must not
-  // begin like a document or a program (decoded in the sandbox, from the preview when it decodes
-  // to enough of them). A coding that cannot be decoded makes it no page.
+  // begin like a document or a program (decoded in the sandbox: the first kilobyte from the preview
+  // when it decodes to that much, else the whole body, once). A coding that cannot be decoded, or
+  // a body that cannot be decoded whole, makes it no page.
   auto page_begins_like_a_file = [&]() -> Result<bool> {
     if (!encoded) return looks_like_a_file(first);
     if (!codings || !engines_.decode) return true;
-    auto prefix = engines_.decode(first, *codings, kFirstBytes);
-    if (prefix && prefix->size() < kFirstBytes && x.stage == Exchange::Stage::kPreviewRead) {
+    if (x.stage == Exchange::Stage::kPreviewRead) {
+      auto prefix = engines_.decode(first, *codings, kFirstBytes);
+      if (!prefix || prefix->size() >= kFirstBytes) return !prefix || looks_like_a_file(*prefix);
       SANSO_TRY(x.read_all(limit));
       if (x.body.over || x.disk_failed) return true;
-      prefix = engines_.decode(SANSO_TRY(x.bytes()), *codings, kFirstBytes);
     }
-    return !prefix || looks_like_a_file(*prefix);
+    const Result<std::string>& whole = decode_whole(SANSO_TRY(x.bytes()));
+    return !whole || looks_like_a_file(std::string_view(*whole).substr(0, kFirstBytes));
   };
   if (!attachment && page_type && !partial && one_type && !SANSO_TRY(page_begins_like_a_file())) {
     // A web page: browsing is the channel "web", ruled on for this route and passed as it is.
@@ -733,9 +746,7 @@ Result<void> Service::answer(Exchange& x) {
   intake::FileItem item{body, name, route};
   const bool self_compressed = encoded && codings && codings->size() == 1 && is_compressed_file(type, name, codings->front());
   if (encoded && !self_compressed) {
-    Result<std::string> plain = !codings          ? Result<std::string>(codings.error())
-                                : engines_.decode ? engines_.decode(body, *codings, 0)
-                                                  : Result<std::string>(make_error("icap.content-coding", "service", "no decoder for compressed downloads"));
+    Result<std::string> plain = std::move(decode_whole(body));
     if (!plain) {
       const std::string& code = plain.error().code;
       if (code.rfind("sandbox.", 0) == 0) {

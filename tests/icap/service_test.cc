@@ -445,6 +445,46 @@ TEST_F(IcapServiceTest, ACompressedPageIsJudgedByWhatItDecodesTo) {
   EXPECT_NE(answer_body(two_types).find("このファイルは安全に受け取れないため、止めました"), std::string::npos) << "judged (decoded) as the file it is";
 }
 
+// A compressed body is decoded whole once: a "page" that turns out to be a file is not decoded again
+// for the engine, and its prefix is not decoded from the whole body before the whole of it.
+TEST_F(IcapServiceTest, ACompressedBodyIsDecodedWholeOnce) {
+  struct Call {
+    std::size_t body_bytes;
+    std::size_t prefix;
+  };
+  auto calls = std::make_shared<std::vector<Call>>();
+  engines_.decode = [d = decoder_, calls](std::string_view body, const std::vector<ContentCoding>& applied, std::size_t prefix) {
+    calls->push_back({body.size(), prefix});
+    return d->run(decoding_request(applied, body, prefix));
+  };
+  service_ = std::make_unique<Service>(*compiled_, &*store_, log_.get(), &store_.shared(), settings_, engines_);
+  // A program that compresses about 2:1 into one zstd block: zstd hands out whole blocks only, so a
+  // preview of part of it decodes to nothing.
+  std::string exe = "MZ";
+  std::uint32_t lcg = 3;
+  for (int i = 0; i < 40000; ++i) {
+    lcg = lcg * 1103515245u + 12345u;
+    exe += static_cast<char>('a' + (lcg >> 16) % 16);
+  }
+  const std::string zst = sanso::testing::zstd_compressed(exe);
+  ASSERT_GT(zst.size(), 4096u);
+  // A preview that decodes to less than a kilobyte: its prefix, then the whole body once.
+  const std::string previewed = serve(respmod("/index.html", "text/html", zst, "10.30.1.5", 2048, "Content-Encoding: zstd\r\n"));
+  EXPECT_NE(previewed.find("HTTP/1.1 403"), std::string::npos) << previewed.substr(0, 400);
+  ASSERT_EQ(calls->size(), 2u);
+  EXPECT_EQ((*calls)[0].body_bytes, 2048u);
+  EXPECT_EQ((*calls)[0].prefix, 1024u);
+  EXPECT_EQ((*calls)[1].body_bytes, zst.size());
+  EXPECT_EQ((*calls)[1].prefix, 0u) << "decoded whole, and not again for the engine";
+  // No preview: the whole body, once, for the page check and the engine both.
+  calls->clear();
+  const std::string whole = serve(respmod("/index.html", "text/html", sanso::testing::gzipped(exe), "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
+  EXPECT_NE(whole.find("HTTP/1.1 403"), std::string::npos) << whole.substr(0, 400);
+  ASSERT_EQ(calls->size(), 1u);
+  EXPECT_EQ((*calls)[0].prefix, 0u);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 2) << "both judged as the program they are, and kept";
+}
+
 // A file that is itself compressed (a .csv.gz sent with Content-Encoding: gzip) is saved compressed
 // by browsers: judged as the archive it is, handed on without the field. A decoder that fails
 // itself is Sanso's failure (503), not the file's.
