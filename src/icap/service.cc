@@ -239,8 +239,9 @@ sandbox::Task decoding_task(std::uint64_t max_bytes) {
   sandbox::Task t;
   const std::size_t most = static_cast<std::size_t>(max_bytes);
   t.work = [most](std::string_view request) { return decode_request(request, most); };
-  // The request (the compressed body), a layer's output and the next's, the strings' growth past
-  // the limit, plus the decoders' windows (8 MiB for zstd, less for the others).
+  // Address space for the request (the compressed body, at most the limit), the two buffers the
+  // layers write (each reserved at the limit), the decoders' windows (8 MiB for zstd, less for the
+  // others), and room to spare.
   t.limits.memory_bytes = std::max<std::size_t>(std::size_t{1} << 30, 5 * most + (std::size_t{256} << 20));
   t.limits.output_bytes = most + 1;
   t.limits.timeout = std::chrono::seconds(30);
