@@ -35,9 +35,20 @@ Error over(ContentCoding c, std::size_t max_bytes) {
                     "the download expands to more than " + std::to_string(max_bytes) + " bytes ([icap] max_body_mb)");
 }
 
+// Past `max_bytes`: an error, or in prefix mode the first `max_bytes` bytes, and done.
+Result<void> cut_at_limit(std::string& out, ContentCoding c, std::size_t max_bytes, bool prefix) {
+  if (!prefix) return over(c, max_bytes);
+  out.resize(max_bytes);
+  return ok();
+}
+
+// Each decoder writes into `out`, which the caller empties and gives room for `max_bytes` + 2 first,
+// so that it never grows by copying itself (the +1 tells "over the limit", the +1 lets the sandbox
+// put its status byte in front in place).
+
 // zlib's inflate for gzip (RFC 1952) and deflate (RFC 1950, or a raw RFC 1951 stream as some
 // servers send and every browser accepts).
-Result<std::string> inflate_body(std::string_view in, ContentCoding c, std::size_t max_bytes, bool prefix) {
+Result<void> inflate_into(std::string& out, std::string_view in, ContentCoding c, std::size_t max_bytes, bool prefix) {
   int window = 16 + MAX_WBITS;
   if (c == ContentCoding::kDeflate) {
     const auto b0 = in.size() >= 2 ? static_cast<unsigned char>(in[0]) : 0u, b1 = in.size() >= 2 ? static_cast<unsigned char>(in[1]) : 0u;
@@ -50,60 +61,50 @@ Result<std::string> inflate_body(std::string_view in, ContentCoding c, std::size
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   z.avail_in = static_cast<uInt>(in.size());
   if (in.size() > std::numeric_limits<uInt>::max()) return over(c, max_bytes);
-  std::string out;
   while (true) {
     const std::size_t had = out.size();
-    if (had >= max_bytes + 1) return prefix ? Result<std::string>(out.substr(0, max_bytes)) : Result<std::string>(over(c, max_bytes));
+    if (had >= max_bytes + 1) return cut_at_limit(out, c, max_bytes, prefix);
     out.resize(had + std::min(kChunk, max_bytes + 1 - had));
     z.next_out = reinterpret_cast<Bytef*>(out.data() + had);
     z.avail_out = static_cast<uInt>(out.size() - had);
     const int rc = inflate(&z, Z_NO_FLUSH);
     out.resize(out.size() - z.avail_out);
-    if (out.size() > max_bytes) {
-      if (!prefix) return over(c, max_bytes);
-      out.resize(max_bytes);
-      return out;
-    }
+    if (out.size() > max_bytes) return cut_at_limit(out, c, max_bytes, prefix);
     if (rc == Z_STREAM_END) {
       if (z.avail_in != 0) return corrupt(c, std::to_string(z.avail_in) + " bytes after the end of the compressed stream");
-      return out;
+      return ok();
     }
-    if (rc == Z_BUF_ERROR && z.avail_in == 0) return prefix ? Result<std::string>(std::move(out)) : Result<std::string>(corrupt(c, "the stream is truncated"));
+    if (rc == Z_BUF_ERROR && z.avail_in == 0) return prefix ? ok() : Result<void>(corrupt(c, "the stream is truncated"));
     if (rc != Z_OK && rc != Z_BUF_ERROR) return corrupt(c, z.msg != nullptr ? z.msg : "zlib error " + std::to_string(rc));
   }
 }
 
-Result<std::string> unbrotli(std::string_view in, std::size_t max_bytes, bool prefix) {
+Result<void> unbrotli_into(std::string& out, std::string_view in, std::size_t max_bytes, bool prefix) {
   constexpr ContentCoding c = ContentCoding::kBrotli;
   const std::unique_ptr<BrotliDecoderState, void (*)(BrotliDecoderState*)> state(BrotliDecoderCreateInstance(nullptr, nullptr, nullptr),
                                                                                  BrotliDecoderDestroyInstance);
   if (!state) return make_error("icap.content-coding", "br", "the brotli decoder could not start");
   const auto* next_in = reinterpret_cast<const uint8_t*>(in.data());
   std::size_t avail_in = in.size();
-  std::string out;
   while (true) {
     const std::size_t had = out.size();
-    if (had >= max_bytes + 1) return prefix ? Result<std::string>(out.substr(0, max_bytes)) : Result<std::string>(over(c, max_bytes));
+    if (had >= max_bytes + 1) return cut_at_limit(out, c, max_bytes, prefix);
     out.resize(had + std::min(kChunk, max_bytes + 1 - had));
     auto* next_out = reinterpret_cast<uint8_t*>(out.data() + had);
     std::size_t avail_out = out.size() - had;
     const BrotliDecoderResult rc = BrotliDecoderDecompressStream(state.get(), &avail_in, &next_in, &avail_out, &next_out, nullptr);
     out.resize(out.size() - avail_out);
-    if (out.size() > max_bytes) {
-      if (!prefix) return over(c, max_bytes);
-      out.resize(max_bytes);
-      return out;
-    }
+    if (out.size() > max_bytes) return cut_at_limit(out, c, max_bytes, prefix);
     if (rc == BROTLI_DECODER_RESULT_SUCCESS) {
       if (avail_in != 0) return corrupt(c, std::to_string(avail_in) + " bytes after the end of the compressed stream");
-      return out;
+      return ok();
     }
-    if (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT) return prefix ? Result<std::string>(std::move(out)) : Result<std::string>(corrupt(c, "the stream is truncated"));
+    if (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT) return prefix ? ok() : Result<void>(corrupt(c, "the stream is truncated"));
     if (rc == BROTLI_DECODER_RESULT_ERROR) return corrupt(c, BrotliDecoderErrorString(BrotliDecoderGetErrorCode(state.get())));
   }
 }
 
-Result<std::string> unzstd(std::string_view in, std::size_t max_bytes, bool prefix) {
+Result<void> unzstd_into(std::string& out, std::string_view in, std::size_t max_bytes, bool prefix) {
   constexpr ContentCoding c = ContentCoding::kZstd;
   const std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
   if (!ctx) return make_error("icap.content-coding", "zstd", "the zstd decoder could not start");
@@ -111,26 +112,21 @@ Result<std::string> unzstd(std::string_view in, std::size_t max_bytes, bool pref
   // they would open, and its memory is the attacker's choice.
   if (ZSTD_isError(ZSTD_DCtx_setParameter(ctx.get(), ZSTD_d_windowLogMax, 23))) return make_error("icap.content-coding", "zstd", "the zstd decoder could not be limited");
   ZSTD_inBuffer input{in.data(), in.size(), 0};
-  std::string out;
   while (true) {
     const std::size_t had = out.size();
-    if (had >= max_bytes + 1) return prefix ? Result<std::string>(out.substr(0, max_bytes)) : Result<std::string>(over(c, max_bytes));
+    if (had >= max_bytes + 1) return cut_at_limit(out, c, max_bytes, prefix);
     out.resize(had + std::min(kChunk, max_bytes + 1 - had));
     ZSTD_outBuffer output{out.data() + had, out.size() - had, 0};
     const std::size_t rc = ZSTD_decompressStream(ctx.get(), &output, &input);
     out.resize(had + output.pos);
     if (ZSTD_isError(rc)) return corrupt(c, ZSTD_getErrorName(rc));
-    if (out.size() > max_bytes) {
-      if (!prefix) return over(c, max_bytes);
-      out.resize(max_bytes);
-      return out;
-    }
+    if (out.size() > max_bytes) return cut_at_limit(out, c, max_bytes, prefix);
     if (rc == 0) {
       // One frame: a second one (or anything) after it is read by some decoders and not others.
       if (input.pos != input.size) return corrupt(c, std::to_string(input.size - input.pos) + " bytes after the end of the compressed frame");
-      return out;
+      return ok();
     }
-    if (input.pos == input.size && output.pos < output.size) return prefix ? Result<std::string>(std::move(out)) : Result<std::string>(corrupt(c, "the stream is truncated"));
+    if (input.pos == input.size && output.pos < output.size) return prefix ? ok() : Result<void>(corrupt(c, "the stream is truncated"));
   }
 }
 
@@ -186,22 +182,29 @@ Result<std::vector<ContentCoding>> content_codings(const std::vector<std::string
 namespace {
 
 Result<std::string> decode_layers(std::string_view body, const std::vector<ContentCoding>& applied, std::size_t max_bytes, bool prefix) {
-  std::string current;
+  if (applied.empty()) return std::string(prefix ? body.substr(0, max_bytes) : body);
+  // Two buffers, whatever the number of layers: a layer reads the one the layer before wrote and
+  // writes the other, emptied but keeping its room. The body is never copied.
+  std::string buffers[2];
   std::string_view in = body;
-  for (auto it = applied.rbegin(); it != applied.rend(); ++it) {
+  std::size_t at = 0;
+  for (auto it = applied.rbegin(); it != applied.rend(); ++it, at ^= 1) {
     // Only the last layer off is what is wanted; the ones before it yield its input, of which a
     // prefix needs no more than what a file of the limit could take.
     const bool last = std::next(it) == applied.rend();
     const std::size_t most = prefix && !last ? std::max(max_bytes, kPrefixLayerBytes) : max_bytes;
-    Result<std::string> next = *it == ContentCoding::kBrotli ? unbrotli(in, most, prefix)
-                               : *it == ContentCoding::kZstd ? unzstd(in, most, prefix)
-                                                             : inflate_body(in, *it, most, prefix);
-    if (!next) return std::move(next).error();
-    current = std::move(next).value();
-    in = current;
+    std::string& out = buffers[at];
+    out.clear();
+    // Room reserved is address space, not memory: only the pages written become resident.
+    if (most > std::numeric_limits<std::size_t>::max() - 2) return over(*it, most);
+    out.reserve(most + 2);
+    Result<void> done = *it == ContentCoding::kBrotli ? unbrotli_into(out, in, most, prefix)
+                        : *it == ContentCoding::kZstd ? unzstd_into(out, in, most, prefix)
+                                                      : inflate_into(out, in, *it, most, prefix);
+    if (!done) return std::move(done).error();
+    in = out;
   }
-  if (applied.empty()) return std::string(prefix ? body.substr(0, max_bytes) : body);
-  return current;
+  return std::move(buffers[at ^ 1]);
 }
 
 }  // namespace

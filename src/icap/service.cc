@@ -227,8 +227,9 @@ sandbox::Task decoding_task(std::uint64_t max_bytes) {
   sandbox::Task t;
   const std::size_t most = static_cast<std::size_t>(max_bytes);
   t.work = [most](std::string_view request) { return decode_request(request, most); };
-  // The request (the compressed body), a layer's output and the next's, the strings' growth past
-  // the limit, plus the decoders' windows (8 MiB for zstd, less for the others).
+  // Address space for the request (the compressed body, at most the limit), the two buffers the
+  // layers write (each reserved at the limit), the decoders' windows (8 MiB for zstd, less for the
+  // others), and room to spare.
   t.limits.memory_bytes = std::max<std::size_t>(std::size_t{1} << 30, 5 * most + (std::size_t{256} << 20));
   t.limits.output_bytes = most + 1;
   t.limits.timeout = std::chrono::seconds(30);
@@ -656,19 +657,32 @@ Result<void> Service::answer(Exchange& x) {
     if (lowered(f.name) == "content-encoding") coding_values.push_back(f.value);
   }
   auto codings = content_codings(coding_values);
+  // The whole body without its codings, decoded once in the sandbox: by the page check when the
+  // preview is not enough, then by the file path, which takes it as it is.
+  std::optional<Result<std::string>> decoded_whole;
+  const auto decode_whole = [&](std::string_view whole) -> Result<std::string>& {
+    if (!decoded_whole) {
+      decoded_whole.emplace(!codings          ? Result<std::string>(codings.error())
+                            : engines_.decode ? engines_.decode(whole, *codings, 0)
+                                              : Result<std::string>(make_error("icap.content-coding", "service", "no decoder for compressed downloads")));
+    }
+    return *decoded_whole;
+  };
   // What a browser renders of a compressed page is its decoded bytes: those are what must not
-  // begin like a document or a program (decoded in the sandbox, from the preview when it decodes
-  // to enough of them). A coding that cannot be decoded makes it no page.
+  // begin like a document or a program (decoded in the sandbox: the first kilobyte from the preview
+  // when it decodes to that much, else the whole body, once). A coding that cannot be decoded, or
+  // a body that cannot be decoded whole, makes it no page.
   auto page_begins_like_a_file = [&]() -> Result<bool> {
     if (!encoded) return looks_like_a_file(first);
     if (!codings || !engines_.decode) return true;
-    auto prefix = engines_.decode(first, *codings, kFirstBytes);
-    if (prefix && prefix->size() < kFirstBytes && x.stage == Exchange::Stage::kPreviewRead) {
+    if (x.stage == Exchange::Stage::kPreviewRead) {
+      auto prefix = engines_.decode(first, *codings, kFirstBytes);
+      if (!prefix || prefix->size() >= kFirstBytes) return !prefix || looks_like_a_file(*prefix);
       SANSO_TRY(x.read_all(limit));
       if (x.body.over || x.disk_failed) return true;
-      prefix = engines_.decode(SANSO_TRY(x.bytes()), *codings, kFirstBytes);
     }
-    return !prefix || looks_like_a_file(*prefix);
+    const Result<std::string>& whole = decode_whole(SANSO_TRY(x.bytes()));
+    return !whole || looks_like_a_file(std::string_view(*whole).substr(0, kFirstBytes));
   };
   if (!attachment && page_type && !partial && one_type && !SANSO_TRY(page_begins_like_a_file())) {
     // A web page: browsing is the channel "web", ruled on for this route and passed as it is.
@@ -685,43 +699,62 @@ Result<void> Service::answer(Exchange& x) {
   // A file: all of it, spooled, then through the one intake pipeline.
   SANSO_TRY(x.read_all(limit));
   if (x.body.over || x.disk_failed) return too_large();
-  if (partial) {
-    // Part of a file is not the file the engine must judge: refused, not guessed at.
-    const std::string why = "a partial response (206 or Content-Range) of a file";
-    x.record("icap.download", name, "blocked", why, std::nullopt, sha256_hex(SANSO_TRY(x.bytes())));
-    return x.block(403, name, "ファイルの一部だけは受け取れません", why, "") ? ok() : gone();
-  }
   std::string_view body = SANSO_TRY(x.bytes());
+  // A download refused before the engine, read whole: kept in the quarantine as it came (the
+  // compressed bytes of a compressed one), with the record of the refusal, before the block page
+  // names where it is kept. Nothing is lost that is not passed on.
+  const auto refuse = [&](int status, std::string_view reason_ja, const std::string& why) -> Result<void> {
+    std::string quarantine_id;
+    if (intake_.keeps_originals()) {
+      intake::Refusal refusal{"icap.download", why, "", "", {{"client", x.client}, {"zone", x.zone}, {"bytes", std::to_string(body.size())}}};
+      if (!coding_values.empty()) {
+        std::string said;
+        for (const auto& v : coding_values) said += (said.empty() ? "" : ", ") + v;
+        refusal.details.emplace_back("content_encoding", said);
+      }
+      auto kept = intake_.keep_refused(intake::FileItem{body, name, route}, refusal);
+      if (!kept) {
+        icap_metrics().store_errors.inc();
+        log::error("icap: a download blocked but not kept: " + kept.error().to_string());
+        return x.block(503, name, "一時的な障害のためファイルを止めました", kept.error().to_string(), "") ? ok() : gone();
+      }
+      quarantine_id = std::move(kept).value();
+    } else {
+      x.record("icap.download", name, "blocked", why, std::nullopt, sha256_hex(body));
+    }
+    return x.block(status, name, reason_ja, why, quarantine_id) ? ok() : gone();
+  };
+  // Part of a file is not the file the engine must judge: refused, not guessed at.
+  if (partial) return refuse(403, "ファイルの一部だけは受け取れません", "a partial response (206 or Content-Range) of a file");
   // A compressed download is judged, kept and handed on as the file the browser would save: its
   // codings removed in the sandbox, and the browser gets the decoded (or rebuilt) bytes, never the
   // compressed ones — so no second reading of them, the browser's, can differ from the engine's.
   // A file that is itself compressed (a .gz sent with Content-Encoding: gzip, as servers do) is
   // saved compressed by browsers: it is judged as the archive it is, and only the field goes.
   std::string decoded;
+  intake::FileItem item{body, name, route};
   const bool self_compressed = encoded && codings && codings->size() == 1 && is_compressed_file(type, name, codings->front());
   if (encoded && !self_compressed) {
-    Result<std::string> plain = !codings          ? Result<std::string>(codings.error())
-                                : engines_.decode ? engines_.decode(body, *codings, 0)
-                                                  : Result<std::string>(make_error("icap.content-coding", "service", "no decoder for compressed downloads"));
+    Result<std::string> plain = std::move(decode_whole(body));
     if (!plain) {
       const std::string& code = plain.error().code;
       if (code.rfind("sandbox.", 0) == 0) {
-        // The decoder itself failed (no process, a crash, out of time): ours, not the file's.
+        // The decoder itself failed (no process, a crash, out of time): ours, not the file's — kept
+        // all the same, for whoever looks into the failure.
         log::error("icap: decoding " + name + " for " + x.client + ": " + plain.error().to_string());
-        return x.block(503, name, "一時的な障害のためファイルを止めました", plain.error().to_string(), "") ? ok() : gone();
+        return refuse(503, "一時的な障害のためファイルを止めました", "the decoder failed: " + plain.error().to_string());
       }
-      if (code == "icap.content-limit") {
-        x.record("icap.download", name, "blocked", plain.error().to_string(), std::nullopt, sha256_hex(body));
-        return x.block(403, name, "展開すると大きすぎるため受け取れません", plain.error().to_string(), "") ? ok() : gone();
-      }
-      const std::string why = "Content-Encoding on a download: " + plain.error().to_string();
-      x.record("icap.download", name, "blocked", why, std::nullopt, sha256_hex(body));
-      return x.block(403, name, "圧縮を解けないファイルは受け取れません", why, "") ? ok() : gone();
+      if (code == "icap.content-limit") return refuse(403, "展開すると大きすぎるため受け取れません", plain.error().to_string());
+      return refuse(403, "圧縮を解けないファイルは受け取れません", "Content-Encoding on a download: " + plain.error().to_string());
     }
     decoded = std::move(plain).value();
-    body = decoded;
+    // The record names what arrived beside the decoded file it judges: the codings removed and the
+    // received bytes' digest.
+    for (ContentCoding c : *codings) item.content_codings += (item.content_codings.empty() ? "" : ", ") + std::string(to_string(c));
+    item.received_sha256 = sha256_hex(body);
+    body = item.bytes = decoded;
   }
-  auto taken = intake_.take_file(intake::FileItem{body, name, route}, engines_.sanitize);
+  auto taken = intake_.take_file(item, engines_.sanitize);
   if (!taken) {
     log::error("icap: " + name + " for " + x.client + ": " + taken.error().to_string());
     return x.block(503, name, "一時的な障害のためファイルを止めました", taken.error().to_string(), "") ? ok() : gone();

@@ -43,6 +43,24 @@ void rest_on(store::AuditEvent& e, const std::optional<policy::Decision>& ruling
   e.clause = ruling ? std::string(ruling->clause()) : "";
 }
 
+// A file decoded from what arrived names both: the decoded bytes are the record's input, the
+// codings and the received bytes' digest say where they came from.
+void add_arrival(store::AuditEvent& e, const FileItem& item) {
+  if (!item.content_codings.empty()) e.details.emplace_back("content_codings", item.content_codings);
+  if (!item.received_sha256.empty()) e.details.emplace_back("received_sha256", item.received_sha256);
+}
+
+// A file as its owner named it and the route's actor handed it in, to be kept under `id`.
+quarantine::Submission file_submission(const FileItem& item, std::string id) {
+  quarantine::Submission s;
+  s.id = std::move(id);
+  s.original = std::string(item.bytes);
+  s.origin.kind = quarantine::Origin::Kind::kFile;
+  s.origin.file_name = item.name;
+  s.origin.uploader = item.route.actor;
+  return s;
+}
+
 }  // namespace
 
 std::string address_of(std::string_view s) {
@@ -92,12 +110,7 @@ Result<FileOutcome> Intake::take_file(const FileItem& item, const FileSanitizer&
 
   const cdr::CdrResult& r = out.result;
   const std::string verdict(cdr::to_string(r.verdict));
-  quarantine::Submission s;
-  s.id = store_->reserve_id();
-  s.original = std::string(item.bytes);
-  s.origin.kind = quarantine::Origin::Kind::kFile;
-  s.origin.file_name = item.name;
-  s.origin.uploader = item.route.actor;
+  quarantine::Submission s = file_submission(item, store_->reserve_id());
   s.verdict = kept_verdict(r.verdict);
   s.reason = r.verdict == cdr::Verdict::blocked ? r.reason + ": " + r.message : "無害化 (" + std::to_string(r.findings.size()) + " findings)";
   s.report_json = cdr::result_to_json(r);
@@ -111,6 +124,7 @@ Result<FileOutcome> Intake::take_file(const FileItem& item, const FileSanitizer&
   rest_on(e, out.ruling);
   e.output_sha256 = r.verdict == cdr::Verdict::blocked ? "" : sha256_hex(r.output);
   e.details = {{"quarantine_id", s.id}, {"type", r.type}, {"reason", r.reason}, {"findings", std::to_string(r.findings.size())}};
+  add_arrival(e, item);
   // The original and its record stand or fall together: no record of an item that is not kept,
   // no item kept without its record. The record names the original by the store's digest of it.
   s.with_item = [&](store::Database& db, const quarantine::Item& kept) {
@@ -119,6 +133,30 @@ Result<FileOutcome> Intake::take_file(const FileItem& item, const FileSanitizer&
   };
   out.quarantine_id = SANSO_TRY(store_->put(std::move(s))).id;
   return out;
+}
+
+Result<std::string> Intake::keep_refused(const FileItem& item, const Refusal& refusal) {
+  if (store_ == nullptr) return make_error("intake.no-store", item.name, "keeping a refused file needs the quarantine and the audit log");
+  quarantine::Submission s = file_submission(item, store_->reserve_id());
+  s.verdict = quarantine::Verdict::kBlocked;
+  s.reason = refusal.reason;
+
+  store::AuditEvent e;
+  e.actor = item.route.actor;
+  e.action = refusal.action;
+  e.subject = item.name;
+  e.outcome = "blocked";
+  e.rule_id = refusal.rule_id;
+  e.clause = refusal.clause;
+  e.details = {{"quarantine_id", s.id}, {"reason", refusal.reason}};
+  e.details.insert(e.details.end(), refusal.details.begin(), refusal.details.end());
+  add_arrival(e, item);
+  // As take_file: the refused file and its record stand or fall together.
+  s.with_item = [&](store::Database& db, const quarantine::Item& kept) {
+    e.input_sha256 = kept.sha256;
+    return log_->append(db, e);
+  };
+  return SANSO_TRY(store_->put(std::move(s))).id;
 }
 
 Result<MailOutcome> Intake::take_mail(const MailItem& item, const MailSanitizer& sanitize) {

@@ -46,6 +46,25 @@ struct FileItem {
   std::string_view bytes;  // the caller's, alive for the call: kept once, as the quarantine's copy
   std::string name;  // as its owner knows it ("報告/2026.xlsx"); the engine sees the file name
   Route route;
+  // When `bytes` are not the bytes that arrived but what they decode to (a download's HTTP content
+  // codings removed): the codings as applied ("gzip, br") and the SHA-256 of the bytes as they
+  // came. The record carries both beside the decoded file's digest, so the file can be traced to
+  // what the server sent. Empty: the bytes are as they came.
+  std::string content_codings;
+  std::string received_sha256;
+};
+
+// Why a caller refuses a file before any engine sees it (a part of a file, a coding that cannot be
+// removed, a body that would expand past the limit): its own decision, recorded as such.
+struct Refusal {
+  std::string action;  // the caller's audit action ("icap.download")
+  std::string reason;  // one line for a person, naming what the caller found
+  // The policy rule and clause the refusal rests on; both empty when it rests on the service's own
+  // limits rather than on a rule.
+  std::string rule_id;
+  std::string clause;
+  // More for the record (the client's address, its zone), after the quarantine id and the reason.
+  std::vector<std::pair<std::string, std::string>> details;
 };
 
 struct FileOutcome {
@@ -124,6 +143,11 @@ class Intake {
   Result<MailOutcome> take_mail(const MailItem& item, const MailSanitizer& sanitize);
   // Under a ruling the caller made (the gateway decides once over all recipients' zones).
   Result<MailOutcome> take_mail(const MailItem& item, const std::optional<policy::Decision>& ruling, const MailSanitizer& sanitize);
+
+  // Keeps a file the caller refused, as it came, with the caller's record of the refusal in one
+  // transaction (the file blocked: nothing of it passes, and it is not lost); returns its quarantine
+  // id once both are durable. Needs a store.
+  Result<std::string> keep_refused(const FileItem& item, const Refusal& refusal);
 
   // Keeps the mail, its audit record and the caller's writes in one transaction; returns once
   // they are durable, and only then may the caller answer or tell anyone. Needs a store.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "icap/icap.h"
@@ -134,6 +136,46 @@ TEST(ContentCoding, ABombStopsAtTheLimitInEveryCoding) {
 
 // Through the sandbox as `sanso icap` runs it: the request's framing, and an error that crosses back
 // with its code (a bomb is told from a corrupt stream).
+// This process's resident memory in KiB: now ("VmRSS:"), or its peak ("VmHWM:").
+long resident_kib(const std::string& key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key, 0) == 0) return std::atol(line.c_str() + key.size());
+  }
+  return -1;
+}
+
+// The decoded file is held once while it is decoded: it is not grown by copying itself (a string
+// doubling its room, each old buffer beside the new), so a download of the limit does not need
+// twice the limit, and a layer's output is written into room the layer before it left.
+TEST(ContentCoding, ADecodedFileIsHeldOnceWhileItIsDecoded) {
+  // Just past a power of two, where growing by doubling costs the most: 17 MiB of text that
+  // compresses about 2:1 (no bomb).
+  std::string file(17 * kMiB, '\0');
+  std::uint32_t lcg = 7;
+  for (char& c : file) {
+    lcg = lcg * 1103515245u + 12345u;
+    c = static_cast<char>('a' + (lcg >> 16) % 16);
+  }
+  for (const std::string coding : {"gzip", "deflate, gzip"}) {
+    const std::string body = coding == "gzip" ? gzipped(file) : gzipped(deflated(file, 15));
+    // The peak counts from here (Linux: "5" resets VmHWM to the present size).
+    std::ofstream("/proc/self/clear_refs") << "5";
+    const long before = resident_kib("VmRSS:");
+    ASSERT_GT(before, 0);
+    {
+      auto decoded = decode_content(body, codings_of(coding), 20 * kMiB);
+      ASSERT_TRUE(decoded) << decoded.error().to_string();
+      ASSERT_EQ(decoded->size(), file.size());
+    }
+    const double grown = static_cast<double>(resident_kib("VmHWM:") - before) * 1024.0;
+    // One layer: the file once. Two: the inner layer's output (about half of it) besides.
+    const double most = coding == "gzip" ? 1.3 : 1.9;
+    EXPECT_LT(grown, most * static_cast<double>(file.size())) << coding << ": the peak grew by " << grown / kMiB << " MiB for a " << file.size() / kMiB << " MiB file";
+  }
+}
+
 TEST(ContentCoding, TheSandboxedDecoderAnswersWithTheFileOrWhy) {
   sandbox::ForkPerJob decoder(decoding_task(kMiB));
   const std::string file = sample();

@@ -25,6 +25,7 @@
 #include <sstream>
 
 #include "audit/log.h"
+#include "core/digest.h"
 #include "mail/outbound.h"
 #include "quarantine/quarantine.h"
 #include "store/schema.h"
@@ -162,6 +163,35 @@ class IcapServiceTest : public ::testing::Test {
     return row && row->has_value() ? (*row)->integer(0) : -1;
   }
 
+  // The quarantine id an answer names (its X-Sanso-Quarantine-Id, which its block page names too);
+  // "" when it names none.
+  static std::string named_id(const std::string& answer) {
+    const std::string field = "X-Sanso-Quarantine-Id: ";
+    const std::size_t at = answer.find(field);
+    if (at == std::string::npos) return "";
+    const std::string id = answer.substr(at + field.size(), answer.find("\r\n", at) - at - field.size());
+    // A rebuilt file goes with its verdict; a block page names the id in its text too.
+    if (answer.find("X-Sanso-Verdict: ") == std::string::npos) EXPECT_NE(answer_body(answer).find(id), std::string::npos) << "the block page names the quarantine id";
+    return id;
+  }
+
+  // The original kept under the id the answer names, byte for byte; "" when none is kept.
+  std::string kept_original(const std::string& answer) {
+    const std::string id = named_id(answer);
+    if (id.empty()) return "";
+    auto original = store_->read_for_service(id);
+    EXPECT_TRUE(original) << original.error().to_string();
+    return original ? *original : "";
+  }
+
+  // The audit record (JSON) of `action` that names the quarantine id the answer names; "" when none.
+  std::string record_of(const std::string& answer, const std::string& action) {
+    const std::string id = named_id(answer);
+    if (id.empty()) return "";
+    auto row = store_.database().query_one("SELECT record FROM audit_entries WHERE action = '" + action + "' AND record LIKE '%\"quarantine_id\":\"" + id + "\"%'");
+    return row && row->has_value() ? (*row)->text(0) : "";
+  }
+
   std::unique_ptr<sanso::testing::TestStore> store_dir_;
   std::unique_ptr<audit::AuditLog> log_;
   sanso::testing::OpenQuarantine store_;
@@ -275,6 +305,17 @@ TEST_F(IcapServiceTest, ACompressedDownloadThatCannotBeDecodedIsBlockedNotGuesse
   const std::string gz = serve(respmod("/a.pdf", "application/pdf", "%PDF-1.4 not really", "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
   EXPECT_NE(gz.find("HTTP/1.1 403"), std::string::npos) << gz.substr(0, 300);
   EXPECT_NE(answer_body(gz).find("圧縮を解けないファイルは受け取れません"), std::string::npos);
+  // Refused, and kept as it came: the bytes, their name, the client, the reason.
+  EXPECT_EQ(kept_original(gz), "%PDF-1.4 not really");
+  const std::string record = record_of(gz, "icap.download");
+  for (const char* field : {"\"outcome\":\"blocked\"", "\"subject\":\"a.pdf\"", "\"client\":\"10.30.1.5\"", "Content-Encoding on a download",
+                            "\"content_encoding\":\"gzip\"", "\"input_sha256\":\""}) {
+    EXPECT_NE(record.find(field), std::string::npos) << field << "\n" << record;
+  }
+  auto item = store_->get(named_id(gz));
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->origin.file_name, "a.pdf");
+  EXPECT_NE(item->reason.find("Content-Encoding on a download"), std::string::npos) << item->reason;
   // The browser applies every Content-Encoding field: a first "identity" hides nothing.
   const std::string twice = serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: identity\r\nContent-Encoding: gzip\r\n"));
   EXPECT_NE(twice.find("HTTP/1.1 403"), std::string::npos) << twice.substr(0, 300);
@@ -286,8 +327,13 @@ TEST_F(IcapServiceTest, ACompressedDownloadThatCannotBeDecodedIsBlockedNotGuesse
   const std::string members = sanso::testing::gzipped("hello\n") + sanso::testing::gzipped(std::string("MZ") + std::string(64, '\0'));
   const std::string two = serve(respmod("/a.txt", "text/plain", members, "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
   EXPECT_NE(two.find("HTTP/1.1 403"), std::string::npos) << two.substr(0, 300);
+  EXPECT_EQ(kept_original(two), members) << "the compressed bytes as they came";
+  EXPECT_EQ(kept_original(lzw), "hello");
+  EXPECT_NE(record_of(lzw, "icap.download").find("\"content_encoding\":\"compress\""), std::string::npos) << record_of(lzw, "icap.download");
   EXPECT_EQ(serve(respmod("/a.txt", "text/plain", "hello", "10.30.1.5", std::nullopt, "Content-Encoding: identity\r\n")).rfind("ICAP/1.0 204", 0), 0u);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1) << "only the \"identity\" one, a file like any other: nothing undecodable is kept as a file";
+  // Every refused one is kept (this was 1 before issue #20's "lose nothing": only the "identity"
+  // one, judged as a file like any other, was kept).
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 6);
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'icap.download'"), 5);
 }
 
@@ -296,6 +342,10 @@ TEST_F(IcapServiceTest, APartialDownloadIsBlockedNotGuessedAt) {
                                          "HTTP/1.1 206 Partial Content"));
   EXPECT_NE(part.find("HTTP/1.1 403"), std::string::npos) << part.substr(0, 300);
   EXPECT_NE(answer_body(part).find("ファイルの一部だけは受け取れません"), std::string::npos);
+  EXPECT_EQ(kept_original(part), "%PDF-1.4 part") << "the part is kept as it came";
+  const std::string record = record_of(part, "icap.download");
+  EXPECT_NE(record.find("a partial response (206 or Content-Range) of a file"), std::string::npos) << record;
+  EXPECT_EQ(record.find("content_encoding"), std::string::npos) << "no coding was said";
 }
 
 // A download the server compressed (the browser asked for gzip, br or zstd) is judged as the file
@@ -319,6 +369,14 @@ TEST_F(IcapServiceTest, ACompressedDownloadIsJudgedAsTheFileTheBrowserSaves) {
   auto original = store_->read_for_service(item->id);
   ASSERT_TRUE(original) << original.error().to_string();
   EXPECT_EQ(*original, docm) << "the original kept is the file the browser would have saved, not its compressed bytes";
+  // Its record says it was decoded, and from what: the codings and the received bytes' digest,
+  // beside the decoded file's.
+  const std::string record = record_of(answer.substr(answer.find("ICAP/1.0 200")), "file.sanitize");
+  for (const std::string& field : {std::string("\"content_codings\":\"br\""),
+                                   "\"received_sha256\":\"" + sha256_hex(sanso::testing::brotli_compressed(docm)) + "\"",
+                                   "\"input_sha256\":\"" + sha256_hex(docm) + "\""}) {
+    EXPECT_NE(record.find(field), std::string::npos) << field << "\n" << record;
+  }
 
   std::string exe = "MZ";
   exe += std::string(200, '\0');
@@ -335,6 +393,16 @@ TEST_F(IcapServiceTest, ACompressedDownloadIsJudgedAsTheFileTheBrowserSaves) {
   EXPECT_EQ(clean.find("Content-Encoding"), std::string::npos);
   EXPECT_NE(clean.find("Content-Length: " + std::to_string(text.size()) + "\r\n"), std::string::npos);
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 3);
+
+  // Two codings, as the server applied them: both named, in that order.
+  const std::string layered = sanso::testing::brotli_compressed(sanso::testing::gzipped(text));
+  const std::string both = serve(respmod("/notice2.txt", "text/plain; charset=utf-8", layered, "10.30.1.5", std::nullopt, "Content-Encoding: gzip, br\r\n"));
+  ASSERT_EQ(both.rfind("ICAP/1.0 200 OK\r\n", 0), 0u) << both.substr(0, 300);
+  EXPECT_EQ(answer_body(both), text);
+  const std::string both_record = record_of(both, "file.sanitize");
+  EXPECT_NE(both_record.find("\"content_codings\":\"gzip, br\""), std::string::npos) << both_record;
+  EXPECT_NE(both_record.find("\"received_sha256\":\"" + sha256_hex(layered) + "\""), std::string::npos) << both_record;
+  EXPECT_NE(both_record.find("\"input_sha256\":\"" + sha256_hex(text) + "\""), std::string::npos) << both_record;
 }
 
 // A compressed "page" is judged by what it decodes to: a document served gzip-compressed as
@@ -377,6 +445,46 @@ TEST_F(IcapServiceTest, ACompressedPageIsJudgedByWhatItDecodesTo) {
   EXPECT_NE(answer_body(two_types).find("このファイルは安全に受け取れないため、止めました"), std::string::npos) << "judged (decoded) as the file it is";
 }
 
+// A compressed body is decoded whole once: a "page" that turns out to be a file is not decoded again
+// for the engine, and its prefix is not decoded from the whole body before the whole of it.
+TEST_F(IcapServiceTest, ACompressedBodyIsDecodedWholeOnce) {
+  struct Call {
+    std::size_t body_bytes;
+    std::size_t prefix;
+  };
+  auto calls = std::make_shared<std::vector<Call>>();
+  engines_.decode = [d = decoder_, calls](std::string_view body, const std::vector<ContentCoding>& applied, std::size_t prefix) {
+    calls->push_back({body.size(), prefix});
+    return d->run(decoding_request(applied, body, prefix));
+  };
+  service_ = std::make_unique<Service>(*compiled_, &*store_, log_.get(), &store_.shared(), settings_, engines_);
+  // A program that compresses about 2:1 into one zstd block: zstd hands out whole blocks only, so a
+  // preview of part of it decodes to nothing.
+  std::string exe = "MZ";
+  std::uint32_t lcg = 3;
+  for (int i = 0; i < 40000; ++i) {
+    lcg = lcg * 1103515245u + 12345u;
+    exe += static_cast<char>('a' + (lcg >> 16) % 16);
+  }
+  const std::string zst = sanso::testing::zstd_compressed(exe);
+  ASSERT_GT(zst.size(), 4096u);
+  // A preview that decodes to less than a kilobyte: its prefix, then the whole body once.
+  const std::string previewed = serve(respmod("/index.html", "text/html", zst, "10.30.1.5", 2048, "Content-Encoding: zstd\r\n"));
+  EXPECT_NE(previewed.find("HTTP/1.1 403"), std::string::npos) << previewed.substr(0, 400);
+  ASSERT_EQ(calls->size(), 2u);
+  EXPECT_EQ((*calls)[0].body_bytes, 2048u);
+  EXPECT_EQ((*calls)[0].prefix, 1024u);
+  EXPECT_EQ((*calls)[1].body_bytes, zst.size());
+  EXPECT_EQ((*calls)[1].prefix, 0u) << "decoded whole, and not again for the engine";
+  // No preview: the whole body, once, for the page check and the engine both.
+  calls->clear();
+  const std::string whole = serve(respmod("/index.html", "text/html", sanso::testing::gzipped(exe), "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
+  EXPECT_NE(whole.find("HTTP/1.1 403"), std::string::npos) << whole.substr(0, 400);
+  ASSERT_EQ(calls->size(), 1u);
+  EXPECT_EQ((*calls)[0].prefix, 0u);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 2) << "both judged as the program they are, and kept";
+}
+
 // A file that is itself compressed (a .csv.gz sent with Content-Encoding: gzip) is saved compressed
 // by browsers: judged as the archive it is, handed on without the field. A decoder that fails
 // itself is Sanso's failure (503), not the file's.
@@ -387,6 +495,10 @@ TEST_F(IcapServiceTest, ASelfCompressedFileIsJudgedAsItIsAndADecoderFailureIsOur
   ASSERT_EQ(answer.rfind("ICAP/1.0 200 OK\r\n", 0), 0u) << answer.substr(0, 400);
   EXPECT_EQ(answer.find("Content-Encoding"), std::string::npos) << answer.substr(0, 400);
   EXPECT_EQ(answer.find("HTTP/1.1 403"), std::string::npos) << answer.substr(0, 400);
+  // Not decoded: its record names no coding, and its input is the bytes as they came.
+  const std::string record = record_of(answer, "file.sanitize");
+  EXPECT_NE(record.find("\"input_sha256\":\"" + sha256_hex(gz) + "\""), std::string::npos) << record;
+  EXPECT_EQ(record.find("content_codings"), std::string::npos) << record;
 
   engines_.decode = [](std::string_view, const std::vector<ContentCoding>&, std::size_t) -> Result<std::string> {
     return make_error("sandbox.crash", "decoder", "killed by signal 31");
@@ -395,6 +507,8 @@ TEST_F(IcapServiceTest, ASelfCompressedFileIsJudgedAsItIsAndADecoderFailureIsOur
   const std::string failed = serve(respmod("/a.txt", "text/plain", sanso::testing::gzipped("hello"), "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
   EXPECT_NE(failed.find("HTTP/1.1 503"), std::string::npos) << failed.substr(0, 300);
   EXPECT_NE(answer_body(failed).find("一時的な障害"), std::string::npos);
+  EXPECT_EQ(kept_original(failed), sanso::testing::gzipped("hello")) << "our failure loses nothing either";
+  EXPECT_NE(record_of(failed, "icap.download").find("the decoder failed: "), std::string::npos);
 }
 
 // A small compressed body that expands past [icap] max_body_mb is refused as a body over the limit,
@@ -412,7 +526,10 @@ TEST_F(IcapServiceTest, ACompressionBombIsRefusedAtTheLimit) {
   const std::string answer = serve(respmod("/big.csv", "text/csv", bomb, "10.30.1.5", std::nullopt, "Content-Encoding: gzip\r\n"));
   EXPECT_NE(answer.find("HTTP/1.1 403"), std::string::npos) << answer.substr(0, 300);
   EXPECT_NE(answer_body(answer).find("展開すると大きすぎるため受け取れません"), std::string::npos);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0);
+  // Kept compressed, as it came (this was 0 before issue #20: only a digest was recorded).
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1);
+  EXPECT_EQ(kept_original(answer), bomb);
+  EXPECT_NE(record_of(answer, "icap.download").find("max_body_mb"), std::string::npos) << record_of(answer, "icap.download");
 }
 
 TEST_F(IcapServiceTest, APartOfAFileNeverPassesAsAPage) {

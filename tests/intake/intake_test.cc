@@ -174,6 +174,40 @@ TEST_F(IntakeTest, AnItemStandsOrFallsWithItsRecordAndTheCallersWrites) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 0) << "no item without its record";
 }
 
+// A file the caller refused before any engine saw it (a part of a download, a coding it cannot
+// remove) is kept as it came, with the caller's record naming the reason, or not at all.
+TEST_F(IntakeTest, ARefusedFileIsKeptAsItCameWithTheCallersRecordOrNotAtAll) {
+  Intake intake(compiled_.get(), &*store_, log_.get());
+  const std::string bytes = "\x1F\x8B not a gzip stream";
+  const Refusal refusal{"icap.download", "Content-Encoding on a download: the stream is truncated", "", "", {{"client", "10.30.1.5"}}};
+  auto id = intake.keep_refused(FileItem{bytes, "a.pdf", route_}, refusal);
+  ASSERT_TRUE(id) << id.error().to_string();
+  auto original = store_->read_for_service(*id);
+  ASSERT_TRUE(original) << original.error().to_string();
+  EXPECT_EQ(*original, bytes);
+  auto item = store_->get(*id);
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->origin.file_name, "a.pdf");
+  EXPECT_EQ(item->origin.uploader, "kato");
+  EXPECT_EQ(item->reason, refusal.reason);
+  auto record = store_.database().query_one("SELECT record FROM audit_entries WHERE action = 'icap.download'");
+  ASSERT_TRUE(record && record->has_value());
+  const std::string json = (*record)->text(0);
+  for (const std::string& field : {"\"quarantine_id\":\"" + *id + "\"", std::string("\"outcome\":\"blocked\""), std::string("\"client\":\"10.30.1.5\""),
+                                   std::string("the stream is truncated"), "\"input_sha256\":\"" + item->sha256 + "\""}) {
+    EXPECT_NE(json.find(field), std::string::npos) << field << "\n" << json;
+  }
+
+  sanso::testing::make_audit_writes_fail(store_.database());
+  auto failed = intake.keep_refused(FileItem{"x", "x.bin", route_}, refusal);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items"), 1) << "no item without its record";
+  Intake bare(nullptr, nullptr, nullptr);
+  auto nowhere = bare.keep_refused(FileItem{"x", "x.bin", route_}, refusal);
+  ASSERT_FALSE(nowhere);
+  EXPECT_EQ(nowhere.error().code, "intake.no-store");
+}
+
 TEST_F(IntakeTest, WithoutAStoreNothingIsKeptAndWithoutAPolicyNoRuleDecides) {
   Intake bare(nullptr, nullptr, nullptr);
   EXPECT_FALSE(bare.keeps_originals());
