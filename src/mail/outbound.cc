@@ -325,9 +325,28 @@ class LeafScan {
   const std::vector<std::string>& levels_;
 };
 
-}  // namespace
+// Every text of a finished scan that names a place, a file or a reason, with the numbers in it
+// masked: a file named "山田_123456789018.csv" or a member "a.zip/123456789018.txt" would
+// otherwise carry the number whole into the hold reason, the audit record and the notice. Done
+// here, once, so that no reader of a scan can forget it; masking twice changes nothing. The
+// message's own bytes (kept in quarantine for the approver) are not touched.
+OutboundScan masked_names(OutboundScan scan) {
+  auto mask = [](std::string& text) { text = mask_identification_numbers(text); };
+  mask(scan.subject);
+  mask(scan.from);
+  mask(scan.classification_where);
+  mask(scan.error);
+  for (auto& f : scan.identifiers) mask(f.where);
+  for (auto& name : scan.attachments) mask(name);
+  for (auto& f : scan.pdfs) mask(f.name);
+  for (auto& f : scan.unchecked) {
+    mask(f.where);
+    mask(f.why);
+  }
+  return scan;
+}
 
-OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels) {
+OutboundScan read_outbound(std::string_view raw, const std::vector<std::string>& levels) {
   OutboundScan scan;
   SanitizeOptions options;
   options.attachment_action = AttachmentAction::kRemove;  // the files' bytes are in the leaves; none is rebuilt
@@ -371,6 +390,10 @@ OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>&
   scan.identifiers = std::move(distinct);
   return scan;
 }
+
+}  // namespace
+
+OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels) { return masked_names(read_outbound(raw, levels)); }
 
 std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json ids = nlohmann::json::array();
@@ -485,7 +508,9 @@ sandbox::Task outbound_scan_task(const std::vector<std::string>& levels) {
                        scan_limits(), 200};
 }
 
-OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget) {
+namespace {
+
+OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget) {
   const auto deadline = std::chrono::steady_clock::now() + budget;
   auto left = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()); };
   OutboundScan scan = from_answer(scanner.run(raw));
@@ -538,6 +563,14 @@ OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
   }
   scan.pdfs.clear();
   return scan;
+}
+
+}  // namespace
+
+// The scanner's answer is masked already (scan_outbound); masked again here because its errors
+// and what the PDFs' texts add are written on this side.
+OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget) {
+  return masked_names(read_outbound_sandboxed(scanner, raw, budget));
 }
 
 std::string unchecked_reason(const OutboundScan& scan) {

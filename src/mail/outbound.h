@@ -36,6 +36,10 @@ struct UncheckedFile {
   std::string why;    // "image: …", "encrypted: …", "limit: …", "timeout: …"
 };
 
+// Every name in a scan that scan_outbound or scan_outbound_sandboxed returns (the subject, the
+// sender, where a finding or a mark is, the files it could not read and why, the attachments, the
+// error) has its 個人番号 / 法人番号 masked (mask_identification_numbers): what reads a scan may
+// write it into a reason, a record or a notice as it is.
 struct OutboundScan {
   std::string subject, from, message_id;
   std::string classification;        // the highest marked level ("2", "3B"); "" when unmarked

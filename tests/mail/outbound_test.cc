@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "mail/milter/gateway.h"
 #include "mail/tnef_blob.h"
@@ -125,6 +126,38 @@ TEST(Outbound, APdfAttachmentsTextIsReadForMarksAndNumbers) {
   EXPECT_EQ(broken.error, "");
   ASSERT_EQ(broken.unchecked.size(), 1u) << broken.unchecked[0].why << " / " << broken.unchecked.back().why;
   EXPECT_EQ(broken.unchecked[0].where, "broken.pdf");
+}
+
+// Issue #17: a file's name is the sender's text. Every name the scan hands back (a finding's place,
+// a file it could not read, where the mark was, the subject, the attachments' names) has its
+// numbers masked, so the hold reason, the audit record and the notice built from it cannot carry one.
+TEST(Outbound, NumbersInNamesLeaveTheScanMasked) {
+  sandbox::ForkPerJob scanner(outbound_scan_task(kLevels));
+  const std::string png = std::string("\x89PNG\r\n\x1A\n") + std::string(64, '\0');
+  const std::string zip = sanso::testing::zip_of({{"123456789018.txt", "山田 1234 5678 9018\r\n"},
+                                                  {"写真_123456789018.png", png},
+                                                  {"名簿_123456789018.pdf", sanso::testing::japanese_pdf(u"山田 123456789018")}});
+  const std::string raw = with_attachment("list 123456789018", "【機密性2】山田_123456789018.zip", zip);
+  for (const OutboundScan& scan : {scan_outbound(raw, kLevels), scan_outbound_sandboxed(scanner, raw)}) {
+    ASSERT_EQ(scan.error, "");
+    EXPECT_EQ(scan.subject, "list ********9018");
+    EXPECT_EQ(scan.classification_where, "【機密性2】山田_********9018.zip");
+    EXPECT_EQ(scan.attachments, std::vector<std::string>{"【機密性2】山田_********9018.zip"});
+    std::set<std::string> where;
+    for (const auto& f : scan.identifiers) where.insert(f.where);
+    EXPECT_TRUE(where.count("subject"));
+    EXPECT_TRUE(where.count("【機密性2】山田_********9018.zip/********9018.txt")) << scan_to_json(scan);
+    ASSERT_FALSE(scan.unchecked.empty());
+    EXPECT_EQ(scan.unchecked[0].where, "【機密性2】山田_********9018.zip/写真_********9018.png");
+    const std::string json = scan_to_json(scan);
+    EXPECT_EQ(json.find("12345678"), std::string::npos) << json;
+    EXPECT_EQ(unchecked_reason(scan).find("12345678"), std::string::npos) << unchecked_reason(scan);
+  }
+  // Read through pdftotext outside the scanner, the PDF's number is the PDF's, by its masked name.
+  const OutboundScan read = scan_outbound_sandboxed(scanner, raw);
+  std::set<std::string> where;
+  for (const auto& f : read.identifiers) where.insert(f.where);
+  EXPECT_TRUE(where.count("【機密性2】山田_********9018.zip/名簿_********9018.pdf")) << scan_to_json(read);
 }
 
 // Zipping a file does not take its 個人番号 out: every member is read as the file's own, and a PDF
