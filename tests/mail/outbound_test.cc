@@ -448,10 +448,10 @@ TEST(OutboundLeaves, WhatALeafCannotBeReadAsIsNamed) {
 TEST(OutboundLeaves, NamesCommentsUnnamedHtmlAndFragmentsAreNotPassedUnread) {
   const OutboundScan named = scan_outbound(with_attachment("x", "山田_123456789018.csv", "氏名\r\n"), kLevels);
   const std::vector<std::string> in_name = wheres(named);
-  EXPECT_NE(std::find(in_name.begin(), in_name.end(), "山田_123456789018.csv"), in_name.end()) << "a number in a file's name";
+  EXPECT_NE(std::find(in_name.begin(), in_name.end(), "山田_********9018.csv"), in_name.end()) << "a number in a file's name (named masked)";
   const OutboundScan member = scan_outbound(with_attachment("x", "a.zip", sanso::testing::zip_of({{"123456789018.txt", "なし"}})), kLevels);
   const std::vector<std::string> in_path = wheres(member);
-  EXPECT_NE(std::find(in_path.begin(), in_path.end(), "a.zip/123456789018.txt"), in_path.end()) << "a number in a member's path";
+  EXPECT_NE(std::find(in_path.begin(), in_path.end(), "a.zip/********9018.txt"), in_path.end()) << "a number in a member's path (named masked)";
   const OutboundScan commented = scan_outbound(with_attachment("x", "a.docx", docx_with("見出し", "本文<!-- 123456789018 -->")), kLevels);
   EXPECT_FALSE(commented.identifiers.empty()) << "a number in an XML comment of the document";
   const OutboundScan html = scan_outbound(
