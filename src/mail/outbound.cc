@@ -298,6 +298,17 @@ class LeafScan {
         add_matches(scan_.identifiers, leaf.bytes, where);
         return;
       }
+      case Kind::kField: {
+        // A header field is read as text is, marks standing on their own: "X-Note: 機密性2以上は…"
+        // describes, "Content-Description: 【機密性3A】" marks.
+        const std::string where = leaf.prefix + leaf.name;
+        raise_classification(scan_, levels_, marked_level(leaf.bytes, levels_, true), where);
+        add_matches(scan_.identifiers, leaf.bytes, where);
+        return;
+      }
+      case Kind::kOutside:
+        text(leaf.bytes, leaf.prefix + leaf.name);  // a file uuencoded into a preamble is a file too
+        return;
       case Kind::kUnreadable:
         scan_.unchecked.push_back({leaf.prefix + (leaf.name.empty() ? anonymous : leaf.name), leaf.bytes});
         return;
@@ -378,9 +389,8 @@ OutboundScan read_outbound(std::string_view raw, const std::vector<std::string>&
   // mark: in its name (【機密性2】報告.docx) or its text; the highest mark of the message and its
   // files decides.
   LeafScan leaves(scan, levels);
-  for (const auto& leaf : plan.leaves) {
-    if (leaf.part < plan.parts.size()) leaves.leaf(leaf, plan.parts[leaf.part]);
-  }
+  static const PartReport kNoPart;  // a message's header fields come before any part, or with none
+  for (const auto& leaf : plan.leaves) leaves.leaf(leaf, leaf.part < plan.parts.size() ? plan.parts[leaf.part] : kNoPart);
   // One number found twice in one place (the HTML's text and its markup) is one finding.
   std::vector<OutboundFinding> distinct;
   std::set<std::tuple<NumberKind, std::string, std::string>> seen;

@@ -463,6 +463,59 @@ TEST(OutboundLeaves, NamesCommentsUnnamedHtmlAndFragmentsAreNotPassedUnread) {
   EXPECT_NE(unchecked_list(partial).find("message/partial"), std::string::npos) << unchecked_list(partial);
 }
 
+// Issue #17 (2): what a client does not show leaves too. Every header field of the message and of
+// its parts and attached messages, decoded, and the text outside a multipart's parts are read for
+// numbers and marks. Not the fields that name messages (a mailer's time in milliseconds there is
+// 13 digits, a valid 法人番号 one time in nine), a boundary, nor a relay's queue id.
+TEST(OutboundLeaves, HeaderFieldsPreamblesAndEpiloguesAreRead) {
+  const auto head = [](const std::string& fields) {
+    return scan_outbound("From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\n" + fields + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n資料です\r\n", kLevels);
+  };
+  using Wheres = std::vector<std::string>;
+  EXPECT_EQ(wheres(head("X-Note: 123456789018\r\n")), Wheres{"ヘッダー(X-Note)"});
+  EXPECT_EQ(wheres(head("X-Memo: =?UTF-8?B?5bGx55SwIOWAi+S6uueVquWPtyAxMjM0LTU2NzgtOTAxOA==?=\r\n")), Wheres{"ヘッダー(X-Memo)"}) << "decoded (RFC 2047)";
+  EXPECT_EQ(wheres(head("Reply-To: =?UTF-8?B?5bGx55SwIDEyMzQ1Njc4OTAxOA==?= <tanaka@city.minamata.lg.jp>\r\n")), Wheres{"ヘッダー(Reply-To)"}) << "a display name";
+  EXPECT_EQ(wheres(head("Subject: 123456789018\r\n")), Wheres{"ヘッダー(Subject)"}) << "a second Subject, which a client may show";
+  EXPECT_EQ(wheres(head("Received: from 123456789018 (pc [10.20.3.4]) by relay\r\n")), Wheres{"ヘッダー(Received)"}) << "what a client writes there";
+  EXPECT_TRUE(wheres(head("Received: from pc (pc [10.20.3.4]) by relay.city.minamata.lg.jp (Postfix) with ESMTP id 123456789018\r\n"
+                          "\tfor <p@example.com>; Sun, 6 Dec 2026 10:00:00 +0900\r\n")).empty())
+      << "a relay's queue id";
+  EXPECT_TRUE(wheres(head("Message-ID: <7000012050002.1@pc.example>\r\nIn-Reply-To: <7000012050002.2@pc.example>\r\n"
+                          "References: <7000012050002.2@pc.example>\r\n")).empty())
+      << "fields that name messages";
+  const OutboundScan labelled = head("X-Label: =?UTF-8?B?44CQ5qmf5a+G5oCnM0HjgJE=?=\r\n");  // 【機密性3A】
+  EXPECT_EQ(labelled.classification, "3A");
+  EXPECT_EQ(labelled.classification_where, "ヘッダー(X-Label)");
+  EXPECT_EQ(head("X-Note: =?UTF-8?B?5qmf5a+G5oCnMuS7peS4iuOBr+aal+WPt+WMluOBmeOCiw==?=\r\n").classification, "")  // 機密性2以上は暗号化する
+      << "the scheme described marks nothing";
+
+  const std::string text = "Content-Type: text/plain; charset=UTF-8\r\n\r\n資料です";
+  EXPECT_EQ(wheres(scan_outbound(mixed({text, "Content-Type: text/csv; charset=UTF-8\r\nContent-Description: 123456789018\r\n\r\na,b"}), kLevels)),
+            Wheres{"部分2/ヘッダー(Content-Description)"});
+  // A name parameter the walk does not take as the part's file name: the multipart's own, RFC 2231.
+  const std::string named_multipart = "From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+                                      "Content-Type: multipart/mixed; boundary=\"=_7000012050002\"; name*=UTF-8''%31%32%33%34%35%36%37%38%39%30%31%38\r\n\r\n"
+                                      "--=_7000012050002\r\n" + text + "\r\n--=_7000012050002--\r\n";
+  EXPECT_EQ(wheres(scan_outbound(named_multipart, kLevels)), Wheres{"ヘッダー(Content-Type)"}) << "the name, not the boundary";
+  // An attachment's name is reported once, under the file's name, not again as its field.
+  const OutboundScan attached = scan_outbound(with_attachment("x", "山田_123456789018.csv", "氏名\r\n"), kLevels);
+  EXPECT_EQ(wheres(attached), Wheres{"山田_********9018.csv"});
+  // The preamble and the epilogue.
+  const std::string outside = "From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                              "個人番号 1234 5678 9018\r\n--b\r\n" + text + "\r\n--b--\r\n【機密性3B】 7000012050002\r\n";
+  const OutboundScan around = scan_outbound(outside, kLevels);
+  EXPECT_EQ(wheres(around), (Wheres{"プリアンブル", "エピローグ"}));
+  sandbox::ForkPerJob scanner(outbound_scan_task(kLevels));
+  EXPECT_EQ(wheres(scan_outbound_sandboxed(scanner, outside)), (Wheres{"プリアンブル", "エピローグ"})) << "in the sandbox alike";
+  EXPECT_EQ(around.classification, "3B");
+  EXPECT_EQ(around.classification_where, "エピローグ");
+  // An attached message's fields and its multipart's preamble, under its place.
+  const std::string forwarded = "From: a@city.minamata.lg.jp\r\nSubject: fw\r\nX-Note: 123456789018\r\nMIME-Version: 1.0\r\n"
+                                "Content-Type: multipart/mixed; boundary=f\r\n\r\n7000012050002\r\n--f\r\n" + text + "\r\n--f--\r\n";
+  EXPECT_EQ(wheres(scan_outbound(mixed({text, "Content-Type: message/rfc822\r\n\r\n" + forwarded}), kLevels)),
+            (Wheres{"転送メール(2)/ヘッダー(X-Note)", "転送メール(2)/プリアンブル"}));
+}
+
 TEST(Outbound, AuthenticationFailuresAreSeenOnlyInTheVerifiersOwnFields) {
   const std::string v = "verify.city.minamata.lg.jp";
   const std::string received = "Received: from mail.a.example by mx.city.minamata.lg.jp with ESMTPS id Q1\r\n";
