@@ -16,6 +16,7 @@
 #include "core/text.h"
 #include "mail/identifiers.h"
 #include "mail/internal/message_text.h"
+#include "mail/internal/signatures.h"
 #include "mail/sanitize.h"
 #include "mime/charset.h"
 #include "mime/embedded.h"
@@ -258,11 +259,7 @@ class LeafScan {
   // gives, "部分2.docx": the readers take the type from the extension and the bytes), its pieces
   // named after `where`.
   void file(std::string_view bytes, const std::string& where, const std::string& name, const std::string& typing = "") {
-    if (!name.empty()) {
-      scan_.attachments.push_back(where);
-      raise_classification(scan_, levels_, marked_level(where, levels_), where);
-      add_matches(scan_.identifiers, where, where);  // 山田_123456789018.csv: a name is text that leaves too
-    }
+    if (!name.empty()) named(where);
     for (auto& piece : cdr::extract_texts(bytes, typing.empty() ? where : typing)) {
       if (!typing.empty() && piece.where.starts_with(typing)) piece.where = where + piece.where.substr(typing.size());
       if (piece.where != where) {
@@ -274,6 +271,29 @@ class LeafScan {
       raise_classification(scan_, levels_, marked_level(piece.text, levels_, true), piece.where);
       add_matches(scan_.identifiers, piece.text, piece.where);
     }
+  }
+
+  // A file with a name: an attachment, whose name is text that leaves too (山田_123456789018.csv,
+  // 【機密性2】報告.docx).
+  void named(const std::string& where) {
+    scan_.attachments.push_back(where);
+    raise_classification(scan_, levels_, marked_level(where, levels_), where);
+    add_matches(scan_.identifiers, where, where);
+  }
+
+  // The detached signature of a signed mail (S/MIME, OpenPGP): the text it carries is read (a
+  // certificate's names, attributes, armour headers, notations); a part of such a type that is not
+  // a detached signature alone — content signed inside it, something that does not parse —
+  // cannot be checked. Without this every signed mail would wait for an approver.
+  void signature(std::string_view bytes, const std::string& type, const std::string& where, bool has_name) {
+    if (has_name) named(where);
+    const internal::SignatureText read = type == "application/pgp-signature" ? internal::read_pgp_signature(bytes) : internal::read_pkcs7_signature(bytes);
+    if (!read.readable) {
+      scan_.unchecked.push_back({where, read.why});
+      return;
+    }
+    raise_classification(scan_, levels_, marked_level(read.text, levels_, true), where);
+    add_matches(scan_.identifiers, read.text, where);
   }
 
   void leaf(const SanitizePlan::Leaf& leaf, const PartReport& part) {
@@ -314,6 +334,10 @@ class LeafScan {
         return;
       case Kind::kFile:
         break;
+    }
+    if (part.type == "application/pkcs7-signature" || part.type == "application/x-pkcs7-signature" || part.type == "application/pgp-signature") {
+      signature(leaf.bytes, part.type, leaf.name.empty() ? anonymous : leaf.prefix + leaf.name, !leaf.name.empty());
+      return;
     }
     if (leaf.name.empty() && part.type.starts_with("text/")) {
       // A text part without a name that is not the body (text/csv, text/calendar, text/x-vcard):
@@ -514,8 +538,9 @@ OutboundScan from_answer(Result<std::string> answer) {
 
 sandbox::Task outbound_scan_task(const std::vector<std::string>& levels) {
   mime::preload_charsets();  // once per process; every sandboxed child inherits the converters
+  // OpenSSL's set-up draws randomness (a key of its own to read): once, in the pool's template.
   return sandbox::Task{[levels](std::string_view in) -> Result<std::string> { return scan_to_json(scan_outbound(in, levels)); }, &prepare_scan_sandbox,
-                       scan_limits(), 200};
+                       scan_limits(), 200, &internal::prepare_signature_reader};
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <set>
 
+#include "mail/internal/signatures.h"
 #include "mail/milter/gateway.h"
 #include "mail/tnef_blob.h"
 #include "mime/transfer.h"
@@ -514,6 +515,61 @@ TEST(OutboundLeaves, HeaderFieldsPreamblesAndEpiloguesAreRead) {
                                 "Content-Type: multipart/mixed; boundary=f\r\n\r\n7000012050002\r\n--f\r\n" + text + "\r\n--f--\r\n";
   EXPECT_EQ(wheres(scan_outbound(mixed({text, "Content-Type: message/rfc822\r\n\r\n" + forwarded}), kLevels)),
             (Wheres{"転送メール(2)/ヘッダー(X-Note)", "転送メール(2)/プリアンブル"}));
+}
+
+// Issue #17 (3): a signed mail is not held for its signature. A detached S/MIME signature (made
+// here with OpenSSL, by a self-signed certificate) or OpenPGP signature is read for the text it
+// carries — a number in a certificate's name or an armour header is found —; a part of such a type
+// with content signed inside it, or that is no signature, cannot be checked.
+TEST(OutboundLeaves, DetachedSignaturesAreReadAndAnythingElseInThemCannotBeChecked) {
+  using Wheres = std::vector<std::string>;
+  const std::string body = "Content-Type: text/plain; charset=UTF-8\r\n\r\n資料です\r\n";
+  const auto signed_by = [&](const std::string& type, const std::string& part_headers, const std::string& signature) {
+    return "From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; protocol=\"" + type +
+           "\"; micalg=sha-256; boundary=s\r\n\r\n--s\r\n" + body + "--s\r\n" + base64_part("Content-Type: " + type + part_headers, signature) + "--s--\r\n";
+  };
+  const auto smime = [&](const std::string& signature) {
+    return scan_outbound(signed_by("application/pkcs7-signature", "; name=smime.p7s\r\nContent-Disposition: attachment; filename=smime.p7s", signature), kLevels);
+  };
+  const std::string signature = internal::sign_pkcs7(body, "山田 太郎", true);
+  ASSERT_FALSE(signature.empty());
+  const OutboundScan plain = smime(signature);
+  EXPECT_EQ(plain.error, "");
+  EXPECT_TRUE(plain.unchecked.empty()) << unchecked_list(plain);
+  EXPECT_TRUE(plain.identifiers.empty()) << "its times (a UTCTime is 12 digits), keys and signature values are not text";
+  const OutboundScan older = scan_outbound(signed_by("application/x-pkcs7-signature", "", signature), kLevels);
+  EXPECT_TRUE(older.unchecked.empty()) << unchecked_list(older);
+  EXPECT_EQ(wheres(smime(internal::sign_pkcs7(body, "山田 123456789018", true))), Wheres{"smime.p7s"}) << "a number in the certificate's name";
+  const OutboundScan inside = smime(internal::sign_pkcs7("山田,123456789018\r\n", "山田 太郎", false));
+  ASSERT_EQ(inside.unchecked.size(), 1u) << unchecked_list(inside);
+  EXPECT_EQ(inside.unchecked[0].where, "smime.p7s");
+  EXPECT_NE(inside.unchecked[0].why.find("content of its own"), std::string::npos) << inside.unchecked[0].why;
+  EXPECT_EQ(smime("山田,123456789018\r\n").unchecked.size(), 1u) << "not a signature at all";
+  EXPECT_EQ(smime(signature + "123456789018").unchecked.size(), 1u) << "bytes after the signature";
+  // In the sandbox: OpenSSL was set up before the system-call filter.
+  sandbox::ForkPerJob scanner(outbound_scan_task(kLevels));
+  const OutboundScan sandboxed = scan_outbound_sandboxed(scanner, signed_by("application/pkcs7-signature", "", signature));
+  EXPECT_EQ(sandboxed.error, "");
+  EXPECT_TRUE(sandboxed.unchecked.empty()) << unchecked_list(sandboxed);
+
+  // OpenPGP: a v4 signature packet (creation time hashed, issuer unhashed, one small MPI), armoured.
+  const std::string packet_body("\x04\x00\x01\x08\x00\x06\x05\x02\x5f\x00\x00\x00\x00\x0a\x09\x10\x01\x02\x03\x04\x05\x06\x07\x08\xab\xcd\x00\x08\x80", 29);
+  const std::string packet = std::string(1, '\xc2') + static_cast<char>(packet_body.size()) + packet_body;
+  const auto armour = [](const std::string& headers, const std::string& packets, const std::string& after = "") {
+    return "-----BEGIN PGP SIGNATURE-----\r\n" + headers + "\r\n" + mime::encode_base64_lines(packets) + "=abcd\r\n-----END PGP SIGNATURE-----\r\n" + after;
+  };
+  const auto pgp = [&](const std::string& armoured) { return scan_outbound(signed_by("application/pgp-signature", "", armoured), kLevels); };
+  const OutboundScan pgp_plain = pgp(armour("", packet));
+  EXPECT_TRUE(pgp_plain.unchecked.empty()) << unchecked_list(pgp_plain);
+  EXPECT_TRUE(pgp_plain.identifiers.empty());
+  EXPECT_EQ(wheres(pgp(armour("Comment: 123456789018\r\n", packet))), Wheres{"部分2(application/pgp-signature)"}) << "an armour header";
+  const std::string literal_body = std::string("b\x00\x00\x00\x00\x00", 6) + "123456789018";
+  const std::string literal = std::string(1, '\xcb') + static_cast<char>(literal_body.size()) + literal_body;
+  const OutboundScan with_data = pgp(armour("", packet + literal));
+  ASSERT_EQ(with_data.unchecked.size(), 1u) << "a literal data packet is a message of its own";
+  EXPECT_NE(with_data.unchecked[0].why.find("not a signature"), std::string::npos) << with_data.unchecked[0].why;
+  EXPECT_EQ(pgp(armour("", packet, "山田 123456789018\r\n")).unchecked.size(), 1u) << "text after the armour";
+  EXPECT_EQ(pgp("山田 123456789018\r\n").unchecked.size(), 1u) << "no armour";
 }
 
 TEST(Outbound, AuthenticationFailuresAreSeenOnlyInTheVerifiersOwnFields) {
