@@ -7,6 +7,7 @@ extern "C" {  // libytnef's header has no C++ guards
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <optional>
 
 #include "core/text.h"
@@ -40,8 +41,8 @@ namespace {
 
 // What a TNEF blob (winmail.dat from Outlook) carries: its files (the long name when there is
 // one, decoded) and sizes, with their bytes when `keep_bytes`; and, with them, the message's own
-// text as files of their own (its subject, PR_BODY, the compressed RTF body, the HTML body) for the
-// outgoing check. `readable` is false when the blob is not TNEF libytnef can read.
+// text as files of their own (its subject, PR_BODY, the compressed RTF body, the HTML body, every
+// other string property) for the outgoing check. `readable` is false when the blob is not TNEF libytnef can read.
 struct TnefContent {
   struct File {
     std::string name;
@@ -51,12 +52,43 @@ struct TnefContent {
   };
   bool readable = false;
   std::vector<File> files;
-  std::vector<File> texts;  // "件名.txt", "本文.txt", "本文.rtf", "本文.html"; only when keep_bytes
+  std::vector<File> texts;  // "件名.txt", "本文.txt", "本文.rtf", "本文.html", "プロパティ.txt"; only when keep_bytes
 };
 
 std::string tnef_bytes(const variableLength& v) {
   if (v.data == nullptr || v.size <= 0) return {};
   return std::string(reinterpret_cast<const char*>(v.data), static_cast<std::size_t>(v.size));
+}
+
+// A string property's value as UTF-8. libytnef converts a PT_UNICODE value to UTF-8 itself, in a
+// buffer of its own whose length is not `size` (that stays the UTF-16 length): up to its NUL.
+std::string tnef_string(const variableLength& v, unsigned type) {
+  if (v.data == nullptr || v.size <= 0) return {};
+  if (type == PT_UNICODE) {
+    const auto* text = reinterpret_cast<const char*>(v.data);
+    return std::string(text, strnlen(text, static_cast<std::size_t>(v.size) * 3 / 2 + 1));
+  }
+  std::string value = mime::decode_text(tnef_bytes(v), "").utf8;
+  while (!value.empty() && value.back() == '\0') value.pop_back();
+  return value;
+}
+
+// Every string property (PT_STRING8, PT_UNICODE; libytnef gives a multi-valued one as its values)
+// of `props`, named ones too, one value a line — but those in `read`, read on their own already
+// (the body, a file's long name). A category, a keyword, the sender's or a recipient's name, a
+// conversation topic, a named property any add-in wrote: text that leaves with the blob.
+std::string tnef_strings(const MAPIProps& props, std::initializer_list<unsigned> read) {
+  std::string out;
+  for (DWORD i = 0; i < props.count && props.properties != nullptr; ++i) {
+    const MAPIProperty& p = props.properties[i];
+    const unsigned type = PROP_TYPE(p.id);
+    if (type != PT_STRING8 && type != PT_UNICODE) continue;
+    if (p.custom == 0 && std::find(read.begin(), read.end(), p.id) != read.end()) continue;
+    for (ULONG k = 0; k < p.count && p.data != nullptr; ++k) {
+      if (std::string value = tnef_string(p.data[k], type); !value.empty()) out += value + "\n";
+    }
+  }
+  return out;
 }
 
 TnefContent read_tnef(std::string bytes, bool keep_bytes) {
@@ -91,7 +123,7 @@ TnefContent read_tnef(std::string bytes, bool keep_bytes) {
       text("件名.txt", tnef_bytes(tnef.subject));
       text("本文.txt", tnef_bytes(tnef.body));
       if (variableLength* body = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(PT_UNICODE, 0x1000)); body != MAPI_UNDEFINED) {
-        text("本文.txt", mime::decode_text(tnef_bytes(*body), "utf-16le").utf8);
+        text("本文.txt", tnef_string(*body, PT_UNICODE));  // libytnef's UTF-8 (read as UTF-16 it was garbled)
       }
       if (variableLength* body = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(PT_STRING8, 0x1000)); body != MAPI_UNDEFINED) {
         text("本文.txt", tnef_bytes(*body));
@@ -109,6 +141,14 @@ TnefContent read_tnef(std::string bytes, bool keep_bytes) {
       for (const unsigned type : {static_cast<unsigned>(PT_BINARY), static_cast<unsigned>(PT_STRING8)}) {
         if (variableLength* html = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(type, 0x1013)); html != MAPI_UNDEFINED) text("本文.html", tnef_bytes(*html));
       }
+      // Every other string the blob carries: the message's properties and each file's.
+      std::string strings = tnef_bytes(tnef.from);
+      if (!strings.empty()) strings = mime::decode_text(strings, "").utf8 + "\n";
+      strings += tnef_strings(tnef.MapiProperties, {PROP_TAG(PT_UNICODE, 0x1000), PROP_TAG(PT_STRING8, 0x1000), PROP_TAG(PT_STRING8, 0x1013)});
+      for (Attachment* a = tnef.starting_attach.next; a != nullptr; a = a->next) {
+        strings += tnef_strings(a->MAPI, {PROP_TAG(PT_UNICODE, 0x3707), PROP_TAG(PT_STRING8, 0x3707)});
+      }
+      text("プロパティ.txt", std::move(strings));
     }
   }
   TNEFFree(&tnef);

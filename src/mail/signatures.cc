@@ -9,6 +9,7 @@
 #include <openssl/pkcs7.h>
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <vector>
 

@@ -317,6 +317,36 @@ TEST(OutboundLeaves, TnefFilesAndBodyAreReadAndAnUnreadableBlobIsUnchecked) {
   EXPECT_EQ(broken.unchecked[0].why.rfind("tnef:", 0), 0u) << broken.unchecked[0].why;
 }
 
+// Issue #17 (4): every string property of a TNEF blob is read, not only its subject and body — a
+// sender's or a file's display name, a keyword list (multi-valued), Unicode ones — as the blob's
+// file "プロパティ.txt".
+TEST(OutboundLeaves, TnefStringPropertiesAreRead) {
+  auto utf16 = [](const std::u16string& text) {
+    std::string out;
+    for (const char16_t c : text + u'\0') out += {static_cast<char>(c & 0xff), static_cast<char>(c >> 8)};
+    return out;
+  };
+  const auto with_properties = [](const std::string& properties) {
+    const std::string tnef = sanso::testing::tnef_with({{"a.txt", "なし"}}, "", properties);
+    return scan_outbound(mixed({"Content-Type: text/plain; charset=UTF-8\r\n\r\n資料です",
+                                base64_part("Content-Type: application/ms-tnef; name=winmail.dat\r\nContent-Disposition: attachment; filename=winmail.dat", tnef)}),
+                         kLevels);
+  };
+  using sanso::testing::mapi_properties;
+  const std::string nul(1, '\0');
+  const OutboundScan sender = with_properties(mapi_properties({{0x0C1A001E, {"山田 123456789018" + nul}}}));  // PR_SENDER_NAME
+  EXPECT_EQ(wheres(sender), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(sender);
+  const OutboundScan keywords = with_properties(mapi_properties({{0x6001101E, {"予算" + nul, "7000012050002" + nul}}}));  // multi-valued
+  EXPECT_EQ(wheres(keywords), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(keywords);
+  const OutboundScan unicode = with_properties(mapi_properties({{0x3001001F, {utf16(u"【機密性3A】 1234-5678-9018")}}}));  // PR_DISPLAY_NAME
+  EXPECT_EQ(wheres(unicode), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(unicode);
+  EXPECT_EQ(unicode.classification, "3A");
+  EXPECT_EQ(unicode.classification_where, "winmail.dat/プロパティ.txt");
+  const OutboundScan plain = with_properties(mapi_properties({{0x0C1A001E, {"山田 太郎" + nul}}}));
+  EXPECT_TRUE(plain.identifiers.empty());
+  EXPECT_TRUE(plain.unchecked.empty()) << unchecked_list(plain);
+}
+
 // (3b) Parts that are neither the body nor an attachment with a name: an inline document, a part
 // without a disposition, text parts beside the body, a forwarded message's subject, body and files.
 TEST(OutboundLeaves, InlinePartsOtherTextPartsAndForwardedMessagesAreRead) {
