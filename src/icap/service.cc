@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "icap/content_coding.h"
 #include "icap/spool.h"
+#include "mail/identifiers.h"
 #include "metrics/metrics.h"
 #include "mime/header.h"
 #include "quarantine/quarantine.h"
@@ -529,7 +530,8 @@ Result<void> Service::answer(Exchange& x) {
   auto gone = [] { return make_error("icap.closed", "connection", "the proxy went away"); };
 
   if (request.method == Method::kReqmod) {
-    const std::string name = file_name_of(request.http_request, std::nullopt, "upload");
+    // Recorded and shown, never handed on (REQMOD passes the request as it came): a 個人番号 in it is masked.
+    const std::string name = mail::mask_identification_numbers(file_name_of(request.http_request, std::nullopt, "upload"));
     if (!request.has_body) return x.unchanged(limit);
     if (x.zone.empty()) {
       SANSO_TRY(x.finish_reading(limit));
@@ -612,7 +614,8 @@ Result<void> Service::answer(Exchange& x) {
 
   // RESPMOD: a response from the internet on its way to a client of the proxy.
   const HttpHead& response = *request.http_response;
-  const std::string name = file_name_of(request.http_request, request.http_response, "download");
+  // Recorded, shown and given to a rebuilt file: a 個人番号 in it is masked (the records must not carry it).
+  const std::string name = mail::mask_identification_numbers(file_name_of(request.http_request, request.http_response, "download"));
   if (!request.has_body) return x.unchanged(limit);
   if (x.zone.empty()) {
     SANSO_TRY(x.finish_reading(limit));

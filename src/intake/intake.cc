@@ -3,6 +3,7 @@
 #include "audit/log.h"
 #include "policy/policy.h"
 #include "core/digest.h"
+#include "mail/identifiers.h"
 #include "quarantine/quarantine.h"
 #include "store/database.h"
 
@@ -56,7 +57,7 @@ quarantine::Submission file_submission(const FileItem& item, std::string id) {
   s.id = std::move(id);
   s.original = std::string(item.bytes);
   s.origin.kind = quarantine::Origin::Kind::kFile;
-  s.origin.file_name = item.name;
+  s.origin.file_name = mail::mask_identification_numbers(item.name);  // the name is shown and recorded; a 個人番号 in it is not
   s.origin.uploader = item.route.actor;
   return s;
 }
@@ -89,6 +90,9 @@ Result<std::optional<policy::Decision>> Intake::rule(const Route& route, std::st
 }
 
 Result<FileOutcome> Intake::take_file(const FileItem& item, const FileSanitizer& sanitize) {
+  // The file's name as the record, the reason and the quarantine's listing carry it: a 個人番号 in
+  // a name is masked as the outgoing scan masks one (the engine still judges the name as given).
+  const std::string recorded_name = mail::mask_identification_numbers(item.name);
   FileOutcome out;
   out.ruling = SANSO_TRY(rule(item.route, "file"));
   out.result = sanitize(item.bytes, base_name(item.name));
@@ -100,11 +104,11 @@ Result<FileOutcome> Intake::take_file(const FileItem& item, const FileSanitizer&
     cdr::CdrResult& r = out.result;
     r.verdict = cdr::Verdict::blocked;
     r.reason = approval ? "policy-approval" : "policy";
-    r.message = item.name + ": policy rule " + std::string(d.rule_id()) + " (" + std::string(d.clause()) + ") " +
+    r.message = recorded_name + ": policy rule " + std::string(d.rule_id()) + " (" + std::string(d.clause()) + ") " +
                 (approval ? "needs the approval of " + std::string(d.approver()) + " before files enter " + item.route.to_zone
                           : "does not allow files into " + item.route.to_zone);
     r.output.clear();
-    r.findings.push_back({cdr::FindingKind::kPolicy, item.name, approval ? cdr::FindingAction::kHeldForApproval : cdr::FindingAction::kBlocked});
+    r.findings.push_back({cdr::FindingKind::kPolicy, recorded_name, approval ? cdr::FindingAction::kHeldForApproval : cdr::FindingAction::kBlocked});
   }
   if (store_ == nullptr) return out;
 
@@ -119,7 +123,7 @@ Result<FileOutcome> Intake::take_file(const FileItem& item, const FileSanitizer&
   store::AuditEvent e;
   e.actor = item.route.actor;
   e.action = "file.sanitize";
-  e.subject = item.name;
+  e.subject = recorded_name;
   e.outcome = verdict;
   rest_on(e, out.ruling);
   e.output_sha256 = r.verdict == cdr::Verdict::blocked ? "" : sha256_hex(r.output);
@@ -144,7 +148,7 @@ Result<std::string> Intake::keep_refused(const FileItem& item, const Refusal& re
   store::AuditEvent e;
   e.actor = item.route.actor;
   e.action = refusal.action;
-  e.subject = item.name;
+  e.subject = mail::mask_identification_numbers(item.name);
   e.outcome = "blocked";
   e.rule_id = refusal.rule_id;
   e.clause = refusal.clause;

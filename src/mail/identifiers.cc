@@ -86,10 +86,22 @@ std::vector<NumberMatch> find_identification_numbers(std::string_view t) {
       }
       break;
     }
-    if (digits.size() == 12 && is_individual_number(digits)) out.push_back({NumberKind::kIndividual, mask(digits), start});
-    if (digits.size() == 13 && is_corporate_number(digits)) out.push_back({NumberKind::kCorporate, mask(digits), start});
+    if (digits.size() == 12 && is_individual_number(digits)) out.push_back({NumberKind::kIndividual, mask(digits), start, j - start});
+    if (digits.size() == 13 && is_corporate_number(digits)) out.push_back({NumberKind::kCorporate, mask(digits), start, j - start});
     i = j;
   }
+  return out;
+}
+
+std::string mask_identification_numbers(std::string_view text) {
+  std::string out;
+  std::size_t copied = 0;
+  for (const auto& m : find_identification_numbers(text)) {
+    out.append(text.substr(copied, m.offset - copied));
+    out += m.masked;
+    copied = m.offset + m.length;
+  }
+  out.append(text.substr(copied));
   return out;
 }
 

@@ -22,11 +22,18 @@ struct NumberMatch {
   NumberKind kind = NumberKind::kIndividual;
   std::string masked;  // "********9018": only the last four digits
   std::size_t offset = 0;  // byte offset in the text
+  std::size_t length = 0;  // bytes the number takes there, its separators included
 };
 
 // Every valid number in UTF-8 text: contiguous digits or groups split by one space or hyphen
 // ("1234 5678 9018", "1234-5678-9018"), full-width digits (０–９) too, not part of a longer
 // run of digits.
 std::vector<NumberMatch> find_identification_numbers(std::string_view text);
+
+// `text` with every number find_identification_numbers finds written as its `masked` form
+// ("山田_123456789018.csv" → "山田_********9018.csv"). For what names a place or a file in a
+// record, a reason or a notice: a file's name is the sender's text, and the numbers in it are as
+// much 個人番号 as the ones in its body.
+std::string mask_identification_numbers(std::string_view text);
 
 }  // namespace sanso::mail

@@ -16,6 +16,7 @@
 #include "core/text.h"
 #include "mail/identifiers.h"
 #include "mail/internal/message_text.h"
+#include "mail/internal/signatures.h"
 #include "mail/sanitize.h"
 #include "mime/charset.h"
 #include "mime/embedded.h"
@@ -259,11 +260,7 @@ class LeafScan {
   // gives, "部分2.docx": the readers take the type from the extension and the bytes), its pieces
   // named after `where`.
   void file(std::string_view bytes, const std::string& where, const std::string& name, const std::string& typing = "") {
-    if (!name.empty()) {
-      scan_.attachments.push_back(where);
-      raise_classification(scan_, levels_, marked_level(where, levels_), where);
-      add_matches(scan_.identifiers, where, where);  // 山田_123456789018.csv: a name is text that leaves too
-    }
+    if (!name.empty()) named(where);
     for (auto& piece : cdr::extract_texts(bytes, typing.empty() ? where : typing)) {
       if (!typing.empty() && piece.where.starts_with(typing)) piece.where = where + piece.where.substr(typing.size());
       if (piece.where != where) {
@@ -275,6 +272,29 @@ class LeafScan {
       raise_classification(scan_, levels_, marked_level(piece.text, levels_, true), piece.where);
       add_matches(scan_.identifiers, piece.text, piece.where);
     }
+  }
+
+  // A file with a name: an attachment, whose name is text that leaves too (山田_123456789018.csv,
+  // 【機密性2】報告.docx).
+  void named(const std::string& where) {
+    scan_.attachments.push_back(where);
+    raise_classification(scan_, levels_, marked_level(where, levels_), where);
+    add_matches(scan_.identifiers, where, where);
+  }
+
+  // The detached signature of a signed mail (S/MIME, OpenPGP): the text it carries is read (a
+  // certificate's names, attributes, armour headers, notations); a part of such a type that is not
+  // a detached signature alone — content signed inside it, something that does not parse —
+  // cannot be checked. Without this every signed mail would wait for an approver.
+  void signature(std::string_view bytes, const std::string& type, const std::string& where, bool has_name) {
+    if (has_name) named(where);
+    const internal::SignatureText read = type == "application/pgp-signature" ? internal::read_pgp_signature(bytes) : internal::read_pkcs7_signature(bytes);
+    if (!read.readable) {
+      scan_.unchecked.push_back({where, read.why});
+      return;
+    }
+    raise_classification(scan_, levels_, marked_level(read.text, levels_, true), where);
+    add_matches(scan_.identifiers, read.text, where);
   }
 
   void leaf(const SanitizePlan::Leaf& leaf, const PartReport& part) {
@@ -299,11 +319,26 @@ class LeafScan {
         add_matches(scan_.identifiers, leaf.bytes, where);
         return;
       }
+      case Kind::kField: {
+        // A header field is read as text is, marks standing on their own: "X-Note: 機密性2以上は…"
+        // describes, "Content-Description: 【機密性3A】" marks.
+        const std::string where = leaf.prefix + leaf.name;
+        raise_classification(scan_, levels_, marked_level(leaf.bytes, levels_, true), where);
+        add_matches(scan_.identifiers, leaf.bytes, where);
+        return;
+      }
+      case Kind::kOutside:
+        text(leaf.bytes, leaf.prefix + leaf.name);  // a file uuencoded into a preamble is a file too
+        return;
       case Kind::kUnreadable:
         scan_.unchecked.push_back({leaf.prefix + (leaf.name.empty() ? anonymous : leaf.name), leaf.bytes});
         return;
       case Kind::kFile:
         break;
+    }
+    if (part.type == "application/pkcs7-signature" || part.type == "application/x-pkcs7-signature" || part.type == "application/pgp-signature") {
+      signature(leaf.bytes, part.type, leaf.name.empty() ? anonymous : leaf.prefix + leaf.name, !leaf.name.empty());
+      return;
     }
     if (leaf.name.empty() && part.type.starts_with("text/")) {
       // A text part without a name that is not the body (text/csv, text/calendar, text/x-vcard):
@@ -326,9 +361,28 @@ class LeafScan {
   const std::vector<std::string>& levels_;
 };
 
-}  // namespace
+// Every text of a finished scan that names a place, a file or a reason, with the numbers in it
+// masked: a file named "山田_123456789018.csv" or a member "a.zip/123456789018.txt" would
+// otherwise carry the number whole into the hold reason, the audit record and the notice. Done
+// here, once, so that no reader of a scan can forget it; masking twice changes nothing. The
+// message's own bytes (kept in quarantine for the approver) are not touched.
+OutboundScan masked_names(OutboundScan scan) {
+  auto mask = [](std::string& text) { text = mask_identification_numbers(text); };
+  mask(scan.subject);
+  mask(scan.from);
+  mask(scan.classification_where);
+  mask(scan.error);
+  for (auto& f : scan.identifiers) mask(f.where);
+  for (auto& name : scan.attachments) mask(name);
+  for (auto& f : scan.pdfs) mask(f.name);
+  for (auto& f : scan.unchecked) {
+    mask(f.where);
+    mask(f.why);
+  }
+  return scan;
+}
 
-OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels) {
+OutboundScan read_outbound(std::string_view raw, const std::vector<std::string>& levels) {
   OutboundScan scan;
   SanitizeOptions options;
   options.attachment_action = AttachmentAction::kRemove;  // the files' bytes are in the leaves; none is rebuilt
@@ -360,9 +414,8 @@ OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>&
   // mark: in its name (【機密性2】報告.docx) or its text; the highest mark of the message and its
   // files decides.
   LeafScan leaves(scan, levels);
-  for (const auto& leaf : plan.leaves) {
-    if (leaf.part < plan.parts.size()) leaves.leaf(leaf, plan.parts[leaf.part]);
-  }
+  static const PartReport kNoPart;  // a message's header fields come before any part, or with none
+  for (const auto& leaf : plan.leaves) leaves.leaf(leaf, leaf.part < plan.parts.size() ? plan.parts[leaf.part] : kNoPart);
   // One number found twice in one place (the HTML's text and its markup) is one finding.
   std::vector<OutboundFinding> distinct;
   std::set<std::tuple<NumberKind, std::string, std::string>> seen;
@@ -372,6 +425,10 @@ OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>&
   scan.identifiers = std::move(distinct);
   return scan;
 }
+
+}  // namespace
+
+OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels) { return masked_names(read_outbound(raw, levels)); }
 
 std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json ids = nlohmann::json::array();
@@ -473,11 +530,14 @@ OutboundScan from_answer(Result<std::string> answer) {
 
 sandbox::Task outbound_scan_task(const std::vector<std::string>& levels) {
   mime::preload_charsets();  // once per process; every sandboxed child inherits the converters
+  // OpenSSL's set-up draws randomness (a key of its own to read): once, in the pool's template.
   return sandbox::Task{[levels](std::string_view in) -> Result<std::string> { return scan_to_json(scan_outbound(in, levels)); }, &prepare_scan_sandbox,
-                       scan_limits(), 200};
+                       scan_limits(), 200, &internal::prepare_signature_reader};
 }
 
-OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget) {
+namespace {
+
+OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget) {
   const auto deadline = std::chrono::steady_clock::now() + budget;
   auto left = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()); };
   OutboundScan scan = from_answer(scanner.run(raw));
@@ -530,6 +590,14 @@ OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
   }
   scan.pdfs.clear();
   return scan;
+}
+
+}  // namespace
+
+// The scanner's answer is masked already (scan_outbound); masked again here because its errors
+// and what the PDFs' texts add are written on this side.
+OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget) {
+  return masked_names(read_outbound_sandboxed(scanner, raw, budget));
 }
 
 std::string unchecked_reason(const OutboundScan& scan) {

@@ -2,7 +2,8 @@
 // sender marked (a subject tag such as 【機密性2】, an X-Classification header, a mark standing on its
 // own in the body, an attachment's name or its text; the highest counts), and 個人番号 /
 // 法人番号 in the subject and every leaf part (the body, the HTML alternative, inline parts,
-// forwarded messages, TNEF's files, files written into a text). Parsing runs in the sandbox.
+// forwarded messages, TNEF's files, files written into a text), every header field (but those that
+// name messages) and every multipart's preamble and epilogue. Parsing runs in the sandbox.
 #pragma once
 
 #include <chrono>
@@ -36,6 +37,10 @@ struct UncheckedFile {
   std::string why;    // "image: …", "encrypted: …", "limit: …", "timeout: …"
 };
 
+// Every name in a scan that scan_outbound or scan_outbound_sandboxed returns (the subject, the
+// sender, where a finding or a mark is, the files it could not read and why, the attachments, the
+// error) has its 個人番号 / 法人番号 masked (mask_identification_numbers): what reads a scan may
+// write it into a reason, a record or a notice as it is.
 struct OutboundScan {
   std::string subject, from, message_id;
   std::string classification;        // the highest marked level ("2", "3B"); "" when unmarked

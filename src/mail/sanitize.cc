@@ -7,6 +7,7 @@ extern "C" {  // libytnef's header has no C++ guards
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <optional>
 
 #include "core/text.h"
@@ -40,8 +41,8 @@ namespace {
 
 // What a TNEF blob (winmail.dat from Outlook) carries: its files (the long name when there is
 // one, decoded) and sizes, with their bytes when `keep_bytes`; and, with them, the message's own
-// text as files of their own (its subject, PR_BODY, the compressed RTF body, the HTML body) for the
-// outgoing check. `readable` is false when the blob is not TNEF libytnef can read.
+// text as files of their own (its subject, PR_BODY, the compressed RTF body, the HTML body, every
+// other string property) for the outgoing check. `readable` is false when the blob is not TNEF libytnef can read.
 struct TnefContent {
   struct File {
     std::string name;
@@ -51,12 +52,43 @@ struct TnefContent {
   };
   bool readable = false;
   std::vector<File> files;
-  std::vector<File> texts;  // "件名.txt", "本文.txt", "本文.rtf", "本文.html"; only when keep_bytes
+  std::vector<File> texts;  // "件名.txt", "本文.txt", "本文.rtf", "本文.html", "プロパティ.txt"; only when keep_bytes
 };
 
 std::string tnef_bytes(const variableLength& v) {
   if (v.data == nullptr || v.size <= 0) return {};
   return std::string(reinterpret_cast<const char*>(v.data), static_cast<std::size_t>(v.size));
+}
+
+// A string property's value as UTF-8. libytnef converts a PT_UNICODE value to UTF-8 itself, in a
+// buffer of its own whose length is not `size` (that stays the UTF-16 length): up to its NUL.
+std::string tnef_string(const variableLength& v, unsigned type) {
+  if (v.data == nullptr || v.size <= 0) return {};
+  if (type == PT_UNICODE) {
+    const auto* text = reinterpret_cast<const char*>(v.data);
+    return std::string(text, strnlen(text, static_cast<std::size_t>(v.size) * 3 / 2 + 1));
+  }
+  std::string value = mime::decode_text(tnef_bytes(v), "").utf8;
+  while (!value.empty() && value.back() == '\0') value.pop_back();
+  return value;
+}
+
+// Every string property (PT_STRING8, PT_UNICODE; libytnef gives a multi-valued one as its values)
+// of `props`, named ones too, one value a line — but those in `read`, read on their own already
+// (the body, a file's long name). A category, a keyword, the sender's or a recipient's name, a
+// conversation topic, a named property any add-in wrote: text that leaves with the blob.
+std::string tnef_strings(const MAPIProps& props, std::initializer_list<unsigned> read) {
+  std::string out;
+  for (DWORD i = 0; i < props.count && props.properties != nullptr; ++i) {
+    const MAPIProperty& p = props.properties[i];
+    const unsigned type = PROP_TYPE(p.id);
+    if (type != PT_STRING8 && type != PT_UNICODE) continue;
+    if (p.custom == 0 && std::find(read.begin(), read.end(), p.id) != read.end()) continue;
+    for (ULONG k = 0; k < p.count && p.data != nullptr; ++k) {
+      if (std::string value = tnef_string(p.data[k], type); !value.empty()) out += value + "\n";
+    }
+  }
+  return out;
 }
 
 TnefContent read_tnef(std::string bytes, bool keep_bytes) {
@@ -91,7 +123,7 @@ TnefContent read_tnef(std::string bytes, bool keep_bytes) {
       text("件名.txt", tnef_bytes(tnef.subject));
       text("本文.txt", tnef_bytes(tnef.body));
       if (variableLength* body = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(PT_UNICODE, 0x1000)); body != MAPI_UNDEFINED) {
-        text("本文.txt", mime::decode_text(tnef_bytes(*body), "utf-16le").utf8);
+        text("本文.txt", tnef_string(*body, PT_UNICODE));  // libytnef's UTF-8 (read as UTF-16 it was garbled)
       }
       if (variableLength* body = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(PT_STRING8, 0x1000)); body != MAPI_UNDEFINED) {
         text("本文.txt", tnef_bytes(*body));
@@ -109,9 +141,77 @@ TnefContent read_tnef(std::string bytes, bool keep_bytes) {
       for (const unsigned type : {static_cast<unsigned>(PT_BINARY), static_cast<unsigned>(PT_STRING8)}) {
         if (variableLength* html = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(type, 0x1013)); html != MAPI_UNDEFINED) text("本文.html", tnef_bytes(*html));
       }
+      // Every other string the blob carries: the message's properties and each file's.
+      std::string strings = tnef_bytes(tnef.from);
+      if (!strings.empty()) strings = mime::decode_text(strings, "").utf8 + "\n";
+      strings += tnef_strings(tnef.MapiProperties, {PROP_TAG(PT_UNICODE, 0x1000), PROP_TAG(PT_STRING8, 0x1000), PROP_TAG(PT_STRING8, 0x1013)});
+      for (Attachment* a = tnef.starting_attach.next; a != nullptr; a = a->next) {
+        strings += tnef_strings(a->MAPI, {PROP_TAG(PT_UNICODE, 0x3707), PROP_TAG(PT_STRING8, 0x3707)});
+      }
+      text("プロパティ.txt", std::move(strings));
     }
   }
   TNEFFree(&tnef);
+  return out;
+}
+
+// The header fields the outgoing check does not read: they name messages (a reply's thread, a
+// part's Content-ID), software writes them and not people, and what many mailers write there is
+// the time in milliseconds — 13 digits, a valid 法人番号 one time in nine — so reading them would
+// hold ordinary mail. What a person could hide in one is put there on purpose, like a number in a
+// password-protected file; the check is for numbers sent by mistake and cannot stop that either.
+constexpr std::string_view kMessageIdFields[] = {"message-id", "resent-message-id", "in-reply-to", "references", "content-id"};
+
+// A header field's value as a reader of the mail sees it, for the outgoing check. Unstructured
+// text is decoded (RFC 2047). Content-Type and Content-Disposition: their value and every
+// parameter, both as written and decoded (RFC 2231 and encoded-words; a reader may take either),
+// but the boundary and the start of multipart/related (a Content-ID), which are machine data, and
+// a filename or name parameter that decodes to `file_name` (the name the file is read and
+// reported under already). A Received field without its "id" clause's token: a relay's queue id
+// (Postfix's are up to 12 hex digits, sometimes all decimal), not anyone's text; what else a
+// client writes there is read.
+std::string field_text(const std::string& lname, const std::string& raw, std::string_view file_name) {
+  if (lname == "content-type" || lname == "content-disposition") {
+    auto [value, params] = parse_header_params(raw);
+    std::string text = mime::decode_header_text(value).utf8;
+    auto base_of = [](const std::string& key) { return ascii_lower(std::string_view(key).substr(0, key.find('*'))); };
+    std::vector<std::string> bases;
+    for (const auto& param : params) {
+      if (std::string base = base_of(param.first); std::find(bases.begin(), bases.end(), base) == bases.end()) bases.push_back(std::move(base));
+    }
+    for (const auto& base : bases) {
+      if (base == "boundary" || base == "start") continue;
+      const auto decoded = mime::decode_parameter(params, base);
+      if ((base == "filename" || base == "name") && !file_name.empty() && decoded && decoded->utf8 == file_name) continue;
+      for (const auto& [key, written] : params) {
+        if (base_of(key) == base) text += "; " + key + "=" + mime::decode_header_text(written).utf8;
+      }
+      if (decoded) text += "; " + base + "=" + decoded->utf8;
+    }
+    return text;
+  }
+  std::string text = mime::decode_header_text(raw).utf8;
+  if (lname != "received") return text;
+  std::string kept;
+  bool skip_next = false;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t start = text.find_first_not_of(" \t\r\n", at);
+    if (start == std::string::npos) break;
+    std::size_t end = text.find_first_of(" \t\r\n", start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view word = std::string_view(text).substr(start, end - start);
+    if (!skip_next) kept += (kept.empty() ? "" : " ") + std::string(word);
+    skip_next = !skip_next && ascii_lower(word) == "id";
+    at = end;
+  }
+  return kept;
+}
+
+// A header field's name as a place in a report: printable ASCII, at most 64 characters (a parser
+// may take a name that is neither).
+std::string field_name_shown(std::string_view name) {
+  std::string out;
+  for (char c : name.substr(0, 64)) out += c > 0x20 && c < 0x7f ? c : '?';
   return out;
 }
 
@@ -145,6 +245,7 @@ struct Walk {
   bool limit_hit = false;
   std::vector<std::string> attached;  // the text of each attached message, in order
   std::string prefix;  // for SanitizePlan::leaves: the attached messages around this walk ("転送メール(2)/")
+  GMimeObject* message_part = nullptr;  // the top part of the message walked: its fields are named as the message's
   void keep_leaf(SanitizePlan::Leaf::Kind kind, std::string name, std::string bytes) {
     plan.leaves.push_back({kind, plan.parts.size(), prefix, std::move(name), std::move(bytes)});
   }
@@ -156,6 +257,31 @@ struct Walk {
                 "message: a fragment of a message sent in pieces (message/partial) or a reference to one kept elsewhere is not reassembled");
     } else {
       keep_leaf(SanitizePlan::Leaf::Kind::kFile, r.name, content_bytes(GMIME_PART(obj)));
+    }
+  }
+
+  // For the outgoing check: every header field of `obj` (a message or a part) as a reader sees it,
+  // named by `owner` ("" for the message, "部分2/") and the field's name — an X-header, a part's
+  // Content-Description, a non-attachment part's name parameter, a From display name, a second
+  // Subject a client may show. Not read: a message's first Subject (read as "subject" already),
+  // the fields that name messages (kMessageIdFields) and the parameter that gives `file_name`.
+  void keep_field_leaves(GMimeObject* obj, const std::string& owner, bool first_subject_read, std::string_view file_name = "") {
+    GMimeHeaderList* list = g_mime_object_get_header_list(obj);
+    const int count = list != nullptr ? g_mime_header_list_get_count(list) : 0;
+    bool subject_seen = !first_subject_read;
+    for (int i = 0; i < count; ++i) {
+      GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
+      const char* name = g_mime_header_get_name(h);
+      const char* raw = g_mime_header_get_raw_value(h);
+      const std::string lname = ascii_lower(name != nullptr ? name : "");
+      if (std::find(std::begin(kMessageIdFields), std::end(kMessageIdFields), lname) != std::end(kMessageIdFields)) continue;
+      if (lname == "subject" && !subject_seen) {
+        subject_seen = true;
+        continue;
+      }
+      std::string text = field_text(lname, raw != nullptr ? raw : "", file_name);
+      if (trim(text).empty()) continue;
+      keep_leaf(SanitizePlan::Leaf::Kind::kField, owner + "ヘッダー(" + field_name_shown(name != nullptr ? name : "") + ")", std::move(text));
     }
   }
 
@@ -384,7 +510,23 @@ struct Walk {
     std::string type = ct != nullptr ? ascii_lower(std::string(g_mime_content_type_get_media_type(ct)) + "/" + g_mime_content_type_get_media_subtype(ct))
                                      : "text/plain";
     check_structure(obj);
+    // A part's own fields. The top part's are named as the message's (GMime may list its Content-*
+    // fields with both, read once under one name) and its Subject, if listed, is the message's.
+    const std::string owner = path.empty() || obj == message_part ? "" : "部分" + path + "/";
+    // A single part's once its file name is known (below).
+    if (options.keep_leaves && !GMIME_IS_PART(obj)) keep_field_leaves(obj, owner, obj == message_part);
     if (GMIME_IS_MULTIPART(obj)) {
+      if (options.keep_leaves) {
+        // The text before the first part and after the last: no client shows it, but it leaves
+        // with the mail, and a tool (or a sender who knows that) can write anything there.
+        GMimeMultipart* multipart = GMIME_MULTIPART(obj);
+        const std::pair<const char*, const char*> outside[] = {{"プリアンブル", g_mime_multipart_get_prologue(multipart)},
+                                                               {"エピローグ", g_mime_multipart_get_epilogue(multipart)}};
+        for (const auto& [what, text] : outside) {
+          if (text == nullptr || trim(text).empty()) continue;
+          keep_leaf(SanitizePlan::Leaf::Kind::kOutside, owner + what, mime::decode_text(text, "").utf8);
+        }
+      }
       const std::string outer_alternative = alternative;
       if (type == "multipart/alternative") alternative = path.empty() ? "1" : path;
       const char* boundary = g_mime_object_get_content_type_parameter(obj, "boundary");
@@ -416,7 +558,9 @@ struct Walk {
       Walk sub(options, plan, parts);
       sub.boundaries = boundaries;
       sub.prefix = prefix + "転送メール(" + r.path + ")/";
-      if (GMimeObject* body = g_mime_message_get_mime_part(inner)) sub.object(body, r.path, depth + 1);
+      sub.message_part = g_mime_message_get_mime_part(inner);
+      if (options.keep_leaves) sub.keep_field_leaves(GMIME_OBJECT(inner), "", true);  // its Subject: the kHeader leaf above
+      if (GMimeObject* body = sub.message_part) sub.object(body, r.path, depth + 1);
       for (auto& a : sub.ambiguities) ambiguities.push_back(std::move(a));
       if (sub.limit_hit) {
         limit_hit = true;
@@ -450,6 +594,7 @@ struct Walk {
       r.name = clean_file_name(name->utf8, r.flags);
       if (name->raw_8bit) r.flags.emplace_back("raw-8bit-name");
     }
+    if (options.keep_leaves) keep_field_leaves(obj, owner, obj == message_part, name ? std::string_view(name->utf8) : std::string_view());
     const char* charset = ct != nullptr ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
     r.charset = charset != nullptr ? ascii_lower(charset) : "";
     bool attachment = disposition == "attachment" || name.has_value();
@@ -746,6 +891,9 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
   int part_count = 0;
   Walk walk(options, plan, part_count);
   GMimeObject* body = g_mime_message_get_mime_part(message);
+  walk.message_part = body;
+  // Its Subject: plan.subject, which the outgoing check reads as "subject".
+  if (options.keep_leaves) walk.keep_field_leaves(GMIME_OBJECT(message), "", true);
   if (body != nullptr) walk.object(body, "", 0);
   g_object_unref(message);
   for (const auto& [code, item] : walk.ambiguities) sink.add(-1, code, item.c_str());

@@ -189,6 +189,8 @@ struct SanitizePlan {
       kHtml,        // an inline text/html part: `bytes` is its decoded UTF-8 markup
       kFile,        // any other part (attachment or inline): `bytes` as transfer-decoded, `name` its file name or ""
       kHeader,      // an attached message's Subject (decoded), `bytes` the text
+      kField,       // any other header field of the message or a part, decoded: `name` where ("部分2/ヘッダー(Content-Description)")
+      kOutside,     // a multipart's preamble or epilogue (no reader shows it, but it leaves): `name` where, `bytes` its text
       kUnreadable,  // nothing could be read: `bytes` says why ("tnef: …"), `name` what
     };
     Kind kind = Kind::kFile;

@@ -17,6 +17,7 @@
 #include "core/digest.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "mail/identifiers.h"
 #include "policy/policy.h"
 #include "quarantine/internal/sealed_blob.h"
 #include "quarantine/quarantine.h"
@@ -44,6 +45,12 @@ std::string random_hex(std::size_t bytes) {
 }
 
 std::int64_t mib(std::int64_t n) { return n > (std::int64_t{1} << 42) ? std::int64_t{1} << 62 : n << 20; }
+
+// A file's name (or a reason that quotes it) as the audit log and the notices carry it: a name
+// such as "山田_123456789018.csv" is the sender's text, and its 個人番号 is masked there as the
+// outgoing scan masks what it finds. The transfer's own row keeps the name whole: it is the name
+// the file is handed out under.
+std::string recorded_name(std::string_view name) { return mail::mask_identification_numbers(name); }
 
 // The engine's findings, as stored and listed: the "findings" of its JSON report.
 std::string findings_of(const cdr::CdrResult& r) {
@@ -383,8 +390,8 @@ struct TransferService::Impl {
     if (!t.reason.empty()) s += "  理由 / reason: " + visible_text(t.reason) + "\n";
     s += "  ファイル / files:\n";
     for (const auto& f : t.files) {
-      s += "    " + visible_text(f.name) + " (" + human_size(static_cast<std::uint64_t>(f.size)) + "): " + f.verdict;
-      if (!f.reason.empty()) s += " — " + visible_text(f.reason);
+      s += "    " + visible_text(recorded_name(f.name)) + " (" + human_size(static_cast<std::uint64_t>(f.size)) + "): " + f.verdict;
+      if (!f.reason.empty()) s += " — " + visible_text(recorded_name(f.reason));
       s += "\n";
     }
     s += "  規則 / rule: " + t.rule_id + "（" + t.clause + "）\n";
@@ -620,8 +627,11 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
       std::string loaded;
       const std::string_view bytes = SANSO_TRY(content_of(files[i], loaded));
       const mail::OutboundScan scan = m.engines.scan(bytes, names[i]);
+      // The hold reason goes into the record, the notices and the console: the file's name there
+      // has its numbers masked as the scan's own names have.
+      const std::string shown = recorded_name(names[i]);
       if (!scan.error.empty()) {
-        holds.push_back(names[i] + ": the scan failed (" + scan.error + ") / 検査できませんでした");
+        holds.push_back(shown + ": the scan failed (" + scan.error + ") / 検査できませんでした");
         scan_failed = true;  // nothing of it read: it might hold any level
       }
       if (!scan.unchecked.empty()) {
@@ -631,7 +641,7 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
       }
       for (const auto& id : scan.identifiers) {
         // Where in the file: a member of an archive by its path; the carrying message's subject is the file's name.
-        const std::string& where = id.where == "subject" || id.where == "body" ? names[i] : id.where;
+        const std::string& where = id.where == "subject" || id.where == "body" ? shown : id.where;
         holds.push_back(where + ": " + (id.kind == mail::NumberKind::kIndividual ? "個人番号 (individual number) " : "法人番号 (corporate number) ") + id.masked);
         numbered = true;
       }
@@ -737,13 +747,13 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
       s.id = m.quarantine->reserve_id();
       s.original = std::string(bytes);
       s.origin.kind = quarantine::Origin::Kind::kFile;
-      s.origin.file_name = names[i];
+      s.origin.file_name = recorded_name(names[i]);  // listed and recorded (quarantine.store); the bytes are kept as sent
       s.origin.uploader = sender.name;
       s.verdict = quarantine::Verdict::kHeld;
       s.reason = "transfer " + t.id + " " + t.from_zone + " → " + t.to_zone + (t.state == State::kPendingApproval ? ": " + t.hold_reason : "");
       s.classification = level;
       s.approver_role = t.approver_role;
-      store::AuditEvent e = m.event(sender.name, "transfer.upload", names[i], f.verdict);
+      store::AuditEvent e = m.event(sender.name, "transfer.upload", recorded_name(names[i]), f.verdict);
       e.rule_id = rule_id;
       e.clause = clause;
       e.input_sha256 = f.sha256;
@@ -1329,8 +1339,8 @@ Result<bool> TransferService::Impl::insert_transfer(store::Database& d, const Tr
     v.clause = t.clause;
     v.input_sha256 = f.sha256;
     v.output_sha256 = f.output_sha256;
-    v.details = {{"name", f.name}, {"quarantine_id", f.quarantine_id}};
-    if (!f.reason.empty()) v.details.emplace_back("reason", f.reason);
+    v.details = {{"name", recorded_name(f.name)}, {"quarantine_id", f.quarantine_id}};
+    if (!f.reason.empty()) v.details.emplace_back("reason", recorded_name(f.reason));
     SANSO_TRY(log->append(d, v));
   }
   return true;
@@ -1342,7 +1352,7 @@ void TransferService::send_mail_ppap_link(const MailPpap& p) {
   const Transfer& t = p.transfer;
   const std::string url = (!m.options.internet_url.empty() ? m.options.internet_url : m.options.console_url) + "/ppap/" + p.token;
   std::string names;
-  for (const auto& f : t.files) names += "    " + visible_text(f.name) + "\n";
+  for (const auto& f : t.files) names += "    " + visible_text(recorded_name(f.name)) + "\n";
   m.notify(t, "milter", "ppap-link", {p.sender}, "【パスワード入力のお願い】Password needed for your attachment (" + t.id + ")",
            "パスワード付きの添付ファイルは、そのままでは受取人に届きません。\n"
            "次のページでパスワードを入力すると、ファイルを復号して無害化したものだけが受取人に渡ります。\n"

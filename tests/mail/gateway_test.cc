@@ -26,6 +26,7 @@
 #include "store/schema.h"
 #include "support/example_policy.h"
 #include "support/japanese_pdf.h"
+#include "support/notice_text.h"
 #include "support/failing_audit.h"
 #include "support/smtp_sink.h"
 #include "support/open_quarantine.h"
@@ -551,6 +552,48 @@ TEST_F(GatewayDecisions, OutgoingAttachmentsAreReadInsideArchivesAndUnreadableOn
   const GatewayVerdict refused = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com",
                                      with_file("=?UTF-8?B?44CQ5qmf5a+G5oCnM0HjgJE=?=" /* 【機密性3A】 */, "photo.png", png + "x"));
   EXPECT_EQ(refused.action, GatewayVerdict::Action::kReject) << refused.reply;
+}
+
+// Issue #17: a 個人番号 in an attachment's name, an archive member's path or the subject reaches
+// neither the audit log, the quarantine's listing, the hold reason nor the sender's notice whole:
+// each carries it masked. The original in quarantine is kept as it was sent.
+TEST_F(GatewayDecisions, NumbersInNamesAreMaskedInTheRecordTheHoldAndTheNotice) {
+  if (!fs::exists("/usr/sbin/smtp-sink")) GTEST_SKIP() << "Postfix's smtp-sink is not installed (scripts/install-deps.sh installs it)";
+  sanso::testing::SmtpSink sink(store_dir_->dir() / "sink");
+  open_gateway_telling_senders(sink);
+  const std::string png = std::string("\x89PNG\r\n\x1A\n") + std::string(64, '\0');
+  const std::string zip = sanso::testing::zip_of({{"123456789018.csv", "山田,1234-5678-9018\r\n"}, {"写真_123456789018.png", png}});
+  const std::string raw = "From: tanaka@city.minamata.lg.jp\r\nSubject: 7000012050002 送付\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                          "--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n資料です\r\n--b\r\nContent-Type: application/octet-stream\r\n"
+                          "Content-Disposition: attachment; filename=\"山田_123456789018.zip\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+                          mime::encode_base64_lines(zip) + "--b--\r\n";
+  const GatewayVerdict v = run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", raw);
+  ASSERT_EQ(v.action, GatewayVerdict::Action::kHold) << v.reply;
+  const std::string reason = detail_of(v, "reason");
+  EXPECT_NE(reason.find("山田_********9018.zip/********9018.csv"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("山田_********9018.zip/写真_********9018.png"), std::string::npos) << "the file that could not be read: " << reason;
+  // Neither number, in any record of the log or any column of the quarantine's listing.
+  for (const char* digits : {"12345678", "70000120"}) {
+    const std::string like = std::string("'%") + digits + "%'";
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE record LIKE " + like), 0) << digits;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items WHERE subject LIKE " + like + " OR reason LIKE " + like + " OR file_name LIKE " + like), 0)
+        << digits;
+  }
+  EXPECT_GE(count("SELECT COUNT(*) FROM audit_entries WHERE record LIKE '%********9018.zip/********9018.csv%'"), 1) << "recorded, masked";
+  auto item = quarantine_->get(v.quarantine_id);
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->origin.subject, "*********0002 送付");
+  std::vector<std::string> notices;
+  for (int i = 0; i < 50 && notices.empty(); ++i) {
+    notices = sink.messages(0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(notices.size(), 1u);
+  const std::string text = sanso::testing::notice_text(notices[0]);
+  EXPECT_NE(text.find("山田_********9018.zip/********9018.csv"), std::string::npos) << text;
+  EXPECT_EQ(text.find("12345678"), std::string::npos) << text;
+  EXPECT_EQ(text.find("70000120"), std::string::npos) << text;
+  EXPECT_EQ(notices[0].find("12345678"), std::string::npos);
 }
 
 // A 個人番号 beside a file that cannot be read: the numbers are judged first, so the refusal that

@@ -32,5 +32,19 @@ TEST(Identifiers, FoundInTextInEveryUsualSpellingAndMasked) {
   EXPECT_TRUE(find_identification_numbers("").empty());
 }
 
+// Issue #17: a file's name or an archive member's path names a place in a record or a notice; the
+// numbers in it are masked there as a finding's are, and nothing else in the name changes.
+TEST(Identifiers, NumbersInANameAreMaskedAsFindingsAre) {
+  EXPECT_EQ(mask_identification_numbers("山田_123456789018.csv"), "山田_********9018.csv");
+  EXPECT_EQ(mask_identification_numbers("a.zip/1234-5678-9018.txt"), "a.zip/********9018.txt");
+  EXPECT_EQ(mask_identification_numbers("法人7000012050002と１２３４５６７８９０１８"), "法人*********0002と********9018") << "full-width digits";
+  EXPECT_EQ(mask_identification_numbers("注文123456789017.csv"), "注文123456789017.csv") << "a wrong check digit is no number";
+  EXPECT_EQ(mask_identification_numbers("口座 91234567890181"), "口座 91234567890181") << "part of a longer number";
+  EXPECT_EQ(mask_identification_numbers(""), "");
+  const std::string once = mask_identification_numbers("123456789018/123456789018 x");
+  EXPECT_EQ(once, "********9018/********9018 x");
+  EXPECT_EQ(mask_identification_numbers(once), once) << "masking twice changes nothing";
+}
+
 }  // namespace
 }  // namespace sanso::mail

@@ -11,7 +11,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
+#include "mail/internal/signatures.h"
 #include "mail/milter/gateway.h"
 #include "mail/tnef_blob.h"
 #include "mime/transfer.h"
@@ -125,6 +127,38 @@ TEST(Outbound, APdfAttachmentsTextIsReadForMarksAndNumbers) {
   EXPECT_EQ(broken.error, "");
   ASSERT_EQ(broken.unchecked.size(), 1u) << broken.unchecked[0].why << " / " << broken.unchecked.back().why;
   EXPECT_EQ(broken.unchecked[0].where, "broken.pdf");
+}
+
+// Issue #17: a file's name is the sender's text. Every name the scan hands back (a finding's place,
+// a file it could not read, where the mark was, the subject, the attachments' names) has its
+// numbers masked, so the hold reason, the audit record and the notice built from it cannot carry one.
+TEST(Outbound, NumbersInNamesLeaveTheScanMasked) {
+  sandbox::ForkPerJob scanner(outbound_scan_task(kLevels));
+  const std::string png = std::string("\x89PNG\r\n\x1A\n") + std::string(64, '\0');
+  const std::string zip = sanso::testing::zip_of({{"123456789018.txt", "山田 1234 5678 9018\r\n"},
+                                                  {"写真_123456789018.png", png},
+                                                  {"名簿_123456789018.pdf", sanso::testing::japanese_pdf(u"山田 123456789018")}});
+  const std::string raw = with_attachment("list 123456789018", "【機密性2】山田_123456789018.zip", zip);
+  for (const OutboundScan& scan : {scan_outbound(raw, kLevels), scan_outbound_sandboxed(scanner, raw)}) {
+    ASSERT_EQ(scan.error, "");
+    EXPECT_EQ(scan.subject, "list ********9018");
+    EXPECT_EQ(scan.classification_where, "【機密性2】山田_********9018.zip");
+    EXPECT_EQ(scan.attachments, std::vector<std::string>{"【機密性2】山田_********9018.zip"});
+    std::set<std::string> where;
+    for (const auto& f : scan.identifiers) where.insert(f.where);
+    EXPECT_TRUE(where.count("subject"));
+    EXPECT_TRUE(where.count("【機密性2】山田_********9018.zip/********9018.txt")) << scan_to_json(scan);
+    ASSERT_FALSE(scan.unchecked.empty());
+    EXPECT_EQ(scan.unchecked[0].where, "【機密性2】山田_********9018.zip/写真_********9018.png");
+    const std::string json = scan_to_json(scan);
+    EXPECT_EQ(json.find("12345678"), std::string::npos) << json;
+    EXPECT_EQ(unchecked_reason(scan).find("12345678"), std::string::npos) << unchecked_reason(scan);
+  }
+  // Read through pdftotext outside the scanner, the PDF's number is the PDF's, by its masked name.
+  const OutboundScan read = scan_outbound_sandboxed(scanner, raw);
+  std::set<std::string> where;
+  for (const auto& f : read.identifiers) where.insert(f.where);
+  EXPECT_TRUE(where.count("【機密性2】山田_********9018.zip/名簿_********9018.pdf")) << scan_to_json(read);
 }
 
 // Zipping a file does not take its 個人番号 out: every member is read as the file's own, and a PDF
@@ -283,6 +317,38 @@ TEST(OutboundLeaves, TnefFilesAndBodyAreReadAndAnUnreadableBlobIsUnchecked) {
   EXPECT_EQ(broken.unchecked[0].why.rfind("tnef:", 0), 0u) << broken.unchecked[0].why;
 }
 
+// Issue #17 (4): every string property of a TNEF blob is read, not only its subject and body — a
+// sender's or a file's display name, a keyword list (multi-valued), Unicode ones — as the blob's
+// file "プロパティ.txt".
+TEST(OutboundLeaves, TnefStringPropertiesAreRead) {
+  auto utf16 = [](const std::u16string& text) {
+    std::string out;
+    for (const char16_t c : text + u'\0') out += {static_cast<char>(c & 0xff), static_cast<char>(c >> 8)};
+    return out;
+  };
+  const auto with_properties = [](const std::string& properties) {
+    const std::string tnef = sanso::testing::tnef_with({{"a.txt", "なし"}}, "", properties);
+    return scan_outbound(mixed({"Content-Type: text/plain; charset=UTF-8\r\n\r\n資料です",
+                                base64_part("Content-Type: application/ms-tnef; name=winmail.dat\r\nContent-Disposition: attachment; filename=winmail.dat", tnef)}),
+                         kLevels);
+  };
+  using sanso::testing::mapi_properties;
+  const std::string nul(1, '\0');
+  const OutboundScan sender = with_properties(mapi_properties({{0x0C1A001E, {"山田 123456789018" + nul}}}));  // PR_SENDER_NAME
+  EXPECT_EQ(wheres(sender), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(sender);
+  // Multi-valued, followed by another property: libytnef 2.0 reads a multi-valued one that ends the
+  // list as its first value only and refuses the blob (then unreadable: held, never passed).
+  const OutboundScan keywords = with_properties(mapi_properties({{0x6001101E, {"予算" + nul, "7000012050002" + nul}}, {0x0C1A001E, {"山田" + nul}}}));
+  EXPECT_EQ(wheres(keywords), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(keywords);
+  const OutboundScan unicode = with_properties(mapi_properties({{0x3001001F, {utf16(u"【機密性3A】 1234-5678-9018")}}}));  // PR_DISPLAY_NAME
+  EXPECT_EQ(wheres(unicode), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(unicode);
+  EXPECT_EQ(unicode.classification, "3A");
+  EXPECT_EQ(unicode.classification_where, "winmail.dat/プロパティ.txt");
+  const OutboundScan plain = with_properties(mapi_properties({{0x0C1A001E, {"山田 太郎" + nul}}}));
+  EXPECT_TRUE(plain.identifiers.empty());
+  EXPECT_TRUE(plain.unchecked.empty()) << unchecked_list(plain);
+}
+
 // (3b) Parts that are neither the body nor an attachment with a name: an inline document, a part
 // without a disposition, text parts beside the body, a forwarded message's subject, body and files.
 TEST(OutboundLeaves, InlinePartsOtherTextPartsAndForwardedMessagesAreRead) {
@@ -415,10 +481,10 @@ TEST(OutboundLeaves, WhatALeafCannotBeReadAsIsNamed) {
 TEST(OutboundLeaves, NamesCommentsUnnamedHtmlAndFragmentsAreNotPassedUnread) {
   const OutboundScan named = scan_outbound(with_attachment("x", "山田_123456789018.csv", "氏名\r\n"), kLevels);
   const std::vector<std::string> in_name = wheres(named);
-  EXPECT_NE(std::find(in_name.begin(), in_name.end(), "山田_123456789018.csv"), in_name.end()) << "a number in a file's name";
+  EXPECT_NE(std::find(in_name.begin(), in_name.end(), "山田_********9018.csv"), in_name.end()) << "a number in a file's name (named masked)";
   const OutboundScan member = scan_outbound(with_attachment("x", "a.zip", sanso::testing::zip_of({{"123456789018.txt", "なし"}})), kLevels);
   const std::vector<std::string> in_path = wheres(member);
-  EXPECT_NE(std::find(in_path.begin(), in_path.end(), "a.zip/123456789018.txt"), in_path.end()) << "a number in a member's path";
+  EXPECT_NE(std::find(in_path.begin(), in_path.end(), "a.zip/********9018.txt"), in_path.end()) << "a number in a member's path (named masked)";
   const OutboundScan commented = scan_outbound(with_attachment("x", "a.docx", docx_with("見出し", "本文<!-- 123456789018 -->")), kLevels);
   EXPECT_FALSE(commented.identifiers.empty()) << "a number in an XML comment of the document";
   const OutboundScan html = scan_outbound(
@@ -428,6 +494,114 @@ TEST(OutboundLeaves, NamesCommentsUnnamedHtmlAndFragmentsAreNotPassedUnread) {
   const OutboundScan partial = scan_outbound(
       mixed({"Content-Type: text/plain; charset=UTF-8\r\n\r\n本文", "Content-Type: message/partial; id=\"abc@example\"; number=1; total=2\r\n\r\nTUlNRS1WZXJzaW9u"}), kLevels);
   EXPECT_NE(unchecked_list(partial).find("message/partial"), std::string::npos) << unchecked_list(partial);
+}
+
+// Issue #17 (2): what a client does not show leaves too. Every header field of the message and of
+// its parts and attached messages, decoded, and the text outside a multipart's parts are read for
+// numbers and marks. Not the fields that name messages (a mailer's time in milliseconds there is
+// 13 digits, a valid 法人番号 one time in nine), a boundary, nor a relay's queue id.
+TEST(OutboundLeaves, HeaderFieldsPreamblesAndEpiloguesAreRead) {
+  const auto head = [](const std::string& fields) {
+    return scan_outbound("From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\n" + fields + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n資料です\r\n", kLevels);
+  };
+  using Wheres = std::vector<std::string>;
+  EXPECT_EQ(wheres(head("X-Note: 123456789018\r\n")), Wheres{"ヘッダー(X-Note)"});
+  EXPECT_EQ(wheres(head("X-Memo: =?UTF-8?B?5bGx55SwIOWAi+S6uueVquWPtyAxMjM0LTU2NzgtOTAxOA==?=\r\n")), Wheres{"ヘッダー(X-Memo)"}) << "decoded (RFC 2047)";
+  EXPECT_EQ(wheres(head("Reply-To: =?UTF-8?B?5bGx55SwIDEyMzQ1Njc4OTAxOA==?= <tanaka@city.minamata.lg.jp>\r\n")), Wheres{"ヘッダー(Reply-To)"}) << "a display name";
+  EXPECT_EQ(wheres(head("Subject: 123456789018\r\n")), Wheres{"ヘッダー(Subject)"}) << "a second Subject, which a client may show";
+  EXPECT_EQ(wheres(head("Received: from 123456789018 (pc [10.20.3.4]) by relay\r\n")), Wheres{"ヘッダー(Received)"}) << "what a client writes there";
+  EXPECT_TRUE(wheres(head("Received: from pc (pc [10.20.3.4]) by relay.city.minamata.lg.jp (Postfix) with ESMTP id 123456789018\r\n"
+                          "\tfor <p@example.com>; Sun, 6 Dec 2026 10:00:00 +0900\r\n")).empty())
+      << "a relay's queue id";
+  EXPECT_TRUE(wheres(head("Message-ID: <7000012050002.1@pc.example>\r\nIn-Reply-To: <7000012050002.2@pc.example>\r\n"
+                          "References: <7000012050002.2@pc.example>\r\n")).empty())
+      << "fields that name messages";
+  const OutboundScan labelled = head("X-Label: =?UTF-8?B?44CQ5qmf5a+G5oCnM0HjgJE=?=\r\n");  // 【機密性3A】
+  EXPECT_EQ(labelled.classification, "3A");
+  EXPECT_EQ(labelled.classification_where, "ヘッダー(X-Label)");
+  EXPECT_EQ(head("X-Note: =?UTF-8?B?5qmf5a+G5oCnMuS7peS4iuOBr+aal+WPt+WMluOBmeOCiw==?=\r\n").classification, "")  // 機密性2以上は暗号化する
+      << "the scheme described marks nothing";
+
+  const std::string text = "Content-Type: text/plain; charset=UTF-8\r\n\r\n資料です";
+  EXPECT_EQ(wheres(scan_outbound(mixed({text, "Content-Type: text/csv; charset=UTF-8\r\nContent-Description: 123456789018\r\n\r\na,b"}), kLevels)),
+            Wheres{"部分2/ヘッダー(Content-Description)"});
+  // A name parameter the walk does not take as the part's file name: the multipart's own, RFC 2231.
+  const std::string named_multipart = "From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+                                      "Content-Type: multipart/mixed; boundary=\"=_7000012050002\"; name*=UTF-8''%31%32%33%34%35%36%37%38%39%30%31%38\r\n\r\n"
+                                      "--=_7000012050002\r\n" + text + "\r\n--=_7000012050002--\r\n";
+  EXPECT_EQ(wheres(scan_outbound(named_multipart, kLevels)), Wheres{"ヘッダー(Content-Type)"}) << "the name, not the boundary";
+  // An attachment's name is reported once, under the file's name, not again as its field.
+  const OutboundScan attached = scan_outbound(with_attachment("x", "山田_123456789018.csv", "氏名\r\n"), kLevels);
+  EXPECT_EQ(wheres(attached), Wheres{"山田_********9018.csv"});
+  // The preamble and the epilogue.
+  const std::string outside = "From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                              "個人番号 1234 5678 9018\r\n--b\r\n" + text + "\r\n--b--\r\n【機密性3B】 7000012050002\r\n";
+  const OutboundScan around = scan_outbound(outside, kLevels);
+  EXPECT_EQ(wheres(around), (Wheres{"プリアンブル", "エピローグ"}));
+  sandbox::ForkPerJob scanner(outbound_scan_task(kLevels));
+  EXPECT_EQ(wheres(scan_outbound_sandboxed(scanner, outside)), (Wheres{"プリアンブル", "エピローグ"})) << "in the sandbox alike";
+  EXPECT_EQ(around.classification, "3B");
+  EXPECT_EQ(around.classification_where, "エピローグ");
+  // An attached message's fields and its multipart's preamble, under its place.
+  const std::string forwarded = "From: a@city.minamata.lg.jp\r\nSubject: fw\r\nX-Note: 123456789018\r\nMIME-Version: 1.0\r\n"
+                                "Content-Type: multipart/mixed; boundary=f\r\n\r\n7000012050002\r\n--f\r\n" + text + "\r\n--f--\r\n";
+  EXPECT_EQ(wheres(scan_outbound(mixed({text, "Content-Type: message/rfc822\r\n\r\n" + forwarded}), kLevels)),
+            (Wheres{"転送メール(2)/ヘッダー(X-Note)", "転送メール(2)/プリアンブル"}));
+}
+
+// Issue #17 (3): a signed mail is not held for its signature. A detached S/MIME signature (made
+// here with OpenSSL, by a self-signed certificate) or OpenPGP signature is read for the text it
+// carries — a number in a certificate's name or an armour header is found —; a part of such a type
+// with content signed inside it, or that is no signature, cannot be checked.
+TEST(OutboundLeaves, DetachedSignaturesAreReadAndAnythingElseInThemCannotBeChecked) {
+  using Wheres = std::vector<std::string>;
+  const std::string body = "Content-Type: text/plain; charset=UTF-8\r\n\r\n資料です\r\n";
+  const auto signed_by = [&](const std::string& type, const std::string& part_headers, const std::string& signature) {
+    return "From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; protocol=\"" + type +
+           "\"; micalg=sha-256; boundary=s\r\n\r\n--s\r\n" + body + "--s\r\n" + base64_part("Content-Type: " + type + part_headers, signature) + "--s--\r\n";
+  };
+  const auto smime = [&](const std::string& signature) {
+    return scan_outbound(signed_by("application/pkcs7-signature", "; name=smime.p7s\r\nContent-Disposition: attachment; filename=smime.p7s", signature), kLevels);
+  };
+  const std::string signature = internal::sign_pkcs7(body, "山田 太郎", true);
+  ASSERT_FALSE(signature.empty());
+  const OutboundScan plain = smime(signature);
+  EXPECT_EQ(plain.error, "");
+  EXPECT_TRUE(plain.unchecked.empty()) << unchecked_list(plain);
+  EXPECT_TRUE(plain.identifiers.empty()) << "its times (a UTCTime is 12 digits), keys and signature values are not text";
+  const OutboundScan older = scan_outbound(signed_by("application/x-pkcs7-signature", "", signature), kLevels);
+  EXPECT_TRUE(older.unchecked.empty()) << unchecked_list(older);
+  EXPECT_EQ(wheres(smime(internal::sign_pkcs7(body, "山田 123456789018", true))), Wheres{"smime.p7s"}) << "a number in the certificate's name";
+  const OutboundScan inside = smime(internal::sign_pkcs7("山田,123456789018\r\n", "山田 太郎", false));
+  ASSERT_EQ(inside.unchecked.size(), 1u) << unchecked_list(inside);
+  EXPECT_EQ(inside.unchecked[0].where, "smime.p7s");
+  EXPECT_NE(inside.unchecked[0].why.find("content of its own"), std::string::npos) << inside.unchecked[0].why;
+  EXPECT_EQ(smime("山田,123456789018\r\n").unchecked.size(), 1u) << "not a signature at all";
+  EXPECT_EQ(smime(signature + "123456789018").unchecked.size(), 1u) << "bytes after the signature";
+  // In the sandbox: OpenSSL was set up before the system-call filter.
+  sandbox::ForkPerJob scanner(outbound_scan_task(kLevels));
+  const OutboundScan sandboxed = scan_outbound_sandboxed(scanner, signed_by("application/pkcs7-signature", "", signature));
+  EXPECT_EQ(sandboxed.error, "");
+  EXPECT_TRUE(sandboxed.unchecked.empty()) << unchecked_list(sandboxed);
+
+  // OpenPGP: a v4 signature packet (creation time hashed, issuer unhashed, one small MPI), armoured.
+  const std::string packet_body("\x04\x00\x01\x08\x00\x06\x05\x02\x5f\x00\x00\x00\x00\x0a\x09\x10\x01\x02\x03\x04\x05\x06\x07\x08\xab\xcd\x00\x08\x80", 29);
+  const std::string packet = std::string(1, '\xc2') + static_cast<char>(packet_body.size()) + packet_body;
+  const auto armour = [](const std::string& headers, const std::string& packets, const std::string& after = "") {
+    return "-----BEGIN PGP SIGNATURE-----\r\n" + headers + "\r\n" + mime::encode_base64_lines(packets) + "=abcd\r\n-----END PGP SIGNATURE-----\r\n" + after;
+  };
+  const auto pgp = [&](const std::string& armoured) { return scan_outbound(signed_by("application/pgp-signature", "", armoured), kLevels); };
+  const OutboundScan pgp_plain = pgp(armour("", packet));
+  EXPECT_TRUE(pgp_plain.unchecked.empty()) << unchecked_list(pgp_plain);
+  EXPECT_TRUE(pgp_plain.identifiers.empty());
+  EXPECT_EQ(wheres(pgp(armour("Comment: 123456789018\r\n", packet))), Wheres{"部分2(application/pgp-signature)"}) << "an armour header";
+  const std::string literal_body = std::string("b\x00\x00\x00\x00\x00", 6) + "123456789018";
+  const std::string literal = std::string(1, '\xcb') + static_cast<char>(literal_body.size()) + literal_body;
+  const OutboundScan with_data = pgp(armour("", packet + literal));
+  ASSERT_EQ(with_data.unchecked.size(), 1u) << "a literal data packet is a message of its own";
+  EXPECT_NE(with_data.unchecked[0].why.find("not a signature"), std::string::npos) << with_data.unchecked[0].why;
+  EXPECT_EQ(pgp(armour("", packet, "山田 123456789018\r\n")).unchecked.size(), 1u) << "text after the armour";
+  EXPECT_EQ(pgp("山田 123456789018\r\n").unchecked.size(), 1u) << "no armour";
 }
 
 TEST(Outbound, AuthenticationFailuresAreSeenOnlyInTheVerifiersOwnFields) {

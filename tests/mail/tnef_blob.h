@@ -8,10 +8,11 @@
 
 namespace sanso::testing {
 
-// Signature, key, the message's body (attBody, message level) when given, then for each file an
-// attachment-level rendering attribute (which opens the attachment), its title and its data, each
-// checksummed.
-inline std::string tnef_with(const std::vector<std::pair<std::string, std::string>>& files, const std::string& body = "") {
+// Signature, key, the message's body (attBody, message level) when given, its MAPI properties
+// (attMsgProps: a list mapi_properties writes) when given, then for each file an attachment-level
+// rendering attribute (which opens the attachment), its title and its data, each checksummed.
+inline std::string tnef_with(const std::vector<std::pair<std::string, std::string>>& files, const std::string& body = "",
+                             const std::string& message_properties = "") {
   std::string out;
   auto u32 = [&](std::uint32_t v) {
     for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
@@ -32,10 +33,32 @@ inline std::string tnef_with(const std::vector<std::pair<std::string, std::strin
   u32(0x223E9F78);
   u16(0x0001);
   if (!body.empty()) attribute('\x01', 0x0002800C, body);  // attBody
+  if (!message_properties.empty()) attribute('\x01', 0x00069003, message_properties);  // attMsgProps
   for (const auto& [name, data] : files) {
     attribute('\x02', 0x00069002, std::string(14, '\0'));     // attAttachRenddata
     attribute('\x02', 0x00018010, name + std::string(1, '\0'));  // attAttachTitle
     attribute('\x02', 0x0006800F, data);                         // attAttachData
+  }
+  return out;
+}
+
+// A MAPI property list (MS-OXTNEF 2.1.3.5) of string properties: each a tag (type in the low 16
+// bits: 0x001E PT_STRING8, 0x001F PT_UNICODE, 0x101E PT_MV_STRING8) and its values' bytes as
+// written (UTF-16LE for PT_UNICODE, NUL included); a single value is counted as one.
+inline std::string mapi_properties(const std::vector<std::pair<std::uint32_t, std::vector<std::string>>>& properties) {
+  std::string out;
+  auto u32 = [&](std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  u32(static_cast<std::uint32_t>(properties.size()));
+  for (const auto& [tag, values] : properties) {
+    u32(tag);
+    u32(static_cast<std::uint32_t>(values.size()));
+    for (const auto& v : values) {
+      u32(static_cast<std::uint32_t>(v.size()));
+      out += v;
+      out.append((4 - v.size() % 4) % 4, '\0');
+    }
   }
   return out;
 }

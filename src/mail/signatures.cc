@@ -1,0 +1,228 @@
+#include "mail/internal/signatures.h"
+
+#include <openssl/asn1.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/bio.h>
+#include <openssl/pkcs7.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "mail/internal/message_text.h"
+#include "mime/charset.h"
+
+namespace sanso::mail::internal {
+namespace {
+
+// Nesting deeper than any certificate or signer's attribute goes is not read: a structure built
+// to exhaust the walk cannot be checked.
+constexpr int kMostDerDepth = 32;
+
+// Every string in DER `der` appended to `out`, one a line: the character strings of names and
+// attributes, context-specific primitives (an e-mail address or URI of a certificate's names) and
+// octet strings — an extension's value or an attribute is DER again, read as such when it parses,
+// else its bytes read as text. Not read: integers, object identifiers, bit strings (keys and
+// signature values) and times (a UTCTime is 12 digits: 261206153031Z). False when `der` is not
+// well-formed DER.
+bool strings_of(const unsigned char* der, long size, int depth, std::string& out) {
+  if (depth > kMostDerDepth) return false;
+  const unsigned char* at = der;
+  const unsigned char* const end = der + size;
+  while (at < end) {
+    long length = 0;
+    int tag = 0, tag_class = 0;
+    const int got = ASN1_get_object(&at, &length, &tag, &tag_class, end - at);
+    if ((got & 0x80) != 0 || got == 0x21 || length < 0 || length > end - at) return false;  // broken, or indefinite (not DER)
+    const std::string_view content(reinterpret_cast<const char*>(at), static_cast<std::size_t>(length));
+    if ((got & V_ASN1_CONSTRUCTED) != 0) {
+      if (!strings_of(at, length, depth + 1, out)) return false;
+    } else if (tag_class == V_ASN1_CONTEXT_SPECIFIC) {
+      out.append(content).push_back('\n');
+    } else if (tag_class == V_ASN1_UNIVERSAL) {
+      switch (tag) {
+        case V_ASN1_UTF8STRING:
+        case V_ASN1_PRINTABLESTRING:
+        case V_ASN1_IA5STRING:
+        case V_ASN1_T61STRING:
+        case V_ASN1_VISIBLESTRING:
+        case V_ASN1_NUMERICSTRING:
+        case V_ASN1_GENERALSTRING:
+        case V_ASN1_GRAPHICSTRING:
+        case V_ASN1_VIDEOTEXSTRING:
+          out.append(content).push_back('\n');
+          break;
+        case V_ASN1_BMPSTRING:
+          out.append(mime::decode_text(content, "utf-16be").utf8).push_back('\n');
+          break;
+        case V_ASN1_UNIVERSALSTRING:
+          out.append(mime::decode_text(content, "utf-32be").utf8).push_back('\n');
+          break;
+        case V_ASN1_OCTET_STRING: {
+          std::string inner;
+          if (length > 0 && strings_of(at, length, depth + 1, inner)) out.append(inner);
+          else out.append(content).push_back('\n');
+          break;
+        }
+        default:
+          break;
+      }
+    } else {
+      out.append(content).push_back('\n');  // an application or private tag: whatever it holds
+    }
+    at += length;
+  }
+  return true;
+}
+
+SignatureText unreadable(std::string why) {
+  SignatureText s;
+  s.why = "signature: " + std::move(why);
+  return s;
+}
+
+// One OpenPGP packet's tag and body, from `at` in `bytes` (RFC 4880 4.2); false when its header is
+// broken, its length runs past the end, or it is cut in partial lengths (a signature never is).
+bool next_packet(std::string_view bytes, std::size_t& at, int& tag, std::string_view& body) {
+  auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])); };
+  if (at >= bytes.size() || (byte(at) & 0x80) == 0) return false;
+  const std::uint32_t head = byte(at++);
+  std::uint64_t length = 0;
+  if ((head & 0x40) != 0) {  // new format
+    tag = static_cast<int>(head & 0x3f);
+    if (at >= bytes.size()) return false;
+    const std::uint32_t first = byte(at++);
+    if (first < 192) {
+      length = first;
+    } else if (first < 224) {
+      if (at >= bytes.size()) return false;
+      length = ((first - 192) << 8) + byte(at++) + 192;
+    } else if (first == 255) {
+      if (bytes.size() - at < 4) return false;
+      length = byte(at) << 24 | byte(at + 1) << 16 | byte(at + 2) << 8 | byte(at + 3);
+      at += 4;
+    } else {
+      return false;  // a partial body length
+    }
+  } else {  // old format
+    tag = static_cast<int>((head >> 2) & 0x0f);
+    const std::uint32_t type = head & 0x03;
+    if (type == 3) return false;  // indeterminate length
+    const std::size_t octets = type == 0 ? 1 : type == 1 ? 2 : 4;
+    if (bytes.size() - at < octets) return false;
+    for (std::size_t i = 0; i < octets; ++i) length = length << 8 | byte(at++);
+  }
+  if (length > bytes.size() - at) return false;
+  body = bytes.substr(at, static_cast<std::size_t>(length));
+  at += static_cast<std::size_t>(length);
+  return true;
+}
+
+}  // namespace
+
+std::string sign_pkcs7(std::string_view data, const std::string& subject, bool detached) {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), &EVP_PKEY_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), &X509_free);
+  if (key == nullptr || cert == nullptr) return {};
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  if (X509_set_version(cert.get(), 2) != 1 || ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) != 1 ||
+      X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) == nullptr || X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400) == nullptr ||
+      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(subject.c_str()), -1, -1, 0) != 1 ||
+      X509_set_issuer_name(cert.get(), name) != 1 || X509_set_pubkey(cert.get(), key.get()) != 1 || X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) {
+    return {};
+  }
+  std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())), &BIO_free);
+  std::unique_ptr<PKCS7, decltype(&PKCS7_free)> p7(PKCS7_sign(cert.get(), key.get(), nullptr, in.get(), PKCS7_BINARY | (detached ? PKCS7_DETACHED : 0)),
+                                                   &PKCS7_free);
+  unsigned char* der = nullptr;
+  const int size = p7 != nullptr ? i2d_PKCS7(p7.get(), &der) : 0;
+  std::string out = size > 0 ? std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(size)) : std::string();
+  OPENSSL_free(der);
+  return out;
+}
+
+void prepare_signature_reader() {
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
+  (void)read_pkcs7_signature(sign_pkcs7("warm", "warm", true));
+}
+
+SignatureText read_pkcs7_signature(std::string_view bytes) {
+  ERR_clear_error();  // what an earlier refusal left: a long-lived worker's queue stays empty
+  const auto* at = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::unique_ptr<PKCS7, decltype(&PKCS7_free)> p7(d2i_PKCS7(nullptr, &at, static_cast<long>(bytes.size())), &PKCS7_free);
+  if (p7 == nullptr) return unreadable("not a PKCS #7 structure (OpenSSL cannot parse it)");
+  if (at != reinterpret_cast<const unsigned char*>(bytes.data()) + bytes.size()) return unreadable("bytes follow the PKCS #7 structure");
+  if (PKCS7_type_is_signed(p7.get()) == 0) return unreadable("a PKCS #7 structure that is not signed-data");
+  // Content inside a signature is a message of its own that no part of the mail shows: it leaves
+  // unread unless the part is a detached signature only.
+  if (PKCS7_get_detached(p7.get()) == 0) return unreadable("the PKCS #7 signature carries content of its own (not a detached signature)");
+  // What OpenSSL read, written again as DER (definite lengths, nothing it did not parse).
+  unsigned char* der = nullptr;
+  const int size = i2d_PKCS7(p7.get(), &der);
+  if (size <= 0 || der == nullptr) return unreadable("the PKCS #7 signature cannot be written again as DER");
+  std::unique_ptr<unsigned char, void (*)(unsigned char*)> owned(der, [](unsigned char* p) { OPENSSL_free(p); });
+  SignatureText s;
+  if (!strings_of(der, size, 0, s.text)) return unreadable("the PKCS #7 signature's structure nests too deeply to read");
+  s.readable = true;
+  return s;
+}
+
+SignatureText read_pgp_signature(std::string_view text) {
+  static constexpr std::string_view kBegin = "-----BEGIN PGP SIGNATURE-----", kEnd = "-----END PGP SIGNATURE-----";
+  std::vector<std::string_view> lines;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(at, end - at);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    lines.push_back(line);
+    at = end + 1;
+  }
+  std::size_t i = 0;
+  while (i < lines.size() && lines[i].empty()) ++i;
+  if (i == lines.size() || lines[i] != kBegin) return unreadable("not an OpenPGP signature armour (-----BEGIN PGP SIGNATURE-----)");
+  SignatureText s;
+  // Armour headers (Version:, Comment: …) up to the blank line: text anyone can write.
+  for (++i; i < lines.size() && !lines[i].empty(); ++i) {
+    if (lines[i] == kEnd || lines[i].find(": ") == std::string_view::npos) return unreadable("the armour's headers are broken");
+    s.text.append(lines[i]).push_back('\n');
+  }
+  std::string base64;
+  bool ended = false;
+  for (++i; i < lines.size(); ++i) {
+    if (lines[i] == kEnd) {
+      ended = true;
+      break;
+    }
+    if (lines[i].starts_with("=") && lines[i].size() == 5) continue;  // the checksum
+    for (const char c : lines[i]) {
+      const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+      if (!alphabet) return unreadable("the armour holds something other than base64");
+    }
+    base64.append(lines[i]);
+  }
+  if (!ended) return unreadable("the armour does not end (-----END PGP SIGNATURE-----)");
+  for (++i; i < lines.size(); ++i) {
+    if (!lines[i].empty()) return unreadable("text follows the armour");
+  }
+  const std::string packets = from_base64(base64);
+  if (packets.empty()) return unreadable("the armour holds no packet");
+  for (std::size_t at = 0; at < packets.size();) {
+    int tag = 0;
+    std::string_view body;
+    if (!next_packet(packets, at, tag, body)) return unreadable("an OpenPGP packet is broken");
+    // A signature packet only: a literal data or compressed packet is a message of its own.
+    if (tag != 2) return unreadable("the armour holds an OpenPGP packet that is not a signature (tag " + std::to_string(tag) + ")");
+    // Its subpackets carry text (a notation, the signer's user ID, a policy URI): the packet is
+    // read as text; its binary numbers (key ids, the signature's values) do not spell 12 digits.
+    s.text.append(body).push_back('\n');
+  }
+  s.readable = true;
+  return s;
+}
+
+}  // namespace sanso::mail::internal
