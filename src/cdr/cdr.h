@@ -165,6 +165,8 @@ struct ExtractedText {
   std::string pdf;         // a PDF's bytes from its header on, for pdf_text() (outside the sandbox)
   std::string unreadable;  // why its text cannot be read, "" when it can: "image: …", "encrypted: …",
                            // "limit: …" (depth, members, expanded size, ratio), "malformed: …", "unsupported: …"
+  std::string picture;     // a picture's bytes (PNG, JPEG, GIF, TIFF, WebP, BMP), for picture_text()
+                           // (outside the sandbox); `unreadable` says "image: …" until that reads it
 };
 // Every file in `bytes` (named `name`) with its text or why it has none; archives (zip, 7z, tar, LZH,
 // RAR, cab, gz…) read recursively within the engine's limits (a bomb is an unreadable entry, not an

@@ -21,6 +21,10 @@
 namespace sanso::cdr {
 namespace {
 
+// The largest picture handed on for OCR (a scanned A4 page at 300 dpi is a few MiB); larger ones
+// stay unreadable, named so.
+constexpr std::size_t kMostPictureBytes = std::size_t{32} << 20;
+
 // "{00000000-0001-0000-0000-000000000000}": an identifier the office generates for a part or a
 // cell range (Excel writes one per sheet), shown to no one — and its zeros would pass for a 個人番号.
 bool is_guid(std::string_view v) {
@@ -237,6 +241,8 @@ class TextReader {
       return;
     } else if (d.family == internal::Family::kImage) {
       piece.unreadable = "image: the text in a picture (" + d.type + ") is not read";
+      // Left for OCR outside the sandbox (cdr::picture_text), up to the size a picture is read at.
+      if (bytes.size() <= kMostPictureBytes) piece.picture = std::string(bytes);
     } else {
       piece.unreadable = "unsupported: the text of " + d.type + " content is not read";
     }

@@ -269,6 +269,7 @@ class LeafScan {
       }
       if (!piece.unreadable.empty()) scan_.unchecked.push_back({piece.where, piece.unreadable});
       if (!piece.pdf.empty()) scan_.pdfs.push_back({piece.where, std::move(piece.pdf)});
+      if (!piece.picture.empty()) scan_.pictures.push_back({piece.where, std::move(piece.picture)});
       raise_classification(scan_, levels_, marked_level(piece.text, levels_, true), piece.where);
       add_matches(scan_.identifiers, piece.text, piece.where);
     }
@@ -375,6 +376,7 @@ OutboundScan masked_names(OutboundScan scan) {
   for (auto& f : scan.identifiers) mask(f.where);
   for (auto& name : scan.attachments) mask(name);
   for (auto& f : scan.pdfs) mask(f.name);
+  for (auto& f : scan.pictures) mask(f.name);
   for (auto& f : scan.unchecked) {
     mask(f.where);
     mask(f.why);
@@ -438,6 +440,9 @@ std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json pdfs = nlohmann::json::array();
   for (const auto& f : s.pdfs) pdfs.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}});
   j["pdfs"] = std::move(pdfs);
+  nlohmann::json pictures = nlohmann::json::array();
+  for (const auto& f : s.pictures) pictures.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}});
+  j["pictures"] = std::move(pictures);
   nlohmann::json unchecked = nlohmann::json::array();
   for (const auto& f : s.unchecked) unchecked.push_back({{"where", f.where}, {"why", f.why}});
   j["unchecked"] = std::move(unchecked);
@@ -465,6 +470,7 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
       auto bytes = internal::from_base64(f.at("bytes").get<std::string>());
       s.pdfs.push_back({f.at("name").get<std::string>(), std::move(bytes)});
     }
+    for (const auto& f : j.at("pictures")) s.pictures.push_back({f.at("name").get<std::string>(), internal::from_base64(f.at("bytes").get<std::string>())});
     for (const auto& f : j.at("unchecked")) s.unchecked.push_back({f.at("where").get<std::string>(), f.at("why").get<std::string>()});
     s.error = j.at("error").get<std::string>();
     return s;
@@ -495,6 +501,10 @@ sandbox::Limits scan_limits() {
 constexpr std::size_t kMostPdfsRead = 32;
 // One pdftotext run's limit, within the whole check's budget.
 constexpr std::chrono::milliseconds kPdfTextTimeout = std::chrono::seconds(60);
+// Pictures read by OCR in one outgoing check (a document of many photographs: the rest are
+// unchecked, held), and the time one may take (a scanned page takes about a second here).
+constexpr std::size_t kMostPicturesRead = 64;
+constexpr std::chrono::milliseconds kPictureTextTimeout = std::chrono::seconds(30);
 
 }  // namespace
 
@@ -542,52 +552,74 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
   auto left = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()); };
   OutboundScan scan = from_answer(scanner.run(raw));
   if (!scan.error.empty()) return scan;
-  std::size_t read_pdfs = 0;
-  for (const auto& pdf : scan.pdfs) {
-    const std::string name = pdf.name.substr(0, 200);
-    // Past the budget or the count, a PDF is a file that could not be checked: held, never passed.
-    if (++read_pdfs > kMostPdfsRead) {
-      scan.unchecked.push_back({name, "limit: more PDF files than are read for marks and numbers (" + std::to_string(kMostPdfsRead) + ")"});
-      continue;
-    }
-    if (left() < std::chrono::milliseconds(100)) {
-      scan.unchecked.push_back({name, "timeout: the outgoing check's time budget (" + std::to_string(budget.count() / 1000) + " s) ran out before its text was read"});
-      continue;
-    }
-    auto text = cdr::pdf_text(pdf.bytes, "/usr/bin/pdftotext", std::min<std::chrono::milliseconds>(kPdfTextTimeout, left()));
+  // A file whose text comes from a program outside the scanner (a PDF's from pdftotext, a
+  // picture's from OCR): the text goes back through the scanner as the body of a message of its own,
+  // read as the text it is — as a file it would be typed again by its content, and text that begins
+  // "From:" or "%PDF-" would pass as a mail or a PDF unread. What it finds is reported as the file's.
+  // False (and the file named unchecked, `label: why`) when it could not be read.
+  const auto read_outside = [&](const UnreadFile& file, const std::string& label, const Result<std::string>& text) {
+    const std::string name = file.name.substr(0, 200);
     if (!text) {
-      scan.unchecked.push_back({name, "pdf-text: " + text.error().message});
-      continue;
+      scan.unchecked.push_back({name, label + ": " + text.error().message});
+      return false;
     }
-    // The text goes back through the scanner as the body of a message of its own, read as the text
-    // it is: as a file it would be typed again by its content, and text that begins "From:" or
-    // "%PDF-" would pass as a mail or a PDF unread. What it finds is reported as the PDF's.
     OutboundScan read = from_answer(scanner.run(message_with_body(*text)));
     if (!read.error.empty()) {
-      scan.unchecked.push_back({name, "pdf-text: its text could not be scanned: " + read.error});
-      continue;
+      scan.unchecked.push_back({name, label + ": its text could not be scanned: " + read.error});
+      return false;
     }
-    // Its body is the PDF's text; a file written into that text ("body/x.csv") is the PDF's too.
-    const auto as_pdfs = [&](const std::string& where) -> std::optional<std::string> {
-      if (where == "body") return pdf.name;
-      if (where.starts_with("body/")) return pdf.name + where.substr(4);
+    // Its body is the file's text; a file written into that text ("body/x.csv") is the file's too.
+    const auto as_files = [&](const std::string& where) -> std::optional<std::string> {
+      if (where == "body") return file.name;
+      if (where.starts_with("body/")) return file.name + where.substr(4);
       return std::nullopt;
     };
     for (auto& id : read.identifiers) {
-      if (auto where = as_pdfs(id.where)) scan.identifiers.push_back({id.kind, id.masked, *where});
+      if (auto where = as_files(id.where)) scan.identifiers.push_back({id.kind, id.masked, *where});
     }
     for (auto& f : read.unchecked) {
-      if (auto where = as_pdfs(f.where)) scan.unchecked.push_back({*where, f.why});
+      if (auto where = as_files(f.where)) scan.unchecked.push_back({*where, f.why});
     }
-    for (auto& f : read.pdfs) {  // a PDF inside a PDF's text is not read a second time round
-      if (auto where = as_pdfs(f.name)) scan.unchecked.push_back({*where, "pdf-text: a PDF written into another PDF's text is not read"});
+    for (auto& f : read.pdfs) {  // a PDF written into such a text is not read a second time round
+      if (auto where = as_files(f.name)) scan.unchecked.push_back({*where, label + ": a PDF written into another file's text is not read"});
     }
     if (read.classification_rank > scan.classification_rank) {
       scan.classification = read.classification;
       scan.classification_rank = read.classification_rank;
-      scan.classification_where = pdf.name;
+      scan.classification_where = file.name;
     }
+    return true;
+  };
+  // Past the budget or the count, such a file could not be checked: held, never passed.
+  const auto within_limits = [&](const UnreadFile& file, std::size_t& count, std::size_t most, const char* what) {
+    const std::string name = file.name.substr(0, 200);
+    if (++count > most) {
+      scan.unchecked.push_back({name, std::string("limit: more ") + what + " than are read for marks and numbers (" + std::to_string(most) + ")"});
+      return false;
+    }
+    if (left() < std::chrono::milliseconds(100)) {
+      scan.unchecked.push_back({name, "timeout: the outgoing check's time budget (" + std::to_string(budget.count() / 1000) + " s) ran out before its text was read"});
+      return false;
+    }
+    return true;
+  };
+  std::size_t read_pdfs = 0;
+  for (const auto& pdf : scan.pdfs) {
+    if (!within_limits(pdf, read_pdfs, kMostPdfsRead, "PDF files")) continue;
+    read_outside(pdf, "pdf-text", cdr::pdf_text(pdf.bytes, "/usr/bin/pdftotext", std::min<std::chrono::milliseconds>(kPdfTextTimeout, left())));
   }
+  // Pictures: the scanner named each unchecked ("image: …"); that entry gives way to what OCR
+  // makes of it — read and checked like any text (a photographed 個人番号 card is found, a logo
+  // passes), or unchecked with why OCR could not read it (or the limit, the budget).
+  std::size_t read_pictures = 0;
+  for (const auto& picture : scan.pictures) {
+    const auto it = std::find_if(scan.unchecked.begin(), scan.unchecked.end(),
+                                 [&](const UncheckedFile& f) { return f.where == picture.name && f.why.starts_with("image:"); });
+    if (it != scan.unchecked.end()) scan.unchecked.erase(it);
+    if (!within_limits(picture, read_pictures, kMostPicturesRead, "pictures")) continue;
+    read_outside(picture, "ocr", cdr::picture_text(picture.bytes, "/usr/bin/tesseract", std::min<std::chrono::milliseconds>(kPictureTextTimeout, left())));
+  }
+  scan.pictures.clear();
   scan.pdfs.clear();
   return scan;
 }

@@ -49,6 +49,7 @@ struct OutboundScan {
   std::vector<OutboundFinding> identifiers;
   std::vector<std::string> attachments;
   std::vector<UnreadFile> pdfs;  // left for scan_outbound_sandboxed to read outside the scanner
+  std::vector<UnreadFile> pictures;  // likewise, by OCR (cdr::picture_text); each also in `unchecked` until read
   std::vector<UncheckedFile> unchecked;  // files whose text could not be read: the decision treats them as unreadable
   std::string error;  // set when the message could not be read (the gateway fails closed)
 };

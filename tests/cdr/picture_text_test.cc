@@ -1,39 +1,18 @@
 // cdr::picture_text: the text a person reads in a picture, by Tesseract in the converter sandbox —
 // what the outgoing check needs to see a 個人番号 on a scanned card or a screenshot.
 #include <gtest/gtest.h>
-#include <vips/vips.h>
 
 #include <algorithm>
 #include <string>
 
 #include "cdr/cdr.h"
+#include "support/text_picture.h"
 
 namespace sanso::cdr {
 namespace {
 
-// `text` (Pango markup) rendered black on white as a PNG at `dpi`.
-std::string picture_of(const std::string& text, int dpi = 150) {
-  if (VIPS_INIT("picture_text_test") != 0) return "";
-  VipsImage *mask = nullptr, *ink = nullptr;
-  if (vips_text(&mask, text.c_str(), "font", "Noto Sans CJK JP 14", "dpi", dpi, nullptr) != 0) return "";
-  // vips_text gives the glyphs' coverage (255 where ink is): inverted, dark text on white, as paper.
-  if (vips_invert(mask, &ink, nullptr) != 0) {
-    g_object_unref(mask);
-    return "";
-  }
-  VipsImage* page = nullptr;
-  const int margin = 40;
-  vips_embed(ink, &page, margin, margin, vips_image_get_width(ink) + 2 * margin, vips_image_get_height(ink) + 2 * margin, "extend", VIPS_EXTEND_WHITE, nullptr);
-  void* buf = nullptr;
-  std::size_t len = 0;
-  const int rc = page != nullptr ? vips_pngsave_buffer(page, &buf, &len, nullptr) : -1;
-  std::string out = rc == 0 ? std::string(static_cast<const char*>(buf), len) : "";
-  g_free(buf);
-  for (VipsImage* i : {mask, ink, page}) {
-    if (i != nullptr) g_object_unref(i);
-  }
-  return out;
-}
+using sanso::testing::picture_of;
+using sanso::testing::plain_picture;
 
 std::string without_spaces(std::string s) {
   std::erase_if(s, [](char c) { return c == ' ' || c == '\n' || c == '\t'; });
@@ -51,18 +30,8 @@ TEST(PictureText, TheNumberOnAScannedCardIsReadInJapaneseAndDigits) {
 
 TEST(PictureText, APictureWithoutTextReadsAsNoText) {
   // A plain grey square (a logo's background): read, and no words in it.
-  if (VIPS_INIT("picture_text_test") != 0) FAIL();
-  VipsImage* grey = nullptr;
-  ASSERT_EQ(vips_black(&grey, 200, 120, "bands", 1, nullptr), 0);
-  VipsImage* lit = nullptr;
-  ASSERT_EQ(vips_linear1(grey, &lit, 1.0, 180.0, "uchar", TRUE, nullptr), 0);
-  void* buf = nullptr;
-  std::size_t len = 0;
-  ASSERT_EQ(vips_pngsave_buffer(lit, &buf, &len, nullptr), 0);
-  const std::string png(static_cast<const char*>(buf), len);
-  g_free(buf);
-  g_object_unref(lit);
-  g_object_unref(grey);
+  const std::string png = plain_picture();
+  ASSERT_FALSE(png.empty());
   auto text = picture_text(png);
   ASSERT_TRUE(text) << text.error().to_string();
   EXPECT_EQ(without_spaces(*text), "") << *text;

@@ -20,6 +20,7 @@
 #include "sandbox/sandbox.h"
 #include "support/files.h"
 #include "support/japanese_pdf.h"
+#include "support/text_picture.h"
 #include "support/zip_of.h"
 
 namespace sanso::mail {
@@ -174,6 +175,46 @@ TEST(Outbound, AZipWithAPdfInsideIsReadAsTheFilesOwn) {
   EXPECT_EQ(scan.identifiers[0].where, "a.zip/b.pdf");
   EXPECT_EQ(scan.classification, "3A") << "a member's name carries its mark";
   EXPECT_EQ(scan.classification_where, "a.zip/inner.zip/【機密性3A】名簿.csv");
+}
+
+// Pictures are read by OCR outside the scanner (cdr::picture_text, Tesseract in the converter
+// sandbox): a photographed or scanned 個人番号 is found under the picture's name, a picture without
+// text (a logo) is checked and passes, one OCR cannot read stays unchecked.
+TEST(Outbound, PicturesAreReadByOcrAndTheirNumbersFound) {
+  // The scanner's worker is forked before libvips (which renders the test's pictures) starts its
+  // threads: a child forked beside them can hang on a lock one of them held.
+  auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));
+  ASSERT_TRUE(started) << started.error().to_string();
+  sandbox::Executor& scanner = **started;
+  const std::string card = sanso::testing::picture_of("個人番号 1234 5678 9018\n氏名 山田太郎");
+  ASSERT_FALSE(card.empty()) << "the test could not render its picture";
+  auto scanned = scan_outbound_sandboxed(scanner, with_attachment("x", "card.png", card));
+  ASSERT_EQ(scanned.error, "");
+  ASSERT_EQ(scanned.identifiers.size(), 1u) << scan_to_json(scanned);
+  EXPECT_EQ(scanned.identifiers[0].where, "card.png");
+  EXPECT_EQ(scanned.identifiers[0].masked, "********9018");
+  EXPECT_TRUE(scanned.unchecked.empty()) << unchecked_reason(scanned);
+  EXPECT_TRUE(scanned.pictures.empty()) << "pictures are read, not handed on";
+
+  const std::string marked = sanso::testing::picture_of("【機密性2】 予算案");
+  auto classified = scan_outbound_sandboxed(scanner, with_attachment("x", "slide.png", marked));
+  EXPECT_EQ(classified.classification, "2") << scan_to_json(classified);
+  EXPECT_EQ(classified.classification_where, "slide.png");
+
+  // A logo: read, nothing in it, nothing held. Inside a zip it is read the same way.
+  auto logo = scan_outbound_sandboxed(scanner, with_attachment("x", "logo.png", sanso::testing::plain_picture()));
+  EXPECT_TRUE(logo.unchecked.empty()) << unchecked_reason(logo);
+  EXPECT_TRUE(logo.identifiers.empty());
+  auto zipped = scan_outbound_sandboxed(scanner, with_attachment("x", "cards.zip", sanso::testing::zip_of({{"scan/card.png", card}})));
+  ASSERT_EQ(zipped.identifiers.size(), 1u) << scan_to_json(zipped);
+  EXPECT_EQ(zipped.identifiers[0].where, "cards.zip/scan/card.png");
+
+  // A picture OCR cannot read (a broken PNG) stays unchecked, with why.
+  const std::string broken = std::string("\x89PNG\r\n\x1A\n") + std::string(64, '\0');
+  auto unread = scan_outbound_sandboxed(scanner, with_attachment("x", "photo.png", broken));
+  ASSERT_EQ(unread.unchecked.size(), 1u);
+  EXPECT_EQ(unread.unchecked[0].where, "photo.png");
+  EXPECT_NE(unread.unchecked[0].why.find("ocr:"), std::string::npos) << unread.unchecked[0].why;
 }
 
 // What the check cannot read is named with why, never taken for a file without marks or numbers;
