@@ -166,6 +166,10 @@ echo "  zipping the list does not take the number out: the outgoing scan reads e
 python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w"); z.write(sys.argv[2], "報告.csv"); z.close()' "$out/transfer-out/月次.zip" "$out/transfer-out/報告.csv"
 "$sanso" transfer send "$out/transfer-out/月次.zip" --to vendor@example.com --reason "委託先への月次報告（圧縮）" --as sato "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
 "$sanso" transfer list --as sato "${cfg[@]}" | grep -F '月次.zip' | sed 's/^/    /' || true
+echo "  a scanned copy of a 個人番号 card is a picture: OCR (Tesseract, in the converter sandbox) reads it, and the number holds it (a logo would pass):"
+cp "examples/minamata/files/個人番号カード写し.png" "$out/transfer-out/scan.png"
+"$sanso" transfer send "$out/transfer-out/scan.png" --to vendor@example.com --reason "本人確認書類の送付" --as sato "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
+"$sanso" transfer list --as sato "${cfg[@]}" | grep -F 'scan.png' | sed 's/^/    /' || true
 
 step "8c. パスワード付きファイル（PPAP）の解除 / PPAP: an encrypted zip unlocked by its sender"
 echo "  yamada sends a password-protected zip (the PPAP habit): the engine cannot look inside, so it is blocked as encrypted:"
