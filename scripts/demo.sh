@@ -167,7 +167,7 @@ python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w"); z.write(
 "$sanso" transfer send "$out/transfer-out/月次.zip" --to vendor@example.com --reason "委託先への月次報告（圧縮）" --as sato "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
 "$sanso" transfer list --as sato "${cfg[@]}" | grep -F '月次.zip' | sed 's/^/    /' || true
 echo "  a scanned copy of a 個人番号 card is a picture: OCR (Tesseract, in the converter sandbox) reads it, and the number holds it (a logo would pass):"
-cp "examples/minamata/files/個人番号カード写し.png" "$out/transfer-out/scan.png"
+cp "examples/minamata/outgoing/個人番号カード写し.png" "$out/transfer-out/scan.png"
 "$sanso" transfer send "$out/transfer-out/scan.png" --to vendor@example.com --reason "本人確認書類の送付" --as sato "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
 "$sanso" transfer list --as sato "${cfg[@]}" | grep -F 'scan.png' | sed 's/^/    /' || true
 
