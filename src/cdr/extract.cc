@@ -3,6 +3,7 @@
 // Archives are read member by member, recursively, each member's text its own; what cannot be read
 // says why, and a caller checking content treats it as a file that could not be checked.
 #include <pugixml.hpp>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -24,6 +25,117 @@ namespace {
 // The largest picture handed on for OCR (a scanned A4 page at 300 dpi is a few MiB); larger ones
 // stay unreadable, named so.
 constexpr std::size_t kMostPictureBytes = std::size_t{32} << 20;
+
+std::uint32_t big_endian32(std::string_view b, std::size_t at) {
+  return static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) << 24 | static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 16 |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 2])) << 8 | static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 3]));
+}
+
+// True when `data` is one zlib stream that ends exactly where `data` ends and inflates to exactly
+// `expected` bytes: nothing rides in a PNG's image data beside the pixels OCR sees.
+bool inflates_exactly(std::string_view data, std::uint64_t expected) {
+  z_stream z{};
+  if (inflateInit(&z) != Z_OK) return false;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  std::uint64_t produced = 0;
+  unsigned char out[65536];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = out;
+    z.avail_out = sizeof out;
+    rc = inflate(&z, Z_NO_FLUSH);
+    produced += sizeof out - z.avail_out;
+    if (produced > expected) break;
+    if (rc == Z_BUF_ERROR && z.avail_in == 0) break;
+  }
+  const bool whole = rc == Z_STREAM_END && z.avail_in == 0 && produced == expected;
+  inflateEnd(&z);
+  return whole;
+}
+
+// A picture whose file holds nothing but the picture, so that what OCR reads of its pixels is all
+// of it: a PNG whose chunks run from IHDR to IEND with nothing after, one non-interlaced image whose
+// data inflates to exactly its rows, and only chunks that describe the pixels or carry readable
+// text; or a JPEG whose segments run from SOI to EOI with nothing after. The text a tool can show
+// of it (PNG tEXt/iTXt/eXIf, JPEG COM and APPn: EXIF, XMP, ICC names) goes to `text`, read like
+// any other. False for anything else — another format, an animation, compressed text, an unknown
+// chunk, bytes after the end: such a picture stays unchecked (held), since OCR would pass the rest
+// of its bytes unread.
+bool plain_picture(std::string_view b, std::string_view type, std::string& text) {
+  if (type == "png") {
+    if (b.size() < 8 + 25 || b.substr(0, 8) != std::string_view("\x89PNG\r\n\x1A\n", 8)) return false;
+    std::size_t at = 8;
+    std::string idat;
+    std::uint64_t expected = 0;
+    bool ended = false;
+    for (bool first = true; at + 12 <= b.size(); first = false) {
+      const std::uint32_t length = big_endian32(b, at);
+      if (length > b.size() - at - 12) return false;
+      const std::string_view kind = b.substr(at + 4, 4), data = b.substr(at + 8, length);
+      at += 12 + length;
+      if (first != (kind == "IHDR")) return false;
+      if (kind == "IHDR") {
+        if (length != 13 || data[12] != 0) return false;  // interlaced: not read here
+        const std::uint64_t width = big_endian32(data, 0), height = big_endian32(data, 4);
+        const unsigned depth = static_cast<unsigned char>(data[8]), colour = static_cast<unsigned char>(data[9]);
+        const unsigned channels = colour == 0 ? 1 : colour == 2 ? 3 : colour == 3 ? 1 : colour == 4 ? 2 : colour == 6 ? 4 : 0;
+        if (channels == 0 || depth == 0 || depth > 16 || width == 0 || height == 0 || width > 100000 || height > 100000) return false;
+        expected = height * (1 + (width * channels * depth + 7) / 8);
+      } else if (kind == "IDAT") {
+        idat.append(data);
+      } else if (kind == "IEND") {
+        ended = true;
+        break;
+      } else if (kind == "tEXt" || kind == "eXIf") {
+        text += mime::decode_text(data, "").utf8 + "\n";
+      } else if (kind == "iTXt") {
+        // keyword \0 compressed? method language \0 translated \0 text: compressed text is not read here.
+        const std::size_t nul = data.find('\0');
+        if (nul == std::string_view::npos || nul + 2 >= data.size() || data[nul + 1] != 0) return false;
+        text += mime::decode_text(data, "").utf8 + "\n";
+      } else if (kind != "PLTE" && kind != "tRNS" && kind != "gAMA" && kind != "cHRM" && kind != "sRGB" && kind != "bKGD" && kind != "pHYs" &&
+                 kind != "sBIT" && kind != "tIME") {
+        return false;  // iCCP, zTXt (compressed), acTL (an animation), sPLT, private chunks…
+      }
+    }
+    return ended && at == b.size() && !idat.empty() && inflates_exactly(idat, expected);
+  }
+  if (type == "jpeg") {
+    if (b.size() < 4 || static_cast<unsigned char>(b[0]) != 0xFF || static_cast<unsigned char>(b[1]) != 0xD8) return false;
+    std::size_t at = 2;
+    bool in_scan = false, any_scan = false;  // inside a scan's entropy-coded data; some scan seen
+    while (at + 2 <= b.size()) {
+      if (static_cast<unsigned char>(b[at]) != 0xFF) {
+        // Entropy-coded data follows a scan until the next marker (0xFF not followed by 0 or RSTn).
+        if (!in_scan) return false;
+        ++at;
+        continue;
+      }
+      const unsigned marker = static_cast<unsigned char>(b[at + 1]);
+      if (marker == 0xFF) {  // fill byte
+        ++at;
+        continue;
+      }
+      if (in_scan && (marker == 0x00 || (marker >= 0xD0 && marker <= 0xD7))) {
+        at += 2;
+        continue;
+      }
+      if (marker == 0xD9) return any_scan && at + 2 == b.size();  // EOI, and nothing after it
+      if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) return false;  // no standalone markers elsewhere
+      if (at + 4 > b.size()) return false;
+      const std::size_t length = static_cast<std::size_t>(static_cast<unsigned char>(b[at + 2])) << 8 | static_cast<unsigned char>(b[at + 3]);
+      if (length < 2 || at + 2 + length > b.size()) return false;
+      const std::string_view payload = b.substr(at + 4, length - 2);
+      if ((marker >= 0xE0 && marker <= 0xEF) || marker == 0xFE) text += mime::decode_text(payload, "").utf8 + "\n";
+      in_scan = marker == 0xDA;
+      any_scan = any_scan || in_scan;
+      at += 2 + length;
+    }
+    return false;  // no EOI
+  }
+  return false;
+}
 
 // "{00000000-0001-0000-0000-000000000000}": an identifier the office generates for a part or a
 // cell range (Excel writes one per sheet), shown to no one — and its zeros would pass for a 個人番号.
@@ -241,8 +353,13 @@ class TextReader {
       return;
     } else if (d.family == internal::Family::kImage) {
       piece.unreadable = "image: the text in a picture (" + d.type + ") is not read";
-      // Left for OCR outside the sandbox (cdr::picture_text), up to the size a picture is read at.
-      if (bytes.size() <= kMostPictureBytes) piece.picture = std::string(bytes);
+      // Left for OCR outside the sandbox (cdr::picture_text), up to the size a picture is read at,
+      // and only a file that holds nothing but its picture (and text read here).
+      std::string shown;
+      if (bytes.size() <= kMostPictureBytes && plain_picture(bytes, d.type, shown)) {
+        piece.picture = std::string(bytes);
+        text = std::move(shown);
+      }
     } else {
       piece.unreadable = "unsupported: the text of " + d.type + " content is not read";
     }

@@ -547,6 +547,38 @@ sandbox::Task outbound_scan_task(const std::vector<std::string>& levels) {
 
 namespace {
 
+// Why OCR's `text` of a picture may hide a number it misread: the picture names one (個人番号,
+// マイナンバー, 法人番号), or holds a run of 12 or 13 digits — once spaces and hyphens between them
+// are dropped and the letters OCR confuses with digits (O, o, D → 0; l, I, | → 1; S → 5; B → 8) read
+// as digits — that is no valid number. "" when neither.
+std::string doubtful_ocr(std::string_view text) {
+  for (std::string_view word : {"個人番号", "マイナンバー", "法人番号"}) {
+    if (text.find(word) != std::string_view::npos) return "the picture names " + std::string(word) + " but no valid number could be read from it";
+  }
+  std::string digits;
+  const auto run_doubtful = [&] {
+    const bool doubtful = (digits.size() == 12 || digits.size() == 13) && find_identification_numbers(digits).empty();
+    digits.clear();
+    return doubtful;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == 'O' || c == 'o' || c == 'D') c = '0';
+    else if (c == 'l' || c == 'I' || c == '|') c = '1';
+    else if (c == 'S') c = '5';
+    else if (c == 'B') c = '8';
+    if (c >= '0' && c <= '9') {
+      digits.push_back(c);
+    } else if ((c == ' ' || c == '-') && !digits.empty()) {
+      continue;
+    } else if (!digits.empty() && run_doubtful()) {
+      return "a run of digits that could be a misread 個人番号 or 法人番号";
+    }
+  }
+  if (!digits.empty() && run_doubtful()) return "a run of digits that could be a misread 個人番号 or 法人番号";
+  return "";
+}
+
 OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget) {
   const auto deadline = std::chrono::steady_clock::now() + budget;
   auto left = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()); };
@@ -617,7 +649,15 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
                                  [&](const UncheckedFile& f) { return f.where == picture.name && f.why.starts_with("image:"); });
     if (it != scan.unchecked.end()) scan.unchecked.erase(it);
     if (!within_limits(picture, read_pictures, kMostPicturesRead, "pictures")) continue;
-    read_outside(picture, "ocr", cdr::picture_text(picture.bytes, "/usr/bin/tesseract", std::min<std::chrono::milliseconds>(kPictureTextTimeout, left())));
+    const auto text = cdr::picture_text(picture.bytes, "/usr/bin/tesseract", std::min<std::chrono::milliseconds>(kPictureTextTimeout, left()));
+    const std::size_t found_before = scan.identifiers.size();
+    if (!read_outside(picture, "ocr", text)) continue;
+    // OCR misreads: one wrong digit fails the check digit and the number passes unseen. A picture
+    // that names the number, or shows a run of 12 or 13 digits that is no valid number, is held
+    // for a person to look at, unless a number was found in it.
+    if (scan.identifiers.size() == found_before) {
+      if (const std::string why = doubtful_ocr(*text); !why.empty()) scan.unchecked.push_back({picture.name, "ocr: " + why});
+    }
   }
   scan.pictures.clear();
   scan.pdfs.clear();

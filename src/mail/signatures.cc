@@ -1,5 +1,6 @@
 #include "mail/internal/signatures.h"
 
+#include <algorithm>
 #include <openssl/asn1.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -8,6 +9,7 @@
 #include <openssl/bio.h>
 #include <openssl/pkcs7.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -26,9 +28,25 @@ constexpr int kMostDerDepth = 32;
 // Every string in DER `der` appended to `out`, one a line: the character strings of names and
 // attributes, context-specific primitives (an e-mail address or URI of a certificate's names) and
 // octet strings — an extension's value or an attribute is DER again, read as such when it parses,
-// else its bytes read as text. Not read: integers, object identifiers, bit strings (keys and
-// signature values) and times (a UTCTime is 12 digits: 261206153031Z). False when `der` is not
-// well-formed DER.
+// else its bytes read as text; integers, bit strings, object identifiers and anything else as their
+// bytes (nothing verifies them). Not read: times in their own syntax (a UTCTime is 12 digits:
+// 261206153031Z). False when `der` is not well-formed DER.
+// YYMMDDHHMMSSZ (UTCTime) or YYYYMMDDHHMMSS[.fff]Z (GeneralizedTime), as DER writes them.
+// The largest detached signature read as one (S/MIME with a long chain is under 16 KiB).
+constexpr std::size_t kMostSignatureBytes = 64 * 1024;
+
+bool is_der_time(std::string_view v, bool generalized) {
+  const std::size_t digits = generalized ? 14 : 12;
+  if (v.size() < digits + 1 || v.back() != 'Z') return false;
+  for (std::size_t i = 0; i < digits; ++i) {
+    if (v[i] < '0' || v[i] > '9') return false;
+  }
+  std::string_view rest = v.substr(digits, v.size() - digits - 1);
+  if (rest.empty()) return true;
+  if (!generalized || rest.front() != '.' || rest.size() < 2 || rest.size() > 10) return false;
+  return std::all_of(rest.begin() + 1, rest.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 bool strings_of(const unsigned char* der, long size, int depth, std::string& out) {
   if (depth > kMostDerDepth) return false;
   const unsigned char* at = der;
@@ -68,7 +86,18 @@ bool strings_of(const unsigned char* der, long size, int depth, std::string& out
           else out.append(content).push_back('\n');
           break;
         }
+        case V_ASN1_UTCTIME:
+        case V_ASN1_GENERALIZEDTIME:
+          // A time as the syntax has it (YYMMDDHHMMSSZ, YYYYMMDDHHMMSS[.f]Z) is a time; anything
+          // else in a time's place is read as text.
+          if (!is_der_time(content, tag == V_ASN1_GENERALIZEDTIME)) out.append(content).push_back('\n');
+          break;
         default:
+          // Integers (serial numbers), bit strings (keys, signature values), object identifiers,
+          // booleans: nothing checks that a sender filled them honestly (the signature is not
+          // verified here), so their bytes are read as text too — random bytes almost never spell a
+          // 12-digit number, and digits put there on purpose are found.
+          out.append(content).push_back('\n');
           break;
       }
     } else {
@@ -151,6 +180,8 @@ void prepare_signature_reader() {
 }
 
 SignatureText read_pkcs7_signature(std::string_view bytes) {
+  // A signature with its certificate chain is a few kilobytes; a large one is a container.
+  if (bytes.size() > kMostSignatureBytes) return unreadable("a PKCS #7 signature of " + std::to_string(bytes.size()) + " bytes (more than a signature needs)");
   ERR_clear_error();  // what an earlier refusal left: a long-lived worker's queue stays empty
   const auto* at = reinterpret_cast<const unsigned char*>(bytes.data());
   std::unique_ptr<PKCS7, decltype(&PKCS7_free)> p7(d2i_PKCS7(nullptr, &at, static_cast<long>(bytes.size())), &PKCS7_free);

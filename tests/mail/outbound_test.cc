@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <zip.h>
+#include <zlib.h>
 
 #include <chrono>
 #include <cstdio>
@@ -209,12 +210,36 @@ TEST(Outbound, PicturesAreReadByOcrAndTheirNumbersFound) {
   ASSERT_EQ(zipped.identifiers.size(), 1u) << scan_to_json(zipped);
   EXPECT_EQ(zipped.identifiers[0].where, "cards.zip/scan/card.png");
 
+  // A misread digit fails the check digit: a picture that names the number, or shows 12 digits that
+  // are no valid number, is held for a person to look at.
+  auto misread = scan_outbound_sandboxed(scanner, with_attachment("x", "misread.png", sanso::testing::picture_of("マイナンバー 1234 5678 9019")));
+  ASSERT_EQ(misread.unchecked.size(), 1u) << scan_to_json(misread);
+  EXPECT_EQ(misread.unchecked[0].why.rfind("ocr: ", 0), 0u) << misread.unchecked[0].why;
+  auto digits = scan_outbound_sandboxed(scanner, with_attachment("x", "digits.png", sanso::testing::picture_of("1234 5678 9019")));
+  ASSERT_EQ(digits.unchecked.size(), 1u) << scan_to_json(digits);
+
+  // Review19b 1: OCR sees only the pixels, so a picture is handed to it only when its file holds
+  // nothing else: bytes after IEND keep it unchecked; a text chunk is read as text.
+  const std::string grey = sanso::testing::plain_picture();
+  auto trailing = scan_outbound_sandboxed(scanner, with_attachment("x", "logo2.png", grey + "yamada,123456789018\n"));
+  ASSERT_EQ(trailing.unchecked.size(), 1u) << scan_to_json(trailing);
+  EXPECT_EQ(trailing.unchecked[0].why.rfind("image:", 0), 0u) << trailing.unchecked[0].why;
+  const std::string payload = std::string("Comment") + '\0' + "yamada,123456789018";
+  std::string chunk = {0, 0, 0, static_cast<char>(payload.size())};
+  chunk += "tEXt" + payload;
+  const uLong crc = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(chunk.data() + 4), static_cast<uInt>(chunk.size() - 4));
+  for (int shift : {24, 16, 8, 0}) chunk.push_back(static_cast<char>((crc >> shift) & 0xFF));
+  const std::string with_text = grey.substr(0, 33) + chunk + grey.substr(33);  // after IHDR
+  auto commented = scan_outbound_sandboxed(scanner, with_attachment("x", "logo3.png", with_text));
+  ASSERT_EQ(commented.identifiers.size(), 1u) << scan_to_json(commented);
+  EXPECT_EQ(commented.identifiers[0].where, "logo3.png");
+
   // A picture OCR cannot read (a broken PNG) stays unchecked, with why.
   const std::string broken = std::string("\x89PNG\r\n\x1A\n") + std::string(64, '\0');
   auto unread = scan_outbound_sandboxed(scanner, with_attachment("x", "photo.png", broken));
   ASSERT_EQ(unread.unchecked.size(), 1u);
   EXPECT_EQ(unread.unchecked[0].where, "photo.png");
-  EXPECT_NE(unread.unchecked[0].why.find("ocr:"), std::string::npos) << unread.unchecked[0].why;
+  EXPECT_EQ(unread.unchecked[0].why.rfind("image:", 0), 0u) << "not even a whole PNG: " << unread.unchecked[0].why;
 }
 
 // What the check cannot read is named with why, never taken for a file without marks or numbers;
