@@ -371,6 +371,7 @@ OutboundScan masked_names(OutboundScan scan) {
   auto mask = [](std::string& text) { text = mask_identification_numbers(text); };
   mask(scan.subject);
   mask(scan.from);
+  mask(scan.message_id);  // kept with a held message and shown where it has no subject
   mask(scan.classification_where);
   mask(scan.error);
   for (auto& f : scan.identifiers) mask(f.where);

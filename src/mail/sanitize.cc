@@ -193,15 +193,20 @@ std::string field_text(const std::string& lname, const std::string& raw, std::st
   std::string text = mime::decode_header_text(raw).utf8;
   if (lname != "received") return text;
   std::string kept;
-  bool skip_next = false;
+  bool skip_next = false, skipped = false;
   for (std::size_t at = 0; at < text.size();) {
     const std::size_t start = text.find_first_not_of(" \t\r\n", at);
     if (start == std::string::npos) break;
     std::size_t end = text.find_first_of(" \t\r\n", start);
     if (end == std::string::npos) end = text.size();
     const std::string_view word = std::string_view(text).substr(start, end - start);
-    if (!skip_next) kept += (kept.empty() ? "" : " ") + std::string(word);
-    skip_next = !skip_next && ascii_lower(word) == "id";
+    // One queue id a field, and only a word a relay writes as one (letters and digits, at most
+    // 16): more, or another shape, is text a client chose (review19b).
+    const bool queue_id = skip_next && !skipped && word.size() <= 16 &&
+                          std::all_of(word.begin(), word.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
+    if (queue_id) skipped = true;
+    else kept += (kept.empty() ? "" : " ") + std::string(word);
+    skip_next = !queue_id && ascii_lower(word) == "id";
     at = end;
   }
   return kept;

@@ -1175,8 +1175,8 @@ Result<TransferFile> TransferService::Impl::unlock_file(const Transfer& t, int p
     e.clause = t.clause;
     e.input_sha256 = f.sha256;
     e.output_sha256 = f.output_sha256;
-    e.details = {{"name", f.name}, {"verdict", f.verdict}, {"attempts", std::to_string(attempts)}, {"source", source}};
-    if (!f.reason.empty()) e.details.emplace_back("reason", f.reason);
+    e.details = {{"name", recorded_name(f.name)}, {"verdict", f.verdict}, {"attempts", std::to_string(attempts)}, {"source", source}};
+    if (!f.reason.empty()) e.details.emplace_back("reason", recorded_name(f.reason));
     if (!via.empty()) e.details.emplace_back("via", via);
     SANSO_TRY(m.log->append(d, e));
     store::AuditEvent v = m.event(actor, "transfer.verdict", subject, f.verdict);
@@ -1184,8 +1184,8 @@ Result<TransferFile> TransferService::Impl::unlock_file(const Transfer& t, int p
     v.clause = t.clause;
     v.input_sha256 = f.sha256;
     v.output_sha256 = f.output_sha256;
-    v.details = {{"name", f.name}, {"quarantine_id", f.quarantine_id}, {"unlocked", "yes"}};
-    if (!f.reason.empty()) v.details.emplace_back("reason", f.reason);
+    v.details = {{"name", recorded_name(f.name)}, {"quarantine_id", f.quarantine_id}, {"unlocked", "yes"}};
+    if (!f.reason.empty()) v.details.emplace_back("reason", recorded_name(f.reason));
     return m.log->append(d, v);
   }));
   if (!changed) return make_error("transfer.state", subject, "the file was unlocked meanwhile / 他の操作で解除済みです");

@@ -579,6 +579,10 @@ TEST(OutboundLeaves, HeaderFieldsPreamblesAndEpiloguesAreRead) {
   EXPECT_TRUE(wheres(head("Received: from pc (pc [10.20.3.4]) by relay.city.minamata.lg.jp (Postfix) with ESMTP id 123456789018\r\n"
                           "\tfor <p@example.com>; Sun, 6 Dec 2026 10:00:00 +0900\r\n")).empty())
       << "a relay's queue id";
+  EXPECT_EQ(wheres(head("Received: from pc by relay with ESMTP id Q1 id 123456789018\r\n")), Wheres{"ヘッダー(Received)"})
+      << "one queue id a field (review19b): a second is what a client wrote";
+  EXPECT_EQ(wheres(head("Received: from pc by relay with ESMTP id 山田,123456789018\r\n")), Wheres{"ヘッダー(Received)"})
+      << "an id of no relay's shape";
   EXPECT_TRUE(wheres(head("Message-ID: <7000012050002.1@pc.example>\r\nIn-Reply-To: <7000012050002.2@pc.example>\r\n"
                           "References: <7000012050002.2@pc.example>\r\n")).empty())
       << "fields that name messages";
