@@ -719,6 +719,8 @@ Result<void> Service::answer(Exchange& x) {
       if (!kept) {
         icap_metrics().store_errors.inc();
         log::error("icap: a download blocked but not kept: " + kept.error().to_string());
+        // Its record at least, with the digest, if the log can still be written (review19b).
+        x.record("icap.download", name, "blocked", why + " (not kept: " + kept.error().to_string() + ")", std::nullopt, sha256_hex(body));
         return x.block(503, name, "一時的な障害のためファイルを止めました", kept.error().to_string(), "") ? ok() : gone();
       }
       quarantine_id = std::move(kept).value();
