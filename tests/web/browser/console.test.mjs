@@ -92,14 +92,16 @@ test('the audit log shows sign-ins and filters by person', async () => {
   await signIn(page, 'tanaka', process.env.SANSO_TANAKA_PASSWORD);
   await page.click('nav >> text=監査ログ');
   await page.fill('input[name=action]', 'console.');
-  await page.click('form.filters button');
+  // The filter is a GET form: wait for the filtered page, not the one being left (a race that a
+  // loaded machine lost: the rows read were those of a page mid-navigation).
+  await Promise.all([page.waitForURL(/[?&]action=console\./), page.click('form.filters button')]);
   const rows = await page.locator('#entries tr').allInnerTexts();
   assert.ok(rows.some((r) => r.includes('console.sign-in') && r.includes('bad-password')), rows.join('\n'));
   assert.ok(rows.some((r) => r.includes('suzuki') && r.includes('console.sign-in')), rows.join('\n'));
   assert.ok(!rows.some((r) => r.includes('quarantine.')), 'the action filter holds');
   await page.fill('input[name=action]', '');
   await page.fill('input[name=actor]', 'suzuki');
-  await page.click('form.filters button');
+  await Promise.all([page.waitForURL(/[?&]actor=suzuki/), page.click('form.filters button')]);
   const suzukis = await page.locator('#entries tr').allInnerTexts();
   assert.ok(suzukis.length > 2);
   assert.ok(suzukis.slice(1).every((r) => r.includes('suzuki')), suzukis.join('\n'));
