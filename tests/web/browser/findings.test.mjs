@@ -35,9 +35,12 @@ async function person(name, password, locale = 'ja-JP') {
 
 const rows = (page) => page.locator('#findings tr.finding');
 
+// After a click that navigates, each test waits for the page it leads to (waitForLoadState) before
+// reading it: on a loaded machine the reads otherwise met the page being left.
 test('the findings list shows the three open findings and filters by zone', async () => {
   const { context, page } = await person('tanaka', process.env.SANSO_TANAKA_PASSWORD);
   await page.click('nav >> text=監視の検知');
+  await page.waitForLoadState();
   assert.match(page.url(), /\/monitor\/findings$/);
   assert.equal(await rows(page).count(), 3);
   assert.equal(await page.locator('#findings tr.finding[data-rule="mynumber-egress"]').count(), 2);
@@ -45,6 +48,7 @@ test('the findings list shows the three open findings and filters by zone', asyn
   assert.match(await page.locator('#findings').innerText(), /JST/);
   await page.selectOption('select[name=zone]', 'lgwan');
   await page.click('#findings-filter button[type=submit]');
+  await page.waitForLoadState();
   assert.match(page.url(), /zone=lgwan/);
   assert.equal(await rows(page).count(), 1);
   assert.equal(await rows(page).first().getAttribute('data-rule'), 'lgwan-internet');
@@ -56,6 +60,7 @@ test('the zone map highlights the broken edges, and an edge opens its findings',
   const { context, page } = await person('tanaka', process.env.SANSO_TANAKA_PASSWORD);
   await page.goto(`${url}/monitor/findings`);
   await page.click('#zone-map-link');
+  await page.waitForLoadState();
   assert.match(page.url(), /\/monitor\/zones$/);
   assert.ok(await page.locator('#zone-map').isVisible(), 'the map is drawn');
   // The policy's zones and a sanctioned path (the screen-transfer server, used from LGWAN).
@@ -88,6 +93,7 @@ test('acknowledging: refused without the approver role, needs a reason, then rec
   const kato = await person('kato', process.env.SANSO_TRANSFER_PASSWORD);
   await kato.page.goto(`${url}/monitor/findings?zone=lgwan`);
   await kato.page.click('#findings tr.finding a');
+  await kato.page.waitForLoadState();
   const findingUrl = kato.page.url();
   assert.match(findingUrl, /\/monitor\/findings\/[0-9]+$/);
   assert.equal(await kato.page.locator('#acknowledge-form').count(), 0);
@@ -106,10 +112,12 @@ test('acknowledging: refused without the approver role, needs a reason, then rec
   await tanaka.page.goto(findingUrl);
   await tanaka.page.fill('#acknowledge-form textarea[name=reason]', '   ');
   await tanaka.page.click('#acknowledge');
+  await tanaka.page.waitForLoadState();
   assert.match(await tanaka.page.locator('[role=alert]').innerText(), /理由を入力してください/);
   assert.equal(await tanaka.page.locator('#state').getAttribute('data-state'), 'open');
   await tanaka.page.fill('#acknowledge-form textarea[name=reason]', 'LGWAN端末の設定誤り。端末を隔離し、経路を修正した。');
   await tanaka.page.click('#acknowledge');
+  await tanaka.page.waitForLoadState();
   assert.match(await tanaka.page.locator('[role=status]').innerText(), /確認済みにしました/);
   assert.equal(await tanaka.page.locator('#state').getAttribute('data-state'), 'acknowledged');
   assert.equal(await tanaka.page.locator('#acked-by').innerText(), 'tanaka');

@@ -41,6 +41,8 @@ const period = lastMonth();
 const campaign = `minamata-monthly:mayor:${period}`;
 const outcome = (page, item) => page.locator(`#items tr[data-item="${item}"] td.outcome`);
 
+// After a click that navigates, each test waits for the page it leads to (waitForLoadState) before
+// reading it: on a loaded machine the reads otherwise met the page being left.
 test('a campaign is created, answered with evidence, evaluated, signed off by another person and locked', async () => {
   const tanaka = await person('tanaka', process.env.SANSO_TANAKA_PASSWORD);
   const page = tanaka.page;
@@ -51,6 +53,7 @@ test('a campaign is created, answered with evidence, evaluated, signed off by an
   await page.fill('#create-form input[name=assignee]', 'tanaka');
   await page.fill('#create-form input[name=reviewer]', 'suzuki');
   await page.click('#create-form button[type=submit]');
+  await page.waitForLoadState();
   assert.equal(decodeURIComponent(new URL(page.url()).pathname), `/inspect/c/${campaign}`);
   assert.equal(await page.locator('#campaign-id').innerText(), campaign);
   assert.equal(await page.locator('#state').getAttribute('data-state'), 'open');
@@ -62,6 +65,7 @@ test('a campaign is created, answered with evidence, evaluated, signed off by an
     await page.selectOption('#answer-form select[name=answer]', answer);
     await page.fill('#answer-form textarea[name=note]', answer === 'no' ? 'サーバ室の鍵の貸出記録に抜けがあった' : '');
     await page.click('#answer-form button[type=submit]');
+    await page.waitForLoadState();
     assert.match(await page.locator('[role=status]').innerText(), /回答/);
   }
   assert.match(await outcome(page, 'monthly-physical').innerText(), /いいえ/);
@@ -73,6 +77,7 @@ test('a campaign is created, answered with evidence, evaluated, signed off by an
   await page.setInputFiles('#evidence-form input[name=file]',
                            { name: '鍵貸出簿.csv', mimeType: 'text/csv', buffer: Buffer.from('日付,氏名\n2026-11-02,田中\n') });
   await page.click('#evidence-form button[type=submit]');
+  await page.waitForLoadState();
   assert.match(await page.locator('[role=status]').innerText(), /証跡を保存しました/);
   const file = page.locator('#items tr[data-item="monthly-physical"] a.evidence');
   assert.equal(await file.innerText(), '鍵貸出簿.csv');
@@ -82,6 +87,7 @@ test('a campaign is created, answered with evidence, evaluated, signed off by an
 
   // The automatic items, from the audit log; each outcome cites its evaluation.
   await page.click('#evaluate-form button[type=submit]');
+  await page.waitForLoadState();
   for (const item of ['mynumber-egress', 'monitor-heartbeat', 'release-two-person', 'policy-review']) {
     assert.match(await outcome(page, item).innerText(), /適合|不適合/, item);
     assert.match(await outcome(page, item).innerText(), /#[0-9]+/, `${item} cites its audit entry`);
@@ -100,11 +106,13 @@ test('a campaign is created, answered with evidence, evaluated, signed off by an
     await page.fill('#action-form input[name=owner]', 'kato');
     await page.fill('#action-form input[name=due]', '2099-01-31');
     await page.click('#action-form button[type=submit]');
+    await page.waitForLoadState();
   }
   assert.equal(await page.locator('#actions tr').count(), findings.length + 1);
 
   // The assignee may not sign off their own campaign.
   await page.click('#signoff');
+  await page.waitForLoadState();
   assert.match(await page.locator('[role=alert]').innerText(), /inspect\.(same-person|not-reviewer)/);
   assert.equal(await page.locator('#state').getAttribute('data-state'), 'open');
   await page.screenshot({ path: `${shots}/inspect-campaign.png`, fullPage: true });
@@ -115,6 +123,7 @@ test('a campaign is created, answered with evidence, evaluated, signed off by an
   assert.equal(await suzuki.page.locator('#answer-form').count(), 0, 'only the assignee answers');
   await suzuki.page.fill('#signoff-form textarea[name=note]', '内容を確認した');
   await suzuki.page.click('#signoff');
+  await suzuki.page.waitForLoadState();
   assert.match(await suzuki.page.locator('[role=status]').innerText(), /確定しました/);
   assert.equal(await suzuki.page.locator('#state').getAttribute('data-state'), 'signed-off');
   assert.match(await suzuki.page.locator('#signed').innerText(), /suzuki.*内容を確認した/);
@@ -130,6 +139,7 @@ test('a campaign is created, answered with evidence, evaluated, signed off by an
   await page.selectOption('#answer-form select[name=item]', 'monthly-physical');
   await page.selectOption('#answer-form select[name=answer]', 'yes');
   await page.click('#answer-form button[type=submit]');
+  await page.waitForLoadState();
   assert.match(await page.locator('[role=alert]').innerText(), /inspect\.locked/);
   await page.goto(`${url}/inspect/c/${campaign}`);
   assert.match(await outcome(page, 'monthly-physical').innerText(), /いいえ/, 'the answer stands as signed');
@@ -146,6 +156,7 @@ test('the kept policy versions are reached from the inspection and compared', as
   const page = tanaka.page;
   await page.goto(`${url}/inspect`);
   await page.click('#policy-versions');
+  await page.waitForLoadState();
   assert.equal(new URL(page.url()).pathname, '/policy/versions');
   const rows = page.locator('#versions tr[data-version]');
   assert.ok(await rows.count() >= 1, 'the policy in force is a kept version');
@@ -155,6 +166,7 @@ test('the kept policy versions are reached from the inspection and compared', as
   const kept = auditActions('policy.version');
   assert.ok(kept.length >= 1, 'its keeping is in the audit log');
   await page.click('#diff-form button[type=submit]');
+  await page.waitForLoadState();
   assert.equal(new URL(page.url()).pathname, '/policy/diff');
   assert.ok((await page.locator('#diff').innerText()).length > 0, 'the differences (or that there are none) are shown');
   await page.screenshot({ path: `${shots}/policy-versions.png`, fullPage: true });
