@@ -358,7 +358,14 @@ class TextReader {
       std::string shown;
       if (bytes.size() <= kMostPictureBytes && plain_picture(bytes, d.type, shown)) {
         piece.picture = std::string(bytes);
-        text = std::move(shown);
+        // Its text chunks and segments (a comment, EXIF, XMP) are read now, as a piece of their
+        // own under the picture's name: the picture itself stays unreadable until OCR reads it.
+        if (!shown.empty()) {
+          ExtractedText meta;
+          meta.where = where;
+          meta.text = std::move(shown);
+          out_.push_back(std::move(meta));
+        }
       }
     } else {
       piece.unreadable = "unsupported: the text of " + d.type + " content is not read";
