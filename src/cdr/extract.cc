@@ -438,7 +438,8 @@ class TextReader {
     }
     out_[at].text = std::move(text);
     for (auto& [name, data] : others) {
-      if (std::any_of(keys.begin(), keys.end(), [&](const std::string& key) { return is_sfnt(deobfuscated_font(data, key)); })) continue;
+      const std::string& bytes_of_part = data;  // clang 14 cannot capture a structured binding
+      if (std::any_of(keys.begin(), keys.end(), [&](const std::string& key) { return is_sfnt(deobfuscated_font(bytes_of_part, key)); })) continue;
       read(data, where + "/" + name, ctx.nested(name));
     }
   }
