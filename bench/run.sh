@@ -33,7 +33,7 @@ echo "== sanso mail sanitize --input (the batch: workers, quarantine, audit) aga
 bash bench/mail-batch/run.sh "$build" "$out" 600
 
 echo
-echo "== CDR per format against its floor (libzip, qpdf, libvips), and the sandbox's cost per file"
+echo "== CDR per format against its floor (libzip, qpdf, libpng/libjpeg), and the sandbox's cost per file"
 "$build/sanso_cdr_bench" --benchmark_out="$out/cdr.json" --benchmark_out_format=json
 node bench/cdr_report.js "$out/cdr.json" | tee "$out/cdr-summary.txt"
 bash bench/cdr/libreoffice.sh "$build" "$out" | tee -a "$out/cdr-summary.txt"

@@ -12,7 +12,10 @@ packages=(
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libsodium-dev
   libsqlite3-dev libpq-dev libssl-dev libseccomp-dev libgmime-3.0-dev libxml2-dev
   libuchardet-dev libytnef0-dev libkainjow-mustache-dev
-  libqpdf-dev libvips-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
+  libqpdf-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
+  # the CDR engine's image codecs, each format's own library (src/cdr/image/codecs.h)
+  libjpeg62-turbo-dev libpng-dev libgif-dev libwebp-dev libtiff-dev liblcms2-dev librsvg2-dev libgdk-pixbuf-2.0-dev libcairo2-dev
+  libpango1.0-dev                        # the tests render pictures of text for the OCR tests
   libmilter-dev                          # the Postfix milter
   zlib1g-dev                             # gzip-compressed flow logs (src/monitor), gzip/deflate downloads (src/icap)
   libbrotli-dev libzstd-dev              # br / zstd compressed downloads through the proxy (src/icap)
@@ -25,7 +28,6 @@ packages=(
   # mode, and the tests' proof that rebuilt Office files still open
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui poppler-utils poppler-data
   tesseract-ocr tesseract-ocr-jpn        # OCR: the outgoing check reads the text of pictures (cdr::picture_text)
-  libmagickcore-6.q16-6                  # ImageMagick's BMP coder, which libvips loads for BMP images
   clamav-daemon                          # optional antivirus: the tests run a private clamd with a test signature
   # servers the tests run for real (each started privately by the test harness)
   postgresql postfix

@@ -354,7 +354,7 @@ GLogWriterOutput write_plainly(GLogLevelFlags level, const GLogField* fields, gs
 namespace {
 
 // What every engine child shares and no input changes, in one thread: a pool's template runs it
-// once and its workers inherit it (libvips' modules and ImageMagick's coders are most of a
+// once and its workers inherit it (the charset tables and gdk-pixbuf's BMP module are most of a
 // child's set-up).
 void load_engine() {
   static bool log_writer_set = false;  // GLib allows one writer per process (a fork inherits it)

@@ -182,8 +182,8 @@ TEST(Outbound, AZipWithAPdfInsideIsReadAsTheFilesOwn) {
 // sandbox): a photographed or scanned 個人番号 is found under the picture's name, a picture without
 // text (a logo) is checked and passes, one OCR cannot read stays unchecked.
 TEST(Outbound, PicturesAreReadByOcrAndTheirNumbersFound) {
-  // The scanner's worker is forked before libvips (which renders the test's pictures) starts its
-  // threads: a child forked beside them can hang on a lock one of them held.
+  // The scanner's worker is forked before Pango and fontconfig (which render the test's pictures)
+  // start: a child forked beside their threads can hang on a lock one of them held.
   auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));
   ASSERT_TRUE(started) << started.error().to_string();
   sandbox::Executor& scanner = **started;

@@ -1,50 +1,79 @@
-// Pictures with text in them, rendered at test time by libvips (Pango, Noto CJK): what a scanned
+// Pictures with text in them, rendered at test time by Pango and cairo (Noto CJK): what a scanned
 // card or a screenshot looks like to OCR.
 #pragma once
 
-#include <vips/vips.h>
+#include <cairo.h>
+#include <pango/pangocairo.h>
 
 #include <string>
 
 namespace sanso::testing {
 
+namespace detail {
+inline cairo_status_t append_png(void* out, const unsigned char* data, unsigned int length) {
+  static_cast<std::string*>(out)->append(reinterpret_cast<const char*>(data), length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+inline std::string png_of_surface(cairo_surface_t* surface) {
+  std::string out;
+  if (cairo_surface_write_to_png_stream(surface, &append_png, &out) != CAIRO_STATUS_SUCCESS) out.clear();
+  return out;
+}
+}  // namespace detail
+
 // `text` (Pango markup; lines by "\n") black on white with a margin, as a PNG at `dpi`; "" when it
 // could not be rendered.
 inline std::string picture_of(const std::string& text, int dpi = 150) {
-  if (VIPS_INIT("sanso-test") != 0) return "";
-  VipsImage *mask = nullptr, *ink = nullptr, *page = nullptr;
+  // The layout is measured on a scratch surface first: the picture is made to its size.
+  cairo_surface_t* scratch = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+  cairo_t* measure = cairo_create(scratch);
+  PangoLayout* layout = pango_cairo_create_layout(measure);
+  // Grey anti-aliasing, as a scanner's or camera's picture has: no colour fringes of subpixel
+  // rendering, which OCR misreads.
+  cairo_font_options_t* options = cairo_font_options_create();
+  cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY);
+  cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE);
+  pango_cairo_context_set_font_options(pango_layout_get_context(layout), options);
+  cairo_font_options_destroy(options);
+  pango_cairo_context_set_resolution(pango_layout_get_context(layout), dpi);
+  pango_layout_context_changed(layout);
+  PangoFontDescription* font = pango_font_description_from_string("Noto Sans CJK JP 14");
+  pango_layout_set_font_description(layout, font);
+  pango_font_description_free(font);
+  pango_layout_set_markup(layout, text.c_str(), -1);
+  int width = 0, height = 0;
+  pango_layout_get_pixel_size(layout, &width, &height);
+  const int margin = 40;
   std::string out;
-  // vips_text gives the glyphs' coverage (255 where ink is): inverted, dark text on white, as paper.
-  if (vips_text(&mask, text.c_str(), "font", "Noto Sans CJK JP 14", "dpi", dpi, nullptr) == 0 && vips_invert(mask, &ink, nullptr) == 0) {
-    const int margin = 40;
-    if (vips_embed(ink, &page, margin, margin, vips_image_get_width(ink) + 2 * margin, vips_image_get_height(ink) + 2 * margin, "extend",
-                   VIPS_EXTEND_WHITE, nullptr) == 0) {
-      void* buf = nullptr;
-      std::size_t len = 0;
-      if (vips_pngsave_buffer(page, &buf, &len, nullptr) == 0) out.assign(static_cast<const char*>(buf), len);
-      g_free(buf);
-    }
+  if (width > 0 && height > 0) {
+    cairo_surface_t* page = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width + 2 * margin, height + 2 * margin);
+    cairo_t* cr = cairo_create(page);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_move_to(cr, margin, margin);
+    pango_cairo_show_layout(cr, layout);
+    cairo_destroy(cr);
+    cairo_surface_flush(page);
+    out = detail::png_of_surface(page);
+    cairo_surface_destroy(page);
   }
-  for (VipsImage* i : {mask, ink, page}) {
-    if (i != nullptr) g_object_unref(i);
-  }
+  g_object_unref(layout);
+  cairo_destroy(measure);
+  cairo_surface_destroy(scratch);
   return out;
 }
 
 // A plain grey picture of `width` × `height` (a logo's background): no text in it.
 inline std::string plain_picture(int width = 200, int height = 120) {
-  if (VIPS_INIT("sanso-test") != 0) return "";
-  VipsImage *black = nullptr, *grey = nullptr;
-  std::string out;
-  if (vips_black(&black, width, height, "bands", 1, nullptr) == 0 && vips_linear1(black, &grey, 1.0, 180.0, "uchar", TRUE, nullptr) == 0) {
-    void* buf = nullptr;
-    std::size_t len = 0;
-    if (vips_pngsave_buffer(grey, &buf, &len, nullptr) == 0) out.assign(static_cast<const char*>(buf), len);
-    g_free(buf);
-  }
-  for (VipsImage* i : {black, grey}) {
-    if (i != nullptr) g_object_unref(i);
-  }
+  cairo_surface_t* page = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+  cairo_t* cr = cairo_create(page);
+  cairo_set_source_rgb(cr, 180 / 255.0, 180 / 255.0, 180 / 255.0);
+  cairo_paint(cr);
+  cairo_destroy(cr);
+  std::string out = detail::png_of_surface(page);
+  cairo_surface_destroy(page);
   return out;
 }
 

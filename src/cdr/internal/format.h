@@ -152,7 +152,7 @@ Result<std::string> rtf_text(std::string_view bytes, const Context& ctx);
 // a password, "cdr.malformed" when qpdf cannot read it.
 Result<std::string> pdf_strings(std::string_view bytes, const Context& ctx);
 
-// Rasterize mode: rendered page images (any format libvips reads) re-encoded and bound into a
+// Rasterize mode: rendered page images (PNG, as pdftoppm writes them) re-encoded and bound into a
 // PDF of one image per page at the policy's resolution.
 Result<Rebuilt> assemble_page_images(const std::vector<std::string_view>& images, const Context& ctx);
 
@@ -175,7 +175,7 @@ Result<std::pair<std::string, std::string>> encrypted_ooxml_streams(std::string_
 // still to be rebuilt. "unlock.password" when the password opens nothing, "unlock.not-encrypted"
 // for a PDF that needs none.
 Result<std::string> decrypt_pdf(std::string_view bytes, std::string_view password);
-void prepare_images();  // libvips initialisation, before a sandbox filter applies
+void prepare_images();  // the image codecs' lazy set-up (fonts, loader modules), before a sandbox filter applies
 // Whether every PNG chunk's declared length fits in the file: libpng allocates a chunk's length
 // before reading it (a 200-byte file could ask for 2 GiB).
 bool png_chunks_fit(std::string_view png);

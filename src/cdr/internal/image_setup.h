@@ -4,10 +4,10 @@
 
 namespace sanso::cdr::internal {
 
-// libvips with its modules and ImageMagick's BMP coder, loaded and configured in one thread: the
-// part of prepare_images() a sandbox pool's template runs once and its workers inherit.
-// prepare_images() then renders one small image through each loader and writer, which starts
-// libvips' threads: in the sandboxed process itself, before its filter applies.
+// The codecs' quiet error handlers and gdk-pixbuf's BMP module, set up in one thread: the part of
+// prepare_images() a sandbox pool's template runs once and its workers inherit.
+// prepare_images() then renders one small SVG (fontconfig, librsvg; its filters may start
+// threads) in the sandboxed process itself, before its filter applies.
 void load_images();
 
 }  // namespace sanso::cdr::internal

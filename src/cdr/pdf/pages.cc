@@ -6,10 +6,10 @@
 #include <qpdf/QPDFPageDocumentHelper.hh>
 #include <qpdf/QPDFWriter.hh>
 
-#include <vips/vips.h>
 
 #include <cstdio>
 
+#include "cdr/image/codecs.h"
 #include "cdr/internal/format.h"
 
 namespace sanso::cdr::internal {
@@ -22,47 +22,34 @@ struct Page {
 
 Result<Page> reencode(std::string_view image, std::size_t index, const CdrPolicy& policy) {
   const std::string where = "page " + std::to_string(index + 1);
-  if (image.substr(0, 8) == "\x89PNG\r\n\x1A\n" && !png_chunks_fit(image)) return blocked("malformed", where, "a PNG chunk claims to be longer than the file");
-  VipsImage* in = vips_image_new_from_buffer(image.data(), image.size(), "", "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
-  if (in == nullptr) {
-    vips_error_clear();
+  if (image.substr(0, 8) != "\x89PNG\r\n\x1A\n") return blocked("malformed", where, "the rendered page is not a PNG image");
+  if (!png_chunks_fit(image)) return blocked("malformed", where, "a PNG chunk claims to be longer than the file");
+  image::Observed seen;
+  auto decoded = image::decode_png(image, policy.max_pixels, seen);
+  if (!decoded) {
+    if (decoded.error().code == "limit") return blocked("limit", where, "the page renders to more pixels than the limit (an oversized page)");
     return blocked("malformed", where, "the rendered page is not a readable image");
   }
-  Page page;
-  page.width = vips_image_get_width(in);
-  page.height = vips_image_get_height(in);
-  if (static_cast<std::uint64_t>(page.width) * static_cast<std::uint64_t>(page.height) > policy.max_pixels) {
-    g_object_unref(in);
-    return blocked("limit", where, "the page renders to more pixels than the limit (an oversized page)");
-  }
-  VipsImage* rgb = nullptr;
-  int rc = vips_colourspace(in, &rgb, vips_image_get_bands(in) >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W, nullptr);
-  g_object_unref(in);
-  if (rc != 0) {
-    vips_error_clear();
-    return blocked("malformed", where, "the rendered page has colours that cannot be converted");
-  }
-  VipsImage* flat = rgb;
-  if (vips_image_hasalpha(rgb)) {
-    if (vips_flatten(rgb, &flat, nullptr) != 0) flat = nullptr;
-    g_object_unref(rgb);
-    if (flat == nullptr) {
-      vips_error_clear();
-      return blocked("malformed", where, "the rendered page's transparency cannot be flattened");
+  image::Picture& p = *decoded;
+  // Transparency flattened onto white paper: JPEG holds no alpha.
+  if (p.channels == 2 || p.channels == 4) {
+    const int colour = p.channels - 1;
+    std::vector<std::uint8_t> flat(static_cast<std::size_t>(p.width) * p.height * static_cast<std::size_t>(colour));
+    std::size_t o = 0;
+    for (std::size_t i = 0; i < p.pixels.size(); i += static_cast<std::size_t>(p.channels)) {
+      const unsigned a = p.pixels[i + static_cast<std::size_t>(colour)];
+      for (int c = 0; c < colour; ++c) flat[o++] = static_cast<std::uint8_t>((p.pixels[i + static_cast<std::size_t>(c)] * a + 255 * (255 - a) + 127) / 255);
     }
+    p.pixels = std::move(flat);
+    p.channels = colour;
   }
-  page.bands = vips_image_get_bands(flat);
-  void* buf = nullptr;
-  std::size_t len = 0;
-  rc = vips_jpegsave_buffer(flat, &buf, &len, "Q", 85, "strip", TRUE, "interlace", FALSE, nullptr);
-  g_object_unref(flat);
-  if (rc != 0 || (page.bands != 1 && page.bands != 3)) {
-    if (buf != nullptr) g_free(buf);
-    vips_error_clear();
-    return blocked("malformed", where, "the rendered page cannot be encoded");
-  }
-  page.jpeg.assign(static_cast<const char*>(buf), len);
-  g_free(buf);
+  auto jpeg = image::encode_jpeg(p, 85);
+  if (!jpeg) return blocked("malformed", where, "the rendered page cannot be encoded");
+  Page page;
+  page.width = static_cast<int>(p.width);
+  page.height = static_cast<int>(p.height);
+  page.bands = p.channels;
+  page.jpeg = std::move(jpeg).value();
   return page;
 }
 

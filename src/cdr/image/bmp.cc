@@ -1,0 +1,105 @@
+// BMP through gdk-pixbuf's BMP loader (LGPL, loaded as a module): the one reader of the format
+// among the libraries Sanso uses. Only bytes whose header says BMP reach it, and only after the
+// header's width and height were judged against the pixel limit (image.cc).
+#include <gdk-pixbuf/gdk-pixbuf.h>
+
+#include <algorithm>
+
+#include "cdr/image/codecs.h"
+
+namespace sanso::cdr::internal::image {
+namespace {
+
+struct LoaderRef {
+  GdkPixbufLoader* loader = nullptr;
+  ~LoaderRef() {
+    if (loader != nullptr) {
+      gdk_pixbuf_loader_close(loader, nullptr);
+      g_object_unref(loader);
+    }
+  }
+};
+
+std::string take_message(GError* error, const char* otherwise) {
+  std::string s = error != nullptr && error->message != nullptr ? error->message : otherwise;
+  if (error != nullptr) g_error_free(error);
+  return s;
+}
+
+std::uint32_t u32(std::string_view b, std::size_t at) {
+  return static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) | (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 8) |
+         (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 2])) << 16) | (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 3])) << 24);
+}
+
+// gdk-pixbuf fills what a cut-short BMP lacks and reports success: the pixel data the header
+// declares must be in the file. "" when it is.
+std::string missing_pixels(std::string_view b) {
+  if (b.size() < 30) return "the BMP header is cut short";
+  const std::uint64_t offset = u32(b, 10), header = u32(b, 14);
+  std::uint64_t width = 0, height = 0, bits = 0, compression = 0, declared = 0;
+  if (header == 12) {
+    width = u32(b, 18) & 0xFFFF;
+    height = u32(b, 18) >> 16;
+    bits = u32(b, 22) >> 16;
+  } else {
+    if (header < 40 || b.size() < 14 + 40) return "the BMP header is cut short";
+    width = u32(b, 18);
+    const auto h = static_cast<std::int32_t>(u32(b, 22));
+    height = h < 0 ? static_cast<std::uint64_t>(-static_cast<std::int64_t>(h)) : static_cast<std::uint64_t>(h);
+    bits = u32(b, 26) >> 16;
+    compression = u32(b, 30);
+    declared = u32(b, 34);
+  }
+  if (offset >= b.size()) return "the BMP's pixel data starts past the end of the file";
+  const std::uint64_t available = b.size() - offset;
+  switch (compression) {
+    case 0:  // BI_RGB
+    case 3:  // BI_BITFIELDS
+    case 6: {  // BI_ALPHABITFIELDS
+      const std::uint64_t row = (width * bits + 31) / 32 * 4;
+      if (height != 0 && row > available / height) return "the BMP file ends before the pixels its header declares";
+      return "";
+    }
+    case 1:  // BI_RLE8
+    case 2:  // BI_RLE4
+      if (declared > available) return "the BMP file ends before the compressed pixels its header declares";
+      return "";
+    default:
+      return "the BMP holds compressed data of a kind not read (JPEG or PNG inside a BMP)";
+  }
+}
+
+}  // namespace
+
+Result<Picture> decode_bmp(std::string_view bytes, std::uint64_t max_pixels) {
+  if (bytes.size() < 26 || bytes.substr(0, 2) != "BM") return malformed_error("not a BMP file");
+  if (std::string why = missing_pixels(bytes); !why.empty()) return malformed_error(why);
+  GError* error = nullptr;
+  LoaderRef l;
+  l.loader = gdk_pixbuf_loader_new_with_type("bmp", &error);
+  if (l.loader == nullptr) return malformed_error("the BMP reader is not available: " + take_message(error, "gdk-pixbuf has no BMP loader"));
+  if (!gdk_pixbuf_loader_write(l.loader, reinterpret_cast<const guchar*>(bytes.data()), bytes.size(), &error)) {
+    return malformed_error("the image cannot be decoded: " + take_message(error, "the BMP reader refused it"));
+  }
+  const gboolean closed = gdk_pixbuf_loader_close(l.loader, &error);
+  if (!closed) return malformed_error("the image cannot be decoded: " + take_message(error, "the BMP ends early"));
+  GdkPixbuf* pixbuf = gdk_pixbuf_loader_get_pixbuf(l.loader);
+  if (pixbuf == nullptr) return malformed_error("the image cannot be decoded: the BMP holds no picture");
+  const int width = gdk_pixbuf_get_width(pixbuf), height = gdk_pixbuf_get_height(pixbuf), channels = gdk_pixbuf_get_n_channels(pixbuf);
+  if (width <= 0 || height <= 0 || (channels != 3 && channels != 4) || gdk_pixbuf_get_bits_per_sample(pixbuf) != 8) {
+    return malformed_error("the image cannot be decoded: an unexpected BMP layout");
+  }
+  if (!fits(static_cast<std::uint64_t>(width), static_cast<std::uint64_t>(height), 1, max_pixels)) return limit_error("the BMP holds more pixels than the limit");
+  Picture p;
+  p.width = static_cast<std::uint32_t>(width);
+  p.height = static_cast<std::uint32_t>(height);
+  p.channels = channels;
+  const std::size_t row = static_cast<std::size_t>(width) * static_cast<std::size_t>(channels);
+  p.pixels.resize(row * static_cast<std::size_t>(height));
+  const guchar* data = gdk_pixbuf_read_pixels(pixbuf);
+  const int stride = gdk_pixbuf_get_rowstride(pixbuf);
+  for (int y = 0; y < height; ++y) std::copy_n(data + static_cast<std::size_t>(y) * static_cast<std::size_t>(stride), row, p.pixels.data() + static_cast<std::size_t>(y) * row);
+  return p;
+}
+
+}  // namespace sanso::cdr::internal::image
