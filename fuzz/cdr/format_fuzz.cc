@@ -87,7 +87,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (format == "pdf") r = internal::sanitize_pdf(bytes, ctx);
   if (format == "rtf") r = internal::sanitize_rtf(bytes, ctx);
   if (format == "ole2") r = internal::sanitize_ole2(bytes, "doc", ctx);
-  if (format == "image") r = internal::sanitize_image(bytes, size > 0 && data[0] == 0x89 ? "png" : size > 0 && data[0] == 'B' ? "bmp" : "jpeg", ctx);
+  if (format == "image") {
+    // Each codec by the file's first byte, as detection would pick it.
+    const char first = size > 0 ? static_cast<char>(data[0]) : '\0';
+    const char* type = first == '\x89' ? "png" : first == 'B' ? "bmp" : first == 'G' ? "gif" : first == 'R' ? "webp" : (first == 'I' || first == 'M') ? "tiff" : "jpeg";
+    r = internal::sanitize_image(bytes, type, ctx);
+  }
   if (format == "text") r = internal::sanitize_text(bytes, "csv", ctx);
   if (format == "pages") r = internal::assemble_page_images({bytes}, ctx);  // a rendered page, as rasterize mode binds it
   if (format == "archive") r = internal::sanitize_archive(bytes, size > 1 && data[0] == 'P' ? "zip" : "7z", ctx);

@@ -25,11 +25,13 @@ struct Memory {
   std::string error;
 };
 
+// A writer reads back what it wrote (linking one page's directory to the next).
 tmsize_t read_proc(thandle_t h, void* buf, tmsize_t size) {
   auto* m = static_cast<Memory*>(h);
-  if (size <= 0 || m->at >= m->in.size()) return 0;
-  const std::size_t n = std::min<std::uint64_t>(static_cast<std::uint64_t>(size), m->in.size() - m->at);
-  std::memcpy(buf, m->in.data() + m->at, n);
+  const std::string_view from = m->in.empty() ? std::string_view(m->out) : m->in;
+  if (size <= 0 || m->at >= from.size()) return 0;
+  const std::size_t n = std::min<std::uint64_t>(static_cast<std::uint64_t>(size), from.size() - m->at);
+  std::memcpy(buf, from.data() + m->at, n);
   m->at += n;
   return static_cast<tmsize_t>(n);
 }

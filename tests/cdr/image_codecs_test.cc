@@ -1,0 +1,412 @@
+// Each image format rebuilt by its own library: what passes (pixels, frames, pages, timing) and
+// what does not (comments, EXIF, text tags, bytes after the end), with hostile files beside the
+// ordinary ones. Inputs are made here with the same libraries' encoders.
+#include <gif_lib.h>
+#include <gtest/gtest.h>
+#include <jpeglib.h>
+#include <png.h>
+#include <tiffio.h>
+#include <webp/decode.h>
+#include <webp/demux.h>
+#include <webp/encode.h>
+#include <webp/mux.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cdr/cdr.h"
+#include "cdr/fixtures.h"
+
+namespace sanso::cdr {
+namespace {
+
+using fixtures::kinds;
+
+CdrResult run(const std::string& bytes, std::string_view name, const CdrPolicy& policy = {}) { return sanitize(bytes, name, policy); }
+
+// --- GIF -------------------------------------------------------------------------------------
+
+int append_gif(GifFileType* gif, const GifByteType* data, int length) {
+  static_cast<std::string*>(gif->UserData)->append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(length));
+  return length;
+}
+
+// `frames` frames of 8 × 8, frame n filled with palette index n % 4, a comment, a loop count of 3.
+std::string animated_gif(int frames, const std::string& comment) {
+  std::string out;
+  int error = 0;
+  GifFileType* gif = EGifOpen(&out, &append_gif, &error);
+  EGifSetGifVersion(gif, true);
+  GifColorType colours[4] = {{0, 0, 0}, {255, 0, 0}, {0, 255, 0}, {0, 0, 255}};
+  ColorMapObject* map = GifMakeMapObject(4, colours);
+  EGifPutScreenDesc(gif, 8, 8, 2, 0, map);
+  GifFreeMapObject(map);
+  const GifByteType loop[3] = {1, 3, 0};
+  EGifPutExtensionLeader(gif, APPLICATION_EXT_FUNC_CODE);
+  EGifPutExtensionBlock(gif, 11, "NETSCAPE2.0");
+  EGifPutExtensionBlock(gif, 3, loop);
+  EGifPutExtensionTrailer(gif);
+  if (!comment.empty()) EGifPutComment(gif, comment.c_str());
+  for (int f = 0; f < frames; ++f) {
+    GraphicsControlBlock gcb{};
+    gcb.DisposalMode = DISPOSE_BACKGROUND;
+    gcb.DelayTime = 10 + f;
+    gcb.TransparentColor = NO_TRANSPARENT_COLOR;
+    GifByteType ext[4];
+    EGifGCBToExtension(&gcb, ext);
+    EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, 4, ext);
+    EGifPutImageDesc(gif, 0, 0, 8, 8, false, nullptr);
+    std::vector<GifPixelType> row(8, static_cast<GifPixelType>(f % 4));
+    for (int y = 0; y < 8; ++y) EGifPutLine(gif, row.data(), 8);
+  }
+  EGifCloseFile(gif, &error);
+  return out;
+}
+
+struct ReadGif {
+  int frames = 0, loops = -1;
+  std::vector<int> delays;
+  std::vector<int> first_index;
+};
+
+int read_gif_bytes(GifFileType* gif, GifByteType* data, int length) {
+  auto* in = static_cast<std::pair<const std::string*, std::size_t>*>(gif->UserData);
+  const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(length), in->first->size() - in->second);
+  std::memcpy(data, in->first->data() + in->second, n);
+  in->second += n;
+  return static_cast<int>(n);
+}
+
+ReadGif read_gif(const std::string& bytes) {
+  std::pair<const std::string*, std::size_t> in{&bytes, 0};
+  int error = 0;
+  GifFileType* gif = DGifOpen(&in, &read_gif_bytes, &error);
+  ReadGif r;
+  if (gif == nullptr || DGifSlurp(gif) != GIF_OK) return r;
+  r.frames = gif->ImageCount;
+  for (int i = 0; i < gif->ImageCount; ++i) {
+    GraphicsControlBlock gcb{};
+    DGifSavedExtensionToGCB(gif, i, &gcb);
+    r.delays.push_back(gcb.DelayTime);
+    r.first_index.push_back(gif->SavedImages[i].RasterBits[0]);
+    for (int e = 0; e < gif->SavedImages[i].ExtensionBlockCount; ++e) {
+      const ExtensionBlock& b = gif->SavedImages[i].ExtensionBlocks[e];
+      if (b.Function == CONTINUE_EXT_FUNC_CODE && b.ByteCount >= 3 && b.Bytes[0] == 1) r.loops = b.Bytes[1] | (b.Bytes[2] << 8);
+    }
+  }
+  for (int e = 0; e < gif->ExtensionBlockCount; ++e) {
+    const ExtensionBlock& b = gif->ExtensionBlocks[e];
+    if (b.Function == CONTINUE_EXT_FUNC_CODE && b.ByteCount >= 3 && b.Bytes[0] == 1) r.loops = b.Bytes[1] | (b.Bytes[2] << 8);
+  }
+  DGifCloseFile(gif, &error);
+  return r;
+}
+
+TEST(CdrImageCodecs, AnAnimatedGifKeepsEveryFrameItsTimingAndLoopButNotItsCommentOrTail) {
+  const std::string gif = animated_gif(3, "secret-comment 123456789018") + "PK\x03\x04 appended payload";
+  CdrResult r = run(gif, "anim.gif");
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.reason << ": " << r.message;
+  EXPECT_TRUE(kinds(r).count("image_metadata"));
+  EXPECT_TRUE(kinds(r).count("trailing_data"));
+  EXPECT_EQ(r.output.find("secret-comment"), std::string::npos);
+  EXPECT_EQ(r.output.find("payload"), std::string::npos);
+  const ReadGif back = read_gif(r.output);
+  EXPECT_EQ(back.frames, 3);
+  EXPECT_EQ(back.delays, (std::vector<int>{10, 11, 12}));
+  EXPECT_EQ(back.first_index, (std::vector<int>{0, 1, 2}));  // the palette indices, not re-quantised colours
+  EXPECT_EQ(back.loops, 3);
+  // A clean GIF (no comment, nothing after it) is rebuilt without findings.
+  EXPECT_EQ(run(animated_gif(2, ""), "clean.gif").verdict, Verdict::clean);
+}
+
+TEST(CdrImageCodecs, GifFramesAreCountedAgainstThePixelLimitBeforeTheyAreDecoded) {
+  CdrPolicy policy;
+  policy.max_pixels = 100;  // one 8 × 8 frame fits, two do not
+  EXPECT_NE(run(animated_gif(1, ""), "one.gif", policy).verdict, Verdict::blocked);
+  CdrResult two = run(animated_gif(2, ""), "two.gif", policy);
+  EXPECT_EQ(two.verdict, Verdict::blocked);
+  EXPECT_EQ(two.reason, "limit");
+  // A frame that claims 60000 × 60000 with almost no data: refused by its descriptor alone.
+  std::string bomb = animated_gif(1, "");
+  const std::size_t desc = bomb.find('\x2C');  // the image separator
+  ASSERT_NE(desc, std::string::npos);
+  bomb[desc + 5] = '\x60';
+  bomb[desc + 6] = '\xEA';
+  bomb[desc + 7] = '\x60';
+  bomb[desc + 8] = '\xEA';
+  CdrResult r = run(bomb, "bomb.gif");
+  EXPECT_EQ(r.verdict, Verdict::blocked);
+  EXPECT_EQ(r.reason, "limit");
+  // Cut short inside the pixels, or no colour table anywhere: malformed, not a partial picture.
+  const std::string clean = animated_gif(1, "");
+  EXPECT_EQ(run(clean.substr(0, clean.size() - 8), "cut.gif").reason, "malformed");
+  std::string no_table = clean;
+  no_table[10] = static_cast<char>(no_table[10] & 0x7F);  // the screen's "global colour table" flag off
+  no_table.erase(13, 12);                                 // and its 4 colours gone
+  EXPECT_EQ(run(no_table, "notable.gif").reason, "malformed");
+}
+
+// --- WebP ------------------------------------------------------------------------------------
+
+std::string lossless_webp(int w, int h, const std::string& exif) {
+  std::vector<std::uint8_t> rgb(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3);
+  for (std::size_t i = 0; i < rgb.size(); i += 3) {
+    rgb[i] = 10;
+    rgb[i + 1] = 200;
+    rgb[i + 2] = static_cast<std::uint8_t>(i % 251);
+  }
+  std::uint8_t* out = nullptr;
+  const std::size_t size = WebPEncodeLosslessRGB(rgb.data(), w, h, w * 3, &out);
+  std::string plain(reinterpret_cast<const char*>(out), size);
+  WebPFree(out);
+  if (exif.empty()) return plain;
+  WebPMux* mux = WebPMuxNew();
+  WebPData image{reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size()};
+  WebPMuxSetImage(mux, &image, 1);
+  WebPData meta{reinterpret_cast<const std::uint8_t*>(exif.data()), exif.size()};
+  WebPMuxSetChunk(mux, "EXIF", &meta, 1);
+  WebPData assembled;
+  WebPDataInit(&assembled);
+  WebPMuxAssemble(mux, &assembled);
+  std::string with(reinterpret_cast<const char*>(assembled.bytes), assembled.size);
+  WebPDataClear(&assembled);
+  WebPMuxDelete(mux);
+  return with;
+}
+
+std::string animated_webp(int frames) {
+  WebPAnimEncoderOptions options;
+  WebPAnimEncoderOptionsInit(&options);
+  WebPAnimEncoder* encoder = WebPAnimEncoderNew(16, 16, &options);
+  WebPConfig config;
+  WebPConfigInit(&config);
+  config.lossless = 1;
+  int t = 0;
+  for (int f = 0; f < frames; ++f) {
+    WebPPicture picture;
+    WebPPictureInit(&picture);
+    picture.use_argb = 1;
+    picture.width = picture.height = 16;
+    WebPPictureAlloc(&picture);
+    for (int i = 0; i < 16 * 16; ++i) picture.argb[i] = 0xFF000000u | (static_cast<std::uint32_t>(f * 80) << 16);
+    WebPAnimEncoderAdd(encoder, &picture, t, &config);
+    WebPPictureFree(&picture);
+    t += 100;
+  }
+  WebPAnimEncoderAdd(encoder, nullptr, t, nullptr);
+  WebPData data;
+  WebPDataInit(&data);
+  WebPAnimEncoderAssemble(encoder, &data);
+  std::string out(reinterpret_cast<const char*>(data.bytes), data.size);
+  WebPDataClear(&data);
+  WebPAnimEncoderDelete(encoder);
+  return out;
+}
+
+TEST(CdrImageCodecs, WebPLosesItsExifKeepsItsPixelsAndAnAnimationKeepsItsFrames) {
+  const std::string webp = lossless_webp(8, 6, std::string("Exif\0\0secret-exif 123456789018", 30));
+  CdrResult r = run(webp, "photo.webp");
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.reason << ": " << r.message;
+  EXPECT_TRUE(kinds(r).count("image_metadata"));
+  EXPECT_EQ(r.output.find("secret-exif"), std::string::npos);
+  int w = 0, h = 0;
+  std::uint8_t* before = WebPDecodeRGB(reinterpret_cast<const std::uint8_t*>(webp.data()), webp.size(), &w, &h);
+  std::uint8_t* after = WebPDecodeRGB(reinterpret_cast<const std::uint8_t*>(r.output.data()), r.output.size(), &w, &h);
+  ASSERT_NE(before, nullptr);
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(w, 8);
+  EXPECT_EQ(h, 6);
+  EXPECT_EQ(std::memcmp(before, after, 8 * 6 * 3), 0);  // lossless in, lossless out
+  WebPFree(before);
+  WebPFree(after);
+
+  CdrResult anim = run(animated_webp(3), "anim.webp");
+  ASSERT_NE(anim.verdict, Verdict::blocked) << anim.message;
+  WebPData data{reinterpret_cast<const std::uint8_t*>(anim.output.data()), anim.output.size()};
+  WebPDemuxer* demux = WebPDemux(&data);
+  ASSERT_NE(demux, nullptr);
+  EXPECT_EQ(WebPDemuxGetI(demux, WEBP_FF_FRAME_COUNT), 3u);
+  WebPDemuxDelete(demux);
+
+  CdrPolicy small;
+  small.max_pixels = 16 * 16 * 2;  // two frames of the canvas fit, three do not
+  EXPECT_EQ(run(animated_webp(3), "anim.webp", small).reason, "limit");
+  EXPECT_EQ(run(webp.substr(0, webp.size() / 2), "cut.webp").reason, "malformed");
+}
+
+// --- TIFF ------------------------------------------------------------------------------------
+
+struct TiffBuffer {
+  std::string bytes;
+  std::uint64_t at = 0;
+};
+tmsize_t tiff_read(thandle_t h, void* buf, tmsize_t n) {
+  auto* t = static_cast<TiffBuffer*>(h);
+  const std::size_t k = std::min<std::uint64_t>(static_cast<std::uint64_t>(n), t->bytes.size() > t->at ? t->bytes.size() - t->at : 0);
+  std::memcpy(buf, t->bytes.data() + t->at, k);
+  t->at += k;
+  return static_cast<tmsize_t>(k);
+}
+tmsize_t tiff_write(thandle_t h, void* buf, tmsize_t n) {
+  auto* t = static_cast<TiffBuffer*>(h);
+  if (t->bytes.size() < t->at + static_cast<std::uint64_t>(n)) t->bytes.resize(t->at + static_cast<std::uint64_t>(n));
+  std::memcpy(t->bytes.data() + t->at, buf, static_cast<std::size_t>(n));
+  t->at += static_cast<std::uint64_t>(n);
+  return n;
+}
+toff_t tiff_seek(thandle_t h, toff_t off, int whence) {
+  auto* t = static_cast<TiffBuffer*>(h);
+  t->at = whence == SEEK_SET ? off : whence == SEEK_CUR ? t->at + off : t->bytes.size() + off;
+  return t->at;
+}
+int tiff_close(thandle_t) { return 0; }
+toff_t tiff_size(thandle_t h) { return static_cast<TiffBuffer*>(h)->bytes.size(); }
+int tiff_map(thandle_t, void**, toff_t*) { return 0; }
+void tiff_unmap(thandle_t, void*, toff_t) {}
+
+TIFF* open_tiff(TiffBuffer& b, const char* mode) {
+  return TIFFClientOpen("test", mode, &b, &tiff_read, &tiff_write, &tiff_seek, &tiff_close, &tiff_size, &tiff_map, &tiff_unmap);
+}
+
+// `pages` grey pages of 8 × 4, page n filled with 40 × (n + 1), each with a description tag.
+std::string paged_tiff(int pages, const std::string& description) {
+  TiffBuffer b;
+  TIFF* t = open_tiff(b, "w");
+  for (int p = 0; p < pages; ++p) {
+    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, 8);
+    TIFFSetField(t, TIFFTAG_IMAGELENGTH, 4);
+    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8);
+    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+    TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 4);
+    if (!description.empty()) TIFFSetField(t, TIFFTAG_IMAGEDESCRIPTION, description.c_str());
+    std::vector<std::uint8_t> row(8, static_cast<std::uint8_t>(40 * (p + 1)));
+    for (int y = 0; y < 4; ++y) TIFFWriteScanline(t, row.data(), static_cast<std::uint32_t>(y), 0);
+    TIFFWriteDirectory(t);
+  }
+  TIFFClose(t);
+  return b.bytes;
+}
+
+TEST(CdrImageCodecs, EveryPageOfATiffPassesItsDescriptionDoesNot) {
+  const std::string tiff = paged_tiff(3, "secret-description 123456789018");
+  CdrResult r = run(tiff, "fax.tif");
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.reason << ": " << r.message;
+  EXPECT_TRUE(kinds(r).count("image_metadata"));
+  EXPECT_EQ(r.output.find("secret-description"), std::string::npos);
+  TiffBuffer back{r.output, 0};
+  TIFF* t = open_tiff(back, "r");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(TIFFNumberOfDirectories(t), 3);
+  std::vector<int> greys;
+  do {
+    std::vector<std::uint32_t> raster(8 * 4);
+    ASSERT_EQ(TIFFReadRGBAImageOriented(t, 8, 4, raster.data(), ORIENTATION_TOPLEFT, 1), 1);
+    greys.push_back(static_cast<int>(TIFFGetR(raster[0])));
+  } while (TIFFReadDirectory(t) != 0);
+  TIFFClose(t);
+  EXPECT_EQ(greys, (std::vector<int>{40, 80, 120}));
+  EXPECT_EQ(run(paged_tiff(1, ""), "clean.tif").verdict, Verdict::clean);
+
+  CdrPolicy small;
+  small.max_pixels = 8 * 4 * 2;  // two pages fit, the third does not
+  EXPECT_EQ(run(tiff, "fax.tif", small).reason, "limit");
+  EXPECT_EQ(run(tiff.substr(0, 40), "cut.tif").reason, "malformed");
+}
+
+// --- JPEG ------------------------------------------------------------------------------------
+
+// A 4 × 4 JPEG of one colour, with a comment; CMYK when `cmyk` (libjpeg writes Adobe's marker and
+// the ink values inverted, as Photoshop does).
+std::string small_jpeg(bool cmyk, const std::string& comment) {
+  jpeg_compress_struct c{};
+  jpeg_error_mgr errors{};
+  c.err = jpeg_std_error(&errors);
+  jpeg_create_compress(&c);
+  unsigned char* buffer = nullptr;
+  unsigned long size = 0;
+  jpeg_mem_dest(&c, &buffer, &size);
+  c.image_width = c.image_height = 4;
+  c.input_components = cmyk ? 4 : 3;
+  c.in_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+  jpeg_set_defaults(&c);
+  jpeg_set_quality(&c, 100, TRUE);
+  jpeg_start_compress(&c, TRUE);
+  if (!comment.empty()) jpeg_write_marker(&c, JPEG_COM, reinterpret_cast<const JOCTET*>(comment.data()), static_cast<unsigned>(comment.size()));
+  std::vector<unsigned char> row(static_cast<std::size_t>(4 * c.input_components));
+  for (std::size_t i = 0; i < row.size(); ++i) row[i] = cmyk ? static_cast<unsigned char>(i % 4 == 0 ? 55 : 255) : static_cast<unsigned char>(i % 3 == 0 ? 200 : 30);
+  while (c.next_scanline < 4) {
+    JSAMPROW r = row.data();
+    jpeg_write_scanlines(&c, &r, 1);
+  }
+  jpeg_finish_compress(&c);
+  std::string out(reinterpret_cast<const char*>(buffer), size);
+  jpeg_destroy_compress(&c);
+  std::free(buffer);
+  return out;
+}
+
+std::vector<int> first_pixel(const std::string& jpeg, bool cmyk) {
+  jpeg_decompress_struct d{};
+  jpeg_error_mgr errors{};
+  d.err = jpeg_std_error(&errors);
+  jpeg_create_decompress(&d);
+  jpeg_mem_src(&d, reinterpret_cast<const unsigned char*>(jpeg.data()), static_cast<unsigned long>(jpeg.size()));
+  jpeg_read_header(&d, TRUE);
+  d.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+  jpeg_start_decompress(&d);
+  std::vector<unsigned char> row(static_cast<std::size_t>(d.output_width) * static_cast<std::size_t>(d.output_components));
+  JSAMPROW r = row.data();
+  jpeg_read_scanlines(&d, &r, 1);
+  std::vector<int> pixel(row.begin(), row.begin() + d.output_components);
+  jpeg_abort_decompress(&d);
+  jpeg_destroy_decompress(&d);
+  return pixel;
+}
+
+TEST(CdrImageCodecs, AJpegLosesItsCommentAndCmykKeepsItsInkThroughTheRebuild) {
+  CdrResult r = run(small_jpeg(false, "secret-comment 123456789018"), "photo.jpg");
+  ASSERT_EQ(r.verdict, Verdict::sanitized) << r.reason << ": " << r.message;
+  EXPECT_TRUE(kinds(r).count("image_metadata"));
+  EXPECT_EQ(r.output.find("secret-comment"), std::string::npos);
+  const auto rgb = first_pixel(r.output, false);
+  ASSERT_EQ(rgb.size(), 3u);
+  EXPECT_NEAR(rgb[0], 200, 4);
+  EXPECT_NEAR(rgb[1], 30, 4);
+
+  const std::string cmyk = small_jpeg(true, "");
+  CdrResult c = run(cmyk, "print.jpg");
+  ASSERT_NE(c.verdict, Verdict::blocked) << c.message;
+  const auto before = first_pixel(cmyk, true), after = first_pixel(c.output, true);
+  ASSERT_EQ(after.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_NEAR(after[i], before[i], 4) << "channel " << i;  // the same ink, not inverted
+
+  EXPECT_EQ(run(small_jpeg(false, "").substr(0, 20), "cut.jpg").reason, "malformed");
+}
+
+// --- BMP -------------------------------------------------------------------------------------
+
+TEST(CdrImageCodecs, ABmpWhoseDeclaredPixelsAreMissingOrOfAnUnreadKindIsMalformed) {
+  // 2 × 2 RLE8 declaring 400 bytes of compressed pixels where the file holds 4.
+  fixtures::Bytes rle;
+  rle.raw("BM").u32(54 + 1024 + 4).u32(0).u32(54 + 1024).u32(40).u32(2).u32(2).u16(1).u16(8).u32(1).u32(400).u32(2835).u32(2835).u32(256).u32(0);
+  rle.raw(std::string(1024, '\0')).raw(std::string("\x02\x01\x00\x01", 4));
+  CdrResult r = run(rle.s, "scan.bmp");
+  EXPECT_EQ(r.verdict, Verdict::blocked);
+  EXPECT_EQ(r.reason, "malformed");
+  // BI_JPEG (4): a JPEG inside a BMP header is not read.
+  fixtures::Bytes jpeg_in_bmp;
+  jpeg_in_bmp.raw("BM").u32(54 + 16).u32(0).u32(54).u32(40).u32(2).u32(2).u16(1).u16(24).u32(4).u32(16).u32(2835).u32(2835).u32(0).u32(0);
+  jpeg_in_bmp.raw(std::string(16, '\0'));
+  EXPECT_EQ(run(jpeg_in_bmp.s, "scan.bmp").reason, "malformed");
+}
+
+}  // namespace
+}  // namespace sanso::cdr
