@@ -133,6 +133,7 @@ int run_web(const ServiceOptions& o, const std::string& listen_arg) {
     options->internet_origin = c.web.internet_origin;
     options->trusted_proxies = c.web.trusted_proxies;
     options->metrics_from = c.web.metrics_from;
+    options->nat64_prefixes = c.web.nat64_prefixes;
     options->municipality = s->base.service.policy.municipality.name.ja;
     options->node = c.node;
     every_options.push_back(std::move(*options));

@@ -489,7 +489,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   if (const toml::table* w = SANSO_TRY(r.table(root, "web"))) {
     SANSO_TRY(r.only_keys(*w, "[web]", {"tls_cert", "tls_key", "roles", "session_idle_minutes", "session_max_hours", "max_failures",
                                          "lockout_minutes", "min_password_length", "require_second_factor", "admin_roles",
-                                         "public_origin", "internet_origin", "trusted_proxies", "permissions", "metrics_from"}));
+                                         "public_origin", "internet_origin", "trusted_proxies", "permissions", "metrics_from", "nat64_prefixes"}));
     SANSO_TRY(r.string(*w, "tls_cert", c.web.tls_cert));
     SANSO_TRY(r.string(*w, "tls_key", c.web.tls_key));
     if (c.web.tls_cert.empty() != c.web.tls_key.empty()) {
@@ -553,6 +553,18 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
         return make_error("config.value", where(path, *w->get("metrics_from")),
                           "'" + network + "' in 'metrics_from' is not an address or network (e.g. \"192.0.2.7\" or \"10.0.0.0/24\")");
       }
+    }
+    SANSO_TRY(r.strings(*w, "nat64_prefixes", c.web.nat64_prefixes));
+    for (auto& prefix : c.web.nat64_prefixes) {
+      auto cidr = policy::parse_cidr(prefix);
+      const bool rfc6052 = cidr && !cidr->v4 && !cidr->host_bits_set &&
+                           (cidr->bits == 32 || cidr->bits == 40 || cidr->bits == 48 || cidr->bits == 56 || cidr->bits == 64 || cidr->bits == 96);
+      if (!rfc6052) {
+        return make_error("config.value", where(path, *w->get("nat64_prefixes")),
+                          "'" + prefix + "' in 'nat64_prefixes' is not an IPv6 NAT64 prefix of RFC 6052's lengths (/32, /40, /48, /56, /64 or /96, "
+                          "no host bits), e.g. \"2001:db8:64::/96\"");
+      }
+      prefix = policy::format_ip(cidr->base) + "/" + std::to_string(cidr->bits);
     }
     SANSO_TRY(r.strings(*w, "trusted_proxies", c.web.trusted_proxies));
     for (auto& proxy : c.web.trusted_proxies) {

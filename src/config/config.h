@@ -162,6 +162,9 @@ struct WebSettings {
   std::vector<std::string> trusted_proxies;
   // Addresses and networks (a Prometheus server) that may read /metrics without an API token.
   std::vector<std::string> metrics_from;
+  // The city's network-specific NAT64 prefixes (RFC 6052), canonical: a console client seen
+  // through one is the IPv4 address it carries (the flood limiter counts it as that address).
+  std::vector<std::string> nat64_prefixes;
   std::int64_t session_idle_minutes = 30;
   std::int64_t session_max_hours = 12;
   std::int64_t max_failures = 5;      // consecutive failed sign-ins before the account is locked

@@ -66,6 +66,9 @@ struct ConsoleOptions {
   std::vector<std::string> trusted_proxies;
   // [web] metrics_from: addresses and networks that may read /metrics without a token.
   std::vector<std::string> metrics_from;
+  // [web] nat64_prefixes: the city's network-specific NAT64 prefixes (RFC 6052, e.g.
+  // "2001:db8:64::/96"): a client seen through one counts as the IPv4 address it carries.
+  std::vector<std::string> nat64_prefixes;
   // [listeners] web_zones: the zone this console serves ("internet", "lgwan"); empty: every
   // page, to every address. A zone's console answers only browsers whose address (behind a
   // trusted proxy: the X-Forwarded-For it vouches for) is in that zone's cidrs, and only people

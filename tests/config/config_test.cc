@@ -460,7 +460,8 @@ TEST(Config, WebConsoleSettings) {
   auto set = parse_config(base + "[web]\ntls_cert = \"tls/console.crt\"\ntls_key = \"tls/console.key\"\nroles = [\"security_manager\"]\n"
                                  "session_idle_minutes = 10\nsession_max_hours = 8\nmax_failures = 3\nlockout_minutes = 60\n"
                                  "min_password_length = 16\nrequire_second_factor = true\nadmin_roles = [\"security_manager\"]\n"
-                                 "public_origin = \"https://console.city.example.lg.jp:8443\"\ninternet_origin = \"https://files.city.example.jp\"\ntrusted_proxies = [\"10.0.0.5\", \"::ffff:127.0.0.1\", \"2001:DB8::1\"]\n",
+                                 "public_origin = \"https://console.city.example.lg.jp:8443\"\ninternet_origin = \"https://files.city.example.jp\"\ntrusted_proxies = [\"10.0.0.5\", \"::ffff:127.0.0.1\", \"2001:DB8::1\"]\n"
+                                 "nat64_prefixes = [\"2001:DB8:64:0::/96\", \"64:ff9b:1::/48\"]\n",
                           "/etc/sanso/sanso.toml");
   ASSERT_TRUE(set) << set.error().to_string();
   EXPECT_EQ(set->web.tls_cert, "/etc/sanso/tls/console.crt");
@@ -478,6 +479,8 @@ TEST(Config, WebConsoleSettings) {
   EXPECT_EQ(set->web.internet_origin, "https://files.city.example.jp");
   // Canonical, so that the console compares like with like.
   EXPECT_EQ(set->web.trusted_proxies, (std::vector<std::string>{"10.0.0.5", "127.0.0.1", "2001:db8::1"}));
+  EXPECT_EQ(set->web.nat64_prefixes, (std::vector<std::string>{"2001:db8:64::/96", "64:ff9b:1::/48"}));
+  EXPECT_TRUE(defaults->web.nat64_prefixes.empty());
 
   struct Bad {
     const char* text;
@@ -494,7 +497,11 @@ TEST(Config, WebConsoleSettings) {
                        Bad{"[web]\ninternet_origin = \"https://user@files.example\"\n", "internet_origin"},
                        Bad{"[web]\ninternet_origin = \"files.example\"\n", "internet_origin"},
                        Bad{"[web]\ntrusted_proxies = [\"10.0.0.0/8\"]\n", "trusted_proxies"},
-                       Bad{"[web]\ntrusted_proxies = [\"proxy.example\"]\n", "trusted_proxies"}}) {
+                       Bad{"[web]\ntrusted_proxies = [\"proxy.example\"]\n", "trusted_proxies"},
+                       Bad{"[web]\nnat64_prefixes = [\"2001:db8:64::/80\"]\n", "nat64_prefixes"},  // not an RFC 6052 length
+                       Bad{"[web]\nnat64_prefixes = [\"2001:db8:64::1/96\"]\n", "nat64_prefixes"},  // host bits
+                       Bad{"[web]\nnat64_prefixes = [\"192.0.2.0/24\"]\n", "nat64_prefixes"},
+                       Bad{"[web]\nnat64_prefixes = [\"translator\"]\n", "nat64_prefixes"}}) {
     auto r = parse_config(base + b.text, "s.toml");
     ASSERT_FALSE(r) << b.text;
     EXPECT_NE((r.error().where + r.error().message).find(b.says), std::string::npos) << r.error().to_string();

@@ -234,5 +234,36 @@ TEST(PostLimit, ANat64AddressIsTheIPv4ClientItCarries) {
   EXPECT_EQ(PostLimit::network_of("64:ff9b::c000:201"), "192.0.2.1");
 }
 
+// A translator with the city's own prefix (RFC 6052) is recognised only when configured: then
+// each IPv4 client behind it has its own allowance, at every prefix length's layout.
+TEST(PostLimit, ANetworkSpecificNat64PrefixIsRecognisedWhenConfigured) {
+  const auto now = Clock::now();
+  auto prefix = [](const char* text, int bits) {
+    PostLimit::Nat64Prefix p;
+    in6_addr a{};
+    EXPECT_EQ(::inet_pton(AF_INET6, text, &a), 1);
+    std::memcpy(p.bytes.data(), a.s6_addr, 16);
+    p.bits = bits;
+    return p;
+  };
+  // Unconfigured, two IPv4 clients under 2001:db8:64::/96 are one /64: the second is refused.
+  PostLimit plain(1, std::chrono::seconds(600));
+  ASSERT_TRUE(spend(plain, "2001:db8:64::c000:201", 1, now));
+  EXPECT_NE(plain.admit("2001:db8:64::c000:202", now).verdict, Verdict::kAdmit);
+
+  PostLimit limit(1, std::chrono::seconds(600), PostLimit::kNetworksKept, {prefix("2001:db8:64::", 96), prefix("2001:db8:100::", 48)});
+  ASSERT_TRUE(spend(limit, "2001:db8:64::c000:201", 1, now));
+  const auto over = limit.admit("2001:db8:64::192.0.2.1", now);
+  EXPECT_EQ(over.verdict, Verdict::kFirstRefusal);
+  EXPECT_EQ(over.network, "192.0.2.1");
+  EXPECT_TRUE(spend(limit, "2001:db8:64::c000:202", 1, now)) << "another IPv4 client behind the same translator";
+  // /48: 192.0.2.3 is bytes 6–7 and 9–10, the "u" octet (byte 8) between them.
+  EXPECT_EQ(PostLimit::network_of("2001:db8:100:c000:2:300::", {prefix("2001:db8:100::", 48)}), "192.0.2.3");
+  ASSERT_TRUE(spend(limit, "2001:db8:100:c000:2:300::", 1, now));
+  EXPECT_EQ(limit.admit("192.0.2.3", now).verdict, Verdict::kFirstRefusal) << "the same IPv4 client, seen directly";
+  // An address outside every prefix is still an IPv6 client of its own.
+  EXPECT_EQ(PostLimit::network_of("2001:db8:65::1", {prefix("2001:db8:64::", 96)}), "2001:db8:65::/64");
+}
+
 }  // namespace
 }  // namespace sanso::web::internal

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "policy/network.h"
 #include "web/accounts.h"
 #include "web/api_tokens.h"
 #include "web/console.h"
@@ -102,7 +103,22 @@ struct Console::Impl {
       : options(std::move(o)),
         services(std::move(s)),
         unauthenticated_posts(static_cast<std::size_t>(std::max(options.unauthenticated_posts_per_window, 1)),
-                              std::chrono::seconds(std::max(options.unauthenticated_post_window_seconds, 1))) {}
+                              std::chrono::seconds(std::max(options.unauthenticated_post_window_seconds, 1)), internal::PostLimit::kNetworksKept,
+                              nat64_prefixes(options.nat64_prefixes)) {}
+
+  // The configured prefixes as the limiter compares them (text config already checked).
+  static std::vector<internal::PostLimit::Nat64Prefix> nat64_prefixes(const std::vector<std::string>& texts) {
+    std::vector<internal::PostLimit::Nat64Prefix> out;
+    for (const auto& text : texts) {
+      auto cidr = policy::parse_cidr(text);
+      if (!cidr || cidr->v4) continue;
+      internal::PostLimit::Nat64Prefix p;
+      for (int i = 0; i < 16; ++i) p.bytes[static_cast<std::size_t>(i)] = static_cast<unsigned char>(cidr->base >> (8 * (15 - i)));
+      p.bits = cidr->bits;
+      out.push_back(p);
+    }
+    return out;
+  }
 
   using Page = std::function<void(const httplib::Request&, httplib::Response&, const internal::Context&)>;
 

@@ -10,7 +10,8 @@
 // Networks are keyed by their binary prefix, never by text ("2001:db8::1" and "2001:0db8:0:0::2"
 // are one /64; "::ffff:192.0.2.1", the NAT64 "64:ff9b::c000:201", Teredo's and 6to4's addresses
 // are the IPv4 client they carry, 192.0.2.1). A translator with a network-specific NAT64 prefix
-// (RFC 6052, 64:ff9b:1::/48) is not recognised: its IPv4 users share one /64. Users behind
+// (RFC 6052: an operator's own, or one of 64:ff9b:1::/48, RFC 8215) is recognised when [web]
+// nat64_prefixes names it; otherwise its IPv4 users share one /64. Users behind
 // one carrier-grade NAT share one IPv4 address and so one allowance: nothing in the request tells
 // them apart.
 //
@@ -68,8 +69,14 @@ class PostLimit {
   // against their /56 and /48 only): churning the table then takes some 2,000 /48s, not 68.
   static constexpr std::size_t kChildrenPer48 = 32;
 
-  PostLimit(std::size_t per_window, std::chrono::seconds window, std::size_t networks_kept = kNetworksKept)
-      : per_window_(per_window), window_(window), networks_kept_(networks_kept < 3 ? 3 : networks_kept) {}
+  // A network-specific NAT64 prefix (RFC 6052): /32, /40, /48, /56, /64 or /96.
+  struct Nat64Prefix {
+    std::array<unsigned char, 16> bytes{};
+    int bits = 96;
+  };
+
+  PostLimit(std::size_t per_window, std::chrono::seconds window, std::size_t networks_kept = kNetworksKept, std::vector<Nat64Prefix> nat64 = {})
+      : per_window_(per_window), window_(window), networks_kept_(networks_kept < 3 ? 3 : networks_kept), nat64_(std::move(nat64)) {}
 
   // Counts one POST of `client` (an address) at `now`.
   Admission admit(const std::string& client, std::chrono::steady_clock::time_point now) {
@@ -133,9 +140,9 @@ class PostLimit {
   }
 
   // One client, as text for records: an IPv4 address, or the /64 of an IPv6 one.
-  static std::string network_of(const std::string& address) {
+  static std::string network_of(const std::string& address, const std::vector<Nat64Prefix>& nat64 = {}) {
     std::array<unsigned char, 16> bytes{};
-    const int family = parse(address, bytes);
+    const int family = parse(address, bytes, nat64);
     if (family == AF_INET) return prefix_text(AF_INET, bytes, 32);
     if (family == AF_INET6) return prefix_text(AF_INET6, bytes, 64);
     return address;
@@ -162,7 +169,7 @@ class PostLimit {
 
   // AF_INET or AF_INET6 with the address's bytes (a v4-mapped IPv6 address as the IPv4 one);
   // 0 for text that is no address.
-  static int parse(const std::string& address, std::array<unsigned char, 16>& bytes) {
+  static int parse(const std::string& address, std::array<unsigned char, 16>& bytes, const std::vector<Nat64Prefix>& nat64 = {}) {
     in_addr v4{};
     if (::inet_pton(AF_INET, address.c_str(), &v4) == 1) {
       std::memcpy(bytes.data(), &v4, 4);
@@ -175,6 +182,18 @@ class PostLimit {
     static constexpr unsigned char kNat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
     if (IN6_IS_ADDR_V4MAPPED(&v6) || std::memcmp(v6.s6_addr, kNat64, sizeof kNat64) == 0) {
       std::memcpy(bytes.data(), &v6.s6_addr[12], 4);
+      return AF_INET;
+    }
+    // The city's own translators: the IPv4 address follows the prefix, skipping bits 64–71 (the
+    // "u" octet RFC 6052 keeps zero).
+    for (const Nat64Prefix& p : nat64) {
+      if (p.bits < 32 || p.bits > 96 || p.bits % 8 != 0) continue;  // not an RFC 6052 length (config refuses them)
+      if (std::memcmp(v6.s6_addr, p.bytes.data(), static_cast<std::size_t>(p.bits / 8)) != 0) continue;
+      std::size_t at = static_cast<std::size_t>(p.bits / 8);
+      for (std::size_t got = 0; got < 4; ++at) {
+        if (at == 8) continue;
+        bytes[got++] = v6.s6_addr[at];
+      }
       return AF_INET;
     }
     // Teredo (2001:0::/32, RFC 4380): the client's own IPv4 address, inverted, in the last four
@@ -203,7 +222,7 @@ class PostLimit {
 
   std::vector<Network> networks_of(const std::string& address) const {
     std::array<unsigned char, 16> bytes{};
-    const int family = parse(address, bytes);
+    const int family = parse(address, bytes, nat64_);
     if (family == AF_INET) {
       return {{"4/" + std::string(reinterpret_cast<const char*>(bytes.data()), 4), prefix_text(AF_INET, bytes, 32), per_window_}};
     }
@@ -290,6 +309,7 @@ class PostLimit {
   std::size_t per_window_;
   std::chrono::seconds window_;
   std::size_t networks_kept_;
+  std::vector<Nat64Prefix> nat64_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;
   std::list<std::string> recency_;  // networks with allowance left, most recently used first
