@@ -14,7 +14,7 @@ packages=(
   libuchardet-dev libytnef0-dev libkainjow-mustache-dev
   libqpdf-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
   # the CDR engine's image codecs, each format's own library (src/cdr/image/codecs.h)
-  libjpeg62-turbo-dev libpng-dev libgif-dev libwebp-dev libtiff-dev liblcms2-dev librsvg2-dev libgdk-pixbuf-2.0-dev libcairo2-dev
+  libjpeg62-turbo-dev libpng-dev libgif-dev libwebp-dev liblcms2-dev librsvg2-dev libgdk-pixbuf-2.0-dev libcairo2-dev
   libpango1.0-dev                        # the tests render pictures of text for the OCR tests
   libmilter-dev                          # the Postfix milter
   zlib1g-dev                             # gzip-compressed flow logs (src/monitor), gzip/deflate downloads (src/icap)
@@ -27,6 +27,7 @@ packages=(
   # converters run as separate, sandboxed processes (never linked): legacy conversion, rasterize
   # mode, and the tests' proof that rebuilt Office files still open
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui poppler-utils poppler-data
+  libtiff-tools                          # tiff2rgba decodes TIFF pages apart from us (libtiff links JBIG-KIT, GPL)
   tesseract-ocr tesseract-ocr-jpn        # OCR: the outgoing check reads the text of pictures (cdr::picture_text)
   clamav-daemon                          # optional antivirus: the tests run a private clamd with a test signature
   # servers the tests run for real (each started privately by the test harness)

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "cdr/cdr.h"
+#include "cdr/image/tiff_file.h"
 #include "cdr/internal/format.h"
 
 #ifndef SANSO_CDR_FORMAT
@@ -92,6 +93,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const char first = size > 0 ? static_cast<char>(data[0]) : '\0';
     const char* type = first == '\x89' ? "png" : first == 'B' ? "bmp" : first == 'G' ? "gif" : first == 'R' ? "webp" : (first == 'I' || first == 'M') ? "tiff" : "jpeg";
     r = internal::sanitize_image(bytes, type, ctx);
+    // A TIFF's pages come back from tiff2rgba as the converter wrote them, hostile all the same:
+    // read and written again as the engine's 'T' job does.
+    if (first == 'I' || first == 'M') {
+      if (auto pages = internal::image::read_rgba_tiff(bytes, policy.max_pixels)) {
+        if (!internal::image::write_tiff(*pages)) __builtin_trap();  // pages that were read can be written
+      }
+    }
   }
   if (format == "text") r = internal::sanitize_text(bytes, "csv", ctx);
   if (format == "pages") r = internal::assemble_page_images({bytes}, ctx);  // a rendered page, as rasterize mode binds it

@@ -8,7 +8,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
+#include <cstdio>
+#include <cstring>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -134,7 +137,26 @@ std::string exchange(int port, const std::string& request) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) __builtin_trap();  // the console stopped listening
+  // Closed with a reset, not into TIME_WAIT: two connections an input, thousands a second, would
+  // otherwise use up the loopback's ephemeral ports within a 20-second run and make connect()
+  // fail for the harness's own reasons (seen twice in CI's fuzz smoke).
+  const linger reset{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  // A console that stopped listening refuses for good; a busy kernel may refuse for a moment
+  // (a full accept queue, no port free yet): tried for two seconds before it counts.
+  int tries = 0;
+  while (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    const int why = errno;
+    if (++tries > 200 || (why != ECONNREFUSED && why != EADDRNOTAVAIL && why != EAGAIN && why != EINTR && why != ETIMEDOUT)) {
+      std::fprintf(stderr, "connect() to the console failed: %s (after %d tries)\n", std::strerror(why), tries);
+      __builtin_trap();  // the console stopped listening
+    }
+    ::close(fd);
+    ::usleep(10000);
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  }
   std::size_t sent = 0;
   while (sent < request.size()) {
     ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);

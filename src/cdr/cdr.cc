@@ -13,6 +13,7 @@
 
 #include "cdr/internal/convert.h"
 #include "cdr/internal/format.h"
+#include "cdr/image/tiff_file.h"
 #include "cdr/internal/image_setup.h"
 #include "core/text.h"
 #include "mime/charset.h"
@@ -424,7 +425,8 @@ CdrResult run_sandboxed(const SandboxedWork& work, std::string_view bytes, std::
 
 namespace {
 
-// One job for an engine worker: its kind ('S' sanitize a file, 'P' bind page images into a PDF),
+// One job for an engine worker: its kind ('S' sanitize a file, 'P' bind page images into a PDF,
+// 'T' write tiff2rgba's pages as a new TIFF),
 // the name's length (4 bytes), the name, then the payload.
 std::string make_job(char kind, std::string_view name, std::string_view payload) {
   std::string job;
@@ -446,6 +448,20 @@ CdrResult do_job(std::string_view job, const CdrPolicy& policy) {
   if (n > job.size() - 5) return bad;
   std::string_view name = job.substr(5, n), payload = job.substr(5 + n);
   if (job[0] == 'S') return internal::sanitize_pass(payload, name, policy);
+  if (job[0] == 'T') {  // tiff2rgba's pages (image/tiff_file.h), written as a new TIFF
+    CdrResult r;
+    r.type = "tiff";
+    auto pages = internal::image::read_rgba_tiff(payload, policy.max_pixels);
+    auto tiff = pages ? internal::image::write_tiff(*pages) : Result<std::string>(pages.error());
+    if (!tiff) {
+      internal::block_with(r, internal::blocked(tiff.error().code, std::string(name), tiff.error().message), name);
+      return r;
+    }
+    r.verdict = Verdict::sanitized;
+    r.output = std::move(tiff).value();
+    r.output_name = std::string(name);
+    return r;
+  }
   if (job[0] != 'P') return bad;
   std::vector<std::string_view> pages;
   if (!internal::unpack_pages(payload, pages)) return bad;

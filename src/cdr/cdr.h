@@ -118,6 +118,9 @@ struct CdrPolicy {
   int dpi = 150;                // rasterize: rendering resolution
   std::string libreoffice = "/usr/lib/libreoffice/program/soffice.bin";
   std::string pdftoppm = "/usr/bin/pdftoppm";
+  // TIFF pages are decoded by libtiff's own program, apart from us (libtiff-tools): Debian's
+  // libtiff links JBIG-KIT (GPL-2+). Without it, TIFF files are blocked ("unsupported").
+  std::string tiff2rgba = "/usr/bin/tiff2rgba";
   std::chrono::milliseconds converter_timeout{180000};
 };
 

@@ -256,9 +256,49 @@ CdrResult rasterize(CdrResult first, std::string_view original, std::string_view
   return second;
 }
 
+// A TIFF's pages to RGBA by libtiff's own tiff2rgba, in the converter sandbox; an engine worker
+// reads them back and writes a new TIFF ('T').
+CdrResult decode_tiff(CdrResult first, std::string_view original, std::string_view name, const CdrPolicy& policy, const WorkerCall& worker) {
+  if (auto ready = executable(policy.tiff2rgba, "tiff2rgba", "libtiff-tools"); !ready) {
+    return blocked_as(std::move(first), "unsupported", std::string(name) + ": TIFF files are rebuilt by a separate program that is not available here (" + ready.error().message + ")");
+  }
+  Scratch s;
+  if (s.dir.empty()) return blocked_as(std::move(first), "internal", std::string(name) + ": no scratch directory for the conversion");
+  const fs::path in = s.dir / "image.tif", out = s.dir / "rgba.tif";
+  if (!write_file(in, original)) return blocked_as(std::move(first), "internal", std::string(name) + ": cannot write the scratch copy");
+  // Uncompressed, one strip a page; libtiff's own allocation limit under the box's.
+  sandbox::ConverterJob job = job_for(policy, s, {policy.tiff2rgba, "-c", "none", "-r", "4294967295", "-M", "2048", in.string(), out.string()});
+  job.file_bytes = std::max<std::size_t>(static_cast<std::size_t>(policy.max_pixels) * 4 + (std::size_t{1} << 20), std::size_t{64} << 20);
+  auto ran = sandbox::run_converter(job);
+  if (!ran) return blocked_as(std::move(first), reason_of(ran.error()), std::string(name) + ": " + ran.error().message);
+  if (ran->exit_code != 0) return blocked_as(std::move(first), "malformed", std::string(name) + ": the TIFF's pages could not be decoded: " + last_words(ran->log));
+  std::string rgba = read_file(out, job.file_bytes);
+  if (rgba.empty()) return blocked_as(std::move(first), "malformed", std::string(name) + ": the TIFF's pages could not be decoded (no output)");
+  CdrResult second = worker('T', name, rgba);
+  if (second.verdict == Verdict::blocked) {
+    second.type = first.type;
+    second.message = std::string(name) + ": " + second.message;
+    return second;
+  }
+  // What the first pass found (metadata, a profile) is gone with the rebuild.
+  std::vector<Finding> findings;
+  for (const Finding& f : first.findings) {
+    if (f.action != FindingAction::kBlocked) findings.push_back(f);
+  }
+  for (Finding& f : second.findings) findings.push_back(std::move(f));
+  second.findings = std::move(findings);
+  second.type = first.type;
+  second.verdict = second.findings.empty() ? Verdict::clean : Verdict::sanitized;
+  second.output_name = std::string(name);
+  return second;
+}
+
 }  // namespace
 
 std::string conversion_for(const CdrResult& result, const CdrPolicy& policy) {
+  // A TIFF the engine judged (its pages within the limit, nothing else wrong): "unsupported" is
+  // the engine's word for "decode me outside" (image.cc).
+  if (result.type == "tiff" && result.verdict == Verdict::blocked && result.reason == "unsupported") return "tiff";
   // Legacy files blocked for their macros or objects are converted (the macros do not survive);
   // encrypted, malformed or oversized ones stay blocked.
   const bool usable = result.verdict != Verdict::blocked || (is_legacy(result.type) && result.reason == "active-content");
@@ -294,6 +334,7 @@ CdrResult finish_conversion(CdrResult first, std::string_view original, std::str
   const std::string conversion = first.conversion;
   first.conversion.clear();
   if (conversion == "pages") return rasterize(std::move(first), original, name, policy, worker);
+  if (conversion == "tiff") return decode_tiff(std::move(first), original, name, policy, worker);
   if (conversion == "docx" || conversion == "xlsx" || conversion == "pptx") return convert_legacy(std::move(first), conversion, original, name, policy, worker);
   return blocked_as(std::move(first), "internal", std::string(name) + ": unknown conversion '" + conversion + "'");
 }

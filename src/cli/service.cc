@@ -290,6 +290,7 @@ cdr::CdrPolicy cdr_policy_from(const config::CdrSettings& s) {
   p.dpi = static_cast<int>(s.dpi);
   p.libreoffice = s.libreoffice;
   p.pdftoppm = s.pdftoppm;
+  p.tiff2rgba = s.tiff2rgba;
   p.converter_timeout = std::chrono::seconds(s.converter_timeout_seconds);
   return p;
 }

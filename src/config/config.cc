@@ -345,7 +345,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
   if (const toml::table* d = SANSO_TRY(r.table(root, "cdr"))) {
     SANSO_TRY(r.only_keys(*d, "[cdr]", {"keep_hyperlinks", "remove_pdf_uri", "csv_bom", "extension_map", "max_depth", "max_members",
                                          "max_expanded_mb", "max_ratio", "max_pixels", "max_file_mb", "timeout_seconds", "attachments", "clamd",
-                                         "mode", "convert_legacy", "max_pages", "dpi", "libreoffice", "pdftoppm", "converter_timeout_seconds", "chromium"}));
+                                         "mode", "convert_legacy", "max_pages", "dpi", "libreoffice", "pdftoppm", "tiff2rgba", "converter_timeout_seconds", "chromium"}));
     SANSO_TRY(r.string(*d, "clamd", c.cdr.clamd));
     SANSO_TRY(r.boolean(*d, "keep_hyperlinks", c.cdr.keep_hyperlinks));
     SANSO_TRY(r.boolean(*d, "remove_pdf_uri", c.cdr.remove_pdf_uri));
@@ -367,6 +367,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     if (c.cdr.dpi > 600) return make_error("config.value", where(path, *d->get("dpi")), "'dpi' must be at most 600 (pages become huge images)");
     SANSO_TRY(r.string(*d, "libreoffice", c.cdr.libreoffice));
     SANSO_TRY(r.string(*d, "pdftoppm", c.cdr.pdftoppm));
+    SANSO_TRY(r.string(*d, "tiff2rgba", c.cdr.tiff2rgba));
     SANSO_TRY(r.string(*d, "chromium", c.cdr.chromium));
     SANSO_TRY(r.integer(*d, "converter_timeout_seconds", c.cdr.converter_timeout_seconds, 1));
     SANSO_TRY(r.word(*d, "attachments", c.cdr.attachments, mail::parse_attachment_action));

@@ -118,6 +118,7 @@ struct CdrSettings {
   std::int64_t dpi = 150;                // rasterize
   std::string libreoffice = "/usr/lib/libreoffice/program/soffice.bin";
   std::string pdftoppm = "/usr/bin/pdftoppm";
+  std::string tiff2rgba = "/usr/bin/tiff2rgba";  // libtiff-tools: TIFF pages decoded apart from Sanso
   std::string chromium = "/usr/lib/chromium/chromium";  // prints the PDF inspection report (its binary, not the launcher script)
   std::int64_t converter_timeout_seconds = 180;
 };

@@ -30,6 +30,14 @@
 namespace sanso::sandbox {
 namespace {
 
+// access()-like calls (`mode_arg`: the argument holding the mode): F_OK and R_OK answered 0,
+// W_OK and X_OK answered EACCES, none of them reaching the kernel.
+bool answer_access(scmp_filter_ctx ctx, int syscall, unsigned mode_arg) {
+  return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), syscall, 1, SCMP_CMP(mode_arg, SCMP_CMP_MASKED_EQ, W_OK | X_OK, 0)) == 0 &&
+         seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), syscall, 1, SCMP_CMP(mode_arg, SCMP_CMP_MASKED_EQ, W_OK, W_OK)) == 0 &&
+         seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), syscall, 1, SCMP_CMP(mode_arg, SCMP_CMP_MASKED_EQ, X_OK, X_OK)) == 0;
+}
+
 // Everything a parser needs to compute and allocate, and nothing that reaches outside the process.
 bool apply_filter() {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
@@ -59,10 +67,15 @@ bool apply_filter() {
       // Worker threads name themselves; no other prctl.
       seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME)) != 0 ||
       // fontconfig asks whether a font file it already holds is still readable at each new text
-      // size (librsvg drawing an SVG's text). The answer is yes without the kernel looking: a
-      // parser learns nothing of the file system from it, and opening a file stays forbidden.
-      seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), SCMP_SYS(access), 0) != 0 || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), SCMP_SYS(faccessat), 0) != 0 ||
-      seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), SCMP_SYS(faccessat2), 0) != 0) {
+      // size (librsvg drawing an SVG's text). Asked for existence or reading, the answer is yes
+      // without the kernel looking — a parser learns nothing of the file system from it, and
+      // opening a file stays forbidden; asked for writing or executing, no (EACCES), so that no
+      // library takes a branch that only ends at a forbidden open or exec.
+      !answer_access(ctx, SCMP_SYS(access), 1) || !answer_access(ctx, SCMP_SYS(faccessat), 2) || !answer_access(ctx, SCMP_SYS(faccessat2), 2) ||
+      // Every thread of the process, not only this one: a library may have started threads in
+      // the set-up before the filter (librsvg's for SVG filters), and a thread outside the filter
+      // is a parser outside the sandbox.
+      seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) {
     seccomp_release(ctx);
     return false;
   }

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <jpeglib.h>
 #include <png.h>
-#include <tiffio.h>
 #include <webp/decode.h>
 #include <webp/demux.h>
 #include <webp/encode.h>
@@ -16,12 +15,17 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "cdr/cdr.h"
 #include "cdr/fixtures.h"
+#include "cdr/image/tiff_file.h"
+#include "sandbox/converter.h"
 
 namespace sanso::cdr {
 namespace {
@@ -123,6 +127,42 @@ TEST(CdrImageCodecs, AnAnimatedGifKeepsEveryFrameItsTimingAndLoopButNotItsCommen
   EXPECT_EQ(back.loops, 3);
   // A clean GIF (no comment, nothing after it) is rebuilt without findings.
   EXPECT_EQ(run(animated_gif(2, ""), "clean.gif").verdict, Verdict::clean);
+}
+
+// Only what the picture shows crosses: a frame reaching past the screen is cut to it, and colour
+// table entries no pixel uses are written as black.
+TEST(CdrImageCodecs, AGifKeepsOnlyTheColoursItShowsAndFramesWithinItsScreen) {
+  std::string gif = animated_gif(1, "");  // one 8 × 8 frame of index 0 on an 8 × 8 screen, 4 colours
+  // The unused third colour (0, 255, 0) becomes a message in the table: "ABC".
+  const std::size_t table = 13;
+  gif[table + 6] = 'A';
+  gif[table + 7] = 'B';
+  gif[table + 8] = 'C';
+  CdrResult r = run(gif, "logo.gif");
+  ASSERT_NE(r.verdict, Verdict::blocked) << r.message;
+  EXPECT_EQ(r.output.find("ABC"), std::string::npos);
+  EXPECT_EQ(read_gif(r.output).frames, 1);
+
+  // The frame moved to (4, 4): half of it lies outside the screen and is cut away.
+  std::string moved = animated_gif(1, "");
+  const std::size_t desc = moved.find('\x2C');
+  ASSERT_NE(desc, std::string::npos);
+  moved[desc + 1] = 4;
+  moved[desc + 3] = 4;
+  CdrResult cut = run(moved, "moved.gif");
+  ASSERT_NE(cut.verdict, Verdict::blocked) << cut.message;
+  std::pair<const std::string*, std::size_t> in{&cut.output, 0};
+  int error = 0;
+  GifFileType* back = DGifOpen(&in, &read_gif_bytes, &error);
+  ASSERT_NE(back, nullptr);
+  ASSERT_EQ(DGifSlurp(back), GIF_OK);
+  EXPECT_EQ(back->SavedImages[0].ImageDesc.Left, 4);
+  EXPECT_EQ(back->SavedImages[0].ImageDesc.Width, 4);
+  EXPECT_EQ(back->SavedImages[0].ImageDesc.Height, 4);
+  DGifCloseFile(back, &error);
+  // Wholly outside: no encoder writes that.
+  moved[desc + 1] = 9;
+  EXPECT_EQ(run(moved, "outside.gif").reason, "malformed");
 }
 
 TEST(CdrImageCodecs, GifFramesAreCountedAgainstThePixelLimitBeforeTheyAreDecoded) {
@@ -241,84 +281,129 @@ TEST(CdrImageCodecs, WebPLosesItsExifKeepsItsPixelsAndAnAnimationKeepsItsFrames)
 }
 
 // --- TIFF ------------------------------------------------------------------------------------
+// Made by hand (no libtiff in the tests' process either: Debian's links JBIG-KIT, GPL).
 
-struct TiffBuffer {
-  std::string bytes;
-  std::uint64_t at = 0;
-};
-tmsize_t tiff_read(thandle_t h, void* buf, tmsize_t n) {
-  auto* t = static_cast<TiffBuffer*>(h);
-  const std::size_t k = std::min<std::uint64_t>(static_cast<std::uint64_t>(n), t->bytes.size() > t->at ? t->bytes.size() - t->at : 0);
-  std::memcpy(buf, t->bytes.data() + t->at, k);
-  t->at += k;
-  return static_cast<tmsize_t>(k);
+void le16(std::string& s, unsigned v) {
+  s.push_back(static_cast<char>(v & 0xFF));
+  s.push_back(static_cast<char>((v >> 8) & 0xFF));
 }
-tmsize_t tiff_write(thandle_t h, void* buf, tmsize_t n) {
-  auto* t = static_cast<TiffBuffer*>(h);
-  if (t->bytes.size() < t->at + static_cast<std::uint64_t>(n)) t->bytes.resize(t->at + static_cast<std::uint64_t>(n));
-  std::memcpy(t->bytes.data() + t->at, buf, static_cast<std::size_t>(n));
-  t->at += static_cast<std::uint64_t>(n);
-  return n;
-}
-toff_t tiff_seek(thandle_t h, toff_t off, int whence) {
-  auto* t = static_cast<TiffBuffer*>(h);
-  t->at = whence == SEEK_SET ? off : whence == SEEK_CUR ? t->at + off : t->bytes.size() + off;
-  return t->at;
-}
-int tiff_close(thandle_t) { return 0; }
-toff_t tiff_size(thandle_t h) { return static_cast<TiffBuffer*>(h)->bytes.size(); }
-int tiff_map(thandle_t, void**, toff_t*) { return 0; }
-void tiff_unmap(thandle_t, void*, toff_t) {}
-
-TIFF* open_tiff(TiffBuffer& b, const char* mode) {
-  return TIFFClientOpen("test", mode, &b, &tiff_read, &tiff_write, &tiff_seek, &tiff_close, &tiff_size, &tiff_map, &tiff_unmap);
+void le32(std::string& s, unsigned long v) {
+  for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
 }
 
-// `pages` grey pages of 8 × 4, page n filled with 40 × (n + 1), each with a description tag.
-std::string paged_tiff(int pages, const std::string& description) {
-  TiffBuffer b;
-  TIFF* t = open_tiff(b, "w");
+// `pages` uncompressed grey pages of 8 × 4, page n filled with 40 × (n + 1); each with an
+// ImageDescription of `description` when it is not empty.
+std::string paged_tiff(int pages, const std::string& description, unsigned width = 8, unsigned height = 4) {
+  std::string out = "II";
+  le16(out, 42);
+  le32(out, 0);
+  std::size_t link = 4;
   for (int p = 0; p < pages; ++p) {
-    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, 8);
-    TIFFSetField(t, TIFFTAG_IMAGELENGTH, 4);
-    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8);
-    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
-    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
-    TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 4);
-    if (!description.empty()) TIFFSetField(t, TIFFTAG_IMAGEDESCRIPTION, description.c_str());
-    std::vector<std::uint8_t> row(8, static_cast<std::uint8_t>(40 * (p + 1)));
-    for (int y = 0; y < 4; ++y) TIFFWriteScanline(t, row.data(), static_cast<std::uint32_t>(y), 0);
-    TIFFWriteDirectory(t);
+    const auto pixels_at = static_cast<unsigned long>(out.size());
+    out += std::string(std::min<std::size_t>(static_cast<std::size_t>(width) * height, 4096), static_cast<char>(40 * (p + 1)));
+    const auto text_at = static_cast<unsigned long>(out.size());
+    out += description + '\0';
+    if (out.size() % 2) out.push_back('\0');
+    const auto ifd = static_cast<unsigned long>(out.size());
+    for (int i = 0; i < 4; ++i) out[link + static_cast<std::size_t>(i)] = static_cast<char>((ifd >> (8 * i)) & 0xFF);
+    struct E { unsigned tag, type; unsigned long count, value; };
+    std::vector<E> e = {{256, 4, 1, width}, {257, 4, 1, height}, {258, 3, 1, 8}, {259, 3, 1, 1}, {262, 3, 1, 1}};
+    if (!description.empty()) e.push_back({270, 2, description.size() + 1, text_at});
+    e.push_back({273, 4, 1, pixels_at});
+    e.push_back({277, 3, 1, 1});
+    e.push_back({278, 4, 1, height});
+    e.push_back({279, 4, 1, static_cast<unsigned long>(width) * height});
+    le16(out, static_cast<unsigned>(e.size()));
+    for (const E& x : e) {
+      le16(out, x.tag);
+      le16(out, x.type);
+      le32(out, x.count);
+      le32(out, x.value);
+    }
+    link = out.size();
+    le32(out, 0);
   }
-  TIFFClose(t);
-  return b.bytes;
+  return out;
 }
 
-TEST(CdrImageCodecs, EveryPageOfATiffPassesItsDescriptionDoesNot) {
+// The pages of a rebuilt TIFF, as tiff2rgba (a program apart) decodes them.
+std::vector<internal::image::Picture> pages_of(const std::string& tiff) {
+  const auto dir = std::filesystem::temp_directory_path() / ("sanso-tiff-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir / "in.tif", std::ios::binary) << tiff; }
+  const std::string cmd = "tiff2rgba -c none '" + (dir / "in.tif").string() + "' '" + (dir / "out.tif").string() + "' 2>/dev/null";
+  std::vector<internal::image::Picture> pages;
+  if (std::system(cmd.c_str()) == 0) {
+    std::ifstream in(dir / "out.tif", std::ios::binary);
+    const std::string rgba((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (auto read = internal::image::read_rgba_tiff(rgba, 1u << 30)) pages = std::move(read).value();
+  }
+  std::filesystem::remove_all(dir);
+  return pages;
+}
+
+class CdrTiff : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto available = sandbox::converter_sandbox_available(); !available) GTEST_SKIP() << available.error().message;
+    if (std::system("command -v tiff2rgba >/dev/null 2>&1") != 0) GTEST_SKIP() << "tiff2rgba (libtiff-tools) is not installed";
+  }
+};
+
+TEST_F(CdrTiff, EveryPagePassesDecodedApartItsDescriptionDoesNot) {
   const std::string tiff = paged_tiff(3, "secret-description 123456789018");
-  CdrResult r = run(tiff, "fax.tif");
+  CdrResult r = sanitize_sandboxed(tiff, "fax.tif", {});
   ASSERT_EQ(r.verdict, Verdict::sanitized) << r.reason << ": " << r.message;
+  EXPECT_EQ(r.output_name, "fax.tif");
   EXPECT_TRUE(kinds(r).count("image_metadata"));
   EXPECT_EQ(r.output.find("secret-description"), std::string::npos);
-  TiffBuffer back{r.output, 0};
-  TIFF* t = open_tiff(back, "r");
-  ASSERT_NE(t, nullptr);
-  EXPECT_EQ(TIFFNumberOfDirectories(t), 3);
+  const auto pages = pages_of(r.output);
+  ASSERT_EQ(pages.size(), 3u);
   std::vector<int> greys;
-  do {
-    std::vector<std::uint32_t> raster(8 * 4);
-    ASSERT_EQ(TIFFReadRGBAImageOriented(t, 8, 4, raster.data(), ORIENTATION_TOPLEFT, 1), 1);
-    greys.push_back(static_cast<int>(TIFFGetR(raster[0])));
-  } while (TIFFReadDirectory(t) != 0);
-  TIFFClose(t);
+  for (const auto& p : pages) {
+    EXPECT_EQ(p.channels, 1) << "grey stays grey";
+    EXPECT_EQ(p.width, 8u);
+    greys.push_back(p.pixels.empty() ? -1 : p.pixels[0]);
+  }
   EXPECT_EQ(greys, (std::vector<int>{40, 80, 120}));
-  EXPECT_EQ(run(paged_tiff(1, ""), "clean.tif").verdict, Verdict::clean);
+  EXPECT_EQ(sanitize_sandboxed(paged_tiff(1, ""), "clean.tif", {}).verdict, Verdict::clean);
+}
 
+TEST_F(CdrTiff, PagesCountAgainstThePixelLimitBeforeTheConverterRunsAndBrokenFilesAreRefused) {
   CdrPolicy small;
   small.max_pixels = 8 * 4 * 2;  // two pages fit, the third does not
-  EXPECT_EQ(run(tiff, "fax.tif", small).reason, "limit");
-  EXPECT_EQ(run(tiff.substr(0, 40), "cut.tif").reason, "malformed");
+  EXPECT_EQ(sanitize_sandboxed(paged_tiff(3, ""), "fax.tif", small).reason, "limit");
+  // A page declaring 100,000 × 100,000 with no data: judged from its directory alone.
+  EXPECT_EQ(sanitize_sandboxed(paged_tiff(1, "", 100000, 100000), "bomb.tif", {}).reason, "limit");
+  const std::string tiff = paged_tiff(2, "");
+  EXPECT_EQ(sanitize_sandboxed(tiff.substr(0, 40), "cut.tif", {}).reason, "malformed");
+  // Directories that point back at each other.
+  std::string loop = paged_tiff(2, "");
+  const std::string first(loop.substr(4, 4));
+  loop.replace(loop.size() - 4, 4, first);
+  EXPECT_EQ(sanitize_sandboxed(loop, "loop.tif", {}).reason, "malformed");
+  // Inside an archive a TIFF is not rebuilt (its decoder runs for files of their own): removed.
+  CdrResult zipped = sanitize_sandboxed(fixtures::make_zip({{"fax.tif", tiff}, {"a.txt", "hello"}}), "scans.zip", {});
+  EXPECT_EQ(zipped.output.find("II*"), std::string::npos);
+}
+
+// The converter's output is read as hostile too: strips outside the file, a size that does not
+// match, pages over the limit.
+TEST(CdrTiffOutput, TheConvertersPagesAreCheckedBeforeTheyAreWritten) {
+  internal::image::Picture grey;
+  grey.width = 2;
+  grey.height = 2;
+  grey.channels = 1;
+  grey.pixels = {10, 20, 30, 40};
+  auto written = internal::image::write_tiff({grey, grey});
+  ASSERT_TRUE(written);
+  auto layout = internal::image::read_tiff_layout(*written);
+  ASSERT_TRUE(layout) << layout.error().to_string();
+  EXPECT_EQ(layout->pages.size(), 2u);
+  EXPECT_FALSE(layout->metadata);
+  EXPECT_FALSE(internal::image::read_rgba_tiff(*written, 1000)) << "Deflate grey is not what tiff2rgba writes";
+  EXPECT_FALSE(internal::image::read_tiff_layout("MM\0+\0\0\0\0"));  // BigTIFF
+  EXPECT_FALSE(internal::image::read_tiff_layout(paged_tiff(1, "").substr(0, 12)));
 }
 
 // --- JPEG ------------------------------------------------------------------------------------
@@ -389,6 +474,14 @@ TEST(CdrImageCodecs, AJpegLosesItsCommentAndCmykKeepsItsInkThroughTheRebuild) {
   for (std::size_t i = 0; i < 4; ++i) EXPECT_NEAR(after[i], before[i], 4) << "channel " << i;  // the same ink, not inverted
 
   EXPECT_EQ(run(small_jpeg(false, "").substr(0, 20), "cut.jpg").reason, "malformed");
+  // Cut inside its image data, after the headers: libjpeg would fill the rest grey and carry on.
+  const std::string whole = small_jpeg(false, "");
+  const std::size_t scan = whole.find("\xFF\xDA");
+  ASSERT_NE(scan, std::string::npos);
+  CdrResult cut = run(whole.substr(0, scan + 16), "cut.jpg");
+  EXPECT_EQ(cut.verdict, Verdict::blocked);
+  EXPECT_EQ(cut.reason, "malformed");
+  EXPECT_NE(cut.message.find("truncated"), std::string::npos) << cut.message;
 }
 
 // --- BMP -------------------------------------------------------------------------------------
@@ -401,6 +494,16 @@ TEST(CdrImageCodecs, ABmpWhoseDeclaredPixelsAreMissingOrOfAnUnreadKindIsMalforme
   CdrResult r = run(rle.s, "scan.bmp");
   EXPECT_EQ(r.verdict, Verdict::blocked);
   EXPECT_EQ(r.reason, "malformed");
+  // Declaring no size (allowed) and stopping after one row of two: gdk-pixbuf would fill the rest.
+  fixtures::Bytes stops;
+  stops.raw("BM").u32(54 + 1024 + 4).u32(0).u32(54 + 1024).u32(40).u32(2).u32(2).u16(1).u16(8).u32(1).u32(0).u32(2835).u32(2835).u32(256).u32(0);
+  stops.raw(std::string(1024, '\0')).raw(std::string("\x02\x01\x00\x00", 4));
+  EXPECT_EQ(run(stops.s, "scan.bmp").reason, "malformed");
+  // The same stream ended properly (end of row, then end of bitmap) is rebuilt.
+  fixtures::Bytes ends;
+  ends.raw("BM").u32(54 + 1024 + 8).u32(0).u32(54 + 1024).u32(40).u32(2).u32(2).u16(1).u16(8).u32(1).u32(0).u32(2835).u32(2835).u32(256).u32(0);
+  ends.raw(std::string(1024, '\0')).raw(std::string("\x02\x01\x00\x00\x02\x01\x00\x01", 8));
+  EXPECT_NE(run(ends.s, "scan.bmp").verdict, Verdict::blocked);
   // BI_JPEG (4): a JPEG inside a BMP header is not read.
   fixtures::Bytes jpeg_in_bmp;
   jpeg_in_bmp.raw("BM").u32(54 + 16).u32(0).u32(54).u32(40).u32(2).u32(2).u16(1).u16(24).u32(4).u32(16).u32(2835).u32(2835).u32(0).u32(0);

@@ -99,6 +99,20 @@ TEST(CdrSandbox, APngWithAValidIccProfileIsConvertedToSrgbInTheBox) {
   EXPECT_NEAR(pixel[2], 50, 2);
 }
 
+// What ordinary drawings use, in the box: a blur wide enough to start librsvg's threads, bold,
+// serif and monospace text, a GIF embedded as data — rendered, not stopped as a violation.
+TEST(CdrSandbox, SvgsWithBlursFontsAndEmbeddedPicturesAreRenderedInTheBox) {
+  const std::string gif_base64 = "R0lGODlhAQABAIAAAAAAAP///ywAAAAAAQABAAACAkQBADs=";
+  const std::string svg = "<svg xmlns='http://www.w3.org/2000/svg' xmlns:xlink='http://www.w3.org/1999/xlink' width='120' height='60'>"
+                          "<filter id='s'><feGaussianBlur stdDeviation='4'/></filter><rect width='100' height='40' fill='grey' filter='url(#s)'/>"
+                          "<text x='4' y='20' font-family='serif' font-weight='bold' font-size='14'>水俣市 Bold</text>"
+                          "<text x='4' y='40' font-family='monospace' font-size='12'>0123</text>"
+                          "<image x='100' y='0' width='8' height='8' xlink:href='data:image/gif;base64," + gif_base64 + "'/></svg>";
+  CdrResult boxed = sanitize_sandboxed(svg, "drawing.svg", {});
+  ASSERT_NE(boxed.verdict, Verdict::blocked) << boxed.reason << ": " << boxed.message;
+  EXPECT_EQ(boxed.output.substr(0, 8), "\x89PNG\r\n\x1A\n");
+}
+
 TEST(CdrSandbox, ConnectExecAndOpenAreViolations) {
   CdrResult connect = misbehave([] {
     int s = ::socket(AF_INET, SOCK_STREAM, 0);

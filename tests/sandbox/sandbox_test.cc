@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -58,6 +59,46 @@ TEST(Sandbox, OpeningFilesOrSocketsIsForbidden) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "sandbox.crash");
   EXPECT_NE(r.error().message.find("forbidden system call"), std::string::npos);
+}
+
+// A thread a library started in the set-up, before the filter, is under the filter too: it
+// cannot open a file once the job runs (without TSYNC it could, a parser outside the sandbox).
+std::atomic<bool> g_thread_may_open{false};
+std::atomic<int> g_thread_opened{0};
+
+TEST(Sandbox, AThreadStartedBeforeTheFilterIsFilteredToo) {
+  auto r = run(
+      [](std::string_view) -> Result<std::string> {
+        g_thread_may_open = true;
+        for (int i = 0; i < 200 && g_thread_opened == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return std::string(g_thread_opened == 1 ? "the thread opened a file" : "the thread did not finish");
+      },
+      "x", {}, [] {
+        std::thread([] {
+          while (!g_thread_may_open) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          const int fd = ::open("/etc/passwd", O_RDONLY);
+          g_thread_opened = fd >= 0 ? 1 : 2;
+        }).detach();
+      });
+  ASSERT_FALSE(r) << *r;
+  EXPECT_EQ(r.error().code, "sandbox.crash");
+  EXPECT_NE(r.error().message.find("forbidden system call"), std::string::npos) << r.error().message;
+}
+
+// access() is answered without the kernel: existence and reading "yes" (fontconfig asks of fonts
+// it holds), writing and executing "no" — whatever the path.
+TEST(Sandbox, AccessIsAnsweredWithoutLookingAndNeverGrantsWritingOrExecuting) {
+  auto r = run([](std::string_view) -> Result<std::string> {
+    std::string out;
+    out += ::access("/nonexistent/file", F_OK) == 0 ? "F" : "f";
+    out += ::access("/nonexistent/file", R_OK) == 0 ? "R" : "r";
+    out += ::access("/bin/sh", X_OK) == 0 ? "X" : (errno == EACCES ? "x" : "?");
+    out += ::access("/tmp", W_OK) == 0 ? "W" : (errno == EACCES ? "w" : "?");
+    out += ::faccessat(AT_FDCWD, "/bin/sh", R_OK | X_OK, 0) == 0 ? "X" : (errno == EACCES ? "x" : "?");
+    return out;
+  }, "x");
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(*r, "FRxwx");
 }
 
 TEST(Sandbox, AHangIsStoppedAtTheTimeout) {

@@ -31,6 +31,32 @@ std::uint32_t u32(std::string_view b, std::size_t at) {
          (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 2])) << 16) | (static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 3])) << 24);
 }
 
+// Whether an RLE8/RLE4 stream reaches its end-of-bitmap mark or its last row; gdk-pixbuf
+// leaves the rows a stream that stops early never reached transparent and reports success.
+bool rle_complete(std::string_view rle, bool four_bit, std::uint64_t rows) {
+  std::uint64_t row = 0;
+  std::size_t at = 0;
+  while (at + 2 <= rle.size()) {
+    const auto count = static_cast<unsigned char>(rle[at]), value = static_cast<unsigned char>(rle[at + 1]);
+    at += 2;
+    if (count != 0) continue;  // a run
+    if (value == 0) {          // end of a row
+      if (++row >= rows) return true;
+    } else if (value == 1) {  // end of the bitmap
+      return true;
+    } else if (value == 2) {  // a move right and down
+      if (at + 2 > rle.size()) return false;
+      row += static_cast<unsigned char>(rle[at + 1]);
+      at += 2;
+      if (row >= rows) return true;
+    } else {  // `value` pixels as they are, padded to an even number of bytes
+      const std::size_t bytes = four_bit ? (value + 1u) / 2u : value;
+      at += bytes + (bytes & 1u);
+    }
+  }
+  return false;
+}
+
 // gdk-pixbuf fills what a cut-short BMP lacks and reports success: the pixel data the header
 // declares must be in the file. "" when it is.
 std::string missing_pixels(std::string_view b) {
@@ -63,7 +89,7 @@ std::string missing_pixels(std::string_view b) {
     case 1:  // BI_RLE8
     case 2:  // BI_RLE4
       if (declared > available) return "the BMP file ends before the compressed pixels its header declares";
-      return "";
+      return rle_complete(b.substr(static_cast<std::size_t>(offset)), compression == 2, height) ? "" : "the BMP's compressed pixels end before its last row (a truncated file)";
     default:
       return "the BMP holds compressed data of a kind not read (JPEG or PNG inside a BMP)";
   }

@@ -1,6 +1,6 @@
 // The image codecs the engine rebuilds pictures with: each format's own permissive library
-// (libjpeg-turbo, libpng, giflib, libwebp, libtiff; lcms2 for colour, librsvg for SVG and
-// gdk-pixbuf's BMP loader), called directly. libvips was used before; Debian links it with
+// (libjpeg-turbo, libpng, giflib, libwebp; lcms2 for colour, librsvg for SVG and gdk-pixbuf's BMP
+// loader), called directly; TIFF apart (tiff_file.h). libvips was used before; Debian links it with
 // FFTW, CFITSIO and more, FFTW under the GPL, which the brief keeps out of our processes.
 // Private to src/cdr/image.
 #pragma once
@@ -44,7 +44,6 @@ Result<std::string> rebuild_jpeg(std::string_view bytes, std::uint64_t max_pixel
 Result<std::string> rebuild_png(std::string_view bytes, std::uint64_t max_pixels, Observed& seen);
 Result<std::string> rebuild_gif(std::string_view bytes, std::uint64_t max_pixels, Observed& seen);
 Result<std::string> rebuild_webp(std::string_view bytes, std::uint64_t max_pixels, Observed& seen);
-Result<std::string> rebuild_tiff(std::string_view bytes, std::uint64_t max_pixels, Observed& seen);
 
 // Formats rebuilt as PNG.
 Result<Picture> decode_bmp(std::string_view bytes, std::uint64_t max_pixels);

@@ -17,7 +17,10 @@ bool fits(std::uint64_t width, std::uint64_t height, std::uint64_t frames, std::
 }
 
 bool convert_to_srgb(Picture& picture, std::string_view profile) {
-  if (profile.empty() || picture.pixels.empty()) return false;
+  // Cameras and printers write profiles of kilobytes, rarely a few hundred; lcms samples a
+  // profile's whole pipeline to build a transform, and one of megabytes of stages is a CPU bomb.
+  constexpr std::size_t kMostProfileBytes = 1 << 20;
+  if (profile.empty() || profile.size() > kMostProfileBytes || picture.pixels.empty()) return false;
   cmsHPROFILE in = cmsOpenProfileFromMem(profile.data(), static_cast<cmsUInt32Number>(profile.size()));
   if (in == nullptr) return false;
   const cmsColorSpaceSignature space = cmsGetColorSpace(in);

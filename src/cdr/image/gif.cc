@@ -4,6 +4,7 @@
 // re-quantised: the rebuilt frames are the pixels as they were.
 #include <gif_lib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -57,6 +58,46 @@ struct Animation {
   std::optional<int> loops;
   std::vector<Frame> frames;
 };
+
+// Colour table entries no pixel uses are zeroed, and indices that name no entry dropped: only
+// colours the picture shows cross (a table of 256 entries is 768 bytes of anything a sender
+// likes, once per frame).
+void keep_only_used_colours(Animation& a) {
+  std::vector<bool> screen_used(256, false);
+  if (a.palette && a.background >= 0 && a.background < a.palette->count) {
+    screen_used[static_cast<std::size_t>(a.background)] = true;
+  } else {
+    a.background = 0;
+  }
+  for (Frame& f : a.frames) {
+    const int count = f.palette ? f.palette->count : a.palette->count;
+    std::vector<bool> own_used(256, false);
+    std::vector<bool>& used = f.palette ? own_used : screen_used;
+    // An index past the table would be cut to its bits by the writer (giflib masks it): cut here,
+    // so that the colour it shows is one kept.
+    for (GifPixelType& i : f.indices) {
+      i = static_cast<GifPixelType>(i & (count - 1));
+      used[i] = true;
+    }
+    if (f.control && f.control->TransparentColor != NO_TRANSPARENT_COLOR) {
+      if (f.control->TransparentColor < 0 || f.control->TransparentColor >= count) {
+        f.control->TransparentColor = NO_TRANSPARENT_COLOR;
+      } else {
+        used[static_cast<std::size_t>(f.control->TransparentColor)] = true;
+      }
+    }
+    if (f.palette) {
+      for (int c = 0; c < f.palette->count; ++c) {
+        if (!own_used[static_cast<std::size_t>(c)]) f.palette->colours[static_cast<std::size_t>(c)] = GifColorType{0, 0, 0};
+      }
+    }
+  }
+  if (a.palette) {
+    for (int c = 0; c < a.palette->count; ++c) {
+      if (!screen_used[static_cast<std::size_t>(c)]) a.palette->colours[static_cast<std::size_t>(c)] = GifColorType{0, 0, 0};
+    }
+  }
+}
 
 std::string gif_reason(int code) {
   const char* s = GifErrorString(code);
@@ -124,6 +165,9 @@ Result<Animation> read_gif(std::string_view bytes, std::uint64_t max_pixels, Obs
     f.height = d.Height;
     f.palette = palette_of(d.ColorMap);
     if (!f.palette && !a.palette) return malformed_error("a GIF frame has no colour table");
+    // Frames are drawn on the screen: a frame reaching outside it is cut to it (viewers show no
+    // more), one wholly outside is a structure no encoder writes.
+    if (f.left >= a.width || f.top >= a.height) return malformed_error("a GIF frame lies wholly outside the picture's screen");
     f.control = control;
     control.reset();
     f.indices.resize(static_cast<std::size_t>(f.width) * static_cast<std::size_t>(f.height));
@@ -138,9 +182,20 @@ Result<Animation> read_gif(std::string_view bytes, std::uint64_t max_pixels, Obs
         }
       }
     }
+    if (f.left + f.width > a.width || f.top + f.height > a.height) {
+      const int w = std::min(f.width, a.width - f.left), h = std::min(f.height, a.height - f.top);
+      std::vector<GifPixelType> cut(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+      for (int y = 0; y < h; ++y) {
+        std::copy_n(f.indices.begin() + static_cast<std::ptrdiff_t>(y) * f.width, w, cut.begin() + static_cast<std::ptrdiff_t>(y) * w);
+      }
+      f.indices = std::move(cut);
+      f.width = w;
+      f.height = h;
+    }
     a.frames.push_back(std::move(f));
   }
   if (a.frames.empty()) return malformed_error("the GIF holds no image");
+  keep_only_used_colours(a);
   if (reader.at < bytes.size()) seen.trailing = true;
   return a;
 }

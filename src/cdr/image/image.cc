@@ -6,12 +6,12 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <lcms2.h>
 #include <pugixml.hpp>
-#include <tiffio.h>
 
 #include <cstdint>
 #include <cstring>
 
 #include "cdr/image/codecs.h"
+#include "cdr/image/tiff_file.h"
 #include "cdr/internal/format.h"
 #include "cdr/internal/image_setup.h"
 
@@ -86,15 +86,22 @@ void load_images() {
   static bool done = false;
   if (done) return;
   done = true;
-  // Libraries that report through global handlers print nothing: their messages arrive as the
-  // codecs' errors (libtiff's per file, libpng's and libjpeg's per call).
+  // lcms reports through a global handler: it prints nothing (libpng's and libjpeg's messages
+  // arrive as the codecs' errors, per call).
   cmsSetLogErrorHandler(&quiet_lcms);
-  TIFFSetErrorHandler(nullptr);
-  TIFFSetWarningHandler(nullptr);
   // gdk-pixbuf reads its loader list and opens the BMP module on first use, which the sandbox
   // forbids: one BMP now, in the one thread of a pool's template, so workers inherit the module.
   auto bmp = image::decode_bmp(warm_bmp(), 1);
   (void)bmp;
+  // librsvg hands a picture embedded in an SVG (data:image/…) to gdk-pixbuf: PNG and JPEG are
+  // built in, GIF is a module of its own.
+  static const unsigned char kWarmGif[] = {'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF,
+                                           ',', 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0, ';'};
+  if (GdkPixbufLoader* gif = gdk_pixbuf_loader_new_with_type("gif", nullptr)) {
+    gdk_pixbuf_loader_write(gif, kWarmGif, sizeof kWarmGif, nullptr);
+    gdk_pixbuf_loader_close(gif, nullptr);
+    g_object_unref(gif);
+  }
 }
 
 void prepare_images() {
@@ -103,18 +110,48 @@ void prepare_images() {
   done = true;
   load_images();
   // librsvg reads its locale files and fontconfig its configuration and the fonts it picks on
-  // first use: one small render with Japanese text now, while the process may still open files.
+  // first use: one small render with Japanese text in the generic families and weights now, while
+  // the process may still open files. A blur wide enough starts librsvg's thread pool (it reads
+  // /proc on start): here, so that the threads exist — and are filtered with the process — before
+  // a job.
   static const char kWarmSvg[] =
-      "<svg xmlns='http://www.w3.org/2000/svg' width='8' height='8'><filter id='b'><feGaussianBlur stdDeviation='1'/></filter>"
-      "<rect width='8' height='8' fill='red' filter='url(#b)'/>"
-      "<text x='0' y='8' font-family='sans-serif' font-size='8'>Aあ</text></svg>";
-  auto warm = image::render_svg(std::string_view(kWarmSvg, sizeof kWarmSvg - 1), 64);
+      "<svg xmlns='http://www.w3.org/2000/svg' width='64' height='64'><filter id='b'><feGaussianBlur stdDeviation='3'/></filter>"
+      "<rect width='64' height='64' fill='red' filter='url(#b)'/>"
+      "<text x='0' y='8' font-family='sans-serif' font-size='8'>Aあ水</text>"
+      "<text x='0' y='18' font-family='sans-serif' font-weight='bold' font-size='8'>Aあ水</text>"
+      "<text x='0' y='28' font-family='serif' font-size='8'>Aあ水</text>"
+      "<text x='0' y='38' font-family='serif' font-weight='bold' font-size='8'>Aあ水</text>"
+      "<text x='0' y='48' font-family='monospace' font-size='8'>Aあ水</text>"
+      "<text x='0' y='58' font-family='sans-serif' font-style='italic' font-size='8'>Aあ水</text></svg>";
+  auto warm = image::render_svg(std::string_view(kWarmSvg, sizeof kWarmSvg - 1), 64 * 64);
   if (warm) {
-    // The pixels through PNG once, as a job's would go (nothing else here loads lazily: libtiff's
-    // codecs, libjpeg, giflib and libwebp need no file).
+    // The pixels through PNG once, as a job's would go (nothing else here loads lazily: libjpeg,
+    // giflib and libwebp need no file).
     image::Observed seen;
     if (auto png = image::encode_png(*warm)) (void)image::rebuild_png(*png, 64, seen);
   }
+}
+
+// A TIFF's structure judged here (pixel limit, what will not pass); its pages are decoded by a
+// separate program (tiff_file.h), so the engine's answer is "unsupported" and the sandboxed entry
+// points convert a file of its own (convert.cc). Inside another file it stays unsupported.
+Result<Rebuilt> judge_tiff(std::string_view bytes, const std::string& where, const Context& ctx) {
+  auto layout = image::read_tiff_layout(bytes);
+  if (!layout) return blocked(layout.error().code, where, layout.error().message);
+  std::uint64_t pixels = 0;
+  for (const auto& page : layout->pages) {
+    pixels += static_cast<std::uint64_t>(page.width) * page.height;
+    if (!image::fits(page.width, page.height, 1, ctx.policy.max_pixels) || pixels > ctx.policy.max_pixels) {
+      return blocked("limit", where,
+                     "the TIFF's " + std::to_string(layout->pages.size()) + (layout->pages.size() == 1 ? " page holds" : " pages hold") +
+                         " more pixels than the limit of " + std::to_string(ctx.policy.max_pixels) + " (a decompression bomb)");
+    }
+  }
+  if (layout->metadata) ctx.add(FindingKind::kImageMetadata, "", FindingAction::kRemoved);
+  if (layout->icc_profile) ctx.add(FindingKind::kIccProfile, "", FindingAction::kRemoved);
+  return blocked("unsupported", where,
+                 ctx.prefix.empty() ? "a TIFF's pages are decoded by a separate program (tiff2rgba), which only the sandboxed engine runs"
+                                    : "a TIFF inside another file is not rebuilt (its pages are decoded by a separate program, for files of their own)");
 }
 
 Result<Rebuilt> sanitize_image(std::string_view bytes, std::string_view type, const Context& ctx) {
@@ -136,7 +173,7 @@ Result<Rebuilt> sanitize_image(std::string_view bytes, std::string_view type, co
   } else if (type == "webp") {
     out = image::rebuild_webp(bytes, ctx.policy.max_pixels, seen);
   } else if (type == "tiff") {
-    out = image::rebuild_tiff(bytes, ctx.policy.max_pixels, seen);
+    return judge_tiff(bytes, where, ctx);
   } else if (type == "bmp") {
     out_type = "png";  // no writer of BMP is used: PNG holds the same pixels
     auto picture = image::decode_bmp(bytes, ctx.policy.max_pixels);

@@ -18,10 +18,17 @@ namespace {
 // file of thousands of scans takes minutes. Encoders write at most a dozen or so.
 constexpr int kMaxScans = 100;
 
+// Also what the encode changes between setjmp and a longjmp (after a longjmp, locals of the
+// function that called setjmp are indeterminate): it lives in the caller's frame.
 struct ErrorManager {
   jpeg_error_mgr pub{};
   std::jmp_buf jump{};
   char message[JMSG_LENGTH_MAX] = {};
+  bool truncated = false;  // libjpeg's "premature end of data": the rest of the picture was filled grey
+  bool too_many_scans = false;
+  unsigned char* buffer = nullptr;
+  unsigned long size = 0;
+  std::vector<std::uint8_t> row;
 };
 
 void on_error(j_common_ptr info) {
@@ -30,12 +37,17 @@ void on_error(j_common_ptr info) {
   std::longjmp(errors->jump, 1);
 }
 
-void on_message(j_common_ptr, int) {}  // warnings (a cut-short file is filled grey) are not printed
+// Nothing is printed. A file that ends inside its image data is noted: libjpeg fills the rest
+// grey and calls it a warning; a rebuild would pass a picture that is not the sender's.
+void on_message(j_common_ptr info, int level) {
+  if (level < 0 && info->err->msg_code == JWRN_JPEG_EOF) reinterpret_cast<ErrorManager*>(info->err)->truncated = true;
+}
 
 void on_progress(j_common_ptr info) {
   if (info->is_decompressor) {
     auto* d = reinterpret_cast<j_decompress_ptr>(info);
     if (d->input_scan_number > kMaxScans) {
+      reinterpret_cast<ErrorManager*>(info->err)->too_many_scans = true;
       std::snprintf(reinterpret_cast<ErrorManager*>(info->err)->message, JMSG_LENGTH_MAX, "more than %d progressive scans", kMaxScans);
       std::longjmp(reinterpret_cast<ErrorManager*>(info->err)->jump, 1);
     }
@@ -115,19 +127,17 @@ bool decode(std::string_view bytes, std::uint64_t max_pixels, Decoded& out, Erro
 
 bool encode(const Picture& p, int quality, std::string& out, ErrorManager& errors) {
   jpeg_compress_struct info{};
-  unsigned char* buffer = nullptr;
-  unsigned long size = 0;
-  std::vector<std::uint8_t> row;
   info.err = jpeg_std_error(&errors.pub);
   errors.pub.error_exit = &on_error;
   errors.pub.emit_message = &on_message;
   if (setjmp(errors.jump)) {
     jpeg_destroy_compress(&info);
-    std::free(buffer);
+    std::free(errors.buffer);
+    errors.buffer = nullptr;
     return false;
   }
   jpeg_create_compress(&info);
-  jpeg_mem_dest(&info, &buffer, &size);
+  jpeg_mem_dest(&info, &errors.buffer, &errors.size);
   info.image_width = p.width;
   info.image_height = p.height;
   info.input_components = p.channels;
@@ -139,20 +149,21 @@ bool encode(const Picture& p, int quality, std::string& out, ErrorManager& error
   }
   jpeg_start_compress(&info, TRUE);
   const std::size_t stride = static_cast<std::size_t>(p.width) * static_cast<std::size_t>(p.channels);
-  if (p.cmyk) row.resize(stride);
+  if (p.cmyk) errors.row.resize(stride);
   while (info.next_scanline < info.image_height) {
     const std::uint8_t* source = p.pixels.data() + static_cast<std::size_t>(info.next_scanline) * stride;
     if (p.cmyk) {  // libjpeg writes an Adobe segment for CMYK: readers then take the values as inverted
-      for (std::size_t i = 0; i < stride; ++i) row[i] = static_cast<std::uint8_t>(255 - source[i]);
-      source = row.data();
+      for (std::size_t i = 0; i < stride; ++i) errors.row[i] = static_cast<std::uint8_t>(255 - source[i]);
+      source = errors.row.data();
     }
     JSAMPROW r = const_cast<JSAMPROW>(source);
     jpeg_write_scanlines(&info, &r, 1);
   }
   jpeg_finish_compress(&info);
-  out.assign(reinterpret_cast<const char*>(buffer), size);
+  out.assign(reinterpret_cast<const char*>(errors.buffer), errors.size);
   jpeg_destroy_compress(&info);
-  std::free(buffer);
+  std::free(errors.buffer);
+  errors.buffer = nullptr;
   return true;
 }
 
@@ -175,8 +186,10 @@ Result<std::string> rebuild_jpeg(std::string_view bytes, std::uint64_t max_pixel
       return limit_error("the image is " + std::to_string(d.picture.width) + " × " + std::to_string(d.picture.height) + " pixels, more than the limit of " +
                          std::to_string(max_pixels) + " (a decompression bomb)");
     }
+    if (errors.too_many_scans) return limit_error(std::string("the JPEG holds ") + errors.message + " (a CPU bomb: each scan is a pass over the whole picture)");
     return malformed_error(std::string("the image cannot be decoded: ") + errors.message);
   }
+  if (errors.truncated) return malformed_error("the JPEG ends before its image data does (a truncated file): what is missing would arrive grey");
   seen.metadata = seen.metadata || d.metadata;
   if (!d.profile.empty()) seen.colour = convert_to_srgb(d.picture, d.profile) ? Observed::Colour::kConverted : Observed::Colour::kProfileRemoved;
   return encode_jpeg(d.picture, 92);

@@ -10,12 +10,19 @@
 namespace sanso::cdr::internal::image {
 namespace {
 
+// Everything the decode and encode change between setjmp and a longjmp lives here, in the
+// caller's frame: after a longjmp, locals of the function that called setjmp are indeterminate.
 struct Io {
   std::string_view in;
   std::size_t at = 0;
   std::string out;
   std::string error;
+  std::vector<png_bytep> rows;
 };
+
+// Text and EXIF chunks are kept as they are, never inflated: whether they are there is all the
+// rebuild needs to know (a zTXt of 64 MiB inflated from a few kilobytes is a bomb).
+constexpr png_byte kMetadataChunks[] = {'t', 'E', 'X', 't', '\0', 'z', 'T', 'X', 't', '\0', 'i', 'T', 'X', 't', '\0', 'e', 'X', 'I', 'f', '\0'};
 
 void on_error(png_structp png, png_const_charp message) {
   auto* io = static_cast<Io*>(png_get_error_ptr(png));
@@ -44,7 +51,6 @@ bool decode(Io& io, std::uint64_t max_pixels, Picture& picture, std::string& pro
   if (png == nullptr) return false;
   png_infop info = png_create_info_struct(png);
   png_infop end = png_create_info_struct(png);
-  std::vector<png_bytep> rows;
   if (info == nullptr || end == nullptr || setjmp(png_jmpbuf(png))) {
     png_destroy_read_struct(&png, &info, &end);
     return false;
@@ -53,7 +59,8 @@ bool decode(Io& io, std::uint64_t max_pixels, Picture& picture, std::string& pro
   // Chunks libpng does not know are kept aside to be seen (and dropped): a private chunk can carry
   // anything.
   png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_ALWAYS, nullptr, 0);
-  png_set_chunk_malloc_max(png, 64u << 20);
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_ALWAYS, kMetadataChunks, 4);
+  png_set_chunk_malloc_max(png, 8u << 20);
   png_read_info(png, info);
   const png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
   if (!fits(width, height, 1, max_pixels)) {
@@ -78,9 +85,9 @@ bool decode(Io& io, std::uint64_t max_pixels, Picture& picture, std::string& pro
   picture.height = height;
   picture.channels = channels;
   picture.pixels.resize(static_cast<std::size_t>(width) * height * static_cast<std::size_t>(channels));
-  rows.resize(height);
-  for (png_uint_32 y = 0; y < height; ++y) rows[y] = picture.pixels.data() + static_cast<std::size_t>(y) * width * static_cast<std::size_t>(channels);
-  png_read_image(png, rows.data());
+  io.rows.resize(height);
+  for (png_uint_32 y = 0; y < height; ++y) io.rows[y] = picture.pixels.data() + static_cast<std::size_t>(y) * width * static_cast<std::size_t>(channels);
+  png_read_image(png, io.rows.data());
   png_read_end(png, end);
   png_textp text = nullptr;
   int texts = 0;
@@ -100,7 +107,6 @@ bool encode(Io& io, const Picture& picture) {
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &io, &on_error, &on_warning);
   if (png == nullptr) return false;
   png_infop info = png_create_info_struct(png);
-  std::vector<png_bytep> rows;
   if (info == nullptr || setjmp(png_jmpbuf(png))) {
     png_destroy_write_struct(&png, &info);
     return false;
@@ -111,10 +117,10 @@ bool encode(Io& io, const Picture& picture) {
   png_set_IHDR(png, info, picture.width, picture.height, 8, kTypes[picture.channels], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
-  rows.resize(picture.height);
+  io.rows.resize(picture.height);
   const std::size_t stride = static_cast<std::size_t>(picture.width) * static_cast<std::size_t>(picture.channels);
-  for (std::uint32_t y = 0; y < picture.height; ++y) rows[y] = const_cast<png_bytep>(picture.pixels.data() + y * stride);
-  png_write_image(png, rows.data());
+  for (std::uint32_t y = 0; y < picture.height; ++y) io.rows[y] = const_cast<png_bytep>(picture.pixels.data() + y * stride);
+  png_write_image(png, io.rows.data());
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
   return true;
