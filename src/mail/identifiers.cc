@@ -1,5 +1,7 @@
 #include "mail/identifiers.h"
 
+#include <nlohmann/json.hpp>
+
 namespace sanso::mail {
 
 bool is_individual_number(std::string_view d) {
@@ -103,6 +105,27 @@ std::string mask_identification_numbers(std::string_view text) {
   }
   out.append(text.substr(copied));
   return out;
+}
+
+std::string mask_identification_numbers_in_json(std::string_view json) {
+  // Ordered: the keys stay in the order the report was written in.
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(json, nullptr, false);
+  if (j.is_discarded()) return mask_identification_numbers(json);
+  const auto walk = [](auto& self, const nlohmann::ordered_json& in) -> nlohmann::ordered_json {
+    if (in.is_string()) return mask_identification_numbers(in.get_ref<const std::string&>());
+    if (in.is_array()) {
+      nlohmann::ordered_json out = nlohmann::ordered_json::array();
+      for (const auto& v : in) out.push_back(self(self, v));
+      return out;
+    }
+    if (in.is_object()) {
+      nlohmann::ordered_json out = nlohmann::ordered_json::object();
+      for (const auto& [key, v] : in.items()) out[mask_identification_numbers(key)] = self(self, v);
+      return out;
+    }
+    return in;
+  };
+  return walk(walk, j).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace sanso::mail

@@ -46,5 +46,15 @@ TEST(Identifiers, NumbersInANameAreMaskedAsFindingsAre) {
   EXPECT_EQ(mask_identification_numbers(once), once) << "masking twice changes nothing";
 }
 
+// Issue #17: a report kept beside an item (the engine's findings, a mail's plan) is JSON: its
+// strings are the sender's text and are masked; its numbers (sizes, offsets, times the program
+// wrote) and its shape are not.
+TEST(Identifiers, AReportsStringsAreMaskedAndItsNumbersAndShapeKept) {
+  const std::string report = R"({"verdict":"blocked","output_size":123456789018,"findings":[{"location":"a.zip/山田_123456789018.csv"}],"7000012050002":"x"})";
+  EXPECT_EQ(mask_identification_numbers_in_json(report),
+            R"({"verdict":"blocked","output_size":123456789018,"findings":[{"location":"a.zip/山田_********9018.csv"}],"*********0002":"x"})");
+  EXPECT_EQ(mask_identification_numbers_in_json("not json 123456789018"), "not json ********9018") << "masked as text when it does not parse";
+}
+
 }  // namespace
 }  // namespace sanso::mail
