@@ -433,6 +433,17 @@ OutboundScan read_outbound(std::string_view raw, const std::vector<std::string>&
 
 OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels) { return masked_names(read_outbound(raw, levels)); }
 
+void scan_envelope(OutboundScan& scan, std::string_view sender, const std::vector<std::string>& recipients) {
+  std::vector<OutboundFinding> found;
+  add_matches(found, sender, "エンベロープ送信者");
+  for (const auto& r : recipients) add_matches(found, r, "エンベロープ宛先");
+  for (auto& f : found) {
+    const bool again = std::any_of(scan.identifiers.begin(), scan.identifiers.end(),
+                                   [&](const OutboundFinding& g) { return g.kind == f.kind && g.masked == f.masked && g.where == f.where; });
+    if (!again) scan.identifiers.push_back(std::move(f));
+  }
+}
+
 std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json ids = nlohmann::json::array();
   for (const auto& f : s.identifiers) ids.push_back({{"kind", to_string(f.kind)}, {"masked", f.masked}, {"where", f.where}});

@@ -54,6 +54,13 @@ struct OutboundScan {
   std::string error;  // set when the message could not be read (the gateway fails closed)
 };
 
+// The SMTP envelope's addresses, which leave with the message but are in no header (a Bcc
+// recipient, a bounce address): read as text for 個人番号 / 法人番号, each a finding like a
+// header's, named "エンベロープ送信者" / "エンベロープ宛先" — a number in a recipient's local part
+// ("123456789018@example.com") is as much sent as one in the body. No parsing: the milter hands
+// the addresses over as strings, so this runs beside the sandboxed scan, not in it.
+void scan_envelope(OutboundScan& scan, std::string_view sender, const std::vector<std::string>& recipients);
+
 // `levels` are the confidentiality levels of the policy's scheme ("1", "2", "3C", …).
 OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels);
 // scan_outbound under `levels` as sandboxed work, for an executor (sandbox::start).

@@ -618,6 +618,15 @@ TEST_F(GatewayDecisions, NumbersInTheEnvelopeAreMaskedInEveryRecord) {
   }
 }
 
+// Issue #17 (2): a 個人番号 in a recipient's local part (a Bcc recipient is in no header) leaves
+// unseen unless the envelope is read: it holds the mail like a number in the body.
+TEST_F(GatewayDecisions, ANumberInABccRecipientHoldsTheMail) {
+  const GatewayVerdict v = gateway_->process(from_city_pc("tanaka@city.minamata.lg.jp", {"partner@example.com", "1234-5678-9018@example.com"}), kPlain);
+  ASSERT_EQ(v.action, GatewayVerdict::Action::kHold) << v.reply;
+  EXPECT_NE(detail_of(v, "identifiers").find("********9018 (エンベロープ宛先)"), std::string::npos) << detail_of(v, "identifiers");
+  EXPECT_EQ(gateway_->process(from_city_pc("tanaka@city.minamata.lg.jp", {"partner@example.com"}), kPlain).action, GatewayVerdict::Action::kAccept) << "the same mail without it passes";
+}
+
 // A 個人番号 beside a file that cannot be read: the numbers are judged first, so the refusal that
 // `identifier_action = "reject"` asks for is not turned into an approvable hold by adding a picture;
 // held, the reason names both. And whoever approves an unreadable file is the approver of the

@@ -314,6 +314,23 @@ TEST(Outbound, NumbersInTheBodyAndInAttachmentsAreFoundMasked) {
   EXPECT_EQ(round->identifiers[0].masked, csv.identifiers[0].masked);
 }
 
+// Issue #17 (2): the envelope leaves with the message and is in no header (a Bcc recipient): a
+// number in an address's local part is a finding, masked, named for the envelope; an address
+// without one adds nothing, and one number in the envelope and the body is a finding in each.
+TEST(Outbound, NumbersInTheEnvelopeAreFindings) {
+  OutboundScan scan = scan_outbound("Subject: x\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n123456789018\r\n", kLevels);
+  ASSERT_EQ(scan.identifiers.size(), 1u);
+  scan_envelope(scan, "7000012050002@city.minamata.lg.jp", {"p@example.com", "1234-5678-9018@example.com", "0966-63-1111@example.com"});
+  ASSERT_EQ(scan.identifiers.size(), 3u);
+  EXPECT_EQ(scan.identifiers[1].where, "エンベロープ送信者");
+  EXPECT_EQ(scan.identifiers[1].masked, "*********0002");
+  EXPECT_EQ(scan.identifiers[2].where, "エンベロープ宛先");
+  EXPECT_EQ(scan.identifiers[2].masked, "********9018");
+  OutboundScan plain = scan_outbound("Subject: x\r\n\r\nhello\r\n", kLevels);
+  scan_envelope(plain, "tanaka@city.minamata.lg.jp", {"p@example.com", "order-20261206@example.com"});
+  EXPECT_TRUE(plain.identifiers.empty());
+}
+
 // The strict settings' trigger reads the MTA's verifier's own fields with the RFC 8601 parser:
 // its fail, softfail or permerror counts; a forged field, a word in a comment or a quoted string,
 // another host's field or the body count for nothing.
