@@ -2,8 +2,9 @@
 // sender marked (a subject tag such as 【機密性2】, an X-Classification header, a mark standing on its
 // own in the body, an attachment's name or its text; the highest counts), and 個人番号 /
 // 法人番号 in the subject and every leaf part (the body, the HTML alternative, inline parts,
-// forwarded messages, TNEF's files, files written into a text), every header field (but those that
-// name messages) and every multipart's preamble and epilogue. Parsing runs in the sandbox.
+// forwarded messages, TNEF's files, files written into a text), every header field (those that
+// name messages: outside their msg-ids, and a 12-digit run inside one), every multipart's preamble and
+// epilogue, and the envelope (scan_envelope). Parsing runs in the sandbox.
 #pragma once
 
 #include <chrono>

@@ -636,6 +636,27 @@ TEST(OutboundLeaves, HeaderFieldsPreamblesAndEpiloguesAreRead) {
             (Wheres{"転送メール(2)/ヘッダー(X-Note)", "転送メール(2)/プリアンブル"}));
 }
 
+// Issue #17 (3): the fields that name messages are read. Outside the brackets (a comment, free
+// text) as any header; inside a msg-id a run of exactly 12 digits that is a valid 個人番号; a
+// 13-digit run there is a mailer's millisecond time stamp and is not read, nor is a longer run or
+// a 12-digit run that is no valid number.
+TEST(OutboundLeaves, FieldsThatNameMessagesAreReadForA12DigitNumber) {
+  const auto head = [](const std::string& fields) {
+    return wheres(scan_outbound("From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\n" + fields + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n資料です\r\n", kLevels));
+  };
+  using Wheres = std::vector<std::string>;
+  EXPECT_EQ(head("Message-ID: <123456789018.x@pc.example>\r\n"), Wheres{"ヘッダー(Message-ID)"});
+  EXPECT_EQ(head("In-Reply-To: <a.123456789018@pc.example>\r\n"), Wheres{"ヘッダー(In-Reply-To)"});
+  EXPECT_EQ(head("References: <1@a> <b-123456789018-c@pc.example>\r\n"), Wheres{"ヘッダー(References)"});
+  EXPECT_EQ(head("Content-ID: <123456789018@pc>\r\n"), Wheres{"ヘッダー(Content-ID)"});
+  EXPECT_EQ(head("Message-ID: <1@pc.example> (山田 1234-5678-9018)\r\n"), Wheres{"ヘッダー(Message-ID)"}) << "a comment";
+  EXPECT_EQ(head("In-Reply-To: 山田様 7000012050002 のメール <2@pc.example>\r\n"), Wheres{"ヘッダー(In-Reply-To)"}) << "free text before it";
+  EXPECT_TRUE(head("Message-ID: <1765000000000.17@pc.example>\r\nReferences: <7000012050002@pc>\r\n").empty()) << "a time stamp";
+  EXPECT_TRUE(head("Message-ID: <91234567890181@pc.example>\r\n").empty()) << "a longer run";
+  EXPECT_TRUE(head("Message-ID: <123456789017@pc.example>\r\n").empty()) << "no valid number";
+  EXPECT_TRUE(head("Message-ID: <1234-5678-9018@pc>\r\nReferences: <1234.5678.9018@pc>\r\n").empty()) << "runs split by separators inside a msg-id are machine text";
+}
+
 // Issue #17 (3): a signed mail is not held for its signature. A detached S/MIME signature (made
 // here with OpenSSL, by a self-signed certificate) or OpenPGP signature is read for the text it
 // carries — a number in a certificate's name or an armour header is found —; a part of such a type
