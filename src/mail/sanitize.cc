@@ -200,9 +200,9 @@ std::string message_id_text(std::string_view raw) {
 // parameter, both as written and decoded (RFC 2231 and encoded-words; a reader may take either),
 // but the boundary and the start of multipart/related (a Content-ID), which are machine data, and
 // a filename or name parameter that decodes to `file_name` (the name the file is read and
-// reported under already). A Received field without its "id" clause's token: a relay's queue id
-// (Postfix's are up to 12 hex digits, sometimes all decimal), not anyone's text; what else a
-// client writes there is read.
+// reported under already) — save its plain form when that says something else. A Received field
+// without its "id" clause's token: a relay's queue id (Postfix's are up to 12 hex digits,
+// sometimes all decimal), not anyone's text; what else a client writes there is read.
 std::string field_text(const std::string& lname, const std::string& raw, std::string_view file_name) {
   if (lname == "content-type" || lname == "content-disposition") {
     auto [value, params] = parse_header_params(raw);
@@ -215,7 +215,15 @@ std::string field_text(const std::string& lname, const std::string& raw, std::st
     for (const auto& base : bases) {
       if (base == "boundary" || base == "start") continue;
       const auto decoded = mime::decode_parameter(params, base);
-      if ((base == "filename" || base == "name") && !file_name.empty() && decoded && decoded->utf8 == file_name) continue;
+      if ((base == "filename" || base == "name") && !file_name.empty() && decoded && decoded->utf8 == file_name) {
+        // The name the file is read and reported under; but a plain `filename=` beside the RFC 2231
+        // form that gave it (or a second one) is a name another client may show instead: read.
+        for (const auto& [key, written] : params) {
+          if (ascii_lower(key) != base) continue;
+          if (std::string plain = mime::decode_header_text(written).utf8; plain != file_name) text += "; " + key + "=" + plain;
+        }
+        continue;
+      }
       for (const auto& [key, written] : params) {
         if (base_of(key) == base) text += "; " + key + "=" + mime::decode_header_text(written).utf8;
       }

@@ -657,6 +657,26 @@ TEST(OutboundLeaves, FieldsThatNameMessagesAreReadForA12DigitNumber) {
   EXPECT_TRUE(head("Message-ID: <1234-5678-9018@pc>\r\nReferences: <1234.5678.9018@pc>\r\n").empty()) << "runs split by separators inside a msg-id are machine text";
 }
 
+// Issue #17 (5): RFC 2231's other spellings of a file's name are read: continuations written
+// without percent-encoding, encoded and plain sections mixed, and a plain filename= beside the
+// filename*= that gives the name (a client may show either: the number is found in the one the
+// file is not named by too).
+TEST(OutboundLeaves, EveryRfc2231SpellingOfANameIsRead) {
+  const auto attached = [](const std::string& disposition) {
+    return scan_outbound("From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                         "--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文\r\n--b\r\nContent-Type: application/octet-stream\r\n"
+                         "Content-Disposition: attachment; " + disposition + "\r\nContent-Transfer-Encoding: base64\r\n\r\nYWJj\r\n--b--\r\n",
+                         kLevels);
+  };
+  using Wheres = std::vector<std::string>;
+  EXPECT_EQ(wheres(attached("filename*0=\"1234\"; filename*1=\"56789018.txt\"")), Wheres{"********9018.txt"}) << "unencoded continuations";
+  EXPECT_EQ(wheres(attached("filename*0*=UTF-8''%31%32%33%34; filename*1=\"56789018.txt\"")), Wheres{"********9018.txt"}) << "mixed";
+  EXPECT_EQ(wheres(attached("filename=\"123456789018.txt\"; filename*=UTF-8''report.txt")), Wheres{"部分2/ヘッダー(Content-Disposition)"})
+      << "the plain name beside the one the file is read under";
+  EXPECT_EQ(wheres(attached("filename=\"report.txt\"; filename*=UTF-8''123456789018.txt")), Wheres{"********9018.txt"});
+  EXPECT_TRUE(wheres(attached("filename=\"report.txt\"; filename*=UTF-8''report.txt")).empty());
+}
+
 // Issue #17 (3): a signed mail is not held for its signature. A detached S/MIME signature (made
 // here with OpenSSL, by a self-signed certificate) or OpenPGP signature is read for the text it
 // carries — a number in a certificate's name or an armour header is found —; a part of such a type
