@@ -229,14 +229,24 @@ SignatureText read_pgp_signature(std::string_view text) {
       ended = true;
       break;
     }
-    if (lines[i].starts_with("=") && lines[i].size() == 5) continue;  // the checksum
+    const auto base64_char = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'; };
+    // The checksum (RFC 4880 6.2) is one line, "=" and 4 base64 characters, directly before the
+    // END line; any other "=…" line is data like the rest, and "=1234" lines elsewhere would
+    // otherwise be a place to write what is never read.
+    const bool checksum = lines[i].size() == 5 && lines[i][0] == '=' && std::all_of(lines[i].begin() + 1, lines[i].end(), base64_char) &&
+                          i + 1 < lines.size() && lines[i + 1] == kEnd;
+    if (checksum) continue;
     for (const char c : lines[i]) {
-      const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
-      if (!alphabet) return unreadable("the armour holds something other than base64");
+      if (!base64_char(c) && c != '=') return unreadable("the armour holds something other than base64");
     }
     base64.append(lines[i]);
   }
   if (!ended) return unreadable("the armour does not end (-----END PGP SIGNATURE-----)");
+  // Padding ends the data: an "=" before its last two characters hides what follows it from a
+  // decoder that stops there.
+  if (const std::size_t pad = base64.find('='); pad != std::string::npos && (base64.size() - pad > 2 || base64.find_first_not_of('=', pad) != std::string::npos)) {
+    return unreadable("the armour's base64 has \"=\" inside its data, not only as padding at its end");
+  }
   for (++i; i < lines.size(); ++i) {
     if (!lines[i].empty()) return unreadable("text follows the armour");
   }

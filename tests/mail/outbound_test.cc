@@ -730,6 +730,15 @@ TEST(OutboundLeaves, DetachedSignaturesAreReadAndAnythingElseInThemCannotBeCheck
   EXPECT_NE(with_data.unchecked[0].why.find("not a signature"), std::string::npos) << with_data.unchecked[0].why;
   EXPECT_EQ(pgp(armour("", packet, "山田 123456789018\r\n")).unchecked.size(), 1u) << "text after the armour";
   EXPECT_EQ(pgp("山田 123456789018\r\n").unchecked.size(), 1u) << "no armour";
+  // Issue #17 (6): only the one "=xxxx" line directly before the END line is the checksum; "=1234"
+  // lines anywhere else are not passed over unread.
+  const std::string body_lines = mime::encode_base64_lines(packet);
+  const std::string hidden = "-----BEGIN PGP SIGNATURE-----\r\n\r\n=1234\r\n=5678\r\n" + body_lines + "=9018\r\n=abcd\r\n-----END PGP SIGNATURE-----\r\n";
+  const OutboundScan in_checksums = pgp(hidden);
+  EXPECT_EQ(in_checksums.unchecked.size(), 1u) << "what is no checksum is data, and data with \"=\" inside it cannot be read";
+  EXPECT_TRUE(pgp(armour("", packet)).unchecked.empty()) << "the one real checksum still passes";
+  const std::string without_checksum = "-----BEGIN PGP SIGNATURE-----\r\n\r\n" + body_lines + "-----END PGP SIGNATURE-----\r\n";
+  EXPECT_TRUE(pgp(without_checksum).unchecked.empty()) << "the checksum is optional";
 }
 
 TEST(Outbound, AuthenticationFailuresAreSeenOnlyInTheVerifiersOwnFields) {
