@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <openssl/asn1.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -153,12 +154,17 @@ bool next_packet(std::string_view bytes, std::size_t& at, int& tag, std::string_
 
 }  // namespace
 
-std::string sign_pkcs7(std::string_view data, const std::string& subject, bool detached) {
+std::string sign_pkcs7(std::string_view data, const std::string& subject, bool detached, std::string_view serial) {
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), &EVP_PKEY_free);
   std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), &X509_free);
   if (key == nullptr || cert == nullptr) return {};
+  if (!serial.empty()) {
+    std::unique_ptr<BIGNUM, decltype(&BN_free)> n(BN_bin2bn(reinterpret_cast<const unsigned char*>(serial.data()), static_cast<int>(serial.size()), nullptr),
+                                                  &BN_free);
+    if (n == nullptr || BN_to_ASN1_INTEGER(n.get(), X509_get_serialNumber(cert.get())) == nullptr) return {};
+  }
   X509_NAME* name = X509_get_subject_name(cert.get());
-  if (X509_set_version(cert.get(), 2) != 1 || ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) != 1 ||
+  if (X509_set_version(cert.get(), 2) != 1 || (serial.empty() && ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) != 1) ||
       X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) == nullptr || X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400) == nullptr ||
       X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(subject.c_str()), -1, -1, 0) != 1 ||
       X509_set_issuer_name(cert.get(), name) != 1 || X509_set_pubkey(cert.get(), key.get()) != 1 || X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) {

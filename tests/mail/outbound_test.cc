@@ -700,6 +700,11 @@ TEST(OutboundLeaves, DetachedSignaturesAreReadAndAnythingElseInThemCannotBeCheck
   const OutboundScan older = scan_outbound(signed_by("application/x-pkcs7-signature", "", signature), kLevels);
   EXPECT_TRUE(older.unchecked.empty()) << unchecked_list(older);
   EXPECT_EQ(wheres(smime(internal::sign_pkcs7(body, "山田 123456789018", true))), Wheres{"smime.p7s"}) << "a number in the certificate's name";
+  // Issue #17 (8): an INTEGER is read as its bytes — a serial number crafted to spell a 個人番号
+  // is found; an ordinary serial (above: 1) is not.
+  const std::string crafted = internal::sign_pkcs7(body, "山田 太郎", true, "123456789018");
+  ASSERT_FALSE(crafted.empty());
+  EXPECT_EQ(wheres(smime(crafted)), Wheres{"smime.p7s"}) << "a number in the certificate's serial";
   const OutboundScan inside = smime(internal::sign_pkcs7("山田,123456789018\r\n", "山田 太郎", false));
   ASSERT_EQ(inside.unchecked.size(), 1u) << unchecked_list(inside);
   EXPECT_EQ(inside.unchecked[0].where, "smime.p7s");

@@ -24,8 +24,10 @@ SignatureText read_pkcs7_signature(std::string_view der);
 SignatureText read_pgp_signature(std::string_view armoured);
 // A PKCS #7 signature (DER) of `data` by a fresh self-signed P-256 certificate whose subject's
 // common name is `subject`: detached, or with `data` inside (`detached` false). Empty when OpenSSL
-// fails. Draws randomness (the key): never in a sandboxed child after its filter.
-std::string sign_pkcs7(std::string_view data, const std::string& subject, bool detached);
+// fails. Draws randomness (the key): never in a sandboxed child after its filter. `serial`: the
+// certificate's serial number as the bytes of its INTEGER ("123456789018": a number spelled in the
+// one field nothing but the signer fills); empty: 1.
+std::string sign_pkcs7(std::string_view data, const std::string& subject, bool detached, std::string_view serial = "");
 // OpenSSL's one-time set-up, before a sandboxed child's system-call filter: its library context
 // and the decoders a certificate's key needs are loaded on first use, so a signature of its own
 // (sign_pkcs7) is read once here.
