@@ -208,6 +208,39 @@ SignatureText read_pkcs7_signature(std::string_view bytes) {
   return s;
 }
 
+SignedContent read_pkcs7_signed_data(std::string_view bytes) {
+  // A signed file is as large as the file: the scanner's own limits (time, memory) bound it, and
+  // this one keeps a single structure within what the scan's memory holds twice over.
+  constexpr std::size_t kMostOpaqueBytes = std::size_t{64} << 20;
+  SignedContent out;
+  const auto refuse = [&](const std::string& why) {
+    out.why = "signature: " + why;
+    return out;
+  };
+  if (bytes.size() > kMostOpaqueBytes) return refuse("a signed-data structure of " + std::to_string(bytes.size()) + " bytes (more than is read)");
+  ERR_clear_error();
+  const auto* at = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::unique_ptr<PKCS7, decltype(&PKCS7_free)> p7(d2i_PKCS7(nullptr, &at, static_cast<long>(bytes.size())), &PKCS7_free);
+  if (p7 == nullptr) return refuse("not a PKCS #7 structure (OpenSSL cannot parse it)");
+  if (at != reinterpret_cast<const unsigned char*>(bytes.data()) + bytes.size()) return refuse("bytes follow the PKCS #7 structure");
+  if (PKCS7_type_is_enveloped(p7.get()) != 0 || PKCS7_type_is_signedAndEnveloped(p7.get()) != 0) return refuse("encrypted: PKCS #7 enveloped-data cannot be read");
+  if (PKCS7_type_is_signed(p7.get()) == 0) return refuse("a PKCS #7 structure that is not signed-data");
+  if (PKCS7_get_detached(p7.get()) == 0) {
+    PKCS7* inner = p7->d.sign->contents;
+    if (inner == nullptr || PKCS7_type_is_data(inner) == 0) return refuse("the signed content is not data (a structure nested in another)");
+    if (inner->d.data != nullptr) out.content.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(inner->d.data)), static_cast<std::size_t>(ASN1_STRING_length(inner->d.data)));
+    // The content is read as what it is, by the caller; the rest as a detached signature's.
+    if (PKCS7_set_detached(p7.get(), 1) != 1) return refuse("the signed content cannot be taken apart from its signature");
+  }
+  unsigned char* der = nullptr;
+  const int size = i2d_PKCS7(p7.get(), &der);
+  if (size <= 0 || der == nullptr) return refuse("the PKCS #7 structure cannot be written again as DER");
+  std::unique_ptr<unsigned char, void (*)(unsigned char*)> owned(der, [](unsigned char* p) { OPENSSL_free(p); });
+  if (!strings_of(der, size, 0, out.text)) return refuse("the PKCS #7 structure nests too deeply to read");
+  out.readable = true;
+  return out;
+}
+
 SignatureText read_pgp_signature(std::string_view text) {
   static constexpr std::string_view kBegin = "-----BEGIN PGP SIGNATURE-----", kEnd = "-----END PGP SIGNATURE-----";
   std::vector<std::string_view> lines;

@@ -746,6 +746,39 @@ TEST(OutboundLeaves, DetachedSignaturesAreReadAndAnythingElseInThemCannotBeCheck
   EXPECT_TRUE(pgp(without_checksum).unchecked.empty()) << "the checksum is optional";
 }
 
+// Issue #17 (7): opaque S/MIME (application/pkcs7-mime; smime-type=signed-data) and a signed file
+// (.p7m) are read: the content signed inside as the message or the file it is, the certificates'
+// text as a detached signature's. What is not signed-data (enveloped: encrypted) cannot be checked.
+TEST(OutboundLeaves, OpaqueSignedContentIsReadAsWhatItSigns) {
+  using Wheres = std::vector<std::string>;
+  const auto opaque = [](const std::string& signed_data) {
+    return scan_outbound("From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\n" +
+                             base64_part("Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\nContent-Disposition: attachment; filename=smime.p7m",
+                                         signed_data),
+                         kLevels);
+  };
+  const std::string entity = "Content-Type: text/plain; charset=UTF-8\r\n\r\n山田 1234-5678-9018\r\n";
+  const OutboundScan numbered = opaque(internal::sign_pkcs7(entity, "山田 太郎", false));
+  EXPECT_TRUE(numbered.unchecked.empty()) << unchecked_list(numbered);
+  EXPECT_EQ(wheres(numbered), Wheres{"smime.p7m/body"});
+  const OutboundScan clean = opaque(internal::sign_pkcs7("Content-Type: text/plain; charset=UTF-8\r\n\r\n資料です\r\n", "山田 太郎", false));
+  EXPECT_TRUE(clean.unchecked.empty()) << unchecked_list(clean);
+  EXPECT_TRUE(clean.identifiers.empty()) << "a signed mail without a number passes";
+  EXPECT_EQ(wheres(opaque(internal::sign_pkcs7("Content-Type: text/plain\r\n\r\nx\r\n", "山田 123456789018", false))), Wheres{"smime.p7m"})
+      << "the certificate's text";
+  const OutboundScan broken = opaque("\x30\x03\x02\x01\x01");
+  ASSERT_EQ(broken.unchecked.size(), 1u);
+  EXPECT_EQ(broken.unchecked[0].where, "smime.p7m");
+  // A signed file sent by transfer or upload: the file it signs, under its own name.
+  const OutboundScan file = scan_outbound(message_carrying(internal::sign_pkcs7("氏名,番号\r\n山田,123456789018\r\n", "山田 太郎", false), "名簿.csv.p7m"), kLevels);
+  EXPECT_TRUE(file.unchecked.empty()) << unchecked_list(file);
+  EXPECT_EQ(wheres(file), Wheres{"名簿.csv.p7m/名簿.csv"});
+  sandbox::ForkPerJob scanner(outbound_scan_task(kLevels));
+  EXPECT_EQ(wheres(scan_outbound_sandboxed(scanner, message_carrying(internal::sign_pkcs7("山田,123456789018\r\n", "山田 太郎", false), "a.csv.p7m"))),
+            Wheres{"a.csv.p7m/a.csv"})
+      << "in the sandbox alike";
+}
+
 TEST(Outbound, AuthenticationFailuresAreSeenOnlyInTheVerifiersOwnFields) {
   const std::string v = "verify.city.minamata.lg.jp";
   const std::string received = "Received: from mail.a.example by mx.city.minamata.lg.jp with ESMTPS id Q1\r\n";

@@ -19,6 +19,19 @@ struct SignatureText {
 // application/pkcs7-signature (and x-pkcs7-signature): DER (or BER) PKCS #7 signed-data with no
 // encapsulated content, parsed by OpenSSL, and nothing after it.
 SignatureText read_pkcs7_signature(std::string_view der);
+// What an opaque PKCS #7 signed-data structure carries (application/pkcs7-mime with
+// smime-type=signed-data, a .p7m file): the content signed inside it, and — as
+// read_pkcs7_signature reads a detached one — the text of its certificates and signers, the
+// content left out. Not readable: anything but signed-data (enveloped-data is encrypted), trailing
+// bytes, what does not parse, more than kMostOpaqueBytes.
+struct SignedContent {
+  bool readable = false;
+  std::string why;      // "signature: …" when not readable
+  std::string text;     // the certificates' and signers' strings
+  std::string content;  // the signed bytes ("" for a certs-only or detached structure)
+};
+SignedContent read_pkcs7_signed_data(std::string_view der);
+
 // application/pgp-signature: one ASCII armour "PGP SIGNATURE" of signature packets (tag 2) only,
 // white space around it.
 SignatureText read_pgp_signature(std::string_view armoured);
