@@ -62,7 +62,27 @@ quarantine::Submission file_submission(const FileItem& item, std::string id) {
   return s;
 }
 
+// What the quarantine lists and shows of an item (its reason, its report, its subject, Message-ID
+// and file name) with the numbers in them masked, as its audit record has them. Not the original,
+// which is kept byte for byte for the approver, nor the envelope, which a release delivers to: a
+// recipient written with a number in it is delivered to as it was written.
+void mask_listing(quarantine::Submission& s) {
+  s.reason = mail::mask_identification_numbers(s.reason);
+  s.report_json = mail::mask_identification_numbers_in_json(s.report_json);
+  s.origin.subject = mail::mask_identification_numbers(s.origin.subject);
+  s.origin.message_id = mail::mask_identification_numbers(s.origin.message_id);
+  s.origin.file_name = mail::mask_identification_numbers(s.origin.file_name);
+}
+
 }  // namespace
+
+store::AuditEvent masked_record(store::AuditEvent e) {
+  for (auto& [key, value] : e.details) {
+    const bool made_here = key.ends_with("sha256") || key == "quarantine_id" || key == "transfer" || key == "transfer_id";
+    if (!made_here) value = mail::mask_identification_numbers(value);
+  }
+  return e;
+}
 
 std::string address_of(std::string_view s) {
   const auto lt = s.rfind('<');
@@ -131,9 +151,10 @@ Result<FileOutcome> Intake::take_file(const FileItem& item, const FileSanitizer&
   add_arrival(e, item);
   // The original and its record stand or fall together: no record of an item that is not kept,
   // no item kept without its record. The record names the original by the store's digest of it.
+  mask_listing(s);
   s.with_item = [&](store::Database& db, const quarantine::Item& kept) {
     e.input_sha256 = kept.sha256;
-    return log_->append(db, e);
+    return log_->append(db, masked_record(e));
   };
   out.quarantine_id = SANSO_TRY(store_->put(std::move(s))).id;
   return out;
@@ -156,9 +177,10 @@ Result<std::string> Intake::keep_refused(const FileItem& item, const Refusal& re
   e.details.insert(e.details.end(), refusal.details.begin(), refusal.details.end());
   add_arrival(e, item);
   // As take_file: the refused file and its record stand or fall together.
+  mask_listing(s);
   s.with_item = [&](store::Database& db, const quarantine::Item& kept) {
     e.input_sha256 = kept.sha256;
-    return log_->append(db, e);
+    return log_->append(db, masked_record(e));
   };
   return SANSO_TRY(store_->put(std::move(s))).id;
 }
@@ -217,16 +239,18 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
     } else {
       e.actor = item.route.actor;
       e.action = "mail.sanitize";
-      e.subject = plan.message_id.empty() ? out.quarantine_id : plan.message_id;
+      e.subject = plan.message_id.empty() ? out.quarantine_id : mail::mask_identification_numbers(plan.message_id);
       e.outcome = std::string(mail::to_string(plan.verdict));
       rest_on(e, ruling);
       e.input_sha256 = kept.sha256;
       e.output_sha256 = output_sha256;
       e.details = {{"quarantine_id", out.quarantine_id}};
     }
+    e = masked_record(std::move(e));
     out.audit_index = SANSO_TRY(log_->append_batch(db, std::span<const store::AuditEvent>(&e, 1)));
     return ok();
   };
+  mask_listing(s);
   SANSO_TRY(store_->put(std::move(s)));
   return out;
 }
@@ -255,10 +279,11 @@ Result<HeldOutcome> Intake::hold_mail(const HeldMail& item) {
   // An audit write that fails leaves no item behind: the sender's retry holds the mail once.
   s.with_item = [&](store::Database& db, const quarantine::Item& kept) -> Result<void> {
     if (item.with_item) SANSO_TRY(item.with_item(db));
-    const store::AuditEvent e = item.record(kept.id, kept.sha256);
+    const store::AuditEvent e = masked_record(item.record(kept.id, kept.sha256));
     index = SANSO_TRY(log_->append_batch(db, std::span<const store::AuditEvent>(&e, 1)));
     return ok();
   };
+  mask_listing(s);
   SANSO_TRY(store_->put(std::move(s)));
   return HeldOutcome{id, false, index};
 }

@@ -165,6 +165,17 @@ class Intake {
 // roles' names in both languages, the systems' sections, and every zone's mail domains.
 void protect_city_identity(const policy::Policy& policy, mail::SanitizeOptions& options);
 
+// `e` as the audit log keeps it: every 個人番号 / 法人番号 in the values of its details written
+// masked (mail::mask_identification_numbers) — a reason naming "a.zip/山田_123456789018.csv", an
+// engine's message, an envelope address, a Message-ID, an error's place. Records are kept for
+// years and read by auditors, SIEMs and anyone with a proof; the number stays only in the kept
+// original. What the program made itself keeps its value, since masking a run of digits in it
+// would break the link it is: digests (keys ending in "sha256") and the ids of items in the store
+// ("quarantine_id", "transfer", "transfer_id"). The subject is the builder's to mask: a name or
+// an address it masks, an id (a quarantine id, Postfix's queue id "Q123456789018") it keeps.
+// Every record the intake, the gateway and the transfer service write goes through here.
+store::AuditEvent masked_record(store::AuditEvent e);
+
 // "名前 <a@b.jp>" → "a@b.jp"; the bare address otherwise.
 std::string address_of(std::string_view mailbox);
 

@@ -1,5 +1,7 @@
 #include "mail/identifiers.h"
 
+#include <nlohmann/json.hpp>
+
 namespace sanso::mail {
 
 bool is_individual_number(std::string_view d) {
@@ -54,10 +56,57 @@ int digit_at(std::string_view t, std::size_t i, std::size_t& len) {
 
 std::string mask(const std::string& digits) { return std::string(digits.size() - 4, '*') + digits.substr(digits.size() - 4); }
 
+// The separator at text[i] that may stand between two groups of a number, and its length in bytes;
+// 0 when none. Hyphens and spaces as people type them, '_' and '.' as tools and file names write
+// them, and the full-width and Japanese dashes an IME gives for a hyphen: －, ー (the long vowel
+// mark, typed for a dash), ‐ and ―.
+std::size_t separator_at(std::string_view t, std::size_t i) {
+  const char c = t[i];
+  if (c == ' ' || c == '-' || c == '_' || c == '.') return 1;
+  for (std::string_view dash : {"\xEF\xBC\x8D" /* － */, "\xE3\x83\xBC" /* ー */, "\xE2\x80\x90" /* ‐ */, "\xE2\x80\x95" /* ― */}) {
+    if (t.compare(i, dash.size(), dash) == 0) return dash.size();
+  }
+  return 0;
+}
+
+// Separators a number has been found split by since before issue #17 (space, hyphen, ‐, －):
+// with these, 12 or 13 digits in any grouping are a number, as they always were.
+bool loose_separator(std::string_view sep) { return sep == " " || sep == "-" || sep == "\xE2\x80\x90" || sep == "\xEF\xBC\x8D"; }
+
+struct Group {
+  std::string digits;
+  std::size_t begin = 0, end = 0;  // bytes in the text
+  std::string_view sep;  // the separator before it ("" for the first)
+};
+
+// Groups [from, to) written the way a number is written: one group of 12 or 13 digits, or groups
+// of 4-4-4 (個人番号) or 1-4-4-4 (法人番号: its check digit first) split by one separator, the same
+// each time. Dates (2026.12.06), addresses (192.168.100.120), amounts (1.234.567) and times are
+// not of that shape, so '.', '_' and the dashes make none of them a finding.
+bool written_as_a_number(const std::vector<Group>& g, std::size_t from, std::size_t to) {
+  if (to - from == 1) return g[from].digits.size() == 12 || g[from].digits.size() == 13;
+  std::vector<std::size_t> sizes;
+  for (std::size_t k = from; k < to; ++k) {
+    if (k > from + 1 && g[k].sep != g[from + 1].sep) return false;
+    sizes.push_back(g[k].digits.size());
+  }
+  return sizes == std::vector<std::size_t>{4, 4, 4} || sizes == std::vector<std::size_t>{1, 4, 4, 4};
+}
+
 }  // namespace
 
 std::vector<NumberMatch> find_identification_numbers(std::string_view t) {
   std::vector<NumberMatch> out;
+  // The number in groups [from, to), when it is a valid one.
+  const auto take = [&](const std::vector<Group>& g, std::size_t from, std::size_t to) {
+    std::string digits;
+    for (std::size_t k = from; k < to; ++k) digits += g[k].digits;
+    const std::size_t begin = g[from].begin, length = g[to - 1].end - g[from].begin;
+    if (digits.size() == 12 && is_individual_number(digits)) out.push_back({NumberKind::kIndividual, mask(digits), begin, length});
+    else if (digits.size() == 13 && is_corporate_number(digits)) out.push_back({NumberKind::kCorporate, mask(digits), begin, length});
+    else return false;
+    return true;
+  };
   std::size_t i = 0;
   while (i < t.size()) {
     std::size_t len = 0;
@@ -65,29 +114,44 @@ std::vector<NumberMatch> find_identification_numbers(std::string_view t) {
       ++i;
       continue;
     }
-    // A run of digits, with single spaces or hyphens between groups.
-    const std::size_t start = i;
-    std::string digits;
+    // A run of digit groups, one separator between each two.
+    std::vector<Group> groups(1);
+    groups.back().begin = i;
     std::size_t j = i;
     while (j < t.size()) {
       std::size_t l = 0;
-      int d = digit_at(t, j, l);
-      if (d >= 0) {
-        digits.push_back(static_cast<char>('0' + d));
+      if (const int d = digit_at(t, j, l); d >= 0) {
+        groups.back().digits.push_back(static_cast<char>('0' + d));
         j += l;
+        groups.back().end = j;
         continue;
       }
-      // One separator followed by a digit continues the number.
-      std::size_t sep = (t[j] == ' ' || t[j] == '-') ? 1 : (t.compare(j, 3, "\xE2\x80\x90") == 0 || t.compare(j, 3, "\xEF\xBC\x8D") == 0) ? 3 : 0;
+      const std::size_t sep = separator_at(t, j);
       std::size_t l2 = 0;
-      if (sep > 0 && j + sep < t.size() && digit_at(t, j + sep, l2) >= 0) {
-        j += sep;
-        continue;
-      }
-      break;
+      if (sep == 0 || j + sep >= t.size() || digit_at(t, j + sep, l2) < 0) break;
+      groups.push_back({"", j + sep, j + sep, t.substr(j, sep)});
+      j += sep;
     }
-    if (digits.size() == 12 && is_individual_number(digits)) out.push_back({NumberKind::kIndividual, mask(digits), start, j - start});
-    if (digits.size() == 13 && is_corporate_number(digits)) out.push_back({NumberKind::kCorporate, mask(digits), start, j - start});
+    std::size_t total = 0;
+    bool loose = true;
+    for (std::size_t k = 0; k < groups.size(); ++k) {
+      total += groups[k].digits.size();
+      if (k > 0 && !loose_separator(groups[k].sep)) loose = false;
+    }
+    // The whole run is the number (as before issue #17, and in the new spellings when written as
+    // one); else a number written as one inside a longer run ("2026_123456789018",
+    // "No.1 1234.5678.9018"), the first that is valid from each place.
+    if ((total == 12 || total == 13) && (loose || written_as_a_number(groups, 0, groups.size())) && take(groups, 0, groups.size())) {
+      i = j;
+      continue;
+    }
+    for (std::size_t from = 0; from < groups.size() && groups.size() > 1;) {
+      std::size_t to = from + 1;
+      for (; to <= groups.size(); ++to) {
+        if (!(from == 0 && to == groups.size()) && written_as_a_number(groups, from, to) && take(groups, from, to)) break;
+      }
+      from = to <= groups.size() ? to : from + 1;
+    }
     i = j;
   }
   return out;
@@ -103,6 +167,27 @@ std::string mask_identification_numbers(std::string_view text) {
   }
   out.append(text.substr(copied));
   return out;
+}
+
+std::string mask_identification_numbers_in_json(std::string_view json) {
+  // Ordered: the keys stay in the order the report was written in.
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(json, nullptr, false);
+  if (j.is_discarded()) return mask_identification_numbers(json);
+  const auto walk = [](auto& self, const nlohmann::ordered_json& in) -> nlohmann::ordered_json {
+    if (in.is_string()) return mask_identification_numbers(in.get_ref<const std::string&>());
+    if (in.is_array()) {
+      nlohmann::ordered_json out = nlohmann::ordered_json::array();
+      for (const auto& v : in) out.push_back(self(self, v));
+      return out;
+    }
+    if (in.is_object()) {
+      nlohmann::ordered_json out = nlohmann::ordered_json::object();
+      for (const auto& [key, v] : in.items()) out[mask_identification_numbers(key)] = self(self, v);
+      return out;
+    }
+    return in;
+  };
+  return walk(walk, j).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace sanso::mail

@@ -36,4 +36,11 @@ std::vector<NumberMatch> find_identification_numbers(std::string_view text);
 // much 個人番号 as the ones in its body.
 std::string mask_identification_numbers(std::string_view text);
 
+// `json` with every string in it (object keys too) masked as mask_identification_numbers masks
+// text; its numbers and its shape stay as they are. For the reports kept beside an item (the CDR
+// engine's findings name archive members, a mail plan names parts and files): a JSON number of 12
+// digits is a size or a time the program wrote, a string is the sender's. Text that is not JSON
+// is masked as text.
+std::string mask_identification_numbers_in_json(std::string_view json);
+
 }  // namespace sanso::mail

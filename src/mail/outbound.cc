@@ -216,11 +216,21 @@ std::string extension_of_type(const std::string& type) {
   return "";
 }
 
+OutboundScan read_outbound(std::string_view raw, const std::vector<std::string>& levels, int depth);
+
+// Signed content nested in signed content is read this deep; deeper cannot be checked.
+constexpr int kMostSignedDepth = 4;
+
+bool ends_with_ascii_ci(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && std::equal(suffix.begin(), suffix.end(), s.end() - static_cast<std::ptrdiff_t>(suffix.size()),
+                                                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
+}
+
 // Reads one message for the outgoing check: every leaf part (plan_message with keep_leaves), each
-// named where it is.
+// named where it is. `depth`: how many signed-data structures the message is inside.
 class LeafScan {
  public:
-  LeafScan(OutboundScan& scan, const std::vector<std::string>& levels) : scan_(scan), levels_(levels) {}
+  LeafScan(OutboundScan& scan, const std::vector<std::string>& levels, int depth = 0) : scan_(scan), levels_(levels), depth_(depth) {}
 
   // Text read as a reader reads it: marks standing on their own, numbers; files written into it
   // (uuencode, yEnc, BinHex) as files named after it ("body/numbers.csv").
@@ -298,6 +308,42 @@ class LeafScan {
     add_matches(scan_.identifiers, read.text, where);
   }
 
+  // Opaque S/MIME (application/pkcs7-mime with smime-type=signed-data) or a signed file (.p7m,
+  // .p7s): the certificates' and signers' text as a detached signature's, and the content signed
+  // inside it as what it is — a MIME entity read as a message of its own (its findings named
+  // "smime.p7m/body"), a file as the file it signs ("報告.docx.p7m/報告.docx"). Encrypted
+  // (enveloped-data), broken or nested too deep: cannot be checked.
+  void signed_data(std::string_view bytes, const std::string& where, bool has_name, bool mime_entity) {
+    if (has_name) named(where);
+    if (depth_ >= kMostSignedDepth) {
+      scan_.unchecked.push_back({where, "limit: signed content nested more than " + std::to_string(kMostSignedDepth) + " deep"});
+      return;
+    }
+    const internal::SignedContent read = internal::read_pkcs7_signed_data(bytes);
+    if (!read.readable) {
+      scan_.unchecked.push_back({where, read.why});
+      return;
+    }
+    raise_classification(scan_, levels_, marked_level(read.text, levels_, true), where);
+    add_matches(scan_.identifiers, read.text, where);
+    if (read.content.empty()) return;
+    if (!mime_entity) {
+      std::string inner = where.substr(where.rfind('/') + 1);
+      if (ends_with_ascii_ci(inner, ".p7m") || ends_with_ascii_ci(inner, ".p7s")) inner.resize(inner.size() - 4);
+      file(read.content, where + "/" + inner, inner);
+      return;
+    }
+    OutboundScan message = read_outbound(read.content, levels_, depth_ + 1);
+    const std::string prefix = where + "/";
+    if (!message.error.empty()) scan_.unchecked.push_back({where, "the signed content could not be read: " + message.error});
+    for (auto& f : message.identifiers) scan_.identifiers.push_back({f.kind, f.masked, prefix + f.where});
+    for (auto& f : message.unchecked) scan_.unchecked.push_back({prefix + f.where, f.why});
+    for (auto& f : message.pdfs) scan_.pdfs.push_back({prefix + f.name, std::move(f.bytes)});
+    for (auto& f : message.pictures) scan_.pictures.push_back({prefix + f.name, std::move(f.bytes)});
+    for (auto& name : message.attachments) scan_.attachments.push_back(prefix + name);
+    raise_classification(scan_, levels_, message.classification, prefix + message.classification_where);
+  }
+
   void leaf(const SanitizePlan::Leaf& leaf, const PartReport& part) {
     using Kind = SanitizePlan::Leaf::Kind;
     const bool unknown_charset = std::find(part.flags.begin(), part.flags.end(), "unknown-charset") != part.flags.end();
@@ -337,6 +383,14 @@ class LeafScan {
       case Kind::kFile:
         break;
     }
+    const bool p7m_named = ends_with_ascii_ci(leaf.name, ".p7m") || ends_with_ascii_ci(leaf.name, ".p7s");
+    if (part.type == "application/pkcs7-mime" || part.type == "application/x-pkcs7-mime" || (p7m_named && part.type != "application/pkcs7-signature" && part.type != "application/x-pkcs7-signature")) {
+      // A mail part of the S/MIME type holds a MIME entity; a file named so (a transfer's, an
+      // upload's, an attachment sent as octet-stream) holds the file it signs.
+      const bool entity = part.type == "application/pkcs7-mime" || part.type == "application/x-pkcs7-mime";
+      signed_data(leaf.bytes, leaf.name.empty() ? anonymous : leaf.prefix + leaf.name, !leaf.name.empty(), entity);
+      return;
+    }
     if (part.type == "application/pkcs7-signature" || part.type == "application/x-pkcs7-signature" || part.type == "application/pgp-signature") {
       signature(leaf.bytes, part.type, leaf.name.empty() ? anonymous : leaf.prefix + leaf.name, !leaf.name.empty());
       return;
@@ -360,6 +414,7 @@ class LeafScan {
  private:
   OutboundScan& scan_;
   const std::vector<std::string>& levels_;
+  int depth_ = 0;
 };
 
 // Every text of a finished scan that names a place, a file or a reason, with the numbers in it
@@ -385,7 +440,7 @@ OutboundScan masked_names(OutboundScan scan) {
   return scan;
 }
 
-OutboundScan read_outbound(std::string_view raw, const std::vector<std::string>& levels) {
+OutboundScan read_outbound(std::string_view raw, const std::vector<std::string>& levels, int depth) {
   OutboundScan scan;
   SanitizeOptions options;
   options.attachment_action = AttachmentAction::kRemove;  // the files' bytes are in the leaves; none is rebuilt
@@ -416,7 +471,7 @@ OutboundScan read_outbound(std::string_view raw, const std::vector<std::string>&
   // documents, other text parts, attached messages, TNEF's files and body. A file carries its own
   // mark: in its name (【機密性2】報告.docx) or its text; the highest mark of the message and its
   // files decides.
-  LeafScan leaves(scan, levels);
+  LeafScan leaves(scan, levels, depth);
   static const PartReport kNoPart;  // a message's header fields come before any part, or with none
   for (const auto& leaf : plan.leaves) leaves.leaf(leaf, leaf.part < plan.parts.size() ? plan.parts[leaf.part] : kNoPart);
   // One number found twice in one place (the HTML's text and its markup) is one finding.
@@ -431,7 +486,18 @@ OutboundScan read_outbound(std::string_view raw, const std::vector<std::string>&
 
 }  // namespace
 
-OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels) { return masked_names(read_outbound(raw, levels)); }
+OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels) { return masked_names(read_outbound(raw, levels, 0)); }
+
+void scan_envelope(OutboundScan& scan, std::string_view sender, const std::vector<std::string>& recipients) {
+  std::vector<OutboundFinding> found;
+  add_matches(found, sender, "エンベロープ送信者");
+  for (const auto& r : recipients) add_matches(found, r, "エンベロープ宛先");
+  for (auto& f : found) {
+    const bool again = std::any_of(scan.identifiers.begin(), scan.identifiers.end(),
+                                   [&](const OutboundFinding& g) { return g.kind == f.kind && g.masked == f.masked && g.where == f.where; });
+    if (!again) scan.identifiers.push_back(std::move(f));
+  }
+}
 
 std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json ids = nlohmann::json::array();

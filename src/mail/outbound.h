@@ -2,8 +2,9 @@
 // sender marked (a subject tag such as 【機密性2】, an X-Classification header, a mark standing on its
 // own in the body, an attachment's name or its text; the highest counts), and 個人番号 /
 // 法人番号 in the subject and every leaf part (the body, the HTML alternative, inline parts,
-// forwarded messages, TNEF's files, files written into a text), every header field (but those that
-// name messages) and every multipart's preamble and epilogue. Parsing runs in the sandbox.
+// forwarded messages, TNEF's files, files written into a text), every header field (those that
+// name messages: outside their msg-ids, and a 12-digit run inside one), every multipart's preamble and
+// epilogue, and the envelope (scan_envelope). Parsing runs in the sandbox.
 #pragma once
 
 #include <chrono>
@@ -53,6 +54,13 @@ struct OutboundScan {
   std::vector<UncheckedFile> unchecked;  // files whose text could not be read: the decision treats them as unreadable
   std::string error;  // set when the message could not be read (the gateway fails closed)
 };
+
+// The SMTP envelope's addresses, which leave with the message but are in no header (a Bcc
+// recipient, a bounce address): read as text for 個人番号 / 法人番号, each a finding like a
+// header's, named "エンベロープ送信者" / "エンベロープ宛先" — a number in a recipient's local part
+// ("123456789018@example.com") is as much sent as one in the body. No parsing: the milter hands
+// the addresses over as strings, so this runs beside the sandboxed scan, not in it.
+void scan_envelope(OutboundScan& scan, std::string_view sender, const std::vector<std::string>& recipients);
 
 // `levels` are the confidentiality levels of the policy's scheme ("1", "2", "3C", …).
 OutboundScan scan_outbound(std::string_view raw, const std::vector<std::string>& levels);

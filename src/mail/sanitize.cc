@@ -155,21 +155,54 @@ TnefContent read_tnef(std::string bytes, bool keep_bytes) {
   return out;
 }
 
-// The header fields the outgoing check does not read: they name messages (a reply's thread, a
-// part's Content-ID), software writes them and not people, and what many mailers write there is
-// the time in milliseconds — 13 digits, a valid 法人番号 one time in nine — so reading them would
-// hold ordinary mail. What a person could hide in one is put there on purpose, like a number in a
-// password-protected file; the check is for numbers sent by mistake and cannot stop that either.
+// The header fields that name messages (a reply's thread, a part's Content-ID). Software writes
+// the msg-ids in them, and many mailers write the time in milliseconds there — 13 digits, a valid
+// 法人番号 one time in nine — so inside a `<…>` only a run of exactly 12 digits is read (see
+// message_id_text); everything outside the brackets (comments, free text, a phrase before a
+// msg-id) is read as any header is, since a person or a client can write anything there.
 constexpr std::string_view kMessageIdFields[] = {"message-id", "resent-message-id", "in-reply-to", "references", "content-id"};
+
+// What the outgoing check reads of a field of kMessageIdFields: the text outside its `<…>`
+// brackets, decoded as any header's, and from inside each msg-id every run of exactly 12 ASCII
+// digits between non-digits, each on a line of its own so no two join up — a 個人番号 hidden in a
+// Message-ID ("<123456789018.x@pc>") leaves with the mail as much as one in the subject. A run of
+// 13 digits inside a msg-id is not read: that is the millisecond time stamp mailers write
+// (Thunderbird, Outlook, libraries' generators: 1765000000000 and on), valid as a 法人番号 one
+// time in nine; holding every such mail would hold ordinary replies. A corporate number is public
+// (国税庁 publishes them all), so one in a msg-id that is not found costs nothing the check protects.
+std::string message_id_text(std::string_view raw) {
+  std::string outside, runs;
+  std::size_t at = 0;
+  while (at < raw.size()) {
+    const std::size_t open = raw.find('<', at);
+    outside.append(raw.substr(at, open == std::string_view::npos ? std::string_view::npos : open - at));
+    if (open == std::string_view::npos) break;
+    const std::size_t close = raw.find('>', open);
+    const std::string_view id = raw.substr(open + 1, close == std::string_view::npos ? std::string_view::npos : close - open - 1);
+    for (std::size_t k = 0; k < id.size();) {
+      if (id[k] < '0' || id[k] > '9') {
+        ++k;
+        continue;
+      }
+      std::size_t end = k;
+      while (end < id.size() && id[end] >= '0' && id[end] <= '9') ++end;
+      if (end - k == 12) runs += "\n" + std::string(id.substr(k, 12));
+      k = end;
+    }
+    outside += ' ';
+    at = close == std::string_view::npos ? raw.size() : close + 1;
+  }
+  return mime::decode_header_text(outside).utf8 + runs;
+}
 
 // A header field's value as a reader of the mail sees it, for the outgoing check. Unstructured
 // text is decoded (RFC 2047). Content-Type and Content-Disposition: their value and every
 // parameter, both as written and decoded (RFC 2231 and encoded-words; a reader may take either),
 // but the boundary and the start of multipart/related (a Content-ID), which are machine data, and
 // a filename or name parameter that decodes to `file_name` (the name the file is read and
-// reported under already). A Received field without its "id" clause's token: a relay's queue id
-// (Postfix's are up to 12 hex digits, sometimes all decimal), not anyone's text; what else a
-// client writes there is read.
+// reported under already) — save its plain form when that says something else. A Received field
+// without its "id" clause's token: a relay's queue id (Postfix's are up to 12 hex digits,
+// sometimes all decimal), not anyone's text; what else a client writes there is read.
 std::string field_text(const std::string& lname, const std::string& raw, std::string_view file_name) {
   if (lname == "content-type" || lname == "content-disposition") {
     auto [value, params] = parse_header_params(raw);
@@ -182,7 +215,15 @@ std::string field_text(const std::string& lname, const std::string& raw, std::st
     for (const auto& base : bases) {
       if (base == "boundary" || base == "start") continue;
       const auto decoded = mime::decode_parameter(params, base);
-      if ((base == "filename" || base == "name") && !file_name.empty() && decoded && decoded->utf8 == file_name) continue;
+      if ((base == "filename" || base == "name") && !file_name.empty() && decoded && decoded->utf8 == file_name) {
+        // The name the file is read and reported under; but a plain `filename=` beside the RFC 2231
+        // form that gave it (or a second one) is a name another client may show instead: read.
+        for (const auto& [key, written] : params) {
+          if (ascii_lower(key) != base) continue;
+          if (std::string plain = mime::decode_header_text(written).utf8; plain != file_name) text += "; " + key + "=" + plain;
+        }
+        continue;
+      }
       for (const auto& [key, written] : params) {
         if (base_of(key) == base) text += "; " + key + "=" + mime::decode_header_text(written).utf8;
       }
@@ -268,8 +309,9 @@ struct Walk {
   // For the outgoing check: every header field of `obj` (a message or a part) as a reader sees it,
   // named by `owner` ("" for the message, "部分2/") and the field's name — an X-header, a part's
   // Content-Description, a non-attachment part's name parameter, a From display name, a second
-  // Subject a client may show. Not read: a message's first Subject (read as "subject" already),
-  // the fields that name messages (kMessageIdFields) and the parameter that gives `file_name`.
+  // Subject a client may show, the fields that name messages as message_id_text reads them. Not
+  // read: a message's first Subject (read as "subject" already) and the parameter that gives
+  // `file_name`.
   void keep_field_leaves(GMimeObject* obj, const std::string& owner, bool first_subject_read, std::string_view file_name = "") {
     GMimeHeaderList* list = g_mime_object_get_header_list(obj);
     const int count = list != nullptr ? g_mime_header_list_get_count(list) : 0;
@@ -279,12 +321,12 @@ struct Walk {
       const char* name = g_mime_header_get_name(h);
       const char* raw = g_mime_header_get_raw_value(h);
       const std::string lname = ascii_lower(name != nullptr ? name : "");
-      if (std::find(std::begin(kMessageIdFields), std::end(kMessageIdFields), lname) != std::end(kMessageIdFields)) continue;
+      const bool names_messages = std::find(std::begin(kMessageIdFields), std::end(kMessageIdFields), lname) != std::end(kMessageIdFields);
       if (lname == "subject" && !subject_seen) {
         subject_seen = true;
         continue;
       }
-      std::string text = field_text(lname, raw != nullptr ? raw : "", file_name);
+      std::string text = names_messages ? message_id_text(raw != nullptr ? raw : "") : field_text(lname, raw != nullptr ? raw : "", file_name);
       if (trim(text).empty()) continue;
       keep_leaf(SanitizePlan::Leaf::Kind::kField, owner + "ヘッダー(" + field_name_shown(name != nullptr ? name : "") + ")", std::move(text));
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <openssl/asn1.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -153,12 +154,17 @@ bool next_packet(std::string_view bytes, std::size_t& at, int& tag, std::string_
 
 }  // namespace
 
-std::string sign_pkcs7(std::string_view data, const std::string& subject, bool detached) {
+std::string sign_pkcs7(std::string_view data, const std::string& subject, bool detached, std::string_view serial) {
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), &EVP_PKEY_free);
   std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), &X509_free);
   if (key == nullptr || cert == nullptr) return {};
+  if (!serial.empty()) {
+    std::unique_ptr<BIGNUM, decltype(&BN_free)> n(BN_bin2bn(reinterpret_cast<const unsigned char*>(serial.data()), static_cast<int>(serial.size()), nullptr),
+                                                  &BN_free);
+    if (n == nullptr || BN_to_ASN1_INTEGER(n.get(), X509_get_serialNumber(cert.get())) == nullptr) return {};
+  }
   X509_NAME* name = X509_get_subject_name(cert.get());
-  if (X509_set_version(cert.get(), 2) != 1 || ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) != 1 ||
+  if (X509_set_version(cert.get(), 2) != 1 || (serial.empty() && ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) != 1) ||
       X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) == nullptr || X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400) == nullptr ||
       X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(subject.c_str()), -1, -1, 0) != 1 ||
       X509_set_issuer_name(cert.get(), name) != 1 || X509_set_pubkey(cert.get(), key.get()) != 1 || X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) {
@@ -202,6 +208,39 @@ SignatureText read_pkcs7_signature(std::string_view bytes) {
   return s;
 }
 
+SignedContent read_pkcs7_signed_data(std::string_view bytes) {
+  // A signed file is as large as the file: the scanner's own limits (time, memory) bound it, and
+  // this one keeps a single structure within what the scan's memory holds twice over.
+  constexpr std::size_t kMostOpaqueBytes = std::size_t{64} << 20;
+  SignedContent out;
+  const auto refuse = [&](const std::string& why) {
+    out.why = "signature: " + why;
+    return out;
+  };
+  if (bytes.size() > kMostOpaqueBytes) return refuse("a signed-data structure of " + std::to_string(bytes.size()) + " bytes (more than is read)");
+  ERR_clear_error();
+  const auto* at = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::unique_ptr<PKCS7, decltype(&PKCS7_free)> p7(d2i_PKCS7(nullptr, &at, static_cast<long>(bytes.size())), &PKCS7_free);
+  if (p7 == nullptr) return refuse("not a PKCS #7 structure (OpenSSL cannot parse it)");
+  if (at != reinterpret_cast<const unsigned char*>(bytes.data()) + bytes.size()) return refuse("bytes follow the PKCS #7 structure");
+  if (PKCS7_type_is_enveloped(p7.get()) != 0 || PKCS7_type_is_signedAndEnveloped(p7.get()) != 0) return refuse("encrypted: PKCS #7 enveloped-data cannot be read");
+  if (PKCS7_type_is_signed(p7.get()) == 0) return refuse("a PKCS #7 structure that is not signed-data");
+  if (PKCS7_get_detached(p7.get()) == 0) {
+    PKCS7* inner = p7->d.sign->contents;
+    if (inner == nullptr || PKCS7_type_is_data(inner) == 0) return refuse("the signed content is not data (a structure nested in another)");
+    if (inner->d.data != nullptr) out.content.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(inner->d.data)), static_cast<std::size_t>(ASN1_STRING_length(inner->d.data)));
+    // The content is read as what it is, by the caller; the rest as a detached signature's.
+    if (PKCS7_set_detached(p7.get(), 1) != 1) return refuse("the signed content cannot be taken apart from its signature");
+  }
+  unsigned char* der = nullptr;
+  const int size = i2d_PKCS7(p7.get(), &der);
+  if (size <= 0 || der == nullptr) return refuse("the PKCS #7 structure cannot be written again as DER");
+  std::unique_ptr<unsigned char, void (*)(unsigned char*)> owned(der, [](unsigned char* p) { OPENSSL_free(p); });
+  if (!strings_of(der, size, 0, out.text)) return refuse("the PKCS #7 structure nests too deeply to read");
+  out.readable = true;
+  return out;
+}
+
 SignatureText read_pgp_signature(std::string_view text) {
   static constexpr std::string_view kBegin = "-----BEGIN PGP SIGNATURE-----", kEnd = "-----END PGP SIGNATURE-----";
   std::vector<std::string_view> lines;
@@ -229,14 +268,24 @@ SignatureText read_pgp_signature(std::string_view text) {
       ended = true;
       break;
     }
-    if (lines[i].starts_with("=") && lines[i].size() == 5) continue;  // the checksum
+    const auto base64_char = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'; };
+    // The checksum (RFC 4880 6.2) is one line, "=" and 4 base64 characters, directly before the
+    // END line; any other "=…" line is data like the rest, and "=1234" lines elsewhere would
+    // otherwise be a place to write what is never read.
+    const bool checksum = lines[i].size() == 5 && lines[i][0] == '=' && std::all_of(lines[i].begin() + 1, lines[i].end(), base64_char) &&
+                          i + 1 < lines.size() && lines[i + 1] == kEnd;
+    if (checksum) continue;
     for (const char c : lines[i]) {
-      const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
-      if (!alphabet) return unreadable("the armour holds something other than base64");
+      if (!base64_char(c) && c != '=') return unreadable("the armour holds something other than base64");
     }
     base64.append(lines[i]);
   }
   if (!ended) return unreadable("the armour does not end (-----END PGP SIGNATURE-----)");
+  // Padding ends the data: an "=" before its last two characters hides what follows it from a
+  // decoder that stops there.
+  if (const std::size_t pad = base64.find('='); pad != std::string::npos && (base64.size() - pad > 2 || base64.find_first_not_of('=', pad) != std::string::npos)) {
+    return unreadable("the armour's base64 has \"=\" inside its data, not only as padding at its end");
+  }
   for (++i; i < lines.size(); ++i) {
     if (!lines[i].empty()) return unreadable("text follows the armour");
   }

@@ -56,7 +56,8 @@ std::string recorded_name(std::string_view name) { return mail::mask_identificat
 std::string findings_of(const cdr::CdrResult& r) {
   auto j = nlohmann::json::parse(cdr::result_to_json(r), nullptr, false);
   if (j.is_discarded() || !j.contains("findings")) return "[]";
-  return j["findings"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // Shown beside the file and recorded: an archive member's path is the sender's text.
+  return mail::mask_identification_numbers_in_json(j["findings"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 constexpr const char* kTransferColumns =
@@ -98,7 +99,7 @@ Result<std::string_view> content_of(const Upload& u, std::string& loaded) {
   if (!u.read) return std::string_view(u.bytes);
   loaded = SANSO_TRY(u.read());
   if (static_cast<std::int64_t>(loaded.size()) != u.size) {
-    return make_error("transfer.input", u.name.substr(0, 200), "the uploaded file changed while it was handled / ファイルが処理中に変わりました");
+    return make_error("transfer.input", recorded_name(u.name.substr(0, 200)), "the uploaded file changed while it was handled / ファイルが処理中に変わりました");
   }
   return std::string_view(loaded);
 }
@@ -152,7 +153,7 @@ Result<void> discard_sealed_original(store::Database& d, store::AuditSink& log, 
   e.subject = position ? id + "/" + std::to_string(*position) : id;
   e.outcome = "discarded";
   e.details = {{"reason", why}, {"files", std::to_string(n)}};
-  return log.append(d, e);
+  return log.append(d, intake::masked_record(e));
 }
 
 }  // namespace
@@ -221,7 +222,7 @@ struct TransferService::Impl {
     e.clause = clause;
     e.details = {{"reason", why.message}, {"zone", who.zone}};
     if (!who.via.empty()) e.details.emplace_back("via", who.via);
-    if (auto written = db->commit([&](store::Database& d) { return log->append(d, e); }); !written) return written.error();
+    if (auto written = db->commit([&](store::Database& d) { return log->append(d, intake::masked_record(e)); }); !written) return written.error();
     return why;
   }
 
@@ -331,12 +332,12 @@ struct TransferService::Impl {
       // attachment came in, which holds other bytes: that one is gone for good.
       std::string item = SANSO_TRY(quarantine->read_for_service(f.quarantine_id));
       if (sha256_hex(item) != f.sha256) {
-        return make_error("transfer.discarded", id + ": " + f.name, "the encrypted file is no longer kept / 暗号化されたファイルはもう保管されていません");
+        return make_error("transfer.discarded", id + ": " + recorded_name(f.name), "the encrypted file is no longer kept / 暗号化されたファイルはもう保管されていません");
       }
       return item;
     }
     auto bytes = seal::unseal(key, row->bytes(0), f.sha256);
-    if (!bytes) return make_error("transfer.damaged", id + ": " + f.name, "the kept file failed authentication: " + bytes.error().message);
+    if (!bytes) return make_error("transfer.damaged", id + ": " + recorded_name(f.name), "the kept file failed authentication: " + bytes.error().message);
     return std::move(bytes).value();
   }
 
@@ -387,7 +388,7 @@ struct TransferService::Impl {
                     "  経路 / route: " + t.from_zone + " → " + t.to_zone + "\n" +
                     "  送信者 / sender: " + visible_text(t.sender) + "\n" +
                     "  受取人 / recipient: " + visible_text(t.recipient) + "\n";
-    if (!t.reason.empty()) s += "  理由 / reason: " + visible_text(t.reason) + "\n";
+    if (!t.reason.empty()) s += "  理由 / reason: " + visible_text(recorded_name(t.reason)) + "\n";
     s += "  ファイル / files:\n";
     for (const auto& f : t.files) {
       s += "    " + visible_text(recorded_name(f.name)) + " (" + human_size(static_cast<std::uint64_t>(f.size)) + "): " + f.verdict;
@@ -426,7 +427,7 @@ struct TransferService::Impl {
     if (composed) e.details.emplace_back("message_id", composed->message_id);
     if (sent) e.details.emplace_back("reply", *sent);
     if (!sent) e.details.emplace_back("error", sent.error().to_string());
-    if (auto written = db->commit([&](store::Database& d) { return log->append(d, e); }); !written) {
+    if (auto written = db->commit([&](store::Database& d) { return log->append(d, intake::masked_record(e)); }); !written) {
       log::error("transfer " + t.id + ": the notice could not be recorded in the audit log: " + written.error().to_string());
     }
   }
@@ -453,7 +454,7 @@ struct TransferService::Impl {
         if (to.empty()) return;
         notify(t, actor, "pending", to, "【ファイル受け渡し】承認をお願いします / A transfer waits for your decision (" + t.id + ")",
                "承認者 各位\n\n" + visible_text(t.sender) + " さんの受け渡しが承認を待っています。\n" +
-                   "保留の理由: " + visible_text(t.hold_reason) + "\n\n" + details + "\n確認と承認: " + where_to_go() +
+                   "保留の理由: " + visible_text(recorded_name(t.hold_reason)) + "\n\n" + details + "\n確認と承認: " + where_to_go() +
                    "\n申請者本人は承認できません。\n\n-- \nA transfer by " + visible_text(t.sender) +
                    " waits for an approver's decision. Held because: " + visible_text(t.hold_reason) + "\nDecide at " + where_to_go() +
                    "; its sender cannot approve it.\n");
@@ -714,13 +715,13 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
       // The one intake pipeline: the policy's ruling, CDR in the sandbox, the original and its
       // record durable before anything is handed on.
       auto taken = intake.take_file(intake::FileItem{bytes, names[i], intake::Route{sender.zone, to_zone, sender.name}}, m.engines.sanitize);
-      if (!taken) return Error{taken.error().code, names[i], taken.error().message};
+      if (!taken) return Error{taken.error().code, recorded_name(names[i]), recorded_name(taken.error().message)};
       const cdr::CdrResult& r = taken->result;
       f.quarantine_id = taken->quarantine_id;
       f.verdict = std::string(cdr::to_string(r.verdict));
       f.findings_json = findings_of(r);
       if (r.verdict == cdr::Verdict::blocked) {
-        f.reason = r.reason + ": " + r.message;
+        f.reason = recorded_name(r.reason + ": " + r.message);
       } else {
         f.output_name = r.output_name.empty() ? names[i] : r.output_name;
         output = r.output;
@@ -738,7 +739,7 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
         output = r.output;
         f.output_name = r.output_name.empty() ? names[i] : r.output_name;
         if (r.verdict == cdr::Verdict::blocked) {
-          f.reason = r.reason + ": " + r.message;
+          f.reason = recorded_name(r.reason + ": " + r.message);
           f.output_name.clear();
           output.clear();
         }
@@ -758,7 +759,7 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
       e.clause = clause;
       e.input_sha256 = f.sha256;
       e.details = {{"transfer", t.id}, {"quarantine_id", s.id}, {"from", t.from_zone}, {"to", t.to_zone}};
-      s.with_item = [&](store::Database& d, const quarantine::Item&) { return m.log->append(d, e); };
+      s.with_item = [&](store::Database& d, const quarantine::Item&) { return m.log->append(d, intake::masked_record(e)); };
       f.quarantine_id = SANSO_TRY(m.quarantine->put(std::move(s))).id;
     }
     if (!f.output_name.empty()) {
@@ -880,7 +881,7 @@ Result<std::vector<Delivered>> TransferService::fetch(const std::string& id, con
     store::AuditEvent e = m.event(recipient.name, "transfer.download", id, "ok");
     e.details = {{"files", std::to_string(files.size())}, {"side", t.to_zone}};
     if (!recipient.via.empty()) e.details.emplace_back("via", recipient.via);
-    return m.log->append(d, e);
+    return m.log->append(d, intake::masked_record(e));
   }));
   return files;
 }
@@ -918,7 +919,7 @@ Result<Transfer> TransferService::Impl::decide_transfer(const std::string& id, c
     e.clause = t.clause;
     e.details = {{"sender", t.sender}, {"note", note}};
     if (!approver.via.empty()) e.details.emplace_back("via", approver.via);
-    return m.log->append(d, e);
+    return m.log->append(d, intake::masked_record(e));
   }));
   if (!moved) return make_error("transfer.state", id, "was decided meanwhile by someone else / 他の承認者が処理済みです");
   Transfer decided = SANSO_TRY(m.load_existing(id));
@@ -969,7 +970,7 @@ Result<Link> TransferService::issue_link(const std::string& id, const Person& se
     store::AuditEvent e = m.event(sender.name, "transfer.link", id, "issued");
     e.details = {{"expires_at", iso_utc(link.expires_at)}, {"password", password.empty() ? "no" : "yes"}};
     if (!sender.via.empty()) e.details.emplace_back("via", sender.via);
-    return m.log->append(d, e);
+    return m.log->append(d, intake::masked_record(e));
   }));
   return link;
 }
@@ -987,7 +988,7 @@ Result<std::vector<Delivered>> TransferService::download(const std::string& toke
   const auto record = [&](const std::string& subject, const std::string& outcome, const std::string& why) -> Result<void> {
     store::AuditEvent e = m.event("link@" + source, "transfer.download", subject, outcome);
     e.details = {{"reason", why}};
-    return m.db->commit([&](store::Database& d) { return m.log->append(d, e); });
+    return m.db->commit([&](store::Database& d) { return m.log->append(d, intake::masked_record(e)); });
   };
   // A token nobody issued, one used before, expired or revoked: the same answer, so that the
   // answer tells nothing about which.
@@ -1024,7 +1025,7 @@ Result<std::vector<Delivered>> TransferService::download(const std::string& toke
         if (revoke) SANSO_TRY(d.execute("UPDATE transfers SET link_sha256 = '' WHERE id = ? AND link_sha256 = ?", {id, token_hash}));
         store::AuditEvent e = m.event("link@" + source, "transfer.download", id, revoke ? "revoked" : "wrong-password");
         e.details = {{"failures", std::to_string(failures)}};
-        return m.log->append(d, e);
+        return m.log->append(d, intake::masked_record(e));
       }));
       return make_error("transfer.password", id,
                         revoke ? "wrong password; the link is now revoked / パスワードが違います。リンクは無効になりました"
@@ -1041,7 +1042,7 @@ Result<std::vector<Delivered>> TransferService::download(const std::string& toke
     SANSO_TRY(d.execute("UPDATE transfer_files SET output_sealed = NULL WHERE transfer_id = ?", {id}));
     store::AuditEvent e = m.event("link@" + source, "transfer.download", id, "ok");
     e.details = {{"files", std::to_string(files.size())}};
-    return m.log->append(d, e);
+    return m.log->append(d, intake::masked_record(e));
   }));
   if (!claimed) return unusable;
   return files;
@@ -1063,7 +1064,7 @@ Result<TransferFile> TransferService::unlock(const std::string& id, int position
     e.clause = t.clause;
     e.details = {{"reason", "not on the internet side"}, {"zone", sender.zone}, {"source", source}};
     if (!sender.via.empty()) e.details.emplace_back("via", sender.via);
-    SANSO_TRY(m.db->commit([&](store::Database& d) { return m.log->append(d, e); }));
+    SANSO_TRY(m.db->commit([&](store::Database& d) { return m.log->append(d, intake::masked_record(e)); }));
     return make_error("transfer.zone", sender.name,
                       "the password is given from the internet side only, never from " + sender.zone + " / パスワードはインターネット側からのみ入力できます");
   }
@@ -1086,7 +1087,7 @@ Result<TransferFile> TransferService::Impl::unlock_file(const Transfer& t, int p
     e.details = std::move(details);
     e.details.emplace_back("source", source);
     if (!via.empty()) e.details.emplace_back("via", via);
-    return m.db->commit([&](store::Database& d) { return m.log->append(d, e); });
+    return m.db->commit([&](store::Database& d) { return m.log->append(d, intake::masked_record(e)); });
   };
   const std::int64_t now = m.now();
   if (t.state == State::kExpired || now >= t.expires_at) return make_error("transfer.expired", id, "the transfer has expired / 保存期間が過ぎました");
@@ -1151,7 +1152,7 @@ Result<TransferFile> TransferService::Impl::unlock_file(const Transfer& t, int p
   f.output_sha256.clear();
   std::optional<std::string> sealed;
   if (r.verdict == cdr::Verdict::blocked) {
-    f.reason = r.reason + ": " + r.message;
+    f.reason = recorded_name(r.reason + ": " + r.message);
   } else {
     f.output_name = r.output_name.empty() ? f.name : r.output_name;
     f.output_sha256 = sha256_hex(r.output);
@@ -1178,7 +1179,7 @@ Result<TransferFile> TransferService::Impl::unlock_file(const Transfer& t, int p
     e.details = {{"name", recorded_name(f.name)}, {"verdict", f.verdict}, {"attempts", std::to_string(attempts)}, {"source", source}};
     if (!f.reason.empty()) e.details.emplace_back("reason", recorded_name(f.reason));
     if (!via.empty()) e.details.emplace_back("via", via);
-    SANSO_TRY(m.log->append(d, e));
+    SANSO_TRY(m.log->append(d, intake::masked_record(e)));
     store::AuditEvent v = m.event(actor, "transfer.verdict", subject, f.verdict);
     v.rule_id = t.rule_id;
     v.clause = t.clause;
@@ -1186,7 +1187,7 @@ Result<TransferFile> TransferService::Impl::unlock_file(const Transfer& t, int p
     v.output_sha256 = f.output_sha256;
     v.details = {{"name", recorded_name(f.name)}, {"quarantine_id", f.quarantine_id}, {"unlocked", "yes"}};
     if (!f.reason.empty()) v.details.emplace_back("reason", recorded_name(f.reason));
-    return m.log->append(d, v);
+    return m.log->append(d, intake::masked_record(v));
   }));
   if (!changed) return make_error("transfer.state", subject, "the file was unlocked meanwhile / 他の操作で解除済みです");
   if (sealed) {
@@ -1326,7 +1327,7 @@ Result<bool> TransferService::Impl::insert_transfer(store::Database& d, const Tr
   e.clause = t.clause;
   e.details = {{"from", t.from_zone}, {"to", t.to_zone}, {"recipient", t.recipient}, {"files", std::to_string(t.files.size())}};
   e.details.insert(e.details.end(), details.begin(), details.end());
-  SANSO_TRY(log->append(d, e));
+  SANSO_TRY(log->append(d, intake::masked_record(e)));
   for (std::size_t i = 0; i < t.files.size(); ++i) {
     const TransferFile& f = t.files[i];
     const store::Value values[] = {t.id,          std::int64_t{f.position}, f.name,          f.size,           f.sha256,          f.quarantine_id, f.verdict,
@@ -1341,7 +1342,7 @@ Result<bool> TransferService::Impl::insert_transfer(store::Database& d, const Tr
     v.output_sha256 = f.output_sha256;
     v.details = {{"name", recorded_name(f.name)}, {"quarantine_id", f.quarantine_id}};
     if (!f.reason.empty()) v.details.emplace_back("reason", recorded_name(f.reason));
-    SANSO_TRY(log->append(d, v));
+    SANSO_TRY(log->append(d, intake::masked_record(v)));
   }
   return true;
 }
@@ -1386,7 +1387,7 @@ Result<TransferFile> TransferService::unlock_with_link(const std::string& token,
   if (!t) {
     store::AuditEvent e = m.event("link@" + source, "transfer.unlock", "-", "refused");
     e.details = {{"reason", "used, expired or unknown link"}, {"source", source}};
-    SANSO_TRY(m.db->commit([&](store::Database& d) { return m.log->append(d, e); }));
+    SANSO_TRY(m.db->commit([&](store::Database& d) { return m.log->append(d, intake::masked_record(e)); }));
     return t.error();
   }
   // The other transfers of the same mail (one per LGWAN recipient) share the link: the same

@@ -33,6 +33,17 @@ const char* kMail =
     "From: 業者 <vendor@example.com>\r\nTo: kikaku@city.minamata.lg.jp\r\nSubject: hello\r\nMessage-ID: <m1@example.com>\r\n"
     "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nhello\r\n";
 
+// The gateway's record of a hold, as a caller of hold_mail writes it.
+store::AuditEvent held_record(const std::string& id, const std::string& input_sha256) {
+  store::AuditEvent e;
+  e.actor = "milter@gw-test";
+  e.action = "mail.gateway";
+  e.subject = id;
+  e.outcome = "held";
+  e.input_sha256 = input_sha256;
+  return e;
+}
+
 class IntakeTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -208,6 +219,68 @@ TEST_F(IntakeTest, ARefusedFileIsKeptAsItCameWithTheCallersRecordOrNotAtAll) {
   EXPECT_EQ(nowhere.error().code, "intake.no-store");
 }
 
+// Issue #17: a 個人番号 (123456789018) or 法人番号 (7000012050002) in what the engine says of a
+// file (its message, a finding's member path), in a Message-ID, an envelope address or a caller's
+// record reaches neither the audit log nor the quarantine's listing whole; the original is kept as
+// it came, and so is the envelope a release delivers to.
+TEST_F(IntakeTest, NumbersInWhatIsRecordedAndListedAreMaskedWherePeopleWroteThem) {
+  Intake intake(compiled_.get(), &*store_, log_.get());
+  const FileSanitizer numbered = [](std::string_view, std::string_view) {
+    cdr::CdrResult r;
+    r.verdict = cdr::Verdict::blocked;
+    r.type = "zip";
+    r.reason = "encrypted";
+    r.message = "a.zip/山田_123456789018.csv: the member is encrypted";
+    r.findings.push_back({cdr::FindingKind::kEncrypted, "a.zip/山田_123456789018.csv", cdr::FindingAction::kBlocked});
+    return r;
+  };
+  auto file = intake.take_file(FileItem{"PK bytes", "7000012050002.zip", route_}, numbered);
+  ASSERT_TRUE(file) << file.error().to_string();
+  EXPECT_EQ(file->result.findings[0].location, "a.zip/山田_123456789018.csv") << "the caller's own result is not changed";
+  auto kept = store_->read_for_service(file->quarantine_id);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(*kept, "PK bytes");
+  auto item = store_->get(file->quarantine_id);
+  ASSERT_TRUE(item);
+  EXPECT_NE(item->report_json.find("a.zip/山田_********9018.csv"), std::string::npos) << item->report_json;
+  EXPECT_NE(item->reason.find("山田_********9018.csv"), std::string::npos) << item->reason;
+
+  const std::string raw = "From: a@city.minamata.lg.jp\r\nTo: b@example.com\r\nSubject: x\r\nMessage-ID: <123456789018@example.com>\r\n"
+                          "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n山田 1234-5678-9018\r\n";
+  MailItem m;
+  m.raw = raw;
+  m.route = route_;
+  m.envelope_from = "7000012050002@example.com";
+  m.envelope_to = {"123456789018@city.minamata.lg.jp"};
+  auto mail = intake.take_mail(m, mail_engine);
+  ASSERT_TRUE(mail) << mail.error().to_string();
+  auto listed = store_->get(mail->quarantine_id);
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->origin.message_id, "<********9018@example.com>");
+  ASSERT_EQ(listed->origin.envelope_to.size(), 1u);
+  EXPECT_EQ(listed->origin.envelope_to[0], "123456789018@city.minamata.lg.jp") << "a release delivers to the address as written";
+
+  HeldMail h{.raw = raw, .actor = "milter@gw-test", .message_id = "<123456789018@example.com>", .reason = "個人番号を検出: a.zip/123456789018.csv", .retry_key = "masked-1"};
+  h.record = [](const std::string& id, const std::string& input_sha256) {
+    store::AuditEvent e = held_record(id, input_sha256);
+    e.details = {{"quarantine_id", id}, {"sender", "7000012050002@example.com"}, {"recipients", "123456789018@city.minamata.lg.jp"},
+                 {"error", "mail.scan at <1234 5678 9018@x>: broken"}};
+    return e;
+  };
+  auto held = intake.hold_mail(h);
+  ASSERT_TRUE(held) << held.error().to_string();
+  EXPECT_GE(count("SELECT COUNT(*) FROM audit_entries WHERE record LIKE '%********9018@city.minamata.lg.jp%'"), 1) << "recorded, masked";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.gateway' AND record LIKE '%" + held->quarantine_id + "%'"), 1) << "the id kept as it is";
+  for (const char* digits : {"12345678", "1234 5678", "70000120"}) {
+    const std::string like = std::string("'%") + digits + "%'";
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE record LIKE " + like), 0) << digits;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items WHERE subject LIKE " + like + " OR reason LIKE " + like + " OR file_name LIKE " + like +
+                    " OR message_id LIKE " + like + " OR report LIKE " + like),
+              0)
+        << digits;
+  }
+}
+
 TEST_F(IntakeTest, WithoutAStoreNothingIsKeptAndWithoutAPolicyNoRuleDecides) {
   Intake bare(nullptr, nullptr, nullptr);
   EXPECT_FALSE(bare.keeps_originals());
@@ -239,15 +312,7 @@ TEST_F(IntakeTest, AHeldMailIsKeptWithItsRecordOnceHoweverOftenItIsRetried) {
     ++counted;
     return ok();
   };
-  m.record = [](const std::string& id, const std::string& input_sha256) {
-    store::AuditEvent e;
-    e.actor = "milter@gw-test";
-    e.action = "mail.gateway";
-    e.subject = id;
-    e.outcome = "held";
-    e.input_sha256 = input_sha256;
-    return e;
-  };
+  m.record = held_record;
   auto first = intake.hold_mail(m);
   ASSERT_TRUE(first) << first.error().to_string();
   EXPECT_FALSE(first->repeated);

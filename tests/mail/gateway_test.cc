@@ -104,6 +104,15 @@ class GatewayDecisions : public ::testing::Test {
     return gateway_->process(e, raw);
   }
 
+  // A city PC's envelope (the LGWAN zone's network).
+  static Envelope from_city_pc(const std::string& sender, std::vector<std::string> recipients) {
+    Envelope e;
+    e.client_address = "10.20.3.4";
+    e.sender = sender;
+    e.recipients = std::move(recipients);
+    return e;
+  }
+
   std::int64_t count(const std::string& sql) {
     auto row = quarantine_.database().query_one(sql);
     EXPECT_TRUE(row && row->has_value());
@@ -594,6 +603,28 @@ TEST_F(GatewayDecisions, NumbersInNamesAreMaskedInTheRecordTheHoldAndTheNotice) 
   EXPECT_EQ(text.find("12345678"), std::string::npos) << text;
   EXPECT_EQ(text.find("70000120"), std::string::npos) << text;
   EXPECT_EQ(notices[0].find("12345678"), std::string::npos);
+}
+
+// Issue #17: the envelope is anyone's text too. A number in the envelope sender or a recipient's
+// local part reaches no audit record whole; Postfix's queue id, the quarantine's ids and the
+// digests keep their value.
+TEST_F(GatewayDecisions, NumbersInTheEnvelopeAreMaskedInEveryRecord) {
+  const GatewayVerdict v = gateway_->process(from_city_pc("7000012050002@city.minamata.lg.jp", {"123456789018@example.com"}), kPlain);
+  EXPECT_GT(v.audit_index, 0u) << v.reply;
+  EXPECT_GE(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.gateway' AND record LIKE '%********9018@example.com%'"), 1);
+  EXPECT_GE(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'mail.gateway' AND record LIKE '%*********0002@city.minamata.lg.jp%'"), 1);
+  for (const char* digits : {"12345678", "70000120"}) {
+    EXPECT_EQ(count(std::string("SELECT COUNT(*) FROM audit_entries WHERE record LIKE '%") + digits + "%'"), 0) << digits;
+  }
+}
+
+// Issue #17 (2): a 個人番号 in a recipient's local part (a Bcc recipient is in no header) leaves
+// unseen unless the envelope is read: it holds the mail like a number in the body.
+TEST_F(GatewayDecisions, ANumberInABccRecipientHoldsTheMail) {
+  const GatewayVerdict v = gateway_->process(from_city_pc("tanaka@city.minamata.lg.jp", {"partner@example.com", "1234-5678-9018@example.com"}), kPlain);
+  ASSERT_EQ(v.action, GatewayVerdict::Action::kHold) << v.reply;
+  EXPECT_NE(detail_of(v, "identifiers").find("********9018 (エンベロープ宛先)"), std::string::npos) << detail_of(v, "identifiers");
+  EXPECT_EQ(gateway_->process(from_city_pc("tanaka@city.minamata.lg.jp", {"partner@example.com"}), kPlain).action, GatewayVerdict::Action::kAccept) << "the same mail without it passes";
 }
 
 // A 個人番号 beside a file that cannot be read: the numbers are judged first, so the refusal that

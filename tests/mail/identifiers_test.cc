@@ -32,6 +32,30 @@ TEST(Identifiers, FoundInTextInEveryUsualSpellingAndMasked) {
   EXPECT_TRUE(find_identification_numbers("").empty());
 }
 
+// Issue #17 (4): the separators people and tools write between the groups — '_', '.', the
+// full-width and Japanese dashes (－ ー ‐ ―), full-width digits — find the number as a hyphen does;
+// a number written as one inside a longer run of groups is found too. Dates, addresses, phone
+// numbers, amounts and times written with the same separators are no finding.
+TEST(Identifiers, EverySeparatorBetweenTheGroupsIsReadButOrdinaryNumbersAreNot) {
+  for (const char* written : {"1234_5678_9018", "1234.5678.9018", "1234－5678－9018", "1234ー5678ー9018", "1234‐5678‐9018", "1234―5678―9018",
+                              "１２３４－５６７８－９０１８", "１２３４ー５６７８ー９０１８", "山田_1234_5678_9018.csv", "2026_123456789018.csv",
+                              "No.1 1234.5678.9018", "1234 5678 9018 5"}) {
+    const auto m = find_identification_numbers(written);
+    ASSERT_EQ(m.size(), 1u) << written;
+    EXPECT_EQ(m[0].masked, "********9018") << written;
+  }
+  EXPECT_EQ(mask_identification_numbers("山田_1234_5678_9018.csv"), "山田_********9018.csv");
+  EXPECT_EQ(mask_identification_numbers("番号 1234ー5678ー9018 です"), "番号 ********9018 です");
+  const auto corporate = find_identification_numbers("法人番号 7.0000.1205.0002");
+  ASSERT_EQ(corporate.size(), 1u);
+  EXPECT_EQ(corporate[0].kind, NumberKind::kCorporate);
+  for (const char* ordinary : {"2026.12.06", "2026_12_06 10.30.00", "192.168.100.120", "10.20.3.4 192.168.111.143", "1.234.567.890.180 円",
+                               "0966-63-1111", "0966_63_1111", "v1.2.3.4.5.6.7.8.9.0.1.8", "1234_5678.9018", "12345_678_9018",
+                               "2026ー12ー06", "1234ー5678ー9017"}) {
+    EXPECT_TRUE(find_identification_numbers(ordinary).empty()) << ordinary;
+  }
+}
+
 // Issue #17: a file's name or an archive member's path names a place in a record or a notice; the
 // numbers in it are masked there as a finding's are, and nothing else in the name changes.
 TEST(Identifiers, NumbersInANameAreMaskedAsFindingsAre) {
@@ -44,6 +68,16 @@ TEST(Identifiers, NumbersInANameAreMaskedAsFindingsAre) {
   const std::string once = mask_identification_numbers("123456789018/123456789018 x");
   EXPECT_EQ(once, "********9018/********9018 x");
   EXPECT_EQ(mask_identification_numbers(once), once) << "masking twice changes nothing";
+}
+
+// Issue #17: a report kept beside an item (the engine's findings, a mail's plan) is JSON: its
+// strings are the sender's text and are masked; its numbers (sizes, offsets, times the program
+// wrote) and its shape are not.
+TEST(Identifiers, AReportsStringsAreMaskedAndItsNumbersAndShapeKept) {
+  const std::string report = R"({"verdict":"blocked","output_size":123456789018,"findings":[{"location":"a.zip/山田_123456789018.csv"}],"7000012050002":"x"})";
+  EXPECT_EQ(mask_identification_numbers_in_json(report),
+            R"({"verdict":"blocked","output_size":123456789018,"findings":[{"location":"a.zip/山田_********9018.csv"}],"*********0002":"x"})");
+  EXPECT_EQ(mask_identification_numbers_in_json("not json 123456789018"), "not json ********9018") << "masked as text when it does not parse";
 }
 
 }  // namespace

@@ -314,6 +314,23 @@ TEST(Outbound, NumbersInTheBodyAndInAttachmentsAreFoundMasked) {
   EXPECT_EQ(round->identifiers[0].masked, csv.identifiers[0].masked);
 }
 
+// Issue #17 (2): the envelope leaves with the message and is in no header (a Bcc recipient): a
+// number in an address's local part is a finding, masked, named for the envelope; an address
+// without one adds nothing, and one number in the envelope and the body is a finding in each.
+TEST(Outbound, NumbersInTheEnvelopeAreFindings) {
+  OutboundScan scan = scan_outbound("Subject: x\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n123456789018\r\n", kLevels);
+  ASSERT_EQ(scan.identifiers.size(), 1u);
+  scan_envelope(scan, "7000012050002@city.minamata.lg.jp", {"p@example.com", "1234-5678-9018@example.com", "0966-63-1111@example.com"});
+  ASSERT_EQ(scan.identifiers.size(), 3u);
+  EXPECT_EQ(scan.identifiers[1].where, "エンベロープ送信者");
+  EXPECT_EQ(scan.identifiers[1].masked, "*********0002");
+  EXPECT_EQ(scan.identifiers[2].where, "エンベロープ宛先");
+  EXPECT_EQ(scan.identifiers[2].masked, "********9018");
+  OutboundScan plain = scan_outbound("Subject: x\r\n\r\nhello\r\n", kLevels);
+  scan_envelope(plain, "tanaka@city.minamata.lg.jp", {"p@example.com", "order-20261206@example.com"});
+  EXPECT_TRUE(plain.identifiers.empty());
+}
+
 // The strict settings' trigger reads the MTA's verifier's own fields with the RFC 8601 parser:
 // its fail, softfail or permerror counts; a forged field, a word in a comment or a quoted string,
 // another host's field or the body count for nothing.
@@ -619,6 +636,47 @@ TEST(OutboundLeaves, HeaderFieldsPreamblesAndEpiloguesAreRead) {
             (Wheres{"転送メール(2)/ヘッダー(X-Note)", "転送メール(2)/プリアンブル"}));
 }
 
+// Issue #17 (3): the fields that name messages are read. Outside the brackets (a comment, free
+// text) as any header; inside a msg-id a run of exactly 12 digits that is a valid 個人番号; a
+// 13-digit run there is a mailer's millisecond time stamp and is not read, nor is a longer run or
+// a 12-digit run that is no valid number.
+TEST(OutboundLeaves, FieldsThatNameMessagesAreReadForA12DigitNumber) {
+  const auto head = [](const std::string& fields) {
+    return wheres(scan_outbound("From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\n" + fields + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n資料です\r\n", kLevels));
+  };
+  using Wheres = std::vector<std::string>;
+  EXPECT_EQ(head("Message-ID: <123456789018.x@pc.example>\r\n"), Wheres{"ヘッダー(Message-ID)"});
+  EXPECT_EQ(head("In-Reply-To: <a.123456789018@pc.example>\r\n"), Wheres{"ヘッダー(In-Reply-To)"});
+  EXPECT_EQ(head("References: <1@a> <b-123456789018-c@pc.example>\r\n"), Wheres{"ヘッダー(References)"});
+  EXPECT_EQ(head("Content-ID: <123456789018@pc>\r\n"), Wheres{"ヘッダー(Content-ID)"});
+  EXPECT_EQ(head("Message-ID: <1@pc.example> (山田 1234-5678-9018)\r\n"), Wheres{"ヘッダー(Message-ID)"}) << "a comment";
+  EXPECT_EQ(head("In-Reply-To: 山田様 7000012050002 のメール <2@pc.example>\r\n"), Wheres{"ヘッダー(In-Reply-To)"}) << "free text before it";
+  EXPECT_TRUE(head("Message-ID: <1765000000000.17@pc.example>\r\nReferences: <7000012050002@pc>\r\n").empty()) << "a time stamp";
+  EXPECT_TRUE(head("Message-ID: <91234567890181@pc.example>\r\n").empty()) << "a longer run";
+  EXPECT_TRUE(head("Message-ID: <123456789017@pc.example>\r\n").empty()) << "no valid number";
+  EXPECT_TRUE(head("Message-ID: <1234-5678-9018@pc>\r\nReferences: <1234.5678.9018@pc>\r\n").empty()) << "runs split by separators inside a msg-id are machine text";
+}
+
+// Issue #17 (5): RFC 2231's other spellings of a file's name are read: continuations written
+// without percent-encoding, encoded and plain sections mixed, and a plain filename= beside the
+// filename*= that gives the name (a client may show either: the number is found in the one the
+// file is not named by too).
+TEST(OutboundLeaves, EveryRfc2231SpellingOfANameIsRead) {
+  const auto attached = [](const std::string& disposition) {
+    return scan_outbound("From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                         "--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文\r\n--b\r\nContent-Type: application/octet-stream\r\n"
+                         "Content-Disposition: attachment; " + disposition + "\r\nContent-Transfer-Encoding: base64\r\n\r\nYWJj\r\n--b--\r\n",
+                         kLevels);
+  };
+  using Wheres = std::vector<std::string>;
+  EXPECT_EQ(wheres(attached("filename*0=\"1234\"; filename*1=\"56789018.txt\"")), Wheres{"********9018.txt"}) << "unencoded continuations";
+  EXPECT_EQ(wheres(attached("filename*0*=UTF-8''%31%32%33%34; filename*1=\"56789018.txt\"")), Wheres{"********9018.txt"}) << "mixed";
+  EXPECT_EQ(wheres(attached("filename=\"123456789018.txt\"; filename*=UTF-8''report.txt")), Wheres{"部分2/ヘッダー(Content-Disposition)"})
+      << "the plain name beside the one the file is read under";
+  EXPECT_EQ(wheres(attached("filename=\"report.txt\"; filename*=UTF-8''123456789018.txt")), Wheres{"********9018.txt"});
+  EXPECT_TRUE(wheres(attached("filename=\"report.txt\"; filename*=UTF-8''report.txt")).empty());
+}
+
 // Issue #17 (3): a signed mail is not held for its signature. A detached S/MIME signature (made
 // here with OpenSSL, by a self-signed certificate) or OpenPGP signature is read for the text it
 // carries — a number in a certificate's name or an armour header is found —; a part of such a type
@@ -642,6 +700,11 @@ TEST(OutboundLeaves, DetachedSignaturesAreReadAndAnythingElseInThemCannotBeCheck
   const OutboundScan older = scan_outbound(signed_by("application/x-pkcs7-signature", "", signature), kLevels);
   EXPECT_TRUE(older.unchecked.empty()) << unchecked_list(older);
   EXPECT_EQ(wheres(smime(internal::sign_pkcs7(body, "山田 123456789018", true))), Wheres{"smime.p7s"}) << "a number in the certificate's name";
+  // Issue #17 (8): an INTEGER is read as its bytes — a serial number crafted to spell a 個人番号
+  // is found; an ordinary serial (above: 1) is not.
+  const std::string crafted = internal::sign_pkcs7(body, "山田 太郎", true, "123456789018");
+  ASSERT_FALSE(crafted.empty());
+  EXPECT_EQ(wheres(smime(crafted)), Wheres{"smime.p7s"}) << "a number in the certificate's serial";
   const OutboundScan inside = smime(internal::sign_pkcs7("山田,123456789018\r\n", "山田 太郎", false));
   ASSERT_EQ(inside.unchecked.size(), 1u) << unchecked_list(inside);
   EXPECT_EQ(inside.unchecked[0].where, "smime.p7s");
@@ -672,6 +735,48 @@ TEST(OutboundLeaves, DetachedSignaturesAreReadAndAnythingElseInThemCannotBeCheck
   EXPECT_NE(with_data.unchecked[0].why.find("not a signature"), std::string::npos) << with_data.unchecked[0].why;
   EXPECT_EQ(pgp(armour("", packet, "山田 123456789018\r\n")).unchecked.size(), 1u) << "text after the armour";
   EXPECT_EQ(pgp("山田 123456789018\r\n").unchecked.size(), 1u) << "no armour";
+  // Issue #17 (6): only the one "=xxxx" line directly before the END line is the checksum; "=1234"
+  // lines anywhere else are not passed over unread.
+  const std::string body_lines = mime::encode_base64_lines(packet);
+  const std::string hidden = "-----BEGIN PGP SIGNATURE-----\r\n\r\n=1234\r\n=5678\r\n" + body_lines + "=9018\r\n=abcd\r\n-----END PGP SIGNATURE-----\r\n";
+  const OutboundScan in_checksums = pgp(hidden);
+  EXPECT_EQ(in_checksums.unchecked.size(), 1u) << "what is no checksum is data, and data with \"=\" inside it cannot be read";
+  EXPECT_TRUE(pgp(armour("", packet)).unchecked.empty()) << "the one real checksum still passes";
+  const std::string without_checksum = "-----BEGIN PGP SIGNATURE-----\r\n\r\n" + body_lines + "-----END PGP SIGNATURE-----\r\n";
+  EXPECT_TRUE(pgp(without_checksum).unchecked.empty()) << "the checksum is optional";
+}
+
+// Issue #17 (7): opaque S/MIME (application/pkcs7-mime; smime-type=signed-data) and a signed file
+// (.p7m) are read: the content signed inside as the message or the file it is, the certificates'
+// text as a detached signature's. What is not signed-data (enveloped: encrypted) cannot be checked.
+TEST(OutboundLeaves, OpaqueSignedContentIsReadAsWhatItSigns) {
+  using Wheres = std::vector<std::string>;
+  const auto opaque = [](const std::string& signed_data) {
+    return scan_outbound("From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\n" +
+                             base64_part("Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\nContent-Disposition: attachment; filename=smime.p7m",
+                                         signed_data),
+                         kLevels);
+  };
+  const std::string entity = "Content-Type: text/plain; charset=UTF-8\r\n\r\n山田 1234-5678-9018\r\n";
+  const OutboundScan numbered = opaque(internal::sign_pkcs7(entity, "山田 太郎", false));
+  EXPECT_TRUE(numbered.unchecked.empty()) << unchecked_list(numbered);
+  EXPECT_EQ(wheres(numbered), Wheres{"smime.p7m/body"});
+  const OutboundScan clean = opaque(internal::sign_pkcs7("Content-Type: text/plain; charset=UTF-8\r\n\r\n資料です\r\n", "山田 太郎", false));
+  EXPECT_TRUE(clean.unchecked.empty()) << unchecked_list(clean);
+  EXPECT_TRUE(clean.identifiers.empty()) << "a signed mail without a number passes";
+  EXPECT_EQ(wheres(opaque(internal::sign_pkcs7("Content-Type: text/plain\r\n\r\nx\r\n", "山田 123456789018", false))), Wheres{"smime.p7m"})
+      << "the certificate's text";
+  const OutboundScan broken = opaque("\x30\x03\x02\x01\x01");
+  ASSERT_EQ(broken.unchecked.size(), 1u);
+  EXPECT_EQ(broken.unchecked[0].where, "smime.p7m");
+  // A signed file sent by transfer or upload: the file it signs, under its own name.
+  const OutboundScan file = scan_outbound(message_carrying(internal::sign_pkcs7("氏名,番号\r\n山田,123456789018\r\n", "山田 太郎", false), "名簿.csv.p7m"), kLevels);
+  EXPECT_TRUE(file.unchecked.empty()) << unchecked_list(file);
+  EXPECT_EQ(wheres(file), Wheres{"名簿.csv.p7m/名簿.csv"});
+  sandbox::ForkPerJob scanner(outbound_scan_task(kLevels));
+  EXPECT_EQ(wheres(scan_outbound_sandboxed(scanner, message_carrying(internal::sign_pkcs7("山田,123456789018\r\n", "山田 太郎", false), "a.csv.p7m"))),
+            Wheres{"a.csv.p7m/a.csv"})
+      << "in the sandbox alike";
 }
 
 TEST(Outbound, AuthenticationFailuresAreSeenOnlyInTheVerifiersOwnFields) {

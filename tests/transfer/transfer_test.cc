@@ -835,9 +835,12 @@ TEST_P(TransferTest, NumbersInNamesAreMaskedInTheHoldTheRecordsAndTheNotice) {
   sanso::testing::SmtpSink relay(store_dir_->dir() / "relay");
   ASSERT_NO_FATAL_FAILURE(open_service_mailing(relay));
   const Upload files[] = {{"山田_123456789018.csv", kPlainCsv}, {"名簿_123456789018.zip", sanso::testing::zip_of({{"123456789018.csv", kNumberCsv}})}};
-  auto held = service_->send(person("kato"), "contractor@example.com", "名簿の送付", files);
+  // The sender's own reason carries a 法人番号 too: the record and the notice mask it as well.
+  auto held = service_->send(person("kato"), "contractor@example.com", "名簿の送付 7000012050002", files);
   ASSERT_TRUE(held) << held.error().to_string();
   EXPECT_EQ(held->state, State::kPendingApproval);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE record LIKE '%70000120%'"), 0);
+  EXPECT_GE(count("SELECT COUNT(*) FROM audit_entries WHERE record LIKE '%名簿の送付 *********0002%'"), 1);
   EXPECT_NE(held->hold_reason.find("山田_********9018.csv: 個人番号"), std::string::npos) << "a number in the name alone holds it: " << held->hold_reason;
   EXPECT_NE(held->hold_reason.find("名簿_********9018.zip/********9018.csv: 個人番号"), std::string::npos) << held->hold_reason;
   EXPECT_EQ(held->hold_reason.find("12345678"), std::string::npos) << held->hold_reason;
@@ -849,6 +852,7 @@ TEST_P(TransferTest, NumbersInNamesAreMaskedInTheHoldTheRecordsAndTheNotice) {
   const ReceivedNotice pending = read_notice(dumped[0]);
   EXPECT_NE(pending.body.find("山田_********9018.csv"), std::string::npos) << pending.body;
   EXPECT_EQ(pending.body.find("12345678"), std::string::npos) << pending.body;
+  EXPECT_EQ(pending.body.find("70000120"), std::string::npos) << pending.body;
   ASSERT_EQ(held->files.size(), 2u);
   EXPECT_EQ(held->files[0].name, "山田_123456789018.csv") << "the file's own row keeps the name it is handed out under";
 }

@@ -287,6 +287,7 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   std::string level;
   if (leaves_city) {
     scan = scan_outbound_sandboxed(*executors_.outbound, raw);
+    if (scan.error.empty()) scan_envelope(scan, envelope.sender, envelope.recipients);
     if (scan.error.empty()) level = scan.classification.empty() ? settings_.unmarked_level : scan.classification;
     v.details.emplace_back("classification", scan.error.empty() ? level : "unreadable");
     for (const auto& f : scan.unchecked) v.details.emplace_back("unchecked", f.where + ": " + f.why);
@@ -602,7 +603,7 @@ GatewayVerdict MailGateway::hold(const Envelope& envelope, std::string_view raw,
 
 void MailGateway::notify_held(const Envelope& envelope, const GatewayVerdict& v, const std::string& reason, const std::string& subject) {
   std::string to;
-  for (const auto& r : envelope.recipients) to += (to.empty() ? "" : ", ") + r;
+  for (const auto& r : envelope.recipients) to += (to.empty() ? "" : ", ") + mask_identification_numbers(r);
   // A subject that carries a 個人番号 is not repeated: notices are not where numbers travel.
   const std::string shown_subject = find_identification_numbers(subject).empty() ? subject : "（番号を含むため省略 / withheld: it contains an identification number）";
   std::string body =
@@ -653,7 +654,8 @@ store::AuditEvent MailGateway::audit_event(const Envelope& envelope, const Gatew
   store::AuditEvent e;
   e.actor = "milter@" + settings_.node;
   e.action = "mail.gateway";
-  e.subject = envelope.queue_id.empty() ? envelope.sender : envelope.queue_id;
+  // Postfix's queue id is its own ("Q123456789018" stays whole); an envelope sender is anyone's text.
+  e.subject = envelope.queue_id.empty() ? mask_identification_numbers(envelope.sender) : envelope.queue_id;
   e.outcome = v.outcome;
   e.rule_id = v.rule;
   e.clause = v.clause;
@@ -674,8 +676,9 @@ Result<std::uint64_t> MailGateway::audit(const Envelope& envelope, std::string_v
 }
 
 Result<std::uint64_t> MailGateway::append(const store::AuditEvent& e) {
-  // In the service's group commit, with the puts of other connections' messages.
-  return log_.record(db_, e);
+  // In the service's group commit, with the puts of other connections' messages. The envelope's
+  // addresses, a reason's names and an error's place go in masked (intake::masked_record).
+  return log_.record(db_, intake::masked_record(e));
 }
 
 }  // namespace sanso::mail
