@@ -22,44 +22,51 @@ namespace sanso::cdr {
 namespace internal {
 namespace {
 
-namespace fs = std::filesystem;
-
-// At most one conversion per core at a time, process-wide: a LibreOffice instance takes hundreds
-// of MB, and fifty milter connections must not start fifty. Others wait their turn (the milter's
-// own timeout, if it comes first, tempfails the message: nothing passes unconverted).
-class ConversionSlots {
- public:
-  class Held {
-   public:
-    explicit Held(ConversionSlots& s) : slots_(s) {
-      std::unique_lock lock(slots_.mu_);
-      slots_.cv_.wait(lock, [&] { return slots_.free_ > 0; });
-      --slots_.free_;
-    }
-    ~Held() {
-      {
-        std::lock_guard lock(slots_.mu_);
-        ++slots_.free_;
-      }
-      slots_.cv_.notify_one();
-    }
-    Held(const Held&) = delete;
-    Held& operator=(const Held&) = delete;
-
-   private:
-    ConversionSlots& slots_;
-  };
-  static ConversionSlots& instance() {
-    static ConversionSlots slots(std::max(1u, std::thread::hardware_concurrency()));
-    return slots;
-  }
-
- private:
-  explicit ConversionSlots(unsigned n) : free_(n) {}
-  std::mutex mu_;
-  std::condition_variable cv_;
-  unsigned free_;
+// The slots ConverterSlot hands out: one per core.
+struct Slots {
+  std::mutex mu;
+  std::condition_variable cv;
+  unsigned total = std::max(1u, std::thread::hardware_concurrency());
+  unsigned free = total;
 };
+Slots& slots() {
+  static Slots s;
+  return s;
+}
+
+}  // namespace
+
+ConverterSlot::ConverterSlot() {
+  Slots& s = slots();
+  std::unique_lock lock(s.mu);
+  s.cv.wait(lock, [&] { return s.free > 0; });
+  --s.free;
+  held_ = true;
+}
+
+ConverterSlot::ConverterSlot(std::chrono::milliseconds wait) {
+  Slots& s = slots();
+  std::unique_lock lock(s.mu);
+  if (!s.cv.wait_for(lock, std::max(wait, std::chrono::milliseconds(0)), [&] { return s.free > 0; })) return;
+  --s.free;
+  held_ = true;
+}
+
+ConverterSlot::~ConverterSlot() {
+  if (!held_) return;
+  Slots& s = slots();
+  {
+    std::lock_guard lock(s.mu);
+    ++s.free;
+  }
+  s.cv.notify_one();
+}
+
+unsigned ConverterSlot::total() { return slots().total; }
+
+namespace {
+
+namespace fs = std::filesystem;
 
 Result<void> executable(const std::string& path, const char* what, const char* package) {
   if (path.empty() || path[0] != '/' || ::access(path.c_str(), X_OK) != 0) {
@@ -290,7 +297,7 @@ bool unpack_pages(std::string_view payload, std::vector<std::string_view>& pages
 }
 
 CdrResult finish_conversion(CdrResult first, std::string_view original, std::string_view name, const CdrPolicy& policy, const WorkerCall& worker) {
-  ConversionSlots::Held slot(ConversionSlots::instance());
+  const ConverterSlot slot;
   const std::string conversion = first.conversion;
   first.conversion.clear();
   if (conversion == "pages") return rasterize(std::move(first), original, name, policy, worker);
@@ -349,11 +356,20 @@ Result<std::string> text_by_converter(std::string_view bytes, const TextProgram&
   job.argv = {program.path};
   for (const auto& a : program.arguments) job.argv.push_back(a == kInput ? in.string() : a == kOutput ? (s.dir / program.output).string() : a);
   job.work_dir = s.dir.string();
-  job.timeout = timeout;
   job.memory_bytes = std::size_t{1} << 30;
   job.file_bytes = program.file_bytes;
   job.env = program.env;
-  ConversionSlots::Held slot(ConversionSlots::instance());
+  // The wait for a slot counts against the caller's time: a flood of pictures must not keep the
+  // outgoing check waiting past its budget. What gets no slot in time is not read (the caller
+  // holds it as unchecked), never passed.
+  const auto asked = std::chrono::steady_clock::now();
+  const ConverterSlot slot(timeout);
+  job.timeout = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
+  if (!slot.held() || job.timeout <= std::chrono::milliseconds(0)) {
+    return make_error(program.code, name,
+                      program.noun + "'s text was not read: no converter came free within the " + std::to_string(timeout.count()) + " ms the check had left (" +
+                          std::to_string(ConverterSlot::total()) + " converters, all busy)");
+  }
   auto ran = sandbox::run_converter(job);
   const std::string unread = program.noun + "'s text could not be read: ";
   if (!ran) return make_error(program.code, name, unread + ran.error().message + " [" + ran.error().code + "]");

@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "cdr/cdr.h"
+#include "cdr/internal/convert.h"
 #include "support/text_picture.h"
 
 namespace sanso::cdr {
@@ -54,6 +59,40 @@ TEST(PictureText, WhatIsNoPictureOrBrokenIsAnErrorNotAnEmptyText) {
   auto huge = picture_text(bomb + png.substr(33), "/usr/bin/tesseract", std::chrono::seconds(20));
   EXPECT_FALSE(huge && without_spaces(*huge).size() > 0) << "nothing read from a bomb";
   EXPECT_FALSE(picture_text(png, "/nonexistent/tesseract")) << "a missing program is an error";
+}
+
+// Every converter busy (a flood of pictures, a LibreOffice conversion per core): the call waits no
+// longer than the time it was given, and says why it read nothing.
+TEST(PictureText, NoConverterFreeWithinTheTimeLeftIsAnErrorSoonNotAWait) {
+  const std::string png = picture_of("個人番号 1234 5678 9018");
+  ASSERT_FALSE(png.empty());
+  std::vector<std::unique_ptr<internal::ConverterSlot>> busy;
+  for (unsigned i = 0; i < internal::ConverterSlot::total(); ++i) {
+    busy.push_back(std::make_unique<internal::ConverterSlot>(std::chrono::milliseconds(0)));
+    ASSERT_TRUE(busy.back()->held());
+  }
+  EXPECT_FALSE(internal::ConverterSlot(std::chrono::milliseconds(0)).held()) << "every slot is taken";
+  const auto started = std::chrono::steady_clock::now();
+  auto text = picture_text(png, "/usr/bin/tesseract", std::chrono::milliseconds(200));
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(text) << *text;
+  EXPECT_NE(text.error().message.find("no converter came free within the 200 ms"), std::string::npos) << text.error().to_string();
+  EXPECT_EQ(text.error().code, "cdr.picture-text");
+  EXPECT_LT(took, std::chrono::seconds(2));
+  auto pdf = pdf_text("%PDF-1.4\n", "/usr/bin/pdftotext", std::chrono::milliseconds(50));
+  ASSERT_FALSE(pdf);
+  EXPECT_NE(pdf.error().message.find("no converter came free"), std::string::npos) << pdf.error().to_string();
+
+  // A slot that comes free while there is time left is taken, and the picture read; the run gets
+  // what the wait left of the time.
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    busy.pop_back();
+  });
+  auto read = picture_text(png, "/usr/bin/tesseract", std::chrono::seconds(60));
+  release.join();
+  ASSERT_TRUE(read) << read.error().to_string();
+  EXPECT_NE(without_spaces(*read).find("123456789018"), std::string::npos) << *read;
 }
 
 }  // namespace
