@@ -24,7 +24,7 @@ packages=(
   # converters run as separate, sandboxed processes (never linked): legacy conversion, rasterize
   # mode, and the tests' proof that rebuilt Office files still open
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui poppler-utils poppler-data
-  tesseract-ocr tesseract-ocr-jpn        # OCR: the outgoing check reads the text of pictures (cdr::picture_text)
+  tesseract-ocr tesseract-ocr-jpn tesseract-ocr-osd  # OCR: the outgoing check reads the text of pictures (cdr::picture_text)
   libmagickcore-6.q16-6                  # ImageMagick's BMP coder, which libvips loads for BMP images
   clamav-daemon                          # optional antivirus: the tests run a private clamd with a test signature
   # servers the tests run for real (each started privately by the test harness)

@@ -392,10 +392,15 @@ Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotex
 
 Result<std::string> picture_text(std::string_view bytes, const std::string& tesseract, std::chrono::milliseconds timeout) {
   // The input has no extension: leptonica reads the format from the bytes, never from a name the
-  // sender chose. Page segmentation 3: automatic, no orientation or script detection (a card, a
-  // form, a screenshot). One thread: the job holds one converter slot.
-  const internal::TextProgram tesseract_program{"cdr.picture-text", "the picture", tesseract, "tesseract-ocr tesseract-ocr-jpn", "picture", "text", "text.txt",
-                                                {std::string(internal::kInput), std::string(internal::kOutput), "-l", "jpn+eng", "--psm", "3"},
+  // sender chose. Page segmentation 1: automatic, after orientation detection (tesseract-ocr-osd),
+  // so that a card photographed sideways or upside down is read turned upright — read as it lies,
+  // its text is nothing or noise, and its number passes. Tesseract turns the page only when the
+  // best orientation leads the next by its margin (7 by default: a card's two lines reach about
+  // 3, and stayed unturned); 1.5 still leaves a page whose orientation is unclear as it is. The
+  // detection costs about a third more time per picture. One thread: the job holds one slot.
+  const internal::TextProgram tesseract_program{"cdr.picture-text", "the picture", tesseract, "tesseract-ocr tesseract-ocr-jpn tesseract-ocr-osd", "picture", "text", "text.txt",
+                                                {std::string(internal::kInput), std::string(internal::kOutput), "-l", "jpn+eng", "--psm", "1", "-c",
+                                                 "min_orientation_margin=1.5"},
                                                 std::size_t{16} << 20, {"OMP_THREAD_LIMIT=1"}};
   return internal::text_by_converter(bytes, tesseract_program, timeout);
 }
