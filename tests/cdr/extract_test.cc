@@ -5,6 +5,8 @@
 #include <zip.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -671,6 +673,63 @@ TEST(CdrExtract, HtmlTheReaderCutsShortIsUnreadable) {
   ASSERT_EQ(plain.size(), 1u);
   EXPECT_EQ(plain[0].unreadable, "");
   EXPECT_NE(plain[0].text.find(kNumber), std::string::npos) << plain[0].text;
+}
+
+std::string base64_of(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 2]);
+    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += n > 1 ? kAlphabet[(v >> 6) & 63] : '=';
+    out += n > 2 ? kAlphabet[v & 63] : '=';
+  }
+  return out;
+}
+
+// Issue #17 (6): a data: URI in HTML is a file inside it — a picture goes to OCR, text is read —
+// under "page.html/data-uri-N"; one that cannot be decoded is unreadable, never passed over.
+TEST(CdrExtract, DataUrisInHtmlAreReadAsTheFilesTheyHold) {
+  ASSERT_EQ(base64_of("山田,123456789018"), "5bGx55SwLDEyMzQ1Njc4OTAxOA==");
+  const std::string png = fixtures::rgb_png(4, 4, 200, 200, 200);
+  const std::string csv = "山田," + kNumber + "\r\n";
+  const std::string b64 = base64_of(csv);
+  const std::string html = "<html><body><p>metadata: a, b. Data: c, d</p><img src=\"data:image/png;base64," + base64_of(png) +
+                           "\"><a href='data:text/plain;charset=utf-8,%E5%B1%B1%E7%94%B0%2C" + kNumber + "'>x</a>"
+                           "<a href=\"data:text/csv;base64," + b64.substr(0, 8) + "\n  " + b64.substr(8) + "\">split</a>"
+                           "<div style=\"background:url(&#100;ata:text/plain,%E7%95%AA%E5%8F%B7" + kNumber + ")\"></div>"
+                           "<a href=\"data:text/plain ; BASE64 ," + base64_of(kNumber).substr(0, 4) + "%" + "4E" + base64_of(kNumber).substr(5) + "\">spaced</a></body></html>";
+  const auto read = extract_texts(html, "page.html");
+  ASSERT_EQ(read.size(), 6u) << wheres(read);
+  EXPECT_EQ(piece(read, "page.html").unreadable, "");
+  const auto& picture = piece(read, "page.html/data-uri-1");
+  EXPECT_EQ(picture.picture, png) << "a picture is handed on for OCR";
+  EXPECT_EQ(picture.unreadable.rfind("image:", 0), 0u) << picture.unreadable;
+  EXPECT_NE(piece(read, "page.html/data-uri-2").text.find("山田," + kNumber), std::string::npos) << piece(read, "page.html/data-uri-2").text;
+  EXPECT_NE(piece(read, "page.html/data-uri-3").text.find(kNumber), std::string::npos) << "base64 split over lines, as a browser reads it";
+  EXPECT_NE(piece(read, "page.html/data-uri-4").text.find("番号" + kNumber), std::string::npos) << "written with a character reference";
+  EXPECT_NE(piece(read, "page.html/data-uri-5").text.find(kNumber), std::string::npos) << "spaces in the type, a base64 letter percent-encoded";
+}
+
+TEST(CdrExtract, DataUrisThatCannotBeDecodedOrTooManyAreUnreadable) {
+  const auto bad = extract_texts("<html><body><img src=\"data:image/png;base64,iVBO@@==\"><a href=\"data:text/plain,%ZZ12\">x</a>"
+                                 "<a href=\"data:text/plain;base64,QUJD=QUJD\">y</a></body></html>",
+                                 "bad.html");
+  ASSERT_EQ(bad.size(), 4u) << wheres(bad);
+  for (const char* where : {"bad.html/data-uri-1", "bad.html/data-uri-2", "bad.html/data-uri-3"}) {
+    EXPECT_EQ(piece(bad, where).unreadable.rfind("malformed:", 0), 0u) << where << ": " << piece(bad, where).unreadable;
+  }
+  std::string many = "<html>";
+  for (int i = 0; i < 205; ++i) many += "<img src=\"data:text/plain,x\">";
+  const auto flood = extract_texts(many, "many.html");
+  EXPECT_EQ(piece(flood, "many.html/data-uri-201").unreadable.rfind("limit:", 0), 0u) << wheres(flood);
+  EXPECT_EQ(flood.size(), 202u);
+  // A page with no data: URI is one piece, as before.
+  EXPECT_EQ(extract_texts("<html><body><p>data: none here, metadata:x,y</p></body></html>", "plain.html").size(), 1u);
 }
 
 }  // namespace
