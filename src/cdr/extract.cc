@@ -241,6 +241,61 @@ bool is_sfnt(std::string_view b) {
   return covered + 3 >= b.size();
 }
 
+// The tables a font may hold that carry no text of their own (outlines, metrics, hinting, layout,
+// colour, variations) or whose text is read here (name, post). Any other — a private table, SVG
+// (documents), meta (free text), Graphite's or AAT's with strings — is where a number could ride.
+bool known_font_table(std::string_view tag) {
+  static constexpr std::string_view kKnown[] = {
+      "cmap", "head", "hhea", "hmtx", "maxp", "name", "OS/2", "post", "cvt ", "fpgm", "glyf", "loca", "prep", "gasp", "CFF ", "CFF2", "VORG",
+      "EBDT", "EBLC", "EBSC", "CBDT", "CBLC", "sbix", "BASE", "GDEF", "GPOS", "GSUB", "JSTF", "MATH", "avar", "cvar", "fvar", "gvar", "HVAR",
+      "MVAR", "STAT", "VVAR", "COLR", "CPAL", "DSIG", "hdmx", "kern", "LTSH", "PCLT", "VDMX", "vhea", "vmtx"};
+  return std::find(std::begin(kKnown), std::end(kKnown), tag) != std::end(kKnown);
+}
+
+// The text of one sfnt font at `at` (is_sfnt() has checked its directory): every string of its name
+// table (UTF-16BE for the Unicode and Windows platforms, else as a legacy charset) and the glyph
+// names of a version-2 post table, on lines of their own. The first table of no known kind, in
+// `unread`, when there is one.
+void sfnt_text(std::string_view b, std::size_t at, std::string& text, std::string& unread) {
+  const unsigned tables = be16(b, at + 4);
+  for (unsigned i = 0; i < tables; ++i) {
+    const std::size_t record = at + 12 + std::size_t{16} * i;
+    const std::string_view tag = b.substr(record, 4);
+    const std::string_view table = b.substr(be32(b, record + 8), be32(b, record + 12));
+    if (!known_font_table(tag)) {
+      if (unread.empty()) unread = std::string(tag);
+      continue;
+    }
+    if (tag == "name" && table.size() >= 6) {
+      const std::size_t count = be16(table, 2), strings = be16(table, 4);
+      for (std::size_t r = 0; r < count && 6 + 12 * r + 12 <= table.size(); ++r) {
+        const std::size_t rec = 6 + 12 * r;
+        const unsigned platform = be16(table, rec);
+        const std::size_t length = be16(table, rec + 8), offset = strings + be16(table, rec + 10);
+        if (offset > table.size() || length > table.size() - offset) {
+          if (unread.empty()) unread = "name";  // a string outside its table: not read, so not passed
+          continue;
+        }
+        const std::string_view s = table.substr(offset, length);
+        text += (platform == 0 || platform == 3 ? mime::decode_text(s, "utf-16be").utf8 : mime::decode_text(s, "").utf8) + "\n";
+      }
+    } else if (tag == "post" && table.size() >= 34 && be32(table, 0) == 0x00020000) {
+      const std::size_t glyphs = be16(table, 32);
+      for (std::size_t p = 34 + 2 * glyphs; p < table.size();) {  // Pascal strings after the index
+        const std::size_t n = static_cast<unsigned char>(table[p]);
+        text += std::string(table.substr(p + 1, std::min(n, table.size() - p - 1))) + "\n";
+        p += 1 + n;
+      }
+    }
+  }
+}
+
+// The text of a font or collection `b` that is_sfnt() accepted, as sfnt_text() reads each font.
+void font_text(std::string_view b, std::string& text, std::string& unread) {
+  if (b.substr(0, 4) != "ttcf") return sfnt_text(b, 0, text, unread);
+  for (std::uint32_t i = 0; i < be32(b, 8); ++i) sfnt_text(b, be32(b, 12 + std::size_t{4} * i), text, unread);
+}
+
 // An embedded OpenType font Word obfuscates (.odttf, ECMA-376 Part 1 §17.8.1): its first 32 bytes
 // XORed with the font key, a GUID the font table names (w:fontKey). The font as it is, or empty when
 // `key` is no GUID.
@@ -534,7 +589,10 @@ class TextReader {
         font_keys(*data, keys);
         continue;
       }
-      if (is_sfnt(*data)) continue;
+      if (is_sfnt(*data)) {
+        font_part(*data, where + "/" + e.name, text);
+        continue;
+      }
       // Not XML, or XML that is not well-formed: read as whatever it is (text, HTML, an image, a
       // nested document), never skipped.
       others.emplace_back(e.name, std::move(data).value());
@@ -542,9 +600,23 @@ class TextReader {
     out_[at].text = std::move(text);
     for (auto& [name, data] : others) {
       const std::string& bytes_of_part = data;  // clang 14 cannot capture a structured binding
-      if (std::any_of(keys.begin(), keys.end(), [&](const std::string& key) { return is_sfnt(deobfuscated_font(bytes_of_part, key)); })) continue;
+      const auto key = std::find_if(keys.begin(), keys.end(), [&](const std::string& k) { return is_sfnt(deobfuscated_font(bytes_of_part, k)); });
+      if (key != keys.end()) {
+        font_part(deobfuscated_font(bytes_of_part, *key), where + "/" + name, out_[at].text);
+        continue;
+      }
       read(data, where + "/" + name, ctx.nested(name));
     }
+  }
+
+  // A font in a package: its names (a family name, a copyright line, a description anyone can
+  // write) are the package's text; a font with a table not known here is a piece of its own,
+  // unreadable — a private table is bytes no reader shows and this one does not read.
+  void font_part(std::string_view font, const std::string& where, std::string& text) {
+    std::string unread;
+    font_text(font, text, unread);
+    for (char& c : unread) c = std::isprint(static_cast<unsigned char>(c)) ? c : '?';  // a tag is the sender's bytes
+    if (!unread.empty()) out_.push_back({where, "", "", "unsupported: the font has a table that is not read ('" + unread + "')"});
   }
 
   static constexpr std::size_t kMostFiles = 2000;

@@ -252,6 +252,27 @@ std::string sfnt(const std::string& table) {
          be32(static_cast<std::uint32_t>(table.size())) + table;
 }
 
+// A TrueType font of the tables given (tag → bytes), each at a 4-byte boundary.
+std::string sfnt_of(const std::vector<std::pair<std::string, std::string>>& tables) {
+  auto be16 = [](unsigned v) { return std::string{static_cast<char>(v >> 8), static_cast<char>(v)}; };
+  auto be32 = [](std::uint32_t v) { return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)}; };
+  std::string head = be32(0x00010000) + be16(static_cast<unsigned>(tables.size())) + be16(0) + be16(0) + be16(0), body;
+  std::size_t at = 12 + 16 * tables.size();
+  for (const auto& [tag, bytes] : tables) {
+    head += tag + be32(0) + be32(static_cast<std::uint32_t>(at + body.size())) + be32(static_cast<std::uint32_t>(bytes.size()));
+    body += bytes + std::string((4 - bytes.size() % 4) % 4, '\0');
+  }
+  return head + body;
+}
+
+// A name table of one Windows (UTF-16BE) string.
+std::string name_table(const std::u16string& s) {
+  std::string utf16;
+  for (char16_t c : s) utf16 += std::string{static_cast<char>(c >> 8), static_cast<char>(c & 0xFF)};
+  const auto n = static_cast<char>(utf16.size());
+  return std::string("\0\0\0\1\0\x12", 6) + std::string("\0\3\0\1\x04\x11\0\x05\0", 9) + n + std::string("\0\0", 2) + utf16;
+}
+
 const std::string kFontKey = "{01234567-89AB-CDEF-0123-456789ABCDEF}";
 
 // `font` as Word stores it in a .docx (.odttf): its first 32 bytes XORed with kFontKey's bytes, the
@@ -566,6 +587,25 @@ TEST(CdrExtract, PartsArePassedOverAsFontsByTheirContentNotTheirName) {
     EXPECT_EQ(p.where.find("a.ttf"), std::string::npos) << "a font is passed over: " << wheres(odt);
     EXPECT_EQ(p.unreadable, "") << p.where;
   }
+  // Issue #17 (8), review 20: a font's name table is text anyone can fill — read as the package's
+  // text; a font with a table not known here (a private one) is unreadable, not passed over.
+  const auto named = extract_texts(make_zip({{"mimetype", "application/vnd.oasis.opendocument.text"},
+                                             {"content.xml", "<office:document-content xmlns:office=\"o\"><p>本文</p></office:document-content>"},
+                                             {"Fonts/n.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"name", name_table(u"山田 123456789018")}})},
+                                             {"Fonts/p.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"zzzz", "a,123456789018"}})}}),
+                                   "n.odt");
+  EXPECT_NE(piece(named, "n.odt").text.find("山田 " + kNumber), std::string::npos) << piece(named, "n.odt").text;
+  EXPECT_EQ(piece(named, "n.odt/Fonts/p.ttf").unreadable, "unsupported: the font has a table that is not read ('zzzz')") << wheres(named);
+  for (const auto& p : named) EXPECT_EQ(p.where.find("n.ttf"), std::string::npos) << "a font of known tables is no piece of its own: " << wheres(named);
+  // The same in a Word font, obfuscated with the package's key.
+  const auto word_font = extract_texts(make_zip({{"[Content_Types].xml", kDocxTypes},
+                                                 {"word/document.xml", kWordBody},
+                                                 {"word/fontTable.xml", fonts},
+                                                 {"word/fonts/font1.odttf", obfuscated(sfnt_of({{"head", std::string(54, '\x01')}, {"name", name_table(u"番号 " + std::u16string(u"123456789018"))}, {"SVG ", "<svg/>"}}))}}),
+                                       "w.docx");
+  EXPECT_NE(piece(word_font, "w.docx").text.find("番号 " + kNumber), std::string::npos) << piece(word_font, "w.docx").text;
+  EXPECT_EQ(piece(word_font, "w.docx/word/fonts/font1.odttf").unreadable.rfind("unsupported:", 0), 0u) << wheres(word_font);
+
   // A compound file's streams known by name only (a table stream Word does not use, an object's
   // class stream) give their strings: a number put there is found.
   const auto [word, table] = fixtures::word_streams("本文\r");
