@@ -113,6 +113,30 @@ TEST(CdrExtract, LegacyOfficeAndRtfTextIsRead) {
   EXPECT_NE(xls[0].text.find(kNumber), std::string::npos) << xls[0].text;
   EXPECT_NE(xls[0].text.find("secret"), std::string::npos) << xls[0].text;
   EXPECT_NE(xls[0].text.find("名簿"), std::string::npos) << xls[0].text;
+  // Review 20 (7): a text box's or a comment's text (TXO and its CONTINUE records) is read — 8-bit,
+  // and UTF-16 split over two CONTINUE records each with its flags byte.
+  fixtures::Bytes boxes;
+  boxes.u16(0x0809).u16(16).u32(0x00100600).u32(0).u32(0).u32(0);                       // BOF
+  boxes.u16(0x01B6).u16(18).u16(0).u16(0).u16(0).u32(0).u16(14).u16(16).u16(0).u16(0);  // TXO, 14 characters
+  boxes.u16(0x003C).u16(15).raw(std::string(1, '\0')).raw("a,123456789018");
+  boxes.u16(0x003C).u16(16).raw(std::string(16, '\0'));                                 // its formatting runs
+  boxes.u16(0x01B6).u16(18).u16(0).u16(0).u16(0).u32(0).u16(4).u16(16).u16(0).u16(0);   // TXO, 4 characters
+  boxes.u16(0x003C).u16(5).raw(std::string(1, '\x01')).u16(0x500B).u16(0x4EBA);          // 個人
+  boxes.u16(0x003C).u16(5).raw(std::string(1, '\x01')).u16(0x756A).u16(0x53F7);          // 番号
+  boxes.u16(0x000A).u16(0);                                                               // EOF
+  const auto box = extract_texts(compound_file({{"Workbook", boxes.s}}), "box.xls");
+  ASSERT_EQ(box.size(), 1u) << wheres(box);
+  EXPECT_NE(box[0].text.find("a," + kNumber), std::string::npos) << box[0].text;
+  EXPECT_NE(box[0].text.find("個人番号"), std::string::npos) << box[0].text;
+  // Its text cut short (50 characters promised, 14 there): the workbook is named unreadable.
+  fixtures::Bytes cut;
+  cut.u16(0x0809).u16(16).u32(0x00100600).u32(0).u32(0).u32(0);
+  cut.u16(0x01B6).u16(18).u16(0).u16(0).u16(0).u32(0).u16(50).u16(16).u16(0).u16(0);
+  cut.u16(0x003C).u16(15).raw(std::string(1, '\0')).raw("a,123456789018");
+  cut.u16(0x000A).u16(0);
+  const auto short_box = extract_texts(compound_file({{"Workbook", cut.s}}), "cut.xls");
+  ASSERT_EQ(short_box.size(), 2u) << wheres(short_box);
+  EXPECT_EQ(short_box[1].unreadable.rfind("malformed:", 0), 0u) << wheres(short_box);
   // PowerPoint: a TextCharsAtom inside a container.
   fixtures::Bytes atom;
   for (char16_t c : std::u16string(u"番号 123456789018")) atom.u16(c);
