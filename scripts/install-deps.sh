@@ -28,7 +28,7 @@ packages=(
   # mode, and the tests' proof that rebuilt Office files still open
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui poppler-utils poppler-data
   libtiff-tools                          # tiff2rgba decodes TIFF pages apart from us (libtiff links JBIG-KIT, GPL)
-  tesseract-ocr tesseract-ocr-jpn        # OCR: the outgoing check reads the text of pictures (cdr::picture_text)
+  tesseract-ocr tesseract-ocr-jpn tesseract-ocr-osd  # OCR: the outgoing check reads the text of pictures (cdr::picture_text)
   clamav-daemon                          # optional antivirus: the tests run a private clamd with a test signature
   # servers the tests run for real (each started privately by the test harness)
   postgresql postfix

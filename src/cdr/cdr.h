@@ -186,7 +186,9 @@ Result<std::string> decompress_rtf(std::string_view compressed, std::size_t max)
 
 // The text of a PDF for the same checks, which extract_text() cannot give: pdftotext (poppler-utils,
 // a separate program) in the converter sandbox, so the PDF is never parsed in this process.
-// "cdr.pdf-text" when it cannot be read (a caller checking content fails closed on it).
+// "cdr.pdf-text" when it cannot be read (a caller checking content fails closed on it). `timeout`
+// bounds the whole call: the wait for a converter slot (one per core, shared with conversions and
+// OCR) and the program's run; no slot free within it is an error too.
 bool looks_like_pdf(std::string_view bytes);
 Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotext = "/usr/bin/pdftotext",
                              std::chrono::milliseconds timeout = std::chrono::seconds(60));
@@ -195,7 +197,8 @@ Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotex
 // Japanese and English, as a separate program in the converter sandbox (no network, a scratch
 // directory, memory and time limits, one thread). For the outgoing check: a scanned or
 // photographed 個人番号 card, a screenshot of a list, is text that leaves too. An error when the
-// picture cannot be read: tesseract missing, not a picture it knows, a crash, the timeout.
+// picture cannot be read: tesseract missing, not a picture it knows, a crash, the timeout, no
+// converter slot free within the timeout (which, as for pdf_text, bounds the wait and the run).
 Result<std::string> picture_text(std::string_view bytes, const std::string& tesseract = "/usr/bin/tesseract",
                                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
 

@@ -22,44 +22,51 @@ namespace sanso::cdr {
 namespace internal {
 namespace {
 
-namespace fs = std::filesystem;
-
-// At most one conversion per core at a time, process-wide: a LibreOffice instance takes hundreds
-// of MB, and fifty milter connections must not start fifty. Others wait their turn (the milter's
-// own timeout, if it comes first, tempfails the message: nothing passes unconverted).
-class ConversionSlots {
- public:
-  class Held {
-   public:
-    explicit Held(ConversionSlots& s) : slots_(s) {
-      std::unique_lock lock(slots_.mu_);
-      slots_.cv_.wait(lock, [&] { return slots_.free_ > 0; });
-      --slots_.free_;
-    }
-    ~Held() {
-      {
-        std::lock_guard lock(slots_.mu_);
-        ++slots_.free_;
-      }
-      slots_.cv_.notify_one();
-    }
-    Held(const Held&) = delete;
-    Held& operator=(const Held&) = delete;
-
-   private:
-    ConversionSlots& slots_;
-  };
-  static ConversionSlots& instance() {
-    static ConversionSlots slots(std::max(1u, std::thread::hardware_concurrency()));
-    return slots;
-  }
-
- private:
-  explicit ConversionSlots(unsigned n) : free_(n) {}
-  std::mutex mu_;
-  std::condition_variable cv_;
-  unsigned free_;
+// The slots ConverterSlot hands out: one per core.
+struct Slots {
+  std::mutex mu;
+  std::condition_variable cv;
+  unsigned total = std::max(1u, std::thread::hardware_concurrency());
+  unsigned free = total;
 };
+Slots& slots() {
+  static Slots s;
+  return s;
+}
+
+}  // namespace
+
+ConverterSlot::ConverterSlot() {
+  Slots& s = slots();
+  std::unique_lock lock(s.mu);
+  s.cv.wait(lock, [&] { return s.free > 0; });
+  --s.free;
+  held_ = true;
+}
+
+ConverterSlot::ConverterSlot(std::chrono::milliseconds wait) {
+  Slots& s = slots();
+  std::unique_lock lock(s.mu);
+  if (!s.cv.wait_for(lock, std::max(wait, std::chrono::milliseconds(0)), [&] { return s.free > 0; })) return;
+  --s.free;
+  held_ = true;
+}
+
+ConverterSlot::~ConverterSlot() {
+  if (!held_) return;
+  Slots& s = slots();
+  {
+    std::lock_guard lock(s.mu);
+    ++s.free;
+  }
+  s.cv.notify_one();
+}
+
+unsigned ConverterSlot::total() { return slots().total; }
+
+namespace {
+
+namespace fs = std::filesystem;
 
 Result<void> executable(const std::string& path, const char* what, const char* package) {
   if (path.empty() || path[0] != '/' || ::access(path.c_str(), X_OK) != 0) {
@@ -330,7 +337,7 @@ bool unpack_pages(std::string_view payload, std::vector<std::string_view>& pages
 }
 
 CdrResult finish_conversion(CdrResult first, std::string_view original, std::string_view name, const CdrPolicy& policy, const WorkerCall& worker) {
-  ConversionSlots::Held slot(ConversionSlots::instance());
+  const ConverterSlot slot;
   const std::string conversion = first.conversion;
   first.conversion.clear();
   if (conversion == "pages") return rasterize(std::move(first), original, name, policy, worker);
@@ -356,50 +363,87 @@ bool looks_like_pdf(std::string_view bytes) {
   return bytes.substr(0, 1024).find("%PDF-") != std::string_view::npos;
 }
 
-Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotext, std::chrono::milliseconds timeout) {
-  SANSO_TRY(internal::executable(pdftotext, "pdftotext", "poppler-utils"));
-  internal::Scratch s;
-  if (s.dir.empty()) return make_error("cdr.pdf-text", "", "no scratch directory for reading the PDF's text");
-  const auto in = s.dir / "document.pdf", out = s.dir / "text.txt";
-  if (!internal::write_file(in, bytes)) return make_error("cdr.pdf-text", in.string(), "cannot write the scratch copy of the PDF");
+namespace internal {
+namespace {
+
+// One program of the converter sandbox that reads a file and writes its text to a file beside it:
+// pdftotext for a PDF, Tesseract for a picture.
+struct TextProgram {
+  std::string code;     // the error code when the text cannot be read: "cdr.pdf-text"
+  std::string noun;     // what is read, for the messages: "the PDF", "the picture"
+  std::string path;     // the program
+  std::string package;  // the Debian package(s) that install it
+  std::string input;    // the file's name in the scratch directory
+  std::string output;   // the output's name on its command line
+  std::string written;  // the name the text is read back from (Tesseract adds ".txt" to `output`)
+  // Its arguments; kInput and kOutput stand for the paths of `input` and `output`.
+  std::vector<std::string> arguments;
+  std::size_t file_bytes = 0;  // the most the program may write, and the most of its text read back
+  std::vector<std::string> env;
+};
+constexpr std::string_view kInput = "<input>", kOutput = "<output>";
+
+// Runs `program` on `bytes` in a scratch directory of its own and reads its text back. Every
+// failure (program missing, no scratch space, the sandbox refusing it, a crash, a non-zero exit, no
+// text written) is an error under program.code: the caller fails closed on it.
+Result<std::string> text_by_converter(std::string_view bytes, const TextProgram& program, std::chrono::milliseconds timeout) {
+  const std::string name = program.path.substr(program.path.rfind('/') + 1);
+  SANSO_TRY(executable(program.path, name.c_str(), program.package.c_str()));
+  Scratch s;
+  if (s.dir.empty()) return make_error(program.code, "", "no scratch directory for reading " + program.noun + "'s text");
+  const auto in = s.dir / program.input;
+  if (!write_file(in, bytes)) return make_error(program.code, in.string(), "cannot write the scratch copy of " + program.noun);
   sandbox::ConverterJob job;
-  job.argv = {pdftotext, "-q", "-enc", "UTF-8", in.string(), out.string()};
+  job.argv = {program.path};
+  for (const auto& a : program.arguments) job.argv.push_back(a == kInput ? in.string() : a == kOutput ? (s.dir / program.output).string() : a);
   job.work_dir = s.dir.string();
-  job.timeout = timeout;
   job.memory_bytes = std::size_t{1} << 30;
-  job.file_bytes = std::size_t{64} << 20;
-  internal::ConversionSlots::Held slot(internal::ConversionSlots::instance());
+  job.file_bytes = program.file_bytes;
+  job.env = program.env;
+  // The wait for a slot counts against the caller's time: a flood of pictures must not keep the
+  // outgoing check waiting past its budget. What gets no slot in time is not read (the caller
+  // holds it as unchecked), never passed.
+  const auto asked = std::chrono::steady_clock::now();
+  const ConverterSlot slot(timeout);
+  job.timeout = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
+  if (!slot.held() || job.timeout <= std::chrono::milliseconds(0)) {
+    return make_error(program.code, name,
+                      program.noun + "'s text was not read: no converter came free within the " + std::to_string(timeout.count()) + " ms the check had left (" +
+                          std::to_string(ConverterSlot::total()) + " converters, all busy)");
+  }
   auto ran = sandbox::run_converter(job);
-  if (!ran) return make_error("cdr.pdf-text", "pdftotext", "the PDF's text could not be read: " + ran.error().message + " [" + ran.error().code + "]");
-  if (ran->exit_code != 0) return make_error("cdr.pdf-text", "pdftotext", "the PDF's text could not be read: " + internal::last_words(ran->log));
+  const std::string unread = program.noun + "'s text could not be read: ";
+  if (!ran) return make_error(program.code, name, unread + ran.error().message + " [" + ran.error().code + "]");
+  if (ran->exit_code != 0) return make_error(program.code, name, unread + last_words(ran->log));
+  const auto out = s.dir / program.written;
   std::error_code ec;
-  if (!std::filesystem::exists(out, ec)) return make_error("cdr.pdf-text", "pdftotext", "pdftotext wrote no text");
-  return internal::read_file(out, std::size_t{64} << 20);
+  if (!fs::exists(out, ec)) return make_error(program.code, name, name + " wrote no text");
+  return read_file(out, program.file_bytes);
+}
+
+}  // namespace
+}  // namespace internal
+
+Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotext, std::chrono::milliseconds timeout) {
+  const internal::TextProgram pdftotext_program{"cdr.pdf-text", "the PDF", pdftotext, "poppler-utils", "document.pdf", "text.txt", "text.txt",
+                                                {"-q", "-enc", "UTF-8", std::string(internal::kInput), std::string(internal::kOutput)},
+                                                std::size_t{64} << 20, {}};
+  return internal::text_by_converter(bytes, pdftotext_program, timeout);
 }
 
 Result<std::string> picture_text(std::string_view bytes, const std::string& tesseract, std::chrono::milliseconds timeout) {
-  SANSO_TRY(internal::executable(tesseract, "tesseract", "tesseract-ocr tesseract-ocr-jpn"));
-  internal::Scratch s;
-  if (s.dir.empty()) return make_error("cdr.picture-text", "", "no scratch directory for reading the picture's text");
-  // No extension: leptonica reads the format from the bytes, never from a name the sender chose.
-  const auto in = s.dir / "picture", out = s.dir / "text";
-  if (!internal::write_file(in, bytes)) return make_error("cdr.picture-text", in.string(), "cannot write the scratch copy of the picture");
-  sandbox::ConverterJob job;
-  // Page segmentation 3 (automatic, no orientation script detection): a card, a form, a screenshot.
-  job.argv = {tesseract, in.string(), out.string(), "-l", "jpn+eng", "--psm", "3"};
-  job.work_dir = s.dir.string();
-  job.timeout = timeout;
-  job.memory_bytes = std::size_t{1} << 30;
-  job.file_bytes = std::size_t{16} << 20;
-  job.env = {"OMP_THREAD_LIMIT=1"};
-  internal::ConversionSlots::Held slot(internal::ConversionSlots::instance());
-  auto ran = sandbox::run_converter(job);
-  if (!ran) return make_error("cdr.picture-text", "tesseract", "the picture's text could not be read: " + ran.error().message + " [" + ran.error().code + "]");
-  if (ran->exit_code != 0) return make_error("cdr.picture-text", "tesseract", "the picture's text could not be read: " + internal::last_words(ran->log));
-  const auto txt = s.dir / "text.txt";
-  std::error_code ec;
-  if (!std::filesystem::exists(txt, ec)) return make_error("cdr.picture-text", "tesseract", "tesseract wrote no text");
-  return internal::read_file(txt, std::size_t{16} << 20);
+  // The input has no extension: leptonica reads the format from the bytes, never from a name the
+  // sender chose. Page segmentation 1: automatic, after orientation detection (tesseract-ocr-osd),
+  // so that a card photographed sideways or upside down is read turned upright — read as it lies,
+  // its text is nothing or noise, and its number passes. Tesseract turns the page only when the
+  // best orientation leads the next by its margin (7 by default: a card's two lines reach about
+  // 3, and stayed unturned); 1.5 still leaves a page whose orientation is unclear as it is. The
+  // detection costs about a third more time per picture. One thread: the job holds one slot.
+  const internal::TextProgram tesseract_program{"cdr.picture-text", "the picture", tesseract, "tesseract-ocr tesseract-ocr-jpn tesseract-ocr-osd", "picture", "text", "text.txt",
+                                                {std::string(internal::kInput), std::string(internal::kOutput), "-l", "jpn+eng", "--psm", "1", "-c",
+                                                 "min_orientation_margin=1.5"},
+                                                std::size_t{16} << 20, {"OMP_THREAD_LIMIT=1"}};
+  return internal::text_by_converter(bytes, tesseract_program, timeout);
 }
 
 }  // namespace sanso::cdr

@@ -241,6 +241,61 @@ bool is_sfnt(std::string_view b) {
   return covered + 3 >= b.size();
 }
 
+// The tables a font may hold that carry no text of their own (outlines, metrics, hinting, layout,
+// colour, variations) or whose text is read here (name, post). Any other — a private table, SVG
+// (documents), meta (free text), Graphite's or AAT's with strings — is where a number could ride.
+bool known_font_table(std::string_view tag) {
+  static constexpr std::string_view kKnown[] = {
+      "cmap", "head", "hhea", "hmtx", "maxp", "name", "OS/2", "post", "cvt ", "fpgm", "glyf", "loca", "prep", "gasp", "CFF ", "CFF2", "VORG",
+      "EBDT", "EBLC", "EBSC", "CBDT", "CBLC", "sbix", "BASE", "GDEF", "GPOS", "GSUB", "JSTF", "MATH", "avar", "cvar", "fvar", "gvar", "HVAR",
+      "MVAR", "STAT", "VVAR", "COLR", "CPAL", "DSIG", "hdmx", "kern", "LTSH", "PCLT", "VDMX", "vhea", "vmtx"};
+  return std::find(std::begin(kKnown), std::end(kKnown), tag) != std::end(kKnown);
+}
+
+// The text of one sfnt font at `at` (is_sfnt() has checked its directory): every string of its name
+// table (UTF-16BE for the Unicode and Windows platforms, else as a legacy charset) and the glyph
+// names of a version-2 post table, on lines of their own. The first table of no known kind, in
+// `unread`, when there is one.
+void sfnt_text(std::string_view b, std::size_t at, std::string& text, std::string& unread) {
+  const unsigned tables = be16(b, at + 4);
+  for (unsigned i = 0; i < tables; ++i) {
+    const std::size_t record = at + 12 + std::size_t{16} * i;
+    const std::string_view tag = b.substr(record, 4);
+    const std::string_view table = b.substr(be32(b, record + 8), be32(b, record + 12));
+    if (!known_font_table(tag)) {
+      if (unread.empty()) unread = std::string(tag);
+      continue;
+    }
+    if (tag == "name" && table.size() >= 6) {
+      const std::size_t count = be16(table, 2), strings = be16(table, 4);
+      for (std::size_t r = 0; r < count && 6 + 12 * r + 12 <= table.size(); ++r) {
+        const std::size_t rec = 6 + 12 * r;
+        const unsigned platform = be16(table, rec);
+        const std::size_t length = be16(table, rec + 8), offset = strings + be16(table, rec + 10);
+        if (offset > table.size() || length > table.size() - offset) {
+          if (unread.empty()) unread = "name";  // a string outside its table: not read, so not passed
+          continue;
+        }
+        const std::string_view s = table.substr(offset, length);
+        text += (platform == 0 || platform == 3 ? mime::decode_text(s, "utf-16be").utf8 : mime::decode_text(s, "").utf8) + "\n";
+      }
+    } else if (tag == "post" && table.size() >= 34 && be32(table, 0) == 0x00020000) {
+      const std::size_t glyphs = be16(table, 32);
+      for (std::size_t p = 34 + 2 * glyphs; p < table.size();) {  // Pascal strings after the index
+        const std::size_t n = static_cast<unsigned char>(table[p]);
+        text += std::string(table.substr(p + 1, std::min(n, table.size() - p - 1))) + "\n";
+        p += 1 + n;
+      }
+    }
+  }
+}
+
+// The text of a font or collection `b` that is_sfnt() accepted, as sfnt_text() reads each font.
+void font_text(std::string_view b, std::string& text, std::string& unread) {
+  if (b.substr(0, 4) != "ttcf") return sfnt_text(b, 0, text, unread);
+  for (std::uint32_t i = 0; i < be32(b, 8); ++i) sfnt_text(b, be32(b, 12 + std::size_t{4} * i), text, unread);
+}
+
 // An embedded OpenType font Word obfuscates (.odttf, ECMA-376 Part 1 §17.8.1): its first 32 bytes
 // XORed with the font key, a GUID the font table names (w:fontKey). The font as it is, or empty when
 // `key` is no GUID.
@@ -265,6 +320,73 @@ void font_keys(std::string_view xml, std::vector<std::string>& keys) {
     const std::size_t from = at + 9, to = xml.find('"', from);
     if (to != std::string_view::npos && to - from <= 40) keys.emplace_back(xml.substr(from, to - from));
   }
+}
+
+// Where the `data:` URI at `at` in `text` ends: at the quote that opened its attribute value (a
+// browser reads base64 across line breaks in it), at the ")" of a CSS url(, else at white space,
+// a quote or a '>'.
+std::size_t data_uri_end(std::string_view text, std::size_t at) {
+  const char before = at == 0 ? ' ' : text[at - 1];
+  const char* stops = before == '"' ? "\"" : before == '\'' ? "'" : before == '(' ? ")\"'" : "\"'()<> \t\r\n";
+  const std::size_t end = text.find_first_of(stops, at);
+  return end == std::string_view::npos ? text.size() : end;
+}
+
+// The payload of the `data:` URI from `at` to `end` in `text` (RFC 2397:
+// `data:[type][;base64],payload`), percent-decoded first and then, when it says base64, decoded
+// from base64, as a browser does; false when it cannot be decoded (bad base64, a stray '%', no
+// comma): such a URI is no less in the file.
+bool decoded_data_uri(std::string_view text, std::size_t at, std::size_t end, std::string& payload) {
+  const std::string_view uri = text.substr(at + 5, end - at - 5);
+  const std::size_t comma = uri.find(',');
+  if (comma == std::string_view::npos) return false;
+  std::string type = ascii_lower(uri.substr(0, comma));
+  std::erase_if(type, [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
+  const bool base64 = type.ends_with(";base64");
+  const std::string_view encoded = uri.substr(comma + 1);
+  std::string data;
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] != '%') {
+      data += encoded[i];
+      continue;
+    }
+    if (i + 2 >= encoded.size() || !std::isxdigit(static_cast<unsigned char>(encoded[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(encoded[i + 2]))) {
+      return false;
+    }
+    data += static_cast<char>(std::stoi(std::string(encoded.substr(i + 1, 2)), nullptr, 16));
+    i += 2;
+  }
+  payload.clear();
+  if (!base64) {
+    payload = std::move(data);
+    return true;
+  }
+  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::uint32_t bits = 0;
+  int count = 0, padding = 0;
+  for (char c : data) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') continue;  // as a browser's base64 reader
+    if (c == '=') {
+      ++padding;
+      continue;
+    }
+    const std::size_t v = kAlphabet.find(c);
+    if (v == std::string_view::npos || padding > 0) return false;  // not base64, or data after the padding
+    bits = (bits << 6) | static_cast<std::uint32_t>(v);
+    if (++count % 4 == 0) {
+      for (int shift : {16, 8, 0}) payload += static_cast<char>((bits >> shift) & 0xFF);
+      bits = 0;
+    }
+  }
+  const int rest = count % 4;
+  if (rest == 1 || padding > 2) return false;
+  if (rest == 2) payload += static_cast<char>((bits >> 4) & 0xFF);
+  if (rest == 3) {
+    payload += static_cast<char>((bits >> 10) & 0xFF);
+    payload += static_cast<char>((bits >> 2) & 0xFF);
+  }
+  return true;
 }
 
 }  // namespace
@@ -332,6 +454,10 @@ class TextReader {
       // a browser shows joined ("1234<b></b>56789018"): the source alone cannot stand for it.
       if (shown.truncated) piece.unreadable = "limit: the HTML nests deeper than its reader follows; part of its text is not read";
       else if (shown.size_limited) piece.unreadable = "limit: the HTML's text is larger than its reader reads; the rest is not read";
+      piece.text = std::move(text).value();
+      out_.push_back(std::move(piece));
+      read_data_uris(mime::decode_character_references(html), where, ctx);
+      return;
     } else if ((internal::is_ooxml(d.family) && d.type != "doc" && d.type != "xls" && d.type != "ppt" && d.type != "xlsb") ||
                (internal::is_odf(d.family) && d.type != "flat-odf")) {
       read_package(bytes, std::move(piece), ctx);
@@ -378,6 +504,38 @@ class TextReader {
   std::vector<ExtractedText> take() { return std::move(out_); }
 
  private:
+  // Each `data:` URI in an HTML file (a picture in an <img>, a document behind a link, a CSS
+  // background) is a file inside it, read as what it is under "page.html/data-uri-N": a picture goes
+  // to OCR, text is text. One that cannot be decoded, or past the count read, is unreadable.
+  void read_data_uris(std::string_view source, const std::string& where, const internal::Context& ctx) {
+    std::size_t n = 0;
+    const std::string lower = ascii_lower(source);
+    for (std::size_t at = lower.find("data:"); at != std::string::npos; at = lower.find("data:", at + 5)) {
+      // Only where a URI can start (an attribute value, url(, a srcset's list), and only with its
+      // comma: "metadata:" or a line "Data: …" in the prose is no URI.
+      const char before = at == 0 ? ' ' : lower[at - 1];
+      const std::size_t comma = lower.find(',', at), end = data_uri_end(source, at);
+      // White space before the comma ends an unquoted one (prose); a quoted one ends at its quote.
+      const bool quoted = before == '"' || before == '\'';
+      if (std::string_view("\"'=( \t\r\n,").find(before) == std::string_view::npos || comma == std::string::npos || comma > end ||
+          (!quoted && lower.find_first_of(" \t\r\n", at) < comma)) {
+        continue;
+      }
+      const std::string name = "data-uri-" + std::to_string(++n);
+      if (n > kMostDataUris) {
+        out_.push_back({where + "/" + name, "", "", "limit: more than " + std::to_string(kMostDataUris) + " data: URIs in one HTML file"});
+        return;
+      }
+      std::string payload;
+      if (!decoded_data_uri(source, at, end, payload)) {
+        out_.push_back({where + "/" + name, "", "", "malformed: a data: URI whose payload cannot be decoded"});
+      } else {
+        read(payload, where + "/" + name, ctx.nested(name));
+      }
+      at = std::max(at, end > 5 ? end - 5 : at);
+    }
+  }
+
   // Each member of an archive as a file of its own, under its path; an archive that cannot be
   // unpacked (encrypted, a limit, damaged) is one piece that says why.
   void read_members(std::string_view bytes, std::string_view type, const std::string& where, const internal::Context& ctx) {
@@ -431,7 +589,10 @@ class TextReader {
         font_keys(*data, keys);
         continue;
       }
-      if (is_sfnt(*data)) continue;
+      if (is_sfnt(*data)) {
+        font_part(*data, where + "/" + e.name, text);
+        continue;
+      }
       // Not XML, or XML that is not well-formed: read as whatever it is (text, HTML, an image, a
       // nested document), never skipped.
       others.emplace_back(e.name, std::move(data).value());
@@ -439,12 +600,27 @@ class TextReader {
     out_[at].text = std::move(text);
     for (auto& [name, data] : others) {
       const std::string& bytes_of_part = data;  // clang 14 cannot capture a structured binding
-      if (std::any_of(keys.begin(), keys.end(), [&](const std::string& key) { return is_sfnt(deobfuscated_font(bytes_of_part, key)); })) continue;
+      const auto key = std::find_if(keys.begin(), keys.end(), [&](const std::string& k) { return is_sfnt(deobfuscated_font(bytes_of_part, k)); });
+      if (key != keys.end()) {
+        font_part(deobfuscated_font(bytes_of_part, *key), where + "/" + name, out_[at].text);
+        continue;
+      }
       read(data, where + "/" + name, ctx.nested(name));
     }
   }
 
+  // A font in a package: its names (a family name, a copyright line, a description anyone can
+  // write) are the package's text; a font with a table not known here is a piece of its own,
+  // unreadable — a private table is bytes no reader shows and this one does not read.
+  void font_part(std::string_view font, const std::string& where, std::string& text) {
+    std::string unread;
+    font_text(font, text, unread);
+    for (char& c : unread) c = std::isprint(static_cast<unsigned char>(c)) ? c : '?';  // a tag is the sender's bytes
+    if (!unread.empty()) out_.push_back({where, "", "", "unsupported: the font has a table that is not read ('" + unread + "')"});
+  }
+
   static constexpr std::size_t kMostFiles = 2000;
+  static constexpr std::size_t kMostDataUris = 200;
   const CdrPolicy& policy_;
   std::vector<ExtractedText> out_;
   bool over_ = false;

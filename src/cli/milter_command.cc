@@ -37,6 +37,7 @@ int run(const ServiceOptions& o, const std::string& listen_arg, const std::strin
   settings.lang = c.mail.lang;
   settings.unmarked_level = c.mail.unmarked_classification;
   settings.identifier_action = c.mail.identifier_action;
+  settings.pictures = c.mail.pictures;
   settings.strict_on_auth_failure = c.mail.strict_on_auth_failure;
   settings.verifier_authserv_id = c.mail.verifier_authserv_id;
   settings.strict_for_first_time_senders = c.mail.strict_for_first_time_senders;

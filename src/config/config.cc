@@ -261,7 +261,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
                                           "max_depth", "max_parts", "contact", "notice_from", "notice_template", "attachment_actions",
                                           "unmarked_classification", "identifier_action", "strict_on_auth_failure",
                                           "strict_for_first_time_senders", "listener_zones", "outside_city_sender", "on_parser_critical",
-                                          "authserv_id", "correspondents", "verifier_authserv_id"}));
+                                          "authserv_id", "correspondents", "verifier_authserv_id", "pictures"}));
     SANSO_TRY(r.string(*m, "authserv_id", c.mail.authserv_id));
     // A host name or domain (RFC 8601 2.5): it is written into a header as it is.
     if (!std::all_of(c.mail.authserv_id.begin(), c.mail.authserv_id.end(),
@@ -300,6 +300,7 @@ Result<ServiceConfig> parse_config(std::string_view text, std::string_view path)
     SANSO_TRY(r.boolean(*m, "strict_for_first_time_senders", c.mail.strict_for_first_time_senders));
     SANSO_TRY(r.string(*m, "unmarked_classification", c.mail.unmarked_classification));
     SANSO_TRY(r.word(*m, "identifier_action", c.mail.identifier_action, mail::parse_identifier_action));
+    SANSO_TRY(r.word(*m, "pictures", c.mail.pictures, mail::parse_picture_reading));
     SANSO_TRY(r.boolean(*m, "strict_on_auth_failure", c.mail.strict_on_auth_failure));
     SANSO_TRY(r.keyed_words(*m, "attachment_actions", c.mail.attachment_actions, mail::parse_attachment_action));
     SANSO_TRY(r.string(*m, "output_charset", c.mail.output_charset));

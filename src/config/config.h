@@ -79,6 +79,8 @@ struct MailSettings {
   // this level; 個人番号/法人番号 found in outgoing mail: "hold" (for approval) or "reject".
   std::string unmarked_classification = "1";
   mail::IdentifierAction identifier_action = mail::IdentifierAction::kHold;
+  // Pictures in outgoing mail: "ocr" (read by Tesseract and checked) or "hold" (unchecked: held).
+  mail::PictureReading pictures = mail::PictureReading::kOcr;
   bool strict_on_auth_failure = true;  // SPF/DKIM/DMARC failure: attachments removed, not rebuilt
   bool strict_for_first_time_senders = true;  // a sender the gateway never delivered from: the same
   // Where mail comes from is decided by the network (docs/postfix.md): the client's address against

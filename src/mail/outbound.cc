@@ -646,7 +646,7 @@ std::string doubtful_ocr(std::string_view text) {
   return "";
 }
 
-OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget) {
+OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget, PictureReading pictures) {
   const auto deadline = std::chrono::steady_clock::now() + budget;
   auto left = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()); };
   OutboundScan scan = from_answer(scanner.run(raw));
@@ -714,6 +714,11 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
   for (const auto& picture : scan.pictures) {
     const auto it = std::find_if(scan.unchecked.begin(), scan.unchecked.end(),
                                  [&](const UncheckedFile& f) { return f.where == picture.name && f.why.starts_with("image:"); });
+    if (pictures == PictureReading::kHold) {
+      // Left unread on purpose: the entry says so, so that the approver knows no OCR looked at it.
+      if (it != scan.unchecked.end()) it->why = "image: pictures are held unread ([mail] pictures = \"hold\"); " + it->why.substr(7);
+      continue;
+    }
     if (it != scan.unchecked.end()) scan.unchecked.erase(it);
     if (!within_limits(picture, read_pictures, kMostPicturesRead, "pictures")) continue;
     const auto text = cdr::picture_text(picture.bytes, "/usr/bin/tesseract", std::min<std::chrono::milliseconds>(kPictureTextTimeout, left()));
@@ -735,8 +740,8 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
 
 // The scanner's answer is masked already (scan_outbound); masked again here because its errors
 // and what the PDFs' texts add are written on this side.
-OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget) {
-  return masked_names(read_outbound_sandboxed(scanner, raw, budget));
+OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget, PictureReading pictures) {
+  return masked_names(read_outbound_sandboxed(scanner, raw, budget, pictures));
 }
 
 std::string unchecked_reason(const OutboundScan& scan) {

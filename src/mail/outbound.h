@@ -76,7 +76,10 @@ constexpr std::chrono::milliseconds kOutgoingCheckBudget = std::chrono::seconds(
 // (cdr::pdf_text in the converter sandbox, the attachments' own and those inside archives) through
 // `scanner` again: a PDF's marks and numbers count as the file's own. A scan that does not come back
 // sets `error`; a PDF whose text cannot be read, or that the budget leaves unread, is `unchecked`.
-OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget = kOutgoingCheckBudget);
+// Pictures are read by OCR (cdr::picture_text) under PictureReading::kOcr; under kHold none is, and
+// each stays unchecked with the setting named.
+OutboundScan scan_outbound_sandboxed(sandbox::Executor& scanner, std::string_view raw, std::chrono::milliseconds budget = kOutgoingCheckBudget,
+                                     PictureReading pictures = PictureReading::kOcr);
 // Why a scan with `unchecked` files holds or refuses what carries them: "本文を確認できない添付ファイル…"
 // with each file's name and why.
 std::string unchecked_reason(const OutboundScan& scan);

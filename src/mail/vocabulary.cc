@@ -49,6 +49,12 @@ constexpr Vocabulary<IdentifierAction, 2> kIdentifierActions{{{
                                                             }},
                                                             "an identifier_action",
                                                             "mail.value"};
+constexpr Vocabulary<PictureReading, 2> kPictureReadings{{{
+                                                             {"ocr", "OCRで読み取って検査", "read by OCR and checked"},
+                                                             {"hold", "読み取らずに承認まで保留", "held for approval unread"},
+                                                         }},
+                                                         "a pictures setting",
+                                                         "mail.value"};
 constexpr Vocabulary<OutsideCitySender, 2> kOutsideCitySenders{{{
                                                                    {"reject", "受信を拒否", "reject"},
                                                                    {"internet", "インターネットのメールとして扱う", "handle as internet mail"},
@@ -142,6 +148,9 @@ std::string_view to_string(OutsideCitySender h) { return kOutsideCitySenders.nam
 std::string_view label(IdentifierAction a, std::string_view lang) { return kIdentifierActions.label(a, lang); }
 std::string_view label(OutsideCitySender h, std::string_view lang) { return kOutsideCitySenders.label(h, lang); }
 Result<IdentifierAction> parse_identifier_action(std::string_view text, std::string_view where) { return kIdentifierActions.parse(text, where); }
+std::string_view to_string(PictureReading r) { return kPictureReadings.name(r); }
+std::string_view label(PictureReading r, std::string_view lang) { return kPictureReadings.label(r, lang); }
+Result<PictureReading> parse_picture_reading(std::string_view text, std::string_view where) { return kPictureReadings.parse(text, where); }
 Result<OutsideCitySender> parse_outside_city_sender(std::string_view text, std::string_view where) { return kOutsideCitySenders.parse(text, where); }
 std::string_view to_string(NumberKind k) { return kNumberKinds.name(k); }
 std::string_view to_string(SenderFindingKind k) { return kSenderFindingKinds.name(k); }
@@ -160,6 +169,7 @@ std::ostream& operator<<(std::ostream& out, PartAction a) { return out << to_str
 std::ostream& operator<<(std::ostream& out, AttachmentAction a) { return out << to_string(a); }
 std::ostream& operator<<(std::ostream& out, ParserCriticalAction a) { return out << to_string(a); }
 std::ostream& operator<<(std::ostream& out, IdentifierAction a) { return out << to_string(a); }
+std::ostream& operator<<(std::ostream& out, PictureReading r) { return out << to_string(r); }
 std::ostream& operator<<(std::ostream& out, OutsideCitySender h) { return out << to_string(h); }
 std::ostream& operator<<(std::ostream& out, NumberKind k) { return out << to_string(k); }
 std::ostream& operator<<(std::ostream& out, SenderFindingKind k) { return out << to_string(k); }

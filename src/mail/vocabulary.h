@@ -37,6 +37,11 @@ enum class ParserCriticalAction : std::uint8_t { kRemoveAttachments, kHold, kSan
 // identifier_action): "hold" (kept for approval) or "reject" (refused, nothing kept).
 enum class IdentifierAction : std::uint8_t { kHold, kReject };
 
+// What the outgoing check does with a picture ([mail] pictures): "ocr" reads its text with
+// Tesseract and checks it like any text; "hold" reads none, and every picture is unchecked, so the
+// mail waits for an approver (for a city that will not run OCR, or not trust it).
+enum class PictureReading : std::uint8_t { kOcr, kHold };
+
 // What the gateway does with an internet client that claims a city mail domain ([mail]
 // outside_city_sender): "reject" (refused) or "internet" (handled as the internet mail it is).
 enum class OutsideCitySender : std::uint8_t { kReject, kInternet };
@@ -87,8 +92,10 @@ std::string_view label(PartAction action, std::string_view lang);
 std::string_view label(AttachmentAction action, std::string_view lang);
 std::string_view label(ParserCriticalAction action, std::string_view lang);
 std::string_view to_string(IdentifierAction action);       // "hold", "reject"
+std::string_view to_string(PictureReading reading);        // "ocr", "hold"
 std::string_view to_string(OutsideCitySender handling);    // "reject", "internet"
 std::string_view label(IdentifierAction action, std::string_view lang);
+std::string_view label(PictureReading reading, std::string_view lang);
 std::string_view label(OutsideCitySender handling, std::string_view lang);
 std::string_view to_string(NumberKind kind);         // "individual_number", "corporate_number"
 std::string_view to_string(SenderFindingKind kind);  // "address-in-name", "city-name", …
@@ -106,6 +113,7 @@ Result<PartAction> parse_part_action(std::string_view text, std::string_view whe
 Result<AttachmentAction> parse_attachment_action(std::string_view text, std::string_view where);
 Result<ParserCriticalAction> parse_parser_critical_action(std::string_view text, std::string_view where);
 Result<IdentifierAction> parse_identifier_action(std::string_view text, std::string_view where);
+Result<PictureReading> parse_picture_reading(std::string_view text, std::string_view where);
 Result<OutsideCitySender> parse_outside_city_sender(std::string_view text, std::string_view where);
 Result<NumberKind> parse_number_kind(std::string_view text, std::string_view where);
 Result<SenderFindingKind> parse_sender_finding_kind(std::string_view text, std::string_view where);
@@ -117,6 +125,7 @@ std::ostream& operator<<(std::ostream& out, PartAction action);
 std::ostream& operator<<(std::ostream& out, AttachmentAction action);
 std::ostream& operator<<(std::ostream& out, ParserCriticalAction action);
 std::ostream& operator<<(std::ostream& out, IdentifierAction action);
+std::ostream& operator<<(std::ostream& out, PictureReading reading);
 std::ostream& operator<<(std::ostream& out, OutsideCitySender handling);
 std::ostream& operator<<(std::ostream& out, NumberKind kind);
 std::ostream& operator<<(std::ostream& out, SenderFindingKind kind);

@@ -5,6 +5,8 @@
 #include <zip.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -111,6 +113,30 @@ TEST(CdrExtract, LegacyOfficeAndRtfTextIsRead) {
   EXPECT_NE(xls[0].text.find(kNumber), std::string::npos) << xls[0].text;
   EXPECT_NE(xls[0].text.find("secret"), std::string::npos) << xls[0].text;
   EXPECT_NE(xls[0].text.find("名簿"), std::string::npos) << xls[0].text;
+  // Review 20 (7): a text box's or a comment's text (TXO and its CONTINUE records) is read — 8-bit,
+  // and UTF-16 split over two CONTINUE records each with its flags byte.
+  fixtures::Bytes boxes;
+  boxes.u16(0x0809).u16(16).u32(0x00100600).u32(0).u32(0).u32(0);                       // BOF
+  boxes.u16(0x01B6).u16(18).u16(0).u16(0).u16(0).u32(0).u16(14).u16(16).u16(0).u16(0);  // TXO, 14 characters
+  boxes.u16(0x003C).u16(15).raw(std::string(1, '\0')).raw("a,123456789018");
+  boxes.u16(0x003C).u16(16).raw(std::string(16, '\0'));                                 // its formatting runs
+  boxes.u16(0x01B6).u16(18).u16(0).u16(0).u16(0).u32(0).u16(4).u16(16).u16(0).u16(0);   // TXO, 4 characters
+  boxes.u16(0x003C).u16(5).raw(std::string(1, '\x01')).u16(0x500B).u16(0x4EBA);          // 個人
+  boxes.u16(0x003C).u16(5).raw(std::string(1, '\x01')).u16(0x756A).u16(0x53F7);          // 番号
+  boxes.u16(0x000A).u16(0);                                                               // EOF
+  const auto box = extract_texts(compound_file({{"Workbook", boxes.s}}), "box.xls");
+  ASSERT_EQ(box.size(), 1u) << wheres(box);
+  EXPECT_NE(box[0].text.find("a," + kNumber), std::string::npos) << box[0].text;
+  EXPECT_NE(box[0].text.find("個人番号"), std::string::npos) << box[0].text;
+  // Its text cut short (50 characters promised, 14 there): the workbook is named unreadable.
+  fixtures::Bytes cut;
+  cut.u16(0x0809).u16(16).u32(0x00100600).u32(0).u32(0).u32(0);
+  cut.u16(0x01B6).u16(18).u16(0).u16(0).u16(0).u32(0).u16(50).u16(16).u16(0).u16(0);
+  cut.u16(0x003C).u16(15).raw(std::string(1, '\0')).raw("a,123456789018");
+  cut.u16(0x000A).u16(0);
+  const auto short_box = extract_texts(compound_file({{"Workbook", cut.s}}), "cut.xls");
+  ASSERT_EQ(short_box.size(), 2u) << wheres(short_box);
+  EXPECT_EQ(short_box[1].unreadable.rfind("malformed:", 0), 0u) << wheres(short_box);
   // PowerPoint: a TextCharsAtom inside a container.
   fixtures::Bytes atom;
   for (char16_t c : std::u16string(u"番号 123456789018")) atom.u16(c);
@@ -248,6 +274,27 @@ std::string sfnt(const std::string& table) {
   auto be32 = [](std::uint32_t v) { return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)}; };
   return be32(0x00010000) + std::string("\x00\x01\x00\x10\x00\x00\x00\x00", 8) + "head" + be32(0) + be32(28) +
          be32(static_cast<std::uint32_t>(table.size())) + table;
+}
+
+// A TrueType font of the tables given (tag → bytes), each at a 4-byte boundary.
+std::string sfnt_of(const std::vector<std::pair<std::string, std::string>>& tables) {
+  auto be16 = [](unsigned v) { return std::string{static_cast<char>(v >> 8), static_cast<char>(v)}; };
+  auto be32 = [](std::uint32_t v) { return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)}; };
+  std::string head = be32(0x00010000) + be16(static_cast<unsigned>(tables.size())) + be16(0) + be16(0) + be16(0), body;
+  std::size_t at = 12 + 16 * tables.size();
+  for (const auto& [tag, bytes] : tables) {
+    head += tag + be32(0) + be32(static_cast<std::uint32_t>(at + body.size())) + be32(static_cast<std::uint32_t>(bytes.size()));
+    body += bytes + std::string((4 - bytes.size() % 4) % 4, '\0');
+  }
+  return head + body;
+}
+
+// A name table of one Windows (UTF-16BE) string.
+std::string name_table(const std::u16string& s) {
+  std::string utf16;
+  for (char16_t c : s) utf16 += std::string{static_cast<char>(c >> 8), static_cast<char>(c & 0xFF)};
+  const auto n = static_cast<char>(utf16.size());
+  return std::string("\0\0\0\1\0\x12", 6) + std::string("\0\3\0\1\x04\x11\0\x05\0", 9) + n + std::string("\0\0", 2) + utf16;
 }
 
 const std::string kFontKey = "{01234567-89AB-CDEF-0123-456789ABCDEF}";
@@ -564,6 +611,25 @@ TEST(CdrExtract, PartsArePassedOverAsFontsByTheirContentNotTheirName) {
     EXPECT_EQ(p.where.find("a.ttf"), std::string::npos) << "a font is passed over: " << wheres(odt);
     EXPECT_EQ(p.unreadable, "") << p.where;
   }
+  // Issue #17 (8), review 20: a font's name table is text anyone can fill — read as the package's
+  // text; a font with a table not known here (a private one) is unreadable, not passed over.
+  const auto named = extract_texts(make_zip({{"mimetype", "application/vnd.oasis.opendocument.text"},
+                                             {"content.xml", "<office:document-content xmlns:office=\"o\"><p>本文</p></office:document-content>"},
+                                             {"Fonts/n.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"name", name_table(u"山田 123456789018")}})},
+                                             {"Fonts/p.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"zzzz", "a,123456789018"}})}}),
+                                   "n.odt");
+  EXPECT_NE(piece(named, "n.odt").text.find("山田 " + kNumber), std::string::npos) << piece(named, "n.odt").text;
+  EXPECT_EQ(piece(named, "n.odt/Fonts/p.ttf").unreadable, "unsupported: the font has a table that is not read ('zzzz')") << wheres(named);
+  for (const auto& p : named) EXPECT_EQ(p.where.find("n.ttf"), std::string::npos) << "a font of known tables is no piece of its own: " << wheres(named);
+  // The same in a Word font, obfuscated with the package's key.
+  const auto word_font = extract_texts(make_zip({{"[Content_Types].xml", kDocxTypes},
+                                                 {"word/document.xml", kWordBody},
+                                                 {"word/fontTable.xml", fonts},
+                                                 {"word/fonts/font1.odttf", obfuscated(sfnt_of({{"head", std::string(54, '\x01')}, {"name", name_table(u"番号 " + std::u16string(u"123456789018"))}, {"SVG ", "<svg/>"}}))}}),
+                                       "w.docx");
+  EXPECT_NE(piece(word_font, "w.docx").text.find("番号 " + kNumber), std::string::npos) << piece(word_font, "w.docx").text;
+  EXPECT_EQ(piece(word_font, "w.docx/word/fonts/font1.odttf").unreadable.rfind("unsupported:", 0), 0u) << wheres(word_font);
+
   // A compound file's streams known by name only (a table stream Word does not use, an object's
   // class stream) give their strings: a number put there is found.
   const auto [word, table] = fixtures::word_streams("本文\r");
@@ -671,6 +737,63 @@ TEST(CdrExtract, HtmlTheReaderCutsShortIsUnreadable) {
   ASSERT_EQ(plain.size(), 1u);
   EXPECT_EQ(plain[0].unreadable, "");
   EXPECT_NE(plain[0].text.find(kNumber), std::string::npos) << plain[0].text;
+}
+
+std::string base64_of(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 2]);
+    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += n > 1 ? kAlphabet[(v >> 6) & 63] : '=';
+    out += n > 2 ? kAlphabet[v & 63] : '=';
+  }
+  return out;
+}
+
+// Issue #17 (6): a data: URI in HTML is a file inside it — a picture goes to OCR, text is read —
+// under "page.html/data-uri-N"; one that cannot be decoded is unreadable, never passed over.
+TEST(CdrExtract, DataUrisInHtmlAreReadAsTheFilesTheyHold) {
+  ASSERT_EQ(base64_of("山田,123456789018"), "5bGx55SwLDEyMzQ1Njc4OTAxOA==");
+  const std::string png = fixtures::rgb_png(4, 4, 200, 200, 200);
+  const std::string csv = "山田," + kNumber + "\r\n";
+  const std::string b64 = base64_of(csv);
+  const std::string html = "<html><body><p>metadata: a, b. Data: c, d</p><img src=\"data:image/png;base64," + base64_of(png) +
+                           "\"><a href='data:text/plain;charset=utf-8,%E5%B1%B1%E7%94%B0%2C" + kNumber + "'>x</a>"
+                           "<a href=\"data:text/csv;base64," + b64.substr(0, 8) + "\n  " + b64.substr(8) + "\">split</a>"
+                           "<div style=\"background:url(&#100;ata:text/plain,%E7%95%AA%E5%8F%B7" + kNumber + ")\"></div>"
+                           "<a href=\"data:text/plain ; BASE64 ," + base64_of(kNumber).substr(0, 4) + "%" + "4E" + base64_of(kNumber).substr(5) + "\">spaced</a></body></html>";
+  const auto read = extract_texts(html, "page.html");
+  ASSERT_EQ(read.size(), 6u) << wheres(read);
+  EXPECT_EQ(piece(read, "page.html").unreadable, "");
+  const auto& picture = piece(read, "page.html/data-uri-1");
+  EXPECT_EQ(picture.picture, png) << "a picture is handed on for OCR";
+  EXPECT_EQ(picture.unreadable.rfind("image:", 0), 0u) << picture.unreadable;
+  EXPECT_NE(piece(read, "page.html/data-uri-2").text.find("山田," + kNumber), std::string::npos) << piece(read, "page.html/data-uri-2").text;
+  EXPECT_NE(piece(read, "page.html/data-uri-3").text.find(kNumber), std::string::npos) << "base64 split over lines, as a browser reads it";
+  EXPECT_NE(piece(read, "page.html/data-uri-4").text.find("番号" + kNumber), std::string::npos) << "written with a character reference";
+  EXPECT_NE(piece(read, "page.html/data-uri-5").text.find(kNumber), std::string::npos) << "spaces in the type, a base64 letter percent-encoded";
+}
+
+TEST(CdrExtract, DataUrisThatCannotBeDecodedOrTooManyAreUnreadable) {
+  const auto bad = extract_texts("<html><body><img src=\"data:image/png;base64,iVBO@@==\"><a href=\"data:text/plain,%ZZ12\">x</a>"
+                                 "<a href=\"data:text/plain;base64,QUJD=QUJD\">y</a></body></html>",
+                                 "bad.html");
+  ASSERT_EQ(bad.size(), 4u) << wheres(bad);
+  for (const char* where : {"bad.html/data-uri-1", "bad.html/data-uri-2", "bad.html/data-uri-3"}) {
+    EXPECT_EQ(piece(bad, where).unreadable.rfind("malformed:", 0), 0u) << where << ": " << piece(bad, where).unreadable;
+  }
+  std::string many = "<html>";
+  for (int i = 0; i < 205; ++i) many += "<img src=\"data:text/plain,x\">";
+  const auto flood = extract_texts(many, "many.html");
+  EXPECT_EQ(piece(flood, "many.html/data-uri-201").unreadable.rfind("limit:", 0), 0u) << wheres(flood);
+  EXPECT_EQ(flood.size(), 202u);
+  // A page with no data: URI is one piece, as before.
+  EXPECT_EQ(extract_texts("<html><body><p>data: none here, metadata:x,y</p></body></html>", "plain.html").size(), 1u);
 }
 
 }  // namespace

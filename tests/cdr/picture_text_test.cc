@@ -2,10 +2,22 @@
 // what the outgoing check needs to see a 個人番号 on a scanned card or a screenshot.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "cdr/cdr.h"
+#include "cdr/internal/convert.h"
 #include "support/text_picture.h"
 
 namespace sanso::cdr {
@@ -13,6 +25,38 @@ namespace {
 
 using sanso::testing::picture_of;
 using sanso::testing::plain_picture;
+
+// A card with its number, photographed turned by `degrees` (0, 90, 180, 270): a one-page PDF whose
+// page says /Rotate, rendered by pdftoppm — the test turns the picture itself, whatever renders the
+// other test pictures. "" when pdftoppm is missing or fails.
+std::string turned_card(int degrees) {
+  const std::string content = "BT /F1 28 Tf 60 700 Td (Kojin Bango 1234 5678 9018) Tj 0 -40 Td (Yamada Taro, Minamata City) Tj ET";
+  const std::vector<std::string> objects = {
+      "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Rotate " + std::to_string(degrees) + " /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+      "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
+  std::string pdf = "%PDF-1.4\n", xref;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    char row[24];
+    std::snprintf(row, sizeof row, "%010zu 00000 n \n", pdf.size());
+    xref += row;
+    pdf += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
+  }
+  const std::size_t at = pdf.size();
+  pdf += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n" + xref + "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
+         " /Root 1 0 R >>\nstartxref\n" + std::to_string(at) + "\n%%EOF\n";
+  const auto dir = std::filesystem::temp_directory_path() / ("sanso-turned-" + std::to_string(::getpid()) + "-" + std::to_string(degrees));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "card.pdf", std::ios::binary) << pdf;
+  const std::string command = "pdftoppm -r 150 -png -singlefile '" + (dir / "card.pdf").string() + "' '" + (dir / "card").string() + "'";
+  std::string png;
+  if (std::system(command.c_str()) == 0) {
+    std::ifstream in(dir / "card.png", std::ios::binary);
+    png.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::filesystem::remove_all(dir);
+  return png;
+}
 
 std::string without_spaces(std::string s) {
   std::erase_if(s, [](char c) { return c == ' ' || c == '\n' || c == '\t'; });
@@ -54,6 +98,53 @@ TEST(PictureText, WhatIsNoPictureOrBrokenIsAnErrorNotAnEmptyText) {
   auto huge = picture_text(bomb + png.substr(33), "/usr/bin/tesseract", std::chrono::seconds(20));
   EXPECT_FALSE(huge && without_spaces(*huge).size() > 0) << "nothing read from a bomb";
   EXPECT_FALSE(picture_text(png, "/nonexistent/tesseract")) << "a missing program is an error";
+}
+
+// A card photographed sideways or upside down: read turned upright (orientation detection), so its
+// number is found as on a card lying straight. Read as it lay, upside down gave noise and sideways
+// (270) nothing like the number.
+TEST(PictureText, ACardTurnedSidewaysOrUpsideDownIsReadUpright) {
+  for (int degrees : {0, 90, 180, 270}) {
+    const std::string png = turned_card(degrees);
+    ASSERT_GT(png.size(), 1000u) << "pdftoppm could not render the card turned " << degrees;
+    auto text = picture_text(png);
+    ASSERT_TRUE(text) << degrees << ": " << text.error().to_string();
+    EXPECT_NE(without_spaces(*text).find("123456789018"), std::string::npos) << "turned " << degrees << ": " << *text;
+  }
+}
+
+// Every converter busy (a flood of pictures, a LibreOffice conversion per core): the call waits no
+// longer than the time it was given, and says why it read nothing.
+TEST(PictureText, NoConverterFreeWithinTheTimeLeftIsAnErrorSoonNotAWait) {
+  const std::string png = picture_of("個人番号 1234 5678 9018");
+  ASSERT_FALSE(png.empty());
+  std::vector<std::unique_ptr<internal::ConverterSlot>> busy;
+  for (unsigned i = 0; i < internal::ConverterSlot::total(); ++i) {
+    busy.push_back(std::make_unique<internal::ConverterSlot>(std::chrono::milliseconds(0)));
+    ASSERT_TRUE(busy.back()->held());
+  }
+  EXPECT_FALSE(internal::ConverterSlot(std::chrono::milliseconds(0)).held()) << "every slot is taken";
+  const auto started = std::chrono::steady_clock::now();
+  auto text = picture_text(png, "/usr/bin/tesseract", std::chrono::milliseconds(200));
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(text) << *text;
+  EXPECT_NE(text.error().message.find("no converter came free within the 200 ms"), std::string::npos) << text.error().to_string();
+  EXPECT_EQ(text.error().code, "cdr.picture-text");
+  EXPECT_LT(took, std::chrono::seconds(2));
+  auto pdf = pdf_text("%PDF-1.4\n", "/usr/bin/pdftotext", std::chrono::milliseconds(50));
+  ASSERT_FALSE(pdf);
+  EXPECT_NE(pdf.error().message.find("no converter came free"), std::string::npos) << pdf.error().to_string();
+
+  // A slot that comes free while there is time left is taken, and the picture read; the run gets
+  // what the wait left of the time.
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    busy.pop_back();
+  });
+  auto read = picture_text(png, "/usr/bin/tesseract", std::chrono::seconds(60));
+  release.join();
+  ASSERT_TRUE(read) << read.error().to_string();
+  EXPECT_NE(without_spaces(*read).find("123456789018"), std::string::npos) << *read;
 }
 
 }  // namespace

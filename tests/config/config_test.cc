@@ -598,6 +598,31 @@ TEST(Config, GatewayWordsAreParsedOnceWithTheirKeyInAnError) {
   EXPECT_EQ(number.error().code, "config.type");
 }
 
+// [mail] pictures: OCR by default; "hold" keeps every picture of outgoing mail unread (held);
+// anything else is refused at load with the key and the accepted words.
+TEST(Config, MailPicturesIsOcrOrHoldAndNothingElse) {
+  auto defaults = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n", "s.toml");
+  ASSERT_TRUE(defaults) << defaults.error().to_string();
+  EXPECT_EQ(defaults->mail.pictures, mail::PictureReading::kOcr);
+  auto ocr = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\npictures = \"ocr\"\n", "s.toml");
+  ASSERT_TRUE(ocr) << ocr.error().to_string();
+  EXPECT_EQ(ocr->mail.pictures, mail::PictureReading::kOcr);
+  auto hold = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\npictures = \"hold\"\n", "s.toml");
+  ASSERT_TRUE(hold) << hold.error().to_string();
+  EXPECT_EQ(hold->mail.pictures, mail::PictureReading::kHold);
+  auto bad = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\npictures = \"skip\"\n", "s.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "config.value");
+  EXPECT_EQ(bad.error().where, "s.toml:5:12");
+  EXPECT_NE(bad.error().message.find("pictures"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("'skip'"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("ocr, hold"), std::string::npos) << bad.error().message;
+  EXPECT_FALSE(parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\npictures = \"OCR\"\n", "s.toml"));
+  auto flag = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\npictures = false\n", "s.toml");
+  ASSERT_FALSE(flag);
+  EXPECT_EQ(flag.error().code, "config.type");
+}
+
 TEST(Config, BadAttachmentActionIsAConfigErrorWithItsKey) {
   auto per_type = parse_config("[service]\ndata_dir = \"/d\"\npolicy = \"/p\"\n[mail]\nattachment_actions = { zip = \"remove\", exe = \"quarantine\" }\n", "s.toml");
   ASSERT_FALSE(per_type);

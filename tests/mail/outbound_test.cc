@@ -234,6 +234,18 @@ TEST(Outbound, PicturesAreReadByOcrAndTheirNumbersFound) {
   ASSERT_EQ(commented.identifiers.size(), 1u) << scan_to_json(commented);
   EXPECT_EQ(commented.identifiers[0].where, "logo3.png");
 
+  // [mail] pictures = "hold": no picture is read, each is unchecked with the setting named — the
+  // card's number is not found, and the mail is held for an approver all the same.
+  auto held = scan_outbound_sandboxed(scanner, with_attachment("x", "card.png", card), kOutgoingCheckBudget, PictureReading::kHold);
+  ASSERT_EQ(held.error, "");
+  EXPECT_TRUE(held.identifiers.empty()) << scan_to_json(held);
+  ASSERT_EQ(held.unchecked.size(), 1u) << scan_to_json(held);
+  EXPECT_EQ(held.unchecked[0].where, "card.png");
+  EXPECT_EQ(held.unchecked[0].why.rfind("image: pictures are held unread ([mail] pictures = \"hold\")", 0), 0u) << held.unchecked[0].why;
+  auto held_logo = scan_outbound_sandboxed(scanner, with_attachment("x", "logo.png", sanso::testing::plain_picture()), kOutgoingCheckBudget,
+                                           PictureReading::kHold);
+  EXPECT_EQ(held_logo.unchecked.size(), 1u) << "a logo is held too: nothing is read under hold";
+
   // A picture OCR cannot read (a broken PNG) stays unchecked, with why.
   const std::string broken = std::string("\x89PNG\r\n\x1A\n") + std::string(64, '\0');
   auto unread = scan_outbound_sandboxed(scanner, with_attachment("x", "photo.png", broken));

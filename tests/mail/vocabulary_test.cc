@@ -42,6 +42,7 @@ TEST(MailVocabulary, RoundTripsEveryWireName) {
                                            {ParserCriticalAction::kSanitize, "sanitize"}},
                                           parse_parser_critical_action);
   expect_round_trip<IdentifierAction>({{IdentifierAction::kHold, "hold"}, {IdentifierAction::kReject, "reject"}}, parse_identifier_action);
+  expect_round_trip<PictureReading>({{PictureReading::kOcr, "ocr"}, {PictureReading::kHold, "hold"}}, parse_picture_reading);
   expect_round_trip<OutsideCitySender>({{OutsideCitySender::kReject, "reject"}, {OutsideCitySender::kInternet, "internet"}}, parse_outside_city_sender);
   expect_round_trip<NumberKind>({{NumberKind::kIndividual, "individual_number"}, {NumberKind::kCorporate, "corporate_number"}}, parse_number_kind);
   expect_round_trip<SenderFindingKind>({{SenderFindingKind::kAddressInName, "address-in-name"},

@@ -2,6 +2,7 @@
 // Not for use outside cdr.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,26 @@
 #include "cdr/cdr.h"
 
 namespace sanso::cdr::internal {
+
+// A converter slot, held while the object lives. At most one converter runs per core at a time,
+// process-wide: a LibreOffice instance takes hundreds of MB, and fifty milter connections must not
+// start fifty; Tesseract and pdftotext take their turn too. Not copyable or movable.
+class ConverterSlot {
+ public:
+  // Waits as long as it takes: a file's conversion (the milter's own timeout, if it comes first,
+  // tempfails the message: nothing passes unconverted).
+  ConverterSlot();
+  // Waits at most `wait`; held() says whether a slot came free in that time.
+  explicit ConverterSlot(std::chrono::milliseconds wait);
+  ~ConverterSlot();
+  ConverterSlot(const ConverterSlot&) = delete;
+  ConverterSlot& operator=(const ConverterSlot&) = delete;
+  bool held() const { return held_; }
+  static unsigned total();  // how many slots there are (one per core)
+
+ private:
+  bool held_ = false;
+};
 
 // One more job for a sandboxed engine worker: 'S' sanitizes `payload` as a file called `name`;
 // 'P' binds the page images packed in `payload` (pack_pages) into a PDF.

@@ -366,10 +366,21 @@ void biff_string(std::string_view r, std::size_t at, std::size_t cch_bytes, Utf1
   out.line();
 }
 
+// The payloads of the CONTINUE records from `at` on, appended to `chunks`; `at` moves past them.
+void continue_records(std::string_view wb, std::size_t& at, std::vector<std::string_view>& chunks) {
+  while (at + 4 <= wb.size() && u16(wb, at) == 0x003C) {
+    const std::size_t length = u16(wb, at + 2);
+    if (at + 4 + length > wb.size()) break;
+    chunks.push_back(wb.substr(at + 4, length));
+    at += 4 + length;
+  }
+}
+
 // The text and numbers of an Excel 97–2003 workbook stream ([MS-XLS]): sheet names, headers and
-// footers, the shared strings, LABEL cells, numbers (NUMBER, RK, MULRK, a formula's cached value)
-// and a formula's string result. `encrypted` is set by FILEPASS.
-void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted) {
+// footers, the shared strings, LABEL cells, numbers (NUMBER, RK, MULRK, a formula's cached value),
+// a formula's string result, and the text of text boxes and comments (TXO). `encrypted` is set by
+// FILEPASS; `cut_short` by a TXO whose text is not all there (its characters are not read then).
+void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& cut_short) {
   for (std::size_t at = 0; at + 4 <= wb.size();) {
     const std::uint16_t type = u16(wb, at), len = u16(wb, at + 2);
     const std::size_t data = at + 4;
@@ -412,15 +423,23 @@ void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted) {
       case 0x00FC: {  // SST, continued by CONTINUE records
         std::vector<std::string_view> chunks{r.size() >= 8 ? r.substr(8) : std::string_view()};
         const std::size_t unique = r.size() >= 8 ? u32(r, 4) : 0;
-        while (at + 4 <= wb.size() && u16(wb, at) == 0x003C) {
-          const std::size_t clen = u16(wb, at + 2);
-          if (at + 4 + clen > wb.size()) break;
-          chunks.push_back(wb.substr(at + 4, clen));
-          at += 4 + clen;
-        }
+        continue_records(wb, at, chunks);
         BiffCursor c(std::move(chunks));
         for (std::size_t k = 0; k < unique && c.sst_string(out); ++k) {
         }
+        break;
+      }
+      case 0x01B6: {  // TXO: a text box's or a comment's text (cchText at 10), in the CONTINUE records after it
+        std::vector<std::string_view> chunks;
+        continue_records(wb, at, chunks);
+        const std::size_t cch = r.size() >= 12 ? u16(r, 10) : 0;
+        if (r.size() < 12) cut_short = true;
+        if (cch == 0) break;
+        // Each CONTINUE that holds characters starts with its own flags byte (8-bit or UTF-16).
+        BiffCursor c(std::move(chunks));
+        std::string flags;
+        if (!c.bytes(1, &flags) || !c.chars(cch, (static_cast<unsigned char>(flags[0]) & 1u) != 0, out)) cut_short = true;
+        out.line();
         break;
       }
       default:
@@ -897,7 +916,9 @@ Result<ReadContent> ole2_content(std::string_view bytes, std::string_view type, 
       // are read: a number put there is found, and binary ids give none.
       stream_strings(SANSO_TRY(read(e)), out);
     } else if (name == "workbook" || name == "book") {
-      workbook_text(SANSO_TRY(read(e)), out, encrypted);
+      bool cut_short = false;
+      workbook_text(SANSO_TRY(read(e)), out, encrypted, cut_short);
+      if (cut_short) content.unread.emplace_back(e.path, "malformed: a text box or comment (TXO) whose text is cut short is not read");
     } else if (name == "powerpoint document") {
       const std::string doc = SANSO_TRY(read(e));
       bool vba = false, ole = false;

@@ -286,7 +286,7 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
   OutboundScan scan;
   std::string level;
   if (leaves_city) {
-    scan = scan_outbound_sandboxed(*executors_.outbound, raw);
+    scan = scan_outbound_sandboxed(*executors_.outbound, raw, kOutgoingCheckBudget, settings_.pictures);
     if (scan.error.empty()) scan_envelope(scan, envelope.sender, envelope.recipients);
     if (scan.error.empty()) level = scan.classification.empty() ? settings_.unmarked_level : scan.classification;
     v.details.emplace_back("classification", scan.error.empty() ? level : "unreadable");

@@ -63,6 +63,7 @@ struct GatewaySettings {
   OutsideCitySender outside_city_sender = OutsideCitySender::kReject;
   std::string unmarked_level = "1";        // the classification of outgoing mail nobody marked
   IdentifierAction identifier_action = IdentifierAction::kHold;  // 個人番号/法人番号 in outgoing mail
+  PictureReading pictures = PictureReading::kOcr;  // pictures in outgoing mail: read by OCR, or held unread
   bool strict_on_auth_failure = true;      // SPF/DKIM/DMARC failure: attachments removed, not rebuilt
   bool strict_for_first_time_senders = true;  // a sender never delivered from before: the same
   std::string node = "sanso";
