@@ -80,7 +80,11 @@ std::string tnef_strings(const std::vector<TnefProperty>& properties, std::initi
     if (p.type != kPtString8 && p.type != kPtUnicode) continue;
     if (!p.named && !p.multi_valued && std::find(read.begin(), read.end(), std::pair{p.type, p.id}) != read.end()) continue;
     for (const std::string_view value : p.values) {
-      if (std::string text = tnef_string(value, p.type); !text.empty()) out += text + "\n";
+      std::string text = tnef_string(value, p.type);
+      // A NUL inside a value ends it for Outlook, not for whoever reads the blob's bytes: the text
+      // after it is read too, as a line of its own (a NUL would make the whole file unreadable).
+      std::replace(text.begin(), text.end(), '\0', '\n');
+      if (!text.empty()) out += text + "\n";
     }
   }
   return out;

@@ -8,6 +8,8 @@
 #include <glib.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -178,6 +180,16 @@ TEST(Tnef, TheUnicodeLongFileNameNamesTheFile) {
   ASSERT_EQ(plan.parts.size(), 3u);
   EXPECT_EQ(plan.parts[2].name, "予算案_令和8年度.xlsx");
   EXPECT_EQ(plan.parts[2].size, 4u);
+}
+
+// Issue #16: libytnef (GPL-2+) was linked into the sanitizer; nothing of it may be mapped now,
+// after a blob has been read.
+TEST(Tnef, NoTnefLibraryIsMapped) {
+  ASSERT_TRUE(parse_tnef(tnef_with({{"a.txt", "abc"}})));
+  std::ifstream maps("/proc/self/maps");
+  const std::string all((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+  ASSERT_NE(all.find(".so"), std::string::npos);  // the maps were read
+  EXPECT_EQ(all.find("ytnef"), std::string::npos);
 }
 
 }  // namespace
