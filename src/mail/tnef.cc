@@ -143,6 +143,8 @@ Result<std::vector<TnefProperty>> parse_properties(std::string_view data, std::s
     if (p.multi_valued || variable_size(p.type)) {
       if (!r.u32(values)) return cut_short(r, "a property's value count");
       if (values > r.left() / 4) return tnef_error("value-count", r.offset() - 4, "a property counts " + std::to_string(values) + " values in " + std::to_string(r.left()) + " bytes");
+      // A single-valued property has one value: one more or one less leaves a reader guessing.
+      if (!p.multi_valued && values != 1) return tnef_error("value-count", r.offset() - 4, "a single-valued property counts " + std::to_string(values) + " values");
     }
     p.values.reserve(values);
     for (std::uint32_t k = 0; k < values; ++k) {

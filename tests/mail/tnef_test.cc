@@ -131,6 +131,12 @@ TEST(Tnef, HostileLengthsAndCountsAreRefusedBeforeAnythingIsAllocated) {
   EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', kMessageProps, tnef_u32(0x80000000) + std::string(16, '\0'))), "tnef.property-count");
   EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', kMessageProps, tnef_u32(1) + tnef_u16(kPtString8) + tnef_u16(0x0037) + tnef_u32(0x80000000) + tnef_u32(0))),
             "tnef.value-count");
+  // A single-valued string with no value, or two: which one is it?
+  for (const std::uint32_t count : {0u, 2u}) {
+    EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', kMessageProps, tnef_u32(1) + tnef_u16(kPtUnicode) + tnef_u16(0x3707) + tnef_u32(count) + tnef_u32(0) + tnef_u32(0))),
+              "tnef.value-count")
+        << count;
+  }
   // A value longer than what is left of its list, or whose padding is missing.
   EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', kMessageProps, tnef_u32(1) + tnef_u16(kPtBinary) + tnef_u16(0x1009) + tnef_u32(1) + tnef_u32(0x7FFFFFFF) + "abcd")),
             "tnef.truncated");

@@ -38,7 +38,7 @@ constexpr std::uint16_t kPtMultiValued = 0x1000;
 // One MAPI property as written: its type without the multi-valued flag, its id (for a named
 // property, the id or nothing: a named property is never taken for a standard one such as PR_BODY,
 // whatever number its writer chose) and its values' bytes (views into the blob; a fixed-size
-// value without its padding).
+// value without its padding). A property that is not multi-valued has exactly one value.
 struct TnefProperty {
   std::uint16_t type = 0;
   std::uint16_t id = 0;
