@@ -11,7 +11,7 @@ packages=(
   # libraries (linked)
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libsodium-dev
   libsqlite3-dev libpq-dev libssl-dev libseccomp-dev libgmime-3.0-dev libxml2-dev
-  libuchardet-dev libytnef0-dev libkainjow-mustache-dev
+  libuchardet-dev libkainjow-mustache-dev
   libqpdf-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
   # the CDR engine's image codecs, each format's own library (src/cdr/image/codecs.h)
   libjpeg62-turbo-dev libpng-dev libgif-dev libwebp-dev liblcms2-dev librsvg2-dev libgdk-pixbuf-2.0-dev libcairo2-dev

@@ -1,9 +1,6 @@
 #include "mail/sanitize.h"
 
 #include <gmime/gmime.h>
-extern "C" {  // libytnef's header has no C++ guards
-#include <ytnef.h>
-}
 
 #include <algorithm>
 #include <array>
@@ -12,6 +9,7 @@ extern "C" {  // libytnef's header has no C++ guards
 
 #include "core/text.h"
 #include "mail/internal/message_text.h"
+#include "mail/internal/tnef.h"
 #include "mime/charset.h"
 #include "mime/embedded.h"
 #include "mime/header.h"
@@ -42,7 +40,8 @@ namespace {
 // What a TNEF blob (winmail.dat from Outlook) carries: its files (the long name when there is
 // one, decoded) and sizes, with their bytes when `keep_bytes`; and, with them, the message's own
 // text as files of their own (its subject, PR_BODY, the compressed RTF body, the HTML body, every
-// other string property) for the outgoing check. `readable` is false when the blob is not TNEF libytnef can read.
+// other string property) for the outgoing check. `readable` is false when the blob is not TNEF our
+// reader (mail/internal/tnef.h) can account for to the last byte; `why` then says what it found.
 struct TnefContent {
   struct File {
     std::string name;
@@ -51,107 +50,102 @@ struct TnefContent {
     bool has_data = true;  // false: an attachment without file data (an embedded message or object)
   };
   bool readable = false;
+  std::string why;
   std::vector<File> files;
   std::vector<File> texts;  // "件名.txt", "本文.txt", "本文.rtf", "本文.html", "プロパティ.txt"; only when keep_bytes
 };
 
-std::string tnef_bytes(const variableLength& v) {
-  if (v.data == nullptr || v.size <= 0) return {};
-  return std::string(reinterpret_cast<const char*>(v.data), static_cast<std::size_t>(v.size));
+// MAPI property ids ([MS-OXPROPS]) read on their own, not as "every other string".
+constexpr std::uint16_t kPrBody = 0x1000;
+constexpr std::uint16_t kPrRtfCompressed = 0x1009;
+constexpr std::uint16_t kPrHtml = 0x1013;
+constexpr std::uint16_t kPrAttachLongFilename = 0x3707;
+
+// A string property's value as UTF-8: PT_UNICODE is UTF-16LE, PT_STRING8 in the sender's 8-bit
+// charset (guessed). The NULs that end it go; one inside it stays, and with it the text after it.
+std::string tnef_string(std::string_view value, std::uint16_t type) {
+  std::string text = mime::decode_text(value, type == kPtUnicode ? "utf-16le" : "").utf8;
+  while (!text.empty() && text.back() == '\0') text.pop_back();
+  return text;
 }
 
-// A string property's value as UTF-8. libytnef converts a PT_UNICODE value to UTF-8 itself, in a
-// buffer of its own whose length is not `size` (that stays the UTF-16 length): up to its NUL.
-std::string tnef_string(const variableLength& v, unsigned type) {
-  if (v.data == nullptr || v.size <= 0) return {};
-  if (type == PT_UNICODE) {
-    const auto* text = reinterpret_cast<const char*>(v.data);
-    return std::string(text, strnlen(text, static_cast<std::size_t>(v.size) * 3 / 2 + 1));
-  }
-  std::string value = mime::decode_text(tnef_bytes(v), "").utf8;
-  while (!value.empty() && value.back() == '\0') value.pop_back();
-  return value;
-}
-
-// Every string property (PT_STRING8, PT_UNICODE; libytnef gives a multi-valued one as its values)
-// of `props`, named ones too, one value a line — but those in `read`, read on their own already
-// (the body, a file's long name). A category, a keyword, the sender's or a recipient's name, a
-// conversation topic, a named property any add-in wrote: text that leaves with the blob.
-std::string tnef_strings(const MAPIProps& props, std::initializer_list<unsigned> read) {
+// Every string property (PT_STRING8, PT_UNICODE, each value of a multi-valued one) of
+// `properties`, named ones too, one value a line — but the standard ones in `read`, read on their
+// own already (the body, a file's long name). A category, a keyword, the sender's or a
+// recipient's name, a conversation topic, a named property any add-in wrote: text that leaves
+// with the blob.
+std::string tnef_strings(const std::vector<TnefProperty>& properties, std::initializer_list<std::pair<std::uint16_t, std::uint16_t>> read) {
   std::string out;
-  for (DWORD i = 0; i < props.count && props.properties != nullptr; ++i) {
-    const MAPIProperty& p = props.properties[i];
-    const unsigned type = PROP_TYPE(p.id);
-    if (type != PT_STRING8 && type != PT_UNICODE) continue;
-    if (p.custom == 0 && std::find(read.begin(), read.end(), p.id) != read.end()) continue;
-    for (ULONG k = 0; k < p.count && p.data != nullptr; ++k) {
-      if (std::string value = tnef_string(p.data[k], type); !value.empty()) out += value + "\n";
+  for (const TnefProperty& p : properties) {
+    if (p.type != kPtString8 && p.type != kPtUnicode) continue;
+    if (!p.named && !p.multi_valued && std::find(read.begin(), read.end(), std::pair{p.type, p.id}) != read.end()) continue;
+    for (const std::string_view value : p.values) {
+      std::string text = tnef_string(value, p.type);
+      // A NUL inside a value ends it for Outlook, not for whoever reads the blob's bytes: the text
+      // after it is read too, as a line of its own (a NUL would make the whole file unreadable).
+      std::replace(text.begin(), text.end(), '\0', '\n');
+      if (!text.empty()) out += text + "\n";
     }
   }
   return out;
 }
 
-TnefContent read_tnef(std::string bytes, bool keep_bytes) {
+TnefContent read_tnef(const std::string& bytes, bool keep_bytes) {
   TnefContent out;
-  TNEFStruct tnef;
-  TNEFInitialize(&tnef);
-  tnef.Debug = 0;  // libytnef prints every attribute it reads otherwise
-  if (TNEFParseMemory(reinterpret_cast<BYTE*>(bytes.data()), static_cast<long>(bytes.size()), &tnef) == 0) {
-    out.readable = true;
-    for (Attachment* a = tnef.starting_attach.next; a != nullptr; a = a->next) {
-      std::string name;
-      if (variableLength* wide = MAPIFindProperty(&a->MAPI, PROP_TAG(PT_UNICODE, 0x3707)); wide != MAPI_UNDEFINED && wide->size > 0) {
-        name = mime::decode_text(std::string_view(reinterpret_cast<char*>(wide->data), static_cast<std::size_t>(wide->size)), "utf-16le").utf8;
-      } else if (variableLength* longname = MAPIFindProperty(&a->MAPI, PROP_TAG(PT_STRING8, 0x3707));
-                 longname != MAPI_UNDEFINED && longname->size > 0) {
-        name = mime::decode_text(std::string_view(reinterpret_cast<char*>(longname->data), static_cast<std::size_t>(longname->size)), "").utf8;
-      } else if (a->Title.size > 0) {
-        name = mime::decode_text(std::string_view(reinterpret_cast<char*>(a->Title.data), static_cast<std::size_t>(a->Title.size)), "").utf8;
-      }
-      while (!name.empty() && name.back() == '\0') name.pop_back();
-      TnefContent::File f;
-      f.name = std::move(name);
-      f.size = a->FileData.size > 0 ? static_cast<std::size_t>(a->FileData.size) : 0;
-      f.has_data = a->FileData.data != nullptr && a->FileData.size > 0;
-      if (keep_bytes) f.bytes = tnef_bytes(a->FileData);
-      out.files.push_back(std::move(f));
+  auto parsed = parse_tnef(bytes);
+  if (!parsed) {
+    out.why = parsed.error().message + " (" + parsed.error().where + ")";
+    return out;
+  }
+  const TnefBlob& tnef = *parsed;
+  out.readable = true;
+  for (const TnefAttachment& a : tnef.attachments) {
+    std::string name;
+    if (const TnefProperty* wide = find_tnef_property(a.properties, kPtUnicode, kPrAttachLongFilename); wide != nullptr && !wide->values[0].empty()) {
+      name = tnef_string(wide->values[0], kPtUnicode);
+    } else if (const TnefProperty* longname = find_tnef_property(a.properties, kPtString8, kPrAttachLongFilename); longname != nullptr && !longname->values[0].empty()) {
+      name = tnef_string(longname->values[0], kPtString8);
+    } else if (a.title) {
+      name = tnef_string(*a.title, kPtString8);
     }
-    if (keep_bytes) {
-      auto text = [&](const char* name, std::string content) {
-        if (!content.empty()) out.texts.push_back({name, content.size(), std::move(content), true});
-      };
-      text("件名.txt", tnef_bytes(tnef.subject));
-      text("本文.txt", tnef_bytes(tnef.body));
-      if (variableLength* body = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(PT_UNICODE, 0x1000)); body != MAPI_UNDEFINED) {
-        text("本文.txt", tnef_string(*body, PT_UNICODE));  // libytnef's UTF-8 (read as UTF-16 it was garbled)
-      }
-      if (variableLength* body = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(PT_STRING8, 0x1000)); body != MAPI_UNDEFINED) {
-        text("本文.txt", tnef_bytes(*body));
-      }
-      if (variableLength* rtf = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(PT_BINARY, 0x1009)); rtf != MAPI_UNDEFINED) {
-        // cdr's bounded reader, not libytnef's DecompressRTF (which reads past a truncated body):
-        // a body cut short, of an unknown form or over 64 MiB is unreadable, not a partial text.
-        auto plain = cdr::decompress_rtf(tnef_bytes(*rtf), std::size_t{64} << 20);
-        if (plain && !plain->empty()) {
-          text("本文.rtf", std::move(plain).value());
-        } else {
-          out.texts.push_back({"本文.rtf", 0, {}, false});  // a compressed RTF body that does not decompress
-        }
-      }
-      for (const unsigned type : {static_cast<unsigned>(PT_BINARY), static_cast<unsigned>(PT_STRING8)}) {
-        if (variableLength* html = MAPIFindProperty(&tnef.MapiProperties, PROP_TAG(type, 0x1013)); html != MAPI_UNDEFINED) text("本文.html", tnef_bytes(*html));
-      }
-      // Every other string the blob carries: the message's properties and each file's.
-      std::string strings = tnef_bytes(tnef.from);
-      if (!strings.empty()) strings = mime::decode_text(strings, "").utf8 + "\n";
-      strings += tnef_strings(tnef.MapiProperties, {PROP_TAG(PT_UNICODE, 0x1000), PROP_TAG(PT_STRING8, 0x1000), PROP_TAG(PT_STRING8, 0x1013)});
-      for (Attachment* a = tnef.starting_attach.next; a != nullptr; a = a->next) {
-        strings += tnef_strings(a->MAPI, {PROP_TAG(PT_UNICODE, 0x3707), PROP_TAG(PT_STRING8, 0x3707)});
-      }
-      text("プロパティ.txt", std::move(strings));
+    TnefContent::File f;
+    f.name = std::move(name);
+    f.size = a.data ? a.data->size() : 0;
+    f.has_data = a.data && !a.data->empty();
+    if (keep_bytes && a.data) f.bytes = std::string(*a.data);
+    out.files.push_back(std::move(f));
+  }
+  if (!keep_bytes) return out;
+  auto text = [&](const char* name, std::string content) {
+    if (!content.empty()) out.texts.push_back({name, content.size(), std::move(content), true});
+  };
+  auto value_of = [&](std::uint16_t type, std::uint16_t id) {
+    const TnefProperty* p = find_tnef_property(tnef.properties, type, id);
+    return p != nullptr && p->values.size() == 1 ? std::optional<std::string_view>(p->values[0]) : std::nullopt;
+  };
+  text("件名.txt", std::string(tnef.subject.value_or("")));
+  text("本文.txt", std::string(tnef.body.value_or("")));
+  if (auto body = value_of(kPtUnicode, kPrBody)) text("本文.txt", tnef_string(*body, kPtUnicode));
+  if (auto body = value_of(kPtString8, kPrBody)) text("本文.txt", std::string(*body));
+  if (auto rtf = value_of(kPtBinary, kPrRtfCompressed)) {
+    // cdr's bounded reader: a body cut short, of an unknown form or over 64 MiB is unreadable,
+    // not a partial text.
+    auto plain = cdr::decompress_rtf(*rtf, std::size_t{64} << 20);
+    if (plain && !plain->empty()) {
+      text("本文.rtf", std::move(plain).value());
+    } else {
+      out.texts.push_back({"本文.rtf", 0, {}, false});  // a compressed RTF body that does not decompress
     }
   }
-  TNEFFree(&tnef);
+  for (const std::uint16_t type : {static_cast<std::uint16_t>(kPtBinary), static_cast<std::uint16_t>(kPtString8)}) {
+    if (auto html = value_of(type, kPrHtml)) text("本文.html", std::string(*html));
+  }
+  // Every other string the blob carries: the sender, the message's properties and each file's.
+  std::string strings = tnef.from ? mime::decode_text(*tnef.from, "").utf8 : std::string();
+  if (!strings.empty()) strings += "\n";
+  strings += tnef_strings(tnef.properties, {{kPtUnicode, kPrBody}, {kPtString8, kPrBody}, {kPtString8, kPrHtml}});
+  for (const TnefAttachment& a : tnef.attachments) strings += tnef_strings(a.properties, {{kPtUnicode, kPrAttachLongFilename}, {kPtString8, kPrAttachLongFilename}});
+  text("プロパティ.txt", std::move(strings));
   return out;
 }
 
@@ -666,7 +660,7 @@ struct Walk {
       TnefContent tnef = read_tnef(content_bytes(GMIME_PART(obj)), options.keep_leaves);
       // The outgoing check reads what the blob carries as files named after it: "winmail.dat/a.xls".
       const std::string blob = (r.name.empty() ? std::string("winmail.dat") : r.name) + "/";
-      if (options.keep_leaves && !tnef.readable) keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, blob.substr(0, blob.size() - 1), "tnef: not a TNEF blob this reader can read");
+      if (options.keep_leaves && !tnef.readable) keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, blob.substr(0, blob.size() - 1), "tnef: " + tnef.why);
       if (options.keep_leaves) {
         for (auto& t : tnef.texts) {
           if (t.has_data) keep_leaf(SanitizePlan::Leaf::Kind::kFile, blob + t.name, std::move(t.bytes));

@@ -6,7 +6,7 @@
 set -euo pipefail
 binary=${1:?usage: linked_libraries.sh BINARY}
 loaded=$(ldd "$binary" | awk '{print $1}')
-bad=$(grep -E '^(libfftw3|libjbig|libvips|libMagick|libtiff|libpoppler|libmupdf|libgs\.so|libreadline)' <<<"$loaded" || true)
+bad=$(grep -E '^(libfftw3|libjbig|libytnef|libvips|libMagick|libtiff|libpoppler|libmupdf|libgs\.so|libreadline)' <<<"$loaded" || true)
 if [ -n "$bad" ]; then
   echo "linked_libraries: $binary loads GPL code (or a library that links it):" >&2
   echo "$bad" >&2

@@ -444,6 +444,20 @@ TEST(OutboundLeaves, TnefStringPropertiesAreRead) {
   EXPECT_TRUE(plain.unchecked.empty()) << unchecked_list(plain);
 }
 
+// Issue #16: our TNEF reader reads a Unicode string past a NUL inside it (libytnef's UTF-8 ended
+// there, and what followed was never checked); a blob cut short is held with the reason.
+TEST(OutboundLeaves, TnefUnicodeStringsAreReadPastANulAndACutBlobSaysWhy) {
+  std::string hidden;
+  for (const char16_t c : std::u16string(u"山田") + u'\0' + u"個人番号 1234 5678 9018" + u'\0') hidden += {static_cast<char>(c & 0xff), static_cast<char>(c >> 8)};
+  const std::string tnef = sanso::testing::tnef_with({{"a.txt", "なし"}}, "", sanso::testing::mapi_properties({{0x3001001F, {hidden}}}));
+  auto scan = scan_outbound(message_carrying(tnef, "winmail.dat"), kLevels);
+  EXPECT_EQ(wheres(scan), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(scan);
+  auto cut = scan_outbound(message_carrying(tnef.substr(0, tnef.size() - 3), "winmail.dat"), kLevels);
+  ASSERT_EQ(cut.unchecked.size(), 1u) << unchecked_list(cut);
+  EXPECT_EQ(cut.unchecked[0].where, "winmail.dat");
+  EXPECT_NE(cut.unchecked[0].why.find("the blob ends inside"), std::string::npos) << cut.unchecked[0].why;
+}
+
 // (3b) Parts that are neither the body nor an attachment with a name: an inline document, a part
 // without a disposition, text parts beside the body, a forwarded message's subject, body and files.
 TEST(OutboundLeaves, InlinePartsOtherTextPartsAndForwardedMessagesAreRead) {

@@ -1,0 +1,202 @@
+// Our TNEF reader (mail/internal/tnef.h), which replaced libytnef (issue #16): what Outlook
+// writes, every property type's size, named properties, and hostile blobs — each a clear error,
+// never a read past the end or an allocation a count asks for.
+#include "mail/internal/tnef.h"
+
+#include <gtest/gtest.h>
+
+#include <glib.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "mail/sanitize.h"
+#include "mail/tnef_blob.h"
+
+namespace sanso::mail::internal {
+namespace {
+
+using sanso::testing::mapi_properties;
+using sanso::testing::tnef_attribute;
+using sanso::testing::tnef_start;
+using sanso::testing::tnef_u16;
+using sanso::testing::tnef_u32;
+using sanso::testing::tnef_with;
+
+constexpr std::uint32_t kRenddata = 0x00069002, kTitle = 0x00018010, kData = 0x0006800F, kMessageProps = 0x00069003, kAttachProps = 0x00069005;
+
+std::string utf16(const std::u16string& text) {
+  std::string out;
+  for (const char16_t c : text) out += {static_cast<char>(c & 0xff), static_cast<char>(c >> 8)};
+  return out;
+}
+
+// The code of the error parse_tnef gives, or "" when it reads the blob.
+std::string error_code(const std::string& blob) {
+  auto parsed = parse_tnef(blob);
+  return parsed ? "" : parsed.error().code;
+}
+
+TEST(Tnef, ReadsWhatOutlookWrites) {
+  const std::string blob = tnef_with({{"report.docx", "PK docx"}, {"a.txt", "abc"}}, "本文", mapi_properties({{0x0C1A001E, {"山田"}}}));
+  auto parsed = parse_tnef(blob);
+  ASSERT_TRUE(parsed) << parsed.error().to_string();
+  EXPECT_EQ(parsed->body.value_or("-"), "本文");
+  ASSERT_EQ(parsed->properties.size(), 1u);
+  EXPECT_EQ(parsed->properties[0].type, kPtString8);
+  EXPECT_EQ(parsed->properties[0].id, 0x0C1A);
+  ASSERT_EQ(parsed->properties[0].values.size(), 1u);
+  EXPECT_EQ(parsed->properties[0].values[0], "山田");
+  ASSERT_EQ(parsed->attachments.size(), 2u);
+  EXPECT_EQ(parsed->attachments[0].title.value_or("-"), std::string("report.docx") + '\0');
+  EXPECT_EQ(parsed->attachments[0].data.value_or("-"), "PK docx");
+  EXPECT_EQ(parsed->attachments[1].data.value_or("-"), "abc");
+  EXPECT_FALSE(parsed->subject.has_value());
+}
+
+// Each fixed-size type takes its size padded to 4; a wrong size would shift the string after it
+// (and the list would not end where its attribute does).
+TEST(Tnef, FixedSizePropertiesTakeTheirPaddedSize) {
+  std::string list = tnef_u32(12);
+  const std::pair<std::uint16_t, std::size_t> fixed[] = {{kPtI2, 4},       {kPtLong, 4},    {kPtBoolean, 4}, {kPtSysTime, 8}, {kPtI8, 8},       {kPtDouble, 8},
+                                                        {kPtCurrency, 8}, {kPtAppTime, 8}, {kPtError, 4},   {kPtR4, 4},      {kPtClsid, 16}};
+  for (const auto& [type, size] : fixed) list += tnef_u16(type) + tnef_u16(0x0E00) + std::string(size, '\x7f');
+  list += tnef_u16(kPtString8) + tnef_u16(0x0037) + tnef_u32(1) + tnef_u32(3) + "abc" + std::string(1, '\0');
+  const std::string blob = tnef_start() + tnef_attribute('\x01', kMessageProps, list);  // the views point into it
+  auto parsed = parse_tnef(blob);
+  ASSERT_TRUE(parsed) << parsed.error().to_string();
+  ASSERT_EQ(parsed->properties.size(), 12u);
+  EXPECT_EQ(parsed->properties[0].values[0].size(), 2u);   // PT_I2 without its padding
+  EXPECT_EQ(parsed->properties[10].values[0].size(), 16u);  // PT_CLSID
+  EXPECT_EQ(parsed->properties[11].values[0], "abc");
+  ASSERT_NE(find_tnef_property(parsed->properties, kPtString8, 0x0037), nullptr);
+  EXPECT_EQ(find_tnef_property(parsed->properties, kPtUnicode, 0x0037), nullptr);
+}
+
+// A named property (an id ≥ 0x8000): a GUID and a number or a UTF-16 name before its value. It is
+// never taken for a standard property, whatever id it carries.
+TEST(Tnef, NamedPropertiesAreReadAndNeverTakenForStandardOnes) {
+  const std::string guid(16, '\x11');
+  std::string list = tnef_u32(3);
+  list += tnef_u16(kPtString8) + tnef_u16(0x8001) + guid + tnef_u32(0) + tnef_u32(0x1000) + tnef_u32(1) + tnef_u32(4) + "abc" + std::string(1, '\0');
+  const std::string name = utf16(u"Keywords") + std::string(2, '\0');  // 18 bytes, padded to 20
+  list += tnef_u16(kPtUnicode | kPtMultiValued) + tnef_u16(0x8002) + guid + tnef_u32(1) + tnef_u32(18) + name + std::string(2, '\0') + tnef_u32(2) +
+          tnef_u32(4) + utf16(u"予算") + tnef_u32(2) + utf16(u"x") + std::string(2, '\0');
+  list += tnef_u16(kPtLong) + tnef_u16(0x0E07) + tnef_u32(1);
+  const std::string blob = tnef_start() + tnef_attribute('\x01', kMessageProps, list);  // the views point into it
+  auto parsed = parse_tnef(blob);
+  ASSERT_TRUE(parsed) << parsed.error().to_string();
+  ASSERT_EQ(parsed->properties.size(), 3u);
+  EXPECT_TRUE(parsed->properties[0].named);
+  EXPECT_EQ(parsed->properties[0].values[0], std::string("abc") + '\0');
+  EXPECT_TRUE(parsed->properties[1].named);
+  EXPECT_TRUE(parsed->properties[1].multi_valued);
+  ASSERT_EQ(parsed->properties[1].values.size(), 2u);
+  EXPECT_EQ(parsed->properties[1].values[0], utf16(u"予算"));
+  EXPECT_EQ(parsed->properties[1].values[1], utf16(u"x"));
+  EXPECT_EQ(find_tnef_property(parsed->properties, kPtString8, 0x8001), nullptr);
+  EXPECT_NE(find_tnef_property(parsed->properties, kPtLong, 0x0E07), nullptr);
+  // A name of a kind that does not exist.
+  std::string odd = tnef_u32(1) + tnef_u16(kPtLong) + tnef_u16(0x8001) + guid + tnef_u32(7) + tnef_u32(0) + tnef_u32(0);
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', kMessageProps, odd)), "tnef.property-name-kind");
+}
+
+// A blob cut anywhere but between two attributes is unreadable: the reader never guesses what
+// the missing bytes held. Between two attributes, it is the shorter blob it then is.
+TEST(Tnef, EveryCutInsideAnAttributeIsTruncated) {
+  const std::string blob = tnef_with({{"a.txt", "12345678"}}, "body");
+  std::vector<std::size_t> boundaries = {6};
+  for (std::size_t at = 6; at < blob.size();) {
+    std::uint32_t length = 0;
+    for (int i = 0; i < 4; ++i) length |= static_cast<std::uint32_t>(static_cast<unsigned char>(blob[at + 5 + i])) << (8 * i);
+    at += 9 + length + 2;
+    boundaries.push_back(at);
+  }
+  ASSERT_EQ(boundaries.back(), blob.size());
+  for (std::size_t cut = 0; cut < blob.size(); ++cut) {
+    const std::string code = error_code(blob.substr(0, cut));
+    if (cut < 4) EXPECT_EQ(code, "tnef.signature") << cut;
+    else if (std::find(boundaries.begin(), boundaries.end(), cut) != boundaries.end()) EXPECT_EQ(code, "") << cut;
+    else EXPECT_EQ(code, "tnef.truncated") << cut;
+  }
+}
+
+TEST(Tnef, HostileLengthsAndCountsAreRefusedBeforeAnythingIsAllocated) {
+  // An attribute claiming 4 GiB.
+  EXPECT_EQ(error_code(tnef_start() + "\x01" + tnef_u32(0x0002800C) + tnef_u32(0xFFFFFFFF) + "ab"), "tnef.truncated");
+  // A property list counting 2^31 properties, and a property counting 2^31 values.
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', kMessageProps, tnef_u32(0x80000000) + std::string(16, '\0'))), "tnef.property-count");
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', kMessageProps, tnef_u32(1) + tnef_u16(kPtString8) + tnef_u16(0x0037) + tnef_u32(0x80000000) + tnef_u32(0))),
+            "tnef.value-count");
+  // A single-valued string with no value, or two: which one is it?
+  for (const std::uint32_t count : {0u, 2u}) {
+    EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', kMessageProps, tnef_u32(1) + tnef_u16(kPtUnicode) + tnef_u16(0x3707) + tnef_u32(count) + tnef_u32(0) + tnef_u32(0))),
+              "tnef.value-count")
+        << count;
+  }
+  // A value longer than what is left of its list, or whose padding is missing.
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', kMessageProps, tnef_u32(1) + tnef_u16(kPtBinary) + tnef_u16(0x1009) + tnef_u32(1) + tnef_u32(0x7FFFFFFF) + "abcd")),
+            "tnef.truncated");
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', kMessageProps, tnef_u32(1) + tnef_u16(kPtString8) + tnef_u16(0x0037) + tnef_u32(1) + tnef_u32(3) + "abc")),
+            "tnef.truncated");
+  // Bytes after the last property: read by no one.
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', kMessageProps, mapi_properties({{0x0037001E, {"abcd"}}}) + "hidden 123456789018")), "tnef.property-trailing");
+  // A type whose size is unknown (PT_NULL), so where the next property starts is too.
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', kMessageProps, tnef_u32(1) + tnef_u16(0x0001) + tnef_u16(0x0037) + tnef_u32(0))), "tnef.property-type");
+  // Properties of an attachment are read as strictly as the message's.
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x02', kRenddata, std::string(14, '\0')) + tnef_attribute('\x02', kAttachProps, tnef_u32(0x7FFFFFFF))),
+            "tnef.property-count");
+}
+
+TEST(Tnef, BadChecksumsLevelsAndOrderAreRefused) {
+  // The checksum: libytnef refused a wrong one too (the fixtures all carry the right one).
+  std::string blob = tnef_with({{"a.txt", "abc"}});
+  blob[blob.size() - 1] ^= 1;
+  EXPECT_EQ(error_code(blob), "tnef.checksum");
+  EXPECT_EQ(error_code("\x79\x9f\x3e\x22" + tnef_u16(1)), "tnef.signature");
+  EXPECT_EQ(error_code(tnef_start()), "");  // nothing after the key: a blob with nothing in it
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x03', 0x0002800C, "body")), "tnef.level");
+  // A file before any attachment began: libytnef kept it nowhere anyone looked.
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x02', kData, "123456789018")), "tnef.attachment-without-start");
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x02', kTitle, "a.txt")), "tnef.attachment-without-start");
+  // A second file in one attachment, or a second body: the first would go unread.
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x02', kRenddata, std::string(14, '\0')) + tnef_attribute('\x02', kData, "123456789018") + tnef_attribute('\x02', kData, "x")),
+            "tnef.repeated-attribute");
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', 0x0002800C, "a") + tnef_attribute('\x01', 0x0002800C, "b")), "tnef.repeated-attribute");
+  // The error names where it is.
+  auto parsed = parse_tnef(blob);
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().where.rfind("byte ", 0), 0u) << parsed.error().to_string();
+}
+
+// Through the sanitizer: a long file name in UTF-16 (PR_ATTACH_LONG_FILENAME, PT_UNICODE) names
+// the file, before the 8-bit title; libytnef's path read its UTF-8 as UTF-16 and garbled it.
+TEST(Tnef, TheUnicodeLongFileNameNamesTheFile) {
+  const std::string properties = mapi_properties({{0x3707001F, {utf16(u"予算案_令和8年度.xlsx") + std::string(2, '\0')}}});
+  const std::string blob = tnef_start() + tnef_attribute('\x02', kRenddata, std::string(14, '\0')) + tnef_attribute('\x02', kTitle, std::string("YOSAN~1.XLS") + '\0') +
+                           tnef_attribute('\x02', kData, "xlsx") + tnef_attribute('\x02', kAttachProps, properties);
+  gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(blob.data()), blob.size());
+  const std::string raw = "Subject: outlook\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=t\r\n\r\n--t\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+                          "--t\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\nContent-Transfer-Encoding: base64\r\n\r\n" + std::string(b64) + "\r\n--t--\r\n";
+  g_free(b64);
+  SanitizePlan plan = sanitize_message(raw, {});
+  ASSERT_EQ(plan.parts.size(), 3u);
+  EXPECT_EQ(plan.parts[2].name, "予算案_令和8年度.xlsx");
+  EXPECT_EQ(plan.parts[2].size, 4u);
+}
+
+// Issue #16: libytnef (GPL-2+) was linked into the sanitizer; nothing of it may be mapped now,
+// after a blob has been read.
+TEST(Tnef, NoTnefLibraryIsMapped) {
+  ASSERT_TRUE(parse_tnef(tnef_with({{"a.txt", "abc"}})));
+  std::ifstream maps("/proc/self/maps");
+  const std::string all((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+  ASSERT_NE(all.find(".so"), std::string::npos);  // the maps were read
+  EXPECT_EQ(all.find("ytnef"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sanso::mail::internal
