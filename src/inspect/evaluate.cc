@@ -399,26 +399,19 @@ Result<CheckOutcome> contract_check(store::Database& db, const policy::Policy& p
     const auto until = Date::parse(text("contract_until"));
     std::vector<std::string> whys;
     std::vector<std::uint64_t> cited;
-    std::vector<std::string> clauses;
-    if (auto r = e.fields.find("required_clauses"); r != e.fields.end() && r->is_array()) {
-      for (const auto& x : *r) clauses.push_back(x.get<std::string>());
-    }
-    for (const auto& clause : clauses) {
-      const auto check = std::find_if(latest.begin(), latest.end(),
-                                      [&](const registers::ContractCheck& k) { return k.contractor == e.key && k.clause == clause; });
-      if (check == latest.end()) {
-        whys.push_back("条項「" + clause + "」の確認の記録がない");
+    const auto standings = registers::clause_standings(e, today, latest);
+    for (const auto& s : standings) {
+      const std::string clause = "条項「" + s.clause + "」";
+      if (!s.latest) {
+        whys.push_back(clause + "の確認の記録がない");
         continue;
       }
-      cited.push_back(check->audit_index);
-      // A clause whose latest check found it not kept fails whatever its dates say (一部不適合:
-      // partly kept, a finding for the corrective actions, not a failed contract).
-      if (check->result == "fail") whys.push_back("条項「" + clause + "」の直近の確認（" + check->checked_on + "）が不適合");
-      const auto next = check->next_check.empty() ? entry_next : Date::parse(check->next_check);
-      if (!next) whys.push_back("条項「" + clause + "」の次回確認期限の記載がない");
-      else if (*next < today) whys.push_back("条項「" + clause + "」の次回確認期限 " + next->to_string() + " を過ぎている（直近の確認 " + check->checked_on + "）");
+      cited.push_back(s.latest->audit_index);
+      if (s.failed) whys.push_back(clause + "の直近の確認（" + s.latest->checked_on + "）が不適合");
+      if (!s.due) whys.push_back(clause + "の次回確認期限の記載がない");
+      else if (s.overdue) whys.push_back(clause + "の次回確認期限 " + s.due->to_string() + " を過ぎている（直近の確認 " + s.latest->checked_on + "）");
     }
-    if (clauses.empty()) {
+    if (standings.empty()) {
       if (!entry_next) whys.push_back("次回確認期限の記載がない");
       else if (*entry_next < today) whys.push_back("次回確認期限 " + entry_next->to_string() + " を過ぎている");
     }

@@ -69,21 +69,15 @@ Result<std::vector<Reminder>> due_reminders(store::Database& db, const policy::P
   for (const auto& e : SANSO_TRY(registers::list_entries(db, Kind::kContractors))) {
     std::vector<std::string> people;
     add_if_set(people, text_of(e, "responsible"));
-    std::vector<std::string> clauses;
-    if (auto r = e.fields.find("required_clauses"); r != e.fields.end() && r->is_array()) {
-      for (const auto& x : *r) clauses.push_back(x.get<std::string>());
-    }
-    const auto entry_next = date_of(e, "next_check");
-    for (const auto& clause : clauses) {
-      const auto c = std::find_if(latest_checks.begin(), latest_checks.end(),
-                                  [&](const registers::ContractCheck& k) { return k.contractor == e.key && k.clause == clause; });
-      const auto due = c != latest_checks.end() && !c->next_check.empty() ? Date::parse(c->next_check) : entry_next;
-      if (due && within(*due)) {
-        dated("contractors/" + e.key + "/" + clause, *due, "委託事業者 " + name_of(e) + " の契約条項「" + clause + "」の確認",
-              "Check of contract clause \"" + clause + "\" of contractor " + e.key, people, {});
+    const auto standings = registers::clause_standings(e, today, latest_checks);
+    for (const auto& s : standings) {
+      if (s.due && within(*s.due)) {
+        dated("contractors/" + e.key + "/" + s.clause, *s.due, "委託事業者 " + name_of(e) + " の契約条項「" + s.clause + "」の確認",
+              "Check of contract clause \"" + s.clause + "\" of contractor " + e.key, people, {});
       }
     }
-    if (clauses.empty() && entry_next && within(*entry_next)) {
+    const auto entry_next = date_of(e, "next_check");
+    if (standings.empty() && entry_next && within(*entry_next)) {
       dated("contractors/" + e.key, *entry_next, "委託事業者 " + name_of(e) + " の確認", "Check of contractor " + e.key, people, {});
     }
   }

@@ -4,6 +4,7 @@
 #include "policy/policy.h"
 #include "core/digest.h"
 #include "mail/identifiers.h"
+#include "mail/plan_report.h"
 #include "quarantine/quarantine.h"
 #include "store/database.h"
 
@@ -226,7 +227,7 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
   }
   s.verdict = kept_verdict(plan.verdict);
   s.reason = plan.verdict == mail::Verdict::kHeld ? plan.reason : "無害化 (" + std::to_string(plan.parts.size()) + " parts)";
-  s.report_json = mail::plan_to_json(plan);
+  s.report_json = mail::plan_report_json(plan);  // the mail's words stay in the sealed original
   if (ruling && ruling->action == policy::Action::kApprove) s.approver_role = std::string(ruling->approver());
 
   // The record names the original by the digest the store keeps it under (one SHA-256 of it, not two).

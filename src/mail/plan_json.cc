@@ -1,4 +1,5 @@
 #include "mail/sanitize.h"
+#include "mail/plan_report.h"
 
 #include <glib.h>
 
@@ -36,7 +37,12 @@ Result<T> as_plan_error(Result<T> parsed) {
 }
 }  // namespace
 
-std::string plan_to_json(const SanitizePlan& plan, bool with_bytes) {
+namespace {
+
+enum class PlanJson { kReport, kWithBody, kBoundary };
+
+std::string plan_json(const SanitizePlan& plan, PlanJson what) {
+  const bool with_bytes = what == PlanJson::kBoundary;
   nlohmann::json parts = nlohmann::json::array();
   for (const auto& p : plan.parts) {
     parts.push_back({{"path", p.path}, {"type", p.type}, {"charset", p.charset}, {"decoded_as", p.decoded_as}, {"size", p.size},
@@ -62,11 +68,12 @@ std::string plan_to_json(const SanitizePlan& plan, bool with_bytes) {
   for (const auto& f : plan.sender_findings) {
     sender_findings.push_back({{"kind", to_string(f.kind)}, {"display_name", f.display_name}, {"address", f.address}, {"matched", f.matched}});
   }
-  nlohmann::json j{{"verdict", to_string(plan.verdict)}, {"reason", plan.reason}, {"headers", headers}, {"body", plan.body},
+  nlohmann::json j{{"verdict", to_string(plan.verdict)}, {"reason", plan.reason}, {"headers", headers},
                    {"parts", parts}, {"warnings", plan.warnings}, {"parser_findings", parser_findings}, {"replaced_characters", plan.replaced_characters},
                    {"subject", plan.subject}, {"from", plan.from}, {"message_id", plan.message_id}, {"to", plan.to},
                    {"from_mailboxes", from_mailboxes}, {"sender_findings", sender_findings},
                    {"banner_lookalike_lines", plan.banner_lookalike_lines}, {"attachments", attachments}};
+  if (what != PlanJson::kReport) j["body"] = plan.body;
   if (with_bytes) {
     nlohmann::json pending = nlohmann::json::array();
     for (const auto& [index, bytes] : plan.pending) pending.push_back({{"part", index}, {"bytes", to_base64(bytes)}});
@@ -74,6 +81,12 @@ std::string plan_to_json(const SanitizePlan& plan, bool with_bytes) {
   }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+
+}  // namespace
+
+std::string plan_to_json(const SanitizePlan& plan, bool with_bytes) { return plan_json(plan, with_bytes ? PlanJson::kBoundary : PlanJson::kWithBody); }
+
+std::string plan_report_json(const SanitizePlan& plan) { return plan_json(plan, PlanJson::kReport); }
 
 Result<SanitizePlan> plan_from_json(std::string_view text) {
   auto j = nlohmann::json::parse(text, nullptr, false);

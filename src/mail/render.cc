@@ -119,23 +119,11 @@ std::string text_entity(const std::string& text, const SanitizeOptions& options)
 }
 
 // A rebuilt attachment, headers and base64 body. Its name goes out twice, for modern clients and
-// for the ones Japanese offices still use: RFC 2231 (`filename*0*=UTF-8''…`, continued in pieces
-// of at most 60 octets) and RFC 2047 in name= (folded between encoded words), so that no header
-// line comes near the 998-octet limit however long the name.
+// for the ones Japanese offices still use: RFC 2231 (`filename*0*=UTF-8''…`, continued in pieces:
+// mime::extended_parameter_pieces) and RFC 2047 in name= (folded between encoded words), so that no
+// header line comes near the 998-octet limit however long the name.
 std::string attachment_entity(const SanitizedAttachment& a, const SanitizeOptions& options) {
-  std::vector<std::string> pieces(1, "UTF-8''");
-  for (unsigned char c : a.name) {
-    std::string encoded(1, static_cast<char>(c));
-    if (!(std::isalnum(c) || c == '.' || c == '-' || c == '_')) {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      encoded = hex;
-    }
-    if (pieces.back().size() + encoded.size() > 60) pieces.emplace_back();
-    pieces.back() += encoded;
-  }
-  std::string disposition = "Content-Disposition: attachment";
-  for (std::size_t i = 0; i < pieces.size(); ++i) disposition += ";\r\n filename*" + std::to_string(i) + "*=" + pieces[i];
+  const std::string disposition = "Content-Disposition: attachment" + mime::extended_parameter_pieces("filename", a.name);
   std::string quoted;
   const std::string encoded_name = mime::encode_header_text(a.name, options.output_charset);
   for (std::size_t i = 0; i < encoded_name.size(); ++i) {

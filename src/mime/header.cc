@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <vector>
 
 #include "core/text.h"
 #include "mime/charset.h"
@@ -315,6 +316,23 @@ std::string percent_encode_ext_value(std::string_view value) {
       out += {'%', kHex[c >> 4], kHex[c & 0xF]};
     }
   }
+  return out;
+}
+
+std::string extended_parameter_pieces(std::string_view parameter, std::string_view value) {
+  std::vector<std::string> pieces(1, "UTF-8''");
+  for (std::size_t i = 0; i < value.size();) {
+    // One character: a lead byte and the continuation bytes (10xxxxxx) after it, at most three,
+    // so that a run of stray continuation bytes cannot make a piece longer than the limit.
+    std::size_t end = i + 1;
+    while (end < value.size() && end - i < 4 && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) ++end;
+    const std::string encoded = percent_encode_ext_value(value.substr(i, end - i));
+    if (pieces.back().size() + encoded.size() > kExtendedPieceOctets) pieces.emplace_back();
+    pieces.back() += encoded;
+    i = end;
+  }
+  std::string out;
+  for (std::size_t i = 0; i < pieces.size(); ++i) out += ";\r\n " + std::string(parameter) + "*" + std::to_string(i) + "*=" + pieces[i];
   return out;
 }
 

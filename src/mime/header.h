@@ -49,6 +49,14 @@ std::string encode_header_text(std::string_view utf8, std::string_view charset);
 // of any bytes, with nothing a header or parameter parser could read as structure.
 std::string percent_encode_ext_value(std::string_view value);
 
+// `value` (UTF-8) as an RFC 2231 parameter continued in pieces, for a header Sanso writes over
+// several lines: ";\r\n NAME*0*=UTF-8''…;\r\n NAME*1*=…", each piece's value (the first with its
+// "UTF-8''") at most kExtendedPieceOctets of percent_encode_ext_value's text, cut only between
+// characters (a client that decodes each piece by itself still reads whole characters; bytes that
+// are no UTF-8 are cut one by one), so that every line stays under 78 columns however long the name.
+inline constexpr std::size_t kExtendedPieceOctets = 60;
+std::string extended_parameter_pieces(std::string_view parameter, std::string_view value);
+
 // `Content-Disposition: attachment` for a file named `name` (UTF-8): `ascii` in filename= for clients
 // that read only that (quotes, backslashes, '%', ';' and every byte outside printable ASCII of it
 // become '_'), the real name in filename*=UTF-8''.

@@ -134,6 +134,34 @@ std::vector<ContractCheck> latest_per_clause(const std::vector<ContractCheck>& c
   return out;
 }
 
+std::vector<ClauseStanding> clause_standings(const Entry& contractor, Date today, const std::vector<ContractCheck>& latest_checks) {
+  std::vector<ClauseStanding> out;
+  const auto required = contractor.fields.find("required_clauses");
+  if (required == contractor.fields.end() || !required->is_array()) return out;
+  const auto entry_next = Date::parse(text_of(contractor.fields, "next_check"));
+  for (const auto& clause : *required) {
+    if (!clause.is_string()) continue;
+    ClauseStanding s;
+    s.clause = clause.get<std::string>();
+    const auto check = std::find_if(latest_checks.begin(), latest_checks.end(),
+                                    [&](const ContractCheck& c) { return c.contractor == contractor.key && c.clause == s.clause; });
+    if (check != latest_checks.end()) {
+      s.latest = &*check;
+      s.failed = check->result == "fail";
+    }
+    // A check that names no next date is due when the contractor is (the entry's next_check).
+    if (s.latest && !s.latest->next_check.empty()) {
+      s.due = Date::parse(s.latest->next_check);
+    } else {
+      s.due = entry_next;
+      s.due_from_entry = true;
+    }
+    s.overdue = s.due && *s.due < today;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> contract_check_table(const std::vector<ContractCheck>& checks) {
   std::vector<std::string> header;
   for (const auto& f : contract_check_fields()) header.emplace_back(f.ja);

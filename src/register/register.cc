@@ -716,14 +716,13 @@ std::vector<Alarm> Registers::alarms(const Entry& e, Date today, const std::vect
       if (auto d = past("next_check")) add("check-overdue", "次回確認期限 " + d->to_string() + " を過ぎています");
       if (auto d = past("contract_until")) add("contract-expired", "契約期限 " + d->to_string() + " を過ぎています");
       if (text_field(e, "check_result") == "fail") add("check-failed", "直近の確認結果が不適合です");
-      // The history per clause (contract_checks): a clause whose latest check failed, or whose
-      // latest check's next date has passed, says so whatever the entry's own fields say.
-      for (const auto& c : latest_checks) {
-        if (c.contractor != e.key) continue;
-        if (c.result == "fail") add("check-failed", "契約条項「" + c.clause + "」の直近の確認（" + c.checked_on + "）が不適合です");
-        if (auto next = Date::parse(c.next_check); next && *next < today) {
-          add("check-overdue", "契約条項「" + c.clause + "」の次回確認期限 " + next->to_string() + " を過ぎています");
-        }
+      // The history per required clause (clause_standings, as contract-check judges it): a clause
+      // whose latest check failed, or whose latest check's next date has passed, says so whatever
+      // the entry's own fields say. A clause due with the entry's own next_check is the alarm above.
+      for (const auto& c : clause_standings(e, today, latest_checks)) {
+        if (!c.latest) continue;
+        if (c.failed) add("check-failed", "契約条項「" + c.clause + "」の直近の確認（" + c.latest->checked_on + "）が不適合です");
+        if (c.overdue && !c.due_from_entry) add("check-overdue", "契約条項「" + c.clause + "」の次回確認期限 " + c.due->to_string() + " を過ぎています");
       }
       if (e.fields.contains("security_requirements") && !e.fields["security_requirements"].get<bool>()) {
         add("no-security-requirements", "契約に情報セキュリティ要件が明記されていません");

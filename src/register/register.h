@@ -81,6 +81,28 @@ struct ContractCheck {
 Result<std::vector<ContractCheck>> contract_checks(store::Database& db, const std::string& contractor = {});
 // The latest check of each clause (by its date, then the order recorded), in clause order.
 std::vector<ContractCheck> latest_per_clause(const std::vector<ContractCheck>& checks);
+// How one required contract clause of a contractor stands on a day, judged from the latest check
+// of it: the one judgement the register's alarms, the automatic inspection item contract-check and
+// the reminders all read, so that they cannot disagree on whether a clause is due.
+struct ClauseStanding {
+  std::string clause;
+  // The latest check of the clause (an element of the `latest_checks` given), or null when the
+  // clause was never checked — nothing shows that it is kept.
+  const ContractCheck* latest = nullptr;
+  // The latest check found the clause not kept ("fail"). 一部不適合 ("partial") is a finding for
+  // the corrective actions, not a failed clause.
+  bool failed = false;
+  // When the clause is next due: the latest check's next date, else the entry's own next_check
+  // (then `due_from_entry`); nullopt when neither says.
+  std::optional<Date> due;
+  bool due_from_entry = false;
+  bool overdue = false;  // `due` is before the day judged
+};
+// One standing per required clause of `contractor` (its required_clauses, in their order), from
+// `latest_checks` (latest_per_clause of any contractors' checks; the result points into it, so it
+// must outlive the result). Empty when the entry requires no clause: then its own next_check and
+// check_result are what is due.
+std::vector<ClauseStanding> clause_standings(const Entry& contractor, Date today, const std::vector<ContractCheck>& latest_checks);
 // The check's fields as a table's columns (import and export of checks): contractor, clause,
 // checked_on, result, checked_by, note, next_check, with Japanese labels.
 std::span<const FieldSpec> contract_check_fields();

@@ -166,6 +166,24 @@ TEST_F(IntakeTest, AnUnreadableItemGoesToTheMostSeniorApproverByTheReportingLine
   EXPECT_EQ(policy_->senior_role("nobody", "nobody"), "");
 }
 
+// The item's row is not encrypted: its report keeps the findings, never the mail's words, which
+// stay in the sealed original until a four-eyes release.
+TEST_F(IntakeTest, AKeptMailsReportHoldsNoneOfItsWords) {
+  Intake intake(compiled_.get(), &*store_, log_.get());
+  MailItem m;
+  m.raw = "From: 業者 <vendor@example.com>\r\nSubject: hello\r\nMessage-ID: <m2@example.com>\r\nMIME-Version: 1.0\r\n"
+          "Content-Type: text/html; charset=UTF-8\r\n\r\n<p>口座番号は 1234567 です</p>\r\n";
+  m.route = route_;
+  auto taken = intake.take_mail(m, mail_engine);
+  ASSERT_TRUE(taken) << taken.error().to_string();
+  EXPECT_NE(taken->message.find("Content-Type: text/plain"), std::string::npos);
+  auto item = store_->get(taken->quarantine_id);
+  ASSERT_TRUE(item) << item.error().to_string();
+  EXPECT_EQ(item->report_json.find("1234567"), std::string::npos) << item->report_json;
+  EXPECT_EQ(item->report_json.find("\"body\""), std::string::npos) << item->report_json;
+  EXPECT_NE(item->report_json.find("\"parts\""), std::string::npos) << "the findings are still there: " << item->report_json;
+}
+
 TEST_F(IntakeTest, AnItemStandsOrFallsWithItsRecordAndTheCallersWrites) {
   Intake intake(compiled_.get(), &*store_, log_.get());
   MailItem m;

@@ -384,6 +384,55 @@ TEST(MailAttachments, AMacroDocumentIsRebuiltAndAttachedWithItsJapaneseName) {
   EXPECT_EQ(old_parts[1].name, "見積書.docx");
 }
 
+// A long Japanese name (丸数字, 半角カナ) goes out in RFC 2231 pieces (mime::extended_parameter_pieces,
+// the one encoder): every header line under 78 columns, each piece whole characters, and the name
+// reads back whole in both output charsets.
+TEST(MailAttachments, ALongJapaneseNameGoesOutInPiecesAndReadsBack) {
+  SanitizeOptions o;
+  o.attachment_action = AttachmentAction::kSanitize;
+  SanitizePlan plan = sanitize_sandboxed(
+      with_attachment("filename*=UTF-8''%E8%A6%8B%E7%A9%8D%E6%9B%B8.docm", read_file(fs::path(SANSO_SOURCE_DIR) / "examples/minamata/files/見積書.docm")), o);
+  ASSERT_EQ(plan.attachments.size(), 1u) << plan.reason;
+  std::string name;
+  for (int i = 0; i < 12; ++i) name += "①見積書ｶﾅ㈱ ";
+  name += "最終版.docx";
+  plan.attachments[0].name = name;
+  for (const char* charset : {"utf-8", "iso-2022-jp"}) {
+    SanitizeOptions out_options = o;
+    out_options.output_charset = charset;
+    const std::string out = render_message(plan, out_options, "Q1");
+    const std::size_t at = out.find("Content-Disposition: attachment");
+    ASSERT_NE(at, std::string::npos) << out.substr(0, 3000);
+    const std::string header = out.substr(at, out.find("\r\nContent-Transfer-Encoding", at) - at);
+    EXPECT_NE(header.find("filename*0*=UTF-8''"), std::string::npos) << header;
+    EXPECT_NE(header.find("filename*5*="), std::string::npos) << "a long name needs many pieces: " << header;
+    for (std::size_t line = 0, next; line < header.size(); line = next + 2) {
+      next = header.find("\r\n", line);
+      if (next == std::string::npos) next = header.size();
+      EXPECT_LT(next - line, 78u) << header.substr(line, next - line);
+      const std::size_t value = header.find("*=", line);
+      if (value == std::string::npos || value > next) continue;
+      std::string piece = header.substr(value + 2, next - value - 2);
+      if (!piece.empty() && piece.back() == ';') piece.pop_back();
+      if (piece.rfind("UTF-8''", 0) == 0) piece.erase(0, 7);
+      std::string bytes;
+      for (std::size_t i = 0; i < piece.size(); ++i) {
+        if (piece[i] == '%' && i + 2 < piece.size()) {
+          bytes += static_cast<char>(std::stoi(piece.substr(i + 1, 2), nullptr, 16));
+          i += 2;
+        } else {
+          bytes += piece[i];
+        }
+      }
+      EXPECT_TRUE(g_utf8_validate(bytes.data(), static_cast<gssize>(bytes.size()), nullptr)) << "a piece cut inside a character: " << piece;
+    }
+    auto parts = output_parts(out);
+    ASSERT_EQ(parts.size(), 2u) << charset;
+    EXPECT_EQ(parts[1].name, name) << charset;
+    EXPECT_EQ(parts[1].bytes, plan.attachments[0].bytes);
+  }
+}
+
 TEST(MailAttachments, BlockedFilesAreRemovedWithTheReasonAndRulesApply) {
   SanitizeOptions o;
   o.attachment_action = AttachmentAction::kSanitize;

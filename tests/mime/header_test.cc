@@ -96,5 +96,42 @@ TEST(Parameter, AFileNameOfAnyBytesIsEncodedOnceForHeadersAndReadBack) {
   EXPECT_EQ(header.find(';', std::string("attachment;").size()), close + 1) << "no ';' of the name in the stand-in";
 }
 
+// The RFC 2231 pieces of a header Sanso writes: each piece at most kExtendedPieceOctets, cut only
+// between characters; a run of stray continuation bytes (no UTF-8) is still cut; the pieces read
+// back as the one name.
+TEST(Parameter, ALongNameIsContinuedInPiecesOfWholeCharacters) {
+  std::string name;
+  for (int i = 0; i < 20; ++i) name += "①ｶﾅ";
+  name += ".pdf";
+  const auto pieces_of = [](const std::string& text) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (std::size_t at = 0; (at = text.find(";\r\n ", at)) != std::string::npos;) {
+      at += 4;
+      const std::size_t eq = text.find('=', at), end = std::min(text.find(';', at), text.size());
+      out.emplace_back(text.substr(at, eq - at), text.substr(eq + 1, end - eq - 1));
+    }
+    return out;
+  };
+  const std::string text = extended_parameter_pieces("filename", name);
+  const auto pieces = pieces_of(text);
+  ASSERT_GT(pieces.size(), 3u) << text;
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    EXPECT_EQ(pieces[i].first, "filename*" + std::to_string(i) + "*");
+    EXPECT_LE(pieces[i].second.size(), kExtendedPieceOctets) << pieces[i].second;
+    // ①, ｶ and ﾅ are three octets each: a piece starts with a character's first octet.
+    const std::string value = i == 0 ? pieces[i].second.substr(7) : pieces[i].second;
+    ASSERT_GE(value.size(), 2u);
+    EXPECT_TRUE(value[0] != '%' || value[1] == 'E') << value;
+  }
+  auto back = decode_parameter(pieces, "filename");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->utf8, name);
+  for (const auto& [key, value] : pieces_of(extended_parameter_pieces("filename", std::string(200, '\x80')))) {
+    EXPECT_LE(value.size(), kExtendedPieceOctets) << "stray continuation bytes are cut too";
+  }
+  EXPECT_EQ(extended_parameter_pieces("filename", ""), ";\r\n filename*0*=UTF-8''");
+  EXPECT_EQ(extended_parameter_pieces("filename", "a b"), ";\r\n filename*0*=UTF-8''a%20b");
+}
+
 }  // namespace
 }  // namespace sanso::mime

@@ -522,6 +522,52 @@ TEST_P(RegisterTest, AContractorsAlarmsFollowTheLatestCheckOfEachClause) {
   EXPECT_EQ(codes(*Date::parse("2026-09-30")).count("check-failed"), 1u);
 }
 
+// clause_standings is the one judgement of a required clause (the alarms above, contract-check and
+// the reminders read it): never checked, failed, due by the latest check's date or else by the
+// entry's, overdue. A clause the contract no longer requires is not judged, its old checks kept.
+TEST_P(RegisterTest, ClauseStandingsJudgeEachRequiredClauseOnce) {
+  ASSERT_TRUE(regs_->seed_from_policy("node1"));
+  ASSERT_TRUE(regs_->put(Kind::kContractors, {{"id", "juki_vendor"}, {"required_clauses", "秘密保持; 再委託の制限; 監査権"}, {"next_check", "2026-10-15"}},
+                         true, "tanaka"));
+  ASSERT_TRUE(regs_->add_contract_check("juki_vendor", {{"clause", "秘密保持"}, {"checked_on", "2026-04-01"}, {"result", "fail"}, {"checked_by", "suzuki"},
+                                                        {"next_check", "2027-04-01"}}, "tanaka"));
+  ASSERT_TRUE(regs_->add_contract_check("juki_vendor", {{"clause", "再委託の制限"}, {"checked_on", "2026-05-01"}, {"result", "partial"}, {"checked_by", "sato"}},
+                                        "tanaka"));
+  const auto latest = latest_per_clause(*contract_checks(*db_));
+  auto entry = *regs_->get(Kind::kContractors, "juki_vendor");
+  ASSERT_TRUE(entry);
+  const auto s = clause_standings(*entry, *Date::parse("2026-11-01"), latest);
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].clause, "秘密保持");
+  ASSERT_NE(s[0].latest, nullptr);
+  EXPECT_TRUE(s[0].failed);
+  EXPECT_EQ(s[0].due, Date::parse("2027-04-01"));
+  EXPECT_FALSE(s[0].due_from_entry);
+  EXPECT_FALSE(s[0].overdue);
+  ASSERT_NE(s[1].latest, nullptr);
+  EXPECT_FALSE(s[1].failed) << "一部不適合 is a finding, not a failed clause";
+  EXPECT_EQ(s[1].due, Date::parse("2026-10-15"));
+  EXPECT_TRUE(s[1].due_from_entry);
+  EXPECT_TRUE(s[1].overdue);
+  EXPECT_EQ(s[2].clause, "監査権");
+  EXPECT_EQ(s[2].latest, nullptr) << "never checked";
+  EXPECT_FALSE(clause_standings(*entry, *Date::parse("2026-10-15"), latest)[1].overdue) << "due on the day is not past it";
+
+  // The contract no longer requires 秘密保持: its failed check is history, no longer an alarm.
+  std::multiset<std::string> codes;
+  for (const auto& a : Registers::alarms(*entry, *Date::parse("2026-10-01"), {}, latest)) codes.insert(a.code);
+  EXPECT_EQ(codes.count("check-failed"), 1u);
+  ASSERT_TRUE(regs_->put(Kind::kContractors, {{"id", "juki_vendor"}, {"required_clauses", "再委託の制限; 監査権"}}, true, "tanaka"));
+  entry = *regs_->get(Kind::kContractors, "juki_vendor");
+  codes.clear();
+  for (const auto& a : Registers::alarms(*entry, *Date::parse("2026-10-01"), {}, latest)) codes.insert(a.code);
+  EXPECT_EQ(codes.count("check-failed"), 0u);
+  EXPECT_EQ(contract_checks(*db_, "juki_vendor")->size(), 2u);
+  // A contractor requiring no clause has no standings: its own next_check is what is due.
+  ASSERT_TRUE(regs_->put(Kind::kContractors, {{"id", "cleaning"}, {"name", "清掃委託"}, {"next_check", "2026-11-30"}}, false, "tanaka"));
+  EXPECT_TRUE(clause_standings(**regs_->get(Kind::kContractors, "cleaning"), *Date::parse("2026-12-01"), latest).empty());
+}
+
 // An import of a check history appends every row or none: formula cells, broken dates, unknown
 // contractors and clauses are refused with the row and column, and nothing changes.
 TEST_P(RegisterTest, AContractCheckImportAppendsAllRowsOrNone) {
