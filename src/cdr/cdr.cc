@@ -451,7 +451,11 @@ CdrResult do_job(std::string_view job, const CdrPolicy& policy) {
   if (job[0] == 'T') {  // tiff2rgba's pages (image/tiff_file.h), written as a new TIFF
     CdrResult r;
     r.type = "tiff";
-    auto pages = internal::image::read_rgba_tiff(payload, policy.max_pixels);
+    // The payload: the original's length (8 bytes), the original, tiff2rgba's pages.
+    std::uint64_t length = 0;
+    for (int i = 0; i < 8 && static_cast<std::size_t>(i) < payload.size(); ++i) length |= static_cast<std::uint64_t>(static_cast<unsigned char>(payload[i])) << (8 * i);
+    if (payload.size() < 8 || length > payload.size() - 8) return bad;
+    auto pages = internal::image::pages_of_original(payload.substr(8, length), payload.substr(8 + length), policy.max_pixels);
     auto tiff = pages ? internal::image::write_tiff(*pages) : Result<std::string>(pages.error());
     if (!tiff) {
       internal::block_with(r, internal::blocked(tiff.error().code, std::string(name), tiff.error().message), name);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "mail/identifiers.h"
 #include "cli/service.h"
 #include "core/private_file.h"
 #include "core/text.h"
@@ -27,8 +28,11 @@ nlohmann::json to_json(const Item& it) {
   nlohmann::json origin{{"kind", quarantine::to_string(it.origin.kind)}};
   if (it.origin.kind == quarantine::Origin::Kind::kMail) {
     origin["message_id"] = it.origin.message_id;
-    origin["envelope_from"] = it.origin.envelope_from;
-    origin["envelope_to"] = it.origin.envelope_to;
+    // The envelope is kept whole for the release to deliver to; shown, a number in it is masked.
+    origin["envelope_from"] = mail::mask_identification_numbers(it.origin.envelope_from);
+    nlohmann::json to = nlohmann::json::array();
+    for (const auto& r : it.origin.envelope_to) to.push_back(mail::mask_identification_numbers(r));
+    origin["envelope_to"] = std::move(to);
     origin["subject"] = it.origin.subject;
   } else {
     origin["file_name"] = it.origin.file_name;
@@ -122,9 +126,9 @@ int run_show(const ServiceOptions& o, const std::string& id, bool json) {
   // terminal must not be steered, nor a name reordered to look like another.
   if (it.origin.kind == quarantine::Origin::Kind::kMail) {
     std::string to;
-    for (const auto& r : it.origin.envelope_to) to += (to.empty() ? "" : ", ") + r;
+    for (const auto& r : it.origin.envelope_to) to += (to.empty() ? "" : ", ") + mail::mask_identification_numbers(r);
     std::printf("種別:       メール\n件名:       %s\nMessage-ID: %s\n送信者:     %s\n宛先:       %s\n", visible_text(it.origin.subject).c_str(),
-                visible_text(it.origin.message_id).c_str(), visible_text(it.origin.envelope_from).c_str(), visible_text(to).c_str());
+                visible_text(it.origin.message_id).c_str(), visible_text(mail::mask_identification_numbers(it.origin.envelope_from)).c_str(), visible_text(to).c_str());
   } else {
     std::printf("種別:       ファイル\nファイル名: %s\n提出者:     %s\n", visible_text(it.origin.file_name).c_str(), visible_text(it.origin.uploader).c_str());
   }

@@ -1,5 +1,7 @@
 #include "mail/identifiers.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace sanso::mail {
@@ -62,16 +64,23 @@ std::string mask(const std::string& digits) { return std::string(digits.size() -
 // mark, typed for a dash), ‐ and ―.
 std::size_t separator_at(std::string_view t, std::size_t i) {
   const char c = t[i];
-  if (c == ' ' || c == '-' || c == '_' || c == '.') return 1;
-  for (std::string_view dash : {"\xEF\xBC\x8D" /* － */, "\xE3\x83\xBC" /* ー */, "\xE2\x80\x90" /* ‐ */, "\xE2\x80\x95" /* ― */}) {
-    if (t.compare(i, dash.size(), dash) == 0) return dash.size();
+  if (c == ' ' || c == '-' || c == '_' || c == '.' || c == '\t') return 1;
+  // The spaces and dashes Japanese text and word processors write: 　 (U+3000, the full-width
+  // space an IME types), the no-break space, －, ー (the long vowel mark, typed for a dash), ‐, ―,
+  // − (U+2212), – and —.
+  for (std::string_view other : {"\xE3\x80\x80", "\xC2\xA0", "\xEF\xBC\x8D", "\xE3\x83\xBC", "\xE2\x80\x90", "\xE2\x80\x95", "\xE2\x88\x92",
+                                 "\xE2\x80\x93", "\xE2\x80\x94"}) {
+    if (t.compare(i, other.size(), other) == 0) return other.size();
   }
   return 0;
 }
 
-// Separators a number has been found split by since before issue #17 (space, hyphen, ‐, －):
-// with these, 12 or 13 digits in any grouping are a number, as they always were.
-bool loose_separator(std::string_view sep) { return sep == " " || sep == "-" || sep == "\xE2\x80\x90" || sep == "\xEF\xBC\x8D"; }
+// Separators a number has been found split by since before issue #17 (space, hyphen, ‐, －), and
+// the other spaces (full-width, no-break, tab): with these, 12 or 13 digits in any grouping are a
+// number, as they always were.
+bool loose_separator(std::string_view sep) {
+  return sep == " " || sep == "-" || sep == "\t" || sep == "\xE2\x80\x90" || sep == "\xEF\xBC\x8D" || sep == "\xE3\x80\x80" || sep == "\xC2\xA0";
+}
 
 struct Group {
   std::string digits;
@@ -84,6 +93,7 @@ struct Group {
 // each time. Dates (2026.12.06), addresses (192.168.100.120), amounts (1.234.567) and times are
 // not of that shape, so '.', '_' and the dashes make none of them a finding.
 bool written_as_a_number(const std::vector<Group>& g, std::size_t from, std::size_t to) {
+  if (to - from > 4) return false;  // a number has at most four groups
   if (to - from == 1) return g[from].digits.size() == 12 || g[from].digits.size() == 13;
   std::vector<std::size_t> sizes;
   for (std::size_t k = from; k < to; ++k) {
@@ -145,12 +155,14 @@ std::vector<NumberMatch> find_identification_numbers(std::string_view t) {
       i = j;
       continue;
     }
+    // At most four groups from each place: a run of thousands of groups is read in linear time
+    // (every sub-range of it was tried before — minutes for a few kilobytes of "1 1 1 …").
     for (std::size_t from = 0; from < groups.size() && groups.size() > 1;) {
       std::size_t to = from + 1;
-      for (; to <= groups.size(); ++to) {
+      for (; to <= std::min(groups.size(), from + 4); ++to) {
         if (!(from == 0 && to == groups.size()) && written_as_a_number(groups, from, to) && take(groups, from, to)) break;
       }
-      from = to <= groups.size() ? to : from + 1;
+      from = to <= std::min(groups.size(), from + 4) ? to : from + 1;
     }
     i = j;
   }

@@ -164,6 +164,19 @@ constexpr std::string_view kMessageIdFields[] = {"message-id", "resent-message-i
 // (Thunderbird, Outlook, libraries' generators: 1765000000000 and on), valid as a 法人番号 one
 // time in nine; holding every such mail would hold ordinary replies. A corporate number is public
 // (国税庁 publishes them all), so one in a msg-id that is not found costs nothing the check protects.
+// Nor is a 12-digit run that reads as a minute (YYYYMMDDhhmm, sendmail's Message-IDs).
+// YYYYMMDDhhmm of a plausible minute (1990–2099): what sendmail writes at the head of its
+// Message-IDs ("<202612061830.2B6IUxYZ012345@host>"), valid as a 個人番号 one time in eleven.
+bool looks_like_a_minute(std::string_view d) {
+  auto n = [&](std::size_t at, std::size_t len) {
+    int v = 0;
+    for (std::size_t i = at; i < at + len; ++i) v = v * 10 + (d[i] - '0');
+    return v;
+  };
+  const int year = n(0, 4), month = n(4, 2), day = n(6, 2), hour = n(8, 2), minute = n(10, 2);
+  return year >= 1990 && year <= 2099 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59;
+}
+
 std::string message_id_text(std::string_view raw) {
   std::string outside, runs;
   std::size_t at = 0;
@@ -180,7 +193,7 @@ std::string message_id_text(std::string_view raw) {
       }
       std::size_t end = k;
       while (end < id.size() && id[end] >= '0' && id[end] <= '9') ++end;
-      if (end - k == 12) runs += "\n" + std::string(id.substr(k, 12));
+      if (end - k == 12 && !looks_like_a_minute(id.substr(k, 12))) runs += "\n" + std::string(id.substr(k, 12));
       k = end;
     }
     outside += ' ';

@@ -2,6 +2,7 @@
 // their four-eyes actions, the download of an original, the audit log, one's own account. Each
 // acts only through the quarantine, the accounts and the audit log, which record what they do.
 #include "web/console.h"
+#include "mail/identifiers.h"
 
 #include <algorithm>
 #include <charconv>
@@ -224,8 +225,8 @@ void Console::Impl::item_page(const httplib::Request& req, httplib::Response& re
                  {"kind", wording(ctx.lang, mail ? "kind_mail" : "kind_file")},
                  {"mail", mail},
                  {"file", !mail},
-                 {"from", visible_text(it.origin.envelope_from)},
-                 {"to", visible_text(join(it.origin.envelope_to, ", "))},
+                 {"from", visible_text(mail::mask_identification_numbers(it.origin.envelope_from))},  // the envelope stays whole for the release; shown masked
+                 {"to", visible_text(mail::mask_identification_numbers(join(it.origin.envelope_to, ", ")))},
                  {"subject", visible_text(it.origin.subject)},
                  {"file_name", visible_text(it.origin.file_name)},
                  {"uploader", visible_text(it.origin.uploader)},

@@ -387,6 +387,46 @@ TEST_F(CdrTiff, PagesCountAgainstThePixelLimitBeforeTheConverterRunsAndBrokenFil
   EXPECT_EQ(zipped.output.find("II*"), std::string::npos);
 }
 
+// tiff2rgba stops at a directory it cannot read and still succeeds: the pages it gave back are
+// checked against the original's, and fewer (or another size) is malformed, not a shorter file.
+TEST_F(CdrTiff, PagesTheConverterLostAreNoticed) {
+  const std::string two = paged_tiff(2, ""), one = paged_tiff(1, "");
+  const auto dir = std::filesystem::temp_directory_path() / ("sanso-tiff-lost-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir / "one.tif", std::ios::binary) << one; }
+  ASSERT_EQ(std::system(("tiff2rgba -c none '" + (dir / "one.tif").string() + "' '" + (dir / "rgba.tif").string() + "'").c_str()), 0);
+  std::ifstream in(dir / "rgba.tif", std::ios::binary);
+  const std::string rgba((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(internal::image::pages_of_original(one, rgba, 1u << 20)) << "the same pages";
+  auto lost = internal::image::pages_of_original(two, rgba, 1u << 20);
+  ASSERT_FALSE(lost);
+  EXPECT_NE(lost.error().message.find("only 1 of the TIFF's 2 pages"), std::string::npos) << lost.error().message;
+  EXPECT_FALSE(internal::image::pages_of_original(paged_tiff(1, "", 16, 4), rgba, 1u << 20)) << "another size";
+}
+
+// Directories may overlap, so that a small file declares a million entries: refused before they
+// are all read.
+TEST(CdrTiffOutput, OverlappingDirectoriesCannotDeclareMillionsOfEntries) {
+  const std::size_t first = 8, count = 0xFFFF, span = 2 + count * 12;
+  std::string tiff = "II";
+  le16(tiff, 42);
+  le32(tiff, first);
+  tiff.resize(first + span + 4 * 64, '\0');
+  // Directory i starts at 8 + 4i and holds 65535 entries; its "next" pointer, after them, names
+  // directory i + 1 — each pointer lies inside the next directory's entries.
+  for (std::size_t i = 0; i < 63; ++i) {
+    const std::size_t at = first + 4 * i;
+    tiff[at] = static_cast<char>(count & 0xFF);
+    tiff[at + 1] = static_cast<char>(count >> 8);
+    const std::size_t next_at = at + span, next = first + 4 * (i + 1);
+    for (int b = 0; b < 4; ++b) tiff[next_at + static_cast<std::size_t>(b)] = static_cast<char>((next >> (8 * b)) & 0xFF);
+  }
+  auto layout = internal::image::read_tiff_layout(tiff);
+  ASSERT_FALSE(layout);
+  EXPECT_NE(layout.error().message.find("entries"), std::string::npos) << layout.error().message;
+}
+
 // The converter's output is read as hostile too: strips outside the file, a size that does not
 // match, pages over the limit.
 TEST(CdrTiffOutput, TheConvertersPagesAreCheckedBeforeTheyAreWritten) {

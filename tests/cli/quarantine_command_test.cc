@@ -179,6 +179,20 @@ TEST_F(QuarantineCli, BidiAndControlCharactersInWhatSendersWroteAreShownAsMarker
   EXPECT_NE(shown.find("<U+001B>"), std::string::npos) << shown;
 }
 
+// An envelope address with a 個人番号 in it (a Bcc the outgoing check held) is kept whole for
+// the release to deliver to, and shown masked wherever the item is listed.
+TEST_F(QuarantineCli, ANumberInAnEnvelopeAddressIsShownMasked) {
+  std::ofstream(dir_ / "m.eml", std::ios::binary) << "Subject: x\r\n\r\nbody\r\n";
+  auto add = q("add " + (dir_ / "m.eml").string() + " --mail --from 123456789018@example.com --to 1234-5678-9018@city.minamata.lg.jp --as kato");
+  ASSERT_EQ(add.exit_code, 0) << add.output;
+  const std::string id = sanso::testing::last_line(add.output);
+  for (const std::string& out : {q("show " + id).output, q("show " + id + " --json").output}) {
+    EXPECT_EQ(out.find("123456789018"), std::string::npos) << out;
+    EXPECT_EQ(out.find("1234-5678-9018"), std::string::npos) << out;
+    EXPECT_NE(out.find("********9018@example.com"), std::string::npos) << out;
+  }
+}
+
 TEST_F(QuarantineCli, ExportGivesTheOriginalOnlyToInspectors) {
   std::string bytes("\x00\x01 binary \xff", 11);
   std::ofstream(dir_ / "f.bin", std::ios::binary) << bytes;

@@ -680,6 +680,9 @@ TEST(OutboundLeaves, FieldsThatNameMessagesAreReadForA12DigitNumber) {
   EXPECT_TRUE(head("Message-ID: <1765000000000.17@pc.example>\r\nReferences: <7000012050002@pc>\r\n").empty()) << "a time stamp";
   EXPECT_TRUE(head("Message-ID: <91234567890181@pc.example>\r\n").empty()) << "a longer run";
   EXPECT_TRUE(head("Message-ID: <123456789017@pc.example>\r\n").empty()) << "no valid number";
+  // sendmail's Message-IDs begin with the minute (YYYYMMDDhhmm): 202612061809 is a valid check
+  // digit, as one such id in eleven is, and is not read.
+  EXPECT_TRUE(head("Message-ID: <202612061809.2B6I9xYZ012345@mail.example>\r\nReferences: <202612061809.2B6I9x@mx.example>\r\n").empty()) << "a minute";
   EXPECT_TRUE(head("Message-ID: <1234-5678-9018@pc>\r\nReferences: <1234.5678.9018@pc>\r\n").empty()) << "runs split by separators inside a msg-id are machine text";
 }
 

@@ -76,12 +76,18 @@ Result<std::vector<std::vector<Entry>>> directories(const Reader& r) {
   if (r.u16(2) != 42) return malformed_error("not a TIFF file (no 42 after the byte order)");
   std::vector<std::vector<Entry>> out;
   std::set<std::uint32_t> seen;
+  // Directories may overlap: a small file can declare a million entries in all. A page has a few
+  // dozen; more than this in one file is no image's.
+  constexpr std::size_t kMostEntries = 1 << 16;
+  std::size_t entries_seen = 0;
   for (std::uint32_t ifd = r.u32(4); ifd != 0;) {
     if (!seen.insert(ifd).second) return malformed_error("the TIFF's directories form a loop");
     if (out.size() == kMaxTiffPages) return limit_error("the TIFF has more than " + std::to_string(kMaxTiffPages) + " pages");
     if (!r.has(ifd, 2)) return malformed_error("a TIFF directory lies past the end of the file");
     const std::uint16_t count = r.u16(ifd);
     if (!r.has(ifd + 2, static_cast<std::uint64_t>(count) * 12 + 4)) return malformed_error("a TIFF directory runs past the end of the file");
+    entries_seen += count;
+    if (entries_seen > kMostEntries) return malformed_error("the TIFF's directories declare more than " + std::to_string(kMostEntries) + " entries in all");
     std::vector<Entry> entries;
     for (std::uint16_t i = 0; i < count; ++i) {
       const std::uint64_t at = ifd + 2 + static_cast<std::uint64_t>(i) * 12;
@@ -197,6 +203,21 @@ Result<std::vector<Picture>> read_rgba_tiff(std::string_view bytes, std::uint64_
       }
     }
     pages.push_back(std::move(p));
+  }
+  return pages;
+}
+
+Result<std::vector<Picture>> pages_of_original(std::string_view original, std::string_view rgba, std::uint64_t max_pixels) {
+  const TiffLayout layout = SANSO_TRY(read_tiff_layout(original));
+  auto pages = SANSO_TRY(read_rgba_tiff(rgba, max_pixels));
+  if (pages.size() != layout.pages.size()) {
+    return malformed_error("only " + std::to_string(pages.size()) + " of the TIFF's " + std::to_string(layout.pages.size()) +
+                           " pages could be decoded (a broken page stops the decoder)");
+  }
+  for (std::size_t n = 0; n < pages.size(); ++n) {
+    if (pages[n].width != layout.pages[n].width || pages[n].height != layout.pages[n].height) {
+      return malformed_error("page " + std::to_string(n + 1) + " of the TIFF was decoded at another size than it declares");
+    }
   }
   return pages;
 }

@@ -36,6 +36,11 @@ Result<TiffLayout> read_tiff_layout(std::string_view bytes);
 // page, within `max_pixels` in all. Grey pages come back grey, opaque ones without alpha.
 Result<std::vector<Picture>> read_rgba_tiff(std::string_view bytes, std::uint64_t max_pixels);
 
+// tiff2rgba's output checked against the original's layout: every page, each of its size
+// (tiff2rgba stops at a directory it cannot read and still succeeds — the pages after it would be
+// lost without a word). The engine's 'T' job.
+Result<std::vector<Picture>> pages_of_original(std::string_view original, std::string_view rgba, std::uint64_t max_pixels);
+
 // A new little-endian baseline TIFF: one Deflate strip a page, grey or RGB, alpha as associated.
 Result<std::string> write_tiff(const std::vector<Picture>& pages);
 

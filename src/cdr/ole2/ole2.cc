@@ -871,6 +871,10 @@ Result<ReadContent> ole2_content(std::string_view bytes, std::string_view type, 
   // or an embedded object's storage: ObjectPool/_…/, MBD…/, an Outlook attachment's), or named.
   for (const auto& e : entries) {
     if (GSF_IS_INFILE(e.input) && gsf_infile_num_children(GSF_INFILE(e.input)) >= 0) continue;  // a storage: its streams follow
+    if (e.path.empty()) {  // a directory entry may carry no name: what is not read is still named
+      content.unread.emplace_back("(unnamed stream)", "unsupported: a stream without a name in the compound file is not read");
+      continue;
+    }
     const std::string path = ascii_lower(e.path);  // [MS-CFB] names compare case-insensitively
     const std::string storage = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
     const std::string name = leaf(path);
