@@ -544,6 +544,16 @@ TEST(CdrImageCodecs, ABmpWhoseDeclaredPixelsAreMissingOrOfAnUnreadKindIsMalforme
   ends.raw("BM").u32(54 + 1024 + 8).u32(0).u32(54 + 1024).u32(40).u32(2).u32(2).u16(1).u16(8).u32(1).u32(0).u32(2835).u32(2835).u32(256).u32(0);
   ends.raw(std::string(1024, '\0')).raw(std::string("\x02\x01\x00\x00\x02\x01\x00\x01", 8));
   EXPECT_NE(run(ends.s, "scan.bmp").verdict, Verdict::blocked);
+  // Headers that would make the BMP reader allocate what they claim (found by fuzzing): a header
+  // size no format defines, a colour table of 2^32 entries.
+  fixtures::Bytes huge_header;
+  huge_header.raw("BM").u32(70).u32(0).u32(54).u32(0xD8000000u).u32(2).u32(2).u16(1).u16(24).u32(0).u32(16).u32(0).u32(0).u32(0).u32(0);
+  huge_header.raw(std::string(16, '\0'));
+  EXPECT_EQ(run(huge_header.s, "scan.bmp").reason, "malformed");
+  fixtures::Bytes many_colours;
+  many_colours.raw("BM").u32(70).u32(0).u32(54).u32(40).u32(2).u32(2).u16(1).u16(4).u32(0).u32(16).u32(0).u32(0).u32(0xFFFFFF00u).u32(0);
+  many_colours.raw(std::string(16, '\0'));
+  EXPECT_EQ(run(many_colours.s, "scan.bmp").reason, "malformed");
   // BI_JPEG (4): a JPEG inside a BMP header is not read.
   fixtures::Bytes jpeg_in_bmp;
   jpeg_in_bmp.raw("BM").u32(54 + 16).u32(0).u32(54).u32(40).u32(2).u32(2).u16(1).u16(24).u32(4).u32(16).u32(2835).u32(2835).u32(0).u32(0);

@@ -77,6 +77,7 @@ Result<std::string> rebuild_animation(const WebPData& data, std::uint64_t max_pi
   WebPData out;
   WebPDataInit(&out);
   if (!WebPAnimEncoderAdd(encoder.get(), nullptr, start, nullptr) || !WebPAnimEncoderAssemble(encoder.get(), &out)) {
+    WebPDataClear(&out);  // a failed assembly may have left its buffer behind (found by fuzzing)
     return malformed_error("the animated WebP cannot be encoded");
   }
   std::string bytes(reinterpret_cast<const char*>(out.bytes), out.size);
