@@ -39,6 +39,7 @@ run quarantine_unseal_fuzz fuzz/quarantine/corpus
 run mime_charset_fuzz fuzz/mime/corpus tests/data/mime/html
 run mail_sanitize_fuzz examples/minamata/mail fuzz/mail/corpus ${SANSO_SHARED:-../shared}/corpora/mail/mimekit-messages
 run mail_auth_results_fuzz fuzz/mail/auth_results_corpus
+run mail_tnef_fuzz fuzz/mail/tnef_corpus
 run web_console_fuzz fuzz/web/corpus
 run monitor_parse_fuzz fuzz/monitor/corpus
 run icap_parse_fuzz fuzz/icap/corpus
