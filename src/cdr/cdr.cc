@@ -451,11 +451,10 @@ CdrResult do_job(std::string_view job, const CdrPolicy& policy) {
   if (job[0] == 'T') {  // tiff2rgba's pages (image/tiff_file.h), written as a new TIFF
     CdrResult r;
     r.type = "tiff";
-    // The payload: the original's length (8 bytes), the original, tiff2rgba's pages.
-    std::uint64_t length = 0;
-    for (int i = 0; i < 8 && static_cast<std::size_t>(i) < payload.size(); ++i) length |= static_cast<std::uint64_t>(static_cast<unsigned char>(payload[i])) << (8 * i);
-    if (payload.size() < 8 || length > payload.size() - 8) return bad;
-    auto pages = internal::image::pages_of_original(payload.substr(8, length), payload.substr(8 + length), policy.max_pixels);
+    // The payload (pack_pages): the original, then tiff2rgba's pages.
+    std::vector<std::string_view> parts;
+    if (!internal::unpack_pages(payload, parts) || parts.size() != 2) return bad;
+    auto pages = internal::image::pages_of_original(parts[0], parts[1], policy.max_pixels);
     auto tiff = pages ? internal::image::write_tiff(*pages) : Result<std::string>(pages.error());
     if (!tiff) {
       internal::block_with(r, internal::blocked(tiff.error().code, std::string(name), tiff.error().message), name);

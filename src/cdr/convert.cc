@@ -281,14 +281,9 @@ CdrResult decode_tiff(CdrResult first, std::string_view original, std::string_vi
   if (ran->exit_code != 0) return blocked_as(std::move(first), "malformed", std::string(name) + ": the TIFF's pages could not be decoded: " + last_words(ran->log));
   std::string rgba = read_file(out, job.file_bytes);
   if (rgba.empty()) return blocked_as(std::move(first), "malformed", std::string(name) + ": the TIFF's pages could not be decoded (no output)");
-  // The original goes along: the engine checks that every page it declares came back.
-  std::string pages;
-  pages.reserve(8 + original.size() + rgba.size());
-  for (int i = 0; i < 8; ++i) pages.push_back(static_cast<char>((static_cast<std::uint64_t>(original.size()) >> (8 * i)) & 0xFF));
-  pages.append(original);
-  pages += rgba;
-  rgba.clear();
-  CdrResult second = worker('T', name, pages);
+  // The original goes along (packed as rasterize mode packs its pages): the engine checks that
+  // every page it declares came back.
+  CdrResult second = worker('T', name, pack_pages({std::string(original), std::move(rgba)}));
   if (second.verdict == Verdict::blocked) {
     second.type = first.type;
     second.message = std::string(name) + ": " + second.message;

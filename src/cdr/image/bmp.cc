@@ -57,39 +57,43 @@ bool rle_complete(std::string_view rle, bool four_bit, std::uint64_t rows) {
   return false;
 }
 
-// gdk-pixbuf fills what a cut-short BMP lacks and reports success: the pixel data the header
-// declares must be in the file. "" when it is.
-std::string missing_pixels(std::string_view b) {
-  if (b.size() < 30) return "the BMP header is cut short";
+// The header judged before gdk-pixbuf sees the file: it reads the whole file into memory before it
+// reports a size, so the pixel limit is checked on the header's own width and height (a
+// BITMAPCOREHEADER has 16-bit ones); and it fills what a cut-short BMP lacks and reports success,
+// so the pixel data the header declares must be in the file.
+Result<void> judge_header(std::string_view b, std::uint64_t max_pixels) {
+  if (b.size() < 30) return malformed_error("the BMP header is cut short");
   const std::uint64_t offset = u32(b, 10), header = u32(b, 14);
   // The info header is one of the sizes Windows and OS/2 define; gdk-pixbuf allocates whatever
   // size the file claims before it reads it (found by fuzzing: 3.6 GB for a 60-byte file).
   bool known = false;
   for (std::uint64_t size : {12, 16, 40, 52, 56, 64, 108, 124}) known = known || header == size;
-  if (!known) return "the BMP's header size is none that Windows or OS/2 writes";
-  if (offset < 14 + header) return "the BMP's pixel data is said to start inside its header";
+  if (!known) return malformed_error("the BMP's header size is none that Windows or OS/2 writes");
+  if (offset < 14 + header) return malformed_error("the BMP's pixel data is said to start inside its header");
   std::uint64_t width = 0, height = 0, bits = 0, compression = 0, declared = 0;
   if (header == 12) {
     width = u32(b, 18) & 0xFFFF;
     height = u32(b, 18) >> 16;
     bits = u32(b, 22) >> 16;
   } else {
-    if (header < 40 || b.size() < 14 + 40) return "the BMP header is cut short";
+    if (header < 40 || b.size() < 14 + 40) return malformed_error("the BMP header is cut short");
     width = u32(b, 18);
     const auto h = static_cast<std::int32_t>(u32(b, 22));
     height = h < 0 ? static_cast<std::uint64_t>(-static_cast<std::int64_t>(h)) : static_cast<std::uint64_t>(h);
+    if (static_cast<std::int32_t>(width) < 0) return limit_error("the BMP header declares more pixels than the limit (a decompression bomb)");
     bits = u32(b, 26) >> 16;
     compression = u32(b, 30);
     declared = u32(b, 34);
   }
-  if (offset >= b.size()) return "the BMP's pixel data starts past the end of the file";
+  if (!fits(width, height, 1, max_pixels)) return limit_error("the BMP header declares more pixels than the limit (a decompression bomb)");
+  if (offset >= b.size()) return malformed_error("the BMP's pixel data starts past the end of the file");
   // The colour table: as many entries as the header says it uses (at most 2^bits for up to 8
   // bits a pixel, 256 otherwise), within the bytes between the header and the pixels —
   // gdk-pixbuf allocates what the header claims first (found by fuzzing: 4 GB).
   if (header >= 40) {
     const std::uint64_t used = u32(b, 46), most = bits <= 8 ? (std::uint64_t{1} << bits) : 256;
-    if (used > most) return "the BMP claims more colours in its table than its pixels can name";
-    if (used * 4 > offset - 14 - header) return "the BMP's colour table does not fit before its pixels";
+    if (used > most) return malformed_error("the BMP claims more colours in its table than its pixels can name");
+    if (used * 4 > offset - 14 - header) return malformed_error("the BMP's colour table does not fit before its pixels");
   }
   const std::uint64_t available = b.size() - offset;
   switch (compression) {
@@ -97,15 +101,15 @@ std::string missing_pixels(std::string_view b) {
     case 3:  // BI_BITFIELDS
     case 6: {  // BI_ALPHABITFIELDS
       const std::uint64_t row = (width * bits + 31) / 32 * 4;
-      if (height != 0 && row > available / height) return "the BMP file ends before the pixels its header declares";
-      return "";
+      if (height != 0 && row > available / height) return malformed_error("the BMP file ends before the pixels its header declares");
+      return ok();
     }
     case 1:  // BI_RLE8
     case 2:  // BI_RLE4
-      if (declared > available) return "the BMP file ends before the compressed pixels its header declares";
-      return rle_complete(b.substr(static_cast<std::size_t>(offset)), compression == 2, height) ? "" : "the BMP's compressed pixels end before its last row (a truncated file)";
+      if (declared > available) return malformed_error("the BMP file ends before the compressed pixels its header declares");
+      return rle_complete(b.substr(static_cast<std::size_t>(offset)), compression == 2, height) ? ok() : Result<void>(malformed_error("the BMP's compressed pixels end before its last row (a truncated file)"));
     default:
-      return "the BMP holds compressed data of a kind not read (JPEG or PNG inside a BMP)";
+      return malformed_error("the BMP holds compressed data of a kind not read (JPEG or PNG inside a BMP)");
   }
 }
 
@@ -113,7 +117,7 @@ std::string missing_pixels(std::string_view b) {
 
 Result<Picture> decode_bmp(std::string_view bytes, std::uint64_t max_pixels) {
   if (bytes.size() < 26 || bytes.substr(0, 2) != "BM") return malformed_error("not a BMP file");
-  if (std::string why = missing_pixels(bytes); !why.empty()) return malformed_error(why);
+  SANSO_TRY(judge_header(bytes, max_pixels));
   GError* error = nullptr;
   LoaderRef l;
   l.loader = gdk_pixbuf_loader_new_with_type("bmp", &error);

@@ -35,6 +35,8 @@ struct Picture {
 // judged from the header before any pixel is decoded) or "malformed".
 Error limit_error(std::string message);
 Error malformed_error(std::string message);
+// "the image is W × H pixels, more than the limit of N (a decompression bomb)"
+Error too_many_pixels(std::uint64_t width, std::uint64_t height, std::uint64_t max_pixels);
 
 // Every pixel the frames of one file declare, against the limit: false when over it.
 bool fits(std::uint64_t width, std::uint64_t height, std::uint64_t frames, std::uint64_t max_pixels);

@@ -7,6 +7,10 @@ namespace sanso::cdr::internal::image {
 
 Error limit_error(std::string message) { return make_error("limit", "", std::move(message)); }
 Error malformed_error(std::string message) { return make_error("malformed", "", std::move(message)); }
+Error too_many_pixels(std::uint64_t width, std::uint64_t height, std::uint64_t max_pixels) {
+  return limit_error("the image is " + std::to_string(width) + " × " + std::to_string(height) + " pixels, more than the limit of " +
+                     std::to_string(max_pixels) + " (a decompression bomb)");
+}
 
 bool fits(std::uint64_t width, std::uint64_t height, std::uint64_t frames, std::uint64_t max_pixels) {
   if (width == 0 || height == 0 || frames == 0) return true;

@@ -183,8 +183,7 @@ Result<std::string> rebuild_jpeg(std::string_view bytes, std::uint64_t max_pixel
   Decoded d;
   if (!decode(bytes, max_pixels, d, errors)) {
     if (d.too_large) {
-      return limit_error("the image is " + std::to_string(d.picture.width) + " × " + std::to_string(d.picture.height) + " pixels, more than the limit of " +
-                         std::to_string(max_pixels) + " (a decompression bomb)");
+      return too_many_pixels(d.picture.width, d.picture.height, max_pixels);
     }
     if (errors.too_many_scans) return limit_error(std::string("the JPEG holds ") + errors.message + " (a CPU bomb: each scan is a pass over the whole picture)");
     return malformed_error(std::string("the image cannot be decoded: ") + errors.message);

@@ -136,8 +136,7 @@ Result<Picture> decode_png(std::string_view bytes, std::uint64_t max_pixels, Obs
   bool too_large = false;
   if (!decode(io, max_pixels, picture, profile, seen.metadata, too_large)) {
     if (too_large) {
-      return limit_error("the image is " + std::to_string(picture.width) + " × " + std::to_string(picture.height) + " pixels, more than the limit of " +
-                         std::to_string(max_pixels) + " (a decompression bomb)");
+      return too_many_pixels(picture.width, picture.height, max_pixels);
     }
     return malformed_error("the image cannot be decoded: " + (io.error.empty() ? std::string("libpng refused it") : io.error));
   }

@@ -114,8 +114,7 @@ Result<std::string> rebuild_webp(std::string_view bytes, std::uint64_t max_pixel
   }
   if (features.width <= 0 || features.height <= 0) return malformed_error("the WebP picture has no size");
   if (!fits(static_cast<std::uint64_t>(features.width), static_cast<std::uint64_t>(features.height), 1, max_pixels)) {
-    return limit_error("the image is " + std::to_string(features.width) + " × " + std::to_string(features.height) + " pixels, more than the limit of " +
-                       std::to_string(max_pixels) + " (a decompression bomb)");
+    return too_many_pixels(static_cast<std::uint64_t>(features.width), static_cast<std::uint64_t>(features.height), max_pixels);
   }
   Picture picture;
   picture.width = static_cast<std::uint32_t>(features.width);
