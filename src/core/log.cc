@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/identification_numbers.h"
 #include "core/internal/log_shipper.h"
 #include "core/log_events.h"
 #include "core/text.h"
@@ -199,14 +201,16 @@ void stop_shipper_at_exit() {
 }  // namespace
 
 std::string redact(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
+  // Spans to mask, as [begin, end) bytes: every valid number the outgoing check finds (in every
+  // spelling it reads, '_' and '.' between groups too, overlapping ones, after a letter), and every
+  // run of 12 or 13 digits with single spaces or hyphens between them that stands apart from
+  // letters and digits, valid or not — a log masks more than the check holds, never less.
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+  for (const auto& n : numbers::find(text)) spans.emplace_back(n.offset, n.offset + n.length);
+  for (std::size_t i = 0; i < text.size();) {
     std::size_t len = 0;
-    const bool starts = is_digit_at(text, i, len) && (i == 0 || !is_ascii_alnum(text[i - 1]));
-    if (!starts) {
-      out += text[i++];
+    if (!(is_digit_at(text, i, len) && (i == 0 || !is_ascii_alnum(text[i - 1])))) {
+      ++i;
       continue;
     }
     // The longest run of digits with single separators between them.
@@ -226,13 +230,23 @@ std::string redact(std::string_view text) {
       break;
     }
     const bool bounded = end == text.size() || !is_ascii_alnum(text[end]);
-    if ((digits == 12 || digits == 13) && bounded) {
-      out.append(digits, '*');
-    } else {
-      out.append(text.substr(i, end - i));
-    }
+    if ((digits == 12 || digits == 13) && bounded) spans.emplace_back(i, end);
     i = end;
   }
+  std::sort(spans.begin(), spans.end());
+  std::string out;
+  out.reserve(text.size());
+  std::size_t copied = 0;
+  for (std::size_t k = 0; k < spans.size();) {
+    const std::size_t begin = std::max(spans[k].first, copied);
+    std::size_t end = spans[k].second;
+    for (++k; k < spans.size() && spans[k].first < end; ++k) end = std::max(end, spans[k].second);
+    if (end <= begin) continue;
+    out.append(text.substr(copied, begin - copied));
+    out.append(numbers::digits_in(text, begin, end - begin).size(), '*');
+    copied = end;
+  }
+  out.append(text.substr(copied));
   return out;
 }
 

@@ -9,14 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/identification_numbers.h"
 #include "mail/vocabulary.h"
 
 namespace sanso::mail {
 
-// 12 ASCII digits whose last is the check digit of the first 11 (番号法施行令 8条).
-bool is_individual_number(std::string_view digits);
-// 13 ASCII digits whose first is the check digit of the other 12 (法人番号の指定等に関する省令 2条).
-bool is_corporate_number(std::string_view digits);
+using numbers::is_corporate_number;
+using numbers::is_individual_number;
 
 struct NumberMatch {
   NumberKind kind = NumberKind::kIndividual;
@@ -25,9 +24,9 @@ struct NumberMatch {
   std::size_t length = 0;  // bytes the number takes there, its separators included
 };
 
-// Every valid number in UTF-8 text: contiguous digits or groups split by one space or hyphen
-// ("1234 5678 9018", "1234-5678-9018"), full-width digits (０–９) too, not part of a longer
-// run of digits.
+// Every valid number in UTF-8 text as numbers::find finds it (contiguous digits or groups split by
+// one separator, "1234 5678 9018", "1234.5678.9018", full-width digits too), with its kind and
+// masked form. Numbers may overlap ("2018.1234.5678.9018" holds two).
 std::vector<NumberMatch> find_identification_numbers(std::string_view text);
 
 // `text` with every number find_identification_numbers finds written as its `masked` form

@@ -26,16 +26,10 @@ namespace {
 // to exhaust the walk cannot be checked.
 constexpr int kMostDerDepth = 32;
 
-// Every string in DER `der` appended to `out`, one a line: the character strings of names and
-// attributes, context-specific primitives (an e-mail address or URI of a certificate's names) and
-// octet strings — an extension's value or an attribute is DER again, read as such when it parses,
-// else its bytes read as text; integers, bit strings, object identifiers and anything else as their
-// bytes (nothing verifies them). Not read: times in their own syntax (a UTCTime is 12 digits:
-// 261206153031Z). False when `der` is not well-formed DER.
-// YYMMDDHHMMSSZ (UTCTime) or YYYYMMDDHHMMSS[.fff]Z (GeneralizedTime), as DER writes them.
 // The largest detached signature read as one (S/MIME with a long chain is under 16 KiB).
 constexpr std::size_t kMostSignatureBytes = 64 * 1024;
 
+// YYMMDDHHMMSSZ (UTCTime) or YYYYMMDDHHMMSS[.fff]Z (GeneralizedTime), as DER writes them.
 bool is_der_time(std::string_view v, bool generalized) {
   const std::size_t digits = generalized ? 14 : 12;
   if (v.size() < digits + 1 || v.back() != 'Z') return false;
@@ -48,6 +42,33 @@ bool is_der_time(std::string_view v, bool generalized) {
   return std::all_of(rest.begin() + 1, rest.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// An INTEGER's value in decimal: a certificate serial (or any integer a sender fills) whose value is
+// a 個人番号 shows it only in this form — its bytes are binary. Two's complement, as DER writes it.
+std::string integer_in_decimal(std::string_view content) {
+  if (content.empty() || content.size() > 64) return {};
+  std::string magnitude(content);
+  const bool negative = (static_cast<unsigned char>(magnitude.front()) & 0x80) != 0;
+  if (negative) {
+    for (char& c : magnitude) c = static_cast<char>(~static_cast<unsigned char>(c));
+    for (auto it = magnitude.rbegin(); it != magnitude.rend(); ++it) {
+      if (++*reinterpret_cast<unsigned char*>(&*it) != 0) break;
+    }
+  }
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> n(BN_bin2bn(reinterpret_cast<const unsigned char*>(magnitude.data()), static_cast<int>(magnitude.size()), nullptr), &BN_free);
+  if (n == nullptr) return {};
+  char* text = BN_bn2dec(n.get());
+  if (text == nullptr) return {};
+  std::string decimal = (negative ? "-" : "") + std::string(text);
+  OPENSSL_free(text);
+  return decimal;
+}
+
+// Every string in DER `der` appended to `out`, one a line: the character strings of names and
+// attributes, context-specific primitives (an e-mail address or URI of a certificate's names) and
+// octet strings — an extension's value or an attribute is DER again, read as such when it parses,
+// else its bytes read as text; integers, bit strings, object identifiers and anything else as their
+// bytes (nothing verifies them), integers in decimal too. Not read: times in their own syntax (a
+// UTCTime is 12 digits: 261206153031Z). False when `der` is not well-formed DER.
 bool strings_of(const unsigned char* der, long size, int depth, std::string& out) {
   if (depth > kMostDerDepth) return false;
   const unsigned char* at = der;
@@ -99,6 +120,7 @@ bool strings_of(const unsigned char* der, long size, int depth, std::string& out
           // verified here), so their bytes are read as text too — random bytes almost never spell a
           // 12-digit number, and digits put there on purpose are found.
           out.append(content).push_back('\n');
+          if (tag == V_ASN1_INTEGER || tag == V_ASN1_ENUMERATED) out.append(integer_in_decimal(content)).push_back('\n');
           break;
       }
     } else {

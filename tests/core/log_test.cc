@@ -45,6 +45,14 @@ TEST(LogRedact, LeavesShorterLongerAndEmbeddedNumbersAsTheyAre) {
   EXPECT_EQ(redact("sha256 a123456789012b"), "sha256 a123456789012b") << "inside a hash";
   EXPECT_EQ(redact("x123456789012"), "x123456789012");
   EXPECT_EQ(redact("1234--5678-9018"), "1234--5678-9018") << "two separators in a row end the number";
+  // review20b 13: whatever the outgoing check finds, no log line shows — the spellings of file
+  // names and tools ('_', '.', Japanese dashes in the 4-4-4 shape), after a letter, overlapping.
+  EXPECT_EQ(redact("transfer t1: 山田_1234.5678.9018.txt failed"), "transfer t1: 山田_************.txt failed");
+  EXPECT_EQ(redact("ID123456789018"), "ID************") << "valid: masked even after a letter";
+  EXPECT_EQ(redact("ID123456789017"), "ID123456789017") << "not valid and not standing apart: an id's digits";
+  EXPECT_EQ(redact("1234ー5678ー9018"), "************");
+  EXPECT_EQ(redact("No 2018.1234.5678.9018 x"), "No **************** x");
+  EXPECT_EQ(redact("client 192.168.100.120 at 2026.12.06"), "client 192.168.100.120 at 2026.12.06");
 }
 
 TEST(LogLine, FollowsRfc5424WithFieldsEscapedAndSecretsRedacted) {

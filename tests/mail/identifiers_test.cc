@@ -103,3 +103,22 @@ TEST(Identifiers, ALongRunOfDigitGroupsIsReadOnceNotInEverySubRange) {
 }
 
 }  // namespace sanso::mail
+
+namespace sanso::mail {
+namespace {
+
+// review20b 8b: a valid number written before the real one in one run of groups hid the real one
+// (its last eight digits stayed readable in every record that masked the text).
+TEST(Identifiers, ANumberOverlappingAnotherValidOneIsFoundAndBothAreMasked) {
+  ASSERT_TRUE(is_individual_number("201812345678"));
+  const auto m = find_identification_numbers("整理番号 2018.1234.5678.9018 です");
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].masked, "********5678");
+  EXPECT_EQ(m[1].masked, "********9018");
+  EXPECT_EQ(mask_identification_numbers("整理番号 2018.1234.5678.9018 です"), "整理番号 ************9018 です");
+  // Apart, each keeps its own mask.
+  EXPECT_EQ(mask_identification_numbers("1234 5678 9018 と 2018 1234 5678"), "********9018 と ********5678");
+}
+
+}  // namespace
+}  // namespace sanso::mail

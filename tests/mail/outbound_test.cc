@@ -734,6 +734,11 @@ TEST(OutboundLeaves, DetachedSignaturesAreReadAndAnythingElseInThemCannotBeCheck
   const std::string crafted = internal::sign_pkcs7(body, "山田 太郎", true, "123456789018");
   ASSERT_FALSE(crafted.empty());
   EXPECT_EQ(wheres(smime(crafted)), Wheres{"smime.p7s"}) << "a number in the certificate's serial";
+  // review20b 14: the serial's value is the number (123456789018 = 0x1CBE991A1A): only its decimal
+  // form shows it.
+  const std::string valued = internal::sign_pkcs7(body, "山田 太郎", true, std::string("\x1c\xbe\x99\x1a\x1a", 5));
+  ASSERT_FALSE(valued.empty());
+  EXPECT_EQ(wheres(smime(valued)), Wheres{"smime.p7s"}) << "a serial whose value is a number";
   const OutboundScan inside = smime(internal::sign_pkcs7("山田,123456789018\r\n", "山田 太郎", false));
   ASSERT_EQ(inside.unchecked.size(), 1u) << unchecked_list(inside);
   EXPECT_EQ(inside.unchecked[0].where, "smime.p7s");
