@@ -24,6 +24,7 @@
 
 #include "cdr/cdr.h"
 #include "cdr/fixtures.h"
+#include "cdr/image/codecs.h"
 #include "cdr/image/tiff_file.h"
 #include "sandbox/converter.h"
 
@@ -448,9 +449,10 @@ TEST(CdrTiffOutput, TheConvertersPagesAreCheckedBeforeTheyAreWritten) {
 
 // --- JPEG ------------------------------------------------------------------------------------
 
-// A 4 × 4 JPEG of one colour, with a comment; CMYK when `cmyk` (libjpeg writes Adobe's marker and
-// the ink values inverted, as Photoshop does).
-std::string small_jpeg(bool cmyk, const std::string& comment) {
+// A `width` × `height` JPEG whose every row is `row` (RGB, or CMYK when `cmyk`: libjpeg writes
+// Adobe's marker and the ink values inverted, as Photoshop does), with one `marker` segment holding
+// `marker_data` when that is not empty.
+std::string jpeg_of(unsigned width, unsigned height, bool cmyk, const std::vector<unsigned char>& row, int marker, const std::string& marker_data) {
   jpeg_compress_struct c{};
   jpeg_error_mgr errors{};
   c.err = jpeg_std_error(&errors);
@@ -458,17 +460,17 @@ std::string small_jpeg(bool cmyk, const std::string& comment) {
   unsigned char* buffer = nullptr;
   unsigned long size = 0;
   jpeg_mem_dest(&c, &buffer, &size);
-  c.image_width = c.image_height = 4;
+  c.image_width = width;
+  c.image_height = height;
   c.input_components = cmyk ? 4 : 3;
   c.in_color_space = cmyk ? JCS_CMYK : JCS_RGB;
   jpeg_set_defaults(&c);
   jpeg_set_quality(&c, 100, TRUE);
   jpeg_start_compress(&c, TRUE);
-  if (!comment.empty()) jpeg_write_marker(&c, JPEG_COM, reinterpret_cast<const JOCTET*>(comment.data()), static_cast<unsigned>(comment.size()));
-  std::vector<unsigned char> row(static_cast<std::size_t>(4 * c.input_components));
-  for (std::size_t i = 0; i < row.size(); ++i) row[i] = cmyk ? static_cast<unsigned char>(i % 4 == 0 ? 55 : 255) : static_cast<unsigned char>(i % 3 == 0 ? 200 : 30);
-  while (c.next_scanline < 4) {
-    JSAMPROW r = row.data();
+  if (!marker_data.empty()) jpeg_write_marker(&c, marker, reinterpret_cast<const JOCTET*>(marker_data.data()), static_cast<unsigned>(marker_data.size()));
+  std::vector<unsigned char> line = row;
+  while (c.next_scanline < height) {
+    JSAMPROW r = line.data();
     jpeg_write_scanlines(&c, &r, 1);
   }
   jpeg_finish_compress(&c);
@@ -478,7 +480,19 @@ std::string small_jpeg(bool cmyk, const std::string& comment) {
   return out;
 }
 
-std::vector<int> first_pixel(const std::string& jpeg, bool cmyk) {
+// A 4 × 4 JPEG of one colour, with a comment; CMYK when `cmyk`.
+std::string small_jpeg(bool cmyk, const std::string& comment) {
+  std::vector<unsigned char> row(cmyk ? 16 : 12);
+  for (std::size_t i = 0; i < row.size(); ++i) row[i] = cmyk ? static_cast<unsigned char>(i % 4 == 0 ? 55 : 255) : static_cast<unsigned char>(i % 3 == 0 ? 200 : 30);
+  return jpeg_of(4, 4, cmyk, row, JPEG_COM, comment);
+}
+
+struct DecodedJpeg {
+  unsigned width = 0, height = 0, components = 0;
+  std::vector<unsigned char> pixels;
+};
+
+DecodedJpeg decode_jpeg(const std::string& jpeg, bool cmyk) {
   jpeg_decompress_struct d{};
   jpeg_error_mgr errors{};
   d.err = jpeg_std_error(&errors);
@@ -487,13 +501,20 @@ std::vector<int> first_pixel(const std::string& jpeg, bool cmyk) {
   jpeg_read_header(&d, TRUE);
   d.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
   jpeg_start_decompress(&d);
-  std::vector<unsigned char> row(static_cast<std::size_t>(d.output_width) * static_cast<std::size_t>(d.output_components));
-  JSAMPROW r = row.data();
-  jpeg_read_scanlines(&d, &r, 1);
-  std::vector<int> pixel(row.begin(), row.begin() + d.output_components);
-  jpeg_abort_decompress(&d);
+  DecodedJpeg out{d.output_width, d.output_height, static_cast<unsigned>(d.output_components), {}};
+  out.pixels.resize(static_cast<std::size_t>(out.width) * out.height * out.components);
+  while (d.output_scanline < d.output_height) {
+    JSAMPROW r = out.pixels.data() + static_cast<std::size_t>(d.output_scanline) * out.width * out.components;
+    jpeg_read_scanlines(&d, &r, 1);
+  }
+  jpeg_finish_decompress(&d);
   jpeg_destroy_decompress(&d);
-  return pixel;
+  return out;
+}
+
+std::vector<int> first_pixel(const std::string& jpeg, bool cmyk) {
+  const DecodedJpeg d = decode_jpeg(jpeg, cmyk);
+  return std::vector<int>(d.pixels.begin(), d.pixels.begin() + d.components);
 }
 
 TEST(CdrImageCodecs, AJpegLosesItsCommentAndCmykKeepsItsInkThroughTheRebuild) {
@@ -522,6 +543,71 @@ TEST(CdrImageCodecs, AJpegLosesItsCommentAndCmykKeepsItsInkThroughTheRebuild) {
   EXPECT_EQ(cut.verdict, Verdict::blocked);
   EXPECT_EQ(cut.reason, "malformed");
   EXPECT_NE(cut.message.find("truncated"), std::string::npos) << cut.message;
+}
+
+// An EXIF block (APP1) of one IFD entry, the orientation, in the byte order `order` ("II", "MM").
+std::string exif_orientation_block(const std::string& order, int orientation, std::uint16_t entries = 1) {
+  const bool little = order == "II";
+  auto u16 = [&](unsigned v) { return little ? std::string{char(v & 0xFF), char(v >> 8)} : std::string{char(v >> 8), char(v & 0xFF)}; };
+  auto u32 = [&](unsigned v) { return little ? u16(v & 0xFFFF) + u16(v >> 16) : u16(v >> 16) + u16(v & 0xFFFF); };
+  return std::string("Exif\0\0", 6) + order + u16(42) + u32(8) + u16(entries) + u16(0x0112) + u16(3) + u32(1) + u16(static_cast<unsigned>(orientation)) + u16(0) + u32(0);
+}
+
+// A 16 × 8 JPEG, its left half red and its right half blue, with `app1` as its APP1 segment.
+std::string halves_jpeg(const std::string& app1) {
+  std::vector<unsigned char> row(16 * 3);
+  for (std::size_t x = 0; x < 16; ++x) {
+    row[3 * x] = x < 8 ? 250 : 0;
+    row[3 * x + 2] = x < 8 ? 0 : 250;
+  }
+  return jpeg_of(16, 8, false, row, JPEG_APP0 + 1, app1);
+}
+
+// Width, height and the red value of the top-left and bottom-left pixels of an RGB JPEG.
+std::vector<int> corners(const std::string& jpeg) {
+  const DecodedJpeg d = decode_jpeg(jpeg, false);
+  return {static_cast<int>(d.width), static_cast<int>(d.height), d.pixels[0], d.pixels[static_cast<std::size_t>(d.height - 1) * d.width * 3]};
+}
+
+// A phone held upright writes its picture lying down and EXIF orientation 6: viewers turn it. The
+// rebuild drops the EXIF block, so it turns the pixels itself — else the photo arrives on its side.
+TEST(CdrImageCodecs, AJpegIsTurnedAsItsExifOrientationSaysBeforeTheBlockIsDropped) {
+  for (const std::string order : {"II", "MM"}) {
+    CdrResult r = run(halves_jpeg(exif_orientation_block(order, 6)), "upright.jpg");
+    ASSERT_EQ(r.verdict, Verdict::sanitized) << r.reason << ": " << r.message;
+    EXPECT_TRUE(kinds(r).count("image_metadata"));
+    EXPECT_EQ(r.output.find("Exif"), std::string::npos);
+    const auto c = corners(r.output);
+    EXPECT_EQ(c[0], 8) << order;
+    EXPECT_EQ(c[1], 16) << order;
+    EXPECT_GT(c[2], 200) << "the left (red) half is on top after a quarter turn clockwise";
+    EXPECT_LT(c[3], 50) << "the right (blue) half below";
+  }
+  const auto kept = corners(run(halves_jpeg(exif_orientation_block("II", 1)), "level.jpg").output);
+  EXPECT_EQ(kept, (std::vector<int>{16, 8, kept[2], kept[3]}));
+  // A block that cannot be read (entries past its end, a bad orientation) turns nothing.
+  for (const std::string& broken : {exif_orientation_block("II", 6, 400), exif_orientation_block("II", 9), std::string("Exif\0\0MM\0\x2a", 10)}) {
+    CdrResult r = run(halves_jpeg(broken), "odd.jpg");
+    ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
+    EXPECT_EQ(corners(r.output)[0], 16);
+  }
+}
+
+TEST(CdrImageCodecs, EachOfTheEightOrientationsTurnsAndMirrorsAsTiffDefinesIt) {
+  // 3 × 2, a grey value a pixel: 1 2 3 / 4 5 6.
+  const std::vector<std::vector<std::uint8_t>> shown = {
+      {}, {1, 2, 3, 4, 5, 6}, {3, 2, 1, 6, 5, 4}, {6, 5, 4, 3, 2, 1}, {4, 5, 6, 1, 2, 3},
+      {1, 4, 2, 5, 3, 6}, {4, 1, 5, 2, 6, 3}, {6, 3, 5, 2, 4, 1}, {3, 6, 2, 5, 1, 4}};
+  for (int o = 1; o <= 8; ++o) {
+    internal::image::Picture p;
+    p.width = 3;
+    p.height = 2;
+    p.channels = 1;
+    p.pixels = {1, 2, 3, 4, 5, 6};
+    internal::image::apply_orientation(p, o);
+    EXPECT_EQ(p.pixels, shown[static_cast<std::size_t>(o)]) << "orientation " << o;
+    EXPECT_EQ(p.width, o >= 5 ? 2u : 3u) << "orientation " << o;
+  }
 }
 
 // --- BMP -------------------------------------------------------------------------------------

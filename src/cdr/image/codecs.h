@@ -59,6 +59,13 @@ Result<std::string> encode_jpeg(const Picture& picture, int quality);
 // these pixels: they stay as they are, and the profile goes.
 bool convert_to_srgb(Picture& picture, std::string_view profile);
 
+// The orientation an EXIF block (from its "II"/"MM" TIFF header on) gives its picture: 1–8 as
+// TIFF tag 274 numbers them, 1 (as stored) when the block names none or cannot be read.
+int exif_orientation(std::string_view tiff);
+// The picture turned and mirrored the way a viewer shows one of that orientation, so that the
+// rebuild, which carries no EXIF, looks as the sender's did.
+void apply_orientation(Picture& picture, int orientation);
+
 // Loads what the codecs read lazily from disk (gdk-pixbuf's BMP module, fontconfig and librsvg's
 // set-up) while the process may still open files: before a sandbox filter applies.
 void load_codecs();

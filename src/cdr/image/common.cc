@@ -1,6 +1,9 @@
 // What the codecs share: the engine's error codes, the pixel budget, the colour conversion.
 #include <lcms2.h>
 
+#include <cstring>
+#include <utility>
+
 #include "cdr/image/codecs.h"
 
 namespace sanso::cdr::internal::image {
@@ -62,6 +65,55 @@ bool convert_to_srgb(Picture& picture, std::string_view profile) {
   picture.channels = out_channels;
   picture.cmyk = false;
   return true;
+}
+
+int exif_orientation(std::string_view tiff) {
+  if (tiff.size() < 8) return 1;
+  const bool little = tiff.compare(0, 2, "II") == 0;
+  if (!little && tiff.compare(0, 2, "MM") != 0) return 1;
+  const auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(tiff[i])); };
+  const auto u16 = [&](std::size_t i) { return little ? byte(i) | byte(i + 1) << 8 : byte(i) << 8 | byte(i + 1); };
+  const auto u32 = [&](std::size_t i) { return little ? u16(i) | u16(i + 2) << 16 : u16(i) << 16 | u16(i + 2); };
+  if (u16(2) != 42) return 1;
+  const std::size_t ifd = u32(4);
+  if (ifd > tiff.size() || tiff.size() - ifd < 2) return 1;
+  const std::size_t entries = u16(ifd);
+  if ((tiff.size() - ifd - 2) / 12 < entries) return 1;  // a directory past the block's end is not read at all
+  for (std::size_t k = 0; k < entries; ++k) {
+    const std::size_t at = ifd + 2 + 12 * k;
+    constexpr std::uint32_t kOrientation = 0x0112, kShort = 3;
+    if (u16(at) != kOrientation) continue;
+    const std::uint32_t value = u16(at + 8);
+    return u16(at + 2) == kShort && u32(at + 4) == 1 && value >= 1 && value <= 8 ? static_cast<int>(value) : 1;
+  }
+  return 1;
+}
+
+void apply_orientation(Picture& picture, int orientation) {
+  if (orientation < 2 || orientation > 8 || picture.pixels.empty()) return;
+  const std::size_t w = picture.width, h = picture.height;
+  const std::size_t channels = static_cast<std::size_t>(picture.cmyk ? 4 : picture.channels);
+  const bool swaps = orientation >= 5;  // 5–8 turn the picture a quarter: width and height trade
+  const std::size_t out_w = swaps ? h : w;
+  std::vector<std::uint8_t> out(picture.pixels.size());
+  for (std::size_t y = 0; y < h; ++y) {
+    for (std::size_t x = 0; x < w; ++x) {
+      std::size_t dx = x, dy = y;
+      switch (orientation) {
+        case 2: dx = w - 1 - x; break;                   // mirrored left to right
+        case 3: dx = w - 1 - x, dy = h - 1 - y; break;   // upside down
+        case 4: dy = h - 1 - y; break;                   // mirrored top to bottom
+        case 5: dx = y, dy = x; break;                   // transposed
+        case 6: dx = h - 1 - y, dy = x; break;           // turned a quarter clockwise to show
+        case 7: dx = h - 1 - y, dy = w - 1 - x; break;   // transversed
+        case 8: dx = y, dy = w - 1 - x; break;           // turned a quarter anticlockwise to show
+        default: break;
+      }
+      std::memcpy(out.data() + (dy * out_w + dx) * channels, picture.pixels.data() + (y * w + x) * channels, channels);
+    }
+  }
+  picture.pixels = std::move(out);
+  if (swaps) std::swap(picture.width, picture.height);
 }
 
 }  // namespace sanso::cdr::internal::image

@@ -69,6 +69,7 @@ struct Decoded {
   std::string profile;
   bool metadata = false;
   bool too_large = false;
+  int orientation = 0;  // EXIF's, 0 when the file has no EXIF block
 };
 
 bool decode(std::string_view bytes, std::uint64_t max_pixels, Decoded& out, ErrorManager& errors) {
@@ -95,7 +96,13 @@ bool decode(std::string_view bytes, std::uint64_t max_pixels, Decoded& out, Erro
     jpeg_destroy_decompress(&info);
     return false;
   }
-  for (jpeg_saved_marker_ptr m = info.marker_list; m != nullptr; m = m->next) out.metadata = out.metadata || is_metadata(m);
+  for (jpeg_saved_marker_ptr m = info.marker_list; m != nullptr; m = m->next) {
+    out.metadata = out.metadata || is_metadata(m);
+    // The first EXIF block's orientation is the one viewers follow (a camera held upright writes 6).
+    if (out.orientation == 0 && m->marker == JPEG_APP0 + 1 && m->data_length >= 6 && std::memcmp(m->data, "Exif\0\0", 6) == 0) {
+      out.orientation = exif_orientation(std::string_view(reinterpret_cast<const char*>(m->data) + 6, m->data_length - 6));
+    }
+  }
   JOCTET* icc = nullptr;
   unsigned int icc_size = 0;
   if (jpeg_read_icc_profile(&info, &icc, &icc_size) && icc != nullptr) {
@@ -191,6 +198,9 @@ Result<std::string> rebuild_jpeg(std::string_view bytes, std::uint64_t max_pixel
   if (errors.truncated) return malformed_error("the JPEG ends before its image data does (a truncated file): what is missing would arrive grey");
   seen.metadata = seen.metadata || d.metadata;
   if (!d.profile.empty()) seen.colour = convert_to_srgb(d.picture, d.profile) ? Observed::Colour::kConverted : Observed::Colour::kProfileRemoved;
+  // The EXIF block goes with the other metadata; its orientation is applied to the pixels instead,
+  // or a photo taken upright would arrive lying on its side.
+  apply_orientation(d.picture, d.orientation);
   return encode_jpeg(d.picture, 92);
 }
 
