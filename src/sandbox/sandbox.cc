@@ -114,15 +114,16 @@ std::string answer(const Work& work, std::string_view input) {
   }
 }
 
-// The answer as a Result for the caller.
-Result<std::string> decode_answer(std::string_view out) {
-  if (out.empty()) return make_error("sandbox.crash", "", "the parser's answer was empty");
-  if (out[0] == 'V') return std::string(out.substr(1));
-  std::string_view rest = out.substr(1);
-  auto a = rest.find('\0');
-  auto b = a == std::string_view::npos ? a : rest.find('\0', a + 1);
+// The answer as a Result for the caller: its status byte and the rest. The rest is taken, not
+// copied: a rebuilt file can be as large as the limit allows, and it is the value handed on.
+Result<std::string> decode_answer(char status, std::string rest) {
+  if (status == 'V') return rest;
+  if (status != 'E') return make_error("sandbox.crash", "", "the parser's answer was malformed");
+  const std::string_view text(rest);
+  auto a = text.find('\0');
+  auto b = a == std::string_view::npos ? a : text.find('\0', a + 1);
   if (b == std::string_view::npos) return make_error("sandbox.crash", "", "the parser's answer was malformed");
-  return make_error(std::string(rest.substr(0, a)), std::string(rest.substr(a + 1, b - a - 1)), std::string(rest.substr(b + 1)));
+  return make_error(std::string(text.substr(0, a)), std::string(text.substr(a + 1, b - a - 1)), std::string(text.substr(b + 1)));
 }
 
 // What the service's /metrics says of its sandbox: a parser the filter stopped is an attack or a
@@ -304,7 +305,9 @@ Result<std::string> run(const Work& work, std::string_view input, const Limits& 
   }
   if (too_large) return make_error("sandbox.output-too-large", "", "the parser's output exceeded the limit");
   if (WIFSIGNALED(status) || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.empty()) return exit_error(status);
-  return decode_answer(out);
+  const char answer_status = out[0];
+  out.erase(0, 1);
+  return decode_answer(answer_status, std::move(out));
 }
 
 // --- the pool ------------------------------------------------------------------------------
@@ -676,15 +679,21 @@ Result<std::string> WorkerPool::run(std::string_view input) {
     release(true, nullptr);
     return make_error("sandbox.output-too-large", "", "the parser's output exceeded the limit");
   }
-  std::string out(static_cast<std::size_t>(size), '\0');
-  if (!read_exact(w->fd, out.data(), out.size(), clock, timed_out)) {
+  if (size == 0) {
+    release(true, nullptr);
+    return make_error("sandbox.crash", "", "the parser's answer was empty");
+  }
+  // The status byte apart, so that the value is read straight into the string handed on.
+  char answer_status = 0;
+  std::string out(static_cast<std::size_t>(size - 1), '\0');
+  if (!read_exact(w->fd, &answer_status, 1, clock, timed_out) || !read_exact(w->fd, out.data(), out.size(), clock, timed_out)) {
     int status = 0;
     release(true, &status);
     if (timed_out) return make_error("sandbox.timeout", "", "the parser did not finish within " + std::to_string(st.task.limits.timeout.count()) + " ms");
     return exit_error(status);
   }
   release(false, nullptr);
-  return decode_answer(out);
+  return decode_answer(answer_status, std::move(out));
 }
 
 Result<std::string> ForkPerJob::run(std::string_view input) {
