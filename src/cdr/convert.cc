@@ -22,30 +22,30 @@ namespace sanso::cdr {
 namespace internal {
 namespace {
 
-// The slots ConverterSlot hands out: one per core.
+// The slots ConverterSlot hands out: one per core for each kind of work.
 struct Slots {
   std::mutex mu;
   std::condition_variable cv;
   unsigned total = std::max(1u, std::thread::hardware_concurrency());
   unsigned free = total;
 };
-Slots& slots() {
-  static Slots s;
-  return s;
+Slots& slots(ConverterWork work) {
+  static Slots rebuild, text_check;
+  return work == ConverterWork::kRebuild ? rebuild : text_check;
 }
 
 }  // namespace
 
-ConverterSlot::ConverterSlot() {
-  Slots& s = slots();
+ConverterSlot::ConverterSlot(ConverterWork work) : work_(work) {
+  Slots& s = slots(work_);
   std::unique_lock lock(s.mu);
   s.cv.wait(lock, [&] { return s.free > 0; });
   --s.free;
   held_ = true;
 }
 
-ConverterSlot::ConverterSlot(std::chrono::milliseconds wait) {
-  Slots& s = slots();
+ConverterSlot::ConverterSlot(ConverterWork work, std::chrono::milliseconds wait) : work_(work) {
+  Slots& s = slots(work_);
   std::unique_lock lock(s.mu);
   if (!s.cv.wait_for(lock, std::max(wait, std::chrono::milliseconds(0)), [&] { return s.free > 0; })) return;
   --s.free;
@@ -54,7 +54,7 @@ ConverterSlot::ConverterSlot(std::chrono::milliseconds wait) {
 
 ConverterSlot::~ConverterSlot() {
   if (!held_) return;
-  Slots& s = slots();
+  Slots& s = slots(work_);
   {
     std::lock_guard lock(s.mu);
     ++s.free;
@@ -62,7 +62,7 @@ ConverterSlot::~ConverterSlot() {
   s.cv.notify_one();
 }
 
-unsigned ConverterSlot::total() { return slots().total; }
+unsigned ConverterSlot::total(ConverterWork work) { return slots(work).total; }
 
 namespace {
 
@@ -339,7 +339,7 @@ bool unpack_pages(std::string_view payload, std::vector<std::string_view>& pages
 }
 
 CdrResult finish_conversion(CdrResult first, std::string_view original, std::string_view name, const CdrPolicy& policy, const WorkerCall& worker) {
-  const ConverterSlot slot;
+  const ConverterSlot slot(ConverterWork::kRebuild);
   const std::string conversion = first.conversion;
   first.conversion.clear();
   if (conversion == "pages") return rasterize(std::move(first), original, name, policy, worker);
@@ -406,12 +406,12 @@ Result<std::string> text_by_converter(std::string_view bytes, const TextProgram&
   // outgoing check waiting past its budget. What gets no slot in time is not read (the caller
   // holds it as unchecked), never passed.
   const auto asked = std::chrono::steady_clock::now();
-  const ConverterSlot slot(timeout);
+  const ConverterSlot slot(ConverterWork::kTextCheck, timeout);
   job.timeout = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
   if (!slot.held() || job.timeout <= std::chrono::milliseconds(0)) {
     return make_error(program.code, name,
                       program.noun + "'s text was not read: no converter came free within the " + std::to_string(timeout.count()) + " ms the check had left (" +
-                          std::to_string(ConverterSlot::total()) + " converters, all busy)");
+                          std::to_string(ConverterSlot::total(ConverterWork::kTextCheck)) + " converters, all busy)");
   }
   auto ran = sandbox::run_converter(job);
   const std::string unread = program.noun + "'s text could not be read: ";

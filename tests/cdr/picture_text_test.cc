@@ -113,17 +113,35 @@ TEST(PictureText, ACardTurnedSidewaysOrUpsideDownIsReadUpright) {
   }
 }
 
+// review20b 12: incoming conversions (a LibreOffice or tiff2rgba run per core, from a flood of
+// legacy documents) do not take the outgoing check's converters: its text is still read.
+TEST(PictureText, IncomingConversionsOnEveryCoreLeaveTheOutgoingCheckItsConverters) {
+  using internal::ConverterWork;
+  std::vector<std::unique_ptr<internal::ConverterSlot>> converting;
+  for (unsigned i = 0; i < internal::ConverterSlot::total(ConverterWork::kRebuild); ++i) {
+    converting.push_back(std::make_unique<internal::ConverterSlot>(ConverterWork::kRebuild, std::chrono::milliseconds(0)));
+    ASSERT_TRUE(converting.back()->held());
+  }
+  EXPECT_FALSE(internal::ConverterSlot(ConverterWork::kRebuild, std::chrono::milliseconds(0)).held()) << "every rebuild slot is taken";
+  const std::string png = picture_of("個人番号 1234 5678 9018");
+  ASSERT_FALSE(png.empty());
+  auto text = picture_text(png, "/usr/bin/tesseract", std::chrono::seconds(60));
+  ASSERT_TRUE(text) << text.error().to_string();
+  EXPECT_NE(without_spaces(*text).find("123456789018"), std::string::npos) << *text;
+}
+
 // Every converter busy (a flood of pictures, a LibreOffice conversion per core): the call waits no
 // longer than the time it was given, and says why it read nothing.
 TEST(PictureText, NoConverterFreeWithinTheTimeLeftIsAnErrorSoonNotAWait) {
   const std::string png = picture_of("個人番号 1234 5678 9018");
   ASSERT_FALSE(png.empty());
+  using internal::ConverterWork;
   std::vector<std::unique_ptr<internal::ConverterSlot>> busy;
-  for (unsigned i = 0; i < internal::ConverterSlot::total(); ++i) {
-    busy.push_back(std::make_unique<internal::ConverterSlot>(std::chrono::milliseconds(0)));
+  for (unsigned i = 0; i < internal::ConverterSlot::total(ConverterWork::kTextCheck); ++i) {
+    busy.push_back(std::make_unique<internal::ConverterSlot>(ConverterWork::kTextCheck, std::chrono::milliseconds(0)));
     ASSERT_TRUE(busy.back()->held());
   }
-  EXPECT_FALSE(internal::ConverterSlot(std::chrono::milliseconds(0)).held()) << "every slot is taken";
+  EXPECT_FALSE(internal::ConverterSlot(ConverterWork::kTextCheck, std::chrono::milliseconds(0)).held()) << "every slot is taken";
   const auto started = std::chrono::steady_clock::now();
   auto text = picture_text(png, "/usr/bin/tesseract", std::chrono::milliseconds(200));
   const auto took = std::chrono::steady_clock::now() - started;

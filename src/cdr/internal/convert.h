@@ -11,23 +11,34 @@
 
 namespace sanso::cdr::internal {
 
-// A converter slot, held while the object lives. At most one converter runs per core at a time,
-// process-wide: a LibreOffice instance takes hundreds of MB, and fifty milter connections must not
-// start fifty; Tesseract and pdftotext take their turn too. Not copyable or movable.
+// What a converter runs for. Each has its own slots: a flood of incoming legacy documents or TIFF
+// files (a LibreOffice or tiff2rgba run each) must not take every converter from the outgoing
+// check, whose pdftotext and Tesseract runs then could not start and would hold every outgoing mail
+// with a picture or a PDF.
+enum class ConverterWork {
+  kRebuild,    // an incoming file's conversion: LibreOffice, rasterize mode, tiff2rgba
+  kTextCheck,  // the outgoing check's reading of a file's text: pdftotext, Tesseract
+};
+
+// A converter slot, held while the object lives. At most one converter of each kind of work runs
+// per core at a time, process-wide: a LibreOffice instance takes hundreds of MB, and fifty milter
+// connections must not start fifty; Tesseract and pdftotext take their turn too. Not copyable or
+// movable.
 class ConverterSlot {
  public:
   // Waits as long as it takes: a file's conversion (the milter's own timeout, if it comes first,
   // tempfails the message: nothing passes unconverted).
-  ConverterSlot();
+  explicit ConverterSlot(ConverterWork work);
   // Waits at most `wait`; held() says whether a slot came free in that time.
-  explicit ConverterSlot(std::chrono::milliseconds wait);
+  ConverterSlot(ConverterWork work, std::chrono::milliseconds wait);
   ~ConverterSlot();
   ConverterSlot(const ConverterSlot&) = delete;
   ConverterSlot& operator=(const ConverterSlot&) = delete;
   bool held() const { return held_; }
-  static unsigned total();  // how many slots there are (one per core)
+  static unsigned total(ConverterWork work);  // how many slots there are for that work (one per core)
 
  private:
+  ConverterWork work_;
   bool held_ = false;
 };
 
