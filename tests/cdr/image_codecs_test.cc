@@ -4,6 +4,7 @@
 #include <gif_lib.h>
 #include <gtest/gtest.h>
 #include <jpeglib.h>
+#include <lcms2.h>
 #include <png.h>
 #include <webp/decode.h>
 #include <webp/demux.h>
@@ -608,6 +609,80 @@ TEST(CdrImageCodecs, EachOfTheEightOrientationsTurnsAndMirrorsAsTiffDefinesIt) {
     EXPECT_EQ(p.pixels, shown[static_cast<std::size_t>(o)]) << "orientation " << o;
     EXPECT_EQ(p.width, o >= 5 ? 2u : 3u) << "orientation " << o;
   }
+}
+
+// --- PNG -------------------------------------------------------------------------------------
+
+void png_to_string(png_structp png, png_bytep data, png_size_t length) {
+  static_cast<std::string*>(png_get_io_ptr(png))->append(reinterpret_cast<const char*>(data), length);
+}
+
+// A 16-bit RGB PNG of one row whose samples are `samples` (3 a pixel), with `profile` as its iCCP.
+std::string png16(const std::vector<std::uint16_t>& samples, const std::string& profile = "") {
+  std::string out;
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(png);
+  png_set_write_fn(png, &out, &png_to_string, nullptr);
+  const auto width = static_cast<png_uint_32>(samples.size() / 3);
+  png_set_IHDR(png, info, width, 1, 16, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  if (!profile.empty()) {
+    png_set_iCCP(png, info, "icc", PNG_COMPRESSION_TYPE_BASE, reinterpret_cast<png_const_bytep>(profile.data()), static_cast<png_uint_32>(profile.size()));
+  }
+  png_write_info(png, info);
+  std::vector<png_byte> row;
+  for (std::uint16_t v : samples) row.insert(row.end(), {static_cast<png_byte>(v >> 8), static_cast<png_byte>(v & 0xFF)});
+  png_write_row(png, row.data());
+  png_write_end(png, nullptr);
+  png_destroy_write_struct(&png, &info);
+  return out;
+}
+
+// The bit depth of a PNG and the samples of its first row as the file holds them (no transform).
+std::pair<int, std::vector<std::uint16_t>> png_samples(const std::string& bytes) {
+  struct Reader {
+    const std::string* in;
+    std::size_t at = 0;
+  } reader{&bytes};
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(png);
+  png_set_read_fn(png, &reader, [](png_structp p, png_bytep data, png_size_t length) {
+    auto* r = static_cast<Reader*>(png_get_io_ptr(p));
+    std::memcpy(data, r->in->data() + r->at, length);
+    r->at += length;
+  });
+  png_read_info(png, info);
+  const int depth = png_get_bit_depth(png, info);
+  std::vector<png_byte> row(png_get_rowbytes(png, info));
+  png_read_row(png, row.data(), nullptr);
+  std::vector<std::uint16_t> samples;
+  for (std::size_t i = 0; i + 1 < row.size() && depth == 16; i += 2) samples.push_back(static_cast<std::uint16_t>(row[i] << 8 | row[i + 1]));
+  png_destroy_read_struct(&png, &info, nullptr);
+  return {depth, samples};
+}
+
+// A 16-bit PNG (a scan, a medical or print master) stays 16-bit: its low bytes are part of it.
+TEST(CdrImageCodecs, ASixteenBitPngIsRebuiltAtSixteenBits) {
+  const std::vector<std::uint16_t> samples = {0x1234, 0xABCD, 0x00FF, 0xFFFF, 0x0001, 0x8080};
+  CdrResult r = run(png16(samples), "scan.png");
+  ASSERT_NE(r.verdict, Verdict::blocked) << r.reason << ": " << r.message;
+  ASSERT_FALSE(r.output.empty());
+  const auto [depth, rebuilt] = png_samples(r.output);
+  EXPECT_EQ(depth, 16);
+  EXPECT_EQ(rebuilt, samples);
+  // With a profile, the colours are converted at sixteen bits (sRGB to sRGB: the same, within rounding).
+  cmsHPROFILE srgb = cmsCreate_sRGBProfile();
+  cmsUInt32Number size = 0;
+  ASSERT_TRUE(cmsSaveProfileToMem(srgb, nullptr, &size));
+  std::string profile(size, '\0');
+  ASSERT_TRUE(cmsSaveProfileToMem(srgb, profile.data(), &size));
+  cmsCloseProfile(srgb);
+  CdrResult converted = run(png16(samples, profile), "scan.png");
+  ASSERT_EQ(converted.verdict, Verdict::sanitized) << converted.reason << ": " << converted.message;
+  EXPECT_TRUE(kinds(converted).count("icc_profile"));
+  const auto [converted_depth, converted_samples] = png_samples(converted.output);
+  EXPECT_EQ(converted_depth, 16);
+  ASSERT_EQ(converted_samples.size(), samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) EXPECT_NEAR(converted_samples[i], samples[i], 64) << "sample " << i;
 }
 
 // --- BMP -------------------------------------------------------------------------------------

@@ -21,13 +21,15 @@ struct Observed {
   enum class Colour { kUntouched, kConverted, kProfileRemoved } colour = Colour::kUntouched;
 };
 
-// Decoded pixels, rows top-down and tightly packed, 8 bits a sample. `channels`: 1 grey, 2 grey
-// and alpha, 3 RGB, 4 RGBA — or CMYK when `cmyk` (JPEG only).
+// Decoded pixels, rows top-down and tightly packed, `bits` a sample: 8, or 16 (a 16-bit PNG kept
+// at its depth; samples in the host's byte order). `channels`: 1 grey, 2 grey and alpha, 3 RGB,
+// 4 RGBA — or CMYK when `cmyk` (JPEG only).
 struct Picture {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
   int channels = 0;
   bool cmyk = false;
+  int bits = 8;
   std::vector<std::uint8_t> pixels;
 };
 
@@ -50,7 +52,8 @@ Result<std::string> rebuild_webp(std::string_view bytes, std::uint64_t max_pixel
 // Formats rebuilt as PNG.
 Result<Picture> decode_bmp(std::string_view bytes, std::uint64_t max_pixels);
 Result<Picture> render_svg(std::string_view bytes, std::uint64_t max_pixels);
-Result<Picture> decode_png(std::string_view bytes, std::uint64_t max_pixels, Observed& seen);
+// 8 bits a sample unless `keep_16` (the PNG rebuild: a 16-bit picture stays 16-bit).
+Result<Picture> decode_png(std::string_view bytes, std::uint64_t max_pixels, Observed& seen, bool keep_16 = false);
 Result<std::string> encode_png(const Picture& picture);
 Result<std::string> encode_jpeg(const Picture& picture, int quality);
 

@@ -33,14 +33,15 @@ bool convert_to_srgb(Picture& picture, std::string_view profile) {
   const cmsColorSpaceSignature space = cmsGetColorSpace(in);
   cmsUInt32Number in_format = 0;
   int out_channels = 0;
-  if (picture.cmyk && space == cmsSigCmykData) {
+  const bool wide = picture.bits == 16;
+  if (picture.cmyk && space == cmsSigCmykData && !wide) {
     in_format = TYPE_CMYK_8;
     out_channels = 3;
   } else if (!picture.cmyk && (picture.channels == 1 || picture.channels == 2) && space == cmsSigGrayData) {
-    in_format = picture.channels == 1 ? TYPE_GRAY_8 : TYPE_GRAYA_8;
+    in_format = picture.channels == 1 ? (wide ? TYPE_GRAY_16 : TYPE_GRAY_8) : (wide ? TYPE_GRAYA_16 : TYPE_GRAYA_8);
     out_channels = picture.channels == 1 ? 3 : 4;
   } else if (!picture.cmyk && (picture.channels == 3 || picture.channels == 4) && space == cmsSigRgbData) {
-    in_format = picture.channels == 3 ? TYPE_RGB_8 : TYPE_RGBA_8;
+    in_format = picture.channels == 3 ? (wide ? TYPE_RGB_16 : TYPE_RGB_8) : (wide ? TYPE_RGBA_16 : TYPE_RGBA_8);
     out_channels = picture.channels;
   }
   if (in_format == 0) {  // a profile for another colour model than the pixels': it describes nothing here
@@ -49,16 +50,17 @@ bool convert_to_srgb(Picture& picture, std::string_view profile) {
   }
   cmsHPROFILE srgb = cmsCreate_sRGBProfile();
   const bool alpha = out_channels == 4;
-  cmsHTRANSFORM transform = cmsCreateTransform(in, in_format, srgb, alpha ? TYPE_RGBA_8 : TYPE_RGB_8, INTENT_RELATIVE_COLORIMETRIC,
-                                               alpha ? cmsFLAGS_COPY_ALPHA : 0);
+  const cmsUInt32Number out_format = alpha ? (wide ? TYPE_RGBA_16 : TYPE_RGBA_8) : (wide ? TYPE_RGB_16 : TYPE_RGB_8);
+  cmsHTRANSFORM transform = cmsCreateTransform(in, in_format, srgb, out_format, INTENT_RELATIVE_COLORIMETRIC, alpha ? cmsFLAGS_COPY_ALPHA : 0);
   cmsCloseProfile(in);
   cmsCloseProfile(srgb);
   if (transform == nullptr) return false;
-  std::vector<std::uint8_t> out(static_cast<std::size_t>(picture.width) * picture.height * static_cast<std::size_t>(out_channels));
-  const std::size_t in_stride = static_cast<std::size_t>(picture.width) * static_cast<std::size_t>(picture.cmyk ? 4 : picture.channels);
+  const std::size_t sample = wide ? 2 : 1;
+  const std::size_t out_stride = static_cast<std::size_t>(picture.width) * static_cast<std::size_t>(out_channels) * sample;
+  std::vector<std::uint8_t> out(out_stride * picture.height);
+  const std::size_t in_stride = static_cast<std::size_t>(picture.width) * static_cast<std::size_t>(picture.cmyk ? 4 : picture.channels) * sample;
   for (std::uint32_t y = 0; y < picture.height; ++y) {
-    cmsDoTransform(transform, picture.pixels.data() + y * in_stride, out.data() + static_cast<std::size_t>(y) * picture.width * static_cast<std::size_t>(out_channels),
-                   picture.width);
+    cmsDoTransform(transform, picture.pixels.data() + y * in_stride, out.data() + y * out_stride, picture.width);
   }
   cmsDeleteTransform(transform);
   picture.pixels = std::move(out);
@@ -92,7 +94,7 @@ int exif_orientation(std::string_view tiff) {
 void apply_orientation(Picture& picture, int orientation) {
   if (orientation < 2 || orientation > 8 || picture.pixels.empty()) return;
   const std::size_t w = picture.width, h = picture.height;
-  const std::size_t channels = static_cast<std::size_t>(picture.cmyk ? 4 : picture.channels);
+  const std::size_t bytes = static_cast<std::size_t>(picture.cmyk ? 4 : picture.channels) * static_cast<std::size_t>(picture.bits / 8);  // a pixel's
   const bool swaps = orientation >= 5;  // 5–8 turn the picture a quarter: width and height trade
   const std::size_t out_w = swaps ? h : w;
   std::vector<std::uint8_t> out(picture.pixels.size());
@@ -109,7 +111,7 @@ void apply_orientation(Picture& picture, int orientation) {
         case 8: dx = y, dy = w - 1 - x; break;           // turned a quarter anticlockwise to show
         default: break;
       }
-      std::memcpy(out.data() + (dy * out_w + dx) * channels, picture.pixels.data() + (y * w + x) * channels, channels);
+      std::memcpy(out.data() + (dy * out_w + dx) * bytes, picture.pixels.data() + (y * w + x) * bytes, bytes);
     }
   }
   picture.pixels = std::move(out);

@@ -177,7 +177,7 @@ bool encode(const Picture& p, int quality, std::string& out, ErrorManager& error
 }  // namespace
 
 Result<std::string> encode_jpeg(const Picture& picture, int quality) {
-  const bool layout_ok = picture.cmyk ? picture.channels == 4 : (picture.channels == 1 || picture.channels == 3);
+  const bool layout_ok = picture.bits == 8 && (picture.cmyk ? picture.channels == 4 : (picture.channels == 1 || picture.channels == 3));
   if (!layout_ok || picture.width == 0 || picture.height == 0) return malformed_error("the image has no pixels JPEG can hold");
   ErrorManager errors;
   std::string out;

@@ -1,5 +1,6 @@
-// PNG through libpng: palette, low bit depths and transparency expanded, 16-bit scaled to 8,
-// interlacing undone; written again with no ancillary chunk at all.
+// PNG through libpng: palette, low bit depths and transparency expanded, interlacing undone, 16-bit
+// kept 16-bit when the PNG is rebuilt (scaled to 8 for other uses); written again with no ancillary
+// chunk at all.
 #include <png.h>
 
 #include <csetjmp>
@@ -46,7 +47,7 @@ void write_bytes(png_structp png, png_bytep data, png_size_t length) {
 void flush(png_structp) {}
 
 // The decode proper, apart so that nothing with a destructor lives between setjmp and longjmp.
-bool decode(Io& io, std::uint64_t max_pixels, Picture& picture, std::string& profile, bool& metadata, bool& too_large) {
+bool decode(Io& io, std::uint64_t max_pixels, bool keep_16, Picture& picture, std::string& profile, bool& metadata, bool& too_large) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &io, &on_error, &on_warning);
   if (png == nullptr) return false;
   png_infop info = png_create_info_struct(png);
@@ -75,18 +76,22 @@ bool decode(Io& io, std::uint64_t max_pixels, Picture& picture, std::string& pro
   png_bytep icc = nullptr;
   png_uint_32 icc_size = 0;
   if (png_get_iCCP(png, info, &name, &compression, &icc, &icc_size) != 0 && icc != nullptr) profile.assign(reinterpret_cast<const char*>(icc), icc_size);
+  const int bits = keep_16 && png_get_bit_depth(png, info) == 16 ? 16 : 8;
   png_set_expand(png);
-  png_set_scale_16(png);
+  if (bits == 8) png_set_scale_16(png);
+  else png_set_swap(png);  // samples in the host's order, as lcms and the encoder take them
   png_set_interlace_handling(png);
   png_read_update_info(png, info);
   const int channels = png_get_channels(png, info);
-  if (channels < 1 || channels > 4 || png_get_bit_depth(png, info) != 8) png_error(png, "an unexpected pixel layout after expansion");
+  if (channels < 1 || channels > 4 || png_get_bit_depth(png, info) != bits) png_error(png, "an unexpected pixel layout after expansion");
   picture.width = width;
   picture.height = height;
   picture.channels = channels;
-  picture.pixels.resize(static_cast<std::size_t>(width) * height * static_cast<std::size_t>(channels));
+  picture.bits = bits;
+  const std::size_t stride = static_cast<std::size_t>(width) * static_cast<std::size_t>(channels) * static_cast<std::size_t>(bits / 8);
+  picture.pixels.resize(stride * height);
   io.rows.resize(height);
-  for (png_uint_32 y = 0; y < height; ++y) io.rows[y] = picture.pixels.data() + static_cast<std::size_t>(y) * width * static_cast<std::size_t>(channels);
+  for (png_uint_32 y = 0; y < height; ++y) io.rows[y] = picture.pixels.data() + static_cast<std::size_t>(y) * stride;
   png_read_image(png, io.rows.data());
   png_read_end(png, end);
   png_textp text = nullptr;
@@ -114,11 +119,12 @@ bool encode(Io& io, const Picture& picture) {
   static constexpr int kTypes[] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA};
   png_set_write_fn(png, &io, &write_bytes, &flush);
   png_set_compression_level(png, 6);
-  png_set_IHDR(png, info, picture.width, picture.height, 8, kTypes[picture.channels], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+  png_set_IHDR(png, info, picture.width, picture.height, picture.bits, kTypes[picture.channels], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
+  if (picture.bits == 16) png_set_swap(png);
   io.rows.resize(picture.height);
-  const std::size_t stride = static_cast<std::size_t>(picture.width) * static_cast<std::size_t>(picture.channels);
+  const std::size_t stride = static_cast<std::size_t>(picture.width) * static_cast<std::size_t>(picture.channels) * static_cast<std::size_t>(picture.bits / 8);
   for (std::uint32_t y = 0; y < picture.height; ++y) io.rows[y] = const_cast<png_bytep>(picture.pixels.data() + y * stride);
   png_write_image(png, io.rows.data());
   png_write_end(png, nullptr);
@@ -128,13 +134,13 @@ bool encode(Io& io, const Picture& picture) {
 
 }  // namespace
 
-Result<Picture> decode_png(std::string_view bytes, std::uint64_t max_pixels, Observed& seen) {
+Result<Picture> decode_png(std::string_view bytes, std::uint64_t max_pixels, Observed& seen, bool keep_16) {
   Io io;
   io.in = bytes;
   Picture picture;
   std::string profile;
   bool too_large = false;
-  if (!decode(io, max_pixels, picture, profile, seen.metadata, too_large)) {
+  if (!decode(io, max_pixels, keep_16, picture, profile, seen.metadata, too_large)) {
     if (too_large) {
       return too_many_pixels(picture.width, picture.height, max_pixels);
     }
@@ -145,7 +151,8 @@ Result<Picture> decode_png(std::string_view bytes, std::uint64_t max_pixels, Obs
 }
 
 Result<std::string> encode_png(const Picture& picture) {
-  if (picture.cmyk || picture.channels < 1 || picture.channels > 4 || picture.width == 0 || picture.height == 0) {
+  if (picture.cmyk || picture.channels < 1 || picture.channels > 4 || (picture.bits != 8 && picture.bits != 16) || picture.width == 0 ||
+      picture.height == 0) {
     return malformed_error("the image has no pixels PNG can hold");
   }
   Io io;
@@ -154,7 +161,7 @@ Result<std::string> encode_png(const Picture& picture) {
 }
 
 Result<std::string> rebuild_png(std::string_view bytes, std::uint64_t max_pixels, Observed& seen) {
-  Picture picture = SANSO_TRY(decode_png(bytes, max_pixels, seen));
+  Picture picture = SANSO_TRY(decode_png(bytes, max_pixels, seen, true));
   return encode_png(picture);
 }
 
