@@ -11,6 +11,7 @@
 #include <gsf/gsf-outfile.h>
 #include <gsf/gsf-output-memory.h>
 #include <gtest/gtest.h>
+#include <lcms2.h>
 #include <pugixml.hpp>
 #include <zlib.h>
 
@@ -188,6 +189,19 @@ inline std::string zlib_compress(const std::string& data) {
   compress2(reinterpret_cast<Bytef*>(out.data()), &n, reinterpret_cast<const Bytef*>(data.data()), static_cast<uLong>(data.size()), 6);
   out.resize(n);
   return out;
+}
+
+// lcms's own sRGB profile, as a file would carry it.
+inline std::string srgb_profile() {
+  cmsHPROFILE srgb = cmsCreate_sRGBProfile();
+  cmsUInt32Number size = 0;
+  std::string profile;
+  if (cmsSaveProfileToMem(srgb, nullptr, &size)) {
+    profile.resize(size);
+    if (!cmsSaveProfileToMem(srgb, profile.data(), &size)) profile.clear();
+  }
+  cmsCloseProfile(srgb);
+  return profile;
 }
 
 inline std::string rgb_png(unsigned w, unsigned h, unsigned char r, unsigned char g, unsigned char b, const std::string& icc_profile = "") {

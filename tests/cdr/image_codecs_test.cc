@@ -4,7 +4,6 @@
 #include <gif_lib.h>
 #include <gtest/gtest.h>
 #include <jpeglib.h>
-#include <lcms2.h>
 #include <png.h>
 #include <webp/decode.h>
 #include <webp/demux.h>
@@ -670,12 +669,8 @@ TEST(CdrImageCodecs, ASixteenBitPngIsRebuiltAtSixteenBits) {
   EXPECT_EQ(depth, 16);
   EXPECT_EQ(rebuilt, samples);
   // With a profile, the colours are converted at sixteen bits (sRGB to sRGB: the same, within rounding).
-  cmsHPROFILE srgb = cmsCreate_sRGBProfile();
-  cmsUInt32Number size = 0;
-  ASSERT_TRUE(cmsSaveProfileToMem(srgb, nullptr, &size));
-  std::string profile(size, '\0');
-  ASSERT_TRUE(cmsSaveProfileToMem(srgb, profile.data(), &size));
-  cmsCloseProfile(srgb);
+  const std::string profile = fixtures::srgb_profile();
+  ASSERT_FALSE(profile.empty());
   CdrResult converted = run(png16(samples, profile), "scan.png");
   ASSERT_EQ(converted.verdict, Verdict::sanitized) << converted.reason << ": " << converted.message;
   EXPECT_TRUE(kinds(converted).count("icc_profile"));
