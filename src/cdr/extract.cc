@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cdr/cdr.h"
+#include "cdr/internal/data_uris.h"
 #include "cdr/internal/format.h"
 #include "cdr/internal/zip_package.h"
 #include "core/result.h"
@@ -322,73 +323,6 @@ void font_keys(std::string_view xml, std::vector<std::string>& keys) {
   }
 }
 
-// Where the `data:` URI at `at` in `text` ends: at the quote that opened its attribute value (a
-// browser reads base64 across line breaks in it), at the ")" of a CSS url(, else at white space,
-// a quote or a '>'.
-std::size_t data_uri_end(std::string_view text, std::size_t at) {
-  const char before = at == 0 ? ' ' : text[at - 1];
-  const char* stops = before == '"' ? "\"" : before == '\'' ? "'" : before == '(' ? ")\"'" : "\"'()<> \t\r\n";
-  const std::size_t end = text.find_first_of(stops, at);
-  return end == std::string_view::npos ? text.size() : end;
-}
-
-// The payload of the `data:` URI from `at` to `end` in `text` (RFC 2397:
-// `data:[type][;base64],payload`), percent-decoded first and then, when it says base64, decoded
-// from base64, as a browser does; false when it cannot be decoded (bad base64, a stray '%', no
-// comma): such a URI is no less in the file.
-bool decoded_data_uri(std::string_view text, std::size_t at, std::size_t end, std::string& payload) {
-  const std::string_view uri = text.substr(at + 5, end - at - 5);
-  const std::size_t comma = uri.find(',');
-  if (comma == std::string_view::npos) return false;
-  std::string type = ascii_lower(uri.substr(0, comma));
-  std::erase_if(type, [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
-  const bool base64 = type.ends_with(";base64");
-  const std::string_view encoded = uri.substr(comma + 1);
-  std::string data;
-  for (std::size_t i = 0; i < encoded.size(); ++i) {
-    if (encoded[i] != '%') {
-      data += encoded[i];
-      continue;
-    }
-    if (i + 2 >= encoded.size() || !std::isxdigit(static_cast<unsigned char>(encoded[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(encoded[i + 2]))) {
-      return false;
-    }
-    data += static_cast<char>(std::stoi(std::string(encoded.substr(i + 1, 2)), nullptr, 16));
-    i += 2;
-  }
-  payload.clear();
-  if (!base64) {
-    payload = std::move(data);
-    return true;
-  }
-  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::uint32_t bits = 0;
-  int count = 0, padding = 0;
-  for (char c : data) {
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') continue;  // as a browser's base64 reader
-    if (c == '=') {
-      ++padding;
-      continue;
-    }
-    const std::size_t v = kAlphabet.find(c);
-    if (v == std::string_view::npos || padding > 0) return false;  // not base64, or data after the padding
-    bits = (bits << 6) | static_cast<std::uint32_t>(v);
-    if (++count % 4 == 0) {
-      for (int shift : {16, 8, 0}) payload += static_cast<char>((bits >> shift) & 0xFF);
-      bits = 0;
-    }
-  }
-  const int rest = count % 4;
-  if (rest == 1 || padding > 2) return false;
-  if (rest == 2) payload += static_cast<char>((bits >> 4) & 0xFF);
-  if (rest == 3) {
-    payload += static_cast<char>((bits >> 10) & 0xFF);
-    payload += static_cast<char>((bits >> 2) & 0xFF);
-  }
-  return true;
-}
-
 }  // namespace
 
 namespace {
@@ -456,7 +390,7 @@ class TextReader {
       else if (shown.size_limited) piece.unreadable = "limit: the HTML's text is larger than its reader reads; the rest is not read";
       piece.text = std::move(text).value();
       out_.push_back(std::move(piece));
-      read_data_uris(mime::decode_character_references(html), where, ctx);
+      read_data_uris(html, where, ctx);
       return;
     } else if ((internal::is_ooxml(d.family) && d.type != "doc" && d.type != "xls" && d.type != "ppt" && d.type != "xlsb") ||
                (internal::is_odf(d.family) && d.type != "flat-odf")) {
@@ -506,33 +440,23 @@ class TextReader {
  private:
   // Each `data:` URI in an HTML file (a picture in an <img>, a document behind a link, a CSS
   // background) is a file inside it, read as what it is under "page.html/data-uri-N": a picture goes
-  // to OCR, text is text. One that cannot be decoded, or past the count read, is unreadable.
-  void read_data_uris(std::string_view source, const std::string& where, const internal::Context& ctx) {
-    std::size_t n = 0;
-    const std::string lower = ascii_lower(source);
-    for (std::size_t at = lower.find("data:"); at != std::string::npos; at = lower.find("data:", at + 5)) {
-      // Only where a URI can start (an attribute value, url(, a srcset's list), and only with its
-      // comma: "metadata:" or a line "Data: …" in the prose is no URI.
-      const char before = at == 0 ? ' ' : lower[at - 1];
-      const std::size_t comma = lower.find(',', at), end = data_uri_end(source, at);
-      // White space before the comma ends an unquoted one (prose); a quoted one ends at its quote.
-      const bool quoted = before == '"' || before == '\'';
-      if (std::string_view("\"'=( \t\r\n,").find(before) == std::string_view::npos || comma == std::string::npos || comma > end ||
-          (!quoted && lower.find_first_of(" \t\r\n", at) < comma)) {
-        continue;
-      }
-      const std::string name = "data-uri-" + std::to_string(++n);
+  // to OCR, text is text. Found as a browser finds them (internal/data_uris.h): attribute values
+  // decoded, "da&#10;ta:" a URI, base64 across lines. One that cannot be decoded, or past the count
+  // read, is unreadable.
+  void read_data_uris(std::string_view html, const std::string& where, const internal::Context& ctx) {
+    const internal::DataUris found = internal::find_data_uris(html, kMostDataUris);
+    for (std::size_t n = 1; n <= found.uris.size(); ++n) {
+      const std::string name = "data-uri-" + std::to_string(n);
       if (n > kMostDataUris) {
         out_.push_back({where + "/" + name, "", "", "limit: more than " + std::to_string(kMostDataUris) + " data: URIs in one HTML file"});
         return;
       }
       std::string payload;
-      if (!decoded_data_uri(source, at, end, payload)) {
+      if (!internal::decoded_data_uri(found.uris[n - 1], payload)) {
         out_.push_back({where + "/" + name, "", "", "malformed: a data: URI whose payload cannot be decoded"});
       } else {
         read(payload, where + "/" + name, ctx.nested(name));
       }
-      at = std::max(at, end > 5 ? end - 5 : at);
     }
   }
 

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "cdr/fixtures.h"
+#include "cdr/internal/data_uris.h"
 #include "support/japanese_pdf.h"
 #include "support/zip_of.h"
 
@@ -794,6 +795,62 @@ TEST(CdrExtract, DataUrisThatCannotBeDecodedOrTooManyAreUnreadable) {
   EXPECT_EQ(flood.size(), 202u);
   // A page with no data: URI is one piece, as before.
   EXPECT_EQ(extract_texts("<html><body><p>data: none here, metadata:x,y</p></body></html>", "plain.html").size(), 1u);
+}
+
+// Issue #17 (outtext21, 1): attribute values are read as a browser reads them. A URI after white
+// space in its quotes, split over lines, written with a character reference inside "data:" (the URL
+// parser drops tabs and line breaks) or holding `&quot;` (no end of the value) is read whole.
+TEST(CdrExtract, DataUrisAreFoundInAttributeValuesAsABrowserDecodesThem) {
+  const std::string b64 = base64_of("番号 " + kNumber);
+  std::string percent;
+  for (char c : kNumber) percent += "%3" + std::string(1, c);
+  const std::string html = "<html><body><a href=\"\n  data:text/plain;base64," + b64.substr(0, 4) + "\n  " + b64.substr(4) + "\">a</a>" +
+                           "<a href=\"da&#10;ta:text/plain,A" + percent + "\">b</a>" + "<a href='D&#x09;A&#13;TA:text/plain,B" + percent + "'>c</a>" +
+                           "<a href=\"data:text/plain,&quot;" + percent + "\">d</a></body></html>";
+  const auto read = extract_texts(html, "page.html");
+  // 1 + 4, and the source's reading of the last, cut at its decoded quote: one URI more, read too.
+  ASSERT_EQ(read.size(), 6u) << wheres(read);
+  EXPECT_NE(piece(read, "page.html/data-uri-1").text.find("番号 " + kNumber), std::string::npos) << "white space before it, base64 over lines";
+  EXPECT_NE(piece(read, "page.html/data-uri-2").text.find("A" + kNumber), std::string::npos) << "a line break inside the scheme";
+  EXPECT_NE(piece(read, "page.html/data-uri-3").text.find("B" + kNumber), std::string::npos) << "a tab and a carriage return inside the scheme";
+  EXPECT_NE(piece(read, "page.html/data-uri-4").text.find("\"" + kNumber), std::string::npos) << "&quot; inside the value";
+  for (const auto& p : read) EXPECT_EQ(p.unreadable, "") << p.where;
+  // References libxml2 does not decode (HTML5's &Tab; &colon; &comma;, a number without its ';')
+  // are decoded as a browser decodes them.
+  const auto html5 = extract_texts("<html><body><a href=\"da&Tab;ta&colon;text/plain&comma;E" + percent + "\">e</a><a href=\"da&#10ta:text/plain,F" + percent +
+                                       "\">f</a></body></html>",
+                                   "html5.html");
+  for (const std::string& needle : {"E" + kNumber, "F" + kNumber}) {
+    EXPECT_TRUE(std::any_of(html5.begin(), html5.end(), [&](const ExtractedText& p) { return p.text.find(needle) != std::string::npos; }))
+        << needle << ": " << wheres(html5);
+  }
+  // The same URIs in a <style> and a comment, where no attribute holds them: found in the source.
+  const auto outside = extract_texts("<html><head><style>p{background:url( data:text/plain,C" + percent +
+                                         ")}</style></head><body><!-- <img src=\"da&#10;ta:text/plain,D" + percent + "\"> --></body></html>",
+                                     "style.html");
+  ASSERT_EQ(outside.size(), 3u) << wheres(outside);
+  EXPECT_NE(piece(outside, "style.html/data-uri-1").text.find("C" + kNumber), std::string::npos);
+  EXPECT_NE(piece(outside, "style.html/data-uri-2").text.find("D" + kNumber), std::string::npos);
+}
+
+// Issue #17 (outtext21, 2): the search for URIs looks at each character a bounded number of times
+// however many "data:" without a comma the page holds (it was quadratic: a megabyte of them kept
+// the sandbox busy until its timeout). Work is counted, not timed.
+TEST(CdrExtract, DataUriSearchIsLinearInThePage) {
+  for (const std::string unit : {"data:", "\"data:", "=data:", "(data:", "'d\na\nt\na:", " data:x"}) {
+    std::string page;
+    while (page.size() < (std::size_t{1} << 20)) page += unit;
+    const internal::DataUris found = internal::find_data_uris(page, 200);
+    EXPECT_TRUE(found.uris.empty()) << unit;
+    EXPECT_LE(found.steps, 10 * page.size()) << unit;
+  }
+  // A page of URIs whose comma comes only at the end: the one URI a browser sees, found once.
+  std::string page = "<p title=\"";
+  while (page.size() < (std::size_t{1} << 20)) page += "data:";
+  page += ",x\">";
+  const internal::DataUris found = internal::find_data_uris(page, 200);
+  EXPECT_EQ(found.uris.size(), 1u);
+  EXPECT_LE(found.steps, 10 * page.size());
 }
 
 }  // namespace
