@@ -138,6 +138,38 @@ TEST(CdrExtract, LegacyOfficeAndRtfTextIsRead) {
   const auto short_box = extract_texts(compound_file({{"Workbook", cut.s}}), "cut.xls");
   ASSERT_EQ(short_box.size(), 2u) << wheres(short_box);
   EXPECT_EQ(short_box[1].unreadable.rfind("malformed:", 0), 0u) << wheres(short_box);
+  // Issue #17 (outtext21, 3): an Excel 5.0/95 workbook (BOF version 0x0500) writes its strings
+  // as bytes in the CODEPAGE record's code page with no flags byte — in a sheet name, a cell and a
+  // text box's CONTINUE records alike. Read as BIFF8, "1234…" lost its "1" to the flags byte and
+  // the rest turned into UTF-16.
+  const std::string meibo = "\x96\xBC\x95\xEB", kojin = "\x8C\xC2\x90\x6C\x94\xD4\x8D\x86\x20", gokuhi = "\x8B\xC9\x94\xE9";  // 名簿, 個人番号 , 極秘 in cp932
+  fixtures::Bytes book;
+  book.u16(0x0809).u16(8).u16(0x0500).u16(0x0005).u32(0);                                                           // BOF, BIFF5
+  book.u16(0x0042).u16(2).u16(932);                                                                                   // CODEPAGE
+  book.u16(0x0085).u16(7 + 4).u32(0).u16(0).raw(std::string(1, '\x04')).raw(meibo);                                   // BOUNDSHEET
+  book.u16(0x0204).u16(8 + 12).u16(0).u16(0).u16(0).u16(12).raw(kNumber);                                             // LABEL
+  book.u16(0x00D6).u16(8 + 4 + 3).u16(1).u16(0).u16(0).u16(4).raw(gokuhi).raw(std::string(3, '\0'));                 // RSTRING
+  book.u16(0x01B6).u16(18).u16(0).u16(0).u16(0).u32(0).u16(9 + 12).u16(16).u16(0).u16(0);                          // TXO
+  book.u16(0x003C).u16(5).raw(kojin.substr(0, 5));                                                                   // its text over two
+  book.u16(0x003C).u16(4 + 12).raw(kojin.substr(5)).raw(kNumber);                                                    // CONTINUE records
+  book.u16(0x003C).u16(16).raw(std::string(16, '\0'));                                                               // its formatting runs
+  book.u16(0x000A).u16(0);                                                                                            // EOF
+  const auto excel95 = extract_texts(compound_file({{"Book", book.s}}), "old.xls");
+  ASSERT_EQ(excel95.size(), 1u) << wheres(excel95);
+  EXPECT_EQ(excel95[0].unreadable, "");
+  EXPECT_NE(excel95[0].text.find("名簿"), std::string::npos) << excel95[0].text;
+  EXPECT_NE(excel95[0].text.find("極秘"), std::string::npos) << excel95[0].text;
+  EXPECT_NE(excel95[0].text.find("\n" + kNumber), std::string::npos) << excel95[0].text;
+  EXPECT_NE(excel95[0].text.find("個人番号 " + kNumber), std::string::npos) << excel95[0].text;
+  // A BIFF5 text box promising more bytes than its CONTINUE records hold: unreadable, as in BIFF8.
+  fixtures::Bytes book_cut;
+  book_cut.u16(0x0809).u16(8).u16(0x0500).u16(0x0005).u32(0);
+  book_cut.u16(0x01B6).u16(18).u16(0).u16(0).u16(0).u32(0).u16(40).u16(16).u16(0).u16(0);
+  book_cut.u16(0x003C).u16(12).raw(kNumber);
+  book_cut.u16(0x000A).u16(0);
+  const auto excel95_cut = extract_texts(compound_file({{"Book", book_cut.s}}), "cut95.xls");
+  ASSERT_EQ(excel95_cut.size(), 2u) << wheres(excel95_cut);
+  EXPECT_EQ(excel95_cut[1].unreadable.rfind("malformed:", 0), 0u) << wheres(excel95_cut);
   // PowerPoint: a TextCharsAtom inside a container.
   fixtures::Bytes atom;
   for (char16_t c : std::u16string(u"番号 123456789018")) atom.u16(c);
