@@ -663,6 +663,48 @@ TEST(CdrExtract, PartsArePassedOverAsFontsByTheirContentNotTheirName) {
   EXPECT_NE(piece(word_font, "w.docx").text.find("番号 " + kNumber), std::string::npos) << piece(word_font, "w.docx").text;
   EXPECT_EQ(piece(word_font, "w.docx/word/fonts/font1.odttf").unreadable.rfind("unsupported:", 0), 0u) << wheres(word_font);
 
+  // Issue #17 (outtext21, 4): the strings of a CFF table (its Name and String INDEXes: FullName,
+  // Notice, Copyright) and a format-1 name table's language tags are read; a name table with bytes
+  // no record points at, a CFF table that does not parse and pictures of glyphs (sbix, CBDT) make
+  // the font unreadable.
+  auto be16 = [](std::size_t v) { return std::string{static_cast<char>(v >> 8), static_cast<char>(v & 0xFF)}; };
+  auto index = [&](const std::vector<std::string>& entries) {  // a CFF INDEX with 1-byte offsets
+    if (entries.empty()) return be16(0);
+    std::string offsets(1, '\x01'), data;
+    for (const auto& e : entries) {
+      data += e;
+      offsets += static_cast<char>(1 + data.size());
+    }
+    return be16(entries.size()) + "\x01" + offsets + data;
+  };
+  const std::string cff = std::string("\x01\x00\x04\x04", 4) + index({"Mincho-" + kNumber}) + index({"\x8b"}) +
+                          index({"Copyright 極秘", "番号 987654321098"}) + index({});
+  std::string tag_utf16;
+  for (char c : std::string("ja-" + kNumber)) tag_utf16 += std::string(1, '\0') + c;
+  const std::string name_v1 = be16(1) + be16(0) + be16(12) + be16(1) + be16(tag_utf16.size()) + be16(0) + tag_utf16;
+  const std::string name_gap = be16(0) + be16(0) + be16(6) + "a,111122223333";
+  const auto fonts_read = extract_texts(make_zip({{"mimetype", "application/vnd.oasis.opendocument.text"},
+                                                  {"content.xml", "<office:document-content xmlns:office=\"o\"><p>本文</p></office:document-content>"},
+                                                  {"Fonts/c.otf", sfnt_of({{"head", std::string(54, '\x01')}, {"CFF ", cff}})},
+                                                  {"Fonts/v1.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"name", name_v1}})},
+                                                  {"Fonts/gap.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"name", name_gap}})},
+                                                  {"Fonts/bad.otf", sfnt_of({{"head", std::string(54, '\x01')}, {"CFF ", cff.substr(0, 12)}})},
+                                                  {"Fonts/s.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"sbix", std::string(40, '\x01')}})},
+                                                  {"Fonts/e.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"CBDT", std::string(40, '\x01')}})}}),
+                                        "fonts.odt");
+  const std::string& package_text = piece(fonts_read, "fonts.odt").text;
+  EXPECT_NE(package_text.find("Mincho-" + kNumber), std::string::npos) << package_text;
+  EXPECT_NE(package_text.find("Copyright 極秘"), std::string::npos) << package_text;
+  EXPECT_NE(package_text.find("番号 987654321098"), std::string::npos) << package_text;
+  EXPECT_NE(package_text.find("ja-" + kNumber), std::string::npos) << package_text;
+  for (const auto& p : fonts_read) {
+    EXPECT_TRUE(p.where.find("c.otf") == std::string::npos && p.where.find("v1.ttf") == std::string::npos) << "read whole: " << wheres(fonts_read);
+  }
+  EXPECT_EQ(piece(fonts_read, "fonts.odt/Fonts/gap.ttf").unreadable, "unsupported: the font has a table that is not read ('name')") << wheres(fonts_read);
+  EXPECT_EQ(piece(fonts_read, "fonts.odt/Fonts/bad.otf").unreadable, "malformed: the font's CFF table cannot be read ('CFF ')") << wheres(fonts_read);
+  EXPECT_EQ(piece(fonts_read, "fonts.odt/Fonts/s.ttf").unreadable.rfind("image:", 0), 0u) << wheres(fonts_read);
+  EXPECT_EQ(piece(fonts_read, "fonts.odt/Fonts/e.ttf").unreadable.rfind("image:", 0), 0u) << wheres(fonts_read);
+
   // A compound file's streams known by name only (a table stream Word does not use, an object's
   // class stream) give their strings: a number put there is found.
   const auto [word, table] = fixtures::word_streams("本文\r");
