@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cdr/cdr.h"
+#include "cdr/internal/data_uris.h"
 #include "cdr/internal/format.h"
 #include "cdr/internal/zip_package.h"
 #include "core/result.h"
@@ -242,7 +243,8 @@ bool is_sfnt(std::string_view b) {
 }
 
 // The tables a font may hold that carry no text of their own (outlines, metrics, hinting, layout,
-// colour, variations) or whose text is read here (name, post). Any other — a private table, SVG
+// colour, variations), whose text is read here (name, post, CFF) or that sfnt_text() names as
+// pictures (sbix, CBDT). Any other — a private table, SVG
 // (documents), meta (free text), Graphite's or AAT's with strings — is where a number could ride.
 bool known_font_table(std::string_view tag) {
   static constexpr std::string_view kKnown[] = {
@@ -252,33 +254,117 @@ bool known_font_table(std::string_view tag) {
   return std::find(std::begin(kKnown), std::end(kKnown), tag) != std::end(kKnown);
 }
 
+// The strings of a name table, format 0 or 1 (whose language tags are strings too): UTF-16BE for the
+// Unicode and Windows platforms and for the tags, else as a legacy charset, each on a line of its
+// own. False for another format, a string outside the table, or storage bytes no record points at:
+// bytes a font's reader never shows are where a number could ride.
+bool name_strings(std::string_view table, std::string& text) {
+  if (table.size() < 6) return false;
+  const unsigned format = be16(table, 0);
+  const std::size_t count = be16(table, 2), storage = be16(table, 4);
+  std::size_t end = 6 + 12 * count;
+  if (format > 1 || end > table.size()) return false;
+  std::vector<std::pair<std::size_t, std::size_t>> used;
+  const auto take = [&](std::size_t length, std::size_t offset, bool utf16) {
+    const std::size_t from = storage + offset;
+    if (from > table.size() || length > table.size() - from) return false;
+    const std::string_view s = table.substr(from, length);
+    text += (utf16 ? mime::decode_text(s, "utf-16be").utf8 : mime::decode_text(s, "").utf8) + "\n";
+    used.emplace_back(from, from + length);
+    return true;
+  };
+  for (std::size_t r = 0; r < count; ++r) {
+    const std::size_t rec = 6 + 12 * r;
+    const unsigned platform = be16(table, rec);
+    if (!take(be16(table, rec + 8), be16(table, rec + 10), platform == 0 || platform == 3)) return false;
+  }
+  if (format == 1) {
+    if (end + 2 > table.size()) return false;
+    const std::size_t tags = be16(table, end);
+    end += 2;
+    if (4 * tags > table.size() - end) return false;
+    for (std::size_t t = 0; t < tags; ++t) {
+      if (!take(be16(table, end + 4 * t), be16(table, end + 4 * t + 2), true)) return false;
+    }
+    end += 4 * tags;
+  }
+  if (storage < end || storage > table.size() + 3) return false;
+  std::sort(used.begin(), used.end());
+  std::size_t covered = storage;
+  for (const auto& [from, to] : used) {
+    if (from > covered + 3) return false;
+    covered = std::max(covered, to);
+  }
+  return covered + 3 >= table.size();
+}
+
+// One CFF INDEX at `at` ([Adobe TN 5176] §5): its entries appended to `entries` (when given), `at`
+// moved past it; false when it does not fit in `t`.
+bool cff_index(std::string_view t, std::size_t& at, std::vector<std::string_view>* entries) {
+  if (at > t.size() || t.size() - at < 2) return false;
+  const std::size_t count = be16(t, at);
+  if (count == 0) {
+    at += 2;
+    return true;
+  }
+  if (t.size() - at < 3) return false;
+  const std::size_t size = static_cast<unsigned char>(t[at + 2]), offsets = at + 3;
+  if (size < 1 || size > 4 || (count + 1) * size > t.size() - offsets) return false;
+  const std::size_t data = offsets + (count + 1) * size - 1;  // offsets count from 1, the byte before the data
+  const auto offset = [&](std::size_t i) {
+    std::size_t v = 0;
+    for (std::size_t k = 0; k < size; ++k) v = (v << 8) | static_cast<unsigned char>(t[offsets + i * size + k]);
+    return v;
+  };
+  std::size_t previous = offset(0);
+  if (previous != 1) return false;
+  for (std::size_t i = 1; i <= count; ++i) {
+    const std::size_t next = offset(i);
+    if (next < previous || next > t.size() - data) return false;
+    if (entries != nullptr) entries->push_back(t.substr(data + previous, next - previous));
+    previous = next;
+  }
+  at = data + previous;
+  return true;
+}
+
+// The strings of a CFF table: the Name INDEX (its fonts' names) and the String INDEX, which holds
+// every string the Top and font DICTs name by id (FullName, FamilyName, Notice, Copyright, a CID
+// font's registry) beyond the standard ones. False when the INDEXes before them do not parse.
+bool cff_strings(std::string_view t, std::string& text) {
+  if (t.size() < 4 || t[0] != 1) return false;
+  std::size_t at = static_cast<unsigned char>(t[2]);
+  std::vector<std::string_view> strings;
+  if (!cff_index(t, at, &strings) || !cff_index(t, at, nullptr) || !cff_index(t, at, &strings)) return false;
+  for (std::string_view s : strings) text += mime::decode_text(s, "").utf8 + "\n";
+  return true;
+}
+
 // The text of one sfnt font at `at` (is_sfnt() has checked its directory): every string of its name
-// table (UTF-16BE for the Unicode and Windows platforms, else as a legacy charset) and the glyph
-// names of a version-2 post table, on lines of their own. The first table of no known kind, in
-// `unread`, when there is one.
-void sfnt_text(std::string_view b, std::size_t at, std::string& text, std::string& unread) {
+// table and of a CFF table, and the glyph names of a version-2 post table, on lines of their own.
+// `why` gets why the font is not read whole, the first reason found: a table of no known kind, a
+// name or CFF table that does not parse, pictures of glyphs (sbix, CBDT: whole PNG, JPEG, TIFF or
+// PDF files, which could show any text). EBDT's monochrome bitmaps of at most 255 × 255 pixels are
+// glyph shapes as outlines are, and passed like them.
+void sfnt_text(std::string_view b, std::size_t at, std::string& text, std::string& why) {
+  const auto note = [&](std::string_view tag, std::string_view because) {
+    std::string shown(tag);
+    for (char& c : shown) c = std::isprint(static_cast<unsigned char>(c)) ? c : '?';  // a tag is the sender's bytes
+    if (why.empty()) why = std::string(because) + " ('" + shown + "')";
+  };
   const unsigned tables = be16(b, at + 4);
   for (unsigned i = 0; i < tables; ++i) {
     const std::size_t record = at + 12 + std::size_t{16} * i;
     const std::string_view tag = b.substr(record, 4);
     const std::string_view table = b.substr(be32(b, record + 8), be32(b, record + 12));
     if (!known_font_table(tag)) {
-      if (unread.empty()) unread = std::string(tag);
-      continue;
-    }
-    if (tag == "name" && table.size() >= 6) {
-      const std::size_t count = be16(table, 2), strings = be16(table, 4);
-      for (std::size_t r = 0; r < count && 6 + 12 * r + 12 <= table.size(); ++r) {
-        const std::size_t rec = 6 + 12 * r;
-        const unsigned platform = be16(table, rec);
-        const std::size_t length = be16(table, rec + 8), offset = strings + be16(table, rec + 10);
-        if (offset > table.size() || length > table.size() - offset) {
-          if (unread.empty()) unread = "name";  // a string outside its table: not read, so not passed
-          continue;
-        }
-        const std::string_view s = table.substr(offset, length);
-        text += (platform == 0 || platform == 3 ? mime::decode_text(s, "utf-16be").utf8 : mime::decode_text(s, "").utf8) + "\n";
-      }
+      note(tag, "unsupported: the font has a table that is not read");
+    } else if (tag == "sbix" || tag == "CBDT") {
+      note(tag, "image: the font holds pictures of its glyphs, whose text is not read");
+    } else if (tag == "name") {
+      if (!name_strings(table, text)) note(tag, "unsupported: the font has a table that is not read");
+    } else if (tag == "CFF ") {
+      if (!cff_strings(table, text)) note(tag, "malformed: the font's CFF table cannot be read");
     } else if (tag == "post" && table.size() >= 34 && be32(table, 0) == 0x00020000) {
       const std::size_t glyphs = be16(table, 32);
       for (std::size_t p = 34 + 2 * glyphs; p < table.size();) {  // Pascal strings after the index
@@ -291,9 +377,9 @@ void sfnt_text(std::string_view b, std::size_t at, std::string& text, std::strin
 }
 
 // The text of a font or collection `b` that is_sfnt() accepted, as sfnt_text() reads each font.
-void font_text(std::string_view b, std::string& text, std::string& unread) {
-  if (b.substr(0, 4) != "ttcf") return sfnt_text(b, 0, text, unread);
-  for (std::uint32_t i = 0; i < be32(b, 8); ++i) sfnt_text(b, be32(b, 12 + std::size_t{4} * i), text, unread);
+void font_text(std::string_view b, std::string& text, std::string& why) {
+  if (b.substr(0, 4) != "ttcf") return sfnt_text(b, 0, text, why);
+  for (std::uint32_t i = 0; i < be32(b, 8); ++i) sfnt_text(b, be32(b, 12 + std::size_t{4} * i), text, why);
 }
 
 // An embedded OpenType font Word obfuscates (.odttf, ECMA-376 Part 1 §17.8.1): its first 32 bytes
@@ -320,73 +406,6 @@ void font_keys(std::string_view xml, std::vector<std::string>& keys) {
     const std::size_t from = at + 9, to = xml.find('"', from);
     if (to != std::string_view::npos && to - from <= 40) keys.emplace_back(xml.substr(from, to - from));
   }
-}
-
-// Where the `data:` URI at `at` in `text` ends: at the quote that opened its attribute value (a
-// browser reads base64 across line breaks in it), at the ")" of a CSS url(, else at white space,
-// a quote or a '>'.
-std::size_t data_uri_end(std::string_view text, std::size_t at) {
-  const char before = at == 0 ? ' ' : text[at - 1];
-  const char* stops = before == '"' ? "\"" : before == '\'' ? "'" : before == '(' ? ")\"'" : "\"'()<> \t\r\n";
-  const std::size_t end = text.find_first_of(stops, at);
-  return end == std::string_view::npos ? text.size() : end;
-}
-
-// The payload of the `data:` URI from `at` to `end` in `text` (RFC 2397:
-// `data:[type][;base64],payload`), percent-decoded first and then, when it says base64, decoded
-// from base64, as a browser does; false when it cannot be decoded (bad base64, a stray '%', no
-// comma): such a URI is no less in the file.
-bool decoded_data_uri(std::string_view text, std::size_t at, std::size_t end, std::string& payload) {
-  const std::string_view uri = text.substr(at + 5, end - at - 5);
-  const std::size_t comma = uri.find(',');
-  if (comma == std::string_view::npos) return false;
-  std::string type = ascii_lower(uri.substr(0, comma));
-  std::erase_if(type, [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
-  const bool base64 = type.ends_with(";base64");
-  const std::string_view encoded = uri.substr(comma + 1);
-  std::string data;
-  for (std::size_t i = 0; i < encoded.size(); ++i) {
-    if (encoded[i] != '%') {
-      data += encoded[i];
-      continue;
-    }
-    if (i + 2 >= encoded.size() || !std::isxdigit(static_cast<unsigned char>(encoded[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(encoded[i + 2]))) {
-      return false;
-    }
-    data += static_cast<char>(std::stoi(std::string(encoded.substr(i + 1, 2)), nullptr, 16));
-    i += 2;
-  }
-  payload.clear();
-  if (!base64) {
-    payload = std::move(data);
-    return true;
-  }
-  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::uint32_t bits = 0;
-  int count = 0, padding = 0;
-  for (char c : data) {
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') continue;  // as a browser's base64 reader
-    if (c == '=') {
-      ++padding;
-      continue;
-    }
-    const std::size_t v = kAlphabet.find(c);
-    if (v == std::string_view::npos || padding > 0) return false;  // not base64, or data after the padding
-    bits = (bits << 6) | static_cast<std::uint32_t>(v);
-    if (++count % 4 == 0) {
-      for (int shift : {16, 8, 0}) payload += static_cast<char>((bits >> shift) & 0xFF);
-      bits = 0;
-    }
-  }
-  const int rest = count % 4;
-  if (rest == 1 || padding > 2) return false;
-  if (rest == 2) payload += static_cast<char>((bits >> 4) & 0xFF);
-  if (rest == 3) {
-    payload += static_cast<char>((bits >> 10) & 0xFF);
-    payload += static_cast<char>((bits >> 2) & 0xFF);
-  }
-  return true;
 }
 
 }  // namespace
@@ -456,7 +475,7 @@ class TextReader {
       else if (shown.size_limited) piece.unreadable = "limit: the HTML's text is larger than its reader reads; the rest is not read";
       piece.text = std::move(text).value();
       out_.push_back(std::move(piece));
-      read_data_uris(mime::decode_character_references(html), where, ctx);
+      read_data_uris(html, where, ctx);
       return;
     } else if ((internal::is_ooxml(d.family) && d.type != "doc" && d.type != "xls" && d.type != "ppt" && d.type != "xlsb") ||
                (internal::is_odf(d.family) && d.type != "flat-odf")) {
@@ -506,33 +525,23 @@ class TextReader {
  private:
   // Each `data:` URI in an HTML file (a picture in an <img>, a document behind a link, a CSS
   // background) is a file inside it, read as what it is under "page.html/data-uri-N": a picture goes
-  // to OCR, text is text. One that cannot be decoded, or past the count read, is unreadable.
-  void read_data_uris(std::string_view source, const std::string& where, const internal::Context& ctx) {
-    std::size_t n = 0;
-    const std::string lower = ascii_lower(source);
-    for (std::size_t at = lower.find("data:"); at != std::string::npos; at = lower.find("data:", at + 5)) {
-      // Only where a URI can start (an attribute value, url(, a srcset's list), and only with its
-      // comma: "metadata:" or a line "Data: …" in the prose is no URI.
-      const char before = at == 0 ? ' ' : lower[at - 1];
-      const std::size_t comma = lower.find(',', at), end = data_uri_end(source, at);
-      // White space before the comma ends an unquoted one (prose); a quoted one ends at its quote.
-      const bool quoted = before == '"' || before == '\'';
-      if (std::string_view("\"'=( \t\r\n,").find(before) == std::string_view::npos || comma == std::string::npos || comma > end ||
-          (!quoted && lower.find_first_of(" \t\r\n", at) < comma)) {
-        continue;
-      }
-      const std::string name = "data-uri-" + std::to_string(++n);
+  // to OCR, text is text. Found as a browser finds them (internal/data_uris.h): attribute values
+  // decoded, "da&#10;ta:" a URI, base64 across lines. One that cannot be decoded, or past the count
+  // read, is unreadable.
+  void read_data_uris(std::string_view html, const std::string& where, const internal::Context& ctx) {
+    const internal::DataUris found = internal::find_data_uris(html, kMostDataUris);
+    for (std::size_t n = 1; n <= found.uris.size(); ++n) {
+      const std::string name = "data-uri-" + std::to_string(n);
       if (n > kMostDataUris) {
         out_.push_back({where + "/" + name, "", "", "limit: more than " + std::to_string(kMostDataUris) + " data: URIs in one HTML file"});
         return;
       }
       std::string payload;
-      if (!decoded_data_uri(source, at, end, payload)) {
+      if (!internal::decoded_data_uri(found.uris[n - 1], payload)) {
         out_.push_back({where + "/" + name, "", "", "malformed: a data: URI whose payload cannot be decoded"});
       } else {
         read(payload, where + "/" + name, ctx.nested(name));
       }
-      at = std::max(at, end > 5 ? end - 5 : at);
     }
   }
 
@@ -610,13 +619,12 @@ class TextReader {
   }
 
   // A font in a package: its names (a family name, a copyright line, a description anyone can
-  // write) are the package's text; a font with a table not known here is a piece of its own,
-  // unreadable — a private table is bytes no reader shows and this one does not read.
+  // write) are the package's text; a font with a table not known or not read here is a piece of its
+  // own, unreadable — a private table is bytes no reader shows and this one does not read.
   void font_part(std::string_view font, const std::string& where, std::string& text) {
-    std::string unread;
-    font_text(font, text, unread);
-    for (char& c : unread) c = std::isprint(static_cast<unsigned char>(c)) ? c : '?';  // a tag is the sender's bytes
-    if (!unread.empty()) out_.push_back({where, "", "", "unsupported: the font has a table that is not read ('" + unread + "')"});
+    std::string why;
+    font_text(font, text, why);
+    if (!why.empty()) out_.push_back({where, "", "", std::move(why)});
   }
 
   static constexpr std::size_t kMostFiles = 2000;

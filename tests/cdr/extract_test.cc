@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "cdr/fixtures.h"
+#include "cdr/internal/data_uris.h"
 #include "support/japanese_pdf.h"
 #include "support/zip_of.h"
 
@@ -137,6 +138,38 @@ TEST(CdrExtract, LegacyOfficeAndRtfTextIsRead) {
   const auto short_box = extract_texts(compound_file({{"Workbook", cut.s}}), "cut.xls");
   ASSERT_EQ(short_box.size(), 2u) << wheres(short_box);
   EXPECT_EQ(short_box[1].unreadable.rfind("malformed:", 0), 0u) << wheres(short_box);
+  // Issue #17 (outtext21, 3): an Excel 5.0/95 workbook (BOF version 0x0500) writes its strings
+  // as bytes in the CODEPAGE record's code page with no flags byte — in a sheet name, a cell and a
+  // text box's CONTINUE records alike. Read as BIFF8, "1234…" lost its "1" to the flags byte and
+  // the rest turned into UTF-16.
+  const std::string meibo = "\x96\xBC\x95\xEB", kojin = "\x8C\xC2\x90\x6C\x94\xD4\x8D\x86\x20", gokuhi = "\x8B\xC9\x94\xE9";  // 名簿, 個人番号 , 極秘 in cp932
+  fixtures::Bytes book;
+  book.u16(0x0809).u16(8).u16(0x0500).u16(0x0005).u32(0);                                                           // BOF, BIFF5
+  book.u16(0x0042).u16(2).u16(932);                                                                                   // CODEPAGE
+  book.u16(0x0085).u16(7 + 4).u32(0).u16(0).raw(std::string(1, '\x04')).raw(meibo);                                   // BOUNDSHEET
+  book.u16(0x0204).u16(8 + 12).u16(0).u16(0).u16(0).u16(12).raw(kNumber);                                             // LABEL
+  book.u16(0x00D6).u16(8 + 4 + 3).u16(1).u16(0).u16(0).u16(4).raw(gokuhi).raw(std::string(3, '\0'));                 // RSTRING
+  book.u16(0x01B6).u16(18).u16(0).u16(0).u16(0).u32(0).u16(9 + 12).u16(16).u16(0).u16(0);                          // TXO
+  book.u16(0x003C).u16(5).raw(kojin.substr(0, 5));                                                                   // its text over two
+  book.u16(0x003C).u16(4 + 12).raw(kojin.substr(5)).raw(kNumber);                                                    // CONTINUE records
+  book.u16(0x003C).u16(16).raw(std::string(16, '\0'));                                                               // its formatting runs
+  book.u16(0x000A).u16(0);                                                                                            // EOF
+  const auto excel95 = extract_texts(compound_file({{"Book", book.s}}), "old.xls");
+  ASSERT_EQ(excel95.size(), 1u) << wheres(excel95);
+  EXPECT_EQ(excel95[0].unreadable, "");
+  EXPECT_NE(excel95[0].text.find("名簿"), std::string::npos) << excel95[0].text;
+  EXPECT_NE(excel95[0].text.find("極秘"), std::string::npos) << excel95[0].text;
+  EXPECT_NE(excel95[0].text.find("\n" + kNumber), std::string::npos) << excel95[0].text;
+  EXPECT_NE(excel95[0].text.find("個人番号 " + kNumber), std::string::npos) << excel95[0].text;
+  // A BIFF5 text box promising more bytes than its CONTINUE records hold: unreadable, as in BIFF8.
+  fixtures::Bytes book_cut;
+  book_cut.u16(0x0809).u16(8).u16(0x0500).u16(0x0005).u32(0);
+  book_cut.u16(0x01B6).u16(18).u16(0).u16(0).u16(0).u32(0).u16(40).u16(16).u16(0).u16(0);
+  book_cut.u16(0x003C).u16(12).raw(kNumber);
+  book_cut.u16(0x000A).u16(0);
+  const auto excel95_cut = extract_texts(compound_file({{"Book", book_cut.s}}), "cut95.xls");
+  ASSERT_EQ(excel95_cut.size(), 2u) << wheres(excel95_cut);
+  EXPECT_EQ(excel95_cut[1].unreadable.rfind("malformed:", 0), 0u) << wheres(excel95_cut);
   // PowerPoint: a TextCharsAtom inside a container.
   fixtures::Bytes atom;
   for (char16_t c : std::u16string(u"番号 123456789018")) atom.u16(c);
@@ -630,6 +663,48 @@ TEST(CdrExtract, PartsArePassedOverAsFontsByTheirContentNotTheirName) {
   EXPECT_NE(piece(word_font, "w.docx").text.find("番号 " + kNumber), std::string::npos) << piece(word_font, "w.docx").text;
   EXPECT_EQ(piece(word_font, "w.docx/word/fonts/font1.odttf").unreadable.rfind("unsupported:", 0), 0u) << wheres(word_font);
 
+  // Issue #17 (outtext21, 4): the strings of a CFF table (its Name and String INDEXes: FullName,
+  // Notice, Copyright) and a format-1 name table's language tags are read; a name table with bytes
+  // no record points at, a CFF table that does not parse and pictures of glyphs (sbix, CBDT) make
+  // the font unreadable.
+  auto be16 = [](std::size_t v) { return std::string{static_cast<char>(v >> 8), static_cast<char>(v & 0xFF)}; };
+  auto index = [&](const std::vector<std::string>& entries) {  // a CFF INDEX with 1-byte offsets
+    if (entries.empty()) return be16(0);
+    std::string offsets(1, '\x01'), data;
+    for (const auto& e : entries) {
+      data += e;
+      offsets += static_cast<char>(1 + data.size());
+    }
+    return be16(entries.size()) + "\x01" + offsets + data;
+  };
+  const std::string cff = std::string("\x01\x00\x04\x04", 4) + index({"Mincho-" + kNumber}) + index({"\x8b"}) +
+                          index({"Copyright 極秘", "番号 987654321098"}) + index({});
+  std::string tag_utf16;
+  for (char c : std::string("ja-" + kNumber)) tag_utf16 += std::string(1, '\0') + c;
+  const std::string name_v1 = be16(1) + be16(0) + be16(12) + be16(1) + be16(tag_utf16.size()) + be16(0) + tag_utf16;
+  const std::string name_gap = be16(0) + be16(0) + be16(6) + "a,111122223333";
+  const auto fonts_read = extract_texts(make_zip({{"mimetype", "application/vnd.oasis.opendocument.text"},
+                                                  {"content.xml", "<office:document-content xmlns:office=\"o\"><p>本文</p></office:document-content>"},
+                                                  {"Fonts/c.otf", sfnt_of({{"head", std::string(54, '\x01')}, {"CFF ", cff}})},
+                                                  {"Fonts/v1.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"name", name_v1}})},
+                                                  {"Fonts/gap.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"name", name_gap}})},
+                                                  {"Fonts/bad.otf", sfnt_of({{"head", std::string(54, '\x01')}, {"CFF ", cff.substr(0, 12)}})},
+                                                  {"Fonts/s.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"sbix", std::string(40, '\x01')}})},
+                                                  {"Fonts/e.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"CBDT", std::string(40, '\x01')}})}}),
+                                        "fonts.odt");
+  const std::string& package_text = piece(fonts_read, "fonts.odt").text;
+  EXPECT_NE(package_text.find("Mincho-" + kNumber), std::string::npos) << package_text;
+  EXPECT_NE(package_text.find("Copyright 極秘"), std::string::npos) << package_text;
+  EXPECT_NE(package_text.find("番号 987654321098"), std::string::npos) << package_text;
+  EXPECT_NE(package_text.find("ja-" + kNumber), std::string::npos) << package_text;
+  for (const auto& p : fonts_read) {
+    EXPECT_TRUE(p.where.find("c.otf") == std::string::npos && p.where.find("v1.ttf") == std::string::npos) << "read whole: " << wheres(fonts_read);
+  }
+  EXPECT_EQ(piece(fonts_read, "fonts.odt/Fonts/gap.ttf").unreadable, "unsupported: the font has a table that is not read ('name')") << wheres(fonts_read);
+  EXPECT_EQ(piece(fonts_read, "fonts.odt/Fonts/bad.otf").unreadable, "malformed: the font's CFF table cannot be read ('CFF ')") << wheres(fonts_read);
+  EXPECT_EQ(piece(fonts_read, "fonts.odt/Fonts/s.ttf").unreadable.rfind("image:", 0), 0u) << wheres(fonts_read);
+  EXPECT_EQ(piece(fonts_read, "fonts.odt/Fonts/e.ttf").unreadable.rfind("image:", 0), 0u) << wheres(fonts_read);
+
   // A compound file's streams known by name only (a table stream Word does not use, an object's
   // class stream) give their strings: a number put there is found.
   const auto [word, table] = fixtures::word_streams("本文\r");
@@ -794,6 +869,62 @@ TEST(CdrExtract, DataUrisThatCannotBeDecodedOrTooManyAreUnreadable) {
   EXPECT_EQ(flood.size(), 202u);
   // A page with no data: URI is one piece, as before.
   EXPECT_EQ(extract_texts("<html><body><p>data: none here, metadata:x,y</p></body></html>", "plain.html").size(), 1u);
+}
+
+// Issue #17 (outtext21, 1): attribute values are read as a browser reads them. A URI after white
+// space in its quotes, split over lines, written with a character reference inside "data:" (the URL
+// parser drops tabs and line breaks) or holding `&quot;` (no end of the value) is read whole.
+TEST(CdrExtract, DataUrisAreFoundInAttributeValuesAsABrowserDecodesThem) {
+  const std::string b64 = base64_of("番号 " + kNumber);
+  std::string percent;
+  for (char c : kNumber) percent += "%3" + std::string(1, c);
+  const std::string html = "<html><body><a href=\"\n  data:text/plain;base64," + b64.substr(0, 4) + "\n  " + b64.substr(4) + "\">a</a>" +
+                           "<a href=\"da&#10;ta:text/plain,A" + percent + "\">b</a>" + "<a href='D&#x09;A&#13;TA:text/plain,B" + percent + "'>c</a>" +
+                           "<a href=\"data:text/plain,&quot;" + percent + "\">d</a></body></html>";
+  const auto read = extract_texts(html, "page.html");
+  // 1 + 4, and the source's reading of the last, cut at its decoded quote: one URI more, read too.
+  ASSERT_EQ(read.size(), 6u) << wheres(read);
+  EXPECT_NE(piece(read, "page.html/data-uri-1").text.find("番号 " + kNumber), std::string::npos) << "white space before it, base64 over lines";
+  EXPECT_NE(piece(read, "page.html/data-uri-2").text.find("A" + kNumber), std::string::npos) << "a line break inside the scheme";
+  EXPECT_NE(piece(read, "page.html/data-uri-3").text.find("B" + kNumber), std::string::npos) << "a tab and a carriage return inside the scheme";
+  EXPECT_NE(piece(read, "page.html/data-uri-4").text.find("\"" + kNumber), std::string::npos) << "&quot; inside the value";
+  for (const auto& p : read) EXPECT_EQ(p.unreadable, "") << p.where;
+  // References libxml2 does not decode (HTML5's &Tab; &colon; &comma;, a number without its ';')
+  // are decoded as a browser decodes them.
+  const auto html5 = extract_texts("<html><body><a href=\"da&Tab;ta&colon;text/plain&comma;E" + percent + "\">e</a><a href=\"da&#10ta:text/plain,F" + percent +
+                                       "\">f</a></body></html>",
+                                   "html5.html");
+  for (const std::string& needle : {"E" + kNumber, "F" + kNumber}) {
+    EXPECT_TRUE(std::any_of(html5.begin(), html5.end(), [&](const ExtractedText& p) { return p.text.find(needle) != std::string::npos; }))
+        << needle << ": " << wheres(html5);
+  }
+  // The same URIs in a <style> and a comment, where no attribute holds them: found in the source.
+  const auto outside = extract_texts("<html><head><style>p{background:url( data:text/plain,C" + percent +
+                                         ")}</style></head><body><!-- <img src=\"da&#10;ta:text/plain,D" + percent + "\"> --></body></html>",
+                                     "style.html");
+  ASSERT_EQ(outside.size(), 3u) << wheres(outside);
+  EXPECT_NE(piece(outside, "style.html/data-uri-1").text.find("C" + kNumber), std::string::npos);
+  EXPECT_NE(piece(outside, "style.html/data-uri-2").text.find("D" + kNumber), std::string::npos);
+}
+
+// Issue #17 (outtext21, 2): the search for URIs looks at each character a bounded number of times
+// however many "data:" without a comma the page holds (it was quadratic: a megabyte of them kept
+// the sandbox busy until its timeout). Work is counted, not timed.
+TEST(CdrExtract, DataUriSearchIsLinearInThePage) {
+  for (const std::string unit : {"data:", "\"data:", "=data:", "(data:", "'d\na\nt\na:", " data:x"}) {
+    std::string page;
+    while (page.size() < (std::size_t{1} << 20)) page += unit;
+    const internal::DataUris found = internal::find_data_uris(page, 200);
+    EXPECT_TRUE(found.uris.empty()) << unit;
+    EXPECT_LE(found.steps, 10 * page.size()) << unit;
+  }
+  // A page of URIs whose comma comes only at the end: the one URI a browser sees, found once.
+  std::string page = "<p title=\"";
+  while (page.size() < (std::size_t{1} << 20)) page += "data:";
+  page += ",x\">";
+  const internal::DataUris found = internal::find_data_uris(page, 200);
+  EXPECT_EQ(found.uris.size(), 1u);
+  EXPECT_LE(found.steps, 10 * page.size());
 }
 
 }  // namespace

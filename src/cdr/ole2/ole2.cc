@@ -286,6 +286,12 @@ double rk_number(std::uint32_t rk) {
   return (rk & 1u) != 0 ? v / 100 : v;
 }
 
+// The charset of a Windows code page as the property sets and BIFF5 workbooks name it; what is not
+// Japanese or UTF-8 is read as Western.
+const char* codepage_label(unsigned codepage) {
+  return codepage == 932 ? "cp932" : codepage == 65001 ? "utf-8" : codepage == 20932 || codepage == 51932 ? "euc-jp" : "windows-1252";
+}
+
 // A run of BIFF8 record payloads read as one (SST and its CONTINUE records): a string's characters
 // that cross into the next record start it with a new flags byte (8-bit or UTF-16).
 class BiffCursor {
@@ -366,6 +372,15 @@ void biff_string(std::string_view r, std::size_t at, std::size_t cch_bytes, Utf1
   out.line();
 }
 
+// A BIFF5 (Excel 5.0/95) string at `at` of one record: its byte count (of `cch_bytes`), then its
+// bytes in the workbook's code page — no flags byte, unlike BIFF8's.
+void biff5_string(std::string_view r, std::size_t at, std::size_t cch_bytes, const char* label, Utf16Text& out) {
+  if (at + cch_bytes > r.size()) return;
+  const std::size_t cch = cch_bytes == 1 ? static_cast<unsigned char>(r[at]) : u16(r, at);
+  out.text() += mime::decode_text(r.substr(at + cch_bytes, std::min(cch, r.size() - at - cch_bytes)), label).utf8;
+  out.line();
+}
+
 // The payloads of the CONTINUE records from `at` on, appended to `chunks`; `at` moves past them.
 void continue_records(std::string_view wb, std::size_t& at, std::vector<std::string_view>& chunks) {
   while (at + 4 <= wb.size() && u16(wb, at) == 0x003C) {
@@ -376,11 +391,16 @@ void continue_records(std::string_view wb, std::size_t& at, std::vector<std::str
   }
 }
 
-// The text and numbers of an Excel 97–2003 workbook stream ([MS-XLS]): sheet names, headers and
-// footers, the shared strings, LABEL cells, numbers (NUMBER, RK, MULRK, a formula's cached value),
-// a formula's string result, and the text of text boxes and comments (TXO). `encrypted` is set by
+// The text and numbers of an Excel 5.0–2003 workbook stream ([MS-XLS]): sheet names, headers and
+// footers, the shared strings, LABEL (and BIFF5's RSTRING) cells, numbers (NUMBER, RK, MULRK, a
+// formula's cached value), a formula's string result, and the text of text boxes and comments
+// (TXO). Strings are BIFF8's (a flags byte: 8-bit or UTF-16) or, after a BOF of version 0x0500,
+// BIFF5's (bytes in the CODEPAGE record's code page): read as the other, a BIFF5 string loses its
+// first character to the flags byte and may turn into UTF-16 nonsense. `encrypted` is set by
 // FILEPASS; `cut_short` by a TXO whose text is not all there (its characters are not read then).
 void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& cut_short) {
+  bool biff5 = false;
+  const char* label = codepage_label(1252);
   for (std::size_t at = 0; at + 4 <= wb.size();) {
     const std::uint16_t type = u16(wb, at), len = u16(wb, at + 2);
     const std::size_t data = at + 4;
@@ -391,14 +411,23 @@ void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& c
       case 0x002F:  // FILEPASS
         encrypted = true;
         return;
-      case 0x0085:  // BOUNDSHEET8: the sheet's name
-        biff_string(r, 6, 1, out);
+      case 0x0809:  // BOF: each substream says its BIFF version
+        if (r.size() >= 2) biff5 = u16(r, 0) == 0x0500;
+        break;
+      case 0x0042:  // CODEPAGE: BIFF5's 8-bit strings are in it
+        if (r.size() >= 2) label = codepage_label(u16(r, 0));
+        break;
+      case 0x0085:  // BOUNDSHEET: the sheet's name
+        if (biff5) biff5_string(r, 6, 1, label, out);
+        else biff_string(r, 6, 1, out);
         break;
       case 0x0014:  // HEADER
       case 0x0015:  // FOOTER
       case 0x0204:  // LABEL (row, col, xf, string)
+      case 0x00D6:  // RSTRING: BIFF5's LABEL with formatting runs after its string
       case 0x0207:  // STRING: a formula's text result
-        biff_string(r, type == 0x0204 ? 6 : 0, 2, out);
+        if (biff5) biff5_string(r, type == 0x0204 || type == 0x00D6 ? 6 : 0, type == 0x0014 || type == 0x0015 ? 1 : 2, label, out);
+        else biff_string(r, type == 0x0204 || type == 0x00D6 ? 6 : 0, 2, out);
         break;
       case 0x0203:  // NUMBER
         if (r.size() >= 14) {
@@ -435,6 +464,13 @@ void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& c
         const std::size_t cch = r.size() >= 12 ? u16(r, 10) : 0;
         if (r.size() < 12) cut_short = true;
         if (cch == 0) break;
+        if (biff5) {  // BIFF5: cch bytes in the code page across the CONTINUE records, no flags byte
+          std::string bytes;
+          if (!BiffCursor(std::move(chunks)).bytes(cch, &bytes)) cut_short = true;
+          else out.text() += mime::decode_text(bytes, label).utf8;
+          out.line();
+          break;
+        }
         // Each CONTINUE that holds characters starts with its own flags byte (8-bit or UTF-16).
         BiffCursor c(std::move(chunks));
         std::string flags;
@@ -499,8 +535,7 @@ void property_strings(std::string_view ps, Utf16Text& out) {
       if (vt == 0x1E && n <= ps.size() - off - 8) {  // VT_LPSTR in the code page
         std::string_view raw = ps.substr(off + 8, n);
         while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
-        const char* label = codepage == 932 ? "cp932" : codepage == 65001 ? "utf-8" : codepage == 20932 || codepage == 51932 ? "euc-jp" : "windows-1252";
-        out.text() += mime::decode_text(raw, label).utf8;
+        out.text() += mime::decode_text(raw, codepage_label(codepage)).utf8;
         out.line();
       } else if (vt == 0x1F && n <= (ps.size() - off - 8) / 2) {  // VT_LPWSTR
         for (std::size_t k = 0; k < n; ++k) {
