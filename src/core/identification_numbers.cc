@@ -1,6 +1,7 @@
 #include "core/identification_numbers.h"
 
 #include <algorithm>
+#include <initializer_list>
 
 namespace sanso::numbers {
 
@@ -55,62 +56,174 @@ int digit_at(std::string_view t, std::size_t i, std::size_t& len) {
   return -1;
 }
 
-namespace {
-
-// The separator at text[i] that may stand between two groups of a number, and its length in bytes;
-// 0 when none. Hyphens and spaces as people type them, '_' and '.' as tools and file names write
-// them, and the full-width and Japanese dashes an IME gives for a hyphen: －, ー (the long vowel
-// mark, typed for a dash), ‐ and ―.
-std::size_t separator_at(std::string_view t, std::size_t i) {
-  const char c = t[i];
-  if (c == ' ' || c == '-' || c == '_' || c == '.' || c == '\t') return 1;
-  // The spaces and dashes Japanese text and word processors write: 　 (U+3000, the full-width
-  // space an IME types), the no-break space, －, ー (the long vowel mark, typed for a dash), ‐, ―,
-  // − (U+2212), – and —.
-  for (std::string_view other : {"\xE3\x80\x80", "\xC2\xA0", "\xEF\xBC\x8D", "\xE3\x83\xBC", "\xE2\x80\x90", "\xE2\x80\x95", "\xE2\x88\x92",
-                                 "\xE2\x80\x93", "\xE2\x80\x94"}) {
-    if (t.compare(i, other.size(), other) == 0) return other.size();
-  }
+std::size_t invisible_at(std::string_view t, std::size_t i) {
+  if (i >= t.size()) return 0;
+  const auto byte = [&](std::size_t k) { return i + k < t.size() ? static_cast<unsigned char>(t[i + k]) : 0u; };
+  const unsigned c = byte(0);
+  // C0 and C1 controls but the ones that end a line or a field (tab, line feed, form feed, carriage
+  // return); the soft hyphen (C2 AD).
+  if ((c < 0x20 && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r') || c == 0x7F) return 1;
+  if (c == 0xC2 && ((byte(1) >= 0x80 && byte(1) <= 0x9F) || byte(1) == 0xAD)) return 2;
+  // Zero-width space, non-joiner, joiner and the direction marks (U+200B–U+200F), the word joiner
+  // and invisible operators (U+2060–U+2064), the byte-order mark (U+FEFF).
+  if (c == 0xE2 && byte(1) == 0x80 && byte(2) >= 0x8B && byte(2) <= 0x8F) return 3;
+  if (c == 0xE2 && byte(1) == 0x81 && byte(2) >= 0xA0 && byte(2) <= 0xA4) return 3;
+  if (c == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF) return 3;
   return 0;
 }
 
-// Separators a number has been found split by since before issue #17 (space, hyphen, ‐, －), and
-// the other spaces (full-width, no-break, tab): with these, 12 or 13 digits in any grouping are a
-// number, as they always were.
-bool loose_separator(std::string_view sep) {
-  return sep == " " || sep == "-" || sep == "\t" || sep == "\xE2\x80\x90" || sep == "\xEF\xBC\x8D" || sep == "\xE3\x80\x80" || sep == "\xC2\xA0";
+namespace {
+
+struct SeparatorUnit {
+  std::string_view bytes;
+  bool loose;
+};
+
+// What may stand between two groups of a number. Loose ones (spaces and hyphens as people type
+// them, and the ones they have been found split by since before issue #17): with these, 12 or 13
+// digits in any grouping are a number. The others ('_' and '.' as tools and file names write them,
+// the dashes an IME offers, '/', ',', '・') only in the 4-4-4 and 1-4-4-4 shapes: dates
+// (2026.12.06), addresses (192.168.100.120), amounts (1,234,567) and times are not of that shape.
+constexpr SeparatorUnit kSeparators[] = {
+    {" ", true}, {"-", true}, {"\t", true},
+    {"\xE3\x80\x80", true},  // U+3000 ideographic space, the full-width space an IME types
+    {"\xC2\xA0", true},      // no-break space
+    {"\xE2\x80\x90", true},  // ‐ hyphen
+    {"\xE2\x80\x91", true},  // non-breaking hyphen (Word's Ctrl+Shift+-)
+    {"\xE2\x80\x92", true},  // figure dash
+    {"\xEF\xBC\x8D", true},  // － full-width hyphen-minus
+    {"\xEF\xB9\xA3", true},  // small hyphen-minus
+    {"_", false}, {".", false}, {"/", false}, {",", false},
+    {"\xE3\x83\xBC", false},  // ー the long vowel mark, typed for a dash
+    {"\xEF\xBD\xB0", false},  // ｰ its half-width form
+    {"\xE2\x80\x93", false},  // – en dash
+    {"\xE2\x80\x94", false},  // — em dash
+    {"\xE2\x80\x95", false},  // ― horizontal bar
+    {"\xE2\x88\x92", false},  // − minus sign
+    {"\xE2\x94\x80", false},  // ─ box drawing, offered for a dash
+    {"\xE3\x83\xBB", false},  // ・ katakana middle dot
+    {"\xEF\xBC\x8E", false},  // ． full-width full stop
+};
+
+// The separator at text[i]: up to three units ("1234 - 5678", two spaces), its length in bytes
+// (0 when none) and whether every unit of it is loose.
+std::size_t separator_at(std::string_view t, std::size_t i, bool& loose) {
+  std::size_t length = 0;
+  loose = true;
+  for (int units = 0; units < 3; ++units) {
+    bool matched = false;
+    for (const auto& unit : kSeparators) {
+      if (t.compare(i + length, unit.bytes.size(), unit.bytes) == 0) {
+        length += unit.bytes.size();
+        loose = loose && unit.loose;
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) break;
+  }
+  return length;
 }
 
 struct Group {
-  std::string digits;
-  std::size_t begin = 0, end = 0;  // bytes in the text
-  std::string_view sep;  // the separator before it ("" for the first)
+  std::size_t digits = 0;
+  std::size_t begin = 0, end = 0;  // bytes in the text: its first digit, and past its last
+  std::string_view sep;            // the separator before it ("" for a run's first)
+  bool loose = true;               // that separator is loose
 };
 
-// Groups [from, to) written the way a number is written: one group of 12 or 13 digits, or groups
-// of 4-4-4 (個人番号) or 1-4-4-4 (法人番号: its check digit first) split by one separator, the same
-// each time. Dates (2026.12.06), addresses (192.168.100.120), amounts (1.234.567) and times are
-// not of that shape, so '.', '_' and the dashes make none of them a finding.
-bool written_as_a_number(const std::vector<Group>& g, std::size_t from, std::size_t to) {
-  if (to - from > 4) return false;  // a number has at most four groups
-  if (to - from == 1) return g[from].digits.size() == 12 || g[from].digits.size() == 13;
-  std::vector<std::size_t> sizes;
-  for (std::size_t k = from; k < to; ++k) {
-    if (k > from + 1 && g[k].sep != g[from + 1].sep) return false;
-    sizes.push_back(g[k].digits.size());
+// Reads a run of digit groups, one separator between each two, from a digit. Invisible characters
+// (a zero-width space, a soft hyphen) inside a number are passed over: a reader sees
+// "1234<U+200B>5678<U+200B>9018" as the number it is.
+class RunReader {
+ public:
+  RunReader(std::string_view t, std::size_t start) : t_(t), at_(start) {}
+
+  // The next group of the run; false at the run's end (end() is then past it).
+  bool next(Group& g) {
+    if (done_) return false;
+    g = Group{};
+    if (!first_) {
+      std::size_t p = at_;
+      while (const std::size_t n = invisible_at(t_, p)) p += n;
+      bool loose = true;
+      const std::size_t sep = separator_at(t_, p, loose);
+      std::size_t q = p + sep;
+      while (const std::size_t n = invisible_at(t_, q)) q += n;
+      std::size_t l = 0;
+      if (sep == 0 || digit_at(t_, q, l) < 0) {
+        done_ = true;
+        return false;
+      }
+      g.sep = t_.substr(p, sep);
+      g.loose = loose;
+      at_ = q;
+    }
+    first_ = false;
+    g.begin = at_;
+    while (at_ < t_.size()) {
+      std::size_t l = 0;
+      if (digit_at(t_, at_, l) >= 0) {
+        ++g.digits;
+        at_ += l;
+        g.end = at_;
+        continue;
+      }
+      std::size_t p = at_;
+      while (const std::size_t n = invisible_at(t_, p)) p += n;
+      if (p != at_ && digit_at(t_, p, l) >= 0) {
+        at_ = p;
+        continue;
+      }
+      break;
+    }
+    end_ = at_;
+    return true;
   }
-  return sizes == std::vector<std::size_t>{4, 4, 4} || sizes == std::vector<std::size_t>{1, 4, 4, 4};
+  std::size_t end() const { return end_; }
+
+ private:
+  std::string_view t_;
+  std::size_t at_;
+  std::size_t end_ = 0;
+  bool first_ = true, done_ = false;
+};
+
+// Groups written the way a number is written: one group of 12 or 13 digits; groups of 4-4-4
+// (個人番号) or 1-4-4-4 (法人番号: its check digit first) split by one separator, the same each time;
+// or 12 or 13 digits in any grouping split by loose separators ("12345678 9018").
+bool written_as_a_number(const Group* g, std::size_t count) {
+  if (count == 0 || count > 4) return false;  // a number has at most four groups
+  std::size_t total = 0;
+  bool loose = true;
+  for (std::size_t k = 0; k < count; ++k) {
+    total += g[k].digits;
+    if (k > 0) loose = loose && g[k].loose;
+  }
+  if (count == 1) return total == 12 || total == 13;
+  if (loose && (total == 12 || total == 13)) return true;
+  for (std::size_t k = 2; k < count; ++k) {
+    if (g[k].sep != g[1].sep) return false;
+  }
+  const auto sizes_are = [&](std::initializer_list<std::size_t> sizes) {
+    if (sizes.size() != count) return false;
+    std::size_t k = 0;
+    for (std::size_t s : sizes) {
+      if (g[k++].digits != s) return false;
+    }
+    return true;
+  };
+  return sizes_are({4, 4, 4}) || sizes_are({1, 4, 4, 4});
 }
 
 }  // namespace
 
 std::vector<Span> find(std::string_view t) {
   std::vector<Span> out;
-  // The number in groups [from, to), when it is a valid one.
-  const auto take = [&](const std::vector<Group>& g, std::size_t from, std::size_t to) {
-    std::string digits;
-    for (std::size_t k = from; k < to; ++k) digits += g[k].digits;
-    const std::size_t begin = g[from].begin, length = g[to - 1].end - g[from].begin;
+  // The number in groups g[0, count), when it is a valid one.
+  const auto take = [&](const Group* g, std::size_t count) {
+    const std::size_t begin = g[0].begin, length = g[count - 1].end - g[0].begin;
+    std::string digits = digits_in(t, begin, length);
     if (!(digits.size() == 12 && is_individual_number(digits)) && !(digits.size() == 13 && is_corporate_number(digits))) return false;
     out.push_back({begin, length, std::move(digits)});
     return true;
@@ -122,48 +235,51 @@ std::vector<Span> find(std::string_view t) {
       ++i;
       continue;
     }
-    // A run of digit groups, one separator between each two.
-    std::vector<Group> groups(1);
-    groups.back().begin = i;
-    std::size_t j = i;
-    while (j < t.size()) {
-      std::size_t l = 0;
-      if (const int d = digit_at(t, j, l); d >= 0) {
-        groups.back().digits.push_back(static_cast<char>('0' + d));
-        j += l;
-        groups.back().end = j;
-        continue;
-      }
-      const std::size_t sep = separator_at(t, j);
-      std::size_t l2 = 0;
-      if (sep == 0 || j + sep >= t.size() || digit_at(t, j + sep, l2) < 0) break;
-      groups.push_back({"", j + sep, j + sep, t.substr(j, sep)});
-      j += sep;
-    }
-    std::size_t total = 0;
+    // First the run as a whole: its groups counted, the first few kept (a run that is one number
+    // has at most thirteen). Nothing is kept per group beyond those: a hostile run of millions of
+    // groups (a subject, a file name: outside the sandbox) is read in constant memory.
+    RunReader whole(t, i);
+    Group g;
+    std::vector<Group> first;
+    std::size_t groups = 0, total = 0;
     bool loose = true;
-    for (std::size_t k = 0; k < groups.size(); ++k) {
-      total += groups[k].digits.size();
-      if (k > 0 && !loose_separator(groups[k].sep)) loose = false;
+    while (whole.next(g)) {
+      if (groups < 13) first.push_back(g);
+      if (groups > 0) loose = loose && g.loose;
+      ++groups;
+      total += g.digits;
     }
-    // The whole run is the number (as before issue #17, and in the new spellings when written as
-    // one); else a number written as one inside a longer run ("2026_123456789018",
-    // "No.1 1234.5678.9018"), the first that is valid from each place.
-    if ((total == 12 || total == 13) && (loose || written_as_a_number(groups, 0, groups.size())) && take(groups, 0, groups.size())) {
-      i = j;
+    const std::size_t run_end = whole.end();
+    // The whole run is the number (as before issue #17, and in the new spellings when written as one).
+    if ((total == 12 || total == 13) && (loose || written_as_a_number(first.data(), groups)) && take(first.data(), groups)) {
+      i = run_end;
       continue;
     }
-    // At most four groups from each place: a run of thousands of groups is read in linear time
-    // (every sub-range of it was tried before — minutes for a few kilobytes of "1 1 1 …"). Every
-    // place is tried, also inside a number already taken: in "2018.1234.5678.9018" both
-    // 201812345678 and 123456789018 are valid, and the one written second is as much a number as
-    // the first (the masking covers both).
-    for (std::size_t from = 0; from < groups.size() && groups.size() > 1; ++from) {
-      for (std::size_t to = from + 1; to <= std::min(groups.size(), from + 4); ++to) {
-        if (!(from == 0 && to == groups.size()) && written_as_a_number(groups, from, to) && take(groups, from, to)) break;
+    // Else a number written as one inside a longer run ("2026_123456789018", "No.1 1234.5678.9018"):
+    // at most four groups from each place, in linear time (every sub-range of a run was tried
+    // before: minutes for a few kilobytes of "1 1 1 …"). Every place is tried, also inside a number
+    // already taken: in "2018.1234.5678.9018" both 201812345678 and 123456789018 are valid, and the
+    // one written second is as much a number as the first (the masking covers both).
+    if (groups > 1) {
+      RunReader again(t, i);
+      Group window[4];
+      std::size_t filled = 0, from = 0;
+      bool more = true;
+      while (true) {
+        while (more && filled < 4) {
+          more = again.next(window[filled]);
+          if (more) ++filled;
+        }
+        if (filled == 0) break;
+        for (std::size_t count = 1; count <= filled; ++count) {
+          if (!(from == 0 && count == groups) && written_as_a_number(window, count) && take(window, count)) break;
+        }
+        for (std::size_t k = 1; k < filled; ++k) window[k - 1] = window[k];
+        --filled;
+        ++from;
       }
     }
-    i = j;
+    i = run_end;
   }
   return out;
 }

@@ -91,12 +91,13 @@ bool is_separator_at(std::string_view t, std::size_t i, std::size_t& len) {
     len = 1;
     return true;
   }
-  // Full-width hyphen-minus U+FF0D (EF BC 8D), ideographic space U+3000 (E3 80 80), hyphen U+2010 and
-  // dashes U+2012..U+2015 (E2 80 90, 92..95), minus sign U+2212 (E2 88 92).
+  // Full-width hyphen-minus U+FF0D (EF BC 8D), small hyphen-minus U+FE63 (EF B9 A3), ideographic
+  // space U+3000 (E3 80 80), hyphens and dashes U+2010..U+2015 (E2 80 90..95), minus sign U+2212
+  // (E2 88 92).
   auto at = [&](std::size_t k) { return static_cast<unsigned char>(t[i + k]); };
   if (i + 2 < t.size()) {
-    if ((at(0) == 0xEF && at(1) == 0xBC && at(2) == 0x8D) || (at(0) == 0xE3 && at(1) == 0x80 && at(2) == 0x80) ||
-        (at(0) == 0xE2 && at(1) == 0x80 && (at(2) == 0x90 || (at(2) >= 0x92 && at(2) <= 0x95))) ||
+    if ((at(0) == 0xEF && at(1) == 0xBC && at(2) == 0x8D) || (at(0) == 0xEF && at(1) == 0xB9 && at(2) == 0xA3) ||
+        (at(0) == 0xE3 && at(1) == 0x80 && at(2) == 0x80) || (at(0) == 0xE2 && at(1) == 0x80 && at(2) >= 0x90 && at(2) <= 0x95) ||
         (at(0) == 0xE2 && at(1) == 0x88 && at(2) == 0x92)) {
       len = 3;
       return true;
@@ -213,19 +214,31 @@ std::string redact(std::string_view text) {
       ++i;
       continue;
     }
-    // The longest run of digits with single separators between them.
+    // The longest run of digits with single separators between them; invisible characters
+    // between them passed over, as a reader passes over them.
     std::size_t j = i, end = i, digits = 0;
+    bool after_digit = false;
     while (true) {
       std::size_t dl = 0, sl = 0;
       if (is_digit_at(text, j, dl)) {
         ++digits;
         j += dl;
         end = j;
+        after_digit = true;
         continue;
       }
-      if (j == end && is_separator_at(text, j, sl) && is_digit_at(text, j + sl, dl)) {
-        j += sl;
+      if (const std::size_t n = numbers::invisible_at(text, j); n > 0) {
+        j += n;
         continue;
+      }
+      if (after_digit && is_separator_at(text, j, sl)) {
+        std::size_t p = j + sl;
+        while (const std::size_t n = numbers::invisible_at(text, p)) p += n;
+        if (is_digit_at(text, p, dl)) {
+          j = p;
+          after_digit = false;
+          continue;
+        }
       }
       break;
     }

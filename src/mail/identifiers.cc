@@ -17,6 +17,17 @@ std::vector<NumberMatch> find_identification_numbers(std::string_view text) {
   for (const auto& n : numbers::find(text)) {
     out.push_back({n.digits.size() == 12 ? NumberKind::kIndividual : NumberKind::kCorporate, mask(n.digits), n.offset, n.length});
   }
+  // Numbers that overlap share one mask, the span's: each of "2018.1234.5678.9018"'s two masked
+  // on its own would show ********5678 and ********9018 — together, eight digits of the second.
+  for (std::size_t k = 0; k < out.size();) {
+    std::size_t end = out[k].offset + out[k].length, last = k + 1;
+    while (last < out.size() && out[last].offset < end) end = std::max(end, out[last].offset + out[last].length), ++last;
+    if (last > k + 1) {
+      const std::string shared = mask(numbers::digits_in(text, out[k].offset, end - out[k].offset));
+      for (std::size_t m = k; m < last; ++m) out[m].masked = shared;
+    }
+    k = last;
+  }
   return out;
 }
 

@@ -42,10 +42,26 @@ bool is_der_time(std::string_view v, bool generalized) {
   return std::all_of(rest.begin() + 1, rest.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// An INTEGER's value in decimal: a certificate serial (or any integer a sender fills) whose value is
-// a 個人番号 shows it only in this form — its bytes are binary. Two's complement, as DER writes it.
-std::string integer_in_decimal(std::string_view content) {
+// An INTEGER's value as viewers show it: in decimal — a certificate serial (or any integer a sender
+// fills) whose value is a 個人番号 shows it only in this form, its bytes being binary — and, when
+// every hexadecimal digit of it is a decimal one, in hexadecimal ("12 34 56 78 90 18" is shown as
+// 123456789018; random serials almost never are all such digits). Two's complement, as DER writes
+// it; padding a sender added in front (the walk does not insist on the shortest form) is dropped
+// before the size is judged.
+std::string integer_as_shown(std::string_view content) {
+  while (content.size() > 1 && (content[0] == '\0' || content[0] == '\xFF') && (content[0] & 0x80) == (content[1] & 0x80)) content.remove_prefix(1);
   if (content.empty() || content.size() > 64) return {};
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string hex;
+  for (char c : content) {
+    const auto b = static_cast<unsigned char>(c);
+    if ((b >> 4) > 9 || (b & 0xF) > 9) {
+      hex.clear();
+      break;
+    }
+    hex += kHex[b >> 4];
+    hex += kHex[b & 0xF];
+  }
   std::string magnitude(content);
   const bool negative = (static_cast<unsigned char>(magnitude.front()) & 0x80) != 0;
   if (negative) {
@@ -60,14 +76,14 @@ std::string integer_in_decimal(std::string_view content) {
   if (text == nullptr) return {};
   std::string decimal = (negative ? "-" : "") + std::string(text);
   OPENSSL_free(text);
-  return decimal;
+  return hex.empty() ? decimal : decimal + "\n" + hex;
 }
 
 // Every string in DER `der` appended to `out`, one a line: the character strings of names and
 // attributes, context-specific primitives (an e-mail address or URI of a certificate's names) and
 // octet strings — an extension's value or an attribute is DER again, read as such when it parses,
 // else its bytes read as text; integers, bit strings, object identifiers and anything else as their
-// bytes (nothing verifies them), integers in decimal too. Not read: times in their own syntax (a
+// bytes (nothing verifies them), integers as viewers show them too. Not read: times in their own syntax (a
 // UTCTime is 12 digits: 261206153031Z). False when `der` is not well-formed DER.
 bool strings_of(const unsigned char* der, long size, int depth, std::string& out) {
   if (depth > kMostDerDepth) return false;
@@ -120,7 +136,7 @@ bool strings_of(const unsigned char* der, long size, int depth, std::string& out
           // verified here), so their bytes are read as text too — random bytes almost never spell a
           // 12-digit number, and digits put there on purpose are found.
           out.append(content).push_back('\n');
-          if (tag == V_ASN1_INTEGER || tag == V_ASN1_ENUMERATED) out.append(integer_in_decimal(content)).push_back('\n');
+          if (tag == V_ASN1_INTEGER || tag == V_ASN1_ENUMERATED) out.append(integer_as_shown(content)).push_back('\n');
           break;
       }
     } else {

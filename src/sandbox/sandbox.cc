@@ -26,6 +26,7 @@
 
 #include "core/io.h"
 #include "metrics/metrics.h"
+#include "sandbox/internal/answer.h"
 
 namespace sanso::sandbox {
 namespace {
@@ -112,18 +113,6 @@ std::string answer(const Work& work, std::string_view input) {
   } catch (const std::exception& e) {
     return std::string("E") + "sandbox.exception" + std::string(1, '\0') + std::string(1, '\0') + e.what();
   }
-}
-
-// The answer as a Result for the caller: its status byte and the rest. The rest is taken, not
-// copied: a rebuilt file can be as large as the limit allows, and it is the value handed on.
-Result<std::string> decode_answer(char status, std::string rest) {
-  if (status == 'V') return rest;
-  if (status != 'E') return make_error("sandbox.crash", "", "the parser's answer was malformed");
-  const std::string_view text(rest);
-  auto a = text.find('\0');
-  auto b = a == std::string_view::npos ? a : text.find('\0', a + 1);
-  if (b == std::string_view::npos) return make_error("sandbox.crash", "", "the parser's answer was malformed");
-  return make_error(std::string(text.substr(0, a)), std::string(text.substr(a + 1, b - a - 1)), std::string(text.substr(b + 1)));
 }
 
 // What the service's /metrics says of its sandbox: a parser the filter stopped is an attack or a
@@ -307,7 +296,8 @@ Result<std::string> run(const Work& work, std::string_view input, const Limits& 
   if (WIFSIGNALED(status) || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.empty()) return exit_error(status);
   const char answer_status = out[0];
   out.erase(0, 1);
-  return decode_answer(answer_status, std::move(out));
+  bool malformed = false;  // the process is gone either way
+  return internal::decode_answer(answer_status, std::move(out), malformed);
 }
 
 // --- the pool ------------------------------------------------------------------------------
@@ -692,8 +682,10 @@ Result<std::string> WorkerPool::run(std::string_view input) {
     if (timed_out) return make_error("sandbox.timeout", "", "the parser did not finish within " + std::to_string(st.task.limits.timeout.count()) + " ms");
     return exit_error(status);
   }
-  release(false, nullptr);
-  return decode_answer(answer_status, std::move(out));
+  bool malformed = false;
+  Result<std::string> answer = internal::decode_answer(answer_status, std::move(out), malformed);
+  release(malformed, nullptr);  // a worker that wrote what ours never write gets no further job
+  return answer;
 }
 
 Result<std::string> ForkPerJob::run(std::string_view input) {
@@ -713,3 +705,20 @@ Result<std::unique_ptr<Executor>> start(Task task, const Launch& launch) {
 }
 
 }  // namespace sanso::sandbox
+
+namespace sanso::sandbox::internal {
+
+Result<std::string> decode_answer(char status, std::string rest, bool& malformed) {
+  malformed = false;
+  if (status == 'V') return rest;
+  const std::string_view text(rest);
+  const auto a = text.find('\0');
+  const auto b = a == std::string_view::npos ? a : text.find('\0', a + 1);
+  if (status != 'E' || b == std::string_view::npos) {
+    malformed = true;
+    return make_error("sandbox.crash", "", "the parser's answer was malformed");
+  }
+  return make_error(std::string(text.substr(0, a)), std::string(text.substr(a + 1, b - a - 1)), std::string(text.substr(b + 1)));
+}
+
+}  // namespace sanso::sandbox::internal

@@ -44,7 +44,10 @@ TEST(LogRedact, LeavesShorterLongerAndEmbeddedNumbersAsTheyAre) {
   EXPECT_EQ(redact("12345678901234"), "12345678901234") << "14 digits";
   EXPECT_EQ(redact("sha256 a123456789012b"), "sha256 a123456789012b") << "inside a hash";
   EXPECT_EQ(redact("x123456789012"), "x123456789012");
-  EXPECT_EQ(redact("1234--5678-9018"), "1234--5678-9018") << "two separators in a row end the number";
+  // Two separators in a row no longer end a number the outgoing check reads (review21a): a valid
+  // one is masked; the log's own rule for any 12 or 13 digits still wants one separator.
+  EXPECT_EQ(redact("1234--5678-9018"), "************");
+  EXPECT_EQ(redact("1234--5678-9017"), "1234--5678-9017");
   // review20b 13: whatever the outgoing check finds, no log line shows — the spellings of file
   // names and tools ('_', '.', Japanese dashes in the 4-4-4 shape), after a letter, overlapping.
   EXPECT_EQ(redact("transfer t1: 山田_1234.5678.9018.txt failed"), "transfer t1: 山田_************.txt failed");
@@ -53,6 +56,11 @@ TEST(LogRedact, LeavesShorterLongerAndEmbeddedNumbersAsTheyAre) {
   EXPECT_EQ(redact("1234ー5678ー9018"), "************");
   EXPECT_EQ(redact("No 2018.1234.5678.9018 x"), "No **************** x");
   EXPECT_EQ(redact("client 192.168.100.120 at 2026.12.06"), "client 192.168.100.120 at 2026.12.06");
+  // review21a: invisible characters between the digits hide nothing (the log shows them as <U+200B>
+  // after masking, so a number left whole would be read there).
+  EXPECT_EQ(redact("1234\u200B5678\u200B9018"), "************");
+  EXPECT_EQ(redact("番号 1234\u00AD5678\u00AD9017 です"), "番号 ************ です") << "not valid, standing apart: masked all the same";
+  EXPECT_EQ(redact("1234\u20115678\u20119017"), "************") << "the non-breaking hyphen";
 }
 
 TEST(LogLine, FollowsRfc5424WithFieldsEscapedAndSecretsRedacted) {

@@ -113,11 +113,42 @@ TEST(Identifiers, ANumberOverlappingAnotherValidOneIsFoundAndBothAreMasked) {
   ASSERT_TRUE(is_individual_number("201812345678"));
   const auto m = find_identification_numbers("整理番号 2018.1234.5678.9018 です");
   ASSERT_EQ(m.size(), 2u);
-  EXPECT_EQ(m[0].masked, "********5678");
-  EXPECT_EQ(m[1].masked, "********9018");
+  EXPECT_EQ(m[0].masked, "************9018") << "one mask for the two: apart they would show eight digits of the second";
+  EXPECT_EQ(m[1].masked, "************9018");
   EXPECT_EQ(mask_identification_numbers("整理番号 2018.1234.5678.9018 です"), "整理番号 ************9018 です");
   // Apart, each keeps its own mask.
   EXPECT_EQ(mask_identification_numbers("1234 5678 9018 と 2018 1234 5678"), "********9018 と ********5678");
+}
+
+}  // namespace
+}  // namespace sanso::mail
+
+namespace sanso::mail {
+namespace {
+
+// review21a: the spellings a reader sees as a number — invisible characters between the digits,
+// the other hyphens and dashes, separators of more than one character, mixed ones in the 4-4-4
+// shape, a grouping of loose separators other than 4-4-4 — are found; what is not a number's shape
+// still is not.
+TEST(Identifiers, NumbersSpelledWithInvisibleCharactersAndOtherSeparatorsAreFound) {
+  for (const std::string written : {"1234\u200B5678\u200B9018", "1234\u00AD5678\u00AD9018", "12\u200C3456\u200D789018", "123456\uFEFF789018",
+                                    "1234\u20605678\u20609018", "1234\u20115678\u20119018", "1234\u20125678\u20129018", "1234\uFE635678\uFE639018",
+                                    "1234\uFF705678\uFF709018", "1234\u25005678\u25009018", "1234\u30FB5678\u30FB9018", "1234/5678/9018",
+                                    "1234,5678,9018", "1234\uFF0E5678\uFF0E9018", "1234 - 5678 - 9018", "1234  5678  9018", "1234-\u200B5678-9018"}) {
+    const auto m = find_identification_numbers(written);
+    ASSERT_EQ(m.size(), 1u) << written;
+    EXPECT_EQ(m[0].masked, "********9018") << written;
+    EXPECT_EQ(mask_identification_numbers("x " + written + " y"), "x ********9018 y") << written;
+  }
+  EXPECT_EQ(mask_identification_numbers("No.5 12345678 9018"), "No.5 ********9018") << "12 digits in another grouping, split by spaces";
+  for (const std::string ordinary : {"2026/12/06", "1,234,567", "192.168.100.120", "1234\n5678\n9018", "12.34.56.78.90.18", "1234.5678-9018"}) {
+    EXPECT_TRUE(find_identification_numbers(ordinary).empty()) << ordinary;
+  }
+  // A run of millions of groups is read in constant memory and linear time (it once kept a string
+  // a group).
+  std::string groups;
+  for (int i = 0; i < 500000; ++i) groups += "1\u200B ";
+  EXPECT_TRUE(find_identification_numbers(groups).empty());
 }
 
 }  // namespace

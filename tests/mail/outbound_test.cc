@@ -739,6 +739,11 @@ TEST(OutboundLeaves, DetachedSignaturesAreReadAndAnythingElseInThemCannotBeCheck
   const std::string valued = internal::sign_pkcs7(body, "山田 太郎", true, std::string("\x1c\xbe\x99\x1a\x1a", 5));
   ASSERT_FALSE(valued.empty());
   EXPECT_EQ(wheres(smime(valued)), Wheres{"smime.p7s"}) << "a serial whose value is a number";
+  // review21a: viewers show a serial in hexadecimal; one whose every hex digit is a decimal one
+  // (12 34 56 78 90 18) reads as the number there.
+  const std::string bcd = internal::sign_pkcs7(body, "山田 太郎", true, std::string("\x12\x34\x56\x78\x90\x18", 6));
+  ASSERT_FALSE(bcd.empty());
+  EXPECT_EQ(wheres(smime(bcd)), Wheres{"smime.p7s"}) << "a serial shown as the number in hexadecimal";
   const OutboundScan inside = smime(internal::sign_pkcs7("山田,123456789018\r\n", "山田 太郎", false));
   ASSERT_EQ(inside.unchecked.size(), 1u) << unchecked_list(inside);
   EXPECT_EQ(inside.unchecked[0].where, "smime.p7s");

@@ -87,3 +87,18 @@ TEST(HtmlText, HostileMarkupNeverBreaksIt) {
 
 }  // namespace
 }  // namespace sanso::mime
+
+namespace sanso::mime {
+namespace {
+
+// A reference ends within ten characters of its '&'; a page of '&' without a ';' (4 MiB here) is
+// read once, not searched to its end from every '&' (quadratic: hours for the outgoing check).
+TEST(HtmlText, CharacterReferencesAreDecodedAndAPageOfAmpersandsIsReadOnce) {
+  EXPECT_EQ(decode_character_references("&#49;&#x32;3&amp;&lt;x&gt; &unknown; &#0; &#12345678901;"), "123&<x> &unknown; &#0; &#12345678901;");
+  EXPECT_EQ(decode_character_references("a&amp"), "a&amp") << "no ';' within reach";
+  const std::string ampersands(4u << 20, '&');
+  EXPECT_EQ(decode_character_references(ampersands + "&#49;"), ampersands + "1");
+}
+
+}  // namespace
+}  // namespace sanso::mime

@@ -1,4 +1,5 @@
 #include "sandbox/sandbox.h"
+#include "sandbox/internal/answer.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -511,6 +512,38 @@ TEST_P(ExecutorContract, AForbiddenSystemCallKillsTheJob) {
 INSTANTIATE_TEST_SUITE_P(Sandbox, ExecutorContract,
                          ::testing::Values(ExecutorKind{"ForkPerJob", Launch::fork_per_job()}, ExecutorKind{"WorkerPool", Launch::pool(1)}),
                          [](const ::testing::TestParamInfo<ExecutorKind>& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace sanso::sandbox
+
+namespace sanso::sandbox {
+namespace {
+
+// review21a: what a worker of ours never writes — an unknown status byte, an error without its three
+// parts — is a crash, and marks the worker as not to be trusted with another job; a value is handed
+// on as it came, an empty one too.
+TEST(SandboxAnswer, AnAnswerNoWorkerOfOursWritesIsACrashAndMarksItsWorker) {
+  bool malformed = true;
+  auto value = internal::decode_answer('V', std::string("rebuilt\0bytes", 13), malformed);
+  ASSERT_TRUE(value);
+  EXPECT_EQ(*value, std::string("rebuilt\0bytes", 13));
+  EXPECT_FALSE(malformed);
+  auto empty = internal::decode_answer('V', "", malformed);
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(*empty, "");
+  auto error = internal::decode_answer('E', std::string("cdr.limit\0page 3\0too many pixels", 32), malformed);
+  ASSERT_FALSE(error);
+  EXPECT_FALSE(malformed);
+  EXPECT_EQ(error.error().code, "cdr.limit");
+  EXPECT_EQ(error.error().where, "page 3");
+  EXPECT_EQ(error.error().message, "too many pixels");
+  for (const auto& [status, rest] : std::vector<std::pair<char, std::string>>{{'X', "anything"}, {'E', "no parts"}, {'E', std::string("one\0part", 8)}, {'\0', ""}}) {
+    auto bad = internal::decode_answer(status, rest, malformed);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, "sandbox.crash");
+    EXPECT_TRUE(malformed) << "status " << static_cast<int>(status);
+  }
+}
 
 }  // namespace
 }  // namespace sanso::sandbox

@@ -3,6 +3,7 @@
 // chunk at all.
 #include <png.h>
 
+#include <bit>
 #include <csetjmp>
 #include <cstring>
 
@@ -79,7 +80,7 @@ bool decode(Io& io, std::uint64_t max_pixels, bool keep_16, Picture& picture, st
   const int bits = keep_16 && png_get_bit_depth(png, info) == 16 ? 16 : 8;
   png_set_expand(png);
   if (bits == 8) png_set_scale_16(png);
-  else png_set_swap(png);  // samples in the host's order, as lcms and the encoder take them
+  else if constexpr (std::endian::native == std::endian::little) png_set_swap(png);  // samples in the host's order, as lcms and the encoder take them
   png_set_interlace_handling(png);
   png_read_update_info(png, info);
   const int channels = png_get_channels(png, info);
@@ -122,7 +123,9 @@ bool encode(Io& io, const Picture& picture) {
   png_set_IHDR(png, info, picture.width, picture.height, picture.bits, kTypes[picture.channels], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
-  if (picture.bits == 16) png_set_swap(png);
+  if constexpr (std::endian::native == std::endian::little) {
+    if (picture.bits == 16) png_set_swap(png);
+  }
   io.rows.resize(picture.height);
   const std::size_t stride = static_cast<std::size_t>(picture.width) * static_cast<std::size_t>(picture.channels) * static_cast<std::size_t>(picture.bits / 8);
   for (std::uint32_t y = 0; y < picture.height; ++y) io.rows[y] = const_cast<png_bytep>(picture.pixels.data() + y * stride);
