@@ -126,11 +126,15 @@ SANSO_HOT std::optional<std::uint64_t> parse_bytes(std::string_view text, const 
 
 // Dotted-quad IPv4 as policy::parse_ipv4 reads it (four decimal octets up to 255, no leading
 // zeros, nothing else), here where it can be inlined: at most three digits an octet, unrolled.
+// `kTerminated`: the caller knows that the byte at the text's end may be read and is neither a
+// digit nor a dot (a Zeek column's separator): the reader then stops there by itself and needs no
+// check of the end before each byte (two addresses a line; the end was checked before every byte).
+template <bool kTerminated = false>
 SANSO_HOT bool parse_ipv4_inline(std::string_view text, std::uint32_t& out) {
   const char* p = text.data();
   const char* const end = p + text.size();
   std::uint32_t v = 0;
-  auto digit = [&](const char* at) { return at < end && static_cast<unsigned>(*at - '0') <= 9; };
+  auto digit = [&](const char* at) { return (kTerminated || at < end) && static_cast<unsigned>(*at - '0') <= 9; };
   for (int octet = 0; octet < 4; ++octet) {
     if (!digit(p)) return false;
     std::uint32_t n = static_cast<std::uint32_t>(*p++ - '0');
@@ -144,7 +148,7 @@ SANSO_HOT bool parse_ipv4_inline(std::string_view text, std::uint32_t& out) {
     }
     v = (v << 8) | n;
     if (octet < 3) {
-      if (p >= end || *p != '.') return false;
+      if ((!kTerminated && p >= end) || *p != '.') return false;
       ++p;
     }
   }
@@ -154,8 +158,9 @@ SANSO_HOT bool parse_ipv4_inline(std::string_view text, std::uint32_t& out) {
 }
 
 // IPv4 by hand (the common case), anything else through parse_ip.
+template <bool kTerminated = false>
 SANSO_HOT std::optional<Address128> parse_address(std::string_view text) {
-  if (std::uint32_t v4 = 0; parse_ipv4_inline(text, v4)) return ipv4_mapped(v4);
+  if (std::uint32_t v4 = 0; parse_ipv4_inline<kTerminated>(text, v4)) return ipv4_mapped(v4);
   if (text.find(':') == std::string_view::npos) return std::nullopt;
   if (auto ip = parse_ip(text)) return ip->value;
   return std::nullopt;
@@ -170,7 +175,12 @@ SANSO_HOT std::optional<std::int64_t> parse_epoch(std::string_view text, const c
   const std::string_view whole = text.substr(0, dot);
   if (dot != std::string_view::npos) {
     const std::string_view frac = text.substr(dot + 1);
-    if (frac.size() > 9 || !all_digits(frac)) return std::nullopt;
+    if (frac.empty() || frac.size() > 9) return std::nullopt;
+    // Zeek writes six digits: checked with one eight-byte load where the caller's memory allows.
+    std::uint64_t ignored = 0;
+    const bool digits = frac.size() <= 8 && readable_end != nullptr && readable_end - frac.data() >= 8 ? parse_few_digits(frac.data(), frac.size(), ignored)
+                                                                                                     : all_digits(frac);
+    if (!digits) return std::nullopt;
   }
   auto v = parse_uint(whole, 253402300799, readable_end);  // 9999-12-31T23:59:59Z
   if (!v) return std::nullopt;
@@ -195,58 +205,65 @@ class ZeekTsvParser final : public FlowParser {
     if (line.empty()) return kSkipped;
     if (line.front() == '#') return header(line);
     if (!have_fields_) return malformed("a data line before the #fields header");
-    std::array<std::string_view, kWanted> got{};
-    std::size_t field = 0;
-    // Hand-rolled split: only up to the last column we need, no allocation.
-    const char* field_start = line.data();
-    const char* const end = line.data() + line.size();
-    auto take = [&](const char* stop) {
-      const int slot = slot_of_[field];
-      if (slot >= 0) got[slot] = std::string_view(field_start, static_cast<std::size_t>(stop - field_start));
-      ++field;
-      field_start = stop + 1;
-    };
-    const char* search = field_start;
+    // Hand-rolled split, only up to the last column we need, no allocation: where each column
+    // ends (the offset of its separator, or of the line's end), kept for every separator without
+    // asking which column it closes (half the split's instructions went to that question); the
+    // columns wanted are read from it afterwards. bounds[0] is -1, so that column i is
+    // (bounds[i], bounds[i + 1]) for the first column too.
+    std::ptrdiff_t* const bounds = bounds_.data();
+    const char* const begin = line.data();
+    const char* const end = begin + line.size();
+    std::size_t found = 1;  // bounds recorded; columns split: found - 1
+    const std::size_t wanted = last_needed_ + 2;
+    const char* search = begin;
 #if defined(__SSE2__)
     // Sixteen bytes at a time: every separator of a block from one compare (a call to memchr
-    // per column was a tenth of the scan).
+    // per column was a tenth of the scan). A block may record up to 15 columns past the last
+    // needed one: bounds_ has room for them.
     const __m128i needle = _mm_set1_epi8(separator_);
-    while (field <= last_needed_ && end - search >= 16) {
+    while (found < wanted && end - search >= 16) {
       auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(search)), needle)));
-      while (mask != 0 && field <= last_needed_) {
-        take(search + __builtin_ctz(mask));
+      const std::ptrdiff_t at = search - begin;
+      while (mask != 0) {
+        bounds[found++] = at + __builtin_ctz(mask);
         mask &= mask - 1;
       }
       search += 16;
     }
-    search = std::max(search, field_start);
 #endif
-    while (field <= last_needed_) {
+    while (found < wanted) {
       const auto* sep = static_cast<const char*>(std::memchr(search, separator_, static_cast<std::size_t>(end - search)));
-      if (sep == nullptr) {
-        take(end);
-        break;
-      }
-      take(sep);
-      search = field_start;
+      bounds[found++] = (sep == nullptr ? end : sep) - begin;
+      if (sep == nullptr) break;
+      search = sep + 1;
     }
-    if (field <= last_needed_) return malformed("fewer columns than the #fields header names");
+    if (found < wanted) return malformed("fewer columns than the #fields header names");
+    auto column = [&](Slot slot) SANSO_HOT_LAMBDA {
+      const std::size_t c = column_of_[slot];
+      return std::string_view(begin + bounds[c] + 1, static_cast<std::size_t>(bounds[c + 1] - bounds[c] - 1));
+    };
     // Numbers may be read eight bytes at a time up to the line's end.
-    auto ts = parse_epoch(got[kTs], end);
+    auto ts = parse_epoch(column(kTs), end);
     if (!ts) return malformed("ts is not a Unix time");
-    auto src = parse_address(got[kSrc]);
-    auto dst = parse_address(got[kDst]);
+    // An address column that ends at a separator (not at the line's end) is read to its
+    // separator without checking the end at every byte, when the separator can end no number.
+    auto address = [&](Slot slot) SANSO_HOT_LAMBDA {
+      const bool terminated = terminated_addresses_ && begin + bounds[column_of_[slot] + 1] != end;
+      return terminated ? parse_address<true>(column(slot)) : parse_address(column(slot));
+    };
+    auto src = address(kSrc);
+    auto dst = address(kDst);
     if (!src || !dst) return malformed("id.orig_h or id.resp_h is not an IP address");
-    auto sport = parse_port(got[kSport], end);
-    auto dport = parse_port(got[kDport], end);
+    auto sport = parse_port(column(kSport), end);
+    auto dport = parse_port(column(kDport), end);
     if (!sport || !dport) return malformed("id.orig_p or id.resp_p is not a port");
-    const std::string_view proto = got[kProto];
+    const std::string_view proto = column(kProto);
     // Three bytes compared inline (a call to memcmp per line otherwise).
     const bool three = proto.size() == 3;
     out.proto = three && proto[0] == 't' && proto[1] == 'c' && proto[2] == 'p'   ? kProtoTcp
                 : three && proto[0] == 'u' && proto[1] == 'd' && proto[2] == 'p' ? kProtoUdp
                                                                                   : parse_protocol(proto);
-    auto bytes = slot_of_bytes_ ? parse_bytes(got[kBytes], end) : std::optional<std::uint64_t>{0};
+    auto bytes = slot_of_bytes_ ? parse_bytes(column(kBytes), end) : std::optional<std::uint64_t>{0};
     if (!bytes) return malformed("orig_bytes is not a number");
     out.time = *ts;
     out.src = *src;
@@ -275,12 +292,13 @@ class ZeekTsvParser final : public FlowParser {
       } else {
         return malformed("#separator is not a \\xNN byte");
       }
+      terminated_addresses_ = static_cast<unsigned>(separator_ - '0') > 9 && separator_ != '.';
       return kSkipped;
     }
     if (!line.starts_with("#fields")) return kSkipped;  // #path, #types, #open, #close, ...
-    slot_of_.clear();
     have_fields_ = false;
     slot_of_bytes_ = false;
+    column_of_ = {};
     std::array<bool, kWanted> seen{};
     std::size_t field = 0, start = 8;
     if (line.size() < 8 || line[7] != separator_) return malformed("#fields without columns");
@@ -298,31 +316,33 @@ class ZeekTsvParser final : public FlowParser {
         if (slot >= 0 && seen[slot]) slot = -1;  // a repeated name: the first one counts
         if (slot >= 0) {
           seen[slot] = true;
-          last_needed_ = field;
+          column_of_[slot] = field;
         }
-        slot_of_.push_back(slot);
         ++field;
         start = i + 1;
-        if (slot_of_.size() > 4096) return malformed("#fields names more than 4096 columns");
+        if (field > 4096) return malformed("#fields names more than 4096 columns");
       }
     }
     for (int s = kTs; s < kBytes; ++s) {
       if (!seen[s]) return malformed("#fields lacks one of ts, id.orig_h, id.orig_p, id.resp_h, id.resp_p, proto");
     }
     slot_of_bytes_ = seen[kBytes];
-    last_needed_ = 0;
-    for (std::size_t i = 0; i < slot_of_.size(); ++i) {
-      if (slot_of_[i] >= 0) last_needed_ = i;
-    }
+    last_needed_ = *std::max_element(column_of_.begin(), column_of_.end());  // an absent orig_bytes is column 0, read and not used
+    bounds_.assign(last_needed_ + 18, -1);
     have_fields_ = true;
     return kSkipped;
   }
 
   char separator_ = '\t';
+  // The separator is neither a digit nor a dot: an address column's end needs no check of its own.
+  bool terminated_addresses_ = true;
   bool have_fields_ = false;
   bool slot_of_bytes_ = false;
-  std::vector<int> slot_of_;  // per column: its slot, or -1
+  std::array<std::size_t, kWanted> column_of_{};  // per slot: its column
   std::size_t last_needed_ = 0;
+  // Per line: -1, then the offset where each column up to last_needed_ ends, and room for a
+  // block's worth past it.
+  std::vector<std::ptrdiff_t> bounds_;
 };
 
 // ---- A flat JSON object, scanned without building it ---------------------------------------

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 
 #include "monitor_fixtures.h"
@@ -49,13 +51,18 @@ TEST(MonitorParsers, ZeekTsv) {
 }
 
 // The scan's own IPv4 reading accepts exactly what policy::parse_ip accepts, as the same address.
+// An address column that ends at its separator is read without a check of the end before every
+// byte; one that ends the line (id.orig_h last, below) is read with them: both as the policy reads.
 TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
   auto parser = FlowParser::make(Format::kZeek, ParserContext{});
+  auto at_end = FlowParser::make(Format::kZeek, ParserContext{});
   Flow f;
   ASSERT_EQ(parser->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto", f).verdict, Verdict::kSkip);
+  ASSERT_EQ(at_end->parse("#fields\tts\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tid.orig_h", f).verdict, Verdict::kSkip);
   std::vector<std::string> texts = {"0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.", ".1.2.3", "1..2.3", "01.2.3.4", "1.2.3.04", "10.0.0.0",
                                     "1.2.3.400", "1.2.3.4x", "1.2.3.4 ", " 1.2.3.4", "1234.1.1.1", "99.199.249.255", "300.300.300.300", "1.2.3.-4", "1.2.3.+4",
-                                    "::ffff:1.2.3.4", "2001:db8::1", "", "1.2.3.4/24", "0.00.0.0", "9.9.9.9"};
+                                    "::ffff:1.2.3.4", "2001:db8::1", "", "1.2.3.4/24", "0.00.0.0", "9.9.9.9", "1.2.3.4\r", "1", "1.", "1.2.3.",
+                                    "1.2.3.4.5"};
   std::uint64_t x = 7;
   const char pieces[] = "0123456789..";
   for (int i = 0; i < 20000; ++i) {
@@ -74,7 +81,100 @@ TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
     if (expected) {
       EXPECT_EQ(f.src, expected->value) << text;
     }
+    // In a buffer that ends with the line, so that AddressSanitizer sees a read past its end.
+    const std::string line = "1796000000.0\t1\t192.0.2.1\t2\ttcp\t" + text;
+    const std::unique_ptr<char[]> exact(new char[line.size()]);
+    std::memcpy(exact.get(), line.data(), line.size());
+    f = Flow{};
+    const LineResult last = at_end->parse(std::string_view(exact.get(), line.size()), f);
+    ASSERT_EQ(last.verdict == Verdict::kFlow, expected.has_value()) << "at the end '" << text << "'";
+    if (expected) {
+      EXPECT_EQ(f.src, expected->value) << text;
+    }
   }
+}
+
+// A separator that is a digit could continue an address: the column then ends where the separator
+// is, not where the digits and dots end (a reader running to the first byte that is neither would
+// take the next column in and refuse the address).
+TEST(MonitorParsers, ZeekSeparatorsThatCouldContinueAnAddress) {
+  Flow f;
+  auto digit = FlowParser::make(Format::kZeek, ParserContext{});
+  ASSERT_EQ(digit->parse("#separator \\x38", f).verdict, Verdict::kSkip);  // '8'
+  ASSERT_EQ(digit->parse("#fields8ts8id.orig_h8id.orig_p8id.resp_h8id.resp_p8proto", f).verdict, Verdict::kSkip);
+  ASSERT_EQ(digit->parse("1796000000.58192.0.2.1840000810.0.0.284438tcp", f).verdict, Verdict::kFlow);
+  EXPECT_EQ(policy::format_ip(f.src), "192.0.2.1");
+  EXPECT_EQ(policy::format_ip(f.dst), "10.0.0.2");
+  EXPECT_EQ(f.sport, 40000);
+  EXPECT_EQ(f.dport, 443);
+  // A column that is no address stays none, though digits follow its separator.
+  EXPECT_EQ(digit->parse("1796000000.58192.0.2840000810.0.0.284438tcp", f).verdict, Verdict::kMalformed);
+
+  // A dot splits the names id.orig_h and id.resp_h themselves: such a header is refused, and the
+  // lines after it are malformed, not read with columns the header did not name.
+  auto dot = FlowParser::make(Format::kZeek, ParserContext{});
+  ASSERT_EQ(dot->parse("#separator .", f).verdict, Verdict::kSkip);
+  EXPECT_EQ(dot->parse("#fields.ts.id.orig_h.id.orig_p.id.resp_h.id.resp_p.proto", f).verdict, Verdict::kMalformed);
+  EXPECT_EQ(dot->parse("1796000000.2001:db8::1.40000.2001:db8::2.443.tcp", f).verdict, Verdict::kMalformed);
+
+  // Back to a tab after a digit separator: the addresses are read to their separator again.
+  ASSERT_EQ(digit->parse("#separator \\x09", f).verdict, Verdict::kSkip);
+  ASSERT_EQ(digit->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto", f).verdict, Verdict::kSkip);
+  ASSERT_EQ(digit->parse("1796000000.5\t192.0.2.18\t40000\t10.0.0.28\t443\ttcp", f).verdict, Verdict::kFlow);
+  EXPECT_EQ(policy::format_ip(f.dst), "10.0.0.28");
+}
+
+// Every prefix of a line (a line cut anywhere, in a column or at a separator) is a flow only
+// when it still holds every column whole; a run of separators past the last column needed (more
+// than one 16-byte block holds), a line of thousands of columns and a column of a megabyte (as a
+// datagram may carry; a file's reader skips such a line before) are read or refused, never read
+// past.
+TEST(MonitorParsers, ZeekLinesCutAnywhereOrWideAreReadOrRefusedWhole) {
+  Flow f;
+  auto parser = FlowParser::make(Format::kZeek, ParserContext{});
+  ASSERT_EQ(parser->parse("#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_bytes", f).verdict, Verdict::kSkip);
+  const std::string line = "1796000000.123456\tCabc\t192.0.2.10\t40000\t203.0.113.7\t443\ttcp\t1234";
+  for (std::size_t cut = 0; cut <= line.size(); ++cut) {
+    // A copy of its own, so that AddressSanitizer sees any read past the cut.
+    const std::unique_ptr<char[]> copy(new char[cut]);
+    std::memcpy(copy.get(), line.data(), cut);
+    f = Flow{};
+    const LineResult r = parser->parse(std::string_view(copy.get(), cut), f);
+    // Whole once orig_bytes' separator is in: "" (a count the log left empty: 0), "1", ..., "1234".
+    const std::size_t bytes_at = line.size() - 4;
+    const bool whole = cut >= bytes_at;
+    ASSERT_EQ(r.verdict == Verdict::kFlow, whole) << cut;
+    if (whole) {
+      EXPECT_EQ(f.bytes, cut == bytes_at ? 0u : std::stoull(line.substr(bytes_at, cut - bytes_at))) << cut;
+    }
+  }
+  // Separators past the last column needed, more than a block's worth.
+  for (std::size_t extra = 1; extra <= 80; ++extra) {
+    f = Flow{};
+    ASSERT_EQ(parser->parse(line + std::string(extra, '\t'), f).verdict, Verdict::kFlow) << extra;
+    EXPECT_EQ(f.bytes, 1234u);
+  }
+  // The columns wanted are the last of 3000.
+  std::string header = "#fields";
+  std::string wide;
+  for (int i = 0; i < 2992; ++i) {
+    header += "\tc" + std::to_string(i);
+    wide += std::string(static_cast<std::size_t>(i % 3), 'x') + "\t";
+  }
+  auto far = FlowParser::make(Format::kZeek, ParserContext{});
+  ASSERT_EQ(far->parse(header + "\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_bytes\tlast", f).verdict, Verdict::kSkip);
+  f = Flow{};
+  ASSERT_EQ(far->parse(wide + "1796000000\t192.0.2.10\t40000\t203.0.113.7\t443\ttcp\t77\t" + std::string(40, '\t'), f).verdict, Verdict::kFlow);
+  EXPECT_EQ(f.bytes, 77u);
+  EXPECT_EQ(policy::format_ip(f.dst), "203.0.113.7");
+  EXPECT_EQ(far->parse(wide + "1796000000\t192.0.2.10\t40000\t203.0.113.7\t443\ttcp", f).verdict, Verdict::kMalformed);
+  // A megabyte in one column.
+  const std::string huge = "1796000000.5\tC\t" + std::string(1 << 20, '1') + "\t40000\t203.0.113.7\t443\ttcp\t1";
+  EXPECT_EQ(parser->parse(huge, f).verdict, Verdict::kMalformed);
+  const std::string huge_uid = "1796000000.5\t" + std::string(1 << 20, '\x01') + "\t192.0.2.10\t40000\t203.0.113.7\t443\ttcp\t1";
+  f = Flow{};
+  ASSERT_EQ(parser->parse(huge_uid, f).verdict, Verdict::kFlow);
+  EXPECT_EQ(f.bytes, 1u);
 }
 
 // A Zeek time's dot is looked for at its tenth byte first (the times of 2001 to 2286): with a
