@@ -413,8 +413,8 @@ TEST_P(ApiTest, TwoClientsCarryOutAFourEyesReleaseThroughTheQuarantine) {
   EXPECT_NE(approvals[1].dump().find("api token workflow-suzuki from 127.0.0.1"), std::string::npos) << approvals[1];
 }
 
-// review20b: the API shows an envelope address masked as the console does; the release still
-// delivers to the addresses as they were.
+// review20b: the API shows an envelope address masked as the console does (that the item keeps
+// it whole for the release is checked in console_test.cc).
 TEST_P(ApiTest, ANumberInAnEnvelopeAddressIsShownMasked) {
   start();
   quarantine::Submission s;
