@@ -106,9 +106,9 @@ std::string binary_text(std::string_view value) {
   return out;
 }
 
-// Every string and binary property of `properties` not in `read` (read on their own already: a
-// body, the long name that names the file, a file's bytes), named ones too with their names, one
-// value a line: a category, a keyword, the sender's or a recipient's name and address, a
+// Every property of `properties` not in `read` (read on their own already: a body, the long name
+// that names the file, a file's bytes, an object), named ones too with their names, one value a
+// line — strings as text, binary and fixed-size values for the text in their bytes: a category, a keyword, the sender's or a recipient's name and address, a
 // conversation topic, an entry id, a named property any add-in wrote — text that leaves with the
 // blob. A binary value too large to be an identifier is named in `unread` instead.
 std::string tnef_strings(const std::vector<TnefProperty>& properties, const std::vector<const TnefProperty*>& read,
@@ -121,11 +121,17 @@ std::string tnef_strings(const std::vector<TnefProperty>& properties, const std:
       if (p.type == kPtString8 || p.type == kPtUnicode) {
         std::string text = as_lines(tnef_string(value, p.type));
         if (!text.empty()) out += text + "\n";
-      } else if (p.type == kPtBinary && value.size() <= kMostBinaryTextBytes) {
+        continue;
+      }
+      char id[8];
+      std::snprintf(id, sizeof id, "0x%04X", static_cast<unsigned>(p.id));
+      if (p.type == kPtObject) {
+        // read_tnef reads every object as a file before this; one left here would go unread.
+        unread.emplace_back("プロパティ.txt", std::string("tnef: an object property (") + id + ") is not read");
+      } else if (value.size() <= kMostBinaryTextBytes) {
+        // A binary value, or a fixed-size one (a CLSID holds 16 bytes of whatever its writer chose).
         out += binary_text(value);
-      } else if (p.type == kPtBinary) {
-        char id[8];
-        std::snprintf(id, sizeof id, "0x%04X", static_cast<unsigned>(p.id));
+      } else {
         unread.emplace_back("プロパティ.txt", std::string("tnef: a binary property (") + id + ") of " + std::to_string(value.size()) + " bytes is not read (more than " +
                                                   std::to_string(kMostBinaryTextBytes) + ": not an identifier whose text can be read)");
       }
@@ -169,6 +175,15 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
       std::move(inner.texts.begin(), inner.texts.end(), std::back_inserter(out.texts));
     }
   };
+  // Objects a list holds that are not an attachment's own data (PR_ATTACH_DATA_OBJ): named ones,
+  // multi-valued ones, any other id — read as files all the same.
+  auto other_objects = [&](const std::vector<TnefProperty>& properties, const std::string& name) {
+    for (const TnefProperty& p : properties) {
+      if (p.type != kPtObject || std::find(read.begin(), read.end(), &p) != read.end()) continue;
+      read.push_back(&p);
+      for (const std::string_view v : p.values) object(v, name);
+    }
+  };
   int n = 0;
   for (const TnefAttachment& a : tnef.attachments) {
     ++n;
@@ -200,6 +215,7 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
       has_file = true;
     }
     if (!has_file) out.files.push_back({name, 0, {}, "tnef: an attachment without file data (attAttachData, PR_ATTACH_DATA) is not read"});
+    other_objects(a.properties, shown + "/オブジェクト");
     // Its icon (attAttachMetaFile, PR_ATTACH_RENDERING) is a WMF picture, which no reader here
     // reads: text or a picture drawn in it cannot be checked.
     for (const TnefAttribute& attribute : a.attributes) {
@@ -225,16 +241,18 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
       take(p->values[0]);
     }
   };
-  text("件名.txt", std::string(tnef.subject.value_or("")));
-  text("本文.txt", std::string(tnef.body.value_or("")));
-  // A body's NULs: the ones that end it go; one inside it, as a line break, so the file is still
-  // text and the text after it is read too.
+  // A subject's or a body's NULs: the ones that end it (Outlook writes attSubject and an 8-bit
+  // PR_BODY so) go; one inside it becomes a line break, so the file is still text (not "unknown
+  // content") and the text after it is read too.
+  auto plain = [](std::string_view v, std::uint16_t type) {
+    std::string t = tnef_string(v, type);
+    std::replace(t.begin(), t.end(), '\0', '\n');
+    return t;
+  };
+  if (tnef.subject) text("件名.txt", plain(*tnef.subject, kPtString8));
+  if (tnef.body) text("本文.txt", plain(*tnef.body, kPtString8));
   for (const std::uint16_t type : {static_cast<std::uint16_t>(kPtUnicode), static_cast<std::uint16_t>(kPtString8)}) {
-    each(type, kPrBody, [&](std::string_view v) {
-      std::string body = tnef_string(v, type);
-      std::replace(body.begin(), body.end(), '\0', '\n');
-      text("本文.txt", std::move(body));
-    });
+    each(type, kPrBody, [&](std::string_view v) { text("本文.txt", plain(v, type)); });
   }
   each(kPtBinary, kPrRtfCompressed, [&](std::string_view v) {
     // cdr's bounded reader: a body cut short, of an unknown form or over 64 MiB is unreadable,
@@ -246,18 +264,15 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
   for (const std::uint16_t type : {static_cast<std::uint16_t>(kPtBinary), static_cast<std::uint16_t>(kPtString8)}) {
     each(type, kPrHtml, [&](std::string_view v) { text("本文.html", std::string(v)); });
   }
-  // An object among the message's properties: read as an attachment's is.
-  for (const TnefProperty& p : tnef.properties) {
-    if (p.type != kPtObject) continue;
-    read.push_back(&p);
-    for (const std::string_view v : p.values) object(v, "オブジェクト");
-  }
+  // An object among the message's or a recipient's properties: read as an attachment's is.
+  other_objects(tnef.properties, "オブジェクト");
+  for (const auto& recipient : tnef.recipients) other_objects(recipient, "オブジェクト");
   // Every other string the blob carries: the sender, the message's attributes (its class, its id
   // read as a Message-ID is), its properties, each recipient's and each file's.
   strings += tnef.from ? as_lines(mime::decode_text(*tnef.from, "").utf8) + "\n" : std::string();
   for (const TnefAttribute& attribute : tnef.attributes) {
     if (attribute.id == kAttMessageId || attribute.id == kAttParentId || attribute.id == kAttConversationId) {
-      strings += message_id_text("<" + std::string(attribute.data) + ">") + "\n";
+      strings += as_lines(message_id_text("<" + std::string(attribute.data) + ">")) + "\n";
     } else if (attribute.data.size() <= kMostBinaryTextBytes) {
       strings += binary_text(attribute.data);
     } else {

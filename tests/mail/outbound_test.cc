@@ -555,6 +555,22 @@ TEST(OutboundLeaves, TnefBinaryPropertiesAreReadForTheirText) {
   EXPECT_NE(big.unchecked[0].why.find("5000 bytes is not read"), std::string::npos) << big.unchecked[0].why;
 }
 
+// The subject as Outlook writes it (NUL-ended) is text; a fixed-size value (a CLSID's 16 bytes)
+// is read for the text in it; an object under any other id, named, is read as a file.
+TEST(OutboundLeaves, TnefSubjectFixedSizeValuesAndOtherObjectsAreRead) {
+  const auto subject = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00018004, "山田 123456789018" + kNul));
+  EXPECT_EQ(wheres(subject), std::vector<std::string>{"winmail.dat/件名.txt"}) << unchecked_list(subject);
+  EXPECT_TRUE(subject.unchecked.empty()) << unchecked_list(subject);
+  const std::string clsid = sanso::testing::tnef_u32(1) + sanso::testing::tnef_u16(0x0048) + sanso::testing::tnef_u16(0x0E00) + "x123456789018xyz";
+  const auto fixed = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00069003, clsid));
+  EXPECT_EQ(wheres(fixed), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(fixed);
+  const std::string data = "なし";
+  const std::string named_object = sanso::testing::tnef_u32(1) + sanso::testing::tnef_u16(0x000D) + sanso::testing::tnef_u16(0x8005) + std::string(16, '\x11') +
+                                   tnef_u32(0) + tnef_u32(7) + tnef_u32(1) + tnef_u32(36) + std::string(16, '\x22') + "山田,123456789018" + std::string(1, '\n');
+  const auto object = scan_blob(one_attachment("a.txt", &data, tnef_attribute('\x02', 0x00069005, named_object)));
+  EXPECT_EQ(wheres(object), std::vector<std::string>{"winmail.dat/a.txt/オブジェクト"}) << unchecked_list(object);
+}
+
 // (3) The recipient table, the message id, the transport file name are read; an attachment's icon
 // (attAttachMetaFile, a WMF picture) cannot be.
 TEST(OutboundLeaves, TnefRecipientsMessageIdTransportNameAreReadAndAnIconIsUnchecked) {
