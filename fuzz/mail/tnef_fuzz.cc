@@ -22,7 +22,7 @@ bool inside(const std::optional<std::string_view>& part, std::string_view blob) 
 
 bool properties_inside(const std::vector<sanso::mail::internal::TnefProperty>& properties, std::string_view blob) {
   for (const auto& p : properties) {
-    if (!inside(p.name, blob)) return false;
+    if (!inside(p.name, blob) || !inside(p.guid, blob)) return false;
     for (const std::string_view v : p.values) {
       if (!inside(v, blob)) return false;
     }

@@ -115,6 +115,7 @@ std::string tnef_strings(const std::vector<TnefProperty>& properties, const std:
                          std::vector<std::pair<std::string, std::string>>& unread) {
   std::string out;
   for (const TnefProperty& p : properties) {
+    if (p.named) out += binary_text(p.guid);
     if (!p.name.empty()) out += as_lines(tnef_string(p.name, kPtUnicode)) + "\n";
     if (std::find(read.begin(), read.end(), &p) != read.end()) continue;
     for (const std::string_view value : p.values) {

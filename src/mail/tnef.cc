@@ -92,9 +92,8 @@ std::size_t fixed_size(std::uint16_t type) {
 bool variable_size(std::uint16_t type) { return type == kPtString8 || type == kPtUnicode || type == kPtBinary || type == kPtObject; }
 
 // A named property's name ([MS-OXTNEF] 2.1.3.5): its GUID, then a number or a UTF-16 string. The
-// name, when a string, is kept: whoever wrote the blob chose it, and it leaves with the blob.
-Result<void> read_property_name(Reader& r, std::string_view& name) {
-  std::string_view guid;
+// GUID and a string name are kept: whoever wrote the blob chose them, and they leave with it.
+Result<void> read_property_name(Reader& r, std::string_view& guid, std::string_view& name) {
   std::uint32_t kind = 0, id = 0, length = 0;
   if (!r.take(16, guid) || !r.u32(kind)) return cut_short(r, "a named property's name");
   if (kind == 0) {
@@ -127,7 +126,7 @@ Result<std::vector<TnefProperty>> read_properties(Reader& r) {
     if (size == 0 && !variable_size(p.type)) return tnef_error("property-type", start, "a property of type " + hex4(type) + ", which this reader does not know");
     if (p.id >= 0x8000) {
       p.named = true;
-      SANSO_TRY(read_property_name(r, p.name));
+      SANSO_TRY(read_property_name(r, p.guid, p.name));
     }
     std::uint32_t values = 1;
     if (p.multi_valued || variable_size(p.type)) {
@@ -258,7 +257,12 @@ Result<TnefBlob> parse_tnef(std::string_view blob) {
     const bool of_attachment = id == kAttAttachData || id == kAttAttachTitle || id == kAttAttachment || (level == kLevelAttachment && id != kAttAttachRenddata);
     if (of_attachment && attachment == nullptr) return tnef_error("attachment-without-start", at, "an attachment's attribute before any attachment began (attAttachRenddata)");
     switch (id) {
-      case kAttAttachRenddata: out.attachments.emplace_back(); break;
+      case kAttAttachRenddata:
+        // It opens an attachment; its bytes (how the file is shown: 14 of them as Outlook writes
+        // it, any number as a writer chooses) are kept with it like any attribute's.
+        out.attachments.emplace_back();
+        out.attachments.back().attributes.push_back({id, data});
+        break;
       case kAttAttachTitle: attachment->titles.push_back(data); break;  // a second title is a second name: both are read
       case kAttAttachData: SANSO_TRY(set_once(attachment->data, data, at, "file in one attachment (attAttachData)")); break;
       case kAttAttachment: {

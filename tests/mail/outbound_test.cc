@@ -555,8 +555,9 @@ TEST(OutboundLeaves, TnefBinaryPropertiesAreReadForTheirText) {
   EXPECT_NE(big.unchecked[0].why.find("5000 bytes is not read"), std::string::npos) << big.unchecked[0].why;
 }
 
-// The subject as Outlook writes it (NUL-ended) is text; a fixed-size value (a CLSID's 16 bytes)
-// is read for the text in it; an object under any other id, named, is read as a file.
+// The subject as Outlook writes it (NUL-ended) is text; a fixed-size value (a CLSID's 16 bytes),
+// a named property's GUID and an attachment's rendering data are read for the text in them; an
+// object under any other id, named, is read as a file.
 TEST(OutboundLeaves, TnefSubjectFixedSizeValuesAndOtherObjectsAreRead) {
   const auto subject = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00018004, "山田 123456789018" + kNul));
   EXPECT_EQ(wheres(subject), std::vector<std::string>{"winmail.dat/件名.txt"}) << unchecked_list(subject);
@@ -564,6 +565,13 @@ TEST(OutboundLeaves, TnefSubjectFixedSizeValuesAndOtherObjectsAreRead) {
   const std::string clsid = sanso::testing::tnef_u32(1) + sanso::testing::tnef_u16(0x0048) + sanso::testing::tnef_u16(0x0E00) + "x123456789018xyz";
   const auto fixed = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00069003, clsid));
   EXPECT_EQ(wheres(fixed), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(fixed);
+  // A named property's GUID, and an attachment's rendering data: bytes a writer chose, read too.
+  const std::string guid = sanso::testing::tnef_u32(1) + sanso::testing::tnef_u16(0x0003) + sanso::testing::tnef_u16(0x8001) + "x123456789018xyz" + tnef_u32(0) +
+                           tnef_u32(0x8100) + tnef_u32(7);
+  const auto named_guid = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00069003, guid));
+  EXPECT_EQ(wheres(named_guid), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(named_guid);
+  const auto renddata = scan_blob(tnef_start() + tnef_attribute('\x02', 0x00069002, "x123456789018x") + tnef_attribute('\x02', 0x0006800F, "なし"));
+  EXPECT_EQ(wheres(renddata), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(renddata);
   const std::string data = "なし";
   const std::string named_object = sanso::testing::tnef_u32(1) + sanso::testing::tnef_u16(0x000D) + sanso::testing::tnef_u16(0x8005) + std::string(16, '\x11') +
                                    tnef_u32(0) + tnef_u32(7) + tnef_u32(1) + tnef_u32(36) + std::string(16, '\x22') + "山田,123456789018" + std::string(1, '\n');

@@ -174,7 +174,7 @@ TEST(Tnef, BadChecksumsLevelsAndOrderAreRefused) {
 }
 
 // Issue #17 (tnef21): what the reader used to skip is kept for the scan — every title, the
-// recipient table's rows, the attributes it does not take apart, a named property's name — and an
+// recipient table's rows, the attributes it does not take apart, a named property's GUID and name — and an
 // attribute id [MS-OXTNEF] does not define makes the blob unreadable.
 TEST(Tnef, NothingIsSkippedAndAnUnknownAttributeIsUnreadable) {
   // Two rows: one written by mapi_properties, one by hand.
@@ -193,9 +193,10 @@ TEST(Tnef, NothingIsSkippedAndAnUnknownAttributeIsUnreadable) {
   EXPECT_EQ(parsed->attributes[0].data, "ABC");
   ASSERT_EQ(parsed->attachments.size(), 1u);
   EXPECT_EQ(parsed->attachments[0].titles, (std::vector<std::string_view>{"a", "b"}));
-  ASSERT_EQ(parsed->attachments[0].attributes.size(), 2u);
-  EXPECT_EQ(parsed->attachments[0].attributes[0].id, 0x00068011u);
-  EXPECT_EQ(parsed->attachments[0].attributes[1].data, "t.txt");
+  ASSERT_EQ(parsed->attachments[0].attributes.size(), 3u);
+  EXPECT_EQ(parsed->attachments[0].attributes[0].id, kRenddata);  // its 14 bytes are read too
+  EXPECT_EQ(parsed->attachments[0].attributes[1].id, 0x00068011u);
+  EXPECT_EQ(parsed->attachments[0].attributes[2].data, "t.txt");
   // A recipient table with bytes after its last row, or more rows than it has bytes for.
   EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', 0x00069004, rows + "1234")), "tnef.property-trailing");
   EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', 0x00069004, tnef_u32(0x40000000) + tnef_u32(0))), "tnef.property-count");
@@ -210,6 +211,7 @@ TEST(Tnef, NothingIsSkippedAndAnUnknownAttributeIsUnreadable) {
   auto with_name = parse_tnef(named);
   ASSERT_TRUE(with_name) << with_name.error().to_string();
   EXPECT_EQ(with_name->properties[0].name, name);
+  EXPECT_EQ(with_name->properties[0].guid, std::string(16, '\x11'));
 }
 
 // Through the sanitizer: a long file name in UTF-16 (PR_ATTACH_LONG_FILENAME, PT_UNICODE) names

@@ -43,6 +43,7 @@ struct TnefProperty {
   std::uint16_t type = 0;
   std::uint16_t id = 0;
   bool named = false;
+  std::string_view guid;  // a named property's property set (16 bytes, as written)
   std::string_view name;  // a named property's name when it is a string (UTF-16LE, as written)
   bool multi_valued = false;
   std::vector<std::string_view> values;
@@ -97,7 +98,7 @@ struct TnefAttachment {
   std::vector<std::string_view> titles;   // every attAttachTitle, as written (8-bit, often NUL-ended)
   std::optional<std::string_view> data;   // attAttachData: the file's bytes
   std::vector<TnefProperty> properties;   // attAttachment
-  std::vector<TnefAttribute> attributes;  // its other attributes (transport file name, icon, dates)
+  std::vector<TnefAttribute> attributes;  // its other attributes (its attAttachRenddata first, transport file name, icon, dates)
 };
 
 // A blob taken apart: the message's attributes this reader reads, the others whole, the recipient
