@@ -8,6 +8,7 @@
 #include <cstring>
 #include <iterator>
 #include <optional>
+#include <unordered_set>
 
 #include "core/text.h"
 #include "mail/internal/message_text.h"
@@ -111,13 +112,13 @@ std::string binary_text(std::string_view value) {
 // line — strings as text, binary and fixed-size values for the text in their bytes: a category, a keyword, the sender's or a recipient's name and address, a
 // conversation topic, an entry id, a named property any add-in wrote — text that leaves with the
 // blob. A binary value too large to be an identifier is named in `unread` instead.
-std::string tnef_strings(const std::vector<TnefProperty>& properties, const std::vector<const TnefProperty*>& read,
+std::string tnef_strings(const std::vector<TnefProperty>& properties, const std::unordered_set<const TnefProperty*>& read,
                          std::vector<std::pair<std::string, std::string>>& unread) {
   std::string out;
   for (const TnefProperty& p : properties) {
     if (p.named) out += binary_text(p.guid);
     if (!p.name.empty()) out += as_lines(tnef_string(p.name, kPtUnicode)) + "\n";
-    if (std::find(read.begin(), read.end(), &p) != read.end()) continue;
+    if (read.contains(&p)) continue;
     for (const std::string_view value : p.values) {
       if (p.type == kPtString8 || p.type == kPtUnicode) {
         std::string text = as_lines(tnef_string(value, p.type));
@@ -150,7 +151,9 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
   }
   const TnefBlob& tnef = *parsed;
   out.readable = true;
-  std::vector<const TnefProperty*> read;  // properties read on their own, not as "every other string"
+  // Properties read on their own, not as "every other string": a set, since a hostile blob may
+  // hold a million objects, each looked up for every property.
+  std::unordered_set<const TnefProperty*> read;
   std::vector<std::pair<std::string, std::string>> unread;  // what cannot be read (a name in the blob), and why
   std::string strings;                    // プロパティ.txt
   auto add_file = [&](std::string name, std::string_view data) {
@@ -180,8 +183,8 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
   // multi-valued ones, any other id — read as files all the same.
   auto other_objects = [&](const std::vector<TnefProperty>& properties, const std::string& name) {
     for (const TnefProperty& p : properties) {
-      if (p.type != kPtObject || std::find(read.begin(), read.end(), &p) != read.end()) continue;
-      read.push_back(&p);
+      if (p.type != kPtObject || read.contains(&p)) continue;
+      read.insert(&p);
       for (const std::string_view v : p.values) object(v, name);
     }
   };
@@ -195,7 +198,7 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
       for (const TnefProperty* p : find_tnef_properties(a.properties, type, kPrAttachLongFilename)) {
         if (!name.empty() || p->values[0].empty()) continue;
         name = tnef_string(p->values[0], type);
-        read.push_back(p);
+        read.insert(p);
       }
     }
     for (const std::string_view title : a.titles) {
@@ -210,7 +213,7 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
     }
     for (const TnefProperty& p : a.properties) {
       if (p.named || p.multi_valued || p.id != kPrAttachData || (p.type != kPtBinary && p.type != kPtObject)) continue;
-      read.push_back(&p);
+      read.insert(&p);
       if (p.type == kPtBinary) add_file(name, p.values[0]);
       else object(p.values[0], name.empty() ? "埋め込み(" + std::to_string(n) + ")" : name);
       has_file = true;
@@ -226,7 +229,7 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
       else unread.emplace_back(shown, "tnef: an attribute of the attachment of " + std::to_string(attribute.data.size()) + " bytes is not read");
     }
     for (const TnefProperty* p : find_tnef_properties(a.properties, kPtBinary, kPrAttachRendering)) {
-      read.push_back(p);
+      read.insert(p);
       unread.emplace_back(shown + "/アイコン.wmf", "tnef: an attachment's icon (a WMF picture, PR_ATTACH_RENDERING) is not read");
     }
   }
@@ -238,7 +241,7 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
   // PR_BODY is as much text as the first).
   auto each = [&](std::uint16_t type, std::uint16_t id, const auto& take) {
     for (const TnefProperty* p : find_tnef_properties(tnef.properties, type, id)) {
-      read.push_back(p);
+      read.insert(p);
       take(p->values[0]);
     }
   };
