@@ -22,6 +22,7 @@ bool inside(const std::optional<std::string_view>& part, std::string_view blob) 
 
 bool properties_inside(const std::vector<sanso::mail::internal::TnefProperty>& properties, std::string_view blob) {
   for (const auto& p : properties) {
+    if (!inside(p.name, blob) || !inside(p.guid, blob)) return false;
     for (const std::string_view v : p.values) {
       if (!inside(v, blob)) return false;
     }
@@ -41,8 +42,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     if (!inside(parsed->subject, blob) || !inside(parsed->body, blob) || !inside(parsed->from, blob)) __builtin_trap();
     if (!properties_inside(parsed->properties, blob)) __builtin_trap();
+    for (const auto& row : parsed->recipients) {
+      if (!properties_inside(row, blob)) __builtin_trap();
+    }
+    for (const auto& attribute : parsed->attributes) {
+      if (!inside(attribute.data, blob)) __builtin_trap();
+    }
     for (const auto& a : parsed->attachments) {
-      if (!inside(a.title, blob) || !inside(a.data, blob) || !properties_inside(a.properties, blob)) __builtin_trap();
+      if (!inside(a.data, blob) || !properties_inside(a.properties, blob)) __builtin_trap();
+      for (const auto title : a.titles) {
+        if (!inside(title, blob)) __builtin_trap();
+      }
+      for (const auto& attribute : a.attributes) {
+        if (!inside(attribute.data, blob)) __builtin_trap();
+      }
     }
   }
   SanitizeOptions options;

@@ -209,6 +209,8 @@ std::string extension_of_type(const std::string& type) {
       {"application/zip", ".zip"},
       {"application/x-7z-compressed", ".7z"},
       {"application/gzip", ".gz"},
+      {"application/mac-binhex40", ".hqx"},
+      {"application/binhex", ".hqx"},
   };
   for (const auto& [mime, extension] : kExtensions) {
     if (type == mime) return std::string(extension);
@@ -237,6 +239,13 @@ class LeafScan {
   void text(std::string_view text, const std::string& where) {
     raise_classification(scan_, levels_, marked_level(text, levels_, true), where);
     add_matches(scan_.identifiers, text, where);
+    embedded_files(text, where);
+  }
+
+  // The files written into a text — a body's, or a text file's ("notes.txt", a .hqx): uuencode and
+  // yEnc decoded and read as files named after it ("notes.txt/numbers.csv"); BinHex, not decoded,
+  // cannot be checked. Their encoded lines say nothing of what they carry.
+  void embedded_files(std::string_view text, const std::string& where) {
     for (const auto& f : mime::find_embedded_files(text)) {
       const std::string inner = where + "/" + (f.name.empty() ? "(" + f.kind + ")" : f.name);
       auto bytes = decode_embedded_file(text.substr(f.begin, f.end - f.begin), f.kind);
@@ -271,6 +280,13 @@ class LeafScan {
   // named after `where`.
   void file(std::string_view bytes, const std::string& where, const std::string& name, const std::string& typing = "") {
     if (!name.empty()) named(where);
+    // A BinHex file (.hqx, application/mac-binhex40) is text only in its encoding: read as text,
+    // its 6-bit lines would pass for read while the file inside them went unread. Named and held,
+    // whether or not its lines look like BinHex to the block finder.
+    if (ends_with_ascii_ci(typing.empty() ? where : typing, ".hqx")) {
+      scan_.unchecked.push_back({where, "unsupported: a BinHex file (.hqx) is not decoded; the file inside it is not read"});
+      return;
+    }
     for (auto& piece : cdr::extract_texts(bytes, typing.empty() ? where : typing)) {
       if (!typing.empty() && piece.where.starts_with(typing)) piece.where = where + piece.where.substr(typing.size());
       if (piece.where != where) {
@@ -282,6 +298,7 @@ class LeafScan {
       if (!piece.picture.empty()) scan_.pictures.push_back({piece.where, std::move(piece.picture)});
       raise_classification(scan_, levels_, marked_level(piece.text, levels_, true), piece.where);
       add_matches(scan_.identifiers, piece.text, piece.where);
+      embedded_files(piece.text, piece.where);
     }
   }
 
@@ -407,7 +424,8 @@ class LeafScan {
       else text(d.utf8, anonymous);
       return;
     }
-    if (!leaf.name.empty()) file(leaf.bytes, leaf.prefix + leaf.name, leaf.name);
+    // A named part is read by its name, but a BinHex part by its type whatever it is named.
+    if (!leaf.name.empty()) file(leaf.bytes, leaf.prefix + leaf.name, leaf.name, extension_of_type(part.type) == ".hqx" ? leaf.prefix + leaf.name + ".hqx" : "");
     else file(leaf.bytes, anonymous, "", leaf.prefix + "部分" + part.path + extension_of_type(part.type));
   }
 

@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <optional>
+#include <unordered_set>
 
 #include "core/text.h"
 #include "mail/internal/message_text.h"
@@ -39,15 +42,16 @@ namespace {
 
 // What a TNEF blob (winmail.dat from Outlook) carries: its files (the long name when there is
 // one, decoded) and sizes, with their bytes when `keep_bytes`; and, with them, the message's own
-// text as files of their own (its subject, PR_BODY, the compressed RTF body, the HTML body, every
-// other string property) for the outgoing check. `readable` is false when the blob is not TNEF our
-// reader (mail/internal/tnef.h) can account for to the last byte; `why` then says what it found.
+// text as files of their own (its subject, every PR_BODY, compressed RTF and HTML body, and every
+// other string, name, recipient and attribute) for the outgoing check. `readable` is false when
+// the blob is not TNEF our reader (mail/internal/tnef.h) can account for to the last byte; `why`
+// then says what it found. A file or text that cannot be read says why in `unread`.
 struct TnefContent {
   struct File {
     std::string name;
     std::size_t size = 0;
     std::string bytes;
-    bool has_data = true;  // false: an attachment without file data (an embedded message or object)
+    std::string unread;  // not empty: nothing of it could be read, and why ("tnef: …", "limit: …")
   };
   bool readable = false;
   std::string why;
@@ -59,7 +63,21 @@ struct TnefContent {
 constexpr std::uint16_t kPrBody = 0x1000;
 constexpr std::uint16_t kPrRtfCompressed = 0x1009;
 constexpr std::uint16_t kPrHtml = 0x1013;
+constexpr std::uint16_t kPrAttachData = 0x3701;  // PT_BINARY: the file's bytes; PT_OBJECT: an embedded message or OLE object
 constexpr std::uint16_t kPrAttachLongFilename = 0x3707;
+constexpr std::uint16_t kPrAttachRendering = 0x3709;  // the attachment's icon: a WMF picture
+
+// A PT_OBJECT value starts with the interface it is; IID_IMessage
+// ({00020307-0000-0000-C000-000000000046}) says the rest is an embedded message, itself TNEF.
+constexpr std::string_view kIidIMessage("\x07\x03\x02\x00\x00\x00\x00\x00\xC0\x00\x00\x00\x00\x00\x00\x46", 16);
+// Messages embedded in embedded messages are read this deep; deeper cannot be checked.
+constexpr int kMostTnefDepth = 4;
+// A binary value (an entry id, a search key, a conversation index) is read for the text inside
+// it up to this size; a larger one is no identifier but content of some kind, which cannot be read
+// as text (compressed, encrypted, a format of its own) and so cannot be checked.
+constexpr std::size_t kMostBinaryTextBytes = 4096;
+
+std::string message_id_text(std::string_view raw);
 
 // A string property's value as UTF-8: PT_UNICODE is UTF-16LE, PT_STRING8 in the sender's 8-bit
 // charset (guessed). The NULs that end it go; one inside it stays, and with it the text after it.
@@ -69,28 +87,62 @@ std::string tnef_string(std::string_view value, std::uint16_t type) {
   return text;
 }
 
-// Every string property (PT_STRING8, PT_UNICODE, each value of a multi-valued one) of
-// `properties`, named ones too, one value a line — but the standard ones in `read`, read on their
-// own already (the body, a file's long name). A category, a keyword, the sender's or a
-// recipient's name, a conversation topic, a named property any add-in wrote: text that leaves
-// with the blob.
-std::string tnef_strings(const std::vector<TnefProperty>& properties, std::initializer_list<std::pair<std::uint16_t, std::uint16_t>> read) {
+// Control characters (a NUL inside a value, the bytes of a binary one) as line breaks: Outlook
+// ends a string at a NUL, whoever reads the blob's bytes does not, so the text after it is read
+// too, as a line of its own — and a text full of controls would be taken for binary and not read.
+std::string as_lines(std::string text) {
+  for (char& c : text) {
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7F) c = '\n';
+  }
+  return text;
+}
+
+// The text a small binary value carries (a one-off entry id's display name and address, a search
+// key's "SMTP:…"), read as 8-bit text and as UTF-16LE at both alignments, whichever it is in.
+std::string binary_text(std::string_view value) {
+  std::string out = as_lines(mime::decode_text(value, "").utf8) + "\n";
+  for (const std::size_t shift : {std::size_t{0}, std::size_t{1}}) {
+    if (value.size() >= shift + 2) out += as_lines(mime::decode_text(value.substr(shift, (value.size() - shift) & ~std::size_t{1}), "utf-16le").utf8) + "\n";
+  }
+  return out;
+}
+
+// Every property of `properties` not in `read` (read on their own already: a body, the long name
+// that names the file, a file's bytes, an object), named ones too with their names, one value a
+// line — strings as text, binary and fixed-size values for the text in their bytes: a category, a keyword, the sender's or a recipient's name and address, a
+// conversation topic, an entry id, a named property any add-in wrote — text that leaves with the
+// blob. A binary value too large to be an identifier is named in `unread` instead.
+std::string tnef_strings(const std::vector<TnefProperty>& properties, const std::unordered_set<const TnefProperty*>& read,
+                         std::vector<std::pair<std::string, std::string>>& unread) {
   std::string out;
   for (const TnefProperty& p : properties) {
-    if (p.type != kPtString8 && p.type != kPtUnicode) continue;
-    if (!p.named && !p.multi_valued && std::find(read.begin(), read.end(), std::pair{p.type, p.id}) != read.end()) continue;
+    if (p.named) out += binary_text(p.guid);
+    if (!p.name.empty()) out += as_lines(tnef_string(p.name, kPtUnicode)) + "\n";
+    if (read.contains(&p)) continue;
     for (const std::string_view value : p.values) {
-      std::string text = tnef_string(value, p.type);
-      // A NUL inside a value ends it for Outlook, not for whoever reads the blob's bytes: the text
-      // after it is read too, as a line of its own (a NUL would make the whole file unreadable).
-      std::replace(text.begin(), text.end(), '\0', '\n');
-      if (!text.empty()) out += text + "\n";
+      if (p.type == kPtString8 || p.type == kPtUnicode) {
+        std::string text = as_lines(tnef_string(value, p.type));
+        if (!text.empty()) out += text + "\n";
+        continue;
+      }
+      char id[8];
+      std::snprintf(id, sizeof id, "0x%04X", static_cast<unsigned>(p.id));
+      if (p.type == kPtObject) {
+        // read_tnef reads every object as a file before this; one left here would go unread.
+        unread.emplace_back("プロパティ.txt", std::string("tnef: an object property (") + id + ") is not read");
+      } else if (value.size() <= kMostBinaryTextBytes) {
+        // A binary value, or a fixed-size one (a CLSID holds 16 bytes of whatever its writer chose).
+        out += binary_text(value);
+      } else {
+        unread.emplace_back("プロパティ.txt", std::string("tnef: a binary property (") + id + ") of " + std::to_string(value.size()) + " bytes is not read (more than " +
+                                                  std::to_string(kMostBinaryTextBytes) + ": not an identifier whose text can be read)");
+      }
     }
   }
   return out;
 }
 
-TnefContent read_tnef(const std::string& bytes, bool keep_bytes) {
+TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
   TnefContent out;
   auto parsed = parse_tnef(bytes);
   if (!parsed) {
@@ -99,53 +151,143 @@ TnefContent read_tnef(const std::string& bytes, bool keep_bytes) {
   }
   const TnefBlob& tnef = *parsed;
   out.readable = true;
-  for (const TnefAttachment& a : tnef.attachments) {
-    std::string name;
-    if (const TnefProperty* wide = find_tnef_property(a.properties, kPtUnicode, kPrAttachLongFilename); wide != nullptr && !wide->values[0].empty()) {
-      name = tnef_string(wide->values[0], kPtUnicode);
-    } else if (const TnefProperty* longname = find_tnef_property(a.properties, kPtString8, kPrAttachLongFilename); longname != nullptr && !longname->values[0].empty()) {
-      name = tnef_string(longname->values[0], kPtString8);
-    } else if (a.title) {
-      name = tnef_string(*a.title, kPtString8);
+  // Properties read on their own, not as "every other string": a set, since a hostile blob may
+  // hold a million objects, each looked up for every property.
+  std::unordered_set<const TnefProperty*> read;
+  std::vector<std::pair<std::string, std::string>> unread;  // what cannot be read (a name in the blob), and why
+  std::string strings;                    // プロパティ.txt
+  auto add_file = [&](std::string name, std::string_view data) {
+    out.files.push_back({std::move(name), data.size(), keep_bytes ? std::string(data) : std::string(), data.empty() ? "tnef: an attachment without file data is not read" : ""});
+  };
+  // A PT_OBJECT value: an embedded message is TNEF after its IID, read as this blob is, its files
+  // and text named after `name` ("転送.msg/a.xlsx"); any other object (an OLE object's storage) is
+  // a file the outgoing check reads by what it is, or names unreadable.
+  auto object = [&](std::string_view value, const std::string& name) {
+    if (value.size() < kIidIMessage.size()) {
+      out.files.push_back({name, value.size(), {}, "tnef: an object shorter than the interface id it must start with"});
+    } else if (value.substr(0, kIidIMessage.size()) != kIidIMessage) {
+      add_file(name, value.substr(kIidIMessage.size()));
+    } else if (depth + 1 >= kMostTnefDepth) {
+      out.files.push_back({name, value.size(), {}, "limit: messages embedded in a TNEF blob more than " + std::to_string(kMostTnefDepth) + " deep"});
+    } else if (TnefContent inner = read_tnef(value.substr(kIidIMessage.size()), keep_bytes, depth + 1); !inner.readable) {
+      out.files.push_back({name, value.size(), {}, "tnef: the embedded message: " + inner.why});
+    } else {
+      for (auto* list : {&inner.files, &inner.texts}) {
+        for (auto& f : *list) f.name = name + "/" + f.name;
+      }
+      std::move(inner.files.begin(), inner.files.end(), std::back_inserter(out.files));
+      std::move(inner.texts.begin(), inner.texts.end(), std::back_inserter(out.texts));
     }
-    TnefContent::File f;
-    f.name = std::move(name);
-    f.size = a.data ? a.data->size() : 0;
-    f.has_data = a.data && !a.data->empty();
-    if (keep_bytes && a.data) f.bytes = std::string(*a.data);
-    out.files.push_back(std::move(f));
+  };
+  // Objects a list holds that are not an attachment's own data (PR_ATTACH_DATA_OBJ): named ones,
+  // multi-valued ones, any other id — read as files all the same.
+  auto other_objects = [&](const std::vector<TnefProperty>& properties, const std::string& name) {
+    for (const TnefProperty& p : properties) {
+      if (p.type != kPtObject || read.contains(&p)) continue;
+      read.insert(&p);
+      for (const std::string_view v : p.values) object(v, name);
+    }
+  };
+  int n = 0;
+  for (const TnefAttachment& a : tnef.attachments) {
+    ++n;
+    // The name: the long one (Unicode, then 8-bit), else the title. Every other name it carries
+    // (a second title, another long name, the transport name) is read with the properties.
+    std::string name;
+    for (const std::uint16_t type : {static_cast<std::uint16_t>(kPtUnicode), static_cast<std::uint16_t>(kPtString8)}) {
+      for (const TnefProperty* p : find_tnef_properties(a.properties, type, kPrAttachLongFilename)) {
+        if (!name.empty() || p->values[0].empty()) continue;
+        name = tnef_string(p->values[0], type);
+        read.insert(p);
+      }
+    }
+    for (const std::string_view title : a.titles) {
+      if (name.empty()) name = tnef_string(title, kPtString8);
+      else strings += as_lines(tnef_string(title, kPtString8)) + "\n";
+    }
+    const std::string shown = name.empty() ? "(" + std::to_string(n) + ")" : name;
+    bool has_file = false;
+    if (a.data) {
+      add_file(name, *a.data);
+      has_file = true;
+    }
+    for (const TnefProperty& p : a.properties) {
+      if (p.named || p.multi_valued || p.id != kPrAttachData || (p.type != kPtBinary && p.type != kPtObject)) continue;
+      read.insert(&p);
+      if (p.type == kPtBinary) add_file(name, p.values[0]);
+      else object(p.values[0], name.empty() ? "埋め込み(" + std::to_string(n) + ")" : name);
+      has_file = true;
+    }
+    if (!has_file) out.files.push_back({name, 0, {}, "tnef: an attachment without file data (attAttachData, PR_ATTACH_DATA) is not read"});
+    other_objects(a.properties, shown + "/オブジェクト");
+    // Its icon (attAttachMetaFile, PR_ATTACH_RENDERING) is a WMF picture, which no reader here
+    // reads: text or a picture drawn in it cannot be checked.
+    for (const TnefAttribute& attribute : a.attributes) {
+      if (attribute.id == kAttAttachMetaFile) unread.emplace_back(shown + "/アイコン.wmf", "tnef: an attachment's icon (a WMF picture, attAttachMetaFile) is not read");
+      else if (attribute.id == kAttAttachTransportFilename) strings += as_lines(tnef_string(attribute.data, kPtString8)) + "\n";
+      else if (attribute.data.size() <= kMostBinaryTextBytes) strings += binary_text(attribute.data);
+      else unread.emplace_back(shown, "tnef: an attribute of the attachment of " + std::to_string(attribute.data.size()) + " bytes is not read");
+    }
+    for (const TnefProperty* p : find_tnef_properties(a.properties, kPtBinary, kPrAttachRendering)) {
+      read.insert(p);
+      unread.emplace_back(shown + "/アイコン.wmf", "tnef: an attachment's icon (a WMF picture, PR_ATTACH_RENDERING) is not read");
+    }
   }
   if (!keep_bytes) return out;
   auto text = [&](const char* name, std::string content) {
-    if (!content.empty()) out.texts.push_back({name, content.size(), std::move(content), true});
+    if (!content.empty()) out.texts.push_back({name, content.size(), std::move(content), ""});
   };
-  auto value_of = [&](std::uint16_t type, std::uint16_t id) {
-    const TnefProperty* p = find_tnef_property(tnef.properties, type, id);
-    return p != nullptr && p->values.size() == 1 ? std::optional<std::string_view>(p->values[0]) : std::nullopt;
+  // Every value of the properties read on their own, each (a writer may repeat one: a second
+  // PR_BODY is as much text as the first).
+  auto each = [&](std::uint16_t type, std::uint16_t id, const auto& take) {
+    for (const TnefProperty* p : find_tnef_properties(tnef.properties, type, id)) {
+      read.insert(p);
+      take(p->values[0]);
+    }
   };
-  text("件名.txt", std::string(tnef.subject.value_or("")));
-  text("本文.txt", std::string(tnef.body.value_or("")));
-  if (auto body = value_of(kPtUnicode, kPrBody)) text("本文.txt", tnef_string(*body, kPtUnicode));
-  if (auto body = value_of(kPtString8, kPrBody)) text("本文.txt", std::string(*body));
-  if (auto rtf = value_of(kPtBinary, kPrRtfCompressed)) {
+  // A subject's or a body's NULs: the ones that end it (Outlook writes attSubject and an 8-bit
+  // PR_BODY so) go; one inside it becomes a line break, so the file is still text (not "unknown
+  // content") and the text after it is read too.
+  auto plain = [](std::string_view v, std::uint16_t type) {
+    std::string t = tnef_string(v, type);
+    std::replace(t.begin(), t.end(), '\0', '\n');
+    return t;
+  };
+  if (tnef.subject) text("件名.txt", plain(*tnef.subject, kPtString8));
+  if (tnef.body) text("本文.txt", plain(*tnef.body, kPtString8));
+  for (const std::uint16_t type : {static_cast<std::uint16_t>(kPtUnicode), static_cast<std::uint16_t>(kPtString8)}) {
+    each(type, kPrBody, [&](std::string_view v) { text("本文.txt", plain(v, type)); });
+  }
+  each(kPtBinary, kPrRtfCompressed, [&](std::string_view v) {
     // cdr's bounded reader: a body cut short, of an unknown form or over 64 MiB is unreadable,
     // not a partial text.
-    auto plain = cdr::decompress_rtf(*rtf, std::size_t{64} << 20);
-    if (plain && !plain->empty()) {
-      text("本文.rtf", std::move(plain).value());
+    auto plain = cdr::decompress_rtf(v, std::size_t{64} << 20);
+    if (plain && !plain->empty()) text("本文.rtf", std::move(plain).value());
+    else out.texts.push_back({"本文.rtf", 0, {}, "tnef: the compressed RTF body does not decompress"});
+  });
+  for (const std::uint16_t type : {static_cast<std::uint16_t>(kPtBinary), static_cast<std::uint16_t>(kPtString8)}) {
+    each(type, kPrHtml, [&](std::string_view v) { text("本文.html", std::string(v)); });
+  }
+  // An object among the message's or a recipient's properties: read as an attachment's is.
+  other_objects(tnef.properties, "オブジェクト");
+  for (const auto& recipient : tnef.recipients) other_objects(recipient, "オブジェクト");
+  // Every other string the blob carries: the sender, the message's attributes (its class, its id
+  // read as a Message-ID is), its properties, each recipient's and each file's.
+  strings += tnef.from ? as_lines(mime::decode_text(*tnef.from, "").utf8) + "\n" : std::string();
+  for (const TnefAttribute& attribute : tnef.attributes) {
+    if (attribute.id == kAttMessageId || attribute.id == kAttParentId || attribute.id == kAttConversationId) {
+      strings += as_lines(message_id_text("<" + std::string(attribute.data) + ">")) + "\n";
+    } else if (attribute.data.size() <= kMostBinaryTextBytes) {
+      strings += binary_text(attribute.data);
     } else {
-      out.texts.push_back({"本文.rtf", 0, {}, false});  // a compressed RTF body that does not decompress
+      unread.emplace_back("プロパティ.txt", "tnef: an attribute of the message of " + std::to_string(attribute.data.size()) + " bytes is not read");
     }
   }
-  for (const std::uint16_t type : {static_cast<std::uint16_t>(kPtBinary), static_cast<std::uint16_t>(kPtString8)}) {
-    if (auto html = value_of(type, kPrHtml)) text("本文.html", std::string(*html));
-  }
-  // Every other string the blob carries: the sender, the message's properties and each file's.
-  std::string strings = tnef.from ? mime::decode_text(*tnef.from, "").utf8 : std::string();
-  if (!strings.empty()) strings += "\n";
-  strings += tnef_strings(tnef.properties, {{kPtUnicode, kPrBody}, {kPtString8, kPrBody}, {kPtString8, kPrHtml}});
-  for (const TnefAttachment& a : tnef.attachments) strings += tnef_strings(a.properties, {{kPtUnicode, kPrAttachLongFilename}, {kPtString8, kPrAttachLongFilename}});
-  text("プロパティ.txt", std::move(strings));
+  strings += tnef_strings(tnef.properties, read, unread);
+  for (const auto& recipient : tnef.recipients) strings += tnef_strings(recipient, read, unread);
+  for (const TnefAttachment& a : tnef.attachments) strings += tnef_strings(a.properties, read, unread);
+  if (strings.find_first_not_of(" \t\n") != std::string::npos) text("プロパティ.txt", std::move(strings));
+  for (auto& [name, why] : unread) out.texts.push_back({std::move(name), 0, {}, std::move(why)});
   return out;
 }
 
@@ -676,8 +818,8 @@ struct Walk {
       if (options.keep_leaves && !tnef.readable) keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, blob.substr(0, blob.size() - 1), "tnef: " + tnef.why);
       if (options.keep_leaves) {
         for (auto& t : tnef.texts) {
-          if (t.has_data) keep_leaf(SanitizePlan::Leaf::Kind::kFile, blob + t.name, std::move(t.bytes));
-          else keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, blob + t.name, "tnef: the compressed RTF body does not decompress");
+          if (t.unread.empty()) keep_leaf(SanitizePlan::Leaf::Kind::kFile, blob + t.name, std::move(t.bytes));
+          else keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, blob + t.name, std::move(t.unread));
         }
       }
       std::string base = r.path;
@@ -694,7 +836,7 @@ struct Walk {
         if (options.keep_leaves) {
           const std::string shown = blob + (m.name.empty() ? "(" + std::to_string(k) + ")" : m.name);
           if (static_cast<std::size_t>(k) > kMostTnefFiles) keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, shown, "limit: more files in one TNEF blob than are read (" + std::to_string(kMostTnefFiles) + ")");
-          else if (!member.has_data) keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, shown, "tnef: an attachment without file data (an embedded message or object) is not read");
+          else if (!member.unread.empty()) keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, shown, std::move(member.unread));
           else keep_leaf(SanitizePlan::Leaf::Kind::kFile, shown, std::move(member.bytes));
         }
         plan.parts.push_back(std::move(m));

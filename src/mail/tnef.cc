@@ -9,16 +9,6 @@ namespace {
 
 constexpr std::uint32_t kSignature = 0x223E9F78;
 
-// Attribute ids as written: the attribute's data type in the high word, its number in the low.
-constexpr std::uint32_t kAttFrom = 0x00008000;
-constexpr std::uint32_t kAttSubject = 0x00018004;
-constexpr std::uint32_t kAttBody = 0x0002800C;
-constexpr std::uint32_t kAttAttachData = 0x0006800F;
-constexpr std::uint32_t kAttAttachTitle = 0x00018010;
-constexpr std::uint32_t kAttAttachRenddata = 0x00069002;
-constexpr std::uint32_t kAttMapiProps = 0x00069003;
-constexpr std::uint32_t kAttAttachment = 0x00069005;
-
 constexpr std::uint8_t kLevelMessage = 0x01;
 constexpr std::uint8_t kLevelAttachment = 0x02;
 
@@ -102,9 +92,8 @@ std::size_t fixed_size(std::uint16_t type) {
 bool variable_size(std::uint16_t type) { return type == kPtString8 || type == kPtUnicode || type == kPtBinary || type == kPtObject; }
 
 // A named property's name ([MS-OXTNEF] 2.1.3.5): its GUID, then a number or a UTF-16 string. The
-// name itself is not kept: what it says is the writer's choice, not the message's text.
-Result<void> skip_property_name(Reader& r) {
-  std::string_view guid, name;
+// GUID and a string name are kept: whoever wrote the blob chose them, and they leave with it.
+Result<void> read_property_name(Reader& r, std::string_view& guid, std::string_view& name) {
   std::uint32_t kind = 0, id = 0, length = 0;
   if (!r.take(16, guid) || !r.u32(kind)) return cut_short(r, "a named property's name");
   if (kind == 0) {
@@ -116,9 +105,9 @@ Result<void> skip_property_name(Reader& r) {
   return ok();
 }
 
-// A MAPI property list (attMAPIProps, attAttachment), which must fill its attribute exactly.
-Result<std::vector<TnefProperty>> parse_properties(std::string_view data, std::size_t base) {
-  Reader r(data, base);
+// A MAPI property list ([MS-OXTNEF] 2.1.3.5: a count, then the properties) read from `r`.
+Result<std::vector<TnefProperty>> read_properties(Reader& r) {
+  const std::size_t base = r.offset();
   std::uint32_t count = 0;
   if (!r.u32(count)) return cut_short(r, "a property list's count");
   // Each property takes at least 8 bytes (its tag and one 4-byte value): a count beyond that is a
@@ -137,7 +126,7 @@ Result<std::vector<TnefProperty>> parse_properties(std::string_view data, std::s
     if (size == 0 && !variable_size(p.type)) return tnef_error("property-type", start, "a property of type " + hex4(type) + ", which this reader does not know");
     if (p.id >= 0x8000) {
       p.named = true;
-      SANSO_TRY(skip_property_name(r));
+      SANSO_TRY(read_property_name(r, p.guid, p.name));
     }
     std::uint32_t values = 1;
     if (p.multi_valued || variable_size(p.type)) {
@@ -156,8 +145,69 @@ Result<std::vector<TnefProperty>> parse_properties(std::string_view data, std::s
     }
     out.push_back(std::move(p));
   }
-  if (r.left() != 0) return tnef_error("property-trailing", r.offset(), std::to_string(r.left()) + " bytes after the last property of the list");
   return out;
+}
+
+// Bytes after what a list or table accounts for: read by no one.
+Result<void> nothing_after(const Reader& r, const char* what) {
+  if (r.left() != 0) return tnef_error("property-trailing", r.offset(), std::to_string(r.left()) + " bytes after the last " + what);
+  return ok();
+}
+
+// A property list (attMAPIProps, attAttachment), which must fill its attribute exactly.
+Result<std::vector<TnefProperty>> parse_properties(std::string_view data, std::size_t base) {
+  Reader r(data, base);
+  auto out = SANSO_TRY(read_properties(r));
+  SANSO_TRY(nothing_after(r, "property of the list"));
+  return out;
+}
+
+// The recipient table (attRecipTable): a count of rows, each a property
+// list (a recipient's name, address, type…), which together fill the attribute exactly.
+Result<std::vector<std::vector<TnefProperty>>> parse_recipients(std::string_view data, std::size_t base) {
+  Reader r(data, base);
+  std::uint32_t rows = 0;
+  if (!r.u32(rows)) return cut_short(r, "the recipient table's count");
+  // A row takes at least its 4-byte property count.
+  if (rows > r.left() / 4) return tnef_error("property-count", base, "the recipient table counts " + std::to_string(rows) + " recipients in " + std::to_string(r.left()) + " bytes");
+  std::vector<std::vector<TnefProperty>> out;
+  out.reserve(rows);
+  for (std::uint32_t i = 0; i < rows; ++i) out.push_back(SANSO_TRY(read_properties(r)));
+  SANSO_TRY(nothing_after(r, "recipient of the table"));
+  return out;
+}
+
+// The attributes [MS-OXTNEF] defines that this reader keeps whole (TnefAttribute) rather than
+// taking apart. attOriginalMessageClass is 0x00070600 in the specification and 0x00070006 where
+// Exchange writes it: both are known.
+bool kept_whole(std::uint32_t id) {
+  switch (id) {
+    case kAttOwner:
+    case kAttSentFor:
+    case kAttDelegate:
+    case kAttDateStart:
+    case kAttDateEnd:
+    case kAttAidOwner:
+    case kAttRequestRes:
+    case kAttOriginalMessageClass:
+    case 0x00070006:
+    case kAttDateSent:
+    case kAttDateRecd:
+    case kAttMessageStatus:
+    case kAttMessageClass:
+    case kAttMessageId:
+    case kAttParentId:
+    case kAttConversationId:
+    case kAttPriority:
+    case kAttAttachMetaFile:
+    case kAttAttachCreateDate:
+    case kAttAttachModifyDate:
+    case kAttDateModified:
+    case kAttAttachTransportFilename:
+    case kAttTnefVersion:
+    case kAttOemCodepage: return true;
+    default: return false;
+  }
 }
 
 // A message attribute that may come once: a second would replace the first, whose text would then
@@ -170,11 +220,12 @@ Result<void> set_once(std::optional<std::string_view>& slot, std::string_view da
 
 }  // namespace
 
-const TnefProperty* find_tnef_property(const std::vector<TnefProperty>& properties, std::uint16_t type, std::uint16_t id) {
+std::vector<const TnefProperty*> find_tnef_properties(const std::vector<TnefProperty>& properties, std::uint16_t type, std::uint16_t id) {
+  std::vector<const TnefProperty*> out;
   for (const auto& p : properties) {
-    if (!p.named && !p.multi_valued && p.type == type && p.id == id) return &p;
+    if (!p.named && !p.multi_valued && p.type == type && p.id == id) out.push_back(&p);
   }
-  return nullptr;
+  return out;
 }
 
 Result<TnefBlob> parse_tnef(std::string_view blob) {
@@ -203,11 +254,16 @@ Result<TnefBlob> parse_tnef(std::string_view blob) {
     // Attachment attributes belong to the attachment attAttachRenddata opened last; before any,
     // they would belong to none and be read by no one.
     TnefAttachment* attachment = out.attachments.empty() ? nullptr : &out.attachments.back();
-    const bool of_attachment = id == kAttAttachData || id == kAttAttachTitle || id == kAttAttachment;
+    const bool of_attachment = id == kAttAttachData || id == kAttAttachTitle || id == kAttAttachment || (level == kLevelAttachment && id != kAttAttachRenddata);
     if (of_attachment && attachment == nullptr) return tnef_error("attachment-without-start", at, "an attachment's attribute before any attachment began (attAttachRenddata)");
     switch (id) {
-      case kAttAttachRenddata: out.attachments.emplace_back(); break;
-      case kAttAttachTitle: attachment->title = data; break;  // a later title only renames the file
+      case kAttAttachRenddata:
+        // It opens an attachment; its bytes (how the file is shown: 14 of them as Outlook writes
+        // it, any number as a writer chooses) are kept with it like any attribute's.
+        out.attachments.emplace_back();
+        out.attachments.back().attributes.push_back({id, data});
+        break;
+      case kAttAttachTitle: attachment->titles.push_back(data); break;  // a second title is a second name: both are read
       case kAttAttachData: SANSO_TRY(set_once(attachment->data, data, at, "file in one attachment (attAttachData)")); break;
       case kAttAttachment: {
         auto properties = SANSO_TRY(parse_properties(data, data_at));
@@ -219,10 +275,24 @@ Result<TnefBlob> parse_tnef(std::string_view blob) {
         out.properties.insert(out.properties.end(), properties.begin(), properties.end());
         break;
       }
+      case kAttRecipTable: {
+        auto rows = SANSO_TRY(parse_recipients(data, data_at));
+        out.recipients.insert(out.recipients.end(), rows.begin(), rows.end());
+        break;
+      }
       case kAttSubject: SANSO_TRY(set_once(out.subject, data, at, "subject (attSubject)")); break;
       case kAttBody: SANSO_TRY(set_once(out.body, data, at, "body (attBody)")); break;
       case kAttFrom: SANSO_TRY(set_once(out.from, data, at, "sender (attFrom)")); break;
-      default: break;  // dates, the message class, the recipient table, …: not text a person wrote here
+      default:
+        // Dates, the message class and id, the transport file name, an icon: kept whole for the
+        // caller to read. An id the specification does not define holds no one knows what.
+        if (!kept_whole(id)) {
+          char text[16];
+          std::snprintf(text, sizeof text, "0x%08X", static_cast<unsigned>(id));
+          return tnef_error("attribute", at, std::string("an attribute ") + text + " [MS-OXTNEF] does not define");
+        }
+        (level == kLevelAttachment ? attachment->attributes : out.attributes).push_back({id, data});
+        break;
     }
   }
   return out;

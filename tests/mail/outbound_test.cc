@@ -9,6 +9,7 @@
 #include <zip.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -457,6 +458,175 @@ TEST(OutboundLeaves, TnefUnicodeStringsAreReadPastANulAndACutBlobSaysWhy) {
   EXPECT_EQ(cut.unchecked[0].where, "winmail.dat");
   EXPECT_NE(cut.unchecked[0].why.find("the blob ends inside"), std::string::npos) << cut.unchecked[0].why;
 }
+
+// Issue #17 (tnef21): nothing a TNEF blob carries goes unread. A blob of one attachment (its
+// title, its data when given, then its own attributes and properties), as winmail.dat.
+namespace tnef21 {
+
+using sanso::testing::mapi_properties;
+using sanso::testing::tnef_attribute;
+using sanso::testing::tnef_start;
+using sanso::testing::tnef_u32;
+using sanso::testing::tnef_with;
+
+const std::string kNul(1, '\0');
+const std::string kIidIMessage("\x07\x03\x02\x00\x00\x00\x00\x00\xC0\x00\x00\x00\x00\x00\x00\x46", 16);
+
+std::string utf16(const std::u16string& text) {
+  std::string out;
+  for (const char16_t c : text) out += {static_cast<char>(c & 0xff), static_cast<char>(c >> 8)};
+  return out;
+}
+
+std::string one_attachment(const std::string& title, const std::string* data, const std::string& rest) {
+  std::string out = tnef_start() + tnef_attribute('\x02', 0x00069002, std::string(14, '\0')) + tnef_attribute('\x02', 0x00018010, title + kNul);
+  if (data != nullptr) out += tnef_attribute('\x02', 0x0006800F, *data);
+  return out + rest;
+}
+
+std::string attachment_properties(const std::vector<std::pair<std::uint32_t, std::vector<std::string>>>& properties) {
+  return tnef_attribute('\x02', 0x00069005, mapi_properties(properties));
+}
+
+bool has(const std::vector<std::string>& list, const std::string& item) { return std::find(list.begin(), list.end(), item) != list.end(); }
+
+OutboundScan scan_blob(const std::string& tnef) { return scan_outbound(message_carrying(tnef, "winmail.dat"), kLevels); }
+
+// (1) A standard property written twice is read twice: the reader kept the first only.
+TEST(OutboundLeaves, TnefRepeatedPropertiesAreEachRead) {
+  const auto bodies = scan_blob(tnef_with({{"a.txt", "なし"}}, "", mapi_properties({{0x1000001E, {"ご確認ください" + kNul}}, {0x1000001E, {"個人番号 1234 5678 9018" + kNul}}})));
+  EXPECT_EQ(wheres(bodies), std::vector<std::string>{"winmail.dat/本文.txt"}) << unchecked_list(bodies);
+  // An 8-bit body ends with its NUL, as Outlook writes it: still text, not "unknown content".
+  EXPECT_TRUE(bodies.unchecked.empty()) << unchecked_list(bodies);
+  const auto html = scan_blob(tnef_with({{"a.txt", "なし"}}, "", mapi_properties({{0x10130102, {"<p>a</p>"}}, {0x10130102, {"<p>1234-5678-9018</p>"}}})));
+  EXPECT_EQ(wheres(html), std::vector<std::string>{"winmail.dat/本文.html"}) << unchecked_list(html);
+  const std::string data = "なし";
+  const auto names = scan_blob(one_attachment("A.TXT", &data, attachment_properties({{0x3707001E, {"a.txt" + kNul}}, {0x3707001E, {"山田_123456789018.txt" + kNul}}})));
+  EXPECT_EQ(wheres(names), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(names);
+  EXPECT_TRUE(names.unchecked.empty()) << unchecked_list(names);
+  // (4) A second attAttachTitle: both names are read, the first names the file.
+  const std::string titled = one_attachment("a.txt", &data, tnef_attribute('\x02', 0x00018010, "山田_123456789018.txt" + kNul));
+  const auto titles = scan_blob(titled);
+  EXPECT_EQ(wheres(titles), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(titles);
+  EXPECT_TRUE(has(titles.attachments, "winmail.dat/a.txt"));
+}
+
+// (2) An attachment's embedded message (PR_ATTACH_DATA_OBJ, PT_OBJECT, IID_IMessage: TNEF of its
+// own) is read as the blob is, as deep as kMostTnefDepth; another object, and the file's bytes as
+// PR_ATTACH_DATA_BIN, are read as files.
+TEST(OutboundLeaves, TnefEmbeddedMessagesAndObjectsAreRead) {
+  const std::string inner = tnef_with({{"list.csv", "山田,123456789018\r\n"}}, "法人番号 7000012050002");
+  const auto embedded = scan_blob(one_attachment("", nullptr, attachment_properties({{0x3701000D, {kIidIMessage + inner}}})));
+  EXPECT_EQ(wheres(embedded), (std::vector<std::string>{"winmail.dat/埋め込み(1)/本文.txt", "winmail.dat/埋め込み(1)/list.csv"})) << unchecked_list(embedded);
+  EXPECT_TRUE(embedded.unchecked.empty()) << unchecked_list(embedded);
+  // An embedded message that is no readable TNEF: named, never passed.
+  const auto broken = scan_blob(one_attachment("転送", nullptr, attachment_properties({{0x3701000D, {kIidIMessage + inner.substr(0, inner.size() - 2)}}})));
+  ASSERT_EQ(broken.unchecked.size(), 1u) << unchecked_list(broken);
+  EXPECT_EQ(broken.unchecked[0].where, "winmail.dat/転送");
+  EXPECT_EQ(broken.unchecked[0].why.rfind("tnef: the embedded message: the blob ends inside", 0), 0u) << broken.unchecked[0].why;
+  // Embedded in embedded in …: read to a depth, then named.
+  std::string nested = inner;
+  for (int i = 0; i < 4; ++i) nested = one_attachment("m", nullptr, attachment_properties({{0x3701000D, {kIidIMessage + nested}}}));
+  const auto deep = scan_blob(nested);
+  ASSERT_EQ(deep.unchecked.size(), 1u) << unchecked_list(deep);
+  EXPECT_EQ(deep.unchecked[0].where, "winmail.dat/m/m/m/m");
+  EXPECT_EQ(deep.unchecked[0].why.rfind("limit: messages embedded", 0), 0u) << deep.unchecked[0].why;
+  // An OLE object (another interface), and the file as PR_ATTACH_DATA_BIN without attAttachData.
+  const std::string other_iid(16, '\x22');
+  const auto ole = scan_blob(one_attachment("", nullptr, attachment_properties({{0x3701000D, {other_iid + "山田,123456789018\r\n"}}})));
+  EXPECT_EQ(wheres(ole), std::vector<std::string>{"winmail.dat/埋め込み(1)"}) << unchecked_list(ole);
+  const auto bin = scan_blob(one_attachment("list.csv", nullptr, attachment_properties({{0x37010102, {"山田,123456789018\r\n"}}})));
+  EXPECT_EQ(wheres(bin), std::vector<std::string>{"winmail.dat/list.csv"}) << unchecked_list(bin);
+  EXPECT_TRUE(bin.unchecked.empty()) << unchecked_list(bin);
+}
+
+// (2) Binary properties are read for their text (an address in a search key, a display name in
+// UTF-16 at an odd offset of an entry id); one too large to be an identifier cannot be checked.
+TEST(OutboundLeaves, TnefBinaryPropertiesAreReadForTheirText) {
+  const auto key = scan_blob(tnef_with({{"a.txt", "なし"}}, "", mapi_properties({{0x0C1D0102, {"SMTP:123456789018@EXAMPLE.JP" + kNul}}})));
+  EXPECT_EQ(wheres(key), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(key);
+  const std::string entry_id = std::string(25, '\x01') + utf16(u"山田 1234-5678-9018") + std::string(3, '\0');
+  const auto entry = scan_blob(tnef_with({{"a.txt", "なし"}}, "", mapi_properties({{0x0C190102, {entry_id}}})));
+  EXPECT_EQ(wheres(entry), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(entry);
+  EXPECT_TRUE(entry.unchecked.empty()) << unchecked_list(entry);
+  const auto big = scan_blob(tnef_with({{"a.txt", "なし"}}, "", mapi_properties({{0x00710102, {std::string(5000, 'x')}}})));
+  ASSERT_EQ(big.unchecked.size(), 1u) << unchecked_list(big);
+  EXPECT_EQ(big.unchecked[0].where, "winmail.dat/プロパティ.txt");
+  EXPECT_NE(big.unchecked[0].why.find("5000 bytes is not read"), std::string::npos) << big.unchecked[0].why;
+}
+
+// The subject as Outlook writes it (NUL-ended) is text; a fixed-size value (a CLSID's 16 bytes),
+// a named property's GUID and an attachment's rendering data are read for the text in them; an
+// object under any other id, named, is read as a file.
+TEST(OutboundLeaves, TnefSubjectFixedSizeValuesAndOtherObjectsAreRead) {
+  const auto subject = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00018004, "山田 123456789018" + kNul));
+  EXPECT_EQ(wheres(subject), std::vector<std::string>{"winmail.dat/件名.txt"}) << unchecked_list(subject);
+  EXPECT_TRUE(subject.unchecked.empty()) << unchecked_list(subject);
+  const std::string clsid = sanso::testing::tnef_u32(1) + sanso::testing::tnef_u16(0x0048) + sanso::testing::tnef_u16(0x0E00) + "x123456789018xyz";
+  const auto fixed = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00069003, clsid));
+  EXPECT_EQ(wheres(fixed), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(fixed);
+  // A named property's GUID, and an attachment's rendering data: bytes a writer chose, read too.
+  const std::string guid = sanso::testing::tnef_u32(1) + sanso::testing::tnef_u16(0x0003) + sanso::testing::tnef_u16(0x8001) + "x123456789018xyz" + tnef_u32(0) +
+                           tnef_u32(0x8100) + tnef_u32(7);
+  const auto named_guid = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00069003, guid));
+  EXPECT_EQ(wheres(named_guid), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(named_guid);
+  const auto renddata = scan_blob(tnef_start() + tnef_attribute('\x02', 0x00069002, "x123456789018x") + tnef_attribute('\x02', 0x0006800F, "なし"));
+  EXPECT_EQ(wheres(renddata), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(renddata);
+  const std::string data = "なし";
+  const std::string named_object = sanso::testing::tnef_u32(1) + sanso::testing::tnef_u16(0x000D) + sanso::testing::tnef_u16(0x8005) + std::string(16, '\x11') +
+                                   tnef_u32(0) + tnef_u32(7) + tnef_u32(1) + tnef_u32(36) + std::string(16, '\x22') + "山田,123456789018" + std::string(1, '\n');
+  const auto object = scan_blob(one_attachment("a.txt", &data, tnef_attribute('\x02', 0x00069005, named_object)));
+  EXPECT_EQ(wheres(object), std::vector<std::string>{"winmail.dat/a.txt/オブジェクト"}) << unchecked_list(object);
+}
+
+// (3) The recipient table, the message id, the transport file name are read; an attachment's icon
+// (attAttachMetaFile, a WMF picture) cannot be.
+TEST(OutboundLeaves, TnefRecipientsMessageIdTransportNameAreReadAndAnIconIsUnchecked) {
+  const std::string table = tnef_u32(2) + mapi_properties({{0x3001001E, {"佐藤" + kNul}}}) + mapi_properties({{0x3003001E, {"123456789018@example.jp" + kNul}}});
+  const auto recipients = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00069004, table));
+  EXPECT_EQ(wheres(recipients), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(recipients);
+  EXPECT_TRUE(recipients.unchecked.empty()) << unchecked_list(recipients);
+  const auto id = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00018009, "AB123456789018CD" + kNul));
+  EXPECT_EQ(wheres(id), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(id);
+  // A 13-digit time stamp inside a message id is none (read as a Message-ID field is).
+  EXPECT_TRUE(scan_blob(tnef_start() + tnef_attribute('\x01', 0x00018009, "1765000000000" + kNul)).identifiers.empty());
+  const std::string data = "なし";
+  const auto transport = scan_blob(one_attachment("a.txt", &data, tnef_attribute('\x02', 0x00069001, "123456789018.txt" + kNul)));
+  EXPECT_EQ(wheres(transport), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(transport);
+  const auto icon = scan_blob(one_attachment("a.txt", &data, tnef_attribute('\x02', 0x00068011, std::string("\xD7\xCD\xC6\x9A", 4) + std::string(40, '\0'))));
+  ASSERT_EQ(icon.unchecked.size(), 1u) << unchecked_list(icon);
+  EXPECT_EQ(icon.unchecked[0].where, "winmail.dat/a.txt/アイコン.wmf");
+  EXPECT_EQ(icon.unchecked[0].why.rfind("tnef: an attachment's icon", 0), 0u) << icon.unchecked[0].why;
+  // Dates and the message class: small, read for what text they hold; no finding, nothing unchecked.
+  const auto plain = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00038005, std::string("\xEA\x07\x0C\x00\x06\x00\x0A\x00\x00\x00\x00\x00\x00\x00", 14)) +
+                               tnef_attribute('\x01', 0x00078008, "IPM.Microsoft Mail.Note" + kNul));
+  EXPECT_TRUE(plain.identifiers.empty());
+  EXPECT_TRUE(plain.unchecked.empty()) << unchecked_list(plain);
+}
+
+// (5) BinHex: a .hqx file, or one of its type, is text only in its encoding — named and held, not
+// read as text; a BinHex block inside an attached text file likewise. A uuencoded file inside
+// an attached text file is decoded and read, as one in the body is.
+TEST(OutboundLeaves, BinHexFilesAreHeldAndFilesInsideTextFilesAreRead) {
+  const std::string binhex = "(This file must be converted with BinHex 4.0)\r\n\r\n:" + std::string(63, 'J') + "\r\n" + std::string(20, 'a') + ":\r\n";
+  const auto hqx = scan_outbound(with_attachment("x", "data.hqx", binhex), kLevels);
+  ASSERT_EQ(hqx.unchecked.size(), 1u) << unchecked_list(hqx);
+  EXPECT_EQ(hqx.unchecked[0].where, "data.hqx");
+  EXPECT_NE(hqx.unchecked[0].why.find("BinHex"), std::string::npos) << hqx.unchecked[0].why;
+  // By its type, whatever its name, its lines short enough to pass for prose.
+  const auto typed = scan_outbound(mixed({"Content-Type: text/plain; charset=UTF-8\r\n\r\n資料です",
+                                          base64_part("Content-Type: application/mac-binhex40\r\nContent-Disposition: attachment; filename=data.bin", ":abc\r\ndef:\r\n")}),
+                                   kLevels);
+  ASSERT_EQ(typed.unchecked.size(), 1u) << unchecked_list(typed);
+  EXPECT_EQ(typed.unchecked[0].where, "data.bin");
+  const auto in_text = scan_outbound(with_attachment("x", "notes.txt", "メモ\r\n" + binhex), kLevels);
+  ASSERT_EQ(in_text.unchecked.size(), 1u) << unchecked_list(in_text);
+  EXPECT_EQ(in_text.unchecked[0].where, "notes.txt/(binhex)");
+  const auto uuencoded = scan_outbound(with_attachment("x", "notes.txt", "メモ\r\nbegin 644 numbers.csv\r\n5Y;&QYY2P+#$R,S0U-C<X.3 Q. T*\r\n`\r\nend\r\n"), kLevels);
+  EXPECT_EQ(wheres(uuencoded), std::vector<std::string>{"notes.txt/numbers.csv"}) << unchecked_list(uuencoded);
+}
+
+}  // namespace tnef21
 
 // (3b) Parts that are neither the body nor an attachment with a name: an inline document, a part
 // without a disposition, text parts beside the body, a forwarded message's subject, body and files.

@@ -51,7 +51,8 @@ TEST(Tnef, ReadsWhatOutlookWrites) {
   ASSERT_EQ(parsed->properties[0].values.size(), 1u);
   EXPECT_EQ(parsed->properties[0].values[0], "山田");
   ASSERT_EQ(parsed->attachments.size(), 2u);
-  EXPECT_EQ(parsed->attachments[0].title.value_or("-"), std::string("report.docx") + '\0');
+  ASSERT_EQ(parsed->attachments[0].titles.size(), 1u);
+  EXPECT_EQ(parsed->attachments[0].titles[0], std::string("report.docx") + '\0');
   EXPECT_EQ(parsed->attachments[0].data.value_or("-"), "PK docx");
   EXPECT_EQ(parsed->attachments[1].data.value_or("-"), "abc");
   EXPECT_FALSE(parsed->subject.has_value());
@@ -72,8 +73,8 @@ TEST(Tnef, FixedSizePropertiesTakeTheirPaddedSize) {
   EXPECT_EQ(parsed->properties[0].values[0].size(), 2u);   // PT_I2 without its padding
   EXPECT_EQ(parsed->properties[10].values[0].size(), 16u);  // PT_CLSID
   EXPECT_EQ(parsed->properties[11].values[0], "abc");
-  ASSERT_NE(find_tnef_property(parsed->properties, kPtString8, 0x0037), nullptr);
-  EXPECT_EQ(find_tnef_property(parsed->properties, kPtUnicode, 0x0037), nullptr);
+  EXPECT_EQ(find_tnef_properties(parsed->properties, kPtString8, 0x0037).size(), 1u);
+  EXPECT_TRUE(find_tnef_properties(parsed->properties, kPtUnicode, 0x0037).empty());
 }
 
 // A named property (an id ≥ 0x8000): a GUID and a number or a UTF-16 name before its value. It is
@@ -97,8 +98,8 @@ TEST(Tnef, NamedPropertiesAreReadAndNeverTakenForStandardOnes) {
   ASSERT_EQ(parsed->properties[1].values.size(), 2u);
   EXPECT_EQ(parsed->properties[1].values[0], utf16(u"予算"));
   EXPECT_EQ(parsed->properties[1].values[1], utf16(u"x"));
-  EXPECT_EQ(find_tnef_property(parsed->properties, kPtString8, 0x8001), nullptr);
-  EXPECT_NE(find_tnef_property(parsed->properties, kPtLong, 0x0E07), nullptr);
+  EXPECT_TRUE(find_tnef_properties(parsed->properties, kPtString8, 0x8001).empty());
+  EXPECT_EQ(find_tnef_properties(parsed->properties, kPtLong, 0x0E07).size(), 1u);
   // A name of a kind that does not exist.
   std::string odd = tnef_u32(1) + tnef_u16(kPtLong) + tnef_u16(0x8001) + guid + tnef_u32(7) + tnef_u32(0) + tnef_u32(0);
   EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', kMessageProps, odd)), "tnef.property-name-kind");
@@ -170,6 +171,47 @@ TEST(Tnef, BadChecksumsLevelsAndOrderAreRefused) {
   auto parsed = parse_tnef(blob);
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().where.rfind("byte ", 0), 0u) << parsed.error().to_string();
+}
+
+// Issue #17 (tnef21): what the reader used to skip is kept for the scan — every title, the
+// recipient table's rows, the attributes it does not take apart, a named property's GUID and name — and an
+// attribute id [MS-OXTNEF] does not define makes the blob unreadable.
+TEST(Tnef, NothingIsSkippedAndAnUnknownAttributeIsUnreadable) {
+  // Two rows: one written by mapi_properties, one by hand.
+  const std::string row2 = tnef_u32(1) + tnef_u16(kPtString8) + tnef_u16(0x3003) + tnef_u32(1) + tnef_u32(4) + "a@ex";
+  const std::string rows = tnef_u32(2) + mapi_properties({{0x3001001E, {"佐藤"}}}) + row2;
+  const std::string blob = tnef_start() + tnef_attribute('\x01', 0x00069004, rows) + tnef_attribute('\x01', 0x00018009, "ABC") +
+                           tnef_attribute('\x02', kRenddata, std::string(14, '\0')) + tnef_attribute('\x02', kTitle, "a") + tnef_attribute('\x02', kTitle, "b") +
+                           tnef_attribute('\x02', 0x00068011, "wmf") + tnef_attribute('\x02', 0x00069001, "t.txt");
+  auto parsed = parse_tnef(blob);
+  ASSERT_TRUE(parsed) << parsed.error().to_string();
+  ASSERT_EQ(parsed->recipients.size(), 2u);
+  EXPECT_EQ(parsed->recipients[0][0].values[0], "佐藤");
+  EXPECT_EQ(parsed->recipients[1][0].values[0], "a@ex");
+  ASSERT_EQ(parsed->attributes.size(), 1u);
+  EXPECT_EQ(parsed->attributes[0].id, 0x00018009u);
+  EXPECT_EQ(parsed->attributes[0].data, "ABC");
+  ASSERT_EQ(parsed->attachments.size(), 1u);
+  EXPECT_EQ(parsed->attachments[0].titles, (std::vector<std::string_view>{"a", "b"}));
+  ASSERT_EQ(parsed->attachments[0].attributes.size(), 3u);
+  EXPECT_EQ(parsed->attachments[0].attributes[0].id, kRenddata);  // its 14 bytes are read too
+  EXPECT_EQ(parsed->attachments[0].attributes[1].id, 0x00068011u);
+  EXPECT_EQ(parsed->attachments[0].attributes[2].data, "t.txt");
+  // A recipient table with bytes after its last row, or more rows than it has bytes for.
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', 0x00069004, rows + "1234")), "tnef.property-trailing");
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', 0x00069004, tnef_u32(0x40000000) + tnef_u32(0))), "tnef.property-count");
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', 0x00069004, tnef_u32(3) + rows.substr(4))), "tnef.truncated");
+  // An attribute no one defined, and an attachment's attribute before any attachment began.
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x01', 0x00069999, "123456789018")), "tnef.attribute");
+  EXPECT_EQ(error_code(tnef_start() + tnef_attribute('\x02', 0x00068011, "wmf")), "tnef.attachment-without-start");
+  // A named property's name, when a string, is kept.
+  const std::string name = utf16(u"Keywords") + std::string(2, '\0');
+  const std::string list = tnef_u32(1) + tnef_u16(kPtLong) + tnef_u16(0x8001) + std::string(16, '\x11') + tnef_u32(1) + tnef_u32(18) + name + std::string(2, '\0') + tnef_u32(7);
+  const std::string named = tnef_start() + tnef_attribute('\x01', kMessageProps, list);
+  auto with_name = parse_tnef(named);
+  ASSERT_TRUE(with_name) << with_name.error().to_string();
+  EXPECT_EQ(with_name->properties[0].name, name);
+  EXPECT_EQ(with_name->properties[0].guid, std::string(16, '\x11'));
 }
 
 // Through the sanitizer: a long file name in UTF-16 (PR_ATTACH_LONG_FILENAME, PT_UNICODE) names
