@@ -323,7 +323,14 @@ TEST(WorkerPool, TheSharedSetUpRunsOncePerPoolInItsTemplate) {
 // would wait on it, or on a lock it held, forever. The pool refuses (fail closed) instead.
 TEST(WorkerPool, ASharedSetUpThatLeavesThreadsIsRefused) {
   Task task{pid_echo, {}, {}};
-  task.prepare_once = [] { std::thread([] { ::pause(); }).detach(); };
+  // The thread sleeps as a library's would (clock_nanosleep, which the filter allows): pause() is not
+  // allowed, and under load the thread reached it only after the job's filter applied (TSYNC: every
+  // thread filtered), which killed the fork-per-job child below.
+  task.prepare_once = [] {
+    std::thread([] {
+      for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+    }).detach();
+  };
   auto pool = WorkerPool::create(task, 1);
   ASSERT_TRUE(pool) << pool.error().to_string();
   auto r = (*pool)->run("x");
