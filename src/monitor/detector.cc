@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <new>
-#include <optional>
 #include <type_traits>
 
 #include <sys/mman.h>
@@ -48,7 +46,7 @@ Detector::Detector(const AddressPlan& plan, const IndicatorSet* indicators, Dete
   stats_.pairs.assign(plan_.place_count() * plan_.place_count(), 0);
   settings_.window_seconds = std::max<std::int64_t>(settings_.window_seconds, 1);
   settings_.volume_bucket_seconds = std::max<std::int64_t>(settings_.volume_bucket_seconds, 1);
-  // A host's history stays at 65535 buckets (HostCold::history).
+  // A host's history stays at 65535 buckets (HostVolume::history).
   settings_.volume_min_history = std::min(settings_.volume_min_history, int{UINT16_MAX});
 }
 
@@ -110,7 +108,7 @@ void Detector::SlotMemory::release(void* slots) const {
 
 void* Detector::SlotMemory::allocate(std::size_t bytes) {
   constexpr std::size_t kHuge = 2u << 20;
-  // Anonymous memory is zero, which is an empty slot (bucket kNoSlot): nothing to write, and pages
+  // Anonymous memory is zero, which is an empty slot (used = false): nothing to write, and pages
   // the table never reaches are never faulted in.
   void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (memory == MAP_FAILED) throw std::bad_alloc();
@@ -178,34 +176,13 @@ void Detector::raise(Rule rule, const Flow& flow, ZoneIndex src_zone, ZoneIndex 
 }
 
 void Detector::volume(const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, std::uint32_t file, std::uint64_t line) {
-  if (is_v4(flow.src)) {
-    const std::size_t i = find_or_add(hosts4_, static_cast<std::uint32_t>(flow.src));
-    if (i != kUntracked) return volume_in(hosts4_.slots[i], hosts4_.cold[i], flow, src_zone, dst_zone, file, line);
-  } else {
-    const std::size_t i = find_or_add(hosts6_, flow.src);
-    if (i != kUntracked) return volume_in(hosts6_.slots[i], hosts6_.cold[i], flow, src_zone, dst_zone, file, line);
+  HostVolume* found = host(flow.src);
+  if (found == nullptr) {
+    ++stats_.hosts_untracked;
+    return;
   }
-  ++stats_.hosts_untracked;
-}
-
-double Detector::volume_limit(const HostCold& h) const {
-  return std::max(settings_.volume_factor * std::max(h.baseline, 1.0), static_cast<double>(settings_.volume_min_bytes));
-}
-
-template <typename Slot>
-void Detector::volume_in(Slot& hot, HostCold& h, const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, std::uint32_t file, std::uint64_t line) {
-  // Most flows: in the slot's bucket and short of the threshold, so that only the bytes change.
-  // remaining > 0 means the slot's bucket is a real one (not kFarBucket), origin_ + its offset a
-  // bucket start that was computed before, so the sum cannot overflow.
-  if (flow.bytes < hot.remaining) {
-    const std::int64_t start = origin_ + static_cast<std::int64_t>(hot.bucket - 1);
-    if (flow.time >= start && static_cast<std::uint64_t>(flow.time) - static_cast<std::uint64_t>(start) < static_cast<std::uint64_t>(settings_.volume_bucket_seconds)) {
-      hot.remaining -= flow.bytes;
-      return;
-    }
-  }
-  // The rule as one record kept it, on the cold record and the bytes the two parts hold.
-  std::uint64_t bytes = h.target - hot.remaining;
+  HostVolume& h = *found;
+  // Most flows fall in the host's current bucket: known without the two divisions.
   const bool current = h.bucket != INT64_MIN && flow.time >= h.bucket &&
                        static_cast<std::uint64_t>(flow.time) - static_cast<std::uint64_t>(h.bucket) < static_cast<std::uint64_t>(settings_.volume_bucket_seconds);
   const std::int64_t bucket =
@@ -213,82 +190,43 @@ void Detector::volume_in(Slot& hot, HostCold& h, const Flow& flow, ZoneIndex src
   if (bucket > h.bucket) {
     if (h.bucket != INT64_MIN) {
       // Exponentially weighted: a slow rise becomes the new normal, a sudden burst does not.
-      h.baseline = h.history == 0 ? static_cast<double>(bytes) : 0.7 * h.baseline + 0.3 * static_cast<double>(bytes);
+      h.baseline = h.history == 0 ? static_cast<double>(h.bytes) : 0.7 * h.baseline + 0.3 * static_cast<double>(h.bytes);
       if (h.history < UINT16_MAX) ++h.history;
     }
     h.bucket = bucket;
-    bytes = 0;
+    h.bytes = 0;
     h.flagged = false;
   } else if (bucket < h.bucket) {
-    return;  // late, out of order: its bucket is closed (and nothing changed)
+    return;  // late, out of order: its bucket is closed
   }
-  bytes += flow.bytes;
-  if (!h.flagged && h.history >= settings_.volume_min_history) {
-    const double limit = volume_limit(h);
-    if (static_cast<double>(bytes) > limit) {
-      h.flagged = true;
-      char detail[160];
-      std::snprintf(detail, sizeof detail, "%llu bytes in %llds from %.0f bytes per bucket (baseline)", static_cast<unsigned long long>(bytes),
-                    static_cast<long long>(settings_.volume_bucket_seconds), h.baseline);
-      raise(Rule::kVolume, flow, src_zone, dst_zone, file, line, flow.src, static_cast<Address128>(bucket), 0, 0, detail);
-    }
+  h.bytes += flow.bytes;
+  if (h.flagged || h.history < settings_.volume_min_history) return;
+  const double limit = std::max(settings_.volume_factor * std::max(h.baseline, 1.0), static_cast<double>(settings_.volume_min_bytes));
+  if (static_cast<double>(h.bytes) > limit) {
+    h.flagged = true;
+    char detail[160];
+    std::snprintf(detail, sizeof detail, "%llu bytes in %llds from %.0f bytes per bucket (baseline)", static_cast<unsigned long long>(h.bytes),
+                  static_cast<long long>(settings_.volume_bucket_seconds), h.baseline);
+    raise(Rule::kVolume, flow, src_zone, dst_zone, file, line, flow.src, static_cast<Address128>(bucket), 0, 0, detail);
   }
-  rearm(hot.bucket, hot.remaining, h, bytes);
 }
 
-namespace {
-
-// The least byte count whose double exceeds `limit` (what `static_cast<double>(bytes) > limit`
-// decides: the conversion never decreases, so every count from there on exceeds it too);
-// nullopt when none does (the limit is 2^64 or more, or not a number).
-std::optional<std::uint64_t> least_exceeding(double limit) {
-  if (!(limit < 18446744073709551616.0)) return std::nullopt;
-  if (limit < 0) return 0;
-  const double floor = std::floor(limit);  // an integer below 2^64: exact as a uint64
-  std::uint64_t low = static_cast<std::uint64_t>(floor);  // its double is floor ≤ limit: not over
-  // Below 2^53 the next integer is exact, and over the limit.
-  if (static_cast<double>(low + 1) > limit) return low + 1;
-  // Above, it rounded back to floor (= limit): the answer lies between floor and the next double,
-  // itself an integer, or 2^64 (whose nearest uint64 converts to it).
-  const double next = std::nextafter(floor, INFINITY);
-  std::uint64_t high = next >= 18446744073709551616.0 ? UINT64_MAX : static_cast<std::uint64_t>(next);
-  while (high - low > 1) {
-    const std::uint64_t mid = low + (high - low) / 2;
-    (static_cast<double>(mid) > limit ? high : low) = mid;
-  }
-  return high;
-}
-
-}  // namespace
-
-void Detector::rearm(std::uint32_t& hot_bucket, std::uint64_t& remaining, HostCold& h, std::uint64_t bytes) {
-  if (!have_origin_ && h.bucket != INT64_MIN) {
-    // Half of the 32-bit range before the first bucket, half after: 68 years each way.
-    origin_ = h.bucket >= INT64_MIN + (std::int64_t{1} << 31) ? h.bucket - (std::int64_t{1} << 31) : INT64_MIN;
-    have_origin_ = true;
-  }
-  const std::uint64_t offset = static_cast<std::uint64_t>(h.bucket) - static_cast<std::uint64_t>(origin_);
-  if (h.bucket == INT64_MIN || !have_origin_ || offset >= kFarBucket - 1) {
-    hot_bucket = kFarBucket;
-    remaining = 0;
-  } else {
-    hot_bucket = static_cast<std::uint32_t>(offset + 1);
-    if (h.flagged || h.history < settings_.volume_min_history) {
-      remaining = UINT64_MAX - bytes;  // no finding this bucket: only the sum must not wrap
-    } else {
-      const double limit = volume_limit(h);
-      const std::optional<std::uint64_t> threshold = least_exceeding(limit);
-      remaining = (threshold ? *threshold : UINT64_MAX) - bytes;  // bytes is below it, or the finding was raised
-      if (threshold && bytes >= *threshold) remaining = 0;
-    }
-  }
-  h.target = bytes + remaining;
+Detector::HostVolume* Detector::host(Address128 address) {
+  if (is_v4(address)) return find_or_add(hosts4_, static_cast<std::uint32_t>(address));
+  return find_or_add(hosts6_, address);
 }
 
 template <typename Slot, typename Address>
-std::size_t Detector::find_or_add(HostTable<Slot>& table, Address address) {
-  static_assert(std::is_trivially_destructible_v<Slot> && std::is_trivially_destructible_v<HostCold>);
-  constexpr bool kV4 = std::is_same_v<Slot, HostHot4>;
+Detector::HostVolume* Detector::find_or_add(HostTable<Slot>& table, Address address) {
+  static_assert(std::is_trivially_destructible_v<Slot>);
+  constexpr bool kV4 = std::is_same_v<Slot, HostVolume>;
+  auto volume_of = [](Slot& slot) -> HostVolume& {
+    if constexpr (kV4) {
+      return slot;
+    } else {
+      return slot.volume;
+    }
+  };
   auto holds = [&](const Slot& slot) {
     if constexpr (kV4) {
       return slot.v4 == address;
@@ -296,58 +234,54 @@ std::size_t Detector::find_or_add(HostTable<Slot>& table, Address address) {
       return slot.address == address;
     }
   };
-  auto allocate = []<typename T>(std::size_t count, T*) {
+  auto allocate = [](std::size_t count) {
     constexpr std::size_t kHuge = 2u << 20;
-    const std::size_t bytes = (count * sizeof(T) + kHuge - 1) / kHuge * kHuge;
-    return std::unique_ptr<T[], SlotMemory>(static_cast<T*>(SlotMemory::allocate(bytes)), SlotMemory{bytes});
+    const std::size_t bytes = (count * sizeof(Slot) + kHuge - 1) / kHuge * kHuge;
+    return std::unique_ptr<Slot[], SlotMemory>(static_cast<Slot*>(SlotMemory::allocate(bytes)), SlotMemory{bytes});
   };
   if (table.capacity == 0) {
-    table.slots = allocate(1024, static_cast<Slot*>(nullptr));
-    table.cold = allocate(1024, static_cast<HostCold*>(nullptr));
+    table.slots = allocate(1024);
     table.capacity = 1024;
   }
   for (;;) {
     const std::size_t mask = table.capacity - 1;
     std::size_t i = slot_hash(address) & mask;
-    while (table.slots[i].bucket != kNoSlot) {
-      if (holds(table.slots[i])) return i;
+    while (volume_of(table.slots[i]).used) {
+      if (holds(table.slots[i])) return &volume_of(table.slots[i]);
       i = (i + 1) & mask;
     }
-    if (host_count_ >= settings_.max_tracked_hosts) return kUntracked;
+    if (host_count_ >= settings_.max_tracked_hosts) return nullptr;
     if ((table.count + 1) * 2 <= table.capacity) {
       Slot& slot = table.slots[i];
-      slot = Slot{};
+      HostVolume& v = volume_of(slot);
+      v = HostVolume{};
+      v.used = true;
       if constexpr (kV4) {
-        slot.v4 = address;
+        v.v4 = address;
       } else {
         slot.address = address;
       }
-      slot.bucket = kFarBucket;  // no bucket yet: the first flow takes the cold path
-      table.cold[i] = HostCold{};
       ++table.count;
       ++host_count_;
-      return i;
+      return &v;
     }
     // Half full: double, and look again.
-    auto old = allocate(table.capacity * 2, static_cast<Slot*>(nullptr));
-    auto old_cold = allocate(table.capacity * 2, static_cast<HostCold*>(nullptr));
+    auto old = allocate(table.capacity * 2);
     old.swap(table.slots);
-    old_cold.swap(table.cold);
     const std::size_t old_capacity = table.capacity;
     table.capacity *= 2;
     const std::size_t new_mask = table.capacity - 1;
     for (std::size_t k = 0; k < old_capacity; ++k) {
-      const Slot& s = old[k];
-      if (s.bucket == kNoSlot) continue;
+      Slot& s = old[k];
+      if (!volume_of(s).used) continue;
       std::size_t j;
       if constexpr (kV4) {
         j = slot_hash(s.v4) & new_mask;
       } else {
         j = slot_hash(s.address) & new_mask;
       }
-      while (table.slots[j].bucket != kNoSlot) j = (j + 1) & new_mask;
+      while (volume_of(table.slots[j]).used) j = (j + 1) & new_mask;
       table.slots[j] = s;
-      table.cold[j] = old_cold[k];
     }
   }
 }

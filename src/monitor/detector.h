@@ -106,46 +106,25 @@ class Detector {
   struct KeyHash {
     std::size_t operator()(const Key& k) const;
   };
-  // A host's volume record is split in two, kept at the same index of two arrays. The hot part is
-  // read for every flow; the cold part about once per host and bucket (or when the bytes reach the
-  // finding's threshold). The table is read at a random place per flow, and a 16-byte hot slot is
-  // half the memory to miss in of the 32-byte record that was read before.
-  // Between them they hold what one record held, and the rule decides exactly as it did:
-  // the bucket's byte count is `HostCold::target - remaining` (modulo 2^64), and a flow is added
-  // in the hot slot alone only when it is in the slot's bucket and fewer bytes than `remaining`,
-  // which then is no more than the bytes left before the finding's threshold.
-  struct HostHot4 {
-    std::uint32_t v4 = 0;         // the host's IPv4 address
-    std::uint32_t bucket = 0;     // kNoSlot (0): empty; kFarBucket: see HostCold; else bucket start - origin + 1
-    std::uint64_t remaining = 0;  // a flow of fewer bytes changes nothing but this; 0 when kFarBucket
-  };
-  static_assert(sizeof(HostHot4) == 16);
-  struct HostHot6 {
-    Address128 address = 0;
-    std::uint32_t bucket = 0;
-    std::uint64_t remaining = 0;
-  };
-  struct HostCold {
+  // A host's volume record. In the IPv4 table (nearly every host) it is the whole slot, its
+  // address and `used` in what would be padding: 32 bytes, two to a cache line. The table is
+  // read at a random place for every flow, and at 64 bytes a slot it was twice the memory to miss in.
+  struct HostVolume {
     std::int64_t bucket = INT64_MIN;  // start of the current bucket
-    std::uint64_t target = 0;         // the bucket's bytes are target - the hot slot's remaining
+    std::uint64_t bytes = 0;          // in the current bucket
     double baseline = 0;              // mean bytes per active bucket (exponentially weighted)
+    std::uint32_t v4 = 0;             // the IPv4 table's slot: its address
     std::uint16_t history = 0;        // buckets folded into the baseline (stays at 65535)
     bool flagged = false;             // the current bucket already raised a finding
+    bool used = false;                // the slot holds a host
   };
-  static_assert(sizeof(HostCold) == 32);
-  static constexpr std::uint32_t kNoSlot = 0;
-  // A bucket before the origin or 2^32 seconds after it, or none yet: every flow takes the cold path.
-  static constexpr std::uint32_t kFarBucket = UINT32_MAX;
+  static_assert(sizeof(HostVolume) == 32);
 
+  // The host's volume record, created when new; nullptr beyond max_tracked_hosts.
+  HostVolume* host(Address128 address);
   void raise(Rule rule, const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, std::uint32_t file, std::uint64_t line,
              Address128 key_a, Address128 key_b, std::uint16_t key_port, std::uint8_t key_proto, std::string_view detail = {});
   void volume(const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, std::uint32_t file, std::uint64_t line);
-  template <typename Slot>
-  void volume_in(Slot& hot, HostCold& cold, const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, std::uint32_t file, std::uint64_t line);
-  // The bytes in a bucket above which the host's volume is a finding.
-  double volume_limit(const HostCold& h) const;
-  // What the hot slot can answer alone from here on, given the bucket's bytes.
-  void rearm(std::uint32_t& hot_bucket, std::uint64_t& remaining, HostCold& cold, std::uint64_t bytes);
   void sweep(bool everything);
   void hand_out(Finding& f);
 
@@ -156,9 +135,13 @@ class Detector {
   Open on_open_;
   DetectorStats stats_;
   std::unordered_map<Key, Finding, KeyHash> open_;
-  // Open addressing with linear probing: flat arrays, looked up for nearly every flow, where a
+  // Open addressing with linear probing: one flat array, looked up for nearly every flow, where a
   // node-based map spent a third of the scan's time in cache misses. IPv4 hosts in one table of
-  // HostHot4 slots, every other address in one of HostHot6; each with its HostCold array.
+  // HostVolume slots, every other address in one of HostSlot6.
+  struct HostSlot6 {
+    Address128 address = 0;
+    HostVolume volume;
+  };
   // Memory for the slots, on huge pages where the kernel gives them (the table is tens of MiB
   // read at random: with 4 KiB pages nearly every look-up also missed the TLB).
   struct SlotMemory {
@@ -173,21 +156,15 @@ class Detector {
   template <typename Slot>
   struct HostTable {
     std::unique_ptr<Slot[], SlotMemory> slots;
-    std::unique_ptr<HostCold[], SlotMemory> cold;  // at the same index as its slot
     std::size_t capacity = 0;  // a power of two; 0 before the first host
     std::size_t count = 0;     // hosts in it
   };
-  static constexpr std::size_t kUntracked = SIZE_MAX;
-  // The host's index in the table, added when new; kUntracked beyond max_tracked_hosts.
   template <typename Slot, typename Address>
-  std::size_t find_or_add(HostTable<Slot>& table, Address address);
-  HostTable<HostHot4> hosts4_;
-  HostTable<HostHot6> hosts6_;
+  HostVolume* find_or_add(HostTable<Slot>& table, Address address);
+  HostTable<HostVolume> hosts4_;
+  HostTable<HostSlot6> hosts6_;
   std::size_t host_count_ = 0;  // in both tables
   std::int64_t latest_ = INT64_MIN;
-  // Hot slots hold their bucket's start relative to this, set by the first bucket any host opens.
-  std::int64_t origin_ = 0;
-  bool have_origin_ = false;
   std::uint64_t since_sweep_ = 0;
 };
 
