@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "monitor_fixtures.h"
 
@@ -414,30 +416,34 @@ struct VolumeReference {
   DetectorSettings s;
   std::map<Address128, Record> hosts;
   std::vector<std::string> raised;
+  // Bytes above this in a bucket are a finding, once the host has its history.
+  double limit(const Record& h) const {
+    const double from_baseline = s.volume_factor * (h.baseline < 1.0 ? 1.0 : h.baseline);
+    const double floor = static_cast<double>(s.volume_min_bytes);
+    return from_baseline < floor ? floor : from_baseline;
+  }
   void observe(const Flow& flow, std::uint64_t line) {
     Record& h = hosts[flow.src];
-    const std::int64_t bucket = flow.time - (flow.time % s.volume_bucket_seconds + s.volume_bucket_seconds) % s.volume_bucket_seconds;
-    if (bucket > h.bucket) {
-      if (h.bucket != INT64_MIN) {
-        h.baseline = h.history == 0 ? static_cast<double>(h.bytes) : 0.7 * h.baseline + 0.3 * static_cast<double>(h.bytes);
-        if (h.history < UINT16_MAX) ++h.history;
+    // The bucket's start: rounded down, for times before 1970 too.
+    std::int64_t start = flow.time / s.volume_bucket_seconds * s.volume_bucket_seconds;
+    if (start > flow.time) start -= s.volume_bucket_seconds;
+    if (start < h.bucket) return;  // a bucket that has been closed takes nothing more
+    if (start != h.bucket) {
+      if (h.bucket != INT64_MIN) {  // the bucket that closes goes into the baseline
+        const double closed = static_cast<double>(h.bytes);
+        h.baseline = h.history > 0 ? 0.7 * h.baseline + 0.3 * closed : closed;
+        h.history = static_cast<std::uint16_t>(std::min<int>(h.history + 1, UINT16_MAX));
       }
-      h.bucket = bucket;
-      h.bytes = 0;
-      h.flagged = false;
-    } else if (bucket < h.bucket) {
-      return;
+      h = Record{start, 0, h.baseline, h.history, false};
     }
     h.bytes += flow.bytes;
-    if (h.flagged || h.history < s.volume_min_history) return;
-    const double limit = std::max(s.volume_factor * std::max(h.baseline, 1.0), static_cast<double>(s.volume_min_bytes));
-    if (static_cast<double>(h.bytes) > limit) {
-      h.flagged = true;
-      char detail[160];
-      std::snprintf(detail, sizeof detail, "%llu bytes in %llds from %.0f bytes per bucket (baseline)", static_cast<unsigned long long>(h.bytes),
-                    static_cast<long long>(s.volume_bucket_seconds), h.baseline);
-      raised.push_back(std::to_string(line) + " " + policy::format_ip(flow.src) + " " + std::to_string(bucket) + " " + detail);
-    }
+    const bool over = !h.flagged && h.history >= s.volume_min_history && static_cast<double>(h.bytes) > limit(h);
+    if (!over) return;
+    h.flagged = true;
+    std::ostringstream said;
+    said << line << ' ' << policy::format_ip(flow.src) << ' ' << start << ' ' << h.bytes << " bytes in " << s.volume_bucket_seconds << "s from "
+         << std::fixed << std::setprecision(0) << h.baseline << " bytes per bucket (baseline)";
+    raised.push_back(said.str());
   }
 };
 
