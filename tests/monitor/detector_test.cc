@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
+#include <map>
 #include <set>
+#include <sstream>
 
 #include "monitor_fixtures.h"
 
@@ -252,11 +255,17 @@ TEST(MonitorDetector, IndicatorListsAndTheirReload) {
   EXPECT_FALSE(IndicatorSet::load({list}));
 }
 
-TEST(MonitorDetector, VolumeFarAboveTheHostsOwnBaseline) {
+// Hourly buckets; a finding above 10× the baseline and 1,000 bytes.
+DetectorSettings hourly_volume() {
   DetectorSettings s;
   s.volume_bucket_seconds = 3600;
   s.volume_min_bytes = 1000;
   s.volume_factor = 10;
+  return s;
+}
+
+TEST(MonitorDetector, VolumeFarAboveTheHostsOwnBaseline) {
+  const DetectorSettings s = hourly_volume();
   Harness h(s);
   std::vector<Flow> flows;
   const std::int64_t t0 = 1795996800;  // an hour boundary
@@ -391,6 +400,172 @@ TEST(MonitorDetector, BatchesRaiseWhatOneFlowAtATimeRaises) {
   EXPECT_EQ(std::count_if(one.findings.begin(), one.findings.end(), [](const Finding& f) { return f.rule == Rule::kVolume; }), 83);
   EXPECT_EQ(batched.detector.stats().flows, flows.size());
   EXPECT_EQ(batched.detector.stats().hosts_untracked, 0u);
+}
+
+// The volume rule as one record per host kept it (before the hot and cold split), to hold the
+// detector's decisions against: which flow raises a finding, for which bucket, with what detail.
+struct VolumeReference {
+  struct Record {
+    std::int64_t bucket = INT64_MIN;
+    std::uint64_t bytes = 0;
+    double baseline = 0;
+    std::uint16_t history = 0;
+    bool flagged = false;
+  };
+  explicit VolumeReference(DetectorSettings settings) : s(settings) {}
+  DetectorSettings s;
+  std::map<Address128, Record> hosts;
+  std::vector<std::string> raised;
+  // Bytes above this in a bucket are a finding, once the host has its history.
+  double limit(const Record& h) const {
+    const double from_baseline = s.volume_factor * (h.baseline < 1.0 ? 1.0 : h.baseline);
+    const double floor = static_cast<double>(s.volume_min_bytes);
+    return from_baseline < floor ? floor : from_baseline;
+  }
+  void observe(const Flow& flow, std::uint64_t line) {
+    Record& h = hosts[flow.src];
+    // The bucket's start: rounded down, for times before 1970 too.
+    std::int64_t start = flow.time / s.volume_bucket_seconds * s.volume_bucket_seconds;
+    if (start > flow.time) start -= s.volume_bucket_seconds;
+    if (start < h.bucket) return;  // a bucket that has been closed takes nothing more
+    if (start != h.bucket) {
+      if (h.bucket != INT64_MIN) {  // the bucket that closes goes into the baseline
+        const double closed = static_cast<double>(h.bytes);
+        h.baseline = h.history > 0 ? 0.7 * h.baseline + 0.3 * closed : closed;
+        h.history = static_cast<std::uint16_t>(std::min<int>(h.history + 1, UINT16_MAX));
+      }
+      h = Record{start, 0, h.baseline, h.history, false};
+    }
+    h.bytes += flow.bytes;
+    const bool over = !h.flagged && h.history >= s.volume_min_history && static_cast<double>(h.bytes) > limit(h);
+    if (!over) return;
+    h.flagged = true;
+    std::ostringstream said;
+    said << line << ' ' << policy::format_ip(flow.src) << ' ' << start << ' ' << h.bytes << " bytes in " << s.volume_bucket_seconds << "s from "
+         << std::fixed << std::setprecision(0) << h.baseline << " bytes per bucket (baseline)";
+    raised.push_back(said.str());
+  }
+};
+
+// What the detector raised for the volume rule, as VolumeReference writes it.
+std::vector<std::string> volume_decisions(const std::vector<Finding>& findings) {
+  std::vector<std::pair<std::uint64_t, std::string>> found;
+  for (const Finding& f : findings) {
+    if (f.rule != Rule::kVolume) continue;
+    EXPECT_EQ(f.count, 1u);  // a bucket raises once
+    // The finding's key is (host, bucket); the bucket is not in the Finding, so it is taken from
+    // the flow's time as the rule takes it.
+    found.emplace_back(f.line, policy::format_ip(f.src) + " " + f.detail);
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (const auto& [line, text] : found) out.push_back(std::to_string(line) + " " + text);
+  return out;
+}
+
+std::vector<std::string> without_bucket(std::vector<std::string> raised) {
+  for (std::string& r : raised) {
+    // "line address bucket detail" → "line address detail"
+    const std::size_t a = r.find(' ');
+    const std::size_t b = r.find(' ', a + 1);
+    const std::size_t c = r.find(' ', b + 1);
+    r.erase(b, c - b);
+  }
+  return raised;
+}
+
+// The volume rule's decisions at its edges: a bucket's bytes equal to the limit are not a
+// finding and one more byte is; a flow in the bucket's last second counts in it and one a second
+// later opens the next; a late flow for a closed bucket counts nowhere; limits above 2^53 (where
+// not every byte count is a double) and at 2^64; byte counts that wrap. Every flow's decision is
+// held against VolumeReference (the rule as one record per host kept it), and a few by hand.
+TEST(MonitorDetector, VolumeDecisionsAtTheThresholdAndAcrossBucketsAreTheRulesExactly) {
+  const std::int64_t t0 = 1795996800;  // an hour boundary
+  {
+    const DetectorSettings s = hourly_volume();
+    Harness h(s);
+    std::vector<Flow> flows;
+    for (int hour = 0; hour < 4; ++hour) flows.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + hour * 3600 + 3599, 5000));
+    // Baseline 5,000: the limit is 50,000 bytes.
+    flows.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + 4 * 3600, 30000));
+    flows.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + 4 * 3600 + 3599, 20000));  // 50,000: at it
+    flows.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + 3 * 3600 + 10, 90000));    // late: counts nowhere
+    flows.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + 4 * 3600 + 3599, 1));      // 50,001: over
+    // The next bucket: baseline 0.7 × 5,000 + 0.3 × 50,001 = 18,500.3, the limit 185,003 bytes.
+    flows.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + 5 * 3600, 185003));
+    flows.push_back(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t0 + 5 * 3600 + 1, 1));  // over
+    for (std::size_t i = 0; i < flows.size(); ++i) h.detector.observe(flows[i], 0, i + 1);
+    h.detector.flush();
+    VolumeReference ref(s);
+    for (std::size_t i = 0; i < flows.size(); ++i) ref.observe(flows[i], i + 1);
+    EXPECT_EQ(volume_decisions(h.findings), without_bucket(ref.raised));
+    EXPECT_EQ(without_bucket(ref.raised),
+              (V{"8 198.51.100.20 50001 bytes in 3600s from 5000 bytes per bucket (baseline)", "10 198.51.100.20 185004 bytes in 3600s from 18500 bytes per bucket (baseline)"}));
+  }
+  // Hostile and random: a few hosts, times that step back across bucket edges and jump by years
+  // (outside what a hot slot's 32-bit bucket holds), byte counts from 1 to 2^64 - 1, limits
+  // around 2^53 and 2^64.
+  struct Case {
+    std::int64_t bucket;
+    double factor;
+    std::uint64_t min_bytes;
+    int min_history;
+    std::uint64_t big;  // the size of a large flow
+  };
+  const Case cases[] = {
+      {3600, 10, 1000, 3, 60000},
+      {60, 2, 1, 1, 5000},
+      {3600, 1, (1ull << 53) + 1, 1, 1ull << 52},
+      {3600, 1.5, (1ull << 62) + 12345, 2, 1ull << 61},
+      {7, 1e30, 0, 1, UINT64_MAX / 3},  // a limit above 2^64: never a finding
+      {3600, -1, 0, 0, 10},             // a limit of 0: every flow is over
+  };
+  std::uint64_t seed = 0x9e3779b97f4a7c15ull;
+  auto next = [&] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  for (const Case& c : cases) {
+    DetectorSettings s;
+    s.volume_bucket_seconds = c.bucket;
+    s.volume_factor = c.factor;
+    s.volume_min_bytes = c.min_bytes;
+    s.volume_min_history = c.min_history;
+    std::vector<Flow> flows;
+    std::int64_t t = t0 - 5;
+    for (int i = 0; i < 60000; ++i) {
+      const std::uint64_t r = next();
+      if (r % 1000 == 0) {
+        t += (r % 2000 < 1000 ? -1 : 1) * static_cast<std::int64_t>(5000000000ll + (r >> 20) % 100000);  // years
+      } else if (r % 50 == 0) {
+        t -= static_cast<std::int64_t>((r >> 8) % (2 * c.bucket + 2));  // back, across an edge or two
+      } else {
+        t += static_cast<std::int64_t>((r >> 8) % (c.bucket / 4 + 2));
+      }
+      Flow f = r % 5 == 0 ? flow("2001:db8:30::", "2001:db8:30::1:1", 443) : flow("198.51.100.0", "198.51.100.1", 445);
+      f.src += static_cast<Address128>((r >> 32) % 6);
+      f.time = t;
+      const std::uint64_t size = (r >> 40) % 16;
+      f.bytes = size == 0 ? UINT64_MAX - (r >> 50) : size < 4 ? c.big + (r >> 44) % 3 - 1 : 1 + (r >> 36) % (c.big / 8 + 1);
+      flows.push_back(f);
+    }
+    VolumeReference ref(s);
+    for (std::size_t i = 0; i < flows.size(); ++i) ref.observe(flows[i], i + 1);
+    Harness h(s);
+    std::vector<std::uint64_t> lines;
+    for (std::size_t i = 0; i < flows.size(); ++i) lines.push_back(i + 1);
+    for (std::size_t at = 0; at < flows.size(); at += Detector::kBatch) {
+      const std::size_t n = std::min(Detector::kBatch, flows.size() - at);
+      h.detector.observe_batch(std::span(flows).subspan(at, n), 0, std::span(lines).subspan(at, n));
+    }
+    h.detector.flush();
+    EXPECT_EQ(volume_decisions(h.findings), without_bucket(ref.raised)) << "bucket " << c.bucket << ", factor " << c.factor;
+    if (c.factor < 1e20) {
+      EXPECT_GT(ref.raised.size(), 3u) << "bucket " << c.bucket;
+    }
+  }
 }
 
 }  // namespace
