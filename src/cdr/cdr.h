@@ -65,8 +65,10 @@ enum class FindingKind : std::uint8_t {
   kEncrypted, kExecutable, kUnknownType, kExtensionMismatch, kExtensionNotAllowed, kWindowsName,
   kActiveContent, kUnsupported, kDeceptiveName, kLimit, kMalformed, kSandboxViolation, kTimeout, kInternal,
   kVirus, kPolicy,
+  // text, added later (kinds are appended: their order is the rows' order)
+  kEmbeddedFile,
 };
-inline constexpr std::size_t kFindingKindCount = static_cast<std::size_t>(FindingKind::kPolicy) + 1;
+inline constexpr std::size_t kFindingKindCount = static_cast<std::size_t>(FindingKind::kEmbeddedFile) + 1;
 std::string_view to_string(FindingKind kind);  // "vba_macro", "pdf_javascript", …
 // A phrase on the kind for a person: Japanese ("ja", anything but "en") or English.
 std::string_view label(FindingKind kind, std::string_view lang);

@@ -111,6 +111,8 @@ constexpr KindRow kKindRows[] = {
     {FindingKind::kInternal, {"internal", "内部エラー（安全のため止めました）", "internal error (held to be safe)"}, FindingSeverity::kWarning},
     {FindingKind::kVirus, {"virus", "ウイルス検知", "virus detected"}, FindingSeverity::kCritical},
     {FindingKind::kPolicy, {"policy", "ポリシーで認められていない受け渡し", "a transfer the policy does not allow"}, FindingSeverity::kWarning},
+    {FindingKind::kEmbeddedFile, {"embedded_file", "テキストに埋め込まれたファイル（uuencode・BinHex・yEnc: 削除しました）", "a file written into the text (uuencode, BinHex, yEnc: removed)"},
+     FindingSeverity::kCritical},
 };
 static_assert(std::size(kKindRows) == kFindingKindCount, "every FindingKind has a row in kKindRows");
 

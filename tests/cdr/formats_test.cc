@@ -305,6 +305,26 @@ TEST(CdrText, JapaneseEncodingsBecomeUtf8AndNulsGo) {
   EXPECT_EQ(plain.output, "そのまま\n");
 }
 
+// tnef21's finding: a program uuencoded (or BinHex, yEnc) into a .txt passed as text, into LGWAN —
+// mail clients and a clerk's uudecode turn it back into the file. Cut out, as from a mail body.
+TEST(CdrText, FilesWrittenIntoATextFileAreCutOut) {
+  const std::string uu = "begin 644 setup.exe\n"
+                         "M35J0``,````$````__\\``+@`````````0```````````````````````````\n"
+                         "`\nend\n";
+  const std::string binhex = "(This file must be converted with BinHex 4.0)\n:$f*TEQKPH#jdCA0d,R0TG!\"6594%8dP8)3#3\"!!!!!!!!!:\n";
+  for (const std::string& block : {uu, binhex}) {
+    CdrResult r = run("手順:\n" + block + "以上\n", "readme.txt");
+    ASSERT_EQ(r.verdict, Verdict::sanitized) << r.reason << ": " << r.message;
+    EXPECT_TRUE(kinds(r).count("embedded_file")) << block;
+    EXPECT_EQ(r.output.find("M35J0"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("$f*TEQ"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.rfind("手順:\n[テキストに埋め込まれたファイル ", 0), 0u) << r.output;
+    EXPECT_NE(r.output.find("以上\n"), std::string::npos) << r.output;
+  }
+  CdrResult plain = run("begin the meeting at 10\nend\n", "memo.txt");
+  EXPECT_EQ(plain.verdict, Verdict::clean) << "a line that only starts like a block is text";
+}
+
 TEST(CdrText, XmlWithEntitiesAndHtmlWithScriptAreBlockedPlainHtmlBecomesText) {
   EXPECT_EQ(run("<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>", "a.xml").reason, "active-content");
   EXPECT_EQ(run("<html><body><script>steal()</script></body></html>", "a.html").reason, "active-content");

@@ -7,6 +7,7 @@
 #include "cdr/internal/format.h"
 #include "core/text.h"
 #include "mime/charset.h"
+#include "mime/embedded.h"
 #include "mime/html_text.h"
 
 namespace sanso::cdr::internal {
@@ -100,11 +101,31 @@ std::string neutralise_cells(std::string_view text, char sep, const Context& ctx
   return out;
 }
 
+// Files written into the text (uuencode, BinHex, yEnc): mail and news clients, and a clerk's
+// uudecode, turn them back into the file — a program inside a .txt would pass as text. Cut out as the
+// mail sanitizer cuts them from a body, a line left where each was.
+std::string without_embedded_files(std::string text, const Context& ctx) {
+  const auto files = mime::find_embedded_files(text);
+  if (files.empty()) return text;
+  std::string out;
+  std::size_t at = 0;
+  for (const auto& f : files) {
+    const std::string shown = f.name.empty() ? "(" + f.kind + ")" : visible_text(f.name) + " (" + f.kind + ")";
+    out.append(text, at, f.begin - at);
+    out += "[テキストに埋め込まれたファイル " + shown + " を削除しました / a file embedded in the text, " + shown + ", was removed]\n";
+    at = f.end;
+    ctx.add(FindingKind::kEmbeddedFile, shown, FindingAction::kRemoved);
+  }
+  out.append(text, at);
+  return out;
+}
+
 }  // namespace
 
 Result<Rebuilt> sanitize_text(std::string_view bytes, std::string_view type, const Context& ctx) {
   const std::string where = ctx.prefix.empty() ? std::string("text") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
   std::string text = to_utf8(bytes, ctx);
+  if (type != "xml") text = without_embedded_files(std::move(text), ctx);  // lines cut from XML could break its structure
   if (type == "xml") {
     const std::string all = ascii_lower(sniffable_text(bytes));
     if (all.find("<!entity") != std::string::npos || text.find("<!ENTITY") != std::string::npos) {
