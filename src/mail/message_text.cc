@@ -89,9 +89,20 @@ std::string strip_controls(std::string_view text, bool lines, std::vector<std::s
 
 // NFC, without controls and bidi overrides (a "gpj.exe" shown as "exe.jpg"), flags for what changed.
 std::string clean_file_name(const std::string& name, std::vector<std::string>& flags) {
-  gchar* nfc = g_utf8_normalize(name.c_str(), -1, G_NORMALIZE_NFC);
-  std::string out = strip_controls(nfc != nullptr ? std::string_view(nfc) : std::string_view(name), false, flags);
-  g_free(nfc);
+  // Each piece between NULs normalised on its own: GLib stops at a NUL, and what followed one (a
+  // TNEF title "a.txt\0" "123456789018") was dropped unread. The NULs go with the other controls.
+  std::string normalised;
+  for (std::size_t at = 0;;) {
+    const std::size_t nul = name.find('\0', at);
+    const std::string piece = name.substr(at, nul == std::string::npos ? std::string::npos : nul - at);
+    gchar* nfc = g_utf8_normalize(piece.c_str(), -1, G_NORMALIZE_NFC);
+    normalised += nfc != nullptr ? std::string(nfc) : piece;
+    g_free(nfc);
+    if (nul == std::string::npos) break;
+    normalised += '\0';
+    at = nul + 1;
+  }
+  std::string out = strip_controls(normalised, false, flags);
   std::string low = ascii_lower(out);
   static const char* kRisky[] = {".exe", ".scr", ".js", ".jse", ".vbs", ".vbe", ".bat", ".cmd", ".com", ".pif", ".lnk",
                                  ".hta", ".ps1", ".jar", ".msi", ".wsf", ".cpl", ".iso", ".img"};

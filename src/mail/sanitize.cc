@@ -166,6 +166,8 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
     if (value.size() < kIidIMessage.size()) {
       out.files.push_back({name, value.size(), {}, "tnef: an object shorter than the interface id it must start with"});
     } else if (value.substr(0, kIidIMessage.size()) != kIidIMessage) {
+      // The interface id is whatever the writer put there: its bytes are read like the others'.
+      strings += binary_text(value.substr(0, kIidIMessage.size()));
       add_file(name, value.substr(kIidIMessage.size()));
     } else if (depth + 1 >= kMostTnefDepth) {
       out.files.push_back({name, value.size(), {}, "limit: messages embedded in a TNEF blob more than " + std::to_string(kMostTnefDepth) + " deep"});
@@ -275,8 +277,13 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
   // read as a Message-ID is), its properties, each recipient's and each file's.
   strings += tnef.from ? as_lines(mime::decode_text(*tnef.from, "").utf8) + "\n" : std::string();
   for (const TnefAttribute& attribute : tnef.attributes) {
-    if (attribute.id == kAttMessageId || attribute.id == kAttParentId || attribute.id == kAttConversationId) {
-      strings += as_lines(message_id_text("<" + std::string(attribute.data) + ">")) + "\n";
+    std::string_view id = attribute.data;
+    while (!id.empty() && id.back() == '\0') id.remove_suffix(1);
+    const bool hex = id.size() >= 16 && id.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+    if ((attribute.id == kAttMessageId || attribute.id == kAttParentId || attribute.id == kAttConversationId) && hex) {
+      // Outlook writes a search key here, sixteen or more hexadecimal digits: read as a Message-ID
+      // is (only a run of exactly twelve digits). Anything else in its place is read as text.
+      strings += as_lines(message_id_text("<" + std::string(id) + ">")) + "\n";
     } else if (attribute.data.size() <= kMostBinaryTextBytes) {
       strings += binary_text(attribute.data);
     } else {

@@ -6,6 +6,7 @@
 #include <uchardet/uchardet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -48,6 +49,19 @@ iconv_t converter(const char* from) {
 // Converts with iconv; each byte iconv refuses becomes one U+FFFD and is counted.
 std::string decode_utf8_lenient(std::string_view in, std::size_t& replaced);
 
+// The width of one code unit of `from`: a bad UTF-16 unit (a lone surrogate) is skipped whole, or
+// everything after it would be read one byte out of step (a number after it unreadable).
+std::size_t code_unit_bytes(const char* from) {
+  if (from == nullptr) return 1;
+  std::string name;
+  for (const char* p = from; *p != '\0'; ++p) {
+    if (*p != '-' && *p != '_') name += static_cast<char>(std::toupper(static_cast<unsigned char>(*p)));
+  }
+  if (name.rfind("UTF16", 0) == 0 || name.rfind("UCS2", 0) == 0 || name == "UNICODE" || name.rfind("UNICODELITTLE", 0) == 0 || name.rfind("UNICODEBIG", 0) == 0) return 2;
+  if (name.rfind("UTF32", 0) == 0 || name.rfind("UCS4", 0) == 0) return 4;
+  return 1;
+}
+
 std::string iconv_to_utf8(std::string_view in, const char* from, std::size_t& replaced) {
   std::string out;
   iconv_t cd = from != nullptr ? converter(from) : reinterpret_cast<iconv_t>(-1);
@@ -64,6 +78,7 @@ std::string iconv_to_utf8(std::string_view in, const char* from, std::size_t& re
     return out;
   }
   out.reserve(in.size() * 3 / 2 + 16);
+  const std::size_t unit = code_unit_bytes(from);
   char* src = const_cast<char*>(in.data());
   std::size_t left = in.size();
   char buf[4096];
@@ -74,11 +89,12 @@ std::string iconv_to_utf8(std::string_view in, const char* from, std::size_t& re
     out.append(buf, static_cast<std::size_t>(dst - buf));
     if (rc == static_cast<std::size_t>(-1)) {
       if (errno == E2BIG) continue;
-      // EILSEQ or EINVAL (truncated sequence at the end): skip one byte.
+      // EILSEQ or EINVAL (truncated sequence at the end): skip one code unit.
       append_utf8(out, kReplacement);
       ++replaced;
-      ++src;
-      --left;
+      const std::size_t skip = std::min(left, unit);
+      src += skip;
+      left -= skip;
       iconv(cd, nullptr, nullptr, nullptr, nullptr);
     }
   }

@@ -604,6 +604,31 @@ TEST(OutboundLeaves, TnefRecipientsMessageIdTransportNameAreReadAndAnIconIsUnche
   EXPECT_TRUE(plain.unchecked.empty()) << unchecked_list(plain);
 }
 
+// review21b (3, 6, 8): a title with a NUL inside is read past it; an object's interface id is read
+// like its other bytes; a message id that is not Outlook's hexadecimal search key is read as text.
+TEST(OutboundLeaves, TnefNamesPastANulInterfaceIdsAndTextualMessageIdsAreRead) {
+  const std::string data = "なし";
+  const auto nul = scan_blob(one_attachment(std::string("a.txt") + kNul + "123456789018", &data, ""));
+  EXPECT_FALSE(nul.identifiers.empty()) << unchecked_list(nul);
+  const auto iid = scan_blob(one_attachment("", nullptr, attachment_properties({{0x3701000D, {"123456789018abcd" + std::string("hello")}}})));
+  EXPECT_FALSE(iid.identifiers.empty()) << unchecked_list(iid);
+  for (const std::string id : {"個人番号 1234-5678-9018", "7000012050002"}) {
+    const auto textual = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00018009, id + kNul));
+    EXPECT_EQ(wheres(textual), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << id << ": " << unchecked_list(textual);
+  }
+}
+
+// review21b (4): a lone UTF-16 surrogate no longer puts the rest of the text a byte out of step.
+TEST(OutboundLeaves, ALoneSurrogateInUtf16TextLeavesTheNumberAfterItReadable) {
+  std::string utf16 = "\xFF\xFE";  // a BOM'd UTF-16LE text file
+  for (const char16_t c : std::u16string(u"\xDC00 123456789018 \xD800 2018 1234 5678")) {
+    utf16 += static_cast<char>(c & 0xFF);
+    utf16 += static_cast<char>(c >> 8);
+  }
+  const auto scanned = scan_outbound(with_attachment("x", "list.txt", utf16), kLevels);
+  EXPECT_EQ(scanned.identifiers.size(), 2u) << unchecked_list(scanned);
+}
+
 // (5) BinHex: a .hqx file, or one of its type, is text only in its encoding — named and held, not
 // read as text; a BinHex block inside an attached text file likewise. A uuencoded file inside
 // an attached text file is decoded and read, as one in the body is.
