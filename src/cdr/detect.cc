@@ -165,8 +165,11 @@ Detected detect_text(std::string_view b, std::string_view name) {
       has_tag_named(all, {"html", "head", "body", "script", "iframe", "frameset", "object", "embed", "applet", "job", "component", "scriptlet"})) {
     return {"html", Family::kHtml};
   }
-  if (starts(head, "<?xml")) return {"xml", Family::kText};
   std::string ext = file_extension(name);
+  // A browser renders a file of these names as HTML whatever it holds: a fragment without an
+  // <html> or <body> ("<p>1234<b></b>56789018</p>", a data: URI in a link) is read as one.
+  if (ext == "htm" || ext == "html" || ext == "xhtml" || ext == "shtml") return {"html", Family::kHtml};
+  if (starts(head, "<?xml")) return {"xml", Family::kText};
   if (ext == "csv") return {"csv", Family::kText};
   if (ext == "tsv" || ext == "tab") return {"tsv", Family::kText};
   return {"text", Family::kText};

@@ -874,6 +874,16 @@ TEST(CdrExtract, DataUrisThatCannotBeDecodedOrTooManyAreUnreadable) {
 // Issue #17 (outtext21, 1): attribute values are read as a browser reads them. A URI after white
 // space in its quotes, split over lines, written with a character reference inside "data:" (the URL
 // parser drops tabs and line breaks) or holding `&quot;` (no end of the value) is read whole.
+// review21b 1: a file named .html is HTML to a browser without <html> or <body>: a fragment is read
+// as HTML (references decoded, tags between digits passed over, data: URIs read).
+TEST(CdrExtract, AnHtmlFragmentIsReadAsHtmlByItsName) {
+  const std::string referenced = "<p>&#49;&#50;&#51;&#52;&#53;&#54;&#55;&#56;&#57;&#48;&#49;&#56;</p>";
+  EXPECT_NE(extract_text(referenced, "a.html").find(kNumber), std::string::npos);
+  EXPECT_NE(extract_text("<p>1234<b></b>56789018</p>", "b.htm").find(kNumber), std::string::npos);
+  const auto linked = extract_texts("<p><a href=\"data:text/plain;base64," + base64_of(kNumber) + "\">x</a></p>", "c.html");
+  EXPECT_NE(piece(linked, "c.html/data-uri-1").text.find(kNumber), std::string::npos) << wheres(linked);
+}
+
 TEST(CdrExtract, DataUrisAreFoundInAttributeValuesAsABrowserDecodesThem) {
   const std::string b64 = base64_of("番号 " + kNumber);
   std::string percent;
