@@ -177,6 +177,15 @@ struct ExtractedText {
 // RAR, cab, gz…) read recursively within the engine's limits (a bomb is an unreadable entry, not an
 // outage). Like sanitize(), only ever run on untrusted bytes inside the sandbox.
 std::vector<ExtractedText> extract_texts(std::string_view bytes, std::string_view name);
+// The files an HTML page's data: URIs hold (a picture in an <img>, a document behind a link), found
+// as a browser finds them, each named "data-uri-N", or why it cannot be read (undecodable, past the
+// count read). For the outgoing check of a mail's HTML body; run on untrusted bytes in the sandbox.
+struct DataUriFile {
+  std::string name;
+  std::string bytes;
+  std::string unreadable;
+};
+std::vector<DataUriFile> data_uri_files(std::string_view html);
 // The text of every piece extract_texts() reads, joined (tests of rebuilt files read it).
 std::string extract_text(std::string_view bytes, std::string_view name);
 // An Outlook item's RTF body ([MS-OXRTFCP]: LZFu compressed, or MELA stored) as a .msg stream or a

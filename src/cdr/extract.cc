@@ -418,6 +418,10 @@ std::string unreadable_because(const Error& e) {
   return reason + ": " + e.message;
 }
 
+// data: URIs read from one HTML file; past them the page is unreadable (a page of thousands is
+// built to be).
+constexpr std::size_t kMostDataUris = 200;
+
 class TextReader {
  public:
   explicit TextReader(const CdrPolicy& policy) : policy_(policy) {}
@@ -529,19 +533,9 @@ class TextReader {
   // decoded, "da&#10;ta:" a URI, base64 across lines. One that cannot be decoded, or past the count
   // read, is unreadable.
   void read_data_uris(std::string_view html, const std::string& where, const internal::Context& ctx) {
-    const internal::DataUris found = internal::find_data_uris(html, kMostDataUris);
-    for (std::size_t n = 1; n <= found.uris.size(); ++n) {
-      const std::string name = "data-uri-" + std::to_string(n);
-      if (n > kMostDataUris) {
-        out_.push_back({where + "/" + name, "", "", "limit: more than " + std::to_string(kMostDataUris) + " data: URIs in one HTML file"});
-        return;
-      }
-      std::string payload;
-      if (!internal::decoded_data_uri(found.uris[n - 1], payload)) {
-        out_.push_back({where + "/" + name, "", "", "malformed: a data: URI whose payload cannot be decoded"});
-      } else {
-        read(payload, where + "/" + name, ctx.nested(name));
-      }
+    for (auto& f : data_uri_files(html)) {
+      if (!f.unreadable.empty()) out_.push_back({where + "/" + f.name, "", "", std::move(f.unreadable)});
+      else read(f.bytes, where + "/" + f.name, ctx.nested(f.name));
     }
   }
 
@@ -628,13 +622,29 @@ class TextReader {
   }
 
   static constexpr std::size_t kMostFiles = 2000;
-  static constexpr std::size_t kMostDataUris = 200;
   const CdrPolicy& policy_;
   std::vector<ExtractedText> out_;
   bool over_ = false;
 };
 
 }  // namespace
+
+std::vector<DataUriFile> data_uri_files(std::string_view html) {
+  std::vector<DataUriFile> out;
+  const internal::DataUris found = internal::find_data_uris(html, kMostDataUris);
+  for (std::size_t n = 1; n <= found.uris.size(); ++n) {
+    DataUriFile f;
+    f.name = "data-uri-" + std::to_string(n);
+    if (n > kMostDataUris) {
+      f.unreadable = "limit: more than " + std::to_string(kMostDataUris) + " data: URIs in one HTML file";
+      out.push_back(std::move(f));
+      break;
+    }
+    if (!internal::decoded_data_uri(found.uris[n - 1], f.bytes)) f.unreadable = "malformed: a data: URI whose payload cannot be decoded";
+    out.push_back(std::move(f));
+  }
+  return out;
+}
 
 std::string extract_text(std::string_view bytes, std::string_view name) {
   std::string out;

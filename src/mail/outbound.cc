@@ -269,6 +269,13 @@ class LeafScan {
     raise_classification(scan_, levels_, marked_level(source, levels_, true), where);
     add_matches(scan_.identifiers, source, where);
     add_matches(scan_.identifiers, mime::decode_character_references(without_tags(markup)), where);
+    // What its data: URIs hold (a text behind a link, a picture in an <img>) is a file inside it,
+    // read as an HTML attachment's are (review21b: the body's were not read at all).
+    for (auto& f : cdr::data_uri_files(markup)) {
+      const std::string inner = where + "/" + f.name;
+      if (!f.unreadable.empty()) scan_.unchecked.push_back({inner, std::move(f.unreadable)});
+      else file(f.bytes, inner, "");
+    }
   }
 
   // A file (an attachment, an inline part, a TNEF member, a decoded block): its name's mark, then

@@ -323,6 +323,14 @@ TEST(CdrText, FilesWrittenIntoATextFileAreCutOut) {
   }
   CdrResult plain = run("begin the meeting at 10\nend\n", "memo.txt");
   EXPECT_EQ(plain.verdict, Verdict::clean) << "a line that only starts like a block is text";
+  // review21b 11: in HTML (what it becomes as text) and XML (refused: cut lines could break it) too.
+  CdrResult html = run("<html><body><pre>" + uu + "</pre><p>以上</p></body></html>", "page.html");
+  ASSERT_EQ(html.verdict, Verdict::sanitized) << html.reason << ": " << html.message;
+  EXPECT_TRUE(kinds(html).count("embedded_file"));
+  EXPECT_EQ(html.output.find("M35J0"), std::string::npos) << html.output;
+  CdrResult xml = run("<?xml version=\"1.0\"?>\n<r><![CDATA[\n" + uu + "]]></r>\n", "data.xml");
+  EXPECT_EQ(xml.verdict, Verdict::blocked);
+  EXPECT_NE(xml.message.find("written into its text"), std::string::npos) << xml.message;
 }
 
 TEST(CdrText, XmlWithEntitiesAndHtmlWithScriptAreBlockedPlainHtmlBecomesText) {

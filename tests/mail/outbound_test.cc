@@ -712,6 +712,13 @@ TEST(OutboundLeaves, TheHtmlAlternativeIsReadMarkupIncluded) {
   EXPECT_TRUE(wheres(alternative("<p>注文 123456789017</p>")).empty()) << "no valid number";
   auto only = scan_outbound("Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n<p>a<!-- 123456789018 --></p>\r\n", kLevels);
   EXPECT_EQ(wheres(only), std::vector<std::string>{"body"});
+  // review21b 2: what the body's data: URIs hold is read as the files it is (a text behind a link;
+  // a picture goes to OCR, unchecked until read), as an HTML attachment's are.
+  auto linked = alternative("<p><a href=\"data:text/plain;base64,MTIzNDU2Nzg5MDE4\">list</a></p>");
+  EXPECT_EQ(wheres(linked), std::vector<std::string>{"本文(HTML)/data-uri-1"}) << unchecked_list(linked);
+  auto undecodable = alternative("<p><a href=\"data:text/plain;base64,%%%\">list</a></p>");
+  ASSERT_EQ(undecodable.unchecked.size(), 1u) << unchecked_list(undecodable);
+  EXPECT_EQ(undecodable.unchecked[0].where, "本文(HTML)/data-uri-1");
 }
 
 std::string uuencode(const std::string& name, const std::string& bytes) {

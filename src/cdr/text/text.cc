@@ -125,7 +125,15 @@ std::string without_embedded_files(std::string text, const Context& ctx) {
 Result<Rebuilt> sanitize_text(std::string_view bytes, std::string_view type, const Context& ctx) {
   const std::string where = ctx.prefix.empty() ? std::string("text") : ctx.prefix.substr(0, ctx.prefix.size() - 1);
   std::string text = to_utf8(bytes, ctx);
-  if (type != "xml") text = without_embedded_files(std::move(text), ctx);  // lines cut from XML could break its structure
+  if (type == "xml") {
+    // Lines cut from XML could break its structure: an XML file carrying a file written into it is
+    // refused instead.
+    if (const auto files = mime::find_embedded_files(text); !files.empty()) {
+      return blocked("active-content", where, "the XML carries a file written into its text (" + files.front().kind + ")");
+    }
+  } else {
+    text = without_embedded_files(std::move(text), ctx);
+  }
   if (type == "xml") {
     const std::string all = ascii_lower(sniffable_text(bytes));
     if (all.find("<!entity") != std::string::npos || text.find("<!ENTITY") != std::string::npos) {
@@ -172,7 +180,9 @@ Result<Rebuilt> sanitize_html(std::string_view bytes, const Context& ctx) {
     return blocked("malformed", where, "the HTML has no text to deliver once its markup is removed");
   }
   ctx.add(FindingKind::kHtmlConverted, "", FindingAction::kConverted);
-  return Rebuilt{std::move(converted.text), "text"};
+  // The text it becomes is text like any other: a file written into it (a uuencoded program in a
+  // <pre>) is cut out.
+  return Rebuilt{without_embedded_files(std::move(converted.text), ctx), "text"};
 }
 
 }  // namespace sanso::cdr::internal
