@@ -250,6 +250,25 @@ std::string animated_webp(int frames) {
   return out;
 }
 
+// Found by the fuzz smoke: an animation whose header declares a canvas of 16,777,202 × 240 made
+// libwebp's animation decoder allocate it (16 GB) before the pixel limit was judged. It is a limit,
+// judged from the header; that nothing is allocated first shows only under the fuzzer's malloc
+// limit (the input is a seed of cdr_image_fuzz: ASan here allocates 16 GB lazily).
+TEST(CdrImageCodecs, AnAnimatedWebPsCanvasIsJudgedBeforeItIsAllocated) {
+  // The fuzz input itself (also a seed: fuzz/cdr/corpus/oom-webp-canvas.webp).
+  const std::string file(
+      "\x52\x49\x46\x46\x82\x00\x00\x00\x57\x45\x42\x50\x56\x50\x38\x58\x0a\x00\x00\x00\x02\x00\x00\x00"
+      "\xf1\xff\xff\xef\x00\x00\x41\x4e\x49\x4d\x06\x00\x00\x00\xff\xff\xff\xff\x00\x00\x41\x4e\x4d\x46"
+      "\x26\x00\x00\x00\x00\x00\x00\x00\x00\x00\x0f\x00\x00\x0f\x00\x00\x64\x00\x00\x02\x56\x50\x38\x4c"
+      "\x0e\x00\x00\x00\x2f\x0f\xc0\x03\x00\x07\x10\x11\xfd\x0f\x44\x44\xff\x03\x41\x4e\x4d\x46\x28\x00"
+      "\x00\x00\x00\x00\x00\x00\x00\x00\x0f\x00\x00\x0f\x00\x00\x64\x00\x00\x00\x56\x50\xb8\x4c\x0f\x00"
+      "\x00\x00\x2f\x0f\xc0\x03\x00\x07\x10\x85\x8a\xfe\x07\x22\xa2\xff\x01\x00",
+      138);
+  CdrResult r = run(file, "anim.webp");
+  EXPECT_EQ(r.verdict, Verdict::blocked);
+  EXPECT_EQ(r.reason, "limit") << r.message;
+}
+
 TEST(CdrImageCodecs, WebPLosesItsExifKeepsItsPixelsAndAnAnimationKeepsItsFrames) {
   const std::string webp = lossless_webp(8, 6, std::string("Exif\0\0secret-exif 123456789018", 30));
   CdrResult r = run(webp, "photo.webp");
