@@ -468,7 +468,7 @@ class TextReader {
     if (bytes.empty()) {
       text = std::string();
     } else if (d.family == internal::Family::kText) {
-      text = mime::decode_text(bytes, "").utf8;
+      text = mime::text_for_checks(bytes);
     } else if (d.family == internal::Family::kHtml) {
       const std::string html = mime::decode_text(bytes, "").utf8;
       mime::HtmlText shown = mime::html_to_text(html);

@@ -82,7 +82,7 @@ std::string message_id_text(std::string_view raw);
 // A string property's value as UTF-8: PT_UNICODE is UTF-16LE, PT_STRING8 in the sender's 8-bit
 // charset (guessed). The NULs that end it go; one inside it stays, and with it the text after it.
 std::string tnef_string(std::string_view value, std::uint16_t type) {
-  std::string text = mime::decode_text(value, type == kPtUnicode ? "utf-16le" : "").utf8;
+  std::string text = type == kPtUnicode ? mime::decode_text(value, "utf-16le").utf8 : mime::text_for_checks(value);
   while (!text.empty() && text.back() == '\0') text.pop_back();
   return text;
 }
@@ -100,7 +100,7 @@ std::string as_lines(std::string text) {
 // The text a small binary value carries (a one-off entry id's display name and address, a search
 // key's "SMTP:…"), read as 8-bit text and as UTF-16LE at both alignments, whichever it is in.
 std::string binary_text(std::string_view value) {
-  std::string out = as_lines(mime::decode_text(value, "").utf8) + "\n";
+  std::string out = as_lines(mime::text_for_checks(value)) + "\n";
   for (const std::size_t shift : {std::size_t{0}, std::size_t{1}}) {
     if (value.size() >= shift + 2) out += as_lines(mime::decode_text(value.substr(shift, (value.size() - shift) & ~std::size_t{1}), "utf-16le").utf8) + "\n";
   }
@@ -275,7 +275,7 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
   for (const auto& recipient : tnef.recipients) other_objects(recipient, "オブジェクト");
   // Every other string the blob carries: the sender, the message's attributes (its class, its id
   // read as a Message-ID is), its properties, each recipient's and each file's.
-  strings += tnef.from ? as_lines(mime::decode_text(*tnef.from, "").utf8) + "\n" : std::string();
+  strings += tnef.from ? as_lines(mime::text_for_checks(*tnef.from)) + "\n" : std::string();
   for (const TnefAttribute& attribute : tnef.attributes) {
     std::string_view id = attribute.data;
     while (!id.empty() && id.back() == '\0') id.remove_suffix(1);

@@ -593,6 +593,25 @@ std::vector<char32_t> code_points(std::string_view s) {
 
 }  // namespace
 
+std::string text_for_checks(std::string_view bytes) {
+  DecodedText d = decode_text(bytes, "");
+  if (d.decoded_as != "iso-2022-jp") return std::move(d.utf8);
+  std::string plain;
+  plain.reserve(bytes.size());
+  for (std::size_t i = 0; i < bytes.size();) {
+    if (bytes[i] != '\x1b') {
+      plain += bytes[i++];
+      continue;
+    }
+    // ESC, its intermediate bytes (0x20–0x2F), its final byte (0x30–0x7E): one escape sequence.
+    std::size_t j = i + 1;
+    while (j < bytes.size() && static_cast<unsigned char>(bytes[j]) >= 0x20 && static_cast<unsigned char>(bytes[j]) <= 0x2F) ++j;
+    if (j < bytes.size() && static_cast<unsigned char>(bytes[j]) >= 0x30 && static_cast<unsigned char>(bytes[j]) <= 0x7E) ++j;
+    i = j;
+  }
+  return std::move(d.utf8) + "\n" + decode_text(plain, "").utf8;
+}
+
 std::string encode_iso2022jp(std::string_view utf8, std::size_t* unmappable) {
   std::size_t replaced = 0;
   std::string valid = decode_utf8_lenient(utf8, replaced);

@@ -48,6 +48,11 @@ std::string detect_japanese(std::string_view bytes);
 // Decodes `bytes` labelled `label` (may be empty) to UTF-8.
 DecodedText decode_text(std::string_view bytes, std::string_view label);
 
+// Unlabelled bytes as the outgoing check reads them: decode_text's reading, and when that was
+// ISO-2022-JP, the bytes without their escape sequences as well — an editor that does not switch
+// shows "ESC $ B 123456789018" as the digits, which the JIS reading turns into kanji.
+std::string text_for_checks(std::string_view bytes);
+
 // Encodes UTF-8 text as ISO-2022-JP (CP50220: half-width katakana become full-width, NEC and IBM
 // extension characters kept) for mail clients that need it. Characters with no JIS code become
 // 〓 (U+3013, the geta mark) and are counted in `unmappable`.

@@ -876,6 +876,16 @@ TEST(CdrExtract, DataUrisThatCannotBeDecodedOrTooManyAreUnreadable) {
 // parser drops tabs and line breaks) or holding `&quot;` (no end of the value) is read whole.
 // review21b 1: a file named .html is HTML to a browser without <html> or <body>: a fragment is read
 // as HTML (references decoded, tags between digits passed over, data: URIs read).
+// review21b 7: ESC $ B before ASCII digits makes the detector read the file as ISO-2022-JP, where the
+// digits become kanji; Notepad and Excel show the digits. Both readings are checked; real
+// ISO-2022-JP text still reads as Japanese.
+TEST(CdrExtract, DigitsAfterAnIso2022JpEscapeAreReadAsAnEditorShowsThem) {
+  for (const std::string name : {"list.txt", "list.csv"}) {
+    EXPECT_NE(extract_text("list \x1b$B" + kNumber + "\x1b(B\n", name).find(kNumber), std::string::npos) << name;
+  }
+  EXPECT_NE(extract_text("\x1b$B;TLr=j\x1b(B 1234\n", "memo.txt").find("市役所"), std::string::npos) << "市役所 in ISO-2022-JP";
+}
+
 TEST(CdrExtract, AnHtmlFragmentIsReadAsHtmlByItsName) {
   const std::string referenced = "<p>&#49;&#50;&#51;&#52;&#53;&#54;&#55;&#56;&#57;&#48;&#49;&#56;</p>";
   EXPECT_NE(extract_text(referenced, "a.html").find(kNumber), std::string::npos);
