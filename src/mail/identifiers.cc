@@ -10,6 +10,15 @@ namespace {
 
 std::string mask(const std::string& digits) { return std::string(digits.size() - 4, '*') + digits.substr(digits.size() - 4); }
 
+// The numbers from found[k] on that overlap it, one after another: the index past the last of them,
+// and in `end` the byte past their joined span.
+std::size_t overlapping_from(const std::vector<NumberMatch>& found, std::size_t k, std::size_t& end) {
+  end = found[k].offset + found[k].length;
+  std::size_t last = k + 1;
+  for (; last < found.size() && found[last].offset < end; ++last) end = std::max(end, found[last].offset + found[last].length);
+  return last;
+}
+
 }  // namespace
 
 std::vector<NumberMatch> find_identification_numbers(std::string_view text) {
@@ -20,8 +29,8 @@ std::vector<NumberMatch> find_identification_numbers(std::string_view text) {
   // Numbers that overlap share one mask, the span's: each of "2018.1234.5678.9018"'s two masked
   // on its own would show ********5678 and ********9018 — together, eight digits of the second.
   for (std::size_t k = 0; k < out.size();) {
-    std::size_t end = out[k].offset + out[k].length, last = k + 1;
-    while (last < out.size() && out[last].offset < end) end = std::max(end, out[last].offset + out[last].length), ++last;
+    std::size_t end = 0;
+    const std::size_t last = overlapping_from(out, k, end);
     if (last > k + 1) {
       const std::string shared = mask(numbers::digits_in(text, out[k].offset, end - out[k].offset));
       for (std::size_t m = k; m < last; ++m) out[m].masked = shared;
@@ -36,17 +45,12 @@ std::string mask_identification_numbers(std::string_view text) {
   std::size_t copied = 0;
   const auto found = find_identification_numbers(text);
   for (std::size_t k = 0; k < found.size();) {
-    // Numbers that overlap are masked as one span, so that neither shows more than the span's
-    // last four digits ("2018.1234.5678.9018" → "************9018").
-    std::size_t end = found[k].offset + found[k].length;
-    std::size_t last = k + 1;
-    while (last < found.size() && found[last].offset < end) end = std::max(end, found[last].offset + found[last].length), ++last;
+    // Numbers that overlap are replaced as one span by the mask they share (find_identification_numbers
+    // gives them the span's): "2018.1234.5678.9018" → "************9018".
+    std::size_t end = 0;
+    const std::size_t last = overlapping_from(found, k, end);
     out.append(text.substr(copied, found[k].offset - copied));
-    if (last == k + 1) {
-      out += found[k].masked;
-    } else {
-      out += mask(numbers::digits_in(text, found[k].offset, end - found[k].offset));
-    }
+    out += found[k].masked;
     copied = end;
     k = last;
   }

@@ -417,18 +417,12 @@ TEST_P(ApiTest, TwoClientsCarryOutAFourEyesReleaseThroughTheQuarantine) {
 // it whole for the release is checked in console_test.cc).
 TEST_P(ApiTest, ANumberInAnEnvelopeAddressIsShownMasked) {
   start();
-  quarantine::Submission s;
-  s.original = "x";
-  s.origin.kind = quarantine::Origin::Kind::kMail;
-  s.origin.envelope_from = "y.123456789018@example.com";
-  s.origin.envelope_to = {"kikaku@city.minamata.lg.jp", "1234-5678-9018@example.jp"};
-  s.verdict = quarantine::Verdict::kHeld;
-  auto item = quarantine_->put(std::move(s));
-  ASSERT_TRUE(item);
+  const std::string id = testing::held_mail_between(*quarantine_, "y.123456789018@example.com", {"kikaku@city.minamata.lg.jp", "1234-5678-9018@example.jp"});
+  ASSERT_FALSE(id.empty());
   const std::string t = token("reader", "tanaka", {"quarantine"});
   auto [listed, list] = call("GET", "/api/v1/quarantine?state=held", "/api/v1/quarantine", t);
   ASSERT_EQ(listed, 200) << list;
-  auto [got, one] = call("GET", "/api/v1/quarantine/" + item->id, "/api/v1/quarantine/{id}", t);
+  auto [got, one] = call("GET", "/api/v1/quarantine/" + id, "/api/v1/quarantine/{id}", t);
   ASSERT_EQ(got, 200) << one;
   for (const json* j : {&list, &one}) {
     EXPECT_EQ(j->dump().find("56789018"), std::string::npos) << *j;

@@ -97,6 +97,21 @@ inline std::string held_mail(quarantine::QuarantineStore& quarantine, const std:
   return item ? item->id : std::string();
 }
 
+// A held mail from `envelope_from` to `envelope_to`, its subject `subject`: the item's id.
+inline std::string held_mail_between(quarantine::QuarantineStore& quarantine, const std::string& envelope_from, std::vector<std::string> envelope_to,
+                                     const std::string& subject = "") {
+  quarantine::Submission s;
+  s.original = "x";
+  s.origin.kind = quarantine::Origin::Kind::kMail;
+  s.origin.envelope_from = envelope_from;
+  s.origin.envelope_to = std::move(envelope_to);
+  s.origin.subject = subject;
+  s.verdict = quarantine::Verdict::kHeld;
+  auto item = quarantine.put(std::move(s));
+  EXPECT_TRUE(item) << item.error().to_string();
+  return item ? item->id : std::string();
+}
+
 // A migrated store, its audit log and the console accounts on the service's shared connection.
 class AccountsHarness {
  public:

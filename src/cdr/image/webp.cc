@@ -32,7 +32,9 @@ std::string take(std::uint8_t* data, std::size_t size) {
   return out;
 }
 
-Result<std::string> rebuild_animation(const WebPData& data, std::uint64_t max_pixels) {
+// The canvas and the frame count were judged from the demuxer's header (rebuild_webp), which the
+// animation decoder reads the same way.
+Result<std::string> rebuild_animation(const WebPData& data) {
   WebPAnimDecoderOptions options;
   if (!WebPAnimDecoderOptionsInit(&options)) return malformed_error("the WebP library cannot be set up");
   options.color_mode = MODE_RGBA;
@@ -42,12 +44,6 @@ Result<std::string> rebuild_animation(const WebPData& data, std::uint64_t max_pi
   WebPAnimInfo info;
   if (!WebPAnimDecoderGetInfo(decoder.get(), &info)) return malformed_error("the animated WebP cannot be decoded");
   if (info.frame_count == 0) return malformed_error("the animated WebP holds no frame");
-  if (info.frame_count > static_cast<std::uint32_t>(kMaxFrames)) {
-    return limit_error("the animated WebP has " + std::to_string(info.frame_count) + " frames (at most " + std::to_string(kMaxFrames) + ")");
-  }
-  if (!fits(info.canvas_width, info.canvas_height, info.frame_count, max_pixels)) {
-    return limit_error("the animation's frames hold more pixels than the limit of " + std::to_string(max_pixels) + " (a decompression bomb)");
-  }
   WebPAnimEncoderOptions encoder_options;
   if (!WebPAnimEncoderOptionsInit(&encoder_options)) return malformed_error("the WebP library cannot be set up");
   encoder_options.anim_params.loop_count = static_cast<int>(info.loop_count);
@@ -119,8 +115,11 @@ Result<std::string> rebuild_webp(std::string_view bytes, std::uint64_t max_pixel
     if (frames > static_cast<std::uint64_t>(kMaxFrames)) {
       return limit_error("the animated WebP has " + std::to_string(frames) + " frames (at most " + std::to_string(kMaxFrames) + ")");
     }
-    if (!fits(width, height, std::max<std::uint64_t>(frames, 1), max_pixels)) return too_many_pixels(width, height, max_pixels);
-    return rebuild_animation(data, max_pixels);
+    if (!fits(width, height, std::max<std::uint64_t>(frames, 1), max_pixels)) {
+      return limit_error("the animation's " + std::to_string(frames) + " frames of " + std::to_string(width) + " × " + std::to_string(height) +
+                         " pixels hold more than the limit of " + std::to_string(max_pixels) + " (a decompression bomb)");
+    }
+    return rebuild_animation(data);
   }
   if (features.width <= 0 || features.height <= 0) return malformed_error("the WebP picture has no size");
   if (!fits(static_cast<std::uint64_t>(features.width), static_cast<std::uint64_t>(features.height), 1, max_pixels)) {
