@@ -14,6 +14,7 @@
 #include "cdr/cdr.h"
 #include "cdr/internal/data_uris.h"
 #include "cdr/internal/format.h"
+#include "cdr/internal/metafile.h"
 #include "cdr/internal/zip_package.h"
 #include "core/result.h"
 #include "core/text.h"
@@ -489,16 +490,15 @@ class TextReader {
                d.type == "msg" || d.type == "ole2") {
       // Legacy Office, Outlook items and any other compound file (一太郎, Visio…: every stream is read
       // or named), RTF: their text, and what is embedded in them read as files of their own.
-      auto content = d.family == internal::Family::kRtf ? internal::rtf_content(bytes, ctx) : internal::ole2_content(bytes, d.type, ctx);
-      if (!content) {
-        piece.unreadable = unreadable_because(content.error());
-        out_.push_back(std::move(piece));
-      } else {
-        add_content(std::move(content).value(), std::move(piece), ctx);
-      }
+      add_content(d.family == internal::Family::kRtf ? internal::rtf_content(bytes, ctx) : internal::ole2_content(bytes, d.type, ctx), std::move(piece), ctx);
       return;
     } else if (d.family == internal::Family::kArchive) {
       read_members(bytes, d.type, where, ctx);
+      return;
+    } else if ((d.family == internal::Family::kUnknown || d.family == internal::Family::kNone) && internal::is_wmf(bytes)) {
+      // A Windows metafile (an Outlook attachment's icon, Office clip art): the text it draws, its
+      // bitmaps as pictures for OCR.
+      add_content(internal::wmf_content(bytes, ctx), std::move(piece), ctx);
       return;
     } else if (d.family == internal::Family::kImage) {
       piece.unreadable = "image: the text in a picture (" + d.type + ") is not read";
@@ -552,6 +552,16 @@ class TextReader {
 
   // A document's piece with its text, then what it holds: parts it cannot read, each named with why,
   // and embedded files read as files of their own ("a.doc/ObjectPool/_1/Package", "a.pdf/b.xlsx").
+  // A reader's error makes the piece unreadable, with why.
+  void add_content(Result<internal::ReadContent> content, ExtractedText piece, const internal::Context& ctx) {
+    if (!content) {
+      piece.unreadable = unreadable_because(content.error());
+      out_.push_back(std::move(piece));
+    } else {
+      add_content(std::move(content).value(), std::move(piece), ctx);
+    }
+  }
+
   void add_content(internal::ReadContent content, ExtractedText piece, const internal::Context& ctx) {
     piece.text = std::move(content.text);
     const std::string where = piece.where;

@@ -56,7 +56,7 @@ struct TnefContent {
   bool readable = false;
   std::string why;
   std::vector<File> files;
-  std::vector<File> texts;  // "件名.txt", "本文.txt", "本文.rtf", "本文.html", "プロパティ.txt"; only when keep_bytes
+  std::vector<File> texts;  // "件名.txt", "本文.txt", "本文.rtf", "本文.html", "プロパティ.txt", icons ("a.xls/アイコン.wmf"); only when keep_bytes
 };
 
 // MAPI property ids ([MS-OXPROPS]) read on their own, not as "every other string".
@@ -156,6 +156,7 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
   std::unordered_set<const TnefProperty*> read;
   std::vector<std::pair<std::string, std::string>> unread;  // what cannot be read (a name in the blob), and why
   std::string strings;                    // プロパティ.txt
+  std::vector<TnefContent::File> icons;   // each attachment's icon, a WMF read as the file it is
   auto add_file = [&](std::string name, std::string_view data) {
     out.files.push_back({std::move(name), data.size(), keep_bytes ? std::string(data) : std::string(), data.empty() ? "tnef: an attachment without file data is not read" : ""});
   };
@@ -222,20 +223,22 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
     }
     if (!has_file) out.files.push_back({name, 0, {}, "tnef: an attachment without file data (attAttachData, PR_ATTACH_DATA) is not read"});
     other_objects(a.properties, shown + "/オブジェクト");
-    // Its icon (attAttachMetaFile, PR_ATTACH_RENDERING) is a WMF picture, which no reader here
-    // reads: text or a picture drawn in it cannot be checked.
+    // Its icon (attAttachMetaFile, PR_ATTACH_RENDERING) is a WMF picture — Outlook draws the file's
+    // name under it, and a writer may draw anything: read as the file it is (cdr's metafile reader:
+    // its text, its bitmaps by OCR).
     for (const TnefAttribute& attribute : a.attributes) {
-      if (attribute.id == kAttAttachMetaFile) unread.emplace_back(shown + "/アイコン.wmf", "tnef: an attachment's icon (a WMF picture, attAttachMetaFile) is not read");
+      if (attribute.id == kAttAttachMetaFile) icons.push_back({shown + "/アイコン.wmf", attribute.data.size(), std::string(attribute.data), ""});
       else if (attribute.id == kAttAttachTransportFilename) strings += as_lines(tnef_string(attribute.data, kPtString8)) + "\n";
       else if (attribute.data.size() <= kMostBinaryTextBytes) strings += binary_text(attribute.data);
       else unread.emplace_back(shown, "tnef: an attribute of the attachment of " + std::to_string(attribute.data.size()) + " bytes is not read");
     }
     for (const TnefProperty* p : find_tnef_properties(a.properties, kPtBinary, kPrAttachRendering)) {
       read.insert(p);
-      unread.emplace_back(shown + "/アイコン.wmf", "tnef: an attachment's icon (a WMF picture, PR_ATTACH_RENDERING) is not read");
+      icons.push_back({shown + "/アイコン.wmf", p->values[0].size(), std::string(p->values[0]), ""});
     }
   }
   if (!keep_bytes) return out;
+  std::move(icons.begin(), icons.end(), std::back_inserter(out.texts));
   auto text = [&](const char* name, std::string content) {
     if (!content.empty()) out.texts.push_back({name, content.size(), std::move(content), ""});
   };

@@ -16,6 +16,7 @@
 #include "cdr/fixtures.h"
 #include "cdr/internal/data_uris.h"
 #include "support/japanese_pdf.h"
+#include "support/wmf_file.h"
 #include "support/zip_of.h"
 
 namespace sanso::cdr {
@@ -945,6 +946,83 @@ TEST(CdrExtract, DataUriSearchIsLinearInThePage) {
   const internal::DataUris found = internal::find_data_uris(page, 200);
   EXPECT_EQ(found.uris.size(), 1u);
   EXPECT_LE(found.steps, 10 * page.size());
+}
+
+// Issue #17: a Windows metafile (an Outlook attachment's icon, Office clip art) is read for the
+// text it draws — in the code page of the font it is drawn with, and a baseline's runs joined left
+// to right as a viewer shows them — and the names it carries.
+TEST(CdrExtract, MetafileTextIsReadInItsFontsCodePageAndAlongItsBaselines) {
+  namespace wmf = testing::wmf;
+  const std::string kojin = "\x8C\xC2\x90\x6C\x94\xD4\x8D\x86";  // 個人番号 in cp932
+  const auto sjis = extract_texts(wmf::file({wmf::font(128, "\x82\x6C\x82\x72 Gothic"), wmf::text_out(10, 10, kojin + " 1234 5678 9018")}), "icon.wmf");
+  ASSERT_EQ(sjis.size(), 1u) << wheres(sjis);
+  EXPECT_EQ(sjis[0].unreadable, "");
+  EXPECT_NE(sjis[0].text.find("個人番号 1234 5678 9018"), std::string::npos) << sjis[0].text;
+  EXPECT_NE(sjis[0].text.find("ＭＳ Gothic"), std::string::npos) << sjis[0].text;
+  // A digit group a record, drawn out of order on one baseline: one number on the page.
+  const auto runs = extract_texts(wmf::file({wmf::ext_text_out(20, 200, "9018"), wmf::ext_text_out(20, 0, "1234", true), wmf::text_out(20, 100, "5678")}), "icon.wmf");
+  ASSERT_EQ(runs.size(), 1u) << wheres(runs);
+  EXPECT_NE(runs[0].text.find(kNumber), std::string::npos) << runs[0].text;
+  // On different baselines they are lines of their own.
+  const auto lines = extract_texts(wmf::file({wmf::text_out(20, 0, "1234"), wmf::text_out(40, 0, "5678"), wmf::text_out(60, 0, "9018")}), "icon.wmf");
+  EXPECT_EQ(lines[0].text.find(kNumber), std::string::npos) << lines[0].text;
+  // A face name and an escape's data (PostScript a printer driver passed through) are text too.
+  const auto face = extract_texts(wmf::file({wmf::font(0, kNumber), wmf::escape(0x1017, "%!PS " + kNumber)}), "icon.wmf");
+  EXPECT_NE(face[0].text.find(kNumber), std::string::npos);
+  EXPECT_NE(face[0].text.find("%!PS " + kNumber), std::string::npos);
+}
+
+// Its bitmaps go to OCR as plain PNGs of their pixels; one too small for a digit is passed; one
+// over the pixel limit makes the file unreadable; a kind not decoded here is named unread.
+TEST(CdrExtract, MetafileBitmapsAreHandedToOcrAsPictures) {
+  namespace wmf = testing::wmf;
+  const auto one = extract_texts(wmf::file({wmf::stretch_dib(wmf::white_dib(40, 20)), wmf::stretch_dib(wmf::white_dib(2, 2))}), "icon.wmf");
+  ASSERT_EQ(one.size(), 2u) << wheres(one);
+  const ExtractedText& picture = piece(one, "icon.wmf/picture-1.png");
+  EXPECT_EQ(picture.picture.rfind("\x89PNG", 0), 0u);
+  EXPECT_EQ(picture.unreadable.rfind("image:", 0), 0u) << picture.unreadable;
+  const std::string huge = wmf::u32(40) + wmf::u32(100000) + wmf::u32(100000) + wmf::u16(1) + wmf::u16(24) + std::string(24, '\0');
+  const auto over = extract_texts(wmf::file({wmf::stretch_dib(huge)}), "icon.wmf");
+  ASSERT_EQ(over.size(), 1u) << wheres(over);
+  EXPECT_EQ(over[0].unreadable.rfind("limit:", 0), 0u) << over[0].unreadable;
+  std::string rle = wmf::white_dib(8, 8);
+  rle[14] = 8;  // 8 bits a pixel
+  rle[16] = 1;  // BI_RLE8
+  const auto compressed = extract_texts(wmf::file({wmf::stretch_dib(rle)}), "icon.wmf");
+  EXPECT_EQ(piece(compressed, "icon.wmf/record 1/picture").unreadable.rfind("unsupported:", 0), 0u) << wheres(compressed);
+  const std::string cut = wmf::u32(40) + wmf::u32(64) + wmf::u32(64) + wmf::u16(1) + wmf::u16(24) + std::string(24, '\0') + "short";
+  const auto cut_short = extract_texts(wmf::file({wmf::stretch_dib(cut)}), "icon.wmf");
+  EXPECT_EQ(piece(cut_short, "icon.wmf/record 1/picture").unreadable.rfind("malformed:", 0), 0u) << wheres(cut_short);
+}
+
+// What a metafile holds besides its records is never passed unread: a record [MS-WMF] does not
+// define, bytes after its end record, an enhanced metafile carried in its comments (not read
+// here); a file whose records run past its end, or that has no end record, is unreadable whole.
+TEST(CdrExtract, MetafilesHoldNothingUnread) {
+  namespace wmf = testing::wmf;
+  const auto unknown = extract_texts(wmf::file({wmf::text_out(0, 0, "a"), wmf::record(0x0999, kNumber)}), "icon.wmf");
+  EXPECT_EQ(piece(unknown, "icon.wmf/record 2").unreadable.rfind("unsupported:", 0), 0u) << wheres(unknown);
+  const auto trailing = extract_texts(wmf::file({wmf::text_out(0, 0, "a")}) + kNumber, "icon.wmf");
+  EXPECT_EQ(piece(trailing, "icon.wmf/trailing-data").unreadable.rfind("unsupported:", 0), 0u) << wheres(trailing);
+  const auto padded = extract_texts(wmf::file({wmf::text_out(0, 0, "a")}) + std::string(6, '\0'), "icon.wmf");
+  EXPECT_EQ(padded.size(), 1u) << "zeros after the end are padding: " << wheres(padded);
+  const std::string emf_header = wmf::u32(1) + wmf::u32(88) + std::string(32, '\0') + " EMF" + std::string(44, '\0');
+  const auto emf = extract_texts(wmf::file({wmf::emf_comment(emf_header.substr(0, 50)), wmf::emf_comment(emf_header.substr(50))}), "icon.wmf");
+  EXPECT_EQ(piece(emf, "icon.wmf/embedded.emf").unreadable.rfind("unsupported:", 0), 0u) << wheres(emf);
+  // Its pieces are joined as a viewer joins them: text in one is read as the whole.
+  const auto emf_text = extract_texts(wmf::file({wmf::emf_comment("1234 5678"), wmf::emf_comment(" 9018")}), "icon.wmf");
+  EXPECT_NE(piece(emf_text, "icon.wmf/embedded.emf").text.find("1234 5678 9018"), std::string::npos) << wheres(emf_text);
+  const auto no_end = extract_texts(wmf::file({wmf::text_out(0, 0, kNumber)}, false), "icon.wmf");
+  ASSERT_EQ(no_end.size(), 1u);
+  EXPECT_EQ(no_end[0].unreadable.rfind("malformed:", 0), 0u) << no_end[0].unreadable;
+  std::string past = wmf::file({wmf::text_out(0, 0, kNumber)});
+  past[40] = '\x7F';  // the first record's size, in words
+  const auto past_end = extract_texts(past, "icon.wmf");
+  ASSERT_EQ(past_end.size(), 1u);
+  EXPECT_EQ(past_end[0].unreadable.rfind("malformed:", 0), 0u) << past_end[0].unreadable;
+  // A record cut shorter than its fields.
+  const auto cut = extract_texts(wmf::file({wmf::record(0x0521, wmf::u16(200) + "ab")}), "icon.wmf");
+  EXPECT_EQ(cut[0].unreadable.rfind("malformed:", 0), 0u) << wheres(cut);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "support/files.h"
 #include "support/japanese_pdf.h"
 #include "support/text_picture.h"
+#include "support/wmf_file.h"
 #include "support/zip_of.h"
 
 namespace sanso::mail {
@@ -580,7 +581,7 @@ TEST(OutboundLeaves, TnefSubjectFixedSizeValuesAndOtherObjectsAreRead) {
 }
 
 // (3) The recipient table, the message id, the transport file name are read; an attachment's icon
-// (attAttachMetaFile, a WMF picture) cannot be.
+// (attAttachMetaFile) that is no metafile cannot be.
 TEST(OutboundLeaves, TnefRecipientsMessageIdTransportNameAreReadAndAnIconIsUnchecked) {
   const std::string table = tnef_u32(2) + mapi_properties({{0x3001001E, {"佐藤" + kNul}}}) + mapi_properties({{0x3003001E, {"123456789018@example.jp" + kNul}}});
   const auto recipients = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00069004, table));
@@ -593,15 +594,58 @@ TEST(OutboundLeaves, TnefRecipientsMessageIdTransportNameAreReadAndAnIconIsUnche
   const std::string data = "なし";
   const auto transport = scan_blob(one_attachment("a.txt", &data, tnef_attribute('\x02', 0x00069001, "123456789018.txt" + kNul)));
   EXPECT_EQ(wheres(transport), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(transport);
+  // An icon that is no metafile (a placeable header over zeros) cannot be read: unchecked.
   const auto icon = scan_blob(one_attachment("a.txt", &data, tnef_attribute('\x02', 0x00068011, std::string("\xD7\xCD\xC6\x9A", 4) + std::string(40, '\0'))));
   ASSERT_EQ(icon.unchecked.size(), 1u) << unchecked_list(icon);
   EXPECT_EQ(icon.unchecked[0].where, "winmail.dat/a.txt/アイコン.wmf");
-  EXPECT_EQ(icon.unchecked[0].why.rfind("tnef: an attachment's icon", 0), 0u) << icon.unchecked[0].why;
+  EXPECT_EQ(icon.unchecked[0].why.rfind("unsupported:", 0), 0u) << icon.unchecked[0].why;
   // Dates and the message class: small, read for what text they hold; no finding, nothing unchecked.
   const auto plain = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00038005, std::string("\xEA\x07\x0C\x00\x06\x00\x0A\x00\x00\x00\x00\x00\x00\x00", 14)) +
                                tnef_attribute('\x01', 0x00078008, "IPM.Microsoft Mail.Note" + kNul));
   EXPECT_TRUE(plain.identifiers.empty());
   EXPECT_TRUE(plain.unchecked.empty()) << unchecked_list(plain);
+}
+
+// An attachment's icon is a Windows metafile (attAttachMetaFile as Outlook writes it, or
+// PR_ATTACH_RENDERING): Outlook draws the file's name under the picture. The name drawn is read
+// as text, and an icon that draws only a name passes — every winmail.dat with a file was held
+// while icons were not read.
+TEST(OutboundLeaves, TnefIconsAreReadAsTheMetafilesTheyAre) {
+  namespace wmf = sanso::testing::wmf;
+  const std::string data = "なし";
+  const std::string plain = wmf::file({wmf::font(128, "MS UI Gothic"), wmf::text_out(40, 0, "a.txt")});
+  const auto named = scan_blob(one_attachment("a.txt", &data, tnef_attribute('\x02', 0x00068011, plain)));
+  EXPECT_TRUE(named.unchecked.empty()) << unchecked_list(named);
+  EXPECT_TRUE(named.identifiers.empty());
+  const std::string drawn = wmf::file({wmf::text_out(40, 0, "1234 5678"), wmf::text_out(40, 90, " 9018")});
+  const auto number = scan_blob(one_attachment("a.txt", &data, tnef_attribute('\x02', 0x00068011, drawn)));
+  ASSERT_EQ(number.identifiers.size(), 1u) << unchecked_list(number);
+  EXPECT_EQ(number.identifiers[0].where, "winmail.dat/a.txt/アイコン.wmf");
+  const auto rendering = scan_blob(one_attachment("a.txt", &data, attachment_properties({{0x37090102, {drawn}}})));
+  ASSERT_EQ(rendering.identifiers.size(), 1u) << unchecked_list(rendering);
+  EXPECT_EQ(rendering.identifiers[0].where, "winmail.dat/a.txt/アイコン.wmf");
+}
+
+// A picture an icon paints is read by OCR like an attached one: a number in it is found under the
+// icon's path.
+TEST(OutboundLeaves, TnefIconPicturesAreReadByOcr) {
+  auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));  // before Pango's threads
+  ASSERT_TRUE(started) << started.error().to_string();
+  const std::string dib = sanso::testing::dib_of("個人番号 1234 5678 9018");
+  ASSERT_FALSE(dib.empty()) << "the test could not render its picture";
+  const std::string data = "なし";
+  const std::string icon = sanso::testing::wmf::file({sanso::testing::wmf::stretch_dib(dib)});
+  const auto scan = scan_outbound_sandboxed(**started, message_carrying(one_attachment("a.txt", &data, tnef_attribute('\x02', 0x00068011, icon)), "winmail.dat"));
+  ASSERT_EQ(scan.error, "");
+  ASSERT_EQ(scan.identifiers.size(), 1u) << scan_to_json(scan);
+  EXPECT_EQ(scan.identifiers[0].where, "winmail.dat/a.txt/アイコン.wmf/picture-1.png");
+  EXPECT_TRUE(scan.unchecked.empty()) << unchecked_reason(scan);
+  // An icon as Outlook draws it — a picture and the name under it — is checked and passes.
+  namespace wmf = sanso::testing::wmf;
+  const std::string plain = wmf::file({wmf::stretch_dib(wmf::white_dib(32, 32)), wmf::font(128, "MS UI Gothic"), wmf::text_out(40, 0, "a.txt")});
+  const auto outlook = scan_outbound_sandboxed(**started, message_carrying(one_attachment("a.txt", &data, tnef_attribute('\x02', 0x00068011, plain)), "winmail.dat"));
+  EXPECT_TRUE(outlook.identifiers.empty()) << scan_to_json(outlook);
+  EXPECT_TRUE(outlook.unchecked.empty()) << unchecked_reason(outlook);
 }
 
 // review21b (3, 6, 8): a title with a NUL inside is read past it; an object's interface id is read

@@ -5,6 +5,7 @@
 #include <cairo.h>
 #include <pango/pangocairo.h>
 
+#include <cstdint>
 #include <string>
 
 namespace sanso::testing {
@@ -20,11 +21,10 @@ inline std::string png_of_surface(cairo_surface_t* surface) {
   if (cairo_surface_write_to_png_stream(surface, &append_png, &out) != CAIRO_STATUS_SUCCESS) out.clear();
   return out;
 }
-}  // namespace detail
 
-// `text` (Pango markup; lines by "\n") black on white with a margin, as a PNG at `dpi`; "" when it
-// could not be rendered.
-inline std::string picture_of(const std::string& text, int dpi = 150) {
+// `text` (Pango markup; lines by "\n") black on white with a margin at `dpi`: a surface the caller
+// destroys, or null when it could not be rendered.
+inline cairo_surface_t* text_surface(const std::string& text, int dpi) {
   // The layout is measured on a scratch surface first: the picture is made to its size.
   cairo_surface_t* scratch = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
   cairo_t* measure = cairo_create(scratch);
@@ -45,9 +45,9 @@ inline std::string picture_of(const std::string& text, int dpi = 150) {
   int width = 0, height = 0;
   pango_layout_get_pixel_size(layout, &width, &height);
   const int margin = 40;
-  std::string out;
+  cairo_surface_t* page = nullptr;
   if (width > 0 && height > 0) {
-    cairo_surface_t* page = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width + 2 * margin, height + 2 * margin);
+    page = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width + 2 * margin, height + 2 * margin);
     cairo_t* cr = cairo_create(page);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
@@ -56,13 +56,44 @@ inline std::string picture_of(const std::string& text, int dpi = 150) {
     pango_cairo_show_layout(cr, layout);
     cairo_destroy(cr);
     cairo_surface_flush(page);
-    out = detail::png_of_surface(page);
-    cairo_surface_destroy(page);
   }
   g_object_unref(layout);
   cairo_destroy(measure);
   cairo_surface_destroy(scratch);
+  return page;
+}
+
+}  // namespace detail
+
+// `text` (Pango markup; lines by "\n") black on white with a margin, as a PNG at `dpi`; "" when it
+// could not be rendered.
+inline std::string picture_of(const std::string& text, int dpi = 150) {
+  cairo_surface_t* page = detail::text_surface(text, dpi);
+  if (page == nullptr) return {};
+  std::string out = detail::png_of_surface(page);
+  cairo_surface_destroy(page);
   return out;
+}
+
+// The same picture as a Windows device-independent bitmap (a BITMAPINFOHEADER, 32 bits a pixel,
+// rows top-down): what a metafile's bitmap records carry. "" when it could not be rendered.
+inline std::string dib_of(const std::string& text, int dpi = 150) {
+  cairo_surface_t* page = detail::text_surface(text, dpi);
+  if (page == nullptr) return {};
+  const int width = cairo_image_surface_get_width(page), height = cairo_image_surface_get_height(page), stride = cairo_image_surface_get_stride(page);
+  std::string dib(40, '\0');
+  auto put = [&](std::size_t at, std::uint32_t v, int bytes) {
+    for (int k = 0; k < bytes; ++k) dib[at + k] = static_cast<char>((v >> (8 * k)) & 0xFF);
+  };
+  put(0, 40, 4);
+  put(4, static_cast<std::uint32_t>(width), 4);
+  put(8, static_cast<std::uint32_t>(-height), 4);
+  put(12, 1, 2);
+  put(14, 32, 2);
+  const unsigned char* data = cairo_image_surface_get_data(page);
+  for (int y = 0; y < height; ++y) dib.append(reinterpret_cast<const char*>(data + static_cast<std::size_t>(y) * stride), static_cast<std::size_t>(width) * 4);
+  cairo_surface_destroy(page);
+  return dib;
 }
 
 // A plain grey picture of `width` × `height` (a logo's background): no text in it.

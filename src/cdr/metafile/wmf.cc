@@ -1,0 +1,358 @@
+// A Windows metafile ([MS-WMF]) read record by record for what it shows: text and bitmaps. Outlook
+// draws an attachment's icon as one (TNEF's attAttachMetaFile), Word and PowerPoint keep clip art
+// and pasted charts as them; a name under an icon or a label in a chart leaves with the file.
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "cdr/internal/metafile.h"
+#include "mime/charset.h"
+
+namespace sanso::cdr::internal {
+namespace {
+
+std::uint32_t u16(std::string_view b, std::size_t at) {
+  return static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) | static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 8;
+}
+std::int32_t s16(std::string_view b, std::size_t at) { return static_cast<std::int16_t>(u16(b, at)); }
+std::uint32_t u32(std::string_view b, std::size_t at) { return u16(b, at) | u16(b, at + 2) << 16; }
+
+constexpr std::uint32_t kPlaceableKey = 0x9AC6CDD7u;
+constexpr std::size_t kPlaceableSize = 22, kHeaderSize = 18;
+
+// [MS-WMF] 2.1.1.1 RecordType.
+enum : std::uint16_t {
+  kEof = 0x0000,
+  kTextOut = 0x0521,
+  kExtTextOut = 0x0A32,
+  kEscape = 0x0626,
+  kSelectObject = 0x012D,
+  kDeleteObject = 0x01F0,
+  kCreatePalette = 0x00F7,
+  kCreatePatternBrush = 0x01F9,
+  kCreatePenIndirect = 0x02FA,
+  kCreateFontIndirect = 0x02FB,
+  kCreateBrushIndirect = 0x02FC,
+  kCreateRegion = 0x06FF,
+  kDibCreatePatternBrush = 0x0142,
+  kBitBlt = 0x0922,
+  kStretchBlt = 0x0B23,
+  kDibBitBlt = 0x0940,
+  kDibStretchBlt = 0x0B41,
+  kStretchDib = 0x0F43,
+  kSetDibToDev = 0x0D33,
+};
+
+// Records whose parameters are numbers only — state, coordinates, colours, palette entries,
+// regions: they draw lines and shapes, never text or a picture of their own.
+constexpr std::uint16_t kDrawingRecords[] = {
+    0x0035, 0x0037, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106, 0x0107, 0x0108, 0x0127, 0x0139, 0x0149, 0x0201, 0x0209, 0x0211, 0x0213,
+    0x0214, 0x0220, 0x0228, 0x0231, 0x0234, 0x0324, 0x0325, 0x020A, 0x020B, 0x020C, 0x020D, 0x020E, 0x020F, 0x0410, 0x0412, 0x0415,
+    0x0416, 0x0418, 0x0419, 0x0429, 0x0436, 0x0538, 0x0548, 0x041B, 0x041F, 0x061C, 0x061D, 0x001E, 0x081A, 0x012A, 0x012B, 0x012C,
+    0x012E, 0x0817, 0x0830};
+
+// MFCOMMENT escapes that carry an enhanced metafile ([MS-WMF] 2.3.6.1 META_ESCAPE_ENHANCED_METAFILE).
+constexpr std::uint16_t kMfComment = 0x000F;
+constexpr std::uint32_t kWmfcIdentifier = 0x43464D57u;  // "WMFC"
+// Escape data up to this size is read as text; a larger block of no known kind is unread.
+constexpr std::size_t kMostEscapeTextBytes = 4096;
+// Pictures decoded from one metafile; past them it is unread (thousands of brushes are built to be).
+constexpr std::size_t kMostPictures = 64;
+// A bitmap smaller than this cannot show a digit (the rule a PDF's page pictures follow).
+constexpr std::uint32_t kLeastTextWidth = 3, kLeastTextHeight = 5;
+
+// The code page of a font's CharSet ([MS-WMF] 2.1.1.5), as iconv names it; "" for the ones that
+// name none (DEFAULT, SYMBOL, MAC, OEM): read as the sender's text would be guessed.
+std::string_view code_page(unsigned charset) {
+  switch (charset) {
+    case 0: return "windows-1252";
+    case 128: return "cp932";
+    case 129: return "cp949";
+    case 130: return "johab";
+    case 134: return "cp936";
+    case 136: return "cp950";
+    case 161: return "windows-1253";
+    case 162: return "windows-1254";
+    case 163: return "windows-1258";
+    case 177: return "windows-1255";
+    case 178: return "windows-1256";
+    case 186: return "windows-1257";
+    case 204: return "windows-1251";
+    case 222: return "cp874";
+    case 238: return "windows-1250";
+    default: return "";
+  }
+}
+
+struct Run {
+  std::int32_t y = 0, x = 0;
+  std::string text;
+  unsigned charset = 1;
+};
+
+class WmfReader {
+ public:
+  WmfReader(std::string_view bytes, const Context& ctx) : b_(bytes), ctx_(ctx) {}
+
+  Result<ReadContent> read() {
+    std::size_t at = 0;
+    if (b_.size() >= kPlaceableSize && u32(b_, 0) == kPlaceableKey) at = kPlaceableSize;
+    if (b_.size() < at + kHeaderSize) return malformed("the header is cut short");
+    objects_.resize(std::min<std::uint32_t>(u16(b_, at + 10), 4096));
+    at += kHeaderSize;
+    for (std::size_t n = 1;; ++n) {
+      if (at + 6 > b_.size()) return malformed("it ends without its end record (META_EOF)");
+      const std::uint64_t size = static_cast<std::uint64_t>(u32(b_, at)) * 2;
+      const auto function = static_cast<std::uint16_t>(u16(b_, at + 4));
+      if (size < 6 || size > b_.size() - at) return malformed("record " + std::to_string(n) + " claims " + std::to_string(size) + " bytes, past the file's end");
+      const std::string_view params = b_.substr(at + 6, size - 6);
+      at += size;
+      if (function == kEof) break;
+      if (auto r = record(function, params, n); !r) return std::move(r).error();
+    }
+    // What follows the end record is drawn by nobody and read by whoever looks at the bytes.
+    if (b_.find_first_not_of('\0', at) != std::string_view::npos) {
+      out_.unread.emplace_back("trailing-data", "unsupported: " + std::to_string(b_.size() - at) + " bytes after the metafile's end record are not read");
+    }
+    if (!emf_.empty()) out_.embedded.push_back({"embedded.emf", std::move(emf_)});
+    write_text();
+    return std::move(out_);
+  }
+
+ private:
+  Error malformed(const std::string& why) const { return blocked("malformed", "", "the WMF " + why); }
+
+  Result<void> record(std::uint16_t function, std::string_view p, std::size_t n) {
+    const std::string which = "record " + std::to_string(n);
+    auto need = [&](std::size_t bytes) -> Result<void> {
+      if (p.size() < bytes) return malformed(which + " is cut short");
+      return ok();
+    };
+    switch (function) {
+      case kTextOut: {
+        SANSO_TRY(need(2));
+        const std::size_t length = u16(p, 0), padded = length + (length & 1u);
+        SANSO_TRY(need(2 + padded + 4));
+        add_run(s16(p, 2 + padded), s16(p, 2 + padded + 2), p.substr(2, length));
+        return ok();
+      }
+      case kExtTextOut: {
+        SANSO_TRY(need(8));
+        const std::size_t length = u16(p, 4);
+        const std::uint32_t options = u16(p, 6);
+        const std::size_t text_at = 8 + ((options & 0x0006u) != 0 ? 8 : 0);  // ETO_OPAQUE / ETO_CLIPPED: a rectangle first
+        SANSO_TRY(need(text_at + length));
+        add_run(s16(p, 0), s16(p, 2), p.substr(text_at, length));
+        return ok();
+      }
+      case kCreateFontIndirect: {
+        SANSO_TRY(need(18));
+        // The face name is text in the file as much as what is drawn with it.
+        std::string_view face = p.substr(18, std::min<std::size_t>(32, p.size() - 18));
+        face = face.substr(0, face.find('\0'));
+        const unsigned charset = static_cast<unsigned char>(p[12]);
+        if (!face.empty()) runs_.push_back({0, 0, decoded(face, charset)});
+        create(static_cast<int>(charset));
+        return ok();
+      }
+      case kCreatePenIndirect:
+      case kCreateBrushIndirect:
+      case kCreatePalette:
+      case kCreateRegion:
+        create(kNotAFont);
+        return ok();
+      case kCreatePatternBrush:
+        create(kNotAFont);
+        return bitmap16(p, 0, which);
+      case kDibCreatePatternBrush: {
+        SANSO_TRY(need(4));
+        create(kNotAFont);
+        // BS_PATTERN (3) carries a device bitmap, every other style a DIB.
+        return u16(p, 0) == 3 ? bitmap16(p, 4, which) : dib(p.substr(4), which);
+      }
+      case kSelectObject: {
+        SANSO_TRY(need(2));
+        const std::size_t i = u16(p, 0);
+        if (i < objects_.size() && objects_[i] && *objects_[i] != kNotAFont) charset_ = *objects_[i];
+        return ok();
+      }
+      case kDeleteObject: {
+        SANSO_TRY(need(2));
+        if (const std::size_t i = u16(p, 0); i < objects_.size()) objects_[i].reset();
+        return ok();
+      }
+      case kDibBitBlt:
+      case kDibStretchBlt: {
+        // Without a bitmap the record is (function >> 8) + 3 words long ([MS-WMF] 2.3.1.2, 2.3.1.3).
+        const std::size_t plain = ((function >> 8) + 3u) * 2u - 6u;
+        if (p.size() <= plain) return ok();
+        const std::size_t header = function == kDibBitBlt ? 16 : 20;
+        SANSO_TRY(need(header));
+        return dib(p.substr(header), which);
+      }
+      case kStretchDib:
+        SANSO_TRY(need(22));
+        return dib(p.substr(22), which);
+      case kSetDibToDev:
+        SANSO_TRY(need(18));
+        return dib(p.substr(18), which);
+      case kBitBlt:
+      case kStretchBlt: {
+        const std::size_t plain = ((function >> 8) + 3u) * 2u - 6u;
+        if (p.size() <= plain) return ok();
+        return bitmap16(p, function == kBitBlt ? 16 : 20, which);
+      }
+      case kEscape:
+        SANSO_TRY(need(4));
+        return escape(static_cast<std::uint16_t>(u16(p, 0)), p.substr(4, std::min<std::size_t>(u16(p, 2), p.size() - 4)), which);
+      default:
+        if (std::find(std::begin(kDrawingRecords), std::end(kDrawingRecords), function) != std::end(kDrawingRecords)) return ok();
+        char id[8];
+        std::snprintf(id, sizeof id, "0x%04X", static_cast<unsigned>(function));
+        out_.unread.emplace_back(which, std::string("unsupported: a record of a kind [MS-WMF] does not define (") + id + ") is not read");
+        return ok();
+    }
+  }
+
+  static constexpr int kNotAFont = -1;
+  // Objects take the lowest free slot of the table the header sizes ([MS-WMF] 3.1.4.1).
+  void create(int charset) {
+    for (auto& slot : objects_) {
+      if (!slot) {
+        slot = charset;
+        return;
+      }
+    }
+    if (objects_.size() < 65536) objects_.emplace_back(charset);
+  }
+
+  std::string decoded(std::string_view bytes, unsigned charset) const {
+    std::string text;
+    if (const std::string_view cp = code_page(charset); !cp.empty()) text = mime::decode_text(bytes, cp).utf8 + "\n";
+    // Another reading unless the font says Shift_JIS: a writer's "ANSI" font may hold the city's
+    // own code page, and what the bytes are to a viewer that guesses is what a person may see.
+    if (charset != 128) text += mime::text_for_checks(bytes);
+    for (char& c : text) {
+      if (static_cast<unsigned char>(c) < 0x20 && c != '\t') c = '\n';
+    }
+    return text;
+  }
+
+  void add_run(std::int32_t y, std::int32_t x, std::string_view bytes) {
+    if (bytes.empty()) return;
+    runs_.push_back({y, x, decoded(bytes, static_cast<unsigned>(charset_))});
+    raw_runs_.push_back({y, x, std::string(bytes), static_cast<unsigned>(charset_)});
+  }
+
+  Result<void> picture(Result<DibPicture> decoded, const std::string& which) {
+    if (!decoded) {
+      const Error& e = decoded.error();
+      if (reason_of(e) == "limit") return std::move(decoded).error();
+      out_.unread.emplace_back(which + "/picture", reason_of(e) + ": " + e.message);
+      return ok();
+    }
+    if (decoded->width < kLeastTextWidth || decoded->height < kLeastTextHeight) return ok();
+    if (++pictures_ > kMostPictures) {
+      if (pictures_ == kMostPictures + 1) out_.unread.emplace_back("pictures", "limit: more than " + std::to_string(kMostPictures) + " bitmaps in one metafile");
+      return ok();
+    }
+    out_.embedded.push_back({"picture-" + std::to_string(pictures_) + "." + decoded->extension, std::move(decoded->bytes)});
+    return ok();
+  }
+
+  Result<void> dib(std::string_view bytes, const std::string& which) { return picture(dib_picture(bytes, ctx_), which); }
+
+  // A device-dependent bitmap ([MS-WMF] 2.2.2.1 Bitmap16) at `at`: a monochrome one is a DIB of one
+  // bit with black and white; colour ones depend on the device that wrote them and are not decoded.
+  Result<void> bitmap16(std::string_view p, std::size_t at, const std::string& which) {
+    if (p.size() < at + 10) return malformed(which + " is cut short");
+    const std::uint32_t width = u16(p, at + 2), height = u16(p, at + 4), stride = u16(p, at + 6);
+    const unsigned planes = static_cast<unsigned char>(p[at + 8]), bits = static_cast<unsigned char>(p[at + 9]);
+    if (planes != 1 || bits != 1) {
+      out_.unread.emplace_back(which + "/picture", "unsupported: a device-dependent colour bitmap is not decoded");
+      return ok();
+    }
+    // As a top-down 1-bit DIB: rows padded to 32 bits, palette black then white.
+    const std::uint32_t dib_stride = (width + 31) / 32 * 4;
+    const std::string_view rows = p.substr(at + 10);
+    if (static_cast<std::uint64_t>(stride) * height > rows.size() || stride < (width + 7) / 8) return picture(blocked("malformed", "", "a bitmap's pixels are cut short"), which);
+    std::string dib(40 + 8, '\0');
+    auto put32 = [&](std::size_t i, std::uint32_t v) {
+      for (int k = 0; k < 4; ++k) dib[i + k] = static_cast<char>((v >> (8 * k)) & 0xFF);
+    };
+    put32(0, 40);
+    put32(4, width);
+    put32(8, static_cast<std::uint32_t>(-static_cast<std::int32_t>(height)));
+    put32(12, 1u | 1u << 16);
+    put32(44, 0x00FFFFFF);
+    for (std::uint32_t y = 0; y < height; ++y) {
+      std::string row(rows.substr(static_cast<std::size_t>(y) * stride, std::min(stride, dib_stride)));
+      row.resize(dib_stride, '\0');
+      dib += row;
+    }
+    return this->dib(dib, which);
+  }
+
+  Result<void> escape(std::uint16_t function, std::string_view data, const std::string& which) {
+    if (function == kMfComment && data.size() >= 34 && u32(data, 0) == kWmfcIdentifier && u32(data, 4) == 1) {
+      // A piece of an enhanced metafile (CommentIdentifier, CommentType, Version, Checksum, Flags,
+      // CommentRecordCount, CurrentRecordSize, RemainingBytes, EnhancedMetafileDataSize, data).
+      const std::uint32_t piece = u32(data, 22);
+      if (piece > data.size() - 34) return malformed(which + ": a piece of its enhanced metafile is cut short");
+      emf_.append(data.substr(34, piece));
+      SANSO_TRY(ctx_.charge(piece, "embedded.emf"));
+      return ok();
+    }
+    if (data.size() > kMostEscapeTextBytes) {
+      out_.unread.emplace_back(which, "unsupported: an escape record's " + std::to_string(data.size()) + " bytes of data are not read");
+      return ok();
+    }
+    if (!data.empty()) runs_.push_back({0, 0, decoded(data, 1)});
+    return ok();
+  }
+
+  // Every run on a line of its own, then each baseline's runs joined left to right when it has
+  // more than one: a viewer shows "1234" "5678" "9018" drawn side by side as one number.
+  void write_text() {
+    std::string text;
+    for (const Run& r : runs_) text += r.text + "\n";
+    std::map<std::int32_t, std::vector<const Run*>> lines;
+    for (const Run& r : raw_runs_) lines[r.y].push_back(&r);
+    for (auto& [y, line] : lines) {
+      if (line.size() < 2) continue;
+      std::stable_sort(line.begin(), line.end(), [](const Run* a, const Run* b) { return a->x < b->x; });
+      std::string joined;
+      for (const Run* r : line) {
+        const std::string_view cp = code_page(r->charset);
+        joined += cp.empty() ? mime::text_for_checks(r->text) : mime::decode_text(r->text, cp).utf8;
+      }
+      text += joined + "\n";
+    }
+    out_.text = std::move(text);
+  }
+
+  std::string_view b_;
+  const Context& ctx_;
+  ReadContent out_;
+  std::vector<std::optional<int>> objects_;  // a font's charset, kNotAFont for other objects
+  int charset_ = 1;                          // DEFAULT_CHARSET until a font is selected
+  std::vector<Run> runs_, raw_runs_;
+  std::string emf_;
+  std::size_t pictures_ = 0;
+};
+
+}  // namespace
+
+bool is_wmf(std::string_view b) {
+  std::size_t at = 0;
+  if (b.size() >= kPlaceableSize && u32(b, 0) == kPlaceableKey) at = kPlaceableSize;
+  if (b.size() < at + kHeaderSize) return false;
+  const std::uint32_t type = u16(b, at), words = u16(b, at + 2), version = u16(b, at + 4);
+  return (type == 1 || type == 2) && words == 9 && (version == 0x0100 || version == 0x0300);
+}
+
+Result<ReadContent> wmf_content(std::string_view bytes, const Context& ctx) { return WmfReader(bytes, ctx).read(); }
+
+}  // namespace sanso::cdr::internal

@@ -1,0 +1,70 @@
+// Windows metafiles ([MS-WMF]) built record by record for tests: what Outlook writes as an
+// attachment's icon and Office keeps as clip art, and hostile variations of it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sanso::testing::wmf {
+
+inline std::string u16(std::uint32_t v) { return {static_cast<char>(v & 0xFF), static_cast<char>((v >> 8) & 0xFF)}; }
+inline std::string u32(std::uint32_t v) { return u16(v & 0xFFFF) + u16(v >> 16); }
+
+// One record: its size in 16-bit words (header included), its function, its parameters padded
+// to a whole word.
+inline std::string record(std::uint16_t function, std::string params) {
+  if (params.size() % 2 != 0) params += '\0';
+  return u32(static_cast<std::uint32_t>(3 + params.size() / 2)) + u16(function) + params;
+}
+
+inline std::string text_out(std::int16_t y, std::int16_t x, const std::string& bytes) {
+  std::string s = bytes;
+  if (s.size() % 2 != 0) s += '\0';
+  return record(0x0521, u16(static_cast<std::uint32_t>(bytes.size())) + s + u16(static_cast<std::uint16_t>(y)) + u16(static_cast<std::uint16_t>(x)));
+}
+
+inline std::string ext_text_out(std::int16_t y, std::int16_t x, const std::string& bytes, bool clipped = false) {
+  return record(0x0A32, u16(static_cast<std::uint16_t>(y)) + u16(static_cast<std::uint16_t>(x)) + u16(static_cast<std::uint32_t>(bytes.size())) +
+                            u16(clipped ? 0x0004 : 0) + (clipped ? std::string(8, '\0') : std::string()) + bytes);
+}
+
+// A font of `charset` (128: SHIFTJIS_CHARSET) named `face`, then selected: it takes the object
+// table's lowest free slot, `slot`.
+inline std::string font(unsigned charset, const std::string& face, std::uint16_t slot = 0) {
+  std::string params = std::string(12, '\0') + static_cast<char>(charset) + std::string(5, '\0') + face;
+  params.resize(18 + 32, '\0');
+  return record(0x02FB, params) + record(0x012D, u16(slot));
+}
+
+// META_STRETCHDIB painting `dib` (a BITMAPINFOHEADER and its bits).
+inline std::string stretch_dib(const std::string& dib) { return record(0x0F43, u32(0x00CC0020) + std::string(18, '\0') + dib); }
+
+// A `width` × `height` DIB of 24 bits a pixel, all white.
+inline std::string white_dib(std::uint32_t width, std::uint32_t height) {
+  const std::uint32_t stride = (width * 3 + 3) / 4 * 4;
+  return u32(40) + u32(width) + u32(height) + u16(1) + u16(24) + std::string(24, '\0') + std::string(static_cast<std::size_t>(stride) * height, '\xFF');
+}
+
+inline std::string escape(std::uint16_t function, const std::string& data) {
+  return record(0x0626, u16(function) + u16(static_cast<std::uint32_t>(data.size())) + data);
+}
+
+// A piece of an enhanced metafile carried in an MFCOMMENT escape (META_ESCAPE_ENHANCED_METAFILE).
+inline std::string emf_comment(const std::string& emf) {
+  return escape(0x000F, u32(0x43464D57) + u32(1) + u32(0x00010000) + u16(0) + u32(0) + u32(1) + u32(static_cast<std::uint32_t>(emf.size())) + u32(0) +
+                            u32(static_cast<std::uint32_t>(emf.size())) + emf);
+}
+
+inline std::string eof() { return record(0x0000, ""); }
+
+// A placeable WMF (as Outlook writes an icon) of `records`, ended by META_EOF unless `end` is false.
+inline std::string file(const std::vector<std::string>& records, bool end = true, std::uint16_t objects = 4) {
+  std::string body;
+  for (const auto& r : records) body += r;
+  if (end) body += eof();
+  std::string header = u16(1) + u16(9) + u16(0x0300) + u32(static_cast<std::uint32_t>((18 + body.size()) / 2)) + u16(objects) + u32(64) + u16(0);
+  return u32(0x9AC6CDD7) + u16(0) + std::string(8, '\0') + u16(1440) + u32(0) + u16(0) + header + body;
+}
+
+}  // namespace sanso::testing::wmf
