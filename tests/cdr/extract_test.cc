@@ -948,6 +948,63 @@ TEST(CdrExtract, DataUriSearchIsLinearInThePage) {
   EXPECT_LE(found.steps, 10 * page.size());
 }
 
+// Issue #17 (review21b 12): what an Excel workbook holds outside its cells is read too — a BIFF5
+// comment (NOTE), a defined name and its formula's constants, a formula's string and number
+// constants, another workbook's cached values (CRN), a number format's literal text, a data
+// validation's prompt — and a BIFF5 workbook in a Chinese code page is read in it.
+TEST(CdrExtract, ExcelCommentsNamesFormulaConstantsAndCachedLinksAreRead) {
+  const std::string kojin = "\x8C\xC2\x90\x6C\x94\xD4\x8D\x86\x20";  // 個人番号  in cp932
+  std::string number(8, '\0');
+  const double value = 123456789018.0;
+  std::memcpy(number.data(), &value, 8);
+  auto book95 = [&](const fixtures::Bytes& records) {
+    fixtures::Bytes book;
+    book.u16(0x0809).u16(8).u16(0x0500).u16(0x0005).u32(0);
+    book.u16(0x0042).u16(2).u16(932);
+    book.raw(records.s);
+    book.u16(0x000A).u16(0);
+    return extract_texts(compound_file({{"Book", book.s}}), "old.xls");
+  };
+  fixtures::Bytes note;
+  note.u16(0x001C).u16(6 + 9 + 12).u16(0).u16(0).u16(9 + 12).raw(kojin).raw(kNumber);
+  const auto comment = book95(note);
+  ASSERT_EQ(comment.size(), 1u) << wheres(comment);
+  EXPECT_NE(comment[0].text.find("個人番号 " + kNumber), std::string::npos) << comment[0].text;
+  fixtures::Bytes name;  // grbit, chKey, cch 4, cce 9, ixals, itab, four text lengths, "Nmbr", ptgNum
+  name.u16(0x0018).u16(14 + 4 + 9).u16(0).raw(std::string(1, '\0')).raw(std::string(1, '\x04')).u16(9).u16(0).u16(0).u32(0).raw("Nmbr").raw("\x1F").raw(number);
+  const auto named = book95(name);
+  EXPECT_NE(named[0].text.find("Nmbr"), std::string::npos) << named[0].text;
+  EXPECT_NE(named[0].text.find(kNumber), std::string::npos) << named[0].text;
+  fixtures::Bytes formula95;  // ="個人番号 123456789018" as a BIFF5 ptgStr
+  formula95.u16(0x0006).u16(22 + 2 + 21).u16(0).u16(0).u16(0).raw(std::string(8, '\0')).u16(0).u32(0).u16(2 + 21).raw("\x17").raw(std::string(1, '\x15')).raw(kojin).raw(kNumber);
+  const auto constant95 = book95(formula95);
+  EXPECT_NE(constant95[0].text.find("個人番号 " + kNumber), std::string::npos) << constant95[0].text;
+  fixtures::Bytes gbk;  // 机密 in GBK, in a workbook of code page 936
+  gbk.u16(0x0809).u16(8).u16(0x0500).u16(0x0005).u32(0).u16(0x0042).u16(2).u16(936);
+  gbk.u16(0x0204).u16(8 + 4).u16(0).u16(0).u16(0).u16(4).raw("\xBB\xFA\xC3\xDC").u16(0x000A).u16(0);
+  const auto chinese = extract_texts(compound_file({{"Book", gbk.s}}), "cn.xls");
+  EXPECT_NE(chinese[0].text.find("机密"), std::string::npos) << chinese[0].text;
+
+  // BIFF8: a formula's UTF-16 string constant and number constant, a cached external value, a
+  // number format's literal text, a validation prompt.
+  fixtures::Bytes book;
+  book.u16(0x0809).u16(16).u32(0x00100600).u32(0).u32(0).u32(0);
+  fixtures::Bytes utf16;
+  for (char16_t c : std::u16string(u"番号1234")) utf16.u16(c);
+  book.u16(0x0006).u16(22 + 3 + static_cast<unsigned>(utf16.s.size()) + 9).u16(0).u16(0).u16(0).raw(std::string(8, '\0')).u16(0).u32(0)
+      .u16(3 + static_cast<unsigned>(utf16.s.size()) + 9).raw("\x17").raw(std::string(1, '\x06')).raw(std::string(1, '\x01')).raw(utf16.s).raw("\x1F").raw(number);
+  book.u16(0x005A).u16(4 + 9).raw(std::string(1, '\0')).raw(std::string(1, '\0')).u16(0).raw(std::string(1, '\x01')).raw(number);
+  book.u16(0x041E).u16(2 + 3 + 18).u16(164).u16(18).raw(std::string(1, '\0')).raw("\"No.\"000000000000");
+  book.u16(0x000A).u16(0);
+  const auto biff8 = extract_texts(compound_file({{"Workbook", book.s}}), "new.xls");
+  ASSERT_EQ(biff8.size(), 1u) << wheres(biff8);
+  EXPECT_NE(biff8[0].text.find("番号1234"), std::string::npos) << biff8[0].text;
+  const std::size_t first = biff8[0].text.find(kNumber);
+  ASSERT_NE(first, std::string::npos) << biff8[0].text;
+  EXPECT_NE(biff8[0].text.find(kNumber, first + 1), std::string::npos) << "the formula's constant and the cached value: " << biff8[0].text;
+  EXPECT_NE(biff8[0].text.find("\"No.\"000000000000"), std::string::npos) << biff8[0].text;
+}
+
 // Issue #17: a Windows metafile (an Outlook attachment's icon, Office clip art) is read for the
 // text it draws — in the code page of the font it is drawn with, and a baseline's runs joined left
 // to right as a viewer shows them — and the names it carries.

@@ -286,10 +286,38 @@ double rk_number(std::uint32_t rk) {
   return (rk & 1u) != 0 ? v / 100 : v;
 }
 
-// The charset of a Windows code page as the property sets and BIFF5 workbooks name it; what is not
-// Japanese or UTF-8 is read as Western.
+// The charset of a Windows code page as the property sets and BIFF5 workbooks name it: Japanese,
+// Unicode, the other Windows ANSI and DBCS code pages by their own converter (a Chinese or Korean
+// workbook's strings read as Western were mojibake to the checks); one no converter here knows is
+// read as Western.
 const char* codepage_label(unsigned codepage) {
-  return codepage == 932 ? "cp932" : codepage == 65001 ? "utf-8" : codepage == 20932 || codepage == 51932 ? "euc-jp" : "windows-1252";
+  switch (codepage) {
+    case 932: return "cp932";
+    case 65001: return "utf-8";
+    case 1200: return "utf-16le";
+    case 20932:
+    case 51932: return "euc-jp";
+    case 50220:
+    case 50221:
+    case 50222: return "iso-2022-jp";
+    case 874: return "cp874";
+    case 936: return "cp936";
+    case 949: return "cp949";
+    case 950: return "cp950";
+    case 1361: return "johab";
+    case 437: return "cp437";
+    case 850: return "cp850";
+    case 1250: return "windows-1250";
+    case 1251: return "windows-1251";
+    case 1253: return "windows-1253";
+    case 1254: return "windows-1254";
+    case 1255: return "windows-1255";
+    case 1256: return "windows-1256";
+    case 1257: return "windows-1257";
+    case 1258: return "windows-1258";
+    case 10000: return "macintosh";
+    default: return "windows-1252";
+  }
 }
 
 // A run of BIFF8 record payloads read as one (SST and its CONTINUE records): a string's characters
@@ -391,6 +419,26 @@ void continue_records(std::string_view wb, std::size_t& at, std::vector<std::str
   }
 }
 
+// The constants of a formula's parsed expression (rgce) — ptgNum (0x1F, an IEEE double) and ptgStr
+// (0x17: BIFF8 a ShortXLUnicodeString, BIFF5 a byte count and bytes in the code page) — as the
+// formula bar shows them: a defined name "=123456789018" or a formula '="1234"&"56789018"' holds
+// the number as much as a cell does. Looked for at every byte rather than token by token: a token
+// table for two BIFF versions is a parser of its own, and a byte that only looks like a token
+// yields a line of noise, which no check reads as a number.
+void formula_constants(std::string_view rgce, bool biff5, const char* label, Utf16Text& out) {
+  for (std::size_t i = 0; i + 1 < rgce.size(); ++i) {
+    const auto token = static_cast<unsigned char>(rgce[i]);
+    if (token == 0x1F && i + 9 <= rgce.size()) {
+      double v = 0;
+      std::memcpy(&v, rgce.data() + i + 1, sizeof v);
+      if (v == v && v > -1e300 && v < 1e300) out.text() += biff_number(v) + "\n";
+    } else if (token == 0x17) {
+      if (biff5) biff5_string(rgce, i + 1, 1, label, out);
+      else biff_string(rgce, i + 1, 1, out);
+    }
+  }
+}
+
 // The text and numbers of an Excel 5.0–2003 workbook stream ([MS-XLS]): sheet names, headers and
 // footers, the shared strings, LABEL (and BIFF5's RSTRING) cells, numbers (NUMBER, RK, MULRK, a
 // formula's cached value), a formula's string result, and the text of text boxes and comments
@@ -436,11 +484,65 @@ void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& c
           out.text() += biff_number(v) + "\n";
         }
         break;
-      case 0x0006:  // FORMULA: the cached value, when it is a number (its last two bytes are not 0xFFFF)
+      case 0x0006:  // FORMULA: the cached value, when it is a number (its last two bytes are not 0xFFFF); its constants
         if (r.size() >= 14 && u16(r, 12) != 0xFFFF) {
           double v = 0;
           std::memcpy(&v, r.data() + 6, sizeof v);
           out.text() += biff_number(v) + "\n";
+        }
+        if (r.size() > 22) formula_constants(r.substr(22), biff5, label, out);
+        break;
+      case 0x0221:  // ARRAY, SHRFMLA: a formula shared by cells, its constants
+      case 0x04BC:
+      case 0x01BE:  // DV: data validation — its prompt and error texts and its two formulas
+      case 0x01B1:  // CF: conditional formatting's formulas
+        stream_strings(r, out);
+        formula_constants(r, biff5, label, out);
+        break;
+      case 0x0018:  // NAME: a defined name, its formula, and (BIFF5) its menu, description, help and status texts
+        if (r.size() >= 14) {
+          // The name's length is in the header (cch at 3); its characters follow it at 14 — BIFF5's
+          // bytes in the code page, BIFF8's after a flags byte.
+          const std::size_t cch = static_cast<unsigned char>(r[3]), cce = u16(r, 4);
+          std::size_t rest = 14 + cch;
+          if (biff5) {
+            out.text() += mime::decode_text(r.substr(14, std::min(cch, r.size() - 14)), label).utf8;
+          } else if (r.size() > 14) {
+            const bool high = (static_cast<unsigned char>(r[14]) & 1u) != 0;
+            rest += 1 + (high ? cch : 0);
+            BiffCursor(std::vector<std::string_view>{r.substr(15)}).chars(cch, high, out);
+          }
+          out.line();
+          formula_constants(r.substr(std::min(rest, r.size()), cce), biff5, label, out);
+          if (rest + cce < r.size()) {
+            if (biff5) out.text() += mime::decode_text(r.substr(rest + cce), label).utf8 + "\n";
+            else stream_strings(r.substr(rest + cce), out);
+          }
+        }
+        break;
+      case 0x001C:  // NOTE: BIFF5's comment text (row, column, cch, bytes); BIFF8's author, its text in TXO
+        if (biff5) biff5_string(r, 4, 2, label, out);
+        else biff_string(r, 8, 2, out);
+        break;
+      case 0x005A:  // CRN: the cached values of another workbook's cells
+        for (std::size_t k = 4; k < r.size();) {
+          const auto kind = static_cast<unsigned char>(r[k++]);
+          if (kind == 0x02) {  // a string: BIFF5 a byte count and bytes, BIFF8 an XLUnicodeString
+            const std::size_t head = biff5 ? 1 : 3;
+            if (k + head > r.size()) break;
+            const std::size_t cch = biff5 ? static_cast<unsigned char>(r[k]) : u16(r, k);
+            const bool high = !biff5 && (static_cast<unsigned char>(r[k + 2]) & 1u) != 0;
+            if (biff5) biff5_string(r, k, 1, label, out);
+            else biff_string(r, k, 2, out);
+            k += head + cch * (high ? 2 : 1);
+            continue;
+          }
+          if (kind == 0x01 && k + 8 <= r.size()) {
+            double v = 0;
+            std::memcpy(&v, r.data() + k, sizeof v);
+            out.text() += biff_number(v) + "\n";
+          }
+          k += 8;
         }
         break;
       case 0x027E:  // RK
@@ -479,6 +581,10 @@ void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& c
         break;
       }
       default:
+        // Any other record — fonts, number formats (a format's literal text shows in its cells),
+        // styles, hyperlinks, the user who saved it, objects, CONTINUE records not read above: its
+        // strings, as `strings` finds them.
+        stream_strings(r, out);
         break;
     }
   }
