@@ -19,6 +19,7 @@
 #include "core/result.h"
 #include "core/text.h"
 #include "mime/charset.h"
+#include "mime/der_text.h"
 #include "mime/html_text.h"
 
 namespace sanso::cdr {
@@ -219,9 +220,23 @@ bool sfnt_ranges(std::string_view b, std::size_t at, std::vector<std::pair<std::
   return true;
 }
 
+// Whether `ranges` (sorted here) cover `b` from `from` to its end but for padding: gaps of at most
+// 3 bytes, all zeros, as the format pads its tables to four-byte boundaries. Padding of anything
+// else is bytes no reader shows, where a number could ride.
+bool covered_but_padding(std::string_view b, std::uint64_t from, std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges) {
+  const auto padding = [&](std::uint64_t a, std::uint64_t z) { return z - a <= 3 && b.substr(a, z - a).find_first_not_of('\0') == std::string_view::npos; };
+  std::sort(ranges.begin(), ranges.end());
+  std::uint64_t covered = from;
+  for (const auto& [start, stop] : ranges) {
+    if (start > covered && !padding(covered, start)) return false;
+    covered = std::max(covered, stop);
+  }
+  return covered >= b.size() || padding(covered, b.size());
+}
+
 // Whether `b` is a TrueType/OpenType font or collection and nothing else: every byte after the
-// header lies in a table its directory lists (up to 3 bytes of padding between them). Bytes in
-// no table — where a number could be put — make it no font.
+// header lies in a table its directory lists (zero padding between them). Bytes in no table —
+// where a number could be put — make it no font.
 bool is_sfnt(std::string_view b) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
   if (b.size() >= 12 && b.substr(0, 4) == "ttcf") {
@@ -234,13 +249,7 @@ bool is_sfnt(std::string_view b) {
   } else if (!sfnt_ranges(b, 0, ranges)) {
     return false;
   }
-  std::sort(ranges.begin(), ranges.end());
-  std::uint64_t covered = 0;
-  for (const auto& [from, to] : ranges) {
-    if (from > covered + 3) return false;
-    covered = std::max(covered, to);
-  }
-  return covered + 3 >= b.size();
+  return covered_but_padding(b, 0, ranges);
 }
 
 // The tables a font may hold that carry no text of their own (outlines, metrics, hinting, layout,
@@ -265,7 +274,7 @@ bool name_strings(std::string_view table, std::string& text) {
   const std::size_t count = be16(table, 2), storage = be16(table, 4);
   std::size_t end = 6 + 12 * count;
   if (format > 1 || end > table.size()) return false;
-  std::vector<std::pair<std::size_t, std::size_t>> used;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> used;
   const auto take = [&](std::size_t length, std::size_t offset, bool utf16) {
     const std::size_t from = storage + offset;
     if (from > table.size() || length > table.size() - from) return false;
@@ -289,14 +298,8 @@ bool name_strings(std::string_view table, std::string& text) {
     }
     end += 4 * tags;
   }
-  if (storage < end || storage > table.size() + 3) return false;
-  std::sort(used.begin(), used.end());
-  std::size_t covered = storage;
-  for (const auto& [from, to] : used) {
-    if (from > covered + 3) return false;
-    covered = std::max(covered, to);
-  }
-  return covered + 3 >= table.size();
+  if (storage < end || storage > table.size()) return false;
+  return covered_but_padding(table, storage, used);
 }
 
 // One CFF INDEX at `at` ([Adobe TN 5176] §5): its entries appended to `entries` (when given), `at`
@@ -341,6 +344,36 @@ bool cff_strings(std::string_view t, std::string& text) {
   return true;
 }
 
+// The strings of a DSIG table (a font's digital signatures, [OpenType] DSIG): each signature block
+// is PKCS #7 DER, read as a certificate is (names, serial numbers as viewers show them). False when
+// a block does not fit, its length disagrees, its DER does not parse, or bytes lie outside the
+// blocks.
+bool dsig_strings(std::string_view t, std::string& text) {
+  if (t.size() < 8 || be32(t, 0) != 1) return false;
+  const std::uint64_t count = be16(t, 4);
+  if (8 + 12 * count > t.size()) return false;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges{{0, 8 + 12 * count}};
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::uint64_t length = be32(t, 8 + 12 * i + 4), offset = be32(t, 8 + 12 * i + 8);
+    if (offset > t.size() || length > t.size() - offset || length < 8 || be32(t, offset + 4) != length - 8) return false;
+    if (!mime::der_strings(t.substr(offset + 8, length - 8), text)) return false;
+    ranges.emplace_back(offset, offset + length);
+  }
+  return covered_but_padding(t, 0, ranges);
+}
+
+// Whether every strike an EBLC table lists is of one bit a pixel: glyph shapes, as outlines are.
+// Grey-scale strikes (2, 4, 8 bits) are pictures of whatever their maker drew.
+bool monochrome_strikes(std::string_view t) {
+  if (t.size() < 8) return false;
+  const std::uint64_t strikes = be32(t, 4);
+  if (strikes > (t.size() - 8) / 48) return false;
+  for (std::uint64_t i = 0; i < strikes; ++i) {
+    if (t[8 + 48 * i + 46] != 1) return false;
+  }
+  return true;
+}
+
 // The text of one sfnt font at `at` (is_sfnt() has checked its directory): every string of its name
 // table and of a CFF table, and the glyph names of a version-2 post table, on lines of their own.
 // `why` gets why the font is not read whole, the first reason found: a table of no known kind, a
@@ -366,6 +399,14 @@ void sfnt_text(std::string_view b, std::size_t at, std::string& text, std::strin
       if (!name_strings(table, text)) note(tag, "unsupported: the font has a table that is not read");
     } else if (tag == "CFF ") {
       if (!cff_strings(table, text)) note(tag, "malformed: the font's CFF table cannot be read");
+    } else if (tag == "DSIG") {
+      if (!dsig_strings(table, text)) note(tag, "malformed: the font's signature table cannot be read");
+    } else if (tag == "PCLT") {
+      // Fixed fields; its typeface name, character complement and file name are text.
+      if (table.size() != 54) note(tag, "malformed: the font's PCLT table is not of its fixed size");
+      else text += mime::decode_text(table.substr(20, 30), "").utf8 + "\n";
+    } else if (tag == "EBLC") {
+      if (!monochrome_strikes(table)) note(tag, "image: the font holds grey-scale pictures of its glyphs, whose text is not read");
     } else if (tag == "post" && table.size() >= 34 && be32(table, 0) == 0x00020000) {
       const std::size_t glyphs = be16(table, 32);
       for (std::size_t p = 34 + 2 * glyphs; p < table.size();) {  // Pascal strings after the index

@@ -706,6 +706,48 @@ TEST(CdrExtract, PartsArePassedOverAsFontsByTheirContentNotTheirName) {
   EXPECT_EQ(piece(fonts_read, "fonts.odt/Fonts/s.ttf").unreadable.rfind("image:", 0), 0u) << wheres(fonts_read);
   EXPECT_EQ(piece(fonts_read, "fonts.odt/Fonts/e.ttf").unreadable.rfind("image:", 0), 0u) << wheres(fonts_read);
 
+  // Review21b (16): a font's signature (DSIG: PKCS #7, read as a certificate is — a serial number
+  // in decimal), a PCLT table's typeface and file names are read; a DSIG that does not parse, a PCLT
+  // of another size, grey-scale glyph bitmaps (EBLC strikes of more than one bit) and padding that
+  // is not zeros make the font unreadable.
+  const std::string der = std::string("\x30\x0E\x02\x05\x1C\xBE\x99\x1A\x1A\x0C\x05", 11) + "Yamad";
+  const std::string block = be16(0) + be16(0) + be16(0) + be16(der.size()) + der;
+  const std::string dsig = be16(0) + be16(1) + be16(1) + be16(0) + be16(0) + be16(1) + be16(0) + be16(block.size()) + be16(0) + be16(20) + block;
+  std::string broken_dsig = dsig;
+  broken_dsig[20 + 8 + 1] = '\x7F';  // the SEQUENCE claims more than the signature holds
+  std::string pclt(54, '\0');
+  pclt.replace(20, 16, "123456789018    ");
+  std::string eblc = be16(2) + be16(0) + be16(0) + be16(1) + std::string(48, '\0');
+  eblc[8 + 46] = 8;
+  std::string eblc_mono = eblc;
+  eblc_mono[8 + 46] = 1;
+  const std::string name_padded = be16(0) + be16(1) + be16(18) + be16(3) + be16(1) + be16(0x411) + be16(1) + be16(4) + be16(0) + std::string("\0A\0B\0\0", 6);
+  std::string name_filled = name_padded;
+  name_filled.replace(name_filled.size() - 2, 2, "12");
+  const auto signed_fonts = extract_texts(make_zip({{"mimetype", "application/vnd.oasis.opendocument.text"},
+                                                    {"content.xml", "<office:document-content xmlns:office=\"o\"><p>本文</p></office:document-content>"},
+                                                    {"Fonts/d.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"DSIG", dsig}})},
+                                                    {"Fonts/d0.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"DSIG", be16(0) + be16(1) + be16(0) + be16(0)}})},
+                                                    {"Fonts/dbad.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"DSIG", broken_dsig}})},
+                                                    {"Fonts/p.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"PCLT", pclt}})},
+                                                    {"Fonts/pbad.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"PCLT", pclt + "987654321098"}})},
+                                                    {"Fonts/grey.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"EBLC", eblc}})},
+                                                    {"Fonts/mono.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"EBLC", eblc_mono}})},
+                                                    {"Fonts/pad.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"name", name_padded}})},
+                                                    {"Fonts/fill.ttf", sfnt_of({{"head", std::string(54, '\x01')}, {"name", name_filled}})}}),
+                                          "signed.odt");
+  const std::string& signed_text = piece(signed_fonts, "signed.odt").text;
+  EXPECT_NE(signed_text.find(kNumber + "\n"), std::string::npos) << "the serial in decimal: " << signed_text;
+  EXPECT_NE(signed_text.find("Yamad"), std::string::npos) << signed_text;
+  EXPECT_NE(signed_text.find("123456789018    "), std::string::npos) << "the PCLT typeface: " << signed_text;
+  for (const auto& p : signed_fonts) {
+    for (const char* whole : {"/d.ttf", "/d0.ttf", "/p.ttf", "/mono.ttf", "/pad.ttf"}) EXPECT_EQ(p.where.find(whole), std::string::npos) << "read whole: " << wheres(signed_fonts);
+  }
+  EXPECT_EQ(piece(signed_fonts, "signed.odt/Fonts/dbad.ttf").unreadable, "malformed: the font's signature table cannot be read ('DSIG')") << wheres(signed_fonts);
+  EXPECT_EQ(piece(signed_fonts, "signed.odt/Fonts/pbad.ttf").unreadable.rfind("malformed:", 0), 0u) << wheres(signed_fonts);
+  EXPECT_EQ(piece(signed_fonts, "signed.odt/Fonts/grey.ttf").unreadable.rfind("image:", 0), 0u) << wheres(signed_fonts);
+  EXPECT_EQ(piece(signed_fonts, "signed.odt/Fonts/fill.ttf").unreadable, "unsupported: the font has a table that is not read ('name')") << wheres(signed_fonts);
+
   // A compound file's streams known by name only (a table stream Word does not use, an object's
   // class stream) give their strings: a number put there is found.
   const auto [word, table] = fixtures::word_streams("本文\r");
