@@ -172,6 +172,8 @@ struct ExtractedText {
                            // "limit: …" (depth, members, expanded size, ratio), "malformed: …", "unsupported: …"
   std::string picture;     // a picture's bytes (PNG, JPEG, GIF, TIFF, WebP, BMP), for picture_text()
                            // (outside the sandbox); `unreadable` says "image: …" until that reads it
+  std::vector<std::uint32_t> pages;  // a PDF's "pages" piece: the pages whose pictures must be read
+                                     // (pdf_page_picture(), then picture_text(), outside the sandbox)
 };
 // Every file in `bytes` (named `name`) with its text or why it has none; archives (zip, 7z, tar, LZH,
 // RAR, cab, gz…) read recursively within the engine's limits (a bomb is an unreadable entry, not an
@@ -212,6 +214,14 @@ Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotex
 // converter slot free within the timeout (which, as for pdf_text, bounds the wait and the run).
 Result<std::string> picture_text(std::string_view bytes, const std::string& tesseract = "/usr/bin/tesseract",
                                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+// One page (1-based) of a PDF rendered as a PNG for OCR: pdftoppm (poppler-utils) in the converter
+// sandbox, its longer side scaled to 2400 pixels (about 200 dpi for A4, what Tesseract reads well;
+// a page of any declared size is never larger). The outgoing check reads a page whose pictures can
+// hold text this way — a scanned card, a pasted screenshot — instead of holding the PDF.
+// "cdr.pdf-page" when it cannot be rendered; `timeout` as for pdf_text.
+Result<std::string> pdf_page_picture(std::string_view pdf, std::uint32_t page, const std::string& pdftoppm = "/usr/bin/pdftoppm",
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 // The sandbox around sanitize() with the work replaceable: tests prove with it that a worker that
 // misbehaves (opens a file, connects, executes a program, loops) ends `blocked`, never passed.

@@ -433,6 +433,15 @@ Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotex
   return internal::text_by_converter(bytes, pdftotext_program, timeout);
 }
 
+Result<std::string> pdf_page_picture(std::string_view pdf, std::uint32_t page, const std::string& pdftoppm, std::chrono::milliseconds timeout) {
+  const std::string n = std::to_string(page);
+  const internal::TextProgram pdftoppm_program{"cdr.pdf-page", "the PDF's page " + n, pdftoppm, "poppler-utils", "document.pdf", "page", "page.png",
+                                               {"-q", "-png", "-singlefile", "-f", n, "-l", n, "-scale-to", "2400", std::string(internal::kInput),
+                                                std::string(internal::kOutput)},
+                                               std::size_t{64} << 20, {}};
+  return internal::text_by_converter(pdf, pdftoppm_program, timeout);
+}
+
 Result<std::string> picture_text(std::string_view bytes, const std::string& tesseract, std::chrono::milliseconds timeout) {
   // The input has no extension: leptonica reads the format from the bytes, never from a name the
   // sender chose. Page segmentation 1: automatic, after orientation detection (tesseract-ocr-osd),

@@ -607,7 +607,10 @@ class TextReader {
     piece.text = std::move(content.text);
     const std::string where = piece.where;
     out_.push_back(std::move(piece));
-    for (auto& [name, why] : content.unread) out_.push_back({where + "/" + name, "", "", std::move(why)});
+    for (auto& [name, why] : content.unread) {
+      out_.push_back({where + "/" + name, "", "", std::move(why)});
+      if (name == "pages") out_.back().pages = content.picture_pages;  // a PDF's pages of pictures, for OCR of the rendered page
+    }
     for (const auto& m : content.embedded) read(m.data, where + "/" + m.name, ctx.nested(m.name));
   }
 

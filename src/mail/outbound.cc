@@ -301,8 +301,9 @@ class LeafScan {
         add_matches(scan_.identifiers, piece.where.starts_with(where) ? piece.where.substr(where.size()) : piece.where, piece.where);  // a member's path ("a.zip/123456789018.txt")
       }
       if (!piece.unreadable.empty()) scan_.unchecked.push_back({piece.where, piece.unreadable});
-      if (!piece.pdf.empty()) scan_.pdfs.push_back({piece.where, std::move(piece.pdf)});
-      if (!piece.picture.empty()) scan_.pictures.push_back({piece.where, std::move(piece.picture)});
+      if (!piece.pdf.empty()) scan_.pdfs.push_back({piece.where, std::move(piece.pdf), {}});
+      if (!piece.pages.empty() && !scan_.pdfs.empty() && piece.where == scan_.pdfs.back().name + "/pages") scan_.pdfs.back().pages = std::move(piece.pages);
+      if (!piece.picture.empty()) scan_.pictures.push_back({piece.where, std::move(piece.picture), {}});
       raise_classification(scan_, levels_, marked_level(piece.text, levels_, true), piece.where);
       add_matches(scan_.identifiers, piece.text, piece.where);
       embedded_files(piece.text, piece.where);
@@ -362,8 +363,8 @@ class LeafScan {
     if (!message.error.empty()) scan_.unchecked.push_back({where, "the signed content could not be read: " + message.error});
     for (auto& f : message.identifiers) scan_.identifiers.push_back({f.kind, f.masked, prefix + f.where});
     for (auto& f : message.unchecked) scan_.unchecked.push_back({prefix + f.where, f.why});
-    for (auto& f : message.pdfs) scan_.pdfs.push_back({prefix + f.name, std::move(f.bytes)});
-    for (auto& f : message.pictures) scan_.pictures.push_back({prefix + f.name, std::move(f.bytes)});
+    for (auto& f : message.pdfs) scan_.pdfs.push_back({prefix + f.name, std::move(f.bytes), std::move(f.pages)});
+    for (auto& f : message.pictures) scan_.pictures.push_back({prefix + f.name, std::move(f.bytes), {}});
     for (auto& name : message.attachments) scan_.attachments.push_back(prefix + name);
     raise_classification(scan_, levels_, message.classification, prefix + message.classification_where);
   }
@@ -530,7 +531,7 @@ std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json j{{"subject", s.subject}, {"from", s.from},       {"message_id", s.message_id}, {"classification", s.classification},
                    {"classification_rank", s.classification_rank}, {"classification_where", s.classification_where}, {"identifiers", ids},   {"attachments", s.attachments}, {"error", s.error}};
   nlohmann::json pdfs = nlohmann::json::array();
-  for (const auto& f : s.pdfs) pdfs.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}});
+  for (const auto& f : s.pdfs) pdfs.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}, {"pages", f.pages}});
   j["pdfs"] = std::move(pdfs);
   nlohmann::json pictures = nlohmann::json::array();
   for (const auto& f : s.pictures) pictures.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}});
@@ -560,9 +561,9 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
     s.attachments = j.at("attachments").get<std::vector<std::string>>();
     for (const auto& f : j.at("pdfs")) {
       auto bytes = internal::from_base64(f.at("bytes").get<std::string>());
-      s.pdfs.push_back({f.at("name").get<std::string>(), std::move(bytes)});
+      s.pdfs.push_back({f.at("name").get<std::string>(), std::move(bytes), f.at("pages").get<std::vector<std::uint32_t>>()});
     }
-    for (const auto& f : j.at("pictures")) s.pictures.push_back({f.at("name").get<std::string>(), internal::from_base64(f.at("bytes").get<std::string>())});
+    for (const auto& f : j.at("pictures")) s.pictures.push_back({f.at("name").get<std::string>(), internal::from_base64(f.at("bytes").get<std::string>()), {}});
     for (const auto& f : j.at("unchecked")) s.unchecked.push_back({f.at("where").get<std::string>(), f.at("why").get<std::string>()});
     s.error = j.at("error").get<std::string>();
     return s;
@@ -597,6 +598,8 @@ constexpr std::chrono::milliseconds kPdfTextTimeout = std::chrono::seconds(60);
 // unchecked, held), and the time one may take (a scanned page takes about a second here).
 constexpr std::size_t kMostPicturesRead = 64;
 constexpr std::chrono::milliseconds kPictureTextTimeout = std::chrono::seconds(30);
+// A PDF's pages of pictures rendered for OCR, per PDF (each also counts as a picture read).
+constexpr std::size_t kMostPdfPagesRead = 16;
 
 }  // namespace
 
@@ -731,6 +734,33 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
   for (const auto& pdf : scan.pdfs) {
     if (!within_limits(pdf, read_pdfs, kMostPdfsRead, "PDF files")) continue;
     read_outside(pdf, "pdf-text", cdr::pdf_text(pdf.bytes, "/usr/bin/pdftotext", std::min<std::chrono::milliseconds>(kPdfTextTimeout, left())));
+  }
+  // A PDF's pages of pictures (a scanned card, a pasted screenshot; the scanner named them
+  // unchecked as "a.pdf/pages"): each page rendered by pdftoppm becomes a picture OCR reads below,
+  // "a.pdf/page-2" — the page as a reader sees it, its text and pictures together.
+  if (pictures == PictureReading::kOcr) {
+    std::size_t rendered = 0;
+    for (const auto& pdf : scan.pdfs) {
+      const auto entry = std::find_if(scan.unchecked.begin(), scan.unchecked.end(),
+                                      [&](const UncheckedFile& f) { return f.where == pdf.name + "/pages" && f.why.starts_with("image:"); });
+      if (pdf.pages.empty() || entry == scan.unchecked.end()) continue;
+      if (pdf.pages.size() > kMostPdfPagesRead) {
+        entry->why = "limit: more pages of pictures (" + std::to_string(pdf.pages.size()) + ") than are read by OCR in one PDF (" + std::to_string(kMostPdfPagesRead) + "); " + entry->why;
+        continue;
+      }
+      scan.unchecked.erase(entry);
+      for (const std::uint32_t page : pdf.pages) {
+        const UnreadFile shown{pdf.name + "/page-" + std::to_string(page), {}, {}};
+        if (!within_limits(shown, rendered, kMostPicturesRead, "pages of pictures")) continue;
+        auto png = cdr::pdf_page_picture(pdf.bytes, page, "/usr/bin/pdftoppm", std::min<std::chrono::milliseconds>(kPictureTextTimeout, left()));
+        if (!png) {
+          scan.unchecked.push_back({shown.name, "ocr: " + png.error().message});
+          continue;
+        }
+        scan.unchecked.push_back({shown.name, "image: the page's pictures are read by OCR"});
+        scan.pictures.push_back({shown.name, std::move(png).value(), {}});
+      }
+    }
   }
   // Pictures: the scanner named each unchecked ("image: …"); that entry gives way to what OCR
   // makes of it — read and checked like any text (a photographed 個人番号 card is found, a logo

@@ -29,6 +29,7 @@ struct OutboundFinding {
 struct UnreadFile {
   std::string name;
   std::string bytes;
+  std::vector<std::uint32_t> pages;  // a PDF's pages of pictures (its "name/pages" entry unchecked): read rendered, by OCR
 };
 
 // A file, or a member of an archive, whose text the check could not read (an image, an unknown or

@@ -591,6 +591,7 @@ TEST(CdrExtract, PdfPagesWithTextAndLegiblePicturesAreNamed) {
                                    std::string(100000, '\x80'));
   const auto card = extract_texts(page_pdf("q 400 0 0 250 0 0 cm /X1 Do Q" + text, image), "card.pdf");
   EXPECT_NE(piece(card, "card.pdf/pages").unreadable.find("page(s) 1 have pictures whose text cannot be read"), std::string::npos) << wheres(card);
+  EXPECT_EQ(piece(card, "card.pdf/pages").pages, std::vector<std::uint32_t>{1}) << "the pages OCR reads rendered";
   const auto form = extract_texts(page_pdf("/X1 Do" + text, stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /XObject << /Im1 7 0 R >> >>",
                                                                     "q 400 0 0 250 0 0 cm /Im1 Do Q")),
                                   "form.pdf");

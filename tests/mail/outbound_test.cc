@@ -165,6 +165,41 @@ TEST(Outbound, NumbersInNamesLeaveTheScanMasked) {
   EXPECT_TRUE(where.count("【機密性2】山田_********9018.zip/名簿_********9018.pdf")) << scan_to_json(read);
 }
 
+// A PDF page with a picture that can hold text (a scanned card with a typed page number, a pasted
+// screenshot) is rendered by pdftoppm and read by OCR as the picture it is: its number is found
+// under the page ("scan.pdf/page-1"); a page whose picture holds no text passes; with [mail]
+// pictures = "hold" the page stays unchecked as before.
+TEST(Outbound, PdfPagesOfPicturesAreRenderedAndReadByOcr) {
+  auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));  // before Pango's threads
+  ASSERT_TRUE(started) << started.error().to_string();
+  sandbox::Executor& scanner = **started;
+  auto scan_pdf = [](const std::string& rgb, int width, int height) {
+    const std::string content = "q " + std::to_string(width / 2) + " 0 0 " + std::to_string(height / 2) + " 36 300 cm /Im1 Do Q BT /F1 10 Tf 36 36 Td (page 1) Tj ET";
+    const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+    return sanso::testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                   "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 4 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>",
+                                   stream("/Type /XObject /Subtype /Image /Width " + std::to_string(width) + " /Height " + std::to_string(height) +
+                                              " /ColorSpace /DeviceRGB /BitsPerComponent 8",
+                                          rgb),
+                                   stream("", content), "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"});
+  };
+  int width = 0, height = 0;
+  const std::string card = sanso::testing::rgb_of("個人番号 1234 5678 9018\n氏名 山田太郎", width, height);
+  ASSERT_FALSE(card.empty()) << "the test could not render its picture";
+  const auto scanned = scan_outbound_sandboxed(scanner, with_attachment("x", "scan.pdf", scan_pdf(card, width, height)));
+  ASSERT_EQ(scanned.error, "");
+  ASSERT_EQ(scanned.identifiers.size(), 1u) << scan_to_json(scanned);
+  EXPECT_EQ(scanned.identifiers[0].where, "scan.pdf/page-1");
+  EXPECT_TRUE(scanned.unchecked.empty()) << unchecked_reason(scanned);
+  const std::string grey(static_cast<std::size_t>(200) * 120 * 3, '\xB4');
+  const auto logo = scan_outbound_sandboxed(scanner, with_attachment("x", "logo.pdf", scan_pdf(grey, 200, 120)));
+  EXPECT_TRUE(logo.identifiers.empty()) << scan_to_json(logo);
+  EXPECT_TRUE(logo.unchecked.empty()) << unchecked_reason(logo);
+  const auto held = scan_outbound_sandboxed(scanner, with_attachment("x", "scan.pdf", scan_pdf(card, width, height)), kOutgoingCheckBudget, PictureReading::kHold);
+  ASSERT_EQ(held.unchecked.size(), 1u) << unchecked_reason(held);
+  EXPECT_EQ(held.unchecked[0].where, "scan.pdf/pages");
+}
+
 // Zipping a file does not take its 個人番号 out: every member is read as the file's own, and a PDF
 // inside goes through pdftotext like an attached one.
 TEST(Outbound, AZipWithAPdfInsideIsReadAsTheFilesOwn) {

@@ -96,6 +96,27 @@ inline std::string dib_of(const std::string& text, int dpi = 150) {
   return dib;
 }
 
+// The same picture as raw 8-bit RGB samples, rows top-down (a PDF image XObject's /DeviceRGB data),
+// its size in `width` and `height`; "" when it could not be rendered.
+inline std::string rgb_of(const std::string& text, int& width, int& height, int dpi = 150) {
+  cairo_surface_t* page = detail::text_surface(text, dpi);
+  if (page == nullptr) return {};
+  width = cairo_image_surface_get_width(page);
+  height = cairo_image_surface_get_height(page);
+  const int stride = cairo_image_surface_get_stride(page);
+  const unsigned char* data = cairo_image_surface_get_data(page);
+  std::string rgb;
+  rgb.reserve(static_cast<std::size_t>(width) * height * 3);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      const unsigned char* p = data + static_cast<std::size_t>(y) * stride + static_cast<std::size_t>(x) * 4;  // B, G, R, X in memory
+      rgb += {static_cast<char>(p[2]), static_cast<char>(p[1]), static_cast<char>(p[0])};
+    }
+  }
+  cairo_surface_destroy(page);
+  return rgb;
+}
+
 // A plain grey picture of `width` × `height` (a logo's background): no text in it.
 inline std::string plain_picture(int width = 200, int height = 120) {
   cairo_surface_t* page = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);

@@ -120,6 +120,7 @@ struct ReadContent {
   std::string text;
   std::vector<ArchiveMember> embedded;
   std::vector<std::pair<std::string, std::string>> unread;  // name, reason ("reason: message")
+  std::vector<std::uint32_t> picture_pages;  // a PDF's pages named in `unread` as "pages": OCR reads them rendered
 };
 // The text of an XML document for content checks (extract.cc): text nodes, comments, processing
 // instructions and attribute values, entities and references decoded. False, `out` untouched, when

@@ -667,6 +667,8 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       }
       if (drawn.images > 0 && !drawn.text) scans += (scans.empty() ? "" : ", ") + std::to_string(page_number);
       else if (drawn.legible > 0) pictures += (pictures.empty() ? "" : ", ") + std::to_string(page_number);
+      else continue;
+      content.picture_pages.push_back(static_cast<std::uint32_t>(page_number));
     }
     std::string why;
     if (!scans.empty()) why = "page(s) " + scans + " show pictures and no text; a scan is not read";
