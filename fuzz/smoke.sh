@@ -49,7 +49,7 @@ run cdr_encryption_info_fuzz fuzz/cdr_encryption/corpus
 cdr_seconds=${SANSO_CDR_FUZZ_SECONDS:-8}
 # Full stacks on allocation, so that the suppression of libgsf's own leak (lsan.supp) can match:
 # libgsf has no frame pointers and a fast unwind stops at GLib.
-for format in file ooxml odf pdf rtf ole2 image text archive pages wmf; do
+for format in file ooxml odf pdf rtf ole2 image text archive pages metafile; do
   ASAN_OPTIONS=fast_unwind_on_malloc=0 seconds=$cdr_seconds run cdr_${format}_fuzz fuzz/cdr/corpus ${SANSO_SHARED:-../shared}/corpora/files
 done
 echo "fuzz-smoke: all targets ran clean"

@@ -1,6 +1,6 @@
 // libFuzzer targets for the CDR engine, one per format: SANSO_CDR_FORMAT picks the rebuilder
-// ("ooxml", "odf", "pdf", "rtf", "ole2", "image", "text", "archive", "pages", "wmf": the
-// outgoing check's metafile reader only) or "file" for the whole engine
+// ("ooxml", "odf", "pdf", "rtf", "ole2", "image", "text", "archive", "pages", "metafile": the
+// outgoing check's WMF and EMF readers only) or "file" for the whole engine
 // with type detection. In-process here; the service runs the engine in the sandbox. Invariants:
 // only "cdr.*" errors (no stray failure kinds), a blocked file never has output, a rebuilt
 // package or PDF is never empty, and a rebuilt output read again by a second reader has nothing
@@ -70,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (format == "rtf") text = internal::rtf_content(bytes, text_ctx);
     if (format == "ole2") text = internal::ole2_content(bytes, size > 0 && (data[0] & 1) != 0 ? "xls" : size > 0 && (data[0] & 2) != 0 ? "msg" : "doc", text_ctx);
     if (format == "pdf") text = internal::pdf_content(bytes, text_ctx);
-    if (format == "wmf") text = internal::wmf_content(bytes, text_ctx);
+    if (format == "metafile") text = internal::is_emf(bytes) ? internal::emf_content(bytes, text_ctx) : internal::wmf_content(bytes, text_ctx);
     if (format == "archive") {
       auto members = internal::read_archive(bytes, size > 1 && data[0] == 'P' ? "zip" : "7z", text_ctx);
       if (!members && members.error().code.rfind("cdr.", 0) != 0) __builtin_trap();

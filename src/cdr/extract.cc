@@ -536,10 +536,10 @@ class TextReader {
     } else if (d.family == internal::Family::kArchive) {
       read_members(bytes, d.type, where, ctx);
       return;
-    } else if ((d.family == internal::Family::kUnknown || d.family == internal::Family::kNone) && internal::is_wmf(bytes)) {
-      // A Windows metafile (an Outlook attachment's icon, Office clip art): the text it draws, its
-      // bitmaps as pictures for OCR.
-      add_content(internal::wmf_content(bytes, ctx), std::move(piece), ctx);
+    } else if ((d.family == internal::Family::kUnknown || d.family == internal::Family::kNone) && (internal::is_wmf(bytes) || internal::is_emf(bytes))) {
+      // A Windows metafile (an Outlook attachment's icon, Office clip art, a pasted chart): the
+      // text it draws, its bitmaps as pictures for OCR.
+      add_content(internal::is_wmf(bytes) ? internal::wmf_content(bytes, ctx) : internal::emf_content(bytes, ctx), std::move(piece), ctx);
       return;
     } else if (d.family == internal::Family::kImage) {
       piece.unreadable = "image: the text in a picture (" + d.type + ") is not read";

@@ -1048,6 +1048,70 @@ TEST(CdrExtract, ExcelCommentsNamesFormulaConstantsAndCachedLinksAreRead) {
   EXPECT_NE(biff8[0].text.find("\"No.\"000000000000"), std::string::npos) << biff8[0].text;
 }
 
+// Issue #17: an enhanced metafile (a chart or a table pasted into Word, PowerPoint clip art) is read
+// as a WMF is — the text it draws (UTF-16, or 8-bit in its font's code page; a baseline's runs
+// joined), its description, its bitmaps for OCR — and so are the EMF+ records its comments carry
+// (DrawString, font names) and a WMF carried inside it. Text drawn by glyph index cannot be read.
+TEST(CdrExtract, EnhancedMetafilesAreReadForTheirTextPicturesAndEmfPlus) {
+  namespace emf = testing::emf;
+  const std::string kojin = "\x8C\xC2\x90\x6C\x94\xD4\x8D\x86 ";  // 個人番号 in cp932
+  const auto chart = extract_texts(emf::file({emf::ext_text_out(10, 20, emf::utf16(u"氏名 山田"), true), emf::font(1, 128, u"ＭＳ ゴシック"),
+                                              emf::ext_text_out(10, 40, kojin + "1234", false), emf::ext_text_out(90, 40, emf::utf16(u" 5678 9018"), true)},
+                                             std::u16string(u"Microsoft Excel\0グラフ 1\0", 22)),
+                                   "chart.emf");
+  ASSERT_EQ(chart.size(), 1u) << wheres(chart);
+  EXPECT_EQ(chart[0].unreadable, "");
+  EXPECT_NE(chart[0].text.find("氏名 山田"), std::string::npos) << chart[0].text;
+  EXPECT_NE(chart[0].text.find("個人番号 1234 5678 9018"), std::string::npos) << "one baseline, joined: " << chart[0].text;
+  EXPECT_NE(chart[0].text.find("グラフ 1"), std::string::npos) << "the description: " << chart[0].text;
+  EXPECT_NE(chart[0].text.find("ＭＳ ゴシック"), std::string::npos) << chart[0].text;
+  const auto plus = extract_texts(emf::file({emf::emf_plus({emf::draw_string(u"番号 123456789018"),
+                                                            emf::plus_record(0x4008, 0x0600, emf::u32(0) + std::string(16, '\0') + emf::u32(4) + emf::utf16(u"Meir"))})}),
+                                  "plus.emf");
+  ASSERT_EQ(plus.size(), 1u) << wheres(plus);
+  EXPECT_NE(plus[0].text.find("番号 " + kNumber), std::string::npos) << plus[0].text;
+  EXPECT_NE(plus[0].text.find("Meir"), std::string::npos) << plus[0].text;
+  const auto pictures = extract_texts(emf::file({emf::stretch_dibits(testing::wmf::white_dib(40, 20))}), "pic.emf");
+  EXPECT_EQ(piece(pictures, "pic.emf/picture-1.png").picture.rfind("\x89PNG", 0), 0u) << wheres(pictures);
+  const std::string wmf = testing::wmf::file({testing::wmf::text_out(0, 0, kNumber)});
+  const auto carried = extract_texts(emf::file({emf::comment(emf::u32(0x43494447) + emf::u32(0x80000001) + std::string(12, '\0') + emf::u32(static_cast<std::uint32_t>(wmf.size())) + wmf)}),
+                                     "c.emf");
+  EXPECT_NE(piece(carried, "c.emf/embedded-1.wmf").text.find(kNumber), std::string::npos) << wheres(carried);
+  // A WMF carrying an EMF in its comments: the EMF is read now.
+  const std::string inner = emf::file({emf::ext_text_out(0, 0, emf::utf16(u"1234 5678 9018"), true)});
+  const auto in_wmf = extract_texts(testing::wmf::file({testing::wmf::emf_comment(inner)}), "icon.wmf");
+  EXPECT_NE(piece(in_wmf, "icon.wmf/embedded.emf").text.find("1234 5678 9018"), std::string::npos) << wheres(in_wmf);
+  const auto private_comment = extract_texts(emf::file({emf::comment("MSOFFICE " + kNumber)}), "p.emf");
+  EXPECT_NE(private_comment[0].text.find(kNumber), std::string::npos) << private_comment[0].text;
+}
+
+TEST(CdrExtract, EnhancedMetafilesHoldNothingUnread) {
+  namespace emf = testing::emf;
+  const auto glyphs = extract_texts(emf::file({emf::ext_text_out(0, 0, emf::utf16(u"\x14\x15\x16"), true, 0x0010)}), "g.emf");
+  EXPECT_EQ(piece(glyphs, "g.emf/record 2").unreadable.rfind("unsupported:", 0), 0u) << wheres(glyphs);
+  const auto unknown = extract_texts(emf::file({emf::record(200, kNumber), emf::record(69, kNumber)}), "u.emf");
+  EXPECT_EQ(piece(unknown, "u.emf/record 2").unreadable.rfind("unsupported:", 0), 0u) << wheres(unknown);
+  EXPECT_EQ(piece(unknown, "u.emf/record 3").unreadable.rfind("unsupported:", 0), 0u) << wheres(unknown);
+  const auto large = extract_texts(emf::file({emf::comment("PRIV" + std::string(5000, '\x01'))}), "l.emf");
+  EXPECT_EQ(piece(large, "l.emf/record 2").unreadable.rfind("unsupported:", 0), 0u) << wheres(large);
+  const auto trailing = extract_texts(emf::file({}) + "x" + kNumber, "t.emf");
+  EXPECT_EQ(piece(trailing, "t.emf/trailing-data").unreadable.rfind("unsupported:", 0), 0u) << wheres(trailing);
+  const auto no_end = extract_texts(emf::file({emf::ext_text_out(0, 0, kNumber, false)}, u"", false), "n.emf");
+  ASSERT_EQ(no_end.size(), 1u);
+  EXPECT_EQ(no_end[0].unreadable.rfind("malformed:", 0), 0u) << no_end[0].unreadable;
+  std::string past = emf::file({emf::ext_text_out(0, 0, kNumber, false)});
+  past[88 + 4] = '\x7F';  // the second record's size
+  const auto past_end = extract_texts(past, "p.emf");
+  EXPECT_EQ(past_end[0].unreadable.rfind("malformed:", 0), 0u) << wheres(past_end);
+  // An EMF+ bitmap of raw pixels, a continued object that never ends.
+  const auto raw = extract_texts(emf::file({emf::emf_plus({emf::plus_record(0x4008, 0x0500, emf::u32(0) + emf::u32(1) + emf::u32(2) + emf::u32(2) + emf::u32(8) +
+                                                                                         emf::u32(0x0026200A) + emf::u32(0) + std::string(16, '\0'))})}),
+                                 "r.emf");
+  EXPECT_EQ(piece(raw, "r.emf/record 2/picture").unreadable.rfind("unsupported:", 0), 0u) << wheres(raw);
+  const auto open_object = extract_texts(emf::file({emf::emf_plus({emf::plus_record(0x4008, 0x8501, emf::u32(100) + kNumber)})}), "o.emf");
+  EXPECT_EQ(piece(open_object, "o.emf/emf+ object 1").unreadable.rfind("malformed:", 0), 0u) << wheres(open_object);
+}
+
 // Issue #17: a Windows metafile (an Outlook attachment's icon, Office clip art) is read for the
 // text it draws — in the code page of the font it is drawn with, and a baseline's runs joined left
 // to right as a viewer shows them — and the names it carries.
@@ -1108,7 +1172,7 @@ TEST(CdrExtract, MetafilesHoldNothingUnread) {
   EXPECT_EQ(padded.size(), 1u) << "zeros after the end are padding: " << wheres(padded);
   const std::string emf_header = wmf::u32(1) + wmf::u32(88) + std::string(32, '\0') + " EMF" + std::string(44, '\0');
   const auto emf = extract_texts(wmf::file({wmf::emf_comment(emf_header.substr(0, 50)), wmf::emf_comment(emf_header.substr(50))}), "icon.wmf");
-  EXPECT_EQ(piece(emf, "icon.wmf/embedded.emf").unreadable.rfind("unsupported:", 0), 0u) << wheres(emf);
+  EXPECT_EQ(piece(emf, "icon.wmf/embedded.emf").unreadable.rfind("malformed:", 0), 0u) << "an EMF header without records: " << wheres(emf);
   // Its pieces are joined as a viewer joins them: text in one is read as the whole.
   const auto emf_text = extract_texts(wmf::file({wmf::emf_comment("1234 5678"), wmf::emf_comment(" 9018")}), "icon.wmf");
   EXPECT_NE(piece(emf_text, "icon.wmf/embedded.emf").text.find("1234 5678 9018"), std::string::npos) << wheres(emf_text);

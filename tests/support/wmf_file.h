@@ -68,3 +68,71 @@ inline std::string file(const std::vector<std::string>& records, bool end = true
 }
 
 }  // namespace sanso::testing::wmf
+
+// Enhanced metafiles ([MS-EMF], with EMF+ records in comments), built the same way.
+namespace sanso::testing::emf {
+
+using wmf::u16;
+using wmf::u32;
+
+inline std::string utf16(const std::u16string& s) {
+  std::string out;
+  for (char16_t c : s) out += u16(c);
+  return out;
+}
+
+// One record: its type, its size (header included, a multiple of 4), its parameters.
+inline std::string record(std::uint32_t type, std::string params) {
+  while (params.size() % 4 != 0) params += '\0';
+  return u32(type) + u32(static_cast<std::uint32_t>(8 + params.size())) + params;
+}
+
+// EMR_EXTTEXTOUTW (or A, with 8-bit `text`) at (x, y): bounds, graphics mode, scales, one EmrText
+// whose string follows it at offset 76.
+inline std::string ext_text_out(std::int32_t x, std::int32_t y, const std::string& text, bool wide, std::uint32_t options = 0) {
+  const std::uint32_t chars = static_cast<std::uint32_t>(wide ? text.size() / 2 : text.size());
+  return record(wide ? 84 : 83, std::string(16, '\0') + u32(1) + u32(0) + u32(0) + u32(static_cast<std::uint32_t>(x)) + u32(static_cast<std::uint32_t>(y)) + u32(chars) +
+                                    u32(76) + u32(options) + std::string(16, '\0') + u32(0) + text);
+}
+
+// EMR_EXTCREATEFONTINDIRECTW of `charset` named `face` as object `handle`, then selected.
+inline std::string font(std::uint32_t handle, unsigned charset, const std::u16string& face) {
+  std::string logfont = std::string(23, '\0') + static_cast<char>(charset) + std::string(4, '\0') + utf16(face);
+  logfont.resize(92, '\0');
+  return record(82, u32(handle) + logfont) + record(37, u32(handle));
+}
+
+// EMR_STRETCHDIBITS painting a DIB whose header is its first 40 bytes (no palette).
+inline std::string stretch_dibits(const std::string& dib) {
+  return record(81, std::string(16, '\0') + std::string(24, '\0') + u32(80) + u32(40) + u32(120) + u32(static_cast<std::uint32_t>(dib.size() - 40)) + u32(0) +
+                        u32(0x00CC0020) + u32(0) + u32(0) + dib);
+}
+
+inline std::string comment(const std::string& data) { return record(70, u32(static_cast<std::uint32_t>(data.size())) + data); }
+
+// EMF+ records carried in one comment.
+inline std::string emf_plus(const std::vector<std::string>& records) {
+  std::string all = u32(0x2B464D45);
+  for (const auto& r : records) all += r;
+  return comment(all);
+}
+inline std::string plus_record(std::uint16_t type, std::uint16_t flags, const std::string& data) {
+  return u16(type) + u16(flags) + u32(static_cast<std::uint32_t>(12 + data.size())) + u32(static_cast<std::uint32_t>(data.size())) + data;
+}
+// EmfPlusDrawString of `text` in a layout rectangle at (0, 0).
+inline std::string draw_string(const std::u16string& text) {
+  return plus_record(0x401C, 0, u32(0) + u32(0) + u32(static_cast<std::uint32_t>(text.size())) + std::string(16, '\0') + utf16(text));
+}
+
+// An EMF: its header (with `description`), `records`, EMR_EOF unless `end` is false.
+inline std::string file(const std::vector<std::string>& records, const std::u16string& description = u"", bool end = true) {
+  std::string desc = utf16(description);
+  while (desc.size() % 4 != 0) desc += '\0';
+  std::string header = u32(1) + u32(static_cast<std::uint32_t>(88 + desc.size())) + std::string(32, '\0') + u32(0x464D4520) + u32(0x00010000) + u32(0) + u32(0) +
+                       u16(1) + u16(0) + u32(static_cast<std::uint32_t>(description.size())) + u32(description.empty() ? 0 : 88) + u32(0) + std::string(16, '\0') + desc;
+  for (const auto& r : records) header += r;
+  if (end) header += record(14, u32(0) + u32(16) + u32(20));
+  return header;
+}
+
+}  // namespace sanso::testing::emf

@@ -26,6 +26,21 @@ bool is_wmf(std::string_view bytes);
 // "cdr.limit".
 Result<ReadContent> wmf_content(std::string_view bytes, const Context& ctx);
 
+// Whether `bytes` start as an EMF does ([MS-EMF] 2.3.4.2): an EMR_HEADER record with the " EMF"
+// signature.
+bool is_emf(std::string_view bytes);
+
+// An EMF's content for the checks, as wmf_content reads a WMF: the text of EMR_EXTTEXTOUTA/W,
+// EMR_POLYTEXTOUTA/W and EMR_SMALLTEXTOUT (in the selected font's code page for 8-bit text), the
+// header's description, font and group names; every bitmap it paints (BitBlt, StretchBlt, MaskBlt,
+// PlgBlt, SetDIBitsToDevice, StretchDIBits, AlphaBlend, TransparentBlt, DIB and mono brushes, pen
+// patterns) for OCR; the EMF+ records its comments carry (DrawString, DrawDriverString by
+// character, fonts, images — a compressed bitmap read as the file it is —, texture brushes,
+// metafiles carried whole); a WMF or another format carried in a public comment as a file.
+// Unread, named with why: text drawn by glyph index, raw EMF+ bitmaps, OpenGL, spool and reserved
+// records, a kind [MS-EMF] does not define, bytes after EMR_EOF, comment or escape data over 4 KiB.
+Result<ReadContent> emf_content(std::string_view bytes, const Context& ctx);
+
 // A device-independent bitmap ([MS-WMF] 2.2.2.9: a BITMAPCOREHEADER or BITMAPINFOHEADER and its
 // successors, colours, bits) as what OCR can read: a PNG of its pixels, or the JPEG/PNG it carries
 // (BI_JPEG, BI_PNG). Errors: "cdr.unsupported" for compressions not decoded here (RLE, CMYK),

@@ -7,14 +7,13 @@
 
 #include "cdr/image/codecs.h"
 #include "cdr/internal/metafile.h"
+#include "cdr/metafile/drawing.h"
 
 namespace sanso::cdr::internal {
 namespace {
 
-std::uint32_t u16(std::string_view b, std::size_t at) {
-  return static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) | static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 8;
-}
-std::uint32_t u32(std::string_view b, std::size_t at) { return u16(b, at) | u16(b, at + 2) << 16; }
+using metafile::u16;
+using metafile::u32;
 
 constexpr std::uint32_t kBiRgb = 0, kBiRle8 = 1, kBiRle4 = 2, kBiBitfields = 3, kBiJpeg = 4, kBiPng = 5, kBiAlphaBitfields = 6;
 

@@ -3,21 +3,18 @@
 // and pasted charts as them; a name under an icon or a label in a chart leaves with the file.
 #include <algorithm>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <vector>
 
 #include "cdr/internal/metafile.h"
-#include "mime/charset.h"
+#include "cdr/metafile/drawing.h"
 
 namespace sanso::cdr::internal {
 namespace {
 
-std::uint32_t u16(std::string_view b, std::size_t at) {
-  return static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) | static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 8;
-}
+using metafile::u16;
+using metafile::u32;
 std::int32_t s16(std::string_view b, std::size_t at) { return static_cast<std::int16_t>(u16(b, at)); }
-std::uint32_t u32(std::string_view b, std::size_t at) { return u16(b, at) | u16(b, at + 2) << 16; }
 
 constexpr std::uint32_t kPlaceableKey = 0x9AC6CDD7u;
 constexpr std::size_t kPlaceableSize = 22, kHeaderSize = 18;
@@ -56,45 +53,10 @@ constexpr std::uint16_t kDrawingRecords[] = {
 // MFCOMMENT escapes that carry an enhanced metafile ([MS-WMF] 2.3.6.1 META_ESCAPE_ENHANCED_METAFILE).
 constexpr std::uint16_t kMfComment = 0x000F;
 constexpr std::uint32_t kWmfcIdentifier = 0x43464D57u;  // "WMFC"
-// Escape data up to this size is read as text; a larger block of no known kind is unread.
-constexpr std::size_t kMostEscapeTextBytes = 4096;
-// Pictures decoded from one metafile; past them it is unread (thousands of brushes are built to be).
-constexpr std::size_t kMostPictures = 64;
-// A bitmap smaller than this cannot show a digit (the rule a PDF's page pictures follow).
-constexpr std::uint32_t kLeastTextWidth = 3, kLeastTextHeight = 5;
-
-// The code page of a font's CharSet ([MS-WMF] 2.1.1.5), as iconv names it; "" for the ones that
-// name none (DEFAULT, SYMBOL, MAC, OEM): read as the sender's text would be guessed.
-std::string_view code_page(unsigned charset) {
-  switch (charset) {
-    case 0: return "windows-1252";
-    case 128: return "cp932";
-    case 129: return "cp949";
-    case 130: return "johab";
-    case 134: return "cp936";
-    case 136: return "cp950";
-    case 161: return "windows-1253";
-    case 162: return "windows-1254";
-    case 163: return "windows-1258";
-    case 177: return "windows-1255";
-    case 178: return "windows-1256";
-    case 186: return "windows-1257";
-    case 204: return "windows-1251";
-    case 222: return "cp874";
-    case 238: return "windows-1250";
-    default: return "";
-  }
-}
-
-struct Run {
-  std::int32_t y = 0, x = 0;
-  std::string text;
-  unsigned charset = 1;
-};
 
 class WmfReader {
  public:
-  WmfReader(std::string_view bytes, const Context& ctx) : b_(bytes), ctx_(ctx) {}
+  WmfReader(std::string_view bytes, const Context& ctx) : b_(bytes), ctx_(ctx), drawing_(ctx) {}
 
   Result<ReadContent> read() {
     std::size_t at = 0;
@@ -114,11 +76,10 @@ class WmfReader {
     }
     // What follows the end record is drawn by nobody and read by whoever looks at the bytes.
     if (b_.find_first_not_of('\0', at) != std::string_view::npos) {
-      out_.unread.emplace_back("trailing-data", "unsupported: " + std::to_string(b_.size() - at) + " bytes after the metafile's end record are not read");
+      drawing_.unread("trailing-data", "unsupported: " + std::to_string(b_.size() - at) + " bytes after the metafile's end record are not read");
     }
-    if (!emf_.empty()) out_.embedded.push_back({"embedded.emf", std::move(emf_)});
-    write_text();
-    return std::move(out_);
+    if (!emf_.empty()) drawing_.embed("embedded.emf", std::move(emf_));
+    return drawing_.finish();
   }
 
  private:
@@ -135,7 +96,7 @@ class WmfReader {
         SANSO_TRY(need(2));
         const std::size_t length = u16(p, 0), padded = length + (length & 1u);
         SANSO_TRY(need(2 + padded + 4));
-        add_run(s16(p, 2 + padded), s16(p, 2 + padded + 2), p.substr(2, length));
+        drawing_.text_8bit(s16(p, 2 + padded), s16(p, 2 + padded + 2), p.substr(2, length), charset_);
         return ok();
       }
       case kExtTextOut: {
@@ -144,7 +105,7 @@ class WmfReader {
         const std::uint32_t options = u16(p, 6);
         const std::size_t text_at = 8 + ((options & 0x0006u) != 0 ? 8 : 0);  // ETO_OPAQUE / ETO_CLIPPED: a rectangle first
         SANSO_TRY(need(text_at + length));
-        add_run(s16(p, 0), s16(p, 2), p.substr(text_at, length));
+        drawing_.text_8bit(s16(p, 0), s16(p, 2), p.substr(text_at, length), charset_);
         return ok();
       }
       case kCreateFontIndirect: {
@@ -153,7 +114,7 @@ class WmfReader {
         std::string_view face = p.substr(18, std::min<std::size_t>(32, p.size() - 18));
         face = face.substr(0, face.find('\0'));
         const unsigned charset = static_cast<unsigned char>(p[12]);
-        if (!face.empty()) runs_.push_back({0, 0, decoded(face, charset)});
+        drawing_.carried_8bit(face, charset);
         create(static_cast<int>(charset));
         return ok();
       }
@@ -175,7 +136,7 @@ class WmfReader {
       case kSelectObject: {
         SANSO_TRY(need(2));
         const std::size_t i = u16(p, 0);
-        if (i < objects_.size() && objects_[i] && *objects_[i] != kNotAFont) charset_ = *objects_[i];
+        if (i < objects_.size() && objects_[i] && *objects_[i] != kNotAFont) charset_ = static_cast<unsigned>(*objects_[i]);
         return ok();
       }
       case kDeleteObject: {
@@ -211,7 +172,7 @@ class WmfReader {
         if (std::find(std::begin(kDrawingRecords), std::end(kDrawingRecords), function) != std::end(kDrawingRecords)) return ok();
         char id[8];
         std::snprintf(id, sizeof id, "0x%04X", static_cast<unsigned>(function));
-        out_.unread.emplace_back(which, std::string("unsupported: a record of a kind [MS-WMF] does not define (") + id + ") is not read");
+        drawing_.unread(which, std::string("unsupported: a record of a kind [MS-WMF] does not define (") + id + ") is not read");
         return ok();
     }
   }
@@ -228,41 +189,7 @@ class WmfReader {
     if (objects_.size() < 65536) objects_.emplace_back(charset);
   }
 
-  std::string decoded(std::string_view bytes, unsigned charset) const {
-    std::string text;
-    if (const std::string_view cp = code_page(charset); !cp.empty()) text = mime::decode_text(bytes, cp).utf8 + "\n";
-    // Another reading unless the font says Shift_JIS: a writer's "ANSI" font may hold the city's
-    // own code page, and what the bytes are to a viewer that guesses is what a person may see.
-    if (charset != 128) text += mime::text_for_checks(bytes);
-    for (char& c : text) {
-      if (static_cast<unsigned char>(c) < 0x20 && c != '\t') c = '\n';
-    }
-    return text;
-  }
-
-  void add_run(std::int32_t y, std::int32_t x, std::string_view bytes) {
-    if (bytes.empty()) return;
-    runs_.push_back({y, x, decoded(bytes, static_cast<unsigned>(charset_))});
-    raw_runs_.push_back({y, x, std::string(bytes), static_cast<unsigned>(charset_)});
-  }
-
-  Result<void> picture(Result<DibPicture> decoded, const std::string& which) {
-    if (!decoded) {
-      const Error& e = decoded.error();
-      if (reason_of(e) == "limit") return std::move(decoded).error();
-      out_.unread.emplace_back(which + "/picture", reason_of(e) + ": " + e.message);
-      return ok();
-    }
-    if (decoded->width < kLeastTextWidth || decoded->height < kLeastTextHeight) return ok();
-    if (++pictures_ > kMostPictures) {
-      if (pictures_ == kMostPictures + 1) out_.unread.emplace_back("pictures", "limit: more than " + std::to_string(kMostPictures) + " bitmaps in one metafile");
-      return ok();
-    }
-    out_.embedded.push_back({"picture-" + std::to_string(pictures_) + "." + decoded->extension, std::move(decoded->bytes)});
-    return ok();
-  }
-
-  Result<void> dib(std::string_view bytes, const std::string& which) { return picture(dib_picture(bytes, ctx_), which); }
+  Result<void> dib(std::string_view bytes, const std::string& which) { return drawing_.picture(dib_picture(bytes, ctx_), which); }
 
   // A device-dependent bitmap ([MS-WMF] 2.2.2.1 Bitmap16) at `at`: a monochrome one is a DIB of one
   // bit with black and white; colour ones depend on the device that wrote them and are not decoded.
@@ -271,13 +198,13 @@ class WmfReader {
     const std::uint32_t width = u16(p, at + 2), height = u16(p, at + 4), stride = u16(p, at + 6);
     const unsigned planes = static_cast<unsigned char>(p[at + 8]), bits = static_cast<unsigned char>(p[at + 9]);
     if (planes != 1 || bits != 1) {
-      out_.unread.emplace_back(which + "/picture", "unsupported: a device-dependent colour bitmap is not decoded");
+      drawing_.unread(which + "/picture", "unsupported: a device-dependent colour bitmap is not decoded");
       return ok();
     }
     // As a top-down 1-bit DIB: rows padded to 32 bits, palette black then white.
     const std::uint32_t dib_stride = (width + 31) / 32 * 4;
     const std::string_view rows = p.substr(at + 10);
-    if (static_cast<std::uint64_t>(stride) * height > rows.size() || stride < (width + 7) / 8) return picture(blocked("malformed", "", "a bitmap's pixels are cut short"), which);
+    if (static_cast<std::uint64_t>(stride) * height > rows.size() || stride < (width + 7) / 8) return drawing_.picture(blocked("malformed", "", "a bitmap's pixels are cut short"), which);
     std::string dib(40 + 8, '\0');
     auto put32 = [&](std::size_t i, std::uint32_t v) {
       for (int k = 0; k < 4; ++k) dib[i + k] = static_cast<char>((v >> (8 * k)) & 0xFF);
@@ -305,42 +232,16 @@ class WmfReader {
       SANSO_TRY(ctx_.charge(piece, "embedded.emf"));
       return ok();
     }
-    if (data.size() > kMostEscapeTextBytes) {
-      out_.unread.emplace_back(which, "unsupported: an escape record's " + std::to_string(data.size()) + " bytes of data are not read");
-      return ok();
-    }
-    if (!data.empty()) runs_.push_back({0, 0, decoded(data, 1)});
+    drawing_.opaque(data, which, "an escape record's data");
     return ok();
-  }
-
-  // Every run on a line of its own, then each baseline's runs joined left to right when it has
-  // more than one: a viewer shows "1234" "5678" "9018" drawn side by side as one number.
-  void write_text() {
-    std::string text;
-    for (const Run& r : runs_) text += r.text + "\n";
-    std::map<std::int32_t, std::vector<const Run*>> lines;
-    for (const Run& r : raw_runs_) lines[r.y].push_back(&r);
-    for (auto& [y, line] : lines) {
-      if (line.size() < 2) continue;
-      std::stable_sort(line.begin(), line.end(), [](const Run* a, const Run* b) { return a->x < b->x; });
-      std::string joined;
-      for (const Run* r : line) {
-        const std::string_view cp = code_page(r->charset);
-        joined += cp.empty() ? mime::text_for_checks(r->text) : mime::decode_text(r->text, cp).utf8;
-      }
-      text += joined + "\n";
-    }
-    out_.text = std::move(text);
   }
 
   std::string_view b_;
   const Context& ctx_;
-  ReadContent out_;
+  metafile::Drawing drawing_;
   std::vector<std::optional<int>> objects_;  // a font's charset, kNotAFont for other objects
-  int charset_ = 1;                          // DEFAULT_CHARSET until a font is selected
-  std::vector<Run> runs_, raw_runs_;
+  unsigned charset_ = 1;                     // DEFAULT_CHARSET until a font is selected
   std::string emf_;
-  std::size_t pictures_ = 0;
 };
 
 }  // namespace

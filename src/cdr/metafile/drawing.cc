@@ -1,0 +1,117 @@
+#include "cdr/metafile/drawing.h"
+
+#include <algorithm>
+#include <map>
+
+#include "mime/charset.h"
+
+namespace sanso::cdr::internal::metafile {
+namespace {
+
+// Pictures decoded from one metafile; past them it is unread (thousands of brushes are built to be).
+constexpr std::size_t kMostPictures = 64;
+// A bitmap smaller than this cannot show a digit (the rule a PDF's page pictures follow).
+constexpr std::uint32_t kLeastTextWidth = 3, kLeastTextHeight = 5;
+// Escape and comment data up to this size is read as text; a larger block of no known kind is unread.
+constexpr std::size_t kMostOpaqueTextBytes = 4096;
+
+// Control characters as line breaks, so text with a NUL or a control inside is still read as text.
+std::string as_lines(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') c = '\n';
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string_view code_page(unsigned charset) {
+  switch (charset) {
+    case 0: return "windows-1252";
+    case 128: return "cp932";
+    case 129: return "cp949";
+    case 130: return "johab";
+    case 134: return "cp936";
+    case 136: return "cp950";
+    case 161: return "windows-1253";
+    case 162: return "windows-1254";
+    case 163: return "windows-1258";
+    case 177: return "windows-1255";
+    case 178: return "windows-1256";
+    case 186: return "windows-1257";
+    case 204: return "windows-1251";
+    case 222: return "cp874";
+    case 238: return "windows-1250";
+    default: return "";
+  }
+}
+
+void Drawing::carried_8bit(std::string_view bytes, unsigned charset) {
+  if (bytes.empty()) return;
+  // The font's code page, and a guess unless the font says Shift_JIS: a writer's "ANSI" font may
+  // hold the city's own code page, and what the bytes are to a viewer that guesses is what a
+  // person may see.
+  if (const std::string_view cp = code_page(charset); !cp.empty()) text_ += as_lines(mime::decode_text(bytes, cp).utf8) + "\n";
+  if (charset != 128) text_ += as_lines(mime::text_for_checks(bytes)) + "\n";
+}
+
+void Drawing::carried_utf16(std::string_view bytes) {
+  if (!bytes.empty()) text_ += as_lines(mime::decode_text(bytes.substr(0, bytes.size() & ~std::size_t{1}), "utf-16le").utf8) + "\n";
+}
+
+void Drawing::text_8bit(std::int64_t y, std::int64_t x, std::string_view bytes, unsigned charset) {
+  if (bytes.empty()) return;
+  carried_8bit(bytes, charset);
+  const std::string_view cp = code_page(charset);
+  runs_.push_back({y, x, cp.empty() ? mime::text_for_checks(bytes) : mime::decode_text(bytes, cp).utf8});
+}
+
+void Drawing::text_utf16(std::int64_t y, std::int64_t x, std::string_view bytes) {
+  if (bytes.empty()) return;
+  carried_utf16(bytes);
+  runs_.push_back({y, x, mime::decode_text(bytes.substr(0, bytes.size() & ~std::size_t{1}), "utf-16le").utf8});
+}
+
+Result<void> Drawing::picture(Result<DibPicture> decoded, const std::string& which) {
+  if (!decoded) {
+    const Error& e = decoded.error();
+    if (reason_of(e) == "limit") return std::move(decoded).error();
+    out_.unread.emplace_back(which + "/picture", reason_of(e) + ": " + e.message);
+    return ok();
+  }
+  if (decoded->width < kLeastTextWidth || decoded->height < kLeastTextHeight) return ok();
+  if (++pictures_ > kMostPictures) {
+    if (pictures_ == kMostPictures + 1) out_.unread.emplace_back("pictures", "limit: more than " + std::to_string(kMostPictures) + " bitmaps in one metafile");
+    return ok();
+  }
+  out_.embedded.push_back({"picture-" + std::to_string(pictures_) + "." + decoded->extension, std::move(decoded->bytes)});
+  return ok();
+}
+
+void Drawing::embed(std::string name, std::string bytes) { out_.embedded.push_back({std::move(name), std::move(bytes)}); }
+
+void Drawing::unread(std::string name, std::string why) { out_.unread.emplace_back(std::move(name), std::move(why)); }
+
+void Drawing::opaque(std::string_view data, const std::string& which, const char* what) {
+  if (data.size() > kMostOpaqueTextBytes) {
+    unread(which, std::string("unsupported: ") + what + " of " + std::to_string(data.size()) + " bytes is not read");
+    return;
+  }
+  carried_8bit(data);
+  if (data.size() >= 2) carried_utf16(data);
+}
+
+ReadContent Drawing::finish() {
+  std::map<std::int64_t, std::vector<const Run*>> lines;
+  for (const Run& r : runs_) lines[r.y].push_back(&r);
+  for (auto& [y, line] : lines) {
+    if (line.size() < 2) continue;
+    std::stable_sort(line.begin(), line.end(), [](const Run* a, const Run* b) { return a->x < b->x; });
+    for (const Run* r : line) text_ += r->joined;
+    text_ += "\n";
+  }
+  out_.text = std::move(text_);
+  return std::move(out_);
+}
+
+}  // namespace sanso::cdr::internal::metafile

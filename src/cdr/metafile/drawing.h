@@ -1,0 +1,63 @@
+// What a metafile reader (wmf.cc, emf.cc) collects as it walks the records: the text drawn, the
+// pictures painted, what it could not read. Private to src/cdr/metafile.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cdr/internal/metafile.h"
+
+namespace sanso::cdr::internal::metafile {
+
+// Little-endian fields, as every metafile structure stores them; the caller has checked the bounds.
+inline std::uint32_t u16(std::string_view b, std::size_t at) {
+  return static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) | static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 8;
+}
+inline std::uint32_t u32(std::string_view b, std::size_t at) { return u16(b, at) | u16(b, at + 2) << 16; }
+
+// The code page of a font's CharSet ([MS-WMF] 2.1.1.5, the same in an EMF LogFont), as iconv names
+// it; "" for the ones that name none (DEFAULT, SYMBOL, MAC, OEM).
+std::string_view code_page(unsigned charset);
+
+class Drawing {
+ public:
+  explicit Drawing(const Context& ctx) : ctx_(ctx) {}
+
+  // 8-bit text drawn at (x, y) in the font of `charset`.
+  void text_8bit(std::int64_t y, std::int64_t x, std::string_view bytes, unsigned charset);
+  // UTF-16LE text drawn at (x, y).
+  void text_utf16(std::int64_t y, std::int64_t x, std::string_view bytes);
+  // Text the file carries but does not draw (a font's name, a description, a comment): a line of
+  // its own, 8-bit bytes read as a guess and as `charset`'s code page.
+  void carried_8bit(std::string_view bytes, unsigned charset = 1);
+  void carried_utf16(std::string_view bytes);
+  // A bitmap the file paints: a picture for OCR when it can show a digit, else passed; a "limit"
+  // error (pixels) is the caller's to return.
+  Result<void> picture(Result<DibPicture> decoded, const std::string& which);
+  // A file carried inside (an enhanced metafile in a WMF's comments, a picture in an EMF+ object),
+  // read by extract_texts as the file it is.
+  void embed(std::string name, std::string bytes);
+  void unread(std::string name, std::string why);
+  // Data of no known structure (escape and comment data): read as text up to 4 KiB, else unread.
+  void opaque(std::string_view data, const std::string& which, const char* what);
+
+  // The text — every run on a line of its own, then each baseline's runs joined left to right
+  // when it has more than one (a viewer shows "1234" "5678" "9018" drawn side by side as one
+  // number) — and what was collected.
+  ReadContent finish();
+
+ private:
+  struct Run {
+    std::int64_t y = 0, x = 0;
+    std::string joined;  // one reading, for joining along a baseline
+  };
+  const Context& ctx_;
+  ReadContent out_;
+  std::string text_;
+  std::vector<Run> runs_;
+  std::size_t pictures_ = 0;
+};
+
+}  // namespace sanso::cdr::internal::metafile

@@ -1,0 +1,422 @@
+// An enhanced metafile ([MS-EMF], with the EMF+ records of [MS-EMFPLUS] its comments carry) read
+// record by record for what it shows: text and bitmaps. Word, Excel and PowerPoint keep pasted
+// charts, tables pasted as pictures and clip art as EMF; a label in one leaves with the document.
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "cdr/internal/metafile.h"
+#include "cdr/metafile/drawing.h"
+
+namespace sanso::cdr::internal {
+namespace {
+
+using metafile::u16;
+using metafile::u32;
+std::int32_t s32(std::string_view b, std::size_t at) { return static_cast<std::int32_t>(u32(b, at)); }
+float f32(std::string_view b, std::size_t at) {
+  const std::uint32_t bits = u32(b, at);
+  float f = 0;
+  static_assert(sizeof f == sizeof bits);
+  __builtin_memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+// A float coordinate as a baseline's key: the sender's bits, NaN or past any page included.
+std::int64_t coordinate(float f) { return f == f && f > -1e15F && f < 1e15F ? static_cast<std::int64_t>(f) : 0; }
+
+constexpr std::uint32_t kEmfSignature = 0x464D4520u;  // " EMF"
+
+// [MS-EMF] 2.1.1 RecordType: the ones read here.
+enum : std::uint32_t {
+  kHeader = 1,
+  kEof = 14,
+  kSelectObject = 37,
+  kDeleteObject = 40,
+  kComment = 70,
+  kBitBlt = 76,
+  kStretchBlt = 77,
+  kMaskBlt = 78,
+  kPlgBlt = 79,
+  kSetDiBitsToDevice = 80,
+  kStretchDiBits = 81,
+  kExtCreateFontIndirectW = 82,
+  kExtTextOutA = 83,
+  kExtTextOutW = 84,
+  kCreateMonoBrush = 93,
+  kCreateDibPatternBrushPt = 94,
+  kExtCreatePen = 95,
+  kPolyTextOutA = 96,
+  kPolyTextOutW = 97,
+  kCreateColorSpace = 99,
+  kGlsRecord = 102,
+  kGlsBoundedRecord = 103,
+  kDrawEscape = 105,
+  kExtEscape = 106,
+  kSmallTextOut = 108,
+  kNamedEscape = 110,
+  kSetIcmProfileA = 112,
+  kSetIcmProfileW = 113,
+  kAlphaBlend = 114,
+  kTransparentBlt = 116,
+  kColorMatchToTargetW = 121,
+  kCreateColorSpaceW = 122,
+};
+// Types [MS-EMF] reserves: nothing says what they hold.
+constexpr std::uint32_t kReserved[] = {69, 107, 117};
+constexpr std::uint32_t kLastType = 122;
+
+// ExtTextOut options ([MS-EMF] 2.1.11).
+constexpr std::uint32_t kEtoGlyphIndex = 0x0010, kEtoNoRect = 0x0100, kEtoSmallChars = 0x0200;
+
+// Comment identifiers ([MS-EMF] 2.3.3).
+constexpr std::uint32_t kCommentEmfPlus = 0x2B464D45u;  // "EMF+"
+constexpr std::uint32_t kCommentPublic = 0x43494447u;   // "GDIC"
+constexpr std::uint32_t kCommentSpool = 0x00000000u;    // EMR_COMMENT_EMFSPOOL ("SPLF" follows)
+
+class EmfReader {
+ public:
+  EmfReader(std::string_view bytes, const Context& ctx) : b_(bytes), ctx_(ctx), drawing_(ctx) {}
+
+  Result<ReadContent> read() {
+    if (!is_emf(b_)) return malformed("header is not an EMF header record");
+    const std::uint32_t header_size = u32(b_, 4);
+    if (header_size < 88 || header_size > b_.size() || header_size % 4 != 0) return malformed("header record has a size of " + std::to_string(header_size));
+    const std::string_view header = b_.substr(0, header_size);
+    // Its description: the application and the picture's title, UTF-16.
+    const std::uint64_t chars = u32(header, 60), offset = u32(header, 64);
+    if (chars > 0) {
+      if (offset > header.size() || chars * 2 > header.size() - offset) return malformed("description lies outside its header");
+      drawing_.carried_utf16(header.substr(offset, chars * 2));
+    }
+    std::size_t at = header_size;
+    for (std::size_t n = 2;; ++n) {
+      if (at + 8 > b_.size()) return malformed("ends without its end record (EMR_EOF)");
+      const std::uint32_t type = u32(b_, at), size = u32(b_, at + 4);
+      if (size < 8 || size % 4 != 0 || size > b_.size() - at) return malformed("record " + std::to_string(n) + " claims " + std::to_string(size) + " bytes");
+      const std::string_view rec = b_.substr(at, size);
+      at += size;
+      if (type == kEof) break;
+      SANSO_TRY(record(type, rec, "record " + std::to_string(n)));
+    }
+    if (b_.find_first_not_of('\0', at) != std::string_view::npos) {
+      drawing_.unread("trailing-data", "unsupported: " + std::to_string(b_.size() - at) + " bytes after the metafile's end record are not read");
+    }
+    for (const auto& [id, object] : pending_) drawing_.unread("emf+ object " + std::to_string(id), "malformed: an EMF+ object continued in records that never end it");
+    return drawing_.finish();
+  }
+
+ private:
+  Error malformed(const std::string& why) const { return blocked("malformed", "", "the EMF's " + why); }
+
+  Result<void> need(std::string_view rec, std::size_t bytes, const std::string& which) const {
+    if (rec.size() < bytes) return malformed(which + " is cut short");
+    return ok();
+  }
+
+  Result<void> record(std::uint32_t type, std::string_view rec, const std::string& which) {
+    switch (type) {
+      case kExtTextOutA:
+      case kExtTextOutW:
+        SANSO_TRY(need(rec, 76, which));
+        return text(rec, 36, type == kExtTextOutW, which);
+      case kPolyTextOutA:
+      case kPolyTextOutW: {
+        SANSO_TRY(need(rec, 40, which));
+        const std::uint64_t count = u32(rec, 36);
+        if (count > (rec.size() - 40) / 40) return malformed(which + " lists more strings than it holds");
+        for (std::uint64_t i = 0; i < count; ++i) SANSO_TRY(text(rec, 40 + 40 * i, type == kPolyTextOutW, which));
+        return ok();
+      }
+      case kSmallTextOut: {
+        SANSO_TRY(need(rec, 36, which));
+        const std::uint32_t options = u32(rec, 20);
+        const bool wide = (options & kEtoSmallChars) == 0;
+        const std::uint64_t from = 36 + ((options & kEtoNoRect) != 0 ? 0 : 16), bytes = std::uint64_t{u32(rec, 16)} * (wide ? 2 : 1);
+        if (from > rec.size() || bytes > rec.size() - from) return malformed(which + "'s text lies outside it");
+        if ((options & kEtoGlyphIndex) != 0) return glyph_indices(which);
+        if (wide) drawing_.text_utf16(s32(rec, 12), s32(rec, 8), rec.substr(from, bytes));
+        else drawing_.text_8bit(s32(rec, 12), s32(rec, 8), rec.substr(from, bytes), charset_);
+        return ok();
+      }
+      case kExtCreateFontIndirectW: {
+        SANSO_TRY(need(rec, 12 + 92, which));
+        fonts_[u32(rec, 8)] = static_cast<unsigned char>(rec[12 + 23]);
+        // The face name, and a LogFontEx's full name, style and script after it: UTF-16 names.
+        drawing_.carried_utf16(rec.substr(12 + 28));
+        return ok();
+      }
+      case kSelectObject: {
+        SANSO_TRY(need(rec, 12, which));
+        const std::uint32_t handle = u32(rec, 8);
+        if ((handle & 0x80000000u) != 0) charset_ = 1;  // a stock font: the system's default
+        else if (const auto it = fonts_.find(handle); it != fonts_.end()) charset_ = it->second;
+        return ok();
+      }
+      case kDeleteObject:
+        SANSO_TRY(need(rec, 12, which));
+        fonts_.erase(u32(rec, 8));
+        return ok();
+      case kBitBlt:
+      case kStretchBlt:
+      case kAlphaBlend:
+      case kTransparentBlt:
+        return bitmap(rec, 84, which);
+      case kMaskBlt:
+        SANSO_TRY(bitmap(rec, 84, which));
+        return bitmap(rec, 112, which + " mask");
+      case kPlgBlt:
+        SANSO_TRY(bitmap(rec, 96, which));
+        return bitmap(rec, 124, which + " mask");
+      case kSetDiBitsToDevice:
+      case kStretchDiBits:
+        return bitmap(rec, 48, which);
+      case kCreateMonoBrush:
+      case kCreateDibPatternBrushPt:
+        return bitmap(rec, 16, which);
+      case kExtCreatePen:
+        return bitmap(rec, 12, which);
+      case kComment: {
+        SANSO_TRY(need(rec, 12, which));
+        const std::uint64_t size = u32(rec, 8);
+        if (size > rec.size() - 12) return malformed(which + "'s comment runs past it");
+        return comment(rec.substr(12, size), which);
+      }
+      case kDrawEscape:
+      case kExtEscape: {
+        SANSO_TRY(need(rec, 16, which));
+        drawing_.opaque(rec.substr(16), which, "an escape record's data");
+        return ok();
+      }
+      case kNamedEscape: {
+        SANSO_TRY(need(rec, 20, which));
+        drawing_.opaque(rec.substr(20), which, "an escape record's driver name and data");
+        return ok();
+      }
+      case kCreateColorSpace:
+      case kSetIcmProfileA:
+      case kSetIcmProfileW:
+      case kColorMatchToTargetW:
+      case kCreateColorSpaceW:
+        // A colour profile's file name and, sometimes, the profile itself.
+        drawing_.opaque(rec.substr(8), which, "a colour profile");
+        return ok();
+      case kGlsRecord:
+      case kGlsBoundedRecord:
+        drawing_.unread(which, "unsupported: OpenGL records are not read");
+        return ok();
+      case kHeader:
+        drawing_.unread(which, "unsupported: a second header record is not read");
+        return ok();
+      default:
+        if (type == 0 || type > kLastType || std::find(std::begin(kReserved), std::end(kReserved), type) != std::end(kReserved)) {
+          drawing_.unread(which, "unsupported: a record of a kind [MS-EMF] does not define (" + std::to_string(type) + ") is not read");
+        }
+        // Every other record draws lines, shapes and regions, or sets state: numbers only.
+        return ok();
+    }
+  }
+
+  // An EmrText at `at` of `rec` ([MS-EMF] 2.2.5): its reference point, its characters.
+  Result<void> text(std::string_view rec, std::uint64_t at, bool wide, const std::string& which) {
+    if (at + 40 > rec.size()) return malformed(which + "'s text is cut short");
+    const std::uint64_t chars = u32(rec, at + 8), offset = u32(rec, at + 12), options = u32(rec, at + 16);
+    const std::uint64_t bytes = chars * (wide ? 2 : 1);
+    if (offset > rec.size() || bytes > rec.size() - offset) return malformed(which + "'s text lies outside it");
+    if ((options & kEtoGlyphIndex) != 0 && chars > 0) return glyph_indices(which);
+    if (wide) drawing_.text_utf16(s32(rec, at + 4), s32(rec, at), rec.substr(offset, bytes));
+    else drawing_.text_8bit(s32(rec, at + 4), s32(rec, at), rec.substr(offset, bytes), charset_);
+    return ok();
+  }
+
+  // Text drawn by glyph index is shapes of a font this file does not carry: what it says cannot be
+  // read without the font's own character map.
+  Result<void> glyph_indices(const std::string& which) {
+    drawing_.unread(which, "unsupported: text drawn by glyph index (the font's glyphs, not characters) is not read");
+    return ok();
+  }
+
+  // A DIB whose header and bits a record places at offBmi, cbBmi, offBits, cbBits from `at`.
+  Result<void> bitmap(std::string_view rec, std::uint64_t at, const std::string& which) {
+    SANSO_TRY(need(rec, at + 16, which));
+    const std::uint64_t bmi = u32(rec, at), bmi_size = u32(rec, at + 4), bits = u32(rec, at + 8), bits_size = u32(rec, at + 12);
+    if (bmi_size == 0) return ok();  // no source bitmap: a pattern or a fill
+    if (bmi > rec.size() || bmi_size > rec.size() - bmi || bits > rec.size() || bits_size > rec.size() - bits) {
+      return malformed(which + "'s bitmap lies outside it");
+    }
+    std::string dib(rec.substr(bmi, bmi_size));
+    dib.append(rec.substr(bits, bits_size));
+    return drawing_.picture(dib_picture(dib, ctx_), which);
+  }
+
+  Result<void> comment(std::string_view data, const std::string& which) {
+    if (data.size() < 4) {
+      drawing_.opaque(data, which, "a comment");
+      return ok();
+    }
+    const std::uint32_t id = u32(data, 0);
+    if (id == kCommentEmfPlus) return emf_plus(data.substr(4), which);
+    if (id == kCommentSpool) {
+      drawing_.unread(which, "unsupported: a print spool comment is not read");
+      return ok();
+    }
+    if (id != kCommentPublic || data.size() < 8) {
+      drawing_.opaque(data, which, "a private comment");
+      return ok();
+    }
+    switch (u32(data, 4)) {
+      case 0x80000001u: {  // EMR_COMMENT_WINDOWS_METAFILE: a WMF carried whole
+        if (data.size() < 24 || u32(data, 20) > data.size() - 24) return malformed(which + "'s Windows metafile is cut short");
+        drawing_.embed("embedded-" + std::to_string(++embedded_) + ".wmf", std::string(data.substr(24, u32(data, 20))));
+        return ok();
+      }
+      case 0x00000002u: {  // EMR_COMMENT_BEGINGROUP: a group's description
+        if (data.size() < 28 || std::uint64_t{u32(data, 24)} * 2 > data.size() - 28) return malformed(which + "'s group description is cut short");
+        drawing_.carried_utf16(data.substr(28, std::uint64_t{u32(data, 24)} * 2));
+        return ok();
+      }
+      case 0x00000003u:  // EMR_COMMENT_ENDGROUP
+        return ok();
+      case 0x40000004u: {  // EMR_COMMENT_MULTIFORMATS: the picture in other formats (EPS, EMF)
+        if (data.size() < 28) return malformed(which + "'s formats are cut short");
+        const std::uint64_t count = u32(data, 24);
+        if (count > (data.size() - 28) / 16) return malformed(which + " lists more formats than it holds");
+        for (std::uint64_t i = 0; i < count; ++i) {
+          const std::uint64_t size = u32(data, 28 + 16 * i + 8), offset = u32(data, 28 + 16 * i + 12);
+          if (offset > data.size() || size > data.size() - offset) return malformed(which + "'s format lies outside it");
+          const bool emf = u32(data, 28 + 16 * i) == kEmfSignature;
+          drawing_.embed("format-" + std::to_string(i + 1) + (emf ? ".emf" : ".eps"), std::string(data.substr(offset, size)));
+        }
+        return ok();
+      }
+      default:
+        drawing_.opaque(data.substr(8), which, "a public comment");
+        return ok();
+    }
+  }
+
+  // EMF+ records ([MS-EMFPLUS] 2.3): Type, Flags, Size, DataSize, data.
+  Result<void> emf_plus(std::string_view records, const std::string& which) {
+    for (std::size_t at = 0; at < records.size();) {
+      if (records.size() - at < 12) return malformed(which + "'s EMF+ record is cut short");
+      const std::uint32_t type = u16(records, at), flags = u16(records, at + 2), size = u32(records, at + 4), data_size = u32(records, at + 8);
+      if (size < 12 || size > records.size() - at || data_size > size - 12) return malformed(which + "'s EMF+ record claims " + std::to_string(size) + " bytes");
+      const std::string_view data = records.substr(at + 12, data_size);
+      at += size;
+      SANSO_TRY(emf_plus_record(type, flags, data, which));
+    }
+    return ok();
+  }
+
+  Result<void> emf_plus_record(std::uint32_t type, std::uint32_t flags, std::string_view data, const std::string& which) {
+    switch (type) {
+      case 0x4003:  // EmfPlusComment: private data
+        drawing_.opaque(data, which, "an EMF+ comment");
+        return ok();
+      case 0x4008: {  // EmfPlusObject, maybe continued over several records
+        const std::uint32_t id = flags & 0xFF, kind = (flags >> 8) & 0x7F;
+        if ((flags & 0x8000u) != 0) {
+          if (data.size() < 4) return malformed(which + "'s continued EMF+ object is cut short");
+          std::string& pending = pending_[id];
+          pending.append(data.substr(4));
+          SANSO_TRY(ctx_.charge(data.size(), "emf+ object"));
+          return ok();
+        }
+        if (const auto it = pending_.find(id); it != pending_.end()) {
+          std::string whole = std::move(it->second);
+          pending_.erase(it);
+          whole.append(data);
+          return object(kind, whole, which);
+        }
+        return object(kind, data, which);
+      }
+      case 0x401C: {  // EmfPlusDrawString: its layout rectangle and its UTF-16 text
+        if (data.size() < 28 || std::uint64_t{u32(data, 8)} * 2 > data.size() - 28) return malformed(which + "'s EMF+ string is cut short");
+        drawing_.text_utf16(coordinate(f32(data, 16)), coordinate(f32(data, 12)), data.substr(28, std::uint64_t{u32(data, 8)} * 2));
+        return ok();
+      }
+      case 0x4036: {  // EmfPlusDrawDriverString: characters when looked up in the font's map, else glyph indices
+        if (data.size() < 16 || std::uint64_t{u32(data, 12)} * 2 > data.size() - 16) return malformed(which + "'s EMF+ driver string is cut short");
+        if ((u32(data, 4) & 0x1u) == 0) return glyph_indices(which);
+        drawing_.text_utf16(0, 0, data.substr(16, std::uint64_t{u32(data, 12)} * 2));
+        return ok();
+      }
+      default:
+        if (type < 0x4001 || type > 0x403A) {
+          drawing_.unread(which, "unsupported: an EMF+ record of a kind [MS-EMFPLUS] does not define (" + std::to_string(type) + ") is not read");
+        }
+        // Header, end, drawing and state records: numbers only.
+        return ok();
+    }
+  }
+
+  // An EMF+ object ([MS-EMFPLUS] 2.2.1): images and fonts carry what a viewer shows; brushes may
+  // carry an image (a texture); pens, paths, regions, formats and attributes are numbers.
+  Result<void> object(std::uint32_t kind, std::string_view d, const std::string& which) {
+    switch (kind) {
+      case 1:  // Brush: a texture brush's image
+        if (d.size() >= 8 && u32(d, 4) == 2) {
+          if (d.size() < 16) return malformed(which + "'s texture brush is cut short");
+          return image(d.substr(16 + ((u32(d, 8) & 0x02u) != 0 ? 24 : 0)), which);
+        }
+        return ok();
+      case 5:
+        return image(d, which);
+      case 6:  // Font: its family name
+        if (d.size() < 24 || std::uint64_t{u32(d, 20)} * 2 > d.size() - 24) return malformed(which + "'s EMF+ font is cut short");
+        drawing_.carried_utf16(d.substr(24, std::uint64_t{u32(d, 20)} * 2));
+        return ok();
+      case 2:
+      case 3:
+      case 4:
+      case 7:
+      case 8:
+      case 9:
+        return ok();
+      default:
+        drawing_.unread(which, "unsupported: an EMF+ object of a kind [MS-EMFPLUS] does not define (" + std::to_string(kind) + ") is not read");
+        return ok();
+    }
+  }
+
+  // An EmfPlusImage: a bitmap (compressed: a whole PNG, JPEG, GIF… file, read as the file it is;
+  // raw pixels: not decoded here) or a metafile carried whole.
+  Result<void> image(std::string_view d, const std::string& which) {
+    if (d.size() < 8) return malformed(which + "'s EMF+ image is cut short");
+    const std::uint32_t type = u32(d, 4);
+    if (type == 1) {
+      if (d.size() < 28) return malformed(which + "'s EMF+ bitmap is cut short");
+      if (u32(d, 24) == 1) {
+        drawing_.embed("image-" + std::to_string(++embedded_), std::string(d.substr(28)));
+      } else {
+        drawing_.unread(which + "/picture", "unsupported: an EMF+ bitmap of raw pixels is not decoded");
+      }
+      return ok();
+    }
+    if (type == 2) {
+      if (d.size() < 16 || u32(d, 12) > d.size() - 16) return malformed(which + "'s EMF+ metafile is cut short");
+      const std::uint32_t format = u32(d, 8);
+      drawing_.embed("embedded-" + std::to_string(++embedded_) + (format <= 2 ? ".wmf" : ".emf"), std::string(d.substr(16, u32(d, 12))));
+      return ok();
+    }
+    drawing_.unread(which + "/picture", "unsupported: an EMF+ image of a kind [MS-EMFPLUS] does not define is not read");
+    return ok();
+  }
+
+  std::string_view b_;
+  const Context& ctx_;
+  metafile::Drawing drawing_;
+  std::map<std::uint32_t, unsigned> fonts_;  // a font object's handle → its charset
+  unsigned charset_ = 1;                     // DEFAULT_CHARSET until a font is selected
+  std::map<std::uint32_t, std::string> pending_;  // EMF+ objects continued over records, by id
+  std::size_t embedded_ = 0;
+};
+
+}  // namespace
+
+bool is_emf(std::string_view b) { return b.size() >= 88 && u32(b, 0) == kHeader && u32(b, 40) == kEmfSignature; }
+
+Result<ReadContent> emf_content(std::string_view bytes, const Context& ctx) { return EmfReader(bytes, ctx).read(); }
+
+}  // namespace sanso::cdr::internal
