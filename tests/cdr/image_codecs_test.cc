@@ -9,6 +9,7 @@
 #include <webp/demux.h>
 #include <webp/encode.h>
 #include <webp/mux.h>
+#include <zlib.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -610,6 +611,62 @@ TEST(CdrImageCodecs, AJpegIsTurnedAsItsExifOrientationSaysBeforeTheBlockIsDroppe
     ASSERT_EQ(r.verdict, Verdict::sanitized) << r.message;
     EXPECT_EQ(corners(r.output)[0], 16);
   }
+}
+
+// #16 (codec losses): a PNG's eXIf chunk and a WebP's EXIF chunk say how viewers turn the picture,
+// as a JPEG's does; the rebuild drops them and turns the pixels itself. An eXIf after the image data
+// is ignored, as viewers ignore it. A WebP that carries EXIF without the flag that announces it is
+// still seen to carry metadata.
+TEST(CdrImageCodecs, PngAndWebPAreTurnedAsTheirExifSaysBeforeItIsDropped) {
+  auto be32 = [](std::uint32_t v) { return std::string{char(v >> 24), char((v >> 16) & 0xFF), char((v >> 8) & 0xFF), char(v & 0xFF)}; };
+  auto chunk = [&](const std::string& type, const std::string& data) {
+    const std::string body = type + data;
+    return be32(static_cast<std::uint32_t>(data.size())) + body + be32(static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
+  };
+  // 4 × 2, the left half red and the right half blue.
+  std::string raw;
+  for (int y = 0; y < 2; ++y) {
+    raw += '\0';
+    for (int x = 0; x < 4; ++x) raw += x < 2 ? std::string("\xFA\x00\x00", 3) : std::string("\x00\x00\xFA", 3);
+  }
+  uLongf packed_size = compressBound(static_cast<uLong>(raw.size()));
+  std::string packed(packed_size, '\0');
+  ASSERT_EQ(compress(reinterpret_cast<Bytef*>(packed.data()), &packed_size, reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size())), Z_OK);
+  packed.resize(packed_size);
+  const std::string tiff = exif_orientation_block("MM", 6).substr(6);
+  const std::string ihdr = chunk("IHDR", be32(4) + be32(2) + std::string("\x08\x02\x00\x00\x00", 5));
+  const std::string before = std::string("\x89PNG\r\n\x1A\n", 8) + ihdr + chunk("eXIf", tiff) + chunk("IDAT", packed) + chunk("IEND", "");
+  const std::string after = std::string("\x89PNG\r\n\x1A\n", 8) + ihdr + chunk("IDAT", packed) + chunk("eXIf", tiff) + chunk("IEND", "");
+  auto shown = [](const std::string& png) {
+    internal::image::Observed seen;
+    auto picture = internal::image::decode_png(png, 1'000'000, seen);
+    return picture ? std::vector<int>{static_cast<int>(picture->width), static_cast<int>(picture->height), picture->pixels[0]} : std::vector<int>{};
+  };
+  CdrResult turned = run(before, "phone.png");
+  ASSERT_EQ(turned.verdict, Verdict::sanitized) << turned.reason << ": " << turned.message;
+  EXPECT_TRUE(kinds(turned).count("image_metadata"));
+  EXPECT_EQ(turned.output.find("eXIf"), std::string::npos);
+  EXPECT_EQ(shown(turned.output), (std::vector<int>{2, 4, 250})) << "a quarter turn clockwise: the red half on top";
+  CdrResult late = run(after, "late.png");
+  ASSERT_EQ(late.verdict, Verdict::sanitized) << late.message;
+  EXPECT_EQ(shown(late.output), (std::vector<int>{4, 2, 250})) << "an eXIf after the image data turns nothing";
+
+  const std::string webp = lossless_webp(8, 6, exif_orientation_block("II", 6));
+  CdrResult w = run(webp, "phone.webp");
+  ASSERT_EQ(w.verdict, Verdict::sanitized) << w.message;
+  int width = 0, height = 0;
+  ASSERT_TRUE(WebPGetInfo(reinterpret_cast<const std::uint8_t*>(w.output.data()), w.output.size(), &width, &height));
+  EXPECT_EQ(width, 6);
+  EXPECT_EQ(height, 8);
+  // EXIF without the VP8X flag: the flag byte cleared by hand.
+  std::string unflagged = lossless_webp(8, 6, std::string("Exif\0\0note 123456789018", 23));
+  const std::size_t vp8x = unflagged.find("VP8X");
+  ASSERT_NE(vp8x, std::string::npos);
+  unflagged[vp8x + 8] = static_cast<char>(unflagged[vp8x + 8] & ~0x08);
+  CdrResult hidden = run(unflagged, "hidden.webp");
+  ASSERT_EQ(hidden.verdict, Verdict::sanitized) << hidden.message;
+  EXPECT_TRUE(kinds(hidden).count("image_metadata"));
+  EXPECT_EQ(hidden.output.find("123456789018"), std::string::npos);
 }
 
 TEST(CdrImageCodecs, EachOfTheEightOrientationsTurnsAndMirrorsAsTiffDefinesIt) {

@@ -70,6 +70,8 @@ bool convert_to_srgb(Picture& picture, std::string_view profile) {
 }
 
 int exif_orientation(std::string_view tiff) {
+  // A writer may put JPEG's APP1 preamble in front of the TIFF header (seen in PNG eXIf and WebP EXIF).
+  if (tiff.starts_with(std::string_view("Exif\0\0", 6))) tiff.remove_prefix(6);
   if (tiff.size() < 8) return 1;
   const bool little = tiff.compare(0, 2, "II") == 0;
   if (!little && tiff.compare(0, 2, "MM") != 0) return 1;

@@ -48,7 +48,7 @@ void write_bytes(png_structp png, png_bytep data, png_size_t length) {
 void flush(png_structp) {}
 
 // The decode proper, apart so that nothing with a destructor lives between setjmp and longjmp.
-bool decode(Io& io, std::uint64_t max_pixels, bool keep_16, Picture& picture, std::string& profile, bool& metadata, bool& too_large) {
+bool decode(Io& io, std::uint64_t max_pixels, bool keep_16, Picture& picture, std::string& profile, bool& metadata, bool& too_large, int& orientation) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &io, &on_error, &on_warning);
   if (png == nullptr) return false;
   png_infop info = png_create_info_struct(png);
@@ -105,6 +105,15 @@ bool decode(Io& io, std::uint64_t max_pixels, bool keep_16, Picture& picture, st
       metadata = true;
     }
   }
+  // An eXIf chunk before the image data is the one viewers follow for the orientation (browsers
+  // turn a phone's PNG as they turn its JPEG); one after it is ignored, as the specification says.
+  const int chunks = png_get_unknown_chunks(png, info, &unknown);
+  for (int k = 0; k < chunks; ++k) {
+    if (std::memcmp(unknown[k].name, "eXIf", 4) == 0 && (unknown[k].location & PNG_AFTER_IDAT) == 0) {
+      orientation = exif_orientation(std::string_view(reinterpret_cast<const char*>(unknown[k].data), unknown[k].size));
+      break;
+    }
+  }
   png_destroy_read_struct(&png, &info, &end);
   return true;
 }
@@ -143,13 +152,16 @@ Result<Picture> decode_png(std::string_view bytes, std::uint64_t max_pixels, Obs
   Picture picture;
   std::string profile;
   bool too_large = false;
-  if (!decode(io, max_pixels, keep_16, picture, profile, seen.metadata, too_large)) {
+  int orientation = 1;
+  if (!decode(io, max_pixels, keep_16, picture, profile, seen.metadata, too_large, orientation)) {
     if (too_large) {
       return too_many_pixels(picture.width, picture.height, max_pixels);
     }
     return malformed_error("the image cannot be decoded: " + (io.error.empty() ? std::string("libpng refused it") : io.error));
   }
   if (!profile.empty()) seen.colour = convert_to_srgb(picture, profile) ? Observed::Colour::kConverted : Observed::Colour::kProfileRemoved;
+  // The eXIf chunk goes with the other metadata; its orientation is applied to the pixels instead.
+  apply_orientation(picture, orientation);
   return picture;
 }
 

@@ -90,6 +90,21 @@ Result<std::string> rebuild_webp(std::string_view bytes, std::uint64_t max_pixel
   if (!demux) return malformed_error("the image cannot be decoded: not a complete WebP file");
   const std::uint32_t flags = WebPDemuxGetI(demux.get(), WEBP_FF_FORMAT_FLAGS);
   if ((flags & (EXIF_FLAG | XMP_FLAG)) != 0) seen.metadata = true;
+  // The chunks themselves, whatever the flags say (libwebp's demuxer indexes EXIF and XMP only when
+  // the VP8X flags announce them): any chunk that is not picture data is metadata, and the first
+  // EXIF's orientation is how viewers turn the picture.
+  int orientation = 0;  // 0 until the first EXIF chunk is read
+  for (std::size_t at = 12; bytes.size() >= 12 && at + 8 <= bytes.size();) {
+    const std::string_view fourcc = bytes.substr(at, 4);
+    const std::uint64_t size = static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + 4])) | static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + 5])) << 8 |
+                               static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + 6])) << 16 | static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + 7])) << 24;
+    if (size > bytes.size() - at - 8) break;
+    if (fourcc != "VP8 " && fourcc != "VP8L" && fourcc != "VP8X" && fourcc != "ALPH" && fourcc != "ANIM" && fourcc != "ANMF" && fourcc != "ICCP") {
+      if (fourcc == "EXIF" && orientation == 0) orientation = exif_orientation(bytes.substr(at + 8, size));
+      seen.metadata = true;
+    }
+    at += 8 + size + (size & 1);
+  }
   // The RIFF header states the file's size: what follows it is not part of the picture.
   if (bytes.size() >= 8) {
     const std::uint64_t riff = 8 + (static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[4])) | (static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[5])) << 8) |
@@ -135,6 +150,8 @@ Result<std::string> rebuild_webp(std::string_view bytes, std::uint64_t max_pixel
                                                    : WebPDecodeRGBInto(data.bytes, data.size, picture.pixels.data(), picture.pixels.size(), static_cast<int>(stride));
   if (decoded == nullptr) return malformed_error("the image cannot be decoded: the WebP data is broken");
   if (!profile.empty()) seen.colour = convert_to_srgb(picture, profile) ? Observed::Colour::kConverted : Observed::Colour::kProfileRemoved;
+  // The EXIF chunk goes; its orientation is applied to the pixels, as viewers show them.
+  apply_orientation(picture, orientation);
   std::uint8_t* out = nullptr;
   const int w = static_cast<int>(picture.width), h = static_cast<int>(picture.height), s = w * picture.channels;
   const bool lossless = features.format == 2;
