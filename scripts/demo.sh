@@ -170,6 +170,10 @@ echo "  a scanned copy of a 個人番号 card is a picture: OCR (Tesseract, in t
 cp "examples/minamata/outgoing/個人番号カード写し.png" "$out/transfer-out/scan.png"
 "$sanso" transfer send "$out/transfer-out/scan.png" --to vendor@example.com --reason "本人確認書類の送付" --as sato "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
 "$sanso" transfer list --as sato "${cfg[@]}" | grep -F 'scan.png' | sed 's/^/    /' || true
+echo "  a Word report whose table was pasted from Excel as a picture (an EMF: the text it draws, not pixels) is read too:"
+cp "examples/minamata/outgoing/月次報告_図表.docx" "$out/transfer-out/月次報告_図表.docx"
+"$sanso" transfer send "$out/transfer-out/月次報告_図表.docx" --to vendor@example.com --reason "委託先への月次報告（図表）" --as sato "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
+"$sanso" transfer list --as sato "${cfg[@]}" | grep -F '月次報告_図表.docx' | sed 's/^/    /' || true
 
 step "8c. パスワード付きファイル（PPAP）の解除 / PPAP: an encrypted zip unlocked by its sender"
 echo "  yamada sends a password-protected zip (the PPAP habit): the engine cannot look inside, so it is blocked as encrypted:"
