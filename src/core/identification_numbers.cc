@@ -52,6 +52,24 @@ int digit_at(std::string_view t, std::size_t i, std::size_t& len) {
       return d - 0x90;
     }
   }
+  // Kanji numerals written digit by digit, as vertical text (縦書き) and hand-copied forms write a
+  // number: 〇一二三四五六七八九, and 零 for 0. Positional only — 十, 百 and 千 make an amount, not a
+  // number's digits.
+  if (i + 2 < t.size()) {
+    static constexpr std::string_view kKanji[] = {"\xE3\x80\x87", "\xE4\xB8\x80", "\xE4\xBA\x8C", "\xE4\xB8\x89", "\xE5\x9B\x9B",
+                                                  "\xE4\xBA\x94", "\xE5\x85\xAD", "\xE4\xB8\x83", "\xE5\x85\xAB", "\xE4\xB9\x9D"};
+    const std::string_view here = t.substr(i, 3);
+    for (int d = 0; d < 10; ++d) {
+      if (here == kKanji[d]) {
+        len = 3;
+        return d;
+      }
+    }
+    if (here == "\xE9\x9B\xB6") {  // 零
+      len = 3;
+      return 0;
+    }
+  }
   len = 0;
   return -1;
 }

@@ -22,19 +22,19 @@ struct Span {
   std::string digits;      // its 12 or 13 digits, ASCII
 };
 
-// Every valid number in UTF-8 text, in order of its offset: contiguous digits (ASCII or full-width
-// ０–９), or groups split by separators — spaces and hyphens in any grouping, '_', '.', '/', ',',
+// Every valid number in UTF-8 text, in order of its offset: contiguous digits (ASCII, full-width
+// ０–９, or kanji numerals written digit by digit: 〇一二三四五六七八九, 零), or groups split by separators — spaces and hyphens in any grouping, '_', '.', '/', ',',
 // '・' and the Japanese dashes in the 4-4-4 / 1-4-4-4 shapes only, the same each time (dates,
 // addresses and amounts are not of that shape) — not part of a longer run of digits; invisible characters between the
 // digits are passed over. Numbers may overlap: in "2018.1234.5678.9018" both 201812345678 and
-// 123456789018 are valid, and both are found. Not read: kanji numerals (一二三…), a number split
-// across lines.
+// 123456789018 are valid, and both are found. Not read: a number written with 十, 百, 千 (an
+// amount's form), a number split across lines.
 std::vector<Span> find(std::string_view text);
 
 // The ASCII digits of text[offset, offset + length) (full-width ones as ASCII), separators left out.
 std::string digits_in(std::string_view text, std::size_t offset, std::size_t length);
 
-// The digit at text[i] (ASCII or full-width) and its length in bytes; -1 (length 0) when none.
+// The digit at text[i] (ASCII, full-width or a kanji numeral) and its length in bytes; -1 (length 0) when none.
 int digit_at(std::string_view text, std::size_t i, std::size_t& length);
 
 // The length in bytes of an invisible character at text[i] that a reader does not see between two

@@ -32,6 +32,23 @@ TEST(Identifiers, FoundInTextInEveryUsualSpellingAndMasked) {
   EXPECT_TRUE(find_identification_numbers("").empty());
 }
 
+// Kanji numerals written digit by digit (vertical text, a hand-copied form) are a number as the
+// digits are, and masked alike; an amount written with 十/百/千, a year in kanji and words that begin
+// with a numeral (一覧, 一人) are none.
+TEST(Identifiers, KanjiNumeralsWrittenDigitByDigitAreRead) {
+  for (const char* written : {"個人番号 一二三四五六七八九〇一八", "一二三四 五六七八 九〇一八", "一二三四－五六七八－九〇一八", "一二三四五六七八九零一八"}) {
+    const auto found = find_identification_numbers(written);
+    ASSERT_EQ(found.size(), 1u) << written;
+    EXPECT_EQ(found[0].masked, "********9018") << written;
+  }
+  EXPECT_EQ(find_identification_numbers("法人番号 七〇〇〇〇一二〇五〇〇〇二").size(), 1u);
+  for (const char* ordinary : {"金一億二千三百四十五万円", "二〇二六年一二月七日", "一覧の一人目", "一二三四五六七八九〇一七"}) {
+    EXPECT_TRUE(find_identification_numbers(ordinary).empty()) << ordinary;
+  }
+  const std::string masked = mask_identification_numbers("番号 一二三四五六七八九〇一八 です");
+  EXPECT_EQ(masked.find("一二三四五六七八"), std::string::npos) << masked;
+}
+
 // Issue #17 (4): the separators people and tools write between the groups — '_', '.', the
 // full-width and Japanese dashes (－ ー ‐ ―), full-width digits — find the number as a hyphen does;
 // a number written as one inside a longer run of groups is found too. Dates, addresses, phone
