@@ -357,6 +357,7 @@ std::string hex_text(std::string_view b) {
 
 // A GUID as written in braces (its first three fields little-endian), then its bytes' text.
 std::string guid_text(std::string_view g) {
+  if (g.size() != 16) return hex_text(g) + binary_text(g);
   char text[48];
   std::snprintf(text, sizeof text, "{%08X-%04X-%04X-", static_cast<unsigned>(little_endian(g.substr(0, 4))), static_cast<unsigned>(little_endian(g.substr(4, 2))),
                 static_cast<unsigned>(little_endian(g.substr(6, 2))));

@@ -1,7 +1,9 @@
 // Private to src/mail: our own reader of TNEF (Outlook's winmail.dat, [MS-OXTNEF]). It replaced
 // libytnef, which is GPL-2+ and may not be linked into an Apache-2.0 process (issue #16). It runs
-// where the sanitizer runs (in the sandboxed child) and takes the blob apart only: what the parts
-// mean for the message is sanitize.cc's business. Nothing outside src/mail includes this.
+// where the sanitizer runs (in the sandboxed child): it takes the blob apart, and reads a value as
+// text for the outgoing check (a number in decimal, an identifier by its structure) or says why it
+// cannot; what the parts mean for the message is sanitize.cc's business. Nothing outside src/mail
+// includes this.
 #pragma once
 
 #include <cstddef>
