@@ -105,10 +105,11 @@ std::string message_id_text(std::string_view raw);
 // a keyword, the sender's or a recipient's name and address, a conversation topic, an entry id, a
 // named property any add-in wrote — text that leaves with the blob. A value that cannot be read so
 // is named in `unread` — but a named property's (an add-in's file kept in a property) goes to
-// `files`, read by what it is as any file is. Stops once `budget` is spent.
+// `files`, read by what it is as any file is. An 8-bit string is read by `charsets` too (the code
+// pages the blob declares). Stops, `over` saying why, once the blob's limits are reached.
 std::string tnef_strings(const std::vector<TnefProperty>& properties, const std::unordered_set<const TnefProperty*>& read,
                          std::vector<std::pair<std::string, std::string>>& unread, std::vector<std::pair<std::string, std::string_view>>& files, std::size_t made,
-                         std::string& over) {
+                         const std::vector<std::string>& charsets, std::string& over) {
   std::string out;
   for (const TnefProperty& p : properties) {
     // Stopped early: the blob is unreadable then (read_tnef), and a million properties' text is never made.
@@ -124,6 +125,7 @@ std::string tnef_strings(const std::vector<TnefProperty>& properties, const std:
         if (p.type == kPtString8 || p.type == kPtUnicode) {
           std::string text = as_lines(tnef_string(value, p.type));
           if (!text.empty()) out += text + "\n";
+          if (p.type == kPtString8) out += tnef_other_readings(value, charsets);
           continue;
         }
         if (p.type == kPtObject) {
@@ -177,6 +179,7 @@ TnefContent read_tnef_at(std::string_view bytes, bool keep_bytes, int depth, std
   }
   const TnefBlob& tnef = *parsed;
   out.readable = true;
+  const std::vector<std::string> charsets = tnef_declared_charsets(tnef);
   // Properties read on their own, not as "every other string": a set, since a hostile blob may
   // hold a million objects, each looked up for every property.
   std::unordered_set<const TnefProperty*> read;
@@ -228,12 +231,14 @@ TnefContent read_tnef_at(std::string_view bytes, bool keep_bytes, int depth, std
       for (const TnefProperty* p : find_tnef_properties(a.properties, type, kPrAttachLongFilename)) {
         if (!name.empty() || p->values[0].empty()) continue;
         name = tnef_string(p->values[0], type);
+        if (type == kPtString8) strings += tnef_other_readings(p->values[0], charsets);
         read.insert(p);
       }
     }
     for (const std::string_view title : a.titles) {
       if (name.empty()) name = tnef_string(title, kPtString8);
       else strings += as_lines(tnef_string(title, kPtString8)) + "\n";
+      strings += tnef_other_readings(title, charsets);
     }
     const std::string shown = name.empty() ? "(" + std::to_string(n) + ")" : name;
     bool has_file = false;
@@ -258,7 +263,7 @@ TnefContent read_tnef_at(std::string_view bytes, bool keep_bytes, int depth, std
     // reads: text or a picture drawn in it cannot be checked.
     for (const TnefAttribute& attribute : a.attributes) {
       if (attribute.id == kAttAttachMetaFile) unread.emplace_back(shown + "/アイコン.wmf", "tnef: an attachment's icon (a WMF picture, attAttachMetaFile) is not read");
-      else if (attribute.id == kAttAttachTransportFilename) strings += as_lines(tnef_string(attribute.data, kPtString8)) + "\n";
+      else if (attribute.id == kAttAttachTransportFilename) strings += as_lines(tnef_string(attribute.data, kPtString8)) + "\n" + tnef_other_readings(attribute.data, charsets);
       else {
         TnefValueReading reading = read_tnef_attribute(attribute, "of the attachment");
         strings += reading.text;
@@ -288,9 +293,13 @@ TnefContent read_tnef_at(std::string_view bytes, bool keep_bytes, int depth, std
   // A subject's or a body's NULs: the ones that end it (Outlook writes attSubject and an 8-bit
   // PR_BODY so) go; one inside it becomes a line break, so the file is still text (not "unknown
   // content") and the text after it is read too.
-  auto plain = [](std::string_view v, std::uint16_t type) {
+  auto plain = [&](std::string_view v, std::uint16_t type) {
     std::string t = tnef_string(v, type);
     std::replace(t.begin(), t.end(), '\0', '\n');
+    if (type == kPtString8) {
+      // Its reading by a declared code page, after the guessed one (a body file holds both).
+      if (std::string other = tnef_other_readings(v, charsets); !other.empty()) t += "\n" + other;
+    }
     return t;
   };
   if (tnef.subject) text("件名.txt", plain(*tnef.subject, kPtString8));
@@ -313,7 +322,7 @@ TnefContent read_tnef_at(std::string_view bytes, bool keep_bytes, int depth, std
   for (const auto& recipient : tnef.recipients) other_objects(recipient, "オブジェクト");
   // Every other string the blob carries: the sender, the message's attributes (its class, its id
   // read as a Message-ID is), its properties, each recipient's and each file's.
-  strings += tnef.from ? as_lines(mime::text_for_checks(*tnef.from)) + "\n" : std::string();
+  strings += tnef.from ? as_lines(mime::text_for_checks(*tnef.from)) + "\n" + tnef_other_readings(*tnef.from, charsets) : std::string();
   for (const TnefAttribute& attribute : tnef.attributes) {
     std::string_view id = attribute.data;
     while (!id.empty() && id.back() == '\0') id.remove_suffix(1);
@@ -330,9 +339,9 @@ TnefContent read_tnef_at(std::string_view bytes, bool keep_bytes, int depth, std
   }
   // Values named properties keep that no text reading covers (an add-in's file): read as files are.
   std::vector<std::pair<std::string, std::string_view>> files;
-  strings += tnef_strings(tnef.properties, read, unread, files, text_bytes + strings.size(), over);
-  for (const auto& recipient : tnef.recipients) strings += tnef_strings(recipient, read, unread, files, text_bytes + strings.size(), over);
-  for (const TnefAttachment& a : tnef.attachments) strings += tnef_strings(a.properties, read, unread, files, text_bytes + strings.size(), over);
+  strings += tnef_strings(tnef.properties, read, unread, files, text_bytes + strings.size(), charsets, over);
+  for (const auto& recipient : tnef.recipients) strings += tnef_strings(recipient, read, unread, files, text_bytes + strings.size(), charsets, over);
+  for (const TnefAttachment& a : tnef.attachments) strings += tnef_strings(a.properties, read, unread, files, text_bytes + strings.size(), charsets, over);
   if (!over.empty()) return out;
   if (strings.find_first_not_of(" \t\n") != std::string::npos) text("プロパティ.txt", std::move(strings));
   for (auto& [name, value] : files) out.texts.push_back({std::move(name), value.size(), std::string(value), ""});

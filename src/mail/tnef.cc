@@ -1,5 +1,6 @@
 #include "mail/internal/tnef.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -308,6 +309,41 @@ std::string tnef_string(std::string_view value, std::uint16_t type) {
   std::string text = type == kPtUnicode ? mime::decode_text(value, "utf-16le").utf8 : mime::text_for_checks(value);
   while (!text.empty() && text.back() == '\0') text.pop_back();
   return text;
+}
+
+std::vector<std::string> tnef_declared_charsets(const TnefBlob& blob) {
+  std::vector<std::uint32_t> code_pages;
+  for (const std::uint16_t id : {std::uint16_t{0x3FDE}, std::uint16_t{0x3FFD}}) {  // PR_INTERNET_CPID, PR_MESSAGE_CODEPAGE
+    for (const TnefProperty* p : find_tnef_properties(blob.properties, kPtLong, id)) {
+      const std::string_view v = p->values[0];
+      code_pages.push_back(static_cast<unsigned char>(v[0]) | static_cast<unsigned char>(v[1]) << 8 | static_cast<unsigned char>(v[2]) << 16 |
+                           static_cast<std::uint32_t>(static_cast<unsigned char>(v[3])) << 24);
+    }
+  }
+  for (const TnefAttribute& a : blob.attributes) {
+    if (a.id != kAttOemCodepage || a.data.size() < 4) continue;
+    code_pages.push_back(static_cast<unsigned char>(a.data[0]) | static_cast<unsigned char>(a.data[1]) << 8 | static_cast<unsigned char>(a.data[2]) << 16 |
+                         static_cast<std::uint32_t>(static_cast<unsigned char>(a.data[3])) << 24);
+  }
+  std::vector<std::string> out;
+  for (const std::uint32_t code_page : code_pages) {
+    std::string charset = mime::charset_for_code_page(code_page);
+    if (charset.empty()) charset = "windows-1252";
+    if (std::find(out.begin(), out.end(), charset) == out.end()) out.push_back(std::move(charset));
+  }
+  return out;
+}
+
+std::string tnef_other_readings(std::string_view value, const std::vector<std::string>& charsets) {
+  if (charsets.empty() || std::all_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return "";
+  const std::string guessed = tnef_string(value, kPtString8);
+  std::string out;
+  for (const std::string& charset : charsets) {
+    std::string text = mime::decode_text(value, charset).utf8;
+    while (!text.empty() && text.back() == '\0') text.pop_back();
+    if (text != guessed) out += as_lines(std::move(text)) + "\n";
+  }
+  return out;
 }
 
 std::string as_lines(std::string text) {

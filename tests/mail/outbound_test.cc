@@ -784,6 +784,26 @@ TEST(OutboundLeaves, TnefEntriesAreCountedAgainstOneLimitPerBlobAndPerMail) {
   EXPECT_NE(mail.unchecked.back().why.find("in the TNEF blobs of one mail"), std::string::npos) << mail.unchecked.back().why;
 }
 
+// review21b (15): an 8-bit string is read by the code page the blob declares (PR_INTERNET_CPID,
+// PR_MESSAGE_CODEPAGE, attOemCodepage) as well as by the guess from its bytes — Big5's full-width
+// digits guessed as Shift_JIS are half-width katakana, and the number in them went unseen.
+TEST(OutboundLeaves, TnefEightBitStringsAreReadByTheDeclaredCodePage) {
+  const std::string big5("\xA2\xB0\xA2\xB1\xA2\xB2\xA2\xB3\xA2\xB4\xA2\xB5\xA2\xB6\xA2\xB7\xA2\xB8\xA2\xAF\xA2\xB0\xA2\xB7", 24);  // １２３４５６７８９０１８
+  const std::string sender = binary_property(0x0C1A001E, {big5 + kNul});  // PR_SENDER_NAME
+  const auto internet = scan_blob(message_with({fixed_property(0x3FDE0003, {tnef_u32(950)}), sender}));
+  EXPECT_EQ(wheres(internet), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(internet);
+  const auto message = scan_blob(message_with({fixed_property(0x3FFD0003, {tnef_u32(950)}), sender}));
+  EXPECT_EQ(wheres(message), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(message);
+  // The subject and an 8-bit body, by the OEM code page attribute.
+  const std::string oem = tnef_attribute('\x01', 0x00069007, tnef_u32(950) + tnef_u32(0));
+  const auto subject = scan_blob(tnef_start() + oem + tnef_attribute('\x01', 0x00018004, big5 + kNul));
+  EXPECT_EQ(wheres(subject), std::vector<std::string>{"winmail.dat/件名.txt"}) << unchecked_list(subject);
+  EXPECT_TRUE(subject.unchecked.empty()) << unchecked_list(subject);
+  // Declared otherwise than its strings are: the guess still reads them.
+  const auto wrong = scan_blob(message_with({fixed_property(0x3FDE0003, {tnef_u32(1251)}), binary_property(0x0C1A001E, {"山田 123456789018" + kNul})}));
+  EXPECT_EQ(wheres(wrong), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(wrong);
+}
+
 }  // namespace tnef21
 
 // (3b) Parts that are neither the body nor an attachment with a name: an inline document, a part

@@ -135,6 +135,17 @@ Result<TnefBlob> parse_tnef(std::string_view blob);
 // charset (guessed). The NULs that end it go; one inside it stays, and with it the text after it.
 std::string tnef_string(std::string_view value, std::uint16_t type);
 
+// The charsets the code pages a blob declares name (PR_INTERNET_CPID, PR_MESSAGE_CODEPAGE,
+// attOemCodepage): its 8-bit strings are in one of them, whatever a guess from their bytes says
+// (Big5's full-width digits read as Shift_JIS are half-width katakana). A code page
+// mime::charset_for_code_page does not know adds windows-1252, Windows' fallback.
+std::vector<std::string> tnef_declared_charsets(const TnefBlob& blob);
+
+// The readings of an 8-bit string by each of `charsets` that differ from tnef_string's, one a
+// line; "" when none differ. Read beside tnef_string's reading, never instead: a blob may declare
+// a code page its strings are not in.
+std::string tnef_other_readings(std::string_view value, const std::vector<std::string>& charsets);
+
 // Control characters (a NUL inside a value, the bytes of a binary one) as line breaks: Outlook
 // ends a string at a NUL, whoever reads the blob's bytes does not, so the text after it is read
 // too, as a line of its own — and a text full of controls would be taken for binary and not read.
