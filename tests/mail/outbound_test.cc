@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "mail/internal/signatures.h"
@@ -802,6 +804,18 @@ TEST(OutboundLeaves, TnefEightBitStringsAreReadByTheDeclaredCodePage) {
   // Declared otherwise than its strings are: the guess still reads them.
   const auto wrong = scan_blob(message_with({fixed_property(0x3FDE0003, {tnef_u32(1251)}), binary_property(0x0C1A001E, {"山田 123456789018" + kNul})}));
   EXPECT_EQ(wheres(wrong), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(wrong);
+}
+
+// The fuzz seed of typed values and identifiers (fuzz/mail/tnef_corpus) is a blob the reader
+// takes apart: its PT_I8 number is found, its value of no structure named, never the blob refused.
+TEST(OutboundLeaves, TnefTypedValuesSeedIsReadWhole) {
+  std::ifstream in(std::string(SANSO_SOURCE_DIR) + "/fuzz/mail/tnef_corpus/typed-values-and-identifiers.tnef", std::ios::binary);
+  const std::string seed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(seed.empty());
+  const auto scan = scan_blob(seed);
+  EXPECT_TRUE(has(wheres(scan), "winmail.dat/プロパティ.txt")) << unchecked_list(scan);
+  for (const auto& f : scan.unchecked) EXPECT_NE(f.where, "winmail.dat") << f.why;
+  EXPECT_NE(unchecked_list(scan).find("tnef: a binary property (0x0099) of 64 bytes is not read"), std::string::npos) << unchecked_list(scan);
 }
 
 }  // namespace tnef21
