@@ -737,6 +737,14 @@ TnefValueReading read_tnef_value(std::uint16_t type, std::uint16_t id, std::stri
     out.text += *structured;
     return out;
   }
+  if (v.size() == kGuidBytes) {
+    // A GUID, whatever the tag: the ids add-ins and Outlook's named properties keep
+    // (PidLidTaskGlobalId, a class id). Its halves as numbers too, both ways round, so a number
+    // written into one as binary is read.
+    out.text += guid_text(v);
+    for (const std::string_view half : {v.substr(0, 8), v.substr(8)}) out.text += line(little_endian(half)) + line(big_endian(half));
+    return out;
+  }
   out.text += binary_text(v);
   if (!tnef_text_accounts_for(v) && v.size() > 8) {
     out.unread = hex_id("tnef: a binary property", id, 4) + " of " + std::to_string(v.size()) +

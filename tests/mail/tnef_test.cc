@@ -264,6 +264,10 @@ TEST(Tnef, ValuesAreReadAsAPersonWouldSeeThem) {
   // Binary: a short one is a number both ways round; text is read; bytes of neither are unread.
   EXPECT_EQ(read_tnef_value(kPtBinary, 0x0099, le(0x0102, 2)).text.substr(0, 8), "258\n513\n");
   EXPECT_TRUE(read_tnef_value(kPtBinary, 0x0099, "SMTP:YAMADA@EXAMPLE.JP" + std::string(1, '\0')).unread.empty());
+  // 16 bytes are a GUID (a named property's task id); a number written into one is read.
+  const TnefValueReading guid = read_tnef_value(kPtBinary, 0x8519, le(123456789018, 8) + clsid.substr(8));
+  EXPECT_TRUE(guid.unread.empty());
+  EXPECT_NE(guid.text.find("\n123456789018\n"), std::string::npos) << guid.text;
   std::string controls;
   for (int i = 0; i < 10; ++i) controls += le(1, 2);
   EXPECT_NE(read_tnef_value(kPtBinary, 0x0099, controls).unread, "");

@@ -168,7 +168,7 @@ constexpr std::size_t kMostBinaryTextBytes = 4096;
 // ([MS-OXCDATA] 2.2: one-off, address book, or a store's GUIDs and counters), a search key, a
 // conversation index, a change key or predecessor change list (XIDs), an OID — or when its text
 // accounts for all of it (printable 8-bit or UTF-16 text, trailing NULs aside); one of at most 8
-// bytes is also read as a number both ways round. Anything else — compressed, encrypted, a file —
+// bytes is also read as a number both ways round, one of 16 as a GUID and its halves' numbers. Anything else — compressed, encrypted, a file —
 // is unread: its bytes' text would find nothing in it.
 struct TnefValueReading {
   std::string text;
