@@ -322,7 +322,15 @@ TnefContent read_tnef_at(std::string_view bytes, bool keep_bytes, int depth, std
   for (const auto& recipient : tnef.recipients) other_objects(recipient, "オブジェクト");
   // Every other string the blob carries: the sender, the message's attributes (its class, its id
   // read as a Message-ID is), its properties, each recipient's and each file's.
-  strings += tnef.from ? as_lines(mime::text_for_checks(*tnef.from)) + "\n" + tnef_other_readings(*tnef.from, charsets) : std::string();
+  if (tnef.from) {
+    // attFrom is a TRP ([MS-OXTNEF] 2.1.3.3.1): an 8-byte header of small numbers, then the name
+    // and the address. Read when its text accounts for it, with or without the header.
+    const std::string_view from = *tnef.from;
+    strings += as_lines(mime::text_for_checks(from)) + "\n" + tnef_other_readings(from, charsets);
+    if (from.size() > kMostBinaryTextBytes || (!tnef_text_accounts_for(from) && (from.size() < 8 || !tnef_text_accounts_for(from.substr(8))))) {
+      unread.emplace_back("プロパティ.txt", "tnef: the sender (attFrom) of " + std::to_string(from.size()) + " bytes is not read (neither text nor a TRP's header and names)");
+    }
+  }
   for (const TnefAttribute& attribute : tnef.attributes) {
     std::string_view id = attribute.data;
     while (!id.empty() && id.back() == '\0') id.remove_suffix(1);

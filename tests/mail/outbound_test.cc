@@ -806,6 +806,22 @@ TEST(OutboundLeaves, TnefEightBitStringsAreReadByTheDeclaredCodePage) {
   EXPECT_EQ(wheres(wrong), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(wrong);
 }
 
+// review21b (5): the sender (attFrom, a TRP: a header of small numbers, the name, the address)
+// is read when its text accounts for it; other bytes in its place are named unread.
+TEST(OutboundLeaves, TnefSenderIsReadWhenItsTextAccountsForIt) {
+  const std::string names = "山田 123456789018" + kNul + "SMTP:yamada@example.jp" + kNul;
+  const std::string trp = sanso::testing::tnef_u16(4) + sanso::testing::tnef_u16(static_cast<std::uint16_t>(names.size() + 8)) +
+                          sanso::testing::tnef_u16(static_cast<std::uint16_t>(names.find('\0') + 1)) + sanso::testing::tnef_u16(23) + names + std::string(8, '\0');
+  const auto sender = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00008000, trp));
+  EXPECT_EQ(wheres(sender), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(sender);
+  EXPECT_TRUE(sender.unchecked.empty()) << unchecked_list(sender);
+  std::string scrambled;
+  for (int i = 0; i < 64; ++i) scrambled += static_cast<char>((i * 73 + 29) % 256);
+  const auto other = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00008000, scrambled));
+  ASSERT_EQ(other.unchecked.size(), 1u) << unchecked_list(other);
+  EXPECT_EQ(other.unchecked[0].why.rfind("tnef: the sender (attFrom) of 64 bytes is not read", 0), 0u) << other.unchecked[0].why;
+}
+
 // The fuzz seed of typed values and identifiers (fuzz/mail/tnef_corpus) is a blob the reader
 // takes apart: its PT_I8 number is found, its value of no structure named, never the blob refused.
 TEST(OutboundLeaves, TnefTypedValuesSeedIsReadWhole) {
