@@ -72,77 +72,105 @@ constexpr std::uint16_t kPrAttachRendering = 0x3709;  // the attachment's icon: 
 constexpr std::string_view kIidIMessage("\x07\x03\x02\x00\x00\x00\x00\x00\xC0\x00\x00\x00\x00\x00\x00\x46", 16);
 // Messages embedded in embedded messages are read this deep; deeper cannot be checked.
 constexpr int kMostTnefDepth = 4;
-// A binary value (an entry id, a search key, a conversation index) is read for the text inside
-// it up to this size; a larger one is no identifier but content of some kind, which cannot be read
-// as text (compressed, encrypted, a format of its own) and so cannot be checked.
-constexpr std::size_t kMostBinaryTextBytes = 4096;
+
+// What one blob's reading makes (with its embedded messages'), and a mail's: files, texts and
+// unread entries, each an entry that crosses the sandbox in the outgoing check's answer, and the
+// bytes of its texts (bodies, a decompressed RTF one, text made from properties — larger than
+// their bytes: a number's decimal, a binary value's readings). A blob of a million tiny properties
+// would otherwise make an answer of a million entries, one of many RTF bodies gigabytes of text;
+// over either limit the blob is unreadable, named with the limit. One RTF body may take 64 MiB.
+constexpr std::size_t kMostTnefEntries = 2000;
+constexpr std::size_t kMostTnefTextBytes = std::size_t{96} << 20;
+constexpr std::size_t kMostTnefEntriesInMail = 10000;
+constexpr std::size_t kMostTnefTextBytesInMail = std::size_t{192} << 20;
+
+struct TnefBudget {
+  std::size_t entries = 0;
+  std::size_t bytes = 0;
+};
+
+// "" when `made` is within the limits, else the reason naming the one it passed.
+std::string tnef_over(const TnefBudget& made, std::size_t most_entries, std::size_t most_bytes, const std::string& where) {
+  if (made.entries > most_entries) return "limit: more files, texts and unread values in " + where + " than are read (" + std::to_string(most_entries) + ")";
+  if (made.bytes > most_bytes) return "limit: more text (bodies, properties) in " + where + " than is read (" + std::to_string(most_bytes >> 20) + " MiB)";
+  return "";
+}
 
 std::string message_id_text(std::string_view raw);
 
-// A string property's value as UTF-8: PT_UNICODE is UTF-16LE, PT_STRING8 in the sender's 8-bit
-// charset (guessed). The NULs that end it go; one inside it stays, and with it the text after it.
-std::string tnef_string(std::string_view value, std::uint16_t type) {
-  std::string text = type == kPtUnicode ? mime::decode_text(value, "utf-16le").utf8 : mime::text_for_checks(value);
-  while (!text.empty() && text.back() == '\0') text.pop_back();
-  return text;
-}
-
-// Control characters (a NUL inside a value, the bytes of a binary one) as line breaks: Outlook
-// ends a string at a NUL, whoever reads the blob's bytes does not, so the text after it is read
-// too, as a line of its own — and a text full of controls would be taken for binary and not read.
-std::string as_lines(std::string text) {
-  for (char& c : text) {
-    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7F) c = '\n';
-  }
-  return text;
-}
-
-// The text a small binary value carries (a one-off entry id's display name and address, a search
-// key's "SMTP:…"), read as 8-bit text and as UTF-16LE at both alignments, whichever it is in.
-std::string binary_text(std::string_view value) {
-  std::string out = as_lines(mime::text_for_checks(value)) + "\n";
-  for (const std::size_t shift : {std::size_t{0}, std::size_t{1}}) {
-    if (value.size() >= shift + 2) out += as_lines(mime::decode_text(value.substr(shift, (value.size() - shift) & ~std::size_t{1}), "utf-16le").utf8) + "\n";
-  }
-  return out;
-}
-
 // Every property of `properties` not in `read` (read on their own already: a body, the long name
 // that names the file, a file's bytes, an object), named ones too with their names, one value a
-// line — strings as text, binary and fixed-size values for the text in their bytes: a category, a keyword, the sender's or a recipient's name and address, a
-// conversation topic, an entry id, a named property any add-in wrote — text that leaves with the
-// blob. A binary value too large to be an identifier is named in `unread` instead.
+// line — strings as text, other values as read_tnef_value reads them (numbers in decimal, dates,
+// identifiers of a known structure, binary values whose text accounts for all of them): a category,
+// a keyword, the sender's or a recipient's name and address, a conversation topic, an entry id, a
+// named property any add-in wrote — text that leaves with the blob. A value that cannot be read so
+// is named in `unread` — but a named property's (an add-in's file kept in a property) goes to
+// `files`, read by what it is as any file is. An 8-bit string is read by `charsets` too (the code
+// pages the blob declares). Stops, `over` saying why, once the blob's limits are reached.
 std::string tnef_strings(const std::vector<TnefProperty>& properties, const std::unordered_set<const TnefProperty*>& read,
-                         std::vector<std::pair<std::string, std::string>>& unread) {
+                         std::vector<std::pair<std::string, std::string>>& unread, std::vector<std::pair<std::string, std::string_view>>& files, std::size_t made,
+                         const std::vector<std::string>& charsets, std::string& over) {
   std::string out;
   for (const TnefProperty& p : properties) {
-    if (p.named) out += binary_text(p.guid);
-    if (!p.name.empty()) out += as_lines(tnef_string(p.name, kPtUnicode)) + "\n";
-    if (read.contains(&p)) continue;
-    for (const std::string_view value : p.values) {
-      if (p.type == kPtString8 || p.type == kPtUnicode) {
-        std::string text = as_lines(tnef_string(value, p.type));
-        if (!text.empty()) out += text + "\n";
-        continue;
-      }
-      char id[8];
-      std::snprintf(id, sizeof id, "0x%04X", static_cast<unsigned>(p.id));
-      if (p.type == kPtObject) {
-        // read_tnef reads every object as a file before this; one left here would go unread.
-        unread.emplace_back("プロパティ.txt", std::string("tnef: an object property (") + id + ") is not read");
-      } else if (value.size() <= kMostBinaryTextBytes) {
-        // A binary value, or a fixed-size one (a CLSID holds 16 bytes of whatever its writer chose).
-        out += binary_text(value);
-      } else {
-        unread.emplace_back("プロパティ.txt", std::string("tnef: a binary property (") + id + ") of " + std::to_string(value.size()) + " bytes is not read (more than " +
-                                                  std::to_string(kMostBinaryTextBytes) + ": not an identifier whose text can be read)");
+    // Stopped early: the blob is unreadable then (read_tnef), and a million properties' text is never made.
+    if (over.empty()) over = tnef_over({unread.size() + files.size(), made + out.size()}, kMostTnefEntries, kMostTnefTextBytes, "one TNEF blob");
+    if (!over.empty()) break;
+    char id[8];
+    std::snprintf(id, sizeof id, "0x%04X", static_cast<unsigned>(p.id));
+    if (p.named) out += read_tnef_value(kPtClsid, p.id, p.guid).text;
+    const std::string name = p.name.empty() ? std::string() : as_lines(tnef_string(p.name, kPtUnicode));
+    if (!name.empty()) out += name + "\n";
+    if (!read.contains(&p)) {
+      for (const std::string_view value : p.values) {
+        if (p.type == kPtString8 || p.type == kPtUnicode) {
+          std::string text = as_lines(tnef_string(value, p.type));
+          if (!text.empty()) out += text + "\n";
+          if (p.type == kPtString8) out += tnef_other_readings(value, charsets);
+          continue;
+        }
+        if (p.type == kPtObject) {
+          // read_tnef reads every object as a file before this; one left here would go unread.
+          unread.emplace_back("プロパティ.txt", std::string("tnef: an object property (") + id + ") is not read");
+          continue;
+        }
+        TnefValueReading reading = read_tnef_value(p.type, p.id, value);
+        out += reading.text;
+        if (reading.unread.empty()) continue;
+        if (p.named) files.emplace_back("プロパティ(" + (name.empty() ? std::string(id) : name) + ")", value);
+        else unread.emplace_back("プロパティ.txt", std::move(reading.unread));
       }
     }
   }
   return out;
 }
 
-TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
+// A blob's reading (read_tnef's), its embedded messages' to kMostTnefDepth; `over` set when a limit
+// stopped it early.
+TnefContent read_tnef_at(std::string_view bytes, bool keep_bytes, int depth, std::string& over);
+
+// What a reading made, as counted against the limits.
+TnefBudget tnef_made(const TnefContent& content) {
+  TnefBudget made;
+  for (const auto* list : {&content.files, &content.texts}) {
+    made.entries += list->size();
+    for (const auto& f : *list) made.bytes += (f.unread.empty() ? (list == &content.texts ? f.bytes.size() : 0) : f.unread.size()) + f.name.size();
+  }
+  return made;
+}
+
+// A blob's reading, or — when it makes more entries or text than kMostTnefEntries and
+// kMostTnefTextBytes allow — the blob unreadable with the limit as the reason, nothing of it kept.
+TnefContent read_tnef(std::string_view bytes, bool keep_bytes) {
+  std::string over;
+  TnefContent out = read_tnef_at(bytes, keep_bytes, 0, over);
+  if (std::string why = over.empty() ? tnef_over(tnef_made(out), kMostTnefEntries, kMostTnefTextBytes, "one TNEF blob") : over; !why.empty()) {
+    out = TnefContent();
+    out.why = std::move(why);
+  }
+  return out;
+}
+
+TnefContent read_tnef_at(std::string_view bytes, bool keep_bytes, int depth, std::string& over) {
   TnefContent out;
   auto parsed = parse_tnef(bytes);
   if (!parsed) {
@@ -151,6 +179,7 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
   }
   const TnefBlob& tnef = *parsed;
   out.readable = true;
+  const std::vector<std::string> charsets = tnef_declared_charsets(tnef);
   // Properties read on their own, not as "every other string": a set, since a hostile blob may
   // hold a million objects, each looked up for every property.
   std::unordered_set<const TnefProperty*> read;
@@ -172,7 +201,7 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
       add_file(name, value.substr(kIidIMessage.size()));
     } else if (depth + 1 >= kMostTnefDepth) {
       out.files.push_back({name, value.size(), {}, "limit: messages embedded in a TNEF blob more than " + std::to_string(kMostTnefDepth) + " deep"});
-    } else if (TnefContent inner = read_tnef(value.substr(kIidIMessage.size()), keep_bytes, depth + 1); !inner.readable) {
+    } else if (TnefContent inner = read_tnef_at(value.substr(kIidIMessage.size()), keep_bytes, depth + 1, over); !inner.readable) {
       out.files.push_back({name, value.size(), {}, "tnef: the embedded message: " + inner.why});
     } else {
       for (auto* list : {&inner.files, &inner.texts}) {
@@ -194,6 +223,8 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
   int n = 0;
   for (const TnefAttachment& a : tnef.attachments) {
     ++n;
+    if (over.empty()) over = tnef_over({out.files.size() + unread.size(), strings.size()}, kMostTnefEntries, kMostTnefTextBytes, "one TNEF blob");
+    if (!over.empty()) return out;
     // The name: the long one (Unicode, then 8-bit), else the title. Every other name it carries
     // (a second title, another long name, the transport name) is read with the properties.
     std::string name;
@@ -201,12 +232,14 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
       for (const TnefProperty* p : find_tnef_properties(a.properties, type, kPrAttachLongFilename)) {
         if (!name.empty() || p->values[0].empty()) continue;
         name = tnef_string(p->values[0], type);
+        if (type == kPtString8) strings += tnef_other_readings(p->values[0], charsets);
         read.insert(p);
       }
     }
     for (const std::string_view title : a.titles) {
       if (name.empty()) name = tnef_string(title, kPtString8);
       else strings += as_lines(tnef_string(title, kPtString8)) + "\n";
+      strings += tnef_other_readings(title, charsets);
     }
     const std::string shown = name.empty() ? "(" + std::to_string(n) + ")" : name;
     bool has_file = false;
@@ -214,12 +247,16 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
       add_file(name, *a.data);
       has_file = true;
     }
+    // PR_ATTACH_DATA_BIN or _OBJ, multi-valued too: each value a file (read as property text, a
+    // zip's bytes would find nothing).
     for (const TnefProperty& p : a.properties) {
-      if (p.named || p.multi_valued || p.id != kPrAttachData || (p.type != kPtBinary && p.type != kPtObject)) continue;
+      if (p.named || p.id != kPrAttachData || (p.type != kPtBinary && p.type != kPtObject)) continue;
       read.insert(&p);
-      if (p.type == kPtBinary) add_file(name, p.values[0]);
-      else object(p.values[0], name.empty() ? "埋め込み(" + std::to_string(n) + ")" : name);
-      has_file = true;
+      for (const std::string_view value : p.values) {
+        if (p.type == kPtBinary) add_file(name, value);
+        else object(value, name.empty() ? "埋め込み(" + std::to_string(n) + ")" : name);
+        has_file = true;
+      }
     }
     if (!has_file) out.files.push_back({name, 0, {}, "tnef: an attachment without file data (attAttachData, PR_ATTACH_DATA) is not read"});
     other_objects(a.properties, shown + "/オブジェクト");
@@ -228,9 +265,12 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
     // its text, its bitmaps by OCR).
     for (const TnefAttribute& attribute : a.attributes) {
       if (attribute.id == kAttAttachMetaFile) icons.push_back({shown + "/アイコン.wmf", attribute.data.size(), std::string(attribute.data), ""});
-      else if (attribute.id == kAttAttachTransportFilename) strings += as_lines(tnef_string(attribute.data, kPtString8)) + "\n";
-      else if (attribute.data.size() <= kMostBinaryTextBytes) strings += binary_text(attribute.data);
-      else unread.emplace_back(shown, "tnef: an attribute of the attachment of " + std::to_string(attribute.data.size()) + " bytes is not read");
+      else if (attribute.id == kAttAttachTransportFilename) strings += as_lines(tnef_string(attribute.data, kPtString8)) + "\n" + tnef_other_readings(attribute.data, charsets);
+      else {
+        TnefValueReading reading = read_tnef_attribute(attribute, "of the attachment");
+        strings += reading.text;
+        if (!reading.unread.empty()) unread.emplace_back(shown, std::move(reading.unread));
+      }
     }
     for (const TnefProperty* p : find_tnef_properties(a.properties, kPtBinary, kPrAttachRendering)) {
       read.insert(p);
@@ -239,23 +279,30 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
   }
   if (!keep_bytes) return out;
   std::move(icons.begin(), icons.end(), std::back_inserter(out.texts));
+  std::size_t text_bytes = 0;  // this level's, to stop early; read_tnef counts every level's
   auto text = [&](const char* name, std::string content) {
+    text_bytes += content.size();
     if (!content.empty()) out.texts.push_back({name, content.size(), std::move(content), ""});
+    if (over.empty()) over = tnef_over({out.files.size() + out.texts.size() + unread.size(), text_bytes + strings.size()}, kMostTnefEntries, kMostTnefTextBytes, "one TNEF blob");
   };
   // Every value of the properties read on their own, each (a writer may repeat one: a second
   // PR_BODY is as much text as the first).
   auto each = [&](std::uint16_t type, std::uint16_t id, const auto& take) {
     for (const TnefProperty* p : find_tnef_properties(tnef.properties, type, id)) {
       read.insert(p);
-      take(p->values[0]);
+      if (over.empty()) take(p->values[0]);
     }
   };
   // A subject's or a body's NULs: the ones that end it (Outlook writes attSubject and an 8-bit
   // PR_BODY so) go; one inside it becomes a line break, so the file is still text (not "unknown
   // content") and the text after it is read too.
-  auto plain = [](std::string_view v, std::uint16_t type) {
+  auto plain = [&](std::string_view v, std::uint16_t type) {
     std::string t = tnef_string(v, type);
     std::replace(t.begin(), t.end(), '\0', '\n');
+    if (type == kPtString8) {
+      // Its reading by a declared code page, after the guessed one (a body file holds both).
+      if (std::string other = tnef_other_readings(v, charsets); !other.empty()) t += "\n" + other;
+    }
     return t;
   };
   if (tnef.subject) text("件名.txt", plain(*tnef.subject, kPtString8));
@@ -278,7 +325,15 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
   for (const auto& recipient : tnef.recipients) other_objects(recipient, "オブジェクト");
   // Every other string the blob carries: the sender, the message's attributes (its class, its id
   // read as a Message-ID is), its properties, each recipient's and each file's.
-  strings += tnef.from ? as_lines(mime::text_for_checks(*tnef.from)) + "\n" : std::string();
+  if (tnef.from) {
+    // attFrom is a TRP ([MS-OXTNEF] 2.1.3.3.1): an 8-byte header of small numbers, then the name
+    // and the address. Read when its text accounts for it, with or without the header.
+    const std::string_view from = *tnef.from;
+    strings += as_lines(mime::text_for_checks(from)) + "\n" + tnef_other_readings(from, charsets);
+    if (from.size() > kMostBinaryTextBytes || (!tnef_text_accounts_for(from) && (from.size() < 8 || !tnef_text_accounts_for(from.substr(8))))) {
+      unread.emplace_back("プロパティ.txt", "tnef: the sender (attFrom) of " + std::to_string(from.size()) + " bytes is not read (neither text nor a TRP's header and names)");
+    }
+  }
   for (const TnefAttribute& attribute : tnef.attributes) {
     std::string_view id = attribute.data;
     while (!id.empty() && id.back() == '\0') id.remove_suffix(1);
@@ -287,16 +342,20 @@ TnefContent read_tnef(std::string_view bytes, bool keep_bytes, int depth = 0) {
       // Outlook writes a search key here, sixteen or more hexadecimal digits: read as a Message-ID
       // is (only a run of exactly twelve digits). Anything else in its place is read as text.
       strings += as_lines(message_id_text("<" + std::string(id) + ">")) + "\n";
-    } else if (attribute.data.size() <= kMostBinaryTextBytes) {
-      strings += binary_text(attribute.data);
     } else {
-      unread.emplace_back("プロパティ.txt", "tnef: an attribute of the message of " + std::to_string(attribute.data.size()) + " bytes is not read");
+      TnefValueReading reading = read_tnef_attribute(attribute, "of the message");
+      strings += reading.text;
+      if (!reading.unread.empty()) unread.emplace_back("プロパティ.txt", std::move(reading.unread));
     }
   }
-  strings += tnef_strings(tnef.properties, read, unread);
-  for (const auto& recipient : tnef.recipients) strings += tnef_strings(recipient, read, unread);
-  for (const TnefAttachment& a : tnef.attachments) strings += tnef_strings(a.properties, read, unread);
+  // Values named properties keep that no text reading covers (an add-in's file): read as files are.
+  std::vector<std::pair<std::string, std::string_view>> files;
+  strings += tnef_strings(tnef.properties, read, unread, files, text_bytes + strings.size(), charsets, over);
+  for (const auto& recipient : tnef.recipients) strings += tnef_strings(recipient, read, unread, files, text_bytes + strings.size(), charsets, over);
+  for (const TnefAttachment& a : tnef.attachments) strings += tnef_strings(a.properties, read, unread, files, text_bytes + strings.size(), charsets, over);
+  if (!over.empty()) return out;
   if (strings.find_first_not_of(" \t\n") != std::string::npos) text("プロパティ.txt", std::move(strings));
+  for (auto& [name, value] : files) out.texts.push_back({std::move(name), value.size(), std::string(value), ""});
   for (auto& [name, why] : unread) out.texts.push_back({std::move(name), 0, {}, std::move(why)});
   return out;
 }
@@ -443,10 +502,11 @@ bool starts_part(std::string_view text, std::size_t line_end) {
 }
 
 struct Walk {
-  Walk(const SanitizeOptions& o, SanitizePlan& p, int& part_count) : options(o), plan(p), parts(part_count) {}
+  Walk(const SanitizeOptions& o, SanitizePlan& p, int& part_count, TnefBudget& tnef_made) : options(o), plan(p), parts(part_count), tnef_in_mail(tnef_made) {}
   const SanitizeOptions& options;
   SanitizePlan& plan;
   int& parts;  // across the message and every message attached to it
+  TnefBudget& tnef_in_mail;  // what its TNEF blobs made, across the message and every message attached to it
   bool limit_hit = false;
   std::vector<std::string> attached;  // the text of each attached message, in order
   std::string prefix;  // for SanitizePlan::leaves: the attached messages around this walk ("転送メール(2)/")
@@ -761,7 +821,7 @@ struct Walk {
       }
       plan.parts.push_back(r);
       if (inner == nullptr) return;
-      Walk sub(options, plan, parts);
+      Walk sub(options, plan, parts, tnef_in_mail);
       sub.boundaries = boundaries;
       sub.prefix = prefix + "転送メール(" + r.path + ")/";
       sub.message_part = g_mime_message_get_mime_part(inner);
@@ -823,6 +883,15 @@ struct Walk {
       r.action = PartAction::kRemoved;
       r.flags.emplace_back("tnef");
       TnefContent tnef = read_tnef(content_bytes(GMIME_PART(obj)), options.keep_leaves);
+      // The mail's blobs together, within their own limits: a blob that brings them over is unreadable.
+      const TnefBudget made = tnef_made(tnef);
+      const TnefBudget in_mail{tnef_in_mail.entries + made.entries, tnef_in_mail.bytes + made.bytes};
+      if (std::string why = tnef_over(in_mail, kMostTnefEntriesInMail, kMostTnefTextBytesInMail, "the TNEF blobs of one mail"); !why.empty() && tnef.readable) {
+        tnef = TnefContent();
+        tnef.why = std::move(why);
+      } else {
+        tnef_in_mail = in_mail;
+      }
       // The outgoing check reads what the blob carries as files named after it: "winmail.dat/a.xls".
       const std::string blob = (r.name.empty() ? std::string("winmail.dat") : r.name) + "/";
       if (options.keep_leaves && !tnef.readable) keep_leaf(SanitizePlan::Leaf::Kind::kUnreadable, blob.substr(0, blob.size() - 1), "tnef: " + tnef.why);
@@ -1095,7 +1164,8 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
   }
 
   int part_count = 0;
-  Walk walk(options, plan, part_count);
+  TnefBudget tnef_made_in_mail;
+  Walk walk(options, plan, part_count, tnef_made_in_mail);
   GMimeObject* body = g_mime_message_get_mime_part(message);
   walk.message_part = body;
   // Its Subject: plan.subject, which the outgoing check reads as "subject".

@@ -395,6 +395,41 @@ void prepare_charsets() {
   }
 }
 
+std::string charset_for_code_page(std::uint32_t code_page) {
+  // [MS-UCODEREF] and Windows' code page identifiers: the ones mail and Office write.
+  if ((code_page >= 1250 && code_page <= 1258)) return "windows-" + std::to_string(code_page);
+  if (code_page >= 28591 && code_page <= 28599) return "iso-8859-" + std::to_string(code_page - 28590);
+  switch (code_page) {
+    case 437: return "cp437";
+    case 850: return "cp850";
+    case 852: return "cp852";
+    case 866: return "cp866";
+    case 874: return "windows-874";
+    case 932: return "cp932";
+    case 936: return "cp936";
+    case 949: return "cp949";
+    case 950: return "cp950";
+    case 1200: return "utf-16le";
+    case 1201: return "utf-16be";
+    case 10000: return "macintosh";
+    case 20127: return "us-ascii";
+    case 20866: return "koi8-r";
+    case 21866: return "koi8-u";
+    case 20932:
+    case 51932: return "euc-jp-ms";
+    case 28603: return "iso-8859-13";
+    case 28605: return "iso-8859-15";
+    case 50220:
+    case 50221:
+    case 50222: return "iso-2022-jp";
+    case 50225: return "iso-2022-kr";
+    case 51949: return "euc-kr";
+    case 54936: return "gb18030";
+    case 65001: return "utf-8";
+    default: return "";
+  }
+}
+
 std::string canonical_charset(std::string_view label) {
   std::string l;
   for (char c : label) {

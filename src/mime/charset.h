@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,12 @@ void prepare_charsets();
 // Canonical name of a charset label ("Shift_JIS", "x-sjis", "windows-31j" → "cp932"; "csISO2022JP"
 // → "iso-2022-jp"; …), lower-case; unknown labels come back lower-cased as they are.
 std::string canonical_charset(std::string_view label);
+
+// The charset a Windows code page number declares (TNEF's PR_INTERNET_CPID, an Office file's
+// CODEPAGE): 932 → "cp932", 1251 → "windows-1251", 950 → "cp950", 65001 → "utf-8", … as a label
+// decode_text reads; "" for a number it does not know (the caller reads the bytes as if
+// unlabelled, and as windows-1252, the code page Windows falls back on).
+std::string charset_for_code_page(std::uint32_t code_page);
 
 // Guesses a Japanese (or UTF-8) encoding from the bytes alone: "us-ascii", "iso-2022-jp",
 // "utf-8", "cp932", "euc-jp-ms"; "" when the bytes fit none.

@@ -12,7 +12,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "mail/internal/signatures.h"
@@ -728,6 +731,186 @@ TEST(OutboundLeaves, BinHexFilesAreHeldAndFilesInsideTextFilesAreRead) {
   EXPECT_EQ(in_text.unchecked[0].where, "notes.txt/(binhex)");
   const auto uuencoded = scan_outbound(with_attachment("x", "notes.txt", "メモ\r\nbegin 644 numbers.csv\r\n5Y;&QYY2P+#$R,S0U-C<X.3 Q. T*\r\n`\r\nend\r\n"), kLevels);
   EXPECT_EQ(wheres(uuencoded), std::vector<std::string>{"notes.txt/numbers.csv"}) << unchecked_list(uuencoded);
+}
+
+// review21b (5): a value that is not a string counts as read only when what is read of it covers
+// it. A number is read in decimal whatever its type — a 個人番号 kept as PT_I8, PT_DOUBLE,
+// PT_CURRENCY or a date's number, or among a multi-valued one's values, is found.
+std::string fixed_property(std::uint32_t tag, const std::vector<std::string>& values) {
+  std::string out = tnef_u32(tag);
+  if (tag & 0x1000) out += tnef_u32(static_cast<std::uint32_t>(values.size()));
+  for (const auto& v : values) out += v + std::string((4 - v.size() % 4) % 4, '\0');
+  return out;
+}
+// One property of a list mapi_properties writes, without the list's count.
+std::string binary_property(std::uint32_t tag, const std::vector<std::string>& values) { return mapi_properties({{tag, values}}).substr(4); }
+std::string le64(std::uint64_t v) { return tnef_u32(static_cast<std::uint32_t>(v)) + tnef_u32(static_cast<std::uint32_t>(v >> 32)); }
+std::string message_with(const std::vector<std::string>& properties) {
+  std::string list = tnef_u32(static_cast<std::uint32_t>(properties.size()));
+  for (const auto& p : properties) list += p;
+  return tnef_with({{"a.txt", "なし"}}, "", list);
+}
+
+TEST(OutboundLeaves, TnefNumbersOfEveryTypeAreReadInDecimal) {
+  double as_double = 123456789018.0;
+  std::uint64_t double_bits = 0;
+  std::memcpy(&double_bits, &as_double, sizeof double_bits);
+  const std::vector<std::pair<const char*, std::string>> hidden = {
+      {"PT_I8", fixed_property(0x00990014, {le64(123456789018)})},
+      {"PT_MV_I8", fixed_property(0x00991014, {le64(1), le64(123456789018)})},
+      {"PT_DOUBLE", fixed_property(0x00990005, {le64(double_bits)})},
+      {"PT_CURRENCY", fixed_property(0x00990006, {le64(1234567890180000)})},
+      {"PT_SYSTIME", fixed_property(0x00990040, {le64(123456789018)})},
+      {"PT_MV_SYSTIME", fixed_property(0x00991040, {le64(0), le64(123456789018)})},
+      {"PT_BINARY of 5 bytes", binary_property(0x00990102, {le64(123456789018).substr(0, 5)})},
+  };
+  for (const auto& [what, property] : hidden) {
+    const auto scan = scan_blob(message_with({property}));
+    EXPECT_EQ(wheres(scan), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << what << ": " << unchecked_list(scan);
+    EXPECT_TRUE(scan.unchecked.empty()) << what << ": " << unchecked_list(scan);
+  }
+  // What Outlook writes: a code page, a size, a flag, a date, a CRC — no number, nothing unread.
+  const auto ordinary = scan_blob(message_with({fixed_property(0x3FDE0003, {tnef_u32(932)}), fixed_property(0x0E080003, {tnef_u32(41235)}),
+                                                fixed_property(0x0E1F000B, {std::string("\x01\x00", 2)}), fixed_property(0x00390040, {le64(134093472000000000)}),
+                                                fixed_property(0x10060003, {tnef_u32(0xDEADBEEF)}), fixed_property(0x00170003, {tnef_u32(1)})}));
+  EXPECT_TRUE(ordinary.identifiers.empty()) << scan_to_json(ordinary);
+  EXPECT_TRUE(ordinary.unchecked.empty()) << unchecked_list(ordinary);
+}
+
+// review21b (5): a binary value whose text does not account for it and whose structure is not
+// known (compressed, encrypted) is unreadable, named; the identifiers Outlook writes — a one-off
+// entry id, an address book one, a message's search key, conversation index, change key,
+// predecessor change list, record key, the attachment encoding's OID — are read, and a number in
+// a one-off entry id's address is found.
+TEST(OutboundLeaves, TnefBinaryValuesAreReadOnlyWhenTheirTextOrStructureCoversThem) {
+  std::string compressed;
+  for (int i = 0; i < 64; ++i) compressed += static_cast<char>((i * 37 + 11) % 256);
+  const auto hidden = scan_blob(message_with({binary_property(0x00990102, {compressed})}));
+  ASSERT_EQ(hidden.unchecked.size(), 1u) << unchecked_list(hidden);
+  EXPECT_EQ(hidden.unchecked[0].where, "winmail.dat/プロパティ.txt");
+  EXPECT_EQ(hidden.unchecked[0].why.rfind("tnef: a binary property (0x0099) of 64 bytes is not read (neither text nor", 0), 0u) << hidden.unchecked[0].why;
+  // Under a tag whose structure is known, bytes that do not fit it are unreadable all the same.
+  const auto not_an_entry_id = scan_blob(message_with({binary_property(0x0C190102, {compressed + compressed})}));
+  ASSERT_EQ(not_an_entry_id.unchecked.size(), 1u) << unchecked_list(not_an_entry_id);
+  const std::string guid("\x5A\x01\xC3\x00\x9E\x1F\x4D\x11\x80\x7F\x00\x10\xFE\x02\x03\x04", 16);
+  const std::string one_off_provider("\x81\x2B\x1F\xA4\xBE\xA3\x10\x19\x9D\x6E\x00\xDD\x01\x0F\x54\x02", 16);
+  const std::string book_provider("\xDC\xA7\x40\xC8\xC0\x42\x10\x1A\xB4\xB9\x08\x00\x2B\x2F\xE1\x82", 16);
+  auto one_off = [&](const std::string& address) {
+    return tnef_u32(0) + one_off_provider + std::string("\x00\x00\x00\x90", 4) + utf16(u"山田 太郎") + std::string(2, '\0') + utf16(u"SMTP") + std::string(2, '\0') +
+           utf16(std::u16string(address.begin(), address.end())) + std::string(2, '\0');
+  };
+  const std::string book = tnef_u32(0) + book_provider + tnef_u32(1) + tnef_u32(0) + "/O=EXAMPLE/OU=EXCHANGE/CN=RECIPIENTS/CN=YAMADA" + kNul;
+  const std::string xid = guid + std::string("\x00\x00\x00\x01\x2C\x3B", 6);
+  const auto outlook = scan_blob(tnef_with({{"a.txt", "なし"}}, "", mapi_properties({{0x0C190102, {one_off("yamada@example.jp")}},
+                                                               {0x00410102, {book}},
+                                                               {0x300B0102, {guid}},
+                                                               {0x00710102, {std::string("\x01\xD6\x7A\x3B\x1C\x20", 6) + guid + std::string("\x00\x00\x1A\x2B\x10", 5)}},
+                                                               {0x65E20102, {xid}},
+                                                               {0x65E30102, {std::string(1, '\x16') + xid}},
+                                                               {0x0FF90102, {guid}},
+                                                               {0x0FFF0102, {tnef_u32(0) + guid + tnef_u32(0x00208064)}},
+                                                               {0x37020102, {std::string("\x2A\x86\x48\x86\xF7\x14\x03\x0B\x01", 9)}}})));
+  EXPECT_TRUE(outlook.identifiers.empty()) << scan_to_json(outlook);
+  EXPECT_TRUE(outlook.unchecked.empty()) << unchecked_list(outlook);
+  const auto address = scan_blob(message_with({binary_property(0x0C190102, {one_off("123456789018@example.jp")})}));
+  EXPECT_EQ(wheres(address), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(address);
+  EXPECT_TRUE(address.unchecked.empty()) << unchecked_list(address);
+}
+
+// review21b (5): a zip kept as a multi-valued PR_ATTACH_DATA_BIN is a file, opened and read —
+// as property text its compressed bytes found nothing; so is a named property's value no text
+// reading covers (an add-in's file).
+TEST(OutboundLeaves, TnefFilesInMultiValuedAndNamedPropertiesAreReadAsFiles) {
+  std::string csv = "山田,123456789018\r\n";
+  for (int i = 0; i < 40; ++i) csv += "佐藤,なし\r\n";
+  const std::string zip = sanso::testing::zip_of({{"list.csv", csv}});
+  const auto multi = scan_blob(one_attachment("list.zip", nullptr, attachment_properties({{0x37011102, {"", zip}}})));
+  ASSERT_EQ(multi.identifiers.size(), 1u) << scan_to_json(multi);
+  EXPECT_EQ(multi.identifiers[0].where, "winmail.dat/list.zip/list.csv");
+  const std::string data = "なし";
+  const std::string named = tnef_u32(1) + sanso::testing::tnef_u16(0x0102) + sanso::testing::tnef_u16(0x8005) + std::string(16, '\x11') + tnef_u32(0) + tnef_u32(7) +
+                            tnef_u32(1) + tnef_u32(static_cast<std::uint32_t>(zip.size())) + zip + std::string((4 - zip.size() % 4) % 4, '\0');
+  const auto add_in = scan_blob(one_attachment("a.txt", &data, tnef_attribute('\x02', 0x00069005, named)));
+  ASSERT_EQ(add_in.identifiers.size(), 1u) << scan_to_json(add_in);
+  EXPECT_EQ(add_in.identifiers[0].where, "winmail.dat/プロパティ(0x8005)/list.csv");
+}
+
+// review21b (18): a blob's files, texts and unread values, and their bytes, count against one
+// limit, and a mail's blobs against another: a million tiny properties are one unreadable blob,
+// named with the limit, not a million entries in the check's answer.
+TEST(OutboundLeaves, TnefEntriesAreCountedAgainstOneLimitPerBlobAndPerMail) {
+  auto unreadable_values = [](std::size_t count) {
+    std::vector<std::string> properties;
+    for (std::size_t i = 0; i < count; ++i) properties.push_back(binary_property(0x00990102, {std::string("\x01\x00\x02\x00\x03\x00\x04\x00\x05\x00\x06\x00", 12)}));
+    return message_with(properties);
+  };
+  const auto many = scan_blob(unreadable_values(2100));
+  ASSERT_EQ(many.unchecked.size(), 1u) << many.unchecked.size();
+  EXPECT_EQ(many.unchecked[0].where, "winmail.dat");
+  EXPECT_NE(many.unchecked[0].why.find("limit: more files, texts and unread values in one TNEF blob than are read (2000)"), std::string::npos) << many.unchecked[0].why;
+  // Within the limit: each value named.
+  EXPECT_EQ(scan_blob(unreadable_values(10)).unchecked.size(), 10u);
+  // Six blobs of 1,900 each: the sixth brings the mail over its 10,000.
+  const std::string blob = unreadable_values(1900);
+  std::vector<std::string> parts{"Content-Type: text/plain; charset=UTF-8\r\n\r\n資料です"};
+  for (int i = 0; i < 6; ++i) {
+    parts.push_back(base64_part("Content-Type: application/ms-tnef; name=winmail" + std::to_string(i) + ".dat\r\nContent-Disposition: attachment; filename=winmail" +
+                                    std::to_string(i) + ".dat",
+                                blob));
+  }
+  const auto mail = scan_outbound(mixed(parts), kLevels);
+  ASSERT_EQ(mail.error, "");
+  ASSERT_EQ(mail.unchecked.size(), 5u * 1900u + 1u);
+  EXPECT_EQ(mail.unchecked.back().where, "winmail5.dat");
+  EXPECT_NE(mail.unchecked.back().why.find("in the TNEF blobs of one mail"), std::string::npos) << mail.unchecked.back().why;
+}
+
+// review21b (15): an 8-bit string is read by the code page the blob declares (PR_INTERNET_CPID,
+// PR_MESSAGE_CODEPAGE, attOemCodepage) as well as by the guess from its bytes — Big5's full-width
+// digits guessed as Shift_JIS are half-width katakana, and the number in them went unseen.
+TEST(OutboundLeaves, TnefEightBitStringsAreReadByTheDeclaredCodePage) {
+  const std::string big5("\xA2\xB0\xA2\xB1\xA2\xB2\xA2\xB3\xA2\xB4\xA2\xB5\xA2\xB6\xA2\xB7\xA2\xB8\xA2\xAF\xA2\xB0\xA2\xB7", 24);  // １２３４５６７８９０１８
+  const std::string sender = binary_property(0x0C1A001E, {big5 + kNul});  // PR_SENDER_NAME
+  const auto internet = scan_blob(message_with({fixed_property(0x3FDE0003, {tnef_u32(950)}), sender}));
+  EXPECT_EQ(wheres(internet), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(internet);
+  const auto message = scan_blob(message_with({fixed_property(0x3FFD0003, {tnef_u32(950)}), sender}));
+  EXPECT_EQ(wheres(message), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(message);
+  // The subject and an 8-bit body, by the OEM code page attribute.
+  const std::string oem = tnef_attribute('\x01', 0x00069007, tnef_u32(950) + tnef_u32(0));
+  const auto subject = scan_blob(tnef_start() + oem + tnef_attribute('\x01', 0x00018004, big5 + kNul));
+  EXPECT_EQ(wheres(subject), std::vector<std::string>{"winmail.dat/件名.txt"}) << unchecked_list(subject);
+  EXPECT_TRUE(subject.unchecked.empty()) << unchecked_list(subject);
+  // Declared otherwise than its strings are: the guess still reads them.
+  const auto wrong = scan_blob(message_with({fixed_property(0x3FDE0003, {tnef_u32(1251)}), binary_property(0x0C1A001E, {"山田 123456789018" + kNul})}));
+  EXPECT_EQ(wheres(wrong), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(wrong);
+}
+
+// review21b (5): the sender (attFrom, a TRP: a header of small numbers, the name, the address)
+// is read when its text accounts for it; other bytes in its place are named unread.
+TEST(OutboundLeaves, TnefSenderIsReadWhenItsTextAccountsForIt) {
+  const std::string names = "山田 123456789018" + kNul + "SMTP:yamada@example.jp" + kNul;
+  const std::string trp = sanso::testing::tnef_u16(4) + sanso::testing::tnef_u16(static_cast<std::uint16_t>(names.size() + 8)) +
+                          sanso::testing::tnef_u16(static_cast<std::uint16_t>(names.find('\0') + 1)) + sanso::testing::tnef_u16(23) + names + std::string(8, '\0');
+  const auto sender = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00008000, trp));
+  EXPECT_EQ(wheres(sender), std::vector<std::string>{"winmail.dat/プロパティ.txt"}) << unchecked_list(sender);
+  EXPECT_TRUE(sender.unchecked.empty()) << unchecked_list(sender);
+  std::string scrambled;
+  for (int i = 0; i < 64; ++i) scrambled += static_cast<char>((i * 73 + 29) % 256);
+  const auto other = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00008000, scrambled));
+  ASSERT_EQ(other.unchecked.size(), 1u) << unchecked_list(other);
+  EXPECT_EQ(other.unchecked[0].why.rfind("tnef: the sender (attFrom) of 64 bytes is not read", 0), 0u) << other.unchecked[0].why;
+}
+
+// The fuzz seed of typed values and identifiers (fuzz/mail/tnef_corpus) is a blob the reader
+// takes apart: its PT_I8 number is found, its value of no structure named, never the blob refused.
+TEST(OutboundLeaves, TnefTypedValuesSeedIsReadWhole) {
+  std::ifstream in(std::string(SANSO_SOURCE_DIR) + "/fuzz/mail/tnef_corpus/typed-values-and-identifiers.tnef", std::ios::binary);
+  const std::string seed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(seed.empty());
+  const auto scan = scan_blob(seed);
+  EXPECT_TRUE(has(wheres(scan), "winmail.dat/プロパティ.txt")) << unchecked_list(scan);
+  for (const auto& f : scan.unchecked) EXPECT_NE(f.where, "winmail.dat") << f.why;
+  EXPECT_NE(unchecked_list(scan).find("tnef: a binary property (0x0099) of 64 bytes is not read"), std::string::npos) << unchecked_list(scan);
 }
 
 }  // namespace tnef21

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -232,6 +233,65 @@ TEST(Tnef, TheUnicodeLongFileNameNamesTheFile) {
 
 // Issue #16: libytnef (GPL-2+) was linked into the sanitizer; nothing of it may be mapped now,
 // after a blob has been read.
+// review21b (5): how a value that is not a string is read — each number on a line of its own,
+// negative ones also as the unsigned number their bytes are, dates as dates and numbers, a NaN's
+// payload, a CLSID as its GUID — and when a binary value's text accounts for all of it.
+std::string le(std::uint64_t v, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+  return out;
+}
+
+TEST(Tnef, ValuesAreReadAsAPersonWouldSeeThem) {
+  EXPECT_EQ(read_tnef_value(kPtLong, 0x0E08, le(0xFFFFFFFB, 4)).text, "-5\n4294967291\n");
+  EXPECT_EQ(read_tnef_value(kPtI2, 0x0001, le(7, 2)).text, "7\n");
+  EXPECT_EQ(read_tnef_value(kPtI8, 0x0001, le(123456789018, 8)).text, "123456789018\n");
+  EXPECT_EQ(read_tnef_value(kPtCurrency, 0x0001, le(static_cast<std::uint64_t>(-12345), 8)).text.substr(0, 12), "-1\n-1.2345\n1");
+  // 2026-12-07T01:36:29Z as a FILETIME: the date, then the number.
+  const std::uint64_t filetime = (1796607389ull + 11644473600ull) * 10000000ull;
+  EXPECT_EQ(read_tnef_value(kPtSysTime, 0x0039, le(filetime, 8)).text, "2026-12-07T01:36:29Z\n" + std::to_string(filetime) + "\n");
+  double day = 46363.5;  // 2026-12-07 12:00 in OLE Automation time
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &day, sizeof bits);
+  EXPECT_EQ(read_tnef_value(kPtAppTime, 0x8001, le(bits, 8)).text, "46363\n46363.5\n2026-12-07T12:00:00Z\n");
+  double number = 123456789018.25;
+  std::memcpy(&bits, &number, sizeof bits);
+  EXPECT_EQ(read_tnef_value(kPtDouble, 0x8001, le(bits, 8)).text, "123456789018\n123456789018.25\n");
+  // A NaN with 123456789018 in its payload.
+  EXPECT_EQ(read_tnef_value(kPtDouble, 0x8001, le(0x7FF0000000000000ull | 123456789018ull, 8)).text, "NaN\n123456789018\n");
+  const std::string clsid("\x07\x03\x02\x00\x00\x00\x00\x00\xC0\x00\x00\x00\x00\x00\x00\x46", 16);
+  EXPECT_EQ(read_tnef_value(kPtClsid, 0x0001, clsid).text.rfind("{00020307-0000-0000-C000-000000000046}\n", 0), 0u);
+  // Binary: a short one is a number both ways round; text is read; bytes of neither are unread.
+  EXPECT_EQ(read_tnef_value(kPtBinary, 0x0099, le(0x0102, 2)).text.substr(0, 8), "258\n513\n");
+  EXPECT_TRUE(read_tnef_value(kPtBinary, 0x0099, "SMTP:YAMADA@EXAMPLE.JP" + std::string(1, '\0')).unread.empty());
+  // 16 bytes are a GUID (a named property's task id); a number written into one is read.
+  const TnefValueReading guid = read_tnef_value(kPtBinary, 0x8519, le(123456789018, 8) + clsid.substr(8));
+  EXPECT_TRUE(guid.unread.empty());
+  EXPECT_NE(guid.text.find("\n123456789018\n"), std::string::npos) << guid.text;
+  std::string controls;
+  for (int i = 0; i < 10; ++i) controls += le(1, 2);
+  EXPECT_NE(read_tnef_value(kPtBinary, 0x0099, controls).unread, "");
+  EXPECT_NE(read_tnef_value(kPtBinary, 0x0099, std::string(5000, 'x')).unread.find("5000 bytes is not read"), std::string::npos);
+  // An attribute by its layout: a date (DTR), the rendering data; bytes of no layout and no text, unread.
+  const std::string dtr = le(2026, 2) + le(12, 2) + le(7, 2) + le(10, 2) + le(30, 2) + le(0, 2) + le(1, 2);
+  EXPECT_EQ(read_tnef_attribute({kAttDateSent, dtr}, "of the message").text.rfind("2026-12-07T10:30:00\n1\n", 0), 0u);
+  EXPECT_TRUE(read_tnef_attribute({kAttAttachRenddata, std::string(14, '\0')}, "of the attachment").unread.empty());
+  EXPECT_EQ(read_tnef_attribute({kAttOwner, controls}, "of the message").unread,
+            "tnef: an attribute (0x00060000) of the message of 20 bytes is not read (neither text nor of the layout [MS-OXTNEF] gives it)");
+}
+
+TEST(Tnef, TextAccountsForABinaryValueOnlyWhenItIsText) {
+  EXPECT_TRUE(tnef_text_accounts_for("SMTP:YAMADA@EXAMPLE.JP" + std::string(3, '\0')));
+  EXPECT_TRUE(tnef_text_accounts_for("\x8E\x52\x93\x63 \x91\xBE\x98\x59"));  // 山田 太郎 in Shift_JIS
+  EXPECT_TRUE(tnef_text_accounts_for(utf16(u"山田 太郎 <yamada@example.jp>") + std::string(2, '\0')));
+  EXPECT_TRUE(tnef_text_accounts_for(std::string("a\0b", 3)));
+  EXPECT_FALSE(tnef_text_accounts_for(std::string("a\0b\0c\0d", 7)));  // more NULs inside than strings put one after another
+  EXPECT_FALSE(tnef_text_accounts_for("abc\x01" "def"));
+  std::string scrambled;
+  for (int i = 0; i < 64; ++i) scrambled += static_cast<char>((i * 73 + 29) % 256);
+  EXPECT_FALSE(tnef_text_accounts_for(scrambled));
+}
+
 TEST(Tnef, NoTnefLibraryIsMapped) {
   ASSERT_TRUE(parse_tnef(tnef_with({{"a.txt", "abc"}})));
   std::ifstream maps("/proc/self/maps");

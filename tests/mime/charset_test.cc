@@ -20,6 +20,22 @@ using sanso::testing::read_file;
 const std::string kEsc = "\x1B";
 std::string jis(const std::string& pairs) { return kEsc + "$B" + pairs + kEsc + "(B"; }
 
+// review21b (15): a declared Windows code page names a charset decode_text reads — Big5's
+// full-width digits read by cp950 are digits — and an unknown one names none.
+TEST(Charset, WindowsCodePagesNameTheirCharsets) {
+  EXPECT_EQ(charset_for_code_page(932), "cp932");
+  EXPECT_EQ(charset_for_code_page(1251), "windows-1251");
+  EXPECT_EQ(charset_for_code_page(28595), "iso-8859-5");
+  EXPECT_EQ(charset_for_code_page(65001), "utf-8");
+  EXPECT_EQ(charset_for_code_page(12345), "");
+  const DecodedText big5 = decode_text(std::string("\xA2\xB0\xA2\xB1\xA2\xAF", 6), charset_for_code_page(950));
+  EXPECT_EQ(big5.utf8, "１２０");
+  EXPECT_FALSE(big5.unknown_charset);
+  for (const std::uint32_t code_page : {874u, 936u, 949u, 1250u, 1258u, 20866u, 51949u, 54936u, 50225u, 10000u, 437u}) {
+    EXPECT_FALSE(decode_text("a", charset_for_code_page(code_page)).unknown_charset) << code_page;
+  }
+}
+
 TEST(Charset, TheSameJapaneseTextInThreeEncodingsDecodesIdentically) {
   if (!fs::exists(kFilters)) GTEST_SKIP() << "no corpora at " << kFilters << " (../shared/corpora absent)";
   const std::string utf8 = read_file(kFilters / "japanese.utf-8.txt");

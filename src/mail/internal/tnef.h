@@ -1,12 +1,15 @@
 // Private to src/mail: our own reader of TNEF (Outlook's winmail.dat, [MS-OXTNEF]). It replaced
 // libytnef, which is GPL-2+ and may not be linked into an Apache-2.0 process (issue #16). It runs
-// where the sanitizer runs (in the sandboxed child) and takes the blob apart only: what the parts
-// mean for the message is sanitize.cc's business. Nothing outside src/mail includes this.
+// where the sanitizer runs (in the sandboxed child): it takes the blob apart, and reads a value as
+// text for the outgoing check (a number in decimal, an identifier by its structure) or says why it
+// cannot; what the parts mean for the message is sanitize.cc's business. Nothing outside src/mail
+// includes this.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -125,5 +128,63 @@ std::vector<const TnefProperty*> find_tnef_properties(const std::vector<TnefProp
 // reading, so that nothing in the blob goes unread by the outgoing check. So is an attribute id
 // [MS-OXTNEF] does not define, and a recipient table that does not fill its attribute.
 Result<TnefBlob> parse_tnef(std::string_view blob);
+
+// --- Reading what a blob holds as text, for the outgoing check (sanitize.cc's read_tnef) ---
+
+// A string property's value as UTF-8: PT_UNICODE is UTF-16LE, PT_STRING8 in the sender's 8-bit
+// charset (guessed). The NULs that end it go; one inside it stays, and with it the text after it.
+std::string tnef_string(std::string_view value, std::uint16_t type);
+
+// The charsets the code pages a blob declares name (PR_INTERNET_CPID, PR_MESSAGE_CODEPAGE,
+// attOemCodepage): its 8-bit strings are in one of them, whatever a guess from their bytes says
+// (Big5's full-width digits read as Shift_JIS are half-width katakana). A code page
+// mime::charset_for_code_page does not know adds windows-1252, Windows' fallback.
+std::vector<std::string> tnef_declared_charsets(const TnefBlob& blob);
+
+// The readings of an 8-bit string by each of `charsets` that differ from tnef_string's, one a
+// line; "" when none differ. Read beside tnef_string's reading, never instead: a blob may declare
+// a code page its strings are not in.
+std::string tnef_other_readings(std::string_view value, const std::vector<std::string>& charsets);
+
+// Control characters (a NUL inside a value, the bytes of a binary one) as line breaks: Outlook
+// ends a string at a NUL, whoever reads the blob's bytes does not, so the text after it is read
+// too, as a line of its own — and a text full of controls would be taken for binary and not read.
+std::string as_lines(std::string text);
+
+// The text in a value's bytes, read as 8-bit text and as UTF-16LE at both alignments, whichever
+// it is in (a one-off entry id's display name, a search key's "SMTP:…").
+std::string binary_text(std::string_view value);
+
+// A binary value is read for its text only up to this size: a larger one is no identifier but
+// content of some kind (compressed, encrypted, a format of its own) a text reading cannot cover.
+constexpr std::size_t kMostBinaryTextBytes = 4096;
+
+// What the outgoing check reads of one value of a property that is neither a string nor an object
+// (those are read as text and as files): `text`, lines to scan (each number on a line of its own,
+// so no two join into one), and, when not everything in the value is covered by them, why in
+// `unread`. A number is read in decimal, as a person would see it (PT_I2 … PT_I8, PT_CURRENCY,
+// PT_DOUBLE, a date and its number for PT_SYSTIME and PT_APPTIME); a PT_CLSID as its GUID and its
+// bytes' text. A binary value counts as read only when its structure is known — an entry id
+// ([MS-OXCDATA] 2.2: one-off, address book, or a store's GUIDs and counters), a search key, a
+// conversation index, a change key or predecessor change list (XIDs), an OID — or when its text
+// accounts for all of it (printable 8-bit or UTF-16 text, trailing NULs aside); one of at most 8
+// bytes is also read as a number both ways round, one of 16 as a GUID and its halves' numbers. Anything else — compressed, encrypted, a file —
+// is unread: its bytes' text would find nothing in it.
+struct TnefValueReading {
+  std::string text;
+  std::string unread;
+};
+TnefValueReading read_tnef_value(std::uint16_t type, std::uint16_t id, std::string_view value);
+
+// The same for an attribute kept whole (TnefAttribute): a date, a number or the rendering data
+// read by their layout ([MS-OXTNEF] 2.1.3.3), anything else for its text when that accounts for all
+// of it. The message id, the transport name and the icon are the caller's. `of_what` ("of the
+// message") goes into the reason.
+TnefValueReading read_tnef_attribute(const TnefAttribute& attribute, std::string_view of_what);
+
+// Whether reading `value` as text accounts for all of it: printable 8-bit text (valid in one of
+// the Japanese encodings or UTF-8 when not ASCII) or UTF-16LE text without controls, lone
+// surrogates or private-use characters; NULs only at its end, tabs and line breaks anywhere.
+bool tnef_text_accounts_for(std::string_view value);
 
 }  // namespace sanso::mail::internal
