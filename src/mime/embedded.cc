@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/text.h"
+#include "mime/charset.h"
 
 namespace sanso::mime {
 namespace {
@@ -212,6 +213,17 @@ class BinHexReader {
   std::string why_;
 };
 
+// A Mac file name (Mac Roman, MacJapanese: any bytes) as UTF-8 a person and a JSON record can
+// take, its control characters shown as '_' (a name with a line break must not split a notice).
+std::string readable_name(std::string_view raw) {
+  std::string name = std::all_of(raw.begin(), raw.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }) ? std::string(raw)
+                                                                                                                     : decode_text(raw, "").utf8;
+  for (char& c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '_';
+  }
+  return name;
+}
+
 struct BinHexHeader {
   std::string name, type, creator;
   std::uint32_t data = 0, resource = 0;
@@ -256,6 +268,9 @@ std::optional<BinHexHeader> binhex_header(BinHexReader& in, std::string* why = n
   const std::uint16_t computed = crc;
   if (!number(2, stored)) return fail("the header ends before its CRC");
   if (stored != computed) return fail("the header's CRC does not match");
+  h.name = readable_name(h.name);
+  h.type = readable_name(h.type);
+  h.creator = readable_name(h.creator);
   return h;
 }
 
@@ -271,7 +286,9 @@ std::size_t binhex_colon(std::string_view text, const Line& line, std::optional<
   for (std::size_t at = text.find(':', line.begin); at != std::string_view::npos && at < line.end; at = text.find(':', at + 1)) {
     if (at + 1 >= line.end || !binhex_char(text[at + 1])) continue;  // ":)" and "10:30" end here, as does a closing ':'
     header = binhex_header_at(text, at);
-    if (header) return at;
+    // A run of '!' is all zeros, and a header of zeros has a CRC of zero: without a name it is
+    // "すごい:!!!!!…", not a file.
+    if (header && !header->name.empty()) return at;
   }
   return std::string_view::npos;
 }
