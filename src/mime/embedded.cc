@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 
 #include "core/text.h"
 #include "mime/charset.h"
@@ -111,6 +112,17 @@ bool binhex_skipped(char c) { return c == '\r' || c == '\n' || c == ' ' || c == 
 bool binhex_data(std::string_view line) {
   line = trim_right(line);
   return !line.empty() && std::all_of(line.begin(), line.end(), [](char c) { return binhex_char(c) || c == ':'; });
+}
+
+// A long line that could open BinHex data by its shape alone: ':' and the alphabet, and as varied
+// as encoded data is (its header holds a name, a type and lengths) — a rule drawn as ":-----…" or
+// "::::…" is a line of prose.
+bool binhex_shaped(std::string_view line) {
+  if (line.size() < 64 || line[0] != ':' || line[1] == ':' || !binhex_data(line)) return false;
+  bool seen[256] = {};
+  int distinct = 0;
+  for (char c : line.substr(0, 64)) distinct += !std::exchange(seen[static_cast<unsigned char>(c)], true);
+  return distinct >= 8;
 }
 
 std::string parameter(std::string_view line, std::string_view key) {  // yEnc's "name=" runs to the line end
@@ -346,7 +358,7 @@ std::vector<EmbeddedFile> find_embedded_files(std::string_view text) {
         }
       }
     } else if (line.find("(This file must be converted with BinHex") != std::string_view::npos ||
-               (line.size() >= 64 && line[0] == ':' && binhex_data(line)) || (colon = binhex_colon(text, lines[i], header)) != std::string_view::npos) {
+               binhex_shaped(line) || (colon = binhex_colon(text, lines[i], header)) != std::string_view::npos) {
       // The banner or a long line of the alphabet is BinHex by its shape, decodable or not (a
       // damaged one is still a file to StuffIt); elsewhere a ':' opens BinHex only when the header
       // after it decodes with its CRC, so ":)" or a time of day never does.

@@ -145,7 +145,7 @@ TEST(EmbeddedFiles, BinHexWithoutItsBannerIsFoundByItsHeader) {
   std::string broken = one;
   broken[10] = broken[10] == 'A' ? 'B' : 'A';  // the header's CRC no longer matches
   for (const std::string& prose : std::vector<std::string>{":)\n:-)\n:):):)\n", "会議は10:30から:です\n", "件名：テスト：確認\n", "Note: :abcdef: ok\n", broken + "\n",
-                                   ":" + std::string(50, 'A') + ":\n", "すごい:" + std::string(60, '!') + "\n", "時刻 12:00:00、場所: 本庁舎\n"}) {
+                                   ":" + std::string(50, 'A') + ":\n", "すごい:" + std::string(60, '!') + "\n", ":" + std::string(70, '-') + "\n", std::string(70, ':') + "\n", ":" + std::string(70, '!') + "\n", "時刻 12:00:00、場所: 本庁舎\n"}) {
     EXPECT_TRUE(find_embedded_files(prose).empty()) << prose;
   }
 }
