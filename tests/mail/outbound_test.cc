@@ -630,8 +630,9 @@ TEST(OutboundLeaves, ALoneSurrogateInUtf16TextLeavesTheNumberAfterItReadable) {
   EXPECT_EQ(scanned.identifiers.size(), 2u) << unchecked_list(scanned);
 }
 
-// (5) BinHex: a .hqx file, or one of its type, is text only in its encoding — named and held, not
-// read as text; a BinHex block inside an attached text file likewise. A uuencoded file inside
+// (5) BinHex: a .hqx file, or one of its type, is text only in its encoding — one in which no
+// BinHex decodes is named and held, not read as text; an undecodable BinHex block inside an
+// attached text file likewise (BinHexIsDecodedAndItsFileRead: what decodes is read). A uuencoded file inside
 // an attached text file is decoded and read, as one in the body is.
 TEST(OutboundLeaves, BinHexFilesAreHeldAndFilesInsideTextFilesAreRead) {
   const std::string binhex = "(This file must be converted with BinHex 4.0)\r\n\r\n:" + std::string(63, 'J') + "\r\n" + std::string(20, 'a') + ":\r\n";
