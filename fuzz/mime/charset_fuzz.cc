@@ -1,5 +1,7 @@
 // libFuzzer target: any bytes under any label decode to valid UTF-8 with every bad byte counted;
-// what comes out re-encodes as ISO-2022-JP and decodes again without a single replacement.
+// what comes out re-encodes as ISO-2022-JP and decodes again without a single replacement. Files
+// written into the text are found as whole blocks in order, inside it, named in valid UTF-8, and
+// BinHex decodes within its limit or says why not.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -7,6 +9,7 @@
 
 #include "core/text.h"
 #include "mime/charset.h"
+#include "mime/embedded.h"
 #include "mime/header.h"
 #include "mime/html_text.h"
 
@@ -37,5 +40,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (clean && h.utf8.find("=?") == std::string::npos) {
     if (decode_header_text(encode_header_text(h.utf8, "utf-8")).utf8 != h.utf8) __builtin_trap();
   }
+  // Files written into the bytes: blocks in order, not overlapping, inside the text, a BinHex
+  // block's data opening with ':' inside it; decoding never passes its limit.
+  std::size_t after = 0;
+  for (const auto& f : find_embedded_files(bytes)) {
+    if (f.begin < after || f.end <= f.begin || f.end > bytes.size()) __builtin_trap();
+    if (f.kind == "binhex" && (f.data_at < f.begin || f.data_at >= f.end || bytes[f.data_at] != ':')) __builtin_trap();
+    if (f.kind == "binhex" && !sanso::is_valid_utf8(f.name)) __builtin_trap();
+    after = f.end;
+    if (f.kind == "binhex") {
+      auto file = decode_binhex(bytes.substr(f.data_at, f.end - f.data_at), 1 << 16);
+      if (file && (file->data.size() + file->resource.size() > (1 << 16) || !sanso::is_valid_utf8(file->name))) __builtin_trap();
+      if (!file && file.error().message.empty()) __builtin_trap();
+    }
+  }
+  auto whole = decode_binhex(bytes, 1 << 16);
+  if (whole && whole->data.size() + whole->resource.size() > (1 << 16)) __builtin_trap();
   return 0;
 }

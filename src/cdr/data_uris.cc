@@ -126,6 +126,67 @@ std::string browser_decoded(std::string_view html) {
   return out;
 }
 
+// CSS as a browser's tokenizer reads it (CSS Syntax 3, §4.3.7 "consume an escaped code point"):
+// comments gone, a backslash before a line break gone (a string's continuation), `\64 ` the
+// code point it spells (up to six hex digits, one white space after them taken with them; 0, a
+// surrogate or past U+10FFFF is U+FFFD), a backslash before any other character that character.
+// `url(\64 ata:…)`, `u\72l(` and `"da\⏎ta:"` are data: URIs to the browser, so they are to the
+// search. Applied to a whole page it may also decode what is no CSS: that finds more, never less.
+std::string css_decoded(std::string_view css) {
+  std::string out;
+  out.reserve(css.size());
+  const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  for (std::size_t at = 0; at < css.size();) {
+    if (css.substr(at, 2) == "/*") {
+      const std::size_t close = css.find("*/", at + 2);
+      at = close == std::string_view::npos ? css.size() : close + 2;  // unclosed: to the end, as the tokenizer
+      continue;
+    }
+    if (css[at] != '\\') {
+      out += css[at++];
+      continue;
+    }
+    if (++at >= css.size()) break;  // a backslash at the end is nothing
+    if (css[at] == '\n' || css[at] == '\f' || css[at] == '\r') {
+      at += css.substr(at, 2) == "\r\n" ? 2 : 1;
+      continue;
+    }
+    if (!hex(css[at])) {
+      out += css[at++];
+      continue;
+    }
+    std::uint32_t v = 0;
+    for (int digits = 0; digits < 6 && at < css.size() && hex(css[at]); ++digits, ++at) {
+      v = v * 16 + static_cast<std::uint32_t>(std::isdigit(static_cast<unsigned char>(css[at])) ? css[at] - '0' : lower(css[at]) - 'a' + 10);
+    }
+    if (css.substr(at, 2) == "\r\n") at += 2;
+    else if (at < css.size() && (css[at] == ' ' || css[at] == '\t' || css[at] == '\n' || css[at] == '\r' || css[at] == '\f')) ++at;
+    append_utf8(out, v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) ? char32_t{0xFFFD} : static_cast<char32_t>(v));
+  }
+  return out;
+}
+
+// Whether CSS decoding could change `text` at all (a backslash or a comment in it).
+bool css_escaped(std::string_view text) { return text.find('\\') != std::string_view::npos || text.find("/*") != std::string_view::npos; }
+
+// The URIs of `more` that `found` does not hold already, each of `found` matching one of `more`
+// once: the same URI written twice is two files, the same one read twice (plain and CSS-decoded)
+// one.
+void add_unmatched(std::vector<std::string>& found, std::vector<std::string> more, std::size_t from = 0) {
+  std::unordered_multimap<std::size_t, std::size_t> unmatched;
+  for (std::size_t k = from; k < found.size(); ++k) unmatched.emplace(std::hash<std::string>{}(found[k]), k);
+  for (auto& uri : more) {
+    auto [first, last] = unmatched.equal_range(std::hash<std::string>{}(uri));
+    auto it = first;
+    while (it != last && found[it->second] != uri) ++it;
+    if (it != last) {
+      unmatched.erase(it);
+      continue;
+    }
+    found.push_back(std::move(uri));
+  }
+}
+
 // Every URI in `text` (a decoded source or one attribute value) where one can start: in a quoted
 // value (to its quote, across line breaks, with tabs and line breaks even inside "data:"), after
 // `=`, in a CSS url( or a srcset's list; and only with its comma, and for one not quoted with no
@@ -203,39 +264,80 @@ void attribute_values(std::string_view html, const std::function<bool(std::strin
 
 }  // namespace
 
-DataUris find_data_uris(std::string_view html, std::size_t most) {
-  DataUris found;
+namespace {
+
+// data: URIs inside data: URIs (a stylesheet's url() inside a data:text/css, a page inside a
+// page) are read this deep.
+constexpr int kMostNestedDataUris = 4;
+
+void find_in(std::string_view html, std::size_t most, int depth, DataUris& found) {
+  const std::size_t start = found.uris.size();
   const auto room = [&] { return found.uris.size() <= most; };
   attribute_values(html, [&](std::string_view value) {
     const std::string url = url_of(value);
     if (starts_data(url)) {
       found.uris.push_back(url);
     } else {
+      // A style attribute is CSS: its escapes decoded too, a URI found both ways counted once.
+      std::vector<std::string> plain, css;
       std::size_t steps = 0;
       scan_text(value, steps, [&](std::string uri) {
-        found.uris.push_back(std::move(uri));
-        return room();
+        plain.push_back(std::move(uri));
+        return plain.size() <= most;
       });
-    }
-    return room();
-  });
-  if (!room()) return found;
-  // The textual pass counts a URI the attributes gave already once only: each of theirs matches
-  // one of its own (the same URI written twice is two files, as the page holds it twice).
-  std::unordered_multimap<std::size_t, std::size_t> unmatched;
-  for (std::size_t k = 0; k < found.uris.size(); ++k) unmatched.emplace(std::hash<std::string>{}(found.uris[k]), k);
-  const std::string source = browser_decoded(html);
-  scan_text(source, found.steps, [&](std::string uri) {
-    auto [first, last] = unmatched.equal_range(std::hash<std::string>{}(uri));
-    for (auto it = first; it != last; ++it) {
-      if (found.uris[it->second] == uri) {
-        unmatched.erase(it);
-        return true;
+      if (css_escaped(value)) {
+        scan_text(css_decoded(value), steps, [&](std::string uri) {
+          css.push_back(std::move(uri));
+          return css.size() <= most;
+        });
       }
+      const std::size_t before = found.uris.size();
+      for (auto& uri : plain) found.uris.push_back(std::move(uri));
+      add_unmatched(found.uris, std::move(css), before);
     }
-    found.uris.push_back(std::move(uri));
     return room();
   });
+  if (!room()) return;
+  // The textual pass counts a URI the attributes gave already once only: each of theirs matches
+  // one of its own (the same URI written twice is two files, as the page holds it twice). Then the
+  // same with CSS's escapes and comments decoded (a <style>, a stylesheet), likewise.
+  const std::string source = browser_decoded(html);
+  std::vector<std::string> textual;
+  scan_text(source, found.steps, [&](std::string uri) {
+    textual.push_back(std::move(uri));
+    return textual.size() <= most + 1;
+  });
+  add_unmatched(found.uris, std::move(textual), start);
+  if (!room()) return;
+  if (css_escaped(source)) {
+    std::vector<std::string> css;
+    scan_text(css_decoded(source), found.steps, [&](std::string uri) {
+      css.push_back(std::move(uri));
+      return css.size() <= most + 1;
+    });
+    add_unmatched(found.uris, std::move(css), start);
+  }
+  if (!room()) {
+    found.uris.resize(most + 1);
+    return;
+  }
+  // What each URI holds is searched in turn, as a browser that loads it reads it (a stylesheet's
+  // url(), a page's src): its URIs are files too, after those of this level.
+  if (depth >= kMostNestedDataUris) return;
+  const std::size_t end = found.uris.size();
+  for (std::size_t k = start; k < end && room(); ++k) {
+    std::string payload;
+    if (!decoded_data_uri(found.uris[k], payload) || payload.find_first_of("dD") == std::string::npos) continue;
+    find_in(payload, most, depth + 1, found);
+  }
+  if (found.uris.size() > most + 1) found.uris.resize(most + 1);
+}
+
+}  // namespace
+
+DataUris find_data_uris(std::string_view html, std::size_t most) {
+  DataUris found;
+  find_in(html, most, 0, found);
   return found;
 }
 

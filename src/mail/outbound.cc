@@ -144,22 +144,23 @@ std::string without_tags(std::string_view html) {
 }
 
 // The file a uuencode, uuencode-base64 or yEnc block in a text carries; nothing for BinHex, which
-// is not decoded (the block is then a file the check cannot read).
+// mime::decode_binhex() decodes with its forks and CRCs.
 std::optional<std::string> decode_embedded_file(std::string_view block, const std::string& kind) {
+  // Lines as the block finder split them: LF, CRLF or a CR alone (an old Mac's text).
   std::vector<std::string_view> lines;
   for (std::size_t at = 0; at < block.size();) {
-    std::size_t end = block.find('\n', at);
+    std::size_t end = block.find_first_of("\r\n", at);
     if (end == std::string_view::npos) end = block.size();
-    std::string_view line = block.substr(at, end - at);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    at = end + 1;
+    lines.push_back(block.substr(at, end - at));
+    at = end + (block.substr(end, 2) == "\r\n" ? 2 : 1);
   }
   std::string out;
   if (kind == "uuencode") {
     for (std::size_t i = 1; i < lines.size(); ++i) {  // after the "begin 644 name" line
       const std::string_view line = lines[i];
-      if (line == "end") break;
+      std::string_view word = line;
+      while (!word.empty() && (word.back() == ' ' || word.back() == '\t')) word.remove_suffix(1);
+      if (ascii_lower(word) == "end") break;
       if (line.empty()) continue;
       const int n = (line[0] - 0x20) & 0x3f;
       auto six = [&](std::size_t k) { return static_cast<unsigned>(k < line.size() ? (line[k] - 0x20) & 0x3f : 0); };
@@ -223,6 +224,13 @@ OutboundScan read_outbound(std::string_view raw, const std::vector<std::string>&
 // Signed content nested in signed content is read this deep; deeper cannot be checked.
 constexpr int kMostSignedDepth = 4;
 
+// Files written into text (uuencode, yEnc, BinHex) inside one another are read this deep.
+constexpr int kMostEmbeddedDepth = 8;
+
+// A BinHex file's forks are decoded up to this size: its runs code 255 bytes in 3, so a small
+// text can ask for much.
+constexpr std::uint64_t kMostBinHexBytes = std::uint64_t{64} << 20;
+
 bool ends_with_ascii_ci(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && std::equal(suffix.begin(), suffix.end(), s.end() - static_cast<std::ptrdiff_t>(suffix.size()),
                                                  [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
@@ -242,19 +250,59 @@ class LeafScan {
     embedded_files(text, where);
   }
 
-  // The files written into a text — a body's, or a text file's ("notes.txt", a .hqx): uuencode and
-  // yEnc decoded and read as files named after it ("notes.txt/numbers.csv"); BinHex, not decoded,
-  // cannot be checked. Their encoded lines say nothing of what they carry.
-  void embedded_files(std::string_view text, const std::string& where) {
-    for (const auto& f : mime::find_embedded_files(text)) {
+  // The files written into a text — a body's, or a text file's ("notes.txt"): uuencode, yEnc and
+  // BinHex decoded and read as files named after it ("notes.txt/numbers.csv"). Their encoded lines
+  // say nothing of what they carry. `blocks`: the text's, when the caller has them already.
+  void embedded_files(std::string_view text, const std::string& where, const std::vector<mime::EmbeddedFile>* blocks = nullptr) {
+    const std::vector<mime::EmbeddedFile> found = blocks == nullptr ? mime::find_embedded_files(text) : std::vector<mime::EmbeddedFile>{};
+    for (const auto& f : blocks == nullptr ? found : *blocks) {
       const std::string inner = where + "/" + (f.name.empty() ? "(" + f.kind + ")" : f.name);
-      auto bytes = decode_embedded_file(text.substr(f.begin, f.end - f.begin), f.kind);
-      if (!bytes) {
-        scan_.unchecked.push_back({inner, "unsupported: a " + f.kind + " block in the text is not decoded"});
+      // Each level can grow what it carries (BinHex's runs): files inside files inside files are
+      // read this deep, no deeper.
+      if (nested_ >= kMostEmbeddedDepth) {
+        scan_.unchecked.push_back({inner, "limit: files written into text nested more than " + std::to_string(kMostEmbeddedDepth) + " deep"});
         continue;
       }
-      file(*bytes, inner, f.name.empty() ? "" : f.name);
+      ++nested_;
+      if (f.kind == "binhex") {
+        // In a .hqx file (`blocks` given) a block that does not decode is the file not read.
+        binhex_file(text.substr(f.data_at, f.end - f.data_at), where, blocks == nullptr ? inner : where);
+      } else if (auto bytes = decode_embedded_file(text.substr(f.begin, f.end - f.begin), f.kind)) {
+        file(*bytes, inner, f.name.empty() ? "" : f.name);
+      } else {
+        scan_.unchecked.push_back({inner, "unsupported: a " + f.kind + " block in the text is not decoded"});
+      }
+      --nested_;
     }
+  }
+
+  // BinHex data (from its opening ':') decoded in the sandbox as StuffIt and Python's binhex
+  // decode it: its data fork is the file, read by the name its header gives ("notes.txt/a.csv"),
+  // a resource fork a file beside it ("a.csv.rsrc"). A CRC that does not match or data cut short
+  // cannot be read: `failed` names where (the block, or the .hqx file itself).
+  void binhex_file(std::string_view data, const std::string& where, const std::string& failed) {
+    auto decoded = mime::decode_binhex(data, kMostBinHexBytes);
+    if (!decoded) {
+      scan_.unchecked.push_back({failed, decoded.error().message});
+      return;
+    }
+    const std::string name = decoded->name.empty() ? "(binhex)" : decoded->name;
+    file(decoded->data, where + "/" + name, name);
+    if (!decoded->resource.empty()) file(decoded->resource, where + "/" + name + ".rsrc", "");
+  }
+
+  // A BinHex file (.hqx, application/mac-binhex40; an archive's member named so): text only in its
+  // encoding. Its text is read (marks, numbers), and the BinHex in it decoded and read as the file
+  // it is ("data.hqx/a.csv"); one in which no BinHex decodes is a file the check cannot read,
+  // named for itself.
+  void hqx(std::string_view text, const std::string& where) {
+    raise_classification(scan_, levels_, marked_level(text, levels_, true), where);
+    add_matches(scan_.identifiers, text, where);
+    const std::vector<mime::EmbeddedFile> blocks = mime::find_embedded_files(text);
+    if (std::none_of(blocks.begin(), blocks.end(), [](const mime::EmbeddedFile& f) { return f.kind == "binhex"; })) {
+      scan_.unchecked.push_back({where, "malformed: a BinHex file (.hqx) holds no BinHex data that decodes (no ':' opening a header with its CRC)"});
+    }
+    embedded_files(text, where, &blocks);
   }
 
   // HTML: the text a reader sees, and the markup itself (comments, attribute values, what CSS
@@ -288,10 +336,9 @@ class LeafScan {
   void file(std::string_view bytes, const std::string& where, const std::string& name, const std::string& typing = "") {
     if (!name.empty()) named(where);
     // A BinHex file (.hqx, application/mac-binhex40) is text only in its encoding: read as text,
-    // its 6-bit lines would pass for read while the file inside them went unread. Named and held,
-    // whether or not its lines look like BinHex to the block finder.
+    // its 6-bit lines would pass for read while the file inside them went unread.
     if (ends_with_ascii_ci(typing.empty() ? where : typing, ".hqx")) {
-      scan_.unchecked.push_back({where, "unsupported: a BinHex file (.hqx) is not decoded; the file inside it is not read"});
+      hqx(mime::decode_text(bytes, "").utf8, where);
       return;
     }
     for (auto& piece : cdr::extract_texts(bytes, typing.empty() ? where : typing)) {
@@ -299,6 +346,12 @@ class LeafScan {
       if (piece.where != where) {
         raise_classification(scan_, levels_, marked_level(piece.where, levels_), piece.where);
         add_matches(scan_.identifiers, piece.where.starts_with(where) ? piece.where.substr(where.size()) : piece.where, piece.where);  // a member's path ("a.zip/123456789018.txt")
+      }
+      // A member named .hqx (review21b 14) is BinHex as much as an attachment named so: decoded,
+      // not passed as the text of its encoding.
+      if (piece.where != where && piece.unreadable.empty() && ends_with_ascii_ci(piece.where, ".hqx")) {
+        hqx(piece.text, piece.where);
+        continue;
       }
       if (!piece.unreadable.empty()) scan_.unchecked.push_back({piece.where, piece.unreadable});
       if (!piece.pdf.empty()) scan_.pdfs.push_back({piece.where, std::move(piece.pdf), {}});
@@ -441,6 +494,7 @@ class LeafScan {
   OutboundScan& scan_;
   const std::vector<std::string>& levels_;
   int depth_ = 0;
+  int nested_ = 0;  // how many files written into text the one being read is inside
 };
 
 // Every text of a finished scan that names a place, a file or a reason, with the numbers in it

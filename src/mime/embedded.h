@@ -5,22 +5,49 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/result.h"
 
 namespace sanso::mime {
 
 struct EmbeddedFile {
   std::string kind;        // "uuencode", "uuencode-base64", "binhex", "yenc"
-  std::string name;        // as the block names it; "" when it does not (BinHex keeps it inside)
+  std::string name;        // as the block names it; "" when it does not (a BinHex header that does
+                           // not decode, a begin line without a name)
   std::size_t begin = 0;   // the block's byte range in the text: whole lines, from its first line
   std::size_t end = 0;     //   through its last, line end included
-  std::size_t size = 0;    // the file's size as far as the block tells it without decoding
+  std::size_t size = 0;    // the file's size as far as the block tells it without decoding the data
+  std::size_t data_at = 0; // BinHex: where its data opens (the ':'), for decode_binhex()
 };
 
-// Every block in `text` (LF or CRLF line ends), in order, not overlapping. Liberal like the
-// decoders it guards against: a block without its end line runs to where its data lines stop.
+// Every block in `text` (LF, CRLF or CR line ends), in order, not overlapping. Liberal like the
+// decoders it guards against (GNU uudecode, Python's uu and binhex, StuffIt, mail clients): a begin
+// line with a mode of any number of octal digits, tabs, no name; a block without its end line runs
+// to where its data lines stop; BinHex wherever a ':' opens data whose header decodes with its
+// CRC, on one line or many. A form decoders accept but prose could take (`begin 7 days`, a short
+// ':' line) is a block only when what follows decodes: a data line of its length, a header whose
+// CRC-16 matches.
 std::vector<EmbeddedFile> find_embedded_files(std::string_view text);
+
+// A BinHex 4.0 file decoded: its name and Finder type, its data fork (the file as Windows readers
+// and decoders write it) and its resource fork (kept beside it by Mac decoders; "" when empty).
+struct BinHexFile {
+  std::string name;
+  std::string type;     // four characters, "TEXT", "XLS8"
+  std::string creator;
+  std::string data;
+  std::string resource;
+};
+
+// Decodes the BinHex data that `text` opens with ':' (EmbeddedFile::data_at onward): the 6-bit
+// alphabet (line ends and blanks skipped), the 0x90 run-length code, the header, both forks and
+// the CRC-16/XMODEM of each. Errors: "embedded.binhex-malformed" (a character outside the
+// alphabet before the data is complete, a CRC that does not match, data that ends before the
+// lengths its header gives), "embedded.binhex-limit" (forks together larger than `most` bytes).
+Result<BinHexFile> decode_binhex(std::string_view text, std::uint64_t most);
 
 }  // namespace sanso::mime

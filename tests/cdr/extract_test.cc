@@ -1189,5 +1189,47 @@ TEST(CdrExtract, MetafilesHoldNothingUnread) {
   EXPECT_EQ(cut[0].unreadable.rfind("malformed:", 0), 0u) << wheres(cut);
 }
 
+// Issue #17 (review21b 17): CSS is read as a browser's tokenizer reads it — escapes decoded
+// (`\64 ata:`, `u\72l(`, `\` before a line break in a string), comments gone — in a <style>, a
+// style attribute, quoted and not; and the URIs inside a data: URI (a data:text/css's url(), a page
+// in a page) are found in turn, to a bound. Prose with backslashes holds none.
+TEST(CdrExtract, DataUrisBehindCssEscapesAndInsideDataUrisAreFound) {
+  auto uris = [](const std::string& page) { return internal::find_data_uris(page, 200).uris; };
+  using Uris = std::vector<std::string>;
+  // Each page holds one URI, "data:text/plain,<its letter>", written as CSS lets it be written.
+  const std::pair<char, std::string> kEscaped[] = {
+      {'A', "<style>p{background:url(\\64 ata:text/plain,A)}</style>"},
+      {'B', "<style>p{background:u\\72l( \"\\000064\\61 ta:text/plain,B\" )}</style>"},
+      {'C', "<style>p{background:url('da\\\nta:text/plain,C')}</style>"},
+      {'D', "<style>p{background:url(/*x*/da\\t\\61 \\:text/plain,D)}</style>"},
+      {'E', "<p style=\"background:url(\\64 ata:text/plain,E)\">x</p>"},
+      {'F', "<p style='background:url(&quot;\\64&#x20;ata:text/plain,F&quot;)'>x</p>"},
+  };
+  for (const auto& [letter, page] : kEscaped) EXPECT_EQ(uris(page), Uris{"data:text/plain," + std::string(1, letter)}) << page;
+  // Plain URIs are not counted twice by the CSS reading, even beside an escaped one.
+  EXPECT_EQ(uris("<style>a{background:url(data:text/plain,G)} /* c */ b{background:url(data:text/plain,G)}</style>"),
+            (Uris{"data:text/plain,G", "data:text/plain,G"}));
+  EXPECT_EQ(uris("<p style=\"background:url(data:text/plain,H) /**/\">x</p>"), Uris{"data:text/plain,H"});
+  for (const std::string prose : {"<p>C:\\data\\64 files: 2</p>", "<p>see \\64 ata: the report, page 2</p>", "<p>\\\\server\\share\\data: x</p>"}) {
+    EXPECT_TRUE(uris(prose).empty()) << prose;
+  }
+
+  // Nested: a stylesheet in a data: URI whose url() is another, percent-encoded and base64.
+  const std::string inner = "data:text/plain;base64," + base64_of("番号 " + kNumber);
+  const Uris nested = uris("<link rel=stylesheet href=\"data:text/css,p%7Bbackground:url(" + inner + ")%7D\">");
+  ASSERT_EQ(nested.size(), 2u);
+  EXPECT_EQ(nested[1], inner);
+  const std::string css = "@import \"data:text/css;base64," + base64_of("p{background:url(\\64 ata:text/plain,I)}") + "\";";
+  const Uris imported = uris("<style>" + css + "</style>");
+  ASSERT_EQ(imported.size(), 2u);
+  EXPECT_EQ(imported[1], "data:text/plain,I");
+  const auto read = extract_texts("<link rel=stylesheet href=\"data:text/css;base64," + base64_of("p{background:url(" + inner + ")}") + "\">", "page.html");
+  EXPECT_NE(piece(read, "page.html/data-uri-2").text.find(kNumber), std::string::npos) << wheres(read);
+  // The nesting is followed so deep, no deeper: a page of eight levels gives five URIs.
+  std::string deep = "data:text/plain,end";
+  for (int i = 0; i < 7; ++i) deep = "data:text/css;base64," + base64_of("p{background:url(" + deep + ")}");
+  EXPECT_EQ(uris("<style>p{background:url(" + deep + ")}</style>").size(), 5u);
+}
+
 }  // namespace
 }  // namespace sanso::cdr

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "cdr/fixtures.h"
+#include "support/binhex.h"
 #include "support/files.h"
 #include "support/png_pixels.h"
 
@@ -331,6 +332,23 @@ TEST(CdrText, FilesWrittenIntoATextFileAreCutOut) {
   CdrResult xml = run("<?xml version=\"1.0\"?>\n<r><![CDATA[\n" + uu + "]]></r>\n", "data.xml");
   EXPECT_EQ(xml.verdict, Verdict::blocked);
   EXPECT_NE(xml.message.find("written into its text"), std::string::npos) << xml.message;
+}
+
+// Issue #17 (review21b 9, 10): what decoders take, not only the usual form — a one-digit mode, an
+// old Mac's CR-only lines, a short BinHex line without its banner — is cut out of a text file; a
+// Japanese memo with colons and smileys stays as it is.
+TEST(CdrText, FilesWrittenAsDecodersAcceptThemAreCutOut) {
+  const std::string mac = "手順:\rbegin 7 setup.exe\rM35J0``,````$````__\\``+@`````````0```````````````````````````\r`\rend\r以上\r";
+  const std::string short_binhex = "手順:\n" + sanso::testing::binhex("a.exe", "MZ", "", true, 0) + "\n以上\n";
+  for (const std::string& text : {mac, short_binhex}) {
+    CdrResult r = run(text, "readme.txt");
+    ASSERT_EQ(r.verdict, Verdict::sanitized) << r.reason << ": " << r.message;
+    EXPECT_TRUE(kinds(r).count("embedded_file")) << text;
+    EXPECT_NE(r.output.find("以上"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("M35J0"), std::string::npos) << r.output;
+  }
+  CdrResult prose = run("議題：予算:)\n時間: 10:30〜11:00 :-)\n場所:本庁舎:3階\nbegin 2 weeks later\n", "memo.txt");
+  EXPECT_EQ(prose.verdict, Verdict::clean) << prose.reason << ": " << prose.message;
 }
 
 TEST(CdrText, XmlWithEntitiesAndHtmlWithScriptAreBlockedPlainHtmlBecomesText) {

@@ -23,6 +23,7 @@
 #include "mail/tnef_blob.h"
 #include "mime/transfer.h"
 #include "sandbox/sandbox.h"
+#include "support/binhex.h"
 #include "support/files.h"
 #include "support/japanese_pdf.h"
 #include "support/text_picture.h"
@@ -711,8 +712,9 @@ TEST(OutboundLeaves, ALoneSurrogateInUtf16TextLeavesTheNumberAfterItReadable) {
   EXPECT_EQ(scanned.identifiers.size(), 2u) << unchecked_list(scanned);
 }
 
-// (5) BinHex: a .hqx file, or one of its type, is text only in its encoding — named and held, not
-// read as text; a BinHex block inside an attached text file likewise. A uuencoded file inside
+// (5) BinHex: a .hqx file, or one of its type, is text only in its encoding — one in which no
+// BinHex decodes is named and held, not read as text; an undecodable BinHex block inside an
+// attached text file likewise (BinHexIsDecodedAndItsFileRead: what decodes is read). A uuencoded file inside
 // an attached text file is decoded and read, as one in the body is.
 TEST(OutboundLeaves, BinHexFilesAreHeldAndFilesInsideTextFilesAreRead) {
   const std::string binhex = "(This file must be converted with BinHex 4.0)\r\n\r\n:" + std::string(63, 'J') + "\r\n" + std::string(20, 'a') + ":\r\n";
@@ -1012,8 +1014,8 @@ std::string yenc(const std::string& name, const std::string& bytes) {
   return out + "\n=yend size=" + std::to_string(bytes.size()) + "\n";
 }
 
-// (3d) A file written into the text (uuencode, yEnc) is decoded and read as a file named after the
-// text; one that is not decoded (BinHex) cannot be checked.
+// (3d) A file written into the text (uuencode, yEnc, BinHex) is decoded and read as a file named
+// after the text; BinHex that does not decode (no header, a CRC that does not match) cannot be checked.
 TEST(OutboundLeaves, FilesWrittenIntoTheTextAreDecodedAndRead) {
   const std::string csv = "山田,123456789018\r\n";
   auto body = [](const std::string& text) {
@@ -1025,9 +1027,67 @@ TEST(OutboundLeaves, FilesWrittenIntoTheTextAreDecodedAndRead) {
   auto zipped = body(uuencode("a.zip", zip));
   EXPECT_EQ(wheres(zipped), std::vector<std::string>{"body/a.zip/【機密性3A】a.csv"});
   EXPECT_EQ(zipped.classification, "3A");
-  auto binhex = body("(This file must be converted with BinHex 4.0)\n:!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!!!!!!!!!!!:\n");
+  // (All '!' would be a valid empty file: zeros, and a CRC of zeros is zero. 'J' breaks it.)
+  auto binhex = body("(This file must be converted with BinHex 4.0)\n:J!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!!!!!!!!!!!:\n");
   ASSERT_EQ(binhex.unchecked.size(), 1u) << unchecked_list(binhex);
   EXPECT_EQ(binhex.unchecked[0].where.rfind("body/", 0), 0u) << binhex.unchecked[0].where;
+}
+
+// Issue #17 (review21b 9, 10): BinHex is decoded in the sandbox and its data fork read as the file
+// its header names, in a body and in a .hqx attachment; a resource fork is a file beside it. A CRC
+// that does not match, data cut short: held, the reason saying which. Files written into text with
+// CR-only line ends, or after a begin line decoders accept, are read as well.
+TEST(OutboundLeaves, BinHexIsDecodedAndItsFileRead) {
+  using sanso::testing::binhex;
+  const std::string csv = "山田,123456789018\r\n";
+  auto body = [](const std::string& text) {
+    return scan_outbound("From: a@city.minamata.lg.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n送ります\n" + text, kLevels);
+  };
+  const std::string banner = "(This file must be converted with BinHex 4.0)\n\n";
+  auto in_body = body(banner + binhex("numbers.csv", csv) + "\n");
+  EXPECT_EQ(wheres(in_body), std::vector<std::string>{"body/numbers.csv"}) << unchecked_list(in_body);
+  EXPECT_TRUE(in_body.unchecked.empty()) << unchecked_list(in_body);
+  // One short line, no banner.
+  EXPECT_EQ(wheres(body("こちら " + binhex("n.csv", csv, "", true, 0) + "\n")), std::vector<std::string>{"body/n.csv"});
+  // CR-only lines (an old Mac's text): BinHex and uuencode alike.
+  std::string mac = banner + binhex("mac.csv", csv) + "\nbegin 7 uu.csv\n" + uuencode("x", csv).substr(uuencode("x", csv).find('\n') + 1);
+  std::replace(mac.begin(), mac.end(), '\n', '\r');
+  EXPECT_EQ(wheres(body(mac)), (std::vector<std::string>{"body/mac.csv", "body/uu.csv"})) << unchecked_list(body(mac));
+
+  const auto hqx = scan_outbound(with_attachment("x", "data.hqx", banner + binhex("【機密性3A】名簿.csv", csv, "resource: 123456789018")), kLevels);
+  EXPECT_EQ(wheres(hqx), (std::vector<std::string>{"data.hqx/【機密性3A】名簿.csv", "data.hqx/【機密性3A】名簿.csv.rsrc"})) << unchecked_list(hqx);
+  EXPECT_EQ(hqx.classification, "3A");
+  EXPECT_TRUE(hqx.unchecked.empty()) << unchecked_list(hqx);
+  const auto crc = scan_outbound(with_attachment("x", "data.hqx", banner + binhex("a.csv", csv, "", true, 64, true)), kLevels);
+  ASSERT_EQ(crc.unchecked.size(), 1u) << unchecked_list(crc);
+  EXPECT_EQ(crc.unchecked[0].where, "data.hqx");
+  EXPECT_NE(crc.unchecked[0].why.find("data fork's CRC does not match"), std::string::npos) << crc.unchecked[0].why;
+  const std::string whole = banner + binhex("a.csv", csv + std::string(200, 'x'), "", false);  // no runs: 200 bytes, 270 characters
+  const auto cut = scan_outbound(with_attachment("x", "data.hqx", whole.substr(0, whole.size() - 100)), kLevels);
+  ASSERT_EQ(cut.unchecked.size(), 1u) << unchecked_list(cut);
+  EXPECT_NE(cut.unchecked[0].why.find("ends after"), std::string::npos) << cut.unchecked[0].why;
+  // BinHex inside BinHex inside …: read this deep, then held.
+  std::string nested = csv;
+  for (int i = 0; i < 10; ++i) nested = banner + binhex("level" + std::to_string(i) + ".txt", nested) + "\n";
+  const auto deep = body(nested);
+  ASSERT_EQ(deep.unchecked.size(), 1u) << unchecked_list(deep);
+  EXPECT_NE(deep.unchecked[0].why.find("limit: files written into text nested"), std::string::npos) << deep.unchecked[0].why;
+  EXPECT_TRUE(deep.identifiers.empty());
+}
+
+// Issue #17 (review21b 14): the .hqx rule is the file's name, wherever the file is read by it — a
+// zip's member named .hqx is decoded too, not passed as the text of its encoding (a short one
+// looked like nothing to the block finder and went out unread).
+TEST(OutboundLeaves, HqxMembersOfArchivesAreDecoded) {
+  using sanso::testing::binhex;
+  const std::string csv = "山田,123456789018\r\n";
+  const auto good = scan_outbound(with_attachment("x", "a.zip", sanso::testing::zip_of({{"x.hqx", binhex("n.csv", csv, "", true, 0)}})), kLevels);
+  EXPECT_EQ(wheres(good), std::vector<std::string>{"a.zip/x.hqx/n.csv"}) << unchecked_list(good);
+  EXPECT_TRUE(good.unchecked.empty()) << unchecked_list(good);
+  const auto bad = scan_outbound(with_attachment("x", "a.zip", sanso::testing::zip_of({{"x.hqx", ":abc\r\ndef:\r\n"}})), kLevels);
+  ASSERT_EQ(bad.unchecked.size(), 1u) << unchecked_list(bad);
+  EXPECT_EQ(bad.unchecked[0].where, "a.zip/x.hqx");
+  EXPECT_NE(bad.unchecked[0].why.find("BinHex"), std::string::npos) << bad.unchecked[0].why;
 }
 
 // (3e) What a leaf cannot be read as is named, never a silent pass: a charset no converter knows,

@@ -18,6 +18,7 @@
 
 #include "core/text.h"
 #include "mail/tnef_blob.h"
+#include "support/binhex.h"
 #include "support/files.h"
 #include "support/gmime_message.h"
 
@@ -994,6 +995,29 @@ TEST(MailBody, FilesEmbeddedInTheTextAreRemovedAndListed) {
   const std::string text = check_output(render_message(plan, {}, "Q1"));
   EXPECT_NE(text.find("setup.exe  [application/octet-stream"), std::string::npos) << text;
   EXPECT_NE(text.find("!uuencode"), std::string::npos);
+}
+
+// Issue #17 (review21b 9, 10): a BinHex line without its banner, and uuencode in an old Mac's
+// CR-only lines after a one-digit mode, are cut out too, named by what they carry; a Japanese mail
+// full of colons and smileys keeps every line.
+TEST(MailBody, FilesWrittenAsDecodersAcceptThemAreRemoved) {
+  const std::string body = "こちらです " + sanso::testing::binhex("setup.exe", "MZ", "", true, 0) +
+                           "\r\nbegin 7 run.exe\rM35J0``,````$````__\\``+@`````````0```````````````````````````\r`\rend\r以上\r\n";
+  const std::string raw = "From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body;
+  SanitizePlan plan = sanitize_sandboxed(raw, {});
+  EXPECT_EQ(plan.verdict, Verdict::kSanitized);
+  ASSERT_EQ(plan.parts.size(), 3u) << plan_to_json(plan);
+  EXPECT_EQ(plan.parts[1].path, "body.binhex.1");
+  EXPECT_EQ(plan.parts[1].name, "setup.exe");
+  EXPECT_EQ(plan.parts[2].name, "run.exe");
+  EXPECT_EQ(plan.body.find("M35J0"), std::string::npos) << plan.body;
+  EXPECT_NE(plan.body.find("以上"), std::string::npos) << plan.body;
+  const std::string prose = "議題：予算:)\r\n時間: 10:30〜11:00 :-)\r\nすごい:!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\r\n"
+                            ":----------------------------------------------------------------------\r\nbegin 2 weeks later\r\n";
+  SanitizePlan clean = sanitize_sandboxed("From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + prose, {});
+  EXPECT_EQ(clean.parts.size(), 1u) << plan_to_json(clean);
+  EXPECT_NE(clean.body.find("begin 2 weeks later"), std::string::npos) << clean.body;
+  EXPECT_NE(clean.body.find("すごい:!!!"), std::string::npos) << clean.body;
 }
 
 // Issue #22: headers. Every kept header is written anew — one of each singleton, decoded values

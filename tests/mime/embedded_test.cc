@@ -1,9 +1,17 @@
 #include "mime/embedded.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
+
+#include "support/binhex.h"
+
+#include <cstdint>
 
 namespace sanso::mime {
 namespace {
+
+using sanso::testing::binhex;
 
 // uuencode as `uuencode` writes it: 45 bytes a line, each led by its length.
 std::string uuencode(const std::string& name, const std::string& bytes) {
@@ -64,6 +72,125 @@ TEST(EmbeddedFiles, Base64UuencodeBinhexAndYencAreFound) {
   EXPECT_EQ(found[2].size, 6u);
   EXPECT_EQ(text.substr(found[2].begin, found[2].end - found[2].begin), yenc);
   EXPECT_EQ(text.substr(found[2].end), "d\n");
+}
+
+// Issue #17 (review21b 9): begin lines as GNU uudecode and Python's uu accept them — a mode of one
+// digit or six, tabs, a trailing CR, no name, "begin-base64" likewise — are blocks; a begin line
+// of prose ("begin 7 days later") is not, since no data line an encoder writes follows it.
+TEST(EmbeddedFiles, BeginLinesAreReadAsDecodersReadThem) {
+  const std::string data = uuencode("x", "山田,123456789018\n");
+  const std::string lines = data.substr(data.find('\n') + 1);
+  for (const std::string& begin : {"begin 7 n.csv", "begin 100644 n.csv", "begin\t644\tn.csv", "begin  0644  n.csv  ", "begin 0o644 n.csv", "BEGIN 644 n.csv\r"}) {
+    const std::string text = "送ります\n" + begin + "\n" + lines + "以上\n";
+    const auto found = find_embedded_files(text);
+    ASSERT_EQ(found.size(), 1u) << begin;
+    EXPECT_EQ(found[0].kind, "uuencode") << begin;
+    EXPECT_EQ(found[0].name, "n.csv") << begin;
+    EXPECT_EQ(text.substr(found[0].end), "以上\n") << begin;
+  }
+  // No name: a decoder told where to write takes it all the same.
+  const auto nameless = find_embedded_files("begin 644\n" + lines);
+  ASSERT_EQ(nameless.size(), 1u);
+  EXPECT_EQ(nameless[0].name, "");
+  const auto b64 = find_embedded_files("begin-base64 7 run.sh\nIyEvYmluL3NoCnJtIC1yZiAvCg==\n====\n");
+  ASSERT_EQ(b64.size(), 1u);
+  EXPECT_EQ(b64[0].kind, "uuencode-base64");
+  // Prose: a begin line a decoder would take, but nothing after it that decodes.
+  for (const std::string& prose : std::vector<std::string>{"begin 7 days later we meet\nHELLO everyone\n", "Begin 2 weeks\nfrom now\n", "begin 644\n", "begin 1 x\nABC\nend?\n",
+                                   "begin 99 x\nM86)C\n"}) {
+    EXPECT_TRUE(find_embedded_files(prose).empty()) << prose;
+  }
+}
+
+// Issue #17 (review21b 10): an old Mac's text ends its lines with CR alone; decoders split it into
+// lines all the same.
+TEST(EmbeddedFiles, LinesEndingInCrAloneAreLines) {
+  std::string block = uuencode("setup.exe", "MZ" + std::string(200, '\x01'));
+  std::replace(block.begin(), block.end(), '\n', '\r');
+  const std::string text = "Hi\r" + block + "bye\r";
+  const auto found = find_embedded_files(text);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].name, "setup.exe");
+  EXPECT_EQ(text.substr(found[0].begin, found[0].end - found[0].begin), block);
+  std::string hqx = "(This file must be converted with BinHex 4.0)\r\r" + binhex("a.exe", std::string(300, 'M')) + "\r";
+  std::replace(hqx.begin(), hqx.end(), '\n', '\r');
+  const auto mac = find_embedded_files("x\r" + hqx + "y\r");
+  ASSERT_EQ(mac.size(), 1u);
+  EXPECT_EQ(mac[0].kind, "binhex");
+  EXPECT_EQ(mac[0].name, "a.exe");
+  EXPECT_EQ(mac[0].size, 300u);
+}
+
+// Issue #17 (review21b 10): a short BinHex on one line, without the banner, is found — by its
+// header decoding with its CRC, not by its shape: ":)", a time, a Japanese line with colons, a
+// short run of the alphabet after ':' stay prose.
+TEST(EmbeddedFiles, BinHexWithoutItsBannerIsFoundByItsHeader) {
+  const std::string one = binhex("n.csv", "1,2\n", "", true, 0);
+  ASSERT_LT(one.size(), 64u);
+  for (const std::string& text : {"見てください\n" + one + "\nよろしく\n", "見てください\r\n  " + one + "\r\nよろしく\r\n", "file: " + one + " (csv)\n"}) {
+    const auto found = find_embedded_files(text);
+    ASSERT_EQ(found.size(), 1u) << text;
+    EXPECT_EQ(found[0].kind, "binhex");
+    EXPECT_EQ(found[0].name, "n.csv");
+    EXPECT_EQ(found[0].size, 4u);
+    EXPECT_EQ(text[found[0].data_at], ':');
+    EXPECT_EQ(text.substr(found[0].end).find("よろしく") == 0 || found[0].end == text.size(), true) << text;
+  }
+  // Over several lines, no banner, the first line short.
+  const std::string lines = binhex("report.exe", std::string(500, 'x') + "MZ", "", false, 20);
+  const auto multi = find_embedded_files("a\n" + lines + "\nb\n");
+  ASSERT_EQ(multi.size(), 1u);
+  EXPECT_EQ(multi[0].name, "report.exe");
+  EXPECT_EQ(("a\n" + lines + "\nb\n").substr(multi[0].end), "b\n");
+  std::string broken = one;
+  broken[10] = broken[10] == 'A' ? 'B' : 'A';  // the header's CRC no longer matches
+  for (const std::string& prose : std::vector<std::string>{":)\n:-)\n:):):)\n", "会議は10:30から:です\n", "件名：テスト：確認\n", "Note: :abcdef: ok\n", broken + "\n",
+                                   ":" + std::string(50, 'A') + ":\n", "すごい:" + std::string(60, '!') + "\n", ":" + std::string(70, '-') + "\n", std::string(70, ':') + "\n", ":" + std::string(70, '!') + "\n", "時刻 12:00:00、場所: 本庁舎\n"}) {
+    EXPECT_TRUE(find_embedded_files(prose).empty()) << prose;
+  }
+}
+
+TEST(EmbeddedFiles, BinHexDecodesWithBothForksAndItsCrcs) {
+  const std::string data = std::string(1000, '\0') + "\x90\x90\x90 MZ" + std::string(5, '\x90') + "end";
+  const std::string text = binhex("doc.xls", data, "rsrc bytes");
+  auto file = decode_binhex(text, 1 << 20);
+  ASSERT_TRUE(file) << file.error().message;
+  EXPECT_EQ(file->name, "doc.xls");
+  EXPECT_EQ(file->type, "TEXT");
+  EXPECT_EQ(file->creator, "ttxt");
+  EXPECT_EQ(file->data, data);
+  EXPECT_EQ(file->resource, "rsrc bytes");
+  // Blanks and CRs inside the data are skipped, as decoders skip them.
+  std::string spaced;
+  for (char c : text) spaced += c == '\n' ? std::string(" \r\n\t") : std::string(1, c);
+  EXPECT_TRUE(decode_binhex(spaced, 1 << 20));
+  // A fork's CRC that does not match, data cut short, a character outside the alphabet, forks
+  // larger than allowed: errors that say which.
+  const auto crc = decode_binhex(binhex("doc.xls", data, "", true, 64, true), 1 << 20);
+  ASSERT_FALSE(crc);
+  EXPECT_EQ(crc.error().code, "embedded.binhex-malformed");
+  EXPECT_NE(crc.error().message.find("data fork's CRC"), std::string::npos) << crc.error().message;
+  const auto cut = decode_binhex(text.substr(0, text.size() / 2), 1 << 20);
+  ASSERT_FALSE(cut);
+  EXPECT_NE(cut.error().message.find("ends after"), std::string::npos) << cut.error().message;
+  std::string foreign = text;
+  foreign[30] = '7';  // not in BinHex's alphabet
+  EXPECT_FALSE(decode_binhex(foreign, 1 << 20));
+  const auto big = decode_binhex(text, 100);
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, "embedded.binhex-limit");
+  EXPECT_FALSE(decode_binhex(":", 100));
+  EXPECT_FALSE(decode_binhex("", 100));
+  // A run-length code with nothing before it is no data.
+  EXPECT_FALSE(decode_binhex(":" + std::string("Fb") + ":", 100));
+}
+
+// Every ':' is tried, but each try reads at most a header's worth: a text of colons and
+// alphabet is read in time linear in it (ASan would take minutes were it quadratic).
+TEST(EmbeddedFiles, ColonsEverywhereAreReadQuickly) {
+  std::string text;
+  while (text.size() < (std::size_t{1} << 20)) text += ":ABCDEFGHIJKLMNPQRSTUVXYZabcdefhijklmpqr!!!!!! \n:";
+  EXPECT_TRUE(find_embedded_files(text).empty());
 }
 
 TEST(EmbeddedFiles, OrdinaryTextIsNotABlock) {
