@@ -178,7 +178,9 @@ Result<std::vector<BatchMessage>> list_messages(const std::string& input) {
     }
     if (ec) return make_error("cli.unreadable", input, "cannot list the directory: " + ec.message());
     std::sort(files.begin(), files.end());
-    for (const auto& f : files) out.push_back({fs::relative(f, input).string(), f, {}});
+    // Lexically: every path came from iterating `input`, and fs::relative would resolve both
+    // through the file system for each message (nine readlink calls a message, all failing).
+    for (const auto& f : files) out.push_back({f.lexically_relative(input).string(), f, {}});
     return out;
   }
   if (!fs::is_regular_file(input, ec)) return make_error("cli.unreadable", input, "not a directory, Maildir or mbox file");

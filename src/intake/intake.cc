@@ -66,10 +66,12 @@ quarantine::Submission file_submission(const FileItem& item, std::string id) {
 // What the quarantine lists and shows of an item (its reason, its report, its subject, Message-ID
 // and file name) with the numbers in them masked, as its audit record has them. Not the original,
 // which is kept byte for byte for the approver, nor the envelope, which a release delivers to: a
-// recipient written with a number in it is delivered to as it was written.
-void mask_listing(quarantine::Submission& s) {
+// recipient written with a number in it is delivered to as it was written. A mail's report comes
+// masked already (mail::masked_plan_report_json: built and written once, not parsed again here).
+enum class Report { kToMask, kMasked };
+void mask_listing(quarantine::Submission& s, Report report = Report::kToMask) {
   s.reason = mail::mask_identification_numbers(s.reason);
-  s.report_json = mail::mask_identification_numbers_in_json(s.report_json);
+  if (report == Report::kToMask) s.report_json = mail::mask_identification_numbers_in_json(s.report_json);
   s.origin.subject = mail::mask_identification_numbers(s.origin.subject);
   s.origin.message_id = mail::mask_identification_numbers(s.origin.message_id);
   s.origin.file_name = mail::mask_identification_numbers(s.origin.file_name);
@@ -227,7 +229,7 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
   }
   s.verdict = kept_verdict(plan.verdict);
   s.reason = plan.verdict == mail::Verdict::kHeld ? plan.reason : "無害化 (" + std::to_string(plan.parts.size()) + " parts)";
-  s.report_json = mail::plan_report_json(plan);  // the mail's words stay in the sealed original
+  s.report_json = mail::masked_plan_report_json(plan);  // the mail's words stay in the sealed original
   if (ruling && ruling->action == policy::Action::kApprove) s.approver_role = std::string(ruling->approver());
 
   // The record names the original by the digest the store keeps it under (one SHA-256 of it, not two).
@@ -251,7 +253,7 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
     out.audit_index = SANSO_TRY(log_->append_batch(db, std::span<const store::AuditEvent>(&e, 1)));
     return ok();
   };
-  mask_listing(s);
+  mask_listing(s, Report::kMasked);
   SANSO_TRY(store_->put(std::move(s)));
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mail/identifiers.h"
 #include "mail/internal/message_text.h"
 #include "mime/charset.h"
 
@@ -39,7 +40,19 @@ Result<T> as_plan_error(Result<T> parsed) {
 
 namespace {
 
-enum class PlanJson { kReport, kWithBody, kBoundary };
+enum class PlanJson { kReport, kMaskedReport, kWithBody, kBoundary };
+
+// Every string of `j` masked where it stands (mask_identification_numbers_in_json's rule: strings
+// are the sender's, numbers the program's), so that the report is written once, not written,
+// parsed again and rewritten: a kept mail's report was both, for every message of a batch. The
+// keys here are the program's own words and hold no number.
+void mask_strings(nlohmann::json& j) {
+  if (j.is_string()) {
+    j = mask_identification_numbers(j.get_ref<const std::string&>());
+  } else if (j.is_structured()) {
+    for (auto& v : j) mask_strings(v);
+  }
+}
 
 std::string plan_json(const SanitizePlan& plan, PlanJson what) {
   const bool with_bytes = what == PlanJson::kBoundary;
@@ -73,12 +86,14 @@ std::string plan_json(const SanitizePlan& plan, PlanJson what) {
                    {"subject", plan.subject}, {"from", plan.from}, {"message_id", plan.message_id}, {"to", plan.to},
                    {"from_mailboxes", from_mailboxes}, {"sender_findings", sender_findings},
                    {"banner_lookalike_lines", plan.banner_lookalike_lines}, {"attachments", attachments}};
-  if (what != PlanJson::kReport) j["body"] = plan.body;
+  const bool report = what == PlanJson::kReport || what == PlanJson::kMaskedReport;
+  if (!report) j["body"] = plan.body;
   if (with_bytes) {
     nlohmann::json pending = nlohmann::json::array();
     for (const auto& [index, bytes] : plan.pending) pending.push_back({{"part", index}, {"bytes", to_base64(bytes)}});
     j["pending"] = pending;
   }
+  if (what == PlanJson::kMaskedReport) mask_strings(j);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -87,6 +102,8 @@ std::string plan_json(const SanitizePlan& plan, PlanJson what) {
 std::string plan_to_json(const SanitizePlan& plan, bool with_bytes) { return plan_json(plan, with_bytes ? PlanJson::kBoundary : PlanJson::kWithBody); }
 
 std::string plan_report_json(const SanitizePlan& plan) { return plan_json(plan, PlanJson::kReport); }
+
+std::string masked_plan_report_json(const SanitizePlan& plan) { return plan_json(plan, PlanJson::kMaskedReport); }
 
 Result<SanitizePlan> plan_from_json(std::string_view text) {
   auto j = nlohmann::json::parse(text, nullptr, false);

@@ -13,4 +13,8 @@ namespace sanso::mail {
 // row that holds this report is not encrypted.
 std::string plan_report_json(const SanitizePlan& plan);
 
+// plan_report_json with every string in it masked as mask_identification_numbers_in_json masks
+// them (the same text), built and written once: the report the quarantine keeps beside a mail.
+std::string masked_plan_report_json(const SanitizePlan& plan);
+
 }  // namespace sanso::mail

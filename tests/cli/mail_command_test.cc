@@ -133,13 +133,15 @@ TEST_F(MailCli, BatchOverADirectoryAndAnMbox) {
     fs::copy_file(e.path() / "input.eml", dir_ / "in" / "cur" / (e.path().filename().string() + ":2,S"));
   }
   fs::copy_file(dir_ / "in" / "cur" / "html-only-newsletter:2,S", dir_ / "in" / "tmp" / "being-delivered");
-  auto dir = run_sanso("mail sanitize --input " + (dir_ / "in").string() + " --output-dir " + (dir_ / "out").string() + config_);
+  // Given with a trailing slash: each output is named by its path under the input, its folders joined with '_'.
+  auto dir = run_sanso("mail sanitize --input " + (dir_ / "in").string() + "/ --output-dir " + (dir_ / "out").string() + config_);
   ASSERT_EQ(dir.exit_code, 0) << dir.output;
   EXPECT_NE(dir.output.find("sanitized           3"), std::string::npos) << dir.output;
   EXPECT_NE(dir.output.find("clean               2"), std::string::npos) << dir.output;
   int files = 0;
   for (const auto& e : fs::directory_iterator(dir_ / "out")) files += e.path().extension() == ".eml" ? 1 : 0;
   EXPECT_EQ(files, 5);  // one output per message
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "cur_html-only-newsletter:2,S.eml"));
   auto items = nlohmann::json::parse(run_sanso("quarantine list --json --limit 1000" + config_).output);
   EXPECT_EQ(static_cast<int>(items.size()), files);  // every original kept
 

@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text.h"
+#include "mail/identifiers.h"
+#include "mail/plan_report.h"
 #include "mail/tnef_blob.h"
 #include "support/binhex.h"
 #include "support/files.h"
@@ -1417,6 +1419,26 @@ TEST(MailHeaders, AddressHeadersAreWrittenFromTheDecodedValuesWithoutGarbling) {
   EXPECT_STREQ(internet_address_get_name(internet_address_list_get_address(cc, 0)), "Sato, <boss@city.example.lg.jp>");
   EXPECT_STREQ(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(internet_address_list_get_address(cc, 0))), "ok@example.jp");
   g_object_unref(m);
+}
+
+// The report the quarantine keeps beside a mail is masked as it is written (issue #16: it was
+// written, parsed again to mask it and rewritten for every message of a batch): the same text as
+// masking the written report, every number the sender wrote masked, the program's sizes kept.
+TEST(MailReport, TheKeptReportIsMaskedAsItIsWrittenWithTheSameText) {
+  const std::string raw = "From: 山田 7000012050002 <a@example.com>\r\nTo: b@example.com\r\nSubject: 番号 123456789018\r\n"
+                          "Message-ID: <123456789018@example.com>\r\nMIME-Version: 1.0\r\n"
+                          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文\r\n"
+                          "--b\r\nContent-Type: text/csv; name=\"山田_123456789018.csv\"\r\n"
+                          "Content-Disposition: attachment; filename=\"山田_123456789018.csv\"\r\n\r\n1,2\r\n--b--\r\n";
+  const SanitizePlan plan = plan_message(raw, {});
+  const std::string plain = plan_report_json(plan);
+  ASSERT_NE(plain.find("123456789018"), std::string::npos) << "the plan names the numbers: " << plain;
+  const std::string masked = masked_plan_report_json(plan);
+  EXPECT_EQ(masked, mask_identification_numbers_in_json(plain));
+  EXPECT_EQ(masked.find("123456789018"), std::string::npos) << masked;
+  EXPECT_EQ(masked.find("7000012050002"), std::string::npos) << masked;
+  EXPECT_NE(masked.find("山田_********9018.csv"), std::string::npos) << masked;
+  EXPECT_EQ(masked.find("\"body\":"), std::string::npos) << "no body text in a kept report: " << masked;
 }
 
 }  // namespace
