@@ -260,7 +260,8 @@ bool known_font_table(std::string_view tag) {
   static constexpr std::string_view kKnown[] = {
       "cmap", "head", "hhea", "hmtx", "maxp", "name", "OS/2", "post", "cvt ", "fpgm", "glyf", "loca", "prep", "gasp", "CFF ", "CFF2", "VORG",
       "EBDT", "EBLC", "EBSC", "CBDT", "CBLC", "sbix", "BASE", "GDEF", "GPOS", "GSUB", "JSTF", "MATH", "avar", "cvar", "fvar", "gvar", "HVAR",
-      "MVAR", "STAT", "VVAR", "COLR", "CPAL", "DSIG", "hdmx", "kern", "LTSH", "PCLT", "VDMX", "vhea", "vmtx"};
+      "MVAR", "STAT", "VVAR", "COLR", "CPAL", "DSIG", "hdmx", "kern", "LTSH", "PCLT", "VDMX", "vhea", "vmtx",
+      "FFTM"};  // FontForge's time stamps (three dates): DejaVu, Noto and most free fonts carry it
   return std::find(std::begin(kKnown), std::end(kKnown), tag) != std::end(kKnown);
 }
 

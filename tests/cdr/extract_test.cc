@@ -15,7 +15,9 @@
 
 #include "cdr/fixtures.h"
 #include "cdr/internal/data_uris.h"
+#include "core/identification_numbers.h"
 #include "support/japanese_pdf.h"
+#include "support/text_picture.h"
 #include "support/wmf_file.h"
 #include "support/zip_of.h"
 
@@ -1073,10 +1075,6 @@ TEST(CdrExtract, EnhancedMetafilesAreReadForTheirTextPicturesAndEmfPlus) {
   EXPECT_NE(plus[0].text.find("Meir"), std::string::npos) << plus[0].text;
   const auto pictures = extract_texts(emf::file({emf::stretch_dibits(testing::wmf::white_dib(40, 20))}), "pic.emf");
   EXPECT_EQ(piece(pictures, "pic.emf/picture-1.png").picture.rfind("\x89PNG", 0), 0u) << wheres(pictures);
-  const std::string wmf = testing::wmf::file({testing::wmf::text_out(0, 0, kNumber)});
-  const auto carried = extract_texts(emf::file({emf::comment(emf::u32(0x43494447) + emf::u32(0x80000001) + std::string(12, '\0') + emf::u32(static_cast<std::uint32_t>(wmf.size())) + wmf)}),
-                                     "c.emf");
-  EXPECT_NE(piece(carried, "c.emf/embedded-1.wmf").text.find(kNumber), std::string::npos) << wheres(carried);
   // A WMF carrying an EMF in its comments: the EMF is read now.
   const std::string inner = emf::file({emf::ext_text_out(0, 0, emf::utf16(u"1234 5678 9018"), true)});
   const auto in_wmf = extract_texts(testing::wmf::file({testing::wmf::emf_comment(inner)}), "icon.wmf");
@@ -1229,6 +1227,80 @@ TEST(CdrExtract, DataUrisBehindCssEscapesAndInsideDataUrisAreFound) {
   std::string deep = "data:text/plain,end";
   for (int i = 0; i < 7; ++i) deep = "data:text/css;base64," + base64_of("p{background:url(" + deep + ")}");
   EXPECT_EQ(uris("<style>p{background:url(" + deep + ")}</style>").size(), 5u);
+}
+
+// review22a: what a viewer shows of a metafile that the first reader missed — a Shift_JIS font's
+// full-width digits a group a record (CharSet is the font's byte 13), runs a unit apart on y, a
+// mirrored window (right to left), text at the current position (TA_UPDATECP), glyph-index text
+// (unread), EMF+ glyphs placed right to left, a pen's texture image, a WMF in an EMF comment at the
+// offsets [MS-EMF] gives, a texture brush too short for its transform (malformed, not a throw).
+TEST(CdrExtract, MetafileTextIsReadAsAViewerPlacesIt) {
+  namespace wmf = testing::wmf;
+  namespace emf = testing::emf;
+  const auto caught = [](const std::vector<ExtractedText>& pieces) {
+    for (const auto& p : pieces) {
+      if (!p.unreadable.empty() || !p.picture.empty() || !numbers::find(p.text).empty()) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(caught(extract_texts(wmf::file({wmf::font(128, "\x82\x6C\x82\x72 Gothic"), wmf::text_out(20, 0, "\x82\x50\x82\x51\x82\x52\x82\x53"),
+                                              wmf::text_out(20, 100, "\x82\x54\x82\x55\x82\x56\x82\x57"), wmf::text_out(20, 200, "\x82\x58\x82\x4F\x82\x50\x82\x57")}),
+                                   "sjis.wmf")));
+  EXPECT_TRUE(caught(extract_texts(wmf::file({wmf::text_out(20, 0, "1234"), wmf::text_out(21, 100, "5678"), wmf::text_out(22, 200, "9018")}), "jitter.wmf")));
+  const std::string mirror = wmf::record(0x020C, wmf::u16(1000) + wmf::u16(static_cast<std::uint16_t>(-1000)));
+  EXPECT_TRUE(caught(extract_texts(wmf::file({mirror, wmf::text_out(20, 300, "1234"), wmf::text_out(20, 200, "5678"), wmf::text_out(20, 100, "9018")}), "mirror.wmf")));
+  const std::string align = wmf::record(0x012E, wmf::u16(1) + wmf::u16(0));
+  EXPECT_TRUE(caught(extract_texts(wmf::file({align, wmf::text_out(0, 0, "1234"), wmf::text_out(500, 900, "5678"), wmf::text_out(1000, 50, "9018")}), "cp.wmf")));
+  std::string glyphs;
+  for (char c : kNumber) glyphs += static_cast<char>(c - '0' + 19);
+  const auto indexed = extract_texts(wmf::file({wmf::record(0x0A32, wmf::u16(20) + wmf::u16(0) + wmf::u16(12) + wmf::u16(0x0010) + glyphs)}), "g.wmf");
+  EXPECT_EQ(piece(indexed, "g.wmf/record 1").unreadable.rfind("unsupported:", 0), 0u) << wheres(indexed);
+  // EMF+ DrawDriverString by character, its glyphs placed right to left.
+  const std::u16string backwards = u"810987654321";
+  std::string positions;
+  for (std::size_t i = 0; i < backwards.size(); ++i) {
+    const float x = static_cast<float>(110 - 10 * static_cast<int>(i)), y = 20;
+    std::uint32_t bx = 0, by = 0;
+    std::memcpy(&bx, &x, 4);
+    std::memcpy(&by, &y, 4);
+    positions += emf::u32(bx) + emf::u32(by);
+  }
+  const std::string driver = emf::u32(0) + emf::u32(1) + emf::u32(0) + emf::u32(12) + emf::utf16(backwards) + positions;
+  EXPECT_TRUE(caught(extract_texts(emf::file({emf::emf_plus({emf::plus_record(0x4036, 0, driver)})}), "d.emf")));
+  // A pen whose brush is a texture: its image is read as a file.
+  const std::string png = testing::plain_picture(40, 20);
+  const std::string image = emf::u32(0xDBC01002) + emf::u32(1) + emf::u32(40) + emf::u32(20) + emf::u32(0) + emf::u32(0x0026200A) + emf::u32(1) + png;
+  const std::string brush = emf::u32(0xDBC01002) + emf::u32(2) + emf::u32(0) + emf::u32(0) + image;
+  const std::string pen = emf::u32(0xDBC01002) + emf::u32(0) + emf::u32(0) + emf::u32(0) + emf::u32(0x41200000) + brush;
+  const auto penned = extract_texts(emf::file({emf::emf_plus({emf::plus_record(0x4008, 0x0201, pen)})}), "p.emf");
+  EXPECT_EQ(piece(penned, "p.emf/image-1").picture.rfind("\x89PNG", 0), 0u) << wheres(penned);
+  // [MS-EMF] 2.3.3.4.4: GDIC, 0x80000001, Version (2), Checksum (2), Flags (4), WinMetafileSize (4), WinMetafile.
+  const std::string inner = wmf::file({wmf::text_out(0, 0, kNumber)});
+  const auto carried = extract_texts(emf::file({emf::comment(emf::u32(0x43494447) + emf::u32(0x80000001) + emf::u16(0x0300) + emf::u16(0) + emf::u32(0) +
+                                                             emf::u32(static_cast<std::uint32_t>(inner.size())) + inner)}),
+                                     "c.emf");
+  EXPECT_NE(piece(carried, "c.emf/embedded-1.wmf").text.find(kNumber), std::string::npos) << wheres(carried);
+  const std::string short_brush = emf::u32(0xDBC01002) + emf::u32(2) + emf::u32(0x02) + emf::u32(0) + std::string(8, '\0');
+  const auto thrown = extract_texts(emf::file({emf::emf_plus({emf::plus_record(0x4008, 0x0101, short_brush)})}), "b.emf");
+  ASSERT_EQ(thrown.size(), 1u);
+  EXPECT_EQ(thrown[0].unreadable.rfind("malformed: the EMF's", 0), 0u) << thrown[0].unreadable;
+}
+
+// review22a (DoS): a WMF's object table is the size its header gives — a creation past it fails as
+// GDI fails it (a file of a million creations no longer scans a growing table for each) — and a
+// deleted slot is the next one taken.
+TEST(CdrExtract, AMetafilesObjectTableIsTheSizeItsHeaderGives) {
+  namespace wmf = testing::wmf;
+  const std::string kojin = "\x8C\xC2\x90\x6C\x94\xD4\x8D\x86";  // 個人番号 in cp932
+  const std::string sjis = wmf::record(0x02FB, std::string(13, '\0') + std::string(1, '\x80') + std::string(36, '\0'));
+  const std::string western = wmf::record(0x02FB, std::string(50, '\0'));
+  // One slot: the Shift_JIS font takes it, the Western one fails; slot 0 is the Shift_JIS font.
+  const auto full = extract_texts(wmf::file({sjis, western, wmf::record(0x012D, wmf::u16(0)), wmf::text_out(0, 0, kojin)}, true, 1), "one.wmf");
+  EXPECT_NE(full[0].text.find("個人番号"), std::string::npos) << full[0].text;
+  // Deleted, its slot is taken by the next: slot 0 is now the Western font.
+  const auto reused = extract_texts(wmf::file({sjis, wmf::record(0x01F0, wmf::u16(0)), western, wmf::record(0x012D, wmf::u16(0)), wmf::text_out(0, 0, "A")}, true, 1),
+                                    "reused.wmf");
+  EXPECT_EQ(reused[0].unreadable, "");
 }
 
 }  // namespace

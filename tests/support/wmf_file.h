@@ -30,9 +30,10 @@ inline std::string ext_text_out(std::int16_t y, std::int16_t x, const std::strin
 }
 
 // A font of `charset` (128: SHIFTJIS_CHARSET) named `face`, then selected: it takes the object
-// table's lowest free slot, `slot`.
+// table's lowest free slot, `slot`. [MS-WMF] 2.2.1.2: Height, Width, Escapement, Orientation,
+// Weight, then Italic, Underline, StrikeOut, CharSet (byte 13), …, FaceName at 18.
 inline std::string font(unsigned charset, const std::string& face, std::uint16_t slot = 0) {
-  std::string params = std::string(12, '\0') + static_cast<char>(charset) + std::string(5, '\0') + face;
+  std::string params = std::string(13, '\0') + static_cast<char>(charset) + std::string(4, '\0') + face;
   params.resize(18 + 32, '\0');
   return record(0x02FB, params) + record(0x012D, u16(slot));
 }

@@ -1,7 +1,6 @@
 #include "cdr/metafile/drawing.h"
 
 #include <algorithm>
-#include <map>
 
 #include "mime/charset.h"
 
@@ -63,13 +62,13 @@ void Drawing::text_8bit(std::int64_t y, std::int64_t x, std::string_view bytes, 
   if (bytes.empty()) return;
   carried_8bit(bytes, charset);
   const std::string_view cp = code_page(charset);
-  runs_.push_back({y, x, cp.empty() ? mime::text_for_checks(bytes) : mime::decode_text(bytes, cp).utf8});
+  runs_.push_back({y, x, cp.empty() ? mime::text_for_checks(bytes) : mime::decode_text(bytes, cp).utf8, height_});
 }
 
 void Drawing::text_utf16(std::int64_t y, std::int64_t x, std::string_view bytes) {
   if (bytes.empty()) return;
   carried_utf16(bytes);
-  runs_.push_back({y, x, mime::decode_text(bytes.substr(0, bytes.size() & ~std::size_t{1}), "utf-16le").utf8});
+  runs_.push_back({y, x, mime::decode_text(bytes.substr(0, bytes.size() & ~std::size_t{1}), "utf-16le").utf8, height_});
 }
 
 Result<void> Drawing::picture(Result<DibPicture> decoded, const std::string& which) {
@@ -102,12 +101,27 @@ void Drawing::opaque(std::string_view data, const std::string& which, const char
 }
 
 ReadContent Drawing::finish() {
-  std::map<std::int64_t, std::vector<const Run*>> lines;
-  for (const Run& r : runs_) lines[r.y].push_back(&r);
-  for (auto& [y, line] : lines) {
+  // Lines: runs sorted by y, a run within half its font's height (at least one unit) of the one
+  // before on y is on its line.
+  std::vector<const Run*> by_y;
+  for (const Run& r : runs_) by_y.push_back(&r);
+  std::stable_sort(by_y.begin(), by_y.end(), [](const Run* a, const Run* b) { return a->y < b->y; });
+  std::vector<std::vector<const Run*>> lines;
+  for (std::size_t i = 0; i < by_y.size(); ++i) {
+    const std::int64_t tolerance = std::max<std::int64_t>(1, std::max(by_y[i]->height, i > 0 ? by_y[i - 1]->height : 0) / 2);
+    if (i == 0 || by_y[i]->y - by_y[i - 1]->y > tolerance) lines.emplace_back();
+    lines.back().push_back(by_y[i]);
+  }
+  for (auto& line : lines) {
     if (line.size() < 2) continue;
     std::stable_sort(line.begin(), line.end(), [](const Run* a, const Run* b) { return a->x < b->x; });
     for (const Run* r : line) text_ += r->joined;
+    text_ += "\n";
+    for (auto r = line.rbegin(); r != line.rend(); ++r) text_ += (*r)->joined;
+    text_ += "\n";
+  }
+  if (runs_.size() > 1) {
+    for (const Run& r : runs_) text_ += r.joined + " ";
     text_ += "\n";
   }
   out_.text = std::move(text_);

@@ -25,6 +25,10 @@ class Drawing {
  public:
   explicit Drawing(const Context& ctx) : ctx_(ctx) {}
 
+  // The height of the font text is drawn in from now on (its em or cell height, in the same
+  // logical units as the coordinates; 0 when unknown): runs closer than half of it on y are on one
+  // line to a reader.
+  void font_height(std::int64_t height) { height_ = height < 0 ? -height : height; }
   // 8-bit text drawn at (x, y) in the font of `charset`.
   void text_8bit(std::int64_t y, std::int64_t x, std::string_view bytes, unsigned charset);
   // UTF-16LE text drawn at (x, y).
@@ -43,21 +47,25 @@ class Drawing {
   // Data of no known structure (escape and comment data): read as text up to 4 KiB, else unread.
   void opaque(std::string_view data, const std::string& which, const char* what);
 
-  // The text — every run on a line of its own, then each baseline's runs joined left to right
-  // when it has more than one (a viewer shows "1234" "5678" "9018" drawn side by side as one
-  // number) — and what was collected.
+  // The text — every run on a line of its own; each line's runs (y within half the font's height)
+  // joined left to right and right to left (a mirrored window or a right-to-left layout draws them
+  // so) when it has more than one, as a viewer shows "1234" "5678" "9018" drawn side by side as one
+  // number; and every run in the order drawn, a space apart (text drawn at the current position,
+  // TA_UPDATECP, ignores the coordinates its records carry) — and what was collected.
   ReadContent finish();
 
  private:
   struct Run {
     std::int64_t y = 0, x = 0;
     std::string joined;  // one reading, for joining along a baseline
+    std::int64_t height = 0;
   };
   const Context& ctx_;
   ReadContent out_;
   std::string text_;
   std::vector<Run> runs_;
   std::size_t pictures_ = 0;
+  std::int64_t height_ = 0;
 };
 
 }  // namespace sanso::cdr::internal::metafile

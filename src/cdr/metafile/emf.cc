@@ -142,7 +142,7 @@ class EmfReader {
       }
       case kExtCreateFontIndirectW: {
         SANSO_TRY(need(rec, 12 + 92, which));
-        fonts_[u32(rec, 8)] = static_cast<unsigned char>(rec[12 + 23]);
+        fonts_[u32(rec, 8)] = {static_cast<unsigned char>(rec[12 + 23]), s32(rec, 12)};
         // The face name, and a LogFontEx's full name, style and script after it: UTF-16 names.
         drawing_.carried_utf16(rec.substr(12 + 28));
         return ok();
@@ -150,33 +150,40 @@ class EmfReader {
       case kSelectObject: {
         SANSO_TRY(need(rec, 12, which));
         const std::uint32_t handle = u32(rec, 8);
-        if ((handle & 0x80000000u) != 0) charset_ = 1;  // a stock font: the system's default
-        else if (const auto it = fonts_.find(handle); it != fonts_.end()) charset_ = it->second;
+        if ((handle & 0x80000000u) != 0) {
+          charset_ = 1;  // a stock font: the system's default
+          drawing_.font_height(0);
+        } else if (const auto it = fonts_.find(handle); it != fonts_.end()) {
+          charset_ = it->second.charset;
+          drawing_.font_height(it->second.height);
+        }
         return ok();
       }
       case kDeleteObject:
         SANSO_TRY(need(rec, 12, which));
         fonts_.erase(u32(rec, 8));
         return ok();
+      // Each bitmap record: where its BITMAPINFO and bits are described, and where its colour usage
+      // (DIB_RGB_COLORS, or DIB_PAL_COLORS: indices into a palette) is; kNoUsage where it has none.
       case kBitBlt:
       case kStretchBlt:
       case kAlphaBlend:
       case kTransparentBlt:
-        return bitmap(rec, 84, which);
+        return bitmap(rec, 84, 80, which);
       case kMaskBlt:
-        SANSO_TRY(bitmap(rec, 84, which));
-        return bitmap(rec, 112, which + " mask");
+        SANSO_TRY(bitmap(rec, 84, 80, which));
+        return bitmap(rec, 112, 108, which + " mask");
       case kPlgBlt:
-        SANSO_TRY(bitmap(rec, 96, which));
-        return bitmap(rec, 124, which + " mask");
+        SANSO_TRY(bitmap(rec, 96, 92, which));
+        return bitmap(rec, 124, 120, which + " mask");
       case kSetDiBitsToDevice:
       case kStretchDiBits:
-        return bitmap(rec, 48, which);
+        return bitmap(rec, 48, 64, which);
       case kCreateMonoBrush:
       case kCreateDibPatternBrushPt:
-        return bitmap(rec, 16, which);
+        return bitmap(rec, 16, 12, which);
       case kExtCreatePen:
-        return bitmap(rec, 12, which);
+        return bitmap(rec, 12, kNoUsage, which);
       case kComment: {
         SANSO_TRY(need(rec, 12, which));
         const std::uint64_t size = u32(rec, 8);
@@ -237,11 +244,17 @@ class EmfReader {
     return ok();
   }
 
-  // A DIB whose header and bits a record places at offBmi, cbBmi, offBits, cbBits from `at`.
-  Result<void> bitmap(std::string_view rec, std::uint64_t at, const std::string& which) {
-    SANSO_TRY(need(rec, at + 16, which));
+  // A DIB whose header and bits a record places at offBmi, cbBmi, offBits, cbBits from `at`, its
+  // colour usage at `usage`.
+  static constexpr std::uint64_t kNoUsage = 0;
+  Result<void> bitmap(std::string_view rec, std::uint64_t at, std::uint64_t usage, const std::string& which) {
+    SANSO_TRY(need(rec, std::max(at + 16, usage + 4), which));
     const std::uint64_t bmi = u32(rec, at), bmi_size = u32(rec, at + 4), bits = u32(rec, at + 8), bits_size = u32(rec, at + 12);
     if (bmi_size == 0) return ok();  // no source bitmap: a pattern or a fill
+    if (usage != kNoUsage && u32(rec, usage) == 1) {
+      drawing_.unread(which + "/picture", "unsupported: a bitmap whose colours are palette indices is not decoded");
+      return ok();
+    }
     if (bmi > rec.size() || bmi_size > rec.size() - bmi || bits > rec.size() || bits_size > rec.size() - bits) {
       return malformed(which + "'s bitmap lies outside it");
     }
@@ -266,9 +279,9 @@ class EmfReader {
       return ok();
     }
     switch (u32(data, 4)) {
-      case 0x80000001u: {  // EMR_COMMENT_WINDOWS_METAFILE: a WMF carried whole
-        if (data.size() < 24 || u32(data, 20) > data.size() - 24) return malformed(which + "'s Windows metafile is cut short");
-        drawing_.embed("embedded-" + std::to_string(++embedded_) + ".wmf", std::string(data.substr(24, u32(data, 20))));
+      case 0x80000001u: {  // EMR_COMMENT_WINDOWS_METAFILE: Version (2), Checksum (2), Flags (4), WinMetafileSize (4), the WMF
+        if (data.size() < 20 || u32(data, 16) > data.size() - 20) return malformed(which + "'s Windows metafile is cut short");
+        drawing_.embed("embedded-" + std::to_string(++embedded_) + ".wmf", std::string(data.substr(20, u32(data, 16))));
         return ok();
       }
       case 0x00000002u: {  // EMR_COMMENT_BEGINGROUP: a group's description
@@ -337,9 +350,19 @@ class EmfReader {
         return ok();
       }
       case 0x4036: {  // EmfPlusDrawDriverString: characters when looked up in the font's map, else glyph indices
-        if (data.size() < 16 || std::uint64_t{u32(data, 12)} * 2 > data.size() - 16) return malformed(which + "'s EMF+ driver string is cut short");
+        const std::uint64_t count = data.size() >= 16 ? u32(data, 12) : 0;
+        if (data.size() < 16 || count * 2 > data.size() - 16) return malformed(which + "'s EMF+ driver string is cut short");
         if ((u32(data, 4) & 0x1u) == 0) return glyph_indices(which);
-        drawing_.text_utf16(0, 0, data.substr(16, std::uint64_t{u32(data, 12)} * 2));
+        const std::string_view glyphs = data.substr(16, count * 2);
+        drawing_.text_utf16(0, 0, glyphs);
+        // Each glyph at its own position (unless only the first is given, RealizedAdvance): the
+        // order a viewer shows them in is the positions', not the string's.
+        const std::uint64_t positions = 16 + count * 2;
+        if ((u32(data, 4) & 0x4u) == 0 && count * 8 <= data.size() - positions) {
+          for (std::uint64_t i = 0; i < count; ++i) {
+            drawing_.text_utf16(coordinate(f32(data, positions + 8 * i + 4)), coordinate(f32(data, positions + 8 * i)), glyphs.substr(2 * i, 2));
+          }
+        }
         return ok();
       }
       default:
@@ -357,17 +380,19 @@ class EmfReader {
     switch (kind) {
       case 1:  // Brush: a texture brush's image
         if (d.size() >= 8 && u32(d, 4) == 2) {
-          if (d.size() < 16) return malformed(which + "'s texture brush is cut short");
-          return image(d.substr(16 + ((u32(d, 8) & 0x02u) != 0 ? 24 : 0)), which);
+          const std::size_t image_at = 16 + (d.size() >= 12 && (u32(d, 8) & 0x02u) != 0 ? 24 : 0);
+          if (d.size() < image_at) return malformed(which + "'s texture brush is cut short");
+          return image(d.substr(image_at), which);
         }
         return ok();
+      case 2:  // Pen: its brush, after the optional data its flags announce ([MS-EMFPLUS] 2.2.2.35)
+        return pen(d, which);
       case 5:
         return image(d, which);
       case 6:  // Font: its family name
         if (d.size() < 24 || std::uint64_t{u32(d, 20)} * 2 > d.size() - 24) return malformed(which + "'s EMF+ font is cut short");
         drawing_.carried_utf16(d.substr(24, std::uint64_t{u32(d, 20)} * 2));
         return ok();
-      case 2:
       case 3:
       case 4:
       case 7:
@@ -378,6 +403,31 @@ class EmfReader {
         drawing_.unread(which, "unsupported: an EMF+ object of a kind [MS-EMFPLUS] does not define (" + std::to_string(kind) + ") is not read");
         return ok();
     }
+  }
+
+  // An EmfPlusPen: Version, Type, then PenData — flags, unit, width, the optional fields the flags
+  // announce — and the brush it paints with, which may be a texture (an image along every line).
+  Result<void> pen(std::string_view d, const std::string& which) {
+    if (d.size() < 20) return malformed(which + "'s EMF+ pen is cut short");
+    const std::uint32_t flags = u32(d, 8);
+    std::uint64_t at = 20;
+    const auto skip = [&](std::uint64_t bytes) { at = at + bytes > d.size() ? d.size() + 1 : at + bytes; };
+    const auto counted = [&](std::uint64_t unit) {  // a count, then that many units
+      if (at + 4 > d.size()) return skip(4);
+      const std::uint64_t n = u32(d, at);
+      skip(4 + n * unit);
+    };
+    if ((flags & 0x0001u) != 0) skip(24);  // transform
+    for (const std::uint32_t field : {0x0002u, 0x0004u, 0x0008u, 0x0010u, 0x0020u, 0x0040u, 0x0080u}) {
+      if ((flags & field) != 0) skip(4);  // start and end cap, join, miter limit, line style, dashed line cap, dash offset
+    }
+    if ((flags & 0x0100u) != 0) counted(4);   // dash pattern
+    if ((flags & 0x0200u) != 0) skip(4);      // alignment
+    if ((flags & 0x0400u) != 0) counted(4);   // compound line
+    if ((flags & 0x0800u) != 0) counted(1);   // custom start cap: its size, then it
+    if ((flags & 0x1000u) != 0) counted(1);   // custom end cap
+    if (at > d.size()) return malformed(which + "'s EMF+ pen is cut short");
+    return object(1, d.substr(at), which);
   }
 
   // An EmfPlusImage: a bitmap (compressed: a whole PNG, JPEG, GIF… file, read as the file it is;
@@ -407,7 +457,11 @@ class EmfReader {
   std::string_view b_;
   const Context& ctx_;
   metafile::Drawing drawing_;
-  std::map<std::uint32_t, unsigned> fonts_;  // a font object's handle → its charset
+  struct Font {
+    unsigned charset = 1;
+    std::int64_t height = 0;
+  };
+  std::map<std::uint32_t, Font> fonts_;  // a font object's handle → its charset and height
   unsigned charset_ = 1;                     // DEFAULT_CHARSET until a font is selected
   std::map<std::uint32_t, std::string> pending_;  // EMF+ objects continued over records, by id
   std::size_t embedded_ = 0;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "cdr/internal/metafile.h"
@@ -53,6 +54,8 @@ constexpr std::uint16_t kDrawingRecords[] = {
 // MFCOMMENT escapes that carry an enhanced metafile ([MS-WMF] 2.3.6.1 META_ESCAPE_ENHANCED_METAFILE).
 constexpr std::uint16_t kMfComment = 0x000F;
 constexpr std::uint32_t kWmfcIdentifier = 0x43464D57u;  // "WMFC"
+constexpr std::uint32_t kEtoGlyphIndex = 0x0010;
+constexpr std::uint32_t kDibPalColors = 1;  // ColorUsage: the colours are palette indices
 
 class WmfReader {
  public:
@@ -103,6 +106,10 @@ class WmfReader {
         SANSO_TRY(need(8));
         const std::size_t length = u16(p, 4);
         const std::uint32_t options = u16(p, 6);
+        if ((options & kEtoGlyphIndex) != 0 && length > 0) {
+          drawing_.unread(which, "unsupported: text drawn by glyph index (the font's glyphs, not characters) is not read");
+          return ok();
+        }
         const std::size_t text_at = 8 + ((options & 0x0006u) != 0 ? 8 : 0);  // ETO_OPAQUE / ETO_CLIPPED: a rectangle first
         SANSO_TRY(need(text_at + length));
         drawing_.text_8bit(s16(p, 0), s16(p, 2), p.substr(text_at, length), charset_);
@@ -113,9 +120,11 @@ class WmfReader {
         // The face name is text in the file as much as what is drawn with it.
         std::string_view face = p.substr(18, std::min<std::size_t>(32, p.size() - 18));
         face = face.substr(0, face.find('\0'));
-        const unsigned charset = static_cast<unsigned char>(p[12]);
+        // [MS-WMF] 2.2.1.2 Font: Height, Width, Escapement, Orientation, Weight (2 bytes each), then
+        // Italic, Underline, StrikeOut, CharSet — byte 13.
+        const unsigned charset = static_cast<unsigned char>(p[13]);
         drawing_.carried_8bit(face, charset);
-        create(static_cast<int>(charset));
+        create({charset, static_cast<std::int16_t>(u16(p, 0))});
         return ok();
       }
       case kCreatePenIndirect:
@@ -131,17 +140,24 @@ class WmfReader {
         SANSO_TRY(need(4));
         create(kNotAFont);
         // BS_PATTERN (3) carries a device bitmap, every other style a DIB.
-        return u16(p, 0) == 3 ? bitmap16(p, 4, which) : dib(p.substr(4), which);
+        if (u16(p, 0) == 3) return bitmap16(p, 4, which);
+        return u16(p, 2) == kDibPalColors ? palette_indices(which) : dib(p.substr(4), which);
       }
       case kSelectObject: {
         SANSO_TRY(need(2));
         const std::size_t i = u16(p, 0);
-        if (i < objects_.size() && objects_[i] && *objects_[i] != kNotAFont) charset_ = static_cast<unsigned>(*objects_[i]);
+        if (i < objects_.size() && objects_[i] && objects_[i]->charset != kNotAFont.charset) {
+          charset_ = objects_[i]->charset;
+          drawing_.font_height(objects_[i]->height);
+        }
         return ok();
       }
       case kDeleteObject: {
         SANSO_TRY(need(2));
-        if (const std::size_t i = u16(p, 0); i < objects_.size()) objects_[i].reset();
+        if (const std::size_t i = u16(p, 0); i < objects_.size() && objects_[i]) {
+          objects_[i].reset();
+          free_.insert(i);
+        }
         return ok();
       }
       case kDibBitBlt:
@@ -155,10 +171,10 @@ class WmfReader {
       }
       case kStretchDib:
         SANSO_TRY(need(22));
-        return dib(p.substr(22), which);
+        return u16(p, 4) == kDibPalColors ? palette_indices(which) : dib(p.substr(22), which);
       case kSetDibToDev:
         SANSO_TRY(need(18));
-        return dib(p.substr(18), which);
+        return u16(p, 0) == kDibPalColors ? palette_indices(which) : dib(p.substr(18), which);
       case kBitBlt:
       case kStretchBlt: {
         const std::size_t plain = ((function >> 8) + 3u) * 2u - 6u;
@@ -177,16 +193,28 @@ class WmfReader {
     }
   }
 
-  static constexpr int kNotAFont = -1;
-  // Objects take the lowest free slot of the table the header sizes ([MS-WMF] 3.1.4.1).
-  void create(int charset) {
-    for (auto& slot : objects_) {
-      if (!slot) {
-        slot = charset;
-        return;
-      }
+  struct Object {
+    unsigned charset = 0;
+    std::int64_t height = 0;
+  };
+  static constexpr Object kNotAFont{1000, 0};
+  // Objects take the lowest free slot of the table the header sizes ([MS-WMF] 3.1.4.1); one made
+  // when it is full is not made, as GDI fails it. The free slots are kept in order, so that a file
+  // of a million creations costs a million steps, not a million scans of the table.
+  void create(Object object) {
+    if (!free_.empty()) {
+      objects_[*free_.begin()] = object;
+      free_.erase(free_.begin());
+    } else if (next_ < objects_.size()) {
+      objects_[next_++] = object;
     }
-    if (objects_.size() < 65536) objects_.emplace_back(charset);
+  }
+
+  // A DIB whose colours are indices into the logical palette (DIB_PAL_COLORS) has no colours of
+  // its own to decode with.
+  Result<void> palette_indices(const std::string& which) {
+    drawing_.unread(which + "/picture", "unsupported: a bitmap whose colours are palette indices is not decoded");
+    return ok();
   }
 
   Result<void> dib(std::string_view bytes, const std::string& which) { return drawing_.picture(dib_picture(bytes, ctx_), which); }
@@ -239,8 +267,10 @@ class WmfReader {
   std::string_view b_;
   const Context& ctx_;
   metafile::Drawing drawing_;
-  std::vector<std::optional<int>> objects_;  // a font's charset, kNotAFont for other objects
-  unsigned charset_ = 1;                     // DEFAULT_CHARSET until a font is selected
+  std::vector<std::optional<Object>> objects_;  // a font's charset and height, kNotAFont for other objects
+  std::set<std::size_t> free_;                    // slots freed below next_
+  std::size_t next_ = 0;                          // slots from here on were never used
+  unsigned charset_ = 1;                          // DEFAULT_CHARSET until a font is selected
   std::string emf_;
 };
 
