@@ -1280,6 +1280,16 @@ TEST(CdrExtract, MetafileTextIsReadAsAViewerPlacesIt) {
                                                              emf::u32(static_cast<std::uint32_t>(inner.size())) + inner)}),
                                      "c.emf");
   EXPECT_NE(piece(carried, "c.emf/embedded-1.wmf").text.find(kNumber), std::string::npos) << wheres(carried);
+  // A picture drawn dot by dot (META_SETPIXEL, EMR_SETPIXELV) is unread past a few dots.
+  std::vector<std::string> dots, emf_dots;
+  for (int y = 0; y < 17; ++y) {
+    dots.push_back(wmf::record(0x041F, wmf::u32(0) + wmf::u16(static_cast<std::uint16_t>(y)) + wmf::u16(3)));
+    emf_dots.push_back(emf::record(15, emf::u32(3) + emf::u32(static_cast<std::uint32_t>(y)) + emf::u32(0)));
+  }
+  EXPECT_EQ(piece(extract_texts(wmf::file(dots), "dots.wmf"), "dots.wmf/pixels").unreadable.rfind("image:", 0), 0u);
+  EXPECT_EQ(piece(extract_texts(emf::file(emf_dots), "dots.emf"), "dots.emf/pixels").unreadable.rfind("image:", 0), 0u);
+  dots.resize(16);
+  EXPECT_EQ(extract_texts(wmf::file(dots), "few.wmf").size(), 1u) << "a few dots are a mark, not a picture";
   const std::string short_brush = emf::u32(0xDBC01002) + emf::u32(2) + emf::u32(0x02) + emf::u32(0) + std::string(8, '\0');
   const auto thrown = extract_texts(emf::file({emf::emf_plus({emf::plus_record(0x4008, 0x0101, short_brush)})}), "b.emf");
   ASSERT_EQ(thrown.size(), 1u);

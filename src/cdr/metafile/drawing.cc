@@ -11,6 +11,9 @@ namespace {
 constexpr std::size_t kMostPictures = 64;
 // A bitmap smaller than this cannot show a digit (the rule a PDF's page pictures follow).
 constexpr std::uint32_t kLeastTextWidth = 3, kLeastTextHeight = 5;
+// Pixels set one by one that a file may hold before it is a picture drawn dot by dot (a corner
+// mark, a dotted rule's ends).
+constexpr std::size_t kMostSinglePixels = 16;
 // Escape and comment data up to this size is read as text; a larger block of no known kind is unread.
 constexpr std::size_t kMostOpaqueTextBytes = 4096;
 
@@ -90,6 +93,12 @@ Result<void> Drawing::picture(Result<DibPicture> decoded, const std::string& whi
 void Drawing::embed(std::string name, std::string bytes) { out_.embedded.push_back({std::move(name), std::move(bytes)}); }
 
 void Drawing::unread(std::string name, std::string why) { out_.unread.emplace_back(std::move(name), std::move(why)); }
+
+void Drawing::pixel() {
+  if (++pixels_ == kMostSinglePixels + 1) {
+    unread("pixels", "image: more than " + std::to_string(kMostSinglePixels) + " pixels set one by one (a picture drawn dot by dot) are not read");
+  }
+}
 
 void Drawing::opaque(std::string_view data, const std::string& which, const char* what) {
   if (data.size() > kMostOpaqueTextBytes) {

@@ -44,6 +44,9 @@ class Drawing {
   // read by extract_texts as the file it is.
   void embed(std::string name, std::string bytes);
   void unread(std::string name, std::string why);
+  // A pixel set by a record of its own (META_SETPIXEL, EMR_SETPIXELV): past a few, the metafile
+  // is a picture drawn dot by dot — of a number as easily as of a logo — that nothing here reads.
+  void pixel();
   // Data of no known structure (escape and comment data): read as text up to 4 KiB, else unread.
   void opaque(std::string_view data, const std::string& which, const char* what);
 
@@ -66,6 +69,7 @@ class Drawing {
   std::vector<Run> runs_;
   std::size_t pictures_ = 0;
   std::int64_t height_ = 0;
+  std::size_t pixels_ = 0;
 };
 
 }  // namespace sanso::cdr::internal::metafile

@@ -32,6 +32,7 @@ constexpr std::uint32_t kEmfSignature = 0x464D4520u;  // " EMF"
 enum : std::uint32_t {
   kHeader = 1,
   kEof = 14,
+  kSetPixelV = 15,
   kSelectObject = 37,
   kDeleteObject = 40,
   kComment = 70,
@@ -215,6 +216,9 @@ class EmfReader {
         return ok();
       case kHeader:
         drawing_.unread(which, "unsupported: a second header record is not read");
+        return ok();
+      case kSetPixelV:
+        drawing_.pixel();
         return ok();
       default:
         if (type == 0 || type > kLastType || std::find(std::begin(kReserved), std::end(kReserved), type) != std::end(kReserved)) {

@@ -41,6 +41,7 @@ enum : std::uint16_t {
   kDibStretchBlt = 0x0B41,
   kStretchDib = 0x0F43,
   kSetDibToDev = 0x0D33,
+  kSetPixel = 0x041F,
 };
 
 // Records whose parameters are numbers only — state, coordinates, colours, palette entries,
@@ -48,7 +49,7 @@ enum : std::uint16_t {
 constexpr std::uint16_t kDrawingRecords[] = {
     0x0035, 0x0037, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106, 0x0107, 0x0108, 0x0127, 0x0139, 0x0149, 0x0201, 0x0209, 0x0211, 0x0213,
     0x0214, 0x0220, 0x0228, 0x0231, 0x0234, 0x0324, 0x0325, 0x020A, 0x020B, 0x020C, 0x020D, 0x020E, 0x020F, 0x0410, 0x0412, 0x0415,
-    0x0416, 0x0418, 0x0419, 0x0429, 0x0436, 0x0538, 0x0548, 0x041B, 0x041F, 0x061C, 0x061D, 0x001E, 0x081A, 0x012A, 0x012B, 0x012C,
+    0x0416, 0x0418, 0x0419, 0x0429, 0x0436, 0x0538, 0x0548, 0x041B, 0x061C, 0x061D, 0x001E, 0x081A, 0x012A, 0x012B, 0x012C,
     0x012E, 0x0817, 0x0830};
 
 // MFCOMMENT escapes that carry an enhanced metafile ([MS-WMF] 2.3.6.1 META_ESCAPE_ENHANCED_METAFILE).
@@ -181,6 +182,9 @@ class WmfReader {
         if (p.size() <= plain) return ok();
         return bitmap16(p, function == kBitBlt ? 16 : 20, which);
       }
+      case kSetPixel:
+        drawing_.pixel();
+        return ok();
       case kEscape:
         SANSO_TRY(need(4));
         return escape(static_cast<std::uint16_t>(u16(p, 0)), p.substr(4, std::min<std::size_t>(u16(p, 2), p.size() - 4)), which);
