@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mime/header.h"
+
 namespace sanso::mail {
 
 namespace {
@@ -40,7 +42,10 @@ std::vector<NumberMatch> find_identification_numbers(std::string_view text) {
   return out;
 }
 
-std::string mask_identification_numbers(std::string_view text) {
+namespace {
+
+// `text` with the numbers in its characters masked, as they stand.
+std::string mask_as_written(std::string_view text) {
   std::string out;
   std::size_t copied = 0;
   const auto found = find_identification_numbers(text);
@@ -56,6 +61,29 @@ std::string mask_identification_numbers(std::string_view text) {
   }
   out.append(text.substr(copied));
   return out;
+}
+
+// Encoded-words decoded one layer after another: a word may hold another (a reader that decodes
+// twice shows it); more layers than this are no mail any reader shows.
+constexpr int kEncodedLayers = 4;
+
+}  // namespace
+
+std::string mask_identification_numbers(std::string_view text) {
+  std::string shown = mask_as_written(text);
+  // An RFC 2047 encoded-word (" =?UTF-8?B?55Wq5Y+3IDEyMzQ1Njc4OTAxOA==?=" is "番号 123456789018")
+  // carries its number in no digit, and a mail reader shows it decoded: when the decoding holds a
+  // number, the decoded text is kept, masked, in place of the words (the raw words would carry it).
+  // Text whose decoding holds none stays as written, so a name or an address keeps its form.
+  std::string layer = shown;
+  for (int depth = 0; depth < kEncodedLayers && layer.find("=?") != std::string::npos; ++depth) {
+    const std::string decoded = mime::decode_header_text(layer).utf8;
+    if (decoded == layer) break;
+    const bool hides_a_number = !find_identification_numbers(decoded).empty();
+    layer = mask_as_written(decoded);
+    if (hides_a_number) shown = layer;
+  }
+  return shown;
 }
 
 std::string mask_identification_numbers_in_json(std::string_view json) {

@@ -32,7 +32,9 @@ std::vector<NumberMatch> find_identification_numbers(std::string_view text);
 // `text` with every number find_identification_numbers finds written as its `masked` form
 // ("山田_123456789018.csv" → "山田_********9018.csv"). For what names a place or a file in a
 // record, a reason or a notice: a file's name is the sender's text, and the numbers in it are as
-// much 個人番号 as the ones in its body.
+// much 個人番号 as the ones in its body. Text a mail reader shows decoded — RFC 2047 encoded-words,
+// "=?UTF-8?B?55Wq5Y+3IDEyMzQ1Njc4OTAxOA==?=" — is masked as it is shown: when its decoding holds a
+// number, the decoded, masked text comes back in its place ("番号 ********9018").
 std::string mask_identification_numbers(std::string_view text);
 
 // `json` with every string in it (object keys too) masked as mask_identification_numbers masks

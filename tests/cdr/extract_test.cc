@@ -1311,6 +1311,137 @@ TEST(CdrExtract, AMetafilesObjectTableIsTheSizeItsHeaderGives) {
   const auto reused = extract_texts(wmf::file({sjis, wmf::record(0x01F0, wmf::u16(0)), western, wmf::record(0x012D, wmf::u16(0)), wmf::text_out(0, 0, "A")}, true, 1),
                                     "reused.wmf");
   EXPECT_EQ(reused[0].unreadable, "");
+
+// Issue #17 (review22a): what Excel shows and the workbook stream holds in no reader's form.
+std::string biff8_book(const std::string& records) {
+  fixtures::Bytes book;
+  book.u16(0x0809).u16(16).u32(0x00100600).u32(0).u32(0).u32(0);  // BOF, BIFF8
+  book.raw(records).u16(0x000A).u16(0);
+  return compound_file({{"Workbook", book.s}});
+}
+std::string biff5_book(unsigned code_page, const std::string& records) {
+  fixtures::Bytes book;
+  book.u16(0x0809).u16(8).u16(0x0500).u16(0x0010).u16(0).u16(0);  // BOF, BIFF5 worksheet
+  book.u16(0x0042).u16(2).u16(code_page);                            // CODEPAGE
+  book.raw(records).u16(0x000A).u16(0);
+  return compound_file({{"Book", book.s}});
+}
+std::string double_bytes(double v) {
+  std::string b(8, '\0');
+  std::memcpy(b.data(), &v, 8);
+  return b;
+}
+std::string text_of(const std::vector<ExtractedText>& pieces) {
+  std::string text;
+  for (const auto& p : pieces) text += p.text + "\n";
+  return text;
+}
+
+// A number format shows its literal text in every cell it formats: escaped by backslashes or in
+// adjacent quoted pieces, the digits are in no run the format's source shows.
+TEST(CdrExtract, XlsNumberFormatsAreReadAsTheirCellsShowThem) {
+  auto biff8_format = [](const std::string& code) {
+    fixtures::Bytes r;
+    r.u16(0x041E).u16(static_cast<unsigned>(2 + 3 + code.size())).u16(164).u16(static_cast<unsigned>(code.size())).raw(std::string(1, '\0')).raw(code);
+    return r.s;
+  };
+  for (const std::string code : {R"(\1\2\3\4\5\6\7\8\9\0\1\8)", R"("1234""5678""9018")", R"([Red]"1234"\5\6"78"9018#)", R"([$123456789018-411]#,##0)"}) {
+    const auto pieces = extract_texts(biff8_book(biff8_format(code)), "a.xls");
+    EXPECT_NE(text_of(pieces).find(kNumber), std::string::npos) << code << "\n" << text_of(pieces);
+  }
+  // The format's source is still read, and one section shows at a time: two halves are two texts.
+  const auto sections = extract_texts(biff8_book(biff8_format(R"(\1\2\3\4\5\6;\7\8\9\0\1\8)")), "a.xls");
+  EXPECT_NE(text_of(sections).find(R"(\1\2\3\4\5\6;\7\8\9\0\1\8)"), std::string::npos) << text_of(sections);
+  EXPECT_EQ(text_of(sections).find(kNumber), std::string::npos) << text_of(sections);
+  // BIFF5: a byte count and bytes in the code page, no flags byte; a cp932 character escaped whole.
+  const std::string code95 = "\"\x94\xD4\x8D\x86\"\\\x82\x50\\1\\2\\3\\4\\5\\6\\7\\8\\9\\0\\1\\8";  // "番号"\１\1… in cp932
+  fixtures::Bytes format95;
+  format95.u16(0x041E).u16(static_cast<unsigned>(3 + code95.size())).u16(164).raw(std::string(1, static_cast<char>(code95.size()))).raw(code95);
+  const auto excel95 = extract_texts(biff5_book(932, format95.s), "old.xls");
+  EXPECT_NE(text_of(excel95).find("番号１" + kNumber), std::string::npos) << text_of(excel95);
+}
+
+// An array constant ({123456789018}, {"1234567","89018"}) lives in the formula's rgcb after its
+// tokens, as SerAr values: 0x01 and a double, 0x02 and a string — in a cell's formula, a shared
+// or array formula, a defined name.
+TEST(CdrExtract, XlsArrayConstantsInAFormulaAreRead) {
+  const std::string ptg_array = std::string(1, '\x40') + std::string(7, '\0');
+  const std::string number = std::string("\x00\x00\x00\x01", 4) + double_bytes(123456789018.0);  // 1×1: a number
+  fixtures::Bytes formula;
+  formula.u16(0x0006).u16(static_cast<unsigned>(22 + ptg_array.size() + number.size())).u16(0).u16(0).u16(15).raw(double_bytes(0)).u16(0).u32(0)
+      .u16(static_cast<unsigned>(ptg_array.size())).raw(ptg_array).raw(number);
+  EXPECT_NE(text_of(extract_texts(biff8_book(formula.s), "a.xls")).find(kNumber), std::string::npos);
+
+  // A string value: BIFF8 an XLUnicodeString (cch 2 bytes, flags), here UTF-16.
+  fixtures::Bytes utf16;
+  for (char16_t c : std::u16string(u"番号123456789018")) utf16.u16(c);
+  const std::string strings = std::string("\x00\x00\x00\x02", 4) + std::string("\x0E\x00\x01", 3) + utf16.s;
+  fixtures::Bytes shared;  // SHRFMLA: ref (6), reserved, cUse, cce, rgce, rgcb
+  shared.u16(0x04BC).u16(static_cast<unsigned>(10 + ptg_array.size() + strings.size())).u16(0).u16(0).u16(0).u16(0).u16(static_cast<unsigned>(ptg_array.size()))
+      .raw(ptg_array).raw(strings);
+  EXPECT_NE(text_of(extract_texts(biff8_book(shared.s), "a.xls")).find("番号" + kNumber), std::string::npos);
+
+  // A defined name's formula: rgcb follows the cce bytes of rgce.
+  fixtures::Bytes name;  // grbit, chKey, cch 4, cce, ixals, itab, four text lengths, flags, "Nmbr", ptgArray, rgcb
+  name.u16(0x0018).u16(static_cast<unsigned>(14 + 1 + 4 + ptg_array.size() + number.size())).u16(0).raw(std::string(1, '\0')).raw(std::string(1, '\x04'))
+      .u16(static_cast<unsigned>(ptg_array.size())).u16(0).u16(0).u32(0).raw(std::string(1, '\0')).raw("Nmbr").raw(ptg_array).raw(number);
+  const std::string named = text_of(extract_texts(biff8_book(name.s), "a.xls"));
+  EXPECT_NE(named.find("Nmbr"), std::string::npos) << named;
+  EXPECT_NE(named.find(kNumber), std::string::npos) << named;
+
+  // BIFF5: a string value is a byte count and bytes in the code page.
+  const std::string kojin = "\x8C\xC2\x90\x6C\x94\xD4\x8D\x86\x20";  // 個人番号 in cp932
+  fixtures::Bytes formula95;
+  const std::string string95 = std::string("\x00\x00\x00\x02", 4) + static_cast<char>(kojin.size() + kNumber.size()) + kojin + kNumber;
+  formula95.u16(0x0006).u16(static_cast<unsigned>(22 + ptg_array.size() + string95.size())).u16(0).u16(0).u16(15).raw(double_bytes(0)).u16(0).u32(0)
+      .u16(static_cast<unsigned>(ptg_array.size())).raw(ptg_array).raw(string95);
+  EXPECT_NE(text_of(extract_texts(biff5_book(932, formula95.s), "old.xls")).find("個人番号 " + kNumber), std::string::npos);
+
+  // A record full of bytes that look like long strings is read in bounded time: a string value is
+  // at most 255 characters, so none is read at every byte for the record's length.
+  std::string noise;
+  while (noise.size() + 4 <= 8000) noise += std::string("\x02\xFF\xFF\x01", 4);
+  fixtures::Bytes dv;
+  dv.u16(0x01BE).u16(static_cast<unsigned>(noise.size())).raw(noise);
+  const auto noisy = extract_texts(biff8_book(dv.s), "a.xls");
+  EXPECT_LT(text_of(noisy).size(), std::size_t{1} << 20);
+}
+
+// Excel 5.0/95: a comment longer than one NOTE record goes on in NOTE records with rw 0xFFFF, and
+// Excel shows one text: "123456" and "789018" are one number, and a cp932 character cut between
+// two records is one character.
+TEST(CdrExtract, Biff5NoteContinuationsAreOneComment) {
+  fixtures::Bytes note;
+  note.u16(0x001C).u16(6 + 6).u16(0).u16(0).u16(12).raw("123456");       // NOTE at A1, 12 bytes, the first 6
+  note.u16(0x001C).u16(6 + 6).u16(0xFFFF).u16(0).u16(6).raw("789018");   // its continuation
+  EXPECT_NE(text_of(extract_texts(biff5_book(1252, note.s), "old.xls")).find(kNumber), std::string::npos);
+
+  const std::string bango = "\x94\xD4\x8D\x86";  // 番号 in cp932, cut after its third byte
+  fixtures::Bytes split;
+  split.u16(0x001C).u16(6 + 3).u16(1).u16(0).u16(static_cast<unsigned>(4 + kNumber.size())).raw(bango.substr(0, 3));
+  split.u16(0x001C).u16(static_cast<unsigned>(6 + 1 + kNumber.size())).u16(0xFFFF).u16(0).u16(static_cast<unsigned>(1 + kNumber.size())).raw(bango.substr(3)).raw(kNumber);
+  split.u16(0x001C).u16(6 + 4).u16(2).u16(0).u16(4).raw("next");       // another comment: a line of its own
+  const std::string text = text_of(extract_texts(biff5_book(932, split.s), "old.xls"));
+  EXPECT_NE(text.find("番号" + kNumber + "\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nnext\n"), std::string::npos) << text;
+}
+
+// A code page mail's reading knows (54936, GB18030) is read in it; one no converter knows (10001,
+// Mac Japanese) is read as Western and as the outgoing check guesses unlabelled bytes.
+TEST(CdrExtract, Biff5CodePagesBeyondTheOldTableAreRead) {
+  auto label = [](const std::string& bytes) {
+    fixtures::Bytes r;
+    r.u16(0x0204).u16(static_cast<unsigned>(8 + bytes.size())).u16(0).u16(0).u16(0).u16(static_cast<unsigned>(bytes.size())).raw(bytes);
+    return r.s;
+  };
+  const std::string fullwidth = "１２３４５６７８９０１８";
+  const std::string gb = "\xA3\xB1\xA3\xB2\xA3\xB3\xA3\xB4\xA3\xB5\xA3\xB6\xA3\xB7\xA3\xB8\xA3\xB9\xA3\xB0\xA3\xB1\xA3\xB8";
+  const std::string chinese = text_of(extract_texts(biff5_book(54936, label(gb)), "cn.xls"));
+  EXPECT_NE(chinese.find(fullwidth), std::string::npos) << chinese;
+  const std::string sjis = "\x8C\xC2\x90\x6C\x94\xD4\x8D\x86\x82\x50\x82\x51\x82\x52\x82\x53\x82\x54\x82\x55\x82\x56\x82\x57\x82\x58\x82\x4F\x82\x50\x82\x57";
+  const std::string mac = text_of(extract_texts(biff5_book(10001, label(sjis)), "mac.xls"));
+  EXPECT_NE(mac.find("個人番号" + fullwidth), std::string::npos) << mac;
+  EXPECT_NE(mac.find("Œ"), std::string::npos) << "read as Western (0x8C) too: " << mac;
 }
 
 }  // namespace

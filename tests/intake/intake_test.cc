@@ -78,6 +78,14 @@ class IntakeTest : public ::testing::Test {
     return row && row->has_value() ? (*row)->integer(0) : -1;
   }
 
+  // `raw` taken in on the test's route through the real mail engine.
+  Result<MailOutcome> take_mail_on_route(Intake& intake, std::string_view raw) const {
+    MailItem m;
+    m.raw = raw;
+    m.route = route_;
+    return intake.take_mail(m, mail_engine);
+  }
+
   static cdr::CdrResult engine(std::string_view bytes, std::string_view name) { return cdr::sanitize(bytes, name, cdr::CdrPolicy{}); }
   static mail::SanitizePlan mail_engine(std::string_view raw, const mail::SanitizeOptions& o) { return mail::sanitize_message(raw, o); }
 
@@ -296,6 +304,40 @@ TEST_F(IntakeTest, NumbersInWhatIsRecordedAndListedAreMaskedWherePeopleWroteThem
                     " OR message_id LIKE " + like + " OR report LIKE " + like),
               0)
         << digits;
+  }
+}
+
+// Issue #17: a number written in RFC 2047 encoded-words has no digit in its bytes; a reader shows
+// it decoded. The kept report's headers, the listing's subject and Message-ID and the audit
+// record's subject hold the decoded text, masked, and none of the words that carried it.
+TEST_F(IntakeTest, NumbersInEncodedWordsAreMaskedWhereverAHeaderIsKept) {
+  Intake intake(compiled_.get(), &*store_, log_.get());
+  const std::string raw = "From: a@city.minamata.lg.jp\r\nTo: b@example.com\r\nSubject: =?UTF-8?B?55Wq5Y+3IDEyMzQ1Njc4OTAxOA==?=\r\n"
+                          "Message-ID: <=?UTF-8?B?MTIzNDU2Nzg5MDE4?=@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nhello\r\n";
+  auto mail = take_mail_on_route(intake, raw);
+  ASSERT_TRUE(mail) << mail.error().to_string();
+  auto listed = store_->get(mail->quarantine_id);
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->origin.subject, "番号 ********9018");
+  EXPECT_EQ(listed->origin.message_id.find("MTIzNDU2Nzg5MDE4"), std::string::npos) << listed->origin.message_id;
+  EXPECT_NE(listed->report_json.find("番号 ********9018"), std::string::npos) << listed->report_json;
+
+  HeldMail h{.raw = raw, .actor = "milter@gw-test", .subject = " =?UTF-8?B?55Wq5Y+3IDEyMzQ1Njc4OTAxOA==?=",
+             .message_id = "<=?UTF-8?B?MTIzNDU2Nzg5MDE4?=@example.com>", .reason = "承認が必要", .retry_key = "encoded-1"};
+  h.record = [](const std::string& id, const std::string& input_sha256) {
+    store::AuditEvent e = held_record(id, input_sha256);
+    e.details = {{"quarantine_id", id}, {"subject", "=?UTF-8?B?55Wq5Y+3IDEyMzQ1Njc4OTAxOA==?="}};
+    return e;
+  };
+  auto held = intake.hold_mail(h);
+  ASSERT_TRUE(held) << held.error().to_string();
+  auto kept = store_->get(held->quarantine_id);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->origin.subject, " 番号 ********9018");
+  for (const char* hidden : {"MzQ1Njc4OTAxOA", "MTIzNDU2Nzg5MDE4", "12345678"}) {
+    const std::string like = std::string("'%") + hidden + "%'";
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE record LIKE " + like), 0) << hidden;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM quarantine_items WHERE subject LIKE " + like + " OR message_id LIKE " + like + " OR report LIKE " + like), 0) << hidden;
   }
 }
 

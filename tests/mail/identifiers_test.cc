@@ -168,5 +168,19 @@ TEST(Identifiers, NumbersSpelledWithInvisibleCharactersAndOtherSeparatorsAreFoun
   EXPECT_TRUE(find_identification_numbers(groups).empty());
 }
 
+// A number in RFC 2047 encoded-words has no digit in the bytes, and a mail reader shows it decoded
+// (issue #17: a kept report's Subject " =?UTF-8?B?55Wq5Y+3IDEy…?=" stored "番号 123456789018"): the
+// decoded text comes back masked — in B and Q, split across words, one word inside another.
+TEST(Identifiers, NumbersInEncodedWordsAreMaskedAsAReaderShowsThem) {
+  EXPECT_EQ(mask_identification_numbers(" =?UTF-8?B?55Wq5Y+3IDEyMzQ1Njc4OTAxOA==?="), " 番号 ********9018") << "the text around the words kept";
+  EXPECT_EQ(mask_identification_numbers("=?utf-8?q?No=2E_=31=32=33=34=35=36=37=38=39=30=31=38?="), "No. ********9018");
+  EXPECT_EQ(mask_identification_numbers("=?UTF-8?B?MTIzNDU2?= =?UTF-8?B?Nzg5MDE4?="), "********9018") << "one number in two words";
+  EXPECT_EQ(mask_identification_numbers("=?UTF-8?B?PT9VVEYtOD9CPzU1V3E1WSszSURFeU16UTFOamM0T1RBeE9BPT0/PQ==?="), "番号 ********9018") << "a word in a word";
+  EXPECT_EQ(mask_identification_numbers("7000012050002 =?UTF-8?B?MTIzNDU2Nzg5MDE4?="), "*********0002 ********9018");
+  // Words that hide no number stay as written: an address or a name keeps its form.
+  EXPECT_EQ(mask_identification_numbers("=?UTF-8?B?44GT44KT44Gr44Gh44Gv?= <a@example.jp>"), "=?UTF-8?B?44GT44KT44Gr44Gh44Gv?= <a@example.jp>");
+  EXPECT_EQ(mask_identification_numbers_in_json(R"({"headers":[["Subject"," =?UTF-8?B?55Wq5Y+3IDEyMzQ1Njc4OTAxOA==?="]]})"), R"({"headers":[["Subject"," 番号 ********9018"]]})");
+}
+
 }  // namespace
 }  // namespace sanso::mail

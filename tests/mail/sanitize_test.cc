@@ -1441,5 +1441,26 @@ TEST(MailReport, TheKeptReportIsMaskedAsItIsWrittenWithTheSameText) {
   EXPECT_EQ(masked.find("\"body\":"), std::string::npos) << "no body text in a kept report: " << masked;
 }
 
+// Issue #17: the kept report's "headers" list held the Subject as its encoded-words, a number in
+// base64 ("番号 123456789018"), and the masking read only digits: the stored header is the text a
+// reader shows, masked; so are the subject and the Message-ID.
+TEST(MailReport, AHeaderInEncodedWordsIsStoredDecodedAndMasked) {
+  const std::string raw = "From: =?UTF-8?B?5bGx55SwIDcwMDAwMTIwNTAwMDI=?= <a@example.com>\r\nTo: b@example.com\r\n"
+                          "Subject: =?UTF-8?B?55Wq5Y+3IDEy?= =?UTF-8?B?MzQ1Njc4OTAxOA==?=\r\n"
+                          "Message-ID: <=?UTF-8?B?MTIzNDU2Nzg5MDE4?=@example.com>\r\nMIME-Version: 1.0\r\n"
+                          "Content-Type: text/plain; charset=UTF-8\r\n\r\n本文\r\n";
+  const SanitizePlan plan = plan_message(raw, {});
+  const auto subject = std::find_if(plan.headers.begin(), plan.headers.end(), [](const Header& h) { return h.name == "Subject"; });
+  ASSERT_NE(subject, plan.headers.end());
+  EXPECT_NE(subject->value.find("MzQ1Njc4OTAxOA=="), std::string::npos) << "the plan keeps the header as it came, for the mail it writes";
+  const std::string masked = masked_plan_report_json(plan);
+  EXPECT_EQ(masked, mask_identification_numbers_in_json(plan_report_json(plan))) << "one masking, however the report is masked";
+  for (const char* hidden : {"MzQ1Njc4OTAxOA", "55Wq5Y+3IDEy", "MTIzNDU2Nzg5MDE4", "NzAwMDAxMjA1MDAwMg", "123456789018", "7000012050002"}) {
+    EXPECT_EQ(masked.find(hidden), std::string::npos) << hidden << " in " << masked;
+  }
+  EXPECT_NE(masked.find("[\"Subject\",\" 番号 ********9018\"]"), std::string::npos) << masked;
+  EXPECT_NE(masked.find("*********0002"), std::string::npos) << masked;
+}
+
 }  // namespace
 }  // namespace sanso::mail

@@ -286,38 +286,25 @@ double rk_number(std::uint32_t rk) {
   return (rk & 1u) != 0 ? v / 100 : v;
 }
 
-// The charset of a Windows code page as the property sets and BIFF5 workbooks name it: Japanese,
-// Unicode, the other Windows ANSI and DBCS code pages by their own converter (a Chinese or Korean
-// workbook's strings read as Western were mojibake to the checks); one no converter here knows is
-// read as Western.
-const char* codepage_label(unsigned codepage) {
-  switch (codepage) {
-    case 932: return "cp932";
-    case 65001: return "utf-8";
-    case 1200: return "utf-16le";
-    case 20932:
-    case 51932: return "euc-jp";
-    case 50220:
-    case 50221:
-    case 50222: return "iso-2022-jp";
-    case 874: return "cp874";
-    case 936: return "cp936";
-    case 949: return "cp949";
-    case 950: return "cp950";
-    case 1361: return "johab";
-    case 437: return "cp437";
-    case 850: return "cp850";
-    case 1250: return "windows-1250";
-    case 1251: return "windows-1251";
-    case 1253: return "windows-1253";
-    case 1254: return "windows-1254";
-    case 1255: return "windows-1255";
-    case 1256: return "windows-1256";
-    case 1257: return "windows-1257";
-    case 1258: return "windows-1258";
-    case 10000: return "macintosh";
-    default: return "windows-1252";
-  }
+// The charset of a Windows code page as the property sets and BIFF5 workbooks name it: the one
+// mail's CODEPAGE reading names (mime::charset_for_code_page: Japanese, Unicode, the Windows ANSI
+// and DBCS code pages, ISO 8859, KOI8, GB18030 …), and Johab, which only this table names; "" for
+// one neither knows (10001, Mac Japanese): code_page_text reads that twice.
+std::string codepage_label(unsigned codepage) {
+  if (codepage == 1361) return "johab";
+  return mime::charset_for_code_page(codepage);
+}
+
+// Bytes in a workbook's or property set's code page as UTF-8. A code page no converter here knows
+// is read as Windows reads what it cannot map, windows-1252, and as the outgoing check guesses
+// unlabelled bytes (cp932, EUC-JP, UTF-8 …), a line each: a Mac Japanese workbook's 個人番号 read
+// only as Western was mojibake to the checks.
+std::string code_page_text(std::string_view bytes, std::string_view label) {
+  if (!label.empty()) return mime::decode_text(bytes, label).utf8;
+  std::string text = mime::decode_text(bytes, "windows-1252").utf8;
+  const std::string guess = mime::text_for_checks(bytes);
+  if (guess != text) text += "\n" + guess;
+  return text;
 }
 
 // A run of BIFF8 record payloads read as one (SST and its CONTINUE records): a string's characters
@@ -402,10 +389,10 @@ void biff_string(std::string_view r, std::size_t at, std::size_t cch_bytes, Utf1
 
 // A BIFF5 (Excel 5.0/95) string at `at` of one record: its byte count (of `cch_bytes`), then its
 // bytes in the workbook's code page — no flags byte, unlike BIFF8's.
-void biff5_string(std::string_view r, std::size_t at, std::size_t cch_bytes, const char* label, Utf16Text& out) {
+void biff5_string(std::string_view r, std::size_t at, std::size_t cch_bytes, std::string_view label, Utf16Text& out) {
   if (at + cch_bytes > r.size()) return;
   const std::size_t cch = cch_bytes == 1 ? static_cast<unsigned char>(r[at]) : u16(r, at);
-  out.text() += mime::decode_text(r.substr(at + cch_bytes, std::min(cch, r.size() - at - cch_bytes)), label).utf8;
+  out.text() += code_page_text(r.substr(at + cch_bytes, std::min(cch, r.size() - at - cch_bytes)), label);
   out.line();
 }
 
@@ -419,24 +406,79 @@ void continue_records(std::string_view wb, std::size_t& at, std::vector<std::str
   }
 }
 
-// The constants of a formula's parsed expression (rgce) — ptgNum (0x1F, an IEEE double) and ptgStr
-// (0x17: BIFF8 a ShortXLUnicodeString, BIFF5 a byte count and bytes in the code page) — as the
-// formula bar shows them: a defined name "=123456789018" or a formula '="1234"&"56789018"' holds
-// the number as much as a cell does. Looked for at every byte rather than token by token: a token
-// table for two BIFF versions is a parser of its own, and a byte that only looks like a token
-// yields a line of noise, which no check reads as a number.
-void formula_constants(std::string_view rgce, bool biff5, const char* label, Utf16Text& out) {
+// The longest string an array constant holds: Excel takes no longer string in a formula, and a
+// byte that only looks like one is not read for 65535 characters at every byte of a record.
+constexpr std::size_t kLongestFormulaString = 255;
+
+// The constants of a formula (its parsed expression, rgce, and the data after it, rgcb) as the
+// formula bar shows them: a defined name "=123456789018", a formula '="1234"&"56789018"' or an
+// array constant {123456789018} holds the number as much as a cell does. In rgce, ptgNum (0x1F, an
+// IEEE double) and ptgStr (0x17: BIFF8 a ShortXLUnicodeString, BIFF5 a byte count and bytes in the
+// code page); in rgcb, an array's values (SerAr): 0x01 and a double, 0x02 and a string (BIFF8 an
+// XLUnicodeString, BIFF5 a byte count and bytes). Looked for at every byte rather than token by
+// token: a token table for two BIFF versions is a parser of its own, and a byte that only looks
+// like a token yields a line of noise, which no check reads as a number. A SerAr number is read
+// only when whole: 0x01 is a common byte, and a fraction shows no 個人番号.
+void formula_constants(std::string_view rgce, bool biff5, std::string_view label, Utf16Text& out) {
   for (std::size_t i = 0; i + 1 < rgce.size(); ++i) {
     const auto token = static_cast<unsigned char>(rgce[i]);
-    if (token == 0x1F && i + 9 <= rgce.size()) {
+    if ((token == 0x1F || token == 0x01) && i + 9 <= rgce.size()) {
       double v = 0;
       std::memcpy(&v, rgce.data() + i + 1, sizeof v);
-      if (v == v && v > -1e300 && v < 1e300) out.text() += biff_number(v) + "\n";
+      const bool whole = v == v && v > -1e16 && v < 1e16 && v == static_cast<double>(static_cast<long long>(v));
+      if (token == 0x01 ? whole : v == v && v > -1e300 && v < 1e300) out.text() += biff_number(v) + "\n";
     } else if (token == 0x17) {
       if (biff5) biff5_string(rgce, i + 1, 1, label, out);
       else biff_string(rgce, i + 1, 1, out);
+    } else if (token == 0x02) {
+      if (biff5) biff5_string(rgce, i + 1, 1, label, out);
+      else if (i + 3 <= rgce.size() && u16(rgce, i + 1) <= kLongestFormulaString) biff_string(rgce, i + 1, 2, out);
     }
   }
+}
+
+// A number format's text as a cell shows it: its literal characters — escaped by a backslash,
+// quoted, or of no meaning to the format (digits other than 0, '-', '/', ' ' …) — with the codes
+// that stand for the value left out ('#' and '@' none, '?' a space, '0' a zero, as for a value of
+// 0), a line per section (';': one section shows at a time). "\1\2\3…" and "1234""5678""9018" are
+// the digits every cell of the format shows, though the format's source holds no number.
+std::string format_shown_text(std::string_view code) {
+  std::string shown;
+  bool quoted = false;
+  for (std::size_t i = 0; i < code.size(); ++i) {
+    const char c = code[i];
+    // A character after '\\', '_' or '*' is taken whole (its UTF-8 bytes), never as a code.
+    auto next_character = [&]() -> std::string_view {
+      if (i + 1 >= code.size()) return {};
+      std::size_t n = 1;
+      while (i + 1 + n < code.size() && (static_cast<unsigned char>(code[i + 1 + n]) & 0xC0) == 0x80) ++n;
+      const std::string_view ch = code.substr(i + 1, n);
+      i += n;
+      return ch;
+    };
+    if (quoted) {
+      if (c == '"') quoted = false;
+      else shown.push_back(c);
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == '\\' || c == '*') {
+      shown += next_character();
+    } else if (c == '_') {
+      next_character();
+      shown.push_back(' ');
+    } else if (c == '[') {  // a colour, a condition, an elapsed time: no text; a currency [$¥-411]: its symbol
+      const auto close = std::min(code.find(']', i), code.size());
+      if (i + 1 < close && code[i + 1] == '$') shown += code.substr(i + 2, std::min(code.find('-', i), close) - (i + 2));
+      i = close;
+    } else if (c == ';') {
+      shown.push_back('\n');
+    } else if (c == '?') {
+      shown.push_back(' ');
+    } else if (c != '#' && c != '@') {
+      shown.push_back(c);
+    }
+  }
+  return shown;
 }
 
 // The text and numbers of an Excel 5.0–2003 workbook stream ([MS-XLS]): sheet names, headers and
@@ -448,13 +490,27 @@ void formula_constants(std::string_view rgce, bool biff5, const char* label, Utf
 // FILEPASS; `cut_short` by a TXO whose text is not all there (its characters are not read then).
 void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& cut_short) {
   bool biff5 = false;
-  const char* label = codepage_label(1252);
+  std::string label = codepage_label(1252);
+  // A BIFF5 comment longer than one NOTE record goes on in NOTE records with rw 0xFFFF, and Excel
+  // shows it as one text: its bytes are joined before they are decoded (a cp932 character may be
+  // cut between two records) and read as one line when the next record is no continuation.
+  std::string note;
+  bool note_open = false;
+  auto end_note = [&] {
+    if (!note_open) return;
+    out.text() += code_page_text(note, label);
+    out.line();
+    note.clear();
+    note_open = false;
+  };
   for (std::size_t at = 0; at + 4 <= wb.size();) {
     const std::uint16_t type = u16(wb, at), len = u16(wb, at + 2);
     const std::size_t data = at + 4;
     if (data + len > wb.size()) break;
     const std::string_view r = wb.substr(data, len);
     at = data + len;
+    const bool continues_note = biff5 && type == 0x001C && r.size() >= 2 && u16(r, 0) == 0xFFFF;
+    if (!continues_note) end_note();
     switch (type) {
       case 0x002F:  // FILEPASS
         encrypted = true;
@@ -506,24 +562,37 @@ void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& c
           const std::size_t cch = static_cast<unsigned char>(r[3]), cce = u16(r, 4);
           std::size_t rest = 14 + cch;
           if (biff5) {
-            out.text() += mime::decode_text(r.substr(14, std::min(cch, r.size() - 14)), label).utf8;
+            out.text() += code_page_text(r.substr(14, std::min(cch, r.size() - 14)), label);
           } else if (r.size() > 14) {
             const bool high = (static_cast<unsigned char>(r[14]) & 1u) != 0;
             rest += 1 + (high ? cch : 0);
             BiffCursor(std::vector<std::string_view>{r.substr(15)}).chars(cch, high, out);
           }
           out.line();
-          formula_constants(r.substr(std::min(rest, r.size()), cce), biff5, label, out);
+          // Its rgcb (an array constant's values) follows the cce bytes of rgce: the rest is read too.
+          formula_constants(r.substr(std::min(rest, r.size())), biff5, label, out);
           if (rest + cce < r.size()) {
-            if (biff5) out.text() += mime::decode_text(r.substr(rest + cce), label).utf8 + "\n";
+            if (biff5) out.text() += code_page_text(r.substr(rest + cce), label) + "\n";
             else stream_strings(r.substr(rest + cce), out);
           }
         }
         break;
       case 0x001C:  // NOTE: BIFF5's comment text (row, column, cch, bytes); BIFF8's author, its text in TXO
-        if (biff5) biff5_string(r, 4, 2, label, out);
-        else biff_string(r, 8, 2, out);
+        if (biff5) {
+          if (r.size() >= 6) note.append(r.substr(6, std::min<std::size_t>(u16(r, 4), r.size() - 6)));
+          note_open = true;  // a continuation with no comment before it is read as one of its own
+        } else {
+          biff_string(r, 8, 2, out);
+        }
         break;
+      case 0x041E: {  // FORMAT: a number format (ifmt, then its string), and the text its cells show
+        Utf16Text code;
+        if (biff5) biff5_string(r, 2, 1, label, code);
+        else biff_string(r, 2, 2, code);
+        out.text() += code.text();
+        out.text() += format_shown_text(code.text()) + "\n";
+        break;
+      }
       case 0x005A:  // CRN: the cached values of another workbook's cells
         for (std::size_t k = 4; k < r.size();) {
           const auto kind = static_cast<unsigned char>(r[k++]);
@@ -569,7 +638,7 @@ void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& c
         if (biff5) {  // BIFF5: cch bytes in the code page across the CONTINUE records, no flags byte
           std::string bytes;
           if (!BiffCursor(std::move(chunks)).bytes(cch, &bytes)) cut_short = true;
-          else out.text() += mime::decode_text(bytes, label).utf8;
+          else out.text() += code_page_text(bytes, label);
           out.line();
           break;
         }
@@ -581,13 +650,13 @@ void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& c
         break;
       }
       default:
-        // Any other record — fonts, number formats (a format's literal text shows in its cells),
-        // styles, hyperlinks, the user who saved it, objects, CONTINUE records not read above: its
-        // strings, as `strings` finds them.
+        // Any other record — fonts, styles, hyperlinks, the user who saved it, objects, CONTINUE
+        // records not read above: its strings, as `strings` finds them.
         stream_strings(r, out);
         break;
     }
   }
+  end_note();
 }
 
 // PowerPoint's text ([MS-PPT]): TextCharsAtom and CString (UTF-16LE), TextBytesAtom (8-bit), in
@@ -641,7 +710,7 @@ void property_strings(std::string_view ps, Utf16Text& out) {
       if (vt == 0x1E && n <= ps.size() - off - 8) {  // VT_LPSTR in the code page
         std::string_view raw = ps.substr(off + 8, n);
         while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
-        out.text() += mime::decode_text(raw, codepage_label(codepage)).utf8;
+        out.text() += code_page_text(raw, codepage_label(codepage));
         out.line();
       } else if (vt == 0x1F && n <= (ps.size() - off - 8) / 2) {  // VT_LPWSTR
         for (std::size_t k = 0; k < n; ++k) {
