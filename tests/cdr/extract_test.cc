@@ -1272,5 +1272,27 @@ TEST(CdrExtract, PdfPagesWhosePicturesOcrCannotReadRenderedStayHeld) {
   }
 }
 
+
+// pdf_page_picture() renders at kPdfPageDpi, whatever the page's size: a Letter page comes out
+// 1700 × 2200 pixels (at 200 dpi; scaled to a longer side of 2400 it was 1855 × 2400, and a page
+// 200 inches wide was shrunk to the same 2400 — what pdf_content() now keeps from OCR).
+TEST(CdrExtract, PdfPagesAreRenderedAtAFixedResolution) {
+  const std::string contents = "0 0 1 rg 72 72 144 144 re f";
+  const std::string pdf = testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                           "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+                                           "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream"});
+  auto png = pdf_page_picture(pdf, 1);
+  ASSERT_TRUE(png) << png.error().message;
+  ASSERT_GE(png->size(), 24u);
+  ASSERT_EQ(png->substr(12, 4), "IHDR");
+  const auto be32 = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>((*png)[at + i]);
+    return v;
+  };
+  EXPECT_EQ(be32(16), 612u * kPdfPageDpi / 72);
+  EXPECT_EQ(be32(20), 792u * kPdfPageDpi / 72);
+}
+
 }  // namespace
 }  // namespace sanso::cdr
