@@ -216,10 +216,16 @@ Result<std::string> picture_text(std::string_view bytes, const std::string& tess
                                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 // One page (1-based) of a PDF rendered as a PNG for OCR: pdftoppm (poppler-utils) in the converter
-// sandbox, its longer side scaled to 2400 pixels (about 200 dpi for A4, what Tesseract reads well;
-// a page of any declared size is never larger). The outgoing check reads a page whose pictures can
-// hold text this way — a scanned card, a pasted screenshot — instead of holding the PDF.
+// sandbox at kPdfPageDpi (what Tesseract reads well). A fixed resolution, not a fixed size: scaled
+// to a size, a page declared 200 inches wide shrinks its pictures to a few pixels and OCR reads
+// nothing in them (review22a). The outgoing check reads a page whose pictures can hold text this
+// way — a scanned card, a pasted screenshot — instead of holding the PDF, and only a page whose
+// every legible picture comes out at kLeastPdfPictureScale of its own pixels or more, of at most
+// kMostPdfPagePixels (pdf_content() decides; any other page stays held).
 // "cdr.pdf-page" when it cannot be rendered; `timeout` as for pdf_text.
+inline constexpr int kPdfPageDpi = 200;
+inline constexpr double kLeastPdfPictureScale = 0.5;  // a digit of 3 × 5 pixels still two pixels or so across
+inline constexpr double kMostPdfPagePixels = 8'000'000;  // A3 at 200 dpi (3307 × 2339) and a little more
 Result<std::string> pdf_page_picture(std::string_view pdf, std::uint32_t page, const std::string& pdftoppm = "/usr/bin/pdftoppm",
                                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
 

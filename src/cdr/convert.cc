@@ -436,7 +436,7 @@ Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotex
 Result<std::string> pdf_page_picture(std::string_view pdf, std::uint32_t page, const std::string& pdftoppm, std::chrono::milliseconds timeout) {
   const std::string n = std::to_string(page);
   const internal::TextProgram pdftoppm_program{"cdr.pdf-page", "the PDF's page " + n, pdftoppm, "poppler-utils", "document.pdf", "page", "page.png",
-                                               {"-q", "-png", "-singlefile", "-f", n, "-l", n, "-scale-to", "2400", std::string(internal::kInput),
+                                               {"-q", "-png", "-singlefile", "-f", n, "-l", n, "-r", std::to_string(kPdfPageDpi), std::string(internal::kInput),
                                                 std::string(internal::kOutput)},
                                                std::size_t{64} << 20, {}};
   return internal::text_by_converter(pdf, pdftoppm_program, timeout);

@@ -791,7 +791,9 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
   }
   // A PDF's pages of pictures (a scanned card, a pasted screenshot; the scanner named them
   // unchecked as "a.pdf/pages"): each page rendered by pdftoppm becomes a picture OCR reads below,
-  // "a.pdf/page-2" — the page as a reader sees it, its text and pictures together.
+  // "a.pdf/page-2" — the page as a reader sees it, its text and pictures together. The scanner
+  // names pages only when OCR can read them rendered (pictures drawn at half their pixels or more
+  // at 200 dpi, a page of bounded size, its drawing counted); with none named the entry stays.
   if (pictures == PictureReading::kOcr) {
     std::size_t rendered = 0;
     for (const auto& pdf : scan.pdfs) {

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <tuple>
 
 #include "cdr/fixtures.h"
 #include "cdr/internal/data_uris.h"
@@ -1311,6 +1312,7 @@ TEST(CdrExtract, AMetafilesObjectTableIsTheSizeItsHeaderGives) {
   const auto reused = extract_texts(wmf::file({sjis, wmf::record(0x01F0, wmf::u16(0)), western, wmf::record(0x012D, wmf::u16(0)), wmf::text_out(0, 0, "A")}, true, 1),
                                     "reused.wmf");
   EXPECT_EQ(reused[0].unreadable, "");
+}
 
 // Issue #17 (review22a): what Excel shows and the workbook stream holds in no reader's form.
 std::string biff8_book(const std::string& records) {
@@ -1442,6 +1444,67 @@ TEST(CdrExtract, Biff5CodePagesBeyondTheOldTableAreRead) {
   const std::string mac = text_of(extract_texts(biff5_book(10001, label(sjis)), "mac.xls"));
   EXPECT_NE(mac.find("個人番号" + fullwidth), std::string::npos) << mac;
   EXPECT_NE(mac.find("Œ"), std::string::npos) << "read as Western (0x8C) too: " << mac;
+}
+
+// Issue #17, review22a: a page of pictures is rendered for OCR at a fixed resolution, and only when
+// every legible picture comes out at half its own pixels or more. A card's picture on a page 200
+// inches wide, drawn into a box of 10 × 10 pt, through a form that shrinks it, sheared flat, of a
+// size not known, and a page whose drawing could not be counted: each stays held ("image: …",
+// no page named for rendering); the same picture at its own size, turned a quarter, is rendered.
+TEST(CdrExtract, PdfPagesWhosePicturesOcrCannotReadRenderedStayHeld) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const std::string card = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'));
+  // One page of `media` pt square drawing `contents`; /X1 is `xobject`, /Im1 the card.
+  const auto read = [&](int media, const std::string& contents, const std::string& xobject) {
+    const std::string page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 " + std::to_string(media) + " " + std::to_string(media) +
+                             "] /Resources << /XObject << /X1 4 0 R /Im1 6 0 R >> >> /Contents 5 0 R >>";
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page, xobject, stream("", contents), card}), "p.pdf");
+  };
+  const auto rendered = read(792, "q 0 400 -250 0 300 100 cm /Im1 Do Q", card);
+  EXPECT_EQ(piece(rendered, "p.pdf/pages").pages, std::vector<std::uint32_t>{1}) << piece(rendered, "p.pdf/pages").unreadable;
+  EXPECT_EQ(piece(rendered, "p.pdf/pages").unreadable.find("not read by OCR"), std::string::npos);
+  const std::string shrinking_form = stream("/Type /XObject /Subtype /Form /BBox [0 0 400 250] /Matrix [0.05 0 0 0.05 0 0] /Resources << /XObject << /Im1 6 0 R >> >>",
+                                            "q 400 0 0 250 0 0 cm /Im1 Do Q");
+  const std::string broken_form = stream("/Type /XObject /Subtype /Form /BBox [0 0 400 250] /Filter /FlateDecode", "not deflated");
+  const std::vector<std::tuple<std::string, int, std::string, std::string, std::string>> held = {
+      {"a page 200 inches wide", 14400, "q 400 0 0 250 36 300 cm /Im1 Do Q", card, "larger at 200 dpi"},
+      {"a box of 10 × 10 pt", 792, "q 10 0 0 10 36 300 cm /Im1 Do Q", card, "% of its pixels"},
+      {"a form that shrinks it", 792, "q 2 0 0 2 0 0 cm /X1 Do Q", shrinking_form, "% of its pixels"},
+      {"sheared flat", 792, "q 400 0 399 0.5 36 300 cm /Im1 Do Q", card, "% of its pixels"},
+      {"its width not an integer", 792, "q 400 0 0 250 36 300 cm /X1 Do Q", stream("/Type /XObject /Subtype /Image /Width 400.0 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80')), "not known"},
+      {"a cm of five numbers", 792, "q 400 0 0 250 36 cm /Im1 Do Q", card, "could not be counted"},
+      {"a form that cannot be decoded", 792, "q 400 0 0 250 36 300 cm /Im1 Do Q /X1 Do", broken_form, "could not be counted"},
+  };
+  for (const auto& [what, media, contents, xobject, why] : held) {
+    const auto pieces = read(media, contents, xobject);
+    const ExtractedText& pages = piece(pieces, "p.pdf/pages");
+    EXPECT_TRUE(pages.pages.empty()) << what << ": the page is rendered for OCR";
+    EXPECT_EQ(pages.unreadable.rfind("image:", 0), 0u) << what << ": " << wheres(pieces);
+    EXPECT_NE(pages.unreadable.find("not read by OCR: page 1: "), std::string::npos) << what << ": " << pages.unreadable;
+    EXPECT_NE(pages.unreadable.find(why), std::string::npos) << what << ": " << pages.unreadable;
+  }
+}
+
+
+// pdf_page_picture() renders at kPdfPageDpi, whatever the page's size: a Letter page comes out
+// 1700 × 2200 pixels (at 200 dpi; scaled to a longer side of 2400 it was 1855 × 2400, and a page
+// 200 inches wide was shrunk to the same 2400 — what pdf_content() now keeps from OCR).
+TEST(CdrExtract, PdfPagesAreRenderedAtAFixedResolution) {
+  const std::string contents = "0 0 1 rg 72 72 144 144 re f";
+  const std::string pdf = testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                           "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+                                           "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream"});
+  auto png = pdf_page_picture(pdf, 1);
+  ASSERT_TRUE(png) << png.error().message;
+  ASSERT_GE(png->size(), 24u);
+  ASSERT_EQ(png->substr(12, 4), "IHDR");
+  const auto be32 = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>((*png)[at + i]);
+    return v;
+  };
+  EXPECT_EQ(be32(16), 612u * kPdfPageDpi / 72);
+  EXPECT_EQ(be32(20), 792u * kPdfPageDpi / 72);
 }
 
 }  // namespace

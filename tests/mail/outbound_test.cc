@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <tuple>
 
 #include "mail/internal/signatures.h"
 #include "mail/milter/gateway.h"
@@ -1367,6 +1368,40 @@ TEST(Outbound, AuthenticationFailuresAreSeenOnlyInTheVerifiersOwnFields) {
   EXPECT_FALSE(failed("")) << "no field at all";
   EXPECT_FALSE(authentication_failed("Authentication-Results: " + v + "; spf=pass\r\n\r\nAuthentication-Results: " + v + "; spf=fail\r\n", v))
       << "the body is no header";
+}
+
+
+// Review22a: a PDF page OCR cannot read rendered is held, never passed on a blank OCR. A card's
+// picture on a page 200 inches wide (pdftoppm scaled it to 2400 px: a few pixels a digit), the
+// same picture drawn into a box of 10 × 10 pt, and a page whose drawing could not be counted (a
+// cm of five numbers) each stay unchecked as "scan.pdf/pages"; the page as the existing test draws
+// it is still read and its number found.
+TEST(Outbound, PdfPagesOcrCannotReadRenderedStayUnchecked) {
+  auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));  // before Pango's threads
+  ASSERT_TRUE(started) << started.error().to_string();
+  sandbox::Executor& scanner = **started;
+  int width = 0, height = 0;
+  const std::string card = sanso::testing::rgb_of("個人番号 1234 5678 9018\n氏名 山田太郎", width, height);
+  ASSERT_FALSE(card.empty()) << "the test could not render its picture";
+  const std::string image = "<< /Type /XObject /Subtype /Image /Width " + std::to_string(width) + " /Height " + std::to_string(height) +
+                            " /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length " + std::to_string(card.size()) + " >>\nstream\n" + card + "\nendstream";
+  const auto scan = [&](int media, const std::string& draw) {
+    const std::string contents = "q " + draw + " cm /Im1 Do Q";
+    return scan_outbound_sandboxed(scanner, with_attachment("x", "scan.pdf", sanso::testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 " + std::to_string(media) + " " + std::to_string(media) + "] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
+        image, "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream"})));
+  };
+  const std::string own_size = std::to_string(width / 2) + " 0 0 " + std::to_string(height / 2);
+  const auto read = scan(792, own_size + " 36 300");
+  ASSERT_EQ(read.identifiers.size(), 1u) << scan_to_json(read);
+  EXPECT_EQ(read.identifiers[0].where, "scan.pdf/page-1");
+  for (const auto& [what, media, draw] : std::vector<std::tuple<std::string, int, std::string>>{
+           {"a page 200 inches wide", 14400, own_size + " 36 300"}, {"a box of 10 × 10 pt", 792, "10 0 0 10 36 300"}, {"a cm of five numbers", 792, own_size + " 36"}}) {
+    const auto held = scan(media, draw);
+    ASSERT_EQ(held.unchecked.size(), 1u) << what << ": " << scan_to_json(held);
+    EXPECT_EQ(held.unchecked[0].where, "scan.pdf/pages") << what;
+    EXPECT_NE(held.unchecked[0].why.find("not read by OCR: page 1"), std::string::npos) << what << ": " << held.unchecked[0].why;
+  }
 }
 
 }  // namespace

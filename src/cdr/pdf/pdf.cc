@@ -24,6 +24,8 @@
 #include <qpdf/QPDFWriter.hh>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -414,7 +416,40 @@ struct Drawn {
   std::size_t images = 0;
   std::size_t legible = 0;  // pictures large enough to hold a line a person can read
   bool unknown = false;     // a form it draws cannot be read: what it shows is not known
+  std::string why_unknown;  // what could not be read, for the person the page is held for
+  // The smallest size a legible picture is drawn at: units of the stream's own space per pixel of
+  // the picture, the narrower way (infinity: none drawn; 0: one whose size is not known). Rendered
+  // at d dpi a picture comes out at least × d / 72 of its own pixels.
+  double least = std::numeric_limits<double>::infinity();
 };
+
+// A transformation as PDF writes it, [a b c d e f]: x' = a x + c y + e, y' = b x + d y + f.
+struct Matrix {
+  double a = 1, b = 0, c = 0, d = 1, e = 0, f = 0;
+  // This one first, then `m` (a `cm` puts its matrix before the current one: cm × CTM).
+  Matrix then(const Matrix& m) const {
+    return {a * m.a + b * m.c, a * m.b + b * m.d, c * m.a + d * m.c, c * m.b + d * m.d, e * m.a + f * m.c + m.e, e * m.b + f * m.d + m.f};
+  }
+  // The least any length grows by through it (its smaller singular value): what a form draws is at
+  // least this much larger on the page, whichever way it is turned or sheared. 0 when not finite.
+  double least_stretch() const {
+    const double sum = a * a + b * b + c * c + d * d, det = a * d - b * c;
+    const double least = std::sqrt(std::max(0.0, (sum - std::sqrt(std::max(0.0, sum * sum - 4 * det * det))) / 2));
+    return std::isfinite(least) ? least : 0;
+  }
+};
+
+// The size a picture of width × height pixels is drawn at through `m` (the CTM that maps its unit
+// square): units per pixel, the narrower way. Each side is measured across the parallelogram
+// (area over the other side's length), so that a picture sheared flat counts as the sliver it is.
+// 0 when its pixel size is not a positive number, or the drawing is degenerate or not finite.
+double drawn_size(const Matrix& m, QPDFObjectHandle width, QPDFObjectHandle height) {
+  if (!width.isInteger() || !height.isInteger() || width.getIntValue() <= 0 || height.getIntValue() <= 0) return 0;
+  const double area = std::abs(m.a * m.d - m.b * m.c), across = std::hypot(m.a, m.b), up = std::hypot(m.c, m.d);
+  if (!std::isfinite(area) || area == 0 || !std::isfinite(across) || !std::isfinite(up)) return 0;
+  const double size = std::min(area / up / static_cast<double>(width.getIntValue()), area / across / static_cast<double>(height.getIntValue()));
+  return std::isfinite(size) ? size : 0;
+}
 
 // Whether a picture of width × height pixels can hold text a person reads (a digit needs some
 // 3 × 5 pixels; twelve of them in a row, or one per picture, are a 個人番号). Rules, spacers and
@@ -497,10 +532,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   }
 
   void handleObject(QPDFObjectHandle obj) override {
-    if (obj.isInlineImage()) {
-      ++drawn_.images;
-      if (legible(inline_width_, inline_height_)) ++drawn_.legible;
-    }
+    if (obj.isInlineImage()) picture(inline_width_, inline_height_);
     // An inline image's dictionary comes as keys and values between BI and ID.
     if (inline_dict_ && !obj.isOperator()) {
       if (inline_key_.empty() && obj.isName()) {
@@ -512,8 +544,26 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       }
     }
     if (obj.isName()) last_name_ = obj.getName();
-    if (!obj.isOperator()) return;
+    if (!obj.isOperator()) {
+      if (!obj.isInlineImage() && operands_.size() < 64) operands_.push_back(obj);  // more is no operator's: read as none
+      return;
+    }
     const std::string op = obj.getOperatorValue();
+    std::vector<QPDFObjectHandle> operands = std::move(operands_);
+    operands_.clear();
+    // The CTM, as poppler keeps it: what size each picture comes out at when the page is rendered.
+    if (op == "q") {
+      if (saved_.size() >= kMostSavedStates) unknown("graphics states nested deeper than " + std::to_string(kMostSavedStates));
+      else saved_.push_back(ctm_);
+    }
+    if (op == "Q" && !saved_.empty()) {  // a Q without its q changes nothing, in poppler as here
+      ctm_ = saved_.back();
+      saved_.pop_back();
+    }
+    if (op == "cm") {
+      if (auto m = matrix_of(operands)) ctm_ = m->then(ctm_);
+      else unknown("a cm whose operands are not six numbers");  // what poppler makes of it is not known
+    }
     if (op == "BI") {
       inline_dict_ = true;
       inline_key_.clear();
@@ -527,13 +577,10 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle x = xobject.getKey(last_name_);
     if (!x.isStream()) return;
     const std::string subtype = x.getDict().getKey("/Subtype").isName() ? x.getDict().getKey("/Subtype").getName() : "";
-    if (subtype == "/Image") {
-      ++drawn_.images;
-      if (legible(x.getDict().getKey("/Width"), x.getDict().getKey("/Height"))) ++drawn_.legible;
-    }
+    if (subtype == "/Image") picture(x.getDict().getKey("/Width"), x.getDict().getKey("/Height"));
     if (subtype != "/Form") return;
     if (depth_ > 8) {  // forms nested deeper than this are not followed: what they show is not known
-      drawn_.unknown = true;
+      unknown("forms nested deeper than 8");
       return;
     }
     QPDFObjectHandle inner = x.getDict().getKey("/Resources");
@@ -552,18 +599,52 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
         over_ = std::move(counted).error();
         throw std::length_error("the PDF decodes beyond the budget");
       }
-      if (!counted) inside = Drawn{false, 0, 0, true};  // every page that draws it shows what is not known
+      if (!counted) {  // every page that draws it shows what is not known
+        inside = Drawn{};
+        inside.unknown = true;
+        inside.why_unknown = "form XObject " + std::to_string(x.getObjectID()) + ": " + counted.error().message;
+      }
       forms_[key] = inside;
     }
     const Drawn& form = forms_[key];
-    drawn_.unknown = drawn_.unknown || form.unknown;
+    if (form.unknown) unknown(form.why_unknown);
     drawn_.text = drawn_.text || form.text;
     drawn_.images += form.images;
     drawn_.legible += form.legible;
+    // What the form draws, in its own space, comes out through its /Matrix and the CTM here.
+    if (form.legible > 0) {
+      QPDFObjectHandle form_matrix = x.getDict().getKey("/Matrix");
+      std::optional<Matrix> m = form_matrix.isNull() ? Matrix{} : matrix_of(form_matrix.isArray() ? form_matrix.getArrayAsVector() : std::vector<QPDFObjectHandle>{});
+      const double stretch = m ? m->then(ctm_).least_stretch() : 0;
+      drawn_.least = std::min(drawn_.least, form.least == 0 || stretch == 0 ? 0.0 : form.least * stretch);
+    }
   }
   void handleEOF() override {}
 
  private:
+  static constexpr std::size_t kMostSavedStates = 4096;
+
+  static std::optional<Matrix> matrix_of(std::vector<QPDFObjectHandle> numbers) {
+    if (numbers.size() != 6) return std::nullopt;
+    double v[6];
+    for (std::size_t i = 0; i < 6; ++i) {
+      if (!numbers[i].isNumber()) return std::nullopt;
+      v[i] = numbers[i].getNumericValue();
+      if (!std::isfinite(v[i])) return std::nullopt;
+    }
+    return Matrix{v[0], v[1], v[2], v[3], v[4], v[5]};
+  }
+  void picture(QPDFObjectHandle width, QPDFObjectHandle height) {
+    ++drawn_.images;
+    if (!legible(width, height)) return;
+    ++drawn_.legible;
+    drawn_.least = std::min(drawn_.least, drawn_size(ctm_, width, height));
+  }
+  void unknown(const std::string& why) {
+    if (!drawn_.unknown) drawn_.why_unknown = why;
+    drawn_.unknown = true;
+  }
+
   QPDF& pdf_;
   const Context& ctx_;
   QPDFObjectHandle resources_;
@@ -573,10 +654,35 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   int depth_;
   std::optional<Error> over_;
   std::string last_name_;
+  std::vector<QPDFObjectHandle> operands_;
+  Matrix ctm_;
+  std::vector<Matrix> saved_;
   bool inline_dict_ = false;
   std::string inline_key_;
   QPDFObjectHandle inline_width_ = QPDFObjectHandle::newNull(), inline_height_ = QPDFObjectHandle::newNull();
 };
+
+// Why a page of pictures rendered at kPdfPageDpi (pdf_page_picture()) cannot be read by OCR, or ""
+// when it can: a legible picture drawn under kLeastPdfPictureScale of its own pixels (a card's
+// number shrunk to a few pixels reads as nothing, and the PDF would pass), a picture whose size is
+// not known, a page larger than kMostPdfPagePixels (pdftoppm renders the MediaBox) or of no size.
+std::string unrenderable(QPDFPageObjectHelper& page, const Drawn& drawn) {
+  constexpr double kPixelsPerUnit = kPdfPageDpi / 72.0;
+  if (drawn.legible > 0 && drawn.least == 0) return "a picture's size in pixels or on the page is not known";
+  if (drawn.legible > 0 && drawn.least * kPixelsPerUnit < kLeastPdfPictureScale) {
+    return "a picture is drawn at " + std::to_string(static_cast<long long>(drawn.least * kPixelsPerUnit * 100)) + " % of its pixels at " +
+           std::to_string(kPdfPageDpi) + " dpi, under the " + std::to_string(static_cast<int>(kLeastPdfPictureScale * 100)) + " % OCR reads";
+  }
+  QPDFObjectHandle box = page.getAttribute("/MediaBox", false);
+  if (!box.isRectangle()) return "the page's size (MediaBox) is not known";
+  const QPDFObjectHandle::Rectangle r = box.getArrayAsRectangle();
+  const double pixels = std::abs(r.urx - r.llx) * kPixelsPerUnit * std::abs(r.ury - r.lly) * kPixelsPerUnit;
+  if (!std::isfinite(pixels) || pixels > kMostPdfPagePixels) {
+    return "the page (" + std::to_string(static_cast<long long>(std::abs(r.urx - r.llx))) + " × " + std::to_string(static_cast<long long>(std::abs(r.ury - r.lly))) +
+           " pt) is larger at " + std::to_string(kPdfPageDpi) + " dpi than the " + std::to_string(static_cast<long long>(kMostPdfPagePixels)) + " pixels rendered";
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -647,7 +753,7 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     // picture that can hold a line of text (legible()): a scanned card with a typed page number
     // is still a scan, and pdftotext reads the page number only.
     std::size_t page_number = 0;
-    std::string scans, pictures;
+    std::string scans, pictures, held;
     std::map<FormKey, Drawn> forms;
     for (QPDFObjectHandle page : pdf.getAllPages()) {
       ++page_number;
@@ -661,18 +767,28 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
         counted = blocked("malformed", "page " + std::to_string(page_number), e.what());
       }
       if (!counted && reason_of(counted.error()) == "limit") return std::move(counted).error();
+      std::string unreadable;  // why OCR of the rendered page could not be trusted: the page stays held
       if (!counted || drawn.unknown) {
         drawn.images = std::max<std::size_t>(drawn.images, 1);  // what it draws is unknown: not taken for text
         drawn.text = false;
+        unreadable = "what it draws could not be counted (" + (counted ? drawn.why_unknown : counted.error().message) + ")";
       }
       if (drawn.images > 0 && !drawn.text) scans += (scans.empty() ? "" : ", ") + std::to_string(page_number);
       else if (drawn.legible > 0) pictures += (pictures.empty() ? "" : ", ") + std::to_string(page_number);
       else continue;
-      content.picture_pages.push_back(static_cast<std::uint32_t>(page_number));
+      if (unreadable.empty()) unreadable = unrenderable(helper, drawn);
+      if (unreadable.empty()) content.picture_pages.push_back(static_cast<std::uint32_t>(page_number));
+      else held += (held.empty() ? "" : "; ") + std::string("page ") + std::to_string(page_number) + ": " + unreadable;
     }
     std::string why;
     if (!scans.empty()) why = "page(s) " + scans + " show pictures and no text; a scan is not read";
     if (!pictures.empty()) why += (why.empty() ? "" : "; ") + std::string("page(s) ") + pictures + " have pictures whose text cannot be read";
+    // One page OCR could not be trusted on holds the PDF: none is rendered (the outgoing check renders
+    // the pages named in picture_pages and lets the entry go), and the entry says why.
+    if (!held.empty()) {
+      content.picture_pages.clear();
+      why += "; not read by OCR: " + held;
+    }
     if (!why.empty()) content.unread.emplace_back("pages", "image: " + why);
   } catch (const QPDFExc& e) {
     return blocked("malformed", where, std::string("the PDF cannot be read: ") + e.getMessageDetail());
