@@ -411,6 +411,7 @@ std::string charset_for_code_page(std::uint32_t code_page) {
     case 950: return "cp950";
     case 1200: return "utf-16le";
     case 1201: return "utf-16be";
+    case 1361: return "johab";
     case 10000: return "macintosh";
     case 20127: return "us-ascii";
     case 20866: return "koi8-r";

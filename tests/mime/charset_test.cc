@@ -31,7 +31,7 @@ TEST(Charset, WindowsCodePagesNameTheirCharsets) {
   const DecodedText big5 = decode_text(std::string("\xA2\xB0\xA2\xB1\xA2\xAF", 6), charset_for_code_page(950));
   EXPECT_EQ(big5.utf8, "１２０");
   EXPECT_FALSE(big5.unknown_charset);
-  for (const std::uint32_t code_page : {874u, 936u, 949u, 1250u, 1258u, 20866u, 51949u, 54936u, 50225u, 10000u, 437u}) {
+  for (const std::uint32_t code_page : {874u, 936u, 949u, 1250u, 1258u, 1361u, 20866u, 51949u, 54936u, 50225u, 10000u, 437u}) {
     EXPECT_FALSE(decode_text("a", charset_for_code_page(code_page)).unknown_charset) << code_page;
   }
 }

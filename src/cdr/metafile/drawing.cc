@@ -1,6 +1,7 @@
 #include "cdr/metafile/drawing.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "mime/charset.h"
 
@@ -27,25 +28,15 @@ std::string as_lines(std::string text) {
 
 }  // namespace
 
-std::string_view code_page(unsigned charset) {
-  switch (charset) {
-    case 0: return "windows-1252";
-    case 128: return "cp932";
-    case 129: return "cp949";
-    case 130: return "johab";
-    case 134: return "cp936";
-    case 136: return "cp950";
-    case 161: return "windows-1253";
-    case 162: return "windows-1254";
-    case 163: return "windows-1258";
-    case 177: return "windows-1255";
-    case 178: return "windows-1256";
-    case 186: return "windows-1257";
-    case 204: return "windows-1251";
-    case 222: return "cp874";
-    case 238: return "windows-1250";
-    default: return "";
+std::string code_page(unsigned charset) {
+  // CharSet → the Windows code page GDI converts it with.
+  static constexpr std::pair<unsigned, std::uint32_t> kCodePages[] = {{0, 1252},   {128, 932},  {129, 949},  {130, 1361}, {134, 936},
+                                                                      {136, 950},  {161, 1253}, {162, 1254}, {163, 1258}, {177, 1255},
+                                                                      {178, 1256}, {186, 1257}, {204, 1251}, {222, 874},  {238, 1250}};
+  for (const auto& [set, page] : kCodePages) {
+    if (set == charset) return mime::charset_for_code_page(page);
   }
+  return "";
 }
 
 void Drawing::carried_8bit(std::string_view bytes, unsigned charset) {
@@ -53,7 +44,7 @@ void Drawing::carried_8bit(std::string_view bytes, unsigned charset) {
   // The font's code page, and a guess unless the font says Shift_JIS: a writer's "ANSI" font may
   // hold the city's own code page, and what the bytes are to a viewer that guesses is what a
   // person may see.
-  if (const std::string_view cp = code_page(charset); !cp.empty()) text_ += as_lines(mime::decode_text(bytes, cp).utf8) + "\n";
+  if (const std::string cp = code_page(charset); !cp.empty()) text_ += as_lines(mime::decode_text(bytes, cp).utf8) + "\n";
   if (charset != 128) text_ += as_lines(mime::text_for_checks(bytes)) + "\n";
 }
 
@@ -64,7 +55,7 @@ void Drawing::carried_utf16(std::string_view bytes) {
 void Drawing::text_8bit(std::int64_t y, std::int64_t x, std::string_view bytes, unsigned charset) {
   if (bytes.empty()) return;
   carried_8bit(bytes, charset);
-  const std::string_view cp = code_page(charset);
+  const std::string cp = code_page(charset);
   runs_.push_back({y, x, cp.empty() ? mime::text_for_checks(bytes) : mime::decode_text(bytes, cp).utf8, height_});
 }
 
@@ -93,6 +84,22 @@ Result<void> Drawing::picture(Result<DibPicture> decoded, const std::string& whi
 void Drawing::embed(std::string name, std::string bytes) { out_.embedded.push_back({std::move(name), std::move(bytes)}); }
 
 void Drawing::unread(std::string name, std::string why) { out_.unread.emplace_back(std::move(name), std::move(why)); }
+
+Result<void> Drawing::glyph_indices(const std::string& which) {
+  unread(which, "unsupported: text drawn by glyph index (the font's glyphs, not characters) is not read");
+  return ok();
+}
+
+Result<void> Drawing::palette_indices(const std::string& which) {
+  unread(which + "/picture", "unsupported: a bitmap whose colours are palette indices is not decoded");
+  return ok();
+}
+
+void Drawing::after_end(std::string_view after) {
+  if (after.find_first_not_of('\0') != std::string_view::npos) {
+    unread("trailing-data", "unsupported: " + std::to_string(after.size()) + " bytes after the metafile's end record are not read");
+  }
+}
 
 void Drawing::pixel() {
   if (++pixels_ == kMostSinglePixels + 1) {

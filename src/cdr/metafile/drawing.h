@@ -17,9 +17,10 @@ inline std::uint32_t u16(std::string_view b, std::size_t at) {
 }
 inline std::uint32_t u32(std::string_view b, std::size_t at) { return u16(b, at) | u16(b, at + 2) << 16; }
 
-// The code page of a font's CharSet ([MS-WMF] 2.1.1.5, the same in an EMF LogFont), as iconv names
-// it; "" for the ones that name none (DEFAULT, SYMBOL, MAC, OEM).
-std::string_view code_page(unsigned charset);
+// The charset of a font's CharSet ([MS-WMF] 2.1.1.5, the same in an EMF LogFont): its Windows code
+// page's, as mime::charset_for_code_page names it; "" for the ones that name none (DEFAULT,
+// SYMBOL, MAC, OEM).
+std::string code_page(unsigned charset);
 
 class Drawing {
  public:
@@ -47,6 +48,15 @@ class Drawing {
   // A pixel set by a record of its own (META_SETPIXEL, EMR_SETPIXELV): past a few, the metafile
   // is a picture drawn dot by dot — of a number as easily as of a logo — that nothing here reads.
   void pixel();
+  // Text drawn by glyph index is shapes of a font the file does not carry: what it says cannot be
+  // read without the font's own character map.
+  Result<void> glyph_indices(const std::string& which);
+  // A DIB whose colours are indices into the logical palette (DIB_PAL_COLORS) has no colours of its
+  // own to decode with.
+  Result<void> palette_indices(const std::string& which);
+  // `after`: the bytes past the end record. Drawn by nobody and read by whoever looks at the
+  // bytes: unread, unless they are zeros (padding).
+  void after_end(std::string_view after);
   // Data of no known structure (escape and comment data): read as text up to 4 KiB, else unread.
   void opaque(std::string_view data, const std::string& which, const char* what);
 

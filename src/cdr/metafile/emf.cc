@@ -101,9 +101,7 @@ class EmfReader {
       if (type == kEof) break;
       SANSO_TRY(record(type, rec, "record " + std::to_string(n)));
     }
-    if (b_.find_first_not_of('\0', at) != std::string_view::npos) {
-      drawing_.unread("trailing-data", "unsupported: " + std::to_string(b_.size() - at) + " bytes after the metafile's end record are not read");
-    }
+    drawing_.after_end(b_.substr(at));
     for (const auto& [id, object] : pending_) drawing_.unread("emf+ object " + std::to_string(id), "malformed: an EMF+ object continued in records that never end it");
     return drawing_.finish();
   }
@@ -136,7 +134,7 @@ class EmfReader {
         const bool wide = (options & kEtoSmallChars) == 0;
         const std::uint64_t from = 36 + ((options & kEtoNoRect) != 0 ? 0 : 16), bytes = std::uint64_t{u32(rec, 16)} * (wide ? 2 : 1);
         if (from > rec.size() || bytes > rec.size() - from) return malformed(which + "'s text lies outside it");
-        if ((options & kEtoGlyphIndex) != 0) return glyph_indices(which);
+        if ((options & kEtoGlyphIndex) != 0) return drawing_.glyph_indices(which);
         if (wide) drawing_.text_utf16(s32(rec, 12), s32(rec, 8), rec.substr(from, bytes));
         else drawing_.text_8bit(s32(rec, 12), s32(rec, 8), rec.substr(from, bytes), charset_);
         return ok();
@@ -235,16 +233,9 @@ class EmfReader {
     const std::uint64_t chars = u32(rec, at + 8), offset = u32(rec, at + 12), options = u32(rec, at + 16);
     const std::uint64_t bytes = chars * (wide ? 2 : 1);
     if (offset > rec.size() || bytes > rec.size() - offset) return malformed(which + "'s text lies outside it");
-    if ((options & kEtoGlyphIndex) != 0 && chars > 0) return glyph_indices(which);
+    if ((options & kEtoGlyphIndex) != 0 && chars > 0) return drawing_.glyph_indices(which);
     if (wide) drawing_.text_utf16(s32(rec, at + 4), s32(rec, at), rec.substr(offset, bytes));
     else drawing_.text_8bit(s32(rec, at + 4), s32(rec, at), rec.substr(offset, bytes), charset_);
-    return ok();
-  }
-
-  // Text drawn by glyph index is shapes of a font this file does not carry: what it says cannot be
-  // read without the font's own character map.
-  Result<void> glyph_indices(const std::string& which) {
-    drawing_.unread(which, "unsupported: text drawn by glyph index (the font's glyphs, not characters) is not read");
     return ok();
   }
 
@@ -255,10 +246,7 @@ class EmfReader {
     SANSO_TRY(need(rec, std::max(at + 16, usage + 4), which));
     const std::uint64_t bmi = u32(rec, at), bmi_size = u32(rec, at + 4), bits = u32(rec, at + 8), bits_size = u32(rec, at + 12);
     if (bmi_size == 0) return ok();  // no source bitmap: a pattern or a fill
-    if (usage != kNoUsage && u32(rec, usage) == 1) {
-      drawing_.unread(which + "/picture", "unsupported: a bitmap whose colours are palette indices is not decoded");
-      return ok();
-    }
+    if (usage != kNoUsage && u32(rec, usage) == 1) return drawing_.palette_indices(which);
     if (bmi > rec.size() || bmi_size > rec.size() - bmi || bits > rec.size() || bits_size > rec.size() - bits) {
       return malformed(which + "'s bitmap lies outside it");
     }
@@ -356,7 +344,7 @@ class EmfReader {
       case 0x4036: {  // EmfPlusDrawDriverString: characters when looked up in the font's map, else glyph indices
         const std::uint64_t count = data.size() >= 16 ? u32(data, 12) : 0;
         if (data.size() < 16 || count * 2 > data.size() - 16) return malformed(which + "'s EMF+ driver string is cut short");
-        if ((u32(data, 4) & 0x1u) == 0) return glyph_indices(which);
+        if ((u32(data, 4) & 0x1u) == 0) return drawing_.glyph_indices(which);
         const std::string_view glyphs = data.substr(16, count * 2);
         drawing_.text_utf16(0, 0, glyphs);
         // Each glyph at its own position (unless only the first is given, RealizedAdvance): the

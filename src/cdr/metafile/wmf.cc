@@ -78,10 +78,7 @@ class WmfReader {
       if (function == kEof) break;
       if (auto r = record(function, params, n); !r) return std::move(r).error();
     }
-    // What follows the end record is drawn by nobody and read by whoever looks at the bytes.
-    if (b_.find_first_not_of('\0', at) != std::string_view::npos) {
-      drawing_.unread("trailing-data", "unsupported: " + std::to_string(b_.size() - at) + " bytes after the metafile's end record are not read");
-    }
+    drawing_.after_end(b_.substr(at));
     if (!emf_.empty()) drawing_.embed("embedded.emf", std::move(emf_));
     return drawing_.finish();
   }
@@ -107,10 +104,7 @@ class WmfReader {
         SANSO_TRY(need(8));
         const std::size_t length = u16(p, 4);
         const std::uint32_t options = u16(p, 6);
-        if ((options & kEtoGlyphIndex) != 0 && length > 0) {
-          drawing_.unread(which, "unsupported: text drawn by glyph index (the font's glyphs, not characters) is not read");
-          return ok();
-        }
+        if ((options & kEtoGlyphIndex) != 0 && length > 0) return drawing_.glyph_indices(which);
         const std::size_t text_at = 8 + ((options & 0x0006u) != 0 ? 8 : 0);  // ETO_OPAQUE / ETO_CLIPPED: a rectangle first
         SANSO_TRY(need(text_at + length));
         drawing_.text_8bit(s16(p, 0), s16(p, 2), p.substr(text_at, length), charset_);
@@ -142,7 +136,7 @@ class WmfReader {
         create(kNotAFont);
         // BS_PATTERN (3) carries a device bitmap, every other style a DIB.
         if (u16(p, 0) == 3) return bitmap16(p, 4, which);
-        return u16(p, 2) == kDibPalColors ? palette_indices(which) : dib(p.substr(4), which);
+        return u16(p, 2) == kDibPalColors ? drawing_.palette_indices(which) : dib(p.substr(4), which);
       }
       case kSelectObject: {
         SANSO_TRY(need(2));
@@ -163,23 +157,20 @@ class WmfReader {
       }
       case kDibBitBlt:
       case kDibStretchBlt: {
-        // Without a bitmap the record is (function >> 8) + 3 words long ([MS-WMF] 2.3.1.2, 2.3.1.3).
-        const std::size_t plain = ((function >> 8) + 3u) * 2u - 6u;
-        if (p.size() <= plain) return ok();
+        if (!carries_bitmap(function, p)) return ok();
         const std::size_t header = function == kDibBitBlt ? 16 : 20;
         SANSO_TRY(need(header));
         return dib(p.substr(header), which);
       }
       case kStretchDib:
         SANSO_TRY(need(22));
-        return u16(p, 4) == kDibPalColors ? palette_indices(which) : dib(p.substr(22), which);
+        return u16(p, 4) == kDibPalColors ? drawing_.palette_indices(which) : dib(p.substr(22), which);
       case kSetDibToDev:
         SANSO_TRY(need(18));
-        return u16(p, 0) == kDibPalColors ? palette_indices(which) : dib(p.substr(18), which);
+        return u16(p, 0) == kDibPalColors ? drawing_.palette_indices(which) : dib(p.substr(18), which);
       case kBitBlt:
       case kStretchBlt: {
-        const std::size_t plain = ((function >> 8) + 3u) * 2u - 6u;
-        if (p.size() <= plain) return ok();
+        if (!carries_bitmap(function, p)) return ok();
         return bitmap16(p, function == kBitBlt ? 16 : 20, which);
       }
       case kSetPixel:
@@ -214,12 +205,9 @@ class WmfReader {
     }
   }
 
-  // A DIB whose colours are indices into the logical palette (DIB_PAL_COLORS) has no colours of
-  // its own to decode with.
-  Result<void> palette_indices(const std::string& which) {
-    drawing_.unread(which + "/picture", "unsupported: a bitmap whose colours are palette indices is not decoded");
-    return ok();
-  }
+  // A blit without a bitmap (a pattern or a fill) is (function >> 8) + 3 words long ([MS-WMF]
+  // 2.3.1.1–2.3.1.4); one longer carries its source bitmap.
+  static bool carries_bitmap(std::uint16_t function, std::string_view params) { return params.size() > ((function >> 8) + 3u) * 2u - 6u; }
 
   Result<void> dib(std::string_view bytes, const std::string& which) { return drawing_.picture(dib_picture(bytes, ctx_), which); }
 

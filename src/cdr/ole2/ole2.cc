@@ -265,9 +265,19 @@ char32_t cp1252(unsigned char c) {
 
 // A BIFF8 number as a cell shows it: whole numbers without a fraction (a 個人番号 typed into a cell
 // is a number), others with the digits a double holds.
+// Whether a cell shows `v` without a fraction.
+bool is_whole(double v) { return v == v && v > -1e16 && v < 1e16 && v == static_cast<double>(static_cast<long long>(v)); }
+
+// The IEEE double a record stores at `at`, as it lies there (the caller has checked its 8 bytes).
+double double_at(std::string_view r, std::size_t at) {
+  double v = 0;
+  std::memcpy(&v, r.data() + at, sizeof v);
+  return v;
+}
+
 std::string biff_number(double v) {
   char buf[64];
-  if (v == v && v > -1e16 && v < 1e16 && v == static_cast<double>(static_cast<long long>(v))) {
+  if (is_whole(v)) {
     std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
   } else {
     std::snprintf(buf, sizeof buf, "%.15g", v);
@@ -284,15 +294,6 @@ double rk_number(std::uint32_t rk) {
     std::memcpy(&v, &bits, sizeof v);
   }
   return (rk & 1u) != 0 ? v / 100 : v;
-}
-
-// The charset of a Windows code page as the property sets and BIFF5 workbooks name it: the one
-// mail's CODEPAGE reading names (mime::charset_for_code_page: Japanese, Unicode, the Windows ANSI
-// and DBCS code pages, ISO 8859, KOI8, GB18030 …), and Johab, which only this table names; "" for
-// one neither knows (10001, Mac Japanese): code_page_text reads that twice.
-std::string codepage_label(unsigned codepage) {
-  if (codepage == 1361) return "johab";
-  return mime::charset_for_code_page(codepage);
 }
 
 // Bytes in a workbook's or property set's code page as UTF-8. A code page no converter here knows
@@ -423,10 +424,8 @@ void formula_constants(std::string_view rgce, bool biff5, std::string_view label
   for (std::size_t i = 0; i + 1 < rgce.size(); ++i) {
     const auto token = static_cast<unsigned char>(rgce[i]);
     if ((token == 0x1F || token == 0x01) && i + 9 <= rgce.size()) {
-      double v = 0;
-      std::memcpy(&v, rgce.data() + i + 1, sizeof v);
-      const bool whole = v == v && v > -1e16 && v < 1e16 && v == static_cast<double>(static_cast<long long>(v));
-      if (token == 0x01 ? whole : v == v && v > -1e300 && v < 1e300) out.text() += biff_number(v) + "\n";
+      const double v = double_at(rgce, i + 1);
+      if (token == 0x01 ? is_whole(v) : v == v && v > -1e300 && v < 1e300) out.text() += biff_number(v) + "\n";
     } else if (token == 0x17) {
       if (biff5) biff5_string(rgce, i + 1, 1, label, out);
       else biff_string(rgce, i + 1, 1, out);
@@ -490,7 +489,9 @@ std::string format_shown_text(std::string_view code) {
 // FILEPASS; `cut_short` by a TXO whose text is not all there (its characters are not read then).
 void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& cut_short) {
   bool biff5 = false;
-  std::string label = codepage_label(1252);
+  // The charset of the CODEPAGE record's code page (mime::charset_for_code_page); "" for one no
+  // converter here knows (10001, Mac Japanese): code_page_text reads that twice.
+  std::string label = mime::charset_for_code_page(1252);
   // A BIFF5 comment longer than one NOTE record goes on in NOTE records with rw 0xFFFF, and Excel
   // shows it as one text: its bytes are joined before they are decoded (a cp932 character may be
   // cut between two records) and read as one line when the next record is no continuation.
@@ -519,7 +520,7 @@ void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& c
         if (r.size() >= 2) biff5 = u16(r, 0) == 0x0500;
         break;
       case 0x0042:  // CODEPAGE: BIFF5's 8-bit strings are in it
-        if (r.size() >= 2) label = codepage_label(u16(r, 0));
+        if (r.size() >= 2) label = mime::charset_for_code_page(u16(r, 0));
         break;
       case 0x0085:  // BOUNDSHEET: the sheet's name
         if (biff5) biff5_string(r, 6, 1, label, out);
@@ -534,18 +535,10 @@ void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& c
         else biff_string(r, type == 0x0204 || type == 0x00D6 ? 6 : 0, 2, out);
         break;
       case 0x0203:  // NUMBER
-        if (r.size() >= 14) {
-          double v = 0;
-          std::memcpy(&v, r.data() + 6, sizeof v);
-          out.text() += biff_number(v) + "\n";
-        }
+        if (r.size() >= 14) out.text() += biff_number(double_at(r, 6)) + "\n";
         break;
       case 0x0006:  // FORMULA: the cached value, when it is a number (its last two bytes are not 0xFFFF); its constants
-        if (r.size() >= 14 && u16(r, 12) != 0xFFFF) {
-          double v = 0;
-          std::memcpy(&v, r.data() + 6, sizeof v);
-          out.text() += biff_number(v) + "\n";
-        }
+        if (r.size() >= 14 && u16(r, 12) != 0xFFFF) out.text() += biff_number(double_at(r, 6)) + "\n";
         if (r.size() > 22) formula_constants(r.substr(22), biff5, label, out);
         break;
       case 0x0221:  // ARRAY, SHRFMLA: a formula shared by cells, its constants
@@ -606,11 +599,7 @@ void workbook_text(std::string_view wb, Utf16Text& out, bool& encrypted, bool& c
             k += head + cch * (high ? 2 : 1);
             continue;
           }
-          if (kind == 0x01 && k + 8 <= r.size()) {
-            double v = 0;
-            std::memcpy(&v, r.data() + k, sizeof v);
-            out.text() += biff_number(v) + "\n";
-          }
+          if (kind == 0x01 && k + 8 <= r.size()) out.text() += biff_number(double_at(r, k)) + "\n";
           k += 8;
         }
         break;
@@ -710,7 +699,7 @@ void property_strings(std::string_view ps, Utf16Text& out) {
       if (vt == 0x1E && n <= ps.size() - off - 8) {  // VT_LPSTR in the code page
         std::string_view raw = ps.substr(off + 8, n);
         while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
-        out.text() += code_page_text(raw, codepage_label(codepage));
+        out.text() += code_page_text(raw, mime::charset_for_code_page(codepage));
         out.line();
       } else if (vt == 0x1F && n <= (ps.size() - off - 8) / 2) {  // VT_LPWSTR
         for (std::size_t k = 0; k < n; ++k) {
