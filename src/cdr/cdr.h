@@ -174,6 +174,8 @@ struct ExtractedText {
                            // (outside the sandbox); `unreadable` says "image: …" until that reads it
   std::vector<std::uint32_t> pages;  // a PDF's "pages" piece: the pages whose pictures must be read
                                      // (pdf_page_picture(), then picture_text(), outside the sandbox)
+  bool drawing = false;              // a metafile's "drawing" piece: `picture` is a Windows metafile that paints
+                                     // shapes, rendered (metafile_picture()) before picture_text() reads it
 };
 // Every file in `bytes` (named `name`) with its text or why it has none; archives (zip, 7z, tar, LZH,
 // RAR, cab, gz…) read recursively within the engine's limits (a bomb is an unreadable entry, not an
@@ -227,6 +229,12 @@ inline constexpr int kPdfPageDpi = 200;
 inline constexpr double kLeastPdfPictureScale = 0.5;  // a digit of 3 × 5 pixels still two pixels or so across
 inline constexpr double kMostPdfPagePixels = 8'000'000;  // A3 at 200 dpi (3307 × 2339) and a little more
 Result<std::string> pdf_page_picture(std::string_view pdf, std::uint32_t page, const std::string& pdftoppm = "/usr/bin/pdftoppm",
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+// A Windows metafile (WMF or EMF; extract_texts() hands one sized to fill a page) rendered as a PNG
+// for OCR: LibreOffice (Draw's graphic import) in the converter sandbox, an A4 page at 300 dpi.
+// "cdr.drawing" when it cannot be rendered; `timeout` as for pdf_text.
+Result<std::string> metafile_picture(std::string_view metafile, const std::string& libreoffice = "/usr/lib/libreoffice/program/soffice.bin",
                                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 // The sandbox around sanitize() with the work replaceable: tests prove with it that a worker that

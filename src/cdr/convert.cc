@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "cdr/internal/format.h"
+#include "cdr/internal/metafile.h"
 #include "core/text.h"
 #include "sandbox/converter.h"
 
@@ -440,6 +441,31 @@ Result<std::string> pdf_page_picture(std::string_view pdf, std::uint32_t page, c
                                                 std::string(internal::kOutput)},
                                                std::size_t{64} << 20, {}};
   return internal::text_by_converter(pdf, pdftoppm_program, timeout);
+}
+
+Result<std::string> metafile_picture(std::string_view metafile, const std::string& libreoffice, std::chrono::milliseconds timeout) {
+  const std::string fail = "the metafile could not be rendered for OCR: ";
+  if (auto ready = internal::executable(libreoffice, "LibreOffice", "libreoffice-draw-nogui"); !ready) return make_error("cdr.drawing", "", fail + ready.error().message);
+  // The wait for a slot counts against the caller's time, as for pdftoppm and Tesseract.
+  const auto asked = std::chrono::steady_clock::now();
+  const internal::ConverterSlot slot(internal::ConverterWork::kTextCheck, timeout);
+  CdrPolicy policy;
+  policy.libreoffice = libreoffice;
+  policy.converter_timeout = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
+  if (!slot.held() || policy.converter_timeout <= std::chrono::milliseconds(0)) {
+    return make_error("cdr.drawing", "", fail + "no converter came free within the " + std::to_string(timeout.count()) + " ms the check had left");
+  }
+  internal::Scratch s;
+  if (s.dir.empty()) return make_error("cdr.drawing", "", fail + "no scratch directory");
+  // Named by what its bytes are, so that LibreOffice's graphic import takes the filter they need.
+  const auto in = s.dir / (internal::is_emf(metafile) ? "drawing.emf" : "drawing.wmf");
+  if (!internal::write_file(in, metafile)) return make_error("cdr.drawing", in.string(), fail + "cannot write its scratch copy");
+  // Draw's PNG export of the page the graphic is placed on, at 300 dpi of A4: the copy fills it.
+  auto out = internal::libreoffice_convert(policy, s, in, R"(png:draw_png_Export:{"PixelWidth":{"type":"long","value":"2480"},"PixelHeight":{"type":"long","value":"3508"}})");
+  if (!out) return make_error("cdr.drawing", "", fail + out.error().message);
+  std::string png = internal::read_file(*out, std::size_t{64} << 20);
+  if (png.empty()) return make_error("cdr.drawing", "", fail + "LibreOffice wrote no picture");
+  return png;
 }
 
 Result<std::string> picture_text(std::string_view bytes, const std::string& tesseract, std::chrono::milliseconds timeout) {

@@ -539,7 +539,8 @@ class TextReader {
       return;
     } else if ((d.family == internal::Family::kUnknown || d.family == internal::Family::kNone) && (internal::is_wmf(bytes) || internal::is_emf(bytes))) {
       // A Windows metafile (an Outlook attachment's icon, Office clip art, a pasted chart): the
-      // text it draws, its bitmaps as pictures for OCR.
+      // text it draws, its bitmaps as pictures for OCR, and — when it paints more than text — the
+      // whole of it rendered for OCR ("a.emf/drawing").
       add_content(internal::is_wmf(bytes) ? internal::wmf_content(bytes, ctx) : internal::emf_content(bytes, ctx), std::move(piece), ctx);
       return;
     } else if (d.family == internal::Family::kImage) {
@@ -611,6 +612,10 @@ class TextReader {
     for (auto& [name, why] : content.unread) {
       out_.push_back({where + "/" + name, "", "", std::move(why)});
       if (name == "pages") out_.back().pages = content.picture_pages;  // a PDF's pages of pictures, for OCR of the rendered page
+      if (name == "drawing" && !content.drawing.empty()) {  // a metafile that paints shapes, for OCR of it rendered
+        out_.back().picture = std::move(content.drawing);
+        out_.back().drawing = true;
+      }
     }
     for (const auto& m : content.embedded) read(m.data, where + "/" + m.name, ctx.nested(m.name));
   }

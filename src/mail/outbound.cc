@@ -356,7 +356,7 @@ class LeafScan {
       if (!piece.unreadable.empty()) scan_.unchecked.push_back({piece.where, piece.unreadable});
       if (!piece.pdf.empty()) scan_.pdfs.push_back({piece.where, std::move(piece.pdf), {}});
       if (!piece.pages.empty() && !scan_.pdfs.empty() && piece.where == scan_.pdfs.back().name + "/pages") scan_.pdfs.back().pages = std::move(piece.pages);
-      if (!piece.picture.empty()) scan_.pictures.push_back({piece.where, std::move(piece.picture), {}});
+      if (!piece.picture.empty()) scan_.pictures.push_back({piece.where, std::move(piece.picture), {}, piece.drawing});
       raise_classification(scan_, levels_, marked_level(piece.text, levels_, true), piece.where);
       add_matches(scan_.identifiers, piece.text, piece.where);
       embedded_files(piece.text, piece.where);
@@ -417,7 +417,7 @@ class LeafScan {
     for (auto& f : message.identifiers) scan_.identifiers.push_back({f.kind, f.masked, prefix + f.where});
     for (auto& f : message.unchecked) scan_.unchecked.push_back({prefix + f.where, f.why});
     for (auto& f : message.pdfs) scan_.pdfs.push_back({prefix + f.name, std::move(f.bytes), std::move(f.pages)});
-    for (auto& f : message.pictures) scan_.pictures.push_back({prefix + f.name, std::move(f.bytes), {}});
+    for (auto& f : message.pictures) scan_.pictures.push_back({prefix + f.name, std::move(f.bytes), {}, f.drawing});
     for (auto& name : message.attachments) scan_.attachments.push_back(prefix + name);
     raise_classification(scan_, levels_, message.classification, prefix + message.classification_where);
   }
@@ -588,7 +588,7 @@ std::string scan_to_json(const OutboundScan& s) {
   for (const auto& f : s.pdfs) pdfs.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}, {"pages", f.pages}});
   j["pdfs"] = std::move(pdfs);
   nlohmann::json pictures = nlohmann::json::array();
-  for (const auto& f : s.pictures) pictures.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}});
+  for (const auto& f : s.pictures) pictures.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}, {"drawing", f.drawing}});
   j["pictures"] = std::move(pictures);
   nlohmann::json unchecked = nlohmann::json::array();
   for (const auto& f : s.unchecked) unchecked.push_back({{"where", f.where}, {"why", f.why}});
@@ -617,7 +617,9 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
       auto bytes = internal::from_base64(f.at("bytes").get<std::string>());
       s.pdfs.push_back({f.at("name").get<std::string>(), std::move(bytes), f.at("pages").get<std::vector<std::uint32_t>>()});
     }
-    for (const auto& f : j.at("pictures")) s.pictures.push_back({f.at("name").get<std::string>(), internal::from_base64(f.at("bytes").get<std::string>()), {}});
+    for (const auto& f : j.at("pictures")) {
+      s.pictures.push_back({f.at("name").get<std::string>(), internal::from_base64(f.at("bytes").get<std::string>()), {}, f.at("drawing").get<bool>()});
+    }
     for (const auto& f : j.at("unchecked")) s.unchecked.push_back({f.at("where").get<std::string>(), f.at("why").get<std::string>()});
     s.error = j.at("error").get<std::string>();
     return s;
@@ -832,7 +834,18 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
     }
     if (it != scan.unchecked.end()) scan.unchecked.erase(it);
     if (!within_limits(picture, read_pictures, kMostPicturesRead, "pictures")) continue;
-    const auto text = cdr::picture_text(picture.bytes, "/usr/bin/tesseract", std::min<std::chrono::milliseconds>(kPictureTextTimeout, left()));
+    // A metafile that paints shapes ("a.emf/drawing"): what a viewer shows of it, rendered first.
+    std::string rendered;
+    if (picture.drawing) {
+      auto png = cdr::metafile_picture(picture.bytes, "/usr/lib/libreoffice/program/soffice.bin", std::min<std::chrono::milliseconds>(kPictureTextTimeout, left()));
+      if (!png) {
+        scan.unchecked.push_back({picture.name, "ocr: " + png.error().message});
+        continue;
+      }
+      rendered = std::move(png).value();
+    }
+    const auto text = cdr::picture_text(picture.drawing ? std::string_view(rendered) : std::string_view(picture.bytes), "/usr/bin/tesseract",
+                                        std::min<std::chrono::milliseconds>(kPictureTextTimeout, left()));
     const std::size_t found_before = scan.identifiers.size();
     if (!read_outside(picture, "ocr", text)) continue;
     // OCR misreads: one wrong digit fails the check digit and the number passes unseen. A picture

@@ -30,6 +30,7 @@ struct UnreadFile {
   std::string name;
   std::string bytes;
   std::vector<std::uint32_t> pages;  // a PDF's pages of pictures (its "name/pages" entry unchecked): read rendered, by OCR
+  bool drawing = false;              // a picture that is a Windows metafile: rendered (cdr::metafile_picture), then read by OCR
 };
 
 // A file, or a member of an archive, whose text the check could not read (an image, an unknown or

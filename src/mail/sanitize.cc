@@ -329,7 +329,10 @@ TnefContent read_tnef_at(std::string_view bytes, bool keep_bytes, int depth, std
     // attFrom is a TRP ([MS-OXTNEF] 2.1.3.3.1): an 8-byte header of small numbers, then the name
     // and the address. Read when its text accounts for it, with or without the header.
     const std::string_view from = *tnef.from;
-    strings += as_lines(mime::text_for_checks(from)) + "\n" + tnef_other_readings(from, charsets);
+    // Read as it is accepted: 8-bit or UTF-16 text, whole or after the TRP's header (a UTF-16 name
+    // read as 8-bit is a digit a line, its number never whole).
+    strings += binary_text(from) + tnef_other_readings(from, charsets);
+    if (from.size() > 8) strings += binary_text(from.substr(8));
     if (from.size() > kMostBinaryTextBytes || (!tnef_text_accounts_for(from) && (from.size() < 8 || !tnef_text_accounts_for(from.substr(8))))) {
       unread.emplace_back("プロパティ.txt", "tnef: the sender (attFrom) of " + std::to_string(from.size()) + " bytes is not read (neither text nor a TRP's header and names)");
     }

@@ -726,8 +726,10 @@ TnefValueReading read_tnef_value(std::uint16_t type, std::uint16_t id, std::stri
   // PT_BINARY.
   if (v.empty()) return out;
   // A few bytes may be a number written as binary: read both ways round (no identifier of a
-  // known structure is this short but a record or instance key, 4 bytes).
-  if (v.size() <= 8) out.text += line(little_endian(v)) + line(big_endian(v));
+  // known structure is this short but a record or instance key, 4 bytes), and as the hexadecimal
+  // digits of its bytes in order, as MFCMAPI and OutlookSpy show a binary value ("cb: 6 lpb:
+  // 123456789018" is six bytes 12 34 56 78 90 18: a number to whoever looks).
+  if (v.size() <= 8) out.text += line(little_endian(v)) + line(big_endian(v)) + hex_text(v);
   if (v.size() > kMostBinaryTextBytes) {
     out.unread = hex_id("tnef: a binary property", id, 4) + " of " + std::to_string(v.size()) + " bytes is not read (more than " + std::to_string(kMostBinaryTextBytes) +
                  ": not an identifier whose text can be read)";
@@ -741,7 +743,7 @@ TnefValueReading read_tnef_value(std::uint16_t type, std::uint16_t id, std::stri
     // A GUID, whatever the tag: the ids add-ins and Outlook's named properties keep
     // (PidLidTaskGlobalId, a class id). Its halves as numbers too, both ways round, so a number
     // written into one as binary is read.
-    out.text += guid_text(v);
+    out.text += guid_text(v) + hex_text(v);  // in braces, and its bytes in order as a binary value is shown
     for (const std::string_view half : {v.substr(0, 8), v.substr(8)}) out.text += line(little_endian(half)) + line(big_endian(half));
     return out;
   }

@@ -1140,7 +1140,8 @@ TEST(CdrExtract, MetafileTextIsReadInItsFontsCodePageAndAlongItsBaselines) {
 TEST(CdrExtract, MetafileBitmapsAreHandedToOcrAsPictures) {
   namespace wmf = testing::wmf;
   const auto one = extract_texts(wmf::file({wmf::stretch_dib(wmf::white_dib(40, 20)), wmf::stretch_dib(wmf::white_dib(2, 2))}), "icon.wmf");
-  ASSERT_EQ(one.size(), 2u) << wheres(one);
+  ASSERT_EQ(one.size(), 3u) << "the icon, its picture, and the whole of it to render: " << wheres(one);
+  EXPECT_TRUE(piece(one, "icon.wmf/drawing").drawing) << "a 2 × 2 bitmap stretched is a rectangle: painted";
   const ExtractedText& picture = piece(one, "icon.wmf/picture-1.png");
   EXPECT_EQ(picture.picture.rfind("\x89PNG", 0), 0u);
   EXPECT_EQ(picture.unreadable.rfind("image:", 0), 0u) << picture.unreadable;
@@ -1156,6 +1157,70 @@ TEST(CdrExtract, MetafileBitmapsAreHandedToOcrAsPictures) {
   const std::string cut = wmf::u32(40) + wmf::u32(64) + wmf::u32(64) + wmf::u16(1) + wmf::u16(24) + std::string(24, '\0') + "short";
   const auto cut_short = extract_texts(wmf::file({wmf::stretch_dib(cut)}), "icon.wmf");
   EXPECT_EQ(piece(cut_short, "icon.wmf/record 1/picture").unreadable.rfind("malformed:", 0), 0u) << wheres(cut_short);
+}
+
+// A metafile that paints anything but text — text converted to curves, a figure of rectangles,
+// dots, a bitmap — is handed on whole for OCR of it rendered ("a.emf/drawing": `drawing`, its
+// picture the metafile), sized to fill a page whatever size it declares; one that only writes text
+// is read from its records alone; one that paints but declares no size stays unread.
+TEST(CdrExtract, AMetafileThatPaintsShapesIsRenderedWholeForOcr) {
+  namespace wmf = testing::wmf;
+  namespace emf = testing::emf;
+  const auto outlines = testing::outlines_of("1234 5678 9018");
+  ASSERT_GT(outlines.size(), 12u) << "the test could not lay out its glyphs";
+  // An EMF 30 × 5 mm: drawn as it declares, its figures would be a few pixels high.
+  const auto curves = extract_texts(emf::file({emf::polygons(outlines)}, u"", true, 300, 50), "chart.emf");
+  ASSERT_EQ(curves.size(), 2u) << wheres(curves);
+  EXPECT_EQ(curves[0].text.find("1234"), std::string::npos) << "no character is drawn: nothing to read but the shapes";
+  const ExtractedText& drawn = piece(curves, "chart.emf/drawing");
+  EXPECT_TRUE(drawn.drawing);
+  EXPECT_EQ(drawn.unreadable.rfind("image:", 0), 0u) << drawn.unreadable;
+  ASSERT_GE(drawn.picture.size(), 88u);
+  const auto le32 = [](const std::string& b, std::size_t at) {
+    return static_cast<std::int32_t>(static_cast<unsigned char>(b[at]) | static_cast<unsigned char>(b[at + 1]) << 8 | static_cast<unsigned char>(b[at + 2]) << 16 |
+                                     static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 3])) << 24);
+  };
+  EXPECT_EQ(le32(drawn.picture, 32), 19000) << "its frame fills the page's width";
+  EXPECT_EQ(le32(drawn.picture, 36), 19000 * 50 / 300) << "and keeps its shape";
+  const std::string original = emf::file({emf::polygons(outlines)}, u"", true, 300, 50);
+  EXPECT_EQ(le32(drawn.picture, 48), static_cast<std::int32_t>(original.size())) << "its length is the one read";
+  EXPECT_EQ(le32(drawn.picture, 52), 5) << "its records are the ones read: header, brush, selection, polygons, end";
+  EXPECT_TRUE(drawn.picture.substr(88) == original.substr(88)) << "its records are as they were";
+
+  // A WMF of a figure of filled polygons: given a placeable header that fills the page (the
+  // drawing's bounding box, 1440 × 240 units, at 1440 × 2540 / 19000 units an inch and more).
+  const auto placeable = extract_texts(wmf::file({wmf::polygons(outlines)}, true, 4, 1440, 240), "fig.wmf");
+  const ExtractedText& figure = piece(placeable, "fig.wmf/drawing");
+  ASSERT_TRUE(figure.drawing) << wheres(placeable);
+  ASSERT_GE(figure.picture.size(), 22u);
+  const auto le16 = [](const std::string& b, std::size_t at) { return static_cast<unsigned char>(b[at]) | static_cast<unsigned char>(b[at + 1]) << 8; };
+  EXPECT_EQ(le16(figure.picture, 10), 1440);
+  EXPECT_EQ(le16(figure.picture, 14), (1440 * 2540 + 18999) / 19000) << "units an inch: the box fills the page's width";
+  std::uint32_t checksum = 0;
+  for (std::size_t i = 0; i < 20; i += 2) checksum ^= le16(figure.picture, i);
+  EXPECT_EQ(le16(figure.picture, 20), checksum) << "a renderer checks the placeable header's checksum";
+  // Without a placeable header its first window extent is the drawing's size.
+  const std::string window = wmf::record(0x020B, wmf::u16(0) + wmf::u16(0)) + wmf::record(0x020C, wmf::u16(240) + wmf::u16(1440));
+  const auto bare = extract_texts(wmf::body({window, wmf::polygons(outlines)}), "bare.wmf");
+  const ExtractedText& sized = piece(bare, "bare.wmf/drawing");
+  ASSERT_TRUE(sized.drawing) << wheres(bare);
+  EXPECT_EQ(le16(sized.picture, 0), 0xCDD7);
+  EXPECT_TRUE(sized.picture.substr(22 + 18) == wmf::body({window, wmf::polygons(outlines)}).substr(18)) << "its records are as they were";
+  // … and with neither, it cannot be rendered to a known size: unread, held.
+  const auto unsized = extract_texts(wmf::body({wmf::polygons(outlines)}), "unsized.wmf");
+  EXPECT_EQ(piece(unsized, "unsized.wmf/drawing").unreadable.rfind("unsupported:", 0), 0u) << wheres(unsized);
+  EXPECT_FALSE(piece(unsized, "unsized.wmf/drawing").drawing);
+
+  // Rectangles, a pattern fill (PATBLT), an EMF+ path fill: painted too.
+  EXPECT_TRUE(piece(extract_texts(wmf::file({wmf::record(0x041B, wmf::u16(10) + wmf::u16(10) + wmf::u16(0) + wmf::u16(0))}), "r.wmf"), "r.wmf/drawing").drawing);
+  EXPECT_TRUE(piece(extract_texts(wmf::file({wmf::record(0x061D, wmf::u32(0x00F00021) + wmf::u16(10) + wmf::u16(10) + wmf::u16(0) + wmf::u16(0))}), "p.wmf"),
+                    "p.wmf/drawing")
+                  .drawing);
+  EXPECT_TRUE(piece(extract_texts(emf::file({emf::emf_plus({emf::plus_record(0x4014, 0x8000, emf::u32(0) + emf::u32(0))})}), "plus.emf"), "plus.emf/drawing").drawing);
+  // Text alone, state alone: read from the records, nothing to render.
+  const auto text = extract_texts(wmf::file({window, wmf::font(128, "MS UI Gothic"), wmf::text_out(40, 0, "a.txt")}), "icon.wmf");
+  EXPECT_EQ(text.size(), 1u) << wheres(text);
+  EXPECT_EQ(extract_texts(emf::file({emf::ext_text_out(0, 0, emf::utf16(u"予算"), true)}), "t.emf").size(), 1u);
 }
 
 // What a metafile holds besides its records is never passed unread: a record [MS-WMF] does not
@@ -1281,16 +1346,17 @@ TEST(CdrExtract, MetafileTextIsReadAsAViewerPlacesIt) {
                                                              emf::u32(static_cast<std::uint32_t>(inner.size())) + inner)}),
                                      "c.emf");
   EXPECT_NE(piece(carried, "c.emf/embedded-1.wmf").text.find(kNumber), std::string::npos) << wheres(carried);
-  // A picture drawn dot by dot (META_SETPIXEL, EMR_SETPIXELV) is unread past a few dots.
+  // A picture drawn dot by dot (META_SETPIXEL, EMR_SETPIXELV) is painted, not written: the metafile
+  // is rendered whole for OCR, whatever the number of dots.
   std::vector<std::string> dots, emf_dots;
   for (int y = 0; y < 17; ++y) {
     dots.push_back(wmf::record(0x041F, wmf::u32(0) + wmf::u16(static_cast<std::uint16_t>(y)) + wmf::u16(3)));
     emf_dots.push_back(emf::record(15, emf::u32(3) + emf::u32(static_cast<std::uint32_t>(y)) + emf::u32(0)));
   }
-  EXPECT_EQ(piece(extract_texts(wmf::file(dots), "dots.wmf"), "dots.wmf/pixels").unreadable.rfind("image:", 0), 0u);
-  EXPECT_EQ(piece(extract_texts(emf::file(emf_dots), "dots.emf"), "dots.emf/pixels").unreadable.rfind("image:", 0), 0u);
-  dots.resize(16);
-  EXPECT_EQ(extract_texts(wmf::file(dots), "few.wmf").size(), 1u) << "a few dots are a mark, not a picture";
+  EXPECT_TRUE(piece(extract_texts(wmf::file(dots), "dots.wmf"), "dots.wmf/drawing").drawing);
+  EXPECT_TRUE(piece(extract_texts(emf::file(emf_dots), "dots.emf"), "dots.emf/drawing").drawing);
+  dots.resize(1);
+  EXPECT_TRUE(piece(extract_texts(wmf::file(dots), "one.wmf"), "one.wmf/drawing").drawing) << "one dot of a figure is as painted as many";
   const std::string short_brush = emf::u32(0xDBC01002) + emf::u32(2) + emf::u32(0x02) + emf::u32(0) + std::string(8, '\0');
   const auto thrown = extract_texts(emf::file({emf::emf_plus({emf::plus_record(0x4008, 0x0101, short_brush)})}), "b.emf");
   ASSERT_EQ(thrown.size(), 1u);

@@ -19,6 +19,7 @@
 #include "cdr/cdr.h"
 #include "cdr/internal/convert.h"
 #include "support/text_picture.h"
+#include "support/wmf_file.h"
 
 namespace sanso::cdr {
 namespace {
@@ -70,6 +71,52 @@ TEST(PictureText, TheNumberOnAScannedCardIsReadInJapaneseAndDigits) {
   ASSERT_TRUE(text) << text.error().to_string();
   EXPECT_NE(without_spaces(*text).find("123456789018"), std::string::npos) << *text;
   EXPECT_NE(without_spaces(*text).find("個人番号"), std::string::npos) << *text;
+}
+
+// A number drawn as shapes — its glyphs' outlines filled, no character in the file — in a metafile
+// a few millimetres wide, or one a metre wide: extract_texts sizes each to fill the page,
+// metafile_picture renders it by LibreOffice, and OCR reads the number in it.
+TEST(PictureText, AMetafileDrawnAsShapesIsRenderedAndItsNumberRead) {
+  const auto outlines = sanso::testing::outlines_of("個人番号\n1234 5678 9018", 150, 10);
+  ASSERT_GT(outlines.size(), 12u) << "the test could not lay out its glyphs";
+  int right = 0, bottom = 0;
+  for (const auto& shape : outlines) {
+    for (const auto& [x, y] : shape) right = std::max(right, x + 10), bottom = std::max(bottom, y + 10);
+  }
+  namespace emf = sanso::testing::emf;
+  namespace wmf = sanso::testing::wmf;
+  struct Case {
+    std::string name, bytes;
+  };
+  std::string tiny = emf::file({emf::polygons(outlines)}, u"", true, right, bottom);
+  for (std::size_t at = 24; at < 40; ++at) tiny[at] = '\0';
+  tiny[32] = 4, tiny[36] = 1;  // a frame of 0.04 × 0.01 mm
+  for (std::size_t at = 72; at < 88; ++at) tiny[at] = '\0';  // and a reference device of no size
+  const std::vector<Case> cases = {{"tiny.emf", tiny},
+                                   {"metre.emf", emf::file({emf::polygons(outlines)}, u"", true, right * 100, bottom * 100)},
+                                   {"figure.wmf", wmf::file({wmf::polygons(outlines)}, true, 4, static_cast<std::int16_t>(right), static_cast<std::int16_t>(bottom))}};
+  for (const auto& c : cases) {
+    const auto pieces = extract_texts(c.bytes, c.name);
+    const auto drawn = std::find_if(pieces.begin(), pieces.end(), [&](const ExtractedText& p) { return p.where == c.name + "/drawing"; });
+    ASSERT_NE(drawn, pieces.end()) << c.name;
+    ASSERT_TRUE(drawn->drawing) << c.name << ": " << drawn->unreadable;
+    const auto png = metafile_picture(drawn->picture);
+    ASSERT_TRUE(png) << c.name << ": " << png.error().to_string();
+    EXPECT_EQ(png->rfind("\x89PNG", 0), 0u) << c.name;
+    const auto text = picture_text(*png);
+    ASSERT_TRUE(text) << c.name << ": " << text.error().to_string();
+    EXPECT_NE(without_spaces(*text).find("123456789018"), std::string::npos) << c.name << " read as: " << *text;
+  }
+}
+
+TEST(PictureText, AMetafileThatCannotBeRenderedIsAnError) {
+  const auto broken = metafile_picture("not a metafile at all");
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().code, "cdr.drawing");
+  const auto missing = metafile_picture(sanso::testing::wmf::file({}), "/nonexistent/soffice.bin");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, "cdr.drawing");
+  EXPECT_NE(missing.error().message.find("libreoffice-draw-nogui"), std::string::npos) << missing.error().message;
 }
 
 TEST(PictureText, APictureWithoutTextReadsAsNoText) {

@@ -174,6 +174,32 @@ TEST(Outbound, NumbersInNamesLeaveTheScanMasked) {
 // screenshot) is rendered by pdftoppm and read by OCR as the picture it is: its number is found
 // under the page ("scan.pdf/page-1"); a page whose picture holds no text passes; with [mail]
 // pictures = "hold" the page stays unchecked as before.
+// A table pasted as a picture whose text a PDF-to-EMF converter turned into curves: no character in
+// the file, the number only in the shapes. The metafile is rendered whole and read by OCR, and its
+// number found under "chart.emf/drawing"; a chart of shapes and no text passes.
+TEST(Outbound, MetafilesDrawnAsShapesAreRenderedAndReadByOcr) {
+  auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));  // before Pango's threads
+  ASSERT_TRUE(started) << started.error().to_string();
+  namespace emf = sanso::testing::emf;
+  const auto outlines = sanso::testing::outlines_of("個人番号\n1234 5678 9018", 150, 10);
+  ASSERT_GT(outlines.size(), 12u) << "the test could not lay out its glyphs";
+  const std::string chart = emf::file({emf::polygons(outlines)}, u"", true, 230, 100);
+  const auto scan = scan_outbound_sandboxed(**started, with_attachment("x", "chart.emf", chart));
+  ASSERT_EQ(scan.error, "");
+  ASSERT_EQ(scan.identifiers.size(), 1u) << scan_to_json(scan);
+  EXPECT_EQ(scan.identifiers[0].where, "chart.emf/drawing");
+  EXPECT_EQ(scan.identifiers[0].masked, "********9018");
+  EXPECT_TRUE(scan.pictures.empty()) << "rendered and read, not handed on";
+  const std::vector<std::vector<std::pair<int, int>>> bars = {{{10, 90}, {30, 90}, {30, 40}, {10, 40}}, {{50, 90}, {70, 90}, {70, 20}, {50, 20}}};
+  const auto plain = scan_outbound_sandboxed(**started, with_attachment("x", "bars.emf", emf::file({emf::polygons(bars)}, u"", true, 100, 100)));
+  EXPECT_TRUE(plain.identifiers.empty()) << scan_to_json(plain);
+  EXPECT_TRUE(plain.unchecked.empty()) << unchecked_reason(plain);
+  // With pictures held unread ([mail] pictures = "hold"), so is the drawing: never passed unread.
+  const auto held = scan_outbound_sandboxed(**started, with_attachment("x", "chart.emf", chart), std::chrono::seconds(120), PictureReading::kHold);
+  EXPECT_TRUE(std::any_of(held.unchecked.begin(), held.unchecked.end(), [](const UncheckedFile& f) { return f.where == "chart.emf/drawing"; }))
+      << unchecked_reason(held);
+}
+
 TEST(Outbound, PdfPagesOfPicturesAreRenderedAndReadByOcr) {
   auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));  // before Pango's threads
   ASSERT_TRUE(started) << started.error().to_string();
@@ -902,6 +928,15 @@ TEST(OutboundLeaves, TnefSenderIsReadWhenItsTextAccountsForIt) {
   const auto other = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00008000, scrambled));
   ASSERT_EQ(other.unchecked.size(), 1u) << unchecked_list(other);
   EXPECT_EQ(other.unchecked[0].why.rfind("tnef: the sender (attFrom) of 64 bytes is not read", 0), 0u) << other.unchecked[0].why;
+  // A sender written in UTF-16 (review22b M2), with and without the TRP's header: its number found.
+  std::string wide;
+  for (const char c : std::string("Yamada 123456789018")) wide += std::string(1, c) + kNul;
+  for (const std::string& from : {wide + kNul + kNul, std::string(8, '\x01') + wide + kNul + kNul}) {
+    const auto utf16 = scan_blob(tnef_start() + tnef_attribute('\x01', 0x00008000, from));
+    EXPECT_TRUE(utf16.unchecked.empty()) << unchecked_list(utf16);
+    ASSERT_EQ(utf16.identifiers.size(), 1u) << "attFrom of " << from.size() << " bytes";
+    EXPECT_EQ(utf16.identifiers[0].masked, "********9018");
+  }
 }
 
 // The fuzz seed of typed values and identifiers (fuzz/mail/tnef_corpus) is a blob the reader

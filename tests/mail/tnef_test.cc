@@ -263,6 +263,12 @@ TEST(Tnef, ValuesAreReadAsAPersonWouldSeeThem) {
   EXPECT_EQ(read_tnef_value(kPtClsid, 0x0001, clsid).text.rfind("{00020307-0000-0000-C000-000000000046}\n", 0), 0u);
   // Binary: a short one is a number both ways round; text is read; bytes of neither are unread.
   EXPECT_EQ(read_tnef_value(kPtBinary, 0x0099, le(0x0102, 2)).text.substr(0, 8), "258\n513\n");
+  // … and its bytes in order as hexadecimal digits, as MFCMAPI shows a binary value (review22b M1):
+  // six bytes 12 34 56 78 90 18 show "123456789018".
+  const std::string packed("\x12\x34\x56\x78\x90\x18", 6);
+  EXPECT_NE(read_tnef_value(kPtBinary, 0x0099, packed).text.find("\n123456789018\n"), std::string::npos) << read_tnef_value(kPtBinary, 0x0099, packed).text;
+  const TnefValueReading packed_guid = read_tnef_value(kPtBinary, 0x8519, packed + std::string(10, '\0'));
+  EXPECT_NE(packed_guid.text.find("\n12345678901800000000000000000000\n"), std::string::npos) << packed_guid.text;
   EXPECT_TRUE(read_tnef_value(kPtBinary, 0x0099, "SMTP:YAMADA@EXAMPLE.JP" + std::string(1, '\0')).unread.empty());
   // 16 bytes are a GUID (a named property's task id); a number written into one is read.
   const TnefValueReading guid = read_tnef_value(kPtBinary, 0x8519, le(123456789018, 8) + clsid.substr(8));

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sanso::testing {
 
@@ -20,6 +22,15 @@ inline std::string png_of_surface(cairo_surface_t* surface) {
   std::string out;
   if (cairo_surface_write_to_png_stream(surface, &append_png, &out) != CAIRO_STATUS_SUCCESS) out.clear();
   return out;
+}
+
+// The font every test picture is written in (Noto Sans CJK JP, 14 pt) at `dpi`.
+inline void set_test_font(PangoLayout* layout, int dpi) {
+  pango_cairo_context_set_resolution(pango_layout_get_context(layout), dpi);
+  pango_layout_context_changed(layout);
+  PangoFontDescription* font = pango_font_description_from_string("Noto Sans CJK JP 14");
+  pango_layout_set_font_description(layout, font);
+  pango_font_description_free(font);
 }
 
 // `text` (Pango markup; lines by "\n") black on white with a margin at `dpi`: a surface the caller
@@ -36,11 +47,7 @@ inline cairo_surface_t* text_surface(const std::string& text, int dpi) {
   cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE);
   pango_cairo_context_set_font_options(pango_layout_get_context(layout), options);
   cairo_font_options_destroy(options);
-  pango_cairo_context_set_resolution(pango_layout_get_context(layout), dpi);
-  pango_layout_context_changed(layout);
-  PangoFontDescription* font = pango_font_description_from_string("Noto Sans CJK JP 14");
-  pango_layout_set_font_description(layout, font);
-  pango_font_description_free(font);
+  set_test_font(layout, dpi);
   pango_layout_set_markup(layout, text.c_str(), -1);
   int width = 0, height = 0;
   pango_layout_get_pixel_size(layout, &width, &height);
@@ -115,6 +122,34 @@ inline std::string rgb_of(const std::string& text, int& width, int& height, int 
   }
   cairo_surface_destroy(page);
   return rgb;
+}
+
+// The outlines of `text`'s glyphs (Noto Sans CJK JP, 14 pt at `dpi`), flattened to polygons of whole
+// units, `margin` from the origin: text converted to curves, as a PDF-to-EMF converter or a drawing
+// program writes it — shapes, no character anywhere. Empty when it could not be laid out.
+inline std::vector<std::vector<std::pair<int, int>>> outlines_of(const std::string& text, int dpi = 150, int margin = 40) {
+  std::vector<std::vector<std::pair<int, int>>> shapes;
+  cairo_surface_t* scratch = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+  cairo_t* cr = cairo_create(scratch);
+  PangoLayout* layout = pango_cairo_create_layout(cr);
+  detail::set_test_font(layout, dpi);
+  pango_layout_set_text(layout, text.c_str(), -1);
+  cairo_move_to(cr, margin, margin);
+  pango_cairo_layout_path(cr, layout);
+  cairo_path_t* path = cairo_copy_path_flat(cr);
+  for (int i = 0; path != nullptr && i < path->num_data; i += path->data[i].header.length) {
+    const cairo_path_data_t& d = path->data[i];
+    if (d.header.type == CAIRO_PATH_MOVE_TO) shapes.emplace_back();
+    if ((d.header.type == CAIRO_PATH_MOVE_TO || d.header.type == CAIRO_PATH_LINE_TO) && !shapes.empty()) {
+      shapes.back().emplace_back(static_cast<int>(path->data[i + 1].point.x + 0.5), static_cast<int>(path->data[i + 1].point.y + 0.5));
+    }
+  }
+  if (path != nullptr) cairo_path_destroy(path);
+  g_object_unref(layout);
+  cairo_destroy(cr);
+  cairo_surface_destroy(scratch);
+  std::erase_if(shapes, [](const auto& shape) { return shape.size() < 3; });
+  return shapes;
 }
 
 // A plain grey picture of `width` × `height` (a logo's background): no text in it.

@@ -2,6 +2,7 @@
 // attachment's icon and Office keeps as clip art, and hostile variations of it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -59,13 +60,34 @@ inline std::string emf_comment(const std::string& emf) {
 
 inline std::string eof() { return record(0x0000, ""); }
 
-// A placeable WMF (as Outlook writes an icon) of `records`, ended by META_EOF unless `end` is false.
-inline std::string file(const std::vector<std::string>& records, bool end = true, std::uint16_t objects = 4) {
+// The WMF records without their placeable header or file header (`records`, ended by META_EOF).
+inline std::string body(const std::vector<std::string>& records, bool end = true, std::uint16_t objects = 4) {
   std::string body;
   for (const auto& r : records) body += r;
   if (end) body += eof();
-  std::string header = u16(1) + u16(9) + u16(0x0300) + u32(static_cast<std::uint32_t>((18 + body.size()) / 2)) + u16(objects) + u32(64) + u16(0);
-  return u32(0x9AC6CDD7) + u16(0) + std::string(8, '\0') + u16(1440) + u32(0) + u16(0) + header + body;
+  return u16(1) + u16(9) + u16(0x0300) + u32(static_cast<std::uint32_t>((18 + body.size()) / 2)) + u16(objects) + u32(64) + u16(0) + body;
+}
+
+// A placeable WMF (as Outlook writes an icon) of `records`, ended by META_EOF unless `end` is false:
+// a bounding box of `width` × `height` units, 1440 to the inch.
+inline std::string file(const std::vector<std::string>& records, bool end = true, std::uint16_t objects = 4, std::int16_t width = 1440,
+                        std::int16_t height = 1440) {
+  std::string placeable = u32(0x9AC6CDD7) + u16(0) + u16(0) + u16(0) + u16(static_cast<std::uint16_t>(width)) + u16(static_cast<std::uint16_t>(height)) + u16(1440) + u32(0);
+  std::uint32_t checksum = 0;
+  for (std::size_t i = 0; i < placeable.size(); i += 2) checksum ^= static_cast<unsigned char>(placeable[i]) | static_cast<unsigned char>(placeable[i + 1]) << 8;
+  return placeable + u16(checksum) + body(records, end, objects);
+}
+
+// Polygons (points in logical units) filled black, even-odd: a black brush made in object slot
+// `slot` and selected, then META_POLYPOLYGON — text converted to curves, as a drawing program
+// writes it.
+inline std::string polygons(const std::vector<std::vector<std::pair<int, int>>>& shapes, std::uint16_t slot = 0) {
+  std::string counts, points;
+  for (const auto& shape : shapes) {
+    counts += u16(static_cast<std::uint32_t>(shape.size()));
+    for (const auto& [x, y] : shape) points += u16(static_cast<std::uint16_t>(x)) + u16(static_cast<std::uint16_t>(y));
+  }
+  return record(0x02FC, u16(0) + u32(0) + u16(0)) + record(0x012D, u16(slot)) + record(0x0538, u16(static_cast<std::uint32_t>(shapes.size())) + counts + points);
 }
 
 }  // namespace sanso::testing::wmf
@@ -125,12 +147,36 @@ inline std::string draw_string(const std::u16string& text) {
   return plus_record(0x401C, 0, u32(0) + u32(0) + u32(static_cast<std::uint32_t>(text.size())) + std::string(16, '\0') + utf16(text));
 }
 
-// An EMF: its header (with `description`), `records`, EMR_EOF unless `end` is false.
-inline std::string file(const std::vector<std::string>& records, const std::u16string& description = u"", bool end = true) {
+// Polygons (points in logical units) filled black: a black brush as object `handle`, selected, then
+// EMR_POLYPOLYGON (bounds, counts, points).
+inline std::string polygons(const std::vector<std::vector<std::pair<int, int>>>& shapes, std::uint32_t handle = 1) {
+  std::string counts, points;
+  std::uint32_t total = 0;
+  int left = 1 << 30, top = 1 << 30, right = 0, bottom = 0;  // the bounds a writer puts before the points
+  for (const auto& shape : shapes) {
+    counts += u32(static_cast<std::uint32_t>(shape.size()));
+    total += static_cast<std::uint32_t>(shape.size());
+    for (const auto& [x, y] : shape) {
+      points += u32(static_cast<std::uint32_t>(x)) + u32(static_cast<std::uint32_t>(y));
+      left = std::min(left, x), top = std::min(top, y), right = std::max(right, x), bottom = std::max(bottom, y);
+    }
+  }
+  const std::string bounds = u32(static_cast<std::uint32_t>(left)) + u32(static_cast<std::uint32_t>(top)) + u32(static_cast<std::uint32_t>(right)) +
+                             u32(static_cast<std::uint32_t>(bottom));
+  return record(39, u32(handle) + u32(0) + u32(0) + u32(0)) + record(37, u32(handle)) +
+         record(8, bounds + u32(static_cast<std::uint32_t>(shapes.size())) + u32(total) + counts + points);
+}
+
+// An EMF: its header (with `description`; bounds of `width` × `height` device units, a frame of as
+// many tenths of a millimetre), `records`, EMR_EOF unless `end` is false.
+inline std::string file(const std::vector<std::string>& records, const std::u16string& description = u"", bool end = true, std::int32_t width = 1000,
+                        std::int32_t height = 1000) {
   std::string desc = utf16(description);
   while (desc.size() % 4 != 0) desc += '\0';
-  std::string header = u32(1) + u32(static_cast<std::uint32_t>(88 + desc.size())) + std::string(32, '\0') + u32(0x464D4520) + u32(0x00010000) + u32(0) + u32(0) +
-                       u16(1) + u16(0) + u32(static_cast<std::uint32_t>(description.size())) + u32(description.empty() ? 0 : 88) + u32(0) + std::string(16, '\0') + desc;
+  const std::string bounds = u32(0) + u32(0) + u32(static_cast<std::uint32_t>(width)) + u32(static_cast<std::uint32_t>(height));
+  const std::string frame = u32(0) + u32(0) + u32(static_cast<std::uint32_t>(width * 10)) + u32(static_cast<std::uint32_t>(height * 10));
+  std::string header = u32(1) + u32(static_cast<std::uint32_t>(88 + desc.size())) + bounds + frame + u32(0x464D4520) + u32(0x00010000) + u32(0) + u32(0) +
+                       u16(1) + u16(0) + u32(static_cast<std::uint32_t>(description.size())) + u32(description.empty() ? 0 : 88) + u32(0) + u32(1920) + u32(1080) + u32(508) + u32(286) + desc;
   for (const auto& r : records) header += r;
   if (end) header += record(14, u32(0) + u32(16) + u32(20));
   return header;

@@ -121,6 +121,7 @@ struct ReadContent {
   std::vector<ArchiveMember> embedded;
   std::vector<std::pair<std::string, std::string>> unread;  // name, reason ("reason: message")
   std::vector<std::uint32_t> picture_pages;  // a PDF's pages named in `unread` as "pages": OCR reads them rendered
+  std::string drawing;  // a metafile named in `unread` as "drawing": its copy sized for rendering, OCR reads it rendered
 };
 // The text of an XML document for content checks (extract.cc): text nodes, comments, processing
 // instructions and attribute values, entities and references decoded. False, `out` untouched, when

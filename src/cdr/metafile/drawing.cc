@@ -12,9 +12,6 @@ namespace {
 constexpr std::size_t kMostPictures = 64;
 // A bitmap smaller than this cannot show a digit (the rule a PDF's page pictures follow).
 constexpr std::uint32_t kLeastTextWidth = 3, kLeastTextHeight = 5;
-// Pixels set one by one that a file may hold before it is a picture drawn dot by dot (a corner
-// mark, a dotted rule's ends).
-constexpr std::size_t kMostSinglePixels = 16;
 // Escape and comment data up to this size is read as text; a larger block of no known kind is unread.
 constexpr std::size_t kMostOpaqueTextBytes = 4096;
 
@@ -66,6 +63,7 @@ void Drawing::text_utf16(std::int64_t y, std::int64_t x, std::string_view bytes)
 }
 
 Result<void> Drawing::picture(Result<DibPicture> decoded, const std::string& which) {
+  painted_ = true;
   if (!decoded) {
     const Error& e = decoded.error();
     if (reason_of(e) == "limit") return std::move(decoded).error();
@@ -91,6 +89,7 @@ Result<void> Drawing::glyph_indices(const std::string& which) {
 }
 
 Result<void> Drawing::palette_indices(const std::string& which) {
+  painted_ = true;
   unread(which + "/picture", "unsupported: a bitmap whose colours are palette indices is not decoded");
   return ok();
 }
@@ -98,12 +97,6 @@ Result<void> Drawing::palette_indices(const std::string& which) {
 void Drawing::after_end(std::string_view after) {
   if (after.find_first_not_of('\0') != std::string_view::npos) {
     unread("trailing-data", "unsupported: " + std::to_string(after.size()) + " bytes after the metafile's end record are not read");
-  }
-}
-
-void Drawing::pixel() {
-  if (++pixels_ == kMostSinglePixels + 1) {
-    unread("pixels", "image: more than " + std::to_string(kMostSinglePixels) + " pixels set one by one (a picture drawn dot by dot) are not read");
   }
 }
 
@@ -141,6 +134,14 @@ ReadContent Drawing::finish() {
     text_ += "\n";
   }
   out_.text = std::move(text_);
+  if (painted_) {
+    if (rendering_.empty()) {
+      unread("drawing", "unsupported: the metafile paints shapes or pictures but declares no size (no placeable header, frame or window extent) to render it at for OCR");
+    } else {
+      unread("drawing", "image: what the metafile paints besides text (shapes, paths, fills, pictures) is read by OCR, rendered whole");
+      out_.drawing = std::move(rendering_);
+    }
+  }
   return std::move(out_);
 }
 

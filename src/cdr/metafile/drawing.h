@@ -11,6 +11,11 @@
 
 namespace sanso::cdr::internal::metafile {
 
+// The page a rendering copy is sized to fill (A4 less margins), in hundredths of a millimetre: the
+// drawing rendered at 300 dpi of it, whatever size it declares — a tiny drawing is read enlarged, a
+// huge one reduced to the page, as a person sees it fitted to the screen.
+constexpr std::int64_t kRenderWidth = 19000, kRenderHeight = 27700;
+
 // Little-endian fields, as every metafile structure stores them; the caller has checked the bounds.
 inline std::uint32_t u16(std::string_view b, std::size_t at) {
   return static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) | static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 8;
@@ -45,9 +50,17 @@ class Drawing {
   // read by extract_texts as the file it is.
   void embed(std::string name, std::string bytes);
   void unread(std::string name, std::string why);
-  // A pixel set by a record of its own (META_SETPIXEL, EMR_SETPIXELV): past a few, the metafile
-  // is a picture drawn dot by dot — of a number as easily as of a logo — that nothing here reads.
-  void pixel();
+  // Something painted besides text and bitmaps: a line, a shape, a path, a region, a fill, a pixel
+  // set by a record of its own. A number drawn so (text converted to curves, as a PDF or a drawing
+  // program writes it; a seven-segment figure; dots) is in no text record: a metafile that paints
+  // anything but text is read whole, rendered, by OCR (finish()).
+  void shape() { painted_ = true; }
+  // Whether anything but text was painted (shapes, or a bitmap of any size — a 1×1 bitmap
+  // stretched is a rectangle): the reader then hands finish() a copy to render.
+  bool painted() const { return painted_; }
+  // The metafile as it is rendered for OCR (see rendering_copy in the readers): its bytes sized to
+  // fill a page, or empty when it declares no size to render it at (then it stays unread).
+  void rendering(std::string bytes) { rendering_ = std::move(bytes); }
   // Text drawn by glyph index is shapes of a font the file does not carry: what it says cannot be
   // read without the font's own character map.
   Result<void> glyph_indices(const std::string& which);
@@ -64,7 +77,9 @@ class Drawing {
   // joined left to right and right to left (a mirrored window or a right-to-left layout draws them
   // so) when it has more than one, as a viewer shows "1234" "5678" "9018" drawn side by side as one
   // number; and every run in the order drawn, a space apart (text drawn at the current position,
-  // TA_UPDATECP, ignores the coordinates its records carry) — and what was collected.
+  // TA_UPDATECP, ignores the coordinates its records carry) — and what was collected; when
+  // anything but text was painted, the rendering copy as `drawing` (unread "drawing" until OCR
+  // reads it rendered).
   ReadContent finish();
 
  private:
@@ -79,7 +94,8 @@ class Drawing {
   std::vector<Run> runs_;
   std::size_t pictures_ = 0;
   std::int64_t height_ = 0;
-  std::size_t pixels_ = 0;
+  bool painted_ = false;
+  std::string rendering_;
 };
 
 }  // namespace sanso::cdr::internal::metafile

@@ -64,6 +64,13 @@ enum : std::uint32_t {
   kColorMatchToTargetW = 121,
   kCreateColorSpaceW = 122,
 };
+// Records that paint lines, shapes, paths, regions and fills ([MS-EMF] 2.3.5, 2.3.6): numbers only,
+// but what they paint may be a number (Drawing::shape). Every other defined record sets state.
+constexpr std::uint32_t kShapeRecords[] = {2,  3,  4,  5,  6,  7,  8,  41, 42, 43, 44, 45, 46, 47, 53, 54, 55, 56,
+                                           62, 63, 64, 71, 72, 73, 74, 85, 86, 87, 88, 89, 90, 91, 92, 118};
+// EMF+ records that paint ([MS-EMFPLUS] 2.3.4): Clear to DrawBeziers, DrawImage, DrawImagePoints.
+constexpr std::uint32_t kFirstPlusShape = 0x4009, kLastPlusShape = 0x401B;
+
 // Types [MS-EMF] reserves: nothing says what they hold.
 constexpr std::uint32_t kReserved[] = {69, 107, 117};
 constexpr std::uint32_t kLastType = 122;
@@ -91,23 +98,59 @@ class EmfReader {
       if (offset > header.size() || chars * 2 > header.size() - offset) return malformed("description lies outside its header");
       drawing_.carried_utf16(header.substr(offset, chars * 2));
     }
-    std::size_t at = header_size;
+    std::size_t at = header_size, records = 0;
     for (std::size_t n = 2;; ++n) {
       if (at + 8 > b_.size()) return malformed("ends without its end record (EMR_EOF)");
       const std::uint32_t type = u32(b_, at), size = u32(b_, at + 4);
       if (size < 8 || size % 4 != 0 || size > b_.size() - at) return malformed("record " + std::to_string(n) + " claims " + std::to_string(size) + " bytes");
       const std::string_view rec = b_.substr(at, size);
       at += size;
-      if (type == kEof) break;
+      if (type == kEof) {
+        records = n;
+        break;
+      }
       SANSO_TRY(record(type, rec, "record " + std::to_string(n)));
     }
     drawing_.after_end(b_.substr(at));
     for (const auto& [id, object] : pending_) drawing_.unread("emf+ object " + std::to_string(id), "malformed: an EMF+ object continued in records that never end it");
+    if (drawing_.painted()) drawing_.rendering(rendering_copy(header, at, records));
     return drawing_.finish();
   }
 
  private:
   Error malformed(const std::string& why) const { return blocked("malformed", "", "the EMF's " + why); }
+
+  // The file as LibreOffice is to render it: its header's frame (rclFrame, hundredths of a
+  // millimetre: the size a renderer gives it) scaled, shape kept, to fill the page kRenderWidth ×
+  // kRenderHeight — a frame of a few millimetres with the drawing in it would come out too small to
+  // read, one of metres reduced past reading. The frame's shape is the bounds' (rclBounds, device
+  // units) when the frame is empty. Its length and record count are the ones read here (`end`,
+  // `records`): a renderer stops where the header says, and a header that says 0 renders blank
+  // what a viewer trusting the records shows. "" when neither frame nor bounds has a size.
+  std::string rendering_copy(std::string_view header, std::size_t end, std::size_t records) const {
+    std::int64_t width = std::int64_t{s32(header, 32)} - s32(header, 24), height = std::int64_t{s32(header, 36)} - s32(header, 28);
+    if (width <= 0 || height <= 0) {
+      width = std::int64_t{s32(header, 16)} - s32(header, 8), height = std::int64_t{s32(header, 20)} - s32(header, 12);
+    }
+    if (width <= 0 || height <= 0) return "";
+    // The larger of the two scales that fit, as a fraction: width × W / width or height × H / height.
+    const bool by_width = width * metafile::kRenderHeight >= height * metafile::kRenderWidth;
+    const std::int64_t fitted_width = by_width ? metafile::kRenderWidth : std::max<std::int64_t>(1, width * metafile::kRenderHeight / height);
+    const std::int64_t fitted_height = by_width ? std::max<std::int64_t>(1, height * metafile::kRenderWidth / width) : metafile::kRenderHeight;
+    std::string copy(b_.substr(0, end));
+    const auto put32 = [&](std::size_t at, std::int64_t v) {
+      for (int k = 0; k < 4; ++k) copy[at + k] = static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * k)) & 0xFF);
+    };
+    put32(24, 0), put32(28, 0), put32(32, fitted_width), put32(36, fitted_height);
+    put32(48, static_cast<std::int64_t>(end)), put32(52, static_cast<std::int64_t>(records));
+    // The reference device (szlDevice, szlMillimeters) maps its units to millimetres; one of no
+    // size maps everything to nothing and the drawing renders blank — read as no text, it would
+    // pass. A screen's, then, as a viewer falls back to.
+    if (s32(header, 72) <= 0 || s32(header, 76) <= 0 || s32(header, 80) <= 0 || s32(header, 84) <= 0) {
+      put32(72, 1920), put32(76, 1080), put32(80, 508), put32(84, 286);
+    }
+    return copy;
+  }
 
   Result<void> need(std::string_view rec, std::size_t bytes, const std::string& which) const {
     if (rec.size() < bytes) return malformed(which + " is cut short");
@@ -216,13 +259,13 @@ class EmfReader {
         drawing_.unread(which, "unsupported: a second header record is not read");
         return ok();
       case kSetPixelV:
-        drawing_.pixel();
+        drawing_.shape();
         return ok();
       default:
         if (type == 0 || type > kLastType || std::find(std::begin(kReserved), std::end(kReserved), type) != std::end(kReserved)) {
           drawing_.unread(which, "unsupported: a record of a kind [MS-EMF] does not define (" + std::to_string(type) + ") is not read");
         }
-        // Every other record draws lines, shapes and regions, or sets state: numbers only.
+        if (std::find(std::begin(kShapeRecords), std::end(kShapeRecords), type) != std::end(kShapeRecords)) drawing_.shape();
         return ok();
     }
   }
@@ -245,7 +288,10 @@ class EmfReader {
   Result<void> bitmap(std::string_view rec, std::uint64_t at, std::uint64_t usage, const std::string& which) {
     SANSO_TRY(need(rec, std::max(at + 16, usage + 4), which));
     const std::uint64_t bmi = u32(rec, at), bmi_size = u32(rec, at + 4), bits = u32(rec, at + 8), bits_size = u32(rec, at + 12);
-    if (bmi_size == 0) return ok();  // no source bitmap: a pattern or a fill
+    if (bmi_size == 0) {  // no source bitmap: a pattern or a fill
+      drawing_.shape();
+      return ok();
+    }
     if (usage != kNoUsage && u32(rec, usage) == 1) return drawing_.palette_indices(which);
     if (bmi > rec.size() || bmi_size > rec.size() - bmi || bits > rec.size() || bits_size > rec.size() - bits) {
       return malformed(which + "'s bitmap lies outside it");
@@ -361,6 +407,7 @@ class EmfReader {
         if (type < 0x4001 || type > 0x403A) {
           drawing_.unread(which, "unsupported: an EMF+ record of a kind [MS-EMFPLUS] does not define (" + std::to_string(type) + ") is not read");
         }
+        if (type >= kFirstPlusShape && type <= kLastPlusShape) drawing_.shape();
         // Header, end, drawing and state records: numbers only.
         return ok();
     }

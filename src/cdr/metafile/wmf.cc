@@ -2,6 +2,7 @@
 // draws an attachment's icon as one (TNEF's attAttachMetaFile), Word and PowerPoint keep clip art
 // and pasted charts as them; a name under an icon or a label in a chart leaves with the file.
 #include <algorithm>
+#include <cstdlib>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -44,13 +45,16 @@ enum : std::uint16_t {
   kSetPixel = 0x041F,
 };
 
-// Records whose parameters are numbers only — state, coordinates, colours, palette entries,
-// regions: they draw lines and shapes, never text or a picture of their own.
-constexpr std::uint16_t kDrawingRecords[] = {
-    0x0035, 0x0037, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106, 0x0107, 0x0108, 0x0127, 0x0139, 0x0149, 0x0201, 0x0209, 0x0211, 0x0213,
-    0x0214, 0x0220, 0x0228, 0x0231, 0x0234, 0x0324, 0x0325, 0x020A, 0x020B, 0x020C, 0x020D, 0x020E, 0x020F, 0x0410, 0x0412, 0x0415,
-    0x0416, 0x0418, 0x0419, 0x0429, 0x0436, 0x0538, 0x0548, 0x041B, 0x061C, 0x061D, 0x001E, 0x081A, 0x012A, 0x012B, 0x012C,
-    0x012E, 0x0817, 0x0830};
+// Records that set state — coordinates, colours, modes, palettes, clipping: numbers only, nothing
+// painted.
+constexpr std::uint16_t kStateRecords[] = {0x0035, 0x0037, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106, 0x0107, 0x0108, 0x0127, 0x0139,
+                                           0x0149, 0x0201, 0x0209, 0x0211, 0x0214, 0x0220, 0x0231, 0x0234, 0x020A, 0x020B, 0x020C,
+                                           0x020D, 0x020E, 0x020F, 0x0410, 0x0412, 0x0415, 0x0416, 0x0436, 0x001E, 0x012C, 0x012E};
+// Records that paint lines, shapes, regions and fills ([MS-WMF] 2.3.3, 2.3.1.4 PATBLT): numbers
+// only, but what they paint may be a number (Drawing::shape).
+constexpr std::uint16_t kShapeRecords[] = {0x0213, 0x0228, 0x0324, 0x0325, 0x0418, 0x0419, 0x0429, 0x0538, 0x0548,
+                                           0x041B, 0x061C, 0x061D, 0x081A, 0x012A, 0x012B, 0x0817, 0x0830};
+constexpr std::uint16_t kSetWindowOrg = 0x020B, kSetWindowExt = 0x020C;
 
 // MFCOMMENT escapes that carry an enhanced metafile ([MS-WMF] 2.3.6.1 META_ESCAPE_ENHANCED_METAFILE).
 constexpr std::uint16_t kMfComment = 0x000F;
@@ -75,16 +79,61 @@ class WmfReader {
       if (size < 6 || size > b_.size() - at) return malformed("record " + std::to_string(n) + " claims " + std::to_string(size) + " bytes, past the file's end");
       const std::string_view params = b_.substr(at + 6, size - 6);
       at += size;
+      largest_ = std::max<std::uint64_t>(largest_, size / 2);
       if (function == kEof) break;
       if (auto r = record(function, params, n); !r) return std::move(r).error();
     }
     drawing_.after_end(b_.substr(at));
     if (!emf_.empty()) drawing_.embed("embedded.emf", std::move(emf_));
+    if (drawing_.painted()) drawing_.rendering(rendering_copy(at));
     return drawing_.finish();
   }
 
  private:
   Error malformed(const std::string& why) const { return blocked("malformed", "", "the WMF " + why); }
+
+  // The file as LibreOffice is to render it: with a placeable header ([MS-WMF] 2.3.2.3) whose
+  // bounding box is the one it declares (its placeable header's, else its first window origin and
+  // extent) and whose units per inch make it fill the page kRenderWidth × kRenderHeight. Without a
+  // placeable header a renderer picks a size of its own: a drawing declared 30,000 units wide with
+  // its shapes in a corner would come out too small to read. Its header's length and largest record
+  // are the ones read here, up to its end record (`end`): a renderer stops where the header says.
+  // "" when it declares no size.
+  std::string rendering_copy(std::size_t end) const {
+    std::int64_t left = 0, top = 0, right = 0, bottom = 0;
+    std::string rest(b_.substr(0, end));
+    const bool placeable = b_.size() >= kPlaceableSize && u32(b_, 0) == kPlaceableKey;
+    if (placeable) {
+      left = s16(b_, 6), top = s16(b_, 8), right = s16(b_, 10), bottom = s16(b_, 12);
+      rest.erase(0, kPlaceableSize);
+    }
+    const bool boxed = placeable && right != left && bottom != top;  // a placeable header's box of no size says nothing
+    if (!boxed && window_ext_) {
+      left = window_org_ ? window_org_->first : 0, top = window_org_ ? window_org_->second : 0;
+      right = left + window_ext_->first, bottom = top + window_ext_->second;
+    }
+    const std::int64_t width = std::abs(right - left), height = std::abs(bottom - top);
+    const auto fits = [](std::int64_t v) { return v >= -32768 && v <= 32767; };
+    if (width == 0 || height == 0 || !fits(left) || !fits(top) || !fits(right) || !fits(bottom)) return "";
+    // Units per inch: the larger of what fits the width and what fits the height, rounded up.
+    const std::int64_t inch = std::max<std::int64_t>({1, (width * 2540 + metafile::kRenderWidth - 1) / metafile::kRenderWidth,
+                                                      (height * 2540 + metafile::kRenderHeight - 1) / metafile::kRenderHeight});
+    std::string header;
+    const auto put16 = [&](std::int64_t v) {
+      header += static_cast<char>(v & 0xFF);
+      header += static_cast<char>((v >> 8) & 0xFF);
+    };
+    put16(kPlaceableKey & 0xFFFF), put16(kPlaceableKey >> 16), put16(0);
+    put16(left), put16(top), put16(right), put16(bottom), put16(inch), put16(0), put16(0);
+    std::uint32_t checksum = 0;
+    for (std::size_t i = 0; i < header.size(); i += 2) checksum ^= u16(header, i);
+    put16(checksum);
+    const auto put32 = [&](std::size_t at, std::uint64_t v) {
+      for (int k = 0; k < 4; ++k) rest[at + k] = static_cast<char>((v >> (8 * k)) & 0xFF);
+    };
+    put32(6, rest.size() / 2), put32(12, largest_);
+    return header + rest;
+  }
 
   Result<void> record(std::uint16_t function, std::string_view p, std::size_t n) {
     const std::string which = "record " + std::to_string(n);
@@ -157,7 +206,10 @@ class WmfReader {
       }
       case kDibBitBlt:
       case kDibStretchBlt: {
-        if (!carries_bitmap(function, p)) return ok();
+        if (!carries_bitmap(function, p)) {  // a pattern or a fill
+          drawing_.shape();
+          return ok();
+        }
         const std::size_t header = function == kDibBitBlt ? 16 : 20;
         SANSO_TRY(need(header));
         return dib(p.substr(header), which);
@@ -170,17 +222,32 @@ class WmfReader {
         return u16(p, 0) == kDibPalColors ? drawing_.palette_indices(which) : dib(p.substr(18), which);
       case kBitBlt:
       case kStretchBlt: {
-        if (!carries_bitmap(function, p)) return ok();
+        if (!carries_bitmap(function, p)) {  // a pattern or a fill
+          drawing_.shape();
+          return ok();
+        }
         return bitmap16(p, function == kBitBlt ? 16 : 20, which);
       }
       case kSetPixel:
-        drawing_.pixel();
+        drawing_.shape();
         return ok();
       case kEscape:
         SANSO_TRY(need(4));
         return escape(static_cast<std::uint16_t>(u16(p, 0)), p.substr(4, std::min<std::size_t>(u16(p, 2), p.size() - 4)), which);
+      case kSetWindowOrg:
+      case kSetWindowExt: {
+        SANSO_TRY(need(4));
+        // The first of each: the extent the drawing is declared in (a later one maps a part of it).
+        auto& point = function == kSetWindowOrg ? window_org_ : window_ext_;
+        if (!point) point = std::pair<std::int64_t, std::int64_t>{s16(p, 2), s16(p, 0)};
+        return ok();
+      }
       default:
-        if (std::find(std::begin(kDrawingRecords), std::end(kDrawingRecords), function) != std::end(kDrawingRecords)) return ok();
+        if (std::find(std::begin(kStateRecords), std::end(kStateRecords), function) != std::end(kStateRecords)) return ok();
+        if (std::find(std::begin(kShapeRecords), std::end(kShapeRecords), function) != std::end(kShapeRecords)) {
+          drawing_.shape();
+          return ok();
+        }
         char id[8];
         std::snprintf(id, sizeof id, "0x%04X", static_cast<unsigned>(function));
         drawing_.unread(which, std::string("unsupported: a record of a kind [MS-WMF] does not define (") + id + ") is not read");
@@ -264,6 +331,8 @@ class WmfReader {
   std::size_t next_ = 0;                          // slots from here on were never used
   unsigned charset_ = 1;                          // DEFAULT_CHARSET until a font is selected
   std::string emf_;
+  std::optional<std::pair<std::int64_t, std::int64_t>> window_org_, window_ext_;  // x, y
+  std::uint64_t largest_ = 0;                                                      // the largest record, in 16-bit words
 };
 
 }  // namespace
