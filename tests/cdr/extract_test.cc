@@ -1217,6 +1217,20 @@ TEST(CdrExtract, AMetafileThatPaintsShapesIsRenderedWholeForOcr) {
                     "p.wmf/drawing")
                   .drawing);
   EXPECT_TRUE(piece(extract_texts(emf::file({emf::emf_plus({emf::plus_record(0x4014, 0x8000, emf::u32(0) + emf::u32(0))})}), "plus.emf"), "plus.emf/drawing").drawing);
+  // Text whose characters' advances step back (review22a: "8109" drawn right to left shows 9018)
+  // is drawn in another order than its string's: rendered too. Advances forward are plain text.
+  const std::string backwards = emf::utf16(u"8109");
+  std::string dx;
+  for (int i = 0; i < 4; ++i) dx += emf::u32(static_cast<std::uint32_t>(-20));
+  const std::string stepped = emf::record(84, std::string(16, '\0') + emf::u32(1) + emf::u32(0) + emf::u32(0) + emf::u32(100) + emf::u32(0) + emf::u32(4) + emf::u32(76) +
+                                                  emf::u32(0) + std::string(16, '\0') + emf::u32(76 + 8) + backwards + dx);
+  EXPECT_TRUE(piece(extract_texts(emf::file({stepped}), "rtl.emf"), "rtl.emf/drawing").drawing);
+  std::string forward = stepped;
+  for (std::size_t at = 76 + 8; at < forward.size(); at += 4) forward.replace(at, 4, emf::u32(20));  // the advances after the string
+  EXPECT_EQ(extract_texts(emf::file({forward}), "ltr.emf").size(), 1u) << wheres(extract_texts(emf::file({forward}), "ltr.emf"));
+  const std::string wmf_back = wmf::record(0x0A32, wmf::u16(0) + wmf::u16(100) + wmf::u16(4) + wmf::u16(0) + "8109" + wmf::u16(static_cast<std::uint16_t>(-20)) +
+                                                       wmf::u16(static_cast<std::uint16_t>(-20)) + wmf::u16(static_cast<std::uint16_t>(-20)) + wmf::u16(static_cast<std::uint16_t>(-20)));
+  EXPECT_TRUE(piece(extract_texts(wmf::file({wmf_back}), "rtl.wmf"), "rtl.wmf/drawing").drawing);
   // Text alone, state alone: read from the records, nothing to render.
   const auto text = extract_texts(wmf::file({window, wmf::font(128, "MS UI Gothic"), wmf::text_out(40, 0, "a.txt")}), "icon.wmf");
   EXPECT_EQ(text.size(), 1u) << wheres(text);

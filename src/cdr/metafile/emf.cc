@@ -76,7 +76,7 @@ constexpr std::uint32_t kReserved[] = {69, 107, 117};
 constexpr std::uint32_t kLastType = 122;
 
 // ExtTextOut options ([MS-EMF] 2.1.11).
-constexpr std::uint32_t kEtoGlyphIndex = 0x0010, kEtoNoRect = 0x0100, kEtoSmallChars = 0x0200;
+constexpr std::uint32_t kEtoGlyphIndex = 0x0010, kEtoNoRect = 0x0100, kEtoSmallChars = 0x0200, kEtoPdy = 0x2000;
 
 // Comment identifiers ([MS-EMF] 2.3.3).
 constexpr std::uint32_t kCommentEmfPlus = 0x2B464D45u;  // "EMF+"
@@ -277,6 +277,18 @@ class EmfReader {
     const std::uint64_t bytes = chars * (wide ? 2 : 1);
     if (offset > rec.size() || bytes > rec.size() - offset) return malformed(which + "'s text lies outside it");
     if ((options & kEtoGlyphIndex) != 0 && chars > 0) return drawing_.glyph_indices(which);
+    // The advance of each character (offDx): one that steps back or sideways (ETO_PDY gives a
+    // vertical one too) draws the characters in another order than the string's — "8109" drawn
+    // right to left shows 9018. What a viewer shows is then read rendered.
+    const std::uint64_t dx = u32(rec, at + 36), step = (options & kEtoPdy) != 0 ? 8 : 4;
+    if (dx != 0 && chars > 0 && dx <= rec.size() && chars * step <= rec.size() - dx) {
+      for (std::uint64_t i = 0; i < chars; ++i) {
+        if (s32(rec, dx + i * step) < 0 || (step == 8 && s32(rec, dx + i * step + 4) != 0)) {
+          drawing_.shape();
+          break;
+        }
+      }
+    }
     if (wide) drawing_.text_utf16(s32(rec, at + 4), s32(rec, at), rec.substr(offset, bytes));
     else drawing_.text_8bit(s32(rec, at + 4), s32(rec, at), rec.substr(offset, bytes), charset_);
     return ok();

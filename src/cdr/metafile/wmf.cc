@@ -156,6 +156,15 @@ class WmfReader {
         if ((options & kEtoGlyphIndex) != 0 && length > 0) return drawing_.glyph_indices(which);
         const std::size_t text_at = 8 + ((options & 0x0006u) != 0 ? 8 : 0);  // ETO_OPAQUE / ETO_CLIPPED: a rectangle first
         SANSO_TRY(need(text_at + length));
+        // Each character's advance after the (word-padded) string, when the record carries them:
+        // one that steps back draws the characters in another order than the string's (emf.cc).
+        const std::size_t dx = text_at + length + (length & 1u);
+        for (std::size_t i = 0; i < length && dx + 2 * i + 2 <= p.size(); ++i) {
+          if (s16(p, dx + 2 * i) < 0) {
+            drawing_.shape();
+            break;
+          }
+        }
         drawing_.text_8bit(s16(p, 0), s16(p, 2), p.substr(text_at, length), charset_);
         return ok();
       }
