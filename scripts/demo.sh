@@ -174,6 +174,10 @@ echo "  a Word report whose table was pasted from Excel as a picture (an EMF: th
 cp "examples/minamata/outgoing/月次報告_図表.docx" "$out/transfer-out/月次報告_図表.docx"
 "$sanso" transfer send "$out/transfer-out/月次報告_図表.docx" --to vendor@example.com --reason "委託先への月次報告（図表）" --as sato "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
 "$sanso" transfer list --as sato "${cfg[@]}" | grep -F '月次報告_図表.docx' | sed 's/^/    /' || true
+echo "  the same table pasted from a PDF: its text became outlines (curves, no character in the file), so the picture is rendered (LibreOffice) and read by OCR:"
+cp "examples/minamata/outgoing/月次報告_PDF貼付.docx" "$out/transfer-out/月次報告_PDF貼付.docx"
+"$sanso" transfer send "$out/transfer-out/月次報告_PDF貼付.docx" --to vendor@example.com --reason "委託先への月次報告（PDF貼付）" --as sato "${cfg[@]}" 2>&1 | sed 's/^/    /' || true
+"$sanso" transfer list --as sato "${cfg[@]}" | grep -F '月次報告_PDF貼付.docx' | sed 's/^/    /' || true
 
 step "8c. パスワード付きファイル（PPAP）の解除 / PPAP: an encrypted zip unlocked by its sender"
 echo "  yamada sends a password-protected zip (the PPAP habit): the engine cannot look inside, so it is blocked as encrypted:"
