@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/text.h"
+#include "mail/outbound.h"
+#include "support/binhex.h"
 
 namespace sanso::mail {
 namespace {
@@ -258,6 +262,27 @@ TEST(Identifiers, ANumberInAnyUnicodeDigitFormIsFoundAndMasked) {
   // Bytes that only look like a digit's are none: a cut 4-byte sequence, an overlong form of '1'.
   EXPECT_TRUE(find_identification_numbers(std::string("\xF0\x9D\x9F\x8F", 3) + "23456789018").empty());
   EXPECT_TRUE(find_identification_numbers("\xC0\xB1" "23456789018").empty());
+}
+
+// Issue #17 H1/H2/H4 through the outgoing check itself: a number in mathematical digits in the
+// body, in Arabic-Indic digits in the subject, and in superscripts inside a nameless BinHex file
+// whose data starts on the line after its ':' — each is a finding where it stands.
+TEST(Identifiers, TheOutgoingCheckFindsNumbersInEveryDigitFormAndInNamelessBinHex) {
+  const std::string file = sanso::testing::binhex("", "氏名,番号\r\n山田,¹²³⁴⁵⁶⁷⁸⁹¹²³\r\n", "", false, 0);
+  std::string lines;
+  for (std::size_t at = 1; at < file.size(); at += 64) lines += file.substr(at, 64) + "\r\n";
+  const std::string raw = "From: tanaka@city.minamata.lg.jp\r\nTo: p@example.com\r\nSubject: =?UTF-8?B?" +
+                          std::string("2aHZotmj2aTZpdmm2afZqNmp2aDZodmo") +  // ١٢٣٤٥٦٧٨٩٠١٨
+                          "?=\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n番号 " + written_in("123456789018", 0x1D7CE) +
+                          " です\r\n以下のとおり:\r\n" + lines + "以上\r\n";
+  const OutboundScan scan = scan_outbound(raw, {"1", "2", "3"});
+  ASSERT_TRUE(scan.error.empty()) << scan.error;
+  std::vector<std::string> where;
+  for (const auto& f : scan.identifiers) where.push_back(f.where + " " + f.masked);
+  EXPECT_NE(std::find(where.begin(), where.end(), "subject ********9018"), where.end()) << ::testing::PrintToString(where);
+  EXPECT_NE(std::find(where.begin(), where.end(), "body ********9018"), where.end()) << ::testing::PrintToString(where);
+  EXPECT_NE(std::find(where.begin(), where.end(), "body/(binhex) ********9123"), where.end()) << ::testing::PrintToString(where);
+  EXPECT_TRUE(scan.unchecked.empty()) << scan.unchecked.front().where << ": " << scan.unchecked.front().why;
 }
 
 }  // namespace
