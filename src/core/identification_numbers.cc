@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <iterator>
+
+#include "core/internal/unicode_digits.h"
+#include "core/text.h"
 
 namespace sanso::numbers {
 
@@ -34,43 +38,58 @@ bool is_corporate_number(std::string_view d) {
   return d[0] - '0' == 9 - sum % 9;
 }
 
+namespace {
+
+// The code point of a well-formed UTF-8 sequence at text[i] and its length; length 0 when the bytes
+// there are not one (a stray continuation byte, an overlong form, a surrogate): such bytes are no
+// digit, as no reader shows them as one.
+char32_t code_point_at(std::string_view t, std::size_t i, std::size_t& len) {
+  len = utf8_sequence_length(t, i);
+  if (len == 0) return 0;
+  static constexpr unsigned char kLeadBits[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  char32_t cp = static_cast<unsigned char>(t[i]) & kLeadBits[len];
+  for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(t[i + k]) & 0x3F);
+  return cp;
+}
+
+}  // namespace
+
 int digit_at(std::string_view t, std::size_t i, std::size_t& len) {
-  if (i >= t.size()) {
-    len = 0;
-    return -1;
-  }
-  unsigned char c = static_cast<unsigned char>(t[i]);
-  if (c >= '0' && c <= '9') {
+  len = 0;
+  if (i >= t.size()) return -1;
+  const unsigned char c = static_cast<unsigned char>(t[i]);
+  if (c < 0x80) {
+    if (c < '0' || c > '9') return -1;
     len = 1;
     return c - '0';
   }
-  // U+FF10..U+FF19: EF BC 90..99
-  if (c == 0xEF && i + 2 < t.size() && static_cast<unsigned char>(t[i + 1]) == 0xBC) {
-    unsigned char d = static_cast<unsigned char>(t[i + 2]);
-    if (d >= 0x90 && d <= 0x99) {
-      len = 3;
-      return d - 0x90;
-    }
+  std::size_t n = 0;
+  const char32_t cp = code_point_at(t, i, n);
+  if (n == 0) return -1;
+  // Every other digit form Unicode gives a single value (the generated table: full-width ０–９,
+  // every script's decimal digits, 𝟏𝟐𝟑, ¹²³, ₁₂₃, ①–⑨ and ⓪, ⑴, ⒈, ❶, ➀): a reader sees the number
+  // in each, and so a number written in them must be found as its ASCII twin is.
+  const auto* table_end = std::end(internal::kUnicodeDigits);
+  const auto* r = std::upper_bound(std::begin(internal::kUnicodeDigits), table_end, cp,
+                                   [](char32_t v, const internal::DigitRange& range) { return v < range.first; });
+  if (r != std::begin(internal::kUnicodeDigits) && cp <= (r - 1)->last) {
+    len = n;
+    return (r - 1)->value + static_cast<int>(cp - (r - 1)->first);
   }
   // Kanji numerals written digit by digit, as vertical text (縦書き) and hand-copied forms write a
   // number: 〇一二三四五六七八九, and 零 for 0. Positional only — 十, 百 and 千 make an amount, not a
   // number's digits.
-  if (i + 2 < t.size()) {
-    static constexpr std::string_view kKanji[] = {"\xE3\x80\x87", "\xE4\xB8\x80", "\xE4\xBA\x8C", "\xE4\xB8\x89", "\xE5\x9B\x9B",
-                                                  "\xE4\xBA\x94", "\xE5\x85\xAD", "\xE4\xB8\x83", "\xE5\x85\xAB", "\xE4\xB9\x9D"};
-    const std::string_view here = t.substr(i, 3);
-    for (int d = 0; d < 10; ++d) {
-      if (here == kKanji[d]) {
-        len = 3;
-        return d;
-      }
-    }
-    if (here == "\xE9\x9B\xB6") {  // 零
-      len = 3;
-      return 0;
+  static constexpr char32_t kKanji[] = {U'〇', U'一', U'二', U'三', U'四', U'五', U'六', U'七', U'八', U'九'};
+  for (int d = 0; d < 10; ++d) {
+    if (cp == kKanji[d]) {
+      len = n;
+      return d;
     }
   }
-  len = 0;
+  if (cp == U'零') {
+    len = n;
+    return 0;
+  }
   return -1;
 }
 

@@ -22,8 +22,8 @@ struct Span {
   std::string digits;      // its 12 or 13 digits, ASCII
 };
 
-// Every valid number in UTF-8 text, in order of its offset: contiguous digits (ASCII, full-width
-// ０–９, or kanji numerals written digit by digit: 〇一二三四五六七八九, 零), or groups split by separators — spaces and hyphens in any grouping, '_', '.', '/', ',',
+// Every valid number in UTF-8 text, in order of its offset: contiguous digits (any form digit_at
+// reads, mixed as they come), or groups split by separators — spaces and hyphens in any grouping, '_', '.', '/', ',',
 // '・' and the Japanese dashes in the 4-4-4 / 1-4-4-4 shapes only, the same each time (dates,
 // addresses and amounts are not of that shape) — not part of a longer run of digits; invisible characters between the
 // digits are passed over. Numbers may overlap: in "2018.1234.5678.9018" both 201812345678 and
@@ -31,10 +31,18 @@ struct Span {
 // amount's form), a number split across lines.
 std::vector<Span> find(std::string_view text);
 
-// The ASCII digits of text[offset, offset + length) (full-width ones as ASCII), separators left out.
+// The ASCII digits of text[offset, offset + length) (every form digit_at reads as ASCII),
+// separators left out.
 std::string digits_in(std::string_view text, std::size_t offset, std::size_t length);
 
-// The digit at text[i] (ASCII, full-width or a kanji numeral) and its length in bytes; -1 (length 0) when none.
+// The digit at text[i] and its length in bytes; -1 (length 0) when none. Read as a digit: ASCII;
+// every code point Unicode gives a single digit value (Numeric_Type Decimal or Digit: full-width
+// ０–９, every script's decimal digits such as ٠١٢ ۰۱۲ ०१२, mathematical 𝟎–𝟿, superscripts ¹²³ and
+// subscripts ₀₁, circled ①–⑨ and ⓪, ⑴, ⒈, ❶, ➀, 🄁), from the table scripts/gen-digit-table.py
+// generates (core/internal/unicode_digits.h); and kanji numerals written digit by digit
+// (〇一二三四五六七八九, 零). Not a digit: ⑩–⑳ and ⑽, ⒑ … (their value is two digits, one glyph; a
+// number written with them is not read — a reader would not write one so), and bytes that are not
+// well-formed UTF-8.
 int digit_at(std::string_view text, std::size_t i, std::size_t& length);
 
 // The length in bytes of an invisible character at text[i] that a reader does not see between two

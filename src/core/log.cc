@@ -72,19 +72,9 @@ spdlog::logger& stderr_logger() {
   return *instance;
 }
 
-bool is_digit_at(std::string_view t, std::size_t i, std::size_t& len) {
-  if (i < t.size() && t[i] >= '0' && t[i] <= '9') {
-    len = 1;
-    return true;
-  }
-  // Full-width digits U+FF10..U+FF19: EF BC 90..99.
-  if (i + 2 < t.size() && static_cast<unsigned char>(t[i]) == 0xEF && static_cast<unsigned char>(t[i + 1]) == 0xBC &&
-      static_cast<unsigned char>(t[i + 2]) >= 0x90 && static_cast<unsigned char>(t[i + 2]) <= 0x99) {
-    len = 3;
-    return true;
-  }
-  return false;
-}
+// A digit as the outgoing check reads one (numbers::digit_at: every Unicode digit form and the
+// kanji numerals): a number the check can see is a number no log may carry, whatever its glyphs.
+bool is_digit_at(std::string_view t, std::size_t i, std::size_t& len) { return numbers::digit_at(t, i, len) >= 0; }
 
 bool is_separator_at(std::string_view t, std::size_t i, std::size_t& len) {
   if (i < t.size() && (t[i] == '-' || t[i] == ' ')) {

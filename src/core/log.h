@@ -70,8 +70,9 @@ void audit(const AuditLine& line);
 
 // `text` with every digit of a number masked with '*': every valid 個人番号 or 法人番号 the
 // outgoing check finds (numbers::find: every spelling it reads), and every number of 12 or 13
-// digits (ASCII or full-width, groups separated by '-' or a space, not part of a longer run of
-// letters and digits), valid or not. Masks more than the check finds, never less.
+// digits (in any form numbers::digit_at reads: ASCII, full-width, every Unicode digit form, kanji
+// numerals; groups separated by '-' or a space, not part of a longer run of letters and digits),
+// valid or not. Masks more than the check finds, never less.
 std::string redact(std::string_view text);
 
 // What the lines sent to a syslog server look like (RFC 5424), for tests and the docs.

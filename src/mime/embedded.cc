@@ -239,7 +239,28 @@ std::string readable_name(std::string_view raw) {
 struct BinHexHeader {
   std::string name, type, creator;
   std::uint32_t data = 0, resource = 0;
+  bool plausible = false;  // as an encoder writes one: see plausible_header()
 };
+
+// A four-byte Finder type or creator as Mac OS writes one: four printable characters (Mac Roman's
+// upper half included: 'PICT', '©ttx'), or none at all (zeros).
+bool finder_code(std::string_view code) {
+  return code == std::string_view("\0\0\0\0", 4) ||
+         std::all_of(code.begin(), code.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7F; });
+}
+
+// Whether a header whose CRC matched is one an encoder wrote, not 16 bits of ordinary text that
+// happened to match (one ':' in 65,536 would): its version byte 0, a name of printable bytes (none
+// at all is a nameless file, which decoders write all the same), the Finder type and creator
+// printable or zero, and something in its forks (a header of zeros has a CRC of zero: a run of
+// '!' is all zeros). Where the forks' lengths must fit in the data is checked by the caller, who
+// knows how much data follows.
+bool plausible_header(std::string_view name, std::string_view version, std::string_view type, std::string_view creator, std::uint32_t data,
+                      std::uint32_t resource) {
+  return version == std::string_view("\0", 1) && name.size() <= 63 &&
+         std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7F; }) && finder_code(type) &&
+         finder_code(creator) && (data > 0 || resource > 0);
+}
 
 // The header at the start of BinHex data, checked by its CRC; nothing when it does not decode.
 // Reads at most the header's bytes (86), so a try at every ':' of a text costs little.
@@ -280,6 +301,7 @@ std::optional<BinHexHeader> binhex_header(BinHexReader& in, std::string* why = n
   const std::uint16_t computed = crc;
   if (!number(2, stored)) return fail("the header ends before its CRC");
   if (stored != computed) return fail("the header's CRC does not match");
+  h.plausible = plausible_header(h.name, version, h.type, h.creator, h.data, h.resource);
   h.name = readable_name(h.name);
   h.type = readable_name(h.type);
   h.creator = readable_name(h.creator);
@@ -292,15 +314,58 @@ std::optional<BinHexHeader> binhex_header_at(std::string_view text, std::size_t 
   return binhex_header(in);
 }
 
-// The BinHex line that carries the opening ':' of `line`: the offset of a ':' whose data has a
-// header with its CRC, or npos.
+// How many characters of the alphabet the data opening at `colon` has before it closes (the next
+// ':') or meets what it cannot hold, line ends and blanks passed over as decoders pass them. Ends
+// at the next ':', so the tries at a text's colons read disjoint stretches of it.
+std::size_t binhex_characters(std::string_view text, std::size_t colon) {
+  std::size_t n = 0;
+  for (std::size_t at = colon + 1; at < text.size(); ++at) {
+    if (binhex_char(text[at])) ++n;
+    else if (!binhex_skipped(text[at])) break;
+  }
+  return n;
+}
+
+// The most bytes `characters` of BinHex can carry: 4 characters are 3 bytes, and 3 bytes
+// ("c 0x90 n") a run of up to 255.
+std::uint64_t most_binhex_bytes(std::size_t characters) { return std::uint64_t{characters} / 4 * 255 + 255; }
+
+// Whether the BinHex data opening at `colon` is a file, not ordinary text that a header's CRC
+// matched by chance (urn:uuid:…, "時刻: 12:30", a token after "key:"): its header decodes with its
+// CRC and is plausible, its forks fit in the data that follows, and its data fork's CRC matches
+// when the data holds the whole fork (data cut short is still a file to StuffIt: it is found, and
+// its decoding fails). Reads at most what the forks' lengths allow, which the data bounds: the
+// tries at every ':' of a text cost time linear in it.
+std::optional<BinHexHeader> binhex_file_at(std::string_view text, std::size_t colon) {
+  BinHexReader in(text.substr(colon));
+  auto header = binhex_header(in);
+  if (!header || !header->plausible) return std::nullopt;
+  if (std::uint64_t{header->data} + header->resource > most_binhex_bytes(binhex_characters(text, colon))) return std::nullopt;
+  std::uint16_t crc = 0;
+  for (std::uint32_t n = 0; n < header->data; ++n) {
+    unsigned char b = 0;
+    if (!in.next(b)) return header;  // cut short: found, its decoding says why it cannot be read
+    crc = crc16_xmodem(crc, b);
+  }
+  std::uint16_t stored = 0;
+  for (int n = 0; n < 2; ++n) {
+    unsigned char b = 0;
+    if (!in.next(b)) return header;
+    stored = static_cast<std::uint16_t>((stored << 8) | b);
+  }
+  return stored == crc ? header : std::nullopt;
+}
+
+// The BinHex line that carries the opening ':' of `line`: the offset of a ':' whose data is a
+// file (binhex_file_at), or npos. The data may start on the next line: decoders pass over line
+// ends after the ':' as within the data.
 std::size_t binhex_colon(std::string_view text, const Line& line, std::optional<BinHexHeader>& header) {
   for (std::size_t at = text.find(':', line.begin); at != std::string_view::npos && at < line.end; at = text.find(':', at + 1)) {
-    if (at + 1 >= line.end || !binhex_char(text[at + 1])) continue;  // ":)" and "10:30" end here, as does a closing ':'
-    header = binhex_header_at(text, at);
-    // A run of '!' is all zeros, and a header of zeros has a CRC of zero: without a name it is
-    // "すごい:!!!!!…", not a file.
-    if (header && !header->name.empty()) return at;
+    std::size_t first = at + 1;
+    while (first < text.size() && binhex_skipped(text[first])) ++first;
+    if (first >= text.size() || !binhex_char(text[first])) continue;  // ":)" and "10:30" end here, as does a closing ':'
+    header = binhex_file_at(text, at);
+    if (header) return at;
   }
   return std::string_view::npos;
 }
@@ -380,8 +445,12 @@ std::vector<EmbeddedFile> find_embedded_files(std::string_view text) {
       while (k < first.size() && (binhex_char(first[k]) || binhex_skipped(first[k]))) ++k;
       bool closed = k < first.size();  // a closing ':', or what the data cannot hold: it ends here
       last = j;
-      while (!closed && last + 1 < lines.size() && binhex_data(view(last + 1))) {
-        ++last;
+      while (!closed) {
+        // Blank lines inside the data are passed over as decoders pass over them.
+        std::size_t next = last + 1;
+        while (next < lines.size() && trim_right(view(next)).empty()) ++next;
+        if (next >= lines.size() || !binhex_data(view(next))) break;
+        last = next;
         closed = view(last).find(':') != std::string_view::npos;
       }
       f.data_at = colon;
@@ -442,6 +511,19 @@ Result<BinHexFile> decode_binhex(std::string_view text, std::uint64_t most) {
   file.creator = header->creator;
   if (auto r = fork(header->data, "data", file.data); !r) return std::move(r).error();
   if (auto r = fork(header->resource, "resource", file.resource); !r) return std::move(r).error();
+  // What follows the resource fork before the closing ':' is no part of the file to a decoder,
+  // but it is bytes the sender wrote: dropped unread, it would carry anything past the check. Up to
+  // three zero bytes are an encoder's padding to whole characters; anything more makes the file
+  // one that cannot be read.
+  std::size_t after = 0;
+  bool zeros = true;
+  for (unsigned char b = 0; in.next(b);) {
+    ++after;
+    zeros = zeros && b == 0;
+    if (after > 3 || !zeros) {
+      return malformed("bytes follow the resource fork before the closing ':' (at least " + std::to_string(after) + ")");
+    }
+  }
   return file;
 }
 

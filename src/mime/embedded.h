@@ -25,12 +25,17 @@ struct EmbeddedFile {
 };
 
 // Every block in `text` (LF, CRLF or CR line ends), in order, not overlapping. Liberal like the
-// decoders it guards against (GNU uudecode, Python's uu and binhex, StuffIt, mail clients): a begin
-// line with a mode of any number of octal digits, tabs, no name; a block without its end line runs
-// to where its data lines stop; BinHex wherever a ':' opens data whose header decodes with its
-// CRC, on one line or many. A form decoders accept but prose could take (`begin 7 days`, a short
-// ':' line) is a block only when what follows decodes: a data line of its length, a header whose
-// CRC-16 matches.
+// decoders it guards against (GNU uudecode, Python's uu and binhex, StuffIt, macutils' hexbin, mail
+// clients): a begin line with a mode of any number of octal digits, tabs, no name; a block without
+// its end line runs to where its data lines stop; BinHex wherever a ':' opens data that decodes as
+// a file, on one line or many, the data starting on the same line or the next (line ends and blank
+// lines after the ':' and inside the data passed over), with a name or without one. A form
+// decoders accept but prose could take (`begin 7 days`, a ':' in a line) is a block only when
+// what follows decodes: a data line of its length; for BinHex a header whose CRC-16 matches AND
+// that an encoder could have written (version 0, a printable name of at most 63 bytes or none, the
+// Finder type and creator printable or zero, forks not both empty and no longer than the data
+// after it can carry) AND a data fork whose CRC-16 matches when the data holds all of it — a CRC
+// alone matches one ':' of ordinary text in 65,536 (urn:uuid:…, 時刻: 12:30, a token after "id:").
 std::vector<EmbeddedFile> find_embedded_files(std::string_view text);
 
 // A BinHex 4.0 file decoded: its name and Finder type, its data fork (the file as Windows readers
@@ -47,7 +52,12 @@ struct BinHexFile {
 // alphabet (line ends and blanks skipped), the 0x90 run-length code, the header, both forks and
 // the CRC-16/XMODEM of each. Errors: "embedded.binhex-malformed" (a character outside the
 // alphabet before the data is complete, a CRC that does not match, data that ends before the
-// lengths its header gives), "embedded.binhex-limit" (forks together larger than `most` bytes).
+// lengths its header gives, bytes after the resource fork before the closing ':' — no decoder
+// writes them anywhere, so they would pass unread; up to three zero bytes are an encoder's
+// padding), "embedded.binhex-limit" (forks together larger than `most` bytes).
+// The resource fork is returned beside the data fork, never as part of it: it is Mac OS's (icons,
+// code resources), no Windows reader opens it, so the mail sanitizer removes the whole block and
+// never passes it on; the outgoing check reads it as a file of its own ("name.rsrc").
 Result<BinHexFile> decode_binhex(std::string_view text, std::uint64_t most);
 
 }  // namespace sanso::mime

@@ -37,6 +37,24 @@ TEST(LogRedact, MasksNumbersOfTwelveAndThirteenDigitsInEveryCommonForm) {
   EXPECT_EQ(redact("a.txt 123456789018.csv"), "a.txt ************.csv");
 }
 
+// Issue #17 H4: a number in any digit form the outgoing check reads (every Unicode decimal digit,
+// 𝟏𝟐𝟑, ¹²³, ₁₂₃, ①–⑨, ⑴, ⒈, ❶, kanji written digit by digit) is masked as the ASCII one is — valid
+// or not, as any 12 or 13 digits are; glyphs in ordinary text stay.
+TEST(LogRedact, MasksNumbersInEveryUnicodeDigitForm) {
+  EXPECT_EQ(redact("番号 𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗𝟎𝟏𝟖 です"), "番号 ************ です");
+  EXPECT_EQ(redact("番号 ١٢٣٤٥٦٧٨٩٠١٨"), "番号 ************") << "Arabic-Indic";
+  EXPECT_EQ(redact("۱۲۳۴-۵۶۷۸-۹۰۱۷"), "************") << "extended Arabic-Indic, not valid: masked all the same";
+  EXPECT_EQ(redact("०१२३४५६७८९०१"), "************") << "Devanagari";
+  EXPECT_EQ(redact("¹²³⁴⁵⁶⁷⁸⁹¹²³"), "************") << "superscripts";
+  EXPECT_EQ(redact("₁₂₃₄₅₆₇₈₉₀₁₈"), "************") << "subscripts";
+  EXPECT_EQ(redact("①②③④⑤⑥⑦⑧⑨①②③"), "************") << "circled";
+  EXPECT_EQ(redact("⑴⑵⑶⑷ ⒌⒍⒎⒏ ❾➀➁➂"), "************") << "parenthesised, full stop, dingbats";
+  EXPECT_EQ(redact("1２𝟑٤۵६৭๘⁹₀①⑧"), "************") << "mixed";
+  EXPECT_EQ(redact("一二三四五六七八九〇一八"), "************") << "kanji digit by digit";
+  EXPECT_EQ(redact("①会議室 x² H₂O ٢٠٢٦"), "①会議室 x² H₂O ٢٠٢٦");
+  EXPECT_EQ(redact("⑫③④⑤⑥⑦⑧⑨⓪①⑧"), "⑫③④⑤⑥⑦⑧⑨⓪①⑧") << "⑫ is no single digit: ten digits";
+}
+
 TEST(LogRedact, LeavesShorterLongerAndEmbeddedNumbersAsTheyAre) {
   EXPECT_EQ(redact("audit #1234 at 2026-12-05"), "audit #1234 at 2026-12-05");
   EXPECT_EQ(redact("tel 03-1234-5678"), "tel 03-1234-5678");

@@ -4,6 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "core/text.h"
+#include "mail/outbound.h"
+#include "support/binhex.h"
+
 namespace sanso::mail {
 namespace {
 
@@ -180,6 +186,103 @@ TEST(Identifiers, NumbersInEncodedWordsAreMaskedAsAReaderShowsThem) {
   // Words that hide no number stay as written: an address or a name keeps its form.
   EXPECT_EQ(mask_identification_numbers("=?UTF-8?B?44GT44KT44Gr44Gh44Gv?= <a@example.jp>"), "=?UTF-8?B?44GT44KT44Gr44Gh44Gv?= <a@example.jp>");
   EXPECT_EQ(mask_identification_numbers_in_json(R"({"headers":[["Subject"," =?UTF-8?B?55Wq5Y+3IDEyMzQ1Njc4OTAxOA==?="]]})"), R"({"headers":[["Subject"," 番号 ********9018"]]})");
+}
+
+// A number written in another digit form: `digits` (ASCII) with each digit d written as the code
+// point zero + d (or one + d - 1 for a form without a zero, whose numbers must not hold a 0).
+std::string written_in(std::string_view digits, char32_t zero, char32_t one = 0) {
+  std::string out;
+  for (char c : digits) {
+    const char32_t cp = one != 0 ? one + static_cast<char32_t>(c - '1') : zero + static_cast<char32_t>(c - '0');
+    append_utf8(out, cp);
+  }
+  return out;
+}
+
+// Issue #17 H4: a number in another digit form (𝟏𝟐𝟑, ١٢٣, ०१२, ¹²³, ₁₂₃, ①②③, ⑴, ⒈, ❶, ➀) is seen by
+// a reader as the number it is, and was found in none of them: it is found and masked as its ASCII
+// twin is, in every form and mixed. Ordinary text with such glyphs ("①会議室", "x²") is no number.
+TEST(Identifiers, ANumberInAnyUnicodeDigitFormIsFoundAndMasked) {
+  struct Form {
+    const char* what;
+    char32_t zero, one;
+  };
+  const Form with_zero[] = {
+      {"mathematical bold 𝟎", 0x1D7CE, 0},  {"mathematical double-struck 𝟘", 0x1D7D8, 0}, {"mathematical sans-serif 𝟢", 0x1D7E2, 0},
+      {"mathematical sans bold 𝟬", 0x1D7EC, 0}, {"mathematical monospace 𝟶", 0x1D7F6, 0}, {"Arabic-Indic ٠", 0x0660, 0},
+      {"extended Arabic-Indic ۰", 0x06F0, 0},   {"Devanagari ०", 0x0966, 0},                 {"Bengali ০", 0x09E6, 0},
+      {"Thai ๐", 0x0E50, 0},                     {"Tibetan ༠", 0x0F20, 0},                    {"Myanmar ၀", 0x1040, 0},
+      {"Khmer ០", 0x17E0, 0},                    {"Mongolian ᠐", 0x1810, 0},                  {"subscript ₀", 0x2080, 0},
+      {"Adlam 𞥐", 0x1E950, 0},                   {"segmented 🯰", 0x1FBF0, 0},                {"digit comma 🄁", 0x1F101, 0},
+  };
+  for (const auto& form : with_zero) {
+    const std::string number = written_in("123456789018", form.zero);
+    const auto found = find_identification_numbers("番号 " + number + " です");
+    ASSERT_EQ(found.size(), 1u) << form.what;
+    EXPECT_EQ(found[0].masked, "********9018") << form.what;
+    EXPECT_EQ(mask_identification_numbers("番号 " + number + " です"), "番号 ********9018 です") << form.what;
+    EXPECT_EQ(mask_identification_numbers(written_in("1234", form.zero) + "-" + written_in("5678", form.zero) + "-" + written_in("9018", form.zero)),
+              "********9018")
+        << form.what << ": in groups";
+    EXPECT_TRUE(find_identification_numbers(written_in("123456789017", form.zero)).empty()) << form.what << ": a wrong check digit";
+  }
+  // Forms without a zero of their own (or with it elsewhere): 123456789123 is valid and has none.
+  const Form without_zero[] = {
+      {"circled ①", 0, 0x2460},           {"parenthesized ⑴", 0, 0x2474},        {"full stop ⒈", 0, 0x2488},
+      {"double circled ⓵", 0, 0x24F5},    {"negative circled ❶", 0, 0x2776},     {"circled sans-serif ➀", 0, 0x2780},
+      {"negative circled sans ➊", 0, 0x278A}, {"Ethiopic ፩", 0, 0x1369},          {"superscript ⁴ (¹²³ apart)", 0, 0},
+  };
+  ASSERT_TRUE(is_individual_number("123456789123"));
+  for (const auto& form : without_zero) {
+    std::string number;
+    if (form.one != 0) {
+      number = written_in("123456789123", 0, form.one);
+    } else {
+      number = "¹²³⁴⁵⁶⁷⁸⁹¹²³";  // U+00B9, U+00B2, U+00B3 in Latin-1; ⁴–⁹ at U+2074
+    }
+    const auto found = find_identification_numbers("No." + number);
+    ASSERT_EQ(found.size(), 1u) << form.what;
+    EXPECT_EQ(found[0].masked, "********9123") << form.what;
+  }
+  EXPECT_EQ(find_identification_numbers("⓪①②③④⑤⑥⑦⑧⑨⓪①⑧").size(), 0u) << "13 glyphs: no 12-digit number";
+  EXPECT_EQ(mask_identification_numbers("x ⓪①②③④⑤⑥⑦⑧⑨⓪①⑧ y"), "x ⓪①②③④⑤⑥⑦⑧⑨⓪①⑧ y");
+  // Mixed forms in one number, as a document pasted together from several sources has them.
+  for (const std::string mixed : {"𝟏𝟐𝟑𝟒 ٥٦٧٨ ९०१८", "1２𝟑٤۵६৭๘⁹₀①⑧", "一二三四５６７８9０１８", "①②③④-⑤⑥⑦⑧-⑨⓪①⑧"}) {
+    const auto found = find_identification_numbers(mixed);
+    ASSERT_EQ(found.size(), 1u) << mixed;
+    EXPECT_EQ(found[0].masked, "********9018") << mixed;
+  }
+  EXPECT_EQ(find_identification_numbers("法人番号 " + written_in("7000012050002", 0x0660)).size(), 1u) << "a 法人番号 in Arabic-Indic digits";
+  // ⑩–⑳ are two digits in one glyph: not read as digits (documented in identification_numbers.h).
+  EXPECT_TRUE(find_identification_numbers("⑫③④⑤⑥⑦⑧⑨⓪①⑧").empty());
+  // Ordinary text with such glyphs is no number.
+  for (const std::string ordinary : {"①会議室で ②資料を配布", "x² + y² = z³", "H₂O と CO₂", "第①回 ❶ ➀ ⑴ ⒈", "٢٠٢٦年 ١٢月", "x²³⁴⁵⁶⁷⁸⁹¹²³ の式"}) {
+    EXPECT_TRUE(find_identification_numbers(ordinary).empty()) << ordinary;
+  }
+  // Bytes that only look like a digit's are none: a cut 4-byte sequence, an overlong form of '1'.
+  EXPECT_TRUE(find_identification_numbers(std::string("\xF0\x9D\x9F\x8F", 3) + "23456789018").empty());
+  EXPECT_TRUE(find_identification_numbers("\xC0\xB1" "23456789018").empty());
+}
+
+// Issue #17 H1/H2/H4 through the outgoing check itself: a number in mathematical digits in the
+// body, in Arabic-Indic digits in the subject, and in superscripts inside a nameless BinHex file
+// whose data starts on the line after its ':' — each is a finding where it stands.
+TEST(Identifiers, TheOutgoingCheckFindsNumbersInEveryDigitFormAndInNamelessBinHex) {
+  const std::string file = sanso::testing::binhex("", "氏名,番号\r\n山田,¹²³⁴⁵⁶⁷⁸⁹¹²³\r\n", "", false, 0);
+  std::string lines;
+  for (std::size_t at = 1; at < file.size(); at += 64) lines += file.substr(at, 64) + "\r\n";
+  const std::string raw = "From: tanaka@city.minamata.lg.jp\r\nTo: p@example.com\r\nSubject: =?UTF-8?B?" +
+                          std::string("2aHZotmj2aTZpdmm2afZqNmp2aDZodmo") +  // ١٢٣٤٥٦٧٨٩٠١٨
+                          "?=\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n番号 " + written_in("123456789018", 0x1D7CE) +
+                          " です\r\n以下のとおり:\r\n" + lines + "以上\r\n";
+  const OutboundScan scan = scan_outbound(raw, {"1", "2", "3"});
+  ASSERT_TRUE(scan.error.empty()) << scan.error;
+  std::vector<std::string> where;
+  for (const auto& f : scan.identifiers) where.push_back(f.where + " " + f.masked);
+  EXPECT_NE(std::find(where.begin(), where.end(), "subject ********9018"), where.end()) << ::testing::PrintToString(where);
+  EXPECT_NE(std::find(where.begin(), where.end(), "body ********9018"), where.end()) << ::testing::PrintToString(where);
+  EXPECT_NE(std::find(where.begin(), where.end(), "body/(binhex) ********9123"), where.end()) << ::testing::PrintToString(where);
+  EXPECT_TRUE(scan.unchecked.empty()) << scan.unchecked.front().where << ": " << scan.unchecked.front().why;
 }
 
 }  // namespace

@@ -1022,6 +1022,21 @@ TEST(MailBody, FilesWrittenAsDecodersAcceptThemAreRemoved) {
   EXPECT_NE(clean.body.find("すごい:!!!"), std::string::npos) << clean.body;
 }
 
+// Issue #17 H1/H2: BinHex without a name, its ':' at a line's end and its data on the next lines,
+// is a file to a decoder: removed from the body like any other, the text after it kept.
+TEST(MailBody, NamelessBinHexWhoseDataStartsOnTheNextLineIsRemoved) {
+  const std::string one = sanso::testing::binhex("", "山田,123456789018\r\n" + std::string(200, 'y'), "", false, 0);
+  std::string lines;
+  for (std::size_t at = 1; at < one.size(); at += 64) lines += one.substr(at, 64) + "\r\n";
+  const std::string raw = "From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n以下のとおりです:\r\n" + lines + "以上\r\n";
+  SanitizePlan plan = sanitize_sandboxed(raw, {});
+  EXPECT_EQ(plan.verdict, Verdict::kSanitized);
+  ASSERT_EQ(plan.parts.size(), 2u) << plan_to_json(plan);
+  EXPECT_EQ(plan.parts[1].path, "body.binhex.1");
+  EXPECT_EQ(plan.body.find(lines.substr(0, 20)), std::string::npos) << plan.body;
+  EXPECT_NE(plan.body.find("以上"), std::string::npos) << plan.body;
+}
+
 // Issue #22: headers. Every kept header is written anew — one of each singleton, decoded values
 // without controls, folded within RFC 5322's limits — and a sender's Authentication-Results never
 // passes for the gateway's own.

@@ -12,6 +12,7 @@ namespace sanso::mime {
 namespace {
 
 using sanso::testing::binhex;
+using sanso::testing::binhex_encode;
 
 // uuencode as `uuencode` writes it: 45 bytes a line, each led by its length.
 std::string uuencode(const std::string& name, const std::string& bytes) {
@@ -148,6 +149,118 @@ TEST(EmbeddedFiles, BinHexWithoutItsBannerIsFoundByItsHeader) {
                                    ":" + std::string(50, 'A') + ":\n", "すごい:" + std::string(60, '!') + "\n", ":" + std::string(70, '-') + "\n", std::string(70, ':') + "\n", ":" + std::string(70, '!') + "\n", "時刻 12:00:00、場所: 本庁舎\n"}) {
     EXPECT_TRUE(find_embedded_files(prose).empty()) << prose;
   }
+}
+
+// Issue #17 H1: a BinHex file without a name (a header whose name length is 0) is a file to every
+// decoder (macutils' hexbin, StuffIt write it under a name of their own): found in a body or a
+// .txt as one with a name is. A header of zeros (a run of '!') still names no file.
+TEST(EmbeddedFiles, BinHexWithoutANameIsFound) {
+  const std::string nameless = binhex("", "山田,123456789018\n", "", true, 0);
+  for (const std::string& text : {"送ります " + nameless + "\n以上\n", nameless + "\n", "a\n" + binhex("", std::string(400, 'x'), "", false, 20) + "\nb\n"}) {
+    const auto found = find_embedded_files(text);
+    ASSERT_EQ(found.size(), 1u) << text;
+    EXPECT_EQ(found[0].kind, "binhex");
+    EXPECT_EQ(found[0].name, "");
+    EXPECT_EQ(text[found[0].data_at], ':');
+    const auto file = decode_binhex(text.substr(found[0].data_at, found[0].end - found[0].data_at), 1 << 20);
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_EQ(file->name, "");
+  }
+  EXPECT_EQ(find_embedded_files("resource only: " + binhex("", "", "rsrc", true, 0) + "\n").size(), 1u) << "a resource fork alone";
+  EXPECT_TRUE(find_embedded_files("x " + binhex("", "", "", true, 0) + "\n").empty()) << "a nameless file of nothing: all zeros";
+}
+
+// Issue #17 H2: the ':' that opens the data alone at a line's end (or on a line of its own), the
+// data on the next lines: decoders pass over the line ends before the data as within it.
+TEST(EmbeddedFiles, BinHexWhoseDataStartsOnTheNextLineIsFound) {
+  const std::string one = binhex("n.csv", "山田,123456789018\n" + std::string(300, 'y'), "", false, 0);
+  std::string lines;  // the data after the ':' in lines of 64
+  for (std::size_t at = 1; at < one.size(); at += 64) lines += one.substr(at, 64) + "\n";
+  for (const std::string& text : {"以下のとおりです:\n" + lines + "よろしく\n", "x\n:\r\n" + lines + "よろしく\n", "添付: \n\n" + lines + "よろしく\n"}) {
+    const auto found = find_embedded_files(text);
+    ASSERT_EQ(found.size(), 1u) << text;
+    EXPECT_EQ(found[0].kind, "binhex");
+    EXPECT_EQ(found[0].name, "n.csv");
+    EXPECT_EQ(text.substr(found[0].end), "よろしく\n") << text;
+    const auto file = decode_binhex(text.substr(found[0].data_at, found[0].end - found[0].data_at), 1 << 20);
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_EQ(file->data.substr(0, 7), "山田,");
+  }
+  // A blank line inside the data is passed over too: the block runs on to its closing ':'.
+  const std::string gap = "data:\n" + lines.substr(0, 130) + "\n" + lines.substr(130) + "end\n";
+  const auto found = find_embedded_files(gap);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(gap.substr(found[0].end), "end\n");
+  EXPECT_TRUE(decode_binhex(gap.substr(found[0].data_at, found[0].end - found[0].data_at), 1 << 20));
+  // A line ending in ':' before prose is prose.
+  EXPECT_TRUE(find_embedded_files("以下のとおりです:\nabc def\n件名:\n\n会議\n").empty());
+}
+
+// Issue #17 M3: a header's CRC alone matches one ':' of ordinary text in 65,536. This token after
+// "session:" is such a one (found by a search over random tokens): its header's CRC matches, but
+// its version byte is not 0, its name holds controls and its forks are longer than any data that
+// follows — no encoder wrote it. Thousands of lines of ordinary text with colons (urn:uuid:…,
+// times, tokens after a key) give no BinHex; files beside them still do.
+TEST(EmbeddedFiles, OrdinaryTextWithColonsIsNeverReadAsBinHex) {
+  const std::string chance = "2X9rNr2C6QCE2156S8NAlNp6pc6lBdjHRHCU4RbNc1k6C0D8fXqLYqVG0DqrM0pMQ8jIHSBiI300DBcSj2MqZ06eEej3ei5PH5P0PDY6riKJQIiY";
+  EXPECT_TRUE(find_embedded_files("session:" + chance + "\n").empty());
+  // A header with its CRC that no encoder writes: a version of 1, a Finder type of controls, forks
+  // of nothing but the header says 4 GB.
+  const auto header_only = [](const std::string& header) {
+    return binhex_encode(header + sanso::testing::be(sanso::testing::crc16(header), 2) + std::string(40, 'z'), false, 0);
+  };
+  const std::string fields = std::string("\x05hello", 6);
+  EXPECT_TRUE(find_embedded_files("x " + header_only(fields + std::string("\x01", 1) + "TEXTttxt" + std::string(2, '\0') + sanso::testing::be(4, 4) + sanso::testing::be(0, 4)) + "\n").empty())
+      << "version 1";
+  EXPECT_TRUE(find_embedded_files("x " + header_only(fields + std::string(1, '\0') + std::string("\x01\x02\x03\x04", 4) + "ttxt" + std::string(2, '\0') +
+                                                     sanso::testing::be(4, 4) + sanso::testing::be(0, 4)) + "\n")
+                  .empty())
+      << "a type of controls";
+  EXPECT_TRUE(find_embedded_files("x " + header_only(fields + std::string(1, '\0') + "TEXTttxt" + std::string(2, '\0') + sanso::testing::be(0xFFFFFFF0u, 4) +
+                                                     sanso::testing::be(0, 4)) + "\n")
+                  .empty())
+      << "a data fork longer than the text can carry";
+  EXPECT_TRUE(find_embedded_files("x " + binhex("a.csv", "1,2,3\n", "", true, 0, true) + "\n").empty()) << "a data fork whose CRC does not match";
+  // Generated ordinary text: many colons, tokens of the alphabet after some.
+  std::uint64_t state = 0x9E3779B97F4A7C15u;
+  const auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const std::string_view hex = "0123456789abcdef";
+  const std::string_view token = "0123456789ABCDEFGHIJKLMNPQRSTUVXYZabcdefhijklmpqr";
+  std::string text;
+  for (int i = 0; i < 20000; ++i) {
+    std::string uuid;
+    for (int k = 0; k < 32; ++k) {
+      if (k == 8 || k == 12 || k == 16 || k == 20) uuid += '-';
+      uuid += hex[next() % 16];
+    }
+    std::string key;
+    for (int k = 0; k < 100; ++k) key += token[next() % token.size()];
+    text += "<id>urn:uuid:" + uuid + "</id> 時刻: " + std::to_string(next() % 24) + ":" + std::to_string(10 + next() % 50) + " id:" + key + "\n";
+  }
+  EXPECT_TRUE(find_embedded_files(text).empty());
+  const auto among = find_embedded_files(text + "file:" + binhex("a.exe", "MZ", "", true, 0) + "\n" + text.substr(0, 10000));
+  ASSERT_EQ(among.size(), 1u);
+  EXPECT_EQ(among[0].name, "a.exe");
+}
+
+// Issue #17 L3: bytes after the resource fork (before the closing ':') are no part of the file to a
+// decoder; dropped unread they would carry anything past the check, so the file cannot be read.
+// An encoder's padding (up to three zero bytes) is not such bytes.
+TEST(EmbeddedFiles, BytesAfterTheResourceForkMakeBinHexMalformed) {
+  for (const std::string& after : {std::string("123456789018"), std::string("\x01", 1), std::string(4, '\0'), std::string(300, 'A')}) {
+    const auto file = decode_binhex(binhex("a.csv", "1,2\n", "rsrc", true, 0, false, after), 1 << 20);
+    ASSERT_FALSE(file) << after.size();
+    EXPECT_EQ(file.error().code, "embedded.binhex-malformed");
+    EXPECT_NE(file.error().message.find("follow the resource fork"), std::string::npos) << file.error().message;
+  }
+  const auto padded = decode_binhex(binhex("a.csv", "1,2\n", "", true, 0, false, std::string(2, '\0')), 1 << 20);
+  ASSERT_TRUE(padded) << padded.error().message;
+  EXPECT_EQ(padded->data, "1,2\n");
 }
 
 TEST(EmbeddedFiles, BinHexDecodesWithBothForksAndItsCrcs) {

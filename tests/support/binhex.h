@@ -9,8 +9,7 @@
 namespace sanso::testing {
 
 // BinHex 4.0 as an encoder writes it: header, data fork, resource fork, each with its
-// CRC-16/XMODEM, runs of four or more bytes coded with 0x90 (`rle`), 0x90 itself as "0x90 0",
-// 64 characters a line (`line` 0: one line) between the ':'s.
+// CRC-16/XMODEM.
 inline std::uint16_t crc16(const std::string& bytes) {
   std::uint16_t crc = 0;
   for (char ch : bytes) {
@@ -26,11 +25,9 @@ inline std::string be(std::uint32_t v, int n) {
   return out;
 }
 
-inline std::string binhex(const std::string& name, const std::string& data, const std::string& resource = "", bool rle = true, std::size_t line = 64,
-                   bool break_data_crc = false) {
-  std::string header = std::string(1, static_cast<char>(name.size())) + name + std::string(1, '\0') + "TEXTttxt" + std::string(2, '\0') +
-                       be(static_cast<std::uint32_t>(data.size()), 4) + be(static_cast<std::uint32_t>(resource.size()), 4);
-  std::string raw = header + be(crc16(header), 2) + data + be(crc16(data) ^ (break_data_crc ? 1 : 0), 2) + resource + be(crc16(resource), 2);
+// Raw BinHex bytes (header, forks, CRCs) in its alphabet between ':'s: runs of four or more bytes
+// coded with 0x90 (`rle`), 0x90 itself as "0x90 0", 64 characters a line (`line` 0: one line).
+inline std::string binhex_encode(const std::string& raw, bool rle = true, std::size_t line = 64) {
   std::string coded;
   for (std::size_t i = 0; i < raw.size();) {
     std::size_t run = 1;
@@ -67,6 +64,15 @@ inline std::string binhex(const std::string& name, const std::string& data, cons
     out += chars[i];
   }
   return out + ":";
+}
+
+// `after`: bytes an encoder never writes, after the resource fork's CRC.
+inline std::string binhex(const std::string& name, const std::string& data, const std::string& resource = "", bool rle = true, std::size_t line = 64,
+                   bool break_data_crc = false, const std::string& after = "") {
+  std::string header = std::string(1, static_cast<char>(name.size())) + name + std::string(1, '\0') + "TEXTttxt" + std::string(2, '\0') +
+                       be(static_cast<std::uint32_t>(data.size()), 4) + be(static_cast<std::uint32_t>(resource.size()), 4);
+  std::string raw = header + be(crc16(header), 2) + data + be(crc16(data) ^ (break_data_crc ? 1 : 0), 2) + resource + be(crc16(resource), 2) + after;
+  return binhex_encode(raw, rle, line);
 }
 
 }  // namespace sanso::testing
