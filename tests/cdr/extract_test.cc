@@ -1231,6 +1231,9 @@ TEST(CdrExtract, AMetafileThatPaintsShapesIsRenderedWholeForOcr) {
   const std::string wmf_back = wmf::record(0x0A32, wmf::u16(0) + wmf::u16(100) + wmf::u16(4) + wmf::u16(0) + "8109" + wmf::u16(static_cast<std::uint16_t>(-20)) +
                                                        wmf::u16(static_cast<std::uint16_t>(-20)) + wmf::u16(static_cast<std::uint16_t>(-20)) + wmf::u16(static_cast<std::uint16_t>(-20)));
   EXPECT_TRUE(piece(extract_texts(wmf::file({wmf_back}), "rtl.wmf"), "rtl.wmf/drawing").drawing);
+  // Controls inside drawn text are drawn as nothing: "1234\0" "5678\x01" "9018" shows one number.
+  const auto controls = extract_texts(emf::file({emf::ext_text_out(0, 0, emf::utf16(std::u16string(u"1234") + u'\0' + u"5678" + u'\x01' + u"9018"), true)}), "c.emf");
+  EXPECT_NE(controls[0].text.find("123456789018"), std::string::npos) << controls[0].text;
   // Text alone, state alone: read from the records, nothing to render.
   const auto text = extract_texts(wmf::file({window, wmf::font(128, "MS UI Gothic"), wmf::text_out(40, 0, "a.txt")}), "icon.wmf");
   EXPECT_EQ(text.size(), 1u) << wheres(text);

@@ -23,6 +23,21 @@ std::string as_lines(std::string text) {
   return text;
 }
 
+// The text as a viewer draws it when a font has no glyph for a control (GDI draws most as nothing):
+// "1234\0" "5678" shows as 12345678. Empty when the text holds no control.
+std::string without_controls(std::string_view text) {
+  std::string out;
+  bool any = false;
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      any = true;
+    } else {
+      out += c;
+    }
+  }
+  return any ? out + "\n" : std::string();
+}
+
 }  // namespace
 
 std::string code_page(unsigned charset) {
@@ -54,12 +69,14 @@ void Drawing::text_8bit(std::int64_t y, std::int64_t x, std::string_view bytes, 
   carried_8bit(bytes, charset);
   const std::string cp = code_page(charset);
   runs_.push_back({y, x, cp.empty() ? mime::text_for_checks(bytes) : mime::decode_text(bytes, cp).utf8, height_});
+  text_ += without_controls(runs_.back().joined);
 }
 
 void Drawing::text_utf16(std::int64_t y, std::int64_t x, std::string_view bytes) {
   if (bytes.empty()) return;
   carried_utf16(bytes);
   runs_.push_back({y, x, mime::decode_text(bytes.substr(0, bytes.size() & ~std::size_t{1}), "utf-16le").utf8, height_});
+  text_ += without_controls(runs_.back().joined);
 }
 
 Result<void> Drawing::picture(Result<DibPicture> decoded, const std::string& which) {
