@@ -174,6 +174,8 @@ struct ExtractedText {
                            // (outside the sandbox); `unreadable` says "image: …" until that reads it
   std::vector<std::uint32_t> pages;  // a PDF's "pages" piece: the pages whose pictures must be read
                                      // (pdf_page_picture(), then picture_text(), outside the sandbox)
+  std::string pdf_digest;  // SHA-256 of `pdf`, on a PDF's piece and on its "pages" piece: what ties the
+                           // pages to their PDF (a PDF inside it, or another of the same name, is not it)
 };
 // Every file in `bytes` (named `name`) with its text or why it has none; archives (zip, 7z, tar, LZH,
 // RAR, cab, gz…) read recursively within the engine's limits (a bomb is an unreadable entry, not an
