@@ -1519,10 +1519,13 @@ TEST(CdrExtract, PdfPicturesInPatternsMasksAnnotationsAndType3GlyphsAreCounted) 
   }
   const std::string type3 = "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] /FontMatrix [0.001 0 0 0.001 0 0] /CharProcs << /a 7 0 R >> "
                             "/Encoding << /Type /Encoding /Differences [97 /a] >> /FirstChar 97 /LastChar 97 /Widths [1000] " + draws_card + " >>";
-  const auto glyphs = extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                                                     "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /T3 4 0 R >> >> /Contents 5 0 R >>", type3,
-                                                     stream("", "BT /T3 400 Tf 36 300 Td (a) Tj ET"), card, stream("", "1000 0 d0 q 1000 0 0 625 0 0 cm /Im1 Do Q")}),
+  // Two pages show it: the font is looked into once, and both are held.
+  const std::string text_page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /T3 4 0 R >> >> /Contents 5 0 R >>";
+  const auto glyphs = extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R 8 0 R] /Count 2 >>", text_page, type3,
+                                                     stream("", "BT /T3 400 Tf 36 300 Td (a) Tj ET"), card, stream("", "1000 0 d0 q 1000 0 0 625 0 0 cm /Im1 Do Q"), text_page}),
                                     "p.pdf");
+  EXPECT_NE(piece(glyphs, "p.pdf/pages").unreadable.find("; page 2: what it draws could not be counted (the Type 3 font /T3 draws its glyph /a"), std::string::npos)
+      << piece(glyphs, "p.pdf/pages").unreadable;
   const std::vector<std::tuple<std::string, std::vector<ExtractedText>, std::string>> held = {
       {"a pattern whose /Matrix shrinks the cell", read("/Pattern << /P1 4 0 R >>", fill, tiling("0.05 0 0 0.05 36 300")), "% of its pixels"},
       {"a pattern whose /Matrix is not six numbers", read("/Pattern << /P1 4 0 R >>", fill, tiling("1 0 0 1 36")), "not known"},

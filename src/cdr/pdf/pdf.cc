@@ -664,18 +664,34 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   // A Type 3 font draws each glyph with a content stream of its own (/CharProcs). One that draws a
   // picture shows it wherever its text is shown, at a size the text matrix, the font size and the
   // /FontMatrix set, none of which is followed here: the page is held, never passed on its text.
-  // `name` says which font, for the person the page is held for ("font /F1").
+  // `name` says which font, for the person the page is held for ("font /F1"). The verdict on a font
+  // (an indirect object) is kept in `forms_` beside the forms: a font of a hundred thousand glyphs
+  // shown on every page is looked into once.
   void font(QPDFObjectHandle f, const std::string& name) {
     if (!f.isDictionary() || !f.getKey("/Subtype").isNameAndEquals("/Type3") || !fonts_seen_.insert(name).second) return;
-    QPDFObjectHandle procs = f.getKey("/CharProcs");
-    if (!procs.isDictionary()) return;
-    for (auto& [glyph, proc] : procs.getDictAsMap()) {
-      if (!proc.isStream()) continue;
-      const Drawn* inside = drawn_by(proc, f.getKey("/Resources"), "glyph " + glyph + " of the Type 3 " + name);
-      if (!inside) return;
-      if (inside->unknown) return unknown(inside->why_unknown);
-      if (inside->images > 0) return unknown("the Type 3 " + name + " draws its glyph " + glyph + " as a picture, at a size not judged here");
+    QPDFObjectHandle inner = f.getKey("/Resources");
+    // No form is keyed by a null resources object (a form's key holds its own, its page's or the
+    // form's number), so a font's key is its own.
+    const FormKey key{f.getObjGen(), inner.isDictionary() ? QPDFObjGen() : owner_};
+    if (const auto known = forms_.find(key); f.isIndirect() && known != forms_.end()) {
+      if (known->second.unknown) unknown(known->second.why_unknown);
+      return;
     }
+    Drawn verdict;
+    QPDFObjectHandle procs = f.getKey("/CharProcs");
+    for (auto& [glyph, proc] : procs.isDictionary() ? procs.getDictAsMap() : std::map<std::string, QPDFObjectHandle>{}) {
+      if (!proc.isStream()) continue;
+      const Drawn* inside = drawn_by(proc, inner, "glyph " + glyph + " of the Type 3 " + name);
+      if (inside == nullptr || inside->unknown || inside->images > 0) {
+        verdict.unknown = true;
+        verdict.why_unknown = inside == nullptr ? drawn_.why_unknown
+                              : inside->unknown ? inside->why_unknown
+                                                : "the Type 3 " + name + " draws its glyph " + glyph + " as a picture, at a size not judged here";
+        break;
+      }
+    }
+    if (f.isIndirect()) forms_[key] = verdict;
+    if (verdict.unknown) unknown(verdict.why_unknown);
   }
 
   // What `x` (a form, a pattern's cell, a soft mask's group, an appearance, a glyph) draws in its own
