@@ -170,12 +170,14 @@ struct ExtractedText {
   std::string pdf;         // a PDF's bytes from its header on, for pdf_text() (outside the sandbox)
   std::string unreadable;  // why its text cannot be read, "" when it can: "image: …", "encrypted: …",
                            // "limit: …" (depth, members, expanded size, ratio), "malformed: …", "unsupported: …"
-  std::string picture;     // a picture's bytes (PNG, JPEG, GIF, TIFF, WebP, BMP), for picture_text()
-                           // (outside the sandbox); `unreadable` says "image: …" until that reads it
-  std::vector<std::uint32_t> pages;  // a PDF's "pages" piece: the pages whose pictures must be read
-                                     // (pdf_page_picture(), then picture_text(), outside the sandbox)
-  bool drawing = false;              // a metafile's "drawing" piece: `picture` is a Windows metafile that paints
-                                     // shapes, rendered (metafile_picture()) before picture_text() reads it
+  std::string picture{};  // a picture's bytes (PNG, JPEG, GIF, TIFF, WebP, BMP), for picture_text()
+                         // (outside the sandbox); `unreadable` says "image: …" until that reads it
+  std::vector<std::uint32_t> pages{};  // a PDF's "pages" piece: the pages whose pictures must be read
+                                       // (pdf_page_picture(), then picture_text(), outside the sandbox)
+  std::string pdf_digest{};  // SHA-256 of `pdf`, on a PDF's piece and on its "pages" piece: what ties the
+                             // pages to their PDF (a PDF inside it, or another of the same name, is not it)
+  bool drawing = false;      // a metafile's "drawing" piece: `picture` is a Windows metafile that paints
+                             // shapes, rendered (metafile_picture()) before picture_text() reads it
 };
 // Every file in `bytes` (named `name`) with its text or why it has none; archives (zip, 7z, tar, LZH,
 // RAR, cab, gz…) read recursively within the engine's limits (a bomb is an unreadable entry, not an

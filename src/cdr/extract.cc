@@ -16,6 +16,7 @@
 #include "cdr/internal/format.h"
 #include "cdr/internal/metafile.h"
 #include "cdr/internal/zip_package.h"
+#include "core/digest.h"
 #include "core/result.h"
 #include "core/text.h"
 #include "mime/charset.h"
@@ -501,6 +502,7 @@ class TextReader {
       // Under another name than .pdf, or with other bytes before it, its bytes are text as well:
       // whatever pdftotext finds in it, a spreadsheet or an editor shows what surrounds the PDF.
       if (!ascii_lower(file).ends_with(".pdf") || pdf_at != 0) content->text += "\n" + mime::decode_text(bytes, "").utf8;
+      piece.pdf_digest = sha256_hex(piece.pdf);
       add_content(std::move(content).value(), std::move(piece), ctx);
       // A zip that stores a PDF near its start is a PDF to a reader (the header is in the first
       // kilobyte) and a zip to an archiver: its members are read too.
@@ -607,15 +609,18 @@ class TextReader {
 
   void add_content(internal::ReadContent content, ExtractedText piece, const internal::Context& ctx) {
     piece.text = std::move(content.text);
-    const std::string where = piece.where;
+    const std::string where = piece.where, pdf_digest = piece.pdf_digest;
     out_.push_back(std::move(piece));
-    for (auto& [name, why] : content.unread) {
-      out_.push_back({where + "/" + name, "", "", std::move(why)});
-      if (name == "pages") out_.back().pages = content.picture_pages;  // a PDF's pages of pictures, for OCR of the rendered page
-      if (name == "drawing" && !content.drawing.empty()) {  // a metafile that paints shapes, for OCR of it rendered
-        out_.back().picture = std::move(content.drawing);
-        out_.back().drawing = true;
-      }
+    for (auto& [name, why] : content.unread) out_.push_back({where + "/" + name, "", "", std::move(why)});
+    if (!content.pages_unread.empty()) {  // a PDF's pages of pictures, for OCR of the rendered page
+      out_.push_back({where + "/pages", "", "", std::move(content.pages_unread)});
+      out_.back().pages = std::move(content.picture_pages);
+      out_.back().pdf_digest = pdf_digest;
+    }
+    if (!content.drawing_unread.empty()) {  // a metafile that paints shapes, for OCR of it rendered
+      out_.push_back({where + "/drawing", "", "", std::move(content.drawing_unread)});
+      out_.back().picture = std::move(content.drawing);
+      out_.back().drawing = !out_.back().picture.empty();
     }
     for (const auto& m : content.embedded) read(m.data, where + "/" + m.name, ctx.nested(m.name));
   }

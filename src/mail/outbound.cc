@@ -353,14 +353,23 @@ class LeafScan {
         hqx(piece.text, piece.where);
         continue;
       }
-      if (!piece.unreadable.empty()) scan_.unchecked.push_back({piece.where, piece.unreadable});
-      if (!piece.pdf.empty()) scan_.pdfs.push_back({piece.where, std::move(piece.pdf), {}});
-      if (!piece.pages.empty() && !scan_.pdfs.empty() && piece.where == scan_.pdfs.back().name + "/pages") scan_.pdfs.back().pages = std::move(piece.pages);
-      if (!piece.picture.empty()) scan_.pictures.push_back({piece.where, std::move(piece.picture), {}, piece.drawing});
+      const bool pages_of_pdf = piece.pdf.empty() && !piece.pdf_digest.empty();  // a PDF's "pages" piece
+      if (!piece.unreadable.empty()) scan_.unchecked.push_back({piece.where, piece.unreadable, pages_of_pdf ? piece.pdf_digest : ""});
+      if (!piece.pdf.empty()) scan_.pdfs.push_back({piece.where, std::move(piece.pdf), {}, piece.pdf_digest});
+      if (pages_of_pdf) pages(piece);
+      if (!piece.picture.empty()) scan_.pictures.push_back({piece.where, std::move(piece.picture), {}, {}, piece.drawing});
       raise_classification(scan_, levels_, marked_level(piece.text, levels_, true), piece.where);
       add_matches(scan_.identifiers, piece.text, piece.where);
       embedded_files(piece.text, piece.where);
     }
+  }
+
+  // A PDF's "pages" piece goes to its own PDF, the one of its name and bytes, read last: not to the last
+  // PDF read (one written into the PDF's own text comes between), nor to an attachment of the same name.
+  void pages(cdr::ExtractedText& piece) {
+    const auto pdf = std::find_if(scan_.pdfs.rbegin(), scan_.pdfs.rend(),
+                                  [&](const UnreadFile& f) { return f.digest == piece.pdf_digest && piece.where == f.name + "/pages"; });
+    if (pdf != scan_.pdfs.rend()) pdf->pages = std::move(piece.pages);
   }
 
   // A file with a name: an attachment, whose name is text that leaves too (山田_123456789018.csv,
@@ -415,9 +424,9 @@ class LeafScan {
     const std::string prefix = where + "/";
     if (!message.error.empty()) scan_.unchecked.push_back({where, "the signed content could not be read: " + message.error});
     for (auto& f : message.identifiers) scan_.identifiers.push_back({f.kind, f.masked, prefix + f.where});
-    for (auto& f : message.unchecked) scan_.unchecked.push_back({prefix + f.where, f.why});
-    for (auto& f : message.pdfs) scan_.pdfs.push_back({prefix + f.name, std::move(f.bytes), std::move(f.pages)});
-    for (auto& f : message.pictures) scan_.pictures.push_back({prefix + f.name, std::move(f.bytes), {}, f.drawing});
+    for (auto& f : message.unchecked) scan_.unchecked.push_back({prefix + f.where, f.why, f.pdf});
+    for (auto& f : message.pdfs) scan_.pdfs.push_back({prefix + f.name, std::move(f.bytes), std::move(f.pages), f.digest});
+    for (auto& f : message.pictures) scan_.pictures.push_back({prefix + f.name, std::move(f.bytes), {}, {}, f.drawing});
     for (auto& name : message.attachments) scan_.attachments.push_back(prefix + name);
     raise_classification(scan_, levels_, message.classification, prefix + message.classification_where);
   }
@@ -585,13 +594,16 @@ std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json j{{"subject", s.subject}, {"from", s.from},       {"message_id", s.message_id}, {"classification", s.classification},
                    {"classification_rank", s.classification_rank}, {"classification_where", s.classification_where}, {"identifiers", ids},   {"attachments", s.attachments}, {"error", s.error}};
   nlohmann::json pdfs = nlohmann::json::array();
-  for (const auto& f : s.pdfs) pdfs.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}, {"pages", f.pages}});
+  for (const auto& f : s.pdfs) pdfs.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}, {"pages", f.pages}, {"digest", f.digest}});
   j["pdfs"] = std::move(pdfs);
   nlohmann::json pictures = nlohmann::json::array();
   for (const auto& f : s.pictures) pictures.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}, {"drawing", f.drawing}});
   j["pictures"] = std::move(pictures);
   nlohmann::json unchecked = nlohmann::json::array();
-  for (const auto& f : s.unchecked) unchecked.push_back({{"where", f.where}, {"why", f.why}});
+  for (const auto& f : s.unchecked) {
+    unchecked.push_back({{"where", f.where}, {"why", f.why}});
+    if (!f.pdf.empty()) unchecked.back()["pdf"] = f.pdf;
+  }
   j["unchecked"] = std::move(unchecked);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -615,12 +627,12 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
     s.attachments = j.at("attachments").get<std::vector<std::string>>();
     for (const auto& f : j.at("pdfs")) {
       auto bytes = internal::from_base64(f.at("bytes").get<std::string>());
-      s.pdfs.push_back({f.at("name").get<std::string>(), std::move(bytes), f.at("pages").get<std::vector<std::uint32_t>>()});
+      s.pdfs.push_back({f.at("name").get<std::string>(), std::move(bytes), f.at("pages").get<std::vector<std::uint32_t>>(), f.at("digest").get<std::string>()});
     }
     for (const auto& f : j.at("pictures")) {
-      s.pictures.push_back({f.at("name").get<std::string>(), internal::from_base64(f.at("bytes").get<std::string>()), {}, f.at("drawing").get<bool>()});
+      s.pictures.push_back({f.at("name").get<std::string>(), internal::from_base64(f.at("bytes").get<std::string>()), {}, {}, f.at("drawing").get<bool>()});
     }
-    for (const auto& f : j.at("unchecked")) s.unchecked.push_back({f.at("where").get<std::string>(), f.at("why").get<std::string>()});
+    for (const auto& f : j.at("unchecked")) s.unchecked.push_back({f.at("where").get<std::string>(), f.at("why").get<std::string>(), f.value("pdf", std::string())});
     s.error = j.at("error").get<std::string>();
     return s;
   } catch (const std::exception& e) {
@@ -800,7 +812,7 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
     std::size_t rendered = 0;
     for (const auto& pdf : scan.pdfs) {
       const auto entry = std::find_if(scan.unchecked.begin(), scan.unchecked.end(),
-                                      [&](const UncheckedFile& f) { return f.where == pdf.name + "/pages" && f.why.starts_with("image:"); });
+                                      [&](const UncheckedFile& f) { return f.pdf == pdf.digest && f.where == pdf.name + "/pages" && f.why.starts_with("image:"); });
       if (pdf.pages.empty() || entry == scan.unchecked.end()) continue;
       if (pdf.pages.size() > kMostPdfPagesRead) {
         entry->why = "limit: more pages of pictures (" + std::to_string(pdf.pages.size()) + ") than are read by OCR in one PDF (" + std::to_string(kMostPdfPagesRead) + "); " + entry->why;

@@ -30,6 +30,7 @@ struct UnreadFile {
   std::string name;
   std::string bytes;
   std::vector<std::uint32_t> pages;  // a PDF's pages of pictures (its "name/pages" entry unchecked): read rendered, by OCR
+  std::string digest{};              // a PDF's SHA-256: its "pages" entry is the one of these bytes, not another PDF's of the same name
   bool drawing = false;              // a picture that is a Windows metafile: rendered (cdr::metafile_picture), then read by OCR
 };
 
@@ -38,6 +39,7 @@ struct UnreadFile {
 struct UncheckedFile {
   std::string where;  // "a.zip/b.png"
   std::string why;    // "image: …", "encrypted: …", "limit: …", "timeout: …"
+  std::string pdf;    // a PDF's "pages" entry: that PDF's UnreadFile::digest; "" for any other entry
 };
 
 // Every name in a scan that scan_outbound or scan_outbound_sandboxed returns (the subject, the

@@ -16,6 +16,7 @@
 
 #include "cdr/fixtures.h"
 #include "cdr/internal/data_uris.h"
+#include "core/digest.h"
 #include "core/identification_numbers.h"
 #include "support/japanese_pdf.h"
 #include "support/text_picture.h"
@@ -1568,6 +1569,108 @@ TEST(CdrExtract, PdfPagesWhosePicturesOcrCannotReadRenderedStayHeld) {
   }
 }
 
+
+// Issue #17 (H3): a picture is on the page however it is drawn — as a tiling pattern's cell (its
+// /Matrix folded into the size it comes out at), in a soft mask's group, in an annotation's
+// appearance (its /BBox fitted to the /Rect) — and the page is rendered for OCR or held for its
+// size like one drawn by Do. A Type 3 font whose glyphs are pictures holds the page (their size
+// is not judged). Before, each of these pages passed as one of no pictures.
+TEST(CdrExtract, PdfPicturesInPatternsMasksAnnotationsAndType3GlyphsAreCounted) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const std::string card = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'));
+  const std::string draws_card = "/Resources << /XObject << /Im1 6 0 R >> >>";
+  // One Letter page: `resources` and `annots` in its dictionary, `contents` its stream, object 4 `drawer`.
+  const auto read = [&](const std::string& resources, const std::string& contents, const std::string& drawer, const std::string& annots = "") {
+    const std::string page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << " + resources + " >> /Contents 5 0 R " + annots + " >>";
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page, drawer, stream("", contents), card}), "p.pdf");
+  };
+  const auto tiling = [&](const std::string& matrix) {
+    return stream("/PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 400 250] /XStep 400 /YStep 250 /Matrix [" + matrix + "] " + draws_card, "q 400 0 0 250 0 0 cm /Im1 Do Q");
+  };
+  const std::string fill = "/Pattern cs /P1 scn 0 0 612 792 re f";
+  const std::string group = stream("/Type /XObject /Subtype /Form /Group << /S /Transparency >> /BBox [0 0 612 792] " + draws_card, "q 400 0 0 250 36 300 cm /Im1 Do Q");
+  const std::string appearance = stream("/Type /XObject /Subtype /Form /BBox [0 0 1 1] " + draws_card, "/Im1 Do");
+  const auto stamp = [](const std::string& rect) { return "/Annots [<< /Type /Annot /Subtype /Stamp /Rect [" + rect + "] /AP << /N 4 0 R >> >>]"; };
+
+  const std::vector<std::tuple<std::string, std::vector<ExtractedText>>> rendered = {
+      {"a tiling pattern's cell", read("/Pattern << /P1 4 0 R >>", fill, tiling("1 0 0 1 36 300"))},
+      {"a soft mask's group", read("/ExtGState << /GS1 << /SMask << /S /Luminosity /G 4 0 R >> >> >>", "/GS1 gs 0 0 612 792 re f", group)},
+      {"an annotation's appearance", read("", "0 0 612 792 re S", appearance, stamp("36 300 436 550"))},
+  };
+  for (const auto& [what, pieces] : rendered) {
+    EXPECT_EQ(piece(pieces, "p.pdf/pages").pages, std::vector<std::uint32_t>{1}) << what << ": " << piece(pieces, "p.pdf/pages").unreadable;
+  }
+  const std::string type3 = "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] /FontMatrix [0.001 0 0 0.001 0 0] /CharProcs << /a 7 0 R >> "
+                            "/Encoding << /Type /Encoding /Differences [97 /a] >> /FirstChar 97 /LastChar 97 /Widths [1000] " + draws_card + " >>";
+  // Two pages show it: the font is looked into once, and both are held.
+  const std::string text_page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /T3 4 0 R >> >> /Contents 5 0 R >>";
+  const auto glyphs = extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R 8 0 R] /Count 2 >>", text_page, type3,
+                                                     stream("", "BT /T3 400 Tf 36 300 Td (a) Tj ET"), card, stream("", "1000 0 d0 q 1000 0 0 625 0 0 cm /Im1 Do Q"), text_page}),
+                                    "p.pdf");
+  EXPECT_NE(piece(glyphs, "p.pdf/pages").unreadable.find("; page 2: what it draws could not be counted (the Type 3 font /T3 draws its glyph /a"), std::string::npos)
+      << piece(glyphs, "p.pdf/pages").unreadable;
+  const std::vector<std::tuple<std::string, std::vector<ExtractedText>, std::string>> held = {
+      {"a pattern whose /Matrix shrinks the cell", read("/Pattern << /P1 4 0 R >>", fill, tiling("0.05 0 0 0.05 36 300")), "% of its pixels"},
+      {"a pattern whose /Matrix is not six numbers", read("/Pattern << /P1 4 0 R >>", fill, tiling("1 0 0 1 36")), "not known"},
+      {"an appearance fitted to a box of 10 × 10 pt", read("", "0 0 612 792 re S", appearance, stamp("36 300 46 310")), "% of its pixels"},
+      {"an appearance fitted to a flat box", read("", "0 0 612 792 re S", appearance, stamp("36 300 436 300")), "not known"},
+      {"glyphs that are pictures", glyphs, "the Type 3 font /T3 draws its glyph /a as a picture"},
+  };
+  for (const auto& [what, pieces, why] : held) {
+    const ExtractedText& pages = piece(pieces, "p.pdf/pages");
+    EXPECT_TRUE(pages.pages.empty()) << what << ": the page is rendered for OCR";
+    EXPECT_NE(pages.unreadable.find("not read by OCR: page 1: "), std::string::npos) << what << ": " << pages.unreadable;
+    EXPECT_NE(pages.unreadable.find(why), std::string::npos) << what << ": " << pages.unreadable;
+  }
+  // A pattern set and a stamp without pictures leave the page one of no pictures.
+  const auto plain = read("/Pattern << /P1 4 0 R >>", fill, stream("/PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 10 10] /XStep 10 /YStep 10", "0 0 5 5 re f"));
+  EXPECT_TRUE(std::none_of(plain.begin(), plain.end(), [](const ExtractedText& p) { return p.where == "p.pdf/pages"; })) << wheres(plain);
+}
+
+// Issue #17 (M4): Do draws the XObject its operand names, not the last name the stream wrote:
+// "/Im1 0 Do" draws nothing in poppler (the operand is no name), and "/Fm2 /Im1 Do" draws Im1.
+TEST(CdrExtract, PdfDoDrawsTheXObjectItsOperandNames) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const std::string card = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'));
+  const std::string shrinking_form = stream("/Type /XObject /Subtype /Form /BBox [0 0 400 250] /Matrix [0.01 0 0 0.01 0 0] /Resources << /XObject << /Im1 5 0 R >> >>",
+                                            "q 400 0 0 250 0 0 cm /Im1 Do Q");
+  const auto read = [&](const std::string& contents) {
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 5 0 R /Fm2 6 0 R >> >> /Contents 4 0 R >>",
+                                          stream("", contents), card, shrinking_form}),
+                         "p.pdf");
+  };
+  const auto no_name = read("q 10 0 0 10 36 300 cm /Im1 0 Do Q");
+  EXPECT_TRUE(std::none_of(no_name.begin(), no_name.end(), [](const ExtractedText& p) { return p.where == "p.pdf/pages"; })) << wheres(no_name);
+  const auto im1 = read("q 400 0 0 250 36 300 cm /Fm2 /Im1 Do Q");
+  EXPECT_EQ(piece(im1, "p.pdf/pages").pages, std::vector<std::uint32_t>{1}) << piece(im1, "p.pdf/pages").unreadable;
+  const auto fm2 = read("q 1 0 0 1 36 300 cm /Im1 /Fm2 Do Q");
+  EXPECT_NE(piece(fm2, "p.pdf/pages").unreadable.find("% of its pixels"), std::string::npos) << piece(fm2, "p.pdf/pages").unreadable;
+}
+
+// A PDF's "pages" piece carries its PDF's digest, as the PDF's piece does, and an embedded PDF's
+// its own: the outgoing check ties pages to the PDF they are of by it, never to the last PDF read.
+TEST(CdrExtract, PdfPagesAreTiedToTheirPdfByItsDigest) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const auto scan = [&](const std::string& embedded) {
+    std::vector<std::string> objects = {"<< /Type /Catalog /Pages 2 0 R" + std::string(embedded.empty() ? "" : " /Names << /EmbeddedFiles << /Names [(inner.pdf) 7 0 R] >> >>") + " >>",
+                                        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>",
+                                        stream("", "q 400 0 0 250 36 300 cm /Im1 Do Q"),
+                                        stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'))};
+    if (!embedded.empty()) {
+      objects.push_back(stream("/Type /EmbeddedFile", embedded));
+      objects.push_back("<< /Type /Filespec /F (inner.pdf) /UF (inner.pdf) /EF << /F 6 0 R >> >>");
+    }
+    return testing::pdf_of(objects);
+  };
+  const std::string inner = scan("");
+  const auto read = extract_texts(scan(inner), "a.pdf");
+  EXPECT_EQ(piece(read, "a.pdf").pdf_digest, sha256_hex(piece(read, "a.pdf").pdf));
+  EXPECT_EQ(piece(read, "a.pdf/pages").pdf_digest, piece(read, "a.pdf").pdf_digest);
+  EXPECT_EQ(piece(read, "a.pdf/inner.pdf/pages").pdf_digest, sha256_hex(inner)) << wheres(read);
+  EXPECT_NE(piece(read, "a.pdf/inner.pdf/pages").pdf_digest, piece(read, "a.pdf/pages").pdf_digest);
+}
 
 // pdf_page_picture() renders at kPdfPageDpi, whatever the page's size: a Letter page comes out
 // 1700 × 2200 pixels (at 200 dpi; scaled to a longer side of 2400 it was 1855 × 2400, and a page

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <set>
 #include <tuple>
 
@@ -1406,27 +1407,45 @@ TEST(Outbound, AuthenticationFailuresAreSeenOnlyInTheVerifiersOwnFields) {
 }
 
 
+// The outgoing check's scanner (a pool of one, started before Pango's threads, which rendering the
+// card starts) and a card's picture ("個人番号 1234 5678 9018", a name) as a PDF image object of
+// `width` × `height` pixels; null and "" when the test could not start or render them.
+struct CardScan {
+  std::unique_ptr<sandbox::Executor> scanner;
+  std::string image;
+  int width = 0, height = 0;
+  // Its picture drawn at half its pixels a unit: the size of a scan at 144 dpi (a `cm` without its offset).
+  std::string own_size() const { return std::to_string(width / 2) + " 0 0 " + std::to_string(height / 2); }
+};
+CardScan card_scan() {
+  CardScan out;
+  auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));
+  if (!started) return out;
+  out.scanner = std::move(started).value();
+  const std::string card = sanso::testing::rgb_of("個人番号 1234 5678 9018\n氏名 山田太郎", out.width, out.height);
+  if (card.empty()) return out;
+  out.image = "<< /Type /XObject /Subtype /Image /Width " + std::to_string(out.width) + " /Height " + std::to_string(out.height) +
+              " /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length " + std::to_string(card.size()) + " >>\nstream\n" + card + "\nendstream";
+  return out;
+}
+
 // Review22a: a PDF page OCR cannot read rendered is held, never passed on a blank OCR. A card's
 // picture on a page 200 inches wide (pdftoppm scaled it to 2400 px: a few pixels a digit), the
 // same picture drawn into a box of 10 × 10 pt, and a page whose drawing could not be counted (a
 // cm of five numbers) each stay unchecked as "scan.pdf/pages"; the page as the existing test draws
 // it is still read and its number found.
 TEST(Outbound, PdfPagesOcrCannotReadRenderedStayUnchecked) {
-  auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));  // before Pango's threads
-  ASSERT_TRUE(started) << started.error().to_string();
-  sandbox::Executor& scanner = **started;
-  int width = 0, height = 0;
-  const std::string card = sanso::testing::rgb_of("個人番号 1234 5678 9018\n氏名 山田太郎", width, height);
-  ASSERT_FALSE(card.empty()) << "the test could not render its picture";
-  const std::string image = "<< /Type /XObject /Subtype /Image /Width " + std::to_string(width) + " /Height " + std::to_string(height) +
-                            " /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length " + std::to_string(card.size()) + " >>\nstream\n" + card + "\nendstream";
+  const CardScan card = card_scan();
+  ASSERT_TRUE(card.scanner && !card.image.empty()) << "the test could not start its scanner or render its picture";
+  sandbox::Executor& scanner = *card.scanner;
+  const std::string& image = card.image;
   const auto scan = [&](int media, const std::string& draw) {
     const std::string contents = "q " + draw + " cm /Im1 Do Q";
     return scan_outbound_sandboxed(scanner, with_attachment("x", "scan.pdf", sanso::testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 " + std::to_string(media) + " " + std::to_string(media) + "] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
         image, "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream"})));
   };
-  const std::string own_size = std::to_string(width / 2) + " 0 0 " + std::to_string(height / 2);
+  const std::string own_size = card.own_size();
   const auto read = scan(792, own_size + " 36 300");
   ASSERT_EQ(read.identifiers.size(), 1u) << scan_to_json(read);
   EXPECT_EQ(read.identifiers[0].where, "scan.pdf/page-1");
@@ -1437,6 +1456,53 @@ TEST(Outbound, PdfPagesOcrCannotReadRenderedStayUnchecked) {
     EXPECT_EQ(held.unchecked[0].where, "scan.pdf/pages") << what;
     EXPECT_NE(held.unchecked[0].why.find("not read by OCR: page 1"), std::string::npos) << what << ": " << held.unchecked[0].why;
   }
+}
+
+// A PDF's pages go to the PDF they are of (its name and its digest), not to the last PDF read: two
+// attachments named scan.pdf, the first held (its card drawn into a box of 10 × 10 pt) and the
+// second read, keep the first's reason ("not read by OCR") — the second's pages took it away
+// before; and a PDF written into the PDF's own text (uuencoded in its information dictionary) is
+// read between the PDF and its pages, which are still rendered and read (they stayed held).
+TEST(Outbound, PdfPagesGoToTheirOwnPdf) {
+  const CardScan card = card_scan();
+  ASSERT_TRUE(card.scanner && !card.image.empty()) << "the test could not start its scanner or render its picture";
+  sandbox::Executor& scanner = *card.scanner;
+  const std::string& image = card.image;
+  const auto pdf = [&](const std::string& draw, const std::string& info) {
+    const std::string contents = "q " + draw + " cm /Im1 Do Q";
+    return sanso::testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                   "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 792 792] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>", image,
+                                   "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream", "<< /Subject (" + info + ") >>"},
+                                  "/Info 6 0 R");
+  };
+  const std::string own_size = card.own_size() + " 36 300";
+  const auto mail = [](const std::vector<std::pair<std::string, std::string>>& files) {
+    std::string out = "From: tanaka@city.minamata.lg.jp\r\nTo: p@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n";
+    for (const auto& [name, bytes] : files) {
+      gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(bytes.data()), bytes.size());
+      out += "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"" + name + "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n";
+      g_free(b64);
+    }
+    return out + "--b--\r\n";
+  };
+  const auto twins = scan_outbound_sandboxed(scanner, mail({{"scan.pdf", pdf("10 0 0 10 36 300", "")}, {"scan.pdf", pdf(own_size, "")}}));
+  ASSERT_EQ(twins.error, "");
+  EXPECT_EQ(twins.identifiers.size(), 1u) << "the second is read: " << scan_to_json(twins);
+  ASSERT_EQ(twins.unchecked.size(), 1u) << unchecked_reason(twins);
+  EXPECT_EQ(twins.unchecked[0].where, "scan.pdf/pages");
+  EXPECT_NE(twins.unchecked[0].why.find("not read by OCR: page 1"), std::string::npos) << "the first's own reason: " << twins.unchecked[0].why;
+
+  std::string written;  // as a PDF literal string
+  for (char ch : uuencode("inner.pdf", sanso::testing::japanese_pdf(u"添付の件"))) {
+    if (ch == '(' || ch == ')' || ch == '\\') written += '\\';
+    written += ch;
+  }
+  const auto nested = scan_outbound_sandboxed(scanner, with_attachment("x", "scan.pdf", pdf(own_size, written)));
+  ASSERT_EQ(nested.error, "");
+  EXPECT_TRUE(std::any_of(nested.attachments.begin(), nested.attachments.end(), [](const std::string& a) { return a == "scan.pdf/inner.pdf"; })) << scan_to_json(nested);
+  ASSERT_EQ(nested.identifiers.size(), 1u) << scan_to_json(nested);
+  EXPECT_EQ(nested.identifiers[0].where, "scan.pdf/page-1");
+  EXPECT_TRUE(nested.unchecked.empty()) << unchecked_reason(nested);
 }
 
 }  // namespace

@@ -120,8 +120,15 @@ struct ReadContent {
   std::string text;
   std::vector<ArchiveMember> embedded;
   std::vector<std::pair<std::string, std::string>> unread;  // name, reason ("reason: message")
-  std::vector<std::uint32_t> picture_pages;  // a PDF's pages named in `unread` as "pages": OCR reads them rendered
-  std::string drawing;  // a metafile named in `unread` as "drawing": its copy sized for rendering, OCR reads it rendered
+  // A PDF's pages of pictures: why they are not read as its text ("image: …"; "" when none is), the
+  // "pages" piece beside the PDF's own, and the pages OCR reads rendered (none when any is held).
+  std::string pages_unread;
+  std::vector<std::uint32_t> picture_pages;
+  // A metafile that paints anything but text: why it is not read as its text ("image: …", or
+  // "unsupported: …" when it declares no size; "" when it paints nothing else), the "drawing"
+  // piece beside its own, and its copy sized for rendering, which OCR reads rendered.
+  std::string drawing_unread;
+  std::string drawing;
 };
 // The text of an XML document for content checks (extract.cc): text nodes, comments, processing
 // instructions and attribute values, entities and references decoded. False, `out` untouched, when

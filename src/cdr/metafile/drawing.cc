@@ -153,9 +153,9 @@ ReadContent Drawing::finish() {
   out_.text = std::move(text_);
   if (painted_) {
     if (rendering_.empty()) {
-      unread("drawing", "unsupported: the metafile paints shapes or pictures but declares no size (no placeable header, frame or window extent) to render it at for OCR");
+      out_.drawing_unread = "unsupported: the metafile paints shapes or pictures but declares no size (no placeable header, frame or window extent) to render it at for OCR";
     } else {
-      unread("drawing", "image: what the metafile paints besides text (shapes, paths, fills, pictures) is read by OCR, rendered whole");
+      out_.drawing_unread = "image: what the metafile paints besides text (shapes, paths, fills, pictures) is read by OCR, rendered whole";
       out_.drawing = std::move(rendering_);
     }
   }

@@ -78,8 +78,8 @@ class Drawing {
   // so) when it has more than one, as a viewer shows "1234" "5678" "9018" drawn side by side as one
   // number; and every run in the order drawn, a space apart (text drawn at the current position,
   // TA_UPDATECP, ignores the coordinates its records carry) — and what was collected; when
-  // anything but text was painted, the rendering copy as `drawing` (unread "drawing" until OCR
-  // reads it rendered).
+  // anything but text was painted, the rendering copy as `drawing` and why it is not read as text
+  // (`drawing_unread`) until OCR reads it rendered.
   ReadContent finish();
 
  private:

@@ -543,7 +543,6 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
         inline_key_.clear();
       }
     }
-    if (obj.isName()) last_name_ = obj.getName();
     if (!obj.isOperator()) {
       if (!obj.isInlineImage() && operands_.size() < 64) operands_.push_back(obj);  // more is no operator's: read as none
       return;
@@ -571,19 +570,139 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     }
     if (op == "ID") inline_dict_ = false;
     if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") drawn_.text = true;
-    if (op != "Do" || !resources_.isDictionary()) return;
-    QPDFObjectHandle xobject = resources_.getKey("/XObject");
-    if (!xobject.isDictionary()) return;
-    QPDFObjectHandle x = xobject.getKey(last_name_);
+    // Each operator that names a resource takes the name as its operand (the last for Do, scn, SCN
+    // and gs, the first for Tf), never a name seen earlier: "/Im1 /Fm2 … /Im1 Do" draws Im1. An
+    // operator without its name draws nothing, in poppler as here.
+    const auto named = [&](bool first) -> std::string {
+      if (operands.empty()) return "";
+      QPDFObjectHandle o = first ? operands.front() : operands.back();
+      return o.isName() ? o.getName() : "";
+    };
+    if (op == "Do") xobject(named(false));
+    if (op == "scn" || op == "SCN") pattern(named(false));
+    if (op == "gs") graphics_state(named(false));
+    if (op == "Tf") font(resource("/Font", named(true)), "font " + named(true));
+  }
+  void handleEOF() override {}
+
+  // What each annotation of the page shows over it: its normal appearance (/AP /N, a form or one
+  // form per state), whose /BBox through its /Matrix a reader fits to the annotation's /Rect
+  // (ISO 32000-1 12.5.5). A signature's picture, a stamp, a pasted image are drawn so.
+  Result<void> annotations(QPDFObjectHandle annots) {
+    if (!annots.isArray()) return ok();
+    try {
+      shown_over(annots);
+    } catch (const std::length_error&) {
+      if (over_) return *over_;  // a form past the budget
+      throw;
+    }
+    return ok();
+  }
+
+ private:
+  static constexpr std::size_t kMostSavedStates = 4096;
+  static constexpr int kMostNested = 8;
+
+  void shown_over(QPDFObjectHandle annots) {
+    for (QPDFObjectHandle& annotation : annots.getArrayAsVector()) {
+      QPDFObjectHandle ap = annotation.isDictionary() ? annotation.getKey("/AP") : QPDFObjectHandle::newNull();
+      QPDFObjectHandle normal = ap.isDictionary() ? ap.getKey("/N") : QPDFObjectHandle::newNull();
+      std::vector<QPDFObjectHandle> shown;
+      if (normal.isStream()) shown.push_back(normal);
+      if (normal.isDictionary()) {
+        for (auto& [state, form] : normal.getDictAsMap()) {
+          if (form.isStream()) shown.push_back(form);
+        }
+      }
+      for (QPDFObjectHandle& form : shown) {
+        const Drawn* inside = drawn_by(form, form.getDict().getKey("/Resources"), "the appearance of an annotation (object " + std::to_string(form.getObjectID()) + ")");
+        if (inside) add(*inside, fitted(form, annotation.getKey("/Rect")));
+      }
+    }
+  }
+
+  QPDFObjectHandle resource(const char* kind, const std::string& name) {
+    if (name.empty() || !resources_.isDictionary()) return QPDFObjectHandle::newNull();
+    QPDFObjectHandle of_kind = resources_.getKey(kind);
+    return of_kind.isDictionary() ? of_kind.getKey(name) : QPDFObjectHandle::newNull();
+  }
+
+  void xobject(const std::string& name) {
+    QPDFObjectHandle x = resource("/XObject", name);
     if (!x.isStream()) return;
-    const std::string subtype = x.getDict().getKey("/Subtype").isName() ? x.getDict().getKey("/Subtype").getName() : "";
-    if (subtype == "/Image") picture(x.getDict().getKey("/Width"), x.getDict().getKey("/Height"));
-    if (subtype != "/Form") return;
-    if (depth_ > 8) {  // forms nested deeper than this are not followed: what they show is not known
-      unknown("forms nested deeper than 8");
+    QPDFObjectHandle subtype = x.getDict().getKey("/Subtype");
+    if (subtype.isNameAndEquals("/Image")) picture(x.getDict().getKey("/Width"), x.getDict().getKey("/Height"));
+    if (!subtype.isNameAndEquals("/Form")) return;
+    // What the form draws, in its own space, comes out through its /Matrix and the CTM here.
+    if (const Drawn* inside = drawn_by(x, x.getDict().getKey("/Resources"), "form XObject " + std::to_string(x.getObjectID()))) add(*inside, placed(x, ctm_));
+  }
+
+  // A colour set to a tiling pattern (PatternType 1, a stream) fills with its cell, which draws like a
+  // form: pictures in it are on the page. Its /Matrix maps the cell to the space of the stream that
+  // names the pattern, whatever the CTM at the fill (ISO 32000-1 8.7.3.1): Matrix{} is that space. A
+  // shading pattern (a dictionary), like `sh`, paints colours from functions and draws no picture.
+  void pattern(const std::string& name) {
+    QPDFObjectHandle p = resource("/Pattern", name);
+    if (!p.isStream()) return;
+    if (const Drawn* inside = drawn_by(p, p.getDict().getKey("/Resources"), "pattern " + name + " (object " + std::to_string(p.getObjectID()) + ")")) add(*inside, placed(p, Matrix{}));
+  }
+
+  // A graphics state can bring a soft mask, whose group (a form) is drawn at the CTM where `gs` sets
+  // it: a picture in it shows through what it masks. It can set a font too (/Font [font size]).
+  void graphics_state(const std::string& name) {
+    QPDFObjectHandle state = resource("/ExtGState", name);
+    if (!state.isDictionary()) return;
+    QPDFObjectHandle mask = state.getKey("/SMask");
+    QPDFObjectHandle group = mask.isDictionary() ? mask.getKey("/G") : QPDFObjectHandle::newNull();
+    if (group.isStream()) {
+      if (const Drawn* inside = drawn_by(group, group.getDict().getKey("/Resources"), "the soft mask of graphics state " + name)) add(*inside, placed(group, ctm_));
+    }
+    QPDFObjectHandle set_font = state.getKey("/Font");
+    if (set_font.isArray() && set_font.getArrayNItems() > 0) font(set_font.getArrayItem(0), "the font of graphics state " + name);
+  }
+
+  // A Type 3 font draws each glyph with a content stream of its own (/CharProcs). One that draws a
+  // picture shows it wherever its text is shown, at a size the text matrix, the font size and the
+  // /FontMatrix set, none of which is followed here: the page is held, never passed on its text.
+  // `name` says which font, for the person the page is held for ("font /F1"). The verdict on a font
+  // (an indirect object) is kept in `forms_` beside the forms: a font of a hundred thousand glyphs
+  // shown on every page is looked into once.
+  void font(QPDFObjectHandle f, const std::string& name) {
+    if (!f.isDictionary() || !f.getKey("/Subtype").isNameAndEquals("/Type3") || !fonts_seen_.insert(name).second) return;
+    QPDFObjectHandle inner = f.getKey("/Resources");
+    // No form is keyed by a null resources object (a form's key holds its own, its page's or the
+    // form's number), so a font's key is its own.
+    const FormKey key{f.getObjGen(), inner.isDictionary() ? QPDFObjGen() : owner_};
+    if (const auto known = forms_.find(key); f.isIndirect() && known != forms_.end()) {
+      if (known->second.unknown) unknown(known->second.why_unknown);
       return;
     }
-    QPDFObjectHandle inner = x.getDict().getKey("/Resources");
+    Drawn verdict;
+    QPDFObjectHandle procs = f.getKey("/CharProcs");
+    for (auto& [glyph, proc] : procs.isDictionary() ? procs.getDictAsMap() : std::map<std::string, QPDFObjectHandle>{}) {
+      if (!proc.isStream()) continue;
+      const Drawn* inside = drawn_by(proc, inner, "glyph " + glyph + " of the Type 3 " + name);
+      if (inside == nullptr || inside->unknown || inside->images > 0) {
+        verdict.unknown = true;
+        verdict.why_unknown = inside == nullptr ? drawn_.why_unknown
+                              : inside->unknown ? inside->why_unknown
+                                                : "the Type 3 " + name + " draws its glyph " + glyph + " as a picture, at a size not judged here";
+        break;
+      }
+    }
+    if (f.isIndirect()) forms_[key] = verdict;
+    if (verdict.unknown) unknown(verdict.why_unknown);
+  }
+
+  // What `x` (a form, a pattern's cell, a soft mask's group, an appearance, a glyph) draws in its own
+  // space, with `inner` as its resources or, without any, the ones it is drawn with. Read once for
+  // each pair (`forms_`, shared by all pages): a form drawn on a thousand pages is parsed once. Null
+  // when nested too deep (the page is then held).
+  const Drawn* drawn_by(QPDFObjectHandle x, QPDFObjectHandle inner, const std::string& what) {
+    if (depth_ > kMostNested) {  // not followed: what it shows is not known
+      unknown("forms, patterns, masks or glyphs nested deeper than " + std::to_string(kMostNested));
+      return nullptr;
+    }
     const bool own = inner.isDictionary();
     const FormKey key{x.getObjGen(), own ? (inner.isIndirect() ? inner.getObjGen() : x.getObjGen()) : owner_};
     if (forms_.try_emplace(key).second) {  // an empty entry while it is read: a form that draws itself adds nothing the second time
@@ -591,9 +710,9 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       DrawnCounter counter(pdf_, ctx_, own ? inner : resources_, own ? x.getObjGen() : owner_, inside, forms_, depth_ + 1);
       Result<void> counted = ok();
       try {
-        counted = counter.count({x}, "form XObject " + std::to_string(x.getObjectID()));
+        counted = counter.count({x}, what);
       } catch (const std::exception& e) {
-        counted = blocked("malformed", "form XObject " + std::to_string(x.getObjectID()), e.what());
+        counted = blocked("malformed", what, e.what());
       }
       if (!counted && reason_of(counted.error()) == "limit") {
         over_ = std::move(counted).error();
@@ -602,27 +721,50 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       if (!counted) {  // every page that draws it shows what is not known
         inside = Drawn{};
         inside.unknown = true;
-        inside.why_unknown = "form XObject " + std::to_string(x.getObjectID()) + ": " + counted.error().message;
+        inside.why_unknown = what + ": " + counted.error().message;
       }
       forms_[key] = inside;
     }
-    const Drawn& form = forms_[key];
-    if (form.unknown) unknown(form.why_unknown);
-    drawn_.text = drawn_.text || form.text;
-    drawn_.images += form.images;
-    drawn_.legible += form.legible;
-    // What the form draws, in its own space, comes out through its /Matrix and the CTM here.
-    if (form.legible > 0) {
-      QPDFObjectHandle form_matrix = x.getDict().getKey("/Matrix");
-      std::optional<Matrix> m = form_matrix.isNull() ? Matrix{} : matrix_of(form_matrix.isArray() ? form_matrix.getArrayAsVector() : std::vector<QPDFObjectHandle>{});
-      const double stretch = m ? m->then(ctm_).least_stretch() : 0;
-      drawn_.least = std::min(drawn_.least, form.least == 0 || stretch == 0 ? 0.0 : form.least * stretch);
-    }
+    return &forms_[key];
   }
-  void handleEOF() override {}
 
- private:
-  static constexpr std::size_t kMostSavedStates = 4096;
+  // Adds what a stream draws in its own space, placed here through `placement` (none: a placement
+  // that is not a matrix of finite numbers, which leaves its pictures' size unknown).
+  void add(const Drawn& inside, std::optional<Matrix> placement) {
+    if (inside.unknown) unknown(inside.why_unknown);
+    drawn_.text = drawn_.text || inside.text;
+    drawn_.images += inside.images;
+    drawn_.legible += inside.legible;
+    if (inside.legible == 0) return;
+    const double stretch = placement ? placement->least_stretch() : 0;
+    drawn_.least = std::min(drawn_.least, inside.least == 0 || stretch == 0 ? 0.0 : inside.least * stretch);
+  }
+
+  // A stream's own /Matrix (absent: none), then `at`.
+  static std::optional<Matrix> placed(QPDFObjectHandle x, const Matrix& at) {
+    QPDFObjectHandle own = x.getDict().getKey("/Matrix");
+    if (own.isNull()) return at;
+    std::optional<Matrix> m = matrix_of(own.isArray() ? own.getArrayAsVector() : std::vector<QPDFObjectHandle>{});
+    return m ? std::optional<Matrix>(m->then(at)) : std::nullopt;
+  }
+
+  // An appearance's placement on the page: its /BBox through its /Matrix, the bounding box of that
+  // fitted to the annotation's /Rect (ISO 32000-1 12.5.5, algorithm 8.1). None when a box is missing
+  // or flat.
+  static std::optional<Matrix> fitted(QPDFObjectHandle form, QPDFObjectHandle rect) {
+    std::optional<Matrix> own = placed(form, Matrix{});
+    QPDFObjectHandle box = form.getDict().getKey("/BBox");
+    if (!own || !box.isRectangle() || !rect.isRectangle()) return std::nullopt;
+    const QPDFObjectHandle::Rectangle b = box.getArrayAsRectangle(), r = rect.getArrayAsRectangle();
+    double x0 = std::numeric_limits<double>::infinity(), y0 = x0, x1 = -x0, y1 = -x0;
+    for (const auto& [x, y] : {std::pair{b.llx, b.lly}, std::pair{b.llx, b.ury}, std::pair{b.urx, b.lly}, std::pair{b.urx, b.ury}}) {
+      const double tx = own->a * x + own->c * y + own->e, ty = own->b * x + own->d * y + own->f;
+      x0 = std::min(x0, tx), x1 = std::max(x1, tx), y0 = std::min(y0, ty), y1 = std::max(y1, ty);
+    }
+    const double sx = std::abs(r.urx - r.llx) / (x1 - x0), sy = std::abs(r.ury - r.lly) / (y1 - y0);
+    if (!std::isfinite(sx) || !std::isfinite(sy) || sx == 0 || sy == 0) return std::nullopt;
+    return own->then(Matrix{sx, 0, 0, sy, std::min(r.llx, r.urx) - x0 * sx, std::min(r.lly, r.ury) - y0 * sy});
+  }
 
   static std::optional<Matrix> matrix_of(std::vector<QPDFObjectHandle> numbers) {
     if (numbers.size() != 6) return std::nullopt;
@@ -653,7 +795,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   std::map<FormKey, Drawn>& forms_;
   int depth_;
   std::optional<Error> over_;
-  std::string last_name_;
+  std::set<std::string> fonts_seen_;  // Type 3 fonts this stream has looked into, by name
   std::vector<QPDFObjectHandle> operands_;
   Matrix ctm_;
   std::vector<Matrix> saved_;
@@ -763,6 +905,7 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       Result<void> counted = ok();
       try {
         counted = counter.count(helper.getPageContents(), "page " + std::to_string(page_number));
+        if (counted) counted = counter.annotations(page.getKey("/Annots"));
       } catch (const std::exception& e) {
         counted = blocked("malformed", "page " + std::to_string(page_number), e.what());
       }
@@ -789,7 +932,7 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       content.picture_pages.clear();
       why += "; not read by OCR: " + held;
     }
-    if (!why.empty()) content.unread.emplace_back("pages", "image: " + why);
+    if (!why.empty()) content.pages_unread = "image: " + why;
   } catch (const QPDFExc& e) {
     return blocked("malformed", where, std::string("the PDF cannot be read: ") + e.getMessageDetail());
   } catch (const std::exception& e) {
