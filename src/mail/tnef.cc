@@ -578,7 +578,21 @@ bool entry_id_tag(std::uint16_t id) {
   }
 }
 
+// A meeting's global object id ([MS-OXOCAL] 2.2.1.27 PidLidGlobalObjectId, and
+// PidLidCleanGlobalObjectId): a fixed class id, the year, month and day of an exception, a
+// FILETIME, 8 reserved bytes, then Size bytes of data — the "vCal-Uid" text of an iCalendar UID or
+// an id of Outlook's own. Named properties have no fixed tag, so it is known by its class id and
+// a length that adds up. Read as Outlook exports it (the whole id in hexadecimal: an iCalendar
+// UID), its date and time, and its data's text. nullopt when it is not one.
+std::optional<std::string> global_object_id_text(std::string_view b) {
+  static constexpr std::string_view kClassId("\x04\x00\x00\x00\x82\x00\xE0\x00\x74\xC5\xB7\x10\x1A\x82\xE0\x08", 16);
+  if (b.size() < 40 || b.substr(0, 16) != kClassId || little_endian(b.substr(36, 4)) != b.size() - 40) return std::nullopt;
+  return hex_text(b) + line(big_endian(b.substr(16, 2))) + line(static_cast<unsigned char>(b[18])) + line(static_cast<unsigned char>(b[19])) +
+         filetime_text(little_endian(b.substr(20, 8))) + hex_text(b.substr(28, 8)) + hex_text(b.substr(40)) + binary_text(b.substr(40));
+}
+
 std::optional<std::string> structured_text(std::uint16_t id, std::string_view b) {
+  if (auto meeting = global_object_id_text(b)) return meeting;
   if (entry_id_tag(id)) {
     if (b.size() == kGuidBytes) return guid_text(b);
     return entry_id_text(b);

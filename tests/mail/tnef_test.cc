@@ -274,6 +274,19 @@ TEST(Tnef, ValuesAreReadAsAPersonWouldSeeThem) {
   const TnefValueReading guid = read_tnef_value(kPtBinary, 0x8519, le(123456789018, 8) + clsid.substr(8));
   EXPECT_TRUE(guid.unread.empty());
   EXPECT_NE(guid.text.find("\n123456789018\n"), std::string::npos) << guid.text;
+  // A meeting request's global object id (PidLidGlobalObjectId, a named property): read by its
+  // structure, never held as bytes of no structure; a number in its vCal-Uid data is found.
+  const std::string class_id("\x04\x00\x00\x00\x82\x00\xE0\x00\x74\xC5\xB7\x10\x1A\x82\xE0\x08", 16);
+  const std::string outlook_id = class_id + std::string(4, '\0') + le(filetime, 8) + std::string(8, '\0') + le(16, 4) + clsid;
+  const TnefValueReading meeting = read_tnef_value(kPtBinary, 0x8003, outlook_id);
+  EXPECT_TRUE(meeting.unread.empty()) << meeting.unread;
+  EXPECT_NE(meeting.text.find("2026-12-07T01:36:29Z"), std::string::npos) << meeting.text;
+  const std::string uid = std::string("vCal-Uid\x01\x00\x00\x00", 12) + "123456789018" + std::string(1, '\0');
+  const TnefValueReading vcal = read_tnef_value(kPtBinary, 0x8004, class_id + std::string(4, '\0') + le(filetime, 8) + std::string(8, '\0') + le(uid.size(), 4) + uid);
+  EXPECT_TRUE(vcal.unread.empty()) << vcal.unread;
+  EXPECT_NE(vcal.text.find("123456789018"), std::string::npos) << vcal.text;
+  // A length that does not add up is no global object id: bytes of no structure, unread.
+  EXPECT_NE(read_tnef_value(kPtBinary, 0x8003, outlook_id + "x").unread, "");
   std::string controls;
   for (int i = 0; i < 10; ++i) controls += le(1, 2);
   EXPECT_NE(read_tnef_value(kPtBinary, 0x0099, controls).unread, "");
