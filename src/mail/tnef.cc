@@ -391,6 +391,18 @@ std::string hex_text(std::string_view b) {
   return out + "\n";
 }
 
+// The hex digits of `b` without the zero bytes it is padded with at either end, when it has
+// some: six bytes 12 34 56 78 90 18 written into an 8- or 16-byte value show "123456789018" followed
+// by zeros, a longer run the number finder rightly takes for no number (review23a M2). Only the
+// padding comes off: windows inside random bytes would find a "number" in one value of a few
+// hundred.
+std::string unpadded_hex(std::string_view b) {
+  const std::size_t first = b.find_first_not_of('\0');
+  if (first == std::string_view::npos) return "";
+  const std::string_view kept = b.substr(first, b.find_last_not_of('\0') + 1 - first);
+  return kept.size() == b.size() ? "" : hex_text(kept);
+}
+
 // A GUID as written in braces (its first three fields little-endian), then its bytes' text.
 std::string guid_text(std::string_view g) {
   if (g.size() != 16) return hex_text(g) + binary_text(g);
@@ -743,7 +755,7 @@ TnefValueReading read_tnef_value(std::uint16_t type, std::uint16_t id, std::stri
   // known structure is this short but a record or instance key, 4 bytes), and as the hexadecimal
   // digits of its bytes in order, as MFCMAPI and OutlookSpy show a binary value ("cb: 6 lpb:
   // 123456789018" is six bytes 12 34 56 78 90 18: a number to whoever looks).
-  if (v.size() <= 8) out.text += line(little_endian(v)) + line(big_endian(v)) + hex_text(v);
+  if (v.size() <= 8) out.text += line(little_endian(v)) + line(big_endian(v)) + hex_text(v) + unpadded_hex(v);
   if (v.size() > kMostBinaryTextBytes) {
     out.unread = hex_id("tnef: a binary property", id, 4) + " of " + std::to_string(v.size()) + " bytes is not read (more than " + std::to_string(kMostBinaryTextBytes) +
                  ": not an identifier whose text can be read)";
@@ -757,7 +769,7 @@ TnefValueReading read_tnef_value(std::uint16_t type, std::uint16_t id, std::stri
     // A GUID, whatever the tag: the ids add-ins and Outlook's named properties keep
     // (PidLidTaskGlobalId, a class id). Its halves as numbers too, both ways round, so a number
     // written into one as binary is read.
-    out.text += guid_text(v) + hex_text(v);  // in braces, and its bytes in order as a binary value is shown
+    out.text += guid_text(v) + hex_text(v) + unpadded_hex(v);  // in braces, and its bytes in order as a binary value is shown
     for (const std::string_view half : {v.substr(0, 8), v.substr(8)}) out.text += line(little_endian(half)) + line(big_endian(half));
     return out;
   }

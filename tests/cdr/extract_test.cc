@@ -1063,7 +1063,7 @@ TEST(CdrExtract, EnhancedMetafilesAreReadForTheirTextPicturesAndEmfPlus) {
                                               emf::ext_text_out(10, 40, kojin + "1234", false), emf::ext_text_out(90, 40, emf::utf16(u" 5678 9018"), true)},
                                              std::u16string(u"Microsoft Excel\0グラフ 1\0", 22)),
                                    "chart.emf");
-  ASSERT_EQ(chart.size(), 1u) << wheres(chart);
+  ASSERT_EQ(chart.size(), 2u) << "the chart and its rendering: " << wheres(chart);
   EXPECT_EQ(chart[0].unreadable, "");
   EXPECT_NE(chart[0].text.find("氏名 山田"), std::string::npos) << chart[0].text;
   EXPECT_NE(chart[0].text.find("個人番号 1234 5678 9018"), std::string::npos) << "one baseline, joined: " << chart[0].text;
@@ -1072,7 +1072,7 @@ TEST(CdrExtract, EnhancedMetafilesAreReadForTheirTextPicturesAndEmfPlus) {
   const auto plus = extract_texts(emf::file({emf::emf_plus({emf::draw_string(u"番号 123456789018"),
                                                             emf::plus_record(0x4008, 0x0600, emf::u32(0) + std::string(16, '\0') + emf::u32(4) + emf::utf16(u"Meir"))})}),
                                   "plus.emf");
-  ASSERT_EQ(plus.size(), 1u) << wheres(plus);
+  ASSERT_EQ(plus.size(), 2u) << "the file and its rendering: " << wheres(plus);
   EXPECT_NE(plus[0].text.find("番号 " + kNumber), std::string::npos) << plus[0].text;
   EXPECT_NE(plus[0].text.find("Meir"), std::string::npos) << plus[0].text;
   const auto pictures = extract_texts(emf::file({emf::stretch_dibits(testing::wmf::white_dib(40, 20))}), "pic.emf");
@@ -1119,13 +1119,13 @@ TEST(CdrExtract, MetafileTextIsReadInItsFontsCodePageAndAlongItsBaselines) {
   namespace wmf = testing::wmf;
   const std::string kojin = "\x8C\xC2\x90\x6C\x94\xD4\x8D\x86";  // 個人番号 in cp932
   const auto sjis = extract_texts(wmf::file({wmf::font(128, "\x82\x6C\x82\x72 Gothic"), wmf::text_out(10, 10, kojin + " 1234 5678 9018")}), "icon.wmf");
-  ASSERT_EQ(sjis.size(), 1u) << wheres(sjis);
+  ASSERT_EQ(sjis.size(), 2u) << "the icon and its rendering: " << wheres(sjis);
   EXPECT_EQ(sjis[0].unreadable, "");
   EXPECT_NE(sjis[0].text.find("個人番号 1234 5678 9018"), std::string::npos) << sjis[0].text;
   EXPECT_NE(sjis[0].text.find("ＭＳ Gothic"), std::string::npos) << sjis[0].text;
   // A digit group a record, drawn out of order on one baseline: one number on the page.
   const auto runs = extract_texts(wmf::file({wmf::ext_text_out(20, 200, "9018"), wmf::ext_text_out(20, 0, "1234", true), wmf::text_out(20, 100, "5678")}), "icon.wmf");
-  ASSERT_EQ(runs.size(), 1u) << wheres(runs);
+  ASSERT_EQ(runs.size(), 2u) << "the icon and its rendering: " << wheres(runs);
   EXPECT_NE(runs[0].text.find(kNumber), std::string::npos) << runs[0].text;
   // On different baselines they are lines of their own.
   const auto lines = extract_texts(wmf::file({wmf::text_out(20, 0, "1234"), wmf::text_out(40, 0, "5678"), wmf::text_out(60, 0, "9018")}), "icon.wmf");
@@ -1182,7 +1182,11 @@ TEST(CdrExtract, AMetafileThatPaintsShapesIsRenderedWholeForOcr) {
                                      static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 3])) << 24);
   };
   EXPECT_EQ(le32(drawn.picture, 32), 19000) << "its frame fills the page's width";
-  EXPECT_EQ(le32(drawn.picture, 36), 19000 * 50 / 300) << "and keeps its shape";
+  EXPECT_NEAR(le32(drawn.picture, 36), 19000.0 * (50 * 2646 / 100) / (300 * 2646 / 100), 1) << "and keeps its shape";
+  // Its reference device's millimetres a pixel scaled as much (both fields may be multiplied
+  // alike, to keep the ratio in whole numbers): the same drawing, larger.
+  EXPECT_NEAR(static_cast<double>(le32(drawn.picture, 80)) / le32(drawn.picture, 72), 508.0 / 1920 * 19000 / (300 * 2646 / 100), 0.001);
+  EXPECT_NEAR(static_cast<double>(le32(drawn.picture, 84)) / le32(drawn.picture, 76), 286.0 / 1080 * 19000 / (300 * 2646 / 100), 0.001);
   const std::string original = emf::file({emf::polygons(outlines)}, u"", true, 300, 50);
   EXPECT_EQ(le32(drawn.picture, 48), static_cast<std::int32_t>(original.size())) << "its length is the one read";
   EXPECT_EQ(le32(drawn.picture, 52), 5) << "its records are the ones read: header, brush, selection, polygons, end";
@@ -1228,17 +1232,21 @@ TEST(CdrExtract, AMetafileThatPaintsShapesIsRenderedWholeForOcr) {
   EXPECT_TRUE(piece(extract_texts(emf::file({stepped}), "rtl.emf"), "rtl.emf/drawing").drawing);
   std::string forward = stepped;
   for (std::size_t at = 76 + 8; at < forward.size(); at += 4) forward.replace(at, 4, emf::u32(20));  // the advances after the string
-  EXPECT_EQ(extract_texts(emf::file({forward}), "ltr.emf").size(), 1u) << wheres(extract_texts(emf::file({forward}), "ltr.emf"));
+  EXPECT_EQ(piece(extract_texts(emf::file({forward}), "ltr.emf"), "ltr.emf/drawing").unreadable.rfind("image:", 0), 0u) << "rendered as all text now is";
   const std::string wmf_back = wmf::record(0x0A32, wmf::u16(0) + wmf::u16(100) + wmf::u16(4) + wmf::u16(0) + "8109" + wmf::u16(static_cast<std::uint16_t>(-20)) +
                                                        wmf::u16(static_cast<std::uint16_t>(-20)) + wmf::u16(static_cast<std::uint16_t>(-20)) + wmf::u16(static_cast<std::uint16_t>(-20)));
   EXPECT_TRUE(piece(extract_texts(wmf::file({wmf_back}), "rtl.wmf"), "rtl.wmf/drawing").drawing);
   // Controls inside drawn text are drawn as nothing: "1234\0" "5678\x01" "9018" shows one number.
   const auto controls = extract_texts(emf::file({emf::ext_text_out(0, 0, emf::utf16(std::u16string(u"1234") + u'\0' + u"5678" + u'\x01' + u"9018"), true)}), "c.emf");
   EXPECT_NE(controls[0].text.find("123456789018"), std::string::npos) << controls[0].text;
-  // Text alone, state alone: read from the records, nothing to render.
+  // Text is rendered too (review23a: advances, origins, transforms and alignment place runs where
+  // the records' reading does not look) — unless no size is declared: then its records are read.
   const auto text = extract_texts(wmf::file({window, wmf::font(128, "MS UI Gothic"), wmf::text_out(40, 0, "a.txt")}), "icon.wmf");
-  EXPECT_EQ(text.size(), 1u) << wheres(text);
-  EXPECT_EQ(extract_texts(emf::file({emf::ext_text_out(0, 0, emf::utf16(u"予算"), true)}), "t.emf").size(), 1u);
+  EXPECT_TRUE(piece(text, "icon.wmf/drawing").drawing) << wheres(text);
+  EXPECT_TRUE(piece(extract_texts(emf::file({emf::ext_text_out(0, 0, emf::utf16(u"予算"), true)}), "t.emf"), "t.emf/drawing").drawing);
+  EXPECT_EQ(extract_texts(wmf::body({wmf::text_out(40, 0, "a.txt")}), "bare.wmf").size(), 1u) << "text alone and no size: read from its records";
+  // State alone: nothing drawn, nothing to render.
+  EXPECT_EQ(extract_texts(wmf::file({window}), "empty.wmf").size(), 1u);
 }
 
 // What a metafile holds besides its records is never passed unread: a record [MS-WMF] does not
@@ -1251,7 +1259,7 @@ TEST(CdrExtract, MetafilesHoldNothingUnread) {
   const auto trailing = extract_texts(wmf::file({wmf::text_out(0, 0, "a")}) + kNumber, "icon.wmf");
   EXPECT_EQ(piece(trailing, "icon.wmf/trailing-data").unreadable.rfind("unsupported:", 0), 0u) << wheres(trailing);
   const auto padded = extract_texts(wmf::file({wmf::text_out(0, 0, "a")}) + std::string(6, '\0'), "icon.wmf");
-  EXPECT_EQ(padded.size(), 1u) << "zeros after the end are padding: " << wheres(padded);
+  EXPECT_EQ(padded.size(), 2u) << "zeros after the end are padding (the icon and its rendering): " << wheres(padded);
   const std::string emf_header = wmf::u32(1) + wmf::u32(88) + std::string(32, '\0') + " EMF" + std::string(44, '\0');
   const auto emf = extract_texts(wmf::file({wmf::emf_comment(emf_header.substr(0, 50)), wmf::emf_comment(emf_header.substr(50))}), "icon.wmf");
   EXPECT_EQ(piece(emf, "icon.wmf/embedded.emf").unreadable.rfind("malformed:", 0), 0u) << "an EMF header without records: " << wheres(emf);

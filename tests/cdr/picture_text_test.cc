@@ -92,8 +92,20 @@ TEST(PictureText, AMetafileDrawnAsShapesIsRenderedAndItsNumberRead) {
   for (std::size_t at = 24; at < 40; ++at) tiny[at] = '\0';
   tiny[32] = 4, tiny[36] = 1;  // a frame of 0.04 × 0.01 mm
   for (std::size_t at = 72; at < 88; ++at) tiny[at] = '\0';  // and a reference device of no size
-  const std::vector<Case> cases = {{"tiny.emf", tiny},
-                                   {"metre.emf", emf::file({emf::polygons(outlines)}, u"", true, right * 100, bottom * 100)},
+  auto metre = outlines;  // the same drawing a hundred times as large: its frame some metres wide
+  for (auto& shape : metre) {
+    for (auto& point : shape) point.first *= 100, point.second *= 100;
+  }
+  // A frame of 0.04 mm over a drawing of centimetres shows a viewer a part nobody can know: held.
+  const auto held = extract_texts(tiny, "tiny.emf");
+  const auto tiny_drawing = std::find_if(held.begin(), held.end(), [](const ExtractedText& p) { return p.where == "tiny.emf/drawing"; });
+  ASSERT_NE(tiny_drawing, held.end());
+  EXPECT_FALSE(tiny_drawing->drawing);
+  EXPECT_EQ(tiny_drawing->unreadable.rfind("unsupported:", 0), 0u) << tiny_drawing->unreadable;
+  std::string screenless = emf::file({emf::polygons(outlines)}, u"", true, right, bottom);
+  for (std::size_t at = 72; at < 88; ++at) screenless[at] = '\0';  // a reference device of no size: a screen's
+  const std::vector<Case> cases = {{"screenless.emf", screenless},
+                                   {"metre.emf", emf::file({emf::polygons(metre)}, u"", true, right * 100, bottom * 100)},
                                    {"figure.wmf", wmf::file({wmf::polygons(outlines)}, true, 4, static_cast<std::int16_t>(right), static_cast<std::int16_t>(bottom))}};
   for (const auto& c : cases) {
     const auto pieces = extract_texts(c.bytes, c.name);
@@ -106,6 +118,56 @@ TEST(PictureText, AMetafileDrawnAsShapesIsRenderedAndItsNumberRead) {
     const auto text = picture_text(*png);
     ASSERT_TRUE(text) << c.name << ": " << text.error().to_string();
     EXPECT_NE(without_spaces(*text).find("123456789018"), std::string::npos) << c.name << " read as: " << *text;
+  }
+}
+
+// review23a: the rendering copy shows what a viewer shows. Runs of text interleaved by their
+// advances ("135791" and "246808" half an advance apart show 123456789018, which no joining of the
+// runs gives); a frame 1 m from the origin with its drawing in it; a reference device 100 times as
+// dense as a screen with a frame of a few millimetres.
+TEST(PictureText, AMetafilesRenderingShowsWhatAViewerShows) {
+  namespace emf = sanso::testing::emf;
+  const auto s32 = [](std::int32_t v) { return emf::u32(static_cast<std::uint32_t>(v)); };
+  const auto text = [&](std::int32_t x, std::int32_t y, const std::u16string& t, std::int32_t advance) {
+    std::string dx, str = emf::utf16(t);
+    for (std::size_t i = 0; i < t.size(); ++i) dx += s32(advance);
+    while (str.size() % 4 != 0) str += '\0';
+    return emf::record(84, std::string(16, '\0') + emf::u32(1) + emf::u32(0) + emf::u32(0) + s32(x) + s32(y) + emf::u32(static_cast<std::uint32_t>(t.size())) +
+                               emf::u32(76) + emf::u32(0) + std::string(16, '\0') + emf::u32(76 + static_cast<std::uint32_t>(str.size())) + str + dx);
+  };
+  std::string logfont = s32(-80) + std::string(19, '\0') + '\0' + std::string(4, '\0') + emf::utf16(u"DejaVu Sans");
+  logfont.resize(92, '\0');
+  const std::string font = emf::record(82, emf::u32(1) + logfont) + emf::record(37, emf::u32(1)) + emf::record(18, emf::u32(1));
+  const std::string interleaved = emf::file({font, text(20, 100, u"135791", 100), text(70, 100, u"246808", 100)}, u"", true, 1300, 250);
+
+  int right = 0, bottom = 0;
+  auto outlines = sanso::testing::outlines_of("個人番号\n1234 5678 9018", 150, 10);
+  ASSERT_GT(outlines.size(), 12u) << "the test could not lay out its glyphs";
+  for (const auto& shape : outlines) {
+    for (const auto& [x, y] : shape) right = std::max(right, x + 10), bottom = std::max(bottom, y + 10);
+  }
+  const auto header = [&](std::string e, const std::vector<std::pair<std::size_t, std::int32_t>>& fields) {
+    for (const auto& [at, v] : fields) e.replace(at, 4, s32(v));
+    return e;
+  };
+  auto moved = outlines;
+  for (auto& shape : moved) {
+    for (auto& point : shape) point.first += 3780;
+  }
+  const std::string away = header(emf::file({emf::polygons(moved)}, u"", true, right, bottom),
+                                  {{8, 3780}, {16, 3780 + right}, {24, 100000}, {32, 100000 + right * 2646 / 100}, {36, bottom * 2646 / 100}});
+  const std::string dense = header(emf::file({emf::polygons(outlines)}, u"", true, right, bottom),
+                                   {{32, right * 50800 / 192000}, {36, bottom * 50800 / 192000}, {72, 192000}, {76, 108000}});
+  for (const auto& [name, bytes] : std::vector<std::pair<std::string, std::string>>{{"interleaved.emf", interleaved}, {"away.emf", away}, {"dense.emf", dense}}) {
+    const auto pieces = extract_texts(bytes, name);
+    const auto drawn = std::find_if(pieces.begin(), pieces.end(), [&](const ExtractedText& p) { return p.where == name + "/drawing"; });
+    ASSERT_NE(drawn, pieces.end()) << name;
+    ASSERT_TRUE(drawn->drawing) << name << ": " << drawn->unreadable;
+    const auto png = metafile_picture(drawn->picture);
+    ASSERT_TRUE(png) << name << ": " << png.error().to_string();
+    const auto read = picture_text(*png);
+    ASSERT_TRUE(read) << name << ": " << read.error().to_string();
+    EXPECT_NE(without_spaces(*read).find("123456789018"), std::string::npos) << name << " read as: " << *read;
   }
 }
 

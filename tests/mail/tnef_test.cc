@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "mail/identifiers.h"
 #include "mail/sanitize.h"
 #include "mail/tnef_blob.h"
 
@@ -269,6 +270,11 @@ TEST(Tnef, ValuesAreReadAsAPersonWouldSeeThem) {
   EXPECT_NE(read_tnef_value(kPtBinary, 0x0099, packed).text.find("\n123456789018\n"), std::string::npos) << read_tnef_value(kPtBinary, 0x0099, packed).text;
   const TnefValueReading packed_guid = read_tnef_value(kPtBinary, 0x8519, packed + std::string(10, '\0'));
   EXPECT_NE(packed_guid.text.find("\n12345678901800000000000000000000\n"), std::string::npos) << packed_guid.text;
+  // Padded with zeros to 8 or 16 bytes, the number is a longer run of digits: read without the
+  // padding too, so the finder sees it (review23a M2).
+  EXPECT_FALSE(find_identification_numbers(packed_guid.text).empty()) << packed_guid.text;
+  EXPECT_FALSE(find_identification_numbers(read_tnef_value(kPtBinary, 0x0099, packed + std::string(2, '\0')).text).empty());
+  EXPECT_FALSE(find_identification_numbers(read_tnef_value(kPtBinary, 0x0099, std::string(2, '\0') + packed).text).empty());
   EXPECT_TRUE(read_tnef_value(kPtBinary, 0x0099, "SMTP:YAMADA@EXAMPLE.JP" + std::string(1, '\0')).unread.empty());
   // 16 bytes are a GUID (a named property's task id); a number written into one is read.
   const TnefValueReading guid = read_tnef_value(kPtBinary, 0x8519, le(123456789018, 8) + clsid.substr(8));

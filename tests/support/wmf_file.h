@@ -167,14 +167,15 @@ inline std::string polygons(const std::vector<std::vector<std::pair<int, int>>>&
          record(8, bounds + u32(static_cast<std::uint32_t>(shapes.size())) + u32(total) + counts + points);
 }
 
-// An EMF: its header (with `description`; bounds of `width` × `height` device units, a frame of as
-// many tenths of a millimetre), `records`, EMR_EOF unless `end` is false.
+// An EMF: its header (with `description`; bounds of `width` × `height` device pixels of a screen
+// of 1920 × 1080 pixels and 508 × 286 mm, a frame of the same size in hundredths of a millimetre),
+// `records`, EMR_EOF unless `end` is false.
 inline std::string file(const std::vector<std::string>& records, const std::u16string& description = u"", bool end = true, std::int32_t width = 1000,
                         std::int32_t height = 1000) {
   std::string desc = utf16(description);
   while (desc.size() % 4 != 0) desc += '\0';
   const std::string bounds = u32(0) + u32(0) + u32(static_cast<std::uint32_t>(width)) + u32(static_cast<std::uint32_t>(height));
-  const std::string frame = u32(0) + u32(0) + u32(static_cast<std::uint32_t>(width * 10)) + u32(static_cast<std::uint32_t>(height * 10));
+  const std::string frame = u32(0) + u32(0) + u32(static_cast<std::uint32_t>(width * 2646 / 100)) + u32(static_cast<std::uint32_t>(height * 2646 / 100));
   std::string header = u32(1) + u32(static_cast<std::uint32_t>(88 + desc.size())) + bounds + frame + u32(0x464D4520) + u32(0x00010000) + u32(0) + u32(0) +
                        u16(1) + u16(0) + u32(static_cast<std::uint32_t>(description.size())) + u32(description.empty() ? 0 : 88) + u32(0) + u32(1920) + u32(1080) + u32(508) + u32(286) + desc;
   for (const auto& r : records) header += r;

@@ -151,11 +151,14 @@ ReadContent Drawing::finish() {
     text_ += "\n";
   }
   out_.text = std::move(text_);
-  if (painted_) {
+  // Text alone without a size is left to the records' reading (an icon that only writes its
+  // name); anything else drawn without one cannot be read at all.
+  if (painted_ || (!runs_.empty() && !rendering_.empty())) {
     if (rendering_.empty()) {
-      out_.drawing_unread = "unsupported: the metafile paints shapes or pictures but declares no size (no placeable header, frame or window extent) to render it at for OCR";
+      out_.drawing_unread = "unsupported: the metafile draws but cannot be rendered for OCR: " +
+                            (unrenderable_.empty() ? std::string("it declares no size (no placeable header, frame or window extent) to render it at") : unrenderable_);
     } else {
-      out_.drawing_unread = "image: what the metafile paints besides text (shapes, paths, fills, pictures) is read by OCR, rendered whole";
+      out_.drawing_unread = "image: what the metafile draws (shapes, paths, fills, pictures, text where a viewer places it) is read by OCR, rendered whole";
       out_.drawing = std::move(rendering_);
     }
   }

@@ -55,12 +55,18 @@ class Drawing {
   // program writes it; a seven-segment figure; dots) is in no text record: a metafile that paints
   // anything but text is read whole, rendered, by OCR (finish()).
   void shape() { painted_ = true; }
-  // Whether anything but text was painted (shapes, or a bitmap of any size — a 1×1 bitmap
-  // stretched is a rectangle): the reader then hands finish() a copy to render.
-  bool painted() const { return painted_; }
+  // Whether anything was drawn (shapes, a bitmap of any size — a 1×1 bitmap stretched is a
+  // rectangle —, or text: where a viewer puts each run depends on advances, origins, transforms and
+  // alignment the text reader does not follow, review23a): the reader then hands finish() a copy to
+  // render.
+  bool painted() const { return painted_ || !runs_.empty(); }
   // The metafile as it is rendered for OCR (see rendering_copy in the readers): its bytes sized to
-  // fill a page, or empty when it declares no size to render it at (then it stays unread).
-  void rendering(std::string bytes) { rendering_ = std::move(bytes); }
+  // fill a page, or empty when it declares no size to render it at or `why_not` (then it stays
+  // unread).
+  void rendering(std::string bytes, std::string why_not = {}) {
+    rendering_ = std::move(bytes);
+    unrenderable_ = std::move(why_not);
+  }
   // Text drawn by glyph index is shapes of a font the file does not carry: what it says cannot be
   // read without the font's own character map.
   Result<void> glyph_indices(const std::string& which);
@@ -95,7 +101,7 @@ class Drawing {
   std::size_t pictures_ = 0;
   std::int64_t height_ = 0;
   bool painted_ = false;
-  std::string rendering_;
+  std::string rendering_, unrenderable_;
 };
 
 }  // namespace sanso::cdr::internal::metafile

@@ -2,6 +2,7 @@
 // record by record for what it shows: text and bitmaps. Word, Excel and PowerPoint keep pasted
 // charts, tables pasted as pictures and clip art as EMF; a label in one leaves with the document.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <vector>
@@ -113,42 +114,68 @@ class EmfReader {
     }
     drawing_.after_end(b_.substr(at));
     for (const auto& [id, object] : pending_) drawing_.unread("emf+ object " + std::to_string(id), "malformed: an EMF+ object continued in records that never end it");
-    if (drawing_.painted()) drawing_.rendering(rendering_copy(header, at, records));
+    if (drawing_.painted()) {
+      std::string copy = rendering_copy(header, at, records);
+      drawing_.rendering(std::move(copy), unrenderable_);
+    }
     return drawing_.finish();
   }
 
  private:
   Error malformed(const std::string& why) const { return blocked("malformed", "", "the EMF's " + why); }
 
-  // The file as LibreOffice is to render it: its header's frame (rclFrame, hundredths of a
-  // millimetre: the size a renderer gives it) scaled, shape kept, to fill the page kRenderWidth ×
-  // kRenderHeight — a frame of a few millimetres with the drawing in it would come out too small to
-  // read, one of metres reduced past reading. The frame's shape is the bounds' (rclBounds, device
-  // units) when the frame is empty. Its length and record count are the ones read here (`end`,
-  // `records`): a renderer stops where the header says, and a header that says 0 renders blank
-  // what a viewer trusting the records shows. "" when neither frame nor bounds has a size.
-  std::string rendering_copy(std::string_view header, std::size_t end, std::size_t records) const {
-    std::int64_t width = std::int64_t{s32(header, 32)} - s32(header, 24), height = std::int64_t{s32(header, 36)} - s32(header, 28);
-    if (width <= 0 || height <= 0) {
-      width = std::int64_t{s32(header, 16)} - s32(header, 8), height = std::int64_t{s32(header, 20)} - s32(header, 12);
+  // The file as LibreOffice is to render it, showing what a viewer shows, enlarged or reduced to
+  // fill the page kRenderWidth × kRenderHeight. A viewer places the frame (rclFrame, hundredths of
+  // a millimetre) — origin and size — and maps the records' device units to millimetres through
+  // the reference device (szlDevice pixels to szlMillimeters): the frame, scaled by k, with the
+  // reference device's millimetres scaled by k too, shows the same drawing k times the size, where
+  // it was on the frame (review23a: a frame moved to the origin left a drawing 1 m away off the
+  // page; a frame enlarged alone left a drawing mapped by a dense device in its corner). A frame
+  // of no size takes the bounds' (rclBounds, device units) through the reference device; a
+  // reference device of no size a screen's, as a viewer falls back to. Its length and record
+  // count are the ones read here (`end`, `records`): a renderer stops where the header says, and a
+  // header that says 0 renders blank what a viewer trusting the records shows. "" when no size can
+  // be had or the scaled header does not fit its fields (held as unread).
+  std::string rendering_copy(std::string_view header, std::size_t end, std::size_t records) {
+    double device_x = s32(header, 72), device_y = s32(header, 76), mm_x = s32(header, 80), mm_y = s32(header, 84);
+    if (device_x <= 0 || device_y <= 0 || mm_x <= 0 || mm_y <= 0) device_x = 1920, device_y = 1080, mm_x = 508, mm_y = 286;
+    double left = s32(header, 24), top = s32(header, 28), right = s32(header, 32), bottom = s32(header, 36);
+    if (right <= left || bottom <= top) {
+      left = s32(header, 8) * mm_x * 100 / device_x, top = s32(header, 12) * mm_y * 100 / device_y;
+      right = (s32(header, 16) + 1.0) * mm_x * 100 / device_x, bottom = (s32(header, 20) + 1.0) * mm_y * 100 / device_y;
     }
-    if (width <= 0 || height <= 0) return "";
-    // The larger of the two scales that fit, as a fraction: width × W / width or height × H / height.
-    const bool by_width = width * metafile::kRenderHeight >= height * metafile::kRenderWidth;
-    const std::int64_t fitted_width = by_width ? metafile::kRenderWidth : std::max<std::int64_t>(1, width * metafile::kRenderHeight / height);
-    const std::int64_t fitted_height = by_width ? std::max<std::int64_t>(1, height * metafile::kRenderWidth / width) : metafile::kRenderHeight;
+    if (!(right > left) || !(bottom > top)) return "";
+    // What it declares it draws (rclBounds, device units) must lie in what a viewer shows (the
+    // frame through the reference device), a margin allowed: a frame of 0.04 mm over a drawing
+    // of centimetres, or a frame beside its drawing, shows a viewer a part it cannot know.
+    const double bound_left = s32(header, 8), bound_top = s32(header, 12), bound_right = s32(header, 16) + 1.0, bound_bottom = s32(header, 20) + 1.0;
+    if (bound_right > bound_left && bound_bottom > bound_top) {
+      const double shown_left = left * device_x / (mm_x * 100), shown_right = right * device_x / (mm_x * 100);
+      const double shown_top = top * device_y / (mm_y * 100), shown_bottom = bottom * device_y / (mm_y * 100);
+      const double margin_x = 2 + (shown_right - shown_left) / 10, margin_y = 2 + (shown_bottom - shown_top) / 10;
+      if (bound_left < shown_left - margin_x || bound_right > shown_right + margin_x || bound_top < shown_top - margin_y || bound_bottom > shown_bottom + margin_y) {
+        unrenderable_ = "its frame does not hold what it declares it draws (bounds of " + std::to_string(static_cast<long long>(bound_right - bound_left)) + " × " +
+                        std::to_string(static_cast<long long>(bound_bottom - bound_top)) + " pixels against a frame of " +
+                        std::to_string(static_cast<long long>(shown_right - shown_left)) + " × " + std::to_string(static_cast<long long>(shown_bottom - shown_top)) + ")";
+        return "";
+      }
+    }
+    const double k = std::min(metafile::kRenderWidth / (right - left), metafile::kRenderHeight / (bottom - top));
+    // The reference device's millimetres as whole numbers: scaled by k, and with its pixels by a
+    // common factor when k leaves them too few to keep the ratio to a thousandth.
+    const double spread = std::max(1.0, std::ceil(1000.0 / std::min(k * mm_x, k * mm_y)));
+    const double fields[] = {k * left, k * top, k * right, k * bottom, device_x * spread, device_y * spread, k * mm_x * spread, k * mm_y * spread};
+    for (const double v : fields) {
+      if (!(v > -2147483647.0 && v < 2147483647.0)) return "";
+    }
     std::string copy(b_.substr(0, end));
-    const auto put32 = [&](std::size_t at, std::int64_t v) {
-      for (int k = 0; k < 4; ++k) copy[at + k] = static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * k)) & 0xFF);
+    const auto put32 = [&](std::size_t at, double v) {
+      const auto bits = static_cast<std::uint32_t>(static_cast<std::int32_t>(std::llround(v)));
+      for (int i = 0; i < 4; ++i) copy[at + i] = static_cast<char>((bits >> (8 * i)) & 0xFF);
     };
-    put32(24, 0), put32(28, 0), put32(32, fitted_width), put32(36, fitted_height);
-    put32(48, static_cast<std::int64_t>(end)), put32(52, static_cast<std::int64_t>(records));
-    // The reference device (szlDevice, szlMillimeters) maps its units to millimetres; one of no
-    // size maps everything to nothing and the drawing renders blank — read as no text, it would
-    // pass. A screen's, then, as a viewer falls back to.
-    if (s32(header, 72) <= 0 || s32(header, 76) <= 0 || s32(header, 80) <= 0 || s32(header, 84) <= 0) {
-      put32(72, 1920), put32(76, 1080), put32(80, 508), put32(84, 286);
-    }
+    const std::size_t at[] = {24, 28, 32, 36, 72, 76, 80, 84};
+    for (std::size_t i = 0; i < 8; ++i) put32(at[i], fields[i]);
+    put32(48, static_cast<double>(end)), put32(52, static_cast<double>(records));
     return copy;
   }
 
@@ -505,6 +532,7 @@ class EmfReader {
     return ok();
   }
 
+  std::string unrenderable_;  // why the rendering copy could not be made, when it could not
   std::string_view b_;
   const Context& ctx_;
   metafile::Drawing drawing_;
