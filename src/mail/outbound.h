@@ -39,7 +39,7 @@ struct UnreadFile {
 struct UncheckedFile {
   std::string where;  // "a.zip/b.png"
   std::string why;    // "image: …", "encrypted: …", "limit: …", "timeout: …"
-  std::string pdf;    // a PDF's "pages" entry: that PDF's UnreadFile::digest; "" for any other entry
+  std::string pdf{};  // a PDF's "pages" entry: that PDF's UnreadFile::digest; "" for any other entry
 };
 
 // Every name in a scan that scan_outbound or scan_outbound_sandboxed returns (the subject, the
