@@ -30,6 +30,37 @@ void add_flag(std::vector<std::string>& flags, const char* flag) {
   if (std::find(flags.begin(), flags.end(), flag) == flags.end()) flags.emplace_back(flag);
 }
 
+// `text` as a viewer shows it where a right-to-left override (U+202E) reverses what follows it, up
+// to the pop (U+202C) or the line's end: digits written backwards after it show forwards, and the
+// number finder reads characters in their stored order (review23a M1). "" when it holds none.
+std::string as_shown_by_overrides(std::string_view text) {
+  static constexpr std::string_view kOverride = "\xE2\x80\xAE", kPop = "\xE2\x80\xAC";
+  if (text.find(kOverride) == std::string_view::npos) return "";
+  std::string out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t start = text.find(kOverride, at);
+    if (start == std::string_view::npos) {
+      out.append(text.substr(at));
+      break;
+    }
+    out.append(text.substr(at, start - at));
+    std::size_t end = std::min(text.find(kPop, start), text.find('\n', start));
+    if (end == std::string_view::npos) end = text.size();
+    // The span's characters in reverse: each UTF-8 sequence kept whole.
+    std::vector<std::string_view> characters;
+    for (std::size_t i = start + kOverride.size(); i < end;) {
+      std::size_t n = 1;
+      while (i + n < end && (static_cast<unsigned char>(text[i + n]) & 0xC0) == 0x80) ++n;
+      characters.push_back(text.substr(i, n));
+      i += n;
+    }
+    for (auto c = characters.rbegin(); c != characters.rend(); ++c) out.append(*c);
+    at = end;
+  }
+  return out;
+}
+
 // Text without what would change how it shows: C0/C1 controls (NUL, ESC, BEL, BS, …) and bidi
 // controls removed. With `lines` (a body), tab and LF stay and CRLF and bare CR become LF — a bare
 // CR lets a later line overwrite an earlier one on a terminal or in a log; without (a file name),

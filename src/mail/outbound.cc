@@ -118,40 +118,9 @@ void raise_classification(OutboundScan& scan, const std::vector<std::string>& le
   }
 }
 
-// `text` as a viewer shows it where a right-to-left override (U+202E) reverses what follows it, up
-// to the pop (U+202C) or the line's end: digits written backwards after it show forwards, and the
-// number finder reads characters in their stored order (review23a M1). "" when it holds none.
-std::string as_overridden_shows(std::string_view text) {
-  static constexpr std::string_view kOverride = "\xE2\x80\xAE", kPop = "\xE2\x80\xAC";
-  if (text.find(kOverride) == std::string_view::npos) return "";
-  std::string out;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const std::size_t start = text.find(kOverride, at);
-    if (start == std::string_view::npos) {
-      out.append(text.substr(at));
-      break;
-    }
-    out.append(text.substr(at, start - at));
-    std::size_t end = std::min(text.find(kPop, start), text.find('\n', start));
-    if (end == std::string_view::npos) end = text.size();
-    // The span's characters in reverse: each UTF-8 sequence kept whole.
-    std::vector<std::string_view> characters;
-    for (std::size_t i = start + kOverride.size(); i < end;) {
-      std::size_t n = 1;
-      while (i + n < end && (static_cast<unsigned char>(text[i + n]) & 0xC0) == 0x80) ++n;
-      characters.push_back(text.substr(i, n));
-      i += n;
-    }
-    for (auto c = characters.rbegin(); c != characters.rend(); ++c) out.append(*c);
-    at = end;
-  }
-  return out;
-}
-
 void add_matches(std::vector<OutboundFinding>& out, std::string_view text, const std::string& where) {
   for (auto& m : find_identification_numbers(text)) out.push_back({m.kind, m.masked, where});
-  if (const std::string shown = as_overridden_shows(text); !shown.empty()) {
+  if (const std::string shown = internal::as_shown_by_overrides(text); !shown.empty()) {
     for (auto& m : find_identification_numbers(shown)) {
       const bool again = std::any_of(out.begin(), out.end(), [&](const OutboundFinding& f) { return f.kind == m.kind && f.masked == m.masked && f.where == where; });
       if (!again) out.push_back({m.kind, m.masked, where});
@@ -593,6 +562,9 @@ OutboundScan read_outbound(std::string_view raw, const std::vector<std::string>&
     }
   }
   add_matches(scan.identifiers, plan.subject, "subject");
+  // A header field with a right-to-left override: its text as a viewer shows it (the plan's text
+  // has the override taken out, the digits after it left backwards).
+  for (const auto& [name, shown] : plan.overridden_headers) add_matches(scan.identifiers, shown, ascii_lower(name) == "subject" ? "subject" : "ヘッダー(" + name + ")");
   // Every leaf, not only the body and the attachments: the HTML alternative, inline pictures and
   // documents, other text parts, attached messages, TNEF's files and body. A file carries its own
   // mark: in its name (【機密性2】報告.docx) or its text; the highest mark of the message and its

@@ -1109,6 +1109,7 @@ SanitizePlan plan_message(std::string_view raw, const SanitizeOptions& options) 
     std::string unfolded = decoded.utf8;  // folding white space is no control character
     std::replace_if(unfolded.begin(), unfolded.end(), [](char c) { return c == '\r' || c == '\n' || c == '\t'; }, ' ');
     const std::string text = trim(strip_controls(unfolded, false, flags));
+    if (std::string shown = internal::as_shown_by_overrides(unfolded); !shown.empty()) plan.overridden_headers.emplace_back(name, trim(strip_controls(shown, false, flags)));
     for (const auto& f : flags) plan.warnings.push_back(name + " header: " + f + " removed");
     if (lname == "subject") plan.subject = text;
     if (lname == "from") {

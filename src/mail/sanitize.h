@@ -164,6 +164,10 @@ struct SanitizePlan {
   std::string subject, from, message_id;
   std::vector<std::string> to;
   std::vector<Mailbox> from_mailboxes;          // the From header's mailboxes (group members included)
+  // Header fields holding a right-to-left override: their name and text as a viewer shows it (the
+  // outgoing check reads it; `headers` and `subject` have the override taken out). Not in the
+  // plan's JSON: the scanner reads it in the process that made the plan.
+  std::vector<std::pair<std::string, std::string>> overridden_headers;
   std::vector<SenderFinding> sender_findings;   // filled by check_sender()
   std::size_t banner_lookalike_lines = 0;       // body lines that imitated the banner, now quoted
   std::vector<SanitizedAttachment> attachments;

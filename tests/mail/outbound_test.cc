@@ -143,13 +143,15 @@ TEST(Outbound, APdfAttachmentsTextIsReadForMarksAndNumbers) {
 // a file it could not read, where the mark was, the subject, the attachments' names) has its
 // numbers masked, so the hold reason, the audit record and the notice built from it cannot carry one.
 // review23a M1: a right-to-left override (U+202E) shows the digits after it reversed — written
-// "810987654321", shown 123456789018 — in a file's text: found as shown. (Not yet in header
-// fields: the plan hands the scanner their text with bidi controls already taken out.)
+// "810987654321", shown 123456789018 — in a file's text, in a header field: found as shown.
 TEST(Outbound, DigitsAfterARightToLeftOverrideAreReadAsShown) {
   const auto text = scan_outbound(with_attachment("x", "list.txt", "氏名 山田 \xE2\x80\xAE" "810987654321\xE2\x80\xAC 様\r\n"), kLevels);
   ASSERT_EQ(text.identifiers.size(), 1u) << scan_to_json(text);
   EXPECT_EQ(text.identifiers[0].masked, "********9018");
   EXPECT_EQ(text.identifiers[0].where, "list.txt");
+  const auto subject = scan_outbound(with_attachment("番号 \xE2\x80\xAE" "8109 8765 4321", "a.txt", "なし"), kLevels);
+  ASSERT_EQ(subject.identifiers.size(), 1u) << scan_to_json(subject);
+  EXPECT_EQ(subject.identifiers[0].where, "subject");
   // Without the override the same digits are no number.
   EXPECT_TRUE(scan_outbound(with_attachment("x", "list.txt", "氏名 山田 810987654321 様\r\n"), kLevels).identifiers.empty());
 }

@@ -24,6 +24,10 @@ bool is_ascii(std::string_view s);
 bool is_line_separator(gunichar c);
 // Controls and bidi marks removed (line breaks kept when `lines`); what was removed is flagged.
 std::string strip_controls(std::string_view text, bool lines, std::vector<std::string>& flags);
+// `text` as a viewer shows it where a right-to-left override (U+202E) reverses what follows it, up
+// to the pop (U+202C) or the line's end — digits written backwards after one show forwards, and
+// the number finder reads characters in their stored order. "" when it holds none.
+std::string as_shown_by_overrides(std::string_view text);
 std::string clean_file_name(const std::string& name, std::vector<std::string>& flags);
 std::string human_size(std::size_t n);
 // Text as a reader compares it by eye: NFKC, case folded, spacing removed, look-alikes read as Latin.
