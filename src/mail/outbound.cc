@@ -120,11 +120,10 @@ void raise_classification(OutboundScan& scan, const std::vector<std::string>& le
 
 void add_matches(std::vector<OutboundFinding>& out, std::string_view text, const std::string& where) {
   for (auto& m : find_identification_numbers(text)) out.push_back({m.kind, m.masked, where});
+  // The scan keeps one finding of a number in a place (read_outbound, scan_envelope): one found in
+  // both readings is pushed twice here and kept once.
   if (const std::string shown = internal::as_shown_by_overrides(text); !shown.empty()) {
-    for (auto& m : find_identification_numbers(shown)) {
-      const bool again = std::any_of(out.begin(), out.end(), [&](const OutboundFinding& f) { return f.kind == m.kind && f.masked == m.masked && f.where == where; });
-      if (!again) out.push_back({m.kind, m.masked, where});
-    }
+    for (auto& m : find_identification_numbers(shown)) out.push_back({m.kind, m.masked, where});
   }
 }
 

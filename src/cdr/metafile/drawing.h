@@ -21,6 +21,10 @@ inline std::uint32_t u16(std::string_view b, std::size_t at) {
   return static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) | static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 8;
 }
 inline std::uint32_t u32(std::string_view b, std::size_t at) { return u16(b, at) | u16(b, at + 2) << 16; }
+// The same written in place (a rendering copy's header fields); the caller has checked the bounds.
+inline void put_u32(std::string& b, std::size_t at, std::uint32_t v) {
+  for (int k = 0; k < 4; ++k) b[at + k] = static_cast<char>((v >> (8 * k)) & 0xFF);
+}
 
 // The charset of a font's CharSet ([MS-WMF] 2.1.1.5, the same in an EMF LogFont): its Windows code
 // page's, as mime::charset_for_code_page names it; "" for the ones that name none (DEFAULT,

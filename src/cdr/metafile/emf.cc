@@ -115,8 +115,9 @@ class EmfReader {
     drawing_.after_end(b_.substr(at));
     for (const auto& [id, object] : pending_) drawing_.unread("emf+ object " + std::to_string(id), "malformed: an EMF+ object continued in records that never end it");
     if (drawing_.painted()) {
-      std::string copy = rendering_copy(header, at, records);
-      drawing_.rendering(std::move(copy), unrenderable_);
+      std::string why_not;
+      std::string copy = rendering_copy(header, at, records, why_not);
+      drawing_.rendering(std::move(copy), std::move(why_not));
     }
     return drawing_.finish();
   }
@@ -135,8 +136,9 @@ class EmfReader {
   // reference device of no size a screen's, as a viewer falls back to. Its length and record
   // count are the ones read here (`end`, `records`): a renderer stops where the header says, and a
   // header that says 0 renders blank what a viewer trusting the records shows. "" when no size can
-  // be had or the scaled header does not fit its fields (held as unread).
-  std::string rendering_copy(std::string_view header, std::size_t end, std::size_t records) {
+  // be had or the scaled header does not fit its fields (held as unread), with `why_not` when the
+  // frame and the bounds disagree.
+  std::string rendering_copy(std::string_view header, std::size_t end, std::size_t records, std::string& why_not) const {
     double device_x = s32(header, 72), device_y = s32(header, 76), mm_x = s32(header, 80), mm_y = s32(header, 84);
     if (device_x <= 0 || device_y <= 0 || mm_x <= 0 || mm_y <= 0) device_x = 1920, device_y = 1080, mm_x = 508, mm_y = 286;
     double left = s32(header, 24), top = s32(header, 28), right = s32(header, 32), bottom = s32(header, 36);
@@ -154,9 +156,9 @@ class EmfReader {
       const double shown_top = top * device_y / (mm_y * 100), shown_bottom = bottom * device_y / (mm_y * 100);
       const double margin_x = 2 + (shown_right - shown_left) / 10, margin_y = 2 + (shown_bottom - shown_top) / 10;
       if (bound_left < shown_left - margin_x || bound_right > shown_right + margin_x || bound_top < shown_top - margin_y || bound_bottom > shown_bottom + margin_y) {
-        unrenderable_ = "its frame does not hold what it declares it draws (bounds of " + std::to_string(static_cast<long long>(bound_right - bound_left)) + " × " +
-                        std::to_string(static_cast<long long>(bound_bottom - bound_top)) + " pixels against a frame of " +
-                        std::to_string(static_cast<long long>(shown_right - shown_left)) + " × " + std::to_string(static_cast<long long>(shown_bottom - shown_top)) + ")";
+        why_not = "its frame does not hold what it declares it draws (bounds of " + std::to_string(static_cast<long long>(bound_right - bound_left)) + " × " +
+                  std::to_string(static_cast<long long>(bound_bottom - bound_top)) + " pixels against a frame of " +
+                  std::to_string(static_cast<long long>(shown_right - shown_left)) + " × " + std::to_string(static_cast<long long>(shown_bottom - shown_top)) + ")";
         return "";
       }
     }
@@ -169,13 +171,9 @@ class EmfReader {
       if (!(v > -2147483647.0 && v < 2147483647.0)) return "";
     }
     std::string copy(b_.substr(0, end));
-    const auto put32 = [&](std::size_t at, double v) {
-      const auto bits = static_cast<std::uint32_t>(static_cast<std::int32_t>(std::llround(v)));
-      for (int i = 0; i < 4; ++i) copy[at + i] = static_cast<char>((bits >> (8 * i)) & 0xFF);
-    };
     const std::size_t at[] = {24, 28, 32, 36, 72, 76, 80, 84};
-    for (std::size_t i = 0; i < 8; ++i) put32(at[i], fields[i]);
-    put32(48, static_cast<double>(end)), put32(52, static_cast<double>(records));
+    for (std::size_t i = 0; i < 8; ++i) metafile::put_u32(copy, at[i], static_cast<std::uint32_t>(static_cast<std::int32_t>(std::llround(fields[i]))));
+    metafile::put_u32(copy, 48, static_cast<std::uint32_t>(end)), metafile::put_u32(copy, 52, static_cast<std::uint32_t>(records));
     return copy;
   }
 
@@ -306,7 +304,8 @@ class EmfReader {
     if ((options & kEtoGlyphIndex) != 0 && chars > 0) return drawing_.glyph_indices(which);
     // The advance of each character (offDx): one that steps back or sideways (ETO_PDY gives a
     // vertical one too) draws the characters in another order than the string's — "8109" drawn
-    // right to left shows 9018. What a viewer shows is then read rendered.
+    // right to left shows 9018. All text is read rendered as well; such text also counts as
+    // painting, so that a file of it with no size to render at is held, not read from its string.
     const std::uint64_t dx = u32(rec, at + 36), step = (options & kEtoPdy) != 0 ? 8 : 4;
     if (dx != 0 && chars > 0 && dx <= rec.size() && chars * step <= rec.size() - dx) {
       for (std::uint64_t i = 0; i < chars; ++i) {
@@ -532,7 +531,6 @@ class EmfReader {
     return ok();
   }
 
-  std::string unrenderable_;  // why the rendering copy could not be made, when it could not
   std::string_view b_;
   const Context& ctx_;
   metafile::Drawing drawing_;

@@ -128,10 +128,7 @@ class WmfReader {
     std::uint32_t checksum = 0;
     for (std::size_t i = 0; i < header.size(); i += 2) checksum ^= u16(header, i);
     put16(checksum);
-    const auto put32 = [&](std::size_t at, std::uint64_t v) {
-      for (int k = 0; k < 4; ++k) rest[at + k] = static_cast<char>((v >> (8 * k)) & 0xFF);
-    };
-    put32(6, rest.size() / 2), put32(12, largest_);
+    metafile::put_u32(rest, 6, static_cast<std::uint32_t>(rest.size() / 2)), metafile::put_u32(rest, 12, static_cast<std::uint32_t>(largest_));
     return header + rest;
   }
 
@@ -157,7 +154,8 @@ class WmfReader {
         const std::size_t text_at = 8 + ((options & 0x0006u) != 0 ? 8 : 0);  // ETO_OPAQUE / ETO_CLIPPED: a rectangle first
         SANSO_TRY(need(text_at + length));
         // Each character's advance after the (word-padded) string, when the record carries them:
-        // one that steps back draws the characters in another order than the string's (emf.cc).
+        // one that steps back draws the characters in another order than the string's — painting,
+        // as in emf.cc.
         const std::size_t dx = text_at + length + (length & 1u);
         for (std::size_t i = 0; i < length && dx + 2 * i + 2 <= p.size(); ++i) {
           if (s16(p, dx + 2 * i) < 0) {
