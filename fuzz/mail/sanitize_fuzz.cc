@@ -47,5 +47,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)decode_batch_answer(raw, mode % 4);
   auto round = plan_from_json(plan_to_json(plan));
   if (!round || round->verdict != plan.verdict || round->body != plan.body) __builtin_trap();
+  // The plan's wire form from the parse worker: read back whole, and arbitrary bytes after its
+  // magic refused or read without a fault (what a compromised worker could answer).
+  auto wired = plan_from_wire(plan_to_wire(plan));
+  auto via_json = plan_from_json(plan_to_json(plan, true));
+  if (!wired || !via_json || plan_to_json(*wired, true) != plan_to_json(*via_json, true)) __builtin_trap();
+  (void)plan_from_wire(std::string("\x04SPW1") + std::string(raw));
   return 0;
 }

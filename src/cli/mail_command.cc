@@ -231,6 +231,13 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
   // directory, where sixteen would only wait for its lock.
   intake::take_in_order<intake::MailOutcome>(
       messages->size(), intake::kBatchInFlight,
+      [&](std::size_t i) -> std::uint64_t {
+        const BatchMessage& m = (*messages)[i];
+        if (m.path.empty()) return m.raw.size();
+        std::error_code size_error;
+        const std::uint64_t size = fs::file_size(m.path, size_error);
+        return size_error ? 0 : size;  // unreadable: its own read fails
+      },
       [&](std::size_t i) -> Result<intake::MailOutcome> {
         BatchMessage& m = (*messages)[i];
         std::string raw = std::move(m.raw);

@@ -330,7 +330,7 @@ Result<mail::SanitizeOptions> sanitize_options_from(const config::ServiceConfig*
 }
 
 void keep_freed_memory_for_batch() {
-  // Bounded by the items in flight (intake::kBatchInFlight) times their size, not by the run.
+  // Bounded by what is in flight (intake::kBatchInFlight: its items and their bytes), not by the run.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }

@@ -124,20 +124,39 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t at) {
 }
 
 // With an ASCII fast path: mail bodies and audit records are mostly ASCII and this runs over
-// every one of them.
+// every one of them. Japanese text is all multi-byte, so each sequence is checked in line here
+// rather than through utf8_sequence_length (a call and a bounds check per byte): the same rules
+// (no overlong form, no surrogate, nothing above U+10FFFF).
 bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (text.size() - i >= 8) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* const end = p + text.size();
+  auto cont = [](unsigned b) { return (b & 0xC0) == 0x80; };
+  while (p < end) {
+    if (end - p >= 8) {
       std::uint64_t v;
-      std::memcpy(&v, text.data() + i, 8);
-      if ((v & 0x8080808080808080ULL) != 0) break;
-      i += 8;
+      std::memcpy(&v, p, 8);
+      if ((v & 0x8080808080808080ULL) == 0) {
+        p += 8;
+        continue;
+      }
     }
-    if (i >= text.size()) break;
-    const std::size_t n = utf8_sequence_length(text, i);
-    if (n == 0) return false;
-    i += n;
+    const unsigned b = *p;
+    if (b < 0x80) {
+      ++p;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      if (end - p < 2 || !cont(p[1])) return false;
+      p += 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      const unsigned lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
+      if (end - p < 3 || p[1] < lo || p[1] > hi || !cont(p[2])) return false;
+      p += 3;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      const unsigned lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
+      if (end - p < 4 || p[1] < lo || p[1] > hi || !cont(p[2]) || !cont(p[3])) return false;
+      p += 4;
+    } else {
+      return false;
+    }
   }
   return true;
 }

@@ -82,6 +82,12 @@ std::string strip_controls(std::string_view text, bool lines, std::vector<std::s
         continue;
       }
       if (b < 0x80 || b == 0xC2 || b == 0xD8 || b == 0xE2) break;
+      // Kana and kanji (lead bytes E3–EC, EE–EF: any continuation bytes follow) in line.
+      if (((b >= 0xE3 && b <= 0xEC) || b >= 0xEE) && b <= 0xEF && plain + 2 < text.size() &&
+          (static_cast<unsigned char>(text[plain + 1]) & 0xC0) == 0x80 && (static_cast<unsigned char>(text[plain + 2]) & 0xC0) == 0x80) {
+        plain += 3;
+        continue;
+      }
       const std::size_t len = utf8_sequence_length(text, plain);
       if (len == 0) break;
       plain += len;
@@ -178,6 +184,7 @@ gunichar latin_lookalike(gunichar c) {
 // scripts' Latin look-alikes as Latin, without white space, invisible format characters, combining
 // marks left over and the separators a name is written with or without (・ - _).
 std::string comparable(std::string_view text) {
+  if (auto plain = read_plain(text)) return std::move(plain->comparable);
   gchar* valid = g_utf8_make_valid(text.data(), static_cast<gssize>(text.size()));
   gchar* nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
   g_free(valid);
@@ -203,6 +210,103 @@ std::string comparable_of_nfkc(const char* nfkc) {
   }
   g_free(folded);
   return out;
+}
+
+namespace {
+
+// Characters a line of the banner could be imitated with: its frame (box drawing) and what looks
+// like it (block elements, vertical bars of every width and script).
+bool looks_like_banner_frame(gunichar c) {
+  return (c >= 0x2500 && c <= 0x259F) || c == '|' || c == 0x2223 || c == 0x23B8 || c == 0x23B9 || (c >= 0x2758 && c <= 0x275A) ||
+         c == 0x4E28 || c == 0x01C0 || c == 0x05C0 || c == 0x2016 || c == 0x2225 || c == 0x239C || c == 0x239F || c == 0x23A2 || c == 0x23A5 ||
+         c == 0x23AA || c == 0x23AE;
+}
+
+// Characters of Japanese text that NFKC and case folding leave as they are, that compose with
+// nothing before or after them, that comparable() keeps, and that neither frame the banner nor
+// look like a Latin letter: kana, the CJK unified ideographs but 丨 (a frame look-alike), the
+// ideographic punctuation and brackets. Checked against Unicode's data by the tests
+// (BannerLookalike.*): NFKC-stable, casefold-stable, not a mark, space or format character, and
+// never the second of a canonical pair.
+bool is_plain_japanese(char32_t c) {
+  return (c >= 0x3041 && c <= 0x3096) || (c >= 0x30A1 && c <= 0x30FA) || (c >= 0x30FC && c <= 0x30FE) || (c >= 0x309D && c <= 0x309E) ||
+         (c >= 0x4E00 && c <= 0x9FFF && c != 0x4E28) || (c >= 0x3001 && c <= 0x3003) || (c >= 0x3005 && c <= 0x3011) || (c >= 0x3014 && c <= 0x301C);
+}
+
+}  // namespace
+
+// Text of printable ASCII, full-width ASCII, kana and kanji — nearly every line and name in the
+// mail a city receives — read as comparable() reads it, without GLib: NFKC makes full-width ASCII
+// ASCII and the ideographic space a space and leaves the rest as it is, case folding changes only
+// ASCII letters, no look-alike letter is among them, and comparable() drops white space, '-', '_'
+// and '・'. Also whether the first visible character is a bar (the banner's frame). Anything else
+// (another script, a mark that could compose, a control, bad UTF-8): nullopt, and GLib reads it.
+std::optional<PlainReading> read_plain(std::string_view text) {
+  PlainReading r;
+  r.comparable.reserve(text.size());
+  bool first = true;
+  for (std::size_t i = 0; i < text.size();) {
+    char32_t c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+    } else {
+      if (utf8_sequence_length(text, i) != 3) return std::nullopt;  // every character taken here is three bytes long
+      c = ((c & 0x0F) << 12) | ((static_cast<unsigned char>(text[i + 1]) & 0x3F) << 6) | (static_cast<unsigned char>(text[i + 2]) & 0x3F);
+      if (c >= 0xFF01 && c <= 0xFF5E) {
+        c -= 0xFEE0;  // full-width ASCII: NFKC gives the ASCII character
+      } else if (c == 0x3000) {
+        c = ' ';  // the ideographic space
+      } else if (c == 0x30FB) {
+        first = false;  // '・' is visible (no bar) and comparable() drops it
+        i += 3;
+        continue;
+      } else if (is_plain_japanese(c)) {
+        first = false;
+        r.comparable.append(text, i, 3);
+        i += 3;
+        continue;
+      } else {
+        return std::nullopt;
+      }
+      i += 3;
+    }
+    if (c >= 0x7F || (c < 0x20 && (c < 0x09 || c > 0x0D))) return std::nullopt;
+    if (c <= 0x20) continue;  // white space
+    if (first) r.bar_first = c == '|';
+    first = false;
+    if (c == '-' || c == '_') continue;  // separators comparable() drops
+    r.comparable.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c));
+  }
+  return r;
+}
+
+std::optional<bool> plain_line_imitates_banner(std::string_view line) {
+  const auto plain = read_plain(line);
+  if (!plain) return std::nullopt;
+  return plain->bar_first || plain->comparable.find("sanso") != std::string::npos;
+}
+
+bool normalized_line_imitates_banner(std::string_view line) {
+  gchar* valid = g_utf8_make_valid(line.data(), static_cast<gssize>(line.size()));
+  gchar* nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
+  g_free(valid);
+  if (nfkc == nullptr) return false;
+  bool frame = false;
+  for (const gchar* p = nfkc; *p != '\0'; p = g_utf8_next_char(p)) {
+    const gunichar c = g_utf8_get_char(p);
+    const GUnicodeType type = g_unichar_type(c);
+    if (g_unichar_isspace(c) || type == G_UNICODE_FORMAT || type == G_UNICODE_CONTROL || type == G_UNICODE_SPACE_SEPARATOR) continue;
+    frame = looks_like_banner_frame(c);
+    break;
+  }
+  const bool named = !frame && comparable_of_nfkc(nfkc).find("sanso") != std::string::npos;
+  g_free(nfkc);
+  return frame || named;
+}
+
+bool imitates_banner(std::string_view line) {
+  if (const auto plain = plain_line_imitates_banner(line)) return *plain;
+  return normalized_line_imitates_banner(line);
 }
 
 }  // namespace sanso::mail::internal

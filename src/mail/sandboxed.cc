@@ -52,7 +52,7 @@ Result<std::string> parse_in_child(std::string_view job, SanitizeOptions options
     if (!value.is_string()) return make_error("mail.job", "", "a parse job's attachment rule is unreadable");
     options.attachment_rules[key] = SANSO_TRY(parse_attachment_action(value.get<std::string>(), "parse job"));
   }
-  return plan_to_json(plan_message(job.substr(4 + n), options), true);
+  return plan_to_wire(plan_message(job.substr(4 + n), options));
 }
 
 // Fail closed: whatever happened in the sandbox, nothing of the message passes.
@@ -85,7 +85,7 @@ Result<MailExecutors> MailExecutors::start(const SanitizeOptions& options, const
 
 SanitizePlan sanitize_sandboxed(std::string_view raw, const SanitizeOptions& options, MailExecutors& executors) {
   auto answer = executors.parse->run(parse_job(raw, options));
-  Result<SanitizePlan> plan = answer ? plan_from_json(*answer) : Result<SanitizePlan>(answer.error());
+  Result<SanitizePlan> plan = answer ? plan_from_wire(*answer) : Result<SanitizePlan>(answer.error());
   if (!plan) return held_for(plan.error());
   // Attachments of the same message may share one batch: whoever sent one sent them all, and two
   // messages never share a batch.

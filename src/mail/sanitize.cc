@@ -971,68 +971,29 @@ void remove_embedded_files(SanitizePlan& plan, const SanitizeOptions& options) {
   plan.body = std::move(body);
 }
 
-// Characters a line of the banner could be imitated with: its frame (box drawing) and what looks
-// like it (block elements, vertical bars of every width and script).
-bool looks_like_banner_frame(gunichar c) {
-  return (c >= 0x2500 && c <= 0x259F) || c == '|' || c == 0x2223 || c == 0x23B8 || c == 0x23B9 || (c >= 0x2758 && c <= 0x275A) ||
-         c == 0x4E28 || c == 0x01C0 || c == 0x05C0 || c == 0x2016 || c == 0x2225 || c == 0x239C || c == 0x239F || c == 0x23A2 || c == 0x23A5 ||
-         c == 0x23AA || c == 0x23AE;
-}
-
-// Whether a body line could be taken for a line of Sanso's banner: it begins (after white space
-// and invisible characters, NFKC applied) with the banner's frame or a look-alike, or it names
-// Sanso at all, however spaced, widened or spelled with look-alike letters.
-// A line of printable ASCII, as most lines are, answers the same without GLib: NFKC and case
-// folding change only its case, and no look-alike letter is ASCII. Anything else: nullopt.
-std::optional<bool> ascii_imitates_banner(std::string_view line) {
-  std::string letters;
-  letters.reserve(line.size());
-  bool frame = false, first = true;
-  for (const char ch : line) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x7F || (c < 0x20 && (c < 0x09 || c > 0x0D))) return std::nullopt;
-    if (c <= 0x20) continue;  // white space
-    if (first) frame = c == '|';
-    first = false;
-    if (c == '-' || c == '_') continue;  // separators comparable() drops
-    letters.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c));
-  }
-  return frame || letters.find("sanso") != std::string::npos;
-}
-
-bool imitates_banner(std::string_view line) {
-  if (const auto ascii = ascii_imitates_banner(line)) return *ascii;
-  gchar* valid = g_utf8_make_valid(line.data(), static_cast<gssize>(line.size()));
-  gchar* nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
-  g_free(valid);
-  if (nfkc == nullptr) return false;
-  bool frame = false;
-  for (const gchar* p = nfkc; *p != '\0'; p = g_utf8_next_char(p)) {
-    const gunichar c = g_utf8_get_char(p);
-    const GUnicodeType type = g_unichar_type(c);
-    if (g_unichar_isspace(c) || type == G_UNICODE_FORMAT || type == G_UNICODE_CONTROL || type == G_UNICODE_SPACE_SEPARATOR) continue;
-    frame = looks_like_banner_frame(c);
-    break;
-  }
-  const bool named = !frame && comparable_of_nfkc(nfkc).find("sanso") != std::string::npos;
-  g_free(nfkc);
-  return frame || named;
-}
-
 // Only the banner speaks for Sanso: a body line that could be read as part of it is shown quoted
 // ("> "), so that a reader sees it as the sender's text. Line and paragraph separators become line
 // ends first, as a client may show them.
 void quote_banner_lookalikes(SanitizePlan& plan) {
+  // U+2028 and U+2029 are E2 80 A8 / A9; E2 is never a continuation byte, so every such triple
+  // is the character itself, whatever bytes come before it.
   std::string body;
   body.reserve(plan.body.size());
-  for (std::size_t i = 0; i < plan.body.size();) {
-    const std::size_t len = utf8_sequence_length(plan.body, i);
-    if (len == 3 && is_line_separator(g_utf8_get_char(plan.body.data() + i))) {
-      body += '\n';
-    } else {
-      body.append(plan.body, i, len == 0 ? 1 : len);
+  for (std::size_t at = 0;;) {
+    const std::size_t found = plan.body.find("\xE2\x80", at);
+    if (found == std::string::npos || found + 2 >= plan.body.size()) {
+      body.append(plan.body, at);
+      break;
     }
-    i += len == 0 ? 1 : len;
+    const auto third = static_cast<unsigned char>(plan.body[found + 2]);
+    body.append(plan.body, at, found - at);
+    if (third == 0xA8 || third == 0xA9) {
+      body += '\n';
+      at = found + 3;
+    } else {
+      body.append(plan.body, found, 2);  // the third byte may begin the next E2 80
+      at = found + 2;
+    }
   }
   std::string out;
   out.reserve(body.size());

@@ -251,10 +251,16 @@ std::vector<OutputEntity> output_entities(std::string_view message);
 // under one multipart/mixed when there are any.
 std::vector<OutputEntity> expected_entities(const SanitizePlan& plan);
 
-// The plan as JSON (the report, and how it crosses the sandbox boundary) and back; attachment
-// bytes only when asked for (the boundary), never in reports.
+// The plan as JSON (the report) and back; attachment bytes only when asked for (the wire form's
+// content, for tests and the fuzz target), never in reports.
 std::string plan_to_json(const SanitizePlan& plan, bool with_bytes = false);
 Result<SanitizePlan> plan_from_json(std::string_view json);
+// The plan as the parse worker hands it to the parent (plan_wire.cc): what plan_to_json(plan, true)
+// carries, as lengths and bytes read in one pass. The reader takes hostile bytes: a length past
+// the end, a count larger than the answer, an unknown word, a text that is not UTF-8, a part that
+// does not exist or bytes after the plan make it an error ("mail.plan"), and the message is held.
+std::string plan_to_wire(const SanitizePlan& plan);
+Result<SanitizePlan> plan_from_wire(std::string_view wire);
 
 // The sandboxed work of the mail engine, one executor each (sandbox::start), made for the options
 // of a service or a command: the message parse (plan_message in a child), the attachments'

@@ -102,6 +102,15 @@ bool within_one_edit(std::string_view a, std::string_view b) {
   return a.substr(i) == b.substr(i + 1);  // one inserted
 }
 
+// A protected domain's skeleton: the same few domains for every message a thread checks.
+std::string protected_skeleton(const std::string& domain) {
+  thread_local std::map<std::string, std::string> cache;
+  if (auto it = cache.find(domain); it != cache.end()) return it->second;
+  constexpr std::size_t kDomainsKept = 256;  // a city has a handful; bounded against odd configurations
+  if (cache.size() >= kDomainsKept) cache.clear();
+  return cache.emplace(domain, domain_skeleton(domain)).first->second;
+}
+
 // The protected domain `domain` imitates, or "" when none: the same skeleton, one edit away from
 // it (long domains only: short ones are one edit from too many honest ones), or the protected
 // domain written as the first labels of another ("city.minamata.lg.jp.example.net"), in a
@@ -113,7 +122,7 @@ std::string imitated_domain(const std::string& domain, const std::vector<std::st
     const std::string want = ascii_lower(p);
     if (want.empty() || domain == want || domain.ends_with("." + want)) continue;  // the domain itself
     if (domain.starts_with(want + ".")) return p;
-    const std::string want_skeleton = domain_skeleton(want);
+    const std::string want_skeleton = protected_skeleton(want);
     if (skeleton == want_skeleton) return p;
     constexpr std::size_t kMinLengthForOneEdit = 8;
     if (want_skeleton.size() >= kMinLengthForOneEdit && within_one_edit(skeleton, want_skeleton)) return p;

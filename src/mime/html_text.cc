@@ -563,7 +563,8 @@ std::string defang_links(std::string_view t) {
           continue;
         }
       }
-      if (t.size() - i > 4 && ascii_lower(t.substr(i, 4)) == "www." && url_char(t[i + 4])) {
+      // The first letter first: this runs at every word's start, and most are no "www.".
+      if (t.size() - i > 4 && (t[i] | 0x20) == 'w' && ascii_lower(t.substr(i, 4)) == "www." && url_char(t[i + 4])) {
         out += defanged_rest(t, i, i);
         continue;
       }

@@ -31,6 +31,47 @@ TEST(Utf8, RejectsMalformedSequences) {
   EXPECT_FALSE(is_valid_utf8("ASCII long enough for the eight-byte path, then \xFF"));
 }
 
+// The validator checks each sequence in line (a fast path for Japanese text); it must agree with
+// utf8_sequence_length, the rule every other reader of UTF-8 here uses, on every lead byte and
+// every second byte, at every place around the eight-byte ASCII path.
+TEST(Utf8, ValidatorAgreesWithSequenceLengthsEverywhere) {
+  auto by_sequences = [](std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+      const std::size_t n = utf8_sequence_length(s, i);
+      if (n == 0) return false;
+      i += n;
+    }
+    return true;
+  };
+  const unsigned char tails[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xF5, 0xFF};
+  std::size_t checked = 0, disagreed = 0;
+  auto check = [&](std::string_view prefix, std::string_view bytes) {
+    const std::string s = std::string(prefix) + std::string(bytes) + "xyz";
+    ++checked;
+    if (is_valid_utf8(s) != by_sequences(s)) ++disagreed;
+  };
+  for (const std::string_view prefix : {"", "abcdefg", "abcdefgh"}) {
+    for (unsigned b0 = 0x80; b0 <= 0xFF; ++b0) {
+      for (unsigned b1 = 0; b1 <= 0xFF; ++b1) {
+        const char two[] = {static_cast<char>(b0), static_cast<char>(b1)};
+        check(prefix, std::string_view(two, 1));
+        check(prefix, std::string_view(two, 2));
+        for (const unsigned char b2 : tails) {
+          const char three[] = {two[0], two[1], static_cast<char>(b2)};
+          check(prefix, std::string_view(three, 3));
+          if (b0 < 0xF0) continue;
+          for (const unsigned char b3 : tails) {
+            const char four[] = {two[0], two[1], static_cast<char>(b2), static_cast<char>(b3)};
+            check(prefix, std::string_view(four, 4));
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 1000000u);
+  EXPECT_EQ(disagreed, 0u);
+}
+
 TEST(Utf8, SequenceLengths) {
   const std::string_view s = "a\xC3\xA9\xE6\xB0\xB4\xF0\x9F\x98\x80\xC0\xAF\xE6\xB0";
   EXPECT_EQ(utf8_sequence_length(s, 0), 1u);   // a

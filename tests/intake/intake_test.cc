@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "audit/log.h"
@@ -457,7 +459,7 @@ TEST_F(IntakeTest, ABatchHasSeveralFilesInTheSandboxAtOnceAndKeepsAndRecordsEach
   std::vector<std::size_t> order;
   std::vector<std::string> kept;
   take_in_order<FileOutcome>(
-      files.size(), kBatchInFlight,
+      files.size(), kBatchInFlight, [&](std::size_t i) { return files[i].size(); },
       [&](std::size_t i) { return intake.take_file(FileItem{files[i], "表" + std::to_string(i) + ".csv", route_}, sanitize); },
       [&](std::size_t i, Result<FileOutcome>& taken) {
         order.push_back(i);
@@ -484,7 +486,7 @@ TEST(TakeInOrder, AnOutcomeWaitsForTheItemsAheadOfItAndAFailureIsHandedOnInItsPl
   std::condition_variable changed;
   std::vector<std::size_t> finished, handed_on;
   take_in_order<int>(
-      4, 4,
+      4, InFlight{4, 1000}, [](std::size_t) { return 1; },
       [&](std::size_t i) -> Result<int> {
         std::unique_lock lock(mutex);
         // Item 0 waits for all three behind it (not only item 3: the threads start in any order).
@@ -506,6 +508,39 @@ TEST(TakeInOrder, AnOutcomeWaitsForTheItemsAheadOfItAndAFailureIsHandedOnInItsPl
   ASSERT_EQ(finished.size(), 4u);
   EXPECT_EQ(finished.back(), 0u) << "item 0 was to finish last";
   EXPECT_EQ(handed_on, (std::vector<std::size_t>{0, 1, 2, 3}));
+}
+
+// Items in flight are bounded by their sizes as well as their number: with room for 250 bytes,
+// items of 100 run two at a time, and one of 1,000 runs alone — nothing else starts beside it.
+TEST(TakeInOrder, ItemsInFlightStayWithinTheBytesAndALargerItemGoesAlone) {
+  const std::vector<std::uint64_t> sizes = {100, 100, 100, 1000, 100, 100, 100, 100};
+  std::mutex mutex;
+  std::uint64_t bytes = 0, most_bytes = 0;
+  int running = 0, most_running = 0;
+  bool large_ran_alone = true;
+  std::vector<std::size_t> handed_on;
+  take_in_order<int>(
+      sizes.size(), InFlight{8, 250}, [&](std::size_t i) { return sizes[i]; },
+      [&](std::size_t i) -> Result<int> {
+        {
+          std::lock_guard lock(mutex);
+          bytes += sizes[i];
+          most_bytes = std::max(most_bytes, sizes[i] == 1000 ? 0 : bytes);
+          most_running = std::max(most_running, ++running);
+          if (sizes[i] == 1000 && running != 1) large_ran_alone = false;
+          if (sizes[i] != 1000 && bytes > 1000) large_ran_alone = false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // room for the others to start, were they let
+        std::lock_guard lock(mutex);
+        bytes -= sizes[i];
+        --running;
+        return static_cast<int>(i);
+      },
+      [&](std::size_t i, Result<int>&) { handed_on.push_back(i); });
+  EXPECT_EQ(handed_on, (std::vector<std::size_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_LE(most_bytes, 250u);
+  EXPECT_EQ(most_running, 2) << "two items of 100 fit in 250, and they did run together";
+  EXPECT_TRUE(large_ran_alone);
 }
 
 }  // namespace

@@ -34,6 +34,22 @@ std::string human_size(std::size_t n);
 std::string comparable(std::string_view text);
 // The same of text already valid UTF-8 in NFKC (NFKC is idempotent: no second normalisation).
 std::string comparable_of_nfkc(const char* nfkc);
+// comparable() of text of printable ASCII, full-width ASCII, kana and kanji, read without GLib, and
+// whether its first visible character is a bar; nullopt for any other text (GLib reads it).
+struct PlainReading {
+  std::string comparable;
+  bool bar_first = false;
+};
+std::optional<PlainReading> read_plain(std::string_view text);
+
+// Whether a body line could be taken for a line of Sanso's banner: it begins (after white space
+// and invisible characters, NFKC applied) with the banner's frame or a look-alike, or it names
+// Sanso at all, however spaced, widened or spelled with look-alike letters.
+bool imitates_banner(std::string_view line);
+// The two ways it is answered: without GLib for lines of ASCII, full-width ASCII, kana and kanji
+// (nullopt for any other line), and by NFKC for every line. They agree wherever the first answers.
+std::optional<bool> plain_line_imitates_banner(std::string_view line);
+bool normalized_line_imitates_banner(std::string_view line);
 
 // The action for an attachment: a rule for its extension, then for its CDR content type (when
 // known), then the default (sanitize.cc).
