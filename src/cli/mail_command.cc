@@ -71,11 +71,6 @@ struct Sanitizer {
   mail::MailExecutors executors;
 
   Result<void> open(const ServiceOptions& o, const SanitizeArgs& a, bool batch) {
-    // Every gconv converter is loaded before the first sandboxed child is forked (a child cannot
-    // load one under its filter): some 250 dlopens, tens of milliseconds of a run's start. They load
-    // on a thread of their own while the configuration, the store and the policy are opened, and
-    // that thread is joined before anything forks (MailExecutors::start) — on every way out.
-    std::jthread charsets([] { (void)mime::preload_charsets(); });
     const bool stored = !o.config_path.empty() || (std::getenv("SANSO_CONFIG") != nullptr && a.policy_path.empty());
     if (stored && !a.policy_path.empty()) {
       return make_error("cli.usage", "--policy", "give --policy or --config, not both: the configuration names its policy");
@@ -87,18 +82,32 @@ struct Sanitizer {
       own_policy.emplace(SANSO_TRY(policy::load_checked_policy(a.policy_path, system_clock().today())));
       compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(*own_policy, system_clock().today())));
     }
+    // A display name that borrows the city's names is warned about, as at the gateway.
+    if (const policy::Policy* p = loaded ? &loaded->policy : own_policy ? &*own_policy : nullptr) intake::protect_city_identity(*p, options);
+    // Every gconv converter is loaded before a sandboxed child is forked (a child cannot load one
+    // under its filter): some 250 dlopens, tens of milliseconds of a run's start. A batch's
+    // workers come from a pool's template, forked here before this process has any thread: the
+    // template loads them (and GMime) while the store and the policy are opened below. One message
+    // gets a child forked for it, which inherits this process's converters: they load on a thread
+    // of their own meanwhile, joined before anything forks — on every way out.
+    std::jthread charsets;
+    if (batch) {
+      executors = SANSO_TRY(mail::MailExecutors::start(options, sandbox::Launch::pool(kBatchWorkers)));
+    } else {
+      charsets = std::jthread([] { (void)mime::preload_charsets(); });
+    }
     if (loaded) {
       session.emplace(SANSO_TRY(open_quarantine_session(std::move(*loaded))));
       service = &session->service;
       compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(service->policy, system_clock().today())));
     }
-    // A display name that borrows the city's names is warned about, as at the gateway.
-    if (const policy::Policy* p = service ? &service->policy : own_policy ? &*own_policy : nullptr) intake::protect_city_identity(*p, options);
     route = intake::Route{std::string(policy::kZoneInternet), "lgwan", service ? "mail@" + service->config.node : "mail"};
     intake.emplace(compiled ? &*compiled : nullptr, session ? session->store.get() : nullptr, session ? session->log.get() : nullptr);
     decision = SANSO_TRY(intake->rule(route, "mail"));
-    charsets.join();
-    executors = SANSO_TRY(mail::MailExecutors::start(options, batch ? sandbox::Launch::pool(kBatchWorkers) : sandbox::Launch::fork_per_job()));
+    if (!batch) {
+      charsets.join();
+      executors = SANSO_TRY(mail::MailExecutors::start(options, sandbox::Launch::fork_per_job()));
+    }
     return ok();
   }
 

@@ -209,9 +209,13 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
   }
   // The rebuilt mail names its original's id, so the id comes before the original is stored.
   out.quarantine_id = store_->reserve_id();
-  mail::SanitizeOptions options = item.options;
-  if (item.before_render) item.before_render(out, options);
-  out.message = mail::render_message(out.plan, options, out.quarantine_id);
+  if (item.before_render) {
+    mail::SanitizeOptions options = item.options;  // a copy only for a caller that changes it
+    item.before_render(out, options);
+    out.message = mail::render_message(out.plan, options, out.quarantine_id);
+  } else {
+    out.message = mail::render_message(out.plan, item.options, out.quarantine_id);
+  }
 
   const mail::SanitizePlan& plan = out.plan;
   quarantine::Submission s;

@@ -66,7 +66,10 @@ SanitizePlan held_for(const Error& e) {
 }  // namespace
 
 Result<MailExecutors> MailExecutors::start(const SanitizeOptions& options, const sandbox::Launch& launch) {
-  mime::preload_charsets();  // once per process; every sandboxed child inherits the converters
+  // A child forked per job inherits this process's converters: every one is loaded here first.
+  // A pool's workers inherit its template's, which loads them in its own set-up
+  // (prepare_mail_sandbox), beside whatever this process does meanwhile.
+  if (launch.workers == 0) mime::preload_charsets();
   // The parser's set-up (GMime, the converters of the common charsets) changes with no input: a
   // pool's template does it once and every parse worker inherits it.
   sandbox::Task parse{[options](std::string_view job) { return parse_in_child(job, options); }, {}, sandbox::Limits{}, 200, &prepare_mail_sandbox};
