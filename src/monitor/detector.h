@@ -166,6 +166,11 @@ class Detector {
   std::size_t host_count_ = 0;  // in both tables
   std::int64_t latest_ = INT64_MIN;
   std::uint64_t since_sweep_ = 0;
+  // No open finding was last seen before this (INT64_MAX: none is open). A finding's last_seen
+  // only grows, so a sweep that cannot close anything is known without walking open_: a scan
+  // whose findings stay open (a log shorter than the window) walked thousands of them every
+  // 65,536 flows, 3-4 % of the scan.
+  std::int64_t open_floor_ = INT64_MAX;
 };
 
 }  // namespace sanso::monitor
