@@ -127,14 +127,18 @@ bool is_v4(Address128 address) { return (address >> 32) == 0xffff; }
 
 }  // namespace
 
-void Detector::observe_batch(std::span<const Flow> flows, std::uint32_t file, std::span<const std::uint64_t> lines) {
+void Detector::prefetch(std::span<const Flow> flows) const {
   if (hosts4_.capacity != 0) {
     const std::size_t mask = hosts4_.capacity - 1;
     for (const Flow& f : flows) {
       if (is_v4(f.src)) __builtin_prefetch(&hosts4_.slots[slot_hash(static_cast<std::uint32_t>(f.src)) & mask]);
     }
   }
-  for (std::size_t i = 0; i < flows.size(); ++i) observe(flows[i], file, lines[i]);
+}
+
+void Detector::observe_batch(std::span<const Flow> flows, std::uint32_t file, std::span<const std::uint64_t> lines) {
+  prefetch(flows);
+  observe_each(flows, file, lines);
 }
 
 void Detector::raise(Rule rule, const Flow& flow, ZoneIndex src_zone, ZoneIndex dst_zone, std::uint32_t file, std::uint64_t line, Address128 key_a,

@@ -82,6 +82,14 @@ class Detector {
   // random place per flow, and one cache and TLB miss after another was most of a scan's time;
   // asked for together, the misses overlap.
   void observe_batch(std::span<const Flow> flows, std::uint32_t file, std::span<const std::uint64_t> lines);
+  // The two halves of observe_batch, for a caller that can put work between them: asks the
+  // memory for each flow's host record, and observes flows in order without asking. A scan asks
+  // for one batch's records and then observes the batch before it, so that the records have a
+  // batch's parsing (some 3 µs) to arrive instead of the first flows' few nanoseconds.
+  void prefetch(std::span<const Flow> flows) const;
+  void observe_each(std::span<const Flow> flows, std::uint32_t file, std::span<const std::uint64_t> lines) {
+    for (std::size_t i = 0; i < flows.size(); ++i) observe(flows[i], file, lines[i]);
+  }
   static constexpr std::size_t kBatch = 32;  // enough misses in flight to hide the latency
   // Hands out every open finding (end of input, or shutdown).
   void flush();
