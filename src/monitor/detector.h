@@ -82,6 +82,14 @@ class Detector {
   // random place per flow, and one cache and TLB miss after another was most of a scan's time;
   // asked for together, the misses overlap.
   void observe_batch(std::span<const Flow> flows, std::uint32_t file, std::span<const std::uint64_t> lines);
+  // The two halves of observe_batch, for a caller that can put work between them: asks the
+  // memory for each flow's host record, and observes flows in order without asking. A scan asks
+  // for one batch's records and then observes the batch before it, so that the records have a
+  // batch's parsing (some 3 µs) to arrive instead of the first flows' few nanoseconds.
+  void prefetch(std::span<const Flow> flows) const;
+  void observe_each(std::span<const Flow> flows, std::uint32_t file, std::span<const std::uint64_t> lines) {
+    for (std::size_t i = 0; i < flows.size(); ++i) observe(flows[i], file, lines[i]);
+  }
   static constexpr std::size_t kBatch = 32;  // enough misses in flight to hide the latency
   // Hands out every open finding (end of input, or shutdown).
   void flush();
@@ -166,6 +174,11 @@ class Detector {
   std::size_t host_count_ = 0;  // in both tables
   std::int64_t latest_ = INT64_MIN;
   std::uint64_t since_sweep_ = 0;
+  // No open finding was last seen before this (INT64_MAX: none is open). A finding's last_seen
+  // only grows, so a sweep that cannot close anything is known without walking open_: a scan
+  // whose findings stay open (a log shorter than the window) walked thousands of them every
+  // 65,536 flows, 3-4 % of the scan.
+  std::int64_t open_floor_ = INT64_MAX;
 };
 
 }  // namespace sanso::monitor

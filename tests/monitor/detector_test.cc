@@ -307,8 +307,9 @@ TEST(MonitorDetector, Ipv4AndIpv6HostsEachKeepTheirOwnBaseline) {
   std::vector<Flow> flows;
   std::set<std::string> bursting;
   auto host_flow = [&](int host, int hour) {
-    // 512 IPv4 hosts (every address of the three zones: the table grows past 1,024 slots), then
-    // 2,000 IPv6 hosts of the internet zone; each talks inside its own zone.
+    // 512 IPv4 hosts (every address of the three zones), then 2,000 IPv6 hosts of the internet
+    // zone; each talks inside its own zone. (Growing past the first table:
+    // HostTablesGrowPastTheirFirstHugePage.)
     Flow f;
     if (host < 256) {
       f = flow("198.51.100.0", "198.51.100.1", 445);
@@ -359,7 +360,7 @@ TEST(MonitorDetector, Ipv4AndIpv6HostsEachKeepTheirOwnBaseline) {
 
 // observe_batch (what scans use: the host records asked for together) raises exactly what
 // observe() one flow at a time does — the same findings, counts and lines, in the same order —
-// while the host table grows many times over (8,000 hosts: from 1,024 slots to 16,384).
+// (8,000 hosts; the tables' growth with batches: HostTablesGrowPastTheirFirstHugePage).
 TEST(MonitorDetector, BatchesRaiseWhatOneFlowAtATimeRaises) {
   DetectorSettings s;
   s.volume_bucket_seconds = 3600;
@@ -400,6 +401,86 @@ TEST(MonitorDetector, BatchesRaiseWhatOneFlowAtATimeRaises) {
   EXPECT_EQ(std::count_if(one.findings.begin(), one.findings.end(), [](const Finding& f) { return f.rule == Rule::kVolume; }), 83);
   EXPECT_EQ(batched.detector.stats().flows, flows.size());
   EXPECT_EQ(batched.detector.stats().hosts_untracked, 0u);
+}
+
+// The host tables start with what their first 2 MiB page holds (65,536 IPv4 slots, 32,768 IPv6
+// ones) and double past half full: 70,000 IPv4 and 40,000 IPv6 hosts make each grow twice, and
+// every host keeps its own baseline through it, batched or one flow at a time.
+TEST(MonitorDetector, HostTablesGrowPastTheirFirstHugePage) {
+  // One zone holding a /15 of IPv4 and a /48 of IPv6: room for all of them.
+  auto loaded = policy::load_policy(R"(municipality = { id = "grow", name = "増加市" }
+zones = [{ id = "lgwan", name = "LGWAN接続系", cidrs = ["10.20.0.0/15", "2001:db8:30::/48"] }]
+)",
+                                    "grow.toml");
+  ASSERT_TRUE(loaded.policy.has_value());
+  auto plan = AddressPlan::build(*loaded.policy);
+  ASSERT_TRUE(plan.has_value());
+  DetectorSettings s;
+  s.volume_bucket_seconds = 3600;
+  s.volume_min_bytes = 1000;
+  const std::int64_t t0 = 1795996800;
+  constexpr int kV4 = 70000, kV6 = 40000;
+  std::vector<Flow> flows;
+  std::set<Address128> bursting;
+  for (int hour = 0; hour < 4; ++hour) {
+    for (int host = 0; host < kV4 + kV6; ++host) {
+      Flow f = host < kV4 ? flow("10.20.0.0", "10.20.0.1", 445) : flow("2001:db8:30::", "2001:db8:30::1:1", 445);
+      f.src += static_cast<Address128>(host < kV4 ? host : host - kV4 + 1);
+      f.time = t0 + hour * 3600 + host % 60;
+      const bool burst = hour == 3 && host % 7 == 0;
+      f.bytes = burst ? 90000 : 500;
+      if (burst) bursting.insert(f.src);
+      flows.push_back(f);
+    }
+  }
+  std::vector<std::uint64_t> lines(flows.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) lines[i] = i + 1;
+  auto raised = [&](bool batched) {
+    std::set<Address128> out;
+    Detector detector(*plan, nullptr, s, [&](const Finding& f) {
+      if (f.rule == Rule::kVolume) out.insert(f.src);
+    });
+    if (batched) {
+      for (std::size_t at = 0; at < flows.size(); at += Detector::kBatch) {
+        const std::size_t n = std::min(Detector::kBatch, flows.size() - at);
+        detector.observe_batch(std::span(flows).subspan(at, n), 0, std::span(lines).subspan(at, n));
+      }
+    } else {
+      for (std::size_t i = 0; i < flows.size(); ++i) detector.observe(flows[i], 0, lines[i]);
+    }
+    detector.flush();
+    EXPECT_EQ(detector.stats().hosts_untracked, 0u);
+    return out;
+  };
+  EXPECT_EQ(bursting.size(), 10000u + 5715u);
+  EXPECT_EQ(raised(true), bursting);
+  EXPECT_EQ(raised(false), bursting);
+}
+
+// A sweep that cannot close anything returns at once (it knows the oldest open finding's last
+// time); a finding opened by a late flow, older than every open one, still closes on time, and
+// so does the one that was oldest before it, once its own window has passed.
+TEST(MonitorDetector, SweepsCloseALateFindingOlderThanTheOpenOnes) {
+  DetectorSettings s;
+  s.window_seconds = 600;
+  Harness h(s);
+  const std::int64_t t = 1796000000;
+  h.detector.observe(flow("192.0.2.10", "100.64.1.1", 443, kProtoTcp, t + 10000), 0, 1);
+  h.detector.expire();
+  EXPECT_TRUE(h.findings.empty());
+  h.detector.observe(flow("192.0.2.10", "100.64.1.1", 80, kProtoTcp, t), 0, 2);  // late: older than the open one
+  h.detector.expire();
+  ASSERT_EQ(h.findings.size(), 1u);
+  EXPECT_EQ(h.findings[0].dport, 80);
+  h.detector.observe(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t + 10600), 0, 3);  // inside a zone: no finding
+  h.detector.expire();
+  EXPECT_EQ(h.findings.size(), 1u);  // 443's window is still open (last seen + 600 is not before the latest flow)
+  h.detector.observe(flow("198.51.100.20", "198.51.100.21", 445, kProtoTcp, t + 10601), 0, 4);
+  h.detector.expire();
+  ASSERT_EQ(h.findings.size(), 2u);
+  EXPECT_EQ(h.findings[1].dport, 443);
+  h.detector.flush();
+  EXPECT_EQ(h.findings.size(), 2u);
 }
 
 // The volume rule as one record per host kept it (before the hot and cold split), to hold the

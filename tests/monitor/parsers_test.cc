@@ -621,6 +621,65 @@ TEST(MonitorParsers, ALogFileReadsAsTheSameBytesFromMemory) {
   EXPECT_EQ(scan_file("", Format::kZeek).reports[0].lines, 0u);
 }
 
+// A scan observes its flows a batch behind the parse (scan_stream): every flow is still observed,
+// in order, with its line — the same findings, counts, bytes, times and lines as the same lines
+// parsed and observed one at a time — whether the log ends on a full batch, one flow past it, or
+// with a batch waiting and another half full; malformed and comment lines in between.
+TEST(MonitorParsers, AScanObservesEveryFlowAsOneFlowAtATimeWould) {
+  DetectorSettings settings;
+  settings.volume_min_bytes = 1000;
+  for (const int flows_wanted : {0, 1, 31, 32, 33, 64, 65, 1019}) {
+    std::vector<std::string> lines = {"#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_bytes"};
+    for (int i = 0, flows = 0; flows < flows_wanted; ++i) {
+      if (i % 50 == 49) {
+        lines.push_back(i % 100 == 49 ? "#comment" : "not-a-time\tC\t192.0.2.10\t1\t203.0.113.7\t443\ttcp\t1");
+        continue;
+      }
+      const std::int64_t time = 1796000000 + static_cast<std::int64_t>(flows) * 40;  // ten hours for 1,019 flows: baselines, then bursts
+      std::string src = "198.51.100." + std::to_string(flows % 20 + 1), dst = "198.51.100.250";
+      std::uint64_t bytes = flows * 40 >= 9 * 3600 && flows % 20 == 3 ? 500000 : 500;
+      if (flows % 13 == 0) dst = "100.64.1." + std::to_string(flows % 5), src = "192.0.2.10";  // 6(3)①
+      if (flows % 17 == 0) src = "192.0.2.200";                                                // unknown device
+      lines.push_back(std::to_string(time) + ".000001\tC\t" + src + "\t40000\t" + dst + "\t" + std::to_string(443 + flows % 3) + "\ttcp\t" +
+                      std::to_string(bytes));
+      ++flows;
+    }
+    std::string log;
+    for (const std::string& line : lines) log += line + "\n";
+    auto scanned = scan_text(log, Format::kZeek, ParserContext{}, settings);
+
+    static const policy::Policy policy = testing::test_policy();
+    auto plan = AddressPlan::build(policy);
+    ASSERT_TRUE(plan.has_value());
+    std::vector<Finding> one_by_one;
+    Detector detector(*plan, nullptr, settings, [&](const Finding& f) { one_by_one.push_back(f); });
+    auto parser = FlowParser::make(Format::kZeek, ParserContext{});
+    for (std::size_t n = 0; n < lines.size(); ++n) {
+      Flow flow;
+      if (parser->parse(lines[n], flow).verdict == Verdict::kFlow) detector.observe(flow, 0, n + 1);
+    }
+    detector.flush();
+
+    SCOPED_TRACE(flows_wanted);
+    EXPECT_EQ(scanned.reports[0].flows, static_cast<std::uint64_t>(flows_wanted));
+    EXPECT_EQ(scanned.stats.flows, detector.stats().flows);
+    auto described = [](const std::vector<Finding>& found) {
+      std::vector<std::string> out;
+      for (const Finding& f : found) {
+        out.push_back(std::string(info(f.rule).id) + " " + policy::format_ip(f.src) + " " + policy::format_ip(f.dst) + " " + std::to_string(f.dport) + " " +
+                      std::to_string(f.count) + " " + std::to_string(f.bytes) + " " + std::to_string(f.first_seen) + " " + std::to_string(f.last_seen) +
+                      " " + std::to_string(f.line) + " " + f.detail);
+      }
+      return out;
+    };
+    EXPECT_EQ(described(scanned.findings), described(one_by_one));
+    if (flows_wanted == 1019) {
+      EXPECT_GT(std::count_if(one_by_one.begin(), one_by_one.end(), [](const Finding& f) { return f.rule == Rule::kVolume; }), 0);  // every rule has its say
+      EXPECT_GT(one_by_one.size(), 10u);
+    }
+  }
+}
+
 // A log truncated while it is read (logrotate's copytruncate): the lines before the cut are read
 // whole, then the scan stops with an error instead of ending as if the log had ended there (what
 // it held past the cut is in the rotated copy, and was not read).
