@@ -56,7 +56,8 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
 
-# python3 drives the gateway benchmark's SMTP clients; with --bench, MIMEDefang for its comparison
+# python3 checks a rendered metafile for ink in the converter sandbox (cdr::picture_has_ink) and
+# drives the gateway benchmark's SMTP clients; with --bench, MIMEDefang for its comparison
 # (libnet-dns-perl, which the package forgets to depend on: without it its workers die silently),
 # and c-icap with its clamd virus-scan module for the ICAP comparison (bench/icap/run.sh; its
 # own private instance, the packaged service is not used).

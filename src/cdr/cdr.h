@@ -235,9 +235,16 @@ Result<std::string> pdf_page_picture(std::string_view pdf, std::uint32_t page, c
 
 // A Windows metafile (WMF or EMF; extract_texts() hands one sized to fill a page) rendered as a PNG
 // for OCR: LibreOffice (Draw's graphic import) in the converter sandbox, an A4 page at 300 dpi.
-// "cdr.drawing" when it cannot be rendered; `timeout` as for pdf_text.
+// "cdr.drawing" when it cannot be rendered, and when the page comes out blank
+// (picture_has_ink() false: "描画が白紙に描かれた…"): the reader hands over only a metafile whose
+// records paint, and a blank page read by OCR would pass it unseen. `timeout` as for pdf_text,
+// the ink check included.
 Result<std::string> metafile_picture(std::string_view metafile, const std::string& libreoffice = "/usr/lib/libreoffice/program/soffice.bin",
-                                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(60), const std::string& python = "/usr/bin/python3");
+// Whether a PNG shows anything (any pixel unlike the first): checked by Python's standard library
+// in the converter sandbox, never decoded in this process. "cdr.ink" when it cannot be checked
+// (python3 missing, not a PNG, a form not checked: interlaced, fewer than 8 bits per channel).
+Result<bool> picture_has_ink(std::string_view png, const std::string& python = "/usr/bin/python3", std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 // The sandbox around sanitize() with the work replaceable: tests prove with it that a worker that
 // misbehaves (opens a file, connects, executes a program, loops) ends `blocked`, never passed.

@@ -386,6 +386,26 @@ struct TextProgram {
 };
 constexpr std::string_view kInput = "<input>", kOutput = "<output>";
 
+// A converter slot for the outgoing check and the time left for the run once it is held. The wait
+// counts against the caller's time: a flood of pictures must not keep the outgoing check waiting
+// past its budget. What gets no slot in time (!ready()) is not read — the caller holds it as
+// unchecked, never passes it.
+struct TextCheckTurn {
+  explicit TextCheckTurn(std::chrono::milliseconds timeout)
+      : asked(std::chrono::steady_clock::now()),
+        slot(ConverterWork::kTextCheck, timeout),
+        left(timeout - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked)) {}
+  bool ready() const { return slot.held() && left > std::chrono::milliseconds(0); }
+  // Why it is not ready, for the caller's message.
+  static std::string none_free(std::chrono::milliseconds timeout) {
+    return "no converter came free within the " + std::to_string(timeout.count()) + " ms the check had left (" +
+           std::to_string(ConverterSlot::total(ConverterWork::kTextCheck)) + " converters, all busy)";
+  }
+  const std::chrono::steady_clock::time_point asked;
+  const ConverterSlot slot;
+  const std::chrono::milliseconds left;
+};
+
 // Runs `program` on `bytes` in a scratch directory of its own and reads its text back. Every
 // failure (program missing, no scratch space, the sandbox refusing it, a crash, a non-zero exit, no
 // text written) is an error under program.code: the caller fails closed on it.
@@ -403,17 +423,9 @@ Result<std::string> text_by_converter(std::string_view bytes, const TextProgram&
   job.memory_bytes = std::size_t{1} << 30;
   job.file_bytes = program.file_bytes;
   job.env = program.env;
-  // The wait for a slot counts against the caller's time: a flood of pictures must not keep the
-  // outgoing check waiting past its budget. What gets no slot in time is not read (the caller
-  // holds it as unchecked), never passed.
-  const auto asked = std::chrono::steady_clock::now();
-  const ConverterSlot slot(ConverterWork::kTextCheck, timeout);
-  job.timeout = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
-  if (!slot.held() || job.timeout <= std::chrono::milliseconds(0)) {
-    return make_error(program.code, name,
-                      program.noun + "'s text was not read: no converter came free within the " + std::to_string(timeout.count()) + " ms the check had left (" +
-                          std::to_string(ConverterSlot::total(ConverterWork::kTextCheck)) + " converters, all busy)");
-  }
+  const TextCheckTurn turn(timeout);
+  if (!turn.ready()) return make_error(program.code, name, program.noun + "'s text was not read: " + TextCheckTurn::none_free(timeout));
+  job.timeout = turn.left;
   auto ran = sandbox::run_converter(job);
   const std::string unread = program.noun + "'s text could not be read: ";
   if (!ran) return make_error(program.code, name, unread + ran.error().message + " [" + ran.error().code + "]");
@@ -424,8 +436,103 @@ Result<std::string> text_by_converter(std::string_view bytes, const TextProgram&
   return read_file(out, program.file_bytes);
 }
 
+// Whether a PNG shows anything: Python's standard library in the converter sandbox reads it, so
+// that the rendering of hostile records is never decoded in this process. Blank is every pixel
+// alike — the first pixel's colour (a page's white or a transparent background) over the whole
+// picture. Row by row, without undoing the filters byte by byte in Python: a row whose row above
+// is blank is blank exactly when its filtered bytes are the blank row filtered the same way (each
+// filter is a bijection given the row above), compared at C speed. Exit 10: ink; 11: blank;
+// 2: a PNG of a form not checked here (interlaced, fewer than 8 bits, cut short) — an error, as any
+// other exit is.
+constexpr const char* kInkCheck = R"(import sys, zlib
+def main(path):
+    b = open(path, 'rb').read()
+    if b[:8] != b'\x89PNG\r\n\x1a\n':
+        return 2
+    at, idat, head = 8, [], None
+    while at + 8 <= len(b):
+        n, kind = int.from_bytes(b[at:at + 4], 'big'), b[at + 4:at + 8]
+        if kind == b'IHDR':
+            head = b[at + 8:at + 8 + n]
+        elif kind == b'IDAT':
+            idat.append(b[at + 8:at + 8 + n])
+        elif kind == b'IEND':
+            break
+        at += 12 + n
+    if head is None or len(head) != 13:
+        return 2
+    w, h = int.from_bytes(head[0:4], 'big'), int.from_bytes(head[4:8], 'big')
+    depth, colour, interlace = head[8], head[9], head[12]
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(colour)
+    if channels is None or depth not in (8, 16) or interlace != 0 or w == 0 or h == 0 or w * h > 100000000:
+        return 2
+    bpp = channels * depth // 8
+    stride = w * bpp
+    raw = zlib.decompressobj().decompress(b''.join(idat), h * (stride + 1) + 1)
+    if len(raw) != h * (stride + 1):
+        return 2
+    blank = raw[1:1 + bpp] * w
+    def filtered(kind, above):
+        out = bytearray(stride)
+        for i in range(stride):
+            a = blank[i - bpp] if i >= bpp else 0
+            c = above[i - bpp] if i >= bpp else 0
+            up = above[i]
+            if kind == 0:
+                p = 0
+            elif kind == 1:
+                p = a
+            elif kind == 2:
+                p = up
+            elif kind == 3:
+                p = (a + up) // 2
+            else:
+                q = a + up - c
+                pa, pb, pc = abs(q - a), abs(q - up), abs(q - c)
+                p = a if pa <= pb and pa <= pc else up if pb <= pc else c
+            out[i] = (blank[i] - p) & 0xFF
+        return bytes(out)
+    expected = {}
+    for y in range(h):
+        kind = raw[y * (stride + 1)]
+        if kind > 4:
+            return 2
+        key = (kind, y == 0)
+        if key not in expected:
+            expected[key] = filtered(kind, bytes(stride) if y == 0 else blank)
+        if raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)] != expected[key]:
+            return 10
+    return 11
+sys.exit(main(sys.argv[1])))";
+
+// Whether the PNG at `png` (in the scratch directory `s`) shows any ink: kInkCheck run by `python`.
+Result<bool> png_has_ink(const Scratch& s, const fs::path& png, const std::string& python, std::chrono::milliseconds timeout) {
+  SANSO_TRY(executable(python, "Python", "python3"));
+  sandbox::ConverterJob job;
+  job.argv = {python, "-I", "-S", "-B", "-c", kInkCheck, png.string()};
+  job.work_dir = s.dir.string();
+  job.memory_bytes = std::size_t{1} << 30;
+  job.file_bytes = 0;
+  job.timeout = timeout;
+  auto ran = sandbox::run_converter(job);
+  if (!ran) return make_error("cdr.ink", "python3", "the rendering could not be checked for ink: " + ran.error().message + " [" + ran.error().code + "]");
+  if (ran->exit_code == 10) return true;
+  if (ran->exit_code == 11) return false;
+  return make_error("cdr.ink", "python3", "the rendering could not be checked for ink (exit " + std::to_string(ran->exit_code) + "): " + last_words(ran->log));
+}
+
 }  // namespace
 }  // namespace internal
+
+Result<bool> picture_has_ink(std::string_view png, const std::string& python, std::chrono::milliseconds timeout) {
+  const internal::TextCheckTurn turn(timeout);
+  if (!turn.ready()) return make_error("cdr.ink", "", "the picture was not checked for ink: " + internal::TextCheckTurn::none_free(timeout));
+  internal::Scratch s;
+  if (s.dir.empty()) return make_error("cdr.ink", "", "no scratch directory for checking the picture for ink");
+  const auto in = s.dir / "picture.png";
+  if (!internal::write_file(in, png)) return make_error("cdr.ink", in.string(), "cannot write the scratch copy of the picture");
+  return internal::png_has_ink(s, in, python, turn.left);
+}
 
 Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotext, std::chrono::milliseconds timeout) {
   const internal::TextProgram pdftotext_program{"cdr.pdf-text", "the PDF", pdftotext, "poppler-utils", "document.pdf", "text.txt", "text.txt",
@@ -443,18 +550,14 @@ Result<std::string> pdf_page_picture(std::string_view pdf, std::uint32_t page, c
   return internal::text_by_converter(pdf, pdftoppm_program, timeout);
 }
 
-Result<std::string> metafile_picture(std::string_view metafile, const std::string& libreoffice, std::chrono::milliseconds timeout) {
+Result<std::string> metafile_picture(std::string_view metafile, const std::string& libreoffice, std::chrono::milliseconds timeout, const std::string& python) {
   const std::string fail = "the metafile could not be rendered for OCR: ";
   if (auto ready = internal::executable(libreoffice, "LibreOffice", "libreoffice-draw-nogui"); !ready) return make_error("cdr.drawing", "", fail + ready.error().message);
-  // The wait for a slot counts against the caller's time, as for pdftoppm and Tesseract.
-  const auto asked = std::chrono::steady_clock::now();
-  const internal::ConverterSlot slot(internal::ConverterWork::kTextCheck, timeout);
+  const internal::TextCheckTurn turn(timeout);
+  if (!turn.ready()) return make_error("cdr.drawing", "", fail + internal::TextCheckTurn::none_free(timeout));
   CdrPolicy policy;
   policy.libreoffice = libreoffice;
-  policy.converter_timeout = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
-  if (!slot.held() || policy.converter_timeout <= std::chrono::milliseconds(0)) {
-    return make_error("cdr.drawing", "", fail + "no converter came free within the " + std::to_string(timeout.count()) + " ms the check had left");
-  }
+  policy.converter_timeout = turn.left;
   internal::Scratch s;
   if (s.dir.empty()) return make_error("cdr.drawing", "", fail + "no scratch directory");
   // Named by what its bytes are, so that LibreOffice's graphic import takes the filter they need.
@@ -465,6 +568,17 @@ Result<std::string> metafile_picture(std::string_view metafile, const std::strin
   if (!out) return make_error("cdr.drawing", "", fail + out.error().message);
   std::string png = internal::read_file(*out, std::size_t{64} << 20);
   if (png.empty()) return make_error("cdr.drawing", "", fail + "LibreOffice wrote no picture");
+  // The reader saw records that paint (extract_texts hands over only such a metafile): a page that
+  // comes out blank is a record or a header field LibreOffice skipped, not an empty drawing, and
+  // OCR reading nothing in it must not pass what a viewer may show.
+  const auto ran_for = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - turn.asked);
+  auto ink = internal::png_has_ink(s, *out, python, timeout - ran_for);
+  if (!ink) return make_error("cdr.drawing", "", fail + ink.error().message);
+  if (!*ink) {
+    return make_error("cdr.drawing", "",
+                      "描画が白紙に描かれた（図形を描く記録があるのに、LibreOffice の描画には何も写っていない）/ the metafile's records paint, but LibreOffice "
+                      "rendered them as a blank page (a record or a header field it skips): OCR cannot read what a viewer may show");
+  }
   return png;
 }
 

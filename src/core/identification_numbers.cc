@@ -38,22 +38,6 @@ bool is_corporate_number(std::string_view d) {
   return d[0] - '0' == 9 - sum % 9;
 }
 
-namespace {
-
-// The code point of a well-formed UTF-8 sequence at text[i] and its length; length 0 when the bytes
-// there are not one (a stray continuation byte, an overlong form, a surrogate): such bytes are no
-// digit, as no reader shows them as one.
-char32_t code_point_at(std::string_view t, std::size_t i, std::size_t& len) {
-  len = utf8_sequence_length(t, i);
-  if (len == 0) return 0;
-  static constexpr unsigned char kLeadBits[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
-  char32_t cp = static_cast<unsigned char>(t[i]) & kLeadBits[len];
-  for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(t[i + k]) & 0x3F);
-  return cp;
-}
-
-}  // namespace
-
 int digit_at(std::string_view t, std::size_t i, std::size_t& len) {
   len = 0;
   if (i >= t.size()) return -1;
@@ -63,8 +47,9 @@ int digit_at(std::string_view t, std::size_t i, std::size_t& len) {
     len = 1;
     return c - '0';
   }
-  std::size_t n = 0;
-  const char32_t cp = code_point_at(t, i, n);
+  // Bytes that are no well-formed UTF-8 (a stray continuation byte, an overlong form, a
+  // surrogate) are no digit, as no reader shows them as one.
+  const auto [cp, n] = utf8_code_point_at(t, i);
   if (n == 0) return -1;
   // Every other digit form Unicode gives a single value (the generated table: full-width ０–９,
   // every script's decimal digits, 𝟏𝟐𝟑, ¹²³, ₁₂₃, ①–⑨ and ⓪, ⑴, ⒈, ❶, ➀): a reader sees the number

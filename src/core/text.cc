@@ -1,41 +1,12 @@
 #include "core/text.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 
 namespace sanso {
 namespace {
-
-// Decodes one code point; returns bytes consumed (≥ 1) and sets cp to U+FFFD on bad input.
-std::size_t decode_one(std::string_view s, std::size_t i, char32_t& cp) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  std::size_t len = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xE ? 3 : (b0 >> 3) == 0x1E ? 4 : 0;
-  if (len == 0 || i + len > s.size()) {
-    cp = 0xFFFD;
-    return 1;
-  }
-  if (len == 1) {
-    cp = b0;
-    return 1;
-  }
-  char32_t v = b0 & (0x7F >> len);
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) {
-      cp = 0xFFFD;
-      return 1;
-    }
-    v = (v << 6) | (b & 0x3F);
-  }
-  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (v < kMin[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
-    cp = 0xFFFD;
-    return len == 0 ? 1 : 1;
-  }
-  cp = v;
-  return len;
-}
 
 bool is_wide(char32_t c) {
   return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) ||
@@ -76,8 +47,7 @@ std::string visible_text(std::string_view utf8) {
       ++i;
       continue;
     }
-    char32_t cp;
-    decode_one(utf8, i, cp);
+    const char32_t cp = utf8_code_point_at(utf8, i).value;
     if (is_deceptive(cp)) {
       std::snprintf(marker, sizeof marker, "<U+%04X>", static_cast<unsigned>(cp));
       out += marker;
@@ -92,8 +62,8 @@ std::string visible_text(std::string_view utf8) {
 std::size_t display_width(std::string_view utf8) {
   std::size_t width = 0;
   for (std::size_t i = 0; i < utf8.size();) {
-    char32_t cp;
-    i += decode_one(utf8, i, cp);
+    const auto [cp, length] = utf8_code_point_at(utf8, i);
+    i += std::max<std::size_t>(length, 1);
     width += is_zero_width(cp) ? 0 : is_wide(cp) ? 2 : 1;
   }
   return width;
@@ -121,6 +91,15 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t at) {
     return byte(1) >= lo && byte(1) <= hi && cont(byte(2)) && cont(byte(3)) ? 4 : 0;
   }
   return 0;
+}
+
+Utf8CodePoint utf8_code_point_at(std::string_view text, std::size_t at) {
+  const std::size_t length = at < text.size() ? utf8_sequence_length(text, at) : 0;
+  if (length == 0) return {};
+  static constexpr unsigned char kLeadBits[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  char32_t cp = static_cast<unsigned char>(text[at]) & kLeadBits[length];
+  for (std::size_t k = 1; k < length; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[at + k]) & 0x3F);
+  return {cp, length};
 }
 
 // With an ASCII fast path: mail bodies and audit records are mostly ASCII and this runs over

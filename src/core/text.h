@@ -28,6 +28,15 @@ void append_utf8(std::string& out, char32_t c);
 // the bytes there are not one.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t at);
 
+// The code point of the well-formed UTF-8 sequence at `text[at]` and its length
+// (utf8_sequence_length); U+FFFD and length 0 when the bytes there are not one — a caller that
+// moves on steps over one byte, and one that reads digits or widths sees no character there.
+struct Utf8CodePoint {
+  char32_t value = 0xFFFD;
+  std::size_t length = 0;
+};
+Utf8CodePoint utf8_code_point_at(std::string_view text, std::size_t at);
+
 // `utf8` as it may be shown to people: characters that are invisible or change how the text
 // around them reads — controls (C0, DEL, C1), bidirectional overrides, embeddings, isolates and
 // marks, zero-width and other format characters, line and paragraph separators — become visible

@@ -1136,6 +1136,30 @@ TEST(CdrExtract, MetafileTextIsReadInItsFontsCodePageAndAlongItsBaselines) {
   EXPECT_NE(face[0].text.find("%!PS " + kNumber), std::string::npos);
 }
 
+// Issue #17 (out24): PostScript a printer driver passes through in escapes shows its strings side by
+// side — "(1234) show (5678) show" prints 12345678 — as text runs on one baseline are: the shows'
+// strings are read joined, across records (a string may go on in the next one), literal, hex and
+// ASCII85 alike, in an EMF's EMR_EXTESCAPE and a WMF's META_ESCAPE.
+TEST(CdrExtract, MetafilePostScriptShowsAreReadJoined) {
+  namespace emf = testing::emf;
+  namespace wmf = testing::wmf;
+  const auto passthrough = [](const std::string& ps) {  // POSTSCRIPT_PASSTHROUGH: a byte count, then the PostScript
+    const std::string data = wmf::u16(static_cast<std::uint32_t>(ps.size())) + ps;
+    return emf::record(106, emf::u32(0x1013) + emf::u32(static_cast<std::uint32_t>(data.size())) + data);
+  };
+  const auto emf_text = [](const std::vector<std::string>& records) { return extract_texts(emf::file(records), "chart.emf")[0].text; };
+  EXPECT_NE(emf_text({passthrough("%!PS\n100 700 moveto (1234) show"), passthrough(" 40 0 rmoveto (56"), passthrough("78) show <39303138> show\n")}).find(kNumber),
+            std::string::npos);
+  EXPECT_NE(emf_text({passthrough("/F1 findfont 12 scalefont setfont (12) show 1 0 (3\\064) ashow [10 10] (56) xshow (7\\\n8) show <~3A<0I~> show")}).find(kNumber),
+            std::string::npos);
+  // What is not shown is no part of the line: a string defined and never shown, a comment's.
+  const std::string apart = emf_text({passthrough("(1234) show /s (0000) def % (9999) show\n(56789018) show")});
+  EXPECT_NE(apart.find(kNumber), std::string::npos) << apart;
+  EXPECT_EQ(emf_text({passthrough("(1234) show (5678) (9018) pop pop")}).find(kNumber), std::string::npos);
+  const auto in_wmf = extract_texts(wmf::file({wmf::escape(0x1013, wmf::u16(17) + "(123456) show (78"), wmf::escape(0x1013, wmf::u16(10) + "9018) show   ")}), "icon.wmf");
+  EXPECT_NE(in_wmf[0].text.find(kNumber), std::string::npos) << in_wmf[0].text;
+}
+
 // Its bitmaps go to OCR as plain PNGs of their pixels; one too small for a digit is passed; one
 // over the pixel limit makes the file unreadable; a kind not decoded here is named unread.
 TEST(CdrExtract, MetafileBitmapsAreHandedToOcrAsPictures) {

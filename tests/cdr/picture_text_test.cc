@@ -171,6 +171,85 @@ TEST(PictureText, AMetafilesRenderingShowsWhatAViewerShows) {
   }
 }
 
+// Issue #17 (out24): a drawing much smaller than the frame it declares — a number some 4 mm wide in a
+// corner of a 20 cm frame — came out a few pixels high and OCR read nothing. The reader frames
+// what the records paint (their points), so the number fills the page and is read. A drawing
+// that fills its frame is rendered by its frame as before.
+TEST(PictureText, ANumberSmallInALargeFrameIsRenderedLargeEnoughToRead) {
+  namespace emf = sanso::testing::emf;
+  const auto s32 = [](std::int32_t v) { return emf::u32(static_cast<std::uint32_t>(v)); };
+  const auto outlines = sanso::testing::outlines_of("個人番号\n1234 5678 9018", 150, 10);
+  ASSERT_GT(outlines.size(), 12u) << "the test could not lay out its glyphs";
+  int right = 0, bottom = 0;
+  for (const auto& shape : outlines) {
+    for (const auto& [x, y] : shape) right = std::max(right, x + 10), bottom = std::max(bottom, y + 10);
+  }
+  // A reference device 100 times as dense as a screen: the drawing's device units are
+  // hundredths of a screen pixel, some 4 mm across; the frame 20 × 20 cm.
+  std::string small = emf::file({emf::polygons(outlines)}, u"", true, right, bottom);
+  for (const auto& [at, v] : std::vector<std::pair<std::size_t, std::int32_t>>{{24, 0}, {28, 0}, {32, 20000}, {36, 20000}, {72, 192000}, {76, 108000}}) {
+    small.replace(at, 4, s32(v));
+  }
+  const auto pieces = extract_texts(small, "corner.emf");
+  const auto drawn = std::find_if(pieces.begin(), pieces.end(), [](const ExtractedText& p) { return p.where == "corner.emf/drawing"; });
+  ASSERT_NE(drawn, pieces.end());
+  ASSERT_TRUE(drawn->drawing) << drawn->unreadable;
+  const auto png = metafile_picture(drawn->picture);
+  ASSERT_TRUE(png) << png.error().to_string();
+  const auto read = picture_text(*png);
+  ASSERT_TRUE(read) << read.error().to_string();
+  EXPECT_NE(without_spaces(*read).find("123456789018"), std::string::npos) << "read as: " << *read;
+}
+
+// Issue #17 (out24): a rendering that comes out blank is no reading. An EMF+ header before EMF
+// records that paint: LibreOffice then plays only EMF+ records and renders an empty page, while
+// a viewer playing the EMF records (GDI) shows the number. The reader saw records that paint, so
+// the blank page is held with why ("描画が白紙に描かれた"), never read by OCR as nothing; without
+// the header the same records render and are read.
+TEST(PictureText, AMetafileRenderedBlankIsHeldNotReadAsNothing) {
+  namespace emf = sanso::testing::emf;
+  const auto outlines = sanso::testing::outlines_of("1234 5678 9018", 150, 10);
+  ASSERT_GT(outlines.size(), 12u) << "the test could not lay out its glyphs";
+  int right = 0, bottom = 0;
+  for (const auto& shape : outlines) {
+    for (const auto& [x, y] : shape) right = std::max(right, x + 10), bottom = std::max(bottom, y + 10);
+  }
+  // EmfPlusHeader (flags 0: EMF+ only; 1, dual, renders the same), then no EMF+ drawing at all.
+  const std::string plus_only = emf::emf_plus({emf::plus_record(0x4001, 0, emf::u32(0xDBC01002) + emf::u32(1) + emf::u32(96) + emf::u32(96))});
+  const auto rendered = [&](const std::vector<std::string>& records) {
+    const auto pieces = extract_texts(emf::file(records, u"", true, right, bottom), "chart.emf");
+    const auto drawn = std::find_if(pieces.begin(), pieces.end(), [](const ExtractedText& p) { return p.where == "chart.emf/drawing" && p.drawing; });
+    return drawn == pieces.end() ? Result<std::string>(make_error("test", "", "no drawing to render")) : metafile_picture(drawn->picture);
+  };
+  const auto blank = rendered({plus_only, emf::polygons(outlines)});
+  ASSERT_FALSE(blank) << "rendered with ink: the test no longer shows a blank rendering";
+  EXPECT_EQ(blank.error().code, "cdr.drawing");
+  EXPECT_EQ(blank.error().message.rfind("描画が白紙に描かれた", 0), 0u) << blank.error().message;
+  const auto drawn = rendered({emf::polygons(outlines)});
+  ASSERT_TRUE(drawn) << drawn.error().to_string();
+}
+
+// The ink check itself, through its own function: a PNG of one colour (white, transparent, a
+// logo's grey) has none, a picture of text has; what is no PNG it checks is an error, never "blank".
+TEST(PictureText, APicturesInkIsCheckedInTheConverterSandbox) {
+  const std::string text = picture_of("1234 5678 9018");
+  ASSERT_FALSE(text.empty());
+  const auto inked = picture_has_ink(text);
+  ASSERT_TRUE(inked) << inked.error().to_string();
+  EXPECT_TRUE(*inked);
+  const auto grey = picture_has_ink(plain_picture());
+  ASSERT_TRUE(grey) << grey.error().to_string();
+  EXPECT_FALSE(*grey);
+  for (const std::string& broken : {std::string("not a picture"), text.substr(0, text.size() / 2), std::string("\x89PNG\r\n\x1A\n")}) {
+    const auto checked = picture_has_ink(broken);
+    ASSERT_FALSE(checked) << broken.size() << " bytes read as " << (*checked ? "ink" : "blank");
+    EXPECT_EQ(checked.error().code, "cdr.ink");
+  }
+  const auto missing = picture_has_ink(text, "/nonexistent/python3");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("python3"), std::string::npos) << missing.error().message;
+}
+
 TEST(PictureText, AMetafileThatCannotBeRenderedIsAnError) {
   const auto broken = metafile_picture("not a metafile at all");
   ASSERT_FALSE(broken);

@@ -82,6 +82,21 @@ TEST(Utf8, SequenceLengths) {
   EXPECT_EQ(utf8_sequence_length(s, 12), 0u);  // truncated at the end
 }
 
+// The one decoder display_width, visible_text and numbers::digit_at share: a code point and its
+// length, or U+FFFD and 0 where the bytes are no character (overlong, cut, surrogate, past the end).
+TEST(Utf8, CodePointAt) {
+  const std::string_view s = "a\xC3\xA9\xE6\xB0\xB4\xF0\x9F\x98\x80\xC0\xAF\xED\xA0\x80\xE6\xB0";
+  const auto at = [&](std::size_t i) { return std::pair(utf8_code_point_at(s, i).value, utf8_code_point_at(s, i).length); };
+  EXPECT_EQ(at(0), std::pair(U'a', std::size_t{1}));
+  EXPECT_EQ(at(1), std::pair(U'é', std::size_t{2}));
+  EXPECT_EQ(at(3), std::pair(U'水', std::size_t{3}));
+  EXPECT_EQ(at(6), std::pair(U'\U0001F600', std::size_t{4}));
+  EXPECT_EQ(at(10), std::pair(U'\uFFFD', std::size_t{0}));  // overlong
+  EXPECT_EQ(at(12), std::pair(U'\uFFFD', std::size_t{0}));  // a surrogate
+  EXPECT_EQ(at(15), std::pair(U'\uFFFD', std::size_t{0}));  // cut at the end
+  EXPECT_EQ(at(s.size()), std::pair(U'\uFFFD', std::size_t{0}));
+}
+
 TEST(Text, VisibleTextShowsWhatWouldHideOrReorderText) {
   // A right-to-left override makes "請求書\u202Efdp.exe" read as "請求書exe.pdf".
   EXPECT_EQ(visible_text("請求書\u202Efdp.exe"), "請求書<U+202E>fdp.exe");

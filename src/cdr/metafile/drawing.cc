@@ -38,6 +38,115 @@ std::string without_controls(std::string_view text) {
   return any ? out + "\n" : std::string();
 }
 
+// Escapes whose data is a byte count, then the bytes for the printer ([MS-WMF] 2.3.6:
+// PASSTHROUGH, POSTSCRIPT_DATA, POSTSCRIPT_PASSTHROUGH).
+constexpr std::uint32_t kCountedEscapes[] = {0x0013, 0x0025, 0x1013};
+// PostScript's operators that paint a string operand (PLRM 5.2): the most recent string before
+// each is what it shows (show, ashow, widthshow, awidthshow take it last; kshow and cshow after
+// their procedure; xshow, yshow, xyshow before their displacements).
+constexpr std::string_view kShows[] = {"show", "ashow", "widthshow", "awidthshow", "kshow", "cshow", "xshow", "yshow", "xyshow"};
+
+bool postscript_delimiter(char c) {
+  return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' || c == '}' || c == '/' || c == '%' ||
+         static_cast<unsigned char>(c) <= ' ';
+}
+
+// An ASCII85 string's bytes (PLRM 3.13.3): groups of five characters '!'..'u' four bytes, 'z' four
+// zeros, a last group of fewer padded; white space and other characters skipped.
+std::string ascii85(std::string_view text) {
+  std::string out;
+  std::uint64_t group = 0;
+  int n = 0;
+  for (const char c : text) {
+    if (c == 'z' && n == 0) {
+      out.append(4, '\0');
+    } else if (c >= '!' && c <= 'u') {
+      group = group * 85 + static_cast<std::uint64_t>(c - '!');
+      if (++n == 5) {
+        for (int k = 3; k >= 0; --k) out += static_cast<char>((group >> (8 * k)) & 0xFF);
+        group = 0, n = 0;
+      }
+    }
+  }
+  if (n > 1) {
+    for (int k = n; k < 5; ++k) group = group * 85 + 84;
+    for (int k = 3; k > 4 - n; --k) out += static_cast<char>((group >> (8 * k)) & 0xFF);
+  }
+  return out;
+}
+
+// The strings `ps` shows, in order, joined: a literal string's escapes (\n, \ddd, a line continued)
+// and a hex string's digits decoded, comments skipped. Text a printer would draw apart on the page
+// is joined as a line of runs is.
+std::string postscript_shows(std::string_view ps) {
+  std::string shown, last;
+  for (std::size_t i = 0; i < ps.size();) {
+    const char c = ps[i];
+    if (c == '%') {
+      while (i < ps.size() && ps[i] != '\n' && ps[i] != '\r') ++i;
+    } else if (c == '(') {
+      last.clear();
+      int depth = 1;
+      for (++i; i < ps.size() && depth > 0; ++i) {
+        char d = ps[i];
+        if (d == '\\' && i + 1 < ps.size()) {
+          d = ps[++i];
+          if (d >= '0' && d <= '7') {
+            int v = 0;
+            for (int k = 0; k < 3 && i < ps.size() && ps[i] >= '0' && ps[i] <= '7'; ++k, ++i) v = v * 8 + (ps[i] - '0');
+            --i;
+            last += static_cast<char>(v & 0xFF);
+          } else if (d == '\r' || d == '\n') {  // a line continued
+            if (d == '\r' && i + 1 < ps.size() && ps[i + 1] == '\n') ++i;
+          } else {
+            static constexpr std::string_view kFrom = "nrtbf", kTo = "\n\r\t\b\f";
+            const std::size_t k = kFrom.find(d);
+            last += k == std::string_view::npos ? d : kTo[k];
+          }
+          continue;
+        }
+        if (d == '(') ++depth;
+        if (d == ')' && --depth == 0) break;
+        last += d;
+      }
+      ++i;
+    } else if (c == '<' && i + 1 < ps.size() && ps[i + 1] == '<') {  // a dictionary's start
+      i += 2;
+    } else if (c == '<' && i + 1 < ps.size() && ps[i + 1] == '~') {  // an ASCII85 string
+      const std::size_t end = std::min(ps.find("~>", i + 2), ps.size());
+      last = ascii85(ps.substr(i + 2, end - i - 2));
+      i = std::min(end + 2, ps.size());
+    } else if (c == '<') {
+      last.clear();
+      int high = -1;
+      for (++i; i < ps.size() && ps[i] != '>'; ++i) {
+        const char h = ps[i];
+        const int v = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+        if (v < 0) continue;
+        if (high < 0) {
+          high = v;
+        } else {
+          last += static_cast<char>(high * 16 + v);
+          high = -1;
+        }
+      }
+      if (high >= 0) last += static_cast<char>(high * 16);
+      ++i;
+    } else if (postscript_delimiter(c)) {
+      ++i;
+    } else {
+      const std::size_t start = i;
+      while (i < ps.size() && !postscript_delimiter(ps[i])) ++i;
+      const std::string_view token = ps.substr(start, i - start);
+      if (std::find(std::begin(kShows), std::end(kShows), token) != std::end(kShows)) {
+        shown += last;
+        last.clear();
+      }
+    }
+  }
+  return shown;
+}
+
 }  // namespace
 
 std::string code_page(unsigned charset) {
@@ -126,7 +235,20 @@ void Drawing::opaque(std::string_view data, const std::string& which, const char
   if (data.size() >= 2) carried_utf16(data);
 }
 
+void Drawing::escape(std::uint32_t function, std::string_view data, const std::string& which) {
+  opaque(data, which, "an escape record's data");
+  if (data.size() > kMostOpaqueTextBytes) return;
+  // The byte count of a passthrough, then its bytes (up to three of padding after them): the
+  // count is no text, and left in it would cut a string that goes on from the record before.
+  if (std::find(std::begin(kCountedEscapes), std::end(kCountedEscapes), function) != std::end(kCountedEscapes) && data.size() >= 2 &&
+      u16(data, 0) <= data.size() - 2 && data.size() - 2 - u16(data, 0) < 4) {
+    data = data.substr(2, u16(data, 0));
+  }
+  postscript_.append(data);
+}
+
 ReadContent Drawing::finish() {
+  if (const std::string shown = postscript_shows(postscript_); !shown.empty()) carried_8bit(shown);
   // Lines: runs sorted by y, a run within half its font's height (at least one unit) of the one
   // before on y is on its line.
   std::vector<const Run*> by_y;

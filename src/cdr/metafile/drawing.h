@@ -82,6 +82,9 @@ class Drawing {
   void after_end(std::string_view after);
   // Data of no known structure (escape and comment data): read as text up to 4 KiB, else unread.
   void opaque(std::string_view data, const std::string& which, const char* what);
+  // An escape record's data (`function`, its escape number): read as opaque data, and kept as the
+  // PostScript a printer driver passes through, its shows read joined in finish().
+  void escape(std::uint32_t function, std::string_view data, const std::string& which);
 
   // The text — every run on a line of its own; each line's runs (y within half the font's height)
   // joined left to right and right to left (a mirrored window or a right-to-left layout draws them
@@ -89,7 +92,9 @@ class Drawing {
   // number; and every run in the order drawn, a space apart (text drawn at the current position,
   // TA_UPDATECP, ignores the coordinates its records carry) — and what was collected; when
   // anything but text was painted, the rendering copy as `drawing` and why it is not read as text
-  // (`drawing_unread`) until OCR reads it rendered.
+  // (`drawing_unread`) until OCR reads it rendered. The strings the escapes' PostScript shows, in
+  // the order shown and joined, are a line too: a printer puts "(1234) show (5678) show" side by
+  // side as the text runs above are joined.
   ReadContent finish();
 
  private:
@@ -106,6 +111,7 @@ class Drawing {
   std::int64_t height_ = 0;
   bool painted_ = false;
   std::string rendering_, unrenderable_;
+  std::string postscript_;  // the escapes' data, in order: a string may go on in the next record
 };
 
 }  // namespace sanso::cdr::internal::metafile

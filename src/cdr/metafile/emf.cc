@@ -72,6 +72,28 @@ constexpr std::uint32_t kShapeRecords[] = {2,  3,  4,  5,  6,  7,  8,  41, 42, 4
 // EMF+ records that paint ([MS-EMFPLUS] 2.3.4): Clear to DrawBeziers, DrawImage, DrawImagePoints.
 constexpr std::uint32_t kFirstPlusShape = 0x4009, kLastPlusShape = 0x401B;
 
+// Records that move what follows them (window and viewport origins and extents, the mapping mode,
+// the world transform, a mirrored layout): after one the records' coordinates are no longer the
+// reference device's, and the painted extent is not known.
+constexpr std::uint32_t kTransformRecords[] = {9, 10, 11, 12, 17, 31, 32, 35, 36, 115};
+// Painting records whose points are read for the painted extent: (type, where the count is, where
+// the points start — after the polygon counts for the poly-polygons —, bytes a point).
+struct PointRecord {
+  std::uint32_t type, count_at, points_at, point_bytes;
+  bool counts = false;  // a poly-polygon: a count of polygons at count_at, the point count after it, each polygon's count
+};
+constexpr PointRecord kPointRecords[] = {{2, 24, 28, 8},       {3, 24, 28, 8},       {4, 24, 28, 8},       {5, 24, 28, 8},       {6, 24, 28, 8},
+                                         {56, 24, 28, 8},      {85, 24, 28, 4},      {86, 24, 28, 4},      {87, 24, 28, 4},      {88, 24, 28, 4},
+                                         {89, 24, 28, 4},      {92, 24, 28, 4},      {7, 24, 32, 8, true}, {8, 24, 32, 8, true}, {90, 24, 32, 4, true},
+                                         {91, 24, 32, 4, true}};
+// Painting records of one box (RectL at 8: ellipse, rectangle, round rectangle, arc, chord, pie,
+// arc-to) and of one point (LineTo, MoveToEx's start of a path, SetPixelV). A flood fill's point
+// says nothing of the area it fills.
+constexpr std::uint32_t kBoxRecords[] = {42, 43, 44, 45, 46, 47, 55};
+constexpr std::uint32_t kPointAt8Records[] = {15, 27, 54};
+// Path painting records: the path's points were read as its records built it.
+constexpr std::uint32_t kPathPaintRecords[] = {62, 63, 64};
+
 // Types [MS-EMF] reserves: nothing says what they hold.
 constexpr std::uint32_t kReserved[] = {69, 107, 117};
 constexpr std::uint32_t kLastType = 122;
@@ -162,6 +184,22 @@ class EmfReader {
         return "";
       }
     }
+    // A drawing much smaller than its frame, every painting record's points read: framed by what
+    // it paints (a margin around it), so that a number in a corner of a large frame is rendered as
+    // large as the page allows — when that is at least twice as large, and what it paints lies in
+    // the frame a viewer shows.
+    if (extent_known_ && extent_[0] <= extent_[2] && extent_[1] <= extent_[3]) {
+      const double to_x = mm_x * 100 / device_x, to_y = mm_y * 100 / device_y;
+      const double margin_x = 2 + (extent_[2] - extent_[0]) / 20, margin_y = 2 + (extent_[3] - extent_[1]) / 20;
+      const double painted_left = (extent_[0] - margin_x) * to_x, painted_right = (extent_[2] + 1 + margin_x) * to_x;
+      const double painted_top = (extent_[1] - margin_y) * to_y, painted_bottom = (extent_[3] + 1 + margin_y) * to_y;
+      const double frame_margin_x = (right - left) / 10, frame_margin_y = (bottom - top) / 10;
+      const bool inside = painted_left >= left - frame_margin_x && painted_right <= right + frame_margin_x && painted_top >= top - frame_margin_y &&
+                          painted_bottom <= bottom + frame_margin_y;
+      const double framed = std::min(metafile::kRenderWidth / (right - left), metafile::kRenderHeight / (bottom - top));
+      const double painted = std::min(metafile::kRenderWidth / (painted_right - painted_left), metafile::kRenderHeight / (painted_bottom - painted_top));
+      if (inside && painted >= 2 * framed) left = painted_left, top = painted_top, right = painted_right, bottom = painted_bottom;
+    }
     const double k = std::min(metafile::kRenderWidth / (right - left), metafile::kRenderHeight / (bottom - top));
     // The reference device's millimetres as whole numbers: scaled by k, and with its pixels by a
     // common factor when k leaves them too few to keep the ratio to a thousandth.
@@ -183,6 +221,7 @@ class EmfReader {
   }
 
   Result<void> record(std::uint32_t type, std::string_view rec, const std::string& which) {
+    track_extent(type, rec);
     switch (type) {
       case kExtTextOutA:
       case kExtTextOutW:
@@ -202,14 +241,18 @@ class EmfReader {
         const bool wide = (options & kEtoSmallChars) == 0;
         const std::uint64_t from = 36 + ((options & kEtoNoRect) != 0 ? 0 : 16), bytes = std::uint64_t{u32(rec, 16)} * (wide ? 2 : 1);
         if (from > rec.size() || bytes > rec.size() - from) return malformed(which + "'s text lies outside it");
-        if ((options & kEtoGlyphIndex) != 0) return drawing_.glyph_indices(which);
+        if ((options & kEtoGlyphIndex) != 0) {
+          unknown_extent();
+          return drawing_.glyph_indices(which);
+        }
+        text_extent(s32(rec, 8), s32(rec, 12), u32(rec, 16), 0);
         if (wide) drawing_.text_utf16(s32(rec, 12), s32(rec, 8), rec.substr(from, bytes));
         else drawing_.text_8bit(s32(rec, 12), s32(rec, 8), rec.substr(from, bytes), charset_);
         return ok();
       }
       case kExtCreateFontIndirectW: {
         SANSO_TRY(need(rec, 12 + 92, which));
-        fonts_[u32(rec, 8)] = {static_cast<unsigned char>(rec[12 + 23]), s32(rec, 12)};
+        fonts_[u32(rec, 8)] = {static_cast<unsigned char>(rec[12 + 23]), s32(rec, 12), s32(rec, 12 + 8) != 0 || s32(rec, 12 + 12) != 0};
         // The face name, and a LogFontEx's full name, style and script after it: UTF-16 names.
         drawing_.carried_utf16(rec.substr(12 + 28));
         return ok();
@@ -220,9 +263,11 @@ class EmfReader {
         if ((handle & 0x80000000u) != 0) {
           charset_ = 1;  // a stock font: the system's default
           drawing_.font_height(0);
+          font_ = {};
         } else if (const auto it = fonts_.find(handle); it != fonts_.end()) {
           charset_ = it->second.charset;
           drawing_.font_height(it->second.height);
+          font_ = it->second;
         }
         return ok();
       }
@@ -260,7 +305,7 @@ class EmfReader {
       case kDrawEscape:
       case kExtEscape: {
         SANSO_TRY(need(rec, 16, which));
-        drawing_.opaque(rec.substr(16), which, "an escape record's data");
+        drawing_.escape(u32(rec, 8), rec.substr(16), which);
         return ok();
       }
       case kNamedEscape: {
@@ -301,7 +346,10 @@ class EmfReader {
     const std::uint64_t chars = u32(rec, at + 8), offset = u32(rec, at + 12), options = u32(rec, at + 16);
     const std::uint64_t bytes = chars * (wide ? 2 : 1);
     if (offset > rec.size() || bytes > rec.size() - offset) return malformed(which + "'s text lies outside it");
-    if ((options & kEtoGlyphIndex) != 0 && chars > 0) return drawing_.glyph_indices(which);
+    if ((options & kEtoGlyphIndex) != 0 && chars > 0) {
+      unknown_extent();
+      return drawing_.glyph_indices(which);
+    }
     // The advance of each character (offDx): one that steps back or sideways (ETO_PDY gives a
     // vertical one too) draws the characters in another order than the string's — "8109" drawn
     // right to left shows 9018. All text is read rendered as well; such text also counts as
@@ -315,9 +363,83 @@ class EmfReader {
         }
       }
     }
+    // Vertical advances (ETO_PDY) carry text off its baseline by as much as they say: not followed.
+    if ((options & kEtoPdy) != 0 && chars > 0) unknown_extent();
+    std::uint64_t advance = 0;
+    if (dx != 0 && chars > 0 && dx <= rec.size() && chars * step <= rec.size() - dx) {
+      for (std::uint64_t i = 0; i < chars; ++i) advance += static_cast<std::uint64_t>(std::abs(static_cast<std::int64_t>(s32(rec, dx + i * step))));
+    }
+    text_extent(s32(rec, at), s32(rec, at + 4), chars, advance);
     if (wide) drawing_.text_utf16(s32(rec, at + 4), s32(rec, at), rec.substr(offset, bytes));
     else drawing_.text_8bit(s32(rec, at + 4), s32(rec, at), rec.substr(offset, bytes), charset_);
     return ok();
+  }
+
+  // The painted extent (review24, issue #17): a drawing much smaller than its frame — a number in
+  // a 2 mm corner of a 20 cm frame — renders too small to read when the frame fills the page, so
+  // rendering_copy frames what is painted instead. Read from the points the painting records
+  // carry (never from the bounds they declare, which a sender writes as it likes), in logical
+  // units, which are the reference device's until a transform record moves them. Any painting
+  // record whose points are not read here, or any transform, leaves the extent unknown and the
+  // frame as declared.
+  void track_extent(std::uint32_t type, std::string_view rec) {
+    const auto in = [type](const auto& list) { return std::find(std::begin(list), std::end(list), type) != std::end(list); };
+    if (in(kTransformRecords)) {
+      extent_known_ = false;
+      return;
+    }
+    if (in(kPathPaintRecords)) return;
+    // EMR_SETTEXTALIGN with TA_UPDATECP: text is drawn at the current position, not where its
+    // records say.
+    if (type == 22 && (rec.size() < 12 || (u32(rec, 8) & 1u) != 0)) return unknown_extent();
+    if (in(kBoxRecords)) {
+      if (rec.size() < 24) return unknown_extent();
+      extend(s32(rec, 8), s32(rec, 12)), extend(s32(rec, 16), s32(rec, 20));
+      return;
+    }
+    if (in(kPointAt8Records)) {
+      if (rec.size() < 16) return unknown_extent();
+      extend(s32(rec, 8), s32(rec, 12));
+      return;
+    }
+    for (const PointRecord& r : kPointRecords) {
+      if (r.type != type) continue;
+      if (rec.size() < r.points_at) return unknown_extent();
+      const std::uint64_t count = r.counts ? u32(rec, r.count_at + 4) : u32(rec, r.count_at);
+      const std::uint64_t first = r.points_at + (r.counts ? std::uint64_t{4} * u32(rec, r.count_at) : 0);
+      if (first > rec.size() || count > (rec.size() - first) / r.point_bytes) return unknown_extent();
+      for (std::uint64_t i = 0; i < count; ++i) {
+        const std::uint64_t p = first + i * r.point_bytes;
+        if (r.point_bytes == 8) extend(s32(rec, p), s32(rec, p + 4));
+        else extend(static_cast<std::int16_t>(u16(rec, p)), static_cast<std::int16_t>(u16(rec, p + 2)));
+      }
+      return;
+    }
+    // Text is read where it is read (text(), SmallTextOut); every other painting record — bitmaps,
+    // regions, gradients, angle arcs, EMF+ — has no points read here.
+    const bool text = type == kExtTextOutA || type == kExtTextOutW || type == kPolyTextOutA || type == kPolyTextOutW || type == kSmallTextOut;
+    if (!text && (in(kShapeRecords) || type == kBitBlt || type == kStretchBlt || type == kMaskBlt || type == kPlgBlt || type == kSetDiBitsToDevice ||
+                  type == kStretchDiBits || type == kAlphaBlend || type == kTransparentBlt || type == kComment)) {
+      // A comment's EMF+ records paint by their own transforms; any other comment paints nothing,
+      // but one is enough to tell them apart from here.
+      if (type != kComment || (rec.size() >= 16 && u32(rec, 12) == kCommentEmfPlus)) unknown_extent();
+    }
+  }
+  void unknown_extent() { extent_known_ = false; }
+  void extend(double x, double y) {
+    extent_[0] = std::min(extent_[0], x), extent_[1] = std::min(extent_[1], y);
+    extent_[2] = std::max(extent_[2], x), extent_[3] = std::max(extent_[3], y);
+  }
+  // Text at its reference point: its alignment (left, centre, right; top, baseline, bottom) is
+  // not followed, so it may lie on either side — as far as its characters reach (a font's height
+  // each, or their advances when those are longer) and twice its font's height up or down. A font
+  // of no known height, or one turned off its baseline, leaves the extent unknown.
+  void text_extent(std::int64_t x, std::int64_t y, std::uint64_t chars, std::uint64_t advance) {
+    if (chars == 0) return;
+    if (font_.height == 0 || font_.turned) return unknown_extent();
+    const double h = static_cast<double>(std::abs(font_.height));
+    const double reach = std::max(static_cast<double>(advance), h * static_cast<double>(chars + 1));
+    extend(static_cast<double>(x) - reach, static_cast<double>(y) - 2 * h), extend(static_cast<double>(x) + reach, static_cast<double>(y) + 2 * h);
   }
 
   // A DIB whose header and bits a record places at offBmi, cbBmi, offBits, cbBits from `at`, its
@@ -537,10 +659,16 @@ class EmfReader {
   struct Font {
     unsigned charset = 1;
     std::int64_t height = 0;
+    bool turned = false;  // an escapement or orientation: its text runs off its baseline
   };
   std::map<std::uint32_t, Font> fonts_;  // a font object's handle → its charset and height
+  Font font_;                              // the one selected
   unsigned charset_ = 1;                     // DEFAULT_CHARSET until a font is selected
   std::map<std::uint32_t, std::string> pending_;  // EMF+ objects continued over records, by id
+  // What the painting records cover (left, top, right, bottom in logical units; empty while
+  // left > right), and whether every one was read (track_extent).
+  double extent_[4] = {1e300, 1e300, -1e300, -1e300};
+  bool extent_known_ = true;
   std::size_t embedded_ = 0;
 };
 

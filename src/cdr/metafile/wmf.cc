@@ -326,7 +326,7 @@ class WmfReader {
       SANSO_TRY(ctx_.charge(piece, "embedded.emf"));
       return ok();
     }
-    drawing_.opaque(data, which, "an escape record's data");
+    drawing_.escape(function, data, which);
     return ok();
   }
 
