@@ -217,7 +217,7 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
       [&](std::size_t i) -> std::uint64_t {
         std::error_code size_error;
         const std::uint64_t size = fs::file_size((*inputs)[i].path, size_error);
-        return size_error ? 0 : size;  // unreadable: its own read fails
+        return size_error ? UINT64_MAX : size;  // unknown: it goes alone (and its own read fails)
       },
       [&](std::size_t i) -> Result<intake::FileOutcome> {
         const Input& in = (*inputs)[i];

@@ -237,7 +237,7 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
   // More messages in flight than workers (intake/batch.h): those whose parse is done wait for the
   // store together and share one durable commit while the workers parse the next ones. The
   // outputs are written in order by whoever hands an outcome on: one writer at a time into the
-  // directory, where sixteen would only wait for its lock.
+  // directory, where all the threads in flight would only wait for its lock.
   intake::take_in_order<intake::MailOutcome>(
       messages->size(), intake::kBatchInFlight,
       [&](std::size_t i) -> std::uint64_t {
@@ -245,7 +245,7 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
         if (m.path.empty()) return m.raw.size();
         std::error_code size_error;
         const std::uint64_t size = fs::file_size(m.path, size_error);
-        return size_error ? 0 : size;  // unreadable: its own read fails
+        return size_error ? UINT64_MAX : size;  // unknown: it goes alone (and its own read fails)
       },
       [&](std::size_t i) -> Result<intake::MailOutcome> {
         BatchMessage& m = (*messages)[i];

@@ -25,9 +25,10 @@ namespace sanso::intake {
 
 // What a batch command has in flight at once. Most items wait (for a worker, or for the commit
 // they share), and the more share a commit the fewer pages each writes: 64 carry about twice as
-// many messages a commit as 16 did. What bounds them is memory — each holds its original and its
-// outcome until it is handed on — so the items' sizes count too: an item starts only while the
-// inputs in flight stay within `bytes`, and one larger than that goes alone.
+// many messages a commit as 16 did. What bounds them is memory — each holds its original, its
+// parse's answer and its outcome, a few times its input, until it is handed on — so the items'
+// sizes count too: an item starts only while the inputs in flight stay within `bytes`, and one
+// larger than that goes alone.
 struct InFlight {
   std::size_t items;
   std::uint64_t bytes;
@@ -35,7 +36,7 @@ struct InFlight {
 inline constexpr InFlight kBatchInFlight{64, std::uint64_t{256} << 20};
 
 // Runs take(i) for every i < count, within `limit` (size_of(i): item i's input in bytes, asked
-// once, before it starts), and calls done(i, outcome) for each in order of i, one call at a time.
+// once, before it starts; UINT64_MAX when it cannot be known, and the item goes alone), and calls done(i, outcome) for each in order of i, one call at a time.
 // A finished item waits for the ones before it, but no item is started more than a few windows
 // ahead of the last one handed on, so a slow item does not let every outcome after it pile up in
 // memory.
@@ -51,8 +52,10 @@ void take_in_order(std::size_t count, InFlight limit, const std::function<std::u
   std::optional<std::uint64_t> next_size;  // of item next_to_take, once asked
   std::mutex mutex;
   std::condition_variable handed_on;
+  // An item counts at least one byte: one of no size (empty, or its size unknown to the caller)
+  // must not start beside one that goes alone.
   auto fits = [&] {
-    if (!next_size) next_size = size_of(next_to_take);
+    if (!next_size) next_size = std::max<std::uint64_t>(1, size_of(next_to_take));
     return bytes_in_flight == 0 || *next_size <= limit.bytes - std::min(limit.bytes, bytes_in_flight);
   };
   auto work = [&] {

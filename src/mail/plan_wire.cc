@@ -81,9 +81,12 @@ class WireReader {
   explicit WireReader(std::string_view in) : in_(in) {}
   const std::string& fault() const { return fault_; }
   bool at_end() const { return at_ == in_.size(); }
-  void fail(std::string why) {
-    if (fault_.empty()) fault_ = std::move(why);
+  // The first fault is kept; later ones cost nothing (a hostile answer must not make the parent
+  // build a message for each of a million items).
+  void fail(std::string_view why) {
+    if (fault_.empty()) fault_ = why;
   }
+  bool failed() const { return !fault_.empty(); }
 
   std::uint64_t next_number() {
     std::uint64_t v = 0;
@@ -135,12 +138,14 @@ class WireReader {
   }
   // A count of items each at least one byte long: never more than the bytes left.
   template <typename T, typename Each>
+  // Items are made one at a time as they are read, and the walk stops at the first fault: a count
+  // is only a claim, and a vector sized to it up front (a part is some 200 bytes) would let a few
+  // bytes of answer claim a hundred times their size in this process.
   void each(std::vector<T>& items, Each&& one) {
     const std::uint64_t n = next_number();
-    if (!fault_.empty()) return;
+    if (failed()) return;
     if (n > in_.size() - at_) return fail("a count is larger than the answer");
-    items.resize(static_cast<std::size_t>(n));
-    for (auto& item : items) one(item);
+    for (std::uint64_t i = 0; i < n && !failed(); ++i) one(items.emplace_back());
   }
   void texts(std::vector<std::string>& v) {
     each(v, [this](std::string& s) { one_text(s); });

@@ -543,5 +543,41 @@ TEST(TakeInOrder, ItemsInFlightStayWithinTheBytesAndALargerItemGoesAlone) {
   EXPECT_TRUE(large_ran_alone);
 }
 
+// An item of no size (empty, or a file whose size could not be read: review24a M1) counts one
+// byte: it never starts beside an item that goes alone. One of unknown size (UINT64_MAX) goes alone.
+TEST(TakeInOrder, ItemsOfNoSizeOrUnknownSizeDoNotJoinOneThatGoesAlone) {
+  for (const std::uint64_t alone : {std::uint64_t{1000}, UINT64_MAX}) {
+    std::vector<std::uint64_t> sizes = {alone};
+    sizes.insert(sizes.end(), 20, 0);
+    sizes.push_back(alone);
+    sizes.insert(sizes.end(), 5, 0);
+    std::mutex mutex;
+    int running = 0, most_running = 0;
+    bool alone_running = false, alone_had_company = false;
+    std::vector<std::size_t> handed_on;
+    take_in_order<int>(
+        sizes.size(), InFlight{64, 100}, [&](std::size_t i) { return sizes[i]; },
+        [&](std::size_t i) -> Result<int> {
+          const bool is_alone = sizes[i] == alone;
+          {
+            std::lock_guard lock(mutex);
+            most_running = std::max(most_running, ++running);
+            if ((is_alone && running != 1) || (!is_alone && alone_running)) alone_had_company = true;
+            if (is_alone) alone_running = true;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(is_alone ? 30 : 2));  // room for others to start, were they let
+          std::lock_guard lock(mutex);
+          if (is_alone) alone_running = false;
+          --running;
+          return static_cast<int>(i);
+        },
+        [&](std::size_t i, Result<int>&) { handed_on.push_back(i); });
+    EXPECT_EQ(handed_on.size(), sizes.size());
+    EXPECT_TRUE(std::is_sorted(handed_on.begin(), handed_on.end()));
+    EXPECT_FALSE(alone_had_company) << "an item of no size started beside one that goes alone (" << alone << ")";
+    EXPECT_GT(most_running, 1) << "items of no size still run together";
+  }
+}
+
 }  // namespace
 }  // namespace sanso::intake

@@ -3,6 +3,11 @@
 #include "mail/sanitize.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdint>
 
 namespace sanso::mail {
 namespace {
@@ -142,6 +147,51 @@ TEST(PlanWire, HostileFieldsAreRefusedNotRead) {
   auto part = plan_from_wire(plan_to_wire(stray));
   ASSERT_FALSE(part);
   EXPECT_NE(part.error().message.find("part that does not exist"), std::string::npos) << part.error().message;
+}
+
+std::string varint(std::uint64_t v) {
+  std::string out;
+  for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+  out.push_back(static_cast<char>(v));
+  return out;
+}
+
+// Peak resident memory (KiB) of a child process that reads `wire` (a fresh high-water mark, not
+// this test binary's), and whether the reader took it (exit 1) or refused it (exit 0).
+struct Reading {
+  long peak_kib = 0;
+  int exit_code = -1;
+};
+Reading read_in_child(const std::string& wire) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const auto plan = plan_from_wire(wire);
+    _exit(plan ? 1 : 0);
+  }
+  int status = 0;
+  rusage usage{};
+  EXPECT_EQ(wait4(pid, &status, 0, &usage), pid);
+  return {usage.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+// review24a H1: a count is only a claim. A parts count as large as the bytes after it (a megabyte
+// of zeros) made the parent build a megabyte of parts — 200 bytes each — before reading one; items
+// are now made as they are read, and the first fault ends the walk.
+TEST(PlanWire, AHostileCountCostsNoMoreThanTheBytesBehindIt) {
+  const std::string empty = plan_to_wire(SanitizePlan{});
+  ASSERT_EQ(empty.substr(0, 14), std::string("\x04SPW1\x05" "clean\0\0\0", 14)) << "magic, verdict, reason, headers, body";
+  constexpr std::size_t kMiB = std::size_t{1} << 20;
+  const std::string hostile = empty.substr(0, 14) + varint(kMiB) + std::string(kMiB, '\0');
+  // The same size of answer, its megabyte in the body: read and copied once.
+  const std::string plain = empty.substr(0, 13) + varint(kMiB) + std::string(kMiB, 'x') + empty.substr(14);
+  const Reading baseline = read_in_child(plain);
+  const Reading claimed = read_in_child(hostile);
+  EXPECT_EQ(baseline.exit_code, 1) << "the plain answer is a plan";
+  EXPECT_EQ(claimed.exit_code, 0) << "the hostile answer is refused";
+  EXPECT_LT(claimed.peak_kib - baseline.peak_kib, 16 * 1024) << "KiB more than reading a body of the same size";
+  auto refused = plan_from_wire(hostile);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "mail.plan");
 }
 
 }  // namespace
