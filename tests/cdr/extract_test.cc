@@ -1616,9 +1616,10 @@ TEST(CdrExtract, PdfPagesAreRenderedAtTheDpiTheirPicturesNeed) {
 
 // Issue #17 (H3): a picture is on the page however it is drawn — as a tiling pattern's cell (its
 // /Matrix folded into the size it comes out at), in a soft mask's group, in an annotation's
-// appearance (its /BBox fitted to the /Rect) — and the page is rendered for OCR or held for its
-// size like one drawn by Do. A Type 3 font whose glyphs are pictures holds the page (their size
-// is not judged). Before, each of these pages passed as one of no pictures.
+// appearance (its /BBox fitted to the /Rect), as a Type 3 font's glyph — and the page is rendered
+// for OCR or held for its size like one drawn by Do. Before, each of these pages passed as one of
+// no pictures. (A Type 3 font's glyphs held the page whatever their size until their size was
+// judged: PdfType3GlyphsThatArePicturesAreJudgedAtTheirSize.)
 TEST(CdrExtract, PdfPicturesInPatternsMasksAnnotationsAndType3GlyphsAreCounted) {
   const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
   const std::string card = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'));
@@ -1651,14 +1652,12 @@ TEST(CdrExtract, PdfPicturesInPatternsMasksAnnotationsAndType3GlyphsAreCounted) 
   const auto glyphs = extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R 8 0 R] /Count 2 >>", text_page, type3,
                                                      stream("", "BT /T3 400 Tf 36 300 Td (a) Tj ET"), card, stream("", "1000 0 d0 q 1000 0 0 625 0 0 cm /Im1 Do Q"), text_page}),
                                     "p.pdf");
-  EXPECT_NE(piece(glyphs, "p.pdf/pages").unreadable.find("; page 2: what it draws could not be counted (the Type 3 font /T3 draws its glyph /a"), std::string::npos)
-      << piece(glyphs, "p.pdf/pages").unreadable;
+  EXPECT_EQ(piece(glyphs, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}, {2, kPdfPageDpi}})) << piece(glyphs, "p.pdf/pages").unreadable;
   const std::vector<std::tuple<std::string, std::vector<ExtractedText>, std::string>> held = {
       {"a pattern whose /Matrix shrinks the cell", read("/Pattern << /P1 4 0 R >>", fill, tiling("0.05 0 0 0.05 36 300")), "% of its pixels"},
       {"a pattern whose /Matrix is not six numbers", read("/Pattern << /P1 4 0 R >>", fill, tiling("1 0 0 1 36")), "not known"},
       {"an appearance fitted to a box of 10 × 10 pt", read("", "0 0 612 792 re S", appearance, stamp("36 300 46 310")), "% of its pixels"},
       {"an appearance fitted to a flat box", read("", "0 0 612 792 re S", appearance, stamp("36 300 436 300")), "not known"},
-      {"glyphs that are pictures", glyphs, "the Type 3 font /T3 draws its glyph /a as a picture"},
   };
   for (const auto& [what, pieces, why] : held) {
     const ExtractedText& pages = piece(pieces, "p.pdf/pages");
@@ -1756,6 +1755,53 @@ TEST(CdrExtract, PdfAnnotationAppearancesTheRenderingDoesNotShowHoldThePage) {
   // Hidden, with nothing legible in it: the page draws no picture.
   const auto plain = read("/F 2 /AP << /N 7 0 R /D 7 0 R >>");
   EXPECT_TRUE(std::none_of(plain.begin(), plain.end(), [](const ExtractedText& p) { return p.where == "p.pdf/pages"; })) << wheres(plain);
+}
+
+// Issue #17: a Type 3 font's glyph that draws a picture is judged at the size it is shown — its
+// /FontMatrix, the font size, horizontal scaling, the text matrix and the CTM — instead of holding
+// the page whatever its size. Held: shown at 4 pt (the card's 400 pixels in 4 pt), squeezed by Tz,
+// rendered invisible (Tr 3) or as a clip only (Tr 7), through a /FontMatrix that is not six
+// numbers, a Tm that is not, and text a form shows in the font it inherits (forms are read once,
+// without it).
+TEST(CdrExtract, PdfType3GlyphsThatArePicturesAreJudgedAtTheirSize) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const std::string card = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'));
+  // A Letter page showing `contents`, its font /T3 (object 4) with the matrix `font_matrix`, one
+  // glyph /a (object 7) drawing the card over 1000 × 625 glyph units; /Fm (object 8) `form`.
+  const auto read = [&](const std::string& contents, const std::string& font_matrix = "0.001 0 0 0.001 0 0", const std::string& form = "BT (a) Tj ET") {
+    const std::string type3 = "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] /FontMatrix [" + font_matrix + "] /CharProcs << /a 7 0 R >> "
+                              "/Encoding << /Type /Encoding /Differences [97 /a] >> /FirstChar 97 /LastChar 97 /Widths [1000] /Resources << /XObject << /Im1 6 0 R >> >> >>";
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /T3 4 0 R >> /XObject << /Fm 8 0 R >> >> /Contents 5 0 R >>",
+                                          type3, stream("", contents), card, stream("", "1000 0 d0 q 1000 0 0 625 0 0 cm /Im1 Do Q"),
+                                          stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792]", form)}),
+                         "p.pdf");
+  };
+  const std::vector<std::tuple<std::string, std::vector<ExtractedText>>> rendered = {
+      {"400 pt", read("BT /T3 400 Tf 36 300 Td (a) Tj ET")},
+      {"4 pt through a Tm of 100", read("BT /T3 4 Tf 100 0 0 100 36 300 Tm (a) Tj ET")},
+      {"4 pt through a CTM of 100, saved and restored", read("q 100 0 0 100 0 0 cm BT /T3 4 Tf (a) Tj ET Q BT /T3 400 Tf (a) Tj ET")},
+      {"set and not shown", read("BT /T3 4 Tf ET 0 0 612 792 re S BT /T3 400 Tf (a) Tj ET")},
+  };
+  for (const auto& [what, pieces] : rendered) {
+    EXPECT_EQ(piece(pieces, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << what << ": " << piece(pieces, "p.pdf/pages").unreadable;
+  }
+  const std::vector<std::tuple<std::string, std::vector<ExtractedText>, std::string>> held = {
+      {"4 pt", read("BT /T3 4 Tf 36 300 Td (a) Tj ET"), "% of its pixels"},
+      {"squeezed by Tz 1", read("BT /T3 400 Tf 1 Tz 36 300 Td (a) Tj ET"), "% of its pixels"},
+      {"a size restored by Q", read("/T3 4 Tf q /T3 400 Tf Q BT 36 300 Td (a) Tj ET"), "% of its pixels"},
+      {"invisible", read("BT /T3 400 Tf 3 Tr 36 300 Td (a) Tj ET"), "the Type 3 font /T3 draws pictures as glyphs of text rendered invisible or as a clip (Tr 3)"},
+      {"a clip", read("BT /T3 400 Tf 7 Tr (a) Tj ET"), "(Tr 7)"},
+      {"a font matrix of five numbers", read("BT /T3 400 Tf (a) Tj ET", "0.001 0 0 0.001 0"), "not known"},
+      {"a Tm of five numbers", read("BT /T3 400 Tf 1 0 0 1 0 Tm (a) Tj ET"), "not known"},
+      {"text a form shows in the font it inherits", read("/T3 400 Tf /Fm Do"), "the Type 3 font /T3 it inherits"},
+  };
+  for (const auto& [what, pieces, why] : held) {
+    const ExtractedText& pages = piece(pieces, "p.pdf/pages");
+    EXPECT_TRUE(pages.pages.empty()) << what << ": the page is rendered for OCR";
+    EXPECT_NE(pages.unreadable.find("not read by OCR: page 1: "), std::string::npos) << what << ": " << pages.unreadable;
+    EXPECT_NE(pages.unreadable.find(why), std::string::npos) << what << ": " << pages.unreadable;
+  }
 }
 
 // Issue #17 (M4): Do draws the XObject its operand names, not the last name the stream wrote:

@@ -564,10 +564,11 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     // The CTM, as poppler keeps it: what size each picture comes out at when the page is rendered.
     if (op == "q") {
       if (saved_.size() >= kMostSavedStates) unknown("graphics states nested deeper than " + std::to_string(kMostSavedStates));
-      else saved_.push_back(ctm_);
+      else saved_.push_back({ctm_, text_});
     }
     if (op == "Q" && !saved_.empty()) {  // a Q without its q changes nothing, in poppler as here
-      ctm_ = saved_.back();
+      ctm_ = saved_.back().ctm;
+      text_ = saved_.back().text;
       saved_.pop_back();
     }
     if (op == "cm") {
@@ -580,7 +581,16 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       inline_width_ = inline_height_ = QPDFObjectHandle::newNull();
     }
     if (op == "ID") inline_dict_ = false;
-    if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") drawn_.text = true;
+    if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") {
+      drawn_.text = true;
+      glyphs_shown();
+    }
+    // The text state a Type 3 font's glyphs are drawn through (their translations do not change
+    // their size; Td, TD, T*, Tc, Tw and Ts only move them).
+    if (op == "BT") tm_ = Matrix{};
+    if (op == "Tm") tm_ = matrix_of(operands);  // none: the size of what it shows is not known
+    if (op == "Tz") text_.scale = operands.size() == 1 && operands[0].isNumber() ? operands[0].getNumericValue() / 100 : std::nan("");
+    if (op == "Tr") text_.render = operands.size() == 1 && operands[0].isInteger() ? operands[0].getIntValue() : -1;
     // Each operator that names a resource takes the name as its operand (the last for Do, scn, SCN
     // and gs, the first for Tf), never a name seen earlier: "/Im1 /Fm2 … /Im1 Do" draws Im1. An
     // operator without its name draws nothing, in poppler as here.
@@ -592,7 +602,11 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "Do") xobject(named(false));
     if (op == "scn" || op == "SCN") pattern(named(false));
     if (op == "gs") graphics_state(named(false));
-    if (op == "Tf") font(resource("/Font", named(true)), "font " + named(true));
+    if (op == "Tf") {
+      text_.glyphs = font(resource("/Font", named(true)), "font " + named(true));
+      text_.font_matrix = resource("/Font", named(true)).isDictionary() ? resource("/Font", named(true)).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
+      text_.size = operands.size() == 2 && operands[1].isNumber() ? operands[1].getNumericValue() : std::nan("");
+    }
   }
   void handleEOF() override {}
 
@@ -708,40 +722,79 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       if (const Drawn* inside = drawn_by(group, group.getDict().getKey("/Resources"), "the soft mask of graphics state " + name)) add(*inside, placed(group, ctm_));
     }
     QPDFObjectHandle set_font = state.getKey("/Font");
-    if (set_font.isArray() && set_font.getArrayNItems() > 0) font(set_font.getArrayItem(0), "the font of graphics state " + name);
+    if (set_font.isArray() && set_font.getArrayNItems() == 2) {
+      text_.glyphs = font(set_font.getArrayItem(0), "the font of graphics state " + name);
+      text_.font_matrix = set_font.getArrayItem(0).isDictionary() ? set_font.getArrayItem(0).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
+      text_.size = set_font.getArrayItem(1).isNumber() ? set_font.getArrayItem(1).getNumericValue() : std::nan("");
+    }
   }
 
-  // A Type 3 font draws each glyph with a content stream of its own (/CharProcs). One that draws a
-  // picture shows it wherever its text is shown, at a size the text matrix, the font size and the
-  // /FontMatrix set, none of which is followed here: the page is held, never passed on its text.
-  // `name` says which font, for the person the page is held for ("font /F1"). The verdict on a font
-  // (an indirect object) is kept in `forms_` beside the forms: a font of a hundred thousand glyphs
-  // shown on every page is looked into once.
-  void font(QPDFObjectHandle f, const std::string& name) {
-    if (!f.isDictionary() || !f.getKey("/Subtype").isNameAndEquals("/Type3") || !fonts_seen_.insert(name).second) return;
+  // A Type 3 font draws each glyph with a content stream of its own (/CharProcs): what its glyphs
+  // draw, all of them together (which ones a string shows is not followed), in glyph space — a
+  // picture among them is drawn wherever its text is shown (glyphs_shown()). `name` says which
+  // font, for the person the page is held for ("font /F1"). Null for any other font. The verdict
+  // on a font (an indirect object) is kept in `forms_` beside the forms: a font of a hundred
+  // thousand glyphs shown on every page is looked into once; a glyph that cannot be read holds
+  // the page where the font is set.
+  std::optional<Drawn> font(QPDFObjectHandle f, const std::string& name) {
+    if (!f.isDictionary() || !f.getKey("/Subtype").isNameAndEquals("/Type3")) return std::nullopt;
+    if (const auto seen = fonts_.find(name); seen != fonts_.end()) return seen->second;
     QPDFObjectHandle inner = f.getKey("/Resources");
     // No form is keyed by a null resources object (a form's key holds its own, its page's or the
     // form's number), so a font's key is its own.
     const FormKey key{f.getObjGen(), inner.isDictionary() ? QPDFObjGen() : owner_};
+    Drawn verdict;
     if (const auto known = forms_.find(key); f.isIndirect() && known != forms_.end()) {
-      if (known->second.unknown) unknown(known->second.why_unknown);
+      verdict = known->second;
+    } else {
+      QPDFObjectHandle procs = f.getKey("/CharProcs");
+      for (auto& [glyph, proc] : procs.isDictionary() ? procs.getDictAsMap() : std::map<std::string, QPDFObjectHandle>{}) {
+        if (!proc.isStream()) continue;
+        const Drawn* inside = drawn_by(proc, inner, "glyph " + glyph + " of the Type 3 " + name);
+        if (inside == nullptr || inside->unknown) {
+          verdict.unknown = true;
+          verdict.why_unknown = inside == nullptr ? drawn_.why_unknown : inside->why_unknown;
+          break;
+        }
+        verdict.images += inside->images;
+        verdict.legible += inside->legible;
+        verdict.least = std::min(verdict.least, inside->least);
+      }
+      verdict.text = false;  // its glyphs are text pdftotext reads, or pictures: counted as those
+      if (f.isIndirect()) forms_[key] = verdict;
+    }
+    if (verdict.unknown) unknown(verdict.why_unknown);
+    verdict.why_unknown = name;  // which font, should its pictures be drawn where they are not shown
+    fonts_[name] = verdict;
+    return verdict;
+  }
+
+  // Text shown in a Type 3 font whose glyphs draw pictures: those pictures on the page, through the
+  // glyph space's /FontMatrix, the font size and horizontal scaling, the text matrix and the CTM
+  // (ISO 32000-1 9.4.4), as poppler draws a glyph. Text rendered invisible (Tr 3) or only as a
+  // clip (Tr 7) draws them nowhere the rendered page shows: the page is held.
+  void glyphs_shown() {
+    if (!text_.glyphs || text_.glyphs->images == 0) return;
+    const Drawn& glyphs = *text_.glyphs;
+    if (text_.render == 3 || text_.render == 7 || text_.render < 0) {
+      drawn_.images += glyphs.images;
+      drawn_.legible += glyphs.legible;
+      if (glyphs.legible > 0 && drawn_.unshown.empty()) {
+        drawn_.unshown = "the Type 3 " + glyphs.why_unknown + " draws pictures as glyphs of text rendered invisible or as a clip (Tr " + std::to_string(text_.render) +
+                         "), which the page rendered for OCR does not show";
+      }
       return;
     }
-    Drawn verdict;
-    QPDFObjectHandle procs = f.getKey("/CharProcs");
-    for (auto& [glyph, proc] : procs.isDictionary() ? procs.getDictAsMap() : std::map<std::string, QPDFObjectHandle>{}) {
-      if (!proc.isStream()) continue;
-      const Drawn* inside = drawn_by(proc, inner, "glyph " + glyph + " of the Type 3 " + name);
-      if (inside == nullptr || inside->unknown || inside->images > 0) {
-        verdict.unknown = true;
-        verdict.why_unknown = inside == nullptr ? drawn_.why_unknown
-                              : inside->unknown ? inside->why_unknown
-                                                : "the Type 3 " + name + " draws its glyph " + glyph + " as a picture, at a size not judged here";
-        break;
-      }
+    QPDFObjectHandle own = text_.font_matrix;
+    std::optional<Matrix> placement = matrix_of(own.isArray() ? own.getArrayAsVector() : std::vector<QPDFObjectHandle>{});
+    if (placement && tm_ && std::isfinite(text_.size) && std::isfinite(text_.scale)) {
+      placement = placement->then(Matrix{text_.size * text_.scale, 0, 0, text_.size, 0, 0}).then(*tm_).then(ctm_);
+    } else {
+      placement.reset();
     }
-    if (f.isIndirect()) forms_[key] = verdict;
-    if (verdict.unknown) unknown(verdict.why_unknown);
+    Drawn placed = glyphs;
+    placed.unknown = false;  // said where the font was set
+    add(placed, placement);
   }
 
   // What `x` (a form, a pattern's cell, a soft mask's group, an appearance, a glyph) draws in its own
@@ -782,6 +835,12 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   // that is not a matrix of finite numbers, which leaves its pictures' size unknown).
   void add(const Drawn& inside, std::optional<Matrix> placement) {
     if (inside.unknown) unknown(inside.why_unknown);
+    // A form is read once, without the text state it is drawn in: text it shows in a font it
+    // inherits — a Type 3 font of pictures set here — is not followed.
+    if (inside.text && text_.glyphs && text_.glyphs->images > 0) {
+      unknown("text drawn by a form in the Type 3 " + text_.glyphs->why_unknown + " it inherits, whose glyphs are pictures of a size not followed there");
+    }
+    if (drawn_.unshown.empty()) drawn_.unshown = inside.unshown;
     drawn_.text = drawn_.text || inside.text;
     drawn_.images += inside.images;
     drawn_.legible += inside.legible;
@@ -846,10 +905,23 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   Masks& masks_;
   int depth_;
   std::optional<Error> over_;
-  std::set<std::string> fonts_seen_;  // Type 3 fonts this stream has looked into, by name
+  std::map<std::string, Drawn> fonts_;  // Type 3 fonts this stream has looked into, by name
   std::vector<QPDFObjectHandle> operands_;
   Matrix ctm_;
-  std::vector<Matrix> saved_;
+  // The text state poppler keeps in its graphics state (q and Q save and restore it).
+  struct TextState {
+    std::optional<Drawn> glyphs;  // a Type 3 font's: what its glyphs draw
+    QPDFObjectHandle font_matrix = QPDFObjectHandle::newNull();
+    double size = 0, scale = 1;
+    long long render = 0;
+  };
+  struct SavedState {
+    Matrix ctm;
+    TextState text;
+  };
+  TextState text_;
+  std::optional<Matrix> tm_ = Matrix{};
+  std::vector<SavedState> saved_;
   bool inline_dict_ = false;
   std::string inline_key_;
   QPDFObjectHandle inline_width_ = QPDFObjectHandle::newNull(), inline_height_ = QPDFObjectHandle::newNull();
