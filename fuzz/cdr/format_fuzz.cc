@@ -83,6 +83,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (const auto& m : text->embedded) {
         if (m.name.empty()) __builtin_trap();
       }
+      for (const PdfPage& page : text->picture_pages) {  // rendered at a dpi pdf_page_picture() takes
+        if (page.number == 0 || page.dpi < kPdfPageDpi || page.dpi > kMostPdfPageDpi) __builtin_trap();
+      }
     }
   }
   sanso::Result<internal::Rebuilt> r = sanso::make_error("cdr.internal", "", "unset");

@@ -161,6 +161,24 @@ CdrResult sanitize_sandboxed(std::string_view bytes, std::string_view name, cons
 // blocked, for the caller to finish with sanitize_sandboxed (which redoes this pass first). Only ever run on untrusted bytes inside the sandbox.
 CdrResult sanitize_first_pass(std::string_view bytes, std::string_view name, const CdrPolicy& policy);
 
+// A PDF's page whose pictures OCR reads rendered (pdf_page_picture()), and the resolution that reads
+// them: the least, from kPdfPageDpi (what Tesseract reads well) up, at which every legible picture
+// on it comes out at kLeastPdfPictureScale of its own pixels or more — a scanner's 600 dpi A4 page
+// is rendered at 300 dpi. A page whose pictures need more than kMostPdfPageDpi, or that would come
+// out larger than kMostPdfPagePixels at the dpi they need, is not rendered: it stays held, with why
+// (pdf_content() decides). The budget is what Tesseract reads in one converter job within its
+// memory (1 GiB) and the outgoing check's 30 s a picture: an A3 page at 300 dpi (3508 × 4961), what
+// a city's scanner makes of A3 at 600 dpi, or of A4 at up to 850 dpi.
+inline constexpr int kPdfPageDpi = 200;
+inline constexpr int kMostPdfPageDpi = 2400;
+inline constexpr double kLeastPdfPictureScale = 0.5;  // a digit of 3 × 5 pixels still two pixels or so across
+inline constexpr double kMostPdfPagePixels = 18'000'000;  // A3 at 300 dpi (17.4 Mpx) and a little more
+struct PdfPage {
+  std::uint32_t number = 0;  // 1-based
+  std::uint32_t dpi = kPdfPageDpi;
+  bool operator==(const PdfPage&) const = default;
+};
+
 // One file, or one member of an archive at any depth, read for content checks (classification
 // marks and 個人番号 in a file leaving the city).
 struct ExtractedText {
@@ -172,8 +190,8 @@ struct ExtractedText {
                            // "limit: …" (depth, members, expanded size, ratio), "malformed: …", "unsupported: …"
   std::string picture{};  // a picture's bytes (PNG, JPEG, GIF, TIFF, WebP, BMP), for picture_text()
                          // (outside the sandbox); `unreadable` says "image: …" until that reads it
-  std::vector<std::uint32_t> pages{};  // a PDF's "pages" piece: the pages whose pictures must be read
-                                       // (pdf_page_picture(), then picture_text(), outside the sandbox)
+  std::vector<PdfPage> pages{};  // a PDF's "pages" piece: the pages whose pictures must be read
+                                 // (pdf_page_picture(), then picture_text(), outside the sandbox)
   std::string pdf_digest{};  // SHA-256 of `pdf`, on a PDF's piece and on its "pages" piece: what ties the
                              // pages to their PDF (a PDF inside it, or another of the same name, is not it)
   bool drawing = false;      // a metafile's "drawing" piece: `picture` is a Windows metafile that paints
@@ -219,18 +237,13 @@ Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotex
 Result<std::string> picture_text(std::string_view bytes, const std::string& tesseract = "/usr/bin/tesseract",
                                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
-// One page (1-based) of a PDF rendered as a PNG for OCR: pdftoppm (poppler-utils) in the converter
-// sandbox at kPdfPageDpi (what Tesseract reads well). A fixed resolution, not a fixed size: scaled
-// to a size, a page declared 200 inches wide shrinks its pictures to a few pixels and OCR reads
-// nothing in them (review22a). The outgoing check reads a page whose pictures can hold text this
-// way — a scanned card, a pasted screenshot — instead of holding the PDF, and only a page whose
-// every legible picture comes out at kLeastPdfPictureScale of its own pixels or more, of at most
-// kMostPdfPagePixels (pdf_content() decides; any other page stays held).
-// "cdr.pdf-page" when it cannot be rendered; `timeout` as for pdf_text.
-inline constexpr int kPdfPageDpi = 200;
-inline constexpr double kLeastPdfPictureScale = 0.5;  // a digit of 3 × 5 pixels still two pixels or so across
-inline constexpr double kMostPdfPagePixels = 8'000'000;  // A3 at 200 dpi (3307 × 2339) and a little more
-Result<std::string> pdf_page_picture(std::string_view pdf, std::uint32_t page, const std::string& pdftoppm = "/usr/bin/pdftoppm",
+// One page of a PDF rendered as a PNG for OCR: pdftoppm (poppler-utils) in the converter sandbox
+// at the page's `dpi` (pdf_content() chose it, see PdfPage). A resolution, not a size: scaled to a
+// size, a page declared 200 inches wide shrinks its pictures to a few pixels and OCR reads nothing
+// in them (review22a). The outgoing check reads a page whose pictures can hold text this way — a
+// scanned card, a pasted screenshot — instead of holding the PDF. "cdr.pdf-page" when it cannot be
+// rendered, or its dpi is outside kPdfPageDpi … kMostPdfPageDpi; `timeout` as for pdf_text.
+Result<std::string> pdf_page_picture(std::string_view pdf, const PdfPage& page, const std::string& pdftoppm = "/usr/bin/pdftoppm",
                                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 // A Windows metafile (WMF or EMF; extract_texts() hands one sized to fill a page) rendered as a PNG

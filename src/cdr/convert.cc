@@ -541,10 +541,17 @@ Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotex
   return internal::text_by_converter(bytes, pdftotext_program, timeout);
 }
 
-Result<std::string> pdf_page_picture(std::string_view pdf, std::uint32_t page, const std::string& pdftoppm, std::chrono::milliseconds timeout) {
-  const std::string n = std::to_string(page);
+Result<std::string> pdf_page_picture(std::string_view pdf, const PdfPage& page, const std::string& pdftoppm, std::chrono::milliseconds timeout) {
+  const std::string n = std::to_string(page.number);
+  // The dpi crossed the sandbox boundary with the page: one outside the range pdf_content() chooses
+  // from is not rendered (a page at 100000 dpi is a picture no converter's memory holds).
+  if (page.dpi < kPdfPageDpi || page.dpi > kMostPdfPageDpi) {
+    return make_error("cdr.pdf-page", "page " + n,
+                      "the PDF's page " + n + " is not rendered at " + std::to_string(page.dpi) + " dpi: outside " + std::to_string(kPdfPageDpi) + "–" +
+                          std::to_string(kMostPdfPageDpi) + " dpi");
+  }
   const internal::TextProgram pdftoppm_program{"cdr.pdf-page", "the PDF's page " + n, pdftoppm, "poppler-utils", "document.pdf", "page", "page.png",
-                                               {"-q", "-png", "-singlefile", "-f", n, "-l", n, "-r", std::to_string(kPdfPageDpi), std::string(internal::kInput),
+                                               {"-q", "-png", "-singlefile", "-f", n, "-l", n, "-r", std::to_string(page.dpi), std::string(internal::kInput),
                                                 std::string(internal::kOutput)},
                                                std::size_t{64} << 20, {}};
   return internal::text_by_converter(pdf, pdftoppm_program, timeout);

@@ -602,7 +602,11 @@ std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json j{{"subject", s.subject}, {"from", s.from},       {"message_id", s.message_id}, {"classification", s.classification},
                    {"classification_rank", s.classification_rank}, {"classification_where", s.classification_where}, {"identifiers", ids},   {"attachments", s.attachments}, {"error", s.error}};
   nlohmann::json pdfs = nlohmann::json::array();
-  for (const auto& f : s.pdfs) pdfs.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}, {"pages", f.pages}, {"digest", f.digest}});
+  for (const auto& f : s.pdfs) {
+    nlohmann::json pages = nlohmann::json::array();
+    for (const auto& page : f.pages) pages.push_back({{"number", page.number}, {"dpi", page.dpi}});
+    pdfs.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}, {"pages", std::move(pages)}, {"digest", f.digest}});
+  }
   j["pdfs"] = std::move(pdfs);
   nlohmann::json pictures = nlohmann::json::array();
   for (const auto& f : s.pictures) pictures.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}, {"drawing", f.drawing}});
@@ -635,7 +639,9 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
     s.attachments = j.at("attachments").get<std::vector<std::string>>();
     for (const auto& f : j.at("pdfs")) {
       auto bytes = internal::from_base64(f.at("bytes").get<std::string>());
-      s.pdfs.push_back({f.at("name").get<std::string>(), std::move(bytes), f.at("pages").get<std::vector<std::uint32_t>>(), f.at("digest").get<std::string>()});
+      std::vector<cdr::PdfPage> pages;
+      for (const auto& page : f.at("pages")) pages.push_back({page.at("number").get<std::uint32_t>(), page.at("dpi").get<std::uint32_t>()});
+      s.pdfs.push_back({f.at("name").get<std::string>(), std::move(bytes), std::move(pages), f.at("digest").get<std::string>()});
     }
     for (const auto& f : j.at("pictures")) {
       s.pictures.push_back({f.at("name").get<std::string>(), internal::from_base64(f.at("bytes").get<std::string>()), {}, {}, f.at("drawing").get<bool>()});
@@ -815,7 +821,8 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
   // unchecked as "a.pdf/pages"): each page rendered by pdftoppm becomes a picture OCR reads below,
   // "a.pdf/page-2" — the page as a reader sees it, its text and pictures together. The scanner
   // names pages only when OCR can read them rendered (pictures drawn at half their pixels or more
-  // at 200 dpi, a page of bounded size, its drawing counted); with none named the entry stays.
+  // at the page's dpi — 200, or what a finer scan needs —, a page of bounded pixels, its drawing
+  // counted); with none named the entry stays.
   if (pictures == PictureReading::kOcr) {
     std::size_t rendered = 0;
     for (const auto& pdf : scan.pdfs) {
@@ -827,8 +834,8 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
         continue;
       }
       scan.unchecked.erase(entry);
-      for (const std::uint32_t page : pdf.pages) {
-        const UnreadFile shown{pdf.name + "/page-" + std::to_string(page), {}, {}};
+      for (const cdr::PdfPage& page : pdf.pages) {
+        const UnreadFile shown{pdf.name + "/page-" + std::to_string(page.number), {}, {}};
         if (!within_limits(shown, rendered, kMostPicturesRead, "pages of pictures")) continue;
         auto png = cdr::pdf_page_picture(pdf.bytes, page, "/usr/bin/pdftoppm", std::min<std::chrono::milliseconds>(kPictureTextTimeout, left()));
         if (!png) {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cdr/cdr.h"
 #include "core/result.h"
 #include "mail/vocabulary.h"
 #include "sandbox/sandbox.h"
@@ -29,7 +30,7 @@ struct OutboundFinding {
 struct UnreadFile {
   std::string name;
   std::string bytes;
-  std::vector<std::uint32_t> pages;  // a PDF's pages of pictures (its "name/pages" entry unchecked): read rendered, by OCR
+  std::vector<cdr::PdfPage> pages;  // a PDF's pages of pictures (its "name/pages" entry unchecked): read rendered, by OCR, each at its dpi
   std::string digest{};              // a PDF's SHA-256: its "pages" entry is the one of these bytes, not another PDF's of the same name
   bool drawing = false;              // a picture that is a Windows metafile: rendered (cdr::metafile_picture), then read by OCR
 };

@@ -595,7 +595,7 @@ TEST(CdrExtract, PdfPagesWithTextAndLegiblePicturesAreNamed) {
                                    std::string(100000, '\x80'));
   const auto card = extract_texts(page_pdf("q 400 0 0 250 0 0 cm /X1 Do Q" + text, image), "card.pdf");
   EXPECT_NE(piece(card, "card.pdf/pages").unreadable.find("page(s) 1 have pictures whose text cannot be read"), std::string::npos) << wheres(card);
-  EXPECT_EQ(piece(card, "card.pdf/pages").pages, std::vector<std::uint32_t>{1}) << "the pages OCR reads rendered";
+  EXPECT_EQ(piece(card, "card.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << "the pages OCR reads rendered";
   const auto form = extract_texts(page_pdf("/X1 Do" + text, stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /XObject << /Im1 7 0 R >> >>",
                                                                     "q 400 0 0 250 0 0 cm /Im1 Do Q")),
                                   "form.pdf");
@@ -1577,9 +1577,9 @@ TEST(CdrExtract, PdfPagesWhosePicturesOcrCannotReadRenderedStayHeld) {
     return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page, xobject, stream("", contents), card}), "p.pdf");
   };
   const auto rendered = read(792, "q 0 400 -250 0 300 100 cm /Im1 Do Q", card);
-  EXPECT_EQ(piece(rendered, "p.pdf/pages").pages, std::vector<std::uint32_t>{1}) << piece(rendered, "p.pdf/pages").unreadable;
+  EXPECT_EQ(piece(rendered, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << piece(rendered, "p.pdf/pages").unreadable;
   EXPECT_EQ(piece(rendered, "p.pdf/pages").unreadable.find("not read by OCR"), std::string::npos);
-  const std::string shrinking_form = stream("/Type /XObject /Subtype /Form /BBox [0 0 400 250] /Matrix [0.05 0 0 0.05 0 0] /Resources << /XObject << /Im1 6 0 R >> >>",
+  const std::string shrinking_form = stream("/Type /XObject /Subtype /Form /BBox [0 0 400 250] /Matrix [0.01 0 0 0.01 0 0] /Resources << /XObject << /Im1 6 0 R >> >>",
                                             "q 400 0 0 250 0 0 cm /Im1 Do Q");
   const std::string broken_form = stream("/Type /XObject /Subtype /Form /BBox [0 0 400 250] /Filter /FlateDecode", "not deflated");
   const std::vector<std::tuple<std::string, int, std::string, std::string, std::string>> held = {
@@ -1602,11 +1602,48 @@ TEST(CdrExtract, PdfPagesWhosePicturesOcrCannotReadRenderedStayHeld) {
 }
 
 
+// Issue #17: a page is rendered at the dpi its pictures need. A scanner's 600 dpi A4 page (one
+// picture of 4960 × 7016 pixels over the page) comes out at 33 % of its pixels at 200 dpi and was
+// held; it is named for rendering at 300 dpi (8.7 million pixels). A 300 dpi scan stays at 200
+// dpi. An A3 page scanned at 1200 dpi would need 600 dpi, some 70 million pixels: held, saying so.
+TEST(CdrExtract, PdfPagesAreRenderedAtTheDpiTheirPicturesNeed) {
+  const auto scan = [](int width, int height, double page_width, double page_height) {
+    const std::string contents = "q " + std::to_string(page_width) + " 0 0 " + std::to_string(page_height) + " 0 0 cm /Im1 Do Q";
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 " + std::to_string(page_width) + " " + std::to_string(page_height) +
+                                              "] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
+                                          "<< /Type /XObject /Subtype /Image /Width " + std::to_string(width) + " /Height " + std::to_string(height) +
+                                              " /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 1 >>\nstream\n\xFF\nendstream",
+                                          "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream"}),
+                         "scan.pdf");
+  };
+  const auto fine = scan(4960, 7016, 4960 * 0.12, 7016 * 0.12);
+  const ExtractedText& pages = piece(fine, "scan.pdf/pages");
+  ASSERT_EQ(pages.pages.size(), 1u) << pages.unreadable;
+  EXPECT_EQ(pages.pages[0].number, 1u);
+  EXPECT_GE(pages.pages[0].dpi, 300u) << "half its pixels";
+  EXPECT_LE(pages.pages[0].dpi, 301u) << "no more than it needs";
+  EXPECT_EQ(piece(scan(2480, 3508, 2480 * 0.24, 3508 * 0.24), "scan.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}}));
+  const auto a3 = scan(14000, 19800, 14000 * 0.06, 19800 * 0.06);
+  const ExtractedText& coarse = piece(a3, "scan.pdf/pages");
+  EXPECT_TRUE(coarse.pages.empty()) << "an A3 page at 600 dpi is rendered";
+  EXPECT_NE(coarse.unreadable.find("not read by OCR: page 1: a picture is drawn at 16 % of its pixels at 200 dpi; the page (840 × 1188 pt) is larger at "),
+            std::string::npos)
+      << coarse.unreadable;
+  EXPECT_NE(coarse.unreadable.find("dpi than the 18000000 pixels a page is rendered in for OCR"), std::string::npos) << coarse.unreadable;
+  // Finer than kMostPdfPageDpi: a picture of 4960 pixels in an inch.
+  const auto inch = scan(4960, 4960, 72, 72);
+  const ExtractedText& finest = piece(inch, "scan.pdf/pages");
+  EXPECT_TRUE(finest.pages.empty());
+  EXPECT_NE(finest.unreadable.find("it would need more than the 2400 dpi a page is rendered at"), std::string::npos) << finest.unreadable;
+}
+
 // Issue #17 (H3): a picture is on the page however it is drawn — as a tiling pattern's cell (its
 // /Matrix folded into the size it comes out at), in a soft mask's group, in an annotation's
-// appearance (its /BBox fitted to the /Rect) — and the page is rendered for OCR or held for its
-// size like one drawn by Do. A Type 3 font whose glyphs are pictures holds the page (their size
-// is not judged). Before, each of these pages passed as one of no pictures.
+// appearance (its /BBox fitted to the /Rect), as a Type 3 font's glyph — and the page is rendered
+// for OCR or held for its size like one drawn by Do. Before, each of these pages passed as one of
+// no pictures. (A Type 3 font's glyphs held the page whatever their size until their size was
+// judged: PdfType3GlyphsThatArePicturesAreJudgedAtTheirSize.)
 TEST(CdrExtract, PdfPicturesInPatternsMasksAnnotationsAndType3GlyphsAreCounted) {
   const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
   const std::string card = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'));
@@ -1630,7 +1667,7 @@ TEST(CdrExtract, PdfPicturesInPatternsMasksAnnotationsAndType3GlyphsAreCounted) 
       {"an annotation's appearance", read("", "0 0 612 792 re S", appearance, stamp("36 300 436 550"))},
   };
   for (const auto& [what, pieces] : rendered) {
-    EXPECT_EQ(piece(pieces, "p.pdf/pages").pages, std::vector<std::uint32_t>{1}) << what << ": " << piece(pieces, "p.pdf/pages").unreadable;
+    EXPECT_EQ(piece(pieces, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << what << ": " << piece(pieces, "p.pdf/pages").unreadable;
   }
   const std::string type3 = "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] /FontMatrix [0.001 0 0 0.001 0 0] /CharProcs << /a 7 0 R >> "
                             "/Encoding << /Type /Encoding /Differences [97 /a] >> /FirstChar 97 /LastChar 97 /Widths [1000] " + draws_card + " >>";
@@ -1639,14 +1676,12 @@ TEST(CdrExtract, PdfPicturesInPatternsMasksAnnotationsAndType3GlyphsAreCounted) 
   const auto glyphs = extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R 8 0 R] /Count 2 >>", text_page, type3,
                                                      stream("", "BT /T3 400 Tf 36 300 Td (a) Tj ET"), card, stream("", "1000 0 d0 q 1000 0 0 625 0 0 cm /Im1 Do Q"), text_page}),
                                     "p.pdf");
-  EXPECT_NE(piece(glyphs, "p.pdf/pages").unreadable.find("; page 2: what it draws could not be counted (the Type 3 font /T3 draws its glyph /a"), std::string::npos)
-      << piece(glyphs, "p.pdf/pages").unreadable;
+  EXPECT_EQ(piece(glyphs, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}, {2, kPdfPageDpi}})) << piece(glyphs, "p.pdf/pages").unreadable;
   const std::vector<std::tuple<std::string, std::vector<ExtractedText>, std::string>> held = {
       {"a pattern whose /Matrix shrinks the cell", read("/Pattern << /P1 4 0 R >>", fill, tiling("0.05 0 0 0.05 36 300")), "% of its pixels"},
       {"a pattern whose /Matrix is not six numbers", read("/Pattern << /P1 4 0 R >>", fill, tiling("1 0 0 1 36")), "not known"},
       {"an appearance fitted to a box of 10 × 10 pt", read("", "0 0 612 792 re S", appearance, stamp("36 300 46 310")), "% of its pixels"},
       {"an appearance fitted to a flat box", read("", "0 0 612 792 re S", appearance, stamp("36 300 436 300")), "not known"},
-      {"glyphs that are pictures", glyphs, "the Type 3 font /T3 draws its glyph /a as a picture"},
   };
   for (const auto& [what, pieces, why] : held) {
     const ExtractedText& pages = piece(pieces, "p.pdf/pages");
@@ -1657,6 +1692,140 @@ TEST(CdrExtract, PdfPicturesInPatternsMasksAnnotationsAndType3GlyphsAreCounted) 
   // A pattern set and a stamp without pictures leave the page one of no pictures.
   const auto plain = read("/Pattern << /P1 4 0 R >>", fill, stream("/PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 10 10] /XStep 10 /YStep 10", "0 0 5 5 re f"));
   EXPECT_TRUE(std::none_of(plain.begin(), plain.end(), [](const ExtractedText& p) { return p.where == "p.pdf/pages"; })) << wheres(plain);
+}
+
+// Issue #17: an image's own mask is a picture of its own pixels in the same square. A white image
+// of one pixel whose 400 × 250 soft mask (or stencil /Mask) carries the text, on a page with text,
+// passed as a page of no pictures before; now the page is rendered for OCR, and the mask is read
+// on its own as "mask N.pdf" (on a white page the rendering shows nothing of it). A mask of
+// 4000 × 2500 pixels in a square of 400 × 250 pt is judged at its own pixels: 360 dpi. A /Mask
+// of colours to key out (an array) is no picture.
+TEST(CdrExtract, PdfImageMasksAreJudgedAndReadAsPicturesOfTheirOwn) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  // Object 4 the image (with `mask` in its dictionary), 5 its mask `mask_object`, on a Letter page
+  // that writes "page 1" too.
+  const auto read = [&](const std::string& mask, const std::string& mask_object, const std::string& image_size = "/Width 1 /Height 1") {
+    const std::string contents = "q 400 0 0 250 36 300 cm /Im1 Do Q BT /F1 12 Tf 72 72 Td (page 1) Tj ET";
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 4 0 R >> /Font << /F1 7 0 R >> >> /Contents 6 0 R >>",
+                                          stream("/Type /XObject /Subtype /Image " + image_size + " /ColorSpace /DeviceGray /BitsPerComponent 8 " + mask, "\xFF"),
+                                          mask_object, stream("", contents), "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}),
+                         "p.pdf");
+  };
+  const std::string soft = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'));
+  const std::string stencil = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ImageMask true /BitsPerComponent 1", std::string(50 * 250, '\x55'));
+  for (const auto& [what, pieces] : std::vector<std::pair<std::string, std::vector<ExtractedText>>>{{"a soft mask", read("/SMask 5 0 R", soft)},
+                                                                                                     {"a stencil mask", read("/Mask 5 0 R", stencil)}}) {
+    EXPECT_EQ(piece(pieces, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << what << ": " << wheres(pieces);
+    // The mask's own PDF: one page of pictures, named for rendering at half its pixels.
+    const ExtractedText& own = piece(pieces, "p.pdf/mask 5.pdf");
+    EXPECT_TRUE(looks_like_pdf(own.pdf)) << what << ": " << wheres(pieces);
+    EXPECT_EQ(piece(pieces, "p.pdf/mask 5.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << what << ": " << wheres(pieces);
+    EXPECT_EQ(own.pdf.find("/SMask"), std::string::npos) << what << ": the mask's own mask is not carried over";
+  }
+  const std::string fine = stream("/Type /XObject /Subtype /Image /Width 4000 /Height 2500 /ColorSpace /DeviceGray /BitsPerComponent 8", "\xFF");
+  const auto finer = read("/SMask 5 0 R", fine, "/Width 400 /Height 250");
+  ASSERT_EQ(piece(finer, "p.pdf/pages").pages.size(), 1u) << wheres(finer);
+  EXPECT_EQ(piece(finer, "p.pdf/pages").pages[0].dpi, 360u) << "the mask's pixels, not the image's";
+  const auto keyed = read("/Mask [0 10]", "<< >>");
+  EXPECT_TRUE(std::none_of(keyed.begin(), keyed.end(), [](const ExtractedText& p) { return p.where == "p.pdf/pages" || p.where.find("mask") != std::string::npos; }))
+      << wheres(keyed);
+}
+
+// Issue #17: pdftoppm renders an annotation's normal appearance (/AP /N; of its states the one /AS
+// names) when the annotation is shown on screen. A picture in a down (/D) or rollover (/R)
+// appearance, in a state /AS does not name, or in an annotation hidden (/F Hidden, NoView) or in
+// optional content (/OC) is not on the rendered page: the page is held, saying which. Before, /D and
+// /R were not looked into, and a hidden one was taken as rendered.
+TEST(CdrExtract, PdfAnnotationAppearancesTheRenderingDoesNotShowHoldThePage) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const std::string card = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'));
+  const std::string appearance = stream("/Type /XObject /Subtype /Form /BBox [0 0 1 1] /Resources << /XObject << /Im1 6 0 R >> >>", "/Im1 Do");
+  const std::string blank = stream("/Type /XObject /Subtype /Form /BBox [0 0 1 1]", "0 0 1 1 re S");
+  // A Letter page with one stamp over 400 × 250 pt: `entries` in its dictionary; 4 draws the card, 7 nothing.
+  const auto read = [&](const std::string& entries) {
+    const std::string page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R /Annots [<< /Type /Annot /Subtype /Stamp /Rect [36 300 436 550] " +
+                             entries + " >>] >>";
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page, appearance,
+                                          stream("", "0 0 612 792 re S"), card, blank}),
+                         "p.pdf");
+  };
+  const std::vector<std::tuple<std::string, std::string>> rendered = {
+      {"a normal appearance", "/AP << /N 4 0 R >>"},
+      {"the state /AS names", "/AS /On /AP << /N << /On 4 0 R /Off 7 0 R >> >>"},
+      {"printed and shown", "/F 4 /AP << /N 4 0 R >>"},
+  };
+  for (const auto& [what, entries] : rendered) {
+    const auto pieces = read(entries);
+    EXPECT_EQ(piece(pieces, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << what << ": " << piece(pieces, "p.pdf/pages").unreadable;
+  }
+  const std::vector<std::tuple<std::string, std::string, std::string>> held = {
+      {"a down appearance", "/AP << /N 7 0 R /D 4 0 R >>", "in its down appearance (/AP /D)"},
+      {"a rollover appearance", "/AP << /N 7 0 R /R << /On 4 0 R >> >>", "in its rollover appearance (/AP /R)"},
+      {"a state /AS does not name", "/AS /Off /AP << /N << /On 4 0 R /Off 7 0 R >> >>", "its appearance for the state /On, not the one /AS shows"},
+      {"no /AS", "/AP << /N << /On 4 0 R >> >>", "its appearance for the state /On"},
+      {"hidden", "/F 6 /AP << /N 4 0 R >>", "hidden from the screen"},
+      {"no view", "/F 36 /AP << /N 4 0 R >>", "hidden from the screen"},
+      {"optional content", "/OC << /Type /OCG /Name (x) >> /AP << /N 4 0 R >>", "hidden from the screen"},
+  };
+  for (const auto& [what, entries, why] : held) {
+    const auto pieces = read(entries);
+    const ExtractedText& pages = piece(pieces, "p.pdf/pages");
+    EXPECT_TRUE(pages.pages.empty()) << what << ": the page is rendered for OCR";
+    EXPECT_NE(pages.unreadable.find("not read by OCR: page 1: an annotation draws a picture "), std::string::npos) << what << ": " << pages.unreadable;
+    EXPECT_NE(pages.unreadable.find(why), std::string::npos) << what << ": " << pages.unreadable;
+    EXPECT_NE(pages.unreadable.find("which the page rendered for OCR does not show"), std::string::npos) << what << ": " << pages.unreadable;
+  }
+  // Hidden, with nothing legible in it: the page draws no picture.
+  const auto plain = read("/F 2 /AP << /N 7 0 R /D 7 0 R >>");
+  EXPECT_TRUE(std::none_of(plain.begin(), plain.end(), [](const ExtractedText& p) { return p.where == "p.pdf/pages"; })) << wheres(plain);
+}
+
+// Issue #17: a Type 3 font's glyph that draws a picture is judged at the size it is shown — its
+// /FontMatrix, the font size, horizontal scaling, the text matrix and the CTM — instead of holding
+// the page whatever its size. Held: shown at 4 pt (the card's 400 pixels in 4 pt), squeezed by Tz,
+// rendered invisible (Tr 3) or as a clip only (Tr 7), through a /FontMatrix that is not six
+// numbers, a Tm that is not, and text a form shows in the font it inherits (forms are read once,
+// without it).
+TEST(CdrExtract, PdfType3GlyphsThatArePicturesAreJudgedAtTheirSize) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const std::string card = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'));
+  // A Letter page showing `contents`, its font /T3 (object 4) with the matrix `font_matrix`, one
+  // glyph /a (object 7) drawing the card over 1000 × 625 glyph units; /Fm (object 8) `form`.
+  const auto read = [&](const std::string& contents, const std::string& font_matrix = "0.001 0 0 0.001 0 0", const std::string& form = "BT (a) Tj ET") {
+    const std::string type3 = "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] /FontMatrix [" + font_matrix + "] /CharProcs << /a 7 0 R >> "
+                              "/Encoding << /Type /Encoding /Differences [97 /a] >> /FirstChar 97 /LastChar 97 /Widths [1000] /Resources << /XObject << /Im1 6 0 R >> >> >>";
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /T3 4 0 R >> /XObject << /Fm 8 0 R >> >> /Contents 5 0 R >>",
+                                          type3, stream("", contents), card, stream("", "1000 0 d0 q 1000 0 0 625 0 0 cm /Im1 Do Q"),
+                                          stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792]", form)}),
+                         "p.pdf");
+  };
+  const std::vector<std::tuple<std::string, std::vector<ExtractedText>>> rendered = {
+      {"400 pt", read("BT /T3 400 Tf 36 300 Td (a) Tj ET")},
+      {"4 pt through a Tm of 100", read("BT /T3 4 Tf 100 0 0 100 36 300 Tm (a) Tj ET")},
+      {"4 pt through a CTM of 100, saved and restored", read("q 100 0 0 100 0 0 cm BT /T3 4 Tf (a) Tj ET Q BT /T3 400 Tf (a) Tj ET")},
+      {"set and not shown", read("BT /T3 4 Tf ET 0 0 612 792 re S BT /T3 400 Tf (a) Tj ET")},
+  };
+  for (const auto& [what, pieces] : rendered) {
+    EXPECT_EQ(piece(pieces, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << what << ": " << piece(pieces, "p.pdf/pages").unreadable;
+  }
+  const std::vector<std::tuple<std::string, std::vector<ExtractedText>, std::string>> held = {
+      {"4 pt", read("BT /T3 4 Tf 36 300 Td (a) Tj ET"), "% of its pixels"},
+      {"squeezed by Tz 1", read("BT /T3 400 Tf 1 Tz 36 300 Td (a) Tj ET"), "% of its pixels"},
+      {"a size restored by Q", read("/T3 4 Tf q /T3 400 Tf Q BT 36 300 Td (a) Tj ET"), "% of its pixels"},
+      {"invisible", read("BT /T3 400 Tf 3 Tr 36 300 Td (a) Tj ET"), "the Type 3 font /T3 draws pictures as glyphs of text rendered invisible or as a clip (Tr 3)"},
+      {"a clip", read("BT /T3 400 Tf 7 Tr (a) Tj ET"), "(Tr 7)"},
+      {"a font matrix of five numbers", read("BT /T3 400 Tf (a) Tj ET", "0.001 0 0 0.001 0"), "not known"},
+      {"a Tm of five numbers", read("BT /T3 400 Tf 1 0 0 1 0 Tm (a) Tj ET"), "not known"},
+      {"text a form shows in the font it inherits", read("/T3 400 Tf /Fm Do"), "the Type 3 font /T3 it inherits"},
+  };
+  for (const auto& [what, pieces, why] : held) {
+    const ExtractedText& pages = piece(pieces, "p.pdf/pages");
+    EXPECT_TRUE(pages.pages.empty()) << what << ": the page is rendered for OCR";
+    EXPECT_NE(pages.unreadable.find("not read by OCR: page 1: "), std::string::npos) << what << ": " << pages.unreadable;
+    EXPECT_NE(pages.unreadable.find(why), std::string::npos) << what << ": " << pages.unreadable;
+  }
 }
 
 // Issue #17 (M4): Do draws the XObject its operand names, not the last name the stream wrote:
@@ -1675,7 +1844,7 @@ TEST(CdrExtract, PdfDoDrawsTheXObjectItsOperandNames) {
   const auto no_name = read("q 10 0 0 10 36 300 cm /Im1 0 Do Q");
   EXPECT_TRUE(std::none_of(no_name.begin(), no_name.end(), [](const ExtractedText& p) { return p.where == "p.pdf/pages"; })) << wheres(no_name);
   const auto im1 = read("q 400 0 0 250 36 300 cm /Fm2 /Im1 Do Q");
-  EXPECT_EQ(piece(im1, "p.pdf/pages").pages, std::vector<std::uint32_t>{1}) << piece(im1, "p.pdf/pages").unreadable;
+  EXPECT_EQ(piece(im1, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << piece(im1, "p.pdf/pages").unreadable;
   const auto fm2 = read("q 1 0 0 1 36 300 cm /Im1 /Fm2 Do Q");
   EXPECT_NE(piece(fm2, "p.pdf/pages").unreadable.find("% of its pixels"), std::string::npos) << piece(fm2, "p.pdf/pages").unreadable;
 }
@@ -1704,15 +1873,15 @@ TEST(CdrExtract, PdfPagesAreTiedToTheirPdfByItsDigest) {
   EXPECT_NE(piece(read, "a.pdf/inner.pdf/pages").pdf_digest, piece(read, "a.pdf/pages").pdf_digest);
 }
 
-// pdf_page_picture() renders at kPdfPageDpi, whatever the page's size: a Letter page comes out
+// pdf_page_picture() renders at the page's dpi, whatever the page's size: a Letter page comes out
 // 1700 × 2200 pixels (at 200 dpi; scaled to a longer side of 2400 it was 1855 × 2400, and a page
 // 200 inches wide was shrunk to the same 2400 — what pdf_content() now keeps from OCR).
-TEST(CdrExtract, PdfPagesAreRenderedAtAFixedResolution) {
+TEST(CdrExtract, PdfPagesAreRenderedAtAResolutionNotASize) {
   const std::string contents = "0 0 1 rg 72 72 144 144 re f";
   const std::string pdf = testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                                            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
                                            "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream"});
-  auto png = pdf_page_picture(pdf, 1);
+  auto png = pdf_page_picture(pdf, {1});
   ASSERT_TRUE(png) << png.error().message;
   ASSERT_GE(png->size(), 24u);
   ASSERT_EQ(png->substr(12, 4), "IHDR");
@@ -1723,6 +1892,19 @@ TEST(CdrExtract, PdfPagesAreRenderedAtAFixedResolution) {
   };
   EXPECT_EQ(be32(16), 612u * kPdfPageDpi / 72);
   EXPECT_EQ(be32(20), 792u * kPdfPageDpi / 72);
+  // At the dpi the page's pictures need (a 600 dpi scan: 300), and never outside the range
+  // pdf_content() chooses from: the dpi crosses the sandbox boundary with the page.
+  png = pdf_page_picture(pdf, {1, 300});
+  ASSERT_TRUE(png) << png.error().message;
+  ASSERT_GE(png->size(), 24u);
+  EXPECT_EQ(be32(16), 612u * 300 / 72);
+  EXPECT_EQ(be32(20), 792u * 300 / 72);
+  for (const std::uint32_t dpi : {0u, 72u, static_cast<std::uint32_t>(kMostPdfPageDpi) + 1, 100000u}) {
+    const auto refused = pdf_page_picture(pdf, {1, dpi});
+    ASSERT_FALSE(refused) << dpi;
+    EXPECT_EQ(refused.error().code, "cdr.pdf-page");
+    EXPECT_NE(refused.error().message.find("is not rendered at " + std::to_string(dpi) + " dpi"), std::string::npos) << refused.error().message;
+  }
 }
 
 }  // namespace

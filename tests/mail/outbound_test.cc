@@ -1513,6 +1513,78 @@ TEST(Outbound, PdfPagesOcrCannotReadRenderedStayUnchecked) {
   }
 }
 
+// Issue #17: a scanner's PDF of an A4 page at 600 dpi — one grey picture of 4960 × 7016 pixels, the
+// number in 9 pt print — came out at 33 % of its pixels at 200 dpi and was held; it is rendered at
+// the 300 dpi its picture needs and OCR finds the number. A page of 14000 × 19800 pixels at 600 dpi
+// (some A1) would need 69 million pixels at 300 dpi: held, and the reason says the page is too large.
+TEST(Outbound, PdfPagesOfFineScansAreRenderedAtTheDpiTheyNeed) {
+  auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));  // before Pango's threads
+  ASSERT_TRUE(started) << started.error().to_string();
+  int width = 0, height = 0;
+  const std::string line = sanso::testing::rgb_of("個人番号 1234 5678 9018", width, height, 386);  // 14 pt at 386 dpi: 9 pt at 600
+  ASSERT_FALSE(line.empty()) << "the test could not render its picture";
+  const auto scan_pdf = [](int pixels_across, int pixels_down, const std::string& filter, const std::string& samples) {
+    const std::string across = std::to_string(pixels_across * 0.12), down = std::to_string(pixels_down * 0.12);  // 0.12 pt a pixel: 600 dpi
+    const std::string contents = "q " + across + " 0 0 " + down + " 0 0 cm /Im1 Do Q";
+    return sanso::testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                   "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 " + across + " " + down + "] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
+                                   "<< /Type /XObject /Subtype /Image /Width " + std::to_string(pixels_across) + " /Height " + std::to_string(pixels_down) +
+                                       " /ColorSpace /DeviceGray /BitsPerComponent 8 " + filter + " /Length " + std::to_string(samples.size()) + " >>\nstream\n" + samples + "\nendstream",
+                                   "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream"});
+  };
+  // The page white, the line an inch in from the top left.
+  const int across = 4960, down = 7016;
+  std::string grey(static_cast<std::size_t>(across) * down, '\xFF');
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width && 600 + x < across; ++x) grey[static_cast<std::size_t>(600 + y) * across + 600 + x] = line[(static_cast<std::size_t>(y) * width + x) * 3 + 1];
+  }
+  std::string deflated(compressBound(grey.size()), '\0');
+  uLongf size = deflated.size();
+  ASSERT_EQ(compress2(reinterpret_cast<Bytef*>(deflated.data()), &size, reinterpret_cast<const Bytef*>(grey.data()), grey.size(), 6), Z_OK);
+  deflated.resize(size);
+  const auto a4 = scan_outbound_sandboxed(**started, with_attachment("x", "scan.pdf", scan_pdf(across, down, "/Filter /FlateDecode", deflated)));
+  ASSERT_EQ(a4.error, "");
+  ASSERT_EQ(a4.identifiers.size(), 1u) << scan_to_json(a4);
+  EXPECT_EQ(a4.identifiers[0].where, "scan.pdf/page-1");
+  EXPECT_EQ(a4.identifiers[0].masked, "********9018");
+  EXPECT_TRUE(a4.unchecked.empty()) << unchecked_reason(a4);
+  // Judged before any rendering, so its samples need not be there.
+  const auto a3 = scan_outbound_sandboxed(**started, with_attachment("x", "scan.pdf", scan_pdf(14000, 19800, "", "\xFF")));
+  ASSERT_EQ(a3.error, "");
+  ASSERT_EQ(a3.unchecked.size(), 1u) << scan_to_json(a3);
+  EXPECT_EQ(a3.unchecked[0].where, "scan.pdf/pages");
+  EXPECT_NE(a3.unchecked[0].why.find("not read by OCR: page 1: a picture is drawn at "), std::string::npos) << a3.unchecked[0].why;
+  EXPECT_NE(a3.unchecked[0].why.find("dpi than the 18000000 pixels a page is rendered in for OCR"), std::string::npos) << a3.unchecked[0].why;
+}
+
+// Issue #17: a white picture whose text is in its own soft mask (opaque where the letters are) shows
+// nothing on a white page — the rendered page reads as blank — yet a viewer on a dark page, or
+// anyone taking the mask out, reads it. The mask is read on its own ("scan.pdf/mask 5.pdf", drawn
+// dark where it is opaque) and the number is found.
+TEST(Outbound, PdfTextInAnImagesOwnMaskIsRead) {
+  auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));  // before Pango's threads
+  ASSERT_TRUE(started) << started.error().to_string();
+  int width = 0, height = 0;
+  const std::string card = sanso::testing::rgb_of("個人番号 1234 5678 9018\n氏名 山田太郎", width, height);
+  ASSERT_FALSE(card.empty()) << "the test could not render its picture";
+  std::string opacity;  // dark letters on white become opaque letters on transparency
+  for (std::size_t i = 1; i < card.size(); i += 3) opacity += static_cast<char>(255 - static_cast<unsigned char>(card[i]));
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const std::string size = "/Width " + std::to_string(width) + " /Height " + std::to_string(height);
+  const std::string contents = "q " + std::to_string(width / 2) + " 0 0 " + std::to_string(height / 2) + " 36 300 cm /Im1 Do Q BT /F1 10 Tf 36 36 Td (page 1) Tj ET";
+  const std::string pdf = sanso::testing::pdf_of(
+      {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 4 0 R >> /Font << /F1 7 0 R >> >> /Contents 6 0 R >>",
+       stream("/Type /XObject /Subtype /Image " + size + " /ColorSpace /DeviceGray /BitsPerComponent 8 /SMask 5 0 R", std::string(static_cast<std::size_t>(width) * height, '\xFF')),
+       stream("/Type /XObject /Subtype /Image " + size + " /ColorSpace /DeviceGray /BitsPerComponent 8", opacity), stream("", contents),
+       "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"});
+  const auto scan = scan_outbound_sandboxed(**started, with_attachment("x", "scan.pdf", pdf));
+  ASSERT_EQ(scan.error, "");
+  ASSERT_EQ(scan.identifiers.size(), 1u) << scan_to_json(scan);
+  EXPECT_EQ(scan.identifiers[0].where, "scan.pdf/mask 5.pdf/page-1");
+  EXPECT_TRUE(scan.unchecked.empty()) << unchecked_reason(scan);
+}
+
 // A PDF's pages go to the PDF they are of (its name and its digest), not to the last PDF read: two
 // attachments named scan.pdf, the first held (its card drawn into a box of 10 × 10 pt) and the
 // second read, keep the first's reason ("not read by OCR") — the second's pages took it away

@@ -11,6 +11,7 @@
 
 #include "cdr/image/codecs.h"
 #include "cdr/internal/format.h"
+#include "cdr/internal/pdf_page.h"
 
 namespace sanso::cdr::internal {
 namespace {
@@ -61,13 +62,26 @@ std::string number(double v) {
 
 }  // namespace
 
+void add_picture_page(QPDF& pdf, QPDFObjectHandle image, const std::string& width, const std::string& height) {
+  QPDFObjectHandle content = QPDFObjectHandle::newStream(&pdf, "q " + width + " 0 0 " + height + " 0 0 cm /Im0 Do Q\n");
+  QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
+  xobjects.replaceKey("/Im0", image);
+  QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
+  resources.replaceKey("/XObject", xobjects);
+  QPDFObjectHandle p = QPDFObjectHandle::newDictionary();
+  p.replaceKey("/Type", QPDFObjectHandle::newName("/Page"));
+  p.replaceKey("/MediaBox", QPDFObjectHandle::parse("[0 0 " + width + " " + height + "]"));
+  p.replaceKey("/Resources", resources);
+  p.replaceKey("/Contents", content);
+  QPDFPageDocumentHelper(pdf).addPage(pdf.makeIndirectObject(p), false);
+}
+
 Result<Rebuilt> assemble_page_images(const std::vector<std::string_view>& images, const Context& ctx) {
   prepare_images();
   if (images.empty()) return blocked("malformed", "document", "the document rendered to no pages");
   try {
     QPDF pdf;
     pdf.emptyPDF();
-    QPDFPageDocumentHelper pages(pdf);
     for (std::size_t i = 0; i < images.size(); ++i) {
       Page page = SANSO_TRY(reencode(images[i], i, ctx.policy));
       QPDFObjectHandle image = QPDFObjectHandle::newStream(&pdf, page.jpeg);
@@ -81,17 +95,7 @@ Result<Rebuilt> assemble_page_images(const std::vector<std::string_view>& images
       dict.replaceKey("/Filter", QPDFObjectHandle::newName("/DCTDecode"));
       // Points from pixels at the rendering resolution: the page keeps its size on paper.
       const double w = page.width * 72.0 / ctx.policy.dpi, h = page.height * 72.0 / ctx.policy.dpi;
-      QPDFObjectHandle content = QPDFObjectHandle::newStream(&pdf, "q " + number(w) + " 0 0 " + number(h) + " 0 0 cm /Im0 Do Q\n");
-      QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
-      xobjects.replaceKey("/Im0", image);
-      QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
-      resources.replaceKey("/XObject", xobjects);
-      QPDFObjectHandle p = QPDFObjectHandle::newDictionary();
-      p.replaceKey("/Type", QPDFObjectHandle::newName("/Page"));
-      p.replaceKey("/MediaBox", QPDFObjectHandle::parse("[0 0 " + number(w) + " " + number(h) + "]"));
-      p.replaceKey("/Resources", resources);
-      p.replaceKey("/Contents", content);
-      pages.addPage(pdf.makeIndirectObject(p), false);
+      add_picture_page(pdf, image, number(w), number(h));
     }
     QPDFWriter writer(pdf);
     writer.setOutputMemory();

@@ -33,6 +33,7 @@
 #include <tuple>
 
 #include "cdr/internal/format.h"
+#include "cdr/internal/pdf_page.h"
 #include "mime/html_text.h"
 
 namespace sanso::cdr::internal {
@@ -388,6 +389,7 @@ namespace sanso::cdr::internal {
 namespace {
 
 constexpr std::size_t kMostPdfStringBytes = std::size_t{16} << 20;
+constexpr std::size_t kMostMasksRead = 16;  // a logo's mask repeated on every page is one
 
 // The strings in `value` and the direct arrays and dictionaries inside it (an indirect object is
 // read on its own, once).
@@ -417,6 +419,7 @@ struct Drawn {
   std::size_t legible = 0;  // pictures large enough to hold a line a person can read
   bool unknown = false;     // a form it draws cannot be read: what it shows is not known
   std::string why_unknown;  // what could not be read, for the person the page is held for
+  std::string unshown;      // a page's picture its rendering does not show (an annotation's), why: the page is held
   // The smallest size a legible picture is drawn at: units of the stream's own space per pixel of
   // the picture, the narrower way (infinity: none drawn; 0: one whose size is not known). Rendered
   // at d dpi a picture comes out at least × d / 72 of its own pixels.
@@ -509,10 +512,18 @@ struct FormKey {
   bool operator<(const FormKey& o) const { return std::tie(form, resources) < std::tie(o.form, o.resources); }
 };
 
+// The masks of the images a PDF draws (each once, by object), read as pictures of their own.
+struct Mask {
+  QPDFObjectHandle stream;
+  bool soft = false;  // an /SMask (grey levels of opacity), not a /Mask stencil (one bit: painted or not)
+};
+using Masks = std::map<QPDFObjGen, Mask>;
+
 class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
  public:
-  DrawnCounter(QPDF& pdf, const Context& ctx, QPDFObjectHandle resources, QPDFObjGen owner, Drawn& drawn, std::map<FormKey, Drawn>& forms, int depth)
-      : pdf_(pdf), ctx_(ctx), resources_(std::move(resources)), owner_(resources_.isIndirect() ? resources_.getObjGen() : owner), drawn_(drawn), forms_(forms), depth_(depth) {}
+  DrawnCounter(QPDF& pdf, const Context& ctx, QPDFObjectHandle resources, QPDFObjGen owner, Drawn& drawn, std::map<FormKey, Drawn>& forms, Masks& masks, int depth)
+      : pdf_(pdf), ctx_(ctx), resources_(std::move(resources)), owner_(resources_.isIndirect() ? resources_.getObjGen() : owner), drawn_(drawn), forms_(forms), masks_(masks),
+        depth_(depth) {}
 
   // Counts what `contents` (a stream, or an array of streams drawn one after another) draws.
   Result<void> count(const std::vector<QPDFObjectHandle>& contents, const std::string& what) {
@@ -553,10 +564,11 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     // The CTM, as poppler keeps it: what size each picture comes out at when the page is rendered.
     if (op == "q") {
       if (saved_.size() >= kMostSavedStates) unknown("graphics states nested deeper than " + std::to_string(kMostSavedStates));
-      else saved_.push_back(ctm_);
+      else saved_.push_back({ctm_, text_});
     }
     if (op == "Q" && !saved_.empty()) {  // a Q without its q changes nothing, in poppler as here
-      ctm_ = saved_.back();
+      ctm_ = saved_.back().ctm;
+      text_ = saved_.back().text;
       saved_.pop_back();
     }
     if (op == "cm") {
@@ -569,7 +581,16 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       inline_width_ = inline_height_ = QPDFObjectHandle::newNull();
     }
     if (op == "ID") inline_dict_ = false;
-    if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") drawn_.text = true;
+    if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") {
+      drawn_.text = true;
+      glyphs_shown();
+    }
+    // The text state a Type 3 font's glyphs are drawn through (their translations do not change
+    // their size; Td, TD, T*, Tc, Tw and Ts only move them).
+    if (op == "BT") tm_ = Matrix{};
+    if (op == "Tm") tm_ = matrix_of(operands);  // none: the size of what it shows is not known
+    if (op == "Tz") text_.scale = operands.size() == 1 && operands[0].isNumber() ? operands[0].getNumericValue() / 100 : std::nan("");
+    if (op == "Tr") text_.render = operands.size() == 1 && operands[0].isInteger() ? operands[0].getIntValue() : -1;
     // Each operator that names a resource takes the name as its operand (the last for Do, scn, SCN
     // and gs, the first for Tf), never a name seen earlier: "/Im1 /Fm2 … /Im1 Do" draws Im1. An
     // operator without its name draws nothing, in poppler as here.
@@ -581,13 +602,22 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "Do") xobject(named(false));
     if (op == "scn" || op == "SCN") pattern(named(false));
     if (op == "gs") graphics_state(named(false));
-    if (op == "Tf") font(resource("/Font", named(true)), "font " + named(true));
+    if (op == "Tf") {
+      text_.glyphs = font(resource("/Font", named(true)), "font " + named(true));
+      text_.font_matrix = resource("/Font", named(true)).isDictionary() ? resource("/Font", named(true)).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
+      text_.size = operands.size() == 2 && operands[1].isNumber() ? operands[1].getNumericValue() : std::nan("");
+    }
   }
   void handleEOF() override {}
 
-  // What each annotation of the page shows over it: its normal appearance (/AP /N, a form or one
-  // form per state), whose /BBox through its /Matrix a reader fits to the annotation's /Rect
-  // (ISO 32000-1 12.5.5). A signature's picture, a stamp, a pasted image are drawn so.
+  // What each annotation of the page shows over it: an appearance (a form), whose /BBox through its
+  // /Matrix a reader fits to the annotation's /Rect (ISO 32000-1 12.5.5). A signature's picture, a
+  // stamp, a pasted image are drawn so. pdftoppm renders the normal appearance (/AP /N, or of its
+  // states the one /AS names) of an annotation shown on screen; the down (/D) and rollover (/R)
+  // appearances, the other states, and every appearance of an annotation hidden (/F Hidden or
+  // NoView — a viewer may still print it, Print flag or not a printer shows what pdftoppm does
+  // not) or in optional content (/OC) are in the file but not on the rendered page: a legible
+  // picture in one holds the page (Drawn::unshown), since OCR of the page never sees it.
   Result<void> annotations(QPDFObjectHandle annots) {
     if (!annots.isArray()) return ok();
     try {
@@ -601,22 +631,44 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
 
  private:
   static constexpr std::size_t kMostSavedStates = 4096;
+  static constexpr long long kHidden = 1 << 1, kNoView = 1 << 5;  // annotation flags (ISO 32000-1 12.5.3)
   static constexpr int kMostNested = 8;
 
   void shown_over(QPDFObjectHandle annots) {
     for (QPDFObjectHandle& annotation : annots.getArrayAsVector()) {
-      QPDFObjectHandle ap = annotation.isDictionary() ? annotation.getKey("/AP") : QPDFObjectHandle::newNull();
-      QPDFObjectHandle normal = ap.isDictionary() ? ap.getKey("/N") : QPDFObjectHandle::newNull();
-      std::vector<QPDFObjectHandle> shown;
-      if (normal.isStream()) shown.push_back(normal);
-      if (normal.isDictionary()) {
-        for (auto& [state, form] : normal.getDictAsMap()) {
-          if (form.isStream()) shown.push_back(form);
+      if (!annotation.isDictionary()) continue;
+      QPDFObjectHandle ap = annotation.getKey("/AP"), flags = annotation.getKey("/F"), current = annotation.getKey("/AS");
+      const bool hidden = (flags.isInteger() && (flags.getIntValue() & (kHidden | kNoView)) != 0) || annotation.hasKey("/OC");
+      const std::string number = annotation.isIndirect() ? " (object " + std::to_string(annotation.getObjectID()) + ")" : "";
+      for (const char* kind : {"/N", "/D", "/R"}) {
+        QPDFObjectHandle appearance = ap.isDictionary() ? ap.getKey(kind) : QPDFObjectHandle::newNull();
+        std::vector<std::pair<std::string, QPDFObjectHandle>> states;
+        if (appearance.isStream()) states.emplace_back("", appearance);
+        if (appearance.isDictionary()) {
+          for (auto& [state, form] : appearance.getDictAsMap()) {
+            if (form.isStream()) states.emplace_back(state, form);
+          }
         }
-      }
-      for (QPDFObjectHandle& form : shown) {
-        const Drawn* inside = drawn_by(form, form.getDict().getKey("/Resources"), "the appearance of an annotation (object " + std::to_string(form.getObjectID()) + ")");
-        if (inside) add(*inside, fitted(form, annotation.getKey("/Rect")));
+        for (auto& [state, form] : states) {
+          const Drawn* inside = drawn_by(form, form.getDict().getKey("/Resources"), "the appearance of an annotation (object " + std::to_string(form.getObjectID()) + ")");
+          if (inside == nullptr) continue;
+          const bool rendered = !hidden && kind == std::string("/N") && (state.empty() || current.isNameAndEquals(state));
+          if (rendered) {
+            add(*inside, fitted(form, annotation.getKey("/Rect")));
+            continue;
+          }
+          // Not on the rendered page: counted as pictures (the page is one with pictures), never as read.
+          if (inside->unknown) unknown(inside->why_unknown);
+          drawn_.images += inside->images;
+          drawn_.legible += inside->legible;
+          if (inside->legible > 0 && drawn_.unshown.empty()) {
+            drawn_.unshown = "an annotation" + number + " draws a picture in " +
+                             (hidden ? std::string("an appearance of an annotation hidden from the screen (/F Hidden or NoView, or /OC)")
+                              : kind != std::string("/N") ? std::string(kind == std::string("/D") ? "its down" : "its rollover") + " appearance (/AP " + kind + ")"
+                                                          : "its appearance for the state " + state + ", not the one /AS shows") +
+                             ", which the page rendered for OCR does not show";
+          }
+        }
       }
     }
   }
@@ -631,7 +683,19 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle x = resource("/XObject", name);
     if (!x.isStream()) return;
     QPDFObjectHandle subtype = x.getDict().getKey("/Subtype");
-    if (subtype.isNameAndEquals("/Image")) picture(x.getDict().getKey("/Width"), x.getDict().getKey("/Height"));
+    if (subtype.isNameAndEquals("/Image")) {
+      picture(x.getDict().getKey("/Width"), x.getDict().getKey("/Height"));
+      // Its own mask — a soft mask (/SMask) or a stencil (/Mask as a stream; as an array it keys
+      // colours out and is no picture) — is a picture of its own pixels drawn in the same square:
+      // judged for its size like the image, and read on its own (masks_): a white image whose
+      // text is in its mask shows the text on a dark page and nothing on a white one.
+      for (const char* key : {"/SMask", "/Mask"}) {
+        QPDFObjectHandle mask = x.getDict().getKey(key);
+        if (!mask.isStream()) continue;
+        picture(mask.getDict().getKey("/Width"), mask.getDict().getKey("/Height"));
+        if (legible(mask.getDict().getKey("/Width"), mask.getDict().getKey("/Height"))) masks_.try_emplace(mask.getObjGen(), Mask{mask, key == std::string("/SMask")});
+      }
+    }
     if (!subtype.isNameAndEquals("/Form")) return;
     // What the form draws, in its own space, comes out through its /Matrix and the CTM here.
     if (const Drawn* inside = drawn_by(x, x.getDict().getKey("/Resources"), "form XObject " + std::to_string(x.getObjectID()))) add(*inside, placed(x, ctm_));
@@ -658,40 +722,79 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       if (const Drawn* inside = drawn_by(group, group.getDict().getKey("/Resources"), "the soft mask of graphics state " + name)) add(*inside, placed(group, ctm_));
     }
     QPDFObjectHandle set_font = state.getKey("/Font");
-    if (set_font.isArray() && set_font.getArrayNItems() > 0) font(set_font.getArrayItem(0), "the font of graphics state " + name);
+    if (set_font.isArray() && set_font.getArrayNItems() == 2) {
+      text_.glyphs = font(set_font.getArrayItem(0), "the font of graphics state " + name);
+      text_.font_matrix = set_font.getArrayItem(0).isDictionary() ? set_font.getArrayItem(0).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
+      text_.size = set_font.getArrayItem(1).isNumber() ? set_font.getArrayItem(1).getNumericValue() : std::nan("");
+    }
   }
 
-  // A Type 3 font draws each glyph with a content stream of its own (/CharProcs). One that draws a
-  // picture shows it wherever its text is shown, at a size the text matrix, the font size and the
-  // /FontMatrix set, none of which is followed here: the page is held, never passed on its text.
-  // `name` says which font, for the person the page is held for ("font /F1"). The verdict on a font
-  // (an indirect object) is kept in `forms_` beside the forms: a font of a hundred thousand glyphs
-  // shown on every page is looked into once.
-  void font(QPDFObjectHandle f, const std::string& name) {
-    if (!f.isDictionary() || !f.getKey("/Subtype").isNameAndEquals("/Type3") || !fonts_seen_.insert(name).second) return;
+  // A Type 3 font draws each glyph with a content stream of its own (/CharProcs): what its glyphs
+  // draw, all of them together (which ones a string shows is not followed), in glyph space — a
+  // picture among them is drawn wherever its text is shown (glyphs_shown()). `name` says which
+  // font, for the person the page is held for ("font /F1"). Null for any other font. The verdict
+  // on a font (an indirect object) is kept in `forms_` beside the forms: a font of a hundred
+  // thousand glyphs shown on every page is looked into once; a glyph that cannot be read holds
+  // the page where the font is set.
+  std::optional<Drawn> font(QPDFObjectHandle f, const std::string& name) {
+    if (!f.isDictionary() || !f.getKey("/Subtype").isNameAndEquals("/Type3")) return std::nullopt;
+    if (const auto seen = fonts_.find(name); seen != fonts_.end()) return seen->second;
     QPDFObjectHandle inner = f.getKey("/Resources");
     // No form is keyed by a null resources object (a form's key holds its own, its page's or the
     // form's number), so a font's key is its own.
     const FormKey key{f.getObjGen(), inner.isDictionary() ? QPDFObjGen() : owner_};
+    Drawn verdict;
     if (const auto known = forms_.find(key); f.isIndirect() && known != forms_.end()) {
-      if (known->second.unknown) unknown(known->second.why_unknown);
+      verdict = known->second;
+    } else {
+      QPDFObjectHandle procs = f.getKey("/CharProcs");
+      for (auto& [glyph, proc] : procs.isDictionary() ? procs.getDictAsMap() : std::map<std::string, QPDFObjectHandle>{}) {
+        if (!proc.isStream()) continue;
+        const Drawn* inside = drawn_by(proc, inner, "glyph " + glyph + " of the Type 3 " + name);
+        if (inside == nullptr || inside->unknown) {
+          verdict.unknown = true;
+          verdict.why_unknown = inside == nullptr ? drawn_.why_unknown : inside->why_unknown;
+          break;
+        }
+        verdict.images += inside->images;
+        verdict.legible += inside->legible;
+        verdict.least = std::min(verdict.least, inside->least);
+      }
+      verdict.text = false;  // its glyphs are text pdftotext reads, or pictures: counted as those
+      if (f.isIndirect()) forms_[key] = verdict;
+    }
+    if (verdict.unknown) unknown(verdict.why_unknown);
+    verdict.why_unknown = name;  // which font, should its pictures be drawn where they are not shown
+    fonts_[name] = verdict;
+    return verdict;
+  }
+
+  // Text shown in a Type 3 font whose glyphs draw pictures: those pictures on the page, through the
+  // glyph space's /FontMatrix, the font size and horizontal scaling, the text matrix and the CTM
+  // (ISO 32000-1 9.4.4), as poppler draws a glyph. Text rendered invisible (Tr 3) or only as a
+  // clip (Tr 7) draws them nowhere the rendered page shows: the page is held.
+  void glyphs_shown() {
+    if (!text_.glyphs || text_.glyphs->images == 0) return;
+    const Drawn& glyphs = *text_.glyphs;
+    if (text_.render == 3 || text_.render == 7 || text_.render < 0) {
+      drawn_.images += glyphs.images;
+      drawn_.legible += glyphs.legible;
+      if (glyphs.legible > 0 && drawn_.unshown.empty()) {
+        drawn_.unshown = "the Type 3 " + glyphs.why_unknown + " draws pictures as glyphs of text rendered invisible or as a clip (Tr " + std::to_string(text_.render) +
+                         "), which the page rendered for OCR does not show";
+      }
       return;
     }
-    Drawn verdict;
-    QPDFObjectHandle procs = f.getKey("/CharProcs");
-    for (auto& [glyph, proc] : procs.isDictionary() ? procs.getDictAsMap() : std::map<std::string, QPDFObjectHandle>{}) {
-      if (!proc.isStream()) continue;
-      const Drawn* inside = drawn_by(proc, inner, "glyph " + glyph + " of the Type 3 " + name);
-      if (inside == nullptr || inside->unknown || inside->images > 0) {
-        verdict.unknown = true;
-        verdict.why_unknown = inside == nullptr ? drawn_.why_unknown
-                              : inside->unknown ? inside->why_unknown
-                                                : "the Type 3 " + name + " draws its glyph " + glyph + " as a picture, at a size not judged here";
-        break;
-      }
+    QPDFObjectHandle own = text_.font_matrix;
+    std::optional<Matrix> placement = matrix_of(own.isArray() ? own.getArrayAsVector() : std::vector<QPDFObjectHandle>{});
+    if (placement && tm_ && std::isfinite(text_.size) && std::isfinite(text_.scale)) {
+      placement = placement->then(Matrix{text_.size * text_.scale, 0, 0, text_.size, 0, 0}).then(*tm_).then(ctm_);
+    } else {
+      placement.reset();
     }
-    if (f.isIndirect()) forms_[key] = verdict;
-    if (verdict.unknown) unknown(verdict.why_unknown);
+    Drawn placed = glyphs;
+    placed.unknown = false;  // said where the font was set
+    add(placed, placement);
   }
 
   // What `x` (a form, a pattern's cell, a soft mask's group, an appearance, a glyph) draws in its own
@@ -707,7 +810,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     const FormKey key{x.getObjGen(), own ? (inner.isIndirect() ? inner.getObjGen() : x.getObjGen()) : owner_};
     if (forms_.try_emplace(key).second) {  // an empty entry while it is read: a form that draws itself adds nothing the second time
       Drawn inside;
-      DrawnCounter counter(pdf_, ctx_, own ? inner : resources_, own ? x.getObjGen() : owner_, inside, forms_, depth_ + 1);
+      DrawnCounter counter(pdf_, ctx_, own ? inner : resources_, own ? x.getObjGen() : owner_, inside, forms_, masks_, depth_ + 1);
       Result<void> counted = ok();
       try {
         counted = counter.count({x}, what);
@@ -732,6 +835,12 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   // that is not a matrix of finite numbers, which leaves its pictures' size unknown).
   void add(const Drawn& inside, std::optional<Matrix> placement) {
     if (inside.unknown) unknown(inside.why_unknown);
+    // A form is read once, without the text state it is drawn in: text it shows in a font it
+    // inherits — a Type 3 font of pictures set here — is not followed.
+    if (inside.text && text_.glyphs && text_.glyphs->images > 0) {
+      unknown("text drawn by a form in the Type 3 " + text_.glyphs->why_unknown + " it inherits, whose glyphs are pictures of a size not followed there");
+    }
+    if (drawn_.unshown.empty()) drawn_.unshown = inside.unshown;
     drawn_.text = drawn_.text || inside.text;
     drawn_.images += inside.images;
     drawn_.legible += inside.legible;
@@ -793,37 +902,102 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   QPDFObjGen owner_;
   Drawn& drawn_;
   std::map<FormKey, Drawn>& forms_;
+  Masks& masks_;
   int depth_;
   std::optional<Error> over_;
-  std::set<std::string> fonts_seen_;  // Type 3 fonts this stream has looked into, by name
+  std::map<std::string, Drawn> fonts_;  // Type 3 fonts this stream has looked into, by name
   std::vector<QPDFObjectHandle> operands_;
   Matrix ctm_;
-  std::vector<Matrix> saved_;
+  // The text state poppler keeps in its graphics state (q and Q save and restore it).
+  struct TextState {
+    std::optional<Drawn> glyphs;  // a Type 3 font's: what its glyphs draw
+    QPDFObjectHandle font_matrix = QPDFObjectHandle::newNull();
+    double size = 0, scale = 1;
+    long long render = 0;
+  };
+  struct SavedState {
+    Matrix ctm;
+    TextState text;
+  };
+  TextState text_;
+  std::optional<Matrix> tm_ = Matrix{};
+  std::vector<SavedState> saved_;
   bool inline_dict_ = false;
   std::string inline_key_;
   QPDFObjectHandle inline_width_ = QPDFObjectHandle::newNull(), inline_height_ = QPDFObjectHandle::newNull();
 };
 
-// Why a page of pictures rendered at kPdfPageDpi (pdf_page_picture()) cannot be read by OCR, or ""
-// when it can: a legible picture drawn under kLeastPdfPictureScale of its own pixels (a card's
-// number shrunk to a few pixels reads as nothing, and the PDF would pass), a picture whose size is
-// not known, a page larger than kMostPdfPagePixels (pdftoppm renders the MediaBox) or of no size.
-std::string unrenderable(QPDFPageObjectHelper& page, const Drawn& drawn) {
-  constexpr double kPixelsPerUnit = kPdfPageDpi / 72.0;
-  if (drawn.legible > 0 && drawn.least == 0) return "a picture's size in pixels or on the page is not known";
-  if (drawn.legible > 0 && drawn.least * kPixelsPerUnit < kLeastPdfPictureScale) {
-    return "a picture is drawn at " + std::to_string(static_cast<long long>(drawn.least * kPixelsPerUnit * 100)) + " % of its pixels at " +
-           std::to_string(kPdfPageDpi) + " dpi, under the " + std::to_string(static_cast<int>(kLeastPdfPictureScale * 100)) + " % OCR reads";
+// The resolution a page of pictures is rendered at for OCR (pdf_page_picture()), or why it cannot
+// be read so: the least dpi, kPdfPageDpi at the least, at which every legible picture comes out at
+// kLeastPdfPictureScale of its own pixels (a card's number shrunk to a few pixels reads as nothing,
+// and the PDF would pass) — a scanner's 600 dpi page is rendered at 300 dpi. Held: a picture whose
+// size is not known, one that needs more than kMostPdfPageDpi, a page of no size or larger than
+// kMostPdfPagePixels at that dpi (pdftoppm renders the MediaBox).
+struct PageRendering {
+  std::uint32_t dpi = 0;
+  std::string why_not;  // "" when it is rendered at `dpi`
+};
+PageRendering rendering_of(QPDFPageObjectHelper& page, const Drawn& drawn) {
+  if (drawn.legible > 0 && drawn.least == 0) return {0, "a picture's size in pixels or on the page is not known"};
+  // drawn.least units a pixel come out at least × dpi / 72 pixels a pixel.
+  double dpi = kPdfPageDpi;
+  if (drawn.legible > 0) dpi = std::max(dpi, std::ceil(kLeastPdfPictureScale * 72 / drawn.least));
+  if (drawn.legible > 0 && drawn.least * dpi / 72 < kLeastPdfPictureScale) ++dpi;  // rounded under the scale
+  const std::string shrunk = drawn.legible > 0 && dpi > kPdfPageDpi ? "a picture is drawn at " + std::to_string(static_cast<long long>(drawn.least * kPdfPageDpi / 72 * 100)) +
+                                                                          " % of its pixels at " + std::to_string(kPdfPageDpi) + " dpi; "
+                                                                    : "";
+  if (!(dpi <= kMostPdfPageDpi)) {
+    return {0, shrunk + "read at " + std::to_string(static_cast<int>(kLeastPdfPictureScale * 100)) + " % it would need more than the " + std::to_string(kMostPdfPageDpi) +
+                   " dpi a page is rendered at"};
   }
   QPDFObjectHandle box = page.getAttribute("/MediaBox", false);
-  if (!box.isRectangle()) return "the page's size (MediaBox) is not known";
+  if (!box.isRectangle()) return {0, "the page's size (MediaBox) is not known"};
   const QPDFObjectHandle::Rectangle r = box.getArrayAsRectangle();
-  const double pixels = std::abs(r.urx - r.llx) * kPixelsPerUnit * std::abs(r.ury - r.lly) * kPixelsPerUnit;
+  const double width = std::abs(r.urx - r.llx), height = std::abs(r.ury - r.lly), pixels = width * dpi / 72 * height * dpi / 72;
   if (!std::isfinite(pixels) || pixels > kMostPdfPagePixels) {
-    return "the page (" + std::to_string(static_cast<long long>(std::abs(r.urx - r.llx))) + " × " + std::to_string(static_cast<long long>(std::abs(r.ury - r.lly))) +
-           " pt) is larger at " + std::to_string(kPdfPageDpi) + " dpi than the " + std::to_string(static_cast<long long>(kMostPdfPagePixels)) + " pixels rendered";
+    return {0, shrunk + "the page (" + std::to_string(static_cast<long long>(width)) + " × " + std::to_string(static_cast<long long>(height)) + " pt) is larger at " +
+                   std::to_string(static_cast<long long>(dpi)) + " dpi than the " + std::to_string(static_cast<long long>(kMostPdfPagePixels)) +
+                   " pixels a page is rendered in for OCR"};
   }
-  return "";
+  return {static_cast<std::uint32_t>(dpi), ""};
+}
+
+// A mask as a PDF of its own for OCR: one page that draws it as a grey picture — a soft mask's
+// opaque parts dark on light, a stencil's painted parts black — at half its pixels at
+// kPdfPageDpi, as a page is judged. Its data is copied as it is, filters and all (JBIG2, CCITT,
+// DCT): poppler decodes it when the page is rendered, nothing here. Throws as qpdf does.
+std::string mask_as_pdf(const Mask& mask) {
+  QPDF out;
+  out.emptyPDF();
+  QPDFObjectHandle image = out.copyForeignObject(mask.stream);
+  QPDFObjectHandle from = image.getDict();
+  // A new dictionary of what the picture needs: the mask's own /SMask, /Mask, /Matte or optional
+  // content (/OC, which could hide it) are not carried over.
+  QPDFObjectHandle dict = QPDFObjectHandle::newDictionary();
+  for (const char* key : {"/Width", "/Height", "/Filter", "/DecodeParms"}) {
+    if (from.hasKey(key)) dict.replaceKey(key, from.getKey(key));
+  }
+  dict.replaceKey("/Type", QPDFObjectHandle::newName("/XObject"));
+  dict.replaceKey("/Subtype", QPDFObjectHandle::newName("/Image"));
+  dict.replaceKey("/ColorSpace", QPDFObjectHandle::newName("/DeviceGray"));
+  QPDFObjectHandle decode = from.getKey("/Decode");
+  const bool pair = decode.isArray() && decode.getArrayNItems() == 2;
+  if (mask.soft) {
+    // Opacity 1 is what the image shows through: drawn dark, as print on paper.
+    dict.replaceKey("/BitsPerComponent", from.getKey("/BitsPerComponent"));
+    dict.replaceKey("/Decode", pair ? QPDFObjectHandle::newArray({decode.getArrayItem(1), decode.getArrayItem(0)})
+                                    : QPDFObjectHandle::newArray({QPDFObjectHandle::newInteger(1), QPDFObjectHandle::newInteger(0)}));
+  } else {
+    // A stencil's sample 0 (with its /Decode) is painted: as a grey picture of one bit, black.
+    dict.replaceKey("/BitsPerComponent", QPDFObjectHandle::newInteger(1));
+    if (pair) dict.replaceKey("/Decode", decode);
+  }
+  image.replaceDict(dict);
+  constexpr double kUnitsPerPixel = kLeastPdfPictureScale * 72 / kPdfPageDpi;
+  QPDFObjectHandle width = QPDFObjectHandle::newReal(static_cast<double>(from.getKey("/Width").getIntValue()) * kUnitsPerPixel, 2);
+  QPDFObjectHandle height = QPDFObjectHandle::newReal(static_cast<double>(from.getKey("/Height").getIntValue()) * kUnitsPerPixel, 2);
+  add_picture_page(out, image, width.unparse(), height.unparse());
+  return written_plain(out);  // the data as it came: a bomb is not expanded here
 }
 
 }  // namespace
@@ -897,11 +1071,12 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     std::size_t page_number = 0;
     std::string scans, pictures, held;
     std::map<FormKey, Drawn> forms;
+    Masks masks;
     for (QPDFObjectHandle page : pdf.getAllPages()) {
       ++page_number;
       Drawn drawn;
       QPDFPageObjectHelper helper(page);
-      DrawnCounter counter(pdf, ctx, helper.getAttribute("/Resources", false), page.getObjGen(), drawn, forms, 0);
+      DrawnCounter counter(pdf, ctx, helper.getAttribute("/Resources", false), page.getObjGen(), drawn, forms, masks, 0);
       Result<void> counted = ok();
       try {
         counted = counter.count(helper.getPageContents(), "page " + std::to_string(page_number));
@@ -919,8 +1094,11 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       if (drawn.images > 0 && !drawn.text) scans += (scans.empty() ? "" : ", ") + std::to_string(page_number);
       else if (drawn.legible > 0) pictures += (pictures.empty() ? "" : ", ") + std::to_string(page_number);
       else continue;
-      if (unreadable.empty()) unreadable = unrenderable(helper, drawn);
-      if (unreadable.empty()) content.picture_pages.push_back(static_cast<std::uint32_t>(page_number));
+      if (unreadable.empty()) unreadable = drawn.unshown;
+      PageRendering rendering;
+      if (unreadable.empty()) rendering = rendering_of(helper, drawn);
+      if (unreadable.empty()) unreadable = rendering.why_not;
+      if (unreadable.empty()) content.picture_pages.push_back({static_cast<std::uint32_t>(page_number), rendering.dpi});
       else held += (held.empty() ? "" : "; ") + std::string("page ") + std::to_string(page_number) + ": " + unreadable;
     }
     std::string why;
@@ -933,6 +1111,23 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       why += "; not read by OCR: " + held;
     }
     if (!why.empty()) content.pages_unread = "image: " + why;
+    // Each legible mask of an image drawn on a page, as a PDF of its own ("mask 12.pdf", its object
+    // number) read as any PDF inside this one is: its page rendered and read by OCR. Past
+    // kMostMasksRead the rest are named unread, held.
+    std::size_t mask_count = 0;
+    for (const auto& [id, mask] : masks) {
+      if (++mask_count > kMostMasksRead) {
+        content.unread.push_back({"masks", "image: more than " + std::to_string(kMostMasksRead) + " images drawn through masks of their own; the masks past the " +
+                                               std::to_string(kMostMasksRead) + "th are not read"});
+        break;
+      }
+      const std::string name = "mask " + std::to_string(id.getObj()) + ".pdf";
+      try {
+        content.embedded.push_back({name, mask_as_pdf(mask)});
+      } catch (const std::exception& e) {
+        content.unread.push_back({name, std::string("malformed: the mask (object ") + std::to_string(id.getObj()) + ") cannot be copied to be read: " + e.what()});
+      }
+    }
   } catch (const QPDFExc& e) {
     return blocked("malformed", where, std::string("the PDF cannot be read: ") + e.getMessageDetail());
   } catch (const std::exception& e) {
