@@ -1781,6 +1781,61 @@ TEST(CdrExtract, PdfAnnotationAppearancesTheRenderingDoesNotShowHoldThePage) {
   EXPECT_TRUE(std::none_of(plain.begin(), plain.end(), [](const ExtractedText& p) { return p.where == "p.pdf/pages"; })) << wheres(plain);
 }
 
+// Issue #17: a picture in optional content that may be hidden — a layer the default configuration
+// turns off, one whose base state is off or automatic, a membership dictionary — is not on the page
+// pdftoppm renders for OCR, yet the recipient's reader can switch it on: the page is held. A layer
+// shown unconditionally is rendered and read as any picture. Drawn by marked content (BDC /OC),
+// by an image or a form with its own /OC, and inside a form that is in such a layer.
+TEST(CdrExtract, PdfPicturesAndTextInLayersThatMayBeHiddenAreHeld) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const std::string card = "/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8";
+  // A Letter page drawing the card (object 6, with `image_entries`) through `contents`; the layer
+  // is object 7 (an OCG, or `layer` as given), the configuration `config`; /Fm (object 8) draws
+  // the card inside a layer of its own.
+  const auto read = [&](const std::string& contents, const std::string& config, const std::string& image_entries = "", const std::string& layer = "<< /Type /OCG /Name (layer) >>") {
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R /OCProperties << /OCGs [7 0 R] /D " + config + " >> >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 6 0 R /Fm 8 0 R >> /Properties << /L 7 0 R >> >> /Contents 5 0 R >>",
+                                          stream("", "0 0 612 792 re S"), stream("", contents), stream(card + " " + image_entries, std::string(100000, '\x80')), layer,
+                                          stream("/Type /XObject /Subtype /Form /BBox [0 0 1 1] /Resources << /XObject << /Im1 6 0 R >> /Properties << /L 7 0 R >> >>",
+                                                 "/OC /L BDC /Im1 Do EMC")}),
+                         "p.pdf");
+  };
+  const std::string marked = "q 400 0 0 250 36 300 cm /OC /L BDC /Im1 Do EMC Q";
+  const std::vector<std::tuple<std::string, std::string, std::string>> shown = {
+      {"marked content in a layer that is on", marked, "<< /ON [7 0 R] >>"},
+      {"an image of a layer that is on", "q 400 0 0 250 36 300 cm /Im1 Do Q", "<< >>"},
+      {"drawn after the layer's end", "/OC /L BDC EMC q 400 0 0 250 36 300 cm /Im1 Do Q", "<< /OFF [7 0 R] >>"},
+  };
+  for (const auto& [what, contents, config] : shown) {
+    const auto pieces = read(contents, config, what.find("an image") == 0 ? "/OC 7 0 R" : "");
+    EXPECT_EQ(piece(pieces, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << what << ": " << piece(pieces, "p.pdf/pages").unreadable;
+  }
+  const std::vector<std::tuple<std::string, std::string, std::string, std::string, std::string>> held = {
+      {"marked content in a layer that is off", marked, "<< /OFF [7 0 R] >>", "", "<< /Type /OCG /Name (layer) >>"},
+      {"a base state of off", marked, "<< /BaseState /OFF >>", "", "<< /Type /OCG /Name (layer) >>"},
+      {"automatic states", marked, "<< /AS [<< /Event /Print /Category [/Print] /OCGs [7 0 R] >>] >>", "", "<< /Type /OCG /Name (layer) >>"},
+      {"a membership dictionary", marked, "<< >>", "", "<< /Type /OCMD /P /AllOff >>"},
+      {"an image of a layer that is off", "q 400 0 0 250 36 300 cm /Im1 Do Q", "<< /OFF [7 0 R] >>", "/OC 7 0 R", "<< /Type /OCG /Name (layer) >>"},
+      {"a form whose card is in a layer that is off", "q 400 0 0 250 36 300 cm /Fm Do Q", "<< /OFF [7 0 R] >>", "", "<< /Type /OCG /Name (layer) >>"},
+      {"nested in an unrelated marked content", "q 400 0 0 250 36 300 cm /Span << /ActualText (x) >> BDC /OC /L BDC /Im1 Do EMC EMC Q", "<< /OFF [7 0 R] >>", "",
+       "<< /Type /OCG /Name (layer) >>"},
+  };
+  for (const auto& [what, contents, config, image_entries, layer] : held) {
+    const auto pieces = read(contents, config, image_entries, layer);
+    const ExtractedText& pages = piece(pieces, "p.pdf/pages");
+    EXPECT_TRUE(pages.pages.empty()) << what << ": the page is rendered for OCR";
+    EXPECT_NE(pages.unreadable.find("a picture in optional content (/OC"), std::string::npos) << what << ": " << pages.unreadable;
+  }
+  // Text in such a layer: pdftotext does not read it (poppler shows the layers as the document
+  // sets them), so the PDF is held for it; text in a layer that is on is read as any text.
+  const auto text_off = read("/OC /L BDC BT /F1 12 Tf 72 600 Td (8109 8765 4321) Tj ET EMC", "<< /OFF [7 0 R] >>");
+  const auto layers = std::find_if(text_off.begin(), text_off.end(), [](const ExtractedText& p) { return p.where == "p.pdf/layers"; });
+  ASSERT_NE(layers, text_off.end()) << wheres(text_off);
+  EXPECT_NE(layers->unreadable.find("text in optional content (/OC)"), std::string::npos) << layers->unreadable;
+  const auto text_on = read("/OC /L BDC BT /F1 12 Tf 72 600 Td (8109 8765 4321) Tj ET EMC", "<< /ON [7 0 R] >>");
+  EXPECT_TRUE(std::none_of(text_on.begin(), text_on.end(), [](const ExtractedText& p) { return p.where == "p.pdf/layers"; })) << wheres(text_on);
+}
+
 // Issue #17: a Type 3 font's glyph that draws a picture is judged at the size it is shown — its
 // /FontMatrix, the font size, horizontal scaling, the text matrix and the CTM — instead of holding
 // the page whatever its size. Held: shown at 4 pt (the card's 400 pixels in 4 pt), squeezed by Tz,

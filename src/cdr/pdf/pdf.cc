@@ -420,6 +420,7 @@ struct Drawn {
   bool unknown = false;     // a form it draws cannot be read: what it shows is not known
   std::string why_unknown;  // what could not be read, for the person the page is held for
   std::string unshown;      // a page's picture its rendering does not show (an annotation's), why: the page is held
+  bool text_in_layer = false;  // text in optional content that may be hidden: pdftotext reads only the layers shown
   // The smallest size a legible picture is drawn at: units of the stream's own space per pixel of
   // the picture, the narrower way (infinity: none drawn; 0: one whose size is not known). Rendered
   // at d dpi a picture comes out at least × d / 72 of its own pixels.
@@ -575,6 +576,18 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       if (auto m = matrix_of(operands)) ctm_ = m->then(ctm_);
       else unknown("a cm whose operands are not six numbers");  // what poppler makes of it is not known
     }
+    // Marked content: a BDC tagged /OC puts what follows, to its EMC, in optional content.
+    if (op == "BDC" || op == "BMC") {
+      const bool layer = op == "BDC" && operands.size() == 2 && operands[0].isNameAndEquals("/OC") &&
+                         layer_may_hide(operands[1].isName() ? resource("/Properties", operands[1].getName()) : operands[1]);
+      if (marked_.size() >= kMostSavedStates) unknown("marked content nested deeper than " + std::to_string(kMostSavedStates));
+      else marked_.push_back(layer);
+      hidden_layers_ += layer ? 1 : 0;
+    }
+    if (op == "EMC" && !marked_.empty()) {
+      hidden_layers_ -= marked_.back() ? 1 : 0;
+      marked_.pop_back();
+    }
     if (op == "BI") {
       inline_dict_ = true;
       inline_key_.clear();
@@ -583,6 +596,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "ID") inline_dict_ = false;
     if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") {
       drawn_.text = true;
+      if (hidden_layers_ > 0) drawn_.text_in_layer = true;
       glyphs_shown();
     }
     // The text state a Type 3 font's glyphs are drawn through (their translations do not change
@@ -682,6 +696,13 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   void xobject(const std::string& name) {
     QPDFObjectHandle x = resource("/XObject", name);
     if (!x.isStream()) return;
+    // An image or a form can be optional content of its own (/OC in its dictionary).
+    const bool layer = x.getDict().hasKey("/OC") && layer_may_hide(x.getDict().getKey("/OC"));
+    hidden_layers_ += layer ? 1 : 0;
+    drawn_xobject(x);
+    hidden_layers_ -= layer ? 1 : 0;
+  }
+  void drawn_xobject(QPDFObjectHandle x) {
     QPDFObjectHandle subtype = x.getDict().getKey("/Subtype");
     if (subtype.isNameAndEquals("/Image")) {
       picture(x.getDict().getKey("/Width"), x.getDict().getKey("/Height"));
@@ -841,6 +862,8 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       unknown("text drawn by a form in the Type 3 " + text_.glyphs->why_unknown + " it inherits, whose glyphs are pictures of a size not followed there");
     }
     if (drawn_.unshown.empty()) drawn_.unshown = inside.unshown;
+    if (hidden_layers_ > 0 && inside.legible > 0) in_hidden_layer();
+    drawn_.text_in_layer = drawn_.text_in_layer || inside.text_in_layer || (hidden_layers_ > 0 && inside.text);
     drawn_.text = drawn_.text || inside.text;
     drawn_.images += inside.images;
     drawn_.legible += inside.legible;
@@ -890,6 +913,35 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (!legible(width, height)) return;
     ++drawn_.legible;
     drawn_.least = std::min(drawn_.least, drawn_size(ctm_, width, height));
+    if (hidden_layers_ > 0) in_hidden_layer();
+  }
+  // A legible picture in optional content a reader may not show: pdftoppm draws the layers as the
+  // document's default configuration sets them, so a picture in one that is off (or may be turned
+  // off or on) is not what OCR of the page reads, while the recipient can switch it on.
+  void in_hidden_layer() {
+    if (drawn_.unshown.empty()) {
+      drawn_.unshown = "a picture in optional content (/OC: a layer that is off, or may be turned off or on, in a reader) is not on the page rendered for OCR";
+    }
+  }
+
+  // Whether optional content `oc` (a group, or a membership dictionary of groups) may be hidden
+  // on the rendered page or in a reader: anything but a group the document's default
+  // configuration shows unconditionally — base state on (or none), the group not in its /OFF
+  // list, no automatic states (/AS: by print or view usage). A membership dictionary (/OCMD: any
+  // off, all off, an expression) or an /OC that is no group counts as one that may hide.
+  bool layer_may_hide(QPDFObjectHandle oc) {
+    if (!oc.isDictionary() || !oc.getKey("/Type").isNameAndEquals("/OCG")) return true;
+    QPDFObjectHandle properties = pdf_.getRoot().getKey("/OCProperties");
+    QPDFObjectHandle config = properties.isDictionary() ? properties.getKey("/D") : QPDFObjectHandle::newNull();
+    if (!config.isDictionary()) return true;
+    QPDFObjectHandle base = config.getKey("/BaseState");
+    if ((!base.isNull() && !base.isNameAndEquals("/ON")) || config.hasKey("/AS")) return true;
+    QPDFObjectHandle off = config.getKey("/OFF");
+    if (!off.isArray()) return false;
+    for (QPDFObjectHandle& group : off.getArrayAsVector()) {
+      if (group.getObjGen() == oc.getObjGen()) return true;
+    }
+    return false;
   }
   void unknown(const std::string& why) {
     if (!drawn_.unknown) drawn_.why_unknown = why;
@@ -922,6 +974,8 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   TextState text_;
   std::optional<Matrix> tm_ = Matrix{};
   std::vector<SavedState> saved_;
+  std::vector<bool> marked_;     // open marked content, innermost last: whether it is a layer that may hide
+  std::size_t hidden_layers_ = 0;  // how many of those (and optional XObjects being drawn) are open
   bool inline_dict_ = false;
   std::string inline_key_;
   QPDFObjectHandle inline_width_ = QPDFObjectHandle::newNull(), inline_height_ = QPDFObjectHandle::newNull();
@@ -1069,7 +1123,7 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     // picture that can hold a line of text (legible()): a scanned card with a typed page number
     // is still a scan, and pdftotext reads the page number only.
     std::size_t page_number = 0;
-    std::string scans, pictures, held;
+    std::string scans, pictures, held, layered;
     std::map<FormKey, Drawn> forms;
     Masks masks;
     for (QPDFObjectHandle page : pdf.getAllPages()) {
@@ -1085,6 +1139,7 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
         counted = blocked("malformed", "page " + std::to_string(page_number), e.what());
       }
       if (!counted && reason_of(counted.error()) == "limit") return std::move(counted).error();
+      if (drawn.text_in_layer) layered += (layered.empty() ? "" : ", ") + std::to_string(page_number);
       std::string unreadable;  // why OCR of the rendered page could not be trusted: the page stays held
       if (!counted || drawn.unknown) {
         drawn.images = std::max<std::size_t>(drawn.images, 1);  // what it draws is unknown: not taken for text
@@ -1111,6 +1166,12 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       why += "; not read by OCR: " + held;
     }
     if (!why.empty()) content.pages_unread = "image: " + why;
+    // Text in a layer that is off (or may be turned off or on) is text the recipient can show, and
+    // pdftotext, which reads the layers as the document first shows them, never sees it.
+    if (!layered.empty()) {
+      content.unread.push_back({"layers", "text: page(s) " + layered + " show text in optional content (/OC) that a reader may hide or show; "
+                                          "pdftotext reads only the layers the document shows at first, so that text is not read"});
+    }
     // Each legible mask of an image drawn on a page, as a PDF of its own ("mask 12.pdf", its object
     // number) read as any PDF inside this one is: its page rendered and read by OCR. Past
     // kMostMasksRead the rest are named unread, held.
