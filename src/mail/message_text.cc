@@ -250,8 +250,9 @@ std::optional<PlainReading> read_plain(std::string_view text) {
     if (c < 0x80) {
       ++i;
     } else {
-      if (utf8_sequence_length(text, i) != 3) return std::nullopt;  // every character taken here is three bytes long
-      c = ((c & 0x0F) << 12) | ((static_cast<unsigned char>(text[i + 1]) & 0x3F) << 6) | (static_cast<unsigned char>(text[i + 2]) & 0x3F);
+      const Utf8CodePoint at = utf8_code_point_at(text, i);
+      if (at.length != 3) return std::nullopt;  // every character taken here is three bytes long
+      c = at.value;
       if (c >= 0xFF01 && c <= 0xFF5E) {
         c -= 0xFEE0;  // full-width ASCII: NFKC gives the ASCII character
       } else if (c == 0x3000) {
