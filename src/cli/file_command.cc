@@ -214,11 +214,7 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   std::vector<std::size_t> read_bytes(inputs->size(), 0);  // of the files that could be read
   intake::take_in_order<intake::FileOutcome>(
       inputs->size(), intake::kBatchInFlight,
-      [&](std::size_t i) -> std::uint64_t {
-        std::error_code size_error;
-        const std::uint64_t size = fs::file_size((*inputs)[i].path, size_error);
-        return size_error ? UINT64_MAX : size;  // unknown: it goes alone (and its own read fails)
-      },
+      [&](std::size_t i) { return intake::input_size((*inputs)[i].path); },
       [&](std::size_t i) -> Result<intake::FileOutcome> {
         const Input& in = (*inputs)[i];
         std::ifstream f(in.path, std::ios::binary);

@@ -242,10 +242,7 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
       messages->size(), intake::kBatchInFlight,
       [&](std::size_t i) -> std::uint64_t {
         const BatchMessage& m = (*messages)[i];
-        if (m.path.empty()) return m.raw.size();
-        std::error_code size_error;
-        const std::uint64_t size = fs::file_size(m.path, size_error);
-        return size_error ? UINT64_MAX : size;  // unknown: it goes alone (and its own read fails)
+        return m.path.empty() ? m.raw.size() : intake::input_size(m.path);
       },
       [&](std::size_t i) -> Result<intake::MailOutcome> {
         BatchMessage& m = (*messages)[i];

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -34,6 +35,14 @@ struct InFlight {
   std::uint64_t bytes;
 };
 inline constexpr InFlight kBatchInFlight{64, std::uint64_t{256} << 20};
+
+// A file's size as take_in_order counts it: UINT64_MAX when it cannot be read (the item goes
+// alone, and its own read fails).
+inline std::uint64_t input_size(const std::filesystem::path& path) {
+  std::error_code error;
+  const std::uint64_t size = std::filesystem::file_size(path, error);
+  return error ? UINT64_MAX : size;
+}
 
 // Runs take(i) for every i < count, within `limit` (size_of(i): item i's input in bytes, asked
 // once, before it starts; UINT64_MAX when it cannot be known, and the item goes alone), and calls done(i, outcome) for each in order of i, one call at a time.
