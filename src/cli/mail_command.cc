@@ -10,8 +10,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <future>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -60,12 +61,16 @@ Result<mail::SanitizeOptions> options_from(const config::ServiceConfig* config, 
 struct Sanitizer {
   mail::SanitizeOptions options;
   std::optional<QuarantineSession> session;  // with a configuration: the store, audit log and quarantine
-  const Service* service = nullptr;
   std::optional<policy::Policy> own_policy;  // from --policy
   std::optional<policy::CompiledPolicy> compiled;
   std::optional<intake::Intake> intake;
   std::optional<policy::Decision> decision;  // every message of a run is decided alike
   intake::Route route;
+  // A batch opens its store while the first messages are parsed (a new store's keys and schema are
+  // a dozen durable writes: tens of milliseconds in which the workers would sit idle). Nothing of a
+  // message is kept, recorded or written before the store is open: process() waits for it. Declared
+  // after what it opens, so that it is waited for before they go.
+  std::shared_future<Result<void>> store_opened;
   // A batch runs its messages through ready sandboxed workers, as the gateway does; one message
   // gets a sandbox of its own.
   mail::MailExecutors executors;
@@ -96,14 +101,24 @@ struct Sanitizer {
     } else {
       charsets = std::jthread([] { (void)mime::preload_charsets(); });
     }
+    if (loaded) compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(loaded->policy, system_clock().today())));
+    route = intake::Route{std::string(policy::kZoneInternet), "lgwan", loaded ? "mail@" + loaded->config.node : "mail"};
+    // The ruling needs the policy alone, not the store.
+    decision = SANSO_TRY(intake::Intake(compiled ? &*compiled : nullptr, nullptr, nullptr).rule(route, "mail"));
     if (loaded) {
-      session.emplace(SANSO_TRY(open_quarantine_session(std::move(*loaded))));
-      service = &session->service;
-      compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(service->policy, system_clock().today())));
+      auto open_store = [this, service = std::move(*loaded)]() mutable -> Result<void> {
+        session.emplace(SANSO_TRY(open_quarantine_session(std::move(service))));
+        intake.emplace(&*compiled, session->store.get(), session->log.get());
+        return ok();
+      };
+      if (batch) {
+        store_opened = std::async(std::launch::async, std::move(open_store)).share();
+      } else {
+        SANSO_TRY(open_store());
+      }
+    } else {
+      intake.emplace(compiled ? &*compiled : nullptr, nullptr, nullptr);
     }
-    route = intake::Route{std::string(policy::kZoneInternet), "lgwan", service ? "mail@" + service->config.node : "mail"};
-    intake.emplace(compiled ? &*compiled : nullptr, session ? session->store.get() : nullptr, session ? session->log.get() : nullptr);
-    decision = SANSO_TRY(intake->rule(route, "mail"));
     if (!batch) {
       charsets.join();
       executors = SANSO_TRY(mail::MailExecutors::start(options, sandbox::Launch::fork_per_job()));
@@ -111,15 +126,24 @@ struct Sanitizer {
     return ok();
   }
 
+  // The store's failure to open, once it is known; nullopt while it opens or once it is open.
+  std::optional<Error> store_failure() const {
+    if (!store_opened.valid() || store_opened.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return std::nullopt;
+    const Result<void>& opened = store_opened.get();
+    return opened ? std::nullopt : std::optional<Error>(opened.error());
+  }
+
   // Fail closed: without a durable original and its record (when asked for) there is no output.
+  // The message is parsed first — in a batch, while the store may still be opening — and the plan
+  // handed to the intake, which applies the ruling, keeps the original and records the decision.
   Result<intake::MailOutcome> process(const std::string& raw) {
+    mail::SanitizePlan plan = mail::sanitize_sandboxed(raw, options, executors);
+    if (store_opened.valid()) SANSO_TRY(store_opened.get());
     intake::MailItem item;
     item.raw = raw;
     item.route = route;
     item.options = options;
-    return intake->take_mail(item, decision, [&](std::string_view bytes, const mail::SanitizeOptions& opts) {
-      return mail::sanitize_sandboxed(bytes, opts, executors);
-    });
+    return intake->take_mail(item, decision, [&](std::string_view, const mail::SanitizeOptions&) { return std::move(plan); });
   }
 };
 
@@ -246,6 +270,7 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
       },
       [&](std::size_t i) -> Result<intake::MailOutcome> {
         BatchMessage& m = (*messages)[i];
+        if (auto failure = sanitizer.store_failure()) return *failure;  // said once, at the end
         std::string raw = std::move(m.raw);
         if (!m.path.empty()) {
           auto read = read_file(m.path.string());
@@ -263,7 +288,7 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
         ++done;
         if (!taken) {
           ++failed;
-          print_error(taken.error());
+          if (!sanitizer.store_failure()) print_error(taken.error());
           return;
         }
         const intake::MailOutcome& outcome = *taken;
@@ -284,6 +309,9 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
         }
       });
   if (tty) std::fprintf(stderr, "\n");
+  // Without its store the run kept nothing and wrote nothing: one error, as when the store is
+  // opened before the first message.
+  if (auto failure = sanitizer.store_failure()) return print_error(*failure), kExitFailure;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%-12s %8s\n", "判定", "件数");
   for (const char* v : {"clean", "sanitized", "held"}) std::printf("%-12s %8d\n", v, verdicts[v]);

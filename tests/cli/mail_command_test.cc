@@ -189,6 +189,19 @@ TEST_F(MailCli, NoOutputWhenTheOriginalCannotBeKept) {
   auto r = run_sanso("mail sanitize " + invoice_ + " -o " + (dir_ / "out.eml").string() + " --config " + (dir_ / "broken.toml").string());
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_FALSE(fs::exists(dir_ / "out.eml"));
+  // A batch opens its store while the first messages are parsed: when it cannot, nothing is
+  // written, and the store's error is said once, not once a message.
+  fs::create_directories(dir_ / "in");
+  for (const char* name : {"a.eml", "b.eml", "c.eml"}) fs::copy_file(invoice_, dir_ / "in" / name);
+  auto batch = run_sanso("mail sanitize --input " + (dir_ / "in").string() + " --output-dir " + (dir_ / "outdir").string() + " --config " +
+                         (dir_ / "broken.toml").string());
+  EXPECT_EQ(batch.exit_code, 1) << batch.output;
+  EXPECT_TRUE(fs::is_empty(dir_ / "outdir")) << batch.output;
+  const std::string said = "/proc/sanso-cannot-write";
+  const std::size_t first = batch.output.find(said);
+  ASSERT_NE(first, std::string::npos) << batch.output;
+  EXPECT_EQ(batch.output.find(said, first + 1), std::string::npos) << "one error for the store: " << batch.output;
+  EXPECT_EQ(batch.output.find("判定"), std::string::npos) << "no summary of a run that kept nothing: " << batch.output;
 }
 
 }  // namespace
