@@ -75,6 +75,18 @@ struct Sanitizer {
   // gets a sandbox of its own.
   mail::MailExecutors executors;
 
+  // The workers end (each process exits and is waited for) while the store closes (its last
+  // checkpoint and syncs): both wait on the kernel, not on each other.
+  ~Sanitizer() {
+    if (store_opened.valid()) store_opened.wait();  // a run of no messages never waited for it
+    std::jthread ending([this] { executors = {}; });
+    intake.reset();
+    session.reset();
+  }
+  Sanitizer() = default;
+  Sanitizer(const Sanitizer&) = delete;
+  Sanitizer& operator=(const Sanitizer&) = delete;
+
   Result<void> open(const ServiceOptions& o, const SanitizeArgs& a, bool batch) {
     const bool stored = !o.config_path.empty() || (std::getenv("SANSO_CONFIG") != nullptr && a.policy_path.empty());
     if (stored && !a.policy_path.empty()) {

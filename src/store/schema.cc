@@ -608,11 +608,12 @@ namespace {
 constexpr std::int64_t kMigrationLock = 726354;
 
 Result<std::vector<SchemaVersion>> migrate_locked(Database& db) {
-  SANSO_TRY(ensure_version_table(db));
   std::vector<SchemaVersion> applied;
   // Every pending version in one transaction: the store is at the old schema or the new one,
-  // never between, and a new store is made with one durable commit, not one per version.
+  // never between, and a new store is made with one durable commit, not one per version — the
+  // version table too (in a store that has it, creating it again writes nothing).
   auto tx = SANSO_TRY(Transaction::begin(db));
+  SANSO_TRY(ensure_version_table(db));
   for (const auto& m : migrations()) {
     auto done = SANSO_TRY(db.query_one("SELECT 1 FROM sanso_schema WHERE version = ?", {std::int64_t{m.version}}));
     if (done) continue;
