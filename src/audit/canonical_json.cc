@@ -38,28 +38,7 @@ std::u16string utf16(const std::string& s) {
 
 Result<void> write_string(const std::string& s, std::string& out) {
   if (!is_valid_utf8(s)) return make_error("audit.json", "", "a record string is not valid UTF-8");
-  out += '"';
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
+  append_json_string(out, s);
   return ok();
 }
 

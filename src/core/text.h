@@ -21,6 +21,11 @@ std::string pad_to_width(std::string_view utf8, std::size_t width);
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
 bool is_valid_utf8(std::string_view text);
 
+// `utf8` (well-formed: the caller checked) appended to `out` as a JSON string, quotes included, with
+// the escapes RFC 8785 prescribes and nlohmann::json's dump writes alike: \" and \\, the five
+// short ones (\b \f \n \r \t), the other controls as \u00xx in lower case, everything else as it is.
+void append_json_string(std::string& out, std::string_view utf8);
+
 // `c` appended to `out` as UTF-8 (the caller keeps it a scalar value ≤ U+10FFFF).
 void append_utf8(std::string& out, char32_t c);
 

@@ -5,8 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
+#include "core/text.h"
+
 #include "mail/identifiers.h"
 #include "mail/internal/message_text.h"
+#include "mail/internal/plan_report.h"
 #include "mime/charset.h"
 
 namespace sanso::mail {
@@ -103,7 +108,137 @@ std::string plan_to_json(const SanitizePlan& plan, bool with_bytes) { return pla
 
 std::string plan_report_json(const SanitizePlan& plan) { return plan_json(plan, PlanJson::kReport); }
 
-std::string masked_plan_report_json(const SanitizePlan& plan) { return plan_json(plan, PlanJson::kMaskedReport); }
+namespace {
+
+// The masked report written straight out, byte for byte as the document road dumps it — the keys in
+// the order its objects keep them (sorted), no spaces, the same escapes — without building a
+// document, masking it and dumping it: a kept mail's report is written for every message of a
+// batch. Every string is masked, the program's words too, as mask_strings does.
+class MaskedReportWriter {
+ public:
+  // nullopt when a string is not valid UTF-8 once masked: the document road replaces such bytes as
+  // nlohmann does, and is taken then.
+  std::optional<std::string> write(const SanitizePlan& plan) {
+    out_.reserve(1024);
+    out_ += '{';
+    key("attachments", true);
+    list(plan.attachments, [&](const SanitizedAttachment& a) {
+      out_ += '{';
+      key("content_type", true); text(a.content_type);
+      key("findings"); list(a.findings, [&](const cdr::Finding& f) {
+        out_ += '{';
+        key("action", true); text(cdr::to_string(f.action));
+        key("kind"); text(cdr::to_string(f.kind));
+        key("location"); text(f.location);
+        key("severity"); text(to_string(cdr::severity_of(f.kind)));
+        out_ += '}';
+      });
+      key("name"); text(a.name);
+      key("part"); number(a.part);
+      key("size"); number(a.bytes.size());
+      out_ += '}';
+    });
+    key("banner_lookalike_lines"); number(plan.banner_lookalike_lines);
+    key("from"); text(plan.from);
+    key("from_mailboxes"); list(plan.from_mailboxes, [&](const Mailbox& m) {
+      out_ += '{';
+      key("address", true); text(m.address);
+      key("name"); text(m.name);
+      out_ += '}';
+    });
+    key("headers"); list(plan.headers, [&](const Header& h) {
+      out_ += '[';
+      text(h.name);
+      out_ += ',';
+      text(h.value);
+      out_ += ']';
+    });
+    key("message_id"); text(plan.message_id);
+    key("parser_findings"); list(plan.parser_findings, [&](const ParserFinding& f) {
+      out_ += '{';
+      key("count", true); number(f.count);
+      key("item"); text(f.item);
+      key("kind"); text(kind_name(f));
+      key("offset"); number(f.offset);
+      key("severity"); text(to_string(f.severity));
+      out_ += '}';
+    });
+    key("parts"); list(plan.parts, [&](const PartReport& p) {
+      out_ += '{';
+      key("action", true); text(to_string(p.action));
+      key("charset"); text(p.charset);
+      key("decoded_as"); text(p.decoded_as);
+      key("flags"); list(p.flags, [&](const std::string& f) { text(f); });
+      key("name"); text(p.name);
+      key("path"); text(p.path);
+      key("size"); number(p.size);
+      key("type"); text(p.type);
+      out_ += '}';
+    });
+    key("reason"); text(plan.reason);
+    key("replaced_characters"); number(plan.replaced_characters);
+    key("sender_findings"); list(plan.sender_findings, [&](const SenderFinding& f) {
+      out_ += '{';
+      key("address", true); text(f.address);
+      key("display_name"); text(f.display_name);
+      key("kind"); text(to_string(f.kind));
+      key("matched"); text(f.matched);
+      out_ += '}';
+    });
+    key("subject"); text(plan.subject);
+    key("to"); list(plan.to, [&](const std::string& t) { text(t); });
+    key("verdict"); text(to_string(plan.verdict));
+    key("warnings"); list(plan.warnings, [&](const std::string& w) { text(w); });
+    out_ += '}';
+    if (!valid_) return std::nullopt;
+    return std::move(out_);
+  }
+
+ private:
+  // The keys are the program's own words: no escapes, nothing to mask.
+  void key(std::string_view k, bool first = false) {
+    if (!first) out_ += ',';
+    out_ += '"';
+    out_ += k;
+    out_ += "\":";
+  }
+  template <class Items, class Each>
+  void list(const Items& items, Each each) {
+    out_ += '[';
+    bool first = true;
+    for (const auto& item : items) {
+      if (!first) out_ += ',';
+      first = false;
+      each(item);
+    }
+    out_ += ']';
+  }
+  template <class Integer>
+  void number(Integer n) {
+    out_ += std::to_string(n);
+  }
+  // Written with the escapes nlohmann's dump uses (ensure_ascii off); a string that is not UTF-8
+  // once masked sends the report down the document road, which replaces its bad bytes.
+  void text(std::string_view raw) {
+    const std::string masked = mask_identification_numbers(raw);
+    if (!is_valid_utf8(masked)) valid_ = false;
+    append_json_string(out_, masked);
+  }
+
+  std::string out_;
+  bool valid_ = true;
+};
+
+}  // namespace
+
+std::string masked_plan_report_json(const SanitizePlan& plan) {
+  if (auto written = MaskedReportWriter().write(plan)) return std::move(*written);
+  return plan_json(plan, PlanJson::kMaskedReport);
+}
+
+namespace internal {
+std::string masked_plan_report_json_by_document(const SanitizePlan& plan) { return plan_json(plan, PlanJson::kMaskedReport); }
+}  // namespace internal
 
 Result<SanitizePlan> plan_from_json(std::string_view text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
