@@ -620,6 +620,7 @@ class KeyValueMasks {
     Word word{};
 #if defined(__SSE2__)
     const __m128i space = _mm_set1_epi8(' '), equals = _mm_set1_epi8('='), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+#pragma GCC unroll 4
     for (int c = 0; c < 4; ++c) {
       const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16 * c));
       const __m128i sp = _mm_cmpeq_epi8(block, space);
@@ -898,7 +899,11 @@ class FortigateParser final : public FlowParser {
     if (!sp || !dp) return malformed("srcport or dstport is not a port");
     auto b = parse_bytes(sent, line_end);
     if (!b) return malformed("sentbyte is not a number");
-    out = Flow{*t, *s, *d, *sp, *dp, parse_protocol(proto), *b};
+    // FortiGate writes the protocol's number: read as parse_protocol reads a number, with one load.
+    const std::uint8_t protocol = !proto.empty() && static_cast<unsigned>(proto[0] - '0') <= 9
+                                      ? static_cast<std::uint8_t>(parse_uint(proto, 254, line_end).value_or(kProtoUnknown))
+                                      : parse_protocol(proto);
+    out = Flow{*t, *s, *d, *sp, *dp, protocol, *b};
     return kFlowOk;
   }
 

@@ -511,6 +511,22 @@ TEST(MonitorParsers, TheBitmapWalkTakesTheTokensThePlainWalkTakes) {
   }
 }
 
+// FortiGate's protocol number is read with one load where the line goes on past it; it means
+// what parse_protocol makes of it, inside the line and at its end.
+TEST(MonitorParsers, FortigateProtocolsAreReadAsParseProtocolReadsThem) {
+  auto parser = FlowParser::make(Format::kFortigate, ParserContext{});
+  for (const std::string proto : {"6", "17", "1", "58", "0", "254", "255", "256", "06", "6x", "99999999999999999999", "tcp", "UDP", "icmp6", "", "-1"}) {
+    const std::string head = "eventtime=1796000000 type=\"traffic\" srcip=192.0.2.1 dstip=192.0.2.2 dstport=443 proto=";
+    for (const std::string& line : {head + proto + " sentbyte=1", head + proto}) {
+      const std::unique_ptr<char[]> exact(new char[line.size()]);
+      std::memcpy(exact.get(), line.data(), line.size());
+      Flow f;
+      ASSERT_EQ(parser->parse(std::string_view(exact.get(), line.size()), f).verdict, Verdict::kFlow) << line;
+      EXPECT_EQ(f.proto, parse_protocol(proto)) << line;
+    }
+  }
+}
+
 // What the FortiGate parser's bitmap walk takes is what it took before: a key written inside a
 // quoted value (a message, a host name) is no key, a key longer than a wanted one that ends like it
 // is not that key, the first of two is the device's, and spaces and escaped quotes inside a
