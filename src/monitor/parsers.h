@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -76,5 +77,9 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
 std::optional<std::int64_t> parse_iso_time(std::string_view text, std::int64_t zoneless_offset = 0);
 // The machine's offset from UTC at `unix_seconds` (Japan: 32400), from its time zone (TZ).
 std::int64_t local_utc_offset(std::int64_t unix_seconds);
+
+// The key=value tokens of a line in order, as the FortiGate parser's walk over bitmaps takes them
+// (`masked`) or as the plain walk of the syslog parser does: the tests hold one against the other.
+std::vector<std::pair<std::string_view, std::string_view>> key_value_tokens(std::string_view line, bool masked);
 
 }  // namespace sanso::monitor

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <random>
 
 #include "monitor_fixtures.h"
 
@@ -53,12 +54,8 @@ TEST(MonitorParsers, ZeekTsv) {
 // The scan's own IPv4 reading accepts exactly what policy::parse_ip accepts, as the same address.
 // An address column that ends at its separator is read without a check of the end before every
 // byte; one that ends the line (id.orig_h last, below) is read with them: both as the policy reads.
-TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
-  auto parser = FlowParser::make(Format::kZeek, ParserContext{});
-  auto at_end = FlowParser::make(Format::kZeek, ParserContext{});
-  Flow f;
-  ASSERT_EQ(parser->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto", f).verdict, Verdict::kSkip);
-  ASSERT_EQ(at_end->parse("#fields\tts\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tid.orig_h", f).verdict, Verdict::kSkip);
+// Addresses as text, well-formed and not, and 20,000 strings of digits and dots.
+std::vector<std::string> address_texts() {
   std::vector<std::string> texts = {"0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.", ".1.2.3", "1..2.3", "01.2.3.4", "1.2.3.04", "10.0.0.0",
                                     "1.2.3.400", "1.2.3.4x", "1.2.3.4 ", " 1.2.3.4", "1234.1.1.1", "99.199.249.255", "300.300.300.300", "1.2.3.-4", "1.2.3.+4",
                                     "::ffff:1.2.3.4", "2001:db8::1", "", "1.2.3.4/24", "0.00.0.0", "9.9.9.9", "1.2.3.4\r", "1", "1.", "1.2.3.",
@@ -74,6 +71,16 @@ TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
     }
     texts.push_back(t);
   }
+  return texts;
+}
+
+TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
+  auto parser = FlowParser::make(Format::kZeek, ParserContext{});
+  auto at_end = FlowParser::make(Format::kZeek, ParserContext{});
+  Flow f;
+  ASSERT_EQ(parser->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto", f).verdict, Verdict::kSkip);
+  ASSERT_EQ(at_end->parse("#fields\tts\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tid.orig_h", f).verdict, Verdict::kSkip);
+  const std::vector<std::string> texts = address_texts();
   for (const std::string& text : texts) {
     const LineResult r = parser->parse("1796000000.0\t" + text + "\t1\t192.0.2.1\t2\ttcp", f);
     const auto expected = policy::parse_ip(text);
@@ -90,6 +97,32 @@ TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
     ASSERT_EQ(last.verdict == Verdict::kFlow, expected.has_value()) << "at the end '" << text << "'";
     if (expected) {
       EXPECT_EQ(f.src, expected->value) << text;
+    }
+  }
+}
+
+// The same for a FortiGate dstip, quoted and not, inside the line and ending it: a value that does
+// not end the line is read up to the space or quote after it without checking the end before
+// every byte.
+TEST(MonitorParsers, FortigateAddressesAreReadAsThePolicyReadsThem) {
+  auto parser = FlowParser::make(Format::kFortigate, ParserContext{});
+  const std::string head = "eventtime=1796000000 type=\"traffic\" srcip=192.0.2.1 dstport=443 dstip=";
+  for (const std::string& text : address_texts()) {
+    const auto expected = policy::parse_ip(text);
+    std::vector<std::string> values = {"\"" + text + "\""};
+    if (text.find(' ') == std::string::npos) values.push_back(text);
+    for (const std::string& value : values) {
+      for (const std::string& line : {head + value + " proto=6", head + value}) {
+        // In a buffer that ends with the line, so that AddressSanitizer sees a read past its end.
+        const std::unique_ptr<char[]> exact(new char[line.size()]);
+        std::memcpy(exact.get(), line.data(), line.size());
+        Flow f;
+        const LineResult r = parser->parse(std::string_view(exact.get(), line.size()), f);
+        ASSERT_EQ(r.verdict == Verdict::kFlow, expected.has_value()) << line;
+        if (expected) {
+          EXPECT_EQ(f.dst, expected->value) << line;
+        }
+      }
     }
   }
 }
@@ -418,6 +451,108 @@ TEST(MonitorParsers, TextInsideALaterValueDoesNotReplaceTheFlowsAddresses) {
       "DST=198.51.100.21 DPT=445\n";
   out = scan_text(packet);
   EXPECT_EQ(out.rules(), std::vector<std::string>{"mynumber-egress"});
+}
+
+// The FortiGate parser walks a line's tokens over bitmaps of it (KeyValueMasks) and the syslog
+// parser byte by byte; both must take the same tokens, the same bytes of the line, in the same
+// order: quoted values with spaces, escapes and quotes across the bitmaps' 64-byte words, a token
+// right after a closing quote, tokens without '=', an unclosed quote, a backslash at the end.
+TEST(MonitorParsers, TheBitmapWalkTakesTheTokensThePlainWalkTakes) {
+  auto same = [](std::string_view line) {
+    const auto plain = key_value_tokens(line, false);
+    const auto masked = key_value_tokens(line, true);
+    ASSERT_EQ(masked.size(), plain.size()) << line;
+    for (std::size_t i = 0; i < plain.size(); ++i) {
+      // The same bytes of the line, not only equal text.
+      EXPECT_EQ(masked[i].first.data(), plain[i].first.data()) << line << " token " << i;
+      EXPECT_EQ(masked[i].first.size(), plain[i].first.size()) << line << " token " << i;
+      EXPECT_EQ(masked[i].second.data(), plain[i].second.data()) << line << " token " << i;
+      EXPECT_EQ(masked[i].second.size(), plain[i].second.size()) << line << " token " << i;
+    }
+  };
+  const std::vector<std::string> lines = {
+      "",
+      " ",
+      "a=b",
+      "  a=b  c=d ",
+      "a= b=",
+      "=x ==y a==b",
+      "word a=1 another b=\"2\"",
+      "a=\"x y z\" b=1",
+      "a=\"x\"b=1 c=2",
+      "a=\"x\"  b=1",
+      "a=\"x\\\" b=2\" c=3",
+      "a=\"unclosed b=2 c=3",
+      "a=\"ends with a backslash\\",
+      "a=\"\\\\\" b=1",
+      "a=b\"c d=\"e f\" g",
+      "msg=\"srcip=192.0.2.10 dstip=100.64.1.1\" srcip=198.51.100.20",
+      "xsrcip=192.0.2.10 srcipx=1 srcip=198.51.100.20",
+      std::string(63, 'k') + "=v " + std::string(62, ' ') + "a=\"" + std::string(70, ' ') + "\"b=1",
+      "a=\"" + std::string(61, 'q') + "\" " + std::string(64, 'z') + "=1",
+  };
+  for (const std::string& line : lines) same(line);
+  // Every byte of a line in every place around a word's edge, and lines of random bytes from the
+  // few that matter, up to five words long.
+  for (std::size_t at = 0; at < 140; ++at) {
+    for (char c : {' ', '=', '"', '\\', 'x'}) {
+      std::string line = "date=2026-11-30 devname=\"FGT city\" msg=\"a \\\"b\\\" c\" srcip=192.0.2.10 x y=1 type=\"traffic\" dstip=100.64.1.1 proto=6 "
+                         "sentbyte=1 policyname=\"p q\" eventtime=1796000000123456789";
+      if (at < line.size()) line[at] = c;
+      same(line);
+    }
+  }
+  std::mt19937 rng(25);
+  const char alphabet[] = {' ', ' ', '=', '"', '\\', 'a', 'b', '1'};
+  for (int i = 0; i < 20000; ++i) {
+    std::string line(rng() % 320, ' ');
+    for (char& c : line) c = alphabet[rng() % sizeof alphabet];
+    same(line);
+  }
+}
+
+// FortiGate's protocol number is read with one load where the line goes on past it; it means
+// what parse_protocol makes of it, inside the line and at its end.
+TEST(MonitorParsers, FortigateProtocolsAreReadAsParseProtocolReadsThem) {
+  auto parser = FlowParser::make(Format::kFortigate, ParserContext{});
+  for (const std::string proto : {"6", "17", "1", "58", "0", "254", "255", "256", "06", "6x", "99999999999999999999", "tcp", "UDP", "icmp6", "", "-1"}) {
+    const std::string head = "eventtime=1796000000 type=\"traffic\" srcip=192.0.2.1 dstip=192.0.2.2 dstport=443 proto=";
+    for (const std::string& line : {head + proto + " sentbyte=1", head + proto}) {
+      const std::unique_ptr<char[]> exact(new char[line.size()]);
+      std::memcpy(exact.get(), line.data(), line.size());
+      Flow f;
+      ASSERT_EQ(parser->parse(std::string_view(exact.get(), line.size()), f).verdict, Verdict::kFlow) << line;
+      EXPECT_EQ(f.proto, parse_protocol(proto)) << line;
+    }
+  }
+}
+
+// What the FortiGate parser's bitmap walk takes is what it took before: a key written inside a
+// quoted value (a message, a host name) is no key, a key longer than a wanted one that ends like it
+// is not that key, the first of two is the device's, and spaces and escaped quotes inside a
+// value do not start tokens.
+TEST(MonitorParsers, FortigateKeysInsideValuesOrLikeTheWantedOnesAreNotTaken) {
+  auto flow_of = [](const std::string& line) {
+    auto parser = FlowParser::make(Format::kFortigate, ParserContext{});
+    Flow f;
+    const LineResult r = parser->parse(line, f);
+    EXPECT_EQ(r.verdict, Verdict::kFlow) << line << ": " << r.reason;
+    return policy::format_ip(f.src) + ">" + policy::format_ip(f.dst) + ":" + std::to_string(f.dport) + "/" + std::to_string(f.bytes);
+  };
+  const std::string tail = " dstip=198.51.100.21 dstport=445 proto=6 sentbyte=10 eventtime=1796000000";
+  EXPECT_EQ(flow_of("type=\"traffic\" msg=\"a \\\"b\\\" srcip=192.0.2.10 dstip=100.64.1.1\" srcip=198.51.100.20" + tail),
+            "198.51.100.20>198.51.100.21:445/10");
+  EXPECT_EQ(flow_of("type=\"traffic\" xsrcip=192.0.2.10 srcipx=192.0.2.11 srcip=198.51.100.20 xdstip=100.64.1.1" + tail),
+            "198.51.100.20>198.51.100.21:445/10");
+  EXPECT_EQ(flow_of("type=\"traffic\" srcip=198.51.100.20" + tail + " srcip=192.0.2.10 dstport=443 sentbyte=99"), "198.51.100.20>198.51.100.21:445/10");
+  // A long quoted value with spaces across the bitmaps' words, the wanted keys after it.
+  EXPECT_EQ(flow_of("type=\"traffic\" msg=\"" + std::string(100, ' ') + "srcip=192.0.2.10 " + std::string(100, 'x') + "\" srcip=198.51.100.20" + tail),
+            "198.51.100.20>198.51.100.21:445/10");
+  // type inside a quoted value does not make an event a flow.
+  auto parser = FlowParser::make(Format::kFortigate, ParserContext{});
+  Flow f;
+  EXPECT_EQ(parser->parse("type=\"event\" msg=\"type=\\\"traffic\\\" srcip=192.0.2.10\" srcip=198.51.100.20" + tail, f).verdict, Verdict::kSkip);
+  EXPECT_EQ(parser->parse("msg=\"type=traffic srcip=192.0.2.10\" srcip=198.51.100.20" + tail, f).verdict, Verdict::kSkip);
 }
 
 // A host's volume over four hours of baseline, then a burst; a forged line dated 2036 in between
