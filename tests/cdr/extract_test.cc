@@ -1798,6 +1798,57 @@ TEST(CdrExtract, PdfAnnotationAppearancesTheRenderingDoesNotShowHoldThePage) {
   EXPECT_TRUE(std::none_of(plain.begin(), plain.end(), [](const ExtractedText& p) { return p.where == "p.pdf/pages"; })) << wheres(plain);
 }
 
+// Issue #17: an annotation in optional content is judged as what the page draws is
+// (layer_may_hide()): pdftoppm draws one in a layer the default configuration shows — the page
+// rendered here has its black stamp — so its picture is read on the page; in a layer that is off,
+// or a membership dictionary, it is not drawn (or may not be), and the page is held. Before, any
+// /OC held the page.
+TEST(CdrExtract, PdfAnnotationsInALayerShownAreReadAsDrawn) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const auto read = [&](const std::string& config, const std::string& oc) {
+    return extract_texts(
+        testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R /OCProperties << /OCGs [7 0 R] /D " + config + " >> >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R /Annots [<< /Type /Annot /Subtype /Stamp /Rect [36 300 436 550] /F 4 /OC " +
+                             oc + " /AP << /N 4 0 R >> >>] >>",
+                         stream("/Type /XObject /Subtype /Form /BBox [0 0 1 1] /Resources << /XObject << /Im1 6 0 R >> >>", "/Im1 Do"), stream("", "0 0 612 792 re S"),
+                         stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 1", std::string(12500, '\0')),
+                         "<< /Type /OCG /Name (stamps) >>"}),
+        "p.pdf");
+  };
+  // How much of the stamp pdftoppm draws on the page.
+  const auto drawn = [](const std::vector<ExtractedText>& pieces) {
+    const auto png = pdf_page_picture(piece(pieces, "p.pdf").pdf, {1});
+    if (!png) return -1.0;
+    internal::image::Observed seen;
+    const auto picture = internal::image::decode_png(*png, 10'000'000, seen);
+    if (!picture) return -1.0;
+    // Inside the stamp's /Rect (36 300 436 550 pt), clear of its edges: the page's frame is not counted.
+    double black = 0, counted = 0;
+    for (std::uint32_t y = (792 - 550) * kPdfPageDpi / 72 + 4; y < (792 - 300) * kPdfPageDpi / 72 - 4; ++y) {
+      for (std::uint32_t x = 36 * kPdfPageDpi / 72 + 4; x < 436 * kPdfPageDpi / 72 - 4; ++x, ++counted) {
+        black += picture->pixels[(static_cast<std::size_t>(y) * picture->width + x) * static_cast<std::size_t>(picture->channels)] < 128 ? 1 : 0;
+      }
+    }
+    return black / counted;
+  };
+  for (const auto& [what, config] : std::vector<std::pair<std::string, std::string>>{{"a layer turned on", "<< /ON [7 0 R] >>"}, {"a layer on by default", "<< >>"}}) {
+    const auto pieces = read(config, "7 0 R");
+    EXPECT_EQ(piece(pieces, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << what << ": " << piece(pieces, "p.pdf/pages").unreadable;
+    EXPECT_GT(drawn(pieces), 0.98) << what << ": pdftoppm draws the stamp";
+  }
+  for (const auto& [what, config, oc] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"a layer turned off", "<< /OFF [7 0 R] >>", "7 0 R"},
+           {"a base state of off", "<< /BaseState /OFF >>", "7 0 R"},
+           {"a membership dictionary", "<< /OFF [7 0 R] >>", "<< /Type /OCMD /OCGs [7 0 R] /P /AllOn >>"},
+       }) {
+    const auto pieces = read(config, oc);
+    const ExtractedText& pages = piece(pieces, "p.pdf/pages");
+    EXPECT_TRUE(pages.pages.empty()) << what;
+    EXPECT_NE(pages.unreadable.find("hidden from the screen (/F Hidden or NoView, or /OC: a layer that is off"), std::string::npos) << what << ": " << pages.unreadable;
+    EXPECT_LT(drawn(pieces), 0.01) << what << ": pdftoppm does not draw the stamp";
+  }
+}
+
 // Issue #17: a picture in optional content that may be hidden — a layer the default configuration
 // turns off, one whose base state is off or automatic, a membership dictionary — is not on the page
 // pdftoppm renders for OCR, yet the recipient's reader can switch it on: the page is held. A layer

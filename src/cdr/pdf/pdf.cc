@@ -663,8 +663,10 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   // states the one /AS names) of an annotation shown on screen; the down (/D) and rollover (/R)
   // appearances, the other states, and every appearance of an annotation hidden (/F Hidden or
   // NoView — a viewer may still print it, Print flag or not a printer shows what pdftoppm does
-  // not) or in optional content (/OC) are in the file but not on the rendered page: a legible
-  // picture in one holds the page (Drawn::unshown), since OCR of the page never sees it.
+  // not) or in optional content that may be hidden (/OC, as layer_may_hide() reads it for what the
+  // page draws: pdftoppm draws an annotation in a layer the default configuration shows, and not
+  // one in a layer it turns off) are in the file but not on the rendered page: a legible picture in
+  // one holds the page (Drawn::unshown), since OCR of the page never sees it.
   Result<void> annotations(QPDFObjectHandle annots) {
     if (!annots.isArray()) return ok();
     try {
@@ -685,7 +687,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     for (QPDFObjectHandle& annotation : annots.getArrayAsVector()) {
       if (!annotation.isDictionary()) continue;
       QPDFObjectHandle ap = annotation.getKey("/AP"), flags = annotation.getKey("/F"), current = annotation.getKey("/AS");
-      const bool hidden = (flags.isInteger() && (flags.getIntValue() & (kHidden | kNoView)) != 0) || annotation.hasKey("/OC");
+      const bool hidden = (flags.isInteger() && (flags.getIntValue() & (kHidden | kNoView)) != 0) || (annotation.hasKey("/OC") && layer_may_hide(annotation.getKey("/OC")));
       const std::string number = annotation.isIndirect() ? " (object " + std::to_string(annotation.getObjectID()) + ")" : "";
       for (const char* kind : {"/N", "/D", "/R"}) {
         QPDFObjectHandle appearance = ap.isDictionary() ? ap.getKey(kind) : QPDFObjectHandle::newNull();
@@ -710,7 +712,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
           drawn_.legible += inside->legible;
           if (inside->legible > 0 && drawn_.unshown.empty()) {
             drawn_.unshown = "an annotation" + number + " draws a picture in " +
-                             (hidden ? std::string("an appearance of an annotation hidden from the screen (/F Hidden or NoView, or /OC)")
+                             (hidden ? std::string("an appearance of an annotation hidden from the screen (/F Hidden or NoView, or /OC: a layer that is off, or may be turned off or on)")
                               : kind != std::string("/N") ? std::string(kind == std::string("/D") ? "its down" : "its rollover") + " appearance (/AP " + kind + ")"
                                                           : "its appearance for the state " + state + ", not the one /AS shows") +
                              ", which the page rendered for OCR does not show";
