@@ -13,6 +13,7 @@
 // every part a reader does not read is named with why.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -83,8 +84,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (const auto& m : text->embedded) {
         if (m.name.empty()) __builtin_trap();
       }
+      std::map<std::uint32_t, std::size_t> parts;
       for (const PdfPage& page : text->picture_pages) {  // rendered at a dpi pdf_page_picture() takes
         if (page.number == 0 || page.dpi < kPdfPageDpi || page.dpi > kMostPdfPageDpi) __builtin_trap();
+        if (++parts[page.number] > kMostPdfPageParts) __builtin_trap();
+        // A part within the budget and inside its page, as pdf_page_picture() checks it.
+        if (const auto& region = page.region) {
+          if (region->width == 0 || region->height == 0 || static_cast<double>(region->width) * region->height > kMostPdfPagePixels) __builtin_trap();
+          if (std::uint64_t{region->x} + region->width > region->page_width || std::uint64_t{region->y} + region->height > region->page_height) __builtin_trap();
+        }
       }
     }
   }

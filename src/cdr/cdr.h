@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -173,9 +174,27 @@ inline constexpr int kPdfPageDpi = 200;
 inline constexpr int kMostPdfPageDpi = 2400;
 inline constexpr double kLeastPdfPictureScale = 0.5;  // a digit of 3 × 5 pixels still two pixels or so across
 inline constexpr double kMostPdfPagePixels = 18'000'000;  // A3 at 300 dpi (17.4 Mpx) and a little more
+// A page too large to render whole at the dpi its finest pictures need (a 1200 dpi stamp on an A1
+// drawing) is read in parts: the regions that hold those pictures (their bounding boxes, turned or
+// sheared as the CTM draws them, and kPdfRegionMargin around), each rendered at the dpi its own
+// pictures need, cut into tiles overlapping by kPdfTileOverlap when one region is larger than
+// kMostPdfPagePixels — and, when the page fits at a dpi its other pictures need, the whole page too.
+// At most kMostPdfPageParts renders a page: more, and it stays held.
+inline constexpr double kPdfRegionMargin = 36;  // points: half an inch of what is drawn beside a picture
+inline constexpr double kPdfTileOverlap = 72;   // points: a number up to an inch long on a seam is whole in one tile
+inline constexpr std::size_t kMostPdfPageParts = 4;
+// A part of a rendered page: pixels at the page's dpi from its top left, as pdftoppm's -x -y -W -H
+// take them (after /Rotate; pdftoppm renders the MediaBox), within the page of page_width ×
+// page_height pixels at that dpi as the reader measured it. pdf_page_picture() checks it.
+struct PdfRegion {
+  std::uint32_t x = 0, y = 0, width = 0, height = 0;
+  std::uint32_t page_width = 0, page_height = 0;
+  bool operator==(const PdfRegion&) const = default;
+};
 struct PdfPage {
   std::uint32_t number = 0;  // 1-based
   std::uint32_t dpi = kPdfPageDpi;
+  std::optional<PdfRegion> region{};  // none: the whole page
   bool operator==(const PdfPage&) const = default;
 };
 
@@ -241,8 +260,11 @@ Result<std::string> picture_text(std::string_view bytes, const std::string& tess
 // at the page's `dpi` (pdf_content() chose it, see PdfPage). A resolution, not a size: scaled to a
 // size, a page declared 200 inches wide shrinks its pictures to a few pixels and OCR reads nothing
 // in them (review22a). The outgoing check reads a page whose pictures can hold text this way — a
-// scanned card, a pasted screenshot — instead of holding the PDF. "cdr.pdf-page" when it cannot be
-// rendered, or its dpi is outside kPdfPageDpi … kMostPdfPageDpi; `timeout` as for pdf_text.
+// scanned card, a pasted screenshot — instead of holding the PDF. With a region, only that part
+// (pdftoppm -x -y -W -H). "cdr.pdf-page" when it cannot be rendered, its dpi is outside
+// kPdfPageDpi … kMostPdfPageDpi, its region is empty, larger than kMostPdfPagePixels or not inside
+// its page — checked before pdftoppm runs (which renders the whole page for a region outside it)
+// and again on the picture it makes (poppler's page, not only the reader's); `timeout` as for pdf_text.
 Result<std::string> pdf_page_picture(std::string_view pdf, const PdfPage& page, const std::string& pdftoppm = "/usr/bin/pdftoppm",
                                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
 

@@ -541,6 +541,39 @@ Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotex
   return internal::text_by_converter(bytes, pdftotext_program, timeout);
 }
 
+namespace {
+
+// Why `region` of a page is not rendered, or "" when it may be: pdftoppm renders the whole page for
+// a region that lies outside it (or is empty), at the dpi asked — an A0 page at 2400 dpi is a
+// picture of a billion pixels — so what crossed the sandbox boundary is checked here first.
+std::string region_refused(const PdfRegion& r) {
+  const auto most_side = static_cast<std::uint64_t>(14400) * kMostPdfPageDpi / 72;  // 200 inches, the largest page PDF writes
+  const std::uint64_t x = r.x, y = r.y, width = r.width, height = r.height;
+  if (width == 0 || height == 0) return "its region is empty";
+  if (static_cast<double>(width) * static_cast<double>(height) > kMostPdfPagePixels) {
+    return "its region of " + std::to_string(width) + " × " + std::to_string(height) + " pixels is larger than the " +
+           std::to_string(static_cast<long long>(kMostPdfPagePixels)) + " a part is rendered in";
+  }
+  if (r.page_width > most_side || r.page_height > most_side || x + width > r.page_width || y + height > r.page_height) {
+    return "its region (" + std::to_string(width) + " × " + std::to_string(height) + " pixels at " + std::to_string(x) + ", " + std::to_string(y) +
+           ") is not inside the page of " + std::to_string(r.page_width) + " × " + std::to_string(r.page_height) + " pixels";
+  }
+  return "";
+}
+
+// The size a PNG says it is (its IHDR), or 0 × 0 when it is no PNG.
+std::pair<std::uint32_t, std::uint32_t> png_size(std::string_view png) {
+  if (png.size() < 24 || png.substr(0, 8) != "\x89PNG\r\n\x1A\n" || png.substr(12, 4) != "IHDR") return {0, 0};
+  const auto be32 = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(png[at + i]);
+    return v;
+  };
+  return {be32(16), be32(20)};
+}
+
+}  // namespace
+
 Result<std::string> pdf_page_picture(std::string_view pdf, const PdfPage& page, const std::string& pdftoppm, std::chrono::milliseconds timeout) {
   const std::string n = std::to_string(page.number);
   // The dpi crossed the sandbox boundary with the page: one outside the range pdf_content() chooses
@@ -550,11 +583,27 @@ Result<std::string> pdf_page_picture(std::string_view pdf, const PdfPage& page, 
                       "the PDF's page " + n + " is not rendered at " + std::to_string(page.dpi) + " dpi: outside " + std::to_string(kPdfPageDpi) + "–" +
                           std::to_string(kMostPdfPageDpi) + " dpi");
   }
+  std::vector<std::string> arguments = {"-q", "-png", "-singlefile", "-f", n, "-l", n, "-r", std::to_string(page.dpi)};
+  if (page.region) {
+    if (const std::string refused = region_refused(*page.region); !refused.empty()) {
+      return make_error("cdr.pdf-page", "page " + n, "a part of the PDF's page " + n + " is not rendered: " + refused);
+    }
+    const PdfRegion& r = *page.region;
+    arguments.insert(arguments.end(), {"-x", std::to_string(r.x), "-y", std::to_string(r.y), "-W", std::to_string(r.width), "-H", std::to_string(r.height)});
+  }
+  arguments.insert(arguments.end(), {std::string(internal::kInput), std::string(internal::kOutput)});
   const internal::TextProgram pdftoppm_program{"cdr.pdf-page", "the PDF's page " + n, pdftoppm, "poppler-utils", "document.pdf", "page", "page.png",
-                                               {"-q", "-png", "-singlefile", "-f", n, "-l", n, "-r", std::to_string(page.dpi), std::string(internal::kInput),
-                                                std::string(internal::kOutput)},
-                                               std::size_t{64} << 20, {}};
-  return internal::text_by_converter(pdf, pdftoppm_program, timeout);
+                                               std::move(arguments), std::size_t{64} << 20, {}};
+  auto png = internal::text_by_converter(pdf, pdftoppm_program, timeout);
+  if (!png || !page.region) return png;
+  // pdftoppm cuts a region to its page, as poppler measures the page: a picture of another size
+  // is a part the reader placed where poppler's page is not, and what it missed is unknown.
+  if (const auto [width, height] = png_size(*png); width != page.region->width || height != page.region->height) {
+    return make_error("cdr.pdf-page", "page " + n,
+                      "a part of the PDF's page " + n + " came out as " + std::to_string(width) + " × " + std::to_string(height) + " pixels, not the " +
+                          std::to_string(page.region->width) + " × " + std::to_string(page.region->height) + " asked for: the page is not where its reader measured it");
+  }
+  return png;
 }
 
 Result<std::string> metafile_picture(std::string_view metafile, const std::string& libreoffice, std::chrono::milliseconds timeout, const std::string& python) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <map>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -604,7 +605,13 @@ std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json pdfs = nlohmann::json::array();
   for (const auto& f : s.pdfs) {
     nlohmann::json pages = nlohmann::json::array();
-    for (const auto& page : f.pages) pages.push_back({{"number", page.number}, {"dpi", page.dpi}});
+    for (const auto& page : f.pages) {
+      nlohmann::json one{{"number", page.number}, {"dpi", page.dpi}};
+      if (const auto& r = page.region) {
+        one["region"] = {{"x", r->x}, {"y", r->y}, {"width", r->width}, {"height", r->height}, {"page_width", r->page_width}, {"page_height", r->page_height}};
+      }
+      pages.push_back(std::move(one));
+    }
     pdfs.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}, {"pages", std::move(pages)}, {"digest", f.digest}});
   }
   j["pdfs"] = std::move(pdfs);
@@ -640,7 +647,15 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
     for (const auto& f : j.at("pdfs")) {
       auto bytes = internal::from_base64(f.at("bytes").get<std::string>());
       std::vector<cdr::PdfPage> pages;
-      for (const auto& page : f.at("pages")) pages.push_back({page.at("number").get<std::uint32_t>(), page.at("dpi").get<std::uint32_t>()});
+      for (const auto& page : f.at("pages")) {
+        cdr::PdfPage one{page.at("number").get<std::uint32_t>(), page.at("dpi").get<std::uint32_t>()};
+        if (page.contains("region")) {
+          const auto& r = page.at("region");
+          one.region = cdr::PdfRegion{r.at("x").get<std::uint32_t>(),     r.at("y").get<std::uint32_t>(),          r.at("width").get<std::uint32_t>(),
+                                      r.at("height").get<std::uint32_t>(), r.at("page_width").get<std::uint32_t>(), r.at("page_height").get<std::uint32_t>()};
+        }
+        pages.push_back(one);
+      }
       s.pdfs.push_back({f.at("name").get<std::string>(), std::move(bytes), std::move(pages), f.at("digest").get<std::string>()});
     }
     for (const auto& f : j.at("pictures")) {
@@ -822,7 +837,9 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
   // "a.pdf/page-2" — the page as a reader sees it, its text and pictures together. The scanner
   // names pages only when OCR can read them rendered (pictures drawn at half their pixels or more
   // at the page's dpi — 200, or what a finer scan needs —, a page of bounded pixels, its drawing
-  // counted); with none named the entry stays.
+  // counted); with none named the entry stays. A page too large to render whole at the dpi its
+  // pictures need comes in parts (cdr::PdfRegion), each read as a picture of its own:
+  // "a.pdf/page-2/part-1" is the first region of page 2 read apart from the page.
   if (pictures == PictureReading::kOcr) {
     std::size_t rendered = 0;
     for (const auto& pdf : scan.pdfs) {
@@ -830,12 +847,15 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
                                       [&](const UncheckedFile& f) { return f.pdf == pdf.digest && f.where == pdf.name + "/pages" && f.why.starts_with("image:"); });
       if (pdf.pages.empty() || entry == scan.unchecked.end()) continue;
       if (pdf.pages.size() > kMostPdfPagesRead) {
-        entry->why = "limit: more pages of pictures (" + std::to_string(pdf.pages.size()) + ") than are read by OCR in one PDF (" + std::to_string(kMostPdfPagesRead) + "); " + entry->why;
+        entry->why = "limit: more pages (or parts of pages) of pictures (" + std::to_string(pdf.pages.size()) + ") than are read by OCR in one PDF (" +
+                     std::to_string(kMostPdfPagesRead) + "); " + entry->why;
         continue;
       }
       scan.unchecked.erase(entry);
+      std::map<std::uint32_t, std::size_t> parts;  // a page's regions so far, to number them
       for (const cdr::PdfPage& page : pdf.pages) {
-        const UnreadFile shown{pdf.name + "/page-" + std::to_string(page.number), {}, {}};
+        const std::string part = page.region ? "/part-" + std::to_string(++parts[page.number]) : "";
+        const UnreadFile shown{pdf.name + "/page-" + std::to_string(page.number) + part, {}, {}};
         if (!within_limits(shown, rendered, kMostPicturesRead, "pages of pictures")) continue;
         auto png = cdr::pdf_page_picture(pdf.bytes, page, "/usr/bin/pdftoppm", std::min<std::chrono::milliseconds>(kPictureTextTimeout, left()));
         if (!png) {

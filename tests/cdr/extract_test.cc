@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "cdr/fixtures.h"
+#include "cdr/image/codecs.h"
 #include "cdr/internal/data_uris.h"
 #include "core/digest.h"
 #include "core/identification_numbers.h"
@@ -1563,10 +1564,13 @@ TEST(CdrExtract, Biff5CodePagesBeyondTheOldTableAreRead) {
 }
 
 // Issue #17, review22a: a page of pictures is rendered for OCR at a fixed resolution, and only when
-// every legible picture comes out at half its own pixels or more. A card's picture on a page 200
-// inches wide, drawn into a box of 10 × 10 pt, through a form that shrinks it, sheared flat, of a
-// size not known, and a page whose drawing could not be counted: each stays held ("image: …",
-// no page named for rendering); the same picture at its own size, turned a quarter, is rendered.
+// every legible picture comes out at half its own pixels or more. A card's picture filling a page
+// 200 inches wide, drawn into a box of 4 × 4 pt or through a form that shrinks it to 4 pt (finer
+// than 2400 dpi reads), sheared flat, of a size not known, and a page whose drawing could not be
+// counted: each stays held ("image: …", no page named for rendering); the same picture at its own
+// size, turned a quarter, is rendered; on the page 200 inches wide, and in a box of 10 × 10 pt (1440
+// dpi, where the whole Letter page is 250 million pixels), its region is (pdf25: both pages were
+// held whatever the picture's place, and the boxes of 10 pt were the cases held here).
 TEST(CdrExtract, PdfPagesWhosePicturesOcrCannotReadRenderedStayHeld) {
   const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
   const std::string card = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'));
@@ -1579,13 +1583,26 @@ TEST(CdrExtract, PdfPagesWhosePicturesOcrCannotReadRenderedStayHeld) {
   const auto rendered = read(792, "q 0 400 -250 0 300 100 cm /Im1 Do Q", card);
   EXPECT_EQ(piece(rendered, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << piece(rendered, "p.pdf/pages").unreadable;
   EXPECT_EQ(piece(rendered, "p.pdf/pages").unreadable.find("not read by OCR"), std::string::npos);
+  const auto wide = read(14400, "q 400 0 0 250 36 300 cm /Im1 Do Q", card);
+  const ExtractedText& region = piece(wide, "p.pdf/pages");
+  ASSERT_EQ(region.pages.size(), 1u) << region.unreadable;
+  ASSERT_TRUE(region.pages[0].region) << "the card's region, not the page";
+  EXPECT_EQ(region.pages[0].dpi, static_cast<std::uint32_t>(kPdfPageDpi));
+  // The card (36 300 436 550 pt) and half an inch around, in whole pixels at 200 dpi from the top left.
+  EXPECT_EQ(*region.pages[0].region, (PdfRegion{0, 38372, 1312, 895, 40000, 40000}));
+  const auto boxed = read(792, "q 10 0 0 10 36 300 cm /Im1 Do Q", card);
+  const ExtractedText& fine = piece(boxed, "p.pdf/pages");
+  ASSERT_EQ(fine.pages.size(), 2u) << fine.unreadable;
+  EXPECT_EQ(fine.pages[0], (PdfPage{1, kPdfPageDpi})) << "the page whole, as a reader sees it";
+  EXPECT_TRUE(fine.pages[1].region);
+  EXPECT_EQ(fine.pages[1].dpi, 1440u) << "400 pixels in 10 pt, at half";
   const std::string shrinking_form = stream("/Type /XObject /Subtype /Form /BBox [0 0 400 250] /Matrix [0.01 0 0 0.01 0 0] /Resources << /XObject << /Im1 6 0 R >> >>",
                                             "q 400 0 0 250 0 0 cm /Im1 Do Q");
   const std::string broken_form = stream("/Type /XObject /Subtype /Form /BBox [0 0 400 250] /Filter /FlateDecode", "not deflated");
   const std::vector<std::tuple<std::string, int, std::string, std::string, std::string>> held = {
-      {"a page 200 inches wide", 14400, "q 400 0 0 250 36 300 cm /Im1 Do Q", card, "larger at 200 dpi"},
-      {"a box of 10 × 10 pt", 792, "q 10 0 0 10 36 300 cm /Im1 Do Q", card, "% of its pixels"},
-      {"a form that shrinks it", 792, "q 2 0 0 2 0 0 cm /X1 Do Q", shrinking_form, "% of its pixels"},
+      {"a page 200 inches wide that it fills", 14400, "q 14400 0 0 14400 0 0 cm /Im1 Do Q", card, "larger at 200 dpi"},
+      {"a box of 4 × 4 pt", 792, "q 4 0 0 4 36 300 cm /Im1 Do Q", card, "% of its pixels at 200 dpi; read at 50 % it would need more than the 2400 dpi"},
+      {"a form that shrinks it", 792, "q 1 0 0 1 0 0 cm /X1 Do Q", shrinking_form, "% of its pixels at 200 dpi; read at 50 % it would need more than the 2400 dpi"},
       {"sheared flat", 792, "q 400 0 399 0.5 36 300 cm /Im1 Do Q", card, "% of its pixels"},
       {"its width not an integer", 792, "q 400 0 0 250 36 300 cm /X1 Do Q", stream("/Type /XObject /Subtype /Image /Width 400.0 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80')), "not known"},
       {"a cm of five numbers", 792, "q 400 0 0 250 36 cm /Im1 Do Q", card, "could not be counted"},
@@ -1680,7 +1697,7 @@ TEST(CdrExtract, PdfPicturesInPatternsMasksAnnotationsAndType3GlyphsAreCounted) 
   const std::vector<std::tuple<std::string, std::vector<ExtractedText>, std::string>> held = {
       {"a pattern whose /Matrix shrinks the cell", read("/Pattern << /P1 4 0 R >>", fill, tiling("0.05 0 0 0.05 36 300")), "% of its pixels"},
       {"a pattern whose /Matrix is not six numbers", read("/Pattern << /P1 4 0 R >>", fill, tiling("1 0 0 1 36")), "not known"},
-      {"an appearance fitted to a box of 10 × 10 pt", read("", "0 0 612 792 re S", appearance, stamp("36 300 46 310")), "% of its pixels"},
+      {"an appearance fitted to a box of 4 × 4 pt", read("", "0 0 612 792 re S", appearance, stamp("36 300 40 304")), "% of its pixels"},
       {"an appearance fitted to a flat box", read("", "0 0 612 792 re S", appearance, stamp("36 300 436 300")), "not known"},
   };
   for (const auto& [what, pieces, why] : held) {
@@ -1779,6 +1796,57 @@ TEST(CdrExtract, PdfAnnotationAppearancesTheRenderingDoesNotShowHoldThePage) {
   // Hidden, with nothing legible in it: the page draws no picture.
   const auto plain = read("/F 2 /AP << /N 7 0 R /D 7 0 R >>");
   EXPECT_TRUE(std::none_of(plain.begin(), plain.end(), [](const ExtractedText& p) { return p.where == "p.pdf/pages"; })) << wheres(plain);
+}
+
+// Issue #17: an annotation in optional content is judged as what the page draws is
+// (layer_may_hide()): pdftoppm draws one in a layer the default configuration shows — the page
+// rendered here has its black stamp — so its picture is read on the page; in a layer that is off,
+// or a membership dictionary, it is not drawn (or may not be), and the page is held. Before, any
+// /OC held the page.
+TEST(CdrExtract, PdfAnnotationsInALayerShownAreReadAsDrawn) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const auto read = [&](const std::string& config, const std::string& oc) {
+    return extract_texts(
+        testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R /OCProperties << /OCGs [7 0 R] /D " + config + " >> >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R /Annots [<< /Type /Annot /Subtype /Stamp /Rect [36 300 436 550] /F 4 /OC " +
+                             oc + " /AP << /N 4 0 R >> >>] >>",
+                         stream("/Type /XObject /Subtype /Form /BBox [0 0 1 1] /Resources << /XObject << /Im1 6 0 R >> >>", "/Im1 Do"), stream("", "0 0 612 792 re S"),
+                         stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 1", std::string(12500, '\0')),
+                         "<< /Type /OCG /Name (stamps) >>"}),
+        "p.pdf");
+  };
+  // How much of the stamp pdftoppm draws on the page.
+  const auto drawn = [](const std::vector<ExtractedText>& pieces) {
+    const auto png = pdf_page_picture(piece(pieces, "p.pdf").pdf, {1});
+    if (!png) return -1.0;
+    internal::image::Observed seen;
+    const auto picture = internal::image::decode_png(*png, 10'000'000, seen);
+    if (!picture) return -1.0;
+    // Inside the stamp's /Rect (36 300 436 550 pt), clear of its edges: the page's frame is not counted.
+    double black = 0, counted = 0;
+    for (std::uint32_t y = (792 - 550) * kPdfPageDpi / 72 + 4; y < (792 - 300) * kPdfPageDpi / 72 - 4; ++y) {
+      for (std::uint32_t x = 36 * kPdfPageDpi / 72 + 4; x < 436 * kPdfPageDpi / 72 - 4; ++x, ++counted) {
+        black += picture->pixels[(static_cast<std::size_t>(y) * picture->width + x) * static_cast<std::size_t>(picture->channels)] < 128 ? 1 : 0;
+      }
+    }
+    return black / counted;
+  };
+  for (const auto& [what, config] : std::vector<std::pair<std::string, std::string>>{{"a layer turned on", "<< /ON [7 0 R] >>"}, {"a layer on by default", "<< >>"}}) {
+    const auto pieces = read(config, "7 0 R");
+    EXPECT_EQ(piece(pieces, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << what << ": " << piece(pieces, "p.pdf/pages").unreadable;
+    EXPECT_GT(drawn(pieces), 0.98) << what << ": pdftoppm draws the stamp";
+  }
+  for (const auto& [what, config, oc] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"a layer turned off", "<< /OFF [7 0 R] >>", "7 0 R"},
+           {"a base state of off", "<< /BaseState /OFF >>", "7 0 R"},
+           {"a membership dictionary", "<< /OFF [7 0 R] >>", "<< /Type /OCMD /OCGs [7 0 R] /P /AllOn >>"},
+       }) {
+    const auto pieces = read(config, oc);
+    const ExtractedText& pages = piece(pieces, "p.pdf/pages");
+    EXPECT_TRUE(pages.pages.empty()) << what;
+    EXPECT_NE(pages.unreadable.find("hidden from the screen (/F Hidden or NoView, or /OC: a layer that is off"), std::string::npos) << what << ": " << pages.unreadable;
+    EXPECT_LT(drawn(pieces), 0.01) << what << ": pdftoppm does not draw the stamp";
+  }
 }
 
 // Issue #17: a picture in optional content that may be hidden — a layer the default configuration
@@ -1959,6 +2027,157 @@ TEST(CdrExtract, PdfPagesAreRenderedAtAResolutionNotASize) {
     ASSERT_FALSE(refused) << dpi;
     EXPECT_EQ(refused.error().code, "cdr.pdf-page");
     EXPECT_NE(refused.error().message.find("is not rendered at " + std::to_string(dpi) + " dpi"), std::string::npos) << refused.error().message;
+  }
+}
+
+// Issue #17: a small fine picture on a large page — a stamp scanned at 1200 dpi on an A1 drawing —
+// needs 600 dpi, where the whole page is 279 million pixels: it was held. The region that holds
+// it (its bounding box and half an inch around) is rendered at 600 dpi instead, wherever the page
+// puts it: a page turned by /Rotate (each quarter), a MediaBox that does not start at 0 0, the
+// stamp turned by the CTM (its region holds its bounding box). Each region, rendered by pdftoppm,
+// holds the whole stamp with white around it: every black pixel it should, none on its edge.
+TEST(CdrExtract, PdfFinePicturesOnLargePagesAreReadInRegions) {
+  // The stamp: 1000 × 500 pixels of black (one bit each), 60 × 30 pt.
+  const std::string stamp = "<< /Type /XObject /Subtype /Image /Width 1000 /Height 500 /ColorSpace /DeviceGray /BitsPerComponent 1 /Length 62500 >>\nstream\n" +
+                            std::string(62500, '\0') + "\nendstream";
+  const auto drawing = [&](const std::string& page_keys, const std::string& media, const std::string& draw) {
+    const std::string contents = "q " + draw + " cm /Im1 Do Q BT /F1 12 Tf 100 100 Td (drawing 7) Tj ET";
+    return testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                            "<< /Type /Page /Parent 2 0 R /MediaBox [" + media + "] " + page_keys +
+                                " /Resources << /XObject << /Im1 4 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>",
+                            stamp, "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream",
+                            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"});
+  };
+  const std::string a1 = "0 0 1684 2384";
+  struct Case {
+    std::string what, page_keys, media, draw;
+    double black;  // the stamp's area in pixels at 600 dpi
+  };
+  const double flat = 500.0 * 250;  // 60 × 30 pt at 600 dpi
+  const std::vector<Case> cases = {
+      {"on an A1 page", "", a1, "60 0 0 30 800 1200", flat},
+      {"turned a quarter (/Rotate 90)", "/Rotate 90", a1, "60 0 0 30 800 1200", flat},
+      {"turned half (/Rotate 180)", "/Rotate 180", a1, "60 0 0 30 800 1200", flat},
+      {"turned back a quarter (/Rotate -90)", "/Rotate -90", a1, "60 0 0 30 800 1200", flat},
+      {"on a page whose MediaBox starts at 500 700", "", "500 700 2184 3084", "60 0 0 30 1300 1900", flat},
+      {"the stamp turned 30°", "", a1, "51.96 30 -15 25.98 800 1200", flat},
+  };
+  for (const Case& c : cases) {
+    const auto pieces = extract_texts(drawing(c.page_keys, c.media, c.draw), "d.pdf");
+    const ExtractedText& pages = piece(pieces, "d.pdf/pages");
+    ASSERT_EQ(pages.pages.size(), 1u) << c.what << ": " << pages.unreadable;
+    const PdfPage& part = pages.pages[0];
+    ASSERT_TRUE(part.region) << c.what << ": an A1 page at 200 dpi is larger than the budget: no whole page";
+    EXPECT_EQ(part.number, 1u);
+    EXPECT_GE(part.dpi, 600u) << c.what << ": half the stamp's 1200 dpi";
+    EXPECT_LE(part.dpi, 601u) << c.what;
+    EXPECT_LE(static_cast<double>(part.region->width) * part.region->height, kMostPdfPagePixels) << c.what;
+    const bool turned = c.page_keys.find("90") != std::string::npos;
+    EXPECT_EQ(part.region->page_width, (turned ? 2384u : 1684u) * part.dpi / 72) << c.what;
+    EXPECT_EQ(part.region->page_height, (turned ? 1684u : 2384u) * part.dpi / 72) << c.what;
+    const auto png = pdf_page_picture(piece(pieces, "d.pdf").pdf, part);
+    ASSERT_TRUE(png) << c.what << ": " << png.error().message;
+    internal::image::Observed seen;
+    const auto picture = internal::image::decode_png(*png, 100'000'000, seen);
+    ASSERT_TRUE(picture) << c.what;
+    ASSERT_EQ(picture->width, part.region->width) << c.what;
+    ASSERT_EQ(picture->height, part.region->height) << c.what;
+    double black = 0;
+    bool on_edge = false;
+    for (std::uint32_t y = 0; y < picture->height; ++y) {
+      for (std::uint32_t x = 0; x < picture->width; ++x) {
+        if (picture->pixels[(static_cast<std::size_t>(y) * picture->width + x) * static_cast<std::size_t>(picture->channels)] >= 128) continue;
+        ++black;
+        on_edge = on_edge || x == 0 || y == 0 || x + 1 == picture->width || y + 1 == picture->height;
+      }
+    }
+    EXPECT_GT(black, c.black * 0.97) << c.what << ": the region holds the whole stamp";
+    EXPECT_LT(black, c.black * 1.03 + 2000) << c.what;
+    EXPECT_FALSE(on_edge) << c.what << ": white around it";
+  }
+  // An A2 page (3307 × 4677 pixels at 200 dpi) fits whole at 200 dpi but not at 600: the page
+  // whole, as a reader sees it, and the stamp's region at 600 dpi.
+  const auto a2 = extract_texts(drawing("", "0 0 1191 1684", "60 0 0 30 800 1200"), "d.pdf");
+  const ExtractedText& both = piece(a2, "d.pdf/pages");
+  ASSERT_EQ(both.pages.size(), 2u) << both.unreadable;
+  EXPECT_EQ(both.pages[0], (PdfPage{1, kPdfPageDpi})) << "the page whole";
+  EXPECT_TRUE(both.pages[1].region) << "the stamp apart";
+  EXPECT_GE(both.pages[1].dpi, 600u);
+}
+
+// A region larger than kMostPdfPagePixels at its dpi is cut into tiles, each within the budget,
+// overlapping by kPdfTileOverlap (an inch: at 600 dpi 600 pixels); a page whose regions would take
+// more than kMostPdfPageParts parts is held, saying so. Judged before any rendering.
+TEST(CdrExtract, PdfRegionsLargerThanTheBudgetAreTiledOrHeld) {
+  const auto drawing = [](int pixels_across, int pixels_down, const std::string& draw) {
+    const std::string contents = "q " + draw + " cm /Im1 Do Q";
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1684 2384] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
+                                          "<< /Type /XObject /Subtype /Image /Width " + std::to_string(pixels_across) + " /Height " + std::to_string(pixels_down) +
+                                              " /ColorSpace /DeviceGray /BitsPerComponent 1 /Length 1 >>\nstream\n\xFF\nendstream",
+                                          "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream"}),
+                         "d.pdf");
+  };
+  // A scan strip of 9 × 5 inches at 1200 dpi: its region, 10 × 6 inches at 600 dpi, is 21.6 million pixels.
+  const auto strip = drawing(10800, 6000, "648 0 0 360 400 1000");
+  const ExtractedText& tiled = piece(strip, "d.pdf/pages");
+  ASSERT_GE(tiled.pages.size(), 2u) << tiled.unreadable;
+  ASSERT_LE(tiled.pages.size(), kMostPdfPageParts);
+  std::uint64_t left = UINT64_MAX, right = 0, top = UINT64_MAX, bottom = 0;
+  for (const PdfPage& tile : tiled.pages) {
+    ASSERT_TRUE(tile.region);
+    EXPECT_GE(tile.dpi, 600u);
+    EXPECT_LE(static_cast<double>(tile.region->width) * tile.region->height, kMostPdfPagePixels);
+    left = std::min<std::uint64_t>(left, tile.region->x), right = std::max<std::uint64_t>(right, tile.region->x + tile.region->width);
+    top = std::min<std::uint64_t>(top, tile.region->y), bottom = std::max<std::uint64_t>(bottom, tile.region->y + tile.region->height);
+  }
+  // Together they cover the region; neighbours overlap by an inch.
+  EXPECT_LE(left, 400u * 600 / 72 - 300);
+  EXPECT_GE(right, 1048u * 600 / 72 + 300);
+  for (std::size_t i = 0; i + 1 < tiled.pages.size(); ++i) {
+    const PdfRegion& a = *tiled.pages[i].region;
+    const PdfRegion& b = *tiled.pages[i + 1].region;
+    const bool beside = a.y == b.y;
+    const std::uint64_t overlap = beside ? a.x + a.width - b.x : a.y + a.height - b.y;
+    EXPECT_GE(overlap, 600u) << "tiles " << i << " and " << i + 1;
+  }
+  // The whole A1 page scanned at 4000 dpi: 2000 dpi, some 3 billion pixels in regions.
+  const auto whole = drawing(93555, 132444, "1684 0 0 2384 0 0");
+  const ExtractedText& held = piece(whole, "d.pdf/pages");
+  EXPECT_TRUE(held.pages.empty());
+  EXPECT_NE(held.unreadable.find("not read by OCR: page 1: "), std::string::npos) << held.unreadable;
+  EXPECT_NE(held.unreadable.find("read in parts, its pictures' regions would take more than the 4 parts of up to 18000000 pixels a page is read in"), std::string::npos)
+      << held.unreadable;
+}
+
+// pdf_page_picture() renders a region of a page (pdftoppm -x -y -W -H), checked where it crosses
+// the sandbox boundary: empty, larger than the budget, or outside the page the reader measured, it
+// is not rendered (pdftoppm renders the whole page for a region outside it); one inside that page
+// but outside poppler's (the reader lied, or the two measure the page differently) comes out at
+// another size and is refused too.
+TEST(CdrExtract, PdfPageRegionsAreCheckedWhereTheyCrossTheSandboxBoundary) {
+  const std::string contents = "0 0 1 rg 72 72 144 144 re f";
+  const std::string pdf = testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                           "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+                                           "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream"});
+  const auto png = pdf_page_picture(pdf, {1, 600, PdfRegion{100, 200, 300, 400, 5100, 6600}});
+  ASSERT_TRUE(png) << png.error().message;
+  internal::image::Observed seen;
+  const auto picture = internal::image::decode_png(*png, 10'000'000, seen);
+  ASSERT_TRUE(picture);
+  EXPECT_EQ(picture->width, 300u);
+  EXPECT_EQ(picture->height, 400u);
+  for (const auto& [what, region, why] : std::vector<std::tuple<std::string, PdfRegion, std::string>>{
+           {"empty", {0, 0, 0, 0, 5100, 6600}, "its region is empty"},
+           {"over the budget", {0, 0, 5000, 4000, 5100, 6600}, "is larger than the 18000000 a part is rendered in"},
+           {"outside its page", {5000, 0, 200, 200, 5100, 6600}, "is not inside the page of 5100 × 6600 pixels"},
+           {"on a page larger than any", {0, 0, 100, 100, 500000, 6600}, "is not inside the page of 500000 × 6600 pixels"},
+           {"where poppler's page is not", {5200, 0, 100, 100, 6000, 6600}, "not the 100 × 100 asked for"},
+       }) {
+    const auto refused = pdf_page_picture(pdf, {1, 600, region});
+    ASSERT_FALSE(refused) << what;
+    EXPECT_EQ(refused.error().code, "cdr.pdf-page") << what;
+    EXPECT_NE(refused.error().message.find(why), std::string::npos) << what << ": " << refused.error().message;
   }
 }
 

@@ -1485,10 +1485,11 @@ CardScan card_scan() {
 }
 
 // Review22a: a PDF page OCR cannot read rendered is held, never passed on a blank OCR. A card's
-// picture on a page 200 inches wide (pdftoppm scaled it to 2400 px: a few pixels a digit), the
-// same picture drawn into a box of 10 × 10 pt, and a page whose drawing could not be counted (a
-// cm of five numbers) each stay unchecked as "scan.pdf/pages"; the page as the existing test draws
-// it is still read and its number found.
+// picture filling a page 200 inches wide, the same picture drawn into a box of 4 × 4 pt, and a
+// page whose drawing could not be counted (a cm of five numbers) each stay unchecked as
+// "scan.pdf/pages"; the page as the existing test draws it is still read and its number found, and
+// so is the card at its own size on the page 200 inches wide, in its region (pdf25: that page was
+// held whatever its picture).
 TEST(Outbound, PdfPagesOcrCannotReadRenderedStayUnchecked) {
   const CardScan card = card_scan();
   ASSERT_TRUE(card.scanner && !card.image.empty()) << "the test could not start its scanner or render its picture";
@@ -1504,8 +1505,12 @@ TEST(Outbound, PdfPagesOcrCannotReadRenderedStayUnchecked) {
   const auto read = scan(792, own_size + " 36 300");
   ASSERT_EQ(read.identifiers.size(), 1u) << scan_to_json(read);
   EXPECT_EQ(read.identifiers[0].where, "scan.pdf/page-1");
+  const auto wide = scan(14400, own_size + " 36 300");
+  ASSERT_EQ(wide.identifiers.size(), 1u) << scan_to_json(wide);
+  EXPECT_EQ(wide.identifiers[0].where, "scan.pdf/page-1/part-1");
+  EXPECT_TRUE(wide.unchecked.empty()) << unchecked_reason(wide);
   for (const auto& [what, media, draw] : std::vector<std::tuple<std::string, int, std::string>>{
-           {"a page 200 inches wide", 14400, own_size + " 36 300"}, {"a box of 10 × 10 pt", 792, "10 0 0 10 36 300"}, {"a cm of five numbers", 792, own_size + " 36"}}) {
+           {"a page 200 inches wide that it fills", 14400, "14400 0 0 14400 0 0"}, {"a box of 4 × 4 pt", 792, "4 0 0 4 36 300"}, {"a cm of five numbers", 792, own_size + " 36"}}) {
     const auto held = scan(media, draw);
     ASSERT_EQ(held.unchecked.size(), 1u) << what << ": " << scan_to_json(held);
     EXPECT_EQ(held.unchecked[0].where, "scan.pdf/pages") << what;
@@ -1557,6 +1562,48 @@ TEST(Outbound, PdfPagesOfFineScansAreRenderedAtTheDpiTheyNeed) {
   EXPECT_NE(a3.unchecked[0].why.find("dpi than the 18000000 pixels a page is rendered in for OCR"), std::string::npos) << a3.unchecked[0].why;
 }
 
+// Issue #17: a scan strip of 9 × 5 inches at 1200 dpi on an A1 drawing needs 600 dpi, where the
+// page is 279 million pixels: it was held. Its region (10 × 6 inches at 600 dpi, 21.6 million
+// pixels) is read in two tiles that overlap by an inch, and the number printed where they meet —
+// across the seam, cut in half by either edge alone — is whole in one of them: OCR finds it.
+TEST(Outbound, PdfFinePicturesOnLargePagesAreReadInTilesAndANumberOnTheSeamIsFound) {
+  auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));  // before Pango's threads
+  ASSERT_TRUE(started) << started.error().to_string();
+  int width = 0, height = 0;
+  const std::string line = sanso::testing::rgb_of("個人番号 1234 5678 9018", width, height, 386);  // 4.5 pt print at 1200 dpi
+  ASSERT_FALSE(line.empty()) << "the test could not render its picture";
+  // One bit a pixel, white; the line's dark pixels black, centred on the strip's middle row, where
+  // the two tiles of its region overlap.
+  const int across = 10800, down = 6000, row_bytes = across / 8;
+  std::string bits(static_cast<std::size_t>(row_bytes) * down, '\xFF');
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width && 600 + x < across; ++x) {
+      if (static_cast<unsigned char>(line[(static_cast<std::size_t>(y) * width + x) * 3 + 1]) >= 128) continue;
+      const std::size_t at = static_cast<std::size_t>(down / 2 - height / 2 + y) * row_bytes + static_cast<std::size_t>((600 + x) / 8);
+      bits[at] = static_cast<char>(static_cast<unsigned char>(bits[at]) & ~(0x80u >> ((600 + x) % 8)));
+    }
+  }
+  std::string deflated(compressBound(bits.size()), '\0');
+  uLongf size = deflated.size();
+  ASSERT_EQ(compress2(reinterpret_cast<Bytef*>(deflated.data()), &size, reinterpret_cast<const Bytef*>(bits.data()), bits.size(), 6), Z_OK);
+  deflated.resize(size);
+  const std::string contents = "q 648 0 0 360 400 1000 cm /Im1 Do Q BT /F1 12 Tf 100 100 Td (drawing 7) Tj ET";
+  const std::string pdf = sanso::testing::pdf_of(
+      {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1684 2384] /Resources << /XObject << /Im1 4 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>",
+       "<< /Type /XObject /Subtype /Image /Width " + std::to_string(across) + " /Height " + std::to_string(down) +
+           " /ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /FlateDecode /Length " + std::to_string(deflated.size()) + " >>\nstream\n" + deflated + "\nendstream",
+       "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"});
+  const auto scan = scan_outbound_sandboxed(**started, with_attachment("x", "drawing.pdf", pdf));
+  ASSERT_EQ(scan.error, "");
+  ASSERT_FALSE(scan.identifiers.empty()) << scan_to_json(scan);
+  for (const auto& found : scan.identifiers) {
+    EXPECT_TRUE(found.where == "drawing.pdf/page-1/part-1" || found.where == "drawing.pdf/page-1/part-2") << found.where;
+    EXPECT_EQ(found.masked, "********9018");
+  }
+  EXPECT_TRUE(scan.unchecked.empty()) << unchecked_reason(scan);
+}
+
 // Issue #17: a white picture whose text is in its own soft mask (opaque where the letters are) shows
 // nothing on a white page — the rendered page reads as blank — yet a viewer on a dark page, or
 // anyone taking the mask out, reads it. The mask is read on its own ("scan.pdf/mask 5.pdf", drawn
@@ -1586,7 +1633,7 @@ TEST(Outbound, PdfTextInAnImagesOwnMaskIsRead) {
 }
 
 // A PDF's pages go to the PDF they are of (its name and its digest), not to the last PDF read: two
-// attachments named scan.pdf, the first held (its card drawn into a box of 10 × 10 pt) and the
+// attachments named scan.pdf, the first held (its card drawn into a box of 4 × 4 pt) and the
 // second read, keep the first's reason ("not read by OCR") — the second's pages took it away
 // before; and a PDF written into the PDF's own text (uuencoded in its information dictionary) is
 // read between the PDF and its pages, which are still rendered and read (they stayed held).
@@ -1612,7 +1659,7 @@ TEST(Outbound, PdfPagesGoToTheirOwnPdf) {
     }
     return out + "--b--\r\n";
   };
-  const auto twins = scan_outbound_sandboxed(scanner, mail({{"scan.pdf", pdf("10 0 0 10 36 300", "")}, {"scan.pdf", pdf(own_size, "")}}));
+  const auto twins = scan_outbound_sandboxed(scanner, mail({{"scan.pdf", pdf("4 0 0 4 36 300", "")}, {"scan.pdf", pdf(own_size, "")}}));
   ASSERT_EQ(twins.error, "");
   EXPECT_EQ(twins.identifiers.size(), 1u) << "the second is read: " << scan_to_json(twins);
   ASSERT_EQ(twins.unchecked.size(), 1u) << unchecked_reason(twins);

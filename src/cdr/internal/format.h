@@ -123,7 +123,7 @@ struct ReadContent {
   // A PDF's pages of pictures: why they are not read as its text ("image: …"; "" when none is), the
   // "pages" piece beside the PDF's own, and the pages OCR reads rendered (none when any is held).
   std::string pages_unread;
-  std::vector<PdfPage> picture_pages;
+  std::vector<PdfPage> picture_pages;  // whole pages, or parts of a large one (PdfRegion)
   // A metafile that paints anything but text: why it is not read as its text ("image: …", or
   // "unsupported: …" when it declares no size; "" when it paints nothing else), the "drawing"
   // piece beside its own, and its copy sized for rendering, which OCR reads rendered.

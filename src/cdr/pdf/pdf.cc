@@ -411,6 +411,18 @@ void strings_of(QPDFObjectHandle value, std::string& out, int depth) {
 
 namespace {
 
+// Where a legible picture is drawn, in the space of the stream that draws it: its bounding box
+// (the corners of its unit square through the CTM, so a turned or sheared picture's box holds it
+// whole) and its size (units per pixel, as Drawn::least). `anywhere`: its place is not known — a
+// tiling pattern's cell repeats over what it fills, a Type 3 glyph goes where the text moves (Td is
+// not followed) — and it is taken as anywhere on the page.
+struct Spot {
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  double least = 0;
+  bool anywhere = false;
+};
+constexpr std::size_t kMostSpots = 32;  // past it, the last spot grows to hold each new one
+
 // What a content stream draws: text (a text-showing operator), pictures (an image XObject, an
 // inline image), and through form XObjects what they draw, to a depth.
 struct Drawn {
@@ -425,6 +437,16 @@ struct Drawn {
   // the picture, the narrower way (infinity: none drawn; 0: one whose size is not known). Rendered
   // at d dpi a picture comes out at least × d / 72 of its own pixels.
   double least = std::numeric_limits<double>::infinity();
+  std::vector<Spot> spots;  // where each legible picture is (kMostSpots at most), for a page read in parts
+  void add_spot(const Spot& spot) {
+    if (spots.size() < kMostSpots) {
+      spots.push_back(spot);
+      return;
+    }
+    Spot& last = spots.back();  // a larger box, the finer size: it still holds every picture at what it needs
+    last = {std::min(last.x0, spot.x0), std::min(last.y0, spot.y0), std::max(last.x1, spot.x1), std::max(last.y1, spot.y1), std::min(last.least, spot.least),
+            last.anywhere || spot.anywhere};
+  }
 };
 
 // A transformation as PDF writes it, [a b c d e f]: x' = a x + c y + e, y' = b x + d y + f.
@@ -433,6 +455,17 @@ struct Matrix {
   // This one first, then `m` (a `cm` puts its matrix before the current one: cm × CTM).
   Matrix then(const Matrix& m) const {
     return {a * m.a + b * m.c, a * m.b + b * m.d, c * m.a + d * m.c, c * m.b + d * m.d, e * m.a + f * m.c + m.e, e * m.b + f * m.d + m.f};
+  }
+  // The bounding box of the box (x0, y0)–(x1, y1) through it: every corner, however it turns or shears.
+  Spot box_of(double x0, double y0, double x1, double y1) const {
+    Spot out{std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+             -std::numeric_limits<double>::infinity(), 0, false};
+    for (const auto& [x, y] : {std::pair{x0, y0}, std::pair{x0, y1}, std::pair{x1, y0}, std::pair{x1, y1}}) {
+      const double tx = a * x + c * y + e, ty = b * x + d * y + f;
+      out.x0 = std::min(out.x0, tx), out.x1 = std::max(out.x1, tx), out.y0 = std::min(out.y0, ty), out.y1 = std::max(out.y1, ty);
+    }
+    out.anywhere = !std::isfinite(out.x0) || !std::isfinite(out.x1) || !std::isfinite(out.y0) || !std::isfinite(out.y1);
+    return out;
   }
   // The least any length grows by through it (its smaller singular value): what a form draws is at
   // least this much larger on the page, whichever way it is turned or sheared. 0 when not finite.
@@ -630,8 +663,10 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   // states the one /AS names) of an annotation shown on screen; the down (/D) and rollover (/R)
   // appearances, the other states, and every appearance of an annotation hidden (/F Hidden or
   // NoView — a viewer may still print it, Print flag or not a printer shows what pdftoppm does
-  // not) or in optional content (/OC) are in the file but not on the rendered page: a legible
-  // picture in one holds the page (Drawn::unshown), since OCR of the page never sees it.
+  // not) or in optional content that may be hidden (/OC, as layer_may_hide() reads it for what the
+  // page draws: pdftoppm draws an annotation in a layer the default configuration shows, and not
+  // one in a layer it turns off) are in the file but not on the rendered page: a legible picture in
+  // one holds the page (Drawn::unshown), since OCR of the page never sees it.
   Result<void> annotations(QPDFObjectHandle annots) {
     if (!annots.isArray()) return ok();
     try {
@@ -652,7 +687,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     for (QPDFObjectHandle& annotation : annots.getArrayAsVector()) {
       if (!annotation.isDictionary()) continue;
       QPDFObjectHandle ap = annotation.getKey("/AP"), flags = annotation.getKey("/F"), current = annotation.getKey("/AS");
-      const bool hidden = (flags.isInteger() && (flags.getIntValue() & (kHidden | kNoView)) != 0) || annotation.hasKey("/OC");
+      const bool hidden = (flags.isInteger() && (flags.getIntValue() & (kHidden | kNoView)) != 0) || (annotation.hasKey("/OC") && layer_may_hide(annotation.getKey("/OC")));
       const std::string number = annotation.isIndirect() ? " (object " + std::to_string(annotation.getObjectID()) + ")" : "";
       for (const char* kind : {"/N", "/D", "/R"}) {
         QPDFObjectHandle appearance = ap.isDictionary() ? ap.getKey(kind) : QPDFObjectHandle::newNull();
@@ -677,7 +712,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
           drawn_.legible += inside->legible;
           if (inside->legible > 0 && drawn_.unshown.empty()) {
             drawn_.unshown = "an annotation" + number + " draws a picture in " +
-                             (hidden ? std::string("an appearance of an annotation hidden from the screen (/F Hidden or NoView, or /OC)")
+                             (hidden ? std::string("an appearance of an annotation hidden from the screen (/F Hidden or NoView, or /OC: a layer that is off, or may be turned off or on)")
                               : kind != std::string("/N") ? std::string(kind == std::string("/D") ? "its down" : "its rollover") + " appearance (/AP " + kind + ")"
                                                           : "its appearance for the state " + state + ", not the one /AS shows") +
                              ", which the page rendered for OCR does not show";
@@ -729,7 +764,8 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   void pattern(const std::string& name) {
     QPDFObjectHandle p = resource("/Pattern", name);
     if (!p.isStream()) return;
-    if (const Drawn* inside = drawn_by(p, p.getDict().getKey("/Resources"), "pattern " + name + " (object " + std::to_string(p.getObjectID()) + ")")) add(*inside, placed(p, Matrix{}));
+    // Its cell repeats over what it fills: its pictures are anywhere.
+    if (const Drawn* inside = drawn_by(p, p.getDict().getKey("/Resources"), "pattern " + name + " (object " + std::to_string(p.getObjectID()) + ")")) add(*inside, placed(p, Matrix{}), true);
   }
 
   // A graphics state can bring a soft mask, whose group (a form) is drawn at the CTM where `gs` sets
@@ -815,7 +851,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     }
     Drawn placed = glyphs;
     placed.unknown = false;  // said where the font was set
-    add(placed, placement);
+    add(placed, placement, true);  // where the text moves to (Td, TJ's offsets) is not followed
   }
 
   // What `x` (a form, a pattern's cell, a soft mask's group, an appearance, a glyph) draws in its own
@@ -853,8 +889,9 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   }
 
   // Adds what a stream draws in its own space, placed here through `placement` (none: a placement
-  // that is not a matrix of finite numbers, which leaves its pictures' size unknown).
-  void add(const Drawn& inside, std::optional<Matrix> placement) {
+  // that is not a matrix of finite numbers, which leaves its pictures' size unknown); `anywhere`:
+  // where on the page it comes out is not known.
+  void add(const Drawn& inside, std::optional<Matrix> placement, bool anywhere = false) {
     if (inside.unknown) unknown(inside.why_unknown);
     // A form is read once, without the text state it is drawn in: text it shows in a font it
     // inherits — a Type 3 font of pictures set here — is not followed.
@@ -869,7 +906,20 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     drawn_.legible += inside.legible;
     if (inside.legible == 0) return;
     const double stretch = placement ? placement->least_stretch() : 0;
-    drawn_.least = std::min(drawn_.least, inside.least == 0 || stretch == 0 ? 0.0 : inside.least * stretch);
+    const double least = inside.least == 0 || stretch == 0 ? 0.0 : inside.least * stretch;
+    drawn_.least = std::min(drawn_.least, least);
+    // Its pictures where they come out here; with none known (a font's glyphs are judged together),
+    // all of them anywhere at the finest size.
+    if (anywhere || !placement || inside.spots.empty()) {
+      drawn_.add_spot({0, 0, 0, 0, least, true});
+      return;
+    }
+    for (const Spot& spot : inside.spots) {
+      Spot here = spot.anywhere ? spot : placement->box_of(spot.x0, spot.y0, spot.x1, spot.y1);
+      here.anywhere = here.anywhere || spot.anywhere;
+      here.least = spot.least == 0 || stretch == 0 ? 0.0 : spot.least * stretch;
+      drawn_.add_spot(here);
+    }
   }
 
   // A stream's own /Matrix (absent: none), then `at`.
@@ -912,7 +962,11 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     ++drawn_.images;
     if (!legible(width, height)) return;
     ++drawn_.legible;
-    drawn_.least = std::min(drawn_.least, drawn_size(ctm_, width, height));
+    const double size = drawn_size(ctm_, width, height);
+    drawn_.least = std::min(drawn_.least, size);
+    Spot spot = ctm_.box_of(0, 0, 1, 1);
+    spot.least = size;
+    drawn_.add_spot(spot);
     if (hidden_layers_ > 0) in_hidden_layer();
   }
   // A legible picture in optional content a reader may not show: pdftoppm draws the layers as the
@@ -981,39 +1035,163 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   QPDFObjectHandle inline_width_ = QPDFObjectHandle::newNull(), inline_height_ = QPDFObjectHandle::newNull();
 };
 
-// The resolution a page of pictures is rendered at for OCR (pdf_page_picture()), or why it cannot
-// be read so: the least dpi, kPdfPageDpi at the least, at which every legible picture comes out at
-// kLeastPdfPictureScale of its own pixels (a card's number shrunk to a few pixels reads as nothing,
-// and the PDF would pass) — a scanner's 600 dpi page is rendered at 300 dpi. Held: a picture whose
-// size is not known, one that needs more than kMostPdfPageDpi, a page of no size or larger than
-// kMostPdfPagePixels at that dpi (pdftoppm renders the MediaBox).
-struct PageRendering {
-  std::uint32_t dpi = 0;
-  std::string why_not;  // "" when it is rendered at `dpi`
+// The resolution a legible picture drawn at `least` units a pixel needs to come out at
+// kLeastPdfPictureScale of its own pixels (at least × dpi / 72 pixels a pixel), kPdfPageDpi at the
+// least — a scanner's 600 dpi page is rendered at 300 dpi. Infinity for a size not known.
+double dpi_needed(double least) {
+  if (!(least > 0)) return std::numeric_limits<double>::infinity();
+  double dpi = std::max<double>(kPdfPageDpi, std::ceil(kLeastPdfPictureScale * 72 / least));
+  if (least * dpi / 72 < kLeastPdfPictureScale) ++dpi;  // rounded under the scale
+  return dpi;
+}
+
+// A box on the page (default user space) and the dpi what is in it needs.
+struct Area {
+  double x0, y0, x1, y1;
+  double dpi;
 };
-PageRendering rendering_of(QPDFPageObjectHelper& page, const Drawn& drawn) {
-  if (drawn.legible > 0 && drawn.least == 0) return {0, "a picture's size in pixels or on the page is not known"};
-  // drawn.least units a pixel come out at least × dpi / 72 pixels a pixel.
-  double dpi = kPdfPageDpi;
-  if (drawn.legible > 0) dpi = std::max(dpi, std::ceil(kLeastPdfPictureScale * 72 / drawn.least));
-  if (drawn.legible > 0 && drawn.least * dpi / 72 < kLeastPdfPictureScale) ++dpi;  // rounded under the scale
+
+// Where a box of the page comes out in pdftoppm's picture of it at `dpi`: pixels from its top left,
+// after /Rotate (clockwise, as poppler turns the page) — the MediaBox's corner (llx, ury) is the
+// top left of an unturned page. Whole pixels that hold the box, within the page.
+struct PixelBox {
+  double x0, y0, x1, y1;
+};
+PdfRegion pixels_of(const Area& area, const QPDFObjectHandle::Rectangle& media, long long rotate) {
+  const double s = area.dpi / 72;
+  PixelBox p{};
+  double width = (media.urx - media.llx) * s, height = (media.ury - media.lly) * s;
+  if (rotate == 0) p = {(area.x0 - media.llx) * s, (media.ury - area.y1) * s, (area.x1 - media.llx) * s, (media.ury - area.y0) * s};
+  if (rotate == 90) p = {(area.y0 - media.lly) * s, (area.x0 - media.llx) * s, (area.y1 - media.lly) * s, (area.x1 - media.llx) * s};
+  if (rotate == 180) p = {(media.urx - area.x1) * s, (area.y0 - media.lly) * s, (media.urx - area.x0) * s, (area.y1 - media.lly) * s};
+  if (rotate == 270) p = {(media.ury - area.y1) * s, (media.urx - area.x1) * s, (media.ury - area.y0) * s, (media.urx - area.x0) * s};
+  if (rotate == 90 || rotate == 270) std::swap(width, height);
+  // pdftoppm makes a page of so many whole pixels: a part ends there, a pixel short of its edge at most.
+  const double page_width = std::floor(width), page_height = std::floor(height);
+  const double x0 = std::clamp(std::floor(p.x0), 0.0, page_width), y0 = std::clamp(std::floor(p.y0), 0.0, page_height);
+  const double x1 = std::clamp(std::ceil(p.x1), 0.0, page_width), y1 = std::clamp(std::ceil(p.y1), 0.0, page_height);
+  return {static_cast<std::uint32_t>(x0), static_cast<std::uint32_t>(y0), static_cast<std::uint32_t>(x1 - x0), static_cast<std::uint32_t>(y1 - y0),
+          static_cast<std::uint32_t>(page_width), static_cast<std::uint32_t>(page_height)};
+}
+
+// A region cut into the fewest tiles of at most kMostPdfPagePixels each, overlapping by
+// kPdfTileOverlap (a number on a seam is whole in one of them); none past kMostPdfPageParts. Of as
+// many tiles, strips one above the other come first: a line of text runs across the page, so a
+// seam along it cuts no line that the overlap does not hold whole.
+std::vector<PdfRegion> tiles_of(const PdfRegion& region, double dpi) {
+  if (static_cast<double>(region.width) * region.height <= kMostPdfPagePixels) return {region};
+  const double overlap = std::ceil(kPdfTileOverlap * dpi / 72);
+  std::size_t best_across = 0, best_down = 0;
+  for (std::size_t across = 1; across <= kMostPdfPageParts; ++across) {
+    for (std::size_t down = 1; across * down <= kMostPdfPageParts; ++down) {
+      const double width = std::ceil((region.width + (across - 1) * overlap) / across), height = std::ceil((region.height + (down - 1) * overlap) / down);
+      if (width * height > kMostPdfPagePixels || (best_across > 0 && across * down >= best_across * best_down)) continue;
+      best_across = across, best_down = down;
+    }
+  }
+  if (best_across == 0) return {};
+  std::vector<PdfRegion> tiles;
+  const auto cut = [&](std::uint32_t from, std::uint32_t length, std::size_t count, std::size_t i) {
+    // Tiles of one length, the last ending at the region's edge; each starts `overlap` before the previous one ends.
+    const double each = std::ceil((length + (count - 1) * overlap) / count);
+    const double start = std::min(i * (each - overlap), length - each);
+    return std::pair<std::uint32_t, std::uint32_t>{from + static_cast<std::uint32_t>(std::max(0.0, start)), static_cast<std::uint32_t>(std::min<double>(each, length))};
+  };
+  for (std::size_t row = 0; row < best_down; ++row) {
+    for (std::size_t column = 0; column < best_across; ++column) {
+      PdfRegion tile = region;
+      std::tie(tile.x, tile.width) = cut(region.x, region.width, best_across, column);
+      std::tie(tile.y, tile.height) = cut(region.y, region.height, best_down, row);
+      tiles.push_back(tile);
+    }
+  }
+  return tiles;
+}
+
+// How a page of pictures is rendered for OCR (pdf_page_picture()), or why it cannot be read so.
+// Whole, at the least dpi at which every legible picture comes out at kLeastPdfPictureScale of its
+// own pixels (a card's number shrunk to a few pixels reads as nothing, and the PDF would pass),
+// when the page fits in kMostPdfPagePixels at it (pdftoppm renders the MediaBox). A larger page —
+// an A1 drawing with a 1200 dpi stamp — in parts (PdfRegion): the regions of its pictures that
+// need more than the page fits at, each at its own dpi, tiled past the budget, and the page whole
+// at the dpi the rest need if it fits. Held: a picture whose size is not known, one that needs more
+// than kMostPdfPageDpi, a page of no size, or one that would take more than kMostPdfPageParts parts.
+struct PageRendering {
+  std::vector<PdfPage> parts;
+  std::string why_not;  // "" when it is rendered as `parts` say
+};
+PageRendering rendering_of(QPDFPageObjectHelper& page, const Drawn& drawn, std::uint32_t number) {
+  if (drawn.legible > 0 && drawn.least == 0) return {{}, "a picture's size in pixels or on the page is not known"};
+  const double dpi = drawn.legible > 0 ? dpi_needed(drawn.least) : kPdfPageDpi;
   const std::string shrunk = drawn.legible > 0 && dpi > kPdfPageDpi ? "a picture is drawn at " + std::to_string(static_cast<long long>(drawn.least * kPdfPageDpi / 72 * 100)) +
                                                                           " % of its pixels at " + std::to_string(kPdfPageDpi) + " dpi; "
                                                                     : "";
   if (!(dpi <= kMostPdfPageDpi)) {
-    return {0, shrunk + "read at " + std::to_string(static_cast<int>(kLeastPdfPictureScale * 100)) + " % it would need more than the " + std::to_string(kMostPdfPageDpi) +
-                   " dpi a page is rendered at"};
+    return {{}, shrunk + "read at " + std::to_string(static_cast<int>(kLeastPdfPictureScale * 100)) + " % it would need more than the " + std::to_string(kMostPdfPageDpi) +
+                    " dpi a page is rendered at"};
   }
   QPDFObjectHandle box = page.getAttribute("/MediaBox", false);
-  if (!box.isRectangle()) return {0, "the page's size (MediaBox) is not known"};
+  if (!box.isRectangle()) return {{}, "the page's size (MediaBox) is not known"};
   const QPDFObjectHandle::Rectangle r = box.getArrayAsRectangle();
-  const double width = std::abs(r.urx - r.llx), height = std::abs(r.ury - r.lly), pixels = width * dpi / 72 * height * dpi / 72;
-  if (!std::isfinite(pixels) || pixels > kMostPdfPagePixels) {
-    return {0, shrunk + "the page (" + std::to_string(static_cast<long long>(width)) + " × " + std::to_string(static_cast<long long>(height)) + " pt) is larger at " +
-                   std::to_string(static_cast<long long>(dpi)) + " dpi than the " + std::to_string(static_cast<long long>(kMostPdfPagePixels)) +
-                   " pixels a page is rendered in for OCR"};
+  const QPDFObjectHandle::Rectangle media{std::min(r.llx, r.urx), std::min(r.lly, r.ury), std::max(r.llx, r.urx), std::max(r.lly, r.ury)};
+  const double width = media.urx - media.llx, height = media.ury - media.lly, pixels = width * dpi / 72 * height * dpi / 72;
+  if (std::isfinite(pixels) && pixels <= kMostPdfPagePixels) return {{{number, static_cast<std::uint32_t>(dpi)}}, ""};
+  const std::string too_large = shrunk + "the page (" + std::to_string(static_cast<long long>(width)) + " × " + std::to_string(static_cast<long long>(height)) +
+                                " pt) is larger at " + std::to_string(static_cast<long long>(dpi)) + " dpi than the " +
+                                std::to_string(static_cast<long long>(kMostPdfPagePixels)) + " pixels a page is rendered in for OCR";
+  if (!std::isfinite(pixels) || !(width > 0) || !(height > 0) || width > 14400 || height > 14400) return {{}, too_large};
+  // In parts: where each region lands in pdftoppm's picture depends on how poppler turns the page.
+  QPDFObjectHandle rotate = page.getAttribute("/Rotate", false);
+  if (!rotate.isNull() && !rotate.isInteger()) return {{}, too_large + "; its /Rotate is not a whole number, so its parts cannot be placed"};
+  const long long turned = rotate.isInteger() ? ((rotate.getIntValue() % 360) + 360) % 360 : 0;
+  if (turned % 90 != 0) return {{}, too_large + "; its /Rotate is not a quarter turn, so its parts cannot be placed"};
+  // The whole page, at the most it fits at, reads the pictures that need no more; the others, and
+  // all on a page too large even at kPdfPageDpi, in regions of their own.
+  const double fits = std::floor(72 * std::sqrt(kMostPdfPagePixels / (width * height)));
+  double whole = 0;
+  std::vector<Area> areas;
+  std::vector<Spot> spots = drawn.spots;
+  if (spots.empty()) spots.push_back({0, 0, 0, 0, drawn.least, true});  // pictures whose place was not kept: anywhere
+  for (const Spot& spot : spots) {
+    const double needs = dpi_needed(spot.least);
+    if (fits >= kPdfPageDpi && needs <= fits) {
+      whole = std::max(whole, needs);
+      continue;
+    }
+    Area area = spot.anywhere ? Area{media.llx, media.lly, media.urx, media.ury, needs}
+                              : Area{std::max(media.llx, spot.x0 - kPdfRegionMargin), std::max(media.lly, spot.y0 - kPdfRegionMargin),
+                                     std::min(media.urx, spot.x1 + kPdfRegionMargin), std::min(media.ury, spot.y1 + kPdfRegionMargin), needs};
+    if (area.x0 >= area.x1 || area.y0 >= area.y1) continue;  // off the page: neither pdftoppm nor a reader shows it
+    areas.push_back(area);
   }
-  return {static_cast<std::uint32_t>(dpi), ""};
+  // Regions that overlap are read as one, at the finer dpi: a number across two pictures is whole.
+  for (bool merged = true; merged;) {
+    merged = false;
+    for (std::size_t i = 0; i < areas.size() && !merged; ++i) {
+      for (std::size_t j = i + 1; j < areas.size() && !merged; ++j) {
+        Area& a = areas[i];
+        const Area& b = areas[j];
+        if (a.x0 > b.x1 || b.x0 > a.x1 || a.y0 > b.y1 || b.y0 > a.y1) continue;
+        a = {std::min(a.x0, b.x0), std::min(a.y0, b.y0), std::max(a.x1, b.x1), std::max(a.y1, b.y1), std::max(a.dpi, b.dpi)};
+        areas.erase(areas.begin() + static_cast<std::ptrdiff_t>(j));
+        merged = true;
+      }
+    }
+  }
+  PageRendering rendering;
+  if (fits >= kPdfPageDpi) rendering.parts.push_back({number, static_cast<std::uint32_t>(std::max<double>(whole, kPdfPageDpi))});  // the page as a reader sees it
+  for (const Area& area : areas) {
+    const PdfRegion region = pixels_of(area, media, turned);
+    if (region.width == 0 || region.height == 0) continue;
+    const std::vector<PdfRegion> tiles = tiles_of(region, area.dpi);
+    if (tiles.empty() || rendering.parts.size() + tiles.size() > kMostPdfPageParts) {
+      return {{}, too_large + "; read in parts, its pictures' regions would take more than the " + std::to_string(kMostPdfPageParts) + " parts of up to " +
+                      std::to_string(static_cast<long long>(kMostPdfPagePixels)) + " pixels a page is read in"};
+    }
+    for (const PdfRegion& tile : tiles) rendering.parts.push_back({number, static_cast<std::uint32_t>(area.dpi), tile});
+  }
+  if (rendering.parts.empty()) return {{}, too_large + "; none of its pictures is on the page, to be read in a part of it"};
+  return rendering;
 }
 
 // A mask as a PDF of its own for OCR: one page that draws it as a grey picture — a soft mask's
@@ -1151,9 +1329,9 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       else continue;
       if (unreadable.empty()) unreadable = drawn.unshown;
       PageRendering rendering;
-      if (unreadable.empty()) rendering = rendering_of(helper, drawn);
+      if (unreadable.empty()) rendering = rendering_of(helper, drawn, static_cast<std::uint32_t>(page_number));
       if (unreadable.empty()) unreadable = rendering.why_not;
-      if (unreadable.empty()) content.picture_pages.push_back({static_cast<std::uint32_t>(page_number), rendering.dpi});
+      if (unreadable.empty()) content.picture_pages.insert(content.picture_pages.end(), rendering.parts.begin(), rendering.parts.end());
       else held += (held.empty() ? "" : "; ") + std::string("page ") + std::to_string(page_number) + ": " + unreadable;
     }
     std::string why;
