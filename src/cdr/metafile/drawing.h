@@ -15,6 +15,12 @@ namespace sanso::cdr::internal::metafile {
 // drawing rendered at 300 dpi of it, whatever size it declares — a tiny drawing is read enlarged, a
 // huge one reduced to the page, as a person sees it fitted to the screen.
 constexpr std::int64_t kRenderWidth = 19000, kRenderHeight = 27700;
+// The most a rendering copy is enlarged: page pixels (300 dpi) to a pixel of its reference device
+// (an EMF's; a WMF's at 96 dpi by its units an inch, else a unit a pixel). An icon 113 pixels
+// wide filled the page at 19 to one, its name's characters some 220 pixels high, and Tesseract
+// read 名簿 as "SS"; at 12 a 12-pixel font is some 144 high and read. A digit of two pixels still
+// comes out 24 high.
+constexpr double kMostPagePixelsAPixel = 12;
 
 // Little-endian fields, as every metafile structure stores them; the caller has checked the bounds.
 inline std::uint32_t u16(std::string_view b, std::size_t at) {

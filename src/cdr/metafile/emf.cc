@@ -196,7 +196,10 @@ class EmfReader {
           {left, top, right, bottom}, {extent_.left() * to_x, extent_.top() * to_y, (extent_.right() + 1) * to_x, (extent_.bottom() + 1) * to_y}, 2 * std::max(to_x, to_y));
       left = shown.left, top = shown.top, right = shown.right, bottom = shown.bottom;
     }
-    const double k = std::min(metafile::kRenderWidth / (right - left), metafile::kRenderHeight / (bottom - top));
+    // Filling the page, enlarged at most kMostPagePixelsAPixel page pixels (300 dpi, 300 / 2540 a
+    // hundredth of a millimetre) to a reference pixel.
+    const double k = std::min({metafile::kRenderWidth / (right - left), metafile::kRenderHeight / (bottom - top),
+                               metafile::kMostPagePixelsAPixel * 2540 / (300 * std::max(to_x, to_y))});
     // The reference device's millimetres as whole numbers: scaled by k, and with its pixels by a
     // common factor when k leaves them too few to keep the ratio to a thousandth.
     const double spread = std::max(1.0, std::ceil(1000.0 / std::min(k * mm_x, k * mm_y)));

@@ -167,9 +167,11 @@ class WmfReader {
       }
     }
     const std::int64_t shown_width = std::abs(right - left), shown_height = std::abs(bottom - top);
-    // Units per inch: the larger of what fits the width and what fits the height, rounded up.
+    // Units per inch: the larger of what fits the width and what fits the height, rounded up, and
+    // at least what enlarges a pixel kMostPagePixelsAPixel times on the page's 300 dpi.
     inch = std::max<std::int64_t>({1, (shown_width * 2540 + metafile::kRenderWidth - 1) / metafile::kRenderWidth,
-                                   (shown_height * 2540 + metafile::kRenderHeight - 1) / metafile::kRenderHeight});
+                                   (shown_height * 2540 + metafile::kRenderHeight - 1) / metafile::kRenderHeight,
+                                   static_cast<std::int64_t>(std::ceil(300 * per_pixel / metafile::kMostPagePixelsAPixel))});
     std::string header;
     const auto put16 = [&](std::int64_t v) {
       header += static_cast<char>(v & 0xFF);
