@@ -1450,6 +1450,11 @@ TEST(CdrExtract, AMetafileWhosePaintedExtentIsUnknownIsHeldWhenItsFrameIsTooLarg
   // Without a placeable header, its window: a logical unit a pixel.
   const std::string window = wmf::record(0x020B, wmf::u16(0) + wmf::u16(0)) + wmf::record(0x020C, wmf::u16(3000) + wmf::u16(3000));
   held(extract_texts(wmf::body({window, square, flood}), "bare.wmf"), "bare.wmf/drawing");
+  // A window set again, or after something was painted: what maps the records is not followed.
+  const std::string half = wmf::record(0x020C, wmf::u16(100) + wmf::u16(100));
+  held(extract_texts(wmf::body({window, square, half, square}), "again.wmf"), "again.wmf/drawing");
+  held(extract_texts(wmf::file({square, window}, true, 4, 30000, 30000), "late.wmf"), "late.wmf/drawing");
+  EXPECT_TRUE(piece(extract_texts(wmf::file({window, square}, true, 4, 30000, 30000), "first.wmf"), "first.wmf/drawing").drawing) << "its window first: followed";
   // EMF+ records paint by transforms of their own: 3000 pixels of a screen held, 300 rendered.
   const std::string plus = emf::emf_plus({emf::plus_record(0x4014, 0x8000, emf::u32(0) + emf::u32(0))});
   held(extract_texts(emf::file({plus}, u"", true, 3000, 3000), "plus.emf"), "plus.emf/drawing");

@@ -202,6 +202,8 @@ class WmfReader {
       case kSetWindowOrg:
       case kSetWindowExt:
         if ((function == kSetWindowOrg ? window_org_ : window_ext_).has_value()) extent_.unknown("二度目の窓", "a window set again", true);
+        // What was painted before it is mapped by no window a renderer shares with this reader.
+        if (extent_.left() <= extent_.right()) extent_.unknown("窓より前の描画", "painting before its window is set", true);
         if (saved_) window_after_save_ = true;
         return;
       case 0x020D:  // META_SETVIEWPORTORG, …EXT, META_OFFSETWINDOWORG, META_SCALEWINDOWEXT, META_OFFSETVIEWPORTORG, META_SCALEVIEWPORTEXT
