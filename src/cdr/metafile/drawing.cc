@@ -191,7 +191,7 @@ std::string illegible_unknown_extent(double width, double height, const Extent& 
   return std::string("描画の描く範囲が分からず（") + ja + "）、枠（" + std::to_string(std::llround(width)) + " × " +
          std::to_string(std::llround(height)) + " 画素）全体を描くと小さな文字が読めない大きさになりうる / what the drawing paints cannot be worked out (" +
          en + "), and rendered by its whole frame (" + std::to_string(std::llround(width)) + " × " + std::to_string(std::llround(height)) +
-         " pixels) a small number in it could come out below legibility";
+         " pixels) a small number in it could come out below legibility: it cannot be rendered for OCR";
 }
 
 std::string code_page(unsigned charset) {
@@ -322,7 +322,9 @@ ReadContent Drawing::finish() {
   // name); anything else drawn without one cannot be read at all, nor text held for why it
   // cannot be rendered (out25: what it paints may come out below legibility).
   if (painted_ || (!runs_.empty() && (!rendering_.empty() || !unrenderable_.empty()))) {
-    if (rendering_.empty()) {
+    if (rendering_.empty() && !unrenderable_.empty() && static_cast<unsigned char>(unrenderable_[0]) >= 0x80) {
+      out_.drawing_unread = "unsupported: " + unrenderable_;  // a reason for a person, Japanese first, whole
+    } else if (rendering_.empty()) {
       out_.drawing_unread = "unsupported: the metafile draws but cannot be rendered for OCR: " +
                             (unrenderable_.empty() ? std::string("it declares no size (no placeable header, frame or window extent) to render it at") : unrenderable_);
     } else {
