@@ -1219,23 +1219,32 @@ TEST(CdrExtract, AMetafileThatPaintsShapesIsRenderedWholeForOcr) {
 
   // A WMF of a figure of filled polygons: given a placeable header that fills the page (the
   // drawing's bounding box, 1440 × 240 units, at 1440 × 2540 / 19000 units an inch and more).
-  const auto placeable = extract_texts(wmf::file({wmf::polygons(outlines)}, true, 4, 1440, 240), "fig.wmf");
+  // Its figure as large as its box (the EMF's above, 4.8 times: out25 frames a drawing much
+  // smaller than its box by what it paints).
+  auto figure_outlines = outlines;
+  for (auto& shape : figure_outlines) {
+    for (auto& point : shape) point.first = point.first * 48 / 10, point.second = point.second * 48 / 10;
+  }
+  const auto placeable = extract_texts(wmf::file({wmf::polygons(figure_outlines)}, true, 4, 1440, 240), "fig.wmf");
   const ExtractedText& figure = piece(placeable, "fig.wmf/drawing");
   ASSERT_TRUE(figure.drawing) << wheres(placeable);
   ASSERT_GE(figure.picture.size(), 22u);
   const auto le16 = [](const std::string& b, std::size_t at) { return static_cast<unsigned char>(b[at]) | static_cast<unsigned char>(b[at + 1]) << 8; };
   EXPECT_EQ(le16(figure.picture, 10), 1440);
-  EXPECT_EQ(le16(figure.picture, 14), (1440 * 2540 + 18999) / 19000) << "units an inch: the box fills the page's width";
+  // Units an inch: the box fills the page's width — unless that enlarges a pixel of it more than
+  // 12 times (out25: its 1440 units an inch are 15 a pixel at 96 dpi; an inch filling 19 cm is
+  // 23 page pixels a pixel), so 300 × 15 / 12 (changed by out25, which caps the enlargement).
+  EXPECT_EQ(le16(figure.picture, 14), std::max((1440 * 2540 + 18999) / 19000, 300 * 15 / 12)) << "units an inch";
   std::uint32_t checksum = 0;
   for (std::size_t i = 0; i < 20; i += 2) checksum ^= le16(figure.picture, i);
   EXPECT_EQ(le16(figure.picture, 20), checksum) << "a renderer checks the placeable header's checksum";
   // Without a placeable header its first window extent is the drawing's size.
   const std::string window = wmf::record(0x020B, wmf::u16(0) + wmf::u16(0)) + wmf::record(0x020C, wmf::u16(240) + wmf::u16(1440));
-  const auto bare = extract_texts(wmf::body({window, wmf::polygons(outlines)}), "bare.wmf");
+  const auto bare = extract_texts(wmf::body({window, wmf::polygons(figure_outlines)}), "bare.wmf");
   const ExtractedText& sized = piece(bare, "bare.wmf/drawing");
   ASSERT_TRUE(sized.drawing) << wheres(bare);
   EXPECT_EQ(le16(sized.picture, 0), 0xCDD7);
-  EXPECT_TRUE(sized.picture.substr(22 + 18) == wmf::body({window, wmf::polygons(outlines)}).substr(18)) << "its records are as they were";
+  EXPECT_TRUE(sized.picture.substr(22 + 18) == wmf::body({window, wmf::polygons(figure_outlines)}).substr(18)) << "its records are as they were";
   // … and with neither, it cannot be rendered to a known size: unread, held.
   const auto unsized = extract_texts(wmf::body({wmf::polygons(outlines)}), "unsized.wmf");
   EXPECT_EQ(piece(unsized, "unsized.wmf/drawing").unreadable.rfind("unsupported:", 0), 0u) << wheres(unsized);
@@ -1246,7 +1255,9 @@ TEST(CdrExtract, AMetafileThatPaintsShapesIsRenderedWholeForOcr) {
   EXPECT_TRUE(piece(extract_texts(wmf::file({wmf::record(0x061D, wmf::u32(0x00F00021) + wmf::u16(10) + wmf::u16(10) + wmf::u16(0) + wmf::u16(0))}), "p.wmf"),
                     "p.wmf/drawing")
                   .drawing);
-  EXPECT_TRUE(piece(extract_texts(emf::file({emf::emf_plus({emf::plus_record(0x4014, 0x8000, emf::u32(0) + emf::u32(0))})}), "plus.emf"), "plus.emf/drawing").drawing);
+  // (EMF+ records paint at sizes not followed: in a frame of 300 pixels, as legible as a digit
+  // drawn; a larger one is held, AMetafileWhosePaintedExtentIsUnknownIsHeld….)
+  EXPECT_TRUE(piece(extract_texts(emf::file({emf::emf_plus({emf::plus_record(0x4014, 0x8000, emf::u32(0) + emf::u32(0))})}, u"", true, 300, 300), "plus.emf"), "plus.emf/drawing").drawing);
   // Text whose characters' advances step back (review22a: "8109" drawn right to left shows 9018)
   // is drawn in another order than its string's: rendered too. Advances forward are plain text.
   const std::string backwards = emf::utf16(u"8109");
@@ -1412,6 +1423,79 @@ TEST(CdrExtract, MetafileTextIsReadAsAViewerPlacesIt) {
   const auto thrown = extract_texts(emf::file({emf::emf_plus({emf::plus_record(0x4008, 0x0101, short_brush)})}), "b.emf");
   ASSERT_EQ(thrown.size(), 1u);
   EXPECT_EQ(thrown[0].unreadable.rfind("malformed: the EMF's", 0), 0u) << thrown[0].unreadable;
+}
+
+// Issue #17 (out25): a drawing whose painted extent cannot be worked out — a flood fill or a
+// region (their area is not in the record), EMF+ records (their own transforms) — is rendered by
+// its whole declared frame, and a small number in a large frame came out below legibility and
+// passed unread. Such a drawing is held, with why, when its frame is too large for a digit a
+// viewer shows to be read rendered (over some 750 pixels across); a small one is rendered as before.
+// The transforms the readers follow (an EMF's world transform, saved and restored; its window and
+// viewport) and bitmaps by where they are stretched to leave the extent known: framed by it.
+TEST(CdrExtract, AMetafileWhosePaintedExtentIsUnknownIsHeldWhenItsFrameIsTooLargeToRead) {
+  namespace wmf = testing::wmf;
+  namespace emf = testing::emf;
+  const std::string flood = wmf::record(0x0419, wmf::u32(0) + wmf::u16(5) + wmf::u16(5));
+  const std::string square = wmf::record(0x041B, wmf::u16(10) + wmf::u16(10) + wmf::u16(0) + wmf::u16(0));
+  const auto held = [](const std::vector<ExtractedText>& pieces, const std::string& where) {
+    const ExtractedText& p = piece(pieces, where);
+    EXPECT_FALSE(p.drawing) << where;
+    EXPECT_EQ(p.unreadable.rfind("unsupported: 描画の描く範囲が分からず", 0), 0u) << where << ": Japanese first: " << p.unreadable;
+    EXPECT_EQ(p.unreadable.rfind("unsupported:", 0), 0u) << p.unreadable;
+  };
+  // 30000 units at 1440 to the inch: some 53 cm, 2000 pixels of a screen.
+  held(extract_texts(wmf::file({square, flood}, true, 4, 30000, 30000), "flood.wmf"), "flood.wmf/drawing");
+  const std::string region = wmf::record(0x06FF, std::string(22, '\0')) + wmf::record(0x012B, wmf::u16(0));
+  held(extract_texts(wmf::file({square, region}, true, 4, 30000, 30000), "region.wmf"), "region.wmf/drawing");
+  EXPECT_TRUE(piece(extract_texts(wmf::file({square, flood}), "small.wmf"), "small.wmf/drawing").drawing) << "an inch square: rendered";
+  // Without a placeable header, its window: a logical unit a pixel.
+  const std::string window = wmf::record(0x020B, wmf::u16(0) + wmf::u16(0)) + wmf::record(0x020C, wmf::u16(3000) + wmf::u16(3000));
+  held(extract_texts(wmf::body({window, square, flood}), "bare.wmf"), "bare.wmf/drawing");
+  // A window set again, or after something was painted: what maps the records is not followed.
+  const std::string half = wmf::record(0x020C, wmf::u16(100) + wmf::u16(100));
+  held(extract_texts(wmf::body({window, square, half, square}), "again.wmf"), "again.wmf/drawing");
+  held(extract_texts(wmf::file({square, window}, true, 4, 30000, 30000), "late.wmf"), "late.wmf/drawing");
+  EXPECT_TRUE(piece(extract_texts(wmf::file({window, square}, true, 4, 30000, 30000), "first.wmf"), "first.wmf/drawing").drawing) << "its window first: followed";
+  // EMF+ records paint by transforms of their own: 3000 pixels of a screen held, 300 rendered.
+  const std::string plus = emf::emf_plus({emf::plus_record(0x4014, 0x8000, emf::u32(0) + emf::u32(0))});
+  held(extract_texts(emf::file({plus}, u"", true, 3000, 3000), "plus.emf"), "plus.emf/drawing");
+  EXPECT_TRUE(piece(extract_texts(emf::file({plus}, u"", true, 300, 300), "plus300.emf"), "plus300.emf/drawing").drawing);
+  const std::string fill_region = emf::record(71, std::string(16, '\0') + emf::u32(32) + emf::u32(1) + emf::u32(32) + emf::u32(1) + std::string(24, '\0'));
+  held(extract_texts(emf::file({fill_region}, u"", true, 3000, 3000), "region.emf"), "region.emf/drawing");
+
+  // Followed: a square of 100 units drawn through a world transform that halves it and moves it
+  // (saved and restored around it), and a bitmap stretched to 40 × 40 at (60, 60), in a frame of
+  // 3000: framed by what they paint, some 100 pixels, not by 3000.
+  const auto f32 = [](float f) {
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &f, 4);
+    return emf::u32(bits);
+  };
+  const std::string halve = emf::record(33, "") + emf::record(36, f32(0.5F) + f32(0) + f32(0) + f32(0.5F) + f32(10) + f32(10) + emf::u32(2));
+  const std::string big_square = emf::record(43, emf::u32(0) + emf::u32(0) + emf::u32(100) + emf::u32(100));
+  std::string dib = emf::stretch_dibits(testing::wmf::white_dib(8, 8));
+  dib.replace(24, 8, emf::u32(60) + emf::u32(60));  // xDest, yDest
+  dib.replace(72, 8, emf::u32(40) + emf::u32(40));  // cxDest, cyDest
+  const std::string followed = emf::file({halve, big_square, emf::record(34, emf::u32(static_cast<std::uint32_t>(-1))), dib}, u"", true, 3000, 3000);
+  const auto world = extract_texts(followed, "world.emf");
+  const ExtractedText& framed = piece(world, "world.emf/drawing");
+  ASSERT_TRUE(framed.drawing) << framed.unreadable;
+  const auto s32_at = [](const std::string& b, std::size_t at) {
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(static_cast<unsigned char>(b[at])) | static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 1])) << 8 |
+                                     static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 2])) << 16 | static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + 3])) << 24);
+  };
+  // The copy's frame, scaled to fill the page, over its reference device's millimetres: what it
+  // shows, in device pixels, is about 100 across (the square's 10–60 and the bitmap's 60–100).
+  const double shown = (s32_at(framed.picture, 32) - s32_at(framed.picture, 24)) / (s32_at(framed.picture, 80) * 100.0) * s32_at(framed.picture, 72);
+  EXPECT_GT(shown, 90) << "cut off what it paints";
+  EXPECT_LT(shown, 120) << "not framed by what it paints";
+  // After the restore, the transform is the identity again: a point at 2000 is where it says.
+  const std::string restored = emf::file({halve, big_square, emf::record(34, emf::u32(static_cast<std::uint32_t>(-1))), emf::record(15, emf::u32(2000) + emf::u32(2000) + emf::u32(0))},
+                                         u"", true, 3000, 3000);
+  const auto restored_pieces = extract_texts(restored, "restored.emf");
+  const ExtractedText& whole = piece(restored_pieces, "restored.emf/drawing");
+  ASSERT_TRUE(whole.drawing) << whole.unreadable;
+  EXPECT_GT((s32_at(whole.picture, 32) - s32_at(whole.picture, 24)) / (s32_at(whole.picture, 80) * 100.0) * s32_at(whole.picture, 72), 1990);
 }
 
 // review22a (DoS): a WMF's object table is the size its header gives — a creation past it fails as

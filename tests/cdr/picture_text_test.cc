@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -62,6 +63,20 @@ std::string turned_card(int degrees) {
 std::string without_spaces(std::string s) {
   std::erase_if(s, [](char c) { return c == ' ' || c == '\n' || c == '\t'; });
   return s;
+}
+
+// The metafile `bytes` named `name` read, its drawing rendered and read by OCR: `shown` (spaces
+// aside) found.
+void expect_read_rendered(const std::string& name, const std::string& bytes, const std::string& shown = "123456789018") {
+  const auto pieces = extract_texts(bytes, name);
+  const auto drawn = std::find_if(pieces.begin(), pieces.end(), [&](const ExtractedText& p) { return p.where == name + "/drawing"; });
+  ASSERT_NE(drawn, pieces.end()) << name;
+  ASSERT_TRUE(drawn->drawing) << name << ": " << drawn->unreadable;
+  const auto png = metafile_picture(drawn->picture);
+  ASSERT_TRUE(png) << name << ": " << png.error().to_string();
+  const auto read = picture_text(*png);
+  ASSERT_TRUE(read) << name << ": " << read.error().to_string();
+  EXPECT_NE(without_spaces(*read).find(shown), std::string::npos) << name << " read as: " << *read;
 }
 
 TEST(PictureText, TheNumberOnAScannedCardIsReadInJapaneseAndDigits) {
@@ -159,15 +174,7 @@ TEST(PictureText, AMetafilesRenderingShowsWhatAViewerShows) {
   const std::string dense = header(emf::file({emf::polygons(outlines)}, u"", true, right, bottom),
                                    {{32, right * 50800 / 192000}, {36, bottom * 50800 / 192000}, {72, 192000}, {76, 108000}});
   for (const auto& [name, bytes] : std::vector<std::pair<std::string, std::string>>{{"interleaved.emf", interleaved}, {"away.emf", away}, {"dense.emf", dense}}) {
-    const auto pieces = extract_texts(bytes, name);
-    const auto drawn = std::find_if(pieces.begin(), pieces.end(), [&](const ExtractedText& p) { return p.where == name + "/drawing"; });
-    ASSERT_NE(drawn, pieces.end()) << name;
-    ASSERT_TRUE(drawn->drawing) << name << ": " << drawn->unreadable;
-    const auto png = metafile_picture(drawn->picture);
-    ASSERT_TRUE(png) << name << ": " << png.error().to_string();
-    const auto read = picture_text(*png);
-    ASSERT_TRUE(read) << name << ": " << read.error().to_string();
-    EXPECT_NE(without_spaces(*read).find("123456789018"), std::string::npos) << name << " read as: " << *read;
+    expect_read_rendered(name, bytes);
   }
 }
 
@@ -190,15 +197,48 @@ TEST(PictureText, ANumberSmallInALargeFrameIsRenderedLargeEnoughToRead) {
   for (const auto& [at, v] : std::vector<std::pair<std::size_t, std::int32_t>>{{24, 0}, {28, 0}, {32, 20000}, {36, 20000}, {72, 192000}, {76, 108000}}) {
     small.replace(at, 4, s32(v));
   }
-  const auto pieces = extract_texts(small, "corner.emf");
-  const auto drawn = std::find_if(pieces.begin(), pieces.end(), [](const ExtractedText& p) { return p.where == "corner.emf/drawing"; });
-  ASSERT_NE(drawn, pieces.end());
-  ASSERT_TRUE(drawn->drawing) << drawn->unreadable;
-  const auto png = metafile_picture(drawn->picture);
-  ASSERT_TRUE(png) << png.error().to_string();
-  const auto read = picture_text(*png);
-  ASSERT_TRUE(read) << read.error().to_string();
-  EXPECT_NE(without_spaces(*read).find("123456789018"), std::string::npos) << "read as: " << *read;
+  expect_read_rendered("corner.emf", small);
+
+  // Issue #17 (out25): the same in a WMF — a number in a corner of a placeable box 53 cm wide, of a
+  // window of 30000 units, of both (as Outlook writes an icon) — and in an EMF whose points are
+  // four times as large, drawn through a world transform that quarters them: the reader frames
+  // what the records paint (their points through the window and the transform), and OCR reads
+  // the number. Before, the box or the frame filled the page and the number came out some 60
+  // pixels wide, read as nothing.
+  namespace wmf = sanso::testing::wmf;
+  const std::string window = wmf::record(0x020B, wmf::u16(0) + wmf::u16(0)) + wmf::record(0x020C, wmf::u16(30000) + wmf::u16(30000));
+  auto large = outlines;
+  for (auto& shape : large) {
+    for (auto& point : shape) point.first *= 4, point.second *= 4;
+  }
+  std::string quartered_scale;
+  for (const float f : {0.25F, 0.0F, 0.0F, 0.25F, 0.0F, 0.0F}) {
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &f, 4);
+    quartered_scale += emf::u32(bits);
+  }
+  std::string turned = emf::file({emf::record(35, quartered_scale), emf::polygons(large)}, u"", true, right, bottom);
+  for (const auto& [at, v] : std::vector<std::pair<std::size_t, std::int32_t>>{{24, 0}, {28, 0}, {32, 20000}, {36, 20000}, {72, 192000}, {76, 108000}}) {
+    turned.replace(at, 4, s32(v));
+  }
+  expect_read_rendered("box.wmf", wmf::file({wmf::polygons(outlines)}, true, 4, 30000, 30000));
+  expect_read_rendered("window.wmf", wmf::body({window, wmf::polygons(outlines)}));
+  expect_read_rendered("icon.wmf", wmf::file({window, wmf::polygons(outlines)}, true, 4, 30000, 30000));
+  expect_read_rendered("transformed.emf", turned);
+}
+
+
+// Issue #17 (out25): an honest Outlook attachment icon (support/wmf_file.h outlook_icon: a 32 × 32
+// icon drawn by its mask and colours, the file name under it in a created font, a window of
+// their size, no placeable header) renders with ink, and OCR reads the name in it — out24's held
+// icons were a StretchDIB of no destination size, which no icon Outlook writes has. Enlarged to
+// fill the page, the name's characters were some 220 pixels high and Tesseract read 名簿 as "SS":
+// a copy is enlarged at most 12 page pixels to a pixel of its own (kMostPagePixelsAPixel).
+TEST(PictureText, AnOutlookAttachmentIconRendersWithInkAndItsNameIsRead) {
+  for (const auto& [label, read_as] : std::vector<std::pair<std::string, std::string>>{{"keikaku 2026.xlsx", "keikaku2026.xlsx"},
+                                                                                       {"\x96\xBC\x95\xEB 2026.xlsx", "名簿2026.xlsx"}}) {  // 名簿 in CP932
+    expect_read_rendered("icon.wmf", sanso::testing::wmf::outlook_icon(label), read_as);
+  }
 }
 
 // Issue #17 (out24): a rendering that comes out blank is no reading. An EMF+ header before EMF

@@ -746,6 +746,26 @@ TEST(OutboundLeaves, TnefIconPicturesAreReadByOcr) {
   EXPECT_TRUE(outlook.unchecked.empty()) << unchecked_reason(outlook);
 }
 
+// Issue #17 (out25): an icon in the shape Outlook writes one (OleMetafilePictFromIconAndLabel: the
+// icon's mask and colours stretched to 32 × 32, the file's name under it in a created font, a
+// window of their size, no placeable header) renders with ink, is read by OCR and passes — not
+// held as blank, as out24's StretchDIB of no destination size was. A number in its name is found.
+TEST(OutboundLeaves, AnIconAsOutlookWritesItIsCheckedAndPasses) {
+  auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));
+  ASSERT_TRUE(started) << started.error().to_string();
+  const std::string data = "なし";
+  const std::string icon = sanso::testing::wmf::outlook_icon("\x96\xBC\x95\xEB 2026.xlsx");  // 名簿 in CP932
+  const auto scan = scan_outbound_sandboxed(**started, message_carrying(one_attachment("meibo.xlsx", &data, tnef_attribute('\x02', 0x00068011, icon)), "winmail.dat"));
+  ASSERT_EQ(scan.error, "");
+  EXPECT_TRUE(scan.identifiers.empty()) << scan_to_json(scan);
+  EXPECT_TRUE(scan.unchecked.empty()) << unchecked_reason(scan);
+  const std::string numbered = sanso::testing::wmf::outlook_icon("1234 5678 9018.txt");
+  const auto found = scan_outbound_sandboxed(**started, message_carrying(one_attachment("a.txt", &data, tnef_attribute('\x02', 0x00068011, numbered)), "winmail.dat"));
+  ASSERT_EQ(found.error, "");
+  EXPECT_FALSE(found.identifiers.empty()) << scan_to_json(found);
+  EXPECT_TRUE(found.unchecked.empty()) << unchecked_reason(found);
+}
+
 // review21b (3, 6, 8): a title with a NUL inside is read past it; an object's interface id is read
 // like its other bytes; a message id that is not Outlook's hexadecimal search key is read as text.
 TEST(OutboundLeaves, TnefNamesPastANulInterfaceIdsAndTextualMessageIdsAreRead) {

@@ -90,6 +90,46 @@ inline std::string polygons(const std::vector<std::vector<std::pair<int, int>>>&
   return record(0x02FC, u16(0) + u32(0) + u16(0)) + record(0x012D, u16(slot)) + record(0x0538, u16(static_cast<std::uint32_t>(shapes.size())) + counts + points);
 }
 
+// An attachment's icon as Outlook writes it (OleMetafilePictFromIconAndLabel; TNEF's
+// attAttachMetaFile, MAPI's PR_ATTACH_RENDERING): no placeable header (the METAFILEPICT that held
+// it said MM_ANISOTROPIC), a window as wide as the icon or its label and as high as both, the icon
+// as DrawIcon records it — its mask ANDed (SRCAND), its colours XORed on (SRCINVERT), each a
+// StretchDIB of 32 × 32 to 32 × 32 —, an "IconOnly" comment after it, then the label, `label`
+// (bytes of CP932), in a created font (the icon title font: MS UI Gothic, 12 pixels) centred under
+// it.
+inline std::string outlook_icon(const std::string& label) {
+  const std::uint16_t width = static_cast<std::uint16_t>(std::max<std::size_t>(32, label.size() * 7 + 8)), height = 32 + 2 + 14;
+  // The colours: a sheet of paper, white with a black edge and three black lines of "text".
+  std::string colours = u32(40) + u32(32) + u32(32) + u16(1) + u16(24) + std::string(24, '\0');
+  for (int y = 31; y >= 0; --y) {  // bottom-up rows
+    for (int x = 0; x < 32; ++x) {
+      const bool edge = x == 4 || x == 27 || y == 1 || y == 30;
+      const bool line = x >= 8 && x <= 23 && (y == 9 || y == 14 || y == 19);
+      colours += (edge || line) && x >= 4 && x <= 27 && y >= 1 && y <= 30 ? std::string(3, '\0') : std::string(3, '\xFF');
+    }
+  }
+  // The mask: 0 where the icon is opaque (its paper), 1 around it; one bit a pixel, rows of 4 bytes.
+  std::string mask = u32(40) + u32(32) + u32(32) + u16(1) + u16(1) + std::string(24, '\0') + u32(0x000000) + u32(0xFFFFFF);
+  for (int y = 31; y >= 0; --y) {
+    std::uint32_t row = 0;
+    for (int x = 0; x < 32; ++x) {
+      if (!(x >= 4 && x <= 27 && y >= 1 && y <= 30)) row |= 1u << (31 - x);
+    }
+    mask += static_cast<char>(row >> 24), mask += static_cast<char>(row >> 16), mask += static_cast<char>(row >> 8), mask += static_cast<char>(row);
+  }
+  const std::uint16_t icon_x = static_cast<std::uint16_t>((width - 32) / 2);
+  const auto stretch = [&](std::uint32_t operation, const std::string& dib) {
+    return record(0x0F43, u32(operation) + u16(0) + u16(32) + u16(32) + u16(0) + u16(0) + u16(32) + u16(32) + u16(0) + u16(icon_x) + dib);
+  };
+  std::string face = std::string(13, '\0') + static_cast<char>(128) + std::string(4, '\0') + "MS UI Gothic";
+  face.replace(0, 2, u16(static_cast<std::uint16_t>(-12)));  // lfHeight: a character 12 units high
+  face.resize(18 + 32, '\0');
+  const std::uint16_t label_x = static_cast<std::uint16_t>((width - std::min<std::size_t>(width, label.size() * 6)) / 2);
+  return body({record(0x020B, u16(0) + u16(0)), record(0x020C, u16(height) + u16(width)), stretch(0x008800C6, mask), stretch(0x00660046, colours),
+               escape(0x000F, std::string("IconOnly", 9)), record(0x02FB, face), record(0x012D, u16(0)), record(0x0209, u32(0)), record(0x0102, u16(1)),
+               text_out(34, static_cast<std::int16_t>(label_x), label)});
+}
+
 }  // namespace sanso::testing::wmf
 
 // Enhanced metafiles ([MS-EMF], with EMF+ records in comments), built the same way.

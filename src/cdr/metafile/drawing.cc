@@ -1,6 +1,7 @@
 #include "cdr/metafile/drawing.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "mime/charset.h"
@@ -149,6 +150,50 @@ std::string postscript_shows(std::string_view ps) {
 
 }  // namespace
 
+void Extent::point(double x, double y) {
+  const double to_x = map_.a * x + map_.c * y + map_.e, to_y = map_.b * x + map_.d * y + map_.f;
+  if (!(to_x > -1e15 && to_x < 1e15 && to_y > -1e15 && to_y < 1e15)) return unknown("座標が大きすぎる", "a coordinate past any page", true);
+  left_ = std::min(left_, to_x), top_ = std::min(top_, to_y), right_ = std::max(right_, to_x), bottom_ = std::max(bottom_, to_y);
+}
+
+void Extent::box(double left, double top, double right, double bottom) {
+  point(left, top), point(right, top), point(left, bottom), point(right, bottom);
+}
+
+void Extent::text(double x, double y, std::uint64_t chars, std::uint64_t advance, std::int64_t font_height, bool turned) {
+  if (chars == 0) return;
+  if (font_height == 0) return unknown("大きさの分からない字体の文字", "text in a font of no known height", false);
+  if (turned) return unknown("傾けた字体の文字", "text in a font turned off its baseline", false);
+  const double h = static_cast<double>(font_height < 0 ? -font_height : font_height);
+  const double reach = std::max(static_cast<double>(advance), h * static_cast<double>(chars + 1));
+  box(x - reach, y - 2 * h, x + reach, y + 2 * h);
+}
+
+Box rendered_box(const Box& frame, Box painted, double least_margin) {
+  const double margin_x = std::max(least_margin, painted.width() / 20), margin_y = std::max(least_margin, painted.height() / 20);
+  painted.left -= margin_x, painted.right += margin_x, painted.top -= margin_y, painted.bottom += margin_y;
+  const double slack_x = frame.width() / 10, slack_y = frame.height() / 10;
+  const bool inside = painted.left >= frame.left - slack_x && painted.right <= frame.right + slack_x && painted.top >= frame.top - slack_y &&
+                      painted.bottom <= frame.bottom + slack_y;
+  const double framed = std::min(kRenderWidth / frame.width(), kRenderHeight / frame.height());
+  const double zoomed = std::min(kRenderWidth / painted.width(), kRenderHeight / painted.height());
+  return inside && zoomed >= 2 * framed ? painted : frame;
+}
+
+std::string illegible_unknown_extent(double width, double height, const Extent& extent) {
+  // The page at 300 dpi: kRenderWidth × kRenderHeight hundredths of a millimetre.
+  constexpr double kPagePixelsWide = kRenderWidth * 300.0 / 2540, kPagePixelsHigh = kRenderHeight * 300.0 / 2540;
+  constexpr double kLeastLegible = kPagePixelsWide / 150, kLeastDigit = kLeastTextHeight;
+  if (!extent.any_size() || !(width > 0) || !(height > 0)) return "";
+  const double scale = std::min(kPagePixelsWide / width, kPagePixelsHigh / height);
+  if (scale * kLeastDigit >= kLeastLegible) return "";
+  const std::string ja = extent.why_ja(), en = extent.why_en();
+  return std::string("描画の描く範囲が分からず（") + ja + "）、枠（" + std::to_string(std::llround(width)) + " × " +
+         std::to_string(std::llround(height)) + " 画素）全体を描くと小さな文字が読めない大きさになりうる / what the drawing paints cannot be worked out (" +
+         en + "), and rendered by its whole frame (" + std::to_string(std::llround(width)) + " × " + std::to_string(std::llround(height)) +
+         " pixels) a small number in it could come out below legibility: it cannot be rendered for OCR";
+}
+
 std::string code_page(unsigned charset) {
   // CharSet → the Windows code page GDI converts it with.
   static constexpr std::pair<unsigned, std::uint32_t> kCodePages[] = {{0, 1252},   {128, 932},  {129, 949},  {130, 1361}, {134, 936},
@@ -274,9 +319,12 @@ ReadContent Drawing::finish() {
   }
   out_.text = std::move(text_);
   // Text alone without a size is left to the records' reading (an icon that only writes its
-  // name); anything else drawn without one cannot be read at all.
-  if (painted_ || (!runs_.empty() && !rendering_.empty())) {
-    if (rendering_.empty()) {
+  // name); anything else drawn without one cannot be read at all, nor text held for why it
+  // cannot be rendered (out25: what it paints may come out below legibility).
+  if (painted_ || (!runs_.empty() && (!rendering_.empty() || !unrenderable_.empty()))) {
+    if (rendering_.empty() && !unrenderable_.empty() && static_cast<unsigned char>(unrenderable_[0]) >= 0x80) {
+      out_.drawing_unread = "unsupported: " + unrenderable_;  // a reason for a person, Japanese first, whole
+    } else if (rendering_.empty()) {
       out_.drawing_unread = "unsupported: the metafile draws but cannot be rendered for OCR: " +
                             (unrenderable_.empty() ? std::string("it declares no size (no placeable header, frame or window extent) to render it at") : unrenderable_);
     } else {

@@ -15,6 +15,12 @@ namespace sanso::cdr::internal::metafile {
 // drawing rendered at 300 dpi of it, whatever size it declares — a tiny drawing is read enlarged, a
 // huge one reduced to the page, as a person sees it fitted to the screen.
 constexpr std::int64_t kRenderWidth = 19000, kRenderHeight = 27700;
+// The most a rendering copy is enlarged: page pixels (300 dpi) to a pixel of its reference device
+// (an EMF's; a WMF's at 96 dpi by its units an inch, else a unit a pixel). An icon 113 pixels
+// wide filled the page at 19 to one, its name's characters some 220 pixels high, and Tesseract
+// read 名簿 as "SS"; at 12 a 12-pixel font is some 144 high and read. A digit of two pixels still
+// comes out 24 high.
+constexpr double kMostPagePixelsAPixel = 12;
 
 // Little-endian fields, as every metafile structure stores them; the caller has checked the bounds.
 inline std::uint32_t u16(std::string_view b, std::size_t at) {
@@ -30,6 +36,77 @@ inline void put_u32(std::string& b, std::size_t at, std::uint32_t v) {
 // page's, as mime::charset_for_code_page names it; "" for the ones that name none (DEFAULT,
 // SYMBOL, MAC, OEM).
 std::string code_page(unsigned charset);
+
+// What a metafile's painting records cover (review24, issue #17): a drawing much smaller than
+// the frame it declares — a number in a 2 mm corner of a 20 cm frame — renders too small to read
+// when the frame fills the page, so the readers frame what is painted instead. Read from the
+// points the painting records carry (never from the bounds they declare, which a sender writes as
+// it likes), mapped by `map` — the transforms a reader follows (an EMF's world transform, window
+// and viewport) — into the units the frame is declared in. A painting record whose points are not
+// read, or a transform not followed, makes it unknown.
+class Extent {
+ public:
+  // x' = a·x + c·y + e, y' = b·x + d·y + f ([MS-EMF] 2.2.28 XForm's order).
+  struct Map {
+    double a = 1, b = 0, c = 0, d = 1, e = 0, f = 0;
+  };
+  void map(const Map& m) { map_ = m; }
+  void point(double x, double y);
+  // A box's four corners (a turned map makes it a parallelogram).
+  void box(double left, double top, double right, double bottom);
+  // Text drawn at (x, y): its alignment (left, centre, right; top, baseline, bottom) is not
+  // followed, so it may lie on either side — as far as its characters reach (a font's height
+  // each, or their advances when those are longer) and twice its font's height up or down. A font
+  // of no known height, or one turned off its baseline, makes the extent unknown.
+  void text(double x, double y, std::uint64_t chars, std::uint64_t advance, std::int64_t font_height, bool turned);
+  // What is not followed, for a person (`ja` "EMF+ の描画", `en` "EMF+ records"). `any_size`: it
+  // may paint at any size (EMF+ records, regions, a mapping not followed), not only somewhere
+  // else (text at the current position, in a font of its size turned, a mirrored layout): the
+  // first such is kept, for illegible_unknown_extent.
+  void unknown(const char* ja, const char* en, bool any_size) {
+    known_ = false;
+    if (any_size && !any_size_) why_ja_ = ja, why_en_ = en, any_size_ = true;
+  }
+  bool any_size() const { return any_size_; }
+  const char* why_ja() const { return why_ja_; }
+  const char* why_en() const { return why_en_; }
+  // Whether every painting record's points were read and there were any.
+  bool known() const { return known_ && left_ <= right_ && top_ <= bottom_; }
+  double left() const { return left_; }
+  double top() const { return top_; }
+  double right() const { return right_; }
+  double bottom() const { return bottom_; }
+
+ private:
+  Map map_;
+  double left_ = 1e300, top_ = 1e300, right_ = -1e300, bottom_ = -1e300;
+  bool known_ = true, any_size_ = false;
+  const char* why_ja_ = "";
+  const char* why_en_ = "";
+};
+
+// A box in the units a frame is declared in.
+struct Box {
+  double left = 0, top = 0, right = 0, bottom = 0;
+  double width() const { return right - left; }
+  double height() const { return bottom - top; }
+};
+
+// What a rendering copy shows: `painted` (the extent, in the frame's units, with a margin of a
+// twentieth of its size and at least `least_margin`) when it lies in `frame` (a tenth of it
+// allowed: what lies outside, a viewer does not show) and fills the page at least twice as large
+// as the frame does; else `frame`, as declared.
+Box rendered_box(const Box& frame, Box painted, double least_margin);
+
+// Whether a drawing whose painted extent is not known, by records that may paint at any size,
+// could hold something a viewer shows that comes out below legibility when its whole frame is
+// rendered to fill the page (what is only placed elsewhere — text in a font of its size — is as
+// legible as the frame was before the extent was read): the frame,
+// `width` × `height` reference-device pixels, fills the page's 300 dpi at fewer than three page
+// pixels to each of its own — a digit of five device pixels (the least one shows, as a bitmap's
+// kLeastTextHeight) then stays under fifteen, a hundred-and-fiftieth of the page's width, below
+// which OCR reads nothing. "" when it cannot; else why it is held, Japanese first.
+std::string illegible_unknown_extent(double width, double height, const Extent& extent);
 
 class Drawing {
  public:

@@ -73,9 +73,10 @@ constexpr std::uint32_t kShapeRecords[] = {2,  3,  4,  5,  6,  7,  8,  41, 42, 4
 constexpr std::uint32_t kFirstPlusShape = 0x4009, kLastPlusShape = 0x401B;
 
 // Records that move what follows them (window and viewport origins and extents, the mapping mode,
-// the world transform, a mirrored layout): after one the records' coordinates are no longer the
-// reference device's, and the painted extent is not known.
+// the world transform, a mirrored layout): followed into the painted extent (transform()).
 constexpr std::uint32_t kTransformRecords[] = {9, 10, 11, 12, 17, 31, 32, 35, 36, 115};
+// EMR_SAVEDC, EMR_RESTOREDC: the transforms kept and taken back.
+constexpr std::uint32_t kSaveDc = 33, kRestoreDc = 34;
 // Painting records whose points are read for the painted extent: (type, where the count is, where
 // the points start — after the polygon counts for the poly-polygons —, bytes a point).
 struct PointRecord {
@@ -185,22 +186,20 @@ class EmfReader {
       }
     }
     // A drawing much smaller than its frame, every painting record's points read: framed by what
-    // it paints (a margin around it), so that a number in a corner of a large frame is rendered as
-    // large as the page allows — when that is at least twice as large, and what it paints lies in
-    // the frame a viewer shows.
-    if (extent_known_ && extent_[0] <= extent_[2] && extent_[1] <= extent_[3]) {
-      const double to_x = mm_x * 100 / device_x, to_y = mm_y * 100 / device_y;
-      const double margin_x = 2 + (extent_[2] - extent_[0]) / 20, margin_y = 2 + (extent_[3] - extent_[1]) / 20;
-      const double painted_left = (extent_[0] - margin_x) * to_x, painted_right = (extent_[2] + 1 + margin_x) * to_x;
-      const double painted_top = (extent_[1] - margin_y) * to_y, painted_bottom = (extent_[3] + 1 + margin_y) * to_y;
-      const double frame_margin_x = (right - left) / 10, frame_margin_y = (bottom - top) / 10;
-      const bool inside = painted_left >= left - frame_margin_x && painted_right <= right + frame_margin_x && painted_top >= top - frame_margin_y &&
-                          painted_bottom <= bottom + frame_margin_y;
-      const double framed = std::min(metafile::kRenderWidth / (right - left), metafile::kRenderHeight / (bottom - top));
-      const double painted = std::min(metafile::kRenderWidth / (painted_right - painted_left), metafile::kRenderHeight / (painted_bottom - painted_top));
-      if (inside && painted >= 2 * framed) left = painted_left, top = painted_top, right = painted_right, bottom = painted_bottom;
+    // it paints, so that a number in a corner of a large frame is rendered as large as the page
+    // allows. One whose extent is not known is held when its frame is too large for what it may
+    // hold to be read.
+    const double to_x = mm_x * 100 / device_x, to_y = mm_y * 100 / device_y;
+    if (why_not = metafile::illegible_unknown_extent((right - left) / to_x, (bottom - top) / to_y, extent_); !why_not.empty()) return "";
+    if (extent_.known()) {
+      const metafile::Box shown = metafile::rendered_box(
+          {left, top, right, bottom}, {extent_.left() * to_x, extent_.top() * to_y, (extent_.right() + 1) * to_x, (extent_.bottom() + 1) * to_y}, 2 * std::max(to_x, to_y));
+      left = shown.left, top = shown.top, right = shown.right, bottom = shown.bottom;
     }
-    const double k = std::min(metafile::kRenderWidth / (right - left), metafile::kRenderHeight / (bottom - top));
+    // Filling the page, enlarged at most kMostPagePixelsAPixel page pixels (300 dpi, 300 / 2540 a
+    // hundredth of a millimetre) to a reference pixel.
+    const double k = std::min({metafile::kRenderWidth / (right - left), metafile::kRenderHeight / (bottom - top),
+                               metafile::kMostPagePixelsAPixel * 2540 / (300 * std::max(to_x, to_y))});
     // The reference device's millimetres as whole numbers: scaled by k, and with its pixels by a
     // common factor when k leaves them too few to keep the ratio to a thousandth.
     const double spread = std::max(1.0, std::ceil(1000.0 / std::min(k * mm_x, k * mm_y)));
@@ -242,10 +241,10 @@ class EmfReader {
         const std::uint64_t from = 36 + ((options & kEtoNoRect) != 0 ? 0 : 16), bytes = std::uint64_t{u32(rec, 16)} * (wide ? 2 : 1);
         if (from > rec.size() || bytes > rec.size() - from) return malformed(which + "'s text lies outside it");
         if ((options & kEtoGlyphIndex) != 0) {
-          unknown_extent();
+          extent_.unknown("字形番号で描く文字", "text drawn by glyph index", false);
           return drawing_.glyph_indices(which);
         }
-        text_extent(s32(rec, 8), s32(rec, 12), u32(rec, 16), 0);
+        extent_.text(s32(rec, 8), s32(rec, 12), u32(rec, 16), 0, font_.height, font_.turned);
         if (wide) drawing_.text_utf16(s32(rec, 12), s32(rec, 8), rec.substr(from, bytes));
         else drawing_.text_8bit(s32(rec, 12), s32(rec, 8), rec.substr(from, bytes), charset_);
         return ok();
@@ -347,7 +346,7 @@ class EmfReader {
     const std::uint64_t bytes = chars * (wide ? 2 : 1);
     if (offset > rec.size() || bytes > rec.size() - offset) return malformed(which + "'s text lies outside it");
     if ((options & kEtoGlyphIndex) != 0 && chars > 0) {
-      unknown_extent();
+      extent_.unknown("字形番号で描く文字", "text drawn by glyph index", false);
       return drawing_.glyph_indices(which);
     }
     // The advance of each character (offDx): one that steps back or sideways (ETO_PDY gives a
@@ -364,82 +363,166 @@ class EmfReader {
       }
     }
     // Vertical advances (ETO_PDY) carry text off its baseline by as much as they say: not followed.
-    if ((options & kEtoPdy) != 0 && chars > 0) unknown_extent();
+    if ((options & kEtoPdy) != 0 && chars > 0) extent_.unknown("縦にも送る文字", "text advanced vertically (ETO_PDY)", false);
     std::uint64_t advance = 0;
     if (dx != 0 && chars > 0 && dx <= rec.size() && chars * step <= rec.size() - dx) {
       for (std::uint64_t i = 0; i < chars; ++i) advance += static_cast<std::uint64_t>(std::abs(static_cast<std::int64_t>(s32(rec, dx + i * step))));
     }
-    text_extent(s32(rec, at), s32(rec, at + 4), chars, advance);
+    extent_.text(s32(rec, at), s32(rec, at + 4), chars, advance, font_.height, font_.turned);
     if (wide) drawing_.text_utf16(s32(rec, at + 4), s32(rec, at), rec.substr(offset, bytes));
     else drawing_.text_8bit(s32(rec, at + 4), s32(rec, at), rec.substr(offset, bytes), charset_);
     return ok();
   }
 
-  // The painted extent (review24, issue #17): a drawing much smaller than its frame — a number in
-  // a 2 mm corner of a 20 cm frame — renders too small to read when the frame fills the page, so
-  // rendering_copy frames what is painted instead. Read from the points the painting records
-  // carry (never from the bounds they declare, which a sender writes as it likes), in logical
-  // units, which are the reference device's until a transform record moves them. Any painting
-  // record whose points are not read here, or any transform, leaves the extent unknown and the
-  // frame as declared.
+  // The painted extent (review24, issue #17; metafile::Extent), in the reference device's units:
+  // each painting record's points through the transforms a viewer applies — the world transform,
+  // the window and viewport under MM_TEXT and MM_ANISOTROPIC, saved and restored with the DC —,
+  // a bitmap by the rectangle it is stretched to (its pixels are read by OCR apart). What is not
+  // followed (another mapping mode, a mirrored layout, regions, flood fills, EMF+ records, text
+  // by glyph index) leaves it unknown.
   void track_extent(std::uint32_t type, std::string_view rec) {
     const auto in = [type](const auto& list) { return std::find(std::begin(list), std::end(list), type) != std::end(list); };
-    if (in(kTransformRecords)) {
-      extent_known_ = false;
+    if (in(kTransformRecords)) return transform(type, rec);
+    if (type == kSaveDc) {
+      if (saved_.size() < 4096) saved_.push_back(mapping_);
+      else extent_.unknown("保存しすぎた状態", "more saved states than kept", true);
       return;
+    }
+    if (type == kRestoreDc) {  // iRelative: -1 the last saved, -2 the one before…
+      const std::int64_t back = rec.size() >= 12 ? -static_cast<std::int64_t>(s32(rec, 8)) : 0;
+      if (back < 1 || static_cast<std::uint64_t>(back) > saved_.size()) return extent_.unknown("保存のない状態への復帰", "a restore of a state never saved", true);
+      mapping_ = saved_[saved_.size() - static_cast<std::size_t>(back)];
+      saved_.resize(saved_.size() - static_cast<std::size_t>(back));
+      return remap();
     }
     if (in(kPathPaintRecords)) return;
     // EMR_SETTEXTALIGN with TA_UPDATECP: text is drawn at the current position, not where its
     // records say.
-    if (type == 22 && (rec.size() < 12 || (u32(rec, 8) & 1u) != 0)) return unknown_extent();
+    if (type == 22 && (rec.size() < 12 || (u32(rec, 8) & 1u) != 0)) return extent_.unknown("現在位置に描く文字", "text drawn at the current position", false);
     if (in(kBoxRecords)) {
-      if (rec.size() < 24) return unknown_extent();
-      extend(s32(rec, 8), s32(rec, 12)), extend(s32(rec, 16), s32(rec, 20));
+      if (rec.size() < 24) return cut_short();
+      extent_.box(s32(rec, 8), s32(rec, 12), s32(rec, 16), s32(rec, 20));
       return;
     }
     if (in(kPointAt8Records)) {
-      if (rec.size() < 16) return unknown_extent();
-      extend(s32(rec, 8), s32(rec, 12));
+      if (rec.size() < 16) return cut_short();
+      extent_.point(s32(rec, 8), s32(rec, 12));
+      return;
+    }
+    if (type == 41) {  // EMR_ANGLEARC: a centre and a radius
+      if (rec.size() < 20) return cut_short();
+      const double r = u32(rec, 16);
+      extent_.box(s32(rec, 8) - r, s32(rec, 12) - r, s32(rec, 8) + r, s32(rec, 12) + r);
+      return;
+    }
+    if (type == 118) {  // EMR_GRADIENTFILL: its vertices (x, y, colours), 16 bytes each
+      if (rec.size() < 36 || u32(rec, 24) > (rec.size() - 36) / 16) return cut_short();
+      for (std::uint64_t i = 0; i < u32(rec, 24); ++i) extent_.point(s32(rec, 36 + 16 * i), s32(rec, 36 + 16 * i + 4));
       return;
     }
     for (const PointRecord& r : kPointRecords) {
       if (r.type != type) continue;
-      if (rec.size() < r.points_at) return unknown_extent();
+      if (rec.size() < r.points_at) return cut_short();
       const std::uint64_t count = r.counts ? u32(rec, r.count_at + 4) : u32(rec, r.count_at);
       const std::uint64_t first = r.points_at + (r.counts ? std::uint64_t{4} * u32(rec, r.count_at) : 0);
-      if (first > rec.size() || count > (rec.size() - first) / r.point_bytes) return unknown_extent();
+      if (first > rec.size() || count > (rec.size() - first) / r.point_bytes) return cut_short();
       for (std::uint64_t i = 0; i < count; ++i) {
         const std::uint64_t p = first + i * r.point_bytes;
-        if (r.point_bytes == 8) extend(s32(rec, p), s32(rec, p + 4));
-        else extend(static_cast<std::int16_t>(u16(rec, p)), static_cast<std::int16_t>(u16(rec, p + 2)));
+        if (r.point_bytes == 8) extent_.point(s32(rec, p), s32(rec, p + 4));
+        else extent_.point(static_cast<std::int16_t>(u16(rec, p)), static_cast<std::int16_t>(u16(rec, p + 2)));
       }
       return;
     }
-    // Text is read where it is read (text(), SmallTextOut); every other painting record — bitmaps,
-    // regions, gradients, angle arcs, EMF+ — has no points read here.
-    const bool text = type == kExtTextOutA || type == kExtTextOutW || type == kPolyTextOutA || type == kPolyTextOutW || type == kSmallTextOut;
-    if (!text && (in(kShapeRecords) || type == kBitBlt || type == kStretchBlt || type == kMaskBlt || type == kPlgBlt || type == kSetDiBitsToDevice ||
-                  type == kStretchDiBits || type == kAlphaBlend || type == kTransparentBlt || type == kComment)) {
-      // A comment's EMF+ records paint by their own transforms; any other comment paints nothing,
-      // but one is enough to tell them apart from here.
-      if (type != kComment || (rec.size() >= 16 && u32(rec, 12) == kCommentEmfPlus)) unknown_extent();
+    // Bitmaps: where they are drawn — xDest, yDest at 24 and the destination's size at 32 (BitBlt,
+    // StretchBlt, MaskBlt, AlphaBlend, TransparentBlt), at 72 (StretchDIBits) or the source's
+    // (SetDIBitsToDevice); PlgBlt's parallelogram of three points.
+    if (type == kBitBlt || type == kStretchBlt || type == kMaskBlt || type == kAlphaBlend || type == kTransparentBlt || type == kStretchDiBits ||
+        type == kSetDiBitsToDevice) {
+      const std::size_t size_at = type == kStretchDiBits ? 72 : type == kSetDiBitsToDevice ? 40 : 32;
+      if (rec.size() < size_at + 8) return cut_short();
+      const double x = s32(rec, 24), y = s32(rec, 28);
+      extent_.box(x, y, x + s32(rec, size_at), y + s32(rec, size_at + 4));
+      return;
     }
+    if (type == kPlgBlt) {
+      if (rec.size() < 48) return cut_short();
+      const double x0 = s32(rec, 24), y0 = s32(rec, 28), x1 = s32(rec, 32), y1 = s32(rec, 36), x2 = s32(rec, 40), y2 = s32(rec, 44);
+      extent_.point(x0, y0), extent_.point(x1, y1), extent_.point(x2, y2), extent_.point(x1 + x2 - x0, y1 + y2 - y0);
+      return;
+    }
+    // Text is read where it is read (text(), SmallTextOut). A comment's EMF+ records paint by
+    // their own transforms; any other comment paints nothing, but one is enough to tell them apart
+    // from here.
+    const bool text = type == kExtTextOutA || type == kExtTextOutW || type == kPolyTextOutA || type == kPolyTextOutW || type == kSmallTextOut;
+    if (type == kComment && rec.size() >= 16 && u32(rec, 12) == kCommentEmfPlus) return extent_.unknown("EMF+ の描画", "EMF+ records", true);
+    if (!text && in(kShapeRecords)) extent_.unknown("領域・塗りつぶしの描画", "regions and flood fills", true);
   }
-  void unknown_extent() { extent_known_ = false; }
-  void extend(double x, double y) {
-    extent_[0] = std::min(extent_[0], x), extent_[1] = std::min(extent_[1], y);
-    extent_[2] = std::max(extent_[2], x), extent_[3] = std::max(extent_[3], y);
+  void cut_short() { extent_.unknown("短すぎる描画記録", "a painting record cut short", true); }
+
+  // The window, viewport, mapping mode and world transform ([MS-EMF] 2.3.11, 2.3.12), and the
+  // saved DCs that hold them: composed into the extent's map. What is not followed makes the
+  // extent unknown.
+  void transform(std::uint32_t type, std::string_view rec) {
+    if (rec.size() < 12) return cut_short();
+    const double x = s32(rec, 8), y = rec.size() >= 16 ? s32(rec, 12) : 0;
+    Mapping& m = mapping_;
+    // EMR_SETWINDOWEXTEX, EMR_SETWINDOWORGEX, EMR_SETVIEWPORTEXTEX, EMR_SETVIEWPORTORGEX: a point.
+    double* const set[] = {m.window_ext, m.window_org, m.viewport_ext, m.viewport_org};
+    switch (type) {
+      case 9:
+      case 10:
+      case 11:
+      case 12:
+        set[type - 9][0] = x, set[type - 9][1] = y;
+        break;
+      case 17:  // EMR_SETMAPMODE
+        m.mode = u32(rec, 8);
+        break;
+      case 31:  // EMR_SCALEVIEWPORTEXTEX, EMR_SCALEWINDOWEXTEX: xNum, xDenom, yNum, yDenom
+      case 32: {
+        if (rec.size() < 24 || s32(rec, 12) == 0 || s32(rec, 20) == 0) return cut_short();
+        double* ext = type == 31 ? m.viewport_ext : m.window_ext;
+        ext[0] = ext[0] * s32(rec, 8) / s32(rec, 12), ext[1] = ext[1] * s32(rec, 16) / s32(rec, 20);
+        break;
+      }
+      case 35:  // EMR_SETWORLDTRANSFORM
+      case 36: {  // EMR_MODIFYWORLDTRANSFORM: an XForm, then how it is applied
+        if (rec.size() < 32 || (type == 36 && rec.size() < 36)) return cut_short();
+        const metafile::Extent::Map f{f32(rec, 8), f32(rec, 12), f32(rec, 16), f32(rec, 20), f32(rec, 24), f32(rec, 28)};
+        const std::uint32_t mode = type == 35 ? 4 : u32(rec, 32);
+        if (mode == 1) m.world = {};  // MWT_IDENTITY
+        else if (mode == 2) m.world = then(f, m.world);  // MWT_LEFTMULTIPLY: the new one first
+        else if (mode == 3) m.world = then(m.world, f);  // MWT_RIGHTMULTIPLY
+        else if (mode == 4) m.world = f;  // MWT_SET
+        else return extent_.unknown("読めない座標変換", "a transform of a mode [MS-EMF] does not define", true);
+        break;
+      }
+      case 115:  // EMR_SETLAYOUT: a mirrored one (LAYOUT_RTL) turns x about the window
+        if ((u32(rec, 8) & 1u) != 0) return extent_.unknown("左右反転の配置", "a mirrored layout", false);
+        return;
+    }
+    remap();
   }
-  // Text at its reference point: its alignment (left, centre, right; top, baseline, bottom) is
-  // not followed, so it may lie on either side — as far as its characters reach (a font's height
-  // each, or their advances when those are longer) and twice its font's height up or down. A font
-  // of no known height, or one turned off its baseline, leaves the extent unknown.
-  void text_extent(std::int64_t x, std::int64_t y, std::uint64_t chars, std::uint64_t advance) {
-    if (chars == 0) return;
-    if (font_.height == 0 || font_.turned) return unknown_extent();
-    const double h = static_cast<double>(std::abs(font_.height));
-    const double reach = std::max(static_cast<double>(advance), h * static_cast<double>(chars + 1));
-    extend(static_cast<double>(x) - reach, static_cast<double>(y) - 2 * h), extend(static_cast<double>(x) + reach, static_cast<double>(y) + 2 * h);
+  // `first`, then `second`.
+  static metafile::Extent::Map then(const metafile::Extent::Map& first, const metafile::Extent::Map& second) {
+    return {first.a * second.a + first.b * second.c,       first.a * second.b + first.b * second.d,
+            first.c * second.a + first.d * second.c,       first.c * second.b + first.d * second.d,
+            first.e * second.a + first.f * second.c + second.e, first.e * second.b + first.f * second.d + second.f};
+  }
+  // Page space to the device: MM_TEXT moves by the origins; MM_ANISOTROPIC scales the window's
+  // extent to the viewport's too. Others (MM_ISOTROPIC's adjusted viewport, the metric modes) are
+  // not followed.
+  void remap() {
+    const Mapping& m = mapping_;
+    double sx = 1, sy = 1;
+    if (m.mode == 8) {
+      if (m.window_ext[0] == 0 || m.window_ext[1] == 0) return extent_.unknown("大きさのない窓", "a window of no size", true);
+      sx = m.viewport_ext[0] / m.window_ext[0], sy = m.viewport_ext[1] / m.window_ext[1];
+    } else if (m.mode != 1) {
+      return extent_.unknown("追わない写像モード", "a mapping mode not followed", true);
+    }
+    const metafile::Extent::Map page{sx, 0, 0, sy, m.viewport_org[0] - m.window_org[0] * sx, m.viewport_org[1] - m.window_org[1] * sy};
+    extent_.map(then(m.world, page));
   }
 
   // A DIB whose header and bits a record places at offBmi, cbBmi, offBits, cbBits from `at`, its
@@ -665,10 +748,16 @@ class EmfReader {
   Font font_;                              // the one selected
   unsigned charset_ = 1;                     // DEFAULT_CHARSET until a font is selected
   std::map<std::uint32_t, std::string> pending_;  // EMF+ objects continued over records, by id
-  // What the painting records cover (left, top, right, bottom in logical units; empty while
-  // left > right), and whether every one was read (track_extent).
-  double extent_[4] = {1e300, 1e300, -1e300, -1e300};
-  bool extent_known_ = true;
+  // What the painting records cover, in the reference device's units (track_extent), and the
+  // transforms to it, with those the DC saved (EMR_SAVEDC, EMR_RESTOREDC).
+  metafile::Extent extent_;
+  struct Mapping {
+    metafile::Extent::Map world;
+    std::uint32_t mode = 1;  // MM_TEXT
+    double window_org[2] = {0, 0}, window_ext[2] = {1, 1}, viewport_org[2] = {0, 0}, viewport_ext[2] = {1, 1};
+  };
+  Mapping mapping_;
+  std::vector<Mapping> saved_;
   std::size_t embedded_ = 0;
 };
 

@@ -2,6 +2,7 @@
 // draws an attachment's icon as one (TNEF's attAttachMetaFile), Word and PowerPoint keep clip art
 // and pasted charts as them; a name under an icon or a label in a chart leaves with the file.
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstdint>
 #include <optional>
@@ -78,14 +79,22 @@ class WmfReader {
       const auto function = static_cast<std::uint16_t>(u16(b_, at + 4));
       if (size < 6 || size > b_.size() - at) return malformed("record " + std::to_string(n) + " claims " + std::to_string(size) + " bytes, past the file's end");
       const std::string_view params = b_.substr(at + 6, size - 6);
+      params_at_ = at + 6;
       at += size;
       largest_ = std::max<std::uint64_t>(largest_, size / 2);
       if (function == kEof) break;
       if (auto r = record(function, params, n); !r) return std::move(r).error();
     }
     drawing_.after_end(b_.substr(at));
-    if (!emf_.empty()) drawing_.embed("embedded.emf", std::move(emf_));
-    if (drawing_.painted()) drawing_.rendering(rendering_copy(at));
+    if (!emf_.empty()) {
+      extent_.unknown("埋め込みの EMF", "an enhanced metafile carried in its comments, which a renderer may draw instead", true);
+      drawing_.embed("embedded.emf", std::move(emf_));
+    }
+    if (drawing_.painted()) {
+      std::string why_not;
+      std::string copy = rendering_copy(at, why_not);
+      drawing_.rendering(std::move(copy), std::move(why_not));
+    }
     return drawing_.finish();
   }
 
@@ -96,13 +105,18 @@ class WmfReader {
   // bounding box is the one it declares (its placeable header's, else its first window origin and
   // extent) and whose units per inch make it fill the page kRenderWidth × kRenderHeight. Without a
   // placeable header a renderer picks a size of its own: a drawing declared 30,000 units wide with
-  // its shapes in a corner would come out too small to read. Its header's length and largest record
-  // are the ones read here, up to its end record (`end`): a renderer stops where the header says.
-  // "" when it declares no size.
-  std::string rendering_copy(std::size_t end) const {
+  // its shapes in a corner would come out too small to read. A drawing much smaller than that box,
+  // every painting record's points read (extent_), is framed by what it paints instead — the box
+  // and its first window both, so that a renderer mapping either maps the same part — as the EMF
+  // reader frames it; one whose extent is not known is held (`why_not`) when the box is too large
+  // for what it may hold to be read. Its header's length and largest record are the ones read
+  // here, up to its end record (`end`): a renderer stops where the header says. "" when it
+  // declares no size.
+  std::string rendering_copy(std::size_t end, std::string& why_not) const {
     std::int64_t left = 0, top = 0, right = 0, bottom = 0;
     std::string rest(b_.substr(0, end));
     const bool placeable = b_.size() >= kPlaceableSize && u32(b_, 0) == kPlaceableKey;
+    std::int64_t inch = placeable ? u16(b_, 14) : 0;
     if (placeable) {
       left = s16(b_, 6), top = s16(b_, 8), right = s16(b_, 10), bottom = s16(b_, 12);
       rest.erase(0, kPlaceableSize);
@@ -115,9 +129,49 @@ class WmfReader {
     const std::int64_t width = std::abs(right - left), height = std::abs(bottom - top);
     const auto fits = [](std::int64_t v) { return v >= -32768 && v <= 32767; };
     if (width == 0 || height == 0 || !fits(left) || !fits(top) || !fits(right) || !fits(bottom)) return "";
-    // Units per inch: the larger of what fits the width and what fits the height, rounded up.
-    const std::int64_t inch = std::max<std::int64_t>({1, (width * 2540 + metafile::kRenderWidth - 1) / metafile::kRenderWidth,
-                                                      (height * 2540 + metafile::kRenderHeight - 1) / metafile::kRenderHeight});
+    // Its size on a screen of 96 dpi: by the placeable header's units per inch, else a logical
+    // unit a pixel (MM_TEXT's).
+    const double per_pixel = boxed && inch > 0 ? inch / 96.0 : 1.0;
+    if (why_not = metafile::illegible_unknown_extent(width / per_pixel, height / per_pixel, extent_); !why_not.empty()) return "";
+    // The logical units the records paint in, to the box's: through the window onto a placeable
+    // box, else the same.
+    const bool windowed = window_ext_ && window_ext_->first > 0 && window_ext_->second > 0;
+    const double org_x = window_org_ ? window_org_->first : 0, org_y = window_org_ ? window_org_->second : 0;
+    const double scale_x = boxed && windowed ? static_cast<double>(right - left) / window_ext_->first : 1.0;
+    const double scale_y = boxed && windowed ? static_cast<double>(bottom - top) / window_ext_->second : 1.0;
+    const double shift_x = boxed && windowed ? left - org_x * scale_x : 0, shift_y = boxed && windowed ? top - org_y * scale_y : 0;
+    // Only a box drawn the ordinary way (left to right, top to bottom) with a window the same, or
+    // none, is framed anew.
+    if (extent_.known() && right > left && bottom > top && (!window_ext_ || windowed) && scale_x > 0 && scale_y > 0) {
+      const metafile::Box frame{static_cast<double>(left), static_cast<double>(top), static_cast<double>(right), static_cast<double>(bottom)};
+      const metafile::Box painted{extent_.left() * scale_x + shift_x, extent_.top() * scale_y + shift_y, (extent_.right() + 1) * scale_x + shift_x,
+                                  (extent_.bottom() + 1) * scale_y + shift_y};
+      const metafile::Box shown = metafile::rendered_box(frame, painted, 2 * std::max(scale_x, scale_y));
+      const std::int64_t new_left = static_cast<std::int64_t>(std::floor(shown.left)), new_top = static_cast<std::int64_t>(std::floor(shown.top));
+      const std::int64_t new_right = static_cast<std::int64_t>(std::ceil(shown.right)), new_bottom = static_cast<std::int64_t>(std::ceil(shown.bottom));
+      if (shown.left != frame.left && fits(new_left) && fits(new_top) && fits(new_right) && fits(new_bottom) && new_right > new_left && new_bottom > new_top) {
+        const auto put16 = [&rest](std::size_t at, double v) {
+          const auto w = static_cast<std::uint16_t>(static_cast<std::int16_t>(std::llround(v)));
+          rest[at] = static_cast<char>(w & 0xFF), rest[at + 1] = static_cast<char>(w >> 8);
+        };
+        const std::size_t moved = placeable ? kPlaceableSize : 0;
+        // The window over the same part, in logical units (SetWindowOrg, SetWindowExt: y, then x).
+        const double window[4] = {(new_left - shift_x) / scale_x, (new_top - shift_y) / scale_y, (new_right - new_left) / scale_x, (new_bottom - new_top) / scale_y};
+        bool window_fits = true;
+        for (const double v : window) window_fits = window_fits && fits(std::llround(v));
+        if (window_fits) {
+          if (window_org_at_) put16(*window_org_at_ - moved, window[1]), put16(*window_org_at_ - moved + 2, window[0]);
+          if (window_ext_at_) put16(*window_ext_at_ - moved, window[3]), put16(*window_ext_at_ - moved + 2, window[2]);
+          left = new_left, top = new_top, right = new_right, bottom = new_bottom;
+        }
+      }
+    }
+    const std::int64_t shown_width = std::abs(right - left), shown_height = std::abs(bottom - top);
+    // Units per inch: the larger of what fits the width and what fits the height, rounded up, and
+    // at least what enlarges a pixel kMostPagePixelsAPixel times on the page's 300 dpi.
+    inch = std::max<std::int64_t>({1, (shown_width * 2540 + metafile::kRenderWidth - 1) / metafile::kRenderWidth,
+                                   (shown_height * 2540 + metafile::kRenderHeight - 1) / metafile::kRenderHeight,
+                                   static_cast<std::int64_t>(std::ceil(300 * per_pixel / metafile::kMostPagePixelsAPixel))});
     std::string header;
     const auto put16 = [&](std::int64_t v) {
       header += static_cast<char>(v & 0xFF);
@@ -132,7 +186,140 @@ class WmfReader {
     return header + rest;
   }
 
+  // The painted extent (metafile::Extent), in logical units: each painting record's points, a
+  // bitmap by the rectangle it is stretched to (its pixels are read by OCR apart), text by its
+  // font's height. A second window, a viewport, a window or viewport offset or scaled, a mapping
+  // mode but MM_TEXT, MM_ISOTROPIC and MM_ANISOTROPIC (whose window a renderer maps onto the
+  // box), regions and flood fills, text at the current position and records [MS-WMF] does not
+  // define leave it unknown.
+  void track(std::uint16_t function, std::string_view p) {
+    const auto at = [&](std::size_t i) -> double { return s16(p, i); };
+    const auto need = [&](std::size_t bytes) {
+      if (p.size() < bytes) extent_.unknown("短すぎる描画記録", "a painting record cut short", true);
+      return p.size() >= bytes;
+    };
+    switch (function) {
+      case kSetWindowOrg:
+      case kSetWindowExt:
+        if ((function == kSetWindowOrg ? window_org_ : window_ext_).has_value()) extent_.unknown("二度目の窓", "a window set again", true);
+        // What was painted before it is mapped by no window a renderer shares with this reader.
+        if (extent_.left() <= extent_.right()) extent_.unknown("窓より前の描画", "painting before its window is set", true);
+        if (saved_) window_after_save_ = true;
+        return;
+      case 0x020D:  // META_SETVIEWPORTORG, …EXT, META_OFFSETWINDOWORG, META_SCALEWINDOWEXT, META_OFFSETVIEWPORTORG, META_SCALEVIEWPORTEXT
+      case 0x020E:
+      case 0x020F:
+      case 0x0410:
+      case 0x0211:
+      case 0x0412:
+        return extent_.unknown("窓や表示域の移動", "a viewport, or a window moved or scaled", true);
+      case 0x0103:  // META_SETMAPMODE
+        if (need(2) && u16(p, 0) != 1 && u16(p, 0) != 7 && u16(p, 0) != 8) extent_.unknown("追わない写像モード", "a mapping mode not followed", true);
+        return;
+      case 0x001E:  // META_SAVEDC
+        saved_ = true;
+        return;
+      case 0x0127:  // META_RESTOREDC: a window set since a save may be taken back
+        if (window_after_save_) extent_.unknown("保存した状態への復帰", "a window taken back by a restored state", true);
+        return;
+      case 0x012E:  // META_SETTEXTALIGN with TA_UPDATECP: text at the current position
+        if (need(2) && (u16(p, 0) & 1u) != 0) extent_.unknown("現在位置に描く文字", "text drawn at the current position", false);
+        return;
+      case 0x0213:  // META_LINETO, META_MOVETO: y, x
+      case 0x0214:
+        if (need(4)) extent_.point(at(2), at(0));
+        return;
+      case 0x0324:  // META_POLYGON, META_POLYLINE: a count, then the points
+      case 0x0325:
+        if (need(2) && need(2 + std::size_t{4} * u16(p, 0))) {
+          for (std::size_t i = 0; i < u16(p, 0); ++i) extent_.point(at(2 + 4 * i), at(4 + 4 * i));
+        }
+        return;
+      case 0x0538: {  // META_POLYPOLYGON: a count of polygons, their counts, the points
+        if (!need(2) || !need(2 + std::size_t{2} * u16(p, 0))) return;
+        std::size_t points = 0;
+        for (std::size_t i = 0; i < u16(p, 0); ++i) points += u16(p, 2 + 2 * i);
+        const std::size_t first = 2 + std::size_t{2} * u16(p, 0);
+        if (!need(first + 4 * points)) return;
+        for (std::size_t i = 0; i < points; ++i) extent_.point(at(first + 4 * i), at(first + 4 * i + 2));
+        return;
+      }
+      case 0x041B:  // META_RECTANGLE, META_ELLIPSE: bottom, right, top, left
+      case 0x0418:
+        if (need(8)) extent_.box(at(6), at(4), at(2), at(0));
+        return;
+      case 0x061C:  // META_ROUNDRECT: the corners' height and width first
+        if (need(12)) extent_.box(at(10), at(8), at(6), at(4));
+        return;
+      case 0x0817:  // META_ARC, META_PIE, META_CHORD: the arc's ends first
+      case 0x081A:
+      case 0x0830:
+        if (need(16)) extent_.box(at(14), at(12), at(10), at(8));
+        return;
+      case kSetPixel:  // a colour, y, x
+        if (need(8)) extent_.point(at(6), at(4));
+        return;
+      case 0x061D:  // META_PATBLT: an operation, height, width, y, x
+        if (need(12)) extent_.box(at(10), at(8), at(10) + at(6), at(8) + at(4));
+        return;
+      // Blits: the destination's y, x after its height and width, which follow the source's
+      // (a blit without a bitmap has a reserved word before them).
+      case kBitBlt:
+      case kDibBitBlt: {
+        const std::size_t d = carries_bitmap(function, p) ? 8 : 10;
+        if (need(d + 8)) extent_.box(at(d + 6), at(d + 4), at(d + 6) + at(d + 2), at(d + 4) + at(d));
+        return;
+      }
+      case kStretchBlt:
+      case kDibStretchBlt: {
+        const std::size_t d = carries_bitmap(function, p) ? 12 : 14;
+        if (need(d + 8)) extent_.box(at(d + 6), at(d + 4), at(d + 6) + at(d + 2), at(d + 4) + at(d));
+        return;
+      }
+      case kStretchDib:
+        if (need(22)) extent_.box(at(20), at(18), at(20) + at(16), at(18) + at(14));
+        return;
+      case kSetDibToDev:
+        if (need(18)) extent_.box(at(16), at(14), at(16) + at(12), at(14) + at(10));
+        return;
+      case kTextOut:
+        if (need(2) && need(2 + u16(p, 0) + (u16(p, 0) & 1u) + 4)) {
+          const std::size_t end = 2 + u16(p, 0) + (u16(p, 0) & 1u);
+          extent_.text(at(end + 2), at(end), u16(p, 0), 0, font_height_, font_turned_);
+        }
+        return;
+      case kExtTextOut: {
+        if (!need(8)) return;
+        const std::size_t length = u16(p, 4), options = u16(p, 6);
+        if ((options & kEtoGlyphIndex) != 0) return extent_.unknown("字形番号で描く文字", "text drawn by glyph index", false);
+        const std::size_t text_at = 8 + ((options & 0x0006u) != 0 ? 8 : 0);
+        if ((options & 0x0002u) != 0 && need(16)) extent_.box(at(8), at(10), at(12), at(14));  // ETO_OPAQUE paints its rectangle
+        std::uint64_t advance = 0;
+        const std::size_t dx = text_at + length + (length & 1u);
+        for (std::size_t i = 0; i < length && dx + 2 * i + 2 <= p.size(); ++i) advance += static_cast<std::uint64_t>(std::abs(s16(p, dx + 2 * i)));
+        extent_.text(at(2), at(0), length, advance, font_height_, font_turned_);
+        return;
+      }
+      case 0x0419:  // META_FLOODFILL, META_EXTFLOODFILL, META_FILLREGION, META_FRAMEREGION, META_INVERTREGION, META_PAINTREGION
+      case 0x0548:
+      case 0x0228:
+      case 0x0429:
+      case 0x012A:
+      case 0x012B:
+        return extent_.unknown("領域・塗りつぶしの描画", "regions and flood fills", true);
+      default:
+        if (function != kEof && function != kEscape && function != kSelectObject && function != kDeleteObject && function != kCreatePalette &&
+            function != kCreatePatternBrush && function != kCreatePenIndirect && function != kCreateFontIndirect && function != kCreateBrushIndirect &&
+            function != kCreateRegion && function != kDibCreatePatternBrush &&
+            std::find(std::begin(kStateRecords), std::end(kStateRecords), function) == std::end(kStateRecords)) {
+          extent_.unknown("定義のない記録", "a record [MS-WMF] does not define", true);
+        }
+        return;
+    }
+  }
+
   Result<void> record(std::uint16_t function, std::string_view p, std::size_t n) {
+    track(function, p);
     const std::string which = "record " + std::to_string(n);
     auto need = [&](std::size_t bytes) -> Result<void> {
       if (p.size() < bytes) return malformed(which + " is cut short");
@@ -175,7 +362,7 @@ class WmfReader {
         // Italic, Underline, StrikeOut, CharSet — byte 13.
         const unsigned charset = static_cast<unsigned char>(p[13]);
         drawing_.carried_8bit(face, charset);
-        create({charset, static_cast<std::int16_t>(u16(p, 0))});
+        create({charset, static_cast<std::int16_t>(u16(p, 0)), u16(p, 4) != 0 || u16(p, 6) != 0});
         return ok();
       }
       case kCreatePenIndirect:
@@ -200,6 +387,7 @@ class WmfReader {
         if (i < objects_.size() && objects_[i] && objects_[i]->charset != kNotAFont.charset) {
           charset_ = objects_[i]->charset;
           drawing_.font_height(objects_[i]->height);
+          font_height_ = objects_[i]->height, font_turned_ = objects_[i]->turned;
         }
         return ok();
       }
@@ -246,7 +434,10 @@ class WmfReader {
         SANSO_TRY(need(4));
         // The first of each: the extent the drawing is declared in (a later one maps a part of it).
         auto& point = function == kSetWindowOrg ? window_org_ : window_ext_;
-        if (!point) point = std::pair<std::int64_t, std::int64_t>{s16(p, 2), s16(p, 0)};
+        if (!point) {
+          point = std::pair<std::int64_t, std::int64_t>{s16(p, 2), s16(p, 0)};
+          (function == kSetWindowOrg ? window_org_at_ : window_ext_at_) = params_at_;
+        }
         return ok();
       }
       default:
@@ -265,8 +456,9 @@ class WmfReader {
   struct Object {
     unsigned charset = 0;
     std::int64_t height = 0;
+    bool turned = false;  // an escapement or orientation: its text runs off its baseline
   };
-  static constexpr Object kNotAFont{1000, 0};
+  static constexpr Object kNotAFont{1000, 0, false};
   // Objects take the lowest free slot of the table the header sizes ([MS-WMF] 3.1.4.1); one made
   // when it is full is not made, as GDI fails it. The free slots are kept in order, so that a file
   // of a million creations costs a million steps, not a million scans of the table.
@@ -340,6 +532,12 @@ class WmfReader {
   std::string emf_;
   std::optional<std::pair<std::int64_t, std::int64_t>> window_org_, window_ext_;  // x, y
   std::uint64_t largest_ = 0;                                                      // the largest record, in 16-bit words
+  std::size_t params_at_ = 0;                                                      // the record being read's parameters, in b_
+  std::optional<std::size_t> window_org_at_, window_ext_at_;                       // the first window's records' parameters, in b_
+  metafile::Extent extent_;
+  std::int64_t font_height_ = 0;  // the selected font's (0 until one is)
+  bool font_turned_ = false;
+  bool saved_ = false, window_after_save_ = false;
 };
 
 }  // namespace
