@@ -421,6 +421,7 @@ struct Drawn {
   std::string why_unknown;  // what could not be read, for the person the page is held for
   std::string unshown;      // a page's picture its rendering does not show (an annotation's), why: the page is held
   bool text_in_layer = false;  // text in optional content that may be hidden: pdftotext reads only the layers shown
+  bool text_unshown = false;   // text in an annotation's appearance the screen does not show: pdftotext does not read it
   // The smallest size a legible picture is drawn at: units of the stream's own space per pixel of
   // the picture, the narrower way (infinity: none drawn; 0: one whose size is not known). Rendered
   // at d dpi a picture comes out at least × d / 72 of its own pixels.
@@ -509,7 +510,11 @@ Result<std::string> decoded(QPDFObjectHandle stream, const Context& ctx, const s
 // through decoded() (charged), and each form is read once for the resources it is drawn with
 // (`forms`, shared by all pages): a form drawn on a thousand pages is not parsed a thousand times.
 struct FormKey {
-  QPDFObjGen form, resources;  // resources: the object that holds them (the form, a page, an indirect dictionary)
+  QPDFObjGen form;
+  // The objects that hold the resources its names are looked up in, its own first, then those of
+  // the streams that draw it out to the page (a form, a page, an indirect dictionary): poppler
+  // looks a name the form's own resources lack up in its caller's.
+  std::vector<QPDFObjGen> resources;
   bool operator<(const FormKey& o) const { return std::tie(form, resources) < std::tie(o.form, o.resources); }
 };
 
@@ -544,7 +549,10 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   }
 
   void handleObject(QPDFObjectHandle obj) override {
-    if (obj.isInlineImage()) picture(inline_width_, inline_height_);
+    if (obj.isInlineImage()) {
+      picture(inline_width_, inline_height_);
+      inline_image_ends(obj.getInlineImageValue());
+    }
     // An inline image's dictionary comes as keys and values between BI and ID.
     if (inline_dict_ && !obj.isOperator()) {
       if (inline_key_.empty() && obj.isName()) {
@@ -552,6 +560,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       } else {
         if (inline_key_ == "/W" || inline_key_ == "/Width") inline_width_ = obj;
         if (inline_key_ == "/H" || inline_key_ == "/Height") inline_height_ = obj;
+        if (inline_entries_.size() < 64) inline_entries_[inline_key_] = obj;
         inline_key_.clear();
       }
     }
@@ -576,10 +585,17 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       if (auto m = matrix_of(operands)) ctm_ = m->then(ctm_);
       else unknown("a cm whose operands are not six numbers");  // what poppler makes of it is not known
     }
-    // Marked content: a BDC tagged /OC puts what follows, to its EMC, in optional content.
+    // An operator that names a resource with other operands than it takes is read differently by
+    // each reader: poppler drops the extra leading ones ("/F1 /F3 300 Tf" sets /F3), MuPDF takes the
+    // last name written ("/Im1 0 Do" draws Im1). What the recipient's reader draws is not known.
+    if (const std::string expected = operands_expected(op, operands); !expected.empty()) {
+      unknown("演算子 " + op + " の被演算子が " + std::to_string(operands.size()) + " 個で、読むアプリによって描かれるものが異なる / the operator " + op + " has " +
+              std::to_string(operands.size()) + " operand(s) where it takes " + expected + ", which readers take differently");
+    }
+    // Marked content: a BDC whose tag starts with "OC" (as poppler reads it: /OC, /OCX, /OCG) or
+    // whose properties are a layer puts what follows, to its EMC, in optional content.
     if (op == "BDC" || op == "BMC") {
-      const bool layer = op == "BDC" && operands.size() == 2 && operands[0].isNameAndEquals("/OC") &&
-                         layer_may_hide(operands[1].isName() ? resource("/Properties", operands[1].getName()) : operands[1]);
+      const bool layer = op == "BDC" && operands.size() >= 2 && marks_a_layer(operands[operands.size() - 2], operands.back());
       if (marked_.size() >= kMostSavedStates) unknown("marked content nested deeper than " + std::to_string(kMostSavedStates));
       else marked_.push_back(layer);
       hidden_layers_ += layer ? 1 : 0;
@@ -592,6 +608,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       inline_dict_ = true;
       inline_key_.clear();
       inline_width_ = inline_height_ = QPDFObjectHandle::newNull();
+      inline_entries_.clear();
     }
     if (op == "ID") inline_dict_ = false;
     if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") {
@@ -606,11 +623,12 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "Tz") text_.scale = operands.size() == 1 && operands[0].isNumber() ? operands[0].getNumericValue() / 100 : std::nan("");
     if (op == "Tr") text_.render = operands.size() == 1 && operands[0].isInteger() ? operands[0].getIntValue() : -1;
     // Each operator that names a resource takes the name as its operand (the last for Do, scn, SCN
-    // and gs, the first for Tf), never a name seen earlier: "/Im1 /Fm2 … /Im1 Do" draws Im1. An
-    // operator without its name draws nothing, in poppler as here.
+    // and gs, the one before the size for Tf: poppler drops extra leading operands), never a name
+    // seen earlier: "/Im1 /Fm2 … /Im1 Do" draws Im1. An operator without its name draws nothing, in
+    // poppler as here (with other operands than it takes the page is held above).
     const auto named = [&](bool first) -> std::string {
-      if (operands.empty()) return "";
-      QPDFObjectHandle o = first ? operands.front() : operands.back();
+      if (operands.empty() || (first && operands.size() < 2)) return "";
+      QPDFObjectHandle o = first ? operands[operands.size() - 2] : operands.back();
       return o.isName() ? o.getName() : "";
     };
     if (op == "Do") xobject(named(false));
@@ -619,10 +637,25 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "Tf") {
       text_.glyphs = font(resource("/Font", named(true)), "font " + named(true));
       text_.font_matrix = resource("/Font", named(true)).isDictionary() ? resource("/Font", named(true)).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
-      text_.size = operands.size() == 2 && operands[1].isNumber() ? operands[1].getNumericValue() : std::nan("");
+      text_.size = operands.size() >= 2 && operands.back().isNumber() ? operands.back().getNumericValue() : std::nan("");
     }
   }
   void handleEOF() override {}
+
+  // What an operator that names a resource takes, when `operands` is not that: "" when it is, or
+  // the operator names none. scn and SCN take colour components and, last, a pattern's name.
+  static std::string operands_expected(const std::string& op, std::vector<QPDFObjectHandle>& operands) {
+    const bool one_name = operands.size() == 1 && operands[0].isName();
+    if (op == "Do" || op == "gs" || op == "sh" || op == "cs" || op == "CS") return one_name ? "" : "one name";
+    if (op == "Tf") return operands.size() == 2 && operands[0].isName() && operands[1].isNumber() ? "" : "a font's name and a size";
+    if (op == "BDC") return operands.size() == 2 && operands[0].isName() && (operands[1].isName() || operands[1].isDictionary()) ? "" : "a tag and properties";
+    if (op == "scn" || op == "SCN") {
+      for (std::size_t i = 0; i + 1 < operands.size(); ++i) {
+        if (!operands[i].isNumber()) return "numbers and, last, a pattern's name";
+      }
+    }
+    return "";
+  }
 
   // What each annotation of the page shows over it: an appearance (a form), whose /BBox through its
   // /Matrix a reader fits to the annotation's /Rect (ISO 32000-1 12.5.5). A signature's picture, a
@@ -671,8 +704,10 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
             add(*inside, fitted(form, annotation.getKey("/Rect")));
             continue;
           }
-          // Not on the rendered page: counted as pictures (the page is one with pictures), never as read.
+          // Not on the rendered page: counted as pictures (the page is one with pictures), never as
+          // read; text there is not what pdftotext reads (it draws what the screen shows).
           if (inside->unknown) unknown(inside->why_unknown);
+          drawn_.text_unshown = drawn_.text_unshown || inside->text || inside->text_in_layer || inside->text_unshown;
           drawn_.images += inside->images;
           drawn_.legible += inside->legible;
           if (inside->legible > 0 && drawn_.unshown.empty()) {
@@ -687,10 +722,90 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     }
   }
 
+  // A resource by kind and name, as poppler finds it (GfxResources::lookup…): in the stream's own
+  // resources, then in those of the stream that draws it, and so on out to the page's — a form
+  // whose /Resources hold no /XObject draws the page's /Im1.
   QPDFObjectHandle resource(const char* kind, const std::string& name) {
-    if (name.empty() || !resources_.isDictionary()) return QPDFObjectHandle::newNull();
-    QPDFObjectHandle of_kind = resources_.getKey(kind);
-    return of_kind.isDictionary() ? of_kind.getKey(name) : QPDFObjectHandle::newNull();
+    if (name.empty()) return QPDFObjectHandle::newNull();
+    for (std::size_t i = 0; i <= callers_.size(); ++i) {
+      QPDFObjectHandle in = i == 0 ? resources_ : callers_[i - 1];
+      QPDFObjectHandle of_kind = in.isDictionary() ? in.getKey(kind) : QPDFObjectHandle::newNull();
+      QPDFObjectHandle found = of_kind.isDictionary() ? of_kind.getKey(name) : QPDFObjectHandle::newNull();
+      if (!found.isNull()) return found;
+    }
+    return QPDFObjectHandle::newNull();
+  }
+
+  // Where an inline image ends is read two ways: poppler reads the image's bytes (its rows, or
+  // what its filters take) and goes on after the first "EI" that follows; qpdf ends the data at an
+  // "EI" after which the stream reads as content. An "EI" in the data past the bytes poppler
+  // reads, or data shorter than those, makes the two read different operators after the image —
+  // a card drawn or a layer opened that one sees and the other does not: the page is held.
+  void inline_image_ends(const std::string& data) {
+    const auto entry = [&](const char* abbreviation, const char* key) {
+      const auto found = inline_entries_.find(abbreviation);
+      if (found != inline_entries_.end()) return found->second;
+      const auto full = inline_entries_.find(key);
+      return full != inline_entries_.end() ? full->second : QPDFObjectHandle::newNull();
+    };
+    QPDFObjectHandle filter = entry("/F", "/Filter");
+    const bool filtered = !filter.isNull() && !(filter.isArray() && filter.getArrayNItems() == 0);
+    const long long bytes = filtered ? 0 : inline_image_bytes(entry("/IM", "/ImageMask"), entry("/BPC", "/BitsPerComponent"), entry("/CS", "/ColorSpace"));
+    const std::string why = bytes < 0 ? "its size in bytes (width, height, bits per component, colour space) is not known"
+                            : !filtered && data.size() < static_cast<std::size_t>(bytes)
+                                ? "its data (" + std::to_string(data.size()) + " bytes) is shorter than its rows (" + std::to_string(bytes) + " bytes)"
+                            : data.find("EI", static_cast<std::size_t>(bytes)) != std::string::npos ? "its data holds \"EI\" where a reader may end the image"
+                                                                                                     : "";
+    if (!why.empty()) {
+      unknown("インライン画像の終わりが読むアプリによって異なり、その後の内容が確かめられない / an inline image (BI … ID … EI) whose end readers find in different places: " + why);
+    }
+  }
+  // The bytes of an unfiltered inline image's rows; -1 when not known.
+  long long inline_image_bytes(QPDFObjectHandle mask, QPDFObjectHandle bpc, QPDFObjectHandle space) {
+    if (!inline_width_.isInteger() || !inline_height_.isInteger() || inline_width_.getIntValue() < 0 || inline_height_.getIntValue() < 0) return -1;
+    const long long width = inline_width_.getIntValue(), height = inline_height_.getIntValue();
+    long long bits = 1, colours = 1;
+    if (!(mask.isBool() && mask.getBoolValue())) {
+      if (!bpc.isInteger() || (bpc.getIntValue() != 1 && bpc.getIntValue() != 2 && bpc.getIntValue() != 4 && bpc.getIntValue() != 8 && bpc.getIntValue() != 16)) return -1;
+      bits = bpc.getIntValue();
+      colours = colour_components(space);
+      if (colours <= 0) return -1;
+    }
+    if (width > (1LL << 24) || height > (1LL << 24)) return -1;
+    return (width * colours * bits + 7) / 8 * height;
+  }
+  // The components of a colour space an image's samples are in (an inline image's abbreviations
+  // too, a name in the resources' /ColorSpace); 0 when not known.
+  int colour_components(QPDFObjectHandle space, int depth = 0) {
+    if (space.isName()) {
+      const std::string n = space.getName();
+      if (n == "/G" || n == "/DeviceGray" || n == "/CalGray" || n == "/I" || n == "/Indexed") return 1;
+      if (n == "/RGB" || n == "/DeviceRGB" || n == "/CalRGB" || n == "/Lab") return 3;
+      if (n == "/CMYK" || n == "/DeviceCMYK") return 4;
+      return depth == 0 ? colour_components(resource("/ColorSpace", n), 1) : 0;
+    }
+    if (!space.isArray() || space.getArrayNItems() == 0 || !space.getArrayItem(0).isName()) return 0;
+    const std::string family = space.getArrayItem(0).getName();
+    if (family == "/I" || family == "/Indexed" || family == "/Separation") return 1;
+    if (family == "/CalGray") return 1;
+    if (family == "/CalRGB" || family == "/Lab") return 3;
+    if (family == "/DeviceN" && space.getArrayNItems() > 1 && space.getArrayItem(1).isArray()) return space.getArrayItem(1).getArrayNItems();
+    if (family == "/ICCBased" && space.getArrayNItems() > 1 && space.getArrayItem(1).isStream()) {
+      QPDFObjectHandle n = space.getArrayItem(1).getDict().getKey("/N");
+      return n.isInteger() && n.getIntValue() > 0 && n.getIntValue() <= 32 ? static_cast<int>(n.getIntValue()) : 0;
+    }
+    return 0;
+  }
+
+  // Whether marked content tagged `tag` with `properties` (a name in /Properties, or a
+  // dictionary) is optional content that may be hidden: poppler hides content under any tag that
+  // starts with "OC"; properties that are a group or membership dictionary (/OCG, /OCMD) are
+  // taken as a layer whatever the tag, as another reader may.
+  bool marks_a_layer(QPDFObjectHandle tag, QPDFObjectHandle properties) {
+    QPDFObjectHandle resolved = properties.isName() ? resource("/Properties", properties.getName()) : properties;
+    const bool oc_tag = tag.isName() && tag.getName().rfind("/OC", 0) == 0;
+    const bool group = resolved.isDictionary() && (resolved.getKey("/Type").isNameAndEquals("/OCG") || resolved.getKey("/Type").isNameAndEquals("/OCMD"));
+    return (oc_tag || group) && layer_may_hide(resolved);
   }
 
   void xobject(const std::string& name) {
@@ -763,7 +878,9 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle inner = f.getKey("/Resources");
     // No form is keyed by a null resources object (a form's key holds its own, its page's or the
     // form's number), so a font's key is its own.
-    const FormKey key{f.getObjGen(), inner.isDictionary() ? QPDFObjGen() : owner_};
+    std::vector<QPDFObjGen> chain = chain_;
+    if (inner.isDictionary()) chain.insert(chain.begin(), QPDFObjGen());
+    const FormKey key{f.getObjGen(), chain};
     Drawn verdict;
     if (const auto known = forms_.find(key); f.isIndirect() && known != forms_.end()) {
       verdict = known->second;
@@ -780,6 +897,9 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
         verdict.images += inside->images;
         verdict.legible += inside->legible;
         verdict.least = std::min(verdict.least, inside->least);
+        // A glyph's picture or text in a layer that may be hidden is where its text is shown.
+        if (verdict.unshown.empty()) verdict.unshown = inside->unshown;
+        verdict.text_in_layer = verdict.text_in_layer || inside->text_in_layer;
       }
       verdict.text = false;  // its glyphs are text pdftotext reads, or pictures: counted as those
       if (f.isIndirect()) forms_[key] = verdict;
@@ -795,8 +915,10 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   // (ISO 32000-1 9.4.4), as poppler draws a glyph. Text rendered invisible (Tr 3) or only as a
   // clip (Tr 7) draws them nowhere the rendered page shows: the page is held.
   void glyphs_shown() {
-    if (!text_.glyphs || text_.glyphs->images == 0) return;
+    if (!text_.glyphs || (text_.glyphs->images == 0 && text_.glyphs->unshown.empty() && !text_.glyphs->text_in_layer)) return;
     const Drawn& glyphs = *text_.glyphs;
+    if (drawn_.unshown.empty()) drawn_.unshown = glyphs.unshown;
+    drawn_.text_in_layer = drawn_.text_in_layer || glyphs.text_in_layer;
     if (text_.render == 3 || text_.render == 7 || text_.render < 0) {
       drawn_.images += glyphs.images;
       drawn_.legible += glyphs.legible;
@@ -828,10 +950,16 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       return nullptr;
     }
     const bool own = inner.isDictionary();
-    const FormKey key{x.getObjGen(), own ? (inner.isIndirect() ? inner.getObjGen() : x.getObjGen()) : owner_};
-    if (forms_.try_emplace(key).second) {  // an empty entry while it is read: a form that draws itself adds nothing the second time
+    // A form that draws itself (however deep) adds nothing the second time, as poppler draws it.
+    static const Drawn kNothing;
+    if (std::find(drawing_.begin(), drawing_.end(), x.getObjGen()) != drawing_.end()) return &kNothing;
+    std::vector<QPDFObjGen> chain = chain_;
+    if (own) chain.insert(chain.begin(), inner.isIndirect() ? inner.getObjGen() : x.getObjGen());
+    const FormKey key{x.getObjGen(), chain};
+    if (forms_.try_emplace(key).second) {  // an empty entry while it is read
       Drawn inside;
       DrawnCounter counter(pdf_, ctx_, own ? inner : resources_, own ? x.getObjGen() : owner_, inside, forms_, masks_, depth_ + 1);
+      counter.drawn_by_this(*this, own, x.getObjGen());
       Result<void> counted = ok();
       try {
         counted = counter.count({x}, what);
@@ -948,10 +1076,26 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     drawn_.unknown = true;
   }
 
+  // A counter for a stream this one draws: its names looked up, past its own resources (if it has
+  // any), in this one's; `stream` is on the list of those being drawn.
+  void drawn_by_this(const DrawnCounter& caller, bool own, QPDFObjGen stream) {
+    callers_ = caller.callers_;
+    chain_ = caller.chain_;
+    if (own) {
+      callers_.insert(callers_.begin(), caller.resources_);
+      chain_.insert(chain_.begin(), owner_);
+    }
+    drawing_ = caller.drawing_;
+    drawing_.push_back(stream);
+  }
+
   QPDF& pdf_;
   const Context& ctx_;
   QPDFObjectHandle resources_;
   QPDFObjGen owner_;
+  std::vector<QPDFObjectHandle> callers_;  // the resources of the streams that draw this one, nearest first
+  std::vector<QPDFObjGen> chain_{owner_};  // what holds resources_, then each of callers_: a form's key
+  std::vector<QPDFObjGen> drawing_;        // the streams being drawn, the page's outermost
   Drawn& drawn_;
   std::map<FormKey, Drawn>& forms_;
   Masks& masks_;
@@ -979,6 +1123,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   bool inline_dict_ = false;
   std::string inline_key_;
   QPDFObjectHandle inline_width_ = QPDFObjectHandle::newNull(), inline_height_ = QPDFObjectHandle::newNull();
+  std::map<std::string, QPDFObjectHandle> inline_entries_;  // the inline image's dictionary, by key as written (/W, /Width)
 };
 
 // The resolution a page of pictures is rendered at for OCR (pdf_page_picture()), or why it cannot
@@ -1102,6 +1247,14 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
         continue;
       }
       strings_of(dict, out, 0);
+      // A field's value (/V, /DV) and rich text (/RV, an annotation's /RC) may be a text stream
+      // (ISO 32000-1 12.7.3.4, 12.7.4.3): a reader shows it as the string it holds.
+      for (const char* key : {"/V", "/DV", "/RV", "/RC"}) {
+        QPDFObjectHandle value = dict.getKey(key);
+        if (!value.isStream()) continue;
+        out += QPDFObjectHandle::newString(SANSO_TRY(decoded(value, ctx, std::string("a value held as a stream (") + key + ")"))).getUTF8Value();
+        out += '\n';
+      }
     }
     // The XFA form of the catalog's AcroForm: its XML packets (one stream, or an array of names and
     // streams, which together are one XDP document) — the data a form-filling reader shows — read as
@@ -1123,13 +1276,26 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     // picture that can hold a line of text (legible()): a scanned card with a typed page number
     // is still a scan, and pdftotext reads the page number only.
     std::size_t page_number = 0;
-    std::string scans, pictures, held, layered;
+    std::string scans, pictures, held, layered, annotated;
     std::map<FormKey, Drawn> forms;
     Masks masks;
     for (QPDFObjectHandle page : pdf.getAllPages()) {
       ++page_number;
       Drawn drawn;
       QPDFPageObjectHelper helper(page);
+      // A /Contents array with anything but streams in it (null, a missing object, a dictionary):
+      // poppler draws nothing of the page (pdftotext reads nothing, pdftoppm renders it blank),
+      // other readers skip the item and draw the rest. What the recipient sees is not known.
+      if (QPDFObjectHandle contents = page.getKey("/Contents"); contents.isArray()) {
+        std::vector<QPDFObjectHandle> items = contents.getArrayAsVector();
+        for (std::size_t i = 0; i < items.size() && !drawn.unknown; ++i) {
+          if (items[i].isStream()) continue;
+          drawn.unknown = true;
+          drawn.why_unknown = "ページの内容（/Contents）の配列の " + std::to_string(i + 1) + " 番目が内容ストリームでなく、読むアプリによって描かれるものが異なる / item " +
+                              std::to_string(i + 1) + " of the page's /Contents array is not a content stream (" + items[i].unparse().substr(0, 40) +
+                              "): poppler draws nothing of such a page, other readers draw the rest";
+        }
+      }
       DrawnCounter counter(pdf, ctx, helper.getAttribute("/Resources", false), page.getObjGen(), drawn, forms, masks, 0);
       Result<void> counted = ok();
       try {
@@ -1140,11 +1306,12 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       }
       if (!counted && reason_of(counted.error()) == "limit") return std::move(counted).error();
       if (drawn.text_in_layer) layered += (layered.empty() ? "" : ", ") + std::to_string(page_number);
+      if (drawn.text_unshown) annotated += (annotated.empty() ? "" : ", ") + std::to_string(page_number);
       std::string unreadable;  // why OCR of the rendered page could not be trusted: the page stays held
       if (!counted || drawn.unknown) {
         drawn.images = std::max<std::size_t>(drawn.images, 1);  // what it draws is unknown: not taken for text
         drawn.text = false;
-        unreadable = "what it draws could not be counted (" + (counted ? drawn.why_unknown : counted.error().message) + ")";
+        unreadable = "what it draws could not be counted (" + (counted || drawn.unknown ? drawn.why_unknown : counted.error().message) + ")";
       }
       if (drawn.images > 0 && !drawn.text) scans += (scans.empty() ? "" : ", ") + std::to_string(page_number);
       else if (drawn.legible > 0) pictures += (pictures.empty() ? "" : ", ") + std::to_string(page_number);
@@ -1171,6 +1338,15 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     if (!layered.empty()) {
       content.unread.push_back({"layers", "text: page(s) " + layered + " show text in optional content (/OC) that a reader may hide or show; "
                                           "pdftotext reads only the layers the document shows at first, so that text is not read"});
+    }
+    // Text in an annotation's appearance the screen does not show (hidden, printed only, a down or
+    // rollover appearance, a state other than the one shown) is text a reader prints or shows on a
+    // click, and pdftotext never sees it.
+    if (!annotated.empty()) {
+      content.unread.push_back({"annotations", "text: " + annotated + " ページの注釈に、画面に表示されない外観（非表示・印刷のみ・押下時・ロールオーバー・別の状態）の文字があり、"
+                                               "pdftotext はそれを読まない / page(s) " + annotated +
+                                               " have annotations whose appearances the screen does not show at first (hidden, printed only, down, rollover or another "
+                                               "state) draw text; pdftotext reads only what the screen shows, so that text is not read"});
     }
     // Each legible mask of an image drawn on a page, as a PDF of its own ("mask 12.pdf", its object
     // number) read as any PDF inside this one is: its page rendered and read by OCR. Past
