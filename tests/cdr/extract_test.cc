@@ -2103,6 +2103,25 @@ TEST(CdrExtract, PdfType3GlyphsInALayerThatIsOffAreHeld) {
   EXPECT_TRUE(has_piece(read_attacked(text), "a.pdf/layers")) << wheres(read_attacked(text));
 }
 
+// fix25 (review25a H7, ActualText): pdftotext prints marked content's /ActualText instead of the
+// glyphs a reader shows ("see attached" for 123456789018): such a page is rendered and read by OCR,
+// as a page of pictures is. The same text marked without it is read by pdftotext alone.
+TEST(CdrExtract, PdfTextReplacedByActualTextIsReadByOcr) {
+  for (const std::string& marks : {std::string("/Span << /ActualText (see attached) >> BDC "), std::string("/Span /P1 BDC ")}) {
+    AttackedPage d;
+    d.config = "<< >>";
+    d.page_resources = "/Font << /F1 6 0 R >> /Properties << /P1 << /ActualText (see attached) >> >>";
+    d.content = marks + kAttackText + " EMC";
+    const auto read = read_attacked(d);
+    EXPECT_EQ(piece(read, "a.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << marks << wheres(read);
+    EXPECT_NE(piece(read, "a.pdf/pages").unreadable.find("show text that /ActualText replaces in what pdftotext reads"), std::string::npos) << marks << wheres(read);
+  }
+  AttackedPage plain;
+  plain.config = "<< >>";
+  plain.content = "/Span << /Lang (ja) >> BDC " + kAttackText + " EMC";
+  EXPECT_FALSE(has_piece(read_attacked(plain), "a.pdf/pages")) << wheres(read_attacked(plain));
+}
+
 // fix25 (review25a M1): a form, pattern, glyph or appearance looks a name its own resources lack up
 // in the resources it is drawn with, as poppler does: the page's card drawn by a form whose
 // /Resources hold only a /ProcSet is counted, and the page rendered for OCR.
@@ -2130,9 +2149,10 @@ TEST(CdrExtract, PdfFormsFindNamesInTheirCallersResources) {
 }
 
 // fix25 (review25a M2): a field's value held as a text stream (/V, read by a reader that lays the
-// field out under NeedAppearances) and rich text (/RV, /RC) are read as the text they hold.
+// field out under NeedAppearances), rich text (/RV, /RC) and a script (/JS, whose alert a reader
+// shows) are read as the text they hold.
 TEST(CdrExtract, PdfValuesHeldAsStreamsAreRead) {
-  for (const std::string& key : {std::string("/V"), std::string("/RV"), std::string("/RC")}) {
+  for (const std::string& key : {std::string("/V"), std::string("/RV"), std::string("/RC"), std::string("/JS")}) {
     AttackedPage field;
     field.config = "<< >>";
     field.content = "0 0 612 792 re S";

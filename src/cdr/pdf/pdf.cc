@@ -422,6 +422,7 @@ struct Drawn {
   std::string unshown;      // a page's picture its rendering does not show (an annotation's), why: the page is held
   bool text_in_layer = false;  // text in optional content that may be hidden: pdftotext reads only the layers shown
   bool text_unshown = false;   // text in an annotation's appearance the screen does not show: pdftotext does not read it
+  bool text_replaced = false;  // text marked with an /ActualText, which pdftotext prints instead: the page is read by OCR
   // The smallest size a legible picture is drawn at: units of the stream's own space per pixel of
   // the picture, the narrower way (infinity: none drawn; 0: one whose size is not known). Rendered
   // at d dpi a picture comes out at least × d / 72 of its own pixels.
@@ -596,13 +597,19 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     // whose properties are a layer puts what follows, to its EMC, in optional content.
     if (op == "BDC" || op == "BMC") {
       const bool layer = op == "BDC" && operands.size() >= 2 && marks_a_layer(operands[operands.size() - 2], operands.back());
+      // Marked content with /ActualText: pdftotext prints that text instead of the glyphs shown
+      // ("/Span << /ActualText (see attached) >> BDC (123456789018) Tj EMC" reads "see attached").
+      const bool replaced = op == "BDC" && operands.size() >= 2 && replaces_text(operands.back());
       if (marked_.size() >= kMostSavedStates) unknown("marked content nested deeper than " + std::to_string(kMostSavedStates));
-      else marked_.push_back(layer);
+      else marked_.push_back(layer), replacing_.push_back(replaced);
       hidden_layers_ += layer ? 1 : 0;
+      replaced_text_ += replaced ? 1 : 0;
     }
     if (op == "EMC" && !marked_.empty()) {
       hidden_layers_ -= marked_.back() ? 1 : 0;
+      replaced_text_ -= replacing_.back() ? 1 : 0;
       marked_.pop_back();
+      replacing_.pop_back();
     }
     if (op == "BI") {
       inline_dict_ = true;
@@ -614,6 +621,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") {
       drawn_.text = true;
       if (hidden_layers_ > 0) drawn_.text_in_layer = true;
+      if (replaced_text_ > 0) drawn_.text_replaced = true;
       glyphs_shown();
     }
     // The text state a Type 3 font's glyphs are drawn through (their translations do not change
@@ -795,6 +803,12 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       return n.isInteger() && n.getIntValue() > 0 && n.getIntValue() <= 32 ? static_cast<int>(n.getIntValue()) : 0;
     }
     return 0;
+  }
+
+  // Whether marked content's properties (a dictionary, or a name in /Properties) give an /ActualText.
+  bool replaces_text(QPDFObjectHandle properties) {
+    QPDFObjectHandle resolved = properties.isName() ? resource("/Properties", properties.getName()) : properties;
+    return resolved.isDictionary() && resolved.hasKey("/ActualText");
   }
 
   // Whether marked content tagged `tag` with `properties` (a name in /Properties, or a
@@ -993,6 +1007,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (hidden_layers_ > 0 && inside.legible > 0) in_hidden_layer();
     drawn_.text_in_layer = drawn_.text_in_layer || inside.text_in_layer || (hidden_layers_ > 0 && inside.text);
     drawn_.text = drawn_.text || inside.text;
+    drawn_.text_replaced = drawn_.text_replaced || inside.text_replaced;
     drawn_.images += inside.images;
     drawn_.legible += inside.legible;
     if (inside.legible == 0) return;
@@ -1119,6 +1134,8 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   std::optional<Matrix> tm_ = Matrix{};
   std::vector<SavedState> saved_;
   std::vector<bool> marked_;     // open marked content, innermost last: whether it is a layer that may hide
+  std::vector<bool> replacing_;  // beside marked_: whether it gives the text it marks an /ActualText
+  std::size_t replaced_text_ = 0;  // how many of those are open
   std::size_t hidden_layers_ = 0;  // how many of those (and optional XObjects being drawn) are open
   bool inline_dict_ = false;
   std::string inline_key_;
@@ -1248,8 +1265,9 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       }
       strings_of(dict, out, 0);
       // A field's value (/V, /DV) and rich text (/RV, an annotation's /RC) may be a text stream
-      // (ISO 32000-1 12.7.3.4, 12.7.4.3): a reader shows it as the string it holds.
-      for (const char* key : {"/V", "/DV", "/RV", "/RC"}) {
+      // (ISO 32000-1 12.7.3.4, 12.7.4.3): a reader shows it as the string it holds. So may a
+      // script (/JS), whose alerts a reader that runs it shows.
+      for (const char* key : {"/V", "/DV", "/RV", "/RC", "/JS"}) {
         QPDFObjectHandle value = dict.getKey(key);
         if (!value.isStream()) continue;
         out += QPDFObjectHandle::newString(SANSO_TRY(decoded(value, ctx, std::string("a value held as a stream (") + key + ")"))).getUTF8Value();
@@ -1276,7 +1294,7 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     // picture that can hold a line of text (legible()): a scanned card with a typed page number
     // is still a scan, and pdftotext reads the page number only.
     std::size_t page_number = 0;
-    std::string scans, pictures, held, layered, annotated;
+    std::string scans, pictures, held, layered, annotated, replaced;
     std::map<FormKey, Drawn> forms;
     Masks masks;
     for (QPDFObjectHandle page : pdf.getAllPages()) {
@@ -1315,6 +1333,7 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       }
       if (drawn.images > 0 && !drawn.text) scans += (scans.empty() ? "" : ", ") + std::to_string(page_number);
       else if (drawn.legible > 0) pictures += (pictures.empty() ? "" : ", ") + std::to_string(page_number);
+      else if (drawn.text_replaced) replaced += (replaced.empty() ? "" : ", ") + std::to_string(page_number);  // read as its picture is
       else continue;
       if (unreadable.empty()) unreadable = drawn.unshown;
       PageRendering rendering;
@@ -1326,6 +1345,12 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     std::string why;
     if (!scans.empty()) why = "page(s) " + scans + " show pictures and no text; a scan is not read";
     if (!pictures.empty()) why += (why.empty() ? "" : "; ") + std::string("page(s) ") + pictures + " have pictures whose text cannot be read";
+    // Text marked with an /ActualText reads as that text in pdftotext, not as the glyphs a reader
+    // shows: the page is rendered and read by OCR like a page of pictures.
+    if (!replaced.empty()) {
+      why += (why.empty() ? "" : "; ") + replaced + " ページの文字は /ActualText で置き換えられ、pdftotext は表示される文字を読まない / page(s) " + replaced +
+             " show text that /ActualText replaces in what pdftotext reads";
+    }
     // One page OCR could not be trusted on holds the PDF: none is rendered (the outgoing check renders
     // the pages named in picture_pages and lets the entry go), and the entry says why.
     if (!held.empty()) {
