@@ -2114,12 +2114,43 @@ TEST(CdrExtract, PdfTextReplacedByActualTextIsReadByOcr) {
     d.content = marks + kAttackText + " EMC";
     const auto read = read_attacked(d);
     EXPECT_EQ(piece(read, "a.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << marks << wheres(read);
-    EXPECT_NE(piece(read, "a.pdf/pages").unreadable.find("show text that /ActualText replaces in what pdftotext reads"), std::string::npos) << marks << wheres(read);
+    EXPECT_NE(piece(read, "a.pdf/pages").unreadable.find("show text pdftotext reads as other characters than those shown (/ActualText"), std::string::npos) << marks << wheres(read);
   }
   AttackedPage plain;
   plain.config = "<< >>";
   plain.content = "/Span << /Lang (ja) >> BDC " + kAttackText + " EMC";
   EXPECT_FALSE(has_piece(read_attacked(plain), "a.pdf/pages")) << wheres(read_attacked(plain));
+}
+
+// fix25 (review25a H7, ToUnicode): a simple font whose /ToUnicode maps the codes of digit glyphs
+// to letters shows 123456789018 and reads "bcdefghijabi" in pdftotext: its page is read by OCR of
+// the rendered page. A CMap that maps digits to digits, or a font without one, is trusted.
+TEST(CdrExtract, PdfFontsWhoseToUnicodeMisreadsDigitsAreReadByOcr) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const auto read = [&](const std::string& font_entries, const std::string& mappings) {
+    const std::string cmap = "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Adobe-Identity-UCS def /CMapType 2 def 1 begincodespacerange <00> <FF> "
+                             "endcodespacerange " + mappings + " endcmap CMapName currentdict /CMap defineresource pop end end";
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+                                          "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R " + font_entries + " >>",
+                                          stream("", "BT /F1 24 Tf 72 600 Td (123456789018) Tj ET"), stream("", cmap)}),
+                         "t.pdf");
+  };
+  for (const auto& [what, pieces] : std::vector<std::pair<std::string, std::vector<ExtractedText>>>{
+           {"digits to letters by a range", read("", "1 beginbfrange <30> <39> <0061> endbfrange")},
+           {"one digit by a character", read("", "1 beginbfchar <35> <0053> endbfchar")},
+           {"a range of destinations", read("", "1 beginbfrange <30> <31> [<0030> <006C>] endbfrange")},
+           {"a digit named by /Differences", read("/Encoding << /Differences [65 /one] >>", "1 beginbfchar <41> <0041> endbfchar")}}) {
+    EXPECT_EQ(piece(pieces, "t.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << what << ": " << wheres(pieces);
+    EXPECT_NE(piece(pieces, "t.pdf/pages").unreadable.find("a /ToUnicode that maps digits' glyphs to others"), std::string::npos) << what;
+  }
+  for (const auto& [what, pieces] : std::vector<std::pair<std::string, std::vector<ExtractedText>>>{
+           {"digits to digits", read("", "1 beginbfrange <30> <39> <0030> endbfrange")},
+           {"fullwidth digits", read("", "1 beginbfchar <31> <FF11> endbfchar")},
+           {"letters only", read("", "1 beginbfrange <41> <5A> <0041> endbfrange")},
+           {"a digit's code renamed by /Differences", read("/Encoding << /Differences [48 /a] >>", "1 beginbfchar <30> <0061> endbfchar")}}) {
+    EXPECT_FALSE(has_piece(pieces, "t.pdf/pages")) << what << ": " << wheres(pieces);
+  }
 }
 
 // fix25 (review25a M1): a form, pattern, glyph or appearance looks a name its own resources lack up

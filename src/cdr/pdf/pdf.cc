@@ -24,6 +24,7 @@
 #include <qpdf/QPDFWriter.hh>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -422,7 +423,7 @@ struct Drawn {
   std::string unshown;      // a page's picture its rendering does not show (an annotation's), why: the page is held
   bool text_in_layer = false;  // text in optional content that may be hidden: pdftotext reads only the layers shown
   bool text_unshown = false;   // text in an annotation's appearance the screen does not show: pdftotext does not read it
-  bool text_replaced = false;  // text marked with an /ActualText, which pdftotext prints instead: the page is read by OCR
+  bool text_replaced = false;  // text pdftotext reads otherwise than shown (/ActualText, a lying /ToUnicode): the page is read by OCR
   // The smallest size a legible picture is drawn at: units of the stream's own space per pixel of
   // the picture, the narrower way (infinity: none drawn; 0: one whose size is not known). Rendered
   // at d dpi a picture comes out at least × d / 72 of its own pixels.
@@ -621,7 +622,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") {
       drawn_.text = true;
       if (hidden_layers_ > 0) drawn_.text_in_layer = true;
-      if (replaced_text_ > 0) drawn_.text_replaced = true;
+      if (replaced_text_ > 0 || text_.misread) drawn_.text_replaced = true;
       glyphs_shown();
     }
     // The text state a Type 3 font's glyphs are drawn through (their translations do not change
@@ -644,6 +645,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "gs") graphics_state(named(false));
     if (op == "Tf") {
       text_.glyphs = font(resource("/Font", named(true)), "font " + named(true));
+      text_.misread = to_unicode_misreads(resource("/Font", named(true)));
       text_.font_matrix = resource("/Font", named(true)).isDictionary() ? resource("/Font", named(true)).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
       text_.size = operands.size() >= 2 && operands.back().isNumber() ? operands.back().getNumericValue() : std::nan("");
     }
@@ -805,6 +807,123 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     return 0;
   }
 
+  // Whether a simple font's /ToUnicode maps a code whose glyph is a digit — by its name in the
+  // /Encoding's /Differences, or at 0x30–0x39 in a base encoding (Standard, WinAnsi, MacRoman all put
+  // the digits there) of a font not symbolic — to anything but that digit: pdftotext prints what the
+  // CMap says ("bcdefghijabi") where a reader shows 123456789018. Text in such a font is read by OCR
+  // of the rendered page. A CMap that cannot be decoded is taken as one that misreads. Composite
+  // (Type0) fonts are not judged: their glyphs are known only from the font program.
+  bool to_unicode_misreads(QPDFObjectHandle f) {
+    if (!f.isDictionary() || !f.getKey("/ToUnicode").isStream()) return false;
+    QPDFObjectHandle subtype = f.getKey("/Subtype");
+    if (!subtype.isNameAndEquals("/Type1") && !subtype.isNameAndEquals("/MMType1") && !subtype.isNameAndEquals("/TrueType")) return false;
+    if (f.isIndirect()) {
+      if (const auto known = misreading_fonts_.find(f.getObjGen()); known != misreading_fonts_.end()) return known->second;
+    }
+    std::map<long long, long long> digits;  // code → the digit's Unicode value its glyph is
+    QPDFObjectHandle encoding = f.getKey("/Encoding"), descriptor = f.getKey("/FontDescriptor");
+    QPDFObjectHandle flags = descriptor.isDictionary() ? descriptor.getKey("/Flags") : QPDFObjectHandle::newNull();
+    const bool symbolic = flags.isInteger() && (flags.getIntValue() & 4) != 0;
+    if (encoding.isName() || (encoding.isDictionary() && encoding.getKey("/BaseEncoding").isName()) || !symbolic) {
+      for (long long d = 0; d < 10; ++d) digits[0x30 + d] = 0x30 + d;
+    }
+    if (encoding.isDictionary() && encoding.getKey("/Differences").isArray()) {
+      static const std::map<std::string, long long> kDigitNames = {{"/zero", 0x30}, {"/one", 0x31}, {"/two", 0x32}, {"/three", 0x33}, {"/four", 0x34},
+                                                                   {"/five", 0x35}, {"/six", 0x36}, {"/seven", 0x37}, {"/eight", 0x38}, {"/nine", 0x39}};
+      long long code = 0;
+      for (QPDFObjectHandle& item : encoding.getKey("/Differences").getArrayAsVector()) {
+        if (item.isInteger()) {
+          code = item.getIntValue();
+          continue;
+        }
+        if (!item.isName() || code < 0 || code > 255) continue;  // a simple font's codes are bytes
+        const auto digit = kDigitNames.find(item.getName());
+        if (digit != kDigitNames.end()) digits[code] = digit->second;
+        else digits.erase(code);
+        ++code;
+      }
+    }
+    bool misreads = false;
+    Result<std::string> cmap = decoded(f.getKey("/ToUnicode"), ctx_, "the /ToUnicode CMap of a font");
+    if (!cmap) {
+      if (reason_of(cmap.error()) == "limit") {
+        over_ = std::move(cmap).error();
+        throw std::length_error("the PDF decodes beyond the budget");
+      }
+      misreads = true;
+    } else {
+      misreads = maps_a_digit_otherwise(*cmap, digits);
+    }
+    if (f.isIndirect()) misreading_fonts_[f.getObjGen()] = misreads;
+    return misreads;
+  }
+  // Whether `cmap` (bfchar and bfrange sections) maps a code of `digits` to other than its digit
+  // (or its fullwidth form).
+  static bool maps_a_digit_otherwise(const std::string& cmap, const std::map<long long, long long>& digits) {
+    std::vector<std::string> tokens;  // "<hex>" as its hex digits after '<', "[" , "]", or a word
+    for (std::size_t i = 0; i < cmap.size() && tokens.size() < (1u << 20);) {
+      const char c = cmap[i];
+      if (c == '%') {
+        while (i < cmap.size() && cmap[i] != '\n' && cmap[i] != '\r') ++i;
+      } else if (c == '<') {
+        const std::size_t end = cmap.find('>', i);
+        if (end == std::string::npos) break;
+        std::string hex = "<";
+        for (std::size_t j = i + 1; j < end; ++j) {
+          if (std::isxdigit(static_cast<unsigned char>(cmap[j]))) hex += cmap[j];
+        }
+        tokens.push_back(hex);
+        i = end + 1;
+      } else if (c == '[' || c == ']') {
+        tokens.emplace_back(1, c);
+        ++i;
+      } else if (std::isspace(static_cast<unsigned char>(c))) {
+        ++i;
+      } else {
+        const std::size_t start = i;
+        while (i < cmap.size() && !std::isspace(static_cast<unsigned char>(cmap[i])) && std::string("<>[]%/").find(cmap[i]) == std::string::npos) ++i;
+        if (i == start) ++i;
+        tokens.push_back(cmap.substr(start, i - start));
+      }
+    }
+    const auto value = [](const std::string& hex) -> long long {  // a code, or one UTF-16 unit (-1: more than one)
+      if (hex.size() < 2 || hex.size() > 9) return -1;
+      return std::stoll(hex.substr(1), nullptr, 16);
+    };
+    const auto wrong = [&](long long code, long long unicode) {
+      const auto digit = digits.find(code);
+      return digit != digits.end() && unicode != digit->second && unicode != digit->second - 0x30 + 0xFF10;
+    };
+    enum { kNone, kChar, kRange } section = kNone;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      const std::string& t = tokens[i];
+      if (t == "beginbfchar") section = kChar;
+      else if (t == "beginbfrange") section = kRange;
+      else if (t == "endbfchar" || t == "endbfrange") section = kNone;
+      if (section == kChar && t[0] == '<' && i + 1 < tokens.size() && tokens[i + 1][0] == '<') {
+        if (wrong(value(t), value(tokens[i + 1]))) return true;
+        ++i;
+      } else if (section == kRange && t[0] == '<' && i + 2 < tokens.size() && tokens[i + 1][0] == '<') {
+        const long long low = value(t), high = value(tokens[i + 1]);
+        if (low < 0 || high < low) return true;  // not a range a reader can follow: taken as one that misreads
+        if (tokens[i + 2][0] == '<') {
+          const long long first = value(tokens[i + 2]);
+          for (auto at = digits.lower_bound(low); at != digits.end() && at->first <= high; ++at) {
+            if (first < 0 || wrong(at->first, first + (at->first - low))) return true;
+          }
+          i += 2;
+        } else if (tokens[i + 2] == "[") {
+          std::size_t j = i + 3;
+          for (long long code = low; j < tokens.size() && tokens[j] != "]"; ++j, ++code) {
+            if (tokens[j][0] == '<' && wrong(code, value(tokens[j]))) return true;
+          }
+          i = j;
+        }
+      }
+    }
+    return false;
+  }
+
   // Whether marked content's properties (a dictionary, or a name in /Properties) give an /ActualText.
   bool replaces_text(QPDFObjectHandle properties) {
     QPDFObjectHandle resolved = properties.isName() ? resource("/Properties", properties.getName()) : properties;
@@ -874,6 +993,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle set_font = state.getKey("/Font");
     if (set_font.isArray() && set_font.getArrayNItems() == 2) {
       text_.glyphs = font(set_font.getArrayItem(0), "the font of graphics state " + name);
+      text_.misread = to_unicode_misreads(set_font.getArrayItem(0));
       text_.font_matrix = set_font.getArrayItem(0).isDictionary() ? set_font.getArrayItem(0).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
       text_.size = set_font.getArrayItem(1).isNumber() ? set_font.getArrayItem(1).getNumericValue() : std::nan("");
     }
@@ -1125,6 +1245,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle font_matrix = QPDFObjectHandle::newNull();
     double size = 0, scale = 1;
     long long render = 0;
+    bool misread = false;  // a simple font whose /ToUnicode reads a digit's glyph as another character
   };
   struct SavedState {
     Matrix ctm;
@@ -1136,6 +1257,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   std::vector<bool> marked_;     // open marked content, innermost last: whether it is a layer that may hide
   std::vector<bool> replacing_;  // beside marked_: whether it gives the text it marks an /ActualText
   std::size_t replaced_text_ = 0;  // how many of those are open
+  std::map<QPDFObjGen, bool> misreading_fonts_;  // to_unicode_misreads() of the fonts this stream set
   std::size_t hidden_layers_ = 0;  // how many of those (and optional XObjects being drawn) are open
   bool inline_dict_ = false;
   std::string inline_key_;
@@ -1345,11 +1467,12 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     std::string why;
     if (!scans.empty()) why = "page(s) " + scans + " show pictures and no text; a scan is not read";
     if (!pictures.empty()) why += (why.empty() ? "" : "; ") + std::string("page(s) ") + pictures + " have pictures whose text cannot be read";
-    // Text marked with an /ActualText reads as that text in pdftotext, not as the glyphs a reader
-    // shows: the page is rendered and read by OCR like a page of pictures.
+    // Text marked with an /ActualText, or in a font whose /ToUnicode reads digits' glyphs as other
+    // characters, reads otherwise in pdftotext than a reader shows it: the page is rendered and read
+    // by OCR like a page of pictures.
     if (!replaced.empty()) {
-      why += (why.empty() ? "" : "; ") + replaced + " ページの文字は /ActualText で置き換えられ、pdftotext は表示される文字を読まない / page(s) " + replaced +
-             " show text that /ActualText replaces in what pdftotext reads";
+      why += (why.empty() ? "" : "; ") + replaced + " ページの文字は、pdftotext が表示とは別の文字として読む（/ActualText、数字の字形を別の文字とする /ToUnicode）/ page(s) " +
+             replaced + " show text pdftotext reads as other characters than those shown (/ActualText, a /ToUnicode that maps digits' glyphs to others)";
     }
     // One page OCR could not be trusted on holds the PDF: none is rendered (the outgoing check renders
     // the pages named in picture_pages and lets the entry go), and the entry says why.
