@@ -2064,6 +2064,20 @@ TEST(CdrExtract, PdfTextInAppearancesTheScreenDoesNotShowIsNamedUnread) {
   }
   const auto shown = stamped("4");
   EXPECT_FALSE(has_piece(shown, "a.pdf/annotations")) << wheres(shown);
+  // A check box's check mark (one ZapfDingbats glyph) in its state not shown, or in its down
+  // appearance, holds nothing to read: the form is not held for it. Hidden annotations' glyphs add
+  // up, as they print together.
+  AttackedPage box;
+  box.content = "0 0 612 792 re S";
+  box.annotation = "<< /Type /Annot /Subtype /Widget /FT /Btn /T (c) /Rect [36 500 56 520] /F 4 /AS /Off >>";
+  box.appearance = "BT /F1 12 Tf 2 2 Td (4) Tj ET";
+  box.down = "BT /F1 12 Tf 2 2 Td (4) Tj ET";
+  EXPECT_FALSE(has_piece(read_attacked(box), "a.pdf/annotations")) << wheres(read_attacked(box));
+  AttackedPage two_digits = box;
+  two_digits.down = "BT /F1 12 Tf 2 2 Td (12) Tj ET";
+  EXPECT_FALSE(has_piece(read_attacked(two_digits), "a.pdf/annotations")) << "two bytes, under the three a number or mark needs";
+  two_digits.down = "BT /F1 12 Tf 2 2 Td [(12) 5 (3)] TJ ET";
+  EXPECT_TRUE(has_piece(read_attacked(two_digits), "a.pdf/annotations")) << wheres(read_attacked(two_digits));
 }
 
 // fix25 (review25a H4): a /Contents array with anything but streams (null, a missing object, a

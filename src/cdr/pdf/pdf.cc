@@ -423,6 +423,7 @@ struct Drawn {
   std::string unshown;      // a page's picture its rendering does not show (an annotation's), why: the page is held
   bool text_in_layer = false;  // text in optional content that may be hidden: pdftotext reads only the layers shown
   bool text_unshown = false;   // text in an annotation's appearance the screen does not show: pdftotext does not read it
+  std::size_t text_bytes = 0;  // the bytes of the strings its text operators show
   bool text_replaced = false;  // text pdftotext reads otherwise than shown (/ActualText, a lying /ToUnicode): the page is read by OCR
   // The smallest size a legible picture is drawn at: units of the stream's own space per pixel of
   // the picture, the narrower way (infinity: none drawn; 0: one whose size is not known). Rendered
@@ -621,6 +622,12 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "ID") inline_dict_ = false;
     if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") {
       drawn_.text = true;
+      for (QPDFObjectHandle& shown : operands) {
+        if (shown.isString()) drawn_.text_bytes += shown.getStringValue().size();
+        for (QPDFObjectHandle& item : shown.isArray() ? shown.getArrayAsVector() : std::vector<QPDFObjectHandle>{}) {
+          if (item.isString()) drawn_.text_bytes += item.getStringValue().size();
+        }
+      }
       if (hidden_layers_ > 0) drawn_.text_in_layer = true;
       if (replaced_text_ > 0 || text_.misread) drawn_.text_replaced = true;
       glyphs_shown();
@@ -691,7 +698,9 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   static constexpr long long kHidden = 1 << 1, kNoView = 1 << 5;  // annotation flags (ISO 32000-1 12.5.3)
   static constexpr int kMostNested = 8;
 
+  static constexpr std::size_t kLeastUnshownTextBytes = 3;  // two characters of a CJK font are four bytes, a mark like "3A" in a Latin one two
   void shown_over(QPDFObjectHandle annots) {
+    std::size_t hidden_text_bytes = 0;
     for (QPDFObjectHandle& annotation : annots.getArrayAsVector()) {
       if (!annotation.isDictionary()) continue;
       QPDFObjectHandle ap = annotation.getKey("/AP"), flags = annotation.getKey("/F"), current = annotation.getKey("/AS");
@@ -717,7 +726,11 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
           // Not on the rendered page: counted as pictures (the page is one with pictures), never as
           // read; text there is not what pdftotext reads (it draws what the screen shows).
           if (inside->unknown) unknown(inside->why_unknown);
-          drawn_.text_unshown = drawn_.text_unshown || inside->text || inside->text_in_layer || inside->text_unshown;
+          // One glyph in an annotation's other state or down appearance (a check box's check mark in
+          // ZapfDingbats) holds no number or mark; what hidden annotations print adds up on paper.
+          if (hidden) hidden_text_bytes += inside->text_bytes;
+          const bool some_text = hidden ? hidden_text_bytes >= kLeastUnshownTextBytes : inside->text_bytes >= kLeastUnshownTextBytes;
+          drawn_.text_unshown = drawn_.text_unshown || some_text || inside->text_in_layer || inside->text_unshown;
           drawn_.images += inside->images;
           drawn_.legible += inside->legible;
           if (inside->legible > 0 && drawn_.unshown.empty()) {
@@ -1127,6 +1140,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (hidden_layers_ > 0 && inside.legible > 0) in_hidden_layer();
     drawn_.text_in_layer = drawn_.text_in_layer || inside.text_in_layer || (hidden_layers_ > 0 && inside.text);
     drawn_.text = drawn_.text || inside.text;
+    drawn_.text_bytes += inside.text_bytes;
     drawn_.text_replaced = drawn_.text_replaced || inside.text_replaced;
     drawn_.images += inside.images;
     drawn_.legible += inside.legible;
