@@ -2207,6 +2207,12 @@ TEST(CdrExtract, PdfValuesHeldAsStreamsAreRead) {
     const auto read = read_attacked(field);
     EXPECT_NE(piece(read, "a.pdf").text.find(kNumber), std::string::npos) << key << ": " << piece(read, "a.pdf").text;
   }
+  // A script the document opens with, its action a direct dictionary in the catalog.
+  AttackedPage opened;
+  opened.content = "0 0 612 792 re S";
+  opened.catalog_extra = " /OpenAction << /S /JavaScript /JS 13 0 R >>";
+  opened.down = "app.alert('" + kNumber + "');";
+  EXPECT_NE(piece(read_attacked(opened), "a.pdf").text.find(kNumber), std::string::npos) << piece(read_attacked(opened), "a.pdf").text;
 }
 
 // A PDF's "pages" piece carries its PDF's digest, as the PDF's piece does, and an embedded PDF's

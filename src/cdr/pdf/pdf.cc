@@ -408,6 +408,22 @@ void strings_of(QPDFObjectHandle value, std::string& out, int depth) {
   }
 }
 
+// The text streams in `value` and the direct arrays and dictionaries inside it (an action's /JS
+// hangs in the catalog's /OpenAction): a field's value (/V, /DV) and rich text (/RV, an
+// annotation's /RC) may be a text stream (ISO 32000-1 12.7.3.4, 12.7.4.3), a reader shows it as
+// the string it holds; so may a script (/JS), whose alerts a reader that runs it shows.
+void text_streams_of(QPDFObjectHandle value, std::vector<QPDFObjectHandle>& found, int depth) {
+  if (depth > 32 || (depth > 0 && value.isIndirect()) || found.size() > 4096) return;
+  if (value.isArray()) {
+    for (auto& item : value.getArrayAsVector()) text_streams_of(item, found, depth + 1);
+  } else if (value.isDictionary()) {
+    for (auto& [key, item] : value.getDictAsMap()) {
+      if (item.isStream() && (key == "/V" || key == "/DV" || key == "/RV" || key == "/RC" || key == "/JS")) found.push_back(item);
+      else text_streams_of(item, found, depth + 1);
+    }
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -1400,13 +1416,10 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
         continue;
       }
       strings_of(dict, out, 0);
-      // A field's value (/V, /DV) and rich text (/RV, an annotation's /RC) may be a text stream
-      // (ISO 32000-1 12.7.3.4, 12.7.4.3): a reader shows it as the string it holds. So may a
-      // script (/JS), whose alerts a reader that runs it shows.
-      for (const char* key : {"/V", "/DV", "/RV", "/RC", "/JS"}) {
-        QPDFObjectHandle value = dict.getKey(key);
-        if (!value.isStream()) continue;
-        out += QPDFObjectHandle::newString(SANSO_TRY(decoded(value, ctx, std::string("a value held as a stream (") + key + ")"))).getUTF8Value();
+      std::vector<QPDFObjectHandle> text_streams;
+      text_streams_of(dict, text_streams, 0);
+      for (QPDFObjectHandle& value : text_streams) {
+        out += QPDFObjectHandle::newString(SANSO_TRY(decoded(value, ctx, "a value or script held as a stream"))).getUTF8Value();
         out += '\n';
       }
     }
