@@ -2036,24 +2036,335 @@ TEST(CdrExtract, PdfType3GlyphsThatArePicturesAreJudgedAtTheirSize) {
 }
 
 // Issue #17 (M4): Do draws the XObject its operand names, not the last name the stream wrote:
-// "/Im1 0 Do" draws nothing in poppler (the operand is no name), and "/Fm2 /Im1 Do" draws Im1.
+// "/Im1 Do" draws Im1. An operator that names a resource with other operands than it takes is read
+// differently by each reader (poppler drops the extra leading ones, MuPDF takes the last name
+// written: "/Im1 0 Do" draws nothing in one and the card in the other), so the page is held
+// (fix25, H6: before, "/Fm2 /Im1 Do" was taken to draw Im1 and "/Im1 0 Do" nothing, and
+// "/F1 /F3 300 Tf" set /F1 where poppler sets the Type 3 font /F3 whose glyph is a card).
 TEST(CdrExtract, PdfDoDrawsTheXObjectItsOperandNames) {
   const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
   const std::string card = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'));
   const std::string shrinking_form = stream("/Type /XObject /Subtype /Form /BBox [0 0 400 250] /Matrix [0.01 0 0 0.01 0 0] /Resources << /XObject << /Im1 5 0 R >> >>",
                                             "q 400 0 0 250 0 0 cm /Im1 Do Q");
+  const std::string type3 = "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] /FontMatrix [0.001 0 0 0.001 0 0] /CharProcs << /a 7 0 R >> "
+                            "/Encoding << /Type /Encoding /Differences [97 /a] >> /FirstChar 97 /LastChar 97 /Widths [1000] /Resources << /XObject << /Im1 5 0 R >> >> >>";
   const auto read = [&](const std::string& contents) {
     return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 5 0 R /Fm2 6 0 R >> >> /Contents 4 0 R >>",
-                                          stream("", contents), card, shrinking_form}),
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 5 0 R /Fm2 6 0 R >> "
+                                          "/Font << /F1 8 0 R /F3 9 0 R >> >> /Contents 4 0 R >>",
+                                          stream("", contents), card, shrinking_form, stream("", "1000 0 d0 q 1000 0 0 625 0 0 cm /Im1 Do Q"),
+                                          "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", type3}),
                          "p.pdf");
   };
-  const auto no_name = read("q 10 0 0 10 36 300 cm /Im1 0 Do Q");
-  EXPECT_TRUE(std::none_of(no_name.begin(), no_name.end(), [](const ExtractedText& p) { return p.where == "p.pdf/pages"; })) << wheres(no_name);
-  const auto im1 = read("q 400 0 0 250 36 300 cm /Fm2 /Im1 Do Q");
+  const auto im1 = read("q 400 0 0 250 36 300 cm /Im1 Do Q");
   EXPECT_EQ(piece(im1, "p.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << piece(im1, "p.pdf/pages").unreadable;
-  const auto fm2 = read("q 1 0 0 1 36 300 cm /Im1 /Fm2 Do Q");
+  const auto fm2 = read("q 1 0 0 1 36 300 cm /Fm2 Do Q");
   EXPECT_NE(piece(fm2, "p.pdf/pages").unreadable.find("% of its pixels"), std::string::npos) << piece(fm2, "p.pdf/pages").unreadable;
+  const auto plain_text = read("BT /F1 12 Tf 36 300 Td (a) Tj ET");
+  EXPECT_TRUE(std::none_of(plain_text.begin(), plain_text.end(), [](const ExtractedText& p) { return p.where == "p.pdf/pages"; })) << wheres(plain_text);
+  for (const std::string& contents : {std::string("q 10 0 0 10 36 300 cm /Im1 0 Do Q"), std::string("q 400 0 0 250 36 300 cm /Fm2 /Im1 Do Q"),
+                                      std::string("q 1 0 0 1 36 300 cm /Im1 /Fm2 Do Q"), std::string("BT /F1 /F3 300 Tf 36 300 Td (a) Tj ET"),
+                                      std::string("BT /F3 300 /F1 Tf 36 300 Td (a) Tj ET"), std::string("/Pattern cs /P1 0 scn 0 0 1 1 re f"), std::string("/G1 /G2 gs")}) {
+    const auto pieces = read(contents);
+    const ExtractedText& pages = piece(pieces, "p.pdf/pages");
+    EXPECT_TRUE(pages.pages.empty()) << contents << ": the page is rendered for OCR";
+    EXPECT_NE(pages.unreadable.find("operand(s) where it takes"), std::string::npos) << contents << ": " << pages.unreadable;
+    EXPECT_NE(pages.unreadable.find("被演算子"), std::string::npos) << contents << ": " << pages.unreadable;
+  }
+}
+
+// fix25 (review25a): a Letter page as the reviewer's attacks draw it. Objects: 4 the layer (an OCG,
+// off in `config`), 5 the page's content, 6 Helvetica, 7 the card (400 × 250 grey pixels), 8 a form
+// /Fm, 9 a Type 3 font /F3 whose glyph 'a' (object 10) is `glyph`, 11 an annotation, 12 its /AP /N,
+// 13 its /D (or a stream of text, `down`, that no /AP names).
+struct AttackedPage {
+  std::string content;
+  std::string form_resources = "<< /XObject << /Im1 7 0 R >> /Properties << /L 4 0 R >> >>";
+  std::string form = " ";
+  std::string glyph = "1000 0 d0";
+  std::string annotation = "<< /Type /Annot /Subtype /Square /Rect [0 0 1 1] /F 4 >>";
+  std::string appearance, down;
+  std::string config = "<< /OFF [4 0 R] >>";
+  std::string contents = "5 0 R";
+  std::string catalog_extra;
+  std::string page_resources = "/Font << /F1 6 0 R /F3 9 0 R >> /XObject << /Im1 7 0 R /Fm 8 0 R >> /Properties << /L 4 0 R >>";
+};
+std::vector<ExtractedText> read_attacked(const AttackedPage& d) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const std::string type3 = "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] /FontMatrix [0.001 0 0 0.001 0 0] /CharProcs << /a 10 0 R >> /Encoding << /Type /Encoding "
+                            "/Differences [97 /a] >> /FirstChar 97 /LastChar 97 /Widths [1000] /Resources << /XObject << /Im1 7 0 R >> /Properties << /L 4 0 R >> >> >>";
+  std::string annotation = d.annotation;
+  if (!d.appearance.empty()) annotation.insert(annotation.size() - 2, " /AP << /N 12 0 R" + std::string(d.down.empty() ? "" : " /D 13 0 R") + " >>");
+  const std::string form = "/Type /XObject /Subtype /Form /BBox [0 0 400 60] /Resources << /Font << /F1 6 0 R >> >>";
+  return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R /OCProperties << /OCGs [4 0 R] /D " + d.config + " >>" + d.catalog_extra + " >>",
+                                        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << " + d.page_resources + " >> /Contents " + d.contents +
+                                            " /Annots [11 0 R] >>",
+                                        "<< /Type /OCG /Name (layer) >>", stream("", d.content), "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+                                        stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80')),
+                                        stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources " + d.form_resources, d.form), type3, stream("", d.glyph),
+                                        annotation, stream(form, d.appearance.empty() ? " " : d.appearance), stream(form, d.down.empty() ? " " : d.down)}),
+                       "a.pdf");
+}
+bool has_piece(const std::vector<ExtractedText>& pieces, const std::string& where) {
+  return std::any_of(pieces.begin(), pieces.end(), [&](const ExtractedText& p) { return p.where == where; });
+}
+const std::string kAttackCard = "q 400 0 0 250 36 300 cm ";
+const std::string kAttackText = "BT /F1 24 Tf 72 600 Td (123456789018) Tj ET";
+
+// fix25 (review25a H1): poppler treats marked content under any tag that starts with "OC" as
+// optional content (/OCX, /OCG), takes BDC's last two operands (/Span /OC /L BDC), and looks the
+// properties up through the resources' chain. Text so marked in a layer that is off is not read by
+// pdftotext and is named unread ("layers"); a picture holds the page. So does any BDC whose
+// properties are a layer, whatever its tag; a BDC with other than two operands holds the page.
+TEST(CdrExtract, PdfMarkedContentIsALayerAsReadersTakeIt) {
+  for (const std::string& open : {std::string("/OC /L BDC "), std::string("/OCX /L BDC "), std::string("/OCG /L BDC "), std::string("/Span /L BDC "),
+                                  std::string("/Span /OC /L BDC ")}) {
+    AttackedPage text;
+    text.content = open + kAttackText + " EMC";
+    const auto read = read_attacked(text);
+    const bool held = has_piece(read, "a.pdf/layers") || piece(read, "a.pdf/pages").unreadable.find("operand") != std::string::npos;
+    EXPECT_TRUE(held) << open << wheres(read);
+    AttackedPage picture;
+    picture.content = kAttackCard + open + "/Im1 Do EMC Q";
+    const auto pictured = read_attacked(picture);
+    EXPECT_TRUE(piece(pictured, "a.pdf/pages").pages.empty()) << open << ": the page is rendered for OCR";
+    EXPECT_NE(piece(pictured, "a.pdf/pages").unreadable.find("not read by OCR: page 1: "), std::string::npos) << open << wheres(pictured);
+  }
+  const auto extra = read_attacked([] {
+    AttackedPage d;
+    d.content = "/Span /OC /L BDC " + kAttackText + " EMC";
+    return d;
+  }());
+  EXPECT_NE(piece(extra, "a.pdf/pages").unreadable.find("the operator BDC has 3 operand(s) where it takes a tag and properties"), std::string::npos) << wheres(extra);
+  const auto layered = read_attacked([] {
+    AttackedPage d;
+    d.content = "/OCX /L BDC " + kAttackText + " EMC";
+    return d;
+  }());
+  EXPECT_NE(piece(layered, "a.pdf/layers").unreadable.find("text in optional content"), std::string::npos) << wheres(layered);
+  // The same marks with the layer on, and an unrelated tag: the text is read.
+  for (const std::string& open : {std::string("/OCX /L BDC "), std::string("/Span /L BDC "), std::string("/Span << /MCID 0 >> BDC ")}) {
+    AttackedPage on;
+    on.config = "<< >>";
+    on.content = open + kAttackText + " EMC";
+    const auto read = read_attacked(on);
+    EXPECT_FALSE(has_piece(read, "a.pdf/layers")) << open << wheres(read);
+    EXPECT_FALSE(has_piece(read, "a.pdf/pages")) << open << wheres(read);
+  }
+  // A form's layer name it finds in the page's resources, as poppler looks it up.
+  AttackedPage inherited;
+  inherited.form_resources = "<< /XObject << /Im1 7 0 R >> >>";
+  inherited.form = "/OC /L BDC " + kAttackText + " EMC";
+  inherited.content = "/Fm Do";
+  EXPECT_TRUE(has_piece(read_attacked(inherited), "a.pdf/layers")) << wheres(read_attacked(inherited));
+}
+
+// fix25 (review25a H2): qpdf and poppler end an inline image differently — poppler reads the
+// image's rows, then goes on after the first "EI"; qpdf ends the data at an "EI" after which the
+// stream reads as content. What follows an "EI" in the data (a card drawn, a layer opened), or
+// what a short image's rows swallow, one reader runs and the other does not: the page is held.
+TEST(CdrExtract, PdfInlineImagesWhoseEndReadersFindApartHoldThePage) {
+  for (const std::string& data : {std::string("x EI) " + kAttackCard + "/Im1 Do Q 0 EI"), std::string("x EIq /OC /L BDC Q 0 EI " + kAttackText + " EMC"),
+                                   std::string("x EI) /OC /L BDC 0 EI " + kAttackText + " EMC"),
+                                   std::string("x EI /OC /L BDC ) 0 EI " + kAttackText + " EMC")}) {
+    AttackedPage d;
+    d.content = "BI /W 1 /H 1 /BPC 8 /CS /G ID " + data;
+    const auto read = read_attacked(d);
+    EXPECT_NE(piece(read, "a.pdf/pages").unreadable.find("an inline image (BI … ID … EI) whose end readers find in different places"), std::string::npos)
+        << data << ": " << wheres(read);
+  }
+  // Ended alike at the first "EI" (what follows reads as content to qpdf too): the layer it opens is seen.
+  AttackedPage alike;
+  alike.content = "BI /W 1 /H 1 /BPC 8 /CS /G ID x EI/OC /L BDC 0 EI " + kAttackText + " EMC";
+  EXPECT_TRUE(has_piece(read_attacked(alike), "a.pdf/layers")) << wheres(read_attacked(alike));
+  // Rows poppler reads past qpdf's end (16 bytes, 3 given): the EMC after it is poppler's image data.
+  AttackedPage short_rows;
+  short_rows.content = "/OC /L BDC BI /W 4 /H 4 /BPC 8 /CS /G ID abc EI EMC " + kAttackText;
+  EXPECT_NE(piece(read_attacked(short_rows), "a.pdf/pages").unreadable.find("shorter than its rows (16 bytes)"), std::string::npos) << wheres(read_attacked(short_rows));
+  // A colour space whose components are not known: how many bytes poppler reads is not known.
+  AttackedPage unknown_space;
+  unknown_space.content = "BI /W 4 /H 4 /BPC 8 /CS /Nowhere ID " + std::string(16, 'a') + " EI " + kAttackText;
+  EXPECT_NE(piece(read_attacked(unknown_space), "a.pdf/pages").unreadable.find("size in bytes"), std::string::npos) << wheres(read_attacked(unknown_space));
+  // Inline images both readers end alike: rows of the size they say, hex data (no "EI" in it), the
+  // card's own colours in RGB. A picture too small to read makes no page of pictures.
+  for (const std::string& image : {std::string("BI /W 1 /H 1 /BPC 8 /CS /G ID x EI "), std::string("BI /W 2 /H 2 /BPC 8 /CS /RGB ID ") + std::string(12, 'z') + " EI ",
+                                   std::string("BI /W 2 /H 2 /BPC 8 /CS /G /F /AHx ID 00ff00ff> EI "), std::string("BI /IM true /W 8 /H 2 ID ab EI ")}) {
+    AttackedPage d;
+    d.content = image + kAttackText;
+    const auto read = read_attacked(d);
+    EXPECT_FALSE(has_piece(read, "a.pdf/pages")) << image << ": " << wheres(read);
+  }
+}
+
+// fix25 (review25a H3): text in an annotation's appearance the screen does not show — printed
+// only (/F NoView|Print), hidden, a button's down appearance — is not what pdftotext reads: it is
+// named unread ("annotations"). Shown on screen, it is read as any text.
+TEST(CdrExtract, PdfTextInAppearancesTheScreenDoesNotShowIsNamedUnread) {
+  const auto stamped = [](const std::string& flags, const std::string& down = "") {
+    AttackedPage d;
+    d.content = "0 0 612 792 re S";
+    d.annotation = "<< /Type /Annot /Subtype /Stamp /Rect [36 500 436 560] /F " + flags + " >>";
+    d.appearance = down.empty() ? kAttackText : "BT /F1 24 Tf 5 20 Td (Show) Tj ET";
+    d.down = down;
+    return read_attacked(d);
+  };
+  for (const auto& [what, pieces] : std::vector<std::pair<std::string, std::vector<ExtractedText>>>{
+           {"printed only", stamped("36")}, {"hidden", stamped("2")}, {"a down appearance", stamped("4", kAttackText)}}) {
+    EXPECT_NE(piece(pieces, "a.pdf/annotations").unreadable.find("text: 1 ページの注釈に"), std::string::npos) << what << ": " << wheres(pieces);
+    EXPECT_NE(piece(pieces, "a.pdf/annotations").unreadable.find("page(s) 1 have annotations whose appearances the screen does not show"), std::string::npos) << what;
+  }
+  const auto shown = stamped("4");
+  EXPECT_FALSE(has_piece(shown, "a.pdf/annotations")) << wheres(shown);
+  // A check box's check mark (one ZapfDingbats glyph) in its state not shown, or in its down
+  // appearance, holds nothing to read: the form is not held for it. Hidden annotations' glyphs add
+  // up, as they print together.
+  AttackedPage box;
+  box.content = "0 0 612 792 re S";
+  box.annotation = "<< /Type /Annot /Subtype /Widget /FT /Btn /T (c) /Rect [36 500 56 520] /F 4 /AS /Off >>";
+  box.appearance = "BT /F1 12 Tf 2 2 Td (4) Tj ET";
+  box.down = "BT /F1 12 Tf 2 2 Td (4) Tj ET";
+  EXPECT_FALSE(has_piece(read_attacked(box), "a.pdf/annotations")) << wheres(read_attacked(box));
+  AttackedPage two_digits = box;
+  two_digits.down = "BT /F1 12 Tf 2 2 Td (12) Tj ET";
+  EXPECT_FALSE(has_piece(read_attacked(two_digits), "a.pdf/annotations")) << "two bytes, under the three a number or mark needs";
+  two_digits.down = "BT /F1 12 Tf 2 2 Td [(12) 5 (3)] TJ ET";
+  EXPECT_TRUE(has_piece(read_attacked(two_digits), "a.pdf/annotations")) << wheres(read_attacked(two_digits));
+}
+
+// fix25 (review25a H4): a /Contents array with anything but streams (null, a missing object, a
+// dictionary) is drawn as nothing by poppler — pdftotext reads nothing — and as the rest by
+// other readers: the page is held, saying why.
+TEST(CdrExtract, PdfContentsArraysWithOtherThanStreamsHoldThePage) {
+  for (const std::string& junk : {std::string("null"), std::string("99 0 R"), std::string("6 0 R"), std::string("<< /Length 0 >>")}) {
+    AttackedPage d;
+    d.content = kAttackText;
+    d.config = "<< >>";
+    d.contents = "[5 0 R " + junk + "]";
+    const auto read = read_attacked(d);
+    EXPECT_TRUE(piece(read, "a.pdf/pages").pages.empty()) << junk;
+    EXPECT_NE(piece(read, "a.pdf/pages").unreadable.find("item 2 of the page's /Contents array is not a content stream"), std::string::npos) << junk << ": " << wheres(read);
+  }
+  AttackedPage streams;
+  streams.content = kAttackText;
+  streams.contents = "[5 0 R 10 0 R]";
+  EXPECT_FALSE(has_piece(read_attacked(streams), "a.pdf/pages")) << wheres(read_attacked(streams));
+}
+
+// fix25 (review25a H5): a Type 3 glyph whose picture (or text) is in a layer that is off: where the
+// font's text is shown the page is held (picture) or the text named unread, as on the page itself.
+TEST(CdrExtract, PdfType3GlyphsInALayerThatIsOffAreHeld) {
+  AttackedPage shown;
+  shown.glyph = "1000 0 d0 q 1000 0 0 625 0 0 cm /Im1 Do Q";
+  shown.content = "BT /F3 300 Tf 36 300 Td (a) Tj ET";
+  EXPECT_EQ(piece(read_attacked(shown), "a.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}}));
+  AttackedPage off = shown;
+  off.glyph = "1000 0 d0 q 1000 0 0 625 0 0 cm /OC /L BDC /Im1 Do EMC Q";
+  const auto read = read_attacked(off);
+  EXPECT_TRUE(piece(read, "a.pdf/pages").pages.empty()) << wheres(read);
+  EXPECT_NE(piece(read, "a.pdf/pages").unreadable.find("a picture in optional content (/OC"), std::string::npos) << wheres(read);
+  AttackedPage text = shown;
+  text.glyph = "1000 0 d0 /OC /L BDC BT /F1 24 Tf (123456789018) Tj ET EMC";
+  text.page_resources = "/Font << /F1 6 0 R /F3 9 0 R >>";
+  EXPECT_TRUE(has_piece(read_attacked(text), "a.pdf/layers")) << wheres(read_attacked(text));
+}
+
+// fix25 (review25a H7, ActualText): pdftotext prints marked content's /ActualText instead of the
+// glyphs a reader shows ("see attached" for 123456789018): such a page is rendered and read by OCR,
+// as a page of pictures is. The same text marked without it is read by pdftotext alone.
+TEST(CdrExtract, PdfTextReplacedByActualTextIsReadByOcr) {
+  for (const std::string& marks : {std::string("/Span << /ActualText (see attached) >> BDC "), std::string("/Span /P1 BDC ")}) {
+    AttackedPage d;
+    d.config = "<< >>";
+    d.page_resources = "/Font << /F1 6 0 R >> /Properties << /P1 << /ActualText (see attached) >> >>";
+    d.content = marks + kAttackText + " EMC";
+    const auto read = read_attacked(d);
+    EXPECT_EQ(piece(read, "a.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << marks << wheres(read);
+    EXPECT_NE(piece(read, "a.pdf/pages").unreadable.find("show text pdftotext reads as other characters than those shown (/ActualText"), std::string::npos) << marks << wheres(read);
+  }
+  AttackedPage plain;
+  plain.config = "<< >>";
+  plain.content = "/Span << /Lang (ja) >> BDC " + kAttackText + " EMC";
+  EXPECT_FALSE(has_piece(read_attacked(plain), "a.pdf/pages")) << wheres(read_attacked(plain));
+}
+
+// fix25 (review25a H7, ToUnicode): a simple font whose /ToUnicode maps the codes of digit glyphs
+// to letters shows 123456789018 and reads "bcdefghijabi" in pdftotext: its page is read by OCR of
+// the rendered page. A CMap that maps digits to digits, or a font without one, is trusted.
+TEST(CdrExtract, PdfFontsWhoseToUnicodeMisreadsDigitsAreReadByOcr) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const auto read = [&](const std::string& font_entries, const std::string& mappings) {
+    const std::string cmap = "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Adobe-Identity-UCS def /CMapType 2 def 1 begincodespacerange <00> <FF> "
+                             "endcodespacerange " + mappings + " endcmap CMapName currentdict /CMap defineresource pop end end";
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+                                          "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R " + font_entries + " >>",
+                                          stream("", "BT /F1 24 Tf 72 600 Td (123456789018) Tj ET"), stream("", cmap)}),
+                         "t.pdf");
+  };
+  for (const auto& [what, pieces] : std::vector<std::pair<std::string, std::vector<ExtractedText>>>{
+           {"digits to letters by a range", read("", "1 beginbfrange <30> <39> <0061> endbfrange")},
+           {"one digit by a character", read("", "1 beginbfchar <35> <0053> endbfchar")},
+           {"a range of destinations", read("", "1 beginbfrange <30> <31> [<0030> <006C>] endbfrange")},
+           {"a digit named by /Differences", read("/Encoding << /Differences [65 /one] >>", "1 beginbfchar <41> <0041> endbfchar")}}) {
+    EXPECT_EQ(piece(pieces, "t.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << what << ": " << wheres(pieces);
+    EXPECT_NE(piece(pieces, "t.pdf/pages").unreadable.find("a /ToUnicode that maps digits' glyphs to others"), std::string::npos) << what;
+  }
+  for (const auto& [what, pieces] : std::vector<std::pair<std::string, std::vector<ExtractedText>>>{
+           {"digits to digits", read("", "1 beginbfrange <30> <39> <0030> endbfrange")},
+           {"fullwidth digits", read("", "1 beginbfchar <31> <FF11> endbfchar")},
+           {"letters only", read("", "1 beginbfrange <41> <5A> <0041> endbfrange")},
+           {"a digit's code renamed by /Differences", read("/Encoding << /Differences [48 /a] >>", "1 beginbfchar <30> <0061> endbfchar")}}) {
+    EXPECT_FALSE(has_piece(pieces, "t.pdf/pages")) << what << ": " << wheres(pieces);
+  }
+}
+
+// fix25 (review25a M1): a form, pattern, glyph or appearance looks a name its own resources lack up
+// in the resources it is drawn with, as poppler does: the page's card drawn by a form whose
+// /Resources hold only a /ProcSet is counted, and the page rendered for OCR.
+TEST(CdrExtract, PdfFormsFindNamesInTheirCallersResources) {
+  AttackedPage d;
+  d.form_resources = "<< /ProcSet [/PDF] >>";
+  d.form = kAttackCard + "/Im1 Do Q";
+  d.content = "/Fm Do";
+  EXPECT_EQ(piece(read_attacked(d), "a.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << wheres(read_attacked(d));
+  AttackedPage stamp;
+  stamp.content = "0 0 612 792 re S";
+  stamp.annotation = "<< /Type /Annot /Subtype /Stamp /Rect [36 300 436 550] /F 4 >>";
+  stamp.appearance = "q 400 0 0 60 0 0 cm /Im1 Do Q";  // the appearance's resources have fonts only
+  EXPECT_EQ(piece(read_attacked(stamp), "a.pdf/pages").pages.size(), 1u) << wheres(read_attacked(stamp));
+  // The same form drawn by two pages is read for each page's resources: one page without the card.
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const auto two = extract_texts(
+      testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+                       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Fm 6 0 R >> >> /Contents 5 0 R >>",
+                       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Fm 6 0 R /Im1 7 0 R >> >> /Contents 5 0 R >>", stream("", "/Fm Do"),
+                       stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /ProcSet [/PDF] >>", kAttackCard + "/Im1 Do Q"),
+                       stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'))}),
+      "b.pdf");
+  EXPECT_EQ(piece(two, "b.pdf/pages").pages, (std::vector<PdfPage>{{2, kPdfPageDpi}})) << wheres(two);
+}
+
+// fix25 (review25a M2): a field's value held as a text stream (/V, read by a reader that lays the
+// field out under NeedAppearances), rich text (/RV, /RC) and a script (/JS, whose alert a reader
+// shows) are read as the text they hold.
+TEST(CdrExtract, PdfValuesHeldAsStreamsAreRead) {
+  for (const std::string& key : {std::string("/V"), std::string("/RV"), std::string("/RC"), std::string("/JS")}) {
+    AttackedPage field;
+    field.config = "<< >>";
+    field.content = "0 0 612 792 re S";
+    field.catalog_extra = " /AcroForm << /Fields [11 0 R] /NeedAppearances true >>";
+    field.annotation = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (no) " + key + " 13 0 R /Rect [36 500 436 560] /F 4 >>";
+    field.down = "\xFE\xFF" + std::string("\0" "1\0" "2\0" "3\0" "4\0" "5\0" "6\0" "7\0" "8\0" "9\0" "0\0" "1\0" "8", 24);
+    const auto read = read_attacked(field);
+    EXPECT_NE(piece(read, "a.pdf").text.find(kNumber), std::string::npos) << key << ": " << piece(read, "a.pdf").text;
+  }
+  // A script the document opens with, its action a direct dictionary in the catalog.
+  AttackedPage opened;
+  opened.content = "0 0 612 792 re S";
+  opened.catalog_extra = " /OpenAction << /S /JavaScript /JS 13 0 R >>";
+  opened.down = "app.alert('" + kNumber + "');";
+  EXPECT_NE(piece(read_attacked(opened), "a.pdf").text.find(kNumber), std::string::npos) << piece(read_attacked(opened), "a.pdf").text;
 }
 
 // A PDF's "pages" piece carries its PDF's digest, as the PDF's piece does, and an embedded PDF's

@@ -24,6 +24,7 @@
 #include <qpdf/QPDFWriter.hh>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -407,6 +408,22 @@ void strings_of(QPDFObjectHandle value, std::string& out, int depth) {
   }
 }
 
+// The text streams in `value` and the direct arrays and dictionaries inside it (an action's /JS
+// hangs in the catalog's /OpenAction): a field's value (/V, /DV) and rich text (/RV, an
+// annotation's /RC) may be a text stream (ISO 32000-1 12.7.3.4, 12.7.4.3), a reader shows it as
+// the string it holds; so may a script (/JS), whose alerts a reader that runs it shows.
+void text_streams_of(QPDFObjectHandle value, std::vector<QPDFObjectHandle>& found, int depth) {
+  if (depth > 32 || (depth > 0 && value.isIndirect()) || found.size() > 4096) return;
+  if (value.isArray()) {
+    for (auto& item : value.getArrayAsVector()) text_streams_of(item, found, depth + 1);
+  } else if (value.isDictionary()) {
+    for (auto& [key, item] : value.getDictAsMap()) {
+      if (item.isStream() && (key == "/V" || key == "/DV" || key == "/RV" || key == "/RC" || key == "/JS")) found.push_back(item);
+      else text_streams_of(item, found, depth + 1);
+    }
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -433,6 +450,9 @@ struct Drawn {
   std::string why_unknown;  // what could not be read, for the person the page is held for
   std::string unshown;      // a page's picture its rendering does not show (an annotation's), why: the page is held
   bool text_in_layer = false;  // text in optional content that may be hidden: pdftotext reads only the layers shown
+  bool text_unshown = false;   // text in an annotation's appearance the screen does not show: pdftotext does not read it
+  std::size_t text_bytes = 0;  // the bytes of the strings its text operators show
+  bool text_replaced = false;  // text pdftotext reads otherwise than shown (/ActualText, a lying /ToUnicode): the page is read by OCR
   // The smallest size a legible picture is drawn at: units of the stream's own space per pixel of
   // the picture, the narrower way (infinity: none drawn; 0: one whose size is not known). Rendered
   // at d dpi a picture comes out at least × d / 72 of its own pixels.
@@ -542,7 +562,11 @@ Result<std::string> decoded(QPDFObjectHandle stream, const Context& ctx, const s
 // through decoded() (charged), and each form is read once for the resources it is drawn with
 // (`forms`, shared by all pages): a form drawn on a thousand pages is not parsed a thousand times.
 struct FormKey {
-  QPDFObjGen form, resources;  // resources: the object that holds them (the form, a page, an indirect dictionary)
+  QPDFObjGen form;
+  // The objects that hold the resources its names are looked up in, its own first, then those of
+  // the streams that draw it out to the page (a form, a page, an indirect dictionary): poppler
+  // looks a name the form's own resources lack up in its caller's.
+  std::vector<QPDFObjGen> resources;
   bool operator<(const FormKey& o) const { return std::tie(form, resources) < std::tie(o.form, o.resources); }
 };
 
@@ -577,7 +601,10 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   }
 
   void handleObject(QPDFObjectHandle obj) override {
-    if (obj.isInlineImage()) picture(inline_width_, inline_height_);
+    if (obj.isInlineImage()) {
+      picture(inline_width_, inline_height_);
+      inline_image_ends(obj.getInlineImageValue());
+    }
     // An inline image's dictionary comes as keys and values between BI and ID.
     if (inline_dict_ && !obj.isOperator()) {
       if (inline_key_.empty() && obj.isName()) {
@@ -585,6 +612,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       } else {
         if (inline_key_ == "/W" || inline_key_ == "/Width") inline_width_ = obj;
         if (inline_key_ == "/H" || inline_key_ == "/Height") inline_height_ = obj;
+        if (inline_entries_.size() < 64) inline_entries_[inline_key_] = obj;
         inline_key_.clear();
       }
     }
@@ -609,27 +637,48 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       if (auto m = matrix_of(operands)) ctm_ = m->then(ctm_);
       else unknown("a cm whose operands are not six numbers");  // what poppler makes of it is not known
     }
-    // Marked content: a BDC tagged /OC puts what follows, to its EMC, in optional content.
+    // An operator that names a resource with other operands than it takes is read differently by
+    // each reader: poppler drops the extra leading ones ("/F1 /F3 300 Tf" sets /F3), MuPDF takes the
+    // last name written ("/Im1 0 Do" draws Im1). What the recipient's reader draws is not known.
+    if (const std::string expected = operands_expected(op, operands); !expected.empty()) {
+      unknown("演算子 " + op + " の被演算子が " + std::to_string(operands.size()) + " 個で、読むアプリによって描かれるものが異なる / the operator " + op + " has " +
+              std::to_string(operands.size()) + " operand(s) where it takes " + expected + ", which readers take differently");
+    }
+    // Marked content: a BDC whose tag starts with "OC" (as poppler reads it: /OC, /OCX, /OCG) or
+    // whose properties are a layer puts what follows, to its EMC, in optional content.
     if (op == "BDC" || op == "BMC") {
-      const bool layer = op == "BDC" && operands.size() == 2 && operands[0].isNameAndEquals("/OC") &&
-                         layer_may_hide(operands[1].isName() ? resource("/Properties", operands[1].getName()) : operands[1]);
+      const bool layer = op == "BDC" && operands.size() >= 2 && marks_a_layer(operands[operands.size() - 2], operands.back());
+      // Marked content with /ActualText: pdftotext prints that text instead of the glyphs shown
+      // ("/Span << /ActualText (see attached) >> BDC (123456789018) Tj EMC" reads "see attached").
+      const bool replaced = op == "BDC" && operands.size() >= 2 && replaces_text(operands.back());
       if (marked_.size() >= kMostSavedStates) unknown("marked content nested deeper than " + std::to_string(kMostSavedStates));
-      else marked_.push_back(layer);
+      else marked_.push_back(layer), replacing_.push_back(replaced);
       hidden_layers_ += layer ? 1 : 0;
+      replaced_text_ += replaced ? 1 : 0;
     }
     if (op == "EMC" && !marked_.empty()) {
       hidden_layers_ -= marked_.back() ? 1 : 0;
+      replaced_text_ -= replacing_.back() ? 1 : 0;
       marked_.pop_back();
+      replacing_.pop_back();
     }
     if (op == "BI") {
       inline_dict_ = true;
       inline_key_.clear();
       inline_width_ = inline_height_ = QPDFObjectHandle::newNull();
+      inline_entries_.clear();
     }
     if (op == "ID") inline_dict_ = false;
     if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") {
       drawn_.text = true;
+      for (QPDFObjectHandle& shown : operands) {
+        if (shown.isString()) drawn_.text_bytes += shown.getStringValue().size();
+        for (QPDFObjectHandle& item : shown.isArray() ? shown.getArrayAsVector() : std::vector<QPDFObjectHandle>{}) {
+          if (item.isString()) drawn_.text_bytes += item.getStringValue().size();
+        }
+      }
       if (hidden_layers_ > 0) drawn_.text_in_layer = true;
+      if (replaced_text_ > 0 || text_.misread) drawn_.text_replaced = true;
       glyphs_shown();
     }
     // The text state a Type 3 font's glyphs are drawn through (their translations do not change
@@ -639,11 +688,12 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "Tz") text_.scale = operands.size() == 1 && operands[0].isNumber() ? operands[0].getNumericValue() / 100 : std::nan("");
     if (op == "Tr") text_.render = operands.size() == 1 && operands[0].isInteger() ? operands[0].getIntValue() : -1;
     // Each operator that names a resource takes the name as its operand (the last for Do, scn, SCN
-    // and gs, the first for Tf), never a name seen earlier: "/Im1 /Fm2 … /Im1 Do" draws Im1. An
-    // operator without its name draws nothing, in poppler as here.
+    // and gs, the one before the size for Tf: poppler drops extra leading operands), never a name
+    // seen earlier: "/Im1 /Fm2 … /Im1 Do" draws Im1. An operator without its name draws nothing, in
+    // poppler as here (with other operands than it takes the page is held above).
     const auto named = [&](bool first) -> std::string {
-      if (operands.empty()) return "";
-      QPDFObjectHandle o = first ? operands.front() : operands.back();
+      if (operands.empty() || (first && operands.size() < 2)) return "";
+      QPDFObjectHandle o = first ? operands[operands.size() - 2] : operands.back();
       return o.isName() ? o.getName() : "";
     };
     if (op == "Do") xobject(named(false));
@@ -651,11 +701,27 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "gs") graphics_state(named(false));
     if (op == "Tf") {
       text_.glyphs = font(resource("/Font", named(true)), "font " + named(true));
+      text_.misread = to_unicode_misreads(resource("/Font", named(true)));
       text_.font_matrix = resource("/Font", named(true)).isDictionary() ? resource("/Font", named(true)).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
-      text_.size = operands.size() == 2 && operands[1].isNumber() ? operands[1].getNumericValue() : std::nan("");
+      text_.size = operands.size() >= 2 && operands.back().isNumber() ? operands.back().getNumericValue() : std::nan("");
     }
   }
   void handleEOF() override {}
+
+  // What an operator that names a resource takes, when `operands` is not that: "" when it is, or
+  // the operator names none. scn and SCN take colour components and, last, a pattern's name.
+  static std::string operands_expected(const std::string& op, std::vector<QPDFObjectHandle>& operands) {
+    const bool one_name = operands.size() == 1 && operands[0].isName();
+    if (op == "Do" || op == "gs" || op == "sh" || op == "cs" || op == "CS") return one_name ? "" : "one name";
+    if (op == "Tf") return operands.size() == 2 && operands[0].isName() && operands[1].isNumber() ? "" : "a font's name and a size";
+    if (op == "BDC") return operands.size() == 2 && operands[0].isName() && (operands[1].isName() || operands[1].isDictionary()) ? "" : "a tag and properties";
+    if (op == "scn" || op == "SCN") {
+      for (std::size_t i = 0; i + 1 < operands.size(); ++i) {
+        if (!operands[i].isNumber()) return "numbers and, last, a pattern's name";
+      }
+    }
+    return "";
+  }
 
   // What each annotation of the page shows over it: an appearance (a form), whose /BBox through its
   // /Matrix a reader fits to the annotation's /Rect (ISO 32000-1 12.5.5). A signature's picture, a
@@ -683,7 +749,9 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   static constexpr long long kHidden = 1 << 1, kNoView = 1 << 5;  // annotation flags (ISO 32000-1 12.5.3)
   static constexpr int kMostNested = 8;
 
+  static constexpr std::size_t kLeastUnshownTextBytes = 3;  // two characters of a CJK font are four bytes, a mark like "3A" in a Latin one two
   void shown_over(QPDFObjectHandle annots) {
+    std::size_t hidden_text_bytes = 0;
     for (QPDFObjectHandle& annotation : annots.getArrayAsVector()) {
       if (!annotation.isDictionary()) continue;
       QPDFObjectHandle ap = annotation.getKey("/AP"), flags = annotation.getKey("/F"), current = annotation.getKey("/AS");
@@ -706,8 +774,14 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
             add(*inside, fitted(form, annotation.getKey("/Rect")));
             continue;
           }
-          // Not on the rendered page: counted as pictures (the page is one with pictures), never as read.
+          // Not on the rendered page: counted as pictures (the page is one with pictures), never as
+          // read; text there is not what pdftotext reads (it draws what the screen shows).
           if (inside->unknown) unknown(inside->why_unknown);
+          // One glyph in an annotation's other state or down appearance (a check box's check mark in
+          // ZapfDingbats) holds no number or mark; what hidden annotations print adds up on paper.
+          if (hidden) hidden_text_bytes += inside->text_bytes;
+          const bool some_text = hidden ? hidden_text_bytes >= kLeastUnshownTextBytes : inside->text_bytes >= kLeastUnshownTextBytes;
+          drawn_.text_unshown = drawn_.text_unshown || some_text || inside->text_in_layer || inside->text_unshown;
           drawn_.images += inside->images;
           drawn_.legible += inside->legible;
           if (inside->legible > 0 && drawn_.unshown.empty()) {
@@ -722,10 +796,213 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     }
   }
 
+  // A resource by kind and name, as poppler finds it (GfxResources::lookup…): in the stream's own
+  // resources, then in those of the stream that draws it, and so on out to the page's — a form
+  // whose /Resources hold no /XObject draws the page's /Im1.
   QPDFObjectHandle resource(const char* kind, const std::string& name) {
-    if (name.empty() || !resources_.isDictionary()) return QPDFObjectHandle::newNull();
-    QPDFObjectHandle of_kind = resources_.getKey(kind);
-    return of_kind.isDictionary() ? of_kind.getKey(name) : QPDFObjectHandle::newNull();
+    if (name.empty()) return QPDFObjectHandle::newNull();
+    for (std::size_t i = 0; i <= callers_.size(); ++i) {
+      QPDFObjectHandle in = i == 0 ? resources_ : callers_[i - 1];
+      QPDFObjectHandle of_kind = in.isDictionary() ? in.getKey(kind) : QPDFObjectHandle::newNull();
+      QPDFObjectHandle found = of_kind.isDictionary() ? of_kind.getKey(name) : QPDFObjectHandle::newNull();
+      if (!found.isNull()) return found;
+    }
+    return QPDFObjectHandle::newNull();
+  }
+
+  // Where an inline image ends is read two ways: poppler reads the image's bytes (its rows, or
+  // what its filters take) and goes on after the first "EI" that follows; qpdf ends the data at an
+  // "EI" after which the stream reads as content. An "EI" in the data past the bytes poppler
+  // reads, or data shorter than those, makes the two read different operators after the image —
+  // a card drawn or a layer opened that one sees and the other does not: the page is held.
+  void inline_image_ends(const std::string& data) {
+    const auto entry = [&](const char* abbreviation, const char* key) {
+      const auto found = inline_entries_.find(abbreviation);
+      if (found != inline_entries_.end()) return found->second;
+      const auto full = inline_entries_.find(key);
+      return full != inline_entries_.end() ? full->second : QPDFObjectHandle::newNull();
+    };
+    QPDFObjectHandle filter = entry("/F", "/Filter");
+    const bool filtered = !filter.isNull() && !(filter.isArray() && filter.getArrayNItems() == 0);
+    const long long bytes = filtered ? 0 : inline_image_bytes(entry("/IM", "/ImageMask"), entry("/BPC", "/BitsPerComponent"), entry("/CS", "/ColorSpace"));
+    const std::string why = bytes < 0 ? "its size in bytes (width, height, bits per component, colour space) is not known"
+                            : !filtered && data.size() < static_cast<std::size_t>(bytes)
+                                ? "its data (" + std::to_string(data.size()) + " bytes) is shorter than its rows (" + std::to_string(bytes) + " bytes)"
+                            : data.find("EI", static_cast<std::size_t>(bytes)) != std::string::npos ? "its data holds \"EI\" where a reader may end the image"
+                                                                                                     : "";
+    if (!why.empty()) {
+      unknown("インライン画像の終わりが読むアプリによって異なり、その後の内容が確かめられない / an inline image (BI … ID … EI) whose end readers find in different places: " + why);
+    }
+  }
+  // The bytes of an unfiltered inline image's rows; -1 when not known.
+  long long inline_image_bytes(QPDFObjectHandle mask, QPDFObjectHandle bpc, QPDFObjectHandle space) {
+    if (!inline_width_.isInteger() || !inline_height_.isInteger() || inline_width_.getIntValue() < 0 || inline_height_.getIntValue() < 0) return -1;
+    const long long width = inline_width_.getIntValue(), height = inline_height_.getIntValue();
+    long long bits = 1, colours = 1;
+    if (!(mask.isBool() && mask.getBoolValue())) {
+      if (!bpc.isInteger() || (bpc.getIntValue() != 1 && bpc.getIntValue() != 2 && bpc.getIntValue() != 4 && bpc.getIntValue() != 8 && bpc.getIntValue() != 16)) return -1;
+      bits = bpc.getIntValue();
+      colours = colour_components(space);
+      if (colours <= 0) return -1;
+    }
+    if (width > (1LL << 24) || height > (1LL << 24)) return -1;
+    return (width * colours * bits + 7) / 8 * height;
+  }
+  // The components of a colour space an image's samples are in (an inline image's abbreviations
+  // too, a name in the resources' /ColorSpace); 0 when not known.
+  int colour_components(QPDFObjectHandle space, int depth = 0) {
+    if (space.isName()) {
+      const std::string n = space.getName();
+      if (n == "/G" || n == "/DeviceGray" || n == "/CalGray" || n == "/I" || n == "/Indexed") return 1;
+      if (n == "/RGB" || n == "/DeviceRGB" || n == "/CalRGB" || n == "/Lab") return 3;
+      if (n == "/CMYK" || n == "/DeviceCMYK") return 4;
+      return depth == 0 ? colour_components(resource("/ColorSpace", n), 1) : 0;
+    }
+    if (!space.isArray() || space.getArrayNItems() == 0 || !space.getArrayItem(0).isName()) return 0;
+    const std::string family = space.getArrayItem(0).getName();
+    if (family == "/I" || family == "/Indexed" || family == "/Separation") return 1;
+    if (family == "/CalGray") return 1;
+    if (family == "/CalRGB" || family == "/Lab") return 3;
+    if (family == "/DeviceN" && space.getArrayNItems() > 1 && space.getArrayItem(1).isArray()) return space.getArrayItem(1).getArrayNItems();
+    if (family == "/ICCBased" && space.getArrayNItems() > 1 && space.getArrayItem(1).isStream()) {
+      QPDFObjectHandle n = space.getArrayItem(1).getDict().getKey("/N");
+      return n.isInteger() && n.getIntValue() > 0 && n.getIntValue() <= 32 ? static_cast<int>(n.getIntValue()) : 0;
+    }
+    return 0;
+  }
+
+  // Whether a simple font's /ToUnicode maps a code whose glyph is a digit — by its name in the
+  // /Encoding's /Differences, or at 0x30–0x39 in a base encoding (Standard, WinAnsi, MacRoman all put
+  // the digits there) of a font not symbolic — to anything but that digit: pdftotext prints what the
+  // CMap says ("bcdefghijabi") where a reader shows 123456789018. Text in such a font is read by OCR
+  // of the rendered page. A CMap that cannot be decoded is taken as one that misreads. Composite
+  // (Type0) fonts are not judged: their glyphs are known only from the font program.
+  bool to_unicode_misreads(QPDFObjectHandle f) {
+    if (!f.isDictionary() || !f.getKey("/ToUnicode").isStream()) return false;
+    QPDFObjectHandle subtype = f.getKey("/Subtype");
+    if (!subtype.isNameAndEquals("/Type1") && !subtype.isNameAndEquals("/MMType1") && !subtype.isNameAndEquals("/TrueType")) return false;
+    if (f.isIndirect()) {
+      if (const auto known = misreading_fonts_.find(f.getObjGen()); known != misreading_fonts_.end()) return known->second;
+    }
+    std::map<long long, long long> digits;  // code → the digit's Unicode value its glyph is
+    QPDFObjectHandle encoding = f.getKey("/Encoding"), descriptor = f.getKey("/FontDescriptor");
+    QPDFObjectHandle flags = descriptor.isDictionary() ? descriptor.getKey("/Flags") : QPDFObjectHandle::newNull();
+    const bool symbolic = flags.isInteger() && (flags.getIntValue() & 4) != 0;
+    if (encoding.isName() || (encoding.isDictionary() && encoding.getKey("/BaseEncoding").isName()) || !symbolic) {
+      for (long long d = 0; d < 10; ++d) digits[0x30 + d] = 0x30 + d;
+    }
+    if (encoding.isDictionary() && encoding.getKey("/Differences").isArray()) {
+      static const std::map<std::string, long long> kDigitNames = {{"/zero", 0x30}, {"/one", 0x31}, {"/two", 0x32}, {"/three", 0x33}, {"/four", 0x34},
+                                                                   {"/five", 0x35}, {"/six", 0x36}, {"/seven", 0x37}, {"/eight", 0x38}, {"/nine", 0x39}};
+      long long code = 0;
+      for (QPDFObjectHandle& item : encoding.getKey("/Differences").getArrayAsVector()) {
+        if (item.isInteger()) {
+          code = item.getIntValue();
+          continue;
+        }
+        if (!item.isName() || code < 0 || code > 255) continue;  // a simple font's codes are bytes
+        const auto digit = kDigitNames.find(item.getName());
+        if (digit != kDigitNames.end()) digits[code] = digit->second;
+        else digits.erase(code);
+        ++code;
+      }
+    }
+    bool misreads = false;
+    Result<std::string> cmap = decoded(f.getKey("/ToUnicode"), ctx_, "the /ToUnicode CMap of a font");
+    if (!cmap) {
+      if (reason_of(cmap.error()) == "limit") {
+        over_ = std::move(cmap).error();
+        throw std::length_error("the PDF decodes beyond the budget");
+      }
+      misreads = true;
+    } else {
+      misreads = maps_a_digit_otherwise(*cmap, digits);
+    }
+    if (f.isIndirect()) misreading_fonts_[f.getObjGen()] = misreads;
+    return misreads;
+  }
+  // Whether `cmap` (bfchar and bfrange sections) maps a code of `digits` to other than its digit
+  // (or its fullwidth form).
+  static bool maps_a_digit_otherwise(const std::string& cmap, const std::map<long long, long long>& digits) {
+    std::vector<std::string> tokens;  // "<hex>" as its hex digits after '<', "[" , "]", or a word
+    for (std::size_t i = 0; i < cmap.size() && tokens.size() < (1u << 20);) {
+      const char c = cmap[i];
+      if (c == '%') {
+        while (i < cmap.size() && cmap[i] != '\n' && cmap[i] != '\r') ++i;
+      } else if (c == '<') {
+        const std::size_t end = cmap.find('>', i);
+        if (end == std::string::npos) break;
+        std::string hex = "<";
+        for (std::size_t j = i + 1; j < end; ++j) {
+          if (std::isxdigit(static_cast<unsigned char>(cmap[j]))) hex += cmap[j];
+        }
+        tokens.push_back(hex);
+        i = end + 1;
+      } else if (c == '[' || c == ']') {
+        tokens.emplace_back(1, c);
+        ++i;
+      } else if (std::isspace(static_cast<unsigned char>(c))) {
+        ++i;
+      } else {
+        const std::size_t start = i;
+        while (i < cmap.size() && !std::isspace(static_cast<unsigned char>(cmap[i])) && std::string("<>[]%/").find(cmap[i]) == std::string::npos) ++i;
+        if (i == start) ++i;
+        tokens.push_back(cmap.substr(start, i - start));
+      }
+    }
+    const auto value = [](const std::string& hex) -> long long {  // a code, or one UTF-16 unit (-1: more than one)
+      if (hex.size() < 2 || hex.size() > 9) return -1;
+      return std::stoll(hex.substr(1), nullptr, 16);
+    };
+    const auto wrong = [&](long long code, long long unicode) {
+      const auto digit = digits.find(code);
+      return digit != digits.end() && unicode != digit->second && unicode != digit->second - 0x30 + 0xFF10;
+    };
+    enum { kNone, kChar, kRange } section = kNone;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      const std::string& t = tokens[i];
+      if (t == "beginbfchar") section = kChar;
+      else if (t == "beginbfrange") section = kRange;
+      else if (t == "endbfchar" || t == "endbfrange") section = kNone;
+      if (section == kChar && t[0] == '<' && i + 1 < tokens.size() && tokens[i + 1][0] == '<') {
+        if (wrong(value(t), value(tokens[i + 1]))) return true;
+        ++i;
+      } else if (section == kRange && t[0] == '<' && i + 2 < tokens.size() && tokens[i + 1][0] == '<') {
+        const long long low = value(t), high = value(tokens[i + 1]);
+        if (low < 0 || high < low) return true;  // not a range a reader can follow: taken as one that misreads
+        if (tokens[i + 2][0] == '<') {
+          const long long first = value(tokens[i + 2]);
+          for (auto at = digits.lower_bound(low); at != digits.end() && at->first <= high; ++at) {
+            if (first < 0 || wrong(at->first, first + (at->first - low))) return true;
+          }
+          i += 2;
+        } else if (tokens[i + 2] == "[") {
+          std::size_t j = i + 3;
+          for (long long code = low; j < tokens.size() && tokens[j] != "]"; ++j, ++code) {
+            if (tokens[j][0] == '<' && wrong(code, value(tokens[j]))) return true;
+          }
+          i = j;
+        }
+      }
+    }
+    return false;
+  }
+
+  // Whether marked content's properties (a dictionary, or a name in /Properties) give an /ActualText.
+  bool replaces_text(QPDFObjectHandle properties) {
+    QPDFObjectHandle resolved = properties.isName() ? resource("/Properties", properties.getName()) : properties;
+    return resolved.isDictionary() && resolved.hasKey("/ActualText");
+  }
+
+  // Whether marked content tagged `tag` with `properties` (a name in /Properties, or a
+  // dictionary) is optional content that may be hidden: poppler hides content under any tag that
+  // starts with "OC"; properties that are a group or membership dictionary (/OCG, /OCMD) are
+  // taken as a layer whatever the tag, as another reader may.
+  bool marks_a_layer(QPDFObjectHandle tag, QPDFObjectHandle properties) {
+    QPDFObjectHandle resolved = properties.isName() ? resource("/Properties", properties.getName()) : properties;
+    const bool oc_tag = tag.isName() && tag.getName().rfind("/OC", 0) == 0;
+    const bool group = resolved.isDictionary() && (resolved.getKey("/Type").isNameAndEquals("/OCG") || resolved.getKey("/Type").isNameAndEquals("/OCMD"));
+    return (oc_tag || group) && layer_may_hide(resolved);
   }
 
   void xobject(const std::string& name) {
@@ -781,6 +1058,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle set_font = state.getKey("/Font");
     if (set_font.isArray() && set_font.getArrayNItems() == 2) {
       text_.glyphs = font(set_font.getArrayItem(0), "the font of graphics state " + name);
+      text_.misread = to_unicode_misreads(set_font.getArrayItem(0));
       text_.font_matrix = set_font.getArrayItem(0).isDictionary() ? set_font.getArrayItem(0).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
       text_.size = set_font.getArrayItem(1).isNumber() ? set_font.getArrayItem(1).getNumericValue() : std::nan("");
     }
@@ -799,7 +1077,9 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle inner = f.getKey("/Resources");
     // No form is keyed by a null resources object (a form's key holds its own, its page's or the
     // form's number), so a font's key is its own.
-    const FormKey key{f.getObjGen(), inner.isDictionary() ? QPDFObjGen() : owner_};
+    std::vector<QPDFObjGen> chain = chain_;
+    if (inner.isDictionary()) chain.insert(chain.begin(), QPDFObjGen());
+    const FormKey key{f.getObjGen(), chain};
     Drawn verdict;
     if (const auto known = forms_.find(key); f.isIndirect() && known != forms_.end()) {
       verdict = known->second;
@@ -816,6 +1096,9 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
         verdict.images += inside->images;
         verdict.legible += inside->legible;
         verdict.least = std::min(verdict.least, inside->least);
+        // A glyph's picture or text in a layer that may be hidden is where its text is shown.
+        if (verdict.unshown.empty()) verdict.unshown = inside->unshown;
+        verdict.text_in_layer = verdict.text_in_layer || inside->text_in_layer;
       }
       verdict.text = false;  // its glyphs are text pdftotext reads, or pictures: counted as those
       if (f.isIndirect()) forms_[key] = verdict;
@@ -831,8 +1114,10 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   // (ISO 32000-1 9.4.4), as poppler draws a glyph. Text rendered invisible (Tr 3) or only as a
   // clip (Tr 7) draws them nowhere the rendered page shows: the page is held.
   void glyphs_shown() {
-    if (!text_.glyphs || text_.glyphs->images == 0) return;
+    if (!text_.glyphs || (text_.glyphs->images == 0 && text_.glyphs->unshown.empty() && !text_.glyphs->text_in_layer)) return;
     const Drawn& glyphs = *text_.glyphs;
+    if (drawn_.unshown.empty()) drawn_.unshown = glyphs.unshown;
+    drawn_.text_in_layer = drawn_.text_in_layer || glyphs.text_in_layer;
     if (text_.render == 3 || text_.render == 7 || text_.render < 0) {
       drawn_.images += glyphs.images;
       drawn_.legible += glyphs.legible;
@@ -864,10 +1149,16 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       return nullptr;
     }
     const bool own = inner.isDictionary();
-    const FormKey key{x.getObjGen(), own ? (inner.isIndirect() ? inner.getObjGen() : x.getObjGen()) : owner_};
-    if (forms_.try_emplace(key).second) {  // an empty entry while it is read: a form that draws itself adds nothing the second time
+    // A form that draws itself (however deep) adds nothing the second time, as poppler draws it.
+    static const Drawn kNothing;
+    if (std::find(drawing_.begin(), drawing_.end(), x.getObjGen()) != drawing_.end()) return &kNothing;
+    std::vector<QPDFObjGen> chain = chain_;
+    if (own) chain.insert(chain.begin(), inner.isIndirect() ? inner.getObjGen() : x.getObjGen());
+    const FormKey key{x.getObjGen(), chain};
+    if (forms_.try_emplace(key).second) {  // an empty entry while it is read
       Drawn inside;
       DrawnCounter counter(pdf_, ctx_, own ? inner : resources_, own ? x.getObjGen() : owner_, inside, forms_, masks_, depth_ + 1);
+      counter.drawn_by_this(*this, own, x.getObjGen());
       Result<void> counted = ok();
       try {
         counted = counter.count({x}, what);
@@ -902,6 +1193,8 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (hidden_layers_ > 0 && inside.legible > 0) in_hidden_layer();
     drawn_.text_in_layer = drawn_.text_in_layer || inside.text_in_layer || (hidden_layers_ > 0 && inside.text);
     drawn_.text = drawn_.text || inside.text;
+    drawn_.text_bytes += inside.text_bytes;
+    drawn_.text_replaced = drawn_.text_replaced || inside.text_replaced;
     drawn_.images += inside.images;
     drawn_.legible += inside.legible;
     if (inside.legible == 0) return;
@@ -1002,10 +1295,26 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     drawn_.unknown = true;
   }
 
+  // A counter for a stream this one draws: its names looked up, past its own resources (if it has
+  // any), in this one's; `stream` is on the list of those being drawn.
+  void drawn_by_this(const DrawnCounter& caller, bool own, QPDFObjGen stream) {
+    callers_ = caller.callers_;
+    chain_ = caller.chain_;
+    if (own) {
+      callers_.insert(callers_.begin(), caller.resources_);
+      chain_.insert(chain_.begin(), owner_);
+    }
+    drawing_ = caller.drawing_;
+    drawing_.push_back(stream);
+  }
+
   QPDF& pdf_;
   const Context& ctx_;
   QPDFObjectHandle resources_;
   QPDFObjGen owner_;
+  std::vector<QPDFObjectHandle> callers_;  // the resources of the streams that draw this one, nearest first
+  std::vector<QPDFObjGen> chain_{owner_};  // what holds resources_, then each of callers_: a form's key
+  std::vector<QPDFObjGen> drawing_;        // the streams being drawn, the page's outermost
   Drawn& drawn_;
   std::map<FormKey, Drawn>& forms_;
   Masks& masks_;
@@ -1020,6 +1329,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle font_matrix = QPDFObjectHandle::newNull();
     double size = 0, scale = 1;
     long long render = 0;
+    bool misread = false;  // a simple font whose /ToUnicode reads a digit's glyph as another character
   };
   struct SavedState {
     Matrix ctm;
@@ -1029,10 +1339,14 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   std::optional<Matrix> tm_ = Matrix{};
   std::vector<SavedState> saved_;
   std::vector<bool> marked_;     // open marked content, innermost last: whether it is a layer that may hide
+  std::vector<bool> replacing_;  // beside marked_: whether it gives the text it marks an /ActualText
+  std::size_t replaced_text_ = 0;  // how many of those are open
+  std::map<QPDFObjGen, bool> misreading_fonts_;  // to_unicode_misreads() of the fonts this stream set
   std::size_t hidden_layers_ = 0;  // how many of those (and optional XObjects being drawn) are open
   bool inline_dict_ = false;
   std::string inline_key_;
   QPDFObjectHandle inline_width_ = QPDFObjectHandle::newNull(), inline_height_ = QPDFObjectHandle::newNull();
+  std::map<std::string, QPDFObjectHandle> inline_entries_;  // the inline image's dictionary, by key as written (/W, /Width)
 };
 
 // The resolution a legible picture drawn at `least` units a pixel needs to come out at
@@ -1280,6 +1594,12 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
         continue;
       }
       strings_of(dict, out, 0);
+      std::vector<QPDFObjectHandle> text_streams;
+      text_streams_of(dict, text_streams, 0);
+      for (QPDFObjectHandle& value : text_streams) {
+        out += QPDFObjectHandle::newString(SANSO_TRY(decoded(value, ctx, "a value or script held as a stream"))).getUTF8Value();
+        out += '\n';
+      }
     }
     // The XFA form of the catalog's AcroForm: its XML packets (one stream, or an array of names and
     // streams, which together are one XDP document) — the data a form-filling reader shows — read as
@@ -1301,13 +1621,26 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     // picture that can hold a line of text (legible()): a scanned card with a typed page number
     // is still a scan, and pdftotext reads the page number only.
     std::size_t page_number = 0;
-    std::string scans, pictures, held, layered;
+    std::string scans, pictures, held, layered, annotated, replaced;
     std::map<FormKey, Drawn> forms;
     Masks masks;
     for (QPDFObjectHandle page : pdf.getAllPages()) {
       ++page_number;
       Drawn drawn;
       QPDFPageObjectHelper helper(page);
+      // A /Contents array with anything but streams in it (null, a missing object, a dictionary):
+      // poppler draws nothing of the page (pdftotext reads nothing, pdftoppm renders it blank),
+      // other readers skip the item and draw the rest. What the recipient sees is not known.
+      if (QPDFObjectHandle contents = page.getKey("/Contents"); contents.isArray()) {
+        std::vector<QPDFObjectHandle> items = contents.getArrayAsVector();
+        for (std::size_t i = 0; i < items.size() && !drawn.unknown; ++i) {
+          if (items[i].isStream()) continue;
+          drawn.unknown = true;
+          drawn.why_unknown = "ページの内容（/Contents）の配列の " + std::to_string(i + 1) + " 番目が内容ストリームでなく、読むアプリによって描かれるものが異なる / item " +
+                              std::to_string(i + 1) + " of the page's /Contents array is not a content stream (" + items[i].unparse().substr(0, 40) +
+                              "): poppler draws nothing of such a page, other readers draw the rest";
+        }
+      }
       DrawnCounter counter(pdf, ctx, helper.getAttribute("/Resources", false), page.getObjGen(), drawn, forms, masks, 0);
       Result<void> counted = ok();
       try {
@@ -1318,14 +1651,16 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       }
       if (!counted && reason_of(counted.error()) == "limit") return std::move(counted).error();
       if (drawn.text_in_layer) layered += (layered.empty() ? "" : ", ") + std::to_string(page_number);
+      if (drawn.text_unshown) annotated += (annotated.empty() ? "" : ", ") + std::to_string(page_number);
       std::string unreadable;  // why OCR of the rendered page could not be trusted: the page stays held
       if (!counted || drawn.unknown) {
         drawn.images = std::max<std::size_t>(drawn.images, 1);  // what it draws is unknown: not taken for text
         drawn.text = false;
-        unreadable = "what it draws could not be counted (" + (counted ? drawn.why_unknown : counted.error().message) + ")";
+        unreadable = "what it draws could not be counted (" + (counted || drawn.unknown ? drawn.why_unknown : counted.error().message) + ")";
       }
       if (drawn.images > 0 && !drawn.text) scans += (scans.empty() ? "" : ", ") + std::to_string(page_number);
       else if (drawn.legible > 0) pictures += (pictures.empty() ? "" : ", ") + std::to_string(page_number);
+      else if (drawn.text_replaced) replaced += (replaced.empty() ? "" : ", ") + std::to_string(page_number);  // read as its picture is
       else continue;
       if (unreadable.empty()) unreadable = drawn.unshown;
       PageRendering rendering;
@@ -1337,6 +1672,13 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     std::string why;
     if (!scans.empty()) why = "page(s) " + scans + " show pictures and no text; a scan is not read";
     if (!pictures.empty()) why += (why.empty() ? "" : "; ") + std::string("page(s) ") + pictures + " have pictures whose text cannot be read";
+    // Text marked with an /ActualText, or in a font whose /ToUnicode reads digits' glyphs as other
+    // characters, reads otherwise in pdftotext than a reader shows it: the page is rendered and read
+    // by OCR like a page of pictures.
+    if (!replaced.empty()) {
+      why += (why.empty() ? "" : "; ") + replaced + " ページの文字は、pdftotext が表示とは別の文字として読む（/ActualText、数字の字形を別の文字とする /ToUnicode）/ page(s) " +
+             replaced + " show text pdftotext reads as other characters than those shown (/ActualText, a /ToUnicode that maps digits' glyphs to others)";
+    }
     // One page OCR could not be trusted on holds the PDF: none is rendered (the outgoing check renders
     // the pages named in picture_pages and lets the entry go), and the entry says why.
     if (!held.empty()) {
@@ -1349,6 +1691,15 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     if (!layered.empty()) {
       content.unread.push_back({"layers", "text: page(s) " + layered + " show text in optional content (/OC) that a reader may hide or show; "
                                           "pdftotext reads only the layers the document shows at first, so that text is not read"});
+    }
+    // Text in an annotation's appearance the screen does not show (hidden, printed only, a down or
+    // rollover appearance, a state other than the one shown) is text a reader prints or shows on a
+    // click, and pdftotext never sees it.
+    if (!annotated.empty()) {
+      content.unread.push_back({"annotations", "text: " + annotated + " ページの注釈に、画面に表示されない外観（非表示・印刷のみ・押下時・ロールオーバー・別の状態）の文字があり、"
+                                               "pdftotext はそれを読まない / page(s) " + annotated +
+                                               " have annotations whose appearances the screen does not show at first (hidden, printed only, down, rollover or another "
+                                               "state) draw text; pdftotext reads only what the screen shows, so that text is not read"});
     }
     // Each legible mask of an image drawn on a page, as a PDF of its own ("mask 12.pdf", its object
     // number) read as any PDF inside this one is: its page rendered and read by OCR. Past
