@@ -177,11 +177,11 @@ inline constexpr double kMostPdfPagePixels = 18'000'000;  // A3 at 300 dpi (17.4
 // A page too large to render whole at the dpi its finest pictures need (a 1200 dpi stamp on an A1
 // drawing) is read in parts: the regions that hold those pictures (their bounding boxes, turned or
 // sheared as the CTM draws them, and kPdfRegionMargin around), each rendered at the dpi its own
-// pictures need, cut into tiles overlapping by kPdfTileOverlap when one region is larger than
-// kMostPdfPagePixels — and, when the page fits at a dpi its other pictures need, the whole page too.
+// pictures need, cut into strips one above the other (the region's full width: a seam along the lines
+// of text) overlapping by kPdfTileOverlap when one region is larger than kMostPdfPagePixels — and, when the page fits at a dpi its other pictures need, the whole page too.
 // At most kMostPdfPageParts renders a page: more, and it stays held.
 inline constexpr double kPdfRegionMargin = 36;  // points: half an inch of what is drawn beside a picture
-inline constexpr double kPdfTileOverlap = 72;   // points: a number up to an inch long on a seam is whole in one tile
+inline constexpr double kPdfTileOverlap = 72;   // points: a line up to an inch high on a seam is whole in one strip
 inline constexpr std::size_t kMostPdfPageParts = 4;
 // A part of a rendered page: pixels at the page's dpi from its top left, as pdftoppm's -x -y -W -H
 // take them (after /Rotate; pdftoppm renders the MediaBox), within the page of page_width ×

@@ -2500,14 +2500,16 @@ TEST(CdrExtract, PdfFinePicturesOnLargePagesAreReadInRegions) {
   EXPECT_GE(both.pages[1].dpi, 600u);
 }
 
-// A region larger than kMostPdfPagePixels at its dpi is cut into tiles, each within the budget,
-// overlapping by kPdfTileOverlap (an inch: at 600 dpi 600 pixels); a page whose regions would take
-// more than kMostPdfPageParts parts is held, saying so. Judged before any rendering.
+// A region larger than kMostPdfPagePixels at its dpi is cut into strips one above the other, each
+// within the budget and the region's full width, overlapping by kPdfTileOverlap (an inch: at 600
+// dpi 600 pixels); a page whose regions would take more than kMostPdfPageParts parts is held,
+// saying so — and so is one whose region only tiles side by side would fit: a seam across a line of
+// text cuts a number longer than the overlap in two (review25b H4). Judged before any rendering.
 TEST(CdrExtract, PdfRegionsLargerThanTheBudgetAreTiledOrHeld) {
-  const auto drawing = [](int pixels_across, int pixels_down, const std::string& draw) {
+  const auto drawing = [](int pixels_across, int pixels_down, const std::string& draw, const std::string& media = "1684 2384") {
     const std::string contents = "q " + draw + " cm /Im1 Do Q";
     return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1684 2384] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 " + media + "] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
                                           "<< /Type /XObject /Subtype /Image /Width " + std::to_string(pixels_across) + " /Height " + std::to_string(pixels_down) +
                                               " /ColorSpace /DeviceGray /BitsPerComponent 1 /Length 1 >>\nstream\n\xFF\nendstream",
                                           "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream"}),
@@ -2535,7 +2537,19 @@ TEST(CdrExtract, PdfRegionsLargerThanTheBudgetAreTiledOrHeld) {
     const bool beside = a.y == b.y;
     const std::uint64_t overlap = beside ? a.x + a.width - b.x : a.y + a.height - b.y;
     EXPECT_GE(overlap, 600u) << "tiles " << i << " and " << i + 1;
+    EXPECT_FALSE(beside) << "tiles " << i << " and " << i + 1 << " side by side: a seam across a line of text";
+    EXPECT_EQ(a.x, b.x);
+    EXPECT_EQ(a.width, b.width);
   }
+  // review25b H4: a banner of 48000 × 1200 pixels drawn at 2880 × 72 pt (1200 dpi) on an A0 page
+  // turned landscape. Its region, 2952 × 144 pt at 600 dpi, fits in two tiles side by side, whose
+  // seam would cut a 12-digit number (92 pt at 12 pt) on it so that neither reads it whole; strips
+  // of its full width fit in no 4 parts. Held, saying why.
+  const auto banner = drawing(48000, 1200, "2880 0 0 72 100 1000", "3370 2384");
+  const ExtractedText& wide = piece(banner, "d.pdf/pages");
+  EXPECT_TRUE(wide.pages.empty()) << wide.pages.size() << " parts";
+  EXPECT_NE(wide.unreadable.find("read in parts, its pictures' regions would take more than the 4 parts of up to 18000000 pixels a page is read in"), std::string::npos)
+      << wide.unreadable;
   // The whole A1 page scanned at 4000 dpi: 2000 dpi, some 3 billion pixels in regions.
   const auto whole = drawing(93555, 132444, "1684 0 0 2384 0 0");
   const ExtractedText& held = piece(whole, "d.pdf/pages");

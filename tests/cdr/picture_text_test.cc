@@ -18,7 +18,9 @@
 #include <vector>
 
 #include "cdr/cdr.h"
+#include "cdr/fixtures.h"
 #include "cdr/internal/convert.h"
+#include "support/japanese_pdf.h"
 #include "support/text_picture.h"
 #include "support/wmf_file.h"
 
@@ -391,6 +393,59 @@ TEST(PictureText, NoConverterFreeWithinTheTimeLeftIsAnErrorSoonNotAWait) {
   release.join();
   ASSERT_TRUE(read) << read.error().to_string();
   EXPECT_NE(without_spaces(*read).find("123456789018"), std::string::npos) << *read;
+}
+
+// review25b (attack, pdf25): tiles overlap by an inch (kPdfTileOverlap), but a 個人番号 printed at
+// 12 pt with its spaces ("1234 5678 9018") is longer than an inch. A banner scan 40 × 1 inches at
+// 1200 dpi on an A0 page (landscape) needs 600 dpi; its region (41 × 2 inches, 24 600 × 1 200
+// pixels) does not fit as two strips one above the other, so it is cut into two tiles side by side
+// whose seam is vertical: the number centred on the seam is whole in neither tile. SHOULD: some
+// part shows the whole number (or the page is held). Regions are now cut only into strips, and this
+// one is held (CdrExtract.PdfRegionsLargerThanTheBudgetAreTiledOrHeld asserts that, unread).
+TEST(PictureText, ANumberLongerThanTheTileOverlapOnAVerticalSeamIsReadInSomePart) {
+  int width = 0, height = 0, number_width = 0, number_height = 0;
+  const std::string line = sanso::testing::rgb_of("個人番号 1234 5678 9018", width, height, 1030);  // 12 pt print at 1200 dpi
+  const std::string number = sanso::testing::rgb_of("1234 5678 9018", number_width, number_height, 1030);
+  ASSERT_FALSE(line.empty() || number.empty()) << "the test could not render its picture";
+  ASSERT_GT(number_width, 1300) << "the number must be longer than the inch (1200 pixels) the tiles overlap by";
+  const int across = 48000, down = 1200, row_bytes = across / 8;
+  ASSERT_LT(height, down);
+  // The number's middle on the seam: the seam's overlap is at page x 1504–1576 pt, image x 24000 ± 600.
+  const int left = 24000 - (width - number_width / 2);
+  std::string bits(static_cast<std::size_t>(row_bytes) * down, '\xFF');
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      if (static_cast<unsigned char>(line[(static_cast<std::size_t>(y) * width + x) * 3 + 1]) >= 128) continue;
+      const std::size_t at = static_cast<std::size_t>(down / 2 - height / 2 + y) * row_bytes + static_cast<std::size_t>((left + x) / 8);
+      bits[at] = static_cast<char>(static_cast<unsigned char>(bits[at]) & ~(0x80u >> ((left + x) % 8)));
+    }
+  }
+  const std::string deflated = fixtures::zlib_compress(bits);
+  const std::string contents = "q 2880 0 0 72 100 1000 cm /Im1 Do Q";
+  const std::string pdf = sanso::testing::pdf_of(
+      {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 3370 2384] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
+       "<< /Type /XObject /Subtype /Image /Width " + std::to_string(across) + " /Height " + std::to_string(down) +
+           " /ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /FlateDecode /Length " + std::to_string(deflated.size()) + " >>\nstream\n" + deflated + "\nendstream",
+       "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream"});
+  const auto pieces = extract_texts(pdf, "banner.pdf");
+  const auto pages = std::find_if(pieces.begin(), pieces.end(), [](const ExtractedText& p) { return p.where == "banner.pdf/pages"; });
+  ASSERT_NE(pages, pieces.end());
+  if (pages->pages.empty()) GTEST_SKIP() << "held: " << pages->unreadable;  // held is what SHOULD happen too
+  std::string all;
+  bool whole = false;
+  for (const PdfPage& part : pages->pages) {
+    ASSERT_TRUE(part.region);
+    all += "part " + std::to_string(part.region->x) + "+" + std::to_string(part.region->width) + " × " + std::to_string(part.region->y) + "+" +
+           std::to_string(part.region->height) + " at " + std::to_string(part.dpi) + " dpi: ";
+    const auto png = pdf_page_picture(pdf, part);
+    ASSERT_TRUE(png) << png.error().to_string();
+    const auto read = picture_text(*png);
+    ASSERT_TRUE(read) << read.error().to_string();
+    all += "'" + *read + "'\n";
+    whole = whole || without_spaces(*read).find("123456789018") != std::string::npos;
+  }
+  EXPECT_TRUE(whole) << "the number on the seam is whole in no part; read:\n" << all;
 }
 
 }  // namespace

@@ -1388,38 +1388,30 @@ PdfRegion pixels_of(const Area& area, const QPDFObjectHandle::Rectangle& media, 
           static_cast<std::uint32_t>(page_width), static_cast<std::uint32_t>(page_height)};
 }
 
-// A region cut into the fewest tiles of at most kMostPdfPagePixels each, overlapping by
-// kPdfTileOverlap (a number on a seam is whole in one of them); none past kMostPdfPageParts. Of as
-// many tiles, strips one above the other come first: a line of text runs across the page, so a
-// seam along it cuts no line that the overlap does not hold whole.
+// A region cut into the fewest strips of at most kMostPdfPagePixels each, one above the other, each
+// the region's full width, overlapping by kPdfTileOverlap; none (held) when more than
+// kMostPdfPageParts would be needed. Only strips: a line of text runs across the page, and the
+// overlap holds whole a line up to an inch high on a seam along it. A seam across a line (tiles
+// side by side) cuts a number longer than the overlap — twelve digits at 12 pt are some 92 pt —
+// so that no tile reads it whole, and the page would pass (review25b H4).
 std::vector<PdfRegion> tiles_of(const PdfRegion& region, double dpi) {
   if (static_cast<double>(region.width) * region.height <= kMostPdfPagePixels) return {region};
   const double overlap = std::ceil(kPdfTileOverlap * dpi / 72);
-  std::size_t best_across = 0, best_down = 0;
-  for (std::size_t across = 1; across <= kMostPdfPageParts; ++across) {
-    for (std::size_t down = 1; across * down <= kMostPdfPageParts; ++down) {
-      const double width = std::ceil((region.width + (across - 1) * overlap) / across), height = std::ceil((region.height + (down - 1) * overlap) / down);
-      if (width * height > kMostPdfPagePixels || (best_across > 0 && across * down >= best_across * best_down)) continue;
-      best_across = across, best_down = down;
+  for (std::size_t count = 2; count <= kMostPdfPageParts; ++count) {
+    // Strips of one height, the last ending at the region's bottom; each starts `overlap` before the
+    // previous one ends. One as high as the region (it is lower than the overlap) cuts nothing.
+    const double each = std::ceil((region.height + (count - 1) * overlap) / count);
+    if (each >= region.height || static_cast<double>(region.width) * each > kMostPdfPagePixels) continue;
+    std::vector<PdfRegion> strips;
+    for (std::size_t i = 0; i < count; ++i) {
+      PdfRegion strip = region;
+      strip.y = region.y + static_cast<std::uint32_t>(std::max(0.0, std::min(static_cast<double>(i) * (each - overlap), region.height - each)));
+      strip.height = static_cast<std::uint32_t>(each);
+      strips.push_back(strip);
     }
+    return strips;
   }
-  if (best_across == 0) return {};
-  std::vector<PdfRegion> tiles;
-  const auto cut = [&](std::uint32_t from, std::uint32_t length, std::size_t count, std::size_t i) {
-    // Tiles of one length, the last ending at the region's edge; each starts `overlap` before the previous one ends.
-    const double each = std::ceil((length + (count - 1) * overlap) / count);
-    const double start = std::min(i * (each - overlap), length - each);
-    return std::pair<std::uint32_t, std::uint32_t>{from + static_cast<std::uint32_t>(std::max(0.0, start)), static_cast<std::uint32_t>(std::min<double>(each, length))};
-  };
-  for (std::size_t row = 0; row < best_down; ++row) {
-    for (std::size_t column = 0; column < best_across; ++column) {
-      PdfRegion tile = region;
-      std::tie(tile.x, tile.width) = cut(region.x, region.width, best_across, column);
-      std::tie(tile.y, tile.height) = cut(region.y, region.height, best_down, row);
-      tiles.push_back(tile);
-    }
-  }
-  return tiles;
+  return {};
 }
 
 // How a page of pictures is rendered for OCR (pdf_page_picture()), or why it cannot be read so.
@@ -1427,7 +1419,7 @@ std::vector<PdfRegion> tiles_of(const PdfRegion& region, double dpi) {
 // own pixels (a card's number shrunk to a few pixels reads as nothing, and the PDF would pass),
 // when the page fits in kMostPdfPagePixels at it (pdftoppm renders the MediaBox). A larger page —
 // an A1 drawing with a 1200 dpi stamp — in parts (PdfRegion): the regions of its pictures that
-// need more than the page fits at, each at its own dpi, tiled past the budget, and the page whole
+// need more than the page fits at, each at its own dpi, cut into strips past the budget, and the page whole
 // at the dpi the rest need if it fits. Held: a picture whose size is not known, one that needs more
 // than kMostPdfPageDpi, a page of no size, or one that would take more than kMostPdfPageParts parts.
 struct PageRendering {
