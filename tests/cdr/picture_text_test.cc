@@ -431,7 +431,11 @@ TEST(PictureText, ANumberLongerThanTheTileOverlapOnAVerticalSeamIsReadInSomePart
   const auto pieces = extract_texts(pdf, "banner.pdf");
   const auto pages = std::find_if(pieces.begin(), pieces.end(), [](const ExtractedText& p) { return p.where == "banner.pdf/pages"; });
   ASSERT_NE(pages, pieces.end());
-  if (pages->pages.empty()) GTEST_SKIP() << "held: " << pages->unreadable;  // held is what SHOULD happen too
+  // Held is right too (and what happens now: strips do not fit): then it says why.
+  if (pages->pages.empty()) {
+    EXPECT_NE(pages->unreadable.find("parts"), std::string::npos) << pages->unreadable;
+    return;
+  }
   std::string all;
   bool whole = false;
   for (const PdfPage& part : pages->pages) {
