@@ -349,7 +349,7 @@ TEST(PictureText, AnEmfPaintingBothByEmfPlusAndByEmfRecordsIsHeld) {
   for (const std::uint16_t header_flags : {std::uint16_t{0}, std::uint16_t{1}}) {  // EMF+ only, dual: LibreOffice plays the same
     const std::string header = emf::plus_record(0x4001, header_flags, emf::u32(0xDBC01002) + emf::u32(1) + emf::u32(96) + emf::u32(96));
     const std::string name = "dot" + std::to_string(header_flags) + ".emf";
-    expect_held(name, emf::file({emf::emf_plus({header, fill}), emf::polygons(outlines)}, u"", true, right, bottom), "EMF+ の描画と EMF の描画の両方");
+    expect_held(name, emf::file({emf::emf_plus({header, fill}), emf::polygons(outlines)}, u"", true, right, bottom), "EMF+ の記録と EMF の記録の両方");
     // The EMF+ part alone is rendered as before.
     const auto alone = extract_texts(emf::file({emf::emf_plus({header, fill})}, u"", true, right, bottom), "alone.emf");
     const auto drawn = std::find_if(alone.begin(), alone.end(), [](const ExtractedText& p) { return p.where == "alone.emf/drawing"; });

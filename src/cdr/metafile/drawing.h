@@ -109,16 +109,16 @@ Box rendered_box(const Box& frame, Box painted, double least_margin);
 std::string illegible_unknown_extent(double width, double height, const Extent& extent);
 
 // The least a rendering copy may show its painted part at, in page pixels (300 dpi) along its
-// longer side: an inch. kMostPagePixelsAPixel stops the enlarging of a drawing of coarse reference
+// longer side. kMostPagePixelsAPixel stops the enlarging of a drawing of coarse reference
 // pixels (review25b H2: a WMF of 65 000 units an inch, an EMF whose 2 × 2 pixel reference device
 // maps a number through a 1/2000 world transform), and the number a document places at any size it
-// likes comes out some 24 pixels wide, where OCR reads nothing. The line a city's forms carry,
-// "個人番号 1234 5678 9018" (four full-width characters and fifteen half-width ones, some 13 em),
-// is some 200 page pixels long at the least height OCR reads (15, a hundred-and-fiftieth of the
-// page's width, as in illegible_unknown_extent); a drawing shown smaller than an inch cannot hold
-// it legibly with the margin rendered_box adds. An Outlook icon (32 × 32 pixels, 384 at 12 to one)
-// stays above it and is read.
-constexpr double kLeastShownPixels = 300;
+// likes comes out some 24 pixels wide, where OCR reads nothing. A number as it is written,
+// "1234 5678 9018" (fourteen characters, each some 0.55 of its height wide), is some 115 page
+// pixels long at the least height OCR reads (15, a hundred-and-fiftieth of the page's width, as in
+// illegible_unknown_extent): a drawing shown shorter than 120 cannot hold it on a line legibly.
+// Above it OCR reads (the tests' figure of "個人番号" over the number at 1440 units an inch comes
+// out 180 × 78 and is read); an Outlook icon (32 × 32 pixels, 384 at 12 to one) is read.
+constexpr double kLeastShownPixels = 120;
 
 // Whether a rendering copy shows its painted part `wide` × `high` page pixels (300 dpi), its longer
 // side under kLeastShownPixels: "" when not; else why it is held, Japanese first.

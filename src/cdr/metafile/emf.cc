@@ -146,7 +146,7 @@ class EmfReader {
       // held (docs: an Office chart or shape pasted as a dual EMF+ picture is held too).
       std::string copy = plus_shapes_ && gdi_shapes_ ? std::string() : rendering_copy(header, at, records, why_not);
       if (plus_shapes_ && gdi_shapes_) {
-        why_not = "EMF+ の描画と EMF の描画の両方を持ち、表示するソフトによって見えるものが違う（描画の読み取りはその一方しか描けない） / the drawing paints both by "
+        why_not = "描画を EMF+ の記録と EMF の記録の両方で描き、表示するソフトによって見えるものが違う（描画の読み取りはその一方しか描けない） / the drawing paints both by "
                   "EMF+ records and by EMF records, and what a viewer shows depends on which it plays (LibreOffice the EMF+ ones, a GDI viewer the EMF "
                   "ones): a rendering shows one of the two, and it cannot be rendered for OCR";
       }
