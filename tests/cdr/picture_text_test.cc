@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -236,6 +237,68 @@ TEST(PictureText, ANumberSmallInALargeFrameIsRenderedLargeEnoughToRead) {
 // icons were a StretchDIB of no destination size, which no icon Outlook writes has. Enlarged to
 // fill the page, the name's characters were some 220 pixels high and Tesseract read 名簿 as "SS":
 // a copy is enlarged at most 12 page pixels to a pixel of its own (kMostPagePixelsAPixel).
+// The metafile `bytes` named `name` read and its drawing held, not rendered: its reason, Japanese
+// first, has `why` in it.
+void expect_held(const std::string& name, const std::string& bytes, const std::string& why) {
+  const auto pieces = extract_texts(bytes, name);
+  const auto drawn = std::find_if(pieces.begin(), pieces.end(), [&](const ExtractedText& p) { return p.where == name + "/drawing"; });
+  ASSERT_NE(drawn, pieces.end()) << name;
+  EXPECT_FALSE(drawn->drawing) << name << " was handed on to render";
+  EXPECT_GE(static_cast<unsigned char>(drawn->unreadable.substr(drawn->unreadable.find(' ') + 1)[0]), 0x80) << name << ": " << drawn->unreadable;
+  EXPECT_NE(drawn->unreadable.find(why), std::string::npos) << name << ": " << drawn->unreadable;
+}
+
+// `text` as a drawing's outlines (outlines_of at 150 dpi, 10 units from the origin), and `right`
+// and `bottom` as far as they reach, a margin of 10 beyond.
+std::vector<std::vector<std::pair<int, int>>> outlines_reaching(const std::string& text, int& right, int& bottom) {
+  auto outlines = sanso::testing::outlines_of(text, 150, 10);
+  right = 0, bottom = 0;
+  for (const auto& shape : outlines) {
+    for (const auto& [x, y] : shape) right = std::max(right, x + 10), bottom = std::max(bottom, y + 10);
+  }
+  return outlines;
+}
+
+// `values` as an EMF's FLOATs (an XForm, an EMF+ RectF), little-endian.
+std::string floats(std::initializer_list<float> values) {
+  std::string out;
+  for (const float f : values) {
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &f, 4);
+    out += sanso::testing::emf::u32(bits);
+  }
+  return out;
+}
+
+// review25b H2: a copy is enlarged at most kMostPagePixelsAPixel page pixels to a reference pixel. A
+// drawing of coarse reference pixels — a placeable WMF of 65 000 units an inch (the number's box
+// half a millimetre), an EMF whose reference device has pixels of 2 cm with the number drawn
+// through a world transform of 1/2000 — came out some 24 page pixels wide and OCR read nothing,
+// while a document places it at any size it likes. Held, with the reason.
+TEST(PictureText, ADrawingOfCoarseReferencePixelsIsHeldNotRenderedTooSmall) {
+  namespace emf = sanso::testing::emf;
+  namespace wmf = sanso::testing::wmf;
+  const auto s32 = [](std::int32_t v) { return emf::u32(static_cast<std::uint32_t>(v)); };
+  int right = 0, bottom = 0;
+  const auto outlines = outlines_reaching("個人番号\n1234 5678 9018", right, bottom);
+  ASSERT_GT(outlines.size(), 12u) << "the test could not lay out its glyphs";
+  const std::string figure = wmf::file({wmf::polygons(outlines)}, true, 4, static_cast<std::int16_t>(right), static_cast<std::int16_t>(bottom));
+  expect_read_rendered("figure.wmf", figure);  // 1440 units an inch: read
+  std::string fine = figure;
+  fine.replace(14, 2, wmf::u16(65000));  // units an inch
+  std::uint32_t checksum = 0;
+  for (std::size_t i = 0; i < 20; i += 2) checksum ^= static_cast<unsigned char>(fine[i]) | static_cast<unsigned char>(fine[i + 1]) << 8;
+  fine.replace(20, 2, wmf::u16(checksum));
+  expect_held("fine.wmf", fine, "基準画素が粗く");
+  std::string coarse = emf::file({emf::record(35, floats({0.0005F, 0.0F, 0.0F, 0.0005F, 0.0F, 0.0F})), emf::polygons(outlines)}, u"", true, right, bottom);
+  // bounds 0,0,0,0; frame 4 × 1 cm; a reference device of 2 × 2 pixels of 40 × 40 mm
+  for (const auto& [at, v] : std::vector<std::pair<std::size_t, std::int32_t>>{
+           {8, 0}, {12, 0}, {16, 0}, {20, 0}, {24, 0}, {28, 0}, {32, 4000}, {36, 1000}, {72, 2}, {76, 2}, {80, 40}, {84, 40}}) {
+    coarse.replace(at, 4, s32(v));
+  }
+  expect_held("coarse.emf", coarse, "基準画素が粗く");
+}
+
 TEST(PictureText, AnOutlookAttachmentIconRendersWithInkAndItsNameIsRead) {
   for (const auto& [label, read_as] : std::vector<std::pair<std::string, std::string>>{{"keikaku 2026.xlsx", "keikaku2026.xlsx"},
                                                                                        {"\x96\xBC\x95\xEB 2026.xlsx", "名簿2026.xlsx"}}) {  // 名簿 in CP932
@@ -269,6 +332,32 @@ TEST(PictureText, AMetafileRenderedBlankIsHeldNotReadAsNothing) {
   EXPECT_EQ(blank.error().message.rfind("描画が白紙に描かれた", 0), 0u) << blank.error().message;
   const auto drawn = rendered({emf::polygons(outlines)});
   ASSERT_TRUE(drawn) << drawn.error().to_string();
+}
+
+// review25b H3: an EmfPlusHeader and one EmfPlusFillRects (a 4 × 4 square) before the EMF records
+// that draw the number. LibreOffice plays the EMF+ records only: its rendering has ink (the square),
+// the blank-render hold above does not fire, and OCR read nothing, while a GDI viewer shows the
+// number. A dual EMF whose two parts both paint is held, with the reason; either part alone is
+// rendered.
+TEST(PictureText, AnEmfPaintingBothByEmfPlusAndByEmfRecordsIsHeld) {
+  namespace emf = sanso::testing::emf;
+  int right = 0, bottom = 0;
+  const auto outlines = outlines_reaching("1234 5678 9018", right, bottom);
+  ASSERT_GT(outlines.size(), 12u) << "the test could not lay out its glyphs";
+  // The EMF records alone: rendered and read (at this size Tesseract reads 1234 56/8 9018: the last
+  // group is asked for).
+  expect_read_rendered("plain.emf", emf::file({emf::polygons(outlines)}, u"", true, right, bottom), "9018");
+  const std::string fill = emf::plus_record(0x400A, 0x8000, emf::u32(0xFF000000) + emf::u32(1) + floats({0.0F, 0.0F, 4.0F, 4.0F}));
+  for (const std::uint16_t header_flags : {std::uint16_t{0}, std::uint16_t{1}}) {  // EMF+ only, dual: LibreOffice plays the same
+    const std::string header = emf::plus_record(0x4001, header_flags, emf::u32(0xDBC01002) + emf::u32(1) + emf::u32(96) + emf::u32(96));
+    const std::string name = "dot" + std::to_string(header_flags) + ".emf";
+    expect_held(name, emf::file({emf::emf_plus({header, fill}), emf::polygons(outlines)}, u"", true, right, bottom), "EMF+ の記録と EMF の記録の両方");
+    // The EMF+ part alone is rendered as before.
+    const auto alone = extract_texts(emf::file({emf::emf_plus({header, fill})}, u"", true, right, bottom), "alone.emf");
+    const auto drawn = std::find_if(alone.begin(), alone.end(), [](const ExtractedText& p) { return p.where == "alone.emf/drawing"; });
+    ASSERT_NE(drawn, alone.end());
+    EXPECT_TRUE(drawn->drawing) << drawn->unreadable;
+  }
 }
 
 // The ink check itself, through its own function: a PNG of one colour (white, transparent, a

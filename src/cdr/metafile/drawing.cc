@@ -194,6 +194,15 @@ std::string illegible_unknown_extent(double width, double height, const Extent& 
          " pixels) a small number in it could come out below legibility: it cannot be rendered for OCR";
 }
 
+std::string illegible_capped(double wide, double high) {
+  if (std::max(wide, high) >= kLeastShownPixels) return "";
+  const std::string size = std::to_string(std::llround(wide)) + " × " + std::to_string(std::llround(high));
+  return "描画の基準画素が粗く、拡大の上限（基準の 1 画素を " + std::to_string(std::llround(kMostPagePixelsAPixel)) + " 画素）まで拡大しても描く部分が " + size +
+         " 画素にしかならず、中の文字が読めない大きさになりうる / the drawing's reference pixels are coarse: enlarged as far as a rendering copy is (" +
+         std::to_string(std::llround(kMostPagePixelsAPixel)) + " page pixels to a reference pixel), what it paints comes out " + size +
+         " page pixels, where a number in it could be below legibility: it cannot be rendered for OCR";
+}
+
 std::string code_page(unsigned charset) {
   // CharSet → the Windows code page GDI converts it with.
   static constexpr std::pair<unsigned, std::uint32_t> kCodePages[] = {{0, 1252},   {128, 932},  {129, 949},  {130, 1361}, {134, 936},

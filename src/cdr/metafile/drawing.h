@@ -108,6 +108,22 @@ Box rendered_box(const Box& frame, Box painted, double least_margin);
 // which OCR reads nothing. "" when it cannot; else why it is held, Japanese first.
 std::string illegible_unknown_extent(double width, double height, const Extent& extent);
 
+// The least a rendering copy may show its painted part at, in page pixels (300 dpi) along its
+// longer side. kMostPagePixelsAPixel stops the enlarging of a drawing of coarse reference
+// pixels (review25b H2: a WMF of 65 000 units an inch, an EMF whose 2 × 2 pixel reference device
+// maps a number through a 1/2000 world transform), and the number a document places at any size it
+// likes comes out some 24 pixels wide, where OCR reads nothing. A number as it is written,
+// "1234 5678 9018" (fourteen characters, each some 0.55 of its height wide), is some 115 page
+// pixels long at the least height OCR reads (15, a hundred-and-fiftieth of the page's width, as in
+// illegible_unknown_extent): a drawing shown shorter than 120 cannot hold it on a line legibly.
+// Above it OCR reads (the tests' figure of "個人番号" over the number at 1440 units an inch comes
+// out 180 × 78 and is read); an Outlook icon (32 × 32 pixels, 384 at 12 to one) is read.
+constexpr double kLeastShownPixels = 120;
+
+// Whether a rendering copy shows its painted part `wide` × `high` page pixels (300 dpi), its longer
+// side under kLeastShownPixels: "" when not; else why it is held, Japanese first.
+std::string illegible_capped(double wide, double high);
+
 class Drawing {
  public:
   explicit Drawing(const Context& ctx) : ctx_(ctx) {}

@@ -139,7 +139,17 @@ class EmfReader {
     for (const auto& [id, object] : pending_) drawing_.unread("emf+ object " + std::to_string(id), "malformed: an EMF+ object continued in records that never end it");
     if (drawing_.painted()) {
       std::string why_not;
-      std::string copy = rendering_copy(header, at, records, why_not);
+      // A dual EMF (review25b H3): LibreOffice plays its EMF+ records and passes over the EMF
+      // records beside them, a GDI viewer (and a reader without EMF+) shows the EMF records only.
+      // A sender puts a dot in the one and the number in the other: the copy rendered shows the
+      // dot, has ink, and OCR reads nothing. Only one of the two is rendered, so such a file is
+      // held (docs: an Office chart or shape pasted as a dual EMF+ picture is held too).
+      std::string copy = plus_shapes_ && gdi_shapes_ ? std::string() : rendering_copy(header, at, records, why_not);
+      if (plus_shapes_ && gdi_shapes_) {
+        why_not = "描画を EMF+ の記録と EMF の記録の両方で描き、表示するソフトによって見えるものが違う（描画の読み取りはその一方しか描けない） / the drawing paints both by "
+                  "EMF+ records and by EMF records, and what a viewer shows depends on which it plays (LibreOffice the EMF+ ones, a GDI viewer the EMF "
+                  "ones): a rendering shows one of the two, and it cannot be rendered for OCR";
+      }
       drawing_.rendering(std::move(copy), std::move(why_not));
     }
     return drawing_.finish();
@@ -200,6 +210,8 @@ class EmfReader {
     // hundredth of a millimetre) to a reference pixel.
     const double k = std::min({metafile::kRenderWidth / (right - left), metafile::kRenderHeight / (bottom - top),
                                metafile::kMostPagePixelsAPixel * 2540 / (300 * std::max(to_x, to_y))});
+    // Held when that cap leaves what it shows too small to read (metafile::kLeastShownPixels).
+    if (why_not = metafile::illegible_capped(k * (right - left) * 300 / 2540, k * (bottom - top) * 300 / 2540); !why_not.empty()) return "";
     // The reference device's millimetres as whole numbers: scaled by k, and with its pixels by a
     // common factor when k leaves them too few to keep the ratio to a thousandth.
     const double spread = std::max(1.0, std::ceil(1000.0 / std::min(k * mm_x, k * mm_y)));
@@ -329,12 +341,13 @@ class EmfReader {
         return ok();
       case kSetPixelV:
         drawing_.shape();
+        gdi_shapes_ = true;
         return ok();
       default:
         if (type == 0 || type > kLastType || std::find(std::begin(kReserved), std::end(kReserved), type) != std::end(kReserved)) {
           drawing_.unread(which, "unsupported: a record of a kind [MS-EMF] does not define (" + std::to_string(type) + ") is not read");
         }
-        if (std::find(std::begin(kShapeRecords), std::end(kShapeRecords), type) != std::end(kShapeRecords)) drawing_.shape();
+        if (std::find(std::begin(kShapeRecords), std::end(kShapeRecords), type) != std::end(kShapeRecords)) drawing_.shape(), gdi_shapes_ = true;
         return ok();
     }
   }
@@ -650,7 +663,7 @@ class EmfReader {
         if (type < 0x4001 || type > 0x403A) {
           drawing_.unread(which, "unsupported: an EMF+ record of a kind [MS-EMFPLUS] does not define (" + std::to_string(type) + ") is not read");
         }
-        if (type >= kFirstPlusShape && type <= kLastPlusShape) drawing_.shape();
+        if (type >= kFirstPlusShape && type <= kLastPlusShape) drawing_.shape(), plus_shapes_ = true;
         // Header, end, drawing and state records: numbers only.
         return ok();
     }
@@ -748,6 +761,9 @@ class EmfReader {
   Font font_;                              // the one selected
   unsigned charset_ = 1;                     // DEFAULT_CHARSET until a font is selected
   std::map<std::uint32_t, std::string> pending_;  // EMF+ objects continued over records, by id
+  // Whether EMF records (kShapeRecords, SetPixelV) and EMF+ records (kFirstPlusShape to
+  // kLastPlusShape) paint shapes: both is a dual EMF, read() holds it.
+  bool gdi_shapes_ = false, plus_shapes_ = false;
   // What the painting records cover, in the reference device's units (track_extent), and the
   // transforms to it, with those the DC saved (EMR_SAVEDC, EMR_RESTOREDC).
   metafile::Extent extent_;

@@ -172,6 +172,11 @@ class WmfReader {
     inch = std::max<std::int64_t>({1, (shown_width * 2540 + metafile::kRenderWidth - 1) / metafile::kRenderWidth,
                                    (shown_height * 2540 + metafile::kRenderHeight - 1) / metafile::kRenderHeight,
                                    static_cast<std::int64_t>(std::ceil(300 * per_pixel / metafile::kMostPagePixelsAPixel))});
+    // Held when that least leaves what it shows too small to read (metafile::kLeastShownPixels).
+    if (why_not = metafile::illegible_capped(static_cast<double>(shown_width) * 300 / static_cast<double>(inch), static_cast<double>(shown_height) * 300 / static_cast<double>(inch));
+        !why_not.empty()) {
+      return "";
+    }
     std::string header;
     const auto put16 = [&](std::int64_t v) {
       header += static_cast<char>(v & 0xFF);
