@@ -68,8 +68,8 @@ struct Sanitizer {
   intake::Route route;
   // A batch opens its store while the first messages are parsed (a new store's keys and schema are
   // a dozen durable writes: tens of milliseconds in which the workers would sit idle). Nothing of a
-  // message is kept, recorded or written before the store is open: process() waits for it. Declared
-  // after what it opens, so that it is waited for before they go.
+  // message is kept, recorded or written before the store is open: process() waits for it, and so
+  // does the destructor before anything it opens goes.
   std::shared_future<Result<void>> store_opened;
   // A batch runs its messages through ready sandboxed workers, as the gateway does; one message
   // gets a sandbox of its own.
