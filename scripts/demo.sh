@@ -89,7 +89,10 @@ step "6. ストアの準備 / the store: sanso store migrate && sanso store stat
 
 step "7. メールの無害化 / 無害化 of an internet mail: sanso mail sanitize (parsed in the sandbox)"
 echo "  in:  examples/minamata/mail/invoice.eml (multipart; invoice.docm attached: VBA, a remote template, a DDE field)"
+# The envelope as the mail system delivered it (the planning section's mailbox) is kept with the
+# original: a release by mail goes there, never to what the sender wrote in To or Cc.
 "$sanso" mail sanitize examples/minamata/mail/invoice.eml -o "$out/invoice.sanitized.eml" \
+  --sender billing@sample-shoji.example --recipient kikaku@city.minamata.lg.jp \
   --report "$out/invoice.report.json" "${cfg[@]}" 2> "$out/sanitize.log"
 cat "$out/sanitize.log"
 mail_id=$(sed -n 's/.*quarantine id \(Q[0-9A-Z-]*\).*/\1/p' "$out/sanitize.log")

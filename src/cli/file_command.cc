@@ -21,6 +21,7 @@
 
 #include "cdr/cdr.h"
 #include "cdr/clamd.h"
+#include "cli/batch_files.h"
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "core/clock.h"
@@ -72,26 +73,6 @@ Result<std::vector<Input>> collect(const std::vector<std::string>& args) {
   return out;
 }
 
-// A path nothing is written at yet: "a.docx" from a.docm must not overwrite the a.docx beside it.
-fs::path unused_path(const fs::path& wanted) {
-  std::error_code ec;
-  if (!fs::exists(wanted, ec)) return wanted;
-  for (int n = 2;; ++n) {
-    fs::path p = wanted.parent_path() / (wanted.stem().string() + " (" + std::to_string(n) + ")" + wanted.extension().string());
-    if (!fs::exists(p, ec)) return p;
-  }
-}
-
-Result<void> write_file(const fs::path& path, const std::string& content) {
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << content;
-  file.close();
-  if (!file) return make_error("cli.unwritable", path.string(), "cannot write the sanitized file");
-  return ok();
-}
-
 // What one run needs open: with --config the service's store, log and policy; with --policy that
 // policy alone; otherwise nothing but the engine.
 struct FileRun {
@@ -114,7 +95,14 @@ struct FileRun {
     session.emplace(SANSO_TRY(open_quarantine_session(o)));
     service = &session->service;
     compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(service->policy, system_clock().today())));
-    if (auto who = resolve_actor(*service, o)) actor = who->name;
+    // A name given with --as must be one of [[users]]: the record would otherwise name "file" and
+    // nobody would know the claim was wrong. Without --as, an account not listed stays "file".
+    auto who = resolve_actor(*service, o);
+    if (who) {
+      actor = who->name;
+    } else if (!o.as.empty()) {
+      return who.error();
+    }
     return ok();
   }
 };
@@ -151,6 +139,9 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   // The batch runs as the services do: ready sandboxed workers, forked before any thread here, and
   // more files in flight than workers (intake/batch.h). Outputs, the report and the progress follow the inputs'
   // order whatever order the files finish in, so a run's names and report do not depend on timing.
+  std::error_code made;
+  fs::create_directories(a.output_dir, made);
+  if (made) return print_error(make_error("cli.unwritable", a.output_dir, "cannot create the output folder: " + made.message())), kExitFailure;
   keep_freed_memory_for_batch();
   auto pool_or = sandbox::start(cdr::engine_task(policy), sandbox::Launch::pool(kBatchWorkers));
   if (!pool_or) return print_error(pool_or.error()), kExitFailure;
@@ -179,13 +170,15 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     const std::string& quarantine_id = taken->quarantine_id;
     std::string output_path;
     if (r.verdict != cdr::Verdict::blocked) {
-      fs::path target = unused_path(fs::path(a.output_dir) / fs::path(in.relative).parent_path() / r.output_name);
-      if (auto w = write_file(target, r.output); !w) {
+      // Never over a file already there ("a.docx" from a.docm beside an a.docx), never through a
+      // link planted in the output folder.
+      auto target = write_under(a.output_dir, fs::path(in.relative).parent_path() / r.output_name, r.output, Existing::kNumberAnew);
+      if (!target) {
         ++failed;
-        print_error(w.error());
+        print_error(target.error());
         return;
       }
-      output_path = target.string();
+      output_path = target->string();
     }
     ++verdicts[verdict];
     for (const auto& fnd : r.findings) ++kinds[fnd.kind];
@@ -217,11 +210,9 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
       [&](std::size_t i) { return intake::input_size((*inputs)[i].path); },
       [&](std::size_t i) -> Result<intake::FileOutcome> {
         const Input& in = (*inputs)[i];
-        std::ifstream f(in.path, std::ios::binary);
-        std::ostringstream content;
-        content << f.rdbuf();
-        if (!f) return make_error("cli.unreadable", in.path.string(), "cannot read the file");
-        const std::string original = content.str();
+        // A link or a pipe put in the file's place after the folder was listed is refused, and a
+        // file over the engine's input limit is not read.
+        const std::string original = SANSO_TRY(read_batch_input(in.path, policy.max_input_bytes));
         read_bytes[i] = original.size();
         // Fail closed: the original and its record are durable before any output exists.
         auto taken = intake.take_file(intake::FileItem{original, in.relative, route}, sanitize);

@@ -14,11 +14,13 @@
 #include <future>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "cli/batch_files.h"
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "core/clock.h"
@@ -44,6 +46,10 @@ struct SanitizeArgs {
   std::optional<std::string> attachments;
   std::string policy_path;  // --policy: decide with this policy without a service configuration
   bool no_defang = false;
+  // The envelope, when the administrator knows it (a Maildir's mailbox): what a release by mail
+  // delivers to. Never taken from the headers, which the sender writes.
+  std::string sender;
+  std::vector<std::string> recipients;
 };
 
 Result<mail::SanitizeOptions> options_from(const config::ServiceConfig* config, const SanitizeArgs& a) {
@@ -66,6 +72,8 @@ struct Sanitizer {
   std::optional<intake::Intake> intake;
   std::optional<policy::Decision> decision;  // every message of a run is decided alike
   intake::Route route;
+  std::string envelope_from;  // --sender, --recipient
+  std::vector<std::string> envelope_to;
   // A batch opens its store while the first messages are parsed (a new store's keys and schema are
   // a dozen durable writes: tens of milliseconds in which the workers would sit idle). Nothing of a
   // message is kept, recorded or written before the store is open: process() waits for it, and so
@@ -95,6 +103,16 @@ struct Sanitizer {
     std::optional<Service> loaded;
     if (stored) loaded = SANSO_TRY(load_service(o));
     options = SANSO_TRY(options_from(loaded ? &loaded->config : nullptr, a));
+    for (const std::string* address : {&a.sender}) {
+      if (address->find_first_of("<>\r\n ") != std::string::npos) return make_error("cli.usage", *address, "not a mail address");
+    }
+    for (const auto& r : a.recipients) {
+      if (r.empty() || r.find('@') == std::string::npos || r.find_first_of("<>\r\n ") != std::string::npos) {
+        return make_error("cli.usage", r, "not a mail address (--recipient NAME@DOMAIN)");
+      }
+    }
+    envelope_from = a.sender;
+    envelope_to = a.recipients;
     if (!a.policy_path.empty()) {
       own_policy.emplace(SANSO_TRY(policy::load_checked_policy(a.policy_path, system_clock().today())));
       compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(*own_policy, system_clock().today())));
@@ -138,6 +156,10 @@ struct Sanitizer {
     return ok();
   }
 
+  void wait_for_store() const {
+    if (store_opened.valid()) store_opened.wait();
+  }
+
   // The store's failure to open, once it is known; nullopt while it opens or once it is open.
   std::optional<Error> store_failure() const {
     if (!store_opened.valid() || store_opened.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return std::nullopt;
@@ -155,6 +177,8 @@ struct Sanitizer {
     item.raw = raw;
     item.route = route;
     item.options = options;
+    item.envelope_from = envelope_from;
+    item.envelope_to = envelope_to;
     return intake->take_mail(item, decision, [&](std::string_view, const mail::SanitizeOptions&) { return std::move(plan); });
   }
 };
@@ -178,7 +202,9 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
   auto message = read_file(a.input);
   if (!message) return print_error(make_error("cli.unreadable", a.input, "cannot read the message")), kExitFailure;
   Sanitizer sanitizer;
-  if (auto opened = sanitizer.open(o, a, false); !opened) return print_error(opened.error()), kExitFailure;
+  if (auto opened = sanitizer.open(o, a, false); !opened) {
+    return print_error(opened.error()), opened.error().code == "cli.usage" ? kExitUsage : kExitFailure;
+  }
   const auto started = std::chrono::steady_clock::now();
   auto outcome = sanitizer.process(*message);
   const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
@@ -207,25 +233,64 @@ struct BatchMessage {
   std::string name;
   std::filesystem::path path;  // empty: `raw` holds the message
   std::string raw;
+  std::string output;       // its output's name in the output folder, no other message's
+  std::string not_a_file;   // why an entry of the folder is not taken (a link, a pipe, ...)
 };
 
+// A Maildir's tmp/ (beside its cur/ or new/) holds messages still being delivered; a folder named
+// tmp elsewhere is a folder like any other.
+bool maildir_tmp(const std::filesystem::path& folder) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  return folder.filename() == "tmp" && (fs::is_directory(folder.parent_path() / "cur", ec) || fs::is_directory(folder.parent_path() / "new", ec));
+}
+
+// Each message's output name: its path under the input with '/' as '_' and ".eml" added; a name
+// two messages would share ("x" and "x.eml", "d/a.eml" and "d_a.eml") is numbered for the later one,
+// so that no output is written over another's.
+void name_outputs(std::vector<BatchMessage>& messages) {
+  std::set<std::string> taken;
+  for (auto& m : messages) {
+    std::string file = m.name;
+    std::replace(file.begin(), file.end(), '/', '_');
+    if (file.ends_with(".eml")) file.resize(file.size() - 4);
+    std::string candidate = file + ".eml";
+    for (int n = 2; !taken.insert(candidate).second; ++n) candidate = file + " (" + std::to_string(n) + ").eml";
+    m.output = std::move(candidate);
+  }
+}
+
 // The messages of a Maildir or a directory of .eml files (every regular file, recursively, in
-// name order), or of an mbox file ("From " separator lines, ">From " unescaped).
+// name order), or of an mbox file ("From " separator lines, ">From " unescaped). An entry that is
+// not a regular file — a symbolic link, a pipe, a socket, a device — is listed to be reported, never
+// followed or opened: whoever can write into a Maildir must not make the batch read (and keep, and
+// write out) a file of their choosing elsewhere.
 Result<std::vector<BatchMessage>> list_messages(const std::string& input) {
   namespace fs = std::filesystem;
   std::vector<BatchMessage> out;
   std::error_code ec;
   if (fs::is_directory(input, ec)) {
-    std::vector<fs::path> files;
-    for (const auto& e : fs::recursive_directory_iterator(input, ec)) {
-      // Maildir's tmp/ holds messages still being delivered.
-      if (e.is_regular_file() && e.path().parent_path().filename() != "tmp") files.push_back(e.path());
+    std::vector<std::pair<fs::path, std::string>> entries;  // path, why it is not taken ("" when it is)
+    for (auto it = fs::recursive_directory_iterator(input, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      const fs::file_status st = it->symlink_status(ec);
+      if (ec) break;
+      if (fs::is_directory(st)) {
+        if (maildir_tmp(it->path())) it.disable_recursion_pending();
+        continue;
+      }
+      if (fs::is_regular_file(st)) {
+        entries.emplace_back(it->path(), "");
+      } else {
+        entries.emplace_back(it->path(), fs::is_symlink(st) ? "a symbolic link, not a message of the folder: not followed, not read"
+                                                            : "not a regular file (a pipe, a socket or a device): not read");
+      }
     }
     if (ec) return make_error("cli.unreadable", input, "cannot list the directory: " + ec.message());
-    std::sort(files.begin(), files.end());
+    std::sort(entries.begin(), entries.end());
     // Lexically: every path came from iterating `input`, and fs::relative would resolve both
     // through the file system for each message (nine readlink calls a message, all failing).
-    for (const auto& f : files) out.push_back({f.lexically_relative(input).string(), f, {}});
+    for (auto& [f, why] : entries) out.push_back({f.lexically_relative(input).string(), f, {}, {}, std::move(why)});
+    name_outputs(out);
     return out;
   }
   if (!fs::is_regular_file(input, ec)) return make_error("cli.unreadable", input, "not a directory, Maildir or mbox file");
@@ -247,10 +312,11 @@ Result<std::vector<BatchMessage>> list_messages(const std::string& input) {
       if (message.compare(q, 5, "From ") == 0) message.erase(p + 1, 1);
     }
     if (message.starts_with(">From ")) message.erase(0, 1);
-    out.push_back({"message-" + std::to_string(++n), {}, std::move(message)});
+    out.push_back({"message-" + std::to_string(++n), {}, std::move(message), {}, {}});
     if (next == std::string::npos) break;
     at = next + 1;
   }
+  name_outputs(out);
   return out;
 }
 
@@ -259,12 +325,19 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
   if (sodium_init() < 0) return kExitFailure;
   auto messages = list_messages(a.input);
   if (!messages) return print_error(messages.error()), kExitFailure;
+  // Outputs into the folder being read would be written over messages not yet read (and kept):
+  // what would be kept as their originals is another message's output.
+  if (fs::is_directory(a.input) && same_or_inside(output_dir, a.input)) {
+    return print_error(make_error("cli.usage", output_dir, "the output folder is the input folder or inside it: give another --output-dir")), kExitUsage;
+  }
   std::error_code ec;
   fs::create_directories(output_dir, ec);
   if (ec) return print_error(make_error("cli.unwritable", output_dir, ec.message())), kExitFailure;
   keep_freed_memory_for_batch();
   Sanitizer sanitizer;
-  if (auto opened = sanitizer.open(o, a, true); !opened) return print_error(opened.error()), kExitFailure;
+  if (auto opened = sanitizer.open(o, a, true); !opened) {
+    return print_error(opened.error()), opened.error().code == "cli.usage" ? kExitUsage : kExitFailure;
+  }
   std::map<std::string, int> verdicts;
   std::size_t removed = 0, warnings = 0, bytes = 0, failed = 0, done = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -282,20 +355,24 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
       },
       [&](std::size_t i) -> Result<intake::MailOutcome> {
         BatchMessage& m = (*messages)[i];
+        if (!m.not_a_file.empty()) return make_error("cli.unreadable", m.path.string(), m.not_a_file);
         if (auto failure = sanitizer.store_failure()) return *failure;  // said once, at the end
-        std::string raw = std::move(m.raw);
-        if (!m.path.empty()) {
-          auto read = read_file(m.path.string());
-          if (!read) return make_error("cli.unreadable", m.path.string(), "cannot read the message");
-          raw = std::move(read).value();
+        try {
+          std::string raw = std::move(m.raw);
+          if (!m.path.empty()) {
+            // Over the limit, a message is not read at all: a sparse file of terabytes costs its
+            // few blocks on disk, and reading it whole would end the run for every message.
+            raw = SANSO_TRY(read_batch_input(m.path, sanitizer.options.max_message_bytes));
+          }
+          sizes[i] = raw.size();
+          auto outcome = sanitizer.process(raw);
+          if (!outcome) return Error{outcome.error().code, m.name, outcome.error().message};
+          return outcome;
+        } catch (const std::exception& e) {  // one message's failure, never the run's
+          return make_error("cli.internal", m.name, std::string("the message could not be taken: ") + e.what());
         }
-        sizes[i] = raw.size();
-        auto outcome = sanitizer.process(raw);
-        if (!outcome) return Error{outcome.error().code, m.name, outcome.error().message};
-        return outcome;
       },
       [&](std::size_t i, Result<intake::MailOutcome>& taken) {
-        const std::string& name = (*messages)[i].name;
         bytes += sizes[i];
         ++done;
         if (!taken) {
@@ -307,11 +384,8 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
         ++verdicts[std::string(mail::to_string(outcome.plan.verdict))];
         removed += removed_count(outcome.plan);
         warnings += outcome.plan.warnings.size();
-        std::string file = name;
-        std::replace(file.begin(), file.end(), '/', '_');
-        if (!file.ends_with(".eml")) file += ".eml";
         // Fail closed for this message: no output; the run goes on and says so at the end.
-        if (auto written = write_file((fs::path(output_dir) / file).string(), outcome.message); !written) {
+        if (auto written = write_under(output_dir, (*messages)[i].output, outcome.message, Existing::kReplace); !written) {
           ++failed;
           print_error(written.error());
         }
@@ -322,7 +396,8 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
       });
   if (tty) std::fprintf(stderr, "\n");
   // Without its store the run kept nothing and wrote nothing: one error, as when the store is
-  // opened before the first message.
+  // opened before the first message. A run of no messages never waited for it: it does now.
+  sanitizer.wait_for_store();
   if (auto failure = sanitizer.store_failure()) return print_error(*failure), kExitFailure;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%-12s %8s\n", "判定", "件数");
@@ -368,6 +443,9 @@ void register_mail_command(CLI::App& app, int& exit_code) {
           },
           mail::attachment_action_names()));
   s->add_flag("--no-defang", a->no_defang, "show link targets as they are (not hxxps://example[.]com)");
+  s->add_option("--sender", a->sender, "the envelope sender, when known (kept with the original)");
+  s->add_option("--recipient", a->recipients,
+                "the mailbox the mail was delivered to (repeatable): where a release by mail goes; without it a release goes to a file");
   s->add_option("--config", o->config_path, "keep the original in quarantine and audit the decision (sanso.toml)");
   s->add_option("--policy", a->policy_path, "the policy to decide with when there is no --config (its rule and clause go in the report)")
       ->check(CLI::ExistingFile);

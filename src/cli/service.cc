@@ -252,6 +252,11 @@ quarantine::Deliver release_delivery(const Service& service, const std::string& 
       if (settings.smtp_relay.empty()) {
         return make_error("config.missing", source, "[quarantine] smtp_relay is not set: give -o FILE to export the mail instead");
       }
+      // No envelope, no delivery: the mail's To and Cc headers are the sender's claims.
+      if (it.origin.envelope_to.empty()) {
+        return make_error("quarantine.no-envelope", it.id,
+                          "this mail was kept without its envelope (sanso mail sanitize without --recipient): give -o FILE to release it to a file");
+      }
       // A trace header tells the recipient (and the gateway) what this is; the original follows unchanged.
       std::string header = "X-Sanso-Released: id=" + it.id + "; by=" + actor + "\r\n";
       mail::SmtpOptions smtp{settings.smtp_relay, settings.smtp_helo};

@@ -87,13 +87,6 @@ store::AuditEvent masked_record(store::AuditEvent e) {
   return e;
 }
 
-std::string address_of(std::string_view s) {
-  const auto lt = s.rfind('<');
-  const auto gt = s.rfind('>');
-  if (lt != std::string_view::npos && gt != std::string_view::npos && gt > lt) return std::string(s.substr(lt + 1, gt - lt - 1));
-  return std::string(s);
-}
-
 void protect_city_identity(const policy::Policy& policy, mail::SanitizeOptions& options) {
   auto& names = options.protected_names;
   auto add = [&names](const policy::Label& l) { names.insert(names.end(), {l.ja, l.en}); };
@@ -224,13 +217,11 @@ Result<MailOutcome> Intake::take_mail(const MailItem& item, const std::optional<
   s.origin.kind = quarantine::Origin::Kind::kMail;
   s.origin.message_id = plan.message_id;
   s.origin.subject = plan.subject;
-  if (!item.envelope_from.empty() || !item.envelope_to.empty()) {
-    s.origin.envelope_from = item.envelope_from;
-    s.origin.envelope_to = item.envelope_to;
-  } else {
-    s.origin.envelope_from = address_of(plan.from);
-    for (const auto& to : plan.to) s.origin.envelope_to.push_back(address_of(to));
-  }
+  // Only a real envelope (the gateway's, or the one an administrator gives the CLI): a release
+  // over SMTP delivers to it, and the From, To and Cc headers are the internet sender's to write —
+  // outside addresses, a whole staff list — not where the mail was delivered.
+  s.origin.envelope_from = item.envelope_from;
+  s.origin.envelope_to = item.envelope_to;
   s.verdict = kept_verdict(plan.verdict);
   s.reason = plan.verdict == mail::Verdict::kHeld ? plan.reason : "無害化 (" + std::to_string(plan.parts.size()) + " parts)";
   s.report_json = mail::masked_plan_report_json(plan);  // the mail's words stay in the sealed original

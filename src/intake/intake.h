@@ -85,7 +85,8 @@ struct MailItem {
   std::string_view raw;  // the caller's, alive for the call
   Route route;
   mail::SanitizeOptions options;
-  // The SMTP envelope when there is one; empty: the From and To headers, as far as they go.
+  // The SMTP envelope when there is one (the gateway's; the CLI's --sender and --recipient). None:
+  // the item has none, and a release goes to a file, never by mail to what the headers claim.
   std::string envelope_from;
   std::vector<std::string> envelope_to;
   // The caller's own audit record for the outcome (the gateway's carries its network facts);

@@ -356,6 +356,22 @@ struct QuarantineStore::Impl {
     return s.str();
   }
 
+  // An existing blob file at a content's address serves a new item of that content only when it
+  // opens with this store's key to that very content: a file of the right size that is damaged, or
+  // planted in the data directory, would leave the new item pointing at an original nobody can
+  // read. Touched, so that purge() (which spares blobs touched recently) leaves it until the new
+  // record commits; one that cannot be touched is written anew.
+  bool reusable_blob(const fs::path& path, std::size_t sealed_size, const std::string& sha256) const {
+    std::error_code ec;
+    if (fs::file_size(path, ec) != sealed_size || ec) return false;
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    if (!in || !internal::unseal(key, bytes.str(), sha256)) return false;
+    fs::last_write_time(path, fs::file_time_type::clock::now(), ec);
+    return !ec;
+  }
+
   // Reads and authenticates the original; on failure marks the item damaged (visible in list).
   Result<std::string> read_original(const Item& item) {
     auto sealed = read_sealed(item);
@@ -392,6 +408,20 @@ std::string QuarantineStore::reserve_id() const { return new_item_id(impl_->now(
 
 Result<std::unique_ptr<QuarantineStore>> QuarantineStore::open(store::SharedDatabase& db, Options options) {
   auto impl = std::make_unique<Impl>();
+  // A key is made with the store, never after: a store that already keeps originals and finds its
+  // key file gone (a restore that left it out, a wrong data directory) would otherwise get a new key,
+  // and every original it keeps would be silently unreadable.
+  std::error_code missing;
+  if (!fs::exists(options.key_file, missing) && !missing) {
+    auto use = db.use();
+    auto row = SANSO_TRY(use->query_one("SELECT COUNT(*) FROM quarantine_items"));
+    if (row && row->integer(0) > 0) {
+      return make_error("quarantine.key", options.key_file,
+                        "the quarantine key file is missing, but the store keeps " + std::to_string(row->integer(0)) +
+                            " originals sealed with it: restore the key file from the backup of the data directory (docs/operations.md); "
+                            "a new key would leave every kept original unreadable");
+    }
+  }
   impl->key = SANSO_TRY(internal::load_or_create_key(options.key_file));
   impl->blobs_in_db = db.backend() == store::Backend::kPostgres;
   if (!impl->blobs_in_db && options.blob_dir.empty()) {
@@ -433,14 +463,7 @@ Result<Item> QuarantineStore::put(Submission s) {
     // Same content, same address: an existing blob of the right shape is reused; written before
     // the record, so a record never points at a blob that is not durable.
     fs::path path = m.blob_path(it.sha256);
-    std::error_code ec;
-    auto existing = fs::file_size(path, ec);
-    if (ec || existing != sealed.size()) {
-      SANSO_TRY(write_durably(path, sealed));
-    } else {
-      // purge() spares blobs touched recently, so this one survives until our record commits.
-      fs::last_write_time(path, fs::file_time_type::clock::now(), ec);
-    }
+    if (!m.reusable_blob(path, sealed.size(), it.sha256)) SANSO_TRY(write_durably(path, sealed));
   }
   // One durable commit shared with the other puts and audit records of this moment; the item's
   // record, its audit record and the caller's writes are in it together.

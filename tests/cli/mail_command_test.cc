@@ -59,7 +59,10 @@ TEST_F(MailCli, WithoutConfigTheMessageIsSanitizedButNotStored) {
 }
 
 TEST_F(MailCli, WithConfigTheOriginalIsQuarantinedAndTheDecisionAudited) {
-  auto r = run_sanso("mail sanitize " + invoice_ + " -o " + (dir_ / "out.eml").string() + " --charset iso-2022-jp" + config_);
+  // The envelope as the administrator knows it (the mailbox it was delivered to) is kept with the
+  // original: a release by mail goes there.
+  auto r = run_sanso("mail sanitize " + invoice_ + " -o " + (dir_ / "out.eml").string() + " --charset iso-2022-jp" +
+                     " --sender billing@sample-shoji.example --recipient kikaku@city.minamata.lg.jp" + config_);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::string id = r.output.substr(r.output.find("quarantine id ") + 14);
   id = id.substr(0, id.find('\n'));
@@ -92,6 +95,7 @@ TEST_F(MailCli, WithConfigTheOriginalIsQuarantinedAndTheDecisionAudited) {
   EXPECT_EQ(item["verdict"], "sanitized");
   EXPECT_EQ(item["origin"]["subject"], "【至急】請求書の送付（㈱サンプル商事）");
   EXPECT_EQ(item["origin"]["envelope_from"], "billing@sample-shoji.example");
+  EXPECT_EQ(item["origin"]["envelope_to"], nlohmann::json::array({"kikaku@city.minamata.lg.jp"}));
   auto exported = run_sanso("quarantine export " + id + " -o " + (dir_ / "orig.eml").string() + " --as tanaka" + config_);
   ASSERT_EQ(exported.exit_code, 0) << exported.output;
   EXPECT_EQ(read(dir_ / "orig.eml"), read(invoice_));  // byte for byte
