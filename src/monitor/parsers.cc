@@ -231,6 +231,22 @@ class ZeekTsvParser final : public FlowParser {
       }
       search += 16;
     }
+    // Fewer than 16 bytes left before the line's end, and a column still open (the last ones
+    // wanted often end there): the line's last 16 bytes in one compare, those before `search`
+    // dropped, instead of a call to memchr per column (5 % of a scan).
+    if (found < wanted && end - search < 16 && end - begin >= 16) {
+      const char* const last = end - 16;
+      auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(last)), needle)));
+      mask >>= search - last;
+      const std::ptrdiff_t at = search - begin;
+      while (mask != 0) {
+        bounds[found++] = at + __builtin_ctz(mask);
+        mask &= mask - 1;
+      }
+      // The line's end closes the column after its last separator (once: a line short of
+      // columns stays short).
+      if (found < wanted) bounds[found++] = end - begin;
+    } else
 #endif
     while (found < wanted) {
       const auto* sep = static_cast<const char*>(std::memchr(search, separator_, static_cast<std::size_t>(end - search)));
