@@ -210,6 +210,41 @@ TEST(MonitorParsers, ZeekLinesCutAnywhereOrWideAreReadOrRefusedWhole) {
   EXPECT_EQ(f.bytes, 1u);
 }
 
+// The columns that end in a line's last 16 bytes are split by one compare of those bytes (the
+// ones before the search dropped), not a search per column: with the uid's length moving every
+// separator across every place in that last block, with columns past the last one wanted or
+// none, and a line one or two columns short (short it stays: its end closes one column, not
+// two), each line in a buffer of its own size, so that AddressSanitizer sees a read past it.
+TEST(MonitorParsers, ZeekColumnsEndingInTheLinesLastBytesAreSplitWhole) {
+  Flow f;
+  auto parser = FlowParser::make(Format::kZeek, ParserContext{});
+  ASSERT_EQ(parser->parse("#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_bytes", f).verdict, Verdict::kSkip);
+  auto parse_exact = [&](const std::string& line) {
+    const std::unique_ptr<char[]> copy(new char[line.size()]);
+    std::memcpy(copy.get(), line.data(), line.size());
+    f = Flow{};
+    return parser->parse(std::string_view(copy.get(), line.size()), f).verdict;
+  };
+  for (std::size_t uid = 0; uid <= 40; ++uid) {
+    const std::string head = "1796000000.5\t" + std::string(uid, 'C') + "\t192.0.2.10\t40000\t203.0.113.7\t443";
+    for (const std::string tail : {"", "\t", "\tx", "\t\t\t", "\tSF\t1\t2\t3\t4\t5\t6\t7\t8\t9\t10\t11\t12\t13\t14\t15\t16"}) {
+      const std::string line = head + "\ttcp\t98765" + tail;
+      ASSERT_EQ(parse_exact(line), Verdict::kFlow) << line;
+      EXPECT_EQ(f.bytes, 98765u) << line;
+      EXPECT_EQ(f.dport, 443) << line;
+      EXPECT_EQ(f.proto, kProtoTcp) << line;
+      EXPECT_EQ(policy::format_ip(f.dst), "203.0.113.7") << line;
+    }
+    // orig_bytes' column is missing (the proto column ends the line): one short.
+    EXPECT_EQ(parse_exact(head + "\ttcp"), Verdict::kMalformed) << uid;
+    // proto's and orig_bytes' columns are missing: two short, though the line's end could close a column.
+    EXPECT_EQ(parse_exact(head), Verdict::kMalformed) << uid;
+    // An empty orig_bytes column at the line's end: 0 bytes.
+    ASSERT_EQ(parse_exact(head + "\ttcp\t"), Verdict::kFlow) << uid;
+    EXPECT_EQ(f.bytes, 0u);
+  }
+}
+
 // A Zeek time's dot is looked for at its tenth byte first (the times of 2001 to 2286): with a
 // dot elsewhere, a second dot, or nothing around it, a time reads as it did when the first dot
 // was looked for — the same times accepted, the same refused.
