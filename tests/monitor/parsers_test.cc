@@ -268,6 +268,56 @@ TEST(MonitorParsers, ZeekTimesReadTheSameWhereverTheirDotIs) {
   }
 }
 
+// Zeek's own form of a time (ten digits, a dot, six) is read in two eight-byte loads, the dot
+// read as a '0': a byte that is no digit anywhere in it — the dot's neighbours, the last byte,
+// one past what either load covers — is refused as the digit-at-a-time reading refuses it, and
+// 2,000 random times (leading zeros among them) read as their digits say; the time ends the line
+// as well as its first column.
+TEST(MonitorParsers, ZeekTimesOfSeventeenBytesReadAsTheirDigitsSay) {
+  auto inside = FlowParser::make(Format::kZeek, ParserContext{});
+  auto at_end = FlowParser::make(Format::kZeek, ParserContext{});
+  Flow f;
+  ASSERT_EQ(inside->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto", f).verdict, Verdict::kSkip);
+  ASSERT_EQ(at_end->parse("#fields\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tts", f).verdict, Verdict::kSkip);
+  auto read = [&](const std::string& text, bool last) -> std::optional<std::int64_t> {
+    const std::string line = last ? "192.0.2.10\t40000\t198.51.100.1\t443\ttcp\t" + text : text + "\t192.0.2.10\t40000\t198.51.100.1\t443\ttcp";
+    const std::unique_ptr<char[]> copy(new char[line.size()]);
+    std::memcpy(copy.get(), line.data(), line.size());
+    f = Flow{};
+    const LineResult r = (last ? at_end : inside)->parse(std::string_view(copy.get(), line.size()), f);
+    if (r.verdict != Verdict::kFlow) return std::nullopt;
+    return f.time;
+  };
+  const std::string good = "1796012345.678901";
+  for (bool last : {false, true}) {
+    ASSERT_EQ(read(good, last), 1796012345) << last;
+    for (std::size_t at = 0; at < good.size(); ++at) {
+      if (at == 10) continue;
+      for (char c : {'/', ':', '.', 'a', ' ', '-', '+', '\x80', '\0'}) {
+        std::string bad = good;
+        bad[at] = c;
+        EXPECT_EQ(read(bad, last), std::nullopt) << at << " " << static_cast<int>(c) << " " << last;
+      }
+    }
+    // The dot's own place: another byte there is no time of this form (and no time).
+    for (char c : {'0', '/', ':', 'a'}) {
+      std::string other = good;
+      other[10] = c;
+      EXPECT_EQ(read(other, last), std::nullopt) << static_cast<int>(c);
+    }
+  }
+  std::mt19937_64 rng(26);
+  for (int i = 0; i < 2000; ++i) {
+    std::string text(17, '0');
+    for (std::size_t k = 0; k < 17; ++k) text[k] = static_cast<char>('0' + rng() % 10);
+    if (i % 4 == 0) std::fill_n(text.begin(), rng() % 11, '0');  // leading zeros, up to the whole part
+    text[10] = '.';
+    const std::int64_t want = std::stoll(text.substr(0, 10));
+    EXPECT_EQ(read(text, false), want) << text;
+    EXPECT_EQ(read(text, true), want) << text;
+  }
+}
+
 // Numbers are read eight bytes at a time where the line goes on past them, a digit at a time
 // where they end the line: both readings give the same value for every length and refuse the
 // same text (the reference: all digits, at most 20, within 64 bits; ports within 16).
