@@ -169,6 +169,17 @@ SANSO_HOT std::optional<Address128> parse_address(std::string_view text) {
 
 // "1591367999.305988" or "1591367999" → whole seconds. Times before 1970 or after 9999 are refused.
 SANSO_HOT std::optional<std::int64_t> parse_epoch(std::string_view text, const char* readable_end = nullptr) {
+  // Zeek's own form (ten digits, a dot, six: every time from 2001 to 2286) in two eight-byte
+  // reads inside the text: bytes 8-15 are two digits, the dot (read as a '0') and five digits.
+  if (text.size() == 17 && text[10] == '.') {
+    std::uint64_t high = 0, low = 0;
+    char middle[8];
+    std::memcpy(middle, text.data() + 8, 8);
+    middle[2] = '0';
+    if (parse_eight_digits(text.data(), high) && parse_eight_digits(middle, low) && static_cast<unsigned>(text[16] - '0') <= 9) {
+      return static_cast<std::int64_t>(high * 100 + low / 1000000);
+    }
+  }
   // Every time from 2001 to 2286 has ten digits before its dot: looked there first, rather than
   // through a call to memchr per line. Any dot before it makes the whole part no number, as the
   // first dot found would have made the fraction none: the same times are refused.
@@ -231,6 +242,22 @@ class ZeekTsvParser final : public FlowParser {
       }
       search += 16;
     }
+    // Fewer than 16 bytes left before the line's end, and a column still open (the last ones
+    // wanted often end there): the line's last 16 bytes in one compare, those before `search`
+    // dropped, instead of a call to memchr per column (some 4 % of a scan).
+    if (found < wanted && end - search < 16 && end - begin >= 16) {
+      const char* const last = end - 16;
+      auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(last)), needle)));
+      mask >>= search - last;
+      const std::ptrdiff_t at = search - begin;
+      while (mask != 0) {
+        bounds[found++] = at + __builtin_ctz(mask);
+        mask &= mask - 1;
+      }
+      // The line's end closes the column after its last separator (once: a line short of
+      // columns stays short).
+      if (found < wanted) bounds[found++] = end - begin;
+    } else
 #endif
     while (found < wanted) {
       const auto* sep = static_cast<const char*>(std::memchr(search, separator_, static_cast<std::size_t>(end - search)));

@@ -210,6 +210,41 @@ TEST(MonitorParsers, ZeekLinesCutAnywhereOrWideAreReadOrRefusedWhole) {
   EXPECT_EQ(f.bytes, 1u);
 }
 
+// The columns that end in a line's last 16 bytes are split by one compare of those bytes (the
+// ones before the search dropped), not a search per column: with the uid's length moving every
+// separator across every place in that last block, with columns past the last one wanted or
+// none, and a line one or two columns short (short it stays: its end closes one column, not
+// two), each line in a buffer of its own size, so that AddressSanitizer sees a read past it.
+TEST(MonitorParsers, ZeekColumnsEndingInTheLinesLastBytesAreSplitWhole) {
+  Flow f;
+  auto parser = FlowParser::make(Format::kZeek, ParserContext{});
+  ASSERT_EQ(parser->parse("#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_bytes", f).verdict, Verdict::kSkip);
+  auto parse_exact = [&](const std::string& line) {
+    const std::unique_ptr<char[]> copy(new char[line.size()]);
+    std::memcpy(copy.get(), line.data(), line.size());
+    f = Flow{};
+    return parser->parse(std::string_view(copy.get(), line.size()), f).verdict;
+  };
+  for (std::size_t uid = 0; uid <= 40; ++uid) {
+    const std::string head = "1796000000.5\t" + std::string(uid, 'C') + "\t192.0.2.10\t40000\t203.0.113.7\t443";
+    for (const std::string tail : {"", "\t", "\tx", "\t\t\t", "\tSF\t1\t2\t3\t4\t5\t6\t7\t8\t9\t10\t11\t12\t13\t14\t15\t16"}) {
+      const std::string line = head + "\ttcp\t98765" + tail;
+      ASSERT_EQ(parse_exact(line), Verdict::kFlow) << line;
+      EXPECT_EQ(f.bytes, 98765u) << line;
+      EXPECT_EQ(f.dport, 443) << line;
+      EXPECT_EQ(f.proto, kProtoTcp) << line;
+      EXPECT_EQ(policy::format_ip(f.dst), "203.0.113.7") << line;
+    }
+    // orig_bytes' column is missing (the proto column ends the line): one short.
+    EXPECT_EQ(parse_exact(head + "\ttcp"), Verdict::kMalformed) << uid;
+    // proto's and orig_bytes' columns are missing: two short, though the line's end could close a column.
+    EXPECT_EQ(parse_exact(head), Verdict::kMalformed) << uid;
+    // An empty orig_bytes column at the line's end: 0 bytes.
+    ASSERT_EQ(parse_exact(head + "\ttcp\t"), Verdict::kFlow) << uid;
+    EXPECT_EQ(f.bytes, 0u);
+  }
+}
+
 // A Zeek time's dot is looked for at its tenth byte first (the times of 2001 to 2286): with a
 // dot elsewhere, a second dot, or nothing around it, a time reads as it did when the first dot
 // was looked for — the same times accepted, the same refused.
@@ -230,6 +265,56 @@ TEST(MonitorParsers, ZeekTimesReadTheSameWhereverTheirDotIs) {
     if (want) {
       EXPECT_EQ(f.time, *want) << text;
     }
+  }
+}
+
+// Zeek's own form of a time (ten digits, a dot, six) is read in two eight-byte loads, the dot
+// read as a '0': a byte that is no digit anywhere in it — the dot's neighbours, the last byte,
+// one past what either load covers — is refused as the digit-at-a-time reading refuses it, and
+// 2,000 random times (leading zeros among them) read as their digits say; the time ends the line
+// as well as its first column.
+TEST(MonitorParsers, ZeekTimesOfSeventeenBytesReadAsTheirDigitsSay) {
+  auto inside = FlowParser::make(Format::kZeek, ParserContext{});
+  auto at_end = FlowParser::make(Format::kZeek, ParserContext{});
+  Flow f;
+  ASSERT_EQ(inside->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto", f).verdict, Verdict::kSkip);
+  ASSERT_EQ(at_end->parse("#fields\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tts", f).verdict, Verdict::kSkip);
+  auto read = [&](const std::string& text, bool last) -> std::optional<std::int64_t> {
+    const std::string line = last ? "192.0.2.10\t40000\t198.51.100.1\t443\ttcp\t" + text : text + "\t192.0.2.10\t40000\t198.51.100.1\t443\ttcp";
+    const std::unique_ptr<char[]> copy(new char[line.size()]);
+    std::memcpy(copy.get(), line.data(), line.size());
+    f = Flow{};
+    const LineResult r = (last ? at_end : inside)->parse(std::string_view(copy.get(), line.size()), f);
+    if (r.verdict != Verdict::kFlow) return std::nullopt;
+    return f.time;
+  };
+  const std::string good = "1796012345.678901";
+  for (bool last : {false, true}) {
+    ASSERT_EQ(read(good, last), 1796012345) << last;
+    for (std::size_t at = 0; at < good.size(); ++at) {
+      if (at == 10) continue;
+      for (char c : {'/', ':', '.', 'a', ' ', '-', '+', '\x80', '\0'}) {
+        std::string bad = good;
+        bad[at] = c;
+        EXPECT_EQ(read(bad, last), std::nullopt) << at << " " << static_cast<int>(c) << " " << last;
+      }
+    }
+    // The dot's own place: another byte there is no time of this form (and no time).
+    for (char c : {'0', '/', ':', 'a'}) {
+      std::string other = good;
+      other[10] = c;
+      EXPECT_EQ(read(other, last), std::nullopt) << static_cast<int>(c);
+    }
+  }
+  std::mt19937_64 rng(26);
+  for (int i = 0; i < 2000; ++i) {
+    std::string text(17, '0');
+    for (std::size_t k = 0; k < 17; ++k) text[k] = static_cast<char>('0' + rng() % 10);
+    if (i % 4 == 0) std::fill_n(text.begin(), rng() % 11, '0');  // leading zeros, up to the whole part
+    text[10] = '.';
+    const std::int64_t want = std::stoll(text.substr(0, 10));
+    EXPECT_EQ(read(text, false), want) << text;
+    EXPECT_EQ(read(text, true), want) << text;
   }
 }
 
