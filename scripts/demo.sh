@@ -137,6 +137,14 @@ written=$(find "$out/mailbox.sanitized" -type f | wc -l)
 echo "  $written rebuilt messages written, $kept originals kept in quarantine, each with its audit record:"
 "$sanso" audit verify --config "$out/mailbox.toml" 2>&1 | sed 's/^/    /'
 [ "$kept" -eq 200 ] && [ "$written" -eq 200 ] || { echo "demo: expected 200 kept and written, got $kept and $written" >&2; exit 1; }
+echo "  whoever can write into a mailbox folder cannot make the batch read a file of their choosing: a link"
+echo "  planted among the messages (to another person's mail) is named and refused, never followed, and the run fails:"
+mkdir -p "$out/mailbox2" && cp "$out/mailbox/000000.eml" "$out/mailbox2/" && ln -sf /etc/shadow "$out/mailbox2/000001.eml"
+if "$sanso" mail sanitize --input "$out/mailbox2" --output-dir "$out/mailbox2.sanitized" --attachments remove --config "$out/mailbox.toml" \
+  2>&1 >/dev/null | sed 's/^/    /'; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+  echo "demo: a planted link was taken" >&2; exit 1
+fi
+[ ! -e "$out/mailbox2.sanitized/000001.eml" ] || { echo "demo: the link's target came out" >&2; exit 1; }
 
 step "8. ファイルの無害化 (CDR) / 無害化 of files: sanso file sanitize (each file parsed in the sandbox)"
 echo "  in:  examples/minamata/files — a .docm with VBA, a PDF with JavaScript, a CP932 CSV with formulas,"
