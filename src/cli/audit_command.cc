@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audit/log.h"
+#include "cli/batch_files.h"
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "core/private_file.h"
@@ -50,7 +51,9 @@ Result<void> emit(const std::string& text, const std::string& output) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return ok();
   }
-  // Records name people, addresses and subjects: an export is as private as the store.
+  // Records name people, addresses and subjects: an export is as private as the store. Written
+  // where the person running the command may write, owned by them.
+  AsThePerson as_them;
   if (auto written = write_private_file(output, text); !written) {
     return make_error("cli.unwritable", output, "cannot write the file: " + written.error().message);
   }

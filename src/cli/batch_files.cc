@@ -1,9 +1,16 @@
 #include "cli/batch_files.h"
 
+#include "core/os_identity.h"
+
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sodium.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <cerrno>
 #include <cstring>
@@ -38,11 +45,67 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
+// The person behind the process and their groups, read once.
+struct Person {
+  bool other = false;  // not the process's own account
+  uid_t uid = 0;
+  gid_t gid = 65534;
+  std::vector<gid_t> groups;
+};
+
+const Person& person() {
+  static const Person p = [] {
+    Person out;
+    out.uid = os_identity_of_this_process().person_uid();
+    if (out.uid == ::geteuid()) return out;
+    out.other = true;
+    struct passwd pw {};
+    struct passwd* found = nullptr;
+    std::vector<char> buf(16384);
+    if (::getpwuid_r(out.uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
+      out.gid = pw.pw_gid;
+      int n = 64;
+      out.groups.resize(static_cast<std::size_t>(n));
+      if (::getgrouplist(pw.pw_name, pw.pw_gid, out.groups.data(), &n) < 0) {
+        out.groups.resize(static_cast<std::size_t>(n));
+        ::getgrouplist(pw.pw_name, pw.pw_gid, out.groups.data(), &n);
+      }
+      out.groups.resize(static_cast<std::size_t>(std::max(n, 0)));
+    }
+    return out;
+  }();
+  return p;
+}
+
 }  // namespace
+
+AsThePerson::AsThePerson() {
+  const Person& p = person();
+  if (!p.other || ::geteuid() != 0) return;
+  ::setfsgid(p.gid);
+  ::setfsuid(p.uid);
+  // setfsuid answers with the previous value whether or not it changed anything: ask again.
+  switched_ = static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) == p.uid;
+}
+
+AsThePerson::~AsThePerson() {
+  if (!switched_) return;
+  ::setfsuid(::geteuid());
+  ::setfsgid(::getegid());
+}
+
+bool AsThePerson::may_read(const struct ::stat& st) const {
+  const Person& p = person();
+  if (!p.other || switched_) return true;
+  if (st.st_uid == p.uid) return (st.st_mode & S_IRUSR) != 0;
+  if (std::find(p.groups.begin(), p.groups.end(), st.st_gid) != p.groups.end() || st.st_gid == p.gid) return (st.st_mode & S_IRGRP) != 0;
+  return (st.st_mode & S_IROTH) != 0;
+}
 
 Result<std::string> read_batch_input(const fs::path& path, std::uint64_t max_bytes) {
   const std::string where = path.string();
   // O_NONBLOCK: a FIFO planted in the folder would otherwise hold the open until a writer comes.
+  AsThePerson as_them;
   Fd f(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (f.fd < 0) {
     if (errno == ELOOP) return make_error("cli.unreadable", where, "a symbolic link, not a file of the folder: not followed, not read");
@@ -51,6 +114,7 @@ Result<std::string> read_batch_input(const fs::path& path, std::uint64_t max_byt
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) return make_error("cli.unreadable", where, "cannot stat the file: " + because(errno));
   if (!S_ISREG(st.st_mode)) return make_error("cli.unreadable", where, "not a regular file (a pipe, a socket or a device): not read");
+  if (!as_them.may_read(st)) return make_error("cli.unreadable", where, "not readable by you (the person running sanso): not read");
   if (st.st_size < 0 || static_cast<std::uint64_t>(st.st_size) > max_bytes) {
     return make_error("cli.too-large", where,
                       "the file is " + std::to_string(st.st_size >> 20) + " MB, over the limit of " + std::to_string(max_bytes >> 20) +
@@ -91,6 +155,7 @@ Result<fs::path> write_under(const fs::path& root, const fs::path& relative, std
   const std::string name = relative.filename().string();
   if (name == "." || name == "..") return make_error("cli.unwritable", relative.string(), "not a file name");
   // The output folder itself is the administrator's choice (it may be a link they made).
+  AsThePerson as_them;
   Fd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.fd < 0) return make_error("cli.unwritable", root.string(), "cannot open the output folder: " + because(errno));
   fs::path at = root;

@@ -8,9 +8,32 @@
 #include <string>
 #include <string_view>
 
+#include <sys/stat.h>
+
 #include "core/result.h"
 
 namespace sanso::cli {
+
+// While alive, this thread opens, creates and renames files as the person who runs the command
+// (core/os_identity.h: the login uid, else the verified sudo user), not as the account sanso runs
+// as. Under sudo a path typed on the command line must not reach what that person could not read
+// or write themselves — another person's mail, the store's key, /etc/shadow — nor put a file where
+// they could not. Nothing changes when the two are the same account. Per thread (setfsuid(2));
+// where the process cannot take the person's identity (run as an unprivileged service account),
+// `may_read()` checks what the person may read by the file's mode instead.
+class AsThePerson {
+ public:
+  AsThePerson();
+  ~AsThePerson();
+  AsThePerson(const AsThePerson&) = delete;
+  AsThePerson& operator=(const AsThePerson&) = delete;
+  // For a file opened under this guard: whether the person may read it (always true when this
+  // thread took their identity, or when the person is the process's own account).
+  bool may_read(const struct ::stat& st) const;
+
+ private:
+  bool switched_ = false;
+};
 
 // The bytes of a regular file that is not a link (checked on the opened file, so a link or a pipe
 // swapped in after the folder was listed is refused too) and holds at most `max_bytes`

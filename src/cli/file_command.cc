@@ -109,7 +109,10 @@ struct FileRun {
 
 int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   if (sodium_init() < 0) return kExitFailure;
-  auto inputs = collect(a.inputs);
+  auto inputs = [&] {
+    AsThePerson as_them;  // the folders the person may list
+    return collect(a.inputs);
+  }();
   if (!inputs) return print_error(inputs.error()), kExitUsage;
 
   FileRun run;
@@ -140,7 +143,10 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   // more files in flight than workers (intake/batch.h). Outputs, the report and the progress follow the inputs'
   // order whatever order the files finish in, so a run's names and report do not depend on timing.
   std::error_code made;
-  fs::create_directories(a.output_dir, made);
+  {
+    AsThePerson as_them;
+    fs::create_directories(a.output_dir, made);
+  }
   if (made) return print_error(make_error("cli.unwritable", a.output_dir, "cannot create the output folder: " + made.message())), kExitFailure;
   keep_freed_memory_for_batch();
   auto pool_or = sandbox::start(cdr::engine_task(policy), sandbox::Launch::pool(kBatchWorkers));
@@ -226,6 +232,7 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   if (tty) std::fprintf(stderr, "\n");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!a.report.empty()) {
+    AsThePerson as_them;
     std::ofstream out(a.report);
     out << report.dump(2) << "\n";
     if (!out) {

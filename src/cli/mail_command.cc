@@ -190,6 +190,7 @@ std::size_t removed_count(const mail::SanitizePlan& plan) {
 }
 
 Result<void> write_file(const std::string& path, const std::string& content) {
+  AsThePerson as_them;  // where the person may write, owned by them
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file << content;
   file.close();
@@ -199,7 +200,10 @@ Result<void> write_file(const std::string& path, const std::string& content) {
 
 int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
   if (sodium_init() < 0) return kExitFailure;
-  auto message = read_file(a.input);
+  auto message = [&] {
+    AsThePerson as_them;  // the person's file, not whatever sanso's account can read
+    return read_file(a.input);
+  }();
   if (!message) return print_error(make_error("cli.unreadable", a.input, "cannot read the message")), kExitFailure;
   Sanitizer sanitizer;
   if (auto opened = sanitizer.open(o, a, false); !opened) {
@@ -219,6 +223,7 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
       j["clause"] = std::string(sanitizer.decision->clause());
     }
     j["elapsed_ms"] = static_cast<std::int64_t>(elapsed * 10) / 10.0;  // sandboxed parse, storage and audit
+    AsThePerson as_them;
     std::ofstream(a.report) << j.dump(2) << "\n";
   }
   std::fprintf(stderr, "%s: %s (parts %zu, removed %zu%s)%s%s\n", a.input.c_str(), std::string(mail::to_string(plan.verdict)).c_str(), plan.parts.size(),
@@ -294,7 +299,10 @@ Result<std::vector<BatchMessage>> list_messages(const std::string& input) {
     return out;
   }
   if (!fs::is_regular_file(input, ec)) return make_error("cli.unreadable", input, "not a directory, Maildir or mbox file");
-  auto read = read_file(input);
+  auto read = [&] {
+    AsThePerson as_them;
+    return read_file(input);
+  }();
   if (!read) return make_error("cli.unreadable", input, "cannot read the mbox file");
   std::string mbox = std::move(read).value();
   if (!mbox.starts_with("From ")) return make_error("mail.mbox", input, "not an mbox file (it does not start with a \"From \" line)");
@@ -323,7 +331,10 @@ Result<std::vector<BatchMessage>> list_messages(const std::string& input) {
 int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string& output_dir) {
   namespace fs = std::filesystem;
   if (sodium_init() < 0) return kExitFailure;
-  auto messages = list_messages(a.input);
+  auto messages = [&] {
+    AsThePerson as_them;  // the folders the person may list
+    return list_messages(a.input);
+  }();
   if (!messages) return print_error(messages.error()), kExitFailure;
   // Outputs into the folder being read would be written over messages not yet read (and kept):
   // what would be kept as their originals is another message's output.
@@ -331,7 +342,10 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
     return print_error(make_error("cli.usage", output_dir, "the output folder is the input folder or inside it: give another --output-dir")), kExitUsage;
   }
   std::error_code ec;
-  fs::create_directories(output_dir, ec);
+  {
+    AsThePerson as_them;
+    fs::create_directories(output_dir, ec);
+  }
   if (ec) return print_error(make_error("cli.unwritable", output_dir, ec.message())), kExitFailure;
   keep_freed_memory_for_batch();
   Sanitizer sanitizer;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/batch_files.h"
 #include "cli/commands.h"
 #include "mail/identifiers.h"
 #include "cli/service.h"
@@ -169,10 +170,13 @@ int run_add(const ServiceOptions& o, const AddOptions& a) {
   if (!s) return print_error(s.error()), kExitFailure;
   auto actor = resolve_actor(s->service, o);
   if (!actor) return print_error(actor.error()), kExitFailure;
-  std::ifstream in(a.file, std::ios::binary);
-  if (!in) return print_error(make_error("cli.unreadable", a.file, "cannot open the file")), kExitFailure;
   std::ostringstream bytes;
-  bytes << in.rdbuf();
+  {
+    AsThePerson as_them;  // the file is the person's to hand in, not whatever sanso's account can read
+    std::ifstream in(a.file, std::ios::binary);
+    if (!in) return print_error(make_error("cli.unreadable", a.file, "cannot open the file (as you, the person running sanso)")), kExitFailure;
+    bytes << in.rdbuf();
+  }
   quarantine::Submission sub;
   sub.original = bytes.str();
   sub.verdict = *verdict;
@@ -202,6 +206,7 @@ int run_export(const ServiceOptions& o, const std::string& id, const std::string
   if (!actor) return print_error(actor.error()), kExitFailure;
   auto original = s->store->export_original(id, *actor);
   if (!original) return print_error(original.error()), kExitFailure;
+  AsThePerson as_them;  // written where the person may write, owned by them
   if (auto written = write_private_file(output, *original); !written) {
     return print_error(make_error("cli.unwritable", output, "cannot write the original: " + written.error().message)), kExitFailure;
   }

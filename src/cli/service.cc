@@ -1,4 +1,5 @@
 #include "cli/service.h"
+#include "cli/batch_files.h"
 #include "cli/commands.h"
 
 #include <chrono>
@@ -24,6 +25,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 
 #include "audit/versions.h"
 #include "core/clock.h"
@@ -268,6 +270,9 @@ quarantine::Deliver release_delivery(const Service& service, const std::string& 
       std::string name = it.origin.file_name.empty() ? "original.eml" : fs::path(it.origin.file_name).filename().string();
       path = fs::path(settings.export_dir) / (it.id + "-" + name);
     }
+    // A path the person gave (-o) is written as them; the configured export_dir as sanso.
+    std::optional<AsThePerson> as_them;
+    if (!output.empty()) as_them.emplace();
     if (path.has_parent_path()) SANSO_TRY(create_private_directories(path.parent_path().string()));
     if (auto written = write_private_file(path.string(), original); !written) {
       return make_error("cli.unwritable", path.string(), "cannot write the released file: " + written.error().message);

@@ -22,6 +22,7 @@
 #include "cdr/cdr.h"
 #include "cdr/clamd.h"
 #include "cdr/unlock.h"
+#include "cli/batch_files.h"
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "cli/transfer_engines.h"
@@ -157,6 +158,7 @@ std::string read_password(bool from_stdin) {
 // never through a link planted in its place.
 Result<fs::path> write_delivered(const fs::path& dir, const transfer::Delivered& d) {
   const std::string name = SANSO_TRY(transfer::safe_name(d.name));
+  AsThePerson as_them;  // into a folder the person may write, owned by them
   SANSO_TRY(create_private_directories(dir.string()));
   const fs::path wanted = dir / name;
   for (int n = 1; n < 1000; ++n) {
@@ -202,6 +204,7 @@ int run_send(const ServiceOptions& o, const TransferArgs& a) {
   std::vector<transfer::Upload> uploads;
   for (const auto& path : a.files) {
     std::error_code ec;
+    AsThePerson as_them;  // the files are the person's to send, not whatever sanso's account can read
     const bool regular = fs::is_regular_file(path, ec);
     const auto size = regular ? fs::file_size(path, ec) : 0;
     if (!regular || ec || ::access(path.c_str(), R_OK) != 0) return print_error(make_error("cli.unreadable", path, "cannot read the file")), kExitUsage;
@@ -209,6 +212,7 @@ int run_send(const ServiceOptions& o, const TransferArgs& a) {
     upload.name = fs::path(path).filename().string();
     upload.size = static_cast<std::int64_t>(size);
     upload.read = [path]() -> Result<std::string> {
+      AsThePerson as_them;
       std::ifstream in(path, std::ios::binary);
       if (!in) return make_error("cli.unreadable", path, "cannot read the file");
       std::ostringstream bytes;

@@ -427,3 +427,48 @@ TEST_F(BatchInputs, AFileRunAsSomeoneUnknownIsRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+// Under sudo, a path on the command line is opened as the person who typed it, not as the account
+// sanso runs as: a file only root may read (another person's mail, the store's key, /etc/shadow)
+// is not read, kept or written out for someone who could not read it themselves; what they may
+// read goes through, and what is written out is theirs.
+TEST_F(BatchInputs, FilesNamedOnTheCommandLineAreOpenedAsThePersonRunningSanso) {
+  std::string why;
+  const std::string as_1001 = sanso::testing::other_account_prefix(1001, &why);
+  if (as_1001.empty()) GTEST_SKIP() << why;
+  std::ofstream(dir_ / "secret.eml") << "From: a@example.com\nSubject: s\n\nROOT-ONLY-SECRET\n";
+  ::chmod((dir_ / "secret.eml").c_str(), 0600);
+  std::ofstream(dir_ / "public.eml") << "From: a@example.com\nSubject: p\n\nPUBLIC-TEXT\n";
+  ::chmod((dir_ / "public.eml").c_str(), 0644);
+  ::chmod(dir_.c_str(), 0755);
+  fs::create_directories(dir_ / "mine");
+  ASSERT_EQ(::chown((dir_ / "mine").c_str(), 1001, 1001), 0);
+
+  auto mail = run_sanso("mail sanitize " + (dir_ / "secret.eml").string() + " -o " + (dir_ / "mine" / "s.eml").string(), as_1001);
+  EXPECT_EQ(mail.exit_code, 1) << mail.output;
+  EXPECT_FALSE(fs::exists(dir_ / "mine" / "s.eml"));
+  auto file = run_sanso("file sanitize " + (dir_ / "secret.eml").string() + " -o " + (dir_ / "mine" / "f").string(), as_1001);
+  EXPECT_EQ(file.exit_code, 1) << file.output;
+  EXPECT_EQ(file.output.find("ROOT-ONLY-SECRET"), std::string::npos);
+  std::error_code ec;
+  EXPECT_TRUE(!fs::exists(dir_ / "mine" / "f" / "secret.eml", ec)) << file.output;
+  auto add = run_sanso("quarantine add " + (dir_ / "secret.eml").string() + " --as tanaka" + config_, as_1001);
+  EXPECT_EQ(add.exit_code, 1) << add.output;
+  // Nor written where they may not write (the test's folder is root's).
+  auto nowhere = run_sanso("mail sanitize " + (dir_ / "public.eml").string() + " -o " + (dir_ / "p.eml").string(), as_1001);
+  EXPECT_EQ(nowhere.exit_code, 1) << nowhere.output;
+  EXPECT_FALSE(fs::exists(dir_ / "p.eml"));
+
+  auto mine = run_sanso("mail sanitize " + (dir_ / "public.eml").string() + " -o " + (dir_ / "mine" / "p.eml").string(), as_1001);
+  ASSERT_EQ(mine.exit_code, 0) << mine.output;
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ / "mine" / "p.eml").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 1001u) << "what is written out is the person's";
+  EXPECT_NE(decoded_body(read(dir_ / "mine" / "p.eml")).find("PUBLIC-TEXT"), std::string::npos);
+  // As root (the person is root), the root-only file is readable as before.
+  EXPECT_EQ(run_sanso("mail sanitize " + (dir_ / "secret.eml").string() + " -o " + (dir_ / "s.eml").string()).exit_code, 0);
+}
+
+}  // namespace
