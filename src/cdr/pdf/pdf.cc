@@ -990,8 +990,11 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   //   (CIDFontType2 with /FontFile2), a glyph its 'cmap' table gives a digit, through /CIDToGIDMap.
   //   Every code is judged: one mapped to a digit whose glyph is not that digit reads digits not
   //   shown ("A123456789018" reads 13 digits, no 個人番号). A composite font whose digits cannot be
-  //   known so (a predefined CMap other than Identity, an Identity ordering with no TrueType 'cmap')
-  //   is taken as one that misreads.
+  //   known so (a predefined CMap other than Identity, an Identity ordering with no Unicode 'cmap'
+  //   in its program — cairo's TrueType subsets, Acrobat's CFF ones) is not judged: taken as one
+  //   that misreads, every page of every such PDF would be read by OCR (a 153-page cairo PDF: all
+  //   153, and held past the 16 pages a PDF is read in). That is the gap that stays open: a lying
+  //   /ToUnicode in a font whose program names no glyph.
   // A CMap that cannot be decoded is taken as one that misreads. The verdict on a font (an indirect
   // object) is kept for every page (`judged_fonts_`): its program is decoded once.
   bool to_unicode_misreads(QPDFObjectHandle f) {
@@ -1003,7 +1006,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       if (const auto known = judged_fonts_.find(f.getObjGen()); known != judged_fonts_.end()) return known->second;
     }
     const std::optional<std::map<long long, long long>> digits = composite ? composite_digits(f) : simple_digits(f);
-    bool misreads = true;
+    bool misreads = false;  // glyphs that cannot be known: its /ToUnicode is taken as it reads (see above)
     if (digits) {
       const std::optional<std::string> cmap = decoded_or_none(f.getKey("/ToUnicode"), "the /ToUnicode CMap of a font");
       misreads = !cmap || maps_a_digit_otherwise(cmap_tokens(*cmap), *digits, composite);
