@@ -568,8 +568,8 @@ TEST(PictureText, ANumberDrawnAsOutlinesInAPdfIsRenderedAndRead) {
 
 // Issue #17 (M1): on an A1 drawing "1234 5678" is typed and "9018" is a stamp scanned at 1200 dpi
 // beside it on the same line. The page is read in parts (whole it would be 279 million pixels at
-// 600 dpi); the stamp's part is a band across the page along the line, so OCR reads the whole
-// number in it — a part of the stamp alone read "9018", and pdftotext "1234 5678".
+// 600 dpi); the stamp's part reaches 3 inches further each way along the line, so OCR reads the
+// whole number in it — a part of the stamp alone read "9018", and pdftotext "1234 5678".
 TEST(PictureText, ANumberHalfTypedHalfInAFinePictureOnALargePageIsReadWhole) {
   int width = 0, height = 0;
   const std::string half = sanso::testing::rgb_of("9018", width, height, 1030);  // 12 pt print at 1200 dpi

@@ -634,10 +634,12 @@ std::optional<std::map<long long, long long>> sfnt_digit_glyphs(std::string_view
     const auto [at, fresh] = glyphs.emplace(glyph, digit);
     if (!fresh && at->second != digit) at->second = -1;
   };
-  for (long long i = 0; i < u16(cmap + 2); ++i) {
+  std::set<long long> read_at;  // each subtable once, however many records point at it
+  for (long long i = 0; i < u16(cmap + 2) && i < 64; ++i) {
     const std::size_t record = cmap + 4 + static_cast<std::size_t>(i) * 8;
     const long long platform = u16(record), encoding = u16(record + 2), offset = u32(record + 4);
     if (offset < 0 || !(platform == 0 || (platform == 3 && (encoding == 1 || encoding == 10)))) continue;
+    if (!read_at.insert(offset).second) continue;
     const std::size_t table = cmap + static_cast<std::size_t>(offset);
     const long long format = u16(table);
     for (const long long base : {0x30LL, 0xFF10LL}) {
@@ -1816,6 +1818,10 @@ double dpi_needed(double least) {
   return dpi;
 }
 
+// How far along a line of text a number reaches: twelve digits and their spaces at 24 pt are some
+// 190 pt. A region of a picture on a page with typed text reaches this much further along its lines.
+constexpr double kLineReach = 216;
+
 // A box on the page (default user space) and the dpi what is in it needs.
 struct Area {
   double x0, y0, x1, y1;
@@ -1958,11 +1964,11 @@ PageRendering rendering_of(QPDFPageObjectHelper& page, const Drawn& drawn, std::
                               : Area{std::max(media.llx, spot.x0 - kPdfRegionMargin), std::max(media.lly, spot.y0 - kPdfRegionMargin),
                                      std::min(media.urx, spot.x1 + kPdfRegionMargin), std::min(media.ury, spot.y1 + kPdfRegionMargin), needs};
     if (area.x0 >= area.x1 || area.y0 >= area.y1) continue;  // off the page: neither pdftoppm nor a reader shows it
-    // On a page with typed text, a region is a band across the page along its lines: a number half
-    // typed beside a picture and half in it is read whole (review M1) — a region of the picture
-    // alone reads half a number, and the text half pdftotext reads is no number either.
-    if (drawn.lines_across) area.x0 = media.llx, area.x1 = media.urx;
-    if (drawn.lines_down) area.y0 = media.lly, area.y1 = media.ury;
+    // On a page with typed text, a region reaches kLineReach further along its lines, each way: a
+    // number half typed beside a picture and half in it is read whole (review M1) — a region of the
+    // picture alone reads half a number, and the text half pdftotext reads is no number either.
+    if (drawn.lines_across) area.x0 = std::max(media.llx, area.x0 - kLineReach), area.x1 = std::min(media.urx, area.x1 + kLineReach);
+    if (drawn.lines_down) area.y0 = std::max(media.lly, area.y0 - kLineReach), area.y1 = std::min(media.ury, area.y1 + kLineReach);
     areas.push_back(area);
   }
   // Regions that overlap are read as one, at the finer dpi: a number across two pictures is whole.
