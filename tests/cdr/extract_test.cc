@@ -2598,5 +2598,208 @@ TEST(CdrExtract, PdfPageRegionsAreCheckedWhereTheyCrossTheSandboxBoundary) {
   }
 }
 
+// Issue #17 (H7): a number drawn as shapes — each glyph's outline a filled subpath, or stroked as a
+// pen draws it — has no character pdftotext reads, and the page passed unread. Twelve shapes the
+// size of glyphs or more (a box under an inch both ways) make a page read by OCR like a page of
+// pictures: drawn on the page, by a form that shrinks them to size, or as a Type 3 font's glyphs.
+// A table's rules (long thin rectangles, straight strokes, stroked cells) and a few shapes (a
+// logo) do not.
+TEST(CdrExtract, PdfTextDrawnAsOutlinesIsReadByOcr) {
+  const auto outlines = testing::outlines_of("1234 5678 9018", 150, 40);
+  ASSERT_GE(outlines.size(), 12u) << "the test could not lay out its glyphs";
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const auto read = [&](const std::string& contents, const std::string& form = " ") {
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Fm 5 0 R >> >> /Contents 4 0 R >>",
+                                          stream("", contents), stream("/Type /XObject /Subtype /Form /BBox [0 0 6120 7920]", form)}),
+                         "o.pdf");
+  };
+  const std::vector<std::pair<std::string, std::vector<ExtractedText>>> outlined = {
+      {"filled", read("0 g " + testing::pdf_path_of(outlines, 150, 792, "f"))},
+      {"filled even-odd, then filled and stroked", read("0 g " + testing::pdf_path_of(outlines, 150, 792, "f*") + testing::pdf_path_of(outlines, 150, 792, "B"))},
+      {"stroked", read("0.6 w " + testing::pdf_path_of(outlines, 150, 792, "S"))},
+      {"by a form ten times their size, shrunk", read("q 0.1 0 0 0.1 0 0 cm /Fm Do Q", testing::pdf_path_of(outlines, 150, 7920, "f", 10))},
+  };
+  for (const auto& [what, pieces] : outlined) {
+    const ExtractedText& pages = piece(pieces, "o.pdf/pages");
+    EXPECT_EQ(pages.pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << what << ": " << wheres(pieces);
+    EXPECT_NE(pages.unreadable.find("shapes the size of glyphs (text drawn as outlines or strokes)"), std::string::npos) << what << ": " << pages.unreadable;
+  }
+  // As a Type 3 font's glyphs: one filled shape a glyph, twelve glyphs shown.
+  AttackedPage type3;
+  type3.glyph = "1000 0 d0 100 0 m 600 0 l 600 700 l 350 700 l 100 400 l h f";
+  type3.content = "BT /F3 24 Tf 72 600 Td (aaaaaaaaaaaa) Tj ET";
+  const auto glyphs = read_attacked(type3);
+  EXPECT_NE(piece(glyphs, "a.pdf/pages").unreadable.find("shapes the size of glyphs"), std::string::npos) << wheres(glyphs);
+  EXPECT_FALSE(piece(glyphs, "a.pdf/pages").pages.empty()) << wheres(glyphs);
+  // A table: 30 rows of cells 100 × 20 pt, stroked as rectangles, ruled by thin filled rectangles
+  // and by straight strokes; a logo of three shapes; the glyphs shrunk to specks and grown past an inch.
+  std::string table;
+  for (int row = 0; row < 30; ++row) {
+    for (int column = 0; column < 4; ++column) table += std::to_string(50 + column * 100) + " " + std::to_string(100 + row * 20) + " 100 20 re ";
+    table += "S 50 " + std::to_string(100 + row * 20) + " 400 0.5 re f 50 " + std::to_string(110 + row * 20) + " m 450 " + std::to_string(110 + row * 20) + " l S\n";
+  }
+  for (int column = 0; column < 20; ++column) table += std::to_string(50 + column * 20) + " 700 0.4 30 re ";
+  table += "f 500 700 m 540 700 l 520 730 l h f 500 650 20 20 re f 530 650 m 550 650 l 540 670 l h S\n";
+  for (const auto& [what, contents] : std::vector<std::pair<std::string, std::string>>{
+           {"a table and a logo", table},
+           {"glyphs a tenth of a point high", "q 0.01 0 0 0.01 0 0 cm " + testing::pdf_path_of(outlines, 150, 79200, "f") + "Q"},
+           {"glyphs twenty times their size", testing::pdf_path_of(outlines, 150, 792, "f", 20)}}) {
+    const auto pieces = read(contents);
+    EXPECT_FALSE(has_piece(pieces, "o.pdf/pages")) << what << ": " << wheres(pieces);
+  }
+}
+
+// The glyph ids of a TrueType program with only a 'cmap' table (format 4, Windows Unicode) that gives
+// U+0030–0039 the glyphs `first`…`first` + 9.
+std::string truetype_with_digits_at(int first) {
+  const auto u16 = [](int v) { return std::string{static_cast<char>((v >> 8) & 0xFF), static_cast<char>(v & 0xFF)}; };
+  const auto u32 = [&](std::uint32_t v) { return u16(static_cast<int>(v >> 16)) + u16(static_cast<int>(v & 0xFFFF)); };
+  const std::string subtable = u16(4) + u16(32) + u16(0) + u16(4) + u16(4) + u16(1) + u16(0) + u16(0x39) + u16(0xFFFF) + u16(0) + u16(0x30) + u16(0xFFFF) +
+                               u16((first - 0x30) & 0xFFFF) + u16(1) + u16(0) + u16(0);
+  const std::string cmap = u16(0) + u16(1) + u16(3) + u16(1) + u32(12) + subtable;
+  return u32(0x00010000) + u16(1) + u16(16) + u16(0) + u16(0) + "cmap" + u32(0) + u32(28) + u32(static_cast<std::uint32_t>(cmap.size())) + cmap;
+}
+
+// Issue #17: a composite (Type0) font's /ToUnicode was not judged: a CID font whose CMap reads its
+// digits' glyphs as letters (or a letter's glyph as a digit: "A123456789018" reads 13 digits) hid a
+// number from pdftotext. Its glyphs are known from its character collection (Adobe-Japan1's digits
+// are CIDs 17–26, 247–256, 780–789), or from an embedded TrueType program's 'cmap' through
+// /CIDToGIDMap; codes through Identity-H or an embedded CMap's cidrange. A bfrange runs over the
+// codes it spans as poppler reads it, its destination's value growing past a byte. (A font whose
+// glyphs cannot be known — an Identity ordering with no Unicode 'cmap' to read — is not judged:
+// cairo's and Acrobat's subsets are such, and every page of theirs would go to OCR.)
+TEST(CdrExtract, PdfCompositeFontsWhoseToUnicodeMisreadsDigitsAreReadByOcr) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const auto cmap = [](const std::string& body) {
+    return "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Test def /CMapType 2 def 1 begincodespacerange <0000> <FFFF> endcodespacerange " + body +
+           " endcmap CMapName currentdict /CMap defineresource pop end end";
+  };
+  struct Font {
+    std::string encoding = "/Identity-H", cid_font = "/Subtype /CIDFontType0 /BaseFont /HeiseiMin-W3 /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >>";
+    std::string shown = "<00120013001400150016001700180019001A0012001100190019> Tj";
+    std::string program;  // the TrueType program (object 8), when the CID font names it
+    std::string gid_map;  // a /CIDToGIDMap stream (object 9)
+  };
+  const auto read = [&](const Font& f, const std::string& to_unicode) {
+    const std::string contents = "BT /F1 24 Tf 72 600 Td " + f.shown + " ET";
+    const std::string descriptor = "/FontDescriptor << /Type /FontDescriptor /FontName /X /Flags 4 /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80" +
+                                   std::string(f.program.empty() ? "" : " /FontFile2 8 0 R") + " >>";
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+                                          stream("", contents),
+                                          "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding " + f.encoding + " /DescendantFonts [6 0 R] /ToUnicode 7 0 R >>",
+                                          "<< /Type /Font " + f.cid_font + " " + descriptor + (f.gid_map.empty() ? "" : " /CIDToGIDMap 9 0 R") + " >>",
+                                          stream("", cmap(to_unicode)), stream("", f.program.empty() ? " " : f.program), stream("", f.gid_map.empty() ? " " : f.gid_map)}),
+                         "c.pdf");
+  };
+  Font japan1;
+  Font identity = japan1;
+  identity.cid_font = "/Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>";
+  Font truetype = identity;  // the digits' glyphs 0x100–0x109: CIDs through /CIDToGIDMap
+  truetype.program = truetype_with_digits_at(0x100);
+  Font mapped = truetype;  // CIDs 1–10 are glyphs 0x100–0x109
+  for (int cid = 0; cid <= 10; ++cid) mapped.gid_map += cid == 0 ? std::string(2, '\0') : std::string{'\x01', static_cast<char>(cid - 1)};
+  // One-byte codes through an embedded CMap: <30>–<39> are CIDs 17–26.
+  const auto read_bytes = [&](const std::string& to_unicode) {
+    const std::string encoding = stream("/Type /CMap /CMapName /Bytes /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >>",
+                                        "begincmap 1 begincodespacerange <00> <FF> endcodespacerange 1 begincidrange <30> <39> 17 endcidrange endcmap");
+    const std::string contents = "BT /F1 24 Tf 72 600 Td (123456789018) Tj ET";
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+                                          stream("", contents), "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding 8 0 R /DescendantFonts [6 0 R] /ToUnicode 7 0 R >>",
+                                          "<< /Type /Font " + japan1.cid_font + " >>", stream("", cmap(to_unicode)), encoding}),
+                         "c.pdf");
+  };
+  for (const auto& [what, pieces] : std::vector<std::pair<std::string, std::vector<ExtractedText>>>{
+           {"Japan1's digits to letters", read(japan1, "1 beginbfrange <0011> <001A> <0061> endbfrange")},
+           {"Japan1's fullwidth 4 (CID 784) to S", read(japan1, "1 beginbfchar <0310> <0053> endbfchar")},
+           {"Japan1's A (CID 34) read as 5", read(japan1, "2 beginbfrange <0011> <001A> <0030> <0022> <0022> <0035> endbfrange")},
+           {"a letter's glyph read as two digits", read(japan1, "1 beginbfchar <0022> <00310032> endbfchar")},
+           {"one-byte codes through cidrange, to letters", read_bytes("1 beginbfrange <30> <39> <0061> endbfrange")},
+           {"a TrueType's digits to letters", read(truetype, "1 beginbfrange <0100> <0109> <0061> endbfrange")},
+           {"a range over the byte's end, one off", read(truetype, "1 beginbfrange <00FA> <0109> <002B> endbfrange")},
+           {"through /CIDToGIDMap, digits to letters", read(mapped, "1 beginbfrange <0001> <000A> <0061> endbfrange")}}) {
+    EXPECT_EQ(piece(pieces, "c.pdf/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << what << ": " << wheres(pieces);
+    EXPECT_NE(piece(pieces, "c.pdf/pages").unreadable.find("a /ToUnicode that maps digits' glyphs to others"), std::string::npos) << what;
+  }
+  for (const auto& [what, pieces] : std::vector<std::pair<std::string, std::vector<ExtractedText>>>{
+           {"Japan1's digits to digits", read(japan1, "2 beginbfrange <0011> <001A> <0030> <0022> <003B> <0041> endbfrange")},
+           {"Japan1's fullwidth digits", read(japan1, "1 beginbfrange <030C> <0315> <FF10> endbfrange")},
+           {"one-byte codes through cidrange, to digits", read_bytes("1 beginbfrange <30> <39> <0030> endbfrange")},
+           {"a TrueType's digits to digits", read(truetype, "1 beginbfrange <0100> <0109> <0030> endbfrange")},
+           {"a range over the byte's end", read(truetype, "1 beginbfrange <00FA> <0109> <002A> endbfrange")},
+           {"through /CIDToGIDMap, digits to digits", read(mapped, "1 beginbfrange <0001> <000A> <0030> endbfrange")}}) {
+    EXPECT_FALSE(has_piece(pieces, "c.pdf/pages")) << what << ": " << wheres(pieces);
+  }
+}
+
+// Issue #17: a page's thumbnail (/Thumb) and an image's alternates (/Alternates) are pictures a
+// reader shows (the thumbnail beside the page, an alternate printed in the image's place) that
+// the page's rendering does not: each is read by OCR as a PDF of its own, as an image's mask is.
+TEST(CdrExtract, PdfThumbnailsAndAlternateImagesAreReadAsPicturesOfTheirOwn) {
+  const auto stream = [](const std::string& dict, const std::string& data) { return "<< " + dict + " /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream"; };
+  const std::string card = stream("/Type /XObject /Subtype /Image /Width 400 /Height 250 /ColorSpace /DeviceGray /BitsPerComponent 8", std::string(100000, '\x80'));
+  const std::string contents = "BT /F1 12 Tf 72 700 Td (A letter.) Tj ET q 40 0 0 25 72 600 cm /Im1 Do Q";
+  const auto pieces = extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                                     "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Thumb 7 0 R /Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> "
+                                                     "/Contents 4 0 R >>",
+                                                     stream("", contents), "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+                                                     stream("/Type /XObject /Subtype /Image /Width 4 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8 /Alternates [<< /Image 8 0 R >>]", "\x80\x80\x80\x80"),
+                                                     card, card}),
+                                    "t.pdf");
+  for (const std::string& name : {std::string("t.pdf/thumbnail 7.pdf"), std::string("t.pdf/alternate 8.pdf")}) {
+    ASSERT_TRUE(has_piece(pieces, name)) << wheres(pieces);
+    EXPECT_EQ(piece(pieces, name + "/pages").pages, (std::vector<PdfPage>{{1, kPdfPageDpi}})) << name << ": " << wheres(pieces);
+  }
+  EXPECT_FALSE(has_piece(pieces, "t.pdf/pages")) << "the page itself draws a rule one pixel high: " << wheres(pieces);
+}
+
+// Issue #17 (M1): a number half typed and half in a fine picture on a large page — "1234 5678"
+// typed and "9018" in a 1200 dpi stamp beside it — was read apart: the stamp's region (its box and
+// half an inch) holds half a number, and pdftotext the other half. On a page with typed text a
+// region reaches 3 inches further along its lines each way (across for lines across, down for
+// lines running down: text turned a quarter, or a vertical font); on a page without text a region
+// stays the picture's box.
+TEST(CdrExtract, PdfRegionsOnPagesWithTextAreBandsAlongTheLines) {
+  const std::string stamp = "<< /Type /XObject /Subtype /Image /Width 1000 /Height 500 /ColorSpace /DeviceGray /BitsPerComponent 1 /Length 1 >>\nstream\n" + std::string(1, '\0') +
+                            "\nendstream";
+  const auto drawing = [&](const std::string& text) {
+    const std::string contents = "q 60 0 0 30 800 1200 cm /Im1 Do Q " + text;
+    return extract_texts(testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1684 2384] /Resources << /XObject << /Im1 4 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>",
+                                          stamp, "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream",
+                                          "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}),
+                         "d.pdf");
+  };
+  struct Case {
+    std::string what, text;
+    bool across, down;
+  };
+  for (const Case& c : std::vector<Case>{{"typed across", "BT /F1 12 Tf 740 1205 Td (1234 5678) Tj ET", true, false},
+                                         {"typed down (turned a quarter)", "BT /F1 12 Tf 0 1 -1 0 815 1100 Tm (1234 5678) Tj ET", false, true},
+                                         {"no text", "", false, false}}) {
+    const auto pieces = drawing(c.text);
+    const ExtractedText& pages = piece(pieces, "d.pdf/pages");
+    ASSERT_FALSE(pages.pages.empty()) << c.what << ": " << pages.unreadable;
+    // The stamp is 800–860 × 1200–1230 pt; its box and half an inch, 764–896 × 1164–1266 pt; and
+    // 216 pt more along the lines: 548–1112 across, 948–1482 up the page (from the top, 2384 pt
+    // down: 902–1436). In pixels at 600 dpi, 25 / 3 a point.
+    std::uint64_t left = UINT64_MAX, right = 0, top = UINT64_MAX, bottom = 0;
+    for (const PdfPage& part : pages.pages) {
+      ASSERT_TRUE(part.region) << c.what;
+      left = std::min<std::uint64_t>(left, part.region->x), right = std::max<std::uint64_t>(right, part.region->x + part.region->width);
+      top = std::min<std::uint64_t>(top, part.region->y), bottom = std::max<std::uint64_t>(bottom, part.region->y + part.region->height);
+    }
+    const auto pixels = [](double points) { return static_cast<std::uint64_t>(points * 25 / 3); };
+    EXPECT_LE(left, pixels(c.across ? 548 : 764)) << c.what;
+    EXPECT_GE(right, pixels(c.across ? 1112 : 896) - 1) << c.what;
+    EXPECT_LE(top, pixels(c.down ? 902 : 1118)) << c.what;
+    EXPECT_GE(bottom, pixels(c.down ? 1436 : 1220) - 1) << c.what;
+    EXPECT_GT(left, pixels(c.across ? 540 : 750)) << c.what << ": no further";
+    EXPECT_GT(top, pixels(c.down ? 890 : 1100)) << c.what << ": no further";
+  }
+}
+
 }  // namespace
 }  // namespace sanso::cdr

@@ -541,5 +541,75 @@ TEST(PictureText, ANumberLongerThanTheTileOverlapOnAVerticalSeamIsReadInSomePart
   EXPECT_TRUE(whole) << "the number on the seam is whole in no part; read:\n" << all;
 }
 
+// Issue #17 (H7): a 個人番号 drawn in a PDF as its glyphs' outlines, filled — no character in the
+// file, nothing for pdftotext — is named for OCR (twelve glyph-sized shapes or more), its page
+// rendered by pdftoppm and the number read by Tesseract.
+TEST(PictureText, ANumberDrawnAsOutlinesInAPdfIsRenderedAndRead) {
+  const auto outlines = sanso::testing::outlines_of("個人番号\n1234 5678 9018", 150, 40);
+  ASSERT_GT(outlines.size(), 12u) << "the test could not lay out its glyphs";
+  const std::string contents = "0 g " + sanso::testing::pdf_path_of(outlines, 150, 792, "f");
+  const std::string pdf = sanso::testing::pdf_of({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                                                  "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+                                                  "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream"});
+  const auto pieces = extract_texts(pdf, "outlined.pdf");
+  const auto pages = std::find_if(pieces.begin(), pieces.end(), [](const ExtractedText& p) { return p.where == "outlined.pdf/pages"; });
+  ASSERT_NE(pages, pieces.end()) << "the page passed unread";
+  ASSERT_FALSE(pages->pages.empty()) << pages->unreadable;
+  std::string all;
+  for (const PdfPage& part : pages->pages) {
+    const auto png = pdf_page_picture(pdf, part);
+    ASSERT_TRUE(png) << png.error().to_string();
+    const auto read = picture_text(*png);
+    ASSERT_TRUE(read) << read.error().to_string();
+    all += *read;
+  }
+  EXPECT_NE(without_spaces(all).find("123456789018"), std::string::npos) << "read as: " << all;
+}
+
+// Issue #17 (M1): on an A1 drawing "1234 5678" is typed and "9018" is a stamp scanned at 1200 dpi
+// beside it on the same line. The page is read in parts (whole it would be 279 million pixels at
+// 600 dpi); the stamp's part reaches 3 inches further each way along the line, so OCR reads the
+// whole number in it — a part of the stamp alone read "9018", and pdftotext "1234 5678".
+TEST(PictureText, ANumberHalfTypedHalfInAFinePictureOnALargePageIsReadWhole) {
+  int width = 0, height = 0;
+  const std::string half = sanso::testing::rgb_of("9018", width, height, 1030);  // 12 pt print at 1200 dpi
+  ASSERT_FALSE(half.empty()) << "the test could not render its picture";
+  const int row_bytes = (width + 7) / 8;
+  std::string bits(static_cast<std::size_t>(row_bytes) * height, '\xFF');
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      if (static_cast<unsigned char>(half[(static_cast<std::size_t>(y) * width + x) * 3 + 1]) >= 128) continue;
+      const std::size_t at = static_cast<std::size_t>(y) * row_bytes + static_cast<std::size_t>(x / 8);
+      bits[at] = static_cast<char>(static_cast<unsigned char>(bits[at]) & ~(0x80u >> (x % 8)));
+    }
+  }
+  const double across = width * 72.0 / 1200, down = height * 72.0 / 1200;
+  // The typed half ends at 797 pt; the picture's text, in its middle, on the typed line's baseline.
+  const std::string contents = "BT /F1 12 Tf 740 1200 Td (1234 5678) Tj ET q " + std::to_string(across) + " 0 0 " + std::to_string(down) + " 802 " +
+                               std::to_string(1205.5 - down / 2) + " cm /Im1 Do Q";
+  const std::string pdf = sanso::testing::pdf_of(
+      {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+       "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1684 2384] /Resources << /XObject << /Im1 4 0 R >> /Font << /F1 6 0 R >> >> /Contents 5 0 R >>",
+       "<< /Type /XObject /Subtype /Image /Width " + std::to_string(width) + " /Height " + std::to_string(height) +
+           " /ColorSpace /DeviceGray /BitsPerComponent 1 /Length " + std::to_string(bits.size()) + " >>\nstream\n" + bits + "\nendstream",
+       "<< /Length " + std::to_string(contents.size()) + " >>\nstream\n" + contents + "\nendstream", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"});
+  const auto pieces = extract_texts(pdf, "drawing.pdf");
+  const auto pages = std::find_if(pieces.begin(), pieces.end(), [](const ExtractedText& p) { return p.where == "drawing.pdf/pages"; });
+  ASSERT_NE(pages, pieces.end());
+  ASSERT_FALSE(pages->pages.empty()) << pages->unreadable;
+  std::string all;
+  bool whole = false;
+  for (const PdfPage& part : pages->pages) {
+    ASSERT_TRUE(part.region) << "an A1 page at 600 dpi is read in parts";
+    const auto png = pdf_page_picture(pdf, part);
+    ASSERT_TRUE(png) << png.error().to_string();
+    const auto read = picture_text(*png);
+    ASSERT_TRUE(read) << read.error().to_string();
+    all += "'" + *read + "'\n";
+    whole = whole || without_spaces(*read).find("123456789018") != std::string::npos;
+  }
+  EXPECT_TRUE(whole) << "no part reads the whole number; read:\n" << all;
+}
+
 }  // namespace
 }  // namespace sanso::cdr

@@ -6,6 +6,7 @@
 #include <pango/pangocairo.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
@@ -150,6 +151,25 @@ inline std::vector<std::vector<std::pair<int, int>>> outlines_of(const std::stri
   cairo_surface_destroy(scratch);
   std::erase_if(shapes, [](const auto& shape) { return shape.size() < 3; });
   return shapes;
+}
+
+// `shapes` (outlines_of(): whole units of 1/`dpi` inch from the top left) as the path operators of a
+// PDF page `page_height` pt high, `scale` times their size from the page's top left: each shape
+// a closed subpath, all painted at the end by `paint` ("f", "S").
+inline std::string pdf_path_of(const std::vector<std::vector<std::pair<int, int>>>& shapes, int dpi, double page_height, const std::string& paint, double scale = 1) {
+  std::string path;
+  const auto number = [](double v) {
+    char s[32];
+    std::snprintf(s, sizeof s, "%.2f", v);
+    return std::string(s);
+  };
+  for (const auto& shape : shapes) {
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      path += number(shape[i].first * 72.0 / dpi * scale) + " " + number(page_height - shape[i].second * 72.0 / dpi * scale) + (i == 0 ? " m " : " l ");
+    }
+    path += "h\n";
+  }
+  return path + paint + "\n";
 }
 
 // A plain grey picture of `width` × `height` (a logo's background): no text in it.

@@ -458,16 +458,40 @@ struct Drawn {
   // at d dpi a picture comes out at least × d / 72 of its own pixels.
   double least = std::numeric_limits<double>::infinity();
   std::vector<Spot> spots;  // where each legible picture is (kMostSpots at most), for a page read in parts
-  void add_spot(const Spot& spot) {
-    if (spots.size() < kMostSpots) {
-      spots.push_back(spot);
+  // Shapes a glyph could be (outlines): subpaths filled, or stroked with a bend, of a glyph's
+  // proportions — a number drawn as paths is text no text extractor reads. Counted by the larger
+  // side of each one's bounding box in the stream's own space, in quarter octaves (outline_size()):
+  // whether one is glyph-sized (under an inch, and not a speck) is judged on the page, where the
+  // forms that draw it have placed it. Their places, one box a painting operator, as `spots`.
+  std::map<int, std::size_t> outlines;
+  std::vector<Spot> outline_spots;
+  // Which way its text's lines run in its own space (the text matrix's x axis through the CTM, a
+  // vertical font's turned): a region of the page read apart is a band along them.
+  bool lines_across = false, lines_down = false;
+  void add_spot(const Spot& spot) { add_spot_to(spots, spot); }
+  static void add_spot_to(std::vector<Spot>& to, const Spot& spot) {
+    if (to.size() < kMostSpots) {
+      to.push_back(spot);
       return;
     }
-    Spot& last = spots.back();  // a larger box, the finer size: it still holds every picture at what it needs
+    Spot& last = to.back();  // a larger box, the finer size: it still holds every picture at what it needs
     last = {std::min(last.x0, spot.x0), std::min(last.y0, spot.y0), std::max(last.x1, spot.x1), std::max(last.y1, spot.y1), std::min(last.least, spot.least),
             last.anywhere || spot.anywhere};
   }
 };
+
+// Outlines: a shape is glyph-sized when its bounding box on the page is under an inch both ways
+// and some 3 pt or more the longer way (a digit of 4 pt type); kLeastOutlinedGlyphs of them on a
+// page are read as a page of pictures. A rendered glyph wants some kOutlineGlyphPixels pixels high
+// for OCR: a shape of h pt needs kOutlineGlyphPixels × 72 / h dpi (spot `least` h / 32 gives
+// that through dpi_needed()), 200 dpi down to 5.8 pt.
+constexpr double kMostOutlineSide = 72, kLeastOutlineSide = 3;
+constexpr std::size_t kLeastOutlinedGlyphs = 12;
+constexpr double kOutlineGlyphPixels = 16;
+// The quarter octave a length falls in, and the least and most lengths in one.
+int outline_size(double length) { return static_cast<int>(std::clamp(std::floor(4 * std::log2(length)), -400.0, 400.0)); }
+double outline_low(int size) { return std::exp2(size / 4.0); }
+double outline_high(int size) { return std::exp2((size + 1) / 4.0); }
 
 // A transformation as PDF writes it, [a b c d e f]: x' = a x + c y + e, y' = b x + d y + f.
 struct Matrix {
@@ -493,6 +517,12 @@ struct Matrix {
     const double sum = a * a + b * b + c * c + d * d, det = a * d - b * c;
     const double least = std::sqrt(std::max(0.0, (sum - std::sqrt(std::max(0.0, sum * sum - 4 * det * det))) / 2));
     return std::isfinite(least) ? least : 0;
+  }
+  // The most any length grows by through it (its larger singular value). 0 when not finite.
+  double most_stretch() const {
+    const double sum = a * a + b * b + c * c + d * d, det = a * d - b * c;
+    const double most = std::sqrt(std::max(0.0, (sum + std::sqrt(std::max(0.0, sum * sum - 4 * det * det))) / 2));
+    return std::isfinite(most) ? most : 0;
   }
 };
 
@@ -570,18 +600,98 @@ struct FormKey {
   bool operator<(const FormKey& o) const { return std::tie(form, resources) < std::tie(o.form, o.resources); }
 };
 
+// The digits of the character collections a CID-keyed font names (its /CIDSystemInfo, registry
+// Adobe): the first CID of each run of ten, and the Unicode value of its 0. From poppler-data's
+// cidToUnicode tables (every CID there that maps to U+0030–0039 or U+FF10–FF19).
+const std::map<std::string, std::vector<std::pair<long long, long long>>> kCollectionDigits = {
+    {"Japan1", {{17, 0x30}, {247, 0x30}, {780, 0x30}}},
+    {"GB1", {{17, 0x30}, {277, 0x30}, {829, 0x30}}},
+    {"CNS1", {{17, 0x30}, {13664, 0x30}, {333, 0x30}}},
+    {"Korea1", {{17, 0x30}, {8110, 0x30}, {279, 0x30}}},
+};
+
+// The glyphs an sfnt (TrueType) program's 'cmap' table gives the digits, U+0030–0039 and
+// U+FF10–FF19, in its Unicode subtables (platform 0, or 3 with encoding 1 or 10; formats 4, 6 and
+// 12): glyph id → the digit's Unicode value of its 0–9 form (-1 for a glyph two subtables give
+// two different digits). None when it has no Unicode subtable that can be read: which glyph is a
+// digit is not known. A Macintosh (1, 0) subtable is not read: a subset's maps its own codes.
+std::optional<std::map<long long, long long>> sfnt_digit_glyphs(std::string_view font) {
+  const auto u16 = [&](std::size_t at) -> long long { return at + 2 <= font.size() ? (static_cast<unsigned char>(font[at]) << 8) | static_cast<unsigned char>(font[at + 1]) : -1; };
+  const auto u32 = [&](std::size_t at) -> long long { return u16(at) < 0 || u16(at + 2) < 0 ? -1 : (u16(at) << 16) | u16(at + 2); };
+  const long long tables = u16(4);
+  std::size_t cmap = 0;
+  for (long long i = 0; i < tables; ++i) {
+    const std::size_t record = 12 + static_cast<std::size_t>(i) * 16;
+    if (record + 16 > font.size()) break;
+    if (font.substr(record, 4) == "cmap" && u32(record + 8) > 0) cmap = static_cast<std::size_t>(u32(record + 8));
+  }
+  if (cmap == 0 || u16(cmap + 2) < 0) return std::nullopt;
+  std::map<long long, long long> glyphs;
+  bool read = false;
+  const auto found = [&](long long unicode, long long glyph) {
+    if (glyph <= 0) return;
+    const long long digit = unicode >= 0xFF10 ? unicode - 0xFF10 + 0x30 : unicode;
+    const auto [at, fresh] = glyphs.emplace(glyph, digit);
+    if (!fresh && at->second != digit) at->second = -1;
+  };
+  std::set<long long> read_at;  // each subtable once, however many records point at it
+  for (long long i = 0; i < u16(cmap + 2) && i < 64; ++i) {
+    const std::size_t record = cmap + 4 + static_cast<std::size_t>(i) * 8;
+    const long long platform = u16(record), encoding = u16(record + 2), offset = u32(record + 4);
+    if (offset < 0 || !(platform == 0 || (platform == 3 && (encoding == 1 || encoding == 10)))) continue;
+    if (!read_at.insert(offset).second) continue;
+    const std::size_t table = cmap + static_cast<std::size_t>(offset);
+    const long long format = u16(table);
+    for (const long long base : {0x30LL, 0xFF10LL}) {
+      for (long long unicode = base; unicode < base + 10; ++unicode) {
+        if (format == 4) {
+          const long long segments = u16(table + 6) / 2;
+          for (long long s = 0; s < segments; ++s) {
+            const std::size_t end_at = table + 14 + static_cast<std::size_t>(s) * 2, start_at = end_at + static_cast<std::size_t>(segments) * 2 + 2;
+            const std::size_t delta_at = start_at + static_cast<std::size_t>(segments) * 2, range_at = delta_at + static_cast<std::size_t>(segments) * 2;
+            const long long end = u16(end_at), start = u16(start_at), delta = u16(delta_at), range = u16(range_at);
+            if (end < 0 || start < 0 || delta < 0 || range < 0 || unicode < start || unicode > end) continue;
+            if (range == 0) found(unicode, (unicode + delta) & 0xFFFF);
+            else if (const long long g = u16(range_at + static_cast<std::size_t>(range) + static_cast<std::size_t>(unicode - start) * 2); g > 0) found(unicode, (g + delta) & 0xFFFF);
+            break;
+          }
+        } else if (format == 6) {
+          const long long first = u16(table + 6), count = u16(table + 8);
+          if (unicode >= first && unicode < first + count) found(unicode, u16(table + 10 + static_cast<std::size_t>(unicode - first) * 2));
+        } else if (format == 12) {
+          const long long groups = u32(table + 12);
+          for (long long g = 0; g >= 0 && g < groups && g < (1 << 20); ++g) {
+            const std::size_t group = table + 16 + static_cast<std::size_t>(g) * 12;
+            const long long start = u32(group), end = u32(group + 4), glyph = u32(group + 8);
+            if (start < 0 || end < 0 || glyph < 0) break;
+            if (unicode >= start && unicode <= end) found(unicode, glyph + (unicode - start));
+          }
+        }
+      }
+    }
+    read = read || format == 4 || format == 6 || format == 12;
+  }
+  if (!read) return std::nullopt;
+  return glyphs;
+}
+
 // The masks of the images a PDF draws (each once, by object), read as pictures of their own.
+// A page's thumbnail (/Thumb) and an image's alternates (/Alternates, which a printer or another
+// reader may show in its place) are read so too: pictures a reader shows that the page's
+// rendering does not.
 struct Mask {
   QPDFObjectHandle stream;
   bool soft = false;  // an /SMask (grey levels of opacity), not a /Mask stencil (one bit: painted or not)
+  std::string kind = "mask";  // or "thumbnail", "alternate": a picture in its own colours
 };
 using Masks = std::map<QPDFObjGen, Mask>;
 
 class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
  public:
-  DrawnCounter(QPDF& pdf, const Context& ctx, QPDFObjectHandle resources, QPDFObjGen owner, Drawn& drawn, std::map<FormKey, Drawn>& forms, Masks& masks, int depth)
+  DrawnCounter(QPDF& pdf, const Context& ctx, QPDFObjectHandle resources, QPDFObjGen owner, Drawn& drawn, std::map<FormKey, Drawn>& forms, Masks& masks,
+               std::map<QPDFObjGen, bool>& judged_fonts, int depth)
       : pdf_(pdf), ctx_(ctx), resources_(std::move(resources)), owner_(resources_.isIndirect() ? resources_.getObjGen() : owner), drawn_(drawn), forms_(forms), masks_(masks),
-        depth_(depth) {}
+        judged_fonts_(judged_fonts), depth_(depth) {}
 
   // Counts what `contents` (a stream, or an array of streams drawn one after another) draws.
   Result<void> count(const std::vector<QPDFObjectHandle>& contents, const std::string& what) {
@@ -637,6 +747,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       if (auto m = matrix_of(operands)) ctm_ = m->then(ctm_);
       else unknown("a cm whose operands are not six numbers");  // what poppler makes of it is not known
     }
+    path_operator(op, operands);
     // An operator that names a resource with other operands than it takes is read differently by
     // each reader: poppler drops the extra leading ones ("/F1 /F3 300 Tf" sets /F3), MuPDF takes the
     // last name written ("/Im1 0 Do" draws Im1). What the recipient's reader draws is not known.
@@ -671,15 +782,12 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "ID") inline_dict_ = false;
     if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") {
       drawn_.text = true;
-      for (QPDFObjectHandle& shown : operands) {
-        if (shown.isString()) drawn_.text_bytes += shown.getStringValue().size();
-        for (QPDFObjectHandle& item : shown.isArray() ? shown.getArrayAsVector() : std::vector<QPDFObjectHandle>{}) {
-          if (item.isString()) drawn_.text_bytes += item.getStringValue().size();
-        }
-      }
+      const std::size_t shown = shown_bytes(operands);
+      drawn_.text_bytes += shown;
       if (hidden_layers_ > 0) drawn_.text_in_layer = true;
       if (replaced_text_ > 0 || text_.misread) drawn_.text_replaced = true;
-      glyphs_shown();
+      lines_shown();
+      glyphs_shown(shown);
     }
     // The text state a Type 3 font's glyphs are drawn through (their translations do not change
     // their size; Td, TD, T*, Tc, Tw and Ts only move them).
@@ -702,6 +810,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "Tf") {
       text_.glyphs = font(resource("/Font", named(true)), "font " + named(true));
       text_.misread = to_unicode_misreads(resource("/Font", named(true)));
+      text_.vertical = writes_vertically(resource("/Font", named(true)));
       text_.font_matrix = resource("/Font", named(true)).isDictionary() ? resource("/Font", named(true)).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
       text_.size = operands.size() >= 2 && operands.back().isNumber() ? operands.back().getNumericValue() : std::nan("");
     }
@@ -871,20 +980,55 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     return 0;
   }
 
-  // Whether a simple font's /ToUnicode maps a code whose glyph is a digit — by its name in the
-  // /Encoding's /Differences, or at 0x30–0x39 in a base encoding (Standard, WinAnsi, MacRoman all put
-  // the digits there) of a font not symbolic — to anything but that digit: pdftotext prints what the
-  // CMap says ("bcdefghijabi") where a reader shows 123456789018. Text in such a font is read by OCR
-  // of the rendered page. A CMap that cannot be decoded is taken as one that misreads. Composite
-  // (Type0) fonts are not judged: their glyphs are known only from the font program.
+  // Whether a font's /ToUnicode reads its digits otherwise than its glyphs show them: pdftotext
+  // prints what the CMap says ("bcdefghijabi") where a reader shows 123456789018. Text in such a font
+  // is read by OCR of the rendered page. Which glyph a code shows:
+  // - a simple font (Type 1, TrueType): a digit by its name in the /Encoding's /Differences, or at
+  //   0x30–0x39 in a base encoding (Standard, WinAnsi, MacRoman all put the digits there) of a font
+  //   not symbolic; judged on its digits' codes only (a glyph named /g12 may be anything);
+  // - a composite font (Type0): its codes through its encoding CMap (Identity-H/V, or an embedded
+  //   CMap's cidchar and cidrange) to CIDs, and a CID a digit of the character collection it names
+  //   (Adobe-Japan1, GB1, CNS1, Korea1: kCollectionDigits) or, for a TrueType program embedded
+  //   (CIDFontType2 with /FontFile2), a glyph its 'cmap' table gives a digit, through /CIDToGIDMap.
+  //   Every code is judged: one mapped to a digit whose glyph is not that digit reads digits not
+  //   shown ("A123456789018" reads 13 digits, no 個人番号). A composite font whose digits cannot be
+  //   known so (a predefined CMap other than Identity, an Identity ordering with no Unicode 'cmap'
+  //   in its program — cairo's TrueType subsets, Acrobat's CFF ones) is not judged: taken as one
+  //   that misreads, every page of every such PDF would be read by OCR (a 153-page cairo PDF: all
+  //   153, and held past the 16 pages a PDF is read in). That is the gap that stays open: a lying
+  //   /ToUnicode in a font whose program names no glyph.
+  // A CMap that cannot be decoded is taken as one that misreads. The verdict on a font (an indirect
+  // object) is kept for every page (`judged_fonts_`): its program is decoded once.
   bool to_unicode_misreads(QPDFObjectHandle f) {
     if (!f.isDictionary() || !f.getKey("/ToUnicode").isStream()) return false;
     QPDFObjectHandle subtype = f.getKey("/Subtype");
-    if (!subtype.isNameAndEquals("/Type1") && !subtype.isNameAndEquals("/MMType1") && !subtype.isNameAndEquals("/TrueType")) return false;
+    const bool composite = subtype.isNameAndEquals("/Type0");
+    if (!composite && !subtype.isNameAndEquals("/Type1") && !subtype.isNameAndEquals("/MMType1") && !subtype.isNameAndEquals("/TrueType")) return false;
     if (f.isIndirect()) {
-      if (const auto known = misreading_fonts_.find(f.getObjGen()); known != misreading_fonts_.end()) return known->second;
+      if (const auto known = judged_fonts_.find(f.getObjGen()); known != judged_fonts_.end()) return known->second;
     }
-    std::map<long long, long long> digits;  // code → the digit's Unicode value its glyph is
+    const std::optional<std::map<long long, long long>> digits = composite ? composite_digits(f) : simple_digits(f);
+    bool misreads = false;  // glyphs that cannot be known: its /ToUnicode is taken as it reads (see above)
+    if (digits) {
+      const std::optional<std::string> cmap = decoded_or_none(f.getKey("/ToUnicode"), "the /ToUnicode CMap of a font");
+      misreads = !cmap || maps_a_digit_otherwise(cmap_tokens(*cmap), *digits, composite);
+    }
+    if (f.isIndirect()) judged_fonts_[f.getObjGen()] = misreads;
+    return misreads;
+  }
+  // A stream decoded; none when it cannot be (a budget spent stops the whole reading).
+  std::optional<std::string> decoded_or_none(QPDFObjectHandle stream, const std::string& what) {
+    Result<std::string> data = decoded(stream, ctx_, what);
+    if (data) return std::move(data).value();
+    if (reason_of(data.error()) == "limit") {
+      over_ = std::move(data).error();
+      throw std::length_error("the PDF decodes beyond the budget");
+    }
+    return std::nullopt;
+  }
+  // A simple font's codes whose glyphs are digits: code → the digit's Unicode value.
+  static std::map<long long, long long> simple_digits(QPDFObjectHandle f) {
+    std::map<long long, long long> digits;
     QPDFObjectHandle encoding = f.getKey("/Encoding"), descriptor = f.getKey("/FontDescriptor");
     QPDFObjectHandle flags = descriptor.isDictionary() ? descriptor.getKey("/Flags") : QPDFObjectHandle::newNull();
     const bool symbolic = flags.isInteger() && (flags.getIntValue() & 4) != 0;
@@ -907,24 +1051,72 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
         ++code;
       }
     }
-    bool misreads = false;
-    Result<std::string> cmap = decoded(f.getKey("/ToUnicode"), ctx_, "the /ToUnicode CMap of a font");
-    if (!cmap) {
-      if (reason_of(cmap.error()) == "limit") {
-        over_ = std::move(cmap).error();
-        throw std::length_error("the PDF decodes beyond the budget");
-      }
-      misreads = true;
-    } else {
-      misreads = maps_a_digit_otherwise(*cmap, digits);
-    }
-    if (f.isIndirect()) misreading_fonts_[f.getObjGen()] = misreads;
-    return misreads;
+    return digits;
   }
-  // Whether `cmap` (bfchar and bfrange sections) maps a code of `digits` to other than its digit
-  // (or its fullwidth form).
-  static bool maps_a_digit_otherwise(const std::string& cmap, const std::map<long long, long long>& digits) {
-    std::vector<std::string> tokens;  // "<hex>" as its hex digits after '<', "[" , "]", or a word
+  // A composite font's codes whose glyphs are digits (code → the digit's Unicode value), or none
+  // when they cannot be known.
+  std::optional<std::map<long long, long long>> composite_digits(QPDFObjectHandle f) {
+    QPDFObjectHandle descendants = f.getKey("/DescendantFonts");
+    QPDFObjectHandle cid_font = descendants.isArray() && descendants.getArrayNItems() == 1 ? descendants.getArrayItem(0) : QPDFObjectHandle::newNull();
+    if (!cid_font.isDictionary()) return std::nullopt;
+    // CID → digit.
+    std::map<long long, long long> digit_cids;
+    QPDFObjectHandle descriptor = cid_font.getKey("/FontDescriptor");
+    QPDFObjectHandle program = descriptor.isDictionary() ? descriptor.getKey("/FontFile2") : QPDFObjectHandle::newNull();
+    if (cid_font.getKey("/Subtype").isNameAndEquals("/CIDFontType2") && program.isStream()) {
+      const std::optional<std::string> font = decoded_or_none(program, "the TrueType program of a font");
+      const std::optional<std::map<long long, long long>> glyphs = font ? sfnt_digit_glyphs(*font) : std::nullopt;
+      if (!glyphs) return std::nullopt;
+      QPDFObjectHandle to_gid = cid_font.getKey("/CIDToGIDMap");
+      if (to_gid.isNull() || to_gid.isNameAndEquals("/Identity")) {
+        digit_cids = *glyphs;
+      } else if (to_gid.isStream()) {
+        const std::optional<std::string> map = decoded_or_none(to_gid, "the /CIDToGIDMap of a font");
+        if (!map) return std::nullopt;
+        for (std::size_t cid = 0; cid + 1 < map->size(); cid += 2) {
+          const long long gid = (static_cast<unsigned char>((*map)[cid]) << 8) | static_cast<unsigned char>((*map)[cid + 1]);
+          if (const auto digit = glyphs->find(gid); digit != glyphs->end()) digit_cids[static_cast<long long>(cid / 2)] = digit->second;
+        }
+      } else {
+        return std::nullopt;
+      }
+    } else {
+      // The glyphs of a CID-keyed program (or of the font a reader puts in place of one not
+      // embedded) are those of its character collection.
+      QPDFObjectHandle info = cid_font.getKey("/CIDSystemInfo");
+      QPDFObjectHandle registry = info.isDictionary() ? info.getKey("/Registry") : QPDFObjectHandle::newNull();
+      QPDFObjectHandle ordering = info.isDictionary() ? info.getKey("/Ordering") : QPDFObjectHandle::newNull();
+      if (!registry.isString() || registry.getUTF8Value() != "Adobe" || !ordering.isString()) return std::nullopt;
+      const auto collection = kCollectionDigits.find(ordering.getUTF8Value());
+      if (collection == kCollectionDigits.end()) return std::nullopt;
+      for (const auto& [first, unicode] : collection->second) {
+        for (long long d = 0; d < 10; ++d) digit_cids[first + d] = unicode + d;
+      }
+    }
+    // Code → CID.
+    QPDFObjectHandle encoding = f.getKey("/Encoding");
+    if (encoding.isNameAndEquals("/Identity-H") || encoding.isNameAndEquals("/Identity-V")) return digit_cids;
+    if (!encoding.isStream() || encoding.getDict().hasKey("/UseCMap")) return std::nullopt;
+    const std::optional<std::string> cmap = decoded_or_none(encoding, "the encoding CMap of a font");
+    if (!cmap) return std::nullopt;
+    const std::vector<std::string> tokens = cmap_tokens(*cmap);
+    if (std::find(tokens.begin(), tokens.end(), "usecmap") != tokens.end()) return std::nullopt;  // codes from a CMap not read here
+    return codes_of_cids(tokens, digit_cids);
+  }
+  // Whether a composite font writes vertically (WMode 1): its encoding a predefined CMap whose
+  // name ends in -V, or an embedded one that says so.
+  static bool writes_vertically(QPDFObjectHandle f) {
+    if (!f.isDictionary() || !f.getKey("/Subtype").isNameAndEquals("/Type0")) return false;
+    QPDFObjectHandle encoding = f.getKey("/Encoding");
+    if (encoding.isName()) return encoding.getName().size() > 2 && encoding.getName().substr(encoding.getName().size() - 2) == "-V";
+    if (!encoding.isStream()) return false;
+    QPDFObjectHandle mode = encoding.getDict().getKey("/WMode");
+    return mode.isInteger() && mode.getIntValue() == 1;
+  }
+
+  // A CMap's tokens: "<hex>" as '<' and its hex digits, "[", "]", or a word.
+  static std::vector<std::string> cmap_tokens(const std::string& cmap) {
+    std::vector<std::string> tokens;
     for (std::size_t i = 0; i < cmap.size() && tokens.size() < (1u << 20);) {
       const char c = cmap[i];
       if (c == '%') {
@@ -950,13 +1142,35 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
         tokens.push_back(cmap.substr(start, i - start));
       }
     }
-    const auto value = [](const std::string& hex) -> long long {  // a code, or one UTF-16 unit (-1: more than one)
-      if (hex.size() < 2 || hex.size() > 9) return -1;
-      return std::stoll(hex.substr(1), nullptr, 16);
-    };
-    const auto wrong = [&](long long code, long long unicode) {
+    return tokens;
+  }
+  // A source code or a CID as written in hex ("<0a1f>"); -1 when it is no number of 1–4 bytes.
+  static long long cmap_code(const std::string& hex) {
+    if (hex.size() < 2 || hex.size() > 9 || hex[0] != '<') return -1;
+    return std::stoll(hex.substr(1), nullptr, 16);
+  }
+  // A destination as UTF-16 units ("<00310032>": 0x31, 0x32), as poppler reads it: four hex digits
+  // a unit, fewer as one. Empty when it is none.
+  static std::vector<long long> cmap_units(const std::string& hex) {
+    std::vector<long long> units;
+    if (hex.size() < 2 || hex[0] != '<') return units;
+    const std::string digits = hex.substr(1);
+    if (digits.empty()) return units;
+    if (digits.size() <= 4) return {std::stoll(digits, nullptr, 16)};
+    for (std::size_t i = 0; i + 4 <= digits.size() && units.size() < 64; i += 4) units.push_back(std::stoll(digits.substr(i, 4), nullptr, 16));
+    return units;
+  }
+  static bool is_digit_unit(long long u) { return (u >= 0x30 && u <= 0x39) || (u >= 0xFF10 && u <= 0xFF19); }
+
+  // Whether a ToUnicode CMap's bfchar and bfrange sections map a code of `digits` (code → the digit's
+  // Unicode value its glyph shows) to other than that digit or its fullwidth form — and, when
+  // `every_code`, any other code to text with a digit in it. A bfrange adds its offset to its
+  // destination's last unit, however many bytes the codes it spans take (poppler's reading).
+  static bool maps_a_digit_otherwise(const std::vector<std::string>& tokens, const std::map<long long, long long>& digits, bool every_code) {
+    const auto wrong = [&](long long code, const std::vector<long long>& units) {
       const auto digit = digits.find(code);
-      return digit != digits.end() && unicode != digit->second && unicode != digit->second - 0x30 + 0xFF10;
+      if (digit == digits.end()) return every_code && std::any_of(units.begin(), units.end(), is_digit_unit);
+      return units.size() != 1 || (units[0] != digit->second && units[0] != digit->second - 0x30 + 0xFF10);
     };
     enum { kNone, kChar, kRange } section = kNone;
     for (std::size_t i = 0; i < tokens.size(); ++i) {
@@ -965,27 +1179,76 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       else if (t == "beginbfrange") section = kRange;
       else if (t == "endbfchar" || t == "endbfrange") section = kNone;
       if (section == kChar && t[0] == '<' && i + 1 < tokens.size() && tokens[i + 1][0] == '<') {
-        if (wrong(value(t), value(tokens[i + 1]))) return true;
+        if (wrong(cmap_code(t), cmap_units(tokens[i + 1]))) return true;
         ++i;
       } else if (section == kRange && t[0] == '<' && i + 2 < tokens.size() && tokens[i + 1][0] == '<') {
-        const long long low = value(t), high = value(tokens[i + 1]);
+        const long long low = cmap_code(t), high = cmap_code(tokens[i + 1]);
         if (low < 0 || high < low) return true;  // not a range a reader can follow: taken as one that misreads
         if (tokens[i + 2][0] == '<') {
-          const long long first = value(tokens[i + 2]);
-          for (auto at = digits.lower_bound(low); at != digits.end() && at->first <= high; ++at) {
-            if (first < 0 || wrong(at->first, first + (at->first - low))) return true;
+          const std::vector<long long> first = cmap_units(tokens[i + 2]);
+          if (first.empty()) return true;
+          const auto at = [&](long long code) {
+            std::vector<long long> units = first;
+            units.back() += code - low;
+            return units;
+          };
+          for (auto digit = digits.lower_bound(low); digit != digits.end() && digit->first <= high; ++digit) {
+            if (wrong(digit->first, at(digit->first))) return true;
+          }
+          // The codes of the range whose destination has a digit in it: the units before the last
+          // stay, the last runs from first.back() on.
+          if (every_code) {
+            for (std::size_t u = 0; u + 1 < first.size(); ++u) {
+              if (is_digit_unit(first[u])) return true;  // every code of the range reads a digit
+            }
+            for (const long long base : {0x30LL, 0xFF10LL}) {
+              for (long long d = 0; d < 10; ++d) {
+                const long long code = low + (base + d - first.back());
+                if (code >= low && code <= high && wrong(code, at(code))) return true;
+              }
+            }
           }
           i += 2;
         } else if (tokens[i + 2] == "[") {
           std::size_t j = i + 3;
           for (long long code = low; j < tokens.size() && tokens[j] != "]"; ++j, ++code) {
-            if (tokens[j][0] == '<' && wrong(code, value(tokens[j]))) return true;
+            if (tokens[j][0] == '<' && wrong(code, cmap_units(tokens[j]))) return true;
           }
           i = j;
         }
       }
     }
     return false;
+  }
+  // The codes an encoding CMap's cidchar and cidrange sections give the CIDs of `digit_cids`
+  // (CID → digit): code → digit.
+  static std::map<long long, long long> codes_of_cids(const std::vector<std::string>& tokens, const std::map<long long, long long>& digit_cids) {
+    std::map<long long, long long> codes;
+    enum { kNone, kChar, kRange } section = kNone;
+    const auto number = [](const std::string& t) -> long long {
+      if (t.empty() || t.size() > 9 || !std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) return -1;
+      return std::stoll(t);
+    };
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      const std::string& t = tokens[i];
+      if (t == "begincidchar") section = kChar;
+      else if (t == "begincidrange") section = kRange;
+      else if (t == "endcidchar" || t == "endcidrange") section = kNone;
+      if (section == kChar && t[0] == '<' && i + 1 < tokens.size()) {
+        const long long code = cmap_code(t), cid = number(tokens[i + 1]);
+        if (const auto digit = digit_cids.find(cid); code >= 0 && digit != digit_cids.end()) codes[code] = digit->second;
+        ++i;
+      } else if (section == kRange && t[0] == '<' && i + 2 < tokens.size()) {
+        const long long low = cmap_code(t), high = cmap_code(tokens[i + 1]), first = number(tokens[i + 2]);
+        if (low >= 0 && high >= low && first >= 0) {
+          for (auto digit = digit_cids.lower_bound(first); digit != digit_cids.end() && digit->first <= first + (high - low); ++digit) {
+            codes[low + (digit->first - first)] = digit->second;
+          }
+        }
+        i += 2;
+      }
+    }
+    return codes;
   }
 
   // Whether marked content's properties (a dictionary, or a name in /Properties) give an /ActualText.
@@ -1028,6 +1291,13 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
         picture(mask.getDict().getKey("/Width"), mask.getDict().getKey("/Height"));
         if (legible(mask.getDict().getKey("/Width"), mask.getDict().getKey("/Height"))) masks_.try_emplace(mask.getObjGen(), Mask{mask, key == std::string("/SMask")});
       }
+      QPDFObjectHandle alternates = x.getDict().getKey("/Alternates");
+      for (QPDFObjectHandle& alternate : alternates.isArray() ? alternates.getArrayAsVector() : std::vector<QPDFObjectHandle>{}) {
+        QPDFObjectHandle image = alternate.isDictionary() ? alternate.getKey("/Image") : QPDFObjectHandle::newNull();
+        if (image.isStream() && legible(image.getDict().getKey("/Width"), image.getDict().getKey("/Height"))) {
+          masks_.try_emplace(image.getObjGen(), Mask{image, false, "alternate"});
+        }
+      }
     }
     if (!subtype.isNameAndEquals("/Form")) return;
     // What the form draws, in its own space, comes out through its /Matrix and the CTM here.
@@ -1059,6 +1329,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (set_font.isArray() && set_font.getArrayNItems() == 2) {
       text_.glyphs = font(set_font.getArrayItem(0), "the font of graphics state " + name);
       text_.misread = to_unicode_misreads(set_font.getArrayItem(0));
+      text_.vertical = writes_vertically(set_font.getArrayItem(0));
       text_.font_matrix = set_font.getArrayItem(0).isDictionary() ? set_font.getArrayItem(0).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
       text_.size = set_font.getArrayItem(1).isNumber() ? set_font.getArrayItem(1).getNumericValue() : std::nan("");
     }
@@ -1096,6 +1367,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
         verdict.images += inside->images;
         verdict.legible += inside->legible;
         verdict.least = std::min(verdict.least, inside->least);
+        for (const auto& [size, count] : inside->outlines) verdict.outlines[size] += count;
         // A glyph's picture or text in a layer that may be hidden is where its text is shown.
         if (verdict.unshown.empty()) verdict.unshown = inside->unshown;
         verdict.text_in_layer = verdict.text_in_layer || inside->text_in_layer;
@@ -1113,8 +1385,8 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   // glyph space's /FontMatrix, the font size and horizontal scaling, the text matrix and the CTM
   // (ISO 32000-1 9.4.4), as poppler draws a glyph. Text rendered invisible (Tr 3) or only as a
   // clip (Tr 7) draws them nowhere the rendered page shows: the page is held.
-  void glyphs_shown() {
-    if (!text_.glyphs || (text_.glyphs->images == 0 && text_.glyphs->unshown.empty() && !text_.glyphs->text_in_layer)) return;
+  void glyphs_shown(std::size_t shown) {
+    if (!text_.glyphs || (text_.glyphs->images == 0 && text_.glyphs->unshown.empty() && !text_.glyphs->text_in_layer && text_.glyphs->outlines.empty())) return;
     const Drawn& glyphs = *text_.glyphs;
     if (drawn_.unshown.empty()) drawn_.unshown = glyphs.unshown;
     drawn_.text_in_layer = drawn_.text_in_layer || glyphs.text_in_layer;
@@ -1136,6 +1408,15 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     }
     Drawn placed = glyphs;
     placed.unknown = false;  // said where the font was set
+    // Each byte shown a glyph (a Type 3 font's codes are bytes), at the size of its largest shape:
+    // which glyph each is, is not followed. Text rendered invisibly (Tr 3, 7) paints none.
+    placed.outlines.clear();
+    placed.outline_spots.clear();
+    if (!glyphs.outlines.empty() && text_.render != 3 && text_.render != 7) {
+      placed.outlines[glyphs.outlines.rbegin()->first] = shown;
+      placed.outline_spots.push_back({0, 0, 0, 0, outline_low(glyphs.outlines.rbegin()->first) / (kOutlineGlyphPixels * 2), true});
+    }
+    placed.lines_across = placed.lines_down = false;  // the text's own, counted where it is shown
     add(placed, placement, true);  // where the text moves to (Td, TJ's offsets) is not followed
   }
 
@@ -1157,7 +1438,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     const FormKey key{x.getObjGen(), chain};
     if (forms_.try_emplace(key).second) {  // an empty entry while it is read
       Drawn inside;
-      DrawnCounter counter(pdf_, ctx_, own ? inner : resources_, own ? x.getObjGen() : owner_, inside, forms_, masks_, depth_ + 1);
+      DrawnCounter counter(pdf_, ctx_, own ? inner : resources_, own ? x.getObjGen() : owner_, inside, forms_, masks_, judged_fonts_, depth_ + 1);
       counter.drawn_by_this(*this, own, x.getObjGen());
       Result<void> counted = ok();
       try {
@@ -1197,6 +1478,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     drawn_.text_replaced = drawn_.text_replaced || inside.text_replaced;
     drawn_.images += inside.images;
     drawn_.legible += inside.legible;
+    add_outlines(inside, placement, anywhere);
     if (inside.legible == 0) return;
     const double stretch = placement ? placement->least_stretch() : 0;
     const double least = inside.least == 0 || stretch == 0 ? 0.0 : inside.least * stretch;
@@ -1213,6 +1495,33 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       here.least = spot.least == 0 || stretch == 0 ? 0.0 : spot.least * stretch;
       drawn_.add_spot(here);
     }
+  }
+
+  // The outlines and lines of text a stream draws in its own space, placed here: each size grown by
+  // as little and as much as the placement stretches a length, and counted as glyph-sized here when
+  // that span meets the glyph sizes (kLeastOutlineSide … kMostOutlineSide); with no placement known,
+  // as glyph-sized. Their boxes as picture spots are.
+  void add_outlines(const Drawn& inside, std::optional<Matrix> placement, bool anywhere) {
+    const double least = placement ? placement->least_stretch() : 0, most = placement ? placement->most_stretch() : 0;
+    for (const auto& [size, count] : inside.outlines) {
+      const double low = outline_low(size) * least, high = outline_high(size) * most;
+      const bool known = least > 0 && most > 0;
+      const double here = !known ? kMostOutlineSide / 2 : high < kLeastOutlineSide ? high : low > kMostOutlineSide ? low : std::clamp(low, kLeastOutlineSide, kMostOutlineSide);
+      drawn_.outlines[outline_size(here)] += count;
+    }
+    for (const Spot& spot : inside.outline_spots) {
+      Spot here = anywhere || !placement || spot.anywhere ? Spot{0, 0, 0, 0, 0, true} : placement->box_of(spot.x0, spot.y0, spot.x1, spot.y1);
+      here.least = least > 0 ? spot.least * least : 0;
+      Drawn::add_spot_to(drawn_.outline_spots, here);
+    }
+    if (!placement) {
+      drawn_.lines_across = drawn_.lines_across || inside.lines_across || inside.lines_down;
+      drawn_.lines_down = drawn_.lines_down || inside.lines_across || inside.lines_down;
+      return;
+    }
+    const bool across_stays = std::abs(placement->a) >= std::abs(placement->b), down_stays = std::abs(placement->d) >= std::abs(placement->c);
+    drawn_.lines_across = drawn_.lines_across || (inside.lines_across && across_stays) || (inside.lines_down && !down_stays);
+    drawn_.lines_down = drawn_.lines_down || (inside.lines_down && down_stays) || (inside.lines_across && !across_stays);
   }
 
   // A stream's own /Matrix (absent: none), then `at`.
@@ -1251,6 +1560,136 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     }
     return Matrix{v[0], v[1], v[2], v[3], v[4], v[5]};
   }
+  // Path construction and painting (ISO 32000-1 8.5): each subpath's bounding box through the CTM
+  // (its points, a curve's control points too: the box holds it), and at a painting operator the
+  // subpaths that could be glyphs counted (Drawn::outlines). Filled: a box of some area and a
+  // glyph's proportions — a table rule or an underline, a hairline as long as 16 times its width or
+  // more, is none. Stroked: a subpath that bends (two segments or more, or a curve) — a digit drawn
+  // with a pen, as CAD fonts draw text; a straight stroke (a rule, or a 1) and a stroked rectangle
+  // (a table's cell) are none. Clipping (n) paints nothing.
+  void path_operator(const std::string& op, std::vector<QPDFObjectHandle>& operands) {
+    const auto numbers = [&](std::size_t n) {
+      if (operands.size() != n) return false;
+      for (auto& o : operands) {
+        if (!o.isNumber()) return false;
+      }
+      return true;
+    };
+    const auto at = [&](std::size_t i) { return operands[i].getNumericValue(); };
+    if (op == "m" && numbers(2)) {
+      end_subpath();
+      subpath_.open = true;
+      path_point(at(0), at(1));
+    } else if (op == "l" && numbers(2) && subpath_.open) {
+      ++subpath_.segments;
+      path_point(at(0), at(1));
+    } else if ((op == "c" && numbers(6)) || ((op == "v" || op == "y") && numbers(4))) {
+      if (!subpath_.open) return;
+      ++subpath_.segments;
+      subpath_.curve = true;
+      for (std::size_t i = 0; i + 1 < operands.size(); i += 2) path_point(at(i), at(i + 1));
+    } else if (op == "h" && subpath_.open) {
+      ++subpath_.segments;
+    } else if (op == "re" && numbers(4)) {
+      end_subpath();
+      subpath_.open = true;
+      subpath_.rectangle = true;
+      subpath_.segments = 4;
+      for (const auto& [x, y] : {std::pair{at(0), at(1)}, std::pair{at(0) + at(2), at(1)}, std::pair{at(0), at(1) + at(3)}, std::pair{at(0) + at(2), at(1) + at(3)}}) {
+        path_point(x, y);
+      }
+      end_subpath();
+    } else if (op == "f" || op == "F" || op == "f*" || op == "S" || op == "s" || op == "B" || op == "B*" || op == "b" || op == "b*" || op == "n") {
+      end_subpath();
+      const bool fills = op != "S" && op != "s" && op != "n", strokes = op == "S" || op == "s" || op == "B" || op == "B*" || op == "b" || op == "b*";
+      const PathTally& painted = fills && strokes ? either_ : fills ? filled_ : stroked_;
+      if (op != "n" && !painted.sizes.empty()) {
+        for (const auto& [size, count] : painted.sizes) drawn_.outlines[size] += count;
+        if (painted.boxed) Drawn::add_spot_to(drawn_.outline_spots, painted.box);
+      }
+      filled_ = stroked_ = either_ = PathTally{};
+      recent_.clear();
+    }
+  }
+  void path_point(double x, double y) {
+    const double tx = ctm_.a * x + ctm_.c * y + ctm_.e, ty = ctm_.b * x + ctm_.d * y + ctm_.f;
+    subpath_.x0 = std::min(subpath_.x0, tx), subpath_.x1 = std::max(subpath_.x1, tx), subpath_.y0 = std::min(subpath_.y0, ty), subpath_.y1 = std::max(subpath_.y1, ty);
+  }
+  // The subpath being built is finished: tallied as it would count filled, stroked, or either.
+  void end_subpath() {
+    const Subpath done = subpath_;
+    subpath_ = Subpath{};
+    if (!done.open) return;
+    const double width = done.x1 - done.x0, height = done.y1 - done.y0;
+    if (!std::isfinite(width) || !std::isfinite(height)) return;
+    const double larger = std::max(width, height), smaller = std::min(width, height);
+    if (!(larger > 0)) return;
+    const bool filled = smaller > 0 && smaller * 16 >= larger;
+    const bool stroked = !done.rectangle && (done.segments >= 2 || done.curve);
+    const Spot box{done.x0, done.y0, done.x1, done.y1, larger / (kOutlineGlyphPixels * 2), false};
+    // A glyph's inner contours (the holes of 0, 4, 6, 8, 9) are part of it, not glyphs: a subpath
+    // inside one of the last few of its path that is at most 3 times its size is not counted, and
+    // one that holds such a subpath counts in its place. A frame around a whole number is larger
+    // than that, and leaves its digits counted; a frame around each digit is counted itself.
+    const auto inside = [](const Spot& a, const Spot& b, double a_side, double b_side) {
+      return a.x0 >= b.x0 && a.y0 >= b.y0 && a.x1 <= b.x1 && a.y1 <= b.y1 && b_side <= 3 * a_side;
+    };
+    const bool counts[3] = {filled, stroked, filled || stroked};
+    PathTally* tallies[3] = {&filled_, &stroked_, &either_};
+    for (const Counted& earlier : recent_) {
+      if (inside(box, earlier.box, larger, earlier.side)) return;
+    }
+    for (auto earlier = recent_.begin(); earlier != recent_.end();) {
+      if (!inside(earlier->box, box, earlier->side, larger)) {
+        ++earlier;
+        continue;
+      }
+      for (std::size_t i = 0; i < 3; ++i) {
+        if (!earlier->counts[i]) continue;
+        const auto at = tallies[i]->sizes.find(outline_size(earlier->side));
+        if (at != tallies[i]->sizes.end() && --at->second == 0) tallies[i]->sizes.erase(at);
+      }
+      earlier = recent_.erase(earlier);
+    }
+    if (recent_.size() >= 4) recent_.erase(recent_.begin());
+    recent_.push_back({box, larger, {counts[0], counts[1], counts[2]}});
+    for (std::size_t i = 0; i < 3; ++i) {
+      PathTally* tally = tallies[i];
+      if (!counts[i]) continue;
+      ++tally->sizes[outline_size(larger)];
+      // A shape four inches or more in its own space (a panel, the page's background) is no glyph
+      // unless a form shrinks it: counted, but not let widen the box of the glyphs around it.
+      if (larger > 4 * kMostOutlineSide) continue;
+      tally->box = tally->boxed ? Spot{std::min(tally->box.x0, box.x0), std::min(tally->box.y0, box.y0), std::max(tally->box.x1, box.x1), std::max(tally->box.y1, box.y1),
+                                       std::min(tally->box.least, box.least), false}
+                                : box;
+      tally->boxed = true;
+    }
+  }
+
+  // Which way the lines of text shown here run: the text matrix's x axis through the CTM (a
+  // vertical font's y axis), across the page or down it; both when the text matrix is not known.
+  void lines_shown() {
+    if (!tm_) {
+      drawn_.lines_across = drawn_.lines_down = true;
+      return;
+    }
+    const Matrix m = tm_->then(ctm_);
+    const double dx = text_.vertical ? m.c : m.a, dy = text_.vertical ? m.d : m.b;
+    if (std::abs(dx) >= std::abs(dy)) drawn_.lines_across = true;
+    else drawn_.lines_down = true;
+  }
+  static std::size_t shown_bytes(std::vector<QPDFObjectHandle>& operands) {
+    std::size_t bytes = 0;
+    for (QPDFObjectHandle& shown : operands) {
+      if (shown.isString()) bytes += shown.getStringValue().size();
+      for (QPDFObjectHandle& item : shown.isArray() ? shown.getArrayAsVector() : std::vector<QPDFObjectHandle>{}) {
+        if (item.isString()) bytes += item.getStringValue().size();
+      }
+    }
+    return bytes;
+  }
+
   void picture(QPDFObjectHandle width, QPDFObjectHandle height) {
     ++drawn_.images;
     if (!legible(width, height)) return;
@@ -1318,6 +1757,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   Drawn& drawn_;
   std::map<FormKey, Drawn>& forms_;
   Masks& masks_;
+  std::map<QPDFObjGen, bool>& judged_fonts_;  // to_unicode_misreads() of the fonts read so far, by object, for every page
   int depth_;
   std::optional<Error> over_;
   std::map<std::string, Drawn> fonts_;  // Type 3 fonts this stream has looked into, by name
@@ -1329,7 +1769,8 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle font_matrix = QPDFObjectHandle::newNull();
     double size = 0, scale = 1;
     long long render = 0;
-    bool misread = false;  // a simple font whose /ToUnicode reads a digit's glyph as another character
+    bool misread = false;  // a font whose /ToUnicode reads a digit's glyph as another character, or another glyph as a digit
+    bool vertical = false;  // a composite font of vertical writing (WMode 1): lines run down its y axis
   };
   struct SavedState {
     Matrix ctm;
@@ -1337,11 +1778,29 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   };
   TextState text_;
   std::optional<Matrix> tm_ = Matrix{};
+  struct Subpath {
+    double x0 = std::numeric_limits<double>::infinity(), y0 = std::numeric_limits<double>::infinity();
+    double x1 = -std::numeric_limits<double>::infinity(), y1 = -std::numeric_limits<double>::infinity();
+    std::size_t segments = 0;
+    bool curve = false, rectangle = false, open = false;
+  };
+  struct PathTally {
+    std::map<int, std::size_t> sizes;  // as Drawn::outlines
+    Spot box;                          // where those under four inches are
+    bool boxed = false;
+  };
+  Subpath subpath_;
+  PathTally filled_, stroked_, either_;  // the path's finished subpaths as each painting would count them
+  struct Counted {
+    Spot box;
+    double side;     // the larger side of its box
+    bool counts[3];  // in filled_, stroked_, either_
+  };
+  std::vector<Counted> recent_;  // the last subpaths of the path counted, for the holes of their glyphs
   std::vector<SavedState> saved_;
   std::vector<bool> marked_;     // open marked content, innermost last: whether it is a layer that may hide
   std::vector<bool> replacing_;  // beside marked_: whether it gives the text it marks an /ActualText
   std::size_t replaced_text_ = 0;  // how many of those are open
-  std::map<QPDFObjGen, bool> misreading_fonts_;  // to_unicode_misreads() of the fonts this stream set
   std::size_t hidden_layers_ = 0;  // how many of those (and optional XObjects being drawn) are open
   bool inline_dict_ = false;
   std::string inline_key_;
@@ -1358,6 +1817,10 @@ double dpi_needed(double least) {
   if (least * dpi / 72 < kLeastPdfPictureScale) ++dpi;  // rounded under the scale
   return dpi;
 }
+
+// How far along a line of text a number reaches: twelve digits and their spaces at 24 pt are some
+// 190 pt. A region of a picture on a page with typed text reaches this much further along its lines.
+constexpr double kLineReach = 216;
 
 // A box on the page (default user space) and the dpi what is in it needs.
 struct Area {
@@ -1422,6 +1885,39 @@ std::vector<PdfRegion> tiles_of(const PdfRegion& region, double dpi) {
 // need more than the page fits at, each at its own dpi, cut into strips past the budget, and the page whole
 // at the dpi the rest need if it fits. Held: a picture whose size is not known, one that needs more
 // than kMostPdfPageDpi, a page of no size, or one that would take more than kMostPdfPageParts parts.
+// A page's drawing with its glyph-sized shapes (Drawn::outlines, in page space) counted as pictures
+// when there are kLeastOutlinedGlyphs of them or more: each a legible picture, where they were
+// painted, at the size the smallest line of them needs (kOutlineGlyphPixels high) — the least size
+// an octave of sizes from which holds kLeastOutlinedGlyphs shapes (a number's digits; the holes of
+// its 0s and 8s are smaller and fewer), or the least size of all when no octave does. Fewer (a
+// logo, a few bullets) leave it as it was.
+Drawn with_outlines(const Drawn& drawn) {
+  std::size_t count = 0;
+  double smallest = std::numeric_limits<double>::infinity(), line = smallest;
+  for (auto at = drawn.outlines.begin(); at != drawn.outlines.end(); ++at) {
+    const auto& [size, n] = *at;
+    if (outline_high(size) < kLeastOutlineSide || outline_low(size) > kMostOutlineSide) continue;
+    count += n;
+    smallest = std::min(smallest, std::max(outline_low(size), kLeastOutlineSide));
+    std::size_t octave = 0;
+    for (auto in = at; in != drawn.outlines.end() && in->first < size + 4; ++in) octave += in->second;
+    if (octave >= kLeastOutlinedGlyphs) line = std::min(line, std::max(outline_low(size), kLeastOutlineSide));
+  }
+  if (count < kLeastOutlinedGlyphs) return drawn;
+  if (std::isfinite(line)) smallest = line;
+  Drawn judged = drawn;
+  const double least = smallest / (kOutlineGlyphPixels * 2);
+  judged.legible += count;
+  judged.least = std::min(judged.least, least);
+  for (Spot spot : drawn.outline_spots) {
+    if (spot.least > 0) spot.least = std::clamp(spot.least, least, kMostOutlineSide / (kOutlineGlyphPixels * 2));
+    judged.least = std::min(judged.least, spot.least);  // 0, a size not known, holds the page
+    judged.add_spot(spot);
+  }
+  if (drawn.outline_spots.empty()) judged.add_spot({0, 0, 0, 0, least, true});
+  return judged;
+}
+
 struct PageRendering {
   std::vector<PdfPage> parts;
   std::string why_not;  // "" when it is rendered as `parts` say
@@ -1468,6 +1964,11 @@ PageRendering rendering_of(QPDFPageObjectHelper& page, const Drawn& drawn, std::
                               : Area{std::max(media.llx, spot.x0 - kPdfRegionMargin), std::max(media.lly, spot.y0 - kPdfRegionMargin),
                                      std::min(media.urx, spot.x1 + kPdfRegionMargin), std::min(media.ury, spot.y1 + kPdfRegionMargin), needs};
     if (area.x0 >= area.x1 || area.y0 >= area.y1) continue;  // off the page: neither pdftoppm nor a reader shows it
+    // On a page with typed text, a region reaches kLineReach further along its lines, each way: a
+    // number half typed beside a picture and half in it is read whole (review M1) — a region of the
+    // picture alone reads half a number, and the text half pdftotext reads is no number either.
+    if (drawn.lines_across) area.x0 = std::max(media.llx, area.x0 - kLineReach), area.x1 = std::min(media.urx, area.x1 + kLineReach);
+    if (drawn.lines_down) area.y0 = std::max(media.lly, area.y0 - kLineReach), area.y1 = std::min(media.ury, area.y1 + kLineReach);
     areas.push_back(area);
   }
   // Regions that overlap are read as one, at the finer dpi: a number across two pictures is whole.
@@ -1517,16 +2018,23 @@ std::string mask_as_pdf(const Mask& mask) {
   }
   dict.replaceKey("/Type", QPDFObjectHandle::newName("/XObject"));
   dict.replaceKey("/Subtype", QPDFObjectHandle::newName("/Image"));
-  dict.replaceKey("/ColorSpace", QPDFObjectHandle::newName("/DeviceGray"));
   QPDFObjectHandle decode = from.getKey("/Decode");
   const bool pair = decode.isArray() && decode.getArrayNItems() == 2;
-  if (mask.soft) {
+  const bool stencil = from.getKey("/ImageMask").isBool() && from.getKey("/ImageMask").getBoolValue();
+  if (mask.kind != "mask" && !stencil) {
+    // A thumbnail or an alternate: the picture in its own colours.
+    for (const char* key : {"/ColorSpace", "/BitsPerComponent", "/Decode"}) {
+      if (from.hasKey(key)) dict.replaceKey(key, from.getKey(key));
+    }
+  } else if (mask.soft) {
+    dict.replaceKey("/ColorSpace", QPDFObjectHandle::newName("/DeviceGray"));
     // Opacity 1 is what the image shows through: drawn dark, as print on paper.
     dict.replaceKey("/BitsPerComponent", from.getKey("/BitsPerComponent"));
     dict.replaceKey("/Decode", pair ? QPDFObjectHandle::newArray({decode.getArrayItem(1), decode.getArrayItem(0)})
                                     : QPDFObjectHandle::newArray({QPDFObjectHandle::newInteger(1), QPDFObjectHandle::newInteger(0)}));
   } else {
     // A stencil's sample 0 (with its /Decode) is painted: as a grey picture of one bit, black.
+    dict.replaceKey("/ColorSpace", QPDFObjectHandle::newName("/DeviceGray"));
     dict.replaceKey("/BitsPerComponent", QPDFObjectHandle::newInteger(1));
     if (pair) dict.replaceKey("/Decode", decode);
   }
@@ -1613,9 +2121,10 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     // picture that can hold a line of text (legible()): a scanned card with a typed page number
     // is still a scan, and pdftotext reads the page number only.
     std::size_t page_number = 0;
-    std::string scans, pictures, held, layered, annotated, replaced;
+    std::string scans, pictures, held, layered, annotated, replaced, outlines;
     std::map<FormKey, Drawn> forms;
     Masks masks;
+    std::map<QPDFObjGen, bool> judged_fonts;
     for (QPDFObjectHandle page : pdf.getAllPages()) {
       ++page_number;
       Drawn drawn;
@@ -1633,7 +2142,7 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
                               "): poppler draws nothing of such a page, other readers draw the rest";
         }
       }
-      DrawnCounter counter(pdf, ctx, helper.getAttribute("/Resources", false), page.getObjGen(), drawn, forms, masks, 0);
+      DrawnCounter counter(pdf, ctx, helper.getAttribute("/Resources", false), page.getObjGen(), drawn, forms, masks, judged_fonts, 0);
       Result<void> counted = ok();
       try {
         counted = counter.count(helper.getPageContents(), "page " + std::to_string(page_number));
@@ -1650,13 +2159,20 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
         drawn.text = false;
         unreadable = "what it draws could not be counted (" + (counted || drawn.unknown ? drawn.why_unknown : counted.error().message) + ")";
       }
+      // Thumbnail: a picture of the page a reader shows beside it, whatever it holds.
+      if (QPDFObjectHandle thumb = page.getKey("/Thumb"); thumb.isStream() && legible(thumb.getDict().getKey("/Width"), thumb.getDict().getKey("/Height"))) {
+        masks.try_emplace(thumb.getObjGen(), Mask{thumb, false, "thumbnail"});
+      }
+      const Drawn judged = with_outlines(drawn);
+      const bool outlined = judged.legible > drawn.legible;
       if (drawn.images > 0 && !drawn.text) scans += (scans.empty() ? "" : ", ") + std::to_string(page_number);
       else if (drawn.legible > 0) pictures += (pictures.empty() ? "" : ", ") + std::to_string(page_number);
       else if (drawn.text_replaced) replaced += (replaced.empty() ? "" : ", ") + std::to_string(page_number);  // read as its picture is
+      else if (outlined) outlines += (outlines.empty() ? "" : ", ") + std::to_string(page_number);
       else continue;
       if (unreadable.empty()) unreadable = drawn.unshown;
       PageRendering rendering;
-      if (unreadable.empty()) rendering = rendering_of(helper, drawn, static_cast<std::uint32_t>(page_number));
+      if (unreadable.empty()) rendering = rendering_of(helper, judged, static_cast<std::uint32_t>(page_number));
       if (unreadable.empty()) unreadable = rendering.why_not;
       if (unreadable.empty()) content.picture_pages.insert(content.picture_pages.end(), rendering.parts.begin(), rendering.parts.end());
       else held += (held.empty() ? "" : "; ") + std::string("page ") + std::to_string(page_number) + ": " + unreadable;
@@ -1670,6 +2186,13 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     if (!replaced.empty()) {
       why += (why.empty() ? "" : "; ") + replaced + " ページの文字は、pdftotext が表示とは別の文字として読む（/ActualText、数字の字形を別の文字とする /ToUnicode）/ page(s) " +
              replaced + " show text pdftotext reads as other characters than those shown (/ActualText, a /ToUnicode that maps digits' glyphs to others)";
+    }
+    // Text drawn as shapes (outlines: a flyer's type outlined for print, a CAD drawing's pen-stroked
+    // lettering, or a number drawn so to pass unread) is no text pdftotext reads.
+    if (!outlines.empty()) {
+      why += (why.empty() ? "" : "; ") + outlines + " ページに文字の大きさの図形（アウトライン化した文字など）が " + std::to_string(kLeastOutlinedGlyphs) +
+             " 個以上あり、pdftotext では読めない / page(s) " + outlines + " draw " + std::to_string(kLeastOutlinedGlyphs) +
+             " or more shapes the size of glyphs (text drawn as outlines or strokes), which pdftotext does not read";
     }
     // One page OCR could not be trusted on holds the PDF: none is rendered (the outgoing check renders
     // the pages named in picture_pages and lets the entry go), and the entry says why.
@@ -1699,15 +2222,15 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     std::size_t mask_count = 0;
     for (const auto& [id, mask] : masks) {
       if (++mask_count > kMostMasksRead) {
-        content.unread.push_back({"masks", "image: more than " + std::to_string(kMostMasksRead) + " images drawn through masks of their own; the masks past the " +
-                                               std::to_string(kMostMasksRead) + "th are not read"});
+        content.unread.push_back({"masks", "image: more than " + std::to_string(kMostMasksRead) + " images drawn through masks of their own, page thumbnails (/Thumb) and "
+                                               "alternates of images (/Alternates); those past the " + std::to_string(kMostMasksRead) + "th are not read"});
         break;
       }
-      const std::string name = "mask " + std::to_string(id.getObj()) + ".pdf";
+      const std::string name = mask.kind + " " + std::to_string(id.getObj()) + ".pdf";
       try {
         content.embedded.push_back({name, mask_as_pdf(mask)});
       } catch (const std::exception& e) {
-        content.unread.push_back({name, std::string("malformed: the mask (object ") + std::to_string(id.getObj()) + ") cannot be copied to be read: " + e.what()});
+        content.unread.push_back({name, std::string("malformed: the ") + mask.kind + " (object " + std::to_string(id.getObj()) + ") cannot be copied to be read: " + e.what()});
       }
     }
   } catch (const QPDFExc& e) {
