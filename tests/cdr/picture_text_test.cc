@@ -379,33 +379,37 @@ TEST(PictureText, AnEmfPaintingBothByEmfPlusAndByEmfRecordsIsReadInBothRendering
 }
 
 // Every rendering of the metafile `bytes` named `name` ("name/drawing", its parts, …) read by OCR,
-// each handed on to render (none held): `shown` (spaces aside) found in one of them. The names read.
-std::vector<std::string> expect_read_in_some_rendering(const std::string& name, const std::string& bytes, const std::string& shown = "123456789018") {
-  std::vector<std::string> rendered;
+// each handed on to render (none held): `shown` (spaces aside) found in one of them, and not in
+// the whole rendering ("name/drawing": what was read before parts, where the test's number is too
+// small — else the test shows nothing). How many parts were read.
+long expect_read_in_a_part(const std::string& name, const std::string& bytes, const std::string& shown = "123456789018") {
+  long parts = 0;
   std::string texts;
   for (const ExtractedText& p : extract_texts(bytes, name)) {
     if (!p.where.starts_with(name + "/drawing")) continue;
     EXPECT_TRUE(p.drawing) << p.where << ": " << p.unreadable;
     if (!p.drawing) continue;
-    rendered.push_back(p.where);
+    parts += p.where.find("/part-") != std::string::npos ? 1 : 0;
     const auto png = metafile_picture(p.picture);
     EXPECT_TRUE(png) << p.where << ": " << png.error().to_string();
     if (!png) continue;
     const auto read = picture_text(*png);
     EXPECT_TRUE(read) << p.where << ": " << read.error().to_string();
-    if (read) texts += p.where + ": " + *read + "\n";
+    if (!read) continue;
+    texts += p.where + ": " + *read + "\n";
+    if (p.where == name + "/drawing") EXPECT_EQ(without_spaces(*read).find(shown), std::string::npos) << name << "'s number is legible whole: " << *read;
   }
   EXPECT_NE(without_spaces(texts).find(shown), std::string::npos) << name << " read as: " << texts;
-  return rendered;
+  return parts;
 }
 
-// review26 H1: a number drawn as outlines some 20 reference pixels high, and a dot in the far
-// corner of a frame 50 cm wide — a pixel set (EMR_SETPIXELV), a 2 × 2 rectangle —, or a white
-// rectangle the frame's size behind it: the painted extent is known but large, the whole drawing
-// renders the number some 5 page pixels high, and OCR read nothing. A rendering that shows a
+// review26 H1: a number drawn as outlines some 25 reference pixels high, and a dot in the far
+// corner of a frame 10 000 pixels wide — a pixel set (EMR_SETPIXELV), a 2 × 2 rectangle —, or a
+// white rectangle the frame's size behind it: the painted extent is known but large, the whole
+// drawing renders the number some 5 page pixels high, and OCR read nothing. A rendering that shows a
 // reference pixel under 3 page pixels is read in parts: the places the drawing paints, each
 // framed apart ("a.emf/drawing/part-K") — the number's part is read. A background drawn whole is
-// no place of its own. The same in a placeable WMF.
+// no place of its own. The same in a placeable WMF (its number 2 page pixels high rendered whole).
 TEST(PictureText, ANumberTinyInALargePaintedExtentIsReadInParts) {
   namespace emf = sanso::testing::emf;
   namespace wmf = sanso::testing::wmf;
@@ -413,20 +417,19 @@ TEST(PictureText, ANumberTinyInALargePaintedExtentIsReadInParts) {
   int right = 0, bottom = 0;
   const auto outlines = outlines_reaching("個人番号\n1234 5678 9018", right, bottom);
   ASSERT_GT(outlines.size(), 12u) << "the test could not lay out its glyphs";
-  constexpr std::int32_t kFar = 2000;  // device pixels (96 dpi): 53 cm
+  constexpr std::int32_t kFar = 10000;  // device pixels (96 dpi): 2.6 m; the number's digits some 5 page pixels high rendered whole
   const std::string dot = emf::record(15, s32(kFar - 1) + s32(kFar - 1) + emf::u32(0));  // EMR_SETPIXELV: a point, a colour
   const std::string square = emf::record(43, s32(kFar - 3) + s32(kFar - 3) + s32(kFar - 1) + s32(kFar - 1));  // EMR_RECTANGLE
   // A white brush (EMR_CREATEBRUSHINDIRECT: solid, white), selected, and a rectangle the frame's size.
   const std::string white = emf::record(39, emf::u32(2) + emf::u32(0) + emf::u32(0x00FFFFFF) + emf::u32(0)) + emf::record(37, emf::u32(2)) +
                             emf::record(43, s32(0) + s32(0) + s32(kFar) + s32(kFar));
-  const auto parts = [](const std::vector<std::string>& names) { return std::count_if(names.begin(), names.end(), [](const std::string& n) { return n.find("/part-") != std::string::npos; }); };
-  EXPECT_EQ(parts(expect_read_in_some_rendering("pixel.emf", emf::file({emf::polygons(outlines), dot}, u"", true, kFar, kFar))), 2);
-  EXPECT_EQ(parts(expect_read_in_some_rendering("square.emf", emf::file({emf::polygons(outlines), square}, u"", true, kFar, kFar))), 2);
-  EXPECT_EQ(parts(expect_read_in_some_rendering("behind.emf", emf::file({white, emf::polygons(outlines)}, u"", true, kFar, kFar))), 1);
+  EXPECT_EQ(expect_read_in_a_part("pixel.emf", emf::file({emf::polygons(outlines), dot}, u"", true, kFar, kFar)), 2);
+  EXPECT_EQ(expect_read_in_a_part("square.emf", emf::file({emf::polygons(outlines), square}, u"", true, kFar, kFar)), 2);
+  EXPECT_EQ(expect_read_in_a_part("behind.emf", emf::file({white, emf::polygons(outlines)}, u"", true, kFar, kFar)), 1);
   // A placeable WMF of 1440 units an inch (15 to a reference pixel), a box of 30 000 units, a pixel
   // set in its far corner (META_SETPIXEL: a colour, y, x).
   const std::string far_pixel = wmf::record(0x041F, wmf::u32(0) + wmf::u16(29990) + wmf::u16(29990));
-  EXPECT_EQ(parts(expect_read_in_some_rendering("pixel.wmf", wmf::file({wmf::polygons(outlines), far_pixel}, true, 4, 30000, 30000))), 2);
+  EXPECT_EQ(expect_read_in_a_part("pixel.wmf", wmf::file({wmf::polygons(outlines), far_pixel}, true, 4, 30000, 30000)), 2);
 }
 
 // review26 H1: the far dot also widened what a drawing of coarse reference pixels paints past

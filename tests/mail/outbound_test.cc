@@ -239,7 +239,7 @@ TEST(Outbound, AMetafilesPartsAndItsEmfRecordsAloneAreReadByOcr) {
   ASSERT_EQ(dual.identifiers.size(), 1u) << scan_to_json(dual);
   EXPECT_EQ(dual.identifiers[0].where, "chart.emf/drawing-gdi");
   EXPECT_EQ(dual.identifiers[0].masked, "********9018");
-  const std::string far = emf::file({emf::polygons(outlines), emf::record(15, s32(1999) + s32(1999) + emf::u32(0))}, u"", true, 2000, 2000);
+  const std::string far = emf::file({emf::polygons(outlines), emf::record(15, s32(9999) + s32(9999) + emf::u32(0))}, u"", true, 10000, 10000);
   const auto parts = scan_outbound_sandboxed(**started, with_attachment("x", "far.emf", far));
   ASSERT_EQ(parts.error, "");
   ASSERT_EQ(parts.identifiers.size(), 1u) << scan_to_json(parts);

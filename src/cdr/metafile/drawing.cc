@@ -254,14 +254,17 @@ namespace {
 // fit in a drawing rendered at kLeastPagePixelsAPixel or more (748 × 1090 reference pixels), so
 // only a drawing read in parts, which such a count would take past kMostParts anyway, is held so.
 constexpr std::size_t kMostPlaces = 1024, kMostApartPlaces = 768;
+// Small marks closer than this (reference pixels: 48 page pixels at the most a copy is enlarged,
+// wider than the gap between the characters of a line under kLeastShownPixels) are one figure.
+constexpr double kFigureReach = 4;
 
 struct Place {
   Box box;
   std::uint64_t points = 0;
 };
 
-bool near(const Box& a, const Box& b) {
-  return b.left <= a.right + kPartReach && a.left <= b.right + kPartReach && b.top <= a.bottom + kPartReach && a.top <= b.bottom + kPartReach;
+bool near(const Box& a, const Box& b, double reach) {
+  return b.left <= a.right + reach && a.left <= b.right + reach && b.top <= a.bottom + reach && a.top <= b.bottom + reach;
 }
 
 void merge(Place& into, const Place& from) {
@@ -271,12 +274,12 @@ void merge(Place& into, const Place& from) {
 }
 
 // Places near each other merged, until none is near another.
-void gather(std::vector<Place>& places) {
+void gather(std::vector<Place>& places, double reach) {
   for (bool merged = true; merged;) {
     merged = false;
     for (std::size_t i = 0; i < places.size(); ++i) {
       for (std::size_t j = i + 1; j < places.size();) {
-        if (near(places[i].box, places[j].box)) {
+        if (near(places[i].box, places[j].box, reach)) {
           merge(places[i], places[j]);
           places.erase(places.begin() + static_cast<std::ptrdiff_t>(j));
           merged = true;
@@ -286,6 +289,41 @@ void gather(std::vector<Place>& places) {
       }
     }
   }
+}
+
+// The marks (in reference pixels) gathered into places: those within `reach` of each other one
+// place. A shape drawn whole that shows kLeastLegiblePixels or more at `whole_scale` is none.
+// False when more than kMostApartPlaces stay apart.
+bool places_of(const std::vector<Place>& marks, const std::vector<bool>& shown_whole, double reach, std::vector<Place>& places) {
+  places.clear();
+  places.reserve(kMostPlaces + 1);
+  Place* last = nullptr;  // the place the last mark went to: the next is most often near it
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    const Place& p = marks[i];
+    if (shown_whole[i]) continue;
+    if (last == nullptr || !near(last->box, p.box, reach)) {
+      last = nullptr;
+      for (Place& q : places) {
+        if (near(q.box, p.box, reach)) {
+          last = &q;
+          break;
+        }
+      }
+    }
+    if (last != nullptr) {
+      merge(*last, p);
+      continue;
+    }
+    if (places.size() >= kMostPlaces) {
+      // Merged, they must leave room for more: else gathering would be redone at every mark.
+      gather(places, reach);
+      if (places.size() > kMostApartPlaces) return false;
+    }
+    places.push_back(p);
+    last = &places.back();
+  }
+  gather(places, reach);
+  return true;
 }
 
 // Starts of tiles `tile` long, overlapping by half, across [from, to].
@@ -303,41 +341,28 @@ std::string pixels(double wide, double high) { return std::to_string(std::llroun
 
 Parts painted_parts(const Extent& extent, double unit_x, double unit_y, double whole_scale) {
   Parts parts;
-  std::vector<Place> places;
-  places.reserve(kMostPlaces + 1);
-  Place* last = nullptr;  // the place the last mark went to: the next is most often near it
+  std::vector<Place> marks;
+  std::vector<bool> shown_whole;
   for (const Extent::Mark& m : extent.marks()) {
-    const Place p{{m.box.left / unit_x, m.box.top / unit_y, m.box.right / unit_x + 1, m.box.bottom / unit_y + 1}, m.points};
-    if (m.whole && std::max(p.box.width(), p.box.height()) * whole_scale >= kLeastLegiblePixels) continue;
-    if (last == nullptr || !near(last->box, p.box)) {
-      last = nullptr;
-      for (Place& q : places) {
-        if (near(q.box, p.box)) {
-          last = &q;
-          break;
-        }
-      }
-    }
-    if (last != nullptr) {
-      merge(*last, p);
-      continue;
-    }
-    if (places.size() >= kMostPlaces) {
-      // Merged, they must leave room for more: else gathering would be redone at every mark.
-      gather(places);
-      if (places.size() > kMostApartPlaces) {
-        parts.held = "描画の描く場所が多すぎて（" + std::to_string(kMostApartPlaces) + " か所を超える）部分ごとに読めない / the drawing paints in more than " +
-                     std::to_string(kMostApartPlaces) + " places apart, too many to read each: it cannot be rendered for OCR";
-        return parts;
-      }
-    }
-    places.push_back(p);
-    last = &places.back();
+    marks.push_back({{m.box.left / unit_x, m.box.top / unit_y, m.box.right / unit_x + 1, m.box.bottom / unit_y + 1}, m.points});
+    shown_whole.push_back(m.whole && std::max(marks.back().box.width(), marks.back().box.height()) * whole_scale >= kLeastLegiblePixels);
   }
-  gather(places);
+  const std::string too_many = "描画の描く場所が多すぎて（" + std::to_string(kMostApartPlaces) + " か所を超える）部分ごとに読めない / the drawing paints in more than " +
+                               std::to_string(kMostApartPlaces) + " places apart, too many to read each: it cannot be rendered for OCR";
   // A figure drawn small, however far from the rest: at the most a rendering enlarges, it shows
   // under kLeastShownPixels (review26 H1: a number drawn through a 1/2000 transform, a far dot
-  // widening what is painted past the rule the whole drawing is held by).
+  // widening what is painted past the rule the whole drawing is held by). Figures are gathered
+  // closer than places (kFigureReach): a dot ten reference pixels off is no part of the number.
+  // Only marks that small themselves make one: one larger, near it, does not make it legible.
+  std::vector<bool> not_small = shown_whole;
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    if (std::max(marks[i].box.width(), marks[i].box.height()) * kMostPagePixelsAPixel >= kLeastShownPixels) not_small[i] = true;
+  }
+  std::vector<Place> places;
+  if (!places_of(marks, not_small, kFigureReach, places)) {
+    parts.held = too_many;
+    return parts;
+  }
   for (const Place& p : places) {
     const double wide = p.box.width() * kMostPagePixelsAPixel, high = p.box.height() * kMostPagePixelsAPixel;
     if (p.points >= kLeastFigurePoints && std::max(wide, high) < kLeastShownPixels) {
@@ -353,6 +378,10 @@ Parts painted_parts(const Extent& extent, double unit_x, double unit_y, double w
     parts.held = "描画が大きく、全体では小さな文字が読めない大きさになり、描く記録が多すぎて（" + std::to_string(Extent::kMostMarks) +
                  " を超える）部分に分けられない / the drawing is large: rendered whole a small number in it comes out below legibility, and it paints by more than " +
                  std::to_string(Extent::kMostMarks) + " marks, too many to read it in parts: it cannot be rendered for OCR";
+    return parts;
+  }
+  if (!places_of(marks, shown_whole, kPartReach, places)) {
+    parts.held = too_many;
     return parts;
   }
   std::sort(places.begin(), places.end(), [](const Place& a, const Place& b) { return a.box.top != b.box.top ? a.box.top < b.box.top : a.box.left < b.box.left; });

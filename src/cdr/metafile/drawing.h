@@ -174,18 +174,22 @@ constexpr double kPartReach = 40;
 // The most parts a drawing is read in (each a rendering and an OCR pass, some seconds): past it
 // the drawing is held.
 constexpr std::size_t kMostParts = 6;
-// A place drawn by this many points or more (a number drawn as outlines has tens per digit; a dot,
-// a tick, a bullet's circle fewer) that comes out under kLeastShownPixels however it is enlarged
-// could hold a number no part shows legibly: held.
-constexpr std::uint64_t kLeastFigurePoints = 16;
+// A figure (small marks within a few reference pixels of each other) drawn by this many points or
+// more that comes out under kLeastShownPixels however it is enlarged could hold a number no part
+// shows legibly: held. Twelve digits take four points each at the least (a seven-segment 1 as a
+// rectangle, a 7 as a stroke of three); a dot, a tick, a bullet's circle, a short label take fewer.
+constexpr std::uint64_t kLeastFigurePoints = 48;
 
 // The parts a drawing is read in besides its whole rendering, in reference pixels, or why it is
 // held (Japanese first; "" when it is not). `extent`'s marks (in its units, `unit_x` × `unit_y`
 // of them to a reference pixel) are gathered into places: marks within kPartReach of each other
 // one place, a shape drawn whole that shows at least fifteen page pixels in the whole rendering
 // (a background, a frame-sized white rectangle, a large bitmap — its pixels are read apart) no
-// place of its own but rendered inside any part it lies in. Any place drawn by kLeastFigurePoints
-// or more that cannot come out kLeastShownPixels long is held. When the whole rendering shows a
+// place of its own but rendered inside any part it lies in. A figure — marks each under
+// kLeastShownPixels at the 12× cap, within 4 reference pixels of each other (a dot ten pixels off
+// is no part of it) — of kLeastFigurePoints or more, that cannot come out kLeastShownPixels long,
+// is held whatever else is painted; so is a drawing of more than 768 places or figures apart
+// (a scatter of dots). When the whole rendering shows a
 // reference pixel as `whole_scale` page pixels, fewer than kLeastPagePixelsAPixel, each place
 // becomes a part framed to it with kPartReach around, cut into tiles of the page's size at
 // kLeastPagePixelsAPixel overlapping by half (a line of digits on a seam is whole in the next

@@ -190,12 +190,22 @@ class WmfReader {
         std::string body(b_.substr(placeable ? kPlaceableSize : 0, end - (placeable ? kPlaceableSize : 0)));
         std::int64_t l = 0, t = 0, r = 0, b = 0;
         const metafile::Box shown{p.left * per_pixel + shift_x, p.top * per_pixel + shift_y, p.right * per_pixel + shift_x, p.bottom * per_pixel + shift_y};
-        if (!reframe(shown, body, l, t, r, b)) {
+        const auto logical_fits = [&](double v) { return fits(std::llround(v)); };
+        if (!reframe(shown, body, l, t, r, b) || !logical_fits((l - shift_x) / scale_x) || !logical_fits((t - shift_y) / scale_y) ||
+            !logical_fits((r - l) / scale_x) || !logical_fits((b - t) / scale_y)) {
           why_not = "a part of it to be rendered apart (" + std::to_string(std::llround(p.width())) + " × " + std::to_string(std::llround(p.height())) +
                     " pixels) does not fit its 16-bit coordinates";
           parts.clear();
           return "";
         }
+        // LibreOffice frames a WMF of no window by what its records paint, whatever its placeable
+        // box says: the part would come out as the whole. A window over the part, set before the
+        // first record, frames it (the logical units are the box's: no window maps them).
+        std::string window;
+        const auto put16 = [&window](std::int64_t v) { window += static_cast<char>(v & 0xFF), window += static_cast<char>((v >> 8) & 0xFF); };
+        if (!window_org_at_) put16(5), put16(0), put16(kSetWindowOrg), put16(static_cast<std::int64_t>(std::llround((t - shift_y) / scale_y))), put16(static_cast<std::int64_t>(std::llround((l - shift_x) / scale_x)));
+        if (!window_ext_at_) put16(5), put16(0), put16(kSetWindowExt), put16(static_cast<std::int64_t>(std::llround((b - t) / scale_y))), put16(static_cast<std::int64_t>(std::llround((r - l) / scale_x)));
+        body.insert(kHeaderSize, window);
         parts.emplace_back("drawing/part-" + std::to_string(parts.size() + 1), placed(std::move(body), l, t, r, b, units_an_inch(r - l, b - t, per_pixel)));
       }
     }
