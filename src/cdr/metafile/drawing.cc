@@ -387,6 +387,9 @@ Parts painted_parts(const Extent& extent, double unit_x, double unit_y, double w
   std::sort(places.begin(), places.end(), [](const Place& a, const Place& b) { return a.box.top != b.box.top ? a.box.top < b.box.top : a.box.left < b.box.left; });
   const double tile_wide = kPagePixelsWide / kLeastPagePixelsAPixel, tile_high = kPagePixelsHigh / kLeastPagePixelsAPixel;
   for (const Place& p : places) {
+    // Only a place that can hold a number (kLeastFigurePoints) and does not show large whole (half
+    // the page's width: a drawing a metre wide of large glyphs is read whole) is read apart.
+    if (p.points < kLeastFigurePoints || std::max(p.box.width(), p.box.height()) * whole_scale >= kPagePixelsWide / 2) continue;
     const Box framed{p.box.left - kPartReach, p.box.top - kPartReach, p.box.right + kPartReach, p.box.bottom + kPartReach};
     const double wide = std::min(framed.width(), tile_wide), high = std::min(framed.height(), tile_high);
     for (const double y : tile_starts(framed.top, framed.bottom, high)) {

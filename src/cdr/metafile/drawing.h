@@ -190,8 +190,9 @@ constexpr std::uint64_t kLeastFigurePoints = 48;
 // is no part of it) — of kLeastFigurePoints or more, that cannot come out kLeastShownPixels long,
 // is held whatever else is painted; so is a drawing of more than 768 places or figures apart
 // (a scatter of dots). When the whole rendering shows a
-// reference pixel as `whole_scale` page pixels, fewer than kLeastPagePixelsAPixel, each place
-// becomes a part framed to it with kPartReach around, cut into tiles of the page's size at
+// reference pixel as `whole_scale` page pixels, fewer than kLeastPagePixelsAPixel, each place that
+// can hold a number (kLeastFigurePoints) and shows under half the page's width whole becomes a
+// part framed to it with kPartReach around, cut into tiles of the page's size at
 // kLeastPagePixelsAPixel overlapping by half (a line of digits on a seam is whole in the next
 // tile) when it is larger; more than kMostParts parts, or marks not all kept, and it is held.
 struct Parts {
