@@ -213,8 +213,8 @@ struct ExtractedText {
                                  // (pdf_page_picture(), then picture_text(), outside the sandbox)
   std::string pdf_digest{};  // SHA-256 of `pdf`, on a PDF's piece and on its "pages" piece: what ties the
                              // pages to their PDF (a PDF inside it, or another of the same name, is not it)
-  bool drawing = false;      // a metafile's "drawing" piece: `picture` is a Windows metafile that paints
-                             // shapes, rendered (metafile_picture()) before picture_text() reads it
+  bool drawing = false;      // a metafile's "drawing" piece (or "drawing/part-K", "drawing-gdi"): `picture` is a Windows metafile that paints
+                             // shapes (a part of it, its EMF records alone), rendered (metafile_picture()) before picture_text() reads it
 };
 // Every file in `bytes` (named `name`) with its text or why it has none; archives (zip, 7z, tar, LZH,
 // RAR, cab, gz…) read recursively within the engine's limits (a bomb is an unreadable entry, not an

@@ -618,9 +618,16 @@ class TextReader {
       out_.back().pdf_digest = pdf_digest;
     }
     if (!content.drawing_unread.empty()) {  // a metafile that paints shapes, for OCR of it rendered
-      out_.push_back({where + "/drawing", "", "", std::move(content.drawing_unread)});
+      out_.push_back({where + "/drawing", "", "", content.drawing_unread});
       out_.back().picture = std::move(content.drawing);
       out_.back().drawing = !out_.back().picture.empty();
+      // Its parts and a dual EMF's EMF records alone ("a.emf/drawing/part-1", "a.emf/drawing-gdi"),
+      // each read as its own picture.
+      for (auto& [name, copy] : content.more_drawings) {
+        out_.push_back({where + "/" + name, "", "", content.drawing_unread});
+        out_.back().picture = std::move(copy);
+        out_.back().drawing = true;
+      }
     }
     for (const auto& m : content.embedded) read(m.data, where + "/" + m.name, ctx.nested(m.name));
   }

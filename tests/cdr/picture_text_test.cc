@@ -334,12 +334,14 @@ TEST(PictureText, AMetafileRenderedBlankIsHeldNotReadAsNothing) {
   ASSERT_TRUE(drawn) << drawn.error().to_string();
 }
 
-// review25b H3: an EmfPlusHeader and one EmfPlusFillRects (a 4 × 4 square) before the EMF records
-// that draw the number. LibreOffice plays the EMF+ records only: its rendering has ink (the square),
-// the blank-render hold above does not fire, and OCR read nothing, while a GDI viewer shows the
-// number. A dual EMF whose two parts both paint is held, with the reason; either part alone is
-// rendered.
-TEST(PictureText, AnEmfPaintingBothByEmfPlusAndByEmfRecordsIsHeld) {
+// review25b H3, review26: an EmfPlusHeader and one EmfPlusFillRects (a 4 × 4 square) before the
+// EMF records that draw the number. LibreOffice plays the EMF+ records only: its rendering of the
+// file has ink (the square), the blank-render hold above does not fire, and OCR reads nothing in
+// it, while a GDI viewer shows the number. Such a dual EMF (Office charts are written so) was
+// held; now both are read: the file as it is ("dot.emf/drawing") and a copy without its EMF+
+// comments ("dot.emf/drawing-gdi"), which LibreOffice plays as a GDI viewer does — the number is
+// read in it. Either part alone is rendered as before, with no second copy.
+TEST(PictureText, AnEmfPaintingBothByEmfPlusAndByEmfRecordsIsReadInBothRenderings) {
   namespace emf = sanso::testing::emf;
   int right = 0, bottom = 0;
   const auto outlines = outlines_reaching("1234 5678 9018", right, bottom);
@@ -351,13 +353,105 @@ TEST(PictureText, AnEmfPaintingBothByEmfPlusAndByEmfRecordsIsHeld) {
   for (const std::uint16_t header_flags : {std::uint16_t{0}, std::uint16_t{1}}) {  // EMF+ only, dual: LibreOffice plays the same
     const std::string header = emf::plus_record(0x4001, header_flags, emf::u32(0xDBC01002) + emf::u32(1) + emf::u32(96) + emf::u32(96));
     const std::string name = "dot" + std::to_string(header_flags) + ".emf";
-    expect_held(name, emf::file({emf::emf_plus({header, fill}), emf::polygons(outlines)}, u"", true, right, bottom), "EMF+ の記録と EMF の記録の両方");
-    // The EMF+ part alone is rendered as before.
+    const auto pieces = extract_texts(emf::file({emf::emf_plus({header, fill}), emf::polygons(outlines)}, u"", true, right, bottom), name);
+    const auto whole = std::find_if(pieces.begin(), pieces.end(), [&](const ExtractedText& p) { return p.where == name + "/drawing"; });
+    const auto gdi = std::find_if(pieces.begin(), pieces.end(), [&](const ExtractedText& p) { return p.where == name + "/drawing-gdi"; });
+    ASSERT_NE(whole, pieces.end()) << name;
+    ASSERT_NE(gdi, pieces.end()) << name << " has no copy of its EMF records alone";
+    ASSERT_TRUE(whole->drawing && gdi->drawing) << name << ": " << whole->unreadable;
+    // The copy holds no EMF+ comment, and the same EMF records.
+    EXPECT_EQ(gdi->picture.find("EMF+"), std::string::npos);
+    EXPECT_NE(gdi->picture.find(emf::polygons(outlines)), std::string::npos);
+    const auto as_is = metafile_picture(whole->picture);  // the square: ink, no number
+    ASSERT_TRUE(as_is) << as_is.error().to_string();
+    const auto png = metafile_picture(gdi->picture);
+    ASSERT_TRUE(png) << name << ": " << png.error().to_string();
+    const auto read = picture_text(*png);
+    ASSERT_TRUE(read) << read.error().to_string();
+    EXPECT_NE(without_spaces(*read).find("9018"), std::string::npos) << name << "'s EMF records read as: " << *read;
+    // The EMF+ part alone is rendered as before, alone.
     const auto alone = extract_texts(emf::file({emf::emf_plus({header, fill})}, u"", true, right, bottom), "alone.emf");
     const auto drawn = std::find_if(alone.begin(), alone.end(), [](const ExtractedText& p) { return p.where == "alone.emf/drawing"; });
     ASSERT_NE(drawn, alone.end());
     EXPECT_TRUE(drawn->drawing) << drawn->unreadable;
+    EXPECT_TRUE(std::none_of(alone.begin(), alone.end(), [](const ExtractedText& p) { return p.where == "alone.emf/drawing-gdi"; }));
   }
+}
+
+// Every rendering of the metafile `bytes` named `name` ("name/drawing", its parts, …) read by OCR,
+// each handed on to render (none held): `shown` (spaces aside) found in one of them, and not in
+// the whole rendering ("name/drawing": what was read before parts, where the test's number is too
+// small — else the test shows nothing). How many parts were read.
+long expect_read_in_a_part(const std::string& name, const std::string& bytes, const std::string& shown = "123456789018") {
+  long parts = 0;
+  std::string texts;
+  for (const ExtractedText& p : extract_texts(bytes, name)) {
+    if (!p.where.starts_with(name + "/drawing")) continue;
+    EXPECT_TRUE(p.drawing) << p.where << ": " << p.unreadable;
+    if (!p.drawing) continue;
+    parts += p.where.find("/part-") != std::string::npos ? 1 : 0;
+    const auto png = metafile_picture(p.picture);
+    EXPECT_TRUE(png) << p.where << ": " << png.error().to_string();
+    if (!png) continue;
+    const auto read = picture_text(*png);
+    EXPECT_TRUE(read) << p.where << ": " << read.error().to_string();
+    if (!read) continue;
+    texts += p.where + ": " + *read + "\n";
+    if (p.where == name + "/drawing") EXPECT_EQ(without_spaces(*read).find(shown), std::string::npos) << name << "'s number is legible whole: " << *read;
+  }
+  EXPECT_NE(without_spaces(texts).find(shown), std::string::npos) << name << " read as: " << texts;
+  return parts;
+}
+
+// review26 H1: a number drawn as outlines some 25 reference pixels high, and a dot in the far
+// corner of a frame 10 000 pixels wide — a pixel set (EMR_SETPIXELV), a 2 × 2 rectangle —, or a
+// white rectangle the frame's size behind it: the painted extent is known but large, the whole
+// drawing renders the number some 5 page pixels high, and OCR read nothing. A rendering that shows a
+// reference pixel under 3 page pixels is read in parts: the places the drawing paints, each
+// framed apart ("a.emf/drawing/part-K") — the number's part is read; the dot, of too few points to
+// hold a number, has none. A background drawn whole is no place of its own. The same in a placeable WMF (its number 2 page pixels high rendered whole).
+TEST(PictureText, ANumberTinyInALargePaintedExtentIsReadInParts) {
+  namespace emf = sanso::testing::emf;
+  namespace wmf = sanso::testing::wmf;
+  const auto s32 = [](std::int32_t v) { return emf::u32(static_cast<std::uint32_t>(v)); };
+  int right = 0, bottom = 0;
+  const auto outlines = outlines_reaching("個人番号\n1234 5678 9018", right, bottom);
+  ASSERT_GT(outlines.size(), 12u) << "the test could not lay out its glyphs";
+  constexpr std::int32_t kFar = 10000;  // device pixels (96 dpi): 2.6 m; the number's digits some 5 page pixels high rendered whole
+  const std::string dot = emf::record(15, s32(kFar - 1) + s32(kFar - 1) + emf::u32(0));  // EMR_SETPIXELV: a point, a colour
+  const std::string square = emf::record(43, s32(kFar - 3) + s32(kFar - 3) + s32(kFar - 1) + s32(kFar - 1));  // EMR_RECTANGLE
+  // A white brush (EMR_CREATEBRUSHINDIRECT: solid, white), selected, and a rectangle the frame's size.
+  const std::string white = emf::record(39, emf::u32(2) + emf::u32(0) + emf::u32(0x00FFFFFF) + emf::u32(0)) + emf::record(37, emf::u32(2)) +
+                            emf::record(43, s32(0) + s32(0) + s32(kFar) + s32(kFar));
+  EXPECT_EQ(expect_read_in_a_part("pixel.emf", emf::file({emf::polygons(outlines), dot}, u"", true, kFar, kFar)), 1);
+  EXPECT_EQ(expect_read_in_a_part("square.emf", emf::file({emf::polygons(outlines), square}, u"", true, kFar, kFar)), 1);
+  EXPECT_EQ(expect_read_in_a_part("behind.emf", emf::file({white, emf::polygons(outlines)}, u"", true, kFar, kFar)), 1);
+  // A placeable WMF of 1440 units an inch (15 to a reference pixel), a box of 30 000 units, a pixel
+  // set in its far corner (META_SETPIXEL: a colour, y, x).
+  const std::string far_pixel = wmf::record(0x041F, wmf::u32(0) + wmf::u16(29990) + wmf::u16(29990));
+  EXPECT_EQ(expect_read_in_a_part("pixel.wmf", wmf::file({wmf::polygons(outlines), far_pixel}, true, 4, 30000, 30000)), 1);
+}
+
+// review26 H1: the far dot also widened what a drawing of coarse reference pixels paints past
+// the rule that holds it (kLeastShownPixels): the number drawn through a 1/2000 world transform on
+// a reference device of 2 cm pixels, a pixel set 10 reference pixels away. A figure of many points
+// that comes out under 120 page pixels however far a copy is enlarged is held, wherever the rest
+// lies; a dot of its own (a pixel set, few points) is no figure.
+TEST(PictureText, AFigureTooSmallToReadIsHeldWhateverElseIsPainted) {
+  namespace emf = sanso::testing::emf;
+  const auto s32 = [](std::int32_t v) { return emf::u32(static_cast<std::uint32_t>(v)); };
+  int right = 0, bottom = 0;
+  const auto outlines = outlines_reaching("個人番号\n1234 5678 9018", right, bottom);
+  ASSERT_GT(outlines.size(), 12u) << "the test could not lay out its glyphs";
+  const std::string transform = emf::record(35, floats({0.0005F, 0.0F, 0.0F, 0.0005F, 0.0F, 0.0F}));
+  const std::string dot = emf::record(15, s32(20000) + s32(20000) + emf::u32(0));  // 10 reference pixels through the transform
+  std::string coarse = emf::file({transform, emf::polygons(outlines), dot}, u"", true, right, bottom);
+  // bounds 0,0,0,0; frame 44 × 44 cm; a reference device of 2 × 2 pixels of 40 × 40 mm
+  for (const auto& [at, v] : std::vector<std::pair<std::size_t, std::int32_t>>{
+           {8, 0}, {12, 0}, {16, 0}, {20, 0}, {24, 0}, {28, 0}, {32, 44000}, {36, 44000}, {72, 2}, {76, 2}, {80, 40}, {84, 40}}) {
+    coarse.replace(at, 4, s32(v));
+  }
+  expect_held("coarse.emf", coarse, "描画の一部");
 }
 
 // The ink check itself, through its own function: a PNG of one colour (white, transparent, a

@@ -215,6 +215,38 @@ TEST(Outbound, MetafilesDrawnAsShapesAreRenderedAndReadByOcr) {
       << unchecked_reason(held);
 }
 
+// review26: a metafile's further renderings are read as pictures of their own, each by its name —
+// a dual EMF's EMF records alone ("chart.emf/drawing-gdi": an EMF+ square over the number a GDI
+// viewer shows) and the parts of a drawing whose far dot left its number tiny
+// ("far.emf/drawing/part-1"): the number is found, named where it was read.
+TEST(Outbound, AMetafilesPartsAndItsEmfRecordsAloneAreReadByOcr) {
+  auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));  // before Pango's threads
+  ASSERT_TRUE(started) << started.error().to_string();
+  namespace emf = sanso::testing::emf;
+  const auto outlines = sanso::testing::outlines_of("個人番号\n1234 5678 9018", 150, 10);
+  ASSERT_GT(outlines.size(), 12u) << "the test could not lay out its glyphs";
+  const auto s32 = [](std::int32_t v) { return emf::u32(static_cast<std::uint32_t>(v)); };
+  const std::string header = emf::plus_record(0x4001, 1, emf::u32(0xDBC01002) + emf::u32(1) + emf::u32(96) + emf::u32(96));
+  std::string square;  // EmfPlusFillRects: a solid colour, one RectF of 4 × 4
+  for (const float f : {0.0F, 0.0F, 4.0F, 4.0F}) {
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &f, 4);
+    square += emf::u32(bits);
+  }
+  const std::string fill = emf::plus_record(0x400A, 0x8000, emf::u32(0xFF000000) + emf::u32(1) + square);
+  const auto dual = scan_outbound_sandboxed(**started, with_attachment("x", "chart.emf", emf::file({emf::emf_plus({header, fill}), emf::polygons(outlines)}, u"", true, 230, 100)));
+  ASSERT_EQ(dual.error, "");
+  ASSERT_EQ(dual.identifiers.size(), 1u) << scan_to_json(dual);
+  EXPECT_EQ(dual.identifiers[0].where, "chart.emf/drawing-gdi");
+  EXPECT_EQ(dual.identifiers[0].masked, "********9018");
+  const std::string far = emf::file({emf::polygons(outlines), emf::record(15, s32(9999) + s32(9999) + emf::u32(0))}, u"", true, 10000, 10000);
+  const auto parts = scan_outbound_sandboxed(**started, with_attachment("x", "far.emf", far));
+  ASSERT_EQ(parts.error, "");
+  ASSERT_EQ(parts.identifiers.size(), 1u) << scan_to_json(parts);
+  EXPECT_EQ(parts.identifiers[0].where, "far.emf/drawing/part-1");
+  EXPECT_TRUE(parts.unchecked.empty()) << unchecked_reason(parts);
+}
+
 TEST(Outbound, PdfPagesOfPicturesAreRenderedAndReadByOcr) {
   auto started = sandbox::start(outbound_scan_task(kLevels), sandbox::Launch::pool(1));  // before Pango's threads
   ASSERT_TRUE(started) << started.error().to_string();

@@ -129,6 +129,9 @@ struct ReadContent {
   // piece beside its own, and its copy sized for rendering, which OCR reads rendered.
   std::string drawing_unread;
   std::string drawing;
+  // Further copies read with it, named after the metafile: "drawing/part-K", a part of a drawing
+  // too large to read whole; "drawing-gdi", a dual EMF's EMF records without its EMF+ ones.
+  std::vector<std::pair<std::string, std::string>> more_drawings;
 };
 // The text of an XML document for content checks (extract.cc): text nodes, comments, processing
 // instructions and attribute values, entities and references decoded. False, `out` untouched, when

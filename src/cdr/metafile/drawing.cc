@@ -9,6 +9,11 @@
 namespace sanso::cdr::internal::metafile {
 namespace {
 
+// The page at 300 dpi: kRenderWidth × kRenderHeight hundredths of a millimetre.
+constexpr double kPagePixelsWide = kRenderWidth * 300.0 / 2540, kPagePixelsHigh = kRenderHeight * 300.0 / 2540;
+// A digit a hundred-and-fiftieth of the page's width high, below which OCR reads nothing.
+constexpr double kLeastLegiblePixels = kPagePixelsWide / 150;
+
 // Pictures decoded from one metafile; past them it is unread (thousands of brushes are built to be).
 constexpr std::size_t kMostPictures = 64;
 // A bitmap smaller than this cannot show a digit (the rule a PDF's page pictures follow).
@@ -150,14 +155,52 @@ std::string postscript_shows(std::string_view ps) {
 
 }  // namespace
 
-void Extent::point(double x, double y) {
-  const double to_x = map_.a * x + map_.c * y + map_.e, to_y = map_.b * x + map_.d * y + map_.f;
-  if (!(to_x > -1e15 && to_x < 1e15 && to_y > -1e15 && to_y < 1e15)) return unknown("座標が大きすぎる", "a coordinate past any page", true);
+bool Extent::add(double x, double y, double& to_x, double& to_y) {
+  to_x = map_.a * x + map_.c * y + map_.e, to_y = map_.b * x + map_.d * y + map_.f;
+  if (!(to_x > -1e15 && to_x < 1e15 && to_y > -1e15 && to_y < 1e15)) {
+    unknown("座標が大きすぎる", "a coordinate past any page", true);
+    return false;
+  }
   left_ = std::min(left_, to_x), top_ = std::min(top_, to_y), right_ = std::max(right_, to_x), bottom_ = std::max(bottom_, to_y);
+  return true;
+}
+
+void Extent::mark(const Box& box, std::uint64_t points, bool whole) {
+  if (marks_.size() >= kMostMarks) {
+    marks_lost_ = true;
+    return;
+  }
+  marks_.push_back({box, points, whole});
+}
+
+void Extent::close_run() {
+  if (run_points_ >= 2) mark(run_, run_points_, false);
+  run_points_ = 0;
+}
+
+void Extent::point(double x, double y) {
+  double to_x = 0, to_y = 0;
+  if (!add(x, y, to_x, to_y)) return;
+  if (run_points_ > 0 && std::max(std::abs(to_x - last_x_), std::abs(to_y - last_y_)) > reach_) close_run();
+  if (run_points_ == 0) run_ = {to_x, to_y, to_x, to_y};
+  run_ = {std::min(run_.left, to_x), std::min(run_.top, to_y), std::max(run_.right, to_x), std::max(run_.bottom, to_y)};
+  ++run_points_, last_x_ = to_x, last_y_ = to_y;
 }
 
 void Extent::box(double left, double top, double right, double bottom) {
-  point(left, top), point(right, top), point(left, bottom), point(right, bottom);
+  Box b{1e300, 1e300, -1e300, -1e300};
+  for (const auto& [x, y] : {std::pair{left, top}, std::pair{right, top}, std::pair{left, bottom}, std::pair{right, bottom}}) {
+    double to_x = 0, to_y = 0;
+    if (!add(x, y, to_x, to_y)) return;
+    b = {std::min(b.left, to_x), std::min(b.top, to_y), std::max(b.right, to_x), std::max(b.bottom, to_y)};
+  }
+  mark(b, 4, true);
+}
+
+std::vector<Extent::Mark> Extent::marks() const {
+  std::vector<Mark> all = marks_;
+  if (run_points_ >= 2) all.push_back({run_, run_points_, false});
+  return all;
 }
 
 void Extent::text(double x, double y, std::uint64_t chars, std::uint64_t advance, std::int64_t font_height, bool turned) {
@@ -166,7 +209,10 @@ void Extent::text(double x, double y, std::uint64_t chars, std::uint64_t advance
   if (turned) return unknown("傾けた字体の文字", "text in a font turned off its baseline", false);
   const double h = static_cast<double>(font_height < 0 ? -font_height : font_height);
   const double reach = std::max(static_cast<double>(advance), h * static_cast<double>(chars + 1));
+  const std::size_t before = marks_.size();
   box(x - reach, y - 2 * h, x + reach, y + 2 * h);
+  // Text is no shape drawn whole: its characters may be as small as its font.
+  if (marks_.size() > before) marks_.back().points = 0, marks_.back().whole = false;
 }
 
 Box rendered_box(const Box& frame, Box painted, double least_margin) {
@@ -181,12 +227,10 @@ Box rendered_box(const Box& frame, Box painted, double least_margin) {
 }
 
 std::string illegible_unknown_extent(double width, double height, const Extent& extent) {
-  // The page at 300 dpi: kRenderWidth × kRenderHeight hundredths of a millimetre.
-  constexpr double kPagePixelsWide = kRenderWidth * 300.0 / 2540, kPagePixelsHigh = kRenderHeight * 300.0 / 2540;
-  constexpr double kLeastLegible = kPagePixelsWide / 150, kLeastDigit = kLeastTextHeight;
+  constexpr double kLeastDigit = kLeastTextHeight;
   if (!extent.any_size() || !(width > 0) || !(height > 0)) return "";
   const double scale = std::min(kPagePixelsWide / width, kPagePixelsHigh / height);
-  if (scale * kLeastDigit >= kLeastLegible) return "";
+  if (scale * kLeastDigit >= kLeastLegiblePixels) return "";
   const std::string ja = extent.why_ja(), en = extent.why_en();
   return std::string("描画の描く範囲が分からず（") + ja + "）、枠（" + std::to_string(std::llround(width)) + " × " +
          std::to_string(std::llround(height)) + " 画素）全体を描くと小さな文字が読めない大きさになりうる / what the drawing paints cannot be worked out (" +
@@ -201,6 +245,167 @@ std::string illegible_capped(double wide, double high) {
          " 画素にしかならず、中の文字が読めない大きさになりうる / the drawing's reference pixels are coarse: enlarged as far as a rendering copy is (" +
          std::to_string(std::llround(kMostPagePixelsAPixel)) + " page pixels to a reference pixel), what it paints comes out " + size +
          " page pixels, where a number in it could be below legibility: it cannot be rendered for OCR";
+}
+
+namespace {
+
+// Places of a drawing gathered at once; more, and they are merged before going on, and held past
+// kMostApartPlaces. Places apart are more than kPartReach apart on x or y: no more than some 500
+// fit in a drawing rendered at kLeastPagePixelsAPixel or more (748 × 1090 reference pixels), so
+// only a drawing read in parts, which such a count would take past kMostParts anyway, is held so.
+constexpr std::size_t kMostPlaces = 1024, kMostApartPlaces = 768;
+// Small marks closer than this (reference pixels: 48 page pixels at the most a copy is enlarged,
+// wider than the gap between the characters of a line under kLeastShownPixels) are one figure.
+constexpr double kFigureReach = 4;
+
+struct Place {
+  Box box;
+  std::uint64_t points = 0;
+};
+
+bool near(const Box& a, const Box& b, double reach) {
+  return b.left <= a.right + reach && a.left <= b.right + reach && b.top <= a.bottom + reach && a.top <= b.bottom + reach;
+}
+
+void merge(Place& into, const Place& from) {
+  into.box = {std::min(into.box.left, from.box.left), std::min(into.box.top, from.box.top), std::max(into.box.right, from.box.right),
+              std::max(into.box.bottom, from.box.bottom)};
+  into.points += from.points;
+}
+
+// Places near each other merged, until none is near another.
+void gather(std::vector<Place>& places, double reach) {
+  for (bool merged = true; merged;) {
+    merged = false;
+    for (std::size_t i = 0; i < places.size(); ++i) {
+      for (std::size_t j = i + 1; j < places.size();) {
+        if (near(places[i].box, places[j].box, reach)) {
+          merge(places[i], places[j]);
+          places.erase(places.begin() + static_cast<std::ptrdiff_t>(j));
+          merged = true;
+        } else {
+          ++j;
+        }
+      }
+    }
+  }
+}
+
+// The marks (in reference pixels) gathered into places: those within `reach` of each other one
+// place. A shape drawn whole that shows kLeastLegiblePixels or more at `whole_scale` is none.
+// False when more than kMostApartPlaces stay apart.
+bool places_of(const std::vector<Place>& marks, const std::vector<bool>& shown_whole, double reach, std::vector<Place>& places) {
+  places.clear();
+  places.reserve(kMostPlaces + 1);
+  Place* last = nullptr;  // the place the last mark went to: the next is most often near it
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    const Place& p = marks[i];
+    if (shown_whole[i]) continue;
+    if (last == nullptr || !near(last->box, p.box, reach)) {
+      last = nullptr;
+      for (Place& q : places) {
+        if (near(q.box, p.box, reach)) {
+          last = &q;
+          break;
+        }
+      }
+    }
+    if (last != nullptr) {
+      merge(*last, p);
+      continue;
+    }
+    if (places.size() >= kMostPlaces) {
+      // Merged, they must leave room for more: else gathering would be redone at every mark.
+      gather(places, reach);
+      if (places.size() > kMostApartPlaces) return false;
+    }
+    places.push_back(p);
+    last = &places.back();
+  }
+  gather(places, reach);
+  return true;
+}
+
+// Starts of tiles `tile` long, overlapping by half, across [from, to].
+std::vector<double> tile_starts(double from, double to, double tile) {
+  if (to - from <= tile) return {from};
+  const auto n = static_cast<std::size_t>(std::ceil((to - from - tile) / (tile / 2))) + 1;
+  std::vector<double> starts;
+  for (std::size_t i = 0; i < n; ++i) starts.push_back(from + (to - from - tile) * static_cast<double>(i) / static_cast<double>(n - 1));
+  return starts;
+}
+
+std::string pixels(double wide, double high) { return std::to_string(std::llround(wide)) + " × " + std::to_string(std::llround(high)); }
+
+}  // namespace
+
+Parts painted_parts(const Extent& extent, double unit_x, double unit_y, double whole_scale) {
+  Parts parts;
+  std::vector<Place> marks;
+  std::vector<bool> shown_whole;
+  for (const Extent::Mark& m : extent.marks()) {
+    marks.push_back({{m.box.left / unit_x, m.box.top / unit_y, m.box.right / unit_x + 1, m.box.bottom / unit_y + 1}, m.points});
+    shown_whole.push_back(m.whole && std::max(marks.back().box.width(), marks.back().box.height()) * whole_scale >= kLeastLegiblePixels);
+  }
+  const std::string too_many = "描画の描く場所が多すぎて（" + std::to_string(kMostApartPlaces) + " か所を超える）部分ごとに読めない / the drawing paints in more than " +
+                               std::to_string(kMostApartPlaces) + " places apart, too many to read each: it cannot be rendered for OCR";
+  // A figure drawn small, however far from the rest: at the most a rendering enlarges, it shows
+  // under kLeastShownPixels (review26 H1: a number drawn through a 1/2000 transform, a far dot
+  // widening what is painted past the rule the whole drawing is held by). Figures are gathered
+  // closer than places (kFigureReach): a dot ten reference pixels off is no part of the number.
+  // Only marks that small themselves make one: one larger, near it, does not make it legible.
+  std::vector<bool> not_small = shown_whole;
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    if (std::max(marks[i].box.width(), marks[i].box.height()) * kMostPagePixelsAPixel >= kLeastShownPixels) not_small[i] = true;
+  }
+  std::vector<Place> places;
+  if (!places_of(marks, not_small, kFigureReach, places)) {
+    parts.held = too_many;
+    return parts;
+  }
+  for (const Place& p : places) {
+    const double wide = p.box.width() * kMostPagePixelsAPixel, high = p.box.height() * kMostPagePixelsAPixel;
+    if (p.points >= kLeastFigurePoints && std::max(wide, high) < kLeastShownPixels) {
+      parts.held = "描画の一部（" + std::to_string(p.points) + " 点で描く図形）が小さく、拡大の上限まで拡大しても " + pixels(wide, high) +
+                   " 画素にしかならず、中の文字が読めない大きさになりうる / a part of the drawing (a figure of " + std::to_string(p.points) +
+                   " points) is small: enlarged as far as a rendering copy is, it comes out " + pixels(wide, high) +
+                   " page pixels, where a number in it could be below legibility: it cannot be rendered for OCR";
+      return parts;
+    }
+  }
+  if (whole_scale >= kLeastPagePixelsAPixel) return parts;
+  if (extent.marks_lost()) {
+    parts.held = "描画が大きく、全体では小さな文字が読めない大きさになり、描く記録が多すぎて（" + std::to_string(Extent::kMostMarks) +
+                 " を超える）部分に分けられない / the drawing is large: rendered whole a small number in it comes out below legibility, and it paints by more than " +
+                 std::to_string(Extent::kMostMarks) + " marks, too many to read it in parts: it cannot be rendered for OCR";
+    return parts;
+  }
+  if (!places_of(marks, shown_whole, kPartReach, places)) {
+    parts.held = too_many;
+    return parts;
+  }
+  std::sort(places.begin(), places.end(), [](const Place& a, const Place& b) { return a.box.top != b.box.top ? a.box.top < b.box.top : a.box.left < b.box.left; });
+  const double tile_wide = kPagePixelsWide / kLeastPagePixelsAPixel, tile_high = kPagePixelsHigh / kLeastPagePixelsAPixel;
+  for (const Place& p : places) {
+    // Only a place that can hold a number (kLeastFigurePoints) and does not show large whole (half
+    // the page's width: a drawing a metre wide of large glyphs is read whole) is read apart.
+    if (p.points < kLeastFigurePoints || std::max(p.box.width(), p.box.height()) * whole_scale >= kPagePixelsWide / 2) continue;
+    const Box framed{p.box.left - kPartReach, p.box.top - kPartReach, p.box.right + kPartReach, p.box.bottom + kPartReach};
+    const double wide = std::min(framed.width(), tile_wide), high = std::min(framed.height(), tile_high);
+    for (const double y : tile_starts(framed.top, framed.bottom, high)) {
+      for (const double x : tile_starts(framed.left, framed.right, wide)) {
+        parts.boxes.push_back({x, y, x + wide, y + high});
+      }
+    }
+  }
+  if (parts.boxes.size() > kMostParts) {
+    parts.held = "描画が大きく、全体では小さな文字が読めない大きさになり、読める大きさの部分に分けると " + std::to_string(parts.boxes.size()) + " 個（上限 " +
+                 std::to_string(kMostParts) + " 個）になる / the drawing is large: rendered whole a small number in it comes out below legibility (" +
+                 std::to_string(std::llround(whole_scale * 10) / 10) + "." + std::to_string(std::llround(whole_scale * 10) % 10) + " page pixels to a reference pixel), and read in parts large enough it takes " +
+                 std::to_string(parts.boxes.size()) + " of them, more than the " + std::to_string(kMostParts) + " read: it cannot be rendered for OCR";
+    parts.boxes.clear();
+  }
+  return parts;
 }
 
 std::string code_page(unsigned charset) {
@@ -339,6 +544,7 @@ ReadContent Drawing::finish() {
     } else {
       out_.drawing_unread = "image: what the metafile draws (shapes, paths, fills, pictures, text where a viewer places it) is read by OCR, rendered whole";
       out_.drawing = std::move(rendering_);
+      out_.more_drawings = std::move(more_renderings_);
     }
   }
   return std::move(out_);

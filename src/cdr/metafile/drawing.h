@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cdr/internal/metafile.h"
@@ -37,6 +38,13 @@ inline void put_u32(std::string& b, std::size_t at, std::uint32_t v) {
 // SYMBOL, MAC, OEM).
 std::string code_page(unsigned charset);
 
+// A box in the units a frame is declared in.
+struct Box {
+  double left = 0, top = 0, right = 0, bottom = 0;
+  double width() const { return right - left; }
+  double height() const { return bottom - top; }
+};
+
 // What a metafile's painting records cover (review24, issue #17): a drawing much smaller than
 // the frame it declares — a number in a 2 mm corner of a 20 cm frame — renders too small to read
 // when the frame fills the page, so the readers frame what is painted instead. Read from the
@@ -51,9 +59,36 @@ class Extent {
     double a = 1, b = 0, c = 0, d = 1, e = 0, f = 0;
   };
   void map(const Map& m) { map_ = m; }
+  // A point of a line, polygon, curve or path. Points drawn one after another closer than the
+  // reach (set_reach) are one mark: a figure drawn as a polygon, a number as its outlines. A lone
+  // point between longer steps (the corner of a large triangle, the far end of a spike) is no
+  // mark of its own: the line to it is as long as the step, and shows at any size.
   void point(double x, double y);
-  // A box's four corners (a turned map makes it a parallelogram).
+  // A box's four corners (a turned map makes it a parallelogram): one shape drawn whole — a
+  // rectangle, an ellipse, a bitmap stretched —, a mark of its own.
   void box(double left, double top, double right, double bottom);
+  // A pixel set by a record of its own (SetPixel): a mark however far from the others.
+  void dot(double x, double y) { box(x, y, x, y); }
+  // How close (in the units the extent is kept in) points drawn one after another are to be one
+  // mark: kPartReach reference pixels. Set before the points it applies to.
+  void set_reach(double reach) {
+    close_run();
+    reach_ = reach;
+  }
+  // What painting records drew, each as a box in the extent's units (review26 H1: a far dot makes
+  // the extent large and leaves a number tiny; the marks find where the painting gathers, and
+  // painted_parts() renders each place apart). `points`: how many points drew it (a box four, a
+  // text run none: its text is read from its record); `whole`: one shape drawn whole (a box, a
+  // bitmap), which holds nothing finer than itself.
+  struct Mark {
+    Box box;
+    std::uint64_t points = 0;
+    bool whole = false;
+  };
+  std::vector<Mark> marks() const;
+  // Whether more marks than kMostMarks were drawn: the marks are not all kept.
+  static constexpr std::size_t kMostMarks = std::size_t{1} << 16;
+  bool marks_lost() const { return marks_lost_; }
   // Text drawn at (x, y): its alignment (left, centre, right; top, baseline, bottom) is not
   // followed, so it may lie on either side — as far as its characters reach (a font's height
   // each, or their advances when those are longer) and twice its font's height up or down. A font
@@ -78,18 +113,21 @@ class Extent {
   double bottom() const { return bottom_; }
 
  private:
+  // A point through the map, into the extent; false when it lies past any page (unknown()).
+  bool add(double x, double y, double& to_x, double& to_y);
+  void mark(const Box& box, std::uint64_t points, bool whole);
+  void close_run();
   Map map_;
   double left_ = 1e300, top_ = 1e300, right_ = -1e300, bottom_ = -1e300;
   bool known_ = true, any_size_ = false;
+  std::vector<Mark> marks_;
+  bool marks_lost_ = false;
+  double reach_ = 0;
+  Box run_;                       // the points drawn one after another so far
+  std::uint64_t run_points_ = 0;
+  double last_x_ = 0, last_y_ = 0;
   const char* why_ja_ = "";
   const char* why_en_ = "";
-};
-
-// A box in the units a frame is declared in.
-struct Box {
-  double left = 0, top = 0, right = 0, bottom = 0;
-  double width() const { return right - left; }
-  double height() const { return bottom - top; }
 };
 
 // What a rendering copy shows: `painted` (the extent, in the frame's units, with a margin of a
@@ -123,6 +161,45 @@ constexpr double kLeastShownPixels = 120;
 // Whether a rendering copy shows its painted part `wide` × `high` page pixels (300 dpi), its longer
 // side under kLeastShownPixels: "" when not; else why it is held, Japanese first.
 std::string illegible_capped(double wide, double high);
+
+// A drawing whose rendering shows a reference pixel as fewer than kLeastPagePixelsAPixel page
+// pixels (300 dpi) shows a digit of five reference pixels (the least one shows, as a bitmap's
+// kLeastTextHeight) under fifteen, a hundred-and-fiftieth of the page's width, below which OCR
+// reads nothing (illegible_unknown_extent's measure): read in parts (painted_parts).
+constexpr double kLeastPagePixelsAPixel = 3;
+// Marks closer than this (reference pixels: some 1 cm at 96 dpi) are one place of a drawing, one
+// part: the digits of a number, the characters of a line and the lines of a label lie closer, a
+// far dot or a legend's corner farther.
+constexpr double kPartReach = 40;
+// The most parts a drawing is read in (each a rendering and an OCR pass, some seconds): past it
+// the drawing is held.
+constexpr std::size_t kMostParts = 6;
+// A figure (small marks within a few reference pixels of each other) drawn by this many points or
+// more that comes out under kLeastShownPixels however it is enlarged could hold a number no part
+// shows legibly: held. Twelve digits take four points each at the least (a seven-segment 1 as a
+// rectangle, a 7 as a stroke of three); a dot, a tick, a bullet's circle, a short label take fewer.
+constexpr std::uint64_t kLeastFigurePoints = 48;
+
+// The parts a drawing is read in besides its whole rendering, in reference pixels, or why it is
+// held (Japanese first; "" when it is not). `extent`'s marks (in its units, `unit_x` × `unit_y`
+// of them to a reference pixel) are gathered into places: marks within kPartReach of each other
+// one place, a shape drawn whole that shows at least fifteen page pixels in the whole rendering
+// (a background, a frame-sized white rectangle, a large bitmap — its pixels are read apart) no
+// place of its own but rendered inside any part it lies in. A figure — marks each under
+// kLeastShownPixels at the 12× cap, within 4 reference pixels of each other (a dot ten pixels off
+// is no part of it) — of kLeastFigurePoints or more, that cannot come out kLeastShownPixels long,
+// is held whatever else is painted; so is a drawing of more than 768 places or figures apart
+// (a scatter of dots). When the whole rendering shows a
+// reference pixel as `whole_scale` page pixels, fewer than kLeastPagePixelsAPixel, each place that
+// can hold a number (kLeastFigurePoints) and shows under half the page's width whole becomes a
+// part framed to it with kPartReach around, cut into tiles of the page's size at
+// kLeastPagePixelsAPixel overlapping by half (a line of digits on a seam is whole in the next
+// tile) when it is larger; more than kMostParts parts, or marks not all kept, and it is held.
+struct Parts {
+  std::vector<Box> boxes;
+  std::string held;
+};
+Parts painted_parts(const Extent& extent, double unit_x, double unit_y, double whole_scale);
 
 class Drawing {
  public:
@@ -164,6 +241,9 @@ class Drawing {
     rendering_ = std::move(bytes);
     unrenderable_ = std::move(why_not);
   }
+  // A further copy rendered for OCR beside the whole one, under `name` ("drawing/part-1", a part;
+  // "drawing-gdi", a dual EMF's EMF records alone): read only with the whole one.
+  void also_rendering(std::string name, std::string bytes) { more_renderings_.emplace_back(std::move(name), std::move(bytes)); }
   // Text drawn by glyph index is shapes of a font the file does not carry: what it says cannot be
   // read without the font's own character map.
   Result<void> glyph_indices(const std::string& which);
@@ -204,6 +284,7 @@ class Drawing {
   std::int64_t height_ = 0;
   bool painted_ = false;
   std::string rendering_, unrenderable_;
+  std::vector<std::pair<std::string, std::string>> more_renderings_;
   std::string postscript_;  // the escapes' data, in order: a string may go on in the next record
 };
 

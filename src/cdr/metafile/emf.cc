@@ -109,7 +109,7 @@ constexpr std::uint32_t kCommentSpool = 0x00000000u;    // EMR_COMMENT_EMFSPOOL 
 
 class EmfReader {
  public:
-  EmfReader(std::string_view bytes, const Context& ctx) : b_(bytes), ctx_(ctx), drawing_(ctx) {}
+  EmfReader(std::string_view bytes, const Context& ctx) : b_(bytes), ctx_(ctx), drawing_(ctx) { extent_.set_reach(metafile::kPartReach); }
 
   Result<ReadContent> read() {
     if (!is_emf(b_)) return malformed("header is not an EMF header record");
@@ -139,18 +139,28 @@ class EmfReader {
     for (const auto& [id, object] : pending_) drawing_.unread("emf+ object " + std::to_string(id), "malformed: an EMF+ object continued in records that never end it");
     if (drawing_.painted()) {
       std::string why_not;
-      // A dual EMF (review25b H3): LibreOffice plays its EMF+ records and passes over the EMF
-      // records beside them, a GDI viewer (and a reader without EMF+) shows the EMF records only.
-      // A sender puts a dot in the one and the number in the other: the copy rendered shows the
-      // dot, has ink, and OCR reads nothing. Only one of the two is rendered, so such a file is
-      // held (docs: an Office chart or shape pasted as a dual EMF+ picture is held too).
-      std::string copy = plus_shapes_ && gdi_shapes_ ? std::string() : rendering_copy(header, at, records, why_not);
-      if (plus_shapes_ && gdi_shapes_) {
-        why_not = "描画を EMF+ の記録と EMF の記録の両方で描き、表示するソフトによって見えるものが違う（描画の読み取りはその一方しか描けない） / the drawing paints both by "
-                  "EMF+ records and by EMF records, and what a viewer shows depends on which it plays (LibreOffice the EMF+ ones, a GDI viewer the EMF "
-                  "ones): a rendering shows one of the two, and it cannot be rendered for OCR";
+      std::vector<std::pair<std::string, std::string>> more;
+      std::string copy = rendering_copy(header, std::string(b_.substr(0, at)), records, why_not, &more);
+      // A dual EMF (review25b H3, review26): LibreOffice plays its EMF+ records and passes over
+      // the EMF records beside them, a GDI viewer (and a reader without EMF+) shows the EMF
+      // records only. A sender puts a dot in the one and the number in the other. Office charts
+      // are written so: both are read, the EMF records rendered from a copy without the EMF+
+      // comments ("drawing-gdi"), which LibreOffice plays as a GDI viewer does. Held when that
+      // copy cannot be made.
+      if (!copy.empty() && plus_shapes_ && gdi_shapes_) {
+        std::size_t gdi_records = 0;
+        std::string gdi = without_emf_plus(header_size, at, gdi_records), gdi_why;
+        std::string gdi_copy = rendering_copy(header, std::move(gdi), gdi_records, gdi_why, nullptr);
+        if (gdi_copy.empty()) {
+          copy.clear(), more.clear();
+          why_not = "描画を EMF+ の記録と EMF の記録の両方で描き、EMF の記録だけの写しを描けない / the drawing paints both by EMF+ records and by EMF records, and a "
+                    "copy of its EMF records alone (what a GDI viewer shows) cannot be made" + (gdi_why.empty() ? std::string() : ": " + gdi_why);
+        } else {
+          more.emplace_back("drawing-gdi", std::move(gdi_copy));
+        }
       }
       drawing_.rendering(std::move(copy), std::move(why_not));
+      for (auto& [name, bytes] : more) drawing_.also_rendering(std::move(name), std::move(bytes));
     }
     return drawing_.finish();
   }
@@ -171,7 +181,14 @@ class EmfReader {
   // header that says 0 renders blank what a viewer trusting the records shows. "" when no size can
   // be had or the scaled header does not fit its fields (held as unread), with `why_not` when the
   // frame and the bounds disagree.
-  std::string rendering_copy(std::string_view header, std::size_t end, std::size_t records, std::string& why_not) const {
+  //
+  // `body`: the bytes to copy (the file up to its end record, or a dual EMF's without its EMF+
+  // comments), `records` its record count. When the drawing's extent is known and its whole
+  // rendering shows a reference pixel under metafile::kLeastPagePixelsAPixel page pixels, the
+  // parts it is read in besides (metafile::painted_parts), each a copy framed to its part, go to
+  // `parts` as "drawing/part-K" (held, with why, when they cannot be had; none asked: not made).
+  std::string rendering_copy(std::string_view header, std::string body, std::size_t records, std::string& why_not,
+                             std::vector<std::pair<std::string, std::string>>* parts) const {
     double device_x = s32(header, 72), device_y = s32(header, 76), mm_x = s32(header, 80), mm_y = s32(header, 84);
     if (device_x <= 0 || device_y <= 0 || mm_x <= 0 || mm_y <= 0) device_x = 1920, device_y = 1080, mm_x = 508, mm_y = 286;
     double left = s32(header, 24), top = s32(header, 28), right = s32(header, 32), bottom = s32(header, 36);
@@ -208,10 +225,35 @@ class EmfReader {
     }
     // Filling the page, enlarged at most kMostPagePixelsAPixel page pixels (300 dpi, 300 / 2540 a
     // hundredth of a millimetre) to a reference pixel.
-    const double k = std::min({metafile::kRenderWidth / (right - left), metafile::kRenderHeight / (bottom - top),
-                               metafile::kMostPagePixelsAPixel * 2540 / (300 * std::max(to_x, to_y))});
+    const auto scale = [&](double l, double t, double r, double b) {
+      return std::min({metafile::kRenderWidth / (r - l), metafile::kRenderHeight / (b - t), metafile::kMostPagePixelsAPixel * 2540 / (300 * std::max(to_x, to_y))});
+    };
+    const double k = scale(left, top, right, bottom);
     // Held when that cap leaves what it shows too small to read (metafile::kLeastShownPixels).
     if (why_not = metafile::illegible_capped(k * (right - left) * 300 / 2540, k * (bottom - top) * 300 / 2540); !why_not.empty()) return "";
+    std::string copy = framed(body, records, left, top, right, bottom, k, device_x, device_y, mm_x, mm_y);
+    if (copy.empty() || parts == nullptr || !extent_.known()) return copy;
+    const metafile::Parts found = metafile::painted_parts(extent_, 1, 1, k * std::min(to_x, to_y) * 300 / 2540);
+    if (why_not = found.held; !why_not.empty()) return "";
+    for (const metafile::Box& p : found.boxes) {
+      const double l = p.left * to_x, t = p.top * to_y, r = p.right * to_x, b = p.bottom * to_y;
+      std::string part = framed(body, records, l, t, r, b, scale(l, t, r, b), device_x, device_y, mm_x, mm_y);
+      if (part.empty()) {
+        why_not = "a part of it to be rendered apart (" + std::to_string(std::llround(p.width())) + " × " + std::to_string(std::llround(p.height())) +
+                  " pixels) does not fit its header's fields";
+        parts->clear();
+        return "";
+      }
+      parts->emplace_back("drawing/part-" + std::to_string(parts->size() + 1), std::move(part));
+    }
+    return copy;
+  }
+
+  // `body` with its header framed to (left, top, right, bottom), hundredths of a millimetre, `k`
+  // times their size, its reference device's millimetres `k` times too; its length and record
+  // count the ones read. "" when the scaled header does not fit its fields.
+  static std::string framed(std::string body, std::size_t records, double left, double top, double right, double bottom, double k, double device_x,
+                            double device_y, double mm_x, double mm_y) {
     // The reference device's millimetres as whole numbers: scaled by k, and with its pixels by a
     // common factor when k leaves them too few to keep the ratio to a thousandth.
     const double spread = std::max(1.0, std::ceil(1000.0 / std::min(k * mm_x, k * mm_y)));
@@ -219,11 +261,27 @@ class EmfReader {
     for (const double v : fields) {
       if (!(v > -2147483647.0 && v < 2147483647.0)) return "";
     }
-    std::string copy(b_.substr(0, end));
     const std::size_t at[] = {24, 28, 32, 36, 72, 76, 80, 84};
-    for (std::size_t i = 0; i < 8; ++i) metafile::put_u32(copy, at[i], static_cast<std::uint32_t>(static_cast<std::int32_t>(std::llround(fields[i]))));
-    metafile::put_u32(copy, 48, static_cast<std::uint32_t>(end)), metafile::put_u32(copy, 52, static_cast<std::uint32_t>(records));
-    return copy;
+    for (std::size_t i = 0; i < 8; ++i) metafile::put_u32(body, at[i], static_cast<std::uint32_t>(static_cast<std::int32_t>(std::llround(fields[i]))));
+    metafile::put_u32(body, 48, static_cast<std::uint32_t>(body.size())), metafile::put_u32(body, 52, static_cast<std::uint32_t>(records));
+    return body;
+  }
+
+  // The file up to its end record (`end`) without the comments that carry EMF+ records, and its
+  // record count (`records`): what a GDI viewer plays of a dual EMF, for LibreOffice, which plays
+  // the EMF records of a file that has no EMF+ ones.
+  std::string without_emf_plus(std::size_t header_size, std::size_t end, std::size_t& records) const {
+    std::string out(b_.substr(0, header_size));
+    records = 1;
+    for (std::size_t at = header_size; at < end;) {
+      const std::uint32_t size = u32(b_, at + 4);
+      const std::string_view rec = b_.substr(at, size);
+      at += size;
+      if (u32(rec, 0) == kComment && rec.size() >= 16 && u32(rec, 12) == kCommentEmfPlus) continue;
+      out.append(rec);
+      ++records;
+    }
+    return out;
   }
 
   Result<void> need(std::string_view rec, std::size_t bytes, const std::string& which) const {
@@ -419,7 +477,8 @@ class EmfReader {
     }
     if (in(kPointAt8Records)) {
       if (rec.size() < 16) return cut_short();
-      extent_.point(s32(rec, 8), s32(rec, 12));
+      if (type == kSetPixelV) extent_.dot(s32(rec, 8), s32(rec, 12));
+      else extent_.point(s32(rec, 8), s32(rec, 12));
       return;
     }
     if (type == 41) {  // EMR_ANGLEARC: a centre and a radius

@@ -65,7 +65,7 @@ constexpr std::uint32_t kDibPalColors = 1;  // ColorUsage: the colours are palet
 
 class WmfReader {
  public:
-  WmfReader(std::string_view bytes, const Context& ctx) : b_(bytes), ctx_(ctx), drawing_(ctx) {}
+  WmfReader(std::string_view bytes, const Context& ctx) : b_(bytes), ctx_(ctx), drawing_(ctx) { extent_.set_reach(metafile::kPartReach * units_a_pixel(0)); }
 
   Result<ReadContent> read() {
     std::size_t at = 0;
@@ -92,8 +92,10 @@ class WmfReader {
     }
     if (drawing_.painted()) {
       std::string why_not;
-      std::string copy = rendering_copy(at, why_not);
+      std::vector<std::pair<std::string, std::string>> parts;
+      std::string copy = rendering_copy(at, why_not, parts);
       drawing_.rendering(std::move(copy), std::move(why_not));
+      for (auto& [name, bytes] : parts) drawing_.also_rendering(std::move(name), std::move(bytes));
     }
     return drawing_.finish();
   }
@@ -111,12 +113,15 @@ class WmfReader {
   // reader frames it; one whose extent is not known is held (`why_not`) when the box is too large
   // for what it may hold to be read. Its header's length and largest record are the ones read
   // here, up to its end record (`end`): a renderer stops where the header says. "" when it
-  // declares no size.
-  std::string rendering_copy(std::size_t end, std::string& why_not) const {
+  // declares no size. A drawing framed anew whose rendering shows a reference pixel under
+  // metafile::kLeastPagePixelsAPixel page pixels is read in parts besides (metafile::painted_parts),
+  // each a copy framed to its part in `parts` ("drawing/part-K"; held, with why, when they
+  // cannot be had).
+  std::string rendering_copy(std::size_t end, std::string& why_not, std::vector<std::pair<std::string, std::string>>& parts) const {
     std::int64_t left = 0, top = 0, right = 0, bottom = 0;
     std::string rest(b_.substr(0, end));
     const bool placeable = b_.size() >= kPlaceableSize && u32(b_, 0) == kPlaceableKey;
-    std::int64_t inch = placeable ? u16(b_, 14) : 0;
+    const std::int64_t declared_inch = placeable ? u16(b_, 14) : 0;
     if (placeable) {
       left = s16(b_, 6), top = s16(b_, 8), right = s16(b_, 10), bottom = s16(b_, 12);
       rest.erase(0, kPlaceableSize);
@@ -127,11 +132,10 @@ class WmfReader {
       right = left + window_ext_->first, bottom = top + window_ext_->second;
     }
     const std::int64_t width = std::abs(right - left), height = std::abs(bottom - top);
-    const auto fits = [](std::int64_t v) { return v >= -32768 && v <= 32767; };
     if (width == 0 || height == 0 || !fits(left) || !fits(top) || !fits(right) || !fits(bottom)) return "";
     // Its size on a screen of 96 dpi: by the placeable header's units per inch, else a logical
     // unit a pixel (MM_TEXT's).
-    const double per_pixel = boxed && inch > 0 ? inch / 96.0 : 1.0;
+    const double per_pixel = boxed && declared_inch > 0 ? declared_inch / 96.0 : 1.0;
     if (why_not = metafile::illegible_unknown_extent(width / per_pixel, height / per_pixel, extent_); !why_not.empty()) return "";
     // The logical units the records paint in, to the box's: through the window onto a placeable
     // box, else the same.
@@ -140,43 +144,89 @@ class WmfReader {
     const double scale_x = boxed && windowed ? static_cast<double>(right - left) / window_ext_->first : 1.0;
     const double scale_y = boxed && windowed ? static_cast<double>(bottom - top) / window_ext_->second : 1.0;
     const double shift_x = boxed && windowed ? left - org_x * scale_x : 0, shift_y = boxed && windowed ? top - org_y * scale_y : 0;
+    // `rest` framed anew to `shown` (the box's units): the box and its first window both, so that
+    // a renderer mapping either maps the same part. False when it does not fit their fields.
+    const auto reframe = [&](const metafile::Box& shown, std::string& body, std::int64_t& l, std::int64_t& t, std::int64_t& r, std::int64_t& b) {
+      const std::int64_t new_left = static_cast<std::int64_t>(std::floor(shown.left)), new_top = static_cast<std::int64_t>(std::floor(shown.top));
+      const std::int64_t new_right = static_cast<std::int64_t>(std::ceil(shown.right)), new_bottom = static_cast<std::int64_t>(std::ceil(shown.bottom));
+      if (!fits(new_left) || !fits(new_top) || !fits(new_right) || !fits(new_bottom) || new_right <= new_left || new_bottom <= new_top) return false;
+      const auto put16 = [&body](std::size_t at, double v) {
+        const auto w = static_cast<std::uint16_t>(static_cast<std::int16_t>(std::llround(v)));
+        body[at] = static_cast<char>(w & 0xFF), body[at + 1] = static_cast<char>(w >> 8);
+      };
+      const std::size_t moved = placeable ? kPlaceableSize : 0;
+      // The window over the same part, in logical units (SetWindowOrg, SetWindowExt: y, then x).
+      const double window[4] = {(new_left - shift_x) / scale_x, (new_top - shift_y) / scale_y, (new_right - new_left) / scale_x, (new_bottom - new_top) / scale_y};
+      for (const double v : window) {
+        if (!fits(std::llround(v))) return false;
+      }
+      if (window_org_at_) put16(*window_org_at_ - moved, window[1]), put16(*window_org_at_ - moved + 2, window[0]);
+      if (window_ext_at_) put16(*window_ext_at_ - moved, window[3]), put16(*window_ext_at_ - moved + 2, window[2]);
+      l = new_left, t = new_top, r = new_right, b = new_bottom;
+      return true;
+    };
     // Only a box drawn the ordinary way (left to right, top to bottom) with a window the same, or
     // none, is framed anew.
-    if (extent_.known() && right > left && bottom > top && (!window_ext_ || windowed) && scale_x > 0 && scale_y > 0) {
+    const bool reframable = extent_.known() && right > left && bottom > top && (!window_ext_ || windowed) && scale_x > 0 && scale_y > 0;
+    if (reframable) {
       const metafile::Box frame{static_cast<double>(left), static_cast<double>(top), static_cast<double>(right), static_cast<double>(bottom)};
       const metafile::Box painted{extent_.left() * scale_x + shift_x, extent_.top() * scale_y + shift_y, (extent_.right() + 1) * scale_x + shift_x,
                                   (extent_.bottom() + 1) * scale_y + shift_y};
       const metafile::Box shown = metafile::rendered_box(frame, painted, 2 * std::max(scale_x, scale_y));
-      const std::int64_t new_left = static_cast<std::int64_t>(std::floor(shown.left)), new_top = static_cast<std::int64_t>(std::floor(shown.top));
-      const std::int64_t new_right = static_cast<std::int64_t>(std::ceil(shown.right)), new_bottom = static_cast<std::int64_t>(std::ceil(shown.bottom));
-      if (shown.left != frame.left && fits(new_left) && fits(new_top) && fits(new_right) && fits(new_bottom) && new_right > new_left && new_bottom > new_top) {
-        const auto put16 = [&rest](std::size_t at, double v) {
-          const auto w = static_cast<std::uint16_t>(static_cast<std::int16_t>(std::llround(v)));
-          rest[at] = static_cast<char>(w & 0xFF), rest[at + 1] = static_cast<char>(w >> 8);
-        };
-        const std::size_t moved = placeable ? kPlaceableSize : 0;
-        // The window over the same part, in logical units (SetWindowOrg, SetWindowExt: y, then x).
-        const double window[4] = {(new_left - shift_x) / scale_x, (new_top - shift_y) / scale_y, (new_right - new_left) / scale_x, (new_bottom - new_top) / scale_y};
-        bool window_fits = true;
-        for (const double v : window) window_fits = window_fits && fits(std::llround(v));
-        if (window_fits) {
-          if (window_org_at_) put16(*window_org_at_ - moved, window[1]), put16(*window_org_at_ - moved + 2, window[0]);
-          if (window_ext_at_) put16(*window_ext_at_ - moved, window[3]), put16(*window_ext_at_ - moved + 2, window[2]);
-          left = new_left, top = new_top, right = new_right, bottom = new_bottom;
-        }
-      }
+      if (shown.left != frame.left) reframe(shown, rest, left, top, right, bottom);
     }
-    const std::int64_t shown_width = std::abs(right - left), shown_height = std::abs(bottom - top);
-    // Units per inch: the larger of what fits the width and what fits the height, rounded up, and
-    // at least what enlarges a pixel kMostPagePixelsAPixel times on the page's 300 dpi.
-    inch = std::max<std::int64_t>({1, (shown_width * 2540 + metafile::kRenderWidth - 1) / metafile::kRenderWidth,
-                                   (shown_height * 2540 + metafile::kRenderHeight - 1) / metafile::kRenderHeight,
-                                   static_cast<std::int64_t>(std::ceil(300 * per_pixel / metafile::kMostPagePixelsAPixel))});
+    const std::int64_t inch = units_an_inch(right - left, bottom - top, per_pixel);
     // Held when that least leaves what it shows too small to read (metafile::kLeastShownPixels).
-    if (why_not = metafile::illegible_capped(static_cast<double>(shown_width) * 300 / static_cast<double>(inch), static_cast<double>(shown_height) * 300 / static_cast<double>(inch));
+    if (why_not = metafile::illegible_capped(static_cast<double>(right - left) * 300 / static_cast<double>(inch), static_cast<double>(bottom - top) * 300 / static_cast<double>(inch));
         !why_not.empty()) {
       return "";
     }
+    if (reframable) {
+      // A drawing whose whole rendering shows a reference pixel too small is read in parts
+      // (metafile::painted_parts), each a copy framed to its part.
+      const metafile::Parts found = metafile::painted_parts(extent_, per_pixel / scale_x, per_pixel / scale_y, 300 * per_pixel / static_cast<double>(inch));
+      if (why_not = found.held; !why_not.empty()) return "";
+      for (const metafile::Box& p : found.boxes) {
+        std::string body(b_.substr(placeable ? kPlaceableSize : 0, end - (placeable ? kPlaceableSize : 0)));
+        std::int64_t l = 0, t = 0, r = 0, b = 0;
+        const metafile::Box shown{p.left * per_pixel + shift_x, p.top * per_pixel + shift_y, p.right * per_pixel + shift_x, p.bottom * per_pixel + shift_y};
+        const auto logical_fits = [&](double v) { return fits(std::llround(v)); };
+        if (!reframe(shown, body, l, t, r, b) || !logical_fits((l - shift_x) / scale_x) || !logical_fits((t - shift_y) / scale_y) ||
+            !logical_fits((r - l) / scale_x) || !logical_fits((b - t) / scale_y)) {
+          why_not = "a part of it to be rendered apart (" + std::to_string(std::llround(p.width())) + " × " + std::to_string(std::llround(p.height())) +
+                    " pixels) does not fit its 16-bit coordinates";
+          parts.clear();
+          return "";
+        }
+        // LibreOffice frames a WMF of no window by what its records paint, whatever its placeable
+        // box says: the part would come out as the whole. A window over the part, set before the
+        // first record, frames it (the logical units are the box's: no window maps them).
+        std::string window;
+        const auto put16 = [&window](std::int64_t v) { window += static_cast<char>(v & 0xFF), window += static_cast<char>((v >> 8) & 0xFF); };
+        if (!window_org_at_) put16(5), put16(0), put16(kSetWindowOrg), put16(static_cast<std::int64_t>(std::llround((t - shift_y) / scale_y))), put16(static_cast<std::int64_t>(std::llround((l - shift_x) / scale_x)));
+        if (!window_ext_at_) put16(5), put16(0), put16(kSetWindowExt), put16(static_cast<std::int64_t>(std::llround((b - t) / scale_y))), put16(static_cast<std::int64_t>(std::llround((r - l) / scale_x)));
+        body.insert(kHeaderSize, window);
+        parts.emplace_back("drawing/part-" + std::to_string(parts.size() + 1), placed(std::move(body), l, t, r, b, units_an_inch(r - l, b - t, per_pixel)));
+      }
+    }
+    return placed(std::move(rest), left, top, right, bottom, inch);
+  }
+
+  static bool fits(std::int64_t v) { return v >= -32768 && v <= 32767; }
+
+  // Units per inch for a box `wide` × `high`: the larger of what fits the width and what fits the
+  // height, rounded up, and at least what enlarges a pixel kMostPagePixelsAPixel times on the
+  // page's 300 dpi.
+  static std::int64_t units_an_inch(std::int64_t wide, std::int64_t high, double per_pixel) {
+    wide = std::abs(wide), high = std::abs(high);
+    return std::max<std::int64_t>({1, (wide * 2540 + metafile::kRenderWidth - 1) / metafile::kRenderWidth,
+                                   (high * 2540 + metafile::kRenderHeight - 1) / metafile::kRenderHeight,
+                                   static_cast<std::int64_t>(std::ceil(300 * per_pixel / metafile::kMostPagePixelsAPixel))});
+  }
+
+  // `rest` (the metafile's header and records) behind a placeable header of the box (left, top,
+  // right, bottom) at `inch` units an inch; its header's length and largest record the ones read.
+  std::string placed(std::string rest, std::int64_t left, std::int64_t top, std::int64_t right, std::int64_t bottom, std::int64_t inch) const {
     std::string header;
     const auto put16 = [&](std::int64_t v) {
       header += static_cast<char>(v & 0xFF);
@@ -189,6 +239,17 @@ class WmfReader {
     put16(checksum);
     metafile::put_u32(rest, 6, static_cast<std::uint32_t>(rest.size() / 2)), metafile::put_u32(rest, 12, static_cast<std::uint32_t>(largest_));
     return header + rest;
+  }
+
+  // Logical units to a reference pixel (rendering_copy's measure: a placeable box's units per inch
+  // at 96 dpi, through a window of `window_width` units onto it; else a unit a pixel), for the
+  // extent's reach.
+  double units_a_pixel(std::int64_t window_width) const {
+    if (b_.size() < kPlaceableSize || u32(b_, 0) != kPlaceableKey) return 1;
+    const std::int64_t box = std::abs(s16(b_, 10) - s16(b_, 6)), inch = u16(b_, 14);
+    if (box == 0 || inch == 0) return 1;
+    const double per_pixel = inch / 96.0, scale = window_width > 0 ? static_cast<double>(box) / static_cast<double>(window_width) : 1.0;
+    return per_pixel / scale;
   }
 
   // The painted extent (metafile::Extent), in logical units: each painting record's points, a
@@ -207,6 +268,7 @@ class WmfReader {
       case kSetWindowOrg:
       case kSetWindowExt:
         if ((function == kSetWindowOrg ? window_org_ : window_ext_).has_value()) extent_.unknown("二度目の窓", "a window set again", true);
+        if (function == kSetWindowExt && !window_ext_ && need(4)) extent_.set_reach(metafile::kPartReach * units_a_pixel(s16(p, 2)));
         // What was painted before it is mapped by no window a renderer shares with this reader.
         if (extent_.left() <= extent_.right()) extent_.unknown("窓より前の描画", "painting before its window is set", true);
         if (saved_) window_after_save_ = true;
@@ -262,7 +324,7 @@ class WmfReader {
         if (need(16)) extent_.box(at(14), at(12), at(10), at(8));
         return;
       case kSetPixel:  // a colour, y, x
-        if (need(8)) extent_.point(at(6), at(4));
+        if (need(8)) extent_.dot(at(6), at(4));
         return;
       case 0x061D:  // META_PATBLT: an operation, height, width, y, x
         if (need(12)) extent_.box(at(10), at(8), at(10) + at(6), at(8) + at(4));
