@@ -25,6 +25,7 @@
 #include <qpdf/QPDFWriter.hh>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <limits>
@@ -1455,15 +1456,20 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       };
       static const Drawn::Type3Glyphs kNone;
       const Drawn::Type3Glyphs& type3 = glyphs.type3 ? *glyphs.type3 : kNone;
-      for (unsigned char code : shown_codes(operands)) {
-        const auto name = type3.names.find(code);
+      // How often each code is shown first: a long string costs a pass over its bytes, not one over
+      // the font's sizes a byte.
+      std::array<std::size_t, 256> times{};
+      for (unsigned char code : shown_codes(operands)) ++times[code];
+      for (std::size_t code = 0; code < times.size(); ++code) {
+        if (times[code] == 0) continue;
+        const auto name = type3.names.find(static_cast<long long>(code));
         if (name == type3.names.end()) {
-          for (const auto& [size, n] : glyphs.outlines) count(size, 1);
+          for (const auto& [size, n] : glyphs.outlines) count(size, times[code]);
           continue;
         }
         const auto own = type3.outlines.find(name->second);
         if (own == type3.outlines.end()) continue;
-        for (const auto& [size, n] : own->second) count(size, n);
+        for (const auto& [size, n] : own->second) count(size, n * times[code]);
       }
       if (finest != std::numeric_limits<int>::max()) placed.outline_spots.push_back({0, 0, 0, 0, outline_low(finest) / (kOutlineGlyphPixels * 2), true});
     }
