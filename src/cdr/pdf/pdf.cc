@@ -19,15 +19,18 @@
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFExc.hh>
 #include <qpdf/QPDFObjectHandle.hh>
+#include <qpdf/QPDFPageDocumentHelper.hh>
 #include <qpdf/QPDFPageObjectHelper.hh>
 #include <qpdf/Pipeline.hh>
 #include <qpdf/QPDFWriter.hh>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -453,6 +456,9 @@ struct Drawn {
   bool text_unshown = false;   // text in an annotation's appearance the screen does not show: pdftotext does not read it
   std::size_t text_bytes = 0;  // the bytes of the strings its text operators show
   bool text_replaced = false;  // text pdftotext reads otherwise than shown (/ActualText, a lying /ToUnicode): the page is read by OCR
+  // A mesh shading (ShadingType 4–7) painted, by `sh` or as a pattern's colour: its triangles and
+  // patches draw shapes with no path (dot-matrix digits), not counted as outlines; the page is read by OCR.
+  bool meshed = false;
   // The smallest size a legible picture is drawn at: units of the stream's own space per pixel of
   // the picture, the narrower way (infinity: none drawn; 0: one whose size is not known). Rendered
   // at d dpi a picture comes out at least × d / 72 of its own pixels.
@@ -465,6 +471,14 @@ struct Drawn {
   // forms that draw it have placed it. Their places, one box a painting operator, as `spots`.
   std::map<int, std::size_t> outlines;
   std::vector<Spot> outline_spots;
+  // A Type 3 font's: which glyph each code names (/Encoding /Differences) and the outlines each
+  // glyph draws, so that shown text counts each glyph at its own size. Shared: a text state is
+  // copied at every q.
+  struct Type3Glyphs {
+    std::map<long long, std::string> names;
+    std::map<std::string, std::map<int, std::size_t>> outlines;
+  };
+  std::shared_ptr<const Type3Glyphs> type3;
   // Which way its text's lines run in its own space (the text matrix's x axis through the CTM, a
   // vertical font's turned): a region of the page read apart is a band along them.
   bool lines_across = false, lines_down = false;
@@ -787,7 +801,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       if (hidden_layers_ > 0) drawn_.text_in_layer = true;
       if (replaced_text_ > 0 || text_.misread) drawn_.text_replaced = true;
       lines_shown();
-      glyphs_shown(shown);
+      glyphs_shown(operands);
     }
     // The text state a Type 3 font's glyphs are drawn through (their translations do not change
     // their size; Td, TD, T*, Tc, Tw and Ts only move them).
@@ -806,6 +820,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     };
     if (op == "Do") xobject(named(false));
     if (op == "scn" || op == "SCN") pattern(named(false));
+    if (op == "sh" && meshes(resource("/Shading", named(false)))) drawn_.meshed = true;
     if (op == "gs") graphics_state(named(false));
     if (op == "Tf") {
       text_.glyphs = font(resource("/Font", named(true)), "font " + named(true));
@@ -1011,7 +1026,9 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     bool misreads = false;  // glyphs that cannot be known: its /ToUnicode is taken as it reads (see above)
     if (digits) {
       const std::optional<std::string> cmap = decoded_or_none(f.getKey("/ToUnicode"), "the /ToUnicode CMap of a font");
-      misreads = !cmap || maps_a_digit_otherwise(cmap_tokens(*cmap), *digits, composite);
+      // One read to its token cap is not read whole (poppler reads it all): taken as misreading.
+      const std::vector<std::string> tokens = cmap ? cmap_tokens(*cmap) : std::vector<std::string>{};
+      misreads = !cmap || tokens.size() >= kMostCMapTokens || maps_a_digit_otherwise(tokens, *digits, composite);
     }
     if (f.isIndirect()) judged_fonts_[f.getObjGen()] = misreads;
     return misreads;
@@ -1114,10 +1131,11 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     return mode.isInteger() && mode.getIntValue() == 1;
   }
 
-  // A CMap's tokens: "<hex>" as '<' and its hex digits, "[", "]", or a word.
+  // A CMap's tokens: "<hex>" as '<' and its hex digits, "[", "]", or a word; kMostCMapTokens at most.
+  static constexpr std::size_t kMostCMapTokens = std::size_t{1} << 20;
   static std::vector<std::string> cmap_tokens(const std::string& cmap) {
     std::vector<std::string> tokens;
-    for (std::size_t i = 0; i < cmap.size() && tokens.size() < (1u << 20);) {
+    for (std::size_t i = 0; i < cmap.size() && tokens.size() < kMostCMapTokens;) {
       const char c = cmap[i];
       if (c == '%') {
         while (i < cmap.size() && cmap[i] != '\n' && cmap[i] != '\r') ++i;
@@ -1310,9 +1328,19 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   // shading pattern (a dictionary), like `sh`, paints colours from functions and draws no picture.
   void pattern(const std::string& name) {
     QPDFObjectHandle p = resource("/Pattern", name);
+    if (p.isDictionary() && meshes(p.getKey("/Shading"))) drawn_.meshed = true;
     if (!p.isStream()) return;
     // Its cell repeats over what it fills: its pictures are anywhere.
     if (const Drawn* inside = drawn_by(p, p.getDict().getKey("/Resources"), "pattern " + name + " (object " + std::to_string(p.getObjectID()) + ")")) add(*inside, placed(p, Matrix{}), true);
+  }
+
+  // Whether a shading (a dictionary, or a stream for types 4–7) is a mesh: free-form or lattice
+  // triangles, Coons or tensor patches. A type that is not a number is taken as one.
+  static bool meshes(QPDFObjectHandle shading) {
+    QPDFObjectHandle dict = shading.isStream() ? shading.getDict() : shading;
+    if (!dict.isDictionary()) return false;
+    QPDFObjectHandle type = dict.getKey("/ShadingType");
+    return !type.isInteger() || type.getIntValue() >= 4;
   }
 
   // A graphics state can bring a soft mask, whose group (a form) is drawn at the CTM where `gs` sets
@@ -1356,6 +1384,8 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       verdict = known->second;
     } else {
       QPDFObjectHandle procs = f.getKey("/CharProcs");
+      auto type3 = std::make_shared<Drawn::Type3Glyphs>();
+      type3->names = type3_glyph_names(f);
       for (auto& [glyph, proc] : procs.isDictionary() ? procs.getDictAsMap() : std::map<std::string, QPDFObjectHandle>{}) {
         if (!proc.isStream()) continue;
         const Drawn* inside = drawn_by(proc, inner, "glyph " + glyph + " of the Type 3 " + name);
@@ -1368,11 +1398,14 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
         verdict.legible += inside->legible;
         verdict.least = std::min(verdict.least, inside->least);
         for (const auto& [size, count] : inside->outlines) verdict.outlines[size] += count;
+        if (!inside->outlines.empty()) type3->outlines[glyph] = inside->outlines;
         // A glyph's picture or text in a layer that may be hidden is where its text is shown.
         if (verdict.unshown.empty()) verdict.unshown = inside->unshown;
         verdict.text_in_layer = verdict.text_in_layer || inside->text_in_layer;
+        verdict.meshed = verdict.meshed || inside->meshed;
       }
       verdict.text = false;  // its glyphs are text pdftotext reads, or pictures: counted as those
+      verdict.type3 = std::move(type3);
       if (f.isIndirect()) forms_[key] = verdict;
     }
     if (verdict.unknown) unknown(verdict.why_unknown);
@@ -1385,7 +1418,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   // glyph space's /FontMatrix, the font size and horizontal scaling, the text matrix and the CTM
   // (ISO 32000-1 9.4.4), as poppler draws a glyph. Text rendered invisible (Tr 3) or only as a
   // clip (Tr 7) draws them nowhere the rendered page shows: the page is held.
-  void glyphs_shown(std::size_t shown) {
+  void glyphs_shown(std::vector<QPDFObjectHandle>& operands) {
     if (!text_.glyphs || (text_.glyphs->images == 0 && text_.glyphs->unshown.empty() && !text_.glyphs->text_in_layer && text_.glyphs->outlines.empty())) return;
     const Drawn& glyphs = *text_.glyphs;
     if (drawn_.unshown.empty()) drawn_.unshown = glyphs.unshown;
@@ -1408,13 +1441,37 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     }
     Drawn placed = glyphs;
     placed.unknown = false;  // said where the font was set
-    // Each byte shown a glyph (a Type 3 font's codes are bytes), at the size of its largest shape:
-    // which glyph each is, is not followed. Text rendered invisibly (Tr 3, 7) paints none.
+    // Each byte shown a glyph (a Type 3 font's codes are bytes), counted with the shapes of the glyph
+    // its code names, at their own sizes: a glyph never shown, however large, sizes none of them. A
+    // code the /Encoding names no glyph for counts once at each size the font's glyphs have (which
+    // glyph a reader takes for it is not followed); a name with no /CharProcs draws nothing, in
+    // poppler as here. Text rendered invisibly (Tr 3, 7) paints none.
     placed.outlines.clear();
     placed.outline_spots.clear();
     if (!glyphs.outlines.empty() && text_.render != 3 && text_.render != 7) {
-      placed.outlines[glyphs.outlines.rbegin()->first] = shown;
-      placed.outline_spots.push_back({0, 0, 0, 0, outline_low(glyphs.outlines.rbegin()->first) / (kOutlineGlyphPixels * 2), true});
+      int finest = std::numeric_limits<int>::max();
+      const auto count = [&](int size, std::size_t n) {
+        placed.outlines[size] += n;
+        finest = std::min(finest, size);
+      };
+      static const Drawn::Type3Glyphs kNone;
+      const Drawn::Type3Glyphs& type3 = glyphs.type3 ? *glyphs.type3 : kNone;
+      // How often each code is shown first: a long string costs a pass over its bytes, not one over
+      // the font's sizes a byte.
+      std::array<std::size_t, 256> times{};
+      for (unsigned char code : shown_codes(operands)) ++times[code];
+      for (std::size_t code = 0; code < times.size(); ++code) {
+        if (times[code] == 0) continue;
+        const auto name = type3.names.find(static_cast<long long>(code));
+        if (name == type3.names.end()) {
+          for (const auto& [size, n] : glyphs.outlines) count(size, times[code]);
+          continue;
+        }
+        const auto own = type3.outlines.find(name->second);
+        if (own == type3.outlines.end()) continue;
+        for (const auto& [size, n] : own->second) count(size, n * times[code]);
+      }
+      if (finest != std::numeric_limits<int>::max()) placed.outline_spots.push_back({0, 0, 0, 0, outline_low(finest) / (kOutlineGlyphPixels * 2), true});
     }
     placed.lines_across = placed.lines_down = false;  // the text's own, counted where it is shown
     add(placed, placement, true);  // where the text moves to (Td, TJ's offsets) is not followed
@@ -1476,6 +1533,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     drawn_.text = drawn_.text || inside.text;
     drawn_.text_bytes += inside.text_bytes;
     drawn_.text_replaced = drawn_.text_replaced || inside.text_replaced;
+    drawn_.meshed = drawn_.meshed || inside.meshed;
     drawn_.images += inside.images;
     drawn_.legible += inside.legible;
     add_outlines(inside, placement, anywhere);
@@ -1566,7 +1624,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   // glyph's proportions — a table rule or an underline, a hairline as long as 16 times its width or
   // more, is none. Stroked: a subpath that bends (two segments or more, or a curve) — a digit drawn
   // with a pen, as CAD fonts draw text; a straight stroke (a rule, or a 1) and a stroked rectangle
-  // (a table's cell) are none. Clipping (n) paints nothing.
+  // (a table's cell) are none. A clipping path counts as filled: what paints through it shows it.
   void path_operator(const std::string& op, std::vector<QPDFObjectHandle>& operands) {
     const auto numbers = [&](std::size_t n) {
       if (operands.size() != n) return false;
@@ -1590,6 +1648,8 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       for (std::size_t i = 0; i + 1 < operands.size(); i += 2) path_point(at(i), at(i + 1));
     } else if (op == "h" && subpath_.open) {
       ++subpath_.segments;
+    } else if (op == "W" || op == "W*") {
+      clipping_ = true;
     } else if (op == "re" && numbers(4)) {
       end_subpath();
       subpath_.open = true;
@@ -1602,13 +1662,16 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     } else if (op == "f" || op == "F" || op == "f*" || op == "S" || op == "s" || op == "B" || op == "B*" || op == "b" || op == "b*" || op == "n") {
       end_subpath();
       const bool fills = op != "S" && op != "s" && op != "n", strokes = op == "S" || op == "s" || op == "B" || op == "B*" || op == "b" || op == "b*";
-      const PathTally& painted = fills && strokes ? either_ : fills ? filled_ : stroked_;
-      if (op != "n" && !painted.sizes.empty()) {
+      // A clipping path (W before the painting operator) is counted as filled: whatever paints
+      // through it next — a page-sized fill, `sh`, an image — shows its shapes.
+      const PathTally& painted = (fills || clipping_) && strokes ? either_ : fills || clipping_ ? filled_ : stroked_;
+      if ((op != "n" || clipping_) && !painted.sizes.empty()) {
         for (const auto& [size, count] : painted.sizes) drawn_.outlines[size] += count;
         if (painted.boxed) Drawn::add_spot_to(drawn_.outline_spots, painted.box);
       }
       filled_ = stroked_ = either_ = PathTally{};
       recent_.clear();
+      clipping_ = false;
     }
   }
   void path_point(double x, double y) {
@@ -1688,6 +1751,34 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       }
     }
     return bytes;
+  }
+  // The bytes a text-showing operator shows, in order (a Type 3 font's codes).
+  static std::string shown_codes(std::vector<QPDFObjectHandle>& operands) {
+    std::string codes;
+    for (QPDFObjectHandle& shown : operands) {
+      if (shown.isString()) codes += shown.getStringValue();
+      for (QPDFObjectHandle& item : shown.isArray() ? shown.getArrayAsVector() : std::vector<QPDFObjectHandle>{}) {
+        if (item.isString()) codes += item.getStringValue();
+      }
+    }
+    return codes;
+  }
+  // A Type 3 font's codes and the glyph names its /Encoding's /Differences gives them. A code it
+  // leaves to a base encoding is not named here: glyphs_shown() counts it at every size.
+  static std::map<long long, std::string> type3_glyph_names(QPDFObjectHandle f) {
+    std::map<long long, std::string> names;
+    QPDFObjectHandle encoding = f.getKey("/Encoding");
+    QPDFObjectHandle differences = encoding.isDictionary() ? encoding.getKey("/Differences") : QPDFObjectHandle::newNull();
+    long long code = 0;
+    for (QPDFObjectHandle& item : differences.isArray() ? differences.getArrayAsVector() : std::vector<QPDFObjectHandle>{}) {
+      if (item.isInteger()) {
+        code = item.getIntValue();
+        continue;
+      }
+      if (!item.isName() || code < 0 || code > 255) continue;
+      names[code++] = item.getName();
+    }
+    return names;
   }
 
   void picture(QPDFObjectHandle width, QPDFObjectHandle height) {
@@ -1791,6 +1882,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   };
   Subpath subpath_;
   PathTally filled_, stroked_, either_;  // the path's finished subpaths as each painting would count them
+  bool clipping_ = false;                // a W or W* since the last painting operator: the path clips
   struct Counted {
     Spot box;
     double side;     // the larger side of its box
@@ -2001,6 +2093,10 @@ PageRendering rendering_of(QPDFPageObjectHelper& page, const Drawn& drawn, std::
   return rendering;
 }
 
+QPDFObjectHandle picture_copy(QPDF& out, const Mask& mask);
+// An image's /Width or /Height (an integer: legible() took it so).
+long long pixels(QPDFObjectHandle image, const char* key) { return image.getDict().getKey(key).getIntValue(); }
+
 // A mask as a PDF of its own for OCR: one page that draws it as a grey picture — a soft mask's
 // opaque parts dark on light, a stencil's painted parts black — at half its pixels at
 // kPdfPageDpi, as a page is judged. Its data is copied as it is, filters and all (JBIG2, CCITT,
@@ -2008,6 +2104,59 @@ PageRendering rendering_of(QPDFPageObjectHelper& page, const Drawn& drawn, std::
 std::string mask_as_pdf(const Mask& mask) {
   QPDF out;
   out.emptyPDF();
+  const QPDFObjectHandle image = picture_copy(out, mask);
+  constexpr double kUnitsPerPixel = kLeastPdfPictureScale * 72 / kPdfPageDpi;
+  QPDFObjectHandle width = QPDFObjectHandle::newReal(static_cast<double>(pixels(mask.stream, "/Width")) * kUnitsPerPixel, 2);
+  QPDFObjectHandle height = QPDFObjectHandle::newReal(static_cast<double>(pixels(mask.stream, "/Height")) * kUnitsPerPixel, 2);
+  add_picture_page(out, image, width.unparse(), height.unparse());
+  return written_plain(out);  // the data as it came: a bomb is not expanded here
+}
+
+// Page thumbnails a sheet holds at most, and the largest side of one put on a sheet (a thumbnail
+// is some 106 pixels; a larger picture is read on its own, as a mask is).
+constexpr std::size_t kMostThumbnailsASheet = 64;
+constexpr std::size_t kMostThumbnailSheets = 4;
+constexpr long long kMostSheetThumbnailSide = 256;
+
+// Thumbnails as a PDF of one page, a sheet that draws them in a grid, each at half its pixels at
+// kPdfPageDpi as mask_as_pdf() draws one: a document's thumbnails are read by one OCR pass, not
+// one each. Throws as qpdf does.
+std::string thumbnails_as_pdf(const std::vector<Mask>& thumbnails) {
+  QPDF out;
+  out.emptyPDF();
+  constexpr double kUnitsPerPixel = kLeastPdfPictureScale * 72 / kPdfPageDpi, kGap = 4;
+  const auto columns = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(thumbnails.size()))));
+  const double cell = static_cast<double>(kMostSheetThumbnailSide) * kUnitsPerPixel + kGap;
+  const std::size_t rows = (thumbnails.size() + columns - 1) / columns;
+  std::string content;
+  QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
+  for (std::size_t i = 0; i < thumbnails.size(); ++i) {
+    const QPDFObjectHandle image = picture_copy(out, thumbnails[i]);
+    const std::string name = "/Im" + std::to_string(i);
+    xobjects.replaceKey(name, image);
+    const double w = static_cast<double>(pixels(thumbnails[i].stream, "/Width")) * kUnitsPerPixel;
+    const double h = static_cast<double>(pixels(thumbnails[i].stream, "/Height")) * kUnitsPerPixel;
+    const double x = static_cast<double>(i % columns) * cell + kGap, y = static_cast<double>(rows - 1 - i / columns) * cell + kGap;
+    content += "q " + QPDFObjectHandle::newReal(w, 2).unparse() + " 0 0 " + QPDFObjectHandle::newReal(h, 2).unparse() + " " + QPDFObjectHandle::newReal(x, 2).unparse() +
+               " " + QPDFObjectHandle::newReal(y, 2).unparse() + " cm " + name + " Do Q\n";
+  }
+  QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
+  resources.replaceKey("/XObject", xobjects);
+  QPDFObjectHandle page = QPDFObjectHandle::newDictionary();
+  page.replaceKey("/Type", QPDFObjectHandle::newName("/Page"));
+  page.replaceKey("/MediaBox", QPDFObjectHandle::newArray({QPDFObjectHandle::newInteger(0), QPDFObjectHandle::newInteger(0),
+                                                           QPDFObjectHandle::newReal(static_cast<double>(columns) * cell + kGap, 2),
+                                                           QPDFObjectHandle::newReal(static_cast<double>(rows) * cell + kGap, 2)}));
+  page.replaceKey("/Resources", resources);
+  page.replaceKey("/Contents", QPDFObjectHandle::newStream(&out, content));
+  QPDFPageDocumentHelper(out).addPage(out.makeIndirectObject(page), false);
+  return written_plain(out);
+}
+
+// A mask, thumbnail or alternate copied into `out` as a picture of its own (an image XObject):
+// a soft mask's opaque parts dark on light, a stencil's painted parts black, the others in their
+// own colours. Its data is copied as it is, filters and all.
+QPDFObjectHandle picture_copy(QPDF& out, const Mask& mask) {
   QPDFObjectHandle image = out.copyForeignObject(mask.stream);
   QPDFObjectHandle from = image.getDict();
   // A new dictionary of what the picture needs: the mask's own /SMask, /Mask, /Matte or optional
@@ -2039,11 +2188,7 @@ std::string mask_as_pdf(const Mask& mask) {
     if (pair) dict.replaceKey("/Decode", decode);
   }
   image.replaceDict(dict);
-  constexpr double kUnitsPerPixel = kLeastPdfPictureScale * 72 / kPdfPageDpi;
-  QPDFObjectHandle width = QPDFObjectHandle::newReal(static_cast<double>(from.getKey("/Width").getIntValue()) * kUnitsPerPixel, 2);
-  QPDFObjectHandle height = QPDFObjectHandle::newReal(static_cast<double>(from.getKey("/Height").getIntValue()) * kUnitsPerPixel, 2);
-  add_picture_page(out, image, width.unparse(), height.unparse());
-  return written_plain(out);  // the data as it came: a bomb is not expanded here
+  return image;
 }
 
 }  // namespace
@@ -2121,9 +2266,11 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     // picture that can hold a line of text (legible()): a scanned card with a typed page number
     // is still a scan, and pdftotext reads the page number only.
     std::size_t page_number = 0;
-    std::string scans, pictures, held, layered, annotated, replaced, outlines;
+    std::string scans, pictures, held, layered, annotated, replaced, outlines, meshed;
     std::map<FormKey, Drawn> forms;
     Masks masks;
+    std::vector<Mask> thumbnails;  // page thumbnails of a thumbnail's size, in page order, each once
+    std::set<QPDFObjGen> thumbnail_ids;
     std::map<QPDFObjGen, bool> judged_fonts;
     for (QPDFObjectHandle page : pdf.getAllPages()) {
       ++page_number;
@@ -2160,8 +2307,12 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
         unreadable = "what it draws could not be counted (" + (counted || drawn.unknown ? drawn.why_unknown : counted.error().message) + ")";
       }
       // Thumbnail: a picture of the page a reader shows beside it, whatever it holds.
+      // Thumbnails of a thumbnail's size go on sheets (thumbnails_as_pdf()), read apart from the masks.
       if (QPDFObjectHandle thumb = page.getKey("/Thumb"); thumb.isStream() && legible(thumb.getDict().getKey("/Width"), thumb.getDict().getKey("/Height"))) {
-        masks.try_emplace(thumb.getObjGen(), Mask{thumb, false, "thumbnail"});
+        QPDFObjectHandle w = thumb.getDict().getKey("/Width"), h = thumb.getDict().getKey("/Height");
+        const bool small = w.isInteger() && h.isInteger() && w.getIntValue() <= kMostSheetThumbnailSide && h.getIntValue() <= kMostSheetThumbnailSide;
+        if (!small) masks.try_emplace(thumb.getObjGen(), Mask{thumb, false, "thumbnail"});
+        else if (thumbnail_ids.insert(thumb.getObjGen()).second) thumbnails.push_back(Mask{thumb, false, "thumbnail"});
       }
       const Drawn judged = with_outlines(drawn);
       const bool outlined = judged.legible > drawn.legible;
@@ -2169,6 +2320,7 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       else if (drawn.legible > 0) pictures += (pictures.empty() ? "" : ", ") + std::to_string(page_number);
       else if (drawn.text_replaced) replaced += (replaced.empty() ? "" : ", ") + std::to_string(page_number);  // read as its picture is
       else if (outlined) outlines += (outlines.empty() ? "" : ", ") + std::to_string(page_number);
+      else if (drawn.meshed) meshed += (meshed.empty() ? "" : ", ") + std::to_string(page_number);  // read as its picture is
       else continue;
       if (unreadable.empty()) unreadable = drawn.unshown;
       PageRendering rendering;
@@ -2193,6 +2345,12 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       why += (why.empty() ? "" : "; ") + outlines + " ページに文字の大きさの図形（アウトライン化した文字など）が " + std::to_string(kLeastOutlinedGlyphs) +
              " 個以上あり、pdftotext では読めない / page(s) " + outlines + " draw " + std::to_string(kLeastOutlinedGlyphs) +
              " or more shapes the size of glyphs (text drawn as outlines or strokes), which pdftotext does not read";
+    }
+    // A mesh shading draws with triangles and patches, no path: what shapes it makes is not
+    // counted, and text drawn so (dot-matrix digits) is no text pdftotext reads.
+    if (!meshed.empty()) {
+      why += (why.empty() ? "" : "; ") + meshed + " ページにメッシュ状のシェーディング（ShadingType 4–7）があり、描く図形は pdftotext では読めない / page(s) " + meshed +
+             " paint mesh shadings (ShadingType 4–7), whose triangles and patches can draw text pdftotext does not read";
     }
     // One page OCR could not be trusted on holds the PDF: none is rendered (the outgoing check renders
     // the pages named in picture_pages and lets the entry go), and the entry says why.
@@ -2222,8 +2380,8 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     std::size_t mask_count = 0;
     for (const auto& [id, mask] : masks) {
       if (++mask_count > kMostMasksRead) {
-        content.unread.push_back({"masks", "image: more than " + std::to_string(kMostMasksRead) + " images drawn through masks of their own, page thumbnails (/Thumb) and "
-                                               "alternates of images (/Alternates); those past the " + std::to_string(kMostMasksRead) + "th are not read"});
+        content.unread.push_back({"masks", "image: more than " + std::to_string(kMostMasksRead) + " images drawn through masks of their own, page thumbnails larger than " +
+                                               std::to_string(kMostSheetThumbnailSide) + " pixels (/Thumb) and alternates of images (/Alternates); those past the " + std::to_string(kMostMasksRead) + "th are not read"});
         break;
       }
       const std::string name = mask.kind + " " + std::to_string(id.getObj()) + ".pdf";
@@ -2231,6 +2389,23 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
         content.embedded.push_back({name, mask_as_pdf(mask)});
       } catch (const std::exception& e) {
         content.unread.push_back({name, std::string("malformed: the ") + mask.kind + " (object " + std::to_string(id.getObj()) + ") cannot be copied to be read: " + e.what()});
+      }
+    }
+    // The thumbnails, kMostThumbnailsASheet a sheet read by OCR as a PDF of its own; past
+    // kMostThumbnailSheets sheets the rest are named unread, held.
+    for (std::size_t first = 0; first < thumbnails.size(); first += kMostThumbnailsASheet) {
+      const std::size_t sheet = first / kMostThumbnailsASheet + 1;
+      if (sheet > kMostThumbnailSheets) {
+        content.unread.push_back({"thumbnails", "image: more than " + std::to_string(kMostThumbnailsASheet * kMostThumbnailSheets) +
+                                                    " page thumbnails (/Thumb); those past the " + std::to_string(kMostThumbnailsASheet * kMostThumbnailSheets) + "th are not read"});
+        break;
+      }
+      const std::string name = "thumbnails " + std::to_string(sheet) + ".pdf";
+      try {
+        const std::size_t last = std::min(thumbnails.size(), first + kMostThumbnailsASheet);
+        content.embedded.push_back({name, thumbnails_as_pdf(std::vector<Mask>(thumbnails.begin() + static_cast<std::ptrdiff_t>(first), thumbnails.begin() + static_cast<std::ptrdiff_t>(last)))});
+      } catch (const std::exception& e) {
+        content.unread.push_back({name, std::string("malformed: page thumbnails cannot be copied to be read: ") + e.what()});
       }
     }
   } catch (const QPDFExc& e) {
