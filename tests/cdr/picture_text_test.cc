@@ -432,6 +432,42 @@ TEST(PictureText, ANumberTinyInALargePaintedExtentIsReadInParts) {
   EXPECT_EQ(expect_read_in_a_part("pixel.wmf", wmf::file({wmf::polygons(outlines), far_pixel}, true, 4, 30000, 30000)), 1);
 }
 
+// review27 H6/H7 (Review27Meta): a placeable WMF (96 units an inch: a unit is a reference pixel)
+// of a number some 50 reference pixels high and 503 long, a dotted rule under it that makes its
+// place 1120 wide framed, and a pixel set 20 000 away. Tiles overlapping by half (374) cut the
+// number in both ("1234 5678 901", "34 5678 9018"); the overlap is now the longest run of marks
+// along a line, and the number is whole in a part. The rule, a hairline, is no run. Without
+// window records (H7) each part gets its own, and renders framed to its tile, not the whole.
+std::string number_across_seams(bool windowed, int dpi = 375) {
+  namespace wmf = sanso::testing::wmf;
+  const auto shapes = sanso::testing::outlines_of("1234 5678 9018", dpi, 0);
+  std::vector<std::vector<std::pair<int, int>>> placed;
+  int left = 1 << 30, bottom = 0;
+  for (const auto& s : shapes) {
+    placed.emplace_back();
+    for (const auto& [x, y] : s) placed.back().push_back({x + 1000, y + 1000}), left = std::min(left, x + 1000), bottom = std::max(bottom, y + 1000);
+  }
+  const int rule_left = left - 260, rule_right = rule_left + 1120 - 80 - 1;
+  std::string rule_points;
+  int points = 0;
+  for (int x = rule_left; x <= rule_right; x += 30) rule_points += wmf::u16(x) + wmf::u16(bottom + 12), ++points;
+  rule_points += wmf::u16(rule_right) + wmf::u16(bottom + 12), ++points;
+  const std::string rule = wmf::record(0x0325, wmf::u16(points) + rule_points);                      // META_POLYLINE
+  const std::string dot = wmf::record(0x041F, wmf::u32(0) + wmf::u16(1000) + wmf::u16(21000));       // META_SETPIXEL: colour, y, x
+  std::string placeable = wmf::u32(0x9AC6CDD7) + wmf::u16(0) + wmf::u16(0) + wmf::u16(0) + wmf::u16(22000) + wmf::u16(3000) + wmf::u16(96) + wmf::u32(0);
+  std::uint32_t checksum = 0;
+  for (std::size_t i = 0; i < placeable.size(); i += 2) checksum ^= static_cast<unsigned char>(placeable[i]) | static_cast<unsigned char>(placeable[i + 1]) << 8;
+  const std::string window = wmf::record(0x020B, wmf::u16(0) + wmf::u16(0)) + wmf::record(0x020C, wmf::u16(3000) + wmf::u16(22000));
+  return placeable + wmf::u16(checksum) + wmf::body({windowed ? window : std::string(), wmf::polygons(placed), rule, dot});
+}
+
+TEST(PictureText, ANumberLongerThanHalfAPartIsWholeInOne) {
+  EXPECT_GE(expect_read_in_a_part("seam.wmf", number_across_seams(true)), 2);
+  EXPECT_GE(expect_read_in_a_part("windowless.wmf", number_across_seams(false)), 2);
+  // Some 860 long (at 640 dpi): longer than a part (748), no overlap holds it whole — held.
+  expect_held("long.wmf", number_across_seams(true, 640), "一列に並ぶ記号");
+}
+
 // review26 H1: the far dot also widened what a drawing of coarse reference pixels paints past
 // the rule that holds it (kLeastShownPixels): the number drawn through a 1/2000 world transform on
 // a reference device of 2 cm pixels, a pixel set 10 reference pixels away. A figure of many points

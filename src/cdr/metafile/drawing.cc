@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "mime/charset.h"
 
@@ -326,13 +329,62 @@ bool places_of(const std::vector<Place>& marks, const std::vector<bool>& shown_w
   return true;
 }
 
-// Starts of tiles `tile` long, overlapping by half, across [from, to].
-std::vector<double> tile_starts(double from, double to, double tile) {
+// Starts of tiles `tile` long, each at most `step` past the last, across [from, to].
+std::vector<double> tile_starts(double from, double to, double tile, double step) {
   if (to - from <= tile) return {from};
-  const auto n = static_cast<std::size_t>(std::ceil((to - from - tile) / (tile / 2))) + 1;
+  const auto n = static_cast<std::size_t>(std::ceil((to - from - tile) / step)) + 1;
   std::vector<double> starts;
   for (std::size_t i = 0; i < n; ++i) starts.push_back(from + (to - from - tile) * static_cast<double>(i) / static_cast<double>(n - 1));
   return starts;
+}
+
+// Comparisons of marks runs_along() makes at most: a drawing of many marks stacked on one line
+// (65 536 at one place) would take billions; past it the drawing is held.
+constexpr std::uint64_t kMostRunComparisons = std::uint64_t{1} << 24;
+
+// Runs of marks along lines (review27 H6: a number longer than the tiles' overlap was cut at every
+// seam): marks overlapping across the line (`along_x`: on one row) and within kPartReach along it,
+// chained, each kLeastTextHeight reference pixels or more across the line (a rule or hairline
+// holds no legible glyph and lies under every line). The boxes of the runs; false past
+// kMostRunComparisons.
+bool runs_along(const std::vector<Place>& marks, const std::vector<bool>& skip, bool along_x, std::vector<Box>& runs) {
+  const auto start = [&](const Box& b) { return along_x ? b.left : b.top; };
+  const auto end = [&](const Box& b) { return along_x ? b.right : b.bottom; };
+  const auto across = [&](const Box& b) { return along_x ? b.height() : b.width(); };
+  const auto overlap_across = [&](const Box& a, const Box& b) { return along_x ? a.top <= b.bottom && b.top <= a.bottom : a.left <= b.right && b.left <= a.right; };
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    if (!skip[i] && across(marks[i].box) >= kLeastTextHeight) order.push_back(i);
+  }
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return start(marks[a].box) < start(marks[b].box); });
+  std::vector<std::size_t> root(marks.size());
+  for (std::size_t i = 0; i < root.size(); ++i) root[i] = i;
+  const auto find = [&](std::size_t i) {
+    while (root[i] != i) i = root[i] = root[root[i]];
+    return i;
+  };
+  std::vector<std::size_t> active;  // marks that may still reach the next one along the line
+  std::uint64_t comparisons = 0;
+  for (const std::size_t i : order) {
+    const Box& b = marks[i].box;
+    std::erase_if(active, [&](std::size_t j) { return end(marks[j].box) + kPartReach < start(b); });
+    for (const std::size_t j : active) {
+      if (++comparisons > kMostRunComparisons) return false;
+      if (overlap_across(marks[j].box, b)) root[find(j)] = find(i);
+    }
+    active.push_back(i);
+  }
+  std::vector<std::optional<Box>> of_root(marks.size());
+  for (const std::size_t i : order) {
+    std::optional<Box>& r = of_root[find(i)];
+    const Box& b = marks[i].box;
+    r = r ? Box{std::min(r->left, b.left), std::min(r->top, b.top), std::max(r->right, b.right), std::max(r->bottom, b.bottom)} : b;
+  }
+  runs.clear();
+  for (const auto& r : of_root) {
+    if (r) runs.push_back(*r);
+  }
+  return true;
 }
 
 std::string pixels(double wide, double high) { return std::to_string(std::llround(wide)) + " × " + std::to_string(std::llround(high)); }
@@ -386,14 +438,41 @@ Parts painted_parts(const Extent& extent, double unit_x, double unit_y, double w
   }
   std::sort(places.begin(), places.end(), [](const Place& a, const Place& b) { return a.box.top != b.box.top ? a.box.top < b.box.top : a.box.left < b.box.left; });
   const double tile_wide = kPagePixelsWide / kLeastPagePixelsAPixel, tile_high = kPagePixelsHigh / kLeastPagePixelsAPixel;
+  std::vector<Box> rows, columns;
+  if (!runs_along(marks, shown_whole, true, rows) || !runs_along(marks, shown_whole, false, columns)) {
+    parts.held = "描画が大きく、全体では小さな文字が読めない大きさになり、一か所に重なる記録が多すぎて部分に分けられない / the drawing is large: rendered whole a small "
+                 "number in it comes out below legibility, and it paints too many marks on top of each other to read it in parts: it cannot be rendered for OCR";
+    return parts;
+  }
+  // The longest run in `p` along x (or y): tiles overlap by at least that, so that the run lies
+  // whole in one of them (a seam cuts it in the others), with kFigureReach on either side.
+  const auto longest = [](const std::vector<Box>& runs, const Box& in, bool along_x) {
+    double most = 0;
+    for (const Box& r : runs) {
+      const double x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
+      if (x >= in.left && x <= in.right && y >= in.top && y <= in.bottom) most = std::max(most, (along_x ? r.width() : r.height()) + 2 * kFigureReach);
+    }
+    return most;
+  };
   for (const Place& p : places) {
+    if (parts.boxes.size() > kMostParts) break;
     // Only a place that can hold a number (kLeastFigurePoints) and does not show large whole (half
     // the page's width: a drawing a metre wide of large glyphs is read whole) is read apart.
     if (p.points < kLeastFigurePoints || std::max(p.box.width(), p.box.height()) * whole_scale >= kPagePixelsWide / 2) continue;
     const Box framed{p.box.left - kPartReach, p.box.top - kPartReach, p.box.right + kPartReach, p.box.bottom + kPartReach};
     const double wide = std::min(framed.width(), tile_wide), high = std::min(framed.height(), tile_high);
-    for (const double y : tile_starts(framed.top, framed.bottom, high)) {
-      for (const double x : tile_starts(framed.left, framed.right, wide)) {
+    const double row = framed.width() > wide ? longest(rows, p.box, true) : 0, column = framed.height() > high ? longest(columns, p.box, false) : 0;
+    if (row >= wide || column >= high) {
+      const double run = row >= wide ? row : column, part = row >= wide ? wide : high;
+      parts.held = "描画が大きく、全体では小さな文字が読めない大きさになり、一列に並ぶ記号（" + std::to_string(std::llround(run)) + " 基準画素）が読める大きさの部分（" +
+                   std::to_string(std::llround(part)) + " 基準画素）より長く、どの部分にも全体が入らない / the drawing is large: rendered whole a small number in it comes out below legibility, and a line of marks in it runs " +
+                   std::to_string(std::llround(run)) + " reference pixels, longer than a part large enough to read (" + std::to_string(std::llround(part)) +
+                   "): no part shows it whole: it cannot be rendered for OCR";
+      parts.boxes.clear();
+      return parts;
+    }
+    for (const double y : tile_starts(framed.top, framed.bottom, high, std::min(high / 2, high - column))) {
+      for (const double x : tile_starts(framed.left, framed.right, wide, std::min(wide / 2, wide - row))) {
         parts.boxes.push_back({x, y, x + wide, y + high});
       }
     }

@@ -193,8 +193,10 @@ constexpr std::uint64_t kLeastFigurePoints = 48;
 // reference pixel as `whole_scale` page pixels, fewer than kLeastPagePixelsAPixel, each place that
 // can hold a number (kLeastFigurePoints) and shows under half the page's width whole becomes a
 // part framed to it with kPartReach around, cut into tiles of the page's size at
-// kLeastPagePixelsAPixel overlapping by half (a line of digits on a seam is whole in the next
-// tile) when it is larger; more than kMostParts parts, or marks not all kept, and it is held.
+// kLeastPagePixelsAPixel when it is larger, overlapping by half or by the longest run of marks
+// along a line in it (a line of digits on a seam is whole in another tile; review27 H6), held
+// when a run is longer than a tile; more than kMostParts parts, or marks not all kept, and it is
+// held.
 struct Parts {
   std::vector<Box> boxes;
   std::string held;
