@@ -103,13 +103,11 @@ struct Sanitizer {
     std::optional<Service> loaded;
     if (stored) loaded = SANSO_TRY(load_service(o));
     options = SANSO_TRY(options_from(loaded ? &loaded->config : nullptr, a));
-    for (const std::string* address : {&a.sender}) {
-      if (address->find_first_of("<>\r\n ") != std::string::npos) return make_error("cli.usage", *address, "not a mail address");
-    }
+    // An envelope address goes into SMTP commands as it is: nothing that would end or bracket one.
+    const auto unsafe = [](const std::string& address) { return address.find_first_of("<>\r\n ") != std::string::npos; };
+    if (unsafe(a.sender)) return make_error("cli.usage", a.sender, "not a mail address");
     for (const auto& r : a.recipients) {
-      if (r.empty() || r.find('@') == std::string::npos || r.find_first_of("<>\r\n ") != std::string::npos) {
-        return make_error("cli.usage", r, "not a mail address (--recipient NAME@DOMAIN)");
-      }
+      if (r.find('@') == std::string::npos || unsafe(r)) return make_error("cli.usage", r, "not a mail address (--recipient NAME@DOMAIN)");
     }
     envelope_from = a.sender;
     envelope_to = a.recipients;
@@ -331,16 +329,16 @@ Result<std::vector<BatchMessage>> list_messages(const std::string& input) {
 int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string& output_dir) {
   namespace fs = std::filesystem;
   if (sodium_init() < 0) return kExitFailure;
+  // Outputs into the folder being read would be written over messages not yet read (and kept):
+  // what would be kept as their originals is another message's output. Refused before listing it.
+  if (fs::is_directory(a.input) && same_or_inside(output_dir, a.input)) {
+    return print_error(make_error("cli.usage", output_dir, "the output folder is the input folder or inside it: give another --output-dir")), kExitUsage;
+  }
   auto messages = [&] {
     AsThePerson as_them;  // the folders the person may list
     return list_messages(a.input);
   }();
   if (!messages) return print_error(messages.error()), kExitFailure;
-  // Outputs into the folder being read would be written over messages not yet read (and kept):
-  // what would be kept as their originals is another message's output.
-  if (fs::is_directory(a.input) && same_or_inside(output_dir, a.input)) {
-    return print_error(make_error("cli.usage", output_dir, "the output folder is the input folder or inside it: give another --output-dir")), kExitUsage;
-  }
   std::error_code ec;
   {
     AsThePerson as_them;
