@@ -16,7 +16,6 @@
 #include "cli/batch_files.h"
 #include "cli/commands.h"
 #include "cli/service.h"
-#include "core/private_file.h"
 #include "core/text.h"
 #include "core/clock.h"
 
@@ -38,6 +37,11 @@ Result<Opened> open_log(const ServiceOptions& o, bool check_checkpoint = true) {
   return out;
 }
 
+// A signed note or key the person hands in, read as them; one is a few hundred bytes.
+constexpr std::uint64_t kMostNoteBytes = 1 << 20;
+
+// One of this installation's own files (the verifier key beside the signing key, the checkpoint
+// saved beside the store), read as sanso.
 Result<std::string> read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error("cli.unreadable", path, "cannot read the file");
@@ -53,18 +57,14 @@ Result<void> emit(const std::string& text, const std::string& output) {
   }
   // Records name people, addresses and subjects: an export is as private as the store. Written
   // where the person running the command may write, owned by them.
-  AsThePerson as_them;
-  if (auto written = write_private_file(output, text); !written) {
-    return make_error("cli.unwritable", output, "cannot write the file: " + written.error().message);
-  }
-  return ok();
+  return write_named_file(output, text, 0600);
 }
 
 // The verifier key: --pubkey (a key or a file holding one), else the one beside the signing key.
 Result<audit::VerifierKey> verifier_key(const Service& service, const std::string& pubkey) {
   if (!pubkey.empty()) {
-    if (std::filesystem::exists(pubkey)) return audit::parse_verifier_key(SANSO_TRY(read_text(pubkey)));
-    return audit::parse_verifier_key(pubkey);
+    if (auto key = audit::parse_verifier_key(pubkey)) return key;
+    return audit::parse_verifier_key(SANSO_TRY(read_named_file(pubkey, kMostNoteBytes)));
   }
   auto pub = read_text(service.config.audit.key_file + ".pub");
   if (pub) return audit::parse_verifier_key(*pub);
@@ -172,7 +172,7 @@ int run_consistency(const ServiceOptions& o, const std::string& old_file, bool j
   if (!opened) return fail(opened.error());
   auto key = verifier_key(opened->service, pubkey);
   if (!key) return fail(key.error());
-  auto note = read_text(old_file);
+  auto note = read_named_file(old_file, kMostNoteBytes);
   if (!note) return fail(note.error());
   auto text = audit::open_note(*note, *key);
   if (!text) return fail(Error{text.error().code, old_file, text.error().message});
@@ -214,7 +214,7 @@ int run_verify(const ServiceOptions& o, const std::string& checkpoint_file, bool
   std::string saved_file = !checkpoint_file.empty() ? checkpoint_file : std::filesystem::exists(config_checkpoint) ? config_checkpoint : "";
   std::optional<std::string> saved;
   if (!saved_file.empty()) {
-    auto text = read_text(saved_file);
+    auto text = !checkpoint_file.empty() ? read_named_file(saved_file, kMostNoteBytes) : read_text(saved_file);
     if (!text) return fail(text.error());
     saved = *text;
   }

@@ -1,5 +1,6 @@
 #include "cli/batch_files.h"
 
+#include "core/io.h"
 #include "core/os_identity.h"
 
 #include <fcntl.h>
@@ -8,9 +9,13 @@
 #include <sodium.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <mutex>
+#include <optional>
+#include <set>
 
 #include <cerrno>
 #include <cstring>
@@ -21,29 +26,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Closes a descriptor on every way out.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 std::string because(int e) { return std::strerror(e); }
 
-bool write_all(int fd, std::string_view data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
+bool write_all(int fd, std::string_view data) { return sanso::write_all(fd, data.data(), data.size()); }
 
 // The person behind the process and their groups, read once.
 struct Person {
@@ -82,39 +67,86 @@ const Person& person() {
 AsThePerson::AsThePerson() {
   const Person& p = person();
   if (!p.other || ::geteuid() != 0) return;
+  // Guards nest (a helper that opens as the person, called where the caller already does): each
+  // puts back what it found.
+  previous_gid_ = static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1)));
+  previous_uid_ = static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1)));
+  saved_ = true;
+  // The supplementary groups count in every permission check too: root's own (group 0) would let
+  // the person read a root:root 0640 file. The raw system call changes this thread's groups only
+  // (glibc's setgroups() changes every thread's).
+  const int had = ::getgroups(0, nullptr);
+  previous_groups_.resize(static_cast<std::size_t>(std::max(had, 0)));
+  if (had < 0 || ::getgroups(had, previous_groups_.data()) != had) return;
+  if (::syscall(SYS_setgroups, p.groups.size(), p.groups.data()) != 0) return;
+  groups_set_ = true;
   ::setfsgid(p.gid);
   ::setfsuid(p.uid);
   // setfsuid answers with the previous value whether or not it changed anything: ask again.
-  switched_ = static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) == p.uid;
+  switched_ = static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) == p.uid &&
+              static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))) == p.gid;
 }
 
 AsThePerson::~AsThePerson() {
-  if (!switched_) return;
-  ::setfsuid(::geteuid());
-  ::setfsgid(::getegid());
+  if (!saved_) return;
+  ::setfsuid(previous_uid_);
+  ::setfsgid(previous_gid_);
+  if (groups_set_) ::syscall(SYS_setgroups, previous_groups_.size(), previous_groups_.data());
 }
 
-bool AsThePerson::may_read(const struct ::stat& st) const {
+bool AsThePerson::checks_by_mode() const { return person().other && !switched_; }
+
+namespace {
+
+// What the mode bits of `st` let the person do: `what` is 4 (read), 2 (write) or 1 (search).
+bool person_may(const struct ::stat& st, int what) {
   const Person& p = person();
-  if (!p.other || switched_) return true;
-  if (st.st_uid == p.uid) return (st.st_mode & S_IRUSR) != 0;
-  if (std::find(p.groups.begin(), p.groups.end(), st.st_gid) != p.groups.end() || st.st_gid == p.gid) return (st.st_mode & S_IRGRP) != 0;
-  return (st.st_mode & S_IROTH) != 0;
+  if (p.uid == 0) return true;
+  if (st.st_uid == p.uid) return ((st.st_mode >> 6) & what) != 0;
+  if (st.st_gid == p.gid || std::find(p.groups.begin(), p.groups.end(), st.st_gid) != p.groups.end()) return ((st.st_mode >> 3) & what) != 0;
+  return (st.st_mode & what) != 0;
 }
 
-Result<std::string> read_batch_input(const fs::path& path, std::uint64_t max_bytes) {
+// Every folder above what `fd` has open searchable by the person: a file of mode 0644 in sanso's
+// 0700 data directory is not theirs to read. The path comes from the kernel's record of the open
+// file, not from the name given, so a link of theirs cannot stand in for the way there.
+bool person_reaches(int fd) {
+  char link[64];
+  std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  std::error_code ec;
+  const fs::path at = fs::read_symlink(link, ec);
+  if (ec || !at.is_absolute()) return false;  // not a file of a folder (a pipe), or unknown: not reachable by its path
+  for (fs::path up = at.parent_path();; up = up.parent_path()) {
+    struct stat st {};
+    if (::stat(up.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || !person_may(st, 1)) return false;
+    if (up == up.root_path()) return true;
+  }
+}
+
+}  // namespace
+
+bool AsThePerson::may_read(const struct ::stat& st) const { return !checks_by_mode() || person_may(st, 4); }
+
+namespace {
+
+// A regular file that is not a link, read whole: as the person (a folder's entry), or as sanso
+// (what sanso itself wrote a moment ago).
+Result<std::string> read_regular_file(const fs::path& path, std::uint64_t max_bytes, bool as_person) {
   const std::string where = path.string();
   // O_NONBLOCK: a FIFO planted in the folder would otherwise hold the open until a writer comes.
-  AsThePerson as_them;
-  Fd f(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  if (f.fd < 0) {
+  std::optional<AsThePerson> as_them;
+  if (as_person) as_them.emplace();
+  UniqueFd f(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (f.get() < 0) {
     if (errno == ELOOP) return make_error("cli.unreadable", where, "a symbolic link, not a file of the folder: not followed, not read");
     return make_error("cli.unreadable", where, "cannot open the file: " + because(errno));
   }
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) return make_error("cli.unreadable", where, "cannot stat the file: " + because(errno));
+  if (::fstat(f.get(), &st) != 0) return make_error("cli.unreadable", where, "cannot stat the file: " + because(errno));
   if (!S_ISREG(st.st_mode)) return make_error("cli.unreadable", where, "not a regular file (a pipe, a socket or a device): not read");
-  if (!as_them.may_read(st)) return make_error("cli.unreadable", where, "not readable by you (the person running sanso): not read");
+  if (as_them && as_them->checks_by_mode() && !(as_them->may_read(st) && person_reaches(f.get()))) {
+    return make_error("cli.unreadable", where, "not readable by you (the person running sanso): not read");
+  }
   if (st.st_size < 0 || static_cast<std::uint64_t>(st.st_size) > max_bytes) {
     return make_error("cli.too-large", where,
                       "the file is " + std::to_string(st.st_size >> 20) + " MB, over the limit of " + std::to_string(max_bytes >> 20) +
@@ -123,7 +155,7 @@ Result<std::string> read_batch_input(const fs::path& path, std::uint64_t max_byt
   std::string out(static_cast<std::size_t>(st.st_size), '\0');
   std::size_t have = 0;
   while (have < out.size()) {
-    const ssize_t n = ::pread(f.fd, out.data() + have, out.size() - have, static_cast<off_t>(have));
+    const ssize_t n = ::pread(f.get(), out.data() + have, out.size() - have, static_cast<off_t>(have));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return make_error("cli.unreadable", where, "reading the file failed: " + because(errno));
     if (n == 0) break;  // shrank meanwhile: what is there is the file
@@ -133,7 +165,7 @@ Result<std::string> read_batch_input(const fs::path& path, std::uint64_t max_byt
   // Grown meanwhile (still being written): read as far as the limit allows, never past it.
   char more;
   for (;;) {
-    const ssize_t n = ::pread(f.fd, &more, 1, static_cast<off_t>(have));
+    const ssize_t n = ::pread(f.get(), &more, 1, static_cast<off_t>(have));
     if (n < 0 && errno == EINTR) continue;
     if (n == 1) return make_error("cli.unreadable", where, "the file grew while it was read (still being written?): not read this time");
     break;
@@ -141,7 +173,139 @@ Result<std::string> read_batch_input(const fs::path& path, std::uint64_t max_byt
   return out;
 }
 
-Result<fs::path> write_under(const fs::path& root, const fs::path& relative, std::string_view content, Existing existing) {
+}  // namespace
+
+Result<std::string> read_batch_input(const fs::path& path, std::uint64_t max_bytes) { return read_regular_file(path, max_bytes, true); }
+
+Result<UniqueFd> open_named_file(const fs::path& path) {
+  const std::string where = path.string();
+  AsThePerson as_them;
+  // A link the person typed is followed: the path is theirs. O_NONBLOCK|O_NOCTTY: opening must not
+  // wait on a pipe without a writer nor act on a terminal or device before it is looked at.
+  UniqueFd f(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!f) return make_error("cli.unreadable", where, "cannot open the file: " + because(errno));
+  struct stat st {};
+  if (::fstat(f.get(), &st) != 0) return make_error("cli.unreadable", where, "cannot stat the file: " + because(errno));
+  if (S_ISDIR(st.st_mode)) return make_error("cli.unreadable", where, "a folder, not a file");
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) return make_error("cli.unreadable", where, "not a file (a socket or a device): not read");
+  if (as_them.checks_by_mode() && !(as_them.may_read(st) && person_reaches(f.get()))) {
+    return make_error("cli.unreadable", where, "not readable by you (the person running sanso): not read");
+  }
+  // A pipe is read as it comes (its writer may be slow): blocking from here on.
+  ::fcntl(f.get(), F_SETFL, ::fcntl(f.get(), F_GETFL) & ~O_NONBLOCK);
+  return f;
+}
+
+Result<std::string> read_named_file(const fs::path& path, std::uint64_t max_bytes) {
+  const std::string where = path.string();
+  UniqueFd f = SANSO_TRY(open_named_file(path));
+  struct stat st {};
+  if (::fstat(f.get(), &st) != 0) return make_error("cli.unreadable", where, "cannot stat the file: " + because(errno));
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    return make_error("cli.too-large", where, "the file is " + std::to_string(st.st_size >> 20) + " MB, over the limit of " +
+                                                  std::to_string(max_bytes >> 20) + " MB: not read");
+  }
+  std::string out(S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0, '\0');
+  std::size_t have = 0;
+  for (;;) {
+    if (have == out.size()) {
+      if (out.size() > max_bytes) {
+        return make_error("cli.too-large", where, "more than the limit of " + std::to_string(max_bytes >> 20) + " MB: not read");
+      }
+      out.resize(std::min<std::uint64_t>(std::max<std::size_t>(out.size() * 2, 65536), max_bytes + 1));
+    }
+    const ssize_t n = ::read(f.get(), out.data() + have, out.size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error("cli.unreadable", where, "reading the file failed: " + because(errno));
+    if (n == 0) break;
+    have += static_cast<std::size_t>(n);
+  }
+  out.resize(have);
+  return out;
+}
+
+Result<void> write_named_file(const fs::path& path, std::string_view content, mode_t mode) {
+  const std::string where = path.string();
+  AsThePerson as_them;
+  const bool private_file = (mode & 077) == 0;
+  int flags = O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC;
+  if (as_them.checks_by_mode()) {
+    // sanso's own account writes here for someone else: only into a folder the person may write
+    // into and reach, never through a link, never over a file that is not theirs to write.
+    const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    UniqueFd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    struct stat ds {};
+    if (dir.get() < 0 || ::fstat(dir.get(), &ds) != 0 || !person_may(ds, 2) || !person_may(ds, 1) || !person_reaches(dir.get())) {
+      return make_error("cli.unwritable", where, "not a folder you (the person running sanso) may write into: nothing written");
+    }
+    flags |= O_NOFOLLOW;
+  }
+  UniqueFd out(::open(path.c_str(), flags, mode));
+  if (out.get() < 0) {
+    if (errno == ELOOP) return make_error("cli.unwritable", where, "a symbolic link: not written through");
+    return make_error("cli.unwritable", where, "cannot create the file: " + because(errno));
+  }
+  struct stat st {};
+  if (::fstat(out.get(), &st) != 0) return make_error("cli.unwritable", where, "cannot stat the file: " + because(errno));
+  if (S_ISDIR(st.st_mode)) return make_error("cli.unwritable", where, "a folder, not a file");
+  if (as_them.checks_by_mode() && st.st_uid != ::geteuid() && !person_may(st, 2)) {
+    return make_error("cli.unwritable", where, "a file you (the person running sanso) may not write: nothing written");
+  }
+  if (S_ISREG(st.st_mode)) {
+    // Narrowed before a byte is written: what is exported from the store is as private as the store.
+    if (private_file && (st.st_mode & 077) != 0 && ::fchmod(out.get(), st.st_mode & 0700) != 0) {
+      return make_error("cli.unwritable", where, "cannot make the file private (0600): " + because(errno));
+    }
+    if (::ftruncate(out.get(), 0) != 0) return make_error("cli.unwritable", where, "cannot empty the file: " + because(errno));
+  }
+  if (!write_all(out.get(), content)) return make_error("cli.unwritable", where, "cannot write the file: " + because(errno));
+  if (S_ISREG(st.st_mode) && ::fsync(out.get()) != 0) return make_error("cli.unwritable", where, "cannot write the file to disk: " + because(errno));
+  return ok();
+}
+
+Result<void> create_named_folders(const fs::path& folder, mode_t mode) {
+  AsThePerson as_them;
+  std::error_code ec;
+  if (as_them.checks_by_mode()) {
+    // Made by sanso's own account: only under a folder the person may write into and reach.
+    fs::path existing = folder;
+    while (!existing.empty() && !fs::exists(existing, ec)) existing = existing.parent_path();
+    if (existing.empty()) existing = ".";
+    UniqueFd dir(::open(existing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    struct stat st {};
+    if (!dir || ::fstat(dir.get(), &st) != 0 || !person_may(st, 2) || !person_may(st, 1) || !person_reaches(dir.get())) {
+      return make_error("cli.unwritable", folder.string(), "not under a folder you (the person running sanso) may write into: nothing made");
+    }
+  }
+  std::string made;
+  for (const auto& part : folder) {
+    made = made.empty() ? part.string() : (fs::path(made) / part).string();
+    if (part.empty() || part == "/" || part == "." || part == "..") continue;
+    if (::mkdir(made.c_str(), mode) != 0 && errno != EEXIST) {
+      return make_error("cli.unwritable", made, "cannot create the folder: " + because(errno));
+    }
+  }
+  if (!fs::is_directory(folder, ec)) return make_error("cli.unwritable", folder.string(), "not a folder");
+  return ok();
+}
+
+Result<void> write_named_file_from(const fs::path& output, const std::function<Result<void>(const std::string&)>& produce, mode_t mode) {
+  if (!output.has_filename()) return make_error("cli.unwritable", output.string(), "not a file name");
+  std::error_code ec;
+  std::string folder = (fs::temp_directory_path(ec) / "sanso-out-XXXXXX").string();
+  if (ec || ::mkdtemp(folder.data()) == nullptr) return make_error("cli.unwritable", folder, "cannot make a private temporary folder: " + because(errno));
+  const fs::path made = fs::path(folder) / output.filename();
+  Result<void> written = [&]() -> Result<void> {
+    SANSO_TRY(produce(made.string()));
+    // A report or a table: what the configured limits allow the store to hold, far under this.
+    return write_named_file(output, SANSO_TRY(read_regular_file(made, std::uint64_t{1} << 32, false)), mode);
+  }();
+  fs::remove_all(folder, ec);
+  return written;
+}
+
+Result<fs::path> write_under(const fs::path& root, const fs::path& relative, std::string_view content, Existing existing, mode_t mode,
+                             bool durable) {
   if (relative.empty() || relative.is_absolute() || !relative.has_filename()) {
     return make_error("cli.unwritable", relative.string(), "not a name under the output folder");
   }
@@ -156,32 +320,48 @@ Result<fs::path> write_under(const fs::path& root, const fs::path& relative, std
   if (name == "." || name == "..") return make_error("cli.unwritable", relative.string(), "not a file name");
   // The output folder itself is the administrator's choice (it may be a link they made).
   AsThePerson as_them;
-  Fd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.fd < 0) return make_error("cli.unwritable", root.string(), "cannot open the output folder: " + because(errno));
+  UniqueFd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() < 0) return make_error("cli.unwritable", root.string(), "cannot open the output folder: " + because(errno));
+  // sanso's own account writing for someone else: only into folders the person may write into
+  // (one made here is sanso's, under one of theirs).
+  auto theirs = [&](int fd, bool made) {
+    if (!as_them.checks_by_mode()) return true;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return false;
+    static std::mutex lock;
+    static std::set<std::pair<dev_t, ino_t>> made_here;  // by this process, for the person
+    std::lock_guard<std::mutex> hold(lock);
+    if (made) made_here.insert({st.st_dev, st.st_ino});
+    return made_here.contains({st.st_dev, st.st_ino}) || (person_may(st, 2) && person_may(st, 1));
+  };
+  if (!theirs(dir.get(), false) || (as_them.checks_by_mode() && !person_reaches(dir.get()))) {
+    return make_error("cli.unwritable", root.string(), "not a folder you (the person running sanso) may write into: nothing written");
+  }
   fs::path at = root;
   for (const auto& folder : folders) {
     at /= folder;
-    if (::mkdirat(dir.fd, folder.c_str(), 0755) != 0 && errno != EEXIST) {
+    bool made = ::mkdirat(dir.get(), folder.c_str(), 0755) == 0;
+    if (!made && errno != EEXIST) {
       return make_error("cli.unwritable", at.string(), "cannot create the folder: " + because(errno));
     }
-    const int next = ::openat(dir.fd, folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    const int next = ::openat(dir.get(), folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (next < 0) {
       const int e = errno;
       if (e == ELOOP || e == ENOTDIR) return make_error("cli.unwritable", at.string(), "a link or a file stands where this folder should be: nothing written through it");
       return make_error("cli.unwritable", at.string(), "cannot open the folder: " + because(e));
     }
-    ::close(dir.fd);
-    dir.fd = next;
+    dir.reset(next);
+    if (!theirs(dir.get(), made)) return make_error("cli.unwritable", at.string(), "not a folder you (the person running sanso) may write into: nothing written");
   }
   auto write_new = [&](const std::string& file) -> Result<bool> {  // false: the name is taken
-    Fd out(::openat(dir.fd, file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-    if (out.fd < 0) {
+    UniqueFd out(::openat(dir.get(), file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+    if (out.get() < 0) {
       if (errno == EEXIST) return false;
       return make_error("cli.unwritable", (at / file).string(), "cannot create the file: " + because(errno));
     }
-    if (!write_all(out.fd, content)) {
+    if (!write_all(out.get(), content) || (durable && ::fsync(out.get()) != 0)) {
       const int e = errno;
-      ::unlinkat(dir.fd, file.c_str(), 0);
+      ::unlinkat(dir.get(), file.c_str(), 0);
       return make_error("cli.unwritable", (at / file).string(), "cannot write the file: " + because(e));
     }
     return true;
@@ -202,9 +382,9 @@ Result<fs::path> write_under(const fs::path& root, const fs::path& relative, std
   sodium_bin2hex(hex, sizeof hex, r, sizeof r);
   const std::string temporary = "." + name + ".tmp-" + hex;
   if (!SANSO_TRY(write_new(temporary))) return make_error("cli.unwritable", (at / temporary).string(), "the temporary name is taken");
-  if (::renameat(dir.fd, temporary.c_str(), dir.fd, name.c_str()) != 0) {
+  if (::renameat(dir.get(), temporary.c_str(), dir.get(), name.c_str()) != 0) {
     const int e = errno;
-    ::unlinkat(dir.fd, temporary.c_str(), 0);
+    ::unlinkat(dir.get(), temporary.c_str(), 0);
     return make_error("cli.unwritable", (at / name).string(), "cannot put the file in place: " + because(e));
   }
   return at / name;

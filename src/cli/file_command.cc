@@ -88,7 +88,7 @@ struct FileRun {
       return make_error("cli.usage", "--policy", "give --policy or --config, not both: the configuration names its policy");
     }
     if (!a.policy_path.empty()) {
-      own_policy.emplace(SANSO_TRY(policy::load_checked_policy(a.policy_path, system_clock().today())));
+      own_policy.emplace(SANSO_TRY(load_persons_policy(a.policy_path, system_clock().today())));
       compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(*own_policy, system_clock().today())));
     }
     if (!stored) return ok();
@@ -142,12 +142,7 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   // The batch runs as the services do: ready sandboxed workers, forked before any thread here, and
   // more files in flight than workers (intake/batch.h). Outputs, the report and the progress follow the inputs'
   // order whatever order the files finish in, so a run's names and report do not depend on timing.
-  std::error_code made;
-  {
-    AsThePerson as_them;
-    fs::create_directories(a.output_dir, made);
-  }
-  if (made) return print_error(make_error("cli.unwritable", a.output_dir, "cannot create the output folder: " + made.message())), kExitFailure;
+  if (auto made = create_named_folders(a.output_dir); !made) return print_error(made.error()), kExitFailure;
   keep_freed_memory_for_batch();
   auto pool_or = sandbox::start(cdr::engine_task(policy), sandbox::Launch::pool(kBatchWorkers));
   if (!pool_or) return print_error(pool_or.error()), kExitFailure;
@@ -232,11 +227,8 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   if (tty) std::fprintf(stderr, "\n");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!a.report.empty()) {
-    AsThePerson as_them;
-    std::ofstream out(a.report);
-    out << report.dump(2) << "\n";
-    if (!out) {
-      print_error(make_error("cli.unwritable", a.report, "cannot write the report"));
+    if (auto written = write_named_file(a.report, report.dump(2) + "\n"); !written) {
+      print_error(written.error());
       ++failed;
     }
   }

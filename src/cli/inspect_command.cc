@@ -6,10 +6,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
+#include "cli/batch_files.h"
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "core/clock.h"
@@ -61,18 +60,15 @@ Result<Session> open_session(const InspectArgs& a, bool needs_actor) {
   return s;
 }
 
+// The person's file, read as them: evidence is kept and shown in the console, so under sudo a path
+// must not bring in what they could not read themselves.
 Result<std::string> read_evidence_file(const std::string& path) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return make_error("inspect.unreadable", path, "cannot read the evidence file: " + ec.message());
-  if (size > inspect::kMaxEvidenceBytes) {
-    return make_error("inspect.too-large", path, "the file has " + human_size(size) + "; evidence files are at most " + human_size(inspect::kMaxEvidenceBytes));
+  auto bytes = read_named_file(path, inspect::kMaxEvidenceBytes);
+  if (!bytes && bytes.error().code == "cli.too-large") {
+    return make_error("inspect.too-large", path, "evidence files are at most " + human_size(inspect::kMaxEvidenceBytes) + ": " + bytes.error().message);
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (!in.good() && !in.eof()) return make_error("inspect.unreadable", path, "cannot read the evidence file");
-  return buffer.str();
+  if (!bytes) return make_error("inspect.unreadable", path, "cannot read the evidence file: " + bytes.error().message);
+  return bytes;
 }
 
 int run_create(const InspectArgs& a) {
@@ -295,9 +291,9 @@ int run_report(const InspectArgs& a) {
   const inspect::ReportSources sources{&s.service.policy, &*use, &key};
   if (a.format == "pdf") {
     const inspect::PdfPrinter printer{s.service.config.cdr.chromium, std::chrono::seconds(s.service.config.cdr.converter_timeout_seconds)};
-    CLI_TRY(inspect::write_pdf_report(campaigns, a.campaign, sources, printer, a.output));
+    CLI_TRY(write_named_file_from(a.output, [&](const std::string& path) { return inspect::write_pdf_report(campaigns, a.campaign, sources, printer, path); }));
   } else {
-    CLI_TRY(inspect::write_xlsx_report(campaigns, a.campaign, sources, a.output));
+    CLI_TRY(write_named_file_from(a.output, [&](const std::string& path) { return inspect::write_xlsx_report(campaigns, a.campaign, sources, path); }));
   }
   std::printf("点検表を書き出しました: %s\n", a.output.c_str());
   return kExitOk;

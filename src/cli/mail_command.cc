@@ -10,12 +10,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -112,7 +110,7 @@ struct Sanitizer {
     envelope_from = a.sender;
     envelope_to = a.recipients;
     if (!a.policy_path.empty()) {
-      own_policy.emplace(SANSO_TRY(policy::load_checked_policy(a.policy_path, system_clock().today())));
+      own_policy.emplace(SANSO_TRY(load_persons_policy(a.policy_path, system_clock().today())));
       compiled.emplace(SANSO_TRY(policy::CompiledPolicy::compile(*own_policy, system_clock().today())));
     }
     // A display name that borrows the city's names is warned about, as at the gateway.
@@ -187,31 +185,20 @@ std::size_t removed_count(const mail::SanitizePlan& plan) {
   return removed;
 }
 
-Result<void> write_file(const std::string& path, const std::string& content) {
-  AsThePerson as_them;  // where the person may write, owned by them
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << content;
-  file.close();
-  if (!file) return make_error("cli.unwritable", path, "cannot write the sanitized message");
-  return ok();
-}
-
 int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
   if (sodium_init() < 0) return kExitFailure;
-  auto message = [&] {
-    AsThePerson as_them;  // the person's file, not whatever sanso's account can read
-    return read_file(a.input);
-  }();
-  if (!message) return print_error(make_error("cli.unreadable", a.input, "cannot read the message")), kExitFailure;
   Sanitizer sanitizer;
   if (auto opened = sanitizer.open(o, a, false); !opened) {
     return print_error(opened.error()), opened.error().code == "cli.usage" ? kExitUsage : kExitFailure;
   }
+  // The person's file, not whatever sanso's account can read; over [mail] max_message_mb not read.
+  auto message = read_named_file(a.input, sanitizer.options.max_message_bytes);
+  if (!message) return print_error(message.error()), kExitFailure;
   const auto started = std::chrono::steady_clock::now();
   auto outcome = sanitizer.process(*message);
   const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   if (!outcome) return print_error(outcome.error()), kExitFailure;
-  if (auto w = write_file(a.output, outcome->message); !w) return print_error(w.error()), kExitFailure;
+  if (auto w = write_named_file(a.output, outcome->message); !w) return print_error(w.error()), kExitFailure;
   const mail::SanitizePlan& plan = outcome->plan;
   if (!a.report.empty()) {
     auto j = nlohmann::json::parse(mail::plan_report_json(plan));
@@ -221,8 +208,7 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
       j["clause"] = std::string(sanitizer.decision->clause());
     }
     j["elapsed_ms"] = static_cast<std::int64_t>(elapsed * 10) / 10.0;  // sandboxed parse, storage and audit
-    AsThePerson as_them;
-    std::ofstream(a.report) << j.dump(2) << "\n";
+    if (auto w = write_named_file(a.report, j.dump(2) + "\n"); !w) return print_error(w.error()), kExitFailure;
   }
   std::fprintf(stderr, "%s: %s (parts %zu, removed %zu%s)%s%s\n", a.input.c_str(), std::string(mail::to_string(plan.verdict)).c_str(), plan.parts.size(),
                removed_count(plan), plan.reason.empty() ? "" : (", " + plan.reason).c_str(),
@@ -234,11 +220,87 @@ int run_sanitize(const ServiceOptions& o, const SanitizeArgs& a) {
 // stays flat however large the directory), or a message of an mbox file.
 struct BatchMessage {
   std::string name;
-  std::filesystem::path path;  // empty: `raw` holds the message
-  std::string raw;
+  std::filesystem::path path;  // its file, or the mbox it is in
+  std::shared_ptr<const UniqueFd> mbox;  // an mbox message: bytes [offset, offset + length) of it
+  std::uint64_t offset = 0, length = 0;
   std::string output;       // its output's name in the output folder, no other message's
   std::string not_a_file;   // why an entry of the folder is not taken (a link, a pipe, ...)
 };
+
+// An mbox message read when its turn comes: ">From " lines unescaped (mboxrd), over the limit not
+// read at all, a file cut short meanwhile said so.
+Result<std::string> read_mbox_message(const BatchMessage& m, std::uint64_t max_bytes) {
+  if (m.length > max_bytes) {
+    return make_error("cli.too-large", m.name, "the message is " + std::to_string(m.length >> 20) + " MB, over the limit of " +
+                                                   std::to_string(max_bytes >> 20) + " MB: not read, nothing written for it");
+  }
+  std::string message(static_cast<std::size_t>(m.length), '\0');
+  std::size_t have = 0;
+  while (have < message.size()) {
+    const ssize_t n = ::pread(m.mbox->get(), message.data() + have, message.size() - have, static_cast<off_t>(m.offset + have));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return make_error("cli.unreadable", m.name, "the mbox file changed while it was read (cut short?): this message not read");
+    have += static_cast<std::size_t>(n);
+  }
+  for (std::size_t p = 0; (p = message.find("\n>", p)) != std::string::npos; ++p) {
+    std::size_t q = p + 1;
+    while (q < message.size() && message[q] == '>') ++q;
+    if (message.compare(q, 5, "From ") == 0) message.erase(p + 1, 1);
+  }
+  if (message.starts_with(">From ")) message.erase(0, 1);
+  return message;
+}
+
+// Where an mbox's messages lie: each begins after a "From " line at the start of a line and ends
+// where the next one begins. One pass in pieces: memory stays flat however large the mbox.
+Result<std::vector<std::pair<std::uint64_t, std::uint64_t>>> mbox_spans(int fd, const std::string& where) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;  // offset, length
+  std::vector<char> buf(1 << 20);
+  std::uint64_t at = 0;         // offset of buf[0]
+  int matched = 0;              // bytes of "From " matched at the start of a line; -1: not at a line start
+  bool in_from_line = false;    // the "From " line is read up to its end before the message begins
+  std::uint64_t line_start = 0;  // of the "From " line being matched
+  std::optional<std::uint64_t> begun;  // the current message's first byte
+  static constexpr std::string_view kFrom = "From ";
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error("cli.unreadable", where, std::string("reading the mbox file failed: ") + std::strerror(errno));
+    if (n == 0) break;
+    for (ssize_t i = 0; i < n; ++i) {
+      const char c = buf[static_cast<std::size_t>(i)];
+      const std::uint64_t off = at + static_cast<std::uint64_t>(i);
+      if (in_from_line) {
+        if (c == '\n') {
+          in_from_line = false;
+          begun = off + 1;
+        }
+        continue;
+      }
+      if (matched >= 0) {
+        if (matched == 0) line_start = off;
+        if (c == kFrom[static_cast<std::size_t>(matched)]) {
+          if (++matched == static_cast<int>(kFrom.size())) {
+            if (begun) spans.emplace_back(*begun, line_start - *begun);
+            begun.reset();
+            in_from_line = true;
+            matched = -1;
+          }
+          continue;
+        }
+        if (line_start == 0) return make_error("mail.mbox", where, "not an mbox file (it does not start with a \"From \" line)");
+        matched = -1;
+      }
+      if (c == '\n') matched = 0;
+    }
+    at += static_cast<std::uint64_t>(n);
+  }
+  if (at == 0 || (spans.empty() && !begun && !in_from_line)) {
+    return make_error("mail.mbox", where, "not an mbox file (it does not start with a \"From \" line)");
+  }
+  if (begun) spans.emplace_back(*begun, at - *begun);
+  return spans;
+}
 
 // A Maildir's tmp/ (beside its cur/ or new/) holds messages still being delivered; a folder named
 // tmp elsewhere is a folder like any other.
@@ -292,35 +354,16 @@ Result<std::vector<BatchMessage>> list_messages(const std::string& input) {
     std::sort(entries.begin(), entries.end());
     // Lexically: every path came from iterating `input`, and fs::relative would resolve both
     // through the file system for each message (nine readlink calls a message, all failing).
-    for (auto& [f, why] : entries) out.push_back({f.lexically_relative(input).string(), f, {}, {}, std::move(why)});
+    for (auto& [f, why] : entries) out.push_back({f.lexically_relative(input).string(), f, {}, 0, 0, {}, std::move(why)});
     name_outputs(out);
     return out;
   }
   if (!fs::is_regular_file(input, ec)) return make_error("cli.unreadable", input, "not a directory, Maildir or mbox file");
-  auto read = [&] {
-    AsThePerson as_them;
-    return read_file(input);
-  }();
-  if (!read) return make_error("cli.unreadable", input, "cannot read the mbox file");
-  std::string mbox = std::move(read).value();
-  if (!mbox.starts_with("From ")) return make_error("mail.mbox", input, "not an mbox file (it does not start with a \"From \" line)");
-  std::size_t at = 0;
+  auto mbox = std::make_shared<const UniqueFd>(SANSO_TRY(open_named_file(input)));
+  const auto spans = SANSO_TRY(mbox_spans(mbox->get(), input));
   int n = 0;
-  while (at < mbox.size()) {
-    std::size_t body = mbox.find('\n', at);
-    if (body == std::string::npos) break;
-    std::size_t next = mbox.find("\nFrom ", body);
-    std::string message = mbox.substr(body + 1, (next == std::string::npos ? mbox.size() : next + 1) - body - 1);
-    // mboxrd: one '>' less on every ">From " line.
-    for (std::size_t p = 0; (p = message.find("\n>", p)) != std::string::npos; ++p) {
-      std::size_t q = p + 1;
-      while (q < message.size() && message[q] == '>') ++q;
-      if (message.compare(q, 5, "From ") == 0) message.erase(p + 1, 1);
-    }
-    if (message.starts_with(">From ")) message.erase(0, 1);
-    out.push_back({"message-" + std::to_string(++n), {}, std::move(message), {}, {}});
-    if (next == std::string::npos) break;
-    at = next + 1;
+  for (const auto& [offset, length] : spans) {
+    out.push_back({"message-" + std::to_string(++n), input, mbox, offset, length, {}, {}});
   }
   name_outputs(out);
   return out;
@@ -339,12 +382,7 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
     return list_messages(a.input);
   }();
   if (!messages) return print_error(messages.error()), kExitFailure;
-  std::error_code ec;
-  {
-    AsThePerson as_them;
-    fs::create_directories(output_dir, ec);
-  }
-  if (ec) return print_error(make_error("cli.unwritable", output_dir, ec.message())), kExitFailure;
+  if (auto made = create_named_folders(output_dir); !made) return print_error(made.error()), kExitFailure;
   keep_freed_memory_for_batch();
   Sanitizer sanitizer;
   if (auto opened = sanitizer.open(o, a, true); !opened) {
@@ -363,19 +401,17 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
       messages->size(), intake::kBatchInFlight,
       [&](std::size_t i) -> std::uint64_t {
         const BatchMessage& m = (*messages)[i];
-        return m.path.empty() ? m.raw.size() : intake::input_size(m.path);
+        return m.mbox ? m.length : intake::input_size(m.path);
       },
       [&](std::size_t i) -> Result<intake::MailOutcome> {
         BatchMessage& m = (*messages)[i];
         if (!m.not_a_file.empty()) return make_error("cli.unreadable", m.path.string(), m.not_a_file);
         if (auto failure = sanitizer.store_failure()) return *failure;  // said once, at the end
         try {
-          std::string raw = std::move(m.raw);
-          if (!m.path.empty()) {
-            // Over the limit, a message is not read at all: a sparse file of terabytes costs its
-            // few blocks on disk, and reading it whole would end the run for every message.
-            raw = SANSO_TRY(read_batch_input(m.path, sanitizer.options.max_message_bytes));
-          }
+          // Over the limit, a message is not read at all: a sparse file of terabytes costs its
+          // few blocks on disk, and reading it whole would end the run for every message.
+          std::string raw = SANSO_TRY(m.mbox ? read_mbox_message(m, sanitizer.options.max_message_bytes)
+                                             : read_batch_input(m.path, sanitizer.options.max_message_bytes));
           sizes[i] = raw.size();
           auto outcome = sanitizer.process(raw);
           if (!outcome) return Error{outcome.error().code, m.name, outcome.error().message};

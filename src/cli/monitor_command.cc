@@ -14,6 +14,7 @@
 #include <future>
 #include <map>
 
+#include "cli/batch_files.h"
 #include "cli/commands.h"
 #include "cli/metrics_listener.h"
 #include "metrics/metrics.h"
@@ -224,7 +225,7 @@ int run_scan(const ServiceOptions& o, const ScanArgs& a) {
     if (auto rec = record_setting_changes(*service, *shared, *log, "monitor@" + service->config.node); !rec) return print_error(rec.error()), kExitFailure;
     db.emplace(shared->use());
   } else {
-    auto p = policy::load_checked_policy(a.policy_path, system_clock().today());
+    auto p = load_persons_policy(a.policy_path, system_clock().today());
     if (!p) return print_error(p.error()), kExitFailure;
     own_policy.emplace(std::move(*p));
   }
@@ -234,6 +235,11 @@ int run_scan(const ServiceOptions& o, const ScanArgs& a) {
 
   std::vector<std::string> lists = settings.indicator_files;
   lists.insert(lists.end(), a.indicators.begin(), a.indicators.end());
+  // --indicators are the person's files: ones they could not read are refused ([monitor]
+  // indicator_files are the configuration's, read as sanso).
+  for (const auto& list : a.indicators) {
+    if (auto readable = open_named_file(list); !readable) return print_error(readable.error()), kExitFailure;
+  }
   auto indicators = monitor::IndicatorSet::load(lists);
   if (!indicators) return print_error(indicators.error()), kExitFailure;
   for (const auto& p : indicators->problems()) std::fprintf(stderr, "sanso monitor: %s:%llu: warning: %s (line ignored)\n", p.file.c_str(), static_cast<unsigned long long>(p.line), p.message.c_str());
@@ -282,7 +288,10 @@ int run_scan(const ServiceOptions& o, const ScanArgs& a) {
     files.push_back(path == "-" ? "(stdin)" : path);
     auto reloaded = indicators->reload_if_changed();
     if (!reloaded) std::fprintf(stderr, "sanso monitor: %s (the previous lists stay in force)\n", reloaded.error().to_string().c_str());
-    auto reader = monitor::LineReader::open_file(path);
+    auto reader = [&] {
+      AsThePerson as_them;  // the person's logs, not whatever sanso's account can read
+      return monitor::LineReader::open_file(path);
+    }();
     if (!reader) {
       print_error(reader.error());
       unreadable = true;

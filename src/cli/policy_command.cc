@@ -3,14 +3,13 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/batch_files.h"
 #include "cli/commands.h"
 #include "audit/versions.h"
 #include "cli/service.h"
@@ -56,7 +55,7 @@ std::unique_ptr<CompiledPolicy> compiled_policy(const CommonOptions& o) {
     print_error(today.error());
     return nullptr;
   }
-  auto policy = load_checked_policy(o.policy_path, *today);
+  auto policy = load_persons_policy(o.policy_path, *today);
   if (!policy) {
     print_error(policy.error());
     return nullptr;
@@ -69,14 +68,6 @@ std::unique_ptr<CompiledPolicy> compiled_policy(const CommonOptions& o) {
   return std::make_unique<CompiledPolicy>(std::move(*compiled));
 }
 
-Result<void> write_file(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return make_error("cli.unwritable", path, "cannot create the output file (does the directory exist?)");
-  out << content;
-  out.close();
-  if (!out) return make_error("cli.unwritable", path, "writing the output file failed (disk full?)");
-  return {};
-}
 
 int run_check(const CommonOptions& o, bool json) {
   auto today = today_of(o);
@@ -84,12 +75,13 @@ int run_check(const CommonOptions& o, bool json) {
     print_error(today.error());
     return kExitUsage;
   }
-  auto loaded = load_and_check_policy_file(o.policy_path, *today);
-  if (!loaded) {
-    print_error(loaded.error());
+  auto text = read_named_file(o.policy_path, 16 << 20);  // the person's file, read as them
+  if (!text) {
+    print_error(text.error());
     return kExitFailure;
   }
-  const std::vector<Diagnostic>& diagnostics = loaded->diagnostics;
+  const LoadResult loaded = load_and_check_policy(*text, o.policy_path, *today);
+  const std::vector<Diagnostic>& diagnostics = loaded.diagnostics;
   std::size_t errors = 0, warnings = 0;
   nlohmann::json out = nlohmann::json::array();
   for (const Diagnostic& d : diagnostics) {
@@ -107,8 +99,8 @@ int run_check(const CommonOptions& o, bool json) {
   }
   if (json) {
     std::printf("%s\n", out.dump(2).c_str());
-  } else if (loaded->policy) {
-    const Policy& p = *loaded->policy;
+  } else if (loaded.policy) {
+    const Policy& p = *loaded.policy;
     std::printf("%s: %zu error(s), %zu warning(s); %zu zones, %zu systems, %zu assets, %zu rules (profile %s, scheme %s)\n",
                 o.policy_path.c_str(), errors, warnings, p.zones.size(), p.systems.size(), p.assets.size(), p.rules.size(),
                 std::string(to_string(p.profile)).c_str(), p.scheme.id.c_str());
@@ -150,7 +142,7 @@ int run_decide(const CommonOptions& o, const DecideOptions& d) {
 }
 
 int run_test(CommonOptions o, const std::string& cases_path) {
-  auto text = read_file(cases_path);
+  auto text = read_named_file(cases_path, 16 << 20);
   if (!text) {
     print_error(text.error());
     return kExitFailure;
@@ -188,7 +180,7 @@ int run_explain(const CommonOptions& o, const std::string& format_name, bool cro
 int run_graph(const CommonOptions& o, const std::string& output) {
   auto c = compiled_policy(o);
   if (!c) return kExitFailure;
-  if (auto w = write_file(output, render_zone_map_svg(*c, o.lang)); !w) {
+  if (auto w = write_named_file(output, render_zone_map_svg(*c, o.lang)); !w) {
     print_error(w.error());
     return kExitFailure;
   }
@@ -252,7 +244,7 @@ Result<std::unique_ptr<CompiledPolicy>> policy_from(const PolicySource& source, 
     const std::string text = SANSO_TRY(audit::file_version_text(**source.store, "policy", v.number));
     policy = SANSO_TRY(load_checked_policy_text(text, "policy @" + std::to_string(v.number) + " (" + v.sha256.substr(0, 12) + ")", today));
   } else {
-    policy = SANSO_TRY(load_checked_policy(source.argument, today));
+    policy = SANSO_TRY(load_persons_policy(source.argument, today));
   }
   return std::make_unique<CompiledPolicy>(SANSO_TRY(CompiledPolicy::compile(std::move(policy), today)));
 }

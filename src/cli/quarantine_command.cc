@@ -4,8 +4,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -13,7 +11,6 @@
 #include "cli/commands.h"
 #include "mail/identifiers.h"
 #include "cli/service.h"
-#include "core/private_file.h"
 #include "core/text.h"
 #include "audit/log.h"
 #include "transfer/transfer.h"
@@ -170,15 +167,14 @@ int run_add(const ServiceOptions& o, const AddOptions& a) {
   if (!s) return print_error(s.error()), kExitFailure;
   auto actor = resolve_actor(s->service, o);
   if (!actor) return print_error(actor.error()), kExitFailure;
-  std::ostringstream bytes;
-  {
-    AsThePerson as_them;  // the file is the person's to hand in, not whatever sanso's account can read
-    std::ifstream in(a.file, std::ios::binary);
-    if (!in) return print_error(make_error("cli.unreadable", a.file, "cannot open the file (as you, the person running sanso)")), kExitFailure;
-    bytes << in.rdbuf();
-  }
+  // The file is the person's to hand in, not whatever sanso's account can read; no larger than
+  // what the gateway or the CDR engine would keep.
+  const auto& c = s->service.config;
+  const std::uint64_t most = static_cast<std::uint64_t>(std::max(c.mail.max_message_mb, c.cdr.max_file_mb)) << 20;
+  auto bytes = read_named_file(a.file, most);
+  if (!bytes) return print_error(bytes.error()), kExitFailure;
   quarantine::Submission sub;
-  sub.original = bytes.str();
+  sub.original = std::move(bytes).value();
   sub.verdict = *verdict;
   sub.submitted_by = actor->name;
   sub.reason = a.reason.empty() ? "手動で隔離 (" + actor->name + ")" : a.reason;
@@ -206,10 +202,8 @@ int run_export(const ServiceOptions& o, const std::string& id, const std::string
   if (!actor) return print_error(actor.error()), kExitFailure;
   auto original = s->store->export_original(id, *actor);
   if (!original) return print_error(original.error()), kExitFailure;
-  AsThePerson as_them;  // written where the person may write, owned by them
-  if (auto written = write_private_file(output, *original); !written) {
-    return print_error(make_error("cli.unwritable", output, "cannot write the original: " + written.error().message)), kExitFailure;
-  }
+  // Written where the person may write, owned by them, as private as the store.
+  if (auto written = write_named_file(output, *original, 0600); !written) return print_error(written.error()), kExitFailure;
   std::fprintf(stderr, "%s: 原本 %zu bytes を %s に書き出しました (監査ログに記録)\n", id.c_str(), original->size(), output.c_str());
   return kExitOk;
 }

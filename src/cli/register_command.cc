@@ -4,12 +4,11 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <unistd.h>
 
+#include "cli/batch_files.h"
 #include "cli/commands.h"
 #include "cli/service.h"
 #include "core/clock.h"
@@ -57,19 +56,15 @@ Result<Session> open_session(const RegisterArgs& a, bool needs_actor) {
   return s;
 }
 
+// The person's file, read as them: what is imported is shown in the console and exported again.
 Result<std::string> read_import_file(const std::string& path, std::int64_t max_bytes) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return make_error("register.unreadable", path, "cannot read the file: " + ec.message());
-  if (size > static_cast<std::uintmax_t>(max_bytes)) {
-    return make_error("register.too-large", path, "the file has " + human_size(size) + "; imports are at most " +
-                                                      human_size(static_cast<std::uint64_t>(max_bytes)) + " ([register] max_import_mb)");
+  auto bytes = read_named_file(path, static_cast<std::uint64_t>(max_bytes));
+  if (!bytes && bytes.error().code == "cli.too-large") {
+    return make_error("register.too-large", path, "imports are at most " + human_size(static_cast<std::uint64_t>(max_bytes)) +
+                                                      " ([register] max_import_mb): " + bytes.error().message);
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (!in.good() && !in.eof()) return make_error("register.unreadable", path, "cannot read the file");
-  return buffer.str();
+  if (!bytes) return make_error("register.unreadable", path, "cannot read the file: " + bytes.error().message);
+  return bytes;
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> field_values(const std::vector<std::string>& fields) {
@@ -298,12 +293,12 @@ int run_export(const RegisterArgs& a) {
   if (a.checks) {
     if (kind != registers::Kind::kContractors) return fail(make_error("register.bad-kind", a.kind, "--checks is for contractors (委託事業者) only"));
     const auto [header, rows] = registers::contract_check_table(CLI_TRY(registers::contract_checks(*use)));
-    CLI_TRY(registers::write_table(a.file, format, "契約条項の確認", header, rows));
+    CLI_TRY(write_named_file_from(a.file, [&](const std::string& path) { return registers::write_table(path, format, "契約条項の確認", header, rows); }));
     std::printf("書き出しました: %s（確認 %zu 件）\n", a.file.c_str(), rows.size());
     return kExitOk;
   }
   const auto [header, rows] = CLI_TRY(regs.table(kind));
-  CLI_TRY(registers::write_table(a.file, format, std::string(registers::label(kind, "ja")), header, rows));
+  CLI_TRY(write_named_file_from(a.file, [&](const std::string& path) { return registers::write_table(path, format, std::string(registers::label(kind, "ja")), header, rows); }));
   std::printf("書き出しました: %s（%zu 件）\n", a.file.c_str(), rows.size());
   return kExitOk;
 }

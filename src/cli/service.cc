@@ -270,9 +270,12 @@ quarantine::Deliver release_delivery(const Service& service, const std::string& 
       std::string name = it.origin.file_name.empty() ? "original.eml" : fs::path(it.origin.file_name).filename().string();
       path = fs::path(settings.export_dir) / (it.id + "-" + name);
     }
-    // A path the person gave (-o) is written as them; the configured export_dir as sanso.
-    std::optional<AsThePerson> as_them;
-    if (!output.empty()) as_them.emplace();
+    // A path the person gave (-o) is written as them, into a folder they have; the configured
+    // export_dir as sanso.
+    if (!output.empty()) {
+      SANSO_TRY(write_named_file(path, original, 0600));
+      return "file:" + path.string();
+    }
     if (path.has_parent_path()) SANSO_TRY(create_private_directories(path.parent_path().string()));
     if (auto written = write_private_file(path.string(), original); !written) {
       return make_error("cli.unwritable", path.string(), "cannot write the released file: " + written.error().message);
@@ -348,6 +351,11 @@ void keep_freed_memory_for_batch() {
 // One buffer of the file's size, filled by read(2): a batch reads every message through here, and
 // a stream copied into a growing string (then copied out again) cost more than the reading. A
 // file that grows meanwhile, or one that is not regular (a pipe), is read to its end all the same.
+Result<policy::Policy> load_persons_policy(const std::string& path, Date today) {
+  constexpr std::uint64_t kMostPolicyBytes = 16 << 20;  // a city's policy is tens of kilobytes
+  return policy::load_checked_policy_text(SANSO_TRY(read_named_file(path, kMostPolicyBytes)), path, today);
+}
+
 Result<std::string> read_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return make_error("cli.unreadable", path, "cannot open the file: " + std::string(std::strerror(errno)));

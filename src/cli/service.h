@@ -39,6 +39,10 @@ void keep_freed_memory_for_batch();
 // A whole file's bytes (`cli.unreadable` when it cannot be opened or read).
 Result<std::string> read_file(const std::string& path);
 
+// A policy file the person named (`sanso policy check FILE`, `--policy`), read as them
+// (cli/batch_files.h: under sudo no file they could not read is parsed and echoed), then checked.
+Result<policy::Policy> load_persons_policy(const std::string& path, Date today);
+
 struct ServiceOptions {
   std::string config_path;  // --config; default $SANSO_CONFIG, then /etc/sanso/sanso.toml
   std::string as;           // --as; default $SANSO_USER, then the operating-system account's name

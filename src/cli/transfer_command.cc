@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,10 +13,8 @@
 #include <cstring>
 #include <iterator>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -27,7 +26,6 @@
 #include "cli/service.h"
 #include "cli/transfer_engines.h"
 #include "core/clock.h"
-#include "core/private_file.h"
 #include "core/text.h"
 #include "directory/directory.h"
 #include "mail/outbound.h"
@@ -146,32 +144,25 @@ Result<Acting> open_acting(const ServiceOptions& o) {
   return a;
 }
 
+// One line of standard input, at most 1 KiB (no password is longer; a file of zeros piped in must
+// not take the memory), kept in one buffer that is wiped after use.
 std::string read_password(bool from_stdin) {
   if (!from_stdin) return "";
   std::string line;
-  std::getline(std::cin, line);
+  line.reserve(1025);
+  for (int c; line.size() <= 1024 && (c = std::cin.get()) != EOF && c != '\n';) line.push_back(static_cast<char>(c));
+  if (line.size() > 1024) line.clear();  // not a password: refused as a wrong one, never truncated into one
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
 }
 
 // Writes a delivered file into `dir` under its safe name, never over a file already there and
-// never through a link planted in its place.
+// never through a link planted in its place. Into a folder the person may write, owned by them, private (the file may hold residents' data),
+// flushed before its path is printed; a name already there is kept and the file numbered anew.
 Result<fs::path> write_delivered(const fs::path& dir, const transfer::Delivered& d) {
   const std::string name = SANSO_TRY(transfer::safe_name(d.name));
-  AsThePerson as_them;  // into a folder the person may write, owned by them
-  SANSO_TRY(create_private_directories(dir.string()));
-  const fs::path wanted = dir / name;
-  for (int n = 1; n < 1000; ++n) {
-    fs::path p = n == 1 ? wanted : dir / (wanted.stem().string() + " (" + std::to_string(n) + ")" + wanted.extension().string());
-    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 && errno == EEXIST) continue;
-    if (fd < 0) return make_error("cli.unwritable", p.string(), std::string("cannot create the file: ") + std::strerror(errno));
-    bool good = ::write(fd, d.bytes.data(), d.bytes.size()) == static_cast<ssize_t>(d.bytes.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!good) return make_error("cli.unwritable", p.string(), "cannot write the file");
-    return p;
-  }
-  return make_error("cli.unwritable", wanted.string(), "too many files of this name in the folder");
+  SANSO_TRY(create_named_folders(dir, 0700));
+  return write_under(dir, name, d.bytes, Existing::kNumberAnew, 0600, true);
 }
 
 // A stored finding's label; a word this engine does not know is shown as it is.
@@ -203,22 +194,32 @@ int run_send(const ServiceOptions& o, const TransferArgs& a) {
   // refuse before anything is read, and a file that changes meanwhile is refused, not sent half.
   std::vector<transfer::Upload> uploads;
   for (const auto& path : a.files) {
-    std::error_code ec;
-    AsThePerson as_them;  // the files are the person's to send, not whatever sanso's account can read
-    const bool regular = fs::is_regular_file(path, ec);
-    const auto size = regular ? fs::file_size(path, ec) : 0;
-    if (!regular || ec || ::access(path.c_str(), R_OK) != 0) return print_error(make_error("cli.unreadable", path, "cannot read the file")), kExitUsage;
+    // The files are the person's to send, not whatever sanso's account can read: opened as them
+    // now (refused before anything is sent), read when their turn comes from what was opened.
+    auto opened = open_named_file(path);
+    if (!opened) return print_error(opened.error()), kExitUsage;
+    struct stat st {};
+    if (::fstat(opened->get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      return print_error(make_error("cli.unreadable", path, "not a regular file")), kExitUsage;
+    }
+    auto fd = std::make_shared<const UniqueFd>(std::move(opened).value());
     transfer::Upload upload;
     upload.name = fs::path(path).filename().string();
-    upload.size = static_cast<std::int64_t>(size);
-    upload.read = [path]() -> Result<std::string> {
-      AsThePerson as_them;
-      std::ifstream in(path, std::ios::binary);
-      if (!in) return make_error("cli.unreadable", path, "cannot read the file");
-      std::ostringstream bytes;
-      bytes << in.rdbuf();
-      if (!in.good() && !in.eof()) return make_error("cli.unreadable", path, "reading the file failed");
-      return bytes.str();
+    upload.size = static_cast<std::int64_t>(st.st_size);
+    upload.read = [path, fd, size = static_cast<std::size_t>(st.st_size)]() -> Result<std::string> {
+      std::string bytes(size, '\0');
+      std::size_t have = 0;
+      while (have < size) {
+        const ssize_t n = ::pread(fd->get(), bytes.data() + have, size - have, static_cast<off_t>(have));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return make_error("cli.unreadable", path, "the file changed while it was sent (cut short?): not sent");
+        have += static_cast<std::size_t>(n);
+      }
+      char more;
+      if (::pread(fd->get(), &more, 1, static_cast<off_t>(have)) == 1) {
+        return make_error("cli.unreadable", path, "the file grew while it was sent (still being written?): not sent");
+      }
+      return bytes;
     };
     uploads.push_back(std::move(upload));
   }

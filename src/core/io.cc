@@ -1,10 +1,28 @@
 #include "core/io.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 
 namespace sanso {
+
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+bool write_all(int fd, const void* data, std::size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    const ssize_t written = ::write(fd, p, n);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return false;
+    p += written;
+    n -= static_cast<std::size_t>(written);
+  }
+  return true;
+}
 
 bool send_all(int fd, const char* p, std::size_t n) {
   while (n > 0) {

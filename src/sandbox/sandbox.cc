@@ -86,17 +86,6 @@ bool apply_filter() {
   return ok;
 }
 
-bool write_all(int fd, const void* data, std::size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = ::write(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
 
 // Limits, set-up and the filter, in that order, in a fresh child; false when the filter failed.
 bool harden(const Limits& limits, const Prepare& prepare, std::uint64_t cpu_seconds);

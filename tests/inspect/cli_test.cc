@@ -13,6 +13,7 @@
 
 #include "support/audit_records.h"
 #include "support/cli_runner.h"
+#include "support/example_policy.h"
 #include "support/pdf_text.h"
 #include "support/xlsx_cells.h"
 #include "support/test_store.h"
@@ -29,14 +30,7 @@ class InspectCli : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("sanso-inspect-" + sanso::testing::random_hex(4));
     fs::create_directories(dir_);
-    std::ifstream in(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/sanso.toml");
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string cfg = text.str();
-    const std::string from = "policy = \"policy.toml\"";
-    const auto at = cfg.find(from);
-    ASSERT_NE(at, std::string::npos);
-    cfg.replace(at, from.size(), "policy = \"" + std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml\"");
+    std::string cfg = sanso::testing::example_service_config();
     std::ofstream(dir_ / "sanso.toml") << cfg;
     config_ = " --config " + (dir_ / "sanso.toml").string();
   }

@@ -12,6 +12,7 @@
 
 #include "auth/totp.h"
 #include "support/cli_runner.h"
+#include "support/example_policy.h"
 #include "support/notice_text.h"
 #include "support/smtp_sink.h"
 #include "support/xlsx_cells.h"
@@ -27,14 +28,7 @@ class RegisterCli : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("sanso-register-" + sanso::testing::random_hex(4));
     fs::create_directories(dir_);
-    std::ifstream in(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/sanso.toml");
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string cfg = text.str();
-    const std::string from = "policy = \"policy.toml\"";
-    const auto at = cfg.find(from);
-    ASSERT_NE(at, std::string::npos);
-    cfg.replace(at, from.size(), "policy = \"" + std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml\"");
+    std::string cfg = sanso::testing::example_service_config();
     cfg += "\n[register]\nmax_import_rows = 50\n";
     std::ofstream(dir_ / "sanso.toml") << cfg;
     config_ = " --config " + (dir_ / "sanso.toml").string();

@@ -36,4 +36,18 @@ inline ExamplePolicy example_policy(const std::string& extra_rules = "") {
   return out;
 }
 
+// The example city's service configuration (examples/minamata/sanso.toml) with its policy named by
+// absolute path, for a test's own folder (its data directory is relative: beside the file).
+inline std::string example_service_config() {
+  std::ifstream in(std::string(SANSO_SOURCE_DIR) + "/examples/minamata/sanso.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string cfg = text.str();
+  const std::string from = "policy = \"policy.toml\"";
+  const auto at = cfg.find(from);
+  EXPECT_NE(at, std::string::npos) << "the example configuration names no policy.toml";
+  if (at != std::string::npos) cfg.replace(at, from.size(), "policy = \"" + std::string(SANSO_SOURCE_DIR) + "/examples/minamata/policy.toml\"");
+  return cfg;
+}
+
 }  // namespace sanso::testing
