@@ -33,6 +33,9 @@ bool write_all(int fd, std::string_view data) { return sanso::write_all(fd, data
 // The person behind the process and their groups, read once.
 struct Person {
   bool other = false;  // not the process's own account
+  // $SUDO_UID/$SUDO_USER say someone ran sudo, but no sudo among our ancestors bears it out: who
+  // typed the command is not known, and the process's own account is not to be assumed.
+  bool unknown = false;
   uid_t uid = 0;
   gid_t gid = 65534;
   std::vector<gid_t> groups;
@@ -41,7 +44,13 @@ struct Person {
 const Person& person() {
   static const Person p = [] {
     Person out;
-    out.uid = os_identity_of_this_process().person_uid();
+    const OsIdentity id = os_identity_of_this_process();
+    if (!id.unverified_sudo_claim.empty() && !id.login_uid) {
+      out.unknown = out.other = true;
+      out.uid = 65534;  // nobody: what anyone may read, nothing more
+      return out;
+    }
+    out.uid = id.person_uid();
     if (out.uid == ::geteuid()) return out;
     out.other = true;
     struct passwd pw {};
@@ -125,18 +134,90 @@ bool person_reaches(int fd) {
 
 }  // namespace
 
+Result<void> person_known(const std::string& where) {
+  if (!person().unknown) return ok();
+  return make_error("cli.unknown-person", where,
+                    "$SUDO_UID/$SUDO_USER are set but no sudo started this command, so who runs it is not known: paths on the "
+                    "command line are not opened (run it from your own login session, or unset them)");
+}
+
+Result<void> trusted_configuration(const std::string& path) {
+  if (!person().other) return ok();
+  // A configuration names the policy, the store, the keys, the accounts and files sanso reads as
+  // itself: under sudo it must be the administrators', never one the person wrote (a notice
+  // template of /etc/shadow, a data directory of their own, [[users]] of their choosing). As sudo
+  // asks of sudoers: the file and every folder above it owned by root or sanso's account and
+  // writable by no one else (a sticky folder such as /tmp holds it safely: the entry below it is
+  // checked for its owner as well).
+  const auto trusted_owner = [](const struct stat& st) { return st.st_uid == 0 || st.st_uid == ::geteuid(); };
+  UniqueFd f(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!f) return ok();  // not there: the loader says so
+  struct stat st {};
+  if (::fstat(f.get(), &st) != 0 || !trusted_owner(st) || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return make_error("config.untrusted", path,
+                      "a configuration that is not the administrators' (owned by root or sanso's account, writable by no one else): "
+                      "under sudo sanso does not take it");
+  }
+  char link[64];
+  std::snprintf(link, sizeof link, "/proc/self/fd/%d", f.get());
+  std::error_code ec;
+  const fs::path at = fs::read_symlink(link, ec);
+  if (ec || !at.is_absolute()) return make_error("config.untrusted", path, "where the configuration lies cannot be told");
+  for (fs::path up = at.parent_path();; up = up.parent_path()) {
+    struct stat ds {};
+    if (::stat(up.c_str(), &ds) != 0 || !trusted_owner(ds) || ((ds.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (ds.st_mode & S_ISVTX) == 0)) {
+      return make_error("config.untrusted", path,
+                        "the configuration lies in " + up.string() +
+                            ", a folder others may write into or own: under sudo sanso does not take it (keep it in /etc/sanso)");
+    }
+    if (up == up.root_path()) return ok();
+  }
+}
+
 bool AsThePerson::may_read(const struct ::stat& st) const { return !checks_by_mode() || person_may(st, 4); }
 
 namespace {
 
-// A regular file that is not a link, read whole: as the person (a folder's entry), or as sanso
-// (what sanso itself wrote a moment ago).
-Result<std::string> read_regular_file(const fs::path& path, std::uint64_t max_bytes, bool as_person) {
-  const std::string where = path.string();
-  // O_NONBLOCK: a FIFO planted in the folder would otherwise hold the open until a writer comes.
+// The names of the folders of `relative` and its file name; "" when it climbs out or names none.
+bool split_relative(const fs::path& relative, std::vector<std::string>& folders, std::string& name) {
+  if (relative.empty() || relative.is_absolute() || !relative.has_filename()) return false;
+  for (const auto& part : relative.parent_path()) {
+    const std::string p = part.string();
+    if (p.empty() || p == ".") continue;
+    if (p == "..") return false;
+    folders.push_back(p);
+  }
+  name = relative.filename().string();
+  return name != "." && name != "..";
+}
+
+// A regular file at `relative` under `root`, read whole: as the person (a folder's entry), or as
+// sanso (what sanso itself wrote a moment ago). Every folder on the way is opened from the one
+// before without following a link: a folder swapped for a link after the listing is refused, not
+// followed (O_NOFOLLOW on the whole path would guard its last name only).
+Result<std::string> read_regular_file(const fs::path& root, const fs::path& relative, std::uint64_t max_bytes, bool as_person) {
+  const std::string where = (root / relative).string();
+  std::vector<std::string> folders;
+  std::string name;
+  if (!split_relative(relative, folders, name)) return make_error("cli.unreadable", where, "not a name under the folder read");
   std::optional<AsThePerson> as_them;
-  if (as_person) as_them.emplace();
-  UniqueFd f(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (as_person) {
+    SANSO_TRY(person_known(where));
+    as_them.emplace();
+  }
+  UniqueFd dir(::open(root.empty() ? "." : root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return make_error("cli.unreadable", root.string(), "cannot open the folder: " + because(errno));
+  for (const auto& folder : folders) {
+    const int next = ::openat(dir.get(), folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) {
+      const int e = errno;
+      if (e == ELOOP || e == ENOTDIR) return make_error("cli.unreadable", where, "a link or a file stands where a folder was listed: not followed, not read");
+      return make_error("cli.unreadable", where, "cannot open the folder " + folder + ": " + because(e));
+    }
+    dir.reset(next);
+  }
+  // O_NONBLOCK: a FIFO planted in the folder would otherwise hold the open until a writer comes.
+  UniqueFd f(::openat(dir.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (f.get() < 0) {
     if (errno == ELOOP) return make_error("cli.unreadable", where, "a symbolic link, not a file of the folder: not followed, not read");
     return make_error("cli.unreadable", where, "cannot open the file: " + because(errno));
@@ -175,10 +256,13 @@ Result<std::string> read_regular_file(const fs::path& path, std::uint64_t max_by
 
 }  // namespace
 
-Result<std::string> read_batch_input(const fs::path& path, std::uint64_t max_bytes) { return read_regular_file(path, max_bytes, true); }
+Result<std::string> read_batch_input(const fs::path& root, const fs::path& relative, std::uint64_t max_bytes) {
+  return read_regular_file(root, relative, max_bytes, true);
+}
 
 Result<UniqueFd> open_named_file(const fs::path& path) {
   const std::string where = path.string();
+  SANSO_TRY(person_known(where));
   AsThePerson as_them;
   // A link the person typed is followed: the path is theirs. O_NONBLOCK|O_NOCTTY: opening must not
   // wait on a pipe without a writer nor act on a terminal or device before it is looked at.
@@ -226,6 +310,7 @@ Result<std::string> read_named_file(const fs::path& path, std::uint64_t max_byte
 
 Result<void> write_named_file(const fs::path& path, std::string_view content, mode_t mode) {
   const std::string where = path.string();
+  SANSO_TRY(person_known(where));
   AsThePerson as_them;
   const bool private_file = (mode & 077) == 0;
   int flags = O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC;
@@ -263,7 +348,25 @@ Result<void> write_named_file(const fs::path& path, std::string_view content, mo
   return ok();
 }
 
+namespace {
+
+// sanso's own account writing for someone else: only into folders the person may write into (one
+// made by this process for them is sanso's, under one of theirs).
+bool folder_is_theirs(const AsThePerson& as_them, int fd, bool made) {
+  if (!as_them.checks_by_mode()) return true;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  static std::mutex lock;
+  static std::set<std::pair<dev_t, ino_t>> made_here;
+  std::lock_guard<std::mutex> hold(lock);
+  if (made) made_here.insert({st.st_dev, st.st_ino});
+  return made_here.contains({st.st_dev, st.st_ino}) || (person_may(st, 2) && person_may(st, 1));
+}
+
+}  // namespace
+
 Result<void> create_named_folders(const fs::path& folder, mode_t mode) {
+  SANSO_TRY(person_known(folder.string()));
   AsThePerson as_them;
   std::error_code ec;
   if (as_them.checks_by_mode()) {
@@ -281,7 +384,10 @@ Result<void> create_named_folders(const fs::path& folder, mode_t mode) {
   for (const auto& part : folder) {
     made = made.empty() ? part.string() : (fs::path(made) / part).string();
     if (part.empty() || part == "/" || part == "." || part == "..") continue;
-    if (::mkdir(made.c_str(), mode) != 0 && errno != EEXIST) {
+    if (::mkdir(made.c_str(), mode) == 0) {
+      UniqueFd dir(::open(made.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (dir) folder_is_theirs(as_them, dir.get(), true);  // made for them: theirs to write into
+    } else if (errno != EEXIST) {
       return make_error("cli.unwritable", made, "cannot create the folder: " + because(errno));
     }
   }
@@ -298,46 +404,46 @@ Result<void> write_named_file_from(const fs::path& output, const std::function<R
   Result<void> written = [&]() -> Result<void> {
     SANSO_TRY(produce(made.string()));
     // A report or a table: what the configured limits allow the store to hold, far under this.
-    return write_named_file(output, SANSO_TRY(read_regular_file(made, std::uint64_t{1} << 32, false)), mode);
+    return write_named_file(output, SANSO_TRY(read_regular_file(folder, output.filename(), std::uint64_t{1} << 32, false)), mode);
   }();
   fs::remove_all(folder, ec);
   return written;
 }
 
-Result<fs::path> write_under(const fs::path& root, const fs::path& relative, std::string_view content, Existing existing, mode_t mode,
-                             bool durable) {
-  if (relative.empty() || relative.is_absolute() || !relative.has_filename()) {
-    return make_error("cli.unwritable", relative.string(), "not a name under the output folder");
-  }
-  std::vector<std::string> folders;
-  for (const auto& part : relative.parent_path()) {
-    const std::string p = part.string();
-    if (p.empty() || p == ".") continue;
-    if (p == "..") return make_error("cli.unwritable", relative.string(), "a name that climbs out of the output folder");
-    folders.push_back(p);
-  }
-  const std::string name = relative.filename().string();
-  if (name == "." || name == "..") return make_error("cli.unwritable", relative.string(), "not a file name");
+namespace {
+
+}  // namespace
+
+Result<OutputFolder> OutputFolder::open(const fs::path& root) {
   // The output folder itself is the administrator's choice (it may be a link they made).
+  SANSO_TRY(person_known(root.string()));
   AsThePerson as_them;
-  UniqueFd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() < 0) return make_error("cli.unwritable", root.string(), "cannot open the output folder: " + because(errno));
-  // sanso's own account writing for someone else: only into folders the person may write into
-  // (one made here is sanso's, under one of theirs).
-  auto theirs = [&](int fd, bool made) {
-    if (!as_them.checks_by_mode()) return true;
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return false;
-    static std::mutex lock;
-    static std::set<std::pair<dev_t, ino_t>> made_here;  // by this process, for the person
-    std::lock_guard<std::mutex> hold(lock);
-    if (made) made_here.insert({st.st_dev, st.st_ino});
-    return made_here.contains({st.st_dev, st.st_ino}) || (person_may(st, 2) && person_may(st, 1));
-  };
-  if (!theirs(dir.get(), false) || (as_them.checks_by_mode() && !person_reaches(dir.get()))) {
+  auto fd = std::make_shared<UniqueFd>(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!*fd) return make_error("cli.unwritable", root.string(), "cannot open the output folder: " + because(errno));
+  if (!folder_is_theirs(as_them, fd->get(), false) || (as_them.checks_by_mode() && !person_reaches(fd->get()))) {
     return make_error("cli.unwritable", root.string(), "not a folder you (the person running sanso) may write into: nothing written");
   }
-  fs::path at = root;
+  OutputFolder out;
+  out.root_ = root;
+  out.fd_ = std::move(fd);
+  return out;
+}
+
+Result<fs::path> write_under(const fs::path& root, const fs::path& relative, std::string_view content, Existing existing, mode_t mode,
+                             bool durable) {
+  return SANSO_TRY(OutputFolder::open(root)).write(relative, content, existing, mode, durable);
+}
+
+Result<fs::path> OutputFolder::write(const fs::path& relative, std::string_view content, Existing existing, mode_t mode, bool durable) const {
+  std::vector<std::string> folders;
+  std::string name;
+  if (!split_relative(relative, folders, name)) return make_error("cli.unwritable", relative.string(), "not a name under the output folder");
+  AsThePerson as_them;
+  // Into the folder opened at the start of the run, whatever has been renamed or linked in its
+  // place since: a writer of its parent cannot send the rest of the run elsewhere.
+  UniqueFd dir(::openat(fd_->get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return make_error("cli.unwritable", root_.string(), "cannot open the output folder: " + because(errno));
+  fs::path at = root_;
   for (const auto& folder : folders) {
     at /= folder;
     bool made = ::mkdirat(dir.get(), folder.c_str(), 0755) == 0;
@@ -351,7 +457,9 @@ Result<fs::path> write_under(const fs::path& root, const fs::path& relative, std
       return make_error("cli.unwritable", at.string(), "cannot open the folder: " + because(e));
     }
     dir.reset(next);
-    if (!theirs(dir.get(), made)) return make_error("cli.unwritable", at.string(), "not a folder you (the person running sanso) may write into: nothing written");
+    if (!folder_is_theirs(as_them, dir.get(), made)) {
+      return make_error("cli.unwritable", at.string(), "not a folder you (the person running sanso) may write into: nothing written");
+    }
   }
   auto write_new = [&](const std::string& file) -> Result<bool> {  // false: the name is taken
     UniqueFd out(::openat(dir.get(), file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));

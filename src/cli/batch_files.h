@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,10 +48,20 @@ class AsThePerson {
   std::vector<gid_t> previous_groups_;
 };
 
-// The bytes of a regular file that is not a link (checked on the opened file, so a link or a pipe
-// swapped in after the folder was listed is refused too) and holds at most `max_bytes`
+// The bytes of a regular file at `relative` under `root` (the folder the person named), reached
+// folder by folder without following a link and checked on the opened file, so a link or a pipe
+// swapped in after the folder was listed is refused too, and holds at most `max_bytes`
 // (`cli.unreadable` otherwise, saying which and why; the file itself is left as it is).
-Result<std::string> read_batch_input(const std::filesystem::path& path, std::uint64_t max_bytes);
+Result<std::string> read_batch_input(const std::filesystem::path& root, const std::filesystem::path& relative, std::uint64_t max_bytes);
+
+// An error when who runs the command cannot be told (a sudo claimed in the environment that no
+// sudo among the process's ancestors bears out): the person's paths are then not opened at all.
+Result<void> person_known(const std::string& where);
+
+// A configuration (`--config`, $SANSO_CONFIG) may be taken: always when the person runs sanso as
+// themselves; under sudo only when it and every folder above it belong to root or sanso's account
+// and no one else may write them (`config.untrusted` otherwise).
+Result<void> trusted_configuration(const std::string& path);
 
 // The bytes of a file the person named on the command line, opened as them (a link they typed is
 // followed: the path is theirs): a regular file or a pipe, at most `max_bytes` (`cli.too-large`),
@@ -77,10 +88,24 @@ enum class Existing {
   kNumberAnew,  // a free name is found: "a (2).docx", "a (3).docx", ...
 };
 
-// Writes `content` at `relative` under `root`: each folder of `relative` is made or opened without
-// following a link (a link or a file where a folder should be is refused), and the file is
-// written new (with `mode`; flushed to disk when `durable`), then put in place. Returns the path
-// written. `relative` may not climb out ("..", an absolute path).
+// An output folder opened once, as the person, at the start of a run: every file of the run goes
+// into it, even if the folder is renamed or a link put in its place meanwhile.
+class OutputFolder {
+ public:
+  static Result<OutputFolder> open(const std::filesystem::path& root);
+  // Writes `content` at `relative` under the folder: each folder of `relative` is made or opened
+  // without following a link (a link or a file where a folder should be is refused), and the file
+  // is written new (with `mode`; flushed to disk when `durable`), then put in place. Returns the
+  // path written. `relative` may not climb out ("..", an absolute path).
+  Result<std::filesystem::path> write(const std::filesystem::path& relative, std::string_view content, Existing existing, mode_t mode = 0644,
+                                      bool durable = false) const;
+
+ private:
+  std::filesystem::path root_;
+  std::shared_ptr<UniqueFd> fd_;
+};
+
+// One file written into `root`, as OutputFolder::open(root).write(...).
 Result<std::filesystem::path> write_under(const std::filesystem::path& root, const std::filesystem::path& relative, std::string_view content,
                                           Existing existing, mode_t mode = 0644, bool durable = false);
 

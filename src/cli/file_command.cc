@@ -48,24 +48,62 @@ struct FileArgs {
 
 struct Input {
   fs::path path;
-  std::string relative;  // where its output goes under OUTDIR
+  fs::path root;          // the folder named (or a named file's own folder) ...
+  fs::path entry;         // ... and the file under it, reached without following a link
+  std::string relative;   // where its output goes under OUTDIR
+  std::string not_a_file;  // why an entry of a folder is not taken (a link, a pipe, a folder not listed, ...)
 };
 
-// Files and directories (recursively, in name order) → the files to sanitize.
+// Files and directories (recursively, in name order) → the files to sanitize. An entry that is not
+// a regular file, or a folder that cannot be listed, is listed to be reported as failed: never
+// followed, never passed over in silence (a folder the person cannot list would otherwise drop
+// its files from the run unsaid).
 Result<std::vector<Input>> collect(const std::vector<std::string>& args) {
   std::vector<Input> out;
   for (const auto& a : args) {
     std::error_code ec;
     fs::path p(a);
     if (fs::is_directory(p, ec)) {
-      std::vector<fs::path> files;
-      for (const auto& e : fs::recursive_directory_iterator(p, fs::directory_options::skip_permission_denied, ec)) {
-        if (e.is_regular_file(ec) && !e.is_symlink(ec)) files.push_back(e.path());
+      std::vector<std::pair<fs::path, std::string>> entries;  // path, why it is not taken ("" when it is)
+      std::vector<fs::path> folders{p};
+      while (!folders.empty()) {
+        const fs::path folder = std::move(folders.back());
+        folders.pop_back();
+        fs::directory_iterator it(folder, ec);
+        if (ec) {
+          if (folder == p) return make_error("cli.unreadable", a, "cannot list the folder: " + ec.message());
+          entries.emplace_back(folder, "a folder that cannot be listed (" + ec.message() + "): its files are not read");
+          ec.clear();
+          continue;
+        }
+        for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+          std::error_code st_ec;
+          const fs::file_status st = it->symlink_status(st_ec);
+          if (st_ec) {
+            entries.emplace_back(it->path(), "cannot be looked at: " + st_ec.message());
+          } else if (fs::is_directory(st)) {
+            folders.push_back(it->path());
+          } else if (fs::is_regular_file(st)) {
+            entries.emplace_back(it->path(), "");
+          } else if (fs::is_symlink(st)) {
+            entries.emplace_back(it->path(), "a symbolic link, not a file of the folder: not followed, not read");
+          } else {
+            entries.emplace_back(it->path(), "not a regular file (a pipe, a socket or a device): not read");
+          }
+        }
+        if (ec) {
+          entries.emplace_back(folder, "a folder whose listing failed (" + ec.message() + "): not all its files are read");
+          ec.clear();
+        }
       }
-      std::sort(files.begin(), files.end());
-      for (const auto& f : files) out.push_back({f, (p.filename() / fs::relative(f, p)).string()});
+      std::sort(entries.begin(), entries.end());
+      for (auto& [f, why] : entries) {
+        // Lexically: fs::relative resolves through the file system, and throws where it cannot.
+        const fs::path under = f.lexically_relative(p);
+        out.push_back({f, p, under, (p.filename() / under).string(), std::move(why)});
+      }
     } else if (fs::is_regular_file(p, ec)) {
-      out.push_back({p, p.filename().string()});
+      out.push_back({p, p.parent_path(), p.filename(), p.filename().string(), {}});
     } else {
       return make_error("cli.unreadable", a, "no such file or directory");
     }
@@ -143,6 +181,9 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   // more files in flight than workers (intake/batch.h). Outputs, the report and the progress follow the inputs'
   // order whatever order the files finish in, so a run's names and report do not depend on timing.
   if (auto made = create_named_folders(a.output_dir); !made) return print_error(made.error()), kExitFailure;
+  // Opened once: every output of the run goes into this folder, whatever is put in its place meanwhile.
+  auto output_folder = OutputFolder::open(a.output_dir);
+  if (!output_folder) return print_error(output_folder.error()), kExitFailure;
   keep_freed_memory_for_batch();
   auto pool_or = sandbox::start(cdr::engine_task(policy), sandbox::Launch::pool(kBatchWorkers));
   if (!pool_or) return print_error(pool_or.error()), kExitFailure;
@@ -173,7 +214,7 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
     if (r.verdict != cdr::Verdict::blocked) {
       // Never over a file already there ("a.docx" from a.docm beside an a.docx), never through a
       // link planted in the output folder.
-      auto target = write_under(a.output_dir, fs::path(in.relative).parent_path() / r.output_name, r.output, Existing::kNumberAnew);
+      auto target = output_folder->write(fs::path(in.relative).parent_path() / r.output_name, r.output, Existing::kNumberAnew);
       if (!target) {
         ++failed;
         print_error(target.error());
@@ -213,7 +254,8 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
         const Input& in = (*inputs)[i];
         // A link or a pipe put in the file's place after the folder was listed is refused, and a
         // file over the engine's input limit is not read.
-        const std::string original = SANSO_TRY(read_batch_input(in.path, policy.max_input_bytes));
+        if (!in.not_a_file.empty()) return make_error("cli.unreadable", in.path.string(), in.not_a_file);
+        const std::string original = SANSO_TRY(read_batch_input(in.root, in.entry, policy.max_input_bytes));
         read_bytes[i] = original.size();
         // Fail closed: the original and its record are durable before any output exists.
         auto taken = intake.take_file(intake::FileItem{original, in.relative, route}, sanitize);

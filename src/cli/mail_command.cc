@@ -383,6 +383,9 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
   }();
   if (!messages) return print_error(messages.error()), kExitFailure;
   if (auto made = create_named_folders(output_dir); !made) return print_error(made.error()), kExitFailure;
+  // Opened once: every output of the run goes into this folder, whatever is put in its place meanwhile.
+  auto output_folder = OutputFolder::open(output_dir);
+  if (!output_folder) return print_error(output_folder.error()), kExitFailure;
   keep_freed_memory_for_batch();
   Sanitizer sanitizer;
   if (auto opened = sanitizer.open(o, a, true); !opened) {
@@ -411,7 +414,7 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
           // Over the limit, a message is not read at all: a sparse file of terabytes costs its
           // few blocks on disk, and reading it whole would end the run for every message.
           std::string raw = SANSO_TRY(m.mbox ? read_mbox_message(m, sanitizer.options.max_message_bytes)
-                                             : read_batch_input(m.path, sanitizer.options.max_message_bytes));
+                                             : read_batch_input(a.input, m.name, sanitizer.options.max_message_bytes));
           sizes[i] = raw.size();
           auto outcome = sanitizer.process(raw);
           if (!outcome) return Error{outcome.error().code, m.name, outcome.error().message};
@@ -433,7 +436,7 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
         removed += removed_count(outcome.plan);
         warnings += outcome.plan.warnings.size();
         // Fail closed for this message: no output; the run goes on and says so at the end.
-        if (auto written = write_under(output_dir, (*messages)[i].output, outcome.message, Existing::kReplace); !written) {
+        if (auto written = output_folder->write((*messages)[i].output, outcome.message, Existing::kReplace); !written) {
           ++failed;
           print_error(written.error());
         }

@@ -159,10 +159,15 @@ std::string read_password(bool from_stdin) {
 // Writes a delivered file into `dir` under its safe name, never over a file already there and
 // never through a link planted in its place. Into a folder the person may write, owned by them, private (the file may hold residents' data),
 // flushed before its path is printed; a name already there is kept and the file numbered anew.
-Result<fs::path> write_delivered(const fs::path& dir, const transfer::Delivered& d) {
+Result<fs::path> write_delivered(const OutputFolder& folder, const transfer::Delivered& d) {
   const std::string name = SANSO_TRY(transfer::safe_name(d.name));
+  return folder.write(name, d.bytes, Existing::kNumberAnew, 0600, true);
+}
+
+// The folder the files go into, made as the person and opened once for all of them.
+Result<OutputFolder> delivery_folder(const fs::path& dir) {
   SANSO_TRY(create_named_folders(dir, 0700));
-  return write_under(dir, name, d.bytes, Existing::kNumberAnew, 0600, true);
+  return OutputFolder::open(dir);
 }
 
 // A stored finding's label; a word this engine does not know is shown as it is.
@@ -277,8 +282,10 @@ int run_get(const ServiceOptions& o, const TransferArgs& a) {
   auto files = s->service->fetch(a.id, *who);
   if (!files) return fail(files.error());
   print_files(*t);
+  auto folder = delivery_folder(a.output_dir);
+  if (!folder) return fail(folder.error());
   for (const auto& d : *files) {
-    auto written = write_delivered(a.output_dir, d);
+    auto written = write_delivered(*folder, d);
     if (!written) return fail(written.error());
     std::printf("%s\n", written->string().c_str());
   }
@@ -313,8 +320,10 @@ int run_download(const ServiceOptions& o, const TransferArgs& a) {
   if (!s) return fail(s.error());
   auto files = s->service->download(a.token, read_password(a.password_stdin), "cli");
   if (!files) return fail(files.error());
+  auto folder = delivery_folder(a.output_dir);
+  if (!folder) return fail(folder.error());
   for (const auto& d : *files) {
-    auto written = write_delivered(a.output_dir, d);
+    auto written = write_delivered(*folder, d);
     if (!written) return fail(written.error());
     std::printf("%s\n", written->string().c_str());
   }

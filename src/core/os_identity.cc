@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string_view>
 #include <vector>
@@ -37,6 +39,8 @@ std::string read_small_file(const std::string& path) {
 struct ProcessStatus {
   int parent_pid = 0;
   std::uint32_t real_uid = 0;
+  std::optional<std::uint32_t> effective_uid;
+  std::string name;  // "Name:", the command's first 15 bytes
 };
 
 // "PPid:\t123" and "Uid:\treal\teffective\tsaved\tfs" from /proc/<pid>/status.
@@ -57,26 +61,37 @@ std::optional<ProcessStatus> read_status(const std::string& proc, int pid) {
       while (!v.empty() && (v.front() == '\t' || v.front() == ' ')) v.remove_prefix(1);
       auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), s.real_uid);
       have_uid = ec == std::errc();
+      std::string_view rest(end, static_cast<std::size_t>(v.data() + v.size() - end));
+      while (!rest.empty() && (rest.front() == '\t' || rest.front() == ' ')) rest.remove_prefix(1);
+      std::uint32_t effective = 0;
+      if (auto [e2, ec2] = std::from_chars(rest.data(), rest.data() + rest.size(), effective); ec2 == std::errc()) s.effective_uid = effective;
+    } else if (l.starts_with("Name:")) {
+      std::string_view v = l.substr(5);
+      while (!v.empty() && (v.front() == '\t' || v.front() == ' ')) v.remove_prefix(1);
+      s.name = std::string(v);
     }
   }
   if (!have_parent || !have_uid) return std::nullopt;
   return s;
 }
 
+enum class Sudo { kNo, kYes, kUnseen };
+
 // The process runs a sudo binary as installed: named sudo, owned by root, set-uid, and writable
 // by nobody else. stat() through /proc/<pid>/exe reaches the file actually executed, even when
-// a different file now has its name.
-bool runs_sudo(const std::string& proc, int pid) {
+// a different file now has its name. kUnseen: the kernel does not show this process's program to
+// us (an unprivileged process, `sudo -u sanso`, may not follow a root process's exe link).
+Sudo runs_sudo(const std::string& proc, int pid) {
   std::string exe = proc + "/" + std::to_string(pid) + "/exe";
   char target[4096];
   ssize_t n = ::readlink(exe.c_str(), target, sizeof target - 1);
-  if (n <= 0) return false;
+  if (n <= 0) return errno == EACCES || errno == EPERM ? Sudo::kUnseen : Sudo::kNo;
   std::string_view path(target, static_cast<std::size_t>(n));
   auto slash = path.rfind('/');
-  if (path.substr(slash == std::string_view::npos ? 0 : slash + 1) != "sudo") return false;
+  if (path.substr(slash == std::string_view::npos ? 0 : slash + 1) != "sudo") return Sudo::kNo;
   struct stat st {};
-  if (::stat(exe.c_str(), &st) != 0) return false;
-  return S_ISREG(st.st_mode) && st.st_uid == 0 && (st.st_mode & S_ISUID) != 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+  if (::stat(exe.c_str(), &st) != 0) return Sudo::kNo;
+  return S_ISREG(st.st_mode) && st.st_uid == 0 && (st.st_mode & S_ISUID) != 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0 ? Sudo::kYes : Sudo::kNo;
 }
 
 std::string named(std::uint32_t uid) {
@@ -130,9 +145,21 @@ OsIdentity read_os_identity(const OsIdentitySources& src) {
     for (int depth = 0; claimed && pid > 1 && depth < kMaxAncestors; ++depth) {
       auto status = read_status(src.proc, pid);
       if (!status) break;
-      if (runs_sudo(src.proc, pid)) {
+      const Sudo sudo = runs_sudo(src.proc, pid);
+      if (sudo == Sudo::kYes) {
         auto invoker = read_status(src.proc, status->parent_pid);
         if (status->real_uid == *claimed || (invoker && invoker->real_uid == *claimed)) {
+          id.sudo_uid = claimed;
+          id.sudo_pid = pid;
+        }
+        break;
+      }
+      // Its program unseen, a sudo still shows what only a set-uid-root program started by the
+      // claimed person has: effective uid 0 with that person's real uid. (Any root process has
+      // effective 0, so its real uid must be the claim's, never its invoker's; a name alone is
+      // anyone's to choose, an effective uid of 0 is not.)
+      if (sudo == Sudo::kUnseen && status->name == "sudo" && status->effective_uid == 0u) {
+        if (status->real_uid == *claimed) {
           id.sudo_uid = claimed;
           id.sudo_pid = pid;
         }
