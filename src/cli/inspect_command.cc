@@ -76,7 +76,12 @@ int run_create(const InspectArgs& a) {
   const std::string dir = a.templates.empty()
                               ? (std::filesystem::path(s.service.config.policy_file).parent_path() / "inspection").string()
                               : a.templates;
-  const inspect::TemplateSet set = CLI_TRY(inspect::load_template_dir(dir));
+  // --templates is the person's folder, read as them (the configured one beside the policy as sanso).
+  const inspect::TemplateSet set = CLI_TRY([&] {
+    std::optional<AsThePerson> as_them;
+    if (!a.templates.empty()) as_them.emplace();
+    return inspect::load_template_dir(dir);
+  }());
   const inspect::Template* t = set.find(a.template_id);
   if (!t) {
     std::string known;

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -651,3 +652,55 @@ TEST_F(MilterPostfixWithTheVerifier, TheVerifiersPassBringsTheSenderALinkAndTheR
 
 }  // namespace
 }  // namespace sanso::mail
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A Unix socket made and left by this test; `listening` keeps it answering.
+struct TestSocket {
+  int fd = -1;
+  explicit TestSocket(const fs::path& path, bool listening) {
+    fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ADD_FAILURE() << "bind " << path;
+    if (listening) ::listen(fd, 4);
+  }
+  ~TestSocket() { ::close(fd); }
+};
+
+// libmilter unlinks whatever socket is at the milter's path before it binds: another service's
+// socket, or the socket of a milter still running, must not go because someone started a second
+// milter at that path. Only a stale socket of this account (nobody answering) is replaced.
+TEST(MilterSocket, AnotherAccountsOrALiveSocketIsNotRemoved) {
+  if (::geteuid() != 0) GTEST_SKIP() << "a socket of another account needs root to make";
+  const fs::path dir = fs::temp_directory_path() / ("sanso-milter-socket-" + sanso::testing::random_hex(4));
+  fs::create_directories(dir);
+  std::ofstream(dir / "sanso.toml") << "[service]\nnode = \"gw-test\"\ndata_dir = \"data\"\npolicy = \"" << SANSO_SOURCE_DIR
+                                    << "/examples/minamata/policy.toml\"\n";
+  const std::string config = " --config " + (dir / "sanso.toml").string();
+  {
+    TestSocket others(dir / "other.sock", false);
+    ASSERT_EQ(::chown((dir / "other.sock").c_str(), 1001, 1001), 0);
+    auto run = sanso::testing::run_sanso("milter --listen unix:" + (dir / "other.sock").string() + config);
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_NE(run.output.find("another account's socket"), std::string::npos) << run.output;
+    EXPECT_TRUE(fs::is_socket(dir / "other.sock")) << "the other account's socket is still there";
+  }
+  {
+    TestSocket live(dir / "live.sock", true);
+    auto run = sanso::testing::run_sanso("milter --listen unix:" + (dir / "live.sock").string() + config);
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_NE(run.output.find("answers on this socket"), std::string::npos) << run.output;
+    EXPECT_TRUE(fs::is_socket(dir / "live.sock"));
+  }
+  std::ofstream(dir / "plain") << "not a socket";
+  auto plain = sanso::testing::run_sanso("milter --listen unix:" + (dir / "plain").string() + config);
+  EXPECT_EQ(plain.exit_code, 1) << plain.output;
+  EXPECT_TRUE(fs::is_regular_file(dir / "plain"));
+  fs::remove_all(dir);
+}
+
+}  // namespace

@@ -4,6 +4,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <map>
@@ -218,6 +222,30 @@ sfsistat on_close(SMFICTX* ctx) {
   return SMFIS_CONTINUE;
 }
 
+// For a "unix:/path" (or "local:/path") address: nothing at the path, or a socket of this account
+// that no one answers on (left by an earlier run). Anything else there is not removed.
+Result<void> stale_socket_is_ours(const std::string& listen) {
+  std::string path;
+  for (const char* prefix : {"unix:", "local:"}) {
+    if (listen.starts_with(prefix)) path = listen.substr(std::strlen(prefix));
+  }
+  if (path.empty()) return ok();
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return ok();
+  if (!S_ISSOCK(st.st_mode)) return make_error("milter.listen", path, "something other than a socket is at this path: not removed");
+  if (st.st_uid != ::geteuid()) return make_error("milter.listen", path, "another account's socket is at this path: not removed");
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return make_error("milter.listen", path, "the socket path is too long");
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ok();
+  const bool live = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  if (live) return make_error("milter.listen", path, "a running milter answers on this socket: not removed (stop it first)");
+  return ok();
+}
+
 }  // namespace
 
 Result<void> run_milter(MailGateway& gateway, const MilterOptions& options) {
@@ -242,7 +270,10 @@ Result<void> run_milter(MailGateway& gateway, const MilterOptions& options) {
   }
   smfi_settimeout(options.timeout_seconds);
   if (smfi_register(desc) != MI_SUCCESS) return make_error("milter.register", "", "libmilter refused the filter description");
-  // Remove a stale Unix socket of an earlier run; fail now if the address cannot be bound.
+  // Remove a stale Unix socket of an earlier run — ours only, and only when nothing answers on it:
+  // libmilter unlinks whatever socket is at the path, and another service's (or a live milter's)
+  // must not go. Fail now if the address cannot be bound.
+  SANSO_TRY(stale_socket_is_ours(options.listen));
   if (smfi_opensocket(1) != MI_SUCCESS) return make_error("milter.listen", options.listen, "cannot listen on this address (in use, or no permission)");
   if (smfi_main() != MI_SUCCESS) return make_error("milter.main", options.listen, "the milter stopped with an error");
   return ok();
