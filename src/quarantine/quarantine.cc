@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "core/log.h"
@@ -349,11 +350,19 @@ struct QuarantineStore::Impl {
     if (row) return row->bytes(0);
     if (blobs_in_db) return make_error("quarantine.damaged", item.id, "the encrypted original is missing from the store");
     fs::path p = blob_path(item.sha256);
-    std::ifstream in(p, std::ios::binary);
-    if (!in) return make_error("quarantine.damaged", p.string(), "the encrypted original is missing from the data directory");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+    auto sealed = read_blob_file(p);
+    if (!sealed) return make_error("quarantine.damaged", p.string(), "the encrypted original is missing from the data directory");
+    return std::move(*sealed);
+  }
+
+  // A blob file's bytes, or nothing when it cannot be read.
+  static std::optional<std::string> read_blob_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    if (in.bad()) return std::nullopt;
+    return bytes.str();
   }
 
   // An existing blob file at a content's address serves a new item of that content only when it
@@ -364,10 +373,8 @@ struct QuarantineStore::Impl {
   bool reusable_blob(const fs::path& path, std::size_t sealed_size, const std::string& sha256) const {
     std::error_code ec;
     if (fs::file_size(path, ec) != sealed_size || ec) return false;
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    if (!in || !internal::unseal(key, bytes.str(), sha256)) return false;
+    const auto bytes = read_blob_file(path);
+    if (!bytes || !internal::unseal(key, *bytes, sha256)) return false;
     fs::last_write_time(path, fs::file_time_type::clock::now(), ec);
     return !ec;
   }
