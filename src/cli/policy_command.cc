@@ -75,7 +75,7 @@ int run_check(const CommonOptions& o, bool json) {
     print_error(today.error());
     return kExitUsage;
   }
-  auto text = read_named_file(o.policy_path, 16 << 20);  // the person's file, read as them
+  auto text = read_persons_policy(o.policy_path);
   if (!text) {
     print_error(text.error());
     return kExitFailure;

@@ -352,9 +352,15 @@ void keep_freed_memory_for_batch() {
 // One buffer of the file's size, filled by read(2): a batch reads every message through here, and
 // a stream copied into a growing string (then copied out again) cost more than the reading. A
 // file that grows meanwhile, or one that is not regular (a pipe), is read to its end all the same.
-Result<policy::Policy> load_persons_policy(const std::string& path, Date today) {
+Result<std::string> read_persons_policy(const std::string& path) {
   constexpr std::uint64_t kMostPolicyBytes = 16 << 20;  // a city's policy is tens of kilobytes
-  return policy::load_checked_policy_text(SANSO_TRY(read_named_file(path, kMostPolicyBytes)), path, today);
+  auto text = read_named_file(path, kMostPolicyBytes);
+  if (!text) return Error{text.error().code, path, "cannot open the policy file: " + text.error().message};
+  return text;
+}
+
+Result<policy::Policy> load_persons_policy(const std::string& path, Date today) {
+  return policy::load_checked_policy_text(SANSO_TRY(read_persons_policy(path)), path, today);
 }
 
 Result<std::string> read_file(const std::string& path) {

@@ -42,6 +42,8 @@ Result<std::string> read_file(const std::string& path);
 // A policy file the person named (`sanso policy check FILE`, `--policy`), read as them
 // (cli/batch_files.h: under sudo no file they could not read is parsed and echoed), then checked.
 Result<policy::Policy> load_persons_policy(const std::string& path, Date today);
+// Its text only (`sanso policy check` reports every diagnostic itself).
+Result<std::string> read_persons_policy(const std::string& path);
 
 struct ServiceOptions {
   std::string config_path;  // --config; default $SANSO_CONFIG, then /etc/sanso/sanso.toml
