@@ -141,22 +141,23 @@ Result<void> person_known(const std::string& where) {
                     "command line are not opened (run it from your own login session, or unset them)");
 }
 
-Result<void> trusted_configuration(const std::string& path) {
-  if (!person().other) return ok();
+Result<std::string> trusted_configuration(const std::string& path) {
+  if (!person().other) return path;
   // A configuration names the policy, the store, the keys, the accounts and files sanso reads as
   // itself: under sudo it must be the administrators', never one the person wrote (a notice
-  // template of /etc/shadow, a data directory of their own, [[users]] of their choosing). As sudo
-  // asks of sudoers: the file and every folder above it owned by root or sanso's account and
-  // writable by no one else (a sticky folder such as /tmp holds it safely: the entry below it is
-  // checked for its owner as well).
-  const auto trusted_owner = [](const struct stat& st) { return st.st_uid == 0 || st.st_uid == ::geteuid(); };
+  // template of /etc/shadow, a data directory of their own, [[users]] of their choosing) nor one
+  // sanso's own account wrote for them. As sudo asks of sudoers: the file and every folder above it
+  // owned by root and writable by no one else (a sticky folder such as /tmp holds a root folder
+  // safely). It is then loaded from where it really lies — a link of the person's to it would
+  // otherwise make its relative paths (policy.toml, the notice template) resolve in their folder,
+  // and a second look-up by the name typed could reach another file.
   UniqueFd f(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-  if (!f) return ok();  // not there: the loader says so
+  if (!f) return path;  // not there: the loader says so
   struct stat st {};
-  if (::fstat(f.get(), &st) != 0 || !trusted_owner(st) || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+  if (::fstat(f.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
     return make_error("config.untrusted", path,
-                      "a configuration that is not the administrators' (owned by root or sanso's account, writable by no one else): "
-                      "under sudo sanso does not take it");
+                      "a configuration that is not the administrators' (a file owned by root, writable by no one else): under sudo "
+                      "sanso does not take it");
   }
   char link[64];
   std::snprintf(link, sizeof link, "/proc/self/fd/%d", f.get());
@@ -165,13 +166,20 @@ Result<void> trusted_configuration(const std::string& path) {
   if (ec || !at.is_absolute()) return make_error("config.untrusted", path, "where the configuration lies cannot be told");
   for (fs::path up = at.parent_path();; up = up.parent_path()) {
     struct stat ds {};
-    if (::stat(up.c_str(), &ds) != 0 || !trusted_owner(ds) || ((ds.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (ds.st_mode & S_ISVTX) == 0)) {
+    if (::stat(up.c_str(), &ds) != 0 || ds.st_uid != 0 || ((ds.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (ds.st_mode & S_ISVTX) == 0)) {
       return make_error("config.untrusted", path,
                         "the configuration lies in " + up.string() +
-                            ", a folder others may write into or own: under sudo sanso does not take it (keep it in /etc/sanso)");
+                            ", a folder not root's or one others may write into: under sudo sanso does not take it (keep it in /etc/sanso)");
     }
-    if (up == up.root_path()) return ok();
+    if (up == up.root_path()) break;
   }
+  // Every folder on the way is root's and closed to others: the file at this path stays the one
+  // looked at.
+  struct stat again {};
+  if (::stat(at.c_str(), &again) != 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
+    return make_error("config.untrusted", path, "the configuration changed while it was looked at");
+  }
+  return at.string();
 }
 
 bool AsThePerson::may_read(const struct ::stat& st) const { return !checks_by_mode() || person_may(st, 4); }
@@ -313,29 +321,55 @@ Result<void> write_named_file(const fs::path& path, std::string_view content, mo
   SANSO_TRY(person_known(where));
   AsThePerson as_them;
   const bool private_file = (mode & 077) == 0;
-  int flags = O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC;
   if (as_them.checks_by_mode()) {
-    // sanso's own account writes here for someone else: only into a folder the person may write
-    // into and reach, never through a link, never over a file that is not theirs to write.
+    // sanso's own account writes here for someone else: into the folder checked (by its
+    // descriptor: a folder swapped for a link meanwhile is not reached), a new file put in place
+    // by rename — never through a link, never over a file that is not the person's to write,
+    // nor over one sanso's account wrote earlier (for someone else, perhaps).
     const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    const std::string name = path.filename().string();
+    if (name.empty() || name == "." || name == "..") return make_error("cli.unwritable", where, "not a file name");
     UniqueFd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     struct stat ds {};
-    if (dir.get() < 0 || ::fstat(dir.get(), &ds) != 0 || !person_may(ds, 2) || !person_may(ds, 1) || !person_reaches(dir.get())) {
-      return make_error("cli.unwritable", where, "not a folder you (the person running sanso) may write into: nothing written");
+    if (!dir || ::fstat(dir.get(), &ds) != 0 || !person_may(ds, 2) || !person_may(ds, 1) || !person_reaches(dir.get())) {
+      return make_error("cli.unwritable", where,
+                        "not a folder you (the person running sanso) may write into: nothing written (sanso runs as its own account here)");
     }
-    flags |= O_NOFOLLOW;
+    struct stat old {};
+    if (::fstatat(dir.get(), name.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISLNK(old.st_mode)) return make_error("cli.unwritable", where, "a symbolic link: not written through");
+      if (!S_ISREG(old.st_mode) || old.st_nlink != 1 || old.st_uid == ::geteuid() || !person_may(old, 2)) {
+        return make_error("cli.unwritable", where, "a file you (the person running sanso) may not replace: nothing written");
+      }
+    }
+    unsigned char r[6];
+    randombytes_buf(r, sizeof r);
+    char hex[13];
+    sodium_bin2hex(hex, sizeof hex, r, sizeof r);
+    const std::string temporary = "." + name + ".tmp-" + hex;
+    UniqueFd out(::openat(dir.get(), temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+    if (!out) return make_error("cli.unwritable", where, "cannot create the file: " + because(errno));
+    if (!write_all(out.get(), content) || ::fsync(out.get()) != 0 || ::renameat(dir.get(), temporary.c_str(), dir.get(), name.c_str()) != 0) {
+      const int e = errno;
+      ::unlinkat(dir.get(), temporary.c_str(), 0);
+      return make_error("cli.unwritable", where, "cannot write the file: " + because(e));
+    }
+    return ok();
   }
-  UniqueFd out(::open(path.c_str(), flags, mode));
-  if (out.get() < 0) {
-    if (errno == ELOOP) return make_error("cli.unwritable", where, "a symbolic link: not written through");
-    return make_error("cli.unwritable", where, "cannot create the file: " + because(errno));
+  // As the person (or sanso run by itself): their own link at the name is theirs to write
+  // through; another account's — planted in /tmp, say — is not followed.
+  UniqueFd out(::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode));
+  if (!out && errno == ELOOP) {
+    struct stat ls {};
+    if (::lstat(path.c_str(), &ls) != 0 || (ls.st_uid != person().uid && ls.st_uid != 0)) {
+      return make_error("cli.unwritable", where, "a symbolic link of another account's at this name: not written through");
+    }
+    out = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC, mode));
   }
+  if (!out) return make_error("cli.unwritable", where, "cannot create the file: " + because(errno));
   struct stat st {};
   if (::fstat(out.get(), &st) != 0) return make_error("cli.unwritable", where, "cannot stat the file: " + because(errno));
   if (S_ISDIR(st.st_mode)) return make_error("cli.unwritable", where, "a folder, not a file");
-  if (as_them.checks_by_mode() && st.st_uid != ::geteuid() && !person_may(st, 2)) {
-    return make_error("cli.unwritable", where, "a file you (the person running sanso) may not write: nothing written");
-  }
   if (S_ISREG(st.st_mode)) {
     // Narrowed before a byte is written: what is exported from the store is as private as the store.
     if (private_file && (st.st_mode & 077) != 0 && ::fchmod(out.get(), st.st_mode & 0700) != 0) {
@@ -365,34 +399,58 @@ bool folder_is_theirs(const AsThePerson& as_them, int fd, bool made) {
 
 }  // namespace
 
-Result<void> create_named_folders(const fs::path& folder, mode_t mode) {
+namespace {
+
+// Makes the missing folders of `folder` as the person and opens the last: from the deepest folder
+// that exists (the path the person typed: their links followed), each further one made and opened
+// from the one before, never following a link — a folder swapped for a link between two steps is
+// refused, not entered.
+Result<UniqueFd> make_and_open_folders(const fs::path& folder, mode_t mode) {
   SANSO_TRY(person_known(folder.string()));
   AsThePerson as_them;
   std::error_code ec;
-  if (as_them.checks_by_mode()) {
-    // Made by sanso's own account: only under a folder the person may write into and reach.
-    fs::path existing = folder;
-    while (!existing.empty() && !fs::exists(existing, ec)) existing = existing.parent_path();
-    if (existing.empty()) existing = ".";
-    UniqueFd dir(::open(existing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    struct stat st {};
-    if (!dir || ::fstat(dir.get(), &st) != 0 || !person_may(st, 2) || !person_may(st, 1) || !person_reaches(dir.get())) {
-      return make_error("cli.unwritable", folder.string(), "not under a folder you (the person running sanso) may write into: nothing made");
+  fs::path existing = folder;
+  std::vector<std::string> missing;
+  while (!existing.empty() && !fs::exists(existing, ec)) {
+    missing.push_back(existing.filename().string());
+    existing = existing.parent_path();
+  }
+  if (existing.empty()) existing = ".";
+  UniqueFd dir(::open(existing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return make_error("cli.unwritable", existing.string(), "cannot open the folder: " + because(errno));
+  if (!folder_is_theirs(as_them, dir.get(), false) || (as_them.checks_by_mode() && !person_reaches(dir.get()))) {
+    return make_error("cli.unwritable", folder.string(),
+                      "not under a folder you (the person running sanso) may write into: nothing made (sanso runs as its own account here)");
+  }
+  fs::path at = existing;
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    const std::string& part = *it;
+    at /= part;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") return make_error("cli.unwritable", folder.string(), "a name that climbs out of the folder being made");
+    const bool made = ::mkdirat(dir.get(), part.c_str(), mode) == 0;
+    if (!made && errno != EEXIST) return make_error("cli.unwritable", at.string(), "cannot create the folder: " + because(errno));
+    const int next = ::openat(dir.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) {
+      const int e = errno;
+      if (e == ELOOP || e == ENOTDIR) return make_error("cli.unwritable", at.string(), "a link or a file stands where this folder should be: nothing made through it");
+      return make_error("cli.unwritable", at.string(), "cannot open the folder: " + because(e));
+    }
+    dir.reset(next);
+    if (!folder_is_theirs(as_them, dir.get(), made)) {
+      return make_error("cli.unwritable", at.string(), "not a folder you (the person running sanso) may write into: nothing made");
     }
   }
-  std::string made;
-  for (const auto& part : folder) {
-    made = made.empty() ? part.string() : (fs::path(made) / part).string();
-    if (part.empty() || part == "/" || part == "." || part == "..") continue;
-    if (::mkdir(made.c_str(), mode) == 0) {
-      UniqueFd dir(::open(made.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (dir) folder_is_theirs(as_them, dir.get(), true);  // made for them: theirs to write into
-    } else if (errno != EEXIST) {
-      return make_error("cli.unwritable", made, "cannot create the folder: " + because(errno));
-    }
-  }
-  if (!fs::is_directory(folder, ec)) return make_error("cli.unwritable", folder.string(), "not a folder");
-  return ok();
+  return dir;
+}
+
+}  // namespace
+
+Result<OutputFolder> OutputFolder::create(const fs::path& root, mode_t mode) {
+  OutputFolder out;
+  out.root_ = root;
+  out.fd_ = std::make_shared<UniqueFd>(SANSO_TRY(make_and_open_folders(root, mode)));
+  return out;
 }
 
 Result<void> write_named_file_from(const fs::path& output, const std::function<Result<void>(const std::string&)>& produce, mode_t mode) {

@@ -58,10 +58,10 @@ Result<std::string> read_batch_input(const std::filesystem::path& root, const st
 // sudo among the process's ancestors bears out): the person's paths are then not opened at all.
 Result<void> person_known(const std::string& where);
 
-// A configuration (`--config`, $SANSO_CONFIG) may be taken: always when the person runs sanso as
-// themselves; under sudo only when it and every folder above it belong to root or sanso's account
-// and no one else may write them (`config.untrusted` otherwise).
-Result<void> trusted_configuration(const std::string& path);
+// Where a configuration (`--config`, $SANSO_CONFIG) is to be loaded from: the path as given when
+// the person runs sanso as themselves; under sudo its real path, and only when it and every folder
+// above it belong to root and no one else may write them (`config.untrusted` otherwise).
+Result<std::string> trusted_configuration(const std::string& path);
 
 // The bytes of a file the person named on the command line, opened as them (a link they typed is
 // followed: the path is theirs): a regular file or a pipe, at most `max_bytes` (`cli.too-large`),
@@ -73,9 +73,6 @@ Result<UniqueFd> open_named_file(const std::filesystem::path& path);
 // Writes `content` to a file the person named, created or emptied as them and flushed to disk.
 // `mode` for a new file; a private mode (no group or other bits) narrows an existing file first.
 Result<void> write_named_file(const std::filesystem::path& path, std::string_view content, mode_t mode = 0644);
-
-// Makes `folder` and any missing parents as the person, with `mode` (an existing one keeps its own).
-Result<void> create_named_folders(const std::filesystem::path& folder, mode_t mode = 0755);
 
 // For what a library writes by path (a workbook, a printed PDF): `produce` writes into a private
 // folder of sanso's under the output's own file name, and the result is then written to `output`
@@ -93,6 +90,9 @@ enum class Existing {
 class OutputFolder {
  public:
   static Result<OutputFolder> open(const std::filesystem::path& root);
+  // The folder and any missing parents made as the person (with `mode`; one that exists keeps its
+  // own), then opened: one walk, so that the folder made is the folder written into.
+  static Result<OutputFolder> create(const std::filesystem::path& root, mode_t mode = 0755);
   // Writes `content` at `relative` under the folder: each folder of `relative` is made or opened
   // without following a link (a link or a file where a folder should be is refused), and the file
   // is written new (with `mode`; flushed to disk when `durable`), then put in place. Returns the

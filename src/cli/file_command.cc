@@ -180,9 +180,8 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
   // The batch runs as the services do: ready sandboxed workers, forked before any thread here, and
   // more files in flight than workers (intake/batch.h). Outputs, the report and the progress follow the inputs'
   // order whatever order the files finish in, so a run's names and report do not depend on timing.
-  if (auto made = create_named_folders(a.output_dir); !made) return print_error(made.error()), kExitFailure;
-  // Opened once: every output of the run goes into this folder, whatever is put in its place meanwhile.
-  auto output_folder = OutputFolder::open(a.output_dir);
+  // Made and opened once: every output of the run goes into this folder, whatever is put in its place meanwhile.
+  auto output_folder = OutputFolder::create(a.output_dir);
   if (!output_folder) return print_error(output_folder.error()), kExitFailure;
   keep_freed_memory_for_batch();
   auto pool_or = sandbox::start(cdr::engine_task(policy), sandbox::Launch::pool(kBatchWorkers));

@@ -77,9 +77,16 @@ int run_create(const InspectArgs& a) {
                               ? (std::filesystem::path(s.service.config.policy_file).parent_path() / "inspection").string()
                               : a.templates;
   // --templates is the person's folder, read as them (the configured one beside the policy as sanso).
-  const inspect::TemplateSet set = CLI_TRY([&] {
+  const inspect::TemplateSet set = CLI_TRY([&]() -> Result<inspect::TemplateSet> {
     std::optional<AsThePerson> as_them;
-    if (!a.templates.empty()) as_them.emplace();
+    if (!a.templates.empty()) {
+      as_them.emplace();
+      // A folder of files cannot be checked file by file against the person's modes here: a
+      // service account acting for someone else takes the configured templates only.
+      if (as_them->checks_by_mode()) {
+        return make_error("cli.unreadable", dir, "--templates is not taken when sanso runs as its own account for you: use the configured inspection/ folder");
+      }
+    }
     return inspect::load_template_dir(dir);
   }());
   const inspect::Template* t = set.find(a.template_id);

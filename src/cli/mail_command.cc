@@ -382,9 +382,8 @@ int run_batch(const ServiceOptions& o, const SanitizeArgs& a, const std::string&
     return list_messages(a.input);
   }();
   if (!messages) return print_error(messages.error()), kExitFailure;
-  if (auto made = create_named_folders(output_dir); !made) return print_error(made.error()), kExitFailure;
-  // Opened once: every output of the run goes into this folder, whatever is put in its place meanwhile.
-  auto output_folder = OutputFolder::open(output_dir);
+  // Made and opened once: every output of the run goes into this folder, whatever is put in its place meanwhile.
+  auto output_folder = OutputFolder::create(output_dir);
   if (!output_folder) return print_error(output_folder.error()), kExitFailure;
   keep_freed_memory_for_batch();
   Sanitizer sanitizer;

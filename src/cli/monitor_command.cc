@@ -288,9 +288,14 @@ int run_scan(const ServiceOptions& o, const ScanArgs& a) {
     files.push_back(path == "-" ? "(stdin)" : path);
     auto reloaded = indicators->reload_if_changed();
     if (!reloaded) std::fprintf(stderr, "sanso monitor: %s (the previous lists stay in force)\n", reloaded.error().to_string().c_str());
-    auto reader = [&] {
-      AsThePerson as_them;  // the person's logs, not whatever sanso's account can read
-      return monitor::LineReader::open_file(path);
+    // The person's logs, not whatever sanso's account can read: opened (and checked) as them, then
+    // read through that very descriptor (/proc/self/fd/N opens the same file again).
+    std::optional<UniqueFd> theirs;
+    auto reader = [&]() -> Result<std::unique_ptr<monitor::LineReader>> {
+      if (path == "-") return monitor::LineReader::open_file(path);
+      theirs.emplace(SANSO_TRY(open_named_file(path)));
+      AsThePerson as_them;
+      return monitor::LineReader::open_file("/proc/self/fd/" + std::to_string(theirs->get()), path);
     }();
     if (!reader) {
       print_error(reader.error());

@@ -237,7 +237,7 @@ Result<std::unique_ptr<CompiledPolicy>> policy_from(const PolicySource& source, 
         const char* env = std::getenv("SANSO_CONFIG");
         path = env != nullptr ? env : "/etc/sanso/sanso.toml";
       }
-      SANSO_TRY(trusted_configuration(path));
+      path = SANSO_TRY(trusted_configuration(path));
       const config::ServiceConfig config = SANSO_TRY(config::load_config(path));
       *source.store = SANSO_TRY(open_store(config));
     }

@@ -72,7 +72,7 @@ Result<Service> load_service(const ServiceOptions& o) {
     const char* env = std::getenv("SANSO_CONFIG");
     path = env != nullptr ? env : "/etc/sanso/sanso.toml";
   }
-  SANSO_TRY(trusted_configuration(path));
+  path = SANSO_TRY(trusted_configuration(path));
   Service s;
   s.config = SANSO_TRY(config::load_config(path));
   // Before anything is audited: every entry this command commits is told to the configured logs.

@@ -166,8 +166,7 @@ Result<fs::path> write_delivered(const OutputFolder& folder, const transfer::Del
 
 // The folder the files go into, made as the person and opened once for all of them.
 Result<OutputFolder> delivery_folder(const fs::path& dir) {
-  SANSO_TRY(create_named_folders(dir, 0700));
-  return OutputFolder::open(dir);
+  return OutputFolder::create(dir, 0700);
 }
 
 // A stored finding's label; a word this engine does not know is shown as it is.

@@ -164,7 +164,7 @@ LineReader::LineReader(std::unique_ptr<Source> source, std::string name)
 
 LineReader::~LineReader() = default;
 
-Result<std::unique_ptr<LineReader>> LineReader::open_file(const std::string& path) {
+Result<std::unique_ptr<LineReader>> LineReader::open_file(const std::string& path, const std::string& name) {
   auto source = std::make_unique<Source>();
   if (path == "-") {
     source->fd = STDIN_FILENO;
@@ -180,7 +180,7 @@ Result<std::unique_ptr<LineReader>> LineReader::open_file(const std::string& pat
     source->regular = true;
     source->size_seen = static_cast<std::uint64_t>(st.st_size);
   }
-  return std::unique_ptr<LineReader>(new LineReader(std::move(source), path == "-" ? "(stdin)" : path));
+  return std::unique_ptr<LineReader>(new LineReader(std::move(source), !name.empty() ? name : path == "-" ? "(stdin)" : path));
 }
 
 std::unique_ptr<LineReader> LineReader::over(std::string_view bytes, std::string name) {

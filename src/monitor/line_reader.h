@@ -20,8 +20,9 @@ class LineReader {
  public:
   enum class Next { kLine, kTooLong, kEnd };
 
-  // `path` "-" is standard input. The file is not read until next().
-  static Result<std::unique_ptr<LineReader>> open_file(const std::string& path);
+  // `path` "-" is standard input. The file is not read until next(). `name` is what reports call it
+  // (default: the path).
+  static Result<std::unique_ptr<LineReader>> open_file(const std::string& path, const std::string& name = "");
   // Over bytes the caller keeps alive (tests, fuzzing, datagrams).
   static std::unique_ptr<LineReader> over(std::string_view bytes, std::string name);
   ~LineReader();

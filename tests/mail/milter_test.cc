@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -700,6 +701,33 @@ TEST(MilterSocket, AnotherAccountsOrALiveSocketIsNotRemoved) {
   auto plain = sanso::testing::run_sanso("milter --listen unix:" + (dir / "plain").string() + config);
   EXPECT_EQ(plain.exit_code, 1) << plain.output;
   EXPECT_TRUE(fs::is_regular_file(dir / "plain"));
+  fs::remove_all(dir);
+}
+
+
+// review29: libmilter takes "UNIX:", "Local:" (any case) and a bare path as a Unix socket too, and
+// removes whatever socket is there; the check above looks for "unix:"/"local:" only. Under sudo
+// anyone allowed to run sanso removes any service's live socket (D-Bus, journald, a database).
+TEST(MilterSocket, AnotherSpellingOfTheAddressDoesNotRemoveALiveSocket) {
+  if (::geteuid() != 0 || ::access("/usr/bin/timeout", X_OK) != 0) GTEST_SKIP() << "a socket of another account needs root to make";
+  const fs::path dir = fs::temp_directory_path() / ("sanso-milter-socket29-" + sanso::testing::random_hex(4));
+  fs::create_directories(dir);
+  std::ofstream(dir / "sanso.toml") << "[service]\nnode = \"gw-test\"\ndata_dir = \"data\"\npolicy = \"" << SANSO_SOURCE_DIR
+                                    << "/examples/minamata/policy.toml\"\n";
+  const std::string config = " --config " + (dir / "sanso.toml").string();
+  for (const std::string spelling : {"UNIX:", "Local:", ""}) {
+    TestSocket live(dir / "live.sock", true);
+    ASSERT_EQ(::chown((dir / "live.sock").c_str(), 1001, 1001), 0);
+    struct stat before {};
+    ASSERT_EQ(::stat((dir / "live.sock").c_str(), &before), 0);
+    // A milter that got past the check listens until stopped: timeout ends it.
+    auto run = sanso::testing::run_sanso("milter --listen " + spelling + (dir / "live.sock").string() + config, "timeout -s INT 10 ");
+    struct stat after {};
+    const bool there = ::stat((dir / "live.sock").c_str(), &after) == 0;
+    EXPECT_TRUE(there && after.st_ino == before.st_ino && after.st_uid == 1001u)
+        << "'" << spelling << "': the live socket of another account was replaced; " << run.output;
+    ::unlink((dir / "live.sock").c_str());
+  }
   fs::remove_all(dir);
 }
 

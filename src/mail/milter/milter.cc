@@ -9,6 +9,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -225,9 +227,15 @@ sfsistat on_close(SMFICTX* ctx) {
 // For a "unix:/path" (or "local:/path") address: nothing at the path, or a socket of this account
 // that no one answers on (left by an earlier run). Anything else there is not removed.
 Result<void> stale_socket_is_ours(const std::string& listen) {
+  // As libmilter reads it: a bare path is a Unix socket, and the protocol's name is any case.
   std::string path;
-  for (const char* prefix : {"unix:", "local:"}) {
-    if (listen.starts_with(prefix)) path = listen.substr(std::strlen(prefix));
+  if (const auto colon = listen.find(':'); listen.starts_with("/") || colon == std::string::npos) {
+    path = listen;
+  } else {
+    std::string protocol = listen.substr(0, colon);
+    std::transform(protocol.begin(), protocol.end(), protocol.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (protocol == "unix" || protocol == "local") path = listen.substr(colon + 1);
+    else if (protocol != "inet" && protocol != "inet6") return make_error("milter.listen", listen, "not a milter socket address (unix:/path or inet:port@host)");
   }
   if (path.empty()) return ok();
   struct stat st {};
