@@ -401,6 +401,24 @@ bool folder_is_theirs(const AsThePerson& as_them, int fd, bool made) {
 
 namespace {
 
+// `dir` becomes its folder `part` (at `at`), made with `mode` when missing and opened without
+// following a link; sanso's own account acting for someone else enters only folders theirs.
+Result<void> step_into_folder(const AsThePerson& as_them, UniqueFd& dir, const std::string& part, const fs::path& at, mode_t mode) {
+  const bool made = ::mkdirat(dir.get(), part.c_str(), mode) == 0;
+  if (!made && errno != EEXIST) return make_error("cli.unwritable", at.string(), "cannot create the folder: " + because(errno));
+  const int next = ::openat(dir.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (next < 0) {
+    const int e = errno;
+    if (e == ELOOP || e == ENOTDIR) return make_error("cli.unwritable", at.string(), "a link or a file stands where this folder should be: nothing written through it");
+    return make_error("cli.unwritable", at.string(), "cannot open the folder: " + because(e));
+  }
+  dir.reset(next);
+  if (!folder_is_theirs(as_them, dir.get(), made)) {
+    return make_error("cli.unwritable", at.string(), "not a folder you (the person running sanso) may write into: nothing written");
+  }
+  return ok();
+}
+
 // Makes the missing folders of `folder` as the person and opens the last: from the deepest folder
 // that exists (the path the person typed: their links followed), each further one made and opened
 // from the one before, never following a link — a folder swapped for a link between two steps is
@@ -428,18 +446,7 @@ Result<UniqueFd> make_and_open_folders(const fs::path& folder, mode_t mode) {
     at /= part;
     if (part.empty() || part == ".") continue;
     if (part == "..") return make_error("cli.unwritable", folder.string(), "a name that climbs out of the folder being made");
-    const bool made = ::mkdirat(dir.get(), part.c_str(), mode) == 0;
-    if (!made && errno != EEXIST) return make_error("cli.unwritable", at.string(), "cannot create the folder: " + because(errno));
-    const int next = ::openat(dir.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (next < 0) {
-      const int e = errno;
-      if (e == ELOOP || e == ENOTDIR) return make_error("cli.unwritable", at.string(), "a link or a file stands where this folder should be: nothing made through it");
-      return make_error("cli.unwritable", at.string(), "cannot open the folder: " + because(e));
-    }
-    dir.reset(next);
-    if (!folder_is_theirs(as_them, dir.get(), made)) {
-      return make_error("cli.unwritable", at.string(), "not a folder you (the person running sanso) may write into: nothing made");
-    }
+    SANSO_TRY(step_into_folder(as_them, dir, part, at, mode));
   }
   return dir;
 }
@@ -504,20 +511,7 @@ Result<fs::path> OutputFolder::write(const fs::path& relative, std::string_view 
   fs::path at = root_;
   for (const auto& folder : folders) {
     at /= folder;
-    bool made = ::mkdirat(dir.get(), folder.c_str(), 0755) == 0;
-    if (!made && errno != EEXIST) {
-      return make_error("cli.unwritable", at.string(), "cannot create the folder: " + because(errno));
-    }
-    const int next = ::openat(dir.get(), folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (next < 0) {
-      const int e = errno;
-      if (e == ELOOP || e == ENOTDIR) return make_error("cli.unwritable", at.string(), "a link or a file stands where this folder should be: nothing written through it");
-      return make_error("cli.unwritable", at.string(), "cannot open the folder: " + because(e));
-    }
-    dir.reset(next);
-    if (!folder_is_theirs(as_them, dir.get(), made)) {
-      return make_error("cli.unwritable", at.string(), "not a folder you (the person running sanso) may write into: nothing written");
-    }
+    SANSO_TRY(step_into_folder(as_them, dir, folder, at, 0755));
   }
   auto write_new = [&](const std::string& file) -> Result<bool> {  // false: the name is taken
     UniqueFd out(::openat(dir.get(), file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
