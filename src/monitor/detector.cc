@@ -125,10 +125,10 @@ std::uint64_t slot_hash(Address128 address) { return hash128(address); }
 
 bool is_v4(Address128 address) { return (address >> 32) == 0xffff; }
 
-// Where a host's probe starts. An IPv4 slot is 32 bytes, two to a 64-byte line (the table is
-// 2 MiB aligned): its probe starts at the line's first slot, so that both slots of the line the
-// batch asked for are looked at together (find_or_add). Inserting, looking up and growing all
-// start there, as linear probing needs.
+// Where a host's probe starts. An IPv4 slot is 32 bytes, two to a 64-byte line (the table starts
+// on a page): its probe starts at the line's first slot, so that the slots of the lines the batch
+// asked for are looked at together (find_or_add). Inserting, looking up and growing all start
+// there, as linear probing needs.
 template <bool kV4>
 std::size_t home_slot(std::uint64_t hash, std::size_t mask) {
   if constexpr (kV4) {
