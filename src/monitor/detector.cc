@@ -125,13 +125,30 @@ std::uint64_t slot_hash(Address128 address) { return hash128(address); }
 
 bool is_v4(Address128 address) { return (address >> 32) == 0xffff; }
 
+// Where a host's probe starts. An IPv4 slot is 32 bytes, two to a 64-byte line (the table starts
+// on a page): its probe starts at the line's first slot, so that the slots of the lines the batch
+// asked for are looked at together (find_or_add). Inserting, looking up and growing all start
+// there, as linear probing needs.
+template <bool kV4>
+std::size_t home_slot(std::uint64_t hash, std::size_t mask) {
+  if constexpr (kV4) {
+    return hash & mask & ~std::size_t{1};
+  } else {
+    return hash & mask;
+  }
+}
+
 }  // namespace
 
 void Detector::prefetch(std::span<const Flow> flows) const {
   if (hosts4_.capacity != 0) {
     const std::size_t mask = hosts4_.capacity - 1;
     for (const Flow& f : flows) {
-      if (is_v4(f.src)) __builtin_prefetch(&hosts4_.slots[slot_hash(static_cast<std::uint32_t>(f.src)) & mask]);
+      if (is_v4(f.src)) {
+        const std::size_t home = home_slot<true>(slot_hash(static_cast<std::uint32_t>(f.src)), mask);
+        __builtin_prefetch(&hosts4_.slots[home]);
+        __builtin_prefetch(&hosts4_.slots[(home + 2) & mask]);
+      }
     }
   }
 }
@@ -256,7 +273,21 @@ Detector::HostVolume* Detector::find_or_add(HostTable<Slot>& table, Address addr
   }
   for (;;) {
     const std::size_t mask = table.capacity - 1;
-    std::size_t i = slot_hash(address) & mask;
+    std::size_t i = home_slot<kV4>(slot_hash(address), mask);
+    if constexpr (kV4) {
+      // The four slots of the two lines the batch asked for (prefetch), at once: which one holds
+      // the host decides no branch. Probing a slot at a time, a host not in its first slot (a
+      // quarter of the benchmark's 250,000 in 524,288 slots) cost a mispredicted branch and,
+      // past that slot's line (one in six), a miss in a line nobody had asked for; from the
+      // line's first slot, 97 % of them are in these four, and the loop below is for the rest
+      // and for new hosts.
+      auto holds_at = [&](std::size_t k) {
+        const Slot& slot = table.slots[(i + k) & mask];
+        return static_cast<unsigned>(slot.used & (slot.v4 == address)) << k;
+      };
+      const unsigned found = holds_at(0) | holds_at(1) | holds_at(2) | holds_at(3);
+      if (found != 0) return &table.slots[(i + static_cast<std::size_t>(std::countr_zero(found))) & mask];
+    }
     while (volume_of(table.slots[i]).used) {
       if (holds(table.slots[i])) return &volume_of(table.slots[i]);
       i = (i + 1) & mask;
@@ -287,9 +318,9 @@ Detector::HostVolume* Detector::find_or_add(HostTable<Slot>& table, Address addr
       if (!volume_of(s).used) continue;
       std::size_t j;
       if constexpr (kV4) {
-        j = slot_hash(s.v4) & new_mask;
+        j = home_slot<kV4>(slot_hash(s.v4), new_mask);
       } else {
-        j = slot_hash(s.address) & new_mask;
+        j = home_slot<kV4>(slot_hash(s.address), new_mask);
       }
       while (volume_of(table.slots[j]).used) j = (j + 1) & new_mask;
       table.slots[j] = s;

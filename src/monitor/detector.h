@@ -145,7 +145,9 @@ class Detector {
   std::unordered_map<Key, Finding, KeyHash> open_;
   // Open addressing with linear probing: one flat array, looked up for nearly every flow, where a
   // node-based map spent a third of the scan's time in cache misses. IPv4 hosts in one table of
-  // HostVolume slots, every other address in one of HostSlot6.
+  // HostVolume slots, every other address in one of HostSlot6. An IPv4 host's probe starts at
+  // the first slot of its home's 64-byte line, and the four slots of that line and the next (the
+  // two lines prefetch() asks for) are looked at at once: nearly every host is in them.
   struct HostSlot6 {
     Address128 address = 0;
     HostVolume volume;

@@ -457,6 +457,61 @@ zones = [{ id = "lgwan", name = "LGWAN接続系", cidrs = ["10.20.0.0/15", "2001
   EXPECT_EQ(raised(false), bursting);
 }
 
+// An IPv4 host is looked for in the four slots of its home's line and the next one at once, and
+// past them one slot at a time: 40,000 hosts (the first table grows once, and at its load some
+// hosts lie past their home line) each send their own number of bytes an hour, and a third of
+// them a burst in the fourth hour; each burst is that host's alone, measured against that host's
+// own baseline (a host given another's record would count the wrong bytes or raise for the
+// wrong host), batched and one flow at a time.
+TEST(MonitorDetector, EveryIpv4HostKeepsItsOwnRecordWhereverItsSlotIs) {
+  auto loaded = policy::load_policy(R"(municipality = { id = "slots", name = "区画市" }
+zones = [{ id = "lgwan", name = "LGWAN接続系", cidrs = ["10.20.0.0/15"] }]
+)",
+                                    "slots.toml");
+  ASSERT_TRUE(loaded.policy.has_value());
+  auto plan = AddressPlan::build(*loaded.policy);
+  ASSERT_TRUE(plan.has_value());
+  DetectorSettings s;
+  s.volume_bucket_seconds = 3600;
+  s.volume_min_bytes = 1000;
+  const std::int64_t t0 = 1795996800;
+  constexpr int kHosts = 40000;
+  std::vector<Flow> flows;
+  std::map<Address128, std::string> expected;  // the burst's detail, per host
+  for (int hour = 0; hour < 4; ++hour) {
+    for (int host = 0; host < kHosts; ++host) {
+      Flow f = flow("10.20.0.0", "10.20.0.1", 445);
+      f.src += static_cast<Address128>(host);
+      f.time = t0 + hour * 3600 + host % 60;
+      const std::uint64_t own = 500 + static_cast<std::uint64_t>(host);
+      const bool burst = hour == 3 && host % 3 == 0;
+      f.bytes = burst ? own * 20 : own;
+      if (burst) expected[f.src] = std::to_string(own * 20) + " bytes in 3600s from " + std::to_string(own) + " bytes per bucket (baseline)";
+      flows.push_back(f);
+    }
+  }
+  std::vector<std::uint64_t> lines(flows.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) lines[i] = i + 1;
+  for (bool batched : {true, false}) {
+    std::map<Address128, std::string> raised;
+    Detector detector(*plan, nullptr, s, [&](const Finding& f) {
+      if (f.rule == Rule::kVolume) raised[f.src] = f.detail;
+    });
+    if (batched) {
+      for (std::size_t at = 0; at < flows.size(); at += Detector::kBatch) {
+        const std::size_t n = std::min(Detector::kBatch, flows.size() - at);
+        detector.observe_batch(std::span(flows).subspan(at, n), 0, std::span(lines).subspan(at, n));
+      }
+    } else {
+      for (std::size_t i = 0; i < flows.size(); ++i) detector.observe(flows[i], 0, lines[i]);
+    }
+    detector.flush();
+    EXPECT_EQ(detector.stats().hosts_untracked, 0u);
+    EXPECT_EQ(raised.size(), 13334u) << batched;
+    EXPECT_TRUE(raised == expected) << batched;
+  }
+}
+
 // A sweep that cannot close anything returns at once (it knows the oldest open finding's last
 // time); a finding opened by a late flow, older than every open one, still closes on time, and
 // so does the one that was oldest before it, once its own window has passed.
