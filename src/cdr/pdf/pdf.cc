@@ -30,7 +30,6 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <numbers>
 #include <memory>
 #include <optional>
 #include <set>
@@ -544,6 +543,7 @@ struct Ink {
 constexpr int kMostCellOctaves = 40;
 constexpr double kLeastInkToSpan = 2.5;
 constexpr double kMostGlyphAspect = 3;
+constexpr double kSqrt2 = 1.4142135623730951, kPi = 3.141592653589793;  // <numbers> is not in clang-14's reach of libstdc++
 constexpr double kLeastCrossInk = 0.05;
 constexpr std::size_t kMostInkPieces = std::size_t{1} << 18;
 struct GlyphCells {
@@ -578,7 +578,7 @@ GlyphCells glyph_cells(const std::vector<Ink>& pieces) {
     }
   };
   std::unordered_map<std::pair<long long, long long>, Cell, CellHash> cells;
-  for (double side = smallest / 2; side <= 2 * extent; side *= std::numbers::sqrt2) {
+  for (double side = smallest / 2; side <= 2 * extent; side *= kSqrt2) {
     for (int offset = 0; offset < 4; ++offset) {
       cells.clear();
       const double ox = offset & 1 ? side / 2 : 0, oy = offset & 2 ? side / 2 : 0;
@@ -1878,7 +1878,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       if (p.outline == 0) {
         // Butt caps paint nothing of a zero-length subpath (a form's cap is its caller's: not known, taken as round).
         if (!strokes || line_cap_ == 0 || !(half > 0)) continue;
-        ink.push_back({p.x0 - half, p.y0 - half, p.x1 + half, p.y1 + half, (line_cap_ == 2 ? 8 : 2 * std::numbers::pi) * half});
+        ink.push_back({p.x0 - half, p.y0 - half, p.x1 + half, p.y1 + half, (line_cap_ == 2 ? 8 : 2 * kPi) * half});
         continue;
       }
       ink.push_back({p.x0 - half, p.y0 - half, p.x1 + half, p.y1 + half, strokes ? 2 * p.outline + 2 * half : p.outline});
