@@ -1,7 +1,10 @@
 // Issue #17, the outgoing check's PDFs (review27's findings): a number a person reads on the page —
-// 1234 5678 9018 drawn through a clip, by a mesh shading, as Type 3 glyphs beside a glyph never
-// shown, or in a font whose /ToUnicode hides its misreading past the token cap — is read by OCR (or
-// held); a document whose pages carry thumbnails is not held for them. Each PDF's rendering was
+// 1234 5678 9018 drawn as outlines joined into one subpath or reversed out of small boxes, half
+// typed and half drawn, with a pen, as seven segments or a dot matrix, over an inch high or small
+// on a page of a large /UserUnit, through a clip, by a mesh shading, as Type 3 glyphs beside a
+// glyph never shown, or in a font whose /ToUnicode hides its misreading past the token cap — is
+// read by OCR (or held); typed digits beside rules and leaders, and a document whose pages carry
+// thumbnails, are not held or read for them. Each PDF's rendering was
 // checked readable with pdftoppm and tesseract by review27. Set PDF_DRAWN_DUMP=dir to write each
 // PDF there for a look.
 #include <gtest/gtest.h>
@@ -70,7 +73,7 @@ Verdict check(const std::string& pdf, const std::string& name) {
 #define EXPECT_CHECKED(pdf, name)                                                                                          \
   do {                                                                                                                     \
     const Verdict verdict = check(pdf, name);                                                                              \
-    EXPECT_TRUE(verdict.caught || verdict.number_in_text) << (name) << ": passes unread (neither OCR nor a hold nor text)"; \
+    EXPECT_TRUE(verdict.caught || verdict.number_in_text) << (name) << ": passes unread (neither OCR nor a hold nor text)" << verdict.why; \
   } while (0)
 
 using Shapes = std::vector<std::vector<std::pair<int, int>>>;
@@ -106,6 +109,165 @@ void each_dot(double x0, double y0, double pitch, F dot) {
     }
     x += 6.5 * pitch;
   }
+}
+
+// Review27 H1: the outline rule counted subpaths. One compound subpath — every glyph's contours
+// joined by bridges drawn there and back (no area), as a drawing program's "unite" or an outlined
+// underline joins them — was one shape 150 pt wide: no glyph-sized shape at all.
+TEST(CdrPdfDrawnNumbers, OutlinesJoinedIntoOneSubpathAreReadByOcr) {
+  std::string path;
+  std::vector<std::pair<double, double>> starts;
+  for (const auto& shape : outlines()) {
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      const auto [x, y] = at(shape[i]);
+      path += num(x) + " " + num(y) + (path.empty() ? " m " : " l ");
+    }
+    const auto [x, y] = at(shape[0]);
+    path += num(x) + " " + num(y) + " l\n";  // back to its start: the contour closed
+    starts.push_back({x, y});
+  }
+  for (auto it = starts.rbegin(); it != starts.rend(); ++it) path += num(it->first) + " " + num(it->second) + " l ";  // the bridges back
+  EXPECT_CHECKED(one_page("0 g " + path + "h f\n", ""), "joined");
+}
+
+// Review27 H1: reversed out — each pair of digits in a box (under 3 × a digit's size) filled
+// even-odd around them, white digits in black boxes. The holes rule took the digits for the boxes'
+// holes and counted 6.
+TEST(CdrPdfDrawnNumbers, DigitsReversedOutOfSmallBoxesAreReadByOcr) {
+  std::string path;
+  double bx0 = 1e9, by0 = 1e9, bx1 = -1e9, by1 = -1e9;
+  int in_box = 0;
+  const auto flush = [&]() {
+    if (in_box == 0) return;
+    path += num(bx0 - 1) + " " + num(by0 - 1) + " m " + num(bx1 + 1) + " " + num(by0 - 1) + " l " + num(bx1 + 1) + " " + num(by1 + 1) + " l " + num(bx0 - 1) + " " +
+            num(by1 + 1) + " l h\n";
+    bx0 = by0 = 1e9, bx1 = by1 = -1e9, in_box = 0;
+  };
+  // Contours in order; a contour inside the previous one is a hole of the same digit.
+  double px0 = 0, py0 = 0, px1 = -1, py1 = -1;
+  for (const auto& shape : outlines()) {
+    double x0 = 1e9, y0 = 1e9, x1 = -1e9, y1 = -1e9;
+    for (const auto& p : shape) {
+      const auto [x, y] = at(p);
+      x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y);
+    }
+    const bool hole = x0 >= px0 && x1 <= px1 && y0 >= py0 && y1 <= py1;
+    if (!hole) {
+      if (in_box == 2) flush();
+      ++in_box;
+      px0 = x0, py0 = y0, px1 = x1, py1 = y1;
+    }
+    bx0 = std::min(bx0, x0), by0 = std::min(by0, y0), bx1 = std::max(bx1, x1), by1 = std::max(by1, y1);
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      const auto [x, y] = at(shape[i]);
+      path += num(x) + " " + num(y) + (i == 0 ? " m " : " l ");
+    }
+    path += "h\n";
+  }
+  flush();
+  EXPECT_CHECKED(one_page("0 g " + path + "f*\n", ""), "reversed");
+}
+
+// Review27 H1: half typed, half outlined — "1234 5678" in Helvetica (pdftotext reads 8 digits, no
+// number) and "9018" as outlines beside it: 4 shapes, under any count that makes a page read by
+// OCR on its own. Drawn ink on a line of typed digits is read however little there is.
+TEST(CdrPdfDrawnNumbers, ANumberHalfTypedAndHalfDrawnIsReadByOcr) {
+  const Shapes whole = testing::outlines_of("1234 5678 ", 150, 40);
+  int right = 0;
+  for (const auto& shape : whole) {
+    for (const auto& p : shape) right = std::max(right, p.first);
+  }
+  Shapes tail;
+  for (const auto& shape : outlines()) {
+    if (shape[0].first > right + 4) tail.push_back(shape);
+  }
+  ASSERT_GE(tail.size(), 4u);
+  const std::string typed = "BT /F1 14 Tf " + num(40 * 72.0 / 150) + " " + num(792 - 40 * 72.0 / 150 - 15) + " Td (1234 5678) Tj ET ";
+  EXPECT_CHECKED(one_page(typed + "0 g " + testing::pdf_path_of(tail, 150, 792, "f"), "/Font << /F1 5 0 R >>", {"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}),
+                 "half-typed");
+  // Moved down the page by Td and T* (the line matrix followed), the typed half on a later line.
+  const std::string later = "BT /F1 14 Tf 12 TL 0 800 Td T* " + num(40 * 72.0 / 150) + " " + num(-8 - 40 * 72.0 / 150 - 15 + 12) + " Td (1234 5678) Tj ET ";
+  EXPECT_CHECKED(one_page(later + "0 g " + testing::pdf_path_of(tail, 150, 792, "f"), "/Font << /F1 5 0 R >>", {"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}),
+                 "half-typed-moved");
+}
+
+// Seven-segment points: TL TR ML MR BL BR as (0,2) (1,2) (0,1) (1,1) (0,0) (1,0).
+const std::map<char, std::vector<std::string>> kPen = {
+    {'0', {"TL TR BR BL TL"}}, {'1', {"TR BR"}},       {'2', {"TL TR MR ML BL BR"}}, {'3', {"TL TR BR BL", "ML MR"}}, {'4', {"TL ML MR", "TR BR"}},
+    {'5', {"TR TL ML MR BR BL"}}, {'6', {"TR TL BL BR MR ML"}}, {'7', {"TL TR BR"}}, {'8', {"ML TL TR BR BL ML MR"}}, {'9', {"MR ML TL TR BR BL"}},
+};
+const std::map<char, std::string> kSegments = {  // seven segments, each one straight stroke
+    {'0', "a b c d e f"}, {'1', "b c"}, {'2', "a b g e d"}, {'3', "a b g c d"}, {'4', "f g b c"}, {'5', "a f g c d"}, {'6', "a f g e c d"}, {'7', "a b c"}, {'8', "a b c d e f g"}, {'9', "a b c d f g"}};
+
+// Review27 H1, H3: pen-drawn digits (CAD lettering, a plotter font), each one polyline: every digit
+// bends but a 1, which is straight — two of them, so 10 were counted, under 12. Seven-segment digits,
+// each segment one straight stroke: none counted.
+TEST(CdrPdfDrawnNumbers, DigitsDrawnWithAPenOrAsSevenSegmentsAreReadByOcr) {
+  const std::map<std::string, std::pair<double, double>> point = {{"TL", {0, 2}}, {"TR", {1, 2}}, {"ML", {0, 1}}, {"MR", {1, 1}}, {"BL", {0, 0}}, {"BR", {1, 0}}};
+  std::string pen, segments;
+  double x = 72;
+  for (char c : std::string("1234 5678 9018")) {
+    if (c != ' ') {
+      for (const std::string& line : kPen.at(c)) {
+        std::size_t i = 0;
+        for (std::size_t from = 0; from < line.size(); from += 3, ++i) {
+          const auto [px, py] = point.at(line.substr(from, 2));
+          pen += num(x + px * 8) + " " + num(600 + py * 8) + (i == 0 ? " m " : " l ");
+        }
+        pen += "\n";
+      }
+      const std::map<char, std::pair<std::string, std::string>> ends = {{'a', {"TL", "TR"}}, {'b', {"TR", "MR"}}, {'c', {"MR", "BR"}}, {'d', {"BL", "BR"}},
+                                                                        {'e', {"ML", "BL"}}, {'f', {"TL", "ML"}}, {'g', {"ML", "MR"}}};
+      for (char s : kSegments.at(c)) {
+        if (s == ' ') continue;
+        const auto [ax, ay] = point.at(ends.at(s).first);
+        const auto [bx, by] = point.at(ends.at(s).second);
+        segments += num(x + ax * 8) + " " + num(600 + ay * 8) + " m " + num(x + bx * 8) + " " + num(600 + by * 8) + " l\n";
+      }
+    }
+    x += 14;
+  }
+  EXPECT_CHECKED(one_page("1.2 w 1 J 1 j " + pen + "S", ""), "pen");
+  EXPECT_CHECKED(one_page("1.6 w 1 J " + segments + "S", ""), "segments");
+}
+
+// Review27 H3: dot-matrix digits, each dot a filled square under 3 pt (a "speck"), or a zero-length
+// stroke with round caps (2.2 w): 12 pt digits a person reads at once.
+TEST(CdrPdfDrawnNumbers, DotMatrixDigitsAreReadByOcr) {
+  std::string squares, strokes;
+  each_dot(72, 620, 2.4, [&](double x, double y) { squares += num(x) + " " + num(y) + " 2.2 2.2 re\n"; });
+  each_dot(72, 620, 2.4, [&](double x, double y) { strokes += num(x) + " " + num(y) + " m " + num(x) + " " + num(y) + " l\n"; });
+  EXPECT_CHECKED(one_page("0 g " + squares + "f", ""), "dots-squares");
+  EXPECT_CHECKED(one_page("1 J 2.2 w " + strokes + "S", ""), "dots-strokes");
+  // The width and the cap set by a graphics state (/LW, /LC).
+  EXPECT_CHECKED(one_page("/G0 gs " + strokes + "S", "/ExtGState << /G0 << /LW 2.2 /LC 1 >> >>"), "dots-strokes-gs");
+}
+
+// Review27 M1: digits over an inch high (a poster, a slide: 10 × the outlines, 100 pt digits on
+// A2), and digits under 3 pt on a page of /UserUnit 8 (Acrobat shows them 8 × as large).
+TEST(CdrPdfDrawnNumbers, DigitsOverAnInchOrSmallOnAPageOfALargeUserUnitAreReadByOcr) {
+  EXPECT_CHECKED(one_page("0 g " + testing::pdf_path_of(outlines(), 150, 1191, "f", 10), "", {}, "0 0 1684 1191"), "big");
+  EXPECT_CHECKED(one_page("0 g " + testing::pdf_path_of(outlines(), 150, 99, "f", 0.25), "", {}, "0 0 76.5 99", "/UserUnit 8"), "small-userunit");
+}
+
+// What the measure of ink leaves alone: a page of typed text with digits (dates, page numbers), its
+// lines underlined, ruled into a table of stroked and filled cells, a table of contents' dotted
+// leaders (zero-length round dots, and a dash pattern) and a dashed rule. Nothing goes to OCR.
+TEST(CdrPdfDrawnNumbers, TypedDigitsBesideRulesAndLeadersAreNotReadByOcr) {
+  std::string contents = "BT /F1 11 Tf 13 TL 72 720 Td";
+  for (int line = 0; line < 40; ++line) contents += " (Item " + std::to_string(line + 1) + " of 2024-04-01 ............ page " + std::to_string(line * 3 + 7) + ") '";
+  contents += " ET 0.5 w\n";
+  for (int line = 0; line < 40; ++line) {
+    const double y = 720 - 13 * (line + 1) - 2;
+    contents += "72 " + num(y) + " m 300 " + num(y) + " l S ";                  // an underline
+    contents += "320 " + num(y) + " 200 0.5 re f ";                                // a rule as a thin fill
+    contents += "320 " + num(y) + " 60 13 re 380 " + num(y) + " 60 13 re S ";     // table cells
+  }
+  contents += "1 J 1 w ";
+  for (int dot = 0; dot < 60; ++dot) contents += num(72 + dot * 3) + " 100 m " + num(72 + dot * 3) + " 100 l ";
+  contents += "S [0 3] 0 d 72 90 m 400 90 l S [4 2] 0 d 72 80 m 400 80 l S\n";
+  const Verdict verdict = check(one_page(contents, "/Font << /F1 5 0 R >>", {"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}), "typed-and-ruled");
+  EXPECT_FALSE(verdict.caught) << verdict.why;
 }
 
 // The glyphs as a clipping path (W n paints nothing), then one page-sized fill or a shading

@@ -35,6 +35,8 @@
 #include <set>
 #include <stdexcept>
 #include <tuple>
+#include <unordered_map>
+#include <utility>
 
 #include "cdr/internal/format.h"
 #include "cdr/internal/pdf_page.h"
@@ -440,6 +442,7 @@ struct Spot {
   double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
   double least = 0;
   bool anywhere = false;
+  std::size_t glyphs = 0;  // an outline spot's: the cells of glyph-like ink in it (glyph_cells())
 };
 constexpr std::size_t kMostSpots = 32;  // past it, the last spot grows to hold each new one
 
@@ -464,13 +467,18 @@ struct Drawn {
   // at d dpi a picture comes out at least × d / 72 of its own pixels.
   double least = std::numeric_limits<double>::infinity();
   std::vector<Spot> spots;  // where each legible picture is (kMostSpots at most), for a page read in parts
-  // Shapes a glyph could be (outlines): subpaths filled, or stroked with a bend, of a glyph's
-  // proportions — a number drawn as paths is text no text extractor reads. Counted by the larger
-  // side of each one's bounding box in the stream's own space, in quarter octaves (outline_size()):
-  // whether one is glyph-sized (under an inch, and not a speck) is judged on the page, where the
-  // forms that draw it have placed it. Their places, one box a painting operator, as `spots`.
+  // Ink that looks like glyphs (outlines): cells of a painting operator's ink that hold part of a
+  // glyph, whatever its subpaths (glyph_cells()) — a number drawn as paths, filled, stroked or
+  // dotted, is text no text extractor reads. Counted by the cells' side in the stream's own space,
+  // in quarter octaves (outline_size()): whether they are glyph-sized (not specks) is judged on the
+  // page, where the forms that draw them have placed them. Their places, one box a row of cells of
+  // a painting operator, as `spots`.
   std::map<int, std::size_t> outlines;
   std::vector<Spot> outline_spots;
+  // The lines of typed text that show digits (a code whose glyph is a digit, or any code of a font
+  // whose digits are not known here), each a band along its line: a number half typed and half
+  // drawn as outlines beside it is read by OCR however few shapes the drawn half is.
+  std::vector<Spot> digit_lines;
   // A Type 3 font's: which glyph each code names (/Encoding /Differences) and the outlines each
   // glyph draws, so that shown text counts each glyph at its own size. Shared: a text state is
   // copied at every q.
@@ -490,22 +498,125 @@ struct Drawn {
     }
     Spot& last = to.back();  // a larger box, the finer size: it still holds every picture at what it needs
     last = {std::min(last.x0, spot.x0), std::min(last.y0, spot.y0), std::max(last.x1, spot.x1), std::max(last.y1, spot.y1), std::min(last.least, spot.least),
-            last.anywhere || spot.anywhere};
+            last.anywhere || spot.anywhere, last.glyphs + spot.glyphs};
   }
 };
 
-// Outlines: a shape is glyph-sized when its bounding box on the page is under an inch both ways
-// and some 3 pt or more the longer way (a digit of 4 pt type); kLeastOutlinedGlyphs of them on a
-// page are read as a page of pictures. A rendered glyph wants some kOutlineGlyphPixels pixels high
-// for OCR: a shape of h pt needs kOutlineGlyphPixels × 72 / h dpi (spot `least` h / 32 gives
-// that through dpi_needed()), 200 dpi down to 5.8 pt.
-constexpr double kMostOutlineSide = 72, kLeastOutlineSide = 3;
-constexpr std::size_t kLeastOutlinedGlyphs = 12;
+// Outlines: ink is glyph-like in cells (glyph_cells()) of kLeastCellSide or more on the page (half
+// a digit of 4 pt type; times the page's /UserUnit, as Acrobat shows it), however large — a poster's
+// digits are glyphs too; kLeastOutlinedGlyphs such cells on a page, or one on a line of typed
+// digits, are read as a page of pictures. A rendered glyph wants some kOutlineGlyphPixels pixels
+// for OCR across a cell: a cell of s pt needs kOutlineGlyphPixels × 72 / s dpi (spot `least`
+// s / 16 gives that through dpi_needed()), 200 dpi down to 2.9 pt.
+constexpr double kLeastCellSide = 1.5;
+constexpr std::size_t kLeastOutlinedGlyphs = 10;  // a number's 12 digits, of which its 1s (a straight stroke) may count none
 constexpr double kOutlineGlyphPixels = 16;
 // The quarter octave a length falls in, and the least and most lengths in one.
 int outline_size(double length) { return static_cast<int>(std::clamp(std::floor(4 * std::log2(length)), -400.0, 400.0)); }
 double outline_low(int size) { return std::exp2(size / 4.0); }
 double outline_high(int size) { return std::exp2((size + 1) / 4.0); }
+
+// A piece of the ink a painting operator lays down: a segment of its path (a curve by its control
+// polygon, which is longer than the curve: curves weigh more), or a dot a stroke's cap paints. Its
+// box in the stream's space (grown by half the line width when stroked) and the length of its
+// outline there (a stroke's two sides and its width; a dot all round).
+struct Ink {
+  double x0, y0, x1, y1;
+  double outline;
+};
+// The cells of a painting operator's ink that look like part of a glyph, at the side they are most
+// of: ink measured, not topology (review27 H1) — contours joined into one subpath by bridges drawn
+// there and back, digits reversed out of small boxes, a digit drawn with a pen as one polyline or
+// as seven straight strokes, a dot matrix of specks all count. The ink is cut into square cells of
+// one side (half octaves from half its smallest piece up to its extent, each at four offsets of half
+// a cell), each piece no longer than two cells going to the cell of its middle, and no more glyphs
+// counted at a side than cells along the ink's longer side (a bullet is one, not its quarters); a cell holds part of
+// a glyph when two pieces or more lie in it that span a third of it or more, in a box no more than
+// kMostGlyphAspect times as long as it is wide, whose outlines are kLeastInkToSpan times as long as
+// that span or more, and that run across as well as up (the lesser of their summed widths and
+// heights kLeastCrossInk of the greater or more). A straight rule, a line across a cell, a table's
+// corner or row of cells, a row of thin bars or a dotted leader's dots are 1-dimensional, long or
+// all one way and fall short; the parts of a digit (a bowl, a bar and a stem, a cluster of dots) do not. Ink whose extent is more than
+// 2^kMostCellOctaves of its smallest piece (specks beside a far mark, which would make the cells
+// looked at too many) counts as kLeastOutlinedGlyphs anywhere, as does ink of more than
+// kMostInkPieces pieces.
+constexpr int kMostCellOctaves = 40;
+constexpr double kLeastInkToSpan = 2.5;
+constexpr double kMostGlyphAspect = 3;
+constexpr double kSqrt2 = 1.4142135623730951, kPi = 3.141592653589793;  // <numbers> is not in clang-14's reach of libstdc++
+constexpr double kLeastCrossInk = 0.05;
+constexpr std::size_t kMostInkPieces = std::size_t{1} << 18;
+struct GlyphCells {
+  double side = 0;
+  std::size_t count = 0;
+  std::vector<Spot> rows;  // where: one box a row of cells, kMostSpots at most
+  bool unmeasured = false;  // too many pieces, or too wide a range of sizes: taken as glyphs anywhere
+};
+GlyphCells glyph_cells(const std::vector<Ink>& pieces) {
+  GlyphCells best;
+  if (pieces.size() > kMostInkPieces) return {0, kLeastOutlinedGlyphs, {}, true};
+  if (pieces.size() < 2) return best;
+  constexpr double kInfinity = std::numeric_limits<double>::infinity();
+  double x0 = kInfinity, y0 = kInfinity, x1 = -kInfinity, y1 = -kInfinity, smallest = kInfinity;
+  for (const Ink& p : pieces) {
+    const double side = std::max(p.x1 - p.x0, p.y1 - p.y0);
+    if (side > 0) smallest = std::min(smallest, side);
+    x0 = std::min(x0, p.x0), y0 = std::min(y0, p.y0), x1 = std::max(x1, p.x1), y1 = std::max(y1, p.y1);
+  }
+  const double extent = std::max(x1 - x0, y1 - y0);
+  if (!(extent > 0) || !std::isfinite(extent) || !std::isfinite(smallest)) return best;
+  if (extent > smallest * std::exp2(kMostCellOctaves)) return {0, kLeastOutlinedGlyphs, {}, true};
+  struct Cell {
+    std::size_t pieces = 0;
+    double outline = 0;
+    double across = 0, up = 0;  // the pieces' widths and heights, summed
+    double x0 = kInfinity, y0 = kInfinity, x1 = -kInfinity, y1 = -kInfinity;
+  };
+  struct CellHash {
+    std::size_t operator()(const std::pair<long long, long long>& c) const {
+      return std::hash<long long>()(c.first) ^ (std::hash<long long>()(c.second) * 0x9E3779B97F4A7C15ULL);
+    }
+  };
+  std::unordered_map<std::pair<long long, long long>, Cell, CellHash> cells;
+  for (double side = smallest / 2; side <= 2 * extent; side *= kSqrt2) {
+    for (int offset = 0; offset < 4; ++offset) {
+      cells.clear();
+      const double ox = offset & 1 ? side / 2 : 0, oy = offset & 2 ? side / 2 : 0;
+      for (const Ink& p : pieces) {
+        if (std::max(p.x1 - p.x0, p.y1 - p.y0) > 2 * side) continue;
+        const double column = std::floor(((p.x0 + p.x1) / 2 + ox) / side), row = std::floor(((p.y0 + p.y1) / 2 + oy) / side);
+        if (!(std::abs(column) < 0x1p62 && std::abs(row) < 0x1p62)) continue;  // not finite
+        Cell& cell = cells[{static_cast<long long>(column), static_cast<long long>(row)}];
+        ++cell.pieces;
+        cell.outline += p.outline;
+        cell.across += p.x1 - p.x0, cell.up += p.y1 - p.y0;
+        cell.x0 = std::min(cell.x0, p.x0), cell.y0 = std::min(cell.y0, p.y0), cell.x1 = std::max(cell.x1, p.x1), cell.y1 = std::max(cell.y1, p.y1);
+      }
+      std::map<long long, Spot> rows;
+      std::size_t count = 0;
+      for (const auto& [at, cell] : cells) {
+        const double span = std::max(cell.x1 - cell.x0, cell.y1 - cell.y0), narrow = std::min(cell.x1 - cell.x0, cell.y1 - cell.y0);
+        if (cell.pieces < 2 || !(span >= side / 3) || !(span <= kMostGlyphAspect * narrow) || !(cell.outline >= kLeastInkToSpan * span) ||
+            !(std::min(cell.across, cell.up) >= kLeastCrossInk * std::max(cell.across, cell.up))) {
+          continue;
+        }
+        ++count;
+        const auto [row, fresh] = rows.try_emplace(at.second, Spot{cell.x0, cell.y0, cell.x1, cell.y1, side / kOutlineGlyphPixels, false, 1});
+        if (!fresh) {
+          Spot& r = row->second;
+          r = {std::min(r.x0, cell.x0), std::min(r.y0, cell.y0), std::max(r.x1, cell.x1), std::max(r.y1, cell.y1), r.least, false, r.glyphs + 1};
+        }
+      }
+      // A shape a few cells across (a bullet, one digit) is one glyph however many of its cells are
+      // glyph-like: no more glyphs than cells along the ink's longer side.
+      count = std::min(count, std::max<std::size_t>(1, static_cast<std::size_t>(extent / side)));
+      if (count <= best.count) continue;
+      best = {side, count, {}, false};
+      for (const auto& [row, spot] : rows) Drawn::add_spot_to(best.rows, spot);
+    }
+  }
+  return best;
+}
 
 // A transformation as PDF writes it, [a b c d e f]: x' = a x + c y + e, y' = b x + d y + f.
 struct Matrix {
@@ -517,7 +628,7 @@ struct Matrix {
   // The bounding box of the box (x0, y0)–(x1, y1) through it: every corner, however it turns or shears.
   Spot box_of(double x0, double y0, double x1, double y1) const {
     Spot out{std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
-             -std::numeric_limits<double>::infinity(), 0, false};
+             -std::numeric_limits<double>::infinity(), 0, false, 0};
     for (const auto& [x, y] : {std::pair{x0, y0}, std::pair{x0, y1}, std::pair{x1, y0}, std::pair{x1, y1}}) {
       const double tx = a * x + c * y + e, ty = b * x + d * y + f;
       out.x0 = std::min(out.x0, tx), out.x1 = std::max(out.x1, tx), out.y0 = std::min(out.y0, ty), out.y1 = std::max(out.y1, ty);
@@ -700,6 +811,12 @@ struct Mask {
 };
 using Masks = std::map<QPDFObjGen, Mask>;
 
+// The codes of a font that read as digits, as sorted ranges of codes of one byte or two.
+struct DigitCodes {
+  bool two_bytes = false;
+  std::vector<std::pair<long long, long long>> ranges;
+};
+
 class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
  public:
   DrawnCounter(QPDF& pdf, const Context& ctx, QPDFObjectHandle resources, QPDFObjGen owner, Drawn& drawn, std::map<FormKey, Drawn>& forms, Masks& masks,
@@ -750,11 +867,13 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     // The CTM, as poppler keeps it: what size each picture comes out at when the page is rendered.
     if (op == "q") {
       if (saved_.size() >= kMostSavedStates) unknown("graphics states nested deeper than " + std::to_string(kMostSavedStates));
-      else saved_.push_back({ctm_, text_});
+      else saved_.push_back({ctm_, text_, line_width_, line_cap_});
     }
     if (op == "Q" && !saved_.empty()) {  // a Q without its q changes nothing, in poppler as here
       ctm_ = saved_.back().ctm;
       text_ = saved_.back().text;
+      line_width_ = saved_.back().line_width;
+      line_cap_ = saved_.back().line_cap;
       saved_.pop_back();
     }
     if (op == "cm") {
@@ -762,6 +881,18 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       else unknown("a cm whose operands are not six numbers");  // what poppler makes of it is not known
     }
     path_operator(op, operands);
+    if (op == "w" && operands.size() == 1 && operands[0].isNumber()) line_width_ = operands[0].getNumericValue();
+    if (op == "J" && operands.size() == 1 && operands[0].isInteger()) line_cap_ = operands[0].getIntValue();
+    // Where the lines of text run (Td, TD, T*, TL; ' and " move to the next line before they show).
+    const bool two_numbers = operands.size() == 2 && operands[0].isNumber() && operands[1].isNumber();
+    if (op == "TL" && operands.size() == 1 && operands[0].isNumber()) text_.leading = operands[0].getNumericValue();
+    if ((op == "Td" || op == "TD") && two_numbers) {
+      if (op == "TD") text_.leading = -operands[1].getNumericValue();
+      if (line_) line_ = Matrix{1, 0, 0, 1, operands[0].getNumericValue(), operands[1].getNumericValue()}.then(*line_);
+    } else if (op == "Td" || op == "TD") {
+      line_.reset();
+    }
+    if ((op == "T*" || op == "'" || op == "\"") && line_) line_ = Matrix{1, 0, 0, 1, 0, -text_.leading}.then(*line_);
     // An operator that names a resource with other operands than it takes is read differently by
     // each reader: poppler drops the extra leading ones ("/F1 /F3 300 Tf" sets /F3), MuPDF takes the
     // last name written ("/Im1 0 Do" draws Im1). What the recipient's reader draws is not known.
@@ -801,12 +932,13 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       if (hidden_layers_ > 0) drawn_.text_in_layer = true;
       if (replaced_text_ > 0 || text_.misread) drawn_.text_replaced = true;
       lines_shown();
+      digits_shown(operands);
       glyphs_shown(operands);
     }
     // The text state a Type 3 font's glyphs are drawn through (their translations do not change
     // their size; Td, TD, T*, Tc, Tw and Ts only move them).
-    if (op == "BT") tm_ = Matrix{};
-    if (op == "Tm") tm_ = matrix_of(operands);  // none: the size of what it shows is not known
+    if (op == "BT") tm_ = line_ = Matrix{};
+    if (op == "Tm") tm_ = line_ = matrix_of(operands);  // none: the size of what it shows is not known
     if (op == "Tz") text_.scale = operands.size() == 1 && operands[0].isNumber() ? operands[0].getNumericValue() / 100 : std::nan("");
     if (op == "Tr") text_.render = operands.size() == 1 && operands[0].isInteger() ? operands[0].getIntValue() : -1;
     // Each operator that names a resource takes the name as its operand (the last for Do, scn, SCN
@@ -826,6 +958,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       text_.glyphs = font(resource("/Font", named(true)), "font " + named(true));
       text_.misread = to_unicode_misreads(resource("/Font", named(true)));
       text_.vertical = writes_vertically(resource("/Font", named(true)));
+      text_.digit_codes = digit_codes(resource("/Font", named(true)));
       text_.font_matrix = resource("/Font", named(true)).isDictionary() ? resource("/Font", named(true)).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
       text_.size = operands.size() >= 2 && operands.back().isNumber() ? operands.back().getNumericValue() : std::nan("");
     }
@@ -1353,11 +1486,14 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (group.isStream()) {
       if (const Drawn* inside = drawn_by(group, group.getDict().getKey("/Resources"), "the soft mask of graphics state " + name)) add(*inside, placed(group, ctm_));
     }
+    if (QPDFObjectHandle width = state.getKey("/LW"); width.isNumber()) line_width_ = width.getNumericValue();
+    if (QPDFObjectHandle cap = state.getKey("/LC"); cap.isInteger()) line_cap_ = cap.getIntValue();
     QPDFObjectHandle set_font = state.getKey("/Font");
     if (set_font.isArray() && set_font.getArrayNItems() == 2) {
       text_.glyphs = font(set_font.getArrayItem(0), "the font of graphics state " + name);
       text_.misread = to_unicode_misreads(set_font.getArrayItem(0));
       text_.vertical = writes_vertically(set_font.getArrayItem(0));
+      text_.digit_codes = digit_codes(set_font.getArrayItem(0));
       text_.font_matrix = set_font.getArrayItem(0).isDictionary() ? set_font.getArrayItem(0).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
       text_.size = set_font.getArrayItem(1).isNumber() ? set_font.getArrayItem(1).getNumericValue() : std::nan("");
     }
@@ -1471,7 +1607,9 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
         if (own == type3.outlines.end()) continue;
         for (const auto& [size, n] : own->second) count(size, n * times[code]);
       }
-      if (finest != std::numeric_limits<int>::max()) placed.outline_spots.push_back({0, 0, 0, 0, outline_low(finest) / (kOutlineGlyphPixels * 2), true});
+      std::size_t total = 0;
+      for (const auto& [size, n] : placed.outlines) total += n;
+      if (finest != std::numeric_limits<int>::max()) placed.outline_spots.push_back({0, 0, 0, 0, outline_low(finest) / kOutlineGlyphPixels, true, total});
     }
     placed.lines_across = placed.lines_down = false;  // the text's own, counted where it is shown
     add(placed, placement, true);  // where the text moves to (Td, TJ's offsets) is not followed
@@ -1557,20 +1695,27 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
 
   // The outlines and lines of text a stream draws in its own space, placed here: each size grown by
   // as little and as much as the placement stretches a length, and counted as glyph-sized here when
-  // that span meets the glyph sizes (kLeastOutlineSide … kMostOutlineSide); with no placement known,
-  // as glyph-sized. Their boxes as picture spots are.
+  // that span reaches kLeastCellSide (there is no most: a poster's digits are glyphs); with no
+  // placement known, as glyph-sized. Their boxes as picture spots are, and the bands of the lines
+  // of typed digits.
   void add_outlines(const Drawn& inside, std::optional<Matrix> placement, bool anywhere) {
     const double least = placement ? placement->least_stretch() : 0, most = placement ? placement->most_stretch() : 0;
     for (const auto& [size, count] : inside.outlines) {
       const double low = outline_low(size) * least, high = outline_high(size) * most;
       const bool known = least > 0 && most > 0;
-      const double here = !known ? kMostOutlineSide / 2 : high < kLeastOutlineSide ? high : low > kMostOutlineSide ? low : std::clamp(low, kLeastOutlineSide, kMostOutlineSide);
+      const double here = !known ? 4 * kLeastCellSide : high < kLeastCellSide ? high : std::max(low, kLeastCellSide);
       drawn_.outlines[outline_size(here)] += count;
     }
     for (const Spot& spot : inside.outline_spots) {
-      Spot here = anywhere || !placement || spot.anywhere ? Spot{0, 0, 0, 0, 0, true} : placement->box_of(spot.x0, spot.y0, spot.x1, spot.y1);
+      Spot here = anywhere || !placement || spot.anywhere ? Spot{0, 0, 0, 0, 0, true, 0} : placement->box_of(spot.x0, spot.y0, spot.x1, spot.y1);
       here.least = least > 0 ? spot.least * least : 0;
+      here.glyphs = spot.glyphs;
       Drawn::add_spot_to(drawn_.outline_spots, here);
+    }
+    for (const Spot& line : inside.digit_lines) {
+      Spot here = anywhere || !placement || line.anywhere ? Spot{0, 0, 0, 0, 0, true, 0} : placement->box_of(line.x0, line.y0, line.x1, line.y1);
+      here.least = line.least * least;
+      Drawn::add_spot_to(drawn_.digit_lines, here);
     }
     if (!placement) {
       drawn_.lines_across = drawn_.lines_across || inside.lines_across || inside.lines_down;
@@ -1618,13 +1763,11 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     }
     return Matrix{v[0], v[1], v[2], v[3], v[4], v[5]};
   }
-  // Path construction and painting (ISO 32000-1 8.5): each subpath's bounding box through the CTM
-  // (its points, a curve's control points too: the box holds it), and at a painting operator the
-  // subpaths that could be glyphs counted (Drawn::outlines). Filled: a box of some area and a
-  // glyph's proportions — a table rule or an underline, a hairline as long as 16 times its width or
-  // more, is none. Stroked: a subpath that bends (two segments or more, or a curve) — a digit drawn
-  // with a pen, as CAD fonts draw text; a straight stroke (a rule, or a 1) and a stroked rectangle
-  // (a table's cell) are none. A clipping path counts as filled: what paints through it shows it.
+  // Path construction and painting (ISO 32000-1 8.5): each segment of the path through the CTM (a
+  // curve by its control points: its box holds it), and at a painting operator its ink measured for
+  // glyphs (glyph_cells(), Drawn::outlines) — filled, stroked (each piece grown by half the line
+  // width, and a zero-length subpath a dot where the cap is round or square), or both. A clipping
+  // path counts as filled: what paints through it (a page-sized fill, `sh`, an image) shows it.
   void path_operator(const std::string& op, std::vector<QPDFObjectHandle>& operands) {
     const auto numbers = [&](std::size_t n) {
       if (operands.size() != n) return false;
@@ -1635,99 +1778,221 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     };
     const auto at = [&](std::size_t i) { return operands[i].getNumericValue(); };
     if (op == "m" && numbers(2)) {
-      end_subpath();
-      subpath_.open = true;
-      path_point(at(0), at(1));
-    } else if (op == "l" && numbers(2) && subpath_.open) {
-      ++subpath_.segments;
-      path_point(at(0), at(1));
+      start_ = current_ = on_page(at(0), at(1));
+    } else if (op == "l" && numbers(2) && current_) {
+      const Point to = on_page(at(0), at(1));
+      piece({*current_, to});
+      current_ = to;
     } else if ((op == "c" && numbers(6)) || ((op == "v" || op == "y") && numbers(4))) {
-      if (!subpath_.open) return;
-      ++subpath_.segments;
-      subpath_.curve = true;
-      for (std::size_t i = 0; i + 1 < operands.size(); i += 2) path_point(at(i), at(i + 1));
-    } else if (op == "h" && subpath_.open) {
-      ++subpath_.segments;
+      if (!current_) return;
+      std::vector<Point> points{*current_};
+      for (std::size_t i = 0; i + 1 < operands.size(); i += 2) points.push_back(on_page(at(i), at(i + 1)));
+      piece(points);
+      current_ = points.back();
+    } else if (op == "h" && current_ && start_) {
+      piece({*current_, *start_});
+      current_ = start_;
     } else if (op == "W" || op == "W*") {
       clipping_ = true;
     } else if (op == "re" && numbers(4)) {
-      end_subpath();
-      subpath_.open = true;
-      subpath_.rectangle = true;
-      subpath_.segments = 4;
-      for (const auto& [x, y] : {std::pair{at(0), at(1)}, std::pair{at(0) + at(2), at(1)}, std::pair{at(0), at(1) + at(3)}, std::pair{at(0) + at(2), at(1) + at(3)}}) {
-        path_point(x, y);
-      }
-      end_subpath();
+      const Point a = on_page(at(0), at(1)), b = on_page(at(0) + at(2), at(1)), c = on_page(at(0) + at(2), at(1) + at(3)), d = on_page(at(0), at(1) + at(3));
+      piece({a, b}), piece({b, c}), piece({c, d}), piece({d, a});
+      start_ = current_ = a;
     } else if (op == "f" || op == "F" || op == "f*" || op == "S" || op == "s" || op == "B" || op == "B*" || op == "b" || op == "b*" || op == "n") {
-      end_subpath();
+      if ((op == "s" || op == "b" || op == "b*") && current_ && start_) piece({*current_, *start_});
       const bool fills = op != "S" && op != "s" && op != "n", strokes = op == "S" || op == "s" || op == "B" || op == "B*" || op == "b" || op == "b*";
-      // A clipping path (W before the painting operator) is counted as filled: whatever paints
-      // through it next — a page-sized fill, `sh`, an image — shows its shapes.
-      const PathTally& painted = (fills || clipping_) && strokes ? either_ : fills || clipping_ ? filled_ : stroked_;
-      if ((op != "n" || clipping_) && !painted.sizes.empty()) {
-        for (const auto& [size, count] : painted.sizes) drawn_.outlines[size] += count;
-        if (painted.boxed) Drawn::add_spot_to(drawn_.outline_spots, painted.box);
+      // A clip that is one upright rectangle (text or a picture cropped to a box) shows no shape of
+      // its own: what paints through it is judged as it is.
+      if (fills || strokes || (clipping_ && !one_rectangle(path_))) painted(strokes);
+      path_.clear();
+      path_overflows_ = clipping_ = false;
+      current_.reset();
+      start_.reset();
+    }
+  }
+  using Point = std::pair<double, double>;
+  Point on_page(double x, double y) const { return {ctm_.a * x + ctm_.c * y + ctm_.e, ctm_.b * x + ctm_.d * y + ctm_.f}; }
+  // A segment of the path (a curve's control polygon): its box and length in the stream's space.
+  void piece(const std::vector<Point>& points) {
+    if (path_.size() >= kMostInkPieces) {
+      path_overflows_ = true;
+      return;
+    }
+    Ink ink{points[0].first, points[0].second, points[0].first, points[0].second, 0};
+    for (std::size_t i = 1; i < points.size(); ++i) {
+      ink.x0 = std::min(ink.x0, points[i].first), ink.y0 = std::min(ink.y0, points[i].second);
+      ink.x1 = std::max(ink.x1, points[i].first), ink.y1 = std::max(ink.y1, points[i].second);
+      ink.outline += std::hypot(points[i].first - points[i - 1].first, points[i].second - points[i - 1].second);
+    }
+    if (std::isfinite(ink.x0) && std::isfinite(ink.y0) && std::isfinite(ink.x1) && std::isfinite(ink.y1) && std::isfinite(ink.outline)) path_.push_back(ink);
+  }
+  // Whether a path is one rectangle upright on the page: pieces across or up it on its box's edges.
+  static bool one_rectangle(const std::vector<Ink>& pieces) {
+    if (pieces.empty() || pieces.size() > 5) return false;
+    double x0 = pieces[0].x0, y0 = pieces[0].y0, x1 = pieces[0].x1, y1 = pieces[0].y1;
+    for (const Ink& p : pieces) x0 = std::min(x0, p.x0), y0 = std::min(y0, p.y0), x1 = std::max(x1, p.x1), y1 = std::max(y1, p.y1);
+    return std::all_of(pieces.begin(), pieces.end(), [&](const Ink& p) {
+      return (p.y0 == p.y1 && (p.y0 == y0 || p.y0 == y1)) || (p.x0 == p.x1 && (p.x0 == x0 || p.x0 == x1));
+    });
+  }
+  // A path's pieces with those drawn twice (the edge two cells of a table share) once, and the
+  // straight pieces across or up the page that run on one another (a rule drawn cell by cell, the
+  // sides of a table's rows) one piece each: the ink a reader sees.
+  static std::vector<Ink> one_by_one(std::vector<Ink> pieces) {
+    std::vector<Ink> out, across, up;
+    for (const Ink& p : pieces) {
+      const bool flat = p.y0 == p.y1 && p.outline == p.x1 - p.x0, upright = p.x0 == p.x1 && p.outline == p.y1 - p.y0;
+      (p.outline > 0 && flat ? across : p.outline > 0 && upright ? up : out).push_back(p);
+    }
+    const auto as_tuple = [](const Ink& p) { return std::tie(p.x0, p.y0, p.x1, p.y1, p.outline); };
+    std::sort(out.begin(), out.end(), [&](const Ink& a, const Ink& b) { return as_tuple(a) < as_tuple(b); });
+    out.erase(std::unique(out.begin(), out.end(), [&](const Ink& a, const Ink& b) { return as_tuple(a) == as_tuple(b); }), out.end());
+    // Runs along one line: sorted by the line, then where they start; each joins the last when it starts before that ends.
+    for (const bool is_up : {false, true}) {
+      std::vector<Ink>& runs = is_up ? up : across;
+      const auto line = [&](const Ink& p) { return is_up ? p.x0 : p.y0; };
+      const auto from = [&](const Ink& p) { return is_up ? p.y0 : p.x0; };
+      const auto to = [&](const Ink& p) { return is_up ? p.y1 : p.x1; };
+      std::sort(runs.begin(), runs.end(), [&](const Ink& a, const Ink& b) { return std::pair(line(a), from(a)) < std::pair(line(b), from(b)); });
+      std::size_t first = out.size();
+      for (const Ink& p : runs) {
+        if (out.size() > first && line(out.back()) == line(p) && from(p) <= to(out.back())) {
+          Ink& last = out.back();
+          (is_up ? last.y1 : last.x1) = std::max(to(last), to(p));
+          last.outline = to(last) - from(last);
+          continue;
+        }
+        out.push_back(p);
       }
-      filled_ = stroked_ = either_ = PathTally{};
-      recent_.clear();
-      clipping_ = false;
     }
+    return out;
   }
-  void path_point(double x, double y) {
-    const double tx = ctm_.a * x + ctm_.c * y + ctm_.e, ty = ctm_.b * x + ctm_.d * y + ctm_.f;
-    subpath_.x0 = std::min(subpath_.x0, tx), subpath_.x1 = std::max(subpath_.x1, tx), subpath_.y0 = std::min(subpath_.y0, ty), subpath_.y1 = std::max(subpath_.y1, ty);
-  }
-  // The subpath being built is finished: tallied as it would count filled, stroked, or either.
-  void end_subpath() {
-    const Subpath done = subpath_;
-    subpath_ = Subpath{};
-    if (!done.open) return;
-    const double width = done.x1 - done.x0, height = done.y1 - done.y0;
-    if (!std::isfinite(width) || !std::isfinite(height)) return;
-    const double larger = std::max(width, height), smaller = std::min(width, height);
-    if (!(larger > 0)) return;
-    const bool filled = smaller > 0 && smaller * 16 >= larger;
-    const bool stroked = !done.rectangle && (done.segments >= 2 || done.curve);
-    const Spot box{done.x0, done.y0, done.x1, done.y1, larger / (kOutlineGlyphPixels * 2), false};
-    // A glyph's inner contours (the holes of 0, 4, 6, 8, 9) are part of it, not glyphs: a subpath
-    // inside one of the last few of its path that is at most 3 times its size is not counted, and
-    // one that holds such a subpath counts in its place. A frame around a whole number is larger
-    // than that, and leaves its digits counted; a frame around each digit is counted itself.
-    const auto inside = [](const Spot& a, const Spot& b, double a_side, double b_side) {
-      return a.x0 >= b.x0 && a.y0 >= b.y0 && a.x1 <= b.x1 && a.y1 <= b.y1 && b_side <= 3 * a_side;
-    };
-    const bool counts[3] = {filled, stroked, filled || stroked};
-    PathTally* tallies[3] = {&filled_, &stroked_, &either_};
-    for (const Counted& earlier : recent_) {
-      if (inside(box, earlier.box, larger, earlier.side)) return;
-    }
-    for (auto earlier = recent_.begin(); earlier != recent_.end();) {
-      if (!inside(earlier->box, box, earlier->side, larger)) {
-        ++earlier;
+  // The path painted: its ink as filled (pieces as they are) or stroked (each grown by half the line
+  // width through the CTM, its outline both sides and its width; one of no length a dot where the
+  // cap is round or square), measured for glyphs.
+  void painted(bool strokes) {
+    const double half = strokes && std::isfinite(line_width_) ? std::max(0.0, line_width_) * ctm_.most_stretch() / 2 : 0;
+    std::vector<Ink> ink;
+    ink.reserve(path_.size());
+    for (const Ink& p : one_by_one(path_)) {
+      if (p.outline == 0) {
+        // Butt caps paint nothing of a zero-length subpath (a form's cap is its caller's: not known, taken as round).
+        if (!strokes || line_cap_ == 0 || !(half > 0)) continue;
+        ink.push_back({p.x0 - half, p.y0 - half, p.x1 + half, p.y1 + half, (line_cap_ == 2 ? 8 : 2 * kPi) * half});
         continue;
       }
-      for (std::size_t i = 0; i < 3; ++i) {
-        if (!earlier->counts[i]) continue;
-        const auto at = tallies[i]->sizes.find(outline_size(earlier->side));
-        if (at != tallies[i]->sizes.end() && --at->second == 0) tallies[i]->sizes.erase(at);
+      ink.push_back({p.x0 - half, p.y0 - half, p.x1 + half, p.y1 + half, strokes ? 2 * p.outline + 2 * half : p.outline});
+    }
+    const GlyphCells cells = path_overflows_ ? GlyphCells{0, kLeastOutlinedGlyphs, {}, true} : glyph_cells(ink);
+    if (cells.count == 0) return;
+    if (cells.unmeasured) {
+      drawn_.outlines[outline_size(4 * kLeastCellSide)] += cells.count;
+      Drawn::add_spot_to(drawn_.outline_spots, {0, 0, 0, 0, kLeastCellSide / kOutlineGlyphPixels, true, cells.count});
+      return;
+    }
+    drawn_.outlines[outline_size(cells.side)] += cells.count;
+    for (const Spot& row : cells.rows) Drawn::add_spot_to(drawn_.outline_spots, row);
+  }
+
+  // The codes of a font that read as digits: a simple font's (Type 1, TrueType) whose glyphs are
+  // digits (simple_digits()); a composite font's of two-byte codes (Identity-H or -V) that its
+  // /ToUnicode reads as text with a digit in it, as pdftotext reads them (its glyphs, should they
+  // be digits read otherwise, make the page read by OCR: to_unicode_misreads()). Null when not
+  // known — a Type 3 font, a composite font of another encoding or with no /ToUnicode that can be
+  // read whole —: any code may read a digit. Kept for each font object read here (`digit_fonts_`).
+  std::shared_ptr<const DigitCodes> digit_codes(QPDFObjectHandle f) {
+    if (!f.isDictionary()) return nullptr;
+    if (f.isIndirect()) {
+      if (const auto known = digit_fonts_.find(f.getObjGen()); known != digit_fonts_.end()) return known->second;
+    }
+    std::shared_ptr<DigitCodes> codes;
+    QPDFObjectHandle subtype = f.getKey("/Subtype"), encoding = f.getKey("/Encoding"), to_unicode = f.getKey("/ToUnicode");
+    if (subtype.isNameAndEquals("/Type1") || subtype.isNameAndEquals("/MMType1") || subtype.isNameAndEquals("/TrueType")) {
+      codes = std::make_shared<DigitCodes>();
+      for (const auto& [code, digit] : simple_digits(f)) codes->ranges.emplace_back(code, code);
+    } else if (subtype.isNameAndEquals("/Type0") && (encoding.isNameAndEquals("/Identity-H") || encoding.isNameAndEquals("/Identity-V")) && to_unicode.isStream()) {
+      const std::optional<std::string> cmap = decoded_or_none(to_unicode, "the /ToUnicode CMap of a font");
+      const std::vector<std::string> tokens = cmap ? cmap_tokens(*cmap) : std::vector<std::string>{};
+      if (cmap && tokens.size() < kMostCMapTokens) {
+        codes = std::make_shared<DigitCodes>();
+        codes->two_bytes = true;
+        if (!codes_read_as_digits(tokens, codes->ranges)) codes.reset();
       }
-      earlier = recent_.erase(earlier);
     }
-    if (recent_.size() >= 4) recent_.erase(recent_.begin());
-    recent_.push_back({box, larger, {counts[0], counts[1], counts[2]}});
-    for (std::size_t i = 0; i < 3; ++i) {
-      PathTally* tally = tallies[i];
-      if (!counts[i]) continue;
-      ++tally->sizes[outline_size(larger)];
-      // A shape four inches or more in its own space (a panel, the page's background) is no glyph
-      // unless a form shrinks it: counted, but not let widen the box of the glyphs around it.
-      if (larger > 4 * kMostOutlineSide) continue;
-      tally->box = tally->boxed ? Spot{std::min(tally->box.x0, box.x0), std::min(tally->box.y0, box.y0), std::max(tally->box.x1, box.x1), std::max(tally->box.y1, box.y1),
-                                       std::min(tally->box.least, box.least), false}
-                                : box;
-      tally->boxed = true;
+    if (codes) std::sort(codes->ranges.begin(), codes->ranges.end());
+    if (f.isIndirect()) digit_fonts_[f.getObjGen()] = codes;
+    return codes;
+  }
+  // The codes a /ToUnicode's bfchar and bfrange sections read as text with a digit in it, as ranges
+  // of codes (a range whose destination has a digit before its last unit is one whole); false when
+  // it cannot be followed (a range that runs backwards, more than kMostDigitRanges ranges).
+  static constexpr std::size_t kMostDigitRanges = 4096;
+  static bool codes_read_as_digits(const std::vector<std::string>& tokens, std::vector<std::pair<long long, long long>>& ranges) {
+    const auto digits_in = [](const std::vector<long long>& units) { return std::any_of(units.begin(), units.end(), is_digit_unit); };
+    enum { kNone, kChar, kRange } section = kNone;
+    for (std::size_t i = 0; i < tokens.size() && ranges.size() <= kMostDigitRanges; ++i) {
+      const std::string& t = tokens[i];
+      if (t == "beginbfchar") section = kChar;
+      else if (t == "beginbfrange") section = kRange;
+      else if (t == "endbfchar" || t == "endbfrange") section = kNone;
+      if (section == kChar && t[0] == '<' && i + 1 < tokens.size() && tokens[i + 1][0] == '<') {
+        if (digits_in(cmap_units(tokens[i + 1]))) ranges.emplace_back(cmap_code(t), cmap_code(t));
+        ++i;
+      } else if (section == kRange && t[0] == '<' && i + 2 < tokens.size() && tokens[i + 1][0] == '<') {
+        const long long low = cmap_code(t), high = cmap_code(tokens[i + 1]);
+        if (low < 0 || high < low) return false;
+        if (tokens[i + 2][0] == '<') {
+          const std::vector<long long> first = cmap_units(tokens[i + 2]);
+          if (first.empty()) return false;
+          if (digits_in(std::vector<long long>(first.begin(), first.end() - 1))) {
+            ranges.emplace_back(low, high);
+          } else {
+            for (const long long base : {0x30LL, 0xFF10LL}) {
+              for (long long d = 0; d < 10; ++d) {
+                const long long code = low + (base + d - first.back());
+                if (code >= low && code <= high) ranges.emplace_back(code, code);
+              }
+            }
+          }
+          i += 2;
+        } else if (tokens[i + 2] == "[") {
+          std::size_t j = i + 3;
+          for (long long code = low; j < tokens.size() && tokens[j] != "]"; ++j, ++code) {
+            if (tokens[j][0] == '<' && digits_in(cmap_units(tokens[j]))) ranges.emplace_back(code, code);
+          }
+          i = j;
+        }
+      }
     }
+    return ranges.size() <= kMostDigitRanges;
+  }
+  // Text shown that may hold digits: the band of its line (Drawn::digit_lines), the line's whole
+  // length — where the text ends is not followed —, from below the baseline to above the em.
+  void digits_shown(std::vector<QPDFObjectHandle>& operands) {
+    if (text_.digit_codes) {
+      const DigitCodes& digits = *text_.digit_codes;
+      const std::string codes = shown_codes(operands);
+      const auto reads_a_digit = [&](long long code) {
+        const auto after = std::upper_bound(digits.ranges.begin(), digits.ranges.end(), std::pair{code, std::numeric_limits<long long>::max()});
+        return after != digits.ranges.begin() && std::prev(after)->second >= code;
+      };
+      bool any = false;
+      const std::size_t width = digits.two_bytes ? 2 : 1;
+      for (std::size_t i = 0; i + width <= codes.size() && !any; i += width) {
+        const long long code = width == 2 ? static_cast<unsigned char>(codes[i]) << 8 | static_cast<unsigned char>(codes[i + 1]) : static_cast<unsigned char>(codes[i]);
+        any = reads_a_digit(code);
+      }
+      if (!any) return;
+    }
+    const double size = std::abs(text_.size), along = 1e5 + 1e4 * size;
+    if (!line_ || !std::isfinite(size)) {
+      Drawn::add_spot_to(drawn_.digit_lines, {0, 0, 0, 0, 0, true, 0});
+      return;
+    }
+    const Matrix m = line_->then(ctm_);
+    Spot band = text_.vertical ? m.box_of(-0.6 * size, -along, 0.6 * size, along) : m.box_of(-along, -0.35 * size, along, 1.1 * size);
+    band.least = size * m.least_stretch();  // the text's size here: 0 when not known
+    Drawn::add_spot_to(drawn_.digit_lines, band);
   }
 
   // Which way the lines of text shown here run: the text matrix's x axis through the CTM (a
@@ -1852,6 +2117,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   int depth_;
   std::optional<Error> over_;
   std::map<std::string, Drawn> fonts_;  // Type 3 fonts this stream has looked into, by name
+  std::map<QPDFObjGen, std::shared_ptr<const DigitCodes>> digit_fonts_;  // digit_codes() of the fonts read here, by object
   std::vector<QPDFObjectHandle> operands_;
   Matrix ctm_;
   // The text state poppler keeps in its graphics state (q and Q save and restore it).
@@ -1862,33 +2128,25 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     long long render = 0;
     bool misread = false;  // a font whose /ToUnicode reads a digit's glyph as another character, or another glyph as a digit
     bool vertical = false;  // a composite font of vertical writing (WMode 1): lines run down its y axis
+    double leading = 0;     // TL: how far T*, ' and " move down a line
+    // The codes of the font set that read as digits (digit_codes()); null when not known: any code may.
+    std::shared_ptr<const DigitCodes> digit_codes;
   };
   struct SavedState {
     Matrix ctm;
     TextState text;
+    double line_width;
+    long long line_cap;
   };
   TextState text_;
   std::optional<Matrix> tm_ = Matrix{};
-  struct Subpath {
-    double x0 = std::numeric_limits<double>::infinity(), y0 = std::numeric_limits<double>::infinity();
-    double x1 = -std::numeric_limits<double>::infinity(), y1 = -std::numeric_limits<double>::infinity();
-    std::size_t segments = 0;
-    bool curve = false, rectangle = false, open = false;
-  };
-  struct PathTally {
-    std::map<int, std::size_t> sizes;  // as Drawn::outlines
-    Spot box;                          // where those under four inches are
-    bool boxed = false;
-  };
-  Subpath subpath_;
-  PathTally filled_, stroked_, either_;  // the path's finished subpaths as each painting would count them
-  bool clipping_ = false;                // a W or W* since the last painting operator: the path clips
-  struct Counted {
-    Spot box;
-    double side;     // the larger side of its box
-    bool counts[3];  // in filled_, stroked_, either_
-  };
-  std::vector<Counted> recent_;  // the last subpaths of the path counted, for the holes of their glyphs
+  std::optional<Matrix> line_ = Matrix{};  // the text line matrix (Tm, moved by Td, TD, T*, ' and "): where the line shown runs
+  double line_width_ = 1;
+  long long line_cap_ = depth_ == 0 ? 0 : 1;  // a form's, glyph's or pattern's is its caller's: not known, taken as round
+  std::vector<Ink> path_;  // the path being built, a piece a segment
+  bool path_overflows_ = false;  // more than kMostInkPieces segments
+  std::optional<Point> current_, start_;  // the current point and the start of its subpath
+  bool clipping_ = false;  // a W or W* since the last painting operator: the path clips
   std::vector<SavedState> saved_;
   std::vector<bool> marked_;     // open marked content, innermost last: whether it is a layer that may hide
   std::vector<bool> replacing_;  // beside marked_: whether it gives the text it marks an /ActualText
@@ -1977,36 +2235,57 @@ std::vector<PdfRegion> tiles_of(const PdfRegion& region, double dpi) {
 // need more than the page fits at, each at its own dpi, cut into strips past the budget, and the page whole
 // at the dpi the rest need if it fits. Held: a picture whose size is not known, one that needs more
 // than kMostPdfPageDpi, a page of no size, or one that would take more than kMostPdfPageParts parts.
-// A page's drawing with its glyph-sized shapes (Drawn::outlines, in page space) counted as pictures
-// when there are kLeastOutlinedGlyphs of them or more: each a legible picture, where they were
-// painted, at the size the smallest line of them needs (kOutlineGlyphPixels high) — the least size
-// an octave of sizes from which holds kLeastOutlinedGlyphs shapes (a number's digits; the holes of
-// its 0s and 8s are smaller and fewer), or the least size of all when no octave does. Fewer (a
-// logo, a few bullets) leave it as it was.
-Drawn with_outlines(const Drawn& drawn) {
+// A page's drawing with its glyph-like cells (Drawn::outlines, in page space; glyph-sized when
+// kLeastCellSide or more across times `unit`, the page's /UserUnit, as a reader shows it) counted
+// as pictures when there are kLeastOutlinedGlyphs of them or more — each a legible picture, where
+// they were painted, at the size the smallest line of them needs (kOutlineGlyphPixels a cell): the
+// least size an octave of sizes from which holds kLeastOutlinedGlyphs cells, or the least of all
+// when no octave does —, or when any lies on a line of typed digits (a number half typed and half
+// drawn: any count above one or two could be met by typing the rest), those on such lines. Fewer
+// elsewhere (a logo, a few bullets) leave it as it was. pdftoppm renders the page in its user
+// space, /UserUnit or not: the sizes pictures are rendered at are those.
+// A drawn digit beside typed ones: its row of cells at least half the text's size (a bullet, a
+// circle a third of it, is none), its cells no more than twice it.
+constexpr double kLeastDrawnToText = 0.5, kMostCellToText = 2;
+Drawn with_outlines(const Drawn& drawn, double unit) {
+  const double floor = kLeastCellSide / unit;
   std::size_t count = 0;
   double smallest = std::numeric_limits<double>::infinity(), line = smallest;
   for (auto at = drawn.outlines.begin(); at != drawn.outlines.end(); ++at) {
     const auto& [size, n] = *at;
-    if (outline_high(size) < kLeastOutlineSide || outline_low(size) > kMostOutlineSide) continue;
+    if (outline_high(size) < floor) continue;
     count += n;
-    smallest = std::min(smallest, std::max(outline_low(size), kLeastOutlineSide));
+    smallest = std::min(smallest, std::max(outline_low(size), floor));
     std::size_t octave = 0;
     for (auto in = at; in != drawn.outlines.end() && in->first < size + 4; ++in) octave += in->second;
-    if (octave >= kLeastOutlinedGlyphs) line = std::min(line, std::max(outline_low(size), kLeastOutlineSide));
+    if (octave >= kLeastOutlinedGlyphs) line = std::min(line, std::max(outline_low(size), floor));
   }
-  if (count < kLeastOutlinedGlyphs) return drawn;
+  if (count == 0) return drawn;
+  std::vector<Spot> read;
+  for (const Spot& spot : drawn.outline_spots) {
+    if (spot.glyphs == 0 || (spot.least > 0 && spot.least * kOutlineGlyphPixels * 1.2 < floor)) continue;  // specks only
+    // On a line of typed digits, and of a size a digit beside them could be (a calendar's boxes around
+    // its dates, a table's cells, are larger; a list's bullets smaller).
+    const double side = spot.least * kOutlineGlyphPixels;
+    const bool on_a_line = std::any_of(drawn.digit_lines.begin(), drawn.digit_lines.end(), [&](const Spot& band) {
+      const double extent = std::max(spot.x1 - spot.x0, spot.y1 - spot.y0);
+      const bool sized = !(band.least > 0) || !(side > 0) || spot.anywhere || (extent >= kLeastDrawnToText * band.least && side <= kMostCellToText * band.least);
+      return sized && (band.anywhere || spot.anywhere || !(spot.x1 < band.x0 || band.x1 < spot.x0 || spot.y1 < band.y0 || band.y1 < spot.y0));
+    });
+    if (count >= kLeastOutlinedGlyphs || on_a_line) read.push_back(spot);
+  }
+  if (read.empty() && count < kLeastOutlinedGlyphs) return drawn;
   if (std::isfinite(line)) smallest = line;
   Drawn judged = drawn;
-  const double least = smallest / (kOutlineGlyphPixels * 2);
+  const double least = smallest / kOutlineGlyphPixels;
   judged.legible += count;
   judged.least = std::min(judged.least, least);
-  for (Spot spot : drawn.outline_spots) {
-    if (spot.least > 0) spot.least = std::clamp(spot.least, least, kMostOutlineSide / (kOutlineGlyphPixels * 2));
+  for (Spot spot : read) {
+    if (spot.least > 0) spot.least = std::max(spot.least, least);
     judged.least = std::min(judged.least, spot.least);  // 0, a size not known, holds the page
     judged.add_spot(spot);
   }
-  if (drawn.outline_spots.empty()) judged.add_spot({0, 0, 0, 0, least, true});
+  if (read.empty()) judged.add_spot({0, 0, 0, 0, least, true, 0});
   return judged;
 }
 
@@ -2314,7 +2593,10 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
         if (!small) masks.try_emplace(thumb.getObjGen(), Mask{thumb, false, "thumbnail"});
         else if (thumbnail_ids.insert(thumb.getObjGen()).second) thumbnails.push_back(Mask{thumb, false, "thumbnail"});
       }
-      const Drawn judged = with_outlines(drawn);
+      // /UserUnit: a reader shows a unit of user space as so many 1/72 inch (ISO 32000-1 14.11.2).
+      QPDFObjectHandle user_unit = page.getKey("/UserUnit");
+      const double unit = user_unit.isNumber() && user_unit.getNumericValue() > 0 && std::isfinite(user_unit.getNumericValue()) ? user_unit.getNumericValue() : 1;
+      const Drawn judged = with_outlines(drawn, unit);
       const bool outlined = judged.legible > drawn.legible;
       if (drawn.images > 0 && !drawn.text) scans += (scans.empty() ? "" : ", ") + std::to_string(page_number);
       else if (drawn.legible > 0) pictures += (pictures.empty() ? "" : ", ") + std::to_string(page_number);
@@ -2342,9 +2624,9 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     // Text drawn as shapes (outlines: a flyer's type outlined for print, a CAD drawing's pen-stroked
     // lettering, or a number drawn so to pass unread) is no text pdftotext reads.
     if (!outlines.empty()) {
-      why += (why.empty() ? "" : "; ") + outlines + " ページに文字の大きさの図形（アウトライン化した文字など）が " + std::to_string(kLeastOutlinedGlyphs) +
-             " 個以上あり、pdftotext では読めない / page(s) " + outlines + " draw " + std::to_string(kLeastOutlinedGlyphs) +
-             " or more shapes the size of glyphs (text drawn as outlines or strokes), which pdftotext does not read";
+      why += (why.empty() ? "" : "; ") + outlines + " ページに文字の大きさの図形（アウトライン化した文字、線や点で描いた文字など）が " + std::to_string(kLeastOutlinedGlyphs) +
+             " 個以上、または数字を打った行にあり、pdftotext では読めない / page(s) " + outlines + " draw " + std::to_string(kLeastOutlinedGlyphs) +
+             " or more shapes the size of glyphs (text drawn as outlines or strokes), or some on a line of typed digits, which pdftotext does not read";
     }
     // A mesh shading draws with triangles and patches, no path: what shapes it makes is not
     // counted, and text drawn so (dot-matrix digits) is no text pdftotext reads.
