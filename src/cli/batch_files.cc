@@ -182,6 +182,16 @@ Result<std::string> trusted_configuration(const std::string& path) {
   return at.string();
 }
 
+bool person_may_read(const std::string& path) {
+  if (!person().other) return true;
+  if (person().unknown) return false;
+  AsThePerson as_them;
+  UniqueFd f(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!f) return false;
+  struct stat st {};
+  return !as_them.checks_by_mode() || (::fstat(f.get(), &st) == 0 && as_them.may_read(st) && person_reaches(f.get()));
+}
+
 bool AsThePerson::may_read(const struct ::stat& st) const { return !checks_by_mode() || person_may(st, 4); }
 
 namespace {

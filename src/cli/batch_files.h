@@ -63,6 +63,9 @@ Result<void> person_known(const std::string& where);
 // above it belong to root and no one else may write them (`config.untrusted` otherwise).
 Result<std::string> trusted_configuration(const std::string& path);
 
+// Whether the person could read `path` themselves (as read_named_file would let them).
+bool person_may_read(const std::string& path);
+
 // The bytes of a file the person named on the command line, opened as them (a link they typed is
 // followed: the path is theirs): a regular file or a pipe, at most `max_bytes` (`cli.too-large`),
 // never a device. `cli.unreadable` says which and why.

@@ -74,7 +74,16 @@ Result<Service> load_service(const ServiceOptions& o) {
   }
   path = SANSO_TRY(trusted_configuration(path));
   Service s;
-  s.config = SANSO_TRY(config::load_config(path));
+  auto loaded = config::load_config(path);
+  if (!loaded) {
+    // Under sudo any root file passes as a configuration's owner: a parse error would show the
+    // shape of one the person may not read (`/etc/shadow:1:5: expected '='`).
+    if (!person_may_read(path)) {
+      return make_error(loaded.error().code, path, "not a configuration sanso can use (what is wrong is not shown: you cannot read this file yourself)");
+    }
+    return loaded.error();
+  }
+  s.config = std::move(loaded).value();
   // Before anything is audited: every entry this command commits is told to the configured logs.
   SANSO_TRY(log::configure(s.config.log));
   s.policy = SANSO_TRY(policy::load_checked_policy(s.config.policy_file, system_clock().today()));

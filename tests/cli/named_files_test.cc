@@ -221,3 +221,24 @@ TEST_F(NamedFiles, AnMboxIsTakenMessageByMessage) {
 }
 
 }  // namespace
+
+namespace {
+
+// Under sudo a root-owned file in root's folders passes as a configuration's owner; when it is no
+// configuration, what is wrong with it (line, column, what the parser expected) would describe a
+// file the person may not read — /etc/shadow's shape. Shown only to whoever can read it.
+TEST_F(NamedFiles, ANonConfigurationThePersonCannotReadIsNotDescribed) {
+  if (as_1001_.empty()) GTEST_SKIP() << why_;
+  std::ofstream(dir_ / "shadow") << "root:$y$j9T$SECRETHASH:20228:0:99999:7:::\n";
+  ::chmod((dir_ / "shadow").c_str(), 0600);
+  auto theirs = run_sanso("quarantine list --config " + (dir_ / "shadow").string(), as_1001_);
+  EXPECT_EQ(theirs.exit_code, 1) << theirs.output;
+  EXPECT_EQ(theirs.output.find(":1:"), std::string::npos) << theirs.output;
+  EXPECT_EQ(theirs.output.find("expected"), std::string::npos) << theirs.output;
+  EXPECT_NE(theirs.output.find("not shown"), std::string::npos) << theirs.output;
+  auto roots = run_sanso("quarantine list --config " + (dir_ / "shadow").string());
+  EXPECT_EQ(roots.exit_code, 1) << roots.output;
+  EXPECT_NE(roots.output.find(":1:"), std::string::npos) << "root, who may read it, is told where: " << roots.output;
+}
+
+}  // namespace
