@@ -14,6 +14,7 @@
 #include <string>
 
 #include "support/cli_runner.h"
+#include "support/files.h"
 #include "support/example_policy.h"
 #include "support/notice_text.h"
 #include "support/test_store.h"
@@ -21,14 +22,9 @@
 namespace {
 
 namespace fs = std::filesystem;
+using sanso::testing::read_file;
 using sanso::testing::run_sanso;
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class NamedFiles : public ::testing::Test {
  protected:
@@ -179,7 +175,7 @@ TEST_F(NamedFiles, AServiceAccountActsOnlyWithinWhatThePersonMay) {
   fs::create_symlink(own / "open.eml", dir_ / "mine" / "link.eml");
   auto through = run_sanso("mail sanitize " + (dir_ / "public.eml").string() + " -o " + (dir_ / "mine" / "link.eml").string(), as_service);
   EXPECT_TRUE(sanso::testing::refused_with(through, "cli.unwritable")) << through.output;
-  EXPECT_NE(read(own / "open.eml").find("SERVICE-OPEN"), std::string::npos) << "the service's file is as it was";
+  EXPECT_NE(read_file(own / "open.eml").find("SERVICE-OPEN"), std::string::npos) << "the service's file is as it was";
   auto batch = run_sanso("mail sanitize --input " + dir_.string() + "/mine --output-dir " + own.string() + "/out", as_service);
   EXPECT_EQ(batch.exit_code, 1) << batch.output;
   EXPECT_FALSE(fs::exists(own / "out"));
@@ -209,11 +205,11 @@ TEST_F(NamedFiles, AnMboxIsTakenMessageByMessage) {
   EXPECT_TRUE(fs::exists(dir_ / "out" / "message-1.eml"));
   EXPECT_FALSE(fs::exists(dir_ / "out" / "message-2.eml"));
   EXPECT_TRUE(fs::exists(dir_ / "out" / "message-3.eml"));
-  const std::string first = sanso::testing::notice_text(read(dir_ / "out" / "message-1.eml"));
+  const std::string first = sanso::testing::notice_text(read_file(dir_ / "out" / "message-1.eml"));
   EXPECT_NE(first.find("FIRST-BODY"), std::string::npos) << first;
   EXPECT_NE(first.find("\nFrom the start"), std::string::npos) << "mboxrd: one '>' less: " << first;
   EXPECT_EQ(first.find("THIRD-BODY"), std::string::npos) << first;
-  EXPECT_NE(sanso::testing::notice_text(read(dir_ / "out" / "message-3.eml")).find("THIRD-BODY"), std::string::npos);
+  EXPECT_NE(sanso::testing::notice_text(read_file(dir_ / "out" / "message-3.eml")).find("THIRD-BODY"), std::string::npos);
   fs::create_directories(dir_ / "bad");
   std::ofstream(dir_ / "bad" / "x.mbox") << "Fromage\nFrom a@b\n\nbody\n";
   auto bad = run_sanso("mail sanitize --input " + (dir_ / "bad" / "x.mbox").string() + " --output-dir " + (dir_ / "out2").string());

@@ -19,51 +19,35 @@
 #include <thread>
 
 #include "support/cli_runner.h"
+#include "support/files.h"
+#include "support/notice_text.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using sanso::testing::read_file;
+using sanso::testing::readable_text;
 using sanso::testing::run_sanso;
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
-// The raw text plus every run of base64 lines decoded (leniently), so a token is found either way.
-std::string readable_text(const std::string& eml) {
-  std::string all = eml, run;
-  auto flush = [&] {
-    static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    unsigned value = 0;
-    int bits = 0;
-    for (char c : run) {
-      const auto at = kAlphabet.find(c);
-      if (at == std::string::npos) continue;
-      value = ((value << 6) | static_cast<unsigned>(at)) & 0xffffu;
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        all += static_cast<char>((value >> bits) & 0xffu);
-      }
-    }
-    run.clear();
-  };
-  std::istringstream lines(eml);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const bool b64 = !line.empty() && line.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == std::string::npos;
-    if (b64) {
-      run += line;
-    } else {
-      flush();
-    }
+
+// Exchanges two names again and again (renameat2 RENAME_EXCHANGE) for as long as it lives: the
+// attacker's side of a race between a check and an open.
+class ExchangedInALoop {
+ public:
+  ExchangedInALoop(const fs::path& a, const fs::path& b)
+      : thread_([this, a = a.string(), b = b.string()] {
+          while (!stop_) ::syscall(SYS_renameat2, AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE);
+        }) {}
+  ~ExchangedInALoop() {
+    stop_ = true;
+    thread_.join();
   }
-  flush();
-  return all;
-}
+
+ private:
+  std::atomic<bool> stop_{false};  // before thread_: set up before the thread reads it
+  std::thread thread_;
+};
 
 bool no_login_uid() {
   std::ifstream in("/proc/self/loginuid");
@@ -96,10 +80,10 @@ class PersonPaths29 : public ::testing::Test {
   std::string invoice_;
 };
 
-// trusted_configuration checks the file the path reaches (root's, in root's folders), but the
-// loader resolves the configuration's relative paths (policy, data_dir, notice_template, key
-// files) against the folder of the path as typed: a link of the person's to the administrators'
-// sanso.toml (the shipped example uses relative paths) makes every one of them the person's.
+// A configuration's relative paths (policy, data_dir, notice_template, key files) were resolved
+// against the folder of the path as typed: a link of the person's to the administrators' sanso.toml
+// (the shipped example uses relative paths) made every one of them the person's. It is loaded from
+// where it really lies.
 TEST_F(PersonPaths29, RelativePathsOfTheAdministratorsConfigurationDoNotResolveInThePersonsFolder) {
   const fs::path etc = dir_ / "etc";
   fs::create_directories(etc);
@@ -120,15 +104,14 @@ TEST_F(PersonPaths29, RelativePathsOfTheAdministratorsConfigurationDoNotResolveI
                            (dir_ / "mine" / "c.toml").string(),
                        "setpriv --ruid=1001 --groups=0 ");
   std::error_code ec;
-  const std::string out = fs::exists(dir_ / "mine" / "out.eml", ec) ? readable_text(read(dir_ / "mine" / "out.eml")) : "";
+  const std::string out = fs::exists(dir_ / "mine" / "out.eml", ec) ? readable_text(read_file(dir_ / "mine" / "out.eml")) : "";
   EXPECT_EQ(out.find("ROOT-ONLY-TEMPLATE-4711"), std::string::npos) << "a root-only file came back in the notice";
   EXPECT_FALSE(fs::exists(dir_ / "mine" / "data", ec)) << "a data directory was made in the person's folder";
 }
 
-// Under `sudo -u sanso` trusted_configuration takes any file of sanso's own account in folders no
-// one else may write (a sticky /tmp counts) — but sanso's account writes the person's bytes as
-// itself into such folders: `file sanitize` of their text file, `quarantine export`. The laundered
-// file is then taken as the configuration, and its notice_template reads sanso's secrets.
+// sanso's account writes the person's bytes as itself (`file sanitize` of their text file,
+// `quarantine export`): under `sudo -u sanso` such a laundered file in /tmp was taken as the
+// configuration, and its notice_template read sanso's secrets. Only root's configurations are taken.
 TEST_F(PersonPaths29, AFileTheServiceAccountWroteForThePersonIsNotTakenAsTheConfiguration) {
   const fs::path svc = dir_ / "svc", share = dir_ / "share";
   fs::create_directories(svc);
@@ -148,14 +131,14 @@ TEST_F(PersonPaths29, AFileTheServiceAccountWroteForThePersonIsNotTakenAsTheConf
   if (!fs::exists(share / "out" / "evil.txt", ec)) GTEST_SKIP() << "the text file was not passed through: " << launder.output;
   auto run = run_sanso("mail sanitize " + invoice_ + " -o " + (share / "leak.eml").string() + " --config " + (share / "out" / "evil.txt").string(),
                        kServiceAccount);
-  const std::string out = fs::exists(share / "leak.eml", ec) ? readable_text(read(share / "leak.eml")) : "";
+  const std::string out = fs::exists(share / "leak.eml", ec) ? readable_text(read_file(share / "leak.eml")) : "";
   EXPECT_EQ(out.find("SERVICE-ONLY-KEY-4711"), std::string::npos) << "the service account's key came back in the notice";
   EXPECT_TRUE(sanso::testing::refused_with(run, "config.untrusted")) << run.output;
 }
 
-// write_named_file, for a service account writing for someone else, skips the person's write check
-// on any file of its own account (meant for the file it has just made): another person's output
-// that sanso wrote earlier into a shared sticky folder is emptied and overwritten by anyone.
+// A service account writing for someone else skipped the person's write check on any file of its
+// own account: another person's output that sanso wrote earlier into a shared sticky folder was
+// emptied and overwritten by anyone. Such a file is never replaced.
 TEST_F(PersonPaths29, AServiceAccountDoesNotOverwriteItsOwnEarlierFileForSomeoneElse) {
   const fs::path share = dir_ / "share";
   fs::create_directories(share);
@@ -164,14 +147,14 @@ TEST_F(PersonPaths29, AServiceAccountDoesNotOverwriteItsOwnEarlierFileForSomeone
   ASSERT_EQ(::chown((share / "bobs-export.eml").c_str(), 61001, 61001), 0);
   ::chmod((share / "bobs-export.eml").c_str(), 0600);
   auto run = run_sanso("mail sanitize " + invoice_ + " -o " + (share / "bobs-export.eml").string(), kServiceAccount);
-  EXPECT_EQ(read(share / "bobs-export.eml"), "BOBS-EXPORT-4711\n") << run.output;
+  EXPECT_EQ(read_file(share / "bobs-export.eml"), "BOBS-EXPORT-4711\n") << run.output;
   EXPECT_TRUE(sanso::testing::refused_with(run, "cli.unwritable")) << run.output;
 }
 
-// write_named_file checks the output's folder (opened by path) and then opens the output by its
-// whole path again: a folder of the person's swapped for a link to the service account's own
-// folder between the two is followed, and the account's own file there (a store, a key) is
-// emptied and overwritten. A race: the swap runs in a loop while sanso is run repeatedly.
+// The output's folder was checked, then the output opened by its whole path again: a folder of the
+// person's swapped for a link to the service account's own folder between the two was followed,
+// and the account's own file there (a store, a key) overwritten. It is written through the folder's
+// checked descriptor. A race: the swap runs in a loop while sanso is run repeatedly.
 TEST_F(PersonPaths29, AServiceAccountWritesNothingThroughAFolderSwappedAfterItsCheck) {
   const fs::path svc = dir_ / "svc";
   fs::create_directories(svc);
@@ -188,24 +171,20 @@ TEST_F(PersonPaths29, AServiceAccountWritesNothingThroughAFolderSwappedAfterItsC
   std::string padded = (dir_ / "mine").string() + "/";
   for (int i = 0; i < 800; ++i) padded += "./";
   padded += "a/store.db";
-  std::atomic<bool> stop{false};
-  std::thread swapper([&] {
-    const std::string a = (dir_ / "mine" / "a").string(), b = (dir_ / "mine" / "b").string();
-    while (!stop) ::syscall(SYS_renameat2, AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE);
-  });
   std::string last;
-  for (int i = 0; i < 60 && read(svc / "store.db") == "SERVICE-STORE-4711\n"; ++i) {
-    last = run_sanso("mail sanitize " + invoice_ + " -o " + padded, kServiceAccount).output;
+  {
+    ExchangedInALoop swapping(dir_ / "mine" / "a", dir_ / "mine" / "b");
+    for (int i = 0; i < 60 && read_file(svc / "store.db") == "SERVICE-STORE-4711\n"; ++i) {
+      last = run_sanso("mail sanitize " + invoice_ + " -o " + padded, kServiceAccount).output;
+    }
   }
-  stop = true;
-  swapper.join();
-  EXPECT_EQ(read(svc / "store.db"), "SERVICE-STORE-4711\n") << "the service account's own file was overwritten through the swapped folder; " << last;
+  EXPECT_EQ(read_file(svc / "store.db"), "SERVICE-STORE-4711\n") << "the service account's own file was overwritten through the swapped folder; " << last;
 }
 
 
-// trusted_configuration opens and checks the path, then load_service has config::load_config open
-// it again by name: a link of the person's that points at the administrators' file for the check
-// and at their own for the load wins the race within a few runs (a padded path widens the window).
+// The configuration was checked, then opened again by name to be loaded: a link of the person's that
+// pointed at the administrators' file for the check and at their own for the load won the race
+// within a few runs (a padded path widens the window). The file checked is the file loaded.
 TEST_F(PersonPaths29, TheConfigurationLoadedIsTheOneChecked) {
   const fs::path etc = dir_ / "etc";
   fs::create_directories(etc);
@@ -222,20 +201,16 @@ TEST_F(PersonPaths29, TheConfigurationLoadedIsTheOneChecked) {
   std::string padded = (dir_ / "mine").string() + "/";
   for (int i = 0; i < 900; ++i) padded += "./";
   padded += "c.toml";
-  std::atomic<bool> stop{false};
-  std::thread swapper([&] {
-    const std::string a = (dir_ / "mine" / "c.toml").string(), b = (dir_ / "mine" / "x").string();
-    while (!stop) ::syscall(SYS_renameat2, AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE);
-  });
   bool leaked = false;
-  std::error_code ec;
-  for (int i = 0; i < 40 && !leaked; ++i) {
-    const fs::path out = dir_ / "mine" / ("out" + std::to_string(i) + ".eml");
-    run_sanso("mail sanitize " + invoice_ + " -o " + out.string() + " --config " + padded, "setpriv --ruid=1001 --groups=0 ");
-    leaked = fs::exists(out, ec) && readable_text(read(out)).find("ROOT-ONLY-TEMPLATE-4711") != std::string::npos;
+  {
+    ExchangedInALoop swapping(dir_ / "mine" / "c.toml", dir_ / "mine" / "x");
+    std::error_code ec;
+    for (int i = 0; i < 40 && !leaked; ++i) {
+      const fs::path out = dir_ / "mine" / ("out" + std::to_string(i) + ".eml");
+      run_sanso("mail sanitize " + invoice_ + " -o " + out.string() + " --config " + padded, "setpriv --ruid=1001 --groups=0 ");
+      leaked = fs::exists(out, ec) && readable_text(read_file(out)).find("ROOT-ONLY-TEMPLATE-4711") != std::string::npos;
+    }
   }
-  stop = true;
-  swapper.join();
   EXPECT_FALSE(leaked) << "a configuration other than the one checked was loaded";
 }
 

@@ -16,59 +16,23 @@
 #include <thread>
 
 #include "support/cli_runner.h"
+#include "support/files.h"
+#include "support/notice_text.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using sanso::testing::read_file;
+using sanso::testing::readable_text;
 using sanso::testing::run_sanso;
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
-// Every run of base64 lines in a message, decoded and joined, plus the raw text: a token is found
-// whether the output carries it as it is or encoded.
-std::string readable_text(const std::string& eml) {
-  std::string all = eml, run;
-  auto flush = [&] {
-    // Lenient: every character of the alphabet gives 6 bits; anything else (padding) is passed over.
-    static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    unsigned value = 0;
-    int bits = 0;
-    for (char c : run) {
-      const auto at = kAlphabet.find(c);
-      if (at == std::string::npos) continue;
-      value = ((value << 6) | static_cast<unsigned>(at)) & 0xffffu;
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        all += static_cast<char>((value >> bits) & 0xffu);
-      }
-    }
-    run.clear();
-  };
-  std::istringstream lines(eml);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const bool b64 = !line.empty() && line.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == std::string::npos;
-    if (b64) {
-      run += line;
-    } else {
-      flush();
-    }
-  }
-  flush();
-  return all;
-}
 
 std::string everything_under(const fs::path& dir) {
   std::string all;
   std::error_code ec;
   for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
-    if (e.is_regular_file(ec)) all += readable_text(read(e.path()));
+    if (e.is_regular_file(ec)) all += readable_text(read_file(e.path()));
   }
   return all;
 }
@@ -100,9 +64,9 @@ class PersonPaths : public ::testing::Test {
   std::string why_;
 };
 
-// setfsuid/setfsgid change one uid and one gid; the thread keeps the process's supplementary groups
-// (root's: group 0 under sudo). A file readable by group root only — /etc/sudoers (0440 root:root)
-// on Debian — is then readable through sanso by anyone allowed to run it.
+// setfsuid/setfsgid change one uid and one gid and leave the thread's supplementary groups (root's:
+// group 0 under sudo): a file readable by group root only — /etc/sudoers (0440 root:root) on Debian —
+// came out through sanso for anyone allowed to run it. The person's own groups apply instead.
 TEST_F(PersonPaths, AFileReadableOnlyByRootsGroupIsNotThePersons) {
   const std::string as = as_1001();
   if (as.empty()) GTEST_SKIP() << why_;
@@ -114,9 +78,9 @@ TEST_F(PersonPaths, AFileReadableOnlyByRootsGroupIsNotThePersons) {
   EXPECT_EQ(run.exit_code, 1) << run.output;
 }
 
-// --config is opened as root: every path in it (notice_template, policy, data_dir, key files) is
-// then read or written as root. A notice template of the person's choosing puts a root-only file
-// into the sanitized message they get back.
+// Every path in a configuration (notice_template, policy, data_dir, key files) is read or written as
+// sanso's account: a configuration of the person's choosing put a root-only file into the sanitized
+// message they got back. Under sudo only the administrators' configuration is taken.
 TEST_F(PersonPaths, AConfigurationOfThePersonsChoosingReadsNothingAsRoot) {
   const std::string as = as_1001();
   if (as.empty()) GTEST_SKIP() << why_;
@@ -129,14 +93,14 @@ TEST_F(PersonPaths, AConfigurationOfThePersonsChoosingReadsNothingAsRoot) {
                            (dir_ / "mine" / "sanso.toml").string(),
                        as);
   std::error_code ec;
-  const std::string out = fs::exists(dir_ / "mine" / "out.eml", ec) ? readable_text(read(dir_ / "mine" / "out.eml")) : "";
+  const std::string out = fs::exists(dir_ / "mine" / "out.eml", ec) ? readable_text(read_file(dir_ / "mine" / "out.eml")) : "";
   EXPECT_EQ(out.find("ROOT-ONLY-TEMPLATE-4711"), std::string::npos) << "a root-only file came back in the notice";
   EXPECT_NE(run.exit_code, 0) << run.output;
 }
 
 // Where sanso cannot take the person's identity (an unprivileged service account: here euid 61001,
-// the person real uid 1001), only read_batch_input asks may_read(); the single message of `mail
-// sanitize IN -o OUT` is read with read_file and nothing asks.
+// the person real uid 1001), the single message of `mail sanitize IN -o OUT` was read without asking
+// whether the person may read it; only what the person's modes allow is read.
 TEST_F(PersonPaths, AsAServiceAccountASingleMessageThePersonCannotReadIsNotRead) {
   if (::getuid() != 0 || ::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs root and setpriv";
   std::ifstream login_in("/proc/self/loginuid");
@@ -152,15 +116,15 @@ TEST_F(PersonPaths, AsAServiceAccountASingleMessageThePersonCannotReadIsNotRead)
   auto run = run_sanso("mail sanitize " + (svc / "secret.eml").string() + " -o " + (svc / "out.eml").string(),
                        "ASAN_OPTIONS=detect_leaks=0 setpriv --ruid=1001 --euid=61001 --rgid=1001 --egid=61001 --clear-groups ");
   std::error_code ec;
-  const std::string out = fs::exists(svc / "out.eml", ec) ? readable_text(read(svc / "out.eml")) : "";
+  const std::string out = fs::exists(svc / "out.eml", ec) ? readable_text(read_file(svc / "out.eml")) : "";
   EXPECT_EQ(out.find("SERVICE-ONLY-4711"), std::string::npos) << run.output;
   EXPECT_TRUE(sanso::testing::refused_with(run, "cli.unreadable")) << run.output;
 }
 
-// read_batch_input opens the listed path with O_NOFOLLOW, which guards its last component only.
-// Whoever can write into the input folder lets the listing see a regular file d/shadow, then swaps
-// d for a link to a folder of the same file name: the batch (here run by root, the person) reads the
-// file the link reaches and writes it out.
+// O_NOFOLLOW on a listed path guards its last component only. Whoever can write into the input
+// folder lets the listing see a regular file d/shadow, then swaps d for a link to a folder with a
+// file of that name: the batch (here run by root, the person) read the file the link reached and
+// wrote it out. Entries are reached folder by folder, no link followed.
 TEST_F(PersonPaths, AFolderOfTheInputSwappedForALinkAfterListingIsNotFollowed) {
   if (::getuid() != 0) GTEST_SKIP() << "needs root";
   const fs::path in = dir_ / "in", out = dir_ / "out", elsewhere = dir_ / "elsewhere";
@@ -187,9 +151,9 @@ TEST_F(PersonPaths, AFolderOfTheInputSwappedForALinkAfterListingIsNotFollowed) {
   EXPECT_EQ(everything_under(out).find("OUTSIDE-THE-INPUT-4711"), std::string::npos) << "a file outside the input was read through a link";
 }
 
-// write_under opens the output folder by its path again for every file. Whoever can rename entries
-// of the output folder's parent swaps it for a link between two files: root then creates files,
-// named and filled by whoever put them in the input, in the folder the link reaches (/etc/cron.d).
+// The output folder was opened by its path again for every file: whoever can rename entries of its
+// parent swapped it for a link between two files, and root created files, named and filled by
+// whoever put them in the input, in the folder the link reached (/etc/cron.d). It is opened once.
 TEST_F(PersonPaths, TheOutputFolderSwappedForALinkMidRunIsNotWrittenThrough) {
   if (::getuid() != 0) GTEST_SKIP() << "needs root";
   const fs::path in = dir_ / "in", share = dir_ / "share", target = dir_ / "target";

@@ -49,6 +49,21 @@ struct Harness {
 
 using V = std::vector<std::string>;
 
+// Feeds `flows` to the detector as a scan does (batches of Detector::kBatch: the host records asked
+// for together) or one flow at a time; flow i is line i + 1 of file 0. The caller flushes.
+void observe_all(Detector& detector, const std::vector<Flow>& flows, bool batched) {
+  std::vector<std::uint64_t> lines(flows.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) lines[i] = i + 1;
+  if (!batched) {
+    for (std::size_t i = 0; i < flows.size(); ++i) detector.observe(flows[i], 0, lines[i]);
+    return;
+  }
+  for (std::size_t at = 0; at < flows.size(); at += Detector::kBatch) {
+    const std::size_t n = std::min(Detector::kBatch, flows.size() - at);
+    detector.observe_batch(std::span(flows).subspan(at, n), 0, std::span(lines).subspan(at, n));
+  }
+}
+
 TEST(MonitorDetector, AddressPlanPlacesAddresses) {
   Harness h;
   const AddressPlan& p = h.plan;
@@ -367,7 +382,6 @@ TEST(MonitorDetector, BatchesRaiseWhatOneFlowAtATimeRaises) {
   s.volume_min_bytes = 1000;
   const std::int64_t t0 = 1795996800;
   std::vector<Flow> flows;
-  std::vector<std::uint64_t> lines;
   for (int hour = 0; hour < 5; ++hour) {
     for (int host = 0; host < 8000; ++host) {
       // Hosts of the internet zone; each 97th one sends a burst in the last hour.
@@ -378,7 +392,6 @@ TEST(MonitorDetector, BatchesRaiseWhatOneFlowAtATimeRaises) {
       if (host % 700 == 0) flows.push_back(flow("198.51.100.20", "203.0.113.9", 80, kProtoTcp, t0 + hour * 3600, 10));  // 6(3)②
     }
   }
-  for (std::size_t i = 0; i < flows.size(); ++i) lines.push_back(i + 1);
   auto seen = [](const std::vector<Finding>& found) {
     std::vector<std::string> out;
     for (const Finding& f : found) {
@@ -388,13 +401,10 @@ TEST(MonitorDetector, BatchesRaiseWhatOneFlowAtATimeRaises) {
     return out;
   };
   Harness one(s);
-  for (std::size_t i = 0; i < flows.size(); ++i) one.detector.observe(flows[i], 0, lines[i]);
+  observe_all(one.detector, flows, false);
   one.detector.flush();
   Harness batched(s);
-  for (std::size_t at = 0; at < flows.size(); at += Detector::kBatch) {
-    const std::size_t n = std::min(Detector::kBatch, flows.size() - at);
-    batched.detector.observe_batch(std::span(flows).subspan(at, n), 0, std::span(lines).subspan(at, n));
-  }
+  observe_all(batched.detector, flows, true);
   batched.detector.flush();
   ASSERT_FALSE(one.findings.empty());
   EXPECT_EQ(seen(batched.findings), seen(one.findings));
@@ -433,21 +443,12 @@ zones = [{ id = "lgwan", name = "LGWAN接続系", cidrs = ["10.20.0.0/15", "2001
       flows.push_back(f);
     }
   }
-  std::vector<std::uint64_t> lines(flows.size());
-  for (std::size_t i = 0; i < lines.size(); ++i) lines[i] = i + 1;
   auto raised = [&](bool batched) {
     std::set<Address128> out;
     Detector detector(*plan, nullptr, s, [&](const Finding& f) {
       if (f.rule == Rule::kVolume) out.insert(f.src);
     });
-    if (batched) {
-      for (std::size_t at = 0; at < flows.size(); at += Detector::kBatch) {
-        const std::size_t n = std::min(Detector::kBatch, flows.size() - at);
-        detector.observe_batch(std::span(flows).subspan(at, n), 0, std::span(lines).subspan(at, n));
-      }
-    } else {
-      for (std::size_t i = 0; i < flows.size(); ++i) detector.observe(flows[i], 0, lines[i]);
-    }
+    observe_all(detector, flows, batched);
     detector.flush();
     EXPECT_EQ(detector.stats().hosts_untracked, 0u);
     return out;
@@ -490,21 +491,12 @@ zones = [{ id = "lgwan", name = "LGWAN接続系", cidrs = ["10.20.0.0/15"] }]
       flows.push_back(f);
     }
   }
-  std::vector<std::uint64_t> lines(flows.size());
-  for (std::size_t i = 0; i < lines.size(); ++i) lines[i] = i + 1;
   for (bool batched : {true, false}) {
     std::map<Address128, std::string> raised;
     Detector detector(*plan, nullptr, s, [&](const Finding& f) {
       if (f.rule == Rule::kVolume) raised[f.src] = f.detail;
     });
-    if (batched) {
-      for (std::size_t at = 0; at < flows.size(); at += Detector::kBatch) {
-        const std::size_t n = std::min(Detector::kBatch, flows.size() - at);
-        detector.observe_batch(std::span(flows).subspan(at, n), 0, std::span(lines).subspan(at, n));
-      }
-    } else {
-      for (std::size_t i = 0; i < flows.size(); ++i) detector.observe(flows[i], 0, lines[i]);
-    }
+    observe_all(detector, flows, batched);
     detector.flush();
     EXPECT_EQ(detector.stats().hosts_untracked, 0u);
     EXPECT_EQ(raised.size(), 13334u) << batched;
@@ -690,12 +682,7 @@ TEST(MonitorDetector, VolumeDecisionsAtTheThresholdAndAcrossBucketsAreTheRulesEx
     VolumeReference ref(s);
     for (std::size_t i = 0; i < flows.size(); ++i) ref.observe(flows[i], i + 1);
     Harness h(s);
-    std::vector<std::uint64_t> lines;
-    for (std::size_t i = 0; i < flows.size(); ++i) lines.push_back(i + 1);
-    for (std::size_t at = 0; at < flows.size(); at += Detector::kBatch) {
-      const std::size_t n = std::min(Detector::kBatch, flows.size() - at);
-      h.detector.observe_batch(std::span(flows).subspan(at, n), 0, std::span(lines).subspan(at, n));
-    }
+    observe_all(h.detector, flows, true);
     h.detector.flush();
     EXPECT_EQ(volume_decisions(h.findings), without_bucket(ref.raised)) << "bucket " << c.bucket << ", factor " << c.factor;
     if (c.factor < 1e20) {
