@@ -116,20 +116,33 @@ bool person_may(const struct ::stat& st, int what) {
   return (st.st_mode & what) != 0;
 }
 
+// Where the file `fd` has open lies, as the kernel records it (not the name it was opened by);
+// nothing for what is not a file of a folder (a pipe) or cannot be told.
+std::optional<fs::path> opened_path(int fd) {
+  char link[64];
+  std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  std::error_code ec;
+  fs::path at = fs::read_symlink(link, ec);
+  if (ec || !at.is_absolute()) return std::nullopt;
+  return at;
+}
+
+// The first folder above `at`, nearest first up to the root, for which `fails` holds (or that
+// cannot be looked at); empty when there is none.
+fs::path first_folder_above(const fs::path& at, const std::function<bool(const struct stat&)>& fails) {
+  for (fs::path up = at.parent_path();; up = up.parent_path()) {
+    struct stat st {};
+    if (::stat(up.c_str(), &st) != 0 || fails(st)) return up;
+    if (up == up.root_path()) return {};
+  }
+}
+
 // Every folder above what `fd` has open searchable by the person: a file of mode 0644 in sanso's
 // 0700 data directory is not theirs to read. The path comes from the kernel's record of the open
 // file, not from the name given, so a link of theirs cannot stand in for the way there.
 bool person_reaches(int fd) {
-  char link[64];
-  std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-  std::error_code ec;
-  const fs::path at = fs::read_symlink(link, ec);
-  if (ec || !at.is_absolute()) return false;  // not a file of a folder (a pipe), or unknown: not reachable by its path
-  for (fs::path up = at.parent_path();; up = up.parent_path()) {
-    struct stat st {};
-    if (::stat(up.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || !person_may(st, 1)) return false;
-    if (up == up.root_path()) return true;
-  }
+  const auto at = opened_path(fd);
+  return at && first_folder_above(*at, [](const struct stat& st) { return !S_ISDIR(st.st_mode) || !person_may(st, 1); }).empty();
 }
 
 }  // namespace
@@ -159,19 +172,16 @@ Result<std::string> trusted_configuration(const std::string& path) {
                       "a configuration that is not the administrators' (a file owned by root, writable by no one else): under sudo "
                       "sanso does not take it");
   }
-  char link[64];
-  std::snprintf(link, sizeof link, "/proc/self/fd/%d", f.get());
-  std::error_code ec;
-  const fs::path at = fs::read_symlink(link, ec);
-  if (ec || !at.is_absolute()) return make_error("config.untrusted", path, "where the configuration lies cannot be told");
-  for (fs::path up = at.parent_path();; up = up.parent_path()) {
-    struct stat ds {};
-    if (::stat(up.c_str(), &ds) != 0 || ds.st_uid != 0 || ((ds.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (ds.st_mode & S_ISVTX) == 0)) {
-      return make_error("config.untrusted", path,
-                        "the configuration lies in " + up.string() +
-                            ", a folder not root's or one others may write into: under sudo sanso does not take it (keep it in /etc/sanso)");
-    }
-    if (up == up.root_path()) break;
+  const auto found = opened_path(f.get());
+  if (!found) return make_error("config.untrusted", path, "where the configuration lies cannot be told");
+  const fs::path& at = *found;
+  const fs::path open_to_others = first_folder_above(at, [](const struct stat& ds) {
+    return ds.st_uid != 0 || ((ds.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (ds.st_mode & S_ISVTX) == 0);
+  });
+  if (!open_to_others.empty()) {
+    return make_error("config.untrusted", path,
+                      "the configuration lies in " + open_to_others.string() +
+                          ", a folder not root's or one others may write into: under sudo sanso does not take it (keep it in /etc/sanso)");
   }
   // Every folder on the way is root's and closed to others: the file at this path stays the one
   // looked at.
@@ -182,15 +192,6 @@ Result<std::string> trusted_configuration(const std::string& path) {
   return at.string();
 }
 
-bool person_may_read(const std::string& path) {
-  if (!person().other) return true;
-  if (person().unknown) return false;
-  AsThePerson as_them;
-  UniqueFd f(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-  if (!f) return false;
-  struct stat st {};
-  return !as_them.checks_by_mode() || (::fstat(f.get(), &st) == 0 && as_them.may_read(st) && person_reaches(f.get()));
-}
 
 bool AsThePerson::may_read(const struct ::stat& st) const { return !checks_by_mode() || person_may(st, 4); }
 
@@ -252,22 +253,13 @@ Result<std::string> read_regular_file(const fs::path& root, const fs::path& rela
                           " MB: not read, nothing written for it; it stays where it is");
   }
   std::string out(static_cast<std::size_t>(st.st_size), '\0');
-  std::size_t have = 0;
-  while (have < out.size()) {
-    const ssize_t n = ::pread(f.get(), out.data() + have, out.size() - have, static_cast<off_t>(have));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return make_error("cli.unreadable", where, "reading the file failed: " + because(errno));
-    if (n == 0) break;  // shrank meanwhile: what is there is the file
-    have += static_cast<std::size_t>(n);
-  }
-  out.resize(have);
+  const long long have = pread_full(f.get(), out.data(), out.size(), 0);
+  if (have < 0) return make_error("cli.unreadable", where, "reading the file failed: " + because(errno));
+  out.resize(static_cast<std::size_t>(have));  // shrank meanwhile: what is there is the file
   // Grown meanwhile (still being written): read as far as the limit allows, never past it.
   char more;
-  for (;;) {
-    const ssize_t n = ::pread(f.get(), &more, 1, static_cast<off_t>(have));
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 1) return make_error("cli.unreadable", where, "the file grew while it was read (still being written?): not read this time");
-    break;
+  if (pread_full(f.get(), &more, 1, have) == 1) {
+    return make_error("cli.unreadable", where, "the file grew while it was read (still being written?): not read this time");
   }
   return out;
 }
@@ -298,6 +290,8 @@ Result<UniqueFd> open_named_file(const fs::path& path) {
   return f;
 }
 
+bool person_may_read(const std::string& path) { return !person().other || open_named_file(path).has_value(); }
+
 Result<std::string> read_named_file(const fs::path& path, std::uint64_t max_bytes) {
   const std::string where = path.string();
   UniqueFd f = SANSO_TRY(open_named_file(path));
@@ -326,6 +320,67 @@ Result<std::string> read_named_file(const fs::path& path, std::uint64_t max_byte
   return out;
 }
 
+namespace {
+
+// sanso's own account writing for someone else: only into folders the person may write into (one
+// made by this process for them is sanso's, under one of theirs).
+bool folder_is_theirs(const AsThePerson& as_them, int fd, bool made) {
+  if (!as_them.checks_by_mode()) return true;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  static std::mutex lock;
+  static std::set<std::pair<dev_t, ino_t>> made_here;
+  std::lock_guard<std::mutex> hold(lock);
+  if (made) made_here.insert({st.st_dev, st.st_ino});
+  return made_here.contains({st.st_dev, st.st_ino}) || (person_may(st, 2) && person_may(st, 1));
+}
+
+// A folder opened by a name the person gave, theirs to write into and to reach (always, where this
+// thread writes as them).
+bool folder_open_to_them(const AsThePerson& as_them, int fd) {
+  return folder_is_theirs(as_them, fd, false) && (!as_them.checks_by_mode() || person_reaches(fd));
+}
+
+
+
+// Writes `content` into a new file `file` of the folder `dir` (at `at`), never through a link:
+// false when the name is taken.
+Result<bool> write_new_file(int dir, const fs::path& at, const std::string& file, std::string_view content, mode_t mode, bool durable) {
+  UniqueFd out(::openat(dir, file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!out) {
+    if (errno == EEXIST) return false;
+    return make_error("cli.unwritable", (at / file).string(), "cannot create the file: " + because(errno));
+  }
+  if (!write_all(out.get(), content) || (durable && ::fsync(out.get()) != 0)) {
+    const int e = errno;
+    ::unlinkat(dir, file.c_str(), 0);
+    return make_error("cli.unwritable", (at / file).string(), "cannot write the file: " + because(e));
+  }
+  return true;
+}
+
+// Written under a name of its own, then renamed over `name` in the folder `dir`: rename replaces a
+// link planted under the name instead of writing where it points, and a reader never sees half a
+// file.
+Result<void> replace_in_folder(int dir, const fs::path& at, const std::string& name, std::string_view content, mode_t mode, bool durable) {
+  unsigned char r[6];
+  randombytes_buf(r, sizeof r);
+  char hex[13];
+  sodium_bin2hex(hex, sizeof hex, r, sizeof r);
+  const std::string temporary = "." + name + ".tmp-" + hex;
+  if (!SANSO_TRY(write_new_file(dir, at, temporary, content, mode, durable))) {
+    return make_error("cli.unwritable", (at / temporary).string(), "the temporary name is taken");
+  }
+  if (::renameat(dir, temporary.c_str(), dir, name.c_str()) != 0) {
+    const int e = errno;
+    ::unlinkat(dir, temporary.c_str(), 0);
+    return make_error("cli.unwritable", (at / name).string(), "cannot put the file in place: " + because(e));
+  }
+  return ok();
+}
+
+}  // namespace
+
 Result<void> write_named_file(const fs::path& path, std::string_view content, mode_t mode) {
   const std::string where = path.string();
   SANSO_TRY(person_known(where));
@@ -340,8 +395,7 @@ Result<void> write_named_file(const fs::path& path, std::string_view content, mo
     const std::string name = path.filename().string();
     if (name.empty() || name == "." || name == "..") return make_error("cli.unwritable", where, "not a file name");
     UniqueFd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    struct stat ds {};
-    if (!dir || ::fstat(dir.get(), &ds) != 0 || !person_may(ds, 2) || !person_may(ds, 1) || !person_reaches(dir.get())) {
+    if (!dir || !folder_open_to_them(as_them, dir.get())) {
       return make_error("cli.unwritable", where,
                         "not a folder you (the person running sanso) may write into: nothing written (sanso runs as its own account here)");
     }
@@ -352,19 +406,7 @@ Result<void> write_named_file(const fs::path& path, std::string_view content, mo
         return make_error("cli.unwritable", where, "a file you (the person running sanso) may not replace: nothing written");
       }
     }
-    unsigned char r[6];
-    randombytes_buf(r, sizeof r);
-    char hex[13];
-    sodium_bin2hex(hex, sizeof hex, r, sizeof r);
-    const std::string temporary = "." + name + ".tmp-" + hex;
-    UniqueFd out(::openat(dir.get(), temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
-    if (!out) return make_error("cli.unwritable", where, "cannot create the file: " + because(errno));
-    if (!write_all(out.get(), content) || ::fsync(out.get()) != 0 || ::renameat(dir.get(), temporary.c_str(), dir.get(), name.c_str()) != 0) {
-      const int e = errno;
-      ::unlinkat(dir.get(), temporary.c_str(), 0);
-      return make_error("cli.unwritable", where, "cannot write the file: " + because(e));
-    }
-    return ok();
+    return replace_in_folder(dir.get(), folder, name, content, mode, true);
   }
   // As the person (or sanso run by itself): their own link at the name is theirs to write
   // through; another account's — planted in /tmp, say — is not followed.
@@ -392,22 +434,6 @@ Result<void> write_named_file(const fs::path& path, std::string_view content, mo
   return ok();
 }
 
-namespace {
-
-// sanso's own account writing for someone else: only into folders the person may write into (one
-// made by this process for them is sanso's, under one of theirs).
-bool folder_is_theirs(const AsThePerson& as_them, int fd, bool made) {
-  if (!as_them.checks_by_mode()) return true;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return false;
-  static std::mutex lock;
-  static std::set<std::pair<dev_t, ino_t>> made_here;
-  std::lock_guard<std::mutex> hold(lock);
-  if (made) made_here.insert({st.st_dev, st.st_ino});
-  return made_here.contains({st.st_dev, st.st_ino}) || (person_may(st, 2) && person_may(st, 1));
-}
-
-}  // namespace
 
 namespace {
 
@@ -446,7 +472,7 @@ Result<UniqueFd> make_and_open_folders(const fs::path& folder, mode_t mode) {
   if (existing.empty()) existing = ".";
   UniqueFd dir(::open(existing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir) return make_error("cli.unwritable", existing.string(), "cannot open the folder: " + because(errno));
-  if (!folder_is_theirs(as_them, dir.get(), false) || (as_them.checks_by_mode() && !person_reaches(dir.get()))) {
+  if (!folder_open_to_them(as_them, dir.get())) {
     return make_error("cli.unwritable", folder.string(),
                       "not under a folder you (the person running sanso) may write into: nothing made (sanso runs as its own account here)");
   }
@@ -485,30 +511,6 @@ Result<void> write_named_file_from(const fs::path& output, const std::function<R
   return written;
 }
 
-namespace {
-
-}  // namespace
-
-Result<OutputFolder> OutputFolder::open(const fs::path& root) {
-  // The output folder itself is the administrator's choice (it may be a link they made).
-  SANSO_TRY(person_known(root.string()));
-  AsThePerson as_them;
-  auto fd = std::make_shared<UniqueFd>(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!*fd) return make_error("cli.unwritable", root.string(), "cannot open the output folder: " + because(errno));
-  if (!folder_is_theirs(as_them, fd->get(), false) || (as_them.checks_by_mode() && !person_reaches(fd->get()))) {
-    return make_error("cli.unwritable", root.string(), "not a folder you (the person running sanso) may write into: nothing written");
-  }
-  OutputFolder out;
-  out.root_ = root;
-  out.fd_ = std::move(fd);
-  return out;
-}
-
-Result<fs::path> write_under(const fs::path& root, const fs::path& relative, std::string_view content, Existing existing, mode_t mode,
-                             bool durable) {
-  return SANSO_TRY(OutputFolder::open(root)).write(relative, content, existing, mode, durable);
-}
-
 Result<fs::path> OutputFolder::write(const fs::path& relative, std::string_view content, Existing existing, mode_t mode, bool durable) const {
   std::vector<std::string> folders;
   std::string name;
@@ -523,40 +525,15 @@ Result<fs::path> OutputFolder::write(const fs::path& relative, std::string_view 
     at /= folder;
     SANSO_TRY(step_into_folder(as_them, dir, folder, at, 0755));
   }
-  auto write_new = [&](const std::string& file) -> Result<bool> {  // false: the name is taken
-    UniqueFd out(::openat(dir.get(), file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
-    if (out.get() < 0) {
-      if (errno == EEXIST) return false;
-      return make_error("cli.unwritable", (at / file).string(), "cannot create the file: " + because(errno));
-    }
-    if (!write_all(out.get(), content) || (durable && ::fsync(out.get()) != 0)) {
-      const int e = errno;
-      ::unlinkat(dir.get(), file.c_str(), 0);
-      return make_error("cli.unwritable", (at / file).string(), "cannot write the file: " + because(e));
-    }
-    return true;
-  };
   if (existing == Existing::kNumberAnew) {
     const fs::path wanted(name);
     for (int n = 1; n < 10000; ++n) {
       const std::string file = n == 1 ? name : wanted.stem().string() + " (" + std::to_string(n) + ")" + wanted.extension().string();
-      if (SANSO_TRY(write_new(file))) return at / file;
+      if (SANSO_TRY(write_new_file(dir.get(), at, file, content, mode, durable))) return at / file;
     }
     return make_error("cli.unwritable", (at / name).string(), "too many files of this name in the folder");
   }
-  // Written under a name of its own, then renamed over the entry: rename replaces a link planted
-  // under the name instead of writing where it points, and a reader never sees half a file.
-  unsigned char r[6];
-  randombytes_buf(r, sizeof r);
-  char hex[13];
-  sodium_bin2hex(hex, sizeof hex, r, sizeof r);
-  const std::string temporary = "." + name + ".tmp-" + hex;
-  if (!SANSO_TRY(write_new(temporary))) return make_error("cli.unwritable", (at / temporary).string(), "the temporary name is taken");
-  if (::renameat(dir.get(), temporary.c_str(), dir.get(), name.c_str()) != 0) {
-    const int e = errno;
-    ::unlinkat(dir.get(), temporary.c_str(), 0);
-    return make_error("cli.unwritable", (at / name).string(), "cannot put the file in place: " + because(e));
-  }
+  SANSO_TRY(replace_in_folder(dir.get(), at, name, content, mode, durable));
   return at / name;
 }
 

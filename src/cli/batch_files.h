@@ -92,7 +92,6 @@ enum class Existing {
 // into it, even if the folder is renamed or a link put in its place meanwhile.
 class OutputFolder {
  public:
-  static Result<OutputFolder> open(const std::filesystem::path& root);
   // The folder and any missing parents made as the person (with `mode`; one that exists keeps its
   // own), then opened: one walk, so that the folder made is the folder written into.
   static Result<OutputFolder> create(const std::filesystem::path& root, mode_t mode = 0755);
@@ -107,10 +106,6 @@ class OutputFolder {
   std::filesystem::path root_;
   std::shared_ptr<UniqueFd> fd_;
 };
-
-// One file written into `root`, as OutputFolder::open(root).write(...).
-Result<std::filesystem::path> write_under(const std::filesystem::path& root, const std::filesystem::path& relative, std::string_view content,
-                                          Existing existing, mode_t mode = 0644, bool durable = false);
 
 // True when `inner` is `outer` or lies inside it, both resolved as the file system has them now.
 bool same_or_inside(const std::filesystem::path& inner, const std::filesystem::path& outer);

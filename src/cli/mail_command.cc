@@ -235,12 +235,8 @@ Result<std::string> read_mbox_message(const BatchMessage& m, std::uint64_t max_b
                                                    std::to_string(max_bytes >> 20) + " MB: not read, nothing written for it");
   }
   std::string message(static_cast<std::size_t>(m.length), '\0');
-  std::size_t have = 0;
-  while (have < message.size()) {
-    const ssize_t n = ::pread(m.mbox->get(), message.data() + have, message.size() - have, static_cast<off_t>(m.offset + have));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return make_error("cli.unreadable", m.name, "the mbox file changed while it was read (cut short?): this message not read");
-    have += static_cast<std::size_t>(n);
+  if (pread_full(m.mbox->get(), message.data(), message.size(), static_cast<long long>(m.offset)) != static_cast<long long>(message.size())) {
+    return make_error("cli.unreadable", m.name, "the mbox file changed while it was read (cut short?): this message not read");
   }
   for (std::size_t p = 0; (p = message.find("\n>", p)) != std::string::npos; ++p) {
     std::size_t q = p + 1;

@@ -212,15 +212,11 @@ int run_send(const ServiceOptions& o, const TransferArgs& a) {
     upload.size = static_cast<std::int64_t>(st.st_size);
     upload.read = [path, fd, size = static_cast<std::size_t>(st.st_size)]() -> Result<std::string> {
       std::string bytes(size, '\0');
-      std::size_t have = 0;
-      while (have < size) {
-        const ssize_t n = ::pread(fd->get(), bytes.data() + have, size - have, static_cast<off_t>(have));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return make_error("cli.unreadable", path, "the file changed while it was sent (cut short?): not sent");
-        have += static_cast<std::size_t>(n);
+      if (pread_full(fd->get(), bytes.data(), size, 0) != static_cast<long long>(size)) {
+        return make_error("cli.unreadable", path, "the file changed while it was sent (cut short?): not sent");
       }
       char more;
-      if (::pread(fd->get(), &more, 1, static_cast<off_t>(have)) == 1) {
+      if (pread_full(fd->get(), &more, 1, static_cast<long long>(size)) == 1) {
         return make_error("cli.unreadable", path, "the file grew while it was sent (still being written?): not sent");
       }
       return bytes;

@@ -12,6 +12,19 @@ void UniqueFd::reset(int fd) {
   fd_ = fd;
 }
 
+long long pread_full(int fd, void* data, std::size_t n, long long offset) {
+  char* p = static_cast<char*>(data);
+  std::size_t have = 0;
+  while (have < n) {
+    const ssize_t got = ::pread(fd, p + have, n - have, static_cast<off_t>(offset + static_cast<long long>(have)));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return -1;
+    if (got == 0) break;
+    have += static_cast<std::size_t>(got);
+  }
+  return static_cast<long long>(have);
+}
+
 bool write_all(int fd, const void* data, std::size_t n) {
   const char* p = static_cast<const char*>(data);
   while (n > 0) {

@@ -31,6 +31,10 @@ class UniqueFd {
 // Writes `n` bytes to a file or pipe; false (errno set) when it could not.
 bool write_all(int fd, const void* data, std::size_t n);
 
+// Reads up to `n` bytes of a file from `offset`, through short reads and EINTR: how many were read
+// (fewer than `n` only where the file ends), or -1 (errno set).
+long long pread_full(int fd, void* data, std::size_t n, long long offset);
+
 // Sends `n` bytes on a connected socket; false when the connection failed or closed.
 bool send_all(int fd, const char* data, std::size_t n);
 
