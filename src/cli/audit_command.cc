@@ -382,7 +382,7 @@ void register_audit_command(CLI::App& app, int& exit_code) {
   CLI::App* cons = audit->add_subcommand("consistency", "prove that the log still extends a checkpoint you saved");
   add_service_options(*cons, *o, false);
   auto old_file = std::make_shared<std::string>();
-  cons->add_option("OLD_CHECKPOINT", *old_file, "a signed checkpoint saved earlier")->required()->check(CLI::ExistingFile);
+  cons->add_option("OLD_CHECKPOINT", *old_file, "a signed checkpoint saved earlier")->required();
   cons->add_flag("--json", *json, "JSON output");
   cons->add_option("-o,--output", *output, "write the proof to this file");
   cons->add_option("--pubkey", *pubkey, "verifier key (or a file holding it); default: beside the signing key");
@@ -391,7 +391,7 @@ void register_audit_command(CLI::App& app, int& exit_code) {
   CLI::App* verify = audit->add_subcommand("verify", "recompute the whole tree offline; report the first tampered entry");
   add_service_options(*verify, *o, false);
   auto saved = std::make_shared<std::string>();
-  verify->add_option("--checkpoint", *saved, "a signed checkpoint the auditor saved earlier")->check(CLI::ExistingFile);
+  verify->add_option("--checkpoint", *saved, "a signed checkpoint the auditor saved earlier");
   verify->add_flag("--json", *json, "JSON output");
   verify->add_option("--pubkey", *pubkey, "verifier key (or a file holding it); default: beside the signing key");
   verify->callback([&exit_code, o, saved, json, pubkey] { exit_code = run_verify(*o, *saved, *json, *pubkey); });

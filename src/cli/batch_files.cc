@@ -10,9 +10,11 @@
 #include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -33,8 +35,9 @@ bool write_all(int fd, std::string_view data) { return sanso::write_all(fd, data
 // The person behind the process and their groups, read once.
 struct Person {
   bool other = false;  // not the process's own account
-  // $SUDO_UID/$SUDO_USER say someone ran sudo, but no sudo among our ancestors bears it out: who
-  // typed the command is not known, and the process's own account is not to be assumed.
+  // $SUDO_UID/$SUDO_USER say someone ran sudo, but no sudo among our ancestors bears it out and no
+  // ancestor of an ordinary account started us: who typed the command is not known, and the
+  // process's own account is not to be assumed.
   bool unknown = false;
   uid_t uid = 0;
   gid_t gid = 65534;
@@ -45,7 +48,7 @@ const Person& person() {
   static const Person p = [] {
     Person out;
     const OsIdentity id = os_identity_of_this_process();
-    if (!id.unverified_sudo_claim.empty() && !id.login_uid) {
+    if (!id.unverified_sudo_claim.empty() && !id.login_uid && !id.elevated_from) {
       out.unknown = out.other = true;
       out.uid = 65534;  // nobody: what anyone may read, nothing more
       return out;
@@ -107,13 +110,67 @@ bool AsThePerson::checks_by_mode() const { return person().other && !switched_; 
 
 namespace {
 
-// What the mode bits of `st` let the person do: `what` is 4 (read), 2 (write) or 1 (search).
-bool person_may(const struct ::stat& st, int what) {
+// The access ACL of a file (Linux's system.posix_acl_access: a version word, then entries of tag,
+// permissions and id), raw; "" when it has none. None when it cannot be read: judged as denying.
+std::optional<std::string> access_acl(const std::function<ssize_t(char*, std::size_t)>& get) {
+  std::string raw(1024, '\0');
+  for (int tries = 0; tries < 4; ++tries) {
+    const ssize_t n = get(raw.data(), raw.size());
+    if (n >= 0) return raw.substr(0, static_cast<std::size_t>(n));
+    if (errno == ENODATA || errno == ENOTSUP) return std::string();
+    if (errno != ERANGE) return std::nullopt;
+    raw.resize(raw.size() * 4);
+  }
+  return std::nullopt;
+}
+std::optional<std::string> access_acl_of(int fd) {
+  return access_acl([fd](char* buf, std::size_t size) { return ::fgetxattr(fd, "system.posix_acl_access", buf, size); });
+}
+std::optional<std::string> access_acl_at(const fs::path& path) {
+  return access_acl([&path](char* buf, std::size_t size) { return ::lgetxattr(path.c_str(), "system.posix_acl_access", buf, size); });
+}
+
+// What `st` lets the person do, `what` being 4 (read), 2 (write) or 1 (search): by its mode bits,
+// and where it has an access ACL by that, as the kernel decides (POSIX.1e): the owner by the owner
+// bits, a named user by their entry, the groups by the best of the entries of theirs, others last;
+// named entries and groups bounded by the mask. A named entry denying the person a file the mode
+// lets everyone read is a deny (the mode's group bits are the mask, not the owning group's right).
+bool person_may(const struct ::stat& st, const std::optional<std::string>& acl, int what) {
   const Person& p = person();
   if (p.uid == 0) return true;
-  if (st.st_uid == p.uid) return ((st.st_mode >> 6) & what) != 0;
-  if (st.st_gid == p.gid || std::find(p.groups.begin(), p.groups.end(), st.st_gid) != p.groups.end()) return ((st.st_mode >> 3) & what) != 0;
-  return (st.st_mode & what) != 0;
+  if (!acl) return false;
+  const auto theirs = [&p](gid_t g) { return g == p.gid || std::find(p.groups.begin(), p.groups.end(), g) != p.groups.end(); };
+  const auto grants = [what](unsigned perm) { return (perm & static_cast<unsigned>(what)) == static_cast<unsigned>(what); };
+  if (st.st_uid == p.uid) return grants((st.st_mode >> 6) & 7);
+  if (acl->empty()) return theirs(st.st_gid) ? grants((st.st_mode >> 3) & 7) : grants(st.st_mode & 7);
+  constexpr std::uint16_t kUser = 0x02, kGroupObj = 0x04, kGroup = 0x08, kMask = 0x10;
+  struct Entry {
+    std::uint16_t tag;
+    std::uint16_t perm;
+    std::uint32_t id;
+  };
+  std::vector<Entry> entries;
+  if (acl->size() < 4 || (acl->size() - 4) % 8 != 0) return false;
+  for (std::size_t at = 4; at < acl->size(); at += 8) {
+    const auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>((*acl)[at + i])); };
+    entries.push_back({static_cast<std::uint16_t>(byte(0) | byte(1) << 8), static_cast<std::uint16_t>(byte(2) | byte(3) << 8),
+                       byte(4) | byte(5) << 8 | byte(6) << 16 | byte(7) << 24});
+  }
+  unsigned mask = 7;
+  for (const Entry& e : entries) {
+    if (e.tag == kMask) mask = e.perm;
+  }
+  for (const Entry& e : entries) {
+    if (e.tag == kUser && e.id == p.uid) return grants(e.perm & mask);
+  }
+  bool member = false;
+  for (const Entry& e : entries) {
+    if ((e.tag == kGroupObj && theirs(st.st_gid)) || (e.tag == kGroup && theirs(static_cast<gid_t>(e.id)))) {
+      member = true;
+      if (grants(e.perm & mask)) return true;
+    }
+  }
+  return !member && grants(st.st_mode & 7);
 }
 
 // Where the file `fd` has open lies, as the kernel records it (not the name it was opened by);
@@ -129,10 +186,10 @@ std::optional<fs::path> opened_path(int fd) {
 
 // The first folder above `at`, nearest first up to the root, for which `fails` holds (or that
 // cannot be looked at); empty when there is none.
-fs::path first_folder_above(const fs::path& at, const std::function<bool(const struct stat&)>& fails) {
+fs::path first_folder_above(const fs::path& at, const std::function<bool(const fs::path&, const struct stat&)>& fails) {
   for (fs::path up = at.parent_path();; up = up.parent_path()) {
     struct stat st {};
-    if (::stat(up.c_str(), &st) != 0 || fails(st)) return up;
+    if (::stat(up.c_str(), &st) != 0 || fails(up, st)) return up;
     if (up == up.root_path()) return {};
   }
 }
@@ -142,7 +199,9 @@ fs::path first_folder_above(const fs::path& at, const std::function<bool(const s
 // file, not from the name given, so a link of theirs cannot stand in for the way there.
 bool person_reaches(int fd) {
   const auto at = opened_path(fd);
-  return at && first_folder_above(*at, [](const struct stat& st) { return !S_ISDIR(st.st_mode) || !person_may(st, 1); }).empty();
+  return at && first_folder_above(*at, [](const fs::path& folder, const struct stat& st) {
+                  return !S_ISDIR(st.st_mode) || !person_may(st, access_acl_at(folder), 1);
+                }).empty();
 }
 
 }  // namespace
@@ -175,7 +234,7 @@ Result<std::string> trusted_configuration(const std::string& path) {
   const auto found = opened_path(f.get());
   if (!found) return make_error("config.untrusted", path, "where the configuration lies cannot be told");
   const fs::path& at = *found;
-  const fs::path open_to_others = first_folder_above(at, [](const struct stat& ds) {
+  const fs::path open_to_others = first_folder_above(at, [](const fs::path&, const struct stat& ds) {
     return ds.st_uid != 0 || ((ds.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (ds.st_mode & S_ISVTX) == 0);
   });
   if (!open_to_others.empty()) {
@@ -193,7 +252,7 @@ Result<std::string> trusted_configuration(const std::string& path) {
 }
 
 
-bool AsThePerson::may_read(const struct ::stat& st) const { return !checks_by_mode() || person_may(st, 4); }
+bool AsThePerson::may_read(int fd, const struct ::stat& st) const { return !checks_by_mode() || person_may(st, access_acl_of(fd), 4); }
 
 namespace {
 
@@ -244,7 +303,7 @@ Result<std::string> read_regular_file(const fs::path& root, const fs::path& rela
   struct stat st {};
   if (::fstat(f.get(), &st) != 0) return make_error("cli.unreadable", where, "cannot stat the file: " + because(errno));
   if (!S_ISREG(st.st_mode)) return make_error("cli.unreadable", where, "not a regular file (a pipe, a socket or a device): not read");
-  if (as_them && as_them->checks_by_mode() && !(as_them->may_read(st) && person_reaches(f.get()))) {
+  if (as_them && as_them->checks_by_mode() && !(as_them->may_read(f.get(), st) && person_reaches(f.get()))) {
     return make_error("cli.unreadable", where, "not readable by you (the person running sanso): not read");
   }
   if (st.st_size < 0 || static_cast<std::uint64_t>(st.st_size) > max_bytes) {
@@ -282,7 +341,7 @@ Result<UniqueFd> open_named_file(const fs::path& path) {
   if (::fstat(f.get(), &st) != 0) return make_error("cli.unreadable", where, "cannot stat the file: " + because(errno));
   if (S_ISDIR(st.st_mode)) return make_error("cli.unreadable", where, "a folder, not a file");
   if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) return make_error("cli.unreadable", where, "not a file (a socket or a device): not read");
-  if (as_them.checks_by_mode() && !(as_them.may_read(st) && person_reaches(f.get()))) {
+  if (as_them.checks_by_mode() && !(as_them.may_read(f.get(), st) && person_reaches(f.get()))) {
     return make_error("cli.unreadable", where, "not readable by you (the person running sanso): not read");
   }
   // A pipe is read as it comes (its writer may be slow): blocking from here on.
@@ -332,7 +391,8 @@ bool folder_is_theirs(const AsThePerson& as_them, int fd, bool made) {
   static std::set<std::pair<dev_t, ino_t>> made_here;
   std::lock_guard<std::mutex> hold(lock);
   if (made) made_here.insert({st.st_dev, st.st_ino});
-  return made_here.contains({st.st_dev, st.st_ino}) || (person_may(st, 2) && person_may(st, 1));
+  const auto acl = access_acl_of(fd);
+  return made_here.contains({st.st_dev, st.st_ino}) || (person_may(st, acl, 2) && person_may(st, acl, 1));
 }
 
 // A folder opened by a name the person gave, theirs to write into and to reach (always, where this
@@ -402,7 +462,9 @@ Result<void> write_named_file(const fs::path& path, std::string_view content, mo
     struct stat old {};
     if (::fstatat(dir.get(), name.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0) {
       if (S_ISLNK(old.st_mode)) return make_error("cli.unwritable", where, "a symbolic link: not written through");
-      if (!S_ISREG(old.st_mode) || old.st_nlink != 1 || old.st_uid == ::geteuid() || !person_may(old, 2)) {
+      // The name in the folder checked (its descriptor), not the path again.
+      const auto acl = access_acl_at("/proc/self/fd/" + std::to_string(dir.get()) + "/" + name);
+      if (!S_ISREG(old.st_mode) || old.st_nlink != 1 || old.st_uid == ::geteuid() || !person_may(old, acl, 2)) {
         return make_error("cli.unwritable", where, "a file you (the person running sanso) may not replace: nothing written");
       }
     }

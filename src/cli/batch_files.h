@@ -34,7 +34,7 @@ class AsThePerson {
   AsThePerson& operator=(const AsThePerson&) = delete;
   // For a file opened under this guard: whether the person may read it (always true when this
   // thread took their identity, or when the person is the process's own account).
-  bool may_read(const struct ::stat& st) const;
+  bool may_read(int fd, const struct ::stat& st) const;
   // True where this thread could not take the person's identity and acts for someone else: what
   // they may do is then judged by mode bits (read_named_file and write_named_file do so).
   bool checks_by_mode() const;

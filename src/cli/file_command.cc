@@ -257,7 +257,7 @@ int run_file_sanitize(const ServiceOptions& o, const FileArgs& a) {
         const std::string original = SANSO_TRY(read_batch_input(in.root, in.entry, policy.max_input_bytes));
         read_bytes[i] = original.size();
         // Fail closed: the original and its record are durable before any output exists.
-        auto taken = intake.take_file(intake::FileItem{original, in.relative, route}, sanitize);
+        auto taken = intake.take_file(intake::FileItem{original, in.relative, route, {}, {}}, sanitize);
         if (!taken) return Error{taken.error().code, in.path.string(), taken.error().message};
         return taken;
       },
@@ -305,8 +305,7 @@ void register_file_command(CLI::App& app, int& exit_code) {
   s->add_option("--lang", a->lang, "language of the descriptions (ja, en)")->check(CLI::IsMember({"ja", "en"}));
   s->add_option("--config", o->config_path, "keep originals in quarantine and audit each verdict (sanso.toml)");
   s->add_option("--as", o->as, "who is transferring the files (default: $SANSO_USER, then your login's account name)");
-  s->add_option("--policy", a->policy_path, "the policy to decide with when there is no --config (its rule and clause go in the report)")
-      ->check(CLI::ExistingFile);
+  s->add_option("--policy", a->policy_path, "the policy to decide with when there is no --config (its rule and clause go in the report)");
   s->callback([&exit_code, o, a] { exit_code = run_file_sanitize(*o, *a); });
 }
 

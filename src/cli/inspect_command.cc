@@ -377,7 +377,7 @@ void register_inspect_command(CLI::App& app, int& exit_code) {
   answer->add_option("ITEM", a->item)->required();
   answer->add_option("ANSWER", a->answer, "yes, no or na")->required();
   answer->add_option("--note", a->note, "remark (required for na)");
-  answer->add_option("--evidence", a->evidence, "a file kept with the answer, hash-bound (repeatable)")->check(CLI::ExistingFile);
+  answer->add_option("--evidence", a->evidence, "a file kept with the answer, hash-bound (repeatable)");
   answer->callback([&exit_code, a] { exit_code = run_answer(*a); });
 
   CLI::App* assign = inspect->add_subcommand("assign", "assign one manual item to a person of [[users]] (without PERSON: back to the campaign's assignee)");

@@ -256,7 +256,8 @@ Result<std::vector<std::pair<std::uint64_t, std::uint64_t>>> mbox_spans(int fd, 
   int matched = 0;              // bytes of "From " matched at the start of a line; -1: not at a line start
   bool in_from_line = false;    // the "From " line is read up to its end before the message begins
   std::uint64_t line_start = 0;  // of the "From " line being matched
-  std::optional<std::uint64_t> begun;  // the current message's first byte
+  static constexpr std::uint64_t kNone = ~std::uint64_t{0};
+  std::uint64_t begun = kNone;  // the current message's first byte
   static constexpr std::string_view kFrom = "From ";
   for (;;) {
     const ssize_t n = ::read(fd, buf.data(), buf.size());
@@ -277,8 +278,8 @@ Result<std::vector<std::pair<std::uint64_t, std::uint64_t>>> mbox_spans(int fd, 
         if (matched == 0) line_start = off;
         if (c == kFrom[static_cast<std::size_t>(matched)]) {
           if (++matched == static_cast<int>(kFrom.size())) {
-            if (begun) spans.emplace_back(*begun, line_start - *begun);
-            begun.reset();
+            if (begun != kNone) spans.emplace_back(begun, line_start - begun);
+            begun = kNone;
             in_from_line = true;
             matched = -1;
           }
@@ -291,10 +292,10 @@ Result<std::vector<std::pair<std::uint64_t, std::uint64_t>>> mbox_spans(int fd, 
     }
     at += static_cast<std::uint64_t>(n);
   }
-  if (at == 0 || (spans.empty() && !begun && !in_from_line)) {
+  if (at == 0 || (spans.empty() && begun == kNone && !in_from_line)) {
     return make_error("mail.mbox", where, "not an mbox file (it does not start with a \"From \" line)");
   }
-  if (begun) spans.emplace_back(*begun, at - *begun);
+  if (begun != kNone) spans.emplace_back(begun, at - begun);
   return spans;
 }
 
@@ -465,10 +466,9 @@ void register_mail_command(CLI::App& app, int& exit_code) {
   CLI::App* s = mail->add_subcommand("sanitize", "make one message text-only: HTML to text, attachments removed, a notice on top");
   auto output_dir = std::make_shared<std::string>();
   auto batch = std::make_shared<std::string>();
-  auto in = s->add_option("IN", a->input, "the message (RFC 5322)")->check(CLI::ExistingFile);
+  auto in = s->add_option("IN", a->input, "the message (RFC 5322)");
   auto out = s->add_option("-o,--output", a->output, "the sanitized message");
-  auto input = s->add_option("--input", *batch, "many messages: a directory of .eml files, a Maildir, or an mbox file")
-                   ->check(CLI::ExistingPath);
+  auto input = s->add_option("--input", *batch, "many messages: a directory of .eml files, a Maildir, or an mbox file");
   auto dir = s->add_option("--output-dir", *output_dir, "where the sanitized messages of --input go");
   in->excludes(input);
   out->needs(in);
@@ -493,8 +493,7 @@ void register_mail_command(CLI::App& app, int& exit_code) {
   s->add_option("--recipient", a->recipients,
                 "the mailbox the mail was delivered to (repeatable): where a release by mail goes; without it a release goes to a file");
   s->add_option("--config", o->config_path, "keep the original in quarantine and audit the decision (sanso.toml)");
-  s->add_option("--policy", a->policy_path, "the policy to decide with when there is no --config (its rule and clause go in the report)")
-      ->check(CLI::ExistingFile);
+  s->add_option("--policy", a->policy_path, "the policy to decide with when there is no --config (its rule and clause go in the report)");
   s->callback([&exit_code, o, a, batch, output_dir] {
     if (!batch->empty()) {
       SanitizeArgs many = *a;

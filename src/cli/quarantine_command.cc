@@ -282,7 +282,7 @@ void register_quarantine_command(CLI::App& app, int& exit_code) {
   CLI::App* add = q->add_subcommand("add", "quarantine a file by hand (e.g. media handed in for inspection)");
   add_service_options(*add, *o, true);
   auto a = std::make_shared<AddOptions>();
-  add->add_option("FILE", a->file, "the file to keep")->required()->check(CLI::ExistingFile);
+  add->add_option("FILE", a->file, "the file to keep")->required();
   add->add_option("--verdict", a->verdict, "verdict recorded with it: clean, sanitized, blocked or held (retention follows it)");
   add->add_option("--reason", a->reason, "why it is kept");
   add->add_flag("--mail", a->mail, "FILE is a mail message (give --from/--to for a later release)");

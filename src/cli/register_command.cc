@@ -434,7 +434,7 @@ void register_register_command(CLI::App& app, int& exit_code) {
   add_service_options(*import, a->service, true);
   import->add_option("KIND", a->kind, kind_help)->required();
   import->add_option("--format", a->format, "csv (UTF-8 or CP932) or xlsx");
-  import->add_option("-f,--file", a->file, "the file to read")->required()->check(CLI::ExistingFile);
+  import->add_option("-f,--file", a->file, "the file to read")->required();
   import->add_option("--sheet", a->sheet, "xlsx: the worksheet to read, by name (default: the first)");
   import->add_flag("--checks", a->checks, "contractors: append checks of contract clauses (one per row) instead of entries");
   import->callback([&exit_code, a] { exit_code = run_import(*a); });

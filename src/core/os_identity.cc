@@ -77,21 +77,34 @@ std::optional<ProcessStatus> read_status(const std::string& proc, int pid) {
 
 enum class Sudo { kNo, kYes, kUnseen };
 
-// The process runs a sudo binary as installed: named sudo, owned by root, set-uid, and writable
-// by nobody else. stat() through /proc/<pid>/exe reaches the file actually executed, even when
-// a different file now has its name. kUnseen: the kernel does not show this process's program to
-// us (an unprivileged process, `sudo -u sanso`, may not follow a root process's exe link).
-Sudo runs_sudo(const std::string& proc, int pid) {
+// The program a process runs, as installed: set-uid, owned by root, writable by nobody else.
+// stat() through /proc/<pid>/exe reaches the file actually executed, even when a different file
+// now has its name. kUnseen: the kernel does not show this process's program to us (an
+// unprivileged process, `sudo -u sanso`, may not follow a root process's exe link).
+struct Program {
+  Sudo set_uid_root = Sudo::kNo;
+  std::string name;  // the executable's file name
+};
+
+Program program_of(const std::string& proc, int pid) {
   std::string exe = proc + "/" + std::to_string(pid) + "/exe";
   char target[4096];
   ssize_t n = ::readlink(exe.c_str(), target, sizeof target - 1);
-  if (n <= 0) return errno == EACCES || errno == EPERM ? Sudo::kUnseen : Sudo::kNo;
+  if (n <= 0) return {errno == EACCES || errno == EPERM ? Sudo::kUnseen : Sudo::kNo, ""};
   std::string_view path(target, static_cast<std::size_t>(n));
   auto slash = path.rfind('/');
-  if (path.substr(slash == std::string_view::npos ? 0 : slash + 1) != "sudo") return Sudo::kNo;
+  Program p{Sudo::kNo, std::string(path.substr(slash == std::string_view::npos ? 0 : slash + 1))};
   struct stat st {};
-  if (::stat(exe.c_str(), &st) != 0) return Sudo::kNo;
-  return S_ISREG(st.st_mode) && st.st_uid == 0 && (st.st_mode & S_ISUID) != 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0 ? Sudo::kYes : Sudo::kNo;
+  if (::stat(exe.c_str(), &st) != 0) return p;
+  if (S_ISREG(st.st_mode) && st.st_uid == 0 && (st.st_mode & S_ISUID) != 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0) p.set_uid_root = Sudo::kYes;
+  return p;
+}
+
+// The process runs a sudo binary as installed (see program_of).
+Sudo runs_sudo(const std::string& proc, int pid) {
+  const Program p = program_of(proc, pid);
+  if (p.set_uid_root == Sudo::kUnseen) return Sudo::kUnseen;
+  return p.name == "sudo" ? p.set_uid_root : Sudo::kNo;
 }
 
 std::string named(std::uint32_t uid) {
@@ -119,6 +132,7 @@ std::string user_name_of(std::uint32_t uid) {
 std::uint32_t OsIdentity::person_uid() const {
   if (login_uid) return *login_uid;
   if (sudo_uid) return *sudo_uid;
+  if (elevated_from) return *elevated_from;
   return real_uid;
 }
 
@@ -128,6 +142,7 @@ std::string OsIdentity::via() const {
   std::string out = "os user " + named(real_uid) + " (uid " + std::to_string(real_uid) + ")";
   if (login_uid) out += "; login uid " + std::to_string(*login_uid) + " (" + named(*login_uid) + ")";
   if (sudo_uid) out += "; sudo by uid " + std::to_string(*sudo_uid) + " (" + named(*sudo_uid) + "), pid " + std::to_string(sudo_pid);
+  if (elevated_from) out += "; started by uid " + std::to_string(*elevated_from) + " (" + named(*elevated_from) + "), pid " + std::to_string(elevated_pid);
   if (!unverified_sudo_claim.empty()) out += "; unverified " + unverified_sudo_claim;
   return out;
 }
@@ -170,6 +185,26 @@ OsIdentity read_os_identity(const OsIdentitySources& src) {
     if (!id.sudo_uid) {
       if (src.sudo_user_env) id.unverified_sudo_claim += "SUDO_USER=" + quoted_claim(*src.sudo_user_env);
       if (src.sudo_uid_env) id.unverified_sudo_claim += (id.unverified_sudo_claim.empty() ? "" : " ") + std::string("SUDO_UID=") + quoted_claim(*src.sudo_uid_env);
+    }
+  }
+  if (!id.login_uid && !id.sudo_uid) {
+    // pkexec and doas leave no variable the kernel bears out (PKEXEC_UID is anyone's to set) and
+    // sudo's may be missing or wrong; who started the chain of our own account's processes is not.
+    int pid = src.parent_pid;
+    for (int depth = 0; pid > 0 && depth < kMaxAncestors; ++depth) {
+      auto status = read_status(src.proc, pid);
+      if (!status) break;
+      // A set-uid program that has made itself root (sudo's parent half) was started by its parent.
+      const bool elevator = status->real_uid == 0 && program_of(src.proc, pid).set_uid_root == Sudo::kYes;
+      if (status->real_uid != src.real_uid && !elevator) {
+        if (status->real_uid != 0) {
+          id.elevated_from = status->real_uid;
+          id.elevated_pid = pid;
+        }
+        break;
+      }
+      if (pid == 1) break;
+      pid = status->parent_pid;
     }
   }
   return id;

@@ -22,8 +22,16 @@ struct OsIdentity {
   // $SUDO_UID/$SUDO_USER as given, when the process chain does not bear them out: kept as
   // evidence of the claim, never believed.
   std::string unverified_sudo_claim;
+  // With no login uid and no sudo borne out: the real uid of the nearest ancestor that runs as
+  // another account than ours, when that account is not root. A process of an ordinary account
+  // cannot start one of another account except through a set-uid program (pkexec, doas, su and
+  // sudo run the command as the account they switch to, pkexec and doas in their own process):
+  // that ancestor's account is who asked. An ancestor of root's started us: nobody elevated.
+  std::optional<std::uint32_t> elevated_from;
+  int elevated_pid = 0;
 
-  // The person behind the process: the login uid, else the verified sudo user, else the real uid.
+  // The person behind the process: the login uid, else the verified sudo user, else the account
+  // that elevated, else the real uid.
   std::uint32_t person_uid() const;
   // "uid 1000": what two actions must not share to count as two people.
   std::string account() const;

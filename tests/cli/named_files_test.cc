@@ -6,12 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "support/cli_runner.h"
 #include "support/files.h"
@@ -41,9 +44,31 @@ class NamedFiles : public ::testing::Test {
     fs::copy_file(policy_, dir_ / "secret-policy.toml");
     ::chmod((dir_ / "secret-policy.toml").c_str(), 0600);
     fs::create_directories(dir_ / "mine");
-    if (::getuid() == 0) EXPECT_EQ(::chown((dir_ / "mine").c_str(), 1001, 1001), 0);
+    if (::getuid() == 0) {
+      EXPECT_EQ(::chown((dir_ / "mine").c_str(), 1001, 1001), 0);
+    }
   }
   void TearDown() override { fs::remove_all(dir_); }
+
+  // sanso as an unprivileged service account (uid 2001) for another person (login uid 1001); "" and
+  // `why_` where that cannot be arranged.
+  std::string service_account_for_1001() {
+    if (::getuid() != 0 || ::access("/usr/bin/setpriv", X_OK) != 0) {
+      why_ = "needs root and setpriv";
+      return "";
+    }
+    if (!std::ofstream("/proc/self/loginuid")) {
+      why_ = "the login uid cannot be set here";
+      return "";
+    }
+    std::string login;
+    std::getline(std::ifstream("/proc/self/loginuid"), login);
+    if (login != "4294967295") {
+      why_ = "this session has a login uid already";
+      return "";
+    }
+    return "sh -c 'echo 1001 > /proc/self/loginuid && exec setpriv --reuid=2001 --regid=2001 --clear-groups \"$0\" \"$@\"' ";
+  }
 
   static uid_t owner(const fs::path& p) {
     struct stat st {};
@@ -138,15 +163,8 @@ TEST_F(NamedFiles, PolicyInputsAndWrittenReportsAreThePersons) {
 // it cannot take their identity, so it reads only files whose mode and folders let the person
 // read them, and writes only into folders the person may write into.
 TEST_F(NamedFiles, AServiceAccountActsOnlyWithinWhatThePersonMay) {
-  if (::getuid() != 0 || ::access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "needs root and setpriv";
-  {
-    std::ofstream probe("/proc/self/loginuid");
-    if (!probe) GTEST_SKIP() << "the login uid cannot be set here";
-  }
-  std::string login;
-  std::getline(std::ifstream("/proc/self/loginuid"), login);
-  if (login != "4294967295") GTEST_SKIP() << "this session has a login uid already";
-  const std::string as_service = "sh -c 'echo 1001 > /proc/self/loginuid && exec setpriv --reuid=2001 --regid=2001 --clear-groups \"$0\" \"$@\"' ";
+  const std::string as_service = service_account_for_1001();
+  if (as_service.empty()) GTEST_SKIP() << why_;
   // The service account's own folder: 0700, with a private key and a file of mode 0644 in it.
   const fs::path own = dir_ / "service";
   fs::create_directories(own);
@@ -235,6 +253,99 @@ TEST_F(NamedFiles, ANonConfigurationThePersonCannotReadIsNotDescribed) {
   auto roots = run_sanso("quarantine list --config " + (dir_ / "shadow").string());
   EXPECT_EQ(roots.exit_code, 1) << roots.output;
   EXPECT_NE(roots.output.find(":1:"), std::string::npos) << "root, who may read it, is told where: " << roots.output;
+}
+
+// pkexec and doas make themselves root and run the command in their own process: sanso is root,
+// its parent the person's shell, and nothing in the environment the kernel bears out. The person
+// was taken to be root, and a root-only file came out. `timeout` stands in for the person's shell
+// (a process of real uid 1001 that forks), `setpriv --ruid=0` for the elevating program.
+TEST_F(NamedFiles, ACommandElevatedInPlaceIsThePersonsWhoStartedIt) {
+  if (as_1001_.empty()) GTEST_SKIP() << why_;
+  if (::access("/usr/bin/timeout", X_OK) != 0) GTEST_SKIP() << "timeout (coreutils) is missing";
+  const std::string elevated = "setpriv --ruid=1001 timeout 120 setpriv --ruid=0 ";
+  auto secret = run_sanso("mail sanitize " + (dir_ / "secret.eml").string() + " -o " + (dir_ / "mine" / "s.eml").string(), elevated);
+  EXPECT_TRUE(sanso::testing::refused_with(secret, "cli.unreadable")) << secret.output;
+  EXPECT_FALSE(fs::exists(dir_ / "mine" / "s.eml"));
+  // What the person may read goes through, and what is written is theirs.
+  std::ofstream(dir_ / "public.eml") << "From: a@example.com\nSubject: p\n\nPUBLIC\n";
+  ::chmod((dir_ / "public.eml").c_str(), 0644);
+  auto honest = run_sanso("mail sanitize " + (dir_ / "public.eml").string() + " -o " + (dir_ / "mine" / "p.eml").string(), elevated);
+  EXPECT_EQ(honest.exit_code, 0) << honest.output;
+  EXPECT_EQ(owner(dir_ / "mine" / "p.eml"), 1001u);
+}
+
+// CLI11's checks that a named file exists ran as root before anything was opened as the person:
+// "File does not exist" for one name, "Permission denied" for another told them what lies in a
+// folder closed to them. Now the person's own open answers, the same for both.
+TEST_F(NamedFiles, WhatLiesInAFolderClosedToThePersonIsNotTold) {
+  if (as_1001_.empty()) GTEST_SKIP() << why_;
+  fs::create_directories(dir_ / "closed");
+  ::chmod((dir_ / "closed").c_str(), 0700);
+  std::ofstream(dir_ / "closed" / "there.eml") << "From: a@example.com\nSubject: s\n\nx\n";
+  for (const std::string& command : std::vector<std::string>{"mail sanitize ", "quarantine add" + config_ + " --as tanaka ", "register import" + config_ + " --as tanaka -f ",
+                                    "audit verify" + config_ + " --checkpoint "}) {
+    auto there = run_sanso(command + (dir_ / "closed" / "there.eml").string(), as_1001_);
+    auto absent = run_sanso(command + (dir_ / "closed" / "absent.eml").string(), as_1001_);
+    EXPECT_NE(there.exit_code, 0) << command << there.output;
+    EXPECT_EQ(there.exit_code, absent.exit_code) << command << there.output << absent.output;
+    // The last line: the first command with --config also says it made the store's keys.
+    std::string told = sanso::testing::last_line(absent.output);
+    for (auto at = told.find("absent.eml"); at != std::string::npos; at = told.find("absent.eml")) told.replace(at, 10, "there.eml");
+    EXPECT_EQ(sanso::testing::last_line(there.output), told) << command;
+  }
+}
+
+// An access ACL (setfacl -m u:1001:---) that denies the person what the mode bits let everyone
+// do: the service account judged by the mode alone read the file for them, and wrote into the
+// folder. Raw ACLs as Linux stores them (system.posix_acl_access): version 2, then tag, perm, id.
+std::string acl_denying_1001(unsigned owner_perm, unsigned rest) {
+  std::string raw = {2, 0, 0, 0};
+  const auto entry = [&raw](unsigned tag, unsigned perm, std::uint32_t id) {
+    for (unsigned v : {tag & 0xff, tag >> 8, perm & 0xff, perm >> 8, id & 0xff, (id >> 8) & 0xff, (id >> 16) & 0xff, id >> 24}) raw += static_cast<char>(v);
+  };
+  entry(0x01, owner_perm, 0xffffffffu);  // the owner
+  entry(0x02, 0, 1001);                   // user 1001: nothing
+  entry(0x04, rest, 0xffffffffu);         // the owning group
+  entry(0x10, rest, 0xffffffffu);         // the mask
+  entry(0x20, rest, 0xffffffffu);         // others
+  return raw;
+}
+
+TEST_F(NamedFiles, AnAclThatDeniesThePersonIsHeldToByTheServiceAccount) {
+  const std::string as_service = service_account_for_1001();
+  if (as_service.empty()) GTEST_SKIP() << why_;
+  std::ofstream(dir_ / "denied.eml") << "From: a@example.com\nSubject: d\n\nACL-DENIED\n";
+  ::chmod((dir_ / "denied.eml").c_str(), 0644);
+  const std::string file_acl = acl_denying_1001(6, 4);
+  if (::setxattr((dir_ / "denied.eml").c_str(), "system.posix_acl_access", file_acl.data(), file_acl.size(), 0) != 0) {
+    GTEST_SKIP() << "this file system takes no ACLs: " << std::strerror(errno);
+  }
+  fs::create_directories(dir_ / "shut");
+  ::chmod((dir_ / "shut").c_str(), 0755);
+  std::ofstream(dir_ / "shut" / "inside.eml") << "From: a@example.com\nSubject: i\n\nBEHIND-ACL\n";
+  ::chmod((dir_ / "shut" / "inside.eml").c_str(), 0644);
+  const std::string folder_acl = acl_denying_1001(7, 5);
+  ASSERT_EQ(::setxattr((dir_ / "shut").c_str(), "system.posix_acl_access", folder_acl.data(), folder_acl.size(), 0), 0);
+  ::chmod((dir_ / "mine").c_str(), 0777);
+  fs::create_directories(dir_ / "nowrite");
+  ::chmod((dir_ / "nowrite").c_str(), 0777);
+  const std::string write_acl = acl_denying_1001(7, 7);
+  ASSERT_EQ(::setxattr((dir_ / "nowrite").c_str(), "system.posix_acl_access", write_acl.data(), write_acl.size(), 0), 0);
+  std::ofstream(dir_ / "public.eml") << "From: a@example.com\nSubject: p\n\nPUBLIC\n";
+  ::chmod((dir_ / "public.eml").c_str(), 0644);
+
+  auto file = run_sanso("mail sanitize " + (dir_ / "denied.eml").string() + " -o " + (dir_ / "mine" / "d.eml").string(), as_service);
+  EXPECT_TRUE(sanso::testing::refused_with(file, "cli.unreadable")) << file.output;
+  auto folder = run_sanso("mail sanitize " + (dir_ / "shut" / "inside.eml").string() + " -o " + (dir_ / "mine" / "i.eml").string(), as_service);
+  EXPECT_TRUE(sanso::testing::refused_with(folder, "cli.unreadable")) << folder.output;
+  auto write = run_sanso("mail sanitize " + (dir_ / "public.eml").string() + " -o " + (dir_ / "nowrite" / "p.eml").string(), as_service);
+  EXPECT_TRUE(sanso::testing::refused_with(write, "cli.unwritable")) << write.output;
+  EXPECT_FALSE(fs::exists(dir_ / "mine" / "d.eml"));
+  EXPECT_FALSE(fs::exists(dir_ / "mine" / "i.eml"));
+  EXPECT_FALSE(fs::exists(dir_ / "nowrite" / "p.eml"));
+  // Where the ACL does not name the person, the mode decides as before.
+  auto fine = run_sanso("mail sanitize " + (dir_ / "public.eml").string() + " -o " + (dir_ / "mine" / "p.eml").string(), as_service);
+  EXPECT_EQ(fine.exit_code, 0) << fine.output;
 }
 
 }  // namespace

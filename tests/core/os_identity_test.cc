@@ -93,8 +93,10 @@ TEST_F(FakeProc, ASudoAncestorStartedBySomeoneElseDoesNotBearOutTheClaim) {
   sudo_chain();
   auto id = read_os_identity(sources("1001", "suzuki"));  // uid 1000 typed sudo, and claims to be 1001
   EXPECT_FALSE(id.sudo_uid);
-  EXPECT_EQ(id.account(), "uid 0");
+  // Not 1001, and not root either: the account that started the chain is who asked.
+  EXPECT_EQ(id.account(), "uid 1000");
   EXPECT_NE(id.via().find("unverified"), std::string::npos) << id.via();
+  EXPECT_NE(id.via().find("started by uid 1000"), std::string::npos) << id.via();
 }
 
 TEST_F(FakeProc, AProgramMerelyNamedSudoIsNotSudo) {
@@ -102,7 +104,59 @@ TEST_F(FakeProc, AProgramMerelyNamedSudoIsNotSudo) {
   ::chmod((dir_ / "bin" / "sudo").c_str(), 0755);  // anyone can name a program sudo; not make it set-uid root
   auto id = read_os_identity(sources("1000", "tanaka"));
   EXPECT_FALSE(id.sudo_uid);
-  EXPECT_EQ(id.account(), "uid 0");
+  // Still not root's command: a process of uid 1000 started the chain.
+  ASSERT_TRUE(id.elevated_from);
+  EXPECT_EQ(*id.elevated_from, 1000u);
+}
+
+// pkexec and doas run the command in their own process, as root, with no variable the kernel bears
+// out: the parent is the person's shell. (Before, the person was root: paths opened as root.)
+TEST_F(FakeProc, AProgramThatElevatesInItsOwnProcessLeavesThePersonAsItsParent) {
+  process(300, 100, 1000, "bash");
+  process(100, 1, 0, "sshd");
+  auto id = read_os_identity(sources(std::nullopt, std::nullopt));
+  ASSERT_TRUE(id.elevated_from);
+  EXPECT_EQ(id.elevated_pid, 300);
+  EXPECT_EQ(id.account(), "uid 1000");
+  EXPECT_NE(id.via().find("started by uid 1000"), std::string::npos) << id.via();
+}
+
+// A forked elevator that made itself root (sudo's parent half, su) is passed through to its parent.
+TEST_F(FakeProc, AnElevatorThatMadeItselfRootIsPassedThrough) {
+  if (!can_fake_sudo()) GTEST_SKIP() << "a stand-in for a set-uid program must be owned by root: run as root";
+  process(300, 200, 0, "sudo");  // set-uid root, real uid 0 by now
+  process(200, 1, 1000, "bash");
+  OsIdentitySources s = sources(std::nullopt, std::nullopt);
+  s.real_uid = 999;  // `sudo -u sanso` without SUDO_UID in the environment
+  auto id = read_os_identity(s);
+  ASSERT_TRUE(id.elevated_from);
+  EXPECT_EQ(*id.elevated_from, 1000u);
+}
+
+// Root's processes (cron, systemd) starting us, as root or as the service account: nobody elevated.
+TEST_F(FakeProc, ChainsStartedByRootHaveNoElevation) {
+  process(300, 200, 0, "bash");
+  process(200, 1, 0, "cron");
+  process(1, 0, 0, "init");
+  auto as_root = read_os_identity(sources(std::nullopt, std::nullopt));
+  EXPECT_FALSE(as_root.elevated_from);
+  EXPECT_EQ(as_root.account(), "uid 0");
+  OsIdentitySources s = sources(std::nullopt, std::nullopt);
+  s.real_uid = 999;
+  auto as_service = read_os_identity(s);
+  EXPECT_FALSE(as_service.elevated_from);
+  EXPECT_EQ(as_service.account(), "uid 999");
+}
+
+// The service account started by a person's own process acts for that person.
+TEST_F(FakeProc, AServiceAccountStartedFromAPersonsShellActsForThem) {
+  process(300, 100, 999, "bash");
+  process(100, 1, 1000, "bash");
+  OsIdentitySources s = sources(std::nullopt, std::nullopt);
+  s.real_uid = 999;
+  auto id = read_os_identity(s);
+  ASSERT_TRUE(id.elevated_from);
+  EXPECT_EQ(id.account(), "uid 1000");
 }
 
 TEST_F(FakeProc, AParentLoopEnds) {
