@@ -230,6 +230,9 @@ Result<QuarantineSession> open_quarantine_session(Service service) {
   o.key_file = s.service.config.key_file;
   o.node = s.service.config.node;
   o.audit = s.log.get();
+  for (const auto& op : s.service.config.operators) {
+    if (!op.mail.empty()) o.addresses_by_person[op.name].push_back(op.mail);
+  }
   s.store = SANSO_TRY(quarantine::QuarantineStore::open(*s.db, std::move(o)));
   if (auto recovered = s.store->recover_interrupted_releases(); !recovered) return std::move(recovered).error();
   SANSO_TRY(record_setting_changes(s.service, *s.db, *s.log, s.service.config.node));

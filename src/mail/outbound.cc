@@ -119,8 +119,36 @@ void raise_classification(OutboundScan& scan, const std::vector<std::string>& le
   }
 }
 
+// RFC 3676: in a format=flowed text a line that ends in a space goes on in the next, one line in
+// Thunderbird and Apple Mail ("1234 5678 ⏎9018"); with DelSp=yes that space goes too, and a line's
+// first space is stuffing. Read both ways whatever the part declares — a number the joined lines
+// show is one a reader may see. Empty when no line ends so.
+std::string flowed_lines_joined(std::string_view text, bool delsp) {
+  if (text.find(" \n") == std::string_view::npos && text.find(" \r\n") == std::string_view::npos) return {};
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t nl = text.find('\n', at);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(at, nl - at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!out.empty() && out.back() != '\n' && !line.empty() && line.front() == ' ') line.remove_prefix(1);  // stuffing
+    const bool soft = !line.empty() && line.back() == ' ' && line != "-- ";
+    if (soft && delsp) line.remove_suffix(1);
+    out.append(line);
+    if (!soft && nl < text.size()) out += '\n';
+    at = nl + 1;
+  }
+  return out;
+}
+
 void add_matches(std::vector<OutboundFinding>& out, std::string_view text, const std::string& where) {
   for (auto& m : find_identification_numbers(text)) out.push_back({m.kind, m.masked, where});
+  for (const bool delsp : {false, true}) {
+    if (const std::string joined = flowed_lines_joined(text, delsp); !joined.empty()) {
+      for (auto& m : find_identification_numbers(joined)) out.push_back({m.kind, m.masked, where});
+    }
+  }
   // The scan keeps one finding of a number in a place (read_outbound, scan_envelope): one found in
   // both readings is pushed twice here and kept once.
   if (const std::string shown = internal::as_shown_by_overrides(text); !shown.empty()) {
@@ -318,6 +346,8 @@ class LeafScan {
     options.defang_links = false;
     const mime::HtmlText seen = mime::html_to_text(markup, options);
     if (seen.truncated) scan_.unchecked.push_back({where, "limit: the HTML nests deeper than its text is read"});
+    // What a reader sees past the limit is not read (review30 H3: nested quotes grow the text).
+    if (seen.size_limited) scan_.unchecked.push_back({where, "limit: the HTML's text is larger than its reader reads; the rest is not read"});
     text(seen.text, where);
     const std::string source = mime::decode_character_references(markup);
     raise_classification(scan_, levels_, marked_level(source, levels_, true), where);

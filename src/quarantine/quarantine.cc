@@ -532,6 +532,15 @@ std::vector<std::string> deciding_roles(const Item& item, const config::Quaranti
   return item.approver_role.empty() ? settings.approver_roles : std::vector<std::string>{item.approver_role};
 }
 
+// Whether `actor` sent this held mail: its envelope sender is one of the addresses they send from.
+bool sent_by(const Item& item, const Actor& actor, const QuarantineStore::Options& options) {
+  if (item.origin.kind != Origin::Kind::kMail || item.origin.envelope_from.empty()) return false;
+  const auto theirs = options.addresses_by_person.find(actor.name);
+  if (theirs == options.addresses_by_person.end()) return false;
+  const std::string sender = ascii_lower(item.origin.envelope_from);
+  return std::any_of(theirs->second.begin(), theirs->second.end(), [&](const std::string& a) { return ascii_lower(a) == sender; });
+}
+
 }  // namespace
 
 Result<QuarantineStore::AllowedActions> QuarantineStore::allowed_actions(const std::string& id, const Actor& actor) {
@@ -542,7 +551,7 @@ Result<QuarantineStore::AllowedActions> QuarantineStore::allowed_actions(const s
   AllowedActions a;
   a.request_release = item.state == ItemState::kHeld || item.state == ItemState::kDenied;
   a.decide = item.state == ItemState::kReleaseRequested && request && actor.has_any_role(deciding_roles(item, m.options.settings)) &&
-             actor.name != request->requested_by;
+             actor.name != request->requested_by && !sent_by(item, actor, m.options);
   a.release = item.state == ItemState::kApproved;
   a.export_original = actor.has_any_role(m.options.settings.inspector_roles) && item.state != ItemState::kDamaged;
   return a;
@@ -631,6 +640,12 @@ Result<ReleaseRequest> decide_release(auto& m, const std::string& id, const Acto
     return m.refused(tx, actor, approve ? "quarantine.approve" : "quarantine.deny", item,
                      make_error("quarantine.four-eyes", id,
                                 "'" + actor.name + "' requested this release and cannot also decide it (four-eyes principle)"));
+  }
+  if (approve && sent_by(item, actor, m.options)) {
+    return m.refused(tx, actor, "quarantine.approve", item,
+                     make_error("quarantine.own-mail", id,
+                                "'" + actor.name + "' sent this mail (" + item.origin.envelope_from +
+                                    ") and cannot approve its release (four-eyes principle) / 自分が送ったメールの送信は承認できません"));
   }
   // Two names typed into one shell are one person: the kernel's account decides (threat 3(1)).
   if (approve && !actor.account.empty() && actor.account == request->requested_account) {

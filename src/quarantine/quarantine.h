@@ -170,6 +170,10 @@ class QuarantineStore {
     std::string node = "sanso";
     const Clock* clock = nullptr;         // default: the system clock
     store::AuditSink* audit = nullptr;    // default: no audit (tests only)
+    // The mail addresses each person sends from (their [[users]] `mail`), by name: whoever sent a
+    // held mail does not approve its release — a manager with the approver role whose own mail
+    // was held for a 個人番号 would otherwise have a colleague request it and approve it themselves.
+    std::map<std::string, std::vector<std::string>> addresses_by_person = {};
   };
 
   // On the service's connection, which must outlive the store.

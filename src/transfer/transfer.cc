@@ -624,13 +624,9 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   bool unreadable = false, numbered = false, scan_failed = false;
   if (to_internet) {
     const auto& scale = m.policy->policy().scheme.confidentiality;
-    for (std::size_t i = 0; i < files.size(); ++i) {
-      std::string loaded;
-      const std::string_view bytes = SANSO_TRY(content_of(files[i], loaded));
-      const mail::OutboundScan scan = m.engines.scan(bytes, names[i]);
-      // The hold reason goes into the record, the notices and the console: the file's name there
-      // has its numbers masked as the scan's own names have.
-      const std::string shown = recorded_name(names[i]);
+    // `shown`: the hold reason goes into the record, the notices and the console, the file's name
+    // there with its numbers masked as the scan's own names have.
+    const auto read_out = [&](const mail::OutboundScan& scan, const std::string& scanned_as, const std::string& shown) {
       if (!scan.error.empty()) {
         holds.push_back(shown + ": the scan failed (" + scan.error + ") / 検査できませんでした");
         scan_failed = true;  // nothing of it read: it might hold any level
@@ -642,14 +638,22 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
       }
       for (const auto& id : scan.identifiers) {
         // Where in the file: a member of an archive by its path; the carrying message's subject is the file's name.
-        const std::string& where = id.where == "subject" || id.where == "body" ? shown : id.where;
+        const std::string& where = id.where == "subject" || id.where == "body" || id.where == scanned_as ? shown : id.where;
         holds.push_back(where + ": " + (id.kind == mail::NumberKind::kIndividual ? "個人番号 (individual number) " : "法人番号 (corporate number) ") + id.masked);
         numbered = true;
       }
       if (!scan.classification.empty() && scale.rank_of(scan.classification).value_or(-1) > scale.rank_of(level).value_or(-1)) {
         level = scan.classification;
       }
+    };
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      std::string loaded;
+      const std::string_view bytes = SANSO_TRY(content_of(files[i], loaded));
+      read_out(m.engines.scan(bytes, names[i]), names[i], recorded_name(names[i]));
     }
+    // The reason leaves with the files (the recipient's page and notice show it): read as a text
+    // the sender wrote, its numbers and marks hold and rank as a file's do (review30 H1).
+    if (!reason.empty()) read_out(m.engines.scan(reason, "reason.txt"), "reason.txt", "理由 (reason)");
   }
   const policy::Decision ruling = SANSO_TRY(m.decide(sender.zone, to_zone, level, sender));
   const std::string rule_id(ruling.rule_id()), clause(ruling.clause());
@@ -772,7 +776,7 @@ Result<Transfer> TransferService::send(const Person& sender, const std::string& 
   // The transfer and every file row, with their records, in one transaction: it exists whole
   // or not at all. The originals are already kept (and recorded) whatever happens here.
   std::vector<std::pair<std::string, std::string>> details;
-  if (!t.reason.empty()) details.emplace_back("reason", t.reason);
+  if (!t.reason.empty()) details.emplace_back("reason", recorded_name(t.reason));
   if (!t.hold_reason.empty()) details.emplace_back("held_because", t.hold_reason);
   if (!sender.via.empty()) details.emplace_back("via", sender.via);
   std::vector<store::Value> outputs, no_originals(t.files.size());

@@ -2,6 +2,7 @@
 
 #include "cdr/cdr.h"
 #include "core/clock.h"
+#include "mail/identifiers.h"
 
 namespace sanso::transfer {
 
@@ -35,7 +36,7 @@ nlohmann::json to_json(const Transfer& t) {
           {"to", t.to_zone},
           {"sender", t.sender},
           {"recipient", t.recipient},
-          {"reason", t.reason},
+          {"reason", mail::mask_identification_numbers(t.reason)},
           {"state", std::string(to_string(t.state))},
           {"action", t.action},
           {"rule", t.rule_id},

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/private_file.h"
 #include "core/text.h"
+#include "mail/identifiers.h"
 #include "mime/header.h"
 #include "policy/policy.h"
 #include "transfer/transfer.h"
@@ -236,7 +237,7 @@ json row_of(const transfer::Transfer& t, Lang lang) {
           {"recipient", visible_text(t.recipient)},
           {"from", t.from_zone},
           {"to", t.to_zone},
-          {"reason", visible_text(t.reason)},
+          {"reason", visible_text(mail::mask_identification_numbers(t.reason))},
           {"hold", visible_text(t.hold_reason)},
           {"count", std::to_string(t.files.size())},
           {"state", state_text(t.state, lang)}};
@@ -530,7 +531,7 @@ void Console::Impl::transfer_page(const httplib::Request& req, httplib::Response
                  {"to", t.to_zone},
                  {"sender", visible_text(t.sender)},
                  {"recipient", visible_text(t.recipient)},
-                 {"reason", visible_text(t.reason)},
+                 {"reason", visible_text(mail::mask_identification_numbers(t.reason))},
                  {"rule", t.rule_id.empty() ? "" : visible_text(t.rule_id + " (" + t.clause + ")")},
                  {"hold", visible_text(t.hold_reason)},
                  {"approver", visible_text(t.approver_role)},

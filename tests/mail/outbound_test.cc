@@ -1100,6 +1100,36 @@ TEST(Outbound, AnAttachedMessagesFieldsWithARightToLeftOverrideAreReadAsShown) {
   }
 }
 
+// review30 H3: deep quotes repeat "> " on every line, so the text a reader sees grows past what the
+// renderer reads; the rest — here a number written over three lines, one line in every browser and
+// in none of the markup's readings — went out unread. Past the limit the body is unchecked.
+TEST(OutboundLeaves, AnHtmlBodyPastItsTextLimitIsNotPassedUnread) {
+  const std::string number = "<p>個人番号\n1234\n5678\n9018\n</p>";
+  auto body = [](const std::string& html) {
+    return scan_outbound("Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n" + html + "\r\n", kLevels);
+  };
+  ASSERT_FALSE(body(number).identifiers.empty()) << "rendered alone, the number is one line";
+  std::string padded;
+  for (int i = 0; i < 150; ++i) padded += "<blockquote>";
+  for (int i = 0; i < 30000; ++i) padded += "x<br>";
+  for (int i = 0; i < 150; ++i) padded += "</blockquote>";
+  const auto cut = body(padded + number);
+  ASSERT_FALSE(cut.unchecked.empty()) << "the rest of its text is not read: not passed as read";
+  EXPECT_EQ(cut.unchecked[0].where, "body");
+  EXPECT_NE(cut.unchecked[0].why.find("limit"), std::string::npos) << cut.unchecked[0].why;
+}
+
+// review30 M2: format=flowed (RFC 3676) shows a line that ends in a space joined to the next —
+// "1234 5678 ⏎9018" is one line in Thunderbird — and with DelSp=yes the space goes too.
+TEST(OutboundLeaves, AFlowedSoftBreakInsideANumberIsReadJoined) {
+  auto plain = [](const std::string& type, const std::string& body) {
+    return scan_outbound("Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: " + type + "\r\n\r\n" + body + "\r\n", kLevels);
+  };
+  EXPECT_EQ(plain("text/plain; charset=UTF-8; format=flowed", "個人番号 1234 5678 \r\n9018 です").identifiers.size(), 1u);
+  EXPECT_EQ(plain("text/plain; charset=UTF-8; format=flowed; delsp=yes", "個人番号 123456 \r\n789018 です").identifiers.size(), 1u);
+  EXPECT_EQ(plain("text/plain; charset=UTF-8; format=flowed", "番号\r\n 1234 5678 \r\n 9018\r\n").identifiers.size(), 1u) << "space-stuffed lines";
+}
+
 // (3c) The HTML of a multipart/alternative is read, not only its text/plain: what a reader sees,
 // and what the markup carries past the reader (comments, attribute values, hidden text, character
 // references); an HTML-only mail alike.

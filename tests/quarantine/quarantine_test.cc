@@ -96,6 +96,7 @@ class QuarantineTest : public ::testing::TestWithParam<store::Backend> {
     o.clock = &clock_;
     o.audit = &sink_;
     o.node = "gw-test";
+    o.addresses_by_person = {{"tanaka", {"Tanaka@city.minamata.lg.jp"}}};
     auto q = sanso::testing::OpenQuarantine::open(std::move(db), o);
     if (!q) {
       ADD_FAILURE() << q.error().to_string();
@@ -287,6 +288,28 @@ TEST_P(QuarantineTest, AllowedActionsAreWhatTheActionsThemselvesAccept) {
   EXPECT_TRUE(approved->release);
   EXPECT_FALSE(approved->decide);
   EXPECT_FALSE(store_->allowed_actions("Q20990101-NOSUCH00", staff_)) << "an unknown id is an error, not an empty answer";
+}
+
+// review30 M1: outgoing mail held for a 個人番号 was decided by an approver who may be its own
+// sender — the four-eyes check compared the decider with the requester only, and anyone may
+// request. The sender's addresses ([[users]] mail) now stand for them.
+TEST_P(QuarantineTest, TheSenderOfAHeldMailDoesNotApproveIt) {
+  auto s = mail_submission("From: tanaka@city.minamata.lg.jp\r\nSubject: x\r\n\r\n123456789018\r\n");
+  s.origin.envelope_from = "tanaka@CITY.minamata.lg.jp";  // the manager's own mail
+  s.origin.envelope_to = {"friend@example.com"};
+  s.verdict = quarantine::Verdict::kHeld;
+  s.reason = "個人番号・法人番号を検出";
+  s.approver_role = "security_manager";
+  auto item = store_->put(std::move(s));
+  ASSERT_TRUE(item) << item.error().to_string();
+  ASSERT_TRUE(store_->request_release(item->id, staff_, "お願いします"));  // any colleague, no role needed
+  auto own = store_->allowed_actions(item->id, manager_);
+  ASSERT_TRUE(own);
+  EXPECT_FALSE(own->decide);
+  auto approved = store_->approve(item->id, manager_, "ok");
+  ASSERT_FALSE(approved) << "tanaka approved the release of tanaka's own mail";
+  EXPECT_EQ(approved.error().code, "quarantine.own-mail");
+  EXPECT_TRUE(store_->approve(item->id, manager2_, "確認済み")) << "another approver decides";
 }
 
 TEST_P(QuarantineTest, AllowedActionsKeepFourEyes) {

@@ -292,6 +292,24 @@ TEST_P(TransferTest, SimultaneousWrongPasswordsAreEachCountedAndRevokeTheLink) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.download' AND record LIKE '%\"revoked\"%'"), 1);
 }
 
+// review30 H1: the reason leaves with the files (the recipient's page shows it) and was never
+// read: a resident's 個人番号 written there went out approved. It is read as a file's text is,
+// and the audit record keeps it masked, as it keeps a file's name.
+TEST_P(TransferTest, AReasonCarryingANumberIsHeldAsAFileWouldBe) {
+  const Upload plain[] = {{"発注.csv", kPlainCsv}};
+  auto t = service_->send(person("kato"), "contractor@example.com", "住民 山田太郎 個人番号 1234 5678 9018 の件", plain);
+  ASSERT_TRUE(t) << t.error().to_string();
+  EXPECT_EQ(t->state, State::kPendingApproval) << t->hold_reason;
+  EXPECT_NE(t->hold_reason.find("理由 (reason): 個人番号"), std::string::npos) << t->hold_reason;
+  EXPECT_EQ(t->hold_reason.find("123456789018"), std::string::npos) << "never the number itself";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_entries WHERE action = 'transfer.send' AND record LIKE '%5678 9018%'"), 0);
+  // A mark in the reason ranks the transfer as a file's would: above the internet's ceiling.
+  auto marked = service_->send(person("suzuki"), "contractor@example.com", "【機密性3A】の資料を送付", plain);
+  ASSERT_FALSE(marked);
+  EXPECT_EQ(marked.error().code, "transfer.denied");
+  EXPECT_NE(marked.error().message.find("profile.lgwan-inet-above-ceiling"), std::string::npos) << marked.error().message;
+}
+
 TEST_P(TransferTest, AnIndividualNumberGoingOutIsHeldForApproval) {
   const Upload plain[] = {{"発注.csv", kPlainCsv}};
   auto clean = service_->send(person("kato"), "contractor@example.com", "発注", plain);
