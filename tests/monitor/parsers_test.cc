@@ -101,6 +101,56 @@ TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
   }
 }
 
+// Where the processor has SSSE3, an address with 16 readable bytes from its start is read by one
+// 16-byte load, its layout (each octet one to three digits: 81 of them) picked by its dots and each
+// octet held to its layout's bounds. Every layout, with octets at and around their bounds (0, 9, 10,
+// 99, 100, 255, 256, 999, leading zeros), and one byte of each changed at every place to a byte that
+// is no digit or a digit: each read as the policy reads it, inside a line whose next columns lie in
+// those 16 bytes (their digits and dots must not count).
+TEST(MonitorParsers, Ipv4OfEveryLayoutIsReadAsThePolicyReadsIt) {
+  auto parser = FlowParser::make(Format::kZeek, ParserContext{});
+  Flow f;
+  ASSERT_EQ(parser->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto", f).verdict, Verdict::kSkip);
+  const std::vector<std::vector<std::string>> octets = {
+      {"0", "1", "9"}, {"10", "19", "99", "00", "01", "09"}, {"100", "199", "200", "249", "250", "255", "256", "299", "300", "999", "000", "010", "099"}};
+  const std::string changes = std::string("/:.a \t-+") + '\x80' + '\0' + "05";
+  std::uint64_t x = 18;
+  auto next = [&x](std::size_t n) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<std::size_t>((x >> 33) % n);
+  };
+  std::size_t read = 0;
+  for (int layout = 0; layout < 81; ++layout) {
+    const int lengths[4] = {layout / 27 + 1, layout / 9 % 3 + 1, layout / 3 % 3 + 1, layout % 3 + 1};
+    for (int round = 0; round < 12; ++round) {
+      std::string text;
+      for (int o = 0; o < 4; ++o) {
+        const auto& choices = octets[static_cast<std::size_t>(lengths[o] - 1)];
+        text += (o > 0 ? "." : "") + choices[next(choices.size())];
+      }
+      std::vector<std::string> texts = {text};
+      for (std::size_t at = 0; at < text.size(); ++at) {
+        std::string changed = text;
+        changed[at] = changes[next(changes.size())];
+        texts.push_back(changed);
+      }
+      for (const std::string& t : texts) {
+        // The source column, then dst, ports and protocol: digits, dots and tabs in the 16 bytes.
+        for (const std::string& rest : {std::string("\t1\t192.0.2.1\t2\ttcp"), std::string("\t65535\t1.2.3.4\t65535\tudp")}) {
+          const LineResult r = parser->parse("1796000000.0\t" + t + rest, f);
+          const auto expected = policy::parse_ip(t);
+          ASSERT_EQ(r.verdict == Verdict::kFlow, expected.has_value()) << "'" << t << "'";
+          if (expected) {
+            ASSERT_EQ(f.src, expected->value) << t;
+            ++read;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(read, 81u * 4);  // not vacuous: hundreds of the texts are addresses
+}
+
 // The same for a FortiGate dstip, quoted and not, inside the line and ending it: a value that does
 // not end the line is read up to the space or quote after it without checking the end before
 // every byte.
