@@ -203,7 +203,7 @@ const bool kHaveSsse3 = [] {
 
 // `p` has 16 readable bytes and the text is its first `size` (7 to 15) of them. The address in
 // the low 32 bits and bit 32 set, or 0 when the text is not a dotted quad this reader accepts.
-__attribute__((target("ssse3"), noinline)) std::uint64_t parse_ipv4_wide(const char* p, std::size_t size) {
+__attribute__((target("ssse3"))) inline std::uint64_t parse_ipv4_wide(const char* p, std::size_t size) {
   const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   const __m128i digits = _mm_sub_epi8(bytes, _mm_set1_epi8('0'));
   const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(digits, _mm_set1_epi8(9)), digits);
@@ -239,10 +239,10 @@ __attribute__((target("ssse3"), noinline)) std::uint64_t parse_ipv4_wide(const c
 // IPv4 by hand (the common case), anything else through parse_ip. `readable_end`, when given, is
 // where the caller's memory ends: an address with 16 bytes readable from its start is read by
 // parse_ipv4_wide where the processor has SSSE3.
-template <bool kTerminated = false>
+template <bool kTerminated = false, bool kSsse3Known = false>
 SANSO_HOT std::optional<Address128> parse_address(std::string_view text, const char* readable_end = nullptr) {
 #if defined(SANSO_WIDE_IPV4)
-  if (readable_end != nullptr && text.size() - 7 <= 8 && readable_end - text.data() >= 16 && kHaveSsse3) {
+  if (readable_end != nullptr && text.size() - 7 <= 8 && readable_end - text.data() >= 16 && (kSsse3Known || kHaveSsse3)) {
     if (const std::uint64_t wide = parse_ipv4_wide(text.data(), text.size()); wide != 0) return ipv4_mapped(static_cast<std::uint32_t>(wide));
   }
 #endif
@@ -296,9 +296,14 @@ constexpr LineResult kSkipped{Verdict::kSkip, ""};
 
 // ---- Zeek conn.log, TSV with its #fields header --------------------------------------------
 
-class ZeekTsvParser final : public FlowParser {
+class ZeekTsvParser : public FlowParser {
  public:
-  LineResult parse(std::string_view line, Flow& out) override {
+  LineResult parse(std::string_view line, Flow& out) override { return parse_line<false>(line, out); }
+
+ protected:
+  // kSsse3: compiled into ZeekTsvParserSsse3's parse, where the addresses' wide reader is inlined.
+  template <bool kSsse3>
+  SANSO_HOT LineResult parse_line(std::string_view line, Flow& out) {
     if (line.empty()) return kSkipped;
     if (line.front() == '#') return header(line);
     if (!have_fields_) return malformed("a data line before the #fields header");
@@ -362,7 +367,8 @@ class ZeekTsvParser final : public FlowParser {
     // separator without checking the end at every byte, when the separator can end no number.
     auto address = [&](Slot slot) SANSO_HOT_LAMBDA {
       const bool terminated = terminated_addresses_ && begin + bounds[column_of_[slot] + 1] != end;
-      return terminated ? parse_address<true>(column(slot), end) : parse_address(column(slot), end);
+      const char* const readable_end = kSsse3 ? end : nullptr;
+      return terminated ? parse_address<true, kSsse3>(column(slot), readable_end) : parse_address<false, kSsse3>(column(slot), readable_end);
     };
     auto src = address(kSrc);
     auto dst = address(kDst);
@@ -457,6 +463,16 @@ class ZeekTsvParser final : public FlowParser {
   // block's worth past it.
   std::vector<std::ptrdiff_t> bounds_;
 };
+
+#if defined(SANSO_WIDE_IPV4)
+// The same parser compiled for SSSE3, chosen where the processor has it: the two addresses' wide
+// reader inlined into the line's parse instead of called (flatten: GCC inlines no SSSE3 function
+// into one compiled without it, even through an always_inline one).
+class ZeekTsvParserSsse3 final : public ZeekTsvParser {
+ public:
+  __attribute__((target("ssse3"), flatten)) LineResult parse(std::string_view line, Flow& out) override { return parse_line<true>(line, out); }
+};
+#endif
 
 // ---- A flat JSON object, scanned without building it ---------------------------------------
 
@@ -1290,7 +1306,11 @@ Result<CsvColumns> parse_csv_columns(std::string_view spec) {
 
 std::unique_ptr<FlowParser> FlowParser::make(Format format, const ParserContext& context) {
   switch (format) {
-    case Format::kZeek: return std::make_unique<ZeekTsvParser>();
+    case Format::kZeek:
+#if defined(SANSO_WIDE_IPV4)
+      if (kHaveSsse3) return std::make_unique<ZeekTsvParserSsse3>();
+#endif
+      return std::make_unique<ZeekTsvParser>();
     case Format::kZeekJson: return std::make_unique<ZeekJsonParser>();
     case Format::kSyslog: return std::make_unique<SyslogParser>(context.now, context.zoneless_offset);
     case Format::kFortigate: return std::make_unique<FortigateParser>(context.zoneless_offset);
