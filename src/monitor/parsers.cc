@@ -319,10 +319,22 @@ class ZeekTsvParser : public FlowParser {
     const std::size_t wanted = last_needed_ + 2;
     const char* search = begin;
 #if defined(__SSE2__)
-    // Sixteen bytes at a time: every separator of a block from one compare (a call to memchr
-    // per column was a tenth of the scan). A block may record up to 15 columns past the last
-    // needed one: bounds_ has room for them.
+    // Thirty-two bytes at a time, then sixteen: every separator of a block from one compare each
+    // half (a call to memchr per column was a tenth of the scan; 32-byte blocks halve the blocks
+    // a line takes and so the inner loops' mispredicted ends). A block may record up to 31
+    // columns past the last needed one: bounds_ has room for them.
     const __m128i needle = _mm_set1_epi8(separator_);
+    while (found < wanted && end - search >= 32) {
+      const auto low = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(search)), needle)));
+      const auto high = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(search + 16)), needle)));
+      auto mask = low | (high << 16);
+      const std::ptrdiff_t at = search - begin;
+      while (mask != 0) {
+        bounds[found++] = at + __builtin_ctz(mask);
+        mask &= mask - 1;
+      }
+      search += 32;
+    }
     while (found < wanted && end - search >= 16) {
       auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(search)), needle)));
       const std::ptrdiff_t at = search - begin;
@@ -447,7 +459,7 @@ class ZeekTsvParser : public FlowParser {
     }
     slot_of_bytes_ = seen[kBytes];
     last_needed_ = *std::max_element(column_of_.begin(), column_of_.end());  // an absent orig_bytes is column 0, read and not used
-    bounds_.assign(last_needed_ + 18, -1);
+    bounds_.assign(last_needed_ + 34, -1);
     have_fields_ = true;
     return kSkipped;
   }
@@ -460,7 +472,7 @@ class ZeekTsvParser : public FlowParser {
   std::array<std::size_t, kWanted> column_of_{};  // per slot: its column
   std::size_t last_needed_ = 0;
   // Per line: -1, then the offset where each column up to last_needed_ ends, and room for a
-  // block's worth past it.
+  // 32-byte block's worth past it.
   std::vector<std::ptrdiff_t> bounds_;
 };
 
