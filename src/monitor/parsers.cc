@@ -236,14 +236,16 @@ __attribute__((target("ssse3"))) inline std::uint64_t parse_ipv4_wide(const char
 }
 #endif
 
-// IPv4 by hand (the common case), anything else through parse_ip. `readable_end`, when given, is
-// where the caller's memory ends: an address with 16 bytes readable from its start is read by
-// parse_ipv4_wide where the processor has SSSE3.
-template <bool kTerminated = false, bool kSsse3Known = false>
-SANSO_HOT std::optional<Address128> parse_address(std::string_view text, const char* readable_end = nullptr) {
+// IPv4 by hand (the common case), anything else through parse_ip. `kWide` (only in a parse
+// compiled for SSSE3): an address with 16 bytes readable from its start, before `readable_end`
+// (where the caller's memory ends), is read by parse_ipv4_wide.
+template <bool kTerminated = false, bool kWide = false>
+SANSO_HOT std::optional<Address128> parse_address(std::string_view text, [[maybe_unused]] const char* readable_end = nullptr) {
 #if defined(SANSO_WIDE_IPV4)
-  if (readable_end != nullptr && text.size() - 7 <= 8 && readable_end - text.data() >= 16 && (kSsse3Known || kHaveSsse3)) {
-    if (const std::uint64_t wide = parse_ipv4_wide(text.data(), text.size()); wide != 0) return ipv4_mapped(static_cast<std::uint32_t>(wide));
+  if constexpr (kWide) {
+    if (text.size() - 7 <= 8 && readable_end - text.data() >= 16) {
+      if (const std::uint64_t wide = parse_ipv4_wide(text.data(), text.size()); wide != 0) return ipv4_mapped(static_cast<std::uint32_t>(wide));
+    }
   }
 #endif
   if (std::uint32_t v4 = 0; parse_ipv4_inline<kTerminated>(text, v4)) return ipv4_mapped(v4);
@@ -379,8 +381,7 @@ class ZeekTsvParser : public FlowParser {
     // separator without checking the end at every byte, when the separator can end no number.
     auto address = [&](Slot slot) SANSO_HOT_LAMBDA {
       const bool terminated = terminated_addresses_ && begin + bounds[column_of_[slot] + 1] != end;
-      const char* const readable_end = kSsse3 ? end : nullptr;
-      return terminated ? parse_address<true, kSsse3>(column(slot), readable_end) : parse_address<false, kSsse3>(column(slot), readable_end);
+      return terminated ? parse_address<true, kSsse3>(column(slot), end) : parse_address<false, kSsse3>(column(slot), end);
     };
     auto src = address(kSrc);
     auto dst = address(kDst);
@@ -1334,14 +1335,14 @@ std::unique_ptr<FlowParser> FlowParser::make(Format format, const ParserContext&
   switch (format) {
     case Format::kZeek:
 #if defined(SANSO_WIDE_IPV4)
-      if (kHaveSsse3) return std::make_unique<ZeekTsvParserSsse3>();
+      if (kHaveSsse3 && !context.plain) return std::make_unique<ZeekTsvParserSsse3>();
 #endif
       return std::make_unique<ZeekTsvParser>();
     case Format::kZeekJson: return std::make_unique<ZeekJsonParser>();
     case Format::kSyslog: return std::make_unique<SyslogParser>(context.now, context.zoneless_offset);
     case Format::kFortigate:
 #if defined(SANSO_WIDE_IPV4)
-      if (kHaveSsse3) return std::make_unique<FortigateParserSsse3>(context.zoneless_offset);
+      if (kHaveSsse3 && !context.plain) return std::make_unique<FortigateParserSsse3>(context.zoneless_offset);
 #endif
       return std::make_unique<FortigateParser>(context.zoneless_offset);
     case Format::kPaloAlto: return std::make_unique<PaloAltoParser>(context.zoneless_offset);

@@ -74,9 +74,20 @@ std::vector<std::string> address_texts() {
   return texts;
 }
 
-TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
-  auto parser = FlowParser::make(Format::kZeek, ParserContext{});
-  auto at_end = FlowParser::make(Format::kZeek, ParserContext{});
+// A check run with the parsers as this processor gets them (the Zeek and FortiGate ones compiled
+// for SSSE3 where it has it) and as any x86-64 processor does (ParserContext::plain).
+void with_both_parsers(void (*check)(const ParserContext&)) {
+  for (const bool plain : {false, true}) {
+    SCOPED_TRACE(plain ? "the parsers of any x86-64" : "the parsers of this processor");
+    ParserContext context;
+    context.plain = plain;
+    check(context);
+  }
+}
+
+void ipv4_is_read_as_the_policy_reads_it(const ParserContext& context) {
+  auto parser = FlowParser::make(Format::kZeek, context);
+  auto at_end = FlowParser::make(Format::kZeek, context);
   Flow f;
   ASSERT_EQ(parser->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto", f).verdict, Verdict::kSkip);
   ASSERT_EQ(at_end->parse("#fields\tts\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tid.orig_h", f).verdict, Verdict::kSkip);
@@ -101,14 +112,18 @@ TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
   }
 }
 
+TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
+  with_both_parsers(ipv4_is_read_as_the_policy_reads_it);
+}
+
 // Where the processor has SSSE3, an address with 16 readable bytes from its start is read by one
 // 16-byte load, its layout (each octet one to three digits: 81 of them) picked by its dots and each
 // octet held to its layout's bounds. Every layout, with octets at and around their bounds (0, 9, 10,
 // 99, 100, 255, 256, 999, leading zeros), and one byte of each changed at every place to a byte that
 // is no digit or a digit: each read as the policy reads it, inside a line whose next columns lie in
 // those 16 bytes (their digits and dots must not count).
-TEST(MonitorParsers, Ipv4OfEveryLayoutIsReadAsThePolicyReadsIt) {
-  auto parser = FlowParser::make(Format::kZeek, ParserContext{});
+void ipv4_of_every_layout_is_read_as_the_policy_reads_it(const ParserContext& context) {
+  auto parser = FlowParser::make(Format::kZeek, context);
   Flow f;
   ASSERT_EQ(parser->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto", f).verdict, Verdict::kSkip);
   const std::vector<std::vector<std::string>> octets = {
@@ -151,11 +166,15 @@ TEST(MonitorParsers, Ipv4OfEveryLayoutIsReadAsThePolicyReadsIt) {
   EXPECT_GT(read, 81u * 4);  // not vacuous: hundreds of the texts are addresses
 }
 
+TEST(MonitorParsers, Ipv4OfEveryLayoutIsReadAsThePolicyReadsIt) {
+  with_both_parsers(ipv4_of_every_layout_is_read_as_the_policy_reads_it);
+}
+
 // The same for a FortiGate dstip, quoted and not, inside the line and ending it: a value that does
 // not end the line is read up to the space or quote after it without checking the end before
 // every byte.
-TEST(MonitorParsers, FortigateAddressesAreReadAsThePolicyReadsThem) {
-  auto parser = FlowParser::make(Format::kFortigate, ParserContext{});
+void fortigate_addresses_are_read_as_the_policy_reads_them(const ParserContext& context) {
+  auto parser = FlowParser::make(Format::kFortigate, context);
   const std::string head = "eventtime=1796000000 type=\"traffic\" srcip=192.0.2.1 dstport=443 dstip=";
   for (const std::string& text : address_texts()) {
     const auto expected = policy::parse_ip(text);
@@ -175,6 +194,10 @@ TEST(MonitorParsers, FortigateAddressesAreReadAsThePolicyReadsThem) {
       }
     }
   }
+}
+
+TEST(MonitorParsers, FortigateAddressesAreReadAsThePolicyReadsThem) {
+  with_both_parsers(fortigate_addresses_are_read_as_the_policy_reads_them);
 }
 
 // A separator that is a digit could continue an address: the column then ends where the separator
