@@ -74,9 +74,20 @@ std::vector<std::string> address_texts() {
   return texts;
 }
 
-TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
-  auto parser = FlowParser::make(Format::kZeek, ParserContext{});
-  auto at_end = FlowParser::make(Format::kZeek, ParserContext{});
+// A check run with the parsers as this processor gets them (the Zeek and FortiGate ones compiled
+// for SSSE3 where it has it) and as any x86-64 processor does (ParserContext::plain).
+void with_both_parsers(void (*check)(const ParserContext&)) {
+  for (const bool plain : {false, true}) {
+    SCOPED_TRACE(plain ? "the parsers of any x86-64" : "the parsers of this processor");
+    ParserContext context;
+    context.plain = plain;
+    check(context);
+  }
+}
+
+void ipv4_is_read_as_the_policy_reads_it(const ParserContext& context) {
+  auto parser = FlowParser::make(Format::kZeek, context);
+  auto at_end = FlowParser::make(Format::kZeek, context);
   Flow f;
   ASSERT_EQ(parser->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto", f).verdict, Verdict::kSkip);
   ASSERT_EQ(at_end->parse("#fields\tts\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tid.orig_h", f).verdict, Verdict::kSkip);
@@ -101,11 +112,69 @@ TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
   }
 }
 
+TEST(MonitorParsers, Ipv4IsReadAsThePolicyReadsIt) {
+  with_both_parsers(ipv4_is_read_as_the_policy_reads_it);
+}
+
+// Where the processor has SSSE3, an address with 16 readable bytes from its start is read by one
+// 16-byte load, its layout (each octet one to three digits: 81 of them) picked by its dots and each
+// octet held to its layout's bounds. Every layout, with octets at and around their bounds (0, 9, 10,
+// 99, 100, 255, 256, 999, leading zeros), and one byte of each changed at every place to a byte that
+// is no digit or a digit: each read as the policy reads it, inside a line whose next columns lie in
+// those 16 bytes (their digits and dots must not count).
+void ipv4_of_every_layout_is_read_as_the_policy_reads_it(const ParserContext& context) {
+  auto parser = FlowParser::make(Format::kZeek, context);
+  Flow f;
+  ASSERT_EQ(parser->parse("#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto", f).verdict, Verdict::kSkip);
+  const std::vector<std::vector<std::string>> octets = {
+      {"0", "1", "9"}, {"10", "19", "99", "00", "01", "09"}, {"100", "199", "200", "249", "250", "255", "256", "299", "300", "999", "000", "010", "099"}};
+  const std::string changes = std::string("/:.a \t-+") + '\x80' + '\0' + "05";
+  std::uint64_t x = 18;
+  auto next = [&x](std::size_t n) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<std::size_t>((x >> 33) % n);
+  };
+  std::size_t read = 0;
+  for (int layout = 0; layout < 81; ++layout) {
+    const int lengths[4] = {layout / 27 + 1, layout / 9 % 3 + 1, layout / 3 % 3 + 1, layout % 3 + 1};
+    for (int round = 0; round < 12; ++round) {
+      std::string text;
+      for (int o = 0; o < 4; ++o) {
+        const auto& choices = octets[static_cast<std::size_t>(lengths[o] - 1)];
+        text += (o > 0 ? "." : "") + choices[next(choices.size())];
+      }
+      std::vector<std::string> texts = {text};
+      for (std::size_t at = 0; at < text.size(); ++at) {
+        std::string changed = text;
+        changed[at] = changes[next(changes.size())];
+        texts.push_back(changed);
+      }
+      for (const std::string& t : texts) {
+        // The source column, then dst, ports and protocol: digits, dots and tabs in the 16 bytes.
+        for (const std::string& rest : {std::string("\t1\t192.0.2.1\t2\ttcp"), std::string("\t65535\t1.2.3.4\t65535\tudp")}) {
+          const LineResult r = parser->parse("1796000000.0\t" + t + rest, f);
+          const auto expected = policy::parse_ip(t);
+          ASSERT_EQ(r.verdict == Verdict::kFlow, expected.has_value()) << "'" << t << "'";
+          if (expected) {
+            ASSERT_EQ(f.src, expected->value) << t;
+            ++read;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(read, 81u * 4);  // not vacuous: hundreds of the texts are addresses
+}
+
+TEST(MonitorParsers, Ipv4OfEveryLayoutIsReadAsThePolicyReadsIt) {
+  with_both_parsers(ipv4_of_every_layout_is_read_as_the_policy_reads_it);
+}
+
 // The same for a FortiGate dstip, quoted and not, inside the line and ending it: a value that does
 // not end the line is read up to the space or quote after it without checking the end before
 // every byte.
-TEST(MonitorParsers, FortigateAddressesAreReadAsThePolicyReadsThem) {
-  auto parser = FlowParser::make(Format::kFortigate, ParserContext{});
+void fortigate_addresses_are_read_as_the_policy_reads_them(const ParserContext& context) {
+  auto parser = FlowParser::make(Format::kFortigate, context);
   const std::string head = "eventtime=1796000000 type=\"traffic\" srcip=192.0.2.1 dstport=443 dstip=";
   for (const std::string& text : address_texts()) {
     const auto expected = policy::parse_ip(text);
@@ -125,6 +194,10 @@ TEST(MonitorParsers, FortigateAddressesAreReadAsThePolicyReadsThem) {
       }
     }
   }
+}
+
+TEST(MonitorParsers, FortigateAddressesAreReadAsThePolicyReadsThem) {
+  with_both_parsers(fortigate_addresses_are_read_as_the_policy_reads_them);
 }
 
 // A separator that is a digit could continue an address: the column then ends where the separator
