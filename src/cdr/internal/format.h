@@ -137,6 +137,9 @@ struct ReadContent {
 // instructions and attribute values, entities and references decoded. False, `out` untouched, when
 // it is not well-formed XML.
 bool xml_text(std::string_view xml, std::string& out);
+// Excel's header or footer code (<oddHeader>&C&"MS Gothic"&12機密性３Ａ</oddHeader>) as the page
+// shows it, its codes taken out; a line for each way a font size's digits may be read.
+void sheet_header_text(std::string_view code, std::string& out);
 // An OLE1 embedded object ([MS-OLEDS] 2.2.4 ObjectHeader + NativeData, as RTF's \objdata and
 // Word 6 keep it): its native data, a Packager object's file unwrapped (`label` then names it).
 // Linked objects and presentations carry no file: "cdr.unsupported".
