@@ -781,6 +781,8 @@ class TextReader {
     std::string text;
     std::vector<std::string> keys;
     std::vector<std::pair<std::string, std::string>> others;  // parts read as files once every key is known
+    std::vector<std::pair<std::string, std::string>> sheets;  // worksheets, read as shown once the styles are known
+    std::vector<std::size_t> styles;
     for (const auto& e : (*zip)->entries()) {
       if (e.directory) continue;
       auto data = (*zip)->read(e, ctx);
@@ -790,6 +792,9 @@ class TextReader {
       }
       if (looks_like_xml(*data) && internal::xml_text(*data, text)) {
         font_keys(*data, keys);
+        // A workbook's sheets are read again as Excel shows their cells, with its styles.
+        if (data->find("sheetData") != std::string::npos) sheets.emplace_back(e.name, *data);
+        else if (data->find("cellXfs") != std::string::npos && styles.empty()) styles = internal::sheet_style_widths(*data);
         continue;
       }
       if (is_sfnt(*data)) {
@@ -799,6 +804,11 @@ class TextReader {
       // Not XML, or XML that is not well-formed: read as whatever it is (text, HTML, an image, a
       // nested document), never skipped.
       others.emplace_back(e.name, std::move(data).value());
+    }
+    for (const auto& [name, sheet] : sheets) {
+      internal::SheetValues shown = internal::sheet_values(sheet, styles);
+      text += shown.text;
+      for (auto& why : shown.unchecked) out_.push_back({where + "/" + name, "", "", std::move(why)});
     }
     out_[at].text = std::move(text);
     for (auto& [name, data] : others) {

@@ -72,6 +72,12 @@ std::string xlsx(const std::string& sheet_data, const std::string& styles, const
 const std::string kPlainStyles = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><styleSheet xmlns=\"" + kSpreadsheetMl +
                                  "\"><cellXfs count=\"2\"><xf numFmtId=\"0\"/><xf numFmtId=\"1\" applyNumberFormat=\"1\"/></cellXfs></styleSheet>";
 
+// Style 1 with the number format `code` (as it stands in the XML attribute).
+std::string styles_with(const std::string& code) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><styleSheet xmlns=\"" + kSpreadsheetMl + "\"><numFmts count=\"1\"><numFmt numFmtId=\"176\" formatCode=\"" + code +
+         "\"/></numFmts><cellXfs count=\"2\"><xf numFmtId=\"0\"/><xf numFmtId=\"176\" applyNumberFormat=\"1\"/></cellXfs></styleSheet>";
+}
+
 // `soffice --headless --convert-to xlsx meibo.csv` of "氏名,個人番号,電話 / 山田太郎,123456789018,0312345678 /
 // 佐藤花子,234567890121,0398765432" (review30): 山田太郎 is shared string 3, the number a numeric cell,
 // the telephone number another. Read as one run, row 2 was "3" + "123456789018" + "312345678".
@@ -196,6 +202,47 @@ TEST(OutboundSpreadsheet, AMarkInThePageHeaderIsReadWithoutExcelsCodes) {
                                  kLevels);
     EXPECT_EQ(s.classification, "3A") << header << ": " << described(s);
   }
+}
+
+TEST(OutboundSpreadsheet, ANumberStoredInENotationIsReadAsExcelShowsIt) {
+  const auto s = scan_outbound(with_attachment("meibo.xlsx", xlsx("<row r=\"1\"><c r=\"A1\" s=\"1\"><v>1.23456789018E+11</v></c></row>", kPlainStyles)), kLevels);
+  EXPECT_TRUE(found(s, "********9018")) << described(s);
+}
+
+// 012345678903 is valid; typed into a numeric column it is stored as 12345678903, and a
+// zero-padding format shows its zero again.
+TEST(OutboundSpreadsheet, TheLeadingZerosOfAPaddingFormatAreRestored) {
+  for (const std::string code : {"000000000000", "0000&quot;-&quot;0000&quot;-&quot;0000", "0000\\-0000\\-0000"}) {
+    const auto s = scan_outbound(with_attachment("meibo.xlsx", xlsx("<row r=\"1\"><c r=\"A1\" s=\"1\"><v>12345678903</v></c></row>", styles_with(code))), kLevels);
+    EXPECT_TRUE(found(s, "********8903")) << code << ": " << described(s);
+  }
+}
+
+TEST(OutboundSpreadsheet, AFormulasStringLiteralsAreReadJoined) {
+  const auto s = scan_outbound(
+      with_attachment("meibo.xlsx", xlsx("<row r=\"1\"><c r=\"A1\" t=\"str\"><f>\"1234\"&amp;\"5678\"&amp;\"9018\"</f><v>x</v></c></row>", kPlainStyles)), kLevels);
+  EXPECT_TRUE(found(s, "********9018")) << described(s);
+}
+
+// Excel computes a formula without a stored value when the file opens: what it computes is not
+// read, so a formula with numbers in it is not checked. One that only refers to cells (read
+// where they are), or has its value stored, is.
+TEST(OutboundSpreadsheet, AFormulaWithNumbersAndNoStoredValueIsNotChecked) {
+  const auto s = scan_outbound(with_attachment("meibo.xlsx", xlsx("<row r=\"1\"><c r=\"A1\" s=\"1\"><f>1234*100000000+56789018</f></c></row>", kPlainStyles)), kLevels);
+  ASSERT_EQ(s.unchecked.size(), 1u) << described(s);
+  EXPECT_EQ(s.unchecked[0].where, "meibo.xlsx/xl/worksheets/sheet1.xml") << described(s);
+  EXPECT_NE(s.unchecked[0].why.find("A1"), std::string::npos) << described(s);
+  const auto shared = scan_outbound(with_attachment("meibo.xlsx", xlsx("<row r=\"1\"><c r=\"A1\"><f t=\"shared\" ref=\"A1:A2\" si=\"0\">B1*1000</f><v>1000</v></c></row>"
+                                                                       "<row r=\"2\"><c r=\"A2\"><f t=\"shared\" si=\"0\"/></c></row>",
+                                                                       kPlainStyles)),
+                                    kLevels);
+  EXPECT_EQ(shared.unchecked.size(), 1u) << described(shared);
+  const auto references = scan_outbound(with_attachment("sum.xlsx", xlsx("<row r=\"1\"><c r=\"A1\"><f>SUM(B1:B10)+LOG10(C2)</f></c>"
+                                                                         "<c r=\"B1\"><f>B2*12</f><v>24</v></c></row>",
+                                                                         kPlainStyles)),
+                                        kLevels);
+  EXPECT_TRUE(references.unchecked.empty()) << described(references);
+  EXPECT_TRUE(references.identifiers.empty()) << described(references);
 }
 
 }  // namespace
