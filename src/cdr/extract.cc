@@ -652,6 +652,8 @@ class TextReader {
       else if (shown.size_limited) piece.unreadable = "limit: the HTML's text is larger than its reader reads; the rest is not read";
       piece.text = std::move(text).value();
       out_.push_back(std::move(piece));
+      // Digits the style shows reversed, reordered or adds: the page is not read as it is shown.
+      if (std::string why = mime::html_reordering(html); !why.empty()) out_.push_back({where, "", "", std::move(why)});
       read_data_uris(html, where, ctx);
       return;
     } else if ((internal::is_ooxml(d.family) && d.type != "doc" && d.type != "xls" && d.type != "ppt" && d.type != "xlsb") ||

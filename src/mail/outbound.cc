@@ -361,6 +361,8 @@ class LeafScan {
       if (!f.unreadable.empty()) scan_.unchecked.push_back({inner, std::move(f.unreadable)});
       else file(f.bytes, inner, "");
     }
+    // Digits shown reversed, reordered or added by the style (review30 H2): not read in the order shown.
+    if (std::string why = mime::html_reordering(markup); !why.empty()) scan_.unchecked.push_back({where, std::move(why)});
   }
 
   // A file (an attachment, an inline part, a TNEF member, a decoded block): its name's mark, then

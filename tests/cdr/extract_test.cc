@@ -633,6 +633,18 @@ TEST(CdrExtract, HtmlCommentsAttributesScriptsAndHiddenTextAreRead) {
   }
 }
 
+// review30 H2: an HTML file whose style shows its digits reversed or adds some is named as not read
+// (a piece of its own beside its text); right-to-left text without digits is read as any page.
+TEST(CdrExtract, HtmlThatShowsItsDigitsInAnotherOrderCannotBeRead) {
+  const auto reversed = extract_texts("<html><body><p>番号 <bdo dir=\"rtl\">810987654321</bdo></p></body></html>", "page.html");
+  ASSERT_EQ(reversed.size(), 2u) << wheres(reversed);
+  EXPECT_EQ(reversed[0].unreadable, "");
+  EXPECT_EQ(reversed[1].where, "page.html");
+  EXPECT_TRUE(reversed[1].unreadable.starts_with("unsupported: the HTML's a <bdo dir=rtl>")) << reversed[1].unreadable;
+  const auto arabic = extract_texts("<html><body dir=\"rtl\"><p>مرحبا</p></body></html>", "page.html");
+  EXPECT_EQ(arabic.size(), 1u) << wheres(arabic);
+}
+
 // review30 C1: the cells of a sheet's row, its shared strings and a cell's shared-string index are
 // not one run of digits; a number split across a paragraph's runs still is one.
 TEST(CdrExtract, SheetCellsAndSharedStringsAreReadEachOnItsOwnAndRunsJoined) {
