@@ -1,5 +1,6 @@
-// Text out of a file for content checks; no rebuild, no findings. XML text nodes are joined with
-// spaces between elements so that numbers split across runs are still seen whole per run.
+// Text out of a file for content checks; no rebuild, no findings. An XML part is read as the office
+// lays it out (a paragraph, a cell… a line; runs joined, so a number split across runs is whole) and
+// again element by element (xml_text).
 // Archives are read member by member, recursively, each member's text its own; what cannot be read
 // says why, and a caller checking content treats it as a file that could not be checked.
 #include <pugixml.hpp>

@@ -134,8 +134,9 @@ struct ReadContent {
   std::vector<std::pair<std::string, std::string>> more_drawings;
 };
 // The text of an XML document for content checks (extract.cc): text nodes, comments, processing
-// instructions and attribute values, entities and references decoded. False, `out` untouched, when
-// it is not well-formed XML.
+// instructions and attribute values, entities and references decoded; the text as the office lays
+// it out and again element by element, a sheet's headers without Excel's codes. False, `out`
+// untouched, when it is not well-formed XML.
 bool xml_text(std::string_view xml, std::string& out);
 // Excel's header or footer code (<oddHeader>&C&"MS Gothic"&12機密性３Ａ</oddHeader>) as the page
 // shows it, its codes taken out; a line for each way a font size's digits may be read.
