@@ -1,5 +1,6 @@
-// Text out of a file for content checks; no rebuild, no findings. XML text nodes are joined with
-// spaces between elements so that numbers split across runs are still seen whole per run.
+// Text out of a file for content checks; no rebuild, no findings. An XML part is read as the office
+// lays it out (a paragraph, a cell… a line; runs joined, so a number split across runs is whole) and
+// again element by element (xml_text).
 // Archives are read member by member, recursively, each member's text its own; what cannot be read
 // says why, and a caller checking content treats it as a file that could not be checked.
 #include <pugixml.hpp>
@@ -155,35 +156,163 @@ bool is_guid(std::string_view v) {
 
 }  // namespace
 
-// The text of an XML document: its text nodes (a paragraph or row ends a line, runs are joined so
-// that a number split across runs is whole), then every attribute value but namespace declarations
-// on lines of their own (a spreadsheet cell's office:value, a picture's description, a document
-// variable, a field instruction hold text a reader can see). False when it is not well-formed XML.
-// Declared in internal/format.h: a PDF's XFA form is read by it too.
+namespace {
+
+std::string_view local_name(std::string_view name) {
+  const std::size_t colon = name.rfind(':');
+  return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+// A run of characters a reader shows going on in the same word as the text before it: Word's and
+// DrawingML's w:r / a:r (a:fld too), a shared string's rich-text r, ODF's text:span. A number split
+// across runs ("1234" "5678" "9018", a change of font) is one number on the page.
+bool inline_run(std::string_view local) { return local == "r" || local == "span" || local == "fld"; }
+
+// Elements that end a unit of text as the office lays it out: paragraphs and headings, table rows
+// and cells (Word's, DrawingML's, ODF's), a sheet's rows, cells, values and formulas, shared and
+// inline strings, a chart's cached points, a sheet's headers and footers. What follows one is
+// another line to a reader: an .xlsx roster's name, 個人番号 and telephone number are three cells,
+// not one run of 22 digits (review30 C1).
+bool ends_a_unit(std::string_view local) {
+  static constexpr std::string_view kUnits[] = {"p",  "h",          "row",       "c",     "v",         "f",         "si",        "is",
+                                                "tr", "tc",         "table-row", "table-cell", "covered-table-cell", "pt", "oddHeader", "evenHeader",
+                                                "firstHeader", "oddFooter", "evenFooter", "firstFooter", "comment", "text"};
+  return std::find(std::begin(kUnits), std::end(kUnits), local) != std::end(kUnits);
+}
+
+bool sheet_header_or_footer(std::string_view local) {
+  return local == "oddHeader" || local == "evenHeader" || local == "firstHeader" || local == "oddFooter" || local == "evenFooter" || local == "firstFooter";
+}
+
+// A shared-string cell's value (<c t="s"><v>3</v></c>) is an index into the shared strings, shown
+// to no one: its digits beside a cell's number made one longer run. An index longer than any
+// sheet's count of strings is no index Excel reads; it is read as text, as anything unexplained is.
+bool shared_string_index(const pugi::xml_node& text) {
+  const pugi::xml_node v = text.parent(), c = v.parent();
+  if (!v || !c || local_name(v.name()) != "v" || local_name(c.name()) != "c" || std::string_view(c.attribute("t").value()) != "s") return false;
+  const std::string_view value = text.value();
+  return !value.empty() && value.size() <= 9 && value.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
+
+// Excel's header and footer text as the page shows it ([ECMA-376] Part 1 §18.3.1.39): its codes
+// taken out — &L &C &R start a section (a line here), &P &N &D &T &F &A &Z &G put a field in (a
+// line break here, the value is not the sender's), &B &I &U &E &S &X &Y &H &O switch a style,
+// &"font,style" and &Kcolour name a font and a colour, &nn a font size, && is '&'. How many digits
+// a size takes is Excel's to say ("&8123456789018"): each reading of one, two and three is a line.
+void internal::sheet_header_text(std::string_view code, std::string& out) {
+  for (std::size_t size_digits = 1; size_digits <= 3; ++size_digits) {
+    std::string shown;
+    for (std::size_t i = 0; i < code.size();) {
+      if (code[i] != '&' || i + 1 == code.size()) {
+        shown += code[i++];
+        continue;
+      }
+      const char k = code[i + 1];
+      i += 2;
+      if (k == '&') {
+        shown += '&';
+      } else if (k == '"') {
+        const std::size_t close = code.find('"', i);
+        i = close == std::string_view::npos ? code.size() : close + 1;
+      } else if (k >= '0' && k <= '9') {
+        for (std::size_t taken = 1; taken < size_digits && i < code.size() && code[i] >= '0' && code[i] <= '9'; ++taken) ++i;
+      } else if (k == 'K') {
+        for (std::size_t taken = 0; taken < 6 && i < code.size() && std::isxdigit(static_cast<unsigned char>(code[i])); ++taken) ++i;
+      } else if (std::string_view("BIUESXYHObiuesxyho").find(k) != std::string_view::npos) {
+        // a style switched on or off: the text goes on
+      } else if (std::string_view("LCRPNDTFAZGlcrpndtfazg").find(k) != std::string_view::npos) {
+        shown += '\n';
+      } else {
+        shown += '&';  // no code: shown as written
+        shown += k;
+      }
+    }
+    out += shown;
+    out += '\n';
+  }
+}
+
+// The text of an XML document, read three ways, each its own lines: as the office lays it out (a
+// paragraph, a row, a cell… ends a line; everything within one is joined, so that a number split by
+// runs, bookmarks, tracked changes or links is whole); with every element but a run of characters
+// on its own line (what an unknown vocabulary keeps in elements of its own); and a sheet's headers
+// and footers without Excel's codes (sheet_header_text). Then every attribute value but namespace
+// declarations on lines of their own (a spreadsheet cell's office:value, a picture's description, a
+// document variable, a field instruction hold text a reader can see). A shared-string cell's index
+// is no text. False when it is not well-formed XML. Declared in internal/format.h: a PDF's XFA form
+// is read by it too.
 bool internal::xml_text(std::string_view xml, std::string& out) {
   pugi::xml_document doc;
   // Comments and processing instructions too: pugixml's default parse drops them, and a number
   // written in <!-- --> is still in the file.
   if (!doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_comments | pugi::parse_pi)) return false;
-  struct Walker : pugi::xml_tree_walker {
-    std::string* out;
-    std::string attributes;
-    bool for_each(pugi::xml_node& n) override {
-      if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata || n.type() == pugi::node_comment || n.type() == pugi::node_pi) *out += n.value();
-      if (n.type() == pugi::node_element && (std::string_view(n.name()).ends_with(":p") || std::string_view(n.name()) == "row")) *out += '\n';
-      for (pugi::xml_attribute a : n.attributes()) {
-        const std::string_view name = a.name();
-        if (name == "xmlns" || name.starts_with("xmlns:") || *a.value() == '\0' || is_guid(a.value())) continue;
-        attributes += a.value();
-        attributes += '\n';
-      }
-      return true;
+  std::string laid_out, each, headers, header, attributes;
+  std::size_t depth = 1, run_depth = 0, header_depth = 0;  // 0: not inside a run, a header
+  const auto enter = [&](const pugi::xml_node& n) {
+    const auto type = n.type();
+    if (type == pugi::node_pcdata || type == pugi::node_cdata || type == pugi::node_comment || type == pugi::node_pi) {
+      if (type == pugi::node_pcdata && shared_string_index(n)) return;
+      laid_out += n.value();
+      each += n.value();
+      if (header_depth != 0) header += n.value();
+      return;
     }
-  } walker;
-  walker.out = &out;
-  doc.traverse(walker);
+    if (type != pugi::node_element) return;
+    const std::string_view local = local_name(n.name());
+    if (run_depth == 0 && inline_run(local)) run_depth = depth;
+    if (run_depth == 0) each += '\n';
+    if (ends_a_unit(local)) laid_out += '\n';
+    if (header_depth == 0 && sheet_header_or_footer(local)) {
+      header_depth = depth;
+      header.clear();
+    }
+    for (pugi::xml_attribute a : n.attributes()) {
+      const std::string_view name = a.name();
+      if (name == "xmlns" || name.starts_with("xmlns:") || *a.value() == '\0' || is_guid(a.value())) continue;
+      attributes += a.value();
+      attributes += '\n';
+    }
+  };
+  const auto leave = [&](const pugi::xml_node& n) {
+    if (n.type() != pugi::node_element) return;
+    if (run_depth == depth) run_depth = 0;
+    else if (run_depth == 0) each += '\n';
+    if (ends_a_unit(local_name(n.name()))) laid_out += '\n';
+    if (header_depth == depth) {
+      header_depth = 0;
+      sheet_header_text(header, headers);
+    }
+  };
+  // Walked without recursion: a document nested a million deep is a well-formed one.
+  for (pugi::xml_node n = doc.first_child(); n;) {
+    enter(n);
+    if (n.first_child()) {
+      n = n.first_child();
+      ++depth;
+      continue;
+    }
+    for (;;) {
+      leave(n);
+      if (n.next_sibling()) {
+        n = n.next_sibling();
+        break;
+      }
+      n = n.parent();
+      if (!n || n == doc) {
+        n = pugi::xml_node();
+        break;
+      }
+      --depth;
+    }
+  }
+  out += laid_out;
   out += '\n';
-  out += walker.attributes;
+  out += each;
+  out += '\n';
+  out += headers;
+  out += attributes;
   return true;
 }
 
@@ -524,6 +653,8 @@ class TextReader {
       else if (shown.size_limited) piece.unreadable = "limit: the HTML's text is larger than its reader reads; the rest is not read";
       piece.text = std::move(text).value();
       out_.push_back(std::move(piece));
+      // Digits the style shows reversed, reordered or adds: the page is not read as it is shown.
+      if (std::string why = mime::html_reordering(html); !why.empty()) out_.push_back({where, "", "", std::move(why)});
       read_data_uris(html, where, ctx);
       return;
     } else if ((internal::is_ooxml(d.family) && d.type != "doc" && d.type != "xls" && d.type != "ppt" && d.type != "xlsb") ||
@@ -653,6 +784,8 @@ class TextReader {
     std::string text;
     std::vector<std::string> keys;
     std::vector<std::pair<std::string, std::string>> others;  // parts read as files once every key is known
+    std::vector<std::pair<std::string, std::string>> sheets;  // worksheets, read as shown once the styles are known
+    std::vector<std::size_t> styles;
     for (const auto& e : (*zip)->entries()) {
       if (e.directory) continue;
       auto data = (*zip)->read(e, ctx);
@@ -662,6 +795,9 @@ class TextReader {
       }
       if (looks_like_xml(*data) && internal::xml_text(*data, text)) {
         font_keys(*data, keys);
+        // A workbook's sheets are read again as Excel shows their cells, with its styles.
+        if (data->find("sheetData") != std::string::npos) sheets.emplace_back(e.name, *data);
+        else if (data->find("cellXfs") != std::string::npos && styles.empty()) styles = internal::sheet_style_widths(*data);
         continue;
       }
       if (is_sfnt(*data)) {
@@ -671,6 +807,11 @@ class TextReader {
       // Not XML, or XML that is not well-formed: read as whatever it is (text, HTML, an image, a
       // nested document), never skipped.
       others.emplace_back(e.name, std::move(data).value());
+    }
+    for (const auto& [name, sheet] : sheets) {
+      internal::SheetValues shown = internal::sheet_values(sheet, styles);
+      text += shown.text;
+      for (auto& why : shown.unchecked) out_.push_back({where + "/" + name, "", "", std::move(why)});
     }
     out_[at].text = std::move(text);
     for (auto& [name, data] : others) {

@@ -9,8 +9,14 @@
 
 namespace sanso::numbers {
 
+namespace {
+// All zeros pass both check digits, and are a form's placeholder ("記入例: 0000-0000-0000"), a
+// zero-padding number format ("000000000000"), never anyone's number.
+bool all_zeros(std::string_view d) { return d.find_first_not_of('0') == std::string_view::npos; }
+}  // namespace
+
 bool is_individual_number(std::string_view d) {
-  if (d.size() != 12) return false;
+  if (d.size() != 12 || all_zeros(d)) return false;
   for (char c : d) {
     if (c < '0' || c > '9') return false;
   }
@@ -26,7 +32,7 @@ bool is_individual_number(std::string_view d) {
 }
 
 bool is_corporate_number(std::string_view d) {
-  if (d.size() != 13) return false;
+  if (d.size() != 13 || all_zeros(d)) return false;
   for (char c : d) {
     if (c < '0' || c > '9') return false;
   }

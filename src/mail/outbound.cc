@@ -29,9 +29,39 @@
 namespace sanso::mail {
 namespace {
 
+// The character at rest[at] as a level's ASCII (NFKC-folded as offices write it, upper case): '0'–'9'
+// and 'A'–'Z' in ASCII and full width (３, ａ, Ａ), Roman numerals (Ⅲ, ⅲ) and circled digits (③) for
+// the level's digit. Its length in bytes, 0 when it is none of them.
+std::size_t level_character_at(std::string_view rest, std::size_t at, char& folded) {
+  const auto byte = [&](std::size_t k) { return at + k < rest.size() ? static_cast<unsigned char>(rest[at + k]) : 0u; };
+  const unsigned c = byte(0);
+  if (c < 0x80 && std::isalnum(static_cast<int>(c)) != 0) {
+    folded = static_cast<char>(std::toupper(static_cast<int>(c)));
+    return 1;
+  }
+  if (c == 0xEF && byte(1) == 0xBC && byte(2) >= 0x90 && byte(2) <= 0x99) folded = static_cast<char>('0' + byte(2) - 0x90);       // ０–９
+  else if (c == 0xEF && byte(1) == 0xBC && byte(2) >= 0xA1 && byte(2) <= 0xBA) folded = static_cast<char>('A' + byte(2) - 0xA1);  // Ａ–Ｚ
+  else if (c == 0xEF && byte(1) == 0xBD && byte(2) >= 0x81 && byte(2) <= 0x9A) folded = static_cast<char>('A' + byte(2) - 0x81);  // ａ–ｚ
+  else if (c == 0xE2 && byte(1) == 0x85 && byte(2) >= 0xA0 && byte(2) <= 0xA2) folded = static_cast<char>('1' + byte(2) - 0xA0);  // Ⅰ–Ⅲ
+  else if (c == 0xE2 && byte(1) == 0x85 && byte(2) >= 0xB0 && byte(2) <= 0xB2) folded = static_cast<char>('1' + byte(2) - 0xB0);  // ⅰ–ⅲ
+  else if (c == 0xE2 && byte(1) == 0x91 && byte(2) >= 0xA0 && byte(2) <= 0xA2) folded = static_cast<char>('1' + byte(2) - 0xA0);  // ①–③
+  else return 0;
+  return 3;
+}
+
+// One separator offices write between a level's digit and its letter (機密性3 A, 機密性３-Ａ,
+// 機密性3・A): its length in bytes, 0 when there is none.
+std::size_t level_separator_at(std::string_view rest, std::size_t at) {
+  for (std::string_view s : {" ", "-", "\xE3\x80\x80" /* ideographic space */, "\xEF\xBC\x8D" /* － */, "\xE3\x83\xBB" /* ・ */, "\xEF\xBD\xA5" /* ･ */}) {
+    if (rest.substr(at, s.size()) == s) return s.size();
+  }
+  return 0;
+}
+
 // The level written at the start of `rest` (what follows "機密性"): the longest of `levels` that
-// it begins with, full-width digits and letters read as ASCII (機密性３Ｂ), after spaces and a
-// colon; "" when none. `consumed` is set to the bytes the level took.
+// it begins with, its characters folded as level_character_at() folds them (機密性３ｂ, 機密性Ⅲ), one
+// separator allowed between the digit and a letter (機密性3 A), after spaces and a colon; "" when
+// none. `consumed` is set to the bytes the level took.
 std::string level_at(std::string_view rest, const std::vector<std::string>& levels, std::size_t& consumed) {
   std::size_t at = 0;
   auto skip = [&](std::string_view what) {
@@ -44,19 +74,20 @@ std::string level_at(std::string_view rest, const std::vector<std::string>& leve
   std::string ascii;
   std::vector<std::size_t> ends;  // byte offset in `rest` after each folded character
   while (ascii.size() < 4 && at < rest.size()) {
-    const auto c = static_cast<unsigned char>(rest[at]);
-    if (std::isalnum(c) != 0) {
-      ascii.push_back(static_cast<char>(std::toupper(c)));
-      at += 1;
-    } else if (c == 0xEF && at + 2 < rest.size() && static_cast<unsigned char>(rest[at + 1]) == 0xBC) {
-      const auto d = static_cast<unsigned char>(rest[at + 2]);
-      if (d >= 0x90 && d <= 0x99) ascii.push_back(static_cast<char>('0' + d - 0x90));        // ０–９
-      else if (d >= 0xA1 && d <= 0xBA) ascii.push_back(static_cast<char>('A' + d - 0xA1));  // Ａ–Ｚ
-      else break;
-      at += 3;
-    } else {
-      break;
+    char folded = 0;
+    std::size_t length = level_character_at(rest, at, folded);
+    if (length == 0 && ascii.size() == 1 && std::isdigit(static_cast<unsigned char>(ascii[0])) != 0) {
+      // "3 A": the separator, then a letter.
+      const std::size_t separator = level_separator_at(rest, at);
+      char letter = 0;
+      if (separator != 0 && level_character_at(rest, at + separator, letter) != 0 && std::isalpha(static_cast<unsigned char>(letter)) != 0) {
+        at += separator;
+        length = level_character_at(rest, at, folded);
+      }
     }
+    if (length == 0) break;
+    ascii.push_back(folded);
+    at += length;
     ends.push_back(at);
   }
   std::string best;
@@ -360,6 +391,8 @@ class LeafScan {
       if (!f.unreadable.empty()) scan_.unchecked.push_back({inner, std::move(f.unreadable)});
       else file(f.bytes, inner, "");
     }
+    // Digits shown reversed, reordered or added by the style (review30 H2): not read in the order shown.
+    if (std::string why = mime::html_reordering(markup); !why.empty()) scan_.unchecked.push_back({where, std::move(why)});
   }
 
   // A file (an attachment, an inline part, a TNEF member, a decoded block): its name's mark, then
@@ -584,11 +617,15 @@ OutboundScan read_outbound(std::string_view raw, const std::vector<std::string>&
   raise_classification(scan, levels, marked_level(plan.subject, levels), "subject");
   for (const auto& h : plan.headers) {
     if (h.name.size() == 16 && (h.name == "X-Classification" || h.name == "x-classification")) {
-      std::string value = h.value;
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-      for (const auto& level : levels) {
-        if (value == level || value == "機密性" + level) raise_classification(scan, levels, level, "X-Classification");
-      }
+      // The level alone or after 機密性, folded as a mark in the text is (3a, ３Ａ, 3-A), and nothing after it.
+      const std::string decoded = mime::decode_header_text(h.value).utf8;  // kept as written: encoded words too
+      std::string_view value = decoded;
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
+      if (value.starts_with("機密性")) value.remove_prefix(std::string_view("機密性").size());
+      std::size_t consumed = 0;
+      const std::string level = level_at(value, levels, consumed);
+      if (!level.empty() && consumed == value.size()) raise_classification(scan, levels, level, "X-Classification");
     }
   }
   add_matches(scan.identifiers, plan.subject, "subject");

@@ -42,6 +42,15 @@ HtmlText html_to_text(std::string_view html, const HtmlTextOptions& options = {}
 // or a hidden element holds, for content checks. What is not a reference is left as it is.
 std::string decode_character_references(std::string_view html);
 
+// Why the text a reader sees of `html` is in another order than the markup's, or has text the
+// markup does not (html_layout.cc), "" when neither: a <bdo dir=rtl> or an element written right to
+// left (dir=rtl, direction:rtl) whose text has digits (the bidirectional algorithm shows groups of
+// digits in reverse), unicode-bidi overrides, flex items reversed or reordered (row-reverse,
+// order), grid placement, and ::before / ::after content with digits, escapes, attr() or counters.
+// Neither html_to_text() nor the markup read as it is shows the number such a page shows: the
+// outgoing check holds it as not checked. `html` as html_to_text() takes it.
+std::string html_reordering(std::string_view html);
+
 // "https://example.com/x" → "hxxps://example[.]com/x": readable, not clickable.
 std::string defang_url(std::string_view url);
 

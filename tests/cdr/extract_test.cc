@@ -402,10 +402,11 @@ TEST(CdrExtract, EveryMemberOfAnOfficePackageIsReadOrNamed) {
       << "the identifier Excel gives every sheet is no text (its zeros would pass for a 個人番号)";
   EXPECT_EQ(piece(doc, "r.docx/word/media/image1.png").unreadable.rfind("image:", 0), 0u) << wheres(doc);
   for (const auto& p : doc) EXPECT_EQ(p.where.find("font1"), std::string::npos) << "a font (its bytes say so) carries no text";
-  // custom XML's text is the package's text (no part of it left out)
+  // custom XML's text is the package's text (no part of it left out), in both readings of an XML
+  // part's text (as laid out, and element by element)
   std::size_t numbers = 0;
   for (std::size_t at = piece(doc, "r.docx").text.find(kNumber); at != std::string::npos; at = piece(doc, "r.docx").text.find(kNumber, at + 1)) ++numbers;
-  EXPECT_EQ(numbers, 2u) << "the document variable and the custom XML item: " << piece(doc, "r.docx").text;
+  EXPECT_EQ(numbers, 3u) << "the document variable and the custom XML item, twice: " << piece(doc, "r.docx").text;
 
   // ODF: an object's content, a cell's value attribute (the text shows it rounded), a picture.
   const std::string ods = make_zip(
@@ -630,6 +631,35 @@ TEST(CdrExtract, HtmlCommentsAttributesScriptsAndHiddenTextAreRead) {
   for (const char* number : {"111122223333", "444455556666", "777788889999", "123456789018", "222233334444", "555566667777", "888899990000", "987654321098"}) {
     EXPECT_NE(read[0].text.find(number), std::string::npos) << number << " in " << read[0].text;
   }
+}
+
+// review30 H2: an HTML file whose style shows its digits reversed or adds some is named as not read
+// (a piece of its own beside its text); right-to-left text without digits is read as any page.
+TEST(CdrExtract, HtmlThatShowsItsDigitsInAnotherOrderCannotBeRead) {
+  const auto reversed = extract_texts("<html><body><p>番号 <bdo dir=\"rtl\">810987654321</bdo></p></body></html>", "page.html");
+  ASSERT_EQ(reversed.size(), 2u) << wheres(reversed);
+  EXPECT_EQ(reversed[0].unreadable, "");
+  EXPECT_EQ(reversed[1].where, "page.html");
+  EXPECT_TRUE(reversed[1].unreadable.starts_with("unsupported: the HTML's a <bdo dir=rtl>")) << reversed[1].unreadable;
+  const auto arabic = extract_texts("<html><body dir=\"rtl\"><p>مرحبا</p></body></html>", "page.html");
+  EXPECT_EQ(arabic.size(), 1u) << wheres(arabic);
+}
+
+// review30 C1: the cells of a sheet's row, its shared strings and a cell's shared-string index are
+// not one run of digits; a number split across a paragraph's runs still is one.
+TEST(CdrExtract, SheetCellsAndSharedStringsAreReadEachOnItsOwnAndRunsJoined) {
+  const std::string ns = "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"";
+  const std::string xlsx = make_zip({{"[Content_Types].xml", "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>"},
+                                     {"xl/workbook.xml", "<workbook " + ns + "/>"},
+                                     {"xl/sharedStrings.xml", "<sst " + ns + "><si><t>1234</t></si><si><t>山田</t></si><si><r><t>5678</t></r><r><t>9018</t></r></si></sst>"},
+                                     {"xl/worksheets/sheet1.xml", "<worksheet " + ns + "><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>7</v></c>"
+                                                                  "<c r=\"B1\"><v>" + kNumber + "</v></c><c r=\"C1\"><v>3</v></c></row></sheetData></worksheet>"}});
+  const std::string text = piece(extract_texts(xlsx, "a.xlsx"), "a.xlsx").text;
+  EXPECT_NE(text.find("\n" + kNumber + "\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("7" + kNumber), std::string::npos) << text;
+  EXPECT_EQ(text.find(kNumber + "3"), std::string::npos) << text;
+  EXPECT_EQ(text.find("1234山田"), std::string::npos) << text;
+  EXPECT_NE(text.find("56789018"), std::string::npos) << "a shared string's runs are one: " << text;
 }
 
 // Issue #17 (8): a part is passed over as a font only when its bytes are one (an sfnt whose tables

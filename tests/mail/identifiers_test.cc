@@ -15,8 +15,8 @@ namespace {
 
 TEST(Identifiers, CheckDigitsFollowTheStatutes) {
   // Computed by the formula of 番号法施行令 8条 (P(n)·Q(n), mod 11).
-  for (const char* valid : {"123456789018", "000000000000", "987654321093", "111111111118", "202104015559"}) EXPECT_TRUE(is_individual_number(valid)) << valid;
-  for (const char* invalid : {"123456789017", "123456789019", "98765432109", "1234567890180", "12345678901a"}) EXPECT_FALSE(is_individual_number(invalid)) << invalid;
+  for (const char* valid : {"123456789018", "987654321093", "111111111118", "202104015559"}) EXPECT_TRUE(is_individual_number(valid)) << valid;
+  for (const char* invalid : {"000000000000", "123456789017", "123456789019", "98765432109", "1234567890180", "12345678901a"}) EXPECT_FALSE(is_individual_number(invalid)) << invalid;
   // 国税庁's own 法人番号, published.
   EXPECT_TRUE(is_corporate_number("7000012050002"));
   EXPECT_FALSE(is_corporate_number("6000012050002"));

@@ -55,6 +55,36 @@ TEST(Outbound, ClassificationMarksAsTheyAreWritten) {
   EXPECT_EQ(scan_outbound("Subject: x\r\nX-Classification: 3A\r\n\r\nx\r\n", kLevels).classification, "3A");
 }
 
+// review30 M3: marks as offices also write them — a lower-case or full-width lower-case letter, one
+// space, hyphen or middle dot between the digit and the letter, a Roman numeral or a circled digit
+// — and the X-Classification header read the same way. A word after the mark is no letter of it.
+TEST(Outbound, MarksWithASeparatorLowerCaseOrRomanNumeralsAreRead) {
+  auto subject = [](const std::string& s, const std::vector<std::string>& levels = kLevels) {
+    gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(s.data()), s.size());
+    const std::string header = std::string("Subject: =?UTF-8?B?") + b64 + "?=\r\n\r\nx\r\n";
+    g_free(b64);
+    return scan_outbound(header, levels).classification;
+  };
+  for (const std::string mark : {"【機密性３ａ】名簿", "【機密性3 A】名簿", "【機密性３-Ａ】名簿", "【機密性3・a】名簿", "【機密性３　Ａ】名簿", "【機密性3a】"}) {
+    EXPECT_EQ(subject(mark), "3A") << mark;
+  }
+  const std::vector<std::string> jp2015 = {"1", "2", "3"};
+  EXPECT_EQ(subject("【機密性Ⅲ】名簿", jp2015), "3");
+  EXPECT_EQ(subject("【機密性ⅱ】名簿", jp2015), "2");
+  EXPECT_EQ(subject("【機密性③】名簿", jp2015), "3");
+  EXPECT_EQ(subject("【機密性2 A社宛】"), "2");
+  for (const std::string value : {"3a", "=?UTF-8?B?77yT77yh?=" /* ３Ａ */, "機密性3-A", " 3 a "}) {
+    EXPECT_EQ(scan_outbound("Subject: x\r\nX-Classification: " + value + "\r\n\r\nx\r\n", kLevels).classification, "3A") << value;
+  }
+  EXPECT_EQ(scan_outbound("Subject: x\r\nX-Classification: 3A or less\r\n\r\nx\r\n", kLevels).classification, "");
+}
+
+// review30 L1: all zeros pass both check digits; a form's placeholder is no one's number.
+TEST(Outbound, AnAllZeroPlaceholderIsNoNumber) {
+  const auto s = scan_outbound("Subject: x\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n個人番号欄（記入例: 0000-0000-0000）に記入してください。\r\n", kLevels);
+  EXPECT_TRUE(s.identifiers.empty()) << s.identifiers.size();
+}
+
 // A minimal Word document whose header part and body hold `header` and `body`.
 std::string docx_with(const std::string& header, const std::string& body) {
   auto part = [](const std::string& root, const std::string& text) {

@@ -134,9 +134,26 @@ struct ReadContent {
   std::vector<std::pair<std::string, std::string>> more_drawings;
 };
 // The text of an XML document for content checks (extract.cc): text nodes, comments, processing
-// instructions and attribute values, entities and references decoded. False, `out` untouched, when
-// it is not well-formed XML.
+// instructions and attribute values, entities and references decoded; the text as the office lays
+// it out and again element by element, a sheet's headers without Excel's codes. False, `out`
+// untouched, when it is not well-formed XML.
 bool xml_text(std::string_view xml, std::string& out);
+// Excel's header or footer code (<oddHeader>&C&"MS Gothic"&12機密性３Ａ</oddHeader>) as the page
+// shows it, its codes taken out; a line for each way a font size's digits may be read.
+void sheet_header_text(std::string_view code, std::string& out);
+// The number of digits each cell style of a workbook (xl/styles.xml, its cellXfs in order) pads a
+// number to with zeros: 12 for "000000000000" and 0000"-"0000"-"0000, 1 for General. Empty when
+// the part does not parse.
+std::vector<std::size_t> sheet_style_widths(std::string_view styles_xml);
+// What Excel shows of a worksheet's cells that its XML does not spell (sheet_values.cc): a number
+// in E notation or padded by its style as its digits, a formula's string literals joined; and the
+// cells whose value is computed only when the file is opened (a formula with numbers in it and no
+// value stored), each why it cannot be checked.
+struct SheetValues {
+  std::string text;
+  std::vector<std::string> unchecked;
+};
+SheetValues sheet_values(std::string_view sheet_xml, const std::vector<std::size_t>& style_widths);
 // An OLE1 embedded object ([MS-OLEDS] 2.2.4 ObjectHeader + NativeData, as RTF's \objdata and
 // Word 6 keep it): its native data, a Packager object's file unwrapped (`label` then names it).
 // Linked objects and presentations carry no file: "cdr.unsupported".
