@@ -296,7 +296,10 @@ bool normalized_line_imitates_banner(std::string_view line) {
   for (const gchar* p = nfkc; *p != '\0'; p = g_utf8_next_char(p)) {
     const gunichar c = g_utf8_get_char(p);
     const GUnicodeType type = g_unichar_type(c);
-    if (g_unichar_isspace(c) || type == G_UNICODE_FORMAT || type == G_UNICODE_CONTROL || type == G_UNICODE_SPACE_SEPARATOR) continue;
+    // Letters and symbols that draw nothing (Hangul fillers, the Braille blank) look like spaces
+    // before a frame (review31 M4).
+    const bool blank = c == 0x3164 || c == 0x115F || c == 0x1160 || c == 0xFFA0 || c == 0x2800;
+    if (blank || g_unichar_isspace(c) || type == G_UNICODE_FORMAT || type == G_UNICODE_CONTROL || type == G_UNICODE_SPACE_SEPARATOR) continue;
     frame = looks_like_banner_frame(c);
     break;
   }

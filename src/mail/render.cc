@@ -23,7 +23,40 @@ namespace {
 
 // What the sender chose (file names, a held message's reason that quotes them) as the notice
 // shows it: no more clickable than the body.
-std::string shown(const std::string& text, const SanitizeOptions& options) { return options.defang_links ? mime::defang_links(text) : text; }
+// The sender's words as the banner shows them (a file name, a media type, a finding's item): they
+// must not pass for the banner's own lines (review31 H4) — no frame characters (box drawing), no
+// run of spaces (U+3000 and the like) that wraps a name onto a line of its own, nothing that draws
+// blank (Hangul fillers, the Braille blank) or nothing at all (zero-width, bidi controls, tags).
+std::string banner_safe(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool spaced = false;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const std::size_t n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
+    if (i + n > s.size()) {
+      out.append(s.substr(i));
+      break;
+    }
+    std::uint32_t c = n == 1 ? b : b & (0x7F >> n);
+    for (std::size_t k = 1; k < n; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    const bool space = c == ' ' || c == '\t' || c == 0xA0 || c == 0x3000 || (c >= 0x2000 && c <= 0x200A) || c == 0x205F || c == 0x202F;
+    const bool invisible = (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x2069) || c == 0xFEFF || c == 0xAD ||
+                           c == 0x3164 || c == 0x115F || c == 0x1160 || c == 0xFFA0 || c == 0x2800 || (c >= 0xE0000 && c <= 0xE007F);
+    if (space) {
+      if (!spaced) out += ' ';
+      spaced = true;
+    } else if (!invisible) {
+      spaced = false;
+      if (c >= 0x2500 && c <= 0x257F) out += '_';  // ┃ ┏ ━ …: the banner's frame
+      else out.append(s.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
+}
+
+std::string shown(const std::string& text, const SanitizeOptions& options) { return banner_safe(options.defang_links ? mime::defang_links(text) : text); }
 
 kainjow::mustache::mustache text_template(const std::string& text) {
   kainjow::mustache::mustache t(text);
@@ -92,7 +125,7 @@ std::string templated_notice(const SanitizePlan& plan, const SanitizeOptions& op
     sanitized_list.push_back(item);
   }
   d.set("parser_critical", has_critical(plan) ? data::type::bool_true : data::type::bool_false);
-  d.set("parser_findings", critical_findings_text(plan, options.lang));
+  d.set("parser_findings", shown(critical_findings_text(plan, options.lang), options));
   d.set("sanitized_count", std::to_string(plan.attachments.size()));
   d.set("sanitized_attachments", sanitized_list);
   // PPAP: what became of the password-protected attachments (a link sent to the sender, or ask
@@ -310,9 +343,9 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
       const bool removed_all = std::any_of(plan.parts.begin(), plan.parts.end(), [](const PartReport& p) {
         return std::find(p.flags.begin(), p.flags.end(), "parser-critical") != p.flags.end();
       });
-      notice += ja ? "・このメールの構造には、他のソフトウェアが異なって解釈しうる異常があります: " + critical_findings_text(plan, options.lang) + "\n" +
+      notice += ja ? "・このメールの構造には、他のソフトウェアが異なって解釈しうる異常があります: " + shown(critical_findings_text(plan, options.lang), options) + "\n" +
                          (removed_all ? "  安全のため、添付ファイルは無害化せずすべて削除しました\n" : "")
-                   : "- The message's structure has anomalies that other software may read differently: " + critical_findings_text(plan, options.lang) + "\n" +
+                   : "- The message's structure has anomalies that other software may read differently: " + shown(critical_findings_text(plan, options.lang), options) + "\n" +
                          (removed_all ? "  For safety, every attachment was removed rather than rebuilt.\n" : "");
     }
     if (attached > 0) {
@@ -335,8 +368,9 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
     if (!removed.empty()) {
       notice += ja ? "・次の " + std::to_string(removed.size()) + " 件を削除しました:\n" : "- Removed " + std::to_string(removed.size()) + " part(s):\n";
       for (const PartReport* p : removed) {
-        std::string name = p->name.empty() ? (p->type == "text/html" ? (ja ? "(HTML形式の本文)" : "(HTML body)") : "(" + p->type + ")") : shown(p->name, options);
-        notice += "    " + name + "  [" + p->type + ", " + human_size(p->size) + "]";
+        // The media type is the sender's token too ("www.evil.example/login"): shown as a name is.
+        std::string name = p->name.empty() ? (p->type == "text/html" ? (ja ? "(HTML形式の本文)" : "(HTML body)") : "(" + shown(p->type, options) + ")") : shown(p->name, options);
+        notice += "    " + name + "  [" + shown(p->type, options) + ", " + human_size(p->size) + "]";
         for (const auto& f : p->flags) {
           // "blocked:encrypted" → why the engine refused it, in words.
           notice += f.rfind("blocked:", 0) == 0 ? (ja ? " 理由: " : " reason: ") + std::string(cdr::label(cdr::finding_kind_of(std::string_view(f).substr(8)), options.lang)) : " !" + f;
@@ -348,7 +382,12 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
     notice += original_line;
   }
   if (!options.notice_template.empty() && plan.verdict != Verdict::kClean) notice = templated_notice(plan, options, quarantine_id, contact);
-  std::string body = banner(plan, options, notice, id) + "\n" + plan.body;
+  // A held message is withheld, as its notice says: nothing of it after the banner — neither its
+  // text nor its rebuilt attachments (review31 H2: a policy's deny or approval, a rejected
+  // attachment or a critical parser finding held the mail, and its body was delivered under the
+  // banner that said it was not).
+  const bool withheld = plan.verdict == Verdict::kHeld;
+  std::string body = banner(plan, options, notice, id) + "\n" + (withheld ? std::string() : plan.body);
 
   // Sanso's own Authentication-Results, above every other header as RFC 8601 5 asks; the sender's
   // were removed by the parse.
@@ -365,7 +404,9 @@ std::string render_message(const SanitizePlan& plan, const SanitizeOptions& opti
   // Every entity is written in full first, so that the boundary can be checked against all of it.
   std::vector<std::string> entities;
   entities.push_back(text_entity(body, options));
-  for (const auto& a : plan.attachments) entities.push_back(attachment_entity(a, options));
+  if (!withheld) {
+    for (const auto& a : plan.attachments) entities.push_back(attachment_entity(a, options));
+  }
   if (entities.size() == 1) return out + entities[0];
   const std::string boundary = mime::unique_boundary(entities);
   out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
@@ -420,6 +461,7 @@ std::vector<OutputEntity> output_entities(std::string_view message) {
 
 std::vector<OutputEntity> expected_entities(const SanitizePlan& plan) {
   std::vector<OutputEntity> out;
+  if (plan.verdict == Verdict::kHeld) return {{"text/plain", "", ""}};  // the banner alone (render_message)
   if (!plan.attachments.empty()) out.push_back({"multipart/mixed", "", ""});
   out.push_back({"text/plain", "", ""});
   for (const auto& a : plan.attachments) {

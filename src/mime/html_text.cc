@@ -513,14 +513,24 @@ bool scheme_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
 }
 
-// Where a link could not start: inside a word or a longer run of URL characters.
-bool continues_word(std::string_view t, std::size_t i) { return i > 0 && (scheme_char(t[i - 1]) || t[i - 1] == '\\' || t[i - 1] == '/'); }
+// Where a link could not start: inside a word. A '/' or '\' before it is no word: Thunderbird
+// links "abc/https://…" and "\www.…" (review31 H1).
+bool continues_word(std::string_view t, std::size_t i) { return i > 0 && scheme_char(t[i - 1]); }
+
+// The schemes WHATWG's URL parser calls special: it reads "https:evil.example", "https:/evil" and
+// "http:/\evil" as https://evil.example/ — slashes, backslashes or none after the colon.
+bool special_scheme(const std::string& scheme) {
+  return scheme == "http" || scheme == "https" || scheme == "ftp" || scheme == "file" || scheme == "ws" || scheme == "wss";
+}
 
 // Schemes clients open without "//".
 bool opaque_scheme(const std::string& scheme) {
-  static constexpr std::string_view kSchemes[] = {"mailto", "javascript", "vbscript", "data",   "file", "tel",   "callto", "sip",
-                                                  "sips",   "sms",        "news",     "nntp",   "irc",  "jar",   "view-source", "search-ms",
-                                                  "about",  "blob",       "webcal",   "skype",  "im",   "xmpp"};
+  static constexpr std::string_view kSchemes[] = {
+      "mailto",  "javascript", "vbscript", "data",     "file",      "tel",   "callto", "sip",   "sips",          "sms",       "news",
+      "nntp",    "irc",        "jar",      "view-source", "search-ms", "about", "blob", "webcal", "skype",        "im",        "xmpp",
+      "msteams", "zoommtg",    "zoomus",   "telnet",   "ssh",       "rdp",   "vnc",    "onenote", "notes",        "outlook",   "steam",
+      "slack",   "tg",         "line",     "facetime", "itms",      "itms-services", "itms-apps", "intent", "market", "ldap",   "ldaps",
+      "smb",     "nfs",        "afp",      "gopher",   "shell",     "microsoft-edge", "ws", "wss"};
   return scheme.starts_with("ms-") || std::find(std::begin(kSchemes), std::end(kSchemes), scheme) != std::end(kSchemes);
 }
 
@@ -557,6 +567,14 @@ std::string defang_links(std::string_view t) {
           out += defanged_rest(t, j + 3, i);
           continue;
         }
+        if (special_scheme(scheme) && j + 1 < t.size() && url_char(t[j + 1])) {
+          std::size_t host = j + 1;
+          while (host < t.size() && (t[host] == '/' || t[host] == '\\')) ++host;
+          out += (scheme == "http" ? "hxxp" : scheme == "https" ? "hxxps" : scheme == "ftp" ? "fxp" : std::string(t.substr(i, j - i))) + "[:]";
+          out.append(t.substr(j + 1, host - j - 1));
+          out += defanged_rest(t, host, i);
+          continue;
+        }
         if (opaque_scheme(scheme) && j + 1 < t.size() && url_char(t[j + 1])) {
           out += std::string(t.substr(i, j - i)) + "[:]";
           out += defanged_rest(t, j + 1, i);
@@ -564,7 +582,9 @@ std::string defang_links(std::string_view t) {
         }
       }
       // The first letter first: this runs at every word's start, and most are no "www.".
-      if (t.size() - i > 4 && (t[i] | 0x20) == 'w' && ascii_lower(t.substr(i, 4)) == "www." && url_char(t[i + 4])) {
+      // Thunderbird links "ftp.host" as it links "www.host".
+      if (t.size() - i > 4 && (((t[i] | 0x20) == 'w' && ascii_lower(t.substr(i, 4)) == "www.") || ((t[i] | 0x20) == 'f' && ascii_lower(t.substr(i, 4)) == "ftp.")) &&
+          url_char(t[i + 4])) {
         out += defanged_rest(t, i, i);
         continue;
       }

@@ -156,7 +156,9 @@ TEST_F(GatewayDecisions, EveryZonePairIsEnforcedAsThePolicyDecides) {
 
   std::set<std::string> seen_actions;
   for (const auto& src : sources) {
-    for (const auto& [to, rcpt] : destinations) {
+    for (const auto& [listed_to, rcpt] : destinations) {
+      // Internet mail Postfix took for a domain in no zone is the city's (review31 C1): LGWAN's.
+      const std::string to = src.zone == "internet" && listed_to == "internet" ? "lgwan" : listed_to;
       SCOPED_TRACE(src.zone + " (" + src.address + ") → " + to);
       const bool leaves_city = src.zone != "internet" && to == "internet";
       auto d = compiled_->decide(policy::RequestNames{src.zone, to, "mail", leaves_city ? "1" : "", "", ""});
@@ -775,6 +777,20 @@ TEST_F(GatewayDecisions, RecipientsInZonesWithDifferentApproversAreHeldForTheSen
   EXPECT_EQ(item->approver_role, "general_security_officer") << "the internet rule's security manager is junior to it";
   // The internet recipient alone: the internet rule's own approver.
   EXPECT_EQ(detail_of(run("10.20.3.4", "tanaka@city.minamata.lg.jp", "partner@example.com", marked), "approver_role"), "security_manager");
+}
+
+// review31 C1: a recipient domain in no zone was taken as the internet, and internet → internet is
+// allowed: Postfix accepted mail for postmaster@localhost (mydestination's default, aliased to an
+// administrator in LGWAN) or an alias domain the policy forgot, and the milter passed it raw.
+TEST_F(GatewayDecisions, InternetMailToADomainInNoZoneIsMadeSafeNotPassedRaw) {
+  const std::string hostile = "From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n"
+                              "<a href=\"https://evil.example/\">login</a><script>x()</script>\r\n";
+  for (const std::string rcpt : {"postmaster@localhost", "root@localhost", "abuse@gw.minamata.local"}) {
+    SCOPED_TRACE(rcpt);
+    const GatewayVerdict v = run("203.0.113.7", "someone@example.org", rcpt, hostile);
+    EXPECT_NE(v.action, GatewayVerdict::Action::kAccept) << v.rule << " " << v.direction;
+    EXPECT_EQ(v.direction, "internet→lgwan");
+  }
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "support/gmime_message.h"
 
 #include "mime/charset.h"
+#include "mime/html_text.h"
 #include "mime/transfer.h"
 
 namespace sanso::mail {
@@ -268,6 +269,118 @@ TEST(MailSanitize, DangerousFileNamesAreFlagged) {
   EXPECT_NE(std::find(plan.parts[1].flags.begin(), plan.parts[1].flags.end(), "double-extension"), plan.parts[1].flags.end());
   EXPECT_EQ(plan.parts[2].name, "reportfdp.exe");
   EXPECT_NE(std::find(plan.parts[2].flags.begin(), plan.parts[2].flags.end(), "bidi-control"), plan.parts[2].flags.end());
+}
+
+// review31 H2: a held message says 「本文を表示せず保留しました」, yet its body (and its rebuilt
+// attachments) went out under that banner — for an attachment the policy rejects, for
+// on_parser_critical = hold, for a policy's deny or approval. Now only the banner goes.
+TEST(MailSanitize, AHeldMessageCarriesNothingButItsBanner) {
+  const auto only_text = [](const std::string& out) {
+    GMimeMessage* m = sanso::testing::parse_message(out);
+    if (m == nullptr) return std::string("(unparsable)");
+    GMimeObject* body = g_mime_message_get_mime_part(m);
+    std::string text = GMIME_IS_PART(body) ? sanso::testing::part_text(body, "utf-8") : std::string("(not one text part)");
+    g_object_unref(m);
+    return text;
+  };
+  const std::string rejected = "From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                               "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBODY-OF-A-HELD-MAIL\r\n"
+                               "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=a.exe\r\n\r\nMZ\r\n--b--\r\n";
+  SanitizeOptions reject;
+  reject.attachment_action = AttachmentAction::kReject;
+  const SanitizePlan plan = sanitize_message(rejected, reject);
+  ASSERT_EQ(plan.verdict, Verdict::kHeld);
+  const std::string text = only_text(render_message(plan, reject, "Q1"));
+  EXPECT_EQ(text.find("BODY-OF-A-HELD-MAIL"), std::string::npos) << text;
+  EXPECT_NE(text.find("保留しました"), std::string::npos) << text;
+  EXPECT_NE(text.find("Q1"), std::string::npos) << "the quarantine id to ask for it";
+
+  const std::string ambiguous = "From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                                "X\x01Y: x\r\n\r\nBODY-OF-A-HELD-MAIL\r\n";
+  SanitizeOptions hold;
+  hold.on_parser_critical = ParserCriticalAction::kHold;
+  SanitizePlan held = sanitize_message(ambiguous, hold);
+  ASSERT_EQ(held.verdict, Verdict::kHeld);
+  EXPECT_EQ(only_text(render_message(held, hold, "Q1")).find("BODY-OF-A-HELD-MAIL"), std::string::npos);
+  // Rebuilt attachments of a plan that is held go nowhere either.
+  held.attachments.push_back({});
+  held.attachments.back().name = "rebuilt.txt";
+  held.attachments.back().content_type = "text/plain";
+  held.attachments.back().bytes = "ATTACHED-TO-A-HELD-MAIL";
+  const std::string out = render_message(held, hold, "Q1");
+  EXPECT_EQ(out.find("rebuilt.txt"), std::string::npos);
+  EXPECT_EQ(expected_entities(held).size(), 1u);
+}
+
+// review31 H1: Thunderbird links at any ':' and needs no "//" after a special scheme (WHATWG reads
+// "https:evil.example" and "http:/\\evil.example" as https://evil.example/), nor a word break
+// before a '/' or '\\'; links such as these were left clickable. And ftp.host as www.host.
+TEST(MailSanitize, LinksAClientWouldStillOpenAreDefanged) {
+  for (const std::string& text : {std::string("go to https:evil.example/login now"), std::string("go https:/evil.example/login"),
+                                  std::string("go http:/\\evil.example/login"), std::string("HTTPS:evil.example"),
+                                  std::string("/https://evil.example/login"), std::string("see abc/https://evil.example/login"),
+                                  std::string("\\www.evil.example/login"), std::string("x\\https://evil.example/"),
+                                  std::string("ftp.evil.example/file"), std::string("msteams:evil.example/l/meetup-join"),
+                                  std::string("line://evil.example/ti/p")}) {
+    const std::string out = mime::defang_links(text);
+    EXPECT_EQ(out.find("evil.example"), std::string::npos) << text << " → " << out;
+  }
+  EXPECT_EQ(mime::defang_links("path/to/file and 3/4"), "path/to/file and 3/4") << "no link, nothing changed";
+}
+
+// review31 H3: the banner speaks for Sanso; a critical parser finding's item (the sender's own
+// header line) and a removed part's media type ("www.evil.example/login") came into it live.
+TEST(MailSanitize, TheSendersTextInTheBannerIsNotClickable) {
+  const auto banner_of = [](const std::string& raw) {
+    const SanitizePlan plan = sanitize_message(raw, {});
+    const std::string out = render_message(plan, {}, "Q1");
+    GMimeMessage* m = sanso::testing::parse_message(out);
+    if (m == nullptr) return std::string("(unparsable)");
+    GMimeObject* body = g_mime_message_get_mime_part(m);
+    std::string text = GMIME_IS_PART(body) ? sanso::testing::part_text(body, "utf-8") : std::string();
+    g_object_unref(m);
+    return text.substr(0, text.find("Sanso の表示はここまで"));
+  };
+  const std::string header_line = banner_of("From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                                            "Sanso verified x: open https://evil.example/release to get the original\r\n\r\nhello\r\n");
+  EXPECT_EQ(header_line.find("https://evil.example"), std::string::npos) << header_line;
+  const std::string media_type = banner_of("From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                                           "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n"
+                                           "--b\r\nContent-Type: www.evil.example/login\r\n\r\nAAAA\r\n--b--\r\n");
+  EXPECT_EQ(media_type.find("www.evil.example"), std::string::npos) << media_type;
+}
+
+// review31 H4: a file name of 60 ideographic spaces and "┃ ・確認済み" wrapped into what looked like
+// one of the banner's own lines, inside its frame. Sender text in the banner keeps one space in a
+// row and no frame characters.
+TEST(MailSanitize, AFileNameDoesNotForgeABannerLine) {
+  std::string name = "%E8%AB%8B%E6%B1%82%E6%9B%B8.pdf";  // 請求書.pdf
+  for (int i = 0; i < 60; ++i) name += "%E3%80%80";     // U+3000
+  name += "%E2%80%8B%E2%94%83%20%E3%83%BB%E7%A2%BA%E8%AA%8D%E6%B8%88%E3%81%BF";  // ZWSP "┃ ・確認済み"
+  const std::string raw = "From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                          "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n"
+                          "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=UTF-8''" + name +
+                          "\r\n\r\nAAAA\r\n--b--\r\n";
+  const SanitizePlan plan = sanitize_message(raw, {});
+  GMimeMessage* m = sanso::testing::parse_message(render_message(plan, {}, "Q1"));
+  ASSERT_NE(m, nullptr);
+  GMimeObject* body = g_mime_message_get_mime_part(m);
+  const std::string text = GMIME_IS_PART(body) ? sanso::testing::part_text(body, "utf-8") : std::string();
+  g_object_unref(m);
+  EXPECT_EQ(text.find("\u3000\u3000"), std::string::npos) << text;
+  const std::size_t at = text.find("請求書.pdf");
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_EQ(text.substr(at, text.find('\n', at) - at).find("┃"), std::string::npos) << text;
+}
+
+// review31 M4: a blank-looking letter (a Hangul filler, the Braille blank) before a frame character
+// kept a body line that imitates the banner from being quoted.
+TEST(MailSanitize, ABlankLetterBeforeAFrameIsStillAnImitation) {
+  const std::string raw = "From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                          "hello\r\n\u3164\u2503 \u30fb添付は市で安全確認済みです\r\n\u2800\u2517\u2501\u2501 表示はここまで\r\n";
+  const SanitizePlan plan = sanitize_message(raw, {});
+  EXPECT_EQ(plan.banner_lookalike_lines, 2u) << plan.body;
+  EXPECT_EQ(plan.body.find("\n\u3164\u2503"), std::string::npos) << plan.body;
 }
 
 TEST(MailSanitize, HostileMessagesAreHeldOrSanitizedNeverPassed) {

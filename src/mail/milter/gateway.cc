@@ -276,7 +276,18 @@ GatewayVerdict MailGateway::decide(const Envelope& envelope, std::string_view ra
                     "宛先 " + r + " は配送先を確定できない（" + why + "）");
     }
     const policy::Zone* z = policy_.zone_of_mail_domain(mime::address_domain(r));
-    to.insert(z != nullptr ? z->id : std::string(policy::kZoneInternet));
+    if (z != nullptr) {
+      to.insert(z->id);
+    } else if (from == policy::kZoneInternet) {
+      // Postfix took this internet mail, so it delivers it somewhere of the city's: a domain the
+      // policy forgot (an alias domain, `localhost` of mydestination whose postmaster and root are
+      // aliased to an administrator). Taken as the internet it would pass internet → internet
+      // untouched; it is the city's, and is made safe as mail for LGWAN is (review31 C1).
+      to.insert(std::string(policy::kZoneLgwan));
+      v.details.emplace_back("unzoned_recipient", r);
+    } else {
+      to.insert(std::string(policy::kZoneInternet));
+    }
   }
   if (to.empty()) to.insert(std::string(policy::kZoneInternet));
   // Mail from a city zone to the internet is inspected first: its classification mark decides
