@@ -857,7 +857,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       else if (t == "beginbfrange") section = kRange;
       else if (t == "endbfchar" || t == "endbfrange") section = kNone;
       if (section == kChar && t[0] == '<' && i + 1 < tokens.size() && tokens[i + 1][0] == '<') {
-        if (codes.contains(cmap_code(t))) read[cmap_code(t)] = cmap_units(tokens[i + 1]);
+        if (codes.count(cmap_code(t)) != 0) read[cmap_code(t)] = cmap_units(tokens[i + 1]);
         ++i;
       } else if (section == kRange && t[0] == '<' && i + 2 < tokens.size() && tokens[i + 1][0] == '<') {
         const long long low = cmap_code(t), high = cmap_code(tokens[i + 1]);
@@ -873,7 +873,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
         } else if (tokens[i + 2] == "[") {
           std::size_t j = i + 3;
           for (long long code = low; j < tokens.size() && tokens[j] != "]"; ++j, ++code) {
-            if (tokens[j][0] == '<' && codes.contains(code)) read[code] = cmap_units(tokens[j]);
+            if (tokens[j][0] == '<' && codes.count(code) != 0) read[code] = cmap_units(tokens[j]);
           }
           i = j;
         }
@@ -1236,7 +1236,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle info = cid_font.getKey("/CIDSystemInfo");
     QPDFObjectHandle registry = info.isDictionary() ? info.getKey("/Registry") : QPDFObjectHandle::newNull();
     QPDFObjectHandle ordering = info.isDictionary() ? info.getKey("/Ordering") : QPDFObjectHandle::newNull();
-    return !registry.isString() || registry.getUTF8Value() != "Adobe" || !ordering.isString() || !kCollectionDigits.contains(ordering.getUTF8Value());
+    return !registry.isString() || registry.getUTF8Value() != "Adobe" || !ordering.isString() || kCollectionDigits.count(ordering.getUTF8Value()) == 0;
   }
   // The two-byte codes text in a font judged by the sheet shows, gathered for its sheet.
   void sheet_codes_shown(std::vector<QPDFObjectHandle>& operands) {
@@ -1245,7 +1245,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     const std::string codes = shown_codes(operands);
     for (std::size_t i = 0; i + 2 <= codes.size() && !sheet.too_many; i += 2) {
       const long long code = static_cast<unsigned char>(codes[i]) << 8 | static_cast<unsigned char>(codes[i + 1]);
-      if (sheet.codes.size() >= kMostSheetCodesAFont && !sheet.codes.contains(code)) sheet.too_many = true;
+      if (sheet.codes.size() >= kMostSheetCodesAFont && sheet.codes.count(code) == 0) sheet.too_many = true;
       else sheet.codes.insert(code);
     }
   }
