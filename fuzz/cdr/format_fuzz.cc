@@ -94,6 +94,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           if (std::uint64_t{region->x} + region->width > region->page_width || std::uint64_t{region->y} + region->height > region->page_height) __builtin_trap();
         }
       }
+      // A glyph sheet is a PDF of cells, within its caps.
+      if (text->glyph_sheets.size() > 4) __builtin_trap();
+      for (const GlyphSheet& sheet : text->glyph_sheets) {
+        if (sheet.pdf.rfind("%PDF-", 0) != 0 || sheet.fonts.empty()) __builtin_trap();
+        std::size_t cells = 0;
+        for (const GlyphFont& font : sheet.fonts) {
+          if (font.cells.empty()) __builtin_trap();
+          cells += font.cells.size();
+        }
+        if (cells > 160) __builtin_trap();
+      }
     }
   }
   sanso::Result<internal::Rebuilt> r = sanso::make_error("cdr.internal", "", "unset");

@@ -198,6 +198,32 @@ struct PdfPage {
   bool operator==(const PdfPage&) const = default;
 };
 
+// A glyph sheet: the codes a PDF's pages show in fonts whose glyphs only their own program knows
+// (a composite font of Identity encoding, embedded or in no known collection: cairo's, Acrobat's,
+// Word's subsets, or one made to draw a digit where pdftotext reads a letter), each drawn alone,
+// three times, in a cell of one page, for one OCR pass (glyph_sheet_reading()). A font whose cells
+// OCR reads otherwise than pdftotext reads its codes sends its pages to OCR of the rendered page.
+struct GlyphCell {
+  std::uint32_t x = 0, y = 0, width = 0, height = 0;  // pixels at the sheet's dpi from its top left
+  long long code = 0;
+  bool read_known = false;  // whether pdftotext's reading of the code is known (its font's /ToUnicode maps it)
+  std::string read;         // that reading, UTF-8
+  bool operator==(const GlyphCell&) const = default;
+};
+struct GlyphFont {
+  std::string name;                // "font 12 (ABCDEF+DejaVuSans)": its object and /BaseFont
+  std::vector<GlyphCell> cells;    // on this sheet (a font of many codes spans sheets)
+  std::vector<PdfPage> pages;      // the pages (or parts) that show text in it, as OCR renders them
+  std::string unrenderable;        // why some page of it cannot be read by OCR ("" when all can): held if it misreads
+  bool operator==(const GlyphFont&) const = default;
+};
+struct GlyphSheet {
+  std::string pdf;  // one page, the fonts copied as its resources
+  std::uint32_t dpi = kPdfPageDpi;
+  std::vector<GlyphFont> fonts;
+  bool operator==(const GlyphSheet&) const = default;
+};
+
 // One file, or one member of an archive at any depth, read for content checks (classification
 // marks and 個人番号 in a file leaving the city).
 struct ExtractedText {
@@ -213,6 +239,7 @@ struct ExtractedText {
                                  // (pdf_page_picture(), then picture_text(), outside the sandbox)
   std::string pdf_digest{};  // SHA-256 of `pdf`, on a PDF's piece and on its "pages" piece: what ties the
                              // pages to their PDF (a PDF inside it, or another of the same name, is not it)
+  std::vector<GlyphSheet> glyph_sheets{};  // a PDF's "pages" piece: its fonts' glyphs, read by OCR before its pages are chosen
   bool drawing = false;      // a metafile's "drawing" piece (or "drawing/part-K", "drawing-gdi"): `picture` is a Windows metafile that paints
                              // shapes (a part of it, its EMF records alone), rendered (metafile_picture()) before picture_text() reads it
 };
@@ -255,6 +282,28 @@ Result<std::string> pdf_text(std::string_view bytes, const std::string& pdftotex
 // converter slot free within the timeout (which, as for pdf_text, bounds the wait and the run).
 Result<std::string> picture_text(std::string_view bytes, const std::string& tesseract = "/usr/bin/tesseract",
                                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+// Tesseract's words in a picture with their boxes (TSV: level, page, block, paragraph, line, word,
+// left, top, width, height, confidence, text), Japanese and English, read as a block of text
+// (page segmentation 6): how a glyph sheet is read. Errors as picture_text().
+Result<std::string> picture_words(std::string_view bytes, const std::string& tesseract = "/usr/bin/tesseract",
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+// What OCR's words (picture_words() of the sheet rendered) say of a glyph sheet's fonts. A cell is
+// seen as the words whose boxes meet it. A font misreads (`why` says how, its pages go to OCR) when
+// a cell seen with a digit is a code pdftotext reads as nothing known, as blank or a separator, or
+// as another digit; when a code pdftotext reads as a digit is not seen as that digit; when one
+// reading is seen as two different digits; or when a word with a digit lies in no cell. A cell
+// seen as digit d whose code pdftotext reads as a letter L (OCR reads an isolated 'o' as '0') does
+// not: `folds` carries L → d, and the PDF's text is checked once more with every L read as d, so
+// that a number whose digits a /ToUnicode reads as letters is found in it.
+struct GlyphSheetReading {
+  std::vector<std::string> why;  // per font of the sheet: why it misreads, "" when it does not
+  std::vector<std::pair<std::string, std::string>> folds;  // pdftotext's reading → the digit seen
+};
+GlyphSheetReading glyph_sheet_reading(const GlyphSheet& sheet, std::string_view tsv);
+// `text` with every reading of `folds` replaced by its digit (longest readings first).
+std::string folded_text(std::string_view text, const std::vector<std::pair<std::string, std::string>>& folds);
 
 // One page of a PDF rendered as a PNG for OCR: pdftoppm (poppler-utils) in the converter sandbox
 // at the page's `dpi` (pdf_content() chose it, see PdfPage). A resolution, not a size: scaled to a

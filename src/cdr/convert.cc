@@ -653,4 +653,13 @@ Result<std::string> picture_text(std::string_view bytes, const std::string& tess
   return internal::text_by_converter(bytes, tesseract_program, timeout);
 }
 
+Result<std::string> picture_words(std::string_view bytes, const std::string& tesseract, std::chrono::milliseconds timeout) {
+  // A sheet is drawn upright: no orientation detection. A block of text (6), not automatic
+  // segmentation: cells far apart are read as one block of lines, not dropped as specks.
+  const internal::TextProgram tesseract_program{"cdr.picture-text", "the picture", tesseract, "tesseract-ocr tesseract-ocr-jpn", "picture", "words", "words.tsv",
+                                                {std::string(internal::kInput), std::string(internal::kOutput), "-l", "jpn+eng", "--psm", "6", "tsv"},
+                                                std::size_t{16} << 20, {"OMP_THREAD_LIMIT=1"}};
+  return internal::text_by_converter(bytes, tesseract_program, timeout);
+}
+
 }  // namespace sanso::cdr

@@ -743,9 +743,10 @@ class TextReader {
     const std::string where = piece.where, pdf_digest = piece.pdf_digest;
     out_.push_back(std::move(piece));
     for (auto& [name, why] : content.unread) out_.push_back({where + "/" + name, "", "", std::move(why)});
-    if (!content.pages_unread.empty()) {  // a PDF's pages of pictures, for OCR of the rendered page
+    if (!content.pages_unread.empty() || !content.glyph_sheets.empty()) {  // a PDF's pages of pictures, for OCR of the rendered page
       out_.push_back({where + "/pages", "", "", std::move(content.pages_unread)});
       out_.back().pages = std::move(content.picture_pages);
+      out_.back().glyph_sheets = std::move(content.glyph_sheets);
       out_.back().pdf_digest = pdf_digest;
     }
     if (!content.drawing_unread.empty()) {  // a metafile that paints shapes, for OCR of it rendered

@@ -438,7 +438,10 @@ class LeafScan {
   void pages(cdr::ExtractedText& piece) {
     const auto pdf = std::find_if(scan_.pdfs.rbegin(), scan_.pdfs.rend(),
                                   [&](const UnreadFile& f) { return f.digest == piece.pdf_digest && piece.where == f.name + "/pages"; });
-    if (pdf != scan_.pdfs.rend()) pdf->pages = std::move(piece.pages);
+    if (pdf != scan_.pdfs.rend()) {
+      pdf->pages = std::move(piece.pages);
+      pdf->glyph_sheets = std::move(piece.glyph_sheets);
+    }
   }
 
   // A file with a name: an attachment, whose name is text that leaves too (山田_123456789018.csv,
@@ -494,7 +497,7 @@ class LeafScan {
     if (!message.error.empty()) scan_.unchecked.push_back({where, "the signed content could not be read: " + message.error});
     for (auto& f : message.identifiers) scan_.identifiers.push_back({f.kind, f.masked, prefix + f.where});
     for (auto& f : message.unchecked) scan_.unchecked.push_back({prefix + f.where, f.why, f.pdf});
-    for (auto& f : message.pdfs) scan_.pdfs.push_back({prefix + f.name, std::move(f.bytes), std::move(f.pages), f.digest});
+    for (auto& f : message.pdfs) scan_.pdfs.push_back({prefix + f.name, std::move(f.bytes), std::move(f.pages), f.digest, false, std::move(f.glyph_sheets)});
     for (auto& f : message.pictures) scan_.pictures.push_back({prefix + f.name, std::move(f.bytes), {}, {}, f.drawing});
     for (auto& name : message.attachments) scan_.attachments.push_back(prefix + name);
     raise_classification(scan_, levels_, message.classification, prefix + message.classification_where);
@@ -670,16 +673,29 @@ std::string scan_to_json(const OutboundScan& s) {
   nlohmann::json j{{"subject", s.subject}, {"from", s.from},       {"message_id", s.message_id}, {"classification", s.classification},
                    {"classification_rank", s.classification_rank}, {"classification_where", s.classification_where}, {"identifiers", ids},   {"attachments", s.attachments}, {"error", s.error}};
   nlohmann::json pdfs = nlohmann::json::array();
-  for (const auto& f : s.pdfs) {
+  const auto pages_json = [](const std::vector<cdr::PdfPage>& of) {
     nlohmann::json pages = nlohmann::json::array();
-    for (const auto& page : f.pages) {
+    for (const auto& page : of) {
       nlohmann::json one{{"number", page.number}, {"dpi", page.dpi}};
       if (const auto& r = page.region) {
         one["region"] = {{"x", r->x}, {"y", r->y}, {"width", r->width}, {"height", r->height}, {"page_width", r->page_width}, {"page_height", r->page_height}};
       }
       pages.push_back(std::move(one));
     }
-    pdfs.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}, {"pages", std::move(pages)}, {"digest", f.digest}});
+    return pages;
+  };
+  for (const auto& f : s.pdfs) {
+    nlohmann::json sheets = nlohmann::json::array();
+    for (const auto& sheet : f.glyph_sheets) {
+      nlohmann::json fonts = nlohmann::json::array();
+      for (const auto& font : sheet.fonts) {
+        nlohmann::json cells = nlohmann::json::array();
+        for (const auto& c : font.cells) cells.push_back({c.x, c.y, c.width, c.height, c.code, c.read_known, c.read});
+        fonts.push_back({{"name", font.name}, {"unrenderable", font.unrenderable}, {"pages", pages_json(font.pages)}, {"cells", std::move(cells)}});
+      }
+      sheets.push_back({{"pdf", internal::to_base64(sheet.pdf)}, {"dpi", sheet.dpi}, {"fonts", std::move(fonts)}});
+    }
+    pdfs.push_back({{"name", f.name}, {"bytes", internal::to_base64(f.bytes)}, {"pages", pages_json(f.pages)}, {"digest", f.digest}, {"glyph_sheets", std::move(sheets)}});
   }
   j["pdfs"] = std::move(pdfs);
   nlohmann::json pictures = nlohmann::json::array();
@@ -711,10 +727,9 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
       s.identifiers.push_back({*kind, f.at("masked").get<std::string>(), f.at("where").get<std::string>()});
     }
     s.attachments = j.at("attachments").get<std::vector<std::string>>();
-    for (const auto& f : j.at("pdfs")) {
-      auto bytes = internal::from_base64(f.at("bytes").get<std::string>());
+    const auto pages_of = [](const nlohmann::json& of) {
       std::vector<cdr::PdfPage> pages;
-      for (const auto& page : f.at("pages")) {
+      for (const auto& page : of) {
         cdr::PdfPage one{page.at("number").get<std::uint32_t>(), page.at("dpi").get<std::uint32_t>()};
         if (page.contains("region")) {
           const auto& r = page.at("region");
@@ -723,7 +738,24 @@ Result<OutboundScan> scan_from_json(std::string_view text) {
         }
         pages.push_back(one);
       }
-      s.pdfs.push_back({f.at("name").get<std::string>(), std::move(bytes), std::move(pages), f.at("digest").get<std::string>()});
+      return pages;
+    };
+    for (const auto& f : j.at("pdfs")) {
+      auto bytes = internal::from_base64(f.at("bytes").get<std::string>());
+      std::vector<cdr::GlyphSheet> sheets;
+      for (const auto& sheet : f.at("glyph_sheets")) {
+        cdr::GlyphSheet one{internal::from_base64(sheet.at("pdf").get<std::string>()), sheet.at("dpi").get<std::uint32_t>(), {}};
+        for (const auto& font : sheet.at("fonts")) {
+          cdr::GlyphFont described{font.at("name").get<std::string>(), {}, pages_of(font.at("pages")), font.at("unrenderable").get<std::string>()};
+          for (const auto& c : font.at("cells")) {
+            described.cells.push_back({c.at(0).get<std::uint32_t>(), c.at(1).get<std::uint32_t>(), c.at(2).get<std::uint32_t>(), c.at(3).get<std::uint32_t>(),
+                                       c.at(4).get<long long>(), c.at(5).get<bool>(), c.at(6).get<std::string>()});
+          }
+          one.fonts.push_back(std::move(described));
+        }
+        sheets.push_back(std::move(one));
+      }
+      s.pdfs.push_back({f.at("name").get<std::string>(), std::move(bytes), pages_of(f.at("pages")), f.at("digest").get<std::string>(), false, std::move(sheets)});
     }
     for (const auto& f : j.at("pictures")) {
       s.pictures.push_back({f.at("name").get<std::string>(), internal::from_base64(f.at("bytes").get<std::string>()), {}, {}, f.at("drawing").get<bool>()});
@@ -894,10 +926,78 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
     }
     return true;
   };
+  // A PDF's glyph sheets (fonts whose glyphs only their programs know: cdr::GlyphSheet), read
+  // before its text and pages: a font OCR sees otherwise than pdftotext reads it has its pages
+  // added to those read by OCR; one that cannot be read (no OCR, a limit, an error) too. The
+  // letters pdftotext reads for glyphs seen as digits are folded into those digits for a second
+  // reading of the PDF's text (cdr::glyph_sheet_reading()).
+  std::size_t rendered = 0;  // pages (or parts) and glyph sheets rendered for OCR
+  std::vector<std::vector<std::pair<std::string, std::string>>> folds(scan.pdfs.size());
+  for (std::size_t i = 0; i < scan.pdfs.size(); ++i) {
+    auto& pdf = scan.pdfs[i];
+    std::string misread;
+    for (const cdr::GlyphSheet& sheet : pdf.glyph_sheets) {
+      const UnreadFile shown{pdf.name + "/glyphs", {}, {}};
+      cdr::GlyphSheetReading reading;
+      std::string failed;
+      if (pictures == PictureReading::kHold) {
+        failed = "pictures are held unread ([mail] pictures = \"hold\")";
+      } else if (!within_limits(shown, rendered, kMostPicturesRead, "pages of pictures")) {
+        failed = "not rendered (a limit or the budget)";
+      } else if (auto png = cdr::pdf_page_picture(sheet.pdf, cdr::PdfPage{1, sheet.dpi, {}}, "/usr/bin/pdftoppm", std::min<std::chrono::milliseconds>(kPictureTextTimeout, left())); !png) {
+        failed = png.error().message;
+      } else {
+        ++scan.ocr_passes;
+        const auto words = cdr::picture_words(*png, "/usr/bin/tesseract", std::min<std::chrono::milliseconds>(kPictureTextTimeout, left()));
+        if (words) reading = cdr::glyph_sheet_reading(sheet, *words);
+        else failed = words.error().message;
+      }
+      for (std::size_t f = 0; f < sheet.fonts.size(); ++f) {
+        const cdr::GlyphFont& font = sheet.fonts[f];
+        const std::string why = failed.empty() ? reading.why[f] : "its glyph sheet could not be read by OCR: " + failed;
+        if (why.empty()) continue;
+        if (!font.unrenderable.empty()) {
+          scan.unchecked.push_back({pdf.name.substr(0, 200) + "/pages", "image: " + font.name + " (" + why + ") is shown on a page not read by OCR: " + font.unrenderable});
+          continue;
+        }
+        for (const cdr::PdfPage& page : font.pages) {
+          if (std::find(pdf.pages.begin(), pdf.pages.end(), page) == pdf.pages.end()) pdf.pages.push_back(page);
+        }
+        misread += (misread.empty() ? "" : "; ") + font.name + ": " + why;
+      }
+      folds[i].insert(folds[i].end(), reading.folds.begin(), reading.folds.end());
+    }
+    // One reading seen as different digits on different sheets cannot be folded into one: every
+    // font of the sheets is read by OCR.
+    std::map<std::string, std::string> folded;
+    const bool conflicting = std::any_of(folds[i].begin(), folds[i].end(), [&](const auto& fold) { return folded.emplace(fold).first->second != fold.second; });
+    if (conflicting) {
+      for (const cdr::GlyphSheet& sheet : pdf.glyph_sheets) {
+        for (const cdr::GlyphFont& font : sheet.fonts) {
+          if (!font.unrenderable.empty()) scan.unchecked.push_back({pdf.name.substr(0, 200) + "/pages", "image: " + font.name + " is shown on a page not read by OCR: " + font.unrenderable});
+          for (const cdr::PdfPage& page : font.pages) {
+            if (std::find(pdf.pages.begin(), pdf.pages.end(), page) == pdf.pages.end()) pdf.pages.push_back(page);
+          }
+        }
+      }
+      misread += (misread.empty() ? "" : "; ") + std::string("a reading pdftotext gives glyphs seen as different digits on different glyph sheets");
+    }
+    if (misread.empty()) continue;
+    std::sort(pdf.pages.begin(), pdf.pages.end(), [](const cdr::PdfPage& a, const cdr::PdfPage& b) { return a.number < b.number; });
+    const std::string why = "フォントの字形を OCR で読むと、pdftotext の読みと数字が合わない（そのフォントのページを OCR で読む）/ fonts whose glyphs OCR reads otherwise than pdftotext "
+                            "reads their digits, their pages read by OCR: " + misread.substr(0, 600);
+    const auto entry = std::find_if(scan.unchecked.begin(), scan.unchecked.end(),
+                                    [&](const UncheckedFile& f) { return f.pdf == pdf.digest && f.where == pdf.name + "/pages" && f.why.starts_with("image:"); });
+    if (entry == scan.unchecked.end()) scan.unchecked.push_back({pdf.name + "/pages", "image: " + why, pdf.digest});
+    else entry->why += "; " + why;
+  }
   std::size_t read_pdfs = 0;
-  for (const auto& pdf : scan.pdfs) {
+  for (std::size_t i = 0; i < scan.pdfs.size(); ++i) {
+    const auto& pdf = scan.pdfs[i];
     if (!within_limits(pdf, read_pdfs, kMostPdfsRead, "PDF files")) continue;
-    read_outside(pdf, "pdf-text", cdr::pdf_text(pdf.bytes, "/usr/bin/pdftotext", std::min<std::chrono::milliseconds>(kPdfTextTimeout, left())));
+    Result<std::string> text = cdr::pdf_text(pdf.bytes, "/usr/bin/pdftotext", std::min<std::chrono::milliseconds>(kPdfTextTimeout, left()));
+    if (text && !folds[i].empty()) text = *text + "\n" + cdr::folded_text(*text, folds[i]);
+    read_outside(pdf, "pdf-text", text);
   }
   // A PDF's pages of pictures (a scanned card, a pasted screenshot; the scanner named them
   // unchecked as "a.pdf/pages"): each page rendered by pdftoppm becomes a picture OCR reads below,
@@ -908,7 +1008,6 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
   // pictures need comes in parts (cdr::PdfRegion), each read as a picture of its own:
   // "a.pdf/page-2/part-1" is the first region of page 2 read apart from the page.
   if (pictures == PictureReading::kOcr) {
-    std::size_t rendered = 0;
     for (const auto& pdf : scan.pdfs) {
       const auto entry = std::find_if(scan.unchecked.begin(), scan.unchecked.end(),
                                       [&](const UncheckedFile& f) { return f.pdf == pdf.digest && f.where == pdf.name + "/pages" && f.why.starts_with("image:"); });
@@ -958,6 +1057,7 @@ OutboundScan read_outbound_sandboxed(sandbox::Executor& scanner, std::string_vie
       }
       rendered = std::move(png).value();
     }
+    ++scan.ocr_passes;
     const auto text = cdr::picture_text(picture.drawing ? std::string_view(rendered) : std::string_view(picture.bytes), "/usr/bin/tesseract",
                                         std::min<std::chrono::milliseconds>(kPictureTextTimeout, left()));
     const std::size_t found_before = scan.identifiers.size();

@@ -33,6 +33,7 @@ struct UnreadFile {
   std::vector<cdr::PdfPage> pages;  // a PDF's pages of pictures (its "name/pages" entry unchecked): read rendered, by OCR, each at its dpi
   std::string digest{};              // a PDF's SHA-256: its "pages" entry is the one of these bytes, not another PDF's of the same name
   bool drawing = false;              // a picture that is a Windows metafile: rendered (cdr::metafile_picture), then read by OCR
+  std::vector<cdr::GlyphSheet> glyph_sheets{};  // a PDF's fonts whose glyphs only OCR can tell: read first, they may add pages
 };
 
 // A file, or a member of an archive, whose text the check could not read (an image, an unknown or
@@ -58,6 +59,7 @@ struct OutboundScan {
   std::vector<UnreadFile> pictures;  // likewise, by OCR (cdr::picture_text); each also in `unchecked` until read
   std::vector<UncheckedFile> unchecked;  // files whose text could not be read: the decision treats them as unreadable
   std::string error;  // set when the message could not be read (the gateway fails closed)
+  std::size_t ocr_passes = 0;  // pictures, pages and glyph sheets read by OCR outside the scanner (scan_outbound_sandboxed)
 };
 
 // The SMTP envelope's addresses, which leave with the message but are in no header (a Bcc

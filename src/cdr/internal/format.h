@@ -124,6 +124,9 @@ struct ReadContent {
   // "pages" piece beside the PDF's own, and the pages OCR reads rendered (none when any is held).
   std::string pages_unread;
   std::vector<PdfPage> picture_pages;  // whole pages, or parts of a large one (PdfRegion)
+  // Its glyph sheets (fonts whose glyphs only their programs know), read by OCR before the pages are
+  // chosen; a "pages" piece carries them with or without pages of pictures.
+  std::vector<GlyphSheet> glyph_sheets;
   // A metafile that paints anything but text: why it is not read as its text ("image: …", or
   // "unsupported: …" when it declares no size; "" when it paints nothing else), the "drawing"
   // piece beside its own, and its copy sized for rendering, which OCR reads rendered.

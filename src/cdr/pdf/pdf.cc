@@ -459,6 +459,8 @@ struct Drawn {
   bool text_unshown = false;   // text in an annotation's appearance the screen does not show: pdftotext does not read it
   std::size_t text_bytes = 0;  // the bytes of the strings its text operators show
   bool text_replaced = false;  // text pdftotext reads otherwise than shown (/ActualText, a lying /ToUnicode): the page is read by OCR
+  std::set<QPDFObjGen> sheet_fonts;  // fonts judged by the glyph sheet (judged_by_sheet()) it shows text in
+  bool text_fontless = false;        // text a form shows in the font it is drawn with (none of its own): judged where it is drawn
   // A mesh shading (ShadingType 4–7) painted, by `sh` or as a pattern's colour: its triangles and
   // patches draw shapes with no path (dot-matrix digits), not counted as outlines; the page is read by OCR.
   bool meshed = false;
@@ -817,12 +819,68 @@ struct DigitCodes {
   std::vector<std::pair<long long, long long>> ranges;
 };
 
+// A font whose glyphs only its own program knows (judged_by_sheet()): the codes its text shows,
+// over every page, for its glyph sheet.
+constexpr std::size_t kMostSheetCodesAFont = 2048;  // more: its pages are read by OCR
+struct SheetFont {
+  QPDFObjectHandle font;
+  bool vertical = false;
+  std::set<long long> codes;
+  bool too_many = false;  // showed more than kMostSheetCodesAFont codes
+  std::set<std::uint32_t> pages;
+};
+// What is known of the fonts read so far, by object, for every page: to_unicode_misreads()'s
+// verdicts, and the fonts judged by the glyph sheet.
+struct FontJudgements {
+  std::map<QPDFObjGen, bool> misreads;
+  std::map<QPDFObjGen, SheetFont> sheet;
+};
+
 class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
  public:
   DrawnCounter(QPDF& pdf, const Context& ctx, QPDFObjectHandle resources, QPDFObjGen owner, Drawn& drawn, std::map<FormKey, Drawn>& forms, Masks& masks,
-               std::map<QPDFObjGen, bool>& judged_fonts, int depth)
+               FontJudgements& judgements, int depth)
       : pdf_(pdf), ctx_(ctx), resources_(std::move(resources)), owner_(resources_.isIndirect() ? resources_.getObjGen() : owner), drawn_(drawn), forms_(forms), masks_(masks),
-        judged_fonts_(judged_fonts), depth_(depth) {}
+        judgements_(judgements), depth_(depth) {}
+
+  // pdftotext's reading of `codes` by a /ToUnicode CMap: each code's UTF-16 units by its bfchar and
+  // bfrange entries, a later entry for a code in place of an earlier one; a code no entry maps is
+  // left out. None when the CMap is past the token cap (poppler reads all of it).
+  static std::optional<std::map<long long, std::vector<long long>>> unicode_of_codes(const std::string& cmap, const std::set<long long>& codes) {
+    const std::vector<std::string> tokens = cmap_tokens(cmap);
+    if (tokens.size() >= kMostCMapTokens) return std::nullopt;
+    std::map<long long, std::vector<long long>> read;
+    enum { kNone, kChar, kRange } section = kNone;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      const std::string& t = tokens[i];
+      if (t == "beginbfchar") section = kChar;
+      else if (t == "beginbfrange") section = kRange;
+      else if (t == "endbfchar" || t == "endbfrange") section = kNone;
+      if (section == kChar && t[0] == '<' && i + 1 < tokens.size() && tokens[i + 1][0] == '<') {
+        if (codes.count(cmap_code(t)) != 0) read[cmap_code(t)] = cmap_units(tokens[i + 1]);
+        ++i;
+      } else if (section == kRange && t[0] == '<' && i + 2 < tokens.size() && tokens[i + 1][0] == '<') {
+        const long long low = cmap_code(t), high = cmap_code(tokens[i + 1]);
+        if (low < 0 || high < low) continue;
+        if (tokens[i + 2][0] == '<') {
+          const std::vector<long long> first = cmap_units(tokens[i + 2]);
+          for (auto code = codes.lower_bound(low); !first.empty() && code != codes.end() && *code <= high; ++code) {
+            std::vector<long long> units = first;
+            units.back() += *code - low;
+            read[*code] = units;
+          }
+          i += 2;
+        } else if (tokens[i + 2] == "[") {
+          std::size_t j = i + 3;
+          for (long long code = low; j < tokens.size() && tokens[j] != "]"; ++j, ++code) {
+            if (tokens[j][0] == '<' && codes.count(code) != 0) read[code] = cmap_units(tokens[j]);
+          }
+          i = j;
+        }
+      }
+    }
+    return read;
+  }
 
   // Counts what `contents` (a stream, or an array of streams drawn one after another) draws.
   Result<void> count(const std::vector<QPDFObjectHandle>& contents, const std::string& what) {
@@ -931,6 +989,11 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       drawn_.text_bytes += shown;
       if (hidden_layers_ > 0) drawn_.text_in_layer = true;
       if (replaced_text_ > 0 || text_.misread) drawn_.text_replaced = true;
+      if (text_.sheet_font) {
+        sheet_codes_shown(operands);
+      } else if (!text_.font_set && depth_ > 0) {
+        drawn_.text_fontless = true;
+      }
       lines_shown();
       digits_shown(operands);
       glyphs_shown(operands);
@@ -956,7 +1019,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     if (op == "gs") graphics_state(named(false));
     if (op == "Tf") {
       text_.glyphs = font(resource("/Font", named(true)), "font " + named(true));
-      text_.misread = to_unicode_misreads(resource("/Font", named(true)));
+      judge_font(resource("/Font", named(true)));
       text_.vertical = writes_vertically(resource("/Font", named(true)));
       text_.digit_codes = digit_codes(resource("/Font", named(true)));
       text_.font_matrix = resource("/Font", named(true)).isDictionary() ? resource("/Font", named(true)).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
@@ -1128,32 +1191,96 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     return 0;
   }
 
+  // The font a Tf (or a graphics state's /Font) sets, judged: a font whose glyphs only its own
+  // program knows has the codes its text shows gathered for the glyph sheet (judged_by_sheet());
+  // any other is judged on its /ToUnicode (to_unicode_misreads()).
+  void judge_font(QPDFObjectHandle f) {
+    text_.font_set = true;
+    text_.sheet_font.reset();
+    text_.misread = false;
+    if (!judged_by_sheet(f)) {
+      text_.misread = to_unicode_misreads(f);
+      return;
+    }
+    if (!f.isIndirect()) {  // no object to gather its codes under, page by page: its text is read by OCR
+      text_.misread = true;
+      return;
+    }
+    text_.sheet_font = f.getObjGen();
+    SheetFont& sheet = judgements_.sheet[f.getObjGen()];
+    if (!sheet.font.isInitialized()) {
+      sheet.font = f;
+      sheet.vertical = writes_vertically(f);
+    }
+  }
+  // Whether the glyph a code shows is known only from the font's own program, so that only its
+  // rendering tells whether it is a digit: a composite font (Type0) of Identity encoding (code =
+  // CID) whose program is embedded — a renderer draws a TrueType CID font's glyphs by /CIDToGIDMap
+  // and never reads its 'cmap' table, and a CID-keyed CFF's charset may put any outline at any
+  // CID, whatever collection it names (review27 H4) — or that names no collection whose glyphs a
+  // reader substitutes (Adobe-Japan1, GB1, CNS1, Korea1: kCollectionDigits). cairo's, Acrobat's
+  // and Word's subsets are such fonts: neither 'cmap' nor glyph names tell their digits.
+  static bool judged_by_sheet(QPDFObjectHandle f) {
+    if (!f.isDictionary() || !f.getKey("/Subtype").isNameAndEquals("/Type0")) return false;
+    QPDFObjectHandle encoding = f.getKey("/Encoding");
+    if (!encoding.isNameAndEquals("/Identity-H") && !encoding.isNameAndEquals("/Identity-V")) return false;
+    QPDFObjectHandle descendants = f.getKey("/DescendantFonts");
+    QPDFObjectHandle cid_font = descendants.isArray() && descendants.getArrayNItems() == 1 ? descendants.getArrayItem(0) : QPDFObjectHandle::newNull();
+    if (!cid_font.isDictionary()) return false;
+    QPDFObjectHandle descriptor = cid_font.getKey("/FontDescriptor");
+    if (descriptor.isDictionary()) {
+      for (const char* key : {"/FontFile", "/FontFile2", "/FontFile3"}) {
+        if (descriptor.getKey(key).isStream()) return true;
+      }
+    }
+    QPDFObjectHandle info = cid_font.getKey("/CIDSystemInfo");
+    QPDFObjectHandle registry = info.isDictionary() ? info.getKey("/Registry") : QPDFObjectHandle::newNull();
+    QPDFObjectHandle ordering = info.isDictionary() ? info.getKey("/Ordering") : QPDFObjectHandle::newNull();
+    return !registry.isString() || registry.getUTF8Value() != "Adobe" || !ordering.isString() || kCollectionDigits.count(ordering.getUTF8Value()) == 0;
+  }
+  // The two-byte codes text in a font judged by the sheet shows, gathered for its sheet.
+  void sheet_codes_shown(std::vector<QPDFObjectHandle>& operands) {
+    drawn_.sheet_fonts.insert(*text_.sheet_font);
+    SheetFont& sheet = judgements_.sheet[*text_.sheet_font];
+    const std::string codes = shown_codes(operands);
+    for (std::size_t i = 0; i + 2 <= codes.size() && !sheet.too_many; i += 2) {
+      const long long code = static_cast<unsigned char>(codes[i]) << 8 | static_cast<unsigned char>(codes[i + 1]);
+      if (sheet.codes.size() >= kMostSheetCodesAFont && sheet.codes.count(code) == 0) sheet.too_many = true;
+      else sheet.codes.insert(code);
+    }
+  }
+
   // Whether a font's /ToUnicode reads its digits otherwise than its glyphs show them: pdftotext
   // prints what the CMap says ("bcdefghijabi") where a reader shows 123456789018. Text in such a font
   // is read by OCR of the rendered page. Which glyph a code shows:
   // - a simple font (Type 1, TrueType): a digit by its name in the /Encoding's /Differences, or at
   //   0x30–0x39 in a base encoding (Standard, WinAnsi, MacRoman all put the digits there) of a font
   //   not symbolic; judged on its digits' codes only (a glyph named /g12 may be anything);
-  // - a composite font (Type0): its codes through its encoding CMap (Identity-H/V, or an embedded
-  //   CMap's cidchar and cidrange) to CIDs, and a CID a digit of the character collection it names
-  //   (Adobe-Japan1, GB1, CNS1, Korea1: kCollectionDigits) or, for a TrueType program embedded
-  //   (CIDFontType2 with /FontFile2), a glyph its 'cmap' table gives a digit, through /CIDToGIDMap.
-  //   Every code is judged: one mapped to a digit whose glyph is not that digit reads digits not
-  //   shown ("A123456789018" reads 13 digits, no 個人番号). A composite font whose digits cannot be
-  //   known so (a predefined CMap other than Identity, an Identity ordering with no Unicode 'cmap'
-  //   in its program — cairo's TrueType subsets, Acrobat's CFF ones) is not judged: taken as one
-  //   that misreads, every page of every such PDF would be read by OCR (a 153-page cairo PDF: all
-  //   153, and held past the 16 pages a PDF is read in). That is the gap that stays open: a lying
-  //   /ToUnicode in a font whose program names no glyph.
+  // - a composite font (Type0) of a predefined CMap or an embedded one: its codes through that CMap
+  //   (an embedded CMap's cidchar and cidrange) to CIDs, and a CID a digit of the character
+  //   collection it names (kCollectionDigits) or, for a TrueType program embedded (CIDFontType2
+  //   with /FontFile2), a glyph its 'cmap' table gives a digit, through /CIDToGIDMap. Every code is
+  //   judged: one mapped to a digit whose glyph is not that digit reads digits not shown
+  //   ("A123456789018" reads 13 digits, no 個人番号). One whose digits cannot be known so is not
+  //   judged. The gap that stays open there: a predefined or embedded CMap other than Identity
+  //   over an embedded program (its 'cmap', or its charset, are its own claims), and Type 3 and
+  //   simple embedded fonts whose program draws another glyph than the name their encoding gives.
+  // A composite font of Identity encoding whose glyphs only its program knows (judged_by_sheet():
+  // cairo's and Acrobat's subsets, with no 'cmap' or glyph names; one with or without a
+  // /ToUnicode) is not judged here, nor page by page: the codes its text shows on every page are
+  // drawn on a glyph sheet (glyph_sheets()), which the outgoing check renders and reads by OCR
+  // once; a font whose codes OCR sees otherwise than pdftotext reads them (a digit read as a
+  // letter or as nothing, a letter read as a digit) has its pages read by OCR of the rendered page
+  // (cdr::glyph_sheet_reading()). A cairo-printed document of 200 pages costs one OCR pass, not 200.
   // A CMap that cannot be decoded is taken as one that misreads. The verdict on a font (an indirect
-  // object) is kept for every page (`judged_fonts_`): its program is decoded once.
+  // object) is kept for every page (`judgements_`): its program is decoded once.
   bool to_unicode_misreads(QPDFObjectHandle f) {
     if (!f.isDictionary() || !f.getKey("/ToUnicode").isStream()) return false;
     QPDFObjectHandle subtype = f.getKey("/Subtype");
     const bool composite = subtype.isNameAndEquals("/Type0");
     if (!composite && !subtype.isNameAndEquals("/Type1") && !subtype.isNameAndEquals("/MMType1") && !subtype.isNameAndEquals("/TrueType")) return false;
     if (f.isIndirect()) {
-      if (const auto known = judged_fonts_.find(f.getObjGen()); known != judged_fonts_.end()) return known->second;
+      if (const auto known = judgements_.misreads.find(f.getObjGen()); known != judgements_.misreads.end()) return known->second;
     }
     const std::optional<std::map<long long, long long>> digits = composite ? composite_digits(f) : simple_digits(f);
     bool misreads = false;  // glyphs that cannot be known: its /ToUnicode is taken as it reads (see above)
@@ -1163,7 +1290,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
       const std::vector<std::string> tokens = cmap ? cmap_tokens(*cmap) : std::vector<std::string>{};
       misreads = !cmap || tokens.size() >= kMostCMapTokens || maps_a_digit_otherwise(tokens, *digits, composite);
     }
-    if (f.isIndirect()) judged_fonts_[f.getObjGen()] = misreads;
+    if (f.isIndirect()) judgements_.misreads[f.getObjGen()] = misreads;
     return misreads;
   }
   // A stream decoded; none when it cannot be (a budget spent stops the whole reading).
@@ -1491,7 +1618,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle set_font = state.getKey("/Font");
     if (set_font.isArray() && set_font.getArrayNItems() == 2) {
       text_.glyphs = font(set_font.getArrayItem(0), "the font of graphics state " + name);
-      text_.misread = to_unicode_misreads(set_font.getArrayItem(0));
+      judge_font(set_font.getArrayItem(0));
       text_.vertical = writes_vertically(set_font.getArrayItem(0));
       text_.digit_codes = digit_codes(set_font.getArrayItem(0));
       text_.font_matrix = set_font.getArrayItem(0).isDictionary() ? set_font.getArrayItem(0).getKey("/FontMatrix") : QPDFObjectHandle::newNull();
@@ -1633,7 +1760,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     const FormKey key{x.getObjGen(), chain};
     if (forms_.try_emplace(key).second) {  // an empty entry while it is read
       Drawn inside;
-      DrawnCounter counter(pdf_, ctx_, own ? inner : resources_, own ? x.getObjGen() : owner_, inside, forms_, masks_, judged_fonts_, depth_ + 1);
+      DrawnCounter counter(pdf_, ctx_, own ? inner : resources_, own ? x.getObjGen() : owner_, inside, forms_, masks_, judgements_, depth_ + 1);
       counter.drawn_by_this(*this, own, x.getObjGen());
       Result<void> counted = ok();
       try {
@@ -1671,6 +1798,13 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     drawn_.text = drawn_.text || inside.text;
     drawn_.text_bytes += inside.text_bytes;
     drawn_.text_replaced = drawn_.text_replaced || inside.text_replaced;
+    drawn_.sheet_fonts.insert(inside.sheet_fonts.begin(), inside.sheet_fonts.end());
+    // A form is read once, without the font it is drawn with: its text in a font judged by the
+    // sheet, or one that misreads, is read by OCR of the page; in none, it is the caller's caller's.
+    if (inside.text_fontless) {
+      if (text_.sheet_font || text_.misread) drawn_.text_replaced = true;
+      else if (!text_.font_set) drawn_.text_fontless = true;
+    }
     drawn_.meshed = drawn_.meshed || inside.meshed;
     drawn_.images += inside.images;
     drawn_.legible += inside.legible;
@@ -2113,7 +2247,7 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
   Drawn& drawn_;
   std::map<FormKey, Drawn>& forms_;
   Masks& masks_;
-  std::map<QPDFObjGen, bool>& judged_fonts_;  // to_unicode_misreads() of the fonts read so far, by object, for every page
+  FontJudgements& judgements_;
   int depth_;
   std::optional<Error> over_;
   std::map<std::string, Drawn> fonts_;  // Type 3 fonts this stream has looked into, by name
@@ -2127,6 +2261,8 @@ class DrawnCounter : public QPDFObjectHandle::ParserCallbacks {
     double size = 0, scale = 1;
     long long render = 0;
     bool misread = false;  // a font whose /ToUnicode reads a digit's glyph as another character, or another glyph as a digit
+    bool font_set = false;  // a Tf (or a graphics state's /Font) in this stream: a form's text without one is in its caller's font
+    std::optional<QPDFObjGen> sheet_font;  // a font judged by the glyph sheet (judged_by_sheet()): its codes are gathered
     bool vertical = false;  // a composite font of vertical writing (WMode 1): lines run down its y axis
     double leading = 0;     // TL: how far T*, ' and " move down a line
     // The codes of the font set that read as digits (digit_codes()); null when not known: any code may.
@@ -2470,6 +2606,181 @@ QPDFObjectHandle picture_copy(QPDF& out, const Mask& mask) {
   return image;
 }
 
+// A page that shows text in a font judged by the glyph sheet, as OCR would read it: its parts, or
+// why it cannot be read so.
+struct SheetPage {
+  std::vector<PdfPage> parts;
+  std::string why_not;
+};
+
+// A glyph sheet's layout, in points: each code drawn three times a kSheetEm apart (its own
+// positions, not the font's widths, which could move a copy into another cell), kSheetGap between
+// cells, a line of cells kSheetLine apart; kSheetColumns cells a line. Tesseract reads a code
+// drawn alone badly (an 'a' as '2'), three of it as a word ("aaa"). At kPdfPageDpi a 14-point em
+// is 39 pixels, a digit some 28 high.
+constexpr double kSheetEm = 14, kSheetGap = 1.5 * kSheetEm, kSheetCell = 3 * kSheetEm + kSheetGap, kSheetLine = 2 * kSheetEm, kSheetMargin = 2 * kSheetEm;
+constexpr std::size_t kSheetColumns = 10;
+// Cells a sheet holds (one OCR pass takes some 10 s for 100), and sheets a PDF: past them, the
+// pages of the fonts left over are read by OCR as those of a font that misreads.
+constexpr std::size_t kMostGlyphCellsASheet = 160;
+constexpr std::size_t kMostGlyphSheets = 4;
+
+// UTF-16 units as UTF-8 (a surrogate pair joined; a lone surrogate as U+FFFD).
+std::string utf8_of_units(const std::vector<long long>& units) {
+  std::string out;
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    long long c = units[i];
+    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < units.size() && units[i + 1] >= 0xDC00 && units[i + 1] <= 0xDFFF) {
+      c = 0x10000 + ((c - 0xD800) << 10) + (units[i + 1] - 0xDC00);
+      ++i;
+    } else if (c < 0 || c > 0xFFFF || (c >= 0xD800 && c <= 0xDFFF)) {
+      c = 0xFFFD;
+    }
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if (c < 0x800) {
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      out += static_cast<char>(0xE0 | (c >> 12));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (c >> 18));
+      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  return out;
+}
+
+// One sheet of `cells` (font index, code) drawn in the fonts of `fonts` (copied into it), with
+// each cell's place in pixels at kPdfPageDpi. Throws as qpdf does.
+std::string glyph_sheet_pdf(const std::vector<const SheetFont*>& fonts, const std::vector<std::pair<std::size_t, long long>>& cells,
+                            std::vector<std::pair<std::uint32_t, std::uint32_t>>& places) {
+  QPDF out;
+  out.emptyPDF();
+  const std::size_t lines = (cells.size() + kSheetColumns - 1) / kSheetColumns;
+  const double width = 2 * kSheetMargin + static_cast<double>(kSheetColumns) * kSheetCell, height = 2 * kSheetMargin + static_cast<double>(lines) * kSheetLine;
+  QPDFObjectHandle font_resources = QPDFObjectHandle::newDictionary();
+  for (std::size_t i = 0; i < fonts.size(); ++i) font_resources.replaceKey("/G" + std::to_string(i), out.copyForeignObject(fonts[i]->font));
+  const auto number = [](double v) { return QPDFObjectHandle::newReal(v, 2).unparse(); };
+  std::string content = "0 g\n";
+  constexpr double kScale = static_cast<double>(kPdfPageDpi) / 72;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const auto [font, code] = cells[i];
+    const double left = kSheetMargin + static_cast<double>(i % kSheetColumns) * kSheetCell, top = kSheetMargin + static_cast<double>(i / kSheetColumns) * kSheetLine;
+    places.emplace_back(static_cast<std::uint32_t>(left * kScale), static_cast<std::uint32_t>(top * kScale));
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "<%04llX>", code & 0xFFFF);
+    for (int copy = 0; copy < 3; ++copy) {
+      // A vertical font's glyph hangs below its origin, centred on it.
+      const double x = left + kSheetGap / 2 + copy * kSheetEm + (fonts[font]->vertical ? kSheetEm / 2 : 0);
+      const double y = height - top - (fonts[font]->vertical ? 0.3 : 1.4) * kSheetEm;
+      content += "BT /G" + std::to_string(font) + " " + number(kSheetEm) + " Tf 0 Tr " + number(x) + " " + number(y) + " Td " + hex + " Tj ET\n";
+    }
+  }
+  QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
+  resources.replaceKey("/Font", font_resources);
+  QPDFObjectHandle page = QPDFObjectHandle::newDictionary();
+  page.replaceKey("/Type", QPDFObjectHandle::newName("/Page"));
+  page.replaceKey("/MediaBox", QPDFObjectHandle::newArray({QPDFObjectHandle::newInteger(0), QPDFObjectHandle::newInteger(0), QPDFObjectHandle::newReal(width, 2),
+                                                           QPDFObjectHandle::newReal(height, 2)}));
+  page.replaceKey("/Resources", resources);
+  page.replaceKey("/Contents", QPDFObjectHandle::newStream(&out, content));
+  QPDFPageDocumentHelper(out).addPage(out.makeIndirectObject(page), false);
+  return written_plain(out);
+}
+
+// The glyph sheets of `fonts` (judged_by_sheet()), kMostGlyphCellsASheet codes a sheet, into
+// `sheets`; each cell with pdftotext's reading of its code (the font's /ToUnicode). The pages of
+// the fonts the sheets do not hold (past kMostSheetCodesAFont codes, past kMostGlyphSheets, a font
+// that cannot be copied) are returned: they are read by OCR as those of a font that misreads.
+Result<std::set<std::uint32_t>> glyph_sheets(const std::map<QPDFObjGen, SheetFont>& fonts, const std::map<std::uint32_t, SheetPage>& pages, const Context& ctx,
+                                            std::vector<GlyphSheet>& sheets) {
+  std::set<std::uint32_t> left_over;
+  std::vector<const SheetFont*> on_sheet;
+  std::vector<GlyphFont> sheet_fonts;
+  std::vector<std::pair<std::size_t, std::size_t>> cells;  // font on the sheet, its cell
+  const auto finish = [&]() {
+    if (cells.empty()) return;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> places;
+    std::vector<std::pair<std::size_t, long long>> codes;
+    for (const auto& [font, cell] : cells) codes.emplace_back(font, sheet_fonts[font].cells[cell].code);
+    GlyphSheet sheet;
+    try {
+      sheet.pdf = glyph_sheet_pdf(on_sheet, codes, places);
+    } catch (const std::exception&) {
+      for (const SheetFont* font : on_sheet) left_over.insert(font->pages.begin(), font->pages.end());
+      on_sheet.clear(), sheet_fonts.clear(), cells.clear();
+      return;
+    }
+    constexpr double kScale = static_cast<double>(kPdfPageDpi) / 72;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      GlyphCell& cell = sheet_fonts[cells[i].first].cells[cells[i].second];
+      cell.x = places[i].first, cell.y = places[i].second;
+      cell.width = static_cast<std::uint32_t>(kSheetCell * kScale), cell.height = static_cast<std::uint32_t>(kSheetLine * kScale);
+    }
+    sheet.fonts = std::move(sheet_fonts);
+    sheets.push_back(std::move(sheet));
+    on_sheet.clear(), sheet_fonts.clear(), cells.clear();
+  };
+  for (const auto& [id, font] : fonts) {
+    if (font.codes.empty()) continue;
+    if (font.too_many || sheets.size() >= kMostGlyphSheets) {
+      left_over.insert(font.pages.begin(), font.pages.end());
+      continue;
+    }
+    // pdftotext's reading of each code: its /ToUnicode's, none known without one (poppler guesses).
+    QPDFObjectHandle dict = font.font;  // qpdf's accessors are not const
+    std::optional<std::map<long long, std::vector<long long>>> read;
+    if (QPDFObjectHandle to_unicode = dict.getKey("/ToUnicode"); to_unicode.isStream()) {
+      Result<std::string> cmap = decoded(to_unicode, ctx, "the /ToUnicode CMap of a font");
+      if (!cmap && reason_of(cmap.error()) == "limit") return std::move(cmap).error();
+      if (cmap) read = DrawnCounter::unicode_of_codes(*cmap, font.codes);
+    }
+    GlyphFont described;
+    described.name = "font " + std::to_string(id.getObj()) + (dict.getKey("/BaseFont").isName() ? " (" + dict.getKey("/BaseFont").getName().substr(1, 60) + ")" : "");
+    for (const std::uint32_t number : font.pages) {
+      const auto page = pages.find(number);
+      if (page == pages.end()) continue;
+      if (!page->second.why_not.empty()) {
+        if (described.unrenderable.empty()) described.unrenderable = "page " + std::to_string(number) + ": " + page->second.why_not;
+        continue;
+      }
+      described.pages.insert(described.pages.end(), page->second.parts.begin(), page->second.parts.end());
+    }
+    for (const long long code : font.codes) {
+      if (cells.size() >= kMostGlyphCellsASheet) {  // a font of many codes goes on to the next sheet
+        finish();
+        if (sheets.size() >= kMostGlyphSheets) {
+          left_over.insert(font.pages.begin(), font.pages.end());
+          break;
+        }
+      }
+      if (on_sheet.empty() || on_sheet.back() != &font) {
+        on_sheet.push_back(&font);
+        GlyphFont copy = described;
+        copy.cells.clear();
+        sheet_fonts.push_back(std::move(copy));
+      }
+      GlyphCell cell;
+      cell.code = code;
+      if (read) {
+        if (const auto unicode = read->find(code); unicode != read->end()) {
+          cell.read_known = true;
+          cell.read = utf8_of_units(unicode->second);
+        }
+      }
+      cells.emplace_back(sheet_fonts.size() - 1, sheet_fonts.back().cells.size());
+      sheet_fonts.back().cells.push_back(std::move(cell));
+    }
+  }
+  finish();
+  return left_over;
+}
+
 }  // namespace
 
 Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
@@ -2550,7 +2861,8 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
     Masks masks;
     std::vector<Mask> thumbnails;  // page thumbnails of a thumbnail's size, in page order, each once
     std::set<QPDFObjGen> thumbnail_ids;
-    std::map<QPDFObjGen, bool> judged_fonts;
+    FontJudgements judgements;
+    std::map<std::uint32_t, SheetPage> sheet_pages;  // the pages that show text in fonts judged by the glyph sheet
     for (QPDFObjectHandle page : pdf.getAllPages()) {
       ++page_number;
       Drawn drawn;
@@ -2568,7 +2880,7 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
                               "): poppler draws nothing of such a page, other readers draw the rest";
         }
       }
-      DrawnCounter counter(pdf, ctx, helper.getAttribute("/Resources", false), page.getObjGen(), drawn, forms, masks, judged_fonts, 0);
+      DrawnCounter counter(pdf, ctx, helper.getAttribute("/Resources", false), page.getObjGen(), drawn, forms, masks, judgements, 0);
       Result<void> counted = ok();
       try {
         counted = counter.count(helper.getPageContents(), "page " + std::to_string(page_number));
@@ -2598,6 +2910,18 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       const double unit = user_unit.isNumber() && user_unit.getNumericValue() > 0 && std::isfinite(user_unit.getNumericValue()) ? user_unit.getNumericValue() : 1;
       const Drawn judged = with_outlines(drawn, unit);
       const bool outlined = judged.legible > drawn.legible;
+      // A page with text in a font judged by the glyph sheet: how it is read by OCR should the font
+      // misread (rendered whole or in parts, as a page of pictures), or why it cannot be.
+      if (!drawn.sheet_fonts.empty()) {
+        SheetPage& as_read = sheet_pages[static_cast<std::uint32_t>(page_number)];
+        as_read.why_not = unreadable.empty() ? drawn.unshown : unreadable;
+        if (as_read.why_not.empty()) {
+          PageRendering rendering = rendering_of(helper, judged, static_cast<std::uint32_t>(page_number));
+          as_read.why_not = rendering.why_not;
+          as_read.parts = std::move(rendering.parts);
+        }
+        for (const QPDFObjGen& font : drawn.sheet_fonts) judgements.sheet[font].pages.insert(static_cast<std::uint32_t>(page_number));
+      }
       if (drawn.images > 0 && !drawn.text) scans += (scans.empty() ? "" : ", ") + std::to_string(page_number);
       else if (drawn.legible > 0) pictures += (pictures.empty() ? "" : ", ") + std::to_string(page_number);
       else if (drawn.text_replaced) replaced += (replaced.empty() ? "" : ", ") + std::to_string(page_number);  // read as its picture is
@@ -2610,6 +2934,18 @@ Result<ReadContent> pdf_content(std::string_view bytes, const Context& ctx) {
       if (unreadable.empty()) unreadable = rendering.why_not;
       if (unreadable.empty()) content.picture_pages.insert(content.picture_pages.end(), rendering.parts.begin(), rendering.parts.end());
       else held += (held.empty() ? "" : "; ") + std::string("page ") + std::to_string(page_number) + ": " + unreadable;
+    }
+    // The glyph sheets; the pages of fonts past what they hold are read by OCR as misreading ones.
+    const std::set<std::uint32_t> left_over = SANSO_TRY(glyph_sheets(judgements.sheet, sheet_pages, ctx, content.glyph_sheets));
+    for (const std::uint32_t number : left_over) {
+      const SheetPage& page = sheet_pages[number];
+      if (!page.why_not.empty()) {
+        held += (held.empty() ? "" : "; ") + std::string("page ") + std::to_string(number) + ": " + page.why_not;
+        continue;
+      }
+      if (std::any_of(content.picture_pages.begin(), content.picture_pages.end(), [&](const PdfPage& p) { return p.number == number; })) continue;
+      content.picture_pages.insert(content.picture_pages.end(), page.parts.begin(), page.parts.end());
+      replaced += (replaced.empty() ? "" : ", ") + std::to_string(number);
     }
     std::string why;
     if (!scans.empty()) why = "page(s) " + scans + " show pictures and no text; a scan is not read";
