@@ -32,14 +32,9 @@ std::string banner_safe(std::string_view s) {
   out.reserve(s.size());
   bool spaced = false;
   for (std::size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    const std::size_t n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
-    if (i + n > s.size()) {
-      out.append(s.substr(i));
-      break;
-    }
-    std::uint32_t c = n == 1 ? b : b & (0x7F >> n);
-    for (std::size_t k = 1; k < n; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    const Utf8CodePoint at = utf8_code_point_at(s, i);
+    const std::size_t n = at.length == 0 ? 1 : at.length;  // a byte that is not UTF-8 is kept as it is
+    const char32_t c = at.length == 0 ? 0 : at.value;
     const bool space = c == ' ' || c == '\t' || c == 0xA0 || c == 0x3000 || (c >= 0x2000 && c <= 0x200A) || c == 0x205F || c == 0x202F;
     const bool invisible = (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x2069) || c == 0xFEFF || c == 0xAD ||
                            c == 0x3164 || c == 0x115F || c == 0x1160 || c == 0xFFA0 || c == 0x2800 || (c >= 0xE0000 && c <= 0xE007F);

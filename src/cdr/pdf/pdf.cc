@@ -38,6 +38,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/text.h"
 #include "cdr/internal/format.h"
 #include "cdr/internal/pdf_page.h"
 #include "mime/html_text.h"
@@ -2636,21 +2637,7 @@ std::string utf8_of_units(const std::vector<long long>& units) {
     } else if (c < 0 || c > 0xFFFF || (c >= 0xD800 && c <= 0xDFFF)) {
       c = 0xFFFD;
     }
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else if (c < 0x800) {
-      out += static_cast<char>(0xC0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      out += static_cast<char>(0xE0 | (c >> 12));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (c >> 18));
-      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    }
+    append_utf8(out, static_cast<char32_t>(c));
   }
   return out;
 }
