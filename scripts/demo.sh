@@ -276,6 +276,10 @@ if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/postfix ] && [ -n "$sink_pid" ]; then
   echo "  the gateway's decisions in the audit log and the held message in quarantine:"
   "$sanso" audit tail -n 5 "${cfg[@]}" | sed "s/^/    /"
   "$sanso" quarantine list "${cfg[@]}" | grep -E "held|ID" | sed 's/^/    /'
+  echo "  sanso doctor postfix: this Postfix's settings (read by postconf as Postfix applies them) held against sanso.toml and"
+  echo "  the policy. The demo's Postfix is minimal; what a real gateway must add is named (不備 = mail could get past 無害化):"
+  "$sanso" doctor postfix "${cfg[@]}" --postfix-config "$abs/postfix/etc" --milter "inet:$gw_milter@127.0.0.1" \
+    | awk '/^(不備|注意)/ { n = 3 } n > 0 { print; n-- } /^[^ ].*: 不備 / { print }' | sed 's/^/    /' || true
   bash tests/support/postfix-instance.sh stop "$abs/postfix"
   kill "$milter_pid" 2>/dev/null || true
   wait "$milter_pid" 2>/dev/null || true

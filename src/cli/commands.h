@@ -39,6 +39,8 @@ void register_icap_command(CLI::App& app, int& exit_code);
 void register_inspect_command(CLI::App& app, int& exit_code);
 // `sanso register …`.
 void register_register_command(CLI::App& app, int& exit_code);
+// `sanso doctor postfix`.
+void register_doctor_command(CLI::App& app, int& exit_code);
 // `sanso api token …`.
 void register_api_command(CLI::App& app, int& exit_code);
 

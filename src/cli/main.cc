@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   sanso::cli::register_register_command(app, exit_code);
   sanso::cli::register_icap_command(app, exit_code);
   sanso::cli::register_api_command(app, exit_code);
+  sanso::cli::register_doctor_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -38,10 +38,29 @@ std::string read_small_file(const std::string& path) {
 
 struct ProcessStatus {
   int parent_pid = 0;
+  std::optional<std::uint64_t> start;  // clock ticks after boot (/proc/<pid>/stat, field 22)
   std::uint32_t real_uid = 0;
   std::optional<std::uint32_t> effective_uid;
   std::string name;  // "Name:", the command's first 15 bytes
 };
+
+// Field 22 of /proc/<pid>/stat, counted after the command's closing parenthesis (a command may
+// contain spaces and parentheses of its own).
+std::optional<std::uint64_t> start_time(const std::string& proc, const std::string& pid) {
+  const std::string stat = read_small_file(proc + "/" + pid + "/stat");
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat.substr(close + 1));
+  std::string field;
+  // Field 3 (state) is the first after the parenthesis; 22 is the twentieth.
+  for (int i = 3; i <= 22; ++i) {
+    if (!(fields >> field)) return std::nullopt;
+  }
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+  if (ec != std::errc() || end != field.data() + field.size()) return std::nullopt;
+  return v;
+}
 
 // "PPid:\t123" and "Uid:\treal\teffective\tsaved\tfs" from /proc/<pid>/status.
 std::optional<ProcessStatus> read_status(const std::string& proc, int pid) {
@@ -72,7 +91,17 @@ std::optional<ProcessStatus> read_status(const std::string& proc, int pid) {
     }
   }
   if (!have_parent || !have_uid) return std::nullopt;
+  s.start = start_time(proc, std::to_string(pid));
   return s;
+}
+
+// A parent's status, unless its pid now names a process started after the child: the parent
+// exited and its pid was reused between our reading the child and reading it. `child_start` is
+// empty where the kernel does not say (a test's /proc).
+std::optional<ProcessStatus> read_parent(const std::string& proc, int pid, std::optional<std::uint64_t> child_start) {
+  auto status = read_status(proc, pid);
+  if (status && status->start && child_start && *status->start > *child_start) return std::nullopt;
+  return status;
 }
 
 enum class Sudo { kNo, kYes, kUnseen };
@@ -119,6 +148,58 @@ std::string quoted_claim(std::string_view text) {
   return out;
 }
 
+// Whether the process that set our login uid is a strict ancestor running as root a program
+// that is not set-uid — as pam_loginuid runs in sshd, login and cron. Walking up, the last process
+// that still carries the value (and our session id, which the kernel renews on every write) is
+// the one that wrote it: a login uid is written once, and children inherit it.
+bool login_uid_set_by_root(const OsIdentitySources& src, std::uint32_t login, std::optional<std::uint64_t> self_start) {
+  const std::string session = read_small_file(src.proc + "/self/sessionid");
+  int pid = src.parent_pid;
+  std::optional<std::uint64_t> child_start = self_start;
+  std::optional<ProcessStatus> setter;
+  int setter_pid = 0;
+  for (int depth = 0;; ++depth) {
+    if (depth >= kMaxAncestors) return false;  // the top of the chain was not reached
+    if (pid <= 0) break;
+    auto carried = parse_uid(read_small_file(src.proc + "/" + std::to_string(pid) + "/loginuid"));
+    if (!carried || *carried != login || read_small_file(src.proc + "/" + std::to_string(pid) + "/sessionid") != session) break;
+    auto status = read_parent(src.proc, pid, child_start);
+    if (!status) return false;
+    setter = status;
+    setter_pid = pid;
+    if (pid == 1) break;
+    pid = status->parent_pid;
+    child_start = status->start;
+  }
+  // No ancestor carries it: this process (or an earlier program of its pid) wrote it.
+  if (!setter) return false;
+  return setter->real_uid == 0 && program_of(src.proc, setter_pid).set_uid_root == Sudo::kNo;
+}
+
+// N of the first "user-N.slice" in /proc/self/cgroup's paths (systemd puts every login session
+// and a person's own services under it); nullopt when there is none or two hierarchies disagree.
+std::optional<std::uint32_t> session_slice_uid(const std::string& cgroups) {
+  std::optional<std::uint32_t> found;
+  std::istringstream lines(cgroups);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto path_at = line.find(':', line.find(':') + 1);
+    if (path_at == std::string::npos) continue;
+    std::string_view path = std::string_view(line).substr(path_at + 1);
+    for (std::size_t at = path.find("/user-"); at != std::string_view::npos; at = path.find("/user-", at + 1)) {
+      std::string_view rest = path.substr(at + 6);
+      const auto dot = rest.find(".slice");
+      if (dot == std::string_view::npos || (dot + 6 < rest.size() && rest[dot + 6] != '/')) continue;
+      auto uid = parse_uid(rest.substr(0, dot));
+      if (!uid) continue;
+      if (found && *found != *uid) return std::nullopt;
+      found = uid;
+      break;
+    }
+  }
+  return found;
+}
+
 }  // namespace
 
 std::string user_name_of(std::uint32_t uid) {
@@ -133,6 +214,7 @@ std::uint32_t OsIdentity::person_uid() const {
   if (login_uid) return *login_uid;
   if (sudo_uid) return *sudo_uid;
   if (elevated_from) return *elevated_from;
+  if (session_uid) return *session_uid;
   return real_uid;
 }
 
@@ -143,6 +225,8 @@ std::string OsIdentity::via() const {
   if (login_uid) out += "; login uid " + std::to_string(*login_uid) + " (" + named(*login_uid) + ")";
   if (sudo_uid) out += "; sudo by uid " + std::to_string(*sudo_uid) + " (" + named(*sudo_uid) + "), pid " + std::to_string(sudo_pid);
   if (elevated_from) out += "; started by uid " + std::to_string(*elevated_from) + " (" + named(*elevated_from) + "), pid " + std::to_string(elevated_pid);
+  if (session_uid) out += "; in the login session of uid " + std::to_string(*session_uid) + " (" + named(*session_uid) + ")";
+  if (unverified_login_uid) out += "; unverified login uid " + std::to_string(*unverified_login_uid);
   if (!unverified_sudo_claim.empty()) out += "; unverified " + unverified_sudo_claim;
   return out;
 }
@@ -150,19 +234,24 @@ std::string OsIdentity::via() const {
 OsIdentity read_os_identity(const OsIdentitySources& src) {
   OsIdentity id;
   id.real_uid = src.real_uid;
-  if (auto login = parse_uid(read_small_file(src.proc + "/self/loginuid")); login && *login != kUnsetLoginUid) id.login_uid = login;
+  const std::optional<std::uint64_t> self_start = start_time(src.proc, "self");
+  if (auto login = parse_uid(read_small_file(src.proc + "/self/loginuid")); login && *login != kUnsetLoginUid) {
+    if (login_uid_set_by_root(src, *login, self_start)) id.login_uid = login;
+    else id.unverified_login_uid = login;
+  }
 
   if (src.sudo_uid_env || src.sudo_user_env) {
     // The claim holds only when a real sudo is among our ancestors and the process that started
     // it (or sudo itself, before it became root) ran with the claimed real uid.
     std::optional<std::uint32_t> claimed = src.sudo_uid_env ? parse_uid(*src.sudo_uid_env) : std::nullopt;
     int pid = src.parent_pid;
+    std::optional<std::uint64_t> child_start = self_start;
     for (int depth = 0; claimed && pid > 1 && depth < kMaxAncestors; ++depth) {
-      auto status = read_status(src.proc, pid);
+      auto status = read_parent(src.proc, pid, child_start);
       if (!status) break;
       const Sudo sudo = runs_sudo(src.proc, pid);
       if (sudo == Sudo::kYes) {
-        auto invoker = read_status(src.proc, status->parent_pid);
+        auto invoker = read_parent(src.proc, status->parent_pid, status->start);
         if (status->real_uid == *claimed || (invoker && invoker->real_uid == *claimed)) {
           id.sudo_uid = claimed;
           id.sudo_pid = pid;
@@ -181,6 +270,7 @@ OsIdentity read_os_identity(const OsIdentitySources& src) {
         break;
       }
       pid = status->parent_pid;
+      child_start = status->start;
     }
     if (!id.sudo_uid) {
       if (src.sudo_user_env) id.unverified_sudo_claim += "SUDO_USER=" + quoted_claim(*src.sudo_user_env);
@@ -191,8 +281,9 @@ OsIdentity read_os_identity(const OsIdentitySources& src) {
     // pkexec and doas leave no variable the kernel bears out (PKEXEC_UID is anyone's to set) and
     // sudo's may be missing or wrong; who started the chain of our own account's processes is not.
     int pid = src.parent_pid;
+    std::optional<std::uint64_t> child_start = self_start;
     for (int depth = 0; pid > 0 && depth < kMaxAncestors; ++depth) {
-      auto status = read_status(src.proc, pid);
+      auto status = read_parent(src.proc, pid, child_start);
       if (!status) break;
       // A set-uid program that has made itself root (sudo's parent half) was started by its parent.
       const bool elevator = status->real_uid == 0 && program_of(src.proc, pid).set_uid_root == Sudo::kYes;
@@ -205,7 +296,11 @@ OsIdentity read_os_identity(const OsIdentitySources& src) {
       }
       if (pid == 1) break;
       pid = status->parent_pid;
+      child_start = status->start;
     }
+  }
+  if (!id.login_uid && !id.sudo_uid && !id.elevated_from) {
+    if (auto session = session_slice_uid(read_small_file(src.proc + "/self/cgroup")); session && *session != src.real_uid) id.session_uid = session;
   }
   return id;
 }

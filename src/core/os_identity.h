@@ -13,8 +13,14 @@ namespace sanso {
 struct OsIdentity {
   std::uint32_t real_uid = 0;
   // /proc/self/loginuid when a login set it (unset is 4294967295): the account someone logged in
-  // with, kept by the kernel across su and sudo.
+  // with, kept by the kernel across su and sudo. Believed only when the process that set it is a
+  // strict ancestor running as root a program that is not set-uid (sshd, login and cron set it
+  // through pam_loginuid so): the kernel lets any process whose login uid is unset write its own
+  // once, without privilege, so a value first seen in a process of an ordinary account is that
+  // account's claim.
   std::optional<std::uint32_t> login_uid;
+  // A login uid that no such ancestor set: kept as evidence of the claim, never believed.
+  std::optional<std::uint32_t> unverified_login_uid;
   // The real uid of the process that started the nearest sudo ancestor, when that matches
   // $SUDO_UID: who typed `sudo`.
   std::optional<std::uint32_t> sudo_uid;
@@ -29,9 +35,15 @@ struct OsIdentity {
   // that ancestor's account is who asked. An ancestor of root's started us: nobody elevated.
   std::optional<std::uint32_t> elevated_from;
   int elevated_pid = 0;
+  // With none of those: the account whose login session holds this process — systemd's
+  // user-N.slice cgroup, which a process can leave only for a cgroup it may write to, never a
+  // system one — when it is not the real uid. An in-place elevation (doas, pkexec) whose starter
+  // has exited hangs under init as a root service does; its cgroup still says whose session it
+  // came from.
+  std::optional<std::uint32_t> session_uid;
 
   // The person behind the process: the login uid, else the verified sudo user, else the account
-  // that elevated, else the real uid.
+  // that elevated, else the account of the login session holding it, else the real uid.
   std::uint32_t person_uid() const;
   // "uid 1000": what two actions must not share to count as two people.
   std::string account() const;

@@ -1,6 +1,7 @@
 #include "core/os_identity.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -35,6 +36,14 @@ class FakeProc : public ::testing::Test {
     std::ofstream(p / "status") << "Name:\t" << exe << "\nUmask:\t0022\nState:\tS (sleeping)\nPid:\t" << pid << "\nPPid:\t" << parent
                                 << "\nUid:\t" << real_uid << "\t0\t0\t0\nGid:\t0\t0\t0\t0\n";
     fs::create_symlink(dir_ / "bin" / exe, p / "exe");
+  }
+
+  // /proc/<pid>/loginuid ("self" for this process).
+  void login_uid(const std::string& pid, std::uint32_t uid) { std::ofstream(dir_ / "proc" / pid / "loginuid") << uid; }
+  // /proc/<pid>/stat with its start time (field 22) and a command that has a ") " of its own.
+  void started_at(const std::string& pid, std::uint64_t ticks) {
+    fs::create_directories(dir_ / "proc" / pid);
+    std::ofstream(dir_ / "proc" / pid / "stat") << pid << " (a) b) S 1 1 1 0 -1 4194560 100 0 0 0 1 1 0 0 20 0 1 0 " << ticks << " 1000 100\n";
   }
 
   // sanso ← bash (root) ← sudo (root) ← bash (uid 1000): `sudo -s` by uid 1000, then sanso.
@@ -166,13 +175,137 @@ TEST_F(FakeProc, AParentLoopEnds) {
   EXPECT_FALSE(id.sudo_uid);
 }
 
+// sshd (root) set the login uid through pam_loginuid; the person's shell, su and sudo inherit it.
 TEST_F(FakeProc, TheLoginUidNamesThePersonAcrossSuAndSudo) {
-  process(300, 1, 0, "bash");
-  std::ofstream(dir_ / "proc" / "self" / "loginuid") << "1000";
+  process(1, 0, 0, "init");
+  login_uid("1", 4294967295u);
+  process(100, 1, 0, "bash");  // stands for sshd's session process: root, not set-uid
+  login_uid("100", 1000);
+  process(300, 100, 0, "bash");
+  login_uid("300", 1000);
+  login_uid("self", 1000);
   auto id = read_os_identity(sources(std::nullopt, std::nullopt));
   ASSERT_TRUE(id.login_uid);
   EXPECT_EQ(id.account(), "uid 1000");
   EXPECT_NE(id.via().find("login uid 1000"), std::string::npos) << id.via();
+}
+
+// The kernel lets a process whose login uid is unset write its own once, without privilege
+// (review32 C1): a value first carried by a process of an ordinary account — or by this process
+// alone — is that account's claim, whatever it names (another approver, root).
+TEST_F(FakeProc, ALoginUidAnOrdinaryAccountWroteIsOnlyAClaim) {
+  if (!can_fake_sudo()) GTEST_SKIP() << "a stand-in for sudo must be owned by root: run as root";
+  for (std::uint32_t claimed : {1001u, 0u}) {
+    process(1, 0, 0, "init");
+    login_uid("1", 4294967295u);
+    process(100, 1, 1000, "bash");  // wrote its own login uid
+    login_uid("100", claimed);
+    process(300, 100, 0, "sudo");
+    login_uid("300", claimed);
+    login_uid("self", claimed);
+    auto id = read_os_identity(sources("1000", "tanaka"));
+    EXPECT_FALSE(id.login_uid) << claimed;
+    EXPECT_EQ(id.account(), "uid 1000") << id.via();
+    EXPECT_NE(id.via().find("unverified login uid " + std::to_string(claimed)), std::string::npos) << id.via();
+    fs::remove_all(dir_ / "proc" / "1");
+    fs::remove_all(dir_ / "proc" / "100");
+    fs::remove_all(dir_ / "proc" / "300");
+  }
+}
+
+TEST_F(FakeProc, ALoginUidThisProcessWroteIsOnlyAClaim) {
+  process(300, 1, 1000, "bash");
+  login_uid("300", 4294967295u);
+  login_uid("self", 1001);
+  OsIdentitySources s = sources(std::nullopt, std::nullopt);
+  s.real_uid = 1000;
+  auto id = read_os_identity(s);
+  EXPECT_FALSE(id.login_uid);
+  EXPECT_EQ(id.account(), "uid 1000") << id.via();
+  // And run in place as root (doas, pkexec): the shell that started it is the person.
+  auto elevated = read_os_identity(sources(std::nullopt, std::nullopt));
+  EXPECT_EQ(elevated.account(), "uid 1000") << elevated.via();
+}
+
+// A set-uid program that made itself root could write it for whoever ran it.
+TEST_F(FakeProc, ALoginUidASetUidProgramWroteIsOnlyAClaim) {
+  if (!can_fake_sudo()) GTEST_SKIP() << "a stand-in for a set-uid program must be owned by root: run as root";
+  process(100, 1, 1000, "bash");
+  login_uid("100", 4294967295u);
+  process(300, 100, 0, "sudo");  // set-uid root, real uid 0 by now, wrote the login uid
+  login_uid("300", 1001);
+  login_uid("self", 1001);
+  auto id = read_os_identity(sources(std::nullopt, std::nullopt));
+  EXPECT_FALSE(id.login_uid);
+  EXPECT_EQ(id.account(), "uid 1000") << id.via();
+}
+
+// A parent's pid that now names a process started after us is not our parent (review32 L3).
+TEST_F(FakeProc, APidReusedByALaterProcessIsNotReadAsTheParent) {
+  process(300, 1, 1000, "bash");
+  started_at("self", 5000);
+  started_at("300", 9000);  // pid 300 was reused after our parent exited
+  auto id = read_os_identity(sources(std::nullopt, std::nullopt));
+  EXPECT_FALSE(id.elevated_from) << id.via();
+  started_at("300", 4000);
+  EXPECT_EQ(read_os_identity(sources(std::nullopt, std::nullopt)).account(), "uid 1000");
+}
+
+// doas or pkexec run in the background from a shell that then ended hang under init, as root's
+// services do; systemd's cgroup still says whose login session they came from (review32 H1).
+TEST_F(FakeProc, AnOrphanInAPersonsLoginSessionActsForThem) {
+  process(1, 0, 0, "init");
+  process(300, 1, 0, "doas");
+  std::ofstream(dir_ / "proc" / "self" / "cgroup") << "1:name=systemd:/user.slice/user-1000.slice/session-4.scope\n0::/user.slice/user-1000.slice/session-4.scope\n";
+  auto id = read_os_identity(sources(std::nullopt, std::nullopt));
+  ASSERT_TRUE(id.session_uid);
+  EXPECT_EQ(id.account(), "uid 1000");
+  EXPECT_NE(id.via().find("login session of uid 1000"), std::string::npos) << id.via();
+  // A person's own services (systemd --user) are in their slice too.
+  std::ofstream(dir_ / "proc" / "self" / "cgroup") << "0::/user.slice/user-1000.slice/user@1000.service/app.slice/x.service\n";
+  EXPECT_EQ(read_os_identity(sources(std::nullopt, std::nullopt)).account(), "uid 1000");
+  // Root's services and root's own sessions are root's; a name that only looks like a slice is not one.
+  for (const char* cgroup : {"0::/system.slice/cron.service\n", "0::/user.slice/user-0.slice/session-1.scope\n", "0::/user.slice/user-1000.slicer/x\n", "0::/\n"}) {
+    std::ofstream(dir_ / "proc" / "self" / "cgroup") << cgroup;
+    EXPECT_EQ(read_os_identity(sources(std::nullopt, std::nullopt)).account(), "uid 0") << cgroup;
+  }
+}
+
+// The kernel itself: a login uid this process writes (allowed while it is unset) is not believed;
+// one its root parent wrote is. Runs where this process's login uid is unset and writable.
+TEST(OsIdentity, TheKernelsLoginUidIsBelievedOnlyWhenARootAncestorWroteIt) {
+  std::ifstream own("/proc/self/loginuid");
+  std::string value;
+  own >> value;
+  if (value != "4294967295") GTEST_SKIP() << "this process has a login uid already (" << value << ")";
+  if (::geteuid() != 0) GTEST_SKIP() << "a root parent that writes the login uid needs root";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    {
+      std::ofstream w("/proc/self/loginuid");
+      w << 4242;
+      w.close();
+      if (!w) ::_exit(77);
+    }
+    // This process wrote it: a claim.
+    const OsIdentity self = os_identity_of_this_process();
+    if (self.login_uid || !self.unverified_login_uid || *self.unverified_login_uid != 4242u) ::_exit(1);
+    // Its child inherits it from a root parent that is no set-uid program: believed.
+    const pid_t grandchild = ::fork();
+    if (grandchild == 0) {
+      const OsIdentity id = os_identity_of_this_process();
+      ::_exit(id.login_uid && *id.login_uid == 4242u && id.account() == "uid 4242" ? 0 : 2);
+    }
+    int status = 0;
+    ::waitpid(grandchild, &status, 0);
+    ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 3);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "the kernel does not let this process write its login uid";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: this process's own write was believed; 2: its root parent's was not";
 }
 
 TEST(OsIdentity, ThisProcessIsItsRealUid) {

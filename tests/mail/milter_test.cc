@@ -90,7 +90,9 @@ class MilterPostfix : public ::testing::Test {
     smtp_port_ = sanso::testing::free_tcp_port();
     const std::string header_checks = header_checks_table();
     if (!header_checks.empty()) std::ofstream(dir_ / "header_checks") << header_checks;
-    const std::string start = (header_checks.empty() ? "" : "SANSO_POSTFIX_HEADER_CHECKS=" + (dir_ / "header_checks").string() + " ") + "bash " +
+    const std::string main_extra = main_cf_extra();
+    const std::string start = (header_checks.empty() ? "" : "SANSO_POSTFIX_HEADER_CHECKS=" + (dir_ / "header_checks").string() + " ") +
+                              (main_extra.empty() ? "" : "SANSO_POSTFIX_MAIN_EXTRA='" + main_extra + "' ") + "bash " +
                               std::string(SANSO_SOURCE_DIR) + "/tests/support/postfix-instance.sh start " + (dir_ / "postfix").string() + " " +
                               std::to_string(smtp_port_) + " " + milters_before() + "inet:127.0.0.1:" + std::to_string(milter_port_) + " " +
                               sink_->relay().substr(sink_->relay().find(':') + 1) + " " + std::to_string(reinject_port_) + " " +
@@ -110,6 +112,8 @@ class MilterPostfix : public ::testing::Test {
   virtual std::string mail_settings() const { return ""; }
   virtual std::string more_settings() const { return ""; }
   virtual std::string header_checks_table() const { return ""; }
+  // More main.cf lines (no single quotes), after the instance's own.
+  virtual std::string main_cf_extra() const { return ""; }
   // Milters Postfix runs before Sanso's, each followed by a comma ("inet:127.0.0.1:8893,").
   virtual std::string milters_before() const { return ""; }
 
@@ -276,6 +280,95 @@ TEST_F(MilterPostfix, Iso2022jpArrivesWithNecCharactersIntact) {
   auto got = delivered_to("soumu@city.minamata.lg.jp", 1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_NE(parse(got[0]).text.find("①㈱水俣"), std::string::npos) << parse(got[0]).text;
+}
+
+// Postfix's own bounces pass the milter as docs/postfix.md sets them up (review31 H5): a remote
+// server's rejection text — "re-send via https://…" — reaches the clerk as internet mail made
+// safe, not as a trusted-looking MAILER-DAEMON message with a live link.
+// The attacker's mail server on loopback: it refuses every recipient with a text of its choosing.
+class RefusingSmtpServer {
+ public:
+  RefusingSmtpServer() : port_(sanso::testing::free_tcp_port()) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port_));
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 8) != 0) return;
+    thread_ = std::thread([this] {
+      // Bounded: Postfix connects once or twice for the one message.
+      for (int connections = 0; connections < 20; ++connections) {
+        const int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        serve(c);
+        ::close(c);
+      }
+    });
+  }
+  ~RefusingSmtpServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    if (thread_.joinable()) thread_.join();
+  }
+  int port() const { return port_; }
+
+ private:
+  static void serve(int c) {
+    timeval timeout{10, 0};
+    ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    auto say = [c](const std::string& text) { (void)!::write(c, text.data(), text.size()); };
+    say("220 mx.evil.example ESMTP\r\n");
+    std::string buffer;
+    char chunk[1024];
+    for (;;) {
+      const auto eol = buffer.find("\r\n");
+      if (eol == std::string::npos) {
+        const ssize_t n = ::read(c, chunk, sizeof chunk);
+        if (n <= 0) return;
+        buffer.append(chunk, static_cast<std::size_t>(n));
+        continue;
+      }
+      std::string verb = buffer.substr(0, std::min<std::size_t>(4, eol));
+      for (auto& ch : verb) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      buffer.erase(0, eol + 2);
+      if (verb == "RCPT") say("550-5.2.2 mailbox full\r\n550 5.2.2 re-send via https://evil.example/upload\r\n");
+      else if (verb == "QUIT") return say("221 bye\r\n");
+      else if (verb == "DATA") say("554 5.5.1 no valid recipients\r\n");
+      else say("250 mx.evil.example\r\n");
+    }
+  }
+  int port_;
+  int fd_ = -1;
+  std::thread thread_;
+};
+
+class MilterPostfixFilteringBounces : public MilterPostfix {
+ protected:
+  std::string main_cf_extra() const override {
+    std::ofstream(dir_ / "transport") << "evil.example smtp:[127.0.0.1]:" << evil_.port() << "\n";
+    return "non_smtpd_milters = $smtpd_milters\ninternal_mail_filter_classes = bounce, notify\ntransport_maps = texthash:" + (dir_ / "transport").string();
+  }
+  RefusingSmtpServer evil_;
+};
+
+TEST_F(MilterPostfixFilteringBounces, ARemoteServersRejectionTextReachesTheClerkMadeSafe) {
+  const std::string msg = "From: soumu@city.minamata.lg.jp\r\nTo: info@evil.example\r\nSubject: inquiry\r\nMIME-Version: 1.0\r\n"
+                          "Content-Type: text/plain; charset=UTF-8\r\n\r\nplease reply\r\n";
+  auto sent = send_from_lgwan("soumu@city.minamata.lg.jp", "info@evil.example", msg);
+  ASSERT_TRUE(sent) << sent.error().to_string() << "\n" << read_file(dir_ / "postfix" / "maillog") << read_file(dir_ / "milter.log");
+  auto got = delivered_to("soumu@city.minamata.lg.jp", 1, std::chrono::seconds(60));
+  ASSERT_EQ(got.size(), 1u) << read_file(dir_ / "postfix" / "maillog") << read_file(dir_ / "milter.log");
+  EXPECT_NE(got[0].find("X-Sanso-Sanitized"), std::string::npos) << got[0];
+  const std::string text = parse(got[0]).text;
+  EXPECT_NE(text.find("evil"), std::string::npos) << "the rejection text is shown: " << text;
+  EXPECT_EQ(text.find("https://evil.example"), std::string::npos) << "the link is live: " << text;
+  EXPECT_NE(text.find("hxxps://evil[.]example"), std::string::npos) << text;
+  // Decided and recorded as mail from outside the city to LGWAN.
+  bool inbound = false;
+  for (const auto& r : sanso::testing::exported_audit_records(config_, "mail.gateway")) inbound = inbound || r.dump().find("internet→lgwan") != std::string::npos;
+  EXPECT_TRUE(inbound) << "no mail.gateway record of internet→lgwan";
 }
 
 // Through real Postfix: a 個人番号 zipped into an attachment is found as the member's

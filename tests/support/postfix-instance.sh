@@ -10,6 +10,8 @@
 #   postfix-instance.sh stop DIR
 # SANSO_POSTFIX_HEADER_CHECKS (optional): a regexp table for header_checks, as docs/postfix.md has
 # the MTA strip arriving Authentication-Results fields that claim the verifier's id.
+# SANSO_POSTFIX_MAIN_EXTRA (optional): more main.cf lines (a test's own transport table, bounces
+# through the milter as docs/postfix.md sets them).
 # Needs root (Postfix drops to its own user) and Debian's postfix package.
 set -euo pipefail
 cmd=$1
@@ -54,6 +56,7 @@ queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 ${SANSO_POSTFIX_HEADER_CHECKS:+header_checks = regexp:$SANSO_POSTFIX_HEADER_CHECKS}
+${SANSO_POSTFIX_MAIN_EXTRA:-}
 CF
   cat > "$dir/etc/master.cf" <<CF
 127.0.0.1:$smtp_port inet n - n - - smtpd
