@@ -173,7 +173,11 @@ bool login_uid_set_by_root(const OsIdentitySources& src, std::uint32_t login, st
   }
   // No ancestor carries it: this process (or an earlier program of its pid) wrote it.
   if (!setter) return false;
-  return setter->real_uid == 0 && program_of(src.proc, setter_pid).set_uid_root == Sudo::kNo;
+  // Run as an unprivileged service account we may not see a root process's program; the value's
+  // being first carried by a process of real uid 0 is then what we know. (The programs that write
+  // a login uid are PAM's; a set-uid one would have to be run by the person and write the uid of
+  // their choosing.)
+  return setter->real_uid == 0 && program_of(src.proc, setter_pid).set_uid_root != Sudo::kYes;
 }
 
 // N of the first "user-N.slice" in /proc/self/cgroup's paths (systemd puts every login session

@@ -67,7 +67,9 @@ class NamedFiles : public ::testing::Test {
       why_ = "this session has a login uid already";
       return "";
     }
-    return "sh -c 'echo 1001 > /proc/self/loginuid && exec setpriv --reuid=2001 --regid=2001 --clear-groups \"$0\" \"$@\"' ";
+    // As a login sets it: a root process that is no set-uid program writes the login uid, and
+    // its child (not itself: a command that wrote its own is not believed) runs sanso.
+    return "sh -c 'echo 1001 > /proc/self/loginuid && setpriv --reuid=2001 --regid=2001 --clear-groups \"$0\" \"$@\"; exit $?' ";
   }
 
   static uid_t owner(const fs::path& p) {
