@@ -787,6 +787,9 @@ class TextReader {
     std::vector<std::pair<std::string, std::string>> others;  // parts read as files once every key is known
     std::vector<std::pair<std::string, std::string>> sheets;  // worksheets, read as shown once the styles are known
     std::vector<std::size_t> styles;
+    bool recalculated_on_open = false;
+    std::vector<std::pair<std::string, std::string>> tables;  // an ODS's content, read as shown once its styles are known
+    internal::OdsStyles ods_styles;
     for (const auto& e : (*zip)->entries()) {
       if (e.directory) continue;
       auto data = (*zip)->read(e, ctx);
@@ -799,6 +802,10 @@ class TextReader {
         // A workbook's sheets are read again as Excel shows their cells, with its styles.
         if (data->find("sheetData") != std::string::npos) sheets.emplace_back(e.name, *data);
         else if (data->find("cellXfs") != std::string::npos && styles.empty()) styles = internal::sheet_style_widths(*data);
+        if (data->find("calcPr") != std::string::npos) recalculated_on_open = recalculated_on_open || internal::workbook_recalculates_on_open(*data);
+        // An ODS's tables, and the styles (in content.xml and styles.xml) that show their numbers.
+        if (data->find("table-cell") != std::string::npos) tables.emplace_back(e.name, *data);
+        if (data->find("-style") != std::string::npos) internal::ods_styles(*data, ods_styles);
         continue;
       }
       if (is_sfnt(*data)) {
@@ -810,7 +817,12 @@ class TextReader {
       others.emplace_back(e.name, std::move(data).value());
     }
     for (const auto& [name, sheet] : sheets) {
-      internal::SheetValues shown = internal::sheet_values(sheet, styles);
+      internal::SheetValues shown = internal::sheet_values(sheet, styles, recalculated_on_open);
+      text += shown.text;
+      for (auto& why : shown.unchecked) out_.push_back({where + "/" + name, "", "", std::move(why)});
+    }
+    for (const auto& [name, content] : tables) {
+      internal::SheetValues shown = internal::ods_values(content, ods_styles);
       text += shown.text;
       for (auto& why : shown.unchecked) out_.push_back({where + "/" + name, "", "", std::move(why)});
     }
