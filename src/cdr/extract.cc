@@ -154,6 +154,18 @@ bool is_guid(std::string_view v) {
   return true;
 }
 
+// The comments of a zip — the archive's and each member's — one a line: 7-Zip and WinRAR show
+// them beside the members, so they are the archive's text (review30 L3). Raw bytes decoded as
+// any text is (a Japanese archiver writes CP932).
+std::string zip_comments(const internal::ZipReader& zip) {
+  std::string out;
+  if (!zip.comment().empty()) out += mime::decode_text(zip.comment(), "").utf8 + "\n";
+  for (const auto& e : zip.entries()) {
+    if (!e.comment.empty()) out += mime::decode_text(e.comment, "").utf8 + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 namespace {
@@ -723,6 +735,15 @@ class TextReader {
       out_.push_back({where, "", "", unreadable_because(members.error())});
       return;
     }
+    // A zip's comments are the archive's own text (libarchive shows no other format's comments).
+    if (type == "zip") {
+      if (auto zip = internal::ZipReader::open(bytes, ctx); zip && !zip_comments(**zip).empty()) {
+        ExtractedText comments;
+        comments.where = where;
+        comments.text = zip_comments(**zip);
+        out_.push_back(std::move(comments));
+      }
+    }
     for (const auto& m : *members) read(m.data, where + "/" + m.name, ctx.nested(m.name));
   }
 
@@ -782,7 +803,7 @@ class TextReader {
     const std::string where = piece.where;
     const std::size_t at = out_.size();
     out_.push_back(std::move(piece));
-    std::string text;
+    std::string text = zip_comments(**zip);
     std::vector<std::string> keys;
     std::vector<std::pair<std::string, std::string>> others;  // parts read as files once every key is known
     std::vector<std::pair<std::string, std::string>> sheets;  // worksheets, read as shown once the styles are known

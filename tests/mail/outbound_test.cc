@@ -186,6 +186,52 @@ TEST(Outbound, DigitsAfterARightToLeftOverrideAreReadAsShown) {
   EXPECT_TRUE(scan_outbound(with_attachment("x", "list.txt", "氏名 山田 810987654321 様\r\n"), kLevels).identifiers.empty());
 }
 
+// `zip` (bytes) with `archive` as its comment and `member` as its first member's: what 7-Zip and
+// WinRAR show beside the members.
+std::string with_zip_comments(const std::string& zip, const std::string& archive, const std::string& member) {
+  zip_error_t err;
+  zip_error_init(&err);
+  zip_source_t* source = zip_source_buffer_create(nullptr, 0, 0, &err);
+  zip_source_keep(source);
+  zip_source_begin_write(source);
+  zip_source_write(source, zip.data(), zip.size());
+  zip_source_commit_write(source);
+  zip_t* z = zip_open_from_source(source, 0, &err);
+  EXPECT_NE(z, nullptr);
+  if (z == nullptr) return {};
+  if (!archive.empty()) EXPECT_EQ(zip_set_archive_comment(z, archive.data(), static_cast<zip_uint16_t>(archive.size())), 0);
+  if (!member.empty()) EXPECT_EQ(zip_file_set_comment(z, 0, member.data(), static_cast<zip_uint16_t>(member.size()), ZIP_FL_ENC_UTF_8), 0);
+  EXPECT_EQ(zip_close(z), 0);
+  zip_stat_t st;
+  zip_stat_init(&st);
+  zip_source_stat(source, &st);
+  std::string out(st.size, '\0');
+  zip_source_open(source);
+  zip_source_read(source, out.data(), st.size);
+  zip_source_close(source);
+  zip_source_free(source);
+  return out;
+}
+
+// A zip's comment and its members' comments are text its reader shows (review30 L3): read as the
+// archive's, for numbers and marks — a plain zip's and an Office package's alike.
+TEST(Outbound, ZipCommentsAreTheArchivesText) {
+  const std::string zip = sanso::testing::zip_of({{"readme.txt", "\xE8\xA6\x8B\xE7\xA9\x8D"}});
+  const auto archive = scan_outbound(with_attachment("x", "a.zip", with_zip_comments(zip, "\xE5\x80\x8B\xE4\xBA\xBA\xE7\x95\xAA\xE5\x8F\xB7 1234 5678 9018", "")), kLevels);
+  ASSERT_EQ(archive.identifiers.size(), 1u) << scan_to_json(archive);
+  EXPECT_EQ(archive.identifiers[0].masked, "********9018");
+  EXPECT_EQ(archive.identifiers[0].where, "a.zip");
+  const auto member = scan_outbound(with_attachment("x", "a.zip", with_zip_comments(zip, "", "123456789018")), kLevels);
+  ASSERT_EQ(member.identifiers.size(), 1u) << scan_to_json(member);
+  const auto marked = scan_outbound(with_attachment("x", "a.zip", with_zip_comments(zip, "\xE3\x80\x90\xE6\xA9\x9F\xE5\xAF\x86\xE6\x80\xA7\x33\x41\xE3\x80\x91", "")), kLevels);
+  EXPECT_EQ(marked.classification, "3A") << scan_to_json(marked);
+  const auto package = scan_outbound(with_attachment("x", "r.docx", with_zip_comments(docx_with("", "\xE5\xA0\xB1\xE5\x91\x8A"), "123456789018", "")), kLevels);
+  ASSERT_EQ(package.identifiers.size(), 1u) << scan_to_json(package);
+  EXPECT_EQ(package.identifiers[0].where, "r.docx");
+  // No comment: nothing.
+  EXPECT_TRUE(scan_outbound(with_attachment("x", "a.zip", zip), kLevels).identifiers.empty());
+}
+
 TEST(Outbound, NumbersInNamesLeaveTheScanMasked) {
   sandbox::ForkPerJob scanner(outbound_scan_task(kLevels));
   const std::string png = std::string("\x89PNG\r\n\x1A\n") + std::string(64, '\0');
