@@ -1,5 +1,6 @@
 #include "mail/outbound.h"
 
+#include <fribidi.h>
 #include <gmime/gmime.h>
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,7 @@
 #include <tuple>
 
 #include "cdr/cdr.h"
+#include "core/identification_numbers.h"
 #include "core/text.h"
 #include "mail/identifiers.h"
 #include "mail/internal/message_text.h"
@@ -173,6 +175,71 @@ std::string flowed_lines_joined(std::string_view text, bool delsp) {
   return out;
 }
 
+// Whether a line has a letter written right to left (Hebrew, Arabic, an RLM, an embedding or
+// isolate that starts right-to-left text) and at least two groups of digits: a reader may see such
+// a line's digit groups in another order than they are stored ("א 9018 5678 1234" shows
+// "1234 5678 9018 א").
+bool may_show_digits_reordered(std::u32string_view line) {
+  bool right_to_left = false;
+  std::size_t groups = 0;
+  bool in_digits = false;
+  for (const char32_t c : line) {
+    const FriBidiCharType type = fribidi_get_bidi_type(static_cast<FriBidiChar>(c));
+    right_to_left = right_to_left || type == FRIBIDI_TYPE_RTL || type == FRIBIDI_TYPE_AL || type == FRIBIDI_TYPE_RLE || type == FRIBIDI_TYPE_RLO ||
+                    type == FRIBIDI_TYPE_RLI;
+    const bool digit = type == FRIBIDI_TYPE_EN || type == FRIBIDI_TYPE_AN;
+    if (digit && !in_digits) ++groups;
+    in_digits = digit;
+  }
+  return right_to_left && groups >= 2;
+}
+
+// The lines of `text` that may show their digit groups in another order
+// (may_show_digits_reordered), each as a reader sees it — the Unicode bidi algorithm's visual
+// order, by GNU FriBidi — in a paragraph that runs right to left and in one that runs left to
+// right (a mail client picks either, by the first letter or by the message's direction). Each
+// reading a line of its own; "" when no line is such.
+std::string as_displayed_right_to_left(std::string_view text) {
+  // A line longer than this is read in pieces of it that overlap by kBidiOverlap bytes: a number
+  // and the letters that reorder it stand close together.
+  constexpr std::size_t kBidiPiece = std::size_t{1} << 20, kBidiOverlap = 1024;
+  std::string out;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    std::size_t next = end + 1;
+    if (end - at > kBidiPiece) {
+      end = at + kBidiPiece;
+      next = end - kBidiOverlap;
+      while (next > at && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) --next;  // on a character's first byte
+    }
+    const std::string_view line = text.substr(at, end - at);
+    at = next;
+    if (line.empty()) continue;
+    // A line of ASCII alone has no letter written right to left.
+    if (std::all_of(line.begin(), line.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) continue;
+    // Decoded here, not by FriBidi's UTF-8 reader, which reads past a sequence cut short.
+    std::u32string logical;
+    for (std::size_t i = 0; i < line.size();) {
+      const Utf8CodePoint c = utf8_code_point_at(line, i);
+      logical += c.value;
+      i += std::max<std::size_t>(c.length, 1);
+    }
+    if (!may_show_digits_reordered(logical)) continue;
+    const auto length = static_cast<FriBidiStrIndex>(logical.size());
+    for (const FriBidiParType direction : {FRIBIDI_PAR_RTL, FRIBIDI_PAR_LTR}) {
+      std::u32string visual(logical.size(), U'\0');
+      FriBidiParType base = direction;
+      if (fribidi_log2vis(reinterpret_cast<const FriBidiChar*>(logical.data()), length, &base, reinterpret_cast<FriBidiChar*>(visual.data()), nullptr, nullptr, nullptr) == 0) {
+        continue;
+      }
+      for (const char32_t c : visual) append_utf8(out, c);
+      out += '\n';
+    }
+  }
+  return out;
+}
+
 void add_matches(std::vector<OutboundFinding>& out, std::string_view text, const std::string& where) {
   for (auto& m : find_identification_numbers(text)) out.push_back({m.kind, m.masked, where});
   for (const bool delsp : {false, true}) {
@@ -184,6 +251,9 @@ void add_matches(std::vector<OutboundFinding>& out, std::string_view text, const
   // both readings is pushed twice here and kept once.
   if (const std::string shown = internal::as_shown_by_overrides(text); !shown.empty()) {
     for (auto& m : find_identification_numbers(shown)) out.push_back({m.kind, m.masked, where});
+  }
+  if (const std::string displayed = as_displayed_right_to_left(text); !displayed.empty()) {
+    for (auto& m : find_identification_numbers(displayed)) out.push_back({m.kind, m.masked, where});
   }
 }
 

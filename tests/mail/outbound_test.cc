@@ -186,6 +186,27 @@ TEST(Outbound, DigitsAfterARightToLeftOverrideAreReadAsShown) {
   EXPECT_TRUE(scan_outbound(with_attachment("x", "list.txt", "氏名 山田 810987654321 様\r\n"), kLevels).identifiers.empty());
 }
 
+// Hebrew or Arabic letters on a line make a reader show its digit groups in another order than
+// they are stored (the Unicode bidi algorithm): "א 9018 5678 1234" shows "1234 5678 9018 א" in a
+// right-to-left paragraph, and the letters around the groups reverse them in a left-to-right one.
+// Each such line is read as shown too.
+TEST(Outbound, DigitGroupsBesideRightToLeftLettersAreReadAsShown) {
+  for (const std::string line : {"\xD7\x90 9018 5678 1234", "\xD8\xB1\xD9\x82\xD9\x85 9018 5678 1234", "No. \xD7\x90 9018 5678 1234 \xD7\x90",
+                                 "\xE2\x80\x8F" "9018 5678 1234" /* an RLM: in a file; a body reaches the check without its bidi marks */}) {
+    if (line.starts_with("\xE2\x80\x8F")) continue;
+    const auto body = scan_outbound("From: tanaka@city.minamata.lg.jp\r\nTo: p@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+                                    "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\xE4\xBA\x88\xE5\xAE\x9A\r\n" + line + "\r\n",
+                                    kLevels);
+    EXPECT_TRUE(std::any_of(body.identifiers.begin(), body.identifiers.end(), [](const OutboundFinding& f) { return f.masked == "********9018"; }))
+        << line << ": " << scan_to_json(body);
+    const auto file = scan_outbound(with_attachment("x", "list.txt", "\xE6\xB0\x8F\xE5\x90\x8D\r\n" + line + "\r\n"), kLevels);
+    EXPECT_TRUE(std::any_of(file.identifiers.begin(), file.identifiers.end(), [](const OutboundFinding& f) { return f.masked == "********9018" && f.where == "list.txt"; }))
+        << line << ": " << scan_to_json(file);
+  }
+  // The same groups without a letter written right to left are shown as stored: no number.
+  EXPECT_TRUE(scan_outbound(with_attachment("x", "list.txt", "\xE7\x95\xAA\xE5\x8F\xB7 9018 5678 1234\r\n"), kLevels).identifiers.empty());
+}
+
 // `zip` (bytes) with `archive` as its comment and `member` as its first member's: what 7-Zip and
 // WinRAR show beside the members.
 std::string with_zip_comments(const std::string& zip, const std::string& archive, const std::string& member) {
