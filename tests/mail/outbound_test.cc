@@ -220,8 +220,12 @@ std::string with_zip_comments(const std::string& zip, const std::string& archive
   zip_t* z = zip_open_from_source(source, 0, &err);
   EXPECT_NE(z, nullptr);
   if (z == nullptr) return {};
-  if (!archive.empty()) EXPECT_EQ(zip_set_archive_comment(z, archive.data(), static_cast<zip_uint16_t>(archive.size())), 0);
-  if (!member.empty()) EXPECT_EQ(zip_file_set_comment(z, 0, member.data(), static_cast<zip_uint16_t>(member.size()), ZIP_FL_ENC_UTF_8), 0);
+  if (!archive.empty()) {
+    EXPECT_EQ(zip_set_archive_comment(z, archive.data(), static_cast<zip_uint16_t>(archive.size())), 0);
+  }
+  if (!member.empty()) {
+    EXPECT_EQ(zip_file_set_comment(z, 0, member.data(), static_cast<zip_uint16_t>(member.size()), ZIP_FL_ENC_UTF_8), 0);
+  }
   EXPECT_EQ(zip_close(z), 0);
   zip_stat_t st;
   zip_stat_init(&st);
@@ -251,6 +255,30 @@ TEST(Outbound, ZipCommentsAreTheArchivesText) {
   EXPECT_EQ(package.identifiers[0].where, "r.docx");
   // No comment: nothing.
   EXPECT_TRUE(scan_outbound(with_attachment("x", "a.zip", zip), kLevels).identifiers.empty());
+}
+
+// review30 L2: a number a sender breaks over two lines of a plain-text body is read joined — only
+// the digit groups that end one line and begin the next, and only where they make 12 or 13 digits.
+TEST(Outbound, ANumberBrokenOverTwoLinesOfTheBodyIsReadJoined) {
+  const auto body = [](const std::string& text) {
+    return "From: tanaka@city.minamata.lg.jp\r\nTo: p@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + text + "\r\n";
+  };
+  for (const std::string text : {"\xE5\x80\x8B\xE4\xBA\xBA\xE7\x95\xAA\xE5\x8F\xB7: 1234-5678-\r\n9018", "\xE7\x95\xAA\xE5\x8F\xB7 1234 5678\r\n9018 \xE3\x81\xA7\xE3\x81\x99",
+                                 "> 12345678\r\n> 9018", "\xE7\x95\xAA\xE5\x8F\xB7\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93\xEF\xBC\x94\xEF\xBC\x95\xEF\xBC\x96\r\n789018"}) {
+    const auto s = scan_outbound(body(text), kLevels);
+    ASSERT_EQ(s.identifiers.size(), 1u) << text << ": " << scan_to_json(s);
+    EXPECT_EQ(s.identifiers[0].masked, "********9018");
+    EXPECT_EQ(s.identifiers[0].where, "body");
+  }
+  // Not joined: a date or a time after a telephone number, a version, more digits than a number,
+  // and a file's lines (a CSV column).
+  for (const std::string text : {"TEL 096-123-4567\r\n12\xE6\x9C\x88\xE3\x81\xAE\xE4\xBA\x88\xE5\xAE\x9A", "TEL 0961234567\r\n10:00", "v1.2345678\r\n9018",
+                                 "1234 5678\r\n9018 1234"}) {
+    const auto s = scan_outbound(body(text), kLevels);
+    EXPECT_TRUE(s.identifiers.empty()) << text << ": " << scan_to_json(s);
+  }
+  EXPECT_TRUE(scan_outbound(with_attachment("x", "amounts.csv", "12345678\r\n9018\r\n"), kLevels).identifiers.empty());
 }
 
 TEST(Outbound, NumbersInNamesLeaveTheScanMasked) {
