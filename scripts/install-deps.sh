@@ -12,6 +12,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libsodium-dev
   libsqlite3-dev libpq-dev libssl-dev libseccomp-dev libgmime-3.0-dev libxml2-dev
   libuchardet-dev libkainjow-mustache-dev
+  libfribidi-dev                         # the outgoing check reads right-to-left lines as they are shown (src/mail/outbound.cc)
   libqpdf-dev libzip-dev libarchive-dev libpugixml-dev libgsf-1-dev   # CDR engine
   # the CDR engine's image codecs, each format's own library (src/cdr/image/codecs.h)
   libjpeg62-turbo-dev libpng-dev libgif-dev libwebp-dev liblcms2-dev librsvg2-dev libgdk-pixbuf-2.0-dev libcairo2-dev

@@ -154,6 +154,18 @@ bool is_guid(std::string_view v) {
   return true;
 }
 
+// The comments of a zip — the archive's and each member's — one a line: 7-Zip and WinRAR show
+// them beside the members, so they are the archive's text (review30 L3). Raw bytes decoded as
+// any text is (a Japanese archiver writes CP932).
+std::string zip_comments(const internal::ZipReader& zip) {
+  std::string out;
+  if (!zip.comment().empty()) out += mime::decode_text(zip.comment(), "").utf8 + "\n";
+  for (const auto& e : zip.entries()) {
+    if (!e.comment.empty()) out += mime::decode_text(e.comment, "").utf8 + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 namespace {
@@ -723,6 +735,15 @@ class TextReader {
       out_.push_back({where, "", "", unreadable_because(members.error())});
       return;
     }
+    // A zip's comments are the archive's own text (libarchive shows no other format's comments).
+    if (type == "zip") {
+      if (auto zip = internal::ZipReader::open(bytes, ctx); zip && !zip_comments(**zip).empty()) {
+        ExtractedText comments;
+        comments.where = where;
+        comments.text = zip_comments(**zip);
+        out_.push_back(std::move(comments));
+      }
+    }
     for (const auto& m : *members) read(m.data, where + "/" + m.name, ctx.nested(m.name));
   }
 
@@ -782,11 +803,14 @@ class TextReader {
     const std::string where = piece.where;
     const std::size_t at = out_.size();
     out_.push_back(std::move(piece));
-    std::string text;
+    std::string text = zip_comments(**zip);
     std::vector<std::string> keys;
     std::vector<std::pair<std::string, std::string>> others;  // parts read as files once every key is known
     std::vector<std::pair<std::string, std::string>> sheets;  // worksheets, read as shown once the styles are known
     std::vector<std::size_t> styles;
+    bool recalculated_on_open = false;
+    std::vector<std::pair<std::string, std::string>> tables;  // an ODS's content, read as shown once its styles are known
+    internal::OdsStyles ods_styles;
     for (const auto& e : (*zip)->entries()) {
       if (e.directory) continue;
       auto data = (*zip)->read(e, ctx);
@@ -799,6 +823,10 @@ class TextReader {
         // A workbook's sheets are read again as Excel shows their cells, with its styles.
         if (data->find("sheetData") != std::string::npos) sheets.emplace_back(e.name, *data);
         else if (data->find("cellXfs") != std::string::npos && styles.empty()) styles = internal::sheet_style_widths(*data);
+        if (data->find("calcPr") != std::string::npos) recalculated_on_open = recalculated_on_open || internal::workbook_recalculates_on_open(*data);
+        // An ODS's tables, and the styles (in content.xml and styles.xml) that show their numbers.
+        if (data->find("table-cell") != std::string::npos) tables.emplace_back(e.name, *data);
+        if (data->find("-style") != std::string::npos) internal::ods_styles(*data, ods_styles);
         continue;
       }
       if (is_sfnt(*data)) {
@@ -810,7 +838,12 @@ class TextReader {
       others.emplace_back(e.name, std::move(data).value());
     }
     for (const auto& [name, sheet] : sheets) {
-      internal::SheetValues shown = internal::sheet_values(sheet, styles);
+      internal::SheetValues shown = internal::sheet_values(sheet, styles, recalculated_on_open);
+      text += shown.text;
+      for (auto& why : shown.unchecked) out_.push_back({where + "/" + name, "", "", std::move(why)});
+    }
+    for (const auto& [name, content] : tables) {
+      internal::SheetValues shown = internal::ods_values(content, ods_styles);
       text += shown.text;
       for (auto& why : shown.unchecked) out_.push_back({where + "/" + name, "", "", std::move(why)});
     }

@@ -1,5 +1,6 @@
 #include "mail/outbound.h"
 
+#include <fribidi.h>
 #include <gmime/gmime.h>
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,7 @@
 #include <tuple>
 
 #include "cdr/cdr.h"
+#include "core/identification_numbers.h"
 #include "core/text.h"
 #include "mail/identifiers.h"
 #include "mail/internal/message_text.h"
@@ -173,6 +175,163 @@ std::string flowed_lines_joined(std::string_view text, bool delsp) {
   return out;
 }
 
+// Whether a line has a letter written right to left (Hebrew, Arabic, an RLM, an embedding or
+// isolate that starts right-to-left text) and at least two groups of digits: a reader may see such
+// a line's digit groups in another order than they are stored ("א 9018 5678 1234" shows
+// "1234 5678 9018 א").
+bool may_show_digits_reordered(std::u32string_view line) {
+  bool right_to_left = false;
+  std::size_t groups = 0;
+  bool in_digits = false;
+  for (const char32_t c : line) {
+    const FriBidiCharType type = fribidi_get_bidi_type(static_cast<FriBidiChar>(c));
+    right_to_left = right_to_left || type == FRIBIDI_TYPE_RTL || type == FRIBIDI_TYPE_AL || type == FRIBIDI_TYPE_RLE || type == FRIBIDI_TYPE_RLO ||
+                    type == FRIBIDI_TYPE_RLI;
+    const bool digit = type == FRIBIDI_TYPE_EN || type == FRIBIDI_TYPE_AN;
+    if (digit && !in_digits) ++groups;
+    in_digits = digit;
+  }
+  return right_to_left && groups >= 2;
+}
+
+// The lines of `text` that may show their digit groups in another order
+// (may_show_digits_reordered), each as a reader sees it — the Unicode bidi algorithm's visual
+// order, by GNU FriBidi — in a paragraph that runs right to left and in one that runs left to
+// right (a mail client picks either, by the first letter or by the message's direction). Each
+// reading a line of its own; "" when no line is such.
+std::string as_displayed_right_to_left(std::string_view text) {
+  // A line longer than this is read in pieces of it that overlap by kBidiOverlap bytes: a number
+  // and the letters that reorder it stand close together.
+  constexpr std::size_t kBidiPiece = std::size_t{1} << 20, kBidiOverlap = 1024;
+  std::string out;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    std::size_t next = end + 1;
+    if (end - at > kBidiPiece) {
+      end = at + kBidiPiece;
+      next = end - kBidiOverlap;
+      while (next > at && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) --next;  // on a character's first byte
+    }
+    const std::string_view line = text.substr(at, end - at);
+    at = next;
+    if (line.empty()) continue;
+    // A line of ASCII alone has no letter written right to left.
+    if (std::all_of(line.begin(), line.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) continue;
+    // Decoded here, not by FriBidi's UTF-8 reader, which reads past a sequence cut short.
+    std::u32string logical;
+    for (std::size_t i = 0; i < line.size();) {
+      const Utf8CodePoint c = utf8_code_point_at(line, i);
+      logical += c.value;
+      i += std::max<std::size_t>(c.length, 1);
+    }
+    if (!may_show_digits_reordered(logical)) continue;
+    const auto length = static_cast<FriBidiStrIndex>(logical.size());
+    for (const FriBidiParType direction : {FRIBIDI_PAR_RTL, FRIBIDI_PAR_LTR}) {
+      std::u32string visual(logical.size(), U'\0');
+      FriBidiParType base = direction;
+      if (fribidi_log2vis(reinterpret_cast<const FriBidiChar*>(logical.data()), length, &base, reinterpret_cast<FriBidiChar*>(visual.data()), nullptr, nullptr, nullptr) == 0) {
+        continue;
+      }
+      for (const char32_t c : visual) append_utf8(out, c);
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+// The ASCII or full-width digit at line[i] as ASCII ('\0' when none), its length in bytes.
+char plain_digit_at(std::string_view line, std::size_t i, std::size_t& length) {
+  length = 0;
+  if (i < line.size() && line[i] >= '0' && line[i] <= '9') {
+    length = 1;
+    return line[i];
+  }
+  if (i + 2 < line.size() && line.substr(i, 2) == "\xEF\xBC" && static_cast<unsigned char>(line[i + 2]) >= 0x90 && static_cast<unsigned char>(line[i + 2]) <= 0x99) {
+    length = 3;
+    return static_cast<char>('0' + (static_cast<unsigned char>(line[i + 2]) - 0x90));
+  }
+  return '\0';
+}
+
+// review30 L2: a number a sender breaks over two lines of a plain-text body ("個人番号 1234 5678⏎
+// 9018 です", "1234-5678-⏎9018"). The digit groups that end a line (a space or hyphen between
+// groups, one hyphen after the last, after a space,
+// a colon or a word of Japanese, never after an ASCII letter or '.', ',', '/': "No.", "v1.2",
+// amounts) and the groups that begin the next one (after a quote's '>', followed by nothing or a
+// space: not "12月", "10:00"), joined, one reading a line — only where the two together are 12 or
+// 13 digits, so the finder sees only such a join. "" when no lines join so.
+std::string digit_groups_joined_across_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (std::size_t at = 0; at <= text.size();) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(at, end - at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    at = end + 1;
+  }
+  const auto blank = [](std::string_view l, std::size_t i) { return l[i] == ' ' || l[i] == '\t'; };
+  std::string out;
+  for (std::size_t n = 0; n + 1 < lines.size(); ++n) {
+    // The groups that end line n, read backwards.
+    std::string_view a = lines[n];
+    while (!a.empty() && (a.back() == ' ' || a.back() == '\t')) a.remove_suffix(1);
+    if (a.ends_with("\xE3\x80\x80")) continue;  // an ideographic space: not a number broken off
+    if (a.size() >= 2 && a.back() == '-' && a[a.size() - 2] >= '0' && a[a.size() - 2] <= '9') a.remove_suffix(1);  // "1234-5678-⏎9018"
+    std::vector<std::size_t> starts;  // each character's start in `a`
+    for (std::size_t i = 0; i < a.size();) {
+      starts.push_back(i);
+      i += std::max<std::size_t>(utf8_code_point_at(a, i).length, 1);
+    }
+    std::string tail;
+    std::size_t k = starts.size();
+    while (k > 0) {
+      std::size_t length = 0;
+      const char d = plain_digit_at(a, starts[k - 1], length);
+      if (d != '\0') {
+        tail.insert(tail.begin(), d);
+        --k;
+        continue;
+      }
+      // One space or hyphen between two groups.
+      const char c = a[starts[k - 1]];
+      if ((c == ' ' || c == '-') && k >= 2 && plain_digit_at(a, starts[k - 2], length) != '\0' && !tail.empty()) {
+        --k;
+        continue;
+      }
+      break;
+    }
+    if (tail.empty() || tail.size() > 12) continue;
+    if (k > 0) {
+      const char before = a[starts[k - 1]];
+      const bool after_a_word = static_cast<unsigned char>(before) >= 0x80 || before == ' ' || before == '\t' || before == ':';
+      if (!after_a_word) continue;
+    }
+    // The groups that begin line n + 1, after a quote's markers.
+    std::string_view b = lines[n + 1];
+    std::size_t i = 0;
+    while (i < b.size() && (blank(b, i) || b[i] == '>')) ++i;
+    std::string head;
+    while (i < b.size()) {
+      std::size_t length = 0;
+      if (const char d = plain_digit_at(b, i, length); d != '\0') {
+        head += d;
+        i += length;
+        continue;
+      }
+      if ((b[i] == ' ' || b[i] == '-') && !head.empty() && plain_digit_at(b, i + 1, length) != '\0') {
+        ++i;
+        continue;
+      }
+      break;
+    }
+    if (head.empty() || (i < b.size() && !blank(b, i))) continue;
+    if (tail.size() + head.size() == 12 || tail.size() + head.size() == 13) out += tail + head + "\n";
+  }
+  return out;
+}
+
 void add_matches(std::vector<OutboundFinding>& out, std::string_view text, const std::string& where) {
   for (auto& m : find_identification_numbers(text)) out.push_back({m.kind, m.masked, where});
   for (const bool delsp : {false, true}) {
@@ -184,6 +343,9 @@ void add_matches(std::vector<OutboundFinding>& out, std::string_view text, const
   // both readings is pushed twice here and kept once.
   if (const std::string shown = internal::as_shown_by_overrides(text); !shown.empty()) {
     for (auto& m : find_identification_numbers(shown)) out.push_back({m.kind, m.masked, where});
+  }
+  if (const std::string displayed = as_displayed_right_to_left(text); !displayed.empty()) {
+    for (auto& m : find_identification_numbers(displayed)) out.push_back({m.kind, m.masked, where});
   }
 }
 
@@ -309,9 +471,15 @@ class LeafScan {
 
   // Text read as a reader reads it: marks standing on their own, numbers; files written into it
   // (uuencode, yEnc, BinHex) as files named after it ("body/numbers.csv").
-  void text(std::string_view text, const std::string& where) {
+  // `written`: a text/plain body or a multipart's preamble, where a line is a line its sender
+  // wrote; not a file's lines, a table's as often (a CSV column of six-digit amounts would join one
+  // pair in eleven into a valid number), nor an HTML page's rendering (a table's cells).
+  void text(std::string_view text, const std::string& where, bool written = false) {
     raise_classification(scan_, levels_, marked_level(text, levels_, true), where);
     add_matches(scan_.identifiers, text, where);
+    if (const std::string joined = written ? digit_groups_joined_across_lines(text) : std::string(); !joined.empty()) {
+      for (auto& m : find_identification_numbers(joined)) scan_.identifiers.push_back({m.kind, m.masked, where});
+    }
     embedded_files(text, where);
   }
 
@@ -516,7 +684,7 @@ class LeafScan {
         const std::string where = leaf.prefix + (body ? "body" : leaf.kind == Kind::kHtml ? "本文(HTML)" : "本文(" + part.path + ")");
         if (unknown_charset) scan_.unchecked.push_back({where, "charset: the part's charset (" + part.charset + ") is unknown, its text may be misread"});
         if (leaf.kind == Kind::kHtml) html(leaf.bytes, where);
-        else text(leaf.bytes, where);
+        else text(leaf.bytes, where, true);
         return;
       }
       case Kind::kHeader: {
@@ -534,7 +702,7 @@ class LeafScan {
         return;
       }
       case Kind::kOutside:
-        text(leaf.bytes, leaf.prefix + leaf.name);  // a file uuencoded into a preamble is a file too
+        text(leaf.bytes, leaf.prefix + leaf.name, true);  // a file uuencoded into a preamble is a file too
         return;
       case Kind::kUnreadable:
         scan_.unchecked.push_back({leaf.prefix + (leaf.name.empty() ? anonymous : leaf.name), leaf.bytes});

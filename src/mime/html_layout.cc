@@ -71,8 +71,39 @@ struct Declared {
   bool right_to_left = false, bidi_override = false, reordered = false, generated = false;
 };
 
+// A declaration as the browser reads it (CSS Syntax §4.3.7): escapes decoded — "\72 tl" is "rtl",
+// "\64 irection" is "direction", "\;" a semicolon —, ASCII letters in lower case. A code point of
+// 0, a surrogate or past U+10FFFF is U+FFFD, as the browser reads it.
+std::string css_unescaped(std::string_view css) {
+  std::string out;
+  for (std::size_t i = 0; i < css.size(); ++i) {
+    if (css[i] != '\\' || i + 1 == css.size()) {
+      out += css[i];
+      continue;
+    }
+    ++i;
+    if (css[i] == '\n' || css[i] == '\r' || css[i] == '\f') continue;  // an escaped line end goes on (in a string)
+    if (!std::isxdigit(static_cast<unsigned char>(css[i]))) {
+      out += css[i];
+      continue;
+    }
+    char32_t c = 0;
+    std::size_t taken = 0;
+    for (; taken < 6 && i + taken < css.size() && std::isxdigit(static_cast<unsigned char>(css[i + taken])); ++taken) {
+      const char h = css[i + taken];
+      c = c * 16 + static_cast<char32_t>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+    }
+    i += taken;
+    if (i < css.size() && css.substr(i, 2) == "\r\n") ++i;
+    else if (i >= css.size() || !(css[i] == ' ' || css[i] == '\t' || css[i] == '\n' || css[i] == '\r' || css[i] == '\f')) --i;  // no white space to take
+    if (c == 0 || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF) c = 0xFFFD;
+    append_utf8(out, c);
+  }
+  return ascii_lower(out);
+}
+
 void declarations(std::string_view css, Declared& d) {
-  std::string plain;  // comments out
+  std::string plain;  // comments out: "dir/**/ection" is not "direction" to a browser, but read so it names no less
   for (std::size_t i = 0; i < css.size(); ++i) {
     if (css.substr(i, 2) == "/*") {
       const std::size_t close = css.find("*/", i + 2);
@@ -84,8 +115,13 @@ void declarations(std::string_view css, Declared& d) {
   }
   std::size_t from = 0;
   for (std::size_t i = 0; i <= plain.size(); ++i) {
+    if (i + 1 < plain.size() && plain[i] == '\\') {
+      ++i;  // an escaped ';', '{' or '}' ends nothing
+      continue;
+    }
     if (i < plain.size() && plain[i] != ';' && plain[i] != '{' && plain[i] != '}') continue;
-    const std::string declaration = without_spaces(std::string_view(plain).substr(from, i - from));
+    const std::string_view written = std::string_view(plain).substr(from, std::min(i, plain.size()) - from);
+    const std::string declaration = without_spaces(css_unescaped(written));
     from = i + 1;
     const std::size_t colon = declaration.find(':');
     if (colon == std::string::npos) continue;
@@ -98,7 +134,7 @@ void declarations(std::string_view css, Declared& d) {
       d.reordered = true;
     }
     if (property == "content" &&
-        (has_digit(value) || value.find('\\') != std::string_view::npos || value.find("attr(") != std::string_view::npos || value.find("counter") != std::string_view::npos)) {
+        (has_digit(value) || written.find('\\') != std::string_view::npos || value.find("attr(") != std::string_view::npos || value.find("counter") != std::string_view::npos)) {
       d.generated = true;
     }
   }

@@ -59,5 +59,31 @@ TEST(OutboundHtmlOrder, RightToLeftTextWithoutDigitsAndOrdinaryStylesAreRead) {
   }
 }
 
+// A browser decodes CSS escapes in property names and values (CSS Syntax §4.3.7) before it
+// matches them: "direction:\72 tl" is direction:rtl. Each is read so, and a comment between the
+// parts of a declaration changes nothing.
+TEST(OutboundHtmlOrder, CssEscapesAndCommentsDoNotHideTheOrder) {
+  for (const std::string style : {
+           "unicode-bidi:bidi-\\6f verride;direction:\\72 tl",
+           "\\75nicode-bidi:bidi-override;\\64 irection: rtl",
+           "unicode-bidi:bidi-overrid\\65;\\000044IRECTION:RTL",
+           "unicode-bidi:bidi-\\6f verride;direction/**/:/**/r\\tl",
+       }) {
+    const std::string html = "<html><body><p>番号 <span style=\"" + style + "\">810987654321</span></p></body></html>";
+    const auto s = scan_outbound(html_mail(html), kLevels);
+    ASSERT_EQ(s.unchecked.size(), 1u) << html << ": " << described(s);
+    EXPECT_TRUE(s.unchecked[0].why.starts_with("unsupported: the HTML's")) << described(s);
+  }
+  // In a style sheet too, and a generated content whose property name is escaped.
+  for (const std::string sheet : {".r{unicode-bidi:bidi-\\6f verride}.r{dir/**/ection:\\72tl}", ".m::after{\\63 ontent:'5678'}"}) {
+    const std::string html = "<html><head><style>" + sheet + "</style></head><body><p>1234<span class=\"m r\">810987654321</span>9018</p></body></html>";
+    const auto s = scan_outbound(html_mail(html), kLevels);
+    ASSERT_EQ(s.unchecked.size(), 1u) << html << ": " << described(s);
+  }
+  // An escape that decodes to nothing of the kind names nothing.
+  const auto plain = scan_outbound(html_mail("<html><head><style>.q{font-family:\"\\30 c2\";color:\\72 ed}</style></head><body><p>会議室 3</p></body></html>"), kLevels);
+  EXPECT_TRUE(plain.unchecked.empty()) << described(plain);
+}
+
 }  // namespace
 }  // namespace sanso::mail

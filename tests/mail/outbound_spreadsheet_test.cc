@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,8 @@ bool found(const OutboundScan& s, const std::string& masked) {
 const std::string kSpreadsheetMl = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
 
 // A workbook of one sheet (its <sheetData> rows, or anything else in <worksheet> when `sheet_data`
-// closes and reopens it), with a styles part and shared strings.
-std::string xlsx(const std::string& sheet_data, const std::string& styles, const std::vector<std::string>& strings = {}) {
+// closes and reopens it), with a styles part and shared strings; `calc` in the workbook part.
+std::string xlsx(const std::string& sheet_data, const std::string& styles, const std::vector<std::string>& strings = {}, const std::string& calc = "") {
   std::string sst = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"" + kSpreadsheetMl + "\">";
   for (const auto& t : strings) sst += "<si><t>" + t + "</t></si>";
   sst += "</sst>";
@@ -59,7 +60,7 @@ std::string xlsx(const std::string& sheet_data, const std::string& styles, const
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
       "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>";
   const std::string workbook = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><workbook xmlns=\"" + kSpreadsheetMl +
-                               "\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>";
+                               "\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets>" + calc + "</workbook>";
   const std::string sheet = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"" + kSpreadsheetMl + "\"><sheetData>" + sheet_data + "</sheetData></worksheet>";
   return sanso::testing::zip_of({{"[Content_Types].xml", types},
                                  {"_rels/.rels", rels},
@@ -243,6 +244,99 @@ TEST(OutboundSpreadsheet, AFormulaWithNumbersAndNoStoredValueIsNotChecked) {
                                         kLevels);
   EXPECT_TRUE(references.unchecked.empty()) << described(references);
   EXPECT_TRUE(references.identifiers.empty()) << described(references);
+}
+
+// A workbook that asks Excel to compute every formula again when it opens shows what they
+// compute, not the <v> stored: a formula with numbers of its own is not checked (its stored value
+// may be anything). Without the flag the stored value is what Excel shows and is read.
+TEST(OutboundSpreadsheet, AFormulaComputedAgainOnOpeningIsNotChecked) {
+  const std::string cell = "<row r=\"1\"><c r=\"B2\"><f>1234*100000000+56789018</f><v>0</v></c></row>";
+  const std::string file = xlsx(cell, kPlainStyles);
+  for (const std::string calc : {"<calcPr fullCalcOnLoad=\"1\"/>", "<calcPr calcId=\"191029\" forceFullCalc=\"true\"/>"}) {
+    const auto s = scan_outbound(with_attachment("meibo.xlsx", xlsx(cell, kPlainStyles, {}, calc)), kLevels);
+    ASSERT_EQ(s.unchecked.size(), 1u) << calc << ": " << described(s);
+    EXPECT_EQ(s.unchecked[0].where, "meibo.xlsx/xl/worksheets/sheet1.xml") << described(s);
+    EXPECT_NE(s.unchecked[0].why.find("B2"), std::string::npos) << described(s);
+    EXPECT_NE(s.unchecked[0].why.find("fullCalcOnLoad"), std::string::npos) << described(s);
+  }
+  // A cell marked to be calculated again (ca="1") is the same.
+  const auto marked = scan_outbound(with_attachment("meibo.xlsx", xlsx("<row r=\"1\"><c r=\"A1\"><f ca=\"1\">1234*100000000+56789018</f><v>0</v></c></row>", kPlainStyles)), kLevels);
+  EXPECT_EQ(marked.unchecked.size(), 1u) << described(marked);
+  // No flag: the stored value is shown, and read.
+  const auto stored = scan_outbound(with_attachment("meibo.xlsx", file), kLevels);
+  EXPECT_TRUE(stored.unchecked.empty()) << described(stored);
+  // Flagged, but the formulas only refer to cells (each read where it is).
+  const auto only_references = scan_outbound(
+      with_attachment("sum.xlsx", xlsx("<row r=\"1\"><c r=\"A1\"><f>SUM(B1:B10)</f><v>0</v></c></row>", kPlainStyles, {}, "<calcPr fullCalcOnLoad=\"1\"/>")), kLevels);
+  EXPECT_TRUE(only_references.unchecked.empty()) << described(only_references);
+}
+
+// A percentage format shows a value a hundred times larger: 1234567890.18 as 123456789018%.
+TEST(OutboundSpreadsheet, APercentageIsReadAsShown) {
+  const auto s = scan_outbound(with_attachment("p.xlsx", xlsx("<row r=\"1\"><c r=\"A1\" s=\"1\"><v>1234567890.18</v></c></row>", styles_with("0%"))), kLevels);
+  EXPECT_TRUE(found(s, "********9018")) << described(s);
+}
+
+// An OpenDocument spreadsheet of one table whose cells are `cells` (table:table-cell elements in
+// one row), with `styles` in its automatic styles and `columns` before the row.
+std::string ods(const std::string& cells, const std::string& styles = "", const std::string& columns = "") {
+  const std::string ns =
+      " xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\""
+      " xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" xmlns:style=\"urn:oasis:names:tc:opendocument:xmlns:style:1.0\""
+      " xmlns:number=\"urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0\" xmlns:of=\"urn:oasis:names:tc:opendocument:xmlns:of:1.2\"";
+  return sanso::testing::zip_of({{"mimetype", "application/vnd.oasis.opendocument.spreadsheet"},
+                                 {"META-INF/manifest.xml",
+                                  "<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\"><manifest:file-entry manifest:full-path=\"/\" "
+                                  "manifest:media-type=\"application/vnd.oasis.opendocument.spreadsheet\"/></manifest:manifest>"},
+                                 {"content.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><office:document-content" + ns + "><office:automatic-styles>" + styles +
+                                                     "</office:automatic-styles><office:body><office:spreadsheet><table:table table:name=\"S\">" + columns +
+                                                     "<table:table-row>" + cells + "</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"}});
+}
+
+// What Calc shows of an .ods that content.xml does not spell, as for .xlsx: office:value in E
+// notation, padded by the cell's number style (its own, or its column's default), a percentage;
+// a formula's string literals joined.
+TEST(OutboundSpreadsheet, AnOdsIsReadAsCalcShowsIt) {
+  const std::string padded =
+      "<number:number-style style:name=\"N99\"><number:number number:decimal-places=\"0\" number:min-integer-digits=\"12\"/></number:number-style>"
+      "<style:style style:name=\"ce1\" style:family=\"table-cell\" style:data-style-name=\"N99\"/>";
+  const std::map<std::string, std::pair<std::string, std::string>> cases = {
+      {"E notation", {"<table:table-cell office:value-type=\"float\" office:value=\"1.23456789018E+11\"><text:p>1.23457E+11</text:p></table:table-cell>", ""}},
+      {"padded by the cell's style",
+       {"<table:table-cell table:style-name=\"ce1\" office:value-type=\"float\" office:value=\"12345678903\"><text:p>1.2E+10</text:p></table:table-cell>", ""}},
+      {"padded by the column's style",
+       {"<table:table-cell/><table:table-cell office:value-type=\"float\" office:value=\"12345678903\"><text:p>x</text:p></table:table-cell>",
+        "<table:table-column table:number-columns-repeated=\"1\"/><table:table-column table:default-cell-style-name=\"ce1\"/>"}},
+      {"a percentage", {"<table:table-cell office:value-type=\"percentage\" office:value=\"1234567890.18\"><text:p>1E+11%</text:p></table:table-cell>", ""}},
+      {"formula literals",
+       {"<table:table-cell table:formula=\"of:=&quot;1234&quot;&amp;&quot;5678&quot;&amp;&quot;9018&quot;\" office:value-type=\"string\" "
+        "office:string-value=\"x\"><text:p>x</text:p></table:table-cell>",
+        ""}},
+  };
+  for (const auto& [what, cell] : cases) {
+    const auto s = scan_outbound(with_attachment("meibo.ods", ods(cell.first, padded, cell.second)), kLevels);
+    const std::string masked = what.starts_with("padded") ? "********8903" : "********9018";
+    EXPECT_TRUE(found(s, masked)) << what << ": " << described(s);
+  }
+  // Not padded where no style pads it: 12345678903 stays eleven digits, no number.
+  const auto plain = scan_outbound(
+      with_attachment("list.ods", ods("<table:table-cell office:value-type=\"float\" office:value=\"12345678903\"><text:p>12345678903</text:p></table:table-cell>", padded)), kLevels);
+  EXPECT_TRUE(plain.identifiers.empty()) << described(plain);
+}
+
+// A formula with numbers of its own and no value stored is computed when the file opens: not read.
+TEST(OutboundSpreadsheet, AnOdsFormulaWithNumbersAndNoStoredValueIsNotChecked) {
+  const auto s = scan_outbound(
+      with_attachment("meibo.ods", ods("<table:table-cell/><table:table-cell table:formula=\"of:=1234*100000000+56789018\"/>")), kLevels);
+  ASSERT_EQ(s.unchecked.size(), 1u) << described(s);
+  EXPECT_EQ(s.unchecked[0].where, "meibo.ods/content.xml") << described(s);
+  EXPECT_NE(s.unchecked[0].why.find("B1"), std::string::npos) << described(s);
+  const auto references = scan_outbound(with_attachment("sum.ods", ods("<table:table-cell table:formula=\"of:=SUM([.B1:.B10])\"/>")), kLevels);
+  EXPECT_TRUE(references.unchecked.empty()) << described(references);
+  const auto stored = scan_outbound(
+      with_attachment("sum.ods", ods("<table:table-cell table:formula=\"of:=[.B1]*2\" office:value-type=\"float\" office:value=\"4\"><text:p>4</text:p></table:table-cell>")),
+      kLevels);
+  EXPECT_TRUE(stored.unchecked.empty()) << described(stored);
 }
 
 }  // namespace

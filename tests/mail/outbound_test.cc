@@ -186,6 +186,101 @@ TEST(Outbound, DigitsAfterARightToLeftOverrideAreReadAsShown) {
   EXPECT_TRUE(scan_outbound(with_attachment("x", "list.txt", "氏名 山田 810987654321 様\r\n"), kLevels).identifiers.empty());
 }
 
+// Hebrew or Arabic letters on a line make a reader show its digit groups in another order than
+// they are stored (the Unicode bidi algorithm): "א 9018 5678 1234" shows "1234 5678 9018 א" in a
+// right-to-left paragraph, and the letters around the groups reverse them in a left-to-right one.
+// Each such line is read as shown too.
+TEST(Outbound, DigitGroupsBesideRightToLeftLettersAreReadAsShown) {
+  for (const std::string line : {"\xD7\x90 9018 5678 1234", "\xD8\xB1\xD9\x82\xD9\x85 9018 5678 1234", "No. \xD7\x90 9018 5678 1234 \xD7\x90",
+                                 "\xE2\x80\x8F" "9018 5678 1234" /* an RLM: in a file; a body reaches the check without its bidi marks */}) {
+    if (line.starts_with("\xE2\x80\x8F")) continue;
+    const auto body = scan_outbound("From: tanaka@city.minamata.lg.jp\r\nTo: p@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+                                    "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\xE4\xBA\x88\xE5\xAE\x9A\r\n" + line + "\r\n",
+                                    kLevels);
+    EXPECT_TRUE(std::any_of(body.identifiers.begin(), body.identifiers.end(), [](const OutboundFinding& f) { return f.masked == "********9018"; }))
+        << line << ": " << scan_to_json(body);
+    const auto file = scan_outbound(with_attachment("x", "list.txt", "\xE6\xB0\x8F\xE5\x90\x8D\r\n" + line + "\r\n"), kLevels);
+    EXPECT_TRUE(std::any_of(file.identifiers.begin(), file.identifiers.end(), [](const OutboundFinding& f) { return f.masked == "********9018" && f.where == "list.txt"; }))
+        << line << ": " << scan_to_json(file);
+  }
+  // The same groups without a letter written right to left are shown as stored: no number.
+  EXPECT_TRUE(scan_outbound(with_attachment("x", "list.txt", "\xE7\x95\xAA\xE5\x8F\xB7 9018 5678 1234\r\n"), kLevels).identifiers.empty());
+}
+
+// `zip` (bytes) with `archive` as its comment and `member` as its first member's: what 7-Zip and
+// WinRAR show beside the members.
+std::string with_zip_comments(const std::string& zip, const std::string& archive, const std::string& member) {
+  zip_error_t err;
+  zip_error_init(&err);
+  zip_source_t* source = zip_source_buffer_create(nullptr, 0, 0, &err);
+  zip_source_keep(source);
+  zip_source_begin_write(source);
+  zip_source_write(source, zip.data(), zip.size());
+  zip_source_commit_write(source);
+  zip_t* z = zip_open_from_source(source, 0, &err);
+  EXPECT_NE(z, nullptr);
+  if (z == nullptr) return {};
+  if (!archive.empty()) {
+    EXPECT_EQ(zip_set_archive_comment(z, archive.data(), static_cast<zip_uint16_t>(archive.size())), 0);
+  }
+  if (!member.empty()) {
+    EXPECT_EQ(zip_file_set_comment(z, 0, member.data(), static_cast<zip_uint16_t>(member.size()), ZIP_FL_ENC_UTF_8), 0);
+  }
+  EXPECT_EQ(zip_close(z), 0);
+  zip_stat_t st;
+  zip_stat_init(&st);
+  zip_source_stat(source, &st);
+  std::string out(st.size, '\0');
+  zip_source_open(source);
+  zip_source_read(source, out.data(), st.size);
+  zip_source_close(source);
+  zip_source_free(source);
+  return out;
+}
+
+// A zip's comment and its members' comments are text its reader shows (review30 L3): read as the
+// archive's, for numbers and marks — a plain zip's and an Office package's alike.
+TEST(Outbound, ZipCommentsAreTheArchivesText) {
+  const std::string zip = sanso::testing::zip_of({{"readme.txt", "\xE8\xA6\x8B\xE7\xA9\x8D"}});
+  const auto archive = scan_outbound(with_attachment("x", "a.zip", with_zip_comments(zip, "\xE5\x80\x8B\xE4\xBA\xBA\xE7\x95\xAA\xE5\x8F\xB7 1234 5678 9018", "")), kLevels);
+  ASSERT_EQ(archive.identifiers.size(), 1u) << scan_to_json(archive);
+  EXPECT_EQ(archive.identifiers[0].masked, "********9018");
+  EXPECT_EQ(archive.identifiers[0].where, "a.zip");
+  const auto member = scan_outbound(with_attachment("x", "a.zip", with_zip_comments(zip, "", "123456789018")), kLevels);
+  ASSERT_EQ(member.identifiers.size(), 1u) << scan_to_json(member);
+  const auto marked = scan_outbound(with_attachment("x", "a.zip", with_zip_comments(zip, "\xE3\x80\x90\xE6\xA9\x9F\xE5\xAF\x86\xE6\x80\xA7\x33\x41\xE3\x80\x91", "")), kLevels);
+  EXPECT_EQ(marked.classification, "3A") << scan_to_json(marked);
+  const auto package = scan_outbound(with_attachment("x", "r.docx", with_zip_comments(docx_with("", "\xE5\xA0\xB1\xE5\x91\x8A"), "123456789018", "")), kLevels);
+  ASSERT_EQ(package.identifiers.size(), 1u) << scan_to_json(package);
+  EXPECT_EQ(package.identifiers[0].where, "r.docx");
+  // No comment: nothing.
+  EXPECT_TRUE(scan_outbound(with_attachment("x", "a.zip", zip), kLevels).identifiers.empty());
+}
+
+// review30 L2: a number a sender breaks over two lines of a plain-text body is read joined — only
+// the digit groups that end one line and begin the next, and only where they make 12 or 13 digits.
+TEST(Outbound, ANumberBrokenOverTwoLinesOfTheBodyIsReadJoined) {
+  const auto body = [](const std::string& text) {
+    return "From: tanaka@city.minamata.lg.jp\r\nTo: p@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + text + "\r\n";
+  };
+  for (const std::string text : {"\xE5\x80\x8B\xE4\xBA\xBA\xE7\x95\xAA\xE5\x8F\xB7: 1234-5678-\r\n9018", "\xE7\x95\xAA\xE5\x8F\xB7 1234 5678\r\n9018 \xE3\x81\xA7\xE3\x81\x99",
+                                 "> 12345678\r\n> 9018", "\xE7\x95\xAA\xE5\x8F\xB7\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93\xEF\xBC\x94\xEF\xBC\x95\xEF\xBC\x96\r\n789018"}) {
+    const auto s = scan_outbound(body(text), kLevels);
+    ASSERT_EQ(s.identifiers.size(), 1u) << text << ": " << scan_to_json(s);
+    EXPECT_EQ(s.identifiers[0].masked, "********9018");
+    EXPECT_EQ(s.identifiers[0].where, "body");
+  }
+  // Not joined: a date or a time after a telephone number, a version, more digits than a number,
+  // and a file's lines (a CSV column).
+  for (const std::string text : {"TEL 096-123-4567\r\n12\xE6\x9C\x88\xE3\x81\xAE\xE4\xBA\x88\xE5\xAE\x9A", "TEL 0961234567\r\n10:00", "v1.2345678\r\n9018",
+                                 "1234 5678\r\n9018 1234"}) {
+    const auto s = scan_outbound(body(text), kLevels);
+    EXPECT_TRUE(s.identifiers.empty()) << text << ": " << scan_to_json(s);
+  }
+  EXPECT_TRUE(scan_outbound(with_attachment("x", "amounts.csv", "12345678\r\n9018\r\n"), kLevels).identifiers.empty());
+}
+
 TEST(Outbound, NumbersInNamesLeaveTheScanMasked) {
   sandbox::ForkPerJob scanner(outbound_scan_task(kLevels));
   const std::string png = std::string("\x89PNG\r\n\x1A\n") + std::string(64, '\0');

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -156,7 +157,26 @@ struct SheetValues {
   std::string text;
   std::vector<std::string> unchecked;
 };
-SheetValues sheet_values(std::string_view sheet_xml, const std::vector<std::size_t>& style_widths);
+// `recalculated_on_open`: the workbook asks Excel to compute every formula again when it opens
+// (workbook_recalculates_on_open); a formula with numbers of its own then shows what it computes,
+// not its stored value, and is not checked — as a cell whose <f ca="1"> asks the same.
+SheetValues sheet_values(std::string_view sheet_xml, const std::vector<std::size_t>& style_widths, bool recalculated_on_open = false);
+// Whether a workbook part (xl/workbook.xml) has <calcPr fullCalcOnLoad="1"/> or forceFullCalc.
+bool workbook_recalculates_on_open(std::string_view workbook_xml);
+// An OpenDocument spreadsheet's number and cell styles (content.xml's automatic styles and
+// styles.xml's, read by ods_styles): the width each data style pads numbers to (with a
+// percentage's hundredfold), and each cell style's data style and parent.
+struct OdsStyles {
+  std::map<std::string, std::size_t> data_widths;
+  std::map<std::string, std::pair<std::string, std::string>> cell_styles;  // name ("" the default) → data style, parent
+  std::size_t width_of(const std::string& cell_style) const;
+};
+void ods_styles(std::string_view xml, OdsStyles& into);
+// What Calc shows of an ODS's cells that content.xml does not spell, as sheet_values() for xlsx:
+// office:value in E notation or padded by the cell's style (its own, its row's or its column's
+// default), a table:formula's string literals joined, and formulas with numbers of their own and
+// no value stored, not checked.
+SheetValues ods_values(std::string_view content_xml, const OdsStyles& styles);
 // An OLE1 embedded object ([MS-OLEDS] 2.2.4 ObjectHeader + NativeData, as RTF's \objdata and
 // Word 6 keep it): its native data, a Packager object's file unwrapped (`label` then names it).
 // Linked objects and presentations carry no file: "cdr.unsupported".

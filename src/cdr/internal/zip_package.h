@@ -19,6 +19,7 @@ struct ZipEntry {
   std::uint64_t index = 0;
   bool encrypted = false;
   bool directory = false;
+  std::string comment;       // the member's comment in the central directory (raw bytes), "" when none
 };
 
 // A zip archive opened over bytes the caller keeps alive.
@@ -30,6 +31,9 @@ class ZipReader {
   ZipReader& operator=(const ZipReader&) = delete;
 
   const std::vector<ZipEntry>& entries() const { return entries_; }
+  // The archive's comment (the end of central directory's, raw bytes): 7-Zip, WinRAR and Explorer's
+  // properties show it, as they show each member's (ZipEntry::comment).
+  const std::string& comment() const { return comment_; }
   const ZipEntry* find(std::string_view name) const;
   // The member's bytes; blocks ("cdr.limit") beyond its declared size, the ratio or the budget.
   // An encrypted member is blocked ("cdr.encrypted") unless a `password` is given (a PPAP unlock,
@@ -41,6 +45,7 @@ class ZipReader {
   struct State;
   std::unique_ptr<State> state_;
   std::vector<ZipEntry> entries_;
+  std::string comment_;
 };
 
 // Builds a zip in memory: deflate level 6 (zlib's default) with fixed timestamps, so the same

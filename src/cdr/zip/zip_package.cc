@@ -49,6 +49,10 @@ Result<std::unique_ptr<ZipReader>> ZipReader::open(std::string_view bytes, const
     return blocked("limit", ctx.prefix,
                    "the archive has " + std::to_string(count) + " members, more than the limit of " + std::to_string(ctx.policy.max_members));
   }
+  int comment_length = 0;
+  if (const char* comment = zip_get_archive_comment(archive, &comment_length, ZIP_FL_ENC_RAW); comment != nullptr && comment_length > 0) {
+    reader->comment_.assign(comment, static_cast<std::size_t>(comment_length));
+  }
   reader->entries_.reserve(static_cast<std::size_t>(count));
   for (zip_int64_t i = 0; i < count; ++i) {
     zip_stat_t st;
@@ -63,6 +67,11 @@ Result<std::unique_ptr<ZipReader>> ZipReader::open(std::string_view bytes, const
     e.compressed = (st.valid & ZIP_STAT_COMP_SIZE) ? st.comp_size : 0;
     e.encrypted = (st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE;
     e.directory = !e.name.empty() && e.name.back() == '/';
+    zip_uint32_t member_comment_length = 0;
+    if (const char* comment = zip_file_get_comment(archive, static_cast<zip_uint64_t>(i), &member_comment_length, ZIP_FL_ENC_RAW);
+        comment != nullptr && member_comment_length > 0) {
+      e.comment.assign(comment, member_comment_length);
+    }
     reader->entries_.push_back(std::move(e));
   }
   return reader;
