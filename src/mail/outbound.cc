@@ -15,7 +15,6 @@
 #include <tuple>
 
 #include "cdr/cdr.h"
-#include "core/identification_numbers.h"
 #include "core/text.h"
 #include "mail/identifiers.h"
 #include "mail/internal/message_text.h"
@@ -240,7 +239,9 @@ std::string as_displayed_right_to_left(std::string_view text) {
   return out;
 }
 
-// The ASCII or full-width digit at line[i] as ASCII ('\0' when none), its length in bytes.
+// The ASCII or full-width digit at line[i] as ASCII ('\0' when none), its length in bytes. Not
+// numbers::digit_at's every form: a line of prose ending in 一 and the next starting with 二 would
+// join.
 char plain_digit_at(std::string_view line, std::size_t i, std::size_t& length) {
   length = 0;
   if (i < line.size() && line[i] >= '0' && line[i] <= '9') {
@@ -332,21 +333,18 @@ std::string digit_groups_joined_across_lines(std::string_view text) {
   return out;
 }
 
+// The numbers in one reading of a place's text.
+void add_numbers(std::vector<OutboundFinding>& out, std::string_view reading, const std::string& where) {
+  for (auto& m : find_identification_numbers(reading)) out.push_back({m.kind, m.masked, where});
+}
+
 void add_matches(std::vector<OutboundFinding>& out, std::string_view text, const std::string& where) {
-  for (auto& m : find_identification_numbers(text)) out.push_back({m.kind, m.masked, where});
-  for (const bool delsp : {false, true}) {
-    if (const std::string joined = flowed_lines_joined(text, delsp); !joined.empty()) {
-      for (auto& m : find_identification_numbers(joined)) out.push_back({m.kind, m.masked, where});
-    }
-  }
+  add_numbers(out, text, where);
+  for (const bool delsp : {false, true}) add_numbers(out, flowed_lines_joined(text, delsp), where);
   // The scan keeps one finding of a number in a place (read_outbound, scan_envelope): one found in
   // both readings is pushed twice here and kept once.
-  if (const std::string shown = internal::as_shown_by_overrides(text); !shown.empty()) {
-    for (auto& m : find_identification_numbers(shown)) out.push_back({m.kind, m.masked, where});
-  }
-  if (const std::string displayed = as_displayed_right_to_left(text); !displayed.empty()) {
-    for (auto& m : find_identification_numbers(displayed)) out.push_back({m.kind, m.masked, where});
-  }
+  add_numbers(out, internal::as_shown_by_overrides(text), where);
+  add_numbers(out, as_displayed_right_to_left(text), where);
 }
 
 }  // namespace
@@ -477,9 +475,7 @@ class LeafScan {
   void text(std::string_view text, const std::string& where, bool written = false) {
     raise_classification(scan_, levels_, marked_level(text, levels_, true), where);
     add_matches(scan_.identifiers, text, where);
-    if (const std::string joined = written ? digit_groups_joined_across_lines(text) : std::string(); !joined.empty()) {
-      for (auto& m : find_identification_numbers(joined)) scan_.identifiers.push_back({m.kind, m.masked, where});
-    }
+    if (written) add_numbers(scan_.identifiers, digit_groups_joined_across_lines(text), where);
     embedded_files(text, where);
   }
 
