@@ -11,7 +11,6 @@
 
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -98,20 +97,15 @@ Result<mail::PostfixSettings> read_postfix(const std::string& config_dir) {
   if (!overrides) return std::move(overrides).error();
   auto settings = mail::parse_postconf(*main_cf, *master, *overrides);
   if (!settings) return settings;
-  // header_checks' regexp/pcre tables, for the verifier's rule; one that cannot be read is left
-  // out and the check says the rule was not found.
-  std::istringstream words(settings->main["header_checks"]);
-  std::string word;
-  while (words >> word) {
-    if (!word.empty() && word.back() == ',') word.pop_back();
-    for (const char* type : {"regexp:", "pcre:"}) {
-      if (!word.starts_with(type)) continue;
-      std::ifstream in(word.substr(std::string_view(type).size()), std::ios::binary);
-      std::string text;
-      char c;
-      while (in.get(c) && text.size() < (1u << 20)) text += c;
-      if (in.eof()) settings->header_checks_tables[word] = text;
-    }
+  // header_checks' regexp/pcre tables, for the verifier's rule; one that cannot be read (or is
+  // over 1 MiB) is left out and the check says the rule was not found.
+  constexpr std::size_t kTableLimit = std::size_t{1} << 20;
+  for (const std::string& table : mail::header_checks_table_names(*settings)) {
+    std::ifstream in(table.substr(table.find(':') + 1), std::ios::binary);
+    std::string text(kTableLimit + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (in.eof() && !in.bad() && text.size() <= kTableLimit) settings->header_checks_tables[table] = std::move(text);
   }
   return settings;
 }

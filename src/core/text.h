@@ -54,6 +54,13 @@ std::string visible_text(std::string_view utf8);
 // joining with "\n" and splitting the lines again gives the same parts back.
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
+// `text` without the spaces and tabs at either end. Inline: the flow-log parsers call it per field.
+inline std::string_view trim_blanks(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
 // `text` with ASCII letters lower-cased (names, labels, extensions; never locale-dependent).
 std::string ascii_lower(std::string_view text);
 

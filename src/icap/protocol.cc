@@ -1,4 +1,5 @@
 #include "icap/protocol.h"
+#include "core/text.h"
 
 #include <cctype>
 #include <cstdio>
@@ -33,12 +34,6 @@ bool is_token(std::string_view s) {
     if (!is_token_char(c)) return false;
   }
   return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // Shown in messages: at most 60 bytes, control bytes as '?'.
@@ -93,7 +88,7 @@ Result<Headers> parse_fields(const std::vector<std::string_view>& lines, std::st
     if (!is_token(name)) {
       return make_error("icap.malformed", at, "'" + shown(name) + "' is not a field name (no spaces before the colon, token characters only)");
     }
-    const std::string_view value = trim(line.substr(colon + 1));
+    const std::string_view value = trim_blanks(line.substr(colon + 1));
     for (char c : value) {
       const auto u = static_cast<unsigned char>(c);
       if ((u < 0x20 && c != '\t') || u == 0x7f) {
@@ -223,7 +218,7 @@ Result<std::vector<Section>> parse_encapsulated(std::string_view value, Method m
   std::size_t at = 0;
   while (at <= value.size()) {
     const std::size_t comma = value.find(',', at);
-    const std::string_view item = trim(value.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at));
+    const std::string_view item = trim_blanks(value.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at));
     const std::size_t eq = item.find('=');
     if (eq == std::string_view::npos) return make_error("icap.malformed", "Encapsulated", "'" + shown(item) + "' is not name=offset");
     const std::string name(item.substr(0, eq));
@@ -363,7 +358,7 @@ Result<Request> parse_icap_head(std::string_view head) {
     std::string_view v = f.value;
     while (!v.empty()) {
       const std::size_t comma = v.find(',');
-      if (trim(v.substr(0, comma)) == "204") r.allow_204 = true;
+      if (trim_blanks(v.substr(0, comma)) == "204") r.allow_204 = true;
       if (comma == std::string_view::npos) break;
       v.remove_prefix(comma + 1);
     }
@@ -411,17 +406,17 @@ Result<Chunk> parse_chunk_line(std::string_view line) {
   }
   std::string_view rest = line.substr(digits);
   while (!rest.empty()) {
-    rest = trim(rest);
+    rest = trim_blanks(rest);
     if (rest.empty()) break;
     if (rest.front() != ';') return make_error("icap.malformed", "body", "chunk size line '" + shown(line) + "' has bytes after the size");
-    rest = trim(rest.substr(1));
+    rest = trim_blanks(rest.substr(1));
     std::size_t n = 0;
     while (n < rest.size() && is_token_char(rest[n])) ++n;
     if (n == 0) return make_error("icap.malformed", "body", "an empty chunk extension in '" + shown(line) + "'");
     const std::string_view name = rest.substr(0, n);
-    rest = trim(rest.substr(n));
+    rest = trim_blanks(rest.substr(n));
     if (!rest.empty() && rest.front() == '=') {
-      rest = trim(rest.substr(1));
+      rest = trim_blanks(rest.substr(1));
       std::size_t v = 0;
       while (v < rest.size() && is_token_char(rest[v])) ++v;
       if (v == 0) return make_error("icap.malformed", "body", "a chunk extension without a value in '" + shown(line) + "'");

@@ -70,12 +70,6 @@ class SocketSource final : public ByteSource {
   bool out_of_time_ = false;
 };
 
-bool is_loopback(const policy::IpAddress& a) {
-  static const policy::Cidr v4 = *policy::parse_cidr("127.0.0.0/8");
-  static const policy::Cidr v6 = *policy::parse_cidr("::1/128");
-  return v4.contains(a.value) || v6.contains(a.value);
-}
-
 std::string address_text(const sockaddr_storage& a) {
   char text[INET6_ADDRSTRLEN] = {};
   if (a.ss_family == AF_INET) ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(a).sin_addr, text, sizeof text);
@@ -153,7 +147,7 @@ Result<std::vector<policy::Cidr>> allowed_peers(const config::IcapSettings& sett
   std::string_view host = listen.substr(0, listen.rfind(':'));
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   const auto address = policy::parse_ip(host);
-  if (allowed.empty() && !(address && is_loopback(*address))) {
+  if (allowed.empty() && !(address && policy::is_loopback(*address))) {
     // Fail closed: an ICAP port open to a network without a list would take files from anyone.
     return make_error("icap.from", std::string(listen),
                       "the ICAP service listens beyond loopback, so [icap] from must name the proxies that may connect (e.g. from = [\"192.0.2.7\"])");
@@ -164,7 +158,7 @@ Result<std::vector<policy::Cidr>> allowed_peers(const config::IcapSettings& sett
 bool peer_allowed(const std::vector<policy::Cidr>& allowed, std::string_view peer) {
   const auto address = policy::parse_ip(peer);
   if (!address) return false;
-  return is_loopback(*address) || std::any_of(allowed.begin(), allowed.end(), [&](const policy::Cidr& c) { return c.contains(address->value); });
+  return policy::is_loopback(*address) || std::any_of(allowed.begin(), allowed.end(), [&](const policy::Cidr& c) { return c.contains(address->value); });
 }
 
 Result<void> run_server(Service& service, const std::string& listen, const std::atomic<bool>& stop, const std::function<void(const std::string&)>& ready) {

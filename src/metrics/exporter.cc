@@ -12,15 +12,6 @@
 #include "policy/network.h"
 
 namespace sanso::metrics {
-namespace {
-
-bool is_loopback(const policy::IpAddress& a) {
-  static const policy::Cidr v4 = *policy::parse_cidr("127.0.0.0/8");
-  static const policy::Cidr v6 = *policy::parse_cidr("::1/128");
-  return v4.contains(a.value) || v6.contains(a.value);
-}
-
-}  // namespace
 
 struct Exporter::State {
   httplib::Server server;
@@ -56,7 +47,7 @@ Result<std::unique_ptr<Exporter>> Exporter::start(Registry& registry, ExporterOp
   State* state = &st;
   st.server.Get("/metrics", [state, &registry, before = std::move(options.before_scrape)](const httplib::Request& req, httplib::Response& res) {
     auto peer = policy::parse_ip(req.remote_addr);
-    const bool allowed = peer && (is_loopback(*peer) || std::any_of(state->allowed.begin(), state->allowed.end(),
+    const bool allowed = peer && (policy::is_loopback(*peer) || std::any_of(state->allowed.begin(), state->allowed.end(),
                                                                     [&](const policy::Cidr& c) { return c.contains(peer->value); }));
     if (!allowed) {
       res.status = 403;

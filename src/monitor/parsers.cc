@@ -1,4 +1,5 @@
 #include "monitor/parsers.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <array>
@@ -284,12 +285,6 @@ SANSO_HOT std::optional<std::int64_t> parse_epoch(std::string_view text, const c
   auto v = parse_uint(whole, 253402300799, readable_end);  // 9999-12-31T23:59:59Z
   if (!v) return std::nullopt;
   return static_cast<std::int64_t>(*v);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 LineResult malformed(const char* why) { return {Verdict::kMalformed, why}; }
@@ -579,7 +574,7 @@ bool scan_json_object(std::string_view s, On&& on) {
 class ZeekJsonParser final : public FlowParser {
  public:
   LineResult parse(std::string_view line, Flow& out) override {
-    if (trim(line).empty()) return kSkipped;
+    if (trim_blanks(line).empty()) return kSkipped;
     std::string_view ts, src, dst, sport, dport, proto, bytes, path;
     bool ts_string = false;
     const bool ok = scan_json_object(line, [&](std::string_view k, std::string_view v, bool is_string) {
@@ -878,7 +873,7 @@ SyslogHead split_syslog(std::string_view line, std::int64_t now, std::int64_t zo
     for (unsigned m = 0; m < 12; ++m) {
       if (rest.substr(0, 3) == kMonths[m]) month = m + 1;
     }
-    const auto day = parse_uint(trim(rest.substr(4, 2)), 31);
+    const auto day = parse_uint(trim_blanks(rest.substr(4, 2)), 31);
     const auto hh = parse_uint(rest.substr(7, 2), 23), mm = parse_uint(rest.substr(10, 2), 59), ss = parse_uint(rest.substr(13, 2), 60);
     if (month != 0 && day && *day >= 1 && hh && mm && ss) {
       std::int64_t year = 1970 + now / 31556952;
@@ -910,7 +905,7 @@ class SyslogParser final : public FlowParser {
   SyslogParser(std::int64_t now, std::int64_t zoneless_offset) : now_(now), zoneless_offset_(zoneless_offset) {}
   void set_now(std::int64_t now) override { now_ = now; }
   LineResult parse(std::string_view line, Flow& out) override {
-    if (trim(line).empty()) return kSkipped;
+    if (trim_blanks(line).empty()) return kSkipped;
     if (line.find("SRC=") == std::string_view::npos) return kSkipped;  // not a packet log
     std::optional<std::int64_t> time;
     std::string_view message = line;
@@ -974,7 +969,7 @@ class FortigateParser : public FlowParser {
   // kSsse3: compiled into FortigateParserSsse3's parse, as ZeekTsvParser::parse_line.
   template <bool kSsse3>
   SANSO_HOT LineResult parse_line(std::string_view line, Flow& out) {
-    if (trim(line).empty()) return kSkipped;
+    if (trim_blanks(line).empty()) return kSkipped;
     std::string_view type, src, dst, sport, dport, proto, sent, date, time, eventtime, tz;
     // Where a key's value goes, inlined into the token walk: called some sixteen times a line, a
     // call was a tenth of the parse's instructions.
@@ -1108,7 +1103,7 @@ class PaloAltoParser final : public FlowParser {
  public:
   explicit PaloAltoParser(std::int64_t zoneless_offset) : zoneless_offset_(zoneless_offset) {}
   LineResult parse(std::string_view line, Flow& out) override {
-    if (trim(line).empty()) return kSkipped;
+    if (trim_blanks(line).empty()) return kSkipped;
     std::string_view csv = line;
     if (line[0] == '<') {
       // The CSV starts at the word before the first comma (the header's words hold none).
@@ -1148,11 +1143,11 @@ class CsvParser final : public FlowParser {
   }
 
   LineResult parse(std::string_view line, Flow& out) override {
-    if (trim(line).empty()) return kSkipped;
+    if (trim_blanks(line).empty()) return kSkipped;
     if (by_name_ && !have_header_) return header(line);
     if (!split_csv(line, c_.separator, fields_, static_cast<std::size_t>(max_index_) + 1)) return malformed("broken CSV quoting");
     if (fields_.size() <= static_cast<std::size_t>(max_index_)) return malformed("fewer columns than the column map needs");
-    auto field = [&](const CsvColumns::Field& f) { return f.index < 0 ? std::string_view() : trim(fields_[f.index]); };
+    auto field = [&](const CsvColumns::Field& f) { return f.index < 0 ? std::string_view() : trim_blanks(fields_[f.index]); };
     auto s = parse_address(field(c_.src));
     auto d = parse_address(field(c_.dst));
     if (!s || !d) {
@@ -1189,7 +1184,7 @@ class CsvParser final : public FlowParser {
       if (f->name.empty()) continue;
       f->index = -1;
       for (std::size_t i = 0; i < fields_.size(); ++i) {
-        if (trim(fields_[i]) == f->name) f->index = static_cast<int>(i);
+        if (trim_blanks(fields_[i]) == f->name) f->index = static_cast<int>(i);
       }
       if (f->index < 0) return malformed("the header lacks a column the column map names");
       max_index_ = std::max(max_index_, f->index);
@@ -1254,7 +1249,7 @@ std::optional<Format> sniff_format(std::string_view head) {
   std::string_view line = head;
   while (!line.empty()) {
     const auto nl = line.find('\n');
-    const std::string_view first = trim(line.substr(0, nl));
+    const std::string_view first = trim_blanks(line.substr(0, nl));
     if (!first.empty()) {
       line = first;
       break;
@@ -1296,7 +1291,7 @@ Result<CsvColumns> parse_csv_columns(std::string_view spec) {
   bool named = false, numbered = false;
   while (!spec.empty()) {
     const auto comma = spec.find(',');
-    const std::string_view item = trim(spec.substr(0, comma));
+    const std::string_view item = trim_blanks(spec.substr(0, comma));
     spec = comma == std::string_view::npos ? std::string_view() : spec.substr(comma + 1);
     if (item.empty()) continue;
     const auto eq = item.find('=');

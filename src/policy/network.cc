@@ -37,6 +37,12 @@ std::optional<std::uint32_t> parse_ipv4(std::string_view text) {
   return out;
 }
 
+bool is_loopback(const IpAddress& address) {
+  static const Cidr v4 = *parse_cidr("127.0.0.0/8");
+  static const Cidr v6 = *parse_cidr("::1/128");
+  return v4.contains(address.value) || v6.contains(address.value);
+}
+
 std::optional<IpAddress> parse_ip(std::string_view text) {
   if (auto v4 = parse_ipv4(text)) return IpAddress{ipv4_mapped(*v4), true};
   if (auto pct = text.find('%'); pct != std::string_view::npos) text = text.substr(0, pct);

@@ -41,6 +41,8 @@ inline constexpr Address128 ipv4_mapped(std::uint32_t host_order) { return kIpv4
 
 // "192.0.2.1", "2001:db8::1", "fe80::1%eth0" (the scope is ignored); nullopt for anything else.
 std::optional<IpAddress> parse_ip(std::string_view text);
+// 127.0.0.0/8 (mapped into IPv6 as every IPv4 address is) or ::1.
+bool is_loopback(const IpAddress& address);
 // "10.20.0.0/16", "2001:db8::/32", or a single address (a /32 or /128); nullopt when it does not parse.
 std::optional<Cidr> parse_cidr(std::string_view text);
 // Canonical text: dotted quad for IPv4 (mapped or not), RFC 5952 for IPv6.

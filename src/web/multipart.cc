@@ -21,12 +21,6 @@ constexpr std::size_t kSpareParts = 16;
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 bool is_token_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
 }
@@ -47,18 +41,18 @@ bool has_control(std::string_view s) {
 Result<std::map<std::string, std::string>> parameters(std::string_view rest, const std::string& where) {
   std::map<std::string, std::string> out;
   for (;;) {
-    rest = trim(rest);
+    rest = trim_blanks(rest);
     if (rest.empty()) return out;
     if (rest.front() != ';') return make_error("upload.malformed", where, "expected ';' between parameters");
-    rest = trim(rest.substr(1));
+    rest = trim_blanks(rest.substr(1));
     if (rest.empty()) return out;  // a trailing ';' is harmless
     std::size_t eq = rest.find('=');
     if (eq == std::string_view::npos) return make_error("upload.malformed", where, "a parameter without '='");
-    std::string key = ascii_lower(trim(rest.substr(0, eq)));
+    std::string key = ascii_lower(trim_blanks(rest.substr(0, eq)));
     if (key.empty() || !std::all_of(key.begin(), key.end(), is_token_char)) {
       return make_error("upload.malformed", where, "a parameter name that is not a token");
     }
-    rest = trim(rest.substr(eq + 1));
+    rest = trim_blanks(rest.substr(eq + 1));
     std::string value;
     if (!rest.empty() && rest.front() == '"') {
       std::size_t i = 1;
@@ -93,7 +87,7 @@ Result<std::map<std::string, std::string>> parameters(std::string_view rest, con
 Result<std::string> multipart_boundary(std::string_view content_type) {
   const std::string where = "Content-Type";
   std::size_t semi = content_type.find(';');
-  if (ascii_lower(trim(content_type.substr(0, semi))) != "multipart/form-data") {
+  if (ascii_lower(trim_blanks(content_type.substr(0, semi))) != "multipart/form-data") {
     return make_error("upload.malformed", where, "the form must be sent as multipart/form-data");
   }
   if (semi == std::string_view::npos) return make_error("upload.malformed", where, "multipart/form-data without a boundary");
@@ -247,7 +241,7 @@ Result<void> MultipartReader::start_part(std::string_view headers) {
     if (colon == std::string_view::npos || name.empty() || !std::all_of(name.begin(), name.end(), is_token_char)) {
       return make_error("upload.malformed", where, "a header line that is not \"Name: value\"");
     }
-    std::string_view value = trim(line.substr(colon + 1));
+    std::string_view value = trim_blanks(line.substr(colon + 1));
     if (name == "content-disposition") {
       if (disposition) return make_error("upload.malformed", where, "Content-Disposition given twice");
       disposition = std::string(value);
@@ -260,7 +254,7 @@ Result<void> MultipartReader::start_part(std::string_view headers) {
   if (!disposition) return make_error("upload.malformed", where, "a part without Content-Disposition");
   std::string_view d = *disposition;
   std::size_t semi = d.find(';');
-  if (ascii_lower(trim(d.substr(0, semi))) != "form-data") return make_error("upload.malformed", where, "Content-Disposition is not form-data");
+  if (ascii_lower(trim_blanks(d.substr(0, semi))) != "form-data") return make_error("upload.malformed", where, "Content-Disposition is not form-data");
   auto params = SANSO_TRY(parameters(semi == std::string_view::npos ? std::string_view{} : d.substr(semi), where));
   if (params.count("filename*") != 0) return make_error("upload.malformed", where, "filename* is not accepted in a form (RFC 7578 §4.2)");
   auto name = params.find("name");

@@ -191,6 +191,10 @@ TEST_F(PostfixSettingsCheck, TheVerifiersRuleIsLookedForInHeaderChecks) {
   auto settings = parse_postconf(std::string(kDocumentedMain) + "header_checks = regexp:/etc/postfix/header_checks\n", kDocumentedMaster, kDocumentedOverrides);
   ASSERT_TRUE(settings);
   EXPECT_EQ(warnings(check_postfix_settings(*settings, *policy_, sanso_)), (Ids{"postfix.verifier-header-checks"}));
+  EXPECT_EQ(header_checks_table_names(*settings), (Ids{"regexp:/etc/postfix/header_checks"}));
+  auto listed = parse_postconf("header_checks = regexp:/a,pcre:/b hash:/c\n", "", "");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(header_checks_table_names(*listed), (Ids{"regexp:/a", "pcre:/b"}));
   settings->header_checks_tables["regexp:/etc/postfix/header_checks"] = "/^Authentication-Results:\\s*verify\\.city\\.minamata\\.lg\\.jp\\b/ IGNORE\n";
   EXPECT_EQ(warnings(check_postfix_settings(*settings, *policy_, sanso_)), Ids{});
 }

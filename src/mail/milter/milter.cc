@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/text.h"
 #include "mail/milter/gateway.h"
 #include "mime/transfer.h"
 
@@ -227,16 +228,9 @@ sfsistat on_close(SMFICTX* ctx) {
 // For a "unix:/path" (or "local:/path") address: nothing at the path, or a socket of this account
 // that no one answers on (left by an earlier run). Anything else there is not removed.
 Result<void> stale_socket_is_ours(const std::string& listen) {
-  // As libmilter reads it: a bare path is a Unix socket, and the protocol's name is any case.
-  std::string path;
-  if (const auto colon = listen.find(':'); listen.starts_with("/") || colon == std::string::npos) {
-    path = listen;
-  } else {
-    std::string protocol = listen.substr(0, colon);
-    std::transform(protocol.begin(), protocol.end(), protocol.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (protocol == "unix" || protocol == "local") path = listen.substr(colon + 1);
-    else if (protocol != "inet" && protocol != "inet6") return make_error("milter.listen", listen, "not a milter socket address (unix:/path or inet:port@host)");
-  }
+  const auto address = read_milter_listen(listen);
+  if (!address) return make_error("milter.listen", listen, "not a milter socket address (unix:/path or inet:port@host)");
+  const std::string& path = address->path;
   if (path.empty()) return ok();
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return ok();
@@ -255,6 +249,25 @@ Result<void> stale_socket_is_ours(const std::string& listen) {
 }
 
 }  // namespace
+
+std::optional<MilterListen> read_milter_listen(std::string_view listen) {
+  MilterListen out;
+  const auto colon = listen.find(':');
+  if (listen.starts_with("/") || colon == std::string_view::npos) {
+    out.unix_socket = true;
+    out.path = std::string(listen);
+    return out;
+  }
+  const std::string protocol = ascii_lower(listen.substr(0, colon));
+  if (protocol == "unix" || protocol == "local") {
+    out.unix_socket = true;
+    out.path = std::string(listen.substr(colon + 1));
+    return out;
+  }
+  if (protocol != "inet" && protocol != "inet6") return std::nullopt;
+  out.inet = std::string(listen.substr(colon + 1));
+  return out;
+}
 
 Result<void> run_milter(MailGateway& gateway, const MilterOptions& options) {
   g_gateway = &gateway;

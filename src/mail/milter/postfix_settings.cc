@@ -6,6 +6,7 @@
 
 #include "core/text.h"
 #include "core/vocabulary.h"
+#include "mail/milter/milter.h"
 #include "policy/network.h"
 #include "policy/policy.h"
 
@@ -20,19 +21,13 @@ constexpr Vocabulary<SettingVerdict, 3> kVerdicts{{{
                                                   "a setting check verdict",
                                                   "doctor.verdict"};
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
 // "name = value" or "name =" (postconf prints an empty value so); nullopt for anything else.
 std::optional<std::pair<std::string, std::string>> name_and_value(std::string_view line) {
   const auto eq = line.find(" =");
   if (eq == std::string_view::npos || eq == 0) return std::nullopt;
   std::string_view value = line.substr(eq + 2);
   if (!value.empty() && value.front() != ' ') return std::nullopt;
-  return std::make_pair(std::string(trim(line.substr(0, eq))), std::string(trim(value)));
+  return std::make_pair(std::string(trim_blanks(line.substr(0, eq))), std::string(trim_blanks(value)));
 }
 
 std::vector<std::string_view> lines_of(std::string_view text) {
@@ -40,7 +35,7 @@ std::vector<std::string_view> lines_of(std::string_view text) {
   while (!text.empty()) {
     const auto nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
-    if (!trim(line).empty()) out.push_back(line);
+    if (!trim_blanks(line).empty()) out.push_back(line);
     if (nl == std::string_view::npos) break;
     text.remove_prefix(nl + 1);
   }
@@ -81,13 +76,13 @@ std::vector<MilterEntry> milter_entries(std::string_view list) {
       std::size_t k = 0;
       while (k <= inner.size()) {
         const auto comma = inner.find(',', k);
-        std::string_view part = trim(inner.substr(k, comma == std::string_view::npos ? std::string_view::npos : comma - k));
+        std::string_view part = trim_blanks(inner.substr(k, comma == std::string_view::npos ? std::string_view::npos : comma - k));
         if (!part.empty()) {
           if (first) {
             e.address = std::string(part);
             first = false;
           } else if (const auto eq = part.find('='); eq != std::string_view::npos) {
-            e.attributes[ascii_lower(trim(part.substr(0, eq)))] = std::string(trim(part.substr(eq + 1)));
+            e.attributes[ascii_lower(trim_blanks(part.substr(0, eq)))] = std::string(trim_blanks(part.substr(eq + 1)));
           }
         }
         if (comma == std::string_view::npos) break;
@@ -133,24 +128,17 @@ std::optional<int> port_of(std::string_view text) {
   return port;
 }
 
-// As libmilter reads sanso's --listen: "unix:/p", "local:/p", "/p", "inet:port@host", "inet:port",
-// "inet6:port@host".
+// As libmilter reads sanso's --listen (read_milter_listen), with inet's "port@host" or "port".
 std::optional<Socket> libmilter_socket(std::string_view listen) {
+  const auto address = read_milter_listen(listen);
+  if (!address) return std::nullopt;
   Socket s;
-  const auto colon = listen.find(':');
-  if (listen.starts_with("/") || colon == std::string_view::npos) {
+  if (address->unix_socket) {
     s.unix_socket = true;
-    s.path = std::string(listen);
+    s.path = address->path;
     return s;
   }
-  const std::string protocol = ascii_lower(listen.substr(0, colon));
-  std::string_view rest = listen.substr(colon + 1);
-  if (protocol == "unix" || protocol == "local") {
-    s.unix_socket = true;
-    s.path = std::string(rest);
-    return s;
-  }
-  if (protocol != "inet" && protocol != "inet6") return std::nullopt;
+  std::string_view rest = address->inet;
   const auto at = rest.find('@');
   auto port = port_of(rest.substr(0, at));
   if (!port) return std::nullopt;
@@ -174,12 +162,10 @@ std::optional<Socket> postfix_socket(std::string_view address, const std::string
     return s;
   }
   if (protocol != "inet") return std::nullopt;
-  const auto last = rest.rfind(':');
-  if (last == std::string_view::npos) return std::nullopt;
-  auto port = port_of(rest.substr(last + 1));
-  if (!port) return std::nullopt;
-  s.port = *port;
-  s.host = canonical_host(rest.substr(0, last));
+  auto hp = split_host_port(rest);
+  if (!hp) return std::nullopt;
+  s.port = hp->port;
+  s.host = canonical_host(hp->host);
   return s;
 }
 
@@ -201,7 +187,7 @@ bool same_socket(const Socket& sanso, const Socket& postfix) {
 
 // Postfix's time values: a number with an optional unit (s, m, h, d, w; seconds by default).
 std::optional<long> seconds_of(std::string_view value) {
-  value = trim(value);
+  value = trim_blanks(value);
   if (value.empty()) return std::nullopt;
   long unit = 1;
   const char last = static_cast<char>(std::tolower(static_cast<unsigned char>(value.back())));
@@ -238,10 +224,7 @@ class Checker {
       : postfix_(postfix), policy_(policy), sanso_(sanso), milter_(libmilter_socket(sanso.milter_listen)) {
     queue_directory_ = main("queue_directory");
     if (queue_directory_.empty()) queue_directory_ = "/var/spool/postfix";
-    if (!sanso.release_relay.empty()) {
-      std::string relay = sanso.release_relay;
-      if (auto hp = split_host_port(relay)) release_ = Socket{false, "", canonical_host(hp->host), hp->port};
-    }
+    if (auto hp = split_host_port(sanso.release_relay)) release_ = Socket{false, "", canonical_host(hp->host), hp->port};
   }
 
   std::vector<SettingCheck> run() {
@@ -373,8 +356,7 @@ class Checker {
     auto hp = split_host_port(s.name);
     std::optional<policy::IpAddress> ip;
     if (hp) ip = policy::parse_ip(hp->host);
-    const bool loopback = hp && (canonical_host(hp->host) == "127.0.0.1" || (ip && ip->v4 && ((ip->value >> 24) & 0xff) == 127) ||
-                                 (ip && !ip->v4 && ip->value == 1));
+    const bool loopback = hp && (canonical_host(hp->host) == "127.0.0.1" || (ip && policy::is_loopback(*ip)));
     if (!loopback) {
       add("postfix.release-listener", SettingVerdict::kFailure, where, "master.cf " + s.name,
           "milter を通らない解放用の受付口がループバック以外でも待ち受けている：ネットワークから誰でも無害化されないメールを LGWAN に入れられる。127.0.0.1:ポート で待ち受ける",
@@ -589,6 +571,16 @@ Result<PostfixSettings> parse_postconf(std::string_view main_cf, std::string_vie
     auto it = std::find_if(out.services.begin(), out.services.end(), [&](const PostfixService& s) { return s.name == service && s.type == type; });
     if (it == out.services.end()) return make_error("doctor.postconf", std::string(line), "an override of a service postconf -M did not list");
     it->overrides[name] = nv->second;
+  }
+  return out;
+}
+
+std::vector<std::string> header_checks_table_names(const PostfixSettings& postfix) {
+  std::vector<std::string> out;
+  const auto it = postfix.main.find("header_checks");
+  if (it == postfix.main.end()) return out;
+  for (auto& word : words_of(it->second)) {
+    if (word.starts_with("regexp:") || word.starts_with("pcre:")) out.push_back(std::move(word));
   }
   return out;
 }

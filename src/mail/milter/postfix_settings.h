@@ -41,6 +41,10 @@ struct PostfixSettings {
 // error naming it: a misread setting must not pass as a good one.
 Result<PostfixSettings> parse_postconf(std::string_view main_cf, std::string_view master_cf, std::string_view master_overrides);
 
+// The regexp: and pcre: tables of main.cf's header_checks, as written there
+// ("regexp:/etc/postfix/header_checks"): the caller reads each into header_checks_tables.
+std::vector<std::string> header_checks_table_names(const PostfixSettings& postfix);
+
 // What Sanso is set up with, from sanso.toml.
 struct GatewayDeployment {
   std::string milter_listen;           // [listeners] milter, as libmilter reads it
