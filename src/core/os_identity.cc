@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -113,6 +114,8 @@ enum class Sudo { kNo, kYes, kUnseen };
 struct Program {
   Sudo set_uid_root = Sudo::kNo;
   std::string name;  // the executable's file name
+  std::string path;  // where it was run from, as the kernel names it
+  bool root_owned = false;  // a regular file of root's that nobody else may write
 };
 
 Program program_of(const std::string& proc, int pid) {
@@ -122,10 +125,11 @@ Program program_of(const std::string& proc, int pid) {
   if (n <= 0) return {errno == EACCES || errno == EPERM ? Sudo::kUnseen : Sudo::kNo, ""};
   std::string_view path(target, static_cast<std::size_t>(n));
   auto slash = path.rfind('/');
-  Program p{Sudo::kNo, std::string(path.substr(slash == std::string_view::npos ? 0 : slash + 1))};
+  Program p{Sudo::kNo, std::string(path.substr(slash == std::string_view::npos ? 0 : slash + 1)), std::string(path)};
   struct stat st {};
   if (::stat(exe.c_str(), &st) != 0) return p;
-  if (S_ISREG(st.st_mode) && st.st_uid == 0 && (st.st_mode & S_ISUID) != 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0) p.set_uid_root = Sudo::kYes;
+  p.root_owned = S_ISREG(st.st_mode) && st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+  if (p.root_owned && (st.st_mode & S_ISUID) != 0) p.set_uid_root = Sudo::kYes;
   return p;
 }
 
@@ -148,8 +152,8 @@ std::string quoted_claim(std::string_view text) {
   return out;
 }
 
-// Whether the process that set our login uid is a strict ancestor running as root a program
-// that is not set-uid — as pam_loginuid runs in sshd, login and cron. Walking up, the last process
+// Whether the process that set our login uid is a strict ancestor running as root one of the
+// login programs — as pam_loginuid runs in sshd, login and cron. Walking up, the last process
 // that still carries the value (and our session id, which the kernel renews on every write) is
 // the one that wrote it: a login uid is written once, and children inherit it.
 bool login_uid_set_by_root(const OsIdentitySources& src, std::uint32_t login, std::optional<std::uint64_t> self_start) {
@@ -173,11 +177,14 @@ bool login_uid_set_by_root(const OsIdentitySources& src, std::uint32_t login, st
   }
   // No ancestor carries it: this process (or an earlier program of its pid) wrote it.
   if (!setter) return false;
-  // Run as an unprivileged service account we may not see a root process's program; the value's
-  // being first carried by a process of real uid 0 is then what we know. (The programs that write
-  // a login uid are PAM's; a set-uid one would have to be run by the person and write the uid of
-  // their choosing.)
-  return setter->real_uid == 0 && program_of(src.proc, setter_pid).set_uid_root != Sudo::kYes;
+  // Its present uid and program, not its past: a clerk's process that wrote the value may since
+  // have become root in place (doas, pkexec) running another program — never one of these, which
+  // only root starts. A program we cannot see (run as an unprivileged service account) is not
+  // known to be one.
+  if (setter->real_uid != 0) return false;
+  const Program program = program_of(src.proc, setter_pid);
+  return program.root_owned && program.set_uid_root == Sudo::kNo &&
+         std::find(src.login_programs.begin(), src.login_programs.end(), program.path) != src.login_programs.end();
 }
 
 // N of the first "user-N.slice" in /proc/self/cgroup's paths (systemd puts every login session

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sanso {
 
@@ -14,10 +15,11 @@ struct OsIdentity {
   std::uint32_t real_uid = 0;
   // /proc/self/loginuid when a login set it (unset is 4294967295): the account someone logged in
   // with, kept by the kernel across su and sudo. Believed only when the process that set it is a
-  // strict ancestor running as root a program that is not set-uid (sshd, login and cron set it
-  // through pam_loginuid so): the kernel lets any process whose login uid is unset write its own
-  // once, without privilege, so a value first seen in a process of an ordinary account is that
-  // account's claim.
+  // strict ancestor running as root one of the programs that open login sessions through
+  // pam_loginuid (OsIdentitySources::login_programs: sshd, login, cron, …): the kernel lets any
+  // process whose login uid is unset write its own once, without privilege, and a process that
+  // wrote one can then become root in place (doas, pkexec) running another program — so a value
+  // first carried by anything else, or by a program we cannot see, is a claim.
   std::optional<std::uint32_t> login_uid;
   // A login uid that no such ancestor set: kept as evidence of the claim, never believed.
   std::optional<std::uint32_t> unverified_login_uid;
@@ -58,6 +60,10 @@ struct OsIdentitySources {
   int parent_pid = 0;
   std::optional<std::string> sudo_uid_env;   // $SUDO_UID
   std::optional<std::string> sudo_user_env;  // $SUDO_USER
+  // The programs, as installed (root's, writable by nobody else), whose setting of a login uid is
+  // believed: those that open a login session through pam_loginuid on Debian.
+  std::vector<std::string> login_programs = {"/usr/sbin/sshd",  "/usr/lib/openssh/sshd-session", "/usr/bin/login",  "/usr/sbin/cron",
+                                             "/usr/sbin/atd",   "/usr/libexec/gdm-session-worker", "/usr/sbin/lightdm"};
 };
 
 OsIdentity read_os_identity(const OsIdentitySources& sources);

@@ -24,6 +24,9 @@ class FakeProc : public ::testing::Test {
     fs::create_directories(dir_ / "bin");
     std::ofstream(dir_ / "proc" / "self" / "loginuid") << "4294967295";
     std::ofstream(dir_ / "bin" / "bash") << "not really bash";
+    // What sshd is on disk: root's, not set-uid, one of the programs a login uid is believed from.
+    std::ofstream(dir_ / "bin" / "sshd") << "not really sshd";
+    std::ofstream(dir_ / "bin" / "sanso") << "not really sanso";
     // What sudo is on disk: root's, set-uid, writable by nobody else.
     std::ofstream(dir_ / "bin" / "sudo") << "not really sudo";
     ::chmod((dir_ / "bin" / "sudo").c_str(), 04755);
@@ -60,6 +63,7 @@ class FakeProc : public ::testing::Test {
     s.parent_pid = 300;
     s.sudo_uid_env = std::move(sudo_uid);
     s.sudo_user_env = std::move(sudo_user);
+    s.login_programs = {(dir_ / "bin" / "sshd").string()};
     return s;
   }
 
@@ -177,9 +181,10 @@ TEST_F(FakeProc, AParentLoopEnds) {
 
 // sshd (root) set the login uid through pam_loginuid; the person's shell, su and sudo inherit it.
 TEST_F(FakeProc, TheLoginUidNamesThePersonAcrossSuAndSudo) {
+  if (!can_fake_sudo()) GTEST_SKIP() << "a stand-in for sshd must be owned by root: run as root";
   process(1, 0, 0, "init");
   login_uid("1", 4294967295u);
-  process(100, 1, 0, "bash");  // stands for sshd's session process: root, not set-uid
+  process(100, 1, 0, "sshd");  // sshd's session process: root, a login program
   login_uid("100", 1000);
   process(300, 100, 0, "bash");
   login_uid("300", 1000);
@@ -240,6 +245,28 @@ TEST_F(FakeProc, ALoginUidASetUidProgramWroteIsOnlyAClaim) {
   EXPECT_EQ(id.account(), "uid 1000") << id.via();
 }
 
+// The writer of a login uid judged as it is now: a clerk's process that wrote one and then became
+// root in place (doas or pkexec running sanso in its own process) is root running a program that
+// is no login program (review33 C1). The same chain under sshd is believed.
+TEST_F(FakeProc, AWriterThatBecameRootInPlaceIsNoLoginProgram) {
+  if (!can_fake_sudo()) GTEST_SKIP() << "the stand-ins must be owned by root: run as root";
+  process(1, 0, 0, "init");
+  login_uid("1", 4294967295u);
+  process(300, 1, 0, "sanso");
+  login_uid("300", 1002);
+  login_uid("self", 1002);
+  auto id = read_os_identity(sources(std::nullopt, std::nullopt));
+  EXPECT_FALSE(id.login_uid) << id.via();
+  EXPECT_NE(id.via().find("unverified login uid 1002"), std::string::npos) << id.via();
+  // A login program's root process wrote it: believed.
+  fs::remove(dir_ / "proc" / "300" / "exe");
+  fs::create_symlink(dir_ / "bin" / "sshd", dir_ / "proc" / "300" / "exe");
+  EXPECT_EQ(read_os_identity(sources(std::nullopt, std::nullopt)).account(), "uid 1002");
+  // Unless the file at that name is not root's alone.
+  ::chmod((dir_ / "bin" / "sshd").c_str(), 0666);
+  EXPECT_FALSE(read_os_identity(sources(std::nullopt, std::nullopt)).login_uid);
+}
+
 // A parent's pid that now names a process started after us is not our parent (review32 L3).
 TEST_F(FakeProc, APidReusedByALaterProcessIsNotReadAsTheParent) {
   process(300, 1, 1000, "bash");
@@ -272,7 +299,7 @@ TEST_F(FakeProc, AnOrphanInAPersonsLoginSessionActsForThem) {
 }
 
 // The kernel itself: a login uid this process writes (allowed while it is unset) is not believed;
-// one its root parent wrote is. Runs where this process's login uid is unset and writable.
+// one its root parent wrote is, when that parent runs a login program. Runs where this process's login uid is unset and writable.
 TEST(OsIdentity, TheKernelsLoginUidIsBelievedOnlyWhenARootAncestorWroteIt) {
   std::ifstream own("/proc/self/loginuid");
   std::string value;
@@ -291,10 +318,19 @@ TEST(OsIdentity, TheKernelsLoginUidIsBelievedOnlyWhenARootAncestorWroteIt) {
     // This process wrote it: a claim.
     const OsIdentity self = os_identity_of_this_process();
     if (self.login_uid || !self.unverified_login_uid || *self.unverified_login_uid != 4242u) ::_exit(1);
-    // Its child inherits it from a root parent that is no set-uid program: believed.
+    // Its child inherits it from a root parent: believed when that parent runs a login program
+    // (here this test's own binary stands for one), a claim when it does not.
     const pid_t grandchild = ::fork();
     if (grandchild == 0) {
-      const OsIdentity id = os_identity_of_this_process();
+      if (os_identity_of_this_process().login_uid) ::_exit(4);
+      char exe[4096];
+      const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+      if (n <= 0) ::_exit(5);
+      OsIdentitySources src;
+      src.real_uid = ::getuid();
+      src.parent_pid = ::getppid();
+      src.login_programs = {std::string(exe, static_cast<std::size_t>(n))};
+      const OsIdentity id = read_os_identity(src);
       ::_exit(id.login_uid && *id.login_uid == 4242u && id.account() == "uid 4242" ? 0 : 2);
     }
     int status = 0;
@@ -305,7 +341,8 @@ TEST(OsIdentity, TheKernelsLoginUidIsBelievedOnlyWhenARootAncestorWroteIt) {
   ::waitpid(child, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
   if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "the kernel does not let this process write its login uid";
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: this process's own write was believed; 2: its root parent's was not";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: this process's own write was believed; 2: its root parent's (a login program) was not; "
+                                       "4: a root parent running no login program was believed";
 }
 
 TEST(OsIdentity, ThisProcessIsItsRealUid) {
